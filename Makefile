@@ -1,0 +1,58 @@
+# attention.w: the literate source is attention.w; generated/ is its tangled output.
+# make tangle   re-tangle attention.w into generated/ (needs ctangle)
+# make          build ./attention from generated/
+# make run      train the notebook's model and translate its five sentences
+# make check    build and run every test
+# make bench    time the kit against the notebook's PyTorch loop
+# make book     weave book/attention.pdf
+
+CC      ?= cc
+PYTHON  ?= /usr/bin/python3
+PKGS    := cairo libcjson libutf8proc
+NATIVE  := $(shell $(CC) -march=native -E -x c /dev/null >/dev/null 2>&1 && echo -march=native)
+CFLAGS  ?= -O3 $(NATIVE) -ffp-contract=off
+CFLAGS  += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -g
+CPPFLAGS += -Igenerated $(shell pkg-config --cflags $(PKGS))
+LDLIBS  += $(shell pkg-config --libs $(PKGS)) -lm
+CHECK_LIBS := $(shell pkg-config --cflags --libs check)
+
+LIBSRC  := generated/util.c generated/vocab.c generated/layers.c generated/model.c \
+           generated/checkpoint.c
+LIBOBJ  := $(LIBSRC:generated/%.c=build/%.o)
+GENERATED := generated/attention.h generated/main.c $(LIBSRC)
+
+CTANGLE := $(shell command -v ctangle 2>/dev/null)
+
+.PHONY: all tangle run check bench book clean
+all: attention
+
+# One ctangle run writes every file; +c rewrites a file only when it changed.
+tangle: generated/.stamp
+ifneq ($(CTANGLE),)
+generated/.stamp: attention.w
+	@mkdir -p generated
+	ctangle +c attention.w - generated/main.c
+	@touch $@
+else
+generated/.stamp:
+	@echo "ctangle not found: building from the committed generated/ sources"
+	@touch $@
+endif
+$(GENERATED): generated/.stamp ;
+
+build/%.o: generated/%.c generated/attention.h | build
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+build:
+	@mkdir -p build
+
+build/libattention.a: $(LIBOBJ)
+	$(AR) rcs $@ $^
+
+attention: build/main.o build/libattention.a
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+run: attention
+	./attention train --pairs seed --save build/seed.safetensors
+
+clean:
+	rm -rf build attention book/*.pdf book/*.tex book/*.log book/*.toc book/*.idx book/*.scn

@@ -1,0 +1,2632 @@
+% attention.w: attention in sequence-to-sequence translation, as a literate program.
+% ctangle writes the C sources into generated/; cweave and pdftex make book/attention.pdf.
+\tracinglostchars=3
+\def\title{ATTENTION.W}
+\def\topofcontents{\null\vfill
+  \centerline{\titlefont Attention in Sequence-to-Sequence Translation}
+  \vskip 12pt
+  \centerline{A literate program in C, from a five-sentence notebook to a tested trainer}
+  \vskip 24pt}
+\input pdfwebtocfront
+\def\R{{\bf R}}
+\def\softmax{\mathop{\rm softmax}}
+\def\relu{\mathop{\rm relu}}
+\def\diag{\mathop{\rm diag}}
+\def\sigmoid{\sigma}
+\def\cpp{\.{C++}}
+\def\SOS{\.{<SOS>}}
+\def\EOS{\.{<EOS>}}
+\def\NLL{\mathop{\rm NLL}}
+
+@s GruCache int
+@s Config int
+@s Tensors int
+@s TensorSpec int
+@s Model int
+@s Activations int
+@s DecoderStep int
+@s Vocab int
+@s Pair int
+@s PairList int
+@s Example int
+@s uint64_t int
+@s uint32_t int
+@s uint8_t int
+@s int64_t int
+@s size_t int
+@s ssize_t int
+@s FILE int
+@s cJSON int
+@s utf8proc_int32_t int
+@s utf8proc_ssize_t int
+@s utf8proc_uint8_t int
+@s utf8proc_propval_t int
+@s __host__ static
+@s __device__ static
+@s KIT_HD static
+
+@* Introduction.
+@^attention@>
+A translator reads a sentence in one language and writes it in another. The
+simplest neural translator, the {\it encoder--decoder}, does it in two halves.
+The encoder reads the English words one at a time and folds them into a single
+vector of numbers, its {\it state}; the decoder starts from that vector and
+writes French words one at a time, each time feeding back the word it has just
+written. Everything the decoder knows about the English sentence must pass
+through that one vector. For a long sentence that is a bottleneck: by the time
+the decoder writes the last word, the first English word is a faint memory.
+
+{\it Attention\/} removes the bottleneck. The encoder keeps the state it had
+after every word, one vector per English word, and at every step the decoder
+computes a set of weights, one per English word, that say how much it wants to
+look at each of them now. The weighted average of the encoder's vectors, the
+{\it context}, goes into the decoder's step together with the previous word.
+The weights are numbers we can print and draw: a picture of what the
+translator looks at while it writes each word.
+
+This book is a complete program that trains such a translator and explains
+every line of it. It starts where a well-known \PB{PyTorch} notebook starts:
+five English sentences and their French translations, a GRU encoder, a
+decoder with attention, teacher forcing, greedy decoding and heatmaps of the
+attention weights. It does the same work in C, without an automatic
+differentiation library, so the gradient of every layer is derived here by
+hand and checked against finite differences and against \PB{PyTorch}. Along
+the way it fixes the notebook's bugs, and it runs about two orders of
+magnitude faster.
+
+@ The program at a glance. One web, this document, tangles into a few C files,
+each a part of the story:
+
+\item{$\bullet$} \.{generated/attention.h}: the sizes, types and small
+per-element functions that every part shares;
+\item{$\bullet$} \.{generated/util.c}: error messages and memory;
+\item{$\bullet$} \.{generated/vocab.c}: the vocabularies, the sentence
+normalisation and the reader of pair files;
+\item{$\bullet$} \.{generated/layers.c}: the layers, each with its forward and
+its backward pass;
+\item{$\bullet$} \.{generated/model.c}: the parameters, the encoder, the
+attention decoder, the loss, Adam and greedy decoding;
+\item{$\bullet$} \.{generated/checkpoint.c}: models saved and loaded in the
+safetensors format that \PB{PyTorch} users share;
+\item{$\bullet$} \.{generated/main.c}: the command line, \.{attention train}
+and \.{attention translate}.
+
+\noindent Everything but \.{main.c} is a library, \.{libattention.a}, which
+the tests and the graded exercises link against.
+
+@(generated/attention.h@>=
+#pragma once
+@<Header includes@>@;
+@<Constants@>@;
+@<Types@>@;
+@<Type of the model@>@;
+@<Per-element math shared by CPU and GPU@>@;
+@<Prototypes@>@;
+
+@ The header includes only what its declarations need.
+@<Header includes@>=
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <math.h>
+
+@ Two words are in every vocabulary before any real word: \SOS\ (start of
+sentence), the input that the decoder sees at its first step, and \EOS\ (end
+of sentence), the word that tells the decoder to stop. They get the indices
+0 and 1, as in the notebook.
+@^start of sentence@>
+@^end of sentence@>
+
+@<Constants@>=
+#define SOS_TOKEN 0
+#define EOS_TOKEN 1
+#define DEFAULT_HIDDEN 128
+#define DEFAULT_MAX_LENGTH 10
+#define MAX_WORD_BYTES 1024
+
+@ The per-element functions (a sigmoid, one unit of a GRU) are written once and
+used by the CPU loops of this program. They are marked |KIT_HD| so that a CUDA
+kernel can call the very same functions: under \.{nvcc} the mark means
+``compile for host and device'', under a plain C compiler it means nothing.
+@^CUDA@>
+
+@<Constants@>=
+#ifdef __CUDACC__
+#define KIT_HD __host__ __device__
+#else
+#define KIT_HD
+#endif
+
+@* Errors and memory.
+Bad input is normal: a file with a missing tab, a word the model has never
+seen, a checkpoint cut short by a full disk. Every function that can meet bad
+input returns $-1$ (or |NULL|) and leaves one message, saying what is wrong and
+where, in a buffer that the command line prints. Nothing in the library prints
+an error itself or exits, so the tests can check the messages.
+@^error messages@>
+
+@(generated/util.c@>=
+#include "attention.h"
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+@<Utility functions@>@;
+
+@ The message buffer is static: the program has one thread of control.
+@<Utility functions@>=
+static char last_error[2048];
+
+int kit_fail(const char *fmt, ...)
+{
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(last_error, sizeof last_error, fmt, ap);
+  va_end(ap);
+  return -1;
+}
+
+const char *kit_error(void)
+{
+  return last_error;
+}
+
+@ Running out of memory is the one failure we do not try to survive: the
+sizes here are small, and a program that cannot allocate a few megabytes
+cannot do anything useful. |xcalloc| says so and exits with status 1.
+@<Utility functions@>=
+void *xcalloc(size_t n, size_t size)
+{
+  void *p = calloc(n ? n : 1, size ? size : 1);
+  if (!p) {
+    fprintf(stderr, "attention: out of memory (%zu x %zu bytes)\n", n, size);
+    exit(1);
+  }
+  return p;
+}
+
+void *xrealloc(void *p, size_t size)
+{
+  void *q = realloc(p, size ? size : 1);
+  if (!q) {
+    fprintf(stderr, "attention: out of memory (%zu bytes)\n", size);
+    exit(1);
+  }
+  return q;
+}
+
+char *xstrdup(const char *s)
+{
+  size_t n = strlen(s) + 1;
+  char *t = xcalloc(n, 1);
+  memcpy(t, s, n);
+  return t;
+}
+
+@ @<Prototypes@>=
+int kit_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+const char *kit_error(void);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t size);
+char *xstrdup(const char *s);
+
+@* The data and the vocabulary.
+@^vocabulary@>
+A network computes with numbers, not words, so the first job is to give every
+word a number. A {\it vocabulary\/} is a list of words: the number of a word is
+its place in the list. We keep two, one for English (the {\it source\/}
+language) and one for French (the {\it target\/}). As in the notebook, \SOS\ is
+0, \EOS\ is 1, and the other words follow in the order in which they first
+appear in the training pairs. That order matters: a checkpoint stores the
+weights row by row in vocabulary order, so a model trained in \PB{PyTorch} and
+one trained here line up only if the two programs number the words alike.
+
+Looking a word up must be fast (the corpus has tens of thousands of words to
+read), so next to the list we keep a hash table: an array of slots, each empty
+(0) or holding a word's index plus one.
+@^hash table@>
+
+@<Types@>=
+typedef struct {
+  char **word; /* |word[i]| is the word with index |i| */
+  int n; /* number of words */
+  int cap; /* allocated length of |word| */
+  int *slot; /* the hash table: 0 is empty, $k>0$ means index $k-1$ */
+  int nslot; /* number of slots, a power of two, at least $2n$ */
+} Vocab;
+
+@ @(generated/vocab.c@>=
+#include "attention.h"
+#include <stdlib.h>
+#include <string.h>
+#include <errno.h>
+#include <utf8proc.h>
+@<Vocabulary functions@>@;
+@<Normalisation functions@>@;
+@<Pair functions@>@;
+
+@ The hash function is FNV-1a, 32 bits: for each byte, exclusive-or it into
+the hash and multiply by the FNV prime $2^{24}+2^8+\.{0x93}$. It is short,
+it mixes the bytes of short strings well, and it is the same on every machine.
+@^FNV-1a hash@>
+@<Vocabulary functions@>=
+static uint32_t word_hash(const char *w)
+{
+  uint32_t h = 2166136261u;
+  for (; *w; w++) {
+    h ^= (uint8_t) *w;
+    h *= 16777619u;
+  }
+  return h;
+}
+
+@ To find a word we start at the slot its hash names and walk forward, one
+slot at a time and wrapping around at the end, until we meet either the word
+or an empty slot ({\it linear probing\/}). Because the table is never more
+than half full, the walk is short and always ends. |vocab_probe| returns the
+slot where the word is, or the empty slot where it would go.
+@^linear probing@>
+@<Vocabulary functions@>=
+static int *vocab_probe(const Vocab *v, const char *w)
+{
+  @<Walk the probe sequence of |w| to its slot or to an empty one@>@;
+}
+
+@ This is exercise~1's code. The mask |nslot-1| takes the hash modulo the
+table size, which is a power of two.
+@<Walk the probe sequence of |w| to its slot or to an empty one@>=
+uint32_t mask = (uint32_t) v->nslot - 1;
+uint32_t i = word_hash(w) & mask;
+while (v->slot[i] != 0 && strcmp(v->word[v->slot[i] - 1], w) != 0)
+  i = (i + 1) & mask;
+return &v->slot[i];
+
+@ A lookup is a probe: an occupied slot gives the index, an empty one says the
+word is not in the vocabulary.
+@<Vocabulary functions@>=
+int vocab_find(const Vocab *v, const char *w)
+{
+  int *s = vocab_probe(v, w);
+  return *s ? *s - 1 : -1;
+}
+
+@ Adding a word that is already there changes nothing and returns its index.
+A new word takes the next index; when the table would become more than half
+full it doubles, and every word is put back into the larger table.
+@<Vocabulary functions@>=
+int vocab_add(Vocab *v, const char *w)
+{
+  int *s = vocab_probe(v, w);
+  if (*s) return *s - 1;
+  if (v->n == v->cap) {
+    v->cap *= 2;
+    v->word = xrealloc(v->word, (size_t) v->cap * sizeof *v->word);
+  }
+  v->word[v->n] = xstrdup(w);
+  *s = ++v->n;
+  if (2 * v->n > v->nslot) @<Double the hash table and rehash every word@>@;
+  return v->n - 1;
+}
+
+@ @<Double the hash table and rehash every word@>=
+{
+  free(v->slot);
+  v->nslot *= 2;
+  v->slot = xcalloc((size_t) v->nslot, sizeof *v->slot);
+  for (int k = 0; k < v->n; k++) *vocab_probe(v, v->word[k]) = k + 1;
+}
+
+@ A new vocabulary holds the two special words.
+@<Vocabulary functions@>=
+void vocab_init(Vocab *v)
+{
+  v->n = 0;
+  v->cap = 16;
+  v->word = xcalloc((size_t) v->cap, sizeof *v->word);
+  v->nslot = 32;
+  v->slot = xcalloc((size_t) v->nslot, sizeof *v->slot);
+  vocab_add(v, "<SOS>");
+  vocab_add(v, "<EOS>");
+}
+
+void vocab_free(Vocab *v)
+{
+  for (int k = 0; k < v->n; k++) free(v->word[k]);
+  free(v->word);
+  free(v->slot);
+  v->word = NULL;
+  v->slot = NULL;
+  v->n = v->cap = v->nslot = 0;
+}
+
+@ Every word of a sentence goes into the vocabulary. Words are separated by
+single spaces: normalisation (below) guarantees that there are no others.
+@<Vocabulary functions@>=
+void vocab_add_sentence(Vocab *v, const char *s)
+{
+  char word[MAX_WORD_BYTES];
+  while (*s) {
+    size_t k = strcspn(s, " ");
+    if (k >= sizeof word) k = sizeof word - 1;
+    memcpy(word, s, k);
+    word[k] = '\0';
+    if (k > 0) vocab_add(v, word);
+    s += strcspn(s, " ");
+    if (*s == ' ') s++;
+  }
+}
+
+@ @<Prototypes@>=
+void vocab_init(Vocab *v);
+void vocab_free(Vocab *v);
+int vocab_find(const Vocab *v, const char *w);
+int vocab_add(Vocab *v, const char *w);
+void vocab_add_sentence(Vocab *v, const char *s);
+
+@ Turning a sentence into word numbers ({\it tokenising\/}) is the reverse
+lookup. A word the vocabulary does not know is an error that names the word:
+the notebook crashes with a \.{KeyError} here. At most |max| words fit in
+|ids|; a longer sentence is an error too, since the encoder has only $L$
+places to keep its states. The |where| string starts the message (a file and
+line, or ``sentence 3'').
+@^unknown word@>
+@<Vocabulary functions@>=
+int tokenize(const Vocab *v, const char *s, int *ids, int max,
+  const char *where, const char *language)
+{
+  char word[MAX_WORD_BYTES];
+  int n = 0;
+  while (*s) {
+    size_t k = strcspn(s, " ");
+    if (k >= sizeof word)
+      return kit_fail("%s: a word of %zu bytes is longer than the %d the kit reads",
+        where, k, MAX_WORD_BYTES - 1);
+    memcpy(word, s, k);
+    word[k] = '\0';
+    s += k;
+    if (*s == ' ') s++;
+    if (k == 0) continue;
+    int id = vocab_find(v, word);
+    if (id < 0)
+      return kit_fail("%s: the word \"%s\" is not in the model's %s vocabulary",
+        where, word, language);
+    if (n == max)
+      return kit_fail("%s: the sentence has more than %d words, the most this model reads",
+        where, max);
+    ids[n++] = id;
+  }
+  if (n == 0) return kit_fail("%s: the sentence has no words", where);
+  return n;
+}
+
+@ @<Prototypes@>=
+int tokenize(const Vocab *v, const char *s, int *ids, int max,
+  const char *where, const char *language);
+
+@ The notebook's data are five pairs, built into the program. The command
+line calls them \.{--pairs seed}.
+@^seed pairs@>
+@<Pair functions@>=
+static const char *const seed_pairs[][2] = {
+  {"i am a student", "je suis etudiant"},
+  {"he is a teacher", "il est professeur"},
+  {"she is a doctor", "elle est medecin"},
+  {"we are engineers", "nous sommes ingenieurs"},
+  {"they are artists", "ils sont artistes"}};
+
+@ A pair list holds normalised sentences and, for error messages, the line of
+the file each pair came from.
+@<Types@>=
+typedef struct {
+  char *src, *tgt; /* normalised English and French */
+  int line; /* line in the file, 0 for built-in pairs */
+} Pair;
+typedef struct {
+  Pair *pair;
+  int n, cap;
+  char *origin; /* file name, or \.{"seed"} */
+  long lines_read, dropped; /* for the report of the filter */
+} PairList;
+
+@ @<Pair functions@>=
+static void pairs_push(PairList *pl, char *src, char *tgt, int line)
+{
+  if (pl->n == pl->cap) {
+    pl->cap = pl->cap ? 2 * pl->cap : 64;
+    pl->pair = xrealloc(pl->pair, (size_t) pl->cap * sizeof *pl->pair);
+  }
+  pl->pair[pl->n++] = (Pair) {src, tgt, line};
+}
+
+void pairs_seed(PairList *pl)
+{
+  *pl = (PairList) {0};
+  pl->origin = xstrdup("seed");
+  for (size_t k = 0; k < sizeof seed_pairs / sizeof seed_pairs[0]; k++)
+    pairs_push(pl, xstrdup(seed_pairs[k][0]), xstrdup(seed_pairs[k][1]), 0);
+  pl->lines_read = pl->n;
+}
+
+void pairs_free(PairList *pl)
+{
+  for (int k = 0; k < pl->n; k++) {
+    free(pl->pair[k].src);
+    free(pl->pair[k].tgt);
+  }
+  free(pl->pair);
+  free(pl->origin);
+  *pl = (PairList) {0};
+}
+
+@ @<Prototypes@>=
+void pairs_seed(PairList *pl);
+void pairs_free(PairList *pl);
+
+@*1 Normalising a sentence.
+@^normalisation@>
+Real data is messier than five hand-typed pairs: \.{"J'ai froid."} has
+capitals, an apostrophe, an accent and a full stop. The \PB{PyTorch}
+translation tutorial reduces every sentence to lower-case ASCII letters and
+three punctuation marks, and we do exactly the same, so that the kit reads
+its corpus into the same pairs:
+
+\item{1.} lower-case every character;
+\item{2.} decompose it canonically (Unicode NFD), so that \.{\'e} becomes
+\.{e} followed by a combining acute accent, and drop the combining marks
+(Unicode category Mn);
+\item{3.} put a space before each \.{.}, \.{!} and \.{?};
+\item{4.} turn every run of other characters (not an ASCII letter and not one
+of the three marks) into one space;
+\item{5.} strip spaces at both ends.
+
+\noindent So \.{"J'ai froid."} becomes \.{"j ai froid ."}: four words. A
+letter with no decomposition, like \.{\oe} in \.{c\oe ur}, is not an ASCII
+letter and becomes a space (\.{"c ur"}); that is the tutorial's rule, and the
+kit keeps it so that the two read the same corpus into the same pairs.
+
+Case mapping and decomposition are Unicode tables that change with Unicode
+versions; they come from the \.{utf8proc} library, not from a hand-made list.
+@^utf8proc@>
+
+@ The normaliser reads UTF-8, one code point at a time, and writes ASCII into a
+buffer that grows as needed. Steps 3 to 5 need only one bit of state: whether
+a space is {\it pending}, owed before the next letter or mark. A space is never
+written at the start, and one still pending at the end is never written: that
+is the strip. On invalid UTF-8 the function returns |NULL| and stores in
+|*bad| the byte offset where decoding failed.
+@<Normalisation functions@>=
+typedef struct { char *s; size_t n, cap; int pending; } Out;
+
+static void out_put(Out *o, char c)
+{
+  if (o->n + 3 > o->cap) {
+    o->cap = 2 * o->cap + 16;
+    o->s = xrealloc(o->s, o->cap);
+  }
+  if (o->pending && o->n > 0) o->s[o->n++] = ' ';
+  o->pending = 0;
+  o->s[o->n++] = c;
+}
+
+char *normalize_sentence(const char *s, size_t len, size_t *bad)
+{
+  Out o = {xcalloc(len + 16, 1), 0, len + 16, 0};
+  size_t i = 0;
+  while (i < len) {
+    utf8proc_int32_t c;
+    utf8proc_ssize_t k = utf8proc_iterate((const utf8proc_uint8_t *) s + i,
+      (utf8proc_ssize_t) (len - i), &c);
+    if (k <= 0 || c == 0) {
+      free(o.s);
+      if (bad) *bad = i;
+      return NULL;
+    }
+    i += (size_t) k;
+    @<Lower-case |c|, decompose it, and send each piece to |out_put|@>@;
+  }
+  o.s[o.n] = '\0';
+  return o.s;
+}
+
+@ This is exercise~2's code. |utf8proc_decompose_char| writes the canonical
+decomposition of one code point (at most a few code points long); the marks of
+category Mn are dropped, and each remaining piece is a letter, a mark or a
+separator.
+@<Lower-case |c|, decompose it, and send each piece to |out_put|@>=
+utf8proc_int32_t piece[16];
+int boundclass = 0;
+utf8proc_ssize_t np = utf8proc_decompose_char(utf8proc_tolower(c), piece, 16,
+  UTF8PROC_DECOMPOSE, &boundclass);
+for (utf8proc_ssize_t j = 0; j < np && j < 16; j++) {
+  utf8proc_int32_t d = piece[j];
+  if (utf8proc_category(d) == UTF8PROC_CATEGORY_MN) continue;
+  if ((d >= 'a' && d <= 'z') || (d >= 'A' && d <= 'Z')) out_put(&o, (char) d);
+  else if (d == '.' || d == '!' || d == '?') {
+    o.pending = 1;
+    out_put(&o, (char) d);
+  } else o.pending = 1;
+}
+
+@ @<Prototypes@>=
+char *normalize_sentence(const char *s, size_t len, size_t *bad);
+
+@*1 Reading a file of pairs.
+@^pair file@>
+A pair file has one pair a line: the English sentence, a tab, the French
+sentence, and optionally another tab and anything else (the Tatoeba files
+carry an attribution there). The reader is strict about the shape of a line
+and forgiving about its content. A line with no tab, an empty field or bytes
+that are not UTF-8 is an error naming the file and the line: training on a
+silently mangled corpus would be worse than stopping. A blank line and a
+Windows line ending are tolerated.
+
+Pairs that are well formed but do not pass the {\it filter\/} are dropped and
+counted. The tutorial's filter keeps a pair when both sentences have fewer
+than $L=10$ words and the English one starts with one of twelve prefixes
+(\.{"i am "}, \.{"he is"}, \dots). It keeps 10,599 of the 135,842 pairs of
+the English--French corpus. The length filter alone (\.{--filter length})
+keeps every pair short enough for the model.
+@^filter@>
+
+@<Constants@>=
+#define FILTER_TUTORIAL 0
+#define FILTER_LENGTH 1
+
+@ @<Pair functions@>=
+static int count_words(const char *s)
+{
+  int n = *s ? 1 : 0;
+  for (; *s; s++) n += *s == ' ';
+  return n;
+}
+
+static int keep_pair(const char *en, const char *fr, int filter, int max_length)
+{
+  static const char *const prefixes[] = {"i am ", "i m ", "he is", "he s ",
+    "she is", "she s ", "you are", "you re ", "we are", "we re ",
+    "they are", "they re "};
+  if (!*en || !*fr) return 0;
+  if (count_words(en) >= max_length || count_words(fr) >= max_length) return 0;
+  if (filter == FILTER_LENGTH) return 1;
+  for (size_t k = 0; k < sizeof prefixes / sizeof prefixes[0]; k++)
+    if (strncmp(en, prefixes[k], strlen(prefixes[k])) == 0) return 1;
+  return 0;
+}
+
+@ Lines are read with |getline|, so a line can be as long as memory allows.
+@<Pair functions@>=
+int pairs_read(PairList *pl, const char *path, int filter, int max_length)
+{
+  *pl = (PairList) {0};
+  pl->origin = xstrdup(path);
+  FILE *f = fopen(path, "rb");
+  if (!f) return kit_fail("%s: cannot open: %s", path, strerror(errno));
+  char *line = NULL;
+  size_t cap = 0;
+  ssize_t len;
+  int lineno = 0, status = 0;
+  while ((len = getline(&line, &cap, f)) >= 0) {
+    lineno++;
+    @<Check the line and split it into |en| and |fr|, or fail@>@;
+    @<Normalise |en| and |fr| and keep the pair if it passes the filter@>@;
+  }
+  if (status == 0 && ferror(f))
+    status = kit_fail("%s: read error after line %d", path, lineno);
+  if (status == 0 && pl->n == 0)
+    status = kit_fail("%s: no pair of its %d lines passes the %s filter",
+      path, lineno, filter == FILTER_TUTORIAL ? "tutorial" : "length");
+  free(line);
+  fclose(f);
+  if (status) pairs_free(pl);
+  return status;
+}
+
+@ @<Check the line and split it into |en| and |fr|, or fail@>=
+while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r')) len--;
+line[len] = '\0';
+if (len == 0) continue;
+if (strlen(line) != (size_t) len) {
+  status = kit_fail("%s:%d: the line contains a NUL byte", path, lineno);
+  break;
+}
+char *tab = strchr(line, '\t');
+if (!tab) {
+  status = kit_fail("%s:%d: no tab between the English and the French sentence",
+    path, lineno);
+  break;
+}
+char *en = line, *fr = tab + 1;
+*tab = '\0';
+char *tab2 = strchr(fr, '\t');
+if (tab2) *tab2 = '\0';
+if (!*en || !*fr) {
+  status = kit_fail("%s:%d: the %s sentence is empty", path, lineno,
+    !*en ? "English" : "French");
+  break;
+}
+
+@ @<Normalise |en| and |fr| and keep the pair if it passes the filter@>=
+pl->lines_read++;
+size_t bad = 0;
+char *nen = normalize_sentence(en, strlen(en), &bad);
+if (!nen) {
+  status = kit_fail("%s:%d: invalid UTF-8 in the English sentence at byte %zu",
+    path, lineno, bad + 1);
+  break;
+}
+char *nfr = normalize_sentence(fr, strlen(fr), &bad);
+if (!nfr) {
+  free(nen);
+  status = kit_fail("%s:%d: invalid UTF-8 in the French sentence at byte %zu",
+    path, lineno, (size_t) (fr - line) + bad + 1);
+  break;
+}
+if (keep_pair(nen, nfr, filter, max_length)) pairs_push(pl, nen, nfr, lineno);
+else {
+  free(nen);
+  free(nfr);
+  pl->dropped++;
+}
+
+@ @<Prototypes@>=
+int pairs_read(PairList *pl, const char *path, int filter, int max_length);
+
+@*1 From pairs to examples.
+A training {\it example\/} is a pair in numbers: the source words and the
+target words, the target ending with \EOS. The notebook forgets the \EOS: its
+decoder is never shown where a sentence ends, so it never learns to stop (the
+chapter on the notebook's bugs shows what comes out). The kit appends it; the
+option \.{--no-eos} leaves it out, to reproduce the bug.
+@^notebook bugs@>
+@<Types@>=
+typedef struct {
+  int src[DEFAULT_MAX_LENGTH * 4], tgt[DEFAULT_MAX_LENGTH * 4];
+  int src_len, tgt_len;
+} Example;
+
+@ The arrays are sized for a generous maximum length; |make_examples| checks
+that the model's $L$ fits. Unknown words can occur here when the vocabularies
+come from a checkpoint (\.{--init}) rather than from the pairs themselves.
+@<Pair functions@>=
+int make_examples(const PairList *pl, const Vocab *vin, const Vocab *vout,
+  int max_length, int append_eos, Example **out)
+{
+  if (max_length > DEFAULT_MAX_LENGTH * 4)
+    return kit_fail("max_length %d is larger than the %d this build supports",
+      max_length, DEFAULT_MAX_LENGTH * 4);
+  Example *ex = xcalloc((size_t) pl->n, sizeof *ex);
+  char where[600];
+  for (int k = 0; k < pl->n; k++) {
+    if (pl->pair[k].line) snprintf(where, sizeof where, "%.500s:%d", pl->origin, pl->pair[k].line);
+    else snprintf(where, sizeof where, "%.500s pair %d", pl->origin, k + 1);
+    int n = tokenize(vin, pl->pair[k].src, ex[k].src, max_length, where, "English");
+    int m = n < 0 ? -1 : tokenize(vout, pl->pair[k].tgt, ex[k].tgt,
+      max_length - (append_eos ? 1 : 0), where, "French");
+    if (n < 0 || m < 0) {
+      free(ex);
+      return -1;
+    }
+    if (append_eos) ex[k].tgt[m++] = EOS_TOKEN;
+    ex[k].src_len = n;
+    ex[k].tgt_len = m;
+  }
+  *out = ex;
+  return 0;
+}
+
+@ @<Prototypes@>=
+int make_examples(const PairList *pl, const Vocab *vin, const Vocab *vout,
+  int max_length, int append_eos, Example **out);
+
+@* Parameters in one buffer.
+@^parameters@>
+The model has sixteen tensors of parameters (the notebook's \PB{PyTorch}
+\.{state\_dict} lists them, and the kit uses the same names). Four numbers fix
+all their shapes: the two vocabulary sizes $V_s$ and $V_t$, the hidden size
+$H$ and the maximum length $L$, the number of places the attention can look at.
+@<Types@>=
+typedef struct {
+  int V_in, V_out; /* source and target vocabulary sizes, $V_s$ and $V_t$ */
+  int H; /* hidden size */
+  int L; /* maximum sentence length, the number of attention slots */
+} Config;
+
+@ Following llm.c, all parameters live in {\it one\/} contiguous array of
+floats, and so do their gradients and the two moment estimates of Adam. The
+optimizer is then a single loop over four parallel arrays, zeroing the
+gradients is one |memset|, and a checkpoint is a copy. A struct of pointers
+gives each tensor a name; the union lets the same pointers be walked as an
+array. The table of |TensorSpec|s gives each tensor its \PB{PyTorch} name and
+shape, rows by columns (|cols==0| for a vector). A linear layer's weight is
+stored as \PB{PyTorch} stores it: one row per output, $W\in\R^{\rm out\times
+in}$, row-major.
+@^contiguous parameter buffer@>
+@^llm.c@>
+@<Types@>=
+enum { ENC_EMB, ENC_W_IH, ENC_W_HH, ENC_B_IH, ENC_B_HH, DEC_EMB, ATTN_W, ATTN_B,
+  COMB_W, COMB_B, DEC_W_IH, DEC_W_HH, DEC_B_IH, DEC_B_HH, OUT_W, OUT_B,
+  N_TENSORS };
+typedef union {
+  struct {
+    float *enc_emb, *enc_w_ih, *enc_w_hh, *enc_b_ih, *enc_b_hh;
+    float *dec_emb, *attn_w, *attn_b, *comb_w, *comb_b;
+    float *dec_w_ih, *dec_w_hh, *dec_b_ih, *dec_b_hh, *out_w, *out_b;
+  };
+  float *t[N_TENSORS];
+} Tensors;
+typedef struct {
+  const char *name;
+  int rows, cols;
+} TensorSpec;
+
+@ @(generated/model.c@>=
+#include "attention.h"
+#include <stdlib.h>
+#include <string.h>
+@<Model functions@>@;
+
+@ The shapes, in the order of the notebook's \.{state\_dict}. The GRU's three
+gates are stacked in one matrix of $3H$ rows.
+@<Model functions@>=
+void tensor_specs(const Config *c, TensorSpec s[N_TENSORS])
+{
+  int H = c->H;
+  s[ENC_EMB] = (TensorSpec) {"encoder.embedding.weight", c->V_in, H};
+  s[ENC_W_IH] = (TensorSpec) {"encoder.gru.weight_ih_l0", 3 * H, H};
+  s[ENC_W_HH] = (TensorSpec) {"encoder.gru.weight_hh_l0", 3 * H, H};
+  s[ENC_B_IH] = (TensorSpec) {"encoder.gru.bias_ih_l0", 3 * H, 0};
+  s[ENC_B_HH] = (TensorSpec) {"encoder.gru.bias_hh_l0", 3 * H, 0};
+  s[DEC_EMB] = (TensorSpec) {"decoder.embedding.weight", c->V_out, H};
+  s[ATTN_W] = (TensorSpec) {"decoder.attn.weight", c->L, 2 * H};
+  s[ATTN_B] = (TensorSpec) {"decoder.attn.bias", c->L, 0};
+  s[COMB_W] = (TensorSpec) {"decoder.attn_combine.weight", H, 2 * H};
+  s[COMB_B] = (TensorSpec) {"decoder.attn_combine.bias", H, 0};
+  s[DEC_W_IH] = (TensorSpec) {"decoder.gru.weight_ih_l0", 3 * H, H};
+  s[DEC_W_HH] = (TensorSpec) {"decoder.gru.weight_hh_l0", 3 * H, H};
+  s[DEC_B_IH] = (TensorSpec) {"decoder.gru.bias_ih_l0", 3 * H, 0};
+  s[DEC_B_HH] = (TensorSpec) {"decoder.gru.bias_hh_l0", 3 * H, 0};
+  s[OUT_W] = (TensorSpec) {"decoder.out.weight", c->V_out, H};
+  s[OUT_B] = (TensorSpec) {"decoder.out.bias", c->V_out, 0};
+}
+
+size_t spec_numel(const TensorSpec *s)
+{
+  return (size_t) s->rows * (size_t) (s->cols ? s->cols : 1);
+}
+
+@ Pointing the named views into a buffer is a running sum of sizes. With the
+notebook's sizes ($V_s=V_t=16$, $H=128$, $L=10$) there are 239,770 parameters,
+959,080 bytes in float32.
+@<Model functions@>=
+size_t tensors_point(Tensors *t, float *mem, const Config *c)
+{
+  TensorSpec s[N_TENSORS];
+  tensor_specs(c, s);
+  size_t off = 0;
+  for (int k = 0; k < N_TENSORS; k++) {
+    if (t) t->t[k] = mem ? mem + off : NULL;
+    off += spec_numel(&s[k]);
+  }
+  return off;
+}
+
+@ @<Prototypes@>=
+void tensor_specs(const Config *c, TensorSpec s[N_TENSORS]);
+size_t spec_numel(const TensorSpec *s);
+size_t tensors_point(Tensors *t, float *mem, const Config *c);
+
+@ The model is the configuration, the two vocabularies, the four buffers with
+their views, Adam's step counter and the activations of the last forward pass
+(the chapter on training lists them).
+@<Type of the model@>=
+@<Type of the activations@>@;
+typedef struct {
+  Config cfg;
+  Vocab vin, vout;
+  size_t n_params;
+  float *param_mem, *grad_mem, *m_mem, *v_mem;
+  Tensors params, grads;
+  long adam_t; /* number of Adam steps taken */
+  Activations act;
+} Model;
+
+@ |model_alloc| takes ownership of the two vocabularies; their sizes must match
+the configuration.
+@<Model functions@>=
+void model_alloc(Model *m, const Config *c, Vocab *vin, Vocab *vout)
+{
+  memset(m, 0, sizeof *m);
+  m->cfg = *c;
+  m->vin = *vin;
+  m->vout = *vout;
+  m->n_params = tensors_point(NULL, NULL, c);
+  m->param_mem = xcalloc(m->n_params, sizeof(float));
+  m->grad_mem = xcalloc(m->n_params, sizeof(float));
+  m->m_mem = xcalloc(m->n_params, sizeof(float));
+  m->v_mem = xcalloc(m->n_params, sizeof(float));
+  tensors_point(&m->params, m->param_mem, c);
+  tensors_point(&m->grads, m->grad_mem, c);
+  activations_alloc(&m->act, c);
+}
+
+void model_free(Model *m)
+{
+  free(m->param_mem);
+  free(m->grad_mem);
+  free(m->m_mem);
+  free(m->v_mem);
+  activations_free(&m->act);
+  vocab_free(&m->vin);
+  vocab_free(&m->vout);
+  memset(m, 0, sizeof *m);
+}
+
+@ @<Prototypes@>=
+void model_alloc(Model *m, const Config *c, Vocab *vin, Vocab *vout);
+void model_free(Model *m);
+
+@ Initialisation follows \PB{PyTorch}'s defaults, so that the kit trains from
+the same distribution as the notebook (not from the same numbers: the random
+generators differ). An embedding row is drawn from the standard normal
+distribution $N(0,1)$. Every weight and bias of a linear layer with $n$ inputs
+is uniform on $[-1/\sqrt n,1/\sqrt n]$, and so is every GRU parameter, with
+$n=H$.
+@^initialisation@>
+
+The random numbers come from |erand48|, the 48-bit linear congruential
+generator that POSIX specifies exactly, so a seed gives the same model on
+every machine; normal deviates come from the Box--Muller transform.
+@^random numbers@>
+@<Model functions@>=
+static double uniform(unsigned short xs[3], double a)
+{
+  return a * (2.0 * erand48(xs) - 1.0);
+}
+
+static double normal(unsigned short xs[3])
+{
+  double u = 1.0 - erand48(xs), v = erand48(xs);
+  return sqrt(-2.0 * log(u)) * cos(2.0 * M_PI * v);
+}
+
+void model_init_random(Model *m, uint64_t seed)
+{
+  unsigned short xs[3] = {0x330e, (unsigned short) seed, (unsigned short) (seed >> 16)};
+  TensorSpec s[N_TENSORS];
+  tensor_specs(&m->cfg, s);
+  for (int k = 0; k < N_TENSORS; k++) {
+    size_t n = spec_numel(&s[k]);
+    float *p = m->params.t[k];
+    int fan_in = (k == COMB_W || k == COMB_B || k == ATTN_W || k == ATTN_B) ?
+      2 * m->cfg.H : m->cfg.H;
+    for (size_t i = 0; i < n; i++)
+      p[i] = (float) (k == ENC_EMB || k == DEC_EMB ? normal(xs)
+        : uniform(xs, 1.0 / sqrt((double) fan_in)));
+  }
+  m->adam_t = 0;
+}
+
+@ @<Prototypes@>=
+void model_init_random(Model *m, uint64_t seed);
+
+@* Layers.
+@^layers@>
+The model is built from five kinds of layer: an embedding, a linear map, a GRU
+cell, the attention and a log-softmax. Each is a pair of C functions: a
+{\it forward\/} function that computes the layer's output, and a
+{\it backward\/} function, written in the chapter on the backward pass, that
+turns the gradient of the loss with respect to the output into gradients with
+respect to the inputs and the parameters.
+
+Every layer takes a batch of $B$ rows and works on all of them. In this
+version the trainer feeds one sentence pair at a time, as the notebook does,
+but the batch dimension is used already: the steps of one sentence are a
+batch wherever they do not depend on each other. The encoder's input products
+for all words are one batched call; so is the output layer for all target
+words, and so are all the weight gradients.
+@^batch dimension@>
+
+@(generated/layers.c@>=
+#include "attention.h"
+#include <string.h>
+@<Layer functions@>@;
+
+@ An {\it embedding\/} is a table with one row of $H$ numbers per word: the
+layer looks up the rows of the given words. Its output for word $x$ is row $x$
+of the table $E$, written $E_x$.
+@^embedding@>
+@<Layer functions@>=
+void embedding_forward(float *out, const float *table, const int *ids, int B, int H)
+{
+  for (int b = 0; b < B; b++)
+    memcpy(out + (size_t) b * H, table + (size_t) ids[b] * H, (size_t) H * sizeof(float));
+}
+
+@ A {\it linear\/} layer with weight $W\in\R^{m\times n}$ and bias
+$\beta\in\R^m$ maps $x\in\R^n$ to $y=Wx+\beta$: output $i$ is the dot product
+of row $i$ of $W$ with $x$, plus $\beta_i$. For a batch of $B$ inputs it does
+$Bmn$ multiply-adds, and it is where almost all the time of this program goes.
+@^linear layer@>
+
+The dot product is the inner loop. A float sum depends on the order of its
+additions, and a compiler may not reorder them on its own; so we choose an
+order that vector hardware likes: sixteen running sums, one per lane of a
+vector register, that take every sixteenth product, added together pairwise at
+the end. The order is fixed in the source, so the result is the same on every
+machine and with every vector width.
+@^dot product@>
+@^vectorisation@>
+@<Layer functions@>=
+static inline float dot(const float *a, const float *b, int n)
+{
+  float acc[16] = {0};
+  int i = 0;
+  for (; i + 16 <= n; i += 16)
+    for (int k = 0; k < 16; k++) acc[k] += a[i + k] * b[i + k];
+  for (int w = 8; w > 0; w /= 2)
+    for (int k = 0; k < w; k++) acc[k] += acc[k + w];
+  for (; i < n; i++) acc[0] += a[i] * b[i];
+  return acc[0];
+}
+
+@ For a batch, the loop over rows of $W$ is the outer one, so that each row is
+read from memory once and used for all $B$ inputs.
+@<Layer functions@>=
+void linear_forward(float *out, const float *inp, const float *weight,
+  const float *bias, int B, int C, int OC)
+{
+  for (int o = 0; o < OC; o++) {
+    const float *w = weight + (size_t) o * C;
+    float beta = bias ? bias[o] : 0.0f;
+    for (int b = 0; b < B; b++)
+      out[(size_t) b * OC + o] = dot(w, inp + (size_t) b * C, C) + beta;
+  }
+}
+
+@ The rectified linear unit keeps positive numbers and sets the others to zero:
+$\relu(x)=\max(x,0)$, element by element.
+@^ReLU@>
+@<Layer functions@>=
+void relu_forward(float *out, const float *inp, int n)
+{
+  for (int i = 0; i < n; i++) out[i] = inp[i] > 0.0f ? inp[i] : 0.0f;
+}
+
+@ The {\it softmax\/} turns $n$ arbitrary scores $s_1,\dots,s_n$ into
+$n$ positive weights that add up to one:
+$$\softmax(s)_i={e^{s_i}\over\sum_j e^{s_j}}.$$
+Computed as written it overflows as soon as a score passes about 88
+($e^{89}$ is beyond the largest float). Subtracting the largest score $m$ from
+every score changes nothing in exact arithmetic (the factor $e^{-m}$ cancels)
+and makes every exponent at most zero, so nothing overflows and at least one
+term of the sum is 1, so nothing divides by zero.
+@^softmax@>
+@^numerical stability@>
+
+The {\it log-softmax\/} is the logarithm of the softmax, and the same trick
+gives it without ever taking the logarithm of a tiny number:
+$$\log\softmax(s)_i=s_i-m-\log\sum_j e^{s_j-m}.$$
+Both functions work on $B$ rows of $n$ numbers. They are exercise~3.
+@^log-softmax@>
+@<Layer functions@>=
+void softmax_forward(float *out, const float *inp, int B, int n)
+{
+  for (int b = 0; b < B; b++) {
+    const float *s = inp + (size_t) b * n;
+    float *p = out + (size_t) b * n;
+    @<Set |p| to the softmax of the |n| scores |s|@>@;
+  }
+}
+
+void log_softmax_forward(float *out, const float *inp, int B, int n)
+{
+  for (int b = 0; b < B; b++) {
+    const float *s = inp + (size_t) b * n;
+    float *p = out + (size_t) b * n;
+    @<Set |p| to the log-softmax of the |n| scores |s|@>@;
+  }
+}
+
+@ @<Set |p| to the softmax of the |n| scores |s|@>=
+float mx = s[0], sum = 0.0f;
+for (int i = 1; i < n; i++) if (s[i] > mx) mx = s[i];
+for (int i = 0; i < n; i++) sum += p[i] = expf(s[i] - mx);
+for (int i = 0; i < n; i++) p[i] /= sum;
+
+@ @<Set |p| to the log-softmax of the |n| scores |s|@>=
+float mx = s[0], sum = 0.0f;
+for (int i = 1; i < n; i++) if (s[i] > mx) mx = s[i];
+for (int i = 0; i < n; i++) sum += expf(s[i] - mx);
+float lse = mx + logf(sum);
+for (int i = 0; i < n; i++) p[i] = s[i] - lse;
+
+@ The loss of one prediction is the {\it negative log-likelihood\/} of the
+right word: if the model gives log-probabilities $\ell_1,\dots,\ell_V$ and the
+right word is $y$, the loss is $-\ell_y$. It is zero when the model is sure of
+the right word and grows without bound as the model's probability for it goes
+to zero. A batch's loss is the sum over its rows. This and its gradient are
+exercise~6.
+@^negative log-likelihood@>
+@^loss@>
+@<Layer functions@>=
+float nll_forward(const float *logp, const int *target, int B, int V)
+{
+  float loss = 0.0f;
+  @<Add to |loss| the negative log-probability of each row's target@>@;
+  return loss;
+}
+
+@ @<Add to |loss| the negative log-probability of each row's target@>=
+for (int b = 0; b < B; b++) loss -= logp[(size_t) b * V + target[b]];
+
+@ @<Prototypes@>=
+void embedding_forward(float *out, const float *table, const int *ids, int B, int H);
+void linear_forward(float *out, const float *inp, const float *weight,
+  const float *bias, int B, int C, int OC);
+void relu_forward(float *out, const float *inp, int n);
+void softmax_forward(float *out, const float *inp, int B, int n);
+void log_softmax_forward(float *out, const float *inp, int B, int n);
+float nll_forward(const float *logp, const int *target, int B, int V);
+
+@*1 The GRU cell.
+@^GRU@>
+A recurrent network reads a sequence one element at a time and keeps a state
+vector $h\in\R^H$ that summarises what it has read. The {\it gated recurrent
+unit\/} (GRU) computes the new state $h'$ from the input $x$ and the old state
+$h$ in a way that can keep information unchanged over many steps:
+$$\eqalign{
+r&=\sigmoid(W_{ir}x+b_{ir}+W_{hr}h+b_{hr})\cr
+z&=\sigmoid(W_{iz}x+b_{iz}+W_{hz}h+b_{hz})\cr
+n&=\tanh\bigl(W_{in}x+b_{in}+r\odot(W_{hn}h+b_{hn})\bigr)\cr
+h'&=(1-z)\odot n+z\odot h.\cr}$$
+Here $\sigmoid(a)=1/(1+e^{-a})$ is the logistic function, which squashes any
+number into $(0,1)$, and $\odot$ multiplies element by element. The {\it
+update gate\/} $z$ chooses, unit by unit, between keeping the old state
+($z=1$) and taking the candidate $n$ ($z=0$); the {\it reset gate\/} $r$
+decides how much of the old state goes into the candidate.
+@^reset gate@>
+@^update gate@>
+
+These are exactly the equations of \PB{PyTorch}'s \.{nn.GRU}, and the details
+matter if the kit is to match it: the gates come in the order $r,z,n$ in the
+stacked matrices $W_i\in\R^{3H\times n}$ and $W_h\in\R^{3H\times H}$; there
+are two biases $b_i$ and $b_h$; and $r$ multiplies the {\it result\/} of the
+product $W_{hn}h+b_{hn}$, bias included. Other GRUs put $r$ before the
+product; they compute a different function.
+
+@ The two matrix products do almost all the work, and they are linear layers:
+$g_i=W_ix+b_i$ and $g_h=W_hh+b_h$, each with $3H$ outputs. What remains is
+per unit: unit $j$ needs $g_i$ and $g_h$ at $j$, $H+j$ and $2H+j$, and its old
+state $h_j$. The backward pass will need $r$, $z$, $n$ and
+$W_{hn}h+b_{hn}$ again, so the forward pass keeps them in a |GruCache|.
+@<Types@>=
+typedef struct {
+  float r, z, n, ghn;
+} GruCache;
+
+@ The per-unit function is marked |KIT_HD|, so a GPU kernel can call it too.
+Its body, the four equations above, is exercise~4.
+@<Per-element math shared by CPU and GPU@>=
+KIT_HD static inline float sigmoidf_(float a)
+{
+  return 1.0f / (1.0f + expf(-a));
+}
+
+KIT_HD static inline float gru_unit_forward(float gir, float giz, float gin,
+  float ghr, float ghz, float ghn, float h, GruCache *c)
+{
+  @<Compute the gates |r|, |z|, |n| of one unit and return its new state@>@;
+}
+
+@ @<Compute the gates |r|, |z|, |n| of one unit and return its new state@>=
+c->r = sigmoidf_(gir + ghr);
+c->z = sigmoidf_(giz + ghz);
+c->ghn = ghn;
+c->n = tanhf(gin + c->r * ghn);
+return (1.0f - c->z) * c->n + c->z * h;
+
+@ The cell applies the unit function to every unit of every row of the batch.
+@<Layer functions@>=
+void gru_cell_forward(float *h_new, GruCache *cache, const float *gi,
+  const float *gh, const float *h, int B, int H)
+{
+  for (int b = 0; b < B; b++) {
+    const float *i3 = gi + (size_t) b * 3 * H, *h3 = gh + (size_t) b * 3 * H;
+    for (int j = 0; j < H; j++)
+      h_new[(size_t) b * H + j] = gru_unit_forward(i3[j], i3[H + j], i3[2 * H + j],
+        h3[j], h3[H + j], h3[2 * H + j], h[(size_t) b * H + j], &cache[(size_t) b * H + j]);
+  }
+}
+
+@ @<Prototypes@>=
+void gru_cell_forward(float *h_new, GruCache *cache, const float *gi,
+  const float *gh, const float *h, int B, int H);
+
+@*1 The attention weights and the context.
+@^attention weights@>
+@^context vector@>
+Attention has two halves. The first computes one {\it score\/} $s_i$ for each
+of the $L$ places $i$ that the decoder may look at; the ways to do that differ
+from model to model (the next chapters show the notebook's, and what is wrong
+with it). The second half is common to all of them: the scores become weights
+with a softmax,
+$$w=\softmax(s),\qquad w_i\ge0,\quad \sum_i w_i=1,$$
+and the {\it context\/} is the weighted average of the encoder's outputs
+$o_1,\dots,o_L$ (the rows of a matrix $O\in\R^{L\times H}$):
+$$c=\sum_{i=1}^L w_i\,o_i=O^{\top}w.$$
+This is exercise~5. For each of $B$ rows it does $LH$ multiply-adds; the
+encoder outputs of row $b$ start at |enc_out+b*L*H|.
+@<Layer functions@>=
+void attention_forward(float *w, float *ctx, const float *scores,
+  const float *enc_out, int B, int L, int H)
+{
+  for (int b = 0; b < B; b++) {
+    const float *s = scores + (size_t) b * L, *O = enc_out + (size_t) b * L * H;
+    float *wb = w + (size_t) b * L, *c = ctx + (size_t) b * H;
+    @<Set |wb| to the softmax of |s| and |c| to the weighted sum of the rows of |O|@>@;
+  }
+}
+
+@ @<Set |wb| to the softmax of |s| and |c| to the weighted sum of the rows of |O|@>=
+softmax_forward(wb, s, 1, L);
+for (int j = 0; j < H; j++) c[j] = 0.0f;
+for (int i = 0; i < L; i++)
+  for (int j = 0; j < H; j++) c[j] += wb[i] * O[(size_t) i * H + j];
+
+@ @<Prototypes@>=
+void attention_forward(float *w, float *ctx, const float *scores,
+  const float *enc_out, int B, int L, int H);
+
+@* The encoder.
+@^encoder@>
+The encoder reads the English sentence $x_1,\dots,x_T$ (word numbers) and
+runs a GRU over the embeddings of its words, starting from the zero state:
+$$h_0=0,\qquad h_t={\rm GRU}(E_{x_t},h_{t-1})\quad(t=1,\dots,T).$$
+Each $h_t$ summarises the sentence up to word $t$, with an emphasis on word
+$t$ itself. The decoder uses two things: the last state $h_T$, where it
+starts, and all of the states, which it attends to. The notebook copies them
+into the rows of a matrix $O\in\R^{L\times H}$ that is zero beyond row $T$:
+$o_t=h_t$ for $t\le T$ and $o_t=0$ for $T<t\le L$. (So a sentence can have at
+most $L$ words.)
+
+All forward quantities of one sentence pair are kept in |Activations|, one row
+per step; the backward pass reads them. Rows are sized for $L$ steps.
+@^activations@>
+@<Type of the activations@>=
+typedef struct {
+  float *eh, *scores, *w, *ec, *pre, *o, *gi, *gh, *h;
+  GruCache *cache;
+} DecoderStep;
+typedef struct {
+  int T_src, T_tgt; /* lengths of the current pair */
+  int dec_in[DEFAULT_MAX_LENGTH * 4]; /* the decoder's input words */
+  float *enc_x; /* $T\times H$: the embeddings $E_{x_t}$ */
+  float *enc_gi, *enc_gh; /* $T\times 3H$: the GRU's two products */
+  GruCache *enc_cache; /* $T\times H$ */
+  float *enc_h; /* $(T+1)\times H$: $h_0=0$, then $h_1,\dots,h_T$ */
+  float *enc_out; /* $L\times H$: the matrix $O$ */
+  @<Decoder activations@>@;
+  @<Gradient scratch@>@;
+} Activations;
+
+@ @<Model functions@>=
+void activations_alloc(Activations *a, const Config *c)
+{
+  size_t L = (size_t) c->L, H = (size_t) c->H, V = (size_t) c->V_out;
+  memset(a, 0, sizeof *a);
+  a->enc_x = xcalloc(L * H, sizeof(float));
+  a->enc_gi = xcalloc(L * 3 * H, sizeof(float));
+  a->enc_gh = xcalloc(L * 3 * H, sizeof(float));
+  a->enc_cache = xcalloc(L * H, sizeof(GruCache));
+  a->enc_h = xcalloc((L + 1) * H, sizeof(float));
+  a->enc_out = xcalloc(L * H, sizeof(float));
+  @<Allocate the decoder activations@>@;
+  @<Allocate the gradient scratch@>@;
+}
+
+@ Freeing walks the same fields. All of them are pointers from |xcalloc|.
+@<Model functions@>=
+void activations_free(Activations *a)
+{
+  void *all[] = {a->enc_x, a->enc_gi, a->enc_gh, a->enc_cache, a->enc_h,
+    a->enc_out, @<The decoder activations, as a list@>,
+    @<The gradient scratch, as a list@>};
+  for (size_t k = 0; k < sizeof all / sizeof all[0]; k++) free(all[k]);
+  memset(a, 0, sizeof *a);
+}
+
+@ @<Prototypes@>=
+void activations_alloc(Activations *a, const Config *c);
+void activations_free(Activations *a);
+
+@ The input products $W_iE_{x_t}+b_i$ do not depend on the state, so all $T$
+of them are one batched linear layer before the recurrence starts. Only the
+products $W_hh_{t-1}+b_h$ have to wait for the previous step. The encoder
+costs $6TH^2$ multiply-adds.
+@<Model functions@>=
+void encoder_forward(Model *m, const int *src, int T)
+{
+  Activations *a = &m->act;
+  const Tensors *P = &m->params;
+  int H = m->cfg.H;
+  a->T_src = T;
+  embedding_forward(a->enc_x, P->enc_emb, src, T, H);
+  linear_forward(a->enc_gi, a->enc_x, P->enc_w_ih, P->enc_b_ih, T, H, 3 * H);
+  memset(a->enc_h, 0, (size_t) H * sizeof(float));
+  for (int t = 0; t < T; t++) {
+    float *h = a->enc_h + (size_t) t * H;
+    linear_forward(a->enc_gh + (size_t) t * 3 * H, h, P->enc_w_hh, P->enc_b_hh, 1, H, 3 * H);
+    gru_cell_forward(h + H, a->enc_cache + (size_t) t * H, a->enc_gi + (size_t) t * 3 * H,
+      a->enc_gh + (size_t) t * 3 * H, h, 1, H);
+  }
+  memset(a->enc_out, 0, (size_t) m->cfg.L * H * sizeof(float));
+  memcpy(a->enc_out, a->enc_h + H, (size_t) T * H * sizeof(float));
+}
+
+@ @<Prototypes@>=
+void encoder_forward(Model *m, const int *src, int T);
+
+@* The attention decoder.
+@^attention decoder@>
+@^location-based attention@>
+The decoder writes the French sentence one word at a time. Its state starts as
+the encoder's last state, $h'_0=h_T$, and its first input word is
+$y_0=\SOS$. At step $t$, with input word $y_{t-1}$ and state $h'_{t-1}$, the
+notebook's decoder computes
+$$\eqalign{
+e&=E'_{y_{t-1}}&\hbox{(embedding of the input word)}\cr
+s&=W_a[e;h'_{t-1}]+b_a\in\R^L&\hbox{(attention scores)}\cr
+w&=\softmax(s),\quad c=O^{\top}w&\hbox{(weights and context)}\cr
+u&=\relu\bigl(W_c[e;c]+b_c\bigr)\in\R^H&\hbox{(the GRU's input)}\cr
+h'_t&={\rm GRU}(u,h'_{t-1})\cr
+\ell_t&=\log\softmax(W_oh'_t+b_o)\in\R^{V_t}&\hbox{(log-probabilities of the next word)}\cr}$$
+where $[a;b]$ stacks two vectors into one. $W_a\in\R^{L\times2H}$ is the
+notebook's \.{attn} layer and $W_c\in\R^{H\times2H}$ its \.{attn\_combine}.
+
+Look at the score line. The scores depend on the input word and the
+decoder's state, but {\it not on the encoder's outputs}: score $i$ is a fixed
+linear function that says ``look at position $i$'', whatever word is there.
+This is {\it location-based\/} attention. It can learn ``the second French
+word usually comes from the second English word'', but it cannot look for a
+word by its meaning, and since the softmax runs over all $L$ slots, some weight
+always goes to the zero rows of $O$ beyond the sentence's end. Bahdanau and
+Luong attention compute each score from the decoder's state {\it and\/} the
+encoder output $o_i$, and mask the padding. The kit calls the notebook's kind
+\.{--attention seed}, and reproduces it exactly before it improves on it.
+
+@ One decoder step keeps these vectors: $[e;h'_{t-1}]$ (|eh|), $s$
+(|scores|), $w$, $[e;c]$ (|ec|), $W_c[e;c]+b_c$ (|pre|), $u$ (|o|), the two GRU
+products, the GRU cache and the new state $h'_t$ (|h|). The vectors of all
+steps are stored one after the other, and |decoder_step| points a
+|DecoderStep| at those of step |t|.
+@<Decoder activations@>=
+float *dec_eh, *dec_scores, *dec_w, *dec_ec, *dec_pre, *dec_o, *dec_gi, *dec_gh;
+GruCache *dec_cache;
+float *dec_h; /* $(L+1)\times H$: $h'_0=h_T$, then $h'_1,\dots$ */
+float *logits, *logp; /* $L\times V_t$ */
+
+@ @<Allocate the decoder activations@>=
+a->dec_eh = xcalloc(L * 2 * H, sizeof(float));
+a->dec_scores = xcalloc(L * L, sizeof(float));
+a->dec_w = xcalloc(L * L, sizeof(float));
+a->dec_ec = xcalloc(L * 2 * H, sizeof(float));
+a->dec_pre = xcalloc(L * H, sizeof(float));
+a->dec_o = xcalloc(L * H, sizeof(float));
+a->dec_gi = xcalloc(L * 3 * H, sizeof(float));
+a->dec_gh = xcalloc(L * 3 * H, sizeof(float));
+a->dec_cache = xcalloc(L * H, sizeof(GruCache));
+a->dec_h = xcalloc((L + 1) * H, sizeof(float));
+a->logits = xcalloc(L * V, sizeof(float));
+a->logp = xcalloc(L * V, sizeof(float));
+
+@ @<The decoder activations, as a list@>=
+a->dec_eh, a->dec_scores, a->dec_w, a->dec_ec, a->dec_pre, a->dec_o,
+a->dec_gi, a->dec_gh, a->dec_cache, a->dec_h, a->logits, a->logp
+
+@ @<Model functions@>=
+DecoderStep decoder_step(const Activations *a, const Config *c, int t)
+{
+  size_t H = (size_t) c->H, L = (size_t) c->L, k = (size_t) t;
+  return (DecoderStep) {a->dec_eh + k * 2 * H, a->dec_scores + k * L,
+    a->dec_w + k * L, a->dec_ec + k * 2 * H, a->dec_pre + k * H,
+    a->dec_o + k * H, a->dec_gi + k * 3 * H, a->dec_gh + k * 3 * H,
+    a->dec_h + (k + 1) * H, a->dec_cache + k * H};
+}
+
+@ One step of the decoder, the equations above in order, up to the new state.
+The embedding goes to both stacked vectors. The step costs
+$2LH+2H^2+6H^2+LH$ multiply-adds: the GRU is most of it.
+@<Model functions@>=
+void decoder_step_forward(const Model *m, int token, const float *h_prev,
+  const float *enc_out, const DecoderStep *s)
+{
+  const Tensors *P = &m->params;
+  int H = m->cfg.H, L = m->cfg.L;
+  embedding_forward(s->eh, P->dec_emb, &token, 1, H);
+  memcpy(s->ec, s->eh, (size_t) H * sizeof(float));
+  memcpy(s->eh + H, h_prev, (size_t) H * sizeof(float));
+  linear_forward(s->scores, s->eh, P->attn_w, P->attn_b, 1, 2 * H, L);
+  attention_forward(s->w, s->ec + H, s->scores, enc_out, 1, L, H);
+  linear_forward(s->pre, s->ec, P->comb_w, P->comb_b, 1, 2 * H, H);
+  relu_forward(s->o, s->pre, H);
+  linear_forward(s->gi, s->o, P->dec_w_ih, P->dec_b_ih, 1, H, 3 * H);
+  linear_forward(s->gh, h_prev, P->dec_w_hh, P->dec_b_hh, 1, H, 3 * H);
+  gru_cell_forward(s->h, s->cache, s->gi, s->gh, h_prev, 1, H);
+}
+
+@ @<Prototypes@>=
+DecoderStep decoder_step(const Activations *a, const Config *c, int t);
+void decoder_step_forward(const Model *m, int token, const float *h_prev,
+  const float *enc_out, const DecoderStep *s);
+
+@* Training: teacher forcing and the loss.
+@^teacher forcing@>
+@^training@>
+To train, we show the model a pair and measure how surprised it is by the
+right translation. With {\it teacher forcing\/} the decoder's input at step
+$t$ is the right word $y_{t-1}$, not the word it would have chosen itself: the
+model learns every step from a correct history, even early on, when its own
+guesses are nonsense. For a target $y_1,\dots,y_{T'}$ (ending with \EOS) the
+loss is the sum of the steps' negative log-likelihoods,
+$$\mathcal{L}=-\sum_{t=1}^{T'}\ell_t[y_t],$$
+and the number the notebook prints is $\mathcal{L}/T'$, averaged over the
+pairs of an epoch.
+
+Teacher forcing has a second gift, for speed: since no step's input depends on
+an earlier step's output, the output layer and the log-softmax of all $T'$
+steps are one batched call after the recurrence, and so is their gradient.
+@<Model functions@>=
+float seq2seq_forward(Model *m, const Example *ex)
+{
+  Activations *a = &m->act;
+  const Config *c = &m->cfg;
+  int H = c->H, T = ex->tgt_len;
+  encoder_forward(m, ex->src, ex->src_len);
+  a->T_tgt = T;
+  memcpy(a->dec_h, a->enc_h + (size_t) ex->src_len * H, (size_t) H * sizeof(float));
+  for (int t = 0; t < T; t++) {
+    a->dec_in[t] = t == 0 ? SOS_TOKEN : ex->tgt[t - 1];
+    DecoderStep s = decoder_step(a, c, t);
+    decoder_step_forward(m, a->dec_in[t], a->dec_h + (size_t) t * H, a->enc_out, &s);
+  }
+  linear_forward(a->logits, a->dec_h + H, m->params.out_w, m->params.out_b, T, H, c->V_out);
+  log_softmax_forward(a->logp, a->logits, T, c->V_out);
+  return nll_forward(a->logp, ex->tgt, T, c->V_out);
+}
+
+@ @<Prototypes@>=
+float seq2seq_forward(Model *m, const Example *ex);
+
+@* The backward pass.
+@^backward pass@>
+@^gradient@>
+@^chain rule@>
+Training moves every parameter a little in the direction that lowers the loss,
+so it needs the gradient: the derivative of $\mathcal{L}$ with respect to each
+of the 239,770 parameters. \PB{PyTorch} records the forward computation and
+differentiates it automatically. C has no such machinery, so this chapter
+derives the gradient of each layer by hand, and the program applies the chain
+rule in reverse order of the forward pass ({\it backpropagation}).
+
+Notation: for any quantity $q$ of the forward pass, $\bar q$ is
+$\partial\mathcal{L}/\partial q$, the gradient of the loss with respect to
+$q$, a vector of the same shape as $q$. A backward function receives the
+$\bar q$ of its layer's output and produces the $\bar q$ of its inputs and
+parameters. When a quantity feeds several later computations, its gradient is
+the {\it sum\/} of what comes back from each of them, so the backward
+functions {\it add\/} to the gradients of parameters and shared inputs
+(\.{+=}); the trainer zeroes them before each pair. Each function is checked
+against finite differences in the test suite.
+
+@ {\it Log-softmax and the loss.} With $\ell=\log\softmax(z)$ and loss
+$-\ell_y$: since $\ell_j=z_j-\log\sum_k e^{z_k}$,
+$${\partial(-\ell_y)\over\partial z_j}=-[j=y]+{e^{z_j}\over\sum_ke^{z_k}}
+=p_j-[j=y],$$
+where $p=\softmax(z)=e^{\ell}$ and $[j=y]$ is 1 when $j=y$ and 0 otherwise.
+The gradient with respect to the logits is the predicted distribution minus
+the one-hot distribution of the right word: it pushes the right word's logit
+up and every other logit down, each in proportion to its probability. The
+function writes (not adds) the gradient of the summed loss of $B$ rows.
+This is the second half of exercise~6.
+@^log-softmax, gradient of@>
+@<Layer functions@>=
+void nll_backward(float *dlogits, const float *logp, const int *target, int B, int V)
+{
+  @<Set |dlogits| to $p-{\rm onehot}(y)$ for every row@>@;
+}
+
+@ @<Set |dlogits| to $p-{\rm onehot}(y)$ for every row@>=
+for (int b = 0; b < B; b++)
+  for (int j = 0; j < V; j++)
+    dlogits[(size_t) b * V + j] = expf(logp[(size_t) b * V + j]) - (j == target[b] ? 1.0f : 0.0f);
+
+@ {\it The linear layer.} From $y_i=\sum_jW_{ij}x_j+\beta_i$:
+$$\bar x_j=\sum_iW_{ij}\bar y_i\quad(\bar x=W^{\top}\bar y),\qquad
+\bar W_{ij}=\bar y_i\,x_j\quad(\bar W=\bar y\,x^{\top}),\qquad \bar\beta=\bar y.$$
+For a batch, the parameter gradients are summed over the rows. Any of the
+three outputs may be |NULL| when it is not wanted. The loops are arranged so
+that the innermost one runs along a row of $W$, which is contiguous: that is
+how a compiler can turn it into vector instructions. Each wanted gradient
+costs $BCm$ multiply-adds, for $C$ inputs and $m$ outputs.
+@^linear layer, gradient of@>
+@<Layer functions@>=
+void linear_backward(float *dinp, float *dweight, float *dbias,
+  const float *dout, const float *inp, const float *weight, int B, int C, int OC)
+{
+  if (dinp)
+    for (int b = 0; b < B; b++)
+      for (int o = 0; o < OC; o++) {
+        float d = dout[(size_t) b * OC + o];
+        const float *w = weight + (size_t) o * C;
+        float *di = dinp + (size_t) b * C;
+        for (int i = 0; i < C; i++) di[i] += d * w[i];
+      }
+  if (dweight)
+    for (int o = 0; o < OC; o++)
+      for (int b = 0; b < B; b++) {
+        float d = dout[(size_t) b * OC + o];
+        const float *x = inp + (size_t) b * C;
+        float *dw = dweight + (size_t) o * C;
+        for (int i = 0; i < C; i++) dw[i] += d * x[i];
+      }
+  if (dbias)
+    for (int o = 0; o < OC; o++)
+      for (int b = 0; b < B; b++) dbias[o] += dout[(size_t) b * OC + o];
+}
+
+@ {\it The ReLU} passes the gradient where its input was positive and blocks
+it elsewhere: $\bar x_i=\bar y_i\,[x_i>0]$. It writes.
+@<Layer functions@>=
+void relu_backward(float *dinp, const float *dout, const float *inp, int n)
+{
+  for (int i = 0; i < n; i++) dinp[i] = inp[i] > 0.0f ? dout[i] : 0.0f;
+}
+
+@ {\it The embedding} copied row $x_b$ of the table for each row $b$ of the
+batch, so the gradient of each copy goes back, added, to the row it came
+from: $\bar E_{x_b}\mathrel{+}=\bar e_b$. A word that appears twice in a
+sentence collects both gradients.
+@<Layer functions@>=
+void embedding_backward(float *dtable, const float *dout, const int *ids, int B, int H)
+{
+  for (int b = 0; b < B; b++) {
+    float *row = dtable + (size_t) ids[b] * H;
+    for (int j = 0; j < H; j++) row[j] += dout[(size_t) b * H + j];
+  }
+}
+
+@ @<Prototypes@>=
+void nll_backward(float *dlogits, const float *logp, const int *target, int B, int V);
+void linear_backward(float *dinp, float *dweight, float *dbias,
+  const float *dout, const float *inp, const float *weight, int B, int C, int OC);
+void relu_backward(float *dinp, const float *dout, const float *inp, int n);
+void embedding_backward(float *dtable, const float *dout, const int *ids, int B, int H);
+
+@*1 The gradient of the GRU.
+@^GRU, gradient of@>
+Given $\bar h'$, one unit of the GRU works backwards through its four equations
+(all products element by element). From $h'=(1-z)n+zh$:
+$$\bar n=\bar h'(1-z),\qquad \bar z=\bar h'(h-n),\qquad
+\bar h\mathrel{+}=\bar h'z.$$
+The candidate is $n=\tanh(a_n)$ with $a_n=g_{i,n}+r\,g_{h,n}$ (where
+$g_{i,n}=W_{in}x+b_{in}$ and $g_{h,n}=W_{hn}h+b_{hn}$), and
+$\tanh'=1-\tanh^2$:
+$$\bar a_n=\bar n\,(1-n^2),\qquad \bar g_{i,n}=\bar a_n,\qquad
+\bar g_{h,n}=\bar a_n\,r,\qquad \bar r=\bar a_n\,g_{h,n}.$$
+The gates are $r=\sigmoid(a_r)$ and $z=\sigmoid(a_z)$ with
+$\sigmoid'=\sigmoid(1-\sigmoid)$, and $a_r=g_{i,r}+g_{h,r}$ reaches both
+products alike:
+$$\bar g_{i,r}=\bar g_{h,r}=\bar r\,r(1-r),\qquad
+\bar g_{i,z}=\bar g_{h,z}=\bar z\,z(1-z).$$
+That is all the per-unit work, exercise~7. The products
+$g_i=W_ix+b_i$ and $g_h=W_hh+b_h$ are linear layers, and their backward
+pass, $\bar x=W_i^{\top}\bar g_i$ and $\bar h\mathrel{+}=W_h^{\top}\bar g_h$
+with the weight gradients, is the linear layer's.
+@<Per-element math shared by CPU and GPU@>=
+KIT_HD static inline void gru_unit_backward(float dh_new, float h, const GruCache *c,
+  float *dgir, float *dgiz, float *dgin, float *dghn, float *dh)
+{
+  @<Compute the gradients of one GRU unit's gates from $\bar h'$@>@;
+}
+
+@ @<Compute the gradients of one GRU unit's gates from $\bar h'$@>=
+float dn = dh_new * (1.0f - c->z);
+float dz = dh_new * (h - c->n);
+float dan = dn * (1.0f - c->n * c->n);
+float dr = dan * c->ghn;
+*dgir = dr * c->r * (1.0f - c->r);
+*dgiz = dz * c->z * (1.0f - c->z);
+*dgin = dan;
+*dghn = dan * c->r;
+*dh += dh_new * c->z;
+
+@ The cell's backward pass writes $\bar g_i$ and $\bar g_h$ (which share
+their $r$ and $z$ parts) and adds the direct part $\bar h'z$ to $\bar h$.
+@<Layer functions@>=
+void gru_cell_backward(float *dgi, float *dgh, float *dh, const float *dh_new,
+  const float *h, const GruCache *cache, int B, int H)
+{
+  for (int b = 0; b < B; b++) {
+    float *i3 = dgi + (size_t) b * 3 * H, *h3 = dgh + (size_t) b * 3 * H;
+    for (int j = 0; j < H; j++) {
+      size_t k = (size_t) b * H + j;
+      gru_unit_backward(dh_new[k], h[k], &cache[k], &i3[j], &i3[H + j],
+        &i3[2 * H + j], &h3[2 * H + j], &dh[k]);
+      h3[j] = i3[j];
+      h3[H + j] = i3[H + j];
+    }
+  }
+}
+
+@ @<Prototypes@>=
+void gru_cell_backward(float *dgi, float *dgh, float *dh, const float *dh_new,
+  const float *h, const GruCache *cache, int B, int H);
+
+@*1 The gradient of the attention.
+@^attention, gradient of@>
+@^softmax, gradient of@>
+Backwards through $c=\sum_iw_io_i$ first. Each encoder output $o_i$ receives
+$\bar o_i\mathrel{+}=w_i\,\bar c$ (added: every decoder step looks at the same
+$O$), and each weight receives the dot product $\bar w_i=\bar c\cdot o_i$.
+
+Then through $w=\softmax(s)$. Each weight depends on every score:
+$\partial w_i/\partial s_k=w_i([i=k]-w_k)$. So
+$$\bar s_k=\sum_i\bar w_i\,w_i([i=k]-w_k)=w_k\Bigl(\bar w_k-\sum_iw_i\bar w_i\Bigr).$$
+In words: a score's gradient is its weight times how much its $\bar w$ exceeds
+the weighted average of all the $\bar w$'s. The function writes $\bar s$ and
+adds to $\bar O$. This is exercise~8. It costs $2LH$ multiply-adds a row.
+@<Layer functions@>=
+void attention_backward(float *dscores, float *denc_out, const float *dctx,
+  const float *w, const float *enc_out, int B, int L, int H)
+{
+  for (int b = 0; b < B; b++) {
+    const float *wb = w + (size_t) b * L, *O = enc_out + (size_t) b * L * H;
+    const float *dc = dctx + (size_t) b * H;
+    float *ds = dscores + (size_t) b * L, *dO = denc_out + (size_t) b * L * H;
+    @<Set |ds| to the gradient of the scores and add $w_i\bar c$ to the rows of |dO|@>@;
+  }
+}
+
+@ @<Set |ds| to the gradient of the scores and add $w_i\bar c$ to the rows of |dO|@>=
+float avg = 0.0f;
+for (int i = 0; i < L; i++) {
+  ds[i] = dot(dc, O + (size_t) i * H, H);
+  avg += wb[i] * ds[i];
+  for (int j = 0; j < H; j++) dO[(size_t) i * H + j] += wb[i] * dc[j];
+}
+for (int i = 0; i < L; i++) ds[i] = wb[i] * (ds[i] - avg);
+
+@ @<Prototypes@>=
+void attention_backward(float *dscores, float *denc_out, const float *dctx,
+  const float *w, const float *enc_out, int B, int L, int H);
+
+@*1 Backpropagation through the whole pair.
+@^backpropagation through time@>
+Now the layers' gradients are chained, in reverse order of the forward pass.
+The gradients of the decoder's states are the crux. State $h'_t$ is used
+three times: by the output layer at step $t$, and by step $t+1$ twice (in the
+attention scores, through $[e;h'_t]$, and as the GRU's old state). So
+$\bar h'_t$ is the sum of the output layer's contribution and what step $t+1$
+sends back, which is why the steps must be visited from the last to the
+first ({\it backpropagation through time}). The decoder's first state is the
+encoder's last, so what comes out of step 1 flows on into the encoder, as do
+the gradients $\bar O$ that the attention sent to the encoder's outputs.
+
+The weight gradients are different: they need the gradient at each step but
+nothing from other steps. So the backward loop only stores the per-step
+gradients $\bar g_i$, $\bar g_h$, $\bar{\rm pre}$ and $\bar s$, and after the
+loop each weight gradient is one batched call over all steps: one pass over
+each weight matrix instead of one per step.
+
+The scratch space holds those per-step gradients and a few vectors.
+@<Gradient scratch@>=
+float *d_logits; /* $L\times V_t$ */
+float *d_hout; /* $L\times H$: the output layer's part of $\bar h'_t$ */
+float *d_dec_gi, *d_dec_gh; /* $L\times 3H$ */
+float *d_pre; /* $L\times H$ */
+float *d_scores; /* $L\times L$ */
+float *d_dec_e; /* $L\times H$: gradients of the decoder's embeddings */
+float *d_enc_out; /* $L\times H$: $\bar O$ */
+float *d_enc_gi, *d_enc_gh; /* $L\times 3H$ */
+float *d_enc_x; /* $L\times H$ */
+float *d_h, *d_hprev, *d_o, *d_ec, *d_eh; /* one step's vectors */
+
+@ @<Allocate the gradient scratch@>=
+a->d_logits = xcalloc(L * V, sizeof(float));
+a->d_hout = xcalloc(L * H, sizeof(float));
+a->d_dec_gi = xcalloc(L * 3 * H, sizeof(float));
+a->d_dec_gh = xcalloc(L * 3 * H, sizeof(float));
+a->d_pre = xcalloc(L * H, sizeof(float));
+a->d_scores = xcalloc(L * L, sizeof(float));
+a->d_dec_e = xcalloc(L * H, sizeof(float));
+a->d_enc_out = xcalloc(L * H, sizeof(float));
+a->d_enc_gi = xcalloc(L * 3 * H, sizeof(float));
+a->d_enc_gh = xcalloc(L * 3 * H, sizeof(float));
+a->d_enc_x = xcalloc(L * H, sizeof(float));
+a->d_h = xcalloc(H, sizeof(float));
+a->d_hprev = xcalloc(H, sizeof(float));
+a->d_o = xcalloc(H, sizeof(float));
+a->d_ec = xcalloc(2 * H, sizeof(float));
+a->d_eh = xcalloc(2 * H, sizeof(float));
+
+@ @<The gradient scratch, as a list@>=
+a->d_logits, a->d_hout, a->d_dec_gi, a->d_dec_gh, a->d_pre, a->d_scores,
+a->d_dec_e, a->d_enc_out, a->d_enc_gi, a->d_enc_gh, a->d_enc_x, a->d_h,
+a->d_hprev, a->d_o, a->d_ec, a->d_eh
+
+@ The backward pass of one pair, after |seq2seq_forward| of the same pair.
+It adds the gradient of $\mathcal L$ to the gradient buffer.
+@<Model functions@>=
+void seq2seq_backward(Model *m, const Example *ex)
+{
+  Activations *a = &m->act;
+  const Config *c = &m->cfg;
+  const Tensors *P = &m->params;
+  const Tensors *G = &m->grads;
+  int H = c->H, L = c->L, V = c->V_out, T = a->T_tgt, S = a->T_src;
+  size_t h = (size_t) H;
+  @<Backward through the output layer for all steps at once@>@;
+  @<Backward through the decoder steps, last to first@>@;
+  @<Batched weight gradients of the decoder@>@;
+  @<Backward through the encoder, last word to first@>@;
+}
+
+@ @<Prototypes@>=
+void seq2seq_backward(Model *m, const Example *ex);
+
+@ The output layer read the states $h'_1,\dots,h'_{T'}$, rows 1 to $T'$ of
+|dec_h|.
+@<Backward through the output layer for all steps at once@>=
+nll_backward(a->d_logits, a->logp, ex->tgt, T, V);
+memset(a->d_hout, 0, (size_t) T * h * sizeof(float));
+linear_backward(a->d_hout, G->out_w, G->out_b, a->d_logits, a->dec_h + h,
+  P->out_w, T, H, V);
+memset(a->d_enc_out, 0, (size_t) L * h * sizeof(float));
+memset(a->d_hprev, 0, h * sizeof(float));
+
+@ At the top of step $t$, |d_hprev| holds what step $t+1$ sent back to
+$h'_t$; adding the output layer's part gives $\bar h'_t$ in full. The step
+then runs its forward equations backwards: GRU, its input products, ReLU and
+the combine layer (which splits into $\bar e$ and $\bar c$), the attention,
+the score layer (which splits into $\bar e$ and $\bar h'_{t-1}$). What it
+sends back to $h'_{t-1}$ comes from the GRU twice (directly and through $W_h$)
+and from the scores.
+@<Backward through the decoder steps, last to first@>=
+for (int t = T - 1; t >= 0; t--) {
+  DecoderStep s = decoder_step(a, c, t);
+  const float *h_prev = a->dec_h + (size_t) t * h;
+  float *dgi = a->d_dec_gi + (size_t) t * 3 * h, *dgh = a->d_dec_gh + (size_t) t * 3 * h;
+  for (int j = 0; j < H; j++) a->d_h[j] = a->d_hout[(size_t) t * h + j] + a->d_hprev[j];
+  memset(a->d_hprev, 0, h * sizeof(float));
+  gru_cell_backward(dgi, dgh, a->d_hprev, a->d_h, h_prev, s.cache, 1, H);
+  linear_backward(a->d_hprev, NULL, NULL, dgh, NULL, P->dec_w_hh, 1, H, 3 * H);
+  memset(a->d_o, 0, h * sizeof(float));
+  linear_backward(a->d_o, NULL, NULL, dgi, NULL, P->dec_w_ih, 1, H, 3 * H);
+  relu_backward(a->d_pre + (size_t) t * h, a->d_o, s.pre, H);
+  memset(a->d_ec, 0, 2 * h * sizeof(float));
+  linear_backward(a->d_ec, NULL, NULL, a->d_pre + (size_t) t * h, NULL, P->comb_w, 1, 2 * H, H);
+  attention_backward(a->d_scores + (size_t) t * L, a->d_enc_out, a->d_ec + H, s.w,
+    a->enc_out, 1, L, H);
+  memset(a->d_eh, 0, 2 * h * sizeof(float));
+  linear_backward(a->d_eh, NULL, NULL, a->d_scores + (size_t) t * L, NULL, P->attn_w, 1, 2 * H, L);
+  for (int j = 0; j < H; j++) {
+    a->d_dec_e[(size_t) t * h + j] = a->d_ec[j] + a->d_eh[j];
+    a->d_hprev[j] += a->d_eh[H + j];
+  }
+}
+
+@ Each weight gradient is the gradient of its layer's outputs at all steps
+against its inputs at all steps, one batched call with the steps as the batch.
+@<Batched weight gradients of the decoder@>=
+linear_backward(NULL, G->dec_w_hh, G->dec_b_hh, a->d_dec_gh, a->dec_h, NULL, T, H, 3 * H);
+linear_backward(NULL, G->dec_w_ih, G->dec_b_ih, a->d_dec_gi, a->dec_o, NULL, T, H, 3 * H);
+linear_backward(NULL, G->comb_w, G->comb_b, a->d_pre, a->dec_ec, NULL, T, 2 * H, H);
+linear_backward(NULL, G->attn_w, G->attn_b, a->d_scores, a->dec_eh, NULL, T, 2 * H, L);
+embedding_backward(G->dec_emb, a->d_dec_e, a->dec_in, T, H);
+
+@ The encoder's state $h_t$ received gradient from two places: the attention
+(row $t$ of $\bar O$; rows beyond $T$ were constant zeros and their gradient
+goes nowhere) and the next encoder step, or, for the last state, the decoder's
+first step, whose gradient is in |d_hprev| now.
+@<Backward through the encoder, last word to first@>=
+for (int t = S - 1; t >= 0; t--) {
+  const float *h_prev = a->enc_h + (size_t) t * h;
+  float *dgi = a->d_enc_gi + (size_t) t * 3 * h, *dgh = a->d_enc_gh + (size_t) t * 3 * h;
+  for (int j = 0; j < H; j++) a->d_h[j] = a->d_enc_out[(size_t) t * h + j] + a->d_hprev[j];
+  memset(a->d_hprev, 0, h * sizeof(float));
+  gru_cell_backward(dgi, dgh, a->d_hprev, a->d_h, h_prev, a->enc_cache + (size_t) t * h, 1, H);
+  linear_backward(a->d_hprev, NULL, NULL, dgh, NULL, P->enc_w_hh, 1, H, 3 * H);
+}
+memset(a->d_enc_x, 0, (size_t) S * h * sizeof(float));
+linear_backward(a->d_enc_x, G->enc_w_ih, G->enc_b_ih, a->d_enc_gi, a->enc_x, P->enc_w_ih, S, H, 3 * H);
+linear_backward(NULL, G->enc_w_hh, G->enc_b_hh, a->d_enc_gh, a->enc_h, NULL, S, H, 3 * H);
+embedding_backward(G->enc_emb, a->d_enc_x, ex->src, S, H);
+
+@* Adam.
+@^Adam@>
+Plain gradient descent moves each parameter by the learning rate times its
+gradient. Adam adapts the step to each parameter. It keeps two running
+averages, of the gradient $g$ and of its square,
+$$m\leftarrow\beta_1m+(1-\beta_1)g,\qquad v\leftarrow\beta_2v+(1-\beta_2)g^2,$$
+corrects them for starting at zero (after $t$ steps, the average has only
+weight $1-\beta^t$ in total), and moves the parameter by
+$$\theta\leftarrow\theta-\alpha\,{m/(1-\beta_1^t)\over
+\sqrt{v/(1-\beta_2^t)}+\epsilon}.$$
+Far from a minimum, $m/\sqrt v\approx\pm1$: every parameter moves by about the
+learning rate $\alpha$, whatever the scale of its gradient. The notebook uses
+$\alpha=0.01$, $\beta_1=0.9$, $\beta_2=0.999$, $\epsilon=10^{-8}$, with two
+optimizers, one for the encoder and one for the decoder; they take the same
+steps with the same settings, so one Adam over the whole buffer is the same
+thing.
+
+The code groups the arithmetic as \PB{PyTorch} does ($\alpha/(1-\beta_1^t)$
+times $m$, divided by $\sqrt v/\sqrt{1-\beta_2^t}+\epsilon$), with the bias
+corrections computed in double precision, as \PB{PyTorch} computes them in
+Python. The update is exercise~9. It reads and writes four floats per
+parameter: 3.8 megabytes a step for the notebook's model.
+@<Model functions@>=
+void adam_update(float *p, const float *g, float *m, float *v, size_t n,
+  float lr, float beta1, float beta2, float eps, long t)
+{
+  @<Take one Adam step on the |n| parameters@>@;
+}
+
+@ @<Take one Adam step on the |n| parameters@>=
+float step = (float) (lr / (1.0 - pow(beta1, (double) t)));
+float bc2 = (float) sqrt(1.0 - pow(beta2, (double) t));
+for (size_t i = 0; i < n; i++) {
+  m[i] = beta1 * m[i] + (1.0f - beta1) * g[i];
+  v[i] = beta2 * v[i] + (1.0f - beta2) * g[i] * g[i];
+  p[i] -= step * m[i] / (sqrtf(v[i]) / bc2 + eps);
+}
+
+@ One training step on one pair: forward, backward, update. It returns the
+pair's loss $\mathcal L$.
+@<Model functions@>=
+float train_step(Model *m, const Example *ex, float lr)
+{
+  float loss = seq2seq_forward(m, ex);
+  memset(m->grad_mem, 0, m->n_params * sizeof(float));
+  seq2seq_backward(m, ex);
+  m->adam_t++;
+  adam_update(m->param_mem, m->grad_mem, m->m_mem, m->v_mem, m->n_params,
+    lr, 0.9f, 0.999f, 1e-8f, m->adam_t);
+  return loss;
+}
+
+@ @<Prototypes@>=
+void adam_update(float *p, const float *g, float *m, float *v, size_t n,
+  float lr, float beta1, float beta2, float eps, long t);
+float train_step(Model *m, const Example *ex, float lr);
+
+@* Inference: greedy decoding.
+@^greedy decoding@>
+@^inference@>
+To translate, the decoder feeds itself: it starts from \SOS, and at each step
+takes the most probable word as its output and as its next input. It stops
+when that word is \EOS\ or after $L$ words. This is {\it greedy\/} decoding:
+it never reconsiders a choice (beam search, which keeps several candidates,
+is a later chapter). |greedy_decode| writes the word numbers into |out| and
+returns how many there are; when |attn| is not |NULL| it also keeps the
+attention weights of each output word, one row of $L$ per word, for the
+heatmaps. Ties go to the lowest word number, as \PB{PyTorch}'s \.{argmax}
+does. The loop is exercise~10.
+@<Model functions@>=
+int argmax(const float *x, int n)
+{
+  int best = 0;
+  for (int i = 1; i < n; i++) if (x[i] > x[best]) best = i;
+  return best;
+}
+
+int greedy_decode(Model *m, const int *src, int T, int *out, float *attn)
+{
+  Activations *a = &m->act;
+  const Config *c = &m->cfg;
+  int H = c->H, L = c->L, V = c->V_out, n = 0;
+  encoder_forward(m, src, T);
+  memcpy(a->dec_h, a->enc_h + (size_t) T * H, (size_t) H * sizeof(float));
+  @<Decode greedily into |out| until \EOS\ or $L$ words@>@;
+  return n;
+}
+
+@ @<Decode greedily into |out| until \EOS\ or $L$ words@>=
+int token = SOS_TOKEN;
+for (int t = 0; t < L; t++) {
+  DecoderStep s = decoder_step(a, c, t);
+  decoder_step_forward(m, token, a->dec_h + (size_t) t * H, a->enc_out, &s);
+  if (attn) memcpy(attn + (size_t) t * L, s.w, (size_t) L * sizeof(float));
+  linear_forward(a->logits, s.h, m->params.out_w, m->params.out_b, 1, H, V);
+  log_softmax_forward(a->logp, a->logits, 1, V);
+  token = argmax(a->logp, V);
+  if (token == EOS_TOKEN) break;
+  out[n++] = token;
+}
+
+@ @<Prototypes@>=
+int argmax(const float *x, int n);
+int greedy_decode(Model *m, const int *src, int T, int *out, float *attn);
+
+@* Checkpoints in the safetensors format.
+@^safetensors@>
+@^checkpoint@>
+A trained model is a file. The kit uses {\it safetensors}, the format that
+\PB{PyTorch} users share models in, so that a model trained by the notebook
+can be translated with here and a model trained here can be loaded into
+\PB{PyTorch}. The format is simple enough to describe in full:
+
+\item{1.} eight bytes: the length $N$ of the header, an unsigned little-endian
+integer;
+\item{2.} $N$ bytes of JSON, an object with one entry per tensor,
+\.{\{"dtype":"F32","shape":[16,128],"data\_offsets":[0,8192]\}}, and an
+optional entry \.{\_\_metadata\_\_} that maps names to strings;
+\item{3.} the data: each tensor's numbers, row-major and little-endian, at
+its offsets counted from the end of the header.
+
+\noindent Nothing in the file can execute code, unlike \PB{PyTorch}'s pickle
+files; a reader only has to check that the header tells the truth about the
+data. The kit's tensors have the names and shapes of the notebook's
+\.{state\_dict}, and the metadata holds what else a reader needs to use them:
+the two vocabularies (each a JSON array of its words in index order, stored
+as a string, since metadata values must be strings), the hidden size, the
+maximum length and the kind of attention.
+
+The JSON is written and read with the cJSON library.
+@^cJSON@>
+
+@(generated/checkpoint.c@>=
+#include "attention.h"
+#include <stdlib.h>
+#include <string.h>
+#include <errno.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <cjson/cJSON.h>
+@<Checkpoint helpers@>@;
+@<Checkpoint functions@>@;
+
+@ Numbers are written and read as little-endian bytes whatever the machine's
+own order, one byte at a time.
+@<Checkpoint functions@>=
+static void put_f32(unsigned char *b, float x)
+{
+  uint32_t u;
+  memcpy(&u, &x, 4);
+  for (int k = 0; k < 4; k++) b[k] = (unsigned char) (u >> (8 * k));
+}
+
+static float get_f32(const unsigned char *b)
+{
+  uint32_t u = 0;
+  for (int k = 0; k < 4; k++) u |= (uint32_t) b[k] << (8 * k);
+  float x;
+  memcpy(&x, &u, 4);
+  return x;
+}
+
+@ A vocabulary becomes a JSON array of strings, printed compactly.
+@<Checkpoint functions@>=
+static char *vocab_to_json(const Vocab *v)
+{
+  cJSON *a = cJSON_CreateArray();
+  for (int k = 0; k < v->n; k++) cJSON_AddItemToArray(a, cJSON_CreateString(v->word[k]));
+  char *s = cJSON_PrintUnformatted(a);
+  cJSON_Delete(a);
+  return s;
+}
+
+@ The header lists the tensors in the order of the buffer, which is also the
+order of their data, so the offsets are a running sum. It is padded with
+spaces to a multiple of eight bytes, as the format's own writer does, so that
+the data that follows is aligned.
+@<Checkpoint functions@>=
+static char *checkpoint_header(const Model *m, size_t *len)
+{
+  TensorSpec s[N_TENSORS];
+  tensor_specs(&m->cfg, s);
+  cJSON *root = cJSON_CreateObject(), *meta = cJSON_AddObjectToObject(root, "__metadata__");
+  char *vin = vocab_to_json(&m->vin), *vout = vocab_to_json(&m->vout), num[32];
+  cJSON_AddStringToObject(meta, "input_vocab", vin);
+  cJSON_AddStringToObject(meta, "output_vocab", vout);
+  snprintf(num, sizeof num, "%d", m->cfg.H);
+  cJSON_AddStringToObject(meta, "hidden_size", num);
+  snprintf(num, sizeof num, "%d", m->cfg.L);
+  cJSON_AddStringToObject(meta, "max_length", num);
+  cJSON_AddStringToObject(meta, "attention", "seed");
+  free(vin);
+  free(vout);
+  size_t off = 0;
+  for (int k = 0; k < N_TENSORS; k++) {
+    cJSON *t = cJSON_AddObjectToObject(root, s[k].name);
+    cJSON_AddStringToObject(t, "dtype", "F32");
+    cJSON *shape = cJSON_AddArrayToObject(t, "shape");
+    cJSON_AddItemToArray(shape, cJSON_CreateNumber(s[k].rows));
+    if (s[k].cols) cJSON_AddItemToArray(shape, cJSON_CreateNumber(s[k].cols));
+    cJSON *offs = cJSON_AddArrayToObject(t, "data_offsets");
+    cJSON_AddItemToArray(offs, cJSON_CreateNumber((double) off));
+    off += 4 * spec_numel(&s[k]);
+    cJSON_AddItemToArray(offs, cJSON_CreateNumber((double) off));
+  }
+  char *json = cJSON_PrintUnformatted(root);
+  cJSON_Delete(root);
+  size_t n = strlen(json), padded = (n + 7) / 8 * 8;
+  json = xrealloc(json, padded + 1);
+  memset(json + n, ' ', padded - n);
+  json[padded] = '\0';
+  *len = padded;
+  return json;
+}
+
+@ A checkpoint is written to a temporary file in the same folder and renamed
+over the target only when every byte is on disk: a crash, a full disk or a
+kill leaves either the old file or the new one, never half of one. The
+temporary file is removed when anything fails.
+@^atomic write@>
+@<Checkpoint functions@>=
+int checkpoint_save(const Model *m, const char *path)
+{
+  size_t hlen;
+  char *header = checkpoint_header(m, &hlen);
+  char *tmp = xcalloc(strlen(path) + 16, 1);
+  sprintf(tmp, "%s.tmp-XXXXXX", path);
+  int fd = mkstemp(tmp), ok = fd >= 0;
+  if (!ok) {
+    kit_fail("%s: cannot create a temporary file beside it: %s", path, strerror(errno));
+    free(tmp);
+    free(header);
+    return -1;
+  }
+  FILE *f = fdopen(fd, "wb");
+  @<Write the length, the header and the data to |f|@>@;
+  if (ok) ok = fflush(f) == 0 && fsync(fd) == 0 && fchmod(fd, 0644) == 0;
+  ok = (fclose(f) == 0) && ok;
+  if (ok) ok = rename(tmp, path) == 0;
+  int status = ok ? 0 : kit_fail("%s: cannot write the checkpoint: %s", path, strerror(errno));
+  if (!ok) unlink(tmp);
+  free(tmp);
+  free(header);
+  return status;
+}
+
+@ @<Write the length, the header and the data to |f|@>=
+unsigned char len8[8], buf[4096];
+for (int k = 0; k < 8; k++) len8[k] = (unsigned char) ((uint64_t) hlen >> (8 * k));
+ok = ok && fwrite(len8, 1, 8, f) == 8 && fwrite(header, 1, hlen, f) == hlen;
+for (size_t i = 0; ok && i < m->n_params; i += 1024) {
+  size_t k = m->n_params - i < 1024 ? m->n_params - i : 1024;
+  for (size_t j = 0; j < k; j++) put_f32(buf + 4 * j, m->param_mem[i + j]);
+  ok = fwrite(buf, 4, k, f) == k;
+}
+
+@ @<Prototypes@>=
+int checkpoint_save(const Model *m, const char *path);
+int checkpoint_load(Model *m, const char *path);
+
+@ Loading trusts nothing. The file may be cut short, its header may lie about
+its length or about the tensors' places, it may come from a different model.
+Every check below names the file and what is wrong. The model is built only
+when all checks have passed, so a failed load leaves nothing half made.
+@<Checkpoint functions@>=
+int checkpoint_load(Model *m, const char *path)
+{
+  FILE *f = fopen(path, "rb");
+  if (!f) return kit_fail("%s: cannot open: %s", path, strerror(errno));
+  char *header = NULL;
+  unsigned char *data = NULL;
+  cJSON *root = NULL;
+  Vocab vin = {0}, vout = {0};
+  Config cfg = {0};
+  int status = -1;
+  size_t data_size = 0;
+  @<Read the header length and the header, and parse it@>@;
+  @<Read the configuration and the vocabularies from the metadata@>@;
+  @<Check every tensor of the header against the model's@>@;
+  @<Read the data and build the model@>@;
+done:
+  if (status != 0) {
+    if (vin.word) vocab_free(&vin);
+    if (vout.word) vocab_free(&vout);
+  }
+  cJSON_Delete(root);
+  free(header);
+  free(data);
+  fclose(f);
+  return status;
+}
+
+@ The safetensors format caps the header at 100 megabytes; so do we.
+@<Read the header length and the header, and parse it@>=
+struct stat st;
+if (fstat(fileno(f), &st) != 0) {
+  kit_fail("%s: cannot stat: %s", path, strerror(errno));
+  goto done;
+}
+unsigned char len8[8];
+if (st.st_size < 8 || fread(len8, 1, 8, f) != 8) {
+  kit_fail("%s: the file has %lld bytes, too few for a safetensors file", path,
+    (long long) st.st_size);
+  goto done;
+}
+uint64_t hlen = 0;
+for (int k = 0; k < 8; k++) hlen |= (uint64_t) len8[k] << (8 * k);
+if (hlen == 0 || hlen > (uint64_t) st.st_size - 8 || hlen > 100000000) {
+  kit_fail("%s: the header claims %llu bytes but %lld bytes follow the length field",
+    path, (unsigned long long) hlen, (long long) st.st_size - 8);
+  goto done;
+}
+header = xcalloc((size_t) hlen + 1, 1);
+if (fread(header, 1, (size_t) hlen, f) != hlen) {
+  kit_fail("%s: cannot read the %llu-byte header", path, (unsigned long long) hlen);
+  goto done;
+}
+data_size = (size_t) ((uint64_t) st.st_size - 8 - hlen);
+root = cJSON_ParseWithLength(header, (size_t) hlen);
+if (!root || !cJSON_IsObject(root)) {
+  const char *e = cJSON_GetErrorPtr();
+  kit_fail("%s: the header is not a JSON object (error near header byte %ld)", path,
+    e && e >= header && e <= header + hlen ? (long) (e - header) : 0L);
+  goto done;
+}
+
+@ Metadata values are strings, so the two sizes are strings of digits. The
+vocabularies are JSON inside a JSON string: they are parsed a second time.
+@<Read the configuration and the vocabularies from the metadata@>=
+cJSON *meta = cJSON_GetObjectItemCaseSensitive(root, "__metadata__");
+const char *att = meta_string(meta, "attention", path);
+if (!att) goto done;
+if (strcmp(att, "seed") != 0) {
+  kit_fail("%s: attention \"%s\" is not a kind this kit knows (seed)", path, att);
+  goto done;
+}
+if (meta_int(meta, "hidden_size", path, 1, 1 << 16, &cfg.H) || meta_int(meta,
+  "max_length", path, 1, DEFAULT_MAX_LENGTH * 4, &cfg.L)) goto done;
+if (meta_vocab(meta, "input_vocab", path, &vin) || meta_vocab(meta,
+  "output_vocab", path, &vout)) goto done;
+cfg.V_in = vin.n;
+cfg.V_out = vout.n;
+
+@ @<Checkpoint helpers@>=
+static const char *meta_string(const cJSON *meta, const char *key, const char *path)
+{
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(meta, key);
+  if (!cJSON_IsObject(meta)) kit_fail("%s: the header has no __metadata__ object", path);
+  else if (!cJSON_IsString(v)) kit_fail("%s: the metadata has no string \"%s\"", path, key);
+  else return v->valuestring;
+  return NULL;
+}
+
+static int meta_int(const cJSON *meta, const char *key, const char *path,
+  long lo, long hi, int *out)
+{
+  const char *s = meta_string(meta, key, path);
+  if (!s) return -1;
+  char *end;
+  errno = 0;
+  long v = strtol(s, &end, 10);
+  if (errno || end == s || *end || v < lo || v > hi)
+    return kit_fail("%s: metadata \"%s\" is \"%s\", not a whole number from %ld to %ld",
+      path, key, s, lo, hi);
+  *out = (int) v;
+  return 0;
+}
+
+@ A vocabulary must start with the two special words and hold each word once,
+or the word numbers would not mean what the weights think they mean.
+@<Checkpoint helpers@>=
+static int meta_vocab(const cJSON *meta, const char *key, const char *path, Vocab *v)
+{
+  const char *s = meta_string(meta, key, path);
+  if (!s) return -1;
+  cJSON *a = cJSON_Parse(s);
+  int n = cJSON_GetArraySize(a), status = 0;
+  if (!cJSON_IsArray(a) || n < 2)
+    status = kit_fail("%s: metadata \"%s\" is not a JSON array of at least two words",
+      path, key);
+  vocab_init(v);
+  for (int k = 0; status == 0 && k < n; k++) {
+    const cJSON *w = cJSON_GetArrayItem(a, k);
+    if (!cJSON_IsString(w) || !*w->valuestring || strlen(w->valuestring) >= MAX_WORD_BYTES)
+      status = kit_fail("%s: word %d of \"%s\" is not a non-empty string of fewer than %d bytes",
+        path, k, key, MAX_WORD_BYTES);
+    else if ((k < 2 ? vocab_find(v, w->valuestring) != k : vocab_add(v, w->valuestring) != k))
+      status = kit_fail("%s: word %d of \"%s\", \"%s\", is %s", path, k, key,
+        w->valuestring, k < 2 ? "not the special word expected there" : "a repeat");
+  }
+  cJSON_Delete(a);
+  return status;
+}
+
+@ Each tensor of the header must be one of the model's, once, with dtype F32,
+the model's shape, and a place inside the data of exactly its size. The
+places must not overlap, and together they must cover the data exactly.
+@<Check every tensor of the header against the model's@>=
+TensorSpec spec[N_TENSORS];
+tensor_specs(&cfg, spec);
+size_t begin[N_TENSORS];
+int seen[N_TENSORS] = {0};
+for (const cJSON *t = root->child; t; t = t->next) {
+  if (strcmp(t->string, "__metadata__") == 0) continue;
+  int k = 0;
+  while (k < N_TENSORS && strcmp(spec[k].name, t->string) != 0) k++;
+  if (k == N_TENSORS) {
+    kit_fail("%s: unexpected tensor \"%s\" (not part of this model)", path, t->string);
+    goto done;
+  }
+  if (seen[k]++) {
+    kit_fail("%s: tensor \"%s\" appears twice", path, t->string);
+    goto done;
+  }
+  if (check_tensor(t, &spec[k], data_size, &begin[k], path)) goto done;
+}
+for (int k = 0; k < N_TENSORS; k++)
+  if (!seen[k]) {
+    kit_fail("%s: tensor \"%s\" is missing", path, spec[k].name);
+    goto done;
+  }
+if (check_tiling(spec, begin, data_size, path)) goto done;
+
+@ @<Checkpoint helpers@>=
+static int check_tensor(const cJSON *t, const TensorSpec *s, size_t data_size,
+  size_t *begin, const char *path)
+{
+  const cJSON *dtype = cJSON_GetObjectItemCaseSensitive(t, "dtype");
+  const cJSON *shape = cJSON_GetObjectItemCaseSensitive(t, "shape");
+  const cJSON *offs = cJSON_GetObjectItemCaseSensitive(t, "data_offsets");
+  if (!cJSON_IsString(dtype) || strcmp(dtype->valuestring, "F32") != 0)
+    return kit_fail("%s: tensor \"%s\" has dtype %s; the kit reads F32 only", path,
+      s->name, cJSON_IsString(dtype) ? dtype->valuestring : "(none)");
+  int nd = s->cols ? 2 : 1, ok = cJSON_IsArray(shape) && cJSON_GetArraySize(shape) == nd;
+  for (int d = 0; ok && d < nd; d++) {
+    const cJSON *x = cJSON_GetArrayItem(shape, d);
+    ok = cJSON_IsNumber(x) && x->valuedouble == (d ? s->cols : s->rows);
+  }
+  if (!ok) {
+    char *got = cJSON_PrintUnformatted(shape);
+    int r = s->cols ? kit_fail("%s: tensor \"%s\" has shape %s; this model needs [%d,%d]",
+      path, s->name, got ? got : "(none)", s->rows, s->cols)
+      : kit_fail("%s: tensor \"%s\" has shape %s; this model needs [%d]", path, s->name,
+      got ? got : "(none)", s->rows);
+    free(got);
+    return r;
+  }
+  const cJSON *b = cJSON_GetArrayItem(offs, 0), *e = cJSON_GetArrayItem(offs, 1);
+  double need = 4.0 * (double) spec_numel(s);
+  if (!cJSON_IsArray(offs) || cJSON_GetArraySize(offs) != 2 || !cJSON_IsNumber(b)
+    || !cJSON_IsNumber(e) || b->valuedouble < 0 || b->valuedouble != floor(b->valuedouble)
+    || e->valuedouble > (double) data_size || e->valuedouble - b->valuedouble != need)
+    return kit_fail("%s: tensor \"%s\" has data offsets that do not give %.0f bytes "
+      "inside the %zu bytes of data", path, s->name, need, data_size);
+  *begin = (size_t) b->valuedouble;
+  return 0;
+}
+
+@ Sorting sixteen ranges by their start is a few comparisons; then each must
+start where the previous one ended.
+@<Checkpoint helpers@>=
+static int check_tiling(const TensorSpec *s, const size_t *begin, size_t data_size,
+  const char *path)
+{
+  int order[N_TENSORS];
+  for (int k = 0; k < N_TENSORS; k++) order[k] = k;
+  for (int i = 1; i < N_TENSORS; i++)
+    for (int j = i; j > 0 && begin[order[j]] < begin[order[j - 1]]; j--) {
+      int x = order[j];
+      order[j] = order[j - 1];
+      order[j - 1] = x;
+    }
+  size_t at = 0;
+  for (int i = 0; i < N_TENSORS; i++) {
+    int k = order[i];
+    if (begin[k] != at)
+      return kit_fail("%s: tensor \"%s\" starts at data byte %zu, but %s at %zu",
+        path, s[k].name, begin[k], begin[k] < at ? "the previous tensor ends" :
+        "the gap before it starts", at);
+    at += 4 * spec_numel(&s[k]);
+  }
+  if (at != data_size)
+    return kit_fail("%s: %zu bytes after the last tensor belong to none", path, data_size - at);
+  return 0;
+}
+
+@ @<Read the data and build the model@>=
+data = xcalloc(data_size, 1);
+if (fread(data, 1, data_size, f) != data_size) {
+  kit_fail("%s: cannot read the %zu bytes of data", path, data_size);
+  goto done;
+}
+model_alloc(m, &cfg, &vin, &vout);
+for (int k = 0; k < N_TENSORS; k++)
+  for (size_t i = 0; i < spec_numel(&spec[k]); i++)
+    m->params.t[k][i] = get_f32(data + begin[k] + 4 * i);
+status = 0;
+
+@* The command line.
+@^command line@>
+The program \.{attention} has two commands. \.{attention train} trains a model
+on the notebook's pairs or on a file and can save it; \.{attention translate}
+loads a saved model and translates sentences. Each command prints its
+options with \.{--help}. Errors go to the standard error stream with the
+program's name first; the exit status is 2 for a wrong command line and 1
+for bad data, a bad model file or an unknown word.
+@^exit status@>
+
+@c
+#include "attention.h"
+#include <stdlib.h>
+#include <string.h>
+#include <errno.h>
+#include <getopt.h>
+#include <time.h>
+@<Command-line helpers@>@;
+@<The \.{train} command@>@;
+@<The \.{translate} command@>@;
+
+int main(int argc, char **argv)
+{
+  if (argc >= 2 && strcmp(argv[1], "train") == 0) return cmd_train(argc - 1, argv + 1);
+  if (argc >= 2 && strcmp(argv[1], "translate") == 0) return cmd_translate(argc - 1, argv + 1);
+  if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0
+    || strcmp(argv[1], "help") == 0)) {
+    fputs(main_usage, stdout);
+    return 0;
+  }
+  if (argc >= 2) fprintf(stderr, "attention: unknown command \"%s\"\n", argv[1]);
+  fputs(main_usage, stderr);
+  return 2;
+}
+
+@ @<Command-line helpers@>=
+static const char *main_usage =
+  "usage: attention COMMAND [OPTIONS]\n"
+  "  train      train a translator (the notebook's five pairs, or a pair file)\n"
+  "  translate  translate sentences with a saved model\n"
+  "Run 'attention COMMAND --help' for a command's options.\n";
+
+@ Numbers on the command line are read strictly: \.{--epochs 4OO} is an
+error, not 4.
+@<Command-line helpers@>=
+static int parse_long(const char *cmd, const char *opt, const char *s, long lo,
+  long hi, long *out)
+{
+  char *end;
+  errno = 0;
+  long v = strtol(s, &end, 10);
+  if (errno || end == s || *end || v < lo || v > hi) {
+    fprintf(stderr, "attention %s: %s wants a whole number from %ld to %ld, not \"%s\"\n",
+      cmd, opt, lo, hi, s);
+    return -1;
+  }
+  *out = v;
+  return 0;
+}
+
+static int parse_float(const char *cmd, const char *opt, const char *s, double lo,
+  double hi, double *out)
+{
+  char *end;
+  errno = 0;
+  double v = strtod(s, &end);
+  if (errno || end == s || *end || !(v > lo && v <= hi)) {
+    fprintf(stderr, "attention %s: %s wants a number above %g and at most %g, not \"%s\"\n",
+      cmd, opt, lo, hi, s);
+    return -1;
+  }
+  *out = v;
+  return 0;
+}
+
+static double now_seconds(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double) ts.tv_sec + 1e-9 * (double) ts.tv_nsec;
+}
+
+@ The \.{train} command's options. The defaults are the notebook's: hidden
+size 128, 400 epochs, learning rate 0.01.
+@<The \.{train} command@>=
+static const char *train_usage =
+  "usage: attention train [--pairs seed | --data FILE] [OPTIONS]\n"
+  "  --pairs seed        the notebook's five English-French pairs (the default)\n"
+  "  --data FILE         pairs from FILE: English<TAB>French[<TAB>anything], UTF-8\n"
+  "  --filter KIND       for --data: 'tutorial' (length and English prefixes,\n"
+  "                      the default) or 'length' (only fewer than max-length words)\n"
+  "  --epochs N          passes over the pairs (default 400)\n"
+  "  --hidden H          hidden size (default 128)\n"
+  "  --max-length L      attention slots and longest sentence (default 10)\n"
+  "  --lr X              Adam's learning rate (default 0.01)\n"
+  "  --seed S            seed of the random initial weights (default 1)\n"
+  "  --init CKPT         start from a checkpoint's weights and vocabularies\n"
+  "  --save CKPT         save the trained model (safetensors)\n"
+  "  --no-eos            do not end targets with <EOS> (the notebook's bug)\n"
+  "  --print-every K     print the loss every K epochs (default 50)\n"
+  "  --show N            print N translations after training (default 5)\n";
+
+@ @<The \.{train} command@>=
+typedef struct {
+  const char *data, *init, *save;
+  int filter, append_eos;
+  long epochs, hidden, max_length, seed, print_every, show;
+  double lr;
+} TrainOptions;
+
+static int train_options(int argc, char **argv, TrainOptions *o)
+{
+  static const struct option longopts[] = {
+    {"pairs", required_argument, 0, 'p'}, {"data", required_argument, 0, 'd'},
+    {"filter", required_argument, 0, 'f'}, {"epochs", required_argument, 0, 'e'},
+    {"hidden", required_argument, 0, 'H'}, {"max-length", required_argument, 0, 'L'},
+    {"lr", required_argument, 0, 'l'}, {"seed", required_argument, 0, 's'},
+    {"init", required_argument, 0, 'i'}, {"save", required_argument, 0, 'o'},
+    {"no-eos", no_argument, 0, 'n'}, {"print-every", required_argument, 0, 'P'},
+    {"show", required_argument, 0, 'S'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+  *o = (TrainOptions) {NULL, NULL, NULL, FILTER_TUTORIAL, 1, 400, 0, 0, 1, 50, 5, 0.01};
+  int c, bad = 0;
+  opterr = 0;
+  optind = 1;
+  while (!bad && (c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) switch (c) {
+    @<Cases for the options of \.{train}@>@;
+  }
+  if (!bad && optind < argc) {
+    fprintf(stderr, "attention train: unexpected argument \"%s\"\n", argv[optind]);
+    bad = 1;
+  }
+  if (bad) fputs(train_usage, stderr);
+  return bad ? -1 : 0;
+}
+
+@ @<Cases for the options of \.{train}@>=
+case 'p':
+  if (strcmp(optarg, "seed") != 0) {
+    fprintf(stderr, "attention train: --pairs knows only 'seed'; use --data FILE for a file\n");
+    bad = 1;
+  }
+  o->data = NULL;
+  break;
+case 'd': o->data = optarg; break;
+case 'f':
+  if (strcmp(optarg, "tutorial") == 0) o->filter = FILTER_TUTORIAL;
+  else if (strcmp(optarg, "length") == 0) o->filter = FILTER_LENGTH;
+  else {
+    fprintf(stderr, "attention train: --filter is 'tutorial' or 'length', not \"%s\"\n", optarg);
+    bad = 1;
+  }
+  break;
+case 'e': bad = parse_long("train", "--epochs", optarg, 0, 100000000, &o->epochs) != 0; break;
+case 'H': bad = parse_long("train", "--hidden", optarg, 1, 65536, &o->hidden) != 0; break;
+case 'L': bad = parse_long("train", "--max-length", optarg, 1, DEFAULT_MAX_LENGTH * 4,
+    &o->max_length) != 0; break;
+case 'l': bad = parse_float("train", "--lr", optarg, 0.0, 10.0, &o->lr) != 0; break;
+case 's': bad = parse_long("train", "--seed", optarg, 0, 0x7fffffffffffL, &o->seed) != 0; break;
+case 'i': o->init = optarg; break;
+case 'o': o->save = optarg; break;
+case 'n': o->append_eos = 0; break;
+case 'P': bad = parse_long("train", "--print-every", optarg, 1, 100000000, &o->print_every) != 0;
+  break;
+case 'S': bad = parse_long("train", "--show", optarg, 0, 100000000, &o->show) != 0; break;
+case 'h': fputs(train_usage, stdout); exit(0);
+case ':':
+  fprintf(stderr, "attention train: %s needs a value\n", argv[optind - 1]);
+  bad = 1;
+  break;
+default:
+  fprintf(stderr, "attention train: unknown option \"%s\"\n", argv[optind - 1]);
+  bad = 1;
+
+@ Training is the notebook's loop: every epoch visits the pairs in order and
+takes one Adam step per pair. The model comes from a checkpoint (\.{--init})
+or from the random initialisation with the vocabularies of the pairs.
+@<The \.{train} command@>=
+static int cmd_train(int argc, char **argv)
+{
+  TrainOptions o;
+  if (train_options(argc, argv, &o)) return 2;
+  if (o.init && (o.hidden || o.max_length)) {
+    fprintf(stderr, "attention train: --init takes the sizes from the checkpoint; "
+      "drop --hidden and --max-length\n");
+    return 2;
+  }
+  PairList pl;
+  Model m;
+  Example *ex = NULL;
+  int max_length = o.max_length ? (int) o.max_length : DEFAULT_MAX_LENGTH;
+  if (o.data) {
+    if (pairs_read(&pl, o.data, o.filter, max_length)) {
+      fprintf(stderr, "attention train: %s\n", kit_error());
+      return 1;
+    }
+  } else pairs_seed(&pl);
+  @<Make the model, from the checkpoint or from the pairs@>@;
+  if (make_examples(&pl, &m.vin, &m.vout, m.cfg.L, o.append_eos, &ex)) {
+    fprintf(stderr, "attention train: %s\n", kit_error());
+    pairs_free(&pl);
+    model_free(&m);
+    return 1;
+  }
+  @<Report the data and the model@>@;
+  @<Train for |o.epochs| epochs, printing the loss@>@;
+  int status = 0;
+  if (o.save && checkpoint_save(&m, o.save)) {
+    fprintf(stderr, "attention train: %s\n", kit_error());
+    status = 1;
+  }
+  @<Show translations of the training pairs next to the truth@>@;
+  free(ex);
+  pairs_free(&pl);
+  model_free(&m);
+  return status;
+}
+
+@ @<Make the model, from the checkpoint or from the pairs@>=
+if (o.init) {
+  if (checkpoint_load(&m, o.init)) {
+    fprintf(stderr, "attention train: %s\n", kit_error());
+    pairs_free(&pl);
+    return 1;
+  }
+} else {
+  Vocab vin, vout;
+  vocab_init(&vin);
+  vocab_init(&vout);
+  for (int k = 0; k < pl.n; k++) {
+    vocab_add_sentence(&vin, pl.pair[k].src);
+    vocab_add_sentence(&vout, pl.pair[k].tgt);
+  }
+  Config cfg = {vin.n, vout.n, o.hidden ? (int) o.hidden : DEFAULT_HIDDEN, max_length};
+  model_alloc(&m, &cfg, &vin, &vout);
+  model_init_random(&m, (uint64_t) o.seed);
+}
+
+@ @<Report the data and the model@>=
+if (o.data) printf("Read %ld sentence pairs from %s; kept %d (%s filter)\n",
+  pl.lines_read, o.data, pl.n, o.filter == FILTER_TUTORIAL ? "tutorial" : "length");
+else printf("Data: the notebook's %d sentence pairs\n", pl.n);
+printf("Vocabulary: English %d words, French %d words (with <SOS> and <EOS>)\n",
+  m.vin.n, m.vout.n);
+printf("Model: hidden %d, max_length %d, attention seed, %zu parameters%s\n",
+  m.cfg.H, m.cfg.L, m.n_params, o.init ? " (from --init)" : "");
+printf("Training for %ld epochs, %s<EOS> on the targets\n", o.epochs,
+  o.append_eos ? "" : "no ");
+
+@ The printed loss is the notebook's: each pair's loss divided by its target
+length, averaged over the pairs of the epoch.
+@<Train for |o.epochs| epochs, printing the loss@>=
+double t0 = now_seconds();
+for (long e = 1; e <= o.epochs; e++) {
+  double total = 0.0;
+  for (int k = 0; k < pl.n; k++)
+    total += train_step(&m, &ex[k], (float) o.lr) / ex[k].tgt_len;
+  if (e % o.print_every == 0 || e == o.epochs)
+    printf("Epoch %ld/%ld, Average Loss: %.4f\n", e, o.epochs, total / pl.n);
+}
+double seconds = now_seconds() - t0;
+printf("Trained in %.3f s (%ld steps, %.0f steps/s)\n", seconds, o.epochs * pl.n,
+  seconds > 0 ? (double) (o.epochs * pl.n) / seconds : 0.0);
+
+@ After training, the first |o.show| pairs are translated greedily and printed
+next to the truth, as in the notebook, and every pair is counted.
+@<Show translations of the training pairs next to the truth@>=
+int right = 0, *out = xcalloc((size_t) m.cfg.L, sizeof(int));
+for (int k = 0; k < pl.n; k++) {
+  int n = greedy_decode(&m, ex[k].src, ex[k].src_len, out, NULL);
+  char *pred = words_join(&m.vout, out, n);
+  right += strcmp(pred, pl.pair[k].tgt) == 0;
+  if (k < o.show)
+    printf("EN: %-24s | FR (true): %-24s | FR (predicted): %s\n", pl.pair[k].src,
+      pl.pair[k].tgt, pred);
+  free(pred);
+}
+printf("%d of %d training pairs translated exactly\n", right, pl.n);
+free(out);
+
+@ @<Command-line helpers@>=
+static char *words_join(const Vocab *v, const int *ids, int n)
+{
+  size_t len = 1;
+  for (int k = 0; k < n; k++) len += strlen(v->word[ids[k]]) + 1;
+  char *s = xcalloc(len, 1), *p = s;
+  for (int k = 0; k < n; k++) p += sprintf(p, k ? " %s" : "%s", v->word[ids[k]]);
+  return s;
+}
+
+@ \.{attention translate} reads sentences from its arguments, or, without
+arguments, one per line from the standard input, and prints one translation
+per line in the same order, so it can sit in a pipe. Each sentence is
+normalised like the training data. A sentence that cannot be translated (an
+unknown word, too many words, bad UTF-8) gets an error message on the
+standard error stream and an empty line on the standard output, so the lines
+still correspond; the others are translated, and the exit status is 1.
+@<The \.{translate} command@>=
+static const char *translate_usage =
+  "usage: attention translate --model CKPT [SENTENCE ...]\n"
+  "  Translates each SENTENCE, or each line of standard input when there is none,\n"
+  "  and prints one translation per line in the same order.\n"
+  "  --model CKPT   the model (a safetensors checkpoint from train --save)\n";
+
+static int translate_one(Model *m, const char *s, size_t len, const char *where)
+{
+  size_t bad;
+  char *norm = normalize_sentence(s, len, &bad);
+  int *src = xcalloc((size_t) m->cfg.L, sizeof(int)), *out = xcalloc((size_t) m->cfg.L, sizeof(int));
+  int status = 0;
+  if (!norm) status = kit_fail("%s: invalid UTF-8 at byte %zu", where, bad + 1);
+  else if (*norm) {
+    int n = tokenize(&m->vin, norm, src, m->cfg.L, where, "English");
+    if (n < 0) status = -1;
+    else {
+      int k = greedy_decode(m, src, n, out, NULL);
+      char *t = words_join(&m->vout, out, k);
+      fputs(t, stdout);
+      free(t);
+    }
+  }
+  putchar('\n');
+  free(norm);
+  free(src);
+  free(out);
+  return status;
+}
+
+@ @<The \.{translate} command@>=
+static int cmd_translate(int argc, char **argv)
+{
+  static const struct option longopts[] = {{"model", required_argument, 0, 'm'},
+    {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+  const char *model = NULL;
+  int c;
+  opterr = 0;
+  optind = 1;
+  while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+    if (c == 'm') model = optarg;
+    else if (c == 'h') {
+      fputs(translate_usage, stdout);
+      return 0;
+    } else {
+      fprintf(stderr, "attention translate: %s \"%s\"\n", c == ':' ? "missing value for" :
+        "unknown option", argv[optind - 1]);
+      fputs(translate_usage, stderr);
+      return 2;
+    }
+  }
+  if (!model) {
+    fprintf(stderr, "attention translate: --model CKPT is required\n");
+    fputs(translate_usage, stderr);
+    return 2;
+  }
+  Model m;
+  if (checkpoint_load(&m, model)) {
+    fprintf(stderr, "attention translate: %s\n", kit_error());
+    return 1;
+  }
+  int failed = 0;
+  char where[64];
+  @<Translate the arguments, or the lines of the standard input@>@;
+  model_free(&m);
+  return failed ? 1 : 0;
+}
+
+@ @<Translate the arguments, or the lines of the standard input@>=
+if (optind < argc)
+  for (int k = optind; k < argc; k++) {
+    snprintf(where, sizeof where, "sentence %d", k - optind + 1);
+    if (translate_one(&m, argv[k], strlen(argv[k]), where)) {
+      fprintf(stderr, "attention translate: %s\n", kit_error());
+      failed = 1;
+    }
+  }
+else {
+  char *line = NULL;
+  size_t cap = 0;
+  ssize_t len;
+  for (long k = 1; (len = getline(&line, &cap, stdin)) >= 0; k++) {
+    while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r')) len--;
+    snprintf(where, sizeof where, "line %ld", k);
+    if (translate_one(&m, line, (size_t) len, where)) {
+      fprintf(stderr, "attention translate: %s\n", kit_error());
+      failed = 1;
+    }
+    fflush(stdout);
+  }
+  free(line);
+}
+
+@* Index.

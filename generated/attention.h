@@ -1,0 +1,391 @@
+/*2:*/
+#line 97 "attention.w"
+
+#pragma once
+/*3:*/
+#line 107 "attention.w"
+
+#include <stddef.h> 
+#include <stdint.h> 
+#include <stdio.h> 
+#include <math.h> 
+
+/*:3*/
+#line 99 "attention.w"
+
+/*4:*/
+#line 120 "attention.w"
+
+#define SOS_TOKEN 0
+#define EOS_TOKEN 1
+#define DEFAULT_HIDDEN 128
+#define DEFAULT_MAX_LENGTH 10
+#define MAX_WORD_BYTES 1024
+
+/*:4*//*5:*/
+#line 133 "attention.w"
+
+#ifdef __CUDACC__
+#define KIT_HD __host__ __device__
+#else
+#line 137 "attention.w"
+#define KIT_HD
+#endif
+#line 139 "attention.w"
+
+/*:5*//*31:*/
+#line 570 "attention.w"
+
+#define FILTER_TUTORIAL 0
+#define FILTER_LENGTH 1
+
+/*:31*/
+#line 100 "attention.w"
+
+/*10:*/
+#line 228 "attention.w"
+
+typedef struct{
+char**word;
+int n;
+int cap;
+int*slot;
+int nslot;
+}Vocab;
+
+/*:10*//*24:*/
+#line 418 "attention.w"
+
+typedef struct{
+char*src,*tgt;
+int line;
+}Pair;
+typedef struct{
+Pair*pair;
+int n,cap;
+char*origin;
+long lines_read,dropped;
+}PairList;
+
+/*:24*//*37:*/
+#line 680 "attention.w"
+
+typedef struct{
+int src[DEFAULT_MAX_LENGTH*4],tgt[DEFAULT_MAX_LENGTH*4];
+int src_len,tgt_len;
+}Example;
+
+/*:37*//*40:*/
+#line 726 "attention.w"
+
+typedef struct{
+int V_in,V_out;
+int H;
+int L;
+}Config;
+
+/*:40*//*41:*/
+#line 744 "attention.w"
+
+enum{ENC_EMB,ENC_W_IH,ENC_W_HH,ENC_B_IH,ENC_B_HH,DEC_EMB,ATTN_W,ATTN_B,
+COMB_W,COMB_B,DEC_W_IH,DEC_W_HH,DEC_B_IH,DEC_B_HH,OUT_W,OUT_B,
+N_TENSORS};
+typedef union{
+struct{
+float*enc_emb,*enc_w_ih,*enc_w_hh,*enc_b_ih,*enc_b_hh;
+float*dec_emb,*attn_w,*attn_b,*comb_w,*comb_b;
+float*dec_w_ih,*dec_w_hh,*dec_b_ih,*dec_b_hh,*out_w,*out_b;
+};
+float*t[N_TENSORS];
+}Tensors;
+typedef struct{
+const char*name;
+int rows,cols;
+}TensorSpec;
+
+/*:41*//*63:*/
+#line 1101 "attention.w"
+
+typedef struct{
+float r,z,n,ghn;
+}GruCache;
+
+/*:63*/
+#line 101 "attention.w"
+
+/*46:*/
+#line 820 "attention.w"
+
+/*71:*/
+#line 1194 "attention.w"
+
+typedef struct{
+float*eh,*scores,*w,*ec,*pre,*o,*gi,*gh,*h;
+GruCache*cache;
+}DecoderStep;
+typedef struct{
+int T_src,T_tgt;
+int dec_in[DEFAULT_MAX_LENGTH*4];
+float*enc_x;
+float*enc_gi,*enc_gh;
+GruCache*enc_cache;
+float*enc_h;
+float*enc_out;
+/*78:*/
+#line 1301 "attention.w"
+
+float*dec_eh,*dec_scores,*dec_w,*dec_ec,*dec_pre,*dec_o,*dec_gi,*dec_gh;
+GruCache*dec_cache;
+float*dec_h;
+float*logits,*logp;
+
+/*:78*/
+#line 1207 "attention.w"
+
+/*100:*/
+#line 1621 "attention.w"
+
+float*d_logits;
+float*d_hout;
+float*d_dec_gi,*d_dec_gh;
+float*d_pre;
+float*d_scores;
+float*d_dec_e;
+float*d_enc_out;
+float*d_enc_gi,*d_enc_gh;
+float*d_enc_x;
+float*d_h,*d_hprev,*d_o,*d_ec,*d_eh;
+
+/*:100*/
+#line 1208 "attention.w"
+
+}Activations;
+
+/*:71*/
+#line 821 "attention.w"
+
+typedef struct{
+Config cfg;
+Vocab vin,vout;
+size_t n_params;
+float*param_mem,*grad_mem,*m_mem,*v_mem;
+Tensors params,grads;
+long adam_t;
+Activations act;
+}Model;
+
+/*:46*/
+#line 102 "attention.w"
+
+/*64:*/
+#line 1108 "attention.w"
+
+KIT_HD static inline float sigmoidf_(float a)
+{
+return 1.0f/(1.0f+expf(-a));
+}
+
+KIT_HD static inline float gru_unit_forward(float gir,float giz,float gin,
+float ghr,float ghz,float ghn,float h,GruCache*c)
+{
+/*65:*/
+#line 1120 "attention.w"
+
+c->r= sigmoidf_(gir+ghr);
+c->z= sigmoidf_(giz+ghz);
+c->ghn= ghn;
+c->n= tanhf(gin+c->r*ghn);
+return(1.0f-c->z)*c->n+c->z*h;
+
+/*:65*/
+#line 1117 "attention.w"
+
+}
+
+/*:64*//*93:*/
+#line 1524 "attention.w"
+
+KIT_HD static inline void gru_unit_backward(float dh_new,float h,const GruCache*c,
+float*dgir,float*dgiz,float*dgin,float*dghn,float*dh)
+{
+/*94:*/
+#line 1531 "attention.w"
+
+float dn= dh_new*(1.0f-c->z);
+float dz= dh_new*(h-c->n);
+float dan= dn*(1.0f-c->n*c->n);
+float dr= dan*c->ghn;
+*dgir= dr*c->r*(1.0f-c->r);
+*dgiz= dz*c->z*(1.0f-c->z);
+*dgin= dan;
+*dghn= dan*c->r;
+*dh+= dh_new*c->z;
+
+/*:94*/
+#line 1528 "attention.w"
+
+}
+
+/*:93*/
+#line 103 "attention.w"
+
+/*9:*/
+#line 205 "attention.w"
+
+int kit_fail(const char*fmt,...)__attribute__((format(printf,1,2)));
+const char*kit_error(void);
+void*xcalloc(size_t n,size_t size);
+void*xrealloc(void*p,size_t size);
+char*xstrdup(const char*s);
+
+/*:9*//*20:*/
+#line 358 "attention.w"
+
+void vocab_init(Vocab*v);
+void vocab_free(Vocab*v);
+int vocab_find(const Vocab*v,const char*w);
+int vocab_add(Vocab*v,const char*w);
+void vocab_add_sentence(Vocab*v,const char*s);
+
+/*:20*//*22:*/
+#line 401 "attention.w"
+
+int tokenize(const Vocab*v,const char*s,int*ids,int max,
+const char*where,const char*language);
+
+/*:22*//*26:*/
+#line 460 "attention.w"
+
+void pairs_seed(PairList*pl);
+void pairs_free(PairList*pl);
+
+/*:26*//*30:*/
+#line 549 "attention.w"
+
+char*normalize_sentence(const char*s,size_t len,size_t*bad);
+
+/*:30*//*36:*/
+#line 670 "attention.w"
+
+int pairs_read(PairList*pl,const char*path,int filter,int max_length);
+
+/*:36*//*39:*/
+#line 716 "attention.w"
+
+int make_examples(const PairList*pl,const Vocab*vin,const Vocab*vout,
+int max_length,int append_eos,Example**out);
+
+/*:39*//*45:*/
+#line 812 "attention.w"
+
+void tensor_specs(const Config*c,TensorSpec s[N_TENSORS]);
+size_t spec_numel(const TensorSpec*s);
+size_t tensors_point(Tensors*t,float*mem,const Config*c);
+
+/*:45*//*48:*/
+#line 863 "attention.w"
+
+void model_alloc(Model*m,const Config*c,Vocab*vin,Vocab*vout);
+void model_free(Model*m);
+
+/*:48*//*50:*/
+#line 908 "attention.w"
+
+void model_init_random(Model*m,uint64_t seed);
+
+/*:50*//*61:*/
+#line 1061 "attention.w"
+
+void embedding_forward(float*out,const float*table,const int*ids,int B,int H);
+void linear_forward(float*out,const float*inp,const float*weight,
+const float*bias,int B,int C,int OC);
+void relu_forward(float*out,const float*inp,int n);
+void softmax_forward(float*out,const float*inp,int B,int n);
+void log_softmax_forward(float*out,const float*inp,int B,int n);
+float nll_forward(const float*logp,const int*target,int B,int V);
+
+/*:61*//*67:*/
+#line 1140 "attention.w"
+
+void gru_cell_forward(float*h_new,GruCache*cache,const float*gi,
+const float*gh,const float*h,int B,int H);
+
+/*:67*//*70:*/
+#line 1175 "attention.w"
+
+void attention_forward(float*w,float*ctx,const float*scores,
+const float*enc_out,int B,int L,int H);
+
+/*:70*//*74:*/
+#line 1237 "attention.w"
+
+void activations_alloc(Activations*a,const Config*c);
+void activations_free(Activations*a);
+
+/*:74*//*76:*/
+#line 1265 "attention.w"
+
+void encoder_forward(Model*m,const int*src,int T);
+
+/*:76*//*83:*/
+#line 1356 "attention.w"
+
+DecoderStep decoder_step(const Activations*a,const Config*c,int t);
+void decoder_step_forward(const Model*m,int token,const float*h_prev,
+const float*enc_out,const DecoderStep*s);
+
+/*:83*//*85:*/
+#line 1396 "attention.w"
+
+float seq2seq_forward(Model*m,const Example*ex);
+
+/*:85*//*92:*/
+#line 1497 "attention.w"
+
+void nll_backward(float*dlogits,const float*logp,const int*target,int B,int V);
+void linear_backward(float*dinp,float*dweight,float*dbias,
+const float*dout,const float*inp,const float*weight,int B,int C,int OC);
+void relu_backward(float*dinp,const float*dout,const float*inp,int n);
+void embedding_backward(float*dtable,const float*dout,const int*ids,int B,int H);
+
+/*:92*//*96:*/
+#line 1560 "attention.w"
+
+void gru_cell_backward(float*dgi,float*dgh,float*dh,const float*dh_new,
+const float*h,const GruCache*cache,int B,int H);
+
+/*:96*//*99:*/
+#line 1598 "attention.w"
+
+void attention_backward(float*dscores,float*denc_out,const float*dctx,
+const float*w,const float*enc_out,int B,int L,int H);
+
+/*:99*//*104:*/
+#line 1673 "attention.w"
+
+void seq2seq_backward(Model*m,const Example*ex);
+
+/*:104*//*112:*/
+#line 1796 "attention.w"
+
+void adam_update(float*p,const float*g,float*m,float*v,size_t n,
+float lr,float beta1,float beta2,float eps,long t);
+float train_step(Model*m,const Example*ex,float lr);
+
+/*:112*//*115:*/
+#line 1845 "attention.w"
+
+int argmax(const float*x,int n);
+int greedy_decode(Model*m,const int*src,int T,int*out,float*attn);
+
+/*:115*//*122:*/
+#line 2000 "attention.w"
+
+int checkpoint_save(const Model*m,const char*path);
+int checkpoint_load(Model*m,const char*path);
+
+/*:122*/
+#line 104 "attention.w"
+
+
+/*:2*/

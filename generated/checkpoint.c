@@ -1,0 +1,381 @@
+/*116:*/
+#line 1876 "attention.w"
+
+#include "attention.h"
+#include <stdlib.h> 
+#include <string.h> 
+#include <errno.h> 
+#include <unistd.h> 
+#include <sys/stat.h> 
+#include <cjson/cJSON.h> 
+/*126:*/
+#line 2087 "attention.w"
+
+static const char*meta_string(const cJSON*meta,const char*key,const char*path)
+{
+const cJSON*v= cJSON_GetObjectItemCaseSensitive(meta,key);
+if(!cJSON_IsObject(meta))kit_fail("%s: the header has no __metadata__ object",path);
+else if(!cJSON_IsString(v))kit_fail("%s: the metadata has no string \"%s\"",path,key);
+else return v->valuestring;
+return NULL;
+}
+
+static int meta_int(const cJSON*meta,const char*key,const char*path,
+long lo,long hi,int*out)
+{
+const char*s= meta_string(meta,key,path);
+if(!s)return-1;
+char*end;
+errno= 0;
+long v= strtol(s,&end,10);
+if(errno||end==s||*end||v<lo||v> hi)
+return kit_fail("%s: metadata \"%s\" is \"%s\", not a whole number from %ld to %ld",
+path,key,s,lo,hi);
+*out= (int)v;
+return 0;
+}
+
+/*:126*//*127:*/
+#line 2114 "attention.w"
+
+static int meta_vocab(const cJSON*meta,const char*key,const char*path,Vocab*v)
+{
+const char*s= meta_string(meta,key,path);
+if(!s)return-1;
+cJSON*a= cJSON_Parse(s);
+int n= cJSON_GetArraySize(a),status= 0;
+if(!cJSON_IsArray(a)||n<2)
+status= kit_fail("%s: metadata \"%s\" is not a JSON array of at least two words",
+path,key);
+vocab_init(v);
+for(int k= 0;status==0&&k<n;k++){
+const cJSON*w= cJSON_GetArrayItem(a,k);
+if(!cJSON_IsString(w)||!*w->valuestring||strlen(w->valuestring)>=MAX_WORD_BYTES)
+status= kit_fail("%s: word %d of \"%s\" is not a non-empty string of fewer than %d bytes",
+path,k,key,MAX_WORD_BYTES);
+else if((k<2?vocab_find(v,w->valuestring)!=k:vocab_add(v,w->valuestring)!=k))
+status= kit_fail("%s: word %d of \"%s\", \"%s\", is %s",path,k,key,
+w->valuestring,k<2?"not the special word expected there":"a repeat");
+}
+cJSON_Delete(a);
+return status;
+}
+
+/*:127*//*129:*/
+#line 2167 "attention.w"
+
+static int check_tensor(const cJSON*t,const TensorSpec*s,size_t data_size,
+size_t*begin,const char*path)
+{
+const cJSON*dtype= cJSON_GetObjectItemCaseSensitive(t,"dtype");
+const cJSON*shape= cJSON_GetObjectItemCaseSensitive(t,"shape");
+const cJSON*offs= cJSON_GetObjectItemCaseSensitive(t,"data_offsets");
+if(!cJSON_IsString(dtype)||strcmp(dtype->valuestring,"F32")!=0)
+return kit_fail("%s: tensor \"%s\" has dtype %s; the kit reads F32 only",path,
+s->name,cJSON_IsString(dtype)?dtype->valuestring:"(none)");
+int nd= s->cols?2:1,ok= cJSON_IsArray(shape)&&cJSON_GetArraySize(shape)==nd;
+for(int d= 0;ok&&d<nd;d++){
+const cJSON*x= cJSON_GetArrayItem(shape,d);
+ok= cJSON_IsNumber(x)&&x->valuedouble==(d?s->cols:s->rows);
+}
+if(!ok){
+char*got= cJSON_PrintUnformatted(shape);
+int r= s->cols?kit_fail("%s: tensor \"%s\" has shape %s; this model needs [%d,%d]",
+path,s->name,got?got:"(none)",s->rows,s->cols)
+:kit_fail("%s: tensor \"%s\" has shape %s; this model needs [%d]",path,s->name,
+got?got:"(none)",s->rows);
+free(got);
+return r;
+}
+const cJSON*b= cJSON_GetArrayItem(offs,0),*e= cJSON_GetArrayItem(offs,1);
+double need= 4.0*(double)spec_numel(s);
+if(!cJSON_IsArray(offs)||cJSON_GetArraySize(offs)!=2||!cJSON_IsNumber(b)
+||!cJSON_IsNumber(e)||b->valuedouble<0||b->valuedouble!=floor(b->valuedouble)
+||e->valuedouble> (double)data_size||e->valuedouble-b->valuedouble!=need)
+return kit_fail("%s: tensor \"%s\" has data offsets that do not give %.0f bytes "
+"inside the %zu bytes of data",path,s->name,need,data_size);
+*begin= (size_t)b->valuedouble;
+return 0;
+}
+
+/*:129*//*130:*/
+#line 2204 "attention.w"
+
+static int check_tiling(const TensorSpec*s,const size_t*begin,size_t data_size,
+const char*path)
+{
+int order[N_TENSORS];
+for(int k= 0;k<N_TENSORS;k++)order[k]= k;
+for(int i= 1;i<N_TENSORS;i++)
+for(int j= i;j> 0&&begin[order[j]]<begin[order[j-1]];j--){
+int x= order[j];
+order[j]= order[j-1];
+order[j-1]= x;
+}
+size_t at= 0;
+for(int i= 0;i<N_TENSORS;i++){
+int k= order[i];
+if(begin[k]!=at)
+return kit_fail("%s: tensor \"%s\" starts at data byte %zu, but %s at %zu",
+path,s[k].name,begin[k],begin[k]<at?"the previous tensor ends":
+"the gap before it starts",at);
+at+= 4*spec_numel(&s[k]);
+}
+if(at!=data_size)
+return kit_fail("%s: %zu bytes after the last tensor belong to none",path,data_size-at);
+return 0;
+}
+
+/*:130*/
+#line 1884 "attention.w"
+
+/*117:*/
+#line 1889 "attention.w"
+
+static void put_f32(unsigned char*b,float x)
+{
+uint32_t u;
+memcpy(&u,&x,4);
+for(int k= 0;k<4;k++)b[k]= (unsigned char)(u>>(8*k));
+}
+
+static float get_f32(const unsigned char*b)
+{
+uint32_t u= 0;
+for(int k= 0;k<4;k++)u|= (uint32_t)b[k]<<(8*k);
+float x;
+memcpy(&x,&u,4);
+return x;
+}
+
+/*:117*//*118:*/
+#line 1907 "attention.w"
+
+static char*vocab_to_json(const Vocab*v)
+{
+cJSON*a= cJSON_CreateArray();
+for(int k= 0;k<v->n;k++)cJSON_AddItemToArray(a,cJSON_CreateString(v->word[k]));
+char*s= cJSON_PrintUnformatted(a);
+cJSON_Delete(a);
+return s;
+}
+
+/*:118*//*119:*/
+#line 1921 "attention.w"
+
+static char*checkpoint_header(const Model*m,size_t*len)
+{
+TensorSpec s[N_TENSORS];
+tensor_specs(&m->cfg,s);
+cJSON*root= cJSON_CreateObject(),*meta= cJSON_AddObjectToObject(root,"__metadata__");
+char*vin= vocab_to_json(&m->vin),*vout= vocab_to_json(&m->vout),num[32];
+cJSON_AddStringToObject(meta,"input_vocab",vin);
+cJSON_AddStringToObject(meta,"output_vocab",vout);
+snprintf(num,sizeof num,"%d",m->cfg.H);
+cJSON_AddStringToObject(meta,"hidden_size",num);
+snprintf(num,sizeof num,"%d",m->cfg.L);
+cJSON_AddStringToObject(meta,"max_length",num);
+cJSON_AddStringToObject(meta,"attention","seed");
+free(vin);
+free(vout);
+size_t off= 0;
+for(int k= 0;k<N_TENSORS;k++){
+cJSON*t= cJSON_AddObjectToObject(root,s[k].name);
+cJSON_AddStringToObject(t,"dtype","F32");
+cJSON*shape= cJSON_AddArrayToObject(t,"shape");
+cJSON_AddItemToArray(shape,cJSON_CreateNumber(s[k].rows));
+if(s[k].cols)cJSON_AddItemToArray(shape,cJSON_CreateNumber(s[k].cols));
+cJSON*offs= cJSON_AddArrayToObject(t,"data_offsets");
+cJSON_AddItemToArray(offs,cJSON_CreateNumber((double)off));
+off+= 4*spec_numel(&s[k]);
+cJSON_AddItemToArray(offs,cJSON_CreateNumber((double)off));
+}
+char*json= cJSON_PrintUnformatted(root);
+cJSON_Delete(root);
+size_t n= strlen(json),padded= (n+7)/8*8;
+json= xrealloc(json,padded+1);
+memset(json+n,' ',padded-n);
+json[padded]= '\0';
+*len= padded;
+return json;
+}
+
+/*:119*//*120:*/
+#line 1964 "attention.w"
+
+int checkpoint_save(const Model*m,const char*path)
+{
+size_t hlen;
+char*header= checkpoint_header(m,&hlen);
+char*tmp= xcalloc(strlen(path)+16,1);
+sprintf(tmp,"%s.tmp-XXXXXX",path);
+int fd= mkstemp(tmp),ok= fd>=0;
+if(!ok){
+kit_fail("%s: cannot create a temporary file beside it: %s",path,strerror(errno));
+free(tmp);
+free(header);
+return-1;
+}
+FILE*f= fdopen(fd,"wb");
+/*121:*/
+#line 1990 "attention.w"
+
+unsigned char len8[8],buf[4096];
+for(int k= 0;k<8;k++)len8[k]= (unsigned char)((uint64_t)hlen>>(8*k));
+ok= ok&&fwrite(len8,1,8,f)==8&&fwrite(header,1,hlen,f)==hlen;
+for(size_t i= 0;ok&&i<m->n_params;i+= 1024){
+size_t k= m->n_params-i<1024?m->n_params-i:1024;
+for(size_t j= 0;j<k;j++)put_f32(buf+4*j,m->param_mem[i+j]);
+ok= fwrite(buf,4,k,f)==k;
+}
+
+/*:121*/
+#line 1979 "attention.w"
+
+if(ok)ok= fflush(f)==0&&fsync(fd)==0&&fchmod(fd,0644)==0;
+ok= (fclose(f)==0)&&ok;
+if(ok)ok= rename(tmp,path)==0;
+int status= ok?0:kit_fail("%s: cannot write the checkpoint: %s",path,strerror(errno));
+if(!ok)unlink(tmp);
+free(tmp);
+free(header);
+return status;
+}
+
+/*:120*//*123:*/
+#line 2008 "attention.w"
+
+int checkpoint_load(Model*m,const char*path)
+{
+FILE*f= fopen(path,"rb");
+if(!f)return kit_fail("%s: cannot open: %s",path,strerror(errno));
+char*header= NULL;
+unsigned char*data= NULL;
+cJSON*root= NULL;
+Vocab vin= {0},vout= {0};
+Config cfg= {0};
+int status= -1;
+size_t data_size= 0;
+/*124:*/
+#line 2037 "attention.w"
+
+struct stat st;
+if(fstat(fileno(f),&st)!=0){
+kit_fail("%s: cannot stat: %s",path,strerror(errno));
+goto done;
+}
+unsigned char len8[8];
+if(st.st_size<8||fread(len8,1,8,f)!=8){
+kit_fail("%s: the file has %lld bytes, too few for a safetensors file",path,
+(long long)st.st_size);
+goto done;
+}
+uint64_t hlen= 0;
+for(int k= 0;k<8;k++)hlen|= (uint64_t)len8[k]<<(8*k);
+if(hlen==0||hlen> (uint64_t)st.st_size-8||hlen> 100000000){
+kit_fail("%s: the header claims %llu bytes but %lld bytes follow the length field",
+path,(unsigned long long)hlen,(long long)st.st_size-8);
+goto done;
+}
+header= xcalloc((size_t)hlen+1,1);
+if(fread(header,1,(size_t)hlen,f)!=hlen){
+kit_fail("%s: cannot read the %llu-byte header",path,(unsigned long long)hlen);
+goto done;
+}
+data_size= (size_t)((uint64_t)st.st_size-8-hlen);
+root= cJSON_ParseWithLength(header,(size_t)hlen);
+if(!root||!cJSON_IsObject(root)){
+const char*e= cJSON_GetErrorPtr();
+kit_fail("%s: the header is not a JSON object (error near header byte %ld)",path,
+e&&e>=header&&e<=header+hlen?(long)(e-header):0L);
+goto done;
+}
+
+/*:124*/
+#line 2020 "attention.w"
+
+/*125:*/
+#line 2072 "attention.w"
+
+cJSON*meta= cJSON_GetObjectItemCaseSensitive(root,"__metadata__");
+const char*att= meta_string(meta,"attention",path);
+if(!att)goto done;
+if(strcmp(att,"seed")!=0){
+kit_fail("%s: attention \"%s\" is not a kind this kit knows (seed)",path,att);
+goto done;
+}
+if(meta_int(meta,"hidden_size",path,1,1<<16,&cfg.H)||meta_int(meta,
+"max_length",path,1,DEFAULT_MAX_LENGTH*4,&cfg.L))goto done;
+if(meta_vocab(meta,"input_vocab",path,&vin)||meta_vocab(meta,
+"output_vocab",path,&vout))goto done;
+cfg.V_in= vin.n;
+cfg.V_out= vout.n;
+
+/*:125*/
+#line 2021 "attention.w"
+
+/*128:*/
+#line 2141 "attention.w"
+
+TensorSpec spec[N_TENSORS];
+tensor_specs(&cfg,spec);
+size_t begin[N_TENSORS];
+int seen[N_TENSORS]= {0};
+for(const cJSON*t= root->child;t;t= t->next){
+if(strcmp(t->string,"__metadata__")==0)continue;
+int k= 0;
+while(k<N_TENSORS&&strcmp(spec[k].name,t->string)!=0)k++;
+if(k==N_TENSORS){
+kit_fail("%s: unexpected tensor \"%s\" (not part of this model)",path,t->string);
+goto done;
+}
+if(seen[k]++){
+kit_fail("%s: tensor \"%s\" appears twice",path,t->string);
+goto done;
+}
+if(check_tensor(t,&spec[k],data_size,&begin[k],path))goto done;
+}
+for(int k= 0;k<N_TENSORS;k++)
+if(!seen[k]){
+kit_fail("%s: tensor \"%s\" is missing",path,spec[k].name);
+goto done;
+}
+if(check_tiling(spec,begin,data_size,path))goto done;
+
+/*:128*/
+#line 2022 "attention.w"
+
+/*131:*/
+#line 2230 "attention.w"
+
+data= xcalloc(data_size,1);
+if(fread(data,1,data_size,f)!=data_size){
+kit_fail("%s: cannot read the %zu bytes of data",path,data_size);
+goto done;
+}
+model_alloc(m,&cfg,&vin,&vout);
+for(int k= 0;k<N_TENSORS;k++)
+for(size_t i= 0;i<spec_numel(&spec[k]);i++)
+m->params.t[k][i]= get_f32(data+begin[k]+4*i);
+status= 0;
+
+/*:131*/
+#line 2023 "attention.w"
+
+done:
+if(status!=0){
+if(vin.word)vocab_free(&vin);
+if(vout.word)vocab_free(&vout);
+}
+cJSON_Delete(root);
+free(header);
+free(data);
+fclose(f);
+return status;
+}
+
+/*:123*/
+#line 1885 "attention.w"
+
+
+/*:116*/

@@ -1,0 +1,260 @@
+/*51:*/
+#line 928 "attention.w"
+
+#include "attention.h"
+#include <string.h> 
+/*52:*/
+#line 937 "attention.w"
+
+void embedding_forward(float*out,const float*table,const int*ids,int B,int H)
+{
+for(int b= 0;b<B;b++)
+memcpy(out+(size_t)b*H,table+(size_t)ids[b]*H,(size_t)H*sizeof(float));
+}
+
+/*:52*//*53:*/
+#line 958 "attention.w"
+
+static inline float dot(const float*a,const float*b,int n)
+{
+float acc[16]= {0};
+int i= 0;
+for(;i+16<=n;i+= 16)
+for(int k= 0;k<16;k++)acc[k]+= a[i+k]*b[i+k];
+for(int w= 8;w> 0;w/= 2)
+for(int k= 0;k<w;k++)acc[k]+= acc[k+w];
+for(;i<n;i++)acc[0]+= a[i]*b[i];
+return acc[0];
+}
+
+/*:53*//*54:*/
+#line 973 "attention.w"
+
+void linear_forward(float*out,const float*inp,const float*weight,
+const float*bias,int B,int C,int OC)
+{
+for(int o= 0;o<OC;o++){
+const float*w= weight+(size_t)o*C;
+float beta= bias?bias[o]:0.0f;
+for(int b= 0;b<B;b++)
+out[(size_t)b*OC+o]= dot(w,inp+(size_t)b*C,C)+beta;
+}
+}
+
+/*:54*//*55:*/
+#line 988 "attention.w"
+
+void relu_forward(float*out,const float*inp,int n)
+{
+for(int i= 0;i<n;i++)out[i]= inp[i]> 0.0f?inp[i]:0.0f;
+}
+
+/*:55*//*56:*/
+#line 1010 "attention.w"
+
+void softmax_forward(float*out,const float*inp,int B,int n)
+{
+for(int b= 0;b<B;b++){
+const float*s= inp+(size_t)b*n;
+float*p= out+(size_t)b*n;
+/*57:*/
+#line 1029 "attention.w"
+
+float mx= s[0],sum= 0.0f;
+for(int i= 1;i<n;i++)if(s[i]> mx)mx= s[i];
+for(int i= 0;i<n;i++)sum+= p[i]= expf(s[i]-mx);
+for(int i= 0;i<n;i++)p[i]/= sum;
+
+/*:57*/
+#line 1016 "attention.w"
+
+}
+}
+
+void log_softmax_forward(float*out,const float*inp,int B,int n)
+{
+for(int b= 0;b<B;b++){
+const float*s= inp+(size_t)b*n;
+float*p= out+(size_t)b*n;
+/*58:*/
+#line 1035 "attention.w"
+
+float mx= s[0],sum= 0.0f;
+for(int i= 1;i<n;i++)if(s[i]> mx)mx= s[i];
+for(int i= 0;i<n;i++)sum+= expf(s[i]-mx);
+float lse= mx+logf(sum);
+for(int i= 0;i<n;i++)p[i]= s[i]-lse;
+
+/*:58*/
+#line 1025 "attention.w"
+
+}
+}
+
+/*:56*//*59:*/
+#line 1050 "attention.w"
+
+float nll_forward(const float*logp,const int*target,int B,int V)
+{
+float loss= 0.0f;
+/*60:*/
+#line 1058 "attention.w"
+
+for(int b= 0;b<B;b++)loss-= logp[(size_t)b*V+target[b]];
+
+/*:60*/
+#line 1054 "attention.w"
+
+return loss;
+}
+
+/*:59*//*66:*/
+#line 1128 "attention.w"
+
+void gru_cell_forward(float*h_new,GruCache*cache,const float*gi,
+const float*gh,const float*h,int B,int H)
+{
+for(int b= 0;b<B;b++){
+const float*i3= gi+(size_t)b*3*H,*h3= gh+(size_t)b*3*H;
+for(int j= 0;j<H;j++)
+h_new[(size_t)b*H+j]= gru_unit_forward(i3[j],i3[H+j],i3[2*H+j],
+h3[j],h3[H+j],h3[2*H+j],h[(size_t)b*H+j],&cache[(size_t)b*H+j]);
+}
+}
+
+/*:66*//*68:*/
+#line 1158 "attention.w"
+
+void attention_forward(float*w,float*ctx,const float*scores,
+const float*enc_out,int B,int L,int H)
+{
+for(int b= 0;b<B;b++){
+const float*s= scores+(size_t)b*L,*O= enc_out+(size_t)b*L*H;
+float*wb= w+(size_t)b*L,*c= ctx+(size_t)b*H;
+/*69:*/
+#line 1169 "attention.w"
+
+softmax_forward(wb,s,1,L);
+for(int j= 0;j<H;j++)c[j]= 0.0f;
+for(int i= 0;i<L;i++)
+for(int j= 0;j<H;j++)c[j]+= wb[i]*O[(size_t)i*H+j];
+
+/*:69*/
+#line 1165 "attention.w"
+
+}
+}
+
+/*:68*//*87:*/
+#line 1431 "attention.w"
+
+void nll_backward(float*dlogits,const float*logp,const int*target,int B,int V)
+{
+/*88:*/
+#line 1437 "attention.w"
+
+for(int b= 0;b<B;b++)
+for(int j= 0;j<V;j++)
+dlogits[(size_t)b*V+j]= expf(logp[(size_t)b*V+j])-(j==target[b]?1.0f:0.0f);
+
+/*:88*/
+#line 1434 "attention.w"
+
+}
+
+/*:87*//*89:*/
+#line 1451 "attention.w"
+
+void linear_backward(float*dinp,float*dweight,float*dbias,
+const float*dout,const float*inp,const float*weight,int B,int C,int OC)
+{
+if(dinp)
+for(int b= 0;b<B;b++)
+for(int o= 0;o<OC;o++){
+float d= dout[(size_t)b*OC+o];
+const float*w= weight+(size_t)o*C;
+float*di= dinp+(size_t)b*C;
+for(int i= 0;i<C;i++)di[i]+= d*w[i];
+}
+if(dweight)
+for(int o= 0;o<OC;o++)
+for(int b= 0;b<B;b++){
+float d= dout[(size_t)b*OC+o];
+const float*x= inp+(size_t)b*C;
+float*dw= dweight+(size_t)o*C;
+for(int i= 0;i<C;i++)dw[i]+= d*x[i];
+}
+if(dbias)
+for(int o= 0;o<OC;o++)
+for(int b= 0;b<B;b++)dbias[o]+= dout[(size_t)b*OC+o];
+}
+
+/*:89*//*90:*/
+#line 1478 "attention.w"
+
+void relu_backward(float*dinp,const float*dout,const float*inp,int n)
+{
+for(int i= 0;i<n;i++)dinp[i]= inp[i]> 0.0f?dout[i]:0.0f;
+}
+
+/*:90*//*91:*/
+#line 1488 "attention.w"
+
+void embedding_backward(float*dtable,const float*dout,const int*ids,int B,int H)
+{
+for(int b= 0;b<B;b++){
+float*row= dtable+(size_t)ids[b]*H;
+for(int j= 0;j<H;j++)row[j]+= dout[(size_t)b*H+j];
+}
+}
+
+/*:91*//*95:*/
+#line 1544 "attention.w"
+
+void gru_cell_backward(float*dgi,float*dgh,float*dh,const float*dh_new,
+const float*h,const GruCache*cache,int B,int H)
+{
+for(int b= 0;b<B;b++){
+float*i3= dgi+(size_t)b*3*H,*h3= dgh+(size_t)b*3*H;
+for(int j= 0;j<H;j++){
+size_t k= (size_t)b*H+j;
+gru_unit_backward(dh_new[k],h[k],&cache[k],&i3[j],&i3[H+j],
+&i3[2*H+j],&h3[2*H+j],&dh[k]);
+h3[j]= i3[j];
+h3[H+j]= i3[H+j];
+}
+}
+}
+
+/*:95*//*97:*/
+#line 1577 "attention.w"
+
+void attention_backward(float*dscores,float*denc_out,const float*dctx,
+const float*w,const float*enc_out,int B,int L,int H)
+{
+for(int b= 0;b<B;b++){
+const float*wb= w+(size_t)b*L,*O= enc_out+(size_t)b*L*H;
+const float*dc= dctx+(size_t)b*H;
+float*ds= dscores+(size_t)b*L,*dO= denc_out+(size_t)b*L*H;
+/*98:*/
+#line 1589 "attention.w"
+
+float avg= 0.0f;
+for(int i= 0;i<L;i++){
+ds[i]= dot(dc,O+(size_t)i*H,H);
+avg+= wb[i]*ds[i];
+for(int j= 0;j<H;j++)dO[(size_t)i*H+j]+= wb[i]*dc[j];
+}
+for(int i= 0;i<L;i++)ds[i]= wb[i]*(ds[i]-avg);
+
+/*:98*/
+#line 1585 "attention.w"
+
+}
+}
+
+/*:97*/
+#line 931 "attention.w"
+
+
+/*:51*/

@@ -1,0 +1,438 @@
+/*42:*/
+#line 761 "attention.w"
+
+#include "attention.h"
+#include <stdlib.h> 
+#include <string.h> 
+/*43:*/
+#line 769 "attention.w"
+
+void tensor_specs(const Config*c,TensorSpec s[N_TENSORS])
+{
+int H= c->H;
+s[ENC_EMB]= (TensorSpec){"encoder.embedding.weight",c->V_in,H};
+s[ENC_W_IH]= (TensorSpec){"encoder.gru.weight_ih_l0",3*H,H};
+s[ENC_W_HH]= (TensorSpec){"encoder.gru.weight_hh_l0",3*H,H};
+s[ENC_B_IH]= (TensorSpec){"encoder.gru.bias_ih_l0",3*H,0};
+s[ENC_B_HH]= (TensorSpec){"encoder.gru.bias_hh_l0",3*H,0};
+s[DEC_EMB]= (TensorSpec){"decoder.embedding.weight",c->V_out,H};
+s[ATTN_W]= (TensorSpec){"decoder.attn.weight",c->L,2*H};
+s[ATTN_B]= (TensorSpec){"decoder.attn.bias",c->L,0};
+s[COMB_W]= (TensorSpec){"decoder.attn_combine.weight",H,2*H};
+s[COMB_B]= (TensorSpec){"decoder.attn_combine.bias",H,0};
+s[DEC_W_IH]= (TensorSpec){"decoder.gru.weight_ih_l0",3*H,H};
+s[DEC_W_HH]= (TensorSpec){"decoder.gru.weight_hh_l0",3*H,H};
+s[DEC_B_IH]= (TensorSpec){"decoder.gru.bias_ih_l0",3*H,0};
+s[DEC_B_HH]= (TensorSpec){"decoder.gru.bias_hh_l0",3*H,0};
+s[OUT_W]= (TensorSpec){"decoder.out.weight",c->V_out,H};
+s[OUT_B]= (TensorSpec){"decoder.out.bias",c->V_out,0};
+}
+
+size_t spec_numel(const TensorSpec*s)
+{
+return(size_t)s->rows*(size_t)(s->cols?s->cols:1);
+}
+
+/*:43*//*44:*/
+#line 799 "attention.w"
+
+size_t tensors_point(Tensors*t,float*mem,const Config*c)
+{
+TensorSpec s[N_TENSORS];
+tensor_specs(c,s);
+size_t off= 0;
+for(int k= 0;k<N_TENSORS;k++){
+if(t)t->t[k]= mem?mem+off:NULL;
+off+= spec_numel(&s[k]);
+}
+return off;
+}
+
+/*:44*//*47:*/
+#line 834 "attention.w"
+
+void model_alloc(Model*m,const Config*c,Vocab*vin,Vocab*vout)
+{
+memset(m,0,sizeof*m);
+m->cfg= *c;
+m->vin= *vin;
+m->vout= *vout;
+m->n_params= tensors_point(NULL,NULL,c);
+m->param_mem= xcalloc(m->n_params,sizeof(float));
+m->grad_mem= xcalloc(m->n_params,sizeof(float));
+m->m_mem= xcalloc(m->n_params,sizeof(float));
+m->v_mem= xcalloc(m->n_params,sizeof(float));
+tensors_point(&m->params,m->param_mem,c);
+tensors_point(&m->grads,m->grad_mem,c);
+activations_alloc(&m->act,c);
+}
+
+void model_free(Model*m)
+{
+free(m->param_mem);
+free(m->grad_mem);
+free(m->m_mem);
+free(m->v_mem);
+activations_free(&m->act);
+vocab_free(&m->vin);
+vocab_free(&m->vout);
+memset(m,0,sizeof*m);
+}
+
+/*:47*//*49:*/
+#line 879 "attention.w"
+
+static double uniform(unsigned short xs[3],double a)
+{
+return a*(2.0*erand48(xs)-1.0);
+}
+
+static double normal(unsigned short xs[3])
+{
+double u= 1.0-erand48(xs),v= erand48(xs);
+return sqrt(-2.0*log(u))*cos(2.0*M_PI*v);
+}
+
+void model_init_random(Model*m,uint64_t seed)
+{
+unsigned short xs[3]= {0x330e,(unsigned short)seed,(unsigned short)(seed>>16)};
+TensorSpec s[N_TENSORS];
+tensor_specs(&m->cfg,s);
+for(int k= 0;k<N_TENSORS;k++){
+size_t n= spec_numel(&s[k]);
+float*p= m->params.t[k];
+int fan_in= (k==COMB_W||k==COMB_B||k==ATTN_W||k==ATTN_B)?
+2*m->cfg.H:m->cfg.H;
+for(size_t i= 0;i<n;i++)
+p[i]= (float)(k==ENC_EMB||k==DEC_EMB?normal(xs)
+:uniform(xs,1.0/sqrt((double)fan_in)));
+}
+m->adam_t= 0;
+}
+
+/*:49*//*72:*/
+#line 1211 "attention.w"
+
+void activations_alloc(Activations*a,const Config*c)
+{
+size_t L= (size_t)c->L,H= (size_t)c->H,V= (size_t)c->V_out;
+memset(a,0,sizeof*a);
+a->enc_x= xcalloc(L*H,sizeof(float));
+a->enc_gi= xcalloc(L*3*H,sizeof(float));
+a->enc_gh= xcalloc(L*3*H,sizeof(float));
+a->enc_cache= xcalloc(L*H,sizeof(GruCache));
+a->enc_h= xcalloc((L+1)*H,sizeof(float));
+a->enc_out= xcalloc(L*H,sizeof(float));
+/*79:*/
+#line 1307 "attention.w"
+
+a->dec_eh= xcalloc(L*2*H,sizeof(float));
+a->dec_scores= xcalloc(L*L,sizeof(float));
+a->dec_w= xcalloc(L*L,sizeof(float));
+a->dec_ec= xcalloc(L*2*H,sizeof(float));
+a->dec_pre= xcalloc(L*H,sizeof(float));
+a->dec_o= xcalloc(L*H,sizeof(float));
+a->dec_gi= xcalloc(L*3*H,sizeof(float));
+a->dec_gh= xcalloc(L*3*H,sizeof(float));
+a->dec_cache= xcalloc(L*H,sizeof(GruCache));
+a->dec_h= xcalloc((L+1)*H,sizeof(float));
+a->logits= xcalloc(L*V,sizeof(float));
+a->logp= xcalloc(L*V,sizeof(float));
+
+/*:79*/
+#line 1222 "attention.w"
+
+/*101:*/
+#line 1633 "attention.w"
+
+a->d_logits= xcalloc(L*V,sizeof(float));
+a->d_hout= xcalloc(L*H,sizeof(float));
+a->d_dec_gi= xcalloc(L*3*H,sizeof(float));
+a->d_dec_gh= xcalloc(L*3*H,sizeof(float));
+a->d_pre= xcalloc(L*H,sizeof(float));
+a->d_scores= xcalloc(L*L,sizeof(float));
+a->d_dec_e= xcalloc(L*H,sizeof(float));
+a->d_enc_out= xcalloc(L*H,sizeof(float));
+a->d_enc_gi= xcalloc(L*3*H,sizeof(float));
+a->d_enc_gh= xcalloc(L*3*H,sizeof(float));
+a->d_enc_x= xcalloc(L*H,sizeof(float));
+a->d_h= xcalloc(H,sizeof(float));
+a->d_hprev= xcalloc(H,sizeof(float));
+a->d_o= xcalloc(H,sizeof(float));
+a->d_ec= xcalloc(2*H,sizeof(float));
+a->d_eh= xcalloc(2*H,sizeof(float));
+
+/*:101*/
+#line 1223 "attention.w"
+
+}
+
+/*:72*//*73:*/
+#line 1227 "attention.w"
+
+void activations_free(Activations*a)
+{
+void*all[]= {a->enc_x,a->enc_gi,a->enc_gh,a->enc_cache,a->enc_h,
+a->enc_out,/*80:*/
+#line 1321 "attention.w"
+
+a->dec_eh,a->dec_scores,a->dec_w,a->dec_ec,a->dec_pre,a->dec_o,
+a->dec_gi,a->dec_gh,a->dec_cache,a->dec_h,a->logits,a->logp
+
+/*:80*/
+#line 1231 "attention.w"
+,
+/*102:*/
+#line 1651 "attention.w"
+
+a->d_logits,a->d_hout,a->d_dec_gi,a->d_dec_gh,a->d_pre,a->d_scores,
+a->d_dec_e,a->d_enc_out,a->d_enc_gi,a->d_enc_gh,a->d_enc_x,a->d_h,
+a->d_hprev,a->d_o,a->d_ec,a->d_eh
+
+/*:102*/
+#line 1232 "attention.w"
+};
+for(size_t k= 0;k<sizeof all/sizeof all[0];k++)free(all[k]);
+memset(a,0,sizeof*a);
+}
+
+/*:73*//*75:*/
+#line 1245 "attention.w"
+
+void encoder_forward(Model*m,const int*src,int T)
+{
+Activations*a= &m->act;
+const Tensors*P= &m->params;
+int H= m->cfg.H;
+a->T_src= T;
+embedding_forward(a->enc_x,P->enc_emb,src,T,H);
+linear_forward(a->enc_gi,a->enc_x,P->enc_w_ih,P->enc_b_ih,T,H,3*H);
+memset(a->enc_h,0,(size_t)H*sizeof(float));
+for(int t= 0;t<T;t++){
+float*h= a->enc_h+(size_t)t*H;
+linear_forward(a->enc_gh+(size_t)t*3*H,h,P->enc_w_hh,P->enc_b_hh,1,H,3*H);
+gru_cell_forward(h+H,a->enc_cache+(size_t)t*H,a->enc_gi+(size_t)t*3*H,
+a->enc_gh+(size_t)t*3*H,h,1,H);
+}
+memset(a->enc_out,0,(size_t)m->cfg.L*H*sizeof(float));
+memcpy(a->enc_out,a->enc_h+H,(size_t)T*H*sizeof(float));
+}
+
+/*:75*//*81:*/
+#line 1325 "attention.w"
+
+DecoderStep decoder_step(const Activations*a,const Config*c,int t)
+{
+size_t H= (size_t)c->H,L= (size_t)c->L,k= (size_t)t;
+return(DecoderStep){a->dec_eh+k*2*H,a->dec_scores+k*L,
+a->dec_w+k*L,a->dec_ec+k*2*H,a->dec_pre+k*H,
+a->dec_o+k*H,a->dec_gi+k*3*H,a->dec_gh+k*3*H,
+a->dec_h+(k+1)*H,a->dec_cache+k*H};
+}
+
+/*:81*//*82:*/
+#line 1338 "attention.w"
+
+void decoder_step_forward(const Model*m,int token,const float*h_prev,
+const float*enc_out,const DecoderStep*s)
+{
+const Tensors*P= &m->params;
+int H= m->cfg.H,L= m->cfg.L;
+embedding_forward(s->eh,P->dec_emb,&token,1,H);
+memcpy(s->ec,s->eh,(size_t)H*sizeof(float));
+memcpy(s->eh+H,h_prev,(size_t)H*sizeof(float));
+linear_forward(s->scores,s->eh,P->attn_w,P->attn_b,1,2*H,L);
+attention_forward(s->w,s->ec+H,s->scores,enc_out,1,L,H);
+linear_forward(s->pre,s->ec,P->comb_w,P->comb_b,1,2*H,H);
+relu_forward(s->o,s->pre,H);
+linear_forward(s->gi,s->o,P->dec_w_ih,P->dec_b_ih,1,H,3*H);
+linear_forward(s->gh,h_prev,P->dec_w_hh,P->dec_b_hh,1,H,3*H);
+gru_cell_forward(s->h,s->cache,s->gi,s->gh,h_prev,1,H);
+}
+
+/*:82*//*84:*/
+#line 1377 "attention.w"
+
+float seq2seq_forward(Model*m,const Example*ex)
+{
+Activations*a= &m->act;
+const Config*c= &m->cfg;
+int H= c->H,T= ex->tgt_len;
+encoder_forward(m,ex->src,ex->src_len);
+a->T_tgt= T;
+memcpy(a->dec_h,a->enc_h+(size_t)ex->src_len*H,(size_t)H*sizeof(float));
+for(int t= 0;t<T;t++){
+a->dec_in[t]= t==0?SOS_TOKEN:ex->tgt[t-1];
+DecoderStep s= decoder_step(a,c,t);
+decoder_step_forward(m,a->dec_in[t],a->dec_h+(size_t)t*H,a->enc_out,&s);
+}
+linear_forward(a->logits,a->dec_h+H,m->params.out_w,m->params.out_b,T,H,c->V_out);
+log_softmax_forward(a->logp,a->logits,T,c->V_out);
+return nll_forward(a->logp,ex->tgt,T,c->V_out);
+}
+
+/*:84*//*103:*/
+#line 1658 "attention.w"
+
+void seq2seq_backward(Model*m,const Example*ex)
+{
+Activations*a= &m->act;
+const Config*c= &m->cfg;
+const Tensors*P= &m->params;
+const Tensors*G= &m->grads;
+int H= c->H,L= c->L,V= c->V_out,T= a->T_tgt,S= a->T_src;
+size_t h= (size_t)H;
+/*105:*/
+#line 1678 "attention.w"
+
+nll_backward(a->d_logits,a->logp,ex->tgt,T,V);
+memset(a->d_hout,0,(size_t)T*h*sizeof(float));
+linear_backward(a->d_hout,G->out_w,G->out_b,a->d_logits,a->dec_h+h,
+P->out_w,T,H,V);
+memset(a->d_enc_out,0,(size_t)L*h*sizeof(float));
+memset(a->d_hprev,0,h*sizeof(float));
+
+/*:105*/
+#line 1667 "attention.w"
+
+/*106:*/
+#line 1693 "attention.w"
+
+for(int t= T-1;t>=0;t--){
+DecoderStep s= decoder_step(a,c,t);
+const float*h_prev= a->dec_h+(size_t)t*h;
+float*dgi= a->d_dec_gi+(size_t)t*3*h,*dgh= a->d_dec_gh+(size_t)t*3*h;
+for(int j= 0;j<H;j++)a->d_h[j]= a->d_hout[(size_t)t*h+j]+a->d_hprev[j];
+memset(a->d_hprev,0,h*sizeof(float));
+gru_cell_backward(dgi,dgh,a->d_hprev,a->d_h,h_prev,s.cache,1,H);
+linear_backward(a->d_hprev,NULL,NULL,dgh,NULL,P->dec_w_hh,1,H,3*H);
+memset(a->d_o,0,h*sizeof(float));
+linear_backward(a->d_o,NULL,NULL,dgi,NULL,P->dec_w_ih,1,H,3*H);
+relu_backward(a->d_pre+(size_t)t*h,a->d_o,s.pre,H);
+memset(a->d_ec,0,2*h*sizeof(float));
+linear_backward(a->d_ec,NULL,NULL,a->d_pre+(size_t)t*h,NULL,P->comb_w,1,2*H,H);
+attention_backward(a->d_scores+(size_t)t*L,a->d_enc_out,a->d_ec+H,s.w,
+a->enc_out,1,L,H);
+memset(a->d_eh,0,2*h*sizeof(float));
+linear_backward(a->d_eh,NULL,NULL,a->d_scores+(size_t)t*L,NULL,P->attn_w,1,2*H,L);
+for(int j= 0;j<H;j++){
+a->d_dec_e[(size_t)t*h+j]= a->d_ec[j]+a->d_eh[j];
+a->d_hprev[j]+= a->d_eh[H+j];
+}
+}
+
+/*:106*/
+#line 1668 "attention.w"
+
+/*107:*/
+#line 1719 "attention.w"
+
+linear_backward(NULL,G->dec_w_hh,G->dec_b_hh,a->d_dec_gh,a->dec_h,NULL,T,H,3*H);
+linear_backward(NULL,G->dec_w_ih,G->dec_b_ih,a->d_dec_gi,a->dec_o,NULL,T,H,3*H);
+linear_backward(NULL,G->comb_w,G->comb_b,a->d_pre,a->dec_ec,NULL,T,2*H,H);
+linear_backward(NULL,G->attn_w,G->attn_b,a->d_scores,a->dec_eh,NULL,T,2*H,L);
+embedding_backward(G->dec_emb,a->d_dec_e,a->dec_in,T,H);
+
+/*:107*/
+#line 1669 "attention.w"
+
+/*108:*/
+#line 1730 "attention.w"
+
+for(int t= S-1;t>=0;t--){
+const float*h_prev= a->enc_h+(size_t)t*h;
+float*dgi= a->d_enc_gi+(size_t)t*3*h,*dgh= a->d_enc_gh+(size_t)t*3*h;
+for(int j= 0;j<H;j++)a->d_h[j]= a->d_enc_out[(size_t)t*h+j]+a->d_hprev[j];
+memset(a->d_hprev,0,h*sizeof(float));
+gru_cell_backward(dgi,dgh,a->d_hprev,a->d_h,h_prev,a->enc_cache+(size_t)t*h,1,H);
+linear_backward(a->d_hprev,NULL,NULL,dgh,NULL,P->enc_w_hh,1,H,3*H);
+}
+memset(a->d_enc_x,0,(size_t)S*h*sizeof(float));
+linear_backward(a->d_enc_x,G->enc_w_ih,G->enc_b_ih,a->d_enc_gi,a->enc_x,P->enc_w_ih,S,H,3*H);
+linear_backward(NULL,G->enc_w_hh,G->enc_b_hh,a->d_enc_gh,a->enc_h,NULL,S,H,3*H);
+embedding_backward(G->enc_emb,a->d_enc_x,ex->src,S,H);
+
+/*:108*/
+#line 1670 "attention.w"
+
+}
+
+/*:103*//*109:*/
+#line 1766 "attention.w"
+
+void adam_update(float*p,const float*g,float*m,float*v,size_t n,
+float lr,float beta1,float beta2,float eps,long t)
+{
+/*110:*/
+#line 1773 "attention.w"
+
+float step= (float)(lr/(1.0-pow(beta1,(double)t)));
+float bc2= (float)sqrt(1.0-pow(beta2,(double)t));
+for(size_t i= 0;i<n;i++){
+m[i]= beta1*m[i]+(1.0f-beta1)*g[i];
+v[i]= beta2*v[i]+(1.0f-beta2)*g[i]*g[i];
+p[i]-= step*m[i]/(sqrtf(v[i])/bc2+eps);
+}
+
+/*:110*/
+#line 1770 "attention.w"
+
+}
+
+/*:109*//*111:*/
+#line 1784 "attention.w"
+
+float train_step(Model*m,const Example*ex,float lr)
+{
+float loss= seq2seq_forward(m,ex);
+memset(m->grad_mem,0,m->n_params*sizeof(float));
+seq2seq_backward(m,ex);
+m->adam_t++;
+adam_update(m->param_mem,m->grad_mem,m->m_mem,m->v_mem,m->n_params,
+lr,0.9f,0.999f,1e-8f,m->adam_t);
+return loss;
+}
+
+/*:111*//*113:*/
+#line 1813 "attention.w"
+
+int argmax(const float*x,int n)
+{
+int best= 0;
+for(int i= 1;i<n;i++)if(x[i]> x[best])best= i;
+return best;
+}
+
+int greedy_decode(Model*m,const int*src,int T,int*out,float*attn)
+{
+Activations*a= &m->act;
+const Config*c= &m->cfg;
+int H= c->H,L= c->L,V= c->V_out,n= 0;
+encoder_forward(m,src,T);
+memcpy(a->dec_h,a->enc_h+(size_t)T*H,(size_t)H*sizeof(float));
+/*114:*/
+#line 1832 "attention.w"
+
+int token= SOS_TOKEN;
+for(int t= 0;t<L;t++){
+DecoderStep s= decoder_step(a,c,t);
+decoder_step_forward(m,token,a->dec_h+(size_t)t*H,a->enc_out,&s);
+if(attn)memcpy(attn+(size_t)t*L,s.w,(size_t)L*sizeof(float));
+linear_forward(a->logits,s.h,m->params.out_w,m->params.out_b,1,H,V);
+log_softmax_forward(a->logp,a->logits,1,V);
+token= argmax(a->logp,V);
+if(token==EOS_TOKEN)break;
+out[n++]= token;
+}
+
+/*:114*/
+#line 1828 "attention.w"
+
+return n;
+}
+
+/*:113*/
+#line 765 "attention.w"
+
+
+/*:42*/
