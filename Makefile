@@ -10,7 +10,7 @@ CC      ?= cc
 PYTHON  ?= /usr/bin/python3
 PKGS    := cairo libcjson libutf8proc
 NATIVE  := $(shell $(CC) -march=native -E -x c /dev/null >/dev/null 2>&1 && echo -march=native)
-CFLAGS  ?= -O3 $(NATIVE) -ffp-contract=off
+CFLAGS  ?= -O3 $(NATIVE) -ffp-contract=off -fno-math-errno
 CFLAGS  += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -g
 CPPFLAGS += -Igenerated $(shell pkg-config --cflags $(PKGS))
 LDLIBS  += $(shell pkg-config --libs $(PKGS)) -lm
@@ -50,6 +50,18 @@ build/libattention.a: $(LIBOBJ)
 
 attention: build/main.o build/libattention.a
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+TEST_SRC := $(wildcard tests/test_*.c)
+TEST_BIN := $(TEST_SRC:tests/%.c=build/%)
+build/test_%: tests/test_%.c tests/testutil.h build/libattention.a generated/attention.h | build
+	$(CC) $(CPPFLAGS) $(CFLAGS) $< -o $@ build/libattention.a $(LDLIBS) $(CHECK_LIBS)
+
+# Every test program and script runs; the target fails if any of them failed.
+check: attention $(TEST_BIN)
+	@failed=""; \
+	for t in $(TEST_BIN); do echo "== $$t"; CK_FORK=yes $$t || failed="$$failed $$t"; done; \
+	for t in tests/*.sh; do echo "== $$t"; $$t ./attention || failed="$$failed $$t"; done; \
+	if [ -n "$$failed" ]; then echo "FAILED:$$failed"; exit 1; fi; echo "all tests passed"
 
 run: attention
 	./attention train --pairs seed --save build/seed.safetensors

@@ -928,6 +928,7 @@ words, and so are all the weight gradients.
 @(generated/layers.c@>=
 #include "attention.h"
 #include <string.h>
+@<Layer helpers@>@;
 @<Layer functions@>@;
 
 @ An {\it embedding\/} is a table with one row of $H$ numbers per word: the
@@ -962,10 +963,12 @@ static inline float dot(const float *a, const float *b, int n)
   int i = 0;
   for (; i + 16 <= n; i += 16)
     for (int k = 0; k < 16; k++) acc[k] += a[i + k] * b[i + k];
-  for (int w = 8; w > 0; w /= 2)
-    for (int k = 0; k < w; k++) acc[k] += acc[k + w];
-  for (; i < n; i++) acc[0] += a[i] * b[i];
-  return acc[0];
+  for (int k = 0; k < 8; k++) acc[k] += acc[k + 8];
+  for (int k = 0; k < 4; k++) acc[k] += acc[k + 4];
+  for (int k = 0; k < 2; k++) acc[k] += acc[k + 2];
+  float s = acc[0] + acc[1];
+  for (; i < n; i++) s += a[i] * b[i];
+  return s;
 }
 
 @ For a batch, the loop over rows of $W$ is the outer one, so that each row is
@@ -1443,10 +1446,8 @@ for (int b = 0; b < B; b++)
 $$\bar x_j=\sum_iW_{ij}\bar y_i\quad(\bar x=W^{\top}\bar y),\qquad
 \bar W_{ij}=\bar y_i\,x_j\quad(\bar W=\bar y\,x^{\top}),\qquad \bar\beta=\bar y.$$
 For a batch, the parameter gradients are summed over the rows. Any of the
-three outputs may be |NULL| when it is not wanted. The loops are arranged so
-that the innermost one runs along a row of $W$, which is contiguous: that is
-how a compiler can turn it into vector instructions. Each wanted gradient
-costs $BCm$ multiply-adds, for $C$ inputs and $m$ outputs.
+three outputs may be |NULL| when it is not wanted. Each wanted gradient costs
+$BCm$ multiply-adds, for $C$ inputs and $m$ outputs.
 @^linear layer, gradient of@>
 @<Layer functions@>=
 void linear_backward(float *dinp, float *dweight, float *dbias,
@@ -1454,23 +1455,59 @@ void linear_backward(float *dinp, float *dweight, float *dbias,
 {
   if (dinp)
     for (int b = 0; b < B; b++)
-      for (int o = 0; o < OC; o++) {
-        float d = dout[(size_t) b * OC + o];
-        const float *w = weight + (size_t) o * C;
-        float *di = dinp + (size_t) b * C;
-        for (int i = 0; i < C; i++) di[i] += d * w[i];
-      }
+      add_transposed_product(dinp + (size_t) b * C, weight, dout + (size_t) b * OC, C, OC);
   if (dweight)
     for (int o = 0; o < OC; o++)
-      for (int b = 0; b < B; b++) {
-        float d = dout[(size_t) b * OC + o];
-        const float *x = inp + (size_t) b * C;
-        float *dw = dweight + (size_t) o * C;
-        for (int i = 0; i < C; i++) dw[i] += d * x[i];
-      }
+      add_outer_products(dweight + (size_t) o * C, dout + o, OC, inp, B, C);
   if (dbias)
     for (int o = 0; o < OC; o++)
       for (int b = 0; b < B; b++) dbias[o] += dout[(size_t) b * OC + o];
+}
+
+@ The product $W^{\top}\bar y$ runs down the columns of $W$, while $W$ is
+stored by rows. Adding $\bar y_i$ times row $i$ to $\bar x$, row after row,
+would read and write all of $\bar x$ for every row, and each addition would
+wait for the previous one to reach memory. Instead the columns are taken in
+blocks of 64: a block of $\bar x$ is held in 64 running sums (vector
+registers, once compiled) while all rows go by, and written back once.
+@^memory traffic@>
+@<Layer helpers@>=
+static void add_transposed_product(float *dx, const float *W, const float *dy, int C, int OC)
+{
+  int j = 0;
+  for (; j + 64 <= C; j += 64) {
+    float acc[64];
+    for (int k = 0; k < 64; k++) acc[k] = dx[j + k];
+    for (int i = 0; i < OC; i++) {
+      const float *w = W + (size_t) i * C + j;
+      for (int k = 0; k < 64; k++) acc[k] += dy[i] * w[k];
+    }
+    for (int k = 0; k < 64; k++) dx[j + k] = acc[k];
+  }
+  for (; j < C; j++)
+    for (int i = 0; i < OC; i++) dx[j] += dy[i] * W[(size_t) i * C + j];
+}
+
+@ The weight gradient of one row $i$ of $W$ is $\sum_b\bar y_{b,i}\,x_b$: the
+same blocking keeps 64 entries of the row in registers while the $B$ inputs
+go by, so each gradient row is read and written once per batch. The gradients
+$\bar y_{b,i}$ are |stride| floats apart.
+@<Layer helpers@>=
+static void add_outer_products(float *dw, const float *dy, int stride,
+  const float *x, int B, int C)
+{
+  int j = 0;
+  for (; j + 64 <= C; j += 64) {
+    float acc[64];
+    for (int k = 0; k < 64; k++) acc[k] = dw[j + k];
+    for (int b = 0; b < B; b++) {
+      const float *xb = x + (size_t) b * C + j;
+      for (int k = 0; k < 64; k++) acc[k] += dy[(size_t) b * stride] * xb[k];
+    }
+    for (int k = 0; k < 64; k++) dw[j + k] = acc[k];
+  }
+  for (; j < C; j++)
+    for (int b = 0; b < B; b++) dw[j] += dy[(size_t) b * stride] * x[(size_t) b * C + j];
 }
 
 @ {\it The ReLU} passes the gradient where its input was positive and blocks
@@ -1772,30 +1809,48 @@ void adam_update(float *p, const float *g, float *m, float *v, size_t n,
 
 @ @<Take one Adam step on the |n| parameters@>=
 float step = (float) (lr / (1.0 - pow(beta1, (double) t)));
-float bc2 = (float) sqrt(1.0 - pow(beta2, (double) t));
+float inv_bc2 = (float) (1.0 / sqrt(1.0 - pow(beta2, (double) t)));
 for (size_t i = 0; i < n; i++) {
   m[i] = beta1 * m[i] + (1.0f - beta1) * g[i];
   v[i] = beta2 * v[i] + (1.0f - beta2) * g[i] * g[i];
-  p[i] -= step * m[i] / (sqrtf(v[i]) / bc2 + eps);
+  p[i] -= step * m[i] / (sqrtf(v[i]) * inv_bc2 + eps);
 }
 
-@ One training step on one pair: forward, backward, update. It returns the
-pair's loss $\mathcal L$.
+@ The optimizer walks the buffer in pieces of 16,384 floats (64 kilobytes
+each of parameters, gradients and moments, small enough to stay in the
+processor's cache) and zeroes each piece's gradients right after its update,
+while they are still in the cache, ready for the next backward pass (which
+adds to them). Walking the buffer a second time just to zero it would cost
+another megabyte of memory traffic per step.
+@<Model functions@>=
+void optimizer_step(Model *m, float lr)
+{
+  const size_t piece = 16384;
+  m->adam_t++;
+  for (size_t at = 0; at < m->n_params; at += piece) {
+    size_t n = m->n_params - at < piece ? m->n_params - at : piece;
+    adam_update(m->param_mem + at, m->grad_mem + at, m->m_mem + at, m->v_mem + at, n,
+      lr, 0.9f, 0.999f, 1e-8f, m->adam_t);
+    memset(m->grad_mem + at, 0, n * sizeof(float));
+  }
+}
+
+@ One training step on one pair: forward, backward, update. The gradient
+buffer is all zeros on entry (|model_alloc| and |optimizer_step| see to it).
+It returns the pair's loss $\mathcal L$.
 @<Model functions@>=
 float train_step(Model *m, const Example *ex, float lr)
 {
   float loss = seq2seq_forward(m, ex);
-  memset(m->grad_mem, 0, m->n_params * sizeof(float));
   seq2seq_backward(m, ex);
-  m->adam_t++;
-  adam_update(m->param_mem, m->grad_mem, m->m_mem, m->v_mem, m->n_params,
-    lr, 0.9f, 0.999f, 1e-8f, m->adam_t);
+  optimizer_step(m, lr);
   return loss;
 }
 
 @ @<Prototypes@>=
 void adam_update(float *p, const float *g, float *m, float *v, size_t n,
   float lr, float beta1, float beta2, float eps, long t);
+void optimizer_step(Model *m, float lr);
 float train_step(Model *m, const Example *ex, float lr);
 
 @* Inference: greedy decoding.
@@ -2241,9 +2296,10 @@ status = 0;
 
 @* The command line.
 @^command line@>
-The program \.{attention} has two commands. \.{attention train} trains a model
-on the notebook's pairs or on a file and can save it; \.{attention translate}
-loads a saved model and translates sentences. Each command prints its
+The program \.{attention} has three commands. \.{attention train} trains a
+model on the notebook's pairs or on a file and can save it; \.{attention
+translate} loads a saved model and translates sentences; \.{attention pairs}
+shows what the reader and the filter make of a file. Each command prints its
 options with \.{--help}. Errors go to the standard error stream with the
 program's name first; the exit status is 2 for a wrong command line and 1
 for bad data, a bad model file or an unknown word.
@@ -2259,11 +2315,13 @@ for bad data, a bad model file or an unknown word.
 @<Command-line helpers@>@;
 @<The \.{train} command@>@;
 @<The \.{translate} command@>@;
+@<The \.{pairs} command@>@;
 
 int main(int argc, char **argv)
 {
   if (argc >= 2 && strcmp(argv[1], "train") == 0) return cmd_train(argc - 1, argv + 1);
   if (argc >= 2 && strcmp(argv[1], "translate") == 0) return cmd_translate(argc - 1, argv + 1);
+  if (argc >= 2 && strcmp(argv[1], "pairs") == 0) return cmd_pairs(argc - 1, argv + 1);
   if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0
     || strcmp(argv[1], "help") == 0)) {
     fputs(main_usage, stdout);
@@ -2279,6 +2337,7 @@ static const char *main_usage =
   "usage: attention COMMAND [OPTIONS]\n"
   "  train      train a translator (the notebook's five pairs, or a pair file)\n"
   "  translate  translate sentences with a saved model\n"
+  "  pairs      print the pairs that training would read from a file\n"
   "Run 'attention COMMAND --help' for a command's options.\n";
 
 @ Numbers on the command line are read strictly: \.{--epochs 4OO} is an
@@ -2627,6 +2686,58 @@ else {
     fflush(stdout);
   }
   free(line);
+}
+
+@ \.{attention pairs} prints the pairs that \.{train --data} would train on,
+normalised, one per line with a tab between English and French, and a count
+on the standard error stream. It is how one checks what the filter keeps
+before spending time on training, and how the tests compare the normaliser
+with the tutorial's \PB{Python}.
+@<The \.{pairs} command@>=
+static const char *pairs_usage =
+  "usage: attention pairs --data FILE [--filter tutorial|length] [--max-length L]\n"
+  "  Prints the normalised pairs that 'train --data FILE' would keep, tab-separated.\n";
+
+static int cmd_pairs(int argc, char **argv)
+{
+  static const struct option longopts[] = {{"data", required_argument, 0, 'd'},
+    {"filter", required_argument, 0, 'f'}, {"max-length", required_argument, 0, 'L'},
+    {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+  const char *data = NULL;
+  int filter = FILTER_TUTORIAL, c;
+  long max_length = DEFAULT_MAX_LENGTH;
+  opterr = 0;
+  optind = 1;
+  while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+    if (c == 'd') data = optarg;
+    else if (c == 'f' && (strcmp(optarg, "tutorial") == 0 || strcmp(optarg, "length") == 0))
+      filter = strcmp(optarg, "tutorial") == 0 ? FILTER_TUTORIAL : FILTER_LENGTH;
+    else if (c == 'L') {
+      if (parse_long("pairs", "--max-length", optarg, 1, DEFAULT_MAX_LENGTH * 4, &max_length))
+        return 2;
+    } else if (c == 'h') {
+      fputs(pairs_usage, stdout);
+      return 0;
+    } else {
+      fprintf(stderr, "attention pairs: bad option \"%s\"\n", argv[optind - 1]);
+      fputs(pairs_usage, stderr);
+      return 2;
+    }
+  }
+  if (!data || optind < argc) {
+    fputs(pairs_usage, stderr);
+    return 2;
+  }
+  PairList pl;
+  if (pairs_read(&pl, data, filter, (int) max_length)) {
+    fprintf(stderr, "attention pairs: %s\n", kit_error());
+    return 1;
+  }
+  for (int k = 0; k < pl.n; k++) printf("%s\t%s\n", pl.pair[k].src, pl.pair[k].tgt);
+  fprintf(stderr, "%ld pairs read, %d kept, %ld dropped by the filter\n", pl.lines_read,
+    pl.n, pl.dropped);
+  pairs_free(&pl);
+  return 0;
 }
 
 @* Index.

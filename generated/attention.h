@@ -104,7 +104,7 @@ int rows,cols;
 }TensorSpec;
 
 /*:41*//*63:*/
-#line 1101 "attention.w"
+#line 1104 "attention.w"
 
 typedef struct{
 float r,z,n,ghn;
@@ -117,7 +117,7 @@ float r,z,n,ghn;
 #line 820 "attention.w"
 
 /*71:*/
-#line 1194 "attention.w"
+#line 1197 "attention.w"
 
 typedef struct{
 float*eh,*scores,*w,*ec,*pre,*o,*gi,*gh,*h;
@@ -132,7 +132,7 @@ GruCache*enc_cache;
 float*enc_h;
 float*enc_out;
 /*78:*/
-#line 1301 "attention.w"
+#line 1304 "attention.w"
 
 float*dec_eh,*dec_scores,*dec_w,*dec_ec,*dec_pre,*dec_o,*dec_gi,*dec_gh;
 GruCache*dec_cache;
@@ -140,10 +140,10 @@ float*dec_h;
 float*logits,*logp;
 
 /*:78*/
-#line 1207 "attention.w"
+#line 1210 "attention.w"
 
-/*100:*/
-#line 1621 "attention.w"
+/*102:*/
+#line 1658 "attention.w"
 
 float*d_logits;
 float*d_hout;
@@ -156,8 +156,8 @@ float*d_enc_gi,*d_enc_gh;
 float*d_enc_x;
 float*d_h,*d_hprev,*d_o,*d_ec,*d_eh;
 
-/*:100*/
-#line 1208 "attention.w"
+/*:102*/
+#line 1211 "attention.w"
 
 }Activations;
 
@@ -178,7 +178,7 @@ Activations act;
 #line 102 "attention.w"
 
 /*64:*/
-#line 1108 "attention.w"
+#line 1111 "attention.w"
 
 KIT_HD static inline float sigmoidf_(float a)
 {
@@ -189,7 +189,7 @@ KIT_HD static inline float gru_unit_forward(float gir,float giz,float gin,
 float ghr,float ghz,float ghn,float h,GruCache*c)
 {
 /*65:*/
-#line 1120 "attention.w"
+#line 1123 "attention.w"
 
 c->r= sigmoidf_(gir+ghr);
 c->z= sigmoidf_(giz+ghz);
@@ -198,18 +198,18 @@ c->n= tanhf(gin+c->r*ghn);
 return(1.0f-c->z)*c->n+c->z*h;
 
 /*:65*/
-#line 1117 "attention.w"
+#line 1120 "attention.w"
 
 }
 
-/*:64*//*93:*/
-#line 1524 "attention.w"
+/*:64*//*95:*/
+#line 1561 "attention.w"
 
 KIT_HD static inline void gru_unit_backward(float dh_new,float h,const GruCache*c,
 float*dgir,float*dgiz,float*dgin,float*dghn,float*dh)
 {
-/*94:*/
-#line 1531 "attention.w"
+/*96:*/
+#line 1568 "attention.w"
 
 float dn= dh_new*(1.0f-c->z);
 float dz= dh_new*(h-c->n);
@@ -221,12 +221,12 @@ float dr= dan*c->ghn;
 *dghn= dan*c->r;
 *dh+= dh_new*c->z;
 
-/*:94*/
-#line 1528 "attention.w"
+/*:96*/
+#line 1565 "attention.w"
 
 }
 
-/*:93*/
+/*:95*/
 #line 103 "attention.w"
 
 /*9:*/
@@ -294,7 +294,7 @@ void model_free(Model*m);
 void model_init_random(Model*m,uint64_t seed);
 
 /*:50*//*61:*/
-#line 1061 "attention.w"
+#line 1064 "attention.w"
 
 void embedding_forward(float*out,const float*table,const int*ids,int B,int H);
 void linear_forward(float*out,const float*inp,const float*weight,
@@ -305,42 +305,42 @@ void log_softmax_forward(float*out,const float*inp,int B,int n);
 float nll_forward(const float*logp,const int*target,int B,int V);
 
 /*:61*//*67:*/
-#line 1140 "attention.w"
+#line 1143 "attention.w"
 
 void gru_cell_forward(float*h_new,GruCache*cache,const float*gi,
 const float*gh,const float*h,int B,int H);
 
 /*:67*//*70:*/
-#line 1175 "attention.w"
+#line 1178 "attention.w"
 
 void attention_forward(float*w,float*ctx,const float*scores,
 const float*enc_out,int B,int L,int H);
 
 /*:70*//*74:*/
-#line 1237 "attention.w"
+#line 1240 "attention.w"
 
 void activations_alloc(Activations*a,const Config*c);
 void activations_free(Activations*a);
 
 /*:74*//*76:*/
-#line 1265 "attention.w"
+#line 1268 "attention.w"
 
 void encoder_forward(Model*m,const int*src,int T);
 
 /*:76*//*83:*/
-#line 1356 "attention.w"
+#line 1359 "attention.w"
 
 DecoderStep decoder_step(const Activations*a,const Config*c,int t);
 void decoder_step_forward(const Model*m,int token,const float*h_prev,
 const float*enc_out,const DecoderStep*s);
 
 /*:83*//*85:*/
-#line 1396 "attention.w"
+#line 1399 "attention.w"
 
 float seq2seq_forward(Model*m,const Example*ex);
 
-/*:85*//*92:*/
-#line 1497 "attention.w"
+/*:85*//*94:*/
+#line 1534 "attention.w"
 
 void nll_backward(float*dlogits,const float*logp,const int*target,int B,int V);
 void linear_backward(float*dinp,float*dweight,float*dbias,
@@ -348,43 +348,44 @@ const float*dout,const float*inp,const float*weight,int B,int C,int OC);
 void relu_backward(float*dinp,const float*dout,const float*inp,int n);
 void embedding_backward(float*dtable,const float*dout,const int*ids,int B,int H);
 
-/*:92*//*96:*/
-#line 1560 "attention.w"
+/*:94*//*98:*/
+#line 1597 "attention.w"
 
 void gru_cell_backward(float*dgi,float*dgh,float*dh,const float*dh_new,
 const float*h,const GruCache*cache,int B,int H);
 
-/*:96*//*99:*/
-#line 1598 "attention.w"
+/*:98*//*101:*/
+#line 1635 "attention.w"
 
 void attention_backward(float*dscores,float*denc_out,const float*dctx,
 const float*w,const float*enc_out,int B,int L,int H);
 
-/*:99*//*104:*/
-#line 1673 "attention.w"
+/*:101*//*106:*/
+#line 1710 "attention.w"
 
 void seq2seq_backward(Model*m,const Example*ex);
 
-/*:104*//*112:*/
-#line 1796 "attention.w"
+/*:106*//*115:*/
+#line 1850 "attention.w"
 
 void adam_update(float*p,const float*g,float*m,float*v,size_t n,
 float lr,float beta1,float beta2,float eps,long t);
+void optimizer_step(Model*m,float lr);
 float train_step(Model*m,const Example*ex,float lr);
 
-/*:112*//*115:*/
-#line 1845 "attention.w"
+/*:115*//*118:*/
+#line 1900 "attention.w"
 
 int argmax(const float*x,int n);
 int greedy_decode(Model*m,const int*src,int T,int*out,float*attn);
 
-/*:115*//*122:*/
-#line 2000 "attention.w"
+/*:118*//*125:*/
+#line 2055 "attention.w"
 
 int checkpoint_save(const Model*m,const char*path);
 int checkpoint_load(Model*m,const char*path);
 
-/*:122*/
+/*:125*/
 #line 104 "attention.w"
 
 

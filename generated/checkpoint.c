@@ -1,5 +1,5 @@
-/*116:*/
-#line 1876 "attention.w"
+/*119:*/
+#line 1931 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
@@ -8,8 +8,8 @@
 #include <unistd.h> 
 #include <sys/stat.h> 
 #include <cjson/cJSON.h> 
-/*126:*/
-#line 2087 "attention.w"
+/*129:*/
+#line 2142 "attention.w"
 
 static const char*meta_string(const cJSON*meta,const char*key,const char*path)
 {
@@ -35,8 +35,8 @@ path,key,s,lo,hi);
 return 0;
 }
 
-/*:126*//*127:*/
-#line 2114 "attention.w"
+/*:129*//*130:*/
+#line 2169 "attention.w"
 
 static int meta_vocab(const cJSON*meta,const char*key,const char*path,Vocab*v)
 {
@@ -61,8 +61,8 @@ cJSON_Delete(a);
 return status;
 }
 
-/*:127*//*129:*/
-#line 2167 "attention.w"
+/*:130*//*132:*/
+#line 2222 "attention.w"
 
 static int check_tensor(const cJSON*t,const TensorSpec*s,size_t data_size,
 size_t*begin,const char*path)
@@ -98,8 +98,8 @@ return kit_fail("%s: tensor \"%s\" has data offsets that do not give %.0f bytes 
 return 0;
 }
 
-/*:129*//*130:*/
-#line 2204 "attention.w"
+/*:132*//*133:*/
+#line 2259 "attention.w"
 
 static int check_tiling(const TensorSpec*s,const size_t*begin,size_t data_size,
 const char*path)
@@ -126,11 +126,11 @@ return kit_fail("%s: %zu bytes after the last tensor belong to none",path,data_s
 return 0;
 }
 
-/*:130*/
-#line 1884 "attention.w"
+/*:133*/
+#line 1939 "attention.w"
 
-/*117:*/
-#line 1889 "attention.w"
+/*120:*/
+#line 1944 "attention.w"
 
 static void put_f32(unsigned char*b,float x)
 {
@@ -148,8 +148,8 @@ memcpy(&x,&u,4);
 return x;
 }
 
-/*:117*//*118:*/
-#line 1907 "attention.w"
+/*:120*//*121:*/
+#line 1962 "attention.w"
 
 static char*vocab_to_json(const Vocab*v)
 {
@@ -160,8 +160,8 @@ cJSON_Delete(a);
 return s;
 }
 
-/*:118*//*119:*/
-#line 1921 "attention.w"
+/*:121*//*122:*/
+#line 1976 "attention.w"
 
 static char*checkpoint_header(const Model*m,size_t*len)
 {
@@ -200,8 +200,8 @@ json[padded]= '\0';
 return json;
 }
 
-/*:119*//*120:*/
-#line 1964 "attention.w"
+/*:122*//*123:*/
+#line 2019 "attention.w"
 
 int checkpoint_save(const Model*m,const char*path)
 {
@@ -217,8 +217,8 @@ free(header);
 return-1;
 }
 FILE*f= fdopen(fd,"wb");
-/*121:*/
-#line 1990 "attention.w"
+/*124:*/
+#line 2045 "attention.w"
 
 unsigned char len8[8],buf[4096];
 for(int k= 0;k<8;k++)len8[k]= (unsigned char)((uint64_t)hlen>>(8*k));
@@ -229,8 +229,8 @@ for(size_t j= 0;j<k;j++)put_f32(buf+4*j,m->param_mem[i+j]);
 ok= fwrite(buf,4,k,f)==k;
 }
 
-/*:121*/
-#line 1979 "attention.w"
+/*:124*/
+#line 2034 "attention.w"
 
 if(ok)ok= fflush(f)==0&&fsync(fd)==0&&fchmod(fd,0644)==0;
 ok= (fclose(f)==0)&&ok;
@@ -242,8 +242,8 @@ free(header);
 return status;
 }
 
-/*:120*//*123:*/
-#line 2008 "attention.w"
+/*:123*//*126:*/
+#line 2063 "attention.w"
 
 int checkpoint_load(Model*m,const char*path)
 {
@@ -256,8 +256,8 @@ Vocab vin= {0},vout= {0};
 Config cfg= {0};
 int status= -1;
 size_t data_size= 0;
-/*124:*/
-#line 2037 "attention.w"
+/*127:*/
+#line 2092 "attention.w"
 
 struct stat st;
 if(fstat(fileno(f),&st)!=0){
@@ -291,11 +291,11 @@ e&&e>=header&&e<=header+hlen?(long)(e-header):0L);
 goto done;
 }
 
-/*:124*/
-#line 2020 "attention.w"
+/*:127*/
+#line 2075 "attention.w"
 
-/*125:*/
-#line 2072 "attention.w"
+/*128:*/
+#line 2127 "attention.w"
 
 cJSON*meta= cJSON_GetObjectItemCaseSensitive(root,"__metadata__");
 const char*att= meta_string(meta,"attention",path);
@@ -311,11 +311,11 @@ if(meta_vocab(meta,"input_vocab",path,&vin)||meta_vocab(meta,
 cfg.V_in= vin.n;
 cfg.V_out= vout.n;
 
-/*:125*/
-#line 2021 "attention.w"
+/*:128*/
+#line 2076 "attention.w"
 
-/*128:*/
-#line 2141 "attention.w"
+/*131:*/
+#line 2196 "attention.w"
 
 TensorSpec spec[N_TENSORS];
 tensor_specs(&cfg,spec);
@@ -342,11 +342,11 @@ goto done;
 }
 if(check_tiling(spec,begin,data_size,path))goto done;
 
-/*:128*/
-#line 2022 "attention.w"
+/*:131*/
+#line 2077 "attention.w"
 
-/*131:*/
-#line 2230 "attention.w"
+/*134:*/
+#line 2285 "attention.w"
 
 data= xcalloc(data_size,1);
 if(fread(data,1,data_size,f)!=data_size){
@@ -359,8 +359,8 @@ for(size_t i= 0;i<spec_numel(&spec[k]);i++)
 m->params.t[k][i]= get_f32(data+begin[k]+4*i);
 status= 0;
 
-/*:131*/
-#line 2023 "attention.w"
+/*:134*/
+#line 2078 "attention.w"
 
 done:
 if(status!=0){
@@ -374,8 +374,8 @@ fclose(f);
 return status;
 }
 
-/*:123*/
-#line 1885 "attention.w"
+/*:126*/
+#line 1940 "attention.w"
 
 
-/*:116*/
+/*:119*/

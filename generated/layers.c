@@ -3,8 +3,50 @@
 
 #include "attention.h"
 #include <string.h> 
+/*90:*/
+#line 1474 "attention.w"
+
+static void add_transposed_product(float*dx,const float*W,const float*dy,int C,int OC)
+{
+int j= 0;
+for(;j+64<=C;j+= 64){
+float acc[64];
+for(int k= 0;k<64;k++)acc[k]= dx[j+k];
+for(int i= 0;i<OC;i++){
+const float*w= W+(size_t)i*C+j;
+for(int k= 0;k<64;k++)acc[k]+= dy[i]*w[k];
+}
+for(int k= 0;k<64;k++)dx[j+k]= acc[k];
+}
+for(;j<C;j++)
+for(int i= 0;i<OC;i++)dx[j]+= dy[i]*W[(size_t)i*C+j];
+}
+
+/*:90*//*91:*/
+#line 1495 "attention.w"
+
+static void add_outer_products(float*dw,const float*dy,int stride,
+const float*x,int B,int C)
+{
+int j= 0;
+for(;j+64<=C;j+= 64){
+float acc[64];
+for(int k= 0;k<64;k++)acc[k]= dw[j+k];
+for(int b= 0;b<B;b++){
+const float*xb= x+(size_t)b*C+j;
+for(int k= 0;k<64;k++)acc[k]+= dy[(size_t)b*stride]*xb[k];
+}
+for(int k= 0;k<64;k++)dw[j+k]= acc[k];
+}
+for(;j<C;j++)
+for(int b= 0;b<B;b++)dw[j]+= dy[(size_t)b*stride]*x[(size_t)b*C+j];
+}
+
+/*:91*/
+#line 931 "attention.w"
+
 /*52:*/
-#line 937 "attention.w"
+#line 938 "attention.w"
 
 void embedding_forward(float*out,const float*table,const int*ids,int B,int H)
 {
@@ -13,7 +55,7 @@ memcpy(out+(size_t)b*H,table+(size_t)ids[b]*H,(size_t)H*sizeof(float));
 }
 
 /*:52*//*53:*/
-#line 958 "attention.w"
+#line 959 "attention.w"
 
 static inline float dot(const float*a,const float*b,int n)
 {
@@ -21,14 +63,16 @@ float acc[16]= {0};
 int i= 0;
 for(;i+16<=n;i+= 16)
 for(int k= 0;k<16;k++)acc[k]+= a[i+k]*b[i+k];
-for(int w= 8;w> 0;w/= 2)
-for(int k= 0;k<w;k++)acc[k]+= acc[k+w];
-for(;i<n;i++)acc[0]+= a[i]*b[i];
-return acc[0];
+for(int k= 0;k<8;k++)acc[k]+= acc[k+8];
+for(int k= 0;k<4;k++)acc[k]+= acc[k+4];
+for(int k= 0;k<2;k++)acc[k]+= acc[k+2];
+float s= acc[0]+acc[1];
+for(;i<n;i++)s+= a[i]*b[i];
+return s;
 }
 
 /*:53*//*54:*/
-#line 973 "attention.w"
+#line 976 "attention.w"
 
 void linear_forward(float*out,const float*inp,const float*weight,
 const float*bias,int B,int C,int OC)
@@ -42,7 +86,7 @@ out[(size_t)b*OC+o]= dot(w,inp+(size_t)b*C,C)+beta;
 }
 
 /*:54*//*55:*/
-#line 988 "attention.w"
+#line 991 "attention.w"
 
 void relu_forward(float*out,const float*inp,int n)
 {
@@ -50,7 +94,7 @@ for(int i= 0;i<n;i++)out[i]= inp[i]> 0.0f?inp[i]:0.0f;
 }
 
 /*:55*//*56:*/
-#line 1010 "attention.w"
+#line 1013 "attention.w"
 
 void softmax_forward(float*out,const float*inp,int B,int n)
 {
@@ -58,7 +102,7 @@ for(int b= 0;b<B;b++){
 const float*s= inp+(size_t)b*n;
 float*p= out+(size_t)b*n;
 /*57:*/
-#line 1029 "attention.w"
+#line 1032 "attention.w"
 
 float mx= s[0],sum= 0.0f;
 for(int i= 1;i<n;i++)if(s[i]> mx)mx= s[i];
@@ -66,7 +110,7 @@ for(int i= 0;i<n;i++)sum+= p[i]= expf(s[i]-mx);
 for(int i= 0;i<n;i++)p[i]/= sum;
 
 /*:57*/
-#line 1016 "attention.w"
+#line 1019 "attention.w"
 
 }
 }
@@ -77,7 +121,7 @@ for(int b= 0;b<B;b++){
 const float*s= inp+(size_t)b*n;
 float*p= out+(size_t)b*n;
 /*58:*/
-#line 1035 "attention.w"
+#line 1038 "attention.w"
 
 float mx= s[0],sum= 0.0f;
 for(int i= 1;i<n;i++)if(s[i]> mx)mx= s[i];
@@ -86,30 +130,30 @@ float lse= mx+logf(sum);
 for(int i= 0;i<n;i++)p[i]= s[i]-lse;
 
 /*:58*/
-#line 1025 "attention.w"
+#line 1028 "attention.w"
 
 }
 }
 
 /*:56*//*59:*/
-#line 1050 "attention.w"
+#line 1053 "attention.w"
 
 float nll_forward(const float*logp,const int*target,int B,int V)
 {
 float loss= 0.0f;
 /*60:*/
-#line 1058 "attention.w"
+#line 1061 "attention.w"
 
 for(int b= 0;b<B;b++)loss-= logp[(size_t)b*V+target[b]];
 
 /*:60*/
-#line 1054 "attention.w"
+#line 1057 "attention.w"
 
 return loss;
 }
 
 /*:59*//*66:*/
-#line 1128 "attention.w"
+#line 1131 "attention.w"
 
 void gru_cell_forward(float*h_new,GruCache*cache,const float*gi,
 const float*gh,const float*h,int B,int H)
@@ -123,7 +167,7 @@ h3[j],h3[H+j],h3[2*H+j],h[(size_t)b*H+j],&cache[(size_t)b*H+j]);
 }
 
 /*:66*//*68:*/
-#line 1158 "attention.w"
+#line 1161 "attention.w"
 
 void attention_forward(float*w,float*ctx,const float*scores,
 const float*enc_out,int B,int L,int H)
@@ -132,7 +176,7 @@ for(int b= 0;b<B;b++){
 const float*s= scores+(size_t)b*L,*O= enc_out+(size_t)b*L*H;
 float*wb= w+(size_t)b*L,*c= ctx+(size_t)b*H;
 /*69:*/
-#line 1169 "attention.w"
+#line 1172 "attention.w"
 
 softmax_forward(wb,s,1,L);
 for(int j= 0;j<H;j++)c[j]= 0.0f;
@@ -140,65 +184,55 @@ for(int i= 0;i<L;i++)
 for(int j= 0;j<H;j++)c[j]+= wb[i]*O[(size_t)i*H+j];
 
 /*:69*/
-#line 1165 "attention.w"
+#line 1168 "attention.w"
 
 }
 }
 
 /*:68*//*87:*/
-#line 1431 "attention.w"
+#line 1434 "attention.w"
 
 void nll_backward(float*dlogits,const float*logp,const int*target,int B,int V)
 {
 /*88:*/
-#line 1437 "attention.w"
+#line 1440 "attention.w"
 
 for(int b= 0;b<B;b++)
 for(int j= 0;j<V;j++)
 dlogits[(size_t)b*V+j]= expf(logp[(size_t)b*V+j])-(j==target[b]?1.0f:0.0f);
 
 /*:88*/
-#line 1434 "attention.w"
+#line 1437 "attention.w"
 
 }
 
 /*:87*//*89:*/
-#line 1451 "attention.w"
+#line 1452 "attention.w"
 
 void linear_backward(float*dinp,float*dweight,float*dbias,
 const float*dout,const float*inp,const float*weight,int B,int C,int OC)
 {
 if(dinp)
 for(int b= 0;b<B;b++)
-for(int o= 0;o<OC;o++){
-float d= dout[(size_t)b*OC+o];
-const float*w= weight+(size_t)o*C;
-float*di= dinp+(size_t)b*C;
-for(int i= 0;i<C;i++)di[i]+= d*w[i];
-}
+add_transposed_product(dinp+(size_t)b*C,weight,dout+(size_t)b*OC,C,OC);
 if(dweight)
 for(int o= 0;o<OC;o++)
-for(int b= 0;b<B;b++){
-float d= dout[(size_t)b*OC+o];
-const float*x= inp+(size_t)b*C;
-float*dw= dweight+(size_t)o*C;
-for(int i= 0;i<C;i++)dw[i]+= d*x[i];
-}
+add_outer_products(dweight+(size_t)o*C,dout+o,OC,inp,B,C);
 if(dbias)
 for(int o= 0;o<OC;o++)
 for(int b= 0;b<B;b++)dbias[o]+= dout[(size_t)b*OC+o];
 }
 
-/*:89*//*90:*/
-#line 1478 "attention.w"
+/*:89*//*92:*/
+#line 1515 "attention.w"
 
 void relu_backward(float*dinp,const float*dout,const float*inp,int n)
 {
 for(int i= 0;i<n;i++)dinp[i]= inp[i]> 0.0f?dout[i]:0.0f;
 }
 
-/*:90*//*91:*/
-#line 1488 "attention.w"
+/*:92*//*93:*/
+#line 1525 "attention.w"
 
 void embedding_backward(float*dtable,const float*dout,const int*ids,int B,int H)
 {
@@ -208,8 +242,8 @@ for(int j= 0;j<H;j++)row[j]+= dout[(size_t)b*H+j];
 }
 }
 
-/*:91*//*95:*/
-#line 1544 "attention.w"
+/*:93*//*97:*/
+#line 1581 "attention.w"
 
 void gru_cell_backward(float*dgi,float*dgh,float*dh,const float*dh_new,
 const float*h,const GruCache*cache,int B,int H)
@@ -226,8 +260,8 @@ h3[H+j]= i3[H+j];
 }
 }
 
-/*:95*//*97:*/
-#line 1577 "attention.w"
+/*:97*//*99:*/
+#line 1614 "attention.w"
 
 void attention_backward(float*dscores,float*denc_out,const float*dctx,
 const float*w,const float*enc_out,int B,int L,int H)
@@ -236,8 +270,8 @@ for(int b= 0;b<B;b++){
 const float*wb= w+(size_t)b*L,*O= enc_out+(size_t)b*L*H;
 const float*dc= dctx+(size_t)b*H;
 float*ds= dscores+(size_t)b*L,*dO= denc_out+(size_t)b*L*H;
-/*98:*/
-#line 1589 "attention.w"
+/*100:*/
+#line 1626 "attention.w"
 
 float avg= 0.0f;
 for(int i= 0;i<L;i++){
@@ -247,14 +281,14 @@ for(int j= 0;j<H;j++)dO[(size_t)i*H+j]+= wb[i]*dc[j];
 }
 for(int i= 0;i<L;i++)ds[i]= wb[i]*(ds[i]-avg);
 
-/*:98*/
-#line 1585 "attention.w"
+/*:100*/
+#line 1622 "attention.w"
 
 }
 }
 
-/*:97*/
-#line 931 "attention.w"
+/*:99*/
+#line 932 "attention.w"
 
 
 /*:51*/

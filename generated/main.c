@@ -1,5 +1,5 @@
-/*132:*/
-#line 2252 "attention.w"
+/*135:*/
+#line 2308 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
@@ -7,17 +7,18 @@
 #include <errno.h> 
 #include <getopt.h> 
 #include <time.h> 
-/*133:*/
-#line 2277 "attention.w"
+/*136:*/
+#line 2335 "attention.w"
 
 static const char*main_usage= 
 "usage: attention COMMAND [OPTIONS]\n"
 "  train      train a translator (the notebook's five pairs, or a pair file)\n"
 "  translate  translate sentences with a saved model\n"
+"  pairs      print the pairs that training would read from a file\n"
 "Run 'attention COMMAND --help' for a command's options.\n";
 
-/*:133*//*134:*/
-#line 2286 "attention.w"
+/*:136*//*137:*/
+#line 2345 "attention.w"
 
 static int parse_long(const char*cmd,const char*opt,const char*s,long lo,
 long hi,long*out)
@@ -56,8 +57,8 @@ clock_gettime(CLOCK_MONOTONIC,&ts);
 return(double)ts.tv_sec+1e-9*(double)ts.tv_nsec;
 }
 
-/*:134*//*143:*/
-#line 2521 "attention.w"
+/*:137*//*146:*/
+#line 2580 "attention.w"
 
 static char*words_join(const Vocab*v,const int*ids,int n)
 {
@@ -68,11 +69,11 @@ for(int k= 0;k<n;k++)p+= sprintf(p,k?" %s":"%s",v->word[ids[k]]);
 return s;
 }
 
-/*:143*/
-#line 2259 "attention.w"
+/*:146*/
+#line 2315 "attention.w"
 
-/*135:*/
-#line 2326 "attention.w"
+/*138:*/
+#line 2385 "attention.w"
 
 static const char*train_usage= 
 "usage: attention train [--pairs seed | --data FILE] [OPTIONS]\n"
@@ -91,8 +92,8 @@ static const char*train_usage=
 "  --print-every K     print the loss every K epochs (default 50)\n"
 "  --show N            print N translations after training (default 5)\n";
 
-/*:135*//*136:*/
-#line 2344 "attention.w"
+/*:138*//*139:*/
+#line 2403 "attention.w"
 
 typedef struct{
 const char*data,*init,*save;
@@ -116,8 +117,8 @@ int c,bad= 0;
 opterr= 0;
 optind= 1;
 while(!bad&&(c= getopt_long(argc,argv,":h",longopts,NULL))!=-1)switch(c){
-/*137:*/
-#line 2377 "attention.w"
+/*140:*/
+#line 2436 "attention.w"
 
 case'p':
 if(strcmp(optarg,"seed")!=0){
@@ -156,8 +157,8 @@ default:
 fprintf(stderr,"attention train: unknown option \"%s\"\n",argv[optind-1]);
 bad= 1;
 
-/*:137*/
-#line 2367 "attention.w"
+/*:140*/
+#line 2426 "attention.w"
 
 }
 if(!bad&&optind<argc){
@@ -168,8 +169,8 @@ if(bad)fputs(train_usage,stderr);
 return bad?-1:0;
 }
 
-/*:136*//*138:*/
-#line 2418 "attention.w"
+/*:139*//*141:*/
+#line 2477 "attention.w"
 
 static int cmd_train(int argc,char**argv)
 {
@@ -190,8 +191,8 @@ fprintf(stderr,"attention train: %s\n",kit_error());
 return 1;
 }
 }else pairs_seed(&pl);
-/*139:*/
-#line 2459 "attention.w"
+/*142:*/
+#line 2518 "attention.w"
 
 if(o.init){
 if(checkpoint_load(&m,o.init)){
@@ -212,8 +213,8 @@ model_alloc(&m,&cfg,&vin,&vout);
 model_init_random(&m,(uint64_t)o.seed);
 }
 
-/*:139*/
-#line 2438 "attention.w"
+/*:142*/
+#line 2497 "attention.w"
 
 if(make_examples(&pl,&m.vin,&m.vout,m.cfg.L,o.append_eos,&ex)){
 fprintf(stderr,"attention train: %s\n",kit_error());
@@ -221,8 +222,8 @@ pairs_free(&pl);
 model_free(&m);
 return 1;
 }
-/*140:*/
-#line 2479 "attention.w"
+/*143:*/
+#line 2538 "attention.w"
 
 if(o.data)printf("Read %ld sentence pairs from %s; kept %d (%s filter)\n",
 pl.lines_read,o.data,pl.n,o.filter==FILTER_TUTORIAL?"tutorial":"length");
@@ -234,11 +235,11 @@ m.cfg.H,m.cfg.L,m.n_params,o.init?" (from --init)":"");
 printf("Training for %ld epochs, %s<EOS> on the targets\n",o.epochs,
 o.append_eos?"":"no ");
 
-/*:140*/
-#line 2445 "attention.w"
+/*:143*/
+#line 2504 "attention.w"
 
-/*141:*/
-#line 2492 "attention.w"
+/*144:*/
+#line 2551 "attention.w"
 
 double t0= now_seconds();
 for(long e= 1;e<=o.epochs;e++){
@@ -252,16 +253,16 @@ double seconds= now_seconds()-t0;
 printf("Trained in %.3f s (%ld steps, %.0f steps/s)\n",seconds,o.epochs*pl.n,
 seconds> 0?(double)(o.epochs*pl.n)/seconds:0.0);
 
-/*:141*/
-#line 2446 "attention.w"
+/*:144*/
+#line 2505 "attention.w"
 
 int status= 0;
 if(o.save&&checkpoint_save(&m,o.save)){
 fprintf(stderr,"attention train: %s\n",kit_error());
 status= 1;
 }
-/*142:*/
-#line 2507 "attention.w"
+/*145:*/
+#line 2566 "attention.w"
 
 int right= 0,*out= xcalloc((size_t)m.cfg.L,sizeof(int));
 for(int k= 0;k<pl.n;k++){
@@ -276,8 +277,8 @@ free(pred);
 printf("%d of %d training pairs translated exactly\n",right,pl.n);
 free(out);
 
-/*:142*/
-#line 2452 "attention.w"
+/*:145*/
+#line 2511 "attention.w"
 
 free(ex);
 pairs_free(&pl);
@@ -285,11 +286,11 @@ model_free(&m);
 return status;
 }
 
-/*:138*/
-#line 2260 "attention.w"
+/*:141*/
+#line 2316 "attention.w"
 
-/*144:*/
-#line 2538 "attention.w"
+/*147:*/
+#line 2597 "attention.w"
 
 static const char*translate_usage= 
 "usage: attention translate --model CKPT [SENTENCE ...]\n"
@@ -321,8 +322,8 @@ free(out);
 return status;
 }
 
-/*:144*//*145:*/
-#line 2569 "attention.w"
+/*:147*//*148:*/
+#line 2628 "attention.w"
 
 static int cmd_translate(int argc,char**argv)
 {
@@ -356,8 +357,8 @@ return 1;
 }
 int failed= 0;
 char where[64];
-/*146:*/
-#line 2607 "attention.w"
+/*149:*/
+#line 2666 "attention.w"
 
 if(optind<argc)
 for(int k= optind;k<argc;k++){
@@ -383,21 +384,74 @@ fflush(stdout);
 free(line);
 }
 
-/*:146*/
-#line 2602 "attention.w"
+/*:149*/
+#line 2661 "attention.w"
 
 model_free(&m);
 return failed?1:0;
 }
 
-/*:145*/
-#line 2261 "attention.w"
+/*:148*/
+#line 2317 "attention.w"
+
+/*150:*/
+#line 2696 "attention.w"
+
+static const char*pairs_usage= 
+"usage: attention pairs --data FILE [--filter tutorial|length] [--max-length L]\n"
+"  Prints the normalised pairs that 'train --data FILE' would keep, tab-separated.\n";
+
+static int cmd_pairs(int argc,char**argv)
+{
+static const struct option longopts[]= {{"data",required_argument,0,'d'},
+{"filter",required_argument,0,'f'},{"max-length",required_argument,0,'L'},
+{"help",no_argument,0,'h'},{0,0,0,0}};
+const char*data= NULL;
+int filter= FILTER_TUTORIAL,c;
+long max_length= DEFAULT_MAX_LENGTH;
+opterr= 0;
+optind= 1;
+while((c= getopt_long(argc,argv,":h",longopts,NULL))!=-1){
+if(c=='d')data= optarg;
+else if(c=='f'&&(strcmp(optarg,"tutorial")==0||strcmp(optarg,"length")==0))
+filter= strcmp(optarg,"tutorial")==0?FILTER_TUTORIAL:FILTER_LENGTH;
+else if(c=='L'){
+if(parse_long("pairs","--max-length",optarg,1,DEFAULT_MAX_LENGTH*4,&max_length))
+return 2;
+}else if(c=='h'){
+fputs(pairs_usage,stdout);
+return 0;
+}else{
+fprintf(stderr,"attention pairs: bad option \"%s\"\n",argv[optind-1]);
+fputs(pairs_usage,stderr);
+return 2;
+}
+}
+if(!data||optind<argc){
+fputs(pairs_usage,stderr);
+return 2;
+}
+PairList pl;
+if(pairs_read(&pl,data,filter,(int)max_length)){
+fprintf(stderr,"attention pairs: %s\n",kit_error());
+return 1;
+}
+for(int k= 0;k<pl.n;k++)printf("%s\t%s\n",pl.pair[k].src,pl.pair[k].tgt);
+fprintf(stderr,"%ld pairs read, %d kept, %ld dropped by the filter\n",pl.lines_read,
+pl.n,pl.dropped);
+pairs_free(&pl);
+return 0;
+}
+
+/*:150*/
+#line 2318 "attention.w"
 
 
 int main(int argc,char**argv)
 {
 if(argc>=2&&strcmp(argv[1],"train")==0)return cmd_train(argc-1,argv+1);
 if(argc>=2&&strcmp(argv[1],"translate")==0)return cmd_translate(argc-1,argv+1);
+if(argc>=2&&strcmp(argv[1],"pairs")==0)return cmd_pairs(argc-1,argv+1);
 if(argc>=2&&(strcmp(argv[1],"--help")==0||strcmp(argv[1],"-h")==0
 ||strcmp(argv[1],"help")==0)){
 fputs(main_usage,stdout);
@@ -408,4 +462,4 @@ fputs(main_usage,stderr);
 return 2;
 }
 
-/*:132*/
+/*:135*/

@@ -111,7 +111,7 @@ m->adam_t= 0;
 }
 
 /*:49*//*72:*/
-#line 1211 "attention.w"
+#line 1214 "attention.w"
 
 void activations_alloc(Activations*a,const Config*c)
 {
@@ -124,7 +124,7 @@ a->enc_cache= xcalloc(L*H,sizeof(GruCache));
 a->enc_h= xcalloc((L+1)*H,sizeof(float));
 a->enc_out= xcalloc(L*H,sizeof(float));
 /*79:*/
-#line 1307 "attention.w"
+#line 1310 "attention.w"
 
 a->dec_eh= xcalloc(L*2*H,sizeof(float));
 a->dec_scores= xcalloc(L*L,sizeof(float));
@@ -140,10 +140,10 @@ a->logits= xcalloc(L*V,sizeof(float));
 a->logp= xcalloc(L*V,sizeof(float));
 
 /*:79*/
-#line 1222 "attention.w"
+#line 1225 "attention.w"
 
-/*101:*/
-#line 1633 "attention.w"
+/*103:*/
+#line 1670 "attention.w"
 
 a->d_logits= xcalloc(L*V,sizeof(float));
 a->d_hout= xcalloc(L*H,sizeof(float));
@@ -162,42 +162,42 @@ a->d_o= xcalloc(H,sizeof(float));
 a->d_ec= xcalloc(2*H,sizeof(float));
 a->d_eh= xcalloc(2*H,sizeof(float));
 
-/*:101*/
-#line 1223 "attention.w"
+/*:103*/
+#line 1226 "attention.w"
 
 }
 
 /*:72*//*73:*/
-#line 1227 "attention.w"
+#line 1230 "attention.w"
 
 void activations_free(Activations*a)
 {
 void*all[]= {a->enc_x,a->enc_gi,a->enc_gh,a->enc_cache,a->enc_h,
 a->enc_out,/*80:*/
-#line 1321 "attention.w"
+#line 1324 "attention.w"
 
 a->dec_eh,a->dec_scores,a->dec_w,a->dec_ec,a->dec_pre,a->dec_o,
 a->dec_gi,a->dec_gh,a->dec_cache,a->dec_h,a->logits,a->logp
 
 /*:80*/
-#line 1231 "attention.w"
+#line 1234 "attention.w"
 ,
-/*102:*/
-#line 1651 "attention.w"
+/*104:*/
+#line 1688 "attention.w"
 
 a->d_logits,a->d_hout,a->d_dec_gi,a->d_dec_gh,a->d_pre,a->d_scores,
 a->d_dec_e,a->d_enc_out,a->d_enc_gi,a->d_enc_gh,a->d_enc_x,a->d_h,
 a->d_hprev,a->d_o,a->d_ec,a->d_eh
 
-/*:102*/
-#line 1232 "attention.w"
+/*:104*/
+#line 1235 "attention.w"
 };
 for(size_t k= 0;k<sizeof all/sizeof all[0];k++)free(all[k]);
 memset(a,0,sizeof*a);
 }
 
 /*:73*//*75:*/
-#line 1245 "attention.w"
+#line 1248 "attention.w"
 
 void encoder_forward(Model*m,const int*src,int T)
 {
@@ -219,7 +219,7 @@ memcpy(a->enc_out,a->enc_h+H,(size_t)T*H*sizeof(float));
 }
 
 /*:75*//*81:*/
-#line 1325 "attention.w"
+#line 1328 "attention.w"
 
 DecoderStep decoder_step(const Activations*a,const Config*c,int t)
 {
@@ -231,7 +231,7 @@ a->dec_h+(k+1)*H,a->dec_cache+k*H};
 }
 
 /*:81*//*82:*/
-#line 1338 "attention.w"
+#line 1341 "attention.w"
 
 void decoder_step_forward(const Model*m,int token,const float*h_prev,
 const float*enc_out,const DecoderStep*s)
@@ -251,7 +251,7 @@ gru_cell_forward(s->h,s->cache,s->gi,s->gh,h_prev,1,H);
 }
 
 /*:82*//*84:*/
-#line 1377 "attention.w"
+#line 1380 "attention.w"
 
 float seq2seq_forward(Model*m,const Example*ex)
 {
@@ -271,8 +271,8 @@ log_softmax_forward(a->logp,a->logits,T,c->V_out);
 return nll_forward(a->logp,ex->tgt,T,c->V_out);
 }
 
-/*:84*//*103:*/
-#line 1658 "attention.w"
+/*:84*//*105:*/
+#line 1695 "attention.w"
 
 void seq2seq_backward(Model*m,const Example*ex)
 {
@@ -282,8 +282,8 @@ const Tensors*P= &m->params;
 const Tensors*G= &m->grads;
 int H= c->H,L= c->L,V= c->V_out,T= a->T_tgt,S= a->T_src;
 size_t h= (size_t)H;
-/*105:*/
-#line 1678 "attention.w"
+/*107:*/
+#line 1715 "attention.w"
 
 nll_backward(a->d_logits,a->logp,ex->tgt,T,V);
 memset(a->d_hout,0,(size_t)T*h*sizeof(float));
@@ -292,11 +292,11 @@ P->out_w,T,H,V);
 memset(a->d_enc_out,0,(size_t)L*h*sizeof(float));
 memset(a->d_hprev,0,h*sizeof(float));
 
-/*:105*/
-#line 1667 "attention.w"
+/*:107*/
+#line 1704 "attention.w"
 
-/*106:*/
-#line 1693 "attention.w"
+/*108:*/
+#line 1730 "attention.w"
 
 for(int t= T-1;t>=0;t--){
 DecoderStep s= decoder_step(a,c,t);
@@ -321,11 +321,11 @@ a->d_hprev[j]+= a->d_eh[H+j];
 }
 }
 
-/*:106*/
-#line 1668 "attention.w"
+/*:108*/
+#line 1705 "attention.w"
 
-/*107:*/
-#line 1719 "attention.w"
+/*109:*/
+#line 1756 "attention.w"
 
 linear_backward(NULL,G->dec_w_hh,G->dec_b_hh,a->d_dec_gh,a->dec_h,NULL,T,H,3*H);
 linear_backward(NULL,G->dec_w_ih,G->dec_b_ih,a->d_dec_gi,a->dec_o,NULL,T,H,3*H);
@@ -333,11 +333,11 @@ linear_backward(NULL,G->comb_w,G->comb_b,a->d_pre,a->dec_ec,NULL,T,2*H,H);
 linear_backward(NULL,G->attn_w,G->attn_b,a->d_scores,a->dec_eh,NULL,T,2*H,L);
 embedding_backward(G->dec_emb,a->d_dec_e,a->dec_in,T,H);
 
-/*:107*/
-#line 1669 "attention.w"
+/*:109*/
+#line 1706 "attention.w"
 
-/*108:*/
-#line 1730 "attention.w"
+/*110:*/
+#line 1767 "attention.w"
 
 for(int t= S-1;t>=0;t--){
 const float*h_prev= a->enc_h+(size_t)t*h;
@@ -352,49 +352,61 @@ linear_backward(a->d_enc_x,G->enc_w_ih,G->enc_b_ih,a->d_enc_gi,a->enc_x,P->enc_w
 linear_backward(NULL,G->enc_w_hh,G->enc_b_hh,a->d_enc_gh,a->enc_h,NULL,S,H,3*H);
 embedding_backward(G->enc_emb,a->d_enc_x,ex->src,S,H);
 
-/*:108*/
-#line 1670 "attention.w"
+/*:110*/
+#line 1707 "attention.w"
 
 }
 
-/*:103*//*109:*/
-#line 1766 "attention.w"
+/*:105*//*111:*/
+#line 1803 "attention.w"
 
 void adam_update(float*p,const float*g,float*m,float*v,size_t n,
 float lr,float beta1,float beta2,float eps,long t)
 {
-/*110:*/
-#line 1773 "attention.w"
+/*112:*/
+#line 1810 "attention.w"
 
 float step= (float)(lr/(1.0-pow(beta1,(double)t)));
-float bc2= (float)sqrt(1.0-pow(beta2,(double)t));
+float inv_bc2= (float)(1.0/sqrt(1.0-pow(beta2,(double)t)));
 for(size_t i= 0;i<n;i++){
 m[i]= beta1*m[i]+(1.0f-beta1)*g[i];
 v[i]= beta2*v[i]+(1.0f-beta2)*g[i]*g[i];
-p[i]-= step*m[i]/(sqrtf(v[i])/bc2+eps);
+p[i]-= step*m[i]/(sqrtf(v[i])*inv_bc2+eps);
 }
 
-/*:110*/
-#line 1770 "attention.w"
+/*:112*/
+#line 1807 "attention.w"
 
 }
 
-/*:109*//*111:*/
-#line 1784 "attention.w"
+/*:111*//*113:*/
+#line 1825 "attention.w"
+
+void optimizer_step(Model*m,float lr)
+{
+const size_t piece= 16384;
+m->adam_t++;
+for(size_t at= 0;at<m->n_params;at+= piece){
+size_t n= m->n_params-at<piece?m->n_params-at:piece;
+adam_update(m->param_mem+at,m->grad_mem+at,m->m_mem+at,m->v_mem+at,n,
+lr,0.9f,0.999f,1e-8f,m->adam_t);
+memset(m->grad_mem+at,0,n*sizeof(float));
+}
+}
+
+/*:113*//*114:*/
+#line 1841 "attention.w"
 
 float train_step(Model*m,const Example*ex,float lr)
 {
 float loss= seq2seq_forward(m,ex);
-memset(m->grad_mem,0,m->n_params*sizeof(float));
 seq2seq_backward(m,ex);
-m->adam_t++;
-adam_update(m->param_mem,m->grad_mem,m->m_mem,m->v_mem,m->n_params,
-lr,0.9f,0.999f,1e-8f,m->adam_t);
+optimizer_step(m,lr);
 return loss;
 }
 
-/*:111*//*113:*/
-#line 1813 "attention.w"
+/*:114*//*116:*/
+#line 1868 "attention.w"
 
 int argmax(const float*x,int n)
 {
@@ -410,8 +422,8 @@ const Config*c= &m->cfg;
 int H= c->H,L= c->L,V= c->V_out,n= 0;
 encoder_forward(m,src,T);
 memcpy(a->dec_h,a->enc_h+(size_t)T*H,(size_t)H*sizeof(float));
-/*114:*/
-#line 1832 "attention.w"
+/*117:*/
+#line 1887 "attention.w"
 
 int token= SOS_TOKEN;
 for(int t= 0;t<L;t++){
@@ -425,13 +437,13 @@ if(token==EOS_TOKEN)break;
 out[n++]= token;
 }
 
-/*:114*/
-#line 1828 "attention.w"
+/*:117*/
+#line 1883 "attention.w"
 
 return n;
 }
 
-/*:113*/
+/*:116*/
 #line 765 "attention.w"
 
 
