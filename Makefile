@@ -53,6 +53,9 @@ attention: build/main.o build/libattention.a
 
 TEST_SRC := $(wildcard tests/test_*.c)
 TEST_BIN := $(TEST_SRC:tests/%.c=build/%)
+# test_double compiles the model's own sources in double precision (no library).
+build/test_double: tests/test_double.c $(GENERATED) | build
+	$(CC) $(CPPFLAGS) $(CFLAGS) -Wno-unused-function $< -o $@ $(LDLIBS) $(CHECK_LIBS)
 build/test_%: tests/test_%.c tests/testutil.h build/libattention.a generated/attention.h | build
 	$(CC) $(CPPFLAGS) $(CFLAGS) $< -o $@ build/libattention.a $(LDLIBS) $(CHECK_LIBS)
 

@@ -366,21 +366,21 @@ const float*w,const float*enc_out,int B,int L,int H);
 void seq2seq_backward(Model*m,const Example*ex);
 
 /*:106*//*115:*/
-#line 1850 "attention.w"
+#line 1857 "attention.w"
 
 void adam_update(float*p,const float*g,float*m,float*v,size_t n,
-float lr,float beta1,float beta2,float eps,long t);
+double lr,double beta1,double beta2,double eps,long t);
 void optimizer_step(Model*m,float lr);
 float train_step(Model*m,const Example*ex,float lr);
 
 /*:115*//*118:*/
-#line 1900 "attention.w"
+#line 1907 "attention.w"
 
 int argmax(const float*x,int n);
 int greedy_decode(Model*m,const int*src,int T,int*out,float*attn);
 
 /*:118*//*125:*/
-#line 2055 "attention.w"
+#line 2062 "attention.w"
 
 int checkpoint_save(const Model*m,const char*path);
 int checkpoint_load(Model*m,const char*path);

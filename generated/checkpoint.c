@@ -1,5 +1,5 @@
 /*119:*/
-#line 1931 "attention.w"
+#line 1938 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
@@ -9,7 +9,7 @@
 #include <sys/stat.h> 
 #include <cjson/cJSON.h> 
 /*129:*/
-#line 2142 "attention.w"
+#line 2149 "attention.w"
 
 static const char*meta_string(const cJSON*meta,const char*key,const char*path)
 {
@@ -36,7 +36,7 @@ return 0;
 }
 
 /*:129*//*130:*/
-#line 2169 "attention.w"
+#line 2176 "attention.w"
 
 static int meta_vocab(const cJSON*meta,const char*key,const char*path,Vocab*v)
 {
@@ -62,7 +62,7 @@ return status;
 }
 
 /*:130*//*132:*/
-#line 2222 "attention.w"
+#line 2229 "attention.w"
 
 static int check_tensor(const cJSON*t,const TensorSpec*s,size_t data_size,
 size_t*begin,const char*path)
@@ -99,7 +99,7 @@ return 0;
 }
 
 /*:132*//*133:*/
-#line 2259 "attention.w"
+#line 2266 "attention.w"
 
 static int check_tiling(const TensorSpec*s,const size_t*begin,size_t data_size,
 const char*path)
@@ -127,10 +127,10 @@ return 0;
 }
 
 /*:133*/
-#line 1939 "attention.w"
+#line 1946 "attention.w"
 
 /*120:*/
-#line 1944 "attention.w"
+#line 1951 "attention.w"
 
 static void put_f32(unsigned char*b,float x)
 {
@@ -149,7 +149,7 @@ return x;
 }
 
 /*:120*//*121:*/
-#line 1962 "attention.w"
+#line 1969 "attention.w"
 
 static char*vocab_to_json(const Vocab*v)
 {
@@ -161,7 +161,7 @@ return s;
 }
 
 /*:121*//*122:*/
-#line 1976 "attention.w"
+#line 1983 "attention.w"
 
 static char*checkpoint_header(const Model*m,size_t*len)
 {
@@ -201,7 +201,7 @@ return json;
 }
 
 /*:122*//*123:*/
-#line 2019 "attention.w"
+#line 2026 "attention.w"
 
 int checkpoint_save(const Model*m,const char*path)
 {
@@ -218,7 +218,7 @@ return-1;
 }
 FILE*f= fdopen(fd,"wb");
 /*124:*/
-#line 2045 "attention.w"
+#line 2052 "attention.w"
 
 unsigned char len8[8],buf[4096];
 for(int k= 0;k<8;k++)len8[k]= (unsigned char)((uint64_t)hlen>>(8*k));
@@ -230,7 +230,7 @@ ok= fwrite(buf,4,k,f)==k;
 }
 
 /*:124*/
-#line 2034 "attention.w"
+#line 2041 "attention.w"
 
 if(ok)ok= fflush(f)==0&&fsync(fd)==0&&fchmod(fd,0644)==0;
 ok= (fclose(f)==0)&&ok;
@@ -243,7 +243,7 @@ return status;
 }
 
 /*:123*//*126:*/
-#line 2063 "attention.w"
+#line 2070 "attention.w"
 
 int checkpoint_load(Model*m,const char*path)
 {
@@ -257,7 +257,7 @@ Config cfg= {0};
 int status= -1;
 size_t data_size= 0;
 /*127:*/
-#line 2092 "attention.w"
+#line 2099 "attention.w"
 
 struct stat st;
 if(fstat(fileno(f),&st)!=0){
@@ -292,10 +292,10 @@ goto done;
 }
 
 /*:127*/
-#line 2075 "attention.w"
+#line 2082 "attention.w"
 
 /*128:*/
-#line 2127 "attention.w"
+#line 2134 "attention.w"
 
 cJSON*meta= cJSON_GetObjectItemCaseSensitive(root,"__metadata__");
 const char*att= meta_string(meta,"attention",path);
@@ -312,10 +312,10 @@ cfg.V_in= vin.n;
 cfg.V_out= vout.n;
 
 /*:128*/
-#line 2076 "attention.w"
+#line 2083 "attention.w"
 
 /*131:*/
-#line 2196 "attention.w"
+#line 2203 "attention.w"
 
 TensorSpec spec[N_TENSORS];
 tensor_specs(&cfg,spec);
@@ -343,10 +343,10 @@ goto done;
 if(check_tiling(spec,begin,data_size,path))goto done;
 
 /*:131*/
-#line 2077 "attention.w"
+#line 2084 "attention.w"
 
 /*134:*/
-#line 2285 "attention.w"
+#line 2292 "attention.w"
 
 data= xcalloc(data_size,1);
 if(fread(data,1,data_size,f)!=data_size){
@@ -360,7 +360,7 @@ m->params.t[k][i]= get_f32(data+begin[k]+4*i);
 status= 0;
 
 /*:134*/
-#line 2078 "attention.w"
+#line 2085 "attention.w"
 
 done:
 if(status!=0){
@@ -375,7 +375,7 @@ return status;
 }
 
 /*:126*/
-#line 1940 "attention.w"
+#line 1947 "attention.w"
 
 
 /*:119*/

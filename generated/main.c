@@ -1,5 +1,5 @@
 /*135:*/
-#line 2308 "attention.w"
+#line 2315 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
@@ -8,7 +8,7 @@
 #include <getopt.h> 
 #include <time.h> 
 /*136:*/
-#line 2335 "attention.w"
+#line 2342 "attention.w"
 
 static const char*main_usage= 
 "usage: attention COMMAND [OPTIONS]\n"
@@ -18,7 +18,7 @@ static const char*main_usage=
 "Run 'attention COMMAND --help' for a command's options.\n";
 
 /*:136*//*137:*/
-#line 2345 "attention.w"
+#line 2352 "attention.w"
 
 static int parse_long(const char*cmd,const char*opt,const char*s,long lo,
 long hi,long*out)
@@ -58,7 +58,7 @@ return(double)ts.tv_sec+1e-9*(double)ts.tv_nsec;
 }
 
 /*:137*//*146:*/
-#line 2580 "attention.w"
+#line 2587 "attention.w"
 
 static char*words_join(const Vocab*v,const int*ids,int n)
 {
@@ -70,10 +70,10 @@ return s;
 }
 
 /*:146*/
-#line 2315 "attention.w"
+#line 2322 "attention.w"
 
 /*138:*/
-#line 2385 "attention.w"
+#line 2392 "attention.w"
 
 static const char*train_usage= 
 "usage: attention train [--pairs seed | --data FILE] [OPTIONS]\n"
@@ -93,7 +93,7 @@ static const char*train_usage=
 "  --show N            print N translations after training (default 5)\n";
 
 /*:138*//*139:*/
-#line 2403 "attention.w"
+#line 2410 "attention.w"
 
 typedef struct{
 const char*data,*init,*save;
@@ -118,7 +118,7 @@ opterr= 0;
 optind= 1;
 while(!bad&&(c= getopt_long(argc,argv,":h",longopts,NULL))!=-1)switch(c){
 /*140:*/
-#line 2436 "attention.w"
+#line 2443 "attention.w"
 
 case'p':
 if(strcmp(optarg,"seed")!=0){
@@ -158,7 +158,7 @@ fprintf(stderr,"attention train: unknown option \"%s\"\n",argv[optind-1]);
 bad= 1;
 
 /*:140*/
-#line 2426 "attention.w"
+#line 2433 "attention.w"
 
 }
 if(!bad&&optind<argc){
@@ -170,7 +170,7 @@ return bad?-1:0;
 }
 
 /*:139*//*141:*/
-#line 2477 "attention.w"
+#line 2484 "attention.w"
 
 static int cmd_train(int argc,char**argv)
 {
@@ -192,7 +192,7 @@ return 1;
 }
 }else pairs_seed(&pl);
 /*142:*/
-#line 2518 "attention.w"
+#line 2525 "attention.w"
 
 if(o.init){
 if(checkpoint_load(&m,o.init)){
@@ -214,7 +214,7 @@ model_init_random(&m,(uint64_t)o.seed);
 }
 
 /*:142*/
-#line 2497 "attention.w"
+#line 2504 "attention.w"
 
 if(make_examples(&pl,&m.vin,&m.vout,m.cfg.L,o.append_eos,&ex)){
 fprintf(stderr,"attention train: %s\n",kit_error());
@@ -223,7 +223,7 @@ model_free(&m);
 return 1;
 }
 /*143:*/
-#line 2538 "attention.w"
+#line 2545 "attention.w"
 
 if(o.data)printf("Read %ld sentence pairs from %s; kept %d (%s filter)\n",
 pl.lines_read,o.data,pl.n,o.filter==FILTER_TUTORIAL?"tutorial":"length");
@@ -236,10 +236,10 @@ printf("Training for %ld epochs, %s<EOS> on the targets\n",o.epochs,
 o.append_eos?"":"no ");
 
 /*:143*/
-#line 2504 "attention.w"
+#line 2511 "attention.w"
 
 /*144:*/
-#line 2551 "attention.w"
+#line 2558 "attention.w"
 
 double t0= now_seconds();
 for(long e= 1;e<=o.epochs;e++){
@@ -254,7 +254,7 @@ printf("Trained in %.3f s (%ld steps, %.0f steps/s)\n",seconds,o.epochs*pl.n,
 seconds> 0?(double)(o.epochs*pl.n)/seconds:0.0);
 
 /*:144*/
-#line 2505 "attention.w"
+#line 2512 "attention.w"
 
 int status= 0;
 if(o.save&&checkpoint_save(&m,o.save)){
@@ -262,7 +262,7 @@ fprintf(stderr,"attention train: %s\n",kit_error());
 status= 1;
 }
 /*145:*/
-#line 2566 "attention.w"
+#line 2573 "attention.w"
 
 int right= 0,*out= xcalloc((size_t)m.cfg.L,sizeof(int));
 for(int k= 0;k<pl.n;k++){
@@ -278,7 +278,7 @@ printf("%d of %d training pairs translated exactly\n",right,pl.n);
 free(out);
 
 /*:145*/
-#line 2511 "attention.w"
+#line 2518 "attention.w"
 
 free(ex);
 pairs_free(&pl);
@@ -287,10 +287,10 @@ return status;
 }
 
 /*:141*/
-#line 2316 "attention.w"
+#line 2323 "attention.w"
 
 /*147:*/
-#line 2597 "attention.w"
+#line 2604 "attention.w"
 
 static const char*translate_usage= 
 "usage: attention translate --model CKPT [SENTENCE ...]\n"
@@ -323,7 +323,7 @@ return status;
 }
 
 /*:147*//*148:*/
-#line 2628 "attention.w"
+#line 2635 "attention.w"
 
 static int cmd_translate(int argc,char**argv)
 {
@@ -358,7 +358,7 @@ return 1;
 int failed= 0;
 char where[64];
 /*149:*/
-#line 2666 "attention.w"
+#line 2673 "attention.w"
 
 if(optind<argc)
 for(int k= optind;k<argc;k++){
@@ -385,17 +385,17 @@ free(line);
 }
 
 /*:149*/
-#line 2661 "attention.w"
+#line 2668 "attention.w"
 
 model_free(&m);
 return failed?1:0;
 }
 
 /*:148*/
-#line 2317 "attention.w"
+#line 2324 "attention.w"
 
 /*150:*/
-#line 2696 "attention.w"
+#line 2703 "attention.w"
 
 static const char*pairs_usage= 
 "usage: attention pairs --data FILE [--filter tutorial|length] [--max-length L]\n"
@@ -444,7 +444,7 @@ return 0;
 }
 
 /*:150*/
-#line 2318 "attention.w"
+#line 2325 "attention.w"
 
 
 int main(int argc,char**argv)

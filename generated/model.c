@@ -358,29 +358,32 @@ embedding_backward(G->enc_emb,a->d_enc_x,ex->src,S,H);
 }
 
 /*:105*//*111:*/
-#line 1803 "attention.w"
+#line 1807 "attention.w"
 
 void adam_update(float*p,const float*g,float*m,float*v,size_t n,
-float lr,float beta1,float beta2,float eps,long t)
+double lr,double beta1,double beta2,double eps,long t)
 {
 /*112:*/
-#line 1810 "attention.w"
+#line 1814 "attention.w"
 
+float b1= (float)beta1,a1= (float)(1.0-beta1);
+float b2= (float)beta2,a2= (float)(1.0-beta2);
 float step= (float)(lr/(1.0-pow(beta1,(double)t)));
 float inv_bc2= (float)(1.0/sqrt(1.0-pow(beta2,(double)t)));
+float e= (float)eps;
 for(size_t i= 0;i<n;i++){
-m[i]= beta1*m[i]+(1.0f-beta1)*g[i];
-v[i]= beta2*v[i]+(1.0f-beta2)*g[i]*g[i];
-p[i]-= step*m[i]/(sqrtf(v[i])*inv_bc2+eps);
+m[i]= b1*m[i]+a1*g[i];
+v[i]= b2*v[i]+a2*g[i]*g[i];
+p[i]-= step*m[i]/(sqrtf(v[i])*inv_bc2+e);
 }
 
 /*:112*/
-#line 1807 "attention.w"
+#line 1811 "attention.w"
 
 }
 
 /*:111*//*113:*/
-#line 1825 "attention.w"
+#line 1832 "attention.w"
 
 void optimizer_step(Model*m,float lr)
 {
@@ -389,13 +392,13 @@ m->adam_t++;
 for(size_t at= 0;at<m->n_params;at+= piece){
 size_t n= m->n_params-at<piece?m->n_params-at:piece;
 adam_update(m->param_mem+at,m->grad_mem+at,m->m_mem+at,m->v_mem+at,n,
-lr,0.9f,0.999f,1e-8f,m->adam_t);
+lr,0.9,0.999,1e-8,m->adam_t);
 memset(m->grad_mem+at,0,n*sizeof(float));
 }
 }
 
 /*:113*//*114:*/
-#line 1841 "attention.w"
+#line 1848 "attention.w"
 
 float train_step(Model*m,const Example*ex,float lr)
 {
@@ -406,7 +409,7 @@ return loss;
 }
 
 /*:114*//*116:*/
-#line 1868 "attention.w"
+#line 1875 "attention.w"
 
 int argmax(const float*x,int n)
 {
@@ -423,7 +426,7 @@ int H= c->H,L= c->L,V= c->V_out,n= 0;
 encoder_forward(m,src,T);
 memcpy(a->dec_h,a->enc_h+(size_t)T*H,(size_t)H*sizeof(float));
 /*117:*/
-#line 1887 "attention.w"
+#line 1894 "attention.w"
 
 int token= SOS_TOKEN;
 for(int t= 0;t<L;t++){
@@ -438,7 +441,7 @@ out[n++]= token;
 }
 
 /*:117*/
-#line 1883 "attention.w"
+#line 1890 "attention.w"
 
 return n;
 }
