@@ -1,9 +1,9 @@
 /*2:*/
-#line 97 "attention.w"
+#line 99 "attention.w"
 
 #pragma once
 /*3:*/
-#line 107 "attention.w"
+#line 109 "attention.w"
 
 #include <stddef.h> 
 #include <stdint.h> 
@@ -11,10 +11,10 @@
 #include <math.h> 
 
 /*:3*/
-#line 99 "attention.w"
+#line 101 "attention.w"
 
 /*4:*/
-#line 120 "attention.w"
+#line 122 "attention.w"
 
 #define SOS_TOKEN 0
 #define EOS_TOKEN 1
@@ -23,27 +23,27 @@
 #define MAX_WORD_BYTES 1024
 
 /*:4*//*5:*/
-#line 133 "attention.w"
+#line 135 "attention.w"
 
 #ifdef __CUDACC__
 #define KIT_HD __host__ __device__
 #else
-#line 137 "attention.w"
+#line 139 "attention.w"
 #define KIT_HD
 #endif
-#line 139 "attention.w"
+#line 141 "attention.w"
 
 /*:5*//*31:*/
-#line 570 "attention.w"
+#line 575 "attention.w"
 
 #define FILTER_TUTORIAL 0
 #define FILTER_LENGTH 1
 
 /*:31*/
-#line 100 "attention.w"
+#line 102 "attention.w"
 
 /*10:*/
-#line 228 "attention.w"
+#line 230 "attention.w"
 
 typedef struct{
 char**word;
@@ -54,7 +54,7 @@ int nslot;
 }Vocab;
 
 /*:10*//*24:*/
-#line 418 "attention.w"
+#line 420 "attention.w"
 
 typedef struct{
 char*src,*tgt;
@@ -68,7 +68,7 @@ long lines_read,dropped;
 }PairList;
 
 /*:24*//*37:*/
-#line 680 "attention.w"
+#line 685 "attention.w"
 
 typedef struct{
 int src[DEFAULT_MAX_LENGTH*4],tgt[DEFAULT_MAX_LENGTH*4];
@@ -76,7 +76,7 @@ int src_len,tgt_len;
 }Example;
 
 /*:37*//*40:*/
-#line 726 "attention.w"
+#line 735 "attention.w"
 
 typedef struct{
 int V_in,V_out;
@@ -85,7 +85,7 @@ int L;
 }Config;
 
 /*:40*//*41:*/
-#line 744 "attention.w"
+#line 753 "attention.w"
 
 enum{ENC_EMB,ENC_W_IH,ENC_W_HH,ENC_B_IH,ENC_B_HH,DEC_EMB,ATTN_W,ATTN_B,
 COMB_W,COMB_B,DEC_W_IH,DEC_W_HH,DEC_B_IH,DEC_B_HH,OUT_W,OUT_B,
@@ -103,21 +103,41 @@ const char*name;
 int rows,cols;
 }TensorSpec;
 
-/*:41*//*63:*/
-#line 1104 "attention.w"
+/*:41*//*64:*/
+#line 1126 "attention.w"
 
 typedef struct{
 float r,z,n,ghn;
 }GruCache;
 
-/*:63*/
-#line 101 "attention.w"
+/*:64*//*106:*/
+#line 1736 "attention.w"
+
+typedef struct{
+int weight;
+const float*dout,*inp;
+int B,C,OC;
+}Deferred;
+#define N_DEFERRED 7
+
+/*:106*//*114:*/
+#line 1885 "attention.w"
+
+typedef struct{
+float b1,a1,b2,a2;
+float step;
+float inv_bc2;
+float eps;
+}AdamConstants;
+
+/*:114*/
+#line 103 "attention.w"
 
 /*46:*/
-#line 820 "attention.w"
+#line 830 "attention.w"
 
-/*71:*/
-#line 1197 "attention.w"
+/*72:*/
+#line 1219 "attention.w"
 
 typedef struct{
 float*eh,*scores,*w,*ec,*pre,*o,*gi,*gh,*h;
@@ -131,19 +151,19 @@ float*enc_gi,*enc_gh;
 GruCache*enc_cache;
 float*enc_h;
 float*enc_out;
-/*78:*/
-#line 1304 "attention.w"
+/*79:*/
+#line 1328 "attention.w"
 
 float*dec_eh,*dec_scores,*dec_w,*dec_ec,*dec_pre,*dec_o,*dec_gi,*dec_gh;
 GruCache*dec_cache;
 float*dec_h;
 float*logits,*logp;
 
-/*:78*/
-#line 1210 "attention.w"
+/*:79*/
+#line 1232 "attention.w"
 
-/*102:*/
-#line 1658 "attention.w"
+/*103:*/
+#line 1688 "attention.w"
 
 float*d_logits;
 float*d_hout;
@@ -155,14 +175,15 @@ float*d_enc_out;
 float*d_enc_gi,*d_enc_gh;
 float*d_enc_x;
 float*d_h,*d_hprev,*d_o,*d_ec,*d_eh;
+float*d_row;
 
-/*:102*/
-#line 1211 "attention.w"
+/*:103*/
+#line 1233 "attention.w"
 
 }Activations;
 
-/*:71*/
-#line 821 "attention.w"
+/*:72*/
+#line 831 "attention.w"
 
 typedef struct{
 Config cfg;
@@ -175,10 +196,10 @@ Activations act;
 }Model;
 
 /*:46*/
-#line 102 "attention.w"
+#line 104 "attention.w"
 
-/*64:*/
-#line 1111 "attention.w"
+/*65:*/
+#line 1133 "attention.w"
 
 KIT_HD static inline float sigmoidf_(float a)
 {
@@ -188,8 +209,8 @@ return 1.0f/(1.0f+expf(-a));
 KIT_HD static inline float gru_unit_forward(float gir,float giz,float gin,
 float ghr,float ghz,float ghn,float h,GruCache*c)
 {
-/*65:*/
-#line 1123 "attention.w"
+/*66:*/
+#line 1145 "attention.w"
 
 c->r= sigmoidf_(gir+ghr);
 c->z= sigmoidf_(giz+ghz);
@@ -197,19 +218,19 @@ c->ghn= ghn;
 c->n= tanhf(gin+c->r*ghn);
 return(1.0f-c->z)*c->n+c->z*h;
 
-/*:65*/
-#line 1120 "attention.w"
+/*:66*/
+#line 1142 "attention.w"
 
 }
 
-/*:64*//*95:*/
-#line 1561 "attention.w"
+/*:65*//*96:*/
+#line 1591 "attention.w"
 
 KIT_HD static inline void gru_unit_backward(float dh_new,float h,const GruCache*c,
 float*dgir,float*dgiz,float*dgin,float*dghn,float*dh)
 {
-/*96:*/
-#line 1568 "attention.w"
+/*97:*/
+#line 1598 "attention.w"
 
 float dn= dh_new*(1.0f-c->z);
 float dz= dh_new*(h-c->n);
@@ -221,16 +242,16 @@ float dr= dan*c->ghn;
 *dghn= dan*c->r;
 *dh+= dh_new*c->z;
 
-/*:96*/
-#line 1565 "attention.w"
+/*:97*/
+#line 1595 "attention.w"
 
 }
 
-/*:95*/
-#line 103 "attention.w"
+/*:96*/
+#line 105 "attention.w"
 
 /*9:*/
-#line 205 "attention.w"
+#line 207 "attention.w"
 
 int kit_fail(const char*fmt,...)__attribute__((format(printf,1,2)));
 const char*kit_error(void);
@@ -239,7 +260,7 @@ void*xrealloc(void*p,size_t size);
 char*xstrdup(const char*s);
 
 /*:9*//*20:*/
-#line 358 "attention.w"
+#line 360 "attention.w"
 
 void vocab_init(Vocab*v);
 void vocab_free(Vocab*v);
@@ -248,53 +269,53 @@ int vocab_add(Vocab*v,const char*w);
 void vocab_add_sentence(Vocab*v,const char*s);
 
 /*:20*//*22:*/
-#line 401 "attention.w"
+#line 403 "attention.w"
 
 int tokenize(const Vocab*v,const char*s,int*ids,int max,
 const char*where,const char*language);
 
 /*:22*//*26:*/
-#line 460 "attention.w"
+#line 462 "attention.w"
 
 void pairs_seed(PairList*pl);
 void pairs_free(PairList*pl);
 
 /*:26*//*30:*/
-#line 549 "attention.w"
+#line 551 "attention.w"
 
 char*normalize_sentence(const char*s,size_t len,size_t*bad);
 
 /*:30*//*36:*/
-#line 670 "attention.w"
+#line 675 "attention.w"
 
 int pairs_read(PairList*pl,const char*path,int filter,int max_length);
 
 /*:36*//*39:*/
-#line 716 "attention.w"
+#line 725 "attention.w"
 
 int make_examples(const PairList*pl,const Vocab*vin,const Vocab*vout,
 int max_length,int append_eos,Example**out);
 
 /*:39*//*45:*/
-#line 812 "attention.w"
+#line 822 "attention.w"
 
 void tensor_specs(const Config*c,TensorSpec s[N_TENSORS]);
 size_t spec_numel(const TensorSpec*s);
 size_t tensors_point(Tensors*t,float*mem,const Config*c);
 
-/*:45*//*48:*/
-#line 863 "attention.w"
+/*:45*//*49:*/
+#line 885 "attention.w"
 
 void model_alloc(Model*m,const Config*c,Vocab*vin,Vocab*vout);
 void model_free(Model*m);
 
-/*:48*//*50:*/
-#line 908 "attention.w"
+/*:49*//*51:*/
+#line 930 "attention.w"
 
 void model_init_random(Model*m,uint64_t seed);
 
-/*:50*//*61:*/
-#line 1064 "attention.w"
+/*:51*//*62:*/
+#line 1086 "attention.w"
 
 void embedding_forward(float*out,const float*table,const int*ids,int B,int H);
 void linear_forward(float*out,const float*inp,const float*weight,
@@ -304,89 +325,95 @@ void softmax_forward(float*out,const float*inp,int B,int n);
 void log_softmax_forward(float*out,const float*inp,int B,int n);
 float nll_forward(const float*logp,const int*target,int B,int V);
 
-/*:61*//*67:*/
-#line 1143 "attention.w"
+/*:62*//*68:*/
+#line 1165 "attention.w"
 
 void gru_cell_forward(float*h_new,GruCache*cache,const float*gi,
 const float*gh,const float*h,int B,int H);
 
-/*:67*//*70:*/
-#line 1178 "attention.w"
+/*:68*//*71:*/
+#line 1200 "attention.w"
 
 void attention_forward(float*w,float*ctx,const float*scores,
 const float*enc_out,int B,int L,int H);
 
-/*:70*//*74:*/
-#line 1240 "attention.w"
+/*:71*//*75:*/
+#line 1262 "attention.w"
 
 void activations_alloc(Activations*a,const Config*c);
 void activations_free(Activations*a);
 
-/*:74*//*76:*/
-#line 1268 "attention.w"
+/*:75*//*77:*/
+#line 1292 "attention.w"
 
 void encoder_forward(Model*m,const int*src,int T);
 
-/*:76*//*83:*/
-#line 1359 "attention.w"
+/*:77*//*84:*/
+#line 1383 "attention.w"
 
 DecoderStep decoder_step(const Activations*a,const Config*c,int t);
 void decoder_step_forward(const Model*m,int token,const float*h_prev,
 const float*enc_out,const DecoderStep*s);
 
-/*:83*//*85:*/
-#line 1399 "attention.w"
+/*:84*//*86:*/
+#line 1423 "attention.w"
 
 float seq2seq_forward(Model*m,const Example*ex);
 
-/*:85*//*94:*/
-#line 1534 "attention.w"
+/*:86*//*95:*/
+#line 1562 "attention.w"
 
 void nll_backward(float*dlogits,const float*logp,const int*target,int B,int V);
 void linear_backward(float*dinp,float*dweight,float*dbias,
 const float*dout,const float*inp,const float*weight,int B,int C,int OC);
 void relu_backward(float*dinp,const float*dout,const float*inp,int n);
+void add_outer_products(float*dw,const float*dy,int stride,
+const float*x,int B,int C);
 void embedding_backward(float*dtable,const float*dout,const int*ids,int B,int H);
 
-/*:94*//*98:*/
-#line 1597 "attention.w"
+/*:95*//*99:*/
+#line 1627 "attention.w"
 
 void gru_cell_backward(float*dgi,float*dgh,float*dh,const float*dh_new,
 const float*h,const GruCache*cache,int B,int H);
 
-/*:98*//*101:*/
-#line 1635 "attention.w"
+/*:99*//*102:*/
+#line 1665 "attention.w"
 
 void attention_backward(float*dscores,float*denc_out,const float*dctx,
 const float*w,const float*enc_out,int B,int L,int H);
 
-/*:101*//*106:*/
-#line 1710 "attention.w"
+/*:102*//*109:*/
+#line 1775 "attention.w"
 
+void seq2seq_backward_deferred(Model*m,const Example*ex,Deferred d[N_DEFERRED]);
 void seq2seq_backward(Model*m,const Example*ex);
 
-/*:106*//*115:*/
-#line 1857 "attention.w"
+/*:109*//*123:*/
+#line 2005 "attention.w"
 
+AdamConstants adam_constants(double lr,double beta1,double beta2,double eps,long t);
+void adam_apply(float*p,const float*g,float*m,float*v,size_t n,
+const AdamConstants*k);
 void adam_update(float*p,const float*g,float*m,float*v,size_t n,
 double lr,double beta1,double beta2,double eps,long t);
-void optimizer_step(Model*m,float lr);
-float train_step(Model*m,const Example*ex,float lr);
+void optimizer_step(Model*m,double lr);
+float train_step(Model*m,const Example*ex,double lr);
 
-/*:115*//*118:*/
-#line 1907 "attention.w"
+/*:123*//*126:*/
+#line 2058 "attention.w"
 
 int argmax(const float*x,int n);
 int greedy_decode(Model*m,const int*src,int T,int*out,float*attn);
 
-/*:118*//*125:*/
-#line 2062 "attention.w"
+/*:126*//*133:*/
+#line 2213 "attention.w"
 
 int checkpoint_save(const Model*m,const char*path);
 int checkpoint_load(Model*m,const char*path);
 
-/*:125*/
-#line 104 "attention.w"
+/*:133*/
+#line 106 "attention.w"
 
 
 /*:2*/

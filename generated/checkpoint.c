@@ -1,5 +1,5 @@
-/*119:*/
-#line 1938 "attention.w"
+/*127:*/
+#line 2089 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
@@ -8,8 +8,8 @@
 #include <unistd.h> 
 #include <sys/stat.h> 
 #include <cjson/cJSON.h> 
-/*129:*/
-#line 2149 "attention.w"
+/*137:*/
+#line 2308 "attention.w"
 
 static const char*meta_string(const cJSON*meta,const char*key,const char*path)
 {
@@ -35,8 +35,8 @@ path,key,s,lo,hi);
 return 0;
 }
 
-/*:129*//*130:*/
-#line 2176 "attention.w"
+/*:137*//*138:*/
+#line 2335 "attention.w"
 
 static int meta_vocab(const cJSON*meta,const char*key,const char*path,Vocab*v)
 {
@@ -61,8 +61,8 @@ cJSON_Delete(a);
 return status;
 }
 
-/*:130*//*132:*/
-#line 2229 "attention.w"
+/*:138*//*140:*/
+#line 2388 "attention.w"
 
 static int check_tensor(const cJSON*t,const TensorSpec*s,size_t data_size,
 size_t*begin,const char*path)
@@ -98,8 +98,8 @@ return kit_fail("%s: tensor \"%s\" has data offsets that do not give %.0f bytes 
 return 0;
 }
 
-/*:132*//*133:*/
-#line 2266 "attention.w"
+/*:140*//*141:*/
+#line 2425 "attention.w"
 
 static int check_tiling(const TensorSpec*s,const size_t*begin,size_t data_size,
 const char*path)
@@ -126,11 +126,11 @@ return kit_fail("%s: %zu bytes after the last tensor belong to none",path,data_s
 return 0;
 }
 
-/*:133*/
-#line 1946 "attention.w"
+/*:141*/
+#line 2097 "attention.w"
 
-/*120:*/
-#line 1951 "attention.w"
+/*128:*/
+#line 2102 "attention.w"
 
 static void put_f32(unsigned char*b,float x)
 {
@@ -148,8 +148,8 @@ memcpy(&x,&u,4);
 return x;
 }
 
-/*:120*//*121:*/
-#line 1969 "attention.w"
+/*:128*//*129:*/
+#line 2120 "attention.w"
 
 static char*vocab_to_json(const Vocab*v)
 {
@@ -160,8 +160,8 @@ cJSON_Delete(a);
 return s;
 }
 
-/*:121*//*122:*/
-#line 1983 "attention.w"
+/*:129*//*130:*/
+#line 2134 "attention.w"
 
 static char*checkpoint_header(const Model*m,size_t*len)
 {
@@ -200,8 +200,8 @@ json[padded]= '\0';
 return json;
 }
 
-/*:122*//*123:*/
-#line 2026 "attention.w"
+/*:130*//*131:*/
+#line 2177 "attention.w"
 
 int checkpoint_save(const Model*m,const char*path)
 {
@@ -217,8 +217,8 @@ free(header);
 return-1;
 }
 FILE*f= fdopen(fd,"wb");
-/*124:*/
-#line 2052 "attention.w"
+/*132:*/
+#line 2203 "attention.w"
 
 unsigned char len8[8],buf[4096];
 for(int k= 0;k<8;k++)len8[k]= (unsigned char)((uint64_t)hlen>>(8*k));
@@ -229,8 +229,8 @@ for(size_t j= 0;j<k;j++)put_f32(buf+4*j,m->param_mem[i+j]);
 ok= fwrite(buf,4,k,f)==k;
 }
 
-/*:124*/
-#line 2041 "attention.w"
+/*:132*/
+#line 2192 "attention.w"
 
 if(ok)ok= fflush(f)==0&&fsync(fd)==0&&fchmod(fd,0644)==0;
 ok= (fclose(f)==0)&&ok;
@@ -242,8 +242,8 @@ free(header);
 return status;
 }
 
-/*:123*//*126:*/
-#line 2070 "attention.w"
+/*:131*//*134:*/
+#line 2221 "attention.w"
 
 int checkpoint_load(Model*m,const char*path)
 {
@@ -256,8 +256,8 @@ Vocab vin= {0},vout= {0};
 Config cfg= {0};
 int status= -1;
 size_t data_size= 0;
-/*127:*/
-#line 2099 "attention.w"
+/*135:*/
+#line 2251 "attention.w"
 
 struct stat st;
 if(fstat(fileno(f),&st)!=0){
@@ -283,19 +283,26 @@ kit_fail("%s: cannot read the %llu-byte header",path,(unsigned long long)hlen);
 goto done;
 }
 data_size= (size_t)((uint64_t)st.st_size-8-hlen);
-root= cJSON_ParseWithLength(header,(size_t)hlen);
+const char*end= NULL;
+root= cJSON_ParseWithLengthOpts(header,(size_t)hlen,&end,0);
 if(!root||!cJSON_IsObject(root)){
 const char*e= cJSON_GetErrorPtr();
 kit_fail("%s: the header is not a JSON object (error near header byte %ld)",path,
 e&&e>=header&&e<=header+hlen?(long)(e-header):0L);
 goto done;
 }
+for(const char*q= end;q<header+hlen;q++)
+if(*q!=' '){
+kit_fail("%s: the header has bytes other than spaces after its JSON object "
+"(header byte %ld)",path,(long)(q-header));
+goto done;
+}
 
-/*:127*/
-#line 2082 "attention.w"
+/*:135*/
+#line 2233 "attention.w"
 
-/*128:*/
-#line 2134 "attention.w"
+/*136:*/
+#line 2293 "attention.w"
 
 cJSON*meta= cJSON_GetObjectItemCaseSensitive(root,"__metadata__");
 const char*att= meta_string(meta,"attention",path);
@@ -311,11 +318,11 @@ if(meta_vocab(meta,"input_vocab",path,&vin)||meta_vocab(meta,
 cfg.V_in= vin.n;
 cfg.V_out= vout.n;
 
-/*:128*/
-#line 2083 "attention.w"
+/*:136*/
+#line 2234 "attention.w"
 
-/*131:*/
-#line 2203 "attention.w"
+/*139:*/
+#line 2362 "attention.w"
 
 TensorSpec spec[N_TENSORS];
 tensor_specs(&cfg,spec);
@@ -342,11 +349,11 @@ goto done;
 }
 if(check_tiling(spec,begin,data_size,path))goto done;
 
-/*:131*/
-#line 2084 "attention.w"
+/*:139*/
+#line 2235 "attention.w"
 
-/*134:*/
-#line 2292 "attention.w"
+/*142:*/
+#line 2451 "attention.w"
 
 data= xcalloc(data_size,1);
 if(fread(data,1,data_size,f)!=data_size){
@@ -359,8 +366,8 @@ for(size_t i= 0;i<spec_numel(&spec[k]);i++)
 m->params.t[k][i]= get_f32(data+begin[k]+4*i);
 status= 0;
 
-/*:134*/
-#line 2085 "attention.w"
+/*:142*/
+#line 2236 "attention.w"
 
 done:
 if(status!=0){
@@ -374,8 +381,8 @@ fclose(f);
 return status;
 }
 
-/*:126*/
-#line 1947 "attention.w"
+/*:134*/
+#line 2098 "attention.w"
 
 
-/*:119*/
+/*:127*/

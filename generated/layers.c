@@ -1,52 +1,53 @@
-/*51:*/
-#line 928 "attention.w"
+/*52:*/
+#line 950 "attention.w"
 
 #include "attention.h"
 #include <string.h> 
-/*90:*/
-#line 1474 "attention.w"
+/*91:*/
+#line 1501 "attention.w"
 
+#define BLOCK 128
 static void add_transposed_product(float*dx,const float*W,const float*dy,int C,int OC)
 {
 int j= 0;
-for(;j+64<=C;j+= 64){
-float acc[64];
-for(int k= 0;k<64;k++)acc[k]= dx[j+k];
+for(;j+BLOCK<=C;j+= BLOCK){
+float acc[BLOCK];
+for(int k= 0;k<BLOCK;k++)acc[k]= dx[j+k];
 for(int i= 0;i<OC;i++){
 const float*w= W+(size_t)i*C+j;
-for(int k= 0;k<64;k++)acc[k]+= dy[i]*w[k];
+for(int k= 0;k<BLOCK;k++)acc[k]+= dy[i]*w[k];
 }
-for(int k= 0;k<64;k++)dx[j+k]= acc[k];
+for(int k= 0;k<BLOCK;k++)dx[j+k]= acc[k];
 }
 for(;j<C;j++)
 for(int i= 0;i<OC;i++)dx[j]+= dy[i]*W[(size_t)i*C+j];
 }
 
-/*:90*//*91:*/
-#line 1495 "attention.w"
+/*:91*//*92:*/
+#line 1523 "attention.w"
 
-static void add_outer_products(float*dw,const float*dy,int stride,
+void add_outer_products(float*dw,const float*dy,int stride,
 const float*x,int B,int C)
 {
 int j= 0;
-for(;j+64<=C;j+= 64){
-float acc[64];
-for(int k= 0;k<64;k++)acc[k]= dw[j+k];
+for(;j+BLOCK<=C;j+= BLOCK){
+float acc[BLOCK];
+for(int k= 0;k<BLOCK;k++)acc[k]= dw[j+k];
 for(int b= 0;b<B;b++){
 const float*xb= x+(size_t)b*C+j;
-for(int k= 0;k<64;k++)acc[k]+= dy[(size_t)b*stride]*xb[k];
+for(int k= 0;k<BLOCK;k++)acc[k]+= dy[(size_t)b*stride]*xb[k];
 }
-for(int k= 0;k<64;k++)dw[j+k]= acc[k];
+for(int k= 0;k<BLOCK;k++)dw[j+k]= acc[k];
 }
 for(;j<C;j++)
 for(int b= 0;b<B;b++)dw[j]+= dy[(size_t)b*stride]*x[(size_t)b*C+j];
 }
 
-/*:91*/
-#line 931 "attention.w"
+/*:92*/
+#line 953 "attention.w"
 
-/*52:*/
-#line 938 "attention.w"
+/*53:*/
+#line 960 "attention.w"
 
 void embedding_forward(float*out,const float*table,const int*ids,int B,int H)
 {
@@ -54,8 +55,8 @@ for(int b= 0;b<B;b++)
 memcpy(out+(size_t)b*H,table+(size_t)ids[b]*H,(size_t)H*sizeof(float));
 }
 
-/*:52*//*53:*/
-#line 959 "attention.w"
+/*:53*//*54:*/
+#line 981 "attention.w"
 
 static inline float dot(const float*a,const float*b,int n)
 {
@@ -71,8 +72,8 @@ for(;i<n;i++)s+= a[i]*b[i];
 return s;
 }
 
-/*:53*//*54:*/
-#line 976 "attention.w"
+/*:54*//*55:*/
+#line 998 "attention.w"
 
 void linear_forward(float*out,const float*inp,const float*weight,
 const float*bias,int B,int C,int OC)
@@ -85,32 +86,32 @@ out[(size_t)b*OC+o]= dot(w,inp+(size_t)b*C,C)+beta;
 }
 }
 
-/*:54*//*55:*/
-#line 991 "attention.w"
+/*:55*//*56:*/
+#line 1013 "attention.w"
 
 void relu_forward(float*out,const float*inp,int n)
 {
 for(int i= 0;i<n;i++)out[i]= inp[i]> 0.0f?inp[i]:0.0f;
 }
 
-/*:55*//*56:*/
-#line 1013 "attention.w"
+/*:56*//*57:*/
+#line 1035 "attention.w"
 
 void softmax_forward(float*out,const float*inp,int B,int n)
 {
 for(int b= 0;b<B;b++){
 const float*s= inp+(size_t)b*n;
 float*p= out+(size_t)b*n;
-/*57:*/
-#line 1032 "attention.w"
+/*58:*/
+#line 1054 "attention.w"
 
 float mx= s[0],sum= 0.0f;
 for(int i= 1;i<n;i++)if(s[i]> mx)mx= s[i];
 for(int i= 0;i<n;i++)sum+= p[i]= expf(s[i]-mx);
 for(int i= 0;i<n;i++)p[i]/= sum;
 
-/*:57*/
-#line 1019 "attention.w"
+/*:58*/
+#line 1041 "attention.w"
 
 }
 }
@@ -120,8 +121,8 @@ void log_softmax_forward(float*out,const float*inp,int B,int n)
 for(int b= 0;b<B;b++){
 const float*s= inp+(size_t)b*n;
 float*p= out+(size_t)b*n;
-/*58:*/
-#line 1038 "attention.w"
+/*59:*/
+#line 1060 "attention.w"
 
 float mx= s[0],sum= 0.0f;
 for(int i= 1;i<n;i++)if(s[i]> mx)mx= s[i];
@@ -129,31 +130,31 @@ for(int i= 0;i<n;i++)sum+= expf(s[i]-mx);
 float lse= mx+logf(sum);
 for(int i= 0;i<n;i++)p[i]= s[i]-lse;
 
-/*:58*/
-#line 1028 "attention.w"
+/*:59*/
+#line 1050 "attention.w"
 
 }
 }
 
-/*:56*//*59:*/
-#line 1053 "attention.w"
+/*:57*//*60:*/
+#line 1075 "attention.w"
 
 float nll_forward(const float*logp,const int*target,int B,int V)
 {
 float loss= 0.0f;
-/*60:*/
-#line 1061 "attention.w"
+/*61:*/
+#line 1083 "attention.w"
 
 for(int b= 0;b<B;b++)loss-= logp[(size_t)b*V+target[b]];
 
-/*:60*/
-#line 1057 "attention.w"
+/*:61*/
+#line 1079 "attention.w"
 
 return loss;
 }
 
-/*:59*//*66:*/
-#line 1131 "attention.w"
+/*:60*//*67:*/
+#line 1153 "attention.w"
 
 void gru_cell_forward(float*h_new,GruCache*cache,const float*gi,
 const float*gh,const float*h,int B,int H)
@@ -166,8 +167,8 @@ h3[j],h3[H+j],h3[2*H+j],h[(size_t)b*H+j],&cache[(size_t)b*H+j]);
 }
 }
 
-/*:66*//*68:*/
-#line 1161 "attention.w"
+/*:67*//*69:*/
+#line 1183 "attention.w"
 
 void attention_forward(float*w,float*ctx,const float*scores,
 const float*enc_out,int B,int L,int H)
@@ -175,39 +176,39 @@ const float*enc_out,int B,int L,int H)
 for(int b= 0;b<B;b++){
 const float*s= scores+(size_t)b*L,*O= enc_out+(size_t)b*L*H;
 float*wb= w+(size_t)b*L,*c= ctx+(size_t)b*H;
-/*69:*/
-#line 1172 "attention.w"
+/*70:*/
+#line 1194 "attention.w"
 
 softmax_forward(wb,s,1,L);
 for(int j= 0;j<H;j++)c[j]= 0.0f;
 for(int i= 0;i<L;i++)
 for(int j= 0;j<H;j++)c[j]+= wb[i]*O[(size_t)i*H+j];
 
-/*:69*/
-#line 1168 "attention.w"
+/*:70*/
+#line 1190 "attention.w"
 
 }
 }
 
-/*:68*//*87:*/
-#line 1434 "attention.w"
+/*:69*//*88:*/
+#line 1458 "attention.w"
 
 void nll_backward(float*dlogits,const float*logp,const int*target,int B,int V)
 {
-/*88:*/
-#line 1440 "attention.w"
+/*89:*/
+#line 1464 "attention.w"
 
 for(int b= 0;b<B;b++)
 for(int j= 0;j<V;j++)
 dlogits[(size_t)b*V+j]= expf(logp[(size_t)b*V+j])-(j==target[b]?1.0f:0.0f);
 
-/*:88*/
-#line 1437 "attention.w"
+/*:89*/
+#line 1461 "attention.w"
 
 }
 
-/*:87*//*89:*/
-#line 1452 "attention.w"
+/*:88*//*90:*/
+#line 1476 "attention.w"
 
 void linear_backward(float*dinp,float*dweight,float*dbias,
 const float*dout,const float*inp,const float*weight,int B,int C,int OC)
@@ -223,16 +224,16 @@ for(int o= 0;o<OC;o++)
 for(int b= 0;b<B;b++)dbias[o]+= dout[(size_t)b*OC+o];
 }
 
-/*:89*//*92:*/
-#line 1515 "attention.w"
+/*:90*//*93:*/
+#line 1543 "attention.w"
 
 void relu_backward(float*dinp,const float*dout,const float*inp,int n)
 {
 for(int i= 0;i<n;i++)dinp[i]= inp[i]> 0.0f?dout[i]:0.0f;
 }
 
-/*:92*//*93:*/
-#line 1525 "attention.w"
+/*:93*//*94:*/
+#line 1553 "attention.w"
 
 void embedding_backward(float*dtable,const float*dout,const int*ids,int B,int H)
 {
@@ -242,8 +243,8 @@ for(int j= 0;j<H;j++)row[j]+= dout[(size_t)b*H+j];
 }
 }
 
-/*:93*//*97:*/
-#line 1581 "attention.w"
+/*:94*//*98:*/
+#line 1611 "attention.w"
 
 void gru_cell_backward(float*dgi,float*dgh,float*dh,const float*dh_new,
 const float*h,const GruCache*cache,int B,int H)
@@ -260,8 +261,8 @@ h3[H+j]= i3[H+j];
 }
 }
 
-/*:97*//*99:*/
-#line 1614 "attention.w"
+/*:98*//*100:*/
+#line 1644 "attention.w"
 
 void attention_backward(float*dscores,float*denc_out,const float*dctx,
 const float*w,const float*enc_out,int B,int L,int H)
@@ -270,8 +271,8 @@ for(int b= 0;b<B;b++){
 const float*wb= w+(size_t)b*L,*O= enc_out+(size_t)b*L*H;
 const float*dc= dctx+(size_t)b*H;
 float*ds= dscores+(size_t)b*L,*dO= denc_out+(size_t)b*L*H;
-/*100:*/
-#line 1626 "attention.w"
+/*101:*/
+#line 1656 "attention.w"
 
 float avg= 0.0f;
 for(int i= 0;i<L;i++){
@@ -281,14 +282,14 @@ for(int j= 0;j<H;j++)dO[(size_t)i*H+j]+= wb[i]*dc[j];
 }
 for(int i= 0;i<L;i++)ds[i]= wb[i]*(ds[i]-avg);
 
+/*:101*/
+#line 1652 "attention.w"
+
+}
+}
+
 /*:100*/
-#line 1622 "attention.w"
-
-}
-}
-
-/*:99*/
-#line 932 "attention.w"
+#line 954 "attention.w"
 
 
-/*:51*/
+/*:52*/

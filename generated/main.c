@@ -1,5 +1,5 @@
-/*135:*/
-#line 2315 "attention.w"
+/*143:*/
+#line 2474 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
@@ -7,8 +7,8 @@
 #include <errno.h> 
 #include <getopt.h> 
 #include <time.h> 
-/*136:*/
-#line 2342 "attention.w"
+/*144:*/
+#line 2501 "attention.w"
 
 static const char*main_usage= 
 "usage: attention COMMAND [OPTIONS]\n"
@@ -17,8 +17,8 @@ static const char*main_usage=
 "  pairs      print the pairs that training would read from a file\n"
 "Run 'attention COMMAND --help' for a command's options.\n";
 
-/*:136*//*137:*/
-#line 2352 "attention.w"
+/*:144*//*145:*/
+#line 2511 "attention.w"
 
 static int parse_long(const char*cmd,const char*opt,const char*s,long lo,
 long hi,long*out)
@@ -57,8 +57,8 @@ clock_gettime(CLOCK_MONOTONIC,&ts);
 return(double)ts.tv_sec+1e-9*(double)ts.tv_nsec;
 }
 
-/*:137*//*146:*/
-#line 2587 "attention.w"
+/*:145*//*154:*/
+#line 2748 "attention.w"
 
 static char*words_join(const Vocab*v,const int*ids,int n)
 {
@@ -69,11 +69,11 @@ for(int k= 0;k<n;k++)p+= sprintf(p,k?" %s":"%s",v->word[ids[k]]);
 return s;
 }
 
-/*:146*/
-#line 2322 "attention.w"
+/*:154*/
+#line 2481 "attention.w"
 
-/*138:*/
-#line 2392 "attention.w"
+/*146:*/
+#line 2551 "attention.w"
 
 static const char*train_usage= 
 "usage: attention train [--pairs seed | --data FILE] [OPTIONS]\n"
@@ -92,8 +92,8 @@ static const char*train_usage=
 "  --print-every K     print the loss every K epochs (default 50)\n"
 "  --show N            print N translations after training (default 5)\n";
 
-/*:138*//*139:*/
-#line 2410 "attention.w"
+/*:146*//*147:*/
+#line 2569 "attention.w"
 
 typedef struct{
 const char*data,*init,*save;
@@ -117,8 +117,8 @@ int c,bad= 0;
 opterr= 0;
 optind= 1;
 while(!bad&&(c= getopt_long(argc,argv,":h",longopts,NULL))!=-1)switch(c){
-/*140:*/
-#line 2443 "attention.w"
+/*148:*/
+#line 2602 "attention.w"
 
 case'p':
 if(strcmp(optarg,"seed")!=0){
@@ -157,8 +157,8 @@ default:
 fprintf(stderr,"attention train: unknown option \"%s\"\n",argv[optind-1]);
 bad= 1;
 
-/*:140*/
-#line 2433 "attention.w"
+/*:148*/
+#line 2592 "attention.w"
 
 }
 if(!bad&&optind<argc){
@@ -169,8 +169,8 @@ if(bad)fputs(train_usage,stderr);
 return bad?-1:0;
 }
 
-/*:139*//*141:*/
-#line 2484 "attention.w"
+/*:147*//*149:*/
+#line 2643 "attention.w"
 
 static int cmd_train(int argc,char**argv)
 {
@@ -191,8 +191,8 @@ fprintf(stderr,"attention train: %s\n",kit_error());
 return 1;
 }
 }else pairs_seed(&pl);
-/*142:*/
-#line 2525 "attention.w"
+/*150:*/
+#line 2684 "attention.w"
 
 if(o.init){
 if(checkpoint_load(&m,o.init)){
@@ -213,8 +213,8 @@ model_alloc(&m,&cfg,&vin,&vout);
 model_init_random(&m,(uint64_t)o.seed);
 }
 
-/*:142*/
-#line 2504 "attention.w"
+/*:150*/
+#line 2663 "attention.w"
 
 if(make_examples(&pl,&m.vin,&m.vout,m.cfg.L,o.append_eos,&ex)){
 fprintf(stderr,"attention train: %s\n",kit_error());
@@ -222,8 +222,8 @@ pairs_free(&pl);
 model_free(&m);
 return 1;
 }
-/*143:*/
-#line 2545 "attention.w"
+/*151:*/
+#line 2704 "attention.w"
 
 if(o.data)printf("Read %ld sentence pairs from %s; kept %d (%s filter)\n",
 pl.lines_read,o.data,pl.n,o.filter==FILTER_TUTORIAL?"tutorial":"length");
@@ -235,34 +235,36 @@ m.cfg.H,m.cfg.L,m.n_params,o.init?" (from --init)":"");
 printf("Training for %ld epochs, %s<EOS> on the targets\n",o.epochs,
 o.append_eos?"":"no ");
 
-/*:143*/
-#line 2511 "attention.w"
+/*:151*/
+#line 2670 "attention.w"
 
-/*144:*/
-#line 2558 "attention.w"
+/*152:*/
+#line 2717 "attention.w"
 
-double t0= now_seconds();
+double t0= now_seconds(),last_loss= 0.0;
 for(long e= 1;e<=o.epochs;e++){
 double total= 0.0;
 for(int k= 0;k<pl.n;k++)
-total+= train_step(&m,&ex[k],(float)o.lr)/ex[k].tgt_len;
+total+= train_step(&m,&ex[k],o.lr)/ex[k].tgt_len;
+last_loss= total/pl.n;
 if(e%o.print_every==0||e==o.epochs)
 printf("Epoch %ld/%ld, Average Loss: %.4f\n",e,o.epochs,total/pl.n);
 }
 double seconds= now_seconds()-t0;
+if(o.epochs> 0)printf("Final average loss: %.6e\n",last_loss);
 printf("Trained in %.3f s (%ld steps, %.0f steps/s)\n",seconds,o.epochs*pl.n,
 seconds> 0?(double)(o.epochs*pl.n)/seconds:0.0);
 
-/*:144*/
-#line 2512 "attention.w"
+/*:152*/
+#line 2671 "attention.w"
 
 int status= 0;
 if(o.save&&checkpoint_save(&m,o.save)){
 fprintf(stderr,"attention train: %s\n",kit_error());
 status= 1;
 }
-/*145:*/
-#line 2573 "attention.w"
+/*153:*/
+#line 2734 "attention.w"
 
 int right= 0,*out= xcalloc((size_t)m.cfg.L,sizeof(int));
 for(int k= 0;k<pl.n;k++){
@@ -277,8 +279,8 @@ free(pred);
 printf("%d of %d training pairs translated exactly\n",right,pl.n);
 free(out);
 
-/*:145*/
-#line 2518 "attention.w"
+/*:153*/
+#line 2677 "attention.w"
 
 free(ex);
 pairs_free(&pl);
@@ -286,11 +288,11 @@ model_free(&m);
 return status;
 }
 
-/*:141*/
-#line 2323 "attention.w"
+/*:149*/
+#line 2482 "attention.w"
 
-/*147:*/
-#line 2604 "attention.w"
+/*155:*/
+#line 2765 "attention.w"
 
 static const char*translate_usage= 
 "usage: attention translate --model CKPT [SENTENCE ...]\n"
@@ -308,6 +310,7 @@ if(!norm)status= kit_fail("%s: invalid UTF-8 at byte %zu",where,bad+1);
 else if(*norm){
 int n= tokenize(&m->vin,norm,src,m->cfg.L,where,"English");
 if(n<0)status= -1;
+else if(n==0)status= kit_fail("%s: the sentence has no words",where);
 else{
 int k= greedy_decode(m,src,n,out,NULL);
 char*t= words_join(&m->vout,out,k);
@@ -322,8 +325,8 @@ free(out);
 return status;
 }
 
-/*:147*//*148:*/
-#line 2635 "attention.w"
+/*:155*//*156:*/
+#line 2797 "attention.w"
 
 static int cmd_translate(int argc,char**argv)
 {
@@ -357,8 +360,8 @@ return 1;
 }
 int failed= 0;
 char where[64];
-/*149:*/
-#line 2673 "attention.w"
+/*157:*/
+#line 2835 "attention.w"
 
 if(optind<argc)
 for(int k= optind;k<argc;k++){
@@ -384,18 +387,18 @@ fflush(stdout);
 free(line);
 }
 
-/*:149*/
-#line 2668 "attention.w"
+/*:157*/
+#line 2830 "attention.w"
 
 model_free(&m);
 return failed?1:0;
 }
 
-/*:148*/
-#line 2324 "attention.w"
+/*:156*/
+#line 2483 "attention.w"
 
-/*150:*/
-#line 2703 "attention.w"
+/*158:*/
+#line 2865 "attention.w"
 
 static const char*pairs_usage= 
 "usage: attention pairs --data FILE [--filter tutorial|length] [--max-length L]\n"
@@ -443,8 +446,8 @@ pairs_free(&pl);
 return 0;
 }
 
-/*:150*/
-#line 2325 "attention.w"
+/*:158*/
+#line 2484 "attention.w"
 
 
 int main(int argc,char**argv)
@@ -462,4 +465,4 @@ fputs(main_usage,stderr);
 return 2;
 }
 
-/*:135*/
+/*:143*/

@@ -1,11 +1,38 @@
 /*42:*/
-#line 761 "attention.w"
+#line 770 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
 #include <string.h> 
+/*120:*/
+#line 1946 "attention.w"
+
+static void adam_tensor(Model*m,int k,size_t n,const AdamConstants*c)
+{
+size_t at= (size_t)(m->params.t[k]-m->param_mem);
+adam_apply(m->param_mem+at,m->grad_mem+at,m->m_mem+at,m->v_mem+at,n,c);
+memset(m->grad_mem+at,0,n*sizeof(float));
+}
+
+/*:120*//*122:*/
+#line 1993 "attention.w"
+
+static void update_rows(Model*m,const Deferred*d,const AdamConstants*c)
+{
+size_t at= (size_t)(m->params.t[d->weight]-m->param_mem);
+float*row= m->act.d_row;
+for(int o= 0;o<d->OC;o++,at+= (size_t)d->C){
+memset(row,0,(size_t)d->C*sizeof(float));
+add_outer_products(row,d->dout+o,d->OC,d->inp,d->B,d->C);
+adam_apply(m->param_mem+at,row,m->m_mem+at,m->v_mem+at,(size_t)d->C,c);
+}
+}
+
+/*:122*/
+#line 774 "attention.w"
+
 /*43:*/
-#line 769 "attention.w"
+#line 779 "attention.w"
 
 void tensor_specs(const Config*c,TensorSpec s[N_TENSORS])
 {
@@ -34,7 +61,7 @@ return(size_t)s->rows*(size_t)(s->cols?s->cols:1);
 }
 
 /*:43*//*44:*/
-#line 799 "attention.w"
+#line 809 "attention.w"
 
 size_t tensors_point(Tensors*t,float*mem,const Config*c)
 {
@@ -49,7 +76,7 @@ return off;
 }
 
 /*:44*//*47:*/
-#line 834 "attention.w"
+#line 844 "attention.w"
 
 void model_alloc(Model*m,const Config*c,Vocab*vin,Vocab*vout)
 {
@@ -58,10 +85,18 @@ m->cfg= *c;
 m->vin= *vin;
 m->vout= *vout;
 m->n_params= tensors_point(NULL,NULL,c);
-m->param_mem= xcalloc(m->n_params,sizeof(float));
-m->grad_mem= xcalloc(m->n_params,sizeof(float));
-m->m_mem= xcalloc(m->n_params,sizeof(float));
-m->v_mem= xcalloc(m->n_params,sizeof(float));
+/*48:*/
+#line 878 "attention.w"
+
+size_t stride= (m->n_params+64+15)/16*16+64;
+m->param_mem= xcalloc(4*stride,sizeof(float));
+m->grad_mem= m->param_mem+stride;
+m->m_mem= m->grad_mem+stride;
+m->v_mem= m->m_mem+stride;
+
+/*:48*/
+#line 852 "attention.w"
+
 tensors_point(&m->params,m->param_mem,c);
 tensors_point(&m->grads,m->grad_mem,c);
 activations_alloc(&m->act,c);
@@ -70,17 +105,14 @@ activations_alloc(&m->act,c);
 void model_free(Model*m)
 {
 free(m->param_mem);
-free(m->grad_mem);
-free(m->m_mem);
-free(m->v_mem);
 activations_free(&m->act);
 vocab_free(&m->vin);
 vocab_free(&m->vout);
 memset(m,0,sizeof*m);
 }
 
-/*:47*//*49:*/
-#line 879 "attention.w"
+/*:47*//*50:*/
+#line 901 "attention.w"
 
 static double uniform(unsigned short xs[3],double a)
 {
@@ -110,8 +142,8 @@ p[i]= (float)(k==ENC_EMB||k==DEC_EMB?normal(xs)
 m->adam_t= 0;
 }
 
-/*:49*//*72:*/
-#line 1214 "attention.w"
+/*:50*//*73:*/
+#line 1236 "attention.w"
 
 void activations_alloc(Activations*a,const Config*c)
 {
@@ -123,8 +155,8 @@ a->enc_gh= xcalloc(L*3*H,sizeof(float));
 a->enc_cache= xcalloc(L*H,sizeof(GruCache));
 a->enc_h= xcalloc((L+1)*H,sizeof(float));
 a->enc_out= xcalloc(L*H,sizeof(float));
-/*79:*/
-#line 1310 "attention.w"
+/*80:*/
+#line 1334 "attention.w"
 
 a->dec_eh= xcalloc(L*2*H,sizeof(float));
 a->dec_scores= xcalloc(L*L,sizeof(float));
@@ -139,11 +171,11 @@ a->dec_h= xcalloc((L+1)*H,sizeof(float));
 a->logits= xcalloc(L*V,sizeof(float));
 a->logp= xcalloc(L*V,sizeof(float));
 
-/*:79*/
-#line 1225 "attention.w"
+/*:80*/
+#line 1247 "attention.w"
 
-/*103:*/
-#line 1670 "attention.w"
+/*104:*/
+#line 1701 "attention.w"
 
 a->d_logits= xcalloc(L*V,sizeof(float));
 a->d_hout= xcalloc(L*H,sizeof(float));
@@ -161,43 +193,44 @@ a->d_hprev= xcalloc(H,sizeof(float));
 a->d_o= xcalloc(H,sizeof(float));
 a->d_ec= xcalloc(2*H,sizeof(float));
 a->d_eh= xcalloc(2*H,sizeof(float));
+a->d_row= xcalloc(2*H+L,sizeof(float));
 
-/*:103*/
-#line 1226 "attention.w"
+/*:104*/
+#line 1248 "attention.w"
 
 }
 
-/*:72*//*73:*/
-#line 1230 "attention.w"
+/*:73*//*74:*/
+#line 1252 "attention.w"
 
 void activations_free(Activations*a)
 {
 void*all[]= {a->enc_x,a->enc_gi,a->enc_gh,a->enc_cache,a->enc_h,
-a->enc_out,/*80:*/
-#line 1324 "attention.w"
+a->enc_out,/*81:*/
+#line 1348 "attention.w"
 
 a->dec_eh,a->dec_scores,a->dec_w,a->dec_ec,a->dec_pre,a->dec_o,
 a->dec_gi,a->dec_gh,a->dec_cache,a->dec_h,a->logits,a->logp
 
-/*:80*/
-#line 1234 "attention.w"
+/*:81*/
+#line 1256 "attention.w"
 ,
-/*104:*/
-#line 1688 "attention.w"
+/*105:*/
+#line 1720 "attention.w"
 
 a->d_logits,a->d_hout,a->d_dec_gi,a->d_dec_gh,a->d_pre,a->d_scores,
 a->d_dec_e,a->d_enc_out,a->d_enc_gi,a->d_enc_gh,a->d_enc_x,a->d_h,
-a->d_hprev,a->d_o,a->d_ec,a->d_eh
+a->d_hprev,a->d_o,a->d_ec,a->d_eh,a->d_row
 
-/*:104*/
-#line 1235 "attention.w"
+/*:105*/
+#line 1257 "attention.w"
 };
 for(size_t k= 0;k<sizeof all/sizeof all[0];k++)free(all[k]);
 memset(a,0,sizeof*a);
 }
 
-/*:73*//*75:*/
-#line 1248 "attention.w"
+/*:74*//*76:*/
+#line 1271 "attention.w"
 
 void encoder_forward(Model*m,const int*src,int T)
 {
@@ -210,7 +243,8 @@ linear_forward(a->enc_gi,a->enc_x,P->enc_w_ih,P->enc_b_ih,T,H,3*H);
 memset(a->enc_h,0,(size_t)H*sizeof(float));
 for(int t= 0;t<T;t++){
 float*h= a->enc_h+(size_t)t*H;
-linear_forward(a->enc_gh+(size_t)t*3*H,h,P->enc_w_hh,P->enc_b_hh,1,H,3*H);
+if(t==0)memcpy(a->enc_gh,P->enc_b_hh,3*(size_t)H*sizeof(float));
+else linear_forward(a->enc_gh+(size_t)t*3*H,h,P->enc_w_hh,P->enc_b_hh,1,H,3*H);
 gru_cell_forward(h+H,a->enc_cache+(size_t)t*H,a->enc_gi+(size_t)t*3*H,
 a->enc_gh+(size_t)t*3*H,h,1,H);
 }
@@ -218,8 +252,8 @@ memset(a->enc_out,0,(size_t)m->cfg.L*H*sizeof(float));
 memcpy(a->enc_out,a->enc_h+H,(size_t)T*H*sizeof(float));
 }
 
-/*:75*//*81:*/
-#line 1328 "attention.w"
+/*:76*//*82:*/
+#line 1352 "attention.w"
 
 DecoderStep decoder_step(const Activations*a,const Config*c,int t)
 {
@@ -230,8 +264,8 @@ a->dec_o+k*H,a->dec_gi+k*3*H,a->dec_gh+k*3*H,
 a->dec_h+(k+1)*H,a->dec_cache+k*H};
 }
 
-/*:81*//*82:*/
-#line 1341 "attention.w"
+/*:82*//*83:*/
+#line 1365 "attention.w"
 
 void decoder_step_forward(const Model*m,int token,const float*h_prev,
 const float*enc_out,const DecoderStep*s)
@@ -250,8 +284,8 @@ linear_forward(s->gh,h_prev,P->dec_w_hh,P->dec_b_hh,1,H,3*H);
 gru_cell_forward(s->h,s->cache,s->gi,s->gh,h_prev,1,H);
 }
 
-/*:82*//*84:*/
-#line 1380 "attention.w"
+/*:83*//*85:*/
+#line 1404 "attention.w"
 
 float seq2seq_forward(Model*m,const Example*ex)
 {
@@ -271,10 +305,10 @@ log_softmax_forward(a->logp,a->logits,T,c->V_out);
 return nll_forward(a->logp,ex->tgt,T,c->V_out);
 }
 
-/*:84*//*105:*/
-#line 1695 "attention.w"
+/*:85*//*107:*/
+#line 1748 "attention.w"
 
-void seq2seq_backward(Model*m,const Example*ex)
+void seq2seq_backward_deferred(Model*m,const Example*ex,Deferred d[N_DEFERRED])
 {
 Activations*a= &m->act;
 const Config*c= &m->cfg;
@@ -282,21 +316,21 @@ const Tensors*P= &m->params;
 const Tensors*G= &m->grads;
 int H= c->H,L= c->L,V= c->V_out,T= a->T_tgt,S= a->T_src;
 size_t h= (size_t)H;
-/*107:*/
-#line 1715 "attention.w"
+/*110:*/
+#line 1781 "attention.w"
 
 nll_backward(a->d_logits,a->logp,ex->tgt,T,V);
 memset(a->d_hout,0,(size_t)T*h*sizeof(float));
-linear_backward(a->d_hout,G->out_w,G->out_b,a->d_logits,a->dec_h+h,
-P->out_w,T,H,V);
+linear_backward(a->d_hout,NULL,G->out_b,a->d_logits,NULL,P->out_w,T,H,V);
+d[0]= (Deferred){OUT_W,a->d_logits,a->dec_h+h,T,H,V};
 memset(a->d_enc_out,0,(size_t)L*h*sizeof(float));
 memset(a->d_hprev,0,h*sizeof(float));
 
-/*:107*/
-#line 1704 "attention.w"
+/*:110*/
+#line 1757 "attention.w"
 
-/*108:*/
-#line 1730 "attention.w"
+/*111:*/
+#line 1796 "attention.w"
 
 for(int t= T-1;t>=0;t--){
 DecoderStep s= decoder_step(a,c,t);
@@ -321,23 +355,27 @@ a->d_hprev[j]+= a->d_eh[H+j];
 }
 }
 
-/*:108*/
-#line 1705 "attention.w"
+/*:111*/
+#line 1758 "attention.w"
 
-/*109:*/
-#line 1756 "attention.w"
+/*112:*/
+#line 1824 "attention.w"
 
-linear_backward(NULL,G->dec_w_hh,G->dec_b_hh,a->d_dec_gh,a->dec_h,NULL,T,H,3*H);
-linear_backward(NULL,G->dec_w_ih,G->dec_b_ih,a->d_dec_gi,a->dec_o,NULL,T,H,3*H);
-linear_backward(NULL,G->comb_w,G->comb_b,a->d_pre,a->dec_ec,NULL,T,2*H,H);
-linear_backward(NULL,G->attn_w,G->attn_b,a->d_scores,a->dec_eh,NULL,T,2*H,L);
+d[1]= (Deferred){DEC_W_HH,a->d_dec_gh,a->dec_h,T,H,3*H};
+d[2]= (Deferred){DEC_W_IH,a->d_dec_gi,a->dec_o,T,H,3*H};
+d[3]= (Deferred){COMB_W,a->d_pre,a->dec_ec,T,2*H,H};
+d[4]= (Deferred){ATTN_W,a->d_scores,a->dec_eh,T,2*H,L};
+linear_backward(NULL,NULL,G->dec_b_hh,a->d_dec_gh,NULL,NULL,T,H,3*H);
+linear_backward(NULL,NULL,G->dec_b_ih,a->d_dec_gi,NULL,NULL,T,H,3*H);
+linear_backward(NULL,NULL,G->comb_b,a->d_pre,NULL,NULL,T,2*H,H);
+linear_backward(NULL,NULL,G->attn_b,a->d_scores,NULL,NULL,T,2*H,L);
 embedding_backward(G->dec_emb,a->d_dec_e,a->dec_in,T,H);
 
-/*:109*/
-#line 1706 "attention.w"
+/*:112*/
+#line 1759 "attention.w"
 
-/*110:*/
-#line 1767 "attention.w"
+/*113:*/
+#line 1842 "attention.w"
 
 for(int t= S-1;t>=0;t--){
 const float*h_prev= a->enc_h+(size_t)t*h;
@@ -345,71 +383,116 @@ float*dgi= a->d_enc_gi+(size_t)t*3*h,*dgh= a->d_enc_gh+(size_t)t*3*h;
 for(int j= 0;j<H;j++)a->d_h[j]= a->d_enc_out[(size_t)t*h+j]+a->d_hprev[j];
 memset(a->d_hprev,0,h*sizeof(float));
 gru_cell_backward(dgi,dgh,a->d_hprev,a->d_h,h_prev,a->enc_cache+(size_t)t*h,1,H);
-linear_backward(a->d_hprev,NULL,NULL,dgh,NULL,P->enc_w_hh,1,H,3*H);
+if(t> 0)linear_backward(a->d_hprev,NULL,NULL,dgh,NULL,P->enc_w_hh,1,H,3*H);
 }
 memset(a->d_enc_x,0,(size_t)S*h*sizeof(float));
-linear_backward(a->d_enc_x,G->enc_w_ih,G->enc_b_ih,a->d_enc_gi,a->enc_x,P->enc_w_ih,S,H,3*H);
-linear_backward(NULL,G->enc_w_hh,G->enc_b_hh,a->d_enc_gh,a->enc_h,NULL,S,H,3*H);
+linear_backward(a->d_enc_x,NULL,G->enc_b_ih,a->d_enc_gi,NULL,P->enc_w_ih,S,H,3*H);
+linear_backward(NULL,NULL,G->enc_b_hh,a->d_enc_gh,NULL,NULL,S,H,3*H);
+d[5]= (Deferred){ENC_W_IH,a->d_enc_gi,a->enc_x,S,H,3*H};
+d[6]= (Deferred){ENC_W_HH,a->d_enc_gh+3*h,a->enc_h+h,S-1,H,3*H};
 embedding_backward(G->enc_emb,a->d_enc_x,ex->src,S,H);
 
-/*:110*/
-#line 1707 "attention.w"
+/*:113*/
+#line 1760 "attention.w"
 
 }
 
-/*:105*//*111:*/
-#line 1807 "attention.w"
+/*:107*//*108:*/
+#line 1765 "attention.w"
+
+void seq2seq_backward(Model*m,const Example*ex)
+{
+Deferred d[N_DEFERRED];
+seq2seq_backward_deferred(m,ex,d);
+for(int k= 0;k<N_DEFERRED;k++)
+linear_backward(NULL,m->grads.t[d[k].weight],NULL,d[k].dout,d[k].inp,NULL,
+d[k].B,d[k].C,d[k].OC);
+}
+
+/*:108*//*115:*/
+#line 1893 "attention.w"
+
+AdamConstants adam_constants(double lr,double beta1,double beta2,double eps,long t)
+{
+AdamConstants k;
+/*116:*/
+#line 1907 "attention.w"
+
+k.b1= (float)beta1;
+k.a1= (float)(1.0-beta1);
+k.b2= (float)beta2;
+k.a2= (float)(1.0-beta2);
+k.step= (float)(lr/(1.0-pow(beta1,(double)t)));
+k.inv_bc2= (float)(1.0/sqrt(1.0-pow(beta2,(double)t)));
+k.eps= (float)eps;
+
+/*:116*/
+#line 1897 "attention.w"
+
+return k;
+}
+
+void adam_apply(float*p,const float*g,float*m,float*v,size_t n,
+const AdamConstants*k)
+{
+/*117:*/
+#line 1917 "attention.w"
+
+for(size_t i= 0;i<n;i++){
+m[i]= k->b1*m[i]+k->a1*g[i];
+v[i]= k->b2*v[i]+k->a2*g[i]*g[i];
+p[i]-= k->step*m[i]/(sqrtf(v[i])*k->inv_bc2+k->eps);
+}
+
+/*:117*/
+#line 1904 "attention.w"
+
+}
+
+/*:115*//*118:*/
+#line 1925 "attention.w"
 
 void adam_update(float*p,const float*g,float*m,float*v,size_t n,
 double lr,double beta1,double beta2,double eps,long t)
 {
-/*112:*/
-#line 1814 "attention.w"
-
-float b1= (float)beta1,a1= (float)(1.0-beta1);
-float b2= (float)beta2,a2= (float)(1.0-beta2);
-float step= (float)(lr/(1.0-pow(beta1,(double)t)));
-float inv_bc2= (float)(1.0/sqrt(1.0-pow(beta2,(double)t)));
-float e= (float)eps;
-for(size_t i= 0;i<n;i++){
-m[i]= b1*m[i]+a1*g[i];
-v[i]= b2*v[i]+a2*g[i]*g[i];
-p[i]-= step*m[i]/(sqrtf(v[i])*inv_bc2+e);
+AdamConstants k= adam_constants(lr,beta1,beta2,eps,t);
+adam_apply(p,g,m,v,n,&k);
 }
 
-/*:112*/
-#line 1811 "attention.w"
+/*:118*//*119:*/
+#line 1937 "attention.w"
 
-}
-
-/*:111*//*113:*/
-#line 1832 "attention.w"
-
-void optimizer_step(Model*m,float lr)
+void optimizer_step(Model*m,double lr)
 {
-const size_t piece= 16384;
-m->adam_t++;
-for(size_t at= 0;at<m->n_params;at+= piece){
-size_t n= m->n_params-at<piece?m->n_params-at:piece;
-adam_update(m->param_mem+at,m->grad_mem+at,m->m_mem+at,m->v_mem+at,n,
-lr,0.9,0.999,1e-8,m->adam_t);
-memset(m->grad_mem+at,0,n*sizeof(float));
-}
+TensorSpec s[N_TENSORS];
+tensor_specs(&m->cfg,s);
+AdamConstants c= adam_constants(lr,0.9,0.999,1e-8,++m->adam_t);
+for(int k= 0;k<N_TENSORS;k++)adam_tensor(m,k,spec_numel(&s[k]),&c);
 }
 
-/*:113*//*114:*/
-#line 1848 "attention.w"
+/*:119*//*121:*/
+#line 1971 "attention.w"
 
-float train_step(Model*m,const Example*ex,float lr)
+float train_step(Model*m,const Example*ex,double lr)
 {
 float loss= seq2seq_forward(m,ex);
-seq2seq_backward(m,ex);
-optimizer_step(m,lr);
+Deferred d[N_DEFERRED];
+int deferred[N_TENSORS]= {0};
+seq2seq_backward_deferred(m,ex,d);
+AdamConstants c= adam_constants(lr,0.9,0.999,1e-8,++m->adam_t);
+for(int k= 0;k<N_DEFERRED;k++){
+update_rows(m,&d[k],&c);
+deferred[d[k].weight]= 1;
+}
+TensorSpec s[N_TENSORS];
+tensor_specs(&m->cfg,s);
+for(int k= 0;k<N_TENSORS;k++)
+if(!deferred[k])adam_tensor(m,k,spec_numel(&s[k]),&c);
 return loss;
 }
 
-/*:114*//*116:*/
-#line 1875 "attention.w"
+/*:121*//*124:*/
+#line 2026 "attention.w"
 
 int argmax(const float*x,int n)
 {
@@ -425,8 +508,8 @@ const Config*c= &m->cfg;
 int H= c->H,L= c->L,V= c->V_out,n= 0;
 encoder_forward(m,src,T);
 memcpy(a->dec_h,a->enc_h+(size_t)T*H,(size_t)H*sizeof(float));
-/*117:*/
-#line 1894 "attention.w"
+/*125:*/
+#line 2045 "attention.w"
 
 int token= SOS_TOKEN;
 for(int t= 0;t<L;t++){
@@ -440,14 +523,14 @@ if(token==EOS_TOKEN)break;
 out[n++]= token;
 }
 
-/*:117*/
-#line 1890 "attention.w"
+/*:125*/
+#line 2041 "attention.w"
 
 return n;
 }
 
-/*:116*/
-#line 765 "attention.w"
+/*:124*/
+#line 775 "attention.w"
 
 
 /*:42*/

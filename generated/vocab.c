@@ -1,5 +1,5 @@
 /*11:*/
-#line 237 "attention.w"
+#line 239 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
@@ -7,7 +7,7 @@
 #include <errno.h> 
 #include <utf8proc.h> 
 /*12:*/
-#line 251 "attention.w"
+#line 253 "attention.w"
 
 static uint32_t word_hash(const char*w)
 {
@@ -20,12 +20,12 @@ return h;
 }
 
 /*:12*//*13:*/
-#line 268 "attention.w"
+#line 270 "attention.w"
 
 static int*vocab_probe(const Vocab*v,const char*w)
 {
 /*14:*/
-#line 276 "attention.w"
+#line 278 "attention.w"
 
 uint32_t mask= (uint32_t)v->nslot-1;
 uint32_t i= word_hash(w)&mask;
@@ -34,12 +34,12 @@ i= (i+1)&mask;
 return&v->slot[i];
 
 /*:14*/
-#line 271 "attention.w"
+#line 273 "attention.w"
 
 }
 
 /*:13*//*15:*/
-#line 285 "attention.w"
+#line 287 "attention.w"
 
 int vocab_find(const Vocab*v,const char*w)
 {
@@ -48,7 +48,7 @@ return*s?*s-1:-1;
 }
 
 /*:15*//*16:*/
-#line 295 "attention.w"
+#line 297 "attention.w"
 
 int vocab_add(Vocab*v,const char*w)
 {
@@ -61,7 +61,7 @@ v->word= xrealloc(v->word,(size_t)v->cap*sizeof*v->word);
 v->word[v->n]= xstrdup(w);
 *s= ++v->n;
 if(2*v->n> v->nslot)/*17:*/
-#line 310 "attention.w"
+#line 312 "attention.w"
 
 {
 free(v->slot);
@@ -71,13 +71,13 @@ for(int k= 0;k<v->n;k++)*vocab_probe(v,v->word[k])= k+1;
 }
 
 /*:17*/
-#line 306 "attention.w"
+#line 308 "attention.w"
 
 return v->n-1;
 }
 
 /*:16*//*18:*/
-#line 319 "attention.w"
+#line 321 "attention.w"
 
 void vocab_init(Vocab*v)
 {
@@ -101,7 +101,7 @@ v->n= v->cap= v->nslot= 0;
 }
 
 /*:18*//*19:*/
-#line 343 "attention.w"
+#line 345 "attention.w"
 
 void vocab_add_sentence(Vocab*v,const char*s)
 {
@@ -118,7 +118,7 @@ if(*s==' ')s++;
 }
 
 /*:19*//*21:*/
-#line 372 "attention.w"
+#line 375 "attention.w"
 
 int tokenize(const Vocab*v,const char*s,int*ids,int max,
 const char*where,const char*language)
@@ -144,15 +144,14 @@ return kit_fail("%s: the sentence has more than %d words, the most this model re
 where,max);
 ids[n++]= id;
 }
-if(n==0)return kit_fail("%s: the sentence has no words",where);
 return n;
 }
 
 /*:21*/
-#line 243 "attention.w"
+#line 245 "attention.w"
 
 /*28:*/
-#line 496 "attention.w"
+#line 498 "attention.w"
 
 typedef struct{char*s;size_t n,cap;int pending;}Out;
 
@@ -182,7 +181,7 @@ return NULL;
 }
 i+= (size_t)k;
 /*29:*/
-#line 534 "attention.w"
+#line 536 "attention.w"
 
 utf8proc_int32_t piece[16];
 int boundclass= 0;
@@ -199,7 +198,7 @@ out_put(&o,(char)d);
 }
 
 /*:29*/
-#line 524 "attention.w"
+#line 526 "attention.w"
 
 }
 o.s[o.n]= '\0';
@@ -207,10 +206,10 @@ return o.s;
 }
 
 /*:28*/
-#line 244 "attention.w"
+#line 246 "attention.w"
 
 /*23:*/
-#line 408 "attention.w"
+#line 410 "attention.w"
 
 static const char*const seed_pairs[][2]= {
 {"i am a student","je suis etudiant"},
@@ -220,7 +219,7 @@ static const char*const seed_pairs[][2]= {
 {"they are artists","ils sont artistes"}};
 
 /*:23*//*25:*/
-#line 430 "attention.w"
+#line 432 "attention.w"
 
 static void pairs_push(PairList*pl,char*src,char*tgt,int line)
 {
@@ -252,7 +251,7 @@ free(pl->origin);
 }
 
 /*:25*//*32:*/
-#line 574 "attention.w"
+#line 579 "attention.w"
 
 static int count_words(const char*s)
 {
@@ -266,7 +265,7 @@ static int keep_pair(const char*en,const char*fr,int filter,int max_length)
 static const char*const prefixes[]= {"i am ","i m ","he is","he s ",
 "she is","she s ","you are","you re ","we are","we re ",
 "they are","they re "};
-if(!*en||!*fr)return 0;
+if(!*en)return 0;
 if(count_words(en)>=max_length||count_words(fr)>=max_length)return 0;
 if(filter==FILTER_LENGTH)return 1;
 for(size_t k= 0;k<sizeof prefixes/sizeof prefixes[0];k++)
@@ -275,14 +274,14 @@ return 0;
 }
 
 /*:32*//*33:*/
-#line 596 "attention.w"
+#line 601 "attention.w"
 
 int pairs_read(PairList*pl,const char*path,int filter,int max_length)
 {
 *pl= (PairList){0};
-pl->origin= xstrdup(path);
 FILE*f= fopen(path,"rb");
 if(!f)return kit_fail("%s: cannot open: %s",path,strerror(errno));
+pl->origin= xstrdup(path);
 char*line= NULL;
 size_t cap= 0;
 ssize_t len;
@@ -290,7 +289,7 @@ int lineno= 0,status= 0;
 while((len= getline(&line,&cap,f))>=0){
 lineno++;
 /*34:*/
-#line 623 "attention.w"
+#line 628 "attention.w"
 
 while(len> 0&&(line[len-1]=='\n'||line[len-1]=='\r'))len--;
 line[len]= '\0';
@@ -316,10 +315,10 @@ break;
 }
 
 /*:34*/
-#line 609 "attention.w"
+#line 614 "attention.w"
 
 /*35:*/
-#line 647 "attention.w"
+#line 652 "attention.w"
 
 pl->lines_read++;
 size_t bad= 0;
@@ -344,7 +343,7 @@ pl->dropped++;
 }
 
 /*:35*/
-#line 610 "attention.w"
+#line 615 "attention.w"
 
 }
 if(status==0&&ferror(f))
@@ -359,7 +358,7 @@ return status;
 }
 
 /*:33*//*38:*/
-#line 689 "attention.w"
+#line 694 "attention.w"
 
 int make_examples(const PairList*pl,const Vocab*vin,const Vocab*vout,
 int max_length,int append_eos,Example**out)
@@ -375,7 +374,11 @@ else snprintf(where,sizeof where,"%.500s pair %d",pl->origin,k+1);
 int n= tokenize(vin,pl->pair[k].src,ex[k].src,max_length,where,"English");
 int m= n<0?-1:tokenize(vout,pl->pair[k].tgt,ex[k].tgt,
 max_length-(append_eos?1:0),where,"French");
-if(n<0||m<0){
+if(n==0)kit_fail("%s: the English sentence has no words",where);
+else if(m==0&&!append_eos)
+kit_fail("%s: the French sentence has no words, and without <EOS> "
+"there is nothing to learn from it",where);
+if(n<=0||m<0||(m==0&&!append_eos)){
 free(ex);
 return-1;
 }
@@ -388,7 +391,7 @@ return 0;
 }
 
 /*:38*/
-#line 245 "attention.w"
+#line 247 "attention.w"
 
 
 /*:11*/

@@ -368,8 +368,11 @@ def cmd_compare(args):
 
 
 def cmd_bench(args):
-    torch.manual_seed(args.seed)
-    model = Seq2Seq(IN_VOCAB, OUT_VOCAB, 128)
+    if args.init:
+        model = load_model(args.init)
+    else:
+        torch.manual_seed(args.seed)
+        model = Seq2Seq(IN_VOCAB, OUT_VOCAB, 128)
     t0 = time.perf_counter()
     final = train_loop(model, args.epochs, 0.01, eos=True)
     seconds = time.perf_counter() - t0
@@ -421,6 +424,7 @@ def main(argv=None):
     p = sub.add_parser("bench", help="time the notebook's training loop")
     p.add_argument("--epochs", type=int, default=400)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--init", help="start from these weights (safetensors)")
     p.set_defaults(func=cmd_bench)
 
     args = ap.parse_args(argv)
