@@ -69,5 +69,18 @@ check: attention $(TEST_BIN)
 run: attention
 	./attention train --pairs seed --save build/seed.safetensors
 
+bench: attention
+	$(PYTHON) tests/bench.py ./attention
+
+# The book: cweave (exit 5 means warnings, which the web must not have), then
+# pdftex twice (the table of contents comes from the first run).
+book: book/attention.pdf
+book/attention.pdf: attention.w
+	@mkdir -p book
+	cd book && cweave ../attention.w - attention.tex
+	cd book && pdftex -interaction=nonstopmode -halt-on-error attention.tex >/dev/null
+	cd book && pdftex -interaction=nonstopmode -halt-on-error attention.tex >/dev/null
+	@echo "book/attention.pdf: $$(pdfinfo book/attention.pdf | awk '/^Pages/{print $$2}') pages"
+
 clean:
 	rm -rf build attention book/*.pdf book/*.tex book/*.log book/*.toc book/*.idx book/*.scn

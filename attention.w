@@ -17,6 +17,10 @@
 \def\SOS{\.{<SOS>}}
 \def\EOS{\.{<EOS>}}
 \def\NLL{\mathop{\rm NLL}}
+\def\loss{{\cal L}}
+% a display of equations with a comment column: \eqtable{a&=b&comment\cr ...}
+\def\eqtable#1{\null\,\vcenter{\openup1\jot\halign{\strut\hfil$\displaystyle{##}$&%
+  $\displaystyle{{}##}$\hfil&\qquad\rm##\hfil\crcr#1\crcr}}\,}
 
 @s GruCache int
 @s Config int
@@ -1299,7 +1303,7 @@ The decoder writes the French sentence one word at a time. Its state starts as
 the encoder's last state, $h'_0=h_T$, and its first input word is
 $y_0=\SOS$. At step $t$, with input word $y_{t-1}$ and state $h'_{t-1}$, the
 notebook's decoder computes
-$$\eqalign{
+$$\eqtable{
 e&=E'_{y_{t-1}}&\hbox{(embedding of the input word)}\cr
 s&=W_a[e;h'_{t-1}]+b_a\in\R^L&\hbox{(attention scores)}\cr
 w&=\softmax(s),\quad c=O^{\top}w&\hbox{(weights and context)}\cr
@@ -1394,8 +1398,8 @@ $t$ is the right word $y_{t-1}$, not the word it would have chosen itself: the
 model learns every step from a correct history, even early on, when its own
 guesses are nonsense. For a target $y_1,\dots,y_{T'}$ (ending with \EOS) the
 loss is the sum of the steps' negative log-likelihoods,
-$$\mathcal{L}=-\sum_{t=1}^{T'}\ell_t[y_t],$$
-and the number the notebook prints is $\mathcal{L}/T'$, averaged over the
+$$\loss=-\sum_{t=1}^{T'}\ell_t[y_t],$$
+and the number the notebook prints is $\loss/T'$, averaged over the
 pairs of an epoch.
 
 Teacher forcing has a second gift, for speed: since no step's input depends on
@@ -1428,14 +1432,14 @@ float seq2seq_forward(Model *m, const Example *ex);
 @^gradient@>
 @^chain rule@>
 Training moves every parameter a little in the direction that lowers the loss,
-so it needs the gradient: the derivative of $\mathcal{L}$ with respect to each
+so it needs the gradient: the derivative of $\loss$ with respect to each
 of the 239,770 parameters. \PB{PyTorch} records the forward computation and
 differentiates it automatically. C has no such machinery, so this chapter
 derives the gradient of each layer by hand, and the program applies the chain
 rule in reverse order of the forward pass ({\it backpropagation}).
 
 Notation: for any quantity $q$ of the forward pass, $\bar q$ is
-$\partial\mathcal{L}/\partial q$, the gradient of the loss with respect to
+$\partial\loss/\partial q$, the gradient of the loss with respect to
 $q$, a vector of the same shape as $q$. A backward function receives the
 $\bar q$ of its layer's output and produces the $\bar q$ of its inputs and
 parameters. When a quantity feeds several later computations, its gradient is
@@ -1743,7 +1747,7 @@ typedef struct {
 
 @ The backward pass of one pair, after |seq2seq_forward| of the same pair,
 stopping short of the seven weight gradients. It adds the gradient of
-$\mathcal L$ with respect to every other tensor to the gradient buffer and
+$\loss$ with respect to every other tensor to the gradient buffer and
 fills |d| with the seven deferred ones.
 @<Model functions@>=
 void seq2seq_backward_deferred(Model *m, const Example *ex, Deferred d[N_DEFERRED])
@@ -2479,32 +2483,42 @@ for bad data, a bad model file or an unknown word.
 #include <getopt.h>
 #include <time.h>
 @<Command-line helpers@>@;
-@<The \.{train} command@>@;
-@<The \.{translate} command@>@;
-@<The \.{pairs} command@>@;
+@<The commands@>@;
+
+static const struct {
+  const char *name, *summary;
+  int (*run)(int argc, char **argv);
+} commands[] = {
+  @<Entries of the command table@>@;
+};
 
 int main(int argc, char **argv)
 {
-  if (argc >= 2 && strcmp(argv[1], "train") == 0) return cmd_train(argc - 1, argv + 1);
-  if (argc >= 2 && strcmp(argv[1], "translate") == 0) return cmd_translate(argc - 1, argv + 1);
-  if (argc >= 2 && strcmp(argv[1], "pairs") == 0) return cmd_pairs(argc - 1, argv + 1);
-  if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0
-    || strcmp(argv[1], "help") == 0)) {
-    fputs(main_usage, stdout);
-    return 0;
-  }
-  if (argc >= 2) fprintf(stderr, "attention: unknown command \"%s\"\n", argv[1]);
-  fputs(main_usage, stderr);
-  return 2;
+  size_t n = sizeof commands / sizeof commands[0];
+  if (argc >= 2)
+    for (size_t k = 0; k < n; k++)
+      if (strcmp(argv[1], commands[k].name) == 0) return commands[k].run(argc - 1, argv + 1);
+  FILE *out = argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0
+    || strcmp(argv[1], "help") == 0) ? stdout : stderr;
+  if (out == stderr && argc >= 2) fprintf(stderr, "attention: unknown command \"%s\"\n", argv[1]);
+  fputs("usage: attention COMMAND [OPTIONS]\n", out);
+  for (size_t k = 0; k < n; k++) fprintf(out, "  %-10s %s\n", commands[k].name, commands[k].summary);
+  fputs("Run 'attention COMMAND --help' for a command's options.\n", out);
+  return out == stdout ? 0 : 2;
 }
 
-@ @<Command-line helpers@>=
-static const char *main_usage =
-  "usage: attention COMMAND [OPTIONS]\n"
-  "  train      train a translator (the notebook's five pairs, or a pair file)\n"
-  "  translate  translate sentences with a saved model\n"
-  "  pairs      print the pairs that training would read from a file\n"
-  "Run 'attention COMMAND --help' for a command's options.\n";
+@ Each command is a function that takes the arguments after the program's
+name (its own name first, as |getopt| expects) and returns the exit status.
+Later chapters add commands by adding to these two sections.
+@<Entries of the command table@>=
+{"train", "train a translator (the notebook's five pairs, or a pair file)", cmd_train},
+{"translate", "translate sentences with a saved model", cmd_translate},
+{"pairs", "print the pairs that training would read from a file", cmd_pairs}
+
+@ @<The commands@>=
+@<The \.{train} command@>@;
+@<The \.{translate} command@>@;
+@<The \.{pairs} command@>@;
 
 @ Numbers on the command line are read strictly: \.{--epochs 4OO} is an
 error, not 4.

@@ -7,18 +7,8 @@
 #include <errno.h> 
 #include <getopt.h> 
 #include <time.h> 
-/*144:*/
-#line 2501 "attention.w"
-
-static const char*main_usage= 
-"usage: attention COMMAND [OPTIONS]\n"
-"  train      train a translator (the notebook's five pairs, or a pair file)\n"
-"  translate  translate sentences with a saved model\n"
-"  pairs      print the pairs that training would read from a file\n"
-"Run 'attention COMMAND --help' for a command's options.\n";
-
-/*:144*//*145:*/
-#line 2511 "attention.w"
+/*146:*/
+#line 2521 "attention.w"
 
 static int parse_long(const char*cmd,const char*opt,const char*s,long lo,
 long hi,long*out)
@@ -57,8 +47,8 @@ clock_gettime(CLOCK_MONOTONIC,&ts);
 return(double)ts.tv_sec+1e-9*(double)ts.tv_nsec;
 }
 
-/*:145*//*154:*/
-#line 2748 "attention.w"
+/*:146*//*155:*/
+#line 2758 "attention.w"
 
 static char*words_join(const Vocab*v,const int*ids,int n)
 {
@@ -69,11 +59,14 @@ for(int k= 0;k<n;k++)p+= sprintf(p,k?" %s":"%s",v->word[ids[k]]);
 return s;
 }
 
-/*:154*/
+/*:155*/
 #line 2481 "attention.w"
 
-/*146:*/
-#line 2551 "attention.w"
+/*145:*/
+#line 2514 "attention.w"
+
+/*147:*/
+#line 2561 "attention.w"
 
 static const char*train_usage= 
 "usage: attention train [--pairs seed | --data FILE] [OPTIONS]\n"
@@ -92,8 +85,8 @@ static const char*train_usage=
 "  --print-every K     print the loss every K epochs (default 50)\n"
 "  --show N            print N translations after training (default 5)\n";
 
-/*:146*//*147:*/
-#line 2569 "attention.w"
+/*:147*//*148:*/
+#line 2579 "attention.w"
 
 typedef struct{
 const char*data,*init,*save;
@@ -117,8 +110,8 @@ int c,bad= 0;
 opterr= 0;
 optind= 1;
 while(!bad&&(c= getopt_long(argc,argv,":h",longopts,NULL))!=-1)switch(c){
-/*148:*/
-#line 2602 "attention.w"
+/*149:*/
+#line 2612 "attention.w"
 
 case'p':
 if(strcmp(optarg,"seed")!=0){
@@ -157,8 +150,8 @@ default:
 fprintf(stderr,"attention train: unknown option \"%s\"\n",argv[optind-1]);
 bad= 1;
 
-/*:148*/
-#line 2592 "attention.w"
+/*:149*/
+#line 2602 "attention.w"
 
 }
 if(!bad&&optind<argc){
@@ -169,8 +162,8 @@ if(bad)fputs(train_usage,stderr);
 return bad?-1:0;
 }
 
-/*:147*//*149:*/
-#line 2643 "attention.w"
+/*:148*//*150:*/
+#line 2653 "attention.w"
 
 static int cmd_train(int argc,char**argv)
 {
@@ -191,8 +184,8 @@ fprintf(stderr,"attention train: %s\n",kit_error());
 return 1;
 }
 }else pairs_seed(&pl);
-/*150:*/
-#line 2684 "attention.w"
+/*151:*/
+#line 2694 "attention.w"
 
 if(o.init){
 if(checkpoint_load(&m,o.init)){
@@ -213,8 +206,8 @@ model_alloc(&m,&cfg,&vin,&vout);
 model_init_random(&m,(uint64_t)o.seed);
 }
 
-/*:150*/
-#line 2663 "attention.w"
+/*:151*/
+#line 2673 "attention.w"
 
 if(make_examples(&pl,&m.vin,&m.vout,m.cfg.L,o.append_eos,&ex)){
 fprintf(stderr,"attention train: %s\n",kit_error());
@@ -222,8 +215,8 @@ pairs_free(&pl);
 model_free(&m);
 return 1;
 }
-/*151:*/
-#line 2704 "attention.w"
+/*152:*/
+#line 2714 "attention.w"
 
 if(o.data)printf("Read %ld sentence pairs from %s; kept %d (%s filter)\n",
 pl.lines_read,o.data,pl.n,o.filter==FILTER_TUTORIAL?"tutorial":"length");
@@ -235,11 +228,11 @@ m.cfg.H,m.cfg.L,m.n_params,o.init?" (from --init)":"");
 printf("Training for %ld epochs, %s<EOS> on the targets\n",o.epochs,
 o.append_eos?"":"no ");
 
-/*:151*/
-#line 2670 "attention.w"
+/*:152*/
+#line 2680 "attention.w"
 
-/*152:*/
-#line 2717 "attention.w"
+/*153:*/
+#line 2727 "attention.w"
 
 double t0= now_seconds(),last_loss= 0.0;
 for(long e= 1;e<=o.epochs;e++){
@@ -255,16 +248,16 @@ if(o.epochs> 0)printf("Final average loss: %.6e\n",last_loss);
 printf("Trained in %.3f s (%ld steps, %.0f steps/s)\n",seconds,o.epochs*pl.n,
 seconds> 0?(double)(o.epochs*pl.n)/seconds:0.0);
 
-/*:152*/
-#line 2671 "attention.w"
+/*:153*/
+#line 2681 "attention.w"
 
 int status= 0;
 if(o.save&&checkpoint_save(&m,o.save)){
 fprintf(stderr,"attention train: %s\n",kit_error());
 status= 1;
 }
-/*153:*/
-#line 2734 "attention.w"
+/*154:*/
+#line 2744 "attention.w"
 
 int right= 0,*out= xcalloc((size_t)m.cfg.L,sizeof(int));
 for(int k= 0;k<pl.n;k++){
@@ -279,8 +272,8 @@ free(pred);
 printf("%d of %d training pairs translated exactly\n",right,pl.n);
 free(out);
 
-/*:153*/
-#line 2677 "attention.w"
+/*:154*/
+#line 2687 "attention.w"
 
 free(ex);
 pairs_free(&pl);
@@ -288,11 +281,11 @@ model_free(&m);
 return status;
 }
 
-/*:149*/
-#line 2482 "attention.w"
+/*:150*/
+#line 2515 "attention.w"
 
-/*155:*/
-#line 2765 "attention.w"
+/*156:*/
+#line 2775 "attention.w"
 
 static const char*translate_usage= 
 "usage: attention translate --model CKPT [SENTENCE ...]\n"
@@ -325,8 +318,8 @@ free(out);
 return status;
 }
 
-/*:155*//*156:*/
-#line 2797 "attention.w"
+/*:156*//*157:*/
+#line 2807 "attention.w"
 
 static int cmd_translate(int argc,char**argv)
 {
@@ -360,8 +353,8 @@ return 1;
 }
 int failed= 0;
 char where[64];
-/*157:*/
-#line 2835 "attention.w"
+/*158:*/
+#line 2845 "attention.w"
 
 if(optind<argc)
 for(int k= optind;k<argc;k++){
@@ -387,18 +380,18 @@ fflush(stdout);
 free(line);
 }
 
-/*:157*/
-#line 2830 "attention.w"
+/*:158*/
+#line 2840 "attention.w"
 
 model_free(&m);
 return failed?1:0;
 }
 
-/*:156*/
-#line 2483 "attention.w"
+/*:157*/
+#line 2516 "attention.w"
 
-/*158:*/
-#line 2865 "attention.w"
+/*159:*/
+#line 2875 "attention.w"
 
 static const char*pairs_usage= 
 "usage: attention pairs --data FILE [--filter tutorial|length] [--max-length L]\n"
@@ -446,23 +439,43 @@ pairs_free(&pl);
 return 0;
 }
 
-/*:158*/
-#line 2484 "attention.w"
+/*:159*/
+#line 2517 "attention.w"
 
+
+/*:145*/
+#line 2482 "attention.w"
+
+
+static const struct{
+const char*name,*summary;
+int(*run)(int argc,char**argv);
+}commands[]= {
+/*144:*/
+#line 2509 "attention.w"
+
+{"train","train a translator (the notebook's five pairs, or a pair file)",cmd_train},
+{"translate","translate sentences with a saved model",cmd_translate},
+{"pairs","print the pairs that training would read from a file",cmd_pairs}
+
+/*:144*/
+#line 2488 "attention.w"
+
+};
 
 int main(int argc,char**argv)
 {
-if(argc>=2&&strcmp(argv[1],"train")==0)return cmd_train(argc-1,argv+1);
-if(argc>=2&&strcmp(argv[1],"translate")==0)return cmd_translate(argc-1,argv+1);
-if(argc>=2&&strcmp(argv[1],"pairs")==0)return cmd_pairs(argc-1,argv+1);
-if(argc>=2&&(strcmp(argv[1],"--help")==0||strcmp(argv[1],"-h")==0
-||strcmp(argv[1],"help")==0)){
-fputs(main_usage,stdout);
-return 0;
-}
-if(argc>=2)fprintf(stderr,"attention: unknown command \"%s\"\n",argv[1]);
-fputs(main_usage,stderr);
-return 2;
+size_t n= sizeof commands/sizeof commands[0];
+if(argc>=2)
+for(size_t k= 0;k<n;k++)
+if(strcmp(argv[1],commands[k].name)==0)return commands[k].run(argc-1,argv+1);
+FILE*out= argc>=2&&(strcmp(argv[1],"--help")==0||strcmp(argv[1],"-h")==0
+||strcmp(argv[1],"help")==0)?stdout:stderr;
+if(out==stderr&&argc>=2)fprintf(stderr,"attention: unknown command \"%s\"\n",argv[1]);
+fputs("usage: attention COMMAND [OPTIONS]\n",out);
+for(size_t k= 0;k<n;k++)fprintf(out,"  %-10s %s\n",commands[k].name,commands[k].summary);
+fputs("Run 'attention COMMAND --help' for a command's options.\n",out);
+return out==stdout?0:2;
 }
 
 /*:143*/

@@ -491,7 +491,7 @@ START_TEST(training_learns_the_seed_pairs)
   double first = 0, last = 0;
   for (int e = 0; e < 30; e++) {
     double total = 0;
-    for (int k = 0; k < pl.n; k++) total += train_step(&m, &ex[k], 0.01f) / ex[k].tgt_len;
+    for (int k = 0; k < pl.n; k++) total += train_step(&m, &ex[k], 0.01) / ex[k].tgt_len;
     if (e == 0) first = total;
     last = total;
   }
@@ -505,6 +505,36 @@ START_TEST(training_learns_the_seed_pairs)
   free(ex);
   pairs_free(&pl);
   model_free(&m);
+}
+END_TEST
+
+/* The training step fuses the weight gradients with Adam; it must give the
+   same model, bit for bit, as the plain backward pass into the gradient
+   buffer followed by the plain optimizer step. */
+START_TEST(fused_step_equals_plain_step)
+{
+  Model a, b;
+  tiny_model(&a, 9, 8, 8, 6, 31);
+  tiny_model(&b, 9, 8, 8, 6, 31);
+  Example ex[3] = {{{2, 3, 4, 2}, {3, 5, 3, EOS_TOKEN}, 4, 4}, {{5}, {6, EOS_TOKEN}, 1, 2},
+    {{8, 7, 6, 5, 4, 3}, {2, 3, 4, 5, 6, EOS_TOKEN}, 6, 6}};
+  for (int step = 0; step < 12; step++) {
+    const Example *e = &ex[step % 3];
+    float la = train_step(&a, e, 0.01);
+    float lb = seq2seq_forward(&b, e);
+    seq2seq_backward(&b, e);
+    optimizer_step(&b, 0.01);
+    ck_assert_msg(la == lb, "step %d: losses %.9g and %.9g", step, la, lb);
+  }
+  ck_assert_int_eq(a.adam_t, b.adam_t);
+  ck_assert_msg(memcmp(a.param_mem, b.param_mem, a.n_params * sizeof(float)) == 0,
+    "parameters differ");
+  ck_assert_msg(memcmp(a.m_mem, b.m_mem, a.n_params * sizeof(float)) == 0, "first moments differ");
+  ck_assert_msg(memcmp(a.v_mem, b.v_mem, a.n_params * sizeof(float)) == 0, "second moments differ");
+  for (size_t i = 0; i < a.n_params; i++)
+    ck_assert_msg(a.grad_mem[i] == 0 && b.grad_mem[i] == 0, "gradient %zu not zeroed", i);
+  model_free(&a);
+  model_free(&b);
 }
 END_TEST
 
@@ -522,7 +552,8 @@ int main(void)
     {"checker_catches_a_wrong_gradient", checker_catches_a_wrong_gradient},
     {"adam_two_steps_by_hand", adam_two_steps_by_hand},
     {"greedy_stops_at_eos_or_max_length", greedy_stops_at_eos_or_max_length},
-    {"training_learns_the_seed_pairs", training_learns_the_seed_pairs}};
+    {"training_learns_the_seed_pairs", training_learns_the_seed_pairs},
+    {"fused_step_equals_plain_step", fused_step_equals_plain_step}};
   for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
     TCase *tc = tcase_create(cases[k].name);
     tcase_set_timeout(tc, 60);
