@@ -27,18 +27,19 @@ CTANGLE := $(shell command -v ctangle 2>/dev/null)
 all: attention
 
 # One ctangle run writes every file; +c rewrites a file only when it changed.
-tangle: generated/.stamp
+tangle: build/tangle.stamp
 ifneq ($(CTANGLE),)
-generated/.stamp: attention.w
-	@mkdir -p generated
+build/tangle.stamp: attention.w
+	@mkdir -p generated build
 	ctangle +c attention.w - generated/main.c
 	@touch $@
 else
-generated/.stamp:
+build/tangle.stamp:
+	@mkdir -p build
 	@echo "ctangle not found: building from the committed generated/ sources"
 	@touch $@
 endif
-$(GENERATED): generated/.stamp ;
+$(GENERATED): build/tangle.stamp ;
 
 build/%.o: generated/%.c generated/attention.h | build
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
