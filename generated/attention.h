@@ -33,13 +33,13 @@
 #endif
 #line 145 "attention.w"
 
-/*:5*//*31:*/
-#line 579 "attention.w"
+/*:5*//*33:*/
+#line 596 "attention.w"
 
 #define FILTER_TUTORIAL 0
 #define FILTER_LENGTH 1
 
-/*:31*/
+/*:33*/
 #line 106 "attention.w"
 
 /*10:*/
@@ -53,8 +53,8 @@ int*slot;
 int nslot;
 }Vocab;
 
-/*:10*//*24:*/
-#line 424 "attention.w"
+/*:10*//*25:*/
+#line 433 "attention.w"
 
 typedef struct{
 char*src,*tgt;
@@ -67,16 +67,16 @@ char*origin;
 long lines_read,dropped;
 }PairList;
 
-/*:24*//*37:*/
-#line 689 "attention.w"
+/*:25*//*39:*/
+#line 706 "attention.w"
 
 typedef struct{
 int src[DEFAULT_MAX_LENGTH*4],tgt[DEFAULT_MAX_LENGTH*4];
 int src_len,tgt_len;
 }Example;
 
-/*:37*//*40:*/
-#line 739 "attention.w"
+/*:39*//*42:*/
+#line 756 "attention.w"
 
 typedef struct{
 int V_in,V_out;
@@ -84,8 +84,8 @@ int H;
 int L;
 }Config;
 
-/*:40*//*41:*/
-#line 757 "attention.w"
+/*:42*//*43:*/
+#line 774 "attention.w"
 
 enum{ENC_EMB,ENC_W_IH,ENC_W_HH,ENC_B_IH,ENC_B_HH,DEC_EMB,ATTN_W,ATTN_B,
 COMB_W,COMB_B,DEC_W_IH,DEC_W_HH,DEC_B_IH,DEC_B_HH,OUT_W,OUT_B,
@@ -103,15 +103,15 @@ const char*name;
 int rows,cols;
 }TensorSpec;
 
-/*:41*//*64:*/
-#line 1130 "attention.w"
+/*:43*//*67:*/
+#line 1153 "attention.w"
 
 typedef struct{
 float r,z,n,ghn;
 }GruCache;
 
-/*:64*//*106:*/
-#line 1740 "attention.w"
+/*:67*//*114:*/
+#line 1791 "attention.w"
 
 typedef struct{
 int weight;
@@ -120,8 +120,8 @@ int B,C,OC;
 }Deferred;
 #define N_DEFERRED 7
 
-/*:106*//*114:*/
-#line 1889 "attention.w"
+/*:114*//*122:*/
+#line 1940 "attention.w"
 
 typedef struct{
 float b1,a1,b2,a2;
@@ -130,14 +130,14 @@ float inv_bc2;
 float eps;
 }AdamConstants;
 
-/*:114*/
+/*:122*/
 #line 107 "attention.w"
 
-/*46:*/
-#line 834 "attention.w"
+/*48:*/
+#line 851 "attention.w"
 
-/*72:*/
-#line 1223 "attention.w"
+/*77:*/
+#line 1257 "attention.w"
 
 typedef struct{
 float*eh,*scores,*w,*ec,*pre,*o,*gi,*gh,*h;
@@ -151,19 +151,19 @@ float*enc_gi,*enc_gh;
 GruCache*enc_cache;
 float*enc_h;
 float*enc_out;
-/*79:*/
-#line 1332 "attention.w"
+/*84:*/
+#line 1366 "attention.w"
 
 float*dec_eh,*dec_scores,*dec_w,*dec_ec,*dec_pre,*dec_o,*dec_gi,*dec_gh;
 GruCache*dec_cache;
 float*dec_h;
 float*logits,*logp;
 
-/*:79*/
-#line 1236 "attention.w"
+/*:84*/
+#line 1270 "attention.w"
 
-/*103:*/
-#line 1692 "attention.w"
+/*111:*/
+#line 1743 "attention.w"
 
 float*d_logits;
 float*d_hout;
@@ -177,13 +177,13 @@ float*d_enc_x;
 float*d_h,*d_hprev,*d_o,*d_ec,*d_eh;
 float*d_row;
 
-/*:103*/
-#line 1237 "attention.w"
+/*:111*/
+#line 1271 "attention.w"
 
 }Activations;
 
-/*:72*/
-#line 835 "attention.w"
+/*:77*/
+#line 852 "attention.w"
 
 typedef struct{
 Config cfg;
@@ -195,11 +195,11 @@ long adam_t;
 Activations act;
 }Model;
 
-/*:46*/
+/*:48*/
 #line 108 "attention.w"
 
-/*65:*/
-#line 1137 "attention.w"
+/*68:*/
+#line 1160 "attention.w"
 
 KIT_HD static inline float sigmoidf_(float a)
 {
@@ -209,8 +209,8 @@ return 1.0f/(1.0f+expf(-a));
 KIT_HD static inline float gru_unit_forward(float gir,float giz,float gin,
 float ghr,float ghz,float ghn,float h,GruCache*c)
 {
-/*66:*/
-#line 1149 "attention.w"
+/*69:*/
+#line 1172 "attention.w"
 
 c->r= sigmoidf_(gir+ghr);
 c->z= sigmoidf_(giz+ghz);
@@ -218,19 +218,19 @@ c->ghn= ghn;
 c->n= tanhf(gin+c->r*ghn);
 return(1.0f-c->z)*c->n+c->z*h;
 
-/*:66*/
-#line 1146 "attention.w"
+/*:69*/
+#line 1169 "attention.w"
 
 }
 
-/*:65*//*96:*/
-#line 1595 "attention.w"
+/*:68*//*102:*/
+#line 1635 "attention.w"
 
 KIT_HD static inline void gru_unit_backward(float dh_new,float h,const GruCache*c,
 float*dgir,float*dgiz,float*dgin,float*dghn,float*dh)
 {
-/*97:*/
-#line 1602 "attention.w"
+/*103:*/
+#line 1642 "attention.w"
 
 float dn= dh_new*(1.0f-c->z);
 float dz= dh_new*(h-c->n);
@@ -242,12 +242,12 @@ float dr= dan*c->ghn;
 *dghn= dan*c->r;
 *dh+= dh_new*c->z;
 
-/*:97*/
-#line 1599 "attention.w"
+/*:103*/
+#line 1639 "attention.w"
 
 }
 
-/*:96*/
+/*:102*/
 #line 109 "attention.w"
 
 /*9:*/
@@ -259,8 +259,8 @@ void*xcalloc(size_t n,size_t size);
 void*xrealloc(void*p,size_t size);
 char*xstrdup(const char*s);
 
-/*:9*//*20:*/
-#line 364 "attention.w"
+/*:9*//*21:*/
+#line 373 "attention.w"
 
 void vocab_init(Vocab*v);
 void vocab_free(Vocab*v);
@@ -268,54 +268,54 @@ int vocab_find(const Vocab*v,const char*w);
 int vocab_add(Vocab*v,const char*w);
 void vocab_add_sentence(Vocab*v,const char*s);
 
-/*:20*//*22:*/
-#line 407 "attention.w"
+/*:21*//*23:*/
+#line 416 "attention.w"
 
 int tokenize(const Vocab*v,const char*s,int*ids,int max,
 const char*where,const char*language);
 
-/*:22*//*26:*/
-#line 466 "attention.w"
+/*:23*//*27:*/
+#line 475 "attention.w"
 
 void pairs_seed(PairList*pl);
 void pairs_free(PairList*pl);
 
-/*:26*//*30:*/
-#line 555 "attention.w"
+/*:27*//*32:*/
+#line 572 "attention.w"
 
 char*normalize_sentence(const char*s,size_t len,size_t*bad);
 
-/*:30*//*36:*/
-#line 679 "attention.w"
+/*:32*//*38:*/
+#line 696 "attention.w"
 
 int pairs_read(PairList*pl,const char*path,int filter,int max_length);
 
-/*:36*//*39:*/
-#line 729 "attention.w"
+/*:38*//*41:*/
+#line 746 "attention.w"
 
 int make_examples(const PairList*pl,const Vocab*vin,const Vocab*vout,
 int max_length,int append_eos,Example**out);
 
-/*:39*//*45:*/
-#line 826 "attention.w"
+/*:41*//*47:*/
+#line 843 "attention.w"
 
 void tensor_specs(const Config*c,TensorSpec s[N_TENSORS]);
 size_t spec_numel(const TensorSpec*s);
 size_t tensors_point(Tensors*t,float*mem,const Config*c);
 
-/*:45*//*49:*/
-#line 889 "attention.w"
+/*:47*//*51:*/
+#line 906 "attention.w"
 
 void model_alloc(Model*m,const Config*c,Vocab*vin,Vocab*vout);
 void model_free(Model*m);
 
-/*:49*//*51:*/
-#line 934 "attention.w"
+/*:51*//*53:*/
+#line 951 "attention.w"
 
 void model_init_random(Model*m,uint64_t seed);
 
-/*:51*//*62:*/
-#line 1090 "attention.w"
+/*:53*//*65:*/
+#line 1113 "attention.w"
 
 void embedding_forward(float*out,const float*table,const int*ids,int B,int H);
 void linear_forward(float*out,const float*inp,const float*weight,
@@ -325,43 +325,43 @@ void softmax_forward(float*out,const float*inp,int B,int n);
 void log_softmax_forward(float*out,const float*inp,int B,int n);
 float nll_forward(const float*logp,const int*target,int B,int V);
 
-/*:62*//*68:*/
-#line 1169 "attention.w"
+/*:65*//*72:*/
+#line 1198 "attention.w"
 
 void gru_cell_forward(float*h_new,GruCache*cache,const float*gi,
 const float*gh,const float*h,int B,int H);
 
-/*:68*//*71:*/
-#line 1204 "attention.w"
+/*:72*//*76:*/
+#line 1238 "attention.w"
 
 void attention_forward(float*w,float*ctx,const float*scores,
 const float*enc_out,int B,int L,int H);
 
-/*:71*//*75:*/
-#line 1266 "attention.w"
+/*:76*//*80:*/
+#line 1300 "attention.w"
 
 void activations_alloc(Activations*a,const Config*c);
 void activations_free(Activations*a);
 
-/*:75*//*77:*/
-#line 1296 "attention.w"
+/*:80*//*82:*/
+#line 1330 "attention.w"
 
 void encoder_forward(Model*m,const int*src,int T);
 
-/*:77*//*84:*/
-#line 1387 "attention.w"
+/*:82*//*89:*/
+#line 1421 "attention.w"
 
 DecoderStep decoder_step(const Activations*a,const Config*c,int t);
 void decoder_step_forward(const Model*m,int token,const float*h_prev,
 const float*enc_out,const DecoderStep*s);
 
-/*:84*//*86:*/
-#line 1427 "attention.w"
+/*:89*//*91:*/
+#line 1461 "attention.w"
 
 float seq2seq_forward(Model*m,const Example*ex);
 
-/*:86*//*95:*/
-#line 1566 "attention.w"
+/*:91*//*101:*/
+#line 1606 "attention.w"
 
 void nll_backward(float*dlogits,const float*logp,const int*target,int B,int V);
 void linear_backward(float*dinp,float*dweight,float*dbias,
@@ -371,26 +371,26 @@ void add_outer_products(float*dw,const float*dy,int stride,
 const float*x,int B,int C);
 void embedding_backward(float*dtable,const float*dout,const int*ids,int B,int H);
 
-/*:95*//*99:*/
-#line 1631 "attention.w"
+/*:101*//*106:*/
+#line 1677 "attention.w"
 
 void gru_cell_backward(float*dgi,float*dgh,float*dh,const float*dh_new,
 const float*h,const GruCache*cache,int B,int H);
 
-/*:99*//*102:*/
-#line 1669 "attention.w"
+/*:106*//*110:*/
+#line 1720 "attention.w"
 
 void attention_backward(float*dscores,float*denc_out,const float*dctx,
 const float*w,const float*enc_out,int B,int L,int H);
 
-/*:102*//*109:*/
-#line 1779 "attention.w"
+/*:110*//*117:*/
+#line 1830 "attention.w"
 
 void seq2seq_backward_deferred(Model*m,const Example*ex,Deferred d[N_DEFERRED]);
 void seq2seq_backward(Model*m,const Example*ex);
 
-/*:109*//*123:*/
-#line 2009 "attention.w"
+/*:117*//*132:*/
+#line 2066 "attention.w"
 
 AdamConstants adam_constants(double lr,double beta1,double beta2,double eps,long t);
 void adam_apply(float*p,const float*g,float*m,float*v,size_t n,
@@ -400,19 +400,19 @@ double lr,double beta1,double beta2,double eps,long t);
 void optimizer_step(Model*m,double lr);
 float train_step(Model*m,const Example*ex,double lr);
 
-/*:123*//*126:*/
-#line 2062 "attention.w"
+/*:132*//*136:*/
+#line 2125 "attention.w"
 
 int argmax(const float*x,int n);
 int greedy_decode(Model*m,const int*src,int T,int*out,float*attn);
 
-/*:126*//*133:*/
-#line 2217 "attention.w"
+/*:136*//*143:*/
+#line 2280 "attention.w"
 
 int checkpoint_save(const Model*m,const char*path);
 int checkpoint_load(Model*m,const char*path);
 
-/*:133*/
+/*:143*/
 #line 110 "attention.w"
 
 

@@ -1,10 +1,10 @@
-/*52:*/
-#line 954 "attention.w"
+/*54:*/
+#line 971 "attention.w"
 
 #include "attention.h"
 #include <string.h> 
-/*91:*/
-#line 1505 "attention.w"
+/*97:*/
+#line 1545 "attention.w"
 
 #define BLOCK 128
 static void add_transposed_product(float*dx,const float*W,const float*dy,int C,int OC)
@@ -23,8 +23,8 @@ for(;j<C;j++)
 for(int i= 0;i<OC;i++)dx[j]+= dy[i]*W[(size_t)i*C+j];
 }
 
-/*:91*//*92:*/
-#line 1527 "attention.w"
+/*:97*//*98:*/
+#line 1567 "attention.w"
 
 void add_outer_products(float*dw,const float*dy,int stride,
 const float*x,int B,int C)
@@ -43,11 +43,11 @@ for(;j<C;j++)
 for(int b= 0;b<B;b++)dw[j]+= dy[(size_t)b*stride]*x[(size_t)b*C+j];
 }
 
-/*:92*/
-#line 957 "attention.w"
+/*:98*/
+#line 974 "attention.w"
 
-/*53:*/
-#line 964 "attention.w"
+/*55:*/
+#line 981 "attention.w"
 
 void embedding_forward(float*out,const float*table,const int*ids,int B,int H)
 {
@@ -55,8 +55,8 @@ for(int b= 0;b<B;b++)
 memcpy(out+(size_t)b*H,table+(size_t)ids[b]*H,(size_t)H*sizeof(float));
 }
 
-/*:53*//*54:*/
-#line 985 "attention.w"
+/*:55*//*56:*/
+#line 1002 "attention.w"
 
 static inline float dot(const float*a,const float*b,int n)
 {
@@ -72,8 +72,8 @@ for(;i<n;i++)s+= a[i]*b[i];
 return s;
 }
 
-/*:54*//*55:*/
-#line 1002 "attention.w"
+/*:56*//*57:*/
+#line 1019 "attention.w"
 
 void linear_forward(float*out,const float*inp,const float*weight,
 const float*bias,int B,int C,int OC)
@@ -86,32 +86,32 @@ out[(size_t)b*OC+o]= dot(w,inp+(size_t)b*C,C)+beta;
 }
 }
 
-/*:55*//*56:*/
-#line 1017 "attention.w"
+/*:57*//*58:*/
+#line 1034 "attention.w"
 
 void relu_forward(float*out,const float*inp,int n)
 {
 for(int i= 0;i<n;i++)out[i]= inp[i]> 0.0f?inp[i]:0.0f;
 }
 
-/*:56*//*57:*/
-#line 1039 "attention.w"
+/*:58*//*59:*/
+#line 1056 "attention.w"
 
 void softmax_forward(float*out,const float*inp,int B,int n)
 {
 for(int b= 0;b<B;b++){
 const float*s= inp+(size_t)b*n;
 float*p= out+(size_t)b*n;
-/*58:*/
-#line 1058 "attention.w"
+/*60:*/
+#line 1075 "attention.w"
 
 float mx= s[0],sum= 0.0f;
 for(int i= 1;i<n;i++)if(s[i]> mx)mx= s[i];
 for(int i= 0;i<n;i++)sum+= p[i]= expf(s[i]-mx);
 for(int i= 0;i<n;i++)p[i]/= sum;
 
-/*:58*/
-#line 1045 "attention.w"
+/*:60*/
+#line 1062 "attention.w"
 
 }
 }
@@ -121,8 +121,8 @@ void log_softmax_forward(float*out,const float*inp,int B,int n)
 for(int b= 0;b<B;b++){
 const float*s= inp+(size_t)b*n;
 float*p= out+(size_t)b*n;
-/*59:*/
-#line 1064 "attention.w"
+/*61:*/
+#line 1081 "attention.w"
 
 float mx= s[0],sum= 0.0f;
 for(int i= 1;i<n;i++)if(s[i]> mx)mx= s[i];
@@ -130,31 +130,31 @@ for(int i= 0;i<n;i++)sum+= expf(s[i]-mx);
 float lse= mx+logf(sum);
 for(int i= 0;i<n;i++)p[i]= s[i]-lse;
 
-/*:59*/
-#line 1054 "attention.w"
+/*:61*/
+#line 1071 "attention.w"
 
 }
 }
 
-/*:57*//*60:*/
-#line 1079 "attention.w"
+/*:59*//*63:*/
+#line 1102 "attention.w"
 
 float nll_forward(const float*logp,const int*target,int B,int V)
 {
 float loss= 0.0f;
-/*61:*/
-#line 1087 "attention.w"
+/*64:*/
+#line 1110 "attention.w"
 
 for(int b= 0;b<B;b++)loss-= logp[(size_t)b*V+target[b]];
 
-/*:61*/
-#line 1083 "attention.w"
+/*:64*/
+#line 1106 "attention.w"
 
 return loss;
 }
 
-/*:60*//*67:*/
-#line 1157 "attention.w"
+/*:63*//*71:*/
+#line 1186 "attention.w"
 
 void gru_cell_forward(float*h_new,GruCache*cache,const float*gi,
 const float*gh,const float*h,int B,int H)
@@ -167,8 +167,8 @@ h3[j],h3[H+j],h3[2*H+j],h[(size_t)b*H+j],&cache[(size_t)b*H+j]);
 }
 }
 
-/*:67*//*69:*/
-#line 1187 "attention.w"
+/*:71*//*73:*/
+#line 1216 "attention.w"
 
 void attention_forward(float*w,float*ctx,const float*scores,
 const float*enc_out,int B,int L,int H)
@@ -176,39 +176,39 @@ const float*enc_out,int B,int L,int H)
 for(int b= 0;b<B;b++){
 const float*s= scores+(size_t)b*L,*O= enc_out+(size_t)b*L*H;
 float*wb= w+(size_t)b*L,*c= ctx+(size_t)b*H;
-/*70:*/
-#line 1198 "attention.w"
+/*74:*/
+#line 1227 "attention.w"
 
 softmax_forward(wb,s,1,L);
 for(int j= 0;j<H;j++)c[j]= 0.0f;
 for(int i= 0;i<L;i++)
 for(int j= 0;j<H;j++)c[j]+= wb[i]*O[(size_t)i*H+j];
 
-/*:70*/
-#line 1194 "attention.w"
+/*:74*/
+#line 1223 "attention.w"
 
 }
 }
 
-/*:69*//*88:*/
-#line 1462 "attention.w"
+/*:73*//*93:*/
+#line 1496 "attention.w"
 
 void nll_backward(float*dlogits,const float*logp,const int*target,int B,int V)
 {
-/*89:*/
-#line 1468 "attention.w"
+/*94:*/
+#line 1502 "attention.w"
 
 for(int b= 0;b<B;b++)
 for(int j= 0;j<V;j++)
 dlogits[(size_t)b*V+j]= expf(logp[(size_t)b*V+j])-(j==target[b]?1.0f:0.0f);
 
-/*:89*/
-#line 1465 "attention.w"
+/*:94*/
+#line 1499 "attention.w"
 
 }
 
-/*:88*//*90:*/
-#line 1480 "attention.w"
+/*:93*//*96:*/
+#line 1520 "attention.w"
 
 void linear_backward(float*dinp,float*dweight,float*dbias,
 const float*dout,const float*inp,const float*weight,int B,int C,int OC)
@@ -224,16 +224,16 @@ for(int o= 0;o<OC;o++)
 for(int b= 0;b<B;b++)dbias[o]+= dout[(size_t)b*OC+o];
 }
 
-/*:90*//*93:*/
-#line 1547 "attention.w"
+/*:96*//*99:*/
+#line 1587 "attention.w"
 
 void relu_backward(float*dinp,const float*dout,const float*inp,int n)
 {
 for(int i= 0;i<n;i++)dinp[i]= inp[i]> 0.0f?dout[i]:0.0f;
 }
 
-/*:93*//*94:*/
-#line 1557 "attention.w"
+/*:99*//*100:*/
+#line 1597 "attention.w"
 
 void embedding_backward(float*dtable,const float*dout,const int*ids,int B,int H)
 {
@@ -243,8 +243,8 @@ for(int j= 0;j<H;j++)row[j]+= dout[(size_t)b*H+j];
 }
 }
 
-/*:94*//*98:*/
-#line 1615 "attention.w"
+/*:100*//*105:*/
+#line 1661 "attention.w"
 
 void gru_cell_backward(float*dgi,float*dgh,float*dh,const float*dh_new,
 const float*h,const GruCache*cache,int B,int H)
@@ -261,8 +261,8 @@ h3[H+j]= i3[H+j];
 }
 }
 
-/*:98*//*100:*/
-#line 1648 "attention.w"
+/*:105*//*107:*/
+#line 1694 "attention.w"
 
 void attention_backward(float*dscores,float*denc_out,const float*dctx,
 const float*w,const float*enc_out,int B,int L,int H)
@@ -271,8 +271,8 @@ for(int b= 0;b<B;b++){
 const float*wb= w+(size_t)b*L,*O= enc_out+(size_t)b*L*H;
 const float*dc= dctx+(size_t)b*H;
 float*ds= dscores+(size_t)b*L,*dO= denc_out+(size_t)b*L*H;
-/*101:*/
-#line 1660 "attention.w"
+/*108:*/
+#line 1706 "attention.w"
 
 float avg= 0.0f;
 for(int i= 0;i<L;i++){
@@ -282,14 +282,14 @@ for(int j= 0;j<H;j++)dO[(size_t)i*H+j]+= wb[i]*dc[j];
 }
 for(int i= 0;i<L;i++)ds[i]= wb[i]*(ds[i]-avg);
 
-/*:101*/
-#line 1656 "attention.w"
+/*:108*/
+#line 1702 "attention.w"
 
 }
 }
 
-/*:100*/
-#line 958 "attention.w"
+/*:107*/
+#line 975 "attention.w"
 
 
-/*:52*/
+/*:54*/

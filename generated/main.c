@@ -1,5 +1,5 @@
-/*143:*/
-#line 2478 "attention.w"
+/*153:*/
+#line 2541 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
@@ -7,8 +7,8 @@
 #include <errno.h> 
 #include <getopt.h> 
 #include <time.h> 
-/*146:*/
-#line 2525 "attention.w"
+/*156:*/
+#line 2588 "attention.w"
 
 static int parse_long(const char*cmd,const char*opt,const char*s,long lo,
 long hi,long*out)
@@ -47,8 +47,8 @@ clock_gettime(CLOCK_MONOTONIC,&ts);
 return(double)ts.tv_sec+1e-9*(double)ts.tv_nsec;
 }
 
-/*:146*//*155:*/
-#line 2762 "attention.w"
+/*:156*//*165:*/
+#line 2825 "attention.w"
 
 static char*words_join(const Vocab*v,const int*ids,int n)
 {
@@ -59,14 +59,14 @@ for(int k= 0;k<n;k++)p+= sprintf(p,k?" %s":"%s",v->word[ids[k]]);
 return s;
 }
 
-/*:155*/
-#line 2485 "attention.w"
+/*:165*/
+#line 2548 "attention.w"
 
-/*145:*/
-#line 2518 "attention.w"
+/*155:*/
+#line 2581 "attention.w"
 
-/*147:*/
-#line 2565 "attention.w"
+/*157:*/
+#line 2628 "attention.w"
 
 static const char*train_usage= 
 "usage: attention train [--pairs seed | --data FILE] [OPTIONS]\n"
@@ -85,8 +85,8 @@ static const char*train_usage=
 "  --print-every K     print the loss every K epochs (default 50)\n"
 "  --show N            print N translations after training (default 5)\n";
 
-/*:147*//*148:*/
-#line 2583 "attention.w"
+/*:157*//*158:*/
+#line 2646 "attention.w"
 
 typedef struct{
 const char*data,*init,*save;
@@ -110,8 +110,8 @@ int c,bad= 0;
 opterr= 0;
 optind= 1;
 while(!bad&&(c= getopt_long(argc,argv,":h",longopts,NULL))!=-1)switch(c){
-/*149:*/
-#line 2616 "attention.w"
+/*159:*/
+#line 2679 "attention.w"
 
 case'p':
 if(strcmp(optarg,"seed")!=0){
@@ -150,8 +150,8 @@ default:
 fprintf(stderr,"attention train: unknown option \"%s\"\n",argv[optind-1]);
 bad= 1;
 
-/*:149*/
-#line 2606 "attention.w"
+/*:159*/
+#line 2669 "attention.w"
 
 }
 if(!bad&&optind<argc){
@@ -162,8 +162,8 @@ if(bad)fputs(train_usage,stderr);
 return bad?-1:0;
 }
 
-/*:148*//*150:*/
-#line 2657 "attention.w"
+/*:158*//*160:*/
+#line 2720 "attention.w"
 
 static int cmd_train(int argc,char**argv)
 {
@@ -184,8 +184,8 @@ fprintf(stderr,"attention train: %s\n",kit_error());
 return 1;
 }
 }else pairs_seed(&pl);
-/*151:*/
-#line 2698 "attention.w"
+/*161:*/
+#line 2761 "attention.w"
 
 if(o.init){
 if(checkpoint_load(&m,o.init)){
@@ -206,8 +206,8 @@ model_alloc(&m,&cfg,&vin,&vout);
 model_init_random(&m,(uint64_t)o.seed);
 }
 
-/*:151*/
-#line 2677 "attention.w"
+/*:161*/
+#line 2740 "attention.w"
 
 if(make_examples(&pl,&m.vin,&m.vout,m.cfg.L,o.append_eos,&ex)){
 fprintf(stderr,"attention train: %s\n",kit_error());
@@ -215,8 +215,8 @@ pairs_free(&pl);
 model_free(&m);
 return 1;
 }
-/*152:*/
-#line 2718 "attention.w"
+/*162:*/
+#line 2781 "attention.w"
 
 if(o.data)printf("Read %ld sentence pairs from %s; kept %d (%s filter)\n",
 pl.lines_read,o.data,pl.n,o.filter==FILTER_TUTORIAL?"tutorial":"length");
@@ -228,11 +228,11 @@ m.cfg.H,m.cfg.L,m.n_params,o.init?" (from --init)":"");
 printf("Training for %ld epochs, %s<EOS> on the targets\n",o.epochs,
 o.append_eos?"":"no ");
 
-/*:152*/
-#line 2684 "attention.w"
+/*:162*/
+#line 2747 "attention.w"
 
-/*153:*/
-#line 2731 "attention.w"
+/*163:*/
+#line 2794 "attention.w"
 
 double t0= now_seconds(),last_loss= 0.0;
 for(long e= 1;e<=o.epochs;e++){
@@ -248,16 +248,16 @@ if(o.epochs> 0)printf("Final average loss: %.6e\n",last_loss);
 printf("Trained in %.3f s (%ld steps, %.0f steps/s)\n",seconds,o.epochs*pl.n,
 seconds> 0?(double)(o.epochs*pl.n)/seconds:0.0);
 
-/*:153*/
-#line 2685 "attention.w"
+/*:163*/
+#line 2748 "attention.w"
 
 int status= 0;
 if(o.save&&checkpoint_save(&m,o.save)){
 fprintf(stderr,"attention train: %s\n",kit_error());
 status= 1;
 }
-/*154:*/
-#line 2748 "attention.w"
+/*164:*/
+#line 2811 "attention.w"
 
 int right= 0,*out= xcalloc((size_t)m.cfg.L,sizeof(int));
 for(int k= 0;k<pl.n;k++){
@@ -272,8 +272,8 @@ free(pred);
 printf("%d of %d training pairs translated exactly\n",right,pl.n);
 free(out);
 
-/*:154*/
-#line 2691 "attention.w"
+/*:164*/
+#line 2754 "attention.w"
 
 free(ex);
 pairs_free(&pl);
@@ -281,11 +281,11 @@ model_free(&m);
 return status;
 }
 
-/*:150*/
-#line 2519 "attention.w"
+/*:160*/
+#line 2582 "attention.w"
 
-/*156:*/
-#line 2779 "attention.w"
+/*166:*/
+#line 2842 "attention.w"
 
 static const char*translate_usage= 
 "usage: attention translate --model CKPT [SENTENCE ...]\n"
@@ -318,8 +318,8 @@ free(out);
 return status;
 }
 
-/*:156*//*157:*/
-#line 2811 "attention.w"
+/*:166*//*167:*/
+#line 2874 "attention.w"
 
 static int cmd_translate(int argc,char**argv)
 {
@@ -353,8 +353,8 @@ return 1;
 }
 int failed= 0;
 char where[64];
-/*158:*/
-#line 2849 "attention.w"
+/*168:*/
+#line 2912 "attention.w"
 
 if(optind<argc)
 for(int k= optind;k<argc;k++){
@@ -380,18 +380,18 @@ fflush(stdout);
 free(line);
 }
 
-/*:158*/
-#line 2844 "attention.w"
+/*:168*/
+#line 2907 "attention.w"
 
 model_free(&m);
 return failed?1:0;
 }
 
-/*:157*/
-#line 2520 "attention.w"
+/*:167*/
+#line 2583 "attention.w"
 
-/*159:*/
-#line 2879 "attention.w"
+/*169:*/
+#line 2942 "attention.w"
 
 static const char*pairs_usage= 
 "usage: attention pairs --data FILE [--filter tutorial|length] [--max-length L]\n"
@@ -439,27 +439,27 @@ pairs_free(&pl);
 return 0;
 }
 
-/*:159*/
-#line 2521 "attention.w"
+/*:169*/
+#line 2584 "attention.w"
 
 
-/*:145*/
-#line 2486 "attention.w"
+/*:155*/
+#line 2549 "attention.w"
 
 
 static const struct{
 const char*name,*summary;
 int(*run)(int argc,char**argv);
 }commands[]= {
-/*144:*/
-#line 2513 "attention.w"
+/*154:*/
+#line 2576 "attention.w"
 
 {"train","train a translator (the notebook's five pairs, or a pair file)",cmd_train},
 {"translate","translate sentences with a saved model",cmd_translate},
 {"pairs","print the pairs that training would read from a file",cmd_pairs}
 
-/*:144*/
-#line 2492 "attention.w"
+/*:154*/
+#line 2555 "attention.w"
 
 };
 
@@ -478,4 +478,4 @@ fputs("Run 'attention COMMAND --help' for a command's options.\n",out);
 return out==stdout?0:2;
 }
 
-/*:143*/
+/*:153*/

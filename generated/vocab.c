@@ -38,8 +38,8 @@ return&v->slot[i];
 
 }
 
-/*:13*//*15:*/
-#line 291 "attention.w"
+/*:13*//*16:*/
+#line 300 "attention.w"
 
 int vocab_find(const Vocab*v,const char*w)
 {
@@ -47,8 +47,8 @@ int*s= vocab_probe(v,w);
 return*s?*s-1:-1;
 }
 
-/*:15*//*16:*/
-#line 301 "attention.w"
+/*:16*//*17:*/
+#line 310 "attention.w"
 
 int vocab_add(Vocab*v,const char*w)
 {
@@ -60,8 +60,8 @@ v->word= xrealloc(v->word,(size_t)v->cap*sizeof*v->word);
 }
 v->word[v->n]= xstrdup(w);
 *s= ++v->n;
-if(2*v->n> v->nslot)/*17:*/
-#line 316 "attention.w"
+if(2*v->n> v->nslot)/*18:*/
+#line 325 "attention.w"
 
 {
 free(v->slot);
@@ -70,14 +70,14 @@ v->slot= xcalloc((size_t)v->nslot,sizeof*v->slot);
 for(int k= 0;k<v->n;k++)*vocab_probe(v,v->word[k])= k+1;
 }
 
-/*:17*/
-#line 312 "attention.w"
+/*:18*/
+#line 321 "attention.w"
 
 return v->n-1;
 }
 
-/*:16*//*18:*/
-#line 325 "attention.w"
+/*:17*//*19:*/
+#line 334 "attention.w"
 
 void vocab_init(Vocab*v)
 {
@@ -100,8 +100,8 @@ v->slot= NULL;
 v->n= v->cap= v->nslot= 0;
 }
 
-/*:18*//*19:*/
-#line 349 "attention.w"
+/*:19*//*20:*/
+#line 358 "attention.w"
 
 void vocab_add_sentence(Vocab*v,const char*s)
 {
@@ -117,8 +117,8 @@ if(*s==' ')s++;
 }
 }
 
-/*:19*//*21:*/
-#line 379 "attention.w"
+/*:20*//*22:*/
+#line 388 "attention.w"
 
 int tokenize(const Vocab*v,const char*s,int*ids,int max,
 const char*where,const char*language)
@@ -147,11 +147,11 @@ ids[n++]= id;
 return n;
 }
 
-/*:21*/
+/*:22*/
 #line 249 "attention.w"
 
-/*28:*/
-#line 502 "attention.w"
+/*29:*/
+#line 511 "attention.w"
 
 typedef struct{char*s;size_t n,cap;int pending;}Out;
 
@@ -180,8 +180,8 @@ if(bad)*bad= i;
 return NULL;
 }
 i+= (size_t)k;
-/*29:*/
-#line 540 "attention.w"
+/*30:*/
+#line 549 "attention.w"
 
 utf8proc_int32_t piece[16];
 int boundclass= 0;
@@ -197,19 +197,19 @@ out_put(&o,(char)d);
 }else o.pending= 1;
 }
 
-/*:29*/
-#line 530 "attention.w"
+/*:30*/
+#line 539 "attention.w"
 
 }
 o.s[o.n]= '\0';
 return o.s;
 }
 
-/*:28*/
+/*:29*/
 #line 250 "attention.w"
 
-/*23:*/
-#line 414 "attention.w"
+/*24:*/
+#line 423 "attention.w"
 
 static const char*const seed_pairs[][2]= {
 {"i am a student","je suis etudiant"},
@@ -218,8 +218,8 @@ static const char*const seed_pairs[][2]= {
 {"we are engineers","nous sommes ingenieurs"},
 {"they are artists","ils sont artistes"}};
 
-/*:23*//*25:*/
-#line 436 "attention.w"
+/*:24*//*26:*/
+#line 445 "attention.w"
 
 static void pairs_push(PairList*pl,char*src,char*tgt,int line)
 {
@@ -250,8 +250,8 @@ free(pl->origin);
 *pl= (PairList){0};
 }
 
-/*:25*//*32:*/
-#line 583 "attention.w"
+/*:26*//*34:*/
+#line 600 "attention.w"
 
 static int count_words(const char*s)
 {
@@ -273,8 +273,8 @@ if(strncmp(en,prefixes[k],strlen(prefixes[k]))==0)return 1;
 return 0;
 }
 
-/*:32*//*33:*/
-#line 605 "attention.w"
+/*:34*//*35:*/
+#line 622 "attention.w"
 
 int pairs_read(PairList*pl,const char*path,int filter,int max_length)
 {
@@ -288,8 +288,8 @@ ssize_t len;
 int lineno= 0,status= 0;
 while((len= getline(&line,&cap,f))>=0){
 lineno++;
-/*34:*/
-#line 632 "attention.w"
+/*36:*/
+#line 649 "attention.w"
 
 while(len> 0&&(line[len-1]=='\n'||line[len-1]=='\r'))len--;
 line[len]= '\0';
@@ -314,11 +314,11 @@ status= kit_fail("%s:%d: the %s sentence is empty",path,lineno,
 break;
 }
 
-/*:34*/
-#line 618 "attention.w"
+/*:36*/
+#line 635 "attention.w"
 
-/*35:*/
-#line 656 "attention.w"
+/*37:*/
+#line 673 "attention.w"
 
 pl->lines_read++;
 size_t bad= 0;
@@ -342,8 +342,8 @@ free(nfr);
 pl->dropped++;
 }
 
-/*:35*/
-#line 619 "attention.w"
+/*:37*/
+#line 636 "attention.w"
 
 }
 if(status==0&&ferror(f))
@@ -357,8 +357,8 @@ if(status)pairs_free(pl);
 return status;
 }
 
-/*:33*//*38:*/
-#line 698 "attention.w"
+/*:35*//*40:*/
+#line 715 "attention.w"
 
 int make_examples(const PairList*pl,const Vocab*vin,const Vocab*vout,
 int max_length,int append_eos,Example**out)
@@ -390,7 +390,7 @@ ex[k].tgt_len= m;
 return 0;
 }
 
-/*:38*/
+/*:40*/
 #line 251 "attention.w"
 
 
