@@ -5,6 +5,9 @@
 # make check    build and run every test
 # make bench    time the kit against the notebook's PyTorch loop
 # make book     weave book/attention.pdf
+# make handout  the student kit in handout/ (tests/grader/README.md)
+# make grade SUB=DIR [OUT=DIR]               grade one student's change files
+# make grade-class SUBMISSIONS=DIR [OUT=DIR] grade a class (one folder per student)
 
 CC      ?= cc
 PYTHON  ?= /usr/bin/python3
@@ -23,7 +26,7 @@ GENERATED := generated/attention.h generated/main.c $(LIBSRC)
 
 CTANGLE := $(shell command -v ctangle 2>/dev/null)
 
-.PHONY: all tangle run check bench book clean
+.PHONY: all tangle run check bench book clean handout grade grade-class
 all: attention
 
 # One ctangle run writes every file; +c rewrites a file only when it changed.
@@ -82,6 +85,19 @@ book/attention.pdf: attention.w
 	cd book && pdftex -interaction=nonstopmode -halt-on-error attention.tex >/dev/null
 	cd book && pdftex -interaction=nonstopmode -halt-on-error attention.tex >/dev/null
 	@echo "book/attention.pdf: $$(pdfinfo book/attention.pdf | awk '/^Pages/{print $$2}') pages"
+
+# The exercises (tests/grader/README.md). The grader compiles with the kit's
+# compiler and flags; CFLAGS is passed on only when set on the command line.
+GRADER := CC="$(CC)" $(if $(filter command line,$(origin CFLAGS)),GRADER_CFLAGS="$(CFLAGS)") \
+  $(PYTHON) tests/grader/grader.py
+handout:
+	$(GRADER) handout --out handout
+grade:
+	@test -n "$(SUB)" || { echo "usage: make grade SUB=DIR [OUT=DIR]"; exit 2; }
+	$(GRADER) grade "$(SUB)" $(if $(OUT),--out "$(OUT)")
+grade-class:
+	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade-class SUBMISSIONS=DIR [OUT=DIR]"; exit 2; }
+	$(GRADER) grade-class "$(SUBMISSIONS)" --out "$(if $(OUT),$(OUT),grades/class)"
 
 clean:
 	rm -rf build attention book/*.pdf book/*.tex book/*.log book/*.toc book/*.idx book/*.scn
