@@ -1,5 +1,5 @@
 /*143:*/
-#line 2478 "attention.w"
+#line 2497 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
@@ -8,7 +8,7 @@
 #include <getopt.h> 
 #include <time.h> 
 /*146:*/
-#line 2525 "attention.w"
+#line 2544 "attention.w"
 
 static int parse_long(const char*cmd,const char*opt,const char*s,long lo,
 long hi,long*out)
@@ -48,7 +48,7 @@ return(double)ts.tv_sec+1e-9*(double)ts.tv_nsec;
 }
 
 /*:146*//*155:*/
-#line 2762 "attention.w"
+#line 2781 "attention.w"
 
 static char*words_join(const Vocab*v,const int*ids,int n)
 {
@@ -60,13 +60,13 @@ return s;
 }
 
 /*:155*/
-#line 2485 "attention.w"
+#line 2504 "attention.w"
 
 /*145:*/
-#line 2518 "attention.w"
+#line 2537 "attention.w"
 
 /*147:*/
-#line 2565 "attention.w"
+#line 2584 "attention.w"
 
 static const char*train_usage= 
 "usage: attention train [--pairs seed | --data FILE] [OPTIONS]\n"
@@ -86,7 +86,7 @@ static const char*train_usage=
 "  --show N            print N translations after training (default 5)\n";
 
 /*:147*//*148:*/
-#line 2583 "attention.w"
+#line 2602 "attention.w"
 
 typedef struct{
 const char*data,*init,*save;
@@ -111,7 +111,7 @@ opterr= 0;
 optind= 1;
 while(!bad&&(c= getopt_long(argc,argv,":h",longopts,NULL))!=-1)switch(c){
 /*149:*/
-#line 2616 "attention.w"
+#line 2635 "attention.w"
 
 case'p':
 if(strcmp(optarg,"seed")!=0){
@@ -151,7 +151,7 @@ fprintf(stderr,"attention train: unknown option \"%s\"\n",argv[optind-1]);
 bad= 1;
 
 /*:149*/
-#line 2606 "attention.w"
+#line 2625 "attention.w"
 
 }
 if(!bad&&optind<argc){
@@ -163,7 +163,7 @@ return bad?-1:0;
 }
 
 /*:148*//*150:*/
-#line 2657 "attention.w"
+#line 2676 "attention.w"
 
 static int cmd_train(int argc,char**argv)
 {
@@ -185,7 +185,7 @@ return 1;
 }
 }else pairs_seed(&pl);
 /*151:*/
-#line 2698 "attention.w"
+#line 2717 "attention.w"
 
 if(o.init){
 if(checkpoint_load(&m,o.init)){
@@ -207,7 +207,7 @@ model_init_random(&m,(uint64_t)o.seed);
 }
 
 /*:151*/
-#line 2677 "attention.w"
+#line 2696 "attention.w"
 
 if(make_examples(&pl,&m.vin,&m.vout,m.cfg.L,o.append_eos,&ex)){
 fprintf(stderr,"attention train: %s\n",kit_error());
@@ -216,7 +216,7 @@ model_free(&m);
 return 1;
 }
 /*152:*/
-#line 2718 "attention.w"
+#line 2737 "attention.w"
 
 if(o.data)printf("Read %ld sentence pairs from %s; kept %d (%s filter)\n",
 pl.lines_read,o.data,pl.n,o.filter==FILTER_TUTORIAL?"tutorial":"length");
@@ -229,10 +229,10 @@ printf("Training for %ld epochs, %s<EOS> on the targets\n",o.epochs,
 o.append_eos?"":"no ");
 
 /*:152*/
-#line 2684 "attention.w"
+#line 2703 "attention.w"
 
 /*153:*/
-#line 2731 "attention.w"
+#line 2750 "attention.w"
 
 double t0= now_seconds(),last_loss= 0.0;
 for(long e= 1;e<=o.epochs;e++){
@@ -249,7 +249,7 @@ printf("Trained in %.3f s (%ld steps, %.0f steps/s)\n",seconds,o.epochs*pl.n,
 seconds> 0?(double)(o.epochs*pl.n)/seconds:0.0);
 
 /*:153*/
-#line 2685 "attention.w"
+#line 2704 "attention.w"
 
 int status= 0;
 if(o.save&&checkpoint_save(&m,o.save)){
@@ -257,7 +257,7 @@ fprintf(stderr,"attention train: %s\n",kit_error());
 status= 1;
 }
 /*154:*/
-#line 2748 "attention.w"
+#line 2767 "attention.w"
 
 int right= 0,*out= xcalloc((size_t)m.cfg.L,sizeof(int));
 for(int k= 0;k<pl.n;k++){
@@ -273,7 +273,7 @@ printf("%d of %d training pairs translated exactly\n",right,pl.n);
 free(out);
 
 /*:154*/
-#line 2691 "attention.w"
+#line 2710 "attention.w"
 
 free(ex);
 pairs_free(&pl);
@@ -282,10 +282,10 @@ return status;
 }
 
 /*:150*/
-#line 2519 "attention.w"
+#line 2538 "attention.w"
 
 /*156:*/
-#line 2779 "attention.w"
+#line 2798 "attention.w"
 
 static const char*translate_usage= 
 "usage: attention translate --model CKPT [SENTENCE ...]\n"
@@ -319,7 +319,7 @@ return status;
 }
 
 /*:156*//*157:*/
-#line 2811 "attention.w"
+#line 2830 "attention.w"
 
 static int cmd_translate(int argc,char**argv)
 {
@@ -354,7 +354,7 @@ return 1;
 int failed= 0;
 char where[64];
 /*158:*/
-#line 2849 "attention.w"
+#line 2868 "attention.w"
 
 if(optind<argc)
 for(int k= optind;k<argc;k++){
@@ -381,17 +381,17 @@ free(line);
 }
 
 /*:158*/
-#line 2844 "attention.w"
+#line 2863 "attention.w"
 
 model_free(&m);
 return failed?1:0;
 }
 
 /*:157*/
-#line 2520 "attention.w"
+#line 2539 "attention.w"
 
 /*159:*/
-#line 2879 "attention.w"
+#line 2898 "attention.w"
 
 static const char*pairs_usage= 
 "usage: attention pairs --data FILE [--filter tutorial|length] [--max-length L]\n"
@@ -440,11 +440,11 @@ return 0;
 }
 
 /*:159*/
-#line 2521 "attention.w"
+#line 2540 "attention.w"
 
 
 /*:145*/
-#line 2486 "attention.w"
+#line 2505 "attention.w"
 
 
 static const struct{
@@ -452,14 +452,14 @@ const char*name,*summary;
 int(*run)(int argc,char**argv);
 }commands[]= {
 /*144:*/
-#line 2513 "attention.w"
+#line 2532 "attention.w"
 
 {"train","train a translator (the notebook's five pairs, or a pair file)",cmd_train},
 {"translate","translate sentences with a saved model",cmd_translate},
 {"pairs","print the pairs that training would read from a file",cmd_pairs}
 
 /*:144*/
-#line 2492 "attention.w"
+#line 2511 "attention.w"
 
 };
 
