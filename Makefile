@@ -7,6 +7,7 @@
 # make book     weave book/attention.pdf
 
 CC      ?= cc
+SHELL   := /bin/bash
 PYTHON  ?= /usr/bin/python3
 PKGS    := cairo libcjson libutf8proc
 NATIVE  := $(shell $(CC) -march=native -E -x c /dev/null >/dev/null 2>&1 && echo -march=native)
@@ -76,7 +77,23 @@ bench: attention
 # The book: cweave (exit 5 means warnings, which the web must not have), then
 # pdftex twice (the table of contents comes from the first run).
 book: book/attention.pdf
-book/attention.pdf: attention.w
+SEED_EN := "i am a student" "he is a teacher" "she is a doctor" "we are engineers" "they are artists"
+build/seed.safetensors: attention
+	./attention train --pairs seed --save $@ --show 0 >/dev/null
+build/noeos.safetensors: attention
+	./attention train --pairs seed --no-eos --save $@ --show 0 >/dev/null
+# What the book shows of the program's output is written by the program.
+book/outputs.stamp: attention build/seed.safetensors build/noeos.safetensors
+	@mkdir -p book
+	./attention translate --model build/noeos.safetensors $(SEED_EN) \
+	  | paste -d '\n' <(printf '%s\n' $(SEED_EN)) - | sed '0~2s/^/    /' > book/out-noeos.txt
+	./attention translate --model build/seed.safetensors --attention \
+	  "i am a student" "we are engineers" > book/out-attention.txt
+	{ echo '$$ attention translate --model seed.safetensors "i am a pilot" "we are artists"'; \
+	  ./attention translate --model build/seed.safetensors "i am a pilot" "we are artists" 2>&1; \
+	  echo "(exit status $$?)"; } > book/out-unknown.txt
+	@touch $@
+book/attention.pdf: attention.w book/outputs.stamp
 	@mkdir -p book
 	cd book && cweave ../attention.w - attention.tex
 	cd book && pdftex -interaction=nonstopmode -halt-on-error attention.tex >/dev/null

@@ -2,12 +2,26 @@
 % ctangle writes the C sources into generated/; cweave and pdftex make book/attention.pdf.
 \tracinglostchars=3
 \def\title{ATTENTION.W}
-\def\topofcontents{\null\vfill
-  \centerline{\titlefont Attention in Sequence-to-Sequence Translation}
-  \vskip 12pt
-  \centerline{A literate program in C, from a five-sentence notebook to a tested trainer}
-  \vskip 24pt}
-\input pdfwebtocfront
+% The front matter: a title and, from the second run on, the table of contents
+% that the previous run wrote (cwebmac would print it at the end). The contents
+% pages are numbered in roman, and section 1 starts on page 1.
+\newread\tocin
+\def\frontmatter{\openin\tocin=\jobname.toc
+  \ifeof\tocin \else \closein\tocin
+  \begingroup \titletrue \pageno=-1 \startpdf
+    \null\vskip 1in
+    \centerline{\titlefont Attention in Sequence-to-Sequence Translation}
+    \vskip 14pt
+    \centerline{\tenrm A literate program in C that trains a translator,}
+    \centerline{\tenrm from a five-sentence notebook to a tested trainer}
+    \vskip 0.7in
+    \line{\hfil Section\hbox to3em{\hss Page}}
+    \let\ZZ=\contentsline \rightskip 0pt \hyphenpenalty 50 \tolerance 200
+    \input \jobname.toc
+    \vfill\eject
+  \endgroup \global\titletrue \pageno=1 \fi}
+\frontmatter
+\def\con{\par\vfill\eject\end} % the contents are at the front
 \def\R{{\bf R}}
 \def\softmax{\mathop{\rm softmax}}
 \def\relu{\mathop{\rm relu}}
@@ -18,6 +32,15 @@
 \def\EOS{\.{<EOS>}}
 \def\NLL{\mathop{\rm NLL}}
 \def\loss{{\cal L}}
+% \listing{file}: a file that the program wrote, in small typewriter type, as it is;
+% a missing file shows as a visible note rather than stopping the book.
+\font\eighttt=cmtt8
+\def\listing#1{\par\medskip\openin1=#1 \ifeof1 \noindent{\bf [missing listing #1]}\par
+  \else\closein1 \begingroup\eighttt\parindent=1em \baselineskip=9.5pt \parskip=0pt
+  \catcode`\\=12 \catcode`\{=12 \catcode`\}=12 \catcode`\$=12 \catcode`\&=12
+  \catcode`\#=12 \catcode`\^=12 \catcode`\_=12 \catcode`\%=12 \catcode`\~=12
+  \catcode`\|=12 \obeylines\listingspaces\input #1 \endgroup\fi\medskip}
+{\catcode`\ =\active \gdef\listingspaces{\catcode`\ =\active \def {\ }}}
 % a display of equations with a comment column: \eqtable{a&=b&comment\cr ...}
 \def\eqtable#1{\null\,\vcenter{\openup1\jot\halign{\strut\hfil$\displaystyle{##}$&%
   $\displaystyle{{}##}$\hfil&\qquad\rm##\hfil\crcr#1\crcr}}\,}
@@ -409,8 +432,8 @@ int tokenize(const Vocab *v, const char *s, int *ids, int max,
 int tokenize(const Vocab *v, const char *s, int *ids, int max,
   const char *where, const char *language);
 
-@ The notebook's data are five pairs, built into the program. The command
-line calls them \.{--pairs seed}.
+@ The notebook's data are five pairs, built into the program; on the command
+line they are \.{--pairs seed}.
 @^seed pairs@>
 @<Pair functions@>=
 static const char *const seed_pairs[][2] = {
@@ -2082,6 +2105,67 @@ for (int t = 0; t < L; t++) {
 int argmax(const float *x, int n);
 int greedy_decode(Model *m, const int *src, int T, int *out, float *attn);
 
+@* The notebook's bugs and their fixes.
+@^notebook bugs@>
+The notebook trains, prints a falling loss and shows translations. Four
+things are wrong with it all the same, and each teaches something. The kit
+can reproduce each one, so this chapter shows them with the kit's own output,
+printed by the program when this book was made.
+
+@ {\it The model never learns to stop.} The notebook's targets are the French
+words alone, without \EOS. At every step of training the right answer is a
+word, never \EOS, so the model learns that \EOS\ is never right, and at
+translation time greedy decoding runs until its limit of $L$ words. The loss
+does not show it: it measures only the steps that training shows the model,
+and on those the model is nearly perfect. With \.{--no-eos} the kit trains as
+the notebook does; after 400 epochs its final loss is about $3\times10^{-5}$,
+and it translates the five sentences like this:
+@^end of sentence@>
+\listing{out-noeos.txt}
+The notebook's own run prints the same kind of output. The fix is one line of
+|make_examples|: every target ends with \EOS. Trained that way, the same model
+stops where it should, and all five translations come out exactly right
+(\.{make run} prints them).
+
+@ {\it The attention does not look at the sentence.} The notebook's scores are
+$s=W_a[e;h'_{t-1}]+b_a$: they depend on the decoder's input word and state,
+never on the encoder's outputs $o_i$. Slot $i$ is chosen for its position, not
+for what is there. And the softmax runs over all $L=10$ slots, so weight can
+go to the slots beyond the end of the sentence, where $o_i=0$ and there is
+nothing to see. Here is where the trained model of \.{make run} looks, for
+each word it writes: its weight on each English word, and the total on the
+padding slots (\.{attention translate --attention}):
+@^padding@>
+\listing{out-attention.txt}
+The first word of every translation puts all its weight on the padding: its
+context vector is zero, and the word comes from the decoder's state alone.
+The other words look at whichever position helped during training
+(\.{etudiant} looks at \.{i}), not at the word they translate. With five
+pairs the model can translate perfectly without looking at the right word at
+all: the encoder's final state alone tells the five sentences apart. The
+heatmaps show the same thing. The cure is attention whose scores compare the
+decoder's state with each encoder output (Bahdanau's additive scores, Luong's
+products) and a mask that gives the padding no weight; the kit keeps the
+notebook's kind as \.{--attention seed}, so that it can be compared.
+
+@ {\it An unknown word crashes it.} The notebook looks words up in a
+Python dictionary, and a word it has never seen raises \.{KeyError} and ends
+the program. The kit says which word, and where, and goes on with the next
+sentence; the exit status (1) tells a script that something failed:
+@^unknown word@>
+\listing{out-unknown.txt}
+(The second sentence is not one of the five either, and its translation is
+wrong: the model has memorised five sentences, not learned that \.{we} is
+\.{nous}. Five pairs teach the mechanics, not French.)
+
+@ {\it It is slow.} The notebook runs one word at a time through \PB{PyTorch}, and
+each small operation pays Python's and \PB{PyTorch}'s overhead, which is far
+larger than the arithmetic: a step of training does about 2.8 million
+multiply-adds, a few hundred microseconds of work, and takes milliseconds.
+The kit does the same arithmetic in C, with the data laid out for the cache;
+\.{make bench} measures both on the same machine, from the same initial
+weights, to the same final loss.
+
 @* Checkpoints in the safetensors format.
 @^safetensors@>
 @^checkpoint@>
@@ -2092,9 +2176,10 @@ can be translated with here and a model trained here can be loaded into
 
 \item{1.} eight bytes: the length $N$ of the header, an unsigned little-endian
 integer;
-\item{2.} $N$ bytes of JSON, an object with one entry per tensor,
-\.{\{"dtype":"F32","shape":[16,128],"data\_offsets":[0,8192]\}}, and an
-optional entry \.{\_\_metadata\_\_} that maps names to strings;
+\item{2.} $N$ bytes of JSON, an object with one entry per tensor, its name
+mapped to its type, shape and place in the data, such as
+$$\hbox{\.{\{"dtype":"F32","shape":[16,128],"data\_offsets":[0,8192]\}}}$$
+and an optional entry \.{\_\_metadata\_\_} that maps names to strings;
 \item{3.} the data: each tensor's numbers, row-major and little-endian, at
 its offsets counted from the end of the header.
 
@@ -2797,16 +2882,20 @@ standard error stream and an empty line on the standard output, so the lines
 still correspond; the others are translated, and the exit status is 1.
 @<The \.{translate} command@>=
 static const char *translate_usage =
-  "usage: attention translate --model CKPT [SENTENCE ...]\n"
+  "usage: attention translate --model CKPT [--attention] [SENTENCE ...]\n"
   "  Translates each SENTENCE, or each line of standard input when there is none,\n"
   "  and prints one translation per line in the same order.\n"
-  "  --model CKPT   the model (a safetensors checkpoint from train --save)\n";
+  "  --model CKPT   the model (a safetensors checkpoint from train --save)\n"
+  "  --attention    after each translation, a line per output word with its\n"
+  "                 attention weights on the source words and on the padding\n";
 
-static int translate_one(Model *m, const char *s, size_t len, const char *where)
+static int translate_one(Model *m, const char *s, size_t len, const char *where,
+  int show_attention)
 {
   size_t bad;
   char *norm = normalize_sentence(s, len, &bad);
   int *src = xcalloc((size_t) m->cfg.L, sizeof(int)), *out = xcalloc((size_t) m->cfg.L, sizeof(int));
+  float *attn = xcalloc((size_t) m->cfg.L * (size_t) m->cfg.L, sizeof(float));
   int status = 0;
   if (!norm) status = kit_fail("%s: invalid UTF-8 at byte %zu", where, bad + 1);
   else if (*norm) {
@@ -2814,30 +2903,44 @@ static int translate_one(Model *m, const char *s, size_t len, const char *where)
     if (n < 0) status = -1;
     else if (n == 0) status = kit_fail("%s: the sentence has no words", where);
     else {
-      int k = greedy_decode(m, src, n, out, NULL);
+      int k = greedy_decode(m, src, n, out, attn);
       char *t = words_join(&m->vout, out, k);
       fputs(t, stdout);
       free(t);
+      if (show_attention) @<Print the attention of each output word@>@;
     }
   }
   putchar('\n');
   free(norm);
   free(src);
   free(out);
+  free(attn);
   return status;
+}
+
+@ With \.{--attention}, each output word gets a line with its weight on each
+source word and the total weight on the padding slots beyond the sentence.
+@<Print the attention of each output word@>=
+for (int t = 0; t < k; t++) {
+  double pad = 0.0;
+  printf("\n  %-12s", m->vout.word[out[t]]);
+  for (int i = 0; i < n; i++) printf(" %s %.3f", m->vin.word[src[i]], attn[t * m->cfg.L + i]);
+  for (int i = n; i < m->cfg.L; i++) pad += attn[t * m->cfg.L + i];
+  printf("  (padding %.3f)", pad);
 }
 
 @ @<The \.{translate} command@>=
 static int cmd_translate(int argc, char **argv)
 {
   static const struct option longopts[] = {{"model", required_argument, 0, 'm'},
-    {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+    {"attention", no_argument, 0, 'a'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
   const char *model = NULL;
-  int c;
+  int c, show_attention = 0;
   opterr = 0;
   optind = 1;
   while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
     if (c == 'm') model = optarg;
+    else if (c == 'a') show_attention = 1;
     else if (c == 'h') {
       fputs(translate_usage, stdout);
       return 0;
@@ -2869,7 +2972,7 @@ static int cmd_translate(int argc, char **argv)
 if (optind < argc)
   for (int k = optind; k < argc; k++) {
     snprintf(where, sizeof where, "sentence %d", k - optind + 1);
-    if (translate_one(&m, argv[k], strlen(argv[k]), where)) {
+    if (translate_one(&m, argv[k], strlen(argv[k]), where, show_attention)) {
       fprintf(stderr, "attention translate: %s\n", kit_error());
       failed = 1;
     }
@@ -2881,7 +2984,7 @@ else {
   for (long k = 1; (len = getline(&line, &cap, stdin)) >= 0; k++) {
     while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r')) len--;
     snprintf(where, sizeof where, "line %ld", k);
-    if (translate_one(&m, line, (size_t) len, where)) {
+    if (translate_one(&m, line, (size_t) len, where, show_attention)) {
       fprintf(stderr, "attention translate: %s\n", kit_error());
       failed = 1;
     }

@@ -1,5 +1,5 @@
-/*143:*/
-#line 2497 "attention.w"
+/*148:*/
+#line 2582 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
@@ -7,8 +7,8 @@
 #include <errno.h> 
 #include <getopt.h> 
 #include <time.h> 
-/*146:*/
-#line 2544 "attention.w"
+/*151:*/
+#line 2629 "attention.w"
 
 static int parse_long(const char*cmd,const char*opt,const char*s,long lo,
 long hi,long*out)
@@ -47,8 +47,8 @@ clock_gettime(CLOCK_MONOTONIC,&ts);
 return(double)ts.tv_sec+1e-9*(double)ts.tv_nsec;
 }
 
-/*:146*//*155:*/
-#line 2781 "attention.w"
+/*:151*//*160:*/
+#line 2866 "attention.w"
 
 static char*words_join(const Vocab*v,const int*ids,int n)
 {
@@ -59,14 +59,14 @@ for(int k= 0;k<n;k++)p+= sprintf(p,k?" %s":"%s",v->word[ids[k]]);
 return s;
 }
 
-/*:155*/
-#line 2504 "attention.w"
+/*:160*/
+#line 2589 "attention.w"
 
-/*145:*/
-#line 2537 "attention.w"
+/*150:*/
+#line 2622 "attention.w"
 
-/*147:*/
-#line 2584 "attention.w"
+/*152:*/
+#line 2669 "attention.w"
 
 static const char*train_usage= 
 "usage: attention train [--pairs seed | --data FILE] [OPTIONS]\n"
@@ -85,8 +85,8 @@ static const char*train_usage=
 "  --print-every K     print the loss every K epochs (default 50)\n"
 "  --show N            print N translations after training (default 5)\n";
 
-/*:147*//*148:*/
-#line 2602 "attention.w"
+/*:152*//*153:*/
+#line 2687 "attention.w"
 
 typedef struct{
 const char*data,*init,*save;
@@ -110,8 +110,8 @@ int c,bad= 0;
 opterr= 0;
 optind= 1;
 while(!bad&&(c= getopt_long(argc,argv,":h",longopts,NULL))!=-1)switch(c){
-/*149:*/
-#line 2635 "attention.w"
+/*154:*/
+#line 2720 "attention.w"
 
 case'p':
 if(strcmp(optarg,"seed")!=0){
@@ -150,8 +150,8 @@ default:
 fprintf(stderr,"attention train: unknown option \"%s\"\n",argv[optind-1]);
 bad= 1;
 
-/*:149*/
-#line 2625 "attention.w"
+/*:154*/
+#line 2710 "attention.w"
 
 }
 if(!bad&&optind<argc){
@@ -162,8 +162,8 @@ if(bad)fputs(train_usage,stderr);
 return bad?-1:0;
 }
 
-/*:148*//*150:*/
-#line 2676 "attention.w"
+/*:153*//*155:*/
+#line 2761 "attention.w"
 
 static int cmd_train(int argc,char**argv)
 {
@@ -184,8 +184,8 @@ fprintf(stderr,"attention train: %s\n",kit_error());
 return 1;
 }
 }else pairs_seed(&pl);
-/*151:*/
-#line 2717 "attention.w"
+/*156:*/
+#line 2802 "attention.w"
 
 if(o.init){
 if(checkpoint_load(&m,o.init)){
@@ -206,8 +206,8 @@ model_alloc(&m,&cfg,&vin,&vout);
 model_init_random(&m,(uint64_t)o.seed);
 }
 
-/*:151*/
-#line 2696 "attention.w"
+/*:156*/
+#line 2781 "attention.w"
 
 if(make_examples(&pl,&m.vin,&m.vout,m.cfg.L,o.append_eos,&ex)){
 fprintf(stderr,"attention train: %s\n",kit_error());
@@ -215,8 +215,8 @@ pairs_free(&pl);
 model_free(&m);
 return 1;
 }
-/*152:*/
-#line 2737 "attention.w"
+/*157:*/
+#line 2822 "attention.w"
 
 if(o.data)printf("Read %ld sentence pairs from %s; kept %d (%s filter)\n",
 pl.lines_read,o.data,pl.n,o.filter==FILTER_TUTORIAL?"tutorial":"length");
@@ -228,11 +228,11 @@ m.cfg.H,m.cfg.L,m.n_params,o.init?" (from --init)":"");
 printf("Training for %ld epochs, %s<EOS> on the targets\n",o.epochs,
 o.append_eos?"":"no ");
 
-/*:152*/
-#line 2703 "attention.w"
+/*:157*/
+#line 2788 "attention.w"
 
-/*153:*/
-#line 2750 "attention.w"
+/*158:*/
+#line 2835 "attention.w"
 
 double t0= now_seconds(),last_loss= 0.0;
 for(long e= 1;e<=o.epochs;e++){
@@ -248,16 +248,16 @@ if(o.epochs> 0)printf("Final average loss: %.6e\n",last_loss);
 printf("Trained in %.3f s (%ld steps, %.0f steps/s)\n",seconds,o.epochs*pl.n,
 seconds> 0?(double)(o.epochs*pl.n)/seconds:0.0);
 
-/*:153*/
-#line 2704 "attention.w"
+/*:158*/
+#line 2789 "attention.w"
 
 int status= 0;
 if(o.save&&checkpoint_save(&m,o.save)){
 fprintf(stderr,"attention train: %s\n",kit_error());
 status= 1;
 }
-/*154:*/
-#line 2767 "attention.w"
+/*159:*/
+#line 2852 "attention.w"
 
 int right= 0,*out= xcalloc((size_t)m.cfg.L,sizeof(int));
 for(int k= 0;k<pl.n;k++){
@@ -272,8 +272,8 @@ free(pred);
 printf("%d of %d training pairs translated exactly\n",right,pl.n);
 free(out);
 
-/*:154*/
-#line 2710 "attention.w"
+/*:159*/
+#line 2795 "attention.w"
 
 free(ex);
 pairs_free(&pl);
@@ -281,23 +281,27 @@ model_free(&m);
 return status;
 }
 
-/*:150*/
-#line 2538 "attention.w"
+/*:155*/
+#line 2623 "attention.w"
 
-/*156:*/
-#line 2798 "attention.w"
+/*161:*/
+#line 2883 "attention.w"
 
 static const char*translate_usage= 
-"usage: attention translate --model CKPT [SENTENCE ...]\n"
+"usage: attention translate --model CKPT [--attention] [SENTENCE ...]\n"
 "  Translates each SENTENCE, or each line of standard input when there is none,\n"
 "  and prints one translation per line in the same order.\n"
-"  --model CKPT   the model (a safetensors checkpoint from train --save)\n";
+"  --model CKPT   the model (a safetensors checkpoint from train --save)\n"
+"  --attention    after each translation, a line per output word with its\n"
+"                 attention weights on the source words and on the padding\n";
 
-static int translate_one(Model*m,const char*s,size_t len,const char*where)
+static int translate_one(Model*m,const char*s,size_t len,const char*where,
+int show_attention)
 {
 size_t bad;
 char*norm= normalize_sentence(s,len,&bad);
 int*src= xcalloc((size_t)m->cfg.L,sizeof(int)),*out= xcalloc((size_t)m->cfg.L,sizeof(int));
+float*attn= xcalloc((size_t)m->cfg.L*(size_t)m->cfg.L,sizeof(float));
 int status= 0;
 if(!norm)status= kit_fail("%s: invalid UTF-8 at byte %zu",where,bad+1);
 else if(*norm){
@@ -305,32 +309,48 @@ int n= tokenize(&m->vin,norm,src,m->cfg.L,where,"English");
 if(n<0)status= -1;
 else if(n==0)status= kit_fail("%s: the sentence has no words",where);
 else{
-int k= greedy_decode(m,src,n,out,NULL);
+int k= greedy_decode(m,src,n,out,attn);
 char*t= words_join(&m->vout,out,k);
 fputs(t,stdout);
 free(t);
+if(show_attention)/*162:*/
+#line 2923 "attention.w"
+
+for(int t= 0;t<k;t++){
+double pad= 0.0;
+printf("\n  %-12s",m->vout.word[out[t]]);
+for(int i= 0;i<n;i++)printf(" %s %.3f",m->vin.word[src[i]],attn[t*m->cfg.L+i]);
+for(int i= n;i<m->cfg.L;i++)pad+= attn[t*m->cfg.L+i];
+printf("  (padding %.3f)",pad);
+}
+
+/*:162*/
+#line 2910 "attention.w"
+
 }
 }
 putchar('\n');
 free(norm);
 free(src);
 free(out);
+free(attn);
 return status;
 }
 
-/*:156*//*157:*/
-#line 2830 "attention.w"
+/*:161*//*163:*/
+#line 2932 "attention.w"
 
 static int cmd_translate(int argc,char**argv)
 {
 static const struct option longopts[]= {{"model",required_argument,0,'m'},
-{"help",no_argument,0,'h'},{0,0,0,0}};
+{"attention",no_argument,0,'a'},{"help",no_argument,0,'h'},{0,0,0,0}};
 const char*model= NULL;
-int c;
+int c,show_attention= 0;
 opterr= 0;
 optind= 1;
 while((c= getopt_long(argc,argv,":h",longopts,NULL))!=-1){
 if(c=='m')model= optarg;
+else if(c=='a')show_attention= 1;
 else if(c=='h'){
 fputs(translate_usage,stdout);
 return 0;
@@ -353,13 +373,13 @@ return 1;
 }
 int failed= 0;
 char where[64];
-/*158:*/
-#line 2868 "attention.w"
+/*164:*/
+#line 2971 "attention.w"
 
 if(optind<argc)
 for(int k= optind;k<argc;k++){
 snprintf(where,sizeof where,"sentence %d",k-optind+1);
-if(translate_one(&m,argv[k],strlen(argv[k]),where)){
+if(translate_one(&m,argv[k],strlen(argv[k]),where,show_attention)){
 fprintf(stderr,"attention translate: %s\n",kit_error());
 failed= 1;
 }
@@ -371,7 +391,7 @@ ssize_t len;
 for(long k= 1;(len= getline(&line,&cap,stdin))>=0;k++){
 while(len> 0&&(line[len-1]=='\n'||line[len-1]=='\r'))len--;
 snprintf(where,sizeof where,"line %ld",k);
-if(translate_one(&m,line,(size_t)len,where)){
+if(translate_one(&m,line,(size_t)len,where,show_attention)){
 fprintf(stderr,"attention translate: %s\n",kit_error());
 failed= 1;
 }
@@ -380,18 +400,18 @@ fflush(stdout);
 free(line);
 }
 
-/*:158*/
-#line 2863 "attention.w"
+/*:164*/
+#line 2966 "attention.w"
 
 model_free(&m);
 return failed?1:0;
 }
 
-/*:157*/
-#line 2539 "attention.w"
+/*:163*/
+#line 2624 "attention.w"
 
-/*159:*/
-#line 2898 "attention.w"
+/*165:*/
+#line 3001 "attention.w"
 
 static const char*pairs_usage= 
 "usage: attention pairs --data FILE [--filter tutorial|length] [--max-length L]\n"
@@ -439,27 +459,27 @@ pairs_free(&pl);
 return 0;
 }
 
-/*:159*/
-#line 2540 "attention.w"
+/*:165*/
+#line 2625 "attention.w"
 
 
-/*:145*/
-#line 2505 "attention.w"
+/*:150*/
+#line 2590 "attention.w"
 
 
 static const struct{
 const char*name,*summary;
 int(*run)(int argc,char**argv);
 }commands[]= {
-/*144:*/
-#line 2532 "attention.w"
+/*149:*/
+#line 2617 "attention.w"
 
 {"train","train a translator (the notebook's five pairs, or a pair file)",cmd_train},
 {"translate","translate sentences with a saved model",cmd_translate},
 {"pairs","print the pairs that training would read from a file",cmd_pairs}
 
-/*:144*/
-#line 2511 "attention.w"
+/*:149*/
+#line 2596 "attention.w"
 
 };
 
@@ -478,4 +498,4 @@ fputs("Run 'attention COMMAND --help' for a command's options.\n",out);
 return out==stdout?0:2;
 }
 
-/*:143*/
+/*:148*/

@@ -1,11 +1,11 @@
 /*42:*/
-#line 775 "attention.w"
+#line 798 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
 #include <string.h> 
 /*120:*/
-#line 1956 "attention.w"
+#line 1979 "attention.w"
 
 static void adam_tensor(Model*m,int k,size_t n,const AdamConstants*c)
 {
@@ -15,7 +15,7 @@ memset(m->grad_mem+at,0,n*sizeof(float));
 }
 
 /*:120*//*122:*/
-#line 2011 "attention.w"
+#line 2034 "attention.w"
 
 static void update_rows(Model*m,const Deferred*d,const AdamConstants*c)
 {
@@ -34,10 +34,10 @@ at+= n;
 }
 
 /*:122*/
-#line 779 "attention.w"
+#line 802 "attention.w"
 
 /*43:*/
-#line 784 "attention.w"
+#line 807 "attention.w"
 
 void tensor_specs(const Config*c,TensorSpec s[N_TENSORS])
 {
@@ -66,7 +66,7 @@ return(size_t)s->rows*(size_t)(s->cols?s->cols:1);
 }
 
 /*:43*//*44:*/
-#line 814 "attention.w"
+#line 837 "attention.w"
 
 size_t tensors_point(Tensors*t,float*mem,const Config*c)
 {
@@ -81,7 +81,7 @@ return off;
 }
 
 /*:44*//*47:*/
-#line 849 "attention.w"
+#line 872 "attention.w"
 
 void model_alloc(Model*m,const Config*c,Vocab*vin,Vocab*vout)
 {
@@ -91,7 +91,7 @@ m->vin= *vin;
 m->vout= *vout;
 m->n_params= tensors_point(NULL,NULL,c);
 /*48:*/
-#line 883 "attention.w"
+#line 906 "attention.w"
 
 size_t stride= (m->n_params+64+15)/16*16+64;
 m->param_mem= xcalloc(4*stride,sizeof(float));
@@ -100,7 +100,7 @@ m->m_mem= m->grad_mem+stride;
 m->v_mem= m->m_mem+stride;
 
 /*:48*/
-#line 857 "attention.w"
+#line 880 "attention.w"
 
 tensors_point(&m->params,m->param_mem,c);
 tensors_point(&m->grads,m->grad_mem,c);
@@ -117,7 +117,7 @@ memset(m,0,sizeof*m);
 }
 
 /*:47*//*50:*/
-#line 906 "attention.w"
+#line 929 "attention.w"
 
 static double uniform(unsigned short xs[3],double a)
 {
@@ -148,7 +148,7 @@ m->adam_t= 0;
 }
 
 /*:50*//*73:*/
-#line 1241 "attention.w"
+#line 1264 "attention.w"
 
 void activations_alloc(Activations*a,const Config*c)
 {
@@ -161,7 +161,7 @@ a->enc_cache= xcalloc(L*H,sizeof(GruCache));
 a->enc_h= xcalloc((L+1)*H,sizeof(float));
 a->enc_out= xcalloc(L*H,sizeof(float));
 /*80:*/
-#line 1339 "attention.w"
+#line 1362 "attention.w"
 
 a->dec_eh= xcalloc(L*2*H,sizeof(float));
 a->dec_scores= xcalloc(L*L,sizeof(float));
@@ -177,10 +177,10 @@ a->logits= xcalloc(L*V,sizeof(float));
 a->logp= xcalloc(L*V,sizeof(float));
 
 /*:80*/
-#line 1252 "attention.w"
+#line 1275 "attention.w"
 
 /*104:*/
-#line 1711 "attention.w"
+#line 1734 "attention.w"
 
 a->d_logits= xcalloc(L*V,sizeof(float));
 a->d_hout= xcalloc(L*H,sizeof(float));
@@ -201,41 +201,41 @@ a->d_eh= xcalloc(2*H,sizeof(float));
 a->d_rows= xcalloc(ROW_BLOCK> 2*H?ROW_BLOCK:2*H,sizeof(float));
 
 /*:104*/
-#line 1253 "attention.w"
+#line 1276 "attention.w"
 
 }
 
 /*:73*//*74:*/
-#line 1257 "attention.w"
+#line 1280 "attention.w"
 
 void activations_free(Activations*a)
 {
 void*all[]= {a->enc_x,a->enc_gi,a->enc_gh,a->enc_cache,a->enc_h,
 a->enc_out,/*81:*/
-#line 1353 "attention.w"
+#line 1376 "attention.w"
 
 a->dec_eh,a->dec_scores,a->dec_w,a->dec_ec,a->dec_pre,a->dec_o,
 a->dec_gi,a->dec_gh,a->dec_cache,a->dec_h,a->logits,a->logp
 
 /*:81*/
-#line 1261 "attention.w"
+#line 1284 "attention.w"
 ,
 /*105:*/
-#line 1730 "attention.w"
+#line 1753 "attention.w"
 
 a->d_logits,a->d_hout,a->d_dec_gi,a->d_dec_gh,a->d_pre,a->d_scores,
 a->d_dec_e,a->d_enc_out,a->d_enc_gi,a->d_enc_gh,a->d_enc_x,a->d_h,
 a->d_hprev,a->d_o,a->d_ec,a->d_eh,a->d_rows
 
 /*:105*/
-#line 1262 "attention.w"
+#line 1285 "attention.w"
 };
 for(size_t k= 0;k<sizeof all/sizeof all[0];k++)free(all[k]);
 memset(a,0,sizeof*a);
 }
 
 /*:74*//*76:*/
-#line 1276 "attention.w"
+#line 1299 "attention.w"
 
 void encoder_forward(Model*m,const int*src,int T)
 {
@@ -258,7 +258,7 @@ memcpy(a->enc_out,a->enc_h+H,(size_t)T*H*sizeof(float));
 }
 
 /*:76*//*82:*/
-#line 1357 "attention.w"
+#line 1380 "attention.w"
 
 DecoderStep decoder_step(const Activations*a,const Config*c,int t)
 {
@@ -270,7 +270,7 @@ a->dec_h+(k+1)*H,a->dec_cache+k*H};
 }
 
 /*:82*//*83:*/
-#line 1370 "attention.w"
+#line 1393 "attention.w"
 
 void decoder_step_forward(const Model*m,int token,const float*h_prev,
 const float*enc_out,const DecoderStep*s)
@@ -290,7 +290,7 @@ gru_cell_forward(s->h,s->cache,s->gi,s->gh,h_prev,1,H);
 }
 
 /*:83*//*85:*/
-#line 1409 "attention.w"
+#line 1432 "attention.w"
 
 float seq2seq_forward(Model*m,const Example*ex)
 {
@@ -311,7 +311,7 @@ return nll_forward(a->logp,ex->tgt,T,c->V_out);
 }
 
 /*:85*//*107:*/
-#line 1758 "attention.w"
+#line 1781 "attention.w"
 
 void seq2seq_backward_deferred(Model*m,const Example*ex,Deferred d[N_DEFERRED])
 {
@@ -322,7 +322,7 @@ const Tensors*G= &m->grads;
 int H= c->H,L= c->L,V= c->V_out,T= a->T_tgt,S= a->T_src;
 size_t h= (size_t)H;
 /*110:*/
-#line 1791 "attention.w"
+#line 1814 "attention.w"
 
 nll_backward(a->d_logits,a->logp,ex->tgt,T,V);
 memset(a->d_hout,0,(size_t)T*h*sizeof(float));
@@ -332,10 +332,10 @@ memset(a->d_enc_out,0,(size_t)L*h*sizeof(float));
 memset(a->d_hprev,0,h*sizeof(float));
 
 /*:110*/
-#line 1767 "attention.w"
+#line 1790 "attention.w"
 
 /*111:*/
-#line 1806 "attention.w"
+#line 1829 "attention.w"
 
 for(int t= T-1;t>=0;t--){
 DecoderStep s= decoder_step(a,c,t);
@@ -361,10 +361,10 @@ a->d_hprev[j]+= a->d_eh[H+j];
 }
 
 /*:111*/
-#line 1768 "attention.w"
+#line 1791 "attention.w"
 
 /*112:*/
-#line 1834 "attention.w"
+#line 1857 "attention.w"
 
 d[1]= (Deferred){DEC_W_HH,a->d_dec_gh,a->dec_h,T,H,3*H};
 d[2]= (Deferred){DEC_W_IH,a->d_dec_gi,a->dec_o,T,H,3*H};
@@ -377,10 +377,10 @@ linear_backward(NULL,NULL,G->attn_b,a->d_scores,NULL,NULL,T,2*H,L);
 embedding_backward(G->dec_emb,a->d_dec_e,a->dec_in,T,H);
 
 /*:112*/
-#line 1769 "attention.w"
+#line 1792 "attention.w"
 
 /*113:*/
-#line 1852 "attention.w"
+#line 1875 "attention.w"
 
 for(int t= S-1;t>=0;t--){
 const float*h_prev= a->enc_h+(size_t)t*h;
@@ -398,12 +398,12 @@ d[6]= (Deferred){ENC_W_HH,a->d_enc_gh+3*h,a->enc_h+h,S-1,H,3*H};
 embedding_backward(G->enc_emb,a->d_enc_x,ex->src,S,H);
 
 /*:113*/
-#line 1770 "attention.w"
+#line 1793 "attention.w"
 
 }
 
 /*:107*//*108:*/
-#line 1775 "attention.w"
+#line 1798 "attention.w"
 
 void seq2seq_backward(Model*m,const Example*ex)
 {
@@ -415,13 +415,13 @@ d[k].B,d[k].C,d[k].OC);
 }
 
 /*:108*//*115:*/
-#line 1903 "attention.w"
+#line 1926 "attention.w"
 
 AdamConstants adam_constants(double lr,double beta1,double beta2,double eps,long t)
 {
 AdamConstants k;
 /*116:*/
-#line 1917 "attention.w"
+#line 1940 "attention.w"
 
 k.b1= (float)beta1;
 k.a1= (float)(1.0-beta1);
@@ -432,7 +432,7 @@ k.inv_bc2= (float)(1.0/sqrt(1.0-pow(beta2,(double)t)));
 k.eps= (float)eps;
 
 /*:116*/
-#line 1907 "attention.w"
+#line 1930 "attention.w"
 
 return k;
 }
@@ -441,7 +441,7 @@ void adam_apply(float*p,const float*g,float*m,float*v,size_t n,
 const AdamConstants*k)
 {
 /*117:*/
-#line 1927 "attention.w"
+#line 1950 "attention.w"
 
 for(size_t i= 0;i<n;i++){
 m[i]= k->b1*m[i]+k->a1*g[i];
@@ -450,12 +450,12 @@ p[i]-= k->step*m[i]/(sqrtf(v[i])*k->inv_bc2+k->eps);
 }
 
 /*:117*/
-#line 1914 "attention.w"
+#line 1937 "attention.w"
 
 }
 
 /*:115*//*118:*/
-#line 1935 "attention.w"
+#line 1958 "attention.w"
 
 void adam_update(float*p,const float*g,float*m,float*v,size_t n,
 double lr,double beta1,double beta2,double eps,long t)
@@ -465,7 +465,7 @@ adam_apply(p,g,m,v,n,&k);
 }
 
 /*:118*//*119:*/
-#line 1947 "attention.w"
+#line 1970 "attention.w"
 
 void optimizer_step(Model*m,double lr)
 {
@@ -476,7 +476,7 @@ for(int k= 0;k<N_TENSORS;k++)adam_tensor(m,k,spec_numel(&s[k]),&c);
 }
 
 /*:119*//*121:*/
-#line 1986 "attention.w"
+#line 2009 "attention.w"
 
 float train_step(Model*m,const Example*ex,double lr)
 {
@@ -497,7 +497,7 @@ return loss;
 }
 
 /*:121*//*124:*/
-#line 2049 "attention.w"
+#line 2072 "attention.w"
 
 int argmax(const float*x,int n)
 {
@@ -514,7 +514,7 @@ int H= c->H,L= c->L,V= c->V_out,n= 0;
 encoder_forward(m,src,T);
 memcpy(a->dec_h,a->enc_h+(size_t)T*H,(size_t)H*sizeof(float));
 /*125:*/
-#line 2068 "attention.w"
+#line 2091 "attention.w"
 
 int token= SOS_TOKEN;
 for(int t= 0;t<L;t++){
@@ -529,13 +529,13 @@ out[n++]= token;
 }
 
 /*:125*/
-#line 2064 "attention.w"
+#line 2087 "attention.w"
 
 return n;
 }
 
 /*:124*/
-#line 780 "attention.w"
+#line 803 "attention.w"
 
 
 /*:42*/
