@@ -24,7 +24,7 @@ GENERATED := generated/attention.h generated/main.c $(LIBSRC)
 
 CTANGLE := $(shell command -v ctangle 2>/dev/null)
 
-.PHONY: all tangle run check bench book clean
+.PHONY: all tangle run check bench book book-check clean
 all: attention
 
 # One ctangle run writes every file; +c rewrites a file only when it changed.
@@ -96,9 +96,12 @@ book/outputs.stamp: attention build/seed.safetensors build/noeos.safetensors
 book/attention.pdf: attention.w book/outputs.stamp
 	@mkdir -p book
 	cd book && cweave ../attention.w - attention.tex
-	cd book && pdftex -interaction=nonstopmode -halt-on-error attention.tex >/dev/null
-	cd book && pdftex -interaction=nonstopmode -halt-on-error attention.tex >/dev/null
+	cd book && for run in 1 2; do pdftex -interaction=nonstopmode -halt-on-error attention.tex \
+	  >/dev/null || { grep -a -A4 '^!' attention.log; exit 1; }; done
 	@echo "book/attention.pdf: $$(pdfinfo book/attention.pdf | awk '/^Pages/{print $$2}') pages"
+
+book-check: book
+	$(PYTHON) tests/book-check
 
 clean:
 	rm -rf build attention book/*.pdf book/*.tex book/*.log book/*.toc book/*.idx book/*.scn
