@@ -487,9 +487,24 @@ void pairs_free(PairList *pl)
   *pl = (PairList) {0};
 }
 
+@ The vocabularies of a model trained from scratch are those of its pairs:
+every English sentence goes into one, every French sentence into the other,
+in the order of the pairs.
+@<Pair functions@>=
+void pairs_vocabularies(const PairList *pl, Vocab *vin, Vocab *vout)
+{
+  vocab_init(vin);
+  vocab_init(vout);
+  for (int k = 0; k < pl->n; k++) {
+    vocab_add_sentence(vin, pl->pair[k].src);
+    vocab_add_sentence(vout, pl->pair[k].tgt);
+  }
+}
+
 @ @<Prototypes@>=
 void pairs_seed(PairList *pl);
 void pairs_free(PairList *pl);
+void pairs_vocabularies(const PairList *pl, Vocab *vin, Vocab *vout);
 
 @*1 Normalising a sentence.
 @^normalisation@>
@@ -2808,12 +2823,7 @@ if (o.init) {
   }
 } else {
   Vocab vin, vout;
-  vocab_init(&vin);
-  vocab_init(&vout);
-  for (int k = 0; k < pl.n; k++) {
-    vocab_add_sentence(&vin, pl.pair[k].src);
-    vocab_add_sentence(&vout, pl.pair[k].tgt);
-  }
+  pairs_vocabularies(&pl, &vin, &vout);
   Config cfg = {vin.n, vout.n, o.hidden ? (int) o.hidden : DEFAULT_HIDDEN, max_length};
   model_alloc(&m, &cfg, &vin, &vout);
   model_init_random(&m, (uint64_t) o.seed);

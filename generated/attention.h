@@ -34,13 +34,13 @@
 #endif
 #line 169 "attention.w"
 
-/*:5*//*31:*/
-#line 603 "attention.w"
+/*:5*//*32:*/
+#line 618 "attention.w"
 
 #define FILTER_TUTORIAL 0
 #define FILTER_LENGTH 1
 
-/*:31*/
+/*:32*/
 #line 129 "attention.w"
 
 /*10:*/
@@ -68,16 +68,16 @@ char*origin;
 long lines_read,dropped;
 }PairList;
 
-/*:24*//*37:*/
-#line 713 "attention.w"
+/*:24*//*38:*/
+#line 728 "attention.w"
 
 typedef struct{
 int src[DEFAULT_MAX_LENGTH*4],tgt[DEFAULT_MAX_LENGTH*4];
 int src_len,tgt_len;
 }Example;
 
-/*:37*//*40:*/
-#line 763 "attention.w"
+/*:38*//*41:*/
+#line 778 "attention.w"
 
 typedef struct{
 int V_in,V_out;
@@ -85,8 +85,8 @@ int H;
 int L;
 }Config;
 
-/*:40*//*41:*/
-#line 781 "attention.w"
+/*:41*//*42:*/
+#line 796 "attention.w"
 
 enum{ENC_EMB,ENC_W_IH,ENC_W_HH,ENC_B_IH,ENC_B_HH,DEC_EMB,ATTN_W,ATTN_B,
 COMB_W,COMB_B,DEC_W_IH,DEC_W_HH,DEC_B_IH,DEC_B_HH,OUT_W,OUT_B,
@@ -104,15 +104,15 @@ const char*name;
 int rows,cols;
 }TensorSpec;
 
-/*:41*//*64:*/
-#line 1154 "attention.w"
+/*:42*//*65:*/
+#line 1169 "attention.w"
 
 typedef struct{
 float r,z,n,ghn;
 }GruCache;
 
-/*:64*//*106:*/
-#line 1769 "attention.w"
+/*:65*//*107:*/
+#line 1784 "attention.w"
 
 typedef struct{
 int weight;
@@ -121,8 +121,8 @@ int B,C,OC;
 }Deferred;
 #define N_DEFERRED 7
 
-/*:106*//*114:*/
-#line 1918 "attention.w"
+/*:107*//*115:*/
+#line 1933 "attention.w"
 
 typedef struct{
 float b1,a1,b2,a2;
@@ -131,14 +131,14 @@ float inv_bc2;
 float eps;
 }AdamConstants;
 
-/*:114*/
+/*:115*/
 #line 130 "attention.w"
 
-/*46:*/
-#line 858 "attention.w"
+/*47:*/
+#line 873 "attention.w"
 
-/*72:*/
-#line 1247 "attention.w"
+/*73:*/
+#line 1262 "attention.w"
 
 typedef struct{
 float*eh,*scores,*w,*ec,*pre,*o,*gi,*gh,*h;
@@ -152,19 +152,19 @@ float*enc_gi,*enc_gh;
 GruCache*enc_cache;
 float*enc_h;
 float*enc_out;
-/*79:*/
-#line 1356 "attention.w"
+/*80:*/
+#line 1371 "attention.w"
 
 float*dec_eh,*dec_scores,*dec_w,*dec_ec,*dec_pre,*dec_o,*dec_gi,*dec_gh;
 GruCache*dec_cache;
 float*dec_h;
 float*logits,*logp;
 
-/*:79*/
-#line 1260 "attention.w"
+/*:80*/
+#line 1275 "attention.w"
 
-/*103:*/
-#line 1721 "attention.w"
+/*104:*/
+#line 1736 "attention.w"
 
 float*d_logits;
 float*d_hout;
@@ -178,13 +178,13 @@ float*d_enc_x;
 float*d_h,*d_hprev,*d_o,*d_ec,*d_eh;
 float*d_rows;
 
-/*:103*/
-#line 1261 "attention.w"
+/*:104*/
+#line 1276 "attention.w"
 
 }Activations;
 
-/*:72*/
-#line 859 "attention.w"
+/*:73*/
+#line 874 "attention.w"
 
 typedef struct{
 Config cfg;
@@ -196,11 +196,11 @@ long adam_t;
 Activations act;
 }Model;
 
-/*:46*/
+/*:47*/
 #line 131 "attention.w"
 
-/*65:*/
-#line 1161 "attention.w"
+/*66:*/
+#line 1176 "attention.w"
 
 KIT_HD static inline float sigmoidf_(float a)
 {
@@ -210,8 +210,8 @@ return 1.0f/(1.0f+expf(-a));
 KIT_HD static inline float gru_unit_forward(float gir,float giz,float gin,
 float ghr,float ghz,float ghn,float h,GruCache*c)
 {
-/*66:*/
-#line 1173 "attention.w"
+/*67:*/
+#line 1188 "attention.w"
 
 c->r= sigmoidf_(gir+ghr);
 c->z= sigmoidf_(giz+ghz);
@@ -219,19 +219,19 @@ c->ghn= ghn;
 c->n= tanhf(gin+c->r*ghn);
 return(1.0f-c->z)*c->n+c->z*h;
 
-/*:66*/
-#line 1170 "attention.w"
+/*:67*/
+#line 1185 "attention.w"
 
 }
 
-/*:65*//*96:*/
-#line 1624 "attention.w"
+/*:66*//*97:*/
+#line 1639 "attention.w"
 
 KIT_HD static inline void gru_unit_backward(float dh_new,float h,const GruCache*c,
 float*dgir,float*dgiz,float*dgin,float*dghn,float*dh)
 {
-/*97:*/
-#line 1631 "attention.w"
+/*98:*/
+#line 1646 "attention.w"
 
 float dn= dh_new*(1.0f-c->z);
 float dz= dh_new*(h-c->n);
@@ -243,12 +243,12 @@ float dr= dan*c->ghn;
 *dghn= dan*c->r;
 *dh+= dh_new*c->z;
 
-/*:97*/
-#line 1628 "attention.w"
+/*:98*/
+#line 1643 "attention.w"
 
 }
 
-/*:96*/
+/*:97*/
 #line 132 "attention.w"
 
 /*9:*/
@@ -275,48 +275,49 @@ void vocab_add_sentence(Vocab*v,const char*s);
 int tokenize(const Vocab*v,const char*s,int*ids,int max,
 const char*where,const char*language);
 
-/*:22*//*26:*/
-#line 490 "attention.w"
+/*:22*//*27:*/
+#line 504 "attention.w"
 
 void pairs_seed(PairList*pl);
 void pairs_free(PairList*pl);
+void pairs_vocabularies(const PairList*pl,Vocab*vin,Vocab*vout);
 
-/*:26*//*30:*/
-#line 579 "attention.w"
+/*:27*//*31:*/
+#line 594 "attention.w"
 
 char*normalize_sentence(const char*s,size_t len,size_t*bad);
 
-/*:30*//*36:*/
-#line 703 "attention.w"
+/*:31*//*37:*/
+#line 718 "attention.w"
 
 int pairs_read(PairList*pl,const char*path,int filter,int max_length);
 
-/*:36*//*39:*/
-#line 753 "attention.w"
+/*:37*//*40:*/
+#line 768 "attention.w"
 
 int make_examples(const PairList*pl,const Vocab*vin,const Vocab*vout,
 int max_length,int append_eos,Example**out);
 
-/*:39*//*45:*/
-#line 850 "attention.w"
+/*:40*//*46:*/
+#line 865 "attention.w"
 
 void tensor_specs(const Config*c,TensorSpec s[N_TENSORS]);
 size_t spec_numel(const TensorSpec*s);
 size_t tensors_point(Tensors*t,float*mem,const Config*c);
 
-/*:45*//*49:*/
-#line 913 "attention.w"
+/*:46*//*50:*/
+#line 928 "attention.w"
 
 void model_alloc(Model*m,const Config*c,Vocab*vin,Vocab*vout);
 void model_free(Model*m);
 
-/*:49*//*51:*/
-#line 958 "attention.w"
+/*:50*//*52:*/
+#line 973 "attention.w"
 
 void model_init_random(Model*m,uint64_t seed);
 
-/*:51*//*62:*/
-#line 1114 "attention.w"
+/*:52*//*63:*/
+#line 1129 "attention.w"
 
 void embedding_forward(float*out,const float*table,const int*ids,int B,int H);
 void linear_forward(float*out,const float*inp,const float*weight,
@@ -326,43 +327,43 @@ void softmax_forward(float*out,const float*inp,int B,int n);
 void log_softmax_forward(float*out,const float*inp,int B,int n);
 float nll_forward(const float*logp,const int*target,int B,int V);
 
-/*:62*//*68:*/
-#line 1193 "attention.w"
+/*:63*//*69:*/
+#line 1208 "attention.w"
 
 void gru_cell_forward(float*h_new,GruCache*cache,const float*gi,
 const float*gh,const float*h,int B,int H);
 
-/*:68*//*71:*/
-#line 1228 "attention.w"
+/*:69*//*72:*/
+#line 1243 "attention.w"
 
 void attention_forward(float*w,float*ctx,const float*scores,
 const float*enc_out,int B,int L,int H);
 
-/*:71*//*75:*/
-#line 1290 "attention.w"
+/*:72*//*76:*/
+#line 1305 "attention.w"
 
 void activations_alloc(Activations*a,const Config*c);
 void activations_free(Activations*a);
 
-/*:75*//*77:*/
-#line 1320 "attention.w"
+/*:76*//*78:*/
+#line 1335 "attention.w"
 
 void encoder_forward(Model*m,const int*src,int T);
 
-/*:77*//*84:*/
-#line 1411 "attention.w"
+/*:78*//*85:*/
+#line 1426 "attention.w"
 
 DecoderStep decoder_step(const Activations*a,const Config*c,int t);
 void decoder_step_forward(const Model*m,int token,const float*h_prev,
 const float*enc_out,const DecoderStep*s);
 
-/*:84*//*86:*/
-#line 1451 "attention.w"
+/*:85*//*87:*/
+#line 1466 "attention.w"
 
 float seq2seq_forward(Model*m,const Example*ex);
 
-/*:86*//*95:*/
-#line 1595 "attention.w"
+/*:87*//*96:*/
+#line 1610 "attention.w"
 
 void nll_backward(float*dlogits,const float*logp,const int*target,int B,int V);
 void linear_backward(float*dinp,float*dweight,float*dbias,
@@ -372,26 +373,26 @@ void add_outer_products(float*dw,const float*dy,int stride,
 const float*x,int B,int C);
 void embedding_backward(float*dtable,const float*dout,const int*ids,int B,int H);
 
-/*:95*//*99:*/
-#line 1660 "attention.w"
+/*:96*//*100:*/
+#line 1675 "attention.w"
 
 void gru_cell_backward(float*dgi,float*dgh,float*dh,const float*dh_new,
 const float*h,const GruCache*cache,int B,int H);
 
-/*:99*//*102:*/
-#line 1698 "attention.w"
+/*:100*//*103:*/
+#line 1713 "attention.w"
 
 void attention_backward(float*dscores,float*denc_out,const float*dctx,
 const float*w,const float*enc_out,int B,int L,int H);
 
-/*:102*//*109:*/
-#line 1808 "attention.w"
+/*:103*//*110:*/
+#line 1823 "attention.w"
 
 void seq2seq_backward_deferred(Model*m,const Example*ex,Deferred d[N_DEFERRED]);
 void seq2seq_backward(Model*m,const Example*ex);
 
-/*:109*//*123:*/
-#line 2051 "attention.w"
+/*:110*//*124:*/
+#line 2066 "attention.w"
 
 AdamConstants adam_constants(double lr,double beta1,double beta2,double eps,long t);
 void adam_apply(float*p,const float*g,float*m,float*v,size_t n,
@@ -401,19 +402,19 @@ double lr,double beta1,double beta2,double eps,long t);
 void optimizer_step(Model*m,double lr);
 float train_step(Model*m,const Example*ex,double lr);
 
-/*:123*//*126:*/
-#line 2104 "attention.w"
+/*:124*//*127:*/
+#line 2119 "attention.w"
 
 int argmax(const float*x,int n);
 int greedy_decode(Model*m,const int*src,int T,int*out,float*attn);
 
-/*:126*//*138:*/
-#line 2321 "attention.w"
+/*:127*//*139:*/
+#line 2336 "attention.w"
 
 int checkpoint_save(const Model*m,const char*path);
 int checkpoint_load(Model*m,const char*path);
 
-/*:138*/
+/*:139*/
 #line 133 "attention.w"
 
 

@@ -1,5 +1,5 @@
-/*132:*/
-#line 2197 "attention.w"
+/*133:*/
+#line 2212 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
@@ -8,8 +8,8 @@
 #include <unistd.h> 
 #include <sys/stat.h> 
 #include <cjson/cJSON.h> 
-/*142:*/
-#line 2416 "attention.w"
+/*143:*/
+#line 2431 "attention.w"
 
 static const char*meta_string(const cJSON*meta,const char*key,const char*path)
 {
@@ -35,8 +35,8 @@ path,key,s,lo,hi);
 return 0;
 }
 
-/*:142*//*143:*/
-#line 2443 "attention.w"
+/*:143*//*144:*/
+#line 2458 "attention.w"
 
 static int meta_vocab(const cJSON*meta,const char*key,const char*path,Vocab*v)
 {
@@ -61,8 +61,8 @@ cJSON_Delete(a);
 return status;
 }
 
-/*:143*//*145:*/
-#line 2496 "attention.w"
+/*:144*//*146:*/
+#line 2511 "attention.w"
 
 static int check_tensor(const cJSON*t,const TensorSpec*s,size_t data_size,
 size_t*begin,const char*path)
@@ -98,8 +98,8 @@ return kit_fail("%s: tensor \"%s\" has data offsets that do not give %.0f bytes 
 return 0;
 }
 
-/*:145*//*146:*/
-#line 2533 "attention.w"
+/*:146*//*147:*/
+#line 2548 "attention.w"
 
 static int check_tiling(const TensorSpec*s,const size_t*begin,size_t data_size,
 const char*path)
@@ -126,11 +126,11 @@ return kit_fail("%s: %zu bytes after the last tensor belong to none",path,data_s
 return 0;
 }
 
-/*:146*/
-#line 2205 "attention.w"
+/*:147*/
+#line 2220 "attention.w"
 
-/*133:*/
-#line 2210 "attention.w"
+/*134:*/
+#line 2225 "attention.w"
 
 static void put_f32(unsigned char*b,float x)
 {
@@ -148,8 +148,8 @@ memcpy(&x,&u,4);
 return x;
 }
 
-/*:133*//*134:*/
-#line 2228 "attention.w"
+/*:134*//*135:*/
+#line 2243 "attention.w"
 
 static char*vocab_to_json(const Vocab*v)
 {
@@ -160,8 +160,8 @@ cJSON_Delete(a);
 return s;
 }
 
-/*:134*//*135:*/
-#line 2242 "attention.w"
+/*:135*//*136:*/
+#line 2257 "attention.w"
 
 static char*checkpoint_header(const Model*m,size_t*len)
 {
@@ -200,8 +200,8 @@ json[padded]= '\0';
 return json;
 }
 
-/*:135*//*136:*/
-#line 2285 "attention.w"
+/*:136*//*137:*/
+#line 2300 "attention.w"
 
 int checkpoint_save(const Model*m,const char*path)
 {
@@ -217,8 +217,8 @@ free(header);
 return-1;
 }
 FILE*f= fdopen(fd,"wb");
-/*137:*/
-#line 2311 "attention.w"
+/*138:*/
+#line 2326 "attention.w"
 
 unsigned char len8[8],buf[4096];
 for(int k= 0;k<8;k++)len8[k]= (unsigned char)((uint64_t)hlen>>(8*k));
@@ -229,8 +229,8 @@ for(size_t j= 0;j<k;j++)put_f32(buf+4*j,m->param_mem[i+j]);
 ok= fwrite(buf,4,k,f)==k;
 }
 
-/*:137*/
-#line 2300 "attention.w"
+/*:138*/
+#line 2315 "attention.w"
 
 if(ok)ok= fflush(f)==0&&fsync(fd)==0&&fchmod(fd,0644)==0;
 ok= (fclose(f)==0)&&ok;
@@ -242,8 +242,8 @@ free(header);
 return status;
 }
 
-/*:136*//*139:*/
-#line 2329 "attention.w"
+/*:137*//*140:*/
+#line 2344 "attention.w"
 
 int checkpoint_load(Model*m,const char*path)
 {
@@ -256,8 +256,8 @@ Vocab vin= {0},vout= {0};
 Config cfg= {0};
 int status= -1;
 size_t data_size= 0;
-/*140:*/
-#line 2359 "attention.w"
+/*141:*/
+#line 2374 "attention.w"
 
 struct stat st;
 if(fstat(fileno(f),&st)!=0){
@@ -298,11 +298,11 @@ kit_fail("%s: the header has bytes other than spaces after its JSON object "
 goto done;
 }
 
-/*:140*/
-#line 2341 "attention.w"
+/*:141*/
+#line 2356 "attention.w"
 
-/*141:*/
-#line 2401 "attention.w"
+/*142:*/
+#line 2416 "attention.w"
 
 cJSON*meta= cJSON_GetObjectItemCaseSensitive(root,"__metadata__");
 const char*att= meta_string(meta,"attention",path);
@@ -318,11 +318,11 @@ if(meta_vocab(meta,"input_vocab",path,&vin)||meta_vocab(meta,
 cfg.V_in= vin.n;
 cfg.V_out= vout.n;
 
-/*:141*/
-#line 2342 "attention.w"
+/*:142*/
+#line 2357 "attention.w"
 
-/*144:*/
-#line 2470 "attention.w"
+/*145:*/
+#line 2485 "attention.w"
 
 TensorSpec spec[N_TENSORS];
 tensor_specs(&cfg,spec);
@@ -349,11 +349,11 @@ goto done;
 }
 if(check_tiling(spec,begin,data_size,path))goto done;
 
-/*:144*/
-#line 2343 "attention.w"
+/*:145*/
+#line 2358 "attention.w"
 
-/*147:*/
-#line 2559 "attention.w"
+/*148:*/
+#line 2574 "attention.w"
 
 data= xcalloc(data_size,1);
 if(fread(data,1,data_size,f)!=data_size){
@@ -366,8 +366,8 @@ for(size_t i= 0;i<spec_numel(&spec[k]);i++)
 m->params.t[k][i]= get_f32(data+begin[k]+4*i);
 status= 0;
 
-/*:147*/
-#line 2344 "attention.w"
+/*:148*/
+#line 2359 "attention.w"
 
 done:
 if(status!=0){
@@ -381,8 +381,8 @@ fclose(f);
 return status;
 }
 
-/*:139*/
-#line 2206 "attention.w"
+/*:140*/
+#line 2221 "attention.w"
 
 
-/*:132*/
+/*:133*/

@@ -1,5 +1,5 @@
-/*148:*/
-#line 2582 "attention.w"
+/*149:*/
+#line 2597 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
@@ -7,8 +7,8 @@
 #include <errno.h> 
 #include <getopt.h> 
 #include <time.h> 
-/*151:*/
-#line 2629 "attention.w"
+/*152:*/
+#line 2644 "attention.w"
 
 static int parse_long(const char*cmd,const char*opt,const char*s,long lo,
 long hi,long*out)
@@ -47,8 +47,8 @@ clock_gettime(CLOCK_MONOTONIC,&ts);
 return(double)ts.tv_sec+1e-9*(double)ts.tv_nsec;
 }
 
-/*:151*//*160:*/
-#line 2866 "attention.w"
+/*:152*//*161:*/
+#line 2876 "attention.w"
 
 static char*words_join(const Vocab*v,const int*ids,int n)
 {
@@ -59,14 +59,14 @@ for(int k= 0;k<n;k++)p+= sprintf(p,k?" %s":"%s",v->word[ids[k]]);
 return s;
 }
 
-/*:160*/
-#line 2589 "attention.w"
+/*:161*/
+#line 2604 "attention.w"
 
-/*150:*/
-#line 2622 "attention.w"
+/*151:*/
+#line 2637 "attention.w"
 
-/*152:*/
-#line 2669 "attention.w"
+/*153:*/
+#line 2684 "attention.w"
 
 static const char*train_usage= 
 "usage: attention train [--pairs seed | --data FILE] [OPTIONS]\n"
@@ -85,8 +85,8 @@ static const char*train_usage=
 "  --print-every K     print the loss every K epochs (default 50)\n"
 "  --show N            print N translations after training (default 5)\n";
 
-/*:152*//*153:*/
-#line 2687 "attention.w"
+/*:153*//*154:*/
+#line 2702 "attention.w"
 
 typedef struct{
 const char*data,*init,*save;
@@ -110,8 +110,8 @@ int c,bad= 0;
 opterr= 0;
 optind= 1;
 while(!bad&&(c= getopt_long(argc,argv,":h",longopts,NULL))!=-1)switch(c){
-/*154:*/
-#line 2720 "attention.w"
+/*155:*/
+#line 2735 "attention.w"
 
 case'p':
 if(strcmp(optarg,"seed")!=0){
@@ -150,8 +150,8 @@ default:
 fprintf(stderr,"attention train: unknown option \"%s\"\n",argv[optind-1]);
 bad= 1;
 
-/*:154*/
-#line 2710 "attention.w"
+/*:155*/
+#line 2725 "attention.w"
 
 }
 if(!bad&&optind<argc){
@@ -162,8 +162,8 @@ if(bad)fputs(train_usage,stderr);
 return bad?-1:0;
 }
 
-/*:153*//*155:*/
-#line 2761 "attention.w"
+/*:154*//*156:*/
+#line 2776 "attention.w"
 
 static int cmd_train(int argc,char**argv)
 {
@@ -184,8 +184,8 @@ fprintf(stderr,"attention train: %s\n",kit_error());
 return 1;
 }
 }else pairs_seed(&pl);
-/*156:*/
-#line 2802 "attention.w"
+/*157:*/
+#line 2817 "attention.w"
 
 if(o.init){
 if(checkpoint_load(&m,o.init)){
@@ -195,19 +195,14 @@ return 1;
 }
 }else{
 Vocab vin,vout;
-vocab_init(&vin);
-vocab_init(&vout);
-for(int k= 0;k<pl.n;k++){
-vocab_add_sentence(&vin,pl.pair[k].src);
-vocab_add_sentence(&vout,pl.pair[k].tgt);
-}
+pairs_vocabularies(&pl,&vin,&vout);
 Config cfg= {vin.n,vout.n,o.hidden?(int)o.hidden:DEFAULT_HIDDEN,max_length};
 model_alloc(&m,&cfg,&vin,&vout);
 model_init_random(&m,(uint64_t)o.seed);
 }
 
-/*:156*/
-#line 2781 "attention.w"
+/*:157*/
+#line 2796 "attention.w"
 
 if(make_examples(&pl,&m.vin,&m.vout,m.cfg.L,o.append_eos,&ex)){
 fprintf(stderr,"attention train: %s\n",kit_error());
@@ -215,8 +210,8 @@ pairs_free(&pl);
 model_free(&m);
 return 1;
 }
-/*157:*/
-#line 2822 "attention.w"
+/*158:*/
+#line 2832 "attention.w"
 
 if(o.data)printf("Read %ld sentence pairs from %s; kept %d (%s filter)\n",
 pl.lines_read,o.data,pl.n,o.filter==FILTER_TUTORIAL?"tutorial":"length");
@@ -228,11 +223,11 @@ m.cfg.H,m.cfg.L,m.n_params,o.init?" (from --init)":"");
 printf("Training for %ld epochs, %s<EOS> on the targets\n",o.epochs,
 o.append_eos?"":"no ");
 
-/*:157*/
-#line 2788 "attention.w"
+/*:158*/
+#line 2803 "attention.w"
 
-/*158:*/
-#line 2835 "attention.w"
+/*159:*/
+#line 2845 "attention.w"
 
 double t0= now_seconds(),last_loss= 0.0;
 for(long e= 1;e<=o.epochs;e++){
@@ -248,16 +243,16 @@ if(o.epochs> 0)printf("Final average loss: %.6e\n",last_loss);
 printf("Trained in %.3f s (%ld steps, %.0f steps/s)\n",seconds,o.epochs*pl.n,
 seconds> 0?(double)(o.epochs*pl.n)/seconds:0.0);
 
-/*:158*/
-#line 2789 "attention.w"
+/*:159*/
+#line 2804 "attention.w"
 
 int status= 0;
 if(o.save&&checkpoint_save(&m,o.save)){
 fprintf(stderr,"attention train: %s\n",kit_error());
 status= 1;
 }
-/*159:*/
-#line 2852 "attention.w"
+/*160:*/
+#line 2862 "attention.w"
 
 int right= 0,*out= xcalloc((size_t)m.cfg.L,sizeof(int));
 for(int k= 0;k<pl.n;k++){
@@ -272,8 +267,8 @@ free(pred);
 printf("%d of %d training pairs translated exactly\n",right,pl.n);
 free(out);
 
-/*:159*/
-#line 2795 "attention.w"
+/*:160*/
+#line 2810 "attention.w"
 
 free(ex);
 pairs_free(&pl);
@@ -281,11 +276,11 @@ model_free(&m);
 return status;
 }
 
-/*:155*/
-#line 2623 "attention.w"
+/*:156*/
+#line 2638 "attention.w"
 
-/*161:*/
-#line 2883 "attention.w"
+/*162:*/
+#line 2893 "attention.w"
 
 static const char*translate_usage= 
 "usage: attention translate --model CKPT [--attention] [SENTENCE ...]\n"
@@ -313,8 +308,8 @@ int k= greedy_decode(m,src,n,out,attn);
 char*t= words_join(&m->vout,out,k);
 fputs(t,stdout);
 free(t);
-if(show_attention)/*162:*/
-#line 2923 "attention.w"
+if(show_attention)/*163:*/
+#line 2933 "attention.w"
 
 for(int t= 0;t<k;t++){
 double pad= 0.0;
@@ -324,8 +319,8 @@ for(int i= n;i<m->cfg.L;i++)pad+= attn[t*m->cfg.L+i];
 printf("  (padding %.3f)",pad);
 }
 
-/*:162*/
-#line 2910 "attention.w"
+/*:163*/
+#line 2920 "attention.w"
 
 }
 }
@@ -337,8 +332,8 @@ free(attn);
 return status;
 }
 
-/*:161*//*163:*/
-#line 2932 "attention.w"
+/*:162*//*164:*/
+#line 2942 "attention.w"
 
 static int cmd_translate(int argc,char**argv)
 {
@@ -373,8 +368,8 @@ return 1;
 }
 int failed= 0;
 char where[64];
-/*164:*/
-#line 2971 "attention.w"
+/*165:*/
+#line 2981 "attention.w"
 
 if(optind<argc)
 for(int k= optind;k<argc;k++){
@@ -400,18 +395,18 @@ fflush(stdout);
 free(line);
 }
 
-/*:164*/
-#line 2966 "attention.w"
+/*:165*/
+#line 2976 "attention.w"
 
 model_free(&m);
 return failed?1:0;
 }
 
-/*:163*/
-#line 2624 "attention.w"
+/*:164*/
+#line 2639 "attention.w"
 
-/*165:*/
-#line 3001 "attention.w"
+/*166:*/
+#line 3011 "attention.w"
 
 static const char*pairs_usage= 
 "usage: attention pairs --data FILE [--filter tutorial|length] [--max-length L]\n"
@@ -459,27 +454,27 @@ pairs_free(&pl);
 return 0;
 }
 
-/*:165*/
-#line 2625 "attention.w"
+/*:166*/
+#line 2640 "attention.w"
 
 
-/*:150*/
-#line 2590 "attention.w"
+/*:151*/
+#line 2605 "attention.w"
 
 
 static const struct{
 const char*name,*summary;
 int(*run)(int argc,char**argv);
 }commands[]= {
-/*149:*/
-#line 2617 "attention.w"
+/*150:*/
+#line 2632 "attention.w"
 
 {"train","train a translator (the notebook's five pairs, or a pair file)",cmd_train},
 {"translate","translate sentences with a saved model",cmd_translate},
 {"pairs","print the pairs that training would read from a file",cmd_pairs}
 
-/*:149*/
-#line 2596 "attention.w"
+/*:150*/
+#line 2611 "attention.w"
 
 };
 
@@ -498,4 +493,4 @@ fputs("Run 'attention COMMAND --help' for a command's options.\n",out);
 return out==stdout?0:2;
 }
 
-/*:148*/
+/*:149*/

@@ -150,8 +150,8 @@ return n;
 /*:21*/
 #line 273 "attention.w"
 
-/*28:*/
-#line 526 "attention.w"
+/*29:*/
+#line 541 "attention.w"
 
 typedef struct{char*s;size_t n,cap;int pending;}Out;
 
@@ -180,8 +180,8 @@ if(bad)*bad= i;
 return NULL;
 }
 i+= (size_t)k;
-/*29:*/
-#line 564 "attention.w"
+/*30:*/
+#line 579 "attention.w"
 
 utf8proc_int32_t piece[16];
 int boundclass= 0;
@@ -197,15 +197,15 @@ out_put(&o,(char)d);
 }else o.pending= 1;
 }
 
-/*:29*/
-#line 554 "attention.w"
+/*:30*/
+#line 569 "attention.w"
 
 }
 o.s[o.n]= '\0';
 return o.s;
 }
 
-/*:28*/
+/*:29*/
 #line 274 "attention.w"
 
 /*23:*/
@@ -250,8 +250,21 @@ free(pl->origin);
 *pl= (PairList){0};
 }
 
-/*:25*//*32:*/
-#line 607 "attention.w"
+/*:25*//*26:*/
+#line 493 "attention.w"
+
+void pairs_vocabularies(const PairList*pl,Vocab*vin,Vocab*vout)
+{
+vocab_init(vin);
+vocab_init(vout);
+for(int k= 0;k<pl->n;k++){
+vocab_add_sentence(vin,pl->pair[k].src);
+vocab_add_sentence(vout,pl->pair[k].tgt);
+}
+}
+
+/*:26*//*33:*/
+#line 622 "attention.w"
 
 static int count_words(const char*s)
 {
@@ -273,8 +286,8 @@ if(strncmp(en,prefixes[k],strlen(prefixes[k]))==0)return 1;
 return 0;
 }
 
-/*:32*//*33:*/
-#line 629 "attention.w"
+/*:33*//*34:*/
+#line 644 "attention.w"
 
 int pairs_read(PairList*pl,const char*path,int filter,int max_length)
 {
@@ -288,8 +301,8 @@ ssize_t len;
 int lineno= 0,status= 0;
 while((len= getline(&line,&cap,f))>=0){
 lineno++;
-/*34:*/
-#line 656 "attention.w"
+/*35:*/
+#line 671 "attention.w"
 
 while(len> 0&&(line[len-1]=='\n'||line[len-1]=='\r'))len--;
 line[len]= '\0';
@@ -314,11 +327,11 @@ status= kit_fail("%s:%d: the %s sentence is empty",path,lineno,
 break;
 }
 
-/*:34*/
-#line 642 "attention.w"
+/*:35*/
+#line 657 "attention.w"
 
-/*35:*/
-#line 680 "attention.w"
+/*36:*/
+#line 695 "attention.w"
 
 pl->lines_read++;
 size_t bad= 0;
@@ -342,8 +355,8 @@ free(nfr);
 pl->dropped++;
 }
 
-/*:35*/
-#line 643 "attention.w"
+/*:36*/
+#line 658 "attention.w"
 
 }
 if(status==0&&ferror(f))
@@ -357,8 +370,8 @@ if(status)pairs_free(pl);
 return status;
 }
 
-/*:33*//*38:*/
-#line 722 "attention.w"
+/*:34*//*39:*/
+#line 737 "attention.w"
 
 int make_examples(const PairList*pl,const Vocab*vin,const Vocab*vout,
 int max_length,int append_eos,Example**out)
@@ -390,7 +403,7 @@ ex[k].tgt_len= m;
 return 0;
 }
 
-/*:38*/
+/*:39*/
 #line 275 "attention.w"
 
 
