@@ -1,7 +1,7 @@
 # attention.w: the literate source is attention.w; generated/ is its tangled output.
 # make tangle   re-tangle attention.w into generated/ (needs ctangle)
 # make          build ./attention from generated/
-# make run      train the notebook's model and translate its five sentences
+# make run      train the notebook's model, translate its five sentences, draw figures/
 # make check    build and run every test
 # make bench    time the kit against the notebook's PyTorch loop
 # make book     weave book/attention.pdf
@@ -17,7 +17,7 @@ LDLIBS  += $(shell pkg-config --libs $(PKGS)) -lm
 CHECK_LIBS := $(shell pkg-config --cflags --libs check)
 
 LIBSRC  := generated/util.c generated/vocab.c generated/layers.c generated/model.c \
-           generated/checkpoint.c
+           generated/checkpoint.c generated/figures.c
 LIBOBJ  := $(LIBSRC:generated/%.c=build/%.o)
 GENERATED := generated/attention.h generated/main.c $(LIBSRC)
 
@@ -67,8 +67,18 @@ check: attention $(TEST_BIN)
 	for t in tests/*.sh; do echo "== $$t"; $$t ./attention || failed="$$failed $$t"; done; \
 	if [ -n "$$failed" ]; then echo "FAILED:$$failed"; exit 1; fi; echo "all tests passed"
 
+# make run also draws, into figures/, the attention of the notebook's sentences in
+# its two styles and the loss curve of the run, as PDF (for the book) and PNG.
+FIGURE_SENTENCES := "i am a student" "he is a teacher" "she is a doctor" \
+                    "we are engineers" "they are artists"
 run: attention
-	./attention train --pairs seed --save build/seed.safetensors
+	./attention train --pairs seed --save build/seed.safetensors --loss-log build/seed-loss.tsv
+	@mkdir -p figures
+	@for s in $(FIGURE_SENTENCES); do for style in bone ylorrd; do \
+	  f=figures/heatmap-$$style-$$(echo "$$s" | tr ' ' '-'); \
+	  ./attention heatmap --model build/seed.safetensors --style $$style \
+	    --out $$f.pdf --out $$f.png "$$s" || exit 1; done; done
+	@./attention loss-curve --log build/seed-loss.tsv --out figures/loss.pdf --out figures/loss.png
 
 bench: attention
 	$(PYTHON) tests/bench.py ./attention

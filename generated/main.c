@@ -1,5 +1,5 @@
-/*143:*/
-#line 2478 "attention.w"
+/*219:*/
+#line 4070 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
@@ -7,8 +7,88 @@
 #include <errno.h> 
 #include <getopt.h> 
 #include <time.h> 
-/*146:*/
-#line 2525 "attention.w"
+/*208:*/
+#line 3791 "attention.w"
+
+#define MAX_OUTS 8
+static int add_out(const char*cmd,const char*path,const char**outs,int*n)
+{
+if(*n==MAX_OUTS){
+fprintf(stderr,"attention %s: at most %d --out files\n",cmd,MAX_OUTS);
+return-1;
+}
+outs[(*n)++]= path;
+return 0;
+}
+
+static int check_outs(const char*cmd,const char**outs,int n)
+{
+for(int k= 0;k<n;k++)
+if(figure_check_path(outs[k])){
+fprintf(stderr,"attention %s: %s\n",cmd,kit_error());
+return-1;
+}
+return 0;
+}
+
+/*:208*//*209:*/
+#line 3814 "attention.w"
+
+static void report_figure(const char*path,const char*what,double seconds)
+{
+FILE*f= fopen(path,"rb");
+long size= -1;
+if(f&&fseek(f,0,SEEK_END)==0)size= ftell(f);
+if(f)fclose(f);
+printf("Wrote %s (%s, %.1f kB, %.1f ms)\n",path,what,size/1000.0,1e3*seconds);
+}
+
+/*:209*//*214:*/
+#line 3926 "attention.w"
+
+#include <unistd.h> 
+static const char*loss_log_path;
+static double*loss_log;
+static long loss_log_n,loss_log_cap;
+
+static void loss_log_add(double loss)
+{
+if(!loss_log_path)return;
+if(loss_log_n==loss_log_cap){
+loss_log_cap= loss_log_cap?2*loss_log_cap:1024;
+loss_log= xrealloc(loss_log,(size_t)loss_log_cap*sizeof(double));
+}
+loss_log[loss_log_n++]= loss;
+}
+
+/*:214*//*215:*/
+#line 3942 "attention.w"
+
+static int loss_log_check(void)
+{
+const char*slash= strrchr(loss_log_path,'/');
+char*dir= slash?xstrdup(loss_log_path):xstrdup(".");
+if(slash)dir[slash==loss_log_path?1:slash-loss_log_path]= 0;
+int ok= access(dir,W_OK)==0;
+if(!ok)fprintf(stderr,"attention train: %s: cannot write the loss log: %s: %s\n",
+loss_log_path,dir,strerror(errno));
+free(dir);
+return ok?0:-1;
+}
+
+static int loss_log_save(void)
+{
+char*text= xcalloc((size_t)loss_log_n+1,40),*p= text;
+for(long e= 0;e<loss_log_n;e++)p+= sprintf(p,"%ld\t%.9g\n",e+1,loss_log[e]);
+int status= write_file_atomic(loss_log_path,text,(size_t)(p-text));
+if(status)fprintf(stderr,"attention train: %s\n",kit_error());
+free(text);
+free(loss_log);
+return status;
+}
+
+/*:215*//*222:*/
+#line 4117 "attention.w"
 
 static int parse_long(const char*cmd,const char*opt,const char*s,long lo,
 long hi,long*out)
@@ -47,8 +127,8 @@ clock_gettime(CLOCK_MONOTONIC,&ts);
 return(double)ts.tv_sec+1e-9*(double)ts.tv_nsec;
 }
 
-/*:146*//*155:*/
-#line 2762 "attention.w"
+/*:222*//*231:*/
+#line 4360 "attention.w"
 
 static char*words_join(const Vocab*v,const int*ids,int n)
 {
@@ -59,14 +139,240 @@ for(int k= 0;k<n;k++)p+= sprintf(p,k?" %s":"%s",v->word[ids[k]]);
 return s;
 }
 
-/*:155*/
-#line 2485 "attention.w"
+/*:231*/
+#line 4077 "attention.w"
 
-/*145:*/
-#line 2518 "attention.w"
+/*205:*/
+#line 3768 "attention.w"
 
-/*147:*/
-#line 2565 "attention.w"
+/*207:*/
+#line 3780 "attention.w"
+
+static const char*heatmap_usage= 
+"usage: attention heatmap --model CKPT --out FILE [--out FILE ...] [OPTIONS] SENTENCE\n"
+"  Translates SENTENCE and draws the attention weights of every output word.\n"
+"  --model CKPT          the model (a safetensors checkpoint from train --save)\n"
+"  --out FILE            the figure; .png, .pdf or .svg (may be repeated)\n"
+"  --style bone|ylorrd   the notebook's imshow style with the 'bone' colormap\n"
+"                        (the default), or its seaborn style with 'YlOrRd'\n"
+"  --scale data|unit     colours from the weights' own range (the default, as\n"
+"                        the notebook) or from 0 to 1\n";
+
+/*:207*//*210:*/
+#line 3824 "attention.w"
+
+static int cmd_heatmap(int argc,char**argv)
+{
+static const struct option longopts[]= {{"model",required_argument,0,'m'},
+{"out",required_argument,0,'o'},{"style",required_argument,0,'s'},
+{"scale",required_argument,0,'S'},{"help",no_argument,0,'h'},{0,0,0,0}};
+const char*model= NULL,*outs[MAX_OUTS];
+int nout= 0,c,bad= 0,style= HEATMAP_MATPLOTLIB,unit= 0;
+opterr= 0;
+optind= 1;
+while(!bad&&(c= getopt_long(argc,argv,":h",longopts,NULL))!=-1)switch(c){
+/*211:*/
+#line 3850 "attention.w"
+
+case'm':model= optarg;break;
+case'o':bad= add_out("heatmap",optarg,outs,&nout)!=0;break;
+case's':
+if(strcmp(optarg,"bone")==0)style= HEATMAP_MATPLOTLIB;
+else if(strcmp(optarg,"ylorrd")==0||strcmp(optarg,"YlOrRd")==0)style= HEATMAP_SEABORN;
+else fprintf(stderr,"attention heatmap: --style is 'bone' or 'ylorrd', not \"%s\"\n",optarg),
+bad= 1;
+break;
+case'S':
+if(strcmp(optarg,"data")==0||strcmp(optarg,"unit")==0)unit= optarg[0]=='u';
+else fprintf(stderr,"attention heatmap: --scale is 'data' or 'unit', not \"%s\"\n",optarg),
+bad= 1;
+break;
+case'h':fputs(heatmap_usage,stdout);exit(0);
+case':':fprintf(stderr,"attention heatmap: %s needs a value\n",argv[optind-1]);
+bad= 1;
+break;
+default:fprintf(stderr,"attention heatmap: unknown option \"%s\"\n",argv[optind-1]);
+bad= 1;
+
+/*:211*/
+#line 3835 "attention.w"
+
+}
+if(!bad&&(!model||nout==0||argc-optind!=1)){
+fprintf(stderr,"attention heatmap: %s\n",!model?"--model CKPT is required":
+nout==0?"--out FILE is required":"give exactly one SENTENCE");
+bad= 1;
+}
+if(bad){
+fputs(heatmap_usage,stderr);
+return 2;
+}
+if(check_outs("heatmap",outs,nout))return 1;
+/*212:*/
+#line 3875 "attention.w"
+
+Model m;
+if(checkpoint_load(&m,model)){
+fprintf(stderr,"attention heatmap: %s\n",kit_error());
+return 1;
+}
+int L= m.cfg.L,*src= xcalloc((size_t)L,sizeof(int)),*out= xcalloc((size_t)L,sizeof(int));
+float*attn= xcalloc((size_t)L*L,sizeof(float));
+int status= 1,T= -1,n= 0;
+size_t badbyte;
+char*norm= normalize_sentence(argv[optind],strlen(argv[optind]),&badbyte);
+if(!norm)kit_fail("the sentence: invalid UTF-8 at byte %zu",badbyte+1);
+else if((T= tokenize(&m.vin,norm,src,L,"the sentence","English"))==0)
+kit_fail("the sentence has no words");
+else if(T> 0&&(n= greedy_decode(&m,src,T,out,attn))==0)
+kit_fail("the model translates \"%s\" into nothing: there is no attention to draw",norm);
+if(n> 0){
+/*213:*/
+#line 3899 "attention.w"
+
+const char**rw= xcalloc((size_t)n,sizeof(char*)),**cw= xcalloc((size_t)T,sizeof(char*));
+for(int i= 0;i<n;i++)rw[i]= m.vout.word[out[i]];
+for(int j= 0;j<T;j++)cw[j]= m.vin.word[src[j]];
+char*fr= words_join(&m.vout,out,n),*title= xcalloc(strlen(norm)+strlen(fr)+64,1);
+sprintf(title,"Attention Mechanism: \"%s\" \xe2\x86\x92 \"%s\"",norm,fr);
+Heatmap h= {n,T,attn,L,rw,cw,title,style==HEATMAP_SEABORN?&colormap_ylorrd:
+&colormap_bone,style,0.0,unit?1.0:0.0};
+char what[64];
+snprintf(what,sizeof what,"%d x %d attention weights",n,T);
+status= 0;
+for(int k= 0;k<nout&&status==0;k++){
+double t0= now_seconds();
+if(heatmap_save(&h,outs[k])){
+fprintf(stderr,"attention heatmap: %s\n",kit_error());
+status= 1;
+}else report_figure(outs[k],what,now_seconds()-t0);
+}
+free(rw),free(cw),free(fr),free(title);
+
+/*:213*/
+#line 3892 "attention.w"
+
+}else fprintf(stderr,"attention heatmap: %s\n",kit_error());
+free(norm),free(src),free(out),free(attn);
+model_free(&m);
+return status;
+
+/*:212*/
+#line 3847 "attention.w"
+
+}
+
+/*:210*/
+#line 3769 "attention.w"
+
+/*216:*/
+#line 3968 "attention.w"
+
+static const char*loss_curve_usage= 
+"usage: attention loss-curve --log FILE --out FILE [--out FILE ...] [--title TEXT]\n"
+"  Draws the average loss per epoch written by 'attention train --loss-log FILE'.\n"
+"  --log FILE     lines of 'epoch<TAB>average loss'\n"
+"  --out FILE     the figure; .png, .pdf or .svg (may be repeated)\n"
+"  --title TEXT   the title (default: 'Training: average loss per epoch')\n";
+
+static int read_loss_log(const char*path,double**x,double**y,int*n)
+{
+FILE*f= fopen(path,"r");
+if(!f)return kit_fail("%s: %s",path,strerror(errno));
+char line[256];
+int cap= 0;
+*n= 0,*x= NULL,*y= NULL;
+for(long k= 1;fgets(line,sizeof line,f);k++){
+double e,v;
+char tail;
+if(sscanf(line,"%lf\t%lf %c",&e,&v,&tail)!=2||!isfinite(e)||!isfinite(v)){
+fclose(f);
+free(*x),free(*y);
+return kit_fail("%s: line %ld: expected an epoch, a tab and a finite loss",path,k);
+}
+if(*n==cap){
+cap= cap?2*cap:1024;
+*x= xrealloc(*x,(size_t)cap*sizeof(double));
+*y= xrealloc(*y,(size_t)cap*sizeof(double));
+}
+(*x)[*n]= e,(*y)[(*n)++]= v;
+}
+fclose(f);
+return*n> 0?0:kit_fail("%s: no epochs in the file",path);
+}
+
+/*:216*//*217:*/
+#line 4002 "attention.w"
+
+static int cmd_loss_curve(int argc,char**argv)
+{
+static const struct option longopts[]= {{"log",required_argument,0,'l'},
+{"out",required_argument,0,'o'},{"title",required_argument,0,'t'},
+{"help",no_argument,0,'h'},{0,0,0,0}};
+const char*logfile= NULL,*outs[MAX_OUTS],*title= "Training: average loss per epoch";
+int nout= 0,c,bad= 0;
+opterr= 0;
+optind= 1;
+while(!bad&&(c= getopt_long(argc,argv,":h",longopts,NULL))!=-1){
+if(c=='l')logfile= optarg;
+else if(c=='o')bad= add_out("loss-curve",optarg,outs,&nout)!=0;
+else if(c=='t')title= optarg;
+else if(c=='h'){
+fputs(loss_curve_usage,stdout);
+return 0;
+}else{
+fprintf(stderr,"attention loss-curve: %s \"%s\"\n",c==':'?"missing value for":
+"unknown option",argv[optind-1]);
+bad= 1;
+}
+}
+if(!bad&&(!logfile||nout==0||optind<argc)){
+fprintf(stderr,"attention loss-curve: %s\n",!logfile?"--log FILE is required":
+nout==0?"--out FILE is required":"unexpected argument");
+bad= 1;
+}
+if(bad){
+fputs(loss_curve_usage,stderr);
+return 2;
+}
+/*218:*/
+#line 4037 "attention.w"
+
+double*x= NULL,*y= NULL;
+int n= 0;
+if(check_outs("loss-curve",outs,nout))return 1;
+if(read_loss_log(logfile,&x,&y,&n)){
+fprintf(stderr,"attention loss-curve: %s\n",kit_error());
+return 1;
+}
+Curve cv= {n,x,y,title,"Epoch","Average loss"};
+int status= 0;
+char what[64];
+snprintf(what,sizeof what,"%d epochs",n);
+for(int k= 0;k<nout&&status==0;k++){
+double t0= now_seconds();
+if(curve_save(&cv,outs[k])){
+fprintf(stderr,"attention loss-curve: %s\n",kit_error());
+status= 1;
+}else report_figure(outs[k],what,now_seconds()-t0);
+}
+free(x),free(y);
+return status;
+
+/*:218*/
+#line 4034 "attention.w"
+
+}
+
+/*:217*/
+#line 3770 "attention.w"
+
+
+/*:205*//*221:*/
+#line 4110 "attention.w"
+
+/*223:*/
+#line 4157 "attention.w"
 
 static const char*train_usage= 
 "usage: attention train [--pairs seed | --data FILE] [OPTIONS]\n"
@@ -83,10 +389,11 @@ static const char*train_usage=
 "  --save CKPT         save the trained model (safetensors)\n"
 "  --no-eos            do not end targets with <EOS> (the notebook's bug)\n"
 "  --print-every K     print the loss every K epochs (default 50)\n"
-"  --show N            print N translations after training (default 5)\n";
+"  --show N            print N translations after training (default 5)\n"
+"  --loss-log FILE     write 'epoch<TAB>average loss' lines to FILE\n";
 
-/*:147*//*148:*/
-#line 2583 "attention.w"
+/*:223*//*224:*/
+#line 4176 "attention.w"
 
 typedef struct{
 const char*data,*init,*save;
@@ -104,14 +411,15 @@ static const struct option longopts[]= {
 {"lr",required_argument,0,'l'},{"seed",required_argument,0,'s'},
 {"init",required_argument,0,'i'},{"save",required_argument,0,'o'},
 {"no-eos",no_argument,0,'n'},{"print-every",required_argument,0,'P'},
-{"show",required_argument,0,'S'},{"help",no_argument,0,'h'},{0,0,0,0}};
+{"show",required_argument,0,'S'},{"help",no_argument,0,'h'},
+{"loss-log",required_argument,0,'g'},{0,0,0,0}};
 *o= (TrainOptions){NULL,NULL,NULL,FILTER_TUTORIAL,1,400,0,0,1,50,5,0.01};
 int c,bad= 0;
 opterr= 0;
 optind= 1;
 while(!bad&&(c= getopt_long(argc,argv,":h",longopts,NULL))!=-1)switch(c){
-/*149:*/
-#line 2616 "attention.w"
+/*225:*/
+#line 4210 "attention.w"
 
 case'p':
 if(strcmp(optarg,"seed")!=0){
@@ -141,6 +449,7 @@ case'n':o->append_eos= 0;break;
 case'P':bad= parse_long("train","--print-every",optarg,1,100000000,&o->print_every)!=0;
 break;
 case'S':bad= parse_long("train","--show",optarg,0,100000000,&o->show)!=0;break;
+case'g':loss_log_path= optarg;break;
 case'h':fputs(train_usage,stdout);exit(0);
 case':':
 fprintf(stderr,"attention train: %s needs a value\n",argv[optind-1]);
@@ -150,8 +459,8 @@ default:
 fprintf(stderr,"attention train: unknown option \"%s\"\n",argv[optind-1]);
 bad= 1;
 
-/*:149*/
-#line 2606 "attention.w"
+/*:225*/
+#line 4200 "attention.w"
 
 }
 if(!bad&&optind<argc){
@@ -162,13 +471,14 @@ if(bad)fputs(train_usage,stderr);
 return bad?-1:0;
 }
 
-/*:148*//*150:*/
-#line 2657 "attention.w"
+/*:224*//*226:*/
+#line 4252 "attention.w"
 
 static int cmd_train(int argc,char**argv)
 {
 TrainOptions o;
 if(train_options(argc,argv,&o))return 2;
+if(loss_log_path&&loss_log_check())return 1;
 if(o.init&&(o.hidden||o.max_length)){
 fprintf(stderr,"attention train: --init takes the sizes from the checkpoint; "
 "drop --hidden and --max-length\n");
@@ -184,8 +494,8 @@ fprintf(stderr,"attention train: %s\n",kit_error());
 return 1;
 }
 }else pairs_seed(&pl);
-/*151:*/
-#line 2698 "attention.w"
+/*227:*/
+#line 4295 "attention.w"
 
 if(o.init){
 if(checkpoint_load(&m,o.init)){
@@ -206,8 +516,8 @@ model_alloc(&m,&cfg,&vin,&vout);
 model_init_random(&m,(uint64_t)o.seed);
 }
 
-/*:151*/
-#line 2677 "attention.w"
+/*:227*/
+#line 4273 "attention.w"
 
 if(make_examples(&pl,&m.vin,&m.vout,m.cfg.L,o.append_eos,&ex)){
 fprintf(stderr,"attention train: %s\n",kit_error());
@@ -215,8 +525,8 @@ pairs_free(&pl);
 model_free(&m);
 return 1;
 }
-/*152:*/
-#line 2718 "attention.w"
+/*228:*/
+#line 4315 "attention.w"
 
 if(o.data)printf("Read %ld sentence pairs from %s; kept %d (%s filter)\n",
 pl.lines_read,o.data,pl.n,o.filter==FILTER_TUTORIAL?"tutorial":"length");
@@ -228,11 +538,11 @@ m.cfg.H,m.cfg.L,m.n_params,o.init?" (from --init)":"");
 printf("Training for %ld epochs, %s<EOS> on the targets\n",o.epochs,
 o.append_eos?"":"no ");
 
-/*:152*/
-#line 2684 "attention.w"
+/*:228*/
+#line 4280 "attention.w"
 
-/*153:*/
-#line 2731 "attention.w"
+/*229:*/
+#line 4328 "attention.w"
 
 double t0= now_seconds(),last_loss= 0.0;
 for(long e= 1;e<=o.epochs;e++){
@@ -240,6 +550,7 @@ double total= 0.0;
 for(int k= 0;k<pl.n;k++)
 total+= train_step(&m,&ex[k],o.lr)/ex[k].tgt_len;
 last_loss= total/pl.n;
+loss_log_add(last_loss);
 if(e%o.print_every==0||e==o.epochs)
 printf("Epoch %ld/%ld, Average Loss: %.4f\n",e,o.epochs,total/pl.n);
 }
@@ -248,16 +559,16 @@ if(o.epochs> 0)printf("Final average loss: %.6e\n",last_loss);
 printf("Trained in %.3f s (%ld steps, %.0f steps/s)\n",seconds,o.epochs*pl.n,
 seconds> 0?(double)(o.epochs*pl.n)/seconds:0.0);
 
-/*:153*/
-#line 2685 "attention.w"
+/*:229*/
+#line 4281 "attention.w"
 
 int status= 0;
 if(o.save&&checkpoint_save(&m,o.save)){
 fprintf(stderr,"attention train: %s\n",kit_error());
 status= 1;
 }
-/*154:*/
-#line 2748 "attention.w"
+/*230:*/
+#line 4346 "attention.w"
 
 int right= 0,*out= xcalloc((size_t)m.cfg.L,sizeof(int));
 for(int k= 0;k<pl.n;k++){
@@ -272,20 +583,21 @@ free(pred);
 printf("%d of %d training pairs translated exactly\n",right,pl.n);
 free(out);
 
-/*:154*/
-#line 2691 "attention.w"
+/*:230*/
+#line 4287 "attention.w"
 
+if(loss_log_path&&loss_log_save())status= 1;
 free(ex);
 pairs_free(&pl);
 model_free(&m);
 return status;
 }
 
-/*:150*/
-#line 2519 "attention.w"
+/*:226*/
+#line 4111 "attention.w"
 
-/*156:*/
-#line 2779 "attention.w"
+/*232:*/
+#line 4377 "attention.w"
 
 static const char*translate_usage= 
 "usage: attention translate --model CKPT [SENTENCE ...]\n"
@@ -318,8 +630,8 @@ free(out);
 return status;
 }
 
-/*:156*//*157:*/
-#line 2811 "attention.w"
+/*:232*//*233:*/
+#line 4409 "attention.w"
 
 static int cmd_translate(int argc,char**argv)
 {
@@ -353,8 +665,8 @@ return 1;
 }
 int failed= 0;
 char where[64];
-/*158:*/
-#line 2849 "attention.w"
+/*234:*/
+#line 4447 "attention.w"
 
 if(optind<argc)
 for(int k= optind;k<argc;k++){
@@ -380,18 +692,18 @@ fflush(stdout);
 free(line);
 }
 
-/*:158*/
-#line 2844 "attention.w"
+/*:234*/
+#line 4442 "attention.w"
 
 model_free(&m);
 return failed?1:0;
 }
 
-/*:157*/
-#line 2520 "attention.w"
+/*:233*/
+#line 4112 "attention.w"
 
-/*159:*/
-#line 2879 "attention.w"
+/*235:*/
+#line 4477 "attention.w"
 
 static const char*pairs_usage= 
 "usage: attention pairs --data FILE [--filter tutorial|length] [--max-length L]\n"
@@ -439,27 +751,33 @@ pairs_free(&pl);
 return 0;
 }
 
-/*:159*/
-#line 2521 "attention.w"
+/*:235*/
+#line 4113 "attention.w"
 
 
-/*:145*/
-#line 2486 "attention.w"
+/*:221*/
+#line 4078 "attention.w"
 
 
 static const struct{
 const char*name,*summary;
 int(*run)(int argc,char**argv);
 }commands[]= {
-/*144:*/
-#line 2513 "attention.w"
+/*206:*/
+#line 3774 "attention.w"
+
+{"heatmap","draw the attention weights of a translation (PNG, PDF or SVG)",cmd_heatmap},
+{"loss-curve","draw the average loss per epoch from train --loss-log",cmd_loss_curve},
+
+/*:206*//*220:*/
+#line 4105 "attention.w"
 
 {"train","train a translator (the notebook's five pairs, or a pair file)",cmd_train},
 {"translate","translate sentences with a saved model",cmd_translate},
 {"pairs","print the pairs that training would read from a file",cmd_pairs}
 
-/*:144*/
-#line 2492 "attention.w"
+/*:220*/
+#line 4084 "attention.w"
 
 };
 
@@ -478,4 +796,4 @@ fputs("Run 'attention COMMAND --help' for a command's options.\n",out);
 return out==stdout?0:2;
 }
 
-/*:143*/
+/*:219*/
