@@ -50,30 +50,6 @@
 @s __host__ static
 @s __device__ static
 @s KIT_HD static
-@s Colormap int
-@s Heatmap int
-@s HeatmapLayout int
-@s HeatmapTexts int
-@s HeatmapJob int
-@s FigBox int
-@s FigImage int
-@s FigFont int
-@s Canvas int
-@s Buf int
-@s Curve int
-@s CurveJob int
-@s Axis int
-@s Ticks int
-@s DrawFn int
-@s mode_t int
-@s time_t int
-@s cairo_t int
-@s cairo_surface_t int
-@s cairo_pattern_t int
-@s cairo_status_t int
-@s cairo_text_extents_t int
-@s cairo_font_extents_t int
-@s cairo_font_options_t int
 
 @* Introduction.
 @^attention@>
@@ -2529,6 +2505,31 @@ context; the layout and drawing of a heatmap; the loss curve; and the writing
 of a figure into a \.{.png}, \.{.pdf} or \.{.svg} file. Only this file
 includes Cairo's headers; what the rest of the program sees (in
 \.{attention.h}) are the plain types below.
+@s Colormap int
+@s Heatmap int
+@s HeatmapLayout int
+@s HeatmapTexts int
+@s HeatmapJob int
+@s FigBox int
+@s FigImage int
+@s FigFont int
+@s Canvas int
+@s Buf int
+@s Curve int
+@s CurveJob int
+@s Axis int
+@s Ticks int
+@s DrawFn int
+@s mode_t int
+@s time_t int
+@s cairo_t int
+@s cairo_surface_t int
+@s cairo_pattern_t int
+@s cairo_status_t int
+@s cairo_text_extents_t int
+@s cairo_font_extents_t int
+@s cairo_font_options_t int
+
 @(generated/figures.c@>=
 #include "attention.h"
 #include <stdlib.h>

@@ -1,9 +1,9 @@
 /*2:*/
-#line 127 "attention.w"
+#line 103 "attention.w"
 
 #pragma once
 /*3:*/
-#line 137 "attention.w"
+#line 113 "attention.w"
 
 #include <stddef.h> 
 #include <stdint.h> 
@@ -11,10 +11,10 @@
 #include <math.h> 
 
 /*:3*/
-#line 129 "attention.w"
+#line 105 "attention.w"
 
 /*4:*/
-#line 150 "attention.w"
+#line 126 "attention.w"
 
 #define SOS_TOKEN 0
 #define EOS_TOKEN 1
@@ -23,27 +23,27 @@
 #define MAX_WORD_BYTES 1024
 
 /*:4*//*5:*/
-#line 163 "attention.w"
+#line 139 "attention.w"
 
 #ifdef __CUDACC__
 #define KIT_HD __host__ __device__
 #else
-#line 167 "attention.w"
+#line 143 "attention.w"
 #define KIT_HD
 #endif
-#line 169 "attention.w"
+#line 145 "attention.w"
 
 /*:5*//*31:*/
-#line 603 "attention.w"
+#line 579 "attention.w"
 
 #define FILTER_TUTORIAL 0
 #define FILTER_LENGTH 1
 
 /*:31*/
-#line 130 "attention.w"
+#line 106 "attention.w"
 
 /*10:*/
-#line 258 "attention.w"
+#line 234 "attention.w"
 
 typedef struct{
 char**word;
@@ -54,7 +54,7 @@ int nslot;
 }Vocab;
 
 /*:10*//*24:*/
-#line 448 "attention.w"
+#line 424 "attention.w"
 
 typedef struct{
 char*src,*tgt;
@@ -68,7 +68,7 @@ long lines_read,dropped;
 }PairList;
 
 /*:24*//*37:*/
-#line 713 "attention.w"
+#line 689 "attention.w"
 
 typedef struct{
 int src[DEFAULT_MAX_LENGTH*4],tgt[DEFAULT_MAX_LENGTH*4];
@@ -76,7 +76,7 @@ int src_len,tgt_len;
 }Example;
 
 /*:37*//*40:*/
-#line 763 "attention.w"
+#line 739 "attention.w"
 
 typedef struct{
 int V_in,V_out;
@@ -85,7 +85,7 @@ int L;
 }Config;
 
 /*:40*//*41:*/
-#line 781 "attention.w"
+#line 757 "attention.w"
 
 enum{ENC_EMB,ENC_W_IH,ENC_W_HH,ENC_B_IH,ENC_B_HH,DEC_EMB,ATTN_W,ATTN_B,
 COMB_W,COMB_B,DEC_W_IH,DEC_W_HH,DEC_B_IH,DEC_B_HH,OUT_W,OUT_B,
@@ -104,14 +104,14 @@ int rows,cols;
 }TensorSpec;
 
 /*:41*//*64:*/
-#line 1154 "attention.w"
+#line 1130 "attention.w"
 
 typedef struct{
 float r,z,n,ghn;
 }GruCache;
 
 /*:64*//*106:*/
-#line 1764 "attention.w"
+#line 1740 "attention.w"
 
 typedef struct{
 int weight;
@@ -121,7 +121,7 @@ int B,C,OC;
 #define N_DEFERRED 7
 
 /*:106*//*114:*/
-#line 1913 "attention.w"
+#line 1889 "attention.w"
 
 typedef struct{
 float b1,a1,b2,a2;
@@ -131,7 +131,7 @@ float eps;
 }AdamConstants;
 
 /*:114*//*145:*/
-#line 2586 "attention.w"
+#line 2587 "attention.w"
 
 #define COLORMAP_MAX_POINTS 9
 typedef struct{
@@ -142,7 +142,7 @@ double v[3][COLORMAP_MAX_POINTS];
 }Colormap;
 
 /*:145*//*152:*/
-#line 2673 "attention.w"
+#line 2674 "attention.w"
 
 enum{HEATMAP_MATPLOTLIB,HEATMAP_SEABORN};
 typedef struct{
@@ -157,7 +157,7 @@ double vmin,vmax;
 }Heatmap;
 
 /*:152*//*153:*/
-#line 2690 "attention.w"
+#line 2691 "attention.w"
 
 typedef struct{
 double x,y,w,h;
@@ -173,13 +173,13 @@ unsigned char*data;
 }FigImage;
 
 /*:153*//*178:*/
-#line 3261 "attention.w"
+#line 3262 "attention.w"
 
 enum{FIGURE_PNG,FIGURE_PDF,FIGURE_SVG};
 #define FIGURE_PNG_SCALE 2.0
 
 /*:178*//*192:*/
-#line 3507 "attention.w"
+#line 3508 "attention.w"
 
 typedef struct{
 int n;
@@ -188,13 +188,13 @@ const char*title,*xlabel,*ylabel;
 }Curve;
 
 /*:192*/
-#line 131 "attention.w"
+#line 107 "attention.w"
 
 /*46:*/
-#line 858 "attention.w"
+#line 834 "attention.w"
 
 /*72:*/
-#line 1247 "attention.w"
+#line 1223 "attention.w"
 
 typedef struct{
 float*eh,*scores,*w,*ec,*pre,*o,*gi,*gh,*h;
@@ -209,7 +209,7 @@ GruCache*enc_cache;
 float*enc_h;
 float*enc_out;
 /*79:*/
-#line 1356 "attention.w"
+#line 1332 "attention.w"
 
 float*dec_eh,*dec_scores,*dec_w,*dec_ec,*dec_pre,*dec_o,*dec_gi,*dec_gh;
 GruCache*dec_cache;
@@ -217,10 +217,10 @@ float*dec_h;
 float*logits,*logp;
 
 /*:79*/
-#line 1260 "attention.w"
+#line 1236 "attention.w"
 
 /*103:*/
-#line 1716 "attention.w"
+#line 1692 "attention.w"
 
 float*d_logits;
 float*d_hout;
@@ -235,12 +235,12 @@ float*d_h,*d_hprev,*d_o,*d_ec,*d_eh;
 float*d_row;
 
 /*:103*/
-#line 1261 "attention.w"
+#line 1237 "attention.w"
 
 }Activations;
 
 /*:72*/
-#line 859 "attention.w"
+#line 835 "attention.w"
 
 typedef struct{
 Config cfg;
@@ -253,10 +253,10 @@ Activations act;
 }Model;
 
 /*:46*/
-#line 132 "attention.w"
+#line 108 "attention.w"
 
 /*65:*/
-#line 1161 "attention.w"
+#line 1137 "attention.w"
 
 KIT_HD static inline float sigmoidf_(float a)
 {
@@ -267,7 +267,7 @@ KIT_HD static inline float gru_unit_forward(float gir,float giz,float gin,
 float ghr,float ghz,float ghn,float h,GruCache*c)
 {
 /*66:*/
-#line 1173 "attention.w"
+#line 1149 "attention.w"
 
 c->r= sigmoidf_(gir+ghr);
 c->z= sigmoidf_(giz+ghz);
@@ -276,18 +276,18 @@ c->n= tanhf(gin+c->r*ghn);
 return(1.0f-c->z)*c->n+c->z*h;
 
 /*:66*/
-#line 1170 "attention.w"
+#line 1146 "attention.w"
 
 }
 
 /*:65*//*96:*/
-#line 1619 "attention.w"
+#line 1595 "attention.w"
 
 KIT_HD static inline void gru_unit_backward(float dh_new,float h,const GruCache*c,
 float*dgir,float*dgiz,float*dgin,float*dghn,float*dh)
 {
 /*97:*/
-#line 1626 "attention.w"
+#line 1602 "attention.w"
 
 float dn= dh_new*(1.0f-c->z);
 float dz= dh_new*(h-c->n);
@@ -300,15 +300,15 @@ float dr= dan*c->ghn;
 *dh+= dh_new*c->z;
 
 /*:97*/
-#line 1623 "attention.w"
+#line 1599 "attention.w"
 
 }
 
 /*:96*/
-#line 133 "attention.w"
+#line 109 "attention.w"
 
 /*9:*/
-#line 235 "attention.w"
+#line 211 "attention.w"
 
 int kit_fail(const char*fmt,...)__attribute__((format(printf,1,2)));
 const char*kit_error(void);
@@ -317,7 +317,7 @@ void*xrealloc(void*p,size_t size);
 char*xstrdup(const char*s);
 
 /*:9*//*20:*/
-#line 388 "attention.w"
+#line 364 "attention.w"
 
 void vocab_init(Vocab*v);
 void vocab_free(Vocab*v);
@@ -326,53 +326,53 @@ int vocab_add(Vocab*v,const char*w);
 void vocab_add_sentence(Vocab*v,const char*s);
 
 /*:20*//*22:*/
-#line 431 "attention.w"
+#line 407 "attention.w"
 
 int tokenize(const Vocab*v,const char*s,int*ids,int max,
 const char*where,const char*language);
 
 /*:22*//*26:*/
-#line 490 "attention.w"
+#line 466 "attention.w"
 
 void pairs_seed(PairList*pl);
 void pairs_free(PairList*pl);
 
 /*:26*//*30:*/
-#line 579 "attention.w"
+#line 555 "attention.w"
 
 char*normalize_sentence(const char*s,size_t len,size_t*bad);
 
 /*:30*//*36:*/
-#line 703 "attention.w"
+#line 679 "attention.w"
 
 int pairs_read(PairList*pl,const char*path,int filter,int max_length);
 
 /*:36*//*39:*/
-#line 753 "attention.w"
+#line 729 "attention.w"
 
 int make_examples(const PairList*pl,const Vocab*vin,const Vocab*vout,
 int max_length,int append_eos,Example**out);
 
 /*:39*//*45:*/
-#line 850 "attention.w"
+#line 826 "attention.w"
 
 void tensor_specs(const Config*c,TensorSpec s[N_TENSORS]);
 size_t spec_numel(const TensorSpec*s);
 size_t tensors_point(Tensors*t,float*mem,const Config*c);
 
 /*:45*//*49:*/
-#line 913 "attention.w"
+#line 889 "attention.w"
 
 void model_alloc(Model*m,const Config*c,Vocab*vin,Vocab*vout);
 void model_free(Model*m);
 
 /*:49*//*51:*/
-#line 958 "attention.w"
+#line 934 "attention.w"
 
 void model_init_random(Model*m,uint64_t seed);
 
 /*:51*//*62:*/
-#line 1114 "attention.w"
+#line 1090 "attention.w"
 
 void embedding_forward(float*out,const float*table,const int*ids,int B,int H);
 void linear_forward(float*out,const float*inp,const float*weight,
@@ -383,42 +383,42 @@ void log_softmax_forward(float*out,const float*inp,int B,int n);
 float nll_forward(const float*logp,const int*target,int B,int V);
 
 /*:62*//*68:*/
-#line 1193 "attention.w"
+#line 1169 "attention.w"
 
 void gru_cell_forward(float*h_new,GruCache*cache,const float*gi,
 const float*gh,const float*h,int B,int H);
 
 /*:68*//*71:*/
-#line 1228 "attention.w"
+#line 1204 "attention.w"
 
 void attention_forward(float*w,float*ctx,const float*scores,
 const float*enc_out,int B,int L,int H);
 
 /*:71*//*75:*/
-#line 1290 "attention.w"
+#line 1266 "attention.w"
 
 void activations_alloc(Activations*a,const Config*c);
 void activations_free(Activations*a);
 
 /*:75*//*77:*/
-#line 1320 "attention.w"
+#line 1296 "attention.w"
 
 void encoder_forward(Model*m,const int*src,int T);
 
 /*:77*//*84:*/
-#line 1411 "attention.w"
+#line 1387 "attention.w"
 
 DecoderStep decoder_step(const Activations*a,const Config*c,int t);
 void decoder_step_forward(const Model*m,int token,const float*h_prev,
 const float*enc_out,const DecoderStep*s);
 
 /*:84*//*86:*/
-#line 1451 "attention.w"
+#line 1427 "attention.w"
 
 float seq2seq_forward(Model*m,const Example*ex);
 
 /*:86*//*95:*/
-#line 1590 "attention.w"
+#line 1566 "attention.w"
 
 void nll_backward(float*dlogits,const float*logp,const int*target,int B,int V);
 void linear_backward(float*dinp,float*dweight,float*dbias,
@@ -429,25 +429,25 @@ const float*x,int B,int C);
 void embedding_backward(float*dtable,const float*dout,const int*ids,int B,int H);
 
 /*:95*//*99:*/
-#line 1655 "attention.w"
+#line 1631 "attention.w"
 
 void gru_cell_backward(float*dgi,float*dgh,float*dh,const float*dh_new,
 const float*h,const GruCache*cache,int B,int H);
 
 /*:99*//*102:*/
-#line 1693 "attention.w"
+#line 1669 "attention.w"
 
 void attention_backward(float*dscores,float*denc_out,const float*dctx,
 const float*w,const float*enc_out,int B,int L,int H);
 
 /*:102*//*109:*/
-#line 1803 "attention.w"
+#line 1779 "attention.w"
 
 void seq2seq_backward_deferred(Model*m,const Example*ex,Deferred d[N_DEFERRED]);
 void seq2seq_backward(Model*m,const Example*ex);
 
 /*:109*//*123:*/
-#line 2033 "attention.w"
+#line 2009 "attention.w"
 
 AdamConstants adam_constants(double lr,double beta1,double beta2,double eps,long t);
 void adam_apply(float*p,const float*g,float*m,float*v,size_t n,
@@ -458,50 +458,50 @@ void optimizer_step(Model*m,double lr);
 float train_step(Model*m,const Example*ex,double lr);
 
 /*:123*//*126:*/
-#line 2086 "attention.w"
+#line 2062 "attention.w"
 
 int argmax(const float*x,int n);
 int greedy_decode(Model*m,const int*src,int T,int*out,float*attn);
 
 /*:126*//*133:*/
-#line 2241 "attention.w"
+#line 2217 "attention.w"
 
 int checkpoint_save(const Model*m,const char*path);
 int checkpoint_load(Model*m,const char*path);
 
 /*:133*//*151:*/
-#line 2658 "attention.w"
+#line 2659 "attention.w"
 
 extern const Colormap colormap_bone,colormap_ylorrd;
 void colormap_color(const Colormap*cm,double w,double rgb[3]);
 const Colormap*colormap_find(const char*name);
 
 /*:151*//*170:*/
-#line 3105 "attention.w"
+#line 3106 "attention.w"
 
 int heatmap_layout(const Heatmap*h,HeatmapLayout*lay);
 
 /*:170*//*183:*/
-#line 3336 "attention.w"
+#line 3337 "attention.w"
 
 int figure_format(const char*path);
 int figure_check_path(const char*path);
 int write_file_atomic(const char*path,const void*data,size_t n);
 
 /*:183*//*191:*/
-#line 3489 "attention.w"
+#line 3490 "attention.w"
 
 int heatmap_save(const Heatmap*h,const char*path);
 int heatmap_image(const Heatmap*h,double scale,FigImage*img,HeatmapLayout*lay);
 
 /*:191*//*204:*/
-#line 3756 "attention.w"
+#line 3757 "attention.w"
 
 int curve_save(const Curve*c,const char*path);
 int curve_image(const Curve*c,double scale,FigImage*img);
 
 /*:204*/
-#line 134 "attention.w"
+#line 110 "attention.w"
 
 
 /*:2*/

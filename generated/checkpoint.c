@@ -1,5 +1,5 @@
 /*127:*/
-#line 2117 "attention.w"
+#line 2093 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
@@ -9,7 +9,7 @@
 #include <sys/stat.h> 
 #include <cjson/cJSON.h> 
 /*137:*/
-#line 2336 "attention.w"
+#line 2312 "attention.w"
 
 static const char*meta_string(const cJSON*meta,const char*key,const char*path)
 {
@@ -36,7 +36,7 @@ return 0;
 }
 
 /*:137*//*138:*/
-#line 2363 "attention.w"
+#line 2339 "attention.w"
 
 static int meta_vocab(const cJSON*meta,const char*key,const char*path,Vocab*v)
 {
@@ -62,7 +62,7 @@ return status;
 }
 
 /*:138*//*140:*/
-#line 2416 "attention.w"
+#line 2392 "attention.w"
 
 static int check_tensor(const cJSON*t,const TensorSpec*s,size_t data_size,
 size_t*begin,const char*path)
@@ -99,7 +99,7 @@ return 0;
 }
 
 /*:140*//*141:*/
-#line 2453 "attention.w"
+#line 2429 "attention.w"
 
 static int check_tiling(const TensorSpec*s,const size_t*begin,size_t data_size,
 const char*path)
@@ -127,10 +127,10 @@ return 0;
 }
 
 /*:141*/
-#line 2125 "attention.w"
+#line 2101 "attention.w"
 
 /*128:*/
-#line 2130 "attention.w"
+#line 2106 "attention.w"
 
 static void put_f32(unsigned char*b,float x)
 {
@@ -149,7 +149,7 @@ return x;
 }
 
 /*:128*//*129:*/
-#line 2148 "attention.w"
+#line 2124 "attention.w"
 
 static char*vocab_to_json(const Vocab*v)
 {
@@ -161,7 +161,7 @@ return s;
 }
 
 /*:129*//*130:*/
-#line 2162 "attention.w"
+#line 2138 "attention.w"
 
 static char*checkpoint_header(const Model*m,size_t*len)
 {
@@ -201,7 +201,7 @@ return json;
 }
 
 /*:130*//*131:*/
-#line 2205 "attention.w"
+#line 2181 "attention.w"
 
 int checkpoint_save(const Model*m,const char*path)
 {
@@ -218,7 +218,7 @@ return-1;
 }
 FILE*f= fdopen(fd,"wb");
 /*132:*/
-#line 2231 "attention.w"
+#line 2207 "attention.w"
 
 unsigned char len8[8],buf[4096];
 for(int k= 0;k<8;k++)len8[k]= (unsigned char)((uint64_t)hlen>>(8*k));
@@ -230,7 +230,7 @@ ok= fwrite(buf,4,k,f)==k;
 }
 
 /*:132*/
-#line 2220 "attention.w"
+#line 2196 "attention.w"
 
 if(ok)ok= fflush(f)==0&&fsync(fd)==0&&fchmod(fd,0644)==0;
 ok= (fclose(f)==0)&&ok;
@@ -243,7 +243,7 @@ return status;
 }
 
 /*:131*//*134:*/
-#line 2249 "attention.w"
+#line 2225 "attention.w"
 
 int checkpoint_load(Model*m,const char*path)
 {
@@ -257,7 +257,7 @@ Config cfg= {0};
 int status= -1;
 size_t data_size= 0;
 /*135:*/
-#line 2279 "attention.w"
+#line 2255 "attention.w"
 
 struct stat st;
 if(fstat(fileno(f),&st)!=0){
@@ -299,10 +299,10 @@ goto done;
 }
 
 /*:135*/
-#line 2261 "attention.w"
+#line 2237 "attention.w"
 
 /*136:*/
-#line 2321 "attention.w"
+#line 2297 "attention.w"
 
 cJSON*meta= cJSON_GetObjectItemCaseSensitive(root,"__metadata__");
 const char*att= meta_string(meta,"attention",path);
@@ -319,10 +319,10 @@ cfg.V_in= vin.n;
 cfg.V_out= vout.n;
 
 /*:136*/
-#line 2262 "attention.w"
+#line 2238 "attention.w"
 
 /*139:*/
-#line 2390 "attention.w"
+#line 2366 "attention.w"
 
 TensorSpec spec[N_TENSORS];
 tensor_specs(&cfg,spec);
@@ -350,10 +350,10 @@ goto done;
 if(check_tiling(spec,begin,data_size,path))goto done;
 
 /*:139*/
-#line 2263 "attention.w"
+#line 2239 "attention.w"
 
 /*142:*/
-#line 2479 "attention.w"
+#line 2455 "attention.w"
 
 data= xcalloc(data_size,1);
 if(fread(data,1,data_size,f)!=data_size){
@@ -367,7 +367,7 @@ m->params.t[k][i]= get_f32(data+begin[k]+4*i);
 status= 0;
 
 /*:142*/
-#line 2264 "attention.w"
+#line 2240 "attention.w"
 
 done:
 if(status!=0){
@@ -382,7 +382,7 @@ return status;
 }
 
 /*:134*/
-#line 2126 "attention.w"
+#line 2102 "attention.w"
 
 
 /*:127*/

@@ -1,5 +1,5 @@
 /*144:*/
-#line 2532 "attention.w"
+#line 2533 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
@@ -14,14 +14,14 @@
 #include <time.h> 
 #include <utf8proc.h> 
 /*146:*/
-#line 2599 "attention.w"
+#line 2600 "attention.w"
 
 const Colormap colormap_bone= {"bone",{3,4,3},
 {{0.0,0.746032,1.0},{0.0,0.365079,0.746032,1.0},{0.0,0.365079,1.0}},
 {{0.0,0.652778,1.0},{0.0,0.319444,0.777778,1.0},{0.0,0.444444,1.0}}};
 
 /*:146*//*147:*/
-#line 2611 "attention.w"
+#line 2612 "attention.w"
 
 #define B8(b) ((b) / 255.0)
 #define EIGHTHS {0.0, 0.125, 0.25, 0.375, 0.5, 0.625, 0.75, 0.875, 1.0}
@@ -31,10 +31,10 @@ const Colormap colormap_ylorrd= {"ylorrd",{9,9,9},{EIGHTHS,EIGHTHS,EIGHTHS},
 {B8(204),B8(160),B8(118),B8(76),B8(60),B8(42),B8(28),B8(38),B8(38)}}};
 
 /*:147*/
-#line 2545 "attention.w"
+#line 2546 "attention.w"
 
 /*154:*/
-#line 2727 "attention.w"
+#line 2728 "attention.w"
 
 typedef struct{
 unsigned char*p;
@@ -63,7 +63,7 @@ int bold;
 }FigFont;
 
 /*:154*//*155:*/
-#line 2759 "attention.w"
+#line 2760 "attention.w"
 
 static void set_font(cairo_t*cr,FigFont f)
 {
@@ -94,7 +94,7 @@ return cr;
 }
 
 /*:155*//*156:*/
-#line 2791 "attention.w"
+#line 2792 "attention.w"
 
 static double text_width(FigFont f,const char*s)
 {
@@ -114,7 +114,7 @@ cairo_font_extents(measurer(),&fe);
 }
 
 /*:156*//*157:*/
-#line 2815 "attention.w"
+#line 2816 "attention.w"
 
 #define ELLIPSIS "\xe2\x80\xa6" 
 static char*fit_text(const char*s,FigFont f,double maxw)
@@ -131,7 +131,7 @@ else memcpy(o,s+k,(size_t)m),o+= m,k+= (size_t)m;
 double ew= text_width(f,ELLIPSIS);
 if(text_width(f,t)<=maxw)return t;
 /*158:*/
-#line 2835 "attention.w"
+#line 2836 "attention.w"
 
 size_t n= strlen(t);
 char*u= xcalloc(n+sizeof ELLIPSIS,1);
@@ -148,13 +148,13 @@ free(t);
 t= u;
 
 /*:158*/
-#line 2830 "attention.w"
+#line 2831 "attention.w"
 
 return t;
 }
 
 /*:157*//*159:*/
-#line 2853 "attention.w"
+#line 2854 "attention.w"
 
 static void svg_text(Buf*b,FigFont f,double x,double y,double angle,const char*s);
 
@@ -177,7 +177,7 @@ cairo_restore(cr);
 }
 
 /*:159*//*160:*/
-#line 2876 "attention.w"
+#line 2877 "attention.w"
 
 static void svg_text(Buf*b,FigFont f,double x,double y,double angle,const char*s)
 {
@@ -197,7 +197,7 @@ buf_add(b,"</text>\n",8);
 }
 
 /*:160*//*161:*/
-#line 2895 "attention.w"
+#line 2896 "attention.w"
 
 static void fill_box(cairo_t*cr,double x,double y,double w,double h,
 const double rgb[3])
@@ -218,7 +218,7 @@ cairo_stroke(cr);
 }
 
 /*:161*//*162:*/
-#line 2922 "attention.w"
+#line 2923 "attention.w"
 
 static double nice_step(double lo,double hi,int most,int*decimals)
 {
@@ -244,7 +244,7 @@ return(int)floor((hi-*first)/ *step+1e-9)+1;
 }
 
 /*:162*//*163:*/
-#line 2957 "attention.w"
+#line 2958 "attention.w"
 
 #define PAGE_W 720.0
 #define PAGE_H 432.0
@@ -258,7 +258,7 @@ return(int)floor((hi-*first)/ *step+1e-9)+1;
 static const FigFont tick_font= {10.0,0},axis_font= {12.0,1},title_font= {13.0,1};
 
 /*:163*//*164:*/
-#line 2976 "attention.w"
+#line 2977 "attention.w"
 
 static double turned_depth(FigFont f,const char*s)
 {
@@ -275,7 +275,7 @@ canvas_text(cv,f,x-(a+desc)*M_SQRT1_2,y+(asc+a)*M_SQRT1_2,-45.0,s);
 }
 
 /*:164*//*165:*/
-#line 2993 "attention.w"
+#line 2994 "attention.w"
 
 typedef struct{
 char**row,**col,*title;
@@ -292,7 +292,7 @@ for(int i= 0;i<h->rows;i++)t->row[i]= fit_text(h->row_words[i],tick_font,LABEL_M
 for(int j= 0;j<h->cols;j++)t->col[j]= fit_text(h->col_words[j],tick_font,LABEL_MAX);
 t->title= fit_text(h->title?h->title:"",title_font,PAGE_W-2*MARGIN);
 /*166:*/
-#line 3023 "attention.w"
+#line 3024 "attention.w"
 
 double lo= INFINITY,hi= -INFINITY;
 for(int i= 0;i<h->rows;i++)
@@ -310,7 +310,7 @@ t->vmin= lo,t->vmax= hi;
 t->nticks= nice_ticks(lo,hi,8,&t->first,&t->step,&t->decimals);
 
 /*:166*/
-#line 3008 "attention.w"
+#line 3009 "attention.w"
 
 }
 
@@ -324,7 +324,7 @@ free(t->title);
 }
 
 /*:165*//*184:*/
-#line 3343 "attention.w"
+#line 3344 "attention.w"
 
 static cairo_status_t buf_write(void*closure,const unsigned char*data,unsigned int n)
 {
@@ -333,7 +333,7 @@ return CAIRO_STATUS_SUCCESS;
 }
 
 /*:184*//*185:*/
-#line 3358 "attention.w"
+#line 3359 "attention.w"
 
 static void pdf_fix_date(cairo_surface_t*s)
 {
@@ -353,7 +353,7 @@ cairo_pdf_surface_set_metadata(s,CAIRO_PDF_METADATA_CREATE_DATE,date);
 }
 
 /*:185*//*193:*/
-#line 3516 "attention.w"
+#line 3517 "attention.w"
 
 #define CURVE_W 576.0
 #define CURVE_H 360.0
@@ -371,7 +371,7 @@ return a->from+t*(a->to-a->from);
 }
 
 /*:193*//*194:*/
-#line 3536 "attention.w"
+#line 3537 "attention.w"
 
 static void axis_range(Axis*a,double lo,double hi,int allow_log)
 {
@@ -392,7 +392,7 @@ a->hi= ceil(hi/step-1e-9)*step;
 }
 
 /*:194*//*195:*/
-#line 3557 "attention.w"
+#line 3558 "attention.w"
 
 static void tick_label(char*s,size_t size,double v,int is_log,int decimals)
 {
@@ -411,7 +411,7 @@ for(char*d= digits;*d;d++)strncat(s,sup[*d-'0'],size-strlen(s)-1);
 }
 
 /*:195*//*196:*/
-#line 3577 "attention.w"
+#line 3578 "attention.w"
 
 #define MAX_TICKS 200
 typedef struct{
@@ -426,7 +426,7 @@ static void axis_ticks(const Axis*a,Ticks*t)
 t->n= 0;
 if(a->log){
 /*197:*/
-#line 3605 "attention.w"
+#line 3606 "attention.w"
 
 int d0= (int)lround(log10(a->lo)),d1= (int)lround(log10(a->hi));
 int every= (d1-d0+7)/8;
@@ -442,7 +442,7 @@ t->n++;
 }
 
 /*:197*/
-#line 3590 "attention.w"
+#line 3591 "attention.w"
 
 return;
 }
@@ -457,15 +457,15 @@ tick_label(t->label[t->n],sizeof t->label[0],t->v[t->n],0,dec);
 }
 
 /*:196*/
-#line 2546 "attention.w"
+#line 2547 "attention.w"
 
 /*148:*/
-#line 2631 "attention.w"
+#line 2632 "attention.w"
 
 void colormap_color(const Colormap*cm,double w,double rgb[3])
 {
 /*149:*/
-#line 2637 "attention.w"
+#line 2638 "attention.w"
 
 if(!(w> 0.0))w= 0.0;
 if(w> 1.0)w= 1.0;
@@ -478,12 +478,12 @@ rgb[ch]= v[k]+t*(v[k+1]-v[k]);
 }
 
 /*:149*/
-#line 2634 "attention.w"
+#line 2635 "attention.w"
 
 }
 
 /*:148*//*150:*/
-#line 2650 "attention.w"
+#line 2651 "attention.w"
 
 const Colormap*colormap_find(const char*name)
 {
@@ -493,7 +493,7 @@ return NULL;
 }
 
 /*:150*//*167:*/
-#line 3041 "attention.w"
+#line 3042 "attention.w"
 
 static int layout_heatmap(const Heatmap*h,const HeatmapTexts*t,HeatmapLayout*lay)
 {
@@ -510,7 +510,7 @@ snprintf(s,sizeof s,"%.*f",t->decimals,t->first+k*t->step+0.0);
 cbw= fmax(cbw,text_width(tick_font,s));
 }
 /*168:*/
-#line 3065 "attention.w"
+#line 3066 "attention.w"
 
 double title_asc,title_desc;
 font_metrics(title_font,&title_asc,&title_desc);
@@ -531,14 +531,14 @@ lay->colorbar= (FigBox){PAGE_W-right+CBAR_GAP,top,cw,ch};
 lay->vmin= t->vmin,lay->vmax= t->vmax;
 
 /*:168*/
-#line 3056 "attention.w"
+#line 3057 "attention.w"
 
 return lay->cells.w>=10.0&&lay->cells.h>=10.0?0:
 kit_fail("heatmap: the labels leave no room for the cells");
 }
 
 /*:167*//*169:*/
-#line 3086 "attention.w"
+#line 3087 "attention.w"
 
 static int heatmap_check(const Heatmap*h)
 {
@@ -559,7 +559,7 @@ return status;
 }
 
 /*:169*//*171:*/
-#line 3112 "attention.w"
+#line 3113 "attention.w"
 
 static void draw_heatmap(Canvas*cv,const Heatmap*h,const HeatmapTexts*t,
 const HeatmapLayout*lay)
@@ -575,7 +575,7 @@ colormap_color(h->cm,(v-lay->vmin)/(lay->vmax-lay->vmin),rgb);
 fill_box(cr,c->x+j*colw,c->y+i*rowh,colw,rowh,rgb);
 }
 /*172:*/
-#line 3136 "attention.w"
+#line 3137 "attention.w"
 
 int seaborn= h->style==HEATMAP_SEABORN;
 for(int j= seaborn?0:1;j<=(seaborn?h->cols:h->cols-1);j++)
@@ -595,10 +595,10 @@ for(int i= 0;i<h->rows;i++)
 line(cr,c->x,c->y+(i+0.5)*rowh,c->x-TICK_LEN,c->y+(i+0.5)*rowh,0.8,0.0);
 
 /*:172*/
-#line 3126 "attention.w"
+#line 3127 "attention.w"
 
 /*173:*/
-#line 3159 "attention.w"
+#line 3160 "attention.w"
 
 const FigBox*b= &lay->colorbar;
 cairo_pattern_t*grad= cairo_pattern_create_linear(0.0,b->y+b->h,0.0,b->y);
@@ -613,7 +613,7 @@ cairo_rectangle(cr,b->x,b->y,b->w,b->h);
 cairo_fill(cr);
 cairo_pattern_destroy(grad);
 /*174:*/
-#line 3177 "attention.w"
+#line 3178 "attention.w"
 
 if(!seaborn){
 cairo_set_source_rgb(cr,0.0,0.0,0.0);
@@ -633,14 +633,14 @@ canvas_text(cv,tick_font,b->x+b->w+TICK_LEN+TICK_PAD,y+(asc-desc)/2,0.0,s);
 }
 
 /*:174*/
-#line 3172 "attention.w"
+#line 3173 "attention.w"
 
 
 /*:173*/
-#line 3127 "attention.w"
+#line 3128 "attention.w"
 
 /*175:*/
-#line 3198 "attention.w"
+#line 3199 "attention.w"
 
 for(int i= 0;i<h->rows;i++)
 canvas_text(cv,tick_font,c->x-TICK_LEN-TICK_PAD-text_width(tick_font,t->row[i]),
@@ -649,7 +649,7 @@ for(int j= 0;j<h->cols;j++)
 turned_label(cv,tick_font,c->x+(j+0.5)*colw,c->y+c->h+TICK_LEN+TICK_PAD,
 t->col[j]);
 /*176:*/
-#line 3216 "attention.w"
+#line 3217 "attention.w"
 
 static const char*xtitle= "Input Words (English)",*ytitle= "Output Words (French)",
 *ctitle= "Attention Weight";
@@ -663,7 +663,7 @@ canvas_text(cv,tick_font,lay->width-MARGIN-desc,b->y+(b->h+ct)/2,-90.0,ctitle);
 else canvas_text(cv,tick_font,lay->width-MARGIN-asc,b->y+(b->h-ct)/2,90.0,ctitle);
 
 /*:176*/
-#line 3205 "attention.w"
+#line 3206 "attention.w"
 
 double tw= text_width(title_font,t->title),tx= c->x+(c->w-tw)/2;
 double tasc,tdesc;
@@ -672,12 +672,12 @@ tx= fmax(MARGIN,fmin(tx,lay->width-MARGIN-tw));
 canvas_text(cv,title_font,tx,MARGIN+tasc,0.0,t->title);
 
 /*:175*/
-#line 3128 "attention.w"
+#line 3129 "attention.w"
 
 }
 
 /*:171*//*177:*/
-#line 3230 "attention.w"
+#line 3231 "attention.w"
 
 typedef struct{
 const Heatmap*h;
@@ -702,7 +702,7 @@ return-1;
 }
 
 /*:177*//*179:*/
-#line 3265 "attention.w"
+#line 3266 "attention.w"
 
 int figure_format(const char*path)
 {
@@ -716,7 +716,7 @@ return kit_fail("%s: unknown figure format (the name must end in .png, .pdf or .
 }
 
 /*:179*//*180:*/
-#line 3283 "attention.w"
+#line 3284 "attention.w"
 
 int figure_check_path(const char*path)
 {
@@ -735,7 +735,7 @@ return status;
 }
 
 /*:180*//*181:*/
-#line 3302 "attention.w"
+#line 3303 "attention.w"
 
 int write_file_atomic(const char*path,const void*data,size_t n)
 {
@@ -751,7 +751,7 @@ mode_t mask= umask(0);
 umask(mask);
 fchmod(fd,0666&~mask);
 /*182:*/
-#line 3321 "attention.w"
+#line 3322 "attention.w"
 
 const char*p= data;
 size_t left= n;
@@ -768,14 +768,14 @@ if(ok&&rename(tmp,path)!=0)ok= 0,kit_fail("%s: cannot write: %s",path,strerror(e
 if(!ok)unlink(tmp);
 
 /*:182*/
-#line 3316 "attention.w"
+#line 3317 "attention.w"
 
 free(tmp);
 return ok?0:-1;
 }
 
 /*:181*//*186:*/
-#line 3380 "attention.w"
+#line 3381 "attention.w"
 
 typedef void(*DrawFn)(Canvas*cv,const void*job);
 
@@ -796,7 +796,7 @@ no_hinting(cv.cr);
 if(format==FIGURE_PNG)cairo_scale(cv.cr,FIGURE_PNG_SCALE,FIGURE_PNG_SCALE);
 draw(&cv,job);
 /*187:*/
-#line 3403 "attention.w"
+#line 3404 "attention.w"
 
 cairo_status_t st= cairo_status(cv.cr);
 cairo_destroy(cv.cr);
@@ -823,12 +823,12 @@ free(text.p);
 return st==CAIRO_STATUS_SUCCESS?0:kit_fail("cairo: %s",cairo_status_to_string(st));
 
 /*:187*/
-#line 3399 "attention.w"
+#line 3400 "attention.w"
 
 }
 
 /*:186*//*188:*/
-#line 3429 "attention.w"
+#line 3430 "attention.w"
 
 static int figure_save(const char*path,double w,double h,DrawFn draw,const void*job)
 {
@@ -843,7 +843,7 @@ return status;
 }
 
 /*:188*//*189:*/
-#line 3445 "attention.w"
+#line 3446 "attention.w"
 
 static int figure_image(double w,double h,double scale,DrawFn draw,const void*job,
 FigImage*img)
@@ -868,7 +868,7 @@ return st==CAIRO_STATUS_SUCCESS?0:kit_fail("cairo: %s",cairo_status_to_string(st
 }
 
 /*:189*//*190:*/
-#line 3469 "attention.w"
+#line 3470 "attention.w"
 
 int heatmap_save(const Heatmap*h,const char*path)
 {
@@ -890,7 +890,7 @@ return status;
 }
 
 /*:190*//*198:*/
-#line 3622 "attention.w"
+#line 3623 "attention.w"
 
 typedef struct{
 const Curve*c;
@@ -918,7 +918,7 @@ j->title= fit_text(c->title?c->title:"",title_font,CURVE_W-2*MARGIN);
 j->xlabel= fit_text(c->xlabel?c->xlabel:"",axis_font,CURVE_W-2*MARGIN);
 j->ylabel= fit_text(c->ylabel?c->ylabel:"",axis_font,CURVE_H-2*MARGIN);
 /*199:*/
-#line 3654 "attention.w"
+#line 3655 "attention.w"
 
 double asc,desc,lasc,ldesc,tasc,tdesc,yw= 0.0;
 font_metrics(tick_font,&asc,&desc);
@@ -932,13 +932,13 @@ j->ay.from= CURVE_H-(MARGIN+lasc+ldesc+LABEL_PAD+asc+desc+TICK_PAD+TICK_LEN);
 j->ay.to= MARGIN+tasc+tdesc+TITLE_PAD;
 
 /*:199*/
-#line 3648 "attention.w"
+#line 3649 "attention.w"
 
 return 0;
 }
 
 /*:198*//*200:*/
-#line 3669 "attention.w"
+#line 3670 "attention.w"
 
 static void curve_job_draw(Canvas*cv,const void*job)
 {
@@ -953,7 +953,7 @@ for(int k= 0;k<j->ty.n;k++)
 if(j->ty.major[k])
 line(cr,x0,axis_pos(&j->ay,j->ty.v[k]),x1,axis_pos(&j->ay,j->ty.v[k]),0.5,0.9);
 /*201:*/
-#line 3686 "attention.w"
+#line 3687 "attention.w"
 
 cairo_save(cr);
 cairo_rectangle(cr,x0,y1,x1-x0,y0-y1);
@@ -971,10 +971,10 @@ cairo_fill(cr);
 cairo_restore(cr);
 
 /*:201*/
-#line 3682 "attention.w"
+#line 3683 "attention.w"
 
 /*202:*/
-#line 3703 "attention.w"
+#line 3704 "attention.w"
 
 double asc,desc,lasc,ldesc,tasc,tdesc;
 font_metrics(tick_font,&asc,&desc);
@@ -1003,12 +1003,12 @@ canvas_text(cv,title_font,fmax(MARGIN,fmin((x0+x1-tw)/2,CURVE_W-MARGIN-tw)),
 MARGIN+tasc,0.0,j->title);
 
 /*:202*/
-#line 3683 "attention.w"
+#line 3684 "attention.w"
 
 }
 
 /*:200*//*203:*/
-#line 3730 "attention.w"
+#line 3731 "attention.w"
 
 static void curve_job_end(CurveJob*j)
 {
@@ -1036,7 +1036,7 @@ return status;
 }
 
 /*:203*/
-#line 2547 "attention.w"
+#line 2548 "attention.w"
 
 
 /*:144*/

@@ -1,10 +1,10 @@
 /*52:*/
-#line 978 "attention.w"
+#line 954 "attention.w"
 
 #include "attention.h"
 #include <string.h> 
 /*91:*/
-#line 1529 "attention.w"
+#line 1505 "attention.w"
 
 #define BLOCK 128
 static void add_transposed_product(float*dx,const float*W,const float*dy,int C,int OC)
@@ -24,7 +24,7 @@ for(int i= 0;i<OC;i++)dx[j]+= dy[i]*W[(size_t)i*C+j];
 }
 
 /*:91*//*92:*/
-#line 1551 "attention.w"
+#line 1527 "attention.w"
 
 void add_outer_products(float*dw,const float*dy,int stride,
 const float*x,int B,int C)
@@ -44,10 +44,10 @@ for(int b= 0;b<B;b++)dw[j]+= dy[(size_t)b*stride]*x[(size_t)b*C+j];
 }
 
 /*:92*/
-#line 981 "attention.w"
+#line 957 "attention.w"
 
 /*53:*/
-#line 988 "attention.w"
+#line 964 "attention.w"
 
 void embedding_forward(float*out,const float*table,const int*ids,int B,int H)
 {
@@ -56,7 +56,7 @@ memcpy(out+(size_t)b*H,table+(size_t)ids[b]*H,(size_t)H*sizeof(float));
 }
 
 /*:53*//*54:*/
-#line 1009 "attention.w"
+#line 985 "attention.w"
 
 static inline float dot(const float*a,const float*b,int n)
 {
@@ -73,7 +73,7 @@ return s;
 }
 
 /*:54*//*55:*/
-#line 1026 "attention.w"
+#line 1002 "attention.w"
 
 void linear_forward(float*out,const float*inp,const float*weight,
 const float*bias,int B,int C,int OC)
@@ -87,7 +87,7 @@ out[(size_t)b*OC+o]= dot(w,inp+(size_t)b*C,C)+beta;
 }
 
 /*:55*//*56:*/
-#line 1041 "attention.w"
+#line 1017 "attention.w"
 
 void relu_forward(float*out,const float*inp,int n)
 {
@@ -95,7 +95,7 @@ for(int i= 0;i<n;i++)out[i]= inp[i]> 0.0f?inp[i]:0.0f;
 }
 
 /*:56*//*57:*/
-#line 1063 "attention.w"
+#line 1039 "attention.w"
 
 void softmax_forward(float*out,const float*inp,int B,int n)
 {
@@ -103,7 +103,7 @@ for(int b= 0;b<B;b++){
 const float*s= inp+(size_t)b*n;
 float*p= out+(size_t)b*n;
 /*58:*/
-#line 1082 "attention.w"
+#line 1058 "attention.w"
 
 float mx= s[0],sum= 0.0f;
 for(int i= 1;i<n;i++)if(s[i]> mx)mx= s[i];
@@ -111,7 +111,7 @@ for(int i= 0;i<n;i++)sum+= p[i]= expf(s[i]-mx);
 for(int i= 0;i<n;i++)p[i]/= sum;
 
 /*:58*/
-#line 1069 "attention.w"
+#line 1045 "attention.w"
 
 }
 }
@@ -122,7 +122,7 @@ for(int b= 0;b<B;b++){
 const float*s= inp+(size_t)b*n;
 float*p= out+(size_t)b*n;
 /*59:*/
-#line 1088 "attention.w"
+#line 1064 "attention.w"
 
 float mx= s[0],sum= 0.0f;
 for(int i= 1;i<n;i++)if(s[i]> mx)mx= s[i];
@@ -131,30 +131,30 @@ float lse= mx+logf(sum);
 for(int i= 0;i<n;i++)p[i]= s[i]-lse;
 
 /*:59*/
-#line 1078 "attention.w"
+#line 1054 "attention.w"
 
 }
 }
 
 /*:57*//*60:*/
-#line 1103 "attention.w"
+#line 1079 "attention.w"
 
 float nll_forward(const float*logp,const int*target,int B,int V)
 {
 float loss= 0.0f;
 /*61:*/
-#line 1111 "attention.w"
+#line 1087 "attention.w"
 
 for(int b= 0;b<B;b++)loss-= logp[(size_t)b*V+target[b]];
 
 /*:61*/
-#line 1107 "attention.w"
+#line 1083 "attention.w"
 
 return loss;
 }
 
 /*:60*//*67:*/
-#line 1181 "attention.w"
+#line 1157 "attention.w"
 
 void gru_cell_forward(float*h_new,GruCache*cache,const float*gi,
 const float*gh,const float*h,int B,int H)
@@ -168,7 +168,7 @@ h3[j],h3[H+j],h3[2*H+j],h[(size_t)b*H+j],&cache[(size_t)b*H+j]);
 }
 
 /*:67*//*69:*/
-#line 1211 "attention.w"
+#line 1187 "attention.w"
 
 void attention_forward(float*w,float*ctx,const float*scores,
 const float*enc_out,int B,int L,int H)
@@ -177,7 +177,7 @@ for(int b= 0;b<B;b++){
 const float*s= scores+(size_t)b*L,*O= enc_out+(size_t)b*L*H;
 float*wb= w+(size_t)b*L,*c= ctx+(size_t)b*H;
 /*70:*/
-#line 1222 "attention.w"
+#line 1198 "attention.w"
 
 softmax_forward(wb,s,1,L);
 for(int j= 0;j<H;j++)c[j]= 0.0f;
@@ -185,30 +185,30 @@ for(int i= 0;i<L;i++)
 for(int j= 0;j<H;j++)c[j]+= wb[i]*O[(size_t)i*H+j];
 
 /*:70*/
-#line 1218 "attention.w"
+#line 1194 "attention.w"
 
 }
 }
 
 /*:69*//*88:*/
-#line 1486 "attention.w"
+#line 1462 "attention.w"
 
 void nll_backward(float*dlogits,const float*logp,const int*target,int B,int V)
 {
 /*89:*/
-#line 1492 "attention.w"
+#line 1468 "attention.w"
 
 for(int b= 0;b<B;b++)
 for(int j= 0;j<V;j++)
 dlogits[(size_t)b*V+j]= expf(logp[(size_t)b*V+j])-(j==target[b]?1.0f:0.0f);
 
 /*:89*/
-#line 1489 "attention.w"
+#line 1465 "attention.w"
 
 }
 
 /*:88*//*90:*/
-#line 1504 "attention.w"
+#line 1480 "attention.w"
 
 void linear_backward(float*dinp,float*dweight,float*dbias,
 const float*dout,const float*inp,const float*weight,int B,int C,int OC)
@@ -225,7 +225,7 @@ for(int b= 0;b<B;b++)dbias[o]+= dout[(size_t)b*OC+o];
 }
 
 /*:90*//*93:*/
-#line 1571 "attention.w"
+#line 1547 "attention.w"
 
 void relu_backward(float*dinp,const float*dout,const float*inp,int n)
 {
@@ -233,7 +233,7 @@ for(int i= 0;i<n;i++)dinp[i]= inp[i]> 0.0f?dout[i]:0.0f;
 }
 
 /*:93*//*94:*/
-#line 1581 "attention.w"
+#line 1557 "attention.w"
 
 void embedding_backward(float*dtable,const float*dout,const int*ids,int B,int H)
 {
@@ -244,7 +244,7 @@ for(int j= 0;j<H;j++)row[j]+= dout[(size_t)b*H+j];
 }
 
 /*:94*//*98:*/
-#line 1639 "attention.w"
+#line 1615 "attention.w"
 
 void gru_cell_backward(float*dgi,float*dgh,float*dh,const float*dh_new,
 const float*h,const GruCache*cache,int B,int H)
@@ -262,7 +262,7 @@ h3[H+j]= i3[H+j];
 }
 
 /*:98*//*100:*/
-#line 1672 "attention.w"
+#line 1648 "attention.w"
 
 void attention_backward(float*dscores,float*denc_out,const float*dctx,
 const float*w,const float*enc_out,int B,int L,int H)
@@ -272,7 +272,7 @@ const float*wb= w+(size_t)b*L,*O= enc_out+(size_t)b*L*H;
 const float*dc= dctx+(size_t)b*H;
 float*ds= dscores+(size_t)b*L,*dO= denc_out+(size_t)b*L*H;
 /*101:*/
-#line 1684 "attention.w"
+#line 1660 "attention.w"
 
 float avg= 0.0f;
 for(int i= 0;i<L;i++){
@@ -283,13 +283,13 @@ for(int j= 0;j<H;j++)dO[(size_t)i*H+j]+= wb[i]*dc[j];
 for(int i= 0;i<L;i++)ds[i]= wb[i]*(ds[i]-avg);
 
 /*:101*/
-#line 1680 "attention.w"
+#line 1656 "attention.w"
 
 }
 }
 
 /*:100*/
-#line 982 "attention.w"
+#line 958 "attention.w"
 
 
 /*:52*/

@@ -1,5 +1,5 @@
 /*219:*/
-#line 4070 "attention.w"
+#line 4071 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
@@ -8,7 +8,7 @@
 #include <getopt.h> 
 #include <time.h> 
 /*208:*/
-#line 3791 "attention.w"
+#line 3792 "attention.w"
 
 #define MAX_OUTS 8
 static int add_out(const char*cmd,const char*path,const char**outs,int*n)
@@ -32,7 +32,7 @@ return 0;
 }
 
 /*:208*//*209:*/
-#line 3814 "attention.w"
+#line 3815 "attention.w"
 
 static void report_figure(const char*path,const char*what,double seconds)
 {
@@ -44,7 +44,7 @@ printf("Wrote %s (%s, %.1f kB, %.1f ms)\n",path,what,size/1000.0,1e3*seconds);
 }
 
 /*:209*//*214:*/
-#line 3926 "attention.w"
+#line 3927 "attention.w"
 
 #include <unistd.h> 
 static const char*loss_log_path;
@@ -62,7 +62,7 @@ loss_log[loss_log_n++]= loss;
 }
 
 /*:214*//*215:*/
-#line 3942 "attention.w"
+#line 3943 "attention.w"
 
 static int loss_log_check(void)
 {
@@ -88,7 +88,7 @@ return status;
 }
 
 /*:215*//*222:*/
-#line 4117 "attention.w"
+#line 4118 "attention.w"
 
 static int parse_long(const char*cmd,const char*opt,const char*s,long lo,
 long hi,long*out)
@@ -128,7 +128,7 @@ return(double)ts.tv_sec+1e-9*(double)ts.tv_nsec;
 }
 
 /*:222*//*231:*/
-#line 4360 "attention.w"
+#line 4361 "attention.w"
 
 static char*words_join(const Vocab*v,const int*ids,int n)
 {
@@ -140,13 +140,13 @@ return s;
 }
 
 /*:231*/
-#line 4077 "attention.w"
+#line 4078 "attention.w"
 
 /*205:*/
-#line 3768 "attention.w"
+#line 3769 "attention.w"
 
 /*207:*/
-#line 3780 "attention.w"
+#line 3781 "attention.w"
 
 static const char*heatmap_usage= 
 "usage: attention heatmap --model CKPT --out FILE [--out FILE ...] [OPTIONS] SENTENCE\n"
@@ -159,7 +159,7 @@ static const char*heatmap_usage=
 "                        the notebook) or from 0 to 1\n";
 
 /*:207*//*210:*/
-#line 3824 "attention.w"
+#line 3825 "attention.w"
 
 static int cmd_heatmap(int argc,char**argv)
 {
@@ -172,7 +172,7 @@ opterr= 0;
 optind= 1;
 while(!bad&&(c= getopt_long(argc,argv,":h",longopts,NULL))!=-1)switch(c){
 /*211:*/
-#line 3850 "attention.w"
+#line 3851 "attention.w"
 
 case'm':model= optarg;break;
 case'o':bad= add_out("heatmap",optarg,outs,&nout)!=0;break;
@@ -195,7 +195,7 @@ default:fprintf(stderr,"attention heatmap: unknown option \"%s\"\n",argv[optind-
 bad= 1;
 
 /*:211*/
-#line 3835 "attention.w"
+#line 3836 "attention.w"
 
 }
 if(!bad&&(!model||nout==0||argc-optind!=1)){
@@ -209,7 +209,7 @@ return 2;
 }
 if(check_outs("heatmap",outs,nout))return 1;
 /*212:*/
-#line 3875 "attention.w"
+#line 3876 "attention.w"
 
 Model m;
 if(checkpoint_load(&m,model)){
@@ -228,7 +228,7 @@ else if(T> 0&&(n= greedy_decode(&m,src,T,out,attn))==0)
 kit_fail("the model translates \"%s\" into nothing: there is no attention to draw",norm);
 if(n> 0){
 /*213:*/
-#line 3899 "attention.w"
+#line 3900 "attention.w"
 
 const char**rw= xcalloc((size_t)n,sizeof(char*)),**cw= xcalloc((size_t)T,sizeof(char*));
 for(int i= 0;i<n;i++)rw[i]= m.vout.word[out[i]];
@@ -250,7 +250,7 @@ status= 1;
 free(rw),free(cw),free(fr),free(title);
 
 /*:213*/
-#line 3892 "attention.w"
+#line 3893 "attention.w"
 
 }else fprintf(stderr,"attention heatmap: %s\n",kit_error());
 free(norm),free(src),free(out),free(attn);
@@ -258,15 +258,15 @@ model_free(&m);
 return status;
 
 /*:212*/
-#line 3847 "attention.w"
+#line 3848 "attention.w"
 
 }
 
 /*:210*/
-#line 3769 "attention.w"
+#line 3770 "attention.w"
 
 /*216:*/
-#line 3968 "attention.w"
+#line 3969 "attention.w"
 
 static const char*loss_curve_usage= 
 "usage: attention loss-curve --log FILE --out FILE [--out FILE ...] [--title TEXT]\n"
@@ -302,7 +302,7 @@ return*n> 0?0:kit_fail("%s: no epochs in the file",path);
 }
 
 /*:216*//*217:*/
-#line 4002 "attention.w"
+#line 4003 "attention.w"
 
 static int cmd_loss_curve(int argc,char**argv)
 {
@@ -336,7 +336,7 @@ fputs(loss_curve_usage,stderr);
 return 2;
 }
 /*218:*/
-#line 4037 "attention.w"
+#line 4038 "attention.w"
 
 double*x= NULL,*y= NULL;
 int n= 0;
@@ -360,19 +360,19 @@ free(x),free(y);
 return status;
 
 /*:218*/
-#line 4034 "attention.w"
+#line 4035 "attention.w"
 
 }
 
 /*:217*/
-#line 3770 "attention.w"
+#line 3771 "attention.w"
 
 
 /*:205*//*221:*/
-#line 4110 "attention.w"
+#line 4111 "attention.w"
 
 /*223:*/
-#line 4157 "attention.w"
+#line 4158 "attention.w"
 
 static const char*train_usage= 
 "usage: attention train [--pairs seed | --data FILE] [OPTIONS]\n"
@@ -393,7 +393,7 @@ static const char*train_usage=
 "  --loss-log FILE     write 'epoch<TAB>average loss' lines to FILE\n";
 
 /*:223*//*224:*/
-#line 4176 "attention.w"
+#line 4177 "attention.w"
 
 typedef struct{
 const char*data,*init,*save;
@@ -419,7 +419,7 @@ opterr= 0;
 optind= 1;
 while(!bad&&(c= getopt_long(argc,argv,":h",longopts,NULL))!=-1)switch(c){
 /*225:*/
-#line 4210 "attention.w"
+#line 4211 "attention.w"
 
 case'p':
 if(strcmp(optarg,"seed")!=0){
@@ -460,7 +460,7 @@ fprintf(stderr,"attention train: unknown option \"%s\"\n",argv[optind-1]);
 bad= 1;
 
 /*:225*/
-#line 4200 "attention.w"
+#line 4201 "attention.w"
 
 }
 if(!bad&&optind<argc){
@@ -472,7 +472,7 @@ return bad?-1:0;
 }
 
 /*:224*//*226:*/
-#line 4252 "attention.w"
+#line 4253 "attention.w"
 
 static int cmd_train(int argc,char**argv)
 {
@@ -495,7 +495,7 @@ return 1;
 }
 }else pairs_seed(&pl);
 /*227:*/
-#line 4295 "attention.w"
+#line 4296 "attention.w"
 
 if(o.init){
 if(checkpoint_load(&m,o.init)){
@@ -517,7 +517,7 @@ model_init_random(&m,(uint64_t)o.seed);
 }
 
 /*:227*/
-#line 4273 "attention.w"
+#line 4274 "attention.w"
 
 if(make_examples(&pl,&m.vin,&m.vout,m.cfg.L,o.append_eos,&ex)){
 fprintf(stderr,"attention train: %s\n",kit_error());
@@ -526,7 +526,7 @@ model_free(&m);
 return 1;
 }
 /*228:*/
-#line 4315 "attention.w"
+#line 4316 "attention.w"
 
 if(o.data)printf("Read %ld sentence pairs from %s; kept %d (%s filter)\n",
 pl.lines_read,o.data,pl.n,o.filter==FILTER_TUTORIAL?"tutorial":"length");
@@ -539,10 +539,10 @@ printf("Training for %ld epochs, %s<EOS> on the targets\n",o.epochs,
 o.append_eos?"":"no ");
 
 /*:228*/
-#line 4280 "attention.w"
+#line 4281 "attention.w"
 
 /*229:*/
-#line 4328 "attention.w"
+#line 4329 "attention.w"
 
 double t0= now_seconds(),last_loss= 0.0;
 for(long e= 1;e<=o.epochs;e++){
@@ -560,7 +560,7 @@ printf("Trained in %.3f s (%ld steps, %.0f steps/s)\n",seconds,o.epochs*pl.n,
 seconds> 0?(double)(o.epochs*pl.n)/seconds:0.0);
 
 /*:229*/
-#line 4281 "attention.w"
+#line 4282 "attention.w"
 
 int status= 0;
 if(o.save&&checkpoint_save(&m,o.save)){
@@ -568,7 +568,7 @@ fprintf(stderr,"attention train: %s\n",kit_error());
 status= 1;
 }
 /*230:*/
-#line 4346 "attention.w"
+#line 4347 "attention.w"
 
 int right= 0,*out= xcalloc((size_t)m.cfg.L,sizeof(int));
 for(int k= 0;k<pl.n;k++){
@@ -584,7 +584,7 @@ printf("%d of %d training pairs translated exactly\n",right,pl.n);
 free(out);
 
 /*:230*/
-#line 4287 "attention.w"
+#line 4288 "attention.w"
 
 if(loss_log_path&&loss_log_save())status= 1;
 free(ex);
@@ -594,10 +594,10 @@ return status;
 }
 
 /*:226*/
-#line 4111 "attention.w"
+#line 4112 "attention.w"
 
 /*232:*/
-#line 4377 "attention.w"
+#line 4378 "attention.w"
 
 static const char*translate_usage= 
 "usage: attention translate --model CKPT [SENTENCE ...]\n"
@@ -631,7 +631,7 @@ return status;
 }
 
 /*:232*//*233:*/
-#line 4409 "attention.w"
+#line 4410 "attention.w"
 
 static int cmd_translate(int argc,char**argv)
 {
@@ -666,7 +666,7 @@ return 1;
 int failed= 0;
 char where[64];
 /*234:*/
-#line 4447 "attention.w"
+#line 4448 "attention.w"
 
 if(optind<argc)
 for(int k= optind;k<argc;k++){
@@ -693,17 +693,17 @@ free(line);
 }
 
 /*:234*/
-#line 4442 "attention.w"
+#line 4443 "attention.w"
 
 model_free(&m);
 return failed?1:0;
 }
 
 /*:233*/
-#line 4112 "attention.w"
+#line 4113 "attention.w"
 
 /*235:*/
-#line 4477 "attention.w"
+#line 4478 "attention.w"
 
 static const char*pairs_usage= 
 "usage: attention pairs --data FILE [--filter tutorial|length] [--max-length L]\n"
@@ -752,11 +752,11 @@ return 0;
 }
 
 /*:235*/
-#line 4113 "attention.w"
+#line 4114 "attention.w"
 
 
 /*:221*/
-#line 4078 "attention.w"
+#line 4079 "attention.w"
 
 
 static const struct{
@@ -764,20 +764,20 @@ const char*name,*summary;
 int(*run)(int argc,char**argv);
 }commands[]= {
 /*206:*/
-#line 3774 "attention.w"
+#line 3775 "attention.w"
 
 {"heatmap","draw the attention weights of a translation (PNG, PDF or SVG)",cmd_heatmap},
 {"loss-curve","draw the average loss per epoch from train --loss-log",cmd_loss_curve},
 
 /*:206*//*220:*/
-#line 4105 "attention.w"
+#line 4106 "attention.w"
 
 {"train","train a translator (the notebook's five pairs, or a pair file)",cmd_train},
 {"translate","translate sentences with a saved model",cmd_translate},
 {"pairs","print the pairs that training would read from a file",cmd_pairs}
 
 /*:220*/
-#line 4084 "attention.w"
+#line 4085 "attention.w"
 
 };
 

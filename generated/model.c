@@ -1,11 +1,11 @@
 /*42:*/
-#line 798 "attention.w"
+#line 774 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
 #include <string.h> 
 /*120:*/
-#line 1974 "attention.w"
+#line 1950 "attention.w"
 
 static void adam_tensor(Model*m,int k,size_t n,const AdamConstants*c)
 {
@@ -15,7 +15,7 @@ memset(m->grad_mem+at,0,n*sizeof(float));
 }
 
 /*:120*//*122:*/
-#line 2021 "attention.w"
+#line 1997 "attention.w"
 
 static void update_rows(Model*m,const Deferred*d,const AdamConstants*c)
 {
@@ -29,10 +29,10 @@ adam_apply(m->param_mem+at,row,m->m_mem+at,m->v_mem+at,(size_t)d->C,c);
 }
 
 /*:122*/
-#line 802 "attention.w"
+#line 778 "attention.w"
 
 /*43:*/
-#line 807 "attention.w"
+#line 783 "attention.w"
 
 void tensor_specs(const Config*c,TensorSpec s[N_TENSORS])
 {
@@ -61,7 +61,7 @@ return(size_t)s->rows*(size_t)(s->cols?s->cols:1);
 }
 
 /*:43*//*44:*/
-#line 837 "attention.w"
+#line 813 "attention.w"
 
 size_t tensors_point(Tensors*t,float*mem,const Config*c)
 {
@@ -76,7 +76,7 @@ return off;
 }
 
 /*:44*//*47:*/
-#line 872 "attention.w"
+#line 848 "attention.w"
 
 void model_alloc(Model*m,const Config*c,Vocab*vin,Vocab*vout)
 {
@@ -86,7 +86,7 @@ m->vin= *vin;
 m->vout= *vout;
 m->n_params= tensors_point(NULL,NULL,c);
 /*48:*/
-#line 906 "attention.w"
+#line 882 "attention.w"
 
 size_t stride= (m->n_params+64+15)/16*16+64;
 m->param_mem= xcalloc(4*stride,sizeof(float));
@@ -95,7 +95,7 @@ m->m_mem= m->grad_mem+stride;
 m->v_mem= m->m_mem+stride;
 
 /*:48*/
-#line 880 "attention.w"
+#line 856 "attention.w"
 
 tensors_point(&m->params,m->param_mem,c);
 tensors_point(&m->grads,m->grad_mem,c);
@@ -112,7 +112,7 @@ memset(m,0,sizeof*m);
 }
 
 /*:47*//*50:*/
-#line 929 "attention.w"
+#line 905 "attention.w"
 
 static double uniform(unsigned short xs[3],double a)
 {
@@ -143,7 +143,7 @@ m->adam_t= 0;
 }
 
 /*:50*//*73:*/
-#line 1264 "attention.w"
+#line 1240 "attention.w"
 
 void activations_alloc(Activations*a,const Config*c)
 {
@@ -156,7 +156,7 @@ a->enc_cache= xcalloc(L*H,sizeof(GruCache));
 a->enc_h= xcalloc((L+1)*H,sizeof(float));
 a->enc_out= xcalloc(L*H,sizeof(float));
 /*80:*/
-#line 1362 "attention.w"
+#line 1338 "attention.w"
 
 a->dec_eh= xcalloc(L*2*H,sizeof(float));
 a->dec_scores= xcalloc(L*L,sizeof(float));
@@ -172,10 +172,10 @@ a->logits= xcalloc(L*V,sizeof(float));
 a->logp= xcalloc(L*V,sizeof(float));
 
 /*:80*/
-#line 1275 "attention.w"
+#line 1251 "attention.w"
 
 /*104:*/
-#line 1729 "attention.w"
+#line 1705 "attention.w"
 
 a->d_logits= xcalloc(L*V,sizeof(float));
 a->d_hout= xcalloc(L*H,sizeof(float));
@@ -196,41 +196,41 @@ a->d_eh= xcalloc(2*H,sizeof(float));
 a->d_row= xcalloc(2*H+L,sizeof(float));
 
 /*:104*/
-#line 1276 "attention.w"
+#line 1252 "attention.w"
 
 }
 
 /*:73*//*74:*/
-#line 1280 "attention.w"
+#line 1256 "attention.w"
 
 void activations_free(Activations*a)
 {
 void*all[]= {a->enc_x,a->enc_gi,a->enc_gh,a->enc_cache,a->enc_h,
 a->enc_out,/*81:*/
-#line 1376 "attention.w"
+#line 1352 "attention.w"
 
 a->dec_eh,a->dec_scores,a->dec_w,a->dec_ec,a->dec_pre,a->dec_o,
 a->dec_gi,a->dec_gh,a->dec_cache,a->dec_h,a->logits,a->logp
 
 /*:81*/
-#line 1284 "attention.w"
+#line 1260 "attention.w"
 ,
 /*105:*/
-#line 1748 "attention.w"
+#line 1724 "attention.w"
 
 a->d_logits,a->d_hout,a->d_dec_gi,a->d_dec_gh,a->d_pre,a->d_scores,
 a->d_dec_e,a->d_enc_out,a->d_enc_gi,a->d_enc_gh,a->d_enc_x,a->d_h,
 a->d_hprev,a->d_o,a->d_ec,a->d_eh,a->d_row
 
 /*:105*/
-#line 1285 "attention.w"
+#line 1261 "attention.w"
 };
 for(size_t k= 0;k<sizeof all/sizeof all[0];k++)free(all[k]);
 memset(a,0,sizeof*a);
 }
 
 /*:74*//*76:*/
-#line 1299 "attention.w"
+#line 1275 "attention.w"
 
 void encoder_forward(Model*m,const int*src,int T)
 {
@@ -253,7 +253,7 @@ memcpy(a->enc_out,a->enc_h+H,(size_t)T*H*sizeof(float));
 }
 
 /*:76*//*82:*/
-#line 1380 "attention.w"
+#line 1356 "attention.w"
 
 DecoderStep decoder_step(const Activations*a,const Config*c,int t)
 {
@@ -265,7 +265,7 @@ a->dec_h+(k+1)*H,a->dec_cache+k*H};
 }
 
 /*:82*//*83:*/
-#line 1393 "attention.w"
+#line 1369 "attention.w"
 
 void decoder_step_forward(const Model*m,int token,const float*h_prev,
 const float*enc_out,const DecoderStep*s)
@@ -285,7 +285,7 @@ gru_cell_forward(s->h,s->cache,s->gi,s->gh,h_prev,1,H);
 }
 
 /*:83*//*85:*/
-#line 1432 "attention.w"
+#line 1408 "attention.w"
 
 float seq2seq_forward(Model*m,const Example*ex)
 {
@@ -306,7 +306,7 @@ return nll_forward(a->logp,ex->tgt,T,c->V_out);
 }
 
 /*:85*//*107:*/
-#line 1776 "attention.w"
+#line 1752 "attention.w"
 
 void seq2seq_backward_deferred(Model*m,const Example*ex,Deferred d[N_DEFERRED])
 {
@@ -317,7 +317,7 @@ const Tensors*G= &m->grads;
 int H= c->H,L= c->L,V= c->V_out,T= a->T_tgt,S= a->T_src;
 size_t h= (size_t)H;
 /*110:*/
-#line 1809 "attention.w"
+#line 1785 "attention.w"
 
 nll_backward(a->d_logits,a->logp,ex->tgt,T,V);
 memset(a->d_hout,0,(size_t)T*h*sizeof(float));
@@ -327,10 +327,10 @@ memset(a->d_enc_out,0,(size_t)L*h*sizeof(float));
 memset(a->d_hprev,0,h*sizeof(float));
 
 /*:110*/
-#line 1785 "attention.w"
+#line 1761 "attention.w"
 
 /*111:*/
-#line 1824 "attention.w"
+#line 1800 "attention.w"
 
 for(int t= T-1;t>=0;t--){
 DecoderStep s= decoder_step(a,c,t);
@@ -356,10 +356,10 @@ a->d_hprev[j]+= a->d_eh[H+j];
 }
 
 /*:111*/
-#line 1786 "attention.w"
+#line 1762 "attention.w"
 
 /*112:*/
-#line 1852 "attention.w"
+#line 1828 "attention.w"
 
 d[1]= (Deferred){DEC_W_HH,a->d_dec_gh,a->dec_h,T,H,3*H};
 d[2]= (Deferred){DEC_W_IH,a->d_dec_gi,a->dec_o,T,H,3*H};
@@ -372,10 +372,10 @@ linear_backward(NULL,NULL,G->attn_b,a->d_scores,NULL,NULL,T,2*H,L);
 embedding_backward(G->dec_emb,a->d_dec_e,a->dec_in,T,H);
 
 /*:112*/
-#line 1787 "attention.w"
+#line 1763 "attention.w"
 
 /*113:*/
-#line 1870 "attention.w"
+#line 1846 "attention.w"
 
 for(int t= S-1;t>=0;t--){
 const float*h_prev= a->enc_h+(size_t)t*h;
@@ -393,12 +393,12 @@ d[6]= (Deferred){ENC_W_HH,a->d_enc_gh+3*h,a->enc_h+h,S-1,H,3*H};
 embedding_backward(G->enc_emb,a->d_enc_x,ex->src,S,H);
 
 /*:113*/
-#line 1788 "attention.w"
+#line 1764 "attention.w"
 
 }
 
 /*:107*//*108:*/
-#line 1793 "attention.w"
+#line 1769 "attention.w"
 
 void seq2seq_backward(Model*m,const Example*ex)
 {
@@ -410,13 +410,13 @@ d[k].B,d[k].C,d[k].OC);
 }
 
 /*:108*//*115:*/
-#line 1921 "attention.w"
+#line 1897 "attention.w"
 
 AdamConstants adam_constants(double lr,double beta1,double beta2,double eps,long t)
 {
 AdamConstants k;
 /*116:*/
-#line 1935 "attention.w"
+#line 1911 "attention.w"
 
 k.b1= (float)beta1;
 k.a1= (float)(1.0-beta1);
@@ -427,7 +427,7 @@ k.inv_bc2= (float)(1.0/sqrt(1.0-pow(beta2,(double)t)));
 k.eps= (float)eps;
 
 /*:116*/
-#line 1925 "attention.w"
+#line 1901 "attention.w"
 
 return k;
 }
@@ -436,7 +436,7 @@ void adam_apply(float*p,const float*g,float*m,float*v,size_t n,
 const AdamConstants*k)
 {
 /*117:*/
-#line 1945 "attention.w"
+#line 1921 "attention.w"
 
 for(size_t i= 0;i<n;i++){
 m[i]= k->b1*m[i]+k->a1*g[i];
@@ -445,12 +445,12 @@ p[i]-= k->step*m[i]/(sqrtf(v[i])*k->inv_bc2+k->eps);
 }
 
 /*:117*/
-#line 1932 "attention.w"
+#line 1908 "attention.w"
 
 }
 
 /*:115*//*118:*/
-#line 1953 "attention.w"
+#line 1929 "attention.w"
 
 void adam_update(float*p,const float*g,float*m,float*v,size_t n,
 double lr,double beta1,double beta2,double eps,long t)
@@ -460,7 +460,7 @@ adam_apply(p,g,m,v,n,&k);
 }
 
 /*:118*//*119:*/
-#line 1965 "attention.w"
+#line 1941 "attention.w"
 
 void optimizer_step(Model*m,double lr)
 {
@@ -471,7 +471,7 @@ for(int k= 0;k<N_TENSORS;k++)adam_tensor(m,k,spec_numel(&s[k]),&c);
 }
 
 /*:119*//*121:*/
-#line 1999 "attention.w"
+#line 1975 "attention.w"
 
 float train_step(Model*m,const Example*ex,double lr)
 {
@@ -492,7 +492,7 @@ return loss;
 }
 
 /*:121*//*124:*/
-#line 2054 "attention.w"
+#line 2030 "attention.w"
 
 int argmax(const float*x,int n)
 {
@@ -509,7 +509,7 @@ int H= c->H,L= c->L,V= c->V_out,n= 0;
 encoder_forward(m,src,T);
 memcpy(a->dec_h,a->enc_h+(size_t)T*H,(size_t)H*sizeof(float));
 /*125:*/
-#line 2073 "attention.w"
+#line 2049 "attention.w"
 
 int token= SOS_TOKEN;
 for(int t= 0;t<L;t++){
@@ -524,13 +524,13 @@ out[n++]= token;
 }
 
 /*:125*/
-#line 2069 "attention.w"
+#line 2045 "attention.w"
 
 return n;
 }
 
 /*:124*/
-#line 803 "attention.w"
+#line 779 "attention.w"
 
 
 /*:42*/

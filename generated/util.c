@@ -1,12 +1,12 @@
 /*6:*/
-#line 178 "attention.w"
+#line 154 "attention.w"
 
 #include "attention.h"
 #include <stdarg.h> 
 #include <stdlib.h> 
 #include <string.h> 
 /*7:*/
-#line 186 "attention.w"
+#line 162 "attention.w"
 
 static char last_error[2048];
 
@@ -25,7 +25,7 @@ return last_error;
 }
 
 /*:7*//*8:*/
-#line 206 "attention.w"
+#line 182 "attention.w"
 
 void*xcalloc(size_t n,size_t size)
 {
@@ -56,7 +56,7 @@ return t;
 }
 
 /*:8*/
-#line 183 "attention.w"
+#line 159 "attention.w"
 
 
 /*:6*/

@@ -1,5 +1,5 @@
 /*11:*/
-#line 267 "attention.w"
+#line 243 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
@@ -7,7 +7,7 @@
 #include <errno.h> 
 #include <utf8proc.h> 
 /*12:*/
-#line 281 "attention.w"
+#line 257 "attention.w"
 
 static uint32_t word_hash(const char*w)
 {
@@ -20,12 +20,12 @@ return h;
 }
 
 /*:12*//*13:*/
-#line 298 "attention.w"
+#line 274 "attention.w"
 
 static int*vocab_probe(const Vocab*v,const char*w)
 {
 /*14:*/
-#line 306 "attention.w"
+#line 282 "attention.w"
 
 uint32_t mask= (uint32_t)v->nslot-1;
 uint32_t i= word_hash(w)&mask;
@@ -34,12 +34,12 @@ i= (i+1)&mask;
 return&v->slot[i];
 
 /*:14*/
-#line 301 "attention.w"
+#line 277 "attention.w"
 
 }
 
 /*:13*//*15:*/
-#line 315 "attention.w"
+#line 291 "attention.w"
 
 int vocab_find(const Vocab*v,const char*w)
 {
@@ -48,7 +48,7 @@ return*s?*s-1:-1;
 }
 
 /*:15*//*16:*/
-#line 325 "attention.w"
+#line 301 "attention.w"
 
 int vocab_add(Vocab*v,const char*w)
 {
@@ -61,7 +61,7 @@ v->word= xrealloc(v->word,(size_t)v->cap*sizeof*v->word);
 v->word[v->n]= xstrdup(w);
 *s= ++v->n;
 if(2*v->n> v->nslot)/*17:*/
-#line 340 "attention.w"
+#line 316 "attention.w"
 
 {
 free(v->slot);
@@ -71,13 +71,13 @@ for(int k= 0;k<v->n;k++)*vocab_probe(v,v->word[k])= k+1;
 }
 
 /*:17*/
-#line 336 "attention.w"
+#line 312 "attention.w"
 
 return v->n-1;
 }
 
 /*:16*//*18:*/
-#line 349 "attention.w"
+#line 325 "attention.w"
 
 void vocab_init(Vocab*v)
 {
@@ -101,7 +101,7 @@ v->n= v->cap= v->nslot= 0;
 }
 
 /*:18*//*19:*/
-#line 373 "attention.w"
+#line 349 "attention.w"
 
 void vocab_add_sentence(Vocab*v,const char*s)
 {
@@ -118,7 +118,7 @@ if(*s==' ')s++;
 }
 
 /*:19*//*21:*/
-#line 403 "attention.w"
+#line 379 "attention.w"
 
 int tokenize(const Vocab*v,const char*s,int*ids,int max,
 const char*where,const char*language)
@@ -148,10 +148,10 @@ return n;
 }
 
 /*:21*/
-#line 273 "attention.w"
+#line 249 "attention.w"
 
 /*28:*/
-#line 526 "attention.w"
+#line 502 "attention.w"
 
 typedef struct{char*s;size_t n,cap;int pending;}Out;
 
@@ -181,7 +181,7 @@ return NULL;
 }
 i+= (size_t)k;
 /*29:*/
-#line 564 "attention.w"
+#line 540 "attention.w"
 
 utf8proc_int32_t piece[16];
 int boundclass= 0;
@@ -198,7 +198,7 @@ out_put(&o,(char)d);
 }
 
 /*:29*/
-#line 554 "attention.w"
+#line 530 "attention.w"
 
 }
 o.s[o.n]= '\0';
@@ -206,10 +206,10 @@ return o.s;
 }
 
 /*:28*/
-#line 274 "attention.w"
+#line 250 "attention.w"
 
 /*23:*/
-#line 438 "attention.w"
+#line 414 "attention.w"
 
 static const char*const seed_pairs[][2]= {
 {"i am a student","je suis etudiant"},
@@ -219,7 +219,7 @@ static const char*const seed_pairs[][2]= {
 {"they are artists","ils sont artistes"}};
 
 /*:23*//*25:*/
-#line 460 "attention.w"
+#line 436 "attention.w"
 
 static void pairs_push(PairList*pl,char*src,char*tgt,int line)
 {
@@ -251,7 +251,7 @@ free(pl->origin);
 }
 
 /*:25*//*32:*/
-#line 607 "attention.w"
+#line 583 "attention.w"
 
 static int count_words(const char*s)
 {
@@ -274,7 +274,7 @@ return 0;
 }
 
 /*:32*//*33:*/
-#line 629 "attention.w"
+#line 605 "attention.w"
 
 int pairs_read(PairList*pl,const char*path,int filter,int max_length)
 {
@@ -289,7 +289,7 @@ int lineno= 0,status= 0;
 while((len= getline(&line,&cap,f))>=0){
 lineno++;
 /*34:*/
-#line 656 "attention.w"
+#line 632 "attention.w"
 
 while(len> 0&&(line[len-1]=='\n'||line[len-1]=='\r'))len--;
 line[len]= '\0';
@@ -315,10 +315,10 @@ break;
 }
 
 /*:34*/
-#line 642 "attention.w"
+#line 618 "attention.w"
 
 /*35:*/
-#line 680 "attention.w"
+#line 656 "attention.w"
 
 pl->lines_read++;
 size_t bad= 0;
@@ -343,7 +343,7 @@ pl->dropped++;
 }
 
 /*:35*/
-#line 643 "attention.w"
+#line 619 "attention.w"
 
 }
 if(status==0&&ferror(f))
@@ -358,7 +358,7 @@ return status;
 }
 
 /*:33*//*38:*/
-#line 722 "attention.w"
+#line 698 "attention.w"
 
 int make_examples(const PairList*pl,const Vocab*vin,const Vocab*vout,
 int max_length,int append_eos,Example**out)
@@ -391,7 +391,7 @@ return 0;
 }
 
 /*:38*/
-#line 275 "attention.w"
+#line 251 "attention.w"
 
 
 /*:11*/
