@@ -86,7 +86,7 @@ bench: attention
 # The book: cweave (exit 5 means warnings, which the web must not have), then
 # pdftex twice (the table of contents comes from the first run).
 book: book/attention.pdf
-book/attention.pdf: attention.w
+book/attention.pdf: attention.w $(wildcard figures/*.pdf)
 	@mkdir -p book
 	cd book && cweave ../attention.w - attention.tex
 	cd book && pdftex -interaction=nonstopmode -halt-on-error attention.tex >/dev/null

@@ -142,7 +142,7 @@ double v[3][COLORMAP_MAX_POINTS];
 }Colormap;
 
 /*:145*//*152:*/
-#line 2674 "attention.w"
+#line 2675 "attention.w"
 
 enum{HEATMAP_MATPLOTLIB,HEATMAP_SEABORN};
 typedef struct{
@@ -157,7 +157,7 @@ double vmin,vmax;
 }Heatmap;
 
 /*:152*//*153:*/
-#line 2691 "attention.w"
+#line 2692 "attention.w"
 
 typedef struct{
 double x,y,w,h;
@@ -173,13 +173,13 @@ unsigned char*data;
 }FigImage;
 
 /*:153*//*178:*/
-#line 3262 "attention.w"
+#line 3271 "attention.w"
 
 enum{FIGURE_PNG,FIGURE_PDF,FIGURE_SVG};
 #define FIGURE_PNG_SCALE 2.0
 
 /*:178*//*192:*/
-#line 3508 "attention.w"
+#line 3528 "attention.w"
 
 typedef struct{
 int n;
@@ -470,32 +470,32 @@ int checkpoint_save(const Model*m,const char*path);
 int checkpoint_load(Model*m,const char*path);
 
 /*:133*//*151:*/
-#line 2659 "attention.w"
+#line 2660 "attention.w"
 
 extern const Colormap colormap_bone,colormap_ylorrd;
 void colormap_color(const Colormap*cm,double w,double rgb[3]);
 const Colormap*colormap_find(const char*name);
 
 /*:151*//*170:*/
-#line 3106 "attention.w"
+#line 3109 "attention.w"
 
 int heatmap_layout(const Heatmap*h,HeatmapLayout*lay);
 
 /*:170*//*183:*/
-#line 3337 "attention.w"
+#line 3346 "attention.w"
 
 int figure_format(const char*path);
 int figure_check_path(const char*path);
 int write_file_atomic(const char*path,const void*data,size_t n);
 
 /*:183*//*191:*/
-#line 3490 "attention.w"
+#line 3506 "attention.w"
 
 int heatmap_save(const Heatmap*h,const char*path);
 int heatmap_image(const Heatmap*h,double scale,FigImage*img,HeatmapLayout*lay);
 
 /*:191*//*204:*/
-#line 3757 "attention.w"
+#line 3777 "attention.w"
 
 int curve_save(const Curve*c,const char*path);
 int curve_image(const Curve*c,double scale,FigImage*img);

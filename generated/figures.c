@@ -21,7 +21,7 @@ const Colormap colormap_bone= {"bone",{3,4,3},
 {{0.0,0.652778,1.0},{0.0,0.319444,0.777778,1.0},{0.0,0.444444,1.0}}};
 
 /*:146*//*147:*/
-#line 2612 "attention.w"
+#line 2613 "attention.w"
 
 #define B8(b) ((b) / 255.0)
 #define EIGHTHS {0.0, 0.125, 0.25, 0.375, 0.5, 0.625, 0.75, 0.875, 1.0}
@@ -34,7 +34,7 @@ const Colormap colormap_ylorrd= {"ylorrd",{9,9,9},{EIGHTHS,EIGHTHS,EIGHTHS},
 #line 2546 "attention.w"
 
 /*154:*/
-#line 2728 "attention.w"
+#line 2729 "attention.w"
 
 typedef struct{
 unsigned char*p;
@@ -63,7 +63,7 @@ int bold;
 }FigFont;
 
 /*:154*//*155:*/
-#line 2760 "attention.w"
+#line 2761 "attention.w"
 
 static void set_font(cairo_t*cr,FigFont f)
 {
@@ -94,7 +94,7 @@ return cr;
 }
 
 /*:155*//*156:*/
-#line 2792 "attention.w"
+#line 2793 "attention.w"
 
 static double text_width(FigFont f,const char*s)
 {
@@ -114,7 +114,7 @@ cairo_font_extents(measurer(),&fe);
 }
 
 /*:156*//*157:*/
-#line 2816 "attention.w"
+#line 2817 "attention.w"
 
 #define ELLIPSIS "\xe2\x80\xa6" 
 static char*fit_text(const char*s,FigFont f,double maxw)
@@ -131,7 +131,7 @@ else memcpy(o,s+k,(size_t)m),o+= m,k+= (size_t)m;
 double ew= text_width(f,ELLIPSIS);
 if(text_width(f,t)<=maxw)return t;
 /*158:*/
-#line 2836 "attention.w"
+#line 2837 "attention.w"
 
 size_t n= strlen(t);
 char*u= xcalloc(n+sizeof ELLIPSIS,1);
@@ -148,13 +148,13 @@ free(t);
 t= u;
 
 /*:158*/
-#line 2831 "attention.w"
+#line 2832 "attention.w"
 
 return t;
 }
 
 /*:157*//*159:*/
-#line 2854 "attention.w"
+#line 2855 "attention.w"
 
 static void svg_text(Buf*b,FigFont f,double x,double y,double angle,const char*s);
 
@@ -177,7 +177,7 @@ cairo_restore(cr);
 }
 
 /*:159*//*160:*/
-#line 2877 "attention.w"
+#line 2878 "attention.w"
 
 static void svg_text(Buf*b,FigFont f,double x,double y,double angle,const char*s)
 {
@@ -197,7 +197,7 @@ buf_add(b,"</text>\n",8);
 }
 
 /*:160*//*161:*/
-#line 2896 "attention.w"
+#line 2897 "attention.w"
 
 static void fill_box(cairo_t*cr,double x,double y,double w,double h,
 const double rgb[3])
@@ -218,7 +218,7 @@ cairo_stroke(cr);
 }
 
 /*:161*//*162:*/
-#line 2923 "attention.w"
+#line 2924 "attention.w"
 
 static double nice_step(double lo,double hi,int most,int*decimals)
 {
@@ -244,7 +244,7 @@ return(int)floor((hi-*first)/ *step+1e-9)+1;
 }
 
 /*:162*//*163:*/
-#line 2958 "attention.w"
+#line 2959 "attention.w"
 
 #define PAGE_W 720.0
 #define PAGE_H 432.0
@@ -255,10 +255,12 @@ return(int)floor((hi-*first)/ *step+1e-9)+1;
 #define TITLE_PAD 15.0
 #define CBAR_GAP 20.0
 #define LABEL_MAX 130.0 
-static const FigFont tick_font= {10.0,0},axis_font= {12.0,1},title_font= {13.0,1};
+static const FigFont tick_font= {10.0,0};
+static const FigFont axis_font= {12.0,1};
+static const FigFont title_font= {13.0,1};
 
 /*:163*//*164:*/
-#line 2977 "attention.w"
+#line 2980 "attention.w"
 
 static double turned_depth(FigFont f,const char*s)
 {
@@ -275,7 +277,7 @@ canvas_text(cv,f,x-(a+desc)*M_SQRT1_2,y+(asc+a)*M_SQRT1_2,-45.0,s);
 }
 
 /*:164*//*165:*/
-#line 2994 "attention.w"
+#line 2997 "attention.w"
 
 typedef struct{
 char**row,**col,*title;
@@ -292,7 +294,7 @@ for(int i= 0;i<h->rows;i++)t->row[i]= fit_text(h->row_words[i],tick_font,LABEL_M
 for(int j= 0;j<h->cols;j++)t->col[j]= fit_text(h->col_words[j],tick_font,LABEL_MAX);
 t->title= fit_text(h->title?h->title:"",title_font,PAGE_W-2*MARGIN);
 /*166:*/
-#line 3024 "attention.w"
+#line 3027 "attention.w"
 
 double lo= INFINITY,hi= -INFINITY;
 for(int i= 0;i<h->rows;i++)
@@ -310,7 +312,7 @@ t->vmin= lo,t->vmax= hi;
 t->nticks= nice_ticks(lo,hi,8,&t->first,&t->step,&t->decimals);
 
 /*:166*/
-#line 3009 "attention.w"
+#line 3012 "attention.w"
 
 }
 
@@ -324,7 +326,7 @@ free(t->title);
 }
 
 /*:165*//*184:*/
-#line 3344 "attention.w"
+#line 3353 "attention.w"
 
 static cairo_status_t buf_write(void*closure,const unsigned char*data,unsigned int n)
 {
@@ -333,7 +335,7 @@ return CAIRO_STATUS_SUCCESS;
 }
 
 /*:184*//*185:*/
-#line 3359 "attention.w"
+#line 3371 "attention.w"
 
 static void pdf_fix_date(cairo_surface_t*s)
 {
@@ -353,7 +355,7 @@ cairo_pdf_surface_set_metadata(s,CAIRO_PDF_METADATA_CREATE_DATE,date);
 }
 
 /*:185*//*193:*/
-#line 3517 "attention.w"
+#line 3537 "attention.w"
 
 #define CURVE_W 576.0
 #define CURVE_H 360.0
@@ -371,7 +373,7 @@ return a->from+t*(a->to-a->from);
 }
 
 /*:193*//*194:*/
-#line 3537 "attention.w"
+#line 3557 "attention.w"
 
 static void axis_range(Axis*a,double lo,double hi,int allow_log)
 {
@@ -392,7 +394,7 @@ a->hi= ceil(hi/step-1e-9)*step;
 }
 
 /*:194*//*195:*/
-#line 3558 "attention.w"
+#line 3578 "attention.w"
 
 static void tick_label(char*s,size_t size,double v,int is_log,int decimals)
 {
@@ -411,7 +413,7 @@ for(char*d= digits;*d;d++)strncat(s,sup[*d-'0'],size-strlen(s)-1);
 }
 
 /*:195*//*196:*/
-#line 3578 "attention.w"
+#line 3598 "attention.w"
 
 #define MAX_TICKS 200
 typedef struct{
@@ -426,7 +428,7 @@ static void axis_ticks(const Axis*a,Ticks*t)
 t->n= 0;
 if(a->log){
 /*197:*/
-#line 3606 "attention.w"
+#line 3626 "attention.w"
 
 int d0= (int)lround(log10(a->lo)),d1= (int)lround(log10(a->hi));
 int every= (d1-d0+7)/8;
@@ -442,7 +444,7 @@ t->n++;
 }
 
 /*:197*/
-#line 3591 "attention.w"
+#line 3611 "attention.w"
 
 return;
 }
@@ -460,12 +462,12 @@ tick_label(t->label[t->n],sizeof t->label[0],t->v[t->n],0,dec);
 #line 2547 "attention.w"
 
 /*148:*/
-#line 2632 "attention.w"
+#line 2633 "attention.w"
 
 void colormap_color(const Colormap*cm,double w,double rgb[3])
 {
 /*149:*/
-#line 2638 "attention.w"
+#line 2639 "attention.w"
 
 if(!(w> 0.0))w= 0.0;
 if(w> 1.0)w= 1.0;
@@ -478,12 +480,12 @@ rgb[ch]= v[k]+t*(v[k+1]-v[k]);
 }
 
 /*:149*/
-#line 2635 "attention.w"
+#line 2636 "attention.w"
 
 }
 
 /*:148*//*150:*/
-#line 2651 "attention.w"
+#line 2652 "attention.w"
 
 const Colormap*colormap_find(const char*name)
 {
@@ -493,7 +495,7 @@ return NULL;
 }
 
 /*:150*//*167:*/
-#line 3042 "attention.w"
+#line 3045 "attention.w"
 
 static int layout_heatmap(const Heatmap*h,const HeatmapTexts*t,HeatmapLayout*lay)
 {
@@ -510,7 +512,7 @@ snprintf(s,sizeof s,"%.*f",t->decimals,t->first+k*t->step+0.0);
 cbw= fmax(cbw,text_width(tick_font,s));
 }
 /*168:*/
-#line 3066 "attention.w"
+#line 3069 "attention.w"
 
 double title_asc,title_desc;
 font_metrics(title_font,&title_asc,&title_desc);
@@ -531,14 +533,14 @@ lay->colorbar= (FigBox){PAGE_W-right+CBAR_GAP,top,cw,ch};
 lay->vmin= t->vmin,lay->vmax= t->vmax;
 
 /*:168*/
-#line 3057 "attention.w"
+#line 3060 "attention.w"
 
 return lay->cells.w>=10.0&&lay->cells.h>=10.0?0:
 kit_fail("heatmap: the labels leave no room for the cells");
 }
 
 /*:167*//*169:*/
-#line 3087 "attention.w"
+#line 3090 "attention.w"
 
 static int heatmap_check(const Heatmap*h)
 {
@@ -559,7 +561,7 @@ return status;
 }
 
 /*:169*//*171:*/
-#line 3113 "attention.w"
+#line 3116 "attention.w"
 
 static void draw_heatmap(Canvas*cv,const Heatmap*h,const HeatmapTexts*t,
 const HeatmapLayout*lay)
@@ -575,7 +577,7 @@ colormap_color(h->cm,(v-lay->vmin)/(lay->vmax-lay->vmin),rgb);
 fill_box(cr,c->x+j*colw,c->y+i*rowh,colw,rowh,rgb);
 }
 /*172:*/
-#line 3137 "attention.w"
+#line 3146 "attention.w"
 
 int seaborn= h->style==HEATMAP_SEABORN;
 for(int j= seaborn?0:1;j<=(seaborn?h->cols:h->cols-1);j++)
@@ -595,10 +597,10 @@ for(int i= 0;i<h->rows;i++)
 line(cr,c->x,c->y+(i+0.5)*rowh,c->x-TICK_LEN,c->y+(i+0.5)*rowh,0.8,0.0);
 
 /*:172*/
-#line 3127 "attention.w"
+#line 3130 "attention.w"
 
 /*173:*/
-#line 3160 "attention.w"
+#line 3169 "attention.w"
 
 const FigBox*b= &lay->colorbar;
 cairo_pattern_t*grad= cairo_pattern_create_linear(0.0,b->y+b->h,0.0,b->y);
@@ -613,7 +615,7 @@ cairo_rectangle(cr,b->x,b->y,b->w,b->h);
 cairo_fill(cr);
 cairo_pattern_destroy(grad);
 /*174:*/
-#line 3178 "attention.w"
+#line 3187 "attention.w"
 
 if(!seaborn){
 cairo_set_source_rgb(cr,0.0,0.0,0.0);
@@ -633,14 +635,14 @@ canvas_text(cv,tick_font,b->x+b->w+TICK_LEN+TICK_PAD,y+(asc-desc)/2,0.0,s);
 }
 
 /*:174*/
-#line 3173 "attention.w"
+#line 3182 "attention.w"
 
 
 /*:173*/
-#line 3128 "attention.w"
+#line 3131 "attention.w"
 
 /*175:*/
-#line 3199 "attention.w"
+#line 3208 "attention.w"
 
 for(int i= 0;i<h->rows;i++)
 canvas_text(cv,tick_font,c->x-TICK_LEN-TICK_PAD-text_width(tick_font,t->row[i]),
@@ -649,7 +651,7 @@ for(int j= 0;j<h->cols;j++)
 turned_label(cv,tick_font,c->x+(j+0.5)*colw,c->y+c->h+TICK_LEN+TICK_PAD,
 t->col[j]);
 /*176:*/
-#line 3217 "attention.w"
+#line 3226 "attention.w"
 
 static const char*xtitle= "Input Words (English)",*ytitle= "Output Words (French)",
 *ctitle= "Attention Weight";
@@ -663,7 +665,7 @@ canvas_text(cv,tick_font,lay->width-MARGIN-desc,b->y+(b->h+ct)/2,-90.0,ctitle);
 else canvas_text(cv,tick_font,lay->width-MARGIN-asc,b->y+(b->h-ct)/2,90.0,ctitle);
 
 /*:176*/
-#line 3206 "attention.w"
+#line 3215 "attention.w"
 
 double tw= text_width(title_font,t->title),tx= c->x+(c->w-tw)/2;
 double tasc,tdesc;
@@ -672,12 +674,12 @@ tx= fmax(MARGIN,fmin(tx,lay->width-MARGIN-tw));
 canvas_text(cv,title_font,tx,MARGIN+tasc,0.0,t->title);
 
 /*:175*/
-#line 3129 "attention.w"
+#line 3132 "attention.w"
 
 }
 
 /*:171*//*177:*/
-#line 3231 "attention.w"
+#line 3240 "attention.w"
 
 typedef struct{
 const Heatmap*h;
@@ -702,7 +704,7 @@ return-1;
 }
 
 /*:177*//*179:*/
-#line 3266 "attention.w"
+#line 3275 "attention.w"
 
 int figure_format(const char*path)
 {
@@ -716,7 +718,7 @@ return kit_fail("%s: unknown figure format (the name must end in .png, .pdf or .
 }
 
 /*:179*//*180:*/
-#line 3284 "attention.w"
+#line 3293 "attention.w"
 
 int figure_check_path(const char*path)
 {
@@ -735,7 +737,7 @@ return status;
 }
 
 /*:180*//*181:*/
-#line 3303 "attention.w"
+#line 3312 "attention.w"
 
 int write_file_atomic(const char*path,const void*data,size_t n)
 {
@@ -751,7 +753,7 @@ mode_t mask= umask(0);
 umask(mask);
 fchmod(fd,0666&~mask);
 /*182:*/
-#line 3322 "attention.w"
+#line 3331 "attention.w"
 
 const char*p= data;
 size_t left= n;
@@ -768,14 +770,14 @@ if(ok&&rename(tmp,path)!=0)ok= 0,kit_fail("%s: cannot write: %s",path,strerror(e
 if(!ok)unlink(tmp);
 
 /*:182*/
-#line 3317 "attention.w"
+#line 3326 "attention.w"
 
 free(tmp);
 return ok?0:-1;
 }
 
 /*:181*//*186:*/
-#line 3381 "attention.w"
+#line 3393 "attention.w"
 
 typedef void(*DrawFn)(Canvas*cv,const void*job);
 
@@ -796,7 +798,7 @@ no_hinting(cv.cr);
 if(format==FIGURE_PNG)cairo_scale(cv.cr,FIGURE_PNG_SCALE,FIGURE_PNG_SCALE);
 draw(&cv,job);
 /*187:*/
-#line 3404 "attention.w"
+#line 3416 "attention.w"
 
 cairo_status_t st= cairo_status(cv.cr);
 cairo_destroy(cv.cr);
@@ -823,12 +825,12 @@ free(text.p);
 return st==CAIRO_STATUS_SUCCESS?0:kit_fail("cairo: %s",cairo_status_to_string(st));
 
 /*:187*/
-#line 3400 "attention.w"
+#line 3412 "attention.w"
 
 }
 
 /*:186*//*188:*/
-#line 3430 "attention.w"
+#line 3446 "attention.w"
 
 static int figure_save(const char*path,double w,double h,DrawFn draw,const void*job)
 {
@@ -843,7 +845,7 @@ return status;
 }
 
 /*:188*//*189:*/
-#line 3446 "attention.w"
+#line 3462 "attention.w"
 
 static int figure_image(double w,double h,double scale,DrawFn draw,const void*job,
 FigImage*img)
@@ -868,7 +870,7 @@ return st==CAIRO_STATUS_SUCCESS?0:kit_fail("cairo: %s",cairo_status_to_string(st
 }
 
 /*:189*//*190:*/
-#line 3470 "attention.w"
+#line 3486 "attention.w"
 
 int heatmap_save(const Heatmap*h,const char*path)
 {
@@ -890,7 +892,7 @@ return status;
 }
 
 /*:190*//*198:*/
-#line 3623 "attention.w"
+#line 3643 "attention.w"
 
 typedef struct{
 const Curve*c;
@@ -918,7 +920,7 @@ j->title= fit_text(c->title?c->title:"",title_font,CURVE_W-2*MARGIN);
 j->xlabel= fit_text(c->xlabel?c->xlabel:"",axis_font,CURVE_W-2*MARGIN);
 j->ylabel= fit_text(c->ylabel?c->ylabel:"",axis_font,CURVE_H-2*MARGIN);
 /*199:*/
-#line 3655 "attention.w"
+#line 3675 "attention.w"
 
 double asc,desc,lasc,ldesc,tasc,tdesc,yw= 0.0;
 font_metrics(tick_font,&asc,&desc);
@@ -932,13 +934,13 @@ j->ay.from= CURVE_H-(MARGIN+lasc+ldesc+LABEL_PAD+asc+desc+TICK_PAD+TICK_LEN);
 j->ay.to= MARGIN+tasc+tdesc+TITLE_PAD;
 
 /*:199*/
-#line 3649 "attention.w"
+#line 3669 "attention.w"
 
 return 0;
 }
 
 /*:198*//*200:*/
-#line 3670 "attention.w"
+#line 3690 "attention.w"
 
 static void curve_job_draw(Canvas*cv,const void*job)
 {
@@ -953,7 +955,7 @@ for(int k= 0;k<j->ty.n;k++)
 if(j->ty.major[k])
 line(cr,x0,axis_pos(&j->ay,j->ty.v[k]),x1,axis_pos(&j->ay,j->ty.v[k]),0.5,0.9);
 /*201:*/
-#line 3687 "attention.w"
+#line 3707 "attention.w"
 
 cairo_save(cr);
 cairo_rectangle(cr,x0,y1,x1-x0,y0-y1);
@@ -971,10 +973,10 @@ cairo_fill(cr);
 cairo_restore(cr);
 
 /*:201*/
-#line 3683 "attention.w"
+#line 3703 "attention.w"
 
 /*202:*/
-#line 3704 "attention.w"
+#line 3724 "attention.w"
 
 double asc,desc,lasc,ldesc,tasc,tdesc;
 font_metrics(tick_font,&asc,&desc);
@@ -1003,12 +1005,12 @@ canvas_text(cv,title_font,fmax(MARGIN,fmin((x0+x1-tw)/2,CURVE_W-MARGIN-tw)),
 MARGIN+tasc,0.0,j->title);
 
 /*:202*/
-#line 3684 "attention.w"
+#line 3704 "attention.w"
 
 }
 
 /*:200*//*203:*/
-#line 3731 "attention.w"
+#line 3751 "attention.w"
 
 static void curve_job_end(CurveJob*j)
 {
