@@ -2941,8 +2941,8 @@ static int nice_ticks(double lo, double hi, int most, double *first, double *ste
   int *decimals)
 {
   *step = nice_step(lo, hi, most, decimals);
-  *first = ceil(lo / *step - 1e-9) * *step;
-  return (int) floor((hi - *first) / *step + 1e-9) + 1;
+  *first = ceil(lo / *step - 1e-6) * *step; /* a float's 0.1 is a hair above 0.1 */
+  return (int) floor((hi - *first) / *step + 1e-6) + 1;
 }
 
 @*1 The layout of a heatmap.
@@ -2992,22 +2992,36 @@ static void turned_label(Canvas *cv, FigFont f, double x, double y, const char *
   canvas_text(cv, f, x - (a + desc) * M_SQRT1_2, y + (asc + a) * M_SQRT1_2, -45.0, s);
 }
 
-@ The labels and the title are fitted once, into a structure that both the
-layout and the drawing use.
+@ The labels and the title are fitted into a structure that both the
+layout and the drawing use. The row and column labels have fonts of their
+own, which start at the tick labels' 10 points and may shrink (see below).
 @<Figure helpers@>=
 typedef struct {
   char **row, **col, *title;
+  FigFont row_font, col_font;
   double vmin, vmax;
   int nticks, decimals;
   double first, step;
 } HeatmapTexts;
 
+static void fit_labels(const Heatmap *h, HeatmapTexts *t)
+{
+  for (int i = 0; i < h->rows; i++) {
+    free(t->row[i]);
+    t->row[i] = fit_text(h->row_words[i], t->row_font, LABEL_MAX);
+  }
+  for (int j = 0; j < h->cols; j++) {
+    free(t->col[j]);
+    t->col[j] = fit_text(h->col_words[j], t->col_font, LABEL_MAX);
+  }
+}
+
 static void heatmap_texts(const Heatmap *h, HeatmapTexts *t)
 {
   t->row = xcalloc((size_t) h->rows, sizeof(char *));
   t->col = xcalloc((size_t) h->cols, sizeof(char *));
-  for (int i = 0; i < h->rows; i++) t->row[i] = fit_text(h->row_words[i], tick_font, LABEL_MAX);
-  for (int j = 0; j < h->cols; j++) t->col[j] = fit_text(h->col_words[j], tick_font, LABEL_MAX);
+  t->row_font = t->col_font = tick_font;
+  fit_labels(h, t);
   t->title = fit_text(h->title ? h->title : "", title_font, PAGE_W - 2 * MARGIN);
   @<Find the colour scale |t->vmin..t->vmax| and its ticks@>@;
 }
@@ -3050,8 +3064,8 @@ static int layout_heatmap(const Heatmap *h, const HeatmapTexts *t, HeatmapLayout
   lab = asc + desc;
   font_metrics(tick_font, &asc, &desc);
   tick_h = asc + desc;
-  for (int j = 0; j < h->cols; j++) xdepth = fmax(xdepth, turned_depth(tick_font, t->col[j]));
-  for (int i = 0; i < h->rows; i++) ywidth = fmax(ywidth, text_width(tick_font, t->row[i]));
+  for (int j = 0; j < h->cols; j++) xdepth = fmax(xdepth, turned_depth(t->col_font, t->col[j]));
+  for (int i = 0; i < h->rows; i++) ywidth = fmax(ywidth, text_width(t->row_font, t->row[i]));
   for (int k = 0; k < t->nticks; k++) {
     char s[32];
     snprintf(s, sizeof s, "%.*f", t->decimals, t->first + k * t->step + 0.0);
@@ -3077,13 +3091,39 @@ double right = MARGIN + tick_h + LABEL_PAD + cbw + TICK_PAD + TICK_LEN + cw + CB
 for (int pass = 0; pass < 4; pass++) {
   double colw = (PAGE_W - left - right) / h->cols, over = 0.0;
   for (int j = 0; j < h->cols; j++)
-    over = fmax(over, MARGIN - (left + (j + 0.5) * colw - turned_depth(tick_font, t->col[j])));
+    over = fmax(over, MARGIN - (left + (j + 0.5) * colw - turned_depth(t->col_font, t->col[j])));
   left += over;
 }
 lay->width = PAGE_W, lay->height = PAGE_H;
 lay->cells = (FigBox) {left, top, PAGE_W - left - right, ch};
 lay->colorbar = (FigBox) {PAGE_W - right + CBAR_GAP, top, cw, ch};
 lay->vmin = t->vmin, lay->vmax = t->vmax;
+
+@ With many words the labels would run into each other: a row of a
+40-word sentence is about 12 points high, and a 10-point label needs 11.6
+(DejaVu's line is 1.16 of its size). So the row labels shrink to at most
+0.72 of a row's height, and the column labels to at most 0.6 of a column's
+width (turned $45^\circ$, neighbouring labels are $1/\sqrt2$ of a column
+width apart), but never below 4 points. Smaller labels leave more room for
+the cells, which makes rows and columns larger again; since the sizes only
+ever shrink, a second pass settles them.
+@<Figure functions@>=
+static int heatmap_prepare(const Heatmap *h, HeatmapTexts *t, HeatmapLayout *lay)
+{
+  heatmap_texts(h, t);
+  for (int pass = 0; pass < 3; pass++) {
+    if (layout_heatmap(h, t, lay)) {
+      heatmap_texts_free(h, t);
+      return -1;
+    }
+    double rs = fmax(4.0, fmin(t->row_font.size, 0.72 * lay->cells.h / h->rows));
+    double cs = fmax(4.0, fmin(t->col_font.size, 0.6 * lay->cells.w / h->cols));
+    if (pass == 2 || (rs == t->row_font.size && cs == t->col_font.size)) break;
+    t->row_font.size = rs, t->col_font.size = cs;
+    fit_labels(h, t);
+  }
+  return 0;
+}
 
 @ The layout alone, for the tests and for anyone who wants to know where a
 cell is. It fails only for an empty matrix.
@@ -3098,12 +3138,10 @@ static int heatmap_check(const Heatmap *h)
 
 int heatmap_layout(const Heatmap *h, HeatmapLayout *lay)
 {
-  if (heatmap_check(h)) return -1;
   HeatmapTexts t;
-  heatmap_texts(h, &t);
-  int status = layout_heatmap(h, &t, lay);
+  if (heatmap_check(h) || heatmap_prepare(h, &t, lay)) return -1;
   heatmap_texts_free(h, &t);
-  return status;
+  return 0;
 }
 
 @ @<Prototypes@>=
@@ -3206,11 +3244,13 @@ for (int k = 0; k < t->nticks; k++) {
 taken halfway between its ascent and descent. The axis titles are centred
 on the cells, the title over the cells too, but kept on the page.
 @<Draw the labels, the axis titles and the title@>=
+double rasc, rdesc;
+font_metrics(t->row_font, &rasc, &rdesc);
 for (int i = 0; i < h->rows; i++)
-  canvas_text(cv, tick_font, c->x - TICK_LEN - TICK_PAD - text_width(tick_font, t->row[i]),
-    c->y + (i + 0.5) * rowh + (asc - desc) / 2, 0.0, t->row[i]);
+  canvas_text(cv, t->row_font, c->x - TICK_LEN - TICK_PAD - text_width(t->row_font, t->row[i]),
+    c->y + (i + 0.5) * rowh + (rasc - rdesc) / 2, 0.0, t->row[i]);
 for (int j = 0; j < h->cols; j++)
-  turned_label(cv, tick_font, c->x + (j + 0.5) * colw, c->y + c->h + TICK_LEN + TICK_PAD,
+  turned_label(cv, t->col_font, c->x + (j + 0.5) * colw, c->y + c->h + TICK_LEN + TICK_PAD,
     t->col[j]);
 @<Draw the axis titles and the colorbar's label@>@;
 double tw = text_width(title_font, t->title), tx = c->x + (c->w - tw) / 2;
@@ -3252,12 +3292,8 @@ static void heatmap_job_draw(Canvas *cv, const void *job)
 
 static int heatmap_job_begin(HeatmapJob *j, const Heatmap *h)
 {
-  if (heatmap_check(h)) return -1;
   j->h = h;
-  heatmap_texts(h, &j->t);
-  if (layout_heatmap(h, &j->t, &j->lay) == 0) return 0;
-  heatmap_texts_free(h, &j->t);
-  return -1;
+  return heatmap_check(h) || heatmap_prepare(h, &j->t, &j->lay) ? -1 : 0;
 }
 
 @*1 Writing a figure to a file.

@@ -172,14 +172,14 @@ int width,height,stride;
 unsigned char*data;
 }FigImage;
 
-/*:153*//*178:*/
-#line 3271 "attention.w"
+/*:153*//*179:*/
+#line 3307 "attention.w"
 
 enum{FIGURE_PNG,FIGURE_PDF,FIGURE_SVG};
 #define FIGURE_PNG_SCALE 2.0
 
-/*:178*//*192:*/
-#line 3528 "attention.w"
+/*:179*//*193:*/
+#line 3564 "attention.w"
 
 typedef struct{
 int n;
@@ -187,7 +187,7 @@ const double*x,*y;
 const char*title,*xlabel,*ylabel;
 }Curve;
 
-/*:192*/
+/*:193*/
 #line 107 "attention.w"
 
 /*46:*/
@@ -476,31 +476,31 @@ extern const Colormap colormap_bone,colormap_ylorrd;
 void colormap_color(const Colormap*cm,double w,double rgb[3]);
 const Colormap*colormap_find(const char*name);
 
-/*:151*//*170:*/
-#line 3109 "attention.w"
+/*:151*//*171:*/
+#line 3147 "attention.w"
 
 int heatmap_layout(const Heatmap*h,HeatmapLayout*lay);
 
-/*:170*//*183:*/
-#line 3346 "attention.w"
+/*:171*//*184:*/
+#line 3382 "attention.w"
 
 int figure_format(const char*path);
 int figure_check_path(const char*path);
 int write_file_atomic(const char*path,const void*data,size_t n);
 
-/*:183*//*191:*/
-#line 3506 "attention.w"
+/*:184*//*192:*/
+#line 3542 "attention.w"
 
 int heatmap_save(const Heatmap*h,const char*path);
 int heatmap_image(const Heatmap*h,double scale,FigImage*img,HeatmapLayout*lay);
 
-/*:191*//*204:*/
-#line 3777 "attention.w"
+/*:192*//*205:*/
+#line 3813 "attention.w"
 
 int curve_save(const Curve*c,const char*path);
 int curve_image(const Curve*c,double scale,FigImage*img);
 
-/*:204*/
+/*:205*/
 #line 110 "attention.w"
 
 

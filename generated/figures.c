@@ -239,8 +239,8 @@ static int nice_ticks(double lo,double hi,int most,double*first,double*step,
 int*decimals)
 {
 *step= nice_step(lo,hi,most,decimals);
-*first= ceil(lo/ *step-1e-9)**step;
-return(int)floor((hi-*first)/ *step+1e-9)+1;
+*first= ceil(lo/ *step-1e-6)**step;
+return(int)floor((hi-*first)/ *step+1e-6)+1;
 }
 
 /*:162*//*163:*/
@@ -277,24 +277,37 @@ canvas_text(cv,f,x-(a+desc)*M_SQRT1_2,y+(asc+a)*M_SQRT1_2,-45.0,s);
 }
 
 /*:164*//*165:*/
-#line 2997 "attention.w"
+#line 2998 "attention.w"
 
 typedef struct{
 char**row,**col,*title;
+FigFont row_font,col_font;
 double vmin,vmax;
 int nticks,decimals;
 double first,step;
 }HeatmapTexts;
 
+static void fit_labels(const Heatmap*h,HeatmapTexts*t)
+{
+for(int i= 0;i<h->rows;i++){
+free(t->row[i]);
+t->row[i]= fit_text(h->row_words[i],t->row_font,LABEL_MAX);
+}
+for(int j= 0;j<h->cols;j++){
+free(t->col[j]);
+t->col[j]= fit_text(h->col_words[j],t->col_font,LABEL_MAX);
+}
+}
+
 static void heatmap_texts(const Heatmap*h,HeatmapTexts*t)
 {
 t->row= xcalloc((size_t)h->rows,sizeof(char*));
 t->col= xcalloc((size_t)h->cols,sizeof(char*));
-for(int i= 0;i<h->rows;i++)t->row[i]= fit_text(h->row_words[i],tick_font,LABEL_MAX);
-for(int j= 0;j<h->cols;j++)t->col[j]= fit_text(h->col_words[j],tick_font,LABEL_MAX);
+t->row_font= t->col_font= tick_font;
+fit_labels(h,t);
 t->title= fit_text(h->title?h->title:"",title_font,PAGE_W-2*MARGIN);
 /*166:*/
-#line 3027 "attention.w"
+#line 3041 "attention.w"
 
 double lo= INFINITY,hi= -INFINITY;
 for(int i= 0;i<h->rows;i++)
@@ -312,7 +325,7 @@ t->vmin= lo,t->vmax= hi;
 t->nticks= nice_ticks(lo,hi,8,&t->first,&t->step,&t->decimals);
 
 /*:166*/
-#line 3012 "attention.w"
+#line 3026 "attention.w"
 
 }
 
@@ -325,8 +338,8 @@ free(t->col);
 free(t->title);
 }
 
-/*:165*//*184:*/
-#line 3353 "attention.w"
+/*:165*//*185:*/
+#line 3389 "attention.w"
 
 static cairo_status_t buf_write(void*closure,const unsigned char*data,unsigned int n)
 {
@@ -334,8 +347,8 @@ buf_add(closure,data,n);
 return CAIRO_STATUS_SUCCESS;
 }
 
-/*:184*//*185:*/
-#line 3371 "attention.w"
+/*:185*//*186:*/
+#line 3407 "attention.w"
 
 static void pdf_fix_date(cairo_surface_t*s)
 {
@@ -354,8 +367,8 @@ cairo_pdf_surface_restrict_to_version(s,CAIRO_PDF_VERSION_1_4);
 cairo_pdf_surface_set_metadata(s,CAIRO_PDF_METADATA_CREATE_DATE,date);
 }
 
-/*:185*//*193:*/
-#line 3537 "attention.w"
+/*:186*//*194:*/
+#line 3573 "attention.w"
 
 #define CURVE_W 576.0
 #define CURVE_H 360.0
@@ -372,8 +385,8 @@ double t= a->log?(log10(v)-log10(a->lo))/(log10(a->hi)-log10(a->lo)):
 return a->from+t*(a->to-a->from);
 }
 
-/*:193*//*194:*/
-#line 3557 "attention.w"
+/*:194*//*195:*/
+#line 3593 "attention.w"
 
 static void axis_range(Axis*a,double lo,double hi,int allow_log)
 {
@@ -393,8 +406,8 @@ a->lo= floor(lo/step+1e-9)*step;
 a->hi= ceil(hi/step-1e-9)*step;
 }
 
-/*:194*//*195:*/
-#line 3578 "attention.w"
+/*:195*//*196:*/
+#line 3614 "attention.w"
 
 static void tick_label(char*s,size_t size,double v,int is_log,int decimals)
 {
@@ -412,8 +425,8 @@ snprintf(s,size,"10%s",k<0?"\xe2\x81\xbb":"");
 for(char*d= digits;*d;d++)strncat(s,sup[*d-'0'],size-strlen(s)-1);
 }
 
-/*:195*//*196:*/
-#line 3598 "attention.w"
+/*:196*//*197:*/
+#line 3634 "attention.w"
 
 #define MAX_TICKS 200
 typedef struct{
@@ -427,8 +440,8 @@ static void axis_ticks(const Axis*a,Ticks*t)
 {
 t->n= 0;
 if(a->log){
-/*197:*/
-#line 3626 "attention.w"
+/*198:*/
+#line 3662 "attention.w"
 
 int d0= (int)lround(log10(a->lo)),d1= (int)lround(log10(a->hi));
 int every= (d1-d0+7)/8;
@@ -443,8 +456,8 @@ else t->label[t->n][0]= 0;
 t->n++;
 }
 
-/*:197*/
-#line 3611 "attention.w"
+/*:198*/
+#line 3647 "attention.w"
 
 return;
 }
@@ -458,7 +471,7 @@ tick_label(t->label[t->n],sizeof t->label[0],t->v[t->n],0,dec);
 }
 }
 
-/*:196*/
+/*:197*/
 #line 2547 "attention.w"
 
 /*148:*/
@@ -495,7 +508,7 @@ return NULL;
 }
 
 /*:150*//*167:*/
-#line 3045 "attention.w"
+#line 3059 "attention.w"
 
 static int layout_heatmap(const Heatmap*h,const HeatmapTexts*t,HeatmapLayout*lay)
 {
@@ -504,15 +517,15 @@ font_metrics(axis_font,&asc,&desc);
 lab= asc+desc;
 font_metrics(tick_font,&asc,&desc);
 tick_h= asc+desc;
-for(int j= 0;j<h->cols;j++)xdepth= fmax(xdepth,turned_depth(tick_font,t->col[j]));
-for(int i= 0;i<h->rows;i++)ywidth= fmax(ywidth,text_width(tick_font,t->row[i]));
+for(int j= 0;j<h->cols;j++)xdepth= fmax(xdepth,turned_depth(t->col_font,t->col[j]));
+for(int i= 0;i<h->rows;i++)ywidth= fmax(ywidth,text_width(t->row_font,t->row[i]));
 for(int k= 0;k<t->nticks;k++){
 char s[32];
 snprintf(s,sizeof s,"%.*f",t->decimals,t->first+k*t->step+0.0);
 cbw= fmax(cbw,text_width(tick_font,s));
 }
 /*168:*/
-#line 3069 "attention.w"
+#line 3083 "attention.w"
 
 double title_asc,title_desc;
 font_metrics(title_font,&title_asc,&title_desc);
@@ -524,7 +537,7 @@ double right= MARGIN+tick_h+LABEL_PAD+cbw+TICK_PAD+TICK_LEN+cw+CBAR_GAP;
 for(int pass= 0;pass<4;pass++){
 double colw= (PAGE_W-left-right)/h->cols,over= 0.0;
 for(int j= 0;j<h->cols;j++)
-over= fmax(over,MARGIN-(left+(j+0.5)*colw-turned_depth(tick_font,t->col[j])));
+over= fmax(over,MARGIN-(left+(j+0.5)*colw-turned_depth(t->col_font,t->col[j])));
 left+= over;
 }
 lay->width= PAGE_W,lay->height= PAGE_H;
@@ -533,14 +546,34 @@ lay->colorbar= (FigBox){PAGE_W-right+CBAR_GAP,top,cw,ch};
 lay->vmin= t->vmin,lay->vmax= t->vmax;
 
 /*:168*/
-#line 3060 "attention.w"
+#line 3074 "attention.w"
 
 return lay->cells.w>=10.0&&lay->cells.h>=10.0?0:
 kit_fail("heatmap: the labels leave no room for the cells");
 }
 
 /*:167*//*169:*/
-#line 3090 "attention.w"
+#line 3110 "attention.w"
+
+static int heatmap_prepare(const Heatmap*h,HeatmapTexts*t,HeatmapLayout*lay)
+{
+heatmap_texts(h,t);
+for(int pass= 0;pass<3;pass++){
+if(layout_heatmap(h,t,lay)){
+heatmap_texts_free(h,t);
+return-1;
+}
+double rs= fmax(4.0,fmin(t->row_font.size,0.72*lay->cells.h/h->rows));
+double cs= fmax(4.0,fmin(t->col_font.size,0.6*lay->cells.w/h->cols));
+if(pass==2||(rs==t->row_font.size&&cs==t->col_font.size))break;
+t->row_font.size= rs,t->col_font.size= cs;
+fit_labels(h,t);
+}
+return 0;
+}
+
+/*:169*//*170:*/
+#line 3130 "attention.w"
 
 static int heatmap_check(const Heatmap*h)
 {
@@ -552,16 +585,14 @@ return 0;
 
 int heatmap_layout(const Heatmap*h,HeatmapLayout*lay)
 {
-if(heatmap_check(h))return-1;
 HeatmapTexts t;
-heatmap_texts(h,&t);
-int status= layout_heatmap(h,&t,lay);
+if(heatmap_check(h)||heatmap_prepare(h,&t,lay))return-1;
 heatmap_texts_free(h,&t);
-return status;
+return 0;
 }
 
-/*:169*//*171:*/
-#line 3116 "attention.w"
+/*:170*//*172:*/
+#line 3154 "attention.w"
 
 static void draw_heatmap(Canvas*cv,const Heatmap*h,const HeatmapTexts*t,
 const HeatmapLayout*lay)
@@ -576,8 +607,8 @@ double rgb[3],v= h->w[(size_t)i*h->stride+j];
 colormap_color(h->cm,(v-lay->vmin)/(lay->vmax-lay->vmin),rgb);
 fill_box(cr,c->x+j*colw,c->y+i*rowh,colw,rowh,rgb);
 }
-/*172:*/
-#line 3146 "attention.w"
+/*173:*/
+#line 3184 "attention.w"
 
 int seaborn= h->style==HEATMAP_SEABORN;
 for(int j= seaborn?0:1;j<=(seaborn?h->cols:h->cols-1);j++)
@@ -596,11 +627,11 @@ c->y+c->h+TICK_LEN,0.8,0.0);
 for(int i= 0;i<h->rows;i++)
 line(cr,c->x,c->y+(i+0.5)*rowh,c->x-TICK_LEN,c->y+(i+0.5)*rowh,0.8,0.0);
 
-/*:172*/
-#line 3130 "attention.w"
+/*:173*/
+#line 3168 "attention.w"
 
-/*173:*/
-#line 3169 "attention.w"
+/*174:*/
+#line 3207 "attention.w"
 
 const FigBox*b= &lay->colorbar;
 cairo_pattern_t*grad= cairo_pattern_create_linear(0.0,b->y+b->h,0.0,b->y);
@@ -614,8 +645,8 @@ cairo_set_source(cr,grad);
 cairo_rectangle(cr,b->x,b->y,b->w,b->h);
 cairo_fill(cr);
 cairo_pattern_destroy(grad);
-/*174:*/
-#line 3187 "attention.w"
+/*175:*/
+#line 3225 "attention.w"
 
 if(!seaborn){
 cairo_set_source_rgb(cr,0.0,0.0,0.0);
@@ -634,24 +665,26 @@ line(cr,b->x+b->w,y,b->x+b->w+TICK_LEN,y,0.8,0.0);
 canvas_text(cv,tick_font,b->x+b->w+TICK_LEN+TICK_PAD,y+(asc-desc)/2,0.0,s);
 }
 
+/*:175*/
+#line 3220 "attention.w"
+
+
 /*:174*/
-#line 3182 "attention.w"
+#line 3169 "attention.w"
 
-
-/*:173*/
-#line 3131 "attention.w"
-
-/*175:*/
-#line 3208 "attention.w"
-
-for(int i= 0;i<h->rows;i++)
-canvas_text(cv,tick_font,c->x-TICK_LEN-TICK_PAD-text_width(tick_font,t->row[i]),
-c->y+(i+0.5)*rowh+(asc-desc)/2,0.0,t->row[i]);
-for(int j= 0;j<h->cols;j++)
-turned_label(cv,tick_font,c->x+(j+0.5)*colw,c->y+c->h+TICK_LEN+TICK_PAD,
-t->col[j]);
 /*176:*/
-#line 3226 "attention.w"
+#line 3246 "attention.w"
+
+double rasc,rdesc;
+font_metrics(t->row_font,&rasc,&rdesc);
+for(int i= 0;i<h->rows;i++)
+canvas_text(cv,t->row_font,c->x-TICK_LEN-TICK_PAD-text_width(t->row_font,t->row[i]),
+c->y+(i+0.5)*rowh+(rasc-rdesc)/2,0.0,t->row[i]);
+for(int j= 0;j<h->cols;j++)
+turned_label(cv,t->col_font,c->x+(j+0.5)*colw,c->y+c->h+TICK_LEN+TICK_PAD,
+t->col[j]);
+/*177:*/
+#line 3266 "attention.w"
 
 static const char*xtitle= "Input Words (English)",*ytitle= "Output Words (French)",
 *ctitle= "Attention Weight";
@@ -664,8 +697,8 @@ if(seaborn)
 canvas_text(cv,tick_font,lay->width-MARGIN-desc,b->y+(b->h+ct)/2,-90.0,ctitle);
 else canvas_text(cv,tick_font,lay->width-MARGIN-asc,b->y+(b->h-ct)/2,90.0,ctitle);
 
-/*:176*/
-#line 3215 "attention.w"
+/*:177*/
+#line 3255 "attention.w"
 
 double tw= text_width(title_font,t->title),tx= c->x+(c->w-tw)/2;
 double tasc,tdesc;
@@ -673,13 +706,13 @@ font_metrics(title_font,&tasc,&tdesc);
 tx= fmax(MARGIN,fmin(tx,lay->width-MARGIN-tw));
 canvas_text(cv,title_font,tx,MARGIN+tasc,0.0,t->title);
 
-/*:175*/
-#line 3132 "attention.w"
+/*:176*/
+#line 3170 "attention.w"
 
 }
 
-/*:171*//*177:*/
-#line 3240 "attention.w"
+/*:172*//*178:*/
+#line 3280 "attention.w"
 
 typedef struct{
 const Heatmap*h;
@@ -695,16 +728,12 @@ draw_heatmap(cv,j->h,&j->t,&j->lay);
 
 static int heatmap_job_begin(HeatmapJob*j,const Heatmap*h)
 {
-if(heatmap_check(h))return-1;
 j->h= h;
-heatmap_texts(h,&j->t);
-if(layout_heatmap(h,&j->t,&j->lay)==0)return 0;
-heatmap_texts_free(h,&j->t);
-return-1;
+return heatmap_check(h)||heatmap_prepare(h,&j->t,&j->lay)?-1:0;
 }
 
-/*:177*//*179:*/
-#line 3275 "attention.w"
+/*:178*//*180:*/
+#line 3311 "attention.w"
 
 int figure_format(const char*path)
 {
@@ -717,8 +746,8 @@ if(strcasecmp(dot,".svg")==0)return FIGURE_SVG;
 return kit_fail("%s: unknown figure format (the name must end in .png, .pdf or .svg)",path);
 }
 
-/*:179*//*180:*/
-#line 3293 "attention.w"
+/*:180*//*181:*/
+#line 3329 "attention.w"
 
 int figure_check_path(const char*path)
 {
@@ -736,8 +765,8 @@ free(dir);
 return status;
 }
 
-/*:180*//*181:*/
-#line 3312 "attention.w"
+/*:181*//*182:*/
+#line 3348 "attention.w"
 
 int write_file_atomic(const char*path,const void*data,size_t n)
 {
@@ -752,8 +781,8 @@ return-1;
 mode_t mask= umask(0);
 umask(mask);
 fchmod(fd,0666&~mask);
-/*182:*/
-#line 3331 "attention.w"
+/*183:*/
+#line 3367 "attention.w"
 
 const char*p= data;
 size_t left= n;
@@ -769,15 +798,15 @@ if(close(fd)!=0&&ok)ok= 0,kit_fail("%s: cannot write: %s",path,strerror(errno));
 if(ok&&rename(tmp,path)!=0)ok= 0,kit_fail("%s: cannot write: %s",path,strerror(errno));
 if(!ok)unlink(tmp);
 
-/*:182*/
-#line 3326 "attention.w"
+/*:183*/
+#line 3362 "attention.w"
 
 free(tmp);
 return ok?0:-1;
 }
 
-/*:181*//*186:*/
-#line 3393 "attention.w"
+/*:182*//*187:*/
+#line 3429 "attention.w"
 
 typedef void(*DrawFn)(Canvas*cv,const void*job);
 
@@ -797,8 +826,8 @@ Canvas cv= {cairo_create(s),format==FIGURE_SVG?&text:NULL};
 no_hinting(cv.cr);
 if(format==FIGURE_PNG)cairo_scale(cv.cr,FIGURE_PNG_SCALE,FIGURE_PNG_SCALE);
 draw(&cv,job);
-/*187:*/
-#line 3416 "attention.w"
+/*188:*/
+#line 3452 "attention.w"
 
 cairo_status_t st= cairo_status(cv.cr);
 cairo_destroy(cv.cr);
@@ -824,13 +853,13 @@ free(tail.p);
 free(text.p);
 return st==CAIRO_STATUS_SUCCESS?0:kit_fail("cairo: %s",cairo_status_to_string(st));
 
-/*:187*/
-#line 3412 "attention.w"
+/*:188*/
+#line 3448 "attention.w"
 
 }
 
-/*:186*//*188:*/
-#line 3446 "attention.w"
+/*:187*//*189:*/
+#line 3482 "attention.w"
 
 static int figure_save(const char*path,double w,double h,DrawFn draw,const void*job)
 {
@@ -844,8 +873,8 @@ free(out.p);
 return status;
 }
 
-/*:188*//*189:*/
-#line 3462 "attention.w"
+/*:189*//*190:*/
+#line 3498 "attention.w"
 
 static int figure_image(double w,double h,double scale,DrawFn draw,const void*job,
 FigImage*img)
@@ -869,8 +898,8 @@ cairo_surface_destroy(s);
 return st==CAIRO_STATUS_SUCCESS?0:kit_fail("cairo: %s",cairo_status_to_string(st));
 }
 
-/*:189*//*190:*/
-#line 3486 "attention.w"
+/*:190*//*191:*/
+#line 3522 "attention.w"
 
 int heatmap_save(const Heatmap*h,const char*path)
 {
@@ -891,8 +920,8 @@ heatmap_texts_free(h,&j.t);
 return status;
 }
 
-/*:190*//*198:*/
-#line 3643 "attention.w"
+/*:191*//*199:*/
+#line 3679 "attention.w"
 
 typedef struct{
 const Curve*c;
@@ -919,8 +948,8 @@ axis_ticks(&j->ay,&j->ty);
 j->title= fit_text(c->title?c->title:"",title_font,CURVE_W-2*MARGIN);
 j->xlabel= fit_text(c->xlabel?c->xlabel:"",axis_font,CURVE_W-2*MARGIN);
 j->ylabel= fit_text(c->ylabel?c->ylabel:"",axis_font,CURVE_H-2*MARGIN);
-/*199:*/
-#line 3675 "attention.w"
+/*200:*/
+#line 3711 "attention.w"
 
 double asc,desc,lasc,ldesc,tasc,tdesc,yw= 0.0;
 font_metrics(tick_font,&asc,&desc);
@@ -933,14 +962,14 @@ j->ax.to= CURVE_W-MARGIN-last;
 j->ay.from= CURVE_H-(MARGIN+lasc+ldesc+LABEL_PAD+asc+desc+TICK_PAD+TICK_LEN);
 j->ay.to= MARGIN+tasc+tdesc+TITLE_PAD;
 
-/*:199*/
-#line 3669 "attention.w"
+/*:200*/
+#line 3705 "attention.w"
 
 return 0;
 }
 
-/*:198*//*200:*/
-#line 3690 "attention.w"
+/*:199*//*201:*/
+#line 3726 "attention.w"
 
 static void curve_job_draw(Canvas*cv,const void*job)
 {
@@ -954,8 +983,8 @@ line(cr,axis_pos(&j->ax,j->tx.v[k]),y0,axis_pos(&j->ax,j->tx.v[k]),y1,0.5,0.9);
 for(int k= 0;k<j->ty.n;k++)
 if(j->ty.major[k])
 line(cr,x0,axis_pos(&j->ay,j->ty.v[k]),x1,axis_pos(&j->ay,j->ty.v[k]),0.5,0.9);
-/*201:*/
-#line 3707 "attention.w"
+/*202:*/
+#line 3743 "attention.w"
 
 cairo_save(cr);
 cairo_rectangle(cr,x0,y1,x1-x0,y0-y1);
@@ -972,11 +1001,11 @@ cairo_fill(cr);
 }else cairo_stroke(cr);
 cairo_restore(cr);
 
-/*:201*/
-#line 3703 "attention.w"
+/*:202*/
+#line 3739 "attention.w"
 
-/*202:*/
-#line 3724 "attention.w"
+/*203:*/
+#line 3760 "attention.w"
 
 double asc,desc,lasc,ldesc,tasc,tdesc;
 font_metrics(tick_font,&asc,&desc);
@@ -1004,13 +1033,13 @@ canvas_text(cv,axis_font,MARGIN+lasc,(y0+y1+yw)/2,-90.0,j->ylabel);
 canvas_text(cv,title_font,fmax(MARGIN,fmin((x0+x1-tw)/2,CURVE_W-MARGIN-tw)),
 MARGIN+tasc,0.0,j->title);
 
-/*:202*/
-#line 3704 "attention.w"
+/*:203*/
+#line 3740 "attention.w"
 
 }
 
-/*:200*//*203:*/
-#line 3751 "attention.w"
+/*:201*//*204:*/
+#line 3787 "attention.w"
 
 static void curve_job_end(CurveJob*j)
 {
@@ -1037,7 +1066,7 @@ curve_job_end(&j);
 return status;
 }
 
-/*:203*/
+/*:204*/
 #line 2548 "attention.w"
 
 

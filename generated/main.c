@@ -1,5 +1,5 @@
-/*220:*/
-#line 4109 "attention.w"
+/*221:*/
+#line 4145 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
@@ -7,8 +7,8 @@
 #include <errno.h> 
 #include <getopt.h> 
 #include <time.h> 
-/*208:*/
-#line 3812 "attention.w"
+/*209:*/
+#line 3848 "attention.w"
 
 #define MAX_OUTS 8
 static int add_out(const char*cmd,const char*path,const char**outs,int*n)
@@ -31,8 +31,8 @@ return-1;
 return 0;
 }
 
-/*:208*//*209:*/
-#line 3835 "attention.w"
+/*:209*//*210:*/
+#line 3871 "attention.w"
 
 static void report_figure(const char*path,const char*what,double seconds)
 {
@@ -43,8 +43,8 @@ if(f)fclose(f);
 printf("Wrote %s (%s, %.1f kB, %.1f ms)\n",path,what,size/1000.0,1e3*seconds);
 }
 
-/*:209*//*215:*/
-#line 3965 "attention.w"
+/*:210*//*216:*/
+#line 4001 "attention.w"
 
 #include <unistd.h> 
 static const char*loss_log_path;
@@ -61,8 +61,8 @@ loss_log= xrealloc(loss_log,(size_t)loss_log_cap*sizeof(double));
 loss_log[loss_log_n++]= loss;
 }
 
-/*:215*//*216:*/
-#line 3981 "attention.w"
+/*:216*//*217:*/
+#line 4017 "attention.w"
 
 static int loss_log_check(void)
 {
@@ -87,8 +87,8 @@ free(loss_log);
 return status;
 }
 
-/*:216*//*223:*/
-#line 4156 "attention.w"
+/*:217*//*224:*/
+#line 4192 "attention.w"
 
 static int parse_long(const char*cmd,const char*opt,const char*s,long lo,
 long hi,long*out)
@@ -127,8 +127,8 @@ clock_gettime(CLOCK_MONOTONIC,&ts);
 return(double)ts.tv_sec+1e-9*(double)ts.tv_nsec;
 }
 
-/*:223*//*232:*/
-#line 4399 "attention.w"
+/*:224*//*233:*/
+#line 4435 "attention.w"
 
 static char*words_join(const Vocab*v,const int*ids,int n)
 {
@@ -139,14 +139,14 @@ for(int k= 0;k<n;k++)p+= sprintf(p,k?" %s":"%s",v->word[ids[k]]);
 return s;
 }
 
-/*:232*/
-#line 4116 "attention.w"
+/*:233*/
+#line 4152 "attention.w"
 
-/*205:*/
-#line 3789 "attention.w"
+/*206:*/
+#line 3825 "attention.w"
 
-/*207:*/
-#line 3801 "attention.w"
+/*208:*/
+#line 3837 "attention.w"
 
 static const char*heatmap_usage= 
 "usage: attention heatmap --model CKPT --out FILE [--out FILE ...] [OPTIONS] SENTENCE\n"
@@ -158,8 +158,8 @@ static const char*heatmap_usage=
 "  --scale data|unit     colours from the weights' own range (the default, as\n"
 "                        the notebook) or from 0 to 1\n";
 
-/*:207*//*210:*/
-#line 3845 "attention.w"
+/*:208*//*211:*/
+#line 3881 "attention.w"
 
 static int cmd_heatmap(int argc,char**argv)
 {
@@ -171,8 +171,8 @@ int nout= 0,c,bad= 0,style= HEATMAP_MATPLOTLIB,unit= 0;
 opterr= 0;
 optind= 1;
 while(!bad&&(c= getopt_long(argc,argv,":h",longopts,NULL))!=-1)switch(c){
-/*211:*/
-#line 3871 "attention.w"
+/*212:*/
+#line 3907 "attention.w"
 
 case'm':model= optarg;break;
 case'o':bad= add_out("heatmap",optarg,outs,&nout)!=0;break;
@@ -194,8 +194,8 @@ break;
 default:fprintf(stderr,"attention heatmap: unknown option \"%s\"\n",argv[optind-1]);
 bad= 1;
 
-/*:211*/
-#line 3856 "attention.w"
+/*:212*/
+#line 3892 "attention.w"
 
 }
 if(!bad&&(!model||nout==0||argc-optind!=1)){
@@ -208,8 +208,8 @@ fputs(heatmap_usage,stderr);
 return 2;
 }
 if(check_outs("heatmap",outs,nout))return 1;
-/*212:*/
-#line 3896 "attention.w"
+/*213:*/
+#line 3932 "attention.w"
 
 Model m;
 if(checkpoint_load(&m,model)){
@@ -227,8 +227,8 @@ kit_fail("the sentence has no words");
 else if(T> 0&&(n= greedy_decode(&m,src,T,out,attn))==0)
 kit_fail("the model translates \"%s\" into nothing: there is no attention to draw",norm);
 if(n> 0){
-/*213:*/
-#line 3920 "attention.w"
+/*214:*/
+#line 3956 "attention.w"
 
 const char**rw= xcalloc((size_t)n,sizeof(char*)),**cw= xcalloc((size_t)T,sizeof(char*));
 for(int i= 0;i<n;i++)rw[i]= m.vout.word[out[i]];
@@ -249,24 +249,24 @@ status= 1;
 }
 free(rw),free(cw),free(fr),free(title);
 
-/*:213*/
-#line 3913 "attention.w"
+/*:214*/
+#line 3949 "attention.w"
 
 }else fprintf(stderr,"attention heatmap: %s\n",kit_error());
 free(norm),free(src),free(out),free(attn);
 model_free(&m);
 return status;
 
-/*:212*/
-#line 3868 "attention.w"
+/*:213*/
+#line 3904 "attention.w"
 
 }
 
-/*:210*/
-#line 3790 "attention.w"
+/*:211*/
+#line 3826 "attention.w"
 
-/*217:*/
-#line 4007 "attention.w"
+/*218:*/
+#line 4043 "attention.w"
 
 static const char*loss_curve_usage= 
 "usage: attention loss-curve --log FILE --out FILE [--out FILE ...] [--title TEXT]\n"
@@ -301,8 +301,8 @@ fclose(f);
 return*n> 0?0:kit_fail("%s: no epochs in the file",path);
 }
 
-/*:217*//*218:*/
-#line 4041 "attention.w"
+/*:218*//*219:*/
+#line 4077 "attention.w"
 
 static int cmd_loss_curve(int argc,char**argv)
 {
@@ -335,8 +335,8 @@ if(bad){
 fputs(loss_curve_usage,stderr);
 return 2;
 }
-/*219:*/
-#line 4076 "attention.w"
+/*220:*/
+#line 4112 "attention.w"
 
 double*x= NULL,*y= NULL;
 int n= 0;
@@ -359,20 +359,20 @@ status= 1;
 free(x),free(y);
 return status;
 
-/*:219*/
-#line 4073 "attention.w"
+/*:220*/
+#line 4109 "attention.w"
 
 }
 
-/*:218*/
-#line 3791 "attention.w"
+/*:219*/
+#line 3827 "attention.w"
 
 
-/*:205*//*222:*/
-#line 4149 "attention.w"
+/*:206*//*223:*/
+#line 4185 "attention.w"
 
-/*224:*/
-#line 4196 "attention.w"
+/*225:*/
+#line 4232 "attention.w"
 
 static const char*train_usage= 
 "usage: attention train [--pairs seed | --data FILE] [OPTIONS]\n"
@@ -392,8 +392,8 @@ static const char*train_usage=
 "  --show N            print N translations after training (default 5)\n"
 "  --loss-log FILE     write 'epoch<TAB>average loss' lines to FILE\n";
 
-/*:224*//*225:*/
-#line 4215 "attention.w"
+/*:225*//*226:*/
+#line 4251 "attention.w"
 
 typedef struct{
 const char*data,*init,*save;
@@ -418,8 +418,8 @@ int c,bad= 0;
 opterr= 0;
 optind= 1;
 while(!bad&&(c= getopt_long(argc,argv,":h",longopts,NULL))!=-1)switch(c){
-/*226:*/
-#line 4249 "attention.w"
+/*227:*/
+#line 4285 "attention.w"
 
 case'p':
 if(strcmp(optarg,"seed")!=0){
@@ -459,8 +459,8 @@ default:
 fprintf(stderr,"attention train: unknown option \"%s\"\n",argv[optind-1]);
 bad= 1;
 
-/*:226*/
-#line 4239 "attention.w"
+/*:227*/
+#line 4275 "attention.w"
 
 }
 if(!bad&&optind<argc){
@@ -471,8 +471,8 @@ if(bad)fputs(train_usage,stderr);
 return bad?-1:0;
 }
 
-/*:225*//*227:*/
-#line 4291 "attention.w"
+/*:226*//*228:*/
+#line 4327 "attention.w"
 
 static int cmd_train(int argc,char**argv)
 {
@@ -494,8 +494,8 @@ fprintf(stderr,"attention train: %s\n",kit_error());
 return 1;
 }
 }else pairs_seed(&pl);
-/*228:*/
-#line 4334 "attention.w"
+/*229:*/
+#line 4370 "attention.w"
 
 if(o.init){
 if(checkpoint_load(&m,o.init)){
@@ -516,8 +516,8 @@ model_alloc(&m,&cfg,&vin,&vout);
 model_init_random(&m,(uint64_t)o.seed);
 }
 
-/*:228*/
-#line 4312 "attention.w"
+/*:229*/
+#line 4348 "attention.w"
 
 if(make_examples(&pl,&m.vin,&m.vout,m.cfg.L,o.append_eos,&ex)){
 fprintf(stderr,"attention train: %s\n",kit_error());
@@ -525,8 +525,8 @@ pairs_free(&pl);
 model_free(&m);
 return 1;
 }
-/*229:*/
-#line 4354 "attention.w"
+/*230:*/
+#line 4390 "attention.w"
 
 if(o.data)printf("Read %ld sentence pairs from %s; kept %d (%s filter)\n",
 pl.lines_read,o.data,pl.n,o.filter==FILTER_TUTORIAL?"tutorial":"length");
@@ -538,11 +538,11 @@ m.cfg.H,m.cfg.L,m.n_params,o.init?" (from --init)":"");
 printf("Training for %ld epochs, %s<EOS> on the targets\n",o.epochs,
 o.append_eos?"":"no ");
 
-/*:229*/
-#line 4319 "attention.w"
+/*:230*/
+#line 4355 "attention.w"
 
-/*230:*/
-#line 4367 "attention.w"
+/*231:*/
+#line 4403 "attention.w"
 
 double t0= now_seconds(),last_loss= 0.0;
 for(long e= 1;e<=o.epochs;e++){
@@ -559,16 +559,16 @@ if(o.epochs> 0)printf("Final average loss: %.6e\n",last_loss);
 printf("Trained in %.3f s (%ld steps, %.0f steps/s)\n",seconds,o.epochs*pl.n,
 seconds> 0?(double)(o.epochs*pl.n)/seconds:0.0);
 
-/*:230*/
-#line 4320 "attention.w"
+/*:231*/
+#line 4356 "attention.w"
 
 int status= 0;
 if(o.save&&checkpoint_save(&m,o.save)){
 fprintf(stderr,"attention train: %s\n",kit_error());
 status= 1;
 }
-/*231:*/
-#line 4385 "attention.w"
+/*232:*/
+#line 4421 "attention.w"
 
 int right= 0,*out= xcalloc((size_t)m.cfg.L,sizeof(int));
 for(int k= 0;k<pl.n;k++){
@@ -583,8 +583,8 @@ free(pred);
 printf("%d of %d training pairs translated exactly\n",right,pl.n);
 free(out);
 
-/*:231*/
-#line 4326 "attention.w"
+/*:232*/
+#line 4362 "attention.w"
 
 if(loss_log_path&&loss_log_save())status= 1;
 free(ex);
@@ -593,11 +593,11 @@ model_free(&m);
 return status;
 }
 
-/*:227*/
-#line 4150 "attention.w"
+/*:228*/
+#line 4186 "attention.w"
 
-/*233:*/
-#line 4416 "attention.w"
+/*234:*/
+#line 4452 "attention.w"
 
 static const char*translate_usage= 
 "usage: attention translate --model CKPT [SENTENCE ...]\n"
@@ -630,8 +630,8 @@ free(out);
 return status;
 }
 
-/*:233*//*234:*/
-#line 4448 "attention.w"
+/*:234*//*235:*/
+#line 4484 "attention.w"
 
 static int cmd_translate(int argc,char**argv)
 {
@@ -665,8 +665,8 @@ return 1;
 }
 int failed= 0;
 char where[64];
-/*235:*/
-#line 4486 "attention.w"
+/*236:*/
+#line 4522 "attention.w"
 
 if(optind<argc)
 for(int k= optind;k<argc;k++){
@@ -692,18 +692,18 @@ fflush(stdout);
 free(line);
 }
 
-/*:235*/
-#line 4481 "attention.w"
+/*:236*/
+#line 4517 "attention.w"
 
 model_free(&m);
 return failed?1:0;
 }
 
-/*:234*/
-#line 4151 "attention.w"
+/*:235*/
+#line 4187 "attention.w"
 
-/*236:*/
-#line 4516 "attention.w"
+/*237:*/
+#line 4552 "attention.w"
 
 static const char*pairs_usage= 
 "usage: attention pairs --data FILE [--filter tutorial|length] [--max-length L]\n"
@@ -751,33 +751,33 @@ pairs_free(&pl);
 return 0;
 }
 
-/*:236*/
-#line 4152 "attention.w"
+/*:237*/
+#line 4188 "attention.w"
 
 
-/*:222*/
-#line 4117 "attention.w"
+/*:223*/
+#line 4153 "attention.w"
 
 
 static const struct{
 const char*name,*summary;
 int(*run)(int argc,char**argv);
 }commands[]= {
-/*206:*/
-#line 3795 "attention.w"
+/*207:*/
+#line 3831 "attention.w"
 
 {"heatmap","draw the attention weights of a translation (PNG, PDF or SVG)",cmd_heatmap},
 {"loss-curve","draw the average loss per epoch from train --loss-log",cmd_loss_curve},
 
-/*:206*//*221:*/
-#line 4144 "attention.w"
+/*:207*//*222:*/
+#line 4180 "attention.w"
 
 {"train","train a translator (the notebook's five pairs, or a pair file)",cmd_train},
 {"translate","translate sentences with a saved model",cmd_translate},
 {"pairs","print the pairs that training would read from a file",cmd_pairs}
 
-/*:221*/
-#line 4123 "attention.w"
+/*:222*/
+#line 4159 "attention.w"
 
 };
 
@@ -796,4 +796,4 @@ fputs("Run 'attention COMMAND --help' for a command's options.\n",out);
 return out==stdout?0:2;
 }
 
-/*:220*/
+/*:221*/
