@@ -2570,7 +2570,8 @@ grow (or fall) steadily from one end to the other, so that the eye reads
 printing in grey. Rainbow maps fail that test: their bright yellow in the
 middle reads as a peak that is not in the data. Both maps here pass it.
 `bone' is a grey with a tinge of blue, from MATLAB, where it is $7/8$ of the
-grey ramp plus $1/8$ of the reversed `hot' map; it runs from black to white,
+grey ramp plus $1/8$ of the `hot' map with its red and blue channels
+swapped; it runs from black to white,
 so in the notebook's figure a large weight is a light cell. `YlOrRd' is one
 of Cynthia Brewer's ColorBrewer schemes, designed for maps: light yellow
 through orange to dark red, so a large weight is a dark cell.
@@ -2596,7 +2597,9 @@ typedef struct {
 @ The numbers of `bone' are \PB{matplotlib}'s, from the table \.{\_bone\_data}
 in its source file \.{lib/matplotlib/}\allowbreak\.{\_cm.py}: red has a bend at
 $x=0.746032$, blue one at $x=0.365079$, green both. (The positions are
-$23/63$ and $47/63$ rounded: MATLAB made the map from 64 samples.)
+$23/63$ and $47/63$ to six places, entries of a 64-entry table, the size
+of MATLAB's colormaps. Red, for instance, is $7/8$ of the grey ramp,
+$0.875\times0.746032=0.652778$, until `hot' starts to add its blue.)
 @<Colormap data@>=
 const Colormap colormap_bone = {"bone", {3, 4, 3},@/
   {{0.0, 0.746032, 1.0},@/ {0.0, 0.365079, 0.746032, 1.0},@/ {0.0, 0.365079, 1.0}},@/

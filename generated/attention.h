@@ -131,7 +131,7 @@ float eps;
 }AdamConstants;
 
 /*:114*//*145:*/
-#line 2587 "attention.w"
+#line 2588 "attention.w"
 
 #define COLORMAP_MAX_POINTS 9
 typedef struct{
@@ -142,7 +142,7 @@ double v[3][COLORMAP_MAX_POINTS];
 }Colormap;
 
 /*:145*//*152:*/
-#line 2675 "attention.w"
+#line 2678 "attention.w"
 
 enum{HEATMAP_MATPLOTLIB,HEATMAP_SEABORN};
 typedef struct{
@@ -157,7 +157,7 @@ double vmin,vmax;
 }Heatmap;
 
 /*:152*//*153:*/
-#line 2692 "attention.w"
+#line 2695 "attention.w"
 
 typedef struct{
 double x,y,w,h;
@@ -173,13 +173,13 @@ unsigned char*data;
 }FigImage;
 
 /*:153*//*179:*/
-#line 3307 "attention.w"
+#line 3310 "attention.w"
 
 enum{FIGURE_PNG,FIGURE_PDF,FIGURE_SVG};
 #define FIGURE_PNG_SCALE 2.0
 
 /*:179*//*193:*/
-#line 3564 "attention.w"
+#line 3567 "attention.w"
 
 typedef struct{
 int n;
@@ -470,32 +470,32 @@ int checkpoint_save(const Model*m,const char*path);
 int checkpoint_load(Model*m,const char*path);
 
 /*:133*//*151:*/
-#line 2660 "attention.w"
+#line 2663 "attention.w"
 
 extern const Colormap colormap_bone,colormap_ylorrd;
 void colormap_color(const Colormap*cm,double w,double rgb[3]);
 const Colormap*colormap_find(const char*name);
 
 /*:151*//*171:*/
-#line 3147 "attention.w"
+#line 3150 "attention.w"
 
 int heatmap_layout(const Heatmap*h,HeatmapLayout*lay);
 
 /*:171*//*184:*/
-#line 3382 "attention.w"
+#line 3385 "attention.w"
 
 int figure_format(const char*path);
 int figure_check_path(const char*path);
 int write_file_atomic(const char*path,const void*data,size_t n);
 
 /*:184*//*192:*/
-#line 3542 "attention.w"
+#line 3545 "attention.w"
 
 int heatmap_save(const Heatmap*h,const char*path);
 int heatmap_image(const Heatmap*h,double scale,FigImage*img,HeatmapLayout*lay);
 
 /*:192*//*205:*/
-#line 3813 "attention.w"
+#line 3816 "attention.w"
 
 int curve_save(const Curve*c,const char*path);
 int curve_image(const Curve*c,double scale,FigImage*img);

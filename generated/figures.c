@@ -14,14 +14,14 @@
 #include <time.h> 
 #include <utf8proc.h> 
 /*146:*/
-#line 2600 "attention.w"
+#line 2603 "attention.w"
 
 const Colormap colormap_bone= {"bone",{3,4,3},
 {{0.0,0.746032,1.0},{0.0,0.365079,0.746032,1.0},{0.0,0.365079,1.0}},
 {{0.0,0.652778,1.0},{0.0,0.319444,0.777778,1.0},{0.0,0.444444,1.0}}};
 
 /*:146*//*147:*/
-#line 2613 "attention.w"
+#line 2616 "attention.w"
 
 #define B8(b) ((b) / 255.0)
 #define EIGHTHS {0.0, 0.125, 0.25, 0.375, 0.5, 0.625, 0.75, 0.875, 1.0}
@@ -34,7 +34,7 @@ const Colormap colormap_ylorrd= {"ylorrd",{9,9,9},{EIGHTHS,EIGHTHS,EIGHTHS},
 #line 2546 "attention.w"
 
 /*154:*/
-#line 2729 "attention.w"
+#line 2732 "attention.w"
 
 typedef struct{
 unsigned char*p;
@@ -63,7 +63,7 @@ int bold;
 }FigFont;
 
 /*:154*//*155:*/
-#line 2761 "attention.w"
+#line 2764 "attention.w"
 
 static void set_font(cairo_t*cr,FigFont f)
 {
@@ -94,7 +94,7 @@ return cr;
 }
 
 /*:155*//*156:*/
-#line 2793 "attention.w"
+#line 2796 "attention.w"
 
 static double text_width(FigFont f,const char*s)
 {
@@ -114,7 +114,7 @@ cairo_font_extents(measurer(),&fe);
 }
 
 /*:156*//*157:*/
-#line 2817 "attention.w"
+#line 2820 "attention.w"
 
 #define ELLIPSIS "\xe2\x80\xa6" 
 static char*fit_text(const char*s,FigFont f,double maxw)
@@ -131,7 +131,7 @@ else memcpy(o,s+k,(size_t)m),o+= m,k+= (size_t)m;
 double ew= text_width(f,ELLIPSIS);
 if(text_width(f,t)<=maxw)return t;
 /*158:*/
-#line 2837 "attention.w"
+#line 2840 "attention.w"
 
 size_t n= strlen(t);
 char*u= xcalloc(n+sizeof ELLIPSIS,1);
@@ -148,13 +148,13 @@ free(t);
 t= u;
 
 /*:158*/
-#line 2832 "attention.w"
+#line 2835 "attention.w"
 
 return t;
 }
 
 /*:157*//*159:*/
-#line 2855 "attention.w"
+#line 2858 "attention.w"
 
 static void svg_text(Buf*b,FigFont f,double x,double y,double angle,const char*s);
 
@@ -177,7 +177,7 @@ cairo_restore(cr);
 }
 
 /*:159*//*160:*/
-#line 2878 "attention.w"
+#line 2881 "attention.w"
 
 static void svg_text(Buf*b,FigFont f,double x,double y,double angle,const char*s)
 {
@@ -197,7 +197,7 @@ buf_add(b,"</text>\n",8);
 }
 
 /*:160*//*161:*/
-#line 2897 "attention.w"
+#line 2900 "attention.w"
 
 static void fill_box(cairo_t*cr,double x,double y,double w,double h,
 const double rgb[3])
@@ -218,7 +218,7 @@ cairo_stroke(cr);
 }
 
 /*:161*//*162:*/
-#line 2924 "attention.w"
+#line 2927 "attention.w"
 
 static double nice_step(double lo,double hi,int most,int*decimals)
 {
@@ -244,7 +244,7 @@ return(int)floor((hi-*first)/ *step+1e-6)+1;
 }
 
 /*:162*//*163:*/
-#line 2959 "attention.w"
+#line 2962 "attention.w"
 
 #define PAGE_W 720.0
 #define PAGE_H 432.0
@@ -260,7 +260,7 @@ static const FigFont axis_font= {12.0,1};
 static const FigFont title_font= {13.0,1};
 
 /*:163*//*164:*/
-#line 2980 "attention.w"
+#line 2983 "attention.w"
 
 static double turned_depth(FigFont f,const char*s)
 {
@@ -277,7 +277,7 @@ canvas_text(cv,f,x-(a+desc)*M_SQRT1_2,y+(asc+a)*M_SQRT1_2,-45.0,s);
 }
 
 /*:164*//*165:*/
-#line 2998 "attention.w"
+#line 3001 "attention.w"
 
 typedef struct{
 char**row,**col,*title;
@@ -307,7 +307,7 @@ t->row_font= t->col_font= tick_font;
 fit_labels(h,t);
 t->title= fit_text(h->title?h->title:"",title_font,PAGE_W-2*MARGIN);
 /*166:*/
-#line 3041 "attention.w"
+#line 3044 "attention.w"
 
 double lo= INFINITY,hi= -INFINITY;
 for(int i= 0;i<h->rows;i++)
@@ -325,7 +325,7 @@ t->vmin= lo,t->vmax= hi;
 t->nticks= nice_ticks(lo,hi,8,&t->first,&t->step,&t->decimals);
 
 /*:166*/
-#line 3026 "attention.w"
+#line 3029 "attention.w"
 
 }
 
@@ -339,7 +339,7 @@ free(t->title);
 }
 
 /*:165*//*185:*/
-#line 3389 "attention.w"
+#line 3392 "attention.w"
 
 static cairo_status_t buf_write(void*closure,const unsigned char*data,unsigned int n)
 {
@@ -348,7 +348,7 @@ return CAIRO_STATUS_SUCCESS;
 }
 
 /*:185*//*186:*/
-#line 3407 "attention.w"
+#line 3410 "attention.w"
 
 static void pdf_fix_date(cairo_surface_t*s)
 {
@@ -368,7 +368,7 @@ cairo_pdf_surface_set_metadata(s,CAIRO_PDF_METADATA_CREATE_DATE,date);
 }
 
 /*:186*//*194:*/
-#line 3573 "attention.w"
+#line 3576 "attention.w"
 
 #define CURVE_W 576.0
 #define CURVE_H 360.0
@@ -386,7 +386,7 @@ return a->from+t*(a->to-a->from);
 }
 
 /*:194*//*195:*/
-#line 3593 "attention.w"
+#line 3596 "attention.w"
 
 static void axis_range(Axis*a,double lo,double hi,int allow_log)
 {
@@ -407,7 +407,7 @@ a->hi= ceil(hi/step-1e-9)*step;
 }
 
 /*:195*//*196:*/
-#line 3614 "attention.w"
+#line 3617 "attention.w"
 
 static void tick_label(char*s,size_t size,double v,int is_log,int decimals)
 {
@@ -426,7 +426,7 @@ for(char*d= digits;*d;d++)strncat(s,sup[*d-'0'],size-strlen(s)-1);
 }
 
 /*:196*//*197:*/
-#line 3634 "attention.w"
+#line 3637 "attention.w"
 
 #define MAX_TICKS 200
 typedef struct{
@@ -441,7 +441,7 @@ static void axis_ticks(const Axis*a,Ticks*t)
 t->n= 0;
 if(a->log){
 /*198:*/
-#line 3662 "attention.w"
+#line 3665 "attention.w"
 
 int d0= (int)lround(log10(a->lo)),d1= (int)lround(log10(a->hi));
 int every= (d1-d0+7)/8;
@@ -457,7 +457,7 @@ t->n++;
 }
 
 /*:198*/
-#line 3647 "attention.w"
+#line 3650 "attention.w"
 
 return;
 }
@@ -475,12 +475,12 @@ tick_label(t->label[t->n],sizeof t->label[0],t->v[t->n],0,dec);
 #line 2547 "attention.w"
 
 /*148:*/
-#line 2633 "attention.w"
+#line 2636 "attention.w"
 
 void colormap_color(const Colormap*cm,double w,double rgb[3])
 {
 /*149:*/
-#line 2639 "attention.w"
+#line 2642 "attention.w"
 
 if(!(w> 0.0))w= 0.0;
 if(w> 1.0)w= 1.0;
@@ -493,12 +493,12 @@ rgb[ch]= v[k]+t*(v[k+1]-v[k]);
 }
 
 /*:149*/
-#line 2636 "attention.w"
+#line 2639 "attention.w"
 
 }
 
 /*:148*//*150:*/
-#line 2652 "attention.w"
+#line 2655 "attention.w"
 
 const Colormap*colormap_find(const char*name)
 {
@@ -508,7 +508,7 @@ return NULL;
 }
 
 /*:150*//*167:*/
-#line 3059 "attention.w"
+#line 3062 "attention.w"
 
 static int layout_heatmap(const Heatmap*h,const HeatmapTexts*t,HeatmapLayout*lay)
 {
@@ -525,7 +525,7 @@ snprintf(s,sizeof s,"%.*f",t->decimals,t->first+k*t->step+0.0);
 cbw= fmax(cbw,text_width(tick_font,s));
 }
 /*168:*/
-#line 3083 "attention.w"
+#line 3086 "attention.w"
 
 double title_asc,title_desc;
 font_metrics(title_font,&title_asc,&title_desc);
@@ -546,14 +546,14 @@ lay->colorbar= (FigBox){PAGE_W-right+CBAR_GAP,top,cw,ch};
 lay->vmin= t->vmin,lay->vmax= t->vmax;
 
 /*:168*/
-#line 3074 "attention.w"
+#line 3077 "attention.w"
 
 return lay->cells.w>=10.0&&lay->cells.h>=10.0?0:
 kit_fail("heatmap: the labels leave no room for the cells");
 }
 
 /*:167*//*169:*/
-#line 3110 "attention.w"
+#line 3113 "attention.w"
 
 static int heatmap_prepare(const Heatmap*h,HeatmapTexts*t,HeatmapLayout*lay)
 {
@@ -573,7 +573,7 @@ return 0;
 }
 
 /*:169*//*170:*/
-#line 3130 "attention.w"
+#line 3133 "attention.w"
 
 static int heatmap_check(const Heatmap*h)
 {
@@ -592,7 +592,7 @@ return 0;
 }
 
 /*:170*//*172:*/
-#line 3154 "attention.w"
+#line 3157 "attention.w"
 
 static void draw_heatmap(Canvas*cv,const Heatmap*h,const HeatmapTexts*t,
 const HeatmapLayout*lay)
@@ -608,7 +608,7 @@ colormap_color(h->cm,(v-lay->vmin)/(lay->vmax-lay->vmin),rgb);
 fill_box(cr,c->x+j*colw,c->y+i*rowh,colw,rowh,rgb);
 }
 /*173:*/
-#line 3184 "attention.w"
+#line 3187 "attention.w"
 
 int seaborn= h->style==HEATMAP_SEABORN;
 for(int j= seaborn?0:1;j<=(seaborn?h->cols:h->cols-1);j++)
@@ -628,10 +628,10 @@ for(int i= 0;i<h->rows;i++)
 line(cr,c->x,c->y+(i+0.5)*rowh,c->x-TICK_LEN,c->y+(i+0.5)*rowh,0.8,0.0);
 
 /*:173*/
-#line 3168 "attention.w"
+#line 3171 "attention.w"
 
 /*174:*/
-#line 3207 "attention.w"
+#line 3210 "attention.w"
 
 const FigBox*b= &lay->colorbar;
 cairo_pattern_t*grad= cairo_pattern_create_linear(0.0,b->y+b->h,0.0,b->y);
@@ -646,7 +646,7 @@ cairo_rectangle(cr,b->x,b->y,b->w,b->h);
 cairo_fill(cr);
 cairo_pattern_destroy(grad);
 /*175:*/
-#line 3225 "attention.w"
+#line 3228 "attention.w"
 
 if(!seaborn){
 cairo_set_source_rgb(cr,0.0,0.0,0.0);
@@ -666,14 +666,14 @@ canvas_text(cv,tick_font,b->x+b->w+TICK_LEN+TICK_PAD,y+(asc-desc)/2,0.0,s);
 }
 
 /*:175*/
-#line 3220 "attention.w"
+#line 3223 "attention.w"
 
 
 /*:174*/
-#line 3169 "attention.w"
+#line 3172 "attention.w"
 
 /*176:*/
-#line 3246 "attention.w"
+#line 3249 "attention.w"
 
 double rasc,rdesc;
 font_metrics(t->row_font,&rasc,&rdesc);
@@ -684,7 +684,7 @@ for(int j= 0;j<h->cols;j++)
 turned_label(cv,t->col_font,c->x+(j+0.5)*colw,c->y+c->h+TICK_LEN+TICK_PAD,
 t->col[j]);
 /*177:*/
-#line 3266 "attention.w"
+#line 3269 "attention.w"
 
 static const char*xtitle= "Input Words (English)",*ytitle= "Output Words (French)",
 *ctitle= "Attention Weight";
@@ -698,7 +698,7 @@ canvas_text(cv,tick_font,lay->width-MARGIN-desc,b->y+(b->h+ct)/2,-90.0,ctitle);
 else canvas_text(cv,tick_font,lay->width-MARGIN-asc,b->y+(b->h-ct)/2,90.0,ctitle);
 
 /*:177*/
-#line 3255 "attention.w"
+#line 3258 "attention.w"
 
 double tw= text_width(title_font,t->title),tx= c->x+(c->w-tw)/2;
 double tasc,tdesc;
@@ -707,12 +707,12 @@ tx= fmax(MARGIN,fmin(tx,lay->width-MARGIN-tw));
 canvas_text(cv,title_font,tx,MARGIN+tasc,0.0,t->title);
 
 /*:176*/
-#line 3170 "attention.w"
+#line 3173 "attention.w"
 
 }
 
 /*:172*//*178:*/
-#line 3280 "attention.w"
+#line 3283 "attention.w"
 
 typedef struct{
 const Heatmap*h;
@@ -733,7 +733,7 @@ return heatmap_check(h)||heatmap_prepare(h,&j->t,&j->lay)?-1:0;
 }
 
 /*:178*//*180:*/
-#line 3311 "attention.w"
+#line 3314 "attention.w"
 
 int figure_format(const char*path)
 {
@@ -747,7 +747,7 @@ return kit_fail("%s: unknown figure format (the name must end in .png, .pdf or .
 }
 
 /*:180*//*181:*/
-#line 3329 "attention.w"
+#line 3332 "attention.w"
 
 int figure_check_path(const char*path)
 {
@@ -766,7 +766,7 @@ return status;
 }
 
 /*:181*//*182:*/
-#line 3348 "attention.w"
+#line 3351 "attention.w"
 
 int write_file_atomic(const char*path,const void*data,size_t n)
 {
@@ -782,7 +782,7 @@ mode_t mask= umask(0);
 umask(mask);
 fchmod(fd,0666&~mask);
 /*183:*/
-#line 3367 "attention.w"
+#line 3370 "attention.w"
 
 const char*p= data;
 size_t left= n;
@@ -799,14 +799,14 @@ if(ok&&rename(tmp,path)!=0)ok= 0,kit_fail("%s: cannot write: %s",path,strerror(e
 if(!ok)unlink(tmp);
 
 /*:183*/
-#line 3362 "attention.w"
+#line 3365 "attention.w"
 
 free(tmp);
 return ok?0:-1;
 }
 
 /*:182*//*187:*/
-#line 3429 "attention.w"
+#line 3432 "attention.w"
 
 typedef void(*DrawFn)(Canvas*cv,const void*job);
 
@@ -827,7 +827,7 @@ no_hinting(cv.cr);
 if(format==FIGURE_PNG)cairo_scale(cv.cr,FIGURE_PNG_SCALE,FIGURE_PNG_SCALE);
 draw(&cv,job);
 /*188:*/
-#line 3452 "attention.w"
+#line 3455 "attention.w"
 
 cairo_status_t st= cairo_status(cv.cr);
 cairo_destroy(cv.cr);
@@ -854,12 +854,12 @@ free(text.p);
 return st==CAIRO_STATUS_SUCCESS?0:kit_fail("cairo: %s",cairo_status_to_string(st));
 
 /*:188*/
-#line 3448 "attention.w"
+#line 3451 "attention.w"
 
 }
 
 /*:187*//*189:*/
-#line 3482 "attention.w"
+#line 3485 "attention.w"
 
 static int figure_save(const char*path,double w,double h,DrawFn draw,const void*job)
 {
@@ -874,7 +874,7 @@ return status;
 }
 
 /*:189*//*190:*/
-#line 3498 "attention.w"
+#line 3501 "attention.w"
 
 static int figure_image(double w,double h,double scale,DrawFn draw,const void*job,
 FigImage*img)
@@ -899,7 +899,7 @@ return st==CAIRO_STATUS_SUCCESS?0:kit_fail("cairo: %s",cairo_status_to_string(st
 }
 
 /*:190*//*191:*/
-#line 3522 "attention.w"
+#line 3525 "attention.w"
 
 int heatmap_save(const Heatmap*h,const char*path)
 {
@@ -921,7 +921,7 @@ return status;
 }
 
 /*:191*//*199:*/
-#line 3679 "attention.w"
+#line 3682 "attention.w"
 
 typedef struct{
 const Curve*c;
@@ -949,7 +949,7 @@ j->title= fit_text(c->title?c->title:"",title_font,CURVE_W-2*MARGIN);
 j->xlabel= fit_text(c->xlabel?c->xlabel:"",axis_font,CURVE_W-2*MARGIN);
 j->ylabel= fit_text(c->ylabel?c->ylabel:"",axis_font,CURVE_H-2*MARGIN);
 /*200:*/
-#line 3711 "attention.w"
+#line 3714 "attention.w"
 
 double asc,desc,lasc,ldesc,tasc,tdesc,yw= 0.0;
 font_metrics(tick_font,&asc,&desc);
@@ -963,13 +963,13 @@ j->ay.from= CURVE_H-(MARGIN+lasc+ldesc+LABEL_PAD+asc+desc+TICK_PAD+TICK_LEN);
 j->ay.to= MARGIN+tasc+tdesc+TITLE_PAD;
 
 /*:200*/
-#line 3705 "attention.w"
+#line 3708 "attention.w"
 
 return 0;
 }
 
 /*:199*//*201:*/
-#line 3726 "attention.w"
+#line 3729 "attention.w"
 
 static void curve_job_draw(Canvas*cv,const void*job)
 {
@@ -984,7 +984,7 @@ for(int k= 0;k<j->ty.n;k++)
 if(j->ty.major[k])
 line(cr,x0,axis_pos(&j->ay,j->ty.v[k]),x1,axis_pos(&j->ay,j->ty.v[k]),0.5,0.9);
 /*202:*/
-#line 3743 "attention.w"
+#line 3746 "attention.w"
 
 cairo_save(cr);
 cairo_rectangle(cr,x0,y1,x1-x0,y0-y1);
@@ -1002,10 +1002,10 @@ cairo_fill(cr);
 cairo_restore(cr);
 
 /*:202*/
-#line 3739 "attention.w"
+#line 3742 "attention.w"
 
 /*203:*/
-#line 3760 "attention.w"
+#line 3763 "attention.w"
 
 double asc,desc,lasc,ldesc,tasc,tdesc;
 font_metrics(tick_font,&asc,&desc);
@@ -1034,12 +1034,12 @@ canvas_text(cv,title_font,fmax(MARGIN,fmin((x0+x1-tw)/2,CURVE_W-MARGIN-tw)),
 MARGIN+tasc,0.0,j->title);
 
 /*:203*/
-#line 3740 "attention.w"
+#line 3743 "attention.w"
 
 }
 
 /*:201*//*204:*/
-#line 3787 "attention.w"
+#line 3790 "attention.w"
 
 static void curve_job_end(CurveJob*j)
 {

@@ -1,5 +1,5 @@
 /*221:*/
-#line 4145 "attention.w"
+#line 4148 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
@@ -8,7 +8,7 @@
 #include <getopt.h> 
 #include <time.h> 
 /*209:*/
-#line 3848 "attention.w"
+#line 3851 "attention.w"
 
 #define MAX_OUTS 8
 static int add_out(const char*cmd,const char*path,const char**outs,int*n)
@@ -32,7 +32,7 @@ return 0;
 }
 
 /*:209*//*210:*/
-#line 3871 "attention.w"
+#line 3874 "attention.w"
 
 static void report_figure(const char*path,const char*what,double seconds)
 {
@@ -44,7 +44,7 @@ printf("Wrote %s (%s, %.1f kB, %.1f ms)\n",path,what,size/1000.0,1e3*seconds);
 }
 
 /*:210*//*216:*/
-#line 4001 "attention.w"
+#line 4004 "attention.w"
 
 #include <unistd.h> 
 static const char*loss_log_path;
@@ -62,7 +62,7 @@ loss_log[loss_log_n++]= loss;
 }
 
 /*:216*//*217:*/
-#line 4017 "attention.w"
+#line 4020 "attention.w"
 
 static int loss_log_check(void)
 {
@@ -88,7 +88,7 @@ return status;
 }
 
 /*:217*//*224:*/
-#line 4192 "attention.w"
+#line 4195 "attention.w"
 
 static int parse_long(const char*cmd,const char*opt,const char*s,long lo,
 long hi,long*out)
@@ -128,7 +128,7 @@ return(double)ts.tv_sec+1e-9*(double)ts.tv_nsec;
 }
 
 /*:224*//*233:*/
-#line 4435 "attention.w"
+#line 4438 "attention.w"
 
 static char*words_join(const Vocab*v,const int*ids,int n)
 {
@@ -140,13 +140,13 @@ return s;
 }
 
 /*:233*/
-#line 4152 "attention.w"
+#line 4155 "attention.w"
 
 /*206:*/
-#line 3825 "attention.w"
+#line 3828 "attention.w"
 
 /*208:*/
-#line 3837 "attention.w"
+#line 3840 "attention.w"
 
 static const char*heatmap_usage= 
 "usage: attention heatmap --model CKPT --out FILE [--out FILE ...] [OPTIONS] SENTENCE\n"
@@ -159,7 +159,7 @@ static const char*heatmap_usage=
 "                        the notebook) or from 0 to 1\n";
 
 /*:208*//*211:*/
-#line 3881 "attention.w"
+#line 3884 "attention.w"
 
 static int cmd_heatmap(int argc,char**argv)
 {
@@ -172,7 +172,7 @@ opterr= 0;
 optind= 1;
 while(!bad&&(c= getopt_long(argc,argv,":h",longopts,NULL))!=-1)switch(c){
 /*212:*/
-#line 3907 "attention.w"
+#line 3910 "attention.w"
 
 case'm':model= optarg;break;
 case'o':bad= add_out("heatmap",optarg,outs,&nout)!=0;break;
@@ -195,7 +195,7 @@ default:fprintf(stderr,"attention heatmap: unknown option \"%s\"\n",argv[optind-
 bad= 1;
 
 /*:212*/
-#line 3892 "attention.w"
+#line 3895 "attention.w"
 
 }
 if(!bad&&(!model||nout==0||argc-optind!=1)){
@@ -209,7 +209,7 @@ return 2;
 }
 if(check_outs("heatmap",outs,nout))return 1;
 /*213:*/
-#line 3932 "attention.w"
+#line 3935 "attention.w"
 
 Model m;
 if(checkpoint_load(&m,model)){
@@ -228,7 +228,7 @@ else if(T> 0&&(n= greedy_decode(&m,src,T,out,attn))==0)
 kit_fail("the model translates \"%s\" into nothing: there is no attention to draw",norm);
 if(n> 0){
 /*214:*/
-#line 3956 "attention.w"
+#line 3959 "attention.w"
 
 const char**rw= xcalloc((size_t)n,sizeof(char*)),**cw= xcalloc((size_t)T,sizeof(char*));
 for(int i= 0;i<n;i++)rw[i]= m.vout.word[out[i]];
@@ -250,7 +250,7 @@ status= 1;
 free(rw),free(cw),free(fr),free(title);
 
 /*:214*/
-#line 3949 "attention.w"
+#line 3952 "attention.w"
 
 }else fprintf(stderr,"attention heatmap: %s\n",kit_error());
 free(norm),free(src),free(out),free(attn);
@@ -258,15 +258,15 @@ model_free(&m);
 return status;
 
 /*:213*/
-#line 3904 "attention.w"
+#line 3907 "attention.w"
 
 }
 
 /*:211*/
-#line 3826 "attention.w"
+#line 3829 "attention.w"
 
 /*218:*/
-#line 4043 "attention.w"
+#line 4046 "attention.w"
 
 static const char*loss_curve_usage= 
 "usage: attention loss-curve --log FILE --out FILE [--out FILE ...] [--title TEXT]\n"
@@ -302,7 +302,7 @@ return*n> 0?0:kit_fail("%s: no epochs in the file",path);
 }
 
 /*:218*//*219:*/
-#line 4077 "attention.w"
+#line 4080 "attention.w"
 
 static int cmd_loss_curve(int argc,char**argv)
 {
@@ -336,7 +336,7 @@ fputs(loss_curve_usage,stderr);
 return 2;
 }
 /*220:*/
-#line 4112 "attention.w"
+#line 4115 "attention.w"
 
 double*x= NULL,*y= NULL;
 int n= 0;
@@ -360,19 +360,19 @@ free(x),free(y);
 return status;
 
 /*:220*/
-#line 4109 "attention.w"
+#line 4112 "attention.w"
 
 }
 
 /*:219*/
-#line 3827 "attention.w"
+#line 3830 "attention.w"
 
 
 /*:206*//*223:*/
-#line 4185 "attention.w"
+#line 4188 "attention.w"
 
 /*225:*/
-#line 4232 "attention.w"
+#line 4235 "attention.w"
 
 static const char*train_usage= 
 "usage: attention train [--pairs seed | --data FILE] [OPTIONS]\n"
@@ -393,7 +393,7 @@ static const char*train_usage=
 "  --loss-log FILE     write 'epoch<TAB>average loss' lines to FILE\n";
 
 /*:225*//*226:*/
-#line 4251 "attention.w"
+#line 4254 "attention.w"
 
 typedef struct{
 const char*data,*init,*save;
@@ -419,7 +419,7 @@ opterr= 0;
 optind= 1;
 while(!bad&&(c= getopt_long(argc,argv,":h",longopts,NULL))!=-1)switch(c){
 /*227:*/
-#line 4285 "attention.w"
+#line 4288 "attention.w"
 
 case'p':
 if(strcmp(optarg,"seed")!=0){
@@ -460,7 +460,7 @@ fprintf(stderr,"attention train: unknown option \"%s\"\n",argv[optind-1]);
 bad= 1;
 
 /*:227*/
-#line 4275 "attention.w"
+#line 4278 "attention.w"
 
 }
 if(!bad&&optind<argc){
@@ -472,7 +472,7 @@ return bad?-1:0;
 }
 
 /*:226*//*228:*/
-#line 4327 "attention.w"
+#line 4330 "attention.w"
 
 static int cmd_train(int argc,char**argv)
 {
@@ -495,7 +495,7 @@ return 1;
 }
 }else pairs_seed(&pl);
 /*229:*/
-#line 4370 "attention.w"
+#line 4373 "attention.w"
 
 if(o.init){
 if(checkpoint_load(&m,o.init)){
@@ -517,7 +517,7 @@ model_init_random(&m,(uint64_t)o.seed);
 }
 
 /*:229*/
-#line 4348 "attention.w"
+#line 4351 "attention.w"
 
 if(make_examples(&pl,&m.vin,&m.vout,m.cfg.L,o.append_eos,&ex)){
 fprintf(stderr,"attention train: %s\n",kit_error());
@@ -526,7 +526,7 @@ model_free(&m);
 return 1;
 }
 /*230:*/
-#line 4390 "attention.w"
+#line 4393 "attention.w"
 
 if(o.data)printf("Read %ld sentence pairs from %s; kept %d (%s filter)\n",
 pl.lines_read,o.data,pl.n,o.filter==FILTER_TUTORIAL?"tutorial":"length");
@@ -539,10 +539,10 @@ printf("Training for %ld epochs, %s<EOS> on the targets\n",o.epochs,
 o.append_eos?"":"no ");
 
 /*:230*/
-#line 4355 "attention.w"
+#line 4358 "attention.w"
 
 /*231:*/
-#line 4403 "attention.w"
+#line 4406 "attention.w"
 
 double t0= now_seconds(),last_loss= 0.0;
 for(long e= 1;e<=o.epochs;e++){
@@ -560,7 +560,7 @@ printf("Trained in %.3f s (%ld steps, %.0f steps/s)\n",seconds,o.epochs*pl.n,
 seconds> 0?(double)(o.epochs*pl.n)/seconds:0.0);
 
 /*:231*/
-#line 4356 "attention.w"
+#line 4359 "attention.w"
 
 int status= 0;
 if(o.save&&checkpoint_save(&m,o.save)){
@@ -568,7 +568,7 @@ fprintf(stderr,"attention train: %s\n",kit_error());
 status= 1;
 }
 /*232:*/
-#line 4421 "attention.w"
+#line 4424 "attention.w"
 
 int right= 0,*out= xcalloc((size_t)m.cfg.L,sizeof(int));
 for(int k= 0;k<pl.n;k++){
@@ -584,7 +584,7 @@ printf("%d of %d training pairs translated exactly\n",right,pl.n);
 free(out);
 
 /*:232*/
-#line 4362 "attention.w"
+#line 4365 "attention.w"
 
 if(loss_log_path&&loss_log_save())status= 1;
 free(ex);
@@ -594,10 +594,10 @@ return status;
 }
 
 /*:228*/
-#line 4186 "attention.w"
+#line 4189 "attention.w"
 
 /*234:*/
-#line 4452 "attention.w"
+#line 4455 "attention.w"
 
 static const char*translate_usage= 
 "usage: attention translate --model CKPT [SENTENCE ...]\n"
@@ -631,7 +631,7 @@ return status;
 }
 
 /*:234*//*235:*/
-#line 4484 "attention.w"
+#line 4487 "attention.w"
 
 static int cmd_translate(int argc,char**argv)
 {
@@ -666,7 +666,7 @@ return 1;
 int failed= 0;
 char where[64];
 /*236:*/
-#line 4522 "attention.w"
+#line 4525 "attention.w"
 
 if(optind<argc)
 for(int k= optind;k<argc;k++){
@@ -693,17 +693,17 @@ free(line);
 }
 
 /*:236*/
-#line 4517 "attention.w"
+#line 4520 "attention.w"
 
 model_free(&m);
 return failed?1:0;
 }
 
 /*:235*/
-#line 4187 "attention.w"
+#line 4190 "attention.w"
 
 /*237:*/
-#line 4552 "attention.w"
+#line 4555 "attention.w"
 
 static const char*pairs_usage= 
 "usage: attention pairs --data FILE [--filter tutorial|length] [--max-length L]\n"
@@ -752,11 +752,11 @@ return 0;
 }
 
 /*:237*/
-#line 4188 "attention.w"
+#line 4191 "attention.w"
 
 
 /*:223*/
-#line 4153 "attention.w"
+#line 4156 "attention.w"
 
 
 static const struct{
@@ -764,20 +764,20 @@ const char*name,*summary;
 int(*run)(int argc,char**argv);
 }commands[]= {
 /*207:*/
-#line 3831 "attention.w"
+#line 3834 "attention.w"
 
 {"heatmap","draw the attention weights of a translation (PNG, PDF or SVG)",cmd_heatmap},
 {"loss-curve","draw the average loss per epoch from train --loss-log",cmd_loss_curve},
 
 /*:207*//*222:*/
-#line 4180 "attention.w"
+#line 4183 "attention.w"
 
 {"train","train a translator (the notebook's five pairs, or a pair file)",cmd_train},
 {"translate","translate sentences with a saved model",cmd_translate},
 {"pairs","print the pairs that training would read from a file",cmd_pairs}
 
 /*:222*/
-#line 4159 "attention.w"
+#line 4162 "attention.w"
 
 };
 
