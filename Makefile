@@ -1,7 +1,7 @@
 # attention.w: the literate source is attention.w; generated/ is its tangled output.
 # make tangle   re-tangle attention.w into generated/ (needs ctangle)
 # make          build ./attention from generated/
-# make run      train the notebook's model and translate its five sentences
+# make run      train the notebook's model, translate its five sentences, draw figures/
 # make check    build and run every test
 # make bench    time the kit against the notebook's PyTorch loop
 # make book     weave book/attention.pdf
@@ -18,7 +18,7 @@ LDLIBS  += $(shell pkg-config --libs $(PKGS)) -lm
 CHECK_LIBS := $(shell pkg-config --cflags --libs check)
 
 LIBSRC  := generated/util.c generated/vocab.c generated/layers.c generated/model.c \
-           generated/checkpoint.c
+           generated/checkpoint.c generated/figures.c
 LIBOBJ  := $(LIBSRC:generated/%.c=build/%.o)
 GENERATED := generated/attention.h generated/main.c $(LIBSRC)
 
@@ -68,20 +68,38 @@ check: attention $(TEST_BIN)
 	for t in tests/*.sh; do echo "== $$t"; $$t ./attention || failed="$$failed $$t"; done; \
 	if [ -n "$$failed" ]; then echo "FAILED:$$failed"; exit 1; fi; echo "all tests passed"
 
+# The notebook's five sentences, for make run, the figures and the book.
+SEED_EN := "i am a student" "he is a teacher" "she is a doctor" "we are engineers" "they are artists"
+
+# make run trains the notebook's model (printing the loss and the translations),
+# then draws into figures/ the attention of the five sentences in the notebook's
+# two styles and the loss curve of the run, as PDF (for the book) and PNG.
 run: attention
-	./attention train --pairs seed --save build/seed.safetensors
+	./attention train --pairs seed --save build/seed.safetensors --loss-log build/seed-loss.tsv
+	@$(MAKE) --no-print-directory draw-figures
+
+.PHONY: draw-figures
+draw-figures:
+	@mkdir -p figures
+	@for s in $(SEED_EN); do for style in bone ylorrd; do \
+	  f=figures/heatmap-$$style-$$(echo "$$s" | tr ' ' '-'); \
+	  ./attention heatmap --model build/seed.safetensors --style $$style \
+	    --out $$f.pdf --out $$f.png "$$s" || exit 1; done; done
+	@./attention loss-curve --log build/seed-loss.tsv --out figures/loss.pdf --out figures/loss.png
 
 bench: attention
 	$(PYTHON) tests/bench.py ./attention
 
-# The book: cweave (exit 5 means warnings, which the web must not have), then
-# pdftex twice (the table of contents comes from the first run).
-book: book/attention.pdf
-SEED_EN := "i am a student" "he is a teacher" "she is a doctor" "we are engineers" "they are artists"
-build/seed.safetensors: attention
-	./attention train --pairs seed --save $@ --show 0 >/dev/null
+# The model of make run, for the book; training is deterministic, so this is the
+# same model and the same figures as make run's.
+build/seed.safetensors build/seed-loss.tsv: attention
+	./attention train --pairs seed --save build/seed.safetensors --loss-log build/seed-loss.tsv --show 0 >/dev/null
 build/noeos.safetensors: attention
 	./attention train --pairs seed --no-eos --save $@ --show 0 >/dev/null
+# The figures the book embeds (committed; a fresh checkout redraws the same bytes).
+build/figures.stamp: attention build/seed.safetensors build/seed-loss.tsv
+	@$(MAKE) --no-print-directory draw-figures
+	@touch $@
 # What the book shows of the program's output is written by the program.
 book/outputs.stamp: attention build/seed.safetensors build/noeos.safetensors
 	@mkdir -p book
@@ -93,7 +111,11 @@ book/outputs.stamp: attention build/seed.safetensors build/noeos.safetensors
 	  ./attention translate --model build/seed.safetensors "i am a pilot" "we are artists" 2>&1; \
 	  echo "(exit status $$?)"; } > book/out-unknown.txt
 	@touch $@
-book/attention.pdf: attention.w book/outputs.stamp
+
+# The book: cweave (exit 5 means warnings, which the web must not have), then
+# pdftex twice (the table of contents comes from the first run).
+book: book/attention.pdf
+book/attention.pdf: attention.w book/outputs.stamp build/figures.stamp
 	@mkdir -p book
 	cd book && cweave ../attention.w - attention.tex
 	cd book && for run in 1 2; do pdftex -interaction=nonstopmode -halt-on-error attention.tex \

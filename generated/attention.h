@@ -131,7 +131,64 @@ float inv_bc2;
 float eps;
 }AdamConstants;
 
-/*:115*/
+/*:115*//*151:*/
+#line 2707 "attention.w"
+
+#define COLORMAP_MAX_POINTS 9
+typedef struct{
+const char*name;
+int n[3];
+double x[3][COLORMAP_MAX_POINTS];
+double v[3][COLORMAP_MAX_POINTS];
+}Colormap;
+
+/*:151*//*158:*/
+#line 2797 "attention.w"
+
+enum{HEATMAP_MATPLOTLIB,HEATMAP_SEABORN};
+typedef struct{
+int rows,cols;
+const float*w;
+int stride;
+const char*const*row_words,*const*col_words;
+const char*title;
+const Colormap*cm;
+int style;
+double vmin,vmax;
+}Heatmap;
+
+/*:158*//*159:*/
+#line 2814 "attention.w"
+
+typedef struct{
+double x,y,w,h;
+}FigBox;
+typedef struct{
+double width,height;
+FigBox cells,colorbar;
+double vmin,vmax;
+}HeatmapLayout;
+typedef struct{
+int width,height,stride;
+unsigned char*data;
+}FigImage;
+
+/*:159*//*185:*/
+#line 3429 "attention.w"
+
+enum{FIGURE_PNG,FIGURE_PDF,FIGURE_SVG};
+#define FIGURE_PNG_SCALE 2.0
+
+/*:185*//*199:*/
+#line 3686 "attention.w"
+
+typedef struct{
+int n;
+const double*x,*y;
+const char*title,*xlabel,*ylabel;
+}Curve;
+
+/*:199*/
 #line 130 "attention.w"
 
 /*47:*/
@@ -414,7 +471,38 @@ int greedy_decode(Model*m,const int*src,int T,int*out,float*attn);
 int checkpoint_save(const Model*m,const char*path);
 int checkpoint_load(Model*m,const char*path);
 
-/*:139*/
+/*:139*//*157:*/
+#line 2782 "attention.w"
+
+extern const Colormap colormap_bone,colormap_ylorrd;
+void colormap_color(const Colormap*cm,double w,double rgb[3]);
+const Colormap*colormap_find(const char*name);
+
+/*:157*//*177:*/
+#line 3269 "attention.w"
+
+int heatmap_layout(const Heatmap*h,HeatmapLayout*lay);
+
+/*:177*//*190:*/
+#line 3504 "attention.w"
+
+int figure_format(const char*path);
+int figure_check_path(const char*path);
+int write_file_atomic(const char*path,const void*data,size_t n);
+
+/*:190*//*198:*/
+#line 3664 "attention.w"
+
+int heatmap_save(const Heatmap*h,const char*path);
+int heatmap_image(const Heatmap*h,double scale,FigImage*img,HeatmapLayout*lay);
+
+/*:198*//*211:*/
+#line 3935 "attention.w"
+
+int curve_save(const Curve*c,const char*path);
+int curve_image(const Curve*c,double scale,FigImage*img);
+
+/*:211*/
 #line 133 "attention.w"
 
 

@@ -1,5 +1,5 @@
-/*149:*/
-#line 2597 "attention.w"
+/*227:*/
+#line 4267 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
@@ -7,8 +7,88 @@
 #include <errno.h> 
 #include <getopt.h> 
 #include <time.h> 
-/*152:*/
-#line 2644 "attention.w"
+/*215:*/
+#line 3970 "attention.w"
+
+#define MAX_OUTS 8
+static int add_out(const char*cmd,const char*path,const char**outs,int*n)
+{
+if(*n==MAX_OUTS){
+fprintf(stderr,"attention %s: at most %d --out files\n",cmd,MAX_OUTS);
+return-1;
+}
+outs[(*n)++]= path;
+return 0;
+}
+
+static int check_outs(const char*cmd,const char**outs,int n)
+{
+for(int k= 0;k<n;k++)
+if(figure_check_path(outs[k])){
+fprintf(stderr,"attention %s: %s\n",cmd,kit_error());
+return-1;
+}
+return 0;
+}
+
+/*:215*//*216:*/
+#line 3993 "attention.w"
+
+static void report_figure(const char*path,const char*what,double seconds)
+{
+FILE*f= fopen(path,"rb");
+long size= -1;
+if(f&&fseek(f,0,SEEK_END)==0)size= ftell(f);
+if(f)fclose(f);
+printf("Wrote %s (%s, %.1f kB, %.1f ms)\n",path,what,size/1000.0,1e3*seconds);
+}
+
+/*:216*//*222:*/
+#line 4123 "attention.w"
+
+#include <unistd.h> 
+static const char*loss_log_path;
+static double*loss_log;
+static long loss_log_n,loss_log_cap;
+
+static void loss_log_add(double loss)
+{
+if(!loss_log_path)return;
+if(loss_log_n==loss_log_cap){
+loss_log_cap= loss_log_cap?2*loss_log_cap:1024;
+loss_log= xrealloc(loss_log,(size_t)loss_log_cap*sizeof(double));
+}
+loss_log[loss_log_n++]= loss;
+}
+
+/*:222*//*223:*/
+#line 4139 "attention.w"
+
+static int loss_log_check(void)
+{
+const char*slash= strrchr(loss_log_path,'/');
+char*dir= slash?xstrdup(loss_log_path):xstrdup(".");
+if(slash)dir[slash==loss_log_path?1:slash-loss_log_path]= 0;
+int ok= access(dir,W_OK)==0;
+if(!ok)fprintf(stderr,"attention train: %s: cannot write the loss log: %s: %s\n",
+loss_log_path,dir,strerror(errno));
+free(dir);
+return ok?0:-1;
+}
+
+static int loss_log_save(void)
+{
+char*text= xcalloc((size_t)loss_log_n+1,40),*p= text;
+for(long e= 0;e<loss_log_n;e++)p+= sprintf(p,"%ld\t%.9g\n",e+1,loss_log[e]);
+int status= write_file_atomic(loss_log_path,text,(size_t)(p-text));
+if(status)fprintf(stderr,"attention train: %s\n",kit_error());
+free(text);
+free(loss_log);
+return status;
+}
+
+/*:223*//*230:*/
+#line 4315 "attention.w"
 
 static int parse_long(const char*cmd,const char*opt,const char*s,long lo,
 long hi,long*out)
@@ -47,8 +127,8 @@ clock_gettime(CLOCK_MONOTONIC,&ts);
 return(double)ts.tv_sec+1e-9*(double)ts.tv_nsec;
 }
 
-/*:152*//*161:*/
-#line 2876 "attention.w"
+/*:230*//*239:*/
+#line 4553 "attention.w"
 
 static char*words_join(const Vocab*v,const int*ids,int n)
 {
@@ -59,14 +139,240 @@ for(int k= 0;k<n;k++)p+= sprintf(p,k?" %s":"%s",v->word[ids[k]]);
 return s;
 }
 
-/*:161*/
-#line 2604 "attention.w"
+/*:239*/
+#line 4274 "attention.w"
 
-/*151:*/
-#line 2637 "attention.w"
+/*212:*/
+#line 3947 "attention.w"
 
-/*153:*/
-#line 2684 "attention.w"
+/*214:*/
+#line 3959 "attention.w"
+
+static const char*heatmap_usage= 
+"usage: attention heatmap --model CKPT --out FILE [--out FILE ...] [OPTIONS] SENTENCE\n"
+"  Translates SENTENCE and draws the attention weights of every output word.\n"
+"  --model CKPT          the model (a safetensors checkpoint from train --save)\n"
+"  --out FILE            the figure; .png, .pdf or .svg (may be repeated)\n"
+"  --style bone|ylorrd   the notebook's imshow style with the 'bone' colormap\n"
+"                        (the default), or its seaborn style with 'YlOrRd'\n"
+"  --scale data|unit     colours from the weights' own range (the default, as\n"
+"                        the notebook) or from 0 to 1\n";
+
+/*:214*//*217:*/
+#line 4003 "attention.w"
+
+static int cmd_heatmap(int argc,char**argv)
+{
+static const struct option longopts[]= {{"model",required_argument,0,'m'},
+{"out",required_argument,0,'o'},{"style",required_argument,0,'s'},
+{"scale",required_argument,0,'S'},{"help",no_argument,0,'h'},{0,0,0,0}};
+const char*model= NULL,*outs[MAX_OUTS];
+int nout= 0,c,bad= 0,style= HEATMAP_MATPLOTLIB,unit= 0;
+opterr= 0;
+optind= 1;
+while(!bad&&(c= getopt_long(argc,argv,":h",longopts,NULL))!=-1)switch(c){
+/*218:*/
+#line 4029 "attention.w"
+
+case'm':model= optarg;break;
+case'o':bad= add_out("heatmap",optarg,outs,&nout)!=0;break;
+case's':
+if(strcmp(optarg,"bone")==0)style= HEATMAP_MATPLOTLIB;
+else if(strcmp(optarg,"ylorrd")==0||strcmp(optarg,"YlOrRd")==0)style= HEATMAP_SEABORN;
+else fprintf(stderr,"attention heatmap: --style is 'bone' or 'ylorrd', not \"%s\"\n",optarg),
+bad= 1;
+break;
+case'S':
+if(strcmp(optarg,"data")==0||strcmp(optarg,"unit")==0)unit= optarg[0]=='u';
+else fprintf(stderr,"attention heatmap: --scale is 'data' or 'unit', not \"%s\"\n",optarg),
+bad= 1;
+break;
+case'h':fputs(heatmap_usage,stdout);exit(0);
+case':':fprintf(stderr,"attention heatmap: %s needs a value\n",argv[optind-1]);
+bad= 1;
+break;
+default:fprintf(stderr,"attention heatmap: unknown option \"%s\"\n",argv[optind-1]);
+bad= 1;
+
+/*:218*/
+#line 4014 "attention.w"
+
+}
+if(!bad&&(!model||nout==0||argc-optind!=1)){
+fprintf(stderr,"attention heatmap: %s\n",!model?"--model CKPT is required":
+nout==0?"--out FILE is required":"give exactly one SENTENCE");
+bad= 1;
+}
+if(bad){
+fputs(heatmap_usage,stderr);
+return 2;
+}
+if(check_outs("heatmap",outs,nout))return 1;
+/*219:*/
+#line 4054 "attention.w"
+
+Model m;
+if(checkpoint_load(&m,model)){
+fprintf(stderr,"attention heatmap: %s\n",kit_error());
+return 1;
+}
+int L= m.cfg.L,*src= xcalloc((size_t)L,sizeof(int)),*out= xcalloc((size_t)L,sizeof(int));
+float*attn= xcalloc((size_t)L*L,sizeof(float));
+int status= 1,T= -1,n= 0;
+size_t badbyte;
+char*norm= normalize_sentence(argv[optind],strlen(argv[optind]),&badbyte);
+if(!norm)kit_fail("the sentence: invalid UTF-8 at byte %zu",badbyte+1);
+else if((T= tokenize(&m.vin,norm,src,L,"the sentence","English"))==0)
+kit_fail("the sentence has no words");
+else if(T> 0&&(n= greedy_decode(&m,src,T,out,attn))==0)
+kit_fail("the model translates \"%s\" into nothing: there is no attention to draw",norm);
+if(n> 0){
+/*220:*/
+#line 4078 "attention.w"
+
+const char**rw= xcalloc((size_t)n,sizeof(char*)),**cw= xcalloc((size_t)T,sizeof(char*));
+for(int i= 0;i<n;i++)rw[i]= m.vout.word[out[i]];
+for(int j= 0;j<T;j++)cw[j]= m.vin.word[src[j]];
+char*fr= words_join(&m.vout,out,n),*title= xcalloc(strlen(norm)+strlen(fr)+64,1);
+sprintf(title,"Attention Mechanism: \"%s\" \xe2\x86\x92 \"%s\"",norm,fr);
+Heatmap h= {n,T,attn,L,rw,cw,title,style==HEATMAP_SEABORN?&colormap_ylorrd:
+&colormap_bone,style,0.0,unit?1.0:0.0};
+char what[64];
+snprintf(what,sizeof what,"%d x %d attention weights",n,T);
+status= 0;
+for(int k= 0;k<nout&&status==0;k++){
+double t0= now_seconds();
+if(heatmap_save(&h,outs[k])){
+fprintf(stderr,"attention heatmap: %s\n",kit_error());
+status= 1;
+}else report_figure(outs[k],what,now_seconds()-t0);
+}
+free(rw),free(cw),free(fr),free(title);
+
+/*:220*/
+#line 4071 "attention.w"
+
+}else fprintf(stderr,"attention heatmap: %s\n",kit_error());
+free(norm),free(src),free(out),free(attn);
+model_free(&m);
+return status;
+
+/*:219*/
+#line 4026 "attention.w"
+
+}
+
+/*:217*/
+#line 3948 "attention.w"
+
+/*224:*/
+#line 4165 "attention.w"
+
+static const char*loss_curve_usage= 
+"usage: attention loss-curve --log FILE --out FILE [--out FILE ...] [--title TEXT]\n"
+"  Draws the average loss per epoch written by 'attention train --loss-log FILE'.\n"
+"  --log FILE     lines of 'epoch<TAB>average loss'\n"
+"  --out FILE     the figure; .png, .pdf or .svg (may be repeated)\n"
+"  --title TEXT   the title (default: 'Training: average loss per epoch')\n";
+
+static int read_loss_log(const char*path,double**x,double**y,int*n)
+{
+FILE*f= fopen(path,"r");
+if(!f)return kit_fail("%s: %s",path,strerror(errno));
+char line[256];
+int cap= 0;
+*n= 0,*x= NULL,*y= NULL;
+for(long k= 1;fgets(line,sizeof line,f);k++){
+double e,v;
+char tail;
+if(sscanf(line,"%lf\t%lf %c",&e,&v,&tail)!=2||!isfinite(e)||!isfinite(v)){
+fclose(f);
+free(*x),free(*y);
+return kit_fail("%s: line %ld: expected an epoch, a tab and a finite loss",path,k);
+}
+if(*n==cap){
+cap= cap?2*cap:1024;
+*x= xrealloc(*x,(size_t)cap*sizeof(double));
+*y= xrealloc(*y,(size_t)cap*sizeof(double));
+}
+(*x)[*n]= e,(*y)[(*n)++]= v;
+}
+fclose(f);
+return*n> 0?0:kit_fail("%s: no epochs in the file",path);
+}
+
+/*:224*//*225:*/
+#line 4199 "attention.w"
+
+static int cmd_loss_curve(int argc,char**argv)
+{
+static const struct option longopts[]= {{"log",required_argument,0,'l'},
+{"out",required_argument,0,'o'},{"title",required_argument,0,'t'},
+{"help",no_argument,0,'h'},{0,0,0,0}};
+const char*logfile= NULL,*outs[MAX_OUTS],*title= "Training: average loss per epoch";
+int nout= 0,c,bad= 0;
+opterr= 0;
+optind= 1;
+while(!bad&&(c= getopt_long(argc,argv,":h",longopts,NULL))!=-1){
+if(c=='l')logfile= optarg;
+else if(c=='o')bad= add_out("loss-curve",optarg,outs,&nout)!=0;
+else if(c=='t')title= optarg;
+else if(c=='h'){
+fputs(loss_curve_usage,stdout);
+return 0;
+}else{
+fprintf(stderr,"attention loss-curve: %s \"%s\"\n",c==':'?"missing value for":
+"unknown option",argv[optind-1]);
+bad= 1;
+}
+}
+if(!bad&&(!logfile||nout==0||optind<argc)){
+fprintf(stderr,"attention loss-curve: %s\n",!logfile?"--log FILE is required":
+nout==0?"--out FILE is required":"unexpected argument");
+bad= 1;
+}
+if(bad){
+fputs(loss_curve_usage,stderr);
+return 2;
+}
+/*226:*/
+#line 4234 "attention.w"
+
+double*x= NULL,*y= NULL;
+int n= 0;
+if(check_outs("loss-curve",outs,nout))return 1;
+if(read_loss_log(logfile,&x,&y,&n)){
+fprintf(stderr,"attention loss-curve: %s\n",kit_error());
+return 1;
+}
+Curve cv= {n,x,y,title,"Epoch","Average loss"};
+int status= 0;
+char what[64];
+snprintf(what,sizeof what,"%d epochs",n);
+for(int k= 0;k<nout&&status==0;k++){
+double t0= now_seconds();
+if(curve_save(&cv,outs[k])){
+fprintf(stderr,"attention loss-curve: %s\n",kit_error());
+status= 1;
+}else report_figure(outs[k],what,now_seconds()-t0);
+}
+free(x),free(y);
+return status;
+
+/*:226*/
+#line 4231 "attention.w"
+
+}
+
+/*:225*/
+#line 3949 "attention.w"
+
+
+/*:212*//*229:*/
+#line 4308 "attention.w"
+
+/*231:*/
+#line 4355 "attention.w"
 
 static const char*train_usage= 
 "usage: attention train [--pairs seed | --data FILE] [OPTIONS]\n"
@@ -83,10 +389,11 @@ static const char*train_usage=
 "  --save CKPT         save the trained model (safetensors)\n"
 "  --no-eos            do not end targets with <EOS> (the notebook's bug)\n"
 "  --print-every K     print the loss every K epochs (default 50)\n"
-"  --show N            print N translations after training (default 5)\n";
+"  --show N            print N translations after training (default 5)\n"
+"  --loss-log FILE     write 'epoch<TAB>average loss' lines to FILE\n";
 
-/*:153*//*154:*/
-#line 2702 "attention.w"
+/*:231*//*232:*/
+#line 4374 "attention.w"
 
 typedef struct{
 const char*data,*init,*save;
@@ -104,14 +411,15 @@ static const struct option longopts[]= {
 {"lr",required_argument,0,'l'},{"seed",required_argument,0,'s'},
 {"init",required_argument,0,'i'},{"save",required_argument,0,'o'},
 {"no-eos",no_argument,0,'n'},{"print-every",required_argument,0,'P'},
-{"show",required_argument,0,'S'},{"help",no_argument,0,'h'},{0,0,0,0}};
+{"show",required_argument,0,'S'},{"help",no_argument,0,'h'},
+{"loss-log",required_argument,0,'g'},{0,0,0,0}};
 *o= (TrainOptions){NULL,NULL,NULL,FILTER_TUTORIAL,1,400,0,0,1,50,5,0.01};
 int c,bad= 0;
 opterr= 0;
 optind= 1;
 while(!bad&&(c= getopt_long(argc,argv,":h",longopts,NULL))!=-1)switch(c){
-/*155:*/
-#line 2735 "attention.w"
+/*233:*/
+#line 4408 "attention.w"
 
 case'p':
 if(strcmp(optarg,"seed")!=0){
@@ -141,6 +449,7 @@ case'n':o->append_eos= 0;break;
 case'P':bad= parse_long("train","--print-every",optarg,1,100000000,&o->print_every)!=0;
 break;
 case'S':bad= parse_long("train","--show",optarg,0,100000000,&o->show)!=0;break;
+case'g':loss_log_path= optarg;break;
 case'h':fputs(train_usage,stdout);exit(0);
 case':':
 fprintf(stderr,"attention train: %s needs a value\n",argv[optind-1]);
@@ -150,8 +459,8 @@ default:
 fprintf(stderr,"attention train: unknown option \"%s\"\n",argv[optind-1]);
 bad= 1;
 
-/*:155*/
-#line 2725 "attention.w"
+/*:233*/
+#line 4398 "attention.w"
 
 }
 if(!bad&&optind<argc){
@@ -162,13 +471,14 @@ if(bad)fputs(train_usage,stderr);
 return bad?-1:0;
 }
 
-/*:154*//*156:*/
-#line 2776 "attention.w"
+/*:232*//*234:*/
+#line 4450 "attention.w"
 
 static int cmd_train(int argc,char**argv)
 {
 TrainOptions o;
 if(train_options(argc,argv,&o))return 2;
+if(loss_log_path&&loss_log_check())return 1;
 if(o.init&&(o.hidden||o.max_length)){
 fprintf(stderr,"attention train: --init takes the sizes from the checkpoint; "
 "drop --hidden and --max-length\n");
@@ -184,8 +494,8 @@ fprintf(stderr,"attention train: %s\n",kit_error());
 return 1;
 }
 }else pairs_seed(&pl);
-/*157:*/
-#line 2817 "attention.w"
+/*235:*/
+#line 4493 "attention.w"
 
 if(o.init){
 if(checkpoint_load(&m,o.init)){
@@ -201,8 +511,8 @@ model_alloc(&m,&cfg,&vin,&vout);
 model_init_random(&m,(uint64_t)o.seed);
 }
 
-/*:157*/
-#line 2796 "attention.w"
+/*:235*/
+#line 4471 "attention.w"
 
 if(make_examples(&pl,&m.vin,&m.vout,m.cfg.L,o.append_eos,&ex)){
 fprintf(stderr,"attention train: %s\n",kit_error());
@@ -210,8 +520,8 @@ pairs_free(&pl);
 model_free(&m);
 return 1;
 }
-/*158:*/
-#line 2832 "attention.w"
+/*236:*/
+#line 4508 "attention.w"
 
 if(o.data)printf("Read %ld sentence pairs from %s; kept %d (%s filter)\n",
 pl.lines_read,o.data,pl.n,o.filter==FILTER_TUTORIAL?"tutorial":"length");
@@ -223,11 +533,11 @@ m.cfg.H,m.cfg.L,m.n_params,o.init?" (from --init)":"");
 printf("Training for %ld epochs, %s<EOS> on the targets\n",o.epochs,
 o.append_eos?"":"no ");
 
-/*:158*/
-#line 2803 "attention.w"
+/*:236*/
+#line 4478 "attention.w"
 
-/*159:*/
-#line 2845 "attention.w"
+/*237:*/
+#line 4521 "attention.w"
 
 double t0= now_seconds(),last_loss= 0.0;
 for(long e= 1;e<=o.epochs;e++){
@@ -235,6 +545,7 @@ double total= 0.0;
 for(int k= 0;k<pl.n;k++)
 total+= train_step(&m,&ex[k],o.lr)/ex[k].tgt_len;
 last_loss= total/pl.n;
+loss_log_add(last_loss);
 if(e%o.print_every==0||e==o.epochs)
 printf("Epoch %ld/%ld, Average Loss: %.4f\n",e,o.epochs,total/pl.n);
 }
@@ -243,16 +554,16 @@ if(o.epochs> 0)printf("Final average loss: %.6e\n",last_loss);
 printf("Trained in %.3f s (%ld steps, %.0f steps/s)\n",seconds,o.epochs*pl.n,
 seconds> 0?(double)(o.epochs*pl.n)/seconds:0.0);
 
-/*:159*/
-#line 2804 "attention.w"
+/*:237*/
+#line 4479 "attention.w"
 
 int status= 0;
 if(o.save&&checkpoint_save(&m,o.save)){
 fprintf(stderr,"attention train: %s\n",kit_error());
 status= 1;
 }
-/*160:*/
-#line 2862 "attention.w"
+/*238:*/
+#line 4539 "attention.w"
 
 int right= 0,*out= xcalloc((size_t)m.cfg.L,sizeof(int));
 for(int k= 0;k<pl.n;k++){
@@ -267,20 +578,21 @@ free(pred);
 printf("%d of %d training pairs translated exactly\n",right,pl.n);
 free(out);
 
-/*:160*/
-#line 2810 "attention.w"
+/*:238*/
+#line 4485 "attention.w"
 
+if(loss_log_path&&loss_log_save())status= 1;
 free(ex);
 pairs_free(&pl);
 model_free(&m);
 return status;
 }
 
-/*:156*/
-#line 2638 "attention.w"
+/*:234*/
+#line 4309 "attention.w"
 
-/*162:*/
-#line 2893 "attention.w"
+/*240:*/
+#line 4570 "attention.w"
 
 static const char*translate_usage= 
 "usage: attention translate --model CKPT [--attention] [SENTENCE ...]\n"
@@ -308,8 +620,8 @@ int k= greedy_decode(m,src,n,out,attn);
 char*t= words_join(&m->vout,out,k);
 fputs(t,stdout);
 free(t);
-if(show_attention)/*163:*/
-#line 2933 "attention.w"
+if(show_attention)/*241:*/
+#line 4610 "attention.w"
 
 for(int t= 0;t<k;t++){
 double pad= 0.0;
@@ -319,8 +631,8 @@ for(int i= n;i<m->cfg.L;i++)pad+= attn[t*m->cfg.L+i];
 printf("  (padding %.3f)",pad);
 }
 
-/*:163*/
-#line 2920 "attention.w"
+/*:241*/
+#line 4597 "attention.w"
 
 }
 }
@@ -332,8 +644,8 @@ free(attn);
 return status;
 }
 
-/*:162*//*164:*/
-#line 2942 "attention.w"
+/*:240*//*242:*/
+#line 4619 "attention.w"
 
 static int cmd_translate(int argc,char**argv)
 {
@@ -368,8 +680,8 @@ return 1;
 }
 int failed= 0;
 char where[64];
-/*165:*/
-#line 2981 "attention.w"
+/*243:*/
+#line 4658 "attention.w"
 
 if(optind<argc)
 for(int k= optind;k<argc;k++){
@@ -395,18 +707,18 @@ fflush(stdout);
 free(line);
 }
 
-/*:165*/
-#line 2976 "attention.w"
+/*:243*/
+#line 4653 "attention.w"
 
 model_free(&m);
 return failed?1:0;
 }
 
-/*:164*/
-#line 2639 "attention.w"
+/*:242*/
+#line 4310 "attention.w"
 
-/*166:*/
-#line 3011 "attention.w"
+/*244:*/
+#line 4688 "attention.w"
 
 static const char*pairs_usage= 
 "usage: attention pairs --data FILE [--filter tutorial|length] [--max-length L]\n"
@@ -454,27 +766,36 @@ pairs_free(&pl);
 return 0;
 }
 
-/*:166*/
-#line 2640 "attention.w"
+/*:244*/
+#line 4311 "attention.w"
 
 
-/*:151*/
-#line 2605 "attention.w"
+/*:229*/
+#line 4275 "attention.w"
 
 
 static const struct{
 const char*name,*summary;
 int(*run)(int argc,char**argv);
 }commands[]= {
-/*150:*/
-#line 2632 "attention.w"
+/*228:*/
+#line 4302 "attention.w"
 
 {"train","train a translator (the notebook's five pairs, or a pair file)",cmd_train},
 {"translate","translate sentences with a saved model",cmd_translate},
-{"pairs","print the pairs that training would read from a file",cmd_pairs}
+{"pairs","print the pairs that training would read from a file",cmd_pairs},
+/*213:*/
+#line 3953 "attention.w"
 
-/*:150*/
-#line 2611 "attention.w"
+{"heatmap","draw the attention weights of a translation (PNG, PDF or SVG)",cmd_heatmap},
+{"loss-curve","draw the average loss per epoch from train --loss-log",cmd_loss_curve},
+
+/*:213*/
+#line 4306 "attention.w"
+
+
+/*:228*/
+#line 4281 "attention.w"
 
 };
 
@@ -493,4 +814,4 @@ fputs("Run 'attention COMMAND --help' for a command's options.\n",out);
 return out==stdout?0:2;
 }
 
-/*:149*/
+/*:227*/
