@@ -4328,6 +4328,8 @@ static int parse_long(const char *cmd, const char *opt, const char *s, long lo,
   return 0;
 }
 
+@ A real number likewise must be all number, and lie in $({\it lo},{\it hi}]$.
+@<Command-line helpers@>=
 static int parse_float(const char *cmd, const char *opt, const char *s, double lo,
   double hi, double *out)
 {
@@ -4343,6 +4345,9 @@ static int parse_float(const char *cmd, const char *opt, const char *s, double l
   return 0;
 }
 
+@ Training is timed with the monotonic clock, which does not jump when the
+system's time of day is set.
+@<Command-line helpers@>=
 static double now_seconds(void)
 {
   struct timespec ts;
@@ -4451,43 +4456,62 @@ or from the random initialisation with the vocabularies of the pairs.
 static int cmd_train(int argc, char **argv)
 {
   TrainOptions o;
-  if (train_options(argc, argv, &o)) return 2;
-  if (loss_log_path && loss_log_check()) return 1;
-  if (o.init && (o.hidden || o.max_length)) {
-    fprintf(stderr, "attention train: --init takes the sizes from the checkpoint; "
-      "drop --hidden and --max-length\n");
-    return 2;
-  }
   PairList pl;
   Model m;
   Example *ex = NULL;
-  int max_length = o.max_length ? (int) o.max_length : DEFAULT_MAX_LENGTH;
-  if (o.data) {
-    if (pairs_read(&pl, o.data, o.filter, max_length)) {
-      fprintf(stderr, "attention train: %s\n", kit_error());
-      return 1;
-    }
-  } else pairs_seed(&pl);
+  int status = 0;
+  @<Read and check the options of \.{train}, or return@>@;
+  @<Read the pairs, from the file or built in, or return@>@;
   @<Make the model, from the checkpoint or from the pairs@>@;
-  if (make_examples(&pl, &m.vin, &m.vout, m.cfg.L, o.append_eos, &ex)) {
-    fprintf(stderr, "attention train: %s\n", kit_error());
-    pairs_free(&pl);
-    model_free(&m);
-    return 1;
-  }
+  @<Turn the pairs into examples with the model's vocabularies, or return@>@;
   @<Report the data and the model@>@;
   @<Train for |o.epochs| epochs, printing the loss@>@;
-  int status = 0;
-  if (o.save && checkpoint_save(&m, o.save)) {
-    fprintf(stderr, "attention train: %s\n", kit_error());
-    status = 1;
-  }
+  @<Save the model, if asked to@>@;
   @<Show translations of the training pairs next to the truth@>@;
   if (loss_log_path && loss_log_save()) status = 1;
   free(ex);
   pairs_free(&pl);
   model_free(&m);
   return status;
+}
+
+@ A checkpoint fixes the model's sizes, so \.{--init} cannot be combined with
+options that set them. A loss log that could not be written at the end is
+found out now, before the training time is spent.
+@<Read and check the options of \.{train}, or return@>=
+if (train_options(argc, argv, &o)) return 2;
+if (loss_log_path && loss_log_check()) return 1;
+if (o.init && (o.hidden || o.max_length)) {
+  fprintf(stderr, "attention train: --init takes the sizes from the checkpoint; "
+    "drop --hidden and --max-length\n");
+  return 2;
+}
+int max_length = o.max_length ? (int) o.max_length : DEFAULT_MAX_LENGTH;
+
+@ @<Read the pairs, from the file or built in, or return@>=
+if (o.data) {
+  if (pairs_read(&pl, o.data, o.filter, max_length)) {
+    fprintf(stderr, "attention train: %s\n", kit_error());
+    return 1;
+  }
+} else pairs_seed(&pl);
+
+@ With vocabularies from a checkpoint, a word of the pairs may be unknown:
+that is an error naming the word and its line.
+@<Turn the pairs into examples with the model's vocabularies, or return@>=
+if (make_examples(&pl, &m.vin, &m.vout, m.cfg.L, o.append_eos, &ex)) {
+  fprintf(stderr, "attention train: %s\n", kit_error());
+  pairs_free(&pl);
+  model_free(&m);
+  return 1;
+}
+
+@ A failed save is reported, and the translations are still shown: the
+training was not wasted on the screen.
+@<Save the model, if asked to@>=
+if (o.save && checkpoint_save(&m, o.save)) {
+  fprintf(stderr, "attention train: %s\n", kit_error());
+  status = 1;
 }
 
 @ @<Make the model, from the checkpoint or from the pairs@>=
@@ -4692,34 +4716,10 @@ static const char *pairs_usage =
 
 static int cmd_pairs(int argc, char **argv)
 {
-  static const struct option longopts[] = {{"data", required_argument, 0, 'd'},
-    {"filter", required_argument, 0, 'f'}, {"max-length", required_argument, 0, 'L'},
-    {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
   const char *data = NULL;
-  int filter = FILTER_TUTORIAL, c;
+  int filter = FILTER_TUTORIAL;
   long max_length = DEFAULT_MAX_LENGTH;
-  opterr = 0;
-  optind = 1;
-  while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
-    if (c == 'd') data = optarg;
-    else if (c == 'f' && (strcmp(optarg, "tutorial") == 0 || strcmp(optarg, "length") == 0))
-      filter = strcmp(optarg, "tutorial") == 0 ? FILTER_TUTORIAL : FILTER_LENGTH;
-    else if (c == 'L') {
-      if (parse_long("pairs", "--max-length", optarg, 1, DEFAULT_MAX_LENGTH * 4, &max_length))
-        return 2;
-    } else if (c == 'h') {
-      fputs(pairs_usage, stdout);
-      return 0;
-    } else {
-      fprintf(stderr, "attention pairs: bad option \"%s\"\n", argv[optind - 1]);
-      fputs(pairs_usage, stderr);
-      return 2;
-    }
-  }
-  if (!data || optind < argc) {
-    fputs(pairs_usage, stderr);
-    return 2;
-  }
+  @<Read the options of \.{pairs}, or return@>@;
   PairList pl;
   if (pairs_read(&pl, data, filter, (int) max_length)) {
     fprintf(stderr, "attention pairs: %s\n", kit_error());
@@ -4730,6 +4730,34 @@ static int cmd_pairs(int argc, char **argv)
     pl.n, pl.dropped);
   pairs_free(&pl);
   return 0;
+}
+
+@ @<Read the options of \.{pairs}, or return@>=
+static const struct option longopts[] = {{"data", required_argument, 0, 'd'},
+  {"filter", required_argument, 0, 'f'}, {"max-length", required_argument, 0, 'L'},
+  {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+int c;
+opterr = 0;
+optind = 1;
+while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+  if (c == 'd') data = optarg;
+  else if (c == 'f' && (strcmp(optarg, "tutorial") == 0 || strcmp(optarg, "length") == 0))
+    filter = strcmp(optarg, "tutorial") == 0 ? FILTER_TUTORIAL : FILTER_LENGTH;
+  else if (c == 'L') {
+    if (parse_long("pairs", "--max-length", optarg, 1, DEFAULT_MAX_LENGTH * 4, &max_length))
+      return 2;
+  } else if (c == 'h') {
+    fputs(pairs_usage, stdout);
+    return 0;
+  } else {
+    fprintf(stderr, "attention pairs: bad option \"%s\"\n", argv[optind - 1]);
+    fputs(pairs_usage, stderr);
+    return 2;
+  }
+}
+if (!data || optind < argc) {
+fputs(pairs_usage, stderr);
+return 2;
 }
 
 @* Index.

@@ -105,6 +105,9 @@ return-1;
 return 0;
 }
 
+/*:230*//*231:*/
+#line 4332 "attention.w"
+
 static int parse_float(const char*cmd,const char*opt,const char*s,double lo,
 double hi,double*out)
 {
@@ -120,6 +123,9 @@ return-1;
 return 0;
 }
 
+/*:231*//*232:*/
+#line 4350 "attention.w"
+
 static double now_seconds(void)
 {
 struct timespec ts;
@@ -127,8 +133,8 @@ clock_gettime(CLOCK_MONOTONIC,&ts);
 return(double)ts.tv_sec+1e-9*(double)ts.tv_nsec;
 }
 
-/*:230*//*239:*/
-#line 4553 "attention.w"
+/*:232*//*245:*/
+#line 4577 "attention.w"
 
 static char*words_join(const Vocab*v,const int*ids,int n)
 {
@@ -139,7 +145,7 @@ for(int k= 0;k<n;k++)p+= sprintf(p,k?" %s":"%s",v->word[ids[k]]);
 return s;
 }
 
-/*:239*/
+/*:245*/
 #line 4274 "attention.w"
 
 /*212:*/
@@ -371,8 +377,8 @@ return status;
 /*:212*//*229:*/
 #line 4308 "attention.w"
 
-/*231:*/
-#line 4355 "attention.w"
+/*233:*/
+#line 4360 "attention.w"
 
 static const char*train_usage= 
 "usage: attention train [--pairs seed | --data FILE] [OPTIONS]\n"
@@ -392,8 +398,8 @@ static const char*train_usage=
 "  --show N            print N translations after training (default 5)\n"
 "  --loss-log FILE     write 'epoch<TAB>average loss' lines to FILE\n";
 
-/*:231*//*232:*/
-#line 4374 "attention.w"
+/*:233*//*234:*/
+#line 4379 "attention.w"
 
 typedef struct{
 const char*data,*init,*save;
@@ -418,8 +424,8 @@ int c,bad= 0;
 opterr= 0;
 optind= 1;
 while(!bad&&(c= getopt_long(argc,argv,":h",longopts,NULL))!=-1)switch(c){
-/*233:*/
-#line 4408 "attention.w"
+/*235:*/
+#line 4413 "attention.w"
 
 case'p':
 if(strcmp(optarg,"seed")!=0){
@@ -459,8 +465,8 @@ default:
 fprintf(stderr,"attention train: unknown option \"%s\"\n",argv[optind-1]);
 bad= 1;
 
-/*:233*/
-#line 4398 "attention.w"
+/*:235*/
+#line 4403 "attention.w"
 
 }
 if(!bad&&optind<argc){
@@ -471,12 +477,19 @@ if(bad)fputs(train_usage,stderr);
 return bad?-1:0;
 }
 
-/*:232*//*234:*/
-#line 4450 "attention.w"
+/*:234*//*236:*/
+#line 4455 "attention.w"
 
 static int cmd_train(int argc,char**argv)
 {
 TrainOptions o;
+PairList pl;
+Model m;
+Example*ex= NULL;
+int status= 0;
+/*237:*/
+#line 4481 "attention.w"
+
 if(train_options(argc,argv,&o))return 2;
 if(loss_log_path&&loss_log_check())return 1;
 if(o.init&&(o.hidden||o.max_length)){
@@ -484,18 +497,26 @@ fprintf(stderr,"attention train: --init takes the sizes from the checkpoint; "
 "drop --hidden and --max-length\n");
 return 2;
 }
-PairList pl;
-Model m;
-Example*ex= NULL;
 int max_length= o.max_length?(int)o.max_length:DEFAULT_MAX_LENGTH;
+
+/*:237*/
+#line 4463 "attention.w"
+
+/*238:*/
+#line 4491 "attention.w"
+
 if(o.data){
 if(pairs_read(&pl,o.data,o.filter,max_length)){
 fprintf(stderr,"attention train: %s\n",kit_error());
 return 1;
 }
 }else pairs_seed(&pl);
-/*235:*/
-#line 4493 "attention.w"
+
+/*:238*/
+#line 4464 "attention.w"
+
+/*241:*/
+#line 4517 "attention.w"
 
 if(o.init){
 if(checkpoint_load(&m,o.init)){
@@ -511,8 +532,11 @@ model_alloc(&m,&cfg,&vin,&vout);
 model_init_random(&m,(uint64_t)o.seed);
 }
 
-/*:235*/
-#line 4471 "attention.w"
+/*:241*/
+#line 4465 "attention.w"
+
+/*239:*/
+#line 4501 "attention.w"
 
 if(make_examples(&pl,&m.vin,&m.vout,m.cfg.L,o.append_eos,&ex)){
 fprintf(stderr,"attention train: %s\n",kit_error());
@@ -520,8 +544,12 @@ pairs_free(&pl);
 model_free(&m);
 return 1;
 }
-/*236:*/
-#line 4508 "attention.w"
+
+/*:239*/
+#line 4466 "attention.w"
+
+/*242:*/
+#line 4532 "attention.w"
 
 if(o.data)printf("Read %ld sentence pairs from %s; kept %d (%s filter)\n",
 pl.lines_read,o.data,pl.n,o.filter==FILTER_TUTORIAL?"tutorial":"length");
@@ -533,11 +561,11 @@ m.cfg.H,m.cfg.L,m.n_params,o.init?" (from --init)":"");
 printf("Training for %ld epochs, %s<EOS> on the targets\n",o.epochs,
 o.append_eos?"":"no ");
 
-/*:236*/
-#line 4478 "attention.w"
+/*:242*/
+#line 4467 "attention.w"
 
-/*237:*/
-#line 4521 "attention.w"
+/*243:*/
+#line 4545 "attention.w"
 
 double t0= now_seconds(),last_loss= 0.0;
 for(long e= 1;e<=o.epochs;e++){
@@ -554,16 +582,22 @@ if(o.epochs> 0)printf("Final average loss: %.6e\n",last_loss);
 printf("Trained in %.3f s (%ld steps, %.0f steps/s)\n",seconds,o.epochs*pl.n,
 seconds> 0?(double)(o.epochs*pl.n)/seconds:0.0);
 
-/*:237*/
-#line 4479 "attention.w"
+/*:243*/
+#line 4468 "attention.w"
 
-int status= 0;
+/*240:*/
+#line 4511 "attention.w"
+
 if(o.save&&checkpoint_save(&m,o.save)){
 fprintf(stderr,"attention train: %s\n",kit_error());
 status= 1;
 }
-/*238:*/
-#line 4539 "attention.w"
+
+/*:240*/
+#line 4469 "attention.w"
+
+/*244:*/
+#line 4563 "attention.w"
 
 int right= 0,*out= xcalloc((size_t)m.cfg.L,sizeof(int));
 for(int k= 0;k<pl.n;k++){
@@ -578,8 +612,8 @@ free(pred);
 printf("%d of %d training pairs translated exactly\n",right,pl.n);
 free(out);
 
-/*:238*/
-#line 4485 "attention.w"
+/*:244*/
+#line 4470 "attention.w"
 
 if(loss_log_path&&loss_log_save())status= 1;
 free(ex);
@@ -588,11 +622,11 @@ model_free(&m);
 return status;
 }
 
-/*:234*/
+/*:236*/
 #line 4309 "attention.w"
 
-/*240:*/
-#line 4570 "attention.w"
+/*246:*/
+#line 4594 "attention.w"
 
 static const char*translate_usage= 
 "usage: attention translate --model CKPT [--attention] [SENTENCE ...]\n"
@@ -620,8 +654,8 @@ int k= greedy_decode(m,src,n,out,attn);
 char*t= words_join(&m->vout,out,k);
 fputs(t,stdout);
 free(t);
-if(show_attention)/*241:*/
-#line 4610 "attention.w"
+if(show_attention)/*247:*/
+#line 4634 "attention.w"
 
 for(int t= 0;t<k;t++){
 double pad= 0.0;
@@ -631,8 +665,8 @@ for(int i= n;i<m->cfg.L;i++)pad+= attn[t*m->cfg.L+i];
 printf("  (padding %.3f)",pad);
 }
 
-/*:241*/
-#line 4597 "attention.w"
+/*:247*/
+#line 4621 "attention.w"
 
 }
 }
@@ -644,8 +678,8 @@ free(attn);
 return status;
 }
 
-/*:240*//*242:*/
-#line 4619 "attention.w"
+/*:246*//*248:*/
+#line 4643 "attention.w"
 
 static int cmd_translate(int argc,char**argv)
 {
@@ -680,8 +714,8 @@ return 1;
 }
 int failed= 0;
 char where[64];
-/*243:*/
-#line 4658 "attention.w"
+/*249:*/
+#line 4682 "attention.w"
 
 if(optind<argc)
 for(int k= optind;k<argc;k++){
@@ -707,18 +741,18 @@ fflush(stdout);
 free(line);
 }
 
-/*:243*/
-#line 4653 "attention.w"
+/*:249*/
+#line 4677 "attention.w"
 
 model_free(&m);
 return failed?1:0;
 }
 
-/*:242*/
+/*:248*/
 #line 4310 "attention.w"
 
-/*244:*/
-#line 4688 "attention.w"
+/*250:*/
+#line 4712 "attention.w"
 
 static const char*pairs_usage= 
 "usage: attention pairs --data FILE [--filter tutorial|length] [--max-length L]\n"
@@ -726,12 +760,16 @@ static const char*pairs_usage=
 
 static int cmd_pairs(int argc,char**argv)
 {
+const char*data= NULL;
+int filter= FILTER_TUTORIAL;
+long max_length= DEFAULT_MAX_LENGTH;
+/*251:*/
+#line 4735 "attention.w"
+
 static const struct option longopts[]= {{"data",required_argument,0,'d'},
 {"filter",required_argument,0,'f'},{"max-length",required_argument,0,'L'},
 {"help",no_argument,0,'h'},{0,0,0,0}};
-const char*data= NULL;
-int filter= FILTER_TUTORIAL,c;
-long max_length= DEFAULT_MAX_LENGTH;
+int c;
 opterr= 0;
 optind= 1;
 while((c= getopt_long(argc,argv,":h",longopts,NULL))!=-1){
@@ -754,6 +792,10 @@ if(!data||optind<argc){
 fputs(pairs_usage,stderr);
 return 2;
 }
+
+/*:251*/
+#line 4722 "attention.w"
+
 PairList pl;
 if(pairs_read(&pl,data,filter,(int)max_length)){
 fprintf(stderr,"attention pairs: %s\n",kit_error());
@@ -766,7 +808,7 @@ pairs_free(&pl);
 return 0;
 }
 
-/*:244*/
+/*:250*/
 #line 4311 "attention.w"
 
 
