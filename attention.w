@@ -2259,29 +2259,9 @@ static char *checkpoint_header(const Model *m, size_t *len)
 {
   TensorSpec s[N_TENSORS];
   tensor_specs(&m->cfg, s);
-  cJSON *root = cJSON_CreateObject(), *meta = cJSON_AddObjectToObject(root, "__metadata__");
-  char *vin = vocab_to_json(&m->vin), *vout = vocab_to_json(&m->vout), num[32];
-  cJSON_AddStringToObject(meta, "input_vocab", vin);
-  cJSON_AddStringToObject(meta, "output_vocab", vout);
-  snprintf(num, sizeof num, "%d", m->cfg.H);
-  cJSON_AddStringToObject(meta, "hidden_size", num);
-  snprintf(num, sizeof num, "%d", m->cfg.L);
-  cJSON_AddStringToObject(meta, "max_length", num);
-  cJSON_AddStringToObject(meta, "attention", "seed");
-  free(vin);
-  free(vout);
-  size_t off = 0;
-  for (int k = 0; k < N_TENSORS; k++) {
-    cJSON *t = cJSON_AddObjectToObject(root, s[k].name);
-    cJSON_AddStringToObject(t, "dtype", "F32");
-    cJSON *shape = cJSON_AddArrayToObject(t, "shape");
-    cJSON_AddItemToArray(shape, cJSON_CreateNumber(s[k].rows));
-    if (s[k].cols) cJSON_AddItemToArray(shape, cJSON_CreateNumber(s[k].cols));
-    cJSON *offs = cJSON_AddArrayToObject(t, "data_offsets");
-    cJSON_AddItemToArray(offs, cJSON_CreateNumber((double) off));
-    off += 4 * spec_numel(&s[k]);
-    cJSON_AddItemToArray(offs, cJSON_CreateNumber((double) off));
-  }
+  cJSON *root = cJSON_CreateObject();
+  @<Add the metadata: the vocabularies, the sizes and the kind of attention@>@;
+  @<Add one entry per tensor, with its shape and its place in the data@>@;
   char *json = cJSON_PrintUnformatted(root);
   cJSON_Delete(root);
   size_t n = strlen(json), padded = (n + 7) / 8 * 8;
@@ -2290,6 +2270,35 @@ static char *checkpoint_header(const Model *m, size_t *len)
   json[padded] = '\0';
   *len = padded;
   return json;
+}
+
+@ The metadata comes first in the header, as the format's own writer puts it.
+@<Add the metadata: the vocabularies, the sizes and the kind of attention@>=
+cJSON *meta = cJSON_AddObjectToObject(root, "__metadata__");
+char *vin = vocab_to_json(&m->vin), *vout = vocab_to_json(&m->vout), num[32];
+cJSON_AddStringToObject(meta, "input_vocab", vin);
+cJSON_AddStringToObject(meta, "output_vocab", vout);
+snprintf(num, sizeof num, "%d", m->cfg.H);
+cJSON_AddStringToObject(meta, "hidden_size", num);
+snprintf(num, sizeof num, "%d", m->cfg.L);
+cJSON_AddStringToObject(meta, "max_length", num);
+cJSON_AddStringToObject(meta, "attention", "seed");
+free(vin);
+free(vout);
+
+@ A matrix has the shape $[{\it rows},{\it cols}]$, a vector $[{\it rows}]$.
+@<Add one entry per tensor, with its shape and its place in the data@>=
+size_t off = 0;
+for (int k = 0; k < N_TENSORS; k++) {
+  cJSON *t = cJSON_AddObjectToObject(root, s[k].name);
+  cJSON_AddStringToObject(t, "dtype", "F32");
+  cJSON *shape = cJSON_AddArrayToObject(t, "shape");
+  cJSON_AddItemToArray(shape, cJSON_CreateNumber(s[k].rows));
+  if (s[k].cols) cJSON_AddItemToArray(shape, cJSON_CreateNumber(s[k].cols));
+  cJSON *offs = cJSON_AddArrayToObject(t, "data_offsets");
+  cJSON_AddItemToArray(offs, cJSON_CreateNumber((double) off));
+  off += 4 * spec_numel(&s[k]);
+  cJSON_AddItemToArray(offs, cJSON_CreateNumber((double) off));
 }
 
 @ A checkpoint is written to a temporary file in the same folder and renamed
@@ -2353,25 +2362,29 @@ int checkpoint_load(Model *m, const char *path)
   Config cfg = {0};
   int status = -1;
   size_t data_size = 0;
-  @<Read the header length and the header, and parse it@>@;
+  @<Read the header length and check it against the file's size@>@;
+  @<Read the header and parse it@>@;
   @<Read the configuration and the vocabularies from the metadata@>@;
   @<Check every tensor of the header against the model's@>@;
   @<Read the data and build the model@>@;
 done:
-  if (status != 0) {
-    if (vin.word) vocab_free(&vin);
-    if (vout.word) vocab_free(&vout);
-  }
-  cJSON_Delete(root);
-  free(header);
-  free(data);
-  fclose(f);
+  @<Free what the load made, and the vocabularies unless the model took them@>@;
   return status;
 }
 
-@ The safetensors format caps the header at 100 megabytes; so do we. After
-the JSON object only spaces may follow (the padding).
-@<Read the header length and the header, and parse it@>=
+@ @<Free what the load made, and the vocabularies unless the model took them@>=
+if (status != 0) {
+  if (vin.word) vocab_free(&vin);
+  if (vout.word) vocab_free(&vout);
+}
+cJSON_Delete(root);
+free(header);
+free(data);
+fclose(f);
+
+@ The length of the header must leave room for it in the file. The
+safetensors format caps it at 100 megabytes; so do we.
+@<Read the header length and check it against the file's size@>=
 struct stat st;
 if (fstat(fileno(f), &st) != 0) {
   kit_fail("%s: cannot stat: %s", path, strerror(errno));
@@ -2390,12 +2403,16 @@ if (hlen == 0 || hlen > (uint64_t) st.st_size - 8 || hlen > 100000000) {
     path, (unsigned long long) hlen, (long long) st.st_size - 8);
   goto done;
 }
+data_size = (size_t) ((uint64_t) st.st_size - 8 - hlen);
+
+@ After the JSON object only spaces may follow (the padding): a header with
+anything else after its object has been damaged or forged.
+@<Read the header and parse it@>=
 header = xcalloc((size_t) hlen + 1, 1);
 if (fread(header, 1, (size_t) hlen, f) != hlen) {
   kit_fail("%s: cannot read the %llu-byte header", path, (unsigned long long) hlen);
   goto done;
 }
-data_size = (size_t) ((uint64_t) st.st_size - 8 - hlen);
 const char *end = NULL;
 root = cJSON_ParseWithLengthOpts(header, (size_t) hlen, &end, 0);
 if (!root || !cJSON_IsObject(root)) {
@@ -2487,6 +2504,12 @@ TensorSpec spec[N_TENSORS];
 tensor_specs(&cfg, spec);
 size_t begin[N_TENSORS];
 int seen[N_TENSORS] = {0};
+@<Match each entry of the header with a tensor of the model, and check it@>@;
+@<Make sure that no tensor of the model is missing@>@;
+if (check_tiling(spec, begin, data_size, path)) goto done;
+
+@ The header's entries may come in any order.
+@<Match each entry of the header with a tensor of the model, and check it@>=
 for (const cJSON *t = root->child; t; t = t->next) {
   if (strcmp(t->string, "__metadata__") == 0) continue;
   int k = 0;
@@ -2501,14 +2524,17 @@ for (const cJSON *t = root->child; t; t = t->next) {
   }
   if (check_tensor(t, &spec[k], data_size, &begin[k], path)) goto done;
 }
+
+@ @<Make sure that no tensor of the model is missing@>=
 for (int k = 0; k < N_TENSORS; k++)
   if (!seen[k]) {
     kit_fail("%s: tensor \"%s\" is missing", path, spec[k].name);
     goto done;
   }
-if (check_tiling(spec, begin, data_size, path)) goto done;
 
-@ @<Checkpoint helpers@>=
+@ A tensor entry is checked in three parts: its type, its shape, and its
+place in the data.
+@<Checkpoint helpers@>=
 static int check_tensor(const cJSON *t, const TensorSpec *s, size_t data_size,
   size_t *begin, const char *path)
 {
@@ -2518,30 +2544,38 @@ static int check_tensor(const cJSON *t, const TensorSpec *s, size_t data_size,
   if (!cJSON_IsString(dtype) || strcmp(dtype->valuestring, "F32") != 0)
     return kit_fail("%s: tensor \"%s\" has dtype %s; the kit reads F32 only", path,
       s->name, cJSON_IsString(dtype) ? dtype->valuestring : "(none)");
-  int nd = s->cols ? 2 : 1, ok = cJSON_IsArray(shape) && cJSON_GetArraySize(shape) == nd;
-  for (int d = 0; ok && d < nd; d++) {
-    const cJSON *x = cJSON_GetArrayItem(shape, d);
-    ok = cJSON_IsNumber(x) && x->valuedouble == (d ? s->cols : s->rows);
-  }
-  if (!ok) {
-    char *got = cJSON_PrintUnformatted(shape);
-    int r = s->cols ? kit_fail("%s: tensor \"%s\" has shape %s; this model needs [%d,%d]",
-      path, s->name, got ? got : "(none)", s->rows, s->cols)
-      : kit_fail("%s: tensor \"%s\" has shape %s; this model needs [%d]", path, s->name,
-      got ? got : "(none)", s->rows);
-    free(got);
-    return r;
-  }
-  const cJSON *b = cJSON_GetArrayItem(offs, 0), *e = cJSON_GetArrayItem(offs, 1);
-  double need = 4.0 * (double) spec_numel(s);
-  if (!cJSON_IsArray(offs) || cJSON_GetArraySize(offs) != 2 || !cJSON_IsNumber(b)
-    || !cJSON_IsNumber(e) || b->valuedouble < 0 || b->valuedouble != floor(b->valuedouble)
-    || e->valuedouble > (double) data_size || e->valuedouble - b->valuedouble != need)
-    return kit_fail("%s: tensor \"%s\" has data offsets that do not give %.0f bytes "
-      "inside the %zu bytes of data", path, s->name, need, data_size);
-  *begin = (size_t) b->valuedouble;
+  @<Check the shape of the tensor, or fail showing the shape found@>@;
+  @<Check that the tensor's offsets give its size inside the data@>@;
   return 0;
 }
+
+@ @<Check the shape of the tensor, or fail showing the shape found@>=
+int nd = s->cols ? 2 : 1, ok = cJSON_IsArray(shape) && cJSON_GetArraySize(shape) == nd;
+for (int d = 0; ok && d < nd; d++) {
+  const cJSON *x = cJSON_GetArrayItem(shape, d);
+  ok = cJSON_IsNumber(x) && x->valuedouble == (d ? s->cols : s->rows);
+}
+if (!ok) {
+  char *got = cJSON_PrintUnformatted(shape);
+  int r = s->cols ? kit_fail("%s: tensor \"%s\" has shape %s; this model needs [%d,%d]",
+    path, s->name, got ? got : "(none)", s->rows, s->cols)
+    : kit_fail("%s: tensor \"%s\" has shape %s; this model needs [%d]", path, s->name,
+    got ? got : "(none)", s->rows);
+  free(got);
+  return r;
+}
+
+@ JSON numbers are doubles; offsets must be whole, the start not negative, the
+end inside the data, and the difference exactly four bytes per element.
+@<Check that the tensor's offsets give its size inside the data@>=
+const cJSON *b = cJSON_GetArrayItem(offs, 0), *e = cJSON_GetArrayItem(offs, 1);
+double need = 4.0 * (double) spec_numel(s);
+if (!cJSON_IsArray(offs) || cJSON_GetArraySize(offs) != 2 || !cJSON_IsNumber(b)
+  || !cJSON_IsNumber(e) || b->valuedouble < 0 || b->valuedouble != floor(b->valuedouble)
+  || e->valuedouble > (double) data_size || e->valuedouble - b->valuedouble != need)
+  return kit_fail("%s: tensor \"%s\" has data offsets that do not give %.0f bytes "
+    "inside the %zu bytes of data", path, s->name, need, data_size);
+*begin = (size_t) b->valuedouble;
 
 @ Sorting sixteen ranges by their start is a few comparisons; then each must
 start where the previous one ended.

@@ -131,8 +131,8 @@ float inv_bc2;
 float eps;
 }AdamConstants;
 
-/*:115*//*151:*/
-#line 2707 "attention.w"
+/*:115*//*159:*/
+#line 2741 "attention.w"
 
 #define COLORMAP_MAX_POINTS 9
 typedef struct{
@@ -142,8 +142,8 @@ double x[3][COLORMAP_MAX_POINTS];
 double v[3][COLORMAP_MAX_POINTS];
 }Colormap;
 
-/*:151*//*158:*/
-#line 2797 "attention.w"
+/*:159*//*166:*/
+#line 2831 "attention.w"
 
 enum{HEATMAP_MATPLOTLIB,HEATMAP_SEABORN};
 typedef struct{
@@ -157,8 +157,8 @@ int style;
 double vmin,vmax;
 }Heatmap;
 
-/*:158*//*159:*/
-#line 2814 "attention.w"
+/*:166*//*167:*/
+#line 2848 "attention.w"
 
 typedef struct{
 double x,y,w,h;
@@ -173,14 +173,14 @@ int width,height,stride;
 unsigned char*data;
 }FigImage;
 
-/*:159*//*185:*/
-#line 3429 "attention.w"
+/*:167*//*193:*/
+#line 3463 "attention.w"
 
 enum{FIGURE_PNG,FIGURE_PDF,FIGURE_SVG};
 #define FIGURE_PNG_SCALE 2.0
 
-/*:185*//*199:*/
-#line 3686 "attention.w"
+/*:193*//*207:*/
+#line 3720 "attention.w"
 
 typedef struct{
 int n;
@@ -188,7 +188,7 @@ const double*x,*y;
 const char*title,*xlabel,*ylabel;
 }Curve;
 
-/*:199*/
+/*:207*/
 #line 130 "attention.w"
 
 /*47:*/
@@ -465,44 +465,44 @@ float train_step(Model*m,const Example*ex,double lr);
 int argmax(const float*x,int n);
 int greedy_decode(Model*m,const int*src,int T,int*out,float*attn);
 
-/*:127*//*139:*/
-#line 2336 "attention.w"
+/*:127*//*141:*/
+#line 2345 "attention.w"
 
 int checkpoint_save(const Model*m,const char*path);
 int checkpoint_load(Model*m,const char*path);
 
-/*:139*//*157:*/
-#line 2782 "attention.w"
+/*:141*//*165:*/
+#line 2816 "attention.w"
 
 extern const Colormap colormap_bone,colormap_ylorrd;
 void colormap_color(const Colormap*cm,double w,double rgb[3]);
 const Colormap*colormap_find(const char*name);
 
-/*:157*//*177:*/
-#line 3269 "attention.w"
+/*:165*//*185:*/
+#line 3303 "attention.w"
 
 int heatmap_layout(const Heatmap*h,HeatmapLayout*lay);
 
-/*:177*//*190:*/
-#line 3504 "attention.w"
+/*:185*//*198:*/
+#line 3538 "attention.w"
 
 int figure_format(const char*path);
 int figure_check_path(const char*path);
 int write_file_atomic(const char*path,const void*data,size_t n);
 
-/*:190*//*198:*/
-#line 3664 "attention.w"
+/*:198*//*206:*/
+#line 3698 "attention.w"
 
 int heatmap_save(const Heatmap*h,const char*path);
 int heatmap_image(const Heatmap*h,double scale,FigImage*img,HeatmapLayout*lay);
 
-/*:198*//*211:*/
-#line 3935 "attention.w"
+/*:206*//*219:*/
+#line 3969 "attention.w"
 
 int curve_save(const Curve*c,const char*path);
 int curve_image(const Curve*c,double scale,FigImage*img);
 
-/*:211*/
+/*:219*/
 #line 133 "attention.w"
 
 
