@@ -202,7 +202,8 @@ const char *kit_error(void)
 
 @ Running out of memory is the one failure we do not try to survive: the
 sizes here are small, and a program that cannot allocate a few megabytes
-cannot do anything useful. |xcalloc| says so and exits with status 1.
+cannot do anything useful. |xcalloc| says so and exits with status 1; so do
+|xrealloc| and |xstrdup| below.
 @<Utility functions@>=
 void *xcalloc(size_t n, size_t size)
 {
@@ -214,6 +215,7 @@ void *xcalloc(size_t n, size_t size)
   return p;
 }
 
+@ @<Utility functions@>=
 void *xrealloc(void *p, size_t size)
 {
   void *q = realloc(p, size ? size : 1);
@@ -415,17 +417,21 @@ int tokenize(const Vocab *v, const char *s, int *ids, int max,
     word[k] = '\0';
     s += k;
     if (*s == ' ') s++;
-    if (k == 0) continue;
-    int id = vocab_find(v, word);
-    if (id < 0)
-      return kit_fail("%s: the word \"%s\" is not in the model's %s vocabulary",
-        where, word, language);
-    if (n == max)
-      return kit_fail("%s: the sentence has more than %d words, the most this model reads",
-        where, max);
-    ids[n++] = id;
+    if (k > 0) @<Look |word| up and append its number to |ids|, or fail@>@;
   }
   return n;
+}
+
+@ @<Look |word| up and append its number to |ids|, or fail@>=
+{
+  int id = vocab_find(v, word);
+  if (id < 0)
+    return kit_fail("%s: the word \"%s\" is not in the model's %s vocabulary",
+      where, word, language);
+  if (n == max)
+    return kit_fail("%s: the sentence has more than %d words, the most this model reads",
+      where, max);
+  ids[n++] = id;
 }
 
 @ @<Prototypes@>=
@@ -536,8 +542,7 @@ versions; they come from the \.{utf8proc} library, not from a hand-made list.
 buffer that grows as needed. Steps 3 to 5 need only one bit of state: whether
 a space is {\it pending}, owed before the next letter or mark. A space is never
 written at the start, and one still pending at the end is never written: that
-is the strip. On invalid UTF-8 the function returns |NULL| and stores in
-|*bad| the byte offset where decoding failed.
+is the strip.
 @<Normalisation functions@>=
 typedef struct { char *s; size_t n, cap; int pending; } Out;
 
@@ -552,6 +557,10 @@ static void out_put(Out *o, char c)
   o->s[o->n++] = c;
 }
 
+@ On invalid UTF-8 (or a NUL character, which cannot be in a C string) the
+function returns |NULL| and stores in |*bad| the byte offset where decoding
+failed.
+@<Normalisation functions@>=
 char *normalize_sentence(const char *s, size_t len, size_t *bad)
 {
   Out o = {xcalloc(len + 16, 1), 0, len + 16, 0};
@@ -746,24 +755,30 @@ int make_examples(const PairList *pl, const Vocab *vin, const Vocab *vout,
   for (int k = 0; k < pl->n; k++) {
     if (pl->pair[k].line) snprintf(where, sizeof where, "%.500s:%d", pl->origin, pl->pair[k].line);
     else snprintf(where, sizeof where, "%.500s pair %d", pl->origin, k + 1);
-    int n = tokenize(vin, pl->pair[k].src, ex[k].src, max_length, where, "English");
-    int m = n < 0 ? -1 : tokenize(vout, pl->pair[k].tgt, ex[k].tgt,
-      max_length - (append_eos ? 1 : 0), where, "French");
-    if (n == 0) kit_fail("%s: the English sentence has no words", where);
-    else if (m == 0 && !append_eos)
-      kit_fail("%s: the French sentence has no words, and without <EOS> "
-        "there is nothing to learn from it", where);
-    if (n <= 0 || m < 0 || (m == 0 && !append_eos)) {
-      free(ex);
-      return -1;
-    }
-    if (append_eos) ex[k].tgt[m++] = EOS_TOKEN;
-    ex[k].src_len = n;
-    ex[k].tgt_len = m;
+    @<Tokenise pair |k| into |ex[k]|, or free |ex| and fail@>@;
   }
   *out = ex;
   return 0;
 }
+
+@ The target has room for one word less when \EOS\ is to follow it. An
+English sentence must have a word; a French one may be empty when \EOS\
+follows, since then the model learns to stop at once.
+@<Tokenise pair |k| into |ex[k]|, or free |ex| and fail@>=
+int n = tokenize(vin, pl->pair[k].src, ex[k].src, max_length, where, "English");
+int m = n < 0 ? -1 : tokenize(vout, pl->pair[k].tgt, ex[k].tgt,
+  max_length - (append_eos ? 1 : 0), where, "French");
+if (n == 0) kit_fail("%s: the English sentence has no words", where);
+else if (m == 0 && !append_eos)
+  kit_fail("%s: the French sentence has no words, and without <EOS> "
+    "there is nothing to learn from it", where);
+if (n <= 0 || m < 0 || (m == 0 && !append_eos)) {
+  free(ex);
+  return -1;
+}
+if (append_eos) ex[k].tgt[m++] = EOS_TOKEN;
+ex[k].src_len = n;
+ex[k].tgt_len = m;
 
 @ @<Prototypes@>=
 int make_examples(const PairList *pl, const Vocab *vin, const Vocab *vout,
@@ -2322,15 +2337,21 @@ int checkpoint_save(const Model *m, const char *path)
   }
   FILE *f = fdopen(fd, "wb");
   @<Write the length, the header and the data to |f|@>@;
-  if (ok) ok = fflush(f) == 0 && fsync(fd) == 0 && fchmod(fd, 0644) == 0;
-  ok = (fclose(f) == 0) && ok;
-  if (ok) ok = rename(tmp, path) == 0;
+  @<Put the bytes on disk and rename the temporary file over |path|@>@;
   int status = ok ? 0 : kit_fail("%s: cannot write the checkpoint: %s", path, strerror(errno));
   if (!ok) unlink(tmp);
   free(tmp);
   free(header);
   return status;
 }
+
+@ |fsync| waits until the bytes are on the disk, not just in the system's
+buffers; only then is the rename safe. |mkstemp| made the file readable by its
+owner only; a checkpoint is as readable as any other file.
+@<Put the bytes on disk and rename the temporary file over |path|@>=
+if (ok) ok = fflush(f) == 0 && fsync(fd) == 0 && fchmod(fd, 0644) == 0;
+ok = (fclose(f) == 0) && ok;
+if (ok) ok = rename(tmp, path) == 0;
 
 @ @<Write the length, the header and the data to |f|@>=
 unsigned char len8[8], buf[4096];

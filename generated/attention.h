@@ -34,17 +34,17 @@
 #endif
 #line 169 "attention.w"
 
-/*:5*//*32:*/
-#line 618 "attention.w"
+/*:5*//*35:*/
+#line 627 "attention.w"
 
 #define FILTER_TUTORIAL 0
 #define FILTER_LENGTH 1
 
-/*:32*/
+/*:35*/
 #line 129 "attention.w"
 
-/*10:*/
-#line 258 "attention.w"
+/*11:*/
+#line 260 "attention.w"
 
 typedef struct{
 char**word;
@@ -54,8 +54,8 @@ int*slot;
 int nslot;
 }Vocab;
 
-/*:10*//*24:*/
-#line 448 "attention.w"
+/*:11*//*26:*/
+#line 454 "attention.w"
 
 typedef struct{
 char*src,*tgt;
@@ -68,16 +68,16 @@ char*origin;
 long lines_read,dropped;
 }PairList;
 
-/*:24*//*38:*/
-#line 728 "attention.w"
+/*:26*//*41:*/
+#line 737 "attention.w"
 
 typedef struct{
 int src[DEFAULT_MAX_LENGTH*4],tgt[DEFAULT_MAX_LENGTH*4];
 int src_len,tgt_len;
 }Example;
 
-/*:38*//*41:*/
-#line 778 "attention.w"
+/*:41*//*45:*/
+#line 793 "attention.w"
 
 typedef struct{
 int V_in,V_out;
@@ -85,8 +85,8 @@ int H;
 int L;
 }Config;
 
-/*:41*//*42:*/
-#line 796 "attention.w"
+/*:45*//*46:*/
+#line 811 "attention.w"
 
 enum{ENC_EMB,ENC_W_IH,ENC_W_HH,ENC_B_IH,ENC_B_HH,DEC_EMB,ATTN_W,ATTN_B,
 COMB_W,COMB_B,DEC_W_IH,DEC_W_HH,DEC_B_IH,DEC_B_HH,OUT_W,OUT_B,
@@ -104,15 +104,15 @@ const char*name;
 int rows,cols;
 }TensorSpec;
 
-/*:42*//*65:*/
-#line 1169 "attention.w"
+/*:46*//*69:*/
+#line 1184 "attention.w"
 
 typedef struct{
 float r,z,n,ghn;
 }GruCache;
 
-/*:65*//*107:*/
-#line 1784 "attention.w"
+/*:69*//*111:*/
+#line 1799 "attention.w"
 
 typedef struct{
 int weight;
@@ -121,8 +121,8 @@ int B,C,OC;
 }Deferred;
 #define N_DEFERRED 7
 
-/*:107*//*115:*/
-#line 1933 "attention.w"
+/*:111*//*119:*/
+#line 1948 "attention.w"
 
 typedef struct{
 float b1,a1,b2,a2;
@@ -131,8 +131,8 @@ float inv_bc2;
 float eps;
 }AdamConstants;
 
-/*:115*//*159:*/
-#line 2741 "attention.w"
+/*:119*//*164:*/
+#line 2762 "attention.w"
 
 #define COLORMAP_MAX_POINTS 9
 typedef struct{
@@ -142,8 +142,8 @@ double x[3][COLORMAP_MAX_POINTS];
 double v[3][COLORMAP_MAX_POINTS];
 }Colormap;
 
-/*:159*//*166:*/
-#line 2831 "attention.w"
+/*:164*//*171:*/
+#line 2852 "attention.w"
 
 enum{HEATMAP_MATPLOTLIB,HEATMAP_SEABORN};
 typedef struct{
@@ -157,8 +157,8 @@ int style;
 double vmin,vmax;
 }Heatmap;
 
-/*:166*//*167:*/
-#line 2848 "attention.w"
+/*:171*//*172:*/
+#line 2869 "attention.w"
 
 typedef struct{
 double x,y,w,h;
@@ -173,14 +173,14 @@ int width,height,stride;
 unsigned char*data;
 }FigImage;
 
-/*:167*//*193:*/
-#line 3463 "attention.w"
+/*:172*//*198:*/
+#line 3484 "attention.w"
 
 enum{FIGURE_PNG,FIGURE_PDF,FIGURE_SVG};
 #define FIGURE_PNG_SCALE 2.0
 
-/*:193*//*207:*/
-#line 3720 "attention.w"
+/*:198*//*212:*/
+#line 3741 "attention.w"
 
 typedef struct{
 int n;
@@ -188,14 +188,14 @@ const double*x,*y;
 const char*title,*xlabel,*ylabel;
 }Curve;
 
-/*:207*/
+/*:212*/
 #line 130 "attention.w"
 
-/*47:*/
-#line 873 "attention.w"
+/*51:*/
+#line 888 "attention.w"
 
-/*73:*/
-#line 1262 "attention.w"
+/*77:*/
+#line 1277 "attention.w"
 
 typedef struct{
 float*eh,*scores,*w,*ec,*pre,*o,*gi,*gh,*h;
@@ -209,19 +209,19 @@ float*enc_gi,*enc_gh;
 GruCache*enc_cache;
 float*enc_h;
 float*enc_out;
-/*80:*/
-#line 1371 "attention.w"
+/*84:*/
+#line 1386 "attention.w"
 
 float*dec_eh,*dec_scores,*dec_w,*dec_ec,*dec_pre,*dec_o,*dec_gi,*dec_gh;
 GruCache*dec_cache;
 float*dec_h;
 float*logits,*logp;
 
-/*:80*/
-#line 1275 "attention.w"
+/*:84*/
+#line 1290 "attention.w"
 
-/*104:*/
-#line 1736 "attention.w"
+/*108:*/
+#line 1751 "attention.w"
 
 float*d_logits;
 float*d_hout;
@@ -235,13 +235,13 @@ float*d_enc_x;
 float*d_h,*d_hprev,*d_o,*d_ec,*d_eh;
 float*d_rows;
 
-/*:104*/
-#line 1276 "attention.w"
+/*:108*/
+#line 1291 "attention.w"
 
 }Activations;
 
-/*:73*/
-#line 874 "attention.w"
+/*:77*/
+#line 889 "attention.w"
 
 typedef struct{
 Config cfg;
@@ -253,11 +253,11 @@ long adam_t;
 Activations act;
 }Model;
 
-/*:47*/
+/*:51*/
 #line 131 "attention.w"
 
-/*66:*/
-#line 1176 "attention.w"
+/*70:*/
+#line 1191 "attention.w"
 
 KIT_HD static inline float sigmoidf_(float a)
 {
@@ -267,8 +267,8 @@ return 1.0f/(1.0f+expf(-a));
 KIT_HD static inline float gru_unit_forward(float gir,float giz,float gin,
 float ghr,float ghz,float ghn,float h,GruCache*c)
 {
-/*67:*/
-#line 1188 "attention.w"
+/*71:*/
+#line 1203 "attention.w"
 
 c->r= sigmoidf_(gir+ghr);
 c->z= sigmoidf_(giz+ghz);
@@ -276,19 +276,19 @@ c->ghn= ghn;
 c->n= tanhf(gin+c->r*ghn);
 return(1.0f-c->z)*c->n+c->z*h;
 
-/*:67*/
-#line 1185 "attention.w"
+/*:71*/
+#line 1200 "attention.w"
 
 }
 
-/*:66*//*97:*/
-#line 1639 "attention.w"
+/*:70*//*101:*/
+#line 1654 "attention.w"
 
 KIT_HD static inline void gru_unit_backward(float dh_new,float h,const GruCache*c,
 float*dgir,float*dgiz,float*dgin,float*dghn,float*dh)
 {
-/*98:*/
-#line 1646 "attention.w"
+/*102:*/
+#line 1661 "attention.w"
 
 float dn= dh_new*(1.0f-c->z);
 float dz= dh_new*(h-c->n);
@@ -300,16 +300,16 @@ float dr= dan*c->ghn;
 *dghn= dan*c->r;
 *dh+= dh_new*c->z;
 
-/*:98*/
-#line 1643 "attention.w"
+/*:102*/
+#line 1658 "attention.w"
 
 }
 
-/*:97*/
+/*:101*/
 #line 132 "attention.w"
 
-/*9:*/
-#line 235 "attention.w"
+/*10:*/
+#line 237 "attention.w"
 
 int kit_fail(const char*fmt,...)__attribute__((format(printf,1,2)));
 const char*kit_error(void);
@@ -317,8 +317,8 @@ void*xcalloc(size_t n,size_t size);
 void*xrealloc(void*p,size_t size);
 char*xstrdup(const char*s);
 
-/*:9*//*20:*/
-#line 388 "attention.w"
+/*:10*//*21:*/
+#line 390 "attention.w"
 
 void vocab_init(Vocab*v);
 void vocab_free(Vocab*v);
@@ -326,55 +326,55 @@ int vocab_find(const Vocab*v,const char*w);
 int vocab_add(Vocab*v,const char*w);
 void vocab_add_sentence(Vocab*v,const char*s);
 
-/*:20*//*22:*/
-#line 431 "attention.w"
+/*:21*//*24:*/
+#line 437 "attention.w"
 
 int tokenize(const Vocab*v,const char*s,int*ids,int max,
 const char*where,const char*language);
 
-/*:22*//*27:*/
-#line 504 "attention.w"
+/*:24*//*29:*/
+#line 510 "attention.w"
 
 void pairs_seed(PairList*pl);
 void pairs_free(PairList*pl);
 void pairs_vocabularies(const PairList*pl,Vocab*vin,Vocab*vout);
 
-/*:27*//*31:*/
-#line 594 "attention.w"
+/*:29*//*34:*/
+#line 603 "attention.w"
 
 char*normalize_sentence(const char*s,size_t len,size_t*bad);
 
-/*:31*//*37:*/
-#line 718 "attention.w"
+/*:34*//*40:*/
+#line 727 "attention.w"
 
 int pairs_read(PairList*pl,const char*path,int filter,int max_length);
 
-/*:37*//*40:*/
-#line 768 "attention.w"
+/*:40*//*44:*/
+#line 783 "attention.w"
 
 int make_examples(const PairList*pl,const Vocab*vin,const Vocab*vout,
 int max_length,int append_eos,Example**out);
 
-/*:40*//*46:*/
-#line 865 "attention.w"
+/*:44*//*50:*/
+#line 880 "attention.w"
 
 void tensor_specs(const Config*c,TensorSpec s[N_TENSORS]);
 size_t spec_numel(const TensorSpec*s);
 size_t tensors_point(Tensors*t,float*mem,const Config*c);
 
-/*:46*//*50:*/
-#line 928 "attention.w"
+/*:50*//*54:*/
+#line 943 "attention.w"
 
 void model_alloc(Model*m,const Config*c,Vocab*vin,Vocab*vout);
 void model_free(Model*m);
 
-/*:50*//*52:*/
-#line 973 "attention.w"
+/*:54*//*56:*/
+#line 988 "attention.w"
 
 void model_init_random(Model*m,uint64_t seed);
 
-/*:52*//*63:*/
-#line 1129 "attention.w"
+/*:56*//*67:*/
+#line 1144 "attention.w"
 
 void embedding_forward(float*out,const float*table,const int*ids,int B,int H);
 void linear_forward(float*out,const float*inp,const float*weight,
@@ -384,43 +384,43 @@ void softmax_forward(float*out,const float*inp,int B,int n);
 void log_softmax_forward(float*out,const float*inp,int B,int n);
 float nll_forward(const float*logp,const int*target,int B,int V);
 
-/*:63*//*69:*/
-#line 1208 "attention.w"
+/*:67*//*73:*/
+#line 1223 "attention.w"
 
 void gru_cell_forward(float*h_new,GruCache*cache,const float*gi,
 const float*gh,const float*h,int B,int H);
 
-/*:69*//*72:*/
-#line 1243 "attention.w"
+/*:73*//*76:*/
+#line 1258 "attention.w"
 
 void attention_forward(float*w,float*ctx,const float*scores,
 const float*enc_out,int B,int L,int H);
 
-/*:72*//*76:*/
-#line 1305 "attention.w"
+/*:76*//*80:*/
+#line 1320 "attention.w"
 
 void activations_alloc(Activations*a,const Config*c);
 void activations_free(Activations*a);
 
-/*:76*//*78:*/
-#line 1335 "attention.w"
+/*:80*//*82:*/
+#line 1350 "attention.w"
 
 void encoder_forward(Model*m,const int*src,int T);
 
-/*:78*//*85:*/
-#line 1426 "attention.w"
+/*:82*//*89:*/
+#line 1441 "attention.w"
 
 DecoderStep decoder_step(const Activations*a,const Config*c,int t);
 void decoder_step_forward(const Model*m,int token,const float*h_prev,
 const float*enc_out,const DecoderStep*s);
 
-/*:85*//*87:*/
-#line 1466 "attention.w"
+/*:89*//*91:*/
+#line 1481 "attention.w"
 
 float seq2seq_forward(Model*m,const Example*ex);
 
-/*:87*//*96:*/
-#line 1610 "attention.w"
+/*:91*//*100:*/
+#line 1625 "attention.w"
 
 void nll_backward(float*dlogits,const float*logp,const int*target,int B,int V);
 void linear_backward(float*dinp,float*dweight,float*dbias,
@@ -430,26 +430,26 @@ void add_outer_products(float*dw,const float*dy,int stride,
 const float*x,int B,int C);
 void embedding_backward(float*dtable,const float*dout,const int*ids,int B,int H);
 
-/*:96*//*100:*/
-#line 1675 "attention.w"
+/*:100*//*104:*/
+#line 1690 "attention.w"
 
 void gru_cell_backward(float*dgi,float*dgh,float*dh,const float*dh_new,
 const float*h,const GruCache*cache,int B,int H);
 
-/*:100*//*103:*/
-#line 1713 "attention.w"
+/*:104*//*107:*/
+#line 1728 "attention.w"
 
 void attention_backward(float*dscores,float*denc_out,const float*dctx,
 const float*w,const float*enc_out,int B,int L,int H);
 
-/*:103*//*110:*/
-#line 1823 "attention.w"
+/*:107*//*114:*/
+#line 1838 "attention.w"
 
 void seq2seq_backward_deferred(Model*m,const Example*ex,Deferred d[N_DEFERRED]);
 void seq2seq_backward(Model*m,const Example*ex);
 
-/*:110*//*124:*/
-#line 2066 "attention.w"
+/*:114*//*128:*/
+#line 2081 "attention.w"
 
 AdamConstants adam_constants(double lr,double beta1,double beta2,double eps,long t);
 void adam_apply(float*p,const float*g,float*m,float*v,size_t n,
@@ -459,50 +459,50 @@ double lr,double beta1,double beta2,double eps,long t);
 void optimizer_step(Model*m,double lr);
 float train_step(Model*m,const Example*ex,double lr);
 
-/*:124*//*127:*/
-#line 2119 "attention.w"
+/*:128*//*131:*/
+#line 2134 "attention.w"
 
 int argmax(const float*x,int n);
 int greedy_decode(Model*m,const int*src,int T,int*out,float*attn);
 
-/*:127*//*141:*/
-#line 2345 "attention.w"
+/*:131*//*146:*/
+#line 2366 "attention.w"
 
 int checkpoint_save(const Model*m,const char*path);
 int checkpoint_load(Model*m,const char*path);
 
-/*:141*//*165:*/
-#line 2816 "attention.w"
+/*:146*//*170:*/
+#line 2837 "attention.w"
 
 extern const Colormap colormap_bone,colormap_ylorrd;
 void colormap_color(const Colormap*cm,double w,double rgb[3]);
 const Colormap*colormap_find(const char*name);
 
-/*:165*//*185:*/
-#line 3303 "attention.w"
+/*:170*//*190:*/
+#line 3324 "attention.w"
 
 int heatmap_layout(const Heatmap*h,HeatmapLayout*lay);
 
-/*:185*//*198:*/
-#line 3538 "attention.w"
+/*:190*//*203:*/
+#line 3559 "attention.w"
 
 int figure_format(const char*path);
 int figure_check_path(const char*path);
 int write_file_atomic(const char*path,const void*data,size_t n);
 
-/*:198*//*206:*/
-#line 3698 "attention.w"
+/*:203*//*211:*/
+#line 3719 "attention.w"
 
 int heatmap_save(const Heatmap*h,const char*path);
 int heatmap_image(const Heatmap*h,double scale,FigImage*img,HeatmapLayout*lay);
 
-/*:206*//*219:*/
-#line 3969 "attention.w"
+/*:211*//*224:*/
+#line 3990 "attention.w"
 
 int curve_save(const Curve*c,const char*path);
 int curve_image(const Curve*c,double scale,FigImage*img);
 
-/*:219*/
+/*:224*/
 #line 133 "attention.w"
 
 

@@ -1,10 +1,10 @@
-/*53:*/
-#line 993 "attention.w"
+/*57:*/
+#line 1008 "attention.w"
 
 #include "attention.h"
 #include <string.h> 
-/*92:*/
-#line 1548 "attention.w"
+/*96:*/
+#line 1563 "attention.w"
 
 #define BLOCK 128
 static void add_transposed_product(float*dx,const float*W,const float*dy,int C,int OC)
@@ -24,8 +24,8 @@ for(;j<C;j++)
 for(int i= 0;i<OC;i++)dx[j]+= dy[i]*W[(size_t)i*C+j];
 }
 
-/*:92*//*93:*/
-#line 1571 "attention.w"
+/*:96*//*97:*/
+#line 1586 "attention.w"
 
 void add_outer_products(float*dw,const float*dy,int stride,
 const float*x,int B,int C)
@@ -44,11 +44,11 @@ for(;j<C;j++)
 for(int b= 0;b<B;b++)dw[j]+= dy[(size_t)b*stride]*x[(size_t)b*C+j];
 }
 
-/*:93*/
-#line 996 "attention.w"
+/*:97*/
+#line 1011 "attention.w"
 
-/*54:*/
-#line 1003 "attention.w"
+/*58:*/
+#line 1018 "attention.w"
 
 void embedding_forward(float*out,const float*table,const int*ids,int B,int H)
 {
@@ -56,8 +56,8 @@ for(int b= 0;b<B;b++)
 memcpy(out+(size_t)b*H,table+(size_t)ids[b]*H,(size_t)H*sizeof(float));
 }
 
-/*:54*//*55:*/
-#line 1024 "attention.w"
+/*:58*//*59:*/
+#line 1039 "attention.w"
 
 static inline float dot(const float*a,const float*b,int n)
 {
@@ -73,8 +73,8 @@ for(;i<n;i++)s+= a[i]*b[i];
 return s;
 }
 
-/*:55*//*56:*/
-#line 1041 "attention.w"
+/*:59*//*60:*/
+#line 1056 "attention.w"
 
 void linear_forward(float*out,const float*inp,const float*weight,
 const float*bias,int B,int C,int OC)
@@ -87,32 +87,32 @@ out[(size_t)b*OC+o]= dot(w,inp+(size_t)b*C,C)+beta;
 }
 }
 
-/*:56*//*57:*/
-#line 1056 "attention.w"
+/*:60*//*61:*/
+#line 1071 "attention.w"
 
 void relu_forward(float*out,const float*inp,int n)
 {
 for(int i= 0;i<n;i++)out[i]= inp[i]> 0.0f?inp[i]:0.0f;
 }
 
-/*:57*//*58:*/
-#line 1078 "attention.w"
+/*:61*//*62:*/
+#line 1093 "attention.w"
 
 void softmax_forward(float*out,const float*inp,int B,int n)
 {
 for(int b= 0;b<B;b++){
 const float*s= inp+(size_t)b*n;
 float*p= out+(size_t)b*n;
-/*59:*/
-#line 1097 "attention.w"
+/*63:*/
+#line 1112 "attention.w"
 
 float mx= s[0],sum= 0.0f;
 for(int i= 1;i<n;i++)if(s[i]> mx)mx= s[i];
 for(int i= 0;i<n;i++)sum+= p[i]= expf(s[i]-mx);
 for(int i= 0;i<n;i++)p[i]/= sum;
 
-/*:59*/
-#line 1084 "attention.w"
+/*:63*/
+#line 1099 "attention.w"
 
 }
 }
@@ -122,8 +122,8 @@ void log_softmax_forward(float*out,const float*inp,int B,int n)
 for(int b= 0;b<B;b++){
 const float*s= inp+(size_t)b*n;
 float*p= out+(size_t)b*n;
-/*60:*/
-#line 1103 "attention.w"
+/*64:*/
+#line 1118 "attention.w"
 
 float mx= s[0],sum= 0.0f;
 for(int i= 1;i<n;i++)if(s[i]> mx)mx= s[i];
@@ -131,31 +131,31 @@ for(int i= 0;i<n;i++)sum+= expf(s[i]-mx);
 float lse= mx+logf(sum);
 for(int i= 0;i<n;i++)p[i]= s[i]-lse;
 
-/*:60*/
-#line 1093 "attention.w"
+/*:64*/
+#line 1108 "attention.w"
 
 }
 }
 
-/*:58*//*61:*/
-#line 1118 "attention.w"
+/*:62*//*65:*/
+#line 1133 "attention.w"
 
 float nll_forward(const float*logp,const int*target,int B,int V)
 {
 float loss= 0.0f;
-/*62:*/
-#line 1126 "attention.w"
+/*66:*/
+#line 1141 "attention.w"
 
 for(int b= 0;b<B;b++)loss-= logp[(size_t)b*V+target[b]];
 
-/*:62*/
-#line 1122 "attention.w"
+/*:66*/
+#line 1137 "attention.w"
 
 return loss;
 }
 
-/*:61*//*68:*/
-#line 1196 "attention.w"
+/*:65*//*72:*/
+#line 1211 "attention.w"
 
 void gru_cell_forward(float*h_new,GruCache*cache,const float*gi,
 const float*gh,const float*h,int B,int H)
@@ -168,8 +168,8 @@ h3[j],h3[H+j],h3[2*H+j],h[(size_t)b*H+j],&cache[(size_t)b*H+j]);
 }
 }
 
-/*:68*//*70:*/
-#line 1226 "attention.w"
+/*:72*//*74:*/
+#line 1241 "attention.w"
 
 void attention_forward(float*w,float*ctx,const float*scores,
 const float*enc_out,int B,int L,int H)
@@ -177,39 +177,39 @@ const float*enc_out,int B,int L,int H)
 for(int b= 0;b<B;b++){
 const float*s= scores+(size_t)b*L,*O= enc_out+(size_t)b*L*H;
 float*wb= w+(size_t)b*L,*c= ctx+(size_t)b*H;
-/*71:*/
-#line 1237 "attention.w"
+/*75:*/
+#line 1252 "attention.w"
 
 softmax_forward(wb,s,1,L);
 for(int j= 0;j<H;j++)c[j]= 0.0f;
 for(int i= 0;i<L;i++)
 for(int j= 0;j<H;j++)c[j]+= wb[i]*O[(size_t)i*H+j];
 
-/*:71*/
-#line 1233 "attention.w"
+/*:75*/
+#line 1248 "attention.w"
 
 }
 }
 
-/*:70*//*89:*/
-#line 1501 "attention.w"
+/*:74*//*93:*/
+#line 1516 "attention.w"
 
 void nll_backward(float*dlogits,const float*logp,const int*target,int B,int V)
 {
-/*90:*/
-#line 1507 "attention.w"
+/*94:*/
+#line 1522 "attention.w"
 
 for(int b= 0;b<B;b++)
 for(int j= 0;j<V;j++)
 dlogits[(size_t)b*V+j]= expf(logp[(size_t)b*V+j])-(j==target[b]?1.0f:0.0f);
 
-/*:90*/
-#line 1504 "attention.w"
+/*:94*/
+#line 1519 "attention.w"
 
 }
 
-/*:89*//*91:*/
-#line 1519 "attention.w"
+/*:93*//*95:*/
+#line 1534 "attention.w"
 
 void linear_backward(float*dinp,float*dweight,float*dbias,
 const float*dout,const float*inp,const float*weight,int B,int C,int OC)
@@ -225,16 +225,16 @@ for(int o= 0;o<OC;o++)
 for(int b= 0;b<B;b++)dbias[o]+= dout[(size_t)b*OC+o];
 }
 
-/*:91*//*94:*/
-#line 1591 "attention.w"
+/*:95*//*98:*/
+#line 1606 "attention.w"
 
 void relu_backward(float*dinp,const float*dout,const float*inp,int n)
 {
 for(int i= 0;i<n;i++)dinp[i]= inp[i]> 0.0f?dout[i]:0.0f;
 }
 
-/*:94*//*95:*/
-#line 1601 "attention.w"
+/*:98*//*99:*/
+#line 1616 "attention.w"
 
 void embedding_backward(float*dtable,const float*dout,const int*ids,int B,int H)
 {
@@ -244,8 +244,8 @@ for(int j= 0;j<H;j++)row[j]+= dout[(size_t)b*H+j];
 }
 }
 
-/*:95*//*99:*/
-#line 1659 "attention.w"
+/*:99*//*103:*/
+#line 1674 "attention.w"
 
 void gru_cell_backward(float*dgi,float*dgh,float*dh,const float*dh_new,
 const float*h,const GruCache*cache,int B,int H)
@@ -262,8 +262,8 @@ h3[H+j]= i3[H+j];
 }
 }
 
-/*:99*//*101:*/
-#line 1692 "attention.w"
+/*:103*//*105:*/
+#line 1707 "attention.w"
 
 void attention_backward(float*dscores,float*denc_out,const float*dctx,
 const float*w,const float*enc_out,int B,int L,int H)
@@ -272,8 +272,8 @@ for(int b= 0;b<B;b++){
 const float*wb= w+(size_t)b*L,*O= enc_out+(size_t)b*L*H;
 const float*dc= dctx+(size_t)b*H;
 float*ds= dscores+(size_t)b*L,*dO= denc_out+(size_t)b*L*H;
-/*102:*/
-#line 1704 "attention.w"
+/*106:*/
+#line 1719 "attention.w"
 
 float avg= 0.0f;
 for(int i= 0;i<L;i++){
@@ -283,14 +283,14 @@ for(int j= 0;j<H;j++)dO[(size_t)i*H+j]+= wb[i]*dc[j];
 }
 for(int i= 0;i<L;i++)ds[i]= wb[i]*(ds[i]-avg);
 
-/*:102*/
-#line 1700 "attention.w"
+/*:106*/
+#line 1715 "attention.w"
 
 }
 }
 
-/*:101*/
-#line 997 "attention.w"
+/*:105*/
+#line 1012 "attention.w"
 
 
-/*:53*/
+/*:57*/

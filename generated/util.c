@@ -25,7 +25,7 @@ return last_error;
 }
 
 /*:7*//*8:*/
-#line 206 "attention.w"
+#line 207 "attention.w"
 
 void*xcalloc(size_t n,size_t size)
 {
@@ -36,6 +36,9 @@ exit(1);
 }
 return p;
 }
+
+/*:8*//*9:*/
+#line 218 "attention.w"
 
 void*xrealloc(void*p,size_t size)
 {
@@ -55,7 +58,7 @@ memcpy(t,s,n);
 return t;
 }
 
-/*:8*/
+/*:9*/
 #line 183 "attention.w"
 
 

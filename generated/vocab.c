@@ -1,13 +1,13 @@
-/*11:*/
-#line 267 "attention.w"
+/*12:*/
+#line 269 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
 #include <string.h> 
 #include <errno.h> 
 #include <utf8proc.h> 
-/*12:*/
-#line 281 "attention.w"
+/*13:*/
+#line 283 "attention.w"
 
 static uint32_t word_hash(const char*w)
 {
@@ -19,13 +19,13 @@ h*= 16777619u;
 return h;
 }
 
-/*:12*//*13:*/
-#line 298 "attention.w"
+/*:13*//*14:*/
+#line 300 "attention.w"
 
 static int*vocab_probe(const Vocab*v,const char*w)
 {
-/*14:*/
-#line 306 "attention.w"
+/*15:*/
+#line 308 "attention.w"
 
 uint32_t mask= (uint32_t)v->nslot-1;
 uint32_t i= word_hash(w)&mask;
@@ -33,13 +33,13 @@ while(v->slot[i]!=0&&strcmp(v->word[v->slot[i]-1],w)!=0)
 i= (i+1)&mask;
 return&v->slot[i];
 
-/*:14*/
-#line 301 "attention.w"
+/*:15*/
+#line 303 "attention.w"
 
 }
 
-/*:13*//*15:*/
-#line 315 "attention.w"
+/*:14*//*16:*/
+#line 317 "attention.w"
 
 int vocab_find(const Vocab*v,const char*w)
 {
@@ -47,8 +47,8 @@ int*s= vocab_probe(v,w);
 return*s?*s-1:-1;
 }
 
-/*:15*//*16:*/
-#line 325 "attention.w"
+/*:16*//*17:*/
+#line 327 "attention.w"
 
 int vocab_add(Vocab*v,const char*w)
 {
@@ -60,8 +60,8 @@ v->word= xrealloc(v->word,(size_t)v->cap*sizeof*v->word);
 }
 v->word[v->n]= xstrdup(w);
 *s= ++v->n;
-if(2*v->n> v->nslot)/*17:*/
-#line 340 "attention.w"
+if(2*v->n> v->nslot)/*18:*/
+#line 342 "attention.w"
 
 {
 free(v->slot);
@@ -70,14 +70,14 @@ v->slot= xcalloc((size_t)v->nslot,sizeof*v->slot);
 for(int k= 0;k<v->n;k++)*vocab_probe(v,v->word[k])= k+1;
 }
 
-/*:17*/
-#line 336 "attention.w"
+/*:18*/
+#line 338 "attention.w"
 
 return v->n-1;
 }
 
-/*:16*//*18:*/
-#line 349 "attention.w"
+/*:17*//*19:*/
+#line 351 "attention.w"
 
 void vocab_init(Vocab*v)
 {
@@ -100,8 +100,8 @@ v->slot= NULL;
 v->n= v->cap= v->nslot= 0;
 }
 
-/*:18*//*19:*/
-#line 373 "attention.w"
+/*:19*//*20:*/
+#line 375 "attention.w"
 
 void vocab_add_sentence(Vocab*v,const char*s)
 {
@@ -117,8 +117,8 @@ if(*s==' ')s++;
 }
 }
 
-/*:19*//*21:*/
-#line 403 "attention.w"
+/*:20*//*22:*/
+#line 405 "attention.w"
 
 int tokenize(const Vocab*v,const char*s,int*ids,int max,
 const char*where,const char*language)
@@ -134,7 +134,10 @@ memcpy(word,s,k);
 word[k]= '\0';
 s+= k;
 if(*s==' ')s++;
-if(k==0)continue;
+if(k> 0)/*23:*/
+#line 425 "attention.w"
+
+{
 int id= vocab_find(v,word);
 if(id<0)
 return kit_fail("%s: the word \"%s\" is not in the model's %s vocabulary",
@@ -144,14 +147,19 @@ return kit_fail("%s: the sentence has more than %d words, the most this model re
 where,max);
 ids[n++]= id;
 }
+
+/*:23*/
+#line 420 "attention.w"
+
+}
 return n;
 }
 
-/*:21*/
-#line 273 "attention.w"
+/*:22*/
+#line 275 "attention.w"
 
-/*29:*/
-#line 541 "attention.w"
+/*31:*/
+#line 546 "attention.w"
 
 typedef struct{char*s;size_t n,cap;int pending;}Out;
 
@@ -165,6 +173,9 @@ if(o->pending&&o->n> 0)o->s[o->n++]= ' ';
 o->pending= 0;
 o->s[o->n++]= c;
 }
+
+/*:31*//*32:*/
+#line 563 "attention.w"
 
 char*normalize_sentence(const char*s,size_t len,size_t*bad)
 {
@@ -180,8 +191,8 @@ if(bad)*bad= i;
 return NULL;
 }
 i+= (size_t)k;
-/*30:*/
-#line 579 "attention.w"
+/*33:*/
+#line 588 "attention.w"
 
 utf8proc_int32_t piece[16];
 int boundclass= 0;
@@ -197,19 +208,19 @@ out_put(&o,(char)d);
 }else o.pending= 1;
 }
 
-/*:30*/
-#line 569 "attention.w"
+/*:33*/
+#line 578 "attention.w"
 
 }
 o.s[o.n]= '\0';
 return o.s;
 }
 
-/*:29*/
-#line 274 "attention.w"
+/*:32*/
+#line 276 "attention.w"
 
-/*23:*/
-#line 438 "attention.w"
+/*25:*/
+#line 444 "attention.w"
 
 static const char*const seed_pairs[][2]= {
 {"i am a student","je suis etudiant"},
@@ -218,8 +229,8 @@ static const char*const seed_pairs[][2]= {
 {"we are engineers","nous sommes ingenieurs"},
 {"they are artists","ils sont artistes"}};
 
-/*:23*//*25:*/
-#line 460 "attention.w"
+/*:25*//*27:*/
+#line 466 "attention.w"
 
 static void pairs_push(PairList*pl,char*src,char*tgt,int line)
 {
@@ -250,8 +261,8 @@ free(pl->origin);
 *pl= (PairList){0};
 }
 
-/*:25*//*26:*/
-#line 493 "attention.w"
+/*:27*//*28:*/
+#line 499 "attention.w"
 
 void pairs_vocabularies(const PairList*pl,Vocab*vin,Vocab*vout)
 {
@@ -263,8 +274,8 @@ vocab_add_sentence(vout,pl->pair[k].tgt);
 }
 }
 
-/*:26*//*33:*/
-#line 622 "attention.w"
+/*:28*//*36:*/
+#line 631 "attention.w"
 
 static int count_words(const char*s)
 {
@@ -286,8 +297,8 @@ if(strncmp(en,prefixes[k],strlen(prefixes[k]))==0)return 1;
 return 0;
 }
 
-/*:33*//*34:*/
-#line 644 "attention.w"
+/*:36*//*37:*/
+#line 653 "attention.w"
 
 int pairs_read(PairList*pl,const char*path,int filter,int max_length)
 {
@@ -301,8 +312,8 @@ ssize_t len;
 int lineno= 0,status= 0;
 while((len= getline(&line,&cap,f))>=0){
 lineno++;
-/*35:*/
-#line 671 "attention.w"
+/*38:*/
+#line 680 "attention.w"
 
 while(len> 0&&(line[len-1]=='\n'||line[len-1]=='\r'))len--;
 line[len]= '\0';
@@ -327,11 +338,11 @@ status= kit_fail("%s:%d: the %s sentence is empty",path,lineno,
 break;
 }
 
-/*:35*/
-#line 657 "attention.w"
+/*:38*/
+#line 666 "attention.w"
 
-/*36:*/
-#line 695 "attention.w"
+/*39:*/
+#line 704 "attention.w"
 
 pl->lines_read++;
 size_t bad= 0;
@@ -355,8 +366,8 @@ free(nfr);
 pl->dropped++;
 }
 
-/*:36*/
-#line 658 "attention.w"
+/*:39*/
+#line 667 "attention.w"
 
 }
 if(status==0&&ferror(f))
@@ -370,8 +381,8 @@ if(status)pairs_free(pl);
 return status;
 }
 
-/*:34*//*39:*/
-#line 737 "attention.w"
+/*:37*//*42:*/
+#line 746 "attention.w"
 
 int make_examples(const PairList*pl,const Vocab*vin,const Vocab*vout,
 int max_length,int append_eos,Example**out)
@@ -384,6 +395,9 @@ char where[600];
 for(int k= 0;k<pl->n;k++){
 if(pl->pair[k].line)snprintf(where,sizeof where,"%.500s:%d",pl->origin,pl->pair[k].line);
 else snprintf(where,sizeof where,"%.500s pair %d",pl->origin,k+1);
+/*43:*/
+#line 767 "attention.w"
+
 int n= tokenize(vin,pl->pair[k].src,ex[k].src,max_length,where,"English");
 int m= n<0?-1:tokenize(vout,pl->pair[k].tgt,ex[k].tgt,
 max_length-(append_eos?1:0),where,"French");
@@ -398,13 +412,17 @@ return-1;
 if(append_eos)ex[k].tgt[m++]= EOS_TOKEN;
 ex[k].src_len= n;
 ex[k].tgt_len= m;
+
+/*:43*/
+#line 758 "attention.w"
+
 }
 *out= ex;
 return 0;
 }
 
-/*:39*/
-#line 275 "attention.w"
+/*:42*/
+#line 277 "attention.w"
 
 
-/*:11*/
+/*:12*/
