@@ -666,16 +666,21 @@ int pairs_read(PairList *pl, const char *path, int filter, int max_length)
     @<Check the line and split it into |en| and |fr|, or fail@>@;
     @<Normalise |en| and |fr| and keep the pair if it passes the filter@>@;
   }
-  if (status == 0 && ferror(f))
-    status = kit_fail("%s: read error after line %d", path, lineno);
-  if (status == 0 && pl->n == 0)
-    status = kit_fail("%s: no pair of its %d lines passes the %s filter",
-      path, lineno, filter == FILTER_TUTORIAL ? "tutorial" : "length");
+  @<Fail on a read error, or when no pair passed the filter@>@;
   free(line);
   fclose(f);
   if (status) pairs_free(pl);
   return status;
 }
+
+@ A file from which nothing passes the filter is an error too: training on no
+pairs would only look like success.
+@<Fail on a read error, or when no pair passed the filter@>=
+if (status == 0 && ferror(f))
+  status = kit_fail("%s: read error after line %d", path, lineno);
+if (status == 0 && pl->n == 0)
+  status = kit_fail("%s: no pair of its %d lines passes the %s filter",
+    path, lineno, filter == FILTER_TUTORIAL ? "tutorial" : "length");
 
 @ @<Check the line and split it into |en| and |fr|, or fail@>=
 while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r')) len--;
@@ -970,7 +975,7 @@ static double normal(unsigned short xs[3])
 
 void model_init_random(Model *m, uint64_t seed)
 {
-  unsigned short xs[3] = {0x330e, (unsigned short) seed, (unsigned short) (seed >> 16)};
+  @<Set the generator's 48 bits of state from |seed|@>@;
   TensorSpec s[N_TENSORS];
   tensor_specs(&m->cfg, s);
   for (int k = 0; k < N_TENSORS; k++) {
@@ -984,6 +989,13 @@ void model_init_random(Model *m, uint64_t seed)
   }
   m->adam_t = 0;
 }
+
+@ The low 32 bits of the seed go where POSIX's |srand48| puts them, above
+the constant \.{0x330e}; the next 16 bits are mixed into that constant, so
+that every seed up to $2^{48}$ gives its own model.
+@<Set the generator's 48 bits of state from |seed|@>=
+unsigned short xs[3] = {(unsigned short) (0x330e ^ (seed >> 32)), (unsigned short) seed,
+  (unsigned short) (seed >> 16)};
 
 @ @<Prototypes@>=
 void model_init_random(Model *m, uint64_t seed);
@@ -4664,24 +4676,29 @@ static int translate_one(Model *m, const char *s, size_t len, const char *where,
   float *attn = xcalloc((size_t) m->cfg.L * (size_t) m->cfg.L, sizeof(float));
   int status = 0;
   if (!norm) status = kit_fail("%s: invalid UTF-8 at byte %zu", where, bad + 1);
-  else if (*norm) {
-    int n = tokenize(&m->vin, norm, src, m->cfg.L, where, "English");
-    if (n < 0) status = -1;
-    else if (n == 0) status = kit_fail("%s: the sentence has no words", where);
-    else {
-      int k = greedy_decode(m, src, n, out, attn);
-      char *t = words_join(&m->vout, out, k);
-      fputs(t, stdout);
-      free(t);
-      if (show_attention) @<Print the attention of each output word@>@;
-    }
-  }
+  else if (*norm) @<Tokenise |norm|, translate it and print the translation@>@;
   putchar('\n');
   free(norm);
   free(src);
   free(out);
   free(attn);
   return status;
+}
+
+@ A sentence that normalises to nothing (only digits, say) has no words to
+translate and is an error; an empty line is not, and gets an empty line.
+@<Tokenise |norm|, translate it and print the translation@>=
+{
+  int n = tokenize(&m->vin, norm, src, m->cfg.L, where, "English");
+  if (n < 0) status = -1;
+  else if (n == 0) status = kit_fail("%s: the sentence has no words", where);
+  else {
+    int k = greedy_decode(m, src, n, out, attn);
+    char *t = words_join(&m->vout, out, k);
+    fputs(t, stdout);
+    free(t);
+    if (show_attention) @<Print the attention of each output word@>@;
+  }
 }
 
 @ With \.{--attention}, each output word gets a line with its weight on each

@@ -68,16 +68,16 @@ char*origin;
 long lines_read,dropped;
 }PairList;
 
-/*:26*//*41:*/
-#line 737 "attention.w"
+/*:26*//*42:*/
+#line 742 "attention.w"
 
 typedef struct{
 int src[DEFAULT_MAX_LENGTH*4],tgt[DEFAULT_MAX_LENGTH*4];
 int src_len,tgt_len;
 }Example;
 
-/*:41*//*45:*/
-#line 793 "attention.w"
+/*:42*//*46:*/
+#line 798 "attention.w"
 
 typedef struct{
 int V_in,V_out;
@@ -85,8 +85,8 @@ int H;
 int L;
 }Config;
 
-/*:45*//*46:*/
-#line 811 "attention.w"
+/*:46*//*47:*/
+#line 816 "attention.w"
 
 enum{ENC_EMB,ENC_W_IH,ENC_W_HH,ENC_B_IH,ENC_B_HH,DEC_EMB,ATTN_W,ATTN_B,
 COMB_W,COMB_B,DEC_W_IH,DEC_W_HH,DEC_B_IH,DEC_B_HH,OUT_W,OUT_B,
@@ -104,15 +104,15 @@ const char*name;
 int rows,cols;
 }TensorSpec;
 
-/*:46*//*69:*/
-#line 1184 "attention.w"
+/*:47*//*71:*/
+#line 1196 "attention.w"
 
 typedef struct{
 float r,z,n,ghn;
 }GruCache;
 
-/*:69*//*111:*/
-#line 1799 "attention.w"
+/*:71*//*113:*/
+#line 1811 "attention.w"
 
 typedef struct{
 int weight;
@@ -121,8 +121,8 @@ int B,C,OC;
 }Deferred;
 #define N_DEFERRED 7
 
-/*:111*//*119:*/
-#line 1948 "attention.w"
+/*:113*//*121:*/
+#line 1960 "attention.w"
 
 typedef struct{
 float b1,a1,b2,a2;
@@ -131,8 +131,8 @@ float inv_bc2;
 float eps;
 }AdamConstants;
 
-/*:119*//*164:*/
-#line 2762 "attention.w"
+/*:121*//*166:*/
+#line 2774 "attention.w"
 
 #define COLORMAP_MAX_POINTS 9
 typedef struct{
@@ -142,8 +142,8 @@ double x[3][COLORMAP_MAX_POINTS];
 double v[3][COLORMAP_MAX_POINTS];
 }Colormap;
 
-/*:164*//*171:*/
-#line 2852 "attention.w"
+/*:166*//*173:*/
+#line 2864 "attention.w"
 
 enum{HEATMAP_MATPLOTLIB,HEATMAP_SEABORN};
 typedef struct{
@@ -157,8 +157,8 @@ int style;
 double vmin,vmax;
 }Heatmap;
 
-/*:171*//*172:*/
-#line 2869 "attention.w"
+/*:173*//*174:*/
+#line 2881 "attention.w"
 
 typedef struct{
 double x,y,w,h;
@@ -173,14 +173,14 @@ int width,height,stride;
 unsigned char*data;
 }FigImage;
 
-/*:172*//*198:*/
-#line 3484 "attention.w"
+/*:174*//*200:*/
+#line 3496 "attention.w"
 
 enum{FIGURE_PNG,FIGURE_PDF,FIGURE_SVG};
 #define FIGURE_PNG_SCALE 2.0
 
-/*:198*//*212:*/
-#line 3741 "attention.w"
+/*:200*//*214:*/
+#line 3753 "attention.w"
 
 typedef struct{
 int n;
@@ -188,14 +188,14 @@ const double*x,*y;
 const char*title,*xlabel,*ylabel;
 }Curve;
 
-/*:212*/
+/*:214*/
 #line 130 "attention.w"
 
-/*51:*/
-#line 888 "attention.w"
+/*52:*/
+#line 893 "attention.w"
 
-/*77:*/
-#line 1277 "attention.w"
+/*79:*/
+#line 1289 "attention.w"
 
 typedef struct{
 float*eh,*scores,*w,*ec,*pre,*o,*gi,*gh,*h;
@@ -209,19 +209,19 @@ float*enc_gi,*enc_gh;
 GruCache*enc_cache;
 float*enc_h;
 float*enc_out;
-/*84:*/
-#line 1386 "attention.w"
+/*86:*/
+#line 1398 "attention.w"
 
 float*dec_eh,*dec_scores,*dec_w,*dec_ec,*dec_pre,*dec_o,*dec_gi,*dec_gh;
 GruCache*dec_cache;
 float*dec_h;
 float*logits,*logp;
 
-/*:84*/
-#line 1290 "attention.w"
+/*:86*/
+#line 1302 "attention.w"
 
-/*108:*/
-#line 1751 "attention.w"
+/*110:*/
+#line 1763 "attention.w"
 
 float*d_logits;
 float*d_hout;
@@ -235,13 +235,13 @@ float*d_enc_x;
 float*d_h,*d_hprev,*d_o,*d_ec,*d_eh;
 float*d_rows;
 
-/*:108*/
-#line 1291 "attention.w"
+/*:110*/
+#line 1303 "attention.w"
 
 }Activations;
 
-/*:77*/
-#line 889 "attention.w"
+/*:79*/
+#line 894 "attention.w"
 
 typedef struct{
 Config cfg;
@@ -253,11 +253,11 @@ long adam_t;
 Activations act;
 }Model;
 
-/*:51*/
+/*:52*/
 #line 131 "attention.w"
 
-/*70:*/
-#line 1191 "attention.w"
+/*72:*/
+#line 1203 "attention.w"
 
 KIT_HD static inline float sigmoidf_(float a)
 {
@@ -267,8 +267,8 @@ return 1.0f/(1.0f+expf(-a));
 KIT_HD static inline float gru_unit_forward(float gir,float giz,float gin,
 float ghr,float ghz,float ghn,float h,GruCache*c)
 {
-/*71:*/
-#line 1203 "attention.w"
+/*73:*/
+#line 1215 "attention.w"
 
 c->r= sigmoidf_(gir+ghr);
 c->z= sigmoidf_(giz+ghz);
@@ -276,19 +276,19 @@ c->ghn= ghn;
 c->n= tanhf(gin+c->r*ghn);
 return(1.0f-c->z)*c->n+c->z*h;
 
-/*:71*/
-#line 1200 "attention.w"
+/*:73*/
+#line 1212 "attention.w"
 
 }
 
-/*:70*//*101:*/
-#line 1654 "attention.w"
+/*:72*//*103:*/
+#line 1666 "attention.w"
 
 KIT_HD static inline void gru_unit_backward(float dh_new,float h,const GruCache*c,
 float*dgir,float*dgiz,float*dgin,float*dghn,float*dh)
 {
-/*102:*/
-#line 1661 "attention.w"
+/*104:*/
+#line 1673 "attention.w"
 
 float dn= dh_new*(1.0f-c->z);
 float dz= dh_new*(h-c->n);
@@ -300,12 +300,12 @@ float dr= dan*c->ghn;
 *dghn= dan*c->r;
 *dh+= dh_new*c->z;
 
-/*:102*/
-#line 1658 "attention.w"
+/*:104*/
+#line 1670 "attention.w"
 
 }
 
-/*:101*/
+/*:103*/
 #line 132 "attention.w"
 
 /*10:*/
@@ -344,37 +344,37 @@ void pairs_vocabularies(const PairList*pl,Vocab*vin,Vocab*vout);
 
 char*normalize_sentence(const char*s,size_t len,size_t*bad);
 
-/*:34*//*40:*/
-#line 727 "attention.w"
+/*:34*//*41:*/
+#line 732 "attention.w"
 
 int pairs_read(PairList*pl,const char*path,int filter,int max_length);
 
-/*:40*//*44:*/
-#line 783 "attention.w"
+/*:41*//*45:*/
+#line 788 "attention.w"
 
 int make_examples(const PairList*pl,const Vocab*vin,const Vocab*vout,
 int max_length,int append_eos,Example**out);
 
-/*:44*//*50:*/
-#line 880 "attention.w"
+/*:45*//*51:*/
+#line 885 "attention.w"
 
 void tensor_specs(const Config*c,TensorSpec s[N_TENSORS]);
 size_t spec_numel(const TensorSpec*s);
 size_t tensors_point(Tensors*t,float*mem,const Config*c);
 
-/*:50*//*54:*/
-#line 943 "attention.w"
+/*:51*//*55:*/
+#line 948 "attention.w"
 
 void model_alloc(Model*m,const Config*c,Vocab*vin,Vocab*vout);
 void model_free(Model*m);
 
-/*:54*//*56:*/
-#line 988 "attention.w"
+/*:55*//*58:*/
+#line 1000 "attention.w"
 
 void model_init_random(Model*m,uint64_t seed);
 
-/*:56*//*67:*/
-#line 1144 "attention.w"
+/*:58*//*69:*/
+#line 1156 "attention.w"
 
 void embedding_forward(float*out,const float*table,const int*ids,int B,int H);
 void linear_forward(float*out,const float*inp,const float*weight,
@@ -384,43 +384,43 @@ void softmax_forward(float*out,const float*inp,int B,int n);
 void log_softmax_forward(float*out,const float*inp,int B,int n);
 float nll_forward(const float*logp,const int*target,int B,int V);
 
-/*:67*//*73:*/
-#line 1223 "attention.w"
+/*:69*//*75:*/
+#line 1235 "attention.w"
 
 void gru_cell_forward(float*h_new,GruCache*cache,const float*gi,
 const float*gh,const float*h,int B,int H);
 
-/*:73*//*76:*/
-#line 1258 "attention.w"
+/*:75*//*78:*/
+#line 1270 "attention.w"
 
 void attention_forward(float*w,float*ctx,const float*scores,
 const float*enc_out,int B,int L,int H);
 
-/*:76*//*80:*/
-#line 1320 "attention.w"
+/*:78*//*82:*/
+#line 1332 "attention.w"
 
 void activations_alloc(Activations*a,const Config*c);
 void activations_free(Activations*a);
 
-/*:80*//*82:*/
-#line 1350 "attention.w"
+/*:82*//*84:*/
+#line 1362 "attention.w"
 
 void encoder_forward(Model*m,const int*src,int T);
 
-/*:82*//*89:*/
-#line 1441 "attention.w"
+/*:84*//*91:*/
+#line 1453 "attention.w"
 
 DecoderStep decoder_step(const Activations*a,const Config*c,int t);
 void decoder_step_forward(const Model*m,int token,const float*h_prev,
 const float*enc_out,const DecoderStep*s);
 
-/*:89*//*91:*/
-#line 1481 "attention.w"
+/*:91*//*93:*/
+#line 1493 "attention.w"
 
 float seq2seq_forward(Model*m,const Example*ex);
 
-/*:91*//*100:*/
-#line 1625 "attention.w"
+/*:93*//*102:*/
+#line 1637 "attention.w"
 
 void nll_backward(float*dlogits,const float*logp,const int*target,int B,int V);
 void linear_backward(float*dinp,float*dweight,float*dbias,
@@ -430,26 +430,26 @@ void add_outer_products(float*dw,const float*dy,int stride,
 const float*x,int B,int C);
 void embedding_backward(float*dtable,const float*dout,const int*ids,int B,int H);
 
-/*:100*//*104:*/
-#line 1690 "attention.w"
+/*:102*//*106:*/
+#line 1702 "attention.w"
 
 void gru_cell_backward(float*dgi,float*dgh,float*dh,const float*dh_new,
 const float*h,const GruCache*cache,int B,int H);
 
-/*:104*//*107:*/
-#line 1728 "attention.w"
+/*:106*//*109:*/
+#line 1740 "attention.w"
 
 void attention_backward(float*dscores,float*denc_out,const float*dctx,
 const float*w,const float*enc_out,int B,int L,int H);
 
-/*:107*//*114:*/
-#line 1838 "attention.w"
+/*:109*//*116:*/
+#line 1850 "attention.w"
 
 void seq2seq_backward_deferred(Model*m,const Example*ex,Deferred d[N_DEFERRED]);
 void seq2seq_backward(Model*m,const Example*ex);
 
-/*:114*//*128:*/
-#line 2081 "attention.w"
+/*:116*//*130:*/
+#line 2093 "attention.w"
 
 AdamConstants adam_constants(double lr,double beta1,double beta2,double eps,long t);
 void adam_apply(float*p,const float*g,float*m,float*v,size_t n,
@@ -459,50 +459,50 @@ double lr,double beta1,double beta2,double eps,long t);
 void optimizer_step(Model*m,double lr);
 float train_step(Model*m,const Example*ex,double lr);
 
-/*:128*//*131:*/
-#line 2134 "attention.w"
+/*:130*//*133:*/
+#line 2146 "attention.w"
 
 int argmax(const float*x,int n);
 int greedy_decode(Model*m,const int*src,int T,int*out,float*attn);
 
-/*:131*//*146:*/
-#line 2366 "attention.w"
+/*:133*//*148:*/
+#line 2378 "attention.w"
 
 int checkpoint_save(const Model*m,const char*path);
 int checkpoint_load(Model*m,const char*path);
 
-/*:146*//*170:*/
-#line 2837 "attention.w"
+/*:148*//*172:*/
+#line 2849 "attention.w"
 
 extern const Colormap colormap_bone,colormap_ylorrd;
 void colormap_color(const Colormap*cm,double w,double rgb[3]);
 const Colormap*colormap_find(const char*name);
 
-/*:170*//*190:*/
-#line 3324 "attention.w"
+/*:172*//*192:*/
+#line 3336 "attention.w"
 
 int heatmap_layout(const Heatmap*h,HeatmapLayout*lay);
 
-/*:190*//*203:*/
-#line 3559 "attention.w"
+/*:192*//*205:*/
+#line 3571 "attention.w"
 
 int figure_format(const char*path);
 int figure_check_path(const char*path);
 int write_file_atomic(const char*path,const void*data,size_t n);
 
-/*:203*//*211:*/
-#line 3719 "attention.w"
+/*:205*//*213:*/
+#line 3731 "attention.w"
 
 int heatmap_save(const Heatmap*h,const char*path);
 int heatmap_image(const Heatmap*h,double scale,FigImage*img,HeatmapLayout*lay);
 
-/*:211*//*224:*/
-#line 3990 "attention.w"
+/*:213*//*226:*/
+#line 4002 "attention.w"
 
 int curve_save(const Curve*c,const char*path);
 int curve_image(const Curve*c,double scale,FigImage*img);
 
-/*:224*/
+/*:226*/
 #line 133 "attention.w"
 
 

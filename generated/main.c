@@ -1,5 +1,5 @@
-/*240:*/
-#line 4322 "attention.w"
+/*242:*/
+#line 4334 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
@@ -7,8 +7,8 @@
 #include <errno.h> 
 #include <getopt.h> 
 #include <time.h> 
-/*228:*/
-#line 4025 "attention.w"
+/*230:*/
+#line 4037 "attention.w"
 
 #define MAX_OUTS 8
 static int add_out(const char*cmd,const char*path,const char**outs,int*n)
@@ -31,8 +31,8 @@ return-1;
 return 0;
 }
 
-/*:228*//*229:*/
-#line 4048 "attention.w"
+/*:230*//*231:*/
+#line 4060 "attention.w"
 
 static void report_figure(const char*path,const char*what,double seconds)
 {
@@ -43,8 +43,8 @@ if(f)fclose(f);
 printf("Wrote %s (%s, %.1f kB, %.1f ms)\n",path,what,size/1000.0,1e3*seconds);
 }
 
-/*:229*//*235:*/
-#line 4178 "attention.w"
+/*:231*//*237:*/
+#line 4190 "attention.w"
 
 #include <unistd.h> 
 static const char*loss_log_path;
@@ -61,8 +61,8 @@ loss_log= xrealloc(loss_log,(size_t)loss_log_cap*sizeof(double));
 loss_log[loss_log_n++]= loss;
 }
 
-/*:235*//*236:*/
-#line 4194 "attention.w"
+/*:237*//*238:*/
+#line 4206 "attention.w"
 
 static int loss_log_check(void)
 {
@@ -87,8 +87,8 @@ free(loss_log);
 return status;
 }
 
-/*:236*//*243:*/
-#line 4370 "attention.w"
+/*:238*//*245:*/
+#line 4382 "attention.w"
 
 static int parse_long(const char*cmd,const char*opt,const char*s,long lo,
 long hi,long*out)
@@ -105,8 +105,8 @@ return-1;
 return 0;
 }
 
-/*:243*//*244:*/
-#line 4387 "attention.w"
+/*:245*//*246:*/
+#line 4399 "attention.w"
 
 static int parse_float(const char*cmd,const char*opt,const char*s,double lo,
 double hi,double*out)
@@ -123,8 +123,8 @@ return-1;
 return 0;
 }
 
-/*:244*//*245:*/
-#line 4405 "attention.w"
+/*:246*//*247:*/
+#line 4417 "attention.w"
 
 static double now_seconds(void)
 {
@@ -133,8 +133,8 @@ clock_gettime(CLOCK_MONOTONIC,&ts);
 return(double)ts.tv_sec+1e-9*(double)ts.tv_nsec;
 }
 
-/*:245*//*258:*/
-#line 4632 "attention.w"
+/*:247*//*260:*/
+#line 4644 "attention.w"
 
 static char*words_join(const Vocab*v,const int*ids,int n)
 {
@@ -145,14 +145,14 @@ for(int k= 0;k<n;k++)p+= sprintf(p,k?" %s":"%s",v->word[ids[k]]);
 return s;
 }
 
-/*:258*/
-#line 4329 "attention.w"
-
-/*225:*/
-#line 4002 "attention.w"
+/*:260*/
+#line 4341 "attention.w"
 
 /*227:*/
 #line 4014 "attention.w"
+
+/*229:*/
+#line 4026 "attention.w"
 
 static const char*heatmap_usage= 
 "usage: attention heatmap --model CKPT --out FILE [--out FILE ...] [OPTIONS] SENTENCE\n"
@@ -164,8 +164,8 @@ static const char*heatmap_usage=
 "  --scale data|unit     colours from the weights' own range (the default, as\n"
 "                        the notebook) or from 0 to 1\n";
 
-/*:227*//*230:*/
-#line 4058 "attention.w"
+/*:229*//*232:*/
+#line 4070 "attention.w"
 
 static int cmd_heatmap(int argc,char**argv)
 {
@@ -177,8 +177,8 @@ int nout= 0,c,bad= 0,style= HEATMAP_MATPLOTLIB,unit= 0;
 opterr= 0;
 optind= 1;
 while(!bad&&(c= getopt_long(argc,argv,":h",longopts,NULL))!=-1)switch(c){
-/*231:*/
-#line 4084 "attention.w"
+/*233:*/
+#line 4096 "attention.w"
 
 case'm':model= optarg;break;
 case'o':bad= add_out("heatmap",optarg,outs,&nout)!=0;break;
@@ -200,8 +200,8 @@ break;
 default:fprintf(stderr,"attention heatmap: unknown option \"%s\"\n",argv[optind-1]);
 bad= 1;
 
-/*:231*/
-#line 4069 "attention.w"
+/*:233*/
+#line 4081 "attention.w"
 
 }
 if(!bad&&(!model||nout==0||argc-optind!=1)){
@@ -214,8 +214,8 @@ fputs(heatmap_usage,stderr);
 return 2;
 }
 if(check_outs("heatmap",outs,nout))return 1;
-/*232:*/
-#line 4109 "attention.w"
+/*234:*/
+#line 4121 "attention.w"
 
 Model m;
 if(checkpoint_load(&m,model)){
@@ -233,8 +233,8 @@ kit_fail("the sentence has no words");
 else if(T> 0&&(n= greedy_decode(&m,src,T,out,attn))==0)
 kit_fail("the model translates \"%s\" into nothing: there is no attention to draw",norm);
 if(n> 0){
-/*233:*/
-#line 4133 "attention.w"
+/*235:*/
+#line 4145 "attention.w"
 
 const char**rw= xcalloc((size_t)n,sizeof(char*)),**cw= xcalloc((size_t)T,sizeof(char*));
 for(int i= 0;i<n;i++)rw[i]= m.vout.word[out[i]];
@@ -255,24 +255,24 @@ status= 1;
 }
 free(rw),free(cw),free(fr),free(title);
 
-/*:233*/
-#line 4126 "attention.w"
+/*:235*/
+#line 4138 "attention.w"
 
 }else fprintf(stderr,"attention heatmap: %s\n",kit_error());
 free(norm),free(src),free(out),free(attn);
 model_free(&m);
 return status;
 
-/*:232*/
-#line 4081 "attention.w"
+/*:234*/
+#line 4093 "attention.w"
 
 }
 
-/*:230*/
-#line 4003 "attention.w"
+/*:232*/
+#line 4015 "attention.w"
 
-/*237:*/
-#line 4220 "attention.w"
+/*239:*/
+#line 4232 "attention.w"
 
 static const char*loss_curve_usage= 
 "usage: attention loss-curve --log FILE --out FILE [--out FILE ...] [--title TEXT]\n"
@@ -307,8 +307,8 @@ fclose(f);
 return*n> 0?0:kit_fail("%s: no epochs in the file",path);
 }
 
-/*:237*//*238:*/
-#line 4254 "attention.w"
+/*:239*//*240:*/
+#line 4266 "attention.w"
 
 static int cmd_loss_curve(int argc,char**argv)
 {
@@ -341,8 +341,8 @@ if(bad){
 fputs(loss_curve_usage,stderr);
 return 2;
 }
-/*239:*/
-#line 4289 "attention.w"
+/*241:*/
+#line 4301 "attention.w"
 
 double*x= NULL,*y= NULL;
 int n= 0;
@@ -365,20 +365,20 @@ status= 1;
 free(x),free(y);
 return status;
 
-/*:239*/
-#line 4286 "attention.w"
+/*:241*/
+#line 4298 "attention.w"
 
 }
 
-/*:238*/
-#line 4004 "attention.w"
+/*:240*/
+#line 4016 "attention.w"
 
 
-/*:225*//*242:*/
-#line 4363 "attention.w"
+/*:227*//*244:*/
+#line 4375 "attention.w"
 
-/*246:*/
-#line 4415 "attention.w"
+/*248:*/
+#line 4427 "attention.w"
 
 static const char*train_usage= 
 "usage: attention train [--pairs seed | --data FILE] [OPTIONS]\n"
@@ -398,8 +398,8 @@ static const char*train_usage=
 "  --show N            print N translations after training (default 5)\n"
 "  --loss-log FILE     write 'epoch<TAB>average loss' lines to FILE\n";
 
-/*:246*//*247:*/
-#line 4434 "attention.w"
+/*:248*//*249:*/
+#line 4446 "attention.w"
 
 typedef struct{
 const char*data,*init,*save;
@@ -424,8 +424,8 @@ int c,bad= 0;
 opterr= 0;
 optind= 1;
 while(!bad&&(c= getopt_long(argc,argv,":h",longopts,NULL))!=-1)switch(c){
-/*248:*/
-#line 4468 "attention.w"
+/*250:*/
+#line 4480 "attention.w"
 
 case'p':
 if(strcmp(optarg,"seed")!=0){
@@ -465,8 +465,8 @@ default:
 fprintf(stderr,"attention train: unknown option \"%s\"\n",argv[optind-1]);
 bad= 1;
 
-/*:248*/
-#line 4458 "attention.w"
+/*:250*/
+#line 4470 "attention.w"
 
 }
 if(!bad&&optind<argc){
@@ -477,8 +477,8 @@ if(bad)fputs(train_usage,stderr);
 return bad?-1:0;
 }
 
-/*:247*//*249:*/
-#line 4510 "attention.w"
+/*:249*//*251:*/
+#line 4522 "attention.w"
 
 static int cmd_train(int argc,char**argv)
 {
@@ -487,8 +487,8 @@ PairList pl;
 Model m;
 Example*ex= NULL;
 int status= 0;
-/*250:*/
-#line 4536 "attention.w"
+/*252:*/
+#line 4548 "attention.w"
 
 if(train_options(argc,argv,&o))return 2;
 if(loss_log_path&&loss_log_check())return 1;
@@ -499,11 +499,11 @@ return 2;
 }
 int max_length= o.max_length?(int)o.max_length:DEFAULT_MAX_LENGTH;
 
-/*:250*/
-#line 4518 "attention.w"
+/*:252*/
+#line 4530 "attention.w"
 
-/*251:*/
-#line 4546 "attention.w"
+/*253:*/
+#line 4558 "attention.w"
 
 if(o.data){
 if(pairs_read(&pl,o.data,o.filter,max_length)){
@@ -512,11 +512,11 @@ return 1;
 }
 }else pairs_seed(&pl);
 
-/*:251*/
-#line 4519 "attention.w"
+/*:253*/
+#line 4531 "attention.w"
 
-/*254:*/
-#line 4572 "attention.w"
+/*256:*/
+#line 4584 "attention.w"
 
 if(o.init){
 if(checkpoint_load(&m,o.init)){
@@ -532,11 +532,11 @@ model_alloc(&m,&cfg,&vin,&vout);
 model_init_random(&m,(uint64_t)o.seed);
 }
 
-/*:254*/
-#line 4520 "attention.w"
+/*:256*/
+#line 4532 "attention.w"
 
-/*252:*/
-#line 4556 "attention.w"
+/*254:*/
+#line 4568 "attention.w"
 
 if(make_examples(&pl,&m.vin,&m.vout,m.cfg.L,o.append_eos,&ex)){
 fprintf(stderr,"attention train: %s\n",kit_error());
@@ -545,11 +545,11 @@ model_free(&m);
 return 1;
 }
 
-/*:252*/
-#line 4521 "attention.w"
+/*:254*/
+#line 4533 "attention.w"
 
-/*255:*/
-#line 4587 "attention.w"
+/*257:*/
+#line 4599 "attention.w"
 
 if(o.data)printf("Read %ld sentence pairs from %s; kept %d (%s filter)\n",
 pl.lines_read,o.data,pl.n,o.filter==FILTER_TUTORIAL?"tutorial":"length");
@@ -561,11 +561,11 @@ m.cfg.H,m.cfg.L,m.n_params,o.init?" (from --init)":"");
 printf("Training for %ld epochs, %s<EOS> on the targets\n",o.epochs,
 o.append_eos?"":"no ");
 
-/*:255*/
-#line 4522 "attention.w"
+/*:257*/
+#line 4534 "attention.w"
 
-/*256:*/
-#line 4600 "attention.w"
+/*258:*/
+#line 4612 "attention.w"
 
 double t0= now_seconds(),last_loss= 0.0;
 for(long e= 1;e<=o.epochs;e++){
@@ -582,22 +582,22 @@ if(o.epochs> 0)printf("Final average loss: %.6e\n",last_loss);
 printf("Trained in %.3f s (%ld steps, %.0f steps/s)\n",seconds,o.epochs*pl.n,
 seconds> 0?(double)(o.epochs*pl.n)/seconds:0.0);
 
-/*:256*/
-#line 4523 "attention.w"
+/*:258*/
+#line 4535 "attention.w"
 
-/*253:*/
-#line 4566 "attention.w"
+/*255:*/
+#line 4578 "attention.w"
 
 if(o.save&&checkpoint_save(&m,o.save)){
 fprintf(stderr,"attention train: %s\n",kit_error());
 status= 1;
 }
 
-/*:253*/
-#line 4524 "attention.w"
+/*:255*/
+#line 4536 "attention.w"
 
-/*257:*/
-#line 4618 "attention.w"
+/*259:*/
+#line 4630 "attention.w"
 
 int right= 0,*out= xcalloc((size_t)m.cfg.L,sizeof(int));
 for(int k= 0;k<pl.n;k++){
@@ -612,8 +612,8 @@ free(pred);
 printf("%d of %d training pairs translated exactly\n",right,pl.n);
 free(out);
 
-/*:257*/
-#line 4525 "attention.w"
+/*:259*/
+#line 4537 "attention.w"
 
 if(loss_log_path&&loss_log_save())status= 1;
 free(ex);
@@ -622,11 +622,11 @@ model_free(&m);
 return status;
 }
 
-/*:249*/
-#line 4364 "attention.w"
+/*:251*/
+#line 4376 "attention.w"
 
-/*259:*/
-#line 4649 "attention.w"
+/*261:*/
+#line 4661 "attention.w"
 
 static const char*translate_usage= 
 "usage: attention translate --model CKPT [--attention] [SENTENCE ...]\n"
@@ -645,7 +645,10 @@ int*src= xcalloc((size_t)m->cfg.L,sizeof(int)),*out= xcalloc((size_t)m->cfg.L,si
 float*attn= xcalloc((size_t)m->cfg.L*(size_t)m->cfg.L,sizeof(float));
 int status= 0;
 if(!norm)status= kit_fail("%s: invalid UTF-8 at byte %zu",where,bad+1);
-else if(*norm){
+else if(*norm)/*262:*/
+#line 4690 "attention.w"
+
+{
 int n= tokenize(&m->vin,norm,src,m->cfg.L,where,"English");
 if(n<0)status= -1;
 else if(n==0)status= kit_fail("%s: the sentence has no words",where);
@@ -654,8 +657,8 @@ int k= greedy_decode(m,src,n,out,attn);
 char*t= words_join(&m->vout,out,k);
 fputs(t,stdout);
 free(t);
-if(show_attention)/*260:*/
-#line 4689 "attention.w"
+if(show_attention)/*263:*/
+#line 4706 "attention.w"
 
 for(int t= 0;t<k;t++){
 double pad= 0.0;
@@ -665,11 +668,15 @@ for(int i= n;i<m->cfg.L;i++)pad+= attn[t*m->cfg.L+i];
 printf("  (padding %.3f)",pad);
 }
 
-/*:260*/
-#line 4676 "attention.w"
+/*:263*/
+#line 4700 "attention.w"
 
 }
 }
+
+/*:262*/
+#line 4679 "attention.w"
+
 putchar('\n');
 free(norm);
 free(src);
@@ -678,8 +685,8 @@ free(attn);
 return status;
 }
 
-/*:259*//*261:*/
-#line 4698 "attention.w"
+/*:261*//*264:*/
+#line 4715 "attention.w"
 
 static int cmd_translate(int argc,char**argv)
 {
@@ -714,8 +721,8 @@ return 1;
 }
 int failed= 0;
 char where[64];
-/*262:*/
-#line 4737 "attention.w"
+/*265:*/
+#line 4754 "attention.w"
 
 if(optind<argc)
 for(int k= optind;k<argc;k++){
@@ -741,18 +748,18 @@ fflush(stdout);
 free(line);
 }
 
-/*:262*/
-#line 4732 "attention.w"
+/*:265*/
+#line 4749 "attention.w"
 
 model_free(&m);
 return failed?1:0;
 }
 
-/*:261*/
-#line 4365 "attention.w"
+/*:264*/
+#line 4377 "attention.w"
 
-/*263:*/
-#line 4767 "attention.w"
+/*266:*/
+#line 4784 "attention.w"
 
 static const char*pairs_usage= 
 "usage: attention pairs --data FILE [--filter tutorial|length] [--max-length L]\n"
@@ -763,8 +770,8 @@ static int cmd_pairs(int argc,char**argv)
 const char*data= NULL;
 int filter= FILTER_TUTORIAL;
 long max_length= DEFAULT_MAX_LENGTH;
-/*264:*/
-#line 4790 "attention.w"
+/*267:*/
+#line 4807 "attention.w"
 
 static const struct option longopts[]= {{"data",required_argument,0,'d'},
 {"filter",required_argument,0,'f'},{"max-length",required_argument,0,'L'},
@@ -793,8 +800,8 @@ fputs(pairs_usage,stderr);
 return 2;
 }
 
-/*:264*/
-#line 4777 "attention.w"
+/*:267*/
+#line 4794 "attention.w"
 
 PairList pl;
 if(pairs_read(&pl,data,filter,(int)max_length)){
@@ -808,36 +815,36 @@ pairs_free(&pl);
 return 0;
 }
 
-/*:263*/
-#line 4366 "attention.w"
+/*:266*/
+#line 4378 "attention.w"
 
 
-/*:242*/
-#line 4330 "attention.w"
+/*:244*/
+#line 4342 "attention.w"
 
 
 static const struct{
 const char*name,*summary;
 int(*run)(int argc,char**argv);
 }commands[]= {
-/*241:*/
-#line 4357 "attention.w"
+/*243:*/
+#line 4369 "attention.w"
 
 {"train","train a translator (the notebook's five pairs, or a pair file)",cmd_train},
 {"translate","translate sentences with a saved model",cmd_translate},
 {"pairs","print the pairs that training would read from a file",cmd_pairs},
-/*226:*/
-#line 4008 "attention.w"
+/*228:*/
+#line 4020 "attention.w"
 
 {"heatmap","draw the attention weights of a translation (PNG, PDF or SVG)",cmd_heatmap},
 {"loss-curve","draw the average loss per epoch from train --loss-log",cmd_loss_curve},
 
-/*:226*/
-#line 4361 "attention.w"
+/*:228*/
+#line 4373 "attention.w"
 
 
-/*:241*/
-#line 4336 "attention.w"
+/*:243*/
+#line 4348 "attention.w"
 
 };
 
@@ -856,4 +863,4 @@ fputs("Run 'attention COMMAND --help' for a command's options.\n",out);
 return out==stdout?0:2;
 }
 
-/*:240*/
+/*:242*/

@@ -1,11 +1,11 @@
-/*47:*/
-#line 828 "attention.w"
+/*48:*/
+#line 833 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
 #include <string.h> 
-/*125:*/
-#line 2009 "attention.w"
+/*127:*/
+#line 2021 "attention.w"
 
 static void adam_tensor(Model*m,int k,size_t n,const AdamConstants*c)
 {
@@ -14,8 +14,8 @@ adam_apply(m->param_mem+at,m->grad_mem+at,m->m_mem+at,m->v_mem+at,n,c);
 memset(m->grad_mem+at,0,n*sizeof(float));
 }
 
-/*:125*//*127:*/
-#line 2064 "attention.w"
+/*:127*//*129:*/
+#line 2076 "attention.w"
 
 static void update_rows(Model*m,const Deferred*d,const AdamConstants*c)
 {
@@ -33,11 +33,11 @@ at+= n;
 }
 }
 
-/*:127*/
-#line 832 "attention.w"
-
-/*48:*/
+/*:129*/
 #line 837 "attention.w"
+
+/*49:*/
+#line 842 "attention.w"
 
 void tensor_specs(const Config*c,TensorSpec s[N_TENSORS])
 {
@@ -65,8 +65,8 @@ size_t spec_numel(const TensorSpec*s)
 return(size_t)s->rows*(size_t)(s->cols?s->cols:1);
 }
 
-/*:48*//*49:*/
-#line 867 "attention.w"
+/*:49*//*50:*/
+#line 872 "attention.w"
 
 size_t tensors_point(Tensors*t,float*mem,const Config*c)
 {
@@ -80,8 +80,8 @@ off+= spec_numel(&s[k]);
 return off;
 }
 
-/*:49*//*52:*/
-#line 902 "attention.w"
+/*:50*//*53:*/
+#line 907 "attention.w"
 
 void model_alloc(Model*m,const Config*c,Vocab*vin,Vocab*vout)
 {
@@ -90,8 +90,8 @@ m->cfg= *c;
 m->vin= *vin;
 m->vout= *vout;
 m->n_params= tensors_point(NULL,NULL,c);
-/*53:*/
-#line 936 "attention.w"
+/*54:*/
+#line 941 "attention.w"
 
 size_t stride= (m->n_params+64+15)/16*16+64;
 m->param_mem= xcalloc(4*stride,sizeof(float));
@@ -99,8 +99,8 @@ m->grad_mem= m->param_mem+stride;
 m->m_mem= m->grad_mem+stride;
 m->v_mem= m->m_mem+stride;
 
-/*:53*/
-#line 910 "attention.w"
+/*:54*/
+#line 915 "attention.w"
 
 tensors_point(&m->params,m->param_mem,c);
 tensors_point(&m->grads,m->grad_mem,c);
@@ -116,8 +116,8 @@ vocab_free(&m->vout);
 memset(m,0,sizeof*m);
 }
 
-/*:52*//*55:*/
-#line 959 "attention.w"
+/*:53*//*56:*/
+#line 964 "attention.w"
 
 static double uniform(unsigned short xs[3],double a)
 {
@@ -132,7 +132,15 @@ return sqrt(-2.0*log(u))*cos(2.0*M_PI*v);
 
 void model_init_random(Model*m,uint64_t seed)
 {
-unsigned short xs[3]= {0x330e,(unsigned short)seed,(unsigned short)(seed>>16)};
+/*57:*/
+#line 996 "attention.w"
+
+unsigned short xs[3]= {(unsigned short)(0x330e^(seed>>32)),(unsigned short)seed,
+(unsigned short)(seed>>16)};
+
+/*:57*/
+#line 978 "attention.w"
+
 TensorSpec s[N_TENSORS];
 tensor_specs(&m->cfg,s);
 for(int k= 0;k<N_TENSORS;k++){
@@ -147,8 +155,8 @@ p[i]= (float)(k==ENC_EMB||k==DEC_EMB?normal(xs)
 m->adam_t= 0;
 }
 
-/*:55*//*78:*/
-#line 1294 "attention.w"
+/*:56*//*80:*/
+#line 1306 "attention.w"
 
 void activations_alloc(Activations*a,const Config*c)
 {
@@ -160,8 +168,8 @@ a->enc_gh= xcalloc(L*3*H,sizeof(float));
 a->enc_cache= xcalloc(L*H,sizeof(GruCache));
 a->enc_h= xcalloc((L+1)*H,sizeof(float));
 a->enc_out= xcalloc(L*H,sizeof(float));
-/*85:*/
-#line 1392 "attention.w"
+/*87:*/
+#line 1404 "attention.w"
 
 a->dec_eh= xcalloc(L*2*H,sizeof(float));
 a->dec_scores= xcalloc(L*L,sizeof(float));
@@ -176,11 +184,11 @@ a->dec_h= xcalloc((L+1)*H,sizeof(float));
 a->logits= xcalloc(L*V,sizeof(float));
 a->logp= xcalloc(L*V,sizeof(float));
 
-/*:85*/
-#line 1305 "attention.w"
+/*:87*/
+#line 1317 "attention.w"
 
-/*109:*/
-#line 1764 "attention.w"
+/*111:*/
+#line 1776 "attention.w"
 
 a->d_logits= xcalloc(L*V,sizeof(float));
 a->d_hout= xcalloc(L*H,sizeof(float));
@@ -200,42 +208,42 @@ a->d_ec= xcalloc(2*H,sizeof(float));
 a->d_eh= xcalloc(2*H,sizeof(float));
 a->d_rows= xcalloc(ROW_BLOCK> 2*H?ROW_BLOCK:2*H,sizeof(float));
 
-/*:109*/
-#line 1306 "attention.w"
+/*:111*/
+#line 1318 "attention.w"
 
 }
 
-/*:78*//*79:*/
-#line 1310 "attention.w"
+/*:80*//*81:*/
+#line 1322 "attention.w"
 
 void activations_free(Activations*a)
 {
 void*all[]= {a->enc_x,a->enc_gi,a->enc_gh,a->enc_cache,a->enc_h,
-a->enc_out,/*86:*/
-#line 1406 "attention.w"
+a->enc_out,/*88:*/
+#line 1418 "attention.w"
 
 a->dec_eh,a->dec_scores,a->dec_w,a->dec_ec,a->dec_pre,a->dec_o,
 a->dec_gi,a->dec_gh,a->dec_cache,a->dec_h,a->logits,a->logp
 
-/*:86*/
-#line 1314 "attention.w"
+/*:88*/
+#line 1326 "attention.w"
 ,
-/*110:*/
-#line 1783 "attention.w"
+/*112:*/
+#line 1795 "attention.w"
 
 a->d_logits,a->d_hout,a->d_dec_gi,a->d_dec_gh,a->d_pre,a->d_scores,
 a->d_dec_e,a->d_enc_out,a->d_enc_gi,a->d_enc_gh,a->d_enc_x,a->d_h,
 a->d_hprev,a->d_o,a->d_ec,a->d_eh,a->d_rows
 
-/*:110*/
-#line 1315 "attention.w"
+/*:112*/
+#line 1327 "attention.w"
 };
 for(size_t k= 0;k<sizeof all/sizeof all[0];k++)free(all[k]);
 memset(a,0,sizeof*a);
 }
 
-/*:79*//*81:*/
-#line 1329 "attention.w"
+/*:81*//*83:*/
+#line 1341 "attention.w"
 
 void encoder_forward(Model*m,const int*src,int T)
 {
@@ -257,8 +265,8 @@ memset(a->enc_out,0,(size_t)m->cfg.L*H*sizeof(float));
 memcpy(a->enc_out,a->enc_h+H,(size_t)T*H*sizeof(float));
 }
 
-/*:81*//*87:*/
-#line 1410 "attention.w"
+/*:83*//*89:*/
+#line 1422 "attention.w"
 
 DecoderStep decoder_step(const Activations*a,const Config*c,int t)
 {
@@ -269,8 +277,8 @@ a->dec_o+k*H,a->dec_gi+k*3*H,a->dec_gh+k*3*H,
 a->dec_h+(k+1)*H,a->dec_cache+k*H};
 }
 
-/*:87*//*88:*/
-#line 1423 "attention.w"
+/*:89*//*90:*/
+#line 1435 "attention.w"
 
 void decoder_step_forward(const Model*m,int token,const float*h_prev,
 const float*enc_out,const DecoderStep*s)
@@ -289,8 +297,8 @@ linear_forward(s->gh,h_prev,P->dec_w_hh,P->dec_b_hh,1,H,3*H);
 gru_cell_forward(s->h,s->cache,s->gi,s->gh,h_prev,1,H);
 }
 
-/*:88*//*90:*/
-#line 1462 "attention.w"
+/*:90*//*92:*/
+#line 1474 "attention.w"
 
 float seq2seq_forward(Model*m,const Example*ex)
 {
@@ -310,8 +318,8 @@ log_softmax_forward(a->logp,a->logits,T,c->V_out);
 return nll_forward(a->logp,ex->tgt,T,c->V_out);
 }
 
-/*:90*//*112:*/
-#line 1811 "attention.w"
+/*:92*//*114:*/
+#line 1823 "attention.w"
 
 void seq2seq_backward_deferred(Model*m,const Example*ex,Deferred d[N_DEFERRED])
 {
@@ -321,8 +329,8 @@ const Tensors*P= &m->params;
 const Tensors*G= &m->grads;
 int H= c->H,L= c->L,V= c->V_out,T= a->T_tgt,S= a->T_src;
 size_t h= (size_t)H;
-/*115:*/
-#line 1844 "attention.w"
+/*117:*/
+#line 1856 "attention.w"
 
 nll_backward(a->d_logits,a->logp,ex->tgt,T,V);
 memset(a->d_hout,0,(size_t)T*h*sizeof(float));
@@ -331,11 +339,11 @@ d[0]= (Deferred){OUT_W,a->d_logits,a->dec_h+h,T,H,V};
 memset(a->d_enc_out,0,(size_t)L*h*sizeof(float));
 memset(a->d_hprev,0,h*sizeof(float));
 
-/*:115*/
-#line 1820 "attention.w"
+/*:117*/
+#line 1832 "attention.w"
 
-/*116:*/
-#line 1859 "attention.w"
+/*118:*/
+#line 1871 "attention.w"
 
 for(int t= T-1;t>=0;t--){
 DecoderStep s= decoder_step(a,c,t);
@@ -360,11 +368,11 @@ a->d_hprev[j]+= a->d_eh[H+j];
 }
 }
 
-/*:116*/
-#line 1821 "attention.w"
+/*:118*/
+#line 1833 "attention.w"
 
-/*117:*/
-#line 1887 "attention.w"
+/*119:*/
+#line 1899 "attention.w"
 
 d[1]= (Deferred){DEC_W_HH,a->d_dec_gh,a->dec_h,T,H,3*H};
 d[2]= (Deferred){DEC_W_IH,a->d_dec_gi,a->dec_o,T,H,3*H};
@@ -376,11 +384,11 @@ linear_backward(NULL,NULL,G->comb_b,a->d_pre,NULL,NULL,T,2*H,H);
 linear_backward(NULL,NULL,G->attn_b,a->d_scores,NULL,NULL,T,2*H,L);
 embedding_backward(G->dec_emb,a->d_dec_e,a->dec_in,T,H);
 
-/*:117*/
-#line 1822 "attention.w"
+/*:119*/
+#line 1834 "attention.w"
 
-/*118:*/
-#line 1905 "attention.w"
+/*120:*/
+#line 1917 "attention.w"
 
 for(int t= S-1;t>=0;t--){
 const float*h_prev= a->enc_h+(size_t)t*h;
@@ -397,13 +405,13 @@ d[5]= (Deferred){ENC_W_IH,a->d_enc_gi,a->enc_x,S,H,3*H};
 d[6]= (Deferred){ENC_W_HH,a->d_enc_gh+3*h,a->enc_h+h,S-1,H,3*H};
 embedding_backward(G->enc_emb,a->d_enc_x,ex->src,S,H);
 
-/*:118*/
-#line 1823 "attention.w"
+/*:120*/
+#line 1835 "attention.w"
 
 }
 
-/*:112*//*113:*/
-#line 1828 "attention.w"
+/*:114*//*115:*/
+#line 1840 "attention.w"
 
 void seq2seq_backward(Model*m,const Example*ex)
 {
@@ -414,14 +422,14 @@ linear_backward(NULL,m->grads.t[d[k].weight],NULL,d[k].dout,d[k].inp,NULL,
 d[k].B,d[k].C,d[k].OC);
 }
 
-/*:113*//*120:*/
-#line 1956 "attention.w"
+/*:115*//*122:*/
+#line 1968 "attention.w"
 
 AdamConstants adam_constants(double lr,double beta1,double beta2,double eps,long t)
 {
 AdamConstants k;
-/*121:*/
-#line 1970 "attention.w"
+/*123:*/
+#line 1982 "attention.w"
 
 k.b1= (float)beta1;
 k.a1= (float)(1.0-beta1);
@@ -431,8 +439,8 @@ k.step= (float)(lr/(1.0-pow(beta1,(double)t)));
 k.inv_bc2= (float)(1.0/sqrt(1.0-pow(beta2,(double)t)));
 k.eps= (float)eps;
 
-/*:121*/
-#line 1960 "attention.w"
+/*:123*/
+#line 1972 "attention.w"
 
 return k;
 }
@@ -440,8 +448,8 @@ return k;
 void adam_apply(float*p,const float*g,float*m,float*v,size_t n,
 const AdamConstants*k)
 {
-/*122:*/
-#line 1980 "attention.w"
+/*124:*/
+#line 1992 "attention.w"
 
 for(size_t i= 0;i<n;i++){
 m[i]= k->b1*m[i]+k->a1*g[i];
@@ -449,13 +457,13 @@ v[i]= k->b2*v[i]+k->a2*g[i]*g[i];
 p[i]-= k->step*m[i]/(sqrtf(v[i])*k->inv_bc2+k->eps);
 }
 
-/*:122*/
-#line 1967 "attention.w"
+/*:124*/
+#line 1979 "attention.w"
 
 }
 
-/*:120*//*123:*/
-#line 1988 "attention.w"
+/*:122*//*125:*/
+#line 2000 "attention.w"
 
 void adam_update(float*p,const float*g,float*m,float*v,size_t n,
 double lr,double beta1,double beta2,double eps,long t)
@@ -464,8 +472,8 @@ AdamConstants k= adam_constants(lr,beta1,beta2,eps,t);
 adam_apply(p,g,m,v,n,&k);
 }
 
-/*:123*//*124:*/
-#line 2000 "attention.w"
+/*:125*//*126:*/
+#line 2012 "attention.w"
 
 void optimizer_step(Model*m,double lr)
 {
@@ -475,8 +483,8 @@ AdamConstants c= adam_constants(lr,0.9,0.999,1e-8,++m->adam_t);
 for(int k= 0;k<N_TENSORS;k++)adam_tensor(m,k,spec_numel(&s[k]),&c);
 }
 
-/*:124*//*126:*/
-#line 2039 "attention.w"
+/*:126*//*128:*/
+#line 2051 "attention.w"
 
 float train_step(Model*m,const Example*ex,double lr)
 {
@@ -496,8 +504,8 @@ if(!deferred[k])adam_tensor(m,k,spec_numel(&s[k]),&c);
 return loss;
 }
 
-/*:126*//*129:*/
-#line 2102 "attention.w"
+/*:128*//*131:*/
+#line 2114 "attention.w"
 
 int argmax(const float*x,int n)
 {
@@ -513,8 +521,8 @@ const Config*c= &m->cfg;
 int H= c->H,L= c->L,V= c->V_out,n= 0;
 encoder_forward(m,src,T);
 memcpy(a->dec_h,a->enc_h+(size_t)T*H,(size_t)H*sizeof(float));
-/*130:*/
-#line 2121 "attention.w"
+/*132:*/
+#line 2133 "attention.w"
 
 int token= SOS_TOKEN;
 for(int t= 0;t<L;t++){
@@ -528,14 +536,14 @@ if(token==EOS_TOKEN)break;
 out[n++]= token;
 }
 
-/*:130*/
-#line 2117 "attention.w"
+/*:132*/
+#line 2129 "attention.w"
 
 return n;
 }
 
-/*:129*/
-#line 833 "attention.w"
+/*:131*/
+#line 838 "attention.w"
 
 
-/*:47*/
+/*:48*/

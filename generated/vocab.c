@@ -312,8 +312,8 @@ ssize_t len;
 int lineno= 0,status= 0;
 while((len= getline(&line,&cap,f))>=0){
 lineno++;
-/*38:*/
-#line 680 "attention.w"
+/*39:*/
+#line 685 "attention.w"
 
 while(len> 0&&(line[len-1]=='\n'||line[len-1]=='\r'))len--;
 line[len]= '\0';
@@ -338,11 +338,11 @@ status= kit_fail("%s:%d: the %s sentence is empty",path,lineno,
 break;
 }
 
-/*:38*/
+/*:39*/
 #line 666 "attention.w"
 
-/*39:*/
-#line 704 "attention.w"
+/*40:*/
+#line 709 "attention.w"
 
 pl->lines_read++;
 size_t bad= 0;
@@ -366,23 +366,30 @@ free(nfr);
 pl->dropped++;
 }
 
-/*:39*/
+/*:40*/
 #line 667 "attention.w"
 
 }
+/*38:*/
+#line 678 "attention.w"
+
 if(status==0&&ferror(f))
 status= kit_fail("%s: read error after line %d",path,lineno);
 if(status==0&&pl->n==0)
 status= kit_fail("%s: no pair of its %d lines passes the %s filter",
 path,lineno,filter==FILTER_TUTORIAL?"tutorial":"length");
+
+/*:38*/
+#line 669 "attention.w"
+
 free(line);
 fclose(f);
 if(status)pairs_free(pl);
 return status;
 }
 
-/*:37*//*42:*/
-#line 746 "attention.w"
+/*:37*//*43:*/
+#line 751 "attention.w"
 
 int make_examples(const PairList*pl,const Vocab*vin,const Vocab*vout,
 int max_length,int append_eos,Example**out)
@@ -395,8 +402,8 @@ char where[600];
 for(int k= 0;k<pl->n;k++){
 if(pl->pair[k].line)snprintf(where,sizeof where,"%.500s:%d",pl->origin,pl->pair[k].line);
 else snprintf(where,sizeof where,"%.500s pair %d",pl->origin,k+1);
-/*43:*/
-#line 767 "attention.w"
+/*44:*/
+#line 772 "attention.w"
 
 int n= tokenize(vin,pl->pair[k].src,ex[k].src,max_length,where,"English");
 int m= n<0?-1:tokenize(vout,pl->pair[k].tgt,ex[k].tgt,
@@ -413,15 +420,15 @@ if(append_eos)ex[k].tgt[m++]= EOS_TOKEN;
 ex[k].src_len= n;
 ex[k].tgt_len= m;
 
-/*:43*/
-#line 758 "attention.w"
+/*:44*/
+#line 763 "attention.w"
 
 }
 *out= ex;
 return 0;
 }
 
-/*:42*/
+/*:43*/
 #line 277 "attention.w"
 
 
