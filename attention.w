@@ -961,7 +961,7 @@ The random numbers come from |erand48|, the 48-bit linear congruential
 generator that POSIX specifies exactly, so a seed gives the same model on
 every machine; normal deviates come from the Box--Muller transform.
 @^random numbers@>
-@<Model functions@>=
+@<Model helpers@>=
 static double uniform(unsigned short xs[3], double a)
 {
   return a * (2.0 * erand48(xs) - 1.0);
@@ -973,6 +973,10 @@ static double normal(unsigned short xs[3])
   return sqrt(-2.0 * log(u)) * cos(2.0 * M_PI * v);
 }
 
+@ Each tensor is filled in the order of the buffer, so a seed gives the same
+numbers in the same places every time. The score and combine layers read
+$2H$ inputs, the others $H$.
+@<Model functions@>=
 void model_init_random(Model *m, uint64_t seed)
 {
   @<Set the generator's 48 bits of state from |seed|@>@;
@@ -3193,6 +3197,8 @@ typedef struct {
   double first, step;
 } HeatmapTexts;
 
+@ Each label is cut to fit |LABEL_MAX| points in its current font.
+@<Figure helpers@>=
 static void fit_labels(const Heatmap *h, HeatmapTexts *t)
 {
   for (int i = 0; i < h->rows; i++) {
@@ -3205,6 +3211,9 @@ static void fit_labels(const Heatmap *h, HeatmapTexts *t)
   }
 }
 
+@ The texts of a heatmap: its labels, its title (cut to the page's width),
+and the numbers of its colour scale.
+@<Figure helpers@>=
 static void heatmap_texts(const Heatmap *h, HeatmapTexts *t)
 {
   t->row = xcalloc((size_t) h->rows, sizeof(char *));
@@ -3215,6 +3224,7 @@ static void heatmap_texts(const Heatmap *h, HeatmapTexts *t)
   @<Find the colour scale |t->vmin..t->vmax| and its ticks@>@;
 }
 
+@ @<Figure helpers@>=
 static void heatmap_texts_free(const Heatmap *h, HeatmapTexts *t)
 {
   for (int i = 0; i < h->rows; i++) free(t->row[i]);
@@ -4237,6 +4247,9 @@ static const char *loss_curve_usage =
   "  --out FILE     the figure; .png, .pdf or .svg (may be repeated)\n"
   "  --title TEXT   the title (default: 'Training: average loss per epoch')\n";
 
+@ The log is read into two growing arrays, epochs and losses. A long line
+cannot hide a bad one: \.{\%c} after the numbers catches anything left over.
+@<The \.{loss-curve} command@>=
 static int read_loss_log(const char *path, double **x, double **y, int *n)
 {
   FILE *f = fopen(path, "r");
@@ -4252,16 +4265,19 @@ static int read_loss_log(const char *path, double **x, double **y, int *n)
       free(*x), free(*y);
       return kit_fail("%s: line %ld: expected an epoch, a tab and a finite loss", path, k);
     }
-    if (*n == cap) {
-      cap = cap ? 2 * cap : 1024;
-      *x = xrealloc(*x, (size_t) cap * sizeof(double));
-      *y = xrealloc(*y, (size_t) cap * sizeof(double));
-    }
-    (*x)[*n] = e, (*y)[(*n)++] = v;
+    @<Append |e| and |v| to the arrays, doubling them when full@>@;
   }
   fclose(f);
   return *n > 0 ? 0 : kit_fail("%s: no epochs in the file", path);
 }
+
+@ @<Append |e| and |v| to the arrays, doubling them when full@>=
+if (*n == cap) {
+  cap = cap ? 2 * cap : 1024;
+  *x = xrealloc(*x, (size_t) cap * sizeof(double));
+  *y = xrealloc(*y, (size_t) cap * sizeof(double));
+}
+(*x)[*n] = e, (*y)[(*n)++] = v;
 
 @ @<The \.{loss-curve} command@>=
 static int cmd_loss_curve(int argc, char **argv)
@@ -4322,11 +4338,12 @@ return status;
 
 @* The command line.
 @^command line@>
-The program \.{attention} has three commands. \.{attention train} trains a
+The program \.{attention} has five commands. \.{attention train} trains a
 model on the notebook's pairs or on a file and can save it; \.{attention
 translate} loads a saved model and translates sentences; \.{attention pairs}
-shows what the reader and the filter make of a file. Each command prints its
-options with \.{--help}. Errors go to the standard error stream with the
+shows what the reader and the filter make of a file; \.{attention heatmap}
+and \.{attention loss-curve} draw the figures of the previous chapter. Each
+command prints its options with \.{--help}. Errors go to the standard error stream with the
 program's name first; the exit status is 2 for a wrong command line and 1
 for bad data, a bad model file or an unknown word.
 @^exit status@>
@@ -4354,14 +4371,18 @@ int main(int argc, char **argv)
   if (argc >= 2)
     for (size_t k = 0; k < n; k++)
       if (strcmp(argv[1], commands[k].name) == 0) return commands[k].run(argc - 1, argv + 1);
-  FILE *out = argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0
-    || strcmp(argv[1], "help") == 0) ? stdout : stderr;
-  if (out == stderr && argc >= 2) fprintf(stderr, "attention: unknown command \"%s\"\n", argv[1]);
-  fputs("usage: attention COMMAND [OPTIONS]\n", out);
-  for (size_t k = 0; k < n; k++) fprintf(out, "  %-10s %s\n", commands[k].name, commands[k].summary);
-  fputs("Run 'attention COMMAND --help' for a command's options.\n", out);
-  return out == stdout ? 0 : 2;
+  @<Print the list of commands: asked for, on standard output with status 0,
+    or after a wrong command, on standard error with status 2@>@;
 }
+
+@ @<Print the list of commands...@>=
+FILE *out = argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0
+  || strcmp(argv[1], "help") == 0) ? stdout : stderr;
+if (out == stderr && argc >= 2) fprintf(stderr, "attention: unknown command \"%s\"\n", argv[1]);
+fputs("usage: attention COMMAND [OPTIONS]\n", out);
+for (size_t k = 0; k < n; k++) fprintf(out, "  %-10s %s\n", commands[k].name, commands[k].summary);
+fputs("Run 'attention COMMAND --help' for a command's options.\n", out);
+return out == stdout ? 0 : 2;
 
 @ Each command is a function that takes the arguments after the program's
 name (its own name first, as |getopt| expects) and returns the exit status.

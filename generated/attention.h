@@ -104,15 +104,15 @@ const char*name;
 int rows,cols;
 }TensorSpec;
 
-/*:47*//*71:*/
-#line 1196 "attention.w"
+/*:47*//*72:*/
+#line 1200 "attention.w"
 
 typedef struct{
 float r,z,n,ghn;
 }GruCache;
 
-/*:71*//*113:*/
-#line 1811 "attention.w"
+/*:72*//*114:*/
+#line 1815 "attention.w"
 
 typedef struct{
 int weight;
@@ -121,8 +121,8 @@ int B,C,OC;
 }Deferred;
 #define N_DEFERRED 7
 
-/*:113*//*121:*/
-#line 1960 "attention.w"
+/*:114*//*122:*/
+#line 1964 "attention.w"
 
 typedef struct{
 float b1,a1,b2,a2;
@@ -131,8 +131,8 @@ float inv_bc2;
 float eps;
 }AdamConstants;
 
-/*:121*//*166:*/
-#line 2774 "attention.w"
+/*:122*//*167:*/
+#line 2778 "attention.w"
 
 #define COLORMAP_MAX_POINTS 9
 typedef struct{
@@ -142,8 +142,8 @@ double x[3][COLORMAP_MAX_POINTS];
 double v[3][COLORMAP_MAX_POINTS];
 }Colormap;
 
-/*:166*//*173:*/
-#line 2864 "attention.w"
+/*:167*//*174:*/
+#line 2868 "attention.w"
 
 enum{HEATMAP_MATPLOTLIB,HEATMAP_SEABORN};
 typedef struct{
@@ -157,8 +157,8 @@ int style;
 double vmin,vmax;
 }Heatmap;
 
-/*:173*//*174:*/
-#line 2881 "attention.w"
+/*:174*//*175:*/
+#line 2885 "attention.w"
 
 typedef struct{
 double x,y,w,h;
@@ -173,14 +173,14 @@ int width,height,stride;
 unsigned char*data;
 }FigImage;
 
-/*:174*//*200:*/
-#line 3496 "attention.w"
+/*:175*//*204:*/
+#line 3506 "attention.w"
 
 enum{FIGURE_PNG,FIGURE_PDF,FIGURE_SVG};
 #define FIGURE_PNG_SCALE 2.0
 
-/*:200*//*214:*/
-#line 3753 "attention.w"
+/*:204*//*218:*/
+#line 3763 "attention.w"
 
 typedef struct{
 int n;
@@ -188,14 +188,14 @@ const double*x,*y;
 const char*title,*xlabel,*ylabel;
 }Curve;
 
-/*:214*/
+/*:218*/
 #line 130 "attention.w"
 
 /*52:*/
 #line 893 "attention.w"
 
-/*79:*/
-#line 1289 "attention.w"
+/*80:*/
+#line 1293 "attention.w"
 
 typedef struct{
 float*eh,*scores,*w,*ec,*pre,*o,*gi,*gh,*h;
@@ -209,19 +209,19 @@ float*enc_gi,*enc_gh;
 GruCache*enc_cache;
 float*enc_h;
 float*enc_out;
-/*86:*/
-#line 1398 "attention.w"
+/*87:*/
+#line 1402 "attention.w"
 
 float*dec_eh,*dec_scores,*dec_w,*dec_ec,*dec_pre,*dec_o,*dec_gi,*dec_gh;
 GruCache*dec_cache;
 float*dec_h;
 float*logits,*logp;
 
-/*:86*/
-#line 1302 "attention.w"
+/*:87*/
+#line 1306 "attention.w"
 
-/*110:*/
-#line 1763 "attention.w"
+/*111:*/
+#line 1767 "attention.w"
 
 float*d_logits;
 float*d_hout;
@@ -235,12 +235,12 @@ float*d_enc_x;
 float*d_h,*d_hprev,*d_o,*d_ec,*d_eh;
 float*d_rows;
 
-/*:110*/
-#line 1303 "attention.w"
+/*:111*/
+#line 1307 "attention.w"
 
 }Activations;
 
-/*:79*/
+/*:80*/
 #line 894 "attention.w"
 
 typedef struct{
@@ -256,8 +256,8 @@ Activations act;
 /*:52*/
 #line 131 "attention.w"
 
-/*72:*/
-#line 1203 "attention.w"
+/*73:*/
+#line 1207 "attention.w"
 
 KIT_HD static inline float sigmoidf_(float a)
 {
@@ -267,8 +267,8 @@ return 1.0f/(1.0f+expf(-a));
 KIT_HD static inline float gru_unit_forward(float gir,float giz,float gin,
 float ghr,float ghz,float ghn,float h,GruCache*c)
 {
-/*73:*/
-#line 1215 "attention.w"
+/*74:*/
+#line 1219 "attention.w"
 
 c->r= sigmoidf_(gir+ghr);
 c->z= sigmoidf_(giz+ghz);
@@ -276,19 +276,19 @@ c->ghn= ghn;
 c->n= tanhf(gin+c->r*ghn);
 return(1.0f-c->z)*c->n+c->z*h;
 
-/*:73*/
-#line 1212 "attention.w"
+/*:74*/
+#line 1216 "attention.w"
 
 }
 
-/*:72*//*103:*/
-#line 1666 "attention.w"
+/*:73*//*104:*/
+#line 1670 "attention.w"
 
 KIT_HD static inline void gru_unit_backward(float dh_new,float h,const GruCache*c,
 float*dgir,float*dgiz,float*dgin,float*dghn,float*dh)
 {
-/*104:*/
-#line 1673 "attention.w"
+/*105:*/
+#line 1677 "attention.w"
 
 float dn= dh_new*(1.0f-c->z);
 float dz= dh_new*(h-c->n);
@@ -300,12 +300,12 @@ float dr= dan*c->ghn;
 *dghn= dan*c->r;
 *dh+= dh_new*c->z;
 
-/*:104*/
-#line 1670 "attention.w"
+/*:105*/
+#line 1674 "attention.w"
 
 }
 
-/*:103*/
+/*:104*/
 #line 132 "attention.w"
 
 /*10:*/
@@ -368,13 +368,13 @@ size_t tensors_point(Tensors*t,float*mem,const Config*c);
 void model_alloc(Model*m,const Config*c,Vocab*vin,Vocab*vout);
 void model_free(Model*m);
 
-/*:55*//*58:*/
-#line 1000 "attention.w"
+/*:55*//*59:*/
+#line 1004 "attention.w"
 
 void model_init_random(Model*m,uint64_t seed);
 
-/*:58*//*69:*/
-#line 1156 "attention.w"
+/*:59*//*70:*/
+#line 1160 "attention.w"
 
 void embedding_forward(float*out,const float*table,const int*ids,int B,int H);
 void linear_forward(float*out,const float*inp,const float*weight,
@@ -384,43 +384,43 @@ void softmax_forward(float*out,const float*inp,int B,int n);
 void log_softmax_forward(float*out,const float*inp,int B,int n);
 float nll_forward(const float*logp,const int*target,int B,int V);
 
-/*:69*//*75:*/
-#line 1235 "attention.w"
+/*:70*//*76:*/
+#line 1239 "attention.w"
 
 void gru_cell_forward(float*h_new,GruCache*cache,const float*gi,
 const float*gh,const float*h,int B,int H);
 
-/*:75*//*78:*/
-#line 1270 "attention.w"
+/*:76*//*79:*/
+#line 1274 "attention.w"
 
 void attention_forward(float*w,float*ctx,const float*scores,
 const float*enc_out,int B,int L,int H);
 
-/*:78*//*82:*/
-#line 1332 "attention.w"
+/*:79*//*83:*/
+#line 1336 "attention.w"
 
 void activations_alloc(Activations*a,const Config*c);
 void activations_free(Activations*a);
 
-/*:82*//*84:*/
-#line 1362 "attention.w"
+/*:83*//*85:*/
+#line 1366 "attention.w"
 
 void encoder_forward(Model*m,const int*src,int T);
 
-/*:84*//*91:*/
-#line 1453 "attention.w"
+/*:85*//*92:*/
+#line 1457 "attention.w"
 
 DecoderStep decoder_step(const Activations*a,const Config*c,int t);
 void decoder_step_forward(const Model*m,int token,const float*h_prev,
 const float*enc_out,const DecoderStep*s);
 
-/*:91*//*93:*/
-#line 1493 "attention.w"
+/*:92*//*94:*/
+#line 1497 "attention.w"
 
 float seq2seq_forward(Model*m,const Example*ex);
 
-/*:93*//*102:*/
-#line 1637 "attention.w"
+/*:94*//*103:*/
+#line 1641 "attention.w"
 
 void nll_backward(float*dlogits,const float*logp,const int*target,int B,int V);
 void linear_backward(float*dinp,float*dweight,float*dbias,
@@ -430,26 +430,26 @@ void add_outer_products(float*dw,const float*dy,int stride,
 const float*x,int B,int C);
 void embedding_backward(float*dtable,const float*dout,const int*ids,int B,int H);
 
-/*:102*//*106:*/
-#line 1702 "attention.w"
+/*:103*//*107:*/
+#line 1706 "attention.w"
 
 void gru_cell_backward(float*dgi,float*dgh,float*dh,const float*dh_new,
 const float*h,const GruCache*cache,int B,int H);
 
-/*:106*//*109:*/
-#line 1740 "attention.w"
+/*:107*//*110:*/
+#line 1744 "attention.w"
 
 void attention_backward(float*dscores,float*denc_out,const float*dctx,
 const float*w,const float*enc_out,int B,int L,int H);
 
-/*:109*//*116:*/
-#line 1850 "attention.w"
+/*:110*//*117:*/
+#line 1854 "attention.w"
 
 void seq2seq_backward_deferred(Model*m,const Example*ex,Deferred d[N_DEFERRED]);
 void seq2seq_backward(Model*m,const Example*ex);
 
-/*:116*//*130:*/
-#line 2093 "attention.w"
+/*:117*//*131:*/
+#line 2097 "attention.w"
 
 AdamConstants adam_constants(double lr,double beta1,double beta2,double eps,long t);
 void adam_apply(float*p,const float*g,float*m,float*v,size_t n,
@@ -459,50 +459,50 @@ double lr,double beta1,double beta2,double eps,long t);
 void optimizer_step(Model*m,double lr);
 float train_step(Model*m,const Example*ex,double lr);
 
-/*:130*//*133:*/
-#line 2146 "attention.w"
+/*:131*//*134:*/
+#line 2150 "attention.w"
 
 int argmax(const float*x,int n);
 int greedy_decode(Model*m,const int*src,int T,int*out,float*attn);
 
-/*:133*//*148:*/
-#line 2378 "attention.w"
+/*:134*//*149:*/
+#line 2382 "attention.w"
 
 int checkpoint_save(const Model*m,const char*path);
 int checkpoint_load(Model*m,const char*path);
 
-/*:148*//*172:*/
-#line 2849 "attention.w"
+/*:149*//*173:*/
+#line 2853 "attention.w"
 
 extern const Colormap colormap_bone,colormap_ylorrd;
 void colormap_color(const Colormap*cm,double w,double rgb[3]);
 const Colormap*colormap_find(const char*name);
 
-/*:172*//*192:*/
-#line 3336 "attention.w"
+/*:173*//*196:*/
+#line 3346 "attention.w"
 
 int heatmap_layout(const Heatmap*h,HeatmapLayout*lay);
 
-/*:192*//*205:*/
-#line 3571 "attention.w"
+/*:196*//*209:*/
+#line 3581 "attention.w"
 
 int figure_format(const char*path);
 int figure_check_path(const char*path);
 int write_file_atomic(const char*path,const void*data,size_t n);
 
-/*:205*//*213:*/
-#line 3731 "attention.w"
+/*:209*//*217:*/
+#line 3741 "attention.w"
 
 int heatmap_save(const Heatmap*h,const char*path);
 int heatmap_image(const Heatmap*h,double scale,FigImage*img,HeatmapLayout*lay);
 
-/*:213*//*226:*/
-#line 4002 "attention.w"
+/*:217*//*230:*/
+#line 4012 "attention.w"
 
 int curve_save(const Curve*c,const char*path);
 int curve_image(const Curve*c,double scale,FigImage*img);
 
-/*:226*/
+/*:230*/
 #line 133 "attention.w"
 
 

@@ -1,5 +1,5 @@
-/*242:*/
-#line 4334 "attention.w"
+/*248:*/
+#line 4351 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
@@ -7,8 +7,8 @@
 #include <errno.h> 
 #include <getopt.h> 
 #include <time.h> 
-/*230:*/
-#line 4037 "attention.w"
+/*234:*/
+#line 4047 "attention.w"
 
 #define MAX_OUTS 8
 static int add_out(const char*cmd,const char*path,const char**outs,int*n)
@@ -31,8 +31,8 @@ return-1;
 return 0;
 }
 
-/*:230*//*231:*/
-#line 4060 "attention.w"
+/*:234*//*235:*/
+#line 4070 "attention.w"
 
 static void report_figure(const char*path,const char*what,double seconds)
 {
@@ -43,8 +43,8 @@ if(f)fclose(f);
 printf("Wrote %s (%s, %.1f kB, %.1f ms)\n",path,what,size/1000.0,1e3*seconds);
 }
 
-/*:231*//*237:*/
-#line 4190 "attention.w"
+/*:235*//*241:*/
+#line 4200 "attention.w"
 
 #include <unistd.h> 
 static const char*loss_log_path;
@@ -61,8 +61,8 @@ loss_log= xrealloc(loss_log,(size_t)loss_log_cap*sizeof(double));
 loss_log[loss_log_n++]= loss;
 }
 
-/*:237*//*238:*/
-#line 4206 "attention.w"
+/*:241*//*242:*/
+#line 4216 "attention.w"
 
 static int loss_log_check(void)
 {
@@ -87,8 +87,8 @@ free(loss_log);
 return status;
 }
 
-/*:238*//*245:*/
-#line 4382 "attention.w"
+/*:242*//*252:*/
+#line 4403 "attention.w"
 
 static int parse_long(const char*cmd,const char*opt,const char*s,long lo,
 long hi,long*out)
@@ -105,8 +105,8 @@ return-1;
 return 0;
 }
 
-/*:245*//*246:*/
-#line 4399 "attention.w"
+/*:252*//*253:*/
+#line 4420 "attention.w"
 
 static int parse_float(const char*cmd,const char*opt,const char*s,double lo,
 double hi,double*out)
@@ -123,8 +123,8 @@ return-1;
 return 0;
 }
 
-/*:246*//*247:*/
-#line 4417 "attention.w"
+/*:253*//*254:*/
+#line 4438 "attention.w"
 
 static double now_seconds(void)
 {
@@ -133,8 +133,8 @@ clock_gettime(CLOCK_MONOTONIC,&ts);
 return(double)ts.tv_sec+1e-9*(double)ts.tv_nsec;
 }
 
-/*:247*//*260:*/
-#line 4644 "attention.w"
+/*:254*//*267:*/
+#line 4665 "attention.w"
 
 static char*words_join(const Vocab*v,const int*ids,int n)
 {
@@ -145,14 +145,14 @@ for(int k= 0;k<n;k++)p+= sprintf(p,k?" %s":"%s",v->word[ids[k]]);
 return s;
 }
 
-/*:260*/
-#line 4341 "attention.w"
+/*:267*/
+#line 4358 "attention.w"
 
-/*227:*/
-#line 4014 "attention.w"
+/*231:*/
+#line 4024 "attention.w"
 
-/*229:*/
-#line 4026 "attention.w"
+/*233:*/
+#line 4036 "attention.w"
 
 static const char*heatmap_usage= 
 "usage: attention heatmap --model CKPT --out FILE [--out FILE ...] [OPTIONS] SENTENCE\n"
@@ -164,8 +164,8 @@ static const char*heatmap_usage=
 "  --scale data|unit     colours from the weights' own range (the default, as\n"
 "                        the notebook) or from 0 to 1\n";
 
-/*:229*//*232:*/
-#line 4070 "attention.w"
+/*:233*//*236:*/
+#line 4080 "attention.w"
 
 static int cmd_heatmap(int argc,char**argv)
 {
@@ -177,8 +177,8 @@ int nout= 0,c,bad= 0,style= HEATMAP_MATPLOTLIB,unit= 0;
 opterr= 0;
 optind= 1;
 while(!bad&&(c= getopt_long(argc,argv,":h",longopts,NULL))!=-1)switch(c){
-/*233:*/
-#line 4096 "attention.w"
+/*237:*/
+#line 4106 "attention.w"
 
 case'm':model= optarg;break;
 case'o':bad= add_out("heatmap",optarg,outs,&nout)!=0;break;
@@ -200,8 +200,8 @@ break;
 default:fprintf(stderr,"attention heatmap: unknown option \"%s\"\n",argv[optind-1]);
 bad= 1;
 
-/*:233*/
-#line 4081 "attention.w"
+/*:237*/
+#line 4091 "attention.w"
 
 }
 if(!bad&&(!model||nout==0||argc-optind!=1)){
@@ -214,8 +214,8 @@ fputs(heatmap_usage,stderr);
 return 2;
 }
 if(check_outs("heatmap",outs,nout))return 1;
-/*234:*/
-#line 4121 "attention.w"
+/*238:*/
+#line 4131 "attention.w"
 
 Model m;
 if(checkpoint_load(&m,model)){
@@ -233,8 +233,8 @@ kit_fail("the sentence has no words");
 else if(T> 0&&(n= greedy_decode(&m,src,T,out,attn))==0)
 kit_fail("the model translates \"%s\" into nothing: there is no attention to draw",norm);
 if(n> 0){
-/*235:*/
-#line 4145 "attention.w"
+/*239:*/
+#line 4155 "attention.w"
 
 const char**rw= xcalloc((size_t)n,sizeof(char*)),**cw= xcalloc((size_t)T,sizeof(char*));
 for(int i= 0;i<n;i++)rw[i]= m.vout.word[out[i]];
@@ -255,24 +255,24 @@ status= 1;
 }
 free(rw),free(cw),free(fr),free(title);
 
-/*:235*/
-#line 4138 "attention.w"
+/*:239*/
+#line 4148 "attention.w"
 
 }else fprintf(stderr,"attention heatmap: %s\n",kit_error());
 free(norm),free(src),free(out),free(attn);
 model_free(&m);
 return status;
 
-/*:234*/
-#line 4093 "attention.w"
+/*:238*/
+#line 4103 "attention.w"
 
 }
 
-/*:232*/
-#line 4015 "attention.w"
+/*:236*/
+#line 4025 "attention.w"
 
-/*239:*/
-#line 4232 "attention.w"
+/*243:*/
+#line 4242 "attention.w"
 
 static const char*loss_curve_usage= 
 "usage: attention loss-curve --log FILE --out FILE [--out FILE ...] [--title TEXT]\n"
@@ -280,6 +280,9 @@ static const char*loss_curve_usage=
 "  --log FILE     lines of 'epoch<TAB>average loss'\n"
 "  --out FILE     the figure; .png, .pdf or .svg (may be repeated)\n"
 "  --title TEXT   the title (default: 'Training: average loss per epoch')\n";
+
+/*:243*//*244:*/
+#line 4252 "attention.w"
 
 static int read_loss_log(const char*path,double**x,double**y,int*n)
 {
@@ -296,19 +299,26 @@ fclose(f);
 free(*x),free(*y);
 return kit_fail("%s: line %ld: expected an epoch, a tab and a finite loss",path,k);
 }
+/*245:*/
+#line 4274 "attention.w"
+
 if(*n==cap){
 cap= cap?2*cap:1024;
 *x= xrealloc(*x,(size_t)cap*sizeof(double));
 *y= xrealloc(*y,(size_t)cap*sizeof(double));
 }
 (*x)[*n]= e,(*y)[(*n)++]= v;
+
+/*:245*/
+#line 4268 "attention.w"
+
 }
 fclose(f);
 return*n> 0?0:kit_fail("%s: no epochs in the file",path);
 }
 
-/*:239*//*240:*/
-#line 4266 "attention.w"
+/*:244*//*246:*/
+#line 4282 "attention.w"
 
 static int cmd_loss_curve(int argc,char**argv)
 {
@@ -341,8 +351,8 @@ if(bad){
 fputs(loss_curve_usage,stderr);
 return 2;
 }
-/*241:*/
-#line 4301 "attention.w"
+/*247:*/
+#line 4317 "attention.w"
 
 double*x= NULL,*y= NULL;
 int n= 0;
@@ -365,20 +375,20 @@ status= 1;
 free(x),free(y);
 return status;
 
-/*:241*/
-#line 4298 "attention.w"
+/*:247*/
+#line 4314 "attention.w"
 
 }
 
-/*:240*/
-#line 4016 "attention.w"
+/*:246*/
+#line 4026 "attention.w"
 
 
-/*:227*//*244:*/
-#line 4375 "attention.w"
+/*:231*//*251:*/
+#line 4396 "attention.w"
 
-/*248:*/
-#line 4427 "attention.w"
+/*255:*/
+#line 4448 "attention.w"
 
 static const char*train_usage= 
 "usage: attention train [--pairs seed | --data FILE] [OPTIONS]\n"
@@ -398,8 +408,8 @@ static const char*train_usage=
 "  --show N            print N translations after training (default 5)\n"
 "  --loss-log FILE     write 'epoch<TAB>average loss' lines to FILE\n";
 
-/*:248*//*249:*/
-#line 4446 "attention.w"
+/*:255*//*256:*/
+#line 4467 "attention.w"
 
 typedef struct{
 const char*data,*init,*save;
@@ -424,8 +434,8 @@ int c,bad= 0;
 opterr= 0;
 optind= 1;
 while(!bad&&(c= getopt_long(argc,argv,":h",longopts,NULL))!=-1)switch(c){
-/*250:*/
-#line 4480 "attention.w"
+/*257:*/
+#line 4501 "attention.w"
 
 case'p':
 if(strcmp(optarg,"seed")!=0){
@@ -465,8 +475,8 @@ default:
 fprintf(stderr,"attention train: unknown option \"%s\"\n",argv[optind-1]);
 bad= 1;
 
-/*:250*/
-#line 4470 "attention.w"
+/*:257*/
+#line 4491 "attention.w"
 
 }
 if(!bad&&optind<argc){
@@ -477,8 +487,8 @@ if(bad)fputs(train_usage,stderr);
 return bad?-1:0;
 }
 
-/*:249*//*251:*/
-#line 4522 "attention.w"
+/*:256*//*258:*/
+#line 4543 "attention.w"
 
 static int cmd_train(int argc,char**argv)
 {
@@ -487,8 +497,8 @@ PairList pl;
 Model m;
 Example*ex= NULL;
 int status= 0;
-/*252:*/
-#line 4548 "attention.w"
+/*259:*/
+#line 4569 "attention.w"
 
 if(train_options(argc,argv,&o))return 2;
 if(loss_log_path&&loss_log_check())return 1;
@@ -499,11 +509,11 @@ return 2;
 }
 int max_length= o.max_length?(int)o.max_length:DEFAULT_MAX_LENGTH;
 
-/*:252*/
-#line 4530 "attention.w"
+/*:259*/
+#line 4551 "attention.w"
 
-/*253:*/
-#line 4558 "attention.w"
+/*260:*/
+#line 4579 "attention.w"
 
 if(o.data){
 if(pairs_read(&pl,o.data,o.filter,max_length)){
@@ -512,11 +522,11 @@ return 1;
 }
 }else pairs_seed(&pl);
 
-/*:253*/
-#line 4531 "attention.w"
+/*:260*/
+#line 4552 "attention.w"
 
-/*256:*/
-#line 4584 "attention.w"
+/*263:*/
+#line 4605 "attention.w"
 
 if(o.init){
 if(checkpoint_load(&m,o.init)){
@@ -532,11 +542,11 @@ model_alloc(&m,&cfg,&vin,&vout);
 model_init_random(&m,(uint64_t)o.seed);
 }
 
-/*:256*/
-#line 4532 "attention.w"
+/*:263*/
+#line 4553 "attention.w"
 
-/*254:*/
-#line 4568 "attention.w"
+/*261:*/
+#line 4589 "attention.w"
 
 if(make_examples(&pl,&m.vin,&m.vout,m.cfg.L,o.append_eos,&ex)){
 fprintf(stderr,"attention train: %s\n",kit_error());
@@ -545,11 +555,11 @@ model_free(&m);
 return 1;
 }
 
-/*:254*/
-#line 4533 "attention.w"
+/*:261*/
+#line 4554 "attention.w"
 
-/*257:*/
-#line 4599 "attention.w"
+/*264:*/
+#line 4620 "attention.w"
 
 if(o.data)printf("Read %ld sentence pairs from %s; kept %d (%s filter)\n",
 pl.lines_read,o.data,pl.n,o.filter==FILTER_TUTORIAL?"tutorial":"length");
@@ -561,11 +571,11 @@ m.cfg.H,m.cfg.L,m.n_params,o.init?" (from --init)":"");
 printf("Training for %ld epochs, %s<EOS> on the targets\n",o.epochs,
 o.append_eos?"":"no ");
 
-/*:257*/
-#line 4534 "attention.w"
+/*:264*/
+#line 4555 "attention.w"
 
-/*258:*/
-#line 4612 "attention.w"
+/*265:*/
+#line 4633 "attention.w"
 
 double t0= now_seconds(),last_loss= 0.0;
 for(long e= 1;e<=o.epochs;e++){
@@ -582,22 +592,22 @@ if(o.epochs> 0)printf("Final average loss: %.6e\n",last_loss);
 printf("Trained in %.3f s (%ld steps, %.0f steps/s)\n",seconds,o.epochs*pl.n,
 seconds> 0?(double)(o.epochs*pl.n)/seconds:0.0);
 
-/*:258*/
-#line 4535 "attention.w"
+/*:265*/
+#line 4556 "attention.w"
 
-/*255:*/
-#line 4578 "attention.w"
+/*262:*/
+#line 4599 "attention.w"
 
 if(o.save&&checkpoint_save(&m,o.save)){
 fprintf(stderr,"attention train: %s\n",kit_error());
 status= 1;
 }
 
-/*:255*/
-#line 4536 "attention.w"
+/*:262*/
+#line 4557 "attention.w"
 
-/*259:*/
-#line 4630 "attention.w"
+/*266:*/
+#line 4651 "attention.w"
 
 int right= 0,*out= xcalloc((size_t)m.cfg.L,sizeof(int));
 for(int k= 0;k<pl.n;k++){
@@ -612,8 +622,8 @@ free(pred);
 printf("%d of %d training pairs translated exactly\n",right,pl.n);
 free(out);
 
-/*:259*/
-#line 4537 "attention.w"
+/*:266*/
+#line 4558 "attention.w"
 
 if(loss_log_path&&loss_log_save())status= 1;
 free(ex);
@@ -622,11 +632,11 @@ model_free(&m);
 return status;
 }
 
-/*:251*/
-#line 4376 "attention.w"
+/*:258*/
+#line 4397 "attention.w"
 
-/*261:*/
-#line 4661 "attention.w"
+/*268:*/
+#line 4682 "attention.w"
 
 static const char*translate_usage= 
 "usage: attention translate --model CKPT [--attention] [SENTENCE ...]\n"
@@ -645,8 +655,8 @@ int*src= xcalloc((size_t)m->cfg.L,sizeof(int)),*out= xcalloc((size_t)m->cfg.L,si
 float*attn= xcalloc((size_t)m->cfg.L*(size_t)m->cfg.L,sizeof(float));
 int status= 0;
 if(!norm)status= kit_fail("%s: invalid UTF-8 at byte %zu",where,bad+1);
-else if(*norm)/*262:*/
-#line 4690 "attention.w"
+else if(*norm)/*269:*/
+#line 4711 "attention.w"
 
 {
 int n= tokenize(&m->vin,norm,src,m->cfg.L,where,"English");
@@ -657,8 +667,8 @@ int k= greedy_decode(m,src,n,out,attn);
 char*t= words_join(&m->vout,out,k);
 fputs(t,stdout);
 free(t);
-if(show_attention)/*263:*/
-#line 4706 "attention.w"
+if(show_attention)/*270:*/
+#line 4727 "attention.w"
 
 for(int t= 0;t<k;t++){
 double pad= 0.0;
@@ -668,14 +678,14 @@ for(int i= n;i<m->cfg.L;i++)pad+= attn[t*m->cfg.L+i];
 printf("  (padding %.3f)",pad);
 }
 
-/*:263*/
+/*:270*/
+#line 4721 "attention.w"
+
+}
+}
+
+/*:269*/
 #line 4700 "attention.w"
-
-}
-}
-
-/*:262*/
-#line 4679 "attention.w"
 
 putchar('\n');
 free(norm);
@@ -685,8 +695,8 @@ free(attn);
 return status;
 }
 
-/*:261*//*264:*/
-#line 4715 "attention.w"
+/*:268*//*271:*/
+#line 4736 "attention.w"
 
 static int cmd_translate(int argc,char**argv)
 {
@@ -721,8 +731,8 @@ return 1;
 }
 int failed= 0;
 char where[64];
-/*265:*/
-#line 4754 "attention.w"
+/*272:*/
+#line 4775 "attention.w"
 
 if(optind<argc)
 for(int k= optind;k<argc;k++){
@@ -748,18 +758,18 @@ fflush(stdout);
 free(line);
 }
 
-/*:265*/
-#line 4749 "attention.w"
+/*:272*/
+#line 4770 "attention.w"
 
 model_free(&m);
 return failed?1:0;
 }
 
-/*:264*/
-#line 4377 "attention.w"
+/*:271*/
+#line 4398 "attention.w"
 
-/*266:*/
-#line 4784 "attention.w"
+/*273:*/
+#line 4805 "attention.w"
 
 static const char*pairs_usage= 
 "usage: attention pairs --data FILE [--filter tutorial|length] [--max-length L]\n"
@@ -770,8 +780,8 @@ static int cmd_pairs(int argc,char**argv)
 const char*data= NULL;
 int filter= FILTER_TUTORIAL;
 long max_length= DEFAULT_MAX_LENGTH;
-/*267:*/
-#line 4807 "attention.w"
+/*274:*/
+#line 4828 "attention.w"
 
 static const struct option longopts[]= {{"data",required_argument,0,'d'},
 {"filter",required_argument,0,'f'},{"max-length",required_argument,0,'L'},
@@ -800,8 +810,8 @@ fputs(pairs_usage,stderr);
 return 2;
 }
 
-/*:267*/
-#line 4794 "attention.w"
+/*:274*/
+#line 4815 "attention.w"
 
 PairList pl;
 if(pairs_read(&pl,data,filter,(int)max_length)){
@@ -815,36 +825,36 @@ pairs_free(&pl);
 return 0;
 }
 
-/*:266*/
-#line 4378 "attention.w"
+/*:273*/
+#line 4399 "attention.w"
 
 
-/*:244*/
-#line 4342 "attention.w"
+/*:251*/
+#line 4359 "attention.w"
 
 
 static const struct{
 const char*name,*summary;
 int(*run)(int argc,char**argv);
 }commands[]= {
-/*243:*/
-#line 4369 "attention.w"
+/*250:*/
+#line 4390 "attention.w"
 
 {"train","train a translator (the notebook's five pairs, or a pair file)",cmd_train},
 {"translate","translate sentences with a saved model",cmd_translate},
 {"pairs","print the pairs that training would read from a file",cmd_pairs},
-/*228:*/
-#line 4020 "attention.w"
+/*232:*/
+#line 4030 "attention.w"
 
 {"heatmap","draw the attention weights of a translation (PNG, PDF or SVG)",cmd_heatmap},
 {"loss-curve","draw the average loss per epoch from train --loss-log",cmd_loss_curve},
 
-/*:228*/
-#line 4373 "attention.w"
+/*:232*/
+#line 4394 "attention.w"
 
 
-/*:243*/
-#line 4348 "attention.w"
+/*:250*/
+#line 4365 "attention.w"
 
 };
 
@@ -854,6 +864,9 @@ size_t n= sizeof commands/sizeof commands[0];
 if(argc>=2)
 for(size_t k= 0;k<n;k++)
 if(strcmp(argv[1],commands[k].name)==0)return commands[k].run(argc-1,argv+1);
+/*249:*/
+#line 4378 "attention.w"
+
 FILE*out= argc>=2&&(strcmp(argv[1],"--help")==0||strcmp(argv[1],"-h")==0
 ||strcmp(argv[1],"help")==0)?stdout:stderr;
 if(out==stderr&&argc>=2)fprintf(stderr,"attention: unknown command \"%s\"\n",argv[1]);
@@ -861,6 +874,10 @@ fputs("usage: attention COMMAND [OPTIONS]\n",out);
 for(size_t k= 0;k<n;k++)fprintf(out,"  %-10s %s\n",commands[k].name,commands[k].summary);
 fputs("Run 'attention COMMAND --help' for a command's options.\n",out);
 return out==stdout?0:2;
+
+/*:249*/
+#line 4375 "attention.w"
+
 }
 
-/*:242*/
+/*:248*/

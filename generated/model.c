@@ -4,8 +4,22 @@
 #include "attention.h"
 #include <stdlib.h> 
 #include <string.h> 
-/*127:*/
-#line 2021 "attention.w"
+/*56:*/
+#line 964 "attention.w"
+
+static double uniform(unsigned short xs[3],double a)
+{
+return a*(2.0*erand48(xs)-1.0);
+}
+
+static double normal(unsigned short xs[3])
+{
+double u= 1.0-erand48(xs),v= erand48(xs);
+return sqrt(-2.0*log(u))*cos(2.0*M_PI*v);
+}
+
+/*:56*//*128:*/
+#line 2025 "attention.w"
 
 static void adam_tensor(Model*m,int k,size_t n,const AdamConstants*c)
 {
@@ -14,8 +28,8 @@ adam_apply(m->param_mem+at,m->grad_mem+at,m->m_mem+at,m->v_mem+at,n,c);
 memset(m->grad_mem+at,0,n*sizeof(float));
 }
 
-/*:127*//*129:*/
-#line 2076 "attention.w"
+/*:128*//*130:*/
+#line 2080 "attention.w"
 
 static void update_rows(Model*m,const Deferred*d,const AdamConstants*c)
 {
@@ -33,7 +47,7 @@ at+= n;
 }
 }
 
-/*:129*/
+/*:130*/
 #line 837 "attention.w"
 
 /*49:*/
@@ -116,30 +130,19 @@ vocab_free(&m->vout);
 memset(m,0,sizeof*m);
 }
 
-/*:53*//*56:*/
-#line 964 "attention.w"
-
-static double uniform(unsigned short xs[3],double a)
-{
-return a*(2.0*erand48(xs)-1.0);
-}
-
-static double normal(unsigned short xs[3])
-{
-double u= 1.0-erand48(xs),v= erand48(xs);
-return sqrt(-2.0*log(u))*cos(2.0*M_PI*v);
-}
+/*:53*//*57:*/
+#line 979 "attention.w"
 
 void model_init_random(Model*m,uint64_t seed)
 {
-/*57:*/
-#line 996 "attention.w"
+/*58:*/
+#line 1000 "attention.w"
 
 unsigned short xs[3]= {(unsigned short)(0x330e^(seed>>32)),(unsigned short)seed,
 (unsigned short)(seed>>16)};
 
-/*:57*/
-#line 978 "attention.w"
+/*:58*/
+#line 982 "attention.w"
 
 TensorSpec s[N_TENSORS];
 tensor_specs(&m->cfg,s);
@@ -155,8 +158,8 @@ p[i]= (float)(k==ENC_EMB||k==DEC_EMB?normal(xs)
 m->adam_t= 0;
 }
 
-/*:56*//*80:*/
-#line 1306 "attention.w"
+/*:57*//*81:*/
+#line 1310 "attention.w"
 
 void activations_alloc(Activations*a,const Config*c)
 {
@@ -168,8 +171,8 @@ a->enc_gh= xcalloc(L*3*H,sizeof(float));
 a->enc_cache= xcalloc(L*H,sizeof(GruCache));
 a->enc_h= xcalloc((L+1)*H,sizeof(float));
 a->enc_out= xcalloc(L*H,sizeof(float));
-/*87:*/
-#line 1404 "attention.w"
+/*88:*/
+#line 1408 "attention.w"
 
 a->dec_eh= xcalloc(L*2*H,sizeof(float));
 a->dec_scores= xcalloc(L*L,sizeof(float));
@@ -184,11 +187,11 @@ a->dec_h= xcalloc((L+1)*H,sizeof(float));
 a->logits= xcalloc(L*V,sizeof(float));
 a->logp= xcalloc(L*V,sizeof(float));
 
-/*:87*/
-#line 1317 "attention.w"
+/*:88*/
+#line 1321 "attention.w"
 
-/*111:*/
-#line 1776 "attention.w"
+/*112:*/
+#line 1780 "attention.w"
 
 a->d_logits= xcalloc(L*V,sizeof(float));
 a->d_hout= xcalloc(L*H,sizeof(float));
@@ -208,42 +211,42 @@ a->d_ec= xcalloc(2*H,sizeof(float));
 a->d_eh= xcalloc(2*H,sizeof(float));
 a->d_rows= xcalloc(ROW_BLOCK> 2*H?ROW_BLOCK:2*H,sizeof(float));
 
-/*:111*/
-#line 1318 "attention.w"
+/*:112*/
+#line 1322 "attention.w"
 
 }
 
-/*:80*//*81:*/
-#line 1322 "attention.w"
+/*:81*//*82:*/
+#line 1326 "attention.w"
 
 void activations_free(Activations*a)
 {
 void*all[]= {a->enc_x,a->enc_gi,a->enc_gh,a->enc_cache,a->enc_h,
-a->enc_out,/*88:*/
-#line 1418 "attention.w"
+a->enc_out,/*89:*/
+#line 1422 "attention.w"
 
 a->dec_eh,a->dec_scores,a->dec_w,a->dec_ec,a->dec_pre,a->dec_o,
 a->dec_gi,a->dec_gh,a->dec_cache,a->dec_h,a->logits,a->logp
 
-/*:88*/
-#line 1326 "attention.w"
+/*:89*/
+#line 1330 "attention.w"
 ,
-/*112:*/
-#line 1795 "attention.w"
+/*113:*/
+#line 1799 "attention.w"
 
 a->d_logits,a->d_hout,a->d_dec_gi,a->d_dec_gh,a->d_pre,a->d_scores,
 a->d_dec_e,a->d_enc_out,a->d_enc_gi,a->d_enc_gh,a->d_enc_x,a->d_h,
 a->d_hprev,a->d_o,a->d_ec,a->d_eh,a->d_rows
 
-/*:112*/
-#line 1327 "attention.w"
+/*:113*/
+#line 1331 "attention.w"
 };
 for(size_t k= 0;k<sizeof all/sizeof all[0];k++)free(all[k]);
 memset(a,0,sizeof*a);
 }
 
-/*:81*//*83:*/
-#line 1341 "attention.w"
+/*:82*//*84:*/
+#line 1345 "attention.w"
 
 void encoder_forward(Model*m,const int*src,int T)
 {
@@ -265,8 +268,8 @@ memset(a->enc_out,0,(size_t)m->cfg.L*H*sizeof(float));
 memcpy(a->enc_out,a->enc_h+H,(size_t)T*H*sizeof(float));
 }
 
-/*:83*//*89:*/
-#line 1422 "attention.w"
+/*:84*//*90:*/
+#line 1426 "attention.w"
 
 DecoderStep decoder_step(const Activations*a,const Config*c,int t)
 {
@@ -277,8 +280,8 @@ a->dec_o+k*H,a->dec_gi+k*3*H,a->dec_gh+k*3*H,
 a->dec_h+(k+1)*H,a->dec_cache+k*H};
 }
 
-/*:89*//*90:*/
-#line 1435 "attention.w"
+/*:90*//*91:*/
+#line 1439 "attention.w"
 
 void decoder_step_forward(const Model*m,int token,const float*h_prev,
 const float*enc_out,const DecoderStep*s)
@@ -297,8 +300,8 @@ linear_forward(s->gh,h_prev,P->dec_w_hh,P->dec_b_hh,1,H,3*H);
 gru_cell_forward(s->h,s->cache,s->gi,s->gh,h_prev,1,H);
 }
 
-/*:90*//*92:*/
-#line 1474 "attention.w"
+/*:91*//*93:*/
+#line 1478 "attention.w"
 
 float seq2seq_forward(Model*m,const Example*ex)
 {
@@ -318,8 +321,8 @@ log_softmax_forward(a->logp,a->logits,T,c->V_out);
 return nll_forward(a->logp,ex->tgt,T,c->V_out);
 }
 
-/*:92*//*114:*/
-#line 1823 "attention.w"
+/*:93*//*115:*/
+#line 1827 "attention.w"
 
 void seq2seq_backward_deferred(Model*m,const Example*ex,Deferred d[N_DEFERRED])
 {
@@ -329,8 +332,8 @@ const Tensors*P= &m->params;
 const Tensors*G= &m->grads;
 int H= c->H,L= c->L,V= c->V_out,T= a->T_tgt,S= a->T_src;
 size_t h= (size_t)H;
-/*117:*/
-#line 1856 "attention.w"
+/*118:*/
+#line 1860 "attention.w"
 
 nll_backward(a->d_logits,a->logp,ex->tgt,T,V);
 memset(a->d_hout,0,(size_t)T*h*sizeof(float));
@@ -339,11 +342,11 @@ d[0]= (Deferred){OUT_W,a->d_logits,a->dec_h+h,T,H,V};
 memset(a->d_enc_out,0,(size_t)L*h*sizeof(float));
 memset(a->d_hprev,0,h*sizeof(float));
 
-/*:117*/
-#line 1832 "attention.w"
+/*:118*/
+#line 1836 "attention.w"
 
-/*118:*/
-#line 1871 "attention.w"
+/*119:*/
+#line 1875 "attention.w"
 
 for(int t= T-1;t>=0;t--){
 DecoderStep s= decoder_step(a,c,t);
@@ -368,11 +371,11 @@ a->d_hprev[j]+= a->d_eh[H+j];
 }
 }
 
-/*:118*/
-#line 1833 "attention.w"
+/*:119*/
+#line 1837 "attention.w"
 
-/*119:*/
-#line 1899 "attention.w"
+/*120:*/
+#line 1903 "attention.w"
 
 d[1]= (Deferred){DEC_W_HH,a->d_dec_gh,a->dec_h,T,H,3*H};
 d[2]= (Deferred){DEC_W_IH,a->d_dec_gi,a->dec_o,T,H,3*H};
@@ -384,11 +387,11 @@ linear_backward(NULL,NULL,G->comb_b,a->d_pre,NULL,NULL,T,2*H,H);
 linear_backward(NULL,NULL,G->attn_b,a->d_scores,NULL,NULL,T,2*H,L);
 embedding_backward(G->dec_emb,a->d_dec_e,a->dec_in,T,H);
 
-/*:119*/
-#line 1834 "attention.w"
+/*:120*/
+#line 1838 "attention.w"
 
-/*120:*/
-#line 1917 "attention.w"
+/*121:*/
+#line 1921 "attention.w"
 
 for(int t= S-1;t>=0;t--){
 const float*h_prev= a->enc_h+(size_t)t*h;
@@ -405,13 +408,13 @@ d[5]= (Deferred){ENC_W_IH,a->d_enc_gi,a->enc_x,S,H,3*H};
 d[6]= (Deferred){ENC_W_HH,a->d_enc_gh+3*h,a->enc_h+h,S-1,H,3*H};
 embedding_backward(G->enc_emb,a->d_enc_x,ex->src,S,H);
 
-/*:120*/
-#line 1835 "attention.w"
+/*:121*/
+#line 1839 "attention.w"
 
 }
 
-/*:114*//*115:*/
-#line 1840 "attention.w"
+/*:115*//*116:*/
+#line 1844 "attention.w"
 
 void seq2seq_backward(Model*m,const Example*ex)
 {
@@ -422,14 +425,14 @@ linear_backward(NULL,m->grads.t[d[k].weight],NULL,d[k].dout,d[k].inp,NULL,
 d[k].B,d[k].C,d[k].OC);
 }
 
-/*:115*//*122:*/
-#line 1968 "attention.w"
+/*:116*//*123:*/
+#line 1972 "attention.w"
 
 AdamConstants adam_constants(double lr,double beta1,double beta2,double eps,long t)
 {
 AdamConstants k;
-/*123:*/
-#line 1982 "attention.w"
+/*124:*/
+#line 1986 "attention.w"
 
 k.b1= (float)beta1;
 k.a1= (float)(1.0-beta1);
@@ -439,8 +442,8 @@ k.step= (float)(lr/(1.0-pow(beta1,(double)t)));
 k.inv_bc2= (float)(1.0/sqrt(1.0-pow(beta2,(double)t)));
 k.eps= (float)eps;
 
-/*:123*/
-#line 1972 "attention.w"
+/*:124*/
+#line 1976 "attention.w"
 
 return k;
 }
@@ -448,8 +451,8 @@ return k;
 void adam_apply(float*p,const float*g,float*m,float*v,size_t n,
 const AdamConstants*k)
 {
-/*124:*/
-#line 1992 "attention.w"
+/*125:*/
+#line 1996 "attention.w"
 
 for(size_t i= 0;i<n;i++){
 m[i]= k->b1*m[i]+k->a1*g[i];
@@ -457,13 +460,13 @@ v[i]= k->b2*v[i]+k->a2*g[i]*g[i];
 p[i]-= k->step*m[i]/(sqrtf(v[i])*k->inv_bc2+k->eps);
 }
 
-/*:124*/
-#line 1979 "attention.w"
+/*:125*/
+#line 1983 "attention.w"
 
 }
 
-/*:122*//*125:*/
-#line 2000 "attention.w"
+/*:123*//*126:*/
+#line 2004 "attention.w"
 
 void adam_update(float*p,const float*g,float*m,float*v,size_t n,
 double lr,double beta1,double beta2,double eps,long t)
@@ -472,8 +475,8 @@ AdamConstants k= adam_constants(lr,beta1,beta2,eps,t);
 adam_apply(p,g,m,v,n,&k);
 }
 
-/*:125*//*126:*/
-#line 2012 "attention.w"
+/*:126*//*127:*/
+#line 2016 "attention.w"
 
 void optimizer_step(Model*m,double lr)
 {
@@ -483,8 +486,8 @@ AdamConstants c= adam_constants(lr,0.9,0.999,1e-8,++m->adam_t);
 for(int k= 0;k<N_TENSORS;k++)adam_tensor(m,k,spec_numel(&s[k]),&c);
 }
 
-/*:126*//*128:*/
-#line 2051 "attention.w"
+/*:127*//*129:*/
+#line 2055 "attention.w"
 
 float train_step(Model*m,const Example*ex,double lr)
 {
@@ -504,8 +507,8 @@ if(!deferred[k])adam_tensor(m,k,spec_numel(&s[k]),&c);
 return loss;
 }
 
-/*:128*//*131:*/
-#line 2114 "attention.w"
+/*:129*//*132:*/
+#line 2118 "attention.w"
 
 int argmax(const float*x,int n)
 {
@@ -521,8 +524,8 @@ const Config*c= &m->cfg;
 int H= c->H,L= c->L,V= c->V_out,n= 0;
 encoder_forward(m,src,T);
 memcpy(a->dec_h,a->enc_h+(size_t)T*H,(size_t)H*sizeof(float));
-/*132:*/
-#line 2133 "attention.w"
+/*133:*/
+#line 2137 "attention.w"
 
 int token= SOS_TOKEN;
 for(int t= 0;t<L;t++){
@@ -536,13 +539,13 @@ if(token==EOS_TOKEN)break;
 out[n++]= token;
 }
 
-/*:132*/
-#line 2129 "attention.w"
+/*:133*/
+#line 2133 "attention.w"
 
 return n;
 }
 
-/*:131*/
+/*:132*/
 #line 838 "attention.w"
 
 
