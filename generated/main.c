@@ -1,5 +1,5 @@
 /*248:*/
-#line 4351 "attention.w"
+#line 4350 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
@@ -88,7 +88,7 @@ return status;
 }
 
 /*:242*//*252:*/
-#line 4403 "attention.w"
+#line 4402 "attention.w"
 
 static int parse_long(const char*cmd,const char*opt,const char*s,long lo,
 long hi,long*out)
@@ -106,7 +106,7 @@ return 0;
 }
 
 /*:252*//*253:*/
-#line 4420 "attention.w"
+#line 4419 "attention.w"
 
 static int parse_float(const char*cmd,const char*opt,const char*s,double lo,
 double hi,double*out)
@@ -124,7 +124,7 @@ return 0;
 }
 
 /*:253*//*254:*/
-#line 4438 "attention.w"
+#line 4437 "attention.w"
 
 static double now_seconds(void)
 {
@@ -134,7 +134,7 @@ return(double)ts.tv_sec+1e-9*(double)ts.tv_nsec;
 }
 
 /*:254*//*267:*/
-#line 4665 "attention.w"
+#line 4664 "attention.w"
 
 static char*words_join(const Vocab*v,const int*ids,int n)
 {
@@ -146,7 +146,7 @@ return s;
 }
 
 /*:267*/
-#line 4358 "attention.w"
+#line 4357 "attention.w"
 
 /*231:*/
 #line 4024 "attention.w"
@@ -385,10 +385,10 @@ return status;
 
 
 /*:231*//*251:*/
-#line 4396 "attention.w"
+#line 4395 "attention.w"
 
 /*255:*/
-#line 4448 "attention.w"
+#line 4447 "attention.w"
 
 static const char*train_usage= 
 "usage: attention train [--pairs seed | --data FILE] [OPTIONS]\n"
@@ -409,7 +409,7 @@ static const char*train_usage=
 "  --loss-log FILE     write 'epoch<TAB>average loss' lines to FILE\n";
 
 /*:255*//*256:*/
-#line 4467 "attention.w"
+#line 4466 "attention.w"
 
 typedef struct{
 const char*data,*init,*save;
@@ -435,7 +435,7 @@ opterr= 0;
 optind= 1;
 while(!bad&&(c= getopt_long(argc,argv,":h",longopts,NULL))!=-1)switch(c){
 /*257:*/
-#line 4501 "attention.w"
+#line 4500 "attention.w"
 
 case'p':
 if(strcmp(optarg,"seed")!=0){
@@ -476,7 +476,7 @@ fprintf(stderr,"attention train: unknown option \"%s\"\n",argv[optind-1]);
 bad= 1;
 
 /*:257*/
-#line 4491 "attention.w"
+#line 4490 "attention.w"
 
 }
 if(!bad&&optind<argc){
@@ -488,7 +488,7 @@ return bad?-1:0;
 }
 
 /*:256*//*258:*/
-#line 4543 "attention.w"
+#line 4542 "attention.w"
 
 static int cmd_train(int argc,char**argv)
 {
@@ -498,7 +498,7 @@ Model m;
 Example*ex= NULL;
 int status= 0;
 /*259:*/
-#line 4569 "attention.w"
+#line 4568 "attention.w"
 
 if(train_options(argc,argv,&o))return 2;
 if(loss_log_path&&loss_log_check())return 1;
@@ -510,10 +510,10 @@ return 2;
 int max_length= o.max_length?(int)o.max_length:DEFAULT_MAX_LENGTH;
 
 /*:259*/
-#line 4551 "attention.w"
+#line 4550 "attention.w"
 
 /*260:*/
-#line 4579 "attention.w"
+#line 4578 "attention.w"
 
 if(o.data){
 if(pairs_read(&pl,o.data,o.filter,max_length)){
@@ -523,10 +523,10 @@ return 1;
 }else pairs_seed(&pl);
 
 /*:260*/
-#line 4552 "attention.w"
+#line 4551 "attention.w"
 
 /*263:*/
-#line 4605 "attention.w"
+#line 4604 "attention.w"
 
 if(o.init){
 if(checkpoint_load(&m,o.init)){
@@ -543,10 +543,10 @@ model_init_random(&m,(uint64_t)o.seed);
 }
 
 /*:263*/
-#line 4553 "attention.w"
+#line 4552 "attention.w"
 
 /*261:*/
-#line 4589 "attention.w"
+#line 4588 "attention.w"
 
 if(make_examples(&pl,&m.vin,&m.vout,m.cfg.L,o.append_eos,&ex)){
 fprintf(stderr,"attention train: %s\n",kit_error());
@@ -556,10 +556,10 @@ return 1;
 }
 
 /*:261*/
-#line 4554 "attention.w"
+#line 4553 "attention.w"
 
 /*264:*/
-#line 4620 "attention.w"
+#line 4619 "attention.w"
 
 if(o.data)printf("Read %ld sentence pairs from %s; kept %d (%s filter)\n",
 pl.lines_read,o.data,pl.n,o.filter==FILTER_TUTORIAL?"tutorial":"length");
@@ -572,10 +572,10 @@ printf("Training for %ld epochs, %s<EOS> on the targets\n",o.epochs,
 o.append_eos?"":"no ");
 
 /*:264*/
-#line 4555 "attention.w"
+#line 4554 "attention.w"
 
 /*265:*/
-#line 4633 "attention.w"
+#line 4632 "attention.w"
 
 double t0= now_seconds(),last_loss= 0.0;
 for(long e= 1;e<=o.epochs;e++){
@@ -593,10 +593,10 @@ printf("Trained in %.3f s (%ld steps, %.0f steps/s)\n",seconds,o.epochs*pl.n,
 seconds> 0?(double)(o.epochs*pl.n)/seconds:0.0);
 
 /*:265*/
-#line 4556 "attention.w"
+#line 4555 "attention.w"
 
 /*262:*/
-#line 4599 "attention.w"
+#line 4598 "attention.w"
 
 if(o.save&&checkpoint_save(&m,o.save)){
 fprintf(stderr,"attention train: %s\n",kit_error());
@@ -604,10 +604,10 @@ status= 1;
 }
 
 /*:262*/
-#line 4557 "attention.w"
+#line 4556 "attention.w"
 
 /*266:*/
-#line 4651 "attention.w"
+#line 4650 "attention.w"
 
 int right= 0,*out= xcalloc((size_t)m.cfg.L,sizeof(int));
 for(int k= 0;k<pl.n;k++){
@@ -623,7 +623,7 @@ printf("%d of %d training pairs translated exactly\n",right,pl.n);
 free(out);
 
 /*:266*/
-#line 4558 "attention.w"
+#line 4557 "attention.w"
 
 if(loss_log_path&&loss_log_save())status= 1;
 free(ex);
@@ -633,10 +633,10 @@ return status;
 }
 
 /*:258*/
-#line 4397 "attention.w"
+#line 4396 "attention.w"
 
 /*268:*/
-#line 4682 "attention.w"
+#line 4681 "attention.w"
 
 static const char*translate_usage= 
 "usage: attention translate --model CKPT [--attention] [SENTENCE ...]\n"
@@ -656,7 +656,7 @@ float*attn= xcalloc((size_t)m->cfg.L*(size_t)m->cfg.L,sizeof(float));
 int status= 0;
 if(!norm)status= kit_fail("%s: invalid UTF-8 at byte %zu",where,bad+1);
 else if(*norm)/*269:*/
-#line 4711 "attention.w"
+#line 4710 "attention.w"
 
 {
 int n= tokenize(&m->vin,norm,src,m->cfg.L,where,"English");
@@ -668,7 +668,7 @@ char*t= words_join(&m->vout,out,k);
 fputs(t,stdout);
 free(t);
 if(show_attention)/*270:*/
-#line 4727 "attention.w"
+#line 4726 "attention.w"
 
 for(int t= 0;t<k;t++){
 double pad= 0.0;
@@ -679,13 +679,13 @@ printf("  (padding %.3f)",pad);
 }
 
 /*:270*/
-#line 4721 "attention.w"
+#line 4720 "attention.w"
 
 }
 }
 
 /*:269*/
-#line 4700 "attention.w"
+#line 4699 "attention.w"
 
 putchar('\n');
 free(norm);
@@ -696,7 +696,7 @@ return status;
 }
 
 /*:268*//*271:*/
-#line 4736 "attention.w"
+#line 4735 "attention.w"
 
 static int cmd_translate(int argc,char**argv)
 {
@@ -732,7 +732,7 @@ return 1;
 int failed= 0;
 char where[64];
 /*272:*/
-#line 4775 "attention.w"
+#line 4774 "attention.w"
 
 if(optind<argc)
 for(int k= optind;k<argc;k++){
@@ -759,17 +759,17 @@ free(line);
 }
 
 /*:272*/
-#line 4770 "attention.w"
+#line 4769 "attention.w"
 
 model_free(&m);
 return failed?1:0;
 }
 
 /*:271*/
-#line 4398 "attention.w"
+#line 4397 "attention.w"
 
 /*273:*/
-#line 4805 "attention.w"
+#line 4804 "attention.w"
 
 static const char*pairs_usage= 
 "usage: attention pairs --data FILE [--filter tutorial|length] [--max-length L]\n"
@@ -781,7 +781,7 @@ const char*data= NULL;
 int filter= FILTER_TUTORIAL;
 long max_length= DEFAULT_MAX_LENGTH;
 /*274:*/
-#line 4828 "attention.w"
+#line 4827 "attention.w"
 
 static const struct option longopts[]= {{"data",required_argument,0,'d'},
 {"filter",required_argument,0,'f'},{"max-length",required_argument,0,'L'},
@@ -811,7 +811,7 @@ return 2;
 }
 
 /*:274*/
-#line 4815 "attention.w"
+#line 4814 "attention.w"
 
 PairList pl;
 if(pairs_read(&pl,data,filter,(int)max_length)){
@@ -826,11 +826,11 @@ return 0;
 }
 
 /*:273*/
-#line 4399 "attention.w"
+#line 4398 "attention.w"
 
 
 /*:251*/
-#line 4359 "attention.w"
+#line 4358 "attention.w"
 
 
 static const struct{
@@ -838,7 +838,7 @@ const char*name,*summary;
 int(*run)(int argc,char**argv);
 }commands[]= {
 /*250:*/
-#line 4390 "attention.w"
+#line 4389 "attention.w"
 
 {"train","train a translator (the notebook's five pairs, or a pair file)",cmd_train},
 {"translate","translate sentences with a saved model",cmd_translate},
@@ -850,11 +850,11 @@ int(*run)(int argc,char**argv);
 {"loss-curve","draw the average loss per epoch from train --loss-log",cmd_loss_curve},
 
 /*:232*/
-#line 4394 "attention.w"
+#line 4393 "attention.w"
 
 
 /*:250*/
-#line 4365 "attention.w"
+#line 4364 "attention.w"
 
 };
 
@@ -865,7 +865,7 @@ if(argc>=2)
 for(size_t k= 0;k<n;k++)
 if(strcmp(argv[1],commands[k].name)==0)return commands[k].run(argc-1,argv+1);
 /*249:*/
-#line 4378 "attention.w"
+#line 4377 "attention.w"
 
 FILE*out= argc>=2&&(strcmp(argv[1],"--help")==0||strcmp(argv[1],"-h")==0
 ||strcmp(argv[1],"help")==0)?stdout:stderr;
@@ -876,7 +876,7 @@ fputs("Run 'attention COMMAND --help' for a command's options.\n",out);
 return out==stdout?0:2;
 
 /*:249*/
-#line 4375 "attention.w"
+#line 4374 "attention.w"
 
 }
 
