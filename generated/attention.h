@@ -111,8 +111,8 @@ typedef struct{
 float r,z,n,ghn;
 }GruCache;
 
-/*:72*//*114:*/
-#line 1815 "attention.w"
+/*:72*//*115:*/
+#line 1839 "attention.w"
 
 typedef struct{
 int weight;
@@ -121,8 +121,8 @@ int B,C,OC;
 }Deferred;
 #define N_DEFERRED 7
 
-/*:114*//*122:*/
-#line 1964 "attention.w"
+/*:115*//*123:*/
+#line 1988 "attention.w"
 
 typedef struct{
 float b1,a1,b2,a2;
@@ -131,8 +131,8 @@ float inv_bc2;
 float eps;
 }AdamConstants;
 
-/*:122*//*167:*/
-#line 2778 "attention.w"
+/*:123*//*169:*/
+#line 2829 "attention.w"
 
 #define COLORMAP_MAX_POINTS 9
 typedef struct{
@@ -142,8 +142,8 @@ double x[3][COLORMAP_MAX_POINTS];
 double v[3][COLORMAP_MAX_POINTS];
 }Colormap;
 
-/*:167*//*174:*/
-#line 2868 "attention.w"
+/*:169*//*176:*/
+#line 2919 "attention.w"
 
 enum{HEATMAP_MATPLOTLIB,HEATMAP_SEABORN};
 typedef struct{
@@ -157,8 +157,8 @@ int style;
 double vmin,vmax;
 }Heatmap;
 
-/*:174*//*175:*/
-#line 2885 "attention.w"
+/*:176*//*177:*/
+#line 2936 "attention.w"
 
 typedef struct{
 double x,y,w,h;
@@ -173,14 +173,14 @@ int width,height,stride;
 unsigned char*data;
 }FigImage;
 
-/*:175*//*204:*/
-#line 3506 "attention.w"
+/*:177*//*206:*/
+#line 3557 "attention.w"
 
 enum{FIGURE_PNG,FIGURE_PDF,FIGURE_SVG};
 #define FIGURE_PNG_SCALE 2.0
 
-/*:204*//*218:*/
-#line 3763 "attention.w"
+/*:206*//*220:*/
+#line 3814 "attention.w"
 
 typedef struct{
 int n;
@@ -188,7 +188,7 @@ const double*x,*y;
 const char*title,*xlabel,*ylabel;
 }Curve;
 
-/*:218*/
+/*:220*/
 #line 130 "attention.w"
 
 /*52:*/
@@ -220,8 +220,8 @@ float*logits,*logp;
 /*:87*/
 #line 1306 "attention.w"
 
-/*111:*/
-#line 1767 "attention.w"
+/*112:*/
+#line 1791 "attention.w"
 
 float*d_logits;
 float*d_hout;
@@ -235,7 +235,7 @@ float*d_enc_x;
 float*d_h,*d_hprev,*d_o,*d_ec,*d_eh;
 float*d_rows;
 
-/*:111*/
+/*:112*/
 #line 1307 "attention.w"
 
 }Activations;
@@ -281,14 +281,14 @@ return(1.0f-c->z)*c->n+c->z*h;
 
 }
 
-/*:73*//*104:*/
-#line 1670 "attention.w"
+/*:73*//*105:*/
+#line 1694 "attention.w"
 
 KIT_HD static inline void gru_unit_backward(float dh_new,float h,const GruCache*c,
 float*dgir,float*dgiz,float*dgin,float*dghn,float*dh)
 {
-/*105:*/
-#line 1677 "attention.w"
+/*106:*/
+#line 1701 "attention.w"
 
 float dn= dh_new*(1.0f-c->z);
 float dz= dh_new*(h-c->n);
@@ -300,12 +300,12 @@ float dr= dan*c->ghn;
 *dghn= dan*c->r;
 *dh+= dh_new*c->z;
 
-/*:105*/
-#line 1674 "attention.w"
+/*:106*/
+#line 1698 "attention.w"
 
 }
 
-/*:104*/
+/*:105*/
 #line 132 "attention.w"
 
 /*10:*/
@@ -419,8 +419,8 @@ const float*enc_out,const DecoderStep*s);
 
 float seq2seq_forward(Model*m,const Example*ex);
 
-/*:94*//*103:*/
-#line 1641 "attention.w"
+/*:94*//*104:*/
+#line 1665 "attention.w"
 
 void nll_backward(float*dlogits,const float*logp,const int*target,int B,int V);
 void linear_backward(float*dinp,float*dweight,float*dbias,
@@ -430,26 +430,26 @@ void add_outer_products(float*dw,const float*dy,int stride,
 const float*x,int B,int C);
 void embedding_backward(float*dtable,const float*dout,const int*ids,int B,int H);
 
-/*:103*//*107:*/
-#line 1706 "attention.w"
+/*:104*//*108:*/
+#line 1730 "attention.w"
 
 void gru_cell_backward(float*dgi,float*dgh,float*dh,const float*dh_new,
 const float*h,const GruCache*cache,int B,int H);
 
-/*:107*//*110:*/
-#line 1744 "attention.w"
+/*:108*//*111:*/
+#line 1768 "attention.w"
 
 void attention_backward(float*dscores,float*denc_out,const float*dctx,
 const float*w,const float*enc_out,int B,int L,int H);
 
-/*:110*//*117:*/
-#line 1854 "attention.w"
+/*:111*//*118:*/
+#line 1878 "attention.w"
 
 void seq2seq_backward_deferred(Model*m,const Example*ex,Deferred d[N_DEFERRED]);
 void seq2seq_backward(Model*m,const Example*ex);
 
-/*:117*//*131:*/
-#line 2097 "attention.w"
+/*:118*//*133:*/
+#line 2148 "attention.w"
 
 AdamConstants adam_constants(double lr,double beta1,double beta2,double eps,long t);
 void adam_apply(float*p,const float*g,float*m,float*v,size_t n,
@@ -459,50 +459,50 @@ double lr,double beta1,double beta2,double eps,long t);
 void optimizer_step(Model*m,double lr);
 float train_step(Model*m,const Example*ex,double lr);
 
-/*:131*//*134:*/
-#line 2150 "attention.w"
+/*:133*//*136:*/
+#line 2201 "attention.w"
 
 int argmax(const float*x,int n);
 int greedy_decode(Model*m,const int*src,int T,int*out,float*attn);
 
-/*:134*//*149:*/
-#line 2382 "attention.w"
+/*:136*//*151:*/
+#line 2433 "attention.w"
 
 int checkpoint_save(const Model*m,const char*path);
 int checkpoint_load(Model*m,const char*path);
 
-/*:149*//*173:*/
-#line 2853 "attention.w"
+/*:151*//*175:*/
+#line 2904 "attention.w"
 
 extern const Colormap colormap_bone,colormap_ylorrd;
 void colormap_color(const Colormap*cm,double w,double rgb[3]);
 const Colormap*colormap_find(const char*name);
 
-/*:173*//*196:*/
-#line 3346 "attention.w"
+/*:175*//*198:*/
+#line 3397 "attention.w"
 
 int heatmap_layout(const Heatmap*h,HeatmapLayout*lay);
 
-/*:196*//*209:*/
-#line 3581 "attention.w"
+/*:198*//*211:*/
+#line 3632 "attention.w"
 
 int figure_format(const char*path);
 int figure_check_path(const char*path);
 int write_file_atomic(const char*path,const void*data,size_t n);
 
-/*:209*//*217:*/
-#line 3741 "attention.w"
+/*:211*//*219:*/
+#line 3792 "attention.w"
 
 int heatmap_save(const Heatmap*h,const char*path);
 int heatmap_image(const Heatmap*h,double scale,FigImage*img,HeatmapLayout*lay);
 
-/*:217*//*230:*/
-#line 4012 "attention.w"
+/*:219*//*232:*/
+#line 4063 "attention.w"
 
 int curve_save(const Curve*c,const char*path);
 int curve_image(const Curve*c,double scale,FigImage*img);
 
-/*:230*/
+/*:232*/
 #line 133 "attention.w"
 
 

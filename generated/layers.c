@@ -3,8 +3,8 @@
 
 #include "attention.h"
 #include <string.h> 
-/*99:*/
-#line 1579 "attention.w"
+/*100:*/
+#line 1603 "attention.w"
 
 #define BLOCK 128
 static void add_transposed_product(float*dx,const float*W,const float*dy,int C,int OC)
@@ -24,8 +24,8 @@ for(;j<C;j++)
 for(int i= 0;i<OC;i++)dx[j]+= dy[i]*W[(size_t)i*C+j];
 }
 
-/*:99*//*100:*/
-#line 1602 "attention.w"
+/*:100*//*101:*/
+#line 1626 "attention.w"
 
 void add_outer_products(float*dw,const float*dy,int stride,
 const float*x,int B,int C)
@@ -44,7 +44,7 @@ for(;j<C;j++)
 for(int b= 0;b<B;b++)dw[j]+= dy[(size_t)b*stride]*x[(size_t)b*C+j];
 }
 
-/*:100*/
+/*:101*/
 #line 1027 "attention.w"
 
 /*61:*/
@@ -191,25 +191,25 @@ for(int j= 0;j<H;j++)c[j]+= wb[i]*O[(size_t)i*H+j];
 }
 }
 
-/*:77*//*96:*/
-#line 1532 "attention.w"
+/*:77*//*97:*/
+#line 1556 "attention.w"
 
 void nll_backward(float*dlogits,const float*logp,const int*target,int B,int V)
 {
-/*97:*/
-#line 1538 "attention.w"
+/*98:*/
+#line 1562 "attention.w"
 
 for(int b= 0;b<B;b++)
 for(int j= 0;j<V;j++)
 dlogits[(size_t)b*V+j]= expf(logp[(size_t)b*V+j])-(j==target[b]?1.0f:0.0f);
 
-/*:97*/
-#line 1535 "attention.w"
+/*:98*/
+#line 1559 "attention.w"
 
 }
 
-/*:96*//*98:*/
-#line 1550 "attention.w"
+/*:97*//*99:*/
+#line 1574 "attention.w"
 
 void linear_backward(float*dinp,float*dweight,float*dbias,
 const float*dout,const float*inp,const float*weight,int B,int C,int OC)
@@ -225,16 +225,16 @@ for(int o= 0;o<OC;o++)
 for(int b= 0;b<B;b++)dbias[o]+= dout[(size_t)b*OC+o];
 }
 
-/*:98*//*101:*/
-#line 1622 "attention.w"
+/*:99*//*102:*/
+#line 1646 "attention.w"
 
 void relu_backward(float*dinp,const float*dout,const float*inp,int n)
 {
 for(int i= 0;i<n;i++)dinp[i]= inp[i]> 0.0f?dout[i]:0.0f;
 }
 
-/*:101*//*102:*/
-#line 1632 "attention.w"
+/*:102*//*103:*/
+#line 1656 "attention.w"
 
 void embedding_backward(float*dtable,const float*dout,const int*ids,int B,int H)
 {
@@ -244,8 +244,8 @@ for(int j= 0;j<H;j++)row[j]+= dout[(size_t)b*H+j];
 }
 }
 
-/*:102*//*106:*/
-#line 1690 "attention.w"
+/*:103*//*107:*/
+#line 1714 "attention.w"
 
 void gru_cell_backward(float*dgi,float*dgh,float*dh,const float*dh_new,
 const float*h,const GruCache*cache,int B,int H)
@@ -262,8 +262,8 @@ h3[H+j]= i3[H+j];
 }
 }
 
-/*:106*//*108:*/
-#line 1723 "attention.w"
+/*:107*//*109:*/
+#line 1747 "attention.w"
 
 void attention_backward(float*dscores,float*denc_out,const float*dctx,
 const float*w,const float*enc_out,int B,int L,int H)
@@ -272,8 +272,8 @@ for(int b= 0;b<B;b++){
 const float*wb= w+(size_t)b*L,*O= enc_out+(size_t)b*L*H;
 const float*dc= dctx+(size_t)b*H;
 float*ds= dscores+(size_t)b*L,*dO= denc_out+(size_t)b*L*H;
-/*109:*/
-#line 1735 "attention.w"
+/*110:*/
+#line 1759 "attention.w"
 
 float avg= 0.0f;
 for(int i= 0;i<L;i++){
@@ -283,13 +283,13 @@ for(int j= 0;j<H;j++)dO[(size_t)i*H+j]+= wb[i]*dc[j];
 }
 for(int i= 0;i<L;i++)ds[i]= wb[i]*(ds[i]-avg);
 
+/*:110*/
+#line 1755 "attention.w"
+
+}
+}
+
 /*:109*/
-#line 1731 "attention.w"
-
-}
-}
-
-/*:108*/
 #line 1028 "attention.w"
 
 

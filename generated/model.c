@@ -18,8 +18,8 @@ double u= 1.0-erand48(xs),v= erand48(xs);
 return sqrt(-2.0*log(u))*cos(2.0*M_PI*v);
 }
 
-/*:56*//*128:*/
-#line 2025 "attention.w"
+/*:56*//*129:*/
+#line 2049 "attention.w"
 
 static void adam_tensor(Model*m,int k,size_t n,const AdamConstants*c)
 {
@@ -28,8 +28,8 @@ adam_apply(m->param_mem+at,m->grad_mem+at,m->m_mem+at,m->v_mem+at,n,c);
 memset(m->grad_mem+at,0,n*sizeof(float));
 }
 
-/*:128*//*130:*/
-#line 2080 "attention.w"
+/*:129*//*132:*/
+#line 2131 "attention.w"
 
 static void update_rows(Model*m,const Deferred*d,const AdamConstants*c)
 {
@@ -47,7 +47,7 @@ at+= n;
 }
 }
 
-/*:130*/
+/*:132*/
 #line 837 "attention.w"
 
 /*49:*/
@@ -190,8 +190,8 @@ a->logp= xcalloc(L*V,sizeof(float));
 /*:88*/
 #line 1321 "attention.w"
 
-/*112:*/
-#line 1780 "attention.w"
+/*113:*/
+#line 1804 "attention.w"
 
 a->d_logits= xcalloc(L*V,sizeof(float));
 a->d_hout= xcalloc(L*H,sizeof(float));
@@ -211,7 +211,7 @@ a->d_ec= xcalloc(2*H,sizeof(float));
 a->d_eh= xcalloc(2*H,sizeof(float));
 a->d_rows= xcalloc(ROW_BLOCK> 2*H?ROW_BLOCK:2*H,sizeof(float));
 
-/*:112*/
+/*:113*/
 #line 1322 "attention.w"
 
 }
@@ -231,14 +231,14 @@ a->dec_gi,a->dec_gh,a->dec_cache,a->dec_h,a->logits,a->logp
 /*:89*/
 #line 1330 "attention.w"
 ,
-/*113:*/
-#line 1799 "attention.w"
+/*114:*/
+#line 1823 "attention.w"
 
 a->d_logits,a->d_hout,a->d_dec_gi,a->d_dec_gh,a->d_pre,a->d_scores,
 a->d_dec_e,a->d_enc_out,a->d_enc_gi,a->d_enc_gh,a->d_enc_x,a->d_h,
 a->d_hprev,a->d_o,a->d_ec,a->d_eh,a->d_rows
 
-/*:113*/
+/*:114*/
 #line 1331 "attention.w"
 };
 for(size_t k= 0;k<sizeof all/sizeof all[0];k++)free(all[k]);
@@ -321,8 +321,8 @@ log_softmax_forward(a->logp,a->logits,T,c->V_out);
 return nll_forward(a->logp,ex->tgt,T,c->V_out);
 }
 
-/*:93*//*115:*/
-#line 1827 "attention.w"
+/*:93*//*116:*/
+#line 1851 "attention.w"
 
 void seq2seq_backward_deferred(Model*m,const Example*ex,Deferred d[N_DEFERRED])
 {
@@ -332,8 +332,8 @@ const Tensors*P= &m->params;
 const Tensors*G= &m->grads;
 int H= c->H,L= c->L,V= c->V_out,T= a->T_tgt,S= a->T_src;
 size_t h= (size_t)H;
-/*118:*/
-#line 1860 "attention.w"
+/*119:*/
+#line 1884 "attention.w"
 
 nll_backward(a->d_logits,a->logp,ex->tgt,T,V);
 memset(a->d_hout,0,(size_t)T*h*sizeof(float));
@@ -342,11 +342,11 @@ d[0]= (Deferred){OUT_W,a->d_logits,a->dec_h+h,T,H,V};
 memset(a->d_enc_out,0,(size_t)L*h*sizeof(float));
 memset(a->d_hprev,0,h*sizeof(float));
 
-/*:118*/
-#line 1836 "attention.w"
+/*:119*/
+#line 1860 "attention.w"
 
-/*119:*/
-#line 1875 "attention.w"
+/*120:*/
+#line 1899 "attention.w"
 
 for(int t= T-1;t>=0;t--){
 DecoderStep s= decoder_step(a,c,t);
@@ -371,11 +371,11 @@ a->d_hprev[j]+= a->d_eh[H+j];
 }
 }
 
-/*:119*/
-#line 1837 "attention.w"
+/*:120*/
+#line 1861 "attention.w"
 
-/*120:*/
-#line 1903 "attention.w"
+/*121:*/
+#line 1927 "attention.w"
 
 d[1]= (Deferred){DEC_W_HH,a->d_dec_gh,a->dec_h,T,H,3*H};
 d[2]= (Deferred){DEC_W_IH,a->d_dec_gi,a->dec_o,T,H,3*H};
@@ -387,11 +387,11 @@ linear_backward(NULL,NULL,G->comb_b,a->d_pre,NULL,NULL,T,2*H,H);
 linear_backward(NULL,NULL,G->attn_b,a->d_scores,NULL,NULL,T,2*H,L);
 embedding_backward(G->dec_emb,a->d_dec_e,a->dec_in,T,H);
 
-/*:120*/
-#line 1838 "attention.w"
+/*:121*/
+#line 1862 "attention.w"
 
-/*121:*/
-#line 1921 "attention.w"
+/*122:*/
+#line 1945 "attention.w"
 
 for(int t= S-1;t>=0;t--){
 const float*h_prev= a->enc_h+(size_t)t*h;
@@ -408,13 +408,13 @@ d[5]= (Deferred){ENC_W_IH,a->d_enc_gi,a->enc_x,S,H,3*H};
 d[6]= (Deferred){ENC_W_HH,a->d_enc_gh+3*h,a->enc_h+h,S-1,H,3*H};
 embedding_backward(G->enc_emb,a->d_enc_x,ex->src,S,H);
 
-/*:121*/
-#line 1839 "attention.w"
+/*:122*/
+#line 1863 "attention.w"
 
 }
 
-/*:115*//*116:*/
-#line 1844 "attention.w"
+/*:116*//*117:*/
+#line 1868 "attention.w"
 
 void seq2seq_backward(Model*m,const Example*ex)
 {
@@ -425,14 +425,14 @@ linear_backward(NULL,m->grads.t[d[k].weight],NULL,d[k].dout,d[k].inp,NULL,
 d[k].B,d[k].C,d[k].OC);
 }
 
-/*:116*//*123:*/
-#line 1972 "attention.w"
+/*:117*//*124:*/
+#line 1996 "attention.w"
 
 AdamConstants adam_constants(double lr,double beta1,double beta2,double eps,long t)
 {
 AdamConstants k;
-/*124:*/
-#line 1986 "attention.w"
+/*125:*/
+#line 2010 "attention.w"
 
 k.b1= (float)beta1;
 k.a1= (float)(1.0-beta1);
@@ -442,8 +442,8 @@ k.step= (float)(lr/(1.0-pow(beta1,(double)t)));
 k.inv_bc2= (float)(1.0/sqrt(1.0-pow(beta2,(double)t)));
 k.eps= (float)eps;
 
-/*:124*/
-#line 1976 "attention.w"
+/*:125*/
+#line 2000 "attention.w"
 
 return k;
 }
@@ -451,8 +451,8 @@ return k;
 void adam_apply(float*p,const float*g,float*m,float*v,size_t n,
 const AdamConstants*k)
 {
-/*125:*/
-#line 1996 "attention.w"
+/*126:*/
+#line 2020 "attention.w"
 
 for(size_t i= 0;i<n;i++){
 m[i]= k->b1*m[i]+k->a1*g[i];
@@ -460,13 +460,13 @@ v[i]= k->b2*v[i]+k->a2*g[i]*g[i];
 p[i]-= k->step*m[i]/(sqrtf(v[i])*k->inv_bc2+k->eps);
 }
 
-/*:125*/
-#line 1983 "attention.w"
+/*:126*/
+#line 2007 "attention.w"
 
 }
 
-/*:123*//*126:*/
-#line 2004 "attention.w"
+/*:124*//*127:*/
+#line 2028 "attention.w"
 
 void adam_update(float*p,const float*g,float*m,float*v,size_t n,
 double lr,double beta1,double beta2,double eps,long t)
@@ -475,8 +475,8 @@ AdamConstants k= adam_constants(lr,beta1,beta2,eps,t);
 adam_apply(p,g,m,v,n,&k);
 }
 
-/*:126*//*127:*/
-#line 2016 "attention.w"
+/*:127*//*128:*/
+#line 2040 "attention.w"
 
 void optimizer_step(Model*m,double lr)
 {
@@ -486,8 +486,8 @@ AdamConstants c= adam_constants(lr,0.9,0.999,1e-8,++m->adam_t);
 for(int k= 0;k<N_TENSORS;k++)adam_tensor(m,k,spec_numel(&s[k]),&c);
 }
 
-/*:127*//*129:*/
-#line 2055 "attention.w"
+/*:128*//*131:*/
+#line 2106 "attention.w"
 
 float train_step(Model*m,const Example*ex,double lr)
 {
@@ -507,8 +507,8 @@ if(!deferred[k])adam_tensor(m,k,spec_numel(&s[k]),&c);
 return loss;
 }
 
-/*:129*//*132:*/
-#line 2118 "attention.w"
+/*:131*//*134:*/
+#line 2169 "attention.w"
 
 int argmax(const float*x,int n)
 {
@@ -524,8 +524,8 @@ const Config*c= &m->cfg;
 int H= c->H,L= c->L,V= c->V_out,n= 0;
 encoder_forward(m,src,T);
 memcpy(a->dec_h,a->enc_h+(size_t)T*H,(size_t)H*sizeof(float));
-/*133:*/
-#line 2137 "attention.w"
+/*135:*/
+#line 2188 "attention.w"
 
 int token= SOS_TOKEN;
 for(int t= 0;t<L;t++){
@@ -539,13 +539,13 @@ if(token==EOS_TOKEN)break;
 out[n++]= token;
 }
 
-/*:133*/
-#line 2133 "attention.w"
+/*:135*/
+#line 2184 "attention.w"
 
 return n;
 }
 
-/*:132*/
+/*:134*/
 #line 838 "attention.w"
 
 
