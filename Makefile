@@ -1,7 +1,7 @@
 # attention.w: the literate source is attention.w; generated/ is its tangled output.
 # make tangle   re-tangle attention.w into generated/ (needs ctangle)
 # make          build ./attention from generated/
-# make run      train the notebook's model and translate its five sentences
+# make run      train the notebook's model, translate its five sentences, draw figures/
 # make check    build and run every test
 # make bench    time the kit against the notebook's PyTorch loop
 # make book     weave book/attention.pdf
@@ -10,6 +10,7 @@
 # make grade-class SUBMISSIONS=DIR [OUT=DIR] grade a class (one folder per student)
 
 CC      ?= cc
+SHELL   := /bin/bash
 PYTHON  ?= /usr/bin/python3
 PKGS    := cairo libcjson libutf8proc
 NATIVE  := $(shell $(CC) -march=native -E -x c /dev/null >/dev/null 2>&1 && echo -march=native)
@@ -20,13 +21,13 @@ LDLIBS  += $(shell pkg-config --libs $(PKGS)) -lm
 CHECK_LIBS := $(shell pkg-config --cflags --libs check)
 
 LIBSRC  := generated/util.c generated/vocab.c generated/layers.c generated/model.c \
-           generated/checkpoint.c
+           generated/checkpoint.c generated/figures.c
 LIBOBJ  := $(LIBSRC:generated/%.c=build/%.o)
 GENERATED := generated/attention.h generated/main.c $(LIBSRC)
 
 CTANGLE := $(shell command -v ctangle 2>/dev/null)
 
-.PHONY: all tangle run check bench book clean handout grade grade-class
+.PHONY: all tangle run check bench book book-check clean handout grade grade-class
 all: attention
 
 # One ctangle run writes every file; +c rewrites a file only when it changed.
@@ -70,21 +71,62 @@ check: attention $(TEST_BIN)
 	for t in tests/*.sh; do echo "== $$t"; $$t ./attention || failed="$$failed $$t"; done; \
 	if [ -n "$$failed" ]; then echo "FAILED:$$failed"; exit 1; fi; echo "all tests passed"
 
+# The notebook's five sentences, for make run, the figures and the book.
+SEED_EN := "i am a student" "he is a teacher" "she is a doctor" "we are engineers" "they are artists"
+
+# make run trains the notebook's model (printing the loss and the translations),
+# then draws into figures/ the attention of the five sentences in the notebook's
+# two styles and the loss curve of the run, as PDF (for the book) and PNG.
 run: attention
-	./attention train --pairs seed --save build/seed.safetensors
+	./attention train --pairs seed --save build/seed.safetensors --loss-log build/seed-loss.tsv
+	@$(MAKE) --no-print-directory draw-figures
+
+.PHONY: draw-figures
+draw-figures:
+	@mkdir -p figures
+	@for s in $(SEED_EN); do for style in bone ylorrd; do \
+	  f=figures/heatmap-$$style-$$(echo "$$s" | tr ' ' '-'); \
+	  ./attention heatmap --model build/seed.safetensors --style $$style \
+	    --out $$f.pdf --out $$f.png "$$s" || exit 1; done; done
+	@./attention loss-curve --log build/seed-loss.tsv --out figures/loss.pdf --out figures/loss.png
 
 bench: attention
 	$(PYTHON) tests/bench.py ./attention
 
+# The model of make run, for the book; training is deterministic, so this is the
+# same model and the same figures as make run's.
+build/seed.safetensors build/seed-loss.tsv: attention
+	./attention train --pairs seed --save build/seed.safetensors --loss-log build/seed-loss.tsv --show 0 >/dev/null
+build/noeos.safetensors: attention
+	./attention train --pairs seed --no-eos --save $@ --show 0 >/dev/null
+# The figures the book embeds (committed; a fresh checkout redraws the same bytes).
+build/figures.stamp: attention build/seed.safetensors build/seed-loss.tsv
+	@$(MAKE) --no-print-directory draw-figures
+	@touch $@
+# What the book shows of the program's output is written by the program.
+book/outputs.stamp: attention build/seed.safetensors build/noeos.safetensors
+	@mkdir -p book
+	./attention translate --model build/noeos.safetensors $(SEED_EN) \
+	  | paste -d '\n' <(printf '%s\n' $(SEED_EN)) - | sed '0~2s/^/    /' > book/out-noeos.txt
+	./attention translate --model build/seed.safetensors --attention \
+	  "i am a student" "we are engineers" > book/out-attention.txt
+	{ echo '$$ attention translate --model seed.safetensors "i am a pilot" "we are artists"'; \
+	  ./attention translate --model build/seed.safetensors "i am a pilot" "we are artists" 2>&1; \
+	  echo "(exit status $$?)"; } > book/out-unknown.txt
+	@touch $@
+
 # The book: cweave (exit 5 means warnings, which the web must not have), then
 # pdftex twice (the table of contents comes from the first run).
 book: book/attention.pdf
-book/attention.pdf: attention.w
+book/attention.pdf: attention.w book/outputs.stamp build/figures.stamp
 	@mkdir -p book
 	cd book && cweave ../attention.w - attention.tex
-	cd book && pdftex -interaction=nonstopmode -halt-on-error attention.tex >/dev/null
-	cd book && pdftex -interaction=nonstopmode -halt-on-error attention.tex >/dev/null
+	cd book && for run in 1 2; do pdftex -interaction=nonstopmode -halt-on-error attention.tex \
+	  >/dev/null || { grep -a -A4 '^!' attention.log; exit 1; }; done
 	@echo "book/attention.pdf: $$(pdfinfo book/attention.pdf | awk '/^Pages/{print $$2}') pages"
+
+book-check: book
+	$(PYTHON) tests/book-check
 
 # The exercises (tests/grader/README.md). The grader compiles with the kit's
 # compiler and flags; CFLAGS is passed on only when set on the command line.

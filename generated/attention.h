@@ -1,9 +1,9 @@
 /*2:*/
-#line 103 "attention.w"
+#line 126 "attention.w"
 
 #pragma once
 /*3:*/
-#line 113 "attention.w"
+#line 136 "attention.w"
 
 #include <stddef.h> 
 #include <stdint.h> 
@@ -11,39 +11,40 @@
 #include <math.h> 
 
 /*:3*/
-#line 105 "attention.w"
+#line 128 "attention.w"
 
 /*4:*/
-#line 126 "attention.w"
+#line 149 "attention.w"
 
 #define SOS_TOKEN 0
 #define EOS_TOKEN 1
 #define DEFAULT_HIDDEN 128
 #define DEFAULT_MAX_LENGTH 10
 #define MAX_WORD_BYTES 1024
+#define ROW_BLOCK 4096 
 
 /*:4*//*5:*/
-#line 139 "attention.w"
+#line 163 "attention.w"
 
 #ifdef __CUDACC__
 #define KIT_HD __host__ __device__
 #else
-#line 143 "attention.w"
+#line 167 "attention.w"
 #define KIT_HD
 #endif
-#line 145 "attention.w"
+#line 169 "attention.w"
 
-/*:5*//*33:*/
-#line 596 "attention.w"
+/*:5*//*37:*/
+#line 644 "attention.w"
 
 #define FILTER_TUTORIAL 0
 #define FILTER_LENGTH 1
 
-/*:33*/
-#line 106 "attention.w"
+/*:37*/
+#line 129 "attention.w"
 
-/*10:*/
-#line 234 "attention.w"
+/*11:*/
+#line 260 "attention.w"
 
 typedef struct{
 char**word;
@@ -53,8 +54,8 @@ int*slot;
 int nslot;
 }Vocab;
 
-/*:10*//*25:*/
-#line 433 "attention.w"
+/*:11*//*27:*/
+#line 463 "attention.w"
 
 typedef struct{
 char*src,*tgt;
@@ -67,16 +68,16 @@ char*origin;
 long lines_read,dropped;
 }PairList;
 
-/*:25*//*39:*/
-#line 706 "attention.w"
+/*:27*//*44:*/
+#line 759 "attention.w"
 
 typedef struct{
 int src[DEFAULT_MAX_LENGTH*4],tgt[DEFAULT_MAX_LENGTH*4];
 int src_len,tgt_len;
 }Example;
 
-/*:39*//*42:*/
-#line 756 "attention.w"
+/*:44*//*48:*/
+#line 815 "attention.w"
 
 typedef struct{
 int V_in,V_out;
@@ -84,8 +85,8 @@ int H;
 int L;
 }Config;
 
-/*:42*//*43:*/
-#line 774 "attention.w"
+/*:48*//*49:*/
+#line 833 "attention.w"
 
 enum{ENC_EMB,ENC_W_IH,ENC_W_HH,ENC_B_IH,ENC_B_HH,DEC_EMB,ATTN_W,ATTN_B,
 COMB_W,COMB_B,DEC_W_IH,DEC_W_HH,DEC_B_IH,DEC_B_HH,OUT_W,OUT_B,
@@ -103,15 +104,15 @@ const char*name;
 int rows,cols;
 }TensorSpec;
 
-/*:43*//*67:*/
-#line 1153 "attention.w"
+/*:49*//*75:*/
+#line 1223 "attention.w"
 
 typedef struct{
 float r,z,n,ghn;
 }GruCache;
 
-/*:67*//*114:*/
-#line 1791 "attention.w"
+/*:75*//*123:*/
+#line 1890 "attention.w"
 
 typedef struct{
 int weight;
@@ -120,8 +121,8 @@ int B,C,OC;
 }Deferred;
 #define N_DEFERRED 7
 
-/*:114*//*122:*/
-#line 1940 "attention.w"
+/*:123*//*131:*/
+#line 2039 "attention.w"
 
 typedef struct{
 float b1,a1,b2,a2;
@@ -130,14 +131,71 @@ float inv_bc2;
 float eps;
 }AdamConstants;
 
-/*:122*/
-#line 107 "attention.w"
+/*:131*//*179:*/
+#line 2892 "attention.w"
 
-/*48:*/
-#line 851 "attention.w"
+#define COLORMAP_MAX_POINTS 9
+typedef struct{
+const char*name;
+int n[3];
+double x[3][COLORMAP_MAX_POINTS];
+double v[3][COLORMAP_MAX_POINTS];
+}Colormap;
 
-/*77:*/
-#line 1257 "attention.w"
+/*:179*//*186:*/
+#line 2982 "attention.w"
+
+enum{HEATMAP_MATPLOTLIB,HEATMAP_SEABORN};
+typedef struct{
+int rows,cols;
+const float*w;
+int stride;
+const char*const*row_words,*const*col_words;
+const char*title;
+const Colormap*cm;
+int style;
+double vmin,vmax;
+}Heatmap;
+
+/*:186*//*187:*/
+#line 2999 "attention.w"
+
+typedef struct{
+double x,y,w,h;
+}FigBox;
+typedef struct{
+double width,height;
+FigBox cells,colorbar;
+double vmin,vmax;
+}HeatmapLayout;
+typedef struct{
+int width,height,stride;
+unsigned char*data;
+}FigImage;
+
+/*:187*//*216:*/
+#line 3620 "attention.w"
+
+enum{FIGURE_PNG,FIGURE_PDF,FIGURE_SVG};
+#define FIGURE_PNG_SCALE 2.0
+
+/*:216*//*230:*/
+#line 3877 "attention.w"
+
+typedef struct{
+int n;
+const double*x,*y;
+const char*title,*xlabel,*ylabel;
+}Curve;
+
+/*:230*/
+#line 130 "attention.w"
+
+/*54:*/
+#line 910 "attention.w"
+
+/*85:*/
+#line 1327 "attention.w"
 
 typedef struct{
 float*eh,*scores,*w,*ec,*pre,*o,*gi,*gh,*h;
@@ -151,19 +209,19 @@ float*enc_gi,*enc_gh;
 GruCache*enc_cache;
 float*enc_h;
 float*enc_out;
-/*84:*/
-#line 1366 "attention.w"
+/*92:*/
+#line 1436 "attention.w"
 
 float*dec_eh,*dec_scores,*dec_w,*dec_ec,*dec_pre,*dec_o,*dec_gi,*dec_gh;
 GruCache*dec_cache;
 float*dec_h;
 float*logits,*logp;
 
-/*:84*/
-#line 1270 "attention.w"
+/*:92*/
+#line 1340 "attention.w"
 
-/*111:*/
-#line 1743 "attention.w"
+/*120:*/
+#line 1842 "attention.w"
 
 float*d_logits;
 float*d_hout;
@@ -175,15 +233,15 @@ float*d_enc_out;
 float*d_enc_gi,*d_enc_gh;
 float*d_enc_x;
 float*d_h,*d_hprev,*d_o,*d_ec,*d_eh;
-float*d_row;
+float*d_rows;
 
-/*:111*/
-#line 1271 "attention.w"
+/*:120*/
+#line 1341 "attention.w"
 
 }Activations;
 
-/*:77*/
-#line 852 "attention.w"
+/*:85*/
+#line 911 "attention.w"
 
 typedef struct{
 Config cfg;
@@ -195,11 +253,11 @@ long adam_t;
 Activations act;
 }Model;
 
-/*:48*/
-#line 108 "attention.w"
+/*:54*/
+#line 131 "attention.w"
 
-/*68:*/
-#line 1160 "attention.w"
+/*76:*/
+#line 1230 "attention.w"
 
 KIT_HD static inline float sigmoidf_(float a)
 {
@@ -209,8 +267,8 @@ return 1.0f/(1.0f+expf(-a));
 KIT_HD static inline float gru_unit_forward(float gir,float giz,float gin,
 float ghr,float ghz,float ghn,float h,GruCache*c)
 {
-/*69:*/
-#line 1172 "attention.w"
+/*77:*/
+#line 1242 "attention.w"
 
 c->r= sigmoidf_(gir+ghr);
 c->z= sigmoidf_(giz+ghz);
@@ -218,19 +276,19 @@ c->ghn= ghn;
 c->n= tanhf(gin+c->r*ghn);
 return(1.0f-c->z)*c->n+c->z*h;
 
-/*:69*/
-#line 1169 "attention.w"
+/*:77*/
+#line 1239 "attention.w"
 
 }
 
-/*:68*//*102:*/
-#line 1635 "attention.w"
+/*:76*//*111:*/
+#line 1734 "attention.w"
 
 KIT_HD static inline void gru_unit_backward(float dh_new,float h,const GruCache*c,
 float*dgir,float*dgiz,float*dgin,float*dghn,float*dh)
 {
-/*103:*/
-#line 1642 "attention.w"
+/*112:*/
+#line 1741 "attention.w"
 
 float dn= dh_new*(1.0f-c->z);
 float dz= dh_new*(h-c->n);
@@ -242,16 +300,16 @@ float dr= dan*c->ghn;
 *dghn= dan*c->r;
 *dh+= dh_new*c->z;
 
-/*:103*/
-#line 1639 "attention.w"
+/*:112*/
+#line 1738 "attention.w"
 
 }
 
-/*:102*/
-#line 109 "attention.w"
+/*:111*/
+#line 132 "attention.w"
 
-/*9:*/
-#line 211 "attention.w"
+/*10:*/
+#line 237 "attention.w"
 
 int kit_fail(const char*fmt,...)__attribute__((format(printf,1,2)));
 const char*kit_error(void);
@@ -259,8 +317,8 @@ void*xcalloc(size_t n,size_t size);
 void*xrealloc(void*p,size_t size);
 char*xstrdup(const char*s);
 
-/*:9*//*21:*/
-#line 373 "attention.w"
+/*:10*//*22:*/
+#line 399 "attention.w"
 
 void vocab_init(Vocab*v);
 void vocab_free(Vocab*v);
@@ -268,54 +326,55 @@ int vocab_find(const Vocab*v,const char*w);
 int vocab_add(Vocab*v,const char*w);
 void vocab_add_sentence(Vocab*v,const char*s);
 
-/*:21*//*23:*/
-#line 416 "attention.w"
+/*:22*//*25:*/
+#line 446 "attention.w"
 
 int tokenize(const Vocab*v,const char*s,int*ids,int max,
 const char*where,const char*language);
 
-/*:23*//*27:*/
-#line 475 "attention.w"
+/*:25*//*30:*/
+#line 519 "attention.w"
 
 void pairs_seed(PairList*pl);
 void pairs_free(PairList*pl);
+void pairs_vocabularies(const PairList*pl,Vocab*vin,Vocab*vout);
 
-/*:27*//*32:*/
-#line 572 "attention.w"
+/*:30*//*36:*/
+#line 620 "attention.w"
 
 char*normalize_sentence(const char*s,size_t len,size_t*bad);
 
-/*:32*//*38:*/
-#line 696 "attention.w"
+/*:36*//*43:*/
+#line 749 "attention.w"
 
 int pairs_read(PairList*pl,const char*path,int filter,int max_length);
 
-/*:38*//*41:*/
-#line 746 "attention.w"
+/*:43*//*47:*/
+#line 805 "attention.w"
 
 int make_examples(const PairList*pl,const Vocab*vin,const Vocab*vout,
 int max_length,int append_eos,Example**out);
 
-/*:41*//*47:*/
-#line 843 "attention.w"
+/*:47*//*53:*/
+#line 902 "attention.w"
 
 void tensor_specs(const Config*c,TensorSpec s[N_TENSORS]);
 size_t spec_numel(const TensorSpec*s);
 size_t tensors_point(Tensors*t,float*mem,const Config*c);
 
-/*:47*//*51:*/
-#line 906 "attention.w"
+/*:53*//*57:*/
+#line 965 "attention.w"
 
 void model_alloc(Model*m,const Config*c,Vocab*vin,Vocab*vout);
 void model_free(Model*m);
 
-/*:51*//*53:*/
-#line 951 "attention.w"
+/*:57*//*61:*/
+#line 1021 "attention.w"
 
 void model_init_random(Model*m,uint64_t seed);
 
-/*:53*//*65:*/
-#line 1113 "attention.w"
+/*:61*//*73:*/
+#line 1183 "attention.w"
 
 void embedding_forward(float*out,const float*table,const int*ids,int B,int H);
 void linear_forward(float*out,const float*inp,const float*weight,
@@ -325,43 +384,43 @@ void softmax_forward(float*out,const float*inp,int B,int n);
 void log_softmax_forward(float*out,const float*inp,int B,int n);
 float nll_forward(const float*logp,const int*target,int B,int V);
 
-/*:65*//*72:*/
-#line 1198 "attention.w"
+/*:73*//*80:*/
+#line 1268 "attention.w"
 
 void gru_cell_forward(float*h_new,GruCache*cache,const float*gi,
 const float*gh,const float*h,int B,int H);
 
-/*:72*//*76:*/
-#line 1238 "attention.w"
+/*:80*//*84:*/
+#line 1308 "attention.w"
 
 void attention_forward(float*w,float*ctx,const float*scores,
 const float*enc_out,int B,int L,int H);
 
-/*:76*//*80:*/
-#line 1300 "attention.w"
+/*:84*//*88:*/
+#line 1370 "attention.w"
 
 void activations_alloc(Activations*a,const Config*c);
 void activations_free(Activations*a);
 
-/*:80*//*82:*/
-#line 1330 "attention.w"
+/*:88*//*90:*/
+#line 1400 "attention.w"
 
 void encoder_forward(Model*m,const int*src,int T);
 
-/*:82*//*89:*/
-#line 1421 "attention.w"
+/*:90*//*97:*/
+#line 1491 "attention.w"
 
 DecoderStep decoder_step(const Activations*a,const Config*c,int t);
 void decoder_step_forward(const Model*m,int token,const float*h_prev,
 const float*enc_out,const DecoderStep*s);
 
-/*:89*//*91:*/
-#line 1461 "attention.w"
+/*:97*//*99:*/
+#line 1531 "attention.w"
 
 float seq2seq_forward(Model*m,const Example*ex);
 
-/*:91*//*101:*/
-#line 1606 "attention.w"
+/*:99*//*110:*/
+#line 1705 "attention.w"
 
 void nll_backward(float*dlogits,const float*logp,const int*target,int B,int V);
 void linear_backward(float*dinp,float*dweight,float*dbias,
@@ -371,26 +430,26 @@ void add_outer_products(float*dw,const float*dy,int stride,
 const float*x,int B,int C);
 void embedding_backward(float*dtable,const float*dout,const int*ids,int B,int H);
 
-/*:101*//*106:*/
-#line 1677 "attention.w"
+/*:110*//*115:*/
+#line 1776 "attention.w"
 
 void gru_cell_backward(float*dgi,float*dgh,float*dh,const float*dh_new,
 const float*h,const GruCache*cache,int B,int H);
 
-/*:106*//*110:*/
-#line 1720 "attention.w"
+/*:115*//*119:*/
+#line 1819 "attention.w"
 
 void attention_backward(float*dscores,float*denc_out,const float*dctx,
 const float*w,const float*enc_out,int B,int L,int H);
 
-/*:110*//*117:*/
-#line 1830 "attention.w"
+/*:119*//*126:*/
+#line 1929 "attention.w"
 
 void seq2seq_backward_deferred(Model*m,const Example*ex,Deferred d[N_DEFERRED]);
 void seq2seq_backward(Model*m,const Example*ex);
 
-/*:117*//*132:*/
-#line 2066 "attention.w"
+/*:126*//*142:*/
+#line 2205 "attention.w"
 
 AdamConstants adam_constants(double lr,double beta1,double beta2,double eps,long t);
 void adam_apply(float*p,const float*g,float*m,float*v,size_t n,
@@ -400,20 +459,51 @@ double lr,double beta1,double beta2,double eps,long t);
 void optimizer_step(Model*m,double lr);
 float train_step(Model*m,const Example*ex,double lr);
 
-/*:132*//*136:*/
-#line 2125 "attention.w"
+/*:142*//*146:*/
+#line 2264 "attention.w"
 
 int argmax(const float*x,int n);
 int greedy_decode(Model*m,const int*src,int T,int*out,float*attn);
 
-/*:136*//*143:*/
-#line 2280 "attention.w"
+/*:146*//*161:*/
+#line 2496 "attention.w"
 
 int checkpoint_save(const Model*m,const char*path);
 int checkpoint_load(Model*m,const char*path);
 
-/*:143*/
-#line 110 "attention.w"
+/*:161*//*185:*/
+#line 2967 "attention.w"
+
+extern const Colormap colormap_bone,colormap_ylorrd;
+void colormap_color(const Colormap*cm,double w,double rgb[3]);
+const Colormap*colormap_find(const char*name);
+
+/*:185*//*208:*/
+#line 3460 "attention.w"
+
+int heatmap_layout(const Heatmap*h,HeatmapLayout*lay);
+
+/*:208*//*221:*/
+#line 3695 "attention.w"
+
+int figure_format(const char*path);
+int figure_check_path(const char*path);
+int write_file_atomic(const char*path,const void*data,size_t n);
+
+/*:221*//*229:*/
+#line 3855 "attention.w"
+
+int heatmap_save(const Heatmap*h,const char*path);
+int heatmap_image(const Heatmap*h,double scale,FigImage*img,HeatmapLayout*lay);
+
+/*:229*//*242:*/
+#line 4126 "attention.w"
+
+int curve_save(const Curve*c,const char*path);
+int curve_image(const Curve*c,double scale,FigImage*img);
+
+/*:242*/
+#line 133 "attention.w"
 
 
 /*:2*/

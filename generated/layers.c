@@ -1,10 +1,10 @@
-/*54:*/
-#line 971 "attention.w"
+/*62:*/
+#line 1041 "attention.w"
 
 #include "attention.h"
 #include <string.h> 
-/*97:*/
-#line 1545 "attention.w"
+/*106:*/
+#line 1643 "attention.w"
 
 #define BLOCK 128
 static void add_transposed_product(float*dx,const float*W,const float*dy,int C,int OC)
@@ -15,6 +15,7 @@ float acc[BLOCK];
 for(int k= 0;k<BLOCK;k++)acc[k]= dx[j+k];
 for(int i= 0;i<OC;i++){
 const float*w= W+(size_t)i*C+j;
+for(int k= 0;k<BLOCK;k+= 16)__builtin_prefetch(w+4*(size_t)C+k);
 for(int k= 0;k<BLOCK;k++)acc[k]+= dy[i]*w[k];
 }
 for(int k= 0;k<BLOCK;k++)dx[j+k]= acc[k];
@@ -23,8 +24,8 @@ for(;j<C;j++)
 for(int i= 0;i<OC;i++)dx[j]+= dy[i]*W[(size_t)i*C+j];
 }
 
-/*:97*//*98:*/
-#line 1567 "attention.w"
+/*:106*//*107:*/
+#line 1666 "attention.w"
 
 void add_outer_products(float*dw,const float*dy,int stride,
 const float*x,int B,int C)
@@ -43,11 +44,11 @@ for(;j<C;j++)
 for(int b= 0;b<B;b++)dw[j]+= dy[(size_t)b*stride]*x[(size_t)b*C+j];
 }
 
-/*:98*/
-#line 974 "attention.w"
+/*:107*/
+#line 1044 "attention.w"
 
-/*55:*/
-#line 981 "attention.w"
+/*63:*/
+#line 1051 "attention.w"
 
 void embedding_forward(float*out,const float*table,const int*ids,int B,int H)
 {
@@ -55,8 +56,8 @@ for(int b= 0;b<B;b++)
 memcpy(out+(size_t)b*H,table+(size_t)ids[b]*H,(size_t)H*sizeof(float));
 }
 
-/*:55*//*56:*/
-#line 1002 "attention.w"
+/*:63*//*64:*/
+#line 1072 "attention.w"
 
 static inline float dot(const float*a,const float*b,int n)
 {
@@ -72,8 +73,8 @@ for(;i<n;i++)s+= a[i]*b[i];
 return s;
 }
 
-/*:56*//*57:*/
-#line 1019 "attention.w"
+/*:64*//*65:*/
+#line 1089 "attention.w"
 
 void linear_forward(float*out,const float*inp,const float*weight,
 const float*bias,int B,int C,int OC)
@@ -86,32 +87,32 @@ out[(size_t)b*OC+o]= dot(w,inp+(size_t)b*C,C)+beta;
 }
 }
 
-/*:57*//*58:*/
-#line 1034 "attention.w"
+/*:65*//*66:*/
+#line 1104 "attention.w"
 
 void relu_forward(float*out,const float*inp,int n)
 {
 for(int i= 0;i<n;i++)out[i]= inp[i]> 0.0f?inp[i]:0.0f;
 }
 
-/*:58*//*59:*/
-#line 1056 "attention.w"
+/*:66*//*67:*/
+#line 1126 "attention.w"
 
 void softmax_forward(float*out,const float*inp,int B,int n)
 {
 for(int b= 0;b<B;b++){
 const float*s= inp+(size_t)b*n;
 float*p= out+(size_t)b*n;
-/*60:*/
-#line 1075 "attention.w"
+/*68:*/
+#line 1145 "attention.w"
 
 float mx= s[0],sum= 0.0f;
 for(int i= 1;i<n;i++)if(s[i]> mx)mx= s[i];
 for(int i= 0;i<n;i++)sum+= p[i]= expf(s[i]-mx);
 for(int i= 0;i<n;i++)p[i]/= sum;
 
-/*:60*/
-#line 1062 "attention.w"
+/*:68*/
+#line 1132 "attention.w"
 
 }
 }
@@ -121,8 +122,8 @@ void log_softmax_forward(float*out,const float*inp,int B,int n)
 for(int b= 0;b<B;b++){
 const float*s= inp+(size_t)b*n;
 float*p= out+(size_t)b*n;
-/*61:*/
-#line 1081 "attention.w"
+/*69:*/
+#line 1151 "attention.w"
 
 float mx= s[0],sum= 0.0f;
 for(int i= 1;i<n;i++)if(s[i]> mx)mx= s[i];
@@ -130,31 +131,31 @@ for(int i= 0;i<n;i++)sum+= expf(s[i]-mx);
 float lse= mx+logf(sum);
 for(int i= 0;i<n;i++)p[i]= s[i]-lse;
 
-/*:61*/
-#line 1071 "attention.w"
+/*:69*/
+#line 1141 "attention.w"
 
 }
 }
 
-/*:59*//*63:*/
-#line 1102 "attention.w"
+/*:67*//*71:*/
+#line 1172 "attention.w"
 
 float nll_forward(const float*logp,const int*target,int B,int V)
 {
 float loss= 0.0f;
-/*64:*/
-#line 1110 "attention.w"
+/*72:*/
+#line 1180 "attention.w"
 
 for(int b= 0;b<B;b++)loss-= logp[(size_t)b*V+target[b]];
 
-/*:64*/
-#line 1106 "attention.w"
+/*:72*/
+#line 1176 "attention.w"
 
 return loss;
 }
 
-/*:63*//*71:*/
-#line 1186 "attention.w"
+/*:71*//*79:*/
+#line 1256 "attention.w"
 
 void gru_cell_forward(float*h_new,GruCache*cache,const float*gi,
 const float*gh,const float*h,int B,int H)
@@ -167,8 +168,8 @@ h3[j],h3[H+j],h3[2*H+j],h[(size_t)b*H+j],&cache[(size_t)b*H+j]);
 }
 }
 
-/*:71*//*73:*/
-#line 1216 "attention.w"
+/*:79*//*81:*/
+#line 1286 "attention.w"
 
 void attention_forward(float*w,float*ctx,const float*scores,
 const float*enc_out,int B,int L,int H)
@@ -176,39 +177,39 @@ const float*enc_out,int B,int L,int H)
 for(int b= 0;b<B;b++){
 const float*s= scores+(size_t)b*L,*O= enc_out+(size_t)b*L*H;
 float*wb= w+(size_t)b*L,*c= ctx+(size_t)b*H;
-/*74:*/
-#line 1227 "attention.w"
+/*82:*/
+#line 1297 "attention.w"
 
 softmax_forward(wb,s,1,L);
 for(int j= 0;j<H;j++)c[j]= 0.0f;
 for(int i= 0;i<L;i++)
 for(int j= 0;j<H;j++)c[j]+= wb[i]*O[(size_t)i*H+j];
 
-/*:74*/
-#line 1223 "attention.w"
+/*:82*/
+#line 1293 "attention.w"
 
 }
 }
 
-/*:73*//*93:*/
-#line 1496 "attention.w"
+/*:81*//*102:*/
+#line 1590 "attention.w"
 
 void nll_backward(float*dlogits,const float*logp,const int*target,int B,int V)
 {
-/*94:*/
-#line 1502 "attention.w"
+/*103:*/
+#line 1596 "attention.w"
 
 for(int b= 0;b<B;b++)
 for(int j= 0;j<V;j++)
 dlogits[(size_t)b*V+j]= expf(logp[(size_t)b*V+j])-(j==target[b]?1.0f:0.0f);
 
-/*:94*/
-#line 1499 "attention.w"
+/*:103*/
+#line 1593 "attention.w"
 
 }
 
-/*:93*//*96:*/
-#line 1520 "attention.w"
+/*:102*//*105:*/
+#line 1614 "attention.w"
 
 void linear_backward(float*dinp,float*dweight,float*dbias,
 const float*dout,const float*inp,const float*weight,int B,int C,int OC)
@@ -224,16 +225,16 @@ for(int o= 0;o<OC;o++)
 for(int b= 0;b<B;b++)dbias[o]+= dout[(size_t)b*OC+o];
 }
 
-/*:96*//*99:*/
-#line 1587 "attention.w"
+/*:105*//*108:*/
+#line 1686 "attention.w"
 
 void relu_backward(float*dinp,const float*dout,const float*inp,int n)
 {
 for(int i= 0;i<n;i++)dinp[i]= inp[i]> 0.0f?dout[i]:0.0f;
 }
 
-/*:99*//*100:*/
-#line 1597 "attention.w"
+/*:108*//*109:*/
+#line 1696 "attention.w"
 
 void embedding_backward(float*dtable,const float*dout,const int*ids,int B,int H)
 {
@@ -243,8 +244,8 @@ for(int j= 0;j<H;j++)row[j]+= dout[(size_t)b*H+j];
 }
 }
 
-/*:100*//*105:*/
-#line 1661 "attention.w"
+/*:109*//*114:*/
+#line 1760 "attention.w"
 
 void gru_cell_backward(float*dgi,float*dgh,float*dh,const float*dh_new,
 const float*h,const GruCache*cache,int B,int H)
@@ -261,8 +262,8 @@ h3[H+j]= i3[H+j];
 }
 }
 
-/*:105*//*107:*/
-#line 1694 "attention.w"
+/*:114*//*116:*/
+#line 1793 "attention.w"
 
 void attention_backward(float*dscores,float*denc_out,const float*dctx,
 const float*w,const float*enc_out,int B,int L,int H)
@@ -271,8 +272,8 @@ for(int b= 0;b<B;b++){
 const float*wb= w+(size_t)b*L,*O= enc_out+(size_t)b*L*H;
 const float*dc= dctx+(size_t)b*H;
 float*ds= dscores+(size_t)b*L,*dO= denc_out+(size_t)b*L*H;
-/*108:*/
-#line 1706 "attention.w"
+/*117:*/
+#line 1805 "attention.w"
 
 float avg= 0.0f;
 for(int i= 0;i<L;i++){
@@ -282,14 +283,14 @@ for(int j= 0;j<H;j++)dO[(size_t)i*H+j]+= wb[i]*dc[j];
 }
 for(int i= 0;i<L;i++)ds[i]= wb[i]*(ds[i]-avg);
 
-/*:108*/
-#line 1702 "attention.w"
+/*:117*/
+#line 1801 "attention.w"
 
 }
 }
 
-/*:107*/
-#line 975 "attention.w"
+/*:116*/
+#line 1045 "attention.w"
 
 
-/*:54*/
+/*:62*/

@@ -1,5 +1,5 @@
-/*153:*/
-#line 2541 "attention.w"
+/*260:*/
+#line 4464 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
@@ -7,8 +7,88 @@
 #include <errno.h> 
 #include <getopt.h> 
 #include <time.h> 
-/*156:*/
-#line 2588 "attention.w"
+/*246:*/
+#line 4161 "attention.w"
+
+#define MAX_OUTS 8
+static int add_out(const char*cmd,const char*path,const char**outs,int*n)
+{
+if(*n==MAX_OUTS){
+fprintf(stderr,"attention %s: at most %d --out files\n",cmd,MAX_OUTS);
+return-1;
+}
+outs[(*n)++]= path;
+return 0;
+}
+
+static int check_outs(const char*cmd,const char**outs,int n)
+{
+for(int k= 0;k<n;k++)
+if(figure_check_path(outs[k])){
+fprintf(stderr,"attention %s: %s\n",cmd,kit_error());
+return-1;
+}
+return 0;
+}
+
+/*:246*//*247:*/
+#line 4184 "attention.w"
+
+static void report_figure(const char*path,const char*what,double seconds)
+{
+FILE*f= fopen(path,"rb");
+long size= -1;
+if(f&&fseek(f,0,SEEK_END)==0)size= ftell(f);
+if(f)fclose(f);
+printf("Wrote %s (%s, %.1f kB, %.1f ms)\n",path,what,size/1000.0,1e3*seconds);
+}
+
+/*:247*//*253:*/
+#line 4314 "attention.w"
+
+#include <unistd.h> 
+static const char*loss_log_path;
+static double*loss_log;
+static long loss_log_n,loss_log_cap;
+
+static void loss_log_add(double loss)
+{
+if(!loss_log_path)return;
+if(loss_log_n==loss_log_cap){
+loss_log_cap= loss_log_cap?2*loss_log_cap:1024;
+loss_log= xrealloc(loss_log,(size_t)loss_log_cap*sizeof(double));
+}
+loss_log[loss_log_n++]= loss;
+}
+
+/*:253*//*254:*/
+#line 4330 "attention.w"
+
+static int loss_log_check(void)
+{
+const char*slash= strrchr(loss_log_path,'/');
+char*dir= slash?xstrdup(loss_log_path):xstrdup(".");
+if(slash)dir[slash==loss_log_path?1:slash-loss_log_path]= 0;
+int ok= access(dir,W_OK)==0;
+if(!ok)fprintf(stderr,"attention train: %s: cannot write the loss log: %s: %s\n",
+loss_log_path,dir,strerror(errno));
+free(dir);
+return ok?0:-1;
+}
+
+static int loss_log_save(void)
+{
+char*text= xcalloc((size_t)loss_log_n+1,40),*p= text;
+for(long e= 0;e<loss_log_n;e++)p+= sprintf(p,"%ld\t%.9g\n",e+1,loss_log[e]);
+int status= write_file_atomic(loss_log_path,text,(size_t)(p-text));
+if(status)fprintf(stderr,"attention train: %s\n",kit_error());
+free(text);
+free(loss_log);
+return status;
+}
+
+/*:254*//*264:*/
+#line 4516 "attention.w"
 
 static int parse_long(const char*cmd,const char*opt,const char*s,long lo,
 long hi,long*out)
@@ -25,6 +105,9 @@ return-1;
 return 0;
 }
 
+/*:264*//*265:*/
+#line 4533 "attention.w"
+
 static int parse_float(const char*cmd,const char*opt,const char*s,double lo,
 double hi,double*out)
 {
@@ -40,6 +123,9 @@ return-1;
 return 0;
 }
 
+/*:265*//*266:*/
+#line 4551 "attention.w"
+
 static double now_seconds(void)
 {
 struct timespec ts;
@@ -47,8 +133,8 @@ clock_gettime(CLOCK_MONOTONIC,&ts);
 return(double)ts.tv_sec+1e-9*(double)ts.tv_nsec;
 }
 
-/*:156*//*165:*/
-#line 2825 "attention.w"
+/*:266*//*279:*/
+#line 4778 "attention.w"
 
 static char*words_join(const Vocab*v,const int*ids,int n)
 {
@@ -59,14 +145,250 @@ for(int k= 0;k<n;k++)p+= sprintf(p,k?" %s":"%s",v->word[ids[k]]);
 return s;
 }
 
-/*:165*/
-#line 2548 "attention.w"
+/*:279*/
+#line 4471 "attention.w"
 
-/*155:*/
-#line 2581 "attention.w"
+/*243:*/
+#line 4138 "attention.w"
 
-/*157:*/
-#line 2628 "attention.w"
+/*245:*/
+#line 4150 "attention.w"
+
+static const char*heatmap_usage= 
+"usage: attention heatmap --model CKPT --out FILE [--out FILE ...] [OPTIONS] SENTENCE\n"
+"  Translates SENTENCE and draws the attention weights of every output word.\n"
+"  --model CKPT          the model (a safetensors checkpoint from train --save)\n"
+"  --out FILE            the figure; .png, .pdf or .svg (may be repeated)\n"
+"  --style bone|ylorrd   the notebook's imshow style with the 'bone' colormap\n"
+"                        (the default), or its seaborn style with 'YlOrRd'\n"
+"  --scale data|unit     colours from the weights' own range (the default, as\n"
+"                        the notebook) or from 0 to 1\n";
+
+/*:245*//*248:*/
+#line 4194 "attention.w"
+
+static int cmd_heatmap(int argc,char**argv)
+{
+static const struct option longopts[]= {{"model",required_argument,0,'m'},
+{"out",required_argument,0,'o'},{"style",required_argument,0,'s'},
+{"scale",required_argument,0,'S'},{"help",no_argument,0,'h'},{0,0,0,0}};
+const char*model= NULL,*outs[MAX_OUTS];
+int nout= 0,c,bad= 0,style= HEATMAP_MATPLOTLIB,unit= 0;
+opterr= 0;
+optind= 1;
+while(!bad&&(c= getopt_long(argc,argv,":h",longopts,NULL))!=-1)switch(c){
+/*249:*/
+#line 4220 "attention.w"
+
+case'm':model= optarg;break;
+case'o':bad= add_out("heatmap",optarg,outs,&nout)!=0;break;
+case's':
+if(strcmp(optarg,"bone")==0)style= HEATMAP_MATPLOTLIB;
+else if(strcmp(optarg,"ylorrd")==0||strcmp(optarg,"YlOrRd")==0)style= HEATMAP_SEABORN;
+else fprintf(stderr,"attention heatmap: --style is 'bone' or 'ylorrd', not \"%s\"\n",optarg),
+bad= 1;
+break;
+case'S':
+if(strcmp(optarg,"data")==0||strcmp(optarg,"unit")==0)unit= optarg[0]=='u';
+else fprintf(stderr,"attention heatmap: --scale is 'data' or 'unit', not \"%s\"\n",optarg),
+bad= 1;
+break;
+case'h':fputs(heatmap_usage,stdout);exit(0);
+case':':fprintf(stderr,"attention heatmap: %s needs a value\n",argv[optind-1]);
+bad= 1;
+break;
+default:fprintf(stderr,"attention heatmap: unknown option \"%s\"\n",argv[optind-1]);
+bad= 1;
+
+/*:249*/
+#line 4205 "attention.w"
+
+}
+if(!bad&&(!model||nout==0||argc-optind!=1)){
+fprintf(stderr,"attention heatmap: %s\n",!model?"--model CKPT is required":
+nout==0?"--out FILE is required":"give exactly one SENTENCE");
+bad= 1;
+}
+if(bad){
+fputs(heatmap_usage,stderr);
+return 2;
+}
+if(check_outs("heatmap",outs,nout))return 1;
+/*250:*/
+#line 4245 "attention.w"
+
+Model m;
+if(checkpoint_load(&m,model)){
+fprintf(stderr,"attention heatmap: %s\n",kit_error());
+return 1;
+}
+int L= m.cfg.L,*src= xcalloc((size_t)L,sizeof(int)),*out= xcalloc((size_t)L,sizeof(int));
+float*attn= xcalloc((size_t)L*L,sizeof(float));
+int status= 1,T= -1,n= 0;
+size_t badbyte;
+char*norm= normalize_sentence(argv[optind],strlen(argv[optind]),&badbyte);
+if(!norm)kit_fail("the sentence: invalid UTF-8 at byte %zu",badbyte+1);
+else if((T= tokenize(&m.vin,norm,src,L,"the sentence","English"))==0)
+kit_fail("the sentence has no words");
+else if(T> 0&&(n= greedy_decode(&m,src,T,out,attn))==0)
+kit_fail("the model translates \"%s\" into nothing: there is no attention to draw",norm);
+if(n> 0){
+/*251:*/
+#line 4269 "attention.w"
+
+const char**rw= xcalloc((size_t)n,sizeof(char*)),**cw= xcalloc((size_t)T,sizeof(char*));
+for(int i= 0;i<n;i++)rw[i]= m.vout.word[out[i]];
+for(int j= 0;j<T;j++)cw[j]= m.vin.word[src[j]];
+char*fr= words_join(&m.vout,out,n),*title= xcalloc(strlen(norm)+strlen(fr)+64,1);
+sprintf(title,"Attention Mechanism: \"%s\" \xe2\x86\x92 \"%s\"",norm,fr);
+Heatmap h= {n,T,attn,L,rw,cw,title,style==HEATMAP_SEABORN?&colormap_ylorrd:
+&colormap_bone,style,0.0,unit?1.0:0.0};
+char what[64];
+snprintf(what,sizeof what,"%d x %d attention weights",n,T);
+status= 0;
+for(int k= 0;k<nout&&status==0;k++){
+double t0= now_seconds();
+if(heatmap_save(&h,outs[k])){
+fprintf(stderr,"attention heatmap: %s\n",kit_error());
+status= 1;
+}else report_figure(outs[k],what,now_seconds()-t0);
+}
+free(rw),free(cw),free(fr),free(title);
+
+/*:251*/
+#line 4262 "attention.w"
+
+}else fprintf(stderr,"attention heatmap: %s\n",kit_error());
+free(norm),free(src),free(out),free(attn);
+model_free(&m);
+return status;
+
+/*:250*/
+#line 4217 "attention.w"
+
+}
+
+/*:248*/
+#line 4139 "attention.w"
+
+/*255:*/
+#line 4356 "attention.w"
+
+static const char*loss_curve_usage= 
+"usage: attention loss-curve --log FILE --out FILE [--out FILE ...] [--title TEXT]\n"
+"  Draws the average loss per epoch written by 'attention train --loss-log FILE'.\n"
+"  --log FILE     lines of 'epoch<TAB>average loss'\n"
+"  --out FILE     the figure; .png, .pdf or .svg (may be repeated)\n"
+"  --title TEXT   the title (default: 'Training: average loss per epoch')\n";
+
+/*:255*//*256:*/
+#line 4366 "attention.w"
+
+static int read_loss_log(const char*path,double**x,double**y,int*n)
+{
+FILE*f= fopen(path,"r");
+if(!f)return kit_fail("%s: %s",path,strerror(errno));
+char line[256];
+int cap= 0;
+*n= 0,*x= NULL,*y= NULL;
+for(long k= 1;fgets(line,sizeof line,f);k++){
+double e,v;
+char tail;
+if(sscanf(line,"%lf\t%lf %c",&e,&v,&tail)!=2||!isfinite(e)||!isfinite(v)){
+fclose(f);
+free(*x),free(*y);
+return kit_fail("%s: line %ld: expected an epoch, a tab and a finite loss",path,k);
+}
+/*257:*/
+#line 4388 "attention.w"
+
+if(*n==cap){
+cap= cap?2*cap:1024;
+*x= xrealloc(*x,(size_t)cap*sizeof(double));
+*y= xrealloc(*y,(size_t)cap*sizeof(double));
+}
+(*x)[*n]= e,(*y)[(*n)++]= v;
+
+/*:257*/
+#line 4382 "attention.w"
+
+}
+fclose(f);
+return*n> 0?0:kit_fail("%s: no epochs in the file",path);
+}
+
+/*:256*//*258:*/
+#line 4396 "attention.w"
+
+static int cmd_loss_curve(int argc,char**argv)
+{
+static const struct option longopts[]= {{"log",required_argument,0,'l'},
+{"out",required_argument,0,'o'},{"title",required_argument,0,'t'},
+{"help",no_argument,0,'h'},{0,0,0,0}};
+const char*logfile= NULL,*outs[MAX_OUTS],*title= "Training: average loss per epoch";
+int nout= 0,c,bad= 0;
+opterr= 0;
+optind= 1;
+while(!bad&&(c= getopt_long(argc,argv,":h",longopts,NULL))!=-1){
+if(c=='l')logfile= optarg;
+else if(c=='o')bad= add_out("loss-curve",optarg,outs,&nout)!=0;
+else if(c=='t')title= optarg;
+else if(c=='h'){
+fputs(loss_curve_usage,stdout);
+return 0;
+}else{
+fprintf(stderr,"attention loss-curve: %s \"%s\"\n",c==':'?"missing value for":
+"unknown option",argv[optind-1]);
+bad= 1;
+}
+}
+if(!bad&&(!logfile||nout==0||optind<argc)){
+fprintf(stderr,"attention loss-curve: %s\n",!logfile?"--log FILE is required":
+nout==0?"--out FILE is required":"unexpected argument");
+bad= 1;
+}
+if(bad){
+fputs(loss_curve_usage,stderr);
+return 2;
+}
+/*259:*/
+#line 4431 "attention.w"
+
+double*x= NULL,*y= NULL;
+int n= 0;
+if(check_outs("loss-curve",outs,nout))return 1;
+if(read_loss_log(logfile,&x,&y,&n)){
+fprintf(stderr,"attention loss-curve: %s\n",kit_error());
+return 1;
+}
+Curve cv= {n,x,y,title,"Epoch","Average loss"};
+int status= 0;
+char what[64];
+snprintf(what,sizeof what,"%d epochs",n);
+for(int k= 0;k<nout&&status==0;k++){
+double t0= now_seconds();
+if(curve_save(&cv,outs[k])){
+fprintf(stderr,"attention loss-curve: %s\n",kit_error());
+status= 1;
+}else report_figure(outs[k],what,now_seconds()-t0);
+}
+free(x),free(y);
+return status;
+
+/*:259*/
+#line 4428 "attention.w"
+
+}
+
+/*:258*/
+#line 4140 "attention.w"
+
+
+/*:243*//*263:*/
+#line 4509 "attention.w"
+
+/*267:*/
+#line 4561 "attention.w"
 
 static const char*train_usage= 
 "usage: attention train [--pairs seed | --data FILE] [OPTIONS]\n"
@@ -83,10 +405,11 @@ static const char*train_usage=
 "  --save CKPT         save the trained model (safetensors)\n"
 "  --no-eos            do not end targets with <EOS> (the notebook's bug)\n"
 "  --print-every K     print the loss every K epochs (default 50)\n"
-"  --show N            print N translations after training (default 5)\n";
+"  --show N            print N translations after training (default 5)\n"
+"  --loss-log FILE     write 'epoch<TAB>average loss' lines to FILE\n";
 
-/*:157*//*158:*/
-#line 2646 "attention.w"
+/*:267*//*268:*/
+#line 4580 "attention.w"
 
 typedef struct{
 const char*data,*init,*save;
@@ -104,14 +427,15 @@ static const struct option longopts[]= {
 {"lr",required_argument,0,'l'},{"seed",required_argument,0,'s'},
 {"init",required_argument,0,'i'},{"save",required_argument,0,'o'},
 {"no-eos",no_argument,0,'n'},{"print-every",required_argument,0,'P'},
-{"show",required_argument,0,'S'},{"help",no_argument,0,'h'},{0,0,0,0}};
+{"show",required_argument,0,'S'},{"help",no_argument,0,'h'},
+{"loss-log",required_argument,0,'g'},{0,0,0,0}};
 *o= (TrainOptions){NULL,NULL,NULL,FILTER_TUTORIAL,1,400,0,0,1,50,5,0.01};
 int c,bad= 0;
 opterr= 0;
 optind= 1;
 while(!bad&&(c= getopt_long(argc,argv,":h",longopts,NULL))!=-1)switch(c){
-/*159:*/
-#line 2679 "attention.w"
+/*269:*/
+#line 4614 "attention.w"
 
 case'p':
 if(strcmp(optarg,"seed")!=0){
@@ -141,6 +465,7 @@ case'n':o->append_eos= 0;break;
 case'P':bad= parse_long("train","--print-every",optarg,1,100000000,&o->print_every)!=0;
 break;
 case'S':bad= parse_long("train","--show",optarg,0,100000000,&o->show)!=0;break;
+case'g':loss_log_path= optarg;break;
 case'h':fputs(train_usage,stdout);exit(0);
 case':':
 fprintf(stderr,"attention train: %s needs a value\n",argv[optind-1]);
@@ -150,8 +475,8 @@ default:
 fprintf(stderr,"attention train: unknown option \"%s\"\n",argv[optind-1]);
 bad= 1;
 
-/*:159*/
-#line 2669 "attention.w"
+/*:269*/
+#line 4604 "attention.w"
 
 }
 if(!bad&&optind<argc){
@@ -162,30 +487,46 @@ if(bad)fputs(train_usage,stderr);
 return bad?-1:0;
 }
 
-/*:158*//*160:*/
-#line 2720 "attention.w"
+/*:268*//*270:*/
+#line 4656 "attention.w"
 
 static int cmd_train(int argc,char**argv)
 {
 TrainOptions o;
+PairList pl;
+Model m;
+Example*ex= NULL;
+int status= 0;
+/*271:*/
+#line 4682 "attention.w"
+
 if(train_options(argc,argv,&o))return 2;
+if(loss_log_path&&loss_log_check())return 1;
 if(o.init&&(o.hidden||o.max_length)){
 fprintf(stderr,"attention train: --init takes the sizes from the checkpoint; "
 "drop --hidden and --max-length\n");
 return 2;
 }
-PairList pl;
-Model m;
-Example*ex= NULL;
 int max_length= o.max_length?(int)o.max_length:DEFAULT_MAX_LENGTH;
+
+/*:271*/
+#line 4664 "attention.w"
+
+/*272:*/
+#line 4692 "attention.w"
+
 if(o.data){
 if(pairs_read(&pl,o.data,o.filter,max_length)){
 fprintf(stderr,"attention train: %s\n",kit_error());
 return 1;
 }
 }else pairs_seed(&pl);
-/*161:*/
-#line 2761 "attention.w"
+
+/*:272*/
+#line 4665 "attention.w"
+
+/*275:*/
+#line 4718 "attention.w"
 
 if(o.init){
 if(checkpoint_load(&m,o.init)){
@@ -195,19 +536,17 @@ return 1;
 }
 }else{
 Vocab vin,vout;
-vocab_init(&vin);
-vocab_init(&vout);
-for(int k= 0;k<pl.n;k++){
-vocab_add_sentence(&vin,pl.pair[k].src);
-vocab_add_sentence(&vout,pl.pair[k].tgt);
-}
+pairs_vocabularies(&pl,&vin,&vout);
 Config cfg= {vin.n,vout.n,o.hidden?(int)o.hidden:DEFAULT_HIDDEN,max_length};
 model_alloc(&m,&cfg,&vin,&vout);
 model_init_random(&m,(uint64_t)o.seed);
 }
 
-/*:161*/
-#line 2740 "attention.w"
+/*:275*/
+#line 4666 "attention.w"
+
+/*273:*/
+#line 4702 "attention.w"
 
 if(make_examples(&pl,&m.vin,&m.vout,m.cfg.L,o.append_eos,&ex)){
 fprintf(stderr,"attention train: %s\n",kit_error());
@@ -215,8 +554,12 @@ pairs_free(&pl);
 model_free(&m);
 return 1;
 }
-/*162:*/
-#line 2781 "attention.w"
+
+/*:273*/
+#line 4667 "attention.w"
+
+/*276:*/
+#line 4733 "attention.w"
 
 if(o.data)printf("Read %ld sentence pairs from %s; kept %d (%s filter)\n",
 pl.lines_read,o.data,pl.n,o.filter==FILTER_TUTORIAL?"tutorial":"length");
@@ -228,11 +571,11 @@ m.cfg.H,m.cfg.L,m.n_params,o.init?" (from --init)":"");
 printf("Training for %ld epochs, %s<EOS> on the targets\n",o.epochs,
 o.append_eos?"":"no ");
 
-/*:162*/
-#line 2747 "attention.w"
+/*:276*/
+#line 4668 "attention.w"
 
-/*163:*/
-#line 2794 "attention.w"
+/*277:*/
+#line 4746 "attention.w"
 
 double t0= now_seconds(),last_loss= 0.0;
 for(long e= 1;e<=o.epochs;e++){
@@ -240,6 +583,7 @@ double total= 0.0;
 for(int k= 0;k<pl.n;k++)
 total+= train_step(&m,&ex[k],o.lr)/ex[k].tgt_len;
 last_loss= total/pl.n;
+loss_log_add(last_loss);
 if(e%o.print_every==0||e==o.epochs)
 printf("Epoch %ld/%ld, Average Loss: %.4f\n",e,o.epochs,total/pl.n);
 }
@@ -248,16 +592,22 @@ if(o.epochs> 0)printf("Final average loss: %.6e\n",last_loss);
 printf("Trained in %.3f s (%ld steps, %.0f steps/s)\n",seconds,o.epochs*pl.n,
 seconds> 0?(double)(o.epochs*pl.n)/seconds:0.0);
 
-/*:163*/
-#line 2748 "attention.w"
+/*:277*/
+#line 4669 "attention.w"
 
-int status= 0;
+/*274:*/
+#line 4712 "attention.w"
+
 if(o.save&&checkpoint_save(&m,o.save)){
 fprintf(stderr,"attention train: %s\n",kit_error());
 status= 1;
 }
-/*164:*/
-#line 2811 "attention.w"
+
+/*:274*/
+#line 4670 "attention.w"
+
+/*278:*/
+#line 4764 "attention.w"
 
 int right= 0,*out= xcalloc((size_t)m.cfg.L,sizeof(int));
 for(int k= 0;k<pl.n;k++){
@@ -272,65 +622,93 @@ free(pred);
 printf("%d of %d training pairs translated exactly\n",right,pl.n);
 free(out);
 
-/*:164*/
-#line 2754 "attention.w"
+/*:278*/
+#line 4671 "attention.w"
 
+if(loss_log_path&&loss_log_save())status= 1;
 free(ex);
 pairs_free(&pl);
 model_free(&m);
 return status;
 }
 
-/*:160*/
-#line 2582 "attention.w"
+/*:270*/
+#line 4510 "attention.w"
 
-/*166:*/
-#line 2842 "attention.w"
+/*280:*/
+#line 4795 "attention.w"
 
 static const char*translate_usage= 
-"usage: attention translate --model CKPT [SENTENCE ...]\n"
+"usage: attention translate --model CKPT [--attention] [SENTENCE ...]\n"
 "  Translates each SENTENCE, or each line of standard input when there is none,\n"
 "  and prints one translation per line in the same order.\n"
-"  --model CKPT   the model (a safetensors checkpoint from train --save)\n";
+"  --model CKPT   the model (a safetensors checkpoint from train --save)\n"
+"  --attention    after each translation, a line per output word with its\n"
+"                 attention weights on the source words and on the padding\n";
 
-static int translate_one(Model*m,const char*s,size_t len,const char*where)
+static int translate_one(Model*m,const char*s,size_t len,const char*where,
+int show_attention)
 {
 size_t bad;
 char*norm= normalize_sentence(s,len,&bad);
 int*src= xcalloc((size_t)m->cfg.L,sizeof(int)),*out= xcalloc((size_t)m->cfg.L,sizeof(int));
+float*attn= xcalloc((size_t)m->cfg.L*(size_t)m->cfg.L,sizeof(float));
 int status= 0;
 if(!norm)status= kit_fail("%s: invalid UTF-8 at byte %zu",where,bad+1);
-else if(*norm){
+else if(*norm)/*281:*/
+#line 4824 "attention.w"
+
+{
 int n= tokenize(&m->vin,norm,src,m->cfg.L,where,"English");
 if(n<0)status= -1;
 else if(n==0)status= kit_fail("%s: the sentence has no words",where);
 else{
-int k= greedy_decode(m,src,n,out,NULL);
+int k= greedy_decode(m,src,n,out,attn);
 char*t= words_join(&m->vout,out,k);
 fputs(t,stdout);
 free(t);
+if(show_attention)/*282:*/
+#line 4840 "attention.w"
+
+for(int t= 0;t<k;t++){
+double pad= 0.0;
+printf("\n  %-12s",m->vout.word[out[t]]);
+for(int i= 0;i<n;i++)printf(" %s %.3f",m->vin.word[src[i]],attn[t*m->cfg.L+i]);
+for(int i= n;i<m->cfg.L;i++)pad+= attn[t*m->cfg.L+i];
+printf("  (padding %.3f)",pad);
+}
+
+/*:282*/
+#line 4834 "attention.w"
+
 }
 }
+
+/*:281*/
+#line 4813 "attention.w"
+
 putchar('\n');
 free(norm);
 free(src);
 free(out);
+free(attn);
 return status;
 }
 
-/*:166*//*167:*/
-#line 2874 "attention.w"
+/*:280*//*283:*/
+#line 4849 "attention.w"
 
 static int cmd_translate(int argc,char**argv)
 {
 static const struct option longopts[]= {{"model",required_argument,0,'m'},
-{"help",no_argument,0,'h'},{0,0,0,0}};
+{"attention",no_argument,0,'a'},{"help",no_argument,0,'h'},{0,0,0,0}};
 const char*model= NULL;
-int c;
+int c,show_attention= 0;
 opterr= 0;
 optind= 1;
 while((c= getopt_long(argc,argv,":h",longopts,NULL))!=-1){
 if(c=='m')model= optarg;
+else if(c=='a')show_attention= 1;
 else if(c=='h'){
 fputs(translate_usage,stdout);
 return 0;
@@ -353,13 +731,13 @@ return 1;
 }
 int failed= 0;
 char where[64];
-/*168:*/
-#line 2912 "attention.w"
+/*284:*/
+#line 4888 "attention.w"
 
 if(optind<argc)
 for(int k= optind;k<argc;k++){
 snprintf(where,sizeof where,"sentence %d",k-optind+1);
-if(translate_one(&m,argv[k],strlen(argv[k]),where)){
+if(translate_one(&m,argv[k],strlen(argv[k]),where,show_attention)){
 fprintf(stderr,"attention translate: %s\n",kit_error());
 failed= 1;
 }
@@ -371,7 +749,7 @@ ssize_t len;
 for(long k= 1;(len= getline(&line,&cap,stdin))>=0;k++){
 while(len> 0&&(line[len-1]=='\n'||line[len-1]=='\r'))len--;
 snprintf(where,sizeof where,"line %ld",k);
-if(translate_one(&m,line,(size_t)len,where)){
+if(translate_one(&m,line,(size_t)len,where,show_attention)){
 fprintf(stderr,"attention translate: %s\n",kit_error());
 failed= 1;
 }
@@ -380,18 +758,18 @@ fflush(stdout);
 free(line);
 }
 
-/*:168*/
-#line 2907 "attention.w"
+/*:284*/
+#line 4883 "attention.w"
 
 model_free(&m);
 return failed?1:0;
 }
 
-/*:167*/
-#line 2583 "attention.w"
+/*:283*/
+#line 4511 "attention.w"
 
-/*169:*/
-#line 2942 "attention.w"
+/*285:*/
+#line 4918 "attention.w"
 
 static const char*pairs_usage= 
 "usage: attention pairs --data FILE [--filter tutorial|length] [--max-length L]\n"
@@ -399,12 +777,16 @@ static const char*pairs_usage=
 
 static int cmd_pairs(int argc,char**argv)
 {
+const char*data= NULL;
+int filter= FILTER_TUTORIAL;
+long max_length= DEFAULT_MAX_LENGTH;
+/*286:*/
+#line 4941 "attention.w"
+
 static const struct option longopts[]= {{"data",required_argument,0,'d'},
 {"filter",required_argument,0,'f'},{"max-length",required_argument,0,'L'},
 {"help",no_argument,0,'h'},{0,0,0,0}};
-const char*data= NULL;
-int filter= FILTER_TUTORIAL,c;
-long max_length= DEFAULT_MAX_LENGTH;
+int c;
 opterr= 0;
 optind= 1;
 while((c= getopt_long(argc,argv,":h",longopts,NULL))!=-1){
@@ -427,6 +809,10 @@ if(!data||optind<argc){
 fputs(pairs_usage,stderr);
 return 2;
 }
+
+/*:286*/
+#line 4928 "attention.w"
+
 PairList pl;
 if(pairs_read(&pl,data,filter,(int)max_length)){
 fprintf(stderr,"attention pairs: %s\n",kit_error());
@@ -439,27 +825,36 @@ pairs_free(&pl);
 return 0;
 }
 
-/*:169*/
-#line 2584 "attention.w"
+/*:285*/
+#line 4512 "attention.w"
 
 
-/*:155*/
-#line 2549 "attention.w"
+/*:263*/
+#line 4472 "attention.w"
 
 
 static const struct{
 const char*name,*summary;
 int(*run)(int argc,char**argv);
 }commands[]= {
-/*154:*/
-#line 2576 "attention.w"
+/*262:*/
+#line 4503 "attention.w"
 
 {"train","train a translator (the notebook's five pairs, or a pair file)",cmd_train},
 {"translate","translate sentences with a saved model",cmd_translate},
-{"pairs","print the pairs that training would read from a file",cmd_pairs}
+{"pairs","print the pairs that training would read from a file",cmd_pairs},
+/*244:*/
+#line 4144 "attention.w"
 
-/*:154*/
-#line 2555 "attention.w"
+{"heatmap","draw the attention weights of a translation (PNG, PDF or SVG)",cmd_heatmap},
+{"loss-curve","draw the average loss per epoch from train --loss-log",cmd_loss_curve},
+
+/*:244*/
+#line 4507 "attention.w"
+
+
+/*:262*/
+#line 4478 "attention.w"
 
 };
 
@@ -469,6 +864,9 @@ size_t n= sizeof commands/sizeof commands[0];
 if(argc>=2)
 for(size_t k= 0;k<n;k++)
 if(strcmp(argv[1],commands[k].name)==0)return commands[k].run(argc-1,argv+1);
+/*261:*/
+#line 4491 "attention.w"
+
 FILE*out= argc>=2&&(strcmp(argv[1],"--help")==0||strcmp(argv[1],"-h")==0
 ||strcmp(argv[1],"help")==0)?stdout:stderr;
 if(out==stderr&&argc>=2)fprintf(stderr,"attention: unknown command \"%s\"\n",argv[1]);
@@ -476,6 +874,10 @@ fputs("usage: attention COMMAND [OPTIONS]\n",out);
 for(size_t k= 0;k<n;k++)fprintf(out,"  %-10s %s\n",commands[k].name,commands[k].summary);
 fputs("Run 'attention COMMAND --help' for a command's options.\n",out);
 return out==stdout?0:2;
+
+/*:261*/
+#line 4488 "attention.w"
+
 }
 
-/*:153*/
+/*:260*/

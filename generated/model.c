@@ -1,11 +1,25 @@
-/*44:*/
-#line 791 "attention.w"
+/*50:*/
+#line 850 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
 #include <string.h> 
-/*129:*/
-#line 2007 "attention.w"
+/*58:*/
+#line 981 "attention.w"
+
+static double uniform(unsigned short xs[3],double a)
+{
+return a*(2.0*erand48(xs)-1.0);
+}
+
+static double normal(unsigned short xs[3])
+{
+double u= 1.0-erand48(xs),v= erand48(xs);
+return sqrt(-2.0*log(u))*cos(2.0*M_PI*v);
+}
+
+/*:58*//*138:*/
+#line 2106 "attention.w"
 
 static void adam_tensor(Model*m,int k,size_t n,const AdamConstants*c)
 {
@@ -14,25 +28,30 @@ adam_apply(m->param_mem+at,m->grad_mem+at,m->m_mem+at,m->v_mem+at,n,c);
 memset(m->grad_mem+at,0,n*sizeof(float));
 }
 
-/*:129*//*131:*/
-#line 2054 "attention.w"
+/*:138*//*141:*/
+#line 2188 "attention.w"
 
 static void update_rows(Model*m,const Deferred*d,const AdamConstants*c)
 {
 size_t at= (size_t)(m->params.t[d->weight]-m->param_mem);
-float*row= m->act.d_row;
-for(int o= 0;o<d->OC;o++,at+= (size_t)d->C){
-memset(row,0,(size_t)d->C*sizeof(float));
-add_outer_products(row,d->dout+o,d->OC,d->inp,d->B,d->C);
-adam_apply(m->param_mem+at,row,m->m_mem+at,m->v_mem+at,(size_t)d->C,c);
+int rows= ROW_BLOCK/d->C> 0?ROW_BLOCK/d->C:1;
+for(int o= 0;o<d->OC;o+= rows){
+int r= d->OC-o<rows?d->OC-o:rows;
+size_t n= (size_t)r*(size_t)d->C;
+float*g= m->act.d_rows;
+memset(g,0,n*sizeof(float));
+for(int k= 0;k<r;k++)
+add_outer_products(g+(size_t)k*d->C,d->dout+o+k,d->OC,d->inp,d->B,d->C);
+adam_apply(m->param_mem+at,g,m->m_mem+at,m->v_mem+at,n,c);
+at+= n;
 }
 }
 
-/*:131*/
-#line 795 "attention.w"
+/*:141*/
+#line 854 "attention.w"
 
-/*45:*/
-#line 800 "attention.w"
+/*51:*/
+#line 859 "attention.w"
 
 void tensor_specs(const Config*c,TensorSpec s[N_TENSORS])
 {
@@ -60,8 +79,8 @@ size_t spec_numel(const TensorSpec*s)
 return(size_t)s->rows*(size_t)(s->cols?s->cols:1);
 }
 
-/*:45*//*46:*/
-#line 830 "attention.w"
+/*:51*//*52:*/
+#line 889 "attention.w"
 
 size_t tensors_point(Tensors*t,float*mem,const Config*c)
 {
@@ -75,8 +94,8 @@ off+= spec_numel(&s[k]);
 return off;
 }
 
-/*:46*//*49:*/
-#line 865 "attention.w"
+/*:52*//*55:*/
+#line 924 "attention.w"
 
 void model_alloc(Model*m,const Config*c,Vocab*vin,Vocab*vout)
 {
@@ -85,8 +104,8 @@ m->cfg= *c;
 m->vin= *vin;
 m->vout= *vout;
 m->n_params= tensors_point(NULL,NULL,c);
-/*50:*/
-#line 899 "attention.w"
+/*56:*/
+#line 958 "attention.w"
 
 size_t stride= (m->n_params+64+15)/16*16+64;
 m->param_mem= xcalloc(4*stride,sizeof(float));
@@ -94,8 +113,8 @@ m->grad_mem= m->param_mem+stride;
 m->m_mem= m->grad_mem+stride;
 m->v_mem= m->m_mem+stride;
 
-/*:50*/
-#line 873 "attention.w"
+/*:56*/
+#line 932 "attention.w"
 
 tensors_point(&m->params,m->param_mem,c);
 tensors_point(&m->grads,m->grad_mem,c);
@@ -111,23 +130,20 @@ vocab_free(&m->vout);
 memset(m,0,sizeof*m);
 }
 
-/*:49*//*52:*/
-#line 922 "attention.w"
-
-static double uniform(unsigned short xs[3],double a)
-{
-return a*(2.0*erand48(xs)-1.0);
-}
-
-static double normal(unsigned short xs[3])
-{
-double u= 1.0-erand48(xs),v= erand48(xs);
-return sqrt(-2.0*log(u))*cos(2.0*M_PI*v);
-}
+/*:55*//*59:*/
+#line 996 "attention.w"
 
 void model_init_random(Model*m,uint64_t seed)
 {
-unsigned short xs[3]= {0x330e,(unsigned short)seed,(unsigned short)(seed>>16)};
+/*60:*/
+#line 1017 "attention.w"
+
+unsigned short xs[3]= {(unsigned short)(0x330e^(seed>>32)),(unsigned short)seed,
+(unsigned short)(seed>>16)};
+
+/*:60*/
+#line 999 "attention.w"
+
 TensorSpec s[N_TENSORS];
 tensor_specs(&m->cfg,s);
 for(int k= 0;k<N_TENSORS;k++){
@@ -142,8 +158,8 @@ p[i]= (float)(k==ENC_EMB||k==DEC_EMB?normal(xs)
 m->adam_t= 0;
 }
 
-/*:52*//*78:*/
-#line 1274 "attention.w"
+/*:59*//*86:*/
+#line 1344 "attention.w"
 
 void activations_alloc(Activations*a,const Config*c)
 {
@@ -155,8 +171,8 @@ a->enc_gh= xcalloc(L*3*H,sizeof(float));
 a->enc_cache= xcalloc(L*H,sizeof(GruCache));
 a->enc_h= xcalloc((L+1)*H,sizeof(float));
 a->enc_out= xcalloc(L*H,sizeof(float));
-/*85:*/
-#line 1372 "attention.w"
+/*93:*/
+#line 1442 "attention.w"
 
 a->dec_eh= xcalloc(L*2*H,sizeof(float));
 a->dec_scores= xcalloc(L*L,sizeof(float));
@@ -171,11 +187,11 @@ a->dec_h= xcalloc((L+1)*H,sizeof(float));
 a->logits= xcalloc(L*V,sizeof(float));
 a->logp= xcalloc(L*V,sizeof(float));
 
-/*:85*/
-#line 1285 "attention.w"
+/*:93*/
+#line 1355 "attention.w"
 
-/*112:*/
-#line 1756 "attention.w"
+/*121:*/
+#line 1855 "attention.w"
 
 a->d_logits= xcalloc(L*V,sizeof(float));
 a->d_hout= xcalloc(L*H,sizeof(float));
@@ -193,44 +209,44 @@ a->d_hprev= xcalloc(H,sizeof(float));
 a->d_o= xcalloc(H,sizeof(float));
 a->d_ec= xcalloc(2*H,sizeof(float));
 a->d_eh= xcalloc(2*H,sizeof(float));
-a->d_row= xcalloc(2*H+L,sizeof(float));
+a->d_rows= xcalloc(ROW_BLOCK> 2*H?ROW_BLOCK:2*H,sizeof(float));
 
-/*:112*/
-#line 1286 "attention.w"
+/*:121*/
+#line 1356 "attention.w"
 
 }
 
-/*:78*//*79:*/
-#line 1290 "attention.w"
+/*:86*//*87:*/
+#line 1360 "attention.w"
 
 void activations_free(Activations*a)
 {
 void*all[]= {a->enc_x,a->enc_gi,a->enc_gh,a->enc_cache,a->enc_h,
-a->enc_out,/*86:*/
-#line 1386 "attention.w"
+a->enc_out,/*94:*/
+#line 1456 "attention.w"
 
 a->dec_eh,a->dec_scores,a->dec_w,a->dec_ec,a->dec_pre,a->dec_o,
 a->dec_gi,a->dec_gh,a->dec_cache,a->dec_h,a->logits,a->logp
 
-/*:86*/
-#line 1294 "attention.w"
+/*:94*/
+#line 1364 "attention.w"
 ,
-/*113:*/
-#line 1775 "attention.w"
+/*122:*/
+#line 1874 "attention.w"
 
 a->d_logits,a->d_hout,a->d_dec_gi,a->d_dec_gh,a->d_pre,a->d_scores,
 a->d_dec_e,a->d_enc_out,a->d_enc_gi,a->d_enc_gh,a->d_enc_x,a->d_h,
-a->d_hprev,a->d_o,a->d_ec,a->d_eh,a->d_row
+a->d_hprev,a->d_o,a->d_ec,a->d_eh,a->d_rows
 
-/*:113*/
-#line 1295 "attention.w"
+/*:122*/
+#line 1365 "attention.w"
 };
 for(size_t k= 0;k<sizeof all/sizeof all[0];k++)free(all[k]);
 memset(a,0,sizeof*a);
 }
 
-/*:79*//*81:*/
-#line 1309 "attention.w"
+/*:87*//*89:*/
+#line 1379 "attention.w"
 
 void encoder_forward(Model*m,const int*src,int T)
 {
@@ -252,8 +268,8 @@ memset(a->enc_out,0,(size_t)m->cfg.L*H*sizeof(float));
 memcpy(a->enc_out,a->enc_h+H,(size_t)T*H*sizeof(float));
 }
 
-/*:81*//*87:*/
-#line 1390 "attention.w"
+/*:89*//*95:*/
+#line 1460 "attention.w"
 
 DecoderStep decoder_step(const Activations*a,const Config*c,int t)
 {
@@ -264,8 +280,8 @@ a->dec_o+k*H,a->dec_gi+k*3*H,a->dec_gh+k*3*H,
 a->dec_h+(k+1)*H,a->dec_cache+k*H};
 }
 
-/*:87*//*88:*/
-#line 1403 "attention.w"
+/*:95*//*96:*/
+#line 1473 "attention.w"
 
 void decoder_step_forward(const Model*m,int token,const float*h_prev,
 const float*enc_out,const DecoderStep*s)
@@ -284,8 +300,8 @@ linear_forward(s->gh,h_prev,P->dec_w_hh,P->dec_b_hh,1,H,3*H);
 gru_cell_forward(s->h,s->cache,s->gi,s->gh,h_prev,1,H);
 }
 
-/*:88*//*90:*/
-#line 1442 "attention.w"
+/*:96*//*98:*/
+#line 1512 "attention.w"
 
 float seq2seq_forward(Model*m,const Example*ex)
 {
@@ -305,8 +321,8 @@ log_softmax_forward(a->logp,a->logits,T,c->V_out);
 return nll_forward(a->logp,ex->tgt,T,c->V_out);
 }
 
-/*:90*//*115:*/
-#line 1803 "attention.w"
+/*:98*//*124:*/
+#line 1902 "attention.w"
 
 void seq2seq_backward_deferred(Model*m,const Example*ex,Deferred d[N_DEFERRED])
 {
@@ -316,8 +332,8 @@ const Tensors*P= &m->params;
 const Tensors*G= &m->grads;
 int H= c->H,L= c->L,V= c->V_out,T= a->T_tgt,S= a->T_src;
 size_t h= (size_t)H;
-/*118:*/
-#line 1836 "attention.w"
+/*127:*/
+#line 1935 "attention.w"
 
 nll_backward(a->d_logits,a->logp,ex->tgt,T,V);
 memset(a->d_hout,0,(size_t)T*h*sizeof(float));
@@ -326,11 +342,11 @@ d[0]= (Deferred){OUT_W,a->d_logits,a->dec_h+h,T,H,V};
 memset(a->d_enc_out,0,(size_t)L*h*sizeof(float));
 memset(a->d_hprev,0,h*sizeof(float));
 
-/*:118*/
-#line 1812 "attention.w"
+/*:127*/
+#line 1911 "attention.w"
 
-/*119:*/
-#line 1851 "attention.w"
+/*128:*/
+#line 1950 "attention.w"
 
 for(int t= T-1;t>=0;t--){
 DecoderStep s= decoder_step(a,c,t);
@@ -355,11 +371,11 @@ a->d_hprev[j]+= a->d_eh[H+j];
 }
 }
 
-/*:119*/
-#line 1813 "attention.w"
+/*:128*/
+#line 1912 "attention.w"
 
-/*120:*/
-#line 1879 "attention.w"
+/*129:*/
+#line 1978 "attention.w"
 
 d[1]= (Deferred){DEC_W_HH,a->d_dec_gh,a->dec_h,T,H,3*H};
 d[2]= (Deferred){DEC_W_IH,a->d_dec_gi,a->dec_o,T,H,3*H};
@@ -371,11 +387,11 @@ linear_backward(NULL,NULL,G->comb_b,a->d_pre,NULL,NULL,T,2*H,H);
 linear_backward(NULL,NULL,G->attn_b,a->d_scores,NULL,NULL,T,2*H,L);
 embedding_backward(G->dec_emb,a->d_dec_e,a->dec_in,T,H);
 
-/*:120*/
-#line 1814 "attention.w"
+/*:129*/
+#line 1913 "attention.w"
 
-/*121:*/
-#line 1897 "attention.w"
+/*130:*/
+#line 1996 "attention.w"
 
 for(int t= S-1;t>=0;t--){
 const float*h_prev= a->enc_h+(size_t)t*h;
@@ -392,13 +408,13 @@ d[5]= (Deferred){ENC_W_IH,a->d_enc_gi,a->enc_x,S,H,3*H};
 d[6]= (Deferred){ENC_W_HH,a->d_enc_gh+3*h,a->enc_h+h,S-1,H,3*H};
 embedding_backward(G->enc_emb,a->d_enc_x,ex->src,S,H);
 
-/*:121*/
-#line 1815 "attention.w"
+/*:130*/
+#line 1914 "attention.w"
 
 }
 
-/*:115*//*116:*/
-#line 1820 "attention.w"
+/*:124*//*125:*/
+#line 1919 "attention.w"
 
 void seq2seq_backward(Model*m,const Example*ex)
 {
@@ -409,14 +425,14 @@ linear_backward(NULL,m->grads.t[d[k].weight],NULL,d[k].dout,d[k].inp,NULL,
 d[k].B,d[k].C,d[k].OC);
 }
 
-/*:116*//*123:*/
-#line 1948 "attention.w"
+/*:125*//*132:*/
+#line 2047 "attention.w"
 
 AdamConstants adam_constants(double lr,double beta1,double beta2,double eps,long t)
 {
 AdamConstants k;
-/*124:*/
-#line 1962 "attention.w"
+/*133:*/
+#line 2061 "attention.w"
 
 k.b1= (float)beta1;
 k.a1= (float)(1.0-beta1);
@@ -426,8 +442,8 @@ k.step= (float)(lr/(1.0-pow(beta1,(double)t)));
 k.inv_bc2= (float)(1.0/sqrt(1.0-pow(beta2,(double)t)));
 k.eps= (float)eps;
 
-/*:124*/
-#line 1952 "attention.w"
+/*:133*/
+#line 2051 "attention.w"
 
 return k;
 }
@@ -435,8 +451,8 @@ return k;
 void adam_apply(float*p,const float*g,float*m,float*v,size_t n,
 const AdamConstants*k)
 {
-/*125:*/
-#line 1972 "attention.w"
+/*134:*/
+#line 2071 "attention.w"
 
 for(size_t i= 0;i<n;i++){
 m[i]= k->b1*m[i]+k->a1*g[i];
@@ -444,13 +460,13 @@ v[i]= k->b2*v[i]+k->a2*g[i]*g[i];
 p[i]-= k->step*m[i]/(sqrtf(v[i])*k->inv_bc2+k->eps);
 }
 
-/*:125*/
-#line 1959 "attention.w"
+/*:134*/
+#line 2058 "attention.w"
 
 }
 
-/*:123*//*127:*/
-#line 1986 "attention.w"
+/*:132*//*136:*/
+#line 2085 "attention.w"
 
 void adam_update(float*p,const float*g,float*m,float*v,size_t n,
 double lr,double beta1,double beta2,double eps,long t)
@@ -459,8 +475,8 @@ AdamConstants k= adam_constants(lr,beta1,beta2,eps,t);
 adam_apply(p,g,m,v,n,&k);
 }
 
-/*:127*//*128:*/
-#line 1998 "attention.w"
+/*:136*//*137:*/
+#line 2097 "attention.w"
 
 void optimizer_step(Model*m,double lr)
 {
@@ -470,8 +486,8 @@ AdamConstants c= adam_constants(lr,0.9,0.999,1e-8,++m->adam_t);
 for(int k= 0;k<N_TENSORS;k++)adam_tensor(m,k,spec_numel(&s[k]),&c);
 }
 
-/*:128*//*130:*/
-#line 2032 "attention.w"
+/*:137*//*140:*/
+#line 2163 "attention.w"
 
 float train_step(Model*m,const Example*ex,double lr)
 {
@@ -491,8 +507,8 @@ if(!deferred[k])adam_tensor(m,k,spec_numel(&s[k]),&c);
 return loss;
 }
 
-/*:130*//*133:*/
-#line 2087 "attention.w"
+/*:140*//*143:*/
+#line 2226 "attention.w"
 
 int argmax(const float*x,int n)
 {
@@ -508,8 +524,8 @@ const Config*c= &m->cfg;
 int H= c->H,L= c->L,V= c->V_out,n= 0;
 encoder_forward(m,src,T);
 memcpy(a->dec_h,a->enc_h+(size_t)T*H,(size_t)H*sizeof(float));
-/*134:*/
-#line 2106 "attention.w"
+/*144:*/
+#line 2245 "attention.w"
 
 int token= SOS_TOKEN;
 for(int t= 0;t<L;t++){
@@ -523,14 +539,14 @@ if(token==EOS_TOKEN)break;
 out[n++]= token;
 }
 
-/*:134*/
-#line 2102 "attention.w"
+/*:144*/
+#line 2241 "attention.w"
 
 return n;
 }
 
-/*:133*/
-#line 796 "attention.w"
+/*:143*/
+#line 855 "attention.w"
 
 
-/*:44*/
+/*:50*/

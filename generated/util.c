@@ -1,12 +1,12 @@
 /*6:*/
-#line 154 "attention.w"
+#line 178 "attention.w"
 
 #include "attention.h"
 #include <stdarg.h> 
 #include <stdlib.h> 
 #include <string.h> 
 /*7:*/
-#line 162 "attention.w"
+#line 186 "attention.w"
 
 static char last_error[2048];
 
@@ -25,7 +25,7 @@ return last_error;
 }
 
 /*:7*//*8:*/
-#line 182 "attention.w"
+#line 207 "attention.w"
 
 void*xcalloc(size_t n,size_t size)
 {
@@ -36,6 +36,9 @@ exit(1);
 }
 return p;
 }
+
+/*:8*//*9:*/
+#line 218 "attention.w"
 
 void*xrealloc(void*p,size_t size)
 {
@@ -55,8 +58,8 @@ memcpy(t,s,n);
 return t;
 }
 
-/*:8*/
-#line 159 "attention.w"
+/*:9*/
+#line 183 "attention.w"
 
 
 /*:6*/

@@ -1,13 +1,13 @@
-/*11:*/
-#line 243 "attention.w"
+/*12:*/
+#line 269 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
 #include <string.h> 
 #include <errno.h> 
 #include <utf8proc.h> 
-/*12:*/
-#line 257 "attention.w"
+/*13:*/
+#line 283 "attention.w"
 
 static uint32_t word_hash(const char*w)
 {
@@ -19,13 +19,13 @@ h*= 16777619u;
 return h;
 }
 
-/*:12*//*13:*/
-#line 274 "attention.w"
+/*:13*//*14:*/
+#line 300 "attention.w"
 
 static int*vocab_probe(const Vocab*v,const char*w)
 {
-/*14:*/
-#line 282 "attention.w"
+/*15:*/
+#line 308 "attention.w"
 
 uint32_t mask= (uint32_t)v->nslot-1;
 uint32_t i= word_hash(w)&mask;
@@ -33,13 +33,13 @@ while(v->slot[i]!=0&&strcmp(v->word[v->slot[i]-1],w)!=0)
 i= (i+1)&mask;
 return&v->slot[i];
 
-/*:14*/
-#line 277 "attention.w"
+/*:15*/
+#line 303 "attention.w"
 
 }
 
-/*:13*//*16:*/
-#line 300 "attention.w"
+/*:14*//*17:*/
+#line 326 "attention.w"
 
 int vocab_find(const Vocab*v,const char*w)
 {
@@ -47,8 +47,8 @@ int*s= vocab_probe(v,w);
 return*s?*s-1:-1;
 }
 
-/*:16*//*17:*/
-#line 310 "attention.w"
+/*:17*//*18:*/
+#line 336 "attention.w"
 
 int vocab_add(Vocab*v,const char*w)
 {
@@ -60,8 +60,8 @@ v->word= xrealloc(v->word,(size_t)v->cap*sizeof*v->word);
 }
 v->word[v->n]= xstrdup(w);
 *s= ++v->n;
-if(2*v->n> v->nslot)/*18:*/
-#line 325 "attention.w"
+if(2*v->n> v->nslot)/*19:*/
+#line 351 "attention.w"
 
 {
 free(v->slot);
@@ -70,14 +70,14 @@ v->slot= xcalloc((size_t)v->nslot,sizeof*v->slot);
 for(int k= 0;k<v->n;k++)*vocab_probe(v,v->word[k])= k+1;
 }
 
-/*:18*/
-#line 321 "attention.w"
+/*:19*/
+#line 347 "attention.w"
 
 return v->n-1;
 }
 
-/*:17*//*19:*/
-#line 334 "attention.w"
+/*:18*//*20:*/
+#line 360 "attention.w"
 
 void vocab_init(Vocab*v)
 {
@@ -100,8 +100,8 @@ v->slot= NULL;
 v->n= v->cap= v->nslot= 0;
 }
 
-/*:19*//*20:*/
-#line 358 "attention.w"
+/*:20*//*21:*/
+#line 384 "attention.w"
 
 void vocab_add_sentence(Vocab*v,const char*s)
 {
@@ -117,8 +117,8 @@ if(*s==' ')s++;
 }
 }
 
-/*:20*//*22:*/
-#line 388 "attention.w"
+/*:21*//*23:*/
+#line 414 "attention.w"
 
 int tokenize(const Vocab*v,const char*s,int*ids,int max,
 const char*where,const char*language)
@@ -134,7 +134,10 @@ memcpy(word,s,k);
 word[k]= '\0';
 s+= k;
 if(*s==' ')s++;
-if(k==0)continue;
+if(k> 0)/*24:*/
+#line 434 "attention.w"
+
+{
 int id= vocab_find(v,word);
 if(id<0)
 return kit_fail("%s: the word \"%s\" is not in the model's %s vocabulary",
@@ -144,14 +147,19 @@ return kit_fail("%s: the sentence has more than %d words, the most this model re
 where,max);
 ids[n++]= id;
 }
+
+/*:24*/
+#line 429 "attention.w"
+
+}
 return n;
 }
 
-/*:22*/
-#line 249 "attention.w"
+/*:23*/
+#line 275 "attention.w"
 
-/*29:*/
-#line 511 "attention.w"
+/*32:*/
+#line 555 "attention.w"
 
 typedef struct{char*s;size_t n,cap;int pending;}Out;
 
@@ -165,6 +173,9 @@ if(o->pending&&o->n> 0)o->s[o->n++]= ' ';
 o->pending= 0;
 o->s[o->n++]= c;
 }
+
+/*:32*//*33:*/
+#line 572 "attention.w"
 
 char*normalize_sentence(const char*s,size_t len,size_t*bad)
 {
@@ -180,8 +191,8 @@ if(bad)*bad= i;
 return NULL;
 }
 i+= (size_t)k;
-/*30:*/
-#line 549 "attention.w"
+/*34:*/
+#line 597 "attention.w"
 
 utf8proc_int32_t piece[16];
 int boundclass= 0;
@@ -197,19 +208,19 @@ out_put(&o,(char)d);
 }else o.pending= 1;
 }
 
-/*:30*/
-#line 539 "attention.w"
+/*:34*/
+#line 587 "attention.w"
 
 }
 o.s[o.n]= '\0';
 return o.s;
 }
 
-/*:29*/
-#line 250 "attention.w"
+/*:33*/
+#line 276 "attention.w"
 
-/*24:*/
-#line 423 "attention.w"
+/*26:*/
+#line 453 "attention.w"
 
 static const char*const seed_pairs[][2]= {
 {"i am a student","je suis etudiant"},
@@ -218,8 +229,8 @@ static const char*const seed_pairs[][2]= {
 {"we are engineers","nous sommes ingenieurs"},
 {"they are artists","ils sont artistes"}};
 
-/*:24*//*26:*/
-#line 445 "attention.w"
+/*:26*//*28:*/
+#line 475 "attention.w"
 
 static void pairs_push(PairList*pl,char*src,char*tgt,int line)
 {
@@ -250,8 +261,21 @@ free(pl->origin);
 *pl= (PairList){0};
 }
 
-/*:26*//*34:*/
-#line 600 "attention.w"
+/*:28*//*29:*/
+#line 508 "attention.w"
+
+void pairs_vocabularies(const PairList*pl,Vocab*vin,Vocab*vout)
+{
+vocab_init(vin);
+vocab_init(vout);
+for(int k= 0;k<pl->n;k++){
+vocab_add_sentence(vin,pl->pair[k].src);
+vocab_add_sentence(vout,pl->pair[k].tgt);
+}
+}
+
+/*:29*//*38:*/
+#line 648 "attention.w"
 
 static int count_words(const char*s)
 {
@@ -273,8 +297,8 @@ if(strncmp(en,prefixes[k],strlen(prefixes[k]))==0)return 1;
 return 0;
 }
 
-/*:34*//*35:*/
-#line 622 "attention.w"
+/*:38*//*39:*/
+#line 670 "attention.w"
 
 int pairs_read(PairList*pl,const char*path,int filter,int max_length)
 {
@@ -288,8 +312,8 @@ ssize_t len;
 int lineno= 0,status= 0;
 while((len= getline(&line,&cap,f))>=0){
 lineno++;
-/*36:*/
-#line 649 "attention.w"
+/*41:*/
+#line 702 "attention.w"
 
 while(len> 0&&(line[len-1]=='\n'||line[len-1]=='\r'))len--;
 line[len]= '\0';
@@ -314,11 +338,11 @@ status= kit_fail("%s:%d: the %s sentence is empty",path,lineno,
 break;
 }
 
-/*:36*/
-#line 635 "attention.w"
+/*:41*/
+#line 683 "attention.w"
 
-/*37:*/
-#line 673 "attention.w"
+/*42:*/
+#line 726 "attention.w"
 
 pl->lines_read++;
 size_t bad= 0;
@@ -342,23 +366,30 @@ free(nfr);
 pl->dropped++;
 }
 
-/*:37*/
-#line 636 "attention.w"
+/*:42*/
+#line 684 "attention.w"
 
 }
+/*40:*/
+#line 695 "attention.w"
+
 if(status==0&&ferror(f))
 status= kit_fail("%s: read error after line %d",path,lineno);
 if(status==0&&pl->n==0)
 status= kit_fail("%s: no pair of its %d lines passes the %s filter",
 path,lineno,filter==FILTER_TUTORIAL?"tutorial":"length");
+
+/*:40*/
+#line 686 "attention.w"
+
 free(line);
 fclose(f);
 if(status)pairs_free(pl);
 return status;
 }
 
-/*:35*//*40:*/
-#line 715 "attention.w"
+/*:39*//*45:*/
+#line 768 "attention.w"
 
 int make_examples(const PairList*pl,const Vocab*vin,const Vocab*vout,
 int max_length,int append_eos,Example**out)
@@ -371,6 +402,9 @@ char where[600];
 for(int k= 0;k<pl->n;k++){
 if(pl->pair[k].line)snprintf(where,sizeof where,"%.500s:%d",pl->origin,pl->pair[k].line);
 else snprintf(where,sizeof where,"%.500s pair %d",pl->origin,k+1);
+/*46:*/
+#line 789 "attention.w"
+
 int n= tokenize(vin,pl->pair[k].src,ex[k].src,max_length,where,"English");
 int m= n<0?-1:tokenize(vout,pl->pair[k].tgt,ex[k].tgt,
 max_length-(append_eos?1:0),where,"French");
@@ -385,13 +419,17 @@ return-1;
 if(append_eos)ex[k].tgt[m++]= EOS_TOKEN;
 ex[k].src_len= n;
 ex[k].tgt_len= m;
+
+/*:46*/
+#line 780 "attention.w"
+
 }
 *out= ex;
 return 0;
 }
 
-/*:40*/
-#line 251 "attention.w"
+/*:45*/
+#line 277 "attention.w"
 
 
-/*:11*/
+/*:12*/

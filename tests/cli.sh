@@ -74,6 +74,13 @@ else
   if cmp -s "$A1" "$B"; then bad "seeds 1 and 2 give the same checkpoint"
   else ok "a different seed gives a different checkpoint"; fi
 fi
+# every bit of the seed counts: 1 and 1 + 2^32 are different models
+C="$tmp/c.safetensors"
+run "$bin" train --epochs 1 --seed 4294967297 --show 0 --save "$C"
+D="$tmp/d.safetensors"
+run "$bin" train --epochs 1 --seed 1 --show 0 --save "$D"
+if [ -s "$C" ] && [ -s "$D" ] && ! cmp -s "$C" "$D"; then ok "seeds 1 and 1+2^32 give different models"
+else bad "seeds 1 and 1+2^32 give the same model (the high bits of the seed are lost)"; fi
 
 # --- translate -------------------------------------------------------------
 run "$bin" translate --model "$A1" "i am a student" "he is a teacher" "she is a doctor" \

@@ -476,12 +476,7 @@ START_TEST(training_learns_the_seed_pairs)
   PairList pl;
   pairs_seed(&pl);
   Vocab vin, vout;
-  vocab_init(&vin);
-  vocab_init(&vout);
-  for (int k = 0; k < pl.n; k++) {
-    vocab_add_sentence(&vin, pl.pair[k].src);
-    vocab_add_sentence(&vout, pl.pair[k].tgt);
-  }
+  pairs_vocabularies(&pl, &vin, &vout);
   Model m;
   Config cfg = {vin.n, vout.n, 32, DEFAULT_MAX_LENGTH};
   model_alloc(&m, &cfg, &vin, &vout);
