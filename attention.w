@@ -2954,6 +2954,14 @@ for (int ch = 0; ch < 3; ch++) {
   rgb[ch] = v[k] + t * (v[k + 1] - v[k]);
 }
 
+@ Exercise~11 (easy, 6 points). Write the section above: clamp |w| to
+$[0,1]$ (a NaN becomes 0), then, for each of the three channels, find the
+segment of control points that holds |w| and interpolate linearly between the
+values at its ends. The tests check the control points and the midpoints of
+both maps, the clamping, random weights, and colormaps of their own with
+uneven segments and different numbers of points per channel.
+@^exercises@>
+
 @ The command line names a colormap; |colormap_find| returns |NULL| for a name
 it does not know.
 @<Figure functions@>=

@@ -142,8 +142,8 @@ double x[3][COLORMAP_MAX_POINTS];
 double v[3][COLORMAP_MAX_POINTS];
 }Colormap;
 
-/*:179*//*186:*/
-#line 2982 "attention.w"
+/*:179*//*187:*/
+#line 2990 "attention.w"
 
 enum{HEATMAP_MATPLOTLIB,HEATMAP_SEABORN};
 typedef struct{
@@ -157,8 +157,8 @@ int style;
 double vmin,vmax;
 }Heatmap;
 
-/*:186*//*187:*/
-#line 2999 "attention.w"
+/*:187*//*188:*/
+#line 3007 "attention.w"
 
 typedef struct{
 double x,y,w,h;
@@ -173,14 +173,14 @@ int width,height,stride;
 unsigned char*data;
 }FigImage;
 
-/*:187*//*216:*/
-#line 3620 "attention.w"
+/*:188*//*217:*/
+#line 3628 "attention.w"
 
 enum{FIGURE_PNG,FIGURE_PDF,FIGURE_SVG};
 #define FIGURE_PNG_SCALE 2.0
 
-/*:216*//*230:*/
-#line 3877 "attention.w"
+/*:217*//*231:*/
+#line 3885 "attention.w"
 
 typedef struct{
 int n;
@@ -188,7 +188,7 @@ const double*x,*y;
 const char*title,*xlabel,*ylabel;
 }Curve;
 
-/*:230*/
+/*:231*/
 #line 130 "attention.w"
 
 /*54:*/
@@ -471,38 +471,38 @@ int greedy_decode(Model*m,const int*src,int T,int*out,float*attn);
 int checkpoint_save(const Model*m,const char*path);
 int checkpoint_load(Model*m,const char*path);
 
-/*:161*//*185:*/
-#line 2967 "attention.w"
+/*:161*//*186:*/
+#line 2975 "attention.w"
 
 extern const Colormap colormap_bone,colormap_ylorrd;
 void colormap_color(const Colormap*cm,double w,double rgb[3]);
 const Colormap*colormap_find(const char*name);
 
-/*:185*//*208:*/
-#line 3460 "attention.w"
+/*:186*//*209:*/
+#line 3468 "attention.w"
 
 int heatmap_layout(const Heatmap*h,HeatmapLayout*lay);
 
-/*:208*//*221:*/
-#line 3695 "attention.w"
+/*:209*//*222:*/
+#line 3703 "attention.w"
 
 int figure_format(const char*path);
 int figure_check_path(const char*path);
 int write_file_atomic(const char*path,const void*data,size_t n);
 
-/*:221*//*229:*/
-#line 3855 "attention.w"
+/*:222*//*230:*/
+#line 3863 "attention.w"
 
 int heatmap_save(const Heatmap*h,const char*path);
 int heatmap_image(const Heatmap*h,double scale,FigImage*img,HeatmapLayout*lay);
 
-/*:229*//*242:*/
-#line 4126 "attention.w"
+/*:230*//*243:*/
+#line 4134 "attention.w"
 
 int curve_save(const Curve*c,const char*path);
 int curve_image(const Curve*c,double scale,FigImage*img);
 
-/*:242*/
+/*:243*/
 #line 133 "attention.w"
 
 

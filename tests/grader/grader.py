@@ -56,8 +56,15 @@ CC = shutil.which(os.environ.get('CC') or 'cc') or '/usr/bin/cc'   # the sandbox
 DEFAULT_CFLAGS = '-O2 -march=native -ffp-contract=off -fno-math-errno'
 CFLAGS = (os.environ.get('GRADER_CFLAGS') or DEFAULT_CFLAGS).split()
 WARN = ['-std=gnu11', '-Wall', '-Wextra', '-Wno-unused-parameter', '-Wno-missing-field-initializers']
-LIB_TUS = ['util', 'vocab', 'layers', 'model']   # what a worker links (no checkpoints, no CLI)
-WRAP = ['-Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc']
+PKG_CFLAGS = subprocess.run(['pkg-config', '--cflags', 'cairo', 'libutf8proc'], stdout=subprocess.PIPE,
+                            text=True).stdout.split()
+# What a worker links: no checkpoints, no command line. figures.c draws with
+# Cairo, but the worker calls only its colormap: every function gets a
+# section of its own and the linker drops the unused ones (and with them
+# every reference to Cairo), so the worker links statically without it.
+LIB_TUS = ['util', 'vocab', 'layers', 'model', 'figures']
+WRAP = ['-Wl,--gc-sections', '-Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc']
+SECTIONS = ['-ffunction-sections', '-fdata-sections']
 
 # Limits of the build steps (ctangle, cc, cweave, pdftex) of one exercise.
 BUILD_LIMITS = dict(wall=120, cpu=90, mem=2048, nproc=32, fsize=64, out_keep=20000)
@@ -197,8 +204,10 @@ class Kit:
         run(['ctangle', WEB, '-', 'generated/main.c'], cwd=m)
         jobs = []
         for tu in LIB_TUS:
-            jobs.append([CC] + CFLAGS + WARN + ['-Igenerated', '-c', f'generated/{tu}.c', '-o', f'{tu}.o'])
-        jobs.append([CC] + CFLAGS + WARN + ['-Igenerated', f'-I{HERE}', '-c', HERE / 'worker.c', '-o', 'worker.o'])
+            jobs.append([CC] + CFLAGS + WARN + SECTIONS + PKG_CFLAGS + ['-Igenerated', '-c', f'generated/{tu}.c',
+                                                                  '-o', f'{tu}.o'])
+        jobs.append([CC] + CFLAGS + WARN + SECTIONS + PKG_CFLAGS + ['-Igenerated', f'-I{HERE}', '-c',
+                                                              HERE / 'worker.c', '-o', 'worker.o'])
         check = run(['pkg-config', '--cflags', '--libs', 'check']).split()
         for ex in self.exercises:
             jobs.append([CC] + CFLAGS + WARN + [f'-I{HERE}', '-o', tmp / 'bin' / f'judge-{ex.slug}',
@@ -261,7 +270,7 @@ def environment(prep):
     return {
         'compiler': tool_version([CC, '--version']),
         'cc': CC,
-        'cflags': ' '.join(CFLAGS + WARN),
+        'cflags': ' '.join(CFLAGS + WARN + SECTIONS),
         'worker_link': f'-static ... -lutf8proc -lm {" ".join(WRAP)}',
         'libraries': {'check': pc('check'), 'utf8proc': pc('libutf8proc'),
                       'glibc': platform.libc_ver()[1] or 'unknown'},
@@ -472,7 +481,7 @@ def grade_exercise(kit, ex, path, work, uid, cache=None):
                 strip_lines((master / 'generated' / f'{tu}.c').read_text()):
             objs.append(str(master / f'{tu}.o'))
             continue
-        status, out = step(f'cc -c generated/{tu}.c', [CC] + CFLAGS + WARN + [
+        status, out = step(f'cc -c generated/{tu}.c', [CC] + CFLAGS + WARN + SECTIONS + PKG_CFLAGS + [
             '-Igenerated', '-c', f'generated/{tu}.c', '-o', f'{tu}.o'])
         if status != 'exit 0':
             res['tests'] = zero(ex, f"does not compile: {first_errors(out)}")
@@ -482,7 +491,7 @@ def grade_exercise(kit, ex, path, work, uid, cache=None):
     if same_header:
         worker_o = str(master / 'worker.o')
     else:
-        status, out = step('cc -c worker.c', [CC] + CFLAGS + WARN + [
+        status, out = step('cc -c worker.c', [CC] + CFLAGS + WARN + SECTIONS + PKG_CFLAGS + [
             '-Igenerated', f'-I{HERE}', '-c', HERE / 'worker.c', '-o', 'worker.o'])
         if status != 'exit 0':
             res['tests'] = zero(ex, f"does not compile: {first_errors(out)}")
@@ -753,7 +762,8 @@ def grade_class(kit, subs, out, jobs):
             w.writerow([p.name] + [fmt(per.get(ex.slug, 0.0)) for ex in kit.exercises]
                        + [fmt(score), note])
     elapsed = time.time() - t0
-    env = dict(kit.env, graded=datetime.datetime.now().isoformat(timespec='seconds'),
+    env = dict(kit.env, python=sys.version.split()[0], kernel=platform.release(),
+               graded=datetime.datetime.now().isoformat(timespec='seconds'),
                students=len(students), skipped_entries=skipped, parallel_jobs=jobs,
                seconds=round(elapsed, 1),
                exercises=[dict(slug=ex.slug, points=ex.points, difficulty=ex.difficulty,

@@ -184,6 +184,29 @@ __attribute__((unused)) static void expect_close(const char *what, const float *
     (double) got[worst], isnan(got[worst]) ? " (never written?)" : "", atol, rtol, J.printed);
 }
 
+/* The same for results that come back in double. */
+__attribute__((unused)) static void expect_close_d(const char *what, const double *got, const double *want,
+  size_t rows, size_t cols, double atol, double rtol)
+{
+  size_t n = rows * cols;
+  size_t worst = 0, bad = 0;
+  double excess = -INFINITY;
+  for (size_t i = 0; i < n; i++) {
+    double g = got[i], w = want[i], x;
+    if (isnan(g) || isnan(w)) x = isnan(g) && isnan(w) ? -1 : INFINITY;
+    else x = fabs(g - w) - (atol + rtol * fabs(w));
+    if (x > 0) bad++;
+    if (x > excess) { excess = x; worst = i; }
+  }
+  if (excess <= 0) return;
+  char idx[64];
+  if (rows > 1) snprintf(idx, sizeof idx, "[%zu][%zu]", worst / cols, worst % cols);
+  else snprintf(idx, sizeof idx, "[%zu]", worst);
+  ck_abort_msg("%s: %zu of %zu elements wrong; the worst is element %s: expected %.12g, "
+    "got %.12g%s (tolerance %.2g + %.2g*|expected|).%s", what, bad, n, idx, want[worst],
+    got[worst], isnan(got[worst]) ? " (never written?)" : "", atol, rtol, J.printed);
+}
+
 __attribute__((unused)) static void expect_ints(const char *what, const int *got, const int *want, size_t n)
 {
   for (size_t i = 0; i < n; i++)

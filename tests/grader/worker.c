@@ -344,6 +344,39 @@ static void op_pair(void)
   pb_floats(&out, m.grad_mem, m.n_params);
 }
 
+/* ---------------------------------------------------------- exercise 11 */
+/* The colours of weights under a colormap: 0 bone, 1 YlOrRd, 2 one sent with
+   the request (points per channel, then 27 positions and 27 values). */
+static double *get_doubles(size_t n)
+{
+  uint32_t c;
+  const unsigned char *d;
+  if (pr_item(&rq, P_DBL, &c, &d) || c != n) bad_request("doubles");
+  double *p = malloc((n ? n : 1) * sizeof(double));
+  memcpy(p, d, n * sizeof(double));
+  return p;
+}
+
+static void op_colormap(void)
+{
+  int which = dim(0, 2);
+  Colormap custom = {"custom", {0, 0, 0}, {{0}}, {{0}}};
+  if (which == 2) {
+    for (int ch = 0; ch < 3; ch++) custom.n[ch] = dim(2, COLORMAP_MAX_POINTS);
+    double *x = get_doubles(3 * COLORMAP_MAX_POINTS), *v = get_doubles(3 * COLORMAP_MAX_POINTS);
+    memcpy(custom.x, x, sizeof custom.x);
+    memcpy(custom.v, v, sizeof custom.v);
+  }
+  const Colormap *cm = which == 0 ? &colormap_bone : which == 1 ? &colormap_ylorrd : &custom;
+  int k = dim(1, 1 << 20);
+  double *w = get_doubles((size_t) k), *rgb = malloc((size_t) k * 3 * sizeof(double));
+  for (int i = 0; i < k; i++) {
+    rgb[3 * i] = rgb[3 * i + 1] = rgb[3 * i + 2] = NAN;
+    colormap_color(cm, w[i], rgb + 3 * i);
+  }
+  pb_doubles(&out, rgb, (size_t) k * 3);
+}
+
 /* --------------------------------------------------- training end to end */
 /* The notebook's five pairs, vocabularies built by the kit, |epochs| epochs
    of train_step. Reply: 1 and the average loss of each epoch, both
@@ -401,7 +434,8 @@ static const struct { const char *name; void (*run)(void); } ops[] = {
   {"attention_backward", op_attention_backward},
   {"adam_constants", op_adam_constants}, {"adam_apply", op_adam_apply},
   {"adam_update", op_adam_update},
-  {"greedy_decode", op_greedy_decode}, {"pair", op_pair}, {"train_seed", op_train_seed}};
+  {"greedy_decode", op_greedy_decode}, {"pair", op_pair}, {"colormap", op_colormap},
+  {"train_seed", op_train_seed}};
 
 /* Allocation failures are reported, so that "allocated 20 GB" does not look
    like a mysterious crash. (Linked with -Wl,--wrap=malloc,...) */
