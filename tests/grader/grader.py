@@ -110,6 +110,7 @@ class Exercise:
         self.points = d['points']
         self.sections = d['sections']
         self.pending = d.get('status') == 'pending'
+        self.header_function = d.get('header_function')
         self.tests = []          # from the judge: dicts name, points, visibility, seconds, what
 
     @property
@@ -342,8 +343,11 @@ def sandboxed(kit, uid, cwd, cmd, env=(), **limits):
                        stderr=subprocess.PIPE, timeout=lim['wall'] + 60)
     status = p.stderr.decode(errors='replace').strip().splitlines()
     status = status[-1] if status else 'sandbox: no status'
-    m = re.match(r'sandbox: (.*?) wall', status)
-    return (m.group(1) if m else status), p.stdout.decode(errors='replace')
+    m = re.match(r'sandbox: (.*?) wall ([\d.]+) cpu ([\d.]+)', status)
+    out = p.stdout.decode(errors='replace')
+    if not m:
+        return status, out
+    return m.group(1), out, f"{m.group(2)} s"
 
 
 def own_dir(path, uid):
@@ -409,6 +413,54 @@ def strip_lines(text):
     return '\n'.join(l for l in text.split('\n') if not l.startswith('#line '))
 
 
+def without_body(text, fn):
+    """|text| with the body of the function |fn| cut out, or None if it cannot
+    be found for sure (braces are counted outside literals and comments)."""
+    m = re.search(r'\b' + re.escape(fn) + r'\s*\([^;{]*\)\s*\{', text)
+    if not m:
+        return None
+    i, depth, n = m.end(), 1, len(text)
+    while i < n and depth:
+        c = text[i]
+        if c in '"\'':
+            j = i + 1
+            while j < n and text[j] != c:
+                j += 2 if text[j] == '\\' else 1
+            i = j
+        elif text.startswith('/*', i):
+            i = text.find('*/', i + 2)
+            if i < 0:
+                return None
+            i += 1
+        elif text.startswith('//', i):
+            i = text.find('\n', i)
+            if i < 0:
+                return None
+        elif c == '{':
+            depth += 1
+        elif c == '}':
+            depth -= 1
+        i += 1
+    return text[:m.end()] + text[i - 1:] if depth == 0 else None
+
+
+def needs_rebuild(ex, gen, master_gen):
+    """The translation units whose object code may differ from the
+    reference's: those whose tangled text differs, and, when the header
+    differs, those that include it and may see the difference. If the header
+    differs only inside the body of the exercise's inline function, only the
+    units that call that function (and the worker) are affected."""
+    h, mh = strip_lines((gen / 'attention.h').read_text()), strip_lines((master_gen / 'attention.h').read_text())
+    texts = {tu: strip_lines((gen / f'{tu}.c').read_text()) for tu in LIB_TUS}
+    changed = {tu for tu in LIB_TUS if texts[tu] != strip_lines((master_gen / f'{tu}.c').read_text())}
+    if h == mh:
+        return changed, False
+    fn = ex.header_function
+    if fn and without_body(h, fn) is not None and without_body(h, fn) == without_body(mh, fn):
+        return changed | {tu for tu in LIB_TUS if re.search(r'\b' + re.escape(fn) + r'\b', texts[tu])}, True
+    return set(LIB_TUS), True
+
+
 def zero(ex, message, status='failed'):
     return [dict(t, score=0.0, status=status, message=message) for t in ex.tests]
 
@@ -458,9 +510,9 @@ def grade_exercise(kit, ex, path, work, uid, cache=None):
     logs = []
 
     def step(what, cmd, **kw):
-        status, out = sandboxed(kit, uid, d, cmd, **kw)
+        status, out, secs = (sandboxed(kit, uid, d, cmd, **kw) + ('',))[:3]
         out = out.replace(str(d) + '/', '')
-        logs.append(f"$ {what}\n{out.rstrip()}\n[{status}]" if out.strip() else f"$ {what}\n[{status}]")
+        logs.append(f"$ {what}\n{out.rstrip()}\n[{status}, {secs}]" if out.strip() else f"$ {what}\n[{status}, {secs}]")
         return status, out
 
     status, out = step(f'ctangle web.w {fname}', ['/usr/bin/ctangle', 'web.w', fname, 'generated/main.c'])
@@ -473,12 +525,10 @@ def grade_exercise(kit, ex, path, work, uid, cache=None):
     for f in sorted(gen.iterdir()):
         rewrite_untrusted(f, lambda t: cweb.fix_change_file_names(t, 'web.w', fname))
     master = kit.dir / 'master'
-    same_header = strip_lines((gen / 'attention.h').read_text()) == \
-        strip_lines((master / 'generated' / 'attention.h').read_text())
+    rebuild, header_changed = needs_rebuild(ex, gen, master / 'generated')
     objs = []
     for tu in LIB_TUS:
-        if same_header and strip_lines((gen / f'{tu}.c').read_text()) == \
-                strip_lines((master / 'generated' / f'{tu}.c').read_text()):
+        if tu not in rebuild:
             objs.append(str(master / f'{tu}.o'))
             continue
         status, out = step(f'cc -c generated/{tu}.c', [CC] + CFLAGS + WARN + SECTIONS + PKG_CFLAGS + [
@@ -488,7 +538,7 @@ def grade_exercise(kit, ex, path, work, uid, cache=None):
             res['log'] = '\n'.join(logs)
             return finish(res, cache, key)
         objs.append(f'{tu}.o')
-    if same_header:
+    if not header_changed:
         worker_o = str(master / 'worker.o')
     else:
         status, out = step('cc -c worker.c', [CC] + CFLAGS + WARN + SECTIONS + PKG_CFLAGS + [
@@ -636,11 +686,11 @@ def weave_changes(kit, results, work, out, uid, name):
             os.chown(d / f, uid, uid)
     tex_env = ['openin_any=p', 'openout_any=p', 'shell_escape=f']
     status, o = sandboxed(kit, uid, d, ['/usr/bin/cweave', 'attention.w', 'changes.ch', 'changes.tex'],
-                          env=tex_env, wall=60, cpu=30)
+                          env=tex_env, wall=60, cpu=30)[:2]
     if status != 'exit 0':
         return f"the woven view of the changes failed: cweave: {status}: {first_lines(o, 4)}"
     status, o = sandboxed(kit, uid, d, ['/usr/bin/pdftex', '-interaction=nonstopmode', '-halt-on-error',
-                                        'changes.tex'], env=tex_env, wall=60, cpu=30)
+                                        'changes.tex'], env=tex_env, wall=60, cpu=30)[:2]
     sweep(kit, uid)
     src = d / 'changes.pdf'
     if status != 'exit 0' or not os.path.lexists(src) or not stat.S_ISREG(os.lstat(src).st_mode):
