@@ -164,11 +164,11 @@ def simulate(lines, blocks, fname='change file'):
         try:
             i = web.index(first, pos)
         except ValueError:
-            where = 'after the previous change' if pos else ''
+            where = ' after the previous change' if pos else ''
             raise ChangeError(
                 f"{fname}:{b.x_line + 1}: the @x line {b.old[0].strip()[:70]!r} does not occur "
-                f"in the handout's attention.w {where}: the lines between @x and @y must be "
-                f"copied exactly from the handout (keep them as they were given)".replace('  ', ' '))
+                f"in the handout's attention.w{where}: the lines between @x and @y must be "
+                f"copied exactly from the handout (keep them as they were given)")
         for j, old in enumerate(b.old):
             if i + j >= len(web) or web[i + j] != old.rstrip():
                 have = web[i + j] if i + j < len(web) else '(end of file)'

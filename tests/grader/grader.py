@@ -809,7 +809,8 @@ def grade_class(kit, subs, out, jobs):
         w.writerow(['student'] + [ex.slug for ex in kit.exercises] + ['total', 'note'])
         for p in students:
             per, score, note = rows[p]
-            w.writerow([p.name] + [fmt(per.get(ex.slug, 0.0)) for ex in kit.exercises]
+            name = "'" + p.name if p.name[:1] in '=+-@\t\r' else p.name  # no formulas in spreadsheets
+            w.writerow([name] + [fmt(per.get(ex.slug, 0.0)) for ex in kit.exercises]
                        + [fmt(score), note])
     elapsed = time.time() - t0
     env = dict(kit.env, python=sys.version.split()[0], kernel=platform.release(),
@@ -1000,6 +1001,19 @@ def selfcheck(kit):
                        stderr=subprocess.STDOUT, text=True)
     expect(p.returncode == 0 and re.search(r'0 of \d+ points \(public tests\)', p.stdout) is not None,
            "the handout's public tests run and give the untouched exercise 3 nothing")
+    # the handout with every solution in it: the public tests of the exercises
+    # that call others pass (make test builds with all the student's answers)
+    full = base / 'handout-solved'
+    shutil.copytree(hand, full)
+    for ex in kit.exercises:
+        shutil.copy(SOLUTIONS / ex.chname, full / 'exercises' / ex.chname)
+    for slug in ('05-attention', '10-greedy'):
+        ex = next(e for e in kit.exercises if e.slug == slug)
+        pub = fmt(sum(t['points'] for t in ex.tests if t['visibility'] == 'public'))
+        p = subprocess.run(['make', '-C', str(full), 'test', f'EX={slug}'], stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, text=True)
+        expect(f"{pub} of {pub} points (public tests)" in p.stdout,
+               f"in the handout with all the answers, exercise {ex.id}'s public tests pass")
     cache = {}
     maxp = sum(ex.points for ex in kit.exercises)
     # every solution: full marks

@@ -3,9 +3,12 @@
 Makefile calls it; Python standard library only).
 
   answers.py check CH...          check change files the way the grader does
-  answers.py tangle DIR CH...     tangle attention.w with the change files into
+  answers.py tangle DIR CH... [--with CH...]
+                                  tangle attention.w with the change files into
                                   DIR/generated (compiler messages then point
-                                  at exercises/NN-name.ch:LINE)
+                                  at exercises/NN-name.ch:LINE); the files after
+                                  --with are left out, with a warning, if they
+                                  are not acceptable
   answers.py weave PDF [--changed-only] CH...
                                   the book with your answers (or only the
                                   sections you changed: what the grader sees)
@@ -34,14 +37,17 @@ def exercises():
     return json.loads((KIT / 'exercises' / 'exercises.json').read_text())
 
 
-def load(paths):
+def load(paths, optional=()):
     """[(relative name, blocks)] for the change files; exits with the reasons
-    if any is not acceptable."""
+    if any of |paths| is not acceptable (one of |optional| is left out, with
+    a warning)."""
     web = WEB.read_text().split('\n')
     sections = cweb.parse_web(web)
     by_slug = {e['slug']: e for e in exercises()}
     out, errors = [], []
-    for p in paths:
+    must = {str(p) for p in paths}
+    for p in list(paths) + [q for q in optional if str(q) not in must]:
+        required = str(p) in must
         p = Path(p)
         rel = os.path.relpath(p.resolve(), Path.cwd())
         ex = by_slug.get(p.stem)
@@ -55,18 +61,20 @@ def load(paths):
             cweb.check_inside(web, sections, blocks, cweb.regions_of(web, sections, ex['sections']),
                               ex['id'], rel)
             out.append((rel, blocks))
-        except cweb.ChangeError as e:
-            errors.append(str(e))
-        except UnicodeDecodeError:
-            errors.append(f"{rel}: not UTF-8 text")
+        except (cweb.ChangeError, UnicodeDecodeError) as e:
+            msg = str(e) if isinstance(e, cweb.ChangeError) else f"{rel}: not UTF-8 text"
+            if required:
+                errors.append(msg)
+            else:
+                print(f"answers: warning: left out {rel}: {msg}", file=sys.stderr)
     if errors:
         print('\n'.join(f"answers: {e}" for e in errors), file=sys.stderr)
         sys.exit(1)
     return web, out
 
 
-def tangle(outdir, paths):
-    web, changes = load(paths)
+def tangle(outdir, paths, optional=()):
+    web, changes = load(paths, optional)
     outdir = Path(outdir)
     (outdir / 'generated').mkdir(parents=True, exist_ok=True)
     text, linemap = cweb.compose(web, changes)
@@ -118,7 +126,12 @@ def main():
         load(a[1:])
         print(f"answers: {len(a) - 1} change file{'s' if len(a) != 2 else ''} accepted")
     elif len(a) >= 2 and a[0] == 'tangle':
-        tangle(a[1], a[2:])
+        rest = a[2:]
+        if '--with' in rest:   # tangle DIR MAIN.ch --with OTHER.ch ...: the others if acceptable
+            k = rest.index('--with')
+            tangle(a[1], rest[:k], rest[k + 1:])
+        else:
+            tangle(a[1], rest)
     elif len(a) >= 2 and a[0] == 'weave':
         only = '--changed-only' in a
         rest = [x for x in a[2:] if x != '--changed-only']
