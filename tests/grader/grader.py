@@ -165,7 +165,11 @@ class Kit:
                 die(f"no judge tests/exercises/{ex.slug}/hidden.c")
         self.dir = Path(prep) if prep else BUILD / f'prep-{self.key()}'
         if not (self.dir / 'done').exists():
-            self.prepare(quiet)
+            BUILD.mkdir(parents=True, exist_ok=True)
+            with open(BUILD / 'prep.lock', 'w') as lock:   # one preparation at a time
+                fcntl.flock(lock, fcntl.LOCK_EX)
+                if not (self.dir / 'done').exists():
+                    self.prepare(quiet)
         self.tests = json.loads((self.dir / 'tests.json').read_text())
         for ex in self.exercises:
             ex.tests = self.tests[ex.slug]
@@ -230,6 +234,9 @@ class Kit:
         if self.dir.exists():
             shutil.rmtree(self.dir)
         os.rename(tmp, self.dir)
+        for old in BUILD.glob('prep-*'):   # earlier versions of the sources
+            if old != self.dir and (old / 'done').exists() and time.time() - old.stat().st_mtime > 3600:
+                shutil.rmtree(old, ignore_errors=True)
 
     @property
     def sandbox(self):
@@ -381,7 +388,7 @@ def read_submission_file(path, limit=cweb.MAX_CHANGE_BYTES):
     finally:
         os.close(fd)
     try:
-        return data.decode('utf-8')
+        return data.decode('utf-8').replace('\r\n', '\n')
     except UnicodeDecodeError as e:
         raise cweb.ChangeError(f"{path.name} is not UTF-8 text (byte {e.start})")
 
@@ -402,7 +409,12 @@ def rewrite_untrusted(path, fn):
 
 
 def find_submission(sub, ex):
+    """The student's file for |ex|, at the top of the folder or in its
+    exercises/ (not through a symbolic link: it could point at another
+    student's folder)."""
     for p in (sub / ex.chname, sub / 'exercises' / ex.chname):
+        if p.parent != sub and os.path.islink(p.parent):
+            continue
         if os.path.lexists(p):
             return p
     return None
@@ -534,7 +546,7 @@ def grade_exercise(kit, ex, path, work, uid, cache=None):
         status, out = step(f'cc -c generated/{tu}.c', [CC] + CFLAGS + WARN + SECTIONS + PKG_CFLAGS + [
             '-Igenerated', '-c', f'generated/{tu}.c', '-o', f'{tu}.o'])
         if status != 'exit 0':
-            res['tests'] = zero(ex, f"does not compile: {first_errors(out)}")
+            res['tests'] = zero(ex, f"does not compile: {compile_failure(status, out)}")
             res['log'] = '\n'.join(logs)
             return finish(res, cache, key)
         objs.append(f'{tu}.o')
@@ -544,14 +556,14 @@ def grade_exercise(kit, ex, path, work, uid, cache=None):
         status, out = step('cc -c worker.c', [CC] + CFLAGS + WARN + SECTIONS + PKG_CFLAGS + [
             '-Igenerated', f'-I{HERE}', '-c', HERE / 'worker.c', '-o', 'worker.o'])
         if status != 'exit 0':
-            res['tests'] = zero(ex, f"does not compile: {first_errors(out)}")
+            res['tests'] = zero(ex, f"does not compile: {compile_failure(status, out)}")
             res['log'] = '\n'.join(logs)
             return finish(res, cache, key)
         worker_o = 'worker.o'
     status, out = step('cc -static -o worker ...', [CC, '-static', '-o', 'worker', worker_o] + objs
                        + ['-lutf8proc', '-lm'] + WRAP)
     if status != 'exit 0':
-        res['tests'] = zero(ex, f"does not link: {first_errors(out)}")
+        res['tests'] = zero(ex, f"does not link: {compile_failure(status, out)}")
         res['log'] = '\n'.join(logs)
         return finish(res, cache, key)
     sweep(kit, uid)   # nothing of the build may still run when we take the worker
@@ -600,6 +612,13 @@ def first_lines(text, n):
 def first_errors(out):
     errs = [l for l in out.splitlines() if ' error: ' in l or 'error:' in l[:40] or 'undefined reference' in l]
     return ' | '.join(errs[:5])[:1500] if errs else first_lines(out, 6)
+
+
+def compile_failure(status, out):
+    if status.startswith('exit'):
+        return first_errors(out)
+    return (f"the compiler was stopped ({status}; the limits are {BUILD_LIMITS['cpu']} s of CPU, "
+            f"{BUILD_LIMITS['mem']} MiB, 1 MiB of messages). {first_lines(out, 3)}")
 
 
 def read_xml(ex, xml):
