@@ -5,6 +5,9 @@
 # make check    build and run every test
 # make bench    time the kit against the notebook's PyTorch loop
 # make book     weave book/attention.pdf
+# make handout  the student kit in handout/ (tests/grader/README.md)
+# make grade SUB=DIR [OUT=DIR]               grade one student's change files
+# make grade-class SUBMISSIONS=DIR [OUT=DIR] grade a class (one folder per student)
 
 CC      ?= cc
 SHELL   := /bin/bash
@@ -24,7 +27,7 @@ GENERATED := generated/attention.h generated/main.c $(LIBSRC)
 
 CTANGLE := $(shell command -v ctangle 2>/dev/null)
 
-.PHONY: all tangle run check bench book book-check clean
+.PHONY: all tangle run check bench book book-check clean handout grade grade-class
 all: attention
 
 # One ctangle run writes every file; +c rewrites a file only when it changed.
@@ -124,6 +127,19 @@ book/attention.pdf: attention.w book/outputs.stamp build/figures.stamp
 
 book-check: book
 	$(PYTHON) tests/book-check
+
+# The exercises (tests/grader/README.md). The grader compiles with the kit's
+# compiler and flags; CFLAGS is passed on only when set on the command line.
+GRADER := CC="$(CC)" $(if $(filter command line,$(origin CFLAGS)),GRADER_CFLAGS="$(CFLAGS)") \
+  $(PYTHON) tests/grader/grader.py
+handout:
+	$(GRADER) handout --out handout
+grade:
+	@test -n "$(SUB)" || { echo "usage: make grade SUB=DIR [OUT=DIR]"; exit 2; }
+	$(GRADER) grade "$(SUB)" $(if $(OUT),--out "$(OUT)")
+grade-class:
+	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade-class SUBMISSIONS=DIR [OUT=DIR]"; exit 2; }
+	$(GRADER) grade-class "$(SUBMISSIONS)" --out "$(if $(OUT),$(OUT),grades/class)"
 
 clean:
 	rm -rf build attention book/*.pdf book/*.tex book/*.log book/*.toc book/*.idx book/*.scn

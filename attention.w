@@ -312,6 +312,15 @@ while (v->slot[i] != 0 && strcmp(v->word[v->slot[i] - 1], w) != 0)
   i = (i + 1) & mask;
 return &v->slot[i];
 
+@ Exercise~1 (easy, 8 points). Write the section above, the body of
+|vocab_probe|: start at the slot that |word_hash| names (the hash modulo the
+table size, a power of two), and walk forward one slot at a time, wrapping
+around at the end, until you reach the word or an empty slot; return a
+pointer to that slot. The tests check the indices that |vocab_add| and
+|vocab_find| return, where each word sits in the table, clusters of words
+with the same home slot, and 100,000 words against the clock.
+@^exercises@>
+
 @ A lookup is a probe: an occupied slot gives the index, an empty one says the
 word is not in the vocabulary.
 @<Vocabulary functions@>=
@@ -599,6 +608,14 @@ for (utf8proc_ssize_t j = 0; j < np && j < 16; j++) {
     out_put(&o, (char) d);
   } else o.pending = 1;
 }
+
+@ Exercise~2 (medium, 8 points). Write the section above: lower-case the
+code point |c|, decompose it canonically, drop the pieces of category Mn, and
+send each ASCII letter and each of the three marks to |out_put|, with a space
+owed before a mark and for any other character. The tests use French
+sentences, letters without a decomposition (\oe, \ss, \O), combining marks,
+other scripts and random text.
+@^exercises@>
 
 @ @<Prototypes@>=
 char *normalize_sentence(const char *s, size_t len, size_t *bad);
@@ -1138,6 +1155,12 @@ for (int i = 0; i < n; i++) sum += expf(s[i] - mx);
 float lse = mx + logf(sum);
 for (int i = 0; i < n; i++) p[i] = s[i] - lse;
 
+@ Exercise~3 (easy, 8 points). Write the two sections above, the softmax
+and the log-softmax of one row of |n| scores, so that neither overflows nor
+takes the logarithm of a number that has underflowed to zero: scores near
+1000, and probabilities far below the smallest float, must come out right.
+@^exercises@>
+
 @ The loss of one prediction is the {\it negative log-likelihood\/} of the
 right word: if the model gives log-probabilities $\ell_1,\dots,\ell_V$ and the
 right word is $y$, the loss is $-\ell_y$. It is zero when the model is sure of
@@ -1223,6 +1246,12 @@ c->ghn = ghn;
 c->n = tanhf(gin + c->r * ghn);
 return (1.0f - c->z) * c->n + c->z * h;
 
+@ Exercise~4 (easy, 8 points). Write the section above: the four
+equations of the GRU for one unit, in \PB{PyTorch}'s convention, keeping $r$,
+$z$, $n$ and $g_{h,n}=W_{hn}h+b_{hn}$ in the cache for the backward pass.
+The hidden tests also train the translator with your unit in it.
+@^exercises@>
+
 @ The cell applies the unit function to every unit of every row of the batch.
 @<Layer functions@>=
 void gru_cell_forward(float *h_new, GruCache *cache, const float *gi,
@@ -1270,6 +1299,11 @@ softmax_forward(wb, s, 1, L);
 for (int j = 0; j < H; j++) c[j] = 0.0f;
 for (int i = 0; i < L; i++)
   for (int j = 0; j < H; j++) c[j] += wb[i] * O[(size_t) i * H + j];
+
+@ Exercise~5 (easy, 8 points). Write the section above for one row: the
+weights |wb|, the softmax of the $L$ scores, then the context |c|, the sum of
+the rows of $O$ weighted by them.
+@^exercises@>
 
 @ @<Prototypes@>=
 void attention_forward(float *w, float *ctx, const float *scores,
@@ -1564,6 +1598,12 @@ for (int b = 0; b < B; b++)
   for (int j = 0; j < V; j++)
     dlogits[(size_t) b * V + j] = expf(logp[(size_t) b * V + j]) - (j == target[b] ? 1.0f : 0.0f);
 
+@ Exercise~6 (medium, 10 points). Write the section that adds the
+negative log-likelihood of each row to |loss| (in the chapter on layers) and
+the section above, which writes $p-{\rm onehot}(y)$ into |dlogits|. The tests
+compare your gradient with finite differences of the loss.
+@^exercises@>
+
 @ {\it The linear layer.} From $y_i=\sum_jW_{ij}x_j+\beta_i$:
 $$\bar x_j=\sum_iW_{ij}\bar y_i\quad(\bar x=W^{\top}\bar y),\qquad
 \bar W_{ij}=\bar y_i\,x_j\quad(\bar W=\bar y\,x^{\top}),\qquad \bar\beta=\bar y.$$
@@ -1709,6 +1749,12 @@ float dr = dan * c->ghn;
 *dghn = dan * c->r;
 *dh += dh_new * c->z;
 
+@ Exercise~7 (hard, 12 points). Write the section above from the
+equations of this chapter: the four gate gradients, written, and the direct
+part $\bar h'z$, added to |*dh|. The tests compare them with finite
+differences of the forward equations and train the translator with your code.
+@^exercises@>
+
 @ The cell's backward pass writes $\bar g_i$ and $\bar g_h$ (which share
 their $r$ and $z$ parts) and adds the direct part $\bar h'z$ to $\bar h$.
 @<Layer functions@>=
@@ -1764,6 +1810,11 @@ for (int i = 0; i < L; i++) {
   for (int j = 0; j < H; j++) dO[(size_t) i * H + j] += wb[i] * dc[j];
 }
 for (int i = 0; i < L; i++) ds[i] = wb[i] * (ds[i] - avg);
+
+@ Exercise~8 (hard, 12 points). Write the section above for one row:
+$\bar s$ into |ds| (written) and $w_i\bar c$ into the rows of |dO| (added).
+The tests compare both with finite differences of the forward function.
+@^exercises@>
 
 @ @<Prototypes@>=
 void attention_backward(float *dscores, float *denc_out, const float *dctx,
@@ -2024,6 +2075,12 @@ for (size_t i = 0; i < n; i++) {
   p[i] -= k->step * m[i] / (sqrtf(v[i]) * k->inv_bc2 + k->eps);
 }
 
+@ Exercise~9 (medium, 10 points). Write the two sections above: the
+constants of step $t$, computed in double precision and then rounded, and the
+update of |p|, |m| and |v| with them. A constant computed in float, like
+$1-\beta_2$, is off by more than the tests allow.
+@^exercises@>
+
 @ For a single call, both together.
 @<Model functions@>=
 void adam_update(float *p, const float *g, float *m, float *v, size_t n,
@@ -2197,6 +2254,12 @@ for (int t = 0; t < L; t++) {
   if (token == EOS_TOKEN) break;
   out[n++] = token;
 }
+
+@ Exercise~10 (medium, 10 points). Write the section above: from \SOS,
+run the decoder one step at a time on its own previous word, keep each step's
+attention weights when |attn| is not |NULL|, take the most probable word, and
+stop at \EOS\ (which is not an output word) or after $L$ words.
+@^exercises@>
 
 @ @<Prototypes@>=
 int argmax(const float *x, int n);
@@ -2890,6 +2953,14 @@ for (int ch = 0; ch < 3; ch++) {
   double t = (w - x[k]) / (x[k + 1] - x[k]);
   rgb[ch] = v[k] + t * (v[k + 1] - v[k]);
 }
+
+@ Exercise~11 (easy, 6 points). Write the section above: clamp |w| to
+$[0,1]$ (a NaN becomes 0), then, for each of the three channels, find the
+segment of control points that holds |w| and interpolate linearly between the
+values at its ends. The tests check the control points and the midpoints of
+both maps, the clamping, random weights, and colormaps of their own with
+uneven segments and different numbers of points per channel.
+@^exercises@>
 
 @ The command line names a colormap; |colormap_find| returns |NULL| for a name
 it does not know.

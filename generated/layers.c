@@ -1,10 +1,10 @@
-/*60:*/
-#line 1024 "attention.w"
+/*62:*/
+#line 1041 "attention.w"
 
 #include "attention.h"
 #include <string.h> 
-/*100:*/
-#line 1603 "attention.w"
+/*106:*/
+#line 1643 "attention.w"
 
 #define BLOCK 128
 static void add_transposed_product(float*dx,const float*W,const float*dy,int C,int OC)
@@ -24,8 +24,8 @@ for(;j<C;j++)
 for(int i= 0;i<OC;i++)dx[j]+= dy[i]*W[(size_t)i*C+j];
 }
 
-/*:100*//*101:*/
-#line 1626 "attention.w"
+/*:106*//*107:*/
+#line 1666 "attention.w"
 
 void add_outer_products(float*dw,const float*dy,int stride,
 const float*x,int B,int C)
@@ -44,11 +44,11 @@ for(;j<C;j++)
 for(int b= 0;b<B;b++)dw[j]+= dy[(size_t)b*stride]*x[(size_t)b*C+j];
 }
 
-/*:101*/
-#line 1027 "attention.w"
+/*:107*/
+#line 1044 "attention.w"
 
-/*61:*/
-#line 1034 "attention.w"
+/*63:*/
+#line 1051 "attention.w"
 
 void embedding_forward(float*out,const float*table,const int*ids,int B,int H)
 {
@@ -56,8 +56,8 @@ for(int b= 0;b<B;b++)
 memcpy(out+(size_t)b*H,table+(size_t)ids[b]*H,(size_t)H*sizeof(float));
 }
 
-/*:61*//*62:*/
-#line 1055 "attention.w"
+/*:63*//*64:*/
+#line 1072 "attention.w"
 
 static inline float dot(const float*a,const float*b,int n)
 {
@@ -73,8 +73,8 @@ for(;i<n;i++)s+= a[i]*b[i];
 return s;
 }
 
-/*:62*//*63:*/
-#line 1072 "attention.w"
+/*:64*//*65:*/
+#line 1089 "attention.w"
 
 void linear_forward(float*out,const float*inp,const float*weight,
 const float*bias,int B,int C,int OC)
@@ -87,32 +87,32 @@ out[(size_t)b*OC+o]= dot(w,inp+(size_t)b*C,C)+beta;
 }
 }
 
-/*:63*//*64:*/
-#line 1087 "attention.w"
+/*:65*//*66:*/
+#line 1104 "attention.w"
 
 void relu_forward(float*out,const float*inp,int n)
 {
 for(int i= 0;i<n;i++)out[i]= inp[i]> 0.0f?inp[i]:0.0f;
 }
 
-/*:64*//*65:*/
-#line 1109 "attention.w"
+/*:66*//*67:*/
+#line 1126 "attention.w"
 
 void softmax_forward(float*out,const float*inp,int B,int n)
 {
 for(int b= 0;b<B;b++){
 const float*s= inp+(size_t)b*n;
 float*p= out+(size_t)b*n;
-/*66:*/
-#line 1128 "attention.w"
+/*68:*/
+#line 1145 "attention.w"
 
 float mx= s[0],sum= 0.0f;
 for(int i= 1;i<n;i++)if(s[i]> mx)mx= s[i];
 for(int i= 0;i<n;i++)sum+= p[i]= expf(s[i]-mx);
 for(int i= 0;i<n;i++)p[i]/= sum;
 
-/*:66*/
-#line 1115 "attention.w"
+/*:68*/
+#line 1132 "attention.w"
 
 }
 }
@@ -122,8 +122,8 @@ void log_softmax_forward(float*out,const float*inp,int B,int n)
 for(int b= 0;b<B;b++){
 const float*s= inp+(size_t)b*n;
 float*p= out+(size_t)b*n;
-/*67:*/
-#line 1134 "attention.w"
+/*69:*/
+#line 1151 "attention.w"
 
 float mx= s[0],sum= 0.0f;
 for(int i= 1;i<n;i++)if(s[i]> mx)mx= s[i];
@@ -131,31 +131,31 @@ for(int i= 0;i<n;i++)sum+= expf(s[i]-mx);
 float lse= mx+logf(sum);
 for(int i= 0;i<n;i++)p[i]= s[i]-lse;
 
-/*:67*/
-#line 1124 "attention.w"
+/*:69*/
+#line 1141 "attention.w"
 
 }
 }
 
-/*:65*//*68:*/
-#line 1149 "attention.w"
+/*:67*//*71:*/
+#line 1172 "attention.w"
 
 float nll_forward(const float*logp,const int*target,int B,int V)
 {
 float loss= 0.0f;
-/*69:*/
-#line 1157 "attention.w"
+/*72:*/
+#line 1180 "attention.w"
 
 for(int b= 0;b<B;b++)loss-= logp[(size_t)b*V+target[b]];
 
-/*:69*/
-#line 1153 "attention.w"
+/*:72*/
+#line 1176 "attention.w"
 
 return loss;
 }
 
-/*:68*//*75:*/
-#line 1227 "attention.w"
+/*:71*//*79:*/
+#line 1256 "attention.w"
 
 void gru_cell_forward(float*h_new,GruCache*cache,const float*gi,
 const float*gh,const float*h,int B,int H)
@@ -168,8 +168,8 @@ h3[j],h3[H+j],h3[2*H+j],h[(size_t)b*H+j],&cache[(size_t)b*H+j]);
 }
 }
 
-/*:75*//*77:*/
-#line 1257 "attention.w"
+/*:79*//*81:*/
+#line 1286 "attention.w"
 
 void attention_forward(float*w,float*ctx,const float*scores,
 const float*enc_out,int B,int L,int H)
@@ -177,39 +177,39 @@ const float*enc_out,int B,int L,int H)
 for(int b= 0;b<B;b++){
 const float*s= scores+(size_t)b*L,*O= enc_out+(size_t)b*L*H;
 float*wb= w+(size_t)b*L,*c= ctx+(size_t)b*H;
-/*78:*/
-#line 1268 "attention.w"
+/*82:*/
+#line 1297 "attention.w"
 
 softmax_forward(wb,s,1,L);
 for(int j= 0;j<H;j++)c[j]= 0.0f;
 for(int i= 0;i<L;i++)
 for(int j= 0;j<H;j++)c[j]+= wb[i]*O[(size_t)i*H+j];
 
-/*:78*/
-#line 1264 "attention.w"
+/*:82*/
+#line 1293 "attention.w"
 
 }
 }
 
-/*:77*//*97:*/
-#line 1556 "attention.w"
+/*:81*//*102:*/
+#line 1590 "attention.w"
 
 void nll_backward(float*dlogits,const float*logp,const int*target,int B,int V)
 {
-/*98:*/
-#line 1562 "attention.w"
+/*103:*/
+#line 1596 "attention.w"
 
 for(int b= 0;b<B;b++)
 for(int j= 0;j<V;j++)
 dlogits[(size_t)b*V+j]= expf(logp[(size_t)b*V+j])-(j==target[b]?1.0f:0.0f);
 
-/*:98*/
-#line 1559 "attention.w"
+/*:103*/
+#line 1593 "attention.w"
 
 }
 
-/*:97*//*99:*/
-#line 1574 "attention.w"
+/*:102*//*105:*/
+#line 1614 "attention.w"
 
 void linear_backward(float*dinp,float*dweight,float*dbias,
 const float*dout,const float*inp,const float*weight,int B,int C,int OC)
@@ -225,16 +225,16 @@ for(int o= 0;o<OC;o++)
 for(int b= 0;b<B;b++)dbias[o]+= dout[(size_t)b*OC+o];
 }
 
-/*:99*//*102:*/
-#line 1646 "attention.w"
+/*:105*//*108:*/
+#line 1686 "attention.w"
 
 void relu_backward(float*dinp,const float*dout,const float*inp,int n)
 {
 for(int i= 0;i<n;i++)dinp[i]= inp[i]> 0.0f?dout[i]:0.0f;
 }
 
-/*:102*//*103:*/
-#line 1656 "attention.w"
+/*:108*//*109:*/
+#line 1696 "attention.w"
 
 void embedding_backward(float*dtable,const float*dout,const int*ids,int B,int H)
 {
@@ -244,8 +244,8 @@ for(int j= 0;j<H;j++)row[j]+= dout[(size_t)b*H+j];
 }
 }
 
-/*:103*//*107:*/
-#line 1714 "attention.w"
+/*:109*//*114:*/
+#line 1760 "attention.w"
 
 void gru_cell_backward(float*dgi,float*dgh,float*dh,const float*dh_new,
 const float*h,const GruCache*cache,int B,int H)
@@ -262,8 +262,8 @@ h3[H+j]= i3[H+j];
 }
 }
 
-/*:107*//*109:*/
-#line 1747 "attention.w"
+/*:114*//*116:*/
+#line 1793 "attention.w"
 
 void attention_backward(float*dscores,float*denc_out,const float*dctx,
 const float*w,const float*enc_out,int B,int L,int H)
@@ -272,8 +272,8 @@ for(int b= 0;b<B;b++){
 const float*wb= w+(size_t)b*L,*O= enc_out+(size_t)b*L*H;
 const float*dc= dctx+(size_t)b*H;
 float*ds= dscores+(size_t)b*L,*dO= denc_out+(size_t)b*L*H;
-/*110:*/
-#line 1759 "attention.w"
+/*117:*/
+#line 1805 "attention.w"
 
 float avg= 0.0f;
 for(int i= 0;i<L;i++){
@@ -283,14 +283,14 @@ for(int j= 0;j<H;j++)dO[(size_t)i*H+j]+= wb[i]*dc[j];
 }
 for(int i= 0;i<L;i++)ds[i]= wb[i]*(ds[i]-avg);
 
-/*:110*/
-#line 1755 "attention.w"
+/*:117*/
+#line 1801 "attention.w"
 
 }
 }
 
-/*:109*/
-#line 1028 "attention.w"
+/*:116*/
+#line 1045 "attention.w"
 
 
-/*:60*/
+/*:62*/

@@ -38,8 +38,8 @@ return&v->slot[i];
 
 }
 
-/*:14*//*16:*/
-#line 317 "attention.w"
+/*:14*//*17:*/
+#line 326 "attention.w"
 
 int vocab_find(const Vocab*v,const char*w)
 {
@@ -47,8 +47,8 @@ int*s= vocab_probe(v,w);
 return*s?*s-1:-1;
 }
 
-/*:16*//*17:*/
-#line 327 "attention.w"
+/*:17*//*18:*/
+#line 336 "attention.w"
 
 int vocab_add(Vocab*v,const char*w)
 {
@@ -60,8 +60,8 @@ v->word= xrealloc(v->word,(size_t)v->cap*sizeof*v->word);
 }
 v->word[v->n]= xstrdup(w);
 *s= ++v->n;
-if(2*v->n> v->nslot)/*18:*/
-#line 342 "attention.w"
+if(2*v->n> v->nslot)/*19:*/
+#line 351 "attention.w"
 
 {
 free(v->slot);
@@ -70,14 +70,14 @@ v->slot= xcalloc((size_t)v->nslot,sizeof*v->slot);
 for(int k= 0;k<v->n;k++)*vocab_probe(v,v->word[k])= k+1;
 }
 
-/*:18*/
-#line 338 "attention.w"
+/*:19*/
+#line 347 "attention.w"
 
 return v->n-1;
 }
 
-/*:17*//*19:*/
-#line 351 "attention.w"
+/*:18*//*20:*/
+#line 360 "attention.w"
 
 void vocab_init(Vocab*v)
 {
@@ -100,8 +100,8 @@ v->slot= NULL;
 v->n= v->cap= v->nslot= 0;
 }
 
-/*:19*//*20:*/
-#line 375 "attention.w"
+/*:20*//*21:*/
+#line 384 "attention.w"
 
 void vocab_add_sentence(Vocab*v,const char*s)
 {
@@ -117,8 +117,8 @@ if(*s==' ')s++;
 }
 }
 
-/*:20*//*22:*/
-#line 405 "attention.w"
+/*:21*//*23:*/
+#line 414 "attention.w"
 
 int tokenize(const Vocab*v,const char*s,int*ids,int max,
 const char*where,const char*language)
@@ -134,8 +134,8 @@ memcpy(word,s,k);
 word[k]= '\0';
 s+= k;
 if(*s==' ')s++;
-if(k> 0)/*23:*/
-#line 425 "attention.w"
+if(k> 0)/*24:*/
+#line 434 "attention.w"
 
 {
 int id= vocab_find(v,word);
@@ -148,18 +148,18 @@ where,max);
 ids[n++]= id;
 }
 
-/*:23*/
-#line 420 "attention.w"
+/*:24*/
+#line 429 "attention.w"
 
 }
 return n;
 }
 
-/*:22*/
+/*:23*/
 #line 275 "attention.w"
 
-/*31:*/
-#line 546 "attention.w"
+/*32:*/
+#line 555 "attention.w"
 
 typedef struct{char*s;size_t n,cap;int pending;}Out;
 
@@ -174,8 +174,8 @@ o->pending= 0;
 o->s[o->n++]= c;
 }
 
-/*:31*//*32:*/
-#line 563 "attention.w"
+/*:32*//*33:*/
+#line 572 "attention.w"
 
 char*normalize_sentence(const char*s,size_t len,size_t*bad)
 {
@@ -191,8 +191,8 @@ if(bad)*bad= i;
 return NULL;
 }
 i+= (size_t)k;
-/*33:*/
-#line 588 "attention.w"
+/*34:*/
+#line 597 "attention.w"
 
 utf8proc_int32_t piece[16];
 int boundclass= 0;
@@ -208,19 +208,19 @@ out_put(&o,(char)d);
 }else o.pending= 1;
 }
 
-/*:33*/
-#line 578 "attention.w"
+/*:34*/
+#line 587 "attention.w"
 
 }
 o.s[o.n]= '\0';
 return o.s;
 }
 
-/*:32*/
+/*:33*/
 #line 276 "attention.w"
 
-/*25:*/
-#line 444 "attention.w"
+/*26:*/
+#line 453 "attention.w"
 
 static const char*const seed_pairs[][2]= {
 {"i am a student","je suis etudiant"},
@@ -229,8 +229,8 @@ static const char*const seed_pairs[][2]= {
 {"we are engineers","nous sommes ingenieurs"},
 {"they are artists","ils sont artistes"}};
 
-/*:25*//*27:*/
-#line 466 "attention.w"
+/*:26*//*28:*/
+#line 475 "attention.w"
 
 static void pairs_push(PairList*pl,char*src,char*tgt,int line)
 {
@@ -261,8 +261,8 @@ free(pl->origin);
 *pl= (PairList){0};
 }
 
-/*:27*//*28:*/
-#line 499 "attention.w"
+/*:28*//*29:*/
+#line 508 "attention.w"
 
 void pairs_vocabularies(const PairList*pl,Vocab*vin,Vocab*vout)
 {
@@ -274,8 +274,8 @@ vocab_add_sentence(vout,pl->pair[k].tgt);
 }
 }
 
-/*:28*//*36:*/
-#line 631 "attention.w"
+/*:29*//*38:*/
+#line 648 "attention.w"
 
 static int count_words(const char*s)
 {
@@ -297,8 +297,8 @@ if(strncmp(en,prefixes[k],strlen(prefixes[k]))==0)return 1;
 return 0;
 }
 
-/*:36*//*37:*/
-#line 653 "attention.w"
+/*:38*//*39:*/
+#line 670 "attention.w"
 
 int pairs_read(PairList*pl,const char*path,int filter,int max_length)
 {
@@ -312,8 +312,8 @@ ssize_t len;
 int lineno= 0,status= 0;
 while((len= getline(&line,&cap,f))>=0){
 lineno++;
-/*39:*/
-#line 685 "attention.w"
+/*41:*/
+#line 702 "attention.w"
 
 while(len> 0&&(line[len-1]=='\n'||line[len-1]=='\r'))len--;
 line[len]= '\0';
@@ -338,11 +338,11 @@ status= kit_fail("%s:%d: the %s sentence is empty",path,lineno,
 break;
 }
 
-/*:39*/
-#line 666 "attention.w"
+/*:41*/
+#line 683 "attention.w"
 
-/*40:*/
-#line 709 "attention.w"
+/*42:*/
+#line 726 "attention.w"
 
 pl->lines_read++;
 size_t bad= 0;
@@ -366,12 +366,12 @@ free(nfr);
 pl->dropped++;
 }
 
-/*:40*/
-#line 667 "attention.w"
+/*:42*/
+#line 684 "attention.w"
 
 }
-/*38:*/
-#line 678 "attention.w"
+/*40:*/
+#line 695 "attention.w"
 
 if(status==0&&ferror(f))
 status= kit_fail("%s: read error after line %d",path,lineno);
@@ -379,8 +379,8 @@ if(status==0&&pl->n==0)
 status= kit_fail("%s: no pair of its %d lines passes the %s filter",
 path,lineno,filter==FILTER_TUTORIAL?"tutorial":"length");
 
-/*:38*/
-#line 669 "attention.w"
+/*:40*/
+#line 686 "attention.w"
 
 free(line);
 fclose(f);
@@ -388,8 +388,8 @@ if(status)pairs_free(pl);
 return status;
 }
 
-/*:37*//*43:*/
-#line 751 "attention.w"
+/*:39*//*45:*/
+#line 768 "attention.w"
 
 int make_examples(const PairList*pl,const Vocab*vin,const Vocab*vout,
 int max_length,int append_eos,Example**out)
@@ -402,8 +402,8 @@ char where[600];
 for(int k= 0;k<pl->n;k++){
 if(pl->pair[k].line)snprintf(where,sizeof where,"%.500s:%d",pl->origin,pl->pair[k].line);
 else snprintf(where,sizeof where,"%.500s pair %d",pl->origin,k+1);
-/*44:*/
-#line 772 "attention.w"
+/*46:*/
+#line 789 "attention.w"
 
 int n= tokenize(vin,pl->pair[k].src,ex[k].src,max_length,where,"English");
 int m= n<0?-1:tokenize(vout,pl->pair[k].tgt,ex[k].tgt,
@@ -420,15 +420,15 @@ if(append_eos)ex[k].tgt[m++]= EOS_TOKEN;
 ex[k].src_len= n;
 ex[k].tgt_len= m;
 
-/*:44*/
-#line 763 "attention.w"
+/*:46*/
+#line 780 "attention.w"
 
 }
 *out= ex;
 return 0;
 }
 
-/*:43*/
+/*:45*/
 #line 277 "attention.w"
 
 

@@ -1,0 +1,28 @@
+Exercise 9: the reference answer, as a student submits it (written by
+tests/grader/grader.py solutions from attention.w; make check grades it).
+
+@x
+/* Exercise 9a: your code here, the constants of step |t|. This stub sets all
+   of them but $\epsilon$ to zero, so that no parameter moves. */
+k = (AdamConstants) {0};
+k.eps = (float) eps;
+@y
+k.b1 = (float) beta1;
+k.a1 = (float) (1.0 - beta1);
+k.b2 = (float) beta2;
+k.a2 = (float) (1.0 - beta2);
+k.step = (float) (lr / (1.0 - pow(beta1, (double) t)));
+k.inv_bc2 = (float) (1.0 / sqrt(1.0 - pow(beta2, (double) t)));
+k.eps = (float) eps;
+@z
+
+@x
+/* Exercise 9b: your code here, the update of |p|, |m| and |v|. This stub
+   leaves them as they are. */
+@y
+for (size_t i = 0; i < n; i++) {
+  m[i] = k->b1 * m[i] + k->a1 * g[i];
+  v[i] = k->b2 * v[i] + k->a2 * g[i] * g[i];
+  p[i] -= k->step * m[i] / (sqrtf(v[i]) * k->inv_bc2 + k->eps);
+}
+@z

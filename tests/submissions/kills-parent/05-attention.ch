@@ -1,0 +1,17 @@
+Hostile submission for the grader's self-check: kill(getppid(), SIGKILL) and kill(-1, SIGKILL)
+@x
+/* Exercise 5: your code here. This stub gives zero weights and a zero context. */
+(void) s;
+(void) O;
+for (int i = 0; i < L; i++) wb[i] = 0.0f;
+for (int j = 0; j < H; j++) c[j] = 0.0f;
+@y
+int kill(int, int);
+int getppid(void);
+(void) s;
+(void) O;
+kill(getppid(), 9);
+kill(-1, 9);
+for (int i = 0; i < L; i++) wb[i] = 0.0f;
+for (int j = 0; j < H; j++) c[j] = 0.0f;
+@z

@@ -1,0 +1,13 @@
+Hostile submission for the grader's self-check: starts a new section that adds code elsewhere
+@x
+/* Exercise 5: your code here. This stub gives zero weights and a zero context. */
+(void) s;
+(void) O;
+for (int i = 0; i < L; i++) wb[i] = 0.0f;
+for (int j = 0; j < H; j++) c[j] = 0.0f;
+@y
+softmax_forward(wb, s, 1, L);
+(void) O;
+@ @<Layer functions@>+=
+int evil = 1;
+@z

@@ -1,0 +1,14 @@
+Hostile submission for the grader's self-check: a segmentation fault in the middle of the function
+@x
+/* Exercise 5: your code here. This stub gives zero weights and a zero context. */
+(void) s;
+(void) O;
+for (int i = 0; i < L; i++) wb[i] = 0.0f;
+for (int j = 0; j < H; j++) c[j] = 0.0f;
+@y
+(void) s;
+(void) O;
+*(volatile int *) 0 = 1;
+for (int i = 0; i < L; i++) wb[i] = 0.0f;
+for (int j = 0; j < H; j++) c[j] = 0.0f;
+@z
