@@ -4974,4 +4974,54 @@ fputs(pairs_usage, stderr);
 return 2;
 }
 
+@* The exercises.
+@^exercises@>
+@^grading@>
+The eleven exercises of this book are pieces of the program itself. Each
+one's answer is a named section above, stated in an \.{Exercise} paragraph
+right after it; together they are worth 100 points. The student kit, made by
+\.{make handout}, is this web with every answer replaced by a {\it stub\/}:
+code that compiles and runs and does nothing useful, so that the kit builds
+from the start, \.{make run} trains a translator that cannot translate, and
+each exercise done brings it a step closer to the one that can.
+
+A student answers in a {\it change file}, the way CWEB programs have long
+been adapted without editing them: between \.{@@x} and \.{@@y} the lines of the
+stub, as they are, and between \.{@@y} and \.{@@z} the student's code. The
+student's code is then code in this literate document: the compiler's
+messages point at the line of the change file, \.{make run} trains the
+translator with it, and \.{cweave} can print just the sections it changed,
+which is what a grader reads.
+
+\medskip
+\item{1.} {\it The vocabulary's hash table (linear probing)\/} (easy, 8 points): |@<Walk the probe sequence of |w| to its slot or to an empty one@>|.
+\item{2.} {\it Normalising a sentence (lower case, NFD, marks dropped)\/} (medium, 8 points): |@<Lower-case |c|, decompose it, and send each piece to |out_put|@>|.
+\item{3.} {\it Stable softmax and log-softmax\/} (easy, 8 points): |@<Set |p| to the softmax of the |n| scores |s|@>|, |@<Set |p| to the log-softmax of the |n| scores |s|@>|.
+\item{4.} {\it One step of a GRU unit\/} (easy, 8 points): |@<Compute the gates |r|, |z|, |n| of one unit and return its new state@>|.
+\item{5.} {\it Attention weights and the context vector\/} (easy, 8 points): |@<Set |wb| to the softmax of |s| and |c| to the weighted sum of the rows of |O|@>|.
+\item{6.} {\it The negative log-likelihood and its gradient\/} (medium, 10 points): |@<Add to |loss| the negative log-probability of each row's target@>|, |@<Set |dlogits| to $p-{\rm onehot}(y)$ for every row@>|.
+\item{7.} {\it The backward step of a GRU unit\/} (hard, 12 points): |@<Compute the gradients of one GRU unit's gates from $\bar h'$@>|.
+\item{8.} {\it The backward step of the attention\/} (hard, 12 points): |@<Set |ds| to the gradient of the scores and add $w_i\bar c$ to the rows of |dO|@>|.
+\item{9.} {\it One step of Adam\/} (medium, 10 points): |@<Set the constants |k| of Adam's step |t|@>|, |@<Take one Adam step on the |n| parameters@>|.
+\item{10.} {\it Greedy decoding that stops at \EOS\/} (medium, 10 points): |@<Decode greedily into |out| until \EOS\ or $L$ words@>|.
+\item{11.} {\it The colour of a heatmap cell\/} (easy, 6 points): |@<Interpolate the colour of weight |w| between the control points@>|.
+\medskip
+
+@ The grader builds each exercise of a submission on its own: this web with
+only that exercise's stub, then the student's change file, so that a mistake
+in one exercise costs nothing in the others. Before anything is built, the
+change file must match the stub and change nothing outside the exercise's
+sections. Each exercise has public tests, shipped with the kit, and hidden
+ones, kept for grading; their expected values come from the definitions in
+this book computed in double precision, from finite differences, or from
+values worked out by hand, never from running the reference code. The
+student's code runs in a separate process under its own user, without
+network, with limits on time, memory, processes and output, and it only
+returns numbers: the verdict is reached by a test process that the student's
+code cannot reach. \.{make grade SUB=DIR} grades one student and
+\.{make grade-class SUBMISSIONS=DIR} a whole class, into a gradebook; the
+kit's own tests grade the reference answers (full marks), the untouched
+stubs (zero), and a gallery of hostile submissions (zero, and nothing else
+harmed).
+
 @* Index.
