@@ -121,6 +121,7 @@ book: book/attention.pdf
 book/attention.pdf: attention.w book/outputs.stamp build/figures.stamp
 	@mkdir -p book
 	cd book && cweave ../attention.w - attention.tex
+	sed -i -E '/^\\I\\[\\.&]?\{(cairo|CAIRO|cJSON|utf8proc|UTF8PROC)/d' book/attention.idx
 	cd book && for run in 1 2; do pdftex -interaction=nonstopmode -halt-on-error attention.tex \
 	  >/dev/null || { grep -a -A4 '^!' attention.log; exit 1; }; done
 	@echo "book/attention.pdf: $$(pdfinfo book/attention.pdf | awk '/^Pages/{print $$2}') pages"

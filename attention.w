@@ -5025,3 +5025,7 @@ stubs (zero), and a gallery of hostile submissions (zero, and nothing else
 harmed).
 
 @* Index.
+Every identifier of the program is listed with the sections where it is used,
+underlined where it is defined, together with the concepts of the book. The
+functions and constants of the Cairo, cJSON and utf8proc libraries are left
+out: their own manuals describe them.
