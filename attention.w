@@ -100,8 +100,26 @@ decoder with attention, teacher forcing, greedy decoding and heatmaps of the
 attention weights. It does the same work in C, without an automatic
 differentiation library, so the gradient of every layer is derived here by
 hand and checked against finite differences and against \PB{PyTorch}. Along
-the way it fixes the notebook's bugs, and it runs about two orders of
-magnitude faster.
+the way it fixes the notebook's bugs, and it trains fifteen to twenty-five
+times faster than the notebook on the same machine.
+
+@ A reader who knows the notebook will find its parts here:
+\medskip
+\halign{\indent#\hfil\quad&#\hfil\cr
+{\it in the notebook}&{\it in this book}\cr
+\noalign{\smallskip}
+Parts 2 and 3: the five pairs, the class \.{Lang}&The data and the vocabulary\cr
+Part 4: the encoder&Layers; The encoder\cr
+Part 5: the attention decoder&The attention decoder\cr
+Part 6: the training function&Training; The backward pass\cr
+Part 7: the model and its optimizers&Parameters in one buffer; Adam\cr
+Part 8: the training loop&The command line (\.{attention train})\cr
+Part 9: translating&Inference: greedy decoding\cr
+Parts 10 to 12: the heatmaps&Figures drawn with Cairo\cr}
+\medskip
+\noindent Beyond the notebook, the book shows what is wrong with it and how
+the kit fixes it, saves models that \PB{PyTorch} can read, and ends with the
+graded exercises.
 
 @ The program at a glance. One web, this document, tangles into a few C files,
 each a part of the story:

@@ -1,20 +1,20 @@
-/*2:*/
-#line 126 "attention.w"
+/*3:*/
+#line 144 "attention.w"
 
 #pragma once
-/*3:*/
-#line 136 "attention.w"
+/*4:*/
+#line 154 "attention.w"
 
 #include <stddef.h> 
 #include <stdint.h> 
 #include <stdio.h> 
 #include <math.h> 
 
-/*:3*/
-#line 128 "attention.w"
+/*:4*/
+#line 146 "attention.w"
 
-/*4:*/
-#line 149 "attention.w"
+/*5:*/
+#line 167 "attention.w"
 
 #define SOS_TOKEN 0
 #define EOS_TOKEN 1
@@ -23,28 +23,28 @@
 #define MAX_WORD_BYTES 1024
 #define ROW_BLOCK 4096 
 
-/*:4*//*5:*/
-#line 163 "attention.w"
+/*:5*//*6:*/
+#line 181 "attention.w"
 
 #ifdef __CUDACC__
 #define KIT_HD __host__ __device__
 #else
-#line 167 "attention.w"
+#line 185 "attention.w"
 #define KIT_HD
 #endif
-#line 169 "attention.w"
+#line 187 "attention.w"
 
-/*:5*//*37:*/
-#line 644 "attention.w"
+/*:6*//*38:*/
+#line 662 "attention.w"
 
 #define FILTER_TUTORIAL 0
 #define FILTER_LENGTH 1
 
-/*:37*/
-#line 129 "attention.w"
+/*:38*/
+#line 147 "attention.w"
 
-/*11:*/
-#line 260 "attention.w"
+/*12:*/
+#line 278 "attention.w"
 
 typedef struct{
 char**word;
@@ -54,8 +54,8 @@ int*slot;
 int nslot;
 }Vocab;
 
-/*:11*//*27:*/
-#line 463 "attention.w"
+/*:12*//*28:*/
+#line 481 "attention.w"
 
 typedef struct{
 char*src,*tgt;
@@ -68,16 +68,16 @@ char*origin;
 long lines_read,dropped;
 }PairList;
 
-/*:27*//*44:*/
-#line 759 "attention.w"
+/*:28*//*45:*/
+#line 777 "attention.w"
 
 typedef struct{
 int src[DEFAULT_MAX_LENGTH*4],tgt[DEFAULT_MAX_LENGTH*4];
 int src_len,tgt_len;
 }Example;
 
-/*:44*//*48:*/
-#line 815 "attention.w"
+/*:45*//*49:*/
+#line 833 "attention.w"
 
 typedef struct{
 int V_in,V_out;
@@ -85,8 +85,8 @@ int H;
 int L;
 }Config;
 
-/*:48*//*49:*/
-#line 833 "attention.w"
+/*:49*//*50:*/
+#line 851 "attention.w"
 
 enum{ENC_EMB,ENC_W_IH,ENC_W_HH,ENC_B_IH,ENC_B_HH,DEC_EMB,ATTN_W,ATTN_B,
 COMB_W,COMB_B,DEC_W_IH,DEC_W_HH,DEC_B_IH,DEC_B_HH,OUT_W,OUT_B,
@@ -104,15 +104,15 @@ const char*name;
 int rows,cols;
 }TensorSpec;
 
-/*:49*//*75:*/
-#line 1223 "attention.w"
+/*:50*//*76:*/
+#line 1241 "attention.w"
 
 typedef struct{
 float r,z,n,ghn;
 }GruCache;
 
-/*:75*//*123:*/
-#line 1890 "attention.w"
+/*:76*//*124:*/
+#line 1908 "attention.w"
 
 typedef struct{
 int weight;
@@ -121,8 +121,8 @@ int B,C,OC;
 }Deferred;
 #define N_DEFERRED 7
 
-/*:123*//*131:*/
-#line 2039 "attention.w"
+/*:124*//*132:*/
+#line 2057 "attention.w"
 
 typedef struct{
 float b1,a1,b2,a2;
@@ -131,8 +131,8 @@ float inv_bc2;
 float eps;
 }AdamConstants;
 
-/*:131*//*179:*/
-#line 2892 "attention.w"
+/*:132*//*180:*/
+#line 2910 "attention.w"
 
 #define COLORMAP_MAX_POINTS 9
 typedef struct{
@@ -142,8 +142,8 @@ double x[3][COLORMAP_MAX_POINTS];
 double v[3][COLORMAP_MAX_POINTS];
 }Colormap;
 
-/*:179*//*187:*/
-#line 2990 "attention.w"
+/*:180*//*188:*/
+#line 3008 "attention.w"
 
 enum{HEATMAP_MATPLOTLIB,HEATMAP_SEABORN};
 typedef struct{
@@ -157,8 +157,8 @@ int style;
 double vmin,vmax;
 }Heatmap;
 
-/*:187*//*188:*/
-#line 3007 "attention.w"
+/*:188*//*189:*/
+#line 3025 "attention.w"
 
 typedef struct{
 double x,y,w,h;
@@ -173,14 +173,14 @@ int width,height,stride;
 unsigned char*data;
 }FigImage;
 
-/*:188*//*217:*/
-#line 3628 "attention.w"
+/*:189*//*218:*/
+#line 3646 "attention.w"
 
 enum{FIGURE_PNG,FIGURE_PDF,FIGURE_SVG};
 #define FIGURE_PNG_SCALE 2.0
 
-/*:217*//*231:*/
-#line 3885 "attention.w"
+/*:218*//*232:*/
+#line 3903 "attention.w"
 
 typedef struct{
 int n;
@@ -188,14 +188,14 @@ const double*x,*y;
 const char*title,*xlabel,*ylabel;
 }Curve;
 
-/*:231*/
-#line 130 "attention.w"
+/*:232*/
+#line 148 "attention.w"
 
-/*54:*/
-#line 910 "attention.w"
+/*55:*/
+#line 928 "attention.w"
 
-/*85:*/
-#line 1327 "attention.w"
+/*86:*/
+#line 1345 "attention.w"
 
 typedef struct{
 float*eh,*scores,*w,*ec,*pre,*o,*gi,*gh,*h;
@@ -209,19 +209,19 @@ float*enc_gi,*enc_gh;
 GruCache*enc_cache;
 float*enc_h;
 float*enc_out;
-/*92:*/
-#line 1436 "attention.w"
+/*93:*/
+#line 1454 "attention.w"
 
 float*dec_eh,*dec_scores,*dec_w,*dec_ec,*dec_pre,*dec_o,*dec_gi,*dec_gh;
 GruCache*dec_cache;
 float*dec_h;
 float*logits,*logp;
 
-/*:92*/
-#line 1340 "attention.w"
+/*:93*/
+#line 1358 "attention.w"
 
-/*120:*/
-#line 1842 "attention.w"
+/*121:*/
+#line 1860 "attention.w"
 
 float*d_logits;
 float*d_hout;
@@ -235,13 +235,13 @@ float*d_enc_x;
 float*d_h,*d_hprev,*d_o,*d_ec,*d_eh;
 float*d_rows;
 
-/*:120*/
-#line 1341 "attention.w"
+/*:121*/
+#line 1359 "attention.w"
 
 }Activations;
 
-/*:85*/
-#line 911 "attention.w"
+/*:86*/
+#line 929 "attention.w"
 
 typedef struct{
 Config cfg;
@@ -253,11 +253,11 @@ long adam_t;
 Activations act;
 }Model;
 
-/*:54*/
-#line 131 "attention.w"
+/*:55*/
+#line 149 "attention.w"
 
-/*76:*/
-#line 1230 "attention.w"
+/*77:*/
+#line 1248 "attention.w"
 
 KIT_HD static inline float sigmoidf_(float a)
 {
@@ -267,8 +267,8 @@ return 1.0f/(1.0f+expf(-a));
 KIT_HD static inline float gru_unit_forward(float gir,float giz,float gin,
 float ghr,float ghz,float ghn,float h,GruCache*c)
 {
-/*77:*/
-#line 1242 "attention.w"
+/*78:*/
+#line 1260 "attention.w"
 
 c->r= sigmoidf_(gir+ghr);
 c->z= sigmoidf_(giz+ghz);
@@ -276,19 +276,19 @@ c->ghn= ghn;
 c->n= tanhf(gin+c->r*ghn);
 return(1.0f-c->z)*c->n+c->z*h;
 
-/*:77*/
-#line 1239 "attention.w"
+/*:78*/
+#line 1257 "attention.w"
 
 }
 
-/*:76*//*111:*/
-#line 1734 "attention.w"
+/*:77*//*112:*/
+#line 1752 "attention.w"
 
 KIT_HD static inline void gru_unit_backward(float dh_new,float h,const GruCache*c,
 float*dgir,float*dgiz,float*dgin,float*dghn,float*dh)
 {
-/*112:*/
-#line 1741 "attention.w"
+/*113:*/
+#line 1759 "attention.w"
 
 float dn= dh_new*(1.0f-c->z);
 float dz= dh_new*(h-c->n);
@@ -300,16 +300,16 @@ float dr= dan*c->ghn;
 *dghn= dan*c->r;
 *dh+= dh_new*c->z;
 
-/*:112*/
-#line 1738 "attention.w"
+/*:113*/
+#line 1756 "attention.w"
 
 }
 
-/*:111*/
-#line 132 "attention.w"
+/*:112*/
+#line 150 "attention.w"
 
-/*10:*/
-#line 237 "attention.w"
+/*11:*/
+#line 255 "attention.w"
 
 int kit_fail(const char*fmt,...)__attribute__((format(printf,1,2)));
 const char*kit_error(void);
@@ -317,8 +317,8 @@ void*xcalloc(size_t n,size_t size);
 void*xrealloc(void*p,size_t size);
 char*xstrdup(const char*s);
 
-/*:10*//*22:*/
-#line 399 "attention.w"
+/*:11*//*23:*/
+#line 417 "attention.w"
 
 void vocab_init(Vocab*v);
 void vocab_free(Vocab*v);
@@ -326,55 +326,55 @@ int vocab_find(const Vocab*v,const char*w);
 int vocab_add(Vocab*v,const char*w);
 void vocab_add_sentence(Vocab*v,const char*s);
 
-/*:22*//*25:*/
-#line 446 "attention.w"
+/*:23*//*26:*/
+#line 464 "attention.w"
 
 int tokenize(const Vocab*v,const char*s,int*ids,int max,
 const char*where,const char*language);
 
-/*:25*//*30:*/
-#line 519 "attention.w"
+/*:26*//*31:*/
+#line 537 "attention.w"
 
 void pairs_seed(PairList*pl);
 void pairs_free(PairList*pl);
 void pairs_vocabularies(const PairList*pl,Vocab*vin,Vocab*vout);
 
-/*:30*//*36:*/
-#line 620 "attention.w"
+/*:31*//*37:*/
+#line 638 "attention.w"
 
 char*normalize_sentence(const char*s,size_t len,size_t*bad);
 
-/*:36*//*43:*/
-#line 749 "attention.w"
+/*:37*//*44:*/
+#line 767 "attention.w"
 
 int pairs_read(PairList*pl,const char*path,int filter,int max_length);
 
-/*:43*//*47:*/
-#line 805 "attention.w"
+/*:44*//*48:*/
+#line 823 "attention.w"
 
 int make_examples(const PairList*pl,const Vocab*vin,const Vocab*vout,
 int max_length,int append_eos,Example**out);
 
-/*:47*//*53:*/
-#line 902 "attention.w"
+/*:48*//*54:*/
+#line 920 "attention.w"
 
 void tensor_specs(const Config*c,TensorSpec s[N_TENSORS]);
 size_t spec_numel(const TensorSpec*s);
 size_t tensors_point(Tensors*t,float*mem,const Config*c);
 
-/*:53*//*57:*/
-#line 965 "attention.w"
+/*:54*//*58:*/
+#line 983 "attention.w"
 
 void model_alloc(Model*m,const Config*c,Vocab*vin,Vocab*vout);
 void model_free(Model*m);
 
-/*:57*//*61:*/
-#line 1021 "attention.w"
+/*:58*//*62:*/
+#line 1039 "attention.w"
 
 void model_init_random(Model*m,uint64_t seed);
 
-/*:61*//*73:*/
-#line 1183 "attention.w"
+/*:62*//*74:*/
+#line 1201 "attention.w"
 
 void embedding_forward(float*out,const float*table,const int*ids,int B,int H);
 void linear_forward(float*out,const float*inp,const float*weight,
@@ -384,43 +384,43 @@ void softmax_forward(float*out,const float*inp,int B,int n);
 void log_softmax_forward(float*out,const float*inp,int B,int n);
 float nll_forward(const float*logp,const int*target,int B,int V);
 
-/*:73*//*80:*/
-#line 1268 "attention.w"
+/*:74*//*81:*/
+#line 1286 "attention.w"
 
 void gru_cell_forward(float*h_new,GruCache*cache,const float*gi,
 const float*gh,const float*h,int B,int H);
 
-/*:80*//*84:*/
-#line 1308 "attention.w"
+/*:81*//*85:*/
+#line 1326 "attention.w"
 
 void attention_forward(float*w,float*ctx,const float*scores,
 const float*enc_out,int B,int L,int H);
 
-/*:84*//*88:*/
-#line 1370 "attention.w"
+/*:85*//*89:*/
+#line 1388 "attention.w"
 
 void activations_alloc(Activations*a,const Config*c);
 void activations_free(Activations*a);
 
-/*:88*//*90:*/
-#line 1400 "attention.w"
+/*:89*//*91:*/
+#line 1418 "attention.w"
 
 void encoder_forward(Model*m,const int*src,int T);
 
-/*:90*//*97:*/
-#line 1491 "attention.w"
+/*:91*//*98:*/
+#line 1509 "attention.w"
 
 DecoderStep decoder_step(const Activations*a,const Config*c,int t);
 void decoder_step_forward(const Model*m,int token,const float*h_prev,
 const float*enc_out,const DecoderStep*s);
 
-/*:97*//*99:*/
-#line 1531 "attention.w"
+/*:98*//*100:*/
+#line 1549 "attention.w"
 
 float seq2seq_forward(Model*m,const Example*ex);
 
-/*:99*//*110:*/
-#line 1705 "attention.w"
+/*:100*//*111:*/
+#line 1723 "attention.w"
 
 void nll_backward(float*dlogits,const float*logp,const int*target,int B,int V);
 void linear_backward(float*dinp,float*dweight,float*dbias,
@@ -430,26 +430,26 @@ void add_outer_products(float*dw,const float*dy,int stride,
 const float*x,int B,int C);
 void embedding_backward(float*dtable,const float*dout,const int*ids,int B,int H);
 
-/*:110*//*115:*/
-#line 1776 "attention.w"
+/*:111*//*116:*/
+#line 1794 "attention.w"
 
 void gru_cell_backward(float*dgi,float*dgh,float*dh,const float*dh_new,
 const float*h,const GruCache*cache,int B,int H);
 
-/*:115*//*119:*/
-#line 1819 "attention.w"
+/*:116*//*120:*/
+#line 1837 "attention.w"
 
 void attention_backward(float*dscores,float*denc_out,const float*dctx,
 const float*w,const float*enc_out,int B,int L,int H);
 
-/*:119*//*126:*/
-#line 1929 "attention.w"
+/*:120*//*127:*/
+#line 1947 "attention.w"
 
 void seq2seq_backward_deferred(Model*m,const Example*ex,Deferred d[N_DEFERRED]);
 void seq2seq_backward(Model*m,const Example*ex);
 
-/*:126*//*142:*/
-#line 2205 "attention.w"
+/*:127*//*143:*/
+#line 2223 "attention.w"
 
 AdamConstants adam_constants(double lr,double beta1,double beta2,double eps,long t);
 void adam_apply(float*p,const float*g,float*m,float*v,size_t n,
@@ -459,51 +459,51 @@ double lr,double beta1,double beta2,double eps,long t);
 void optimizer_step(Model*m,double lr);
 float train_step(Model*m,const Example*ex,double lr);
 
-/*:142*//*146:*/
-#line 2264 "attention.w"
+/*:143*//*147:*/
+#line 2282 "attention.w"
 
 int argmax(const float*x,int n);
 int greedy_decode(Model*m,const int*src,int T,int*out,float*attn);
 
-/*:146*//*161:*/
-#line 2496 "attention.w"
+/*:147*//*162:*/
+#line 2514 "attention.w"
 
 int checkpoint_save(const Model*m,const char*path);
 int checkpoint_load(Model*m,const char*path);
 
-/*:161*//*186:*/
-#line 2975 "attention.w"
+/*:162*//*187:*/
+#line 2993 "attention.w"
 
 extern const Colormap colormap_bone,colormap_ylorrd;
 void colormap_color(const Colormap*cm,double w,double rgb[3]);
 const Colormap*colormap_find(const char*name);
 
-/*:186*//*209:*/
-#line 3468 "attention.w"
+/*:187*//*210:*/
+#line 3486 "attention.w"
 
 int heatmap_layout(const Heatmap*h,HeatmapLayout*lay);
 
-/*:209*//*222:*/
-#line 3703 "attention.w"
+/*:210*//*223:*/
+#line 3721 "attention.w"
 
 int figure_format(const char*path);
 int figure_check_path(const char*path);
 int write_file_atomic(const char*path,const void*data,size_t n);
 
-/*:222*//*230:*/
-#line 3863 "attention.w"
+/*:223*//*231:*/
+#line 3881 "attention.w"
 
 int heatmap_save(const Heatmap*h,const char*path);
 int heatmap_image(const Heatmap*h,double scale,FigImage*img,HeatmapLayout*lay);
 
-/*:230*//*243:*/
-#line 4134 "attention.w"
+/*:231*//*244:*/
+#line 4152 "attention.w"
 
 int curve_save(const Curve*c,const char*path);
 int curve_image(const Curve*c,double scale,FigImage*img);
 
-/*:243*/
-#line 133 "attention.w"
+/*:244*/
+#line 151 "attention.w"
 
 
-/*:2*/
+/*:3*/

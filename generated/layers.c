@@ -1,10 +1,10 @@
-/*62:*/
-#line 1041 "attention.w"
+/*63:*/
+#line 1059 "attention.w"
 
 #include "attention.h"
 #include <string.h> 
-/*106:*/
-#line 1643 "attention.w"
+/*107:*/
+#line 1661 "attention.w"
 
 #define BLOCK 128
 static void add_transposed_product(float*dx,const float*W,const float*dy,int C,int OC)
@@ -24,8 +24,8 @@ for(;j<C;j++)
 for(int i= 0;i<OC;i++)dx[j]+= dy[i]*W[(size_t)i*C+j];
 }
 
-/*:106*//*107:*/
-#line 1666 "attention.w"
+/*:107*//*108:*/
+#line 1684 "attention.w"
 
 void add_outer_products(float*dw,const float*dy,int stride,
 const float*x,int B,int C)
@@ -44,11 +44,11 @@ for(;j<C;j++)
 for(int b= 0;b<B;b++)dw[j]+= dy[(size_t)b*stride]*x[(size_t)b*C+j];
 }
 
-/*:107*/
-#line 1044 "attention.w"
+/*:108*/
+#line 1062 "attention.w"
 
-/*63:*/
-#line 1051 "attention.w"
+/*64:*/
+#line 1069 "attention.w"
 
 void embedding_forward(float*out,const float*table,const int*ids,int B,int H)
 {
@@ -56,8 +56,8 @@ for(int b= 0;b<B;b++)
 memcpy(out+(size_t)b*H,table+(size_t)ids[b]*H,(size_t)H*sizeof(float));
 }
 
-/*:63*//*64:*/
-#line 1072 "attention.w"
+/*:64*//*65:*/
+#line 1090 "attention.w"
 
 static inline float dot(const float*a,const float*b,int n)
 {
@@ -73,8 +73,8 @@ for(;i<n;i++)s+= a[i]*b[i];
 return s;
 }
 
-/*:64*//*65:*/
-#line 1089 "attention.w"
+/*:65*//*66:*/
+#line 1107 "attention.w"
 
 void linear_forward(float*out,const float*inp,const float*weight,
 const float*bias,int B,int C,int OC)
@@ -87,32 +87,32 @@ out[(size_t)b*OC+o]= dot(w,inp+(size_t)b*C,C)+beta;
 }
 }
 
-/*:65*//*66:*/
-#line 1104 "attention.w"
+/*:66*//*67:*/
+#line 1122 "attention.w"
 
 void relu_forward(float*out,const float*inp,int n)
 {
 for(int i= 0;i<n;i++)out[i]= inp[i]> 0.0f?inp[i]:0.0f;
 }
 
-/*:66*//*67:*/
-#line 1126 "attention.w"
+/*:67*//*68:*/
+#line 1144 "attention.w"
 
 void softmax_forward(float*out,const float*inp,int B,int n)
 {
 for(int b= 0;b<B;b++){
 const float*s= inp+(size_t)b*n;
 float*p= out+(size_t)b*n;
-/*68:*/
-#line 1145 "attention.w"
+/*69:*/
+#line 1163 "attention.w"
 
 float mx= s[0],sum= 0.0f;
 for(int i= 1;i<n;i++)if(s[i]> mx)mx= s[i];
 for(int i= 0;i<n;i++)sum+= p[i]= expf(s[i]-mx);
 for(int i= 0;i<n;i++)p[i]/= sum;
 
-/*:68*/
-#line 1132 "attention.w"
+/*:69*/
+#line 1150 "attention.w"
 
 }
 }
@@ -122,8 +122,8 @@ void log_softmax_forward(float*out,const float*inp,int B,int n)
 for(int b= 0;b<B;b++){
 const float*s= inp+(size_t)b*n;
 float*p= out+(size_t)b*n;
-/*69:*/
-#line 1151 "attention.w"
+/*70:*/
+#line 1169 "attention.w"
 
 float mx= s[0],sum= 0.0f;
 for(int i= 1;i<n;i++)if(s[i]> mx)mx= s[i];
@@ -131,31 +131,31 @@ for(int i= 0;i<n;i++)sum+= expf(s[i]-mx);
 float lse= mx+logf(sum);
 for(int i= 0;i<n;i++)p[i]= s[i]-lse;
 
-/*:69*/
-#line 1141 "attention.w"
+/*:70*/
+#line 1159 "attention.w"
 
 }
 }
 
-/*:67*//*71:*/
-#line 1172 "attention.w"
+/*:68*//*72:*/
+#line 1190 "attention.w"
 
 float nll_forward(const float*logp,const int*target,int B,int V)
 {
 float loss= 0.0f;
-/*72:*/
-#line 1180 "attention.w"
+/*73:*/
+#line 1198 "attention.w"
 
 for(int b= 0;b<B;b++)loss-= logp[(size_t)b*V+target[b]];
 
-/*:72*/
-#line 1176 "attention.w"
+/*:73*/
+#line 1194 "attention.w"
 
 return loss;
 }
 
-/*:71*//*79:*/
-#line 1256 "attention.w"
+/*:72*//*80:*/
+#line 1274 "attention.w"
 
 void gru_cell_forward(float*h_new,GruCache*cache,const float*gi,
 const float*gh,const float*h,int B,int H)
@@ -168,8 +168,8 @@ h3[j],h3[H+j],h3[2*H+j],h[(size_t)b*H+j],&cache[(size_t)b*H+j]);
 }
 }
 
-/*:79*//*81:*/
-#line 1286 "attention.w"
+/*:80*//*82:*/
+#line 1304 "attention.w"
 
 void attention_forward(float*w,float*ctx,const float*scores,
 const float*enc_out,int B,int L,int H)
@@ -177,39 +177,39 @@ const float*enc_out,int B,int L,int H)
 for(int b= 0;b<B;b++){
 const float*s= scores+(size_t)b*L,*O= enc_out+(size_t)b*L*H;
 float*wb= w+(size_t)b*L,*c= ctx+(size_t)b*H;
-/*82:*/
-#line 1297 "attention.w"
+/*83:*/
+#line 1315 "attention.w"
 
 softmax_forward(wb,s,1,L);
 for(int j= 0;j<H;j++)c[j]= 0.0f;
 for(int i= 0;i<L;i++)
 for(int j= 0;j<H;j++)c[j]+= wb[i]*O[(size_t)i*H+j];
 
-/*:82*/
-#line 1293 "attention.w"
+/*:83*/
+#line 1311 "attention.w"
 
 }
 }
 
-/*:81*//*102:*/
-#line 1590 "attention.w"
+/*:82*//*103:*/
+#line 1608 "attention.w"
 
 void nll_backward(float*dlogits,const float*logp,const int*target,int B,int V)
 {
-/*103:*/
-#line 1596 "attention.w"
+/*104:*/
+#line 1614 "attention.w"
 
 for(int b= 0;b<B;b++)
 for(int j= 0;j<V;j++)
 dlogits[(size_t)b*V+j]= expf(logp[(size_t)b*V+j])-(j==target[b]?1.0f:0.0f);
 
-/*:103*/
-#line 1593 "attention.w"
+/*:104*/
+#line 1611 "attention.w"
 
 }
 
-/*:102*//*105:*/
-#line 1614 "attention.w"
+/*:103*//*106:*/
+#line 1632 "attention.w"
 
 void linear_backward(float*dinp,float*dweight,float*dbias,
 const float*dout,const float*inp,const float*weight,int B,int C,int OC)
@@ -225,16 +225,16 @@ for(int o= 0;o<OC;o++)
 for(int b= 0;b<B;b++)dbias[o]+= dout[(size_t)b*OC+o];
 }
 
-/*:105*//*108:*/
-#line 1686 "attention.w"
+/*:106*//*109:*/
+#line 1704 "attention.w"
 
 void relu_backward(float*dinp,const float*dout,const float*inp,int n)
 {
 for(int i= 0;i<n;i++)dinp[i]= inp[i]> 0.0f?dout[i]:0.0f;
 }
 
-/*:108*//*109:*/
-#line 1696 "attention.w"
+/*:109*//*110:*/
+#line 1714 "attention.w"
 
 void embedding_backward(float*dtable,const float*dout,const int*ids,int B,int H)
 {
@@ -244,8 +244,8 @@ for(int j= 0;j<H;j++)row[j]+= dout[(size_t)b*H+j];
 }
 }
 
-/*:109*//*114:*/
-#line 1760 "attention.w"
+/*:110*//*115:*/
+#line 1778 "attention.w"
 
 void gru_cell_backward(float*dgi,float*dgh,float*dh,const float*dh_new,
 const float*h,const GruCache*cache,int B,int H)
@@ -262,8 +262,8 @@ h3[H+j]= i3[H+j];
 }
 }
 
-/*:114*//*116:*/
-#line 1793 "attention.w"
+/*:115*//*117:*/
+#line 1811 "attention.w"
 
 void attention_backward(float*dscores,float*denc_out,const float*dctx,
 const float*w,const float*enc_out,int B,int L,int H)
@@ -272,8 +272,8 @@ for(int b= 0;b<B;b++){
 const float*wb= w+(size_t)b*L,*O= enc_out+(size_t)b*L*H;
 const float*dc= dctx+(size_t)b*H;
 float*ds= dscores+(size_t)b*L,*dO= denc_out+(size_t)b*L*H;
-/*117:*/
-#line 1805 "attention.w"
+/*118:*/
+#line 1823 "attention.w"
 
 float avg= 0.0f;
 for(int i= 0;i<L;i++){
@@ -283,14 +283,14 @@ for(int j= 0;j<H;j++)dO[(size_t)i*H+j]+= wb[i]*dc[j];
 }
 for(int i= 0;i<L;i++)ds[i]= wb[i]*(ds[i]-avg);
 
+/*:118*/
+#line 1819 "attention.w"
+
+}
+}
+
 /*:117*/
-#line 1801 "attention.w"
-
-}
-}
-
-/*:116*/
-#line 1045 "attention.w"
+#line 1063 "attention.w"
 
 
-/*:62*/
+/*:63*/

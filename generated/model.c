@@ -1,11 +1,11 @@
-/*50:*/
-#line 850 "attention.w"
+/*51:*/
+#line 868 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
 #include <string.h> 
-/*58:*/
-#line 981 "attention.w"
+/*59:*/
+#line 999 "attention.w"
 
 static double uniform(unsigned short xs[3],double a)
 {
@@ -18,8 +18,8 @@ double u= 1.0-erand48(xs),v= erand48(xs);
 return sqrt(-2.0*log(u))*cos(2.0*M_PI*v);
 }
 
-/*:58*//*138:*/
-#line 2106 "attention.w"
+/*:59*//*139:*/
+#line 2124 "attention.w"
 
 static void adam_tensor(Model*m,int k,size_t n,const AdamConstants*c)
 {
@@ -28,8 +28,8 @@ adam_apply(m->param_mem+at,m->grad_mem+at,m->m_mem+at,m->v_mem+at,n,c);
 memset(m->grad_mem+at,0,n*sizeof(float));
 }
 
-/*:138*//*141:*/
-#line 2188 "attention.w"
+/*:139*//*142:*/
+#line 2206 "attention.w"
 
 static void update_rows(Model*m,const Deferred*d,const AdamConstants*c)
 {
@@ -47,11 +47,11 @@ at+= n;
 }
 }
 
-/*:141*/
-#line 854 "attention.w"
+/*:142*/
+#line 872 "attention.w"
 
-/*51:*/
-#line 859 "attention.w"
+/*52:*/
+#line 877 "attention.w"
 
 void tensor_specs(const Config*c,TensorSpec s[N_TENSORS])
 {
@@ -79,8 +79,8 @@ size_t spec_numel(const TensorSpec*s)
 return(size_t)s->rows*(size_t)(s->cols?s->cols:1);
 }
 
-/*:51*//*52:*/
-#line 889 "attention.w"
+/*:52*//*53:*/
+#line 907 "attention.w"
 
 size_t tensors_point(Tensors*t,float*mem,const Config*c)
 {
@@ -94,8 +94,8 @@ off+= spec_numel(&s[k]);
 return off;
 }
 
-/*:52*//*55:*/
-#line 924 "attention.w"
+/*:53*//*56:*/
+#line 942 "attention.w"
 
 void model_alloc(Model*m,const Config*c,Vocab*vin,Vocab*vout)
 {
@@ -104,8 +104,8 @@ m->cfg= *c;
 m->vin= *vin;
 m->vout= *vout;
 m->n_params= tensors_point(NULL,NULL,c);
-/*56:*/
-#line 958 "attention.w"
+/*57:*/
+#line 976 "attention.w"
 
 size_t stride= (m->n_params+64+15)/16*16+64;
 m->param_mem= xcalloc(4*stride,sizeof(float));
@@ -113,8 +113,8 @@ m->grad_mem= m->param_mem+stride;
 m->m_mem= m->grad_mem+stride;
 m->v_mem= m->m_mem+stride;
 
-/*:56*/
-#line 932 "attention.w"
+/*:57*/
+#line 950 "attention.w"
 
 tensors_point(&m->params,m->param_mem,c);
 tensors_point(&m->grads,m->grad_mem,c);
@@ -130,19 +130,19 @@ vocab_free(&m->vout);
 memset(m,0,sizeof*m);
 }
 
-/*:55*//*59:*/
-#line 996 "attention.w"
+/*:56*//*60:*/
+#line 1014 "attention.w"
 
 void model_init_random(Model*m,uint64_t seed)
 {
-/*60:*/
-#line 1017 "attention.w"
+/*61:*/
+#line 1035 "attention.w"
 
 unsigned short xs[3]= {(unsigned short)(0x330e^(seed>>32)),(unsigned short)seed,
 (unsigned short)(seed>>16)};
 
-/*:60*/
-#line 999 "attention.w"
+/*:61*/
+#line 1017 "attention.w"
 
 TensorSpec s[N_TENSORS];
 tensor_specs(&m->cfg,s);
@@ -158,8 +158,8 @@ p[i]= (float)(k==ENC_EMB||k==DEC_EMB?normal(xs)
 m->adam_t= 0;
 }
 
-/*:59*//*86:*/
-#line 1344 "attention.w"
+/*:60*//*87:*/
+#line 1362 "attention.w"
 
 void activations_alloc(Activations*a,const Config*c)
 {
@@ -171,8 +171,8 @@ a->enc_gh= xcalloc(L*3*H,sizeof(float));
 a->enc_cache= xcalloc(L*H,sizeof(GruCache));
 a->enc_h= xcalloc((L+1)*H,sizeof(float));
 a->enc_out= xcalloc(L*H,sizeof(float));
-/*93:*/
-#line 1442 "attention.w"
+/*94:*/
+#line 1460 "attention.w"
 
 a->dec_eh= xcalloc(L*2*H,sizeof(float));
 a->dec_scores= xcalloc(L*L,sizeof(float));
@@ -187,11 +187,11 @@ a->dec_h= xcalloc((L+1)*H,sizeof(float));
 a->logits= xcalloc(L*V,sizeof(float));
 a->logp= xcalloc(L*V,sizeof(float));
 
-/*:93*/
-#line 1355 "attention.w"
+/*:94*/
+#line 1373 "attention.w"
 
-/*121:*/
-#line 1855 "attention.w"
+/*122:*/
+#line 1873 "attention.w"
 
 a->d_logits= xcalloc(L*V,sizeof(float));
 a->d_hout= xcalloc(L*H,sizeof(float));
@@ -211,42 +211,42 @@ a->d_ec= xcalloc(2*H,sizeof(float));
 a->d_eh= xcalloc(2*H,sizeof(float));
 a->d_rows= xcalloc(ROW_BLOCK> 2*H?ROW_BLOCK:2*H,sizeof(float));
 
-/*:121*/
-#line 1356 "attention.w"
+/*:122*/
+#line 1374 "attention.w"
 
 }
 
-/*:86*//*87:*/
-#line 1360 "attention.w"
+/*:87*//*88:*/
+#line 1378 "attention.w"
 
 void activations_free(Activations*a)
 {
 void*all[]= {a->enc_x,a->enc_gi,a->enc_gh,a->enc_cache,a->enc_h,
-a->enc_out,/*94:*/
-#line 1456 "attention.w"
+a->enc_out,/*95:*/
+#line 1474 "attention.w"
 
 a->dec_eh,a->dec_scores,a->dec_w,a->dec_ec,a->dec_pre,a->dec_o,
 a->dec_gi,a->dec_gh,a->dec_cache,a->dec_h,a->logits,a->logp
 
-/*:94*/
-#line 1364 "attention.w"
+/*:95*/
+#line 1382 "attention.w"
 ,
-/*122:*/
-#line 1874 "attention.w"
+/*123:*/
+#line 1892 "attention.w"
 
 a->d_logits,a->d_hout,a->d_dec_gi,a->d_dec_gh,a->d_pre,a->d_scores,
 a->d_dec_e,a->d_enc_out,a->d_enc_gi,a->d_enc_gh,a->d_enc_x,a->d_h,
 a->d_hprev,a->d_o,a->d_ec,a->d_eh,a->d_rows
 
-/*:122*/
-#line 1365 "attention.w"
+/*:123*/
+#line 1383 "attention.w"
 };
 for(size_t k= 0;k<sizeof all/sizeof all[0];k++)free(all[k]);
 memset(a,0,sizeof*a);
 }
 
-/*:87*//*89:*/
-#line 1379 "attention.w"
+/*:88*//*90:*/
+#line 1397 "attention.w"
 
 void encoder_forward(Model*m,const int*src,int T)
 {
@@ -268,8 +268,8 @@ memset(a->enc_out,0,(size_t)m->cfg.L*H*sizeof(float));
 memcpy(a->enc_out,a->enc_h+H,(size_t)T*H*sizeof(float));
 }
 
-/*:89*//*95:*/
-#line 1460 "attention.w"
+/*:90*//*96:*/
+#line 1478 "attention.w"
 
 DecoderStep decoder_step(const Activations*a,const Config*c,int t)
 {
@@ -280,8 +280,8 @@ a->dec_o+k*H,a->dec_gi+k*3*H,a->dec_gh+k*3*H,
 a->dec_h+(k+1)*H,a->dec_cache+k*H};
 }
 
-/*:95*//*96:*/
-#line 1473 "attention.w"
+/*:96*//*97:*/
+#line 1491 "attention.w"
 
 void decoder_step_forward(const Model*m,int token,const float*h_prev,
 const float*enc_out,const DecoderStep*s)
@@ -300,8 +300,8 @@ linear_forward(s->gh,h_prev,P->dec_w_hh,P->dec_b_hh,1,H,3*H);
 gru_cell_forward(s->h,s->cache,s->gi,s->gh,h_prev,1,H);
 }
 
-/*:96*//*98:*/
-#line 1512 "attention.w"
+/*:97*//*99:*/
+#line 1530 "attention.w"
 
 float seq2seq_forward(Model*m,const Example*ex)
 {
@@ -321,8 +321,8 @@ log_softmax_forward(a->logp,a->logits,T,c->V_out);
 return nll_forward(a->logp,ex->tgt,T,c->V_out);
 }
 
-/*:98*//*124:*/
-#line 1902 "attention.w"
+/*:99*//*125:*/
+#line 1920 "attention.w"
 
 void seq2seq_backward_deferred(Model*m,const Example*ex,Deferred d[N_DEFERRED])
 {
@@ -332,8 +332,8 @@ const Tensors*P= &m->params;
 const Tensors*G= &m->grads;
 int H= c->H,L= c->L,V= c->V_out,T= a->T_tgt,S= a->T_src;
 size_t h= (size_t)H;
-/*127:*/
-#line 1935 "attention.w"
+/*128:*/
+#line 1953 "attention.w"
 
 nll_backward(a->d_logits,a->logp,ex->tgt,T,V);
 memset(a->d_hout,0,(size_t)T*h*sizeof(float));
@@ -342,11 +342,11 @@ d[0]= (Deferred){OUT_W,a->d_logits,a->dec_h+h,T,H,V};
 memset(a->d_enc_out,0,(size_t)L*h*sizeof(float));
 memset(a->d_hprev,0,h*sizeof(float));
 
-/*:127*/
-#line 1911 "attention.w"
+/*:128*/
+#line 1929 "attention.w"
 
-/*128:*/
-#line 1950 "attention.w"
+/*129:*/
+#line 1968 "attention.w"
 
 for(int t= T-1;t>=0;t--){
 DecoderStep s= decoder_step(a,c,t);
@@ -371,11 +371,11 @@ a->d_hprev[j]+= a->d_eh[H+j];
 }
 }
 
-/*:128*/
-#line 1912 "attention.w"
+/*:129*/
+#line 1930 "attention.w"
 
-/*129:*/
-#line 1978 "attention.w"
+/*130:*/
+#line 1996 "attention.w"
 
 d[1]= (Deferred){DEC_W_HH,a->d_dec_gh,a->dec_h,T,H,3*H};
 d[2]= (Deferred){DEC_W_IH,a->d_dec_gi,a->dec_o,T,H,3*H};
@@ -387,11 +387,11 @@ linear_backward(NULL,NULL,G->comb_b,a->d_pre,NULL,NULL,T,2*H,H);
 linear_backward(NULL,NULL,G->attn_b,a->d_scores,NULL,NULL,T,2*H,L);
 embedding_backward(G->dec_emb,a->d_dec_e,a->dec_in,T,H);
 
-/*:129*/
-#line 1913 "attention.w"
+/*:130*/
+#line 1931 "attention.w"
 
-/*130:*/
-#line 1996 "attention.w"
+/*131:*/
+#line 2014 "attention.w"
 
 for(int t= S-1;t>=0;t--){
 const float*h_prev= a->enc_h+(size_t)t*h;
@@ -408,13 +408,13 @@ d[5]= (Deferred){ENC_W_IH,a->d_enc_gi,a->enc_x,S,H,3*H};
 d[6]= (Deferred){ENC_W_HH,a->d_enc_gh+3*h,a->enc_h+h,S-1,H,3*H};
 embedding_backward(G->enc_emb,a->d_enc_x,ex->src,S,H);
 
-/*:130*/
-#line 1914 "attention.w"
+/*:131*/
+#line 1932 "attention.w"
 
 }
 
-/*:124*//*125:*/
-#line 1919 "attention.w"
+/*:125*//*126:*/
+#line 1937 "attention.w"
 
 void seq2seq_backward(Model*m,const Example*ex)
 {
@@ -425,14 +425,14 @@ linear_backward(NULL,m->grads.t[d[k].weight],NULL,d[k].dout,d[k].inp,NULL,
 d[k].B,d[k].C,d[k].OC);
 }
 
-/*:125*//*132:*/
-#line 2047 "attention.w"
+/*:126*//*133:*/
+#line 2065 "attention.w"
 
 AdamConstants adam_constants(double lr,double beta1,double beta2,double eps,long t)
 {
 AdamConstants k;
-/*133:*/
-#line 2061 "attention.w"
+/*134:*/
+#line 2079 "attention.w"
 
 k.b1= (float)beta1;
 k.a1= (float)(1.0-beta1);
@@ -442,8 +442,8 @@ k.step= (float)(lr/(1.0-pow(beta1,(double)t)));
 k.inv_bc2= (float)(1.0/sqrt(1.0-pow(beta2,(double)t)));
 k.eps= (float)eps;
 
-/*:133*/
-#line 2051 "attention.w"
+/*:134*/
+#line 2069 "attention.w"
 
 return k;
 }
@@ -451,8 +451,8 @@ return k;
 void adam_apply(float*p,const float*g,float*m,float*v,size_t n,
 const AdamConstants*k)
 {
-/*134:*/
-#line 2071 "attention.w"
+/*135:*/
+#line 2089 "attention.w"
 
 for(size_t i= 0;i<n;i++){
 m[i]= k->b1*m[i]+k->a1*g[i];
@@ -460,13 +460,13 @@ v[i]= k->b2*v[i]+k->a2*g[i]*g[i];
 p[i]-= k->step*m[i]/(sqrtf(v[i])*k->inv_bc2+k->eps);
 }
 
-/*:134*/
-#line 2058 "attention.w"
+/*:135*/
+#line 2076 "attention.w"
 
 }
 
-/*:132*//*136:*/
-#line 2085 "attention.w"
+/*:133*//*137:*/
+#line 2103 "attention.w"
 
 void adam_update(float*p,const float*g,float*m,float*v,size_t n,
 double lr,double beta1,double beta2,double eps,long t)
@@ -475,8 +475,8 @@ AdamConstants k= adam_constants(lr,beta1,beta2,eps,t);
 adam_apply(p,g,m,v,n,&k);
 }
 
-/*:136*//*137:*/
-#line 2097 "attention.w"
+/*:137*//*138:*/
+#line 2115 "attention.w"
 
 void optimizer_step(Model*m,double lr)
 {
@@ -486,8 +486,8 @@ AdamConstants c= adam_constants(lr,0.9,0.999,1e-8,++m->adam_t);
 for(int k= 0;k<N_TENSORS;k++)adam_tensor(m,k,spec_numel(&s[k]),&c);
 }
 
-/*:137*//*140:*/
-#line 2163 "attention.w"
+/*:138*//*141:*/
+#line 2181 "attention.w"
 
 float train_step(Model*m,const Example*ex,double lr)
 {
@@ -507,8 +507,8 @@ if(!deferred[k])adam_tensor(m,k,spec_numel(&s[k]),&c);
 return loss;
 }
 
-/*:140*//*143:*/
-#line 2226 "attention.w"
+/*:141*//*144:*/
+#line 2244 "attention.w"
 
 int argmax(const float*x,int n)
 {
@@ -524,8 +524,8 @@ const Config*c= &m->cfg;
 int H= c->H,L= c->L,V= c->V_out,n= 0;
 encoder_forward(m,src,T);
 memcpy(a->dec_h,a->enc_h+(size_t)T*H,(size_t)H*sizeof(float));
-/*144:*/
-#line 2245 "attention.w"
+/*145:*/
+#line 2263 "attention.w"
 
 int token= SOS_TOKEN;
 for(int t= 0;t<L;t++){
@@ -539,14 +539,14 @@ if(token==EOS_TOKEN)break;
 out[n++]= token;
 }
 
-/*:144*/
-#line 2241 "attention.w"
+/*:145*/
+#line 2259 "attention.w"
 
 return n;
 }
 
-/*:143*/
-#line 855 "attention.w"
+/*:144*/
+#line 873 "attention.w"
 
 
-/*:50*/
+/*:51*/

@@ -1,12 +1,12 @@
-/*6:*/
-#line 178 "attention.w"
+/*7:*/
+#line 196 "attention.w"
 
 #include "attention.h"
 #include <stdarg.h> 
 #include <stdlib.h> 
 #include <string.h> 
-/*7:*/
-#line 186 "attention.w"
+/*8:*/
+#line 204 "attention.w"
 
 static char last_error[2048];
 
@@ -24,8 +24,8 @@ const char*kit_error(void)
 return last_error;
 }
 
-/*:7*//*8:*/
-#line 207 "attention.w"
+/*:8*//*9:*/
+#line 225 "attention.w"
 
 void*xcalloc(size_t n,size_t size)
 {
@@ -37,8 +37,8 @@ exit(1);
 return p;
 }
 
-/*:8*//*9:*/
-#line 218 "attention.w"
+/*:9*//*10:*/
+#line 236 "attention.w"
 
 void*xrealloc(void*p,size_t size)
 {
@@ -58,8 +58,8 @@ memcpy(t,s,n);
 return t;
 }
 
-/*:9*/
-#line 183 "attention.w"
+/*:10*/
+#line 201 "attention.w"
 
 
-/*:6*/
+/*:7*/

@@ -1,13 +1,13 @@
-/*12:*/
-#line 269 "attention.w"
+/*13:*/
+#line 287 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
 #include <string.h> 
 #include <errno.h> 
 #include <utf8proc.h> 
-/*13:*/
-#line 283 "attention.w"
+/*14:*/
+#line 301 "attention.w"
 
 static uint32_t word_hash(const char*w)
 {
@@ -19,13 +19,13 @@ h*= 16777619u;
 return h;
 }
 
-/*:13*//*14:*/
-#line 300 "attention.w"
+/*:14*//*15:*/
+#line 318 "attention.w"
 
 static int*vocab_probe(const Vocab*v,const char*w)
 {
-/*15:*/
-#line 308 "attention.w"
+/*16:*/
+#line 326 "attention.w"
 
 uint32_t mask= (uint32_t)v->nslot-1;
 uint32_t i= word_hash(w)&mask;
@@ -33,13 +33,13 @@ while(v->slot[i]!=0&&strcmp(v->word[v->slot[i]-1],w)!=0)
 i= (i+1)&mask;
 return&v->slot[i];
 
-/*:15*/
-#line 303 "attention.w"
+/*:16*/
+#line 321 "attention.w"
 
 }
 
-/*:14*//*17:*/
-#line 326 "attention.w"
+/*:15*//*18:*/
+#line 344 "attention.w"
 
 int vocab_find(const Vocab*v,const char*w)
 {
@@ -47,8 +47,8 @@ int*s= vocab_probe(v,w);
 return*s?*s-1:-1;
 }
 
-/*:17*//*18:*/
-#line 336 "attention.w"
+/*:18*//*19:*/
+#line 354 "attention.w"
 
 int vocab_add(Vocab*v,const char*w)
 {
@@ -60,8 +60,8 @@ v->word= xrealloc(v->word,(size_t)v->cap*sizeof*v->word);
 }
 v->word[v->n]= xstrdup(w);
 *s= ++v->n;
-if(2*v->n> v->nslot)/*19:*/
-#line 351 "attention.w"
+if(2*v->n> v->nslot)/*20:*/
+#line 369 "attention.w"
 
 {
 free(v->slot);
@@ -70,14 +70,14 @@ v->slot= xcalloc((size_t)v->nslot,sizeof*v->slot);
 for(int k= 0;k<v->n;k++)*vocab_probe(v,v->word[k])= k+1;
 }
 
-/*:19*/
-#line 347 "attention.w"
+/*:20*/
+#line 365 "attention.w"
 
 return v->n-1;
 }
 
-/*:18*//*20:*/
-#line 360 "attention.w"
+/*:19*//*21:*/
+#line 378 "attention.w"
 
 void vocab_init(Vocab*v)
 {
@@ -100,8 +100,8 @@ v->slot= NULL;
 v->n= v->cap= v->nslot= 0;
 }
 
-/*:20*//*21:*/
-#line 384 "attention.w"
+/*:21*//*22:*/
+#line 402 "attention.w"
 
 void vocab_add_sentence(Vocab*v,const char*s)
 {
@@ -117,8 +117,8 @@ if(*s==' ')s++;
 }
 }
 
-/*:21*//*23:*/
-#line 414 "attention.w"
+/*:22*//*24:*/
+#line 432 "attention.w"
 
 int tokenize(const Vocab*v,const char*s,int*ids,int max,
 const char*where,const char*language)
@@ -134,8 +134,8 @@ memcpy(word,s,k);
 word[k]= '\0';
 s+= k;
 if(*s==' ')s++;
-if(k> 0)/*24:*/
-#line 434 "attention.w"
+if(k> 0)/*25:*/
+#line 452 "attention.w"
 
 {
 int id= vocab_find(v,word);
@@ -148,18 +148,18 @@ where,max);
 ids[n++]= id;
 }
 
-/*:24*/
-#line 429 "attention.w"
+/*:25*/
+#line 447 "attention.w"
 
 }
 return n;
 }
 
-/*:23*/
-#line 275 "attention.w"
+/*:24*/
+#line 293 "attention.w"
 
-/*32:*/
-#line 555 "attention.w"
+/*33:*/
+#line 573 "attention.w"
 
 typedef struct{char*s;size_t n,cap;int pending;}Out;
 
@@ -174,8 +174,8 @@ o->pending= 0;
 o->s[o->n++]= c;
 }
 
-/*:32*//*33:*/
-#line 572 "attention.w"
+/*:33*//*34:*/
+#line 590 "attention.w"
 
 char*normalize_sentence(const char*s,size_t len,size_t*bad)
 {
@@ -191,8 +191,8 @@ if(bad)*bad= i;
 return NULL;
 }
 i+= (size_t)k;
-/*34:*/
-#line 597 "attention.w"
+/*35:*/
+#line 615 "attention.w"
 
 utf8proc_int32_t piece[16];
 int boundclass= 0;
@@ -208,19 +208,19 @@ out_put(&o,(char)d);
 }else o.pending= 1;
 }
 
-/*:34*/
-#line 587 "attention.w"
+/*:35*/
+#line 605 "attention.w"
 
 }
 o.s[o.n]= '\0';
 return o.s;
 }
 
-/*:33*/
-#line 276 "attention.w"
+/*:34*/
+#line 294 "attention.w"
 
-/*26:*/
-#line 453 "attention.w"
+/*27:*/
+#line 471 "attention.w"
 
 static const char*const seed_pairs[][2]= {
 {"i am a student","je suis etudiant"},
@@ -229,8 +229,8 @@ static const char*const seed_pairs[][2]= {
 {"we are engineers","nous sommes ingenieurs"},
 {"they are artists","ils sont artistes"}};
 
-/*:26*//*28:*/
-#line 475 "attention.w"
+/*:27*//*29:*/
+#line 493 "attention.w"
 
 static void pairs_push(PairList*pl,char*src,char*tgt,int line)
 {
@@ -261,8 +261,8 @@ free(pl->origin);
 *pl= (PairList){0};
 }
 
-/*:28*//*29:*/
-#line 508 "attention.w"
+/*:29*//*30:*/
+#line 526 "attention.w"
 
 void pairs_vocabularies(const PairList*pl,Vocab*vin,Vocab*vout)
 {
@@ -274,8 +274,8 @@ vocab_add_sentence(vout,pl->pair[k].tgt);
 }
 }
 
-/*:29*//*38:*/
-#line 648 "attention.w"
+/*:30*//*39:*/
+#line 666 "attention.w"
 
 static int count_words(const char*s)
 {
@@ -297,8 +297,8 @@ if(strncmp(en,prefixes[k],strlen(prefixes[k]))==0)return 1;
 return 0;
 }
 
-/*:38*//*39:*/
-#line 670 "attention.w"
+/*:39*//*40:*/
+#line 688 "attention.w"
 
 int pairs_read(PairList*pl,const char*path,int filter,int max_length)
 {
@@ -312,8 +312,8 @@ ssize_t len;
 int lineno= 0,status= 0;
 while((len= getline(&line,&cap,f))>=0){
 lineno++;
-/*41:*/
-#line 702 "attention.w"
+/*42:*/
+#line 720 "attention.w"
 
 while(len> 0&&(line[len-1]=='\n'||line[len-1]=='\r'))len--;
 line[len]= '\0';
@@ -338,11 +338,11 @@ status= kit_fail("%s:%d: the %s sentence is empty",path,lineno,
 break;
 }
 
-/*:41*/
-#line 683 "attention.w"
+/*:42*/
+#line 701 "attention.w"
 
-/*42:*/
-#line 726 "attention.w"
+/*43:*/
+#line 744 "attention.w"
 
 pl->lines_read++;
 size_t bad= 0;
@@ -366,12 +366,12 @@ free(nfr);
 pl->dropped++;
 }
 
-/*:42*/
-#line 684 "attention.w"
+/*:43*/
+#line 702 "attention.w"
 
 }
-/*40:*/
-#line 695 "attention.w"
+/*41:*/
+#line 713 "attention.w"
 
 if(status==0&&ferror(f))
 status= kit_fail("%s: read error after line %d",path,lineno);
@@ -379,8 +379,8 @@ if(status==0&&pl->n==0)
 status= kit_fail("%s: no pair of its %d lines passes the %s filter",
 path,lineno,filter==FILTER_TUTORIAL?"tutorial":"length");
 
-/*:40*/
-#line 686 "attention.w"
+/*:41*/
+#line 704 "attention.w"
 
 free(line);
 fclose(f);
@@ -388,8 +388,8 @@ if(status)pairs_free(pl);
 return status;
 }
 
-/*:39*//*45:*/
-#line 768 "attention.w"
+/*:40*//*46:*/
+#line 786 "attention.w"
 
 int make_examples(const PairList*pl,const Vocab*vin,const Vocab*vout,
 int max_length,int append_eos,Example**out)
@@ -402,8 +402,8 @@ char where[600];
 for(int k= 0;k<pl->n;k++){
 if(pl->pair[k].line)snprintf(where,sizeof where,"%.500s:%d",pl->origin,pl->pair[k].line);
 else snprintf(where,sizeof where,"%.500s pair %d",pl->origin,k+1);
-/*46:*/
-#line 789 "attention.w"
+/*47:*/
+#line 807 "attention.w"
 
 int n= tokenize(vin,pl->pair[k].src,ex[k].src,max_length,where,"English");
 int m= n<0?-1:tokenize(vout,pl->pair[k].tgt,ex[k].tgt,
@@ -420,16 +420,16 @@ if(append_eos)ex[k].tgt[m++]= EOS_TOKEN;
 ex[k].src_len= n;
 ex[k].tgt_len= m;
 
-/*:46*/
-#line 780 "attention.w"
+/*:47*/
+#line 798 "attention.w"
 
 }
 *out= ex;
 return 0;
 }
 
-/*:45*/
-#line 277 "attention.w"
+/*:46*/
+#line 295 "attention.w"
 
 
-/*:12*/
+/*:13*/
