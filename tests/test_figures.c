@@ -785,11 +785,7 @@ int main(void)
     fprintf(stderr, "test_figures: cannot create a temporary folder: %s\n", strerror(errno));
     return 1;
   }
-  SRunner *sr = srunner_create(figures_suite());
-  srunner_set_fork_status(sr, CK_FORK);
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
+  int status = run_suite(figures_suite());
   nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-  return failed == 0 ? 0 : 1;
+  return status;
 }

@@ -24,3 +24,16 @@
       "worst element %zu of %zu: expected %.9g, got %.9g (tolerance %.3g + %.3g*|expected|)", \
       worst_, n_, (double) e_[worst_], (double) a_[worst_], (double) (atol), (double) (rtol)); \
   } while (0)
+
+/* Run a suite with every test in its own process and return the exit status
+   of the test program (0 when all passed). Fork mode is forced, so that an
+   inherited CK_FORK=no cannot turn the isolation off. */
+static inline int run_suite(Suite *s)
+{
+  SRunner *sr = srunner_create(s);
+  srunner_set_fork_status(sr, CK_FORK);
+  srunner_run_all(sr, CK_NORMAL);
+  int failed = srunner_ntests_failed(sr);
+  srunner_free(sr);
+  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
