@@ -25,12 +25,9 @@
 \def\reals{{\bf R}}
 \def\softmax{\mathop{\rm softmax}}
 \def\relu{\mathop{\rm relu}}
-\def\diag{\mathop{\rm diag}}
 \def\sigmoid{\sigma}
-\def\cpp{\.{C++}}
 \def\SOS{\.{<SOS>}}
 \def\EOS{\.{<EOS>}}
-\def\NLL{\mathop{\rm NLL}}
 \def\loss{{\cal L}}
 % \listing{file}: a file that the program wrote, in small typewriter type, as it is;
 % a missing file shows as a visible note rather than stopping the book.
@@ -100,7 +97,7 @@ decoder with attention, teacher forcing, greedy decoding and heatmaps of the
 attention weights. It does the same work in C, without an automatic
 differentiation library, so the gradient of every layer is derived here by
 hand and checked against finite differences and against \PB{PyTorch}. Along
-the way it fixes the notebook's bugs, and it trains fifteen to twenty-five
+the way it fixes the notebook's bugs, and it trains thirteen to twenty-five
 times faster than the notebook on the same machine.
 
 @ A reader who knows the notebook will find its parts here:
@@ -839,8 +836,8 @@ typedef struct {
 
 @ Following llm.c, all parameters live in {\it one\/} contiguous array of
 floats, and so do their gradients and the two moment estimates of Adam. The
-optimizer is then a single loop over four parallel arrays, zeroing the
-gradients is one |memset|, and a checkpoint is a copy. A struct of pointers
+optimizer is a loop over four parallel arrays, zeroing the gradients is a
+|memset|, and a checkpoint is a copy. A struct of pointers
 gives each tensor a name; the union lets the same pointers be walked as an
 array. The table of |TensorSpec|s gives each tensor its \PB{PyTorch} name and
 shape, rows by columns (|cols==0| for a vector). A linear layer's weight is
@@ -1567,7 +1564,8 @@ $\bar q$ of its layer's output and produces the $\bar q$ of its inputs and
 parameters. When a quantity feeds several later computations, its gradient is
 the {\it sum\/} of what comes back from each of them, so the backward
 functions {\it add\/} to the gradients of parameters and shared inputs
-(\.{+=}); the trainer zeroes them before each pair. Each function is checked
+(\.{+=}); the gradient buffer is all zeros when a pair's backward pass
+starts (the optimizer zeroes each tensor's gradients after using them). Each function is checked
 against finite differences in the test suite.
 
 @ The names in the code follow the mathematics. A quantity $q$ of the
@@ -2150,8 +2148,8 @@ second-level cache), so the arithmetic alone would take about 0.27 seconds.
 Adam moves about 6.7 megabytes per step (parameters, moments and gradients,
 read and written), 13 gigabytes for the training, at 60 to 100 gigabytes a
 second: another 0.15 to 0.2 seconds. The measured training time, about half
-a second, is those two together. The notebook spends twenty to fifty times as
-long on the same arithmetic, most of it in Python and in \PB{PyTorch}'s
+a second, is those two together. The notebook spends thirteen to twenty-five
+times as long on the same arithmetic, most of it in Python and in \PB{PyTorch}'s
 dispatch of small operations.
 @^counting the work@>
 @^multiply-adds@>

@@ -1,9 +1,9 @@
 /*3:*/
-#line 144 "attention.w"
+#line 141 "attention.w"
 
 #pragma once
 /*4:*/
-#line 154 "attention.w"
+#line 151 "attention.w"
 
 #include <stddef.h> 
 #include <stdint.h> 
@@ -11,10 +11,10 @@
 #include <math.h> 
 
 /*:4*/
-#line 146 "attention.w"
+#line 143 "attention.w"
 
 /*5:*/
-#line 167 "attention.w"
+#line 164 "attention.w"
 
 #define SOS_TOKEN 0
 #define EOS_TOKEN 1
@@ -24,27 +24,27 @@
 #define ROW_BLOCK 4096 
 
 /*:5*//*6:*/
-#line 181 "attention.w"
+#line 178 "attention.w"
 
 #ifdef __CUDACC__
 #define KIT_HD __host__ __device__
 #else
-#line 185 "attention.w"
+#line 182 "attention.w"
 #define KIT_HD
 #endif
-#line 187 "attention.w"
+#line 184 "attention.w"
 
 /*:6*//*38:*/
-#line 662 "attention.w"
+#line 659 "attention.w"
 
 #define FILTER_TUTORIAL 0
 #define FILTER_LENGTH 1
 
 /*:38*/
-#line 147 "attention.w"
+#line 144 "attention.w"
 
 /*12:*/
-#line 278 "attention.w"
+#line 275 "attention.w"
 
 typedef struct{
 char**word;
@@ -55,7 +55,7 @@ int nslot;
 }Vocab;
 
 /*:12*//*28:*/
-#line 481 "attention.w"
+#line 478 "attention.w"
 
 typedef struct{
 char*src,*tgt;
@@ -69,7 +69,7 @@ long lines_read,dropped;
 }PairList;
 
 /*:28*//*45:*/
-#line 777 "attention.w"
+#line 774 "attention.w"
 
 typedef struct{
 int src[DEFAULT_MAX_LENGTH*4],tgt[DEFAULT_MAX_LENGTH*4];
@@ -77,7 +77,7 @@ int src_len,tgt_len;
 }Example;
 
 /*:45*//*49:*/
-#line 833 "attention.w"
+#line 830 "attention.w"
 
 typedef struct{
 int V_in,V_out;
@@ -86,7 +86,7 @@ int L;
 }Config;
 
 /*:49*//*50:*/
-#line 851 "attention.w"
+#line 848 "attention.w"
 
 enum{ENC_EMB,ENC_W_IH,ENC_W_HH,ENC_B_IH,ENC_B_HH,DEC_EMB,ATTN_W,ATTN_B,
 COMB_W,COMB_B,DEC_W_IH,DEC_W_HH,DEC_B_IH,DEC_B_HH,OUT_W,OUT_B,
@@ -105,14 +105,14 @@ int rows,cols;
 }TensorSpec;
 
 /*:50*//*76:*/
-#line 1241 "attention.w"
+#line 1238 "attention.w"
 
 typedef struct{
 float r,z,n,ghn;
 }GruCache;
 
 /*:76*//*124:*/
-#line 1908 "attention.w"
+#line 1906 "attention.w"
 
 typedef struct{
 int weight;
@@ -122,7 +122,7 @@ int B,C,OC;
 #define N_DEFERRED 7
 
 /*:124*//*132:*/
-#line 2057 "attention.w"
+#line 2055 "attention.w"
 
 typedef struct{
 float b1,a1,b2,a2;
@@ -132,7 +132,7 @@ float eps;
 }AdamConstants;
 
 /*:132*//*180:*/
-#line 2910 "attention.w"
+#line 2908 "attention.w"
 
 #define COLORMAP_MAX_POINTS 9
 typedef struct{
@@ -143,7 +143,7 @@ double v[3][COLORMAP_MAX_POINTS];
 }Colormap;
 
 /*:180*//*188:*/
-#line 3008 "attention.w"
+#line 3006 "attention.w"
 
 enum{HEATMAP_MATPLOTLIB,HEATMAP_SEABORN};
 typedef struct{
@@ -158,7 +158,7 @@ double vmin,vmax;
 }Heatmap;
 
 /*:188*//*189:*/
-#line 3025 "attention.w"
+#line 3023 "attention.w"
 
 typedef struct{
 double x,y,w,h;
@@ -174,13 +174,13 @@ unsigned char*data;
 }FigImage;
 
 /*:189*//*218:*/
-#line 3646 "attention.w"
+#line 3644 "attention.w"
 
 enum{FIGURE_PNG,FIGURE_PDF,FIGURE_SVG};
 #define FIGURE_PNG_SCALE 2.0
 
 /*:218*//*232:*/
-#line 3903 "attention.w"
+#line 3901 "attention.w"
 
 typedef struct{
 int n;
@@ -189,13 +189,13 @@ const char*title,*xlabel,*ylabel;
 }Curve;
 
 /*:232*/
-#line 148 "attention.w"
+#line 145 "attention.w"
 
 /*55:*/
-#line 928 "attention.w"
+#line 925 "attention.w"
 
 /*86:*/
-#line 1345 "attention.w"
+#line 1342 "attention.w"
 
 typedef struct{
 float*eh,*scores,*w,*ec,*pre,*o,*gi,*gh,*h;
@@ -210,7 +210,7 @@ GruCache*enc_cache;
 float*enc_h;
 float*enc_out;
 /*93:*/
-#line 1454 "attention.w"
+#line 1451 "attention.w"
 
 float*dec_eh,*dec_scores,*dec_w,*dec_ec,*dec_pre,*dec_o,*dec_gi,*dec_gh;
 GruCache*dec_cache;
@@ -218,10 +218,10 @@ float*dec_h;
 float*logits,*logp;
 
 /*:93*/
-#line 1358 "attention.w"
+#line 1355 "attention.w"
 
 /*121:*/
-#line 1860 "attention.w"
+#line 1858 "attention.w"
 
 float*d_logits;
 float*d_hout;
@@ -236,12 +236,12 @@ float*d_h,*d_hprev,*d_o,*d_ec,*d_eh;
 float*d_rows;
 
 /*:121*/
-#line 1359 "attention.w"
+#line 1356 "attention.w"
 
 }Activations;
 
 /*:86*/
-#line 929 "attention.w"
+#line 926 "attention.w"
 
 typedef struct{
 Config cfg;
@@ -254,10 +254,10 @@ Activations act;
 }Model;
 
 /*:55*/
-#line 149 "attention.w"
+#line 146 "attention.w"
 
 /*77:*/
-#line 1248 "attention.w"
+#line 1245 "attention.w"
 
 KIT_HD static inline float sigmoidf_(float a)
 {
@@ -268,7 +268,7 @@ KIT_HD static inline float gru_unit_forward(float gir,float giz,float gin,
 float ghr,float ghz,float ghn,float h,GruCache*c)
 {
 /*78:*/
-#line 1260 "attention.w"
+#line 1257 "attention.w"
 
 c->r= sigmoidf_(gir+ghr);
 c->z= sigmoidf_(giz+ghz);
@@ -277,18 +277,18 @@ c->n= tanhf(gin+c->r*ghn);
 return(1.0f-c->z)*c->n+c->z*h;
 
 /*:78*/
-#line 1257 "attention.w"
+#line 1254 "attention.w"
 
 }
 
 /*:77*//*112:*/
-#line 1752 "attention.w"
+#line 1750 "attention.w"
 
 KIT_HD static inline void gru_unit_backward(float dh_new,float h,const GruCache*c,
 float*dgir,float*dgiz,float*dgin,float*dghn,float*dh)
 {
 /*113:*/
-#line 1759 "attention.w"
+#line 1757 "attention.w"
 
 float dn= dh_new*(1.0f-c->z);
 float dz= dh_new*(h-c->n);
@@ -301,15 +301,15 @@ float dr= dan*c->ghn;
 *dh+= dh_new*c->z;
 
 /*:113*/
-#line 1756 "attention.w"
+#line 1754 "attention.w"
 
 }
 
 /*:112*/
-#line 150 "attention.w"
+#line 147 "attention.w"
 
 /*11:*/
-#line 255 "attention.w"
+#line 252 "attention.w"
 
 int kit_fail(const char*fmt,...)__attribute__((format(printf,1,2)));
 const char*kit_error(void);
@@ -318,7 +318,7 @@ void*xrealloc(void*p,size_t size);
 char*xstrdup(const char*s);
 
 /*:11*//*23:*/
-#line 417 "attention.w"
+#line 414 "attention.w"
 
 void vocab_init(Vocab*v);
 void vocab_free(Vocab*v);
@@ -327,54 +327,54 @@ int vocab_add(Vocab*v,const char*w);
 void vocab_add_sentence(Vocab*v,const char*s);
 
 /*:23*//*26:*/
-#line 464 "attention.w"
+#line 461 "attention.w"
 
 int tokenize(const Vocab*v,const char*s,int*ids,int max,
 const char*where,const char*language);
 
 /*:26*//*31:*/
-#line 537 "attention.w"
+#line 534 "attention.w"
 
 void pairs_seed(PairList*pl);
 void pairs_free(PairList*pl);
 void pairs_vocabularies(const PairList*pl,Vocab*vin,Vocab*vout);
 
 /*:31*//*37:*/
-#line 638 "attention.w"
+#line 635 "attention.w"
 
 char*normalize_sentence(const char*s,size_t len,size_t*bad);
 
 /*:37*//*44:*/
-#line 767 "attention.w"
+#line 764 "attention.w"
 
 int pairs_read(PairList*pl,const char*path,int filter,int max_length);
 
 /*:44*//*48:*/
-#line 823 "attention.w"
+#line 820 "attention.w"
 
 int make_examples(const PairList*pl,const Vocab*vin,const Vocab*vout,
 int max_length,int append_eos,Example**out);
 
 /*:48*//*54:*/
-#line 920 "attention.w"
+#line 917 "attention.w"
 
 void tensor_specs(const Config*c,TensorSpec s[N_TENSORS]);
 size_t spec_numel(const TensorSpec*s);
 size_t tensors_point(Tensors*t,float*mem,const Config*c);
 
 /*:54*//*58:*/
-#line 983 "attention.w"
+#line 980 "attention.w"
 
 void model_alloc(Model*m,const Config*c,Vocab*vin,Vocab*vout);
 void model_free(Model*m);
 
 /*:58*//*62:*/
-#line 1039 "attention.w"
+#line 1036 "attention.w"
 
 void model_init_random(Model*m,uint64_t seed);
 
 /*:62*//*74:*/
-#line 1201 "attention.w"
+#line 1198 "attention.w"
 
 void embedding_forward(float*out,const float*table,const int*ids,int B,int H);
 void linear_forward(float*out,const float*inp,const float*weight,
@@ -385,42 +385,42 @@ void log_softmax_forward(float*out,const float*inp,int B,int n);
 float nll_forward(const float*logp,const int*target,int B,int V);
 
 /*:74*//*81:*/
-#line 1286 "attention.w"
+#line 1283 "attention.w"
 
 void gru_cell_forward(float*h_new,GruCache*cache,const float*gi,
 const float*gh,const float*h,int B,int H);
 
 /*:81*//*85:*/
-#line 1326 "attention.w"
+#line 1323 "attention.w"
 
 void attention_forward(float*w,float*ctx,const float*scores,
 const float*enc_out,int B,int L,int H);
 
 /*:85*//*89:*/
-#line 1388 "attention.w"
+#line 1385 "attention.w"
 
 void activations_alloc(Activations*a,const Config*c);
 void activations_free(Activations*a);
 
 /*:89*//*91:*/
-#line 1418 "attention.w"
+#line 1415 "attention.w"
 
 void encoder_forward(Model*m,const int*src,int T);
 
 /*:91*//*98:*/
-#line 1509 "attention.w"
+#line 1506 "attention.w"
 
 DecoderStep decoder_step(const Activations*a,const Config*c,int t);
 void decoder_step_forward(const Model*m,int token,const float*h_prev,
 const float*enc_out,const DecoderStep*s);
 
 /*:98*//*100:*/
-#line 1549 "attention.w"
+#line 1546 "attention.w"
 
 float seq2seq_forward(Model*m,const Example*ex);
 
 /*:100*//*111:*/
-#line 1723 "attention.w"
+#line 1721 "attention.w"
 
 void nll_backward(float*dlogits,const float*logp,const int*target,int B,int V);
 void linear_backward(float*dinp,float*dweight,float*dbias,
@@ -431,25 +431,25 @@ const float*x,int B,int C);
 void embedding_backward(float*dtable,const float*dout,const int*ids,int B,int H);
 
 /*:111*//*116:*/
-#line 1794 "attention.w"
+#line 1792 "attention.w"
 
 void gru_cell_backward(float*dgi,float*dgh,float*dh,const float*dh_new,
 const float*h,const GruCache*cache,int B,int H);
 
 /*:116*//*120:*/
-#line 1837 "attention.w"
+#line 1835 "attention.w"
 
 void attention_backward(float*dscores,float*denc_out,const float*dctx,
 const float*w,const float*enc_out,int B,int L,int H);
 
 /*:120*//*127:*/
-#line 1947 "attention.w"
+#line 1945 "attention.w"
 
 void seq2seq_backward_deferred(Model*m,const Example*ex,Deferred d[N_DEFERRED]);
 void seq2seq_backward(Model*m,const Example*ex);
 
 /*:127*//*143:*/
-#line 2223 "attention.w"
+#line 2221 "attention.w"
 
 AdamConstants adam_constants(double lr,double beta1,double beta2,double eps,long t);
 void adam_apply(float*p,const float*g,float*m,float*v,size_t n,
@@ -460,50 +460,50 @@ void optimizer_step(Model*m,double lr);
 float train_step(Model*m,const Example*ex,double lr);
 
 /*:143*//*147:*/
-#line 2282 "attention.w"
+#line 2280 "attention.w"
 
 int argmax(const float*x,int n);
 int greedy_decode(Model*m,const int*src,int T,int*out,float*attn);
 
 /*:147*//*162:*/
-#line 2514 "attention.w"
+#line 2512 "attention.w"
 
 int checkpoint_save(const Model*m,const char*path);
 int checkpoint_load(Model*m,const char*path);
 
 /*:162*//*187:*/
-#line 2993 "attention.w"
+#line 2991 "attention.w"
 
 extern const Colormap colormap_bone,colormap_ylorrd;
 void colormap_color(const Colormap*cm,double w,double rgb[3]);
 const Colormap*colormap_find(const char*name);
 
 /*:187*//*210:*/
-#line 3486 "attention.w"
+#line 3484 "attention.w"
 
 int heatmap_layout(const Heatmap*h,HeatmapLayout*lay);
 
 /*:210*//*223:*/
-#line 3721 "attention.w"
+#line 3719 "attention.w"
 
 int figure_format(const char*path);
 int figure_check_path(const char*path);
 int write_file_atomic(const char*path,const void*data,size_t n);
 
 /*:223*//*231:*/
-#line 3881 "attention.w"
+#line 3879 "attention.w"
 
 int heatmap_save(const Heatmap*h,const char*path);
 int heatmap_image(const Heatmap*h,double scale,FigImage*img,HeatmapLayout*lay);
 
 /*:231*//*244:*/
-#line 4152 "attention.w"
+#line 4150 "attention.w"
 
 int curve_save(const Curve*c,const char*path);
 int curve_image(const Curve*c,double scale,FigImage*img);
 
 /*:244*/
-#line 151 "attention.w"
+#line 148 "attention.w"
 
 
 /*:3*/

@@ -1,5 +1,5 @@
 /*153:*/
-#line 2375 "attention.w"
+#line 2373 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
@@ -9,7 +9,7 @@
 #include <sys/stat.h> 
 #include <cjson/cJSON.h> 
 /*168:*/
-#line 2617 "attention.w"
+#line 2615 "attention.w"
 
 static const char*meta_string(const cJSON*meta,const char*key,const char*path)
 {
@@ -36,7 +36,7 @@ return 0;
 }
 
 /*:168*//*169:*/
-#line 2644 "attention.w"
+#line 2642 "attention.w"
 
 static int meta_vocab(const cJSON*meta,const char*key,const char*path,Vocab*v)
 {
@@ -62,7 +62,7 @@ return status;
 }
 
 /*:169*//*173:*/
-#line 2706 "attention.w"
+#line 2704 "attention.w"
 
 static int check_tensor(const cJSON*t,const TensorSpec*s,size_t data_size,
 size_t*begin,const char*path)
@@ -74,7 +74,7 @@ if(!cJSON_IsString(dtype)||strcmp(dtype->valuestring,"F32")!=0)
 return kit_fail("%s: tensor \"%s\" has dtype %s; the kit reads F32 only",path,
 s->name,cJSON_IsString(dtype)?dtype->valuestring:"(none)");
 /*174:*/
-#line 2721 "attention.w"
+#line 2719 "attention.w"
 
 int nd= s->cols?2:1,ok= cJSON_IsArray(shape)&&cJSON_GetArraySize(shape)==nd;
 for(int d= 0;ok&&d<nd;d++){
@@ -92,10 +92,10 @@ return r;
 }
 
 /*:174*/
-#line 2716 "attention.w"
+#line 2714 "attention.w"
 
 /*175:*/
-#line 2739 "attention.w"
+#line 2737 "attention.w"
 
 const cJSON*b= cJSON_GetArrayItem(offs,0),*e= cJSON_GetArrayItem(offs,1);
 double need= 4.0*(double)spec_numel(s);
@@ -107,13 +107,13 @@ return kit_fail("%s: tensor \"%s\" has data offsets that do not give %.0f bytes 
 *begin= (size_t)b->valuedouble;
 
 /*:175*/
-#line 2717 "attention.w"
+#line 2715 "attention.w"
 
 return 0;
 }
 
 /*:173*//*176:*/
-#line 2751 "attention.w"
+#line 2749 "attention.w"
 
 static int check_tiling(const TensorSpec*s,const size_t*begin,size_t data_size,
 const char*path)
@@ -141,10 +141,10 @@ return 0;
 }
 
 /*:176*/
-#line 2383 "attention.w"
+#line 2381 "attention.w"
 
 /*154:*/
-#line 2388 "attention.w"
+#line 2386 "attention.w"
 
 static void put_f32(unsigned char*b,float x)
 {
@@ -163,7 +163,7 @@ return x;
 }
 
 /*:154*//*155:*/
-#line 2406 "attention.w"
+#line 2404 "attention.w"
 
 static char*vocab_to_json(const Vocab*v)
 {
@@ -175,7 +175,7 @@ return s;
 }
 
 /*:155*//*156:*/
-#line 2420 "attention.w"
+#line 2418 "attention.w"
 
 static char*checkpoint_header(const Model*m,size_t*len)
 {
@@ -183,7 +183,7 @@ TensorSpec s[N_TENSORS];
 tensor_specs(&m->cfg,s);
 cJSON*root= cJSON_CreateObject();
 /*157:*/
-#line 2439 "attention.w"
+#line 2437 "attention.w"
 
 cJSON*meta= cJSON_AddObjectToObject(root,"__metadata__");
 char*vin= vocab_to_json(&m->vin),*vout= vocab_to_json(&m->vout),num[32];
@@ -198,10 +198,10 @@ free(vin);
 free(vout);
 
 /*:157*/
-#line 2426 "attention.w"
+#line 2424 "attention.w"
 
 /*158:*/
-#line 2453 "attention.w"
+#line 2451 "attention.w"
 
 size_t off= 0;
 for(int k= 0;k<N_TENSORS;k++){
@@ -217,7 +217,7 @@ cJSON_AddItemToArray(offs,cJSON_CreateNumber((double)off));
 }
 
 /*:158*/
-#line 2427 "attention.w"
+#line 2425 "attention.w"
 
 char*json= cJSON_PrintUnformatted(root);
 cJSON_Delete(root);
@@ -230,7 +230,7 @@ return json;
 }
 
 /*:156*//*159:*/
-#line 2472 "attention.w"
+#line 2470 "attention.w"
 
 int checkpoint_save(const Model*m,const char*path)
 {
@@ -247,7 +247,7 @@ return-1;
 }
 FILE*f= fdopen(fd,"wb");
 /*161:*/
-#line 2504 "attention.w"
+#line 2502 "attention.w"
 
 unsigned char len8[8],buf[4096];
 for(int k= 0;k<8;k++)len8[k]= (unsigned char)((uint64_t)hlen>>(8*k));
@@ -259,17 +259,17 @@ ok= fwrite(buf,4,k,f)==k;
 }
 
 /*:161*/
-#line 2487 "attention.w"
+#line 2485 "attention.w"
 
 /*160:*/
-#line 2499 "attention.w"
+#line 2497 "attention.w"
 
 if(ok)ok= fflush(f)==0&&fsync(fd)==0&&fchmod(fd,0644)==0;
 ok= (fclose(f)==0)&&ok;
 if(ok)ok= rename(tmp,path)==0;
 
 /*:160*/
-#line 2488 "attention.w"
+#line 2486 "attention.w"
 
 int status= ok?0:kit_fail("%s: cannot write the checkpoint: %s",path,strerror(errno));
 if(!ok)unlink(tmp);
@@ -279,7 +279,7 @@ return status;
 }
 
 /*:159*//*163:*/
-#line 2522 "attention.w"
+#line 2520 "attention.w"
 
 int checkpoint_load(Model*m,const char*path)
 {
@@ -293,7 +293,7 @@ Config cfg= {0};
 int status= -1;
 size_t data_size= 0;
 /*165:*/
-#line 2556 "attention.w"
+#line 2554 "attention.w"
 
 struct stat st;
 if(fstat(fileno(f),&st)!=0){
@@ -316,10 +316,10 @@ goto done;
 data_size= (size_t)((uint64_t)st.st_size-8-hlen);
 
 /*:165*/
-#line 2534 "attention.w"
+#line 2532 "attention.w"
 
 /*166:*/
-#line 2579 "attention.w"
+#line 2577 "attention.w"
 
 header= xcalloc((size_t)hlen+1,1);
 if(fread(header,1,(size_t)hlen,f)!=hlen){
@@ -342,10 +342,10 @@ goto done;
 }
 
 /*:166*/
-#line 2535 "attention.w"
+#line 2533 "attention.w"
 
 /*167:*/
-#line 2602 "attention.w"
+#line 2600 "attention.w"
 
 cJSON*meta= cJSON_GetObjectItemCaseSensitive(root,"__metadata__");
 const char*att= meta_string(meta,"attention",path);
@@ -362,17 +362,17 @@ cfg.V_in= vin.n;
 cfg.V_out= vout.n;
 
 /*:167*/
-#line 2536 "attention.w"
+#line 2534 "attention.w"
 
 /*170:*/
-#line 2671 "attention.w"
+#line 2669 "attention.w"
 
 TensorSpec spec[N_TENSORS];
 tensor_specs(&cfg,spec);
 size_t begin[N_TENSORS];
 int seen[N_TENSORS]= {0};
 /*171:*/
-#line 2681 "attention.w"
+#line 2679 "attention.w"
 
 for(const cJSON*t= root->child;t;t= t->next){
 if(strcmp(t->string,"__metadata__")==0)continue;
@@ -390,10 +390,10 @@ if(check_tensor(t,&spec[k],data_size,&begin[k],path))goto done;
 }
 
 /*:171*/
-#line 2676 "attention.w"
+#line 2674 "attention.w"
 
 /*172:*/
-#line 2697 "attention.w"
+#line 2695 "attention.w"
 
 for(int k= 0;k<N_TENSORS;k++)
 if(!seen[k]){
@@ -402,15 +402,15 @@ goto done;
 }
 
 /*:172*/
-#line 2677 "attention.w"
+#line 2675 "attention.w"
 
 if(check_tiling(spec,begin,data_size,path))goto done;
 
 /*:170*/
-#line 2537 "attention.w"
+#line 2535 "attention.w"
 
 /*177:*/
-#line 2777 "attention.w"
+#line 2775 "attention.w"
 
 data= xcalloc(data_size,1);
 if(fread(data,1,data_size,f)!=data_size){
@@ -424,11 +424,11 @@ m->params.t[k][i]= get_f32(data+begin[k]+4*i);
 status= 0;
 
 /*:177*/
-#line 2538 "attention.w"
+#line 2536 "attention.w"
 
 done:
 /*164:*/
-#line 2544 "attention.w"
+#line 2542 "attention.w"
 
 if(status!=0){
 if(vin.word)vocab_free(&vin);
@@ -440,13 +440,13 @@ free(data);
 fclose(f);
 
 /*:164*/
-#line 2540 "attention.w"
+#line 2538 "attention.w"
 
 return status;
 }
 
 /*:163*/
-#line 2384 "attention.w"
+#line 2382 "attention.w"
 
 
 /*:153*/

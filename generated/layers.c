@@ -1,10 +1,10 @@
 /*63:*/
-#line 1059 "attention.w"
+#line 1056 "attention.w"
 
 #include "attention.h"
 #include <string.h> 
 /*107:*/
-#line 1661 "attention.w"
+#line 1659 "attention.w"
 
 #define BLOCK 128
 static void add_transposed_product(float*dx,const float*W,const float*dy,int C,int OC)
@@ -25,7 +25,7 @@ for(int i= 0;i<OC;i++)dx[j]+= dy[i]*W[(size_t)i*C+j];
 }
 
 /*:107*//*108:*/
-#line 1684 "attention.w"
+#line 1682 "attention.w"
 
 void add_outer_products(float*dw,const float*dy,int stride,
 const float*x,int B,int C)
@@ -45,10 +45,10 @@ for(int b= 0;b<B;b++)dw[j]+= dy[(size_t)b*stride]*x[(size_t)b*C+j];
 }
 
 /*:108*/
-#line 1062 "attention.w"
+#line 1059 "attention.w"
 
 /*64:*/
-#line 1069 "attention.w"
+#line 1066 "attention.w"
 
 void embedding_forward(float*out,const float*table,const int*ids,int B,int H)
 {
@@ -57,7 +57,7 @@ memcpy(out+(size_t)b*H,table+(size_t)ids[b]*H,(size_t)H*sizeof(float));
 }
 
 /*:64*//*65:*/
-#line 1090 "attention.w"
+#line 1087 "attention.w"
 
 static inline float dot(const float*a,const float*b,int n)
 {
@@ -74,7 +74,7 @@ return s;
 }
 
 /*:65*//*66:*/
-#line 1107 "attention.w"
+#line 1104 "attention.w"
 
 void linear_forward(float*out,const float*inp,const float*weight,
 const float*bias,int B,int C,int OC)
@@ -88,7 +88,7 @@ out[(size_t)b*OC+o]= dot(w,inp+(size_t)b*C,C)+beta;
 }
 
 /*:66*//*67:*/
-#line 1122 "attention.w"
+#line 1119 "attention.w"
 
 void relu_forward(float*out,const float*inp,int n)
 {
@@ -96,7 +96,7 @@ for(int i= 0;i<n;i++)out[i]= inp[i]> 0.0f?inp[i]:0.0f;
 }
 
 /*:67*//*68:*/
-#line 1144 "attention.w"
+#line 1141 "attention.w"
 
 void softmax_forward(float*out,const float*inp,int B,int n)
 {
@@ -104,7 +104,7 @@ for(int b= 0;b<B;b++){
 const float*s= inp+(size_t)b*n;
 float*p= out+(size_t)b*n;
 /*69:*/
-#line 1163 "attention.w"
+#line 1160 "attention.w"
 
 float mx= s[0],sum= 0.0f;
 for(int i= 1;i<n;i++)if(s[i]> mx)mx= s[i];
@@ -112,7 +112,7 @@ for(int i= 0;i<n;i++)sum+= p[i]= expf(s[i]-mx);
 for(int i= 0;i<n;i++)p[i]/= sum;
 
 /*:69*/
-#line 1150 "attention.w"
+#line 1147 "attention.w"
 
 }
 }
@@ -123,7 +123,7 @@ for(int b= 0;b<B;b++){
 const float*s= inp+(size_t)b*n;
 float*p= out+(size_t)b*n;
 /*70:*/
-#line 1169 "attention.w"
+#line 1166 "attention.w"
 
 float mx= s[0],sum= 0.0f;
 for(int i= 1;i<n;i++)if(s[i]> mx)mx= s[i];
@@ -132,30 +132,30 @@ float lse= mx+logf(sum);
 for(int i= 0;i<n;i++)p[i]= s[i]-lse;
 
 /*:70*/
-#line 1159 "attention.w"
+#line 1156 "attention.w"
 
 }
 }
 
 /*:68*//*72:*/
-#line 1190 "attention.w"
+#line 1187 "attention.w"
 
 float nll_forward(const float*logp,const int*target,int B,int V)
 {
 float loss= 0.0f;
 /*73:*/
-#line 1198 "attention.w"
+#line 1195 "attention.w"
 
 for(int b= 0;b<B;b++)loss-= logp[(size_t)b*V+target[b]];
 
 /*:73*/
-#line 1194 "attention.w"
+#line 1191 "attention.w"
 
 return loss;
 }
 
 /*:72*//*80:*/
-#line 1274 "attention.w"
+#line 1271 "attention.w"
 
 void gru_cell_forward(float*h_new,GruCache*cache,const float*gi,
 const float*gh,const float*h,int B,int H)
@@ -169,7 +169,7 @@ h3[j],h3[H+j],h3[2*H+j],h[(size_t)b*H+j],&cache[(size_t)b*H+j]);
 }
 
 /*:80*//*82:*/
-#line 1304 "attention.w"
+#line 1301 "attention.w"
 
 void attention_forward(float*w,float*ctx,const float*scores,
 const float*enc_out,int B,int L,int H)
@@ -178,7 +178,7 @@ for(int b= 0;b<B;b++){
 const float*s= scores+(size_t)b*L,*O= enc_out+(size_t)b*L*H;
 float*wb= w+(size_t)b*L,*c= ctx+(size_t)b*H;
 /*83:*/
-#line 1315 "attention.w"
+#line 1312 "attention.w"
 
 softmax_forward(wb,s,1,L);
 for(int j= 0;j<H;j++)c[j]= 0.0f;
@@ -186,30 +186,30 @@ for(int i= 0;i<L;i++)
 for(int j= 0;j<H;j++)c[j]+= wb[i]*O[(size_t)i*H+j];
 
 /*:83*/
-#line 1311 "attention.w"
+#line 1308 "attention.w"
 
 }
 }
 
 /*:82*//*103:*/
-#line 1608 "attention.w"
+#line 1606 "attention.w"
 
 void nll_backward(float*dlogits,const float*logp,const int*target,int B,int V)
 {
 /*104:*/
-#line 1614 "attention.w"
+#line 1612 "attention.w"
 
 for(int b= 0;b<B;b++)
 for(int j= 0;j<V;j++)
 dlogits[(size_t)b*V+j]= expf(logp[(size_t)b*V+j])-(j==target[b]?1.0f:0.0f);
 
 /*:104*/
-#line 1611 "attention.w"
+#line 1609 "attention.w"
 
 }
 
 /*:103*//*106:*/
-#line 1632 "attention.w"
+#line 1630 "attention.w"
 
 void linear_backward(float*dinp,float*dweight,float*dbias,
 const float*dout,const float*inp,const float*weight,int B,int C,int OC)
@@ -226,7 +226,7 @@ for(int b= 0;b<B;b++)dbias[o]+= dout[(size_t)b*OC+o];
 }
 
 /*:106*//*109:*/
-#line 1704 "attention.w"
+#line 1702 "attention.w"
 
 void relu_backward(float*dinp,const float*dout,const float*inp,int n)
 {
@@ -234,7 +234,7 @@ for(int i= 0;i<n;i++)dinp[i]= inp[i]> 0.0f?dout[i]:0.0f;
 }
 
 /*:109*//*110:*/
-#line 1714 "attention.w"
+#line 1712 "attention.w"
 
 void embedding_backward(float*dtable,const float*dout,const int*ids,int B,int H)
 {
@@ -245,7 +245,7 @@ for(int j= 0;j<H;j++)row[j]+= dout[(size_t)b*H+j];
 }
 
 /*:110*//*115:*/
-#line 1778 "attention.w"
+#line 1776 "attention.w"
 
 void gru_cell_backward(float*dgi,float*dgh,float*dh,const float*dh_new,
 const float*h,const GruCache*cache,int B,int H)
@@ -263,7 +263,7 @@ h3[H+j]= i3[H+j];
 }
 
 /*:115*//*117:*/
-#line 1811 "attention.w"
+#line 1809 "attention.w"
 
 void attention_backward(float*dscores,float*denc_out,const float*dctx,
 const float*w,const float*enc_out,int B,int L,int H)
@@ -273,7 +273,7 @@ const float*wb= w+(size_t)b*L,*O= enc_out+(size_t)b*L*H;
 const float*dc= dctx+(size_t)b*H;
 float*ds= dscores+(size_t)b*L,*dO= denc_out+(size_t)b*L*H;
 /*118:*/
-#line 1823 "attention.w"
+#line 1821 "attention.w"
 
 float avg= 0.0f;
 for(int i= 0;i<L;i++){
@@ -284,13 +284,13 @@ for(int j= 0;j<H;j++)dO[(size_t)i*H+j]+= wb[i]*dc[j];
 for(int i= 0;i<L;i++)ds[i]= wb[i]*(ds[i]-avg);
 
 /*:118*/
-#line 1819 "attention.w"
+#line 1817 "attention.w"
 
 }
 }
 
 /*:117*/
-#line 1063 "attention.w"
+#line 1060 "attention.w"
 
 
 /*:63*/

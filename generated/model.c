@@ -1,11 +1,11 @@
 /*51:*/
-#line 868 "attention.w"
+#line 865 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
 #include <string.h> 
 /*59:*/
-#line 999 "attention.w"
+#line 996 "attention.w"
 
 static double uniform(unsigned short xs[3],double a)
 {
@@ -19,7 +19,7 @@ return sqrt(-2.0*log(u))*cos(2.0*M_PI*v);
 }
 
 /*:59*//*139:*/
-#line 2124 "attention.w"
+#line 2122 "attention.w"
 
 static void adam_tensor(Model*m,int k,size_t n,const AdamConstants*c)
 {
@@ -29,7 +29,7 @@ memset(m->grad_mem+at,0,n*sizeof(float));
 }
 
 /*:139*//*142:*/
-#line 2206 "attention.w"
+#line 2204 "attention.w"
 
 static void update_rows(Model*m,const Deferred*d,const AdamConstants*c)
 {
@@ -48,10 +48,10 @@ at+= n;
 }
 
 /*:142*/
-#line 872 "attention.w"
+#line 869 "attention.w"
 
 /*52:*/
-#line 877 "attention.w"
+#line 874 "attention.w"
 
 void tensor_specs(const Config*c,TensorSpec s[N_TENSORS])
 {
@@ -80,7 +80,7 @@ return(size_t)s->rows*(size_t)(s->cols?s->cols:1);
 }
 
 /*:52*//*53:*/
-#line 907 "attention.w"
+#line 904 "attention.w"
 
 size_t tensors_point(Tensors*t,float*mem,const Config*c)
 {
@@ -95,7 +95,7 @@ return off;
 }
 
 /*:53*//*56:*/
-#line 942 "attention.w"
+#line 939 "attention.w"
 
 void model_alloc(Model*m,const Config*c,Vocab*vin,Vocab*vout)
 {
@@ -105,7 +105,7 @@ m->vin= *vin;
 m->vout= *vout;
 m->n_params= tensors_point(NULL,NULL,c);
 /*57:*/
-#line 976 "attention.w"
+#line 973 "attention.w"
 
 size_t stride= (m->n_params+64+15)/16*16+64;
 m->param_mem= xcalloc(4*stride,sizeof(float));
@@ -114,7 +114,7 @@ m->m_mem= m->grad_mem+stride;
 m->v_mem= m->m_mem+stride;
 
 /*:57*/
-#line 950 "attention.w"
+#line 947 "attention.w"
 
 tensors_point(&m->params,m->param_mem,c);
 tensors_point(&m->grads,m->grad_mem,c);
@@ -131,18 +131,18 @@ memset(m,0,sizeof*m);
 }
 
 /*:56*//*60:*/
-#line 1014 "attention.w"
+#line 1011 "attention.w"
 
 void model_init_random(Model*m,uint64_t seed)
 {
 /*61:*/
-#line 1035 "attention.w"
+#line 1032 "attention.w"
 
 unsigned short xs[3]= {(unsigned short)(0x330e^(seed>>32)),(unsigned short)seed,
 (unsigned short)(seed>>16)};
 
 /*:61*/
-#line 1017 "attention.w"
+#line 1014 "attention.w"
 
 TensorSpec s[N_TENSORS];
 tensor_specs(&m->cfg,s);
@@ -159,7 +159,7 @@ m->adam_t= 0;
 }
 
 /*:60*//*87:*/
-#line 1362 "attention.w"
+#line 1359 "attention.w"
 
 void activations_alloc(Activations*a,const Config*c)
 {
@@ -172,7 +172,7 @@ a->enc_cache= xcalloc(L*H,sizeof(GruCache));
 a->enc_h= xcalloc((L+1)*H,sizeof(float));
 a->enc_out= xcalloc(L*H,sizeof(float));
 /*94:*/
-#line 1460 "attention.w"
+#line 1457 "attention.w"
 
 a->dec_eh= xcalloc(L*2*H,sizeof(float));
 a->dec_scores= xcalloc(L*L,sizeof(float));
@@ -188,10 +188,10 @@ a->logits= xcalloc(L*V,sizeof(float));
 a->logp= xcalloc(L*V,sizeof(float));
 
 /*:94*/
-#line 1373 "attention.w"
+#line 1370 "attention.w"
 
 /*122:*/
-#line 1873 "attention.w"
+#line 1871 "attention.w"
 
 a->d_logits= xcalloc(L*V,sizeof(float));
 a->d_hout= xcalloc(L*H,sizeof(float));
@@ -212,41 +212,41 @@ a->d_eh= xcalloc(2*H,sizeof(float));
 a->d_rows= xcalloc(ROW_BLOCK> 2*H?ROW_BLOCK:2*H,sizeof(float));
 
 /*:122*/
-#line 1374 "attention.w"
+#line 1371 "attention.w"
 
 }
 
 /*:87*//*88:*/
-#line 1378 "attention.w"
+#line 1375 "attention.w"
 
 void activations_free(Activations*a)
 {
 void*all[]= {a->enc_x,a->enc_gi,a->enc_gh,a->enc_cache,a->enc_h,
 a->enc_out,/*95:*/
-#line 1474 "attention.w"
+#line 1471 "attention.w"
 
 a->dec_eh,a->dec_scores,a->dec_w,a->dec_ec,a->dec_pre,a->dec_o,
 a->dec_gi,a->dec_gh,a->dec_cache,a->dec_h,a->logits,a->logp
 
 /*:95*/
-#line 1382 "attention.w"
+#line 1379 "attention.w"
 ,
 /*123:*/
-#line 1892 "attention.w"
+#line 1890 "attention.w"
 
 a->d_logits,a->d_hout,a->d_dec_gi,a->d_dec_gh,a->d_pre,a->d_scores,
 a->d_dec_e,a->d_enc_out,a->d_enc_gi,a->d_enc_gh,a->d_enc_x,a->d_h,
 a->d_hprev,a->d_o,a->d_ec,a->d_eh,a->d_rows
 
 /*:123*/
-#line 1383 "attention.w"
+#line 1380 "attention.w"
 };
 for(size_t k= 0;k<sizeof all/sizeof all[0];k++)free(all[k]);
 memset(a,0,sizeof*a);
 }
 
 /*:88*//*90:*/
-#line 1397 "attention.w"
+#line 1394 "attention.w"
 
 void encoder_forward(Model*m,const int*src,int T)
 {
@@ -269,7 +269,7 @@ memcpy(a->enc_out,a->enc_h+H,(size_t)T*H*sizeof(float));
 }
 
 /*:90*//*96:*/
-#line 1478 "attention.w"
+#line 1475 "attention.w"
 
 DecoderStep decoder_step(const Activations*a,const Config*c,int t)
 {
@@ -281,7 +281,7 @@ a->dec_h+(k+1)*H,a->dec_cache+k*H};
 }
 
 /*:96*//*97:*/
-#line 1491 "attention.w"
+#line 1488 "attention.w"
 
 void decoder_step_forward(const Model*m,int token,const float*h_prev,
 const float*enc_out,const DecoderStep*s)
@@ -301,7 +301,7 @@ gru_cell_forward(s->h,s->cache,s->gi,s->gh,h_prev,1,H);
 }
 
 /*:97*//*99:*/
-#line 1530 "attention.w"
+#line 1527 "attention.w"
 
 float seq2seq_forward(Model*m,const Example*ex)
 {
@@ -322,7 +322,7 @@ return nll_forward(a->logp,ex->tgt,T,c->V_out);
 }
 
 /*:99*//*125:*/
-#line 1920 "attention.w"
+#line 1918 "attention.w"
 
 void seq2seq_backward_deferred(Model*m,const Example*ex,Deferred d[N_DEFERRED])
 {
@@ -333,7 +333,7 @@ const Tensors*G= &m->grads;
 int H= c->H,L= c->L,V= c->V_out,T= a->T_tgt,S= a->T_src;
 size_t h= (size_t)H;
 /*128:*/
-#line 1953 "attention.w"
+#line 1951 "attention.w"
 
 nll_backward(a->d_logits,a->logp,ex->tgt,T,V);
 memset(a->d_hout,0,(size_t)T*h*sizeof(float));
@@ -343,10 +343,10 @@ memset(a->d_enc_out,0,(size_t)L*h*sizeof(float));
 memset(a->d_hprev,0,h*sizeof(float));
 
 /*:128*/
-#line 1929 "attention.w"
+#line 1927 "attention.w"
 
 /*129:*/
-#line 1968 "attention.w"
+#line 1966 "attention.w"
 
 for(int t= T-1;t>=0;t--){
 DecoderStep s= decoder_step(a,c,t);
@@ -372,10 +372,10 @@ a->d_hprev[j]+= a->d_eh[H+j];
 }
 
 /*:129*/
-#line 1930 "attention.w"
+#line 1928 "attention.w"
 
 /*130:*/
-#line 1996 "attention.w"
+#line 1994 "attention.w"
 
 d[1]= (Deferred){DEC_W_HH,a->d_dec_gh,a->dec_h,T,H,3*H};
 d[2]= (Deferred){DEC_W_IH,a->d_dec_gi,a->dec_o,T,H,3*H};
@@ -388,10 +388,10 @@ linear_backward(NULL,NULL,G->attn_b,a->d_scores,NULL,NULL,T,2*H,L);
 embedding_backward(G->dec_emb,a->d_dec_e,a->dec_in,T,H);
 
 /*:130*/
-#line 1931 "attention.w"
+#line 1929 "attention.w"
 
 /*131:*/
-#line 2014 "attention.w"
+#line 2012 "attention.w"
 
 for(int t= S-1;t>=0;t--){
 const float*h_prev= a->enc_h+(size_t)t*h;
@@ -409,12 +409,12 @@ d[6]= (Deferred){ENC_W_HH,a->d_enc_gh+3*h,a->enc_h+h,S-1,H,3*H};
 embedding_backward(G->enc_emb,a->d_enc_x,ex->src,S,H);
 
 /*:131*/
-#line 1932 "attention.w"
+#line 1930 "attention.w"
 
 }
 
 /*:125*//*126:*/
-#line 1937 "attention.w"
+#line 1935 "attention.w"
 
 void seq2seq_backward(Model*m,const Example*ex)
 {
@@ -426,13 +426,13 @@ d[k].B,d[k].C,d[k].OC);
 }
 
 /*:126*//*133:*/
-#line 2065 "attention.w"
+#line 2063 "attention.w"
 
 AdamConstants adam_constants(double lr,double beta1,double beta2,double eps,long t)
 {
 AdamConstants k;
 /*134:*/
-#line 2079 "attention.w"
+#line 2077 "attention.w"
 
 k.b1= (float)beta1;
 k.a1= (float)(1.0-beta1);
@@ -443,7 +443,7 @@ k.inv_bc2= (float)(1.0/sqrt(1.0-pow(beta2,(double)t)));
 k.eps= (float)eps;
 
 /*:134*/
-#line 2069 "attention.w"
+#line 2067 "attention.w"
 
 return k;
 }
@@ -452,7 +452,7 @@ void adam_apply(float*p,const float*g,float*m,float*v,size_t n,
 const AdamConstants*k)
 {
 /*135:*/
-#line 2089 "attention.w"
+#line 2087 "attention.w"
 
 for(size_t i= 0;i<n;i++){
 m[i]= k->b1*m[i]+k->a1*g[i];
@@ -461,12 +461,12 @@ p[i]-= k->step*m[i]/(sqrtf(v[i])*k->inv_bc2+k->eps);
 }
 
 /*:135*/
-#line 2076 "attention.w"
+#line 2074 "attention.w"
 
 }
 
 /*:133*//*137:*/
-#line 2103 "attention.w"
+#line 2101 "attention.w"
 
 void adam_update(float*p,const float*g,float*m,float*v,size_t n,
 double lr,double beta1,double beta2,double eps,long t)
@@ -476,7 +476,7 @@ adam_apply(p,g,m,v,n,&k);
 }
 
 /*:137*//*138:*/
-#line 2115 "attention.w"
+#line 2113 "attention.w"
 
 void optimizer_step(Model*m,double lr)
 {
@@ -487,7 +487,7 @@ for(int k= 0;k<N_TENSORS;k++)adam_tensor(m,k,spec_numel(&s[k]),&c);
 }
 
 /*:138*//*141:*/
-#line 2181 "attention.w"
+#line 2179 "attention.w"
 
 float train_step(Model*m,const Example*ex,double lr)
 {
@@ -508,7 +508,7 @@ return loss;
 }
 
 /*:141*//*144:*/
-#line 2244 "attention.w"
+#line 2242 "attention.w"
 
 int argmax(const float*x,int n)
 {
@@ -525,7 +525,7 @@ int H= c->H,L= c->L,V= c->V_out,n= 0;
 encoder_forward(m,src,T);
 memcpy(a->dec_h,a->enc_h+(size_t)T*H,(size_t)H*sizeof(float));
 /*145:*/
-#line 2263 "attention.w"
+#line 2261 "attention.w"
 
 int token= SOS_TOKEN;
 for(int t= 0;t<L;t++){
@@ -540,13 +540,13 @@ out[n++]= token;
 }
 
 /*:145*/
-#line 2259 "attention.w"
+#line 2257 "attention.w"
 
 return n;
 }
 
 /*:144*/
-#line 873 "attention.w"
+#line 870 "attention.w"
 
 
 /*:51*/

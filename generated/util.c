@@ -1,12 +1,12 @@
 /*7:*/
-#line 196 "attention.w"
+#line 193 "attention.w"
 
 #include "attention.h"
 #include <stdarg.h> 
 #include <stdlib.h> 
 #include <string.h> 
 /*8:*/
-#line 204 "attention.w"
+#line 201 "attention.w"
 
 static char last_error[2048];
 
@@ -25,7 +25,7 @@ return last_error;
 }
 
 /*:8*//*9:*/
-#line 225 "attention.w"
+#line 222 "attention.w"
 
 void*xcalloc(size_t n,size_t size)
 {
@@ -38,7 +38,7 @@ return p;
 }
 
 /*:9*//*10:*/
-#line 236 "attention.w"
+#line 233 "attention.w"
 
 void*xrealloc(void*p,size_t size)
 {
@@ -59,7 +59,7 @@ return t;
 }
 
 /*:10*/
-#line 201 "attention.w"
+#line 198 "attention.w"
 
 
 /*:7*/

@@ -1,5 +1,5 @@
 /*13:*/
-#line 287 "attention.w"
+#line 284 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
@@ -7,7 +7,7 @@
 #include <errno.h> 
 #include <utf8proc.h> 
 /*14:*/
-#line 301 "attention.w"
+#line 298 "attention.w"
 
 static uint32_t word_hash(const char*w)
 {
@@ -20,12 +20,12 @@ return h;
 }
 
 /*:14*//*15:*/
-#line 318 "attention.w"
+#line 315 "attention.w"
 
 static int*vocab_probe(const Vocab*v,const char*w)
 {
 /*16:*/
-#line 326 "attention.w"
+#line 323 "attention.w"
 
 uint32_t mask= (uint32_t)v->nslot-1;
 uint32_t i= word_hash(w)&mask;
@@ -34,12 +34,12 @@ i= (i+1)&mask;
 return&v->slot[i];
 
 /*:16*/
-#line 321 "attention.w"
+#line 318 "attention.w"
 
 }
 
 /*:15*//*18:*/
-#line 344 "attention.w"
+#line 341 "attention.w"
 
 int vocab_find(const Vocab*v,const char*w)
 {
@@ -48,7 +48,7 @@ return*s?*s-1:-1;
 }
 
 /*:18*//*19:*/
-#line 354 "attention.w"
+#line 351 "attention.w"
 
 int vocab_add(Vocab*v,const char*w)
 {
@@ -61,7 +61,7 @@ v->word= xrealloc(v->word,(size_t)v->cap*sizeof*v->word);
 v->word[v->n]= xstrdup(w);
 *s= ++v->n;
 if(2*v->n> v->nslot)/*20:*/
-#line 369 "attention.w"
+#line 366 "attention.w"
 
 {
 free(v->slot);
@@ -71,13 +71,13 @@ for(int k= 0;k<v->n;k++)*vocab_probe(v,v->word[k])= k+1;
 }
 
 /*:20*/
-#line 365 "attention.w"
+#line 362 "attention.w"
 
 return v->n-1;
 }
 
 /*:19*//*21:*/
-#line 378 "attention.w"
+#line 375 "attention.w"
 
 void vocab_init(Vocab*v)
 {
@@ -101,7 +101,7 @@ v->n= v->cap= v->nslot= 0;
 }
 
 /*:21*//*22:*/
-#line 402 "attention.w"
+#line 399 "attention.w"
 
 void vocab_add_sentence(Vocab*v,const char*s)
 {
@@ -118,7 +118,7 @@ if(*s==' ')s++;
 }
 
 /*:22*//*24:*/
-#line 432 "attention.w"
+#line 429 "attention.w"
 
 int tokenize(const Vocab*v,const char*s,int*ids,int max,
 const char*where,const char*language)
@@ -135,7 +135,7 @@ word[k]= '\0';
 s+= k;
 if(*s==' ')s++;
 if(k> 0)/*25:*/
-#line 452 "attention.w"
+#line 449 "attention.w"
 
 {
 int id= vocab_find(v,word);
@@ -149,17 +149,17 @@ ids[n++]= id;
 }
 
 /*:25*/
-#line 447 "attention.w"
+#line 444 "attention.w"
 
 }
 return n;
 }
 
 /*:24*/
-#line 293 "attention.w"
+#line 290 "attention.w"
 
 /*33:*/
-#line 573 "attention.w"
+#line 570 "attention.w"
 
 typedef struct{char*s;size_t n,cap;int pending;}Out;
 
@@ -175,7 +175,7 @@ o->s[o->n++]= c;
 }
 
 /*:33*//*34:*/
-#line 590 "attention.w"
+#line 587 "attention.w"
 
 char*normalize_sentence(const char*s,size_t len,size_t*bad)
 {
@@ -192,7 +192,7 @@ return NULL;
 }
 i+= (size_t)k;
 /*35:*/
-#line 615 "attention.w"
+#line 612 "attention.w"
 
 utf8proc_int32_t piece[16];
 int boundclass= 0;
@@ -209,7 +209,7 @@ out_put(&o,(char)d);
 }
 
 /*:35*/
-#line 605 "attention.w"
+#line 602 "attention.w"
 
 }
 o.s[o.n]= '\0';
@@ -217,10 +217,10 @@ return o.s;
 }
 
 /*:34*/
-#line 294 "attention.w"
+#line 291 "attention.w"
 
 /*27:*/
-#line 471 "attention.w"
+#line 468 "attention.w"
 
 static const char*const seed_pairs[][2]= {
 {"i am a student","je suis etudiant"},
@@ -230,7 +230,7 @@ static const char*const seed_pairs[][2]= {
 {"they are artists","ils sont artistes"}};
 
 /*:27*//*29:*/
-#line 493 "attention.w"
+#line 490 "attention.w"
 
 static void pairs_push(PairList*pl,char*src,char*tgt,int line)
 {
@@ -262,7 +262,7 @@ free(pl->origin);
 }
 
 /*:29*//*30:*/
-#line 526 "attention.w"
+#line 523 "attention.w"
 
 void pairs_vocabularies(const PairList*pl,Vocab*vin,Vocab*vout)
 {
@@ -275,7 +275,7 @@ vocab_add_sentence(vout,pl->pair[k].tgt);
 }
 
 /*:30*//*39:*/
-#line 666 "attention.w"
+#line 663 "attention.w"
 
 static int count_words(const char*s)
 {
@@ -298,7 +298,7 @@ return 0;
 }
 
 /*:39*//*40:*/
-#line 688 "attention.w"
+#line 685 "attention.w"
 
 int pairs_read(PairList*pl,const char*path,int filter,int max_length)
 {
@@ -313,7 +313,7 @@ int lineno= 0,status= 0;
 while((len= getline(&line,&cap,f))>=0){
 lineno++;
 /*42:*/
-#line 720 "attention.w"
+#line 717 "attention.w"
 
 while(len> 0&&(line[len-1]=='\n'||line[len-1]=='\r'))len--;
 line[len]= '\0';
@@ -339,10 +339,10 @@ break;
 }
 
 /*:42*/
-#line 701 "attention.w"
+#line 698 "attention.w"
 
 /*43:*/
-#line 744 "attention.w"
+#line 741 "attention.w"
 
 pl->lines_read++;
 size_t bad= 0;
@@ -367,11 +367,11 @@ pl->dropped++;
 }
 
 /*:43*/
-#line 702 "attention.w"
+#line 699 "attention.w"
 
 }
 /*41:*/
-#line 713 "attention.w"
+#line 710 "attention.w"
 
 if(status==0&&ferror(f))
 status= kit_fail("%s: read error after line %d",path,lineno);
@@ -380,7 +380,7 @@ status= kit_fail("%s: no pair of its %d lines passes the %s filter",
 path,lineno,filter==FILTER_TUTORIAL?"tutorial":"length");
 
 /*:41*/
-#line 704 "attention.w"
+#line 701 "attention.w"
 
 free(line);
 fclose(f);
@@ -389,7 +389,7 @@ return status;
 }
 
 /*:40*//*46:*/
-#line 786 "attention.w"
+#line 783 "attention.w"
 
 int make_examples(const PairList*pl,const Vocab*vin,const Vocab*vout,
 int max_length,int append_eos,Example**out)
@@ -403,7 +403,7 @@ for(int k= 0;k<pl->n;k++){
 if(pl->pair[k].line)snprintf(where,sizeof where,"%.500s:%d",pl->origin,pl->pair[k].line);
 else snprintf(where,sizeof where,"%.500s pair %d",pl->origin,k+1);
 /*47:*/
-#line 807 "attention.w"
+#line 804 "attention.w"
 
 int n= tokenize(vin,pl->pair[k].src,ex[k].src,max_length,where,"English");
 int m= n<0?-1:tokenize(vout,pl->pair[k].tgt,ex[k].tgt,
@@ -421,7 +421,7 @@ ex[k].src_len= n;
 ex[k].tgt_len= m;
 
 /*:47*/
-#line 798 "attention.w"
+#line 795 "attention.w"
 
 }
 *out= ex;
@@ -429,7 +429,7 @@ return 0;
 }
 
 /*:46*/
-#line 295 "attention.w"
+#line 292 "attention.w"
 
 
 /*:13*/

@@ -73,6 +73,69 @@ __attribute__((unused)) static void ref_gru(double *hn, const double *x, const d
   free(gi);
 }
 
+/* Scratch vectors of a forward pass: the encoder outputs O (L x H), the
+   state h, [e; h] and [e; c] in x, the scores s, weights w, GRU input u and
+   the logits. */
+typedef struct { double *O, *h, *x, *hn, *s, *w, *u, *logit; } RefRun;
+
+__attribute__((unused)) static RefRun ref_run_alloc(const RefModel *m)
+{
+  size_t H = (size_t) m->H, L = (size_t) m->L, V = (size_t) m->V_out;
+  RefRun r = {calloc(L * H, sizeof(double)), calloc(H, sizeof(double)),
+    malloc(2 * H * sizeof(double)), malloc(H * sizeof(double)), malloc(L * sizeof(double)),
+    malloc(L * sizeof(double)), malloc(H * sizeof(double)), malloc(V * sizeof(double))};
+  return r;
+}
+
+__attribute__((unused)) static void ref_run_free(RefRun *r)
+{
+  free(r->O); free(r->h); free(r->x); free(r->hn); free(r->s); free(r->w); free(r->u);
+  free(r->logit);
+}
+
+/* The encoder: h runs over the T words from zero, and O holds each state
+   (the rows beyond T stay zero). */
+__attribute__((unused)) static void ref_encode(const RefModel *m, RefRun *r, const int *src, int T)
+{
+  int H = m->H;
+  for (int t = 0; t < T; t++) {
+    for (int j = 0; j < H; j++) r->x[j] = m->t[R_ENC_EMB][(size_t) src[t] * H + j];
+    ref_gru(r->hn, r->x, r->h, m->t[R_ENC_W_IH], m->t[R_ENC_W_HH], m->t[R_ENC_B_IH],
+      m->t[R_ENC_B_HH], H);
+    memcpy(r->h, r->hn, (size_t) H * sizeof(double));
+    memcpy(r->O + (size_t) t * H, r->h, (size_t) H * sizeof(double));
+  }
+}
+
+/* One decoder step on input word |token|: scores from [e; h], softmax over all
+   L slots, context, combine and ReLU, GRU, logits. Updates h; leaves the
+   weights in w and the logits in logit. */
+__attribute__((unused)) static void ref_decoder_step(const RefModel *m, RefRun *r, int token)
+{
+  int H = m->H, L = m->L;
+  double *x = r->x, *w = r->w;
+  for (int j = 0; j < H; j++) {
+    x[j] = m->t[R_DEC_EMB][(size_t) token * H + j];
+    x[H + j] = r->h[j];
+  }
+  ref_linear(r->s, m->t[R_ATTN_W], m->t[R_ATTN_B], x, L, 2 * H);
+  double mx = r->s[0], sum = 0;
+  for (int i = 1; i < L; i++) mx = fmax(mx, r->s[i]);
+  for (int i = 0; i < L; i++) sum += w[i] = exp(r->s[i] - mx);
+  for (int i = 0; i < L; i++) w[i] /= sum;
+  for (int j = 0; j < H; j++) {
+    double c = 0;
+    for (int i = 0; i < L; i++) c += w[i] * r->O[(size_t) i * H + j];
+    x[H + j] = c;
+  }
+  ref_linear(r->u, m->t[R_COMB_W], m->t[R_COMB_B], x, H, 2 * H);
+  for (int j = 0; j < H; j++) r->u[j] = r->u[j] > 0 ? r->u[j] : 0;
+  ref_gru(r->hn, r->u, r->h, m->t[R_DEC_W_IH], m->t[R_DEC_W_HH], m->t[R_DEC_B_IH],
+    m->t[R_DEC_B_HH], H);
+  memcpy(r->h, r->hn, (size_t) H * sizeof(double));
+  ref_linear(r->logit, m->t[R_OUT_W], m->t[R_OUT_B], r->h, m->V_out, H);
+}
+
 /* Greedy decoding of |src| (T words): the output words go to |out| (at most L),
    the attention weights of each step to |attn| (L x L, may be NULL), and the
    gap between the best and the second-best logit of each step to |margin|
@@ -81,49 +144,22 @@ __attribute__((unused)) static void ref_gru(double *hn, const double *x, const d
 __attribute__((unused)) static int ref_greedy(const RefModel *m, const int *src, int T, int *out, double *attn,
   double *margin)
 {
-  int H = m->H, L = m->L, V = m->V_out, n = 0;
-  double *O = calloc((size_t) L * H, sizeof(double)), *h = calloc((size_t) H, sizeof(double));
-  double *x = malloc((size_t) 2 * H * sizeof(double)), *hn = malloc((size_t) H * sizeof(double));
-  double *s = malloc((size_t) L * sizeof(double)), *w = malloc((size_t) L * sizeof(double));
-  double *u = malloc((size_t) H * sizeof(double)), *logit = malloc((size_t) V * sizeof(double));
-  for (int t = 0; t < T; t++) {
-    for (int j = 0; j < H; j++) x[j] = m->t[R_ENC_EMB][(size_t) src[t] * H + j];
-    ref_gru(hn, x, h, m->t[R_ENC_W_IH], m->t[R_ENC_W_HH], m->t[R_ENC_B_IH], m->t[R_ENC_B_HH], H);
-    memcpy(h, hn, (size_t) H * sizeof(double));
-    memcpy(O + (size_t) t * H, h, (size_t) H * sizeof(double));
-  }
-  int token = 0; /* <SOS> */
+  int L = m->L, V = m->V_out, n = 0, token = 0; /* <SOS> */
+  RefRun r = ref_run_alloc(m);
+  ref_encode(m, &r, src, T);
   for (int t = 0; t < L; t++) {
-    for (int j = 0; j < H; j++) {
-      x[j] = m->t[R_DEC_EMB][(size_t) token * H + j];
-      x[H + j] = h[j];
-    }
-    ref_linear(s, m->t[R_ATTN_W], m->t[R_ATTN_B], x, L, 2 * H);
-    double mx = s[0], sum = 0;
-    for (int i = 1; i < L; i++) mx = fmax(mx, s[i]);
-    for (int i = 0; i < L; i++) sum += w[i] = exp(s[i] - mx);
-    for (int i = 0; i < L; i++) w[i] /= sum;
-    if (attn) memcpy(attn + (size_t) t * L, w, (size_t) L * sizeof(double));
-    for (int j = 0; j < H; j++) {
-      double c = 0;
-      for (int i = 0; i < L; i++) c += w[i] * O[(size_t) i * H + j];
-      x[H + j] = c;
-    }
-    ref_linear(u, m->t[R_COMB_W], m->t[R_COMB_B], x, H, 2 * H);
-    for (int j = 0; j < H; j++) u[j] = u[j] > 0 ? u[j] : 0;
-    ref_gru(hn, u, h, m->t[R_DEC_W_IH], m->t[R_DEC_W_HH], m->t[R_DEC_B_IH], m->t[R_DEC_B_HH], H);
-    memcpy(h, hn, (size_t) H * sizeof(double));
-    ref_linear(logit, m->t[R_OUT_W], m->t[R_OUT_B], h, V, H);
+    ref_decoder_step(m, &r, token);
+    if (attn) memcpy(attn + (size_t) t * L, r.w, (size_t) L * sizeof(double));
     int best = 0;
-    for (int k = 1; k < V; k++) if (logit[k] > logit[best]) best = k;
+    for (int k = 1; k < V; k++) if (r.logit[k] > r.logit[best]) best = k;
     double second = -INFINITY;
-    for (int k = 0; k < V; k++) if (k != best && logit[k] > second) second = logit[k];
-    if (margin) margin[t] = logit[best] - second;
+    for (int k = 0; k < V; k++) if (k != best && r.logit[k] > second) second = r.logit[k];
+    if (margin) margin[t] = r.logit[best] - second;
     token = best;
     if (token == 1) break; /* <EOS> */
     out[n++] = token;
   }
-  free(O); free(h); free(x); free(hn); free(s); free(w); free(u); free(logit);
+  ref_run_free(&r);
   return n;
 }
 
@@ -133,44 +169,17 @@ __attribute__((unused)) static int ref_greedy(const RefModel *m, const int *src,
    defines it. */
 __attribute__((unused)) static double ref_pair_loss(const RefModel *m, const int *src, int T, const int *tgt, int Tt)
 {
-  int H = m->H, L = m->L, V = m->V_out;
-  double *O = calloc((size_t) L * H, sizeof(double)), *h = calloc((size_t) H, sizeof(double));
-  double *x = malloc((size_t) 2 * H * sizeof(double)), *hn = malloc((size_t) H * sizeof(double));
-  double *s = malloc((size_t) L * sizeof(double)), *w = malloc((size_t) L * sizeof(double));
-  double *u = malloc((size_t) H * sizeof(double)), *logit = malloc((size_t) V * sizeof(double));
-  for (int t = 0; t < T; t++) {
-    for (int j = 0; j < H; j++) x[j] = m->t[R_ENC_EMB][(size_t) src[t] * H + j];
-    ref_gru(hn, x, h, m->t[R_ENC_W_IH], m->t[R_ENC_W_HH], m->t[R_ENC_B_IH], m->t[R_ENC_B_HH], H);
-    memcpy(h, hn, (size_t) H * sizeof(double));
-    memcpy(O + (size_t) t * H, h, (size_t) H * sizeof(double));
-  }
+  int V = m->V_out;
+  RefRun r = ref_run_alloc(m);
+  ref_encode(m, &r, src, T);
   double loss = 0;
   for (int t = 0; t < Tt; t++) {
-    int token = t == 0 ? 0 : tgt[t - 1];
-    for (int j = 0; j < H; j++) {
-      x[j] = m->t[R_DEC_EMB][(size_t) token * H + j];
-      x[H + j] = h[j];
-    }
-    ref_linear(s, m->t[R_ATTN_W], m->t[R_ATTN_B], x, L, 2 * H);
-    double mx = s[0], sum = 0;
-    for (int i = 1; i < L; i++) mx = fmax(mx, s[i]);
-    for (int i = 0; i < L; i++) sum += w[i] = exp(s[i] - mx);
-    for (int i = 0; i < L; i++) w[i] /= sum;
-    for (int j = 0; j < H; j++) {
-      double c = 0;
-      for (int i = 0; i < L; i++) c += w[i] * O[(size_t) i * H + j];
-      x[H + j] = c;
-    }
-    ref_linear(u, m->t[R_COMB_W], m->t[R_COMB_B], x, H, 2 * H);
-    for (int j = 0; j < H; j++) u[j] = u[j] > 0 ? u[j] : 0;
-    ref_gru(hn, u, h, m->t[R_DEC_W_IH], m->t[R_DEC_W_HH], m->t[R_DEC_B_IH], m->t[R_DEC_B_HH], H);
-    memcpy(h, hn, (size_t) H * sizeof(double));
-    ref_linear(logit, m->t[R_OUT_W], m->t[R_OUT_B], h, V, H);
-    double lm = logit[0], ls = 0;
-    for (int k = 1; k < V; k++) lm = fmax(lm, logit[k]);
-    for (int k = 0; k < V; k++) ls += exp(logit[k] - lm);
-    loss -= logit[tgt[t]] - lm - log(ls);
+    ref_decoder_step(m, &r, t == 0 ? 0 : tgt[t - 1]);
+    double lm = r.logit[0], ls = 0;
+    for (int k = 1; k < V; k++) lm = fmax(lm, r.logit[k]);
+    for (int k = 0; k < V; k++) ls += exp(r.logit[k] - lm);
+    loss -= r.logit[tgt[t]] - lm - log(ls);
   }
-  free(O); free(h); free(x); free(hn); free(s); free(w); free(u); free(logit);
+  ref_run_free(&r);
   return loss;
 }
