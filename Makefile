@@ -18,6 +18,12 @@ CFLAGS  ?= -O3 $(NATIVE) -ffp-contract=off -fno-math-errno
 CFLAGS  += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -g
 CPPFLAGS += -Igenerated $(shell pkg-config --cflags $(PKGS))
 LDLIBS  += $(shell pkg-config --libs $(PKGS)) -lm
+# glibc's vector expf and tanhf (libmvec), when the compiler can link them.
+MVEC    := $(shell echo 'int main(void){return 0;}' | $(CC) -x c - -o /dev/null -lmvec 2>/dev/null && echo yes)
+ifeq ($(MVEC),yes)
+CPPFLAGS += -DKIT_MVEC
+LDLIBS  := $(filter-out -lm,$(LDLIBS)) -lmvec -lm
+endif
 CHECK_LIBS := $(shell pkg-config --cflags --libs check)
 
 LIBSRC  := generated/util.c generated/vocab.c generated/layers.c generated/model.c \

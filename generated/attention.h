@@ -10,11 +10,20 @@
 #include <stdio.h> 
 #include <math.h> 
 
-/*:4*/
+/*:4*//*5:*/
+#line 170 "attention.w"
+
+#if defined(KIT_MVEC) && defined(__GNUC__) && !defined(__clang__) && !defined(__CUDACC__)
+__attribute__((__simd__("notinbranch")))float expf(float);
+__attribute__((__simd__("notinbranch")))float tanhf(float);
+#endif
+#line 175 "attention.w"
+
+/*:5*/
 #line 143 "attention.w"
 
-/*5:*/
-#line 164 "attention.w"
+/*6:*/
+#line 183 "attention.w"
 
 #define SOS_TOKEN 0
 #define EOS_TOKEN 1
@@ -23,28 +32,28 @@
 #define MAX_WORD_BYTES 1024
 #define ROW_BLOCK 4096 
 
-/*:5*//*6:*/
-#line 178 "attention.w"
+/*:6*//*7:*/
+#line 197 "attention.w"
 
 #ifdef __CUDACC__
 #define KIT_HD __host__ __device__
 #else
-#line 182 "attention.w"
+#line 201 "attention.w"
 #define KIT_HD
 #endif
-#line 184 "attention.w"
+#line 203 "attention.w"
 
-/*:6*//*38:*/
-#line 659 "attention.w"
+/*:7*//*39:*/
+#line 678 "attention.w"
 
 #define FILTER_TUTORIAL 0
 #define FILTER_LENGTH 1
 
-/*:38*/
+/*:39*/
 #line 144 "attention.w"
 
-/*12:*/
-#line 275 "attention.w"
+/*13:*/
+#line 294 "attention.w"
 
 typedef struct{
 char**word;
@@ -54,8 +63,8 @@ int*slot;
 int nslot;
 }Vocab;
 
-/*:12*//*28:*/
-#line 478 "attention.w"
+/*:13*//*29:*/
+#line 497 "attention.w"
 
 typedef struct{
 char*src,*tgt;
@@ -68,16 +77,16 @@ char*origin;
 long lines_read,dropped;
 }PairList;
 
-/*:28*//*45:*/
-#line 774 "attention.w"
+/*:29*//*46:*/
+#line 793 "attention.w"
 
 typedef struct{
 int src[DEFAULT_MAX_LENGTH*4],tgt[DEFAULT_MAX_LENGTH*4];
 int src_len,tgt_len;
 }Example;
 
-/*:45*//*49:*/
-#line 830 "attention.w"
+/*:46*//*50:*/
+#line 849 "attention.w"
 
 typedef struct{
 int V_in,V_out;
@@ -85,8 +94,8 @@ int H;
 int L;
 }Config;
 
-/*:49*//*50:*/
-#line 848 "attention.w"
+/*:50*//*51:*/
+#line 867 "attention.w"
 
 enum{ENC_EMB,ENC_W_IH,ENC_W_HH,ENC_B_IH,ENC_B_HH,DEC_EMB,ATTN_W,ATTN_B,
 COMB_W,COMB_B,DEC_W_IH,DEC_W_HH,DEC_B_IH,DEC_B_HH,OUT_W,OUT_B,
@@ -104,15 +113,15 @@ const char*name;
 int rows,cols;
 }TensorSpec;
 
-/*:50*//*76:*/
-#line 1238 "attention.w"
+/*:51*//*81:*/
+#line 1369 "attention.w"
 
 typedef struct{
 float r,z,n,ghn;
 }GruCache;
 
-/*:76*//*124:*/
-#line 1906 "attention.w"
+/*:81*//*131:*/
+#line 2081 "attention.w"
 
 typedef struct{
 int weight;
@@ -121,8 +130,8 @@ int B,C,OC;
 }Deferred;
 #define N_DEFERRED 7
 
-/*:124*//*132:*/
-#line 2055 "attention.w"
+/*:131*//*139:*/
+#line 2230 "attention.w"
 
 typedef struct{
 float b1,a1,b2,a2;
@@ -131,8 +140,8 @@ float inv_bc2;
 float eps;
 }AdamConstants;
 
-/*:132*//*180:*/
-#line 2908 "attention.w"
+/*:139*//*187:*/
+#line 3082 "attention.w"
 
 #define COLORMAP_MAX_POINTS 9
 typedef struct{
@@ -142,8 +151,8 @@ double x[3][COLORMAP_MAX_POINTS];
 double v[3][COLORMAP_MAX_POINTS];
 }Colormap;
 
-/*:180*//*188:*/
-#line 3006 "attention.w"
+/*:187*//*195:*/
+#line 3180 "attention.w"
 
 enum{HEATMAP_MATPLOTLIB,HEATMAP_SEABORN};
 typedef struct{
@@ -157,8 +166,8 @@ int style;
 double vmin,vmax;
 }Heatmap;
 
-/*:188*//*189:*/
-#line 3023 "attention.w"
+/*:195*//*196:*/
+#line 3197 "attention.w"
 
 typedef struct{
 double x,y,w,h;
@@ -173,14 +182,14 @@ int width,height,stride;
 unsigned char*data;
 }FigImage;
 
-/*:189*//*218:*/
-#line 3644 "attention.w"
+/*:196*//*225:*/
+#line 3818 "attention.w"
 
 enum{FIGURE_PNG,FIGURE_PDF,FIGURE_SVG};
 #define FIGURE_PNG_SCALE 2.0
 
-/*:218*//*232:*/
-#line 3901 "attention.w"
+/*:225*//*239:*/
+#line 4075 "attention.w"
 
 typedef struct{
 int n;
@@ -188,14 +197,14 @@ const double*x,*y;
 const char*title,*xlabel,*ylabel;
 }Curve;
 
-/*:232*/
+/*:239*/
 #line 145 "attention.w"
 
-/*55:*/
-#line 925 "attention.w"
+/*56:*/
+#line 945 "attention.w"
 
-/*86:*/
-#line 1342 "attention.w"
+/*92:*/
+#line 1485 "attention.w"
 
 typedef struct{
 float*eh,*scores,*w,*ec,*pre,*o,*gi,*gh,*h;
@@ -209,19 +218,19 @@ float*enc_gi,*enc_gh;
 GruCache*enc_cache;
 float*enc_h;
 float*enc_out;
-/*93:*/
-#line 1451 "attention.w"
+/*99:*/
+#line 1594 "attention.w"
 
 float*dec_eh,*dec_scores,*dec_w,*dec_ec,*dec_pre,*dec_o,*dec_gi,*dec_gh;
 GruCache*dec_cache;
 float*dec_h;
 float*logits,*logp;
 
-/*:93*/
-#line 1355 "attention.w"
+/*:99*/
+#line 1498 "attention.w"
 
-/*121:*/
-#line 1858 "attention.w"
+/*128:*/
+#line 2033 "attention.w"
 
 float*d_logits;
 float*d_hout;
@@ -235,13 +244,13 @@ float*d_enc_x;
 float*d_h,*d_hprev,*d_o,*d_ec,*d_eh;
 float*d_rows;
 
-/*:121*/
-#line 1356 "attention.w"
+/*:128*/
+#line 1499 "attention.w"
 
 }Activations;
 
-/*:86*/
-#line 926 "attention.w"
+/*:92*/
+#line 946 "attention.w"
 
 typedef struct{
 Config cfg;
@@ -253,11 +262,11 @@ long adam_t;
 Activations act;
 }Model;
 
-/*:55*/
+/*:56*/
 #line 146 "attention.w"
 
-/*77:*/
-#line 1245 "attention.w"
+/*82:*/
+#line 1376 "attention.w"
 
 KIT_HD static inline float sigmoidf_(float a)
 {
@@ -267,8 +276,8 @@ return 1.0f/(1.0f+expf(-a));
 KIT_HD static inline float gru_unit_forward(float gir,float giz,float gin,
 float ghr,float ghz,float ghn,float h,GruCache*c)
 {
-/*78:*/
-#line 1257 "attention.w"
+/*83:*/
+#line 1388 "attention.w"
 
 c->r= sigmoidf_(gir+ghr);
 c->z= sigmoidf_(giz+ghz);
@@ -276,19 +285,19 @@ c->ghn= ghn;
 c->n= tanhf(gin+c->r*ghn);
 return(1.0f-c->z)*c->n+c->z*h;
 
-/*:78*/
-#line 1254 "attention.w"
+/*:83*/
+#line 1385 "attention.w"
 
 }
 
-/*:77*//*112:*/
-#line 1750 "attention.w"
+/*:82*//*119:*/
+#line 1925 "attention.w"
 
 KIT_HD static inline void gru_unit_backward(float dh_new,float h,const GruCache*c,
 float*dgir,float*dgiz,float*dgin,float*dghn,float*dh)
 {
-/*113:*/
-#line 1757 "attention.w"
+/*120:*/
+#line 1932 "attention.w"
 
 float dn= dh_new*(1.0f-c->z);
 float dz= dh_new*(h-c->n);
@@ -300,16 +309,16 @@ float dr= dan*c->ghn;
 *dghn= dan*c->r;
 *dh+= dh_new*c->z;
 
-/*:113*/
-#line 1754 "attention.w"
+/*:120*/
+#line 1929 "attention.w"
 
 }
 
-/*:112*/
+/*:119*/
 #line 147 "attention.w"
 
-/*11:*/
-#line 252 "attention.w"
+/*12:*/
+#line 271 "attention.w"
 
 int kit_fail(const char*fmt,...)__attribute__((format(printf,1,2)));
 const char*kit_error(void);
@@ -317,8 +326,8 @@ void*xcalloc(size_t n,size_t size);
 void*xrealloc(void*p,size_t size);
 char*xstrdup(const char*s);
 
-/*:11*//*23:*/
-#line 414 "attention.w"
+/*:12*//*24:*/
+#line 433 "attention.w"
 
 void vocab_init(Vocab*v);
 void vocab_free(Vocab*v);
@@ -326,55 +335,55 @@ int vocab_find(const Vocab*v,const char*w);
 int vocab_add(Vocab*v,const char*w);
 void vocab_add_sentence(Vocab*v,const char*s);
 
-/*:23*//*26:*/
-#line 461 "attention.w"
+/*:24*//*27:*/
+#line 480 "attention.w"
 
 int tokenize(const Vocab*v,const char*s,int*ids,int max,
 const char*where,const char*language);
 
-/*:26*//*31:*/
-#line 534 "attention.w"
+/*:27*//*32:*/
+#line 553 "attention.w"
 
 void pairs_seed(PairList*pl);
 void pairs_free(PairList*pl);
 void pairs_vocabularies(const PairList*pl,Vocab*vin,Vocab*vout);
 
-/*:31*//*37:*/
-#line 635 "attention.w"
+/*:32*//*38:*/
+#line 654 "attention.w"
 
 char*normalize_sentence(const char*s,size_t len,size_t*bad);
 
-/*:37*//*44:*/
-#line 764 "attention.w"
+/*:38*//*45:*/
+#line 783 "attention.w"
 
 int pairs_read(PairList*pl,const char*path,int filter,int max_length);
 
-/*:44*//*48:*/
-#line 820 "attention.w"
+/*:45*//*49:*/
+#line 839 "attention.w"
 
 int make_examples(const PairList*pl,const Vocab*vin,const Vocab*vout,
 int max_length,int append_eos,Example**out);
 
-/*:48*//*54:*/
-#line 917 "attention.w"
+/*:49*//*55:*/
+#line 937 "attention.w"
 
 void tensor_specs(const Config*c,TensorSpec s[N_TENSORS]);
 size_t spec_numel(const TensorSpec*s);
 size_t tensors_point(Tensors*t,float*mem,const Config*c);
 
-/*:54*//*58:*/
-#line 980 "attention.w"
+/*:55*//*60:*/
+#line 1025 "attention.w"
 
 void model_alloc(Model*m,const Config*c,Vocab*vin,Vocab*vout);
 void model_free(Model*m);
 
-/*:58*//*62:*/
-#line 1036 "attention.w"
+/*:60*//*64:*/
+#line 1081 "attention.w"
 
 void model_init_random(Model*m,uint64_t seed);
 
-/*:62*//*74:*/
-#line 1198 "attention.w"
+/*:64*//*79:*/
+#line 1329 "attention.w"
 
 void embedding_forward(float*out,const float*table,const int*ids,int B,int H);
 void linear_forward(float*out,const float*inp,const float*weight,
@@ -384,72 +393,72 @@ void softmax_forward(float*out,const float*inp,int B,int n);
 void log_softmax_forward(float*out,const float*inp,int B,int n);
 float nll_forward(const float*logp,const int*target,int B,int V);
 
-/*:74*//*81:*/
-#line 1283 "attention.w"
+/*:79*//*87:*/
+#line 1426 "attention.w"
 
 void gru_cell_forward(float*h_new,GruCache*cache,const float*gi,
 const float*gh,const float*h,int B,int H);
 
-/*:81*//*85:*/
-#line 1323 "attention.w"
+/*:87*//*91:*/
+#line 1466 "attention.w"
 
 void attention_forward(float*w,float*ctx,const float*scores,
 const float*enc_out,int B,int L,int H);
 
-/*:85*//*89:*/
-#line 1385 "attention.w"
+/*:91*//*95:*/
+#line 1528 "attention.w"
 
 void activations_alloc(Activations*a,const Config*c);
 void activations_free(Activations*a);
 
-/*:89*//*91:*/
-#line 1415 "attention.w"
+/*:95*//*97:*/
+#line 1558 "attention.w"
 
 void encoder_forward(Model*m,const int*src,int T);
 
-/*:91*//*98:*/
-#line 1506 "attention.w"
+/*:97*//*104:*/
+#line 1649 "attention.w"
 
 DecoderStep decoder_step(const Activations*a,const Config*c,int t);
 void decoder_step_forward(const Model*m,int token,const float*h_prev,
 const float*enc_out,const DecoderStep*s);
 
-/*:98*//*100:*/
-#line 1546 "attention.w"
+/*:104*//*106:*/
+#line 1689 "attention.w"
 
 float seq2seq_forward(Model*m,const Example*ex);
 
-/*:100*//*111:*/
-#line 1721 "attention.w"
+/*:106*//*118:*/
+#line 1896 "attention.w"
 
 void nll_backward(float*dlogits,const float*logp,const int*target,int B,int V);
 void linear_backward(float*dinp,float*dweight,float*dbias,
 const float*dout,const float*inp,const float*weight,int B,int C,int OC);
 void relu_backward(float*dinp,const float*dout,const float*inp,int n);
-void add_outer_products(float*dw,const float*dy,int stride,
-const float*x,int B,int C);
+void outer_products(float*dw,const float*dy,int stride,
+const float*x,int B,int C,int rows,int add);
 void embedding_backward(float*dtable,const float*dout,const int*ids,int B,int H);
 
-/*:111*//*116:*/
-#line 1792 "attention.w"
+/*:118*//*123:*/
+#line 1967 "attention.w"
 
 void gru_cell_backward(float*dgi,float*dgh,float*dh,const float*dh_new,
 const float*h,const GruCache*cache,int B,int H);
 
-/*:116*//*120:*/
-#line 1835 "attention.w"
+/*:123*//*127:*/
+#line 2010 "attention.w"
 
 void attention_backward(float*dscores,float*denc_out,const float*dctx,
 const float*w,const float*enc_out,int B,int L,int H);
 
-/*:120*//*127:*/
-#line 1945 "attention.w"
+/*:127*//*134:*/
+#line 2120 "attention.w"
 
 void seq2seq_backward_deferred(Model*m,const Example*ex,Deferred d[N_DEFERRED]);
 void seq2seq_backward(Model*m,const Example*ex);
 
-/*:127*//*143:*/
-#line 2221 "attention.w"
+/*:134*//*150:*/
+#line 2395 "attention.w"
 
 AdamConstants adam_constants(double lr,double beta1,double beta2,double eps,long t);
 void adam_apply(float*p,const float*g,float*m,float*v,size_t n,
@@ -459,50 +468,50 @@ double lr,double beta1,double beta2,double eps,long t);
 void optimizer_step(Model*m,double lr);
 float train_step(Model*m,const Example*ex,double lr);
 
-/*:143*//*147:*/
-#line 2280 "attention.w"
+/*:150*//*154:*/
+#line 2454 "attention.w"
 
 int argmax(const float*x,int n);
 int greedy_decode(Model*m,const int*src,int T,int*out,float*attn);
 
-/*:147*//*162:*/
-#line 2512 "attention.w"
+/*:154*//*169:*/
+#line 2686 "attention.w"
 
 int checkpoint_save(const Model*m,const char*path);
 int checkpoint_load(Model*m,const char*path);
 
-/*:162*//*187:*/
-#line 2991 "attention.w"
+/*:169*//*194:*/
+#line 3165 "attention.w"
 
 extern const Colormap colormap_bone,colormap_ylorrd;
 void colormap_color(const Colormap*cm,double w,double rgb[3]);
 const Colormap*colormap_find(const char*name);
 
-/*:187*//*210:*/
-#line 3484 "attention.w"
+/*:194*//*217:*/
+#line 3658 "attention.w"
 
 int heatmap_layout(const Heatmap*h,HeatmapLayout*lay);
 
-/*:210*//*223:*/
-#line 3719 "attention.w"
+/*:217*//*230:*/
+#line 3893 "attention.w"
 
 int figure_format(const char*path);
 int figure_check_path(const char*path);
 int write_file_atomic(const char*path,const void*data,size_t n);
 
-/*:223*//*231:*/
-#line 3879 "attention.w"
+/*:230*//*238:*/
+#line 4053 "attention.w"
 
 int heatmap_save(const Heatmap*h,const char*path);
 int heatmap_image(const Heatmap*h,double scale,FigImage*img,HeatmapLayout*lay);
 
-/*:231*//*244:*/
-#line 4150 "attention.w"
+/*:238*//*251:*/
+#line 4324 "attention.w"
 
 int curve_save(const Curve*c,const char*path);
 int curve_image(const Curve*c,double scale,FigImage*img);
 
-/*:244*/
+/*:251*/
 #line 148 "attention.w"
 
 

@@ -1,10 +1,74 @@
-/*63:*/
-#line 1056 "attention.w"
+/*65:*/
+#line 1101 "attention.w"
 
 #include "attention.h"
 #include <string.h> 
-/*107:*/
-#line 1659 "attention.w"
+/*68:*/
+#line 1163 "attention.w"
+
+typedef float vec16 __attribute__((vector_size(16*sizeof(float)),aligned(sizeof(float))));
+
+/*:68*//*69:*/
+#line 1172 "attention.w"
+
+static inline void fold(vec16*s,const vec16*a,const vec16*b,int d)
+{
+switch(d){
+case 8:*s= __builtin_shufflevector(*a,*b,0,1,2,3,4,5,6,7,
+16,17,18,19,20,21,22,23)
++__builtin_shufflevector(*a,*b,8,9,10,11,12,13,14,15,
+24,25,26,27,28,29,30,31);
+break;
+case 4:*s= __builtin_shufflevector(*a,*b,0,1,2,3,8,9,10,11,
+16,17,18,19,24,25,26,27)
++__builtin_shufflevector(*a,*b,4,5,6,7,12,13,14,15,
+20,21,22,23,28,29,30,31);
+break;
+case 2:*s= __builtin_shufflevector(*a,*b,0,1,4,5,8,9,12,13,
+16,17,20,21,24,25,28,29)
++__builtin_shufflevector(*a,*b,2,3,6,7,10,11,14,15,
+18,19,22,23,26,27,30,31);
+break;
+default:*s= __builtin_shufflevector(*a,*b,0,2,4,6,8,10,12,14,
+16,18,20,22,24,26,28,30)
++__builtin_shufflevector(*a,*b,1,3,5,7,9,11,13,15,
+17,19,21,23,25,27,29,31);
+}
+}
+
+/*:69*//*70:*/
+#line 1203 "attention.w"
+
+static inline void dot16(vec16*s,const float*W,int C,const float*x)
+{
+vec16 acc[16],f8[8],f4[4],f2[2];
+for(int r= 0;r<16;r++)acc[r]= (vec16){0};
+int i= 0;
+for(;i+16<=C;i+= 16){
+vec16 xv= *(const vec16*)(x+i);
+for(int r= 0;r<16;r++)acc[r]+= *(const vec16*)(W+(size_t)r*C+i)*xv;
+}
+for(int r= 0;r<8;r++)fold(&f8[r],&acc[2*r],&acc[2*r+1],8);
+for(int r= 0;r<4;r++)fold(&f4[r],&f8[2*r],&f8[2*r+1],4);
+for(int r= 0;r<2;r++)fold(&f2[r],&f4[2*r],&f4[2*r+1],2);
+fold(s,&f2[0],&f2[1],1);
+for(;i<C;i++)
+for(int r= 0;r<16;r++)(*s)[r]+= W[(size_t)r*C+i]*x[i];
+}
+
+/*:70*//*85:*/
+#line 1408 "attention.w"
+
+static void gru_row_forward(float*restrict h_new,GruCache*restrict cache,
+const float*restrict gi,const float*restrict gh,const float*restrict h,int H)
+{
+for(int j= 0;j<H;j++)
+h_new[j]= gru_unit_forward(gi[j],gi[H+j],gi[2*H+j],
+gh[j],gh[H+j],gh[2*H+j],h[j],&cache[j]);
+}
+
+/*:85*//*113:*/
+#line 1800 "attention.w"
 
 #define BLOCK 128
 static void add_transposed_product(float*dx,const float*W,const float*dy,int C,int OC)
@@ -24,31 +88,59 @@ for(;j<C;j++)
 for(int i= 0;i<OC;i++)dx[j]+= dy[i]*W[(size_t)i*C+j];
 }
 
-/*:107*//*108:*/
-#line 1682 "attention.w"
+/*:113*//*114:*/
+#line 1827 "attention.w"
 
-void add_outer_products(float*dw,const float*dy,int stride,
-const float*x,int B,int C)
+static inline __attribute__((always_inline))void outer_block(float*dw,
+const float*dy,int stride,const float*x,int B,int C,const int R,const int add)
 {
 int j= 0;
-for(;j+BLOCK<=C;j+= BLOCK){
-float acc[BLOCK];
-for(int k= 0;k<BLOCK;k++)acc[k]= dw[j+k];
+for(;j+32<=C;j+= 32){
+vec16 a[R][2];
+for(int r= 0;r<R;r++)
+for(int h= 0;h<2;h++)
+a[r][h]= add?*(const vec16*)(dw+(size_t)r*C+j+16*h):(vec16){0};
 for(int b= 0;b<B;b++){
-const float*xb= x+(size_t)b*C+j;
-for(int k= 0;k<BLOCK;k++)acc[k]+= dy[(size_t)b*stride]*xb[k];
+vec16 x0= *(const vec16*)(x+(size_t)b*C+j);
+vec16 x1= *(const vec16*)(x+(size_t)b*C+j+16);
+for(int r= 0;r<R;r++){
+float d= dy[(size_t)b*stride+r];
+a[r][0]+= d*x0;
+a[r][1]+= d*x1;
 }
-for(int k= 0;k<BLOCK;k++)dw[j+k]= acc[k];
+}
+for(int r= 0;r<R;r++)
+for(int h= 0;h<2;h++)*(vec16*)(dw+(size_t)r*C+j+16*h)= a[r][h];
 }
 for(;j<C;j++)
-for(int b= 0;b<B;b++)dw[j]+= dy[(size_t)b*stride]*x[(size_t)b*C+j];
+for(int r= 0;r<R;r++){
+float g= add?dw[(size_t)r*C+j]:0.0f;
+for(int b= 0;b<B;b++)g+= dy[(size_t)b*stride+r]*x[(size_t)b*C+j];
+dw[(size_t)r*C+j]= g;
+}
 }
 
-/*:108*/
-#line 1059 "attention.w"
+/*:114*//*115:*/
+#line 1861 "attention.w"
 
-/*64:*/
-#line 1066 "attention.w"
+void outer_products(float*dw,const float*dy,int stride,
+const float*x,int B,int C,int rows,int add)
+{
+int r= 0;
+if(add){
+for(;r+8<=rows;r+= 8)outer_block(dw+(size_t)r*C,dy+r,stride,x,B,C,8,1);
+for(;r<rows;r++)outer_block(dw+(size_t)r*C,dy+r,stride,x,B,C,1,1);
+}else{
+for(;r+8<=rows;r+= 8)outer_block(dw+(size_t)r*C,dy+r,stride,x,B,C,8,0);
+for(;r<rows;r++)outer_block(dw+(size_t)r*C,dy+r,stride,x,B,C,1,0);
+}
+}
+
+/*:115*/
+#line 1104 "attention.w"
+
+/*66:*/
+#line 1111 "attention.w"
 
 void embedding_forward(float*out,const float*table,const int*ids,int B,int H)
 {
@@ -56,8 +148,8 @@ for(int b= 0;b<B;b++)
 memcpy(out+(size_t)b*H,table+(size_t)ids[b]*H,(size_t)H*sizeof(float));
 }
 
-/*:64*//*65:*/
-#line 1087 "attention.w"
+/*:66*//*67:*/
+#line 1132 "attention.w"
 
 static inline float dot(const float*a,const float*b,int n)
 {
@@ -73,13 +165,22 @@ for(;i<n;i++)s+= a[i]*b[i];
 return s;
 }
 
-/*:65*//*66:*/
-#line 1104 "attention.w"
+/*:67*//*71:*/
+#line 1226 "attention.w"
 
 void linear_forward(float*out,const float*inp,const float*weight,
 const float*bias,int B,int C,int OC)
 {
-for(int o= 0;o<OC;o++){
+int o= 0;
+for(;o+16<=OC;o+= 16){
+const float*w= weight+(size_t)o*C;
+vec16 beta= bias?*(const vec16*)(bias+o):(vec16){0},s;
+for(int b= 0;b<B;b++){
+dot16(&s,w,C,inp+(size_t)b*C);
+*(vec16*)(out+(size_t)b*OC+o)= s+beta;
+}
+}
+for(;o<OC;o++){
 const float*w= weight+(size_t)o*C;
 float beta= bias?bias[o]:0.0f;
 for(int b= 0;b<B;b++)
@@ -87,32 +188,32 @@ out[(size_t)b*OC+o]= dot(w,inp+(size_t)b*C,C)+beta;
 }
 }
 
-/*:66*//*67:*/
-#line 1119 "attention.w"
+/*:71*//*72:*/
+#line 1250 "attention.w"
 
 void relu_forward(float*out,const float*inp,int n)
 {
 for(int i= 0;i<n;i++)out[i]= inp[i]> 0.0f?inp[i]:0.0f;
 }
 
-/*:67*//*68:*/
-#line 1141 "attention.w"
+/*:72*//*73:*/
+#line 1272 "attention.w"
 
 void softmax_forward(float*out,const float*inp,int B,int n)
 {
 for(int b= 0;b<B;b++){
 const float*s= inp+(size_t)b*n;
 float*p= out+(size_t)b*n;
-/*69:*/
-#line 1160 "attention.w"
+/*74:*/
+#line 1291 "attention.w"
 
 float mx= s[0],sum= 0.0f;
 for(int i= 1;i<n;i++)if(s[i]> mx)mx= s[i];
 for(int i= 0;i<n;i++)sum+= p[i]= expf(s[i]-mx);
 for(int i= 0;i<n;i++)p[i]/= sum;
 
-/*:69*/
-#line 1147 "attention.w"
+/*:74*/
+#line 1278 "attention.w"
 
 }
 }
@@ -122,8 +223,8 @@ void log_softmax_forward(float*out,const float*inp,int B,int n)
 for(int b= 0;b<B;b++){
 const float*s= inp+(size_t)b*n;
 float*p= out+(size_t)b*n;
-/*70:*/
-#line 1166 "attention.w"
+/*75:*/
+#line 1297 "attention.w"
 
 float mx= s[0],sum= 0.0f;
 for(int i= 1;i<n;i++)if(s[i]> mx)mx= s[i];
@@ -131,45 +232,42 @@ for(int i= 0;i<n;i++)sum+= expf(s[i]-mx);
 float lse= mx+logf(sum);
 for(int i= 0;i<n;i++)p[i]= s[i]-lse;
 
-/*:70*/
-#line 1156 "attention.w"
+/*:75*/
+#line 1287 "attention.w"
 
 }
 }
 
-/*:68*//*72:*/
-#line 1187 "attention.w"
+/*:73*//*77:*/
+#line 1318 "attention.w"
 
 float nll_forward(const float*logp,const int*target,int B,int V)
 {
 float loss= 0.0f;
-/*73:*/
-#line 1195 "attention.w"
+/*78:*/
+#line 1326 "attention.w"
 
 for(int b= 0;b<B;b++)loss-= logp[(size_t)b*V+target[b]];
 
-/*:73*/
-#line 1191 "attention.w"
+/*:78*/
+#line 1322 "attention.w"
 
 return loss;
 }
 
-/*:72*//*80:*/
-#line 1271 "attention.w"
+/*:77*//*86:*/
+#line 1417 "attention.w"
 
 void gru_cell_forward(float*h_new,GruCache*cache,const float*gi,
 const float*gh,const float*h,int B,int H)
 {
-for(int b= 0;b<B;b++){
-const float*i3= gi+(size_t)b*3*H,*h3= gh+(size_t)b*3*H;
-for(int j= 0;j<H;j++)
-h_new[(size_t)b*H+j]= gru_unit_forward(i3[j],i3[H+j],i3[2*H+j],
-h3[j],h3[H+j],h3[2*H+j],h[(size_t)b*H+j],&cache[(size_t)b*H+j]);
-}
+for(int b= 0;b<B;b++)
+gru_row_forward(h_new+(size_t)b*H,cache+(size_t)b*H,
+gi+(size_t)b*3*H,gh+(size_t)b*3*H,h+(size_t)b*H,H);
 }
 
-/*:80*//*82:*/
-#line 1301 "attention.w"
+/*:86*//*88:*/
+#line 1444 "attention.w"
 
 void attention_forward(float*w,float*ctx,const float*scores,
 const float*enc_out,int B,int L,int H)
@@ -177,39 +275,39 @@ const float*enc_out,int B,int L,int H)
 for(int b= 0;b<B;b++){
 const float*s= scores+(size_t)b*L,*O= enc_out+(size_t)b*L*H;
 float*wb= w+(size_t)b*L,*c= ctx+(size_t)b*H;
-/*83:*/
-#line 1312 "attention.w"
+/*89:*/
+#line 1455 "attention.w"
 
 softmax_forward(wb,s,1,L);
 for(int j= 0;j<H;j++)c[j]= 0.0f;
 for(int i= 0;i<L;i++)
 for(int j= 0;j<H;j++)c[j]+= wb[i]*O[(size_t)i*H+j];
 
-/*:83*/
-#line 1308 "attention.w"
+/*:89*/
+#line 1451 "attention.w"
 
 }
 }
 
-/*:82*//*103:*/
-#line 1606 "attention.w"
+/*:88*//*109:*/
+#line 1749 "attention.w"
 
 void nll_backward(float*dlogits,const float*logp,const int*target,int B,int V)
 {
-/*104:*/
-#line 1612 "attention.w"
+/*110:*/
+#line 1755 "attention.w"
 
 for(int b= 0;b<B;b++)
 for(int j= 0;j<V;j++)
 dlogits[(size_t)b*V+j]= expf(logp[(size_t)b*V+j])-(j==target[b]?1.0f:0.0f);
 
-/*:104*/
-#line 1609 "attention.w"
+/*:110*/
+#line 1752 "attention.w"
 
 }
 
-/*:103*//*106:*/
-#line 1630 "attention.w"
+/*:109*//*112:*/
+#line 1773 "attention.w"
 
 void linear_backward(float*dinp,float*dweight,float*dbias,
 const float*dout,const float*inp,const float*weight,int B,int C,int OC)
@@ -217,24 +315,22 @@ const float*dout,const float*inp,const float*weight,int B,int C,int OC)
 if(dinp)
 for(int b= 0;b<B;b++)
 add_transposed_product(dinp+(size_t)b*C,weight,dout+(size_t)b*OC,C,OC);
-if(dweight)
-for(int o= 0;o<OC;o++)
-add_outer_products(dweight+(size_t)o*C,dout+o,OC,inp,B,C);
+if(dweight)outer_products(dweight,dout,OC,inp,B,C,OC,1);
 if(dbias)
 for(int o= 0;o<OC;o++)
 for(int b= 0;b<B;b++)dbias[o]+= dout[(size_t)b*OC+o];
 }
 
-/*:106*//*109:*/
-#line 1702 "attention.w"
+/*:112*//*116:*/
+#line 1877 "attention.w"
 
 void relu_backward(float*dinp,const float*dout,const float*inp,int n)
 {
 for(int i= 0;i<n;i++)dinp[i]= inp[i]> 0.0f?dout[i]:0.0f;
 }
 
-/*:109*//*110:*/
-#line 1712 "attention.w"
+/*:116*//*117:*/
+#line 1887 "attention.w"
 
 void embedding_backward(float*dtable,const float*dout,const int*ids,int B,int H)
 {
@@ -244,8 +340,8 @@ for(int j= 0;j<H;j++)row[j]+= dout[(size_t)b*H+j];
 }
 }
 
-/*:110*//*115:*/
-#line 1776 "attention.w"
+/*:117*//*122:*/
+#line 1951 "attention.w"
 
 void gru_cell_backward(float*dgi,float*dgh,float*dh,const float*dh_new,
 const float*h,const GruCache*cache,int B,int H)
@@ -262,8 +358,8 @@ h3[H+j]= i3[H+j];
 }
 }
 
-/*:115*//*117:*/
-#line 1809 "attention.w"
+/*:122*//*124:*/
+#line 1984 "attention.w"
 
 void attention_backward(float*dscores,float*denc_out,const float*dctx,
 const float*w,const float*enc_out,int B,int L,int H)
@@ -272,8 +368,8 @@ for(int b= 0;b<B;b++){
 const float*wb= w+(size_t)b*L,*O= enc_out+(size_t)b*L*H;
 const float*dc= dctx+(size_t)b*H;
 float*ds= dscores+(size_t)b*L,*dO= denc_out+(size_t)b*L*H;
-/*118:*/
-#line 1821 "attention.w"
+/*125:*/
+#line 1996 "attention.w"
 
 float avg= 0.0f;
 for(int i= 0;i<L;i++){
@@ -283,14 +379,14 @@ for(int j= 0;j<H;j++)dO[(size_t)i*H+j]+= wb[i]*dc[j];
 }
 for(int i= 0;i<L;i++)ds[i]= wb[i]*(ds[i]-avg);
 
-/*:118*/
-#line 1817 "attention.w"
+/*:125*/
+#line 1992 "attention.w"
 
 }
 }
 
-/*:117*/
-#line 1060 "attention.w"
+/*:124*/
+#line 1105 "attention.w"
 
 
-/*:63*/
+/*:65*/

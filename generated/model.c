@@ -1,11 +1,30 @@
-/*51:*/
-#line 865 "attention.w"
+/*52:*/
+#line 884 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
 #include <string.h> 
+#include <sys/mman.h> 
 /*59:*/
-#line 996 "attention.w"
+#line 1010 "attention.w"
+
+static float*alloc_on_huge_pages(size_t n)
+{
+size_t bytes= n*sizeof(float),page= (size_t)2<<20;
+void*p= NULL;
+if(bytes<page)return xcalloc(n,sizeof(float));
+bytes= (bytes+page-1)/page*page;
+if(posix_memalign(&p,page,bytes)!=0)return xcalloc(n,sizeof(float));
+#ifdef MADV_HUGEPAGE
+madvise(p,bytes,MADV_HUGEPAGE);
+#endif
+#line 1021 "attention.w"
+ memset(p,0,bytes);
+return p;
+}
+
+/*:59*//*61:*/
+#line 1041 "attention.w"
 
 static double uniform(unsigned short xs[3],double a)
 {
@@ -18,8 +37,8 @@ double u= 1.0-erand48(xs),v= erand48(xs);
 return sqrt(-2.0*log(u))*cos(2.0*M_PI*v);
 }
 
-/*:59*//*139:*/
-#line 2122 "attention.w"
+/*:61*//*146:*/
+#line 2297 "attention.w"
 
 static void adam_tensor(Model*m,int k,size_t n,const AdamConstants*c)
 {
@@ -28,8 +47,8 @@ adam_apply(m->param_mem+at,m->grad_mem+at,m->m_mem+at,m->v_mem+at,n,c);
 memset(m->grad_mem+at,0,n*sizeof(float));
 }
 
-/*:139*//*142:*/
-#line 2204 "attention.w"
+/*:146*//*149:*/
+#line 2380 "attention.w"
 
 static void update_rows(Model*m,const Deferred*d,const AdamConstants*c)
 {
@@ -39,19 +58,17 @@ for(int o= 0;o<d->OC;o+= rows){
 int r= d->OC-o<rows?d->OC-o:rows;
 size_t n= (size_t)r*(size_t)d->C;
 float*g= m->act.d_rows;
-memset(g,0,n*sizeof(float));
-for(int k= 0;k<r;k++)
-add_outer_products(g+(size_t)k*d->C,d->dout+o+k,d->OC,d->inp,d->B,d->C);
+outer_products(g,d->dout+o,d->OC,d->inp,d->B,d->C,r,0);
 adam_apply(m->param_mem+at,g,m->m_mem+at,m->v_mem+at,n,c);
 at+= n;
 }
 }
 
-/*:142*/
-#line 869 "attention.w"
+/*:149*/
+#line 889 "attention.w"
 
-/*52:*/
-#line 874 "attention.w"
+/*53:*/
+#line 894 "attention.w"
 
 void tensor_specs(const Config*c,TensorSpec s[N_TENSORS])
 {
@@ -79,8 +96,8 @@ size_t spec_numel(const TensorSpec*s)
 return(size_t)s->rows*(size_t)(s->cols?s->cols:1);
 }
 
-/*:52*//*53:*/
-#line 904 "attention.w"
+/*:53*//*54:*/
+#line 924 "attention.w"
 
 size_t tensors_point(Tensors*t,float*mem,const Config*c)
 {
@@ -94,8 +111,8 @@ off+= spec_numel(&s[k]);
 return off;
 }
 
-/*:53*//*56:*/
-#line 939 "attention.w"
+/*:54*//*57:*/
+#line 959 "attention.w"
 
 void model_alloc(Model*m,const Config*c,Vocab*vin,Vocab*vout)
 {
@@ -104,17 +121,17 @@ m->cfg= *c;
 m->vin= *vin;
 m->vout= *vout;
 m->n_params= tensors_point(NULL,NULL,c);
-/*57:*/
-#line 973 "attention.w"
+/*58:*/
+#line 993 "attention.w"
 
 size_t stride= (m->n_params+64+15)/16*16+64;
-m->param_mem= xcalloc(4*stride,sizeof(float));
+m->param_mem= alloc_on_huge_pages(4*stride);
 m->grad_mem= m->param_mem+stride;
 m->m_mem= m->grad_mem+stride;
 m->v_mem= m->m_mem+stride;
 
-/*:57*/
-#line 947 "attention.w"
+/*:58*/
+#line 967 "attention.w"
 
 tensors_point(&m->params,m->param_mem,c);
 tensors_point(&m->grads,m->grad_mem,c);
@@ -130,19 +147,19 @@ vocab_free(&m->vout);
 memset(m,0,sizeof*m);
 }
 
-/*:56*//*60:*/
-#line 1011 "attention.w"
+/*:57*//*62:*/
+#line 1056 "attention.w"
 
 void model_init_random(Model*m,uint64_t seed)
 {
-/*61:*/
-#line 1032 "attention.w"
+/*63:*/
+#line 1077 "attention.w"
 
 unsigned short xs[3]= {(unsigned short)(0x330e^(seed>>32)),(unsigned short)seed,
 (unsigned short)(seed>>16)};
 
-/*:61*/
-#line 1014 "attention.w"
+/*:63*/
+#line 1059 "attention.w"
 
 TensorSpec s[N_TENSORS];
 tensor_specs(&m->cfg,s);
@@ -158,8 +175,8 @@ p[i]= (float)(k==ENC_EMB||k==DEC_EMB?normal(xs)
 m->adam_t= 0;
 }
 
-/*:60*//*87:*/
-#line 1359 "attention.w"
+/*:62*//*93:*/
+#line 1502 "attention.w"
 
 void activations_alloc(Activations*a,const Config*c)
 {
@@ -171,8 +188,8 @@ a->enc_gh= xcalloc(L*3*H,sizeof(float));
 a->enc_cache= xcalloc(L*H,sizeof(GruCache));
 a->enc_h= xcalloc((L+1)*H,sizeof(float));
 a->enc_out= xcalloc(L*H,sizeof(float));
-/*94:*/
-#line 1457 "attention.w"
+/*100:*/
+#line 1600 "attention.w"
 
 a->dec_eh= xcalloc(L*2*H,sizeof(float));
 a->dec_scores= xcalloc(L*L,sizeof(float));
@@ -187,11 +204,11 @@ a->dec_h= xcalloc((L+1)*H,sizeof(float));
 a->logits= xcalloc(L*V,sizeof(float));
 a->logp= xcalloc(L*V,sizeof(float));
 
-/*:94*/
-#line 1370 "attention.w"
+/*:100*/
+#line 1513 "attention.w"
 
-/*122:*/
-#line 1871 "attention.w"
+/*129:*/
+#line 2046 "attention.w"
 
 a->d_logits= xcalloc(L*V,sizeof(float));
 a->d_hout= xcalloc(L*H,sizeof(float));
@@ -211,42 +228,42 @@ a->d_ec= xcalloc(2*H,sizeof(float));
 a->d_eh= xcalloc(2*H,sizeof(float));
 a->d_rows= xcalloc(ROW_BLOCK> 2*H?ROW_BLOCK:2*H,sizeof(float));
 
-/*:122*/
-#line 1371 "attention.w"
+/*:129*/
+#line 1514 "attention.w"
 
 }
 
-/*:87*//*88:*/
-#line 1375 "attention.w"
+/*:93*//*94:*/
+#line 1518 "attention.w"
 
 void activations_free(Activations*a)
 {
 void*all[]= {a->enc_x,a->enc_gi,a->enc_gh,a->enc_cache,a->enc_h,
-a->enc_out,/*95:*/
-#line 1471 "attention.w"
+a->enc_out,/*101:*/
+#line 1614 "attention.w"
 
 a->dec_eh,a->dec_scores,a->dec_w,a->dec_ec,a->dec_pre,a->dec_o,
 a->dec_gi,a->dec_gh,a->dec_cache,a->dec_h,a->logits,a->logp
 
-/*:95*/
-#line 1379 "attention.w"
+/*:101*/
+#line 1522 "attention.w"
 ,
-/*123:*/
-#line 1890 "attention.w"
+/*130:*/
+#line 2065 "attention.w"
 
 a->d_logits,a->d_hout,a->d_dec_gi,a->d_dec_gh,a->d_pre,a->d_scores,
 a->d_dec_e,a->d_enc_out,a->d_enc_gi,a->d_enc_gh,a->d_enc_x,a->d_h,
 a->d_hprev,a->d_o,a->d_ec,a->d_eh,a->d_rows
 
-/*:123*/
-#line 1380 "attention.w"
+/*:130*/
+#line 1523 "attention.w"
 };
 for(size_t k= 0;k<sizeof all/sizeof all[0];k++)free(all[k]);
 memset(a,0,sizeof*a);
 }
 
-/*:88*//*90:*/
-#line 1394 "attention.w"
+/*:94*//*96:*/
+#line 1537 "attention.w"
 
 void encoder_forward(Model*m,const int*src,int T)
 {
@@ -268,8 +285,8 @@ memset(a->enc_out,0,(size_t)m->cfg.L*H*sizeof(float));
 memcpy(a->enc_out,a->enc_h+H,(size_t)T*H*sizeof(float));
 }
 
-/*:90*//*96:*/
-#line 1475 "attention.w"
+/*:96*//*102:*/
+#line 1618 "attention.w"
 
 DecoderStep decoder_step(const Activations*a,const Config*c,int t)
 {
@@ -280,8 +297,8 @@ a->dec_o+k*H,a->dec_gi+k*3*H,a->dec_gh+k*3*H,
 a->dec_h+(k+1)*H,a->dec_cache+k*H};
 }
 
-/*:96*//*97:*/
-#line 1488 "attention.w"
+/*:102*//*103:*/
+#line 1631 "attention.w"
 
 void decoder_step_forward(const Model*m,int token,const float*h_prev,
 const float*enc_out,const DecoderStep*s)
@@ -300,8 +317,8 @@ linear_forward(s->gh,h_prev,P->dec_w_hh,P->dec_b_hh,1,H,3*H);
 gru_cell_forward(s->h,s->cache,s->gi,s->gh,h_prev,1,H);
 }
 
-/*:97*//*99:*/
-#line 1527 "attention.w"
+/*:103*//*105:*/
+#line 1670 "attention.w"
 
 float seq2seq_forward(Model*m,const Example*ex)
 {
@@ -321,8 +338,8 @@ log_softmax_forward(a->logp,a->logits,T,c->V_out);
 return nll_forward(a->logp,ex->tgt,T,c->V_out);
 }
 
-/*:99*//*125:*/
-#line 1918 "attention.w"
+/*:105*//*132:*/
+#line 2093 "attention.w"
 
 void seq2seq_backward_deferred(Model*m,const Example*ex,Deferred d[N_DEFERRED])
 {
@@ -332,8 +349,8 @@ const Tensors*P= &m->params;
 const Tensors*G= &m->grads;
 int H= c->H,L= c->L,V= c->V_out,T= a->T_tgt,S= a->T_src;
 size_t h= (size_t)H;
-/*128:*/
-#line 1951 "attention.w"
+/*135:*/
+#line 2126 "attention.w"
 
 nll_backward(a->d_logits,a->logp,ex->tgt,T,V);
 memset(a->d_hout,0,(size_t)T*h*sizeof(float));
@@ -342,11 +359,11 @@ d[0]= (Deferred){OUT_W,a->d_logits,a->dec_h+h,T,H,V};
 memset(a->d_enc_out,0,(size_t)L*h*sizeof(float));
 memset(a->d_hprev,0,h*sizeof(float));
 
-/*:128*/
-#line 1927 "attention.w"
+/*:135*/
+#line 2102 "attention.w"
 
-/*129:*/
-#line 1966 "attention.w"
+/*136:*/
+#line 2141 "attention.w"
 
 for(int t= T-1;t>=0;t--){
 DecoderStep s= decoder_step(a,c,t);
@@ -371,11 +388,11 @@ a->d_hprev[j]+= a->d_eh[H+j];
 }
 }
 
-/*:129*/
-#line 1928 "attention.w"
+/*:136*/
+#line 2103 "attention.w"
 
-/*130:*/
-#line 1994 "attention.w"
+/*137:*/
+#line 2169 "attention.w"
 
 d[1]= (Deferred){DEC_W_HH,a->d_dec_gh,a->dec_h,T,H,3*H};
 d[2]= (Deferred){DEC_W_IH,a->d_dec_gi,a->dec_o,T,H,3*H};
@@ -387,11 +404,11 @@ linear_backward(NULL,NULL,G->comb_b,a->d_pre,NULL,NULL,T,2*H,H);
 linear_backward(NULL,NULL,G->attn_b,a->d_scores,NULL,NULL,T,2*H,L);
 embedding_backward(G->dec_emb,a->d_dec_e,a->dec_in,T,H);
 
-/*:130*/
-#line 1929 "attention.w"
+/*:137*/
+#line 2104 "attention.w"
 
-/*131:*/
-#line 2012 "attention.w"
+/*138:*/
+#line 2187 "attention.w"
 
 for(int t= S-1;t>=0;t--){
 const float*h_prev= a->enc_h+(size_t)t*h;
@@ -408,13 +425,13 @@ d[5]= (Deferred){ENC_W_IH,a->d_enc_gi,a->enc_x,S,H,3*H};
 d[6]= (Deferred){ENC_W_HH,a->d_enc_gh+3*h,a->enc_h+h,S-1,H,3*H};
 embedding_backward(G->enc_emb,a->d_enc_x,ex->src,S,H);
 
-/*:131*/
-#line 1930 "attention.w"
+/*:138*/
+#line 2105 "attention.w"
 
 }
 
-/*:125*//*126:*/
-#line 1935 "attention.w"
+/*:132*//*133:*/
+#line 2110 "attention.w"
 
 void seq2seq_backward(Model*m,const Example*ex)
 {
@@ -425,14 +442,14 @@ linear_backward(NULL,m->grads.t[d[k].weight],NULL,d[k].dout,d[k].inp,NULL,
 d[k].B,d[k].C,d[k].OC);
 }
 
-/*:126*//*133:*/
-#line 2063 "attention.w"
+/*:133*//*140:*/
+#line 2238 "attention.w"
 
 AdamConstants adam_constants(double lr,double beta1,double beta2,double eps,long t)
 {
 AdamConstants k;
-/*134:*/
-#line 2077 "attention.w"
+/*141:*/
+#line 2252 "attention.w"
 
 k.b1= (float)beta1;
 k.a1= (float)(1.0-beta1);
@@ -442,8 +459,8 @@ k.step= (float)(lr/(1.0-pow(beta1,(double)t)));
 k.inv_bc2= (float)(1.0/sqrt(1.0-pow(beta2,(double)t)));
 k.eps= (float)eps;
 
-/*:134*/
-#line 2067 "attention.w"
+/*:141*/
+#line 2242 "attention.w"
 
 return k;
 }
@@ -451,8 +468,8 @@ return k;
 void adam_apply(float*p,const float*g,float*m,float*v,size_t n,
 const AdamConstants*k)
 {
-/*135:*/
-#line 2087 "attention.w"
+/*142:*/
+#line 2262 "attention.w"
 
 for(size_t i= 0;i<n;i++){
 m[i]= k->b1*m[i]+k->a1*g[i];
@@ -460,13 +477,13 @@ v[i]= k->b2*v[i]+k->a2*g[i]*g[i];
 p[i]-= k->step*m[i]/(sqrtf(v[i])*k->inv_bc2+k->eps);
 }
 
-/*:135*/
-#line 2074 "attention.w"
+/*:142*/
+#line 2249 "attention.w"
 
 }
 
-/*:133*//*137:*/
-#line 2101 "attention.w"
+/*:140*//*144:*/
+#line 2276 "attention.w"
 
 void adam_update(float*p,const float*g,float*m,float*v,size_t n,
 double lr,double beta1,double beta2,double eps,long t)
@@ -475,8 +492,8 @@ AdamConstants k= adam_constants(lr,beta1,beta2,eps,t);
 adam_apply(p,g,m,v,n,&k);
 }
 
-/*:137*//*138:*/
-#line 2113 "attention.w"
+/*:144*//*145:*/
+#line 2288 "attention.w"
 
 void optimizer_step(Model*m,double lr)
 {
@@ -486,8 +503,8 @@ AdamConstants c= adam_constants(lr,0.9,0.999,1e-8,++m->adam_t);
 for(int k= 0;k<N_TENSORS;k++)adam_tensor(m,k,spec_numel(&s[k]),&c);
 }
 
-/*:138*//*141:*/
-#line 2179 "attention.w"
+/*:145*//*148:*/
+#line 2354 "attention.w"
 
 float train_step(Model*m,const Example*ex,double lr)
 {
@@ -507,8 +524,8 @@ if(!deferred[k])adam_tensor(m,k,spec_numel(&s[k]),&c);
 return loss;
 }
 
-/*:141*//*144:*/
-#line 2242 "attention.w"
+/*:148*//*151:*/
+#line 2416 "attention.w"
 
 int argmax(const float*x,int n)
 {
@@ -524,8 +541,8 @@ const Config*c= &m->cfg;
 int H= c->H,L= c->L,V= c->V_out,n= 0;
 encoder_forward(m,src,T);
 memcpy(a->dec_h,a->enc_h+(size_t)T*H,(size_t)H*sizeof(float));
-/*145:*/
-#line 2261 "attention.w"
+/*152:*/
+#line 2435 "attention.w"
 
 int token= SOS_TOKEN;
 for(int t= 0;t<L;t++){
@@ -539,14 +556,14 @@ if(token==EOS_TOKEN)break;
 out[n++]= token;
 }
 
-/*:145*/
-#line 2257 "attention.w"
+/*:152*/
+#line 2431 "attention.w"
 
 return n;
 }
 
-/*:144*/
-#line 870 "attention.w"
+/*:151*/
+#line 890 "attention.w"
 
 
-/*:51*/
+/*:52*/

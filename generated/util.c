@@ -1,12 +1,12 @@
-/*7:*/
-#line 193 "attention.w"
+/*8:*/
+#line 212 "attention.w"
 
 #include "attention.h"
 #include <stdarg.h> 
 #include <stdlib.h> 
 #include <string.h> 
-/*8:*/
-#line 201 "attention.w"
+/*9:*/
+#line 220 "attention.w"
 
 static char last_error[2048];
 
@@ -24,8 +24,8 @@ const char*kit_error(void)
 return last_error;
 }
 
-/*:8*//*9:*/
-#line 222 "attention.w"
+/*:9*//*10:*/
+#line 241 "attention.w"
 
 void*xcalloc(size_t n,size_t size)
 {
@@ -37,8 +37,8 @@ exit(1);
 return p;
 }
 
-/*:9*//*10:*/
-#line 233 "attention.w"
+/*:10*//*11:*/
+#line 252 "attention.w"
 
 void*xrealloc(void*p,size_t size)
 {
@@ -58,8 +58,8 @@ memcpy(t,s,n);
 return t;
 }
 
-/*:10*/
-#line 198 "attention.w"
+/*:11*/
+#line 217 "attention.w"
 
 
-/*:7*/
+/*:8*/

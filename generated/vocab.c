@@ -1,13 +1,13 @@
-/*13:*/
-#line 284 "attention.w"
+/*14:*/
+#line 303 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
 #include <string.h> 
 #include <errno.h> 
 #include <utf8proc.h> 
-/*14:*/
-#line 298 "attention.w"
+/*15:*/
+#line 317 "attention.w"
 
 static uint32_t word_hash(const char*w)
 {
@@ -19,13 +19,13 @@ h*= 16777619u;
 return h;
 }
 
-/*:14*//*15:*/
-#line 315 "attention.w"
+/*:15*//*16:*/
+#line 334 "attention.w"
 
 static int*vocab_probe(const Vocab*v,const char*w)
 {
-/*16:*/
-#line 323 "attention.w"
+/*17:*/
+#line 342 "attention.w"
 
 uint32_t mask= (uint32_t)v->nslot-1;
 uint32_t i= word_hash(w)&mask;
@@ -33,13 +33,13 @@ while(v->slot[i]!=0&&strcmp(v->word[v->slot[i]-1],w)!=0)
 i= (i+1)&mask;
 return&v->slot[i];
 
-/*:16*/
-#line 318 "attention.w"
+/*:17*/
+#line 337 "attention.w"
 
 }
 
-/*:15*//*18:*/
-#line 341 "attention.w"
+/*:16*//*19:*/
+#line 360 "attention.w"
 
 int vocab_find(const Vocab*v,const char*w)
 {
@@ -47,8 +47,8 @@ int*s= vocab_probe(v,w);
 return*s?*s-1:-1;
 }
 
-/*:18*//*19:*/
-#line 351 "attention.w"
+/*:19*//*20:*/
+#line 370 "attention.w"
 
 int vocab_add(Vocab*v,const char*w)
 {
@@ -60,8 +60,8 @@ v->word= xrealloc(v->word,(size_t)v->cap*sizeof*v->word);
 }
 v->word[v->n]= xstrdup(w);
 *s= ++v->n;
-if(2*v->n> v->nslot)/*20:*/
-#line 366 "attention.w"
+if(2*v->n> v->nslot)/*21:*/
+#line 385 "attention.w"
 
 {
 free(v->slot);
@@ -70,14 +70,14 @@ v->slot= xcalloc((size_t)v->nslot,sizeof*v->slot);
 for(int k= 0;k<v->n;k++)*vocab_probe(v,v->word[k])= k+1;
 }
 
-/*:20*/
-#line 362 "attention.w"
+/*:21*/
+#line 381 "attention.w"
 
 return v->n-1;
 }
 
-/*:19*//*21:*/
-#line 375 "attention.w"
+/*:20*//*22:*/
+#line 394 "attention.w"
 
 void vocab_init(Vocab*v)
 {
@@ -100,8 +100,8 @@ v->slot= NULL;
 v->n= v->cap= v->nslot= 0;
 }
 
-/*:21*//*22:*/
-#line 399 "attention.w"
+/*:22*//*23:*/
+#line 418 "attention.w"
 
 void vocab_add_sentence(Vocab*v,const char*s)
 {
@@ -117,8 +117,8 @@ if(*s==' ')s++;
 }
 }
 
-/*:22*//*24:*/
-#line 429 "attention.w"
+/*:23*//*25:*/
+#line 448 "attention.w"
 
 int tokenize(const Vocab*v,const char*s,int*ids,int max,
 const char*where,const char*language)
@@ -134,8 +134,8 @@ memcpy(word,s,k);
 word[k]= '\0';
 s+= k;
 if(*s==' ')s++;
-if(k> 0)/*25:*/
-#line 449 "attention.w"
+if(k> 0)/*26:*/
+#line 468 "attention.w"
 
 {
 int id= vocab_find(v,word);
@@ -148,18 +148,18 @@ where,max);
 ids[n++]= id;
 }
 
-/*:25*/
-#line 444 "attention.w"
+/*:26*/
+#line 463 "attention.w"
 
 }
 return n;
 }
 
-/*:24*/
-#line 290 "attention.w"
+/*:25*/
+#line 309 "attention.w"
 
-/*33:*/
-#line 570 "attention.w"
+/*34:*/
+#line 589 "attention.w"
 
 typedef struct{char*s;size_t n,cap;int pending;}Out;
 
@@ -174,8 +174,8 @@ o->pending= 0;
 o->s[o->n++]= c;
 }
 
-/*:33*//*34:*/
-#line 587 "attention.w"
+/*:34*//*35:*/
+#line 606 "attention.w"
 
 char*normalize_sentence(const char*s,size_t len,size_t*bad)
 {
@@ -191,8 +191,8 @@ if(bad)*bad= i;
 return NULL;
 }
 i+= (size_t)k;
-/*35:*/
-#line 612 "attention.w"
+/*36:*/
+#line 631 "attention.w"
 
 utf8proc_int32_t piece[16];
 int boundclass= 0;
@@ -208,19 +208,19 @@ out_put(&o,(char)d);
 }else o.pending= 1;
 }
 
-/*:35*/
-#line 602 "attention.w"
+/*:36*/
+#line 621 "attention.w"
 
 }
 o.s[o.n]= '\0';
 return o.s;
 }
 
-/*:34*/
-#line 291 "attention.w"
+/*:35*/
+#line 310 "attention.w"
 
-/*27:*/
-#line 468 "attention.w"
+/*28:*/
+#line 487 "attention.w"
 
 static const char*const seed_pairs[][2]= {
 {"i am a student","je suis etudiant"},
@@ -229,8 +229,8 @@ static const char*const seed_pairs[][2]= {
 {"we are engineers","nous sommes ingenieurs"},
 {"they are artists","ils sont artistes"}};
 
-/*:27*//*29:*/
-#line 490 "attention.w"
+/*:28*//*30:*/
+#line 509 "attention.w"
 
 static void pairs_push(PairList*pl,char*src,char*tgt,int line)
 {
@@ -261,8 +261,8 @@ free(pl->origin);
 *pl= (PairList){0};
 }
 
-/*:29*//*30:*/
-#line 523 "attention.w"
+/*:30*//*31:*/
+#line 542 "attention.w"
 
 void pairs_vocabularies(const PairList*pl,Vocab*vin,Vocab*vout)
 {
@@ -274,8 +274,8 @@ vocab_add_sentence(vout,pl->pair[k].tgt);
 }
 }
 
-/*:30*//*39:*/
-#line 663 "attention.w"
+/*:31*//*40:*/
+#line 682 "attention.w"
 
 static int count_words(const char*s)
 {
@@ -297,8 +297,8 @@ if(strncmp(en,prefixes[k],strlen(prefixes[k]))==0)return 1;
 return 0;
 }
 
-/*:39*//*40:*/
-#line 685 "attention.w"
+/*:40*//*41:*/
+#line 704 "attention.w"
 
 int pairs_read(PairList*pl,const char*path,int filter,int max_length)
 {
@@ -312,8 +312,8 @@ ssize_t len;
 int lineno= 0,status= 0;
 while((len= getline(&line,&cap,f))>=0){
 lineno++;
-/*42:*/
-#line 717 "attention.w"
+/*43:*/
+#line 736 "attention.w"
 
 while(len> 0&&(line[len-1]=='\n'||line[len-1]=='\r'))len--;
 line[len]= '\0';
@@ -338,11 +338,11 @@ status= kit_fail("%s:%d: the %s sentence is empty",path,lineno,
 break;
 }
 
-/*:42*/
-#line 698 "attention.w"
+/*:43*/
+#line 717 "attention.w"
 
-/*43:*/
-#line 741 "attention.w"
+/*44:*/
+#line 760 "attention.w"
 
 pl->lines_read++;
 size_t bad= 0;
@@ -366,12 +366,12 @@ free(nfr);
 pl->dropped++;
 }
 
-/*:43*/
-#line 699 "attention.w"
+/*:44*/
+#line 718 "attention.w"
 
 }
-/*41:*/
-#line 710 "attention.w"
+/*42:*/
+#line 729 "attention.w"
 
 if(status==0&&ferror(f))
 status= kit_fail("%s: read error after line %d",path,lineno);
@@ -379,8 +379,8 @@ if(status==0&&pl->n==0)
 status= kit_fail("%s: no pair of its %d lines passes the %s filter",
 path,lineno,filter==FILTER_TUTORIAL?"tutorial":"length");
 
-/*:41*/
-#line 701 "attention.w"
+/*:42*/
+#line 720 "attention.w"
 
 free(line);
 fclose(f);
@@ -388,8 +388,8 @@ if(status)pairs_free(pl);
 return status;
 }
 
-/*:40*//*46:*/
-#line 783 "attention.w"
+/*:41*//*47:*/
+#line 802 "attention.w"
 
 int make_examples(const PairList*pl,const Vocab*vin,const Vocab*vout,
 int max_length,int append_eos,Example**out)
@@ -402,8 +402,8 @@ char where[600];
 for(int k= 0;k<pl->n;k++){
 if(pl->pair[k].line)snprintf(where,sizeof where,"%.500s:%d",pl->origin,pl->pair[k].line);
 else snprintf(where,sizeof where,"%.500s pair %d",pl->origin,k+1);
-/*47:*/
-#line 804 "attention.w"
+/*48:*/
+#line 823 "attention.w"
 
 int n= tokenize(vin,pl->pair[k].src,ex[k].src,max_length,where,"English");
 int m= n<0?-1:tokenize(vout,pl->pair[k].tgt,ex[k].tgt,
@@ -420,16 +420,16 @@ if(append_eos)ex[k].tgt[m++]= EOS_TOKEN;
 ex[k].src_len= n;
 ex[k].tgt_len= m;
 
-/*:47*/
-#line 795 "attention.w"
+/*:48*/
+#line 814 "attention.w"
 
 }
 *out= ex;
 return 0;
 }
 
-/*:46*/
-#line 292 "attention.w"
+/*:47*/
+#line 311 "attention.w"
 
 
-/*:13*/
+/*:14*/

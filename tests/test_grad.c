@@ -506,11 +506,11 @@ END_TEST
 /* The training step fuses the weight gradients with Adam; it must give the
    same model, bit for bit, as the plain backward pass into the gradient
    buffer followed by the plain optimizer step. */
-START_TEST(fused_step_equals_plain_step)
+static void fused_equals_plain(int H)
 {
   Model a, b;
-  tiny_model(&a, 9, 8, 8, 6, 31);
-  tiny_model(&b, 9, 8, 8, 6, 31);
+  tiny_model(&a, 9, 8, H, 6, 31);
+  tiny_model(&b, 9, 8, H, 6, 31);
   Example ex[3] = {{{2, 3, 4, 2}, {3, 5, 3, EOS_TOKEN}, 4, 4}, {{5}, {6, EOS_TOKEN}, 1, 2},
     {{8, 7, 6, 5, 4, 3}, {2, 3, 4, 5, 6, EOS_TOKEN}, 6, 6}};
   for (int step = 0; step < 12; step++) {
@@ -531,6 +531,67 @@ START_TEST(fused_step_equals_plain_step)
   model_free(&a);
   model_free(&b);
 }
+/* H = 8 takes only the kernels' scalar tails; H = 40 also their blocks of
+   sixteen rows and 32 columns, with tails after them. */
+START_TEST(fused_step_equals_plain_step)
+{
+  fused_equals_plain(8);
+  fused_equals_plain(40);
+}
+END_TEST
+
+/* The blocked kernels promise the sums of the plain loops, in the same order,
+   bit for bit: linear_forward the sixteen-lane order of dot (lane k takes every
+   sixteenth product, then the lanes are added pairwise, then the tail), and
+   outer_products each gradient entry's B products in batch order. Written
+   here as plain loops, over shapes that cover every block and every tail. */
+static float dot_in_order(const float *a, const float *b, int n)
+{
+  float acc[16] = {0};
+  int i = 0;
+  for (; i + 16 <= n; i += 16)
+    for (int k = 0; k < 16; k++) acc[k] += a[i + k] * b[i + k];
+  for (int d = 8; d >= 1; d /= 2)
+    for (int k = 0; k < d; k++) acc[k] += acc[k + d];
+  float s = acc[0];
+  for (; i < n; i++) s += a[i] * b[i];
+  return s;
+}
+START_TEST(blocked_kernels_keep_the_order_of_the_sums)
+{
+  rng_seed(17);
+  int shapes[][3] = {{1, 128, 384}, {3, 256, 128}, {2, 40, 23}, {1, 7, 16}, {4, 33, 10}};
+  for (size_t k = 0; k < sizeof shapes / sizeof shapes[0]; k++) {
+    int B = shapes[k][0], C = shapes[k][1], OC = shapes[k][2];
+    float *x = rand_array((size_t) B * C, 1), *W = rand_array((size_t) OC * C, 1),
+      *bias = rand_array(OC, 1), *y = rand_array((size_t) B * OC, 0),
+      *dy = rand_array((size_t) B * OC, 1), *g0 = rand_array((size_t) OC * C, 1),
+      *g = malloc(sizeof(float) * OC * C), *gs = malloc(sizeof(float) * OC * C);
+    linear_forward(y, x, W, bias, B, C, OC);
+    for (int b = 0; b < B; b++)
+      for (int o = 0; o < OC; o++) {
+        float want = dot_in_order(W + (size_t) o * C, x + (size_t) b * C, C) + bias[o];
+        ck_assert_msg(memcmp(&want, &y[(size_t) b * OC + o], sizeof want) == 0,
+          "B=%d C=%d OC=%d: output (%d,%d) is %.9g, the ordered sum %.9g",
+          B, C, OC, b, o, y[(size_t) b * OC + o], want);
+      }
+    memcpy(g, g0, sizeof(float) * OC * C);
+    outer_products(g, dy, OC, x, B, C, OC, 1);
+    outer_products(gs, dy, OC, x, B, C, OC, 0);
+    for (int o = 0; o < OC; o++)
+      for (int j = 0; j < C; j++) {
+        float add = g0[(size_t) o * C + j], set = 0.0f;
+        for (int b = 0; b < B; b++) {
+          add += dy[(size_t) b * OC + o] * x[(size_t) b * C + j];
+          set += dy[(size_t) b * OC + o] * x[(size_t) b * C + j];
+        }
+        ck_assert_msg(memcmp(&add, &g[(size_t) o * C + j], sizeof add) == 0
+            && memcmp(&set, &gs[(size_t) o * C + j], sizeof set) == 0,
+          "B=%d C=%d OC=%d: gradient (%d,%d) differs from the ordered sum", B, C, OC, o, j);
+      }
+    free(x); free(W); free(bias); free(y); free(dy); free(g0); free(g); free(gs);
+  }
+}
 END_TEST
 
 int main(void)
@@ -548,7 +609,8 @@ int main(void)
     {"adam_two_steps_by_hand", adam_two_steps_by_hand},
     {"greedy_stops_at_eos_or_max_length", greedy_stops_at_eos_or_max_length},
     {"training_learns_the_seed_pairs", training_learns_the_seed_pairs},
-    {"fused_step_equals_plain_step", fused_step_equals_plain_step}};
+    {"fused_step_equals_plain_step", fused_step_equals_plain_step},
+    {"blocked_kernels_keep_the_order_of_the_sums", blocked_kernels_keep_the_order_of_the_sums}};
   for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
     TCase *tc = tcase_create(cases[k].name);
     tcase_set_timeout(tc, 60);

@@ -233,7 +233,10 @@ def fix_change_file_names(c_text, web_name, ch_name):
     directives of lines that come from the change file, in every output file
     but the first (e.g. '#line 9 "kit_fail"'); the line numbers are right. The
     only two sources are the web and the change file (neither may include
-    files), so every name that is not the web's is the change file's."""
+    files), so every name that is not the web's is the change file's. The
+    wrong name is whatever lay in ctangle's buffer: a NUL byte and a newline
+    and the rest of a section name have been seen, so a name may run over a
+    few lines to its closing quote."""
     def repl(m):
         return m.group(0) if m.group(2) == web_name else f'#line {m.group(1)} "{ch_name}"'
-    return re.sub(r'#line (\d+) "([^"\n]*)"', repl, c_text)
+    return re.sub(r'^#line (\d+) "((?:[^"\n]*\n){0,3}[^"\n]*)"$', repl, c_text, flags=re.M)
