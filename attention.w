@@ -1774,9 +1774,7 @@ $BCm$ multiply-adds, for $C$ inputs and $m$ outputs.
 void linear_backward(float *dinp, float *dweight, float *dbias,
   const float *dout, const float *inp, const float *weight, int B, int C, int OC)
 {
-  if (dinp)
-    for (int b = 0; b < B; b++)
-      add_transposed_product(dinp + (size_t) b * C, weight, dout + (size_t) b * OC, C, OC);
+  if (dinp) add_transposed_products(dinp, weight, dout, B, C, OC);
   if (dweight) outer_products(dweight, dout, OC, inp, B, C, OC, 1);
   if (dbias)
     for (int o = 0; o < OC; o++)
@@ -1787,33 +1785,61 @@ void linear_backward(float *dinp, float *dweight, float *dbias,
 stored by rows. Adding $\bar y_i$ times row $i$ to $\bar x$, row after row,
 would read and write all of $\bar x$ for every row, and each addition would
 wait for the previous one to reach memory. Instead the columns are taken in
-blocks of 128: a block of $\bar x$ is held in 128 running sums (eight vector
-registers of sixteen floats, once compiled) while all rows go by, and written
-back once. With $H=128$ a block is a whole row, so $W$ is read straight
-through; blocks of 64 (two passes over the rows, each reading half of every
-row) measured 20 per cent slower on the machine this was written on. The rows
-are far apart in memory ($4C$ bytes) and each is read once, so the loop asks
-for the row four ahead ({\it prefetches\/} it) while it works on this one;
-that made it another 25 per cent faster there.
+blocks of 128: a block of $\bar x$ is held in 128 running sums (eight vectors
+of sixteen floats) while all rows go by, and written back once. With $H=128$
+a block is a whole row, so $W$ is read straight through; blocks of 64 (two
+passes over the rows, each reading half of every row) measured 20 per cent
+slower on the machine this was written on. The rows are far apart in memory
+($4C$ bytes) and each is read once, so the loop asks for the row four ahead
+({\it prefetches\/} it) while it works on this one; that made it another 25
+per cent faster there.
+
+For a batch, |NB| rows of the batch share the pass: each block of a row of
+$W$, once read, is used for all of them. Every entry of $\bar x$ still gets
+its products in row order, so the sums are the same floats as one row at a
+time would give.
 @^prefetch@>
 @^memory traffic@>
 @<Layer helpers@>=
 #define BLOCK 128
-static void add_transposed_product(float *dx, const float *W, const float *dy, int C, int OC)
+static inline __attribute__((always_inline)) void transposed_block(float *dx,
+  const float *W, const float *dy, int C, int OC, const int NB)
 {
   int j = 0;
   for (; j + BLOCK <= C; j += BLOCK) {
-    float acc[BLOCK];
-    for (int k = 0; k < BLOCK; k++) acc[k] = dx[j + k];
+    vec16 acc[2][BLOCK / 16]; /* |NB| is 1 or 2 */
+    for (int b = 0; b < NB; b++)
+      for (int k = 0; k < BLOCK / 16; k++)
+        acc[b][k] = *(const vec16 *) (dx + (size_t) b * C + j + 16 * k);
     for (int i = 0; i < OC; i++) {
       const float *w = W + (size_t) i * C + j;
       for (int k = 0; k < BLOCK; k += 16) __builtin_prefetch(w + 4 * (size_t) C + k);
-      for (int k = 0; k < BLOCK; k++) acc[k] += dy[i] * w[k];
+      for (int k = 0; k < BLOCK / 16; k++) {
+        vec16 wk = *(const vec16 *) (w + 16 * k);
+        for (int b = 0; b < NB; b++) acc[b][k] += dy[(size_t) b * OC + i] * wk;
+      }
     }
-    for (int k = 0; k < BLOCK; k++) dx[j + k] = acc[k];
+    for (int b = 0; b < NB; b++)
+      for (int k = 0; k < BLOCK / 16; k++)
+        *(vec16 *) (dx + (size_t) b * C + j + 16 * k) = acc[b][k];
   }
   for (; j < C; j++)
-    for (int i = 0; i < OC; i++) dx[j] += dy[i] * W[(size_t) i * C + j];
+    for (int b = 0; b < NB; b++) {
+      float s = dx[(size_t) b * C + j];
+      for (int i = 0; i < OC; i++) s += dy[(size_t) b * OC + i] * W[(size_t) i * C + j];
+      dx[(size_t) b * C + j] = s;
+    }
+}
+
+@ Two rows of the batch at a time fill sixteen vector registers with sums.
+@<Layer helpers@>=
+static void add_transposed_products(float *dx, const float *W, const float *dy,
+  int B, int C, int OC)
+{
+  int b = 0;
+  for (; b + 2 <= B; b += 2)
+    transposed_block(dx + (size_t) b * C, W, dy + (size_t) b * OC, C, OC, 2);
+  for (; b < B; b++) transposed_block(dx + (size_t) b * C, W, dy + (size_t) b * OC, C, OC, 1);
 }
 
 @ The weight gradient of row $i$ of $W$ is $\sum_b\bar y_{b,i}\,x_b$, a sum
@@ -1830,7 +1856,7 @@ static inline __attribute__((always_inline)) void outer_block(float *dw,
 {
   int j = 0;
   for (; j + 32 <= C; j += 32) {
-    vec16 a[R][2];
+    vec16 a[8][2]; /* |R| is at most 8 */
     for (int r = 0; r < R; r++)
       for (int h = 0; h < 2; h++)
         a[r][h] = add ? *(const vec16 *) (dw + (size_t) r * C + j + 16 * h) : (vec16) {0};

@@ -120,8 +120,8 @@ typedef struct{
 float r,z,n,ghn;
 }GruCache;
 
-/*:81*//*131:*/
-#line 2081 "attention.w"
+/*:81*//*132:*/
+#line 2107 "attention.w"
 
 typedef struct{
 int weight;
@@ -130,8 +130,8 @@ int B,C,OC;
 }Deferred;
 #define N_DEFERRED 7
 
-/*:131*//*139:*/
-#line 2230 "attention.w"
+/*:132*//*140:*/
+#line 2256 "attention.w"
 
 typedef struct{
 float b1,a1,b2,a2;
@@ -140,8 +140,8 @@ float inv_bc2;
 float eps;
 }AdamConstants;
 
-/*:139*//*187:*/
-#line 3082 "attention.w"
+/*:140*//*188:*/
+#line 3108 "attention.w"
 
 #define COLORMAP_MAX_POINTS 9
 typedef struct{
@@ -151,8 +151,8 @@ double x[3][COLORMAP_MAX_POINTS];
 double v[3][COLORMAP_MAX_POINTS];
 }Colormap;
 
-/*:187*//*195:*/
-#line 3180 "attention.w"
+/*:188*//*196:*/
+#line 3206 "attention.w"
 
 enum{HEATMAP_MATPLOTLIB,HEATMAP_SEABORN};
 typedef struct{
@@ -166,8 +166,8 @@ int style;
 double vmin,vmax;
 }Heatmap;
 
-/*:195*//*196:*/
-#line 3197 "attention.w"
+/*:196*//*197:*/
+#line 3223 "attention.w"
 
 typedef struct{
 double x,y,w,h;
@@ -182,14 +182,14 @@ int width,height,stride;
 unsigned char*data;
 }FigImage;
 
-/*:196*//*225:*/
-#line 3818 "attention.w"
+/*:197*//*226:*/
+#line 3844 "attention.w"
 
 enum{FIGURE_PNG,FIGURE_PDF,FIGURE_SVG};
 #define FIGURE_PNG_SCALE 2.0
 
-/*:225*//*239:*/
-#line 4075 "attention.w"
+/*:226*//*240:*/
+#line 4101 "attention.w"
 
 typedef struct{
 int n;
@@ -197,7 +197,7 @@ const double*x,*y;
 const char*title,*xlabel,*ylabel;
 }Curve;
 
-/*:239*/
+/*:240*/
 #line 145 "attention.w"
 
 /*56:*/
@@ -229,8 +229,8 @@ float*logits,*logp;
 /*:99*/
 #line 1498 "attention.w"
 
-/*128:*/
-#line 2033 "attention.w"
+/*129:*/
+#line 2059 "attention.w"
 
 float*d_logits;
 float*d_hout;
@@ -244,7 +244,7 @@ float*d_enc_x;
 float*d_h,*d_hprev,*d_o,*d_ec,*d_eh;
 float*d_rows;
 
-/*:128*/
+/*:129*/
 #line 1499 "attention.w"
 
 }Activations;
@@ -290,14 +290,14 @@ return(1.0f-c->z)*c->n+c->z*h;
 
 }
 
-/*:82*//*119:*/
-#line 1925 "attention.w"
+/*:82*//*120:*/
+#line 1951 "attention.w"
 
 KIT_HD static inline void gru_unit_backward(float dh_new,float h,const GruCache*c,
 float*dgir,float*dgiz,float*dgin,float*dghn,float*dh)
 {
-/*120:*/
-#line 1932 "attention.w"
+/*121:*/
+#line 1958 "attention.w"
 
 float dn= dh_new*(1.0f-c->z);
 float dz= dh_new*(h-c->n);
@@ -309,12 +309,12 @@ float dr= dan*c->ghn;
 *dghn= dan*c->r;
 *dh+= dh_new*c->z;
 
-/*:120*/
-#line 1929 "attention.w"
+/*:121*/
+#line 1955 "attention.w"
 
 }
 
-/*:119*/
+/*:120*/
 #line 147 "attention.w"
 
 /*12:*/
@@ -428,8 +428,8 @@ const float*enc_out,const DecoderStep*s);
 
 float seq2seq_forward(Model*m,const Example*ex);
 
-/*:106*//*118:*/
-#line 1896 "attention.w"
+/*:106*//*119:*/
+#line 1922 "attention.w"
 
 void nll_backward(float*dlogits,const float*logp,const int*target,int B,int V);
 void linear_backward(float*dinp,float*dweight,float*dbias,
@@ -439,26 +439,26 @@ void outer_products(float*dw,const float*dy,int stride,
 const float*x,int B,int C,int rows,int add);
 void embedding_backward(float*dtable,const float*dout,const int*ids,int B,int H);
 
-/*:118*//*123:*/
-#line 1967 "attention.w"
+/*:119*//*124:*/
+#line 1993 "attention.w"
 
 void gru_cell_backward(float*dgi,float*dgh,float*dh,const float*dh_new,
 const float*h,const GruCache*cache,int B,int H);
 
-/*:123*//*127:*/
-#line 2010 "attention.w"
+/*:124*//*128:*/
+#line 2036 "attention.w"
 
 void attention_backward(float*dscores,float*denc_out,const float*dctx,
 const float*w,const float*enc_out,int B,int L,int H);
 
-/*:127*//*134:*/
-#line 2120 "attention.w"
+/*:128*//*135:*/
+#line 2146 "attention.w"
 
 void seq2seq_backward_deferred(Model*m,const Example*ex,Deferred d[N_DEFERRED]);
 void seq2seq_backward(Model*m,const Example*ex);
 
-/*:134*//*150:*/
-#line 2395 "attention.w"
+/*:135*//*151:*/
+#line 2421 "attention.w"
 
 AdamConstants adam_constants(double lr,double beta1,double beta2,double eps,long t);
 void adam_apply(float*p,const float*g,float*m,float*v,size_t n,
@@ -468,50 +468,50 @@ double lr,double beta1,double beta2,double eps,long t);
 void optimizer_step(Model*m,double lr);
 float train_step(Model*m,const Example*ex,double lr);
 
-/*:150*//*154:*/
-#line 2454 "attention.w"
+/*:151*//*155:*/
+#line 2480 "attention.w"
 
 int argmax(const float*x,int n);
 int greedy_decode(Model*m,const int*src,int T,int*out,float*attn);
 
-/*:154*//*169:*/
-#line 2686 "attention.w"
+/*:155*//*170:*/
+#line 2712 "attention.w"
 
 int checkpoint_save(const Model*m,const char*path);
 int checkpoint_load(Model*m,const char*path);
 
-/*:169*//*194:*/
-#line 3165 "attention.w"
+/*:170*//*195:*/
+#line 3191 "attention.w"
 
 extern const Colormap colormap_bone,colormap_ylorrd;
 void colormap_color(const Colormap*cm,double w,double rgb[3]);
 const Colormap*colormap_find(const char*name);
 
-/*:194*//*217:*/
-#line 3658 "attention.w"
+/*:195*//*218:*/
+#line 3684 "attention.w"
 
 int heatmap_layout(const Heatmap*h,HeatmapLayout*lay);
 
-/*:217*//*230:*/
-#line 3893 "attention.w"
+/*:218*//*231:*/
+#line 3919 "attention.w"
 
 int figure_format(const char*path);
 int figure_check_path(const char*path);
 int write_file_atomic(const char*path,const void*data,size_t n);
 
-/*:230*//*238:*/
-#line 4053 "attention.w"
+/*:231*//*239:*/
+#line 4079 "attention.w"
 
 int heatmap_save(const Heatmap*h,const char*path);
 int heatmap_image(const Heatmap*h,double scale,FigImage*img,HeatmapLayout*lay);
 
-/*:238*//*251:*/
-#line 4324 "attention.w"
+/*:239*//*252:*/
+#line 4350 "attention.w"
 
 int curve_save(const Curve*c,const char*path);
 int curve_image(const Curve*c,double scale,FigImage*img);
 
-/*:251*/
+/*:252*/
 #line 148 "attention.w"
 
 

@@ -68,35 +68,59 @@ gh[j],gh[H+j],gh[2*H+j],h[j],&cache[j]);
 }
 
 /*:85*//*113:*/
-#line 1800 "attention.w"
+#line 1803 "attention.w"
 
 #define BLOCK 128
-static void add_transposed_product(float*dx,const float*W,const float*dy,int C,int OC)
+static inline __attribute__((always_inline))void transposed_block(float*dx,
+const float*W,const float*dy,int C,int OC,const int NB)
 {
 int j= 0;
 for(;j+BLOCK<=C;j+= BLOCK){
-float acc[BLOCK];
-for(int k= 0;k<BLOCK;k++)acc[k]= dx[j+k];
+vec16 acc[2][BLOCK/16];
+for(int b= 0;b<NB;b++)
+for(int k= 0;k<BLOCK/16;k++)
+acc[b][k]= *(const vec16*)(dx+(size_t)b*C+j+16*k);
 for(int i= 0;i<OC;i++){
 const float*w= W+(size_t)i*C+j;
 for(int k= 0;k<BLOCK;k+= 16)__builtin_prefetch(w+4*(size_t)C+k);
-for(int k= 0;k<BLOCK;k++)acc[k]+= dy[i]*w[k];
+for(int k= 0;k<BLOCK/16;k++){
+vec16 wk= *(const vec16*)(w+16*k);
+for(int b= 0;b<NB;b++)acc[b][k]+= dy[(size_t)b*OC+i]*wk;
 }
-for(int k= 0;k<BLOCK;k++)dx[j+k]= acc[k];
+}
+for(int b= 0;b<NB;b++)
+for(int k= 0;k<BLOCK/16;k++)
+*(vec16*)(dx+(size_t)b*C+j+16*k)= acc[b][k];
 }
 for(;j<C;j++)
-for(int i= 0;i<OC;i++)dx[j]+= dy[i]*W[(size_t)i*C+j];
+for(int b= 0;b<NB;b++){
+float s= dx[(size_t)b*C+j];
+for(int i= 0;i<OC;i++)s+= dy[(size_t)b*OC+i]*W[(size_t)i*C+j];
+dx[(size_t)b*C+j]= s;
+}
 }
 
 /*:113*//*114:*/
-#line 1827 "attention.w"
+#line 1835 "attention.w"
+
+static void add_transposed_products(float*dx,const float*W,const float*dy,
+int B,int C,int OC)
+{
+int b= 0;
+for(;b+2<=B;b+= 2)
+transposed_block(dx+(size_t)b*C,W,dy+(size_t)b*OC,C,OC,2);
+for(;b<B;b++)transposed_block(dx+(size_t)b*C,W,dy+(size_t)b*OC,C,OC,1);
+}
+
+/*:114*//*115:*/
+#line 1853 "attention.w"
 
 static inline __attribute__((always_inline))void outer_block(float*dw,
 const float*dy,int stride,const float*x,int B,int C,const int R,const int add)
 {
 int j= 0;
 for(;j+32<=C;j+= 32){
-vec16 a[R][2];
+vec16 a[8][2];
 for(int r= 0;r<R;r++)
 for(int h= 0;h<2;h++)
 a[r][h]= add?*(const vec16*)(dw+(size_t)r*C+j+16*h):(vec16){0};
@@ -120,8 +144,8 @@ dw[(size_t)r*C+j]= g;
 }
 }
 
-/*:114*//*115:*/
-#line 1861 "attention.w"
+/*:115*//*116:*/
+#line 1887 "attention.w"
 
 void outer_products(float*dw,const float*dy,int stride,
 const float*x,int B,int C,int rows,int add)
@@ -136,7 +160,7 @@ for(;r<rows;r++)outer_block(dw+(size_t)r*C,dy+r,stride,x,B,C,1,0);
 }
 }
 
-/*:115*/
+/*:116*/
 #line 1104 "attention.w"
 
 /*66:*/
@@ -312,25 +336,23 @@ dlogits[(size_t)b*V+j]= expf(logp[(size_t)b*V+j])-(j==target[b]?1.0f:0.0f);
 void linear_backward(float*dinp,float*dweight,float*dbias,
 const float*dout,const float*inp,const float*weight,int B,int C,int OC)
 {
-if(dinp)
-for(int b= 0;b<B;b++)
-add_transposed_product(dinp+(size_t)b*C,weight,dout+(size_t)b*OC,C,OC);
+if(dinp)add_transposed_products(dinp,weight,dout,B,C,OC);
 if(dweight)outer_products(dweight,dout,OC,inp,B,C,OC,1);
 if(dbias)
 for(int o= 0;o<OC;o++)
 for(int b= 0;b<B;b++)dbias[o]+= dout[(size_t)b*OC+o];
 }
 
-/*:112*//*116:*/
-#line 1877 "attention.w"
+/*:112*//*117:*/
+#line 1903 "attention.w"
 
 void relu_backward(float*dinp,const float*dout,const float*inp,int n)
 {
 for(int i= 0;i<n;i++)dinp[i]= inp[i]> 0.0f?dout[i]:0.0f;
 }
 
-/*:116*//*117:*/
-#line 1887 "attention.w"
+/*:117*//*118:*/
+#line 1913 "attention.w"
 
 void embedding_backward(float*dtable,const float*dout,const int*ids,int B,int H)
 {
@@ -340,8 +362,8 @@ for(int j= 0;j<H;j++)row[j]+= dout[(size_t)b*H+j];
 }
 }
 
-/*:117*//*122:*/
-#line 1951 "attention.w"
+/*:118*//*123:*/
+#line 1977 "attention.w"
 
 void gru_cell_backward(float*dgi,float*dgh,float*dh,const float*dh_new,
 const float*h,const GruCache*cache,int B,int H)
@@ -358,8 +380,8 @@ h3[H+j]= i3[H+j];
 }
 }
 
-/*:122*//*124:*/
-#line 1984 "attention.w"
+/*:123*//*125:*/
+#line 2010 "attention.w"
 
 void attention_backward(float*dscores,float*denc_out,const float*dctx,
 const float*w,const float*enc_out,int B,int L,int H)
@@ -368,8 +390,8 @@ for(int b= 0;b<B;b++){
 const float*wb= w+(size_t)b*L,*O= enc_out+(size_t)b*L*H;
 const float*dc= dctx+(size_t)b*H;
 float*ds= dscores+(size_t)b*L,*dO= denc_out+(size_t)b*L*H;
-/*125:*/
-#line 1996 "attention.w"
+/*126:*/
+#line 2022 "attention.w"
 
 float avg= 0.0f;
 for(int i= 0;i<L;i++){
@@ -379,13 +401,13 @@ for(int j= 0;j<H;j++)dO[(size_t)i*H+j]+= wb[i]*dc[j];
 }
 for(int i= 0;i<L;i++)ds[i]= wb[i]*(ds[i]-avg);
 
+/*:126*/
+#line 2018 "attention.w"
+
+}
+}
+
 /*:125*/
-#line 1992 "attention.w"
-
-}
-}
-
-/*:124*/
 #line 1105 "attention.w"
 
 

@@ -1,5 +1,5 @@
-/*269:*/
-#line 4662 "attention.w"
+/*270:*/
+#line 4688 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
@@ -7,8 +7,8 @@
 #include <errno.h> 
 #include <getopt.h> 
 #include <time.h> 
-/*255:*/
-#line 4359 "attention.w"
+/*256:*/
+#line 4385 "attention.w"
 
 #define MAX_OUTS 8
 static int add_out(const char*cmd,const char*path,const char**outs,int*n)
@@ -31,8 +31,8 @@ return-1;
 return 0;
 }
 
-/*:255*//*256:*/
-#line 4382 "attention.w"
+/*:256*//*257:*/
+#line 4408 "attention.w"
 
 static void report_figure(const char*path,const char*what,double seconds)
 {
@@ -43,8 +43,8 @@ if(f)fclose(f);
 printf("Wrote %s (%s, %.1f kB, %.1f ms)\n",path,what,size/1000.0,1e3*seconds);
 }
 
-/*:256*//*262:*/
-#line 4512 "attention.w"
+/*:257*//*263:*/
+#line 4538 "attention.w"
 
 #include <unistd.h> 
 static const char*loss_log_path;
@@ -61,8 +61,8 @@ loss_log= xrealloc(loss_log,(size_t)loss_log_cap*sizeof(double));
 loss_log[loss_log_n++]= loss;
 }
 
-/*:262*//*263:*/
-#line 4528 "attention.w"
+/*:263*//*264:*/
+#line 4554 "attention.w"
 
 static int loss_log_check(void)
 {
@@ -87,8 +87,8 @@ free(loss_log);
 return status;
 }
 
-/*:263*//*273:*/
-#line 4714 "attention.w"
+/*:264*//*274:*/
+#line 4740 "attention.w"
 
 static int parse_long(const char*cmd,const char*opt,const char*s,long lo,
 long hi,long*out)
@@ -105,8 +105,8 @@ return-1;
 return 0;
 }
 
-/*:273*//*274:*/
-#line 4731 "attention.w"
+/*:274*//*275:*/
+#line 4757 "attention.w"
 
 static int parse_float(const char*cmd,const char*opt,const char*s,double lo,
 double hi,double*out)
@@ -123,8 +123,8 @@ return-1;
 return 0;
 }
 
-/*:274*//*275:*/
-#line 4749 "attention.w"
+/*:275*//*276:*/
+#line 4775 "attention.w"
 
 static double now_seconds(void)
 {
@@ -133,8 +133,8 @@ clock_gettime(CLOCK_MONOTONIC,&ts);
 return(double)ts.tv_sec+1e-9*(double)ts.tv_nsec;
 }
 
-/*:275*//*288:*/
-#line 4976 "attention.w"
+/*:276*//*289:*/
+#line 5002 "attention.w"
 
 static char*words_join(const Vocab*v,const int*ids,int n)
 {
@@ -145,14 +145,14 @@ for(int k= 0;k<n;k++)p+= sprintf(p,k?" %s":"%s",v->word[ids[k]]);
 return s;
 }
 
-/*:288*/
-#line 4669 "attention.w"
+/*:289*/
+#line 4695 "attention.w"
 
-/*252:*/
-#line 4336 "attention.w"
+/*253:*/
+#line 4362 "attention.w"
 
-/*254:*/
-#line 4348 "attention.w"
+/*255:*/
+#line 4374 "attention.w"
 
 static const char*heatmap_usage= 
 "usage: attention heatmap --model CKPT --out FILE [--out FILE ...] [OPTIONS] SENTENCE\n"
@@ -164,8 +164,8 @@ static const char*heatmap_usage=
 "  --scale data|unit     colours from the weights' own range (the default, as\n"
 "                        the notebook) or from 0 to 1\n";
 
-/*:254*//*257:*/
-#line 4392 "attention.w"
+/*:255*//*258:*/
+#line 4418 "attention.w"
 
 static int cmd_heatmap(int argc,char**argv)
 {
@@ -177,8 +177,8 @@ int nout= 0,c,bad= 0,style= HEATMAP_MATPLOTLIB,unit= 0;
 opterr= 0;
 optind= 1;
 while(!bad&&(c= getopt_long(argc,argv,":h",longopts,NULL))!=-1)switch(c){
-/*258:*/
-#line 4418 "attention.w"
+/*259:*/
+#line 4444 "attention.w"
 
 case'm':model= optarg;break;
 case'o':bad= add_out("heatmap",optarg,outs,&nout)!=0;break;
@@ -200,8 +200,8 @@ break;
 default:fprintf(stderr,"attention heatmap: unknown option \"%s\"\n",argv[optind-1]);
 bad= 1;
 
-/*:258*/
-#line 4403 "attention.w"
+/*:259*/
+#line 4429 "attention.w"
 
 }
 if(!bad&&(!model||nout==0||argc-optind!=1)){
@@ -214,8 +214,8 @@ fputs(heatmap_usage,stderr);
 return 2;
 }
 if(check_outs("heatmap",outs,nout))return 1;
-/*259:*/
-#line 4443 "attention.w"
+/*260:*/
+#line 4469 "attention.w"
 
 Model m;
 if(checkpoint_load(&m,model)){
@@ -233,8 +233,8 @@ kit_fail("the sentence has no words");
 else if(T> 0&&(n= greedy_decode(&m,src,T,out,attn))==0)
 kit_fail("the model translates \"%s\" into nothing: there is no attention to draw",norm);
 if(n> 0){
-/*260:*/
-#line 4467 "attention.w"
+/*261:*/
+#line 4493 "attention.w"
 
 const char**rw= xcalloc((size_t)n,sizeof(char*)),**cw= xcalloc((size_t)T,sizeof(char*));
 for(int i= 0;i<n;i++)rw[i]= m.vout.word[out[i]];
@@ -255,24 +255,24 @@ status= 1;
 }
 free(rw),free(cw),free(fr),free(title);
 
-/*:260*/
-#line 4460 "attention.w"
+/*:261*/
+#line 4486 "attention.w"
 
 }else fprintf(stderr,"attention heatmap: %s\n",kit_error());
 free(norm),free(src),free(out),free(attn);
 model_free(&m);
 return status;
 
-/*:259*/
-#line 4415 "attention.w"
+/*:260*/
+#line 4441 "attention.w"
 
 }
 
-/*:257*/
-#line 4337 "attention.w"
+/*:258*/
+#line 4363 "attention.w"
 
-/*264:*/
-#line 4554 "attention.w"
+/*265:*/
+#line 4580 "attention.w"
 
 static const char*loss_curve_usage= 
 "usage: attention loss-curve --log FILE --out FILE [--out FILE ...] [--title TEXT]\n"
@@ -281,8 +281,8 @@ static const char*loss_curve_usage=
 "  --out FILE     the figure; .png, .pdf or .svg (may be repeated)\n"
 "  --title TEXT   the title (default: 'Training: average loss per epoch')\n";
 
-/*:264*//*265:*/
-#line 4564 "attention.w"
+/*:265*//*266:*/
+#line 4590 "attention.w"
 
 static int read_loss_log(const char*path,double**x,double**y,int*n)
 {
@@ -299,8 +299,8 @@ fclose(f);
 free(*x),free(*y);
 return kit_fail("%s: line %ld: expected an epoch, a tab and a finite loss",path,k);
 }
-/*266:*/
-#line 4586 "attention.w"
+/*267:*/
+#line 4612 "attention.w"
 
 if(*n==cap){
 cap= cap?2*cap:1024;
@@ -309,16 +309,16 @@ cap= cap?2*cap:1024;
 }
 (*x)[*n]= e,(*y)[(*n)++]= v;
 
-/*:266*/
-#line 4580 "attention.w"
+/*:267*/
+#line 4606 "attention.w"
 
 }
 fclose(f);
 return*n> 0?0:kit_fail("%s: no epochs in the file",path);
 }
 
-/*:265*//*267:*/
-#line 4594 "attention.w"
+/*:266*//*268:*/
+#line 4620 "attention.w"
 
 static int cmd_loss_curve(int argc,char**argv)
 {
@@ -351,8 +351,8 @@ if(bad){
 fputs(loss_curve_usage,stderr);
 return 2;
 }
-/*268:*/
-#line 4629 "attention.w"
+/*269:*/
+#line 4655 "attention.w"
 
 double*x= NULL,*y= NULL;
 int n= 0;
@@ -375,20 +375,20 @@ status= 1;
 free(x),free(y);
 return status;
 
-/*:268*/
-#line 4626 "attention.w"
+/*:269*/
+#line 4652 "attention.w"
 
 }
 
-/*:267*/
-#line 4338 "attention.w"
+/*:268*/
+#line 4364 "attention.w"
 
 
-/*:252*//*272:*/
-#line 4707 "attention.w"
+/*:253*//*273:*/
+#line 4733 "attention.w"
 
-/*276:*/
-#line 4759 "attention.w"
+/*277:*/
+#line 4785 "attention.w"
 
 static const char*train_usage= 
 "usage: attention train [--pairs seed | --data FILE] [OPTIONS]\n"
@@ -408,8 +408,8 @@ static const char*train_usage=
 "  --show N            print N translations after training (default 5)\n"
 "  --loss-log FILE     write 'epoch<TAB>average loss' lines to FILE\n";
 
-/*:276*//*277:*/
-#line 4778 "attention.w"
+/*:277*//*278:*/
+#line 4804 "attention.w"
 
 typedef struct{
 const char*data,*init,*save;
@@ -434,8 +434,8 @@ int c,bad= 0;
 opterr= 0;
 optind= 1;
 while(!bad&&(c= getopt_long(argc,argv,":h",longopts,NULL))!=-1)switch(c){
-/*278:*/
-#line 4812 "attention.w"
+/*279:*/
+#line 4838 "attention.w"
 
 case'p':
 if(strcmp(optarg,"seed")!=0){
@@ -475,8 +475,8 @@ default:
 fprintf(stderr,"attention train: unknown option \"%s\"\n",argv[optind-1]);
 bad= 1;
 
-/*:278*/
-#line 4802 "attention.w"
+/*:279*/
+#line 4828 "attention.w"
 
 }
 if(!bad&&optind<argc){
@@ -487,8 +487,8 @@ if(bad)fputs(train_usage,stderr);
 return bad?-1:0;
 }
 
-/*:277*//*279:*/
-#line 4854 "attention.w"
+/*:278*//*280:*/
+#line 4880 "attention.w"
 
 static int cmd_train(int argc,char**argv)
 {
@@ -497,8 +497,8 @@ PairList pl;
 Model m;
 Example*ex= NULL;
 int status= 0;
-/*280:*/
-#line 4880 "attention.w"
+/*281:*/
+#line 4906 "attention.w"
 
 if(train_options(argc,argv,&o))return 2;
 if(loss_log_path&&loss_log_check())return 1;
@@ -509,11 +509,11 @@ return 2;
 }
 int max_length= o.max_length?(int)o.max_length:DEFAULT_MAX_LENGTH;
 
-/*:280*/
-#line 4862 "attention.w"
+/*:281*/
+#line 4888 "attention.w"
 
-/*281:*/
-#line 4890 "attention.w"
+/*282:*/
+#line 4916 "attention.w"
 
 if(o.data){
 if(pairs_read(&pl,o.data,o.filter,max_length)){
@@ -522,11 +522,11 @@ return 1;
 }
 }else pairs_seed(&pl);
 
-/*:281*/
-#line 4863 "attention.w"
+/*:282*/
+#line 4889 "attention.w"
 
-/*284:*/
-#line 4916 "attention.w"
+/*285:*/
+#line 4942 "attention.w"
 
 if(o.init){
 if(checkpoint_load(&m,o.init)){
@@ -542,11 +542,11 @@ model_alloc(&m,&cfg,&vin,&vout);
 model_init_random(&m,(uint64_t)o.seed);
 }
 
-/*:284*/
-#line 4864 "attention.w"
+/*:285*/
+#line 4890 "attention.w"
 
-/*282:*/
-#line 4900 "attention.w"
+/*283:*/
+#line 4926 "attention.w"
 
 if(make_examples(&pl,&m.vin,&m.vout,m.cfg.L,o.append_eos,&ex)){
 fprintf(stderr,"attention train: %s\n",kit_error());
@@ -555,11 +555,11 @@ model_free(&m);
 return 1;
 }
 
-/*:282*/
-#line 4865 "attention.w"
+/*:283*/
+#line 4891 "attention.w"
 
-/*285:*/
-#line 4931 "attention.w"
+/*286:*/
+#line 4957 "attention.w"
 
 if(o.data)printf("Read %ld sentence pairs from %s; kept %d (%s filter)\n",
 pl.lines_read,o.data,pl.n,o.filter==FILTER_TUTORIAL?"tutorial":"length");
@@ -571,11 +571,11 @@ m.cfg.H,m.cfg.L,m.n_params,o.init?" (from --init)":"");
 printf("Training for %ld epochs, %s<EOS> on the targets\n",o.epochs,
 o.append_eos?"":"no ");
 
-/*:285*/
-#line 4866 "attention.w"
+/*:286*/
+#line 4892 "attention.w"
 
-/*286:*/
-#line 4944 "attention.w"
+/*287:*/
+#line 4970 "attention.w"
 
 double t0= now_seconds(),last_loss= 0.0;
 for(long e= 1;e<=o.epochs;e++){
@@ -592,22 +592,22 @@ if(o.epochs> 0)printf("Final average loss: %.6e\n",last_loss);
 printf("Trained in %.3f s (%ld steps, %.0f steps/s)\n",seconds,o.epochs*pl.n,
 seconds> 0?(double)(o.epochs*pl.n)/seconds:0.0);
 
-/*:286*/
-#line 4867 "attention.w"
+/*:287*/
+#line 4893 "attention.w"
 
-/*283:*/
-#line 4910 "attention.w"
+/*284:*/
+#line 4936 "attention.w"
 
 if(o.save&&checkpoint_save(&m,o.save)){
 fprintf(stderr,"attention train: %s\n",kit_error());
 status= 1;
 }
 
-/*:283*/
-#line 4868 "attention.w"
+/*:284*/
+#line 4894 "attention.w"
 
-/*287:*/
-#line 4962 "attention.w"
+/*288:*/
+#line 4988 "attention.w"
 
 int right= 0,*out= xcalloc((size_t)m.cfg.L,sizeof(int));
 for(int k= 0;k<pl.n;k++){
@@ -622,8 +622,8 @@ free(pred);
 printf("%d of %d training pairs translated exactly\n",right,pl.n);
 free(out);
 
-/*:287*/
-#line 4869 "attention.w"
+/*:288*/
+#line 4895 "attention.w"
 
 if(loss_log_path&&loss_log_save())status= 1;
 free(ex);
@@ -632,11 +632,11 @@ model_free(&m);
 return status;
 }
 
-/*:279*/
-#line 4708 "attention.w"
+/*:280*/
+#line 4734 "attention.w"
 
-/*289:*/
-#line 4993 "attention.w"
+/*290:*/
+#line 5019 "attention.w"
 
 static const char*translate_usage= 
 "usage: attention translate --model CKPT [--attention] [SENTENCE ...]\n"
@@ -655,8 +655,8 @@ int*src= xcalloc((size_t)m->cfg.L,sizeof(int)),*out= xcalloc((size_t)m->cfg.L,si
 float*attn= xcalloc((size_t)m->cfg.L*(size_t)m->cfg.L,sizeof(float));
 int status= 0;
 if(!norm)status= kit_fail("%s: invalid UTF-8 at byte %zu",where,bad+1);
-else if(*norm)/*290:*/
-#line 5022 "attention.w"
+else if(*norm)/*291:*/
+#line 5048 "attention.w"
 
 {
 int n= tokenize(&m->vin,norm,src,m->cfg.L,where,"English");
@@ -667,8 +667,8 @@ int k= greedy_decode(m,src,n,out,attn);
 char*t= words_join(&m->vout,out,k);
 fputs(t,stdout);
 free(t);
-if(show_attention)/*291:*/
-#line 5038 "attention.w"
+if(show_attention)/*292:*/
+#line 5064 "attention.w"
 
 for(int t= 0;t<k;t++){
 double pad= 0.0;
@@ -678,14 +678,14 @@ for(int i= n;i<m->cfg.L;i++)pad+= attn[t*m->cfg.L+i];
 printf("  (padding %.3f)",pad);
 }
 
+/*:292*/
+#line 5058 "attention.w"
+
+}
+}
+
 /*:291*/
-#line 5032 "attention.w"
-
-}
-}
-
-/*:290*/
-#line 5011 "attention.w"
+#line 5037 "attention.w"
 
 putchar('\n');
 free(norm);
@@ -695,8 +695,8 @@ free(attn);
 return status;
 }
 
-/*:289*//*292:*/
-#line 5047 "attention.w"
+/*:290*//*293:*/
+#line 5073 "attention.w"
 
 static int cmd_translate(int argc,char**argv)
 {
@@ -731,8 +731,8 @@ return 1;
 }
 int failed= 0;
 char where[64];
-/*293:*/
-#line 5086 "attention.w"
+/*294:*/
+#line 5112 "attention.w"
 
 if(optind<argc)
 for(int k= optind;k<argc;k++){
@@ -758,18 +758,18 @@ fflush(stdout);
 free(line);
 }
 
-/*:293*/
-#line 5081 "attention.w"
+/*:294*/
+#line 5107 "attention.w"
 
 model_free(&m);
 return failed?1:0;
 }
 
-/*:292*/
-#line 4709 "attention.w"
+/*:293*/
+#line 4735 "attention.w"
 
-/*294:*/
-#line 5116 "attention.w"
+/*295:*/
+#line 5142 "attention.w"
 
 static const char*pairs_usage= 
 "usage: attention pairs --data FILE [--filter tutorial|length] [--max-length L]\n"
@@ -780,8 +780,8 @@ static int cmd_pairs(int argc,char**argv)
 const char*data= NULL;
 int filter= FILTER_TUTORIAL;
 long max_length= DEFAULT_MAX_LENGTH;
-/*295:*/
-#line 5139 "attention.w"
+/*296:*/
+#line 5165 "attention.w"
 
 static const struct option longopts[]= {{"data",required_argument,0,'d'},
 {"filter",required_argument,0,'f'},{"max-length",required_argument,0,'L'},
@@ -810,8 +810,8 @@ fputs(pairs_usage,stderr);
 return 2;
 }
 
-/*:295*/
-#line 5126 "attention.w"
+/*:296*/
+#line 5152 "attention.w"
 
 PairList pl;
 if(pairs_read(&pl,data,filter,(int)max_length)){
@@ -825,36 +825,36 @@ pairs_free(&pl);
 return 0;
 }
 
-/*:294*/
-#line 4710 "attention.w"
+/*:295*/
+#line 4736 "attention.w"
 
 
-/*:272*/
-#line 4670 "attention.w"
+/*:273*/
+#line 4696 "attention.w"
 
 
 static const struct{
 const char*name,*summary;
 int(*run)(int argc,char**argv);
 }commands[]= {
-/*271:*/
-#line 4701 "attention.w"
+/*272:*/
+#line 4727 "attention.w"
 
 {"train","train a translator (the notebook's five pairs, or a pair file)",cmd_train},
 {"translate","translate sentences with a saved model",cmd_translate},
 {"pairs","print the pairs that training would read from a file",cmd_pairs},
-/*253:*/
-#line 4342 "attention.w"
+/*254:*/
+#line 4368 "attention.w"
 
 {"heatmap","draw the attention weights of a translation (PNG, PDF or SVG)",cmd_heatmap},
 {"loss-curve","draw the average loss per epoch from train --loss-log",cmd_loss_curve},
 
-/*:253*/
-#line 4705 "attention.w"
+/*:254*/
+#line 4731 "attention.w"
 
 
-/*:271*/
-#line 4676 "attention.w"
+/*:272*/
+#line 4702 "attention.w"
 
 };
 
@@ -864,8 +864,8 @@ size_t n= sizeof commands/sizeof commands[0];
 if(argc>=2)
 for(size_t k= 0;k<n;k++)
 if(strcmp(argv[1],commands[k].name)==0)return commands[k].run(argc-1,argv+1);
-/*270:*/
-#line 4689 "attention.w"
+/*271:*/
+#line 4715 "attention.w"
 
 FILE*out= argc>=2&&(strcmp(argv[1],"--help")==0||strcmp(argv[1],"-h")==0
 ||strcmp(argv[1],"help")==0)?stdout:stderr;
@@ -875,9 +875,9 @@ for(size_t k= 0;k<n;k++)fprintf(out,"  %-10s %s\n",commands[k].name,commands[k].
 fputs("Run 'attention COMMAND --help' for a command's options.\n",out);
 return out==stdout?0:2;
 
-/*:270*/
-#line 4686 "attention.w"
+/*:271*/
+#line 4712 "attention.w"
 
 }
 
-/*:269*/
+/*:270*/

@@ -37,8 +37,8 @@ double u= 1.0-erand48(xs),v= erand48(xs);
 return sqrt(-2.0*log(u))*cos(2.0*M_PI*v);
 }
 
-/*:61*//*146:*/
-#line 2297 "attention.w"
+/*:61*//*147:*/
+#line 2323 "attention.w"
 
 static void adam_tensor(Model*m,int k,size_t n,const AdamConstants*c)
 {
@@ -47,8 +47,8 @@ adam_apply(m->param_mem+at,m->grad_mem+at,m->m_mem+at,m->v_mem+at,n,c);
 memset(m->grad_mem+at,0,n*sizeof(float));
 }
 
-/*:146*//*149:*/
-#line 2380 "attention.w"
+/*:147*//*150:*/
+#line 2406 "attention.w"
 
 static void update_rows(Model*m,const Deferred*d,const AdamConstants*c)
 {
@@ -64,7 +64,7 @@ at+= n;
 }
 }
 
-/*:149*/
+/*:150*/
 #line 889 "attention.w"
 
 /*53:*/
@@ -207,8 +207,8 @@ a->logp= xcalloc(L*V,sizeof(float));
 /*:100*/
 #line 1513 "attention.w"
 
-/*129:*/
-#line 2046 "attention.w"
+/*130:*/
+#line 2072 "attention.w"
 
 a->d_logits= xcalloc(L*V,sizeof(float));
 a->d_hout= xcalloc(L*H,sizeof(float));
@@ -228,7 +228,7 @@ a->d_ec= xcalloc(2*H,sizeof(float));
 a->d_eh= xcalloc(2*H,sizeof(float));
 a->d_rows= xcalloc(ROW_BLOCK> 2*H?ROW_BLOCK:2*H,sizeof(float));
 
-/*:129*/
+/*:130*/
 #line 1514 "attention.w"
 
 }
@@ -248,14 +248,14 @@ a->dec_gi,a->dec_gh,a->dec_cache,a->dec_h,a->logits,a->logp
 /*:101*/
 #line 1522 "attention.w"
 ,
-/*130:*/
-#line 2065 "attention.w"
+/*131:*/
+#line 2091 "attention.w"
 
 a->d_logits,a->d_hout,a->d_dec_gi,a->d_dec_gh,a->d_pre,a->d_scores,
 a->d_dec_e,a->d_enc_out,a->d_enc_gi,a->d_enc_gh,a->d_enc_x,a->d_h,
 a->d_hprev,a->d_o,a->d_ec,a->d_eh,a->d_rows
 
-/*:130*/
+/*:131*/
 #line 1523 "attention.w"
 };
 for(size_t k= 0;k<sizeof all/sizeof all[0];k++)free(all[k]);
@@ -338,8 +338,8 @@ log_softmax_forward(a->logp,a->logits,T,c->V_out);
 return nll_forward(a->logp,ex->tgt,T,c->V_out);
 }
 
-/*:105*//*132:*/
-#line 2093 "attention.w"
+/*:105*//*133:*/
+#line 2119 "attention.w"
 
 void seq2seq_backward_deferred(Model*m,const Example*ex,Deferred d[N_DEFERRED])
 {
@@ -349,8 +349,8 @@ const Tensors*P= &m->params;
 const Tensors*G= &m->grads;
 int H= c->H,L= c->L,V= c->V_out,T= a->T_tgt,S= a->T_src;
 size_t h= (size_t)H;
-/*135:*/
-#line 2126 "attention.w"
+/*136:*/
+#line 2152 "attention.w"
 
 nll_backward(a->d_logits,a->logp,ex->tgt,T,V);
 memset(a->d_hout,0,(size_t)T*h*sizeof(float));
@@ -359,11 +359,11 @@ d[0]= (Deferred){OUT_W,a->d_logits,a->dec_h+h,T,H,V};
 memset(a->d_enc_out,0,(size_t)L*h*sizeof(float));
 memset(a->d_hprev,0,h*sizeof(float));
 
-/*:135*/
-#line 2102 "attention.w"
+/*:136*/
+#line 2128 "attention.w"
 
-/*136:*/
-#line 2141 "attention.w"
+/*137:*/
+#line 2167 "attention.w"
 
 for(int t= T-1;t>=0;t--){
 DecoderStep s= decoder_step(a,c,t);
@@ -388,11 +388,11 @@ a->d_hprev[j]+= a->d_eh[H+j];
 }
 }
 
-/*:136*/
-#line 2103 "attention.w"
+/*:137*/
+#line 2129 "attention.w"
 
-/*137:*/
-#line 2169 "attention.w"
+/*138:*/
+#line 2195 "attention.w"
 
 d[1]= (Deferred){DEC_W_HH,a->d_dec_gh,a->dec_h,T,H,3*H};
 d[2]= (Deferred){DEC_W_IH,a->d_dec_gi,a->dec_o,T,H,3*H};
@@ -404,11 +404,11 @@ linear_backward(NULL,NULL,G->comb_b,a->d_pre,NULL,NULL,T,2*H,H);
 linear_backward(NULL,NULL,G->attn_b,a->d_scores,NULL,NULL,T,2*H,L);
 embedding_backward(G->dec_emb,a->d_dec_e,a->dec_in,T,H);
 
-/*:137*/
-#line 2104 "attention.w"
+/*:138*/
+#line 2130 "attention.w"
 
-/*138:*/
-#line 2187 "attention.w"
+/*139:*/
+#line 2213 "attention.w"
 
 for(int t= S-1;t>=0;t--){
 const float*h_prev= a->enc_h+(size_t)t*h;
@@ -425,13 +425,13 @@ d[5]= (Deferred){ENC_W_IH,a->d_enc_gi,a->enc_x,S,H,3*H};
 d[6]= (Deferred){ENC_W_HH,a->d_enc_gh+3*h,a->enc_h+h,S-1,H,3*H};
 embedding_backward(G->enc_emb,a->d_enc_x,ex->src,S,H);
 
-/*:138*/
-#line 2105 "attention.w"
+/*:139*/
+#line 2131 "attention.w"
 
 }
 
-/*:132*//*133:*/
-#line 2110 "attention.w"
+/*:133*//*134:*/
+#line 2136 "attention.w"
 
 void seq2seq_backward(Model*m,const Example*ex)
 {
@@ -442,14 +442,14 @@ linear_backward(NULL,m->grads.t[d[k].weight],NULL,d[k].dout,d[k].inp,NULL,
 d[k].B,d[k].C,d[k].OC);
 }
 
-/*:133*//*140:*/
-#line 2238 "attention.w"
+/*:134*//*141:*/
+#line 2264 "attention.w"
 
 AdamConstants adam_constants(double lr,double beta1,double beta2,double eps,long t)
 {
 AdamConstants k;
-/*141:*/
-#line 2252 "attention.w"
+/*142:*/
+#line 2278 "attention.w"
 
 k.b1= (float)beta1;
 k.a1= (float)(1.0-beta1);
@@ -459,8 +459,8 @@ k.step= (float)(lr/(1.0-pow(beta1,(double)t)));
 k.inv_bc2= (float)(1.0/sqrt(1.0-pow(beta2,(double)t)));
 k.eps= (float)eps;
 
-/*:141*/
-#line 2242 "attention.w"
+/*:142*/
+#line 2268 "attention.w"
 
 return k;
 }
@@ -468,8 +468,8 @@ return k;
 void adam_apply(float*p,const float*g,float*m,float*v,size_t n,
 const AdamConstants*k)
 {
-/*142:*/
-#line 2262 "attention.w"
+/*143:*/
+#line 2288 "attention.w"
 
 for(size_t i= 0;i<n;i++){
 m[i]= k->b1*m[i]+k->a1*g[i];
@@ -477,13 +477,13 @@ v[i]= k->b2*v[i]+k->a2*g[i]*g[i];
 p[i]-= k->step*m[i]/(sqrtf(v[i])*k->inv_bc2+k->eps);
 }
 
-/*:142*/
-#line 2249 "attention.w"
+/*:143*/
+#line 2275 "attention.w"
 
 }
 
-/*:140*//*144:*/
-#line 2276 "attention.w"
+/*:141*//*145:*/
+#line 2302 "attention.w"
 
 void adam_update(float*p,const float*g,float*m,float*v,size_t n,
 double lr,double beta1,double beta2,double eps,long t)
@@ -492,8 +492,8 @@ AdamConstants k= adam_constants(lr,beta1,beta2,eps,t);
 adam_apply(p,g,m,v,n,&k);
 }
 
-/*:144*//*145:*/
-#line 2288 "attention.w"
+/*:145*//*146:*/
+#line 2314 "attention.w"
 
 void optimizer_step(Model*m,double lr)
 {
@@ -503,8 +503,8 @@ AdamConstants c= adam_constants(lr,0.9,0.999,1e-8,++m->adam_t);
 for(int k= 0;k<N_TENSORS;k++)adam_tensor(m,k,spec_numel(&s[k]),&c);
 }
 
-/*:145*//*148:*/
-#line 2354 "attention.w"
+/*:146*//*149:*/
+#line 2380 "attention.w"
 
 float train_step(Model*m,const Example*ex,double lr)
 {
@@ -524,8 +524,8 @@ if(!deferred[k])adam_tensor(m,k,spec_numel(&s[k]),&c);
 return loss;
 }
 
-/*:148*//*151:*/
-#line 2416 "attention.w"
+/*:149*//*152:*/
+#line 2442 "attention.w"
 
 int argmax(const float*x,int n)
 {
@@ -541,8 +541,8 @@ const Config*c= &m->cfg;
 int H= c->H,L= c->L,V= c->V_out,n= 0;
 encoder_forward(m,src,T);
 memcpy(a->dec_h,a->enc_h+(size_t)T*H,(size_t)H*sizeof(float));
-/*152:*/
-#line 2435 "attention.w"
+/*153:*/
+#line 2461 "attention.w"
 
 int token= SOS_TOKEN;
 for(int t= 0;t<L;t++){
@@ -556,13 +556,13 @@ if(token==EOS_TOKEN)break;
 out[n++]= token;
 }
 
-/*:152*/
-#line 2431 "attention.w"
+/*:153*/
+#line 2457 "attention.w"
 
 return n;
 }
 
-/*:151*/
+/*:152*/
 #line 890 "attention.w"
 
 

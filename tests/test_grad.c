@@ -542,7 +542,8 @@ END_TEST
 
 /* The blocked kernels promise the sums of the plain loops, in the same order,
    bit for bit: linear_forward the sixteen-lane order of dot (lane k takes every
-   sixteenth product, then the lanes are added pairwise, then the tail), and
+   sixteenth product, then the lanes are added pairwise, then the tail),
+   linear_backward's input gradient each entry's products in row order, and
    outer_products each gradient entry's B products in batch order. Written
    here as plain loops, over shapes that cover every block and every tail. */
 static float dot_in_order(const float *a, const float *b, int n)
@@ -560,7 +561,8 @@ static float dot_in_order(const float *a, const float *b, int n)
 START_TEST(blocked_kernels_keep_the_order_of_the_sums)
 {
   rng_seed(17);
-  int shapes[][3] = {{1, 128, 384}, {3, 256, 128}, {2, 40, 23}, {1, 7, 16}, {4, 33, 10}};
+  int shapes[][3] = {{1, 128, 384}, {3, 256, 128}, {2, 40, 23}, {1, 7, 16}, {5, 33, 10},
+    {4, 130, 9}};
   for (size_t k = 0; k < sizeof shapes / sizeof shapes[0]; k++) {
     int B = shapes[k][0], C = shapes[k][1], OC = shapes[k][2];
     float *x = rand_array((size_t) B * C, 1), *W = rand_array((size_t) OC * C, 1),
@@ -575,6 +577,17 @@ START_TEST(blocked_kernels_keep_the_order_of_the_sums)
           "B=%d C=%d OC=%d: output (%d,%d) is %.9g, the ordered sum %.9g",
           B, C, OC, b, o, y[(size_t) b * OC + o], want);
       }
+    float *dx0 = rand_array((size_t) B * C, 1), *dx = malloc(sizeof(float) * B * C);
+    memcpy(dx, dx0, sizeof(float) * B * C);
+    linear_backward(dx, NULL, NULL, dy, NULL, W, B, C, OC);
+    for (int b = 0; b < B; b++)
+      for (int j = 0; j < C; j++) {
+        float want = dx0[(size_t) b * C + j];
+        for (int o = 0; o < OC; o++) want += dy[(size_t) b * OC + o] * W[(size_t) o * C + j];
+        ck_assert_msg(memcmp(&want, &dx[(size_t) b * C + j], sizeof want) == 0,
+          "B=%d C=%d OC=%d: input gradient (%d,%d) differs from the ordered sum", B, C, OC, b, j);
+      }
+    free(dx0); free(dx);
     memcpy(g, g0, sizeof(float) * OC * C);
     outer_products(g, dy, OC, x, B, C, OC, 1);
     outer_products(gs, dy, OC, x, B, C, OC, 0);
