@@ -2284,12 +2284,19 @@ k.step = (float) (lr / (1.0 - pow(beta1, (double) t)));
 k.inv_bc2 = (float) (1.0 / sqrt(1.0 - pow(beta2, (double) t)));
 k.eps = (float) eps;
 
-@ The loop reads and writes four floats per parameter.
+@ The loop reads four floats per parameter and writes three. The constants
+are copied into |c| first: the compiler cannot know that the stores to |p|,
+|m| and |v| do not change |*k|, and would read it again after each of them.
+The new moments are kept in |mi| and |vi| for the same reason.
 @<Take one Adam step on the |n| parameters@>=
+const AdamConstants c = *k;
 for (size_t i = 0; i < n; i++) {
-  m[i] = k->b1 * m[i] + k->a1 * g[i];
-  v[i] = k->b2 * v[i] + k->a2 * g[i] * g[i];
-  p[i] -= k->step * m[i] / (sqrtf(v[i]) * k->inv_bc2 + k->eps);
+  float gi = g[i];
+  float mi = c.b1 * m[i] + c.a1 * gi;
+  float vi = c.b2 * v[i] + c.a2 * gi * gi;
+  m[i] = mi;
+  v[i] = vi;
+  p[i] -= c.step * mi / (sqrtf(vi) * c.inv_bc2 + c.eps);
 }
 
 @ Exercise~9 (medium, 10 points). Write the two sections above: the

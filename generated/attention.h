@@ -141,7 +141,7 @@ float eps;
 }AdamConstants;
 
 /*:140*//*188:*/
-#line 3108 "attention.w"
+#line 3115 "attention.w"
 
 #define COLORMAP_MAX_POINTS 9
 typedef struct{
@@ -152,7 +152,7 @@ double v[3][COLORMAP_MAX_POINTS];
 }Colormap;
 
 /*:188*//*196:*/
-#line 3206 "attention.w"
+#line 3213 "attention.w"
 
 enum{HEATMAP_MATPLOTLIB,HEATMAP_SEABORN};
 typedef struct{
@@ -167,7 +167,7 @@ double vmin,vmax;
 }Heatmap;
 
 /*:196*//*197:*/
-#line 3223 "attention.w"
+#line 3230 "attention.w"
 
 typedef struct{
 double x,y,w,h;
@@ -183,13 +183,13 @@ unsigned char*data;
 }FigImage;
 
 /*:197*//*226:*/
-#line 3844 "attention.w"
+#line 3851 "attention.w"
 
 enum{FIGURE_PNG,FIGURE_PDF,FIGURE_SVG};
 #define FIGURE_PNG_SCALE 2.0
 
 /*:226*//*240:*/
-#line 4101 "attention.w"
+#line 4108 "attention.w"
 
 typedef struct{
 int n;
@@ -458,7 +458,7 @@ void seq2seq_backward_deferred(Model*m,const Example*ex,Deferred d[N_DEFERRED]);
 void seq2seq_backward(Model*m,const Example*ex);
 
 /*:135*//*151:*/
-#line 2421 "attention.w"
+#line 2428 "attention.w"
 
 AdamConstants adam_constants(double lr,double beta1,double beta2,double eps,long t);
 void adam_apply(float*p,const float*g,float*m,float*v,size_t n,
@@ -469,44 +469,44 @@ void optimizer_step(Model*m,double lr);
 float train_step(Model*m,const Example*ex,double lr);
 
 /*:151*//*155:*/
-#line 2480 "attention.w"
+#line 2487 "attention.w"
 
 int argmax(const float*x,int n);
 int greedy_decode(Model*m,const int*src,int T,int*out,float*attn);
 
 /*:155*//*170:*/
-#line 2712 "attention.w"
+#line 2719 "attention.w"
 
 int checkpoint_save(const Model*m,const char*path);
 int checkpoint_load(Model*m,const char*path);
 
 /*:170*//*195:*/
-#line 3191 "attention.w"
+#line 3198 "attention.w"
 
 extern const Colormap colormap_bone,colormap_ylorrd;
 void colormap_color(const Colormap*cm,double w,double rgb[3]);
 const Colormap*colormap_find(const char*name);
 
 /*:195*//*218:*/
-#line 3684 "attention.w"
+#line 3691 "attention.w"
 
 int heatmap_layout(const Heatmap*h,HeatmapLayout*lay);
 
 /*:218*//*231:*/
-#line 3919 "attention.w"
+#line 3926 "attention.w"
 
 int figure_format(const char*path);
 int figure_check_path(const char*path);
 int write_file_atomic(const char*path,const void*data,size_t n);
 
 /*:231*//*239:*/
-#line 4079 "attention.w"
+#line 4086 "attention.w"
 
 int heatmap_save(const Heatmap*h,const char*path);
 int heatmap_image(const Heatmap*h,double scale,FigImage*img,HeatmapLayout*lay);
 
 /*:239*//*252:*/
-#line 4350 "attention.w"
+#line 4357 "attention.w"
 
 int curve_save(const Curve*c,const char*path);
 int curve_image(const Curve*c,double scale,FigImage*img);

@@ -1,5 +1,5 @@
 /*161:*/
-#line 2573 "attention.w"
+#line 2580 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
@@ -9,7 +9,7 @@
 #include <sys/stat.h> 
 #include <cjson/cJSON.h> 
 /*176:*/
-#line 2815 "attention.w"
+#line 2822 "attention.w"
 
 static const char*meta_string(const cJSON*meta,const char*key,const char*path)
 {
@@ -36,7 +36,7 @@ return 0;
 }
 
 /*:176*//*177:*/
-#line 2842 "attention.w"
+#line 2849 "attention.w"
 
 static int meta_vocab(const cJSON*meta,const char*key,const char*path,Vocab*v)
 {
@@ -62,7 +62,7 @@ return status;
 }
 
 /*:177*//*181:*/
-#line 2904 "attention.w"
+#line 2911 "attention.w"
 
 static int check_tensor(const cJSON*t,const TensorSpec*s,size_t data_size,
 size_t*begin,const char*path)
@@ -74,7 +74,7 @@ if(!cJSON_IsString(dtype)||strcmp(dtype->valuestring,"F32")!=0)
 return kit_fail("%s: tensor \"%s\" has dtype %s; the kit reads F32 only",path,
 s->name,cJSON_IsString(dtype)?dtype->valuestring:"(none)");
 /*182:*/
-#line 2919 "attention.w"
+#line 2926 "attention.w"
 
 int nd= s->cols?2:1,ok= cJSON_IsArray(shape)&&cJSON_GetArraySize(shape)==nd;
 for(int d= 0;ok&&d<nd;d++){
@@ -92,10 +92,10 @@ return r;
 }
 
 /*:182*/
-#line 2914 "attention.w"
+#line 2921 "attention.w"
 
 /*183:*/
-#line 2937 "attention.w"
+#line 2944 "attention.w"
 
 const cJSON*b= cJSON_GetArrayItem(offs,0),*e= cJSON_GetArrayItem(offs,1);
 double need= 4.0*(double)spec_numel(s);
@@ -107,13 +107,13 @@ return kit_fail("%s: tensor \"%s\" has data offsets that do not give %.0f bytes 
 *begin= (size_t)b->valuedouble;
 
 /*:183*/
-#line 2915 "attention.w"
+#line 2922 "attention.w"
 
 return 0;
 }
 
 /*:181*//*184:*/
-#line 2949 "attention.w"
+#line 2956 "attention.w"
 
 static int check_tiling(const TensorSpec*s,const size_t*begin,size_t data_size,
 const char*path)
@@ -141,10 +141,10 @@ return 0;
 }
 
 /*:184*/
-#line 2581 "attention.w"
+#line 2588 "attention.w"
 
 /*162:*/
-#line 2586 "attention.w"
+#line 2593 "attention.w"
 
 static void put_f32(unsigned char*b,float x)
 {
@@ -163,7 +163,7 @@ return x;
 }
 
 /*:162*//*163:*/
-#line 2604 "attention.w"
+#line 2611 "attention.w"
 
 static char*vocab_to_json(const Vocab*v)
 {
@@ -175,7 +175,7 @@ return s;
 }
 
 /*:163*//*164:*/
-#line 2618 "attention.w"
+#line 2625 "attention.w"
 
 static char*checkpoint_header(const Model*m,size_t*len)
 {
@@ -183,7 +183,7 @@ TensorSpec s[N_TENSORS];
 tensor_specs(&m->cfg,s);
 cJSON*root= cJSON_CreateObject();
 /*165:*/
-#line 2637 "attention.w"
+#line 2644 "attention.w"
 
 cJSON*meta= cJSON_AddObjectToObject(root,"__metadata__");
 char*vin= vocab_to_json(&m->vin),*vout= vocab_to_json(&m->vout),num[32];
@@ -198,10 +198,10 @@ free(vin);
 free(vout);
 
 /*:165*/
-#line 2624 "attention.w"
+#line 2631 "attention.w"
 
 /*166:*/
-#line 2651 "attention.w"
+#line 2658 "attention.w"
 
 size_t off= 0;
 for(int k= 0;k<N_TENSORS;k++){
@@ -217,7 +217,7 @@ cJSON_AddItemToArray(offs,cJSON_CreateNumber((double)off));
 }
 
 /*:166*/
-#line 2625 "attention.w"
+#line 2632 "attention.w"
 
 char*json= cJSON_PrintUnformatted(root);
 cJSON_Delete(root);
@@ -230,7 +230,7 @@ return json;
 }
 
 /*:164*//*167:*/
-#line 2670 "attention.w"
+#line 2677 "attention.w"
 
 int checkpoint_save(const Model*m,const char*path)
 {
@@ -247,7 +247,7 @@ return-1;
 }
 FILE*f= fdopen(fd,"wb");
 /*169:*/
-#line 2702 "attention.w"
+#line 2709 "attention.w"
 
 unsigned char len8[8],buf[4096];
 for(int k= 0;k<8;k++)len8[k]= (unsigned char)((uint64_t)hlen>>(8*k));
@@ -259,17 +259,17 @@ ok= fwrite(buf,4,k,f)==k;
 }
 
 /*:169*/
-#line 2685 "attention.w"
+#line 2692 "attention.w"
 
 /*168:*/
-#line 2697 "attention.w"
+#line 2704 "attention.w"
 
 if(ok)ok= fflush(f)==0&&fsync(fd)==0&&fchmod(fd,0644)==0;
 ok= (fclose(f)==0)&&ok;
 if(ok)ok= rename(tmp,path)==0;
 
 /*:168*/
-#line 2686 "attention.w"
+#line 2693 "attention.w"
 
 int status= ok?0:kit_fail("%s: cannot write the checkpoint: %s",path,strerror(errno));
 if(!ok)unlink(tmp);
@@ -279,7 +279,7 @@ return status;
 }
 
 /*:167*//*171:*/
-#line 2720 "attention.w"
+#line 2727 "attention.w"
 
 int checkpoint_load(Model*m,const char*path)
 {
@@ -293,7 +293,7 @@ Config cfg= {0};
 int status= -1;
 size_t data_size= 0;
 /*173:*/
-#line 2754 "attention.w"
+#line 2761 "attention.w"
 
 struct stat st;
 if(fstat(fileno(f),&st)!=0){
@@ -316,10 +316,10 @@ goto done;
 data_size= (size_t)((uint64_t)st.st_size-8-hlen);
 
 /*:173*/
-#line 2732 "attention.w"
+#line 2739 "attention.w"
 
 /*174:*/
-#line 2777 "attention.w"
+#line 2784 "attention.w"
 
 header= xcalloc((size_t)hlen+1,1);
 if(fread(header,1,(size_t)hlen,f)!=hlen){
@@ -342,10 +342,10 @@ goto done;
 }
 
 /*:174*/
-#line 2733 "attention.w"
+#line 2740 "attention.w"
 
 /*175:*/
-#line 2800 "attention.w"
+#line 2807 "attention.w"
 
 cJSON*meta= cJSON_GetObjectItemCaseSensitive(root,"__metadata__");
 const char*att= meta_string(meta,"attention",path);
@@ -362,17 +362,17 @@ cfg.V_in= vin.n;
 cfg.V_out= vout.n;
 
 /*:175*/
-#line 2734 "attention.w"
+#line 2741 "attention.w"
 
 /*178:*/
-#line 2869 "attention.w"
+#line 2876 "attention.w"
 
 TensorSpec spec[N_TENSORS];
 tensor_specs(&cfg,spec);
 size_t begin[N_TENSORS];
 int seen[N_TENSORS]= {0};
 /*179:*/
-#line 2879 "attention.w"
+#line 2886 "attention.w"
 
 for(const cJSON*t= root->child;t;t= t->next){
 if(strcmp(t->string,"__metadata__")==0)continue;
@@ -390,10 +390,10 @@ if(check_tensor(t,&spec[k],data_size,&begin[k],path))goto done;
 }
 
 /*:179*/
-#line 2874 "attention.w"
+#line 2881 "attention.w"
 
 /*180:*/
-#line 2895 "attention.w"
+#line 2902 "attention.w"
 
 for(int k= 0;k<N_TENSORS;k++)
 if(!seen[k]){
@@ -402,15 +402,15 @@ goto done;
 }
 
 /*:180*/
-#line 2875 "attention.w"
+#line 2882 "attention.w"
 
 if(check_tiling(spec,begin,data_size,path))goto done;
 
 /*:178*/
-#line 2735 "attention.w"
+#line 2742 "attention.w"
 
 /*185:*/
-#line 2975 "attention.w"
+#line 2982 "attention.w"
 
 data= xcalloc(data_size,1);
 if(fread(data,1,data_size,f)!=data_size){
@@ -424,11 +424,11 @@ m->params.t[k][i]= get_f32(data+begin[k]+4*i);
 status= 0;
 
 /*:185*/
-#line 2736 "attention.w"
+#line 2743 "attention.w"
 
 done:
 /*172:*/
-#line 2742 "attention.w"
+#line 2749 "attention.w"
 
 if(status!=0){
 if(vin.word)vocab_free(&vin);
@@ -440,13 +440,13 @@ free(data);
 fclose(f);
 
 /*:172*/
-#line 2738 "attention.w"
+#line 2745 "attention.w"
 
 return status;
 }
 
 /*:171*/
-#line 2582 "attention.w"
+#line 2589 "attention.w"
 
 
 /*:161*/

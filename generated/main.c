@@ -1,5 +1,5 @@
 /*270:*/
-#line 4688 "attention.w"
+#line 4695 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
@@ -8,7 +8,7 @@
 #include <getopt.h> 
 #include <time.h> 
 /*256:*/
-#line 4385 "attention.w"
+#line 4392 "attention.w"
 
 #define MAX_OUTS 8
 static int add_out(const char*cmd,const char*path,const char**outs,int*n)
@@ -32,7 +32,7 @@ return 0;
 }
 
 /*:256*//*257:*/
-#line 4408 "attention.w"
+#line 4415 "attention.w"
 
 static void report_figure(const char*path,const char*what,double seconds)
 {
@@ -44,7 +44,7 @@ printf("Wrote %s (%s, %.1f kB, %.1f ms)\n",path,what,size/1000.0,1e3*seconds);
 }
 
 /*:257*//*263:*/
-#line 4538 "attention.w"
+#line 4545 "attention.w"
 
 #include <unistd.h> 
 static const char*loss_log_path;
@@ -62,7 +62,7 @@ loss_log[loss_log_n++]= loss;
 }
 
 /*:263*//*264:*/
-#line 4554 "attention.w"
+#line 4561 "attention.w"
 
 static int loss_log_check(void)
 {
@@ -88,7 +88,7 @@ return status;
 }
 
 /*:264*//*274:*/
-#line 4740 "attention.w"
+#line 4747 "attention.w"
 
 static int parse_long(const char*cmd,const char*opt,const char*s,long lo,
 long hi,long*out)
@@ -106,7 +106,7 @@ return 0;
 }
 
 /*:274*//*275:*/
-#line 4757 "attention.w"
+#line 4764 "attention.w"
 
 static int parse_float(const char*cmd,const char*opt,const char*s,double lo,
 double hi,double*out)
@@ -124,7 +124,7 @@ return 0;
 }
 
 /*:275*//*276:*/
-#line 4775 "attention.w"
+#line 4782 "attention.w"
 
 static double now_seconds(void)
 {
@@ -134,7 +134,7 @@ return(double)ts.tv_sec+1e-9*(double)ts.tv_nsec;
 }
 
 /*:276*//*289:*/
-#line 5002 "attention.w"
+#line 5009 "attention.w"
 
 static char*words_join(const Vocab*v,const int*ids,int n)
 {
@@ -146,13 +146,13 @@ return s;
 }
 
 /*:289*/
-#line 4695 "attention.w"
+#line 4702 "attention.w"
 
 /*253:*/
-#line 4362 "attention.w"
+#line 4369 "attention.w"
 
 /*255:*/
-#line 4374 "attention.w"
+#line 4381 "attention.w"
 
 static const char*heatmap_usage= 
 "usage: attention heatmap --model CKPT --out FILE [--out FILE ...] [OPTIONS] SENTENCE\n"
@@ -165,7 +165,7 @@ static const char*heatmap_usage=
 "                        the notebook) or from 0 to 1\n";
 
 /*:255*//*258:*/
-#line 4418 "attention.w"
+#line 4425 "attention.w"
 
 static int cmd_heatmap(int argc,char**argv)
 {
@@ -178,7 +178,7 @@ opterr= 0;
 optind= 1;
 while(!bad&&(c= getopt_long(argc,argv,":h",longopts,NULL))!=-1)switch(c){
 /*259:*/
-#line 4444 "attention.w"
+#line 4451 "attention.w"
 
 case'm':model= optarg;break;
 case'o':bad= add_out("heatmap",optarg,outs,&nout)!=0;break;
@@ -201,7 +201,7 @@ default:fprintf(stderr,"attention heatmap: unknown option \"%s\"\n",argv[optind-
 bad= 1;
 
 /*:259*/
-#line 4429 "attention.w"
+#line 4436 "attention.w"
 
 }
 if(!bad&&(!model||nout==0||argc-optind!=1)){
@@ -215,7 +215,7 @@ return 2;
 }
 if(check_outs("heatmap",outs,nout))return 1;
 /*260:*/
-#line 4469 "attention.w"
+#line 4476 "attention.w"
 
 Model m;
 if(checkpoint_load(&m,model)){
@@ -234,7 +234,7 @@ else if(T> 0&&(n= greedy_decode(&m,src,T,out,attn))==0)
 kit_fail("the model translates \"%s\" into nothing: there is no attention to draw",norm);
 if(n> 0){
 /*261:*/
-#line 4493 "attention.w"
+#line 4500 "attention.w"
 
 const char**rw= xcalloc((size_t)n,sizeof(char*)),**cw= xcalloc((size_t)T,sizeof(char*));
 for(int i= 0;i<n;i++)rw[i]= m.vout.word[out[i]];
@@ -256,7 +256,7 @@ status= 1;
 free(rw),free(cw),free(fr),free(title);
 
 /*:261*/
-#line 4486 "attention.w"
+#line 4493 "attention.w"
 
 }else fprintf(stderr,"attention heatmap: %s\n",kit_error());
 free(norm),free(src),free(out),free(attn);
@@ -264,15 +264,15 @@ model_free(&m);
 return status;
 
 /*:260*/
-#line 4441 "attention.w"
+#line 4448 "attention.w"
 
 }
 
 /*:258*/
-#line 4363 "attention.w"
+#line 4370 "attention.w"
 
 /*265:*/
-#line 4580 "attention.w"
+#line 4587 "attention.w"
 
 static const char*loss_curve_usage= 
 "usage: attention loss-curve --log FILE --out FILE [--out FILE ...] [--title TEXT]\n"
@@ -282,7 +282,7 @@ static const char*loss_curve_usage=
 "  --title TEXT   the title (default: 'Training: average loss per epoch')\n";
 
 /*:265*//*266:*/
-#line 4590 "attention.w"
+#line 4597 "attention.w"
 
 static int read_loss_log(const char*path,double**x,double**y,int*n)
 {
@@ -300,7 +300,7 @@ free(*x),free(*y);
 return kit_fail("%s: line %ld: expected an epoch, a tab and a finite loss",path,k);
 }
 /*267:*/
-#line 4612 "attention.w"
+#line 4619 "attention.w"
 
 if(*n==cap){
 cap= cap?2*cap:1024;
@@ -310,7 +310,7 @@ cap= cap?2*cap:1024;
 (*x)[*n]= e,(*y)[(*n)++]= v;
 
 /*:267*/
-#line 4606 "attention.w"
+#line 4613 "attention.w"
 
 }
 fclose(f);
@@ -318,7 +318,7 @@ return*n> 0?0:kit_fail("%s: no epochs in the file",path);
 }
 
 /*:266*//*268:*/
-#line 4620 "attention.w"
+#line 4627 "attention.w"
 
 static int cmd_loss_curve(int argc,char**argv)
 {
@@ -352,7 +352,7 @@ fputs(loss_curve_usage,stderr);
 return 2;
 }
 /*269:*/
-#line 4655 "attention.w"
+#line 4662 "attention.w"
 
 double*x= NULL,*y= NULL;
 int n= 0;
@@ -376,19 +376,19 @@ free(x),free(y);
 return status;
 
 /*:269*/
-#line 4652 "attention.w"
+#line 4659 "attention.w"
 
 }
 
 /*:268*/
-#line 4364 "attention.w"
+#line 4371 "attention.w"
 
 
 /*:253*//*273:*/
-#line 4733 "attention.w"
+#line 4740 "attention.w"
 
 /*277:*/
-#line 4785 "attention.w"
+#line 4792 "attention.w"
 
 static const char*train_usage= 
 "usage: attention train [--pairs seed | --data FILE] [OPTIONS]\n"
@@ -409,7 +409,7 @@ static const char*train_usage=
 "  --loss-log FILE     write 'epoch<TAB>average loss' lines to FILE\n";
 
 /*:277*//*278:*/
-#line 4804 "attention.w"
+#line 4811 "attention.w"
 
 typedef struct{
 const char*data,*init,*save;
@@ -435,7 +435,7 @@ opterr= 0;
 optind= 1;
 while(!bad&&(c= getopt_long(argc,argv,":h",longopts,NULL))!=-1)switch(c){
 /*279:*/
-#line 4838 "attention.w"
+#line 4845 "attention.w"
 
 case'p':
 if(strcmp(optarg,"seed")!=0){
@@ -476,7 +476,7 @@ fprintf(stderr,"attention train: unknown option \"%s\"\n",argv[optind-1]);
 bad= 1;
 
 /*:279*/
-#line 4828 "attention.w"
+#line 4835 "attention.w"
 
 }
 if(!bad&&optind<argc){
@@ -488,7 +488,7 @@ return bad?-1:0;
 }
 
 /*:278*//*280:*/
-#line 4880 "attention.w"
+#line 4887 "attention.w"
 
 static int cmd_train(int argc,char**argv)
 {
@@ -498,7 +498,7 @@ Model m;
 Example*ex= NULL;
 int status= 0;
 /*281:*/
-#line 4906 "attention.w"
+#line 4913 "attention.w"
 
 if(train_options(argc,argv,&o))return 2;
 if(loss_log_path&&loss_log_check())return 1;
@@ -510,10 +510,10 @@ return 2;
 int max_length= o.max_length?(int)o.max_length:DEFAULT_MAX_LENGTH;
 
 /*:281*/
-#line 4888 "attention.w"
+#line 4895 "attention.w"
 
 /*282:*/
-#line 4916 "attention.w"
+#line 4923 "attention.w"
 
 if(o.data){
 if(pairs_read(&pl,o.data,o.filter,max_length)){
@@ -523,10 +523,10 @@ return 1;
 }else pairs_seed(&pl);
 
 /*:282*/
-#line 4889 "attention.w"
+#line 4896 "attention.w"
 
 /*285:*/
-#line 4942 "attention.w"
+#line 4949 "attention.w"
 
 if(o.init){
 if(checkpoint_load(&m,o.init)){
@@ -543,10 +543,10 @@ model_init_random(&m,(uint64_t)o.seed);
 }
 
 /*:285*/
-#line 4890 "attention.w"
+#line 4897 "attention.w"
 
 /*283:*/
-#line 4926 "attention.w"
+#line 4933 "attention.w"
 
 if(make_examples(&pl,&m.vin,&m.vout,m.cfg.L,o.append_eos,&ex)){
 fprintf(stderr,"attention train: %s\n",kit_error());
@@ -556,10 +556,10 @@ return 1;
 }
 
 /*:283*/
-#line 4891 "attention.w"
+#line 4898 "attention.w"
 
 /*286:*/
-#line 4957 "attention.w"
+#line 4964 "attention.w"
 
 if(o.data)printf("Read %ld sentence pairs from %s; kept %d (%s filter)\n",
 pl.lines_read,o.data,pl.n,o.filter==FILTER_TUTORIAL?"tutorial":"length");
@@ -572,10 +572,10 @@ printf("Training for %ld epochs, %s<EOS> on the targets\n",o.epochs,
 o.append_eos?"":"no ");
 
 /*:286*/
-#line 4892 "attention.w"
+#line 4899 "attention.w"
 
 /*287:*/
-#line 4970 "attention.w"
+#line 4977 "attention.w"
 
 double t0= now_seconds(),last_loss= 0.0;
 for(long e= 1;e<=o.epochs;e++){
@@ -593,10 +593,10 @@ printf("Trained in %.3f s (%ld steps, %.0f steps/s)\n",seconds,o.epochs*pl.n,
 seconds> 0?(double)(o.epochs*pl.n)/seconds:0.0);
 
 /*:287*/
-#line 4893 "attention.w"
+#line 4900 "attention.w"
 
 /*284:*/
-#line 4936 "attention.w"
+#line 4943 "attention.w"
 
 if(o.save&&checkpoint_save(&m,o.save)){
 fprintf(stderr,"attention train: %s\n",kit_error());
@@ -604,10 +604,10 @@ status= 1;
 }
 
 /*:284*/
-#line 4894 "attention.w"
+#line 4901 "attention.w"
 
 /*288:*/
-#line 4988 "attention.w"
+#line 4995 "attention.w"
 
 int right= 0,*out= xcalloc((size_t)m.cfg.L,sizeof(int));
 for(int k= 0;k<pl.n;k++){
@@ -623,7 +623,7 @@ printf("%d of %d training pairs translated exactly\n",right,pl.n);
 free(out);
 
 /*:288*/
-#line 4895 "attention.w"
+#line 4902 "attention.w"
 
 if(loss_log_path&&loss_log_save())status= 1;
 free(ex);
@@ -633,10 +633,10 @@ return status;
 }
 
 /*:280*/
-#line 4734 "attention.w"
+#line 4741 "attention.w"
 
 /*290:*/
-#line 5019 "attention.w"
+#line 5026 "attention.w"
 
 static const char*translate_usage= 
 "usage: attention translate --model CKPT [--attention] [SENTENCE ...]\n"
@@ -656,7 +656,7 @@ float*attn= xcalloc((size_t)m->cfg.L*(size_t)m->cfg.L,sizeof(float));
 int status= 0;
 if(!norm)status= kit_fail("%s: invalid UTF-8 at byte %zu",where,bad+1);
 else if(*norm)/*291:*/
-#line 5048 "attention.w"
+#line 5055 "attention.w"
 
 {
 int n= tokenize(&m->vin,norm,src,m->cfg.L,where,"English");
@@ -668,7 +668,7 @@ char*t= words_join(&m->vout,out,k);
 fputs(t,stdout);
 free(t);
 if(show_attention)/*292:*/
-#line 5064 "attention.w"
+#line 5071 "attention.w"
 
 for(int t= 0;t<k;t++){
 double pad= 0.0;
@@ -679,13 +679,13 @@ printf("  (padding %.3f)",pad);
 }
 
 /*:292*/
-#line 5058 "attention.w"
+#line 5065 "attention.w"
 
 }
 }
 
 /*:291*/
-#line 5037 "attention.w"
+#line 5044 "attention.w"
 
 putchar('\n');
 free(norm);
@@ -696,7 +696,7 @@ return status;
 }
 
 /*:290*//*293:*/
-#line 5073 "attention.w"
+#line 5080 "attention.w"
 
 static int cmd_translate(int argc,char**argv)
 {
@@ -732,7 +732,7 @@ return 1;
 int failed= 0;
 char where[64];
 /*294:*/
-#line 5112 "attention.w"
+#line 5119 "attention.w"
 
 if(optind<argc)
 for(int k= optind;k<argc;k++){
@@ -759,17 +759,17 @@ free(line);
 }
 
 /*:294*/
-#line 5107 "attention.w"
+#line 5114 "attention.w"
 
 model_free(&m);
 return failed?1:0;
 }
 
 /*:293*/
-#line 4735 "attention.w"
+#line 4742 "attention.w"
 
 /*295:*/
-#line 5142 "attention.w"
+#line 5149 "attention.w"
 
 static const char*pairs_usage= 
 "usage: attention pairs --data FILE [--filter tutorial|length] [--max-length L]\n"
@@ -781,7 +781,7 @@ const char*data= NULL;
 int filter= FILTER_TUTORIAL;
 long max_length= DEFAULT_MAX_LENGTH;
 /*296:*/
-#line 5165 "attention.w"
+#line 5172 "attention.w"
 
 static const struct option longopts[]= {{"data",required_argument,0,'d'},
 {"filter",required_argument,0,'f'},{"max-length",required_argument,0,'L'},
@@ -811,7 +811,7 @@ return 2;
 }
 
 /*:296*/
-#line 5152 "attention.w"
+#line 5159 "attention.w"
 
 PairList pl;
 if(pairs_read(&pl,data,filter,(int)max_length)){
@@ -826,11 +826,11 @@ return 0;
 }
 
 /*:295*/
-#line 4736 "attention.w"
+#line 4743 "attention.w"
 
 
 /*:273*/
-#line 4696 "attention.w"
+#line 4703 "attention.w"
 
 
 static const struct{
@@ -838,23 +838,23 @@ const char*name,*summary;
 int(*run)(int argc,char**argv);
 }commands[]= {
 /*272:*/
-#line 4727 "attention.w"
+#line 4734 "attention.w"
 
 {"train","train a translator (the notebook's five pairs, or a pair file)",cmd_train},
 {"translate","translate sentences with a saved model",cmd_translate},
 {"pairs","print the pairs that training would read from a file",cmd_pairs},
 /*254:*/
-#line 4368 "attention.w"
+#line 4375 "attention.w"
 
 {"heatmap","draw the attention weights of a translation (PNG, PDF or SVG)",cmd_heatmap},
 {"loss-curve","draw the average loss per epoch from train --loss-log",cmd_loss_curve},
 
 /*:254*/
-#line 4731 "attention.w"
+#line 4738 "attention.w"
 
 
 /*:272*/
-#line 4702 "attention.w"
+#line 4709 "attention.w"
 
 };
 
@@ -865,7 +865,7 @@ if(argc>=2)
 for(size_t k= 0;k<n;k++)
 if(strcmp(argv[1],commands[k].name)==0)return commands[k].run(argc-1,argv+1);
 /*271:*/
-#line 4715 "attention.w"
+#line 4722 "attention.w"
 
 FILE*out= argc>=2&&(strcmp(argv[1],"--help")==0||strcmp(argv[1],"-h")==0
 ||strcmp(argv[1],"help")==0)?stdout:stderr;
@@ -876,7 +876,7 @@ fputs("Run 'attention COMMAND --help' for a command's options.\n",out);
 return out==stdout?0:2;
 
 /*:271*/
-#line 4712 "attention.w"
+#line 4719 "attention.w"
 
 }
 

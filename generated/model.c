@@ -38,7 +38,7 @@ return sqrt(-2.0*log(u))*cos(2.0*M_PI*v);
 }
 
 /*:61*//*147:*/
-#line 2323 "attention.w"
+#line 2330 "attention.w"
 
 static void adam_tensor(Model*m,int k,size_t n,const AdamConstants*c)
 {
@@ -48,7 +48,7 @@ memset(m->grad_mem+at,0,n*sizeof(float));
 }
 
 /*:147*//*150:*/
-#line 2406 "attention.w"
+#line 2413 "attention.w"
 
 static void update_rows(Model*m,const Deferred*d,const AdamConstants*c)
 {
@@ -469,12 +469,16 @@ void adam_apply(float*p,const float*g,float*m,float*v,size_t n,
 const AdamConstants*k)
 {
 /*143:*/
-#line 2288 "attention.w"
+#line 2291 "attention.w"
 
+const AdamConstants c= *k;
 for(size_t i= 0;i<n;i++){
-m[i]= k->b1*m[i]+k->a1*g[i];
-v[i]= k->b2*v[i]+k->a2*g[i]*g[i];
-p[i]-= k->step*m[i]/(sqrtf(v[i])*k->inv_bc2+k->eps);
+float gi= g[i];
+float mi= c.b1*m[i]+c.a1*gi;
+float vi= c.b2*v[i]+c.a2*gi*gi;
+m[i]= mi;
+v[i]= vi;
+p[i]-= c.step*mi/(sqrtf(vi)*c.inv_bc2+c.eps);
 }
 
 /*:143*/
@@ -483,7 +487,7 @@ p[i]-= k->step*m[i]/(sqrtf(v[i])*k->inv_bc2+k->eps);
 }
 
 /*:141*//*145:*/
-#line 2302 "attention.w"
+#line 2309 "attention.w"
 
 void adam_update(float*p,const float*g,float*m,float*v,size_t n,
 double lr,double beta1,double beta2,double eps,long t)
@@ -493,7 +497,7 @@ adam_apply(p,g,m,v,n,&k);
 }
 
 /*:145*//*146:*/
-#line 2314 "attention.w"
+#line 2321 "attention.w"
 
 void optimizer_step(Model*m,double lr)
 {
@@ -504,7 +508,7 @@ for(int k= 0;k<N_TENSORS;k++)adam_tensor(m,k,spec_numel(&s[k]),&c);
 }
 
 /*:146*//*149:*/
-#line 2380 "attention.w"
+#line 2387 "attention.w"
 
 float train_step(Model*m,const Example*ex,double lr)
 {
@@ -525,7 +529,7 @@ return loss;
 }
 
 /*:149*//*152:*/
-#line 2442 "attention.w"
+#line 2449 "attention.w"
 
 int argmax(const float*x,int n)
 {
@@ -542,7 +546,7 @@ int H= c->H,L= c->L,V= c->V_out,n= 0;
 encoder_forward(m,src,T);
 memcpy(a->dec_h,a->enc_h+(size_t)T*H,(size_t)H*sizeof(float));
 /*153:*/
-#line 2461 "attention.w"
+#line 2468 "attention.w"
 
 int token= SOS_TOKEN;
 for(int t= 0;t<L;t++){
@@ -557,7 +561,7 @@ out[n++]= token;
 }
 
 /*:153*/
-#line 2457 "attention.w"
+#line 2464 "attention.w"
 
 return n;
 }

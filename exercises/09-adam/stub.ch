@@ -18,10 +18,14 @@ k.eps = (float) eps;
 @z
 
 @x @<Take one Adam step on the |n| parameters@>
+const AdamConstants c = *k;
 for (size_t i = 0; i < n; i++) {
-  m[i] = k->b1 * m[i] + k->a1 * g[i];
-  v[i] = k->b2 * v[i] + k->a2 * g[i] * g[i];
-  p[i] -= k->step * m[i] / (sqrtf(v[i]) * k->inv_bc2 + k->eps);
+  float gi = g[i];
+  float mi = c.b1 * m[i] + c.a1 * gi;
+  float vi = c.b2 * v[i] + c.a2 * gi * gi;
+  m[i] = mi;
+  v[i] = vi;
+  p[i] -= c.step * mi / (sqrtf(vi) * c.inv_bc2 + c.eps);
 }
 @y
 /* Exercise 9b: your code here, the update of |p|, |m| and |v|. This stub
