@@ -70,6 +70,10 @@
 @s __host__ static
 @s __device__ static
 @s KIT_HD static
+@s _Atomic const
+@s pthread_t int
+@s pthread_mutex_t int
+@s pthread_cond_t int
 
 @* What attention is for.
 @^attention@>
@@ -97,7 +101,7 @@ decoder with attention, teacher forcing, greedy decoding and heatmaps of the
 attention weights. It does the same work in C, without an automatic
 differentiation library, so the gradient of every layer is derived here by
 hand and checked against finite differences and against \PB{PyTorch}. Along
-the way it fixes the notebook's bugs, and it trains thirteen to twenty-five
+the way it fixes the notebook's bugs, and it trains twenty-five to thirty
 times faster than the notebook on the same machine.
 
 @ A reader who knows the notebook will find its parts here:
@@ -886,6 +890,9 @@ typedef struct {
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
 @<Model helpers@>@;
 @<Model functions@>@;
 
@@ -952,6 +959,7 @@ typedef struct {
   Tensors params, grads;
   long adam_t; /* number of Adam steps taken */
   Activations act;
+  struct Pipeline *pipeline; /* the encoder's thread, once started (|train_pairs|) */
 } Model;
 
 @ |model_alloc| takes ownership of the two vocabularies; their sizes must match
@@ -972,6 +980,7 @@ void model_alloc(Model *m, const Config *c, Vocab *vin, Vocab *vout)
 
 void model_free(Model *m)
 {
+  pipeline_stop(m->pipeline);
   free(m->param_mem);
   activations_free(&m->act);
   vocab_free(&m->vin);
@@ -1667,13 +1676,22 @@ pairs of an epoch.
 Teacher forcing has a second gift, for speed: since no step's input depends on
 an earlier step's output, the output layer and the log-softmax of all $T'$
 steps are one batched call after the recurrence, and so is their gradient.
+
+The decoder's half, after the encoder has run, is a function of its own:
+the trainer can then run the encoder on another processor core (see
+``Two cores'' in the chapter on Adam).
 @<Model functions@>=
 float seq2seq_forward(Model *m, const Example *ex)
+{
+  encoder_forward(m, ex->src, ex->src_len);
+  return decoder_forward(m, ex);
+}
+
+float decoder_forward(Model *m, const Example *ex)
 {
   Activations *a = &m->act;
   const Config *c = &m->cfg;
   int H = c->H, T = ex->tgt_len;
-  encoder_forward(m, ex->src, ex->src_len);
   a->T_tgt = T;
   memcpy(a->dec_h, a->enc_h + (size_t) ex->src_len * H, (size_t) H * sizeof(float));
   for (int t = 0; t < T; t++) {
@@ -1688,6 +1706,7 @@ float seq2seq_forward(Model *m, const Example *ex)
 
 @ @<Prototypes@>=
 float seq2seq_forward(Model *m, const Example *ex);
+float decoder_forward(Model *m, const Example *ex);
 
 @* The backward pass.
 @^backward pass@>
@@ -2067,7 +2086,8 @@ float *d_enc_out; /* $L\times H$: $\bar O$ */
 float *d_enc_gi, *d_enc_gh; /* $L\times 3H$ */
 float *d_enc_x; /* $L\times H$ */
 float *d_h, *d_hprev, *d_o, *d_ec, *d_eh; /* one step's vectors */
-float *d_rows; /* a block of rows of a weight gradient */
+float *d_enc_h, *d_enc_hprev; /* the encoder's own */
+float *d_rows, *d_enc_rows; /* a block of rows of a weight gradient; the encoder's */
 
 @ @<Allocate the gradient scratch@>=
 a->d_logits = xcalloc(L * V, sizeof(float));
@@ -2086,12 +2106,16 @@ a->d_hprev = xcalloc(H, sizeof(float));
 a->d_o = xcalloc(H, sizeof(float));
 a->d_ec = xcalloc(2 * H, sizeof(float));
 a->d_eh = xcalloc(2 * H, sizeof(float));
+a->d_enc_h = xcalloc(H, sizeof(float));
+a->d_enc_hprev = xcalloc(H, sizeof(float));
 a->d_rows = xcalloc(ROW_BLOCK > 2 * H ? ROW_BLOCK : 2 * H, sizeof(float));
+a->d_enc_rows = xcalloc(ROW_BLOCK > 2 * H ? ROW_BLOCK : 2 * H, sizeof(float));
 
 @ @<The gradient scratch, as a list@>=
 a->d_logits, a->d_hout, a->d_dec_gi, a->d_dec_gh, a->d_pre, a->d_scores,
 a->d_dec_e, a->d_enc_out, a->d_enc_gi, a->d_enc_gh, a->d_enc_x, a->d_h,
-a->d_hprev, a->d_o, a->d_ec, a->d_eh, a->d_rows
+a->d_hprev, a->d_o, a->d_ec, a->d_eh, a->d_enc_h, a->d_enc_hprev, a->d_rows,
+a->d_enc_rows
 
 @ Seven of the sixteen tensors are weight matrices of linear layers, and they
 hold 97 per cent of the parameters. Their gradients are the last thing the
@@ -2111,23 +2135,45 @@ typedef struct {
   int B, C, OC;
 } Deferred;
 #define N_DEFERRED 7
+#define N_DEC_DEFERRED 5 /* the first five are the decoder's */
 
 @ The backward pass of one pair, after |seq2seq_forward| of the same pair,
 stopping short of the seven weight gradients. It adds the gradient of
 $\loss$ with respect to every other tensor to the gradient buffer and
-fills |d| with the seven deferred ones.
+fills |d| with the seven deferred ones: five of the decoder, then two of the
+encoder. Like the forward pass it comes in two halves, the decoder's and,
+after it, the encoder's. All the decoder hands over to the encoder is
+$\bar O$ (|d_enc_out|) and the gradient of the encoder's last state
+(|d_enc_hprev|); each half has its own scratch vectors, so that the two can
+run on different cores.
 @<Model functions@>=
 void seq2seq_backward_deferred(Model *m, const Example *ex, Deferred d[N_DEFERRED])
+{
+  decoder_backward(m, ex, d);
+  encoder_backward(m, ex, d + N_DEC_DEFERRED);
+}
+
+void decoder_backward(Model *m, const Example *ex, Deferred d[N_DEC_DEFERRED])
 {
   Activations *a = &m->act;
   const Config *c = &m->cfg;
   const Tensors *P = &m->params;
   const Tensors *G = &m->grads;
-  int H = c->H, L = c->L, V = c->V_out, T = a->T_tgt, S = a->T_src;
+  int H = c->H, L = c->L, V = c->V_out, T = a->T_tgt;
   size_t h = (size_t) H;
   @<Backward through the output layer for all steps at once@>@;
   @<Backward through the decoder steps, last to first@>@;
   @<Batched weight gradients of the decoder@>@;
+  memcpy(a->d_enc_hprev, a->d_hprev, h * sizeof(float));
+}
+
+void encoder_backward(Model *m, const Example *ex, Deferred d[N_DEFERRED - N_DEC_DEFERRED])
+{
+  Activations *a = &m->act;
+  const Tensors *P = &m->params;
+  const Tensors *G = &m->grads;
+  int H = m->cfg.H, S = ex->src_len;
+  size_t h = (size_t) H;
   @<Backward through the encoder, last word to first@>@;
 }
 
@@ -2145,6 +2191,8 @@ void seq2seq_backward(Model *m, const Example *ex)
 
 @ @<Prototypes@>=
 void seq2seq_backward_deferred(Model *m, const Example *ex, Deferred d[N_DEFERRED]);
+void decoder_backward(Model *m, const Example *ex, Deferred d[N_DEC_DEFERRED]);
+void encoder_backward(Model *m, const Example *ex, Deferred d[N_DEFERRED - N_DEC_DEFERRED]);
 void seq2seq_backward(Model *m, const Example *ex);
 
 @ The output layer read the states $h'_1,\dots,h'_{T'}$, rows 1 to $T'$ of
@@ -2206,24 +2254,26 @@ embedding_backward(G->dec_emb, a->d_dec_e, a->dec_in, T, H);
 @ The encoder's state $h_t$ received gradient from two places: the attention
 (row $t$ of $\bar O$; rows beyond $T$ were constant zeros and their gradient
 goes nowhere) and the next encoder step, or, for the last state, the decoder's
-first step, whose gradient is in |d_hprev| now. The first state $h_0=0$ is a
-constant: nothing is sent back to it, and it adds nothing to $\bar W_h$
+first step, whose gradient the decoder's half left in |d_enc_hprev|. The
+first state $h_0=0$ is a constant: nothing is sent back to it, and it adds
+nothing to $\bar W_h$
 (whose batched product therefore starts at the second step), though the
 bias $b_h$ still gets the first step's gradient.
 @<Backward through the encoder, last word to first@>=
 for (int t = S - 1; t >= 0; t--) {
   const float *h_prev = a->enc_h + (size_t) t * h;
   float *dgi = a->d_enc_gi + (size_t) t * 3 * h, *dgh = a->d_enc_gh + (size_t) t * 3 * h;
-  for (int j = 0; j < H; j++) a->d_h[j] = a->d_enc_out[(size_t) t * h + j] + a->d_hprev[j];
-  memset(a->d_hprev, 0, h * sizeof(float));
-  gru_cell_backward(dgi, dgh, a->d_hprev, a->d_h, h_prev, a->enc_cache + (size_t) t * h, 1, H);
-  if (t > 0) linear_backward(a->d_hprev, NULL, NULL, dgh, NULL, P->enc_w_hh, 1, H, 3 * H);
+  for (int j = 0; j < H; j++) a->d_enc_h[j] = a->d_enc_out[(size_t) t * h + j] + a->d_enc_hprev[j];
+  memset(a->d_enc_hprev, 0, h * sizeof(float));
+  gru_cell_backward(dgi, dgh, a->d_enc_hprev, a->d_enc_h, h_prev, a->enc_cache + (size_t) t * h,
+    1, H);
+  if (t > 0) linear_backward(a->d_enc_hprev, NULL, NULL, dgh, NULL, P->enc_w_hh, 1, H, 3 * H);
 }
 memset(a->d_enc_x, 0, (size_t) S * h * sizeof(float));
 linear_backward(a->d_enc_x, NULL, G->enc_b_ih, a->d_enc_gi, NULL, P->enc_w_ih, S, H, 3 * H);
 linear_backward(NULL, NULL, G->enc_b_hh, a->d_enc_gh, NULL, NULL, S, H, 3 * H);
-d[5] = (Deferred) {ENC_W_IH, a->d_enc_gi, a->enc_x, S, H, 3 * H};
-d[6] = (Deferred) {ENC_W_HH, a->d_enc_gh + 3 * h, a->enc_h + h, S - 1, H, 3 * H};
+d[0] = (Deferred) {ENC_W_IH, a->d_enc_gi, a->enc_x, S, H, 3 * H};
+d[1] = (Deferred) {ENC_W_HH, a->d_enc_gh + 3 * h, a->enc_h + h, S - 1, H, 3 * H};
 embedding_backward(G->enc_emb, a->d_enc_x, ex->src, S, H);
 
 @* Adam.
@@ -2350,34 +2400,33 @@ forward pass&&891,904\cr}
 \noindent The backward pass does about twice as many (each product has a
 gradient for its input and one for its weights), so a step is about 2.7
 million multiply-adds: 5.4 billion for the notebook's 2000 steps. On the
-machine this was written on, a core does about 20 billion multiply-adds a
-second in these products (they read each weight once per use, from the
-second-level cache), so the arithmetic alone would take about 0.27 seconds.
-Adam moves about 6.7 megabytes per step (parameters, moments and gradients,
-read and written), 13 gigabytes for the training, at 60 to 100 gigabytes a
-second: another 0.15 to 0.2 seconds. The measured training time, about half
-a second, is those two together. The notebook spends thirteen to twenty-five
-times as long on the same arithmetic, most of it in Python and in \PB{PyTorch}'s
-dispatch of small operations.
+machine this was written on, one core does these products at about 35
+billion multiply-adds a second; what sets the pace is reading each weight
+once per use from the second-level cache, not the multiplying. That is
+about 75 microseconds a step. Adam takes about 60 more: half of it is the
+square root and the division of every parameter, which the vector unit does
+far more slowly than multiply-adds, and the other half is moving the two
+moments, which do not fit in the second-level cache, to and from the third.
+One core thus needs about 150 microseconds a step, 0.3 seconds for the
+training; with the encoder on a second core (see ``Two cores'' below) the
+two updates overlap, and a step takes about 125 microseconds. The notebook
+spends 25 to 30 times as long, or more when the machine is busy, on the
+same arithmetic, most of it in Python and in \PB{PyTorch}'s dispatch of
+small operations.
 @^counting the work@>
 @^multiply-adds@>
 
-@ Memory, not arithmetic, is what Adam costs here. Each step reads four
-floats per parameter and writes three, about 6.7 megabytes for the notebook's
-model, and the gradient buffer costs more on top: the backward pass reads and
-writes each weight gradient once more when it adds to it, and zeroing it is
-another pass. On the machine this was written on, those passes took longer
-than all the matrix products of the step.
+@ Memory is much of what Adam costs here. Each step reads four floats per
+parameter and writes three, about 6.7 megabytes for the notebook's model,
+and a gradient buffer costs more on top: the backward pass reads and writes
+each weight gradient once more when it adds to it, and zeroing it is another
+pass. On the machine this was written on, those passes took longer than all
+the matrix products of the step.
 
 So the training step fuses the last part of the backward pass with the
 update. For each deferred weight matrix, the gradient of one row is computed
 into a small scratch buffer, which stays in the fastest cache, and those rows
-of the parameters are updated at once with |adam_apply|. Why not two cores
-for the update? It was tried: the helper core's updates leave half of the
-parameters in {\it its\/} cache, and the next forward pass, on the main
-core, has to fetch them across; on the machine this was written on, two cores
-made a step a third slower.
-@^two cores@> The gradient of the
+of the parameters are updated at once with |adam_apply|. The gradient of the
 seven big matrices never goes to memory at all. The result is the same, bit
 for bit, as the plain step: the same sums in the same order, then the same
 update (a test checks it). The other nine tensors, the embeddings and the
@@ -2389,17 +2438,11 @@ float train_step(Model *m, const Example *ex, double lr)
 {
   float loss = seq2seq_forward(m, ex);
   Deferred d[N_DEFERRED];
-  int deferred[N_TENSORS] = {0};
   seq2seq_backward_deferred(m, ex, d);
   AdamConstants c = adam_constants(lr, 0.9, 0.999, 1e-8, ++m->adam_t);
-  for (int k = 0; k < N_DEFERRED; k++) {
-    update_rows(m, &d[k], &c);
-    deferred[d[k].weight] = 1;
-  }
-  TensorSpec s[N_TENSORS];
-  tensor_specs(&m->cfg, s);
-  for (int k = 0; k < N_TENSORS; k++)
-    if (!deferred[k]) adam_tensor(m, k, spec_numel(&s[k]), &c);
+  update_half(m, d, N_DEC_DEFERRED, DEC_EMB, N_TENSORS - 1, &c, m->act.d_rows);
+  update_half(m, d + N_DEC_DEFERRED, N_DEFERRED - N_DEC_DEFERRED, ENC_EMB, ENC_B_HH, &c,
+    m->act.d_enc_rows);
   return loss;
 }
 
@@ -2411,19 +2454,233 @@ starts from zero and collects the batch's products in the same order as
 |linear_backward| collects them into the zeroed buffer, so the two give the
 same floats.
 @<Model helpers@>=
-static void update_rows(Model *m, const Deferred *d, const AdamConstants *c)
+static void update_rows(Model *m, const Deferred *d, const AdamConstants *c, float *g)
 {
   size_t at = (size_t) (m->params.t[d->weight] - m->param_mem);
   int rows = ROW_BLOCK / d->C > 0 ? ROW_BLOCK / d->C : 1;
   for (int o = 0; o < d->OC; o += rows) {
     int r = d->OC - o < rows ? d->OC - o : rows;
     size_t n = (size_t) r * (size_t) d->C;
-    float *g = m->act.d_rows;
     outer_products(g, d->dout + o, d->OC, d->inp, d->B, d->C, r, 0);
     adam_apply(m->param_mem + at, g, m->m_mem + at, m->v_mem + at, n, c);
     at += n;
   }
 }
+
+@ The step updates the decoder's tensors and then the encoder's, each half
+with its own scratch rows: the tensors |first| to |last|, of which the |nd|
+in |d| are deferred weight matrices and the others take the plain path.
+Tensors do not share parameters, so the order of the two halves changes
+nothing.
+@<Model helpers@>=
+static void update_half(Model *m, const Deferred *d, int nd, int first, int last,
+  const AdamConstants *c, float *rows)
+{
+  int deferred[N_TENSORS] = {0};
+  for (int k = 0; k < nd; k++) {
+    update_rows(m, &d[k], c, rows);
+    deferred[d[k].weight] = 1;
+  }
+  TensorSpec s[N_TENSORS];
+  tensor_specs(&m->cfg, s);
+  for (int k = first; k <= last; k++)
+    if (!deferred[k]) adam_tensor(m, k, spec_numel(&s[k]), c);
+}
+
+@*1 Two cores.
+@^two cores@>
+@^threads@>
+A machine with two processor cores can train one pair in less time than one
+core needs, without changing a single float of the result, if the work is
+divided where the model divides: the encoder's parameters on one core, the
+decoder's on the other. Each core then updates the parameters that it alone
+reads. The encoder's core runs the encoder forward, hands the states $O$ and
+$h_T$ over, waits while the decoder runs forward and backward, takes back
+$\bar O$ and $\bar h_T$, runs the encoder backward, updates the encoder's
+tensors and starts on the next pair. Meanwhile the decoder's core updates the
+decoder's tensors. The two updates overlap, and so does the encoder's forward
+pass of the next pair with the decoder's update:
+$$\hbox{one step}\approx\hbox{decoder forward and backward}
++\max(\hbox{decoder update},\;\hbox{encoder backward, update and forward}).$$
+
+Why not split the update of every tensor between the cores, or every matrix
+product? Both were tried. Whenever a core writes data that the other core has
+read since, the line must first be taken away from the other core's cache,
+one line at a time; on the machine this was written on that cost about 25
+nanoseconds per 64-byte line, so that half of the parameters (7,500 lines)
+cost more than the whole update. Here only the few lines of $O$, $h_T$,
+$\bar O$ and $\bar h_T$ cross between the cores, once per pair each way.
+
+The result is the same, bit for bit, as |train_step| one pair after another:
+every tensor is computed by the same code in the same order, only on
+another core (a test checks it). A |Pipeline| holds the encoder's thread and
+four counters, each on its own cache line: the number of the batch posted,
+the number of pairs whose encoder forward (|encoded|) and decoder backward
+(|decoded|) are done, and the last batch the encoder's thread finished.
+@<Model helpers@>=
+struct Pipeline {
+  _Atomic long job __attribute__((aligned(64)));
+  _Atomic long encoded __attribute__((aligned(64)));
+  _Atomic long decoded __attribute__((aligned(64)));
+  _Atomic long finished __attribute__((aligned(64)));
+  _Atomic int quit;
+  Model *m;
+  const Example *ex;
+  int n;
+  double lr;
+  long t0; /* Adam's step count before the batch */
+  pthread_t thread;
+  pthread_mutex_t lock;
+  pthread_cond_t wake;
+};
+
+@ Waiting is done by {\it spinning}: reading the counter again and again,
+with a pause instruction in between that tells the core to spend less power
+and to let the other thread of the core run. A wait here is a few tens of
+microseconds, much less than the operating system needs to put a thread to
+sleep and wake it up. After a few thousand rounds the waiter yields the
+core, in case the two threads share one.
+@<Model helpers@>=
+static inline void spin_pause(int *spins)
+{
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#endif
+  if (++*spins > 4096) sched_yield();
+}
+
+static void wait_until(_Atomic long *counter, long value)
+{
+  int spins = 0;
+  while (atomic_load_explicit(counter, memory_order_acquire) < value) spin_pause(&spins);
+}
+
+@ The encoder's thread, pair after pair. The release stores and the acquire
+loads of the counters order the memory: what one thread wrote before it
+raised a counter is there for the other thread once it has seen the new
+value. Adam's step $t_0+k+1$ is the same for both halves.
+@<Model helpers@>=
+static void encoder_pairs(struct Pipeline *p)
+{
+  Model *m = p->m;
+  for (int k = 0; k < p->n; k++) {
+    const Example *e = &p->ex[k];
+    Deferred d[N_DEFERRED - N_DEC_DEFERRED];
+    encoder_forward(m, e->src, e->src_len);
+    atomic_store_explicit(&p->encoded, k + 1, memory_order_release);
+    wait_until(&p->decoded, k + 1);
+    encoder_backward(m, e, d);
+    AdamConstants c = adam_constants(p->lr, 0.9, 0.999, 1e-8, p->t0 + k + 1);
+    update_half(m, d, N_DEFERRED - N_DEC_DEFERRED, ENC_EMB, ENC_B_HH, &c, m->act.d_enc_rows);
+  }
+}
+
+@ Between batches (an epoch is a batch) the thread spins for a while, then
+sleeps until the next batch or the end.
+@<Model helpers@>=
+static void *encoder_thread(void *arg)
+{
+  struct Pipeline *p = arg;
+  for (long seen = 0;;) {
+    int spins = 0;
+    while (atomic_load_explicit(&p->job, memory_order_acquire) == seen && spins < 20000)
+      spin_pause(&spins);
+    pthread_mutex_lock(&p->lock);
+    while (atomic_load(&p->job) == seen) pthread_cond_wait(&p->wake, &p->lock);
+    pthread_mutex_unlock(&p->lock);
+    seen = atomic_load_explicit(&p->job, memory_order_acquire);
+    if (atomic_load(&p->quit)) return NULL;
+    encoder_pairs(p);
+    atomic_store_explicit(&p->finished, seen, memory_order_release);
+  }
+}
+
+@ The thread is started the first time it is asked for and stopped with the
+model. If it cannot be started (a process limit, say), training goes on with
+one core.
+@<Model helpers@>=
+static struct Pipeline *pipeline_start(void)
+{
+  struct Pipeline *p = NULL;
+  if (posix_memalign((void **) &p, 64, sizeof *p) != 0) return NULL;
+  memset(p, 0, sizeof *p);
+  pthread_mutex_init(&p->lock, NULL);
+  pthread_cond_init(&p->wake, NULL);
+  if (pthread_create(&p->thread, NULL, encoder_thread, p) != 0) {
+    pthread_mutex_destroy(&p->lock);
+    pthread_cond_destroy(&p->wake);
+    free(p);
+    return NULL;
+  }
+  return p;
+}
+
+static void post_job(struct Pipeline *p)
+{
+  pthread_mutex_lock(&p->lock);
+  atomic_fetch_add_explicit(&p->job, 1, memory_order_release);
+  pthread_cond_signal(&p->wake);
+  pthread_mutex_unlock(&p->lock);
+}
+
+void pipeline_stop(struct Pipeline *p)
+{
+  if (!p) return;
+  atomic_store(&p->quit, 1);
+  post_job(p);
+  pthread_join(p->thread, NULL);
+  pthread_mutex_destroy(&p->lock);
+  pthread_cond_destroy(&p->wake);
+  free(p);
+}
+
+@ |train_pairs| trains the |n| pairs of |ex| in order and writes each pair's
+loss into |loss|, exactly as |n| calls of |train_step| would. With
+|threads| of 2 or more it runs the encoder on a second thread; it returns the
+number of threads it used.
+@<Model functions@>=
+int train_pairs(Model *m, const Example *ex, int n, double lr, int threads, float *loss)
+{
+  if (threads > 1 && !m->pipeline) m->pipeline = pipeline_start();
+  struct Pipeline *p = m->pipeline;
+  if (threads < 2 || !p || n < 1) {
+    for (int k = 0; k < n; k++) loss[k] = train_step(m, &ex[k], lr);
+    return 1;
+  }
+  @<Post the batch to the encoder's thread@>@;
+  @<Run the decoder's half of every pair@>@;
+  wait_until(&p->finished, atomic_load(&p->job));
+  m->adam_t += n;
+  return 2;
+}
+
+@ @<Post the batch to the encoder's thread@>=
+p->m = m;
+p->ex = ex;
+p->n = n;
+p->lr = lr;
+p->t0 = m->adam_t;
+atomic_store(&p->encoded, 0);
+atomic_store(&p->decoded, 0);
+post_job(p);
+
+@ The decoder's thread is the caller's. It may run pair $k$ once the encoder
+has run it forward; once it has sent $\bar O$ back, it updates the
+decoder's tensors while the encoder finishes pair $k$ and starts pair $k+1$.
+@<Run the decoder's half of every pair@>=
+for (int k = 0; k < n; k++) {
+  Deferred d[N_DEC_DEFERRED];
+  wait_until(&p->encoded, k + 1);
+  loss[k] = decoder_forward(m, &ex[k]);
+  decoder_backward(m, &ex[k], d);
+  atomic_store_explicit(&p->decoded, k + 1, memory_order_release);
+  AdamConstants c = adam_constants(lr, 0.9, 0.999, 1e-8, p->t0 + k + 1);
+  update_half(m, d, N_DEC_DEFERRED, DEC_EMB, N_TENSORS - 1, &c, m->act.d_rows);
+}
+
+@ @<Prototypes@>=
+int train_pairs(Model *m, const Example *ex, int n, double lr, int threads, float *loss);
+void pipeline_stop(struct Pipeline *p);
 
 @ @<Prototypes@>=
 AdamConstants adam_constants(double lr, double beta1, double beta2, double eps, long t);
@@ -4806,13 +5063,15 @@ static const char *train_usage =
   "  --no-eos            do not end targets with <EOS> (the notebook's bug)\n"
   "  --print-every K     print the loss every K epochs (default 50)\n"
   "  --show N            print N translations after training (default 5)\n"
-  "  --loss-log FILE     write 'epoch<TAB>average loss' lines to FILE\n";
+  "  --loss-log FILE     write 'epoch<TAB>average loss' lines to FILE\n"
+  "  --threads N         1, or 2 to run the encoder on a second core (default:\n"
+  "                      2 when the machine has two cores); same result either way\n";
 
 @ @<The \.{train} command@>=
 typedef struct {
   const char *data, *init, *save;
   int filter, append_eos;
-  long epochs, hidden, max_length, seed, print_every, show;
+  long epochs, hidden, max_length, seed, print_every, show, threads;
   double lr;
 } TrainOptions;
 
@@ -4826,8 +5085,9 @@ static int train_options(int argc, char **argv, TrainOptions *o)
     {"init", required_argument, 0, 'i'}, {"save", required_argument, 0, 'o'},
     {"no-eos", no_argument, 0, 'n'}, {"print-every", required_argument, 0, 'P'},
     {"show", required_argument, 0, 'S'}, {"help", no_argument, 0, 'h'},
-    {"loss-log", required_argument, 0, 'g'}, {0, 0, 0, 0}};
-  *o = (TrainOptions) {NULL, NULL, NULL, FILTER_TUTORIAL, 1, 400, 0, 0, 1, 50, 5, 0.01};
+    {"loss-log", required_argument, 0, 'g'}, {"threads", required_argument, 0, 'T'},
+    {0, 0, 0, 0}};
+  *o = (TrainOptions) {NULL, NULL, NULL, FILTER_TUTORIAL, 1, 400, 0, 0, 1, 50, 5, 0, 0.01};
   int c, bad = 0;
   opterr = 0;
   optind = 1;
@@ -4871,6 +5131,7 @@ case 'n': o->append_eos = 0; break;
 case 'P': bad = parse_long("train", "--print-every", optarg, 1, 100000000, &o->print_every) != 0;
   break;
 case 'S': bad = parse_long("train", "--show", optarg, 0, 100000000, &o->show) != 0; break;
+case 'T': bad = parse_long("train", "--threads", optarg, 1, 2, &o->threads) != 0; break;
 case 'g': loss_log_path = optarg; break; /* see the chapter on figures */
 case 'h': fputs(train_usage, stdout); exit(0);
 case ':':
@@ -4973,13 +5234,17 @@ printf("Training for %ld epochs, %s<EOS> on the targets\n", o.epochs,
   o.append_eos ? "" : "no ");
 
 @ The printed loss is the notebook's: each pair's loss divided by its target
-length, averaged over the pairs of the epoch.
+length, averaged over the pairs of the epoch. An epoch is one call of
+|train_pairs|, on two threads unless the machine has one core or
+\.{--threads 1} says otherwise; the numbers are the same.
 @<Train for |o.epochs| epochs, printing the loss@>=
+int threads = o.threads ? (int) o.threads : sysconf(_SC_NPROCESSORS_ONLN) > 1 ? 2 : 1, used = 1;
+float *loss = xcalloc((size_t) pl.n, sizeof(float));
 double t0 = now_seconds(), last_loss = 0.0;
 for (long e = 1; e <= o.epochs; e++) {
   double total = 0.0;
-  for (int k = 0; k < pl.n; k++)
-    total += train_step(&m, &ex[k], o.lr) / ex[k].tgt_len;
+  used = train_pairs(&m, ex, pl.n, o.lr, threads, loss);
+  for (int k = 0; k < pl.n; k++) total += loss[k] / ex[k].tgt_len;
   last_loss = total / pl.n;
   loss_log_add(last_loss);
   if (e % o.print_every == 0 || e == o.epochs)
@@ -4987,8 +5252,10 @@ for (long e = 1; e <= o.epochs; e++) {
 }
 double seconds = now_seconds() - t0;
 if (o.epochs > 0) printf("Final average loss: %.6e\n", last_loss);
-printf("Trained in %.3f s (%ld steps, %.0f steps/s)\n", seconds, o.epochs * pl.n,
-  seconds > 0 ? (double) (o.epochs * pl.n) / seconds : 0.0);
+printf("Trained in %.3f s (%ld steps, %.0f steps/s, %d thread%s)\n", seconds,
+  o.epochs * pl.n, seconds > 0 ? (double) (o.epochs * pl.n) / seconds : 0.0, used,
+  used > 1 ? "s" : "");
+free(loss);
 
 @ After training, the first |o.show| pairs are translated greedily and printed
 next to the truth, as in the notebook, and every pair is counted.

@@ -1,9 +1,9 @@
 /*3:*/
-#line 141 "attention.w"
+#line 145 "attention.w"
 
 #pragma once
 /*4:*/
-#line 151 "attention.w"
+#line 155 "attention.w"
 
 #include <stddef.h> 
 #include <stdint.h> 
@@ -11,19 +11,19 @@
 #include <math.h> 
 
 /*:4*//*5:*/
-#line 170 "attention.w"
+#line 174 "attention.w"
 
 #if defined(KIT_MVEC) && defined(__GNUC__) && !defined(__clang__) && !defined(__CUDACC__)
 __attribute__((__simd__("notinbranch")))float expf(float);
 __attribute__((__simd__("notinbranch")))float tanhf(float);
 #endif
-#line 175 "attention.w"
+#line 179 "attention.w"
 
 /*:5*/
-#line 143 "attention.w"
+#line 147 "attention.w"
 
 /*6:*/
-#line 183 "attention.w"
+#line 187 "attention.w"
 
 #define SOS_TOKEN 0
 #define EOS_TOKEN 1
@@ -33,27 +33,27 @@ __attribute__((__simd__("notinbranch")))float tanhf(float);
 #define ROW_BLOCK 4096 
 
 /*:6*//*7:*/
-#line 197 "attention.w"
+#line 201 "attention.w"
 
 #ifdef __CUDACC__
 #define KIT_HD __host__ __device__
 #else
-#line 201 "attention.w"
+#line 205 "attention.w"
 #define KIT_HD
 #endif
-#line 203 "attention.w"
+#line 207 "attention.w"
 
 /*:7*//*39:*/
-#line 678 "attention.w"
+#line 682 "attention.w"
 
 #define FILTER_TUTORIAL 0
 #define FILTER_LENGTH 1
 
 /*:39*/
-#line 144 "attention.w"
+#line 148 "attention.w"
 
 /*13:*/
-#line 294 "attention.w"
+#line 298 "attention.w"
 
 typedef struct{
 char**word;
@@ -64,7 +64,7 @@ int nslot;
 }Vocab;
 
 /*:13*//*29:*/
-#line 497 "attention.w"
+#line 501 "attention.w"
 
 typedef struct{
 char*src,*tgt;
@@ -78,7 +78,7 @@ long lines_read,dropped;
 }PairList;
 
 /*:29*//*46:*/
-#line 793 "attention.w"
+#line 797 "attention.w"
 
 typedef struct{
 int src[DEFAULT_MAX_LENGTH*4],tgt[DEFAULT_MAX_LENGTH*4];
@@ -86,7 +86,7 @@ int src_len,tgt_len;
 }Example;
 
 /*:46*//*50:*/
-#line 849 "attention.w"
+#line 853 "attention.w"
 
 typedef struct{
 int V_in,V_out;
@@ -95,7 +95,7 @@ int L;
 }Config;
 
 /*:50*//*51:*/
-#line 867 "attention.w"
+#line 871 "attention.w"
 
 enum{ENC_EMB,ENC_W_IH,ENC_W_HH,ENC_B_IH,ENC_B_HH,DEC_EMB,ATTN_W,ATTN_B,
 COMB_W,COMB_B,DEC_W_IH,DEC_W_HH,DEC_B_IH,DEC_B_HH,OUT_W,OUT_B,
@@ -114,14 +114,14 @@ int rows,cols;
 }TensorSpec;
 
 /*:51*//*81:*/
-#line 1369 "attention.w"
+#line 1378 "attention.w"
 
 typedef struct{
 float r,z,n,ghn;
 }GruCache;
 
 /*:81*//*132:*/
-#line 2107 "attention.w"
+#line 2131 "attention.w"
 
 typedef struct{
 int weight;
@@ -129,9 +129,10 @@ const float*dout,*inp;
 int B,C,OC;
 }Deferred;
 #define N_DEFERRED 7
+#define N_DEC_DEFERRED 5 
 
 /*:132*//*140:*/
-#line 2256 "attention.w"
+#line 2306 "attention.w"
 
 typedef struct{
 float b1,a1,b2,a2;
@@ -140,8 +141,8 @@ float inv_bc2;
 float eps;
 }AdamConstants;
 
-/*:140*//*188:*/
-#line 3115 "attention.w"
+/*:140*//*198:*/
+#line 3372 "attention.w"
 
 #define COLORMAP_MAX_POINTS 9
 typedef struct{
@@ -151,8 +152,8 @@ double x[3][COLORMAP_MAX_POINTS];
 double v[3][COLORMAP_MAX_POINTS];
 }Colormap;
 
-/*:188*//*196:*/
-#line 3213 "attention.w"
+/*:198*//*206:*/
+#line 3470 "attention.w"
 
 enum{HEATMAP_MATPLOTLIB,HEATMAP_SEABORN};
 typedef struct{
@@ -166,8 +167,8 @@ int style;
 double vmin,vmax;
 }Heatmap;
 
-/*:196*//*197:*/
-#line 3230 "attention.w"
+/*:206*//*207:*/
+#line 3487 "attention.w"
 
 typedef struct{
 double x,y,w,h;
@@ -182,14 +183,14 @@ int width,height,stride;
 unsigned char*data;
 }FigImage;
 
-/*:197*//*226:*/
-#line 3851 "attention.w"
+/*:207*//*236:*/
+#line 4108 "attention.w"
 
 enum{FIGURE_PNG,FIGURE_PDF,FIGURE_SVG};
 #define FIGURE_PNG_SCALE 2.0
 
-/*:226*//*240:*/
-#line 4108 "attention.w"
+/*:236*//*250:*/
+#line 4365 "attention.w"
 
 typedef struct{
 int n;
@@ -197,14 +198,14 @@ const double*x,*y;
 const char*title,*xlabel,*ylabel;
 }Curve;
 
-/*:240*/
-#line 145 "attention.w"
+/*:250*/
+#line 149 "attention.w"
 
 /*56:*/
-#line 945 "attention.w"
+#line 952 "attention.w"
 
 /*92:*/
-#line 1485 "attention.w"
+#line 1494 "attention.w"
 
 typedef struct{
 float*eh,*scores,*w,*ec,*pre,*o,*gi,*gh,*h;
@@ -219,7 +220,7 @@ GruCache*enc_cache;
 float*enc_h;
 float*enc_out;
 /*99:*/
-#line 1594 "attention.w"
+#line 1603 "attention.w"
 
 float*dec_eh,*dec_scores,*dec_w,*dec_ec,*dec_pre,*dec_o,*dec_gi,*dec_gh;
 GruCache*dec_cache;
@@ -227,10 +228,10 @@ float*dec_h;
 float*logits,*logp;
 
 /*:99*/
-#line 1498 "attention.w"
+#line 1507 "attention.w"
 
 /*129:*/
-#line 2059 "attention.w"
+#line 2078 "attention.w"
 
 float*d_logits;
 float*d_hout;
@@ -242,15 +243,16 @@ float*d_enc_out;
 float*d_enc_gi,*d_enc_gh;
 float*d_enc_x;
 float*d_h,*d_hprev,*d_o,*d_ec,*d_eh;
-float*d_rows;
+float*d_enc_h,*d_enc_hprev;
+float*d_rows,*d_enc_rows;
 
 /*:129*/
-#line 1499 "attention.w"
+#line 1508 "attention.w"
 
 }Activations;
 
 /*:92*/
-#line 946 "attention.w"
+#line 953 "attention.w"
 
 typedef struct{
 Config cfg;
@@ -260,13 +262,14 @@ float*param_mem,*grad_mem,*m_mem,*v_mem;
 Tensors params,grads;
 long adam_t;
 Activations act;
+struct Pipeline*pipeline;
 }Model;
 
 /*:56*/
-#line 146 "attention.w"
+#line 150 "attention.w"
 
 /*82:*/
-#line 1376 "attention.w"
+#line 1385 "attention.w"
 
 KIT_HD static inline float sigmoidf_(float a)
 {
@@ -277,7 +280,7 @@ KIT_HD static inline float gru_unit_forward(float gir,float giz,float gin,
 float ghr,float ghz,float ghn,float h,GruCache*c)
 {
 /*83:*/
-#line 1388 "attention.w"
+#line 1397 "attention.w"
 
 c->r= sigmoidf_(gir+ghr);
 c->z= sigmoidf_(giz+ghz);
@@ -286,18 +289,18 @@ c->n= tanhf(gin+c->r*ghn);
 return(1.0f-c->z)*c->n+c->z*h;
 
 /*:83*/
-#line 1385 "attention.w"
+#line 1394 "attention.w"
 
 }
 
 /*:82*//*120:*/
-#line 1951 "attention.w"
+#line 1970 "attention.w"
 
 KIT_HD static inline void gru_unit_backward(float dh_new,float h,const GruCache*c,
 float*dgir,float*dgiz,float*dgin,float*dghn,float*dh)
 {
 /*121:*/
-#line 1958 "attention.w"
+#line 1977 "attention.w"
 
 float dn= dh_new*(1.0f-c->z);
 float dz= dh_new*(h-c->n);
@@ -310,15 +313,15 @@ float dr= dan*c->ghn;
 *dh+= dh_new*c->z;
 
 /*:121*/
-#line 1955 "attention.w"
+#line 1974 "attention.w"
 
 }
 
 /*:120*/
-#line 147 "attention.w"
+#line 151 "attention.w"
 
 /*12:*/
-#line 271 "attention.w"
+#line 275 "attention.w"
 
 int kit_fail(const char*fmt,...)__attribute__((format(printf,1,2)));
 const char*kit_error(void);
@@ -327,7 +330,7 @@ void*xrealloc(void*p,size_t size);
 char*xstrdup(const char*s);
 
 /*:12*//*24:*/
-#line 433 "attention.w"
+#line 437 "attention.w"
 
 void vocab_init(Vocab*v);
 void vocab_free(Vocab*v);
@@ -336,54 +339,54 @@ int vocab_add(Vocab*v,const char*w);
 void vocab_add_sentence(Vocab*v,const char*s);
 
 /*:24*//*27:*/
-#line 480 "attention.w"
+#line 484 "attention.w"
 
 int tokenize(const Vocab*v,const char*s,int*ids,int max,
 const char*where,const char*language);
 
 /*:27*//*32:*/
-#line 553 "attention.w"
+#line 557 "attention.w"
 
 void pairs_seed(PairList*pl);
 void pairs_free(PairList*pl);
 void pairs_vocabularies(const PairList*pl,Vocab*vin,Vocab*vout);
 
 /*:32*//*38:*/
-#line 654 "attention.w"
+#line 658 "attention.w"
 
 char*normalize_sentence(const char*s,size_t len,size_t*bad);
 
 /*:38*//*45:*/
-#line 783 "attention.w"
+#line 787 "attention.w"
 
 int pairs_read(PairList*pl,const char*path,int filter,int max_length);
 
 /*:45*//*49:*/
-#line 839 "attention.w"
+#line 843 "attention.w"
 
 int make_examples(const PairList*pl,const Vocab*vin,const Vocab*vout,
 int max_length,int append_eos,Example**out);
 
 /*:49*//*55:*/
-#line 937 "attention.w"
+#line 944 "attention.w"
 
 void tensor_specs(const Config*c,TensorSpec s[N_TENSORS]);
 size_t spec_numel(const TensorSpec*s);
 size_t tensors_point(Tensors*t,float*mem,const Config*c);
 
 /*:55*//*60:*/
-#line 1025 "attention.w"
+#line 1034 "attention.w"
 
 void model_alloc(Model*m,const Config*c,Vocab*vin,Vocab*vout);
 void model_free(Model*m);
 
 /*:60*//*64:*/
-#line 1081 "attention.w"
+#line 1090 "attention.w"
 
 void model_init_random(Model*m,uint64_t seed);
 
 /*:64*//*79:*/
-#line 1329 "attention.w"
+#line 1338 "attention.w"
 
 void embedding_forward(float*out,const float*table,const int*ids,int B,int H);
 void linear_forward(float*out,const float*inp,const float*weight,
@@ -394,42 +397,43 @@ void log_softmax_forward(float*out,const float*inp,int B,int n);
 float nll_forward(const float*logp,const int*target,int B,int V);
 
 /*:79*//*87:*/
-#line 1426 "attention.w"
+#line 1435 "attention.w"
 
 void gru_cell_forward(float*h_new,GruCache*cache,const float*gi,
 const float*gh,const float*h,int B,int H);
 
 /*:87*//*91:*/
-#line 1466 "attention.w"
+#line 1475 "attention.w"
 
 void attention_forward(float*w,float*ctx,const float*scores,
 const float*enc_out,int B,int L,int H);
 
 /*:91*//*95:*/
-#line 1528 "attention.w"
+#line 1537 "attention.w"
 
 void activations_alloc(Activations*a,const Config*c);
 void activations_free(Activations*a);
 
 /*:95*//*97:*/
-#line 1558 "attention.w"
+#line 1567 "attention.w"
 
 void encoder_forward(Model*m,const int*src,int T);
 
 /*:97*//*104:*/
-#line 1649 "attention.w"
+#line 1658 "attention.w"
 
 DecoderStep decoder_step(const Activations*a,const Config*c,int t);
 void decoder_step_forward(const Model*m,int token,const float*h_prev,
 const float*enc_out,const DecoderStep*s);
 
 /*:104*//*106:*/
-#line 1689 "attention.w"
+#line 1707 "attention.w"
 
 float seq2seq_forward(Model*m,const Example*ex);
+float decoder_forward(Model*m,const Example*ex);
 
 /*:106*//*119:*/
-#line 1922 "attention.w"
+#line 1941 "attention.w"
 
 void nll_backward(float*dlogits,const float*logp,const int*target,int B,int V);
 void linear_backward(float*dinp,float*dweight,float*dbias,
@@ -440,25 +444,33 @@ const float*x,int B,int C,int rows,int add);
 void embedding_backward(float*dtable,const float*dout,const int*ids,int B,int H);
 
 /*:119*//*124:*/
-#line 1993 "attention.w"
+#line 2012 "attention.w"
 
 void gru_cell_backward(float*dgi,float*dgh,float*dh,const float*dh_new,
 const float*h,const GruCache*cache,int B,int H);
 
 /*:124*//*128:*/
-#line 2036 "attention.w"
+#line 2055 "attention.w"
 
 void attention_backward(float*dscores,float*denc_out,const float*dctx,
 const float*w,const float*enc_out,int B,int L,int H);
 
 /*:128*//*135:*/
-#line 2146 "attention.w"
+#line 2192 "attention.w"
 
 void seq2seq_backward_deferred(Model*m,const Example*ex,Deferred d[N_DEFERRED]);
+void decoder_backward(Model*m,const Example*ex,Deferred d[N_DEC_DEFERRED]);
+void encoder_backward(Model*m,const Example*ex,Deferred d[N_DEFERRED-N_DEC_DEFERRED]);
 void seq2seq_backward(Model*m,const Example*ex);
 
-/*:135*//*151:*/
-#line 2428 "attention.w"
+/*:135*//*160:*/
+#line 2681 "attention.w"
+
+int train_pairs(Model*m,const Example*ex,int n,double lr,int threads,float*loss);
+void pipeline_stop(struct Pipeline*p);
+
+/*:160*//*161:*/
+#line 2685 "attention.w"
 
 AdamConstants adam_constants(double lr,double beta1,double beta2,double eps,long t);
 void adam_apply(float*p,const float*g,float*m,float*v,size_t n,
@@ -468,51 +480,51 @@ double lr,double beta1,double beta2,double eps,long t);
 void optimizer_step(Model*m,double lr);
 float train_step(Model*m,const Example*ex,double lr);
 
-/*:151*//*155:*/
-#line 2487 "attention.w"
+/*:161*//*165:*/
+#line 2744 "attention.w"
 
 int argmax(const float*x,int n);
 int greedy_decode(Model*m,const int*src,int T,int*out,float*attn);
 
-/*:155*//*170:*/
-#line 2719 "attention.w"
+/*:165*//*180:*/
+#line 2976 "attention.w"
 
 int checkpoint_save(const Model*m,const char*path);
 int checkpoint_load(Model*m,const char*path);
 
-/*:170*//*195:*/
-#line 3198 "attention.w"
+/*:180*//*205:*/
+#line 3455 "attention.w"
 
 extern const Colormap colormap_bone,colormap_ylorrd;
 void colormap_color(const Colormap*cm,double w,double rgb[3]);
 const Colormap*colormap_find(const char*name);
 
-/*:195*//*218:*/
-#line 3691 "attention.w"
+/*:205*//*228:*/
+#line 3948 "attention.w"
 
 int heatmap_layout(const Heatmap*h,HeatmapLayout*lay);
 
-/*:218*//*231:*/
-#line 3926 "attention.w"
+/*:228*//*241:*/
+#line 4183 "attention.w"
 
 int figure_format(const char*path);
 int figure_check_path(const char*path);
 int write_file_atomic(const char*path,const void*data,size_t n);
 
-/*:231*//*239:*/
-#line 4086 "attention.w"
+/*:241*//*249:*/
+#line 4343 "attention.w"
 
 int heatmap_save(const Heatmap*h,const char*path);
 int heatmap_image(const Heatmap*h,double scale,FigImage*img,HeatmapLayout*lay);
 
-/*:239*//*252:*/
-#line 4357 "attention.w"
+/*:249*//*262:*/
+#line 4614 "attention.w"
 
 int curve_save(const Curve*c,const char*path);
 int curve_image(const Curve*c,double scale,FigImage*img);
 
-/*:252*/
-#line 148 "attention.w"
+/*:262*/
+#line 152 "attention.w"
 
 
 /*:3*/

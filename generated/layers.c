@@ -1,15 +1,15 @@
 /*65:*/
-#line 1101 "attention.w"
+#line 1110 "attention.w"
 
 #include "attention.h"
 #include <string.h> 
 /*68:*/
-#line 1163 "attention.w"
+#line 1172 "attention.w"
 
 typedef float vec16 __attribute__((vector_size(16*sizeof(float)),aligned(sizeof(float))));
 
 /*:68*//*69:*/
-#line 1172 "attention.w"
+#line 1181 "attention.w"
 
 static inline void fold(vec16*s,const vec16*a,const vec16*b,int d)
 {
@@ -37,7 +37,7 @@ default:*s= __builtin_shufflevector(*a,*b,0,2,4,6,8,10,12,14,
 }
 
 /*:69*//*70:*/
-#line 1203 "attention.w"
+#line 1212 "attention.w"
 
 static inline void dot16(vec16*s,const float*W,int C,const float*x)
 {
@@ -57,7 +57,7 @@ for(int r= 0;r<16;r++)(*s)[r]+= W[(size_t)r*C+i]*x[i];
 }
 
 /*:70*//*85:*/
-#line 1408 "attention.w"
+#line 1417 "attention.w"
 
 static void gru_row_forward(float*restrict h_new,GruCache*restrict cache,
 const float*restrict gi,const float*restrict gh,const float*restrict h,int H)
@@ -68,7 +68,7 @@ gh[j],gh[H+j],gh[2*H+j],h[j],&cache[j]);
 }
 
 /*:85*//*113:*/
-#line 1803 "attention.w"
+#line 1822 "attention.w"
 
 #define BLOCK 128
 static inline __attribute__((always_inline))void transposed_block(float*dx,
@@ -101,7 +101,7 @@ dx[(size_t)b*C+j]= s;
 }
 
 /*:113*//*114:*/
-#line 1835 "attention.w"
+#line 1854 "attention.w"
 
 static void add_transposed_products(float*dx,const float*W,const float*dy,
 int B,int C,int OC)
@@ -113,7 +113,7 @@ for(;b<B;b++)transposed_block(dx+(size_t)b*C,W,dy+(size_t)b*OC,C,OC,1);
 }
 
 /*:114*//*115:*/
-#line 1853 "attention.w"
+#line 1872 "attention.w"
 
 static inline __attribute__((always_inline))void outer_block(float*dw,
 const float*dy,int stride,const float*x,int B,int C,const int R,const int add)
@@ -145,7 +145,7 @@ dw[(size_t)r*C+j]= g;
 }
 
 /*:115*//*116:*/
-#line 1887 "attention.w"
+#line 1906 "attention.w"
 
 void outer_products(float*dw,const float*dy,int stride,
 const float*x,int B,int C,int rows,int add)
@@ -161,10 +161,10 @@ for(;r<rows;r++)outer_block(dw+(size_t)r*C,dy+r,stride,x,B,C,1,0);
 }
 
 /*:116*/
-#line 1104 "attention.w"
+#line 1113 "attention.w"
 
 /*66:*/
-#line 1111 "attention.w"
+#line 1120 "attention.w"
 
 void embedding_forward(float*out,const float*table,const int*ids,int B,int H)
 {
@@ -173,7 +173,7 @@ memcpy(out+(size_t)b*H,table+(size_t)ids[b]*H,(size_t)H*sizeof(float));
 }
 
 /*:66*//*67:*/
-#line 1132 "attention.w"
+#line 1141 "attention.w"
 
 static inline float dot(const float*a,const float*b,int n)
 {
@@ -190,7 +190,7 @@ return s;
 }
 
 /*:67*//*71:*/
-#line 1226 "attention.w"
+#line 1235 "attention.w"
 
 void linear_forward(float*out,const float*inp,const float*weight,
 const float*bias,int B,int C,int OC)
@@ -213,7 +213,7 @@ out[(size_t)b*OC+o]= dot(w,inp+(size_t)b*C,C)+beta;
 }
 
 /*:71*//*72:*/
-#line 1250 "attention.w"
+#line 1259 "attention.w"
 
 void relu_forward(float*out,const float*inp,int n)
 {
@@ -221,7 +221,7 @@ for(int i= 0;i<n;i++)out[i]= inp[i]> 0.0f?inp[i]:0.0f;
 }
 
 /*:72*//*73:*/
-#line 1272 "attention.w"
+#line 1281 "attention.w"
 
 void softmax_forward(float*out,const float*inp,int B,int n)
 {
@@ -229,7 +229,7 @@ for(int b= 0;b<B;b++){
 const float*s= inp+(size_t)b*n;
 float*p= out+(size_t)b*n;
 /*74:*/
-#line 1291 "attention.w"
+#line 1300 "attention.w"
 
 float mx= s[0],sum= 0.0f;
 for(int i= 1;i<n;i++)if(s[i]> mx)mx= s[i];
@@ -237,7 +237,7 @@ for(int i= 0;i<n;i++)sum+= p[i]= expf(s[i]-mx);
 for(int i= 0;i<n;i++)p[i]/= sum;
 
 /*:74*/
-#line 1278 "attention.w"
+#line 1287 "attention.w"
 
 }
 }
@@ -248,7 +248,7 @@ for(int b= 0;b<B;b++){
 const float*s= inp+(size_t)b*n;
 float*p= out+(size_t)b*n;
 /*75:*/
-#line 1297 "attention.w"
+#line 1306 "attention.w"
 
 float mx= s[0],sum= 0.0f;
 for(int i= 1;i<n;i++)if(s[i]> mx)mx= s[i];
@@ -257,30 +257,30 @@ float lse= mx+logf(sum);
 for(int i= 0;i<n;i++)p[i]= s[i]-lse;
 
 /*:75*/
-#line 1287 "attention.w"
+#line 1296 "attention.w"
 
 }
 }
 
 /*:73*//*77:*/
-#line 1318 "attention.w"
+#line 1327 "attention.w"
 
 float nll_forward(const float*logp,const int*target,int B,int V)
 {
 float loss= 0.0f;
 /*78:*/
-#line 1326 "attention.w"
+#line 1335 "attention.w"
 
 for(int b= 0;b<B;b++)loss-= logp[(size_t)b*V+target[b]];
 
 /*:78*/
-#line 1322 "attention.w"
+#line 1331 "attention.w"
 
 return loss;
 }
 
 /*:77*//*86:*/
-#line 1417 "attention.w"
+#line 1426 "attention.w"
 
 void gru_cell_forward(float*h_new,GruCache*cache,const float*gi,
 const float*gh,const float*h,int B,int H)
@@ -291,7 +291,7 @@ gi+(size_t)b*3*H,gh+(size_t)b*3*H,h+(size_t)b*H,H);
 }
 
 /*:86*//*88:*/
-#line 1444 "attention.w"
+#line 1453 "attention.w"
 
 void attention_forward(float*w,float*ctx,const float*scores,
 const float*enc_out,int B,int L,int H)
@@ -300,7 +300,7 @@ for(int b= 0;b<B;b++){
 const float*s= scores+(size_t)b*L,*O= enc_out+(size_t)b*L*H;
 float*wb= w+(size_t)b*L,*c= ctx+(size_t)b*H;
 /*89:*/
-#line 1455 "attention.w"
+#line 1464 "attention.w"
 
 softmax_forward(wb,s,1,L);
 for(int j= 0;j<H;j++)c[j]= 0.0f;
@@ -308,30 +308,30 @@ for(int i= 0;i<L;i++)
 for(int j= 0;j<H;j++)c[j]+= wb[i]*O[(size_t)i*H+j];
 
 /*:89*/
-#line 1451 "attention.w"
+#line 1460 "attention.w"
 
 }
 }
 
 /*:88*//*109:*/
-#line 1749 "attention.w"
+#line 1768 "attention.w"
 
 void nll_backward(float*dlogits,const float*logp,const int*target,int B,int V)
 {
 /*110:*/
-#line 1755 "attention.w"
+#line 1774 "attention.w"
 
 for(int b= 0;b<B;b++)
 for(int j= 0;j<V;j++)
 dlogits[(size_t)b*V+j]= expf(logp[(size_t)b*V+j])-(j==target[b]?1.0f:0.0f);
 
 /*:110*/
-#line 1752 "attention.w"
+#line 1771 "attention.w"
 
 }
 
 /*:109*//*112:*/
-#line 1773 "attention.w"
+#line 1792 "attention.w"
 
 void linear_backward(float*dinp,float*dweight,float*dbias,
 const float*dout,const float*inp,const float*weight,int B,int C,int OC)
@@ -344,7 +344,7 @@ for(int b= 0;b<B;b++)dbias[o]+= dout[(size_t)b*OC+o];
 }
 
 /*:112*//*117:*/
-#line 1903 "attention.w"
+#line 1922 "attention.w"
 
 void relu_backward(float*dinp,const float*dout,const float*inp,int n)
 {
@@ -352,7 +352,7 @@ for(int i= 0;i<n;i++)dinp[i]= inp[i]> 0.0f?dout[i]:0.0f;
 }
 
 /*:117*//*118:*/
-#line 1913 "attention.w"
+#line 1932 "attention.w"
 
 void embedding_backward(float*dtable,const float*dout,const int*ids,int B,int H)
 {
@@ -363,7 +363,7 @@ for(int j= 0;j<H;j++)row[j]+= dout[(size_t)b*H+j];
 }
 
 /*:118*//*123:*/
-#line 1977 "attention.w"
+#line 1996 "attention.w"
 
 void gru_cell_backward(float*dgi,float*dgh,float*dh,const float*dh_new,
 const float*h,const GruCache*cache,int B,int H)
@@ -381,7 +381,7 @@ h3[H+j]= i3[H+j];
 }
 
 /*:123*//*125:*/
-#line 2010 "attention.w"
+#line 2029 "attention.w"
 
 void attention_backward(float*dscores,float*denc_out,const float*dctx,
 const float*w,const float*enc_out,int B,int L,int H)
@@ -391,7 +391,7 @@ const float*wb= w+(size_t)b*L,*O= enc_out+(size_t)b*L*H;
 const float*dc= dctx+(size_t)b*H;
 float*ds= dscores+(size_t)b*L,*dO= denc_out+(size_t)b*L*H;
 /*126:*/
-#line 2022 "attention.w"
+#line 2041 "attention.w"
 
 float avg= 0.0f;
 for(int i= 0;i<L;i++){
@@ -402,13 +402,13 @@ for(int j= 0;j<H;j++)dO[(size_t)i*H+j]+= wb[i]*dc[j];
 for(int i= 0;i<L;i++)ds[i]= wb[i]*(ds[i]-avg);
 
 /*:126*/
-#line 2018 "attention.w"
+#line 2037 "attention.w"
 
 }
 }
 
 /*:125*/
-#line 1105 "attention.w"
+#line 1114 "attention.w"
 
 
 /*:65*/

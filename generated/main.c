@@ -1,5 +1,5 @@
-/*270:*/
-#line 4695 "attention.w"
+/*280:*/
+#line 4952 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
@@ -7,8 +7,8 @@
 #include <errno.h> 
 #include <getopt.h> 
 #include <time.h> 
-/*256:*/
-#line 4392 "attention.w"
+/*266:*/
+#line 4649 "attention.w"
 
 #define MAX_OUTS 8
 static int add_out(const char*cmd,const char*path,const char**outs,int*n)
@@ -31,8 +31,8 @@ return-1;
 return 0;
 }
 
-/*:256*//*257:*/
-#line 4415 "attention.w"
+/*:266*//*267:*/
+#line 4672 "attention.w"
 
 static void report_figure(const char*path,const char*what,double seconds)
 {
@@ -43,8 +43,8 @@ if(f)fclose(f);
 printf("Wrote %s (%s, %.1f kB, %.1f ms)\n",path,what,size/1000.0,1e3*seconds);
 }
 
-/*:257*//*263:*/
-#line 4545 "attention.w"
+/*:267*//*273:*/
+#line 4802 "attention.w"
 
 #include <unistd.h> 
 static const char*loss_log_path;
@@ -61,8 +61,8 @@ loss_log= xrealloc(loss_log,(size_t)loss_log_cap*sizeof(double));
 loss_log[loss_log_n++]= loss;
 }
 
-/*:263*//*264:*/
-#line 4561 "attention.w"
+/*:273*//*274:*/
+#line 4818 "attention.w"
 
 static int loss_log_check(void)
 {
@@ -87,8 +87,8 @@ free(loss_log);
 return status;
 }
 
-/*:264*//*274:*/
-#line 4747 "attention.w"
+/*:274*//*284:*/
+#line 5004 "attention.w"
 
 static int parse_long(const char*cmd,const char*opt,const char*s,long lo,
 long hi,long*out)
@@ -105,8 +105,8 @@ return-1;
 return 0;
 }
 
-/*:274*//*275:*/
-#line 4764 "attention.w"
+/*:284*//*285:*/
+#line 5021 "attention.w"
 
 static int parse_float(const char*cmd,const char*opt,const char*s,double lo,
 double hi,double*out)
@@ -123,8 +123,8 @@ return-1;
 return 0;
 }
 
-/*:275*//*276:*/
-#line 4782 "attention.w"
+/*:285*//*286:*/
+#line 5039 "attention.w"
 
 static double now_seconds(void)
 {
@@ -133,8 +133,8 @@ clock_gettime(CLOCK_MONOTONIC,&ts);
 return(double)ts.tv_sec+1e-9*(double)ts.tv_nsec;
 }
 
-/*:276*//*289:*/
-#line 5009 "attention.w"
+/*:286*//*299:*/
+#line 5276 "attention.w"
 
 static char*words_join(const Vocab*v,const int*ids,int n)
 {
@@ -145,14 +145,14 @@ for(int k= 0;k<n;k++)p+= sprintf(p,k?" %s":"%s",v->word[ids[k]]);
 return s;
 }
 
-/*:289*/
-#line 4702 "attention.w"
+/*:299*/
+#line 4959 "attention.w"
 
-/*253:*/
-#line 4369 "attention.w"
+/*263:*/
+#line 4626 "attention.w"
 
-/*255:*/
-#line 4381 "attention.w"
+/*265:*/
+#line 4638 "attention.w"
 
 static const char*heatmap_usage= 
 "usage: attention heatmap --model CKPT --out FILE [--out FILE ...] [OPTIONS] SENTENCE\n"
@@ -164,8 +164,8 @@ static const char*heatmap_usage=
 "  --scale data|unit     colours from the weights' own range (the default, as\n"
 "                        the notebook) or from 0 to 1\n";
 
-/*:255*//*258:*/
-#line 4425 "attention.w"
+/*:265*//*268:*/
+#line 4682 "attention.w"
 
 static int cmd_heatmap(int argc,char**argv)
 {
@@ -177,8 +177,8 @@ int nout= 0,c,bad= 0,style= HEATMAP_MATPLOTLIB,unit= 0;
 opterr= 0;
 optind= 1;
 while(!bad&&(c= getopt_long(argc,argv,":h",longopts,NULL))!=-1)switch(c){
-/*259:*/
-#line 4451 "attention.w"
+/*269:*/
+#line 4708 "attention.w"
 
 case'm':model= optarg;break;
 case'o':bad= add_out("heatmap",optarg,outs,&nout)!=0;break;
@@ -200,8 +200,8 @@ break;
 default:fprintf(stderr,"attention heatmap: unknown option \"%s\"\n",argv[optind-1]);
 bad= 1;
 
-/*:259*/
-#line 4436 "attention.w"
+/*:269*/
+#line 4693 "attention.w"
 
 }
 if(!bad&&(!model||nout==0||argc-optind!=1)){
@@ -214,8 +214,8 @@ fputs(heatmap_usage,stderr);
 return 2;
 }
 if(check_outs("heatmap",outs,nout))return 1;
-/*260:*/
-#line 4476 "attention.w"
+/*270:*/
+#line 4733 "attention.w"
 
 Model m;
 if(checkpoint_load(&m,model)){
@@ -233,8 +233,8 @@ kit_fail("the sentence has no words");
 else if(T> 0&&(n= greedy_decode(&m,src,T,out,attn))==0)
 kit_fail("the model translates \"%s\" into nothing: there is no attention to draw",norm);
 if(n> 0){
-/*261:*/
-#line 4500 "attention.w"
+/*271:*/
+#line 4757 "attention.w"
 
 const char**rw= xcalloc((size_t)n,sizeof(char*)),**cw= xcalloc((size_t)T,sizeof(char*));
 for(int i= 0;i<n;i++)rw[i]= m.vout.word[out[i]];
@@ -255,24 +255,24 @@ status= 1;
 }
 free(rw),free(cw),free(fr),free(title);
 
-/*:261*/
-#line 4493 "attention.w"
+/*:271*/
+#line 4750 "attention.w"
 
 }else fprintf(stderr,"attention heatmap: %s\n",kit_error());
 free(norm),free(src),free(out),free(attn);
 model_free(&m);
 return status;
 
-/*:260*/
-#line 4448 "attention.w"
+/*:270*/
+#line 4705 "attention.w"
 
 }
 
-/*:258*/
-#line 4370 "attention.w"
+/*:268*/
+#line 4627 "attention.w"
 
-/*265:*/
-#line 4587 "attention.w"
+/*275:*/
+#line 4844 "attention.w"
 
 static const char*loss_curve_usage= 
 "usage: attention loss-curve --log FILE --out FILE [--out FILE ...] [--title TEXT]\n"
@@ -281,8 +281,8 @@ static const char*loss_curve_usage=
 "  --out FILE     the figure; .png, .pdf or .svg (may be repeated)\n"
 "  --title TEXT   the title (default: 'Training: average loss per epoch')\n";
 
-/*:265*//*266:*/
-#line 4597 "attention.w"
+/*:275*//*276:*/
+#line 4854 "attention.w"
 
 static int read_loss_log(const char*path,double**x,double**y,int*n)
 {
@@ -299,8 +299,8 @@ fclose(f);
 free(*x),free(*y);
 return kit_fail("%s: line %ld: expected an epoch, a tab and a finite loss",path,k);
 }
-/*267:*/
-#line 4619 "attention.w"
+/*277:*/
+#line 4876 "attention.w"
 
 if(*n==cap){
 cap= cap?2*cap:1024;
@@ -309,16 +309,16 @@ cap= cap?2*cap:1024;
 }
 (*x)[*n]= e,(*y)[(*n)++]= v;
 
-/*:267*/
-#line 4613 "attention.w"
+/*:277*/
+#line 4870 "attention.w"
 
 }
 fclose(f);
 return*n> 0?0:kit_fail("%s: no epochs in the file",path);
 }
 
-/*:266*//*268:*/
-#line 4627 "attention.w"
+/*:276*//*278:*/
+#line 4884 "attention.w"
 
 static int cmd_loss_curve(int argc,char**argv)
 {
@@ -351,8 +351,8 @@ if(bad){
 fputs(loss_curve_usage,stderr);
 return 2;
 }
-/*269:*/
-#line 4662 "attention.w"
+/*279:*/
+#line 4919 "attention.w"
 
 double*x= NULL,*y= NULL;
 int n= 0;
@@ -375,20 +375,20 @@ status= 1;
 free(x),free(y);
 return status;
 
-/*:269*/
-#line 4659 "attention.w"
+/*:279*/
+#line 4916 "attention.w"
 
 }
 
-/*:268*/
-#line 4371 "attention.w"
+/*:278*/
+#line 4628 "attention.w"
 
 
-/*:253*//*273:*/
-#line 4740 "attention.w"
+/*:263*//*283:*/
+#line 4997 "attention.w"
 
-/*277:*/
-#line 4792 "attention.w"
+/*287:*/
+#line 5049 "attention.w"
 
 static const char*train_usage= 
 "usage: attention train [--pairs seed | --data FILE] [OPTIONS]\n"
@@ -406,15 +406,17 @@ static const char*train_usage=
 "  --no-eos            do not end targets with <EOS> (the notebook's bug)\n"
 "  --print-every K     print the loss every K epochs (default 50)\n"
 "  --show N            print N translations after training (default 5)\n"
-"  --loss-log FILE     write 'epoch<TAB>average loss' lines to FILE\n";
+"  --loss-log FILE     write 'epoch<TAB>average loss' lines to FILE\n"
+"  --threads N         1, or 2 to run the encoder on a second core (default:\n"
+"                      2 when the machine has two cores); same result either way\n";
 
-/*:277*//*278:*/
-#line 4811 "attention.w"
+/*:287*//*288:*/
+#line 5070 "attention.w"
 
 typedef struct{
 const char*data,*init,*save;
 int filter,append_eos;
-long epochs,hidden,max_length,seed,print_every,show;
+long epochs,hidden,max_length,seed,print_every,show,threads;
 double lr;
 }TrainOptions;
 
@@ -428,14 +430,15 @@ static const struct option longopts[]= {
 {"init",required_argument,0,'i'},{"save",required_argument,0,'o'},
 {"no-eos",no_argument,0,'n'},{"print-every",required_argument,0,'P'},
 {"show",required_argument,0,'S'},{"help",no_argument,0,'h'},
-{"loss-log",required_argument,0,'g'},{0,0,0,0}};
-*o= (TrainOptions){NULL,NULL,NULL,FILTER_TUTORIAL,1,400,0,0,1,50,5,0.01};
+{"loss-log",required_argument,0,'g'},{"threads",required_argument,0,'T'},
+{0,0,0,0}};
+*o= (TrainOptions){NULL,NULL,NULL,FILTER_TUTORIAL,1,400,0,0,1,50,5,0,0.01};
 int c,bad= 0;
 opterr= 0;
 optind= 1;
 while(!bad&&(c= getopt_long(argc,argv,":h",longopts,NULL))!=-1)switch(c){
-/*279:*/
-#line 4845 "attention.w"
+/*289:*/
+#line 5105 "attention.w"
 
 case'p':
 if(strcmp(optarg,"seed")!=0){
@@ -465,6 +468,7 @@ case'n':o->append_eos= 0;break;
 case'P':bad= parse_long("train","--print-every",optarg,1,100000000,&o->print_every)!=0;
 break;
 case'S':bad= parse_long("train","--show",optarg,0,100000000,&o->show)!=0;break;
+case'T':bad= parse_long("train","--threads",optarg,1,2,&o->threads)!=0;break;
 case'g':loss_log_path= optarg;break;
 case'h':fputs(train_usage,stdout);exit(0);
 case':':
@@ -475,8 +479,8 @@ default:
 fprintf(stderr,"attention train: unknown option \"%s\"\n",argv[optind-1]);
 bad= 1;
 
-/*:279*/
-#line 4835 "attention.w"
+/*:289*/
+#line 5095 "attention.w"
 
 }
 if(!bad&&optind<argc){
@@ -487,8 +491,8 @@ if(bad)fputs(train_usage,stderr);
 return bad?-1:0;
 }
 
-/*:278*//*280:*/
-#line 4887 "attention.w"
+/*:288*//*290:*/
+#line 5148 "attention.w"
 
 static int cmd_train(int argc,char**argv)
 {
@@ -497,8 +501,8 @@ PairList pl;
 Model m;
 Example*ex= NULL;
 int status= 0;
-/*281:*/
-#line 4913 "attention.w"
+/*291:*/
+#line 5174 "attention.w"
 
 if(train_options(argc,argv,&o))return 2;
 if(loss_log_path&&loss_log_check())return 1;
@@ -509,11 +513,11 @@ return 2;
 }
 int max_length= o.max_length?(int)o.max_length:DEFAULT_MAX_LENGTH;
 
-/*:281*/
-#line 4895 "attention.w"
+/*:291*/
+#line 5156 "attention.w"
 
-/*282:*/
-#line 4923 "attention.w"
+/*292:*/
+#line 5184 "attention.w"
 
 if(o.data){
 if(pairs_read(&pl,o.data,o.filter,max_length)){
@@ -522,11 +526,11 @@ return 1;
 }
 }else pairs_seed(&pl);
 
-/*:282*/
-#line 4896 "attention.w"
+/*:292*/
+#line 5157 "attention.w"
 
-/*285:*/
-#line 4949 "attention.w"
+/*295:*/
+#line 5210 "attention.w"
 
 if(o.init){
 if(checkpoint_load(&m,o.init)){
@@ -542,11 +546,11 @@ model_alloc(&m,&cfg,&vin,&vout);
 model_init_random(&m,(uint64_t)o.seed);
 }
 
-/*:285*/
-#line 4897 "attention.w"
+/*:295*/
+#line 5158 "attention.w"
 
-/*283:*/
-#line 4933 "attention.w"
+/*293:*/
+#line 5194 "attention.w"
 
 if(make_examples(&pl,&m.vin,&m.vout,m.cfg.L,o.append_eos,&ex)){
 fprintf(stderr,"attention train: %s\n",kit_error());
@@ -555,11 +559,11 @@ model_free(&m);
 return 1;
 }
 
-/*:283*/
-#line 4898 "attention.w"
+/*:293*/
+#line 5159 "attention.w"
 
-/*286:*/
-#line 4964 "attention.w"
+/*296:*/
+#line 5225 "attention.w"
 
 if(o.data)printf("Read %ld sentence pairs from %s; kept %d (%s filter)\n",
 pl.lines_read,o.data,pl.n,o.filter==FILTER_TUTORIAL?"tutorial":"length");
@@ -571,17 +575,19 @@ m.cfg.H,m.cfg.L,m.n_params,o.init?" (from --init)":"");
 printf("Training for %ld epochs, %s<EOS> on the targets\n",o.epochs,
 o.append_eos?"":"no ");
 
-/*:286*/
-#line 4899 "attention.w"
+/*:296*/
+#line 5160 "attention.w"
 
-/*287:*/
-#line 4977 "attention.w"
+/*297:*/
+#line 5240 "attention.w"
 
+int threads= o.threads?(int)o.threads:sysconf(_SC_NPROCESSORS_ONLN)> 1?2:1,used= 1;
+float*loss= xcalloc((size_t)pl.n,sizeof(float));
 double t0= now_seconds(),last_loss= 0.0;
 for(long e= 1;e<=o.epochs;e++){
 double total= 0.0;
-for(int k= 0;k<pl.n;k++)
-total+= train_step(&m,&ex[k],o.lr)/ex[k].tgt_len;
+used= train_pairs(&m,ex,pl.n,o.lr,threads,loss);
+for(int k= 0;k<pl.n;k++)total+= loss[k]/ex[k].tgt_len;
 last_loss= total/pl.n;
 loss_log_add(last_loss);
 if(e%o.print_every==0||e==o.epochs)
@@ -589,25 +595,27 @@ printf("Epoch %ld/%ld, Average Loss: %.4f\n",e,o.epochs,total/pl.n);
 }
 double seconds= now_seconds()-t0;
 if(o.epochs> 0)printf("Final average loss: %.6e\n",last_loss);
-printf("Trained in %.3f s (%ld steps, %.0f steps/s)\n",seconds,o.epochs*pl.n,
-seconds> 0?(double)(o.epochs*pl.n)/seconds:0.0);
+printf("Trained in %.3f s (%ld steps, %.0f steps/s, %d thread%s)\n",seconds,
+o.epochs*pl.n,seconds> 0?(double)(o.epochs*pl.n)/seconds:0.0,used,
+used> 1?"s":"");
+free(loss);
 
-/*:287*/
-#line 4900 "attention.w"
+/*:297*/
+#line 5161 "attention.w"
 
-/*284:*/
-#line 4943 "attention.w"
+/*294:*/
+#line 5204 "attention.w"
 
 if(o.save&&checkpoint_save(&m,o.save)){
 fprintf(stderr,"attention train: %s\n",kit_error());
 status= 1;
 }
 
-/*:284*/
-#line 4901 "attention.w"
+/*:294*/
+#line 5162 "attention.w"
 
-/*288:*/
-#line 4995 "attention.w"
+/*298:*/
+#line 5262 "attention.w"
 
 int right= 0,*out= xcalloc((size_t)m.cfg.L,sizeof(int));
 for(int k= 0;k<pl.n;k++){
@@ -622,8 +630,8 @@ free(pred);
 printf("%d of %d training pairs translated exactly\n",right,pl.n);
 free(out);
 
-/*:288*/
-#line 4902 "attention.w"
+/*:298*/
+#line 5163 "attention.w"
 
 if(loss_log_path&&loss_log_save())status= 1;
 free(ex);
@@ -632,11 +640,11 @@ model_free(&m);
 return status;
 }
 
-/*:280*/
-#line 4741 "attention.w"
+/*:290*/
+#line 4998 "attention.w"
 
-/*290:*/
-#line 5026 "attention.w"
+/*300:*/
+#line 5293 "attention.w"
 
 static const char*translate_usage= 
 "usage: attention translate --model CKPT [--attention] [SENTENCE ...]\n"
@@ -655,8 +663,8 @@ int*src= xcalloc((size_t)m->cfg.L,sizeof(int)),*out= xcalloc((size_t)m->cfg.L,si
 float*attn= xcalloc((size_t)m->cfg.L*(size_t)m->cfg.L,sizeof(float));
 int status= 0;
 if(!norm)status= kit_fail("%s: invalid UTF-8 at byte %zu",where,bad+1);
-else if(*norm)/*291:*/
-#line 5055 "attention.w"
+else if(*norm)/*301:*/
+#line 5322 "attention.w"
 
 {
 int n= tokenize(&m->vin,norm,src,m->cfg.L,where,"English");
@@ -667,8 +675,8 @@ int k= greedy_decode(m,src,n,out,attn);
 char*t= words_join(&m->vout,out,k);
 fputs(t,stdout);
 free(t);
-if(show_attention)/*292:*/
-#line 5071 "attention.w"
+if(show_attention)/*302:*/
+#line 5338 "attention.w"
 
 for(int t= 0;t<k;t++){
 double pad= 0.0;
@@ -678,14 +686,14 @@ for(int i= n;i<m->cfg.L;i++)pad+= attn[t*m->cfg.L+i];
 printf("  (padding %.3f)",pad);
 }
 
-/*:292*/
-#line 5065 "attention.w"
+/*:302*/
+#line 5332 "attention.w"
 
 }
 }
 
-/*:291*/
-#line 5044 "attention.w"
+/*:301*/
+#line 5311 "attention.w"
 
 putchar('\n');
 free(norm);
@@ -695,8 +703,8 @@ free(attn);
 return status;
 }
 
-/*:290*//*293:*/
-#line 5080 "attention.w"
+/*:300*//*303:*/
+#line 5347 "attention.w"
 
 static int cmd_translate(int argc,char**argv)
 {
@@ -731,8 +739,8 @@ return 1;
 }
 int failed= 0;
 char where[64];
-/*294:*/
-#line 5119 "attention.w"
+/*304:*/
+#line 5386 "attention.w"
 
 if(optind<argc)
 for(int k= optind;k<argc;k++){
@@ -758,18 +766,18 @@ fflush(stdout);
 free(line);
 }
 
-/*:294*/
-#line 5114 "attention.w"
+/*:304*/
+#line 5381 "attention.w"
 
 model_free(&m);
 return failed?1:0;
 }
 
-/*:293*/
-#line 4742 "attention.w"
+/*:303*/
+#line 4999 "attention.w"
 
-/*295:*/
-#line 5149 "attention.w"
+/*305:*/
+#line 5416 "attention.w"
 
 static const char*pairs_usage= 
 "usage: attention pairs --data FILE [--filter tutorial|length] [--max-length L]\n"
@@ -780,8 +788,8 @@ static int cmd_pairs(int argc,char**argv)
 const char*data= NULL;
 int filter= FILTER_TUTORIAL;
 long max_length= DEFAULT_MAX_LENGTH;
-/*296:*/
-#line 5172 "attention.w"
+/*306:*/
+#line 5439 "attention.w"
 
 static const struct option longopts[]= {{"data",required_argument,0,'d'},
 {"filter",required_argument,0,'f'},{"max-length",required_argument,0,'L'},
@@ -810,8 +818,8 @@ fputs(pairs_usage,stderr);
 return 2;
 }
 
-/*:296*/
-#line 5159 "attention.w"
+/*:306*/
+#line 5426 "attention.w"
 
 PairList pl;
 if(pairs_read(&pl,data,filter,(int)max_length)){
@@ -825,36 +833,36 @@ pairs_free(&pl);
 return 0;
 }
 
-/*:295*/
-#line 4743 "attention.w"
+/*:305*/
+#line 5000 "attention.w"
 
 
-/*:273*/
-#line 4703 "attention.w"
+/*:283*/
+#line 4960 "attention.w"
 
 
 static const struct{
 const char*name,*summary;
 int(*run)(int argc,char**argv);
 }commands[]= {
-/*272:*/
-#line 4734 "attention.w"
+/*282:*/
+#line 4991 "attention.w"
 
 {"train","train a translator (the notebook's five pairs, or a pair file)",cmd_train},
 {"translate","translate sentences with a saved model",cmd_translate},
 {"pairs","print the pairs that training would read from a file",cmd_pairs},
-/*254:*/
-#line 4375 "attention.w"
+/*264:*/
+#line 4632 "attention.w"
 
 {"heatmap","draw the attention weights of a translation (PNG, PDF or SVG)",cmd_heatmap},
 {"loss-curve","draw the average loss per epoch from train --loss-log",cmd_loss_curve},
 
-/*:254*/
-#line 4738 "attention.w"
+/*:264*/
+#line 4995 "attention.w"
 
 
-/*:272*/
-#line 4709 "attention.w"
+/*:282*/
+#line 4966 "attention.w"
 
 };
 
@@ -864,8 +872,8 @@ size_t n= sizeof commands/sizeof commands[0];
 if(argc>=2)
 for(size_t k= 0;k<n;k++)
 if(strcmp(argv[1],commands[k].name)==0)return commands[k].run(argc-1,argv+1);
-/*271:*/
-#line 4722 "attention.w"
+/*281:*/
+#line 4979 "attention.w"
 
 FILE*out= argc>=2&&(strcmp(argv[1],"--help")==0||strcmp(argv[1],"-h")==0
 ||strcmp(argv[1],"help")==0)?stdout:stderr;
@@ -875,9 +883,9 @@ for(size_t k= 0;k<n;k++)fprintf(out,"  %-10s %s\n",commands[k].name,commands[k].
 fputs("Run 'attention COMMAND --help' for a command's options.\n",out);
 return out==stdout?0:2;
 
-/*:271*/
-#line 4719 "attention.w"
+/*:281*/
+#line 4976 "attention.w"
 
 }
 
-/*:270*/
+/*:280*/

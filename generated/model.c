@@ -1,12 +1,15 @@
 /*52:*/
-#line 884 "attention.w"
+#line 888 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
 #include <string.h> 
 #include <sys/mman.h> 
+#include <pthread.h> 
+#include <sched.h> 
+#include <stdatomic.h> 
 /*59:*/
-#line 1010 "attention.w"
+#line 1019 "attention.w"
 
 static float*alloc_on_huge_pages(size_t n)
 {
@@ -18,13 +21,13 @@ if(posix_memalign(&p,page,bytes)!=0)return xcalloc(n,sizeof(float));
 #ifdef MADV_HUGEPAGE
 madvise(p,bytes,MADV_HUGEPAGE);
 #endif
-#line 1021 "attention.w"
+#line 1030 "attention.w"
  memset(p,0,bytes);
 return p;
 }
 
 /*:59*//*61:*/
-#line 1041 "attention.w"
+#line 1050 "attention.w"
 
 static double uniform(unsigned short xs[3],double a)
 {
@@ -38,7 +41,7 @@ return sqrt(-2.0*log(u))*cos(2.0*M_PI*v);
 }
 
 /*:61*//*147:*/
-#line 2330 "attention.w"
+#line 2380 "attention.w"
 
 static void adam_tensor(Model*m,int k,size_t n,const AdamConstants*c)
 {
@@ -48,27 +51,156 @@ memset(m->grad_mem+at,0,n*sizeof(float));
 }
 
 /*:147*//*150:*/
-#line 2413 "attention.w"
+#line 2456 "attention.w"
 
-static void update_rows(Model*m,const Deferred*d,const AdamConstants*c)
+static void update_rows(Model*m,const Deferred*d,const AdamConstants*c,float*g)
 {
 size_t at= (size_t)(m->params.t[d->weight]-m->param_mem);
 int rows= ROW_BLOCK/d->C> 0?ROW_BLOCK/d->C:1;
 for(int o= 0;o<d->OC;o+= rows){
 int r= d->OC-o<rows?d->OC-o:rows;
 size_t n= (size_t)r*(size_t)d->C;
-float*g= m->act.d_rows;
 outer_products(g,d->dout+o,d->OC,d->inp,d->B,d->C,r,0);
 adam_apply(m->param_mem+at,g,m->m_mem+at,m->v_mem+at,n,c);
 at+= n;
 }
 }
 
-/*:150*/
-#line 889 "attention.w"
+/*:150*//*151:*/
+#line 2475 "attention.w"
+
+static void update_half(Model*m,const Deferred*d,int nd,int first,int last,
+const AdamConstants*c,float*rows)
+{
+int deferred[N_TENSORS]= {0};
+for(int k= 0;k<nd;k++){
+update_rows(m,&d[k],c,rows);
+deferred[d[k].weight]= 1;
+}
+TensorSpec s[N_TENSORS];
+tensor_specs(&m->cfg,s);
+for(int k= first;k<=last;k++)
+if(!deferred[k])adam_tensor(m,k,spec_numel(&s[k]),c);
+}
+
+/*:151*//*152:*/
+#line 2520 "attention.w"
+
+struct Pipeline{
+_Atomic long job __attribute__((aligned(64)));
+_Atomic long encoded __attribute__((aligned(64)));
+_Atomic long decoded __attribute__((aligned(64)));
+_Atomic long finished __attribute__((aligned(64)));
+_Atomic int quit;
+Model*m;
+const Example*ex;
+int n;
+double lr;
+long t0;
+pthread_t thread;
+pthread_mutex_t lock;
+pthread_cond_t wake;
+};
+
+/*:152*//*153:*/
+#line 2543 "attention.w"
+
+static inline void spin_pause(int*spins)
+{
+#if defined(__x86_64__) || defined(__i386__)
+__builtin_ia32_pause();
+#endif
+#line 2549 "attention.w"
+ if(++*spins> 4096)sched_yield();
+}
+
+static void wait_until(_Atomic long*counter,long value)
+{
+int spins= 0;
+while(atomic_load_explicit(counter,memory_order_acquire)<value)spin_pause(&spins);
+}
+
+/*:153*//*154:*/
+#line 2562 "attention.w"
+
+static void encoder_pairs(struct Pipeline*p)
+{
+Model*m= p->m;
+for(int k= 0;k<p->n;k++){
+const Example*e= &p->ex[k];
+Deferred d[N_DEFERRED-N_DEC_DEFERRED];
+encoder_forward(m,e->src,e->src_len);
+atomic_store_explicit(&p->encoded,k+1,memory_order_release);
+wait_until(&p->decoded,k+1);
+encoder_backward(m,e,d);
+AdamConstants c= adam_constants(p->lr,0.9,0.999,1e-8,p->t0+k+1);
+update_half(m,d,N_DEFERRED-N_DEC_DEFERRED,ENC_EMB,ENC_B_HH,&c,m->act.d_enc_rows);
+}
+}
+
+/*:154*//*155:*/
+#line 2580 "attention.w"
+
+static void*encoder_thread(void*arg)
+{
+struct Pipeline*p= arg;
+for(long seen= 0;;){
+int spins= 0;
+while(atomic_load_explicit(&p->job,memory_order_acquire)==seen&&spins<20000)
+spin_pause(&spins);
+pthread_mutex_lock(&p->lock);
+while(atomic_load(&p->job)==seen)pthread_cond_wait(&p->wake,&p->lock);
+pthread_mutex_unlock(&p->lock);
+seen= atomic_load_explicit(&p->job,memory_order_acquire);
+if(atomic_load(&p->quit))return NULL;
+encoder_pairs(p);
+atomic_store_explicit(&p->finished,seen,memory_order_release);
+}
+}
+
+/*:155*//*156:*/
+#line 2601 "attention.w"
+
+static struct Pipeline*pipeline_start(void)
+{
+struct Pipeline*p= NULL;
+if(posix_memalign((void**)&p,64,sizeof*p)!=0)return NULL;
+memset(p,0,sizeof*p);
+pthread_mutex_init(&p->lock,NULL);
+pthread_cond_init(&p->wake,NULL);
+if(pthread_create(&p->thread,NULL,encoder_thread,p)!=0){
+pthread_mutex_destroy(&p->lock);
+pthread_cond_destroy(&p->wake);
+free(p);
+return NULL;
+}
+return p;
+}
+
+static void post_job(struct Pipeline*p)
+{
+pthread_mutex_lock(&p->lock);
+atomic_fetch_add_explicit(&p->job,1,memory_order_release);
+pthread_cond_signal(&p->wake);
+pthread_mutex_unlock(&p->lock);
+}
+
+void pipeline_stop(struct Pipeline*p)
+{
+if(!p)return;
+atomic_store(&p->quit,1);
+post_job(p);
+pthread_join(p->thread,NULL);
+pthread_mutex_destroy(&p->lock);
+pthread_cond_destroy(&p->wake);
+free(p);
+}
+
+/*:156*/
+#line 896 "attention.w"
 
 /*53:*/
-#line 894 "attention.w"
+#line 901 "attention.w"
 
 void tensor_specs(const Config*c,TensorSpec s[N_TENSORS])
 {
@@ -97,7 +229,7 @@ return(size_t)s->rows*(size_t)(s->cols?s->cols:1);
 }
 
 /*:53*//*54:*/
-#line 924 "attention.w"
+#line 931 "attention.w"
 
 size_t tensors_point(Tensors*t,float*mem,const Config*c)
 {
@@ -112,7 +244,7 @@ return off;
 }
 
 /*:54*//*57:*/
-#line 959 "attention.w"
+#line 967 "attention.w"
 
 void model_alloc(Model*m,const Config*c,Vocab*vin,Vocab*vout)
 {
@@ -122,7 +254,7 @@ m->vin= *vin;
 m->vout= *vout;
 m->n_params= tensors_point(NULL,NULL,c);
 /*58:*/
-#line 993 "attention.w"
+#line 1002 "attention.w"
 
 size_t stride= (m->n_params+64+15)/16*16+64;
 m->param_mem= alloc_on_huge_pages(4*stride);
@@ -131,7 +263,7 @@ m->m_mem= m->grad_mem+stride;
 m->v_mem= m->m_mem+stride;
 
 /*:58*/
-#line 967 "attention.w"
+#line 975 "attention.w"
 
 tensors_point(&m->params,m->param_mem,c);
 tensors_point(&m->grads,m->grad_mem,c);
@@ -140,6 +272,7 @@ activations_alloc(&m->act,c);
 
 void model_free(Model*m)
 {
+pipeline_stop(m->pipeline);
 free(m->param_mem);
 activations_free(&m->act);
 vocab_free(&m->vin);
@@ -148,18 +281,18 @@ memset(m,0,sizeof*m);
 }
 
 /*:57*//*62:*/
-#line 1056 "attention.w"
+#line 1065 "attention.w"
 
 void model_init_random(Model*m,uint64_t seed)
 {
 /*63:*/
-#line 1077 "attention.w"
+#line 1086 "attention.w"
 
 unsigned short xs[3]= {(unsigned short)(0x330e^(seed>>32)),(unsigned short)seed,
 (unsigned short)(seed>>16)};
 
 /*:63*/
-#line 1059 "attention.w"
+#line 1068 "attention.w"
 
 TensorSpec s[N_TENSORS];
 tensor_specs(&m->cfg,s);
@@ -176,7 +309,7 @@ m->adam_t= 0;
 }
 
 /*:62*//*93:*/
-#line 1502 "attention.w"
+#line 1511 "attention.w"
 
 void activations_alloc(Activations*a,const Config*c)
 {
@@ -189,7 +322,7 @@ a->enc_cache= xcalloc(L*H,sizeof(GruCache));
 a->enc_h= xcalloc((L+1)*H,sizeof(float));
 a->enc_out= xcalloc(L*H,sizeof(float));
 /*100:*/
-#line 1600 "attention.w"
+#line 1609 "attention.w"
 
 a->dec_eh= xcalloc(L*2*H,sizeof(float));
 a->dec_scores= xcalloc(L*L,sizeof(float));
@@ -205,10 +338,10 @@ a->logits= xcalloc(L*V,sizeof(float));
 a->logp= xcalloc(L*V,sizeof(float));
 
 /*:100*/
-#line 1513 "attention.w"
+#line 1522 "attention.w"
 
 /*130:*/
-#line 2072 "attention.w"
+#line 2092 "attention.w"
 
 a->d_logits= xcalloc(L*V,sizeof(float));
 a->d_hout= xcalloc(L*H,sizeof(float));
@@ -226,44 +359,48 @@ a->d_hprev= xcalloc(H,sizeof(float));
 a->d_o= xcalloc(H,sizeof(float));
 a->d_ec= xcalloc(2*H,sizeof(float));
 a->d_eh= xcalloc(2*H,sizeof(float));
+a->d_enc_h= xcalloc(H,sizeof(float));
+a->d_enc_hprev= xcalloc(H,sizeof(float));
 a->d_rows= xcalloc(ROW_BLOCK> 2*H?ROW_BLOCK:2*H,sizeof(float));
+a->d_enc_rows= xcalloc(ROW_BLOCK> 2*H?ROW_BLOCK:2*H,sizeof(float));
 
 /*:130*/
-#line 1514 "attention.w"
+#line 1523 "attention.w"
 
 }
 
 /*:93*//*94:*/
-#line 1518 "attention.w"
+#line 1527 "attention.w"
 
 void activations_free(Activations*a)
 {
 void*all[]= {a->enc_x,a->enc_gi,a->enc_gh,a->enc_cache,a->enc_h,
 a->enc_out,/*101:*/
-#line 1614 "attention.w"
+#line 1623 "attention.w"
 
 a->dec_eh,a->dec_scores,a->dec_w,a->dec_ec,a->dec_pre,a->dec_o,
 a->dec_gi,a->dec_gh,a->dec_cache,a->dec_h,a->logits,a->logp
 
 /*:101*/
-#line 1522 "attention.w"
+#line 1531 "attention.w"
 ,
 /*131:*/
-#line 2091 "attention.w"
+#line 2114 "attention.w"
 
 a->d_logits,a->d_hout,a->d_dec_gi,a->d_dec_gh,a->d_pre,a->d_scores,
 a->d_dec_e,a->d_enc_out,a->d_enc_gi,a->d_enc_gh,a->d_enc_x,a->d_h,
-a->d_hprev,a->d_o,a->d_ec,a->d_eh,a->d_rows
+a->d_hprev,a->d_o,a->d_ec,a->d_eh,a->d_enc_h,a->d_enc_hprev,a->d_rows,
+a->d_enc_rows
 
 /*:131*/
-#line 1523 "attention.w"
+#line 1532 "attention.w"
 };
 for(size_t k= 0;k<sizeof all/sizeof all[0];k++)free(all[k]);
 memset(a,0,sizeof*a);
 }
 
 /*:94*//*96:*/
-#line 1537 "attention.w"
+#line 1546 "attention.w"
 
 void encoder_forward(Model*m,const int*src,int T)
 {
@@ -286,7 +423,7 @@ memcpy(a->enc_out,a->enc_h+H,(size_t)T*H*sizeof(float));
 }
 
 /*:96*//*102:*/
-#line 1618 "attention.w"
+#line 1627 "attention.w"
 
 DecoderStep decoder_step(const Activations*a,const Config*c,int t)
 {
@@ -298,7 +435,7 @@ a->dec_h+(k+1)*H,a->dec_cache+k*H};
 }
 
 /*:102*//*103:*/
-#line 1631 "attention.w"
+#line 1640 "attention.w"
 
 void decoder_step_forward(const Model*m,int token,const float*h_prev,
 const float*enc_out,const DecoderStep*s)
@@ -318,14 +455,19 @@ gru_cell_forward(s->h,s->cache,s->gi,s->gh,h_prev,1,H);
 }
 
 /*:103*//*105:*/
-#line 1670 "attention.w"
+#line 1683 "attention.w"
 
 float seq2seq_forward(Model*m,const Example*ex)
+{
+encoder_forward(m,ex->src,ex->src_len);
+return decoder_forward(m,ex);
+}
+
+float decoder_forward(Model*m,const Example*ex)
 {
 Activations*a= &m->act;
 const Config*c= &m->cfg;
 int H= c->H,T= ex->tgt_len;
-encoder_forward(m,ex->src,ex->src_len);
 a->T_tgt= T;
 memcpy(a->dec_h,a->enc_h+(size_t)ex->src_len*H,(size_t)H*sizeof(float));
 for(int t= 0;t<T;t++){
@@ -339,18 +481,24 @@ return nll_forward(a->logp,ex->tgt,T,c->V_out);
 }
 
 /*:105*//*133:*/
-#line 2119 "attention.w"
+#line 2149 "attention.w"
 
 void seq2seq_backward_deferred(Model*m,const Example*ex,Deferred d[N_DEFERRED])
+{
+decoder_backward(m,ex,d);
+encoder_backward(m,ex,d+N_DEC_DEFERRED);
+}
+
+void decoder_backward(Model*m,const Example*ex,Deferred d[N_DEC_DEFERRED])
 {
 Activations*a= &m->act;
 const Config*c= &m->cfg;
 const Tensors*P= &m->params;
 const Tensors*G= &m->grads;
-int H= c->H,L= c->L,V= c->V_out,T= a->T_tgt,S= a->T_src;
+int H= c->H,L= c->L,V= c->V_out,T= a->T_tgt;
 size_t h= (size_t)H;
 /*136:*/
-#line 2152 "attention.w"
+#line 2200 "attention.w"
 
 nll_backward(a->d_logits,a->logp,ex->tgt,T,V);
 memset(a->d_hout,0,(size_t)T*h*sizeof(float));
@@ -360,10 +508,10 @@ memset(a->d_enc_out,0,(size_t)L*h*sizeof(float));
 memset(a->d_hprev,0,h*sizeof(float));
 
 /*:136*/
-#line 2128 "attention.w"
+#line 2164 "attention.w"
 
 /*137:*/
-#line 2167 "attention.w"
+#line 2215 "attention.w"
 
 for(int t= T-1;t>=0;t--){
 DecoderStep s= decoder_step(a,c,t);
@@ -389,10 +537,10 @@ a->d_hprev[j]+= a->d_eh[H+j];
 }
 
 /*:137*/
-#line 2129 "attention.w"
+#line 2165 "attention.w"
 
 /*138:*/
-#line 2195 "attention.w"
+#line 2243 "attention.w"
 
 d[1]= (Deferred){DEC_W_HH,a->d_dec_gh,a->dec_h,T,H,3*H};
 d[2]= (Deferred){DEC_W_IH,a->d_dec_gi,a->dec_o,T,H,3*H};
@@ -405,33 +553,44 @@ linear_backward(NULL,NULL,G->attn_b,a->d_scores,NULL,NULL,T,2*H,L);
 embedding_backward(G->dec_emb,a->d_dec_e,a->dec_in,T,H);
 
 /*:138*/
-#line 2130 "attention.w"
+#line 2166 "attention.w"
 
+memcpy(a->d_enc_hprev,a->d_hprev,h*sizeof(float));
+}
+
+void encoder_backward(Model*m,const Example*ex,Deferred d[N_DEFERRED-N_DEC_DEFERRED])
+{
+Activations*a= &m->act;
+const Tensors*P= &m->params;
+const Tensors*G= &m->grads;
+int H= m->cfg.H,S= ex->src_len;
+size_t h= (size_t)H;
 /*139:*/
-#line 2213 "attention.w"
+#line 2262 "attention.w"
 
 for(int t= S-1;t>=0;t--){
 const float*h_prev= a->enc_h+(size_t)t*h;
 float*dgi= a->d_enc_gi+(size_t)t*3*h,*dgh= a->d_enc_gh+(size_t)t*3*h;
-for(int j= 0;j<H;j++)a->d_h[j]= a->d_enc_out[(size_t)t*h+j]+a->d_hprev[j];
-memset(a->d_hprev,0,h*sizeof(float));
-gru_cell_backward(dgi,dgh,a->d_hprev,a->d_h,h_prev,a->enc_cache+(size_t)t*h,1,H);
-if(t> 0)linear_backward(a->d_hprev,NULL,NULL,dgh,NULL,P->enc_w_hh,1,H,3*H);
+for(int j= 0;j<H;j++)a->d_enc_h[j]= a->d_enc_out[(size_t)t*h+j]+a->d_enc_hprev[j];
+memset(a->d_enc_hprev,0,h*sizeof(float));
+gru_cell_backward(dgi,dgh,a->d_enc_hprev,a->d_enc_h,h_prev,a->enc_cache+(size_t)t*h,
+1,H);
+if(t> 0)linear_backward(a->d_enc_hprev,NULL,NULL,dgh,NULL,P->enc_w_hh,1,H,3*H);
 }
 memset(a->d_enc_x,0,(size_t)S*h*sizeof(float));
 linear_backward(a->d_enc_x,NULL,G->enc_b_ih,a->d_enc_gi,NULL,P->enc_w_ih,S,H,3*H);
 linear_backward(NULL,NULL,G->enc_b_hh,a->d_enc_gh,NULL,NULL,S,H,3*H);
-d[5]= (Deferred){ENC_W_IH,a->d_enc_gi,a->enc_x,S,H,3*H};
-d[6]= (Deferred){ENC_W_HH,a->d_enc_gh+3*h,a->enc_h+h,S-1,H,3*H};
+d[0]= (Deferred){ENC_W_IH,a->d_enc_gi,a->enc_x,S,H,3*H};
+d[1]= (Deferred){ENC_W_HH,a->d_enc_gh+3*h,a->enc_h+h,S-1,H,3*H};
 embedding_backward(G->enc_emb,a->d_enc_x,ex->src,S,H);
 
 /*:139*/
-#line 2131 "attention.w"
+#line 2177 "attention.w"
 
 }
 
 /*:133*//*134:*/
-#line 2136 "attention.w"
+#line 2182 "attention.w"
 
 void seq2seq_backward(Model*m,const Example*ex)
 {
@@ -443,13 +602,13 @@ d[k].B,d[k].C,d[k].OC);
 }
 
 /*:134*//*141:*/
-#line 2264 "attention.w"
+#line 2314 "attention.w"
 
 AdamConstants adam_constants(double lr,double beta1,double beta2,double eps,long t)
 {
 AdamConstants k;
 /*142:*/
-#line 2278 "attention.w"
+#line 2328 "attention.w"
 
 k.b1= (float)beta1;
 k.a1= (float)(1.0-beta1);
@@ -460,7 +619,7 @@ k.inv_bc2= (float)(1.0/sqrt(1.0-pow(beta2,(double)t)));
 k.eps= (float)eps;
 
 /*:142*/
-#line 2268 "attention.w"
+#line 2318 "attention.w"
 
 return k;
 }
@@ -469,7 +628,7 @@ void adam_apply(float*p,const float*g,float*m,float*v,size_t n,
 const AdamConstants*k)
 {
 /*143:*/
-#line 2291 "attention.w"
+#line 2341 "attention.w"
 
 const AdamConstants c= *k;
 for(size_t i= 0;i<n;i++){
@@ -482,12 +641,12 @@ p[i]-= c.step*mi/(sqrtf(vi)*c.inv_bc2+c.eps);
 }
 
 /*:143*/
-#line 2275 "attention.w"
+#line 2325 "attention.w"
 
 }
 
 /*:141*//*145:*/
-#line 2309 "attention.w"
+#line 2359 "attention.w"
 
 void adam_update(float*p,const float*g,float*m,float*v,size_t n,
 double lr,double beta1,double beta2,double eps,long t)
@@ -497,7 +656,7 @@ adam_apply(p,g,m,v,n,&k);
 }
 
 /*:145*//*146:*/
-#line 2321 "attention.w"
+#line 2371 "attention.w"
 
 void optimizer_step(Model*m,double lr)
 {
@@ -508,28 +667,69 @@ for(int k= 0;k<N_TENSORS;k++)adam_tensor(m,k,spec_numel(&s[k]),&c);
 }
 
 /*:146*//*149:*/
-#line 2387 "attention.w"
+#line 2436 "attention.w"
 
 float train_step(Model*m,const Example*ex,double lr)
 {
 float loss= seq2seq_forward(m,ex);
 Deferred d[N_DEFERRED];
-int deferred[N_TENSORS]= {0};
 seq2seq_backward_deferred(m,ex,d);
 AdamConstants c= adam_constants(lr,0.9,0.999,1e-8,++m->adam_t);
-for(int k= 0;k<N_DEFERRED;k++){
-update_rows(m,&d[k],&c);
-deferred[d[k].weight]= 1;
-}
-TensorSpec s[N_TENSORS];
-tensor_specs(&m->cfg,s);
-for(int k= 0;k<N_TENSORS;k++)
-if(!deferred[k])adam_tensor(m,k,spec_numel(&s[k]),&c);
+update_half(m,d,N_DEC_DEFERRED,DEC_EMB,N_TENSORS-1,&c,m->act.d_rows);
+update_half(m,d+N_DEC_DEFERRED,N_DEFERRED-N_DEC_DEFERRED,ENC_EMB,ENC_B_HH,&c,
+m->act.d_enc_rows);
 return loss;
 }
 
-/*:149*//*152:*/
-#line 2449 "attention.w"
+/*:149*//*157:*/
+#line 2641 "attention.w"
+
+int train_pairs(Model*m,const Example*ex,int n,double lr,int threads,float*loss)
+{
+if(threads> 1&&!m->pipeline)m->pipeline= pipeline_start();
+struct Pipeline*p= m->pipeline;
+if(threads<2||!p||n<1){
+for(int k= 0;k<n;k++)loss[k]= train_step(m,&ex[k],lr);
+return 1;
+}
+/*158:*/
+#line 2657 "attention.w"
+
+p->m= m;
+p->ex= ex;
+p->n= n;
+p->lr= lr;
+p->t0= m->adam_t;
+atomic_store(&p->encoded,0);
+atomic_store(&p->decoded,0);
+post_job(p);
+
+/*:158*/
+#line 2650 "attention.w"
+
+/*159:*/
+#line 2670 "attention.w"
+
+for(int k= 0;k<n;k++){
+Deferred d[N_DEC_DEFERRED];
+wait_until(&p->encoded,k+1);
+loss[k]= decoder_forward(m,&ex[k]);
+decoder_backward(m,&ex[k],d);
+atomic_store_explicit(&p->decoded,k+1,memory_order_release);
+AdamConstants c= adam_constants(lr,0.9,0.999,1e-8,p->t0+k+1);
+update_half(m,d,N_DEC_DEFERRED,DEC_EMB,N_TENSORS-1,&c,m->act.d_rows);
+}
+
+/*:159*/
+#line 2651 "attention.w"
+
+wait_until(&p->finished,atomic_load(&p->job));
+m->adam_t+= n;
+return 2;
+}
+
+/*:157*//*162:*/
+#line 2706 "attention.w"
 
 int argmax(const float*x,int n)
 {
@@ -545,8 +745,8 @@ const Config*c= &m->cfg;
 int H= c->H,L= c->L,V= c->V_out,n= 0;
 encoder_forward(m,src,T);
 memcpy(a->dec_h,a->enc_h+(size_t)T*H,(size_t)H*sizeof(float));
-/*153:*/
-#line 2468 "attention.w"
+/*163:*/
+#line 2725 "attention.w"
 
 int token= SOS_TOKEN;
 for(int t= 0;t<L;t++){
@@ -560,14 +760,14 @@ if(token==EOS_TOKEN)break;
 out[n++]= token;
 }
 
-/*:153*/
-#line 2464 "attention.w"
+/*:163*/
+#line 2721 "attention.w"
 
 return n;
 }
 
-/*:152*/
-#line 890 "attention.w"
+/*:162*/
+#line 897 "attention.w"
 
 
 /*:52*/

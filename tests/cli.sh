@@ -74,6 +74,16 @@ else
   if cmp -s "$A1" "$B"; then bad "seeds 1 and 2 give the same checkpoint"
   else ok "a different seed gives a different checkpoint"; fi
 fi
+# one thread or two (the encoder on a second core): the same model, bit for bit
+T1="$tmp/t1.safetensors" T2="$tmp/t2.safetensors"
+run "$bin" train --epochs 30 --seed 1 --show 0 --threads 1 --save "$T1"; rc1=$rc
+has "1 thread)" "$tmp/out"; h1=$?
+run "$bin" train --epochs 30 --seed 1 --show 0 --threads 2 --save "$T2"; rc2=$rc
+has "2 threads)" "$tmp/out"; h2=$?
+if [ "$rc1$rc2$h1$h2" = 0000 ] && cmp -s "$T1" "$T2" && cmp -s "$T1" "$A1"; then
+  ok "train --threads 1 and --threads 2: byte-identical checkpoints"
+else bad "train --threads 1 and 2: statuses $rc1 $rc2, thread counts reported $h1 $h2, or the checkpoints differ"; fi
+usage_error "train --threads 3" "--threads" train --threads 3
 # every bit of the seed counts: 1 and 1 + 2^32 are different models
 C="$tmp/c.safetensors"
 run "$bin" train --epochs 1 --seed 4294967297 --show 0 --save "$C"

@@ -17,6 +17,7 @@
    sign, a wrong index) gives errors of order 1e-1 to 1, and
    checker_catches_a_wrong_gradient shows that an error in a single element of
    a 20-element gradient is caught. */
+#include <unistd.h>
 #include "testutil.h"
 
 #define EPS 1e-2f
@@ -540,6 +541,41 @@ START_TEST(fused_step_equals_plain_step)
 }
 END_TEST
 
+/* train_pairs on two threads (the encoder on a second one) must give the same
+   losses and the same model, bit for bit, as train_step one pair after
+   another; so must train_pairs on one thread. Several batches, so that the
+   encoder's thread also goes to sleep and wakes up between them. */
+START_TEST(two_threads_train_like_one)
+{
+  Model a, b, c;
+  tiny_model(&a, 9, 8, 40, 6, 37);
+  tiny_model(&b, 9, 8, 40, 6, 37);
+  tiny_model(&c, 9, 8, 40, 6, 37);
+  Example ex[3] = {{{2, 3, 4, 2}, {3, 5, 3, EOS_TOKEN}, 4, 4}, {{5}, {6, EOS_TOKEN}, 1, 2},
+    {{8, 7, 6, 5, 4, 3}, {2, 3, 4, 5, 6, EOS_TOKEN}, 6, 6}};
+  for (int batch = 0; batch < 6; batch++) {
+    float la[3], lb[3], lc[3];
+    ck_assert_int_eq(train_pairs(&a, ex, 3, 0.01, 2, la), 2);
+    ck_assert_int_eq(train_pairs(&c, ex, 3, 0.01, 1, lc), 1);
+    for (int k = 0; k < 3; k++) lb[k] = train_step(&b, &ex[k], 0.01);
+    for (int k = 0; k < 3; k++)
+      ck_assert_msg(la[k] == lb[k] && lc[k] == lb[k], "batch %d pair %d: losses %.9g, %.9g, %.9g",
+        batch, k, la[k], lc[k], lb[k]);
+    if (batch == 2) usleep(50000); /* long enough for the thread to fall asleep */
+  }
+  ck_assert_int_eq(a.adam_t, b.adam_t);
+  ck_assert_int_eq(c.adam_t, b.adam_t);
+  size_t bytes = a.n_params * sizeof(float);
+  ck_assert_msg(memcmp(a.param_mem, b.param_mem, bytes) == 0, "parameters differ");
+  ck_assert_msg(memcmp(a.m_mem, b.m_mem, bytes) == 0, "first moments differ");
+  ck_assert_msg(memcmp(a.v_mem, b.v_mem, bytes) == 0, "second moments differ");
+  ck_assert_msg(memcmp(c.param_mem, b.param_mem, bytes) == 0, "one thread: parameters differ");
+  model_free(&a);
+  model_free(&b);
+  model_free(&c);
+}
+END_TEST
+
 /* The blocked kernels promise the sums of the plain loops, in the same order,
    bit for bit: linear_forward the sixteen-lane order of dot (lane k takes every
    sixteenth product, then the lanes are added pairwise, then the tail),
@@ -623,7 +659,8 @@ int main(void)
     {"greedy_stops_at_eos_or_max_length", greedy_stops_at_eos_or_max_length},
     {"training_learns_the_seed_pairs", training_learns_the_seed_pairs},
     {"fused_step_equals_plain_step", fused_step_equals_plain_step},
-    {"blocked_kernels_keep_the_order_of_the_sums", blocked_kernels_keep_the_order_of_the_sums}};
+    {"blocked_kernels_keep_the_order_of_the_sums", blocked_kernels_keep_the_order_of_the_sums},
+    {"two_threads_train_like_one", two_threads_train_like_one}};
   for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
     TCase *tc = tcase_create(cases[k].name);
     tcase_set_timeout(tc, 60);
