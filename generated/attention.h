@@ -120,8 +120,8 @@ typedef struct{
 float r,z,n,ghn;
 }GruCache;
 
-/*:81*//*132:*/
-#line 2131 "attention.w"
+/*:81*//*133:*/
+#line 2147 "attention.w"
 
 typedef struct{
 int weight;
@@ -131,8 +131,8 @@ int B,C,OC;
 #define N_DEFERRED 7
 #define N_DEC_DEFERRED 5 
 
-/*:132*//*140:*/
-#line 2306 "attention.w"
+/*:133*//*141:*/
+#line 2322 "attention.w"
 
 typedef struct{
 float b1,a1,b2,a2;
@@ -141,8 +141,8 @@ float inv_bc2;
 float eps;
 }AdamConstants;
 
-/*:140*//*198:*/
-#line 3372 "attention.w"
+/*:141*//*199:*/
+#line 3388 "attention.w"
 
 #define COLORMAP_MAX_POINTS 9
 typedef struct{
@@ -152,8 +152,8 @@ double x[3][COLORMAP_MAX_POINTS];
 double v[3][COLORMAP_MAX_POINTS];
 }Colormap;
 
-/*:198*//*206:*/
-#line 3470 "attention.w"
+/*:199*//*207:*/
+#line 3486 "attention.w"
 
 enum{HEATMAP_MATPLOTLIB,HEATMAP_SEABORN};
 typedef struct{
@@ -167,8 +167,8 @@ int style;
 double vmin,vmax;
 }Heatmap;
 
-/*:206*//*207:*/
-#line 3487 "attention.w"
+/*:207*//*208:*/
+#line 3503 "attention.w"
 
 typedef struct{
 double x,y,w,h;
@@ -183,14 +183,14 @@ int width,height,stride;
 unsigned char*data;
 }FigImage;
 
-/*:207*//*236:*/
-#line 4108 "attention.w"
+/*:208*//*237:*/
+#line 4124 "attention.w"
 
 enum{FIGURE_PNG,FIGURE_PDF,FIGURE_SVG};
 #define FIGURE_PNG_SCALE 2.0
 
-/*:236*//*250:*/
-#line 4365 "attention.w"
+/*:237*//*251:*/
+#line 4381 "attention.w"
 
 typedef struct{
 int n;
@@ -198,7 +198,7 @@ const double*x,*y;
 const char*title,*xlabel,*ylabel;
 }Curve;
 
-/*:250*/
+/*:251*/
 #line 149 "attention.w"
 
 /*56:*/
@@ -212,26 +212,26 @@ float*eh,*scores,*w,*ec,*pre,*o,*gi,*gh,*h;
 GruCache*cache;
 }DecoderStep;
 typedef struct{
-int T_src,T_tgt;
+int T_tgt;
 int dec_in[DEFAULT_MAX_LENGTH*4];
 float*enc_x;
 float*enc_gi,*enc_gh;
 GruCache*enc_cache;
 float*enc_h;
 float*enc_out;
-/*99:*/
-#line 1603 "attention.w"
+/*100:*/
+#line 1619 "attention.w"
 
 float*dec_eh,*dec_scores,*dec_w,*dec_ec,*dec_pre,*dec_o,*dec_gi,*dec_gh;
 GruCache*dec_cache;
 float*dec_h;
 float*logits,*logp;
 
-/*:99*/
+/*:100*/
 #line 1507 "attention.w"
 
-/*129:*/
-#line 2078 "attention.w"
+/*130:*/
+#line 2094 "attention.w"
 
 float*d_logits;
 float*d_hout;
@@ -246,7 +246,7 @@ float*d_h,*d_hprev,*d_o,*d_ec,*d_eh;
 float*d_enc_h,*d_enc_hprev;
 float*d_rows,*d_enc_rows;
 
-/*:129*/
+/*:130*/
 #line 1508 "attention.w"
 
 }Activations;
@@ -293,14 +293,14 @@ return(1.0f-c->z)*c->n+c->z*h;
 
 }
 
-/*:82*//*120:*/
-#line 1970 "attention.w"
+/*:82*//*121:*/
+#line 1986 "attention.w"
 
 KIT_HD static inline void gru_unit_backward(float dh_new,float h,const GruCache*c,
 float*dgir,float*dgiz,float*dgin,float*dghn,float*dh)
 {
-/*121:*/
-#line 1977 "attention.w"
+/*122:*/
+#line 1993 "attention.w"
 
 float dn= dh_new*(1.0f-c->z);
 float dz= dh_new*(h-c->n);
@@ -312,12 +312,12 @@ float dr= dan*c->ghn;
 *dghn= dan*c->r;
 *dh+= dh_new*c->z;
 
-/*:121*/
-#line 1974 "attention.w"
+/*:122*/
+#line 1990 "attention.w"
 
 }
 
-/*:120*/
+/*:121*/
 #line 151 "attention.w"
 
 /*12:*/
@@ -408,32 +408,32 @@ const float*gh,const float*h,int B,int H);
 void attention_forward(float*w,float*ctx,const float*scores,
 const float*enc_out,int B,int L,int H);
 
-/*:91*//*95:*/
-#line 1537 "attention.w"
+/*:91*//*96:*/
+#line 1554 "attention.w"
 
 void activations_alloc(Activations*a,const Config*c);
 void activations_free(Activations*a);
 
-/*:95*//*97:*/
-#line 1567 "attention.w"
+/*:96*//*98:*/
+#line 1583 "attention.w"
 
 void encoder_forward(Model*m,const int*src,int T);
 
-/*:97*//*104:*/
-#line 1658 "attention.w"
+/*:98*//*105:*/
+#line 1674 "attention.w"
 
 DecoderStep decoder_step(const Activations*a,const Config*c,int t);
 void decoder_step_forward(const Model*m,int token,const float*h_prev,
 const float*enc_out,const DecoderStep*s);
 
-/*:104*//*106:*/
-#line 1707 "attention.w"
+/*:105*//*107:*/
+#line 1723 "attention.w"
 
 float seq2seq_forward(Model*m,const Example*ex);
 float decoder_forward(Model*m,const Example*ex);
 
-/*:106*//*119:*/
-#line 1941 "attention.w"
+/*:107*//*120:*/
+#line 1957 "attention.w"
 
 void nll_backward(float*dlogits,const float*logp,const int*target,int B,int V);
 void linear_backward(float*dinp,float*dweight,float*dbias,
@@ -443,34 +443,34 @@ void outer_products(float*dw,const float*dy,int stride,
 const float*x,int B,int C,int rows,int add);
 void embedding_backward(float*dtable,const float*dout,const int*ids,int B,int H);
 
-/*:119*//*124:*/
-#line 2012 "attention.w"
+/*:120*//*125:*/
+#line 2028 "attention.w"
 
 void gru_cell_backward(float*dgi,float*dgh,float*dh,const float*dh_new,
 const float*h,const GruCache*cache,int B,int H);
 
-/*:124*//*128:*/
-#line 2055 "attention.w"
+/*:125*//*129:*/
+#line 2071 "attention.w"
 
 void attention_backward(float*dscores,float*denc_out,const float*dctx,
 const float*w,const float*enc_out,int B,int L,int H);
 
-/*:128*//*135:*/
-#line 2192 "attention.w"
+/*:129*//*136:*/
+#line 2208 "attention.w"
 
 void seq2seq_backward_deferred(Model*m,const Example*ex,Deferred d[N_DEFERRED]);
 void decoder_backward(Model*m,const Example*ex,Deferred d[N_DEC_DEFERRED]);
 void encoder_backward(Model*m,const Example*ex,Deferred d[N_DEFERRED-N_DEC_DEFERRED]);
 void seq2seq_backward(Model*m,const Example*ex);
 
-/*:135*//*160:*/
-#line 2681 "attention.w"
+/*:136*//*161:*/
+#line 2697 "attention.w"
 
 int train_pairs(Model*m,const Example*ex,int n,double lr,int threads,float*loss);
 void pipeline_stop(struct Pipeline*p);
 
-/*:160*//*161:*/
-#line 2685 "attention.w"
+/*:161*//*162:*/
+#line 2701 "attention.w"
 
 AdamConstants adam_constants(double lr,double beta1,double beta2,double eps,long t);
 void adam_apply(float*p,const float*g,float*m,float*v,size_t n,
@@ -480,50 +480,50 @@ double lr,double beta1,double beta2,double eps,long t);
 void optimizer_step(Model*m,double lr);
 float train_step(Model*m,const Example*ex,double lr);
 
-/*:161*//*165:*/
-#line 2744 "attention.w"
+/*:162*//*166:*/
+#line 2760 "attention.w"
 
 int argmax(const float*x,int n);
 int greedy_decode(Model*m,const int*src,int T,int*out,float*attn);
 
-/*:165*//*180:*/
-#line 2976 "attention.w"
+/*:166*//*181:*/
+#line 2992 "attention.w"
 
 int checkpoint_save(const Model*m,const char*path);
 int checkpoint_load(Model*m,const char*path);
 
-/*:180*//*205:*/
-#line 3455 "attention.w"
+/*:181*//*206:*/
+#line 3471 "attention.w"
 
 extern const Colormap colormap_bone,colormap_ylorrd;
 void colormap_color(const Colormap*cm,double w,double rgb[3]);
 const Colormap*colormap_find(const char*name);
 
-/*:205*//*228:*/
-#line 3948 "attention.w"
+/*:206*//*229:*/
+#line 3964 "attention.w"
 
 int heatmap_layout(const Heatmap*h,HeatmapLayout*lay);
 
-/*:228*//*241:*/
-#line 4183 "attention.w"
+/*:229*//*242:*/
+#line 4199 "attention.w"
 
 int figure_format(const char*path);
 int figure_check_path(const char*path);
 int write_file_atomic(const char*path,const void*data,size_t n);
 
-/*:241*//*249:*/
-#line 4343 "attention.w"
+/*:242*//*250:*/
+#line 4359 "attention.w"
 
 int heatmap_save(const Heatmap*h,const char*path);
 int heatmap_image(const Heatmap*h,double scale,FigImage*img,HeatmapLayout*lay);
 
-/*:249*//*262:*/
-#line 4614 "attention.w"
+/*:250*//*263:*/
+#line 4630 "attention.w"
 
 int curve_save(const Curve*c,const char*path);
 int curve_image(const Curve*c,double scale,FigImage*img);
 
-/*:262*/
+/*:263*/
 #line 152 "attention.w"
 
 

@@ -67,8 +67,8 @@ h_new[j]= gru_unit_forward(gi[j],gi[H+j],gi[2*H+j],
 gh[j],gh[H+j],gh[2*H+j],h[j],&cache[j]);
 }
 
-/*:85*//*113:*/
-#line 1822 "attention.w"
+/*:85*//*114:*/
+#line 1838 "attention.w"
 
 #define BLOCK 128
 static inline __attribute__((always_inline))void transposed_block(float*dx,
@@ -100,8 +100,8 @@ dx[(size_t)b*C+j]= s;
 }
 }
 
-/*:113*//*114:*/
-#line 1854 "attention.w"
+/*:114*//*115:*/
+#line 1870 "attention.w"
 
 static void add_transposed_products(float*dx,const float*W,const float*dy,
 int B,int C,int OC)
@@ -112,8 +112,8 @@ transposed_block(dx+(size_t)b*C,W,dy+(size_t)b*OC,C,OC,2);
 for(;b<B;b++)transposed_block(dx+(size_t)b*C,W,dy+(size_t)b*OC,C,OC,1);
 }
 
-/*:114*//*115:*/
-#line 1872 "attention.w"
+/*:115*//*116:*/
+#line 1888 "attention.w"
 
 static inline __attribute__((always_inline))void outer_block(float*dw,
 const float*dy,int stride,const float*x,int B,int C,const int R,const int add)
@@ -144,8 +144,8 @@ dw[(size_t)r*C+j]= g;
 }
 }
 
-/*:115*//*116:*/
-#line 1906 "attention.w"
+/*:116*//*117:*/
+#line 1922 "attention.w"
 
 void outer_products(float*dw,const float*dy,int stride,
 const float*x,int B,int C,int rows,int add)
@@ -160,7 +160,7 @@ for(;r<rows;r++)outer_block(dw+(size_t)r*C,dy+r,stride,x,B,C,1,0);
 }
 }
 
-/*:116*/
+/*:117*/
 #line 1113 "attention.w"
 
 /*66:*/
@@ -313,25 +313,25 @@ for(int j= 0;j<H;j++)c[j]+= wb[i]*O[(size_t)i*H+j];
 }
 }
 
-/*:88*//*109:*/
-#line 1768 "attention.w"
+/*:88*//*110:*/
+#line 1784 "attention.w"
 
 void nll_backward(float*dlogits,const float*logp,const int*target,int B,int V)
 {
-/*110:*/
-#line 1774 "attention.w"
+/*111:*/
+#line 1790 "attention.w"
 
 for(int b= 0;b<B;b++)
 for(int j= 0;j<V;j++)
 dlogits[(size_t)b*V+j]= expf(logp[(size_t)b*V+j])-(j==target[b]?1.0f:0.0f);
 
-/*:110*/
-#line 1771 "attention.w"
+/*:111*/
+#line 1787 "attention.w"
 
 }
 
-/*:109*//*112:*/
-#line 1792 "attention.w"
+/*:110*//*113:*/
+#line 1808 "attention.w"
 
 void linear_backward(float*dinp,float*dweight,float*dbias,
 const float*dout,const float*inp,const float*weight,int B,int C,int OC)
@@ -343,16 +343,16 @@ for(int o= 0;o<OC;o++)
 for(int b= 0;b<B;b++)dbias[o]+= dout[(size_t)b*OC+o];
 }
 
-/*:112*//*117:*/
-#line 1922 "attention.w"
+/*:113*//*118:*/
+#line 1938 "attention.w"
 
 void relu_backward(float*dinp,const float*dout,const float*inp,int n)
 {
 for(int i= 0;i<n;i++)dinp[i]= inp[i]> 0.0f?dout[i]:0.0f;
 }
 
-/*:117*//*118:*/
-#line 1932 "attention.w"
+/*:118*//*119:*/
+#line 1948 "attention.w"
 
 void embedding_backward(float*dtable,const float*dout,const int*ids,int B,int H)
 {
@@ -362,8 +362,8 @@ for(int j= 0;j<H;j++)row[j]+= dout[(size_t)b*H+j];
 }
 }
 
-/*:118*//*123:*/
-#line 1996 "attention.w"
+/*:119*//*124:*/
+#line 2012 "attention.w"
 
 void gru_cell_backward(float*dgi,float*dgh,float*dh,const float*dh_new,
 const float*h,const GruCache*cache,int B,int H)
@@ -380,8 +380,8 @@ h3[H+j]= i3[H+j];
 }
 }
 
-/*:123*//*125:*/
-#line 2029 "attention.w"
+/*:124*//*126:*/
+#line 2045 "attention.w"
 
 void attention_backward(float*dscores,float*denc_out,const float*dctx,
 const float*w,const float*enc_out,int B,int L,int H)
@@ -390,8 +390,8 @@ for(int b= 0;b<B;b++){
 const float*wb= w+(size_t)b*L,*O= enc_out+(size_t)b*L*H;
 const float*dc= dctx+(size_t)b*H;
 float*ds= dscores+(size_t)b*L,*dO= denc_out+(size_t)b*L*H;
-/*126:*/
-#line 2041 "attention.w"
+/*127:*/
+#line 2057 "attention.w"
 
 float avg= 0.0f;
 for(int i= 0;i<L;i++){
@@ -401,13 +401,13 @@ for(int j= 0;j<H;j++)dO[(size_t)i*H+j]+= wb[i]*dc[j];
 }
 for(int i= 0;i<L;i++)ds[i]= wb[i]*(ds[i]-avg);
 
+/*:127*/
+#line 2053 "attention.w"
+
+}
+}
+
 /*:126*/
-#line 2037 "attention.w"
-
-}
-}
-
-/*:125*/
 #line 1114 "attention.w"
 
 

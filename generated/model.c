@@ -40,8 +40,20 @@ double u= 1.0-erand48(xs),v= erand48(xs);
 return sqrt(-2.0*log(u))*cos(2.0*M_PI*v);
 }
 
-/*:61*//*147:*/
-#line 2380 "attention.w"
+/*:61*//*93:*/
+#line 1518 "attention.w"
+
+static void*calloc_lines(size_t n,size_t size)
+{
+size_t bytes= (n*size+63)/64*64;
+void*p= NULL;
+if(posix_memalign(&p,64,bytes?bytes:64)!=0)return xcalloc(n,size);
+memset(p,0,bytes);
+return p;
+}
+
+/*:93*//*148:*/
+#line 2396 "attention.w"
 
 static void adam_tensor(Model*m,int k,size_t n,const AdamConstants*c)
 {
@@ -50,8 +62,8 @@ adam_apply(m->param_mem+at,m->grad_mem+at,m->m_mem+at,m->v_mem+at,n,c);
 memset(m->grad_mem+at,0,n*sizeof(float));
 }
 
-/*:147*//*150:*/
-#line 2456 "attention.w"
+/*:148*//*151:*/
+#line 2472 "attention.w"
 
 static void update_rows(Model*m,const Deferred*d,const AdamConstants*c,float*g)
 {
@@ -66,8 +78,8 @@ at+= n;
 }
 }
 
-/*:150*//*151:*/
-#line 2475 "attention.w"
+/*:151*//*152:*/
+#line 2491 "attention.w"
 
 static void update_half(Model*m,const Deferred*d,int nd,int first,int last,
 const AdamConstants*c,float*rows)
@@ -83,8 +95,8 @@ for(int k= first;k<=last;k++)
 if(!deferred[k])adam_tensor(m,k,spec_numel(&s[k]),c);
 }
 
-/*:151*//*152:*/
-#line 2520 "attention.w"
+/*:152*//*153:*/
+#line 2536 "attention.w"
 
 struct Pipeline{
 _Atomic long job __attribute__((aligned(64)));
@@ -102,15 +114,15 @@ pthread_mutex_t lock;
 pthread_cond_t wake;
 };
 
-/*:152*//*153:*/
-#line 2543 "attention.w"
+/*:153*//*154:*/
+#line 2559 "attention.w"
 
 static inline void spin_pause(int*spins)
 {
 #if defined(__x86_64__) || defined(__i386__)
 __builtin_ia32_pause();
 #endif
-#line 2549 "attention.w"
+#line 2565 "attention.w"
  if(++*spins> 4096)sched_yield();
 }
 
@@ -120,8 +132,8 @@ int spins= 0;
 while(atomic_load_explicit(counter,memory_order_acquire)<value)spin_pause(&spins);
 }
 
-/*:153*//*154:*/
-#line 2562 "attention.w"
+/*:154*//*155:*/
+#line 2578 "attention.w"
 
 static void encoder_pairs(struct Pipeline*p)
 {
@@ -138,8 +150,8 @@ update_half(m,d,N_DEFERRED-N_DEC_DEFERRED,ENC_EMB,ENC_B_HH,&c,m->act.d_enc_rows)
 }
 }
 
-/*:154*//*155:*/
-#line 2580 "attention.w"
+/*:155*//*156:*/
+#line 2596 "attention.w"
 
 static void*encoder_thread(void*arg)
 {
@@ -158,8 +170,8 @@ atomic_store_explicit(&p->finished,seen,memory_order_release);
 }
 }
 
-/*:155*//*156:*/
-#line 2601 "attention.w"
+/*:156*//*157:*/
+#line 2617 "attention.w"
 
 static struct Pipeline*pipeline_start(void)
 {
@@ -196,7 +208,7 @@ pthread_cond_destroy(&p->wake);
 free(p);
 }
 
-/*:156*/
+/*:157*/
 #line 896 "attention.w"
 
 /*53:*/
@@ -308,106 +320,105 @@ p[i]= (float)(k==ENC_EMB||k==DEC_EMB?normal(xs)
 m->adam_t= 0;
 }
 
-/*:62*//*93:*/
-#line 1511 "attention.w"
+/*:62*//*94:*/
+#line 1528 "attention.w"
 
 void activations_alloc(Activations*a,const Config*c)
 {
 size_t L= (size_t)c->L,H= (size_t)c->H,V= (size_t)c->V_out;
 memset(a,0,sizeof*a);
-a->enc_x= xcalloc(L*H,sizeof(float));
-a->enc_gi= xcalloc(L*3*H,sizeof(float));
-a->enc_gh= xcalloc(L*3*H,sizeof(float));
-a->enc_cache= xcalloc(L*H,sizeof(GruCache));
-a->enc_h= xcalloc((L+1)*H,sizeof(float));
-a->enc_out= xcalloc(L*H,sizeof(float));
-/*100:*/
-#line 1609 "attention.w"
+a->enc_x= calloc_lines(L*H,sizeof(float));
+a->enc_gi= calloc_lines(L*3*H,sizeof(float));
+a->enc_gh= calloc_lines(L*3*H,sizeof(float));
+a->enc_cache= calloc_lines(L*H,sizeof(GruCache));
+a->enc_h= calloc_lines((L+1)*H,sizeof(float));
+a->enc_out= calloc_lines(L*H,sizeof(float));
+/*101:*/
+#line 1625 "attention.w"
 
-a->dec_eh= xcalloc(L*2*H,sizeof(float));
-a->dec_scores= xcalloc(L*L,sizeof(float));
-a->dec_w= xcalloc(L*L,sizeof(float));
-a->dec_ec= xcalloc(L*2*H,sizeof(float));
-a->dec_pre= xcalloc(L*H,sizeof(float));
-a->dec_o= xcalloc(L*H,sizeof(float));
-a->dec_gi= xcalloc(L*3*H,sizeof(float));
-a->dec_gh= xcalloc(L*3*H,sizeof(float));
-a->dec_cache= xcalloc(L*H,sizeof(GruCache));
-a->dec_h= xcalloc((L+1)*H,sizeof(float));
-a->logits= xcalloc(L*V,sizeof(float));
-a->logp= xcalloc(L*V,sizeof(float));
+a->dec_eh= calloc_lines(L*2*H,sizeof(float));
+a->dec_scores= calloc_lines(L*L,sizeof(float));
+a->dec_w= calloc_lines(L*L,sizeof(float));
+a->dec_ec= calloc_lines(L*2*H,sizeof(float));
+a->dec_pre= calloc_lines(L*H,sizeof(float));
+a->dec_o= calloc_lines(L*H,sizeof(float));
+a->dec_gi= calloc_lines(L*3*H,sizeof(float));
+a->dec_gh= calloc_lines(L*3*H,sizeof(float));
+a->dec_cache= calloc_lines(L*H,sizeof(GruCache));
+a->dec_h= calloc_lines((L+1)*H,sizeof(float));
+a->logits= calloc_lines(L*V,sizeof(float));
+a->logp= calloc_lines(L*V,sizeof(float));
 
-/*:100*/
-#line 1522 "attention.w"
+/*:101*/
+#line 1539 "attention.w"
 
-/*130:*/
-#line 2092 "attention.w"
+/*131:*/
+#line 2108 "attention.w"
 
-a->d_logits= xcalloc(L*V,sizeof(float));
-a->d_hout= xcalloc(L*H,sizeof(float));
-a->d_dec_gi= xcalloc(L*3*H,sizeof(float));
-a->d_dec_gh= xcalloc(L*3*H,sizeof(float));
-a->d_pre= xcalloc(L*H,sizeof(float));
-a->d_scores= xcalloc(L*L,sizeof(float));
-a->d_dec_e= xcalloc(L*H,sizeof(float));
-a->d_enc_out= xcalloc(L*H,sizeof(float));
-a->d_enc_gi= xcalloc(L*3*H,sizeof(float));
-a->d_enc_gh= xcalloc(L*3*H,sizeof(float));
-a->d_enc_x= xcalloc(L*H,sizeof(float));
-a->d_h= xcalloc(H,sizeof(float));
-a->d_hprev= xcalloc(H,sizeof(float));
-a->d_o= xcalloc(H,sizeof(float));
-a->d_ec= xcalloc(2*H,sizeof(float));
-a->d_eh= xcalloc(2*H,sizeof(float));
-a->d_enc_h= xcalloc(H,sizeof(float));
-a->d_enc_hprev= xcalloc(H,sizeof(float));
-a->d_rows= xcalloc(ROW_BLOCK> 2*H?ROW_BLOCK:2*H,sizeof(float));
-a->d_enc_rows= xcalloc(ROW_BLOCK> 2*H?ROW_BLOCK:2*H,sizeof(float));
+a->d_logits= calloc_lines(L*V,sizeof(float));
+a->d_hout= calloc_lines(L*H,sizeof(float));
+a->d_dec_gi= calloc_lines(L*3*H,sizeof(float));
+a->d_dec_gh= calloc_lines(L*3*H,sizeof(float));
+a->d_pre= calloc_lines(L*H,sizeof(float));
+a->d_scores= calloc_lines(L*L,sizeof(float));
+a->d_dec_e= calloc_lines(L*H,sizeof(float));
+a->d_enc_out= calloc_lines(L*H,sizeof(float));
+a->d_enc_gi= calloc_lines(L*3*H,sizeof(float));
+a->d_enc_gh= calloc_lines(L*3*H,sizeof(float));
+a->d_enc_x= calloc_lines(L*H,sizeof(float));
+a->d_h= calloc_lines(H,sizeof(float));
+a->d_hprev= calloc_lines(H,sizeof(float));
+a->d_o= calloc_lines(H,sizeof(float));
+a->d_ec= calloc_lines(2*H,sizeof(float));
+a->d_eh= calloc_lines(2*H,sizeof(float));
+a->d_enc_h= calloc_lines(H,sizeof(float));
+a->d_enc_hprev= calloc_lines(H,sizeof(float));
+a->d_rows= calloc_lines(ROW_BLOCK> 2*H?ROW_BLOCK:2*H,sizeof(float));
+a->d_enc_rows= calloc_lines(ROW_BLOCK> 2*H?ROW_BLOCK:2*H,sizeof(float));
 
-/*:130*/
-#line 1523 "attention.w"
+/*:131*/
+#line 1540 "attention.w"
 
 }
 
-/*:93*//*94:*/
-#line 1527 "attention.w"
+/*:94*//*95:*/
+#line 1544 "attention.w"
 
 void activations_free(Activations*a)
 {
 void*all[]= {a->enc_x,a->enc_gi,a->enc_gh,a->enc_cache,a->enc_h,
-a->enc_out,/*101:*/
-#line 1623 "attention.w"
+a->enc_out,/*102:*/
+#line 1639 "attention.w"
 
 a->dec_eh,a->dec_scores,a->dec_w,a->dec_ec,a->dec_pre,a->dec_o,
 a->dec_gi,a->dec_gh,a->dec_cache,a->dec_h,a->logits,a->logp
 
-/*:101*/
-#line 1531 "attention.w"
+/*:102*/
+#line 1548 "attention.w"
 ,
-/*131:*/
-#line 2114 "attention.w"
+/*132:*/
+#line 2130 "attention.w"
 
 a->d_logits,a->d_hout,a->d_dec_gi,a->d_dec_gh,a->d_pre,a->d_scores,
 a->d_dec_e,a->d_enc_out,a->d_enc_gi,a->d_enc_gh,a->d_enc_x,a->d_h,
 a->d_hprev,a->d_o,a->d_ec,a->d_eh,a->d_enc_h,a->d_enc_hprev,a->d_rows,
 a->d_enc_rows
 
-/*:131*/
-#line 1532 "attention.w"
+/*:132*/
+#line 1549 "attention.w"
 };
 for(size_t k= 0;k<sizeof all/sizeof all[0];k++)free(all[k]);
 memset(a,0,sizeof*a);
 }
 
-/*:94*//*96:*/
-#line 1546 "attention.w"
+/*:95*//*97:*/
+#line 1563 "attention.w"
 
 void encoder_forward(Model*m,const int*src,int T)
 {
 Activations*a= &m->act;
 const Tensors*P= &m->params;
 int H= m->cfg.H;
-a->T_src= T;
 embedding_forward(a->enc_x,P->enc_emb,src,T,H);
 linear_forward(a->enc_gi,a->enc_x,P->enc_w_ih,P->enc_b_ih,T,H,3*H);
 memset(a->enc_h,0,(size_t)H*sizeof(float));
@@ -422,8 +433,8 @@ memset(a->enc_out,0,(size_t)m->cfg.L*H*sizeof(float));
 memcpy(a->enc_out,a->enc_h+H,(size_t)T*H*sizeof(float));
 }
 
-/*:96*//*102:*/
-#line 1627 "attention.w"
+/*:97*//*103:*/
+#line 1643 "attention.w"
 
 DecoderStep decoder_step(const Activations*a,const Config*c,int t)
 {
@@ -434,8 +445,8 @@ a->dec_o+k*H,a->dec_gi+k*3*H,a->dec_gh+k*3*H,
 a->dec_h+(k+1)*H,a->dec_cache+k*H};
 }
 
-/*:102*//*103:*/
-#line 1640 "attention.w"
+/*:103*//*104:*/
+#line 1656 "attention.w"
 
 void decoder_step_forward(const Model*m,int token,const float*h_prev,
 const float*enc_out,const DecoderStep*s)
@@ -454,8 +465,8 @@ linear_forward(s->gh,h_prev,P->dec_w_hh,P->dec_b_hh,1,H,3*H);
 gru_cell_forward(s->h,s->cache,s->gi,s->gh,h_prev,1,H);
 }
 
-/*:103*//*105:*/
-#line 1683 "attention.w"
+/*:104*//*106:*/
+#line 1699 "attention.w"
 
 float seq2seq_forward(Model*m,const Example*ex)
 {
@@ -480,8 +491,8 @@ log_softmax_forward(a->logp,a->logits,T,c->V_out);
 return nll_forward(a->logp,ex->tgt,T,c->V_out);
 }
 
-/*:105*//*133:*/
-#line 2149 "attention.w"
+/*:106*//*134:*/
+#line 2165 "attention.w"
 
 void seq2seq_backward_deferred(Model*m,const Example*ex,Deferred d[N_DEFERRED])
 {
@@ -497,8 +508,8 @@ const Tensors*P= &m->params;
 const Tensors*G= &m->grads;
 int H= c->H,L= c->L,V= c->V_out,T= a->T_tgt;
 size_t h= (size_t)H;
-/*136:*/
-#line 2200 "attention.w"
+/*137:*/
+#line 2216 "attention.w"
 
 nll_backward(a->d_logits,a->logp,ex->tgt,T,V);
 memset(a->d_hout,0,(size_t)T*h*sizeof(float));
@@ -507,11 +518,11 @@ d[0]= (Deferred){OUT_W,a->d_logits,a->dec_h+h,T,H,V};
 memset(a->d_enc_out,0,(size_t)L*h*sizeof(float));
 memset(a->d_hprev,0,h*sizeof(float));
 
-/*:136*/
-#line 2164 "attention.w"
+/*:137*/
+#line 2180 "attention.w"
 
-/*137:*/
-#line 2215 "attention.w"
+/*138:*/
+#line 2231 "attention.w"
 
 for(int t= T-1;t>=0;t--){
 DecoderStep s= decoder_step(a,c,t);
@@ -536,11 +547,11 @@ a->d_hprev[j]+= a->d_eh[H+j];
 }
 }
 
-/*:137*/
-#line 2165 "attention.w"
+/*:138*/
+#line 2181 "attention.w"
 
-/*138:*/
-#line 2243 "attention.w"
+/*139:*/
+#line 2259 "attention.w"
 
 d[1]= (Deferred){DEC_W_HH,a->d_dec_gh,a->dec_h,T,H,3*H};
 d[2]= (Deferred){DEC_W_IH,a->d_dec_gi,a->dec_o,T,H,3*H};
@@ -552,8 +563,8 @@ linear_backward(NULL,NULL,G->comb_b,a->d_pre,NULL,NULL,T,2*H,H);
 linear_backward(NULL,NULL,G->attn_b,a->d_scores,NULL,NULL,T,2*H,L);
 embedding_backward(G->dec_emb,a->d_dec_e,a->dec_in,T,H);
 
-/*:138*/
-#line 2166 "attention.w"
+/*:139*/
+#line 2182 "attention.w"
 
 memcpy(a->d_enc_hprev,a->d_hprev,h*sizeof(float));
 }
@@ -565,8 +576,8 @@ const Tensors*P= &m->params;
 const Tensors*G= &m->grads;
 int H= m->cfg.H,S= ex->src_len;
 size_t h= (size_t)H;
-/*139:*/
-#line 2262 "attention.w"
+/*140:*/
+#line 2278 "attention.w"
 
 for(int t= S-1;t>=0;t--){
 const float*h_prev= a->enc_h+(size_t)t*h;
@@ -584,13 +595,13 @@ d[0]= (Deferred){ENC_W_IH,a->d_enc_gi,a->enc_x,S,H,3*H};
 d[1]= (Deferred){ENC_W_HH,a->d_enc_gh+3*h,a->enc_h+h,S-1,H,3*H};
 embedding_backward(G->enc_emb,a->d_enc_x,ex->src,S,H);
 
-/*:139*/
-#line 2177 "attention.w"
+/*:140*/
+#line 2193 "attention.w"
 
 }
 
-/*:133*//*134:*/
-#line 2182 "attention.w"
+/*:134*//*135:*/
+#line 2198 "attention.w"
 
 void seq2seq_backward(Model*m,const Example*ex)
 {
@@ -601,14 +612,14 @@ linear_backward(NULL,m->grads.t[d[k].weight],NULL,d[k].dout,d[k].inp,NULL,
 d[k].B,d[k].C,d[k].OC);
 }
 
-/*:134*//*141:*/
-#line 2314 "attention.w"
+/*:135*//*142:*/
+#line 2330 "attention.w"
 
 AdamConstants adam_constants(double lr,double beta1,double beta2,double eps,long t)
 {
 AdamConstants k;
-/*142:*/
-#line 2328 "attention.w"
+/*143:*/
+#line 2344 "attention.w"
 
 k.b1= (float)beta1;
 k.a1= (float)(1.0-beta1);
@@ -618,8 +629,8 @@ k.step= (float)(lr/(1.0-pow(beta1,(double)t)));
 k.inv_bc2= (float)(1.0/sqrt(1.0-pow(beta2,(double)t)));
 k.eps= (float)eps;
 
-/*:142*/
-#line 2318 "attention.w"
+/*:143*/
+#line 2334 "attention.w"
 
 return k;
 }
@@ -627,8 +638,8 @@ return k;
 void adam_apply(float*p,const float*g,float*m,float*v,size_t n,
 const AdamConstants*k)
 {
-/*143:*/
-#line 2341 "attention.w"
+/*144:*/
+#line 2357 "attention.w"
 
 const AdamConstants c= *k;
 for(size_t i= 0;i<n;i++){
@@ -640,13 +651,13 @@ v[i]= vi;
 p[i]-= c.step*mi/(sqrtf(vi)*c.inv_bc2+c.eps);
 }
 
-/*:143*/
-#line 2325 "attention.w"
+/*:144*/
+#line 2341 "attention.w"
 
 }
 
-/*:141*//*145:*/
-#line 2359 "attention.w"
+/*:142*//*146:*/
+#line 2375 "attention.w"
 
 void adam_update(float*p,const float*g,float*m,float*v,size_t n,
 double lr,double beta1,double beta2,double eps,long t)
@@ -655,8 +666,8 @@ AdamConstants k= adam_constants(lr,beta1,beta2,eps,t);
 adam_apply(p,g,m,v,n,&k);
 }
 
-/*:145*//*146:*/
-#line 2371 "attention.w"
+/*:146*//*147:*/
+#line 2387 "attention.w"
 
 void optimizer_step(Model*m,double lr)
 {
@@ -666,8 +677,8 @@ AdamConstants c= adam_constants(lr,0.9,0.999,1e-8,++m->adam_t);
 for(int k= 0;k<N_TENSORS;k++)adam_tensor(m,k,spec_numel(&s[k]),&c);
 }
 
-/*:146*//*149:*/
-#line 2436 "attention.w"
+/*:147*//*150:*/
+#line 2452 "attention.w"
 
 float train_step(Model*m,const Example*ex,double lr)
 {
@@ -681,8 +692,8 @@ m->act.d_enc_rows);
 return loss;
 }
 
-/*:149*//*157:*/
-#line 2641 "attention.w"
+/*:150*//*158:*/
+#line 2657 "attention.w"
 
 int train_pairs(Model*m,const Example*ex,int n,double lr,int threads,float*loss)
 {
@@ -692,8 +703,8 @@ if(threads<2||!p||n<1){
 for(int k= 0;k<n;k++)loss[k]= train_step(m,&ex[k],lr);
 return 1;
 }
-/*158:*/
-#line 2657 "attention.w"
+/*159:*/
+#line 2673 "attention.w"
 
 p->m= m;
 p->ex= ex;
@@ -704,11 +715,11 @@ atomic_store(&p->encoded,0);
 atomic_store(&p->decoded,0);
 post_job(p);
 
-/*:158*/
-#line 2650 "attention.w"
+/*:159*/
+#line 2666 "attention.w"
 
-/*159:*/
-#line 2670 "attention.w"
+/*160:*/
+#line 2686 "attention.w"
 
 for(int k= 0;k<n;k++){
 Deferred d[N_DEC_DEFERRED];
@@ -720,16 +731,16 @@ AdamConstants c= adam_constants(lr,0.9,0.999,1e-8,p->t0+k+1);
 update_half(m,d,N_DEC_DEFERRED,DEC_EMB,N_TENSORS-1,&c,m->act.d_rows);
 }
 
-/*:159*/
-#line 2651 "attention.w"
+/*:160*/
+#line 2667 "attention.w"
 
 wait_until(&p->finished,atomic_load(&p->job));
 m->adam_t+= n;
 return 2;
 }
 
-/*:157*//*162:*/
-#line 2706 "attention.w"
+/*:158*//*163:*/
+#line 2722 "attention.w"
 
 int argmax(const float*x,int n)
 {
@@ -745,8 +756,8 @@ const Config*c= &m->cfg;
 int H= c->H,L= c->L,V= c->V_out,n= 0;
 encoder_forward(m,src,T);
 memcpy(a->dec_h,a->enc_h+(size_t)T*H,(size_t)H*sizeof(float));
-/*163:*/
-#line 2725 "attention.w"
+/*164:*/
+#line 2741 "attention.w"
 
 int token= SOS_TOKEN;
 for(int t= 0;t<L;t++){
@@ -760,13 +771,13 @@ if(token==EOS_TOKEN)break;
 out[n++]= token;
 }
 
-/*:163*/
-#line 2721 "attention.w"
+/*:164*/
+#line 2737 "attention.w"
 
 return n;
 }
 
-/*:162*/
+/*:163*/
 #line 897 "attention.w"
 
 
