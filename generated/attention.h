@@ -114,14 +114,14 @@ int rows,cols;
 }TensorSpec;
 
 /*:51*//*81:*/
-#line 1378 "attention.w"
+#line 1386 "attention.w"
 
 typedef struct{
 float r,z,n,ghn;
 }GruCache;
 
 /*:81*//*133:*/
-#line 2147 "attention.w"
+#line 2155 "attention.w"
 
 typedef struct{
 int weight;
@@ -132,7 +132,7 @@ int B,C,OC;
 #define N_DEC_DEFERRED 5 
 
 /*:133*//*141:*/
-#line 2322 "attention.w"
+#line 2330 "attention.w"
 
 typedef struct{
 float b1,a1,b2,a2;
@@ -142,7 +142,7 @@ float eps;
 }AdamConstants;
 
 /*:141*//*199:*/
-#line 3388 "attention.w"
+#line 3396 "attention.w"
 
 #define COLORMAP_MAX_POINTS 9
 typedef struct{
@@ -153,7 +153,7 @@ double v[3][COLORMAP_MAX_POINTS];
 }Colormap;
 
 /*:199*//*207:*/
-#line 3486 "attention.w"
+#line 3494 "attention.w"
 
 enum{HEATMAP_MATPLOTLIB,HEATMAP_SEABORN};
 typedef struct{
@@ -168,7 +168,7 @@ double vmin,vmax;
 }Heatmap;
 
 /*:207*//*208:*/
-#line 3503 "attention.w"
+#line 3511 "attention.w"
 
 typedef struct{
 double x,y,w,h;
@@ -184,13 +184,13 @@ unsigned char*data;
 }FigImage;
 
 /*:208*//*237:*/
-#line 4124 "attention.w"
+#line 4132 "attention.w"
 
 enum{FIGURE_PNG,FIGURE_PDF,FIGURE_SVG};
 #define FIGURE_PNG_SCALE 2.0
 
 /*:237*//*251:*/
-#line 4381 "attention.w"
+#line 4389 "attention.w"
 
 typedef struct{
 int n;
@@ -205,7 +205,7 @@ const char*title,*xlabel,*ylabel;
 #line 952 "attention.w"
 
 /*92:*/
-#line 1494 "attention.w"
+#line 1502 "attention.w"
 
 typedef struct{
 float*eh,*scores,*w,*ec,*pre,*o,*gi,*gh,*h;
@@ -220,7 +220,7 @@ GruCache*enc_cache;
 float*enc_h;
 float*enc_out;
 /*100:*/
-#line 1619 "attention.w"
+#line 1627 "attention.w"
 
 float*dec_eh,*dec_scores,*dec_w,*dec_ec,*dec_pre,*dec_o,*dec_gi,*dec_gh;
 GruCache*dec_cache;
@@ -228,10 +228,10 @@ float*dec_h;
 float*logits,*logp;
 
 /*:100*/
-#line 1507 "attention.w"
+#line 1515 "attention.w"
 
 /*130:*/
-#line 2094 "attention.w"
+#line 2102 "attention.w"
 
 float*d_logits;
 float*d_hout;
@@ -247,7 +247,7 @@ float*d_enc_h,*d_enc_hprev;
 float*d_rows,*d_enc_rows;
 
 /*:130*/
-#line 1508 "attention.w"
+#line 1516 "attention.w"
 
 }Activations;
 
@@ -269,7 +269,7 @@ struct Pipeline*pipeline;
 #line 150 "attention.w"
 
 /*82:*/
-#line 1385 "attention.w"
+#line 1393 "attention.w"
 
 KIT_HD static inline float sigmoidf_(float a)
 {
@@ -280,7 +280,7 @@ KIT_HD static inline float gru_unit_forward(float gir,float giz,float gin,
 float ghr,float ghz,float ghn,float h,GruCache*c)
 {
 /*83:*/
-#line 1397 "attention.w"
+#line 1405 "attention.w"
 
 c->r= sigmoidf_(gir+ghr);
 c->z= sigmoidf_(giz+ghz);
@@ -289,18 +289,18 @@ c->n= tanhf(gin+c->r*ghn);
 return(1.0f-c->z)*c->n+c->z*h;
 
 /*:83*/
-#line 1394 "attention.w"
+#line 1402 "attention.w"
 
 }
 
 /*:82*//*121:*/
-#line 1986 "attention.w"
+#line 1994 "attention.w"
 
 KIT_HD static inline void gru_unit_backward(float dh_new,float h,const GruCache*c,
 float*dgir,float*dgiz,float*dgin,float*dghn,float*dh)
 {
 /*122:*/
-#line 1993 "attention.w"
+#line 2001 "attention.w"
 
 float dn= dh_new*(1.0f-c->z);
 float dz= dh_new*(h-c->n);
@@ -313,7 +313,7 @@ float dr= dan*c->ghn;
 *dh+= dh_new*c->z;
 
 /*:122*/
-#line 1990 "attention.w"
+#line 1998 "attention.w"
 
 }
 
@@ -386,7 +386,7 @@ void model_free(Model*m);
 void model_init_random(Model*m,uint64_t seed);
 
 /*:64*//*79:*/
-#line 1338 "attention.w"
+#line 1346 "attention.w"
 
 void embedding_forward(float*out,const float*table,const int*ids,int B,int H);
 void linear_forward(float*out,const float*inp,const float*weight,
@@ -397,43 +397,43 @@ void log_softmax_forward(float*out,const float*inp,int B,int n);
 float nll_forward(const float*logp,const int*target,int B,int V);
 
 /*:79*//*87:*/
-#line 1435 "attention.w"
+#line 1443 "attention.w"
 
 void gru_cell_forward(float*h_new,GruCache*cache,const float*gi,
 const float*gh,const float*h,int B,int H);
 
 /*:87*//*91:*/
-#line 1475 "attention.w"
+#line 1483 "attention.w"
 
 void attention_forward(float*w,float*ctx,const float*scores,
 const float*enc_out,int B,int L,int H);
 
 /*:91*//*96:*/
-#line 1554 "attention.w"
+#line 1562 "attention.w"
 
 void activations_alloc(Activations*a,const Config*c);
 void activations_free(Activations*a);
 
 /*:96*//*98:*/
-#line 1583 "attention.w"
+#line 1591 "attention.w"
 
 void encoder_forward(Model*m,const int*src,int T);
 
 /*:98*//*105:*/
-#line 1674 "attention.w"
+#line 1682 "attention.w"
 
 DecoderStep decoder_step(const Activations*a,const Config*c,int t);
 void decoder_step_forward(const Model*m,int token,const float*h_prev,
 const float*enc_out,const DecoderStep*s);
 
 /*:105*//*107:*/
-#line 1723 "attention.w"
+#line 1731 "attention.w"
 
 float seq2seq_forward(Model*m,const Example*ex);
 float decoder_forward(Model*m,const Example*ex);
 
 /*:107*//*120:*/
-#line 1957 "attention.w"
+#line 1965 "attention.w"
 
 void nll_backward(float*dlogits,const float*logp,const int*target,int B,int V);
 void linear_backward(float*dinp,float*dweight,float*dbias,
@@ -444,19 +444,19 @@ const float*x,int B,int C,int rows,int add);
 void embedding_backward(float*dtable,const float*dout,const int*ids,int B,int H);
 
 /*:120*//*125:*/
-#line 2028 "attention.w"
+#line 2036 "attention.w"
 
 void gru_cell_backward(float*dgi,float*dgh,float*dh,const float*dh_new,
 const float*h,const GruCache*cache,int B,int H);
 
 /*:125*//*129:*/
-#line 2071 "attention.w"
+#line 2079 "attention.w"
 
 void attention_backward(float*dscores,float*denc_out,const float*dctx,
 const float*w,const float*enc_out,int B,int L,int H);
 
 /*:129*//*136:*/
-#line 2208 "attention.w"
+#line 2216 "attention.w"
 
 void seq2seq_backward_deferred(Model*m,const Example*ex,Deferred d[N_DEFERRED]);
 void decoder_backward(Model*m,const Example*ex,Deferred d[N_DEC_DEFERRED]);
@@ -464,13 +464,13 @@ void encoder_backward(Model*m,const Example*ex,Deferred d[N_DEFERRED-N_DEC_DEFER
 void seq2seq_backward(Model*m,const Example*ex);
 
 /*:136*//*161:*/
-#line 2697 "attention.w"
+#line 2705 "attention.w"
 
 int train_pairs(Model*m,const Example*ex,int n,double lr,int threads,float*loss);
 void pipeline_stop(struct Pipeline*p);
 
 /*:161*//*162:*/
-#line 2701 "attention.w"
+#line 2709 "attention.w"
 
 AdamConstants adam_constants(double lr,double beta1,double beta2,double eps,long t);
 void adam_apply(float*p,const float*g,float*m,float*v,size_t n,
@@ -481,44 +481,44 @@ void optimizer_step(Model*m,double lr);
 float train_step(Model*m,const Example*ex,double lr);
 
 /*:162*//*166:*/
-#line 2760 "attention.w"
+#line 2768 "attention.w"
 
 int argmax(const float*x,int n);
 int greedy_decode(Model*m,const int*src,int T,int*out,float*attn);
 
 /*:166*//*181:*/
-#line 2992 "attention.w"
+#line 3000 "attention.w"
 
 int checkpoint_save(const Model*m,const char*path);
 int checkpoint_load(Model*m,const char*path);
 
 /*:181*//*206:*/
-#line 3471 "attention.w"
+#line 3479 "attention.w"
 
 extern const Colormap colormap_bone,colormap_ylorrd;
 void colormap_color(const Colormap*cm,double w,double rgb[3]);
 const Colormap*colormap_find(const char*name);
 
 /*:206*//*229:*/
-#line 3964 "attention.w"
+#line 3972 "attention.w"
 
 int heatmap_layout(const Heatmap*h,HeatmapLayout*lay);
 
 /*:229*//*242:*/
-#line 4199 "attention.w"
+#line 4207 "attention.w"
 
 int figure_format(const char*path);
 int figure_check_path(const char*path);
 int write_file_atomic(const char*path,const void*data,size_t n);
 
 /*:242*//*250:*/
-#line 4359 "attention.w"
+#line 4367 "attention.w"
 
 int heatmap_save(const Heatmap*h,const char*path);
 int heatmap_image(const Heatmap*h,double scale,FigImage*img,HeatmapLayout*lay);
 
 /*:250*//*263:*/
-#line 4630 "attention.w"
+#line 4638 "attention.w"
 
 int curve_save(const Curve*c,const char*path);
 int curve_image(const Curve*c,double scale,FigImage*img);

@@ -41,7 +41,7 @@ return sqrt(-2.0*log(u))*cos(2.0*M_PI*v);
 }
 
 /*:61*//*93:*/
-#line 1518 "attention.w"
+#line 1526 "attention.w"
 
 static void*calloc_lines(size_t n,size_t size)
 {
@@ -53,7 +53,7 @@ return p;
 }
 
 /*:93*//*148:*/
-#line 2396 "attention.w"
+#line 2404 "attention.w"
 
 static void adam_tensor(Model*m,int k,size_t n,const AdamConstants*c)
 {
@@ -63,7 +63,7 @@ memset(m->grad_mem+at,0,n*sizeof(float));
 }
 
 /*:148*//*151:*/
-#line 2472 "attention.w"
+#line 2480 "attention.w"
 
 static void update_rows(Model*m,const Deferred*d,const AdamConstants*c,float*g)
 {
@@ -79,7 +79,7 @@ at+= n;
 }
 
 /*:151*//*152:*/
-#line 2491 "attention.w"
+#line 2499 "attention.w"
 
 static void update_half(Model*m,const Deferred*d,int nd,int first,int last,
 const AdamConstants*c,float*rows)
@@ -96,7 +96,7 @@ if(!deferred[k])adam_tensor(m,k,spec_numel(&s[k]),c);
 }
 
 /*:152*//*153:*/
-#line 2536 "attention.w"
+#line 2544 "attention.w"
 
 struct Pipeline{
 _Atomic long job __attribute__((aligned(64)));
@@ -115,14 +115,14 @@ pthread_cond_t wake;
 };
 
 /*:153*//*154:*/
-#line 2559 "attention.w"
+#line 2567 "attention.w"
 
 static inline void spin_pause(int*spins)
 {
 #if defined(__x86_64__) || defined(__i386__)
 __builtin_ia32_pause();
 #endif
-#line 2565 "attention.w"
+#line 2573 "attention.w"
  if(++*spins> 4096)sched_yield();
 }
 
@@ -133,7 +133,7 @@ while(atomic_load_explicit(counter,memory_order_acquire)<value)spin_pause(&spins
 }
 
 /*:154*//*155:*/
-#line 2578 "attention.w"
+#line 2586 "attention.w"
 
 static void encoder_pairs(struct Pipeline*p)
 {
@@ -151,7 +151,7 @@ update_half(m,d,N_DEFERRED-N_DEC_DEFERRED,ENC_EMB,ENC_B_HH,&c,m->act.d_enc_rows)
 }
 
 /*:155*//*156:*/
-#line 2596 "attention.w"
+#line 2604 "attention.w"
 
 static void*encoder_thread(void*arg)
 {
@@ -171,7 +171,7 @@ atomic_store_explicit(&p->finished,seen,memory_order_release);
 }
 
 /*:156*//*157:*/
-#line 2617 "attention.w"
+#line 2625 "attention.w"
 
 static struct Pipeline*pipeline_start(void)
 {
@@ -321,7 +321,7 @@ m->adam_t= 0;
 }
 
 /*:62*//*94:*/
-#line 1528 "attention.w"
+#line 1536 "attention.w"
 
 void activations_alloc(Activations*a,const Config*c)
 {
@@ -334,7 +334,7 @@ a->enc_cache= calloc_lines(L*H,sizeof(GruCache));
 a->enc_h= calloc_lines((L+1)*H,sizeof(float));
 a->enc_out= calloc_lines(L*H,sizeof(float));
 /*101:*/
-#line 1625 "attention.w"
+#line 1633 "attention.w"
 
 a->dec_eh= calloc_lines(L*2*H,sizeof(float));
 a->dec_scores= calloc_lines(L*L,sizeof(float));
@@ -350,10 +350,10 @@ a->logits= calloc_lines(L*V,sizeof(float));
 a->logp= calloc_lines(L*V,sizeof(float));
 
 /*:101*/
-#line 1539 "attention.w"
+#line 1547 "attention.w"
 
 /*131:*/
-#line 2108 "attention.w"
+#line 2116 "attention.w"
 
 a->d_logits= calloc_lines(L*V,sizeof(float));
 a->d_hout= calloc_lines(L*H,sizeof(float));
@@ -377,27 +377,27 @@ a->d_rows= calloc_lines(ROW_BLOCK> 2*H?ROW_BLOCK:2*H,sizeof(float));
 a->d_enc_rows= calloc_lines(ROW_BLOCK> 2*H?ROW_BLOCK:2*H,sizeof(float));
 
 /*:131*/
-#line 1540 "attention.w"
+#line 1548 "attention.w"
 
 }
 
 /*:94*//*95:*/
-#line 1544 "attention.w"
+#line 1552 "attention.w"
 
 void activations_free(Activations*a)
 {
 void*all[]= {a->enc_x,a->enc_gi,a->enc_gh,a->enc_cache,a->enc_h,
 a->enc_out,/*102:*/
-#line 1639 "attention.w"
+#line 1647 "attention.w"
 
 a->dec_eh,a->dec_scores,a->dec_w,a->dec_ec,a->dec_pre,a->dec_o,
 a->dec_gi,a->dec_gh,a->dec_cache,a->dec_h,a->logits,a->logp
 
 /*:102*/
-#line 1548 "attention.w"
+#line 1556 "attention.w"
 ,
 /*132:*/
-#line 2130 "attention.w"
+#line 2138 "attention.w"
 
 a->d_logits,a->d_hout,a->d_dec_gi,a->d_dec_gh,a->d_pre,a->d_scores,
 a->d_dec_e,a->d_enc_out,a->d_enc_gi,a->d_enc_gh,a->d_enc_x,a->d_h,
@@ -405,14 +405,14 @@ a->d_hprev,a->d_o,a->d_ec,a->d_eh,a->d_enc_h,a->d_enc_hprev,a->d_rows,
 a->d_enc_rows
 
 /*:132*/
-#line 1549 "attention.w"
+#line 1557 "attention.w"
 };
 for(size_t k= 0;k<sizeof all/sizeof all[0];k++)free(all[k]);
 memset(a,0,sizeof*a);
 }
 
 /*:95*//*97:*/
-#line 1563 "attention.w"
+#line 1571 "attention.w"
 
 void encoder_forward(Model*m,const int*src,int T)
 {
@@ -434,7 +434,7 @@ memcpy(a->enc_out,a->enc_h+H,(size_t)T*H*sizeof(float));
 }
 
 /*:97*//*103:*/
-#line 1643 "attention.w"
+#line 1651 "attention.w"
 
 DecoderStep decoder_step(const Activations*a,const Config*c,int t)
 {
@@ -446,7 +446,7 @@ a->dec_h+(k+1)*H,a->dec_cache+k*H};
 }
 
 /*:103*//*104:*/
-#line 1656 "attention.w"
+#line 1664 "attention.w"
 
 void decoder_step_forward(const Model*m,int token,const float*h_prev,
 const float*enc_out,const DecoderStep*s)
@@ -466,7 +466,7 @@ gru_cell_forward(s->h,s->cache,s->gi,s->gh,h_prev,1,H);
 }
 
 /*:104*//*106:*/
-#line 1699 "attention.w"
+#line 1707 "attention.w"
 
 float seq2seq_forward(Model*m,const Example*ex)
 {
@@ -492,7 +492,7 @@ return nll_forward(a->logp,ex->tgt,T,c->V_out);
 }
 
 /*:106*//*134:*/
-#line 2165 "attention.w"
+#line 2173 "attention.w"
 
 void seq2seq_backward_deferred(Model*m,const Example*ex,Deferred d[N_DEFERRED])
 {
@@ -509,7 +509,7 @@ const Tensors*G= &m->grads;
 int H= c->H,L= c->L,V= c->V_out,T= a->T_tgt;
 size_t h= (size_t)H;
 /*137:*/
-#line 2216 "attention.w"
+#line 2224 "attention.w"
 
 nll_backward(a->d_logits,a->logp,ex->tgt,T,V);
 memset(a->d_hout,0,(size_t)T*h*sizeof(float));
@@ -519,10 +519,10 @@ memset(a->d_enc_out,0,(size_t)L*h*sizeof(float));
 memset(a->d_hprev,0,h*sizeof(float));
 
 /*:137*/
-#line 2180 "attention.w"
+#line 2188 "attention.w"
 
 /*138:*/
-#line 2231 "attention.w"
+#line 2239 "attention.w"
 
 for(int t= T-1;t>=0;t--){
 DecoderStep s= decoder_step(a,c,t);
@@ -548,10 +548,10 @@ a->d_hprev[j]+= a->d_eh[H+j];
 }
 
 /*:138*/
-#line 2181 "attention.w"
+#line 2189 "attention.w"
 
 /*139:*/
-#line 2259 "attention.w"
+#line 2267 "attention.w"
 
 d[1]= (Deferred){DEC_W_HH,a->d_dec_gh,a->dec_h,T,H,3*H};
 d[2]= (Deferred){DEC_W_IH,a->d_dec_gi,a->dec_o,T,H,3*H};
@@ -564,7 +564,7 @@ linear_backward(NULL,NULL,G->attn_b,a->d_scores,NULL,NULL,T,2*H,L);
 embedding_backward(G->dec_emb,a->d_dec_e,a->dec_in,T,H);
 
 /*:139*/
-#line 2182 "attention.w"
+#line 2190 "attention.w"
 
 memcpy(a->d_enc_hprev,a->d_hprev,h*sizeof(float));
 }
@@ -577,7 +577,7 @@ const Tensors*G= &m->grads;
 int H= m->cfg.H,S= ex->src_len;
 size_t h= (size_t)H;
 /*140:*/
-#line 2278 "attention.w"
+#line 2286 "attention.w"
 
 for(int t= S-1;t>=0;t--){
 const float*h_prev= a->enc_h+(size_t)t*h;
@@ -596,12 +596,12 @@ d[1]= (Deferred){ENC_W_HH,a->d_enc_gh+3*h,a->enc_h+h,S-1,H,3*H};
 embedding_backward(G->enc_emb,a->d_enc_x,ex->src,S,H);
 
 /*:140*/
-#line 2193 "attention.w"
+#line 2201 "attention.w"
 
 }
 
 /*:134*//*135:*/
-#line 2198 "attention.w"
+#line 2206 "attention.w"
 
 void seq2seq_backward(Model*m,const Example*ex)
 {
@@ -613,13 +613,13 @@ d[k].B,d[k].C,d[k].OC);
 }
 
 /*:135*//*142:*/
-#line 2330 "attention.w"
+#line 2338 "attention.w"
 
 AdamConstants adam_constants(double lr,double beta1,double beta2,double eps,long t)
 {
 AdamConstants k;
 /*143:*/
-#line 2344 "attention.w"
+#line 2352 "attention.w"
 
 k.b1= (float)beta1;
 k.a1= (float)(1.0-beta1);
@@ -630,7 +630,7 @@ k.inv_bc2= (float)(1.0/sqrt(1.0-pow(beta2,(double)t)));
 k.eps= (float)eps;
 
 /*:143*/
-#line 2334 "attention.w"
+#line 2342 "attention.w"
 
 return k;
 }
@@ -639,7 +639,7 @@ void adam_apply(float*p,const float*g,float*m,float*v,size_t n,
 const AdamConstants*k)
 {
 /*144:*/
-#line 2357 "attention.w"
+#line 2365 "attention.w"
 
 const AdamConstants c= *k;
 for(size_t i= 0;i<n;i++){
@@ -652,12 +652,12 @@ p[i]-= c.step*mi/(sqrtf(vi)*c.inv_bc2+c.eps);
 }
 
 /*:144*/
-#line 2341 "attention.w"
+#line 2349 "attention.w"
 
 }
 
 /*:142*//*146:*/
-#line 2375 "attention.w"
+#line 2383 "attention.w"
 
 void adam_update(float*p,const float*g,float*m,float*v,size_t n,
 double lr,double beta1,double beta2,double eps,long t)
@@ -667,7 +667,7 @@ adam_apply(p,g,m,v,n,&k);
 }
 
 /*:146*//*147:*/
-#line 2387 "attention.w"
+#line 2395 "attention.w"
 
 void optimizer_step(Model*m,double lr)
 {
@@ -678,7 +678,7 @@ for(int k= 0;k<N_TENSORS;k++)adam_tensor(m,k,spec_numel(&s[k]),&c);
 }
 
 /*:147*//*150:*/
-#line 2452 "attention.w"
+#line 2460 "attention.w"
 
 float train_step(Model*m,const Example*ex,double lr)
 {
@@ -693,7 +693,7 @@ return loss;
 }
 
 /*:150*//*158:*/
-#line 2657 "attention.w"
+#line 2665 "attention.w"
 
 int train_pairs(Model*m,const Example*ex,int n,double lr,int threads,float*loss)
 {
@@ -704,7 +704,7 @@ for(int k= 0;k<n;k++)loss[k]= train_step(m,&ex[k],lr);
 return 1;
 }
 /*159:*/
-#line 2673 "attention.w"
+#line 2681 "attention.w"
 
 p->m= m;
 p->ex= ex;
@@ -716,10 +716,10 @@ atomic_store(&p->decoded,0);
 post_job(p);
 
 /*:159*/
-#line 2666 "attention.w"
+#line 2674 "attention.w"
 
 /*160:*/
-#line 2686 "attention.w"
+#line 2694 "attention.w"
 
 for(int k= 0;k<n;k++){
 Deferred d[N_DEC_DEFERRED];
@@ -732,7 +732,7 @@ update_half(m,d,N_DEC_DEFERRED,DEC_EMB,N_TENSORS-1,&c,m->act.d_rows);
 }
 
 /*:160*/
-#line 2667 "attention.w"
+#line 2675 "attention.w"
 
 wait_until(&p->finished,atomic_load(&p->job));
 m->adam_t+= n;
@@ -740,7 +740,7 @@ return 2;
 }
 
 /*:158*//*163:*/
-#line 2722 "attention.w"
+#line 2730 "attention.w"
 
 int argmax(const float*x,int n)
 {
@@ -757,7 +757,7 @@ int H= c->H,L= c->L,V= c->V_out,n= 0;
 encoder_forward(m,src,T);
 memcpy(a->dec_h,a->enc_h+(size_t)T*H,(size_t)H*sizeof(float));
 /*164:*/
-#line 2741 "attention.w"
+#line 2749 "attention.w"
 
 int token= SOS_TOKEN;
 for(int t= 0;t<L;t++){
@@ -772,7 +772,7 @@ out[n++]= token;
 }
 
 /*:164*/
-#line 2737 "attention.w"
+#line 2745 "attention.w"
 
 return n;
 }
