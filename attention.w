@@ -2550,7 +2550,8 @@ struct Pipeline {
   _Atomic int quit;
   Model *m;
   const Example *ex;
-  int n;
+  int n; /* pairs */
+  long steps; /* the batch is |steps| pairs: |ex[0]|, |ex[1]|, \dots, |ex[n-1]|, |ex[0]|, \dots */
   double lr;
   long t0; /* Adam's step count before the batch */
   pthread_t thread;
@@ -2587,8 +2588,8 @@ value. Adam's step $t_0+k+1$ is the same for both halves.
 static void encoder_pairs(struct Pipeline *p)
 {
   Model *m = p->m;
-  for (int k = 0; k < p->n; k++) {
-    const Example *e = &p->ex[k];
+  for (long k = 0; k < p->steps; k++) {
+    const Example *e = &p->ex[k % p->n];
     Deferred d[N_DEFERRED - N_DEC_DEFERRED];
     encoder_forward(m, e->src, e->src_len);
     atomic_store_explicit(&p->encoded, k + 1, memory_order_release);
@@ -2658,23 +2659,28 @@ void pipeline_stop(struct Pipeline *p)
   free(p);
 }
 
-@ |train_pairs| trains the |n| pairs of |ex| in order and writes each pair's
-loss into |loss|, exactly as |n| calls of |train_step| would. With
-|threads| of 2 or more it runs the encoder on a second thread; it returns the
-number of threads it used.
+@ |train_pairs| trains |epochs| times over the |n| pairs of |ex| in order,
+and writes each step's loss into |loss| (|n| times |epochs| of them), exactly
+as that many calls of |train_step| would. With |threads| of 2 or more it
+runs the encoder on a second thread; it returns the number of threads it
+used. The longer the batch, the less the start and the end of it cost: at the
+start the decoder waits for the encoder's first forward pass, at the end the
+encoder's thread finishes alone.
 @<Model functions@>=
-int train_pairs(Model *m, const Example *ex, int n, double lr, int threads, float *loss)
+int train_pairs(Model *m, const Example *ex, int n, long epochs, double lr, int threads,
+  float *loss)
 {
+  long steps = (long) n * epochs;
   if (threads > 1 && !m->pipeline) m->pipeline = pipeline_start();
   struct Pipeline *p = m->pipeline;
-  if (threads < 2 || !p || n < 1) {
-    for (int k = 0; k < n; k++) loss[k] = train_step(m, &ex[k], lr);
+  if (threads < 2 || !p || steps < 1) {
+    for (long k = 0; k < steps; k++) loss[k] = train_step(m, &ex[k % n], lr);
     return 1;
   }
   @<Post the batch to the encoder's thread@>@;
   @<Run the decoder's half of every pair@>@;
   wait_until(&p->finished, atomic_load(&p->job));
-  m->adam_t += n;
+  m->adam_t += steps;
   return 2;
 }
 
@@ -2682,6 +2688,7 @@ int train_pairs(Model *m, const Example *ex, int n, double lr, int threads, floa
 p->m = m;
 p->ex = ex;
 p->n = n;
+p->steps = steps;
 p->lr = lr;
 p->t0 = m->adam_t;
 atomic_store(&p->encoded, 0);
@@ -2692,18 +2699,19 @@ post_job(p);
 has run it forward; once it has sent $\bar O$ back, it updates the
 decoder's tensors while the encoder finishes pair $k$ and starts pair $k+1$.
 @<Run the decoder's half of every pair@>=
-for (int k = 0; k < n; k++) {
+for (long k = 0; k < steps; k++) {
   Deferred d[N_DEC_DEFERRED];
   wait_until(&p->encoded, k + 1);
-  loss[k] = decoder_forward(m, &ex[k]);
-  decoder_backward(m, &ex[k], d);
+  loss[k] = decoder_forward(m, &ex[k % n]);
+  decoder_backward(m, &ex[k % n], d);
   atomic_store_explicit(&p->decoded, k + 1, memory_order_release);
   AdamConstants c = adam_constants(lr, 0.9, 0.999, 1e-8, p->t0 + k + 1);
   update_half(m, d, N_DEC_DEFERRED, DEC_EMB, N_TENSORS - 1, &c, m->act.d_rows);
 }
 
 @ @<Prototypes@>=
-int train_pairs(Model *m, const Example *ex, int n, double lr, int threads, float *loss);
+int train_pairs(Model *m, const Example *ex, int n, long epochs, double lr, int threads,
+  float *loss);
 void pipeline_stop(struct Pipeline *p);
 
 @ @<Prototypes@>=
@@ -5258,21 +5266,26 @@ printf("Training for %ld epochs, %s<EOS> on the targets\n", o.epochs,
   o.append_eos ? "" : "no ");
 
 @ The printed loss is the notebook's: each pair's loss divided by its target
-length, averaged over the pairs of the epoch. An epoch is one call of
-|train_pairs|, on two threads unless the machine has one core or
-\.{--threads 1} says otherwise; the numbers are the same.
+length, averaged over the pairs of the epoch. The epochs between two
+printed lines are one call of |train_pairs|, on two threads unless the
+machine has one core or \.{--threads 1} says otherwise; the numbers are the
+same.
 @<Train for |o.epochs| epochs, printing the loss@>=
 int threads = o.threads ? (int) o.threads : sysconf(_SC_NPROCESSORS_ONLN) > 1 ? 2 : 1, used = 1;
-float *loss = xcalloc((size_t) pl.n, sizeof(float));
+float *loss = xcalloc((size_t) pl.n * (size_t) o.print_every, sizeof(float));
 double t0 = now_seconds(), last_loss = 0.0;
-for (long e = 1; e <= o.epochs; e++) {
-  double total = 0.0;
-  used = train_pairs(&m, ex, pl.n, o.lr, threads, loss);
-  for (int k = 0; k < pl.n; k++) total += loss[k] / ex[k].tgt_len;
-  last_loss = total / pl.n;
-  loss_log_add(last_loss);
-  if (e % o.print_every == 0 || e == o.epochs)
-    printf("Epoch %ld/%ld, Average Loss: %.4f\n", e, o.epochs, total / pl.n);
+for (long e = 1; e <= o.epochs;) {
+  long chunk = o.print_every - (e - 1) % o.print_every;
+  if (chunk > o.epochs - e + 1) chunk = o.epochs - e + 1;
+  used = train_pairs(&m, ex, pl.n, chunk, o.lr, threads, loss);
+  for (long j = 0; j < chunk; j++, e++) {
+    double total = 0.0;
+    for (int k = 0; k < pl.n; k++) total += loss[j * pl.n + k] / ex[k].tgt_len;
+    last_loss = total / pl.n;
+    loss_log_add(last_loss);
+    if (e % o.print_every == 0 || e == o.epochs)
+      printf("Epoch %ld/%ld, Average Loss: %.4f\n", e, o.epochs, last_loss);
+  }
 }
 double seconds = now_seconds() - t0;
 if (o.epochs > 0) printf("Final average loss: %.6e\n", last_loss);

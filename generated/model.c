@@ -107,6 +107,7 @@ _Atomic int quit;
 Model*m;
 const Example*ex;
 int n;
+long steps;
 double lr;
 long t0;
 pthread_t thread;
@@ -115,14 +116,14 @@ pthread_cond_t wake;
 };
 
 /*:153*//*154:*/
-#line 2567 "attention.w"
+#line 2568 "attention.w"
 
 static inline void spin_pause(int*spins)
 {
 #if defined(__x86_64__) || defined(__i386__)
 __builtin_ia32_pause();
 #endif
-#line 2573 "attention.w"
+#line 2574 "attention.w"
  if(++*spins> 4096)sched_yield();
 }
 
@@ -133,13 +134,13 @@ while(atomic_load_explicit(counter,memory_order_acquire)<value)spin_pause(&spins
 }
 
 /*:154*//*155:*/
-#line 2586 "attention.w"
+#line 2587 "attention.w"
 
 static void encoder_pairs(struct Pipeline*p)
 {
 Model*m= p->m;
-for(int k= 0;k<p->n;k++){
-const Example*e= &p->ex[k];
+for(long k= 0;k<p->steps;k++){
+const Example*e= &p->ex[k%p->n];
 Deferred d[N_DEFERRED-N_DEC_DEFERRED];
 encoder_forward(m,e->src,e->src_len);
 atomic_store_explicit(&p->encoded,k+1,memory_order_release);
@@ -151,7 +152,7 @@ update_half(m,d,N_DEFERRED-N_DEC_DEFERRED,ENC_EMB,ENC_B_HH,&c,m->act.d_enc_rows)
 }
 
 /*:155*//*156:*/
-#line 2604 "attention.w"
+#line 2605 "attention.w"
 
 static void*encoder_thread(void*arg)
 {
@@ -171,7 +172,7 @@ atomic_store_explicit(&p->finished,seen,memory_order_release);
 }
 
 /*:156*//*157:*/
-#line 2625 "attention.w"
+#line 2626 "attention.w"
 
 static struct Pipeline*pipeline_start(void)
 {
@@ -693,22 +694,25 @@ return loss;
 }
 
 /*:150*//*158:*/
-#line 2665 "attention.w"
+#line 2669 "attention.w"
 
-int train_pairs(Model*m,const Example*ex,int n,double lr,int threads,float*loss)
+int train_pairs(Model*m,const Example*ex,int n,long epochs,double lr,int threads,
+float*loss)
 {
+long steps= (long)n*epochs;
 if(threads> 1&&!m->pipeline)m->pipeline= pipeline_start();
 struct Pipeline*p= m->pipeline;
-if(threads<2||!p||n<1){
-for(int k= 0;k<n;k++)loss[k]= train_step(m,&ex[k],lr);
+if(threads<2||!p||steps<1){
+for(long k= 0;k<steps;k++)loss[k]= train_step(m,&ex[k%n],lr);
 return 1;
 }
 /*159:*/
-#line 2681 "attention.w"
+#line 2687 "attention.w"
 
 p->m= m;
 p->ex= ex;
 p->n= n;
+p->steps= steps;
 p->lr= lr;
 p->t0= m->adam_t;
 atomic_store(&p->encoded,0);
@@ -716,31 +720,31 @@ atomic_store(&p->decoded,0);
 post_job(p);
 
 /*:159*/
-#line 2674 "attention.w"
+#line 2680 "attention.w"
 
 /*160:*/
-#line 2694 "attention.w"
+#line 2701 "attention.w"
 
-for(int k= 0;k<n;k++){
+for(long k= 0;k<steps;k++){
 Deferred d[N_DEC_DEFERRED];
 wait_until(&p->encoded,k+1);
-loss[k]= decoder_forward(m,&ex[k]);
-decoder_backward(m,&ex[k],d);
+loss[k]= decoder_forward(m,&ex[k%n]);
+decoder_backward(m,&ex[k%n],d);
 atomic_store_explicit(&p->decoded,k+1,memory_order_release);
 AdamConstants c= adam_constants(lr,0.9,0.999,1e-8,p->t0+k+1);
 update_half(m,d,N_DEC_DEFERRED,DEC_EMB,N_TENSORS-1,&c,m->act.d_rows);
 }
 
 /*:160*/
-#line 2675 "attention.w"
+#line 2681 "attention.w"
 
 wait_until(&p->finished,atomic_load(&p->job));
-m->adam_t+= n;
+m->adam_t+= steps;
 return 2;
 }
 
 /*:158*//*163:*/
-#line 2730 "attention.w"
+#line 2738 "attention.w"
 
 int argmax(const float*x,int n)
 {
@@ -757,7 +761,7 @@ int H= c->H,L= c->L,V= c->V_out,n= 0;
 encoder_forward(m,src,T);
 memcpy(a->dec_h,a->enc_h+(size_t)T*H,(size_t)H*sizeof(float));
 /*164:*/
-#line 2749 "attention.w"
+#line 2757 "attention.w"
 
 int token= SOS_TOKEN;
 for(int t= 0;t<L;t++){
@@ -772,7 +776,7 @@ out[n++]= token;
 }
 
 /*:164*/
-#line 2745 "attention.w"
+#line 2753 "attention.w"
 
 return n;
 }
