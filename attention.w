@@ -101,8 +101,8 @@ decoder with attention, teacher forcing, greedy decoding and heatmaps of the
 attention weights. It does the same work in C, without an automatic
 differentiation library, so the gradient of every layer is derived here by
 hand and checked against finite differences and against \PB{PyTorch}. Along
-the way it fixes the notebook's bugs, and it trains twenty-five to thirty
-times faster than the notebook on the same machine.
+the way it fixes the notebook's bugs, and it trains about forty times faster
+than the notebook on the same machine.
 
 @ A reader who knows the notebook will find its parts here:
 \medskip
@@ -2431,12 +2431,13 @@ about 75 microseconds a step. Adam takes about 60 more: half of it is the
 square root and the division of every parameter, which the vector unit does
 far more slowly than multiply-adds, and the other half is moving the two
 moments, which do not fit in the second-level cache, to and from the third.
-One core thus needs about 150 microseconds a step, 0.3 seconds for the
-training; with the encoder on a second core (see ``Two cores'' below) the
-two updates overlap, and a step takes about 125 microseconds. The notebook
-spends 25 to 30 times as long, or more when the machine is busy, on the
-same arithmetic, most of it in Python and in \PB{PyTorch}'s dispatch of
-small operations.
+One core thus needs about 130 to 150 microseconds a step, 0.27 to 0.3
+seconds for the training; with the encoder on a second core (see ``Two
+cores'' below) the two updates overlap, and a step takes about 105
+microseconds, 0.21 seconds for the training. The notebook spends about forty
+times as long (between 34 and 48 times in the runs measured) on the same
+arithmetic, most of it in Python and in \PB{PyTorch}'s dispatch of small
+operations.
 @^counting the work@>
 @^multiply-adds@>
 
@@ -2527,13 +2528,20 @@ pass of the next pair with the decoder's update:
 $$\hbox{one step}\approx\hbox{decoder forward and backward}
 +\max(\hbox{decoder update},\;\hbox{encoder backward, update and forward}).$$
 
-Why not split the update of every tensor between the cores, or every matrix
-product? Both were tried. Whenever a core writes data that the other core has
-read since, the line must first be taken away from the other core's cache,
-one line at a time; on the machine this was written on that cost about 25
-nanoseconds per 64-byte line, so that half of the parameters (7,500 lines)
-cost more than the whole update. Here only the few lines of $O$, $h_T$,
-$\bar O$ and $\bar h_T$ cross between the cores, once per pair each way.
+On the machine this was written on, the decoder's forward and backward
+passes take about 50 microseconds a pair, its update about 46, and the
+encoder's backward pass, update and next forward pass about 64, so that a
+step comes down from about 140 microseconds on one core to about 105.
+
+Why not split the update of every tensor between the cores instead? That was
+tried first, and it made training slower. Whenever a core writes data that
+the other core has read since, the line must first be taken away from the
+other core's cache, one line at a time; on the machine this was written on
+that cost about 25 nanoseconds per 64-byte line, so that handing half of the
+parameters (7,500 lines) back and forth cost more than the whole update.
+Splitting every matrix product would hand vectors back and forth dozens of
+times per pair. Here only the few lines of $O$, $h_T$, $\bar O$ and $\bar
+h_T$ cross between the cores, once per pair each way.
 
 The result is the same, bit for bit, as |train_step| one pair after another:
 every tensor is computed by the same code in the same order, only on

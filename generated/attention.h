@@ -142,7 +142,7 @@ float eps;
 }AdamConstants;
 
 /*:141*//*199:*/
-#line 3404 "attention.w"
+#line 3412 "attention.w"
 
 #define COLORMAP_MAX_POINTS 9
 typedef struct{
@@ -153,7 +153,7 @@ double v[3][COLORMAP_MAX_POINTS];
 }Colormap;
 
 /*:199*//*207:*/
-#line 3502 "attention.w"
+#line 3510 "attention.w"
 
 enum{HEATMAP_MATPLOTLIB,HEATMAP_SEABORN};
 typedef struct{
@@ -168,7 +168,7 @@ double vmin,vmax;
 }Heatmap;
 
 /*:207*//*208:*/
-#line 3519 "attention.w"
+#line 3527 "attention.w"
 
 typedef struct{
 double x,y,w,h;
@@ -184,13 +184,13 @@ unsigned char*data;
 }FigImage;
 
 /*:208*//*237:*/
-#line 4140 "attention.w"
+#line 4148 "attention.w"
 
 enum{FIGURE_PNG,FIGURE_PDF,FIGURE_SVG};
 #define FIGURE_PNG_SCALE 2.0
 
 /*:237*//*251:*/
-#line 4397 "attention.w"
+#line 4405 "attention.w"
 
 typedef struct{
 int n;
@@ -464,14 +464,14 @@ void encoder_backward(Model*m,const Example*ex,Deferred d[N_DEFERRED-N_DEC_DEFER
 void seq2seq_backward(Model*m,const Example*ex);
 
 /*:136*//*161:*/
-#line 2712 "attention.w"
+#line 2720 "attention.w"
 
 int train_pairs(Model*m,const Example*ex,int n,long epochs,double lr,int threads,
 float*loss);
 void pipeline_stop(struct Pipeline*p);
 
 /*:161*//*162:*/
-#line 2717 "attention.w"
+#line 2725 "attention.w"
 
 AdamConstants adam_constants(double lr,double beta1,double beta2,double eps,long t);
 void adam_apply(float*p,const float*g,float*m,float*v,size_t n,
@@ -482,44 +482,44 @@ void optimizer_step(Model*m,double lr);
 float train_step(Model*m,const Example*ex,double lr);
 
 /*:162*//*166:*/
-#line 2776 "attention.w"
+#line 2784 "attention.w"
 
 int argmax(const float*x,int n);
 int greedy_decode(Model*m,const int*src,int T,int*out,float*attn);
 
 /*:166*//*181:*/
-#line 3008 "attention.w"
+#line 3016 "attention.w"
 
 int checkpoint_save(const Model*m,const char*path);
 int checkpoint_load(Model*m,const char*path);
 
 /*:181*//*206:*/
-#line 3487 "attention.w"
+#line 3495 "attention.w"
 
 extern const Colormap colormap_bone,colormap_ylorrd;
 void colormap_color(const Colormap*cm,double w,double rgb[3]);
 const Colormap*colormap_find(const char*name);
 
 /*:206*//*229:*/
-#line 3980 "attention.w"
+#line 3988 "attention.w"
 
 int heatmap_layout(const Heatmap*h,HeatmapLayout*lay);
 
 /*:229*//*242:*/
-#line 4215 "attention.w"
+#line 4223 "attention.w"
 
 int figure_format(const char*path);
 int figure_check_path(const char*path);
 int write_file_atomic(const char*path,const void*data,size_t n);
 
 /*:242*//*250:*/
-#line 4375 "attention.w"
+#line 4383 "attention.w"
 
 int heatmap_save(const Heatmap*h,const char*path);
 int heatmap_image(const Heatmap*h,double scale,FigImage*img,HeatmapLayout*lay);
 
 /*:250*//*263:*/
-#line 4646 "attention.w"
+#line 4654 "attention.w"
 
 int curve_save(const Curve*c,const char*path);
 int curve_image(const Curve*c,double scale,FigImage*img);

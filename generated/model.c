@@ -63,7 +63,7 @@ memset(m->grad_mem+at,0,n*sizeof(float));
 }
 
 /*:148*//*151:*/
-#line 2480 "attention.w"
+#line 2481 "attention.w"
 
 static void update_rows(Model*m,const Deferred*d,const AdamConstants*c,float*g)
 {
@@ -79,7 +79,7 @@ at+= n;
 }
 
 /*:151*//*152:*/
-#line 2499 "attention.w"
+#line 2500 "attention.w"
 
 static void update_half(Model*m,const Deferred*d,int nd,int first,int last,
 const AdamConstants*c,float*rows)
@@ -96,7 +96,7 @@ if(!deferred[k])adam_tensor(m,k,spec_numel(&s[k]),c);
 }
 
 /*:152*//*153:*/
-#line 2544 "attention.w"
+#line 2552 "attention.w"
 
 struct Pipeline{
 _Atomic long job __attribute__((aligned(64)));
@@ -116,14 +116,14 @@ pthread_cond_t wake;
 };
 
 /*:153*//*154:*/
-#line 2568 "attention.w"
+#line 2576 "attention.w"
 
 static inline void spin_pause(int*spins)
 {
 #if defined(__x86_64__) || defined(__i386__)
 __builtin_ia32_pause();
 #endif
-#line 2574 "attention.w"
+#line 2582 "attention.w"
  if(++*spins> 4096)sched_yield();
 }
 
@@ -134,7 +134,7 @@ while(atomic_load_explicit(counter,memory_order_acquire)<value)spin_pause(&spins
 }
 
 /*:154*//*155:*/
-#line 2587 "attention.w"
+#line 2595 "attention.w"
 
 static void encoder_pairs(struct Pipeline*p)
 {
@@ -152,7 +152,7 @@ update_half(m,d,N_DEFERRED-N_DEC_DEFERRED,ENC_EMB,ENC_B_HH,&c,m->act.d_enc_rows)
 }
 
 /*:155*//*156:*/
-#line 2605 "attention.w"
+#line 2613 "attention.w"
 
 static void*encoder_thread(void*arg)
 {
@@ -172,7 +172,7 @@ atomic_store_explicit(&p->finished,seen,memory_order_release);
 }
 
 /*:156*//*157:*/
-#line 2626 "attention.w"
+#line 2634 "attention.w"
 
 static struct Pipeline*pipeline_start(void)
 {
@@ -679,7 +679,7 @@ for(int k= 0;k<N_TENSORS;k++)adam_tensor(m,k,spec_numel(&s[k]),&c);
 }
 
 /*:147*//*150:*/
-#line 2460 "attention.w"
+#line 2461 "attention.w"
 
 float train_step(Model*m,const Example*ex,double lr)
 {
@@ -694,7 +694,7 @@ return loss;
 }
 
 /*:150*//*158:*/
-#line 2669 "attention.w"
+#line 2677 "attention.w"
 
 int train_pairs(Model*m,const Example*ex,int n,long epochs,double lr,int threads,
 float*loss)
@@ -707,7 +707,7 @@ for(long k= 0;k<steps;k++)loss[k]= train_step(m,&ex[k%n],lr);
 return 1;
 }
 /*159:*/
-#line 2687 "attention.w"
+#line 2695 "attention.w"
 
 p->m= m;
 p->ex= ex;
@@ -720,10 +720,10 @@ atomic_store(&p->decoded,0);
 post_job(p);
 
 /*:159*/
-#line 2680 "attention.w"
+#line 2688 "attention.w"
 
 /*160:*/
-#line 2701 "attention.w"
+#line 2709 "attention.w"
 
 for(long k= 0;k<steps;k++){
 Deferred d[N_DEC_DEFERRED];
@@ -736,7 +736,7 @@ update_half(m,d,N_DEC_DEFERRED,DEC_EMB,N_TENSORS-1,&c,m->act.d_rows);
 }
 
 /*:160*/
-#line 2681 "attention.w"
+#line 2689 "attention.w"
 
 wait_until(&p->finished,atomic_load(&p->job));
 m->adam_t+= steps;
@@ -744,7 +744,7 @@ return 2;
 }
 
 /*:158*//*163:*/
-#line 2738 "attention.w"
+#line 2746 "attention.w"
 
 int argmax(const float*x,int n)
 {
@@ -761,7 +761,7 @@ int H= c->H,L= c->L,V= c->V_out,n= 0;
 encoder_forward(m,src,T);
 memcpy(a->dec_h,a->enc_h+(size_t)T*H,(size_t)H*sizeof(float));
 /*164:*/
-#line 2757 "attention.w"
+#line 2765 "attention.w"
 
 int token= SOS_TOKEN;
 for(int t= 0;t<L;t++){
@@ -776,7 +776,7 @@ out[n++]= token;
 }
 
 /*:164*/
-#line 2753 "attention.w"
+#line 2761 "attention.w"
 
 return n;
 }
