@@ -159,7 +159,7 @@ the tests and the graded exercises link against.
 #include <math.h>
 
 @ The gates of the GRU call |expf| and |tanhf| for every unit of every word.
-One number at a time, these calls took a fifth of the training time. The GNU
+One number at a time, these calls took a tenth of the training time. The GNU
 C library has {\it vector\/} versions of both, in \.{libmvec}, that take
 sixteen numbers at once, and \.{gcc} calls them from a vectorised loop when
 the function is declared |simd|. The library's own header declares them only
@@ -1008,11 +1008,11 @@ m->v_mem = m->m_mem + stride;
 
 @ Adam walks through the four buffers, nearly four megabytes for the
 notebook's model, at every step, and the processor translates each address
-through a table of pages. With the usual pages of 4 kilobytes that is about a
-thousand translations per buffer, more than its fastest translation cache
+through a table of pages. With the usual pages of 4 kilobytes the four
+buffers span about a thousand pages, more than its fastest translation cache
 holds; with the 2-megabyte pages that Linux grants to an allocation that asks
-for them ({\it transparent huge pages\/}) it is two. Asking costs nothing where
-it is not granted. This made training about 5 per cent faster on the machine
+for them ({\it transparent huge pages\/}) they span two. Asking costs nothing where
+it is not granted. This made training about 7 per cent faster on the machine
 this was written on. The memory is zeroed, as |xcalloc|'s is.
 @^huge pages@>
 @^memory layout@>
