@@ -70,6 +70,7 @@
 @s __host__ static
 @s __device__ static
 @s KIT_HD static
+@s KIT_VECTOR_MATH static
 @s _Atomic const
 @s pthread_t int
 @s pthread_mutex_t int
@@ -173,8 +174,9 @@ machine.
 @^libmvec@>
 @<Header includes@>=
 #if defined(KIT_MVEC) && defined(__GNUC__) && !defined(__clang__) && !defined(__CUDACC__)
-__attribute__((__simd__("notinbranch"))) float expf(float);
-__attribute__((__simd__("notinbranch"))) float tanhf(float);
+#define KIT_VECTOR_MATH __attribute__((__simd__("notinbranch")))
+KIT_VECTOR_MATH float expf(float);
+KIT_VECTOR_MATH float tanhf(float);
 #endif
 
 @ Two words are in every vocabulary before any real word: \SOS\ (start of

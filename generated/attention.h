@@ -1,9 +1,9 @@
 /*3:*/
-#line 145 "attention.w"
+#line 146 "attention.w"
 
 #pragma once
 /*4:*/
-#line 155 "attention.w"
+#line 156 "attention.w"
 
 #include <stddef.h> 
 #include <stdint.h> 
@@ -11,19 +11,20 @@
 #include <math.h> 
 
 /*:4*//*5:*/
-#line 174 "attention.w"
+#line 175 "attention.w"
 
 #if defined(KIT_MVEC) && defined(__GNUC__) && !defined(__clang__) && !defined(__CUDACC__)
-__attribute__((__simd__("notinbranch")))float expf(float);
-__attribute__((__simd__("notinbranch")))float tanhf(float);
+#define KIT_VECTOR_MATH __attribute__((__simd__("notinbranch")))
+KIT_VECTOR_MATH float expf(float);
+KIT_VECTOR_MATH float tanhf(float);
 #endif
-#line 179 "attention.w"
+#line 181 "attention.w"
 
 /*:5*/
-#line 147 "attention.w"
+#line 148 "attention.w"
 
 /*6:*/
-#line 187 "attention.w"
+#line 189 "attention.w"
 
 #define SOS_TOKEN 0
 #define EOS_TOKEN 1
@@ -33,27 +34,27 @@ __attribute__((__simd__("notinbranch")))float tanhf(float);
 #define ROW_BLOCK 4096 
 
 /*:6*//*7:*/
-#line 201 "attention.w"
+#line 203 "attention.w"
 
 #ifdef __CUDACC__
 #define KIT_HD __host__ __device__
 #else
-#line 205 "attention.w"
+#line 207 "attention.w"
 #define KIT_HD
 #endif
-#line 207 "attention.w"
+#line 209 "attention.w"
 
 /*:7*//*39:*/
-#line 682 "attention.w"
+#line 684 "attention.w"
 
 #define FILTER_TUTORIAL 0
 #define FILTER_LENGTH 1
 
 /*:39*/
-#line 148 "attention.w"
+#line 149 "attention.w"
 
 /*13:*/
-#line 298 "attention.w"
+#line 300 "attention.w"
 
 typedef struct{
 char**word;
@@ -64,7 +65,7 @@ int nslot;
 }Vocab;
 
 /*:13*//*29:*/
-#line 501 "attention.w"
+#line 503 "attention.w"
 
 typedef struct{
 char*src,*tgt;
@@ -78,7 +79,7 @@ long lines_read,dropped;
 }PairList;
 
 /*:29*//*46:*/
-#line 797 "attention.w"
+#line 799 "attention.w"
 
 typedef struct{
 int src[DEFAULT_MAX_LENGTH*4],tgt[DEFAULT_MAX_LENGTH*4];
@@ -86,7 +87,7 @@ int src_len,tgt_len;
 }Example;
 
 /*:46*//*50:*/
-#line 853 "attention.w"
+#line 855 "attention.w"
 
 typedef struct{
 int V_in,V_out;
@@ -95,7 +96,7 @@ int L;
 }Config;
 
 /*:50*//*51:*/
-#line 871 "attention.w"
+#line 873 "attention.w"
 
 enum{ENC_EMB,ENC_W_IH,ENC_W_HH,ENC_B_IH,ENC_B_HH,DEC_EMB,ATTN_W,ATTN_B,
 COMB_W,COMB_B,DEC_W_IH,DEC_W_HH,DEC_B_IH,DEC_B_HH,OUT_W,OUT_B,
@@ -114,14 +115,14 @@ int rows,cols;
 }TensorSpec;
 
 /*:51*//*81:*/
-#line 1386 "attention.w"
+#line 1388 "attention.w"
 
 typedef struct{
 float r,z,n,ghn;
 }GruCache;
 
 /*:81*//*133:*/
-#line 2155 "attention.w"
+#line 2157 "attention.w"
 
 typedef struct{
 int weight;
@@ -132,7 +133,7 @@ int B,C,OC;
 #define N_DEC_DEFERRED 5 
 
 /*:133*//*141:*/
-#line 2330 "attention.w"
+#line 2332 "attention.w"
 
 typedef struct{
 float b1,a1,b2,a2;
@@ -142,7 +143,7 @@ float eps;
 }AdamConstants;
 
 /*:141*//*199:*/
-#line 3412 "attention.w"
+#line 3414 "attention.w"
 
 #define COLORMAP_MAX_POINTS 9
 typedef struct{
@@ -153,7 +154,7 @@ double v[3][COLORMAP_MAX_POINTS];
 }Colormap;
 
 /*:199*//*207:*/
-#line 3510 "attention.w"
+#line 3512 "attention.w"
 
 enum{HEATMAP_MATPLOTLIB,HEATMAP_SEABORN};
 typedef struct{
@@ -168,7 +169,7 @@ double vmin,vmax;
 }Heatmap;
 
 /*:207*//*208:*/
-#line 3527 "attention.w"
+#line 3529 "attention.w"
 
 typedef struct{
 double x,y,w,h;
@@ -184,13 +185,13 @@ unsigned char*data;
 }FigImage;
 
 /*:208*//*237:*/
-#line 4148 "attention.w"
+#line 4150 "attention.w"
 
 enum{FIGURE_PNG,FIGURE_PDF,FIGURE_SVG};
 #define FIGURE_PNG_SCALE 2.0
 
 /*:237*//*251:*/
-#line 4405 "attention.w"
+#line 4407 "attention.w"
 
 typedef struct{
 int n;
@@ -199,13 +200,13 @@ const char*title,*xlabel,*ylabel;
 }Curve;
 
 /*:251*/
-#line 149 "attention.w"
+#line 150 "attention.w"
 
 /*56:*/
-#line 952 "attention.w"
+#line 954 "attention.w"
 
 /*92:*/
-#line 1502 "attention.w"
+#line 1504 "attention.w"
 
 typedef struct{
 float*eh,*scores,*w,*ec,*pre,*o,*gi,*gh,*h;
@@ -220,7 +221,7 @@ GruCache*enc_cache;
 float*enc_h;
 float*enc_out;
 /*100:*/
-#line 1627 "attention.w"
+#line 1629 "attention.w"
 
 float*dec_eh,*dec_scores,*dec_w,*dec_ec,*dec_pre,*dec_o,*dec_gi,*dec_gh;
 GruCache*dec_cache;
@@ -228,10 +229,10 @@ float*dec_h;
 float*logits,*logp;
 
 /*:100*/
-#line 1515 "attention.w"
+#line 1517 "attention.w"
 
 /*130:*/
-#line 2102 "attention.w"
+#line 2104 "attention.w"
 
 float*d_logits;
 float*d_hout;
@@ -247,12 +248,12 @@ float*d_enc_h,*d_enc_hprev;
 float*d_rows,*d_enc_rows;
 
 /*:130*/
-#line 1516 "attention.w"
+#line 1518 "attention.w"
 
 }Activations;
 
 /*:92*/
-#line 953 "attention.w"
+#line 955 "attention.w"
 
 typedef struct{
 Config cfg;
@@ -266,10 +267,10 @@ struct Pipeline*pipeline;
 }Model;
 
 /*:56*/
-#line 150 "attention.w"
+#line 151 "attention.w"
 
 /*82:*/
-#line 1393 "attention.w"
+#line 1395 "attention.w"
 
 KIT_HD static inline float sigmoidf_(float a)
 {
@@ -280,7 +281,7 @@ KIT_HD static inline float gru_unit_forward(float gir,float giz,float gin,
 float ghr,float ghz,float ghn,float h,GruCache*c)
 {
 /*83:*/
-#line 1405 "attention.w"
+#line 1407 "attention.w"
 
 c->r= sigmoidf_(gir+ghr);
 c->z= sigmoidf_(giz+ghz);
@@ -289,18 +290,18 @@ c->n= tanhf(gin+c->r*ghn);
 return(1.0f-c->z)*c->n+c->z*h;
 
 /*:83*/
-#line 1402 "attention.w"
+#line 1404 "attention.w"
 
 }
 
 /*:82*//*121:*/
-#line 1994 "attention.w"
+#line 1996 "attention.w"
 
 KIT_HD static inline void gru_unit_backward(float dh_new,float h,const GruCache*c,
 float*dgir,float*dgiz,float*dgin,float*dghn,float*dh)
 {
 /*122:*/
-#line 2001 "attention.w"
+#line 2003 "attention.w"
 
 float dn= dh_new*(1.0f-c->z);
 float dz= dh_new*(h-c->n);
@@ -313,15 +314,15 @@ float dr= dan*c->ghn;
 *dh+= dh_new*c->z;
 
 /*:122*/
-#line 1998 "attention.w"
+#line 2000 "attention.w"
 
 }
 
 /*:121*/
-#line 151 "attention.w"
+#line 152 "attention.w"
 
 /*12:*/
-#line 275 "attention.w"
+#line 277 "attention.w"
 
 int kit_fail(const char*fmt,...)__attribute__((format(printf,1,2)));
 const char*kit_error(void);
@@ -330,7 +331,7 @@ void*xrealloc(void*p,size_t size);
 char*xstrdup(const char*s);
 
 /*:12*//*24:*/
-#line 437 "attention.w"
+#line 439 "attention.w"
 
 void vocab_init(Vocab*v);
 void vocab_free(Vocab*v);
@@ -339,54 +340,54 @@ int vocab_add(Vocab*v,const char*w);
 void vocab_add_sentence(Vocab*v,const char*s);
 
 /*:24*//*27:*/
-#line 484 "attention.w"
+#line 486 "attention.w"
 
 int tokenize(const Vocab*v,const char*s,int*ids,int max,
 const char*where,const char*language);
 
 /*:27*//*32:*/
-#line 557 "attention.w"
+#line 559 "attention.w"
 
 void pairs_seed(PairList*pl);
 void pairs_free(PairList*pl);
 void pairs_vocabularies(const PairList*pl,Vocab*vin,Vocab*vout);
 
 /*:32*//*38:*/
-#line 658 "attention.w"
+#line 660 "attention.w"
 
 char*normalize_sentence(const char*s,size_t len,size_t*bad);
 
 /*:38*//*45:*/
-#line 787 "attention.w"
+#line 789 "attention.w"
 
 int pairs_read(PairList*pl,const char*path,int filter,int max_length);
 
 /*:45*//*49:*/
-#line 843 "attention.w"
+#line 845 "attention.w"
 
 int make_examples(const PairList*pl,const Vocab*vin,const Vocab*vout,
 int max_length,int append_eos,Example**out);
 
 /*:49*//*55:*/
-#line 944 "attention.w"
+#line 946 "attention.w"
 
 void tensor_specs(const Config*c,TensorSpec s[N_TENSORS]);
 size_t spec_numel(const TensorSpec*s);
 size_t tensors_point(Tensors*t,float*mem,const Config*c);
 
 /*:55*//*60:*/
-#line 1034 "attention.w"
+#line 1036 "attention.w"
 
 void model_alloc(Model*m,const Config*c,Vocab*vin,Vocab*vout);
 void model_free(Model*m);
 
 /*:60*//*64:*/
-#line 1090 "attention.w"
+#line 1092 "attention.w"
 
 void model_init_random(Model*m,uint64_t seed);
 
 /*:64*//*79:*/
-#line 1346 "attention.w"
+#line 1348 "attention.w"
 
 void embedding_forward(float*out,const float*table,const int*ids,int B,int H);
 void linear_forward(float*out,const float*inp,const float*weight,
@@ -397,43 +398,43 @@ void log_softmax_forward(float*out,const float*inp,int B,int n);
 float nll_forward(const float*logp,const int*target,int B,int V);
 
 /*:79*//*87:*/
-#line 1443 "attention.w"
+#line 1445 "attention.w"
 
 void gru_cell_forward(float*h_new,GruCache*cache,const float*gi,
 const float*gh,const float*h,int B,int H);
 
 /*:87*//*91:*/
-#line 1483 "attention.w"
+#line 1485 "attention.w"
 
 void attention_forward(float*w,float*ctx,const float*scores,
 const float*enc_out,int B,int L,int H);
 
 /*:91*//*96:*/
-#line 1562 "attention.w"
+#line 1564 "attention.w"
 
 void activations_alloc(Activations*a,const Config*c);
 void activations_free(Activations*a);
 
 /*:96*//*98:*/
-#line 1591 "attention.w"
+#line 1593 "attention.w"
 
 void encoder_forward(Model*m,const int*src,int T);
 
 /*:98*//*105:*/
-#line 1682 "attention.w"
+#line 1684 "attention.w"
 
 DecoderStep decoder_step(const Activations*a,const Config*c,int t);
 void decoder_step_forward(const Model*m,int token,const float*h_prev,
 const float*enc_out,const DecoderStep*s);
 
 /*:105*//*107:*/
-#line 1731 "attention.w"
+#line 1733 "attention.w"
 
 float seq2seq_forward(Model*m,const Example*ex);
 float decoder_forward(Model*m,const Example*ex);
 
 /*:107*//*120:*/
-#line 1965 "attention.w"
+#line 1967 "attention.w"
 
 void nll_backward(float*dlogits,const float*logp,const int*target,int B,int V);
 void linear_backward(float*dinp,float*dweight,float*dbias,
@@ -444,19 +445,19 @@ const float*x,int B,int C,int rows,int add);
 void embedding_backward(float*dtable,const float*dout,const int*ids,int B,int H);
 
 /*:120*//*125:*/
-#line 2036 "attention.w"
+#line 2038 "attention.w"
 
 void gru_cell_backward(float*dgi,float*dgh,float*dh,const float*dh_new,
 const float*h,const GruCache*cache,int B,int H);
 
 /*:125*//*129:*/
-#line 2079 "attention.w"
+#line 2081 "attention.w"
 
 void attention_backward(float*dscores,float*denc_out,const float*dctx,
 const float*w,const float*enc_out,int B,int L,int H);
 
 /*:129*//*136:*/
-#line 2216 "attention.w"
+#line 2218 "attention.w"
 
 void seq2seq_backward_deferred(Model*m,const Example*ex,Deferred d[N_DEFERRED]);
 void decoder_backward(Model*m,const Example*ex,Deferred d[N_DEC_DEFERRED]);
@@ -464,14 +465,14 @@ void encoder_backward(Model*m,const Example*ex,Deferred d[N_DEFERRED-N_DEC_DEFER
 void seq2seq_backward(Model*m,const Example*ex);
 
 /*:136*//*161:*/
-#line 2720 "attention.w"
+#line 2722 "attention.w"
 
 int train_pairs(Model*m,const Example*ex,int n,long epochs,double lr,int threads,
 float*loss);
 void pipeline_stop(struct Pipeline*p);
 
 /*:161*//*162:*/
-#line 2725 "attention.w"
+#line 2727 "attention.w"
 
 AdamConstants adam_constants(double lr,double beta1,double beta2,double eps,long t);
 void adam_apply(float*p,const float*g,float*m,float*v,size_t n,
@@ -482,50 +483,50 @@ void optimizer_step(Model*m,double lr);
 float train_step(Model*m,const Example*ex,double lr);
 
 /*:162*//*166:*/
-#line 2784 "attention.w"
+#line 2786 "attention.w"
 
 int argmax(const float*x,int n);
 int greedy_decode(Model*m,const int*src,int T,int*out,float*attn);
 
 /*:166*//*181:*/
-#line 3016 "attention.w"
+#line 3018 "attention.w"
 
 int checkpoint_save(const Model*m,const char*path);
 int checkpoint_load(Model*m,const char*path);
 
 /*:181*//*206:*/
-#line 3495 "attention.w"
+#line 3497 "attention.w"
 
 extern const Colormap colormap_bone,colormap_ylorrd;
 void colormap_color(const Colormap*cm,double w,double rgb[3]);
 const Colormap*colormap_find(const char*name);
 
 /*:206*//*229:*/
-#line 3988 "attention.w"
+#line 3990 "attention.w"
 
 int heatmap_layout(const Heatmap*h,HeatmapLayout*lay);
 
 /*:229*//*242:*/
-#line 4223 "attention.w"
+#line 4225 "attention.w"
 
 int figure_format(const char*path);
 int figure_check_path(const char*path);
 int write_file_atomic(const char*path,const void*data,size_t n);
 
 /*:242*//*250:*/
-#line 4383 "attention.w"
+#line 4385 "attention.w"
 
 int heatmap_save(const Heatmap*h,const char*path);
 int heatmap_image(const Heatmap*h,double scale,FigImage*img,HeatmapLayout*lay);
 
 /*:250*//*263:*/
-#line 4654 "attention.w"
+#line 4656 "attention.w"
 
 int curve_save(const Curve*c,const char*path);
 int curve_image(const Curve*c,double scale,FigImage*img);
 
 /*:263*/
-#line 152 "attention.w"
+#line 153 "attention.w"
 
 
 /*:3*/
