@@ -222,7 +222,8 @@ an error itself or exits, so the tests can check the messages.
 #include <string.h>
 @<Utility functions@>@;
 
-@ The message buffer is static: the program has one thread of control.
+@ The message buffer is static. Only the caller's thread ever reports an
+error: the trainer's second thread (see ``Two cores'') runs no code that can fail.
 @<Utility functions@>=
 static char last_error[2048];
 
@@ -1129,7 +1130,8 @@ void embedding_forward(float *out, const float *table, const int *ids, int B, in
 @ A {\it linear\/} layer with weight $W\in\reals^{m\times n}$ and bias
 $\beta\in\reals^m$ maps $x\in\reals^n$ to $y=Wx+\beta$: output $i$ is the dot product
 of row $i$ of $W$ with $x$, plus $\beta_i$. For a batch of $B$ inputs it does
-$Bmn$ multiply-adds, and it is where almost all the time of this program goes.
+$Bmn$ multiply-adds, and it is where most of the time of the forward and
+backward passes goes.
 @^linear layer@>
 
 The dot product is the inner loop. A float sum depends on the order of its
@@ -2162,6 +2164,7 @@ typedef struct {
 } Deferred;
 #define N_DEFERRED 7
 #define N_DEC_DEFERRED 5 /* the first five are the decoder's */
+#define N_ENC_DEFERRED (N_DEFERRED - N_DEC_DEFERRED) /* the last two the encoder's */
 
 @ The backward pass of one pair, after |seq2seq_forward| of the same pair,
 stopping short of the seven weight gradients. It adds the gradient of
@@ -2193,7 +2196,7 @@ void decoder_backward(Model *m, const Example *ex, Deferred d[N_DEC_DEFERRED])
   memcpy(a->d_enc_hprev, a->d_hprev, h * sizeof(float));
 }
 
-void encoder_backward(Model *m, const Example *ex, Deferred d[N_DEFERRED - N_DEC_DEFERRED])
+void encoder_backward(Model *m, const Example *ex, Deferred d[N_ENC_DEFERRED])
 {
   Activations *a = &m->act;
   const Tensors *P = &m->params;
@@ -2218,7 +2221,7 @@ void seq2seq_backward(Model *m, const Example *ex)
 @ @<Prototypes@>=
 void seq2seq_backward_deferred(Model *m, const Example *ex, Deferred d[N_DEFERRED]);
 void decoder_backward(Model *m, const Example *ex, Deferred d[N_DEC_DEFERRED]);
-void encoder_backward(Model *m, const Example *ex, Deferred d[N_DEFERRED - N_DEC_DEFERRED]);
+void encoder_backward(Model *m, const Example *ex, Deferred d[N_ENC_DEFERRED]);
 void seq2seq_backward(Model *m, const Example *ex);
 
 @ The output layer read the states $h'_1,\dots,h'_{T'}$, rows 1 to $T'$ of
@@ -2468,16 +2471,17 @@ float train_step(Model *m, const Example *ex, double lr)
   seq2seq_backward_deferred(m, ex, d);
   AdamConstants c = adam_constants(lr, 0.9, 0.999, 1e-8, ++m->adam_t);
   update_half(m, d, N_DEC_DEFERRED, DEC_EMB, N_TENSORS - 1, &c, m->act.d_rows);
-  update_half(m, d + N_DEC_DEFERRED, N_DEFERRED - N_DEC_DEFERRED, ENC_EMB, ENC_B_HH, &c,
+  update_half(m, d + N_DEC_DEFERRED, N_ENC_DEFERRED, ENC_EMB, ENC_B_HH, &c,
     m->act.d_enc_rows);
   return loss;
 }
 
 @ The rows of a weight matrix lie one after the other in memory, so a block
 of consecutive rows is one stretch of the buffer. The gradients of a block of
-rows, about 16 kilobytes (|ROW_BLOCK| floats), are written into |d_rows|
-and the block is updated with one call of |adam_apply|. Each row's gradient
-starts from zero and collects the batch's products in the same order as
+rows, about 16 kilobytes (|ROW_BLOCK| floats), are written into a scratch
+block |g| (|d_rows|, or |d_enc_rows| on the encoder's thread) and the block
+is updated with one call of |adam_apply|. Each row's gradient starts from
+zero and collects the batch's products in the same order as
 |linear_backward| collects them into the zeroed buffer, so the two give the
 same floats.
 @<Model helpers@>=
@@ -2600,13 +2604,13 @@ static void encoder_pairs(struct Pipeline *p)
   Model *m = p->m;
   for (long k = 0; k < p->steps; k++) {
     const Example *e = &p->ex[k % p->n];
-    Deferred d[N_DEFERRED - N_DEC_DEFERRED];
+    Deferred d[N_ENC_DEFERRED];
     encoder_forward(m, e->src, e->src_len);
     atomic_store_explicit(&p->encoded, k + 1, memory_order_release);
     wait_until(&p->decoded, k + 1);
     encoder_backward(m, e, d);
     AdamConstants c = adam_constants(p->lr, 0.9, 0.999, 1e-8, p->t0 + k + 1);
-    update_half(m, d, N_DEFERRED - N_DEC_DEFERRED, ENC_EMB, ENC_B_HH, &c, m->act.d_enc_rows);
+    update_half(m, d, N_ENC_DEFERRED, ENC_EMB, ENC_B_HH, &c, m->act.d_enc_rows);
   }
 }
 

@@ -1,5 +1,5 @@
 /*172:*/
-#line 2879 "attention.w"
+#line 2883 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
@@ -9,7 +9,7 @@
 #include <sys/stat.h> 
 #include <cjson/cJSON.h> 
 /*187:*/
-#line 3121 "attention.w"
+#line 3125 "attention.w"
 
 static const char*meta_string(const cJSON*meta,const char*key,const char*path)
 {
@@ -36,7 +36,7 @@ return 0;
 }
 
 /*:187*//*188:*/
-#line 3148 "attention.w"
+#line 3152 "attention.w"
 
 static int meta_vocab(const cJSON*meta,const char*key,const char*path,Vocab*v)
 {
@@ -62,7 +62,7 @@ return status;
 }
 
 /*:188*//*192:*/
-#line 3210 "attention.w"
+#line 3214 "attention.w"
 
 static int check_tensor(const cJSON*t,const TensorSpec*s,size_t data_size,
 size_t*begin,const char*path)
@@ -74,7 +74,7 @@ if(!cJSON_IsString(dtype)||strcmp(dtype->valuestring,"F32")!=0)
 return kit_fail("%s: tensor \"%s\" has dtype %s; the kit reads F32 only",path,
 s->name,cJSON_IsString(dtype)?dtype->valuestring:"(none)");
 /*193:*/
-#line 3225 "attention.w"
+#line 3229 "attention.w"
 
 int nd= s->cols?2:1,ok= cJSON_IsArray(shape)&&cJSON_GetArraySize(shape)==nd;
 for(int d= 0;ok&&d<nd;d++){
@@ -92,10 +92,10 @@ return r;
 }
 
 /*:193*/
-#line 3220 "attention.w"
+#line 3224 "attention.w"
 
 /*194:*/
-#line 3243 "attention.w"
+#line 3247 "attention.w"
 
 const cJSON*b= cJSON_GetArrayItem(offs,0),*e= cJSON_GetArrayItem(offs,1);
 double need= 4.0*(double)spec_numel(s);
@@ -107,13 +107,13 @@ return kit_fail("%s: tensor \"%s\" has data offsets that do not give %.0f bytes 
 *begin= (size_t)b->valuedouble;
 
 /*:194*/
-#line 3221 "attention.w"
+#line 3225 "attention.w"
 
 return 0;
 }
 
 /*:192*//*195:*/
-#line 3255 "attention.w"
+#line 3259 "attention.w"
 
 static int check_tiling(const TensorSpec*s,const size_t*begin,size_t data_size,
 const char*path)
@@ -141,10 +141,10 @@ return 0;
 }
 
 /*:195*/
-#line 2887 "attention.w"
+#line 2891 "attention.w"
 
 /*173:*/
-#line 2892 "attention.w"
+#line 2896 "attention.w"
 
 static void put_f32(unsigned char*b,float x)
 {
@@ -163,7 +163,7 @@ return x;
 }
 
 /*:173*//*174:*/
-#line 2910 "attention.w"
+#line 2914 "attention.w"
 
 static char*vocab_to_json(const Vocab*v)
 {
@@ -175,7 +175,7 @@ return s;
 }
 
 /*:174*//*175:*/
-#line 2924 "attention.w"
+#line 2928 "attention.w"
 
 static char*checkpoint_header(const Model*m,size_t*len)
 {
@@ -183,7 +183,7 @@ TensorSpec s[N_TENSORS];
 tensor_specs(&m->cfg,s);
 cJSON*root= cJSON_CreateObject();
 /*176:*/
-#line 2943 "attention.w"
+#line 2947 "attention.w"
 
 cJSON*meta= cJSON_AddObjectToObject(root,"__metadata__");
 char*vin= vocab_to_json(&m->vin),*vout= vocab_to_json(&m->vout),num[32];
@@ -198,10 +198,10 @@ free(vin);
 free(vout);
 
 /*:176*/
-#line 2930 "attention.w"
+#line 2934 "attention.w"
 
 /*177:*/
-#line 2957 "attention.w"
+#line 2961 "attention.w"
 
 size_t off= 0;
 for(int k= 0;k<N_TENSORS;k++){
@@ -217,7 +217,7 @@ cJSON_AddItemToArray(offs,cJSON_CreateNumber((double)off));
 }
 
 /*:177*/
-#line 2931 "attention.w"
+#line 2935 "attention.w"
 
 char*json= cJSON_PrintUnformatted(root);
 cJSON_Delete(root);
@@ -230,7 +230,7 @@ return json;
 }
 
 /*:175*//*178:*/
-#line 2976 "attention.w"
+#line 2980 "attention.w"
 
 int checkpoint_save(const Model*m,const char*path)
 {
@@ -247,7 +247,7 @@ return-1;
 }
 FILE*f= fdopen(fd,"wb");
 /*180:*/
-#line 3008 "attention.w"
+#line 3012 "attention.w"
 
 unsigned char len8[8],buf[4096];
 for(int k= 0;k<8;k++)len8[k]= (unsigned char)((uint64_t)hlen>>(8*k));
@@ -259,17 +259,17 @@ ok= fwrite(buf,4,k,f)==k;
 }
 
 /*:180*/
-#line 2991 "attention.w"
+#line 2995 "attention.w"
 
 /*179:*/
-#line 3003 "attention.w"
+#line 3007 "attention.w"
 
 if(ok)ok= fflush(f)==0&&fsync(fd)==0&&fchmod(fd,0644)==0;
 ok= (fclose(f)==0)&&ok;
 if(ok)ok= rename(tmp,path)==0;
 
 /*:179*/
-#line 2992 "attention.w"
+#line 2996 "attention.w"
 
 int status= ok?0:kit_fail("%s: cannot write the checkpoint: %s",path,strerror(errno));
 if(!ok)unlink(tmp);
@@ -279,7 +279,7 @@ return status;
 }
 
 /*:178*//*182:*/
-#line 3026 "attention.w"
+#line 3030 "attention.w"
 
 int checkpoint_load(Model*m,const char*path)
 {
@@ -293,7 +293,7 @@ Config cfg= {0};
 int status= -1;
 size_t data_size= 0;
 /*184:*/
-#line 3060 "attention.w"
+#line 3064 "attention.w"
 
 struct stat st;
 if(fstat(fileno(f),&st)!=0){
@@ -316,10 +316,10 @@ goto done;
 data_size= (size_t)((uint64_t)st.st_size-8-hlen);
 
 /*:184*/
-#line 3038 "attention.w"
+#line 3042 "attention.w"
 
 /*185:*/
-#line 3083 "attention.w"
+#line 3087 "attention.w"
 
 header= xcalloc((size_t)hlen+1,1);
 if(fread(header,1,(size_t)hlen,f)!=hlen){
@@ -342,10 +342,10 @@ goto done;
 }
 
 /*:185*/
-#line 3039 "attention.w"
+#line 3043 "attention.w"
 
 /*186:*/
-#line 3106 "attention.w"
+#line 3110 "attention.w"
 
 cJSON*meta= cJSON_GetObjectItemCaseSensitive(root,"__metadata__");
 const char*att= meta_string(meta,"attention",path);
@@ -362,17 +362,17 @@ cfg.V_in= vin.n;
 cfg.V_out= vout.n;
 
 /*:186*/
-#line 3040 "attention.w"
+#line 3044 "attention.w"
 
 /*189:*/
-#line 3175 "attention.w"
+#line 3179 "attention.w"
 
 TensorSpec spec[N_TENSORS];
 tensor_specs(&cfg,spec);
 size_t begin[N_TENSORS];
 int seen[N_TENSORS]= {0};
 /*190:*/
-#line 3185 "attention.w"
+#line 3189 "attention.w"
 
 for(const cJSON*t= root->child;t;t= t->next){
 if(strcmp(t->string,"__metadata__")==0)continue;
@@ -390,10 +390,10 @@ if(check_tensor(t,&spec[k],data_size,&begin[k],path))goto done;
 }
 
 /*:190*/
-#line 3180 "attention.w"
+#line 3184 "attention.w"
 
 /*191:*/
-#line 3201 "attention.w"
+#line 3205 "attention.w"
 
 for(int k= 0;k<N_TENSORS;k++)
 if(!seen[k]){
@@ -402,15 +402,15 @@ goto done;
 }
 
 /*:191*/
-#line 3181 "attention.w"
+#line 3185 "attention.w"
 
 if(check_tiling(spec,begin,data_size,path))goto done;
 
 /*:189*/
-#line 3041 "attention.w"
+#line 3045 "attention.w"
 
 /*196:*/
-#line 3281 "attention.w"
+#line 3285 "attention.w"
 
 data= xcalloc(data_size,1);
 if(fread(data,1,data_size,f)!=data_size){
@@ -424,11 +424,11 @@ m->params.t[k][i]= get_f32(data+begin[k]+4*i);
 status= 0;
 
 /*:196*/
-#line 3042 "attention.w"
+#line 3046 "attention.w"
 
 done:
 /*183:*/
-#line 3048 "attention.w"
+#line 3052 "attention.w"
 
 if(status!=0){
 if(vin.word)vocab_free(&vin);
@@ -440,13 +440,13 @@ free(data);
 fclose(f);
 
 /*:183*/
-#line 3044 "attention.w"
+#line 3048 "attention.w"
 
 return status;
 }
 
 /*:182*/
-#line 2888 "attention.w"
+#line 2892 "attention.w"
 
 
 /*:172*/

@@ -6,7 +6,7 @@
 #include <stdlib.h> 
 #include <string.h> 
 /*9:*/
-#line 226 "attention.w"
+#line 227 "attention.w"
 
 static char last_error[2048];
 
@@ -25,7 +25,7 @@ return last_error;
 }
 
 /*:9*//*10:*/
-#line 247 "attention.w"
+#line 248 "attention.w"
 
 void*xcalloc(size_t n,size_t size)
 {
@@ -38,7 +38,7 @@ return p;
 }
 
 /*:10*//*11:*/
-#line 258 "attention.w"
+#line 259 "attention.w"
 
 void*xrealloc(void*p,size_t size)
 {
