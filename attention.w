@@ -1056,7 +1056,7 @@ static double uniform(unsigned short xs[3], double a)
   return a * (2.0 * erand48(xs) - 1.0);
 }
 
-static double normal(unsigned short xs[3])
+double random_normal(unsigned short xs[3])
 {
   double u = 1.0 - erand48(xs), v = erand48(xs);
   return sqrt(-2.0 * log(u)) * cos(2.0 * M_PI * v);
@@ -1077,7 +1077,7 @@ void model_init_random(Model *m, uint64_t seed)
     int fan_in = (k == COMB_W || k == COMB_B || k == ATTN_W || k == ATTN_B) ?
       2 * m->cfg.H : m->cfg.H;
     for (size_t i = 0; i < n; i++)
-      p[i] = (float) (k == ENC_EMB || k == DEC_EMB ? normal(xs)
+      p[i] = (float) (k == ENC_EMB || k == DEC_EMB ? random_normal(xs)
         : uniform(xs, 1.0 / sqrt((double) fan_in)));
   }
   m->adam_t = 0;
@@ -1092,6 +1092,7 @@ unsigned short xs[3] = {(unsigned short) (0x330e ^ (seed >> 32)), (unsigned shor
 
 @ @<Prototypes@>=
 void model_init_random(Model *m, uint64_t seed);
+double random_normal(unsigned short xs[3]);
 
 @* Layers.
 @^layers@>
@@ -2851,6 +2852,1557 @@ multiply-adds, a few hundred microseconds of work, and takes milliseconds.
 The kit does the same arithmetic in C, with the data laid out for the cache;
 \.{make bench} measures both on the same machine, from the same initial
 weights, to the same final loss.
+
+@* Attention that looks at the words.
+@^attention, content-based@>
+@^Bahdanau attention@>
+@^Luong attention@>
+@^multi-head attention@>
+The notebook's decoder scores its ten attention slots from the current word
+and its own state alone: the scores never look at the English sentence, so
+they cannot say ``this French word goes with that English word''. The models
+that made attention famous score every source word by its {\it content}. At a
+decoder step with query $q$ (a state of the decoder) and the encoder's outputs
+$k_1,\dots,k_S$ (one per source word, the {\it keys}), each kind computes a
+score $e_i$ per source word, then the same two steps as before: weights
+$w=\softmax(e)$ over the sentence's own words, and the context
+$c=\sum_iw_ik_i$.
+
+\medskip
+\halign{\indent#\hfil\quad&$#$\hfil\quad&#\hfil\cr
+{\it kind}&\hbox{\it score } e_i&{\it query}\cr
+\noalign{\smallskip}
+\.{bahdanau}&v_a\cdot\tanh(W_aq+U_ak_i)&$s_{t-1}$, before the GRU step\cr
+\.{luong-dot}&s_t\cdot k_i&$s_t$, after the GRU step\cr
+\.{luong-general}&(W_as_t)\cdot k_i&$s_t$, after the GRU step\cr
+\.{multihead}&(W_Qs_t)_h\cdot(W_Kk_i)_h/\sqrt{d}\ \hbox{per head }h&$s_t$, after the GRU step\cr}
+\medskip
+
+\noindent Bahdanau et al.\ (2015) score with the decoder's {\it previous\/}
+state and feed the context into the GRU: $s_t={\rm GRU}([e_t;c_t],s_{t-1})$,
+where $e_t$ is the embedding of the previous word; the output layer reads
+$s_t$. Luong et al.\ (2015) take the GRU step first and score with the
+{\it new\/} state $s_t$; the context and the state then make an
+{\it attentional state\/} $\tilde h_t=\tanh(W_c[c_t;s_t])$, which the output
+layer reads. Since the context of step $t$ arrives after the GRU step, the GRU
+would never see what was attended to; Luong's {\it input feeding\/} gives it
+the previous attentional state instead: $s_t={\rm GRU}([e_t;\tilde h_{t-1}],
+s_{t-1})$ with $\tilde h_0=0$. Multi-head attention (Vaswani et al.\ 2017)
+projects the query, keys and values with learned matrices, splits them into
+$N$ heads of $d=H/N$ numbers, scores each head by a scaled dot product, and
+projects the joined contexts once more; it is the step from here to the
+Transformer, which drops the GRU and keeps only attention.
+@^input feeding@>
+
+@ Part II trains all of these on the real corpus, and for that the model
+works on {\it minibatches}: $B$ sentence pairs at once, so that every product
+is a matrix--matrix product that a BLAS runs near the machine's peak. Sentences
+differ in length; a batch is padded to its longest sentence with a word
+\.{<PAD>}, and nothing of the padding may leak into the result:
+
+\item{1.} each sentence's final encoder state is the state after its own
+last word, not after the pads;
+\item{2.} padded source positions get attention weight exactly 0 (a
+{\it masked\/} softmax);
+\item{3.} the loss is the mean over the batch's real target words, and the
+decoder runs only as many steps as the batch's longest target.
+
+\noindent The tests prove it: a batch of sentences of different lengths gives
+the same loss and gradients, to rounding, as the same sentences one at a time.
+@^masking@>
+@^minibatch@>
+
+@ The five kinds, with the names the command line and the checkpoints use.
+@<Constants@>=
+enum { KIND_SEED, KIND_BAHDANAU, KIND_LUONG_DOT, KIND_LUONG_GENERAL,
+  KIND_MULTIHEAD, N_KINDS };
+#define PAD_TOKEN 2
+#define UNK_TOKEN 3
+
+@ @<Prototypes@>=
+extern const char *const kind_names[N_KINDS];
+int kind_from_name(const char *s);
+
+@ @(generated/batch.c@>=
+#include "attention.h"
+#include <stdlib.h>
+#include <string.h>
+#include <math.h>
+@<Batched model helpers@>@;
+@<Batched model functions@>@;
+
+@ @<Batched model functions@>=
+const char *const kind_names[N_KINDS] = {"seed", "bahdanau", "luong-dot",
+  "luong-general", "multihead"};
+
+int kind_from_name(const char *s)
+{
+  for (int k = 0; k < N_KINDS; k++) if (strcmp(s, kind_names[k]) == 0) return k;
+  return -1;
+}
+
+@*1 The vocabulary of Part II.
+@^vocabulary@>
+@^unknown word@>
+Two more special words join \SOS\ and \EOS: \.{<PAD>}, number 2, the filler
+of a batch, and \.{<UNK>}, number 3, which stands for any word the model does
+not know. With them a real corpus becomes manageable: a word seen fewer than
+\.{--min-count} times in the training pairs is not given a row of its own, and
+a word that a user types but training never saw is translated as \.{<UNK>}
+(with a warning), not refused. Words follow in order of first appearance, as
+in Part I, so the PyTorch reference numbers them alike.
+@<Pair functions@>=
+static void tally_words(Vocab *v, int **count, const char *s)
+{
+  char w[MAX_WORD_BYTES];
+  while (*s) {
+    size_t k = strcspn(s, " ");
+    if (k > 0 && k < sizeof w) {
+      memcpy(w, s, k);
+      w[k] = '\0';
+      int id = vocab_find(v, w);
+      if (id < 0) {
+        id = vocab_add(v, w);
+        *count = xrealloc(*count, (size_t) v->n * sizeof(int));
+        (*count)[id] = 0;
+      }
+      (*count)[id]++;
+    }
+    s += k + (s[k] == ' ');
+  }
+}
+
+@ The counts come from a vocabulary of all words; the real one then takes the
+words that occur often enough, in the same order.
+@<Pair functions@>=
+static void vocab_with_count(Vocab *out, const PairList *pl, int side, int min_count)
+{
+  Vocab all;
+  int *count = NULL;
+  vocab_init(&all);
+  vocab_init(out);
+  vocab_add(out, "<PAD>");
+  vocab_add(out, "<UNK>");
+  for (int k = 0; k < pl->n; k++)
+    tally_words(&all, &count, side ? pl->pair[k].tgt : pl->pair[k].src);
+  for (int id = 2; id < all.n; id++)
+    if (count[id] >= min_count && vocab_find(out, all.word[id]) < 0)
+      vocab_add(out, all.word[id]);
+  free(count);
+  vocab_free(&all);
+}
+
+void pairs_vocabularies_unk(const PairList *pl, int min_count, Vocab *vin, Vocab *vout)
+{
+  vocab_with_count(vin, pl, 0, min_count);
+  vocab_with_count(vout, pl, 1, min_count);
+}
+
+@ An example of Part II ends both sentences with \EOS: the encoder reads
+where the English sentence ends, and the decoder learns where the French one
+does. Unknown words become \.{<UNK>}; |unknown| counts them. A sentence with
+more than $L-1$ words does not fit.
+@<Pair functions@>=
+int tokenize_unk(const Vocab *v, const char *s, int *ids, int max, int *unknown)
+{
+  char w[MAX_WORD_BYTES];
+  int n = 0;
+  while (*s) {
+    size_t k = strcspn(s, " ");
+    if (k >= sizeof w) return -1;
+    memcpy(w, s, k);
+    w[k] = '\0';
+    s += k + (s[k] == ' ');
+    if (k == 0) continue;
+    if (n == max) return -1;
+    int id = vocab_find(v, w);
+    if (id < 0) {
+      id = UNK_TOKEN;
+      if (unknown) (*unknown)++;
+    }
+    ids[n++] = id;
+  }
+  return n;
+}
+
+@ @<Pair functions@>=
+int make_examples_unk(const PairList *pl, const Vocab *vin, const Vocab *vout,
+  int max_length, Example **out)
+{
+  Example *ex = xcalloc((size_t) (pl->n ? pl->n : 1), sizeof *ex);
+  for (int k = 0; k < pl->n; k++) {
+    int n = tokenize_unk(vin, pl->pair[k].src, ex[k].src, max_length - 1, NULL);
+    int m = tokenize_unk(vout, pl->pair[k].tgt, ex[k].tgt, max_length - 1, NULL);
+    if (n <= 0 || m < 0) {
+      free(ex);
+      return kit_fail("%s:%d: the %s sentence has %s", pl->origin, pl->pair[k].line,
+        n <= 0 ? "English" : "French", n == 0 ? "no words" :
+        "more words than the model's max_length allows");
+    }
+    ex[k].src[n++] = EOS_TOKEN;
+    ex[k].tgt[m++] = EOS_TOKEN;
+    ex[k].src_len = n;
+    ex[k].tgt_len = m;
+  }
+  *out = ex;
+  return 0;
+}
+
+@ @<Prototypes@>=
+void pairs_vocabularies_unk(const PairList *pl, int min_count, Vocab *vin, Vocab *vout);
+int tokenize_unk(const Vocab *v, const char *s, int *ids, int max, int *unknown);
+int make_examples_unk(const PairList *pl, const Vocab *vin, const Vocab *vout,
+  int max_length, Example **out);
+
+@*1 Batches as matrices.
+@^minibatch@>
+A batch of $B$ pairs is laid out {\it time-major}: the row of sentence $b$ at
+position $s$ is row $sB+b$ of a matrix. Then the $B$ rows of one time step
+are contiguous, and one step of the GRU for the whole batch is one product of
+a $B\times H$ matrix with $W_h^{\top}$; the rows of all the steps together are
+contiguous too, so the input side of the encoder's GRU, $X W_i^{\top}$, is
+one product of $SB$ rows, done once per batch. The same holds for the
+output layer: the decoder's states of all $T$ steps are $TB$ contiguous rows,
+and the logits of the whole batch are one product with $W_o^{\top}$.
+
+Word numbers, lengths and targets travel as |int| arrays in the same order,
+on the backend: |src[s*B+b]|, |tgt[t*B+b]| (\.{<PAD>} beyond a sentence),
+|dec_in[t*B+b]| (\SOS, then the target shifted by one: teacher forcing) and
+the two lengths |src_len[b]|, |tgt_len[b]|. The host keeps only the sizes.
+@^teacher forcing@>
+@<Types@>=
+typedef struct {
+  int B, S, T; /* sentences, longest source, longest target (with \EOS) */
+  int tokens; /* real target words, the loss's denominator */
+} Batch;
+
+@*1 The backend interface.
+@^backend@>
+@^CUDA@>
+The batched model is written once and runs on a processor or a graphics card.
+What differs between the two is where the numbers live and who does the
+arithmetic, so the model asks a {\it backend\/} for both: memory (allocate,
+free, copy in, copy out), the matrix product, and one call for each of the
+per-element kernels of the next section. The CPU backend answers with CBLAS
+and plain loops; the CUDA backend with cuBLAS and kernels. The model never
+touches a number directly; it holds pointers that only its backend
+understands.
+
+The product follows CBLAS's row-major convention:
+$C\leftarrow\alpha\,{\rm op}(A)\,{\rm op}(B)+\beta C$ with $C$ of $M\times N$,
+${\rm op}(A)$ of $M\times K$, and |lda|, |ldb|, |ldc| the distances between
+rows. A column block of a matrix is then a pointer offset with the full
+row length as its leading dimension: that is how the model multiplies by the
+two halves of $W_i$ of a GRU that reads $[e;c]$ without ever copying $[e;c]$.
+@^matrix product@>
+@<Types@>=
+typedef struct Backend Backend;
+struct Backend {
+  const char *name;
+  void *(*alloc)(size_t bytes); /* zeroed */
+  void (*release)(void *p);
+  void (*upload)(void *dst, const void *src, size_t bytes);
+  void (*download)(void *dst, const void *src, size_t bytes);
+  void (*copy)(void *dst, const void *src, size_t bytes);
+  void (*zero)(void *p, size_t bytes);
+  void (*gemm)(int ta, int tb, int M, int N, int K, float alpha, const float *A,
+    int lda, const float *B, int ldb, float beta, float *C, int ldc);
+  @<Kernels of the backend interface@>@;
+};
+
+@ A kernel is a loop over an index |i| from 0 to some $n$; the body of the
+loop is a |KIT_HD| function of |i|, written once, in the header. The CPU
+backend runs the loop; the CUDA backend launches one thread per |i|, and the
+thread calls the same function. Each body writes only its own outputs, and
+where a body sums (over the words of a sentence, the rows of a batch) it
+does so in a fixed order inside one |i|, so the results do not depend on how
+the threads are scheduled: two runs give the same bits.
+@^determinism@>
+@^per-element kernels@>
+@<Kernels of the backend interface@>=
+void (*embed)(float *out, const float *table, const int *ids, int n, int H,
+  float p, uint64_t seed);
+void (*embed_backward)(float *dtable, const float *dout, const int *ids, int n, int H,
+  float p, uint64_t seed);
+void (*add_bias)(float *y, const float *b, int n, int m);
+void (*bias_grad)(float *db, const float *dy, int n, int m);
+void (*gru_forward)(float *h_new, GruCache *cache, const float *gi, const float *gh,
+  const float *h, float *out, const int *len, int s, int B, int H);
+void (*gru_backward)(float *dgi, float *dgh, float *dh_prev, const float *dh_new,
+  const float *dout, const float *h, const GruCache *cache, const int *len, int s,
+  int B, int H);
+
+@ @<Kernels of the backend interface@>=
+void (*additive_scores)(float *e, float *a, const float *wq, const float *uk,
+  const float *va, int B, int S, int H);
+void (*additive_backward)(float *dwq, float *duk, float *dva, const float *de,
+  const float *a, const float *va, int B, int S, int H);
+void (*dot_scores)(float *e, const float *q, const float *k, int B, int S, int H,
+  int heads, float scale);
+void (*dot_backward)(float *dq, float *dk, const float *de, const float *q,
+  const float *k, int B, int S, int H, int heads, float scale);
+void (*masked_softmax)(float *w, const float *e, const int *len, int B, int heads, int S);
+void (*softmax_backward)(float *de, const float *dw, const float *w, int rows, int S);
+void (*context)(float *c, const float *w, const float *v, int B, int S, int H, int heads);
+void (*context_backward)(float *dw, float *dv, const float *dc, const float *w,
+  const float *v, int B, int S, int H, int heads);
+
+@ @<Kernels of the backend interface@>=
+void (*tanh_forward)(float *y, const float *x, int n);
+void (*tanh_backward)(float *dx, const float *dy, const float *y, int n);
+void (*nll)(float *logits, float *row_loss, const int *tgt, int n, int V, float scale);
+void (*log_softmax)(float *x, int n, int V);
+void (*argmax)(int *out, const float *x, int n, int V);
+void (*sum)(float *acc, const float *x, int n);
+void (*add)(float *y, const float *x, int n);
+void (*adam)(float *p, const float *g, float *m, float *v, size_t n, AdamConstants k);
+
+@*1 The per-element kernels.
+@^per-element kernels@>
+Each kernel body is a function of the index |i| and the arrays. They are
+marked |KIT_HD|, so that the CUDA backend's thin \.{\_\_global\_\_} wrappers
+call exactly this arithmetic, and |static inline|, so that the CPU loops
+compile them in place.
+
+Dropout sets each number of an embedding to zero with probability $p$ and
+multiplies the others by $1/(1-p)$, so the expected value is unchanged. Its
+random bits come from a hash of the batch's seed and the index (the
+finaliser of SplitMix64): the backward pass recomputes the same mask instead
+of storing it, and the GPU draws the same bits as the CPU.
+@^dropout@>
+@<Per-element math shared by CPU and GPU@>=
+KIT_HD static inline float dropout_scale(uint64_t seed, uint64_t i, float p)
+{
+  if (p <= 0.0f) return 1.0f;
+  uint64_t z = seed + 0x9e3779b97f4a7c15ULL * (i + 1);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  z ^= z >> 31;
+  float u = (float) (z >> 40) * (1.0f / 16777216.0f);
+  return u < p ? 0.0f : 1.0f / (1.0f - p);
+}
+
+KIT_HD static inline void kb_embed(int i, float *out, const float *table,
+  const int *ids, int H, float p, uint64_t seed)
+{
+  int r = i / H, j = i % H;
+  out[i] = table[(size_t) ids[r] * H + j] * dropout_scale(seed, (uint64_t) i, p);
+}
+
+@ The embedding's gradient is a scatter: row |ids[r]| of the table gathers
+the gradients of every position where that word occurs. One index |i| is
+one column $j$; it walks the rows in order, so the same word's
+contributions add up in the same order everywhere.
+@<Per-element math shared by CPU and GPU@>=
+KIT_HD static inline void kb_embed_backward(int j, float *dtable, const float *dout,
+  const int *ids, int n, int H, float p, uint64_t seed)
+{
+  for (int r = 0; r < n; r++) {
+    size_t i = (size_t) r * H + j;
+    dtable[(size_t) ids[r] * H + j] += dout[i] * dropout_scale(seed, i, p);
+  }
+}
+
+@ A bias is added to every row; its gradient is the sum of the rows' gradients,
+one column per index.
+@<Per-element math shared by CPU and GPU@>=
+KIT_HD static inline void kb_add_bias(int i, float *y, const float *b, int m)
+{
+  y[i] += b[i % m];
+}
+
+KIT_HD static inline void kb_bias_grad(int j, float *db, const float *dy, int n, int m)
+{
+  float s = 0.0f;
+  for (int r = 0; r < n; r++) s += dy[(size_t) r * m + j];
+  db[j] += s;
+}
+
+@ One GRU unit of one sentence, at source position |s|. A sentence that has
+ended ($s\ge{}$|len[b]|) keeps its state and writes a zero output: that is
+what \PB{PyTorch}'s packed sequences do, and it makes the final state the
+state after the sentence's own last word. The decoder passes |len==NULL|: all
+its sentences run every step, and the loss mask alone decides what counts.
+@<Per-element math shared by CPU and GPU@>=
+KIT_HD static inline void kb_gru_forward(int i, float *h_new, GruCache *cache,
+  const float *gi, const float *gh, const float *h, float *out, const int *len,
+  int s, int H)
+{
+  int b = i / H, j = i % H;
+  const float *x = gi + (size_t) b * 3 * H, *y = gh + (size_t) b * 3 * H;
+  if (len && s >= len[b]) {
+    h_new[i] = h[i];
+    if (out) out[i] = 0.0f;
+    return;
+  }
+  h_new[i] = gru_unit_forward(x[j], x[H + j], x[2 * H + j], y[j], y[H + j],
+    y[2 * H + j], h[i], &cache[i]);
+  if (out) out[i] = h_new[i];
+}
+
+@ Backwards, an ended sentence passes its state's gradient straight through
+and has no gate gradients. |dout| is the gradient of the step's output (the
+attention's, for the encoder), added to the one that comes from later steps.
+The part through $W_h$ is added by a product afterwards.
+@<Per-element math shared by CPU and GPU@>=
+KIT_HD static inline void kb_gru_backward(int i, float *dgi, float *dgh, float *dh_prev,
+  const float *dh_new, const float *dout, const float *h, const GruCache *cache,
+  const int *len, int s, int H)
+{
+  int b = i / H, j = i % H;
+  float *x = dgi + (size_t) b * 3 * H, *y = dgh + (size_t) b * 3 * H;
+  if (len && s >= len[b]) {
+    x[j] = x[H + j] = x[2 * H + j] = y[j] = y[H + j] = y[2 * H + j] = 0.0f;
+    dh_prev[i] = dh_new[i];
+    return;
+  }
+  float d = dh_new[i] + (dout ? dout[i] : 0.0f), dh = 0.0f;
+  gru_unit_backward(d, h[i], &cache[i], &x[j], &x[H + j], &x[2 * H + j], &y[2 * H + j], &dh);
+  y[j] = x[j];
+  y[H + j] = x[H + j];
+  dh_prev[i] = dh;
+}
+
+@ The additive score of sentence $b$ and source position $s$ (index
+$i=bS+s$): $e_i=v_a\cdot\tanh(W_aq_b+b_a+U_ak_{s,b}+b_u)$, where the two
+products come in precomputed, |wq| once per step and |uk| once per batch. The
+$H$ values of the $\tanh$ are kept for the backward pass. Bahdanau's $v_a$
+has a bias too; it adds the same number to every score of a row, which the
+softmax cannot see, so it is left out here (and its gradient is exactly zero,
+see the backward pass).
+@<Per-element math shared by CPU and GPU@>=
+KIT_HD static inline void kb_additive_score(int i, float *e, float *a, const float *wq,
+  const float *uk, const float *va, int B, int S, int H)
+{
+  int b = i / S, s = i % S;
+  const float *q = wq + (size_t) b * H, *k = uk + ((size_t) s * B + b) * H;
+  float *ai = a + (size_t) i * H, sum = 0.0f;
+  for (int j = 0; j < H; j++) {
+    ai[j] = tanhf(q[j] + k[j]);
+    sum += va[j] * ai[j];
+  }
+  e[i] = sum;
+}
+
+@ Backwards, with $\bar e_i$ given: the pre-activation's gradient is
+$\bar e_i\,v_a\odot(1-a_i^2)$. It goes to the query's product (summed over
+the sentence's positions, one index per unit of a sentence), to the keys'
+product (one index per unit of a position), and $v_a$ gathers
+$\sum_i\bar e_ia_i$ (one index per unit, over the whole batch).
+@<Per-element math shared by CPU and GPU@>=
+KIT_HD static inline void kb_additive_dwq(int i, float *dwq, const float *de,
+  const float *a, const float *va, int S, int H)
+{
+  int b = i / H, j = i % H;
+  float s = 0.0f;
+  for (int p = 0; p < S; p++) {
+    float x = a[((size_t) b * S + p) * H + j];
+    s += de[b * S + p] * va[j] * (1.0f - x * x);
+  }
+  dwq[i] = s;
+}
+
+KIT_HD static inline void kb_additive_duk(int i, float *duk, const float *de,
+  const float *a, const float *va, int B, int S, int H)
+{
+  int s = i / (B * H), b = (i / H) % B, j = i % H;
+  float x = a[((size_t) b * S + s) * H + j];
+  duk[i] += de[b * S + s] * va[j] * (1.0f - x * x);
+}
+
+KIT_HD static inline void kb_additive_dva(int j, float *dva, const float *de,
+  const float *a, int B, int S, int H)
+{
+  float s = 0.0f;
+  for (int r = 0; r < B * S; r++) s += de[r] * a[(size_t) r * H + j];
+  dva[j] += s;
+}
+
+@ Dot-product scores, for one head or several. Index $i=(bN+h)S+s$ is head
+$h$ of sentence $b$ at position $s$; the head's numbers are the $d=H/N$
+columns from $hd$ on. |scale| is 1 for Luong and $1/\sqrt d$ for multi-head
+attention.
+@<Per-element math shared by CPU and GPU@>=
+KIT_HD static inline void kb_dot_score(int i, float *e, const float *q, const float *k,
+  int B, int S, int H, int heads, float scale)
+{
+  int s = i % S, h = (i / S) % heads, b = i / (S * heads), d = H / heads;
+  const float *x = q + (size_t) b * H + h * d, *y = k + ((size_t) s * B + b) * H + h * d;
+  float sum = 0.0f;
+  for (int j = 0; j < d; j++) sum += x[j] * y[j];
+  e[i] = scale * sum;
+}
+
+@ Backwards, $\bar q$ (written) sums over the positions, $\bar k$ (added, as
+keys gather from every step) takes one step's share.
+@<Per-element math shared by CPU and GPU@>=
+KIT_HD static inline void kb_dot_dq(int i, float *dq, const float *de, const float *k,
+  int B, int S, int H, int heads, float scale)
+{
+  int b = i / H, c = i % H, h = c / (H / heads);
+  float sum = 0.0f;
+  for (int s = 0; s < S; s++) sum += de[((size_t) b * heads + h) * S + s] * k[((size_t) s * B + b) * H + c];
+  dq[i] = scale * sum;
+}
+
+KIT_HD static inline void kb_dot_dk(int i, float *dk, const float *de, const float *q,
+  int B, int S, int H, int heads, float scale)
+{
+  int s = i / (B * H), b = (i / H) % B, c = i % H, h = c / (H / heads);
+  dk[i] += scale * de[((size_t) b * heads + h) * S + s] * q[(size_t) b * H + c];
+}
+
+@ The masked softmax of one row (one head of one sentence) runs over the
+sentence's own |len[b]| positions and writes an exact 0 at the others; the
+maximum is subtracted first, as in Part I, so no exponential overflows.
+@<Per-element math shared by CPU and GPU@>=
+KIT_HD static inline void kb_masked_softmax(int r, float *w, const float *e,
+  const int *len, int heads, int S)
+{
+  int n = len[r / heads];
+  const float *x = e + (size_t) r * S;
+  float *y = w + (size_t) r * S, mx = x[0], sum = 0.0f;
+  for (int s = 1; s < n; s++) if (x[s] > mx) mx = x[s];
+  for (int s = 0; s < n; s++) sum += (y[s] = expf(x[s] - mx));
+  for (int s = 0; s < S; s++) y[s] = s < n ? y[s] / sum : 0.0f;
+}
+
+@ The softmax's gradient is Part I's, $\bar e_s=w_s(\bar w_s-\sum_pw_p\bar w_p)$;
+a masked position has $w_s=0$, so its gradient is exactly 0 as well.
+@^softmax, gradient of@>
+@<Per-element math shared by CPU and GPU@>=
+KIT_HD static inline void kb_softmax_backward(int r, float *de, const float *dw,
+  const float *w, int S)
+{
+  const float *x = dw + (size_t) r * S, *y = w + (size_t) r * S;
+  float avg = 0.0f;
+  for (int s = 0; s < S; s++) avg += y[s] * x[s];
+  for (int s = 0; s < S; s++) de[(size_t) r * S + s] = y[s] * (x[s] - avg);
+}
+
+@ The context of each head is the weighted sum of its columns of the values;
+index $i=bH+c$ is column $c$ of sentence $b$. Backwards, a weight's gradient
+is a dot product over its head's columns, and a value gathers
+$w\,\bar c$.
+@<Per-element math shared by CPU and GPU@>=
+KIT_HD static inline void kb_context(int i, float *c, const float *w, const float *v,
+  int B, int S, int H, int heads)
+{
+  int b = i / H, col = i % H, h = col / (H / heads);
+  float sum = 0.0f;
+  for (int s = 0; s < S; s++)
+    sum += w[((size_t) b * heads + h) * S + s] * v[((size_t) s * B + b) * H + col];
+  c[i] = sum;
+}
+
+KIT_HD static inline void kb_context_dw(int i, float *dw, const float *dc, const float *v,
+  int B, int S, int H, int heads)
+{
+  int s = i % S, h = (i / S) % heads, b = i / (S * heads), d = H / heads;
+  const float *x = dc + (size_t) b * H + h * d, *y = v + ((size_t) s * B + b) * H + h * d;
+  float sum = 0.0f;
+  for (int j = 0; j < d; j++) sum += x[j] * y[j];
+  dw[i] = sum;
+}
+
+KIT_HD static inline void kb_context_dv(int i, float *dv, const float *dc, const float *w,
+  int B, int S, int H, int heads)
+{
+  int s = i / (B * H), b = (i / H) % B, c = i % H, h = c / (H / heads);
+  dv[i] += w[((size_t) b * heads + h) * S + s] * dc[(size_t) b * H + c];
+}
+
+@ The loss of one row of logits: its log-softmax, the negative log-probability
+of its target, and, in place of the logits, the gradient
+$(p-{\rm onehot}(y))\cdot{}$|scale|, where |scale| is one over the number of
+real target words of the batch (the loss is their mean). A \.{<PAD>} target
+contributes nothing: loss 0 and a zero row.
+@^loss, masked@>
+@<Per-element math shared by CPU and GPU@>=
+KIT_HD static inline void kb_nll(int r, float *logits, float *row_loss, const int *tgt,
+  int V, float scale)
+{
+  float *x = logits + (size_t) r * V, mx = x[0], sum = 0.0f;
+  int y = tgt[r];
+  if (y == PAD_TOKEN) {
+    for (int j = 0; j < V; j++) x[j] = 0.0f;
+    row_loss[r] = 0.0f;
+    return;
+  }
+  for (int j = 1; j < V; j++) if (x[j] > mx) mx = x[j];
+  for (int j = 0; j < V; j++) sum += expf(x[j] - mx);
+  float lse = mx + logf(sum);
+  row_loss[r] = lse - x[y];
+  for (int j = 0; j < V; j++) x[j] = expf(x[j] - lse) * scale;
+  x[y] -= scale;
+}
+
+@ For decoding: a row's log-softmax in place, and its most probable word (the
+lowest number among equals, as in Part I).
+@<Per-element math shared by CPU and GPU@>=
+KIT_HD static inline void kb_log_softmax(int r, float *x, int V)
+{
+  float *y = x + (size_t) r * V, mx = y[0], sum = 0.0f;
+  for (int j = 1; j < V; j++) if (y[j] > mx) mx = y[j];
+  for (int j = 0; j < V; j++) sum += expf(y[j] - mx);
+  float lse = mx + logf(sum);
+  for (int j = 0; j < V; j++) y[j] -= lse;
+}
+
+KIT_HD static inline void kb_argmax(int r, int *out, const float *x, int V)
+{
+  const float *y = x + (size_t) r * V;
+  int best = 0;
+  for (int j = 1; j < V; j++) if (y[j] > y[best]) best = j;
+  out[r] = best;
+}
+
+@ The attentional state's $\tanh$, Adam's step for one parameter (Part I's
+arithmetic, exercise~9, for one index), and a sum kept on the device, so that
+the loss comes back to the host only when it is printed.
+@<Per-element math shared by CPU and GPU@>=
+KIT_HD static inline void kb_tanh(int i, float *y, const float *x)
+{
+  y[i] = tanhf(x[i]);
+}
+
+KIT_HD static inline void kb_tanh_backward(int i, float *dx, const float *dy, const float *y)
+{
+  dx[i] = dy[i] * (1.0f - y[i] * y[i]);
+}
+
+KIT_HD static inline void kb_adam(size_t i, float *p, const float *g, float *m, float *v,
+  AdamConstants c)
+{
+  float mi = c.b1 * m[i] + c.a1 * g[i], vi = c.b2 * v[i] + c.a2 * g[i] * g[i];
+  m[i] = mi;
+  v[i] = vi;
+  p[i] -= c.step * mi / (sqrtf(vi) * c.inv_bc2 + c.eps);
+}
+
+KIT_HD static inline void kb_add(int i, float *y, const float *x)
+{
+  y[i] += x[i];
+}
+
+KIT_HD static inline void kb_sum(float *acc, const float *x, int n)
+{
+  float s = 0.0f;
+  for (int i = 0; i < n; i++) s += x[i];
+  acc[0] += s;
+}
+
+@*1 The CPU backend.
+@^OpenBLAS@>
+@^CBLAS@>
+On the processor, ``device memory'' is ordinary memory, copies are |memcpy|,
+and the product is CBLAS's |sgemm|, from OpenBLAS (Debian's
+\.{libopenblas-dev}): its kernels are written for each processor family and
+run these shapes at a large fraction of the machine's peak. Each kernel is
+the plain loop over its body. The double-precision build of the tests
+(\.{tests/test\_double.c}) compiles this file with every |float| made a
+|double|, and calls |dgemm| instead.
+@(generated/backend_cpu.c@>=
+#include "attention.h"
+#include <stdlib.h>
+#include <string.h>
+#include <cblas.h>
+@<CPU backend functions@>@;
+
+@ @<CPU backend functions@>=
+static void *cpu_alloc(size_t bytes)
+{
+  return xcalloc(1, bytes);
+}
+static void cpu_release(void *p)
+{
+  free(p);
+}
+static void cpu_copy(void *dst, const void *src, size_t bytes)
+{
+  if (bytes) memmove(dst, src, bytes);
+}
+static void cpu_zero(void *p, size_t bytes)
+{
+  memset(p, 0, bytes);
+}
+
+@ The one place where the precision of the build shows.
+@<CPU backend functions@>=
+static void cpu_gemm(int ta, int tb, int M, int N, int K, float alpha, const float *A,
+  int lda, const float *B, int ldb, float beta, float *C, int ldc)
+{
+#ifdef KIT_DOUBLE
+  cblas_dgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
+    M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+#else
+  cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
+    M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+#endif
+}
+
+@ The loops. |FOR(n)| runs a body for every index below |n|.
+@<CPU backend functions@>=
+#define FOR(n) for (int i = 0; i < (n); i++)
+static void cpu_embed(float *out, const float *table, const int *ids, int n, int H,
+  float p, uint64_t seed)
+{
+  FOR(n * H) kb_embed(i, out, table, ids, H, p, seed);
+}
+static void cpu_embed_backward(float *dtable, const float *dout, const int *ids, int n,
+  int H, float p, uint64_t seed)
+{
+  FOR(H) kb_embed_backward(i, dtable, dout, ids, n, H, p, seed);
+}
+static void cpu_add_bias(float *y, const float *b, int n, int m)
+{
+  FOR(n * m) kb_add_bias(i, y, b, m);
+}
+static void cpu_bias_grad(float *db, const float *dy, int n, int m)
+{
+  FOR(m) kb_bias_grad(i, db, dy, n, m);
+}
+
+@ @<CPU backend functions@>=
+static void cpu_gru_forward(float *h_new, GruCache *cache, const float *gi,
+  const float *gh, const float *h, float *out, const int *len, int s, int B, int H)
+{
+  FOR(B * H) kb_gru_forward(i, h_new, cache, gi, gh, h, out, len, s, H);
+}
+static void cpu_gru_backward(float *dgi, float *dgh, float *dh_prev, const float *dh_new,
+  const float *dout, const float *h, const GruCache *cache, const int *len, int s,
+  int B, int H)
+{
+  FOR(B * H) kb_gru_backward(i, dgi, dgh, dh_prev, dh_new, dout, h, cache, len, s, H);
+}
+
+@ @<CPU backend functions@>=
+static void cpu_additive_scores(float *e, float *a, const float *wq, const float *uk,
+  const float *va, int B, int S, int H)
+{
+  FOR(B * S) kb_additive_score(i, e, a, wq, uk, va, B, S, H);
+}
+static void cpu_additive_backward(float *dwq, float *duk, float *dva, const float *de,
+  const float *a, const float *va, int B, int S, int H)
+{
+  FOR(B * H) kb_additive_dwq(i, dwq, de, a, va, S, H);
+  FOR(S * B * H) kb_additive_duk(i, duk, de, a, va, B, S, H);
+  FOR(H) kb_additive_dva(i, dva, de, a, B, S, H);
+}
+
+@ @<CPU backend functions@>=
+static void cpu_dot_scores(float *e, const float *q, const float *k, int B, int S,
+  int H, int heads, float scale)
+{
+  FOR(B * heads * S) kb_dot_score(i, e, q, k, B, S, H, heads, scale);
+}
+static void cpu_dot_backward(float *dq, float *dk, const float *de, const float *q,
+  const float *k, int B, int S, int H, int heads, float scale)
+{
+  FOR(B * H) kb_dot_dq(i, dq, de, k, B, S, H, heads, scale);
+  FOR(S * B * H) kb_dot_dk(i, dk, de, q, B, S, H, heads, scale);
+}
+static void cpu_masked_softmax(float *w, const float *e, const int *len, int B,
+  int heads, int S)
+{
+  FOR(B * heads) kb_masked_softmax(i, w, e, len, heads, S);
+}
+static void cpu_softmax_backward(float *de, const float *dw, const float *w, int rows, int S)
+{
+  FOR(rows) kb_softmax_backward(i, de, dw, w, S);
+}
+
+@ @<CPU backend functions@>=
+static void cpu_context(float *c, const float *w, const float *v, int B, int S, int H,
+  int heads)
+{
+  FOR(B * H) kb_context(i, c, w, v, B, S, H, heads);
+}
+static void cpu_context_backward(float *dw, float *dv, const float *dc, const float *w,
+  const float *v, int B, int S, int H, int heads)
+{
+  FOR(B * heads * S) kb_context_dw(i, dw, dc, v, B, S, H, heads);
+  FOR(S * B * H) kb_context_dv(i, dv, dc, w, B, S, H, heads);
+}
+
+@ @<CPU backend functions@>=
+static void cpu_tanh_forward(float *y, const float *x, int n)
+{
+  FOR(n) kb_tanh(i, y, x);
+}
+static void cpu_tanh_backward(float *dx, const float *dy, const float *y, int n)
+{
+  FOR(n) kb_tanh_backward(i, dx, dy, y);
+}
+static void cpu_nll(float *logits, float *row_loss, const int *tgt, int n, int V,
+  float scale)
+{
+  FOR(n) kb_nll(i, logits, row_loss, tgt, V, scale);
+}
+static void cpu_log_softmax(float *x, int n, int V)
+{
+  FOR(n) kb_log_softmax(i, x, V);
+}
+static void cpu_argmax(int *out, const float *x, int n, int V)
+{
+  FOR(n) kb_argmax(i, out, x, V);
+}
+static void cpu_sum(float *acc, const float *x, int n)
+{
+  kb_sum(acc, x, n);
+}
+static void cpu_add(float *y, const float *x, int n)
+{
+  FOR(n) kb_add(i, y, x);
+}
+static void cpu_adam(float *p, const float *g, float *m, float *v, size_t n,
+  AdamConstants k)
+{
+  for (size_t i = 0; i < n; i++) kb_adam(i, p, g, m, v, k);
+}
+
+@ The table.
+@<CPU backend functions@>=
+const Backend cpu_backend = {"cpu", cpu_alloc, cpu_release, cpu_copy, cpu_copy,
+  cpu_copy, cpu_zero, cpu_gemm, cpu_embed, cpu_embed_backward, cpu_add_bias,
+  cpu_bias_grad, cpu_gru_forward, cpu_gru_backward, cpu_additive_scores,
+  cpu_additive_backward, cpu_dot_scores, cpu_dot_backward, cpu_masked_softmax,
+  cpu_softmax_backward, cpu_context, cpu_context_backward, cpu_tanh_forward,
+  cpu_tanh_backward, cpu_nll, cpu_log_softmax, cpu_argmax, cpu_sum, cpu_add, cpu_adam};
+
+@ @<Prototypes@>=
+extern const Backend cpu_backend;
+
+@*1 The parameters of each kind.
+@^parameters@>
+Every kind has Part I's encoder, a decoder embedding, a decoder GRU that reads
+$2H$ numbers ($[e_t;c_t]$ or $[e_t;\tilde h_{t-1}]$) and an output layer; they
+differ in the attention's own tensors. One list names them all, with the
+names of the \PB{PyTorch} modules the reference script builds
+(\.{tests/torch\_batched.py}); a kind leaves out what it does not use (its
+rows are 0). As in Part I, all parameters live in one buffer, and so do the
+gradients and Adam's two moments.
+@<Types@>=
+enum { P_ENC_EMB, P_ENC_W_IH, P_ENC_W_HH, P_ENC_B_IH, P_ENC_B_HH, P_DEC_EMB,
+  P_WA_W, P_WA_B, P_UA_W, P_UA_B, P_VA_W, P_VA_B, P_LIN_IN, P_LIN_OUT,
+  P_INPROJ_W, P_INPROJ_B, P_OUTPROJ_W, P_OUTPROJ_B,
+  P_DEC_W_IH, P_DEC_W_HH, P_DEC_B_IH, P_DEC_B_HH, P_COMBINE, P_OUT_W, P_OUT_B,
+  NP_TENSORS };
+
+@ @<Batched model functions@>=
+void batched_specs(int kind, const Config *c, TensorSpec s[NP_TENSORS])
+{
+  int H = c->H, bah = kind == KIND_BAHDANAU, mh = kind == KIND_MULTIHEAD;
+  int luong = kind == KIND_LUONG_DOT || kind == KIND_LUONG_GENERAL;
+  s[P_ENC_EMB] = (TensorSpec) {"encoder.embedding.weight", c->V_in, H};
+  s[P_ENC_W_IH] = (TensorSpec) {"encoder.gru.weight_ih_l0", 3 * H, H};
+  s[P_ENC_W_HH] = (TensorSpec) {"encoder.gru.weight_hh_l0", 3 * H, H};
+  s[P_ENC_B_IH] = (TensorSpec) {"encoder.gru.bias_ih_l0", 3 * H, 0};
+  s[P_ENC_B_HH] = (TensorSpec) {"encoder.gru.bias_hh_l0", 3 * H, 0};
+  s[P_DEC_EMB] = (TensorSpec) {"decoder.embedding.weight", c->V_out, H};
+  @<Set the specs of the attention's own tensors@>@;
+  s[P_DEC_W_IH] = (TensorSpec) {"decoder.gru.weight_ih_l0", 3 * H, 2 * H};
+  s[P_DEC_W_HH] = (TensorSpec) {"decoder.gru.weight_hh_l0", 3 * H, H};
+  s[P_DEC_B_IH] = (TensorSpec) {"decoder.gru.bias_ih_l0", 3 * H, 0};
+  s[P_DEC_B_HH] = (TensorSpec) {"decoder.gru.bias_hh_l0", 3 * H, 0};
+  s[P_COMBINE] = (TensorSpec) {"decoder.combine.weight", mh ? H : 0, 2 * H};
+  s[P_OUT_W] = (TensorSpec) {"decoder.out.weight", c->V_out, H};
+  s[P_OUT_B] = (TensorSpec) {"decoder.out.bias", c->V_out, 0};
+}
+
+@ @<Set the specs of the attention's own tensors@>=
+s[P_WA_W] = (TensorSpec) {"decoder.attention.Wa.weight", bah ? H : 0, H};
+s[P_WA_B] = (TensorSpec) {"decoder.attention.Wa.bias", bah ? H : 0, 0};
+s[P_UA_W] = (TensorSpec) {"decoder.attention.Ua.weight", bah ? H : 0, H};
+s[P_UA_B] = (TensorSpec) {"decoder.attention.Ua.bias", bah ? H : 0, 0};
+s[P_VA_W] = (TensorSpec) {"decoder.attention.Va.weight", bah ? 1 : 0, H};
+s[P_VA_B] = (TensorSpec) {"decoder.attention.Va.bias", bah ? 1 : 0, 0};
+s[P_LIN_IN] = (TensorSpec) {"decoder.attention.linear_in.weight",
+  kind == KIND_LUONG_GENERAL ? H : 0, H};
+s[P_LIN_OUT] = (TensorSpec) {"decoder.attention.linear_out.weight", luong ? H : 0, 2 * H};
+s[P_INPROJ_W] = (TensorSpec) {"decoder.attention.in_proj_weight", mh ? 3 * H : 0, H};
+s[P_INPROJ_B] = (TensorSpec) {"decoder.attention.in_proj_bias", mh ? 3 * H : 0, 0};
+s[P_OUTPROJ_W] = (TensorSpec) {"decoder.attention.out_proj.weight", mh ? H : 0, H};
+s[P_OUTPROJ_B] = (TensorSpec) {"decoder.attention.out_proj.bias", mh ? H : 0, 0};
+
+@ The activations of one batch, all on the backend, sized once for
+|B_cap| sentences of up to $L$ words. Their names follow the equations;
+a |d_| in front is the gradient of the same thing.
+@<Types@>=
+typedef struct {
+  int *src, *tgt, *dec_in, *src_len, *tgt_len, *ids;
+  float *enc_x, *enc_gi, *gh, *enc_h, *keys, *uk, *kp, *vp;
+  GruCache *enc_cache, *dec_cache;
+  float *dec_e, *dec_gi, *dec_h, *wq, *add_a, *q, *scores, *attw, *ctx, *mh, *ht;
+  float *logits, *row_loss, *loss_acc;
+  float *d_out, *d_dec_gi, *d_dec_gh, *d_s, *d_s2, *d_pre, *d_ctx, *d_w, *d_e, *d_q;
+  float *d_keys, *d_uk, *d_kp, *d_vp, *d_mh, *d_enc_gi, *d_enc_gh, *d_emb;
+} BActs;
+
+@ The batched model: its kind and sizes, the vocabularies, the backend and
+the four buffers on it, with each tensor's offset.
+@<Types@>=
+typedef struct {
+  int kind, heads;
+  Config cfg;
+  Vocab vin, vout;
+  const Backend *be;
+  TensorSpec spec[NP_TENSORS];
+  size_t off[NP_TENSORS], n_params;
+  float *p, *g, *m, *v;
+  long adam_t;
+  float dropout, step_p; /* dropout in training, and in the last forward pass */
+  uint64_t seed, step; /* of the dropout masks */
+  int B_cap;
+  BActs a;
+} BModel;
+
+@ @<Batched model helpers@>=
+#define PT(k) (bm->p + bm->off[k])
+#define GT(k) (bm->g + bm->off[k])
+static void *dev(const BModel *bm, size_t n, size_t size)
+{
+  return bm->be->alloc(n * size);
+}
+
+@ |bmodel_alloc| takes the vocabularies, as |model_alloc| does.
+@<Batched model functions@>=
+void bmodel_alloc(BModel *bm, const Backend *be, int kind, int heads, const Config *c,
+  Vocab *vin, Vocab *vout, int B_cap)
+{
+  memset(bm, 0, sizeof *bm);
+  bm->kind = kind;
+  bm->heads = kind == KIND_MULTIHEAD ? heads : 1;
+  bm->cfg = *c;
+  bm->vin = *vin;
+  bm->vout = *vout;
+  bm->be = be;
+  bm->B_cap = B_cap;
+  batched_specs(kind, c, bm->spec);
+  for (int k = 0; k < NP_TENSORS; k++) {
+    bm->off[k] = bm->n_params;
+    bm->n_params += bm->spec[k].rows ? spec_numel(&bm->spec[k]) : 0;
+  }
+  bm->p = dev(bm, bm->n_params, sizeof(float));
+  bm->g = dev(bm, bm->n_params, sizeof(float));
+  bm->m = dev(bm, bm->n_params, sizeof(float));
+  bm->v = dev(bm, bm->n_params, sizeof(float));
+  @<Allocate the activations of a batch@>@;
+}
+
+@ @<Allocate the activations of a batch@>=
+BActs *a = &bm->a;
+size_t B = (size_t) B_cap, L = (size_t) c->L, H = (size_t) c->H, N = L * B, V = (size_t) c->V_out;
+int **ints[] = {&a->src, &a->tgt, &a->dec_in};
+for (int k = 0; k < 3; k++) *ints[k] = dev(bm, N, sizeof(int));
+a->src_len = dev(bm, B, sizeof(int));
+a->tgt_len = dev(bm, B, sizeof(int));
+a->ids = dev(bm, B, sizeof(int));
+a->enc_cache = dev(bm, N * H, sizeof(GruCache));
+a->dec_cache = dev(bm, N * H, sizeof(GruCache));
+float **nh[] = {&a->enc_x, &a->keys, &a->uk, &a->kp, &a->vp, &a->dec_e, &a->q, &a->ctx,
+  &a->mh, &a->d_out, &a->d_pre, &a->d_ctx, &a->d_q, &a->d_keys, &a->d_uk, &a->d_kp,
+  &a->d_vp, &a->d_emb};
+for (size_t k = 0; k < sizeof nh / sizeof nh[0]; k++) *nh[k] = dev(bm, N * H, sizeof(float));
+float **n3h[] = {&a->enc_gi, &a->dec_gi, &a->d_dec_gi, &a->d_dec_gh, &a->d_enc_gi, &a->d_enc_gh};
+for (size_t k = 0; k < sizeof n3h / sizeof n3h[0]; k++) *n3h[k] = dev(bm, N * 3 * H, sizeof(float));
+a->enc_h = dev(bm, N * H + B * H, sizeof(float));
+a->dec_h = dev(bm, N * H + B * H, sizeof(float));
+a->ht = dev(bm, N * H + B * H, sizeof(float));
+@<Allocate the small and the attention-sized activations@>@;
+
+@ @<Allocate the small and the attention-sized activations@>=
+float **bh[] = {&a->wq, &a->d_s, &a->d_s2, &a->d_mh};
+for (size_t k = 0; k < sizeof bh / sizeof bh[0]; k++) *bh[k] = dev(bm, B * H, sizeof(float));
+a->gh = dev(bm, B * 3 * H, sizeof(float));
+a->add_a = dev(bm, (kind == KIND_BAHDANAU ? N * L : 1) * H, sizeof(float));
+a->scores = dev(bm, B * (size_t) bm->heads * L, sizeof(float));
+a->d_w = dev(bm, B * (size_t) bm->heads * L, sizeof(float));
+a->d_e = dev(bm, B * (size_t) bm->heads * L, sizeof(float));
+a->attw = dev(bm, N * (size_t) bm->heads * L, sizeof(float));
+a->logits = dev(bm, N * V, sizeof(float));
+a->row_loss = dev(bm, N, sizeof(float));
+a->loss_acc = dev(bm, 1, sizeof(float));
+
+@ Freeing walks the same pointers: |BActs| is nothing but pointers, so it can
+be walked as an array of them.
+@<Batched model functions@>=
+void bmodel_free(BModel *bm)
+{
+  if (!bm->be) return;
+  void **ptr = (void **) &bm->a;
+  for (size_t k = 0; k < sizeof bm->a / sizeof(void *); k++) bm->be->release(ptr[k]);
+  float *bufs[] = {bm->p, bm->g, bm->m, bm->v};
+  for (int k = 0; k < 4; k++) bm->be->release(bufs[k]);
+  vocab_free(&bm->vin);
+  vocab_free(&bm->vout);
+  memset(bm, 0, sizeof *bm);
+}
+
+@ @<Prototypes@>=
+void batched_specs(int kind, const Config *c, TensorSpec s[NP_TENSORS]);
+void bmodel_alloc(BModel *bm, const Backend *be, int kind, int heads, const Config *c,
+  Vocab *vin, Vocab *vout, int B_cap);
+void bmodel_free(BModel *bm);
+
+@ Initialisation follows \PB{PyTorch}'s defaults as in Part I: embeddings
+$N(0,1)$, every other weight and bias uniform on $\pm1/\sqrt n$ with $n$ the
+layer's input width ($H$ for the GRUs, as \PB{PyTorch} has it), except
+\.{MultiheadAttention}'s input projection, which \PB{PyTorch} draws from
+Glorot's uniform distribution $\pm\sqrt{6/(H+3H)}$, with zero biases for both
+projections. The numbers are made on the host, in the buffer's order, and
+copied to the backend.
+@^initialisation@>
+@<Batched model functions@>=
+void bmodel_init_random(BModel *bm, uint64_t seed)
+{
+  unsigned short xs[3] = {(unsigned short) (0x330e ^ (seed >> 32)), (unsigned short) seed,
+    (unsigned short) (seed >> 16)};
+  float *host = xcalloc(bm->n_params, sizeof(float));
+  for (int k = 0; k < NP_TENSORS; k++) {
+    const TensorSpec *s = &bm->spec[k];
+    if (!s->rows) continue;
+    int gru = (k >= P_ENC_W_IH && k <= P_ENC_B_HH) || (k >= P_DEC_W_IH && k <= P_DEC_B_HH);
+    int fan = gru || s->cols == 0 ? bm->cfg.H : s->cols;
+    double bound = k == P_INPROJ_W ? sqrt(6.0 / (4.0 * bm->cfg.H)) :
+      k == P_INPROJ_B || k == P_OUTPROJ_B ? 0.0 : 1.0 / sqrt((double) fan);
+    for (size_t i = 0; i < spec_numel(s); i++)
+      host[bm->off[k] + i] = (float) (k == P_ENC_EMB || k == P_DEC_EMB ? random_normal(xs)
+        : bound * (2.0 * erand48(xs) - 1.0));
+  }
+  bm->be->upload(bm->p, host, bm->n_params * sizeof(float));
+  free(host);
+  bm->adam_t = 0;
+  bm->seed = seed;
+}
+
+@ @<Prototypes@>=
+void bmodel_init_random(BModel *bm, uint64_t seed);
+
+@*1 The batched forward pass.
+@^forward pass, batched@>
+A batch goes to the backend as its word numbers, time-major, and its lengths.
+The host works out $S$, $T$ and the number of real target words.
+@<Batched model functions@>=
+void batch_upload(BModel *bm, const Example *ex, const int *idx, int n, Batch *bt)
+{
+  int S = 0, T = 0, tokens = 0;
+  for (int b = 0; b < n; b++) {
+    const Example *e = &ex[idx ? idx[b] : b];
+    if (e->src_len > S) S = e->src_len;
+    if (e->tgt_len > T) T = e->tgt_len;
+    tokens += e->tgt_len;
+  }
+  int *h = xcalloc((size_t) (3 * (S > T ? S : T) * n + 2 * n), sizeof(int));
+  int *src = h, *tgt = src + S * n, *din = tgt + T * n, *sl = din + T * n, *tl = sl + n;
+  @<Fill the host arrays of the batch, time-major, padded with \.{<PAD>}@>@;
+  const Backend *be = bm->be;
+  be->upload(bm->a.src, src, (size_t) (S * n) * sizeof(int));
+  be->upload(bm->a.tgt, tgt, (size_t) (T * n) * sizeof(int));
+  be->upload(bm->a.dec_in, din, (size_t) (T * n) * sizeof(int));
+  be->upload(bm->a.src_len, sl, (size_t) n * sizeof(int));
+  be->upload(bm->a.tgt_len, tl, (size_t) n * sizeof(int));
+  free(h);
+  *bt = (Batch) {n, S, T, tokens};
+}
+
+@ @<Fill the host arrays of the batch, time-major, padded with \.{<PAD>}@>=
+for (int b = 0; b < n; b++) {
+  const Example *e = &ex[idx ? idx[b] : b];
+  for (int s = 0; s < S; s++) src[s * n + b] = s < e->src_len ? e->src[s] : PAD_TOKEN;
+  for (int t = 0; t < T; t++) {
+    tgt[t * n + b] = t < e->tgt_len ? e->tgt[t] : PAD_TOKEN;
+    din[t * n + b] = t == 0 ? SOS_TOKEN : t <= e->tgt_len ? e->tgt[t - 1] : PAD_TOKEN;
+  }
+  sl[b] = e->src_len;
+  tl[b] = e->tgt_len;
+}
+
+@ @<Prototypes@>=
+void batch_upload(BModel *bm, const Example *ex, const int *idx, int n, Batch *bt);
+
+@ Each batch draws new dropout masks: the seeds of the two embeddings' masks
+are hashes of the model's seed and a counter of batches.
+@<Batched model helpers@>=
+static uint64_t mix64(uint64_t z)
+{
+  z += 0x9e3779b97f4a7c15ULL;
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+@ The encoder. The embeddings of all $SB$ source words, their product with
+$W_i^{\top}$ (one product of $SB\times H$ by $H\times 3H$), and then one step
+per position: the product of the $B$ states with $W_h^{\top}$ and the gates.
+State $h_s$ is row block $s$ of |enc_h| ($h_0=0$); the keys, the outputs with
+zeros at the pads, go to |keys|.
+@<Batched model helpers@>=
+static void encoder_forward_b(BModel *bm, const Batch *bt, float p)
+{
+  const Backend *be = bm->be;
+  BActs *a = &bm->a;
+  int B = bt->B, S = bt->S, H = bm->cfg.H, G = 3 * H;
+  be->embed(a->enc_x, PT(P_ENC_EMB), a->src, S * B, H, p, mix64(bm->seed ^ (2 * bm->step)));
+  be->gemm(0, 1, S * B, G, H, 1.0f, a->enc_x, H, PT(P_ENC_W_IH), H, 0.0f, a->enc_gi, G);
+  be->add_bias(a->enc_gi, PT(P_ENC_B_IH), S * B, G);
+  be->zero(a->enc_h, (size_t) B * H * sizeof(float));
+  for (int s = 0; s < S; s++) {
+    float *h = a->enc_h + (size_t) s * B * H;
+    be->gemm(0, 1, B, G, H, 1.0f, h, H, PT(P_ENC_W_HH), H, 0.0f, a->gh, G);
+    be->add_bias(a->gh, PT(P_ENC_B_HH), B, G);
+    be->gru_forward(h + (size_t) B * H, a->enc_cache + (size_t) s * B * H,
+      a->enc_gi + (size_t) s * B * G, a->gh, h, a->keys + (size_t) s * B * H, a->src_len,
+      s, B, H);
+  }
+}
+
+@ What the decoder needs from the keys is computed once per batch: Bahdanau's
+$U_ak_i+b_u$, multi-head attention's projected keys and values (the second
+and third block of rows of \.{in\_proj\_weight}).
+@<Batched model helpers@>=
+static void attention_precompute(BModel *bm, int B, int S)
+{
+  const Backend *be = bm->be;
+  BActs *a = &bm->a;
+  int H = bm->cfg.H;
+  if (bm->kind == KIND_BAHDANAU) {
+    be->gemm(0, 1, S * B, H, H, 1.0f, a->keys, H, PT(P_UA_W), H, 0.0f, a->uk, H);
+    be->add_bias(a->uk, PT(P_UA_B), S * B, H);
+  } else if (bm->kind == KIND_MULTIHEAD) {
+    const float *w = PT(P_INPROJ_W), *b = PT(P_INPROJ_B);
+    be->gemm(0, 1, S * B, H, H, 1.0f, a->keys, H, w + (size_t) H * H, H, 0.0f, a->kp, H);
+    be->add_bias(a->kp, b + H, S * B, H);
+    be->gemm(0, 1, S * B, H, H, 1.0f, a->keys, H, w + (size_t) 2 * H * H, H, 0.0f, a->vp, H);
+    be->add_bias(a->vp, b + 2 * H, S * B, H);
+  }
+}
+
+@ One decoder step $t$ for the whole batch. The embedding's share of the GRU's
+input product, $e_tW_{i,e}^{\top}+b_i$, is already in row block $t$ of
+|dec_gi| (in training it is computed for all steps at once). Bahdanau
+attends first and adds $c_tW_{i,c}^{\top}$; the others add
+$\tilde h_{t-1}W_{i,c}^{\top}$ ($W_{i,c}$ is the second half of the columns
+of $W_i$: a pointer |+H| with the row length $2H$). Then the GRU.
+@<Batched model helpers@>=
+static void decoder_step_b(BModel *bm, int B, int S, int t)
+{
+  const Backend *be = bm->be;
+  BActs *a = &bm->a;
+  int H = bm->cfg.H, G = 3 * H;
+  size_t bh = (size_t) B * H, tb = (size_t) t * bh;
+  float *s_prev = a->dec_h + tb, *s_new = s_prev + bh, *gi = a->dec_gi + (size_t) t * B * G;
+  const float *x2 = a->ht + tb;
+  if (bm->kind == KIND_BAHDANAU) {
+    @<Attend additively from $s_{t-1}$, making $c_t$@>@;
+    x2 = a->ctx + tb;
+  }
+  be->gemm(0, 1, B, G, H, 1.0f, x2, H, PT(P_DEC_W_IH) + H, 2 * H, 1.0f, gi, G);
+  be->gemm(0, 1, B, G, H, 1.0f, s_prev, H, PT(P_DEC_W_HH), H, 0.0f, a->gh, G);
+  be->add_bias(a->gh, PT(P_DEC_B_HH), B, G);
+  be->gru_forward(s_new, a->dec_cache + tb, gi, a->gh, s_prev, NULL, NULL, 0, B, H);
+  if (bm->kind != KIND_BAHDANAU) @<Attend from $s_t$ and make $\tilde h_t$@>@;
+}
+
+@ @<Attend additively from $s_{t-1}$, making $c_t$@>=
+float *w = a->attw + (size_t) t * B * S;
+be->gemm(0, 1, B, H, H, 1.0f, s_prev, H, PT(P_WA_W), H, 0.0f, a->wq, H);
+be->add_bias(a->wq, PT(P_WA_B), B, H);
+be->additive_scores(a->scores, a->add_a + (size_t) t * B * S * H, a->wq, a->uk,
+  PT(P_VA_W), B, S, H);
+be->masked_softmax(w, a->scores, a->src_len, B, 1, S);
+be->context(a->ctx + tb, w, a->keys, B, S, H, 1);
+
+@ Luong's query is $s_t$ itself (dot) or $W_as_t$ (general); multi-head
+attention's is $W_Qs_t+b_Q$, and its keys and values are the projected ones.
+The context of the heads goes through the output projection. Then
+$\tilde h_t=\tanh(W_c[c_t;s_t])$, as two products with the halves of $W_c$.
+@<Attend from $s_t$ and make $\tilde h_t$@>=
+{
+  int mh = bm->kind == KIND_MULTIHEAD, nh = bm->heads;
+  const float *q = s_new, *K = mh ? a->kp : a->keys;
+  float *w = a->attw + (size_t) t * B * nh * S, *c = a->ctx + tb, *ht = a->ht + tb + bh;
+  const float *Wc = PT(mh ? P_COMBINE : P_LIN_OUT);
+  if (bm->kind != KIND_LUONG_DOT) @<Project the query into |a->q|, row block $t$@>@;
+  be->dot_scores(a->scores, q, K, B, S, H, nh, mh ? 1.0f / sqrtf((float) (H / nh)) : 1.0f);
+  be->masked_softmax(w, a->scores, a->src_len, B, nh, S);
+  be->context(mh ? a->mh + tb : c, w, mh ? a->vp : a->keys, B, S, H, nh);
+  if (mh) {
+    be->gemm(0, 1, B, H, H, 1.0f, a->mh + tb, H, PT(P_OUTPROJ_W), H, 0.0f, c, H);
+    be->add_bias(c, PT(P_OUTPROJ_B), B, H);
+  }
+  be->gemm(0, 1, B, H, H, 1.0f, c, H, Wc, 2 * H, 0.0f, ht, H);
+  be->gemm(0, 1, B, H, H, 1.0f, s_new, H, Wc + H, 2 * H, 1.0f, ht, H);
+  be->tanh_forward(ht, ht, B * H);
+}
+
+@ @<Project the query into |a->q|, row block $t$@>=
+{
+  float *qt = a->q + tb;
+  be->gemm(0, 1, B, H, H, 1.0f, s_new, H, PT(mh ? P_INPROJ_W : P_LIN_IN), H, 0.0f, qt, H);
+  if (mh) be->add_bias(qt, PT(P_INPROJ_B), B, H);
+  q = qt;
+}
+
+@ The decoder with teacher forcing: the embeddings of all $T$ inputs and
+their share of the GRU's input product at once, the starting state (the
+encoder's last, row block $S$ of |enc_h|), $\tilde h_0=0$, and the steps.
+The output layer reads $s_t$ (Bahdanau) or $\tilde h_t$ (the others): the
+$TB$ rows from row block 1 of |dec_h| or |ht|, contiguous, so the logits of
+the whole batch are one product.
+@<Batched model helpers@>=
+static const float *decoder_output(const BModel *bm)
+{
+  return bm->kind == KIND_BAHDANAU ? bm->a.dec_h : bm->a.ht;
+}
+
+static void decoder_forward_b(BModel *bm, const Batch *bt, float p)
+{
+  const Backend *be = bm->be;
+  BActs *a = &bm->a;
+  int B = bt->B, S = bt->S, T = bt->T, H = bm->cfg.H, G = 3 * H;
+  be->embed(a->dec_e, PT(P_DEC_EMB), a->dec_in, T * B, H, p, mix64(bm->seed ^ (2 * bm->step + 1)));
+  be->gemm(0, 1, T * B, G, H, 1.0f, a->dec_e, H, PT(P_DEC_W_IH), 2 * H, 0.0f, a->dec_gi, G);
+  be->add_bias(a->dec_gi, PT(P_DEC_B_IH), T * B, G);
+  be->copy(a->dec_h, a->enc_h + (size_t) S * B * H, (size_t) B * H * sizeof(float));
+  be->zero(a->ht, (size_t) B * H * sizeof(float));
+  attention_precompute(bm, B, S);
+  for (int t = 0; t < T; t++) decoder_step_b(bm, B, S, t);
+}
+
+@ The loss of a batch: the logits of all $TB$ rows, then the masked negative
+log-likelihood, which leaves its gradient in place of the logits and adds the
+sum of the words' losses to |loss_acc|. |bmodel_forward| runs the whole
+forward pass; |p| is the dropout probability (0 for evaluation).
+@<Batched model functions@>=
+void bmodel_forward(BModel *bm, const Batch *bt, float p)
+{
+  const Backend *be = bm->be;
+  BActs *a = &bm->a;
+  int B = bt->B, T = bt->T, H = bm->cfg.H, V = bm->cfg.V_out;
+  bm->step_p = p;
+  encoder_forward_b(bm, bt, p);
+  decoder_forward_b(bm, bt, p);
+  const float *o = decoder_output(bm) + (size_t) B * H;
+  be->gemm(0, 1, T * B, V, H, 1.0f, o, H, PT(P_OUT_W), H, 0.0f, a->logits, V);
+  be->add_bias(a->logits, PT(P_OUT_B), T * B, V);
+  be->nll(a->logits, a->row_loss, a->tgt, T * B, V, 1.0f / (float) bt->tokens);
+  be->sum(a->loss_acc, a->row_loss, T * B);
+}
+
+@ The sum of the losses since the last call, brought back from the backend.
+@<Batched model functions@>=
+double bmodel_take_loss(BModel *bm)
+{
+  float s = 0.0f;
+  bm->be->download(&s, bm->a.loss_acc, sizeof s);
+  bm->be->zero(bm->a.loss_acc, sizeof(float));
+  return s;
+}
+
+@ @<Prototypes@>=
+void bmodel_forward(BModel *bm, const Batch *bt, float p);
+double bmodel_take_loss(BModel *bm);
+
+@*1 The batched backward pass.
+@^backward pass, batched@>
+@^backpropagation through time@>
+The backward pass runs the forward pass in reverse, with the same products
+transposed. Two habits keep it short. First, a weight's gradient is a sum
+over all steps of (input)$^{\top}$(output gradient), so the gradients of all
+steps are kept and each weight gradient is {\it one\/} product at the end,
+over $TB$ rows, instead of $T$ small ones. Second, a gradient that two
+paths send to the same tensor is added by the second product itself
+($\beta=1$): the input-feeding path sends $\bar x_{2,t}=\bar g_{i,t}W_{i,c}$
+straight into the output gradient of $\tilde h_{t-1}$, which step $t-1$ reads
+next.
+
+The output layer first: $\bar O=\bar ZW_o$ for the logits' gradient $\bar Z$,
+$\bar W_o\mathrel{+}=\bar Z^{\top}O$, $\bar b_o\mathrel{+}={}$the column sums.
+@<Batched model functions@>=
+void bmodel_backward(BModel *bm, const Batch *bt)
+{
+  const Backend *be = bm->be;
+  BActs *a = &bm->a;
+  int B = bt->B, S = bt->S, T = bt->T, H = bm->cfg.H, V = bm->cfg.V_out;
+  size_t bh = (size_t) B * H;
+  const float *o = decoder_output(bm) + bh;
+  be->gemm(0, 0, T * B, H, V, 1.0f, a->logits, V, PT(P_OUT_W), H, 0.0f, a->d_out, H);
+  be->gemm(1, 0, V, H, T * B, 1.0f, a->logits, V, o, H, 1.0f, GT(P_OUT_W), H);
+  be->bias_grad(GT(P_OUT_B), a->logits, T * B, V);
+  be->zero(a->d_s, bh * sizeof(float));
+  be->zero(a->d_keys, (size_t) S * bh * sizeof(float));
+  be->zero(a->d_uk, (size_t) S * bh * sizeof(float));
+  be->zero(a->d_kp, (size_t) S * bh * sizeof(float));
+  be->zero(a->d_vp, (size_t) S * bh * sizeof(float));
+  for (int t = T - 1; t >= 0; t--) {
+    if (bm->kind == KIND_BAHDANAU) @<Go back through Bahdanau's step $t$@>@;
+    else @<Go back through a Luong or multi-head step $t$@>@;
+    float *x = a->d_s;
+    a->d_s = a->d_s2;
+    a->d_s2 = x;
+  }
+  @<Add the weight gradients of the decoder's GRU and embedding@>@;
+  @<Add the weight gradients of the attention@>@;
+  encoder_backward_b(bm, bt);
+}
+
+@ At the start of step $t$, |d_s| holds the gradient of $s_t$ that later
+steps sent back (through their GRU and their query). The GRU's backward
+kernel adds the output layer's share, |d_out|, and writes the gradient of
+$s_{t-1}$ into |d_s2|; the product with $W_h$ adds the rest. The context's
+gradient is the second half of $\bar g_iW_i$; through the attention it
+reaches the keys, the key products and, by $W_a$, the state $s_{t-1}$ once
+more.
+@<Go back through Bahdanau's step $t$@>=
+{
+  size_t tb = (size_t) t * bh, G = 3 * (size_t) H;
+  float *dgi = a->d_dec_gi + t * B * G, *dgh = a->d_dec_gh + t * B * G;
+  float *w = a->attw + (size_t) t * B * S, *dq = a->d_q + tb;
+  be->gru_backward(dgi, dgh, a->d_s2, a->d_s, a->d_out + tb, a->dec_h + tb,
+    a->dec_cache + tb, NULL, 0, B, H);
+  be->gemm(0, 0, B, H, 3 * H, 1.0f, dgh, 3 * H, PT(P_DEC_W_HH), H, 1.0f, a->d_s2, H);
+  be->gemm(0, 0, B, H, 3 * H, 1.0f, dgi, 3 * H, PT(P_DEC_W_IH) + H, 2 * H, 0.0f, a->d_ctx, H);
+  be->context_backward(a->d_w, a->d_keys, a->d_ctx, w, a->keys, B, S, H, 1);
+  be->softmax_backward(a->d_e, a->d_w, w, B, S);
+  be->additive_backward(dq, a->d_uk, GT(P_VA_W), a->d_e, a->add_a + tb * S,
+    PT(P_VA_W), B, S, H);
+  be->gemm(0, 0, B, H, H, 1.0f, dq, H, PT(P_WA_W), H, 1.0f, a->d_s2, H);
+}
+
+@ A Luong or multi-head step backwards: $\tilde h_t=\tanh(a_t)$ gives
+$\bar a_t$ (kept for $\bar W_c$), whose products with the halves of $W_c$ are
+$\bar c_t$ and a share of $\bar s_t$. Through the attention, to the values
+and keys and to the query, whose gradient reaches $s_t$ directly (dot),
+through $W_a$ (general) or through $W_Q$ (multi-head). Then the GRU, and the
+input feeding's gradient into the output gradient of step $t-1$.
+@<Go back through a Luong or multi-head step $t$@>=
+{
+  int mh = bm->kind == KIND_MULTIHEAD, nh = bm->heads;
+  size_t tb = (size_t) t * bh, G = 3 * (size_t) H;
+  float *dgi = a->d_dec_gi + t * B * G, *dgh = a->d_dec_gh + t * B * G;
+  float *w = a->attw + (size_t) t * B * nh * S, *dpre = a->d_pre + tb, *dc = a->d_ctx + tb;
+  const float *Wc = PT(mh ? P_COMBINE : P_LIN_OUT), *s_new = a->dec_h + tb + bh;
+  be->tanh_backward(dpre, a->d_out + tb, a->ht + tb + bh, B * H);
+  be->gemm(0, 0, B, H, H, 1.0f, dpre, H, Wc, 2 * H, 0.0f, dc, H);
+  be->gemm(0, 0, B, H, H, 1.0f, dpre, H, Wc + H, 2 * H, 1.0f, a->d_s, H);
+  @<Go back through the attention of step $t$ to its query, adding to |d_s|@>@;
+  be->gru_backward(dgi, dgh, a->d_s2, a->d_s, NULL, a->dec_h + tb, a->dec_cache + tb,
+    NULL, 0, B, H);
+  be->gemm(0, 0, B, H, 3 * H, 1.0f, dgh, 3 * H, PT(P_DEC_W_HH), H, 1.0f, a->d_s2, H);
+  if (t > 0)
+    be->gemm(0, 0, B, H, 3 * H, 1.0f, dgi, 3 * H, PT(P_DEC_W_IH) + H, 2 * H, 1.0f,
+      a->d_out + tb - bh, H);
+}
+
+@ @<Go back through the attention of step $t$ to its query, adding to |d_s|@>=
+const float *cg = dc, *K = mh ? a->kp : a->keys, *Vv = mh ? a->vp : a->keys;
+const float *q = bm->kind == KIND_LUONG_DOT ? s_new : a->q + tb;
+float *dK = mh ? a->d_kp : a->d_keys, *dV = mh ? a->d_vp : a->d_keys, *dq = a->d_q + tb;
+float scale = mh ? 1.0f / sqrtf((float) (H / nh)) : 1.0f;
+if (mh) {
+  be->gemm(0, 0, B, H, H, 1.0f, dc, H, PT(P_OUTPROJ_W), H, 0.0f, a->d_mh, H);
+  cg = a->d_mh;
+}
+be->context_backward(a->d_w, dV, cg, w, Vv, B, S, H, nh);
+be->softmax_backward(a->d_e, a->d_w, w, B * nh, S);
+be->dot_backward(dq, dK, a->d_e, q, K, B, S, H, nh, scale);
+if (bm->kind == KIND_LUONG_DOT) be->add(a->d_s, dq, B * H);
+else be->gemm(0, 0, B, H, H, 1.0f, dq, H, PT(mh ? P_INPROJ_W : P_LIN_IN), H, 1.0f, a->d_s, H);
+
+@ The products kept for the end: $\bar W_i\mathrel{+}=\bar G_i^{\top}[E;X_2]$
+in two halves ($X_2$ is the contexts for Bahdanau, $\tilde h_0,\dots,
+\tilde h_{T-1}$ for the others), $\bar W_h\mathrel{+}=\bar G_h^{\top}
+[s_0,\dots,s_{T-1}]$, the biases, and the embeddings' gradient
+$\bar E=\bar G_iW_{i,e}$, scattered into the table's rows.
+@<Add the weight gradients of the decoder's GRU and embedding@>=
+{
+  int G = 3 * H, N = T * B;
+  const float *x2 = bm->kind == KIND_BAHDANAU ? a->ctx : a->ht;
+  be->gemm(1, 0, G, H, N, 1.0f, a->d_dec_gi, G, a->dec_e, H, 1.0f, GT(P_DEC_W_IH), 2 * H);
+  be->gemm(1, 0, G, H, N, 1.0f, a->d_dec_gi, G, x2, H, 1.0f, GT(P_DEC_W_IH) + H, 2 * H);
+  be->bias_grad(GT(P_DEC_B_IH), a->d_dec_gi, N, G);
+  be->gemm(1, 0, G, H, N, 1.0f, a->d_dec_gh, G, a->dec_h, H, 1.0f, GT(P_DEC_W_HH), H);
+  be->bias_grad(GT(P_DEC_B_HH), a->d_dec_gh, N, G);
+  be->gemm(0, 0, N, H, G, 1.0f, a->d_dec_gi, G, PT(P_DEC_W_IH), 2 * H, 0.0f, a->d_emb, H);
+  be->embed_backward(GT(P_DEC_EMB), a->d_emb, a->dec_in, N, H, bm->step_p,
+    mix64(bm->seed ^ (2 * bm->step + 1)));
+}
+
+@ The attention's weights, each one product over all steps. Bahdanau's $v_a$
+bias and the key bias of multi-head attention (the middle third of
+\.{in\_proj\_bias}) add the same number to every score of a row; a softmax
+is blind to that, so their gradient is exactly zero and is left so. (Computed
+the plain way, as a sum of $\bar e_i$, it would come out as rounding noise of
+about $10^{-9}$, and Adam, which divides a gradient by its own size, would
+turn the noise into steps of the full learning rate.)
+@^softmax, shift invariance of@>
+@^Adam@>
+@<Add the weight gradients of the attention@>=
+{
+  int N = T * B, M = S * B;
+  if (bm->kind == KIND_BAHDANAU) {
+    be->gemm(1, 0, H, H, N, 1.0f, a->d_q, H, a->dec_h, H, 1.0f, GT(P_WA_W), H);
+    be->bias_grad(GT(P_WA_B), a->d_q, N, H);
+    be->gemm(1, 0, H, H, M, 1.0f, a->d_uk, H, a->keys, H, 1.0f, GT(P_UA_W), H);
+    be->bias_grad(GT(P_UA_B), a->d_uk, M, H);
+    be->gemm(0, 0, M, H, H, 1.0f, a->d_uk, H, PT(P_UA_W), H, 1.0f, a->d_keys, H);
+  } else {
+    int mh = bm->kind == KIND_MULTIHEAD;
+    float *dWc = GT(mh ? P_COMBINE : P_LIN_OUT);
+    be->gemm(1, 0, H, H, N, 1.0f, a->d_pre, H, a->ctx, H, 1.0f, dWc, 2 * H);
+    be->gemm(1, 0, H, H, N, 1.0f, a->d_pre, H, a->dec_h + bh, H, 1.0f, dWc + H, 2 * H);
+    if (bm->kind == KIND_LUONG_GENERAL)
+      be->gemm(1, 0, H, H, N, 1.0f, a->d_q, H, a->dec_h + bh, H, 1.0f, GT(P_LIN_IN), H);
+    if (mh) @<Add the gradients of the multi-head projections@>@;
+  }
+}
+
+@ Multi-head attention's four projections: the output projection from the
+contexts' gradients, the query's from the queries', and the keys' and values'
+from what the steps gathered in |d_kp| and |d_vp|, which also flows on to
+the encoder's outputs.
+@<Add the gradients of the multi-head projections@>=
+{
+  float *dW = GT(P_INPROJ_W), *db = GT(P_INPROJ_B);
+  const float *W = PT(P_INPROJ_W);
+  size_t HH = (size_t) H * H;
+  be->gemm(1, 0, H, H, N, 1.0f, a->d_ctx, H, a->mh, H, 1.0f, GT(P_OUTPROJ_W), H);
+  be->bias_grad(GT(P_OUTPROJ_B), a->d_ctx, N, H);
+  be->gemm(1, 0, H, H, N, 1.0f, a->d_q, H, a->dec_h + bh, H, 1.0f, dW, H);
+  be->bias_grad(db, a->d_q, N, H);
+  be->gemm(1, 0, H, H, M, 1.0f, a->d_kp, H, a->keys, H, 1.0f, dW + HH, H);
+  be->gemm(1, 0, H, H, M, 1.0f, a->d_vp, H, a->keys, H, 1.0f, dW + 2 * HH, H);
+  be->bias_grad(db + 2 * H, a->d_vp, M, H);
+  be->gemm(0, 0, M, H, H, 1.0f, a->d_kp, H, W + HH, H, 1.0f, a->d_keys, H);
+  be->gemm(0, 0, M, H, H, 1.0f, a->d_vp, H, W + 2 * HH, H, 1.0f, a->d_keys, H);
+}
+
+@ The encoder backwards, from the gradient of its final state (left in
+|d_s| by the decoder's first step) and of its outputs (|d_keys|). A sentence
+that has ended passes the gradient of its state straight through, so the
+final state's gradient reaches each sentence at its own last word.
+@<Batched model helpers@>=
+static void encoder_backward_b(BModel *bm, const Batch *bt)
+{
+  const Backend *be = bm->be;
+  BActs *a = &bm->a;
+  int B = bt->B, S = bt->S, H = bm->cfg.H, G = 3 * H, M = S * B;
+  size_t bh = (size_t) B * H;
+  for (int s = S - 1; s >= 0; s--) {
+    float *dgi = a->d_enc_gi + (size_t) s * B * G, *dgh = a->d_enc_gh + (size_t) s * B * G;
+    be->gru_backward(dgi, dgh, a->d_s2, a->d_s, a->d_keys + s * bh, a->enc_h + s * bh,
+      a->enc_cache + s * bh, a->src_len, s, B, H);
+    be->gemm(0, 0, B, H, G, 1.0f, dgh, G, PT(P_ENC_W_HH), H, 1.0f, a->d_s2, H);
+    float *x = a->d_s;
+    a->d_s = a->d_s2;
+    a->d_s2 = x;
+  }
+  be->gemm(1, 0, G, H, M, 1.0f, a->d_enc_gi, G, a->enc_x, H, 1.0f, GT(P_ENC_W_IH), H);
+  be->bias_grad(GT(P_ENC_B_IH), a->d_enc_gi, M, G);
+  be->gemm(1, 0, G, H, M, 1.0f, a->d_enc_gh, G, a->enc_h, H, 1.0f, GT(P_ENC_W_HH), H);
+  be->bias_grad(GT(P_ENC_B_HH), a->d_enc_gh, M, G);
+  be->gemm(0, 0, M, H, G, 1.0f, a->d_enc_gi, G, PT(P_ENC_W_IH), H, 0.0f, a->d_emb, H);
+  be->embed_backward(GT(P_ENC_EMB), a->d_emb, a->src, M, H, bm->step_p,
+    mix64(bm->seed ^ (2 * bm->step)));
+}
+
+@ One training step on a batch: zero the gradients, forward with dropout,
+backward, Adam. The loss stays on the backend until |bmodel_take_loss|.
+@<Batched model functions@>=
+void bmodel_train_batch(BModel *bm, const Batch *bt, double lr)
+{
+  bm->be->zero(bm->g, bm->n_params * sizeof(float));
+  bmodel_forward(bm, bt, bm->dropout);
+  bmodel_backward(bm, bt);
+  AdamConstants k = adam_constants(lr, 0.9, 0.999, 1e-8, ++bm->adam_t);
+  bm->be->adam(bm->p, bm->g, bm->m, bm->v, bm->n_params, k);
+  bm->step++;
+}
+
+@ @<Prototypes@>=
+void bmodel_backward(BModel *bm, const Batch *bt);
+void bmodel_train_batch(BModel *bm, const Batch *bt, double lr);
+
+@*1 Batched greedy decoding.
+@^greedy decoding@>
+Translating is the decoder feeding itself, as in Part I, for a whole batch of
+sentences at once: every sentence takes a step, its most probable word
+becomes its next input, and a sentence that has produced \EOS\ is finished
+(it still takes the remaining steps with the others, and its words are not
+kept). The loop ends when every sentence has finished or after $L$ words.
+|out| gets $L$ word numbers per sentence and |out_len| their count; |attn|, if
+not |NULL|, gets for each sentence an $L\times L$ block: row $t$ holds the
+weights of output word $t$ on the source positions (averaged over the heads
+of multi-head attention).
+@<Batched model functions@>=
+void bmodel_greedy(BModel *bm, const Example *ex, int n, int *out, int *out_len,
+  float *attn)
+{
+  int L = bm->cfg.L;
+  for (int at = 0; at < n; at += bm->B_cap) {
+    int B = n - at < bm->B_cap ? n - at : bm->B_cap;
+    Batch bt;
+    batch_upload(bm, ex + at, NULL, B, &bt);
+    @<Decode the |B| sentences from |at| on greedily@>@;
+  }
+}
+
+@ @<Decode the |B| sentences from |at| on greedily@>=
+const Backend *be = bm->be;
+BActs *a = &bm->a;
+int H = bm->cfg.H, V = bm->cfg.V_out, S = bt.S, G = 3 * H, nh = bm->heads, left = B;
+int *tok = xcalloc((size_t) B, sizeof(int)), *len = out_len + at;
+float *w = attn ? xcalloc((size_t) (B * nh * S), sizeof(float)) : NULL;
+bm->step_p = 0.0f;
+encoder_forward_b(bm, &bt, 0.0f);
+be->copy(a->dec_h, a->enc_h + (size_t) S * B * H, (size_t) B * H * sizeof(float));
+be->zero(a->ht, (size_t) B * H * sizeof(float));
+attention_precompute(bm, B, S);
+for (int b = 0; b < B; b++) len[b] = 0, tok[b] = SOS_TOKEN;
+if (attn) memset(attn + (size_t) at * L * L, 0, (size_t) B * L * L * sizeof(float));
+for (int t = 0; t < L && left > 0; t++) {
+  @<Take decoding step $t$ for the batch, from the words in |tok|@>@;
+  @<Keep each unfinished sentence's word and attention@>@;
+}
+free(tok);
+free(w);
+
+@ @<Take decoding step $t$ for the batch, from the words in |tok|@>=
+size_t tb = (size_t) t * B;
+be->upload(a->dec_in + tb, tok, (size_t) B * sizeof(int));
+be->embed(a->dec_e + tb * H, PT(P_DEC_EMB), a->dec_in + tb, B, H, 0.0f, 0);
+be->gemm(0, 1, B, G, H, 1.0f, a->dec_e + tb * H, H, PT(P_DEC_W_IH), 2 * H, 0.0f,
+  a->dec_gi + tb * G, G);
+be->add_bias(a->dec_gi + tb * G, PT(P_DEC_B_IH), B, G);
+decoder_step_b(bm, B, S, t);
+be->gemm(0, 1, B, V, H, 1.0f, decoder_output(bm) + (tb + B) * H, H, PT(P_OUT_W), H, 0.0f,
+  a->logits, V);
+be->add_bias(a->logits, PT(P_OUT_B), B, V);
+be->argmax(a->ids, a->logits, B, V);
+be->download(tok, a->ids, (size_t) B * sizeof(int));
+if (w) be->download(w, a->attw + tb * nh * S, (size_t) (B * nh * S) * sizeof(float));
+
+@ @<Keep each unfinished sentence's word and attention@>=
+for (int b = 0; b < B; b++) {
+  if (len[b] < 0) continue;
+  if (w) {
+    float *row = attn + ((size_t) (at + b) * L + t) * L;
+    for (int h = 0; h < nh; h++)
+      for (int s = 0; s < S; s++) row[s] += w[((size_t) b * nh + h) * S + s] / (float) nh;
+  }
+  if (tok[b] == EOS_TOKEN) {
+    len[b] = -len[b] - 1;
+    left--;
+  } else out[(size_t) (at + b) * L + len[b]++] = tok[b];
+  if (len[b] == L) len[b] = -L - 1, left--;
+}
+if (left == 0 || t == L - 1)
+  for (int b = 0; b < B; b++) if (len[b] < 0) len[b] = -len[b] - 1;
+
+@ @<Prototypes@>=
+void bmodel_greedy(BModel *bm, const Example *ex, int n, int *out, int *out_len,
+  float *attn);
 
 @* Checkpoints in the safetensors format.
 @^safetensors@>

@@ -50,7 +50,15 @@ KIT_VECTOR_MATH float tanhf(float);
 #define FILTER_TUTORIAL 0
 #define FILTER_LENGTH 1
 
-/*:39*/
+/*:39*//*174:*/
+#line 2916 "attention.w"
+
+enum{KIND_SEED,KIND_BAHDANAU,KIND_LUONG_DOT,KIND_LUONG_GENERAL,
+KIND_MULTIHEAD,N_KINDS};
+#define PAD_TOKEN 2
+#define UNK_TOKEN 3
+
+/*:174*/
 #line 149 "attention.w"
 
 /*13:*/
@@ -115,14 +123,14 @@ int rows,cols;
 }TensorSpec;
 
 /*:51*//*81:*/
-#line 1390 "attention.w"
+#line 1391 "attention.w"
 
 typedef struct{
 float r,z,n,ghn;
 }GruCache;
 
 /*:81*//*133:*/
-#line 2159 "attention.w"
+#line 2160 "attention.w"
 
 typedef struct{
 int weight;
@@ -134,7 +142,7 @@ int B,C,OC;
 #define N_ENC_DEFERRED (N_DEFERRED - N_DEC_DEFERRED) 
 
 /*:133*//*141:*/
-#line 2335 "attention.w"
+#line 2336 "attention.w"
 
 typedef struct{
 float b1,a1,b2,a2;
@@ -143,8 +151,119 @@ float inv_bc2;
 float eps;
 }AdamConstants;
 
-/*:141*//*199:*/
-#line 3418 "attention.w"
+/*:141*//*183:*/
+#line 3073 "attention.w"
+
+typedef struct{
+int B,S,T;
+int tokens;
+}Batch;
+
+/*:183*//*184:*/
+#line 3098 "attention.w"
+
+typedef struct Backend Backend;
+struct Backend{
+const char*name;
+void*(*alloc)(size_t bytes);
+void(*release)(void*p);
+void(*upload)(void*dst,const void*src,size_t bytes);
+void(*download)(void*dst,const void*src,size_t bytes);
+void(*copy)(void*dst,const void*src,size_t bytes);
+void(*zero)(void*p,size_t bytes);
+void(*gemm)(int ta,int tb,int M,int N,int K,float alpha,const float*A,
+int lda,const float*B,int ldb,float beta,float*C,int ldc);
+/*185:*/
+#line 3122 "attention.w"
+
+void(*embed)(float*out,const float*table,const int*ids,int n,int H,
+float p,uint64_t seed);
+void(*embed_backward)(float*dtable,const float*dout,const int*ids,int n,int H,
+float p,uint64_t seed);
+void(*add_bias)(float*y,const float*b,int n,int m);
+void(*bias_grad)(float*db,const float*dy,int n,int m);
+void(*gru_forward)(float*h_new,GruCache*cache,const float*gi,const float*gh,
+const float*h,float*out,const int*len,int s,int B,int H);
+void(*gru_backward)(float*dgi,float*dgh,float*dh_prev,const float*dh_new,
+const float*dout,const float*h,const GruCache*cache,const int*len,int s,
+int B,int H);
+
+/*:185*//*186:*/
+#line 3135 "attention.w"
+
+void(*additive_scores)(float*e,float*a,const float*wq,const float*uk,
+const float*va,int B,int S,int H);
+void(*additive_backward)(float*dwq,float*duk,float*dva,const float*de,
+const float*a,const float*va,int B,int S,int H);
+void(*dot_scores)(float*e,const float*q,const float*k,int B,int S,int H,
+int heads,float scale);
+void(*dot_backward)(float*dq,float*dk,const float*de,const float*q,
+const float*k,int B,int S,int H,int heads,float scale);
+void(*masked_softmax)(float*w,const float*e,const int*len,int B,int heads,int S);
+void(*softmax_backward)(float*de,const float*dw,const float*w,int rows,int S);
+void(*context)(float*c,const float*w,const float*v,int B,int S,int H,int heads);
+void(*context_backward)(float*dw,float*dv,const float*dc,const float*w,
+const float*v,int B,int S,int H,int heads);
+
+/*:186*//*187:*/
+#line 3150 "attention.w"
+
+void(*tanh_forward)(float*y,const float*x,int n);
+void(*tanh_backward)(float*dx,const float*dy,const float*y,int n);
+void(*nll)(float*logits,float*row_loss,const int*tgt,int n,int V,float scale);
+void(*log_softmax)(float*x,int n,int V);
+void(*argmax)(int*out,const float*x,int n,int V);
+void(*sum)(float*acc,const float*x,int n);
+void(*add)(float*y,const float*x,int n);
+void(*adam)(float*p,const float*g,float*m,float*v,size_t n,AdamConstants k);
+
+/*:187*/
+#line 3110 "attention.w"
+
+};
+
+/*:184*//*214:*/
+#line 3685 "attention.w"
+
+enum{P_ENC_EMB,P_ENC_W_IH,P_ENC_W_HH,P_ENC_B_IH,P_ENC_B_HH,P_DEC_EMB,
+P_WA_W,P_WA_B,P_UA_W,P_UA_B,P_VA_W,P_VA_B,P_LIN_IN,P_LIN_OUT,
+P_INPROJ_W,P_INPROJ_B,P_OUTPROJ_W,P_OUTPROJ_B,
+P_DEC_W_IH,P_DEC_W_HH,P_DEC_B_IH,P_DEC_B_HH,P_COMBINE,P_OUT_W,P_OUT_B,
+NP_TENSORS};
+
+/*:214*//*217:*/
+#line 3731 "attention.w"
+
+typedef struct{
+int*src,*tgt,*dec_in,*src_len,*tgt_len,*ids;
+float*enc_x,*enc_gi,*gh,*enc_h,*keys,*uk,*kp,*vp;
+GruCache*enc_cache,*dec_cache;
+float*dec_e,*dec_gi,*dec_h,*wq,*add_a,*q,*scores,*attw,*ctx,*mh,*ht;
+float*logits,*row_loss,*loss_acc;
+float*d_out,*d_dec_gi,*d_dec_gh,*d_s,*d_s2,*d_pre,*d_ctx,*d_w,*d_e,*d_q;
+float*d_keys,*d_uk,*d_kp,*d_vp,*d_mh,*d_enc_gi,*d_enc_gh,*d_emb;
+}BActs;
+
+/*:217*//*218:*/
+#line 3744 "attention.w"
+
+typedef struct{
+int kind,heads;
+Config cfg;
+Vocab vin,vout;
+const Backend*be;
+TensorSpec spec[NP_TENSORS];
+size_t off[NP_TENSORS],n_params;
+float*p,*g,*m,*v;
+long adam_t;
+float dropout,step_p;
+uint64_t seed,step;
+int B_cap;
+BActs a;
+}BModel;
+
+/*:218*//*283:*/
+#line 4970 "attention.w"
 
 #define COLORMAP_MAX_POINTS 9
 typedef struct{
@@ -154,8 +273,8 @@ double x[3][COLORMAP_MAX_POINTS];
 double v[3][COLORMAP_MAX_POINTS];
 }Colormap;
 
-/*:199*//*207:*/
-#line 3516 "attention.w"
+/*:283*//*291:*/
+#line 5068 "attention.w"
 
 enum{HEATMAP_MATPLOTLIB,HEATMAP_SEABORN};
 typedef struct{
@@ -169,8 +288,8 @@ int style;
 double vmin,vmax;
 }Heatmap;
 
-/*:207*//*208:*/
-#line 3533 "attention.w"
+/*:291*//*292:*/
+#line 5085 "attention.w"
 
 typedef struct{
 double x,y,w,h;
@@ -185,14 +304,14 @@ int width,height,stride;
 unsigned char*data;
 }FigImage;
 
-/*:208*//*237:*/
-#line 4154 "attention.w"
+/*:292*//*321:*/
+#line 5706 "attention.w"
 
 enum{FIGURE_PNG,FIGURE_PDF,FIGURE_SVG};
 #define FIGURE_PNG_SCALE 2.0
 
-/*:237*//*251:*/
-#line 4411 "attention.w"
+/*:321*//*335:*/
+#line 5963 "attention.w"
 
 typedef struct{
 int n;
@@ -200,14 +319,14 @@ const double*x,*y;
 const char*title,*xlabel,*ylabel;
 }Curve;
 
-/*:251*/
+/*:335*/
 #line 150 "attention.w"
 
 /*56:*/
 #line 955 "attention.w"
 
 /*92:*/
-#line 1506 "attention.w"
+#line 1507 "attention.w"
 
 typedef struct{
 float*eh,*scores,*w,*ec,*pre,*o,*gi,*gh,*h;
@@ -222,7 +341,7 @@ GruCache*enc_cache;
 float*enc_h;
 float*enc_out;
 /*100:*/
-#line 1631 "attention.w"
+#line 1632 "attention.w"
 
 float*dec_eh,*dec_scores,*dec_w,*dec_ec,*dec_pre,*dec_o,*dec_gi,*dec_gh;
 GruCache*dec_cache;
@@ -230,10 +349,10 @@ float*dec_h;
 float*logits,*logp;
 
 /*:100*/
-#line 1519 "attention.w"
+#line 1520 "attention.w"
 
 /*130:*/
-#line 2106 "attention.w"
+#line 2107 "attention.w"
 
 float*d_logits;
 float*d_hout;
@@ -249,7 +368,7 @@ float*d_enc_h,*d_enc_hprev;
 float*d_rows,*d_enc_rows;
 
 /*:130*/
-#line 1520 "attention.w"
+#line 1521 "attention.w"
 
 }Activations;
 
@@ -271,7 +390,7 @@ struct Pipeline*pipeline;
 #line 151 "attention.w"
 
 /*82:*/
-#line 1397 "attention.w"
+#line 1398 "attention.w"
 
 KIT_HD static inline float sigmoidf_(float a)
 {
@@ -282,7 +401,7 @@ KIT_HD static inline float gru_unit_forward(float gir,float giz,float gin,
 float ghr,float ghz,float ghn,float h,GruCache*c)
 {
 /*83:*/
-#line 1409 "attention.w"
+#line 1410 "attention.w"
 
 c->r= sigmoidf_(gir+ghr);
 c->z= sigmoidf_(giz+ghz);
@@ -291,18 +410,18 @@ c->n= tanhf(gin+c->r*ghn);
 return(1.0f-c->z)*c->n+c->z*h;
 
 /*:83*/
-#line 1406 "attention.w"
+#line 1407 "attention.w"
 
 }
 
 /*:82*//*121:*/
-#line 1998 "attention.w"
+#line 1999 "attention.w"
 
 KIT_HD static inline void gru_unit_backward(float dh_new,float h,const GruCache*c,
 float*dgir,float*dgiz,float*dgin,float*dghn,float*dh)
 {
 /*122:*/
-#line 2005 "attention.w"
+#line 2006 "attention.w"
 
 float dn= dh_new*(1.0f-c->z);
 float dz= dh_new*(h-c->n);
@@ -315,11 +434,309 @@ float dr= dan*c->ghn;
 *dh+= dh_new*c->z;
 
 /*:122*/
-#line 2002 "attention.w"
+#line 2003 "attention.w"
 
 }
 
-/*:121*/
+/*:121*//*188:*/
+#line 3173 "attention.w"
+
+KIT_HD static inline float dropout_scale(uint64_t seed,uint64_t i,float p)
+{
+if(p<=0.0f)return 1.0f;
+uint64_t z= seed+0x9e3779b97f4a7c15ULL*(i+1);
+z= (z^(z>>30))*0xbf58476d1ce4e5b9ULL;
+z= (z^(z>>27))*0x94d049bb133111ebULL;
+z^= z>>31;
+float u= (float)(z>>40)*(1.0f/16777216.0f);
+return u<p?0.0f:1.0f/(1.0f-p);
+}
+
+KIT_HD static inline void kb_embed(int i,float*out,const float*table,
+const int*ids,int H,float p,uint64_t seed)
+{
+int r= i/H,j= i%H;
+out[i]= table[(size_t)ids[r]*H+j]*dropout_scale(seed,(uint64_t)i,p);
+}
+
+/*:188*//*189:*/
+#line 3196 "attention.w"
+
+KIT_HD static inline void kb_embed_backward(int j,float*dtable,const float*dout,
+const int*ids,int n,int H,float p,uint64_t seed)
+{
+for(int r= 0;r<n;r++){
+size_t i= (size_t)r*H+j;
+dtable[(size_t)ids[r]*H+j]+= dout[i]*dropout_scale(seed,i,p);
+}
+}
+
+/*:189*//*190:*/
+#line 3208 "attention.w"
+
+KIT_HD static inline void kb_add_bias(int i,float*y,const float*b,int m)
+{
+y[i]+= b[i%m];
+}
+
+KIT_HD static inline void kb_bias_grad(int j,float*db,const float*dy,int n,int m)
+{
+float s= 0.0f;
+for(int r= 0;r<n;r++)s+= dy[(size_t)r*m+j];
+db[j]+= s;
+}
+
+/*:190*//*191:*/
+#line 3226 "attention.w"
+
+KIT_HD static inline void kb_gru_forward(int i,float*h_new,GruCache*cache,
+const float*gi,const float*gh,const float*h,float*out,const int*len,
+int s,int H)
+{
+int b= i/H,j= i%H;
+const float*x= gi+(size_t)b*3*H,*y= gh+(size_t)b*3*H;
+if(len&&s>=len[b]){
+h_new[i]= h[i];
+if(out)out[i]= 0.0f;
+return;
+}
+h_new[i]= gru_unit_forward(x[j],x[H+j],x[2*H+j],y[j],y[H+j],
+y[2*H+j],h[i],&cache[i]);
+if(out)out[i]= h_new[i];
+}
+
+/*:191*//*192:*/
+#line 3247 "attention.w"
+
+KIT_HD static inline void kb_gru_backward(int i,float*dgi,float*dgh,float*dh_prev,
+const float*dh_new,const float*dout,const float*h,const GruCache*cache,
+const int*len,int s,int H)
+{
+int b= i/H,j= i%H;
+float*x= dgi+(size_t)b*3*H,*y= dgh+(size_t)b*3*H;
+if(len&&s>=len[b]){
+x[j]= x[H+j]= x[2*H+j]= y[j]= y[H+j]= y[2*H+j]= 0.0f;
+dh_prev[i]= dh_new[i];
+return;
+}
+float d= dh_new[i]+(dout?dout[i]:0.0f),dh= 0.0f;
+gru_unit_backward(d,h[i],&cache[i],&x[j],&x[H+j],&x[2*H+j],&y[2*H+j],&dh);
+y[j]= x[j];
+y[H+j]= x[H+j];
+dh_prev[i]= dh;
+}
+
+/*:192*//*193:*/
+#line 3273 "attention.w"
+
+KIT_HD static inline void kb_additive_score(int i,float*e,float*a,const float*wq,
+const float*uk,const float*va,int B,int S,int H)
+{
+int b= i/S,s= i%S;
+const float*q= wq+(size_t)b*H,*k= uk+((size_t)s*B+b)*H;
+float*ai= a+(size_t)i*H,sum= 0.0f;
+for(int j= 0;j<H;j++){
+ai[j]= tanhf(q[j]+k[j]);
+sum+= va[j]*ai[j];
+}
+e[i]= sum;
+}
+
+/*:193*//*194:*/
+#line 3292 "attention.w"
+
+KIT_HD static inline void kb_additive_dwq(int i,float*dwq,const float*de,
+const float*a,const float*va,int S,int H)
+{
+int b= i/H,j= i%H;
+float s= 0.0f;
+for(int p= 0;p<S;p++){
+float x= a[((size_t)b*S+p)*H+j];
+s+= de[b*S+p]*va[j]*(1.0f-x*x);
+}
+dwq[i]= s;
+}
+
+KIT_HD static inline void kb_additive_duk(int i,float*duk,const float*de,
+const float*a,const float*va,int B,int S,int H)
+{
+int s= i/(B*H),b= (i/H)%B,j= i%H;
+float x= a[((size_t)b*S+s)*H+j];
+duk[i]+= de[b*S+s]*va[j]*(1.0f-x*x);
+}
+
+KIT_HD static inline void kb_additive_dva(int j,float*dva,const float*de,
+const float*a,int B,int S,int H)
+{
+float s= 0.0f;
+for(int r= 0;r<B*S;r++)s+= de[r]*a[(size_t)r*H+j];
+dva[j]+= s;
+}
+
+/*:194*//*195:*/
+#line 3325 "attention.w"
+
+KIT_HD static inline void kb_dot_score(int i,float*e,const float*q,const float*k,
+int B,int S,int H,int heads,float scale)
+{
+int s= i%S,h= (i/S)%heads,b= i/(S*heads),d= H/heads;
+const float*x= q+(size_t)b*H+h*d,*y= k+((size_t)s*B+b)*H+h*d;
+float sum= 0.0f;
+for(int j= 0;j<d;j++)sum+= x[j]*y[j];
+e[i]= scale*sum;
+}
+
+/*:195*//*196:*/
+#line 3338 "attention.w"
+
+KIT_HD static inline void kb_dot_dq(int i,float*dq,const float*de,const float*k,
+int B,int S,int H,int heads,float scale)
+{
+int b= i/H,c= i%H,h= c/(H/heads);
+float sum= 0.0f;
+for(int s= 0;s<S;s++)sum+= de[((size_t)b*heads+h)*S+s]*k[((size_t)s*B+b)*H+c];
+dq[i]= scale*sum;
+}
+
+KIT_HD static inline void kb_dot_dk(int i,float*dk,const float*de,const float*q,
+int B,int S,int H,int heads,float scale)
+{
+int s= i/(B*H),b= (i/H)%B,c= i%H,h= c/(H/heads);
+dk[i]+= scale*de[((size_t)b*heads+h)*S+s]*q[(size_t)b*H+c];
+}
+
+/*:196*//*197:*/
+#line 3358 "attention.w"
+
+KIT_HD static inline void kb_masked_softmax(int r,float*w,const float*e,
+const int*len,int heads,int S)
+{
+int n= len[r/heads];
+const float*x= e+(size_t)r*S;
+float*y= w+(size_t)r*S,mx= x[0],sum= 0.0f;
+for(int s= 1;s<n;s++)if(x[s]> mx)mx= x[s];
+for(int s= 0;s<n;s++)sum+= (y[s]= expf(x[s]-mx));
+for(int s= 0;s<S;s++)y[s]= s<n?y[s]/sum:0.0f;
+}
+
+/*:197*//*198:*/
+#line 3373 "attention.w"
+
+KIT_HD static inline void kb_softmax_backward(int r,float*de,const float*dw,
+const float*w,int S)
+{
+const float*x= dw+(size_t)r*S,*y= w+(size_t)r*S;
+float avg= 0.0f;
+for(int s= 0;s<S;s++)avg+= y[s]*x[s];
+for(int s= 0;s<S;s++)de[(size_t)r*S+s]= y[s]*(x[s]-avg);
+}
+
+/*:198*//*199:*/
+#line 3387 "attention.w"
+
+KIT_HD static inline void kb_context(int i,float*c,const float*w,const float*v,
+int B,int S,int H,int heads)
+{
+int b= i/H,col= i%H,h= col/(H/heads);
+float sum= 0.0f;
+for(int s= 0;s<S;s++)
+sum+= w[((size_t)b*heads+h)*S+s]*v[((size_t)s*B+b)*H+col];
+c[i]= sum;
+}
+
+KIT_HD static inline void kb_context_dw(int i,float*dw,const float*dc,const float*v,
+int B,int S,int H,int heads)
+{
+int s= i%S,h= (i/S)%heads,b= i/(S*heads),d= H/heads;
+const float*x= dc+(size_t)b*H+h*d,*y= v+((size_t)s*B+b)*H+h*d;
+float sum= 0.0f;
+for(int j= 0;j<d;j++)sum+= x[j]*y[j];
+dw[i]= sum;
+}
+
+KIT_HD static inline void kb_context_dv(int i,float*dv,const float*dc,const float*w,
+int B,int S,int H,int heads)
+{
+int s= i/(B*H),b= (i/H)%B,c= i%H,h= c/(H/heads);
+dv[i]+= w[((size_t)b*heads+h)*S+s]*dc[(size_t)b*H+c];
+}
+
+/*:199*//*200:*/
+#line 3421 "attention.w"
+
+KIT_HD static inline void kb_nll(int r,float*logits,float*row_loss,const int*tgt,
+int V,float scale)
+{
+float*x= logits+(size_t)r*V,mx= x[0],sum= 0.0f;
+int y= tgt[r];
+if(y==PAD_TOKEN){
+for(int j= 0;j<V;j++)x[j]= 0.0f;
+row_loss[r]= 0.0f;
+return;
+}
+for(int j= 1;j<V;j++)if(x[j]> mx)mx= x[j];
+for(int j= 0;j<V;j++)sum+= expf(x[j]-mx);
+float lse= mx+logf(sum);
+row_loss[r]= lse-x[y];
+for(int j= 0;j<V;j++)x[j]= expf(x[j]-lse)*scale;
+x[y]-= scale;
+}
+
+/*:200*//*201:*/
+#line 3442 "attention.w"
+
+KIT_HD static inline void kb_log_softmax(int r,float*x,int V)
+{
+float*y= x+(size_t)r*V,mx= y[0],sum= 0.0f;
+for(int j= 1;j<V;j++)if(y[j]> mx)mx= y[j];
+for(int j= 0;j<V;j++)sum+= expf(y[j]-mx);
+float lse= mx+logf(sum);
+for(int j= 0;j<V;j++)y[j]-= lse;
+}
+
+KIT_HD static inline void kb_argmax(int r,int*out,const float*x,int V)
+{
+const float*y= x+(size_t)r*V;
+int best= 0;
+for(int j= 1;j<V;j++)if(y[j]> y[best])best= j;
+out[r]= best;
+}
+
+/*:201*//*202:*/
+#line 3463 "attention.w"
+
+KIT_HD static inline void kb_tanh(int i,float*y,const float*x)
+{
+y[i]= tanhf(x[i]);
+}
+
+KIT_HD static inline void kb_tanh_backward(int i,float*dx,const float*dy,const float*y)
+{
+dx[i]= dy[i]*(1.0f-y[i]*y[i]);
+}
+
+KIT_HD static inline void kb_adam(size_t i,float*p,const float*g,float*m,float*v,
+AdamConstants c)
+{
+float mi= c.b1*m[i]+c.a1*g[i],vi= c.b2*v[i]+c.a2*g[i]*g[i];
+m[i]= mi;
+v[i]= vi;
+p[i]-= c.step*mi/(sqrtf(vi)*c.inv_bc2+c.eps);
+}
+
+KIT_HD static inline void kb_add(int i,float*y,const float*x)
+{
+y[i]+= x[i];
+}
+
+KIT_HD static inline void kb_sum(float*acc,const float*x,int n)
+{
+float s= 0.0f;
+for(int i= 0;i<n;i++)s+= x[i];
+acc[0]+= s;
+}
+
+/*:202*/
 #line 152 "attention.w"
 
 /*12:*/
@@ -386,9 +803,10 @@ void model_free(Model*m);
 #line 1093 "attention.w"
 
 void model_init_random(Model*m,uint64_t seed);
+double random_normal(unsigned short xs[3]);
 
 /*:64*//*79:*/
-#line 1350 "attention.w"
+#line 1351 "attention.w"
 
 void embedding_forward(float*out,const float*table,const int*ids,int B,int H);
 void linear_forward(float*out,const float*inp,const float*weight,
@@ -399,43 +817,43 @@ void log_softmax_forward(float*out,const float*inp,int B,int n);
 float nll_forward(const float*logp,const int*target,int B,int V);
 
 /*:79*//*87:*/
-#line 1447 "attention.w"
+#line 1448 "attention.w"
 
 void gru_cell_forward(float*h_new,GruCache*cache,const float*gi,
 const float*gh,const float*h,int B,int H);
 
 /*:87*//*91:*/
-#line 1487 "attention.w"
+#line 1488 "attention.w"
 
 void attention_forward(float*w,float*ctx,const float*scores,
 const float*enc_out,int B,int L,int H);
 
 /*:91*//*96:*/
-#line 1566 "attention.w"
+#line 1567 "attention.w"
 
 void activations_alloc(Activations*a,const Config*c);
 void activations_free(Activations*a);
 
 /*:96*//*98:*/
-#line 1595 "attention.w"
+#line 1596 "attention.w"
 
 void encoder_forward(Model*m,const int*src,int T);
 
 /*:98*//*105:*/
-#line 1686 "attention.w"
+#line 1687 "attention.w"
 
 DecoderStep decoder_step(const Activations*a,const Config*c,int t);
 void decoder_step_forward(const Model*m,int token,const float*h_prev,
 const float*enc_out,const DecoderStep*s);
 
 /*:105*//*107:*/
-#line 1735 "attention.w"
+#line 1736 "attention.w"
 
 float seq2seq_forward(Model*m,const Example*ex);
 float decoder_forward(Model*m,const Example*ex);
 
 /*:107*//*120:*/
-#line 1969 "attention.w"
+#line 1970 "attention.w"
 
 void nll_backward(float*dlogits,const float*logp,const int*target,int B,int V);
 void linear_backward(float*dinp,float*dweight,float*dbias,
@@ -446,19 +864,19 @@ const float*x,int B,int C,int rows,int add);
 void embedding_backward(float*dtable,const float*dout,const int*ids,int B,int H);
 
 /*:120*//*125:*/
-#line 2040 "attention.w"
+#line 2041 "attention.w"
 
 void gru_cell_backward(float*dgi,float*dgh,float*dh,const float*dh_new,
 const float*h,const GruCache*cache,int B,int H);
 
 /*:125*//*129:*/
-#line 2083 "attention.w"
+#line 2084 "attention.w"
 
 void attention_backward(float*dscores,float*denc_out,const float*dctx,
 const float*w,const float*enc_out,int B,int L,int H);
 
 /*:129*//*136:*/
-#line 2221 "attention.w"
+#line 2222 "attention.w"
 
 void seq2seq_backward_deferred(Model*m,const Example*ex,Deferred d[N_DEFERRED]);
 void decoder_backward(Model*m,const Example*ex,Deferred d[N_DEC_DEFERRED]);
@@ -466,14 +884,14 @@ void encoder_backward(Model*m,const Example*ex,Deferred d[N_ENC_DEFERRED]);
 void seq2seq_backward(Model*m,const Example*ex);
 
 /*:136*//*161:*/
-#line 2726 "attention.w"
+#line 2727 "attention.w"
 
 int train_pairs(Model*m,const Example*ex,int n,long epochs,double lr,int threads,
 float*loss);
 void pipeline_stop(struct Pipeline*p);
 
 /*:161*//*162:*/
-#line 2731 "attention.w"
+#line 2732 "attention.w"
 
 AdamConstants adam_constants(double lr,double beta1,double beta2,double eps,long t);
 void adam_apply(float*p,const float*g,float*m,float*v,size_t n,
@@ -484,49 +902,104 @@ void optimizer_step(Model*m,double lr);
 float train_step(Model*m,const Example*ex,double lr);
 
 /*:162*//*166:*/
-#line 2790 "attention.w"
+#line 2791 "attention.w"
 
 int argmax(const float*x,int n);
 int greedy_decode(Model*m,const int*src,int T,int*out,float*attn);
 
-/*:166*//*181:*/
-#line 3022 "attention.w"
+/*:166*//*175:*/
+#line 2922 "attention.w"
+
+extern const char*const kind_names[N_KINDS];
+int kind_from_name(const char*s);
+
+/*:175*//*182:*/
+#line 3051 "attention.w"
+
+void pairs_vocabularies_unk(const PairList*pl,int min_count,Vocab*vin,Vocab*vout);
+int tokenize_unk(const Vocab*v,const char*s,int*ids,int max,int*unknown);
+int make_examples_unk(const PairList*pl,const Vocab*vin,const Vocab*vout,
+int max_length,Example**out);
+
+/*:182*//*213:*/
+#line 3673 "attention.w"
+
+extern const Backend cpu_backend;
+
+/*:213*//*224:*/
+#line 3842 "attention.w"
+
+void batched_specs(int kind,const Config*c,TensorSpec s[NP_TENSORS]);
+void bmodel_alloc(BModel*bm,const Backend*be,int kind,int heads,const Config*c,
+Vocab*vin,Vocab*vout,int B_cap);
+void bmodel_free(BModel*bm);
+
+/*:224*//*226:*/
+#line 3879 "attention.w"
+
+void bmodel_init_random(BModel*bm,uint64_t seed);
+
+/*:226*//*229:*/
+#line 3921 "attention.w"
+
+void batch_upload(BModel*bm,const Example*ex,const int*idx,int n,Batch*bt);
+
+/*:229*//*240:*/
+#line 4103 "attention.w"
+
+void bmodel_forward(BModel*bm,const Batch*bt,float p);
+double bmodel_take_loss(BModel*bm);
+
+/*:240*//*250:*/
+#line 4323 "attention.w"
+
+void bmodel_backward(BModel*bm,const Batch*bt);
+void bmodel_train_batch(BModel*bm,const Batch*bt,double lr);
+
+/*:250*//*255:*/
+#line 4403 "attention.w"
+
+void bmodel_greedy(BModel*bm,const Example*ex,int n,int*out,int*out_len,
+float*attn);
+
+/*:255*//*265:*/
+#line 4574 "attention.w"
 
 int checkpoint_save(const Model*m,const char*path);
 int checkpoint_load(Model*m,const char*path);
 
-/*:181*//*206:*/
-#line 3501 "attention.w"
+/*:265*//*290:*/
+#line 5053 "attention.w"
 
 extern const Colormap colormap_bone,colormap_ylorrd;
 void colormap_color(const Colormap*cm,double w,double rgb[3]);
 const Colormap*colormap_find(const char*name);
 
-/*:206*//*229:*/
-#line 3994 "attention.w"
+/*:290*//*313:*/
+#line 5546 "attention.w"
 
 int heatmap_layout(const Heatmap*h,HeatmapLayout*lay);
 
-/*:229*//*242:*/
-#line 4229 "attention.w"
+/*:313*//*326:*/
+#line 5781 "attention.w"
 
 int figure_format(const char*path);
 int figure_check_path(const char*path);
 int write_file_atomic(const char*path,const void*data,size_t n);
 
-/*:242*//*250:*/
-#line 4389 "attention.w"
+/*:326*//*334:*/
+#line 5941 "attention.w"
 
 int heatmap_save(const Heatmap*h,const char*path);
 int heatmap_image(const Heatmap*h,double scale,FigImage*img,HeatmapLayout*lay);
 
-/*:250*//*263:*/
-#line 4660 "attention.w"
+/*:334*//*347:*/
+#line 6212 "attention.w"
 
 int curve_save(const Curve*c,const char*path);
 int curve_image(const Curve*c,double scale,FigImage*img);
 
-/*:263*/
+/*:347*/
 #line 153 "attention.w"
 
 

@@ -428,7 +428,106 @@ ex[k].tgt_len= m;
 return 0;
 }
 
-/*:47*/
+/*:47*//*178:*/
+#line 2954 "attention.w"
+
+static void tally_words(Vocab*v,int**count,const char*s)
+{
+char w[MAX_WORD_BYTES];
+while(*s){
+size_t k= strcspn(s," ");
+if(k> 0&&k<sizeof w){
+memcpy(w,s,k);
+w[k]= '\0';
+int id= vocab_find(v,w);
+if(id<0){
+id= vocab_add(v,w);
+*count= xrealloc(*count,(size_t)v->n*sizeof(int));
+(*count)[id]= 0;
+}
+(*count)[id]++;
+}
+s+= k+(s[k]==' ');
+}
+}
+
+/*:178*//*179:*/
+#line 2977 "attention.w"
+
+static void vocab_with_count(Vocab*out,const PairList*pl,int side,int min_count)
+{
+Vocab all;
+int*count= NULL;
+vocab_init(&all);
+vocab_init(out);
+vocab_add(out,"<PAD>");
+vocab_add(out,"<UNK>");
+for(int k= 0;k<pl->n;k++)
+tally_words(&all,&count,side?pl->pair[k].tgt:pl->pair[k].src);
+for(int id= 2;id<all.n;id++)
+if(count[id]>=min_count&&vocab_find(out,all.word[id])<0)
+vocab_add(out,all.word[id]);
+free(count);
+vocab_free(&all);
+}
+
+void pairs_vocabularies_unk(const PairList*pl,int min_count,Vocab*vin,Vocab*vout)
+{
+vocab_with_count(vin,pl,0,min_count);
+vocab_with_count(vout,pl,1,min_count);
+}
+
+/*:179*//*180:*/
+#line 3005 "attention.w"
+
+int tokenize_unk(const Vocab*v,const char*s,int*ids,int max,int*unknown)
+{
+char w[MAX_WORD_BYTES];
+int n= 0;
+while(*s){
+size_t k= strcspn(s," ");
+if(k>=sizeof w)return-1;
+memcpy(w,s,k);
+w[k]= '\0';
+s+= k+(s[k]==' ');
+if(k==0)continue;
+if(n==max)return-1;
+int id= vocab_find(v,w);
+if(id<0){
+id= UNK_TOKEN;
+if(unknown)(*unknown)++;
+}
+ids[n++]= id;
+}
+return n;
+}
+
+/*:180*//*181:*/
+#line 3028 "attention.w"
+
+int make_examples_unk(const PairList*pl,const Vocab*vin,const Vocab*vout,
+int max_length,Example**out)
+{
+Example*ex= xcalloc((size_t)(pl->n?pl->n:1),sizeof*ex);
+for(int k= 0;k<pl->n;k++){
+int n= tokenize_unk(vin,pl->pair[k].src,ex[k].src,max_length-1,NULL);
+int m= tokenize_unk(vout,pl->pair[k].tgt,ex[k].tgt,max_length-1,NULL);
+if(n<=0||m<0){
+free(ex);
+return kit_fail("%s:%d: the %s sentence has %s",pl->origin,pl->pair[k].line,
+n<=0?"English":"French",n==0?"no words":
+"more words than the model's max_length allows");
+}
+ex[k].src[n++]= EOS_TOKEN;
+ex[k].tgt[m++]= EOS_TOKEN;
+ex[k].src_len= n;
+ex[k].tgt_len= m;
+}
+*out= ex;
+return 0;
+}
+
+/*:181*/
 #line 318 "attention.w"
 
 
