@@ -3661,6 +3661,15 @@ static void cpu_adam(float *p, const float *g, float *m, float *v, size_t n,
   for (size_t i = 0; i < n; i++) kb_adam(i, p, g, m, v, k);
 }
 
+@ The products may use more than one core: OpenBLAS splits a product's
+output among its threads, and each thread's sums keep their order, so the
+result does not depend on the number of threads.
+@<CPU backend functions@>=
+void cpu_set_threads(int n)
+{
+  openblas_set_num_threads(n);
+}
+
 @ The table.
 @<CPU backend functions@>=
 const Backend cpu_backend = {"cpu", cpu_alloc, cpu_release, cpu_copy, cpu_copy,
@@ -3672,6 +3681,7 @@ const Backend cpu_backend = {"cpu", cpu_alloc, cpu_release, cpu_copy, cpu_copy,
 
 @ @<Prototypes@>=
 extern const Backend cpu_backend;
+void cpu_set_threads(int n);
 
 @*1 The parameters of each kind.
 @^parameters@>
@@ -4473,15 +4483,28 @@ static char *vocab_to_json(const Vocab *v)
   return s;
 }
 
+@ Both parts of the kit save through one writer. What it needs of a model is
+a {\it view\/}: the kind, the sizes, the vocabularies, the list of tensors in
+the buffer's order, and the numbers on the host.
+@<Types@>=
+typedef struct {
+  int kind, heads;
+  const Config *cfg;
+  const Vocab *vin, *vout;
+  int n; /* tensors */
+  const TensorSpec *spec; /* in the order of |data| */
+  const float *data;
+  size_t n_params;
+} CkptView;
+
 @ The header lists the tensors in the order of the buffer, which is also the
 order of their data, so the offsets are a running sum. It is padded with
 spaces to a multiple of eight bytes, as the format's own writer does, so that
 the data that follows is aligned.
 @<Checkpoint functions@>=
-static char *checkpoint_header(const Model *m, size_t *len)
+static char *checkpoint_header(const CkptView *m, size_t *len)
 {
-  TensorSpec s[N_TENSORS];
-  tensor_specs(&m->cfg, s);
+  const TensorSpec *s = m->spec;
   cJSON *root = cJSON_CreateObject();
   @<Add the metadata: the vocabularies, the sizes and the kind of attention@>@;
   @<Add one entry per tensor, with its shape and its place in the data@>@;
@@ -4498,21 +4521,23 @@ static char *checkpoint_header(const Model *m, size_t *len)
 @ The metadata comes first in the header, as the format's own writer puts it.
 @<Add the metadata: the vocabularies, the sizes and the kind of attention@>=
 cJSON *meta = cJSON_AddObjectToObject(root, "__metadata__");
-char *vin = vocab_to_json(&m->vin), *vout = vocab_to_json(&m->vout), num[32];
+char *vin = vocab_to_json(m->vin), *vout = vocab_to_json(m->vout), num[32];
 cJSON_AddStringToObject(meta, "input_vocab", vin);
 cJSON_AddStringToObject(meta, "output_vocab", vout);
-snprintf(num, sizeof num, "%d", m->cfg.H);
+snprintf(num, sizeof num, "%d", m->cfg->H);
 cJSON_AddStringToObject(meta, "hidden_size", num);
-snprintf(num, sizeof num, "%d", m->cfg.L);
+snprintf(num, sizeof num, "%d", m->cfg->L);
 cJSON_AddStringToObject(meta, "max_length", num);
-cJSON_AddStringToObject(meta, "attention", "seed");
+cJSON_AddStringToObject(meta, "attention", kind_names[m->kind]);
+snprintf(num, sizeof num, "%d", m->heads);
+if (m->kind == KIND_MULTIHEAD) cJSON_AddStringToObject(meta, "heads", num);
 free(vin);
 free(vout);
 
 @ A matrix has the shape $[{\it rows},{\it cols}]$, a vector $[{\it rows}]$.
 @<Add one entry per tensor, with its shape and its place in the data@>=
 size_t off = 0;
-for (int k = 0; k < N_TENSORS; k++) {
+for (int k = 0; k < m->n; k++) {
   cJSON *t = cJSON_AddObjectToObject(root, s[k].name);
   cJSON_AddStringToObject(t, "dtype", "F32");
   cJSON *shape = cJSON_AddArrayToObject(t, "shape");
@@ -4530,7 +4555,7 @@ kill leaves either the old file or the new one, never half of one. The
 temporary file is removed when anything fails.
 @^atomic write@>
 @<Checkpoint functions@>=
-int checkpoint_save(const Model *m, const char *path)
+static int checkpoint_write(const CkptView *m, const char *path)
 {
   size_t hlen;
   char *header = checkpoint_header(m, &hlen);
@@ -4567,13 +4592,40 @@ for (int k = 0; k < 8; k++) len8[k] = (unsigned char) ((uint64_t) hlen >> (8 * k
 ok = ok && fwrite(len8, 1, 8, f) == 8 && fwrite(header, 1, hlen, f) == hlen;
 for (size_t i = 0; ok && i < m->n_params; i += 1024) {
   size_t k = m->n_params - i < 1024 ? m->n_params - i : 1024;
-  for (size_t j = 0; j < k; j++) put_f32(buf + 4 * j, m->param_mem[i + j]);
+  for (size_t j = 0; j < k; j++) put_f32(buf + 4 * j, m->data[i + j]);
   ok = fwrite(buf, 4, k, f) == k;
+}
+
+@ Part I's model is its own view; Part II's keeps only the tensors its kind
+uses, in the buffer's order, and brings the numbers back from the backend.
+@<Checkpoint functions@>=
+int checkpoint_save(const Model *m, const char *path)
+{
+  TensorSpec s[N_TENSORS];
+  tensor_specs(&m->cfg, s);
+  CkptView v = {KIND_SEED, 1, &m->cfg, &m->vin, &m->vout, N_TENSORS, s, m->param_mem,
+    m->n_params};
+  return checkpoint_write(&v, path);
+}
+
+int bcheckpoint_save(const BModel *bm, const char *path)
+{
+  TensorSpec s[NP_TENSORS];
+  int n = 0;
+  for (int k = 0; k < NP_TENSORS; k++) if (bm->spec[k].rows) s[n++] = bm->spec[k];
+  float *host = xcalloc(bm->n_params, sizeof(float));
+  bm->be->download(host, bm->p, bm->n_params * sizeof(float));
+  CkptView v = {bm->kind, bm->heads, &bm->cfg, &bm->vin, &bm->vout, n, s, host, bm->n_params};
+  int status = checkpoint_write(&v, path);
+  free(host);
+  return status;
 }
 
 @ @<Prototypes@>=
 int checkpoint_save(const Model *m, const char *path);
+int bcheckpoint_save(const BModel *bm, const char *path);
 int checkpoint_load(Model *m, const char *path);
+int checkpoint_load_any(const char *path, Model *m, BModel *bm, const Backend *be, int B_cap);
 
 @ Loading trusts nothing. The file may be cut short, its header may lie about
 its length or about the tensors' places, it may come from a different model.
@@ -4582,6 +4634,16 @@ when all checks have passed, so a failed load leaves nothing half made.
 @<Checkpoint functions@>=
 int checkpoint_load(Model *m, const char *path)
 {
+  return checkpoint_load_any(path, m, NULL, NULL, 0) < 0 ? -1 : 0;
+}
+
+@ The loader of both parts reads the kind from the metadata, and builds
+Part I's |Model| or Part II's |BModel| (on the backend |be|, for batches of up
+to |B_cap| sentences), whichever of the two the caller passed and the file
+holds. It returns the kind, or $-1$.
+@<Checkpoint functions@>=
+int checkpoint_load_any(const char *path, Model *m, BModel *bm, const Backend *be, int B_cap)
+{
   FILE *f = fopen(path, "rb");
   if (!f) return kit_fail("%s: cannot open: %s", path, strerror(errno));
   char *header = NULL;
@@ -4589,7 +4651,7 @@ int checkpoint_load(Model *m, const char *path)
   cJSON *root = NULL;
   Vocab vin = {0}, vout = {0};
   Config cfg = {0};
-  int status = -1;
+  int status = -1, kind = 0, heads = 1;
   size_t data_size = 0;
   @<Read the header length and check it against the file's size@>@;
   @<Read the header and parse it@>@;
@@ -4602,7 +4664,7 @@ done:
 }
 
 @ @<Free what the load made, and the vocabularies unless the model took them@>=
-if (status != 0) {
+if (status < 0) {
   if (vin.word) vocab_free(&vin);
   if (vout.word) vocab_free(&vout);
 }
@@ -4663,16 +4725,33 @@ vocabularies are JSON inside a JSON string: they are parsed a second time.
 cJSON *meta = cJSON_GetObjectItemCaseSensitive(root, "__metadata__");
 const char *att = meta_string(meta, "attention", path);
 if (!att) goto done;
-if (strcmp(att, "seed") != 0) {
-  kit_fail("%s: attention \"%s\" is not a kind this kit knows (seed)", path, att);
-  goto done;
-}
+@<Find the kind of attention |att|, and check that the caller can take it@>@;
 if (meta_int(meta, "hidden_size", path, 1, 1 << 16, &cfg.H) || meta_int(meta,
   "max_length", path, 1, DEFAULT_MAX_LENGTH * 4, &cfg.L)) goto done;
 if (meta_vocab(meta, "input_vocab", path, &vin) || meta_vocab(meta,
   "output_vocab", path, &vout)) goto done;
 cfg.V_in = vin.n;
 cfg.V_out = vout.n;
+if (kind == KIND_MULTIHEAD) {
+  if (meta_int(meta, "heads", path, 1, cfg.H, &heads)) goto done;
+  if (cfg.H % heads) {
+    kit_fail("%s: %d heads do not divide the hidden size %d", path, heads, cfg.H);
+    goto done;
+  }
+}
+
+@ @<Find the kind of attention |att|, and check that the caller can take it@>=
+kind = kind_from_name(att);
+if (kind < 0) {
+  kit_fail("%s: attention \"%s\" is not a kind this kit knows (seed, bahdanau, "
+    "luong-dot, luong-general, multihead)", path, att);
+  goto done;
+}
+if ((kind == KIND_SEED && !m) || (kind != KIND_SEED && !bm)) {
+  kit_fail("%s: a model with %s attention, where this needs %s", path, att,
+    m ? "the notebook's (seed)" : "one of Part II's kinds");
+  goto done;
+}
 
 @ @<Checkpoint helpers@>=
 static const char *meta_string(const cJSON *meta, const char *key, const char *path)
@@ -4729,22 +4808,36 @@ static int meta_vocab(const cJSON *meta, const char *key, const char *path, Voca
 the model's shape, and a place inside the data of exactly its size. The
 places must not overlap, and together they must cover the data exactly.
 @<Check every tensor of the header against the model's@>=
-TensorSpec spec[N_TENSORS];
-tensor_specs(&cfg, spec);
-size_t begin[N_TENSORS];
-int seen[N_TENSORS] = {0};
+TensorSpec spec[NP_TENSORS];
+int n_spec = 0;
+@<Set |spec| to the tensors of a |kind| model, in the buffer's order@>@;
+size_t begin[NP_TENSORS];
+int seen[NP_TENSORS] = {0};
 @<Match each entry of the header with a tensor of the model, and check it@>@;
 @<Make sure that no tensor of the model is missing@>@;
-if (check_tiling(spec, begin, data_size, path)) goto done;
+if (check_tiling(spec, n_spec, begin, data_size, path)) goto done;
+
+@ Part I's sixteen tensors, or those of Part II's kind, skipping what the kind
+does not use.
+@<Set |spec| to the tensors of a |kind| model, in the buffer's order@>=
+if (kind == KIND_SEED) {
+  tensor_specs(&cfg, spec);
+  n_spec = N_TENSORS;
+} else {
+  TensorSpec all[NP_TENSORS];
+  batched_specs(kind, &cfg, all);
+  for (int k = 0; k < NP_TENSORS; k++) if (all[k].rows) spec[n_spec++] = all[k];
+}
 
 @ The header's entries may come in any order.
 @<Match each entry of the header with a tensor of the model, and check it@>=
 for (const cJSON *t = root->child; t; t = t->next) {
   if (strcmp(t->string, "__metadata__") == 0) continue;
   int k = 0;
-  while (k < N_TENSORS && strcmp(spec[k].name, t->string) != 0) k++;
-  if (k == N_TENSORS) {
-    kit_fail("%s: unexpected tensor \"%s\" (not part of this model)", path, t->string);
+  while (k < n_spec && strcmp(spec[k].name, t->string) != 0) k++;
+  if (k == n_spec) {
+    kit_fail("%s: unexpected tensor \"%s\" (not part of a model with %s attention)",
+      path, t->string, kind_names[kind]);
     goto done;
   }
   if (seen[k]++) {
@@ -4755,9 +4848,10 @@ for (const cJSON *t = root->child; t; t = t->next) {
 }
 
 @ @<Make sure that no tensor of the model is missing@>=
-for (int k = 0; k < N_TENSORS; k++)
+for (int k = 0; k < n_spec; k++)
   if (!seen[k]) {
-    kit_fail("%s: tensor \"%s\" is missing", path, spec[k].name);
+    kit_fail("%s: tensor \"%s\" is missing (a model with %s attention has it)", path,
+      spec[k].name, kind_names[kind]);
     goto done;
   }
 
@@ -4809,19 +4903,19 @@ if (!cJSON_IsArray(offs) || cJSON_GetArraySize(offs) != 2 || !cJSON_IsNumber(b)
 @ Sorting sixteen ranges by their start is a few comparisons; then each must
 start where the previous one ended.
 @<Checkpoint helpers@>=
-static int check_tiling(const TensorSpec *s, const size_t *begin, size_t data_size,
+static int check_tiling(const TensorSpec *s, int n, const size_t *begin, size_t data_size,
   const char *path)
 {
-  int order[N_TENSORS];
-  for (int k = 0; k < N_TENSORS; k++) order[k] = k;
-  for (int i = 1; i < N_TENSORS; i++)
+  int order[NP_TENSORS];
+  for (int k = 0; k < n; k++) order[k] = k;
+  for (int i = 1; i < n; i++)
     for (int j = i; j > 0 && begin[order[j]] < begin[order[j - 1]]; j--) {
       int x = order[j];
       order[j] = order[j - 1];
       order[j - 1] = x;
     }
   size_t at = 0;
-  for (int i = 0; i < N_TENSORS; i++) {
+  for (int i = 0; i < n; i++) {
     int k = order[i];
     if (begin[k] != at)
       return kit_fail("%s: tensor \"%s\" starts at data byte %zu, but %s at %zu",
@@ -4840,11 +4934,18 @@ if (fread(data, 1, data_size, f) != data_size) {
   kit_fail("%s: cannot read the %zu bytes of data", path, data_size);
   goto done;
 }
-model_alloc(m, &cfg, &vin, &vout);
-for (int k = 0; k < N_TENSORS; k++)
-  for (size_t i = 0; i < spec_numel(&spec[k]); i++)
-    m->params.t[k][i] = get_f32(data + begin[k] + 4 * i);
-status = 0;
+float *host = xcalloc(data_size / 4 + 1, sizeof(float)), *at = host;
+for (int k = 0; k < n_spec; k++)
+  for (size_t i = 0; i < spec_numel(&spec[k]); i++) *at++ = get_f32(data + begin[k] + 4 * i);
+if (kind == KIND_SEED) {
+  model_alloc(m, &cfg, &vin, &vout);
+  memcpy(m->param_mem, host, m->n_params * sizeof(float));
+} else {
+  bmodel_alloc(bm, be, kind, heads, &cfg, &vin, &vout, B_cap);
+  be->upload(bm->p, host, bm->n_params * sizeof(float));
+}
+free(host);
+status = kind;
 
 @* Figures drawn with Cairo.
 @^figures@>
@@ -6554,6 +6655,7 @@ for bad data, a bad model file or an unknown word.
 #include <errno.h>
 #include <getopt.h>
 #include <time.h>
+#include <unistd.h>
 @<Command-line helpers@>@;
 @<The commands@>@;
 
@@ -6663,7 +6765,19 @@ static const char *train_usage =
   "  --show N            print N translations after training (default 5)\n"
   "  --loss-log FILE     write 'epoch<TAB>average loss' lines to FILE\n"
   "  --threads N         1, or 2 to run the encoder on a second core (default:\n"
-  "                      2 when the machine has two cores); same result either way\n";
+  "                      2 when the machine has two cores); same result either way\n"
+  "Part II (content-based attention, minibatches):\n"
+  "  --attention KIND    seed (the notebook's; the default for --pairs seed),\n"
+  "                      bahdanau (the default for --data), luong-dot,\n"
+  "                      luong-general or multihead\n"
+  "  --heads N           heads of multihead attention, dividing --hidden (default 4)\n"
+  "  --batch B           sentence pairs per step (default 32)\n"
+  "  --dropout P         dropout on the embeddings in training (default 0.1)\n"
+  "  --min-count N       words seen fewer than N times become <UNK> (default 1)\n"
+  "  --no-shuffle        keep the file's order (default: shuffled each epoch by --seed)\n"
+  "  --valid FILE        validation pairs; --save keeps the best model by their loss\n"
+  "  --valid-split F     hold out a share F (0 < F < 1) of the pairs for validation\n"
+  "  (for these kinds --epochs defaults to 10, --lr to 0.001, --print-every to 1)\n";
 
 @ @<The \.{train} command@>=
 typedef struct {
@@ -6671,7 +6785,9 @@ typedef struct {
   int filter, append_eos;
   long epochs, hidden, max_length, seed, print_every, show, threads;
   double lr;
+  @<Part II's fields of the options of \.{train}@>@;
 } TrainOptions;
+static int train_batched(TrainOptions *o, int kind);
 
 static int train_options(int argc, char **argv, TrainOptions *o)
 {
@@ -6684,8 +6800,10 @@ static int train_options(int argc, char **argv, TrainOptions *o)
     {"no-eos", no_argument, 0, 'n'}, {"print-every", required_argument, 0, 'P'},
     {"show", required_argument, 0, 'S'}, {"help", no_argument, 0, 'h'},
     {"loss-log", required_argument, 0, 'g'}, {"threads", required_argument, 0, 'T'},
+    @<Part II's long options of \.{train}@>@;
     {0, 0, 0, 0}};
-  *o = (TrainOptions) {NULL, NULL, NULL, FILTER_TUTORIAL, 1, 400, 0, 0, 1, 50, 5, 0, 0.01};
+  *o = (TrainOptions) {NULL, NULL, NULL, FILTER_TUTORIAL, 1, -1, 0, 0, 1, 0, 5, 0, 0.0,
+    -1, 4, 32, 0.1, 1, 1, NULL, 0.0};
   int c, bad = 0;
   opterr = 0;
   optind = 1;
@@ -6730,6 +6848,7 @@ case 'P': bad = parse_long("train", "--print-every", optarg, 1, 100000000, &o->p
   break;
 case 'S': bad = parse_long("train", "--show", optarg, 0, 100000000, &o->show) != 0; break;
 case 'T': bad = parse_long("train", "--threads", optarg, 1, 2, &o->threads) != 0; break;
+@<Part II's cases of the options of \.{train}@>@;
 case 'g': loss_log_path = optarg; break; /* see the chapter on figures */
 case 'h': fputs(train_usage, stdout); exit(0);
 case ':':
@@ -6752,6 +6871,7 @@ static int cmd_train(int argc, char **argv)
   Example *ex = NULL;
   int status = 0;
   @<Read and check the options of \.{train}, or return@>@;
+  @<Choose the kind of attention; train a Part II kind elsewhere@>@;
   @<Read the pairs, from the file or built in, or return@>@;
   @<Make the model, from the checkpoint or from the pairs@>@;
   @<Turn the pairs into examples with the model's vocabularies, or return@>@;
@@ -6765,6 +6885,34 @@ static int cmd_train(int argc, char **argv)
   model_free(&m);
   return status;
 }
+
+@ The kind is \.{--attention}'s, or the checkpoint's with \.{--init}, or by
+default \.{seed} for the notebook's pairs and \.{bahdanau} for a file. The
+notebook's kind keeps the notebook's defaults.
+@<Choose the kind of attention; train a Part II kind elsewhere@>=
+int kind = o.kind;
+if (o.init) {
+  Model pm;
+  BModel pb;
+  int k = checkpoint_load_any(o.init, &pm, &pb, &cpu_backend, 1);
+  if (k < 0) {
+    fprintf(stderr, "attention train: %s\n", kit_error());
+    return 1;
+  }
+  if (k == KIND_SEED) model_free(&pm);
+  else bmodel_free(&pb);
+  if (kind >= 0 && kind != k) {
+    fprintf(stderr, "attention train: --attention %s, but %s holds a %s model\n",
+      kind_names[kind], o.init, kind_names[k]);
+    return 2;
+  }
+  kind = k;
+}
+if (kind < 0) kind = o.data ? KIND_BAHDANAU : KIND_SEED;
+if (kind != KIND_SEED) return train_batched(&o, kind);
+if (o.epochs < 0) o.epochs = 400;
+if (o.print_every == 0) o.print_every = 50;
+if (o.lr == 0.0) o.lr = 0.01;
 
 @ A checkpoint fixes the model's sizes, so \.{--init} cannot be combined with
 options that set them. A loss log that could not be written at the end is
@@ -6885,6 +7033,311 @@ static char *words_join(const Vocab *v, const int *ids, int n)
   for (int k = 0; k < n; k++) p += sprintf(p, k ? " %s" : "%s", v->word[ids[k]]);
   return s;
 }
+
+@ The options of Part II's kinds. |kind| is $-1$ until \.{--attention} sets
+it, and the numeric defaults that depend on the kind are filled in later.
+@<Part II's fields of the options of \.{train}@>=
+int kind;
+long heads, batch;
+double dropout;
+long min_count;
+int shuffle;
+const char *valid;
+double valid_split;
+
+@ @<Part II's long options of \.{train}@>=
+{"attention", required_argument, 0, 'A'}, {"heads", required_argument, 0, 'N'},
+{"batch", required_argument, 0, 'B'}, {"dropout", required_argument, 0, 'D'},
+{"min-count", required_argument, 0, 'M'}, {"no-shuffle", no_argument, 0, 'X'},
+{"valid", required_argument, 0, 'V'}, {"valid-split", required_argument, 0, 'v'},
+
+@ @<Part II's cases of the options of \.{train}@>=
+case 'A':
+  if ((o->kind = kind_from_name(optarg)) < 0) {
+    fprintf(stderr, "attention train: --attention is seed, bahdanau, luong-dot, "
+      "luong-general or multihead, not \"%s\"\n", optarg);
+    bad = 1;
+  }
+  break;
+case 'N': bad = parse_long("train", "--heads", optarg, 1, 65536, &o->heads) != 0; break;
+case 'B': bad = parse_long("train", "--batch", optarg, 1, 100000, &o->batch) != 0; break;
+case 'D':
+  if (strcmp(optarg, "0") == 0) o->dropout = 0.0;
+  else bad = parse_float("train", "--dropout", optarg, 0.0, 0.95, &o->dropout) != 0;
+  break;
+case 'M': bad = parse_long("train", "--min-count", optarg, 1, 1000000, &o->min_count) != 0;
+  break;
+case 'X': o->shuffle = 0; break;
+case 'V': o->valid = optarg; break;
+case 'v':
+  bad = parse_float("train", "--valid-split", optarg, 0.0, 1.0, &o->valid_split) != 0
+    || (o->valid_split >= 1.0 && fprintf(stderr, "attention train: --valid-split "
+    "wants a share below 1, not \"%s\"\n", optarg));
+  break;
+
+@*1 Training a Part II model.
+@^training, minibatch@>
+|train_batched| is the \.{train} command for the content-based kinds. It
+reads the pairs, holds out the validation share, builds the vocabularies from
+the training pairs alone (or takes the checkpoint's), and runs the epochs: the
+pairs in a new order each epoch (a seeded shuffle) or in the file's order,
+$B$ at a time. After each epoch it prints the training loss (the mean over
+all the epoch's target words) and the validation loss, and keeps the best
+model so far by the validation loss.
+@<The \.{train} command@>=
+static int train_batched(TrainOptions *o, int kind)
+{
+  PairList pl = {0}, vl = {0};
+  BModel bm;
+  Example *ex = NULL, *vex = NULL;
+  int status = 1, L = o->max_length ? (int) o->max_length : DEFAULT_MAX_LENGTH;
+  if (o->epochs < 0) o->epochs = 10;
+  if (o->print_every == 0) o->print_every = 1;
+  if (o->lr == 0.0) o->lr = 0.001;
+  @<Check the Part II options, or return 2@>@;
+  @<Read the training and validation pairs, or return 1@>@;
+  @<Make the batched model and the examples, or go to the end@>@;
+  @<Report the data and the batched model@>@;
+  @<Train the batched model for |o->epochs| epochs@>@;
+  @<Show translations of the first training pairs@>@;
+  if (loss_log_path && loss_log_save()) status = 1;
+end:
+  free(ex);
+  free(vex);
+  pairs_free(&pl);
+  if (vl.pair || vl.origin) pairs_free(&vl);
+  bmodel_free(&bm);
+  return status;
+}
+
+@ @<Check the Part II options, or return 2@>=
+long H = o->hidden ? o->hidden : DEFAULT_HIDDEN;
+cpu_set_threads(o->threads ? (int) o->threads : sysconf(_SC_NPROCESSORS_ONLN) > 1 ? 2 : 1);
+if (kind == KIND_MULTIHEAD && !o->init && H % o->heads) {
+  fprintf(stderr, "attention train: --heads %ld does not divide the hidden size %ld\n",
+    o->heads, H);
+  return 2;
+}
+if (o->valid && o->valid_split > 0.0) {
+  fprintf(stderr, "attention train: give --valid FILE or --valid-split F, not both\n");
+  return 2;
+}
+if (!o->data) {
+  fprintf(stderr, "attention train: --attention %s trains on a corpus: give --data FILE\n",
+    kind_names[kind]);
+  return 2;
+}
+memset(&bm, 0, sizeof bm);
+
+@ A held-out share must be the same every time and must not split the
+translations of one English sentence between training and validation
+(Tatoeba has many sentences with several translations). So the decision is a
+hash of the English sentence and the seed: the pairs whose hash falls below
+the share are held out, all of a sentence's pairs together.
+@<Read the training and validation pairs, or return 1@>=
+if (pairs_read(&pl, o->data, o->filter, L)) {
+  fprintf(stderr, "attention train: %s\n", kit_error());
+  return 1;
+}
+if (o->valid && pairs_read(&vl, o->valid, o->filter, L)) {
+  fprintf(stderr, "attention train: %s\n", kit_error());
+  pairs_free(&pl);
+  return 1;
+}
+if (o->valid_split > 0.0) pairs_hold_out(&pl, &vl, o->valid_split, (uint64_t) o->seed);
+if (pl.n == 0) {
+  fprintf(stderr, "attention train: %s: no training pairs left\n", o->data);
+  pairs_free(&pl);
+  if (vl.origin) pairs_free(&vl);
+  return 1;
+}
+
+@ The model comes from \.{--init} (weights and vocabularies) or is new, with
+the vocabularies of the training pairs.
+@<Make the batched model and the examples, or go to the end@>=
+if (o->init) {
+  if (checkpoint_load_any(o->init, NULL, &bm, &cpu_backend, (int) o->batch) < 0) {
+    fprintf(stderr, "attention train: %s\n", kit_error());
+    goto end;
+  }
+} else {
+  Vocab vin, vout;
+  pairs_vocabularies_unk(&pl, (int) o->min_count, &vin, &vout);
+  Config cfg = {vin.n, vout.n, (int) H, L};
+  bmodel_alloc(&bm, &cpu_backend, kind, (int) o->heads, &cfg, &vin, &vout, (int) o->batch);
+  bmodel_init_random(&bm, (uint64_t) o->seed);
+}
+bm.dropout = (float) o->dropout;
+bm.seed = (uint64_t) o->seed;
+if (make_examples_unk(&pl, &bm.vin, &bm.vout, bm.cfg.L, &ex)
+  || (vl.n && make_examples_unk(&vl, &bm.vin, &bm.vout, bm.cfg.L, &vex))) {
+  fprintf(stderr, "attention train: %s\n", kit_error());
+  goto end;
+}
+
+@ @<Report the data and the batched model@>=
+printf("Read %ld sentence pairs from %s; kept %d (%s filter)", pl.lines_read, o->data,
+  pl.n + vl.n * (o->valid_split > 0.0), o->filter == FILTER_TUTORIAL ? "tutorial" : "length");
+if (vl.n) printf("; %d for validation%s", vl.n, o->valid ? " from --valid" : "");
+printf("\nVocabulary: English %d words, French %d words (with <SOS>, <EOS>, <PAD>, <UNK>)\n",
+  bm.vin.n, bm.vout.n);
+printf("Model: hidden %d, max_length %d, attention %s", bm.cfg.H, bm.cfg.L, kind_names[kind]);
+if (kind == KIND_MULTIHEAD) printf(" (%d heads)", bm.heads);
+printf(", %zu parameters%s\n", bm.n_params, o->init ? " (from --init)" : "");
+printf("Training for %ld epochs, batch %ld, lr %g, dropout %g, %s\n", o->epochs, o->batch,
+  o->lr, o->dropout, o->shuffle ? "shuffled each epoch" : "in file order");
+
+@ The held-out share. |hold_fraction| maps the English sentence and the seed
+to a number in $[0,1)$ with the FNV-1a hash of the sentence, mixed with the
+seed.
+@<Command-line helpers@>=
+static double hold_fraction(const char *s, uint64_t seed)
+{
+  uint64_t h = 1469598103934665603ULL ^ (seed * 0x9e3779b97f4a7c15ULL);
+  for (; *s; s++) h = (h ^ (unsigned char) *s) * 1099511628211ULL;
+  h ^= h >> 29;
+  h *= 0xbf58476d1ce4e5b9ULL;
+  h ^= h >> 32;
+  return (double) (h >> 11) / 9007199254740992.0;
+}
+
+static void pairs_hold_out(PairList *pl, PairList *vl, double share, uint64_t seed)
+{
+  *vl = (PairList) {0};
+  vl->origin = xstrdup(pl->origin);
+  int kept = 0;
+  for (int k = 0; k < pl->n; k++) {
+    Pair p = pl->pair[k];
+    if (hold_fraction(p.src, seed) < share) @<Move pair |p| to the validation list@>@;
+    else pl->pair[kept++] = p;
+  }
+  pl->n = kept;
+}
+
+@ @<Move pair |p| to the validation list@>=
+{
+  if (vl->n == vl->cap) {
+    vl->cap = vl->cap ? 2 * vl->cap : 64;
+    vl->pair = xrealloc(vl->pair, (size_t) vl->cap * sizeof *vl->pair);
+  }
+  vl->pair[vl->n++] = p;
+}
+
+@ An epoch. The order is a Fisher--Yates shuffle drawn from the seed and the
+epoch's number, so a run can be repeated exactly; with \.{--no-shuffle} batch
+$k$ holds pairs $kB$ to $kB+B-1$.
+@<Train the batched model for |o->epochs| epochs@>=
+int n = pl.n, *order = xcalloc((size_t) n, sizeof(int));
+double best = INFINITY, t_all = now_seconds();
+for (long e = 1; e <= o->epochs; e++) {
+  for (int k = 0; k < n; k++) order[k] = k;
+  if (o->shuffle) @<Shuffle |order| for epoch |e|@>@;
+  double t0 = now_seconds(), train_loss, valid_loss = NAN;
+  long tokens = 0;
+  @<Run the batches of one epoch, with a progress line on a terminal@>@;
+  train_loss = bmodel_take_loss(&bm) / (double) tokens;
+  if (vl.n) valid_loss = batched_loss(&bm, vex, vl.n);
+  loss_log_add(train_loss);
+  @<Print the epoch's losses, and save the model if it is the best so far@>@;
+}
+printf("Trained in %.1f s\n", now_seconds() - t_all);
+free(order);
+status = 0;
+
+@ @<Shuffle |order| for epoch |e|@>=
+{
+  uint64_t z = mix_seed((uint64_t) o->seed, (uint64_t) e);
+  unsigned short xs[3] = {(unsigned short) z, (unsigned short) (z >> 16),
+    (unsigned short) (z >> 32)};
+  for (int k = n - 1; k > 0; k--) {
+    int j = (int) (erand48(xs) * (k + 1)), x = order[k];
+    if (j > k) j = k;
+    order[k] = order[j];
+    order[j] = x;
+  }
+}
+
+@ @<Command-line helpers@>=
+static uint64_t mix_seed(uint64_t a, uint64_t b)
+{
+  uint64_t z = a * 0x9e3779b97f4a7c15ULL + b;
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+@ On a terminal, a line that rewrites itself twice a second says how far the
+epoch is, how fast it goes and how long it has left; into a file or a pipe
+only the epoch's summary is written.
+@^progress line@>
+@<Run the batches of one epoch, with a progress line on a terminal@>=
+int tty = isatty(fileno(stdout));
+double last = t0;
+for (int k = 0; k < n; k += (int) o->batch) {
+  int b = n - k < o->batch ? n - k : (int) o->batch;
+  Batch bt;
+  batch_upload(&bm, ex, order + k, b, &bt);
+  bmodel_train_batch(&bm, &bt, o->lr);
+  tokens += bt.tokens;
+  double now = now_seconds();
+  if (tty && now - last > 0.5) {
+    double rate = (k + b) / (now - t0);
+    printf("\r  epoch %ld: %d/%d pairs, %.0f pairs/s, %.0f tokens/s, %.0f s left   ", e,
+      k + b, n, rate, tokens / (now - t0), (n - k - b) / rate);
+    fflush(stdout);
+    last = now;
+  }
+}
+if (tty) printf("\r%78s\r", "");
+
+@ @<Print the epoch's losses, and save the model if it is the best so far@>=
+double sec = now_seconds() - t0;
+int print = e % o->print_every == 0 || e == o->epochs;
+if (print) printf("Epoch %ld/%ld, train loss %.4f", e, o->epochs, train_loss);
+if (print && vl.n) printf(", valid loss %.4f", valid_loss);
+if (print) printf(", %.1f s (%.0f pairs/s, %.0f tokens/s)", sec, n / sec, tokens / sec);
+int better = vl.n ? valid_loss < best : e == o->epochs;
+if (vl.n && valid_loss < best) best = valid_loss;
+if (o->save && better) {
+  if (bcheckpoint_save(&bm, o->save)) {
+    fprintf(stderr, "%sattention train: %s\n", print ? "\n" : "", kit_error());
+    goto end;
+  }
+  if (print && vl.n) printf(", saved");
+}
+if (print) printf("\n");
+fflush(stdout);
+
+@ The loss of a list of examples without dropout, the mean over their target
+words: what the validation loss is.
+@<Command-line helpers@>=
+static double batched_loss(BModel *bm, const Example *ex, int n)
+{
+  long tokens = 0;
+  bmodel_take_loss(bm);
+  for (int k = 0; k < n; k += bm->B_cap) {
+    Batch bt;
+    batch_upload(bm, ex + k, NULL, n - k < bm->B_cap ? n - k : bm->B_cap, &bt);
+    bmodel_forward(bm, &bt, 0.0f);
+    tokens += bt.tokens;
+  }
+  return bmodel_take_loss(bm) / (double) (tokens ? tokens : 1);
+}
+
+@ As in Part I, the first pairs of the training data, translated.
+@<Show translations of the first training pairs@>=
+int show = o->show < pl.n ? (int) o->show : pl.n, L2 = bm.cfg.L;
+int *outw = xcalloc((size_t) (show ? show : 1) * L2, sizeof(int));
+int *outn = xcalloc((size_t) (show ? show : 1), sizeof(int));
+bmodel_greedy(&bm, ex, show, outw, outn, NULL);
+for (int k = 0; k < show; k++) {
+  char *pred = words_join(&bm.vout, outw + (size_t) k * L2, outn[k]);
+  printf("EN: %-24s | FR (true): %-24s | FR (predicted): %s\n", pl.pair[k].src,
+    pl.pair[k].tgt, pred);
+  free(pred);
+}
+free(outw);
+free(outn);
 
 @ \.{attention translate} reads sentences from its arguments, or, without
 arguments, one per line from the standard input, and prints one translation

@@ -222,8 +222,8 @@ void(*adam)(float*p,const float*g,float*m,float*v,size_t n,AdamConstants k);
 
 };
 
-/*:184*//*214:*/
-#line 3685 "attention.w"
+/*:184*//*215:*/
+#line 3695 "attention.w"
 
 enum{P_ENC_EMB,P_ENC_W_IH,P_ENC_W_HH,P_ENC_B_IH,P_ENC_B_HH,P_DEC_EMB,
 P_WA_W,P_WA_B,P_UA_W,P_UA_B,P_VA_W,P_VA_B,P_LIN_IN,P_LIN_OUT,
@@ -231,8 +231,8 @@ P_INPROJ_W,P_INPROJ_B,P_OUTPROJ_W,P_OUTPROJ_B,
 P_DEC_W_IH,P_DEC_W_HH,P_DEC_B_IH,P_DEC_B_HH,P_COMBINE,P_OUT_W,P_OUT_B,
 NP_TENSORS};
 
-/*:214*//*217:*/
-#line 3731 "attention.w"
+/*:215*//*218:*/
+#line 3741 "attention.w"
 
 typedef struct{
 int*src,*tgt,*dec_in,*src_len,*tgt_len,*ids;
@@ -244,8 +244,8 @@ float*d_out,*d_dec_gi,*d_dec_gh,*d_s,*d_s2,*d_pre,*d_ctx,*d_w,*d_e,*d_q;
 float*d_keys,*d_uk,*d_kp,*d_vp,*d_mh,*d_enc_gi,*d_enc_gh,*d_emb;
 }BActs;
 
-/*:217*//*218:*/
-#line 3744 "attention.w"
+/*:218*//*219:*/
+#line 3754 "attention.w"
 
 typedef struct{
 int kind,heads;
@@ -262,8 +262,21 @@ int B_cap;
 BActs a;
 }BModel;
 
-/*:218*//*283:*/
-#line 4970 "attention.w"
+/*:219*//*260:*/
+#line 4489 "attention.w"
+
+typedef struct{
+int kind,heads;
+const Config*cfg;
+const Vocab*vin,*vout;
+int n;
+const TensorSpec*spec;
+const float*data;
+size_t n_params;
+}CkptView;
+
+/*:260*//*289:*/
+#line 5071 "attention.w"
 
 #define COLORMAP_MAX_POINTS 9
 typedef struct{
@@ -273,8 +286,8 @@ double x[3][COLORMAP_MAX_POINTS];
 double v[3][COLORMAP_MAX_POINTS];
 }Colormap;
 
-/*:283*//*291:*/
-#line 5068 "attention.w"
+/*:289*//*297:*/
+#line 5169 "attention.w"
 
 enum{HEATMAP_MATPLOTLIB,HEATMAP_SEABORN};
 typedef struct{
@@ -288,8 +301,8 @@ int style;
 double vmin,vmax;
 }Heatmap;
 
-/*:291*//*292:*/
-#line 5085 "attention.w"
+/*:297*//*298:*/
+#line 5186 "attention.w"
 
 typedef struct{
 double x,y,w,h;
@@ -304,14 +317,14 @@ int width,height,stride;
 unsigned char*data;
 }FigImage;
 
-/*:292*//*321:*/
-#line 5706 "attention.w"
+/*:298*//*327:*/
+#line 5807 "attention.w"
 
 enum{FIGURE_PNG,FIGURE_PDF,FIGURE_SVG};
 #define FIGURE_PNG_SCALE 2.0
 
-/*:321*//*335:*/
-#line 5963 "attention.w"
+/*:327*//*341:*/
+#line 6064 "attention.w"
 
 typedef struct{
 int n;
@@ -319,7 +332,7 @@ const double*x,*y;
 const char*title,*xlabel,*ylabel;
 }Curve;
 
-/*:335*/
+/*:341*/
 #line 150 "attention.w"
 
 /*56:*/
@@ -921,85 +934,88 @@ int tokenize_unk(const Vocab*v,const char*s,int*ids,int max,int*unknown);
 int make_examples_unk(const PairList*pl,const Vocab*vin,const Vocab*vout,
 int max_length,Example**out);
 
-/*:182*//*213:*/
-#line 3673 "attention.w"
+/*:182*//*214:*/
+#line 3682 "attention.w"
 
 extern const Backend cpu_backend;
+void cpu_set_threads(int n);
 
-/*:213*//*224:*/
-#line 3842 "attention.w"
+/*:214*//*225:*/
+#line 3852 "attention.w"
 
 void batched_specs(int kind,const Config*c,TensorSpec s[NP_TENSORS]);
 void bmodel_alloc(BModel*bm,const Backend*be,int kind,int heads,const Config*c,
 Vocab*vin,Vocab*vout,int B_cap);
 void bmodel_free(BModel*bm);
 
-/*:224*//*226:*/
-#line 3879 "attention.w"
+/*:225*//*227:*/
+#line 3889 "attention.w"
 
 void bmodel_init_random(BModel*bm,uint64_t seed);
 
-/*:226*//*229:*/
-#line 3921 "attention.w"
+/*:227*//*230:*/
+#line 3931 "attention.w"
 
 void batch_upload(BModel*bm,const Example*ex,const int*idx,int n,Batch*bt);
 
-/*:229*//*240:*/
-#line 4103 "attention.w"
+/*:230*//*241:*/
+#line 4113 "attention.w"
 
 void bmodel_forward(BModel*bm,const Batch*bt,float p);
 double bmodel_take_loss(BModel*bm);
 
-/*:240*//*250:*/
-#line 4323 "attention.w"
+/*:241*//*251:*/
+#line 4333 "attention.w"
 
 void bmodel_backward(BModel*bm,const Batch*bt);
 void bmodel_train_batch(BModel*bm,const Batch*bt,double lr);
 
-/*:250*//*255:*/
-#line 4403 "attention.w"
+/*:251*//*256:*/
+#line 4413 "attention.w"
 
 void bmodel_greedy(BModel*bm,const Example*ex,int n,int*out,int*out_len,
 float*attn);
 
-/*:255*//*265:*/
-#line 4574 "attention.w"
+/*:256*//*268:*/
+#line 4624 "attention.w"
 
 int checkpoint_save(const Model*m,const char*path);
+int bcheckpoint_save(const BModel*bm,const char*path);
 int checkpoint_load(Model*m,const char*path);
+int checkpoint_load_any(const char*path,Model*m,BModel*bm,const Backend*be,int B_cap);
 
-/*:265*//*290:*/
-#line 5053 "attention.w"
+/*:268*//*296:*/
+#line 5154 "attention.w"
 
 extern const Colormap colormap_bone,colormap_ylorrd;
 void colormap_color(const Colormap*cm,double w,double rgb[3]);
 const Colormap*colormap_find(const char*name);
 
-/*:290*//*313:*/
-#line 5546 "attention.w"
+/*:296*//*319:*/
+#line 5647 "attention.w"
 
 int heatmap_layout(const Heatmap*h,HeatmapLayout*lay);
 
-/*:313*//*326:*/
-#line 5781 "attention.w"
+/*:319*//*332:*/
+#line 5882 "attention.w"
 
 int figure_format(const char*path);
 int figure_check_path(const char*path);
 int write_file_atomic(const char*path,const void*data,size_t n);
 
-/*:326*//*334:*/
-#line 5941 "attention.w"
+/*:332*//*340:*/
+#line 6042 "attention.w"
 
 int heatmap_save(const Heatmap*h,const char*path);
 int heatmap_image(const Heatmap*h,double scale,FigImage*img,HeatmapLayout*lay);
 
-/*:334*//*347:*/
-#line 6212 "attention.w"
+/*:340*//*353:*/
+#line 6313 "attention.w"
 
 int curve_save(const Curve*c,const char*path);
 int curve_image(const Curve*c,double scale,FigImage*img);
 
-/*:347*/
+/*:353*/
 #line 153 "attention.w"
 
 

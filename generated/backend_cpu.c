@@ -174,7 +174,15 @@ for(size_t i= 0;i<n;i++)kb_adam(i,p,g,m,v,k);
 }
 
 /*:211*//*212:*/
-#line 3665 "attention.w"
+#line 3667 "attention.w"
+
+void cpu_set_threads(int n)
+{
+openblas_set_num_threads(n);
+}
+
+/*:212*//*213:*/
+#line 3674 "attention.w"
 
 const Backend cpu_backend= {"cpu",cpu_alloc,cpu_release,cpu_copy,cpu_copy,
 cpu_copy,cpu_zero,cpu_gemm,cpu_embed,cpu_embed_backward,cpu_add_bias,
@@ -183,7 +191,7 @@ cpu_additive_backward,cpu_dot_scores,cpu_dot_backward,cpu_masked_softmax,
 cpu_softmax_backward,cpu_context,cpu_context_backward,cpu_tanh_forward,
 cpu_tanh_backward,cpu_nll,cpu_log_softmax,cpu_argmax,cpu_sum,cpu_add,cpu_adam};
 
-/*:212*/
+/*:213*/
 #line 3510 "attention.w"
 
 

@@ -5,8 +5,8 @@
 #include <stdlib.h> 
 #include <string.h> 
 #include <math.h> 
-/*219:*/
-#line 3760 "attention.w"
+/*220:*/
+#line 3770 "attention.w"
 
 #define PT(k) (bm->p + bm->off[k])
 #define GT(k) (bm->g + bm->off[k])
@@ -15,8 +15,8 @@ static void*dev(const BModel*bm,size_t n,size_t size)
 return bm->be->alloc(n*size);
 }
 
-/*:219*//*230:*/
-#line 3926 "attention.w"
+/*:220*//*231:*/
+#line 3936 "attention.w"
 
 static uint64_t mix64(uint64_t z)
 {
@@ -26,8 +26,8 @@ z= (z^(z>>27))*0x94d049bb133111ebULL;
 return z^(z>>31);
 }
 
-/*:230*//*231:*/
-#line 3940 "attention.w"
+/*:231*//*232:*/
+#line 3950 "attention.w"
 
 static void encoder_forward_b(BModel*bm,const Batch*bt,float p)
 {
@@ -48,8 +48,8 @@ s,B,H);
 }
 }
 
-/*:231*//*232:*/
-#line 3963 "attention.w"
+/*:232*//*233:*/
+#line 3973 "attention.w"
 
 static void attention_precompute(BModel*bm,int B,int S)
 {
@@ -68,8 +68,8 @@ be->add_bias(a->vp,b+2*H,S*B,H);
 }
 }
 
-/*:232*//*233:*/
-#line 3987 "attention.w"
+/*:233*//*234:*/
+#line 3997 "attention.w"
 
 static void decoder_step_b(BModel*bm,int B,int S,int t)
 {
@@ -80,8 +80,8 @@ size_t bh= (size_t)B*H,tb= (size_t)t*bh;
 float*s_prev= a->dec_h+tb,*s_new= s_prev+bh,*gi= a->dec_gi+(size_t)t*B*G;
 const float*x2= a->ht+tb;
 if(bm->kind==KIND_BAHDANAU){
-/*234:*/
-#line 4007 "attention.w"
+/*235:*/
+#line 4017 "attention.w"
 
 float*w= a->attw+(size_t)t*B*S;
 be->gemm(0,1,B,H,H,1.0f,s_prev,H,PT(P_WA_W),H,0.0f,a->wq,H);
@@ -91,8 +91,8 @@ PT(P_VA_W),B,S,H);
 be->masked_softmax(w,a->scores,a->src_len,B,1,S);
 be->context(a->ctx+tb,w,a->keys,B,S,H,1);
 
-/*:234*/
-#line 3997 "attention.w"
+/*:235*/
+#line 4007 "attention.w"
 
 x2= a->ctx+tb;
 }
@@ -100,16 +100,16 @@ be->gemm(0,1,B,G,H,1.0f,x2,H,PT(P_DEC_W_IH)+H,2*H,1.0f,gi,G);
 be->gemm(0,1,B,G,H,1.0f,s_prev,H,PT(P_DEC_W_HH),H,0.0f,a->gh,G);
 be->add_bias(a->gh,PT(P_DEC_B_HH),B,G);
 be->gru_forward(s_new,a->dec_cache+tb,gi,a->gh,s_prev,NULL,NULL,0,B,H);
-if(bm->kind!=KIND_BAHDANAU)/*235:*/
-#line 4020 "attention.w"
+if(bm->kind!=KIND_BAHDANAU)/*236:*/
+#line 4030 "attention.w"
 
 {
 int mh= bm->kind==KIND_MULTIHEAD,nh= bm->heads;
 const float*q= s_new,*K= mh?a->kp:a->keys;
 float*w= a->attw+(size_t)t*B*nh*S,*c= a->ctx+tb,*ht= a->ht+tb+bh;
 const float*Wc= PT(mh?P_COMBINE:P_LIN_OUT);
-if(bm->kind!=KIND_LUONG_DOT)/*236:*/
-#line 4039 "attention.w"
+if(bm->kind!=KIND_LUONG_DOT)/*237:*/
+#line 4049 "attention.w"
 
 {
 float*qt= a->q+tb;
@@ -118,8 +118,8 @@ if(mh)be->add_bias(qt,PT(P_INPROJ_B),B,H);
 q= qt;
 }
 
-/*:236*/
-#line 4026 "attention.w"
+/*:237*/
+#line 4036 "attention.w"
 
 be->dot_scores(a->scores,q,K,B,S,H,nh,mh?1.0f/sqrtf((float)(H/nh)):1.0f);
 be->masked_softmax(w,a->scores,a->src_len,B,nh,S);
@@ -133,13 +133,13 @@ be->gemm(0,1,B,H,H,1.0f,s_new,H,Wc+H,2*H,1.0f,ht,H);
 be->tanh_forward(ht,ht,B*H);
 }
 
-/*:235*/
-#line 4004 "attention.w"
+/*:236*/
+#line 4014 "attention.w"
 
 }
 
-/*:233*//*237:*/
-#line 4053 "attention.w"
+/*:234*//*238:*/
+#line 4063 "attention.w"
 
 static const float*decoder_output(const BModel*bm)
 {
@@ -160,8 +160,8 @@ attention_precompute(bm,B,S);
 for(int t= 0;t<T;t++)decoder_step_b(bm,B,S,t);
 }
 
-/*:237*//*248:*/
-#line 4285 "attention.w"
+/*:238*//*249:*/
+#line 4295 "attention.w"
 
 static void encoder_backward_b(BModel*bm,const Batch*bt)
 {
@@ -187,7 +187,7 @@ be->embed_backward(GT(P_ENC_EMB),a->d_emb,a->src,M,H,bm->step_p,
 mix64(bm->seed^(2*bm->step)));
 }
 
-/*:248*/
+/*:249*/
 #line 2931 "attention.w"
 
 /*177:*/
@@ -202,8 +202,8 @@ for(int k= 0;k<N_KINDS;k++)if(strcmp(s,kind_names[k])==0)return k;
 return-1;
 }
 
-/*:177*//*215:*/
-#line 3692 "attention.w"
+/*:177*//*216:*/
+#line 3702 "attention.w"
 
 void batched_specs(int kind,const Config*c,TensorSpec s[NP_TENSORS])
 {
@@ -215,8 +215,8 @@ s[P_ENC_W_HH]= (TensorSpec){"encoder.gru.weight_hh_l0",3*H,H};
 s[P_ENC_B_IH]= (TensorSpec){"encoder.gru.bias_ih_l0",3*H,0};
 s[P_ENC_B_HH]= (TensorSpec){"encoder.gru.bias_hh_l0",3*H,0};
 s[P_DEC_EMB]= (TensorSpec){"decoder.embedding.weight",c->V_out,H};
-/*216:*/
-#line 3713 "attention.w"
+/*217:*/
+#line 3723 "attention.w"
 
 s[P_WA_W]= (TensorSpec){"decoder.attention.Wa.weight",bah?H:0,H};
 s[P_WA_B]= (TensorSpec){"decoder.attention.Wa.bias",bah?H:0,0};
@@ -232,8 +232,8 @@ s[P_INPROJ_B]= (TensorSpec){"decoder.attention.in_proj_bias",mh?3*H:0,0};
 s[P_OUTPROJ_W]= (TensorSpec){"decoder.attention.out_proj.weight",mh?H:0,H};
 s[P_OUTPROJ_B]= (TensorSpec){"decoder.attention.out_proj.bias",mh?H:0,0};
 
-/*:216*/
-#line 3703 "attention.w"
+/*:217*/
+#line 3713 "attention.w"
 
 s[P_DEC_W_IH]= (TensorSpec){"decoder.gru.weight_ih_l0",3*H,2*H};
 s[P_DEC_W_HH]= (TensorSpec){"decoder.gru.weight_hh_l0",3*H,H};
@@ -244,8 +244,8 @@ s[P_OUT_W]= (TensorSpec){"decoder.out.weight",c->V_out,H};
 s[P_OUT_B]= (TensorSpec){"decoder.out.bias",c->V_out,0};
 }
 
-/*:215*//*220:*/
-#line 3769 "attention.w"
+/*:216*//*221:*/
+#line 3779 "attention.w"
 
 void bmodel_alloc(BModel*bm,const Backend*be,int kind,int heads,const Config*c,
 Vocab*vin,Vocab*vout,int B_cap)
@@ -267,8 +267,8 @@ bm->p= dev(bm,bm->n_params,sizeof(float));
 bm->g= dev(bm,bm->n_params,sizeof(float));
 bm->m= dev(bm,bm->n_params,sizeof(float));
 bm->v= dev(bm,bm->n_params,sizeof(float));
-/*221:*/
-#line 3793 "attention.w"
+/*222:*/
+#line 3803 "attention.w"
 
 BActs*a= &bm->a;
 size_t B= (size_t)B_cap,L= (size_t)c->L,H= (size_t)c->H,N= L*B,V= (size_t)c->V_out;
@@ -288,8 +288,8 @@ for(size_t k= 0;k<sizeof n3h/sizeof n3h[0];k++)*n3h[k]= dev(bm,N*3*H,sizeof(floa
 a->enc_h= dev(bm,N*H+B*H,sizeof(float));
 a->dec_h= dev(bm,N*H+B*H,sizeof(float));
 a->ht= dev(bm,N*H+B*H,sizeof(float));
-/*222:*/
-#line 3814 "attention.w"
+/*223:*/
+#line 3824 "attention.w"
 
 float**bh[]= {&a->wq,&a->d_s,&a->d_s2,&a->d_mh};
 for(size_t k= 0;k<sizeof bh/sizeof bh[0];k++)*bh[k]= dev(bm,B*H,sizeof(float));
@@ -303,17 +303,17 @@ a->logits= dev(bm,N*V,sizeof(float));
 a->row_loss= dev(bm,N,sizeof(float));
 a->loss_acc= dev(bm,1,sizeof(float));
 
+/*:223*/
+#line 3822 "attention.w"
+
+
 /*:222*/
-#line 3812 "attention.w"
-
-
-/*:221*/
-#line 3790 "attention.w"
+#line 3800 "attention.w"
 
 }
 
-/*:220*//*223:*/
-#line 3829 "attention.w"
+/*:221*//*224:*/
+#line 3839 "attention.w"
 
 void bmodel_free(BModel*bm)
 {
@@ -327,8 +327,8 @@ vocab_free(&bm->vout);
 memset(bm,0,sizeof*bm);
 }
 
-/*:223*//*225:*/
-#line 3856 "attention.w"
+/*:224*//*226:*/
+#line 3866 "attention.w"
 
 void bmodel_init_random(BModel*bm,uint64_t seed)
 {
@@ -352,8 +352,8 @@ bm->adam_t= 0;
 bm->seed= seed;
 }
 
-/*:225*//*227:*/
-#line 3886 "attention.w"
+/*:226*//*228:*/
+#line 3896 "attention.w"
 
 void batch_upload(BModel*bm,const Example*ex,const int*idx,int n,Batch*bt)
 {
@@ -366,8 +366,8 @@ tokens+= e->tgt_len;
 }
 int*h= xcalloc((size_t)(3*(S> T?S:T)*n+2*n),sizeof(int));
 int*src= h,*tgt= src+S*n,*din= tgt+T*n,*sl= din+T*n,*tl= sl+n;
-/*228:*/
-#line 3909 "attention.w"
+/*229:*/
+#line 3919 "attention.w"
 
 for(int b= 0;b<n;b++){
 const Example*e= &ex[idx?idx[b]:b];
@@ -380,8 +380,8 @@ sl[b]= e->src_len;
 tl[b]= e->tgt_len;
 }
 
-/*:228*/
-#line 3898 "attention.w"
+/*:229*/
+#line 3908 "attention.w"
 
 const Backend*be= bm->be;
 be->upload(bm->a.src,src,(size_t)(S*n)*sizeof(int));
@@ -393,8 +393,8 @@ free(h);
 *bt= (Batch){n,S,T,tokens};
 }
 
-/*:227*//*238:*/
-#line 4077 "attention.w"
+/*:228*//*239:*/
+#line 4087 "attention.w"
 
 void bmodel_forward(BModel*bm,const Batch*bt,float p)
 {
@@ -411,8 +411,8 @@ be->nll(a->logits,a->row_loss,a->tgt,T*B,V,1.0f/(float)bt->tokens);
 be->sum(a->loss_acc,a->row_loss,T*B);
 }
 
-/*:238*//*239:*/
-#line 4094 "attention.w"
+/*:239*//*240:*/
+#line 4104 "attention.w"
 
 double bmodel_take_loss(BModel*bm)
 {
@@ -422,8 +422,8 @@ bm->be->zero(bm->a.loss_acc,sizeof(float));
 return s;
 }
 
-/*:239*//*241:*/
-#line 4122 "attention.w"
+/*:240*//*242:*/
+#line 4132 "attention.w"
 
 void bmodel_backward(BModel*bm,const Batch*bt)
 {
@@ -441,8 +441,8 @@ be->zero(a->d_uk,(size_t)S*bh*sizeof(float));
 be->zero(a->d_kp,(size_t)S*bh*sizeof(float));
 be->zero(a->d_vp,(size_t)S*bh*sizeof(float));
 for(int t= T-1;t>=0;t--){
-if(bm->kind==KIND_BAHDANAU)/*242:*/
-#line 4157 "attention.w"
+if(bm->kind==KIND_BAHDANAU)/*243:*/
+#line 4167 "attention.w"
 
 {
 size_t tb= (size_t)t*bh,G= 3*(size_t)H;
@@ -459,11 +459,11 @@ PT(P_VA_W),B,S,H);
 be->gemm(0,0,B,H,H,1.0f,dq,H,PT(P_WA_W),H,1.0f,a->d_s2,H);
 }
 
-/*:242*/
-#line 4139 "attention.w"
+/*:243*/
+#line 4149 "attention.w"
 
-else/*243:*/
-#line 4179 "attention.w"
+else/*244:*/
+#line 4189 "attention.w"
 
 {
 int mh= bm->kind==KIND_MULTIHEAD,nh= bm->heads;
@@ -474,8 +474,8 @@ const float*Wc= PT(mh?P_COMBINE:P_LIN_OUT),*s_new= a->dec_h+tb+bh;
 be->tanh_backward(dpre,a->d_out+tb,a->ht+tb+bh,B*H);
 be->gemm(0,0,B,H,H,1.0f,dpre,H,Wc,2*H,0.0f,dc,H);
 be->gemm(0,0,B,H,H,1.0f,dpre,H,Wc+H,2*H,1.0f,a->d_s,H);
-/*244:*/
-#line 4198 "attention.w"
+/*245:*/
+#line 4208 "attention.w"
 
 const float*cg= dc,*K= mh?a->kp:a->keys,*Vv= mh?a->vp:a->keys;
 const float*q= bm->kind==KIND_LUONG_DOT?s_new:a->q+tb;
@@ -491,8 +491,8 @@ be->dot_backward(dq,dK,a->d_e,q,K,B,S,H,nh,scale);
 if(bm->kind==KIND_LUONG_DOT)be->add(a->d_s,dq,B*H);
 else be->gemm(0,0,B,H,H,1.0f,dq,H,PT(mh?P_INPROJ_W:P_LIN_IN),H,1.0f,a->d_s,H);
 
-/*:244*/
-#line 4189 "attention.w"
+/*:245*/
+#line 4199 "attention.w"
 
 be->gru_backward(dgi,dgh,a->d_s2,a->d_s,NULL,a->dec_h+tb,a->dec_cache+tb,
 NULL,0,B,H);
@@ -502,15 +502,15 @@ be->gemm(0,0,B,H,3*H,1.0f,dgi,3*H,PT(P_DEC_W_IH)+H,2*H,1.0f,
 a->d_out+tb-bh,H);
 }
 
-/*:243*/
-#line 4140 "attention.w"
+/*:244*/
+#line 4150 "attention.w"
 
 float*x= a->d_s;
 a->d_s= a->d_s2;
 a->d_s2= x;
 }
-/*245:*/
-#line 4218 "attention.w"
+/*246:*/
+#line 4228 "attention.w"
 
 {
 int G= 3*H,N= T*B;
@@ -525,11 +525,11 @@ be->embed_backward(GT(P_DEC_EMB),a->d_emb,a->dec_in,N,H,bm->step_p,
 mix64(bm->seed^(2*bm->step+1)));
 }
 
-/*:245*/
-#line 4145 "attention.w"
+/*:246*/
+#line 4155 "attention.w"
 
-/*246:*/
-#line 4241 "attention.w"
+/*247:*/
+#line 4251 "attention.w"
 
 {
 int N= T*B,M= S*B;
@@ -546,8 +546,8 @@ be->gemm(1,0,H,H,N,1.0f,a->d_pre,H,a->ctx,H,1.0f,dWc,2*H);
 be->gemm(1,0,H,H,N,1.0f,a->d_pre,H,a->dec_h+bh,H,1.0f,dWc+H,2*H);
 if(bm->kind==KIND_LUONG_GENERAL)
 be->gemm(1,0,H,H,N,1.0f,a->d_q,H,a->dec_h+bh,H,1.0f,GT(P_LIN_IN),H);
-if(mh)/*247:*/
-#line 4265 "attention.w"
+if(mh)/*248:*/
+#line 4275 "attention.w"
 
 {
 float*dW= GT(P_INPROJ_W),*db= GT(P_INPROJ_B);
@@ -564,20 +564,20 @@ be->gemm(0,0,M,H,H,1.0f,a->d_kp,H,W+HH,H,1.0f,a->d_keys,H);
 be->gemm(0,0,M,H,H,1.0f,a->d_vp,H,W+2*HH,H,1.0f,a->d_keys,H);
 }
 
+/*:248*/
+#line 4267 "attention.w"
+
+}
+}
+
 /*:247*/
-#line 4257 "attention.w"
-
-}
-}
-
-/*:246*/
-#line 4146 "attention.w"
+#line 4156 "attention.w"
 
 encoder_backward_b(bm,bt);
 }
 
-/*:241*//*249:*/
-#line 4312 "attention.w"
+/*:242*//*250:*/
+#line 4322 "attention.w"
 
 void bmodel_train_batch(BModel*bm,const Batch*bt,double lr)
 {
@@ -589,8 +589,8 @@ bm->be->adam(bm->p,bm->g,bm->m,bm->v,bm->n_params,k);
 bm->step++;
 }
 
-/*:249*//*251:*/
-#line 4338 "attention.w"
+/*:250*//*252:*/
+#line 4348 "attention.w"
 
 void bmodel_greedy(BModel*bm,const Example*ex,int n,int*out,int*out_len,
 float*attn)
@@ -600,8 +600,8 @@ for(int at= 0;at<n;at+= bm->B_cap){
 int B= n-at<bm->B_cap?n-at:bm->B_cap;
 Batch bt;
 batch_upload(bm,ex+at,NULL,B,&bt);
-/*252:*/
-#line 4351 "attention.w"
+/*253:*/
+#line 4361 "attention.w"
 
 const Backend*be= bm->be;
 BActs*a= &bm->a;
@@ -616,8 +616,8 @@ attention_precompute(bm,B,S);
 for(int b= 0;b<B;b++)len[b]= 0,tok[b]= SOS_TOKEN;
 if(attn)memset(attn+(size_t)at*L*L,0,(size_t)B*L*L*sizeof(float));
 for(int t= 0;t<L&&left> 0;t++){
-/*253:*/
-#line 4371 "attention.w"
+/*254:*/
+#line 4381 "attention.w"
 
 size_t tb= (size_t)t*B;
 be->upload(a->dec_in+tb,tok,(size_t)B*sizeof(int));
@@ -633,11 +633,11 @@ be->argmax(a->ids,a->logits,B,V);
 be->download(tok,a->ids,(size_t)B*sizeof(int));
 if(w)be->download(w,a->attw+tb*nh*S,(size_t)(B*nh*S)*sizeof(float));
 
-/*:253*/
-#line 4365 "attention.w"
+/*:254*/
+#line 4375 "attention.w"
 
-/*254:*/
-#line 4386 "attention.w"
+/*255:*/
+#line 4396 "attention.w"
 
 for(int b= 0;b<B;b++){
 if(len[b]<0)continue;
@@ -655,20 +655,20 @@ if(len[b]==L)len[b]= -L-1,left--;
 if(left==0||t==L-1)
 for(int b= 0;b<B;b++)if(len[b]<0)len[b]= -len[b]-1;
 
-/*:254*/
-#line 4366 "attention.w"
+/*:255*/
+#line 4376 "attention.w"
 
 }
 free(tok);
 free(w);
 
+/*:253*/
+#line 4357 "attention.w"
+
+}
+}
+
 /*:252*/
-#line 4347 "attention.w"
-
-}
-}
-
-/*:251*/
 #line 2932 "attention.w"
 
 

@@ -1,5 +1,5 @@
-/*365:*/
-#line 6550 "attention.w"
+/*371:*/
+#line 6651 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
@@ -7,8 +7,9 @@
 #include <errno.h> 
 #include <getopt.h> 
 #include <time.h> 
-/*351:*/
-#line 6247 "attention.w"
+#include <unistd.h> 
+/*357:*/
+#line 6348 "attention.w"
 
 #define MAX_OUTS 8
 static int add_out(const char*cmd,const char*path,const char**outs,int*n)
@@ -31,8 +32,8 @@ return-1;
 return 0;
 }
 
-/*:351*//*352:*/
-#line 6270 "attention.w"
+/*:357*//*358:*/
+#line 6371 "attention.w"
 
 static void report_figure(const char*path,const char*what,double seconds)
 {
@@ -43,8 +44,8 @@ if(f)fclose(f);
 printf("Wrote %s (%s, %.1f kB, %.1f ms)\n",path,what,size/1000.0,1e3*seconds);
 }
 
-/*:352*//*358:*/
-#line 6400 "attention.w"
+/*:358*//*364:*/
+#line 6501 "attention.w"
 
 #include <unistd.h> 
 static const char*loss_log_path;
@@ -61,8 +62,8 @@ loss_log= xrealloc(loss_log,(size_t)loss_log_cap*sizeof(double));
 loss_log[loss_log_n++]= loss;
 }
 
-/*:358*//*359:*/
-#line 6416 "attention.w"
+/*:364*//*365:*/
+#line 6517 "attention.w"
 
 static int loss_log_check(void)
 {
@@ -87,8 +88,8 @@ free(loss_log);
 return status;
 }
 
-/*:359*//*369:*/
-#line 6602 "attention.w"
+/*:365*//*375:*/
+#line 6704 "attention.w"
 
 static int parse_long(const char*cmd,const char*opt,const char*s,long lo,
 long hi,long*out)
@@ -105,8 +106,8 @@ return-1;
 return 0;
 }
 
-/*:369*//*370:*/
-#line 6619 "attention.w"
+/*:375*//*376:*/
+#line 6721 "attention.w"
 
 static int parse_float(const char*cmd,const char*opt,const char*s,double lo,
 double hi,double*out)
@@ -123,8 +124,8 @@ return-1;
 return 0;
 }
 
-/*:370*//*371:*/
-#line 6637 "attention.w"
+/*:376*//*377:*/
+#line 6739 "attention.w"
 
 static double now_seconds(void)
 {
@@ -133,8 +134,8 @@ clock_gettime(CLOCK_MONOTONIC,&ts);
 return(double)ts.tv_sec+1e-9*(double)ts.tv_nsec;
 }
 
-/*:371*//*384:*/
-#line 6879 "attention.w"
+/*:377*//*391:*/
+#line 7027 "attention.w"
 
 static char*words_join(const Vocab*v,const int*ids,int n)
 {
@@ -145,14 +146,80 @@ for(int k= 0;k<n;k++)p+= sprintf(p,k?" %s":"%s",v->word[ids[k]]);
 return s;
 }
 
-/*:384*/
-#line 6557 "attention.w"
+/*:391*//*400:*/
+#line 7193 "attention.w"
 
-/*348:*/
-#line 6224 "attention.w"
+static double hold_fraction(const char*s,uint64_t seed)
+{
+uint64_t h= 1469598103934665603ULL^(seed*0x9e3779b97f4a7c15ULL);
+for(;*s;s++)h= (h^(unsigned char)*s)*1099511628211ULL;
+h^= h>>29;
+h*= 0xbf58476d1ce4e5b9ULL;
+h^= h>>32;
+return(double)(h>>11)/9007199254740992.0;
+}
 
-/*350:*/
-#line 6236 "attention.w"
+static void pairs_hold_out(PairList*pl,PairList*vl,double share,uint64_t seed)
+{
+*vl= (PairList){0};
+vl->origin= xstrdup(pl->origin);
+int kept= 0;
+for(int k= 0;k<pl->n;k++){
+Pair p= pl->pair[k];
+if(hold_fraction(p.src,seed)<share)/*401:*/
+#line 7217 "attention.w"
+
+{
+if(vl->n==vl->cap){
+vl->cap= vl->cap?2*vl->cap:64;
+vl->pair= xrealloc(vl->pair,(size_t)vl->cap*sizeof*vl->pair);
+}
+vl->pair[vl->n++]= p;
+}
+
+/*:401*/
+#line 7211 "attention.w"
+
+else pl->pair[kept++]= p;
+}
+pl->n= kept;
+}
+
+/*:400*//*404:*/
+#line 7260 "attention.w"
+
+static uint64_t mix_seed(uint64_t a,uint64_t b)
+{
+uint64_t z= a*0x9e3779b97f4a7c15ULL+b;
+z= (z^(z>>30))*0xbf58476d1ce4e5b9ULL;
+z= (z^(z>>27))*0x94d049bb133111ebULL;
+return z^(z>>31);
+}
+
+/*:404*//*407:*/
+#line 7313 "attention.w"
+
+static double batched_loss(BModel*bm,const Example*ex,int n)
+{
+long tokens= 0;
+bmodel_take_loss(bm);
+for(int k= 0;k<n;k+= bm->B_cap){
+Batch bt;
+batch_upload(bm,ex+k,NULL,n-k<bm->B_cap?n-k:bm->B_cap,&bt);
+bmodel_forward(bm,&bt,0.0f);
+tokens+= bt.tokens;
+}
+return bmodel_take_loss(bm)/(double)(tokens?tokens:1);
+}
+
+/*:407*/
+#line 6659 "attention.w"
+
+/*354:*/
+#line 6325 "attention.w"
+
+/*356:*/
+#line 6337 "attention.w"
 
 static const char*heatmap_usage= 
 "usage: attention heatmap --model CKPT --out FILE [--out FILE ...] [OPTIONS] SENTENCE\n"
@@ -164,8 +231,8 @@ static const char*heatmap_usage=
 "  --scale data|unit     colours from the weights' own range (the default, as\n"
 "                        the notebook) or from 0 to 1\n";
 
-/*:350*//*353:*/
-#line 6280 "attention.w"
+/*:356*//*359:*/
+#line 6381 "attention.w"
 
 static int cmd_heatmap(int argc,char**argv)
 {
@@ -177,8 +244,8 @@ int nout= 0,c,bad= 0,style= HEATMAP_MATPLOTLIB,unit= 0;
 opterr= 0;
 optind= 1;
 while(!bad&&(c= getopt_long(argc,argv,":h",longopts,NULL))!=-1)switch(c){
-/*354:*/
-#line 6306 "attention.w"
+/*360:*/
+#line 6407 "attention.w"
 
 case'm':model= optarg;break;
 case'o':bad= add_out("heatmap",optarg,outs,&nout)!=0;break;
@@ -200,8 +267,8 @@ break;
 default:fprintf(stderr,"attention heatmap: unknown option \"%s\"\n",argv[optind-1]);
 bad= 1;
 
-/*:354*/
-#line 6291 "attention.w"
+/*:360*/
+#line 6392 "attention.w"
 
 }
 if(!bad&&(!model||nout==0||argc-optind!=1)){
@@ -214,8 +281,8 @@ fputs(heatmap_usage,stderr);
 return 2;
 }
 if(check_outs("heatmap",outs,nout))return 1;
-/*355:*/
-#line 6331 "attention.w"
+/*361:*/
+#line 6432 "attention.w"
 
 Model m;
 if(checkpoint_load(&m,model)){
@@ -233,8 +300,8 @@ kit_fail("the sentence has no words");
 else if(T> 0&&(n= greedy_decode(&m,src,T,out,attn))==0)
 kit_fail("the model translates \"%s\" into nothing: there is no attention to draw",norm);
 if(n> 0){
-/*356:*/
-#line 6355 "attention.w"
+/*362:*/
+#line 6456 "attention.w"
 
 const char**rw= xcalloc((size_t)n,sizeof(char*)),**cw= xcalloc((size_t)T,sizeof(char*));
 for(int i= 0;i<n;i++)rw[i]= m.vout.word[out[i]];
@@ -255,24 +322,24 @@ status= 1;
 }
 free(rw),free(cw),free(fr),free(title);
 
-/*:356*/
-#line 6348 "attention.w"
+/*:362*/
+#line 6449 "attention.w"
 
 }else fprintf(stderr,"attention heatmap: %s\n",kit_error());
 free(norm),free(src),free(out),free(attn);
 model_free(&m);
 return status;
 
-/*:355*/
-#line 6303 "attention.w"
+/*:361*/
+#line 6404 "attention.w"
 
 }
 
-/*:353*/
-#line 6225 "attention.w"
+/*:359*/
+#line 6326 "attention.w"
 
-/*360:*/
-#line 6442 "attention.w"
+/*366:*/
+#line 6543 "attention.w"
 
 static const char*loss_curve_usage= 
 "usage: attention loss-curve --log FILE --out FILE [--out FILE ...] [--title TEXT]\n"
@@ -281,8 +348,8 @@ static const char*loss_curve_usage=
 "  --out FILE     the figure; .png, .pdf or .svg (may be repeated)\n"
 "  --title TEXT   the title (default: 'Training: average loss per epoch')\n";
 
-/*:360*//*361:*/
-#line 6452 "attention.w"
+/*:366*//*367:*/
+#line 6553 "attention.w"
 
 static int read_loss_log(const char*path,double**x,double**y,int*n)
 {
@@ -299,8 +366,8 @@ fclose(f);
 free(*x),free(*y);
 return kit_fail("%s: line %ld: expected an epoch, a tab and a finite loss",path,k);
 }
-/*362:*/
-#line 6474 "attention.w"
+/*368:*/
+#line 6575 "attention.w"
 
 if(*n==cap){
 cap= cap?2*cap:1024;
@@ -309,16 +376,16 @@ cap= cap?2*cap:1024;
 }
 (*x)[*n]= e,(*y)[(*n)++]= v;
 
-/*:362*/
-#line 6468 "attention.w"
+/*:368*/
+#line 6569 "attention.w"
 
 }
 fclose(f);
 return*n> 0?0:kit_fail("%s: no epochs in the file",path);
 }
 
-/*:361*//*363:*/
-#line 6482 "attention.w"
+/*:367*//*369:*/
+#line 6583 "attention.w"
 
 static int cmd_loss_curve(int argc,char**argv)
 {
@@ -351,8 +418,8 @@ if(bad){
 fputs(loss_curve_usage,stderr);
 return 2;
 }
-/*364:*/
-#line 6517 "attention.w"
+/*370:*/
+#line 6618 "attention.w"
 
 double*x= NULL,*y= NULL;
 int n= 0;
@@ -375,20 +442,20 @@ status= 1;
 free(x),free(y);
 return status;
 
-/*:364*/
-#line 6514 "attention.w"
+/*:370*/
+#line 6615 "attention.w"
 
 }
 
-/*:363*/
-#line 6226 "attention.w"
+/*:369*/
+#line 6327 "attention.w"
 
 
-/*:348*//*368:*/
-#line 6595 "attention.w"
+/*:354*//*374:*/
+#line 6697 "attention.w"
 
-/*372:*/
-#line 6647 "attention.w"
+/*378:*/
+#line 6749 "attention.w"
 
 static const char*train_usage= 
 "usage: attention train [--pairs seed | --data FILE] [OPTIONS]\n"
@@ -408,17 +475,44 @@ static const char*train_usage=
 "  --show N            print N translations after training (default 5)\n"
 "  --loss-log FILE     write 'epoch<TAB>average loss' lines to FILE\n"
 "  --threads N         1, or 2 to run the encoder on a second core (default:\n"
-"                      2 when the machine has two cores); same result either way\n";
+"                      2 when the machine has two cores); same result either way\n"
+"Part II (content-based attention, minibatches):\n"
+"  --attention KIND    seed (the notebook's; the default for --pairs seed),\n"
+"                      bahdanau (the default for --data), luong-dot,\n"
+"                      luong-general or multihead\n"
+"  --heads N           heads of multihead attention, dividing --hidden (default 4)\n"
+"  --batch B           sentence pairs per step (default 32)\n"
+"  --dropout P         dropout on the embeddings in training (default 0.1)\n"
+"  --min-count N       words seen fewer than N times become <UNK> (default 1)\n"
+"  --no-shuffle        keep the file's order (default: shuffled each epoch by --seed)\n"
+"  --valid FILE        validation pairs; --save keeps the best model by their loss\n"
+"  --valid-split F     hold out a share F (0 < F < 1) of the pairs for validation\n"
+"  (for these kinds --epochs defaults to 10, --lr to 0.001, --print-every to 1)\n";
 
-/*:372*//*373:*/
-#line 6668 "attention.w"
+/*:378*//*379:*/
+#line 6782 "attention.w"
 
 typedef struct{
 const char*data,*init,*save;
 int filter,append_eos;
 long epochs,hidden,max_length,seed,print_every,show,threads;
 double lr;
+/*392:*/
+#line 7039 "attention.w"
+
+int kind;
+long heads,batch;
+double dropout;
+long min_count;
+int shuffle;
+const char*valid;
+double valid_split;
+
+/*:392*/
+#line 6788 "attention.w"
+
 }TrainOptions;
+static int train_batched(TrainOptions*o,int kind);
 
 static int train_options(int argc,char**argv,TrainOptions*o)
 {
@@ -431,14 +525,26 @@ static const struct option longopts[]= {
 {"no-eos",no_argument,0,'n'},{"print-every",required_argument,0,'P'},
 {"show",required_argument,0,'S'},{"help",no_argument,0,'h'},
 {"loss-log",required_argument,0,'g'},{"threads",required_argument,0,'T'},
+/*393:*/
+#line 7048 "attention.w"
+
+{"attention",required_argument,0,'A'},{"heads",required_argument,0,'N'},
+{"batch",required_argument,0,'B'},{"dropout",required_argument,0,'D'},
+{"min-count",required_argument,0,'M'},{"no-shuffle",no_argument,0,'X'},
+{"valid",required_argument,0,'V'},{"valid-split",required_argument,0,'v'},
+
+/*:393*/
+#line 6803 "attention.w"
+
 {0,0,0,0}};
-*o= (TrainOptions){NULL,NULL,NULL,FILTER_TUTORIAL,1,400,0,0,1,50,5,0,0.01};
+*o= (TrainOptions){NULL,NULL,NULL,FILTER_TUTORIAL,1,-1,0,0,1,0,5,0,0.0,
+-1,4,32,0.1,1,1,NULL,0.0};
 int c,bad= 0;
 opterr= 0;
 optind= 1;
 while(!bad&&(c= getopt_long(argc,argv,":h",longopts,NULL))!=-1)switch(c){
-/*374:*/
-#line 6703 "attention.w"
+/*380:*/
+#line 6821 "attention.w"
 
 case'p':
 if(strcmp(optarg,"seed")!=0){
@@ -469,6 +575,35 @@ case'P':bad= parse_long("train","--print-every",optarg,1,100000000,&o->print_eve
 break;
 case'S':bad= parse_long("train","--show",optarg,0,100000000,&o->show)!=0;break;
 case'T':bad= parse_long("train","--threads",optarg,1,2,&o->threads)!=0;break;
+/*394:*/
+#line 7054 "attention.w"
+
+case'A':
+if((o->kind= kind_from_name(optarg))<0){
+fprintf(stderr,"attention train: --attention is seed, bahdanau, luong-dot, "
+"luong-general or multihead, not \"%s\"\n",optarg);
+bad= 1;
+}
+break;
+case'N':bad= parse_long("train","--heads",optarg,1,65536,&o->heads)!=0;break;
+case'B':bad= parse_long("train","--batch",optarg,1,100000,&o->batch)!=0;break;
+case'D':
+if(strcmp(optarg,"0")==0)o->dropout= 0.0;
+else bad= parse_float("train","--dropout",optarg,0.0,0.95,&o->dropout)!=0;
+break;
+case'M':bad= parse_long("train","--min-count",optarg,1,1000000,&o->min_count)!=0;
+break;
+case'X':o->shuffle= 0;break;
+case'V':o->valid= optarg;break;
+case'v':
+bad= parse_float("train","--valid-split",optarg,0.0,1.0,&o->valid_split)!=0
+||(o->valid_split>=1.0&&fprintf(stderr,"attention train: --valid-split "
+"wants a share below 1, not \"%s\"\n",optarg));
+break;
+
+/*:394*/
+#line 6851 "attention.w"
+
 case'g':loss_log_path= optarg;break;
 case'h':fputs(train_usage,stdout);exit(0);
 case':':
@@ -479,8 +614,8 @@ default:
 fprintf(stderr,"attention train: unknown option \"%s\"\n",argv[optind-1]);
 bad= 1;
 
-/*:374*/
-#line 6693 "attention.w"
+/*:380*/
+#line 6811 "attention.w"
 
 }
 if(!bad&&optind<argc){
@@ -491,8 +626,8 @@ if(bad)fputs(train_usage,stderr);
 return bad?-1:0;
 }
 
-/*:373*//*375:*/
-#line 6746 "attention.w"
+/*:379*//*381:*/
+#line 6865 "attention.w"
 
 static int cmd_train(int argc,char**argv)
 {
@@ -501,8 +636,8 @@ PairList pl;
 Model m;
 Example*ex= NULL;
 int status= 0;
-/*376:*/
-#line 6772 "attention.w"
+/*383:*/
+#line 6920 "attention.w"
 
 if(train_options(argc,argv,&o))return 2;
 if(loss_log_path&&loss_log_check())return 1;
@@ -513,11 +648,41 @@ return 2;
 }
 int max_length= o.max_length?(int)o.max_length:DEFAULT_MAX_LENGTH;
 
-/*:376*/
-#line 6754 "attention.w"
+/*:383*/
+#line 6873 "attention.w"
 
-/*377:*/
-#line 6782 "attention.w"
+/*382:*/
+#line 6892 "attention.w"
+
+int kind= o.kind;
+if(o.init){
+Model pm;
+BModel pb;
+int k= checkpoint_load_any(o.init,&pm,&pb,&cpu_backend,1);
+if(k<0){
+fprintf(stderr,"attention train: %s\n",kit_error());
+return 1;
+}
+if(k==KIND_SEED)model_free(&pm);
+else bmodel_free(&pb);
+if(kind>=0&&kind!=k){
+fprintf(stderr,"attention train: --attention %s, but %s holds a %s model\n",
+kind_names[kind],o.init,kind_names[k]);
+return 2;
+}
+kind= k;
+}
+if(kind<0)kind= o.data?KIND_BAHDANAU:KIND_SEED;
+if(kind!=KIND_SEED)return train_batched(&o,kind);
+if(o.epochs<0)o.epochs= 400;
+if(o.print_every==0)o.print_every= 50;
+if(o.lr==0.0)o.lr= 0.01;
+
+/*:382*/
+#line 6874 "attention.w"
+
+/*384:*/
+#line 6930 "attention.w"
 
 if(o.data){
 if(pairs_read(&pl,o.data,o.filter,max_length)){
@@ -526,11 +691,11 @@ return 1;
 }
 }else pairs_seed(&pl);
 
-/*:377*/
-#line 6755 "attention.w"
+/*:384*/
+#line 6875 "attention.w"
 
-/*380:*/
-#line 6808 "attention.w"
+/*387:*/
+#line 6956 "attention.w"
 
 if(o.init){
 if(checkpoint_load(&m,o.init)){
@@ -546,11 +711,11 @@ model_alloc(&m,&cfg,&vin,&vout);
 model_init_random(&m,(uint64_t)o.seed);
 }
 
-/*:380*/
-#line 6756 "attention.w"
+/*:387*/
+#line 6876 "attention.w"
 
-/*378:*/
-#line 6792 "attention.w"
+/*385:*/
+#line 6940 "attention.w"
 
 if(make_examples(&pl,&m.vin,&m.vout,m.cfg.L,o.append_eos,&ex)){
 fprintf(stderr,"attention train: %s\n",kit_error());
@@ -559,11 +724,11 @@ model_free(&m);
 return 1;
 }
 
-/*:378*/
-#line 6757 "attention.w"
+/*:385*/
+#line 6877 "attention.w"
 
-/*381:*/
-#line 6823 "attention.w"
+/*388:*/
+#line 6971 "attention.w"
 
 if(o.data)printf("Read %ld sentence pairs from %s; kept %d (%s filter)\n",
 pl.lines_read,o.data,pl.n,o.filter==FILTER_TUTORIAL?"tutorial":"length");
@@ -575,11 +740,11 @@ m.cfg.H,m.cfg.L,m.n_params,o.init?" (from --init)":"");
 printf("Training for %ld epochs, %s<EOS> on the targets\n",o.epochs,
 o.append_eos?"":"no ");
 
-/*:381*/
-#line 6758 "attention.w"
+/*:388*/
+#line 6878 "attention.w"
 
-/*382:*/
-#line 6839 "attention.w"
+/*389:*/
+#line 6987 "attention.w"
 
 int threads= o.threads?(int)o.threads:sysconf(_SC_NPROCESSORS_ONLN)> 1?2:1,used= 1;
 float*loss= xcalloc((size_t)pl.n*(size_t)o.print_every,sizeof(float));
@@ -604,22 +769,22 @@ o.epochs*pl.n,seconds> 0?(double)(o.epochs*pl.n)/seconds:0.0,used,
 used> 1?"s":"");
 free(loss);
 
-/*:382*/
-#line 6759 "attention.w"
+/*:389*/
+#line 6879 "attention.w"
 
-/*379:*/
-#line 6802 "attention.w"
+/*386:*/
+#line 6950 "attention.w"
 
 if(o.save&&checkpoint_save(&m,o.save)){
 fprintf(stderr,"attention train: %s\n",kit_error());
 status= 1;
 }
 
-/*:379*/
-#line 6760 "attention.w"
+/*:386*/
+#line 6880 "attention.w"
 
-/*383:*/
-#line 6865 "attention.w"
+/*390:*/
+#line 7013 "attention.w"
 
 int right= 0,*out= xcalloc((size_t)m.cfg.L,sizeof(int));
 for(int k= 0;k<pl.n;k++){
@@ -634,8 +799,8 @@ free(pred);
 printf("%d of %d training pairs translated exactly\n",right,pl.n);
 free(out);
 
-/*:383*/
-#line 6761 "attention.w"
+/*:390*/
+#line 6881 "attention.w"
 
 if(loss_log_path&&loss_log_save())status= 1;
 free(ex);
@@ -644,11 +809,228 @@ model_free(&m);
 return status;
 }
 
-/*:375*/
-#line 6596 "attention.w"
+/*:381*//*395:*/
+#line 7087 "attention.w"
 
-/*385:*/
-#line 6896 "attention.w"
+static int train_batched(TrainOptions*o,int kind)
+{
+PairList pl= {0},vl= {0};
+BModel bm;
+Example*ex= NULL,*vex= NULL;
+int status= 1,L= o->max_length?(int)o->max_length:DEFAULT_MAX_LENGTH;
+if(o->epochs<0)o->epochs= 10;
+if(o->print_every==0)o->print_every= 1;
+if(o->lr==0.0)o->lr= 0.001;
+/*396:*/
+#line 7113 "attention.w"
+
+long H= o->hidden?o->hidden:DEFAULT_HIDDEN;
+cpu_set_threads(o->threads?(int)o->threads:sysconf(_SC_NPROCESSORS_ONLN)> 1?2:1);
+if(kind==KIND_MULTIHEAD&&!o->init&&H%o->heads){
+fprintf(stderr,"attention train: --heads %ld does not divide the hidden size %ld\n",
+o->heads,H);
+return 2;
+}
+if(o->valid&&o->valid_split> 0.0){
+fprintf(stderr,"attention train: give --valid FILE or --valid-split F, not both\n");
+return 2;
+}
+if(!o->data){
+fprintf(stderr,"attention train: --attention %s trains on a corpus: give --data FILE\n",
+kind_names[kind]);
+return 2;
+}
+memset(&bm,0,sizeof bm);
+
+/*:396*/
+#line 7097 "attention.w"
+
+/*397:*/
+#line 7137 "attention.w"
+
+if(pairs_read(&pl,o->data,o->filter,L)){
+fprintf(stderr,"attention train: %s\n",kit_error());
+return 1;
+}
+if(o->valid&&pairs_read(&vl,o->valid,o->filter,L)){
+fprintf(stderr,"attention train: %s\n",kit_error());
+pairs_free(&pl);
+return 1;
+}
+if(o->valid_split> 0.0)pairs_hold_out(&pl,&vl,o->valid_split,(uint64_t)o->seed);
+if(pl.n==0){
+fprintf(stderr,"attention train: %s: no training pairs left\n",o->data);
+pairs_free(&pl);
+if(vl.origin)pairs_free(&vl);
+return 1;
+}
+
+/*:397*/
+#line 7098 "attention.w"
+
+/*398:*/
+#line 7157 "attention.w"
+
+if(o->init){
+if(checkpoint_load_any(o->init,NULL,&bm,&cpu_backend,(int)o->batch)<0){
+fprintf(stderr,"attention train: %s\n",kit_error());
+goto end;
+}
+}else{
+Vocab vin,vout;
+pairs_vocabularies_unk(&pl,(int)o->min_count,&vin,&vout);
+Config cfg= {vin.n,vout.n,(int)H,L};
+bmodel_alloc(&bm,&cpu_backend,kind,(int)o->heads,&cfg,&vin,&vout,(int)o->batch);
+bmodel_init_random(&bm,(uint64_t)o->seed);
+}
+bm.dropout= (float)o->dropout;
+bm.seed= (uint64_t)o->seed;
+if(make_examples_unk(&pl,&bm.vin,&bm.vout,bm.cfg.L,&ex)
+||(vl.n&&make_examples_unk(&vl,&bm.vin,&bm.vout,bm.cfg.L,&vex))){
+fprintf(stderr,"attention train: %s\n",kit_error());
+goto end;
+}
+
+/*:398*/
+#line 7099 "attention.w"
+
+/*399:*/
+#line 7178 "attention.w"
+
+printf("Read %ld sentence pairs from %s; kept %d (%s filter)",pl.lines_read,o->data,
+pl.n+vl.n*(o->valid_split> 0.0),o->filter==FILTER_TUTORIAL?"tutorial":"length");
+if(vl.n)printf("; %d for validation%s",vl.n,o->valid?" from --valid":"");
+printf("\nVocabulary: English %d words, French %d words (with <SOS>, <EOS>, <PAD>, <UNK>)\n",
+bm.vin.n,bm.vout.n);
+printf("Model: hidden %d, max_length %d, attention %s",bm.cfg.H,bm.cfg.L,kind_names[kind]);
+if(kind==KIND_MULTIHEAD)printf(" (%d heads)",bm.heads);
+printf(", %zu parameters%s\n",bm.n_params,o->init?" (from --init)":"");
+printf("Training for %ld epochs, batch %ld, lr %g, dropout %g, %s\n",o->epochs,o->batch,
+o->lr,o->dropout,o->shuffle?"shuffled each epoch":"in file order");
+
+/*:399*/
+#line 7100 "attention.w"
+
+/*402:*/
+#line 7229 "attention.w"
+
+int n= pl.n,*order= xcalloc((size_t)n,sizeof(int));
+double best= INFINITY,t_all= now_seconds();
+for(long e= 1;e<=o->epochs;e++){
+for(int k= 0;k<n;k++)order[k]= k;
+if(o->shuffle)/*403:*/
+#line 7247 "attention.w"
+
+{
+uint64_t z= mix_seed((uint64_t)o->seed,(uint64_t)e);
+unsigned short xs[3]= {(unsigned short)z,(unsigned short)(z>>16),
+(unsigned short)(z>>32)};
+for(int k= n-1;k> 0;k--){
+int j= (int)(erand48(xs)*(k+1)),x= order[k];
+if(j> k)j= k;
+order[k]= order[j];
+order[j]= x;
+}
+}
+
+/*:403*/
+#line 7234 "attention.w"
+
+double t0= now_seconds(),train_loss,valid_loss= NAN;
+long tokens= 0;
+/*405:*/
+#line 7273 "attention.w"
+
+int tty= isatty(fileno(stdout));
+double last= t0;
+for(int k= 0;k<n;k+= (int)o->batch){
+int b= n-k<o->batch?n-k:(int)o->batch;
+Batch bt;
+batch_upload(&bm,ex,order+k,b,&bt);
+bmodel_train_batch(&bm,&bt,o->lr);
+tokens+= bt.tokens;
+double now= now_seconds();
+if(tty&&now-last> 0.5){
+double rate= (k+b)/(now-t0);
+printf("\r  epoch %ld: %d/%d pairs, %.0f pairs/s, %.0f tokens/s, %.0f s left   ",e,
+k+b,n,rate,tokens/(now-t0),(n-k-b)/rate);
+fflush(stdout);
+last= now;
+}
+}
+if(tty)printf("\r%78s\r","");
+
+/*:405*/
+#line 7237 "attention.w"
+
+train_loss= bmodel_take_loss(&bm)/(double)tokens;
+if(vl.n)valid_loss= batched_loss(&bm,vex,vl.n);
+loss_log_add(train_loss);
+/*406:*/
+#line 7293 "attention.w"
+
+double sec= now_seconds()-t0;
+int print= e%o->print_every==0||e==o->epochs;
+if(print)printf("Epoch %ld/%ld, train loss %.4f",e,o->epochs,train_loss);
+if(print&&vl.n)printf(", valid loss %.4f",valid_loss);
+if(print)printf(", %.1f s (%.0f pairs/s, %.0f tokens/s)",sec,n/sec,tokens/sec);
+int better= vl.n?valid_loss<best:e==o->epochs;
+if(vl.n&&valid_loss<best)best= valid_loss;
+if(o->save&&better){
+if(bcheckpoint_save(&bm,o->save)){
+fprintf(stderr,"%sattention train: %s\n",print?"\n":"",kit_error());
+goto end;
+}
+if(print&&vl.n)printf(", saved");
+}
+if(print)printf("\n");
+fflush(stdout);
+
+/*:406*/
+#line 7241 "attention.w"
+
+}
+printf("Trained in %.1f s\n",now_seconds()-t_all);
+free(order);
+status= 0;
+
+/*:402*/
+#line 7101 "attention.w"
+
+/*408:*/
+#line 7328 "attention.w"
+
+int show= o->show<pl.n?(int)o->show:pl.n,L2= bm.cfg.L;
+int*outw= xcalloc((size_t)(show?show:1)*L2,sizeof(int));
+int*outn= xcalloc((size_t)(show?show:1),sizeof(int));
+bmodel_greedy(&bm,ex,show,outw,outn,NULL);
+for(int k= 0;k<show;k++){
+char*pred= words_join(&bm.vout,outw+(size_t)k*L2,outn[k]);
+printf("EN: %-24s | FR (true): %-24s | FR (predicted): %s\n",pl.pair[k].src,
+pl.pair[k].tgt,pred);
+free(pred);
+}
+free(outw);
+free(outn);
+
+/*:408*/
+#line 7102 "attention.w"
+
+if(loss_log_path&&loss_log_save())status= 1;
+end:
+free(ex);
+free(vex);
+pairs_free(&pl);
+if(vl.pair||vl.origin)pairs_free(&vl);
+bmodel_free(&bm);
+return status;
+}
+
+/*:395*/
+#line 6698 "attention.w"
+
+/*409:*/
+#line 7349 "attention.w"
 
 static const char*translate_usage= 
 "usage: attention translate --model CKPT [--attention] [SENTENCE ...]\n"
@@ -667,8 +1049,8 @@ int*src= xcalloc((size_t)m->cfg.L,sizeof(int)),*out= xcalloc((size_t)m->cfg.L,si
 float*attn= xcalloc((size_t)m->cfg.L*(size_t)m->cfg.L,sizeof(float));
 int status= 0;
 if(!norm)status= kit_fail("%s: invalid UTF-8 at byte %zu",where,bad+1);
-else if(*norm)/*386:*/
-#line 6925 "attention.w"
+else if(*norm)/*410:*/
+#line 7378 "attention.w"
 
 {
 int n= tokenize(&m->vin,norm,src,m->cfg.L,where,"English");
@@ -679,8 +1061,8 @@ int k= greedy_decode(m,src,n,out,attn);
 char*t= words_join(&m->vout,out,k);
 fputs(t,stdout);
 free(t);
-if(show_attention)/*387:*/
-#line 6941 "attention.w"
+if(show_attention)/*411:*/
+#line 7394 "attention.w"
 
 for(int t= 0;t<k;t++){
 double pad= 0.0;
@@ -690,14 +1072,14 @@ for(int i= n;i<m->cfg.L;i++)pad+= attn[t*m->cfg.L+i];
 printf("  (padding %.3f)",pad);
 }
 
-/*:387*/
-#line 6935 "attention.w"
+/*:411*/
+#line 7388 "attention.w"
 
 }
 }
 
-/*:386*/
-#line 6914 "attention.w"
+/*:410*/
+#line 7367 "attention.w"
 
 putchar('\n');
 free(norm);
@@ -707,8 +1089,8 @@ free(attn);
 return status;
 }
 
-/*:385*//*388:*/
-#line 6950 "attention.w"
+/*:409*//*412:*/
+#line 7403 "attention.w"
 
 static int cmd_translate(int argc,char**argv)
 {
@@ -743,8 +1125,8 @@ return 1;
 }
 int failed= 0;
 char where[64];
-/*389:*/
-#line 6989 "attention.w"
+/*413:*/
+#line 7442 "attention.w"
 
 if(optind<argc)
 for(int k= optind;k<argc;k++){
@@ -770,18 +1152,18 @@ fflush(stdout);
 free(line);
 }
 
-/*:389*/
-#line 6984 "attention.w"
+/*:413*/
+#line 7437 "attention.w"
 
 model_free(&m);
 return failed?1:0;
 }
 
-/*:388*/
-#line 6597 "attention.w"
+/*:412*/
+#line 6699 "attention.w"
 
-/*390:*/
-#line 7019 "attention.w"
+/*414:*/
+#line 7472 "attention.w"
 
 static const char*pairs_usage= 
 "usage: attention pairs --data FILE [--filter tutorial|length] [--max-length L]\n"
@@ -792,8 +1174,8 @@ static int cmd_pairs(int argc,char**argv)
 const char*data= NULL;
 int filter= FILTER_TUTORIAL;
 long max_length= DEFAULT_MAX_LENGTH;
-/*391:*/
-#line 7042 "attention.w"
+/*415:*/
+#line 7495 "attention.w"
 
 static const struct option longopts[]= {{"data",required_argument,0,'d'},
 {"filter",required_argument,0,'f'},{"max-length",required_argument,0,'L'},
@@ -822,8 +1204,8 @@ fputs(pairs_usage,stderr);
 return 2;
 }
 
-/*:391*/
-#line 7029 "attention.w"
+/*:415*/
+#line 7482 "attention.w"
 
 PairList pl;
 if(pairs_read(&pl,data,filter,(int)max_length)){
@@ -837,36 +1219,36 @@ pairs_free(&pl);
 return 0;
 }
 
-/*:390*/
-#line 6598 "attention.w"
+/*:414*/
+#line 6700 "attention.w"
 
 
-/*:368*/
-#line 6558 "attention.w"
+/*:374*/
+#line 6660 "attention.w"
 
 
 static const struct{
 const char*name,*summary;
 int(*run)(int argc,char**argv);
 }commands[]= {
-/*367:*/
-#line 6589 "attention.w"
+/*373:*/
+#line 6691 "attention.w"
 
 {"train","train a translator (the notebook's five pairs, or a pair file)",cmd_train},
 {"translate","translate sentences with a saved model",cmd_translate},
 {"pairs","print the pairs that training would read from a file",cmd_pairs},
-/*349:*/
-#line 6230 "attention.w"
+/*355:*/
+#line 6331 "attention.w"
 
 {"heatmap","draw the attention weights of a translation (PNG, PDF or SVG)",cmd_heatmap},
 {"loss-curve","draw the average loss per epoch from train --loss-log",cmd_loss_curve},
 
-/*:349*/
-#line 6593 "attention.w"
+/*:355*/
+#line 6695 "attention.w"
 
 
-/*:367*/
-#line 6564 "attention.w"
+/*:373*/
+#line 6666 "attention.w"
 
 };
 
@@ -876,8 +1258,8 @@ size_t n= sizeof commands/sizeof commands[0];
 if(argc>=2)
 for(size_t k= 0;k<n;k++)
 if(strcmp(argv[1],commands[k].name)==0)return commands[k].run(argc-1,argv+1);
-/*366:*/
-#line 6577 "attention.w"
+/*372:*/
+#line 6679 "attention.w"
 
 FILE*out= argc>=2&&(strcmp(argv[1],"--help")==0||strcmp(argv[1],"-h")==0
 ||strcmp(argv[1],"help")==0)?stdout:stderr;
@@ -887,9 +1269,9 @@ for(size_t k= 0;k<n;k++)fprintf(out,"  %-10s %s\n",commands[k].name,commands[k].
 fputs("Run 'attention COMMAND --help' for a command's options.\n",out);
 return out==stdout?0:2;
 
-/*:366*/
-#line 6574 "attention.w"
+/*:372*/
+#line 6676 "attention.w"
 
 }
 
-/*:365*/
+/*:371*/
