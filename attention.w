@@ -6431,33 +6431,56 @@ shows the first |n| rows (the words written; the step that wrote \EOS\ is
 left out, as in the notebook) and the first |T| columns (the words read).
 @<Translate the sentence and draw its attention into every output file@>=
 Model m;
-if (checkpoint_load(&m, model)) {
+BModel bm;
+int kind = checkpoint_load_any(model, &m, &bm, &cpu_backend, 1);
+if (kind < 0) {
   fprintf(stderr, "attention heatmap: %s\n", kit_error());
   return 1;
 }
-int L = m.cfg.L, *src = xcalloc((size_t) L, sizeof(int)), *out = xcalloc((size_t) L, sizeof(int));
+const Vocab *vi = kind ? &bm.vin : &m.vin, *vo = kind ? &bm.vout : &m.vout;
+int L = kind ? bm.cfg.L : m.cfg.L, *src = xcalloc((size_t) L, sizeof(int));
+int *out = xcalloc((size_t) L, sizeof(int));
 float *attn = xcalloc((size_t) L * L, sizeof(float));
 int status = 1, T = -1, n = 0;
 size_t badbyte;
 char *norm = normalize_sentence(argv[optind], strlen(argv[optind]), &badbyte);
 if (!norm) kit_fail("the sentence: invalid UTF-8 at byte %zu", badbyte + 1);
-else if ((T = tokenize(&m.vin, norm, src, L, "the sentence", "English")) == 0)
-  kit_fail("the sentence has no words");
-else if (T > 0 && (n = greedy_decode(&m, src, T, out, attn)) == 0)
+else if (kind == KIND_SEED) T = tokenize(vi, norm, src, L, "the sentence", "English");
+else @<Number the sentence for a Part II model, and translate it@>@;
+if (T == 0) kit_fail("the sentence has no words");
+else if (T > 0 && kind == KIND_SEED) n = greedy_decode(&m, src, T, out, attn);
+if (T > 0 && n == 0)
   kit_fail("the model translates \"%s\" into nothing: there is no attention to draw", norm);
 if (n > 0) {
   @<Draw the heatmap of |attn| into each of |outs|@>@;
 } else fprintf(stderr, "attention heatmap: %s\n", kit_error());
 free(norm), free(src), free(out), free(attn);
-model_free(&m);
+if (kind == KIND_SEED) model_free(&m);
+else bmodel_free(&bm);
 return status;
+
+@ A Part II model reads the sentence with its \EOS, and the figure shows the
+\EOS\ column too: the model may look there.
+@<Number the sentence for a Part II model, and translate it@>=
+{
+  Example e;
+  memset(&e, 0, sizeof e);
+  T = tokenize_unk(vi, norm, e.src, L - 1, NULL);
+  if (T < 0) kit_fail("the sentence has more than %d words, the most this model reads", L - 1);
+  else if (T > 0) {
+    e.src[T++] = EOS_TOKEN;
+    e.src_len = T;
+    memcpy(src, e.src, (size_t) T * sizeof(int));
+    bmodel_greedy(&bm, &e, 1, out, &n, attn);
+  }
+}
 
 @ The title is the notebook's, with a real arrow.
 @<Draw the heatmap of |attn| into each of |outs|@>=
 const char **rw = xcalloc((size_t) n, sizeof(char *)), **cw = xcalloc((size_t) T, sizeof(char *));
-for (int i = 0; i < n; i++) rw[i] = m.vout.word[out[i]];
-for (int j = 0; j < T; j++) cw[j] = m.vin.word[src[j]];
-char *fr = words_join(&m.vout, out, n), *title = xcalloc(strlen(norm) + strlen(fr) + 64, 1);
+for (int i = 0; i < n; i++) rw[i] = vo->word[out[i]];
+for (int j = 0; j < T; j++) cw[j] = vi->word[src[j]];
+char *fr = words_join(vo, out, n), *title = xcalloc(strlen(norm) + strlen(fr) + 64, 1);
 sprintf(title, "Attention Mechanism: \"%s\" \xe2\x86\x92 \"%s\"", norm, fr); /* U+2192 */
 Heatmap h = {n, T, attn, L, rw, cw, title, style == HEATMAP_SEABORN ? &colormap_ylorrd :
   &colormap_bone, style, 0.0, unit ? 1.0 : 0.0};
@@ -7428,9 +7451,16 @@ static int cmd_translate(int argc, char **argv)
     return 2;
   }
   Model m;
-  if (checkpoint_load(&m, model)) {
+  BModel bm;
+  int kind = checkpoint_load_any(model, &m, &bm, &cpu_backend, 64);
+  if (kind < 0) {
     fprintf(stderr, "attention translate: %s\n", kit_error());
     return 1;
+  }
+  if (kind != KIND_SEED) {
+    int status = translate_batched(&bm, argc - optind, argv + optind, show_attention);
+    bmodel_free(&bm);
+    return status;
   }
   int failed = 0;
   char where[64];
@@ -7462,6 +7492,110 @@ else {
     fflush(stdout);
   }
   free(line);
+}
+
+@ Each unknown word is reported once, the first time it is seen.
+@<Command-line helpers@>=
+static void warn_unknown(const Vocab *v, Vocab *seen, const char *s, const char *where)
+{
+  char w[MAX_WORD_BYTES];
+  while (*s) {
+    size_t k = strcspn(s, " ");
+    memcpy(w, s, k);
+    w[k] = '\0';
+    s += k + (s[k] == ' ');
+    if (k && vocab_find(v, w) < 0 && vocab_find(seen, w) < 0) {
+      vocab_add(seen, w);
+      fprintf(stderr, "attention translate: %s: warning: \"%s\" is not in the model's "
+        "English vocabulary; it is read as <UNK>\n", where, w);
+    }
+  }
+}
+
+@ A Part II model translates in batches: the sentences (the arguments, or
+all the lines of the standard input) are normalised and numbered first, with
+\.{<UNK>} for an unknown word and one warning per such word; a sentence that
+cannot be read gets its error and an empty line, as in Part I; then the
+others are decoded together, |B_cap| at a time, and printed in order.
+@<Command-line helpers@>=
+static int translate_batched(BModel *bm, int nargs, char **args, int show_attention)
+{
+  int n = 0, cap = 16, failed = 0, L = bm->cfg.L;
+  char **norm = xcalloc((size_t) cap, sizeof(char *));
+  Example *ex = xcalloc((size_t) cap, sizeof(Example));
+  Vocab unknown;
+  vocab_init(&unknown);
+  @<Read, normalise and number every sentence, reporting those that fail@>@;
+  int *out = xcalloc((size_t) (n ? n : 1) * L, sizeof(int)), *len = xcalloc((size_t) (n ? n : 1), sizeof(int));
+  float *attn = show_attention ? xcalloc((size_t) (n ? n : 1) * L * L, sizeof(float)) : NULL;
+  bmodel_greedy(bm, ex, n, out, len, attn);
+  @<Print the translations in order, an empty line for each failed sentence@>@;
+  for (int k = 0; k < n; k++) free(norm[k]);
+  free(norm), free(ex), free(out), free(len), free(attn);
+  vocab_free(&unknown);
+  return failed ? 1 : 0;
+}
+
+@ A sentence that fails keeps its place; it is decoded with the others (as a
+lone \EOS) and its output is not printed.
+@<Read, normalise and number every sentence, reporting those that fail@>=
+char *line = NULL;
+size_t lcap = 0;
+for (long k = 0;; k++) {
+  ssize_t got;
+  const char *s;
+  if (nargs > 0) {
+    if (k == nargs) break;
+    s = args[k], got = (ssize_t) strlen(args[k]);
+  } else {
+    if ((got = getline(&line, &lcap, stdin)) < 0) break;
+    while (got > 0 && (line[got - 1] == '\n' || line[got - 1] == '\r')) got--;
+    s = line;
+  }
+  if (n == cap) {
+    cap *= 2;
+    norm = xrealloc(norm, (size_t) cap * sizeof(char *));
+    ex = xrealloc(ex, (size_t) cap * sizeof(Example));
+  }
+  @<Normalise and number sentence |s| into |ex[n]|, or report it@>@;
+  n++;
+}
+free(line);
+
+@ @<Normalise and number sentence |s| into |ex[n]|, or report it@>=
+size_t bad;
+char where[64];
+snprintf(where, sizeof where, nargs > 0 ? "sentence %ld" : "line %ld", k + 1);
+memset(&ex[n], 0, sizeof ex[n]);
+norm[n] = normalize_sentence(s, (size_t) got, &bad);
+int before = 0, m = -1;
+if (!norm[n]) fprintf(stderr, "attention translate: %s: invalid UTF-8 at byte %zu\n", where,
+  bad + 1), failed = 1;
+else if (*norm[n] && (m = tokenize_unk(&bm->vin, norm[n], ex[n].src, L - 1, &before)) < 0)
+  fprintf(stderr, "attention translate: %s: the sentence has more than %d words, the most "
+    "this model reads\n", where, L - 1), failed = 1;
+else if (*norm[n] && m == 0)
+  fprintf(stderr, "attention translate: %s: the sentence has no words\n", where), failed = 1;
+if (m > 0) {
+  if (before) warn_unknown(&bm->vin, &unknown, norm[n], where);
+  ex[n].src[m] = EOS_TOKEN;
+  ex[n].src_len = m + 1;
+} else ex[n].src[0] = EOS_TOKEN, ex[n].src_len = 1, ex[n].tgt_len = -1;
+
+@ A failed sentence was marked with |tgt_len| $-1$ (and decoded as a lone \EOS).
+@<Print the translations in order, an empty line for each failed sentence@>=
+for (int k = 0; k < n; k++) {
+  if (ex[k].tgt_len >= 0) {
+    char *t = words_join(&bm->vout, out + (size_t) k * L, len[k]);
+    fputs(t, stdout);
+    free(t);
+    if (attn) for (int t2 = 0; t2 < len[k]; t2++) {
+      printf("\n  %-12s", bm->vout.word[out[(size_t) k * L + t2]]);
+      for (int i = 0; i < ex[k].src_len; i++)
+        printf(" %s %.3f", bm->vin.word[ex[k].src[i]], attn[((size_t) k * L + t2) * L + i]);
+    }
+  }
+  putchar('\n');
 }
 
 @ \.{attention pairs} prints the pairs that \.{train --data} would train on,

@@ -1,5 +1,5 @@
-/*371:*/
-#line 6651 "attention.w"
+/*372:*/
+#line 6674 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
@@ -44,8 +44,8 @@ if(f)fclose(f);
 printf("Wrote %s (%s, %.1f kB, %.1f ms)\n",path,what,size/1000.0,1e3*seconds);
 }
 
-/*:358*//*364:*/
-#line 6501 "attention.w"
+/*:358*//*365:*/
+#line 6524 "attention.w"
 
 #include <unistd.h> 
 static const char*loss_log_path;
@@ -62,8 +62,8 @@ loss_log= xrealloc(loss_log,(size_t)loss_log_cap*sizeof(double));
 loss_log[loss_log_n++]= loss;
 }
 
-/*:364*//*365:*/
-#line 6517 "attention.w"
+/*:365*//*366:*/
+#line 6540 "attention.w"
 
 static int loss_log_check(void)
 {
@@ -88,8 +88,8 @@ free(loss_log);
 return status;
 }
 
-/*:365*//*375:*/
-#line 6704 "attention.w"
+/*:366*//*376:*/
+#line 6727 "attention.w"
 
 static int parse_long(const char*cmd,const char*opt,const char*s,long lo,
 long hi,long*out)
@@ -106,8 +106,8 @@ return-1;
 return 0;
 }
 
-/*:375*//*376:*/
-#line 6721 "attention.w"
+/*:376*//*377:*/
+#line 6744 "attention.w"
 
 static int parse_float(const char*cmd,const char*opt,const char*s,double lo,
 double hi,double*out)
@@ -124,8 +124,8 @@ return-1;
 return 0;
 }
 
-/*:376*//*377:*/
-#line 6739 "attention.w"
+/*:377*//*378:*/
+#line 6762 "attention.w"
 
 static double now_seconds(void)
 {
@@ -134,8 +134,8 @@ clock_gettime(CLOCK_MONOTONIC,&ts);
 return(double)ts.tv_sec+1e-9*(double)ts.tv_nsec;
 }
 
-/*:377*//*391:*/
-#line 7027 "attention.w"
+/*:378*//*392:*/
+#line 7050 "attention.w"
 
 static char*words_join(const Vocab*v,const int*ids,int n)
 {
@@ -146,8 +146,8 @@ for(int k= 0;k<n;k++)p+= sprintf(p,k?" %s":"%s",v->word[ids[k]]);
 return s;
 }
 
-/*:391*//*400:*/
-#line 7193 "attention.w"
+/*:392*//*401:*/
+#line 7216 "attention.w"
 
 static double hold_fraction(const char*s,uint64_t seed)
 {
@@ -166,8 +166,8 @@ vl->origin= xstrdup(pl->origin);
 int kept= 0;
 for(int k= 0;k<pl->n;k++){
 Pair p= pl->pair[k];
-if(hold_fraction(p.src,seed)<share)/*401:*/
-#line 7217 "attention.w"
+if(hold_fraction(p.src,seed)<share)/*402:*/
+#line 7240 "attention.w"
 
 {
 if(vl->n==vl->cap){
@@ -177,16 +177,16 @@ vl->pair= xrealloc(vl->pair,(size_t)vl->cap*sizeof*vl->pair);
 vl->pair[vl->n++]= p;
 }
 
-/*:401*/
-#line 7211 "attention.w"
+/*:402*/
+#line 7234 "attention.w"
 
 else pl->pair[kept++]= p;
 }
 pl->n= kept;
 }
 
-/*:400*//*404:*/
-#line 7260 "attention.w"
+/*:401*//*405:*/
+#line 7283 "attention.w"
 
 static uint64_t mix_seed(uint64_t a,uint64_t b)
 {
@@ -196,8 +196,8 @@ z= (z^(z>>27))*0x94d049bb133111ebULL;
 return z^(z>>31);
 }
 
-/*:404*//*407:*/
-#line 7313 "attention.w"
+/*:405*//*408:*/
+#line 7336 "attention.w"
 
 static double batched_loss(BModel*bm,const Example*ex,int n)
 {
@@ -212,8 +212,119 @@ tokens+= bt.tokens;
 return bmodel_take_loss(bm)/(double)(tokens?tokens:1);
 }
 
-/*:407*/
-#line 6659 "attention.w"
+/*:408*//*415:*/
+#line 7498 "attention.w"
+
+static void warn_unknown(const Vocab*v,Vocab*seen,const char*s,const char*where)
+{
+char w[MAX_WORD_BYTES];
+while(*s){
+size_t k= strcspn(s," ");
+memcpy(w,s,k);
+w[k]= '\0';
+s+= k+(s[k]==' ');
+if(k&&vocab_find(v,w)<0&&vocab_find(seen,w)<0){
+vocab_add(seen,w);
+fprintf(stderr,"attention translate: %s: warning: \"%s\" is not in the model's "
+"English vocabulary; it is read as <UNK>\n",where,w);
+}
+}
+}
+
+/*:415*//*416:*/
+#line 7520 "attention.w"
+
+static int translate_batched(BModel*bm,int nargs,char**args,int show_attention)
+{
+int n= 0,cap= 16,failed= 0,L= bm->cfg.L;
+char**norm= xcalloc((size_t)cap,sizeof(char*));
+Example*ex= xcalloc((size_t)cap,sizeof(Example));
+Vocab unknown;
+vocab_init(&unknown);
+/*417:*/
+#line 7541 "attention.w"
+
+char*line= NULL;
+size_t lcap= 0;
+for(long k= 0;;k++){
+ssize_t got;
+const char*s;
+if(nargs> 0){
+if(k==nargs)break;
+s= args[k],got= (ssize_t)strlen(args[k]);
+}else{
+if((got= getline(&line,&lcap,stdin))<0)break;
+while(got> 0&&(line[got-1]=='\n'||line[got-1]=='\r'))got--;
+s= line;
+}
+if(n==cap){
+cap*= 2;
+norm= xrealloc(norm,(size_t)cap*sizeof(char*));
+ex= xrealloc(ex,(size_t)cap*sizeof(Example));
+}
+/*418:*/
+#line 7565 "attention.w"
+
+size_t bad;
+char where[64];
+snprintf(where,sizeof where,nargs> 0?"sentence %ld":"line %ld",k+1);
+memset(&ex[n],0,sizeof ex[n]);
+norm[n]= normalize_sentence(s,(size_t)got,&bad);
+int before= 0,m= -1;
+if(!norm[n])fprintf(stderr,"attention translate: %s: invalid UTF-8 at byte %zu\n",where,
+bad+1),failed= 1;
+else if(*norm[n]&&(m= tokenize_unk(&bm->vin,norm[n],ex[n].src,L-1,&before))<0)
+fprintf(stderr,"attention translate: %s: the sentence has more than %d words, the most "
+"this model reads\n",where,L-1),failed= 1;
+else if(*norm[n]&&m==0)
+fprintf(stderr,"attention translate: %s: the sentence has no words\n",where),failed= 1;
+if(m> 0){
+if(before)warn_unknown(&bm->vin,&unknown,norm[n],where);
+ex[n].src[m]= EOS_TOKEN;
+ex[n].src_len= m+1;
+}else ex[n].src[0]= EOS_TOKEN,ex[n].src_len= 1,ex[n].tgt_len= -1;
+
+/*:418*/
+#line 7560 "attention.w"
+
+n++;
+}
+free(line);
+
+/*:417*/
+#line 7528 "attention.w"
+
+int*out= xcalloc((size_t)(n?n:1)*L,sizeof(int)),*len= xcalloc((size_t)(n?n:1),sizeof(int));
+float*attn= show_attention?xcalloc((size_t)(n?n:1)*L*L,sizeof(float)):NULL;
+bmodel_greedy(bm,ex,n,out,len,attn);
+/*419:*/
+#line 7586 "attention.w"
+
+for(int k= 0;k<n;k++){
+if(ex[k].tgt_len>=0){
+char*t= words_join(&bm->vout,out+(size_t)k*L,len[k]);
+fputs(t,stdout);
+free(t);
+if(attn)for(int t2= 0;t2<len[k];t2++){
+printf("\n  %-12s",bm->vout.word[out[(size_t)k*L+t2]]);
+for(int i= 0;i<ex[k].src_len;i++)
+printf(" %s %.3f",bm->vin.word[ex[k].src[i]],attn[((size_t)k*L+t2)*L+i]);
+}
+}
+putchar('\n');
+}
+
+/*:419*/
+#line 7532 "attention.w"
+
+for(int k= 0;k<n;k++)free(norm[k]);
+free(norm),free(ex),free(out),free(len),free(attn);
+vocab_free(&unknown);
+return failed?1:0;
+}
+
+/*:416*/
+#line 6682 "attention.w"
 
 /*354:*/
 #line 6325 "attention.w"
@@ -285,28 +396,52 @@ if(check_outs("heatmap",outs,nout))return 1;
 #line 6432 "attention.w"
 
 Model m;
-if(checkpoint_load(&m,model)){
+BModel bm;
+int kind= checkpoint_load_any(model,&m,&bm,&cpu_backend,1);
+if(kind<0){
 fprintf(stderr,"attention heatmap: %s\n",kit_error());
 return 1;
 }
-int L= m.cfg.L,*src= xcalloc((size_t)L,sizeof(int)),*out= xcalloc((size_t)L,sizeof(int));
+const Vocab*vi= kind?&bm.vin:&m.vin,*vo= kind?&bm.vout:&m.vout;
+int L= kind?bm.cfg.L:m.cfg.L,*src= xcalloc((size_t)L,sizeof(int));
+int*out= xcalloc((size_t)L,sizeof(int));
 float*attn= xcalloc((size_t)L*L,sizeof(float));
 int status= 1,T= -1,n= 0;
 size_t badbyte;
 char*norm= normalize_sentence(argv[optind],strlen(argv[optind]),&badbyte);
 if(!norm)kit_fail("the sentence: invalid UTF-8 at byte %zu",badbyte+1);
-else if((T= tokenize(&m.vin,norm,src,L,"the sentence","English"))==0)
-kit_fail("the sentence has no words");
-else if(T> 0&&(n= greedy_decode(&m,src,T,out,attn))==0)
+else if(kind==KIND_SEED)T= tokenize(vi,norm,src,L,"the sentence","English");
+else/*362:*/
+#line 6464 "attention.w"
+
+{
+Example e;
+memset(&e,0,sizeof e);
+T= tokenize_unk(vi,norm,e.src,L-1,NULL);
+if(T<0)kit_fail("the sentence has more than %d words, the most this model reads",L-1);
+else if(T> 0){
+e.src[T++]= EOS_TOKEN;
+e.src_len= T;
+memcpy(src,e.src,(size_t)T*sizeof(int));
+bmodel_greedy(&bm,&e,1,out,&n,attn);
+}
+}
+
+/*:362*/
+#line 6449 "attention.w"
+
+if(T==0)kit_fail("the sentence has no words");
+else if(T> 0&&kind==KIND_SEED)n= greedy_decode(&m,src,T,out,attn);
+if(T> 0&&n==0)
 kit_fail("the model translates \"%s\" into nothing: there is no attention to draw",norm);
 if(n> 0){
-/*362:*/
-#line 6456 "attention.w"
+/*363:*/
+#line 6479 "attention.w"
 
 const char**rw= xcalloc((size_t)n,sizeof(char*)),**cw= xcalloc((size_t)T,sizeof(char*));
-for(int i= 0;i<n;i++)rw[i]= m.vout.word[out[i]];
-for(int j= 0;j<T;j++)cw[j]= m.vin.word[src[j]];
-char*fr= words_join(&m.vout,out,n),*title= xcalloc(strlen(norm)+strlen(fr)+64,1);
+for(int i= 0;i<n;i++)rw[i]= vo->word[out[i]];
+for(int j= 0;j<T;j++)cw[j]= vi->word[src[j]];
+char*fr= words_join(vo,out,n),*title= xcalloc(strlen(norm)+strlen(fr)+64,1);
 sprintf(title,"Attention Mechanism: \"%s\" \xe2\x86\x92 \"%s\"",norm,fr);
 Heatmap h= {n,T,attn,L,rw,cw,title,style==HEATMAP_SEABORN?&colormap_ylorrd:
 &colormap_bone,style,0.0,unit?1.0:0.0};
@@ -322,12 +457,13 @@ status= 1;
 }
 free(rw),free(cw),free(fr),free(title);
 
-/*:362*/
-#line 6449 "attention.w"
+/*:363*/
+#line 6455 "attention.w"
 
 }else fprintf(stderr,"attention heatmap: %s\n",kit_error());
 free(norm),free(src),free(out),free(attn);
-model_free(&m);
+if(kind==KIND_SEED)model_free(&m);
+else bmodel_free(&bm);
 return status;
 
 /*:361*/
@@ -338,8 +474,8 @@ return status;
 /*:359*/
 #line 6326 "attention.w"
 
-/*366:*/
-#line 6543 "attention.w"
+/*367:*/
+#line 6566 "attention.w"
 
 static const char*loss_curve_usage= 
 "usage: attention loss-curve --log FILE --out FILE [--out FILE ...] [--title TEXT]\n"
@@ -348,8 +484,8 @@ static const char*loss_curve_usage=
 "  --out FILE     the figure; .png, .pdf or .svg (may be repeated)\n"
 "  --title TEXT   the title (default: 'Training: average loss per epoch')\n";
 
-/*:366*//*367:*/
-#line 6553 "attention.w"
+/*:367*//*368:*/
+#line 6576 "attention.w"
 
 static int read_loss_log(const char*path,double**x,double**y,int*n)
 {
@@ -366,8 +502,8 @@ fclose(f);
 free(*x),free(*y);
 return kit_fail("%s: line %ld: expected an epoch, a tab and a finite loss",path,k);
 }
-/*368:*/
-#line 6575 "attention.w"
+/*369:*/
+#line 6598 "attention.w"
 
 if(*n==cap){
 cap= cap?2*cap:1024;
@@ -376,16 +512,16 @@ cap= cap?2*cap:1024;
 }
 (*x)[*n]= e,(*y)[(*n)++]= v;
 
-/*:368*/
-#line 6569 "attention.w"
+/*:369*/
+#line 6592 "attention.w"
 
 }
 fclose(f);
 return*n> 0?0:kit_fail("%s: no epochs in the file",path);
 }
 
-/*:367*//*369:*/
-#line 6583 "attention.w"
+/*:368*//*370:*/
+#line 6606 "attention.w"
 
 static int cmd_loss_curve(int argc,char**argv)
 {
@@ -418,8 +554,8 @@ if(bad){
 fputs(loss_curve_usage,stderr);
 return 2;
 }
-/*370:*/
-#line 6618 "attention.w"
+/*371:*/
+#line 6641 "attention.w"
 
 double*x= NULL,*y= NULL;
 int n= 0;
@@ -442,20 +578,20 @@ status= 1;
 free(x),free(y);
 return status;
 
-/*:370*/
-#line 6615 "attention.w"
+/*:371*/
+#line 6638 "attention.w"
 
 }
 
-/*:369*/
+/*:370*/
 #line 6327 "attention.w"
 
 
-/*:354*//*374:*/
-#line 6697 "attention.w"
+/*:354*//*375:*/
+#line 6720 "attention.w"
 
-/*378:*/
-#line 6749 "attention.w"
+/*379:*/
+#line 6772 "attention.w"
 
 static const char*train_usage= 
 "usage: attention train [--pairs seed | --data FILE] [OPTIONS]\n"
@@ -489,16 +625,16 @@ static const char*train_usage=
 "  --valid-split F     hold out a share F (0 < F < 1) of the pairs for validation\n"
 "  (for these kinds --epochs defaults to 10, --lr to 0.001, --print-every to 1)\n";
 
-/*:378*//*379:*/
-#line 6782 "attention.w"
+/*:379*//*380:*/
+#line 6805 "attention.w"
 
 typedef struct{
 const char*data,*init,*save;
 int filter,append_eos;
 long epochs,hidden,max_length,seed,print_every,show,threads;
 double lr;
-/*392:*/
-#line 7039 "attention.w"
+/*393:*/
+#line 7062 "attention.w"
 
 int kind;
 long heads,batch;
@@ -508,8 +644,8 @@ int shuffle;
 const char*valid;
 double valid_split;
 
-/*:392*/
-#line 6788 "attention.w"
+/*:393*/
+#line 6811 "attention.w"
 
 }TrainOptions;
 static int train_batched(TrainOptions*o,int kind);
@@ -525,16 +661,16 @@ static const struct option longopts[]= {
 {"no-eos",no_argument,0,'n'},{"print-every",required_argument,0,'P'},
 {"show",required_argument,0,'S'},{"help",no_argument,0,'h'},
 {"loss-log",required_argument,0,'g'},{"threads",required_argument,0,'T'},
-/*393:*/
-#line 7048 "attention.w"
+/*394:*/
+#line 7071 "attention.w"
 
 {"attention",required_argument,0,'A'},{"heads",required_argument,0,'N'},
 {"batch",required_argument,0,'B'},{"dropout",required_argument,0,'D'},
 {"min-count",required_argument,0,'M'},{"no-shuffle",no_argument,0,'X'},
 {"valid",required_argument,0,'V'},{"valid-split",required_argument,0,'v'},
 
-/*:393*/
-#line 6803 "attention.w"
+/*:394*/
+#line 6826 "attention.w"
 
 {0,0,0,0}};
 *o= (TrainOptions){NULL,NULL,NULL,FILTER_TUTORIAL,1,-1,0,0,1,0,5,0,0.0,
@@ -543,8 +679,8 @@ int c,bad= 0;
 opterr= 0;
 optind= 1;
 while(!bad&&(c= getopt_long(argc,argv,":h",longopts,NULL))!=-1)switch(c){
-/*380:*/
-#line 6821 "attention.w"
+/*381:*/
+#line 6844 "attention.w"
 
 case'p':
 if(strcmp(optarg,"seed")!=0){
@@ -575,8 +711,8 @@ case'P':bad= parse_long("train","--print-every",optarg,1,100000000,&o->print_eve
 break;
 case'S':bad= parse_long("train","--show",optarg,0,100000000,&o->show)!=0;break;
 case'T':bad= parse_long("train","--threads",optarg,1,2,&o->threads)!=0;break;
-/*394:*/
-#line 7054 "attention.w"
+/*395:*/
+#line 7077 "attention.w"
 
 case'A':
 if((o->kind= kind_from_name(optarg))<0){
@@ -601,8 +737,8 @@ bad= parse_float("train","--valid-split",optarg,0.0,1.0,&o->valid_split)!=0
 "wants a share below 1, not \"%s\"\n",optarg));
 break;
 
-/*:394*/
-#line 6851 "attention.w"
+/*:395*/
+#line 6874 "attention.w"
 
 case'g':loss_log_path= optarg;break;
 case'h':fputs(train_usage,stdout);exit(0);
@@ -614,8 +750,8 @@ default:
 fprintf(stderr,"attention train: unknown option \"%s\"\n",argv[optind-1]);
 bad= 1;
 
-/*:380*/
-#line 6811 "attention.w"
+/*:381*/
+#line 6834 "attention.w"
 
 }
 if(!bad&&optind<argc){
@@ -626,8 +762,8 @@ if(bad)fputs(train_usage,stderr);
 return bad?-1:0;
 }
 
-/*:379*//*381:*/
-#line 6865 "attention.w"
+/*:380*//*382:*/
+#line 6888 "attention.w"
 
 static int cmd_train(int argc,char**argv)
 {
@@ -636,8 +772,8 @@ PairList pl;
 Model m;
 Example*ex= NULL;
 int status= 0;
-/*383:*/
-#line 6920 "attention.w"
+/*384:*/
+#line 6943 "attention.w"
 
 if(train_options(argc,argv,&o))return 2;
 if(loss_log_path&&loss_log_check())return 1;
@@ -648,11 +784,11 @@ return 2;
 }
 int max_length= o.max_length?(int)o.max_length:DEFAULT_MAX_LENGTH;
 
-/*:383*/
-#line 6873 "attention.w"
+/*:384*/
+#line 6896 "attention.w"
 
-/*382:*/
-#line 6892 "attention.w"
+/*383:*/
+#line 6915 "attention.w"
 
 int kind= o.kind;
 if(o.init){
@@ -678,11 +814,11 @@ if(o.epochs<0)o.epochs= 400;
 if(o.print_every==0)o.print_every= 50;
 if(o.lr==0.0)o.lr= 0.01;
 
-/*:382*/
-#line 6874 "attention.w"
+/*:383*/
+#line 6897 "attention.w"
 
-/*384:*/
-#line 6930 "attention.w"
+/*385:*/
+#line 6953 "attention.w"
 
 if(o.data){
 if(pairs_read(&pl,o.data,o.filter,max_length)){
@@ -691,11 +827,11 @@ return 1;
 }
 }else pairs_seed(&pl);
 
-/*:384*/
-#line 6875 "attention.w"
+/*:385*/
+#line 6898 "attention.w"
 
-/*387:*/
-#line 6956 "attention.w"
+/*388:*/
+#line 6979 "attention.w"
 
 if(o.init){
 if(checkpoint_load(&m,o.init)){
@@ -711,11 +847,11 @@ model_alloc(&m,&cfg,&vin,&vout);
 model_init_random(&m,(uint64_t)o.seed);
 }
 
-/*:387*/
-#line 6876 "attention.w"
+/*:388*/
+#line 6899 "attention.w"
 
-/*385:*/
-#line 6940 "attention.w"
+/*386:*/
+#line 6963 "attention.w"
 
 if(make_examples(&pl,&m.vin,&m.vout,m.cfg.L,o.append_eos,&ex)){
 fprintf(stderr,"attention train: %s\n",kit_error());
@@ -724,11 +860,11 @@ model_free(&m);
 return 1;
 }
 
-/*:385*/
-#line 6877 "attention.w"
+/*:386*/
+#line 6900 "attention.w"
 
-/*388:*/
-#line 6971 "attention.w"
+/*389:*/
+#line 6994 "attention.w"
 
 if(o.data)printf("Read %ld sentence pairs from %s; kept %d (%s filter)\n",
 pl.lines_read,o.data,pl.n,o.filter==FILTER_TUTORIAL?"tutorial":"length");
@@ -740,11 +876,11 @@ m.cfg.H,m.cfg.L,m.n_params,o.init?" (from --init)":"");
 printf("Training for %ld epochs, %s<EOS> on the targets\n",o.epochs,
 o.append_eos?"":"no ");
 
-/*:388*/
-#line 6878 "attention.w"
+/*:389*/
+#line 6901 "attention.w"
 
-/*389:*/
-#line 6987 "attention.w"
+/*390:*/
+#line 7010 "attention.w"
 
 int threads= o.threads?(int)o.threads:sysconf(_SC_NPROCESSORS_ONLN)> 1?2:1,used= 1;
 float*loss= xcalloc((size_t)pl.n*(size_t)o.print_every,sizeof(float));
@@ -769,22 +905,22 @@ o.epochs*pl.n,seconds> 0?(double)(o.epochs*pl.n)/seconds:0.0,used,
 used> 1?"s":"");
 free(loss);
 
-/*:389*/
-#line 6879 "attention.w"
+/*:390*/
+#line 6902 "attention.w"
 
-/*386:*/
-#line 6950 "attention.w"
+/*387:*/
+#line 6973 "attention.w"
 
 if(o.save&&checkpoint_save(&m,o.save)){
 fprintf(stderr,"attention train: %s\n",kit_error());
 status= 1;
 }
 
-/*:386*/
-#line 6880 "attention.w"
+/*:387*/
+#line 6903 "attention.w"
 
-/*390:*/
-#line 7013 "attention.w"
+/*391:*/
+#line 7036 "attention.w"
 
 int right= 0,*out= xcalloc((size_t)m.cfg.L,sizeof(int));
 for(int k= 0;k<pl.n;k++){
@@ -799,8 +935,8 @@ free(pred);
 printf("%d of %d training pairs translated exactly\n",right,pl.n);
 free(out);
 
-/*:390*/
-#line 6881 "attention.w"
+/*:391*/
+#line 6904 "attention.w"
 
 if(loss_log_path&&loss_log_save())status= 1;
 free(ex);
@@ -809,8 +945,8 @@ model_free(&m);
 return status;
 }
 
-/*:381*//*395:*/
-#line 7087 "attention.w"
+/*:382*//*396:*/
+#line 7110 "attention.w"
 
 static int train_batched(TrainOptions*o,int kind)
 {
@@ -821,8 +957,8 @@ int status= 1,L= o->max_length?(int)o->max_length:DEFAULT_MAX_LENGTH;
 if(o->epochs<0)o->epochs= 10;
 if(o->print_every==0)o->print_every= 1;
 if(o->lr==0.0)o->lr= 0.001;
-/*396:*/
-#line 7113 "attention.w"
+/*397:*/
+#line 7136 "attention.w"
 
 long H= o->hidden?o->hidden:DEFAULT_HIDDEN;
 cpu_set_threads(o->threads?(int)o->threads:sysconf(_SC_NPROCESSORS_ONLN)> 1?2:1);
@@ -842,11 +978,11 @@ return 2;
 }
 memset(&bm,0,sizeof bm);
 
-/*:396*/
-#line 7097 "attention.w"
+/*:397*/
+#line 7120 "attention.w"
 
-/*397:*/
-#line 7137 "attention.w"
+/*398:*/
+#line 7160 "attention.w"
 
 if(pairs_read(&pl,o->data,o->filter,L)){
 fprintf(stderr,"attention train: %s\n",kit_error());
@@ -865,11 +1001,11 @@ if(vl.origin)pairs_free(&vl);
 return 1;
 }
 
-/*:397*/
-#line 7098 "attention.w"
+/*:398*/
+#line 7121 "attention.w"
 
-/*398:*/
-#line 7157 "attention.w"
+/*399:*/
+#line 7180 "attention.w"
 
 if(o->init){
 if(checkpoint_load_any(o->init,NULL,&bm,&cpu_backend,(int)o->batch)<0){
@@ -891,11 +1027,11 @@ fprintf(stderr,"attention train: %s\n",kit_error());
 goto end;
 }
 
-/*:398*/
-#line 7099 "attention.w"
+/*:399*/
+#line 7122 "attention.w"
 
-/*399:*/
-#line 7178 "attention.w"
+/*400:*/
+#line 7201 "attention.w"
 
 printf("Read %ld sentence pairs from %s; kept %d (%s filter)",pl.lines_read,o->data,
 pl.n+vl.n*(o->valid_split> 0.0),o->filter==FILTER_TUTORIAL?"tutorial":"length");
@@ -908,18 +1044,18 @@ printf(", %zu parameters%s\n",bm.n_params,o->init?" (from --init)":"");
 printf("Training for %ld epochs, batch %ld, lr %g, dropout %g, %s\n",o->epochs,o->batch,
 o->lr,o->dropout,o->shuffle?"shuffled each epoch":"in file order");
 
-/*:399*/
-#line 7100 "attention.w"
+/*:400*/
+#line 7123 "attention.w"
 
-/*402:*/
-#line 7229 "attention.w"
+/*403:*/
+#line 7252 "attention.w"
 
 int n= pl.n,*order= xcalloc((size_t)n,sizeof(int));
 double best= INFINITY,t_all= now_seconds();
 for(long e= 1;e<=o->epochs;e++){
 for(int k= 0;k<n;k++)order[k]= k;
-if(o->shuffle)/*403:*/
-#line 7247 "attention.w"
+if(o->shuffle)/*404:*/
+#line 7270 "attention.w"
 
 {
 uint64_t z= mix_seed((uint64_t)o->seed,(uint64_t)e);
@@ -933,13 +1069,13 @@ order[j]= x;
 }
 }
 
-/*:403*/
-#line 7234 "attention.w"
+/*:404*/
+#line 7257 "attention.w"
 
 double t0= now_seconds(),train_loss,valid_loss= NAN;
 long tokens= 0;
-/*405:*/
-#line 7273 "attention.w"
+/*406:*/
+#line 7296 "attention.w"
 
 int tty= isatty(fileno(stdout));
 double last= t0;
@@ -960,14 +1096,14 @@ last= now;
 }
 if(tty)printf("\r%78s\r","");
 
-/*:405*/
-#line 7237 "attention.w"
+/*:406*/
+#line 7260 "attention.w"
 
 train_loss= bmodel_take_loss(&bm)/(double)tokens;
 if(vl.n)valid_loss= batched_loss(&bm,vex,vl.n);
 loss_log_add(train_loss);
-/*406:*/
-#line 7293 "attention.w"
+/*407:*/
+#line 7316 "attention.w"
 
 double sec= now_seconds()-t0;
 int print= e%o->print_every==0||e==o->epochs;
@@ -986,19 +1122,19 @@ if(print&&vl.n)printf(", saved");
 if(print)printf("\n");
 fflush(stdout);
 
-/*:406*/
-#line 7241 "attention.w"
+/*:407*/
+#line 7264 "attention.w"
 
 }
 printf("Trained in %.1f s\n",now_seconds()-t_all);
 free(order);
 status= 0;
 
-/*:402*/
-#line 7101 "attention.w"
+/*:403*/
+#line 7124 "attention.w"
 
-/*408:*/
-#line 7328 "attention.w"
+/*409:*/
+#line 7351 "attention.w"
 
 int show= o->show<pl.n?(int)o->show:pl.n,L2= bm.cfg.L;
 int*outw= xcalloc((size_t)(show?show:1)*L2,sizeof(int));
@@ -1013,8 +1149,8 @@ free(pred);
 free(outw);
 free(outn);
 
-/*:408*/
-#line 7102 "attention.w"
+/*:409*/
+#line 7125 "attention.w"
 
 if(loss_log_path&&loss_log_save())status= 1;
 end:
@@ -1026,11 +1162,11 @@ bmodel_free(&bm);
 return status;
 }
 
-/*:395*/
-#line 6698 "attention.w"
+/*:396*/
+#line 6721 "attention.w"
 
-/*409:*/
-#line 7349 "attention.w"
+/*410:*/
+#line 7372 "attention.w"
 
 static const char*translate_usage= 
 "usage: attention translate --model CKPT [--attention] [SENTENCE ...]\n"
@@ -1049,8 +1185,8 @@ int*src= xcalloc((size_t)m->cfg.L,sizeof(int)),*out= xcalloc((size_t)m->cfg.L,si
 float*attn= xcalloc((size_t)m->cfg.L*(size_t)m->cfg.L,sizeof(float));
 int status= 0;
 if(!norm)status= kit_fail("%s: invalid UTF-8 at byte %zu",where,bad+1);
-else if(*norm)/*410:*/
-#line 7378 "attention.w"
+else if(*norm)/*411:*/
+#line 7401 "attention.w"
 
 {
 int n= tokenize(&m->vin,norm,src,m->cfg.L,where,"English");
@@ -1061,8 +1197,8 @@ int k= greedy_decode(m,src,n,out,attn);
 char*t= words_join(&m->vout,out,k);
 fputs(t,stdout);
 free(t);
-if(show_attention)/*411:*/
-#line 7394 "attention.w"
+if(show_attention)/*412:*/
+#line 7417 "attention.w"
 
 for(int t= 0;t<k;t++){
 double pad= 0.0;
@@ -1072,14 +1208,14 @@ for(int i= n;i<m->cfg.L;i++)pad+= attn[t*m->cfg.L+i];
 printf("  (padding %.3f)",pad);
 }
 
+/*:412*/
+#line 7411 "attention.w"
+
+}
+}
+
 /*:411*/
-#line 7388 "attention.w"
-
-}
-}
-
-/*:410*/
-#line 7367 "attention.w"
+#line 7390 "attention.w"
 
 putchar('\n');
 free(norm);
@@ -1089,8 +1225,8 @@ free(attn);
 return status;
 }
 
-/*:409*//*412:*/
-#line 7403 "attention.w"
+/*:410*//*413:*/
+#line 7426 "attention.w"
 
 static int cmd_translate(int argc,char**argv)
 {
@@ -1119,14 +1255,21 @@ fputs(translate_usage,stderr);
 return 2;
 }
 Model m;
-if(checkpoint_load(&m,model)){
+BModel bm;
+int kind= checkpoint_load_any(model,&m,&bm,&cpu_backend,64);
+if(kind<0){
 fprintf(stderr,"attention translate: %s\n",kit_error());
 return 1;
 }
+if(kind!=KIND_SEED){
+int status= translate_batched(&bm,argc-optind,argv+optind,show_attention);
+bmodel_free(&bm);
+return status;
+}
 int failed= 0;
 char where[64];
-/*413:*/
-#line 7442 "attention.w"
+/*414:*/
+#line 7472 "attention.w"
 
 if(optind<argc)
 for(int k= optind;k<argc;k++){
@@ -1152,18 +1295,18 @@ fflush(stdout);
 free(line);
 }
 
-/*:413*/
-#line 7437 "attention.w"
+/*:414*/
+#line 7467 "attention.w"
 
 model_free(&m);
 return failed?1:0;
 }
 
-/*:412*/
-#line 6699 "attention.w"
+/*:413*/
+#line 6722 "attention.w"
 
-/*414:*/
-#line 7472 "attention.w"
+/*420:*/
+#line 7606 "attention.w"
 
 static const char*pairs_usage= 
 "usage: attention pairs --data FILE [--filter tutorial|length] [--max-length L]\n"
@@ -1174,8 +1317,8 @@ static int cmd_pairs(int argc,char**argv)
 const char*data= NULL;
 int filter= FILTER_TUTORIAL;
 long max_length= DEFAULT_MAX_LENGTH;
-/*415:*/
-#line 7495 "attention.w"
+/*421:*/
+#line 7629 "attention.w"
 
 static const struct option longopts[]= {{"data",required_argument,0,'d'},
 {"filter",required_argument,0,'f'},{"max-length",required_argument,0,'L'},
@@ -1204,8 +1347,8 @@ fputs(pairs_usage,stderr);
 return 2;
 }
 
-/*:415*/
-#line 7482 "attention.w"
+/*:421*/
+#line 7616 "attention.w"
 
 PairList pl;
 if(pairs_read(&pl,data,filter,(int)max_length)){
@@ -1219,20 +1362,20 @@ pairs_free(&pl);
 return 0;
 }
 
-/*:414*/
-#line 6700 "attention.w"
+/*:420*/
+#line 6723 "attention.w"
 
 
-/*:374*/
-#line 6660 "attention.w"
+/*:375*/
+#line 6683 "attention.w"
 
 
 static const struct{
 const char*name,*summary;
 int(*run)(int argc,char**argv);
 }commands[]= {
-/*373:*/
-#line 6691 "attention.w"
+/*374:*/
+#line 6714 "attention.w"
 
 {"train","train a translator (the notebook's five pairs, or a pair file)",cmd_train},
 {"translate","translate sentences with a saved model",cmd_translate},
@@ -1244,11 +1387,11 @@ int(*run)(int argc,char**argv);
 {"loss-curve","draw the average loss per epoch from train --loss-log",cmd_loss_curve},
 
 /*:355*/
-#line 6695 "attention.w"
+#line 6718 "attention.w"
 
 
-/*:373*/
-#line 6666 "attention.w"
+/*:374*/
+#line 6689 "attention.w"
 
 };
 
@@ -1258,8 +1401,8 @@ size_t n= sizeof commands/sizeof commands[0];
 if(argc>=2)
 for(size_t k= 0;k<n;k++)
 if(strcmp(argv[1],commands[k].name)==0)return commands[k].run(argc-1,argv+1);
-/*372:*/
-#line 6679 "attention.w"
+/*373:*/
+#line 6702 "attention.w"
 
 FILE*out= argc>=2&&(strcmp(argv[1],"--help")==0||strcmp(argv[1],"-h")==0
 ||strcmp(argv[1],"help")==0)?stdout:stderr;
@@ -1269,9 +1412,9 @@ for(size_t k= 0;k<n;k++)fprintf(out,"  %-10s %s\n",commands[k].name,commands[k].
 fputs("Run 'attention COMMAND --help' for a command's options.\n",out);
 return out==stdout?0:2;
 
-/*:372*/
-#line 6676 "attention.w"
+/*:373*/
+#line 6699 "attention.w"
 
 }
 
-/*:371*/
+/*:372*/
