@@ -3110,10 +3110,13 @@ struct Backend {
   @<Kernels of the backend interface@>@;
 };
 
-@ A kernel is a loop over an index |i| from 0 to some $n$; the body of the
-loop is a |KIT_HD| function of |i|, written once, in the header. The CPU
-backend runs the loop; the CUDA backend launches one thread per |i|, and the
-thread calls the same function. Each body writes only its own outputs, and
+@ A kernel is a loop over an index from 0 to some $n$, or over a pair of
+indices, a row $r$ and a column $j$ of an $n\times m$ array; the body of the
+loop is a |KIT_HD| function of the index, written once, in the header. The
+CPU backend runs the loops, nested, the columns inside; the CUDA backend
+launches one thread per index (a thread $i$ of a pair-indexed kernel takes
+$r=\lfloor i/m\rfloor$ and $j=i\bmod m$), and the thread calls the same
+function. Each body writes only its own outputs, and
 where a body sums (over the words of a sentence, the rows of a batch) it
 does so in a fixed order inside one |i|, so the results do not depend on how
 the threads are scheduled: two runs give the same bits.
@@ -3125,7 +3128,6 @@ void (*embed)(float *out, const float *table, const int *ids, int n, int H,
 void (*embed_backward)(float *dtable, const float *dout, const int *ids, int n, int H,
   float p, uint64_t seed);
 void (*add_bias)(float *y, const float *b, int n, int m);
-void (*bias_grad)(float *db, const float *dy, int n, int m);
 void (*gru_forward)(float *h_new, GruCache *cache, const float *gi, const float *gh,
   const float *h, float *out, const int *len, int s, int B, int H);
 void (*gru_backward)(float *dgi, float *dgh, float *dh_prev, const float *dh_new,
@@ -3136,7 +3138,7 @@ void (*gru_backward)(float *dgi, float *dgh, float *dh_prev, const float *dh_new
 void (*additive_scores)(float *e, float *a, const float *wq, const float *uk,
   const float *va, int B, int S, int H);
 void (*additive_backward)(float *dwq, float *duk, float *dva, const float *de,
-  const float *a, const float *va, int B, int S, int H);
+  float *a, const float *va, int B, int S, int H);
 void (*dot_scores)(float *e, const float *q, const float *k, int B, int S, int H,
   int heads, float scale);
 void (*dot_backward)(float *dq, float *dk, const float *de, const float *q,
@@ -3182,10 +3184,10 @@ KIT_HD static inline float dropout_scale(uint64_t seed, uint64_t i, float p)
   return u < p ? 0.0f : 1.0f / (1.0f - p);
 }
 
-KIT_HD static inline void kb_embed(int i, float *out, const float *table,
+KIT_HD static inline void kb_embed(int r, int j, float *out, const float *table,
   const int *ids, int H, float p, uint64_t seed)
 {
-  int r = i / H, j = i % H;
+  size_t i = (size_t) r * H + j;
   out[i] = table[(size_t) ids[r] * H + j] * dropout_scale(seed, (uint64_t) i, p);
 }
 
@@ -3203,19 +3205,13 @@ KIT_HD static inline void kb_embed_backward(int j, float *dtable, const float *d
   }
 }
 
-@ A bias is added to every row; its gradient is the sum of the rows' gradients,
-one column per index.
+@ A bias is added to every row. (Its gradient, the sum of the rows'
+gradients, is a product with a row of ones: the model asks the backend's
+|gemm| for it.)
 @<Per-element math shared by CPU and GPU@>=
-KIT_HD static inline void kb_add_bias(int i, float *y, const float *b, int m)
+KIT_HD static inline void kb_add_bias(int r, int j, float *y, const float *b, int m)
 {
-  y[i] += b[i % m];
-}
-
-KIT_HD static inline void kb_bias_grad(int j, float *db, const float *dy, int n, int m)
-{
-  float s = 0.0f;
-  for (int r = 0; r < n; r++) s += dy[(size_t) r * m + j];
-  db[j] += s;
+  y[(size_t) r * m + j] += b[j];
 }
 
 @ One GRU unit of one sentence, at source position |s|. A sentence that has
@@ -3224,11 +3220,11 @@ what \PB{PyTorch}'s packed sequences do, and it makes the final state the
 state after the sentence's own last word. The decoder passes |len==NULL|: all
 its sentences run every step, and the loss mask alone decides what counts.
 @<Per-element math shared by CPU and GPU@>=
-KIT_HD static inline void kb_gru_forward(int i, float *h_new, GruCache *cache,
+KIT_HD static inline void kb_gru_forward(int b, int j, float *h_new, GruCache *cache,
   const float *gi, const float *gh, const float *h, float *out, const int *len,
   int s, int H)
 {
-  int b = i / H, j = i % H;
+  size_t i = (size_t) b * H + j;
   const float *x = gi + (size_t) b * 3 * H, *y = gh + (size_t) b * 3 * H;
   if (len && s >= len[b]) {
     h_new[i] = h[i];
@@ -3245,11 +3241,11 @@ and has no gate gradients. |dout| is the gradient of the step's output (the
 attention's, for the encoder), added to the one that comes from later steps.
 The part through $W_h$ is added by a product afterwards.
 @<Per-element math shared by CPU and GPU@>=
-KIT_HD static inline void kb_gru_backward(int i, float *dgi, float *dgh, float *dh_prev,
-  const float *dh_new, const float *dout, const float *h, const GruCache *cache,
-  const int *len, int s, int H)
+KIT_HD static inline void kb_gru_backward(int b, int j, float *dgi, float *dgh,
+  float *dh_prev, const float *dh_new, const float *dout, const float *h,
+  const GruCache *cache, const int *len, int s, int H)
 {
-  int b = i / H, j = i % H;
+  size_t i = (size_t) b * H + j;
   float *x = dgi + (size_t) b * 3 * H, *y = dgh + (size_t) b * 3 * H;
   if (len && s >= len[b]) {
     x[j] = x[H + j] = x[2 * H + j] = y[j] = y[H + j] = y[2 * H + j] = 0.0f;
@@ -3277,45 +3273,37 @@ KIT_HD static inline void kb_additive_score(int i, float *e, float *a, const flo
   int b = i / S, s = i % S;
   const float *q = wq + (size_t) b * H, *k = uk + ((size_t) s * B + b) * H;
   float *ai = a + (size_t) i * H, sum = 0.0f;
-  for (int j = 0; j < H; j++) {
-    ai[j] = tanhf(q[j] + k[j]);
-    sum += va[j] * ai[j];
-  }
+  for (int j = 0; j < H; j++) ai[j] = tanhf(q[j] + k[j]);
+  for (int j = 0; j < H; j++) sum += va[j] * ai[j];
   e[i] = sum;
 }
 
-@ Backwards, with $\bar e_i$ given: the pre-activation's gradient is
-$\bar e_i\,v_a\odot(1-a_i^2)$. It goes to the query's product (summed over
-the sentence's positions, one index per unit of a sentence), to the keys'
-product (one index per unit of a position), and $v_a$ gathers
-$\sum_i\bar e_ia_i$ (one index per unit, over the whole batch).
+@ Backwards, with $\bar e_i$ given: $v_a$ gathers $\sum_i\bar e_ia_i$ (a product,
+done first), and the pre-activation's gradient $\bar e_i\,v_a\odot(1-a_i^2)$
+replaces $a_i$ in place (index $r=bS+s$, column $j$). It goes to the query's
+product, summed over the sentence's positions, and to the keys' product, one
+position at a time ($r=sB+b$ there, the keys' order).
 @<Per-element math shared by CPU and GPU@>=
-KIT_HD static inline void kb_additive_dwq(int i, float *dwq, const float *de,
-  const float *a, const float *va, int S, int H)
+KIT_HD static inline void kb_additive_pre(int r, int j, float *a, const float *de,
+  const float *va, int H)
 {
-  int b = i / H, j = i % H;
-  float s = 0.0f;
-  for (int p = 0; p < S; p++) {
-    float x = a[((size_t) b * S + p) * H + j];
-    s += de[b * S + p] * va[j] * (1.0f - x * x);
-  }
-  dwq[i] = s;
+  float x = a[(size_t) r * H + j];
+  a[(size_t) r * H + j] = de[r] * va[j] * (1.0f - x * x);
 }
 
-KIT_HD static inline void kb_additive_duk(int i, float *duk, const float *de,
-  const float *a, const float *va, int B, int S, int H)
-{
-  int s = i / (B * H), b = (i / H) % B, j = i % H;
-  float x = a[((size_t) b * S + s) * H + j];
-  duk[i] += de[b * S + s] * va[j] * (1.0f - x * x);
-}
-
-KIT_HD static inline void kb_additive_dva(int j, float *dva, const float *de,
-  const float *a, int B, int S, int H)
+KIT_HD static inline void kb_additive_dwq(int b, int j, float *dwq, const float *dpre,
+  int S, int H)
 {
   float s = 0.0f;
-  for (int r = 0; r < B * S; r++) s += de[r] * a[(size_t) r * H + j];
-  dva[j] += s;
+  for (int p = 0; p < S; p++) s += dpre[((size_t) b * S + p) * H + j];
+  dwq[(size_t) b * H + j] = s;
+}
+
+KIT_HD static inline void kb_additive_duk(int r, int j, float *duk, const float *dpre,
+  int B, int S, int H)
+{
+  int s = r / B, b = r % B;
+  duk[(size_t) r * H + j] += dpre[((size_t) b * S + s) * H + j];
 }
 
 @ Dot-product scores, for one head or several. Index $i=(bN+h)S+s$ is head
@@ -3336,20 +3324,20 @@ KIT_HD static inline void kb_dot_score(int i, float *e, const float *q, const fl
 @ Backwards, $\bar q$ (written) sums over the positions, $\bar k$ (added, as
 keys gather from every step) takes one step's share.
 @<Per-element math shared by CPU and GPU@>=
-KIT_HD static inline void kb_dot_dq(int i, float *dq, const float *de, const float *k,
-  int B, int S, int H, int heads, float scale)
+KIT_HD static inline void kb_dot_dq(int b, int c, float *dq, const float *de,
+  const float *k, int B, int S, int H, int heads, float scale)
 {
-  int b = i / H, c = i % H, h = c / (H / heads);
+  const float *d = de + ((size_t) b * heads + c / (H / heads)) * S;
   float sum = 0.0f;
-  for (int s = 0; s < S; s++) sum += de[((size_t) b * heads + h) * S + s] * k[((size_t) s * B + b) * H + c];
-  dq[i] = scale * sum;
+  for (int s = 0; s < S; s++) sum += d[s] * k[((size_t) s * B + b) * H + c];
+  dq[(size_t) b * H + c] = scale * sum;
 }
 
-KIT_HD static inline void kb_dot_dk(int i, float *dk, const float *de, const float *q,
-  int B, int S, int H, int heads, float scale)
+KIT_HD static inline void kb_dot_dk(int r, int c, float *dk, const float *de,
+  const float *q, int B, int S, int H, int heads, float scale)
 {
-  int s = i / (B * H), b = (i / H) % B, c = i % H, h = c / (H / heads);
-  dk[i] += scale * de[((size_t) b * heads + h) * S + s] * q[(size_t) b * H + c];
+  int s = r / B, b = r % B, h = c / (H / heads);
+  dk[(size_t) r * H + c] += scale * de[((size_t) b * heads + h) * S + s] * q[(size_t) b * H + c];
 }
 
 @ The masked softmax of one row (one head of one sentence) runs over the
@@ -3380,19 +3368,18 @@ KIT_HD static inline void kb_softmax_backward(int r, float *de, const float *dw,
   for (int s = 0; s < S; s++) de[(size_t) r * S + s] = y[s] * (x[s] - avg);
 }
 
-@ The context of each head is the weighted sum of its columns of the values;
-index $i=bH+c$ is column $c$ of sentence $b$. Backwards, a weight's gradient
+@ The context of each head is the weighted sum of its columns of the values,
+for sentence $b$ and column $c$. Backwards, a weight's gradient
 is a dot product over its head's columns, and a value gathers
 $w\,\bar c$.
 @<Per-element math shared by CPU and GPU@>=
-KIT_HD static inline void kb_context(int i, float *c, const float *w, const float *v,
-  int B, int S, int H, int heads)
+KIT_HD static inline void kb_context(int b, int col, float *c, const float *w,
+  const float *v, int B, int S, int H, int heads)
 {
-  int b = i / H, col = i % H, h = col / (H / heads);
+  const float *x = w + ((size_t) b * heads + col / (H / heads)) * S;
   float sum = 0.0f;
-  for (int s = 0; s < S; s++)
-    sum += w[((size_t) b * heads + h) * S + s] * v[((size_t) s * B + b) * H + col];
-  c[i] = sum;
+  for (int s = 0; s < S; s++) sum += x[s] * v[((size_t) s * B + b) * H + col];
+  c[(size_t) b * H + col] = sum;
 }
 
 KIT_HD static inline void kb_context_dw(int i, float *dw, const float *dc, const float *v,
@@ -3405,11 +3392,11 @@ KIT_HD static inline void kb_context_dw(int i, float *dw, const float *dc, const
   dw[i] = sum;
 }
 
-KIT_HD static inline void kb_context_dv(int i, float *dv, const float *dc, const float *w,
-  int B, int S, int H, int heads)
+KIT_HD static inline void kb_context_dv(int r, int c, float *dv, const float *dc,
+  const float *w, int B, int S, int H, int heads)
 {
-  int s = i / (B * H), b = (i / H) % B, c = i % H, h = c / (H / heads);
-  dv[i] += w[((size_t) b * heads + h) * S + s] * dc[(size_t) b * H + c];
+  int s = r / B, b = r % B, h = c / (H / heads);
+  dv[(size_t) r * H + c] += w[((size_t) b * heads + h) * S + s] * dc[(size_t) b * H + c];
 }
 
 @ The loss of one row of logits: its log-softmax, the negative log-probability
@@ -3541,13 +3528,15 @@ static void cpu_gemm(int ta, int tb, int M, int N, int K, float alpha, const flo
 #endif
 }
 
-@ The loops. |FOR(n)| runs a body for every index below |n|.
+@ The loops. |FOR(n)| runs a body for every index below |n|, and
+|FOR2(n,m)| for every row $r<n$ and column $j<m$.
 @<CPU backend functions@>=
 #define FOR(n) for (int i = 0; i < (n); i++)
+#define FOR2(n, m) for (int r = 0; r < (n); r++) for (int j = 0; j < (m); j++)
 static void cpu_embed(float *out, const float *table, const int *ids, int n, int H,
   float p, uint64_t seed)
 {
-  FOR(n * H) kb_embed(i, out, table, ids, H, p, seed);
+  FOR2(n, H) kb_embed(r, j, out, table, ids, H, p, seed);
 }
 static void cpu_embed_backward(float *dtable, const float *dout, const int *ids, int n,
   int H, float p, uint64_t seed)
@@ -3556,24 +3545,20 @@ static void cpu_embed_backward(float *dtable, const float *dout, const int *ids,
 }
 static void cpu_add_bias(float *y, const float *b, int n, int m)
 {
-  FOR(n * m) kb_add_bias(i, y, b, m);
-}
-static void cpu_bias_grad(float *db, const float *dy, int n, int m)
-{
-  FOR(m) kb_bias_grad(i, db, dy, n, m);
+  FOR2(n, m) kb_add_bias(r, j, y, b, m);
 }
 
 @ @<CPU backend functions@>=
 static void cpu_gru_forward(float *h_new, GruCache *cache, const float *gi,
   const float *gh, const float *h, float *out, const int *len, int s, int B, int H)
 {
-  FOR(B * H) kb_gru_forward(i, h_new, cache, gi, gh, h, out, len, s, H);
+  FOR2(B, H) kb_gru_forward(r, j, h_new, cache, gi, gh, h, out, len, s, H);
 }
 static void cpu_gru_backward(float *dgi, float *dgh, float *dh_prev, const float *dh_new,
   const float *dout, const float *h, const GruCache *cache, const int *len, int s,
   int B, int H)
 {
-  FOR(B * H) kb_gru_backward(i, dgi, dgh, dh_prev, dh_new, dout, h, cache, len, s, H);
+  FOR2(B, H) kb_gru_backward(r, j, dgi, dgh, dh_prev, dh_new, dout, h, cache, len, s, H);
 }
 
 @ @<CPU backend functions@>=
@@ -3582,12 +3567,15 @@ static void cpu_additive_scores(float *e, float *a, const float *wq, const float
 {
   FOR(B * S) kb_additive_score(i, e, a, wq, uk, va, B, S, H);
 }
+static void cpu_gemm(int ta, int tb, int M, int N, int K, float alpha, const float *A,
+  int lda, const float *B, int ldb, float beta, float *C, int ldc);
 static void cpu_additive_backward(float *dwq, float *duk, float *dva, const float *de,
-  const float *a, const float *va, int B, int S, int H)
+  float *a, const float *va, int B, int S, int H)
 {
-  FOR(B * H) kb_additive_dwq(i, dwq, de, a, va, S, H);
-  FOR(S * B * H) kb_additive_duk(i, duk, de, a, va, B, S, H);
-  FOR(H) kb_additive_dva(i, dva, de, a, B, S, H);
+  cpu_gemm(0, 0, 1, H, B * S, 1.0f, de, B * S, a, H, 1.0f, dva, H);
+  FOR2(B * S, H) kb_additive_pre(r, j, a, de, va, H);
+  FOR2(B, H) kb_additive_dwq(r, j, dwq, a, S, H);
+  FOR2(S * B, H) kb_additive_duk(r, j, duk, a, B, S, H);
 }
 
 @ @<CPU backend functions@>=
@@ -3599,8 +3587,8 @@ static void cpu_dot_scores(float *e, const float *q, const float *k, int B, int 
 static void cpu_dot_backward(float *dq, float *dk, const float *de, const float *q,
   const float *k, int B, int S, int H, int heads, float scale)
 {
-  FOR(B * H) kb_dot_dq(i, dq, de, k, B, S, H, heads, scale);
-  FOR(S * B * H) kb_dot_dk(i, dk, de, q, B, S, H, heads, scale);
+  FOR2(B, H) kb_dot_dq(r, j, dq, de, k, B, S, H, heads, scale);
+  FOR2(S * B, H) kb_dot_dk(r, j, dk, de, q, B, S, H, heads, scale);
 }
 static void cpu_masked_softmax(float *w, const float *e, const int *len, int B,
   int heads, int S)
@@ -3616,13 +3604,13 @@ static void cpu_softmax_backward(float *de, const float *dw, const float *w, int
 static void cpu_context(float *c, const float *w, const float *v, int B, int S, int H,
   int heads)
 {
-  FOR(B * H) kb_context(i, c, w, v, B, S, H, heads);
+  FOR2(B, H) kb_context(r, j, c, w, v, B, S, H, heads);
 }
 static void cpu_context_backward(float *dw, float *dv, const float *dc, const float *w,
   const float *v, int B, int S, int H, int heads)
 {
   FOR(B * heads * S) kb_context_dw(i, dw, dc, v, B, S, H, heads);
-  FOR(S * B * H) kb_context_dv(i, dv, dc, w, B, S, H, heads);
+  FOR2(S * B, H) kb_context_dv(r, j, dv, dc, w, B, S, H, heads);
 }
 
 @ @<CPU backend functions@>=
@@ -3674,7 +3662,7 @@ void cpu_set_threads(int n)
 @<CPU backend functions@>=
 const Backend cpu_backend = {"cpu", cpu_alloc, cpu_release, cpu_copy, cpu_copy,
   cpu_copy, cpu_zero, cpu_gemm, cpu_embed, cpu_embed_backward, cpu_add_bias,
-  cpu_bias_grad, cpu_gru_forward, cpu_gru_backward, cpu_additive_scores,
+  cpu_gru_forward, cpu_gru_backward, cpu_additive_scores,
   cpu_additive_backward, cpu_dot_scores, cpu_dot_backward, cpu_masked_softmax,
   cpu_softmax_backward, cpu_context, cpu_context_backward, cpu_tanh_forward,
   cpu_tanh_backward, cpu_nll, cpu_log_softmax, cpu_argmax, cpu_sum, cpu_add, cpu_adam};
@@ -3744,7 +3732,7 @@ typedef struct {
   float *enc_x, *enc_gi, *gh, *enc_h, *keys, *uk, *kp, *vp;
   GruCache *enc_cache, *dec_cache;
   float *dec_e, *dec_gi, *dec_h, *wq, *add_a, *q, *scores, *attw, *ctx, *mh, *ht;
-  float *logits, *row_loss, *loss_acc;
+  float *logits, *row_loss, *loss_acc, *ones;
   float *d_out, *d_dec_gi, *d_dec_gh, *d_s, *d_s2, *d_pre, *d_ctx, *d_w, *d_e, *d_q;
   float *d_keys, *d_uk, *d_kp, *d_vp, *d_mh, *d_enc_gi, *d_enc_gh, *d_emb;
 } BActs;
@@ -3773,6 +3761,14 @@ typedef struct {
 static void *dev(const BModel *bm, size_t n, size_t size)
 {
   return bm->be->alloc(n * size);
+}
+
+@ A bias's gradient is the sum of the rows of the output's gradient: the
+product of a row of ones with them.
+@<Batched model helpers@>=
+static void bias_grad(const BModel *bm, float *db, const float *dy, int n, int m)
+{
+  bm->be->gemm(0, 0, 1, m, n, 1.0f, bm->a.ones, n, dy, m, 1.0f, db, m);
 }
 
 @ |bmodel_alloc| takes the vocabularies, as |model_alloc| does.
@@ -3833,6 +3829,11 @@ a->attw = dev(bm, N * (size_t) bm->heads * L, sizeof(float));
 a->logits = dev(bm, N * V, sizeof(float));
 a->row_loss = dev(bm, N, sizeof(float));
 a->loss_acc = dev(bm, 1, sizeof(float));
+a->ones = dev(bm, N, sizeof(float));
+float *one = xcalloc(N, sizeof(float));
+for (size_t i = 0; i < N; i++) one[i] = 1.0f;
+be->upload(a->ones, one, N * sizeof(float));
+free(one);
 
 @ Freeing walks the same pointers: |BActs| is nothing but pointers, so it can
 be walked as an array of them.
@@ -4139,7 +4140,7 @@ void bmodel_backward(BModel *bm, const Batch *bt)
   const float *o = decoder_output(bm) + bh;
   be->gemm(0, 0, T * B, H, V, 1.0f, a->logits, V, PT(P_OUT_W), H, 0.0f, a->d_out, H);
   be->gemm(1, 0, V, H, T * B, 1.0f, a->logits, V, o, H, 1.0f, GT(P_OUT_W), H);
-  be->bias_grad(GT(P_OUT_B), a->logits, T * B, V);
+  bias_grad(bm, GT(P_OUT_B), a->logits, T * B, V);
   be->zero(a->d_s, bh * sizeof(float));
   be->zero(a->d_keys, (size_t) S * bh * sizeof(float));
   be->zero(a->d_uk, (size_t) S * bh * sizeof(float));
@@ -4231,9 +4232,9 @@ $\bar E=\bar G_iW_{i,e}$, scattered into the table's rows.
   const float *x2 = bm->kind == KIND_BAHDANAU ? a->ctx : a->ht;
   be->gemm(1, 0, G, H, N, 1.0f, a->d_dec_gi, G, a->dec_e, H, 1.0f, GT(P_DEC_W_IH), 2 * H);
   be->gemm(1, 0, G, H, N, 1.0f, a->d_dec_gi, G, x2, H, 1.0f, GT(P_DEC_W_IH) + H, 2 * H);
-  be->bias_grad(GT(P_DEC_B_IH), a->d_dec_gi, N, G);
+  bias_grad(bm, GT(P_DEC_B_IH), a->d_dec_gi, N, G);
   be->gemm(1, 0, G, H, N, 1.0f, a->d_dec_gh, G, a->dec_h, H, 1.0f, GT(P_DEC_W_HH), H);
-  be->bias_grad(GT(P_DEC_B_HH), a->d_dec_gh, N, G);
+  bias_grad(bm, GT(P_DEC_B_HH), a->d_dec_gh, N, G);
   be->gemm(0, 0, N, H, G, 1.0f, a->d_dec_gi, G, PT(P_DEC_W_IH), 2 * H, 0.0f, a->d_emb, H);
   be->embed_backward(GT(P_DEC_EMB), a->d_emb, a->dec_in, N, H, bm->step_p,
     mix64(bm->seed ^ (2 * bm->step + 1)));
@@ -4253,9 +4254,9 @@ turn the noise into steps of the full learning rate.)
   int N = T * B, M = S * B;
   if (bm->kind == KIND_BAHDANAU) {
     be->gemm(1, 0, H, H, N, 1.0f, a->d_q, H, a->dec_h, H, 1.0f, GT(P_WA_W), H);
-    be->bias_grad(GT(P_WA_B), a->d_q, N, H);
+    bias_grad(bm, GT(P_WA_B), a->d_q, N, H);
     be->gemm(1, 0, H, H, M, 1.0f, a->d_uk, H, a->keys, H, 1.0f, GT(P_UA_W), H);
-    be->bias_grad(GT(P_UA_B), a->d_uk, M, H);
+    bias_grad(bm, GT(P_UA_B), a->d_uk, M, H);
     be->gemm(0, 0, M, H, H, 1.0f, a->d_uk, H, PT(P_UA_W), H, 1.0f, a->d_keys, H);
   } else {
     int mh = bm->kind == KIND_MULTIHEAD;
@@ -4278,12 +4279,12 @@ the encoder's outputs.
   const float *W = PT(P_INPROJ_W);
   size_t HH = (size_t) H * H;
   be->gemm(1, 0, H, H, N, 1.0f, a->d_ctx, H, a->mh, H, 1.0f, GT(P_OUTPROJ_W), H);
-  be->bias_grad(GT(P_OUTPROJ_B), a->d_ctx, N, H);
+  bias_grad(bm, GT(P_OUTPROJ_B), a->d_ctx, N, H);
   be->gemm(1, 0, H, H, N, 1.0f, a->d_q, H, a->dec_h + bh, H, 1.0f, dW, H);
-  be->bias_grad(db, a->d_q, N, H);
+  bias_grad(bm, db, a->d_q, N, H);
   be->gemm(1, 0, H, H, M, 1.0f, a->d_kp, H, a->keys, H, 1.0f, dW + HH, H);
   be->gemm(1, 0, H, H, M, 1.0f, a->d_vp, H, a->keys, H, 1.0f, dW + 2 * HH, H);
-  be->bias_grad(db + 2 * H, a->d_vp, M, H);
+  bias_grad(bm, db + 2 * H, a->d_vp, M, H);
   be->gemm(0, 0, M, H, H, 1.0f, a->d_kp, H, W + HH, H, 1.0f, a->d_keys, H);
   be->gemm(0, 0, M, H, H, 1.0f, a->d_vp, H, W + 2 * HH, H, 1.0f, a->d_keys, H);
 }
@@ -4309,9 +4310,9 @@ static void encoder_backward_b(BModel *bm, const Batch *bt)
     a->d_s2 = x;
   }
   be->gemm(1, 0, G, H, M, 1.0f, a->d_enc_gi, G, a->enc_x, H, 1.0f, GT(P_ENC_W_IH), H);
-  be->bias_grad(GT(P_ENC_B_IH), a->d_enc_gi, M, G);
+  bias_grad(bm, GT(P_ENC_B_IH), a->d_enc_gi, M, G);
   be->gemm(1, 0, G, H, M, 1.0f, a->d_enc_gh, G, a->enc_h, H, 1.0f, GT(P_ENC_W_HH), H);
-  be->bias_grad(GT(P_ENC_B_HH), a->d_enc_gh, M, G);
+  bias_grad(bm, GT(P_ENC_B_HH), a->d_enc_gh, M, G);
   be->gemm(0, 0, M, H, G, 1.0f, a->d_enc_gi, G, PT(P_ENC_W_IH), H, 0.0f, a->d_emb, H);
   be->embed_backward(GT(P_ENC_EMB), a->d_emb, a->src, M, H, bm->step_p,
     mix64(bm->seed ^ (2 * bm->step)));

@@ -174,14 +174,13 @@ void(*zero)(void*p,size_t bytes);
 void(*gemm)(int ta,int tb,int M,int N,int K,float alpha,const float*A,
 int lda,const float*B,int ldb,float beta,float*C,int ldc);
 /*185:*/
-#line 3122 "attention.w"
+#line 3125 "attention.w"
 
 void(*embed)(float*out,const float*table,const int*ids,int n,int H,
 float p,uint64_t seed);
 void(*embed_backward)(float*dtable,const float*dout,const int*ids,int n,int H,
 float p,uint64_t seed);
 void(*add_bias)(float*y,const float*b,int n,int m);
-void(*bias_grad)(float*db,const float*dy,int n,int m);
 void(*gru_forward)(float*h_new,GruCache*cache,const float*gi,const float*gh,
 const float*h,float*out,const int*len,int s,int B,int H);
 void(*gru_backward)(float*dgi,float*dgh,float*dh_prev,const float*dh_new,
@@ -189,12 +188,12 @@ const float*dout,const float*h,const GruCache*cache,const int*len,int s,
 int B,int H);
 
 /*:185*//*186:*/
-#line 3135 "attention.w"
+#line 3137 "attention.w"
 
 void(*additive_scores)(float*e,float*a,const float*wq,const float*uk,
 const float*va,int B,int S,int H);
 void(*additive_backward)(float*dwq,float*duk,float*dva,const float*de,
-const float*a,const float*va,int B,int S,int H);
+float*a,const float*va,int B,int S,int H);
 void(*dot_scores)(float*e,const float*q,const float*k,int B,int S,int H,
 int heads,float scale);
 void(*dot_backward)(float*dq,float*dk,const float*de,const float*q,
@@ -206,7 +205,7 @@ void(*context_backward)(float*dw,float*dv,const float*dc,const float*w,
 const float*v,int B,int S,int H,int heads);
 
 /*:186*//*187:*/
-#line 3150 "attention.w"
+#line 3152 "attention.w"
 
 void(*tanh_forward)(float*y,const float*x,int n);
 void(*tanh_backward)(float*dx,const float*dy,const float*y,int n);
@@ -223,7 +222,7 @@ void(*adam)(float*p,const float*g,float*m,float*v,size_t n,AdamConstants k);
 };
 
 /*:184*//*215:*/
-#line 3695 "attention.w"
+#line 3683 "attention.w"
 
 enum{P_ENC_EMB,P_ENC_W_IH,P_ENC_W_HH,P_ENC_B_IH,P_ENC_B_HH,P_DEC_EMB,
 P_WA_W,P_WA_B,P_UA_W,P_UA_B,P_VA_W,P_VA_B,P_LIN_IN,P_LIN_OUT,
@@ -232,20 +231,20 @@ P_DEC_W_IH,P_DEC_W_HH,P_DEC_B_IH,P_DEC_B_HH,P_COMBINE,P_OUT_W,P_OUT_B,
 NP_TENSORS};
 
 /*:215*//*218:*/
-#line 3741 "attention.w"
+#line 3729 "attention.w"
 
 typedef struct{
 int*src,*tgt,*dec_in,*src_len,*tgt_len,*ids;
 float*enc_x,*enc_gi,*gh,*enc_h,*keys,*uk,*kp,*vp;
 GruCache*enc_cache,*dec_cache;
 float*dec_e,*dec_gi,*dec_h,*wq,*add_a,*q,*scores,*attw,*ctx,*mh,*ht;
-float*logits,*row_loss,*loss_acc;
+float*logits,*row_loss,*loss_acc,*ones;
 float*d_out,*d_dec_gi,*d_dec_gh,*d_s,*d_s2,*d_pre,*d_ctx,*d_w,*d_e,*d_q;
 float*d_keys,*d_uk,*d_kp,*d_vp,*d_mh,*d_enc_gi,*d_enc_gh,*d_emb;
 }BActs;
 
 /*:218*//*219:*/
-#line 3754 "attention.w"
+#line 3742 "attention.w"
 
 typedef struct{
 int kind,heads;
@@ -262,8 +261,8 @@ int B_cap;
 BActs a;
 }BModel;
 
-/*:219*//*260:*/
-#line 4489 "attention.w"
+/*:219*//*261:*/
+#line 4490 "attention.w"
 
 typedef struct{
 int kind,heads;
@@ -275,8 +274,8 @@ const float*data;
 size_t n_params;
 }CkptView;
 
-/*:260*//*289:*/
-#line 5071 "attention.w"
+/*:261*//*290:*/
+#line 5072 "attention.w"
 
 #define COLORMAP_MAX_POINTS 9
 typedef struct{
@@ -286,8 +285,8 @@ double x[3][COLORMAP_MAX_POINTS];
 double v[3][COLORMAP_MAX_POINTS];
 }Colormap;
 
-/*:289*//*297:*/
-#line 5169 "attention.w"
+/*:290*//*298:*/
+#line 5170 "attention.w"
 
 enum{HEATMAP_MATPLOTLIB,HEATMAP_SEABORN};
 typedef struct{
@@ -301,8 +300,8 @@ int style;
 double vmin,vmax;
 }Heatmap;
 
-/*:297*//*298:*/
-#line 5186 "attention.w"
+/*:298*//*299:*/
+#line 5187 "attention.w"
 
 typedef struct{
 double x,y,w,h;
@@ -317,14 +316,14 @@ int width,height,stride;
 unsigned char*data;
 }FigImage;
 
-/*:298*//*327:*/
-#line 5807 "attention.w"
+/*:299*//*328:*/
+#line 5808 "attention.w"
 
 enum{FIGURE_PNG,FIGURE_PDF,FIGURE_SVG};
 #define FIGURE_PNG_SCALE 2.0
 
-/*:327*//*341:*/
-#line 6064 "attention.w"
+/*:328*//*342:*/
+#line 6065 "attention.w"
 
 typedef struct{
 int n;
@@ -332,7 +331,7 @@ const double*x,*y;
 const char*title,*xlabel,*ylabel;
 }Curve;
 
-/*:341*/
+/*:342*/
 #line 150 "attention.w"
 
 /*56:*/
@@ -452,7 +451,7 @@ float dr= dan*c->ghn;
 }
 
 /*:121*//*188:*/
-#line 3173 "attention.w"
+#line 3175 "attention.w"
 
 KIT_HD static inline float dropout_scale(uint64_t seed,uint64_t i,float p)
 {
@@ -465,15 +464,15 @@ float u= (float)(z>>40)*(1.0f/16777216.0f);
 return u<p?0.0f:1.0f/(1.0f-p);
 }
 
-KIT_HD static inline void kb_embed(int i,float*out,const float*table,
+KIT_HD static inline void kb_embed(int r,int j,float*out,const float*table,
 const int*ids,int H,float p,uint64_t seed)
 {
-int r= i/H,j= i%H;
+size_t i= (size_t)r*H+j;
 out[i]= table[(size_t)ids[r]*H+j]*dropout_scale(seed,(uint64_t)i,p);
 }
 
 /*:188*//*189:*/
-#line 3196 "attention.w"
+#line 3198 "attention.w"
 
 KIT_HD static inline void kb_embed_backward(int j,float*dtable,const float*dout,
 const int*ids,int n,int H,float p,uint64_t seed)
@@ -485,28 +484,21 @@ dtable[(size_t)ids[r]*H+j]+= dout[i]*dropout_scale(seed,i,p);
 }
 
 /*:189*//*190:*/
-#line 3208 "attention.w"
+#line 3211 "attention.w"
 
-KIT_HD static inline void kb_add_bias(int i,float*y,const float*b,int m)
+KIT_HD static inline void kb_add_bias(int r,int j,float*y,const float*b,int m)
 {
-y[i]+= b[i%m];
-}
-
-KIT_HD static inline void kb_bias_grad(int j,float*db,const float*dy,int n,int m)
-{
-float s= 0.0f;
-for(int r= 0;r<n;r++)s+= dy[(size_t)r*m+j];
-db[j]+= s;
+y[(size_t)r*m+j]+= b[j];
 }
 
 /*:190*//*191:*/
-#line 3226 "attention.w"
+#line 3222 "attention.w"
 
-KIT_HD static inline void kb_gru_forward(int i,float*h_new,GruCache*cache,
+KIT_HD static inline void kb_gru_forward(int b,int j,float*h_new,GruCache*cache,
 const float*gi,const float*gh,const float*h,float*out,const int*len,
 int s,int H)
 {
-int b= i/H,j= i%H;
+size_t i= (size_t)b*H+j;
 const float*x= gi+(size_t)b*3*H,*y= gh+(size_t)b*3*H;
 if(len&&s>=len[b]){
 h_new[i]= h[i];
@@ -519,13 +511,13 @@ if(out)out[i]= h_new[i];
 }
 
 /*:191*//*192:*/
-#line 3247 "attention.w"
+#line 3243 "attention.w"
 
-KIT_HD static inline void kb_gru_backward(int i,float*dgi,float*dgh,float*dh_prev,
-const float*dh_new,const float*dout,const float*h,const GruCache*cache,
-const int*len,int s,int H)
+KIT_HD static inline void kb_gru_backward(int b,int j,float*dgi,float*dgh,
+float*dh_prev,const float*dh_new,const float*dout,const float*h,
+const GruCache*cache,const int*len,int s,int H)
 {
-int b= i/H,j= i%H;
+size_t i= (size_t)b*H+j;
 float*x= dgi+(size_t)b*3*H,*y= dgh+(size_t)b*3*H;
 if(len&&s>=len[b]){
 x[j]= x[H+j]= x[2*H+j]= y[j]= y[H+j]= y[2*H+j]= 0.0f;
@@ -540,7 +532,7 @@ dh_prev[i]= dh;
 }
 
 /*:192*//*193:*/
-#line 3273 "attention.w"
+#line 3269 "attention.w"
 
 KIT_HD static inline void kb_additive_score(int i,float*e,float*a,const float*wq,
 const float*uk,const float*va,int B,int S,int H)
@@ -548,46 +540,38 @@ const float*uk,const float*va,int B,int S,int H)
 int b= i/S,s= i%S;
 const float*q= wq+(size_t)b*H,*k= uk+((size_t)s*B+b)*H;
 float*ai= a+(size_t)i*H,sum= 0.0f;
-for(int j= 0;j<H;j++){
-ai[j]= tanhf(q[j]+k[j]);
-sum+= va[j]*ai[j];
-}
+for(int j= 0;j<H;j++)ai[j]= tanhf(q[j]+k[j]);
+for(int j= 0;j<H;j++)sum+= va[j]*ai[j];
 e[i]= sum;
 }
 
 /*:193*//*194:*/
-#line 3292 "attention.w"
+#line 3286 "attention.w"
 
-KIT_HD static inline void kb_additive_dwq(int i,float*dwq,const float*de,
-const float*a,const float*va,int S,int H)
+KIT_HD static inline void kb_additive_pre(int r,int j,float*a,const float*de,
+const float*va,int H)
 {
-int b= i/H,j= i%H;
-float s= 0.0f;
-for(int p= 0;p<S;p++){
-float x= a[((size_t)b*S+p)*H+j];
-s+= de[b*S+p]*va[j]*(1.0f-x*x);
-}
-dwq[i]= s;
+float x= a[(size_t)r*H+j];
+a[(size_t)r*H+j]= de[r]*va[j]*(1.0f-x*x);
 }
 
-KIT_HD static inline void kb_additive_duk(int i,float*duk,const float*de,
-const float*a,const float*va,int B,int S,int H)
-{
-int s= i/(B*H),b= (i/H)%B,j= i%H;
-float x= a[((size_t)b*S+s)*H+j];
-duk[i]+= de[b*S+s]*va[j]*(1.0f-x*x);
-}
-
-KIT_HD static inline void kb_additive_dva(int j,float*dva,const float*de,
-const float*a,int B,int S,int H)
+KIT_HD static inline void kb_additive_dwq(int b,int j,float*dwq,const float*dpre,
+int S,int H)
 {
 float s= 0.0f;
-for(int r= 0;r<B*S;r++)s+= de[r]*a[(size_t)r*H+j];
-dva[j]+= s;
+for(int p= 0;p<S;p++)s+= dpre[((size_t)b*S+p)*H+j];
+dwq[(size_t)b*H+j]= s;
+}
+
+KIT_HD static inline void kb_additive_duk(int r,int j,float*duk,const float*dpre,
+int B,int S,int H)
+{
+int s= r/B,b= r%B;
+duk[(size_t)r*H+j]+= dpre[((size_t)b*S+s)*H+j];
 }
 
 /*:194*//*195:*/
-#line 3325 "attention.w"
+#line 3313 "attention.w"
 
 KIT_HD static inline void kb_dot_score(int i,float*e,const float*q,const float*k,
 int B,int S,int H,int heads,float scale)
@@ -600,26 +584,26 @@ e[i]= scale*sum;
 }
 
 /*:195*//*196:*/
-#line 3338 "attention.w"
+#line 3326 "attention.w"
 
-KIT_HD static inline void kb_dot_dq(int i,float*dq,const float*de,const float*k,
-int B,int S,int H,int heads,float scale)
+KIT_HD static inline void kb_dot_dq(int b,int c,float*dq,const float*de,
+const float*k,int B,int S,int H,int heads,float scale)
 {
-int b= i/H,c= i%H,h= c/(H/heads);
+const float*d= de+((size_t)b*heads+c/(H/heads))*S;
 float sum= 0.0f;
-for(int s= 0;s<S;s++)sum+= de[((size_t)b*heads+h)*S+s]*k[((size_t)s*B+b)*H+c];
-dq[i]= scale*sum;
+for(int s= 0;s<S;s++)sum+= d[s]*k[((size_t)s*B+b)*H+c];
+dq[(size_t)b*H+c]= scale*sum;
 }
 
-KIT_HD static inline void kb_dot_dk(int i,float*dk,const float*de,const float*q,
-int B,int S,int H,int heads,float scale)
+KIT_HD static inline void kb_dot_dk(int r,int c,float*dk,const float*de,
+const float*q,int B,int S,int H,int heads,float scale)
 {
-int s= i/(B*H),b= (i/H)%B,c= i%H,h= c/(H/heads);
-dk[i]+= scale*de[((size_t)b*heads+h)*S+s]*q[(size_t)b*H+c];
+int s= r/B,b= r%B,h= c/(H/heads);
+dk[(size_t)r*H+c]+= scale*de[((size_t)b*heads+h)*S+s]*q[(size_t)b*H+c];
 }
 
 /*:196*//*197:*/
-#line 3358 "attention.w"
+#line 3346 "attention.w"
 
 KIT_HD static inline void kb_masked_softmax(int r,float*w,const float*e,
 const int*len,int heads,int S)
@@ -633,7 +617,7 @@ for(int s= 0;s<S;s++)y[s]= s<n?y[s]/sum:0.0f;
 }
 
 /*:197*//*198:*/
-#line 3373 "attention.w"
+#line 3361 "attention.w"
 
 KIT_HD static inline void kb_softmax_backward(int r,float*de,const float*dw,
 const float*w,int S)
@@ -645,16 +629,15 @@ for(int s= 0;s<S;s++)de[(size_t)r*S+s]= y[s]*(x[s]-avg);
 }
 
 /*:198*//*199:*/
-#line 3387 "attention.w"
+#line 3375 "attention.w"
 
-KIT_HD static inline void kb_context(int i,float*c,const float*w,const float*v,
-int B,int S,int H,int heads)
+KIT_HD static inline void kb_context(int b,int col,float*c,const float*w,
+const float*v,int B,int S,int H,int heads)
 {
-int b= i/H,col= i%H,h= col/(H/heads);
+const float*x= w+((size_t)b*heads+col/(H/heads))*S;
 float sum= 0.0f;
-for(int s= 0;s<S;s++)
-sum+= w[((size_t)b*heads+h)*S+s]*v[((size_t)s*B+b)*H+col];
-c[i]= sum;
+for(int s= 0;s<S;s++)sum+= x[s]*v[((size_t)s*B+b)*H+col];
+c[(size_t)b*H+col]= sum;
 }
 
 KIT_HD static inline void kb_context_dw(int i,float*dw,const float*dc,const float*v,
@@ -667,15 +650,15 @@ for(int j= 0;j<d;j++)sum+= x[j]*y[j];
 dw[i]= sum;
 }
 
-KIT_HD static inline void kb_context_dv(int i,float*dv,const float*dc,const float*w,
-int B,int S,int H,int heads)
+KIT_HD static inline void kb_context_dv(int r,int c,float*dv,const float*dc,
+const float*w,int B,int S,int H,int heads)
 {
-int s= i/(B*H),b= (i/H)%B,c= i%H,h= c/(H/heads);
-dv[i]+= w[((size_t)b*heads+h)*S+s]*dc[(size_t)b*H+c];
+int s= r/B,b= r%B,h= c/(H/heads);
+dv[(size_t)r*H+c]+= w[((size_t)b*heads+h)*S+s]*dc[(size_t)b*H+c];
 }
 
 /*:199*//*200:*/
-#line 3421 "attention.w"
+#line 3408 "attention.w"
 
 KIT_HD static inline void kb_nll(int r,float*logits,float*row_loss,const int*tgt,
 int V,float scale)
@@ -696,7 +679,7 @@ x[y]-= scale;
 }
 
 /*:200*//*201:*/
-#line 3442 "attention.w"
+#line 3429 "attention.w"
 
 KIT_HD static inline void kb_log_softmax(int r,float*x,int V)
 {
@@ -716,7 +699,7 @@ out[r]= best;
 }
 
 /*:201*//*202:*/
-#line 3463 "attention.w"
+#line 3450 "attention.w"
 
 KIT_HD static inline void kb_tanh(int i,float*y,const float*x)
 {
@@ -935,87 +918,87 @@ int make_examples_unk(const PairList*pl,const Vocab*vin,const Vocab*vout,
 int max_length,Example**out);
 
 /*:182*//*214:*/
-#line 3682 "attention.w"
+#line 3670 "attention.w"
 
 extern const Backend cpu_backend;
 void cpu_set_threads(int n);
 
-/*:214*//*225:*/
-#line 3852 "attention.w"
+/*:214*//*226:*/
+#line 3853 "attention.w"
 
 void batched_specs(int kind,const Config*c,TensorSpec s[NP_TENSORS]);
 void bmodel_alloc(BModel*bm,const Backend*be,int kind,int heads,const Config*c,
 Vocab*vin,Vocab*vout,int B_cap);
 void bmodel_free(BModel*bm);
 
-/*:225*//*227:*/
-#line 3889 "attention.w"
+/*:226*//*228:*/
+#line 3890 "attention.w"
 
 void bmodel_init_random(BModel*bm,uint64_t seed);
 
-/*:227*//*230:*/
-#line 3931 "attention.w"
+/*:228*//*231:*/
+#line 3932 "attention.w"
 
 void batch_upload(BModel*bm,const Example*ex,const int*idx,int n,Batch*bt);
 
-/*:230*//*241:*/
-#line 4113 "attention.w"
+/*:231*//*242:*/
+#line 4114 "attention.w"
 
 void bmodel_forward(BModel*bm,const Batch*bt,float p);
 double bmodel_take_loss(BModel*bm);
 
-/*:241*//*251:*/
-#line 4333 "attention.w"
+/*:242*//*252:*/
+#line 4334 "attention.w"
 
 void bmodel_backward(BModel*bm,const Batch*bt);
 void bmodel_train_batch(BModel*bm,const Batch*bt,double lr);
 
-/*:251*//*256:*/
-#line 4413 "attention.w"
+/*:252*//*257:*/
+#line 4414 "attention.w"
 
 void bmodel_greedy(BModel*bm,const Example*ex,int n,int*out,int*out_len,
 float*attn);
 
-/*:256*//*268:*/
-#line 4624 "attention.w"
+/*:257*//*269:*/
+#line 4625 "attention.w"
 
 int checkpoint_save(const Model*m,const char*path);
 int bcheckpoint_save(const BModel*bm,const char*path);
 int checkpoint_load(Model*m,const char*path);
 int checkpoint_load_any(const char*path,Model*m,BModel*bm,const Backend*be,int B_cap);
 
-/*:268*//*296:*/
-#line 5154 "attention.w"
+/*:269*//*297:*/
+#line 5155 "attention.w"
 
 extern const Colormap colormap_bone,colormap_ylorrd;
 void colormap_color(const Colormap*cm,double w,double rgb[3]);
 const Colormap*colormap_find(const char*name);
 
-/*:296*//*319:*/
-#line 5647 "attention.w"
+/*:297*//*320:*/
+#line 5648 "attention.w"
 
 int heatmap_layout(const Heatmap*h,HeatmapLayout*lay);
 
-/*:319*//*332:*/
-#line 5882 "attention.w"
+/*:320*//*333:*/
+#line 5883 "attention.w"
 
 int figure_format(const char*path);
 int figure_check_path(const char*path);
 int write_file_atomic(const char*path,const void*data,size_t n);
 
-/*:332*//*340:*/
-#line 6042 "attention.w"
+/*:333*//*341:*/
+#line 6043 "attention.w"
 
 int heatmap_save(const Heatmap*h,const char*path);
 int heatmap_image(const Heatmap*h,double scale,FigImage*img,HeatmapLayout*lay);
 
-/*:340*//*353:*/
-#line 6313 "attention.w"
+/*:341*//*354:*/
+#line 6314 "attention.w"
 
 int curve_save(const Curve*c,const char*path);
 int curve_image(const Curve*c,double scale,FigImage*img);
 
-/*:353*/
+/*:354*/
 #line 153 "attention.w"
 
 

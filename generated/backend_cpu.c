@@ -1,12 +1,12 @@
 /*203:*/
-#line 3505 "attention.w"
+#line 3492 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
 #include <string.h> 
 #include <cblas.h> 
 /*204:*/
-#line 3512 "attention.w"
+#line 3499 "attention.w"
 
 static void*cpu_alloc(size_t bytes)
 {
@@ -26,7 +26,7 @@ memset(p,0,bytes);
 }
 
 /*:204*//*205:*/
-#line 3531 "attention.w"
+#line 3518 "attention.w"
 
 static void cpu_gemm(int ta,int tb,int M,int N,int K,float alpha,const float*A,
 int lda,const float*B,int ldb,float beta,float*C,int ldc)
@@ -35,21 +35,22 @@ int lda,const float*B,int ldb,float beta,float*C,int ldc)
 cblas_dgemm(CblasRowMajor,ta?CblasTrans:CblasNoTrans,tb?CblasTrans:CblasNoTrans,
 M,N,K,alpha,A,lda,B,ldb,beta,C,ldc);
 #else
-#line 3539 "attention.w"
+#line 3526 "attention.w"
  cblas_sgemm(CblasRowMajor,ta?CblasTrans:CblasNoTrans,tb?CblasTrans:CblasNoTrans,
 M,N,K,alpha,A,lda,B,ldb,beta,C,ldc);
 #endif
-#line 3542 "attention.w"
+#line 3529 "attention.w"
 }
 
 /*:205*//*206:*/
-#line 3545 "attention.w"
+#line 3533 "attention.w"
 
 #define FOR(n) for (int i =  0; i < (n); i++)
+#define FOR2(n, m) for (int r =  0; r < (n); r++) for (int j =  0; j < (m); j++)
 static void cpu_embed(float*out,const float*table,const int*ids,int n,int H,
 float p,uint64_t seed)
 {
-FOR(n*H)kb_embed(i,out,table,ids,H,p,seed);
+FOR2(n,H)kb_embed(r,j,out,table,ids,H,p,seed);
 }
 static void cpu_embed_backward(float*dtable,const float*dout,const int*ids,int n,
 int H,float p,uint64_t seed)
@@ -58,46 +59,45 @@ FOR(H)kb_embed_backward(i,dtable,dout,ids,n,H,p,seed);
 }
 static void cpu_add_bias(float*y,const float*b,int n,int m)
 {
-FOR(n*m)kb_add_bias(i,y,b,m);
-}
-static void cpu_bias_grad(float*db,const float*dy,int n,int m)
-{
-FOR(m)kb_bias_grad(i,db,dy,n,m);
+FOR2(n,m)kb_add_bias(r,j,y,b,m);
 }
 
 /*:206*//*207:*/
-#line 3566 "attention.w"
+#line 3551 "attention.w"
 
 static void cpu_gru_forward(float*h_new,GruCache*cache,const float*gi,
 const float*gh,const float*h,float*out,const int*len,int s,int B,int H)
 {
-FOR(B*H)kb_gru_forward(i,h_new,cache,gi,gh,h,out,len,s,H);
+FOR2(B,H)kb_gru_forward(r,j,h_new,cache,gi,gh,h,out,len,s,H);
 }
 static void cpu_gru_backward(float*dgi,float*dgh,float*dh_prev,const float*dh_new,
 const float*dout,const float*h,const GruCache*cache,const int*len,int s,
 int B,int H)
 {
-FOR(B*H)kb_gru_backward(i,dgi,dgh,dh_prev,dh_new,dout,h,cache,len,s,H);
+FOR2(B,H)kb_gru_backward(r,j,dgi,dgh,dh_prev,dh_new,dout,h,cache,len,s,H);
 }
 
 /*:207*//*208:*/
-#line 3579 "attention.w"
+#line 3564 "attention.w"
 
 static void cpu_additive_scores(float*e,float*a,const float*wq,const float*uk,
 const float*va,int B,int S,int H)
 {
 FOR(B*S)kb_additive_score(i,e,a,wq,uk,va,B,S,H);
 }
+static void cpu_gemm(int ta,int tb,int M,int N,int K,float alpha,const float*A,
+int lda,const float*B,int ldb,float beta,float*C,int ldc);
 static void cpu_additive_backward(float*dwq,float*duk,float*dva,const float*de,
-const float*a,const float*va,int B,int S,int H)
+float*a,const float*va,int B,int S,int H)
 {
-FOR(B*H)kb_additive_dwq(i,dwq,de,a,va,S,H);
-FOR(S*B*H)kb_additive_duk(i,duk,de,a,va,B,S,H);
-FOR(H)kb_additive_dva(i,dva,de,a,B,S,H);
+cpu_gemm(0,0,1,H,B*S,1.0f,de,B*S,a,H,1.0f,dva,H);
+FOR2(B*S,H)kb_additive_pre(r,j,a,de,va,H);
+FOR2(B,H)kb_additive_dwq(r,j,dwq,a,S,H);
+FOR2(S*B,H)kb_additive_duk(r,j,duk,a,B,S,H);
 }
 
 /*:208*//*209:*/
-#line 3593 "attention.w"
+#line 3581 "attention.w"
 
 static void cpu_dot_scores(float*e,const float*q,const float*k,int B,int S,
 int H,int heads,float scale)
@@ -107,8 +107,8 @@ FOR(B*heads*S)kb_dot_score(i,e,q,k,B,S,H,heads,scale);
 static void cpu_dot_backward(float*dq,float*dk,const float*de,const float*q,
 const float*k,int B,int S,int H,int heads,float scale)
 {
-FOR(B*H)kb_dot_dq(i,dq,de,k,B,S,H,heads,scale);
-FOR(S*B*H)kb_dot_dk(i,dk,de,q,B,S,H,heads,scale);
+FOR2(B,H)kb_dot_dq(r,j,dq,de,k,B,S,H,heads,scale);
+FOR2(S*B,H)kb_dot_dk(r,j,dk,de,q,B,S,H,heads,scale);
 }
 static void cpu_masked_softmax(float*w,const float*e,const int*len,int B,
 int heads,int S)
@@ -121,22 +121,22 @@ FOR(rows)kb_softmax_backward(i,de,dw,w,S);
 }
 
 /*:209*//*210:*/
-#line 3615 "attention.w"
+#line 3603 "attention.w"
 
 static void cpu_context(float*c,const float*w,const float*v,int B,int S,int H,
 int heads)
 {
-FOR(B*H)kb_context(i,c,w,v,B,S,H,heads);
+FOR2(B,H)kb_context(r,j,c,w,v,B,S,H,heads);
 }
 static void cpu_context_backward(float*dw,float*dv,const float*dc,const float*w,
 const float*v,int B,int S,int H,int heads)
 {
 FOR(B*heads*S)kb_context_dw(i,dw,dc,v,B,S,H,heads);
-FOR(S*B*H)kb_context_dv(i,dv,dc,w,B,S,H,heads);
+FOR2(S*B,H)kb_context_dv(r,j,dv,dc,w,B,S,H,heads);
 }
 
 /*:210*//*211:*/
-#line 3628 "attention.w"
+#line 3616 "attention.w"
 
 static void cpu_tanh_forward(float*y,const float*x,int n)
 {
@@ -174,7 +174,7 @@ for(size_t i= 0;i<n;i++)kb_adam(i,p,g,m,v,k);
 }
 
 /*:211*//*212:*/
-#line 3667 "attention.w"
+#line 3655 "attention.w"
 
 void cpu_set_threads(int n)
 {
@@ -182,17 +182,17 @@ openblas_set_num_threads(n);
 }
 
 /*:212*//*213:*/
-#line 3674 "attention.w"
+#line 3662 "attention.w"
 
 const Backend cpu_backend= {"cpu",cpu_alloc,cpu_release,cpu_copy,cpu_copy,
 cpu_copy,cpu_zero,cpu_gemm,cpu_embed,cpu_embed_backward,cpu_add_bias,
-cpu_bias_grad,cpu_gru_forward,cpu_gru_backward,cpu_additive_scores,
+cpu_gru_forward,cpu_gru_backward,cpu_additive_scores,
 cpu_additive_backward,cpu_dot_scores,cpu_dot_backward,cpu_masked_softmax,
 cpu_softmax_backward,cpu_context,cpu_context_backward,cpu_tanh_forward,
 cpu_tanh_backward,cpu_nll,cpu_log_softmax,cpu_argmax,cpu_sum,cpu_add,cpu_adam};
 
 /*:213*/
-#line 3510 "attention.w"
+#line 3497 "attention.w"
 
 
 /*:203*/

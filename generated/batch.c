@@ -6,7 +6,7 @@
 #include <string.h> 
 #include <math.h> 
 /*220:*/
-#line 3770 "attention.w"
+#line 3758 "attention.w"
 
 #define PT(k) (bm->p + bm->off[k])
 #define GT(k) (bm->g + bm->off[k])
@@ -15,8 +15,16 @@ static void*dev(const BModel*bm,size_t n,size_t size)
 return bm->be->alloc(n*size);
 }
 
-/*:220*//*231:*/
-#line 3936 "attention.w"
+/*:220*//*221:*/
+#line 3768 "attention.w"
+
+static void bias_grad(const BModel*bm,float*db,const float*dy,int n,int m)
+{
+bm->be->gemm(0,0,1,m,n,1.0f,bm->a.ones,n,dy,m,1.0f,db,m);
+}
+
+/*:221*//*232:*/
+#line 3937 "attention.w"
 
 static uint64_t mix64(uint64_t z)
 {
@@ -26,8 +34,8 @@ z= (z^(z>>27))*0x94d049bb133111ebULL;
 return z^(z>>31);
 }
 
-/*:231*//*232:*/
-#line 3950 "attention.w"
+/*:232*//*233:*/
+#line 3951 "attention.w"
 
 static void encoder_forward_b(BModel*bm,const Batch*bt,float p)
 {
@@ -48,8 +56,8 @@ s,B,H);
 }
 }
 
-/*:232*//*233:*/
-#line 3973 "attention.w"
+/*:233*//*234:*/
+#line 3974 "attention.w"
 
 static void attention_precompute(BModel*bm,int B,int S)
 {
@@ -68,8 +76,8 @@ be->add_bias(a->vp,b+2*H,S*B,H);
 }
 }
 
-/*:233*//*234:*/
-#line 3997 "attention.w"
+/*:234*//*235:*/
+#line 3998 "attention.w"
 
 static void decoder_step_b(BModel*bm,int B,int S,int t)
 {
@@ -80,8 +88,8 @@ size_t bh= (size_t)B*H,tb= (size_t)t*bh;
 float*s_prev= a->dec_h+tb,*s_new= s_prev+bh,*gi= a->dec_gi+(size_t)t*B*G;
 const float*x2= a->ht+tb;
 if(bm->kind==KIND_BAHDANAU){
-/*235:*/
-#line 4017 "attention.w"
+/*236:*/
+#line 4018 "attention.w"
 
 float*w= a->attw+(size_t)t*B*S;
 be->gemm(0,1,B,H,H,1.0f,s_prev,H,PT(P_WA_W),H,0.0f,a->wq,H);
@@ -91,8 +99,8 @@ PT(P_VA_W),B,S,H);
 be->masked_softmax(w,a->scores,a->src_len,B,1,S);
 be->context(a->ctx+tb,w,a->keys,B,S,H,1);
 
-/*:235*/
-#line 4007 "attention.w"
+/*:236*/
+#line 4008 "attention.w"
 
 x2= a->ctx+tb;
 }
@@ -100,16 +108,16 @@ be->gemm(0,1,B,G,H,1.0f,x2,H,PT(P_DEC_W_IH)+H,2*H,1.0f,gi,G);
 be->gemm(0,1,B,G,H,1.0f,s_prev,H,PT(P_DEC_W_HH),H,0.0f,a->gh,G);
 be->add_bias(a->gh,PT(P_DEC_B_HH),B,G);
 be->gru_forward(s_new,a->dec_cache+tb,gi,a->gh,s_prev,NULL,NULL,0,B,H);
-if(bm->kind!=KIND_BAHDANAU)/*236:*/
-#line 4030 "attention.w"
+if(bm->kind!=KIND_BAHDANAU)/*237:*/
+#line 4031 "attention.w"
 
 {
 int mh= bm->kind==KIND_MULTIHEAD,nh= bm->heads;
 const float*q= s_new,*K= mh?a->kp:a->keys;
 float*w= a->attw+(size_t)t*B*nh*S,*c= a->ctx+tb,*ht= a->ht+tb+bh;
 const float*Wc= PT(mh?P_COMBINE:P_LIN_OUT);
-if(bm->kind!=KIND_LUONG_DOT)/*237:*/
-#line 4049 "attention.w"
+if(bm->kind!=KIND_LUONG_DOT)/*238:*/
+#line 4050 "attention.w"
 
 {
 float*qt= a->q+tb;
@@ -118,8 +126,8 @@ if(mh)be->add_bias(qt,PT(P_INPROJ_B),B,H);
 q= qt;
 }
 
-/*:237*/
-#line 4036 "attention.w"
+/*:238*/
+#line 4037 "attention.w"
 
 be->dot_scores(a->scores,q,K,B,S,H,nh,mh?1.0f/sqrtf((float)(H/nh)):1.0f);
 be->masked_softmax(w,a->scores,a->src_len,B,nh,S);
@@ -133,13 +141,13 @@ be->gemm(0,1,B,H,H,1.0f,s_new,H,Wc+H,2*H,1.0f,ht,H);
 be->tanh_forward(ht,ht,B*H);
 }
 
-/*:236*/
-#line 4014 "attention.w"
+/*:237*/
+#line 4015 "attention.w"
 
 }
 
-/*:234*//*238:*/
-#line 4063 "attention.w"
+/*:235*//*239:*/
+#line 4064 "attention.w"
 
 static const float*decoder_output(const BModel*bm)
 {
@@ -160,8 +168,8 @@ attention_precompute(bm,B,S);
 for(int t= 0;t<T;t++)decoder_step_b(bm,B,S,t);
 }
 
-/*:238*//*249:*/
-#line 4295 "attention.w"
+/*:239*//*250:*/
+#line 4296 "attention.w"
 
 static void encoder_backward_b(BModel*bm,const Batch*bt)
 {
@@ -179,15 +187,15 @@ a->d_s= a->d_s2;
 a->d_s2= x;
 }
 be->gemm(1,0,G,H,M,1.0f,a->d_enc_gi,G,a->enc_x,H,1.0f,GT(P_ENC_W_IH),H);
-be->bias_grad(GT(P_ENC_B_IH),a->d_enc_gi,M,G);
+bias_grad(bm,GT(P_ENC_B_IH),a->d_enc_gi,M,G);
 be->gemm(1,0,G,H,M,1.0f,a->d_enc_gh,G,a->enc_h,H,1.0f,GT(P_ENC_W_HH),H);
-be->bias_grad(GT(P_ENC_B_HH),a->d_enc_gh,M,G);
+bias_grad(bm,GT(P_ENC_B_HH),a->d_enc_gh,M,G);
 be->gemm(0,0,M,H,G,1.0f,a->d_enc_gi,G,PT(P_ENC_W_IH),H,0.0f,a->d_emb,H);
 be->embed_backward(GT(P_ENC_EMB),a->d_emb,a->src,M,H,bm->step_p,
 mix64(bm->seed^(2*bm->step)));
 }
 
-/*:249*/
+/*:250*/
 #line 2931 "attention.w"
 
 /*177:*/
@@ -203,7 +211,7 @@ return-1;
 }
 
 /*:177*//*216:*/
-#line 3702 "attention.w"
+#line 3690 "attention.w"
 
 void batched_specs(int kind,const Config*c,TensorSpec s[NP_TENSORS])
 {
@@ -216,7 +224,7 @@ s[P_ENC_B_IH]= (TensorSpec){"encoder.gru.bias_ih_l0",3*H,0};
 s[P_ENC_B_HH]= (TensorSpec){"encoder.gru.bias_hh_l0",3*H,0};
 s[P_DEC_EMB]= (TensorSpec){"decoder.embedding.weight",c->V_out,H};
 /*217:*/
-#line 3723 "attention.w"
+#line 3711 "attention.w"
 
 s[P_WA_W]= (TensorSpec){"decoder.attention.Wa.weight",bah?H:0,H};
 s[P_WA_B]= (TensorSpec){"decoder.attention.Wa.bias",bah?H:0,0};
@@ -233,7 +241,7 @@ s[P_OUTPROJ_W]= (TensorSpec){"decoder.attention.out_proj.weight",mh?H:0,H};
 s[P_OUTPROJ_B]= (TensorSpec){"decoder.attention.out_proj.bias",mh?H:0,0};
 
 /*:217*/
-#line 3713 "attention.w"
+#line 3701 "attention.w"
 
 s[P_DEC_W_IH]= (TensorSpec){"decoder.gru.weight_ih_l0",3*H,2*H};
 s[P_DEC_W_HH]= (TensorSpec){"decoder.gru.weight_hh_l0",3*H,H};
@@ -244,8 +252,8 @@ s[P_OUT_W]= (TensorSpec){"decoder.out.weight",c->V_out,H};
 s[P_OUT_B]= (TensorSpec){"decoder.out.bias",c->V_out,0};
 }
 
-/*:216*//*221:*/
-#line 3779 "attention.w"
+/*:216*//*222:*/
+#line 3775 "attention.w"
 
 void bmodel_alloc(BModel*bm,const Backend*be,int kind,int heads,const Config*c,
 Vocab*vin,Vocab*vout,int B_cap)
@@ -267,8 +275,8 @@ bm->p= dev(bm,bm->n_params,sizeof(float));
 bm->g= dev(bm,bm->n_params,sizeof(float));
 bm->m= dev(bm,bm->n_params,sizeof(float));
 bm->v= dev(bm,bm->n_params,sizeof(float));
-/*222:*/
-#line 3803 "attention.w"
+/*223:*/
+#line 3799 "attention.w"
 
 BActs*a= &bm->a;
 size_t B= (size_t)B_cap,L= (size_t)c->L,H= (size_t)c->H,N= L*B,V= (size_t)c->V_out;
@@ -288,8 +296,8 @@ for(size_t k= 0;k<sizeof n3h/sizeof n3h[0];k++)*n3h[k]= dev(bm,N*3*H,sizeof(floa
 a->enc_h= dev(bm,N*H+B*H,sizeof(float));
 a->dec_h= dev(bm,N*H+B*H,sizeof(float));
 a->ht= dev(bm,N*H+B*H,sizeof(float));
-/*223:*/
-#line 3824 "attention.w"
+/*224:*/
+#line 3820 "attention.w"
 
 float**bh[]= {&a->wq,&a->d_s,&a->d_s2,&a->d_mh};
 for(size_t k= 0;k<sizeof bh/sizeof bh[0];k++)*bh[k]= dev(bm,B*H,sizeof(float));
@@ -302,18 +310,23 @@ a->attw= dev(bm,N*(size_t)bm->heads*L,sizeof(float));
 a->logits= dev(bm,N*V,sizeof(float));
 a->row_loss= dev(bm,N,sizeof(float));
 a->loss_acc= dev(bm,1,sizeof(float));
+a->ones= dev(bm,N,sizeof(float));
+float*one= xcalloc(N,sizeof(float));
+for(size_t i= 0;i<N;i++)one[i]= 1.0f;
+be->upload(a->ones,one,N*sizeof(float));
+free(one);
+
+/*:224*/
+#line 3818 "attention.w"
+
 
 /*:223*/
-#line 3822 "attention.w"
-
-
-/*:222*/
-#line 3800 "attention.w"
+#line 3796 "attention.w"
 
 }
 
-/*:221*//*224:*/
-#line 3839 "attention.w"
+/*:222*//*225:*/
+#line 3840 "attention.w"
 
 void bmodel_free(BModel*bm)
 {
@@ -327,8 +340,8 @@ vocab_free(&bm->vout);
 memset(bm,0,sizeof*bm);
 }
 
-/*:224*//*226:*/
-#line 3866 "attention.w"
+/*:225*//*227:*/
+#line 3867 "attention.w"
 
 void bmodel_init_random(BModel*bm,uint64_t seed)
 {
@@ -352,8 +365,8 @@ bm->adam_t= 0;
 bm->seed= seed;
 }
 
-/*:226*//*228:*/
-#line 3896 "attention.w"
+/*:227*//*229:*/
+#line 3897 "attention.w"
 
 void batch_upload(BModel*bm,const Example*ex,const int*idx,int n,Batch*bt)
 {
@@ -366,8 +379,8 @@ tokens+= e->tgt_len;
 }
 int*h= xcalloc((size_t)(3*(S> T?S:T)*n+2*n),sizeof(int));
 int*src= h,*tgt= src+S*n,*din= tgt+T*n,*sl= din+T*n,*tl= sl+n;
-/*229:*/
-#line 3919 "attention.w"
+/*230:*/
+#line 3920 "attention.w"
 
 for(int b= 0;b<n;b++){
 const Example*e= &ex[idx?idx[b]:b];
@@ -380,8 +393,8 @@ sl[b]= e->src_len;
 tl[b]= e->tgt_len;
 }
 
-/*:229*/
-#line 3908 "attention.w"
+/*:230*/
+#line 3909 "attention.w"
 
 const Backend*be= bm->be;
 be->upload(bm->a.src,src,(size_t)(S*n)*sizeof(int));
@@ -393,8 +406,8 @@ free(h);
 *bt= (Batch){n,S,T,tokens};
 }
 
-/*:228*//*239:*/
-#line 4087 "attention.w"
+/*:229*//*240:*/
+#line 4088 "attention.w"
 
 void bmodel_forward(BModel*bm,const Batch*bt,float p)
 {
@@ -411,8 +424,8 @@ be->nll(a->logits,a->row_loss,a->tgt,T*B,V,1.0f/(float)bt->tokens);
 be->sum(a->loss_acc,a->row_loss,T*B);
 }
 
-/*:239*//*240:*/
-#line 4104 "attention.w"
+/*:240*//*241:*/
+#line 4105 "attention.w"
 
 double bmodel_take_loss(BModel*bm)
 {
@@ -422,8 +435,8 @@ bm->be->zero(bm->a.loss_acc,sizeof(float));
 return s;
 }
 
-/*:240*//*242:*/
-#line 4132 "attention.w"
+/*:241*//*243:*/
+#line 4133 "attention.w"
 
 void bmodel_backward(BModel*bm,const Batch*bt)
 {
@@ -434,15 +447,15 @@ size_t bh= (size_t)B*H;
 const float*o= decoder_output(bm)+bh;
 be->gemm(0,0,T*B,H,V,1.0f,a->logits,V,PT(P_OUT_W),H,0.0f,a->d_out,H);
 be->gemm(1,0,V,H,T*B,1.0f,a->logits,V,o,H,1.0f,GT(P_OUT_W),H);
-be->bias_grad(GT(P_OUT_B),a->logits,T*B,V);
+bias_grad(bm,GT(P_OUT_B),a->logits,T*B,V);
 be->zero(a->d_s,bh*sizeof(float));
 be->zero(a->d_keys,(size_t)S*bh*sizeof(float));
 be->zero(a->d_uk,(size_t)S*bh*sizeof(float));
 be->zero(a->d_kp,(size_t)S*bh*sizeof(float));
 be->zero(a->d_vp,(size_t)S*bh*sizeof(float));
 for(int t= T-1;t>=0;t--){
-if(bm->kind==KIND_BAHDANAU)/*243:*/
-#line 4167 "attention.w"
+if(bm->kind==KIND_BAHDANAU)/*244:*/
+#line 4168 "attention.w"
 
 {
 size_t tb= (size_t)t*bh,G= 3*(size_t)H;
@@ -459,11 +472,11 @@ PT(P_VA_W),B,S,H);
 be->gemm(0,0,B,H,H,1.0f,dq,H,PT(P_WA_W),H,1.0f,a->d_s2,H);
 }
 
-/*:243*/
-#line 4149 "attention.w"
+/*:244*/
+#line 4150 "attention.w"
 
-else/*244:*/
-#line 4189 "attention.w"
+else/*245:*/
+#line 4190 "attention.w"
 
 {
 int mh= bm->kind==KIND_MULTIHEAD,nh= bm->heads;
@@ -474,8 +487,8 @@ const float*Wc= PT(mh?P_COMBINE:P_LIN_OUT),*s_new= a->dec_h+tb+bh;
 be->tanh_backward(dpre,a->d_out+tb,a->ht+tb+bh,B*H);
 be->gemm(0,0,B,H,H,1.0f,dpre,H,Wc,2*H,0.0f,dc,H);
 be->gemm(0,0,B,H,H,1.0f,dpre,H,Wc+H,2*H,1.0f,a->d_s,H);
-/*245:*/
-#line 4208 "attention.w"
+/*246:*/
+#line 4209 "attention.w"
 
 const float*cg= dc,*K= mh?a->kp:a->keys,*Vv= mh?a->vp:a->keys;
 const float*q= bm->kind==KIND_LUONG_DOT?s_new:a->q+tb;
@@ -491,8 +504,8 @@ be->dot_backward(dq,dK,a->d_e,q,K,B,S,H,nh,scale);
 if(bm->kind==KIND_LUONG_DOT)be->add(a->d_s,dq,B*H);
 else be->gemm(0,0,B,H,H,1.0f,dq,H,PT(mh?P_INPROJ_W:P_LIN_IN),H,1.0f,a->d_s,H);
 
-/*:245*/
-#line 4199 "attention.w"
+/*:246*/
+#line 4200 "attention.w"
 
 be->gru_backward(dgi,dgh,a->d_s2,a->d_s,NULL,a->dec_h+tb,a->dec_cache+tb,
 NULL,0,B,H);
@@ -502,42 +515,42 @@ be->gemm(0,0,B,H,3*H,1.0f,dgi,3*H,PT(P_DEC_W_IH)+H,2*H,1.0f,
 a->d_out+tb-bh,H);
 }
 
-/*:244*/
-#line 4150 "attention.w"
+/*:245*/
+#line 4151 "attention.w"
 
 float*x= a->d_s;
 a->d_s= a->d_s2;
 a->d_s2= x;
 }
-/*246:*/
-#line 4228 "attention.w"
+/*247:*/
+#line 4229 "attention.w"
 
 {
 int G= 3*H,N= T*B;
 const float*x2= bm->kind==KIND_BAHDANAU?a->ctx:a->ht;
 be->gemm(1,0,G,H,N,1.0f,a->d_dec_gi,G,a->dec_e,H,1.0f,GT(P_DEC_W_IH),2*H);
 be->gemm(1,0,G,H,N,1.0f,a->d_dec_gi,G,x2,H,1.0f,GT(P_DEC_W_IH)+H,2*H);
-be->bias_grad(GT(P_DEC_B_IH),a->d_dec_gi,N,G);
+bias_grad(bm,GT(P_DEC_B_IH),a->d_dec_gi,N,G);
 be->gemm(1,0,G,H,N,1.0f,a->d_dec_gh,G,a->dec_h,H,1.0f,GT(P_DEC_W_HH),H);
-be->bias_grad(GT(P_DEC_B_HH),a->d_dec_gh,N,G);
+bias_grad(bm,GT(P_DEC_B_HH),a->d_dec_gh,N,G);
 be->gemm(0,0,N,H,G,1.0f,a->d_dec_gi,G,PT(P_DEC_W_IH),2*H,0.0f,a->d_emb,H);
 be->embed_backward(GT(P_DEC_EMB),a->d_emb,a->dec_in,N,H,bm->step_p,
 mix64(bm->seed^(2*bm->step+1)));
 }
 
-/*:246*/
-#line 4155 "attention.w"
+/*:247*/
+#line 4156 "attention.w"
 
-/*247:*/
-#line 4251 "attention.w"
+/*248:*/
+#line 4252 "attention.w"
 
 {
 int N= T*B,M= S*B;
 if(bm->kind==KIND_BAHDANAU){
 be->gemm(1,0,H,H,N,1.0f,a->d_q,H,a->dec_h,H,1.0f,GT(P_WA_W),H);
-be->bias_grad(GT(P_WA_B),a->d_q,N,H);
+bias_grad(bm,GT(P_WA_B),a->d_q,N,H);
 be->gemm(1,0,H,H,M,1.0f,a->d_uk,H,a->keys,H,1.0f,GT(P_UA_W),H);
-be->bias_grad(GT(P_UA_B),a->d_uk,M,H);
+bias_grad(bm,GT(P_UA_B),a->d_uk,M,H);
 be->gemm(0,0,M,H,H,1.0f,a->d_uk,H,PT(P_UA_W),H,1.0f,a->d_keys,H);
 }else{
 int mh= bm->kind==KIND_MULTIHEAD;
@@ -546,38 +559,38 @@ be->gemm(1,0,H,H,N,1.0f,a->d_pre,H,a->ctx,H,1.0f,dWc,2*H);
 be->gemm(1,0,H,H,N,1.0f,a->d_pre,H,a->dec_h+bh,H,1.0f,dWc+H,2*H);
 if(bm->kind==KIND_LUONG_GENERAL)
 be->gemm(1,0,H,H,N,1.0f,a->d_q,H,a->dec_h+bh,H,1.0f,GT(P_LIN_IN),H);
-if(mh)/*248:*/
-#line 4275 "attention.w"
+if(mh)/*249:*/
+#line 4276 "attention.w"
 
 {
 float*dW= GT(P_INPROJ_W),*db= GT(P_INPROJ_B);
 const float*W= PT(P_INPROJ_W);
 size_t HH= (size_t)H*H;
 be->gemm(1,0,H,H,N,1.0f,a->d_ctx,H,a->mh,H,1.0f,GT(P_OUTPROJ_W),H);
-be->bias_grad(GT(P_OUTPROJ_B),a->d_ctx,N,H);
+bias_grad(bm,GT(P_OUTPROJ_B),a->d_ctx,N,H);
 be->gemm(1,0,H,H,N,1.0f,a->d_q,H,a->dec_h+bh,H,1.0f,dW,H);
-be->bias_grad(db,a->d_q,N,H);
+bias_grad(bm,db,a->d_q,N,H);
 be->gemm(1,0,H,H,M,1.0f,a->d_kp,H,a->keys,H,1.0f,dW+HH,H);
 be->gemm(1,0,H,H,M,1.0f,a->d_vp,H,a->keys,H,1.0f,dW+2*HH,H);
-be->bias_grad(db+2*H,a->d_vp,M,H);
+bias_grad(bm,db+2*H,a->d_vp,M,H);
 be->gemm(0,0,M,H,H,1.0f,a->d_kp,H,W+HH,H,1.0f,a->d_keys,H);
 be->gemm(0,0,M,H,H,1.0f,a->d_vp,H,W+2*HH,H,1.0f,a->d_keys,H);
 }
 
+/*:249*/
+#line 4268 "attention.w"
+
+}
+}
+
 /*:248*/
-#line 4267 "attention.w"
-
-}
-}
-
-/*:247*/
-#line 4156 "attention.w"
+#line 4157 "attention.w"
 
 encoder_backward_b(bm,bt);
 }
 
-/*:242*//*250:*/
-#line 4322 "attention.w"
+/*:243*//*251:*/
+#line 4323 "attention.w"
 
 void bmodel_train_batch(BModel*bm,const Batch*bt,double lr)
 {
@@ -589,8 +602,8 @@ bm->be->adam(bm->p,bm->g,bm->m,bm->v,bm->n_params,k);
 bm->step++;
 }
 
-/*:250*//*252:*/
-#line 4348 "attention.w"
+/*:251*//*253:*/
+#line 4349 "attention.w"
 
 void bmodel_greedy(BModel*bm,const Example*ex,int n,int*out,int*out_len,
 float*attn)
@@ -600,8 +613,8 @@ for(int at= 0;at<n;at+= bm->B_cap){
 int B= n-at<bm->B_cap?n-at:bm->B_cap;
 Batch bt;
 batch_upload(bm,ex+at,NULL,B,&bt);
-/*253:*/
-#line 4361 "attention.w"
+/*254:*/
+#line 4362 "attention.w"
 
 const Backend*be= bm->be;
 BActs*a= &bm->a;
@@ -616,8 +629,8 @@ attention_precompute(bm,B,S);
 for(int b= 0;b<B;b++)len[b]= 0,tok[b]= SOS_TOKEN;
 if(attn)memset(attn+(size_t)at*L*L,0,(size_t)B*L*L*sizeof(float));
 for(int t= 0;t<L&&left> 0;t++){
-/*254:*/
-#line 4381 "attention.w"
+/*255:*/
+#line 4382 "attention.w"
 
 size_t tb= (size_t)t*B;
 be->upload(a->dec_in+tb,tok,(size_t)B*sizeof(int));
@@ -633,11 +646,11 @@ be->argmax(a->ids,a->logits,B,V);
 be->download(tok,a->ids,(size_t)B*sizeof(int));
 if(w)be->download(w,a->attw+tb*nh*S,(size_t)(B*nh*S)*sizeof(float));
 
-/*:254*/
-#line 4375 "attention.w"
+/*:255*/
+#line 4376 "attention.w"
 
-/*255:*/
-#line 4396 "attention.w"
+/*256:*/
+#line 4397 "attention.w"
 
 for(int b= 0;b<B;b++){
 if(len[b]<0)continue;
@@ -655,20 +668,20 @@ if(len[b]==L)len[b]= -L-1,left--;
 if(left==0||t==L-1)
 for(int b= 0;b<B;b++)if(len[b]<0)len[b]= -len[b]-1;
 
-/*:255*/
-#line 4376 "attention.w"
+/*:256*/
+#line 4377 "attention.w"
 
 }
 free(tok);
 free(w);
 
+/*:254*/
+#line 4358 "attention.w"
+
+}
+}
+
 /*:253*/
-#line 4357 "attention.w"
-
-}
-}
-
-/*:252*/
 #line 2932 "attention.w"
 
 

@@ -1,5 +1,5 @@
-/*372:*/
-#line 6674 "attention.w"
+/*373:*/
+#line 6675 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
@@ -8,8 +8,8 @@
 #include <getopt.h> 
 #include <time.h> 
 #include <unistd.h> 
-/*357:*/
-#line 6348 "attention.w"
+/*358:*/
+#line 6349 "attention.w"
 
 #define MAX_OUTS 8
 static int add_out(const char*cmd,const char*path,const char**outs,int*n)
@@ -32,8 +32,8 @@ return-1;
 return 0;
 }
 
-/*:357*//*358:*/
-#line 6371 "attention.w"
+/*:358*//*359:*/
+#line 6372 "attention.w"
 
 static void report_figure(const char*path,const char*what,double seconds)
 {
@@ -44,8 +44,8 @@ if(f)fclose(f);
 printf("Wrote %s (%s, %.1f kB, %.1f ms)\n",path,what,size/1000.0,1e3*seconds);
 }
 
-/*:358*//*365:*/
-#line 6524 "attention.w"
+/*:359*//*366:*/
+#line 6525 "attention.w"
 
 #include <unistd.h> 
 static const char*loss_log_path;
@@ -62,8 +62,8 @@ loss_log= xrealloc(loss_log,(size_t)loss_log_cap*sizeof(double));
 loss_log[loss_log_n++]= loss;
 }
 
-/*:365*//*366:*/
-#line 6540 "attention.w"
+/*:366*//*367:*/
+#line 6541 "attention.w"
 
 static int loss_log_check(void)
 {
@@ -88,8 +88,8 @@ free(loss_log);
 return status;
 }
 
-/*:366*//*376:*/
-#line 6727 "attention.w"
+/*:367*//*377:*/
+#line 6728 "attention.w"
 
 static int parse_long(const char*cmd,const char*opt,const char*s,long lo,
 long hi,long*out)
@@ -106,8 +106,8 @@ return-1;
 return 0;
 }
 
-/*:376*//*377:*/
-#line 6744 "attention.w"
+/*:377*//*378:*/
+#line 6745 "attention.w"
 
 static int parse_float(const char*cmd,const char*opt,const char*s,double lo,
 double hi,double*out)
@@ -124,8 +124,8 @@ return-1;
 return 0;
 }
 
-/*:377*//*378:*/
-#line 6762 "attention.w"
+/*:378*//*379:*/
+#line 6763 "attention.w"
 
 static double now_seconds(void)
 {
@@ -134,8 +134,8 @@ clock_gettime(CLOCK_MONOTONIC,&ts);
 return(double)ts.tv_sec+1e-9*(double)ts.tv_nsec;
 }
 
-/*:378*//*392:*/
-#line 7050 "attention.w"
+/*:379*//*393:*/
+#line 7051 "attention.w"
 
 static char*words_join(const Vocab*v,const int*ids,int n)
 {
@@ -146,8 +146,8 @@ for(int k= 0;k<n;k++)p+= sprintf(p,k?" %s":"%s",v->word[ids[k]]);
 return s;
 }
 
-/*:392*//*401:*/
-#line 7216 "attention.w"
+/*:393*//*402:*/
+#line 7217 "attention.w"
 
 static double hold_fraction(const char*s,uint64_t seed)
 {
@@ -166,8 +166,8 @@ vl->origin= xstrdup(pl->origin);
 int kept= 0;
 for(int k= 0;k<pl->n;k++){
 Pair p= pl->pair[k];
-if(hold_fraction(p.src,seed)<share)/*402:*/
-#line 7240 "attention.w"
+if(hold_fraction(p.src,seed)<share)/*403:*/
+#line 7241 "attention.w"
 
 {
 if(vl->n==vl->cap){
@@ -177,16 +177,16 @@ vl->pair= xrealloc(vl->pair,(size_t)vl->cap*sizeof*vl->pair);
 vl->pair[vl->n++]= p;
 }
 
-/*:402*/
-#line 7234 "attention.w"
+/*:403*/
+#line 7235 "attention.w"
 
 else pl->pair[kept++]= p;
 }
 pl->n= kept;
 }
 
-/*:401*//*405:*/
-#line 7283 "attention.w"
+/*:402*//*406:*/
+#line 7284 "attention.w"
 
 static uint64_t mix_seed(uint64_t a,uint64_t b)
 {
@@ -196,8 +196,8 @@ z= (z^(z>>27))*0x94d049bb133111ebULL;
 return z^(z>>31);
 }
 
-/*:405*//*408:*/
-#line 7336 "attention.w"
+/*:406*//*409:*/
+#line 7337 "attention.w"
 
 static double batched_loss(BModel*bm,const Example*ex,int n)
 {
@@ -212,8 +212,8 @@ tokens+= bt.tokens;
 return bmodel_take_loss(bm)/(double)(tokens?tokens:1);
 }
 
-/*:408*//*415:*/
-#line 7498 "attention.w"
+/*:409*//*416:*/
+#line 7499 "attention.w"
 
 static void warn_unknown(const Vocab*v,Vocab*seen,const char*s,const char*where)
 {
@@ -231,8 +231,8 @@ fprintf(stderr,"attention translate: %s: warning: \"%s\" is not in the model's "
 }
 }
 
-/*:415*//*416:*/
-#line 7520 "attention.w"
+/*:416*//*417:*/
+#line 7521 "attention.w"
 
 static int translate_batched(BModel*bm,int nargs,char**args,int show_attention)
 {
@@ -241,8 +241,8 @@ char**norm= xcalloc((size_t)cap,sizeof(char*));
 Example*ex= xcalloc((size_t)cap,sizeof(Example));
 Vocab unknown;
 vocab_init(&unknown);
-/*417:*/
-#line 7541 "attention.w"
+/*418:*/
+#line 7542 "attention.w"
 
 char*line= NULL;
 size_t lcap= 0;
@@ -262,8 +262,8 @@ cap*= 2;
 norm= xrealloc(norm,(size_t)cap*sizeof(char*));
 ex= xrealloc(ex,(size_t)cap*sizeof(Example));
 }
-/*418:*/
-#line 7565 "attention.w"
+/*419:*/
+#line 7566 "attention.w"
 
 size_t bad;
 char where[64];
@@ -284,21 +284,21 @@ ex[n].src[m]= EOS_TOKEN;
 ex[n].src_len= m+1;
 }else ex[n].src[0]= EOS_TOKEN,ex[n].src_len= 1,ex[n].tgt_len= -1;
 
-/*:418*/
-#line 7560 "attention.w"
+/*:419*/
+#line 7561 "attention.w"
 
 n++;
 }
 free(line);
 
-/*:417*/
-#line 7528 "attention.w"
+/*:418*/
+#line 7529 "attention.w"
 
 int*out= xcalloc((size_t)(n?n:1)*L,sizeof(int)),*len= xcalloc((size_t)(n?n:1),sizeof(int));
 float*attn= show_attention?xcalloc((size_t)(n?n:1)*L*L,sizeof(float)):NULL;
 bmodel_greedy(bm,ex,n,out,len,attn);
-/*419:*/
-#line 7586 "attention.w"
+/*420:*/
+#line 7587 "attention.w"
 
 for(int k= 0;k<n;k++){
 if(ex[k].tgt_len>=0){
@@ -314,8 +314,8 @@ printf(" %s %.3f",bm->vin.word[ex[k].src[i]],attn[((size_t)k*L+t2)*L+i]);
 putchar('\n');
 }
 
-/*:419*/
-#line 7532 "attention.w"
+/*:420*/
+#line 7533 "attention.w"
 
 for(int k= 0;k<n;k++)free(norm[k]);
 free(norm),free(ex),free(out),free(len),free(attn);
@@ -323,14 +323,14 @@ vocab_free(&unknown);
 return failed?1:0;
 }
 
-/*:416*/
-#line 6682 "attention.w"
+/*:417*/
+#line 6683 "attention.w"
 
-/*354:*/
-#line 6325 "attention.w"
+/*355:*/
+#line 6326 "attention.w"
 
-/*356:*/
-#line 6337 "attention.w"
+/*357:*/
+#line 6338 "attention.w"
 
 static const char*heatmap_usage= 
 "usage: attention heatmap --model CKPT --out FILE [--out FILE ...] [OPTIONS] SENTENCE\n"
@@ -342,8 +342,8 @@ static const char*heatmap_usage=
 "  --scale data|unit     colours from the weights' own range (the default, as\n"
 "                        the notebook) or from 0 to 1\n";
 
-/*:356*//*359:*/
-#line 6381 "attention.w"
+/*:357*//*360:*/
+#line 6382 "attention.w"
 
 static int cmd_heatmap(int argc,char**argv)
 {
@@ -355,8 +355,8 @@ int nout= 0,c,bad= 0,style= HEATMAP_MATPLOTLIB,unit= 0;
 opterr= 0;
 optind= 1;
 while(!bad&&(c= getopt_long(argc,argv,":h",longopts,NULL))!=-1)switch(c){
-/*360:*/
-#line 6407 "attention.w"
+/*361:*/
+#line 6408 "attention.w"
 
 case'm':model= optarg;break;
 case'o':bad= add_out("heatmap",optarg,outs,&nout)!=0;break;
@@ -378,8 +378,8 @@ break;
 default:fprintf(stderr,"attention heatmap: unknown option \"%s\"\n",argv[optind-1]);
 bad= 1;
 
-/*:360*/
-#line 6392 "attention.w"
+/*:361*/
+#line 6393 "attention.w"
 
 }
 if(!bad&&(!model||nout==0||argc-optind!=1)){
@@ -392,8 +392,8 @@ fputs(heatmap_usage,stderr);
 return 2;
 }
 if(check_outs("heatmap",outs,nout))return 1;
-/*361:*/
-#line 6432 "attention.w"
+/*362:*/
+#line 6433 "attention.w"
 
 Model m;
 BModel bm;
@@ -411,8 +411,8 @@ size_t badbyte;
 char*norm= normalize_sentence(argv[optind],strlen(argv[optind]),&badbyte);
 if(!norm)kit_fail("the sentence: invalid UTF-8 at byte %zu",badbyte+1);
 else if(kind==KIND_SEED)T= tokenize(vi,norm,src,L,"the sentence","English");
-else/*362:*/
-#line 6464 "attention.w"
+else/*363:*/
+#line 6465 "attention.w"
 
 {
 Example e;
@@ -427,16 +427,16 @@ bmodel_greedy(&bm,&e,1,out,&n,attn);
 }
 }
 
-/*:362*/
-#line 6449 "attention.w"
+/*:363*/
+#line 6450 "attention.w"
 
 if(T==0)kit_fail("the sentence has no words");
 else if(T> 0&&kind==KIND_SEED)n= greedy_decode(&m,src,T,out,attn);
 if(T> 0&&n==0)
 kit_fail("the model translates \"%s\" into nothing: there is no attention to draw",norm);
 if(n> 0){
-/*363:*/
-#line 6479 "attention.w"
+/*364:*/
+#line 6480 "attention.w"
 
 const char**rw= xcalloc((size_t)n,sizeof(char*)),**cw= xcalloc((size_t)T,sizeof(char*));
 for(int i= 0;i<n;i++)rw[i]= vo->word[out[i]];
@@ -457,8 +457,8 @@ status= 1;
 }
 free(rw),free(cw),free(fr),free(title);
 
-/*:363*/
-#line 6455 "attention.w"
+/*:364*/
+#line 6456 "attention.w"
 
 }else fprintf(stderr,"attention heatmap: %s\n",kit_error());
 free(norm),free(src),free(out),free(attn);
@@ -466,16 +466,16 @@ if(kind==KIND_SEED)model_free(&m);
 else bmodel_free(&bm);
 return status;
 
-/*:361*/
-#line 6404 "attention.w"
+/*:362*/
+#line 6405 "attention.w"
 
 }
 
-/*:359*/
-#line 6326 "attention.w"
+/*:360*/
+#line 6327 "attention.w"
 
-/*367:*/
-#line 6566 "attention.w"
+/*368:*/
+#line 6567 "attention.w"
 
 static const char*loss_curve_usage= 
 "usage: attention loss-curve --log FILE --out FILE [--out FILE ...] [--title TEXT]\n"
@@ -484,8 +484,8 @@ static const char*loss_curve_usage=
 "  --out FILE     the figure; .png, .pdf or .svg (may be repeated)\n"
 "  --title TEXT   the title (default: 'Training: average loss per epoch')\n";
 
-/*:367*//*368:*/
-#line 6576 "attention.w"
+/*:368*//*369:*/
+#line 6577 "attention.w"
 
 static int read_loss_log(const char*path,double**x,double**y,int*n)
 {
@@ -502,8 +502,8 @@ fclose(f);
 free(*x),free(*y);
 return kit_fail("%s: line %ld: expected an epoch, a tab and a finite loss",path,k);
 }
-/*369:*/
-#line 6598 "attention.w"
+/*370:*/
+#line 6599 "attention.w"
 
 if(*n==cap){
 cap= cap?2*cap:1024;
@@ -512,16 +512,16 @@ cap= cap?2*cap:1024;
 }
 (*x)[*n]= e,(*y)[(*n)++]= v;
 
-/*:369*/
-#line 6592 "attention.w"
+/*:370*/
+#line 6593 "attention.w"
 
 }
 fclose(f);
 return*n> 0?0:kit_fail("%s: no epochs in the file",path);
 }
 
-/*:368*//*370:*/
-#line 6606 "attention.w"
+/*:369*//*371:*/
+#line 6607 "attention.w"
 
 static int cmd_loss_curve(int argc,char**argv)
 {
@@ -554,8 +554,8 @@ if(bad){
 fputs(loss_curve_usage,stderr);
 return 2;
 }
-/*371:*/
-#line 6641 "attention.w"
+/*372:*/
+#line 6642 "attention.w"
 
 double*x= NULL,*y= NULL;
 int n= 0;
@@ -578,20 +578,20 @@ status= 1;
 free(x),free(y);
 return status;
 
-/*:371*/
-#line 6638 "attention.w"
+/*:372*/
+#line 6639 "attention.w"
 
 }
 
-/*:370*/
-#line 6327 "attention.w"
+/*:371*/
+#line 6328 "attention.w"
 
 
-/*:354*//*375:*/
-#line 6720 "attention.w"
+/*:355*//*376:*/
+#line 6721 "attention.w"
 
-/*379:*/
-#line 6772 "attention.w"
+/*380:*/
+#line 6773 "attention.w"
 
 static const char*train_usage= 
 "usage: attention train [--pairs seed | --data FILE] [OPTIONS]\n"
@@ -625,16 +625,16 @@ static const char*train_usage=
 "  --valid-split F     hold out a share F (0 < F < 1) of the pairs for validation\n"
 "  (for these kinds --epochs defaults to 10, --lr to 0.001, --print-every to 1)\n";
 
-/*:379*//*380:*/
-#line 6805 "attention.w"
+/*:380*//*381:*/
+#line 6806 "attention.w"
 
 typedef struct{
 const char*data,*init,*save;
 int filter,append_eos;
 long epochs,hidden,max_length,seed,print_every,show,threads;
 double lr;
-/*393:*/
-#line 7062 "attention.w"
+/*394:*/
+#line 7063 "attention.w"
 
 int kind;
 long heads,batch;
@@ -644,8 +644,8 @@ int shuffle;
 const char*valid;
 double valid_split;
 
-/*:393*/
-#line 6811 "attention.w"
+/*:394*/
+#line 6812 "attention.w"
 
 }TrainOptions;
 static int train_batched(TrainOptions*o,int kind);
@@ -661,16 +661,16 @@ static const struct option longopts[]= {
 {"no-eos",no_argument,0,'n'},{"print-every",required_argument,0,'P'},
 {"show",required_argument,0,'S'},{"help",no_argument,0,'h'},
 {"loss-log",required_argument,0,'g'},{"threads",required_argument,0,'T'},
-/*394:*/
-#line 7071 "attention.w"
+/*395:*/
+#line 7072 "attention.w"
 
 {"attention",required_argument,0,'A'},{"heads",required_argument,0,'N'},
 {"batch",required_argument,0,'B'},{"dropout",required_argument,0,'D'},
 {"min-count",required_argument,0,'M'},{"no-shuffle",no_argument,0,'X'},
 {"valid",required_argument,0,'V'},{"valid-split",required_argument,0,'v'},
 
-/*:394*/
-#line 6826 "attention.w"
+/*:395*/
+#line 6827 "attention.w"
 
 {0,0,0,0}};
 *o= (TrainOptions){NULL,NULL,NULL,FILTER_TUTORIAL,1,-1,0,0,1,0,5,0,0.0,
@@ -679,8 +679,8 @@ int c,bad= 0;
 opterr= 0;
 optind= 1;
 while(!bad&&(c= getopt_long(argc,argv,":h",longopts,NULL))!=-1)switch(c){
-/*381:*/
-#line 6844 "attention.w"
+/*382:*/
+#line 6845 "attention.w"
 
 case'p':
 if(strcmp(optarg,"seed")!=0){
@@ -711,8 +711,8 @@ case'P':bad= parse_long("train","--print-every",optarg,1,100000000,&o->print_eve
 break;
 case'S':bad= parse_long("train","--show",optarg,0,100000000,&o->show)!=0;break;
 case'T':bad= parse_long("train","--threads",optarg,1,2,&o->threads)!=0;break;
-/*395:*/
-#line 7077 "attention.w"
+/*396:*/
+#line 7078 "attention.w"
 
 case'A':
 if((o->kind= kind_from_name(optarg))<0){
@@ -737,8 +737,8 @@ bad= parse_float("train","--valid-split",optarg,0.0,1.0,&o->valid_split)!=0
 "wants a share below 1, not \"%s\"\n",optarg));
 break;
 
-/*:395*/
-#line 6874 "attention.w"
+/*:396*/
+#line 6875 "attention.w"
 
 case'g':loss_log_path= optarg;break;
 case'h':fputs(train_usage,stdout);exit(0);
@@ -750,8 +750,8 @@ default:
 fprintf(stderr,"attention train: unknown option \"%s\"\n",argv[optind-1]);
 bad= 1;
 
-/*:381*/
-#line 6834 "attention.w"
+/*:382*/
+#line 6835 "attention.w"
 
 }
 if(!bad&&optind<argc){
@@ -762,8 +762,8 @@ if(bad)fputs(train_usage,stderr);
 return bad?-1:0;
 }
 
-/*:380*//*382:*/
-#line 6888 "attention.w"
+/*:381*//*383:*/
+#line 6889 "attention.w"
 
 static int cmd_train(int argc,char**argv)
 {
@@ -772,8 +772,8 @@ PairList pl;
 Model m;
 Example*ex= NULL;
 int status= 0;
-/*384:*/
-#line 6943 "attention.w"
+/*385:*/
+#line 6944 "attention.w"
 
 if(train_options(argc,argv,&o))return 2;
 if(loss_log_path&&loss_log_check())return 1;
@@ -784,11 +784,11 @@ return 2;
 }
 int max_length= o.max_length?(int)o.max_length:DEFAULT_MAX_LENGTH;
 
-/*:384*/
-#line 6896 "attention.w"
+/*:385*/
+#line 6897 "attention.w"
 
-/*383:*/
-#line 6915 "attention.w"
+/*384:*/
+#line 6916 "attention.w"
 
 int kind= o.kind;
 if(o.init){
@@ -814,11 +814,11 @@ if(o.epochs<0)o.epochs= 400;
 if(o.print_every==0)o.print_every= 50;
 if(o.lr==0.0)o.lr= 0.01;
 
-/*:383*/
-#line 6897 "attention.w"
+/*:384*/
+#line 6898 "attention.w"
 
-/*385:*/
-#line 6953 "attention.w"
+/*386:*/
+#line 6954 "attention.w"
 
 if(o.data){
 if(pairs_read(&pl,o.data,o.filter,max_length)){
@@ -827,11 +827,11 @@ return 1;
 }
 }else pairs_seed(&pl);
 
-/*:385*/
-#line 6898 "attention.w"
+/*:386*/
+#line 6899 "attention.w"
 
-/*388:*/
-#line 6979 "attention.w"
+/*389:*/
+#line 6980 "attention.w"
 
 if(o.init){
 if(checkpoint_load(&m,o.init)){
@@ -847,11 +847,11 @@ model_alloc(&m,&cfg,&vin,&vout);
 model_init_random(&m,(uint64_t)o.seed);
 }
 
-/*:388*/
-#line 6899 "attention.w"
+/*:389*/
+#line 6900 "attention.w"
 
-/*386:*/
-#line 6963 "attention.w"
+/*387:*/
+#line 6964 "attention.w"
 
 if(make_examples(&pl,&m.vin,&m.vout,m.cfg.L,o.append_eos,&ex)){
 fprintf(stderr,"attention train: %s\n",kit_error());
@@ -860,11 +860,11 @@ model_free(&m);
 return 1;
 }
 
-/*:386*/
-#line 6900 "attention.w"
+/*:387*/
+#line 6901 "attention.w"
 
-/*389:*/
-#line 6994 "attention.w"
+/*390:*/
+#line 6995 "attention.w"
 
 if(o.data)printf("Read %ld sentence pairs from %s; kept %d (%s filter)\n",
 pl.lines_read,o.data,pl.n,o.filter==FILTER_TUTORIAL?"tutorial":"length");
@@ -876,11 +876,11 @@ m.cfg.H,m.cfg.L,m.n_params,o.init?" (from --init)":"");
 printf("Training for %ld epochs, %s<EOS> on the targets\n",o.epochs,
 o.append_eos?"":"no ");
 
-/*:389*/
-#line 6901 "attention.w"
+/*:390*/
+#line 6902 "attention.w"
 
-/*390:*/
-#line 7010 "attention.w"
+/*391:*/
+#line 7011 "attention.w"
 
 int threads= o.threads?(int)o.threads:sysconf(_SC_NPROCESSORS_ONLN)> 1?2:1,used= 1;
 float*loss= xcalloc((size_t)pl.n*(size_t)o.print_every,sizeof(float));
@@ -905,22 +905,22 @@ o.epochs*pl.n,seconds> 0?(double)(o.epochs*pl.n)/seconds:0.0,used,
 used> 1?"s":"");
 free(loss);
 
-/*:390*/
-#line 6902 "attention.w"
+/*:391*/
+#line 6903 "attention.w"
 
-/*387:*/
-#line 6973 "attention.w"
+/*388:*/
+#line 6974 "attention.w"
 
 if(o.save&&checkpoint_save(&m,o.save)){
 fprintf(stderr,"attention train: %s\n",kit_error());
 status= 1;
 }
 
-/*:387*/
-#line 6903 "attention.w"
+/*:388*/
+#line 6904 "attention.w"
 
-/*391:*/
-#line 7036 "attention.w"
+/*392:*/
+#line 7037 "attention.w"
 
 int right= 0,*out= xcalloc((size_t)m.cfg.L,sizeof(int));
 for(int k= 0;k<pl.n;k++){
@@ -935,8 +935,8 @@ free(pred);
 printf("%d of %d training pairs translated exactly\n",right,pl.n);
 free(out);
 
-/*:391*/
-#line 6904 "attention.w"
+/*:392*/
+#line 6905 "attention.w"
 
 if(loss_log_path&&loss_log_save())status= 1;
 free(ex);
@@ -945,8 +945,8 @@ model_free(&m);
 return status;
 }
 
-/*:382*//*396:*/
-#line 7110 "attention.w"
+/*:383*//*397:*/
+#line 7111 "attention.w"
 
 static int train_batched(TrainOptions*o,int kind)
 {
@@ -957,8 +957,8 @@ int status= 1,L= o->max_length?(int)o->max_length:DEFAULT_MAX_LENGTH;
 if(o->epochs<0)o->epochs= 10;
 if(o->print_every==0)o->print_every= 1;
 if(o->lr==0.0)o->lr= 0.001;
-/*397:*/
-#line 7136 "attention.w"
+/*398:*/
+#line 7137 "attention.w"
 
 long H= o->hidden?o->hidden:DEFAULT_HIDDEN;
 cpu_set_threads(o->threads?(int)o->threads:sysconf(_SC_NPROCESSORS_ONLN)> 1?2:1);
@@ -978,11 +978,11 @@ return 2;
 }
 memset(&bm,0,sizeof bm);
 
-/*:397*/
-#line 7120 "attention.w"
+/*:398*/
+#line 7121 "attention.w"
 
-/*398:*/
-#line 7160 "attention.w"
+/*399:*/
+#line 7161 "attention.w"
 
 if(pairs_read(&pl,o->data,o->filter,L)){
 fprintf(stderr,"attention train: %s\n",kit_error());
@@ -1001,11 +1001,11 @@ if(vl.origin)pairs_free(&vl);
 return 1;
 }
 
-/*:398*/
-#line 7121 "attention.w"
+/*:399*/
+#line 7122 "attention.w"
 
-/*399:*/
-#line 7180 "attention.w"
+/*400:*/
+#line 7181 "attention.w"
 
 if(o->init){
 if(checkpoint_load_any(o->init,NULL,&bm,&cpu_backend,(int)o->batch)<0){
@@ -1027,11 +1027,11 @@ fprintf(stderr,"attention train: %s\n",kit_error());
 goto end;
 }
 
-/*:399*/
-#line 7122 "attention.w"
+/*:400*/
+#line 7123 "attention.w"
 
-/*400:*/
-#line 7201 "attention.w"
+/*401:*/
+#line 7202 "attention.w"
 
 printf("Read %ld sentence pairs from %s; kept %d (%s filter)",pl.lines_read,o->data,
 pl.n+vl.n*(o->valid_split> 0.0),o->filter==FILTER_TUTORIAL?"tutorial":"length");
@@ -1044,18 +1044,18 @@ printf(", %zu parameters%s\n",bm.n_params,o->init?" (from --init)":"");
 printf("Training for %ld epochs, batch %ld, lr %g, dropout %g, %s\n",o->epochs,o->batch,
 o->lr,o->dropout,o->shuffle?"shuffled each epoch":"in file order");
 
-/*:400*/
-#line 7123 "attention.w"
+/*:401*/
+#line 7124 "attention.w"
 
-/*403:*/
-#line 7252 "attention.w"
+/*404:*/
+#line 7253 "attention.w"
 
 int n= pl.n,*order= xcalloc((size_t)n,sizeof(int));
 double best= INFINITY,t_all= now_seconds();
 for(long e= 1;e<=o->epochs;e++){
 for(int k= 0;k<n;k++)order[k]= k;
-if(o->shuffle)/*404:*/
-#line 7270 "attention.w"
+if(o->shuffle)/*405:*/
+#line 7271 "attention.w"
 
 {
 uint64_t z= mix_seed((uint64_t)o->seed,(uint64_t)e);
@@ -1069,13 +1069,13 @@ order[j]= x;
 }
 }
 
-/*:404*/
-#line 7257 "attention.w"
+/*:405*/
+#line 7258 "attention.w"
 
 double t0= now_seconds(),train_loss,valid_loss= NAN;
 long tokens= 0;
-/*406:*/
-#line 7296 "attention.w"
+/*407:*/
+#line 7297 "attention.w"
 
 int tty= isatty(fileno(stdout));
 double last= t0;
@@ -1096,14 +1096,14 @@ last= now;
 }
 if(tty)printf("\r%78s\r","");
 
-/*:406*/
-#line 7260 "attention.w"
+/*:407*/
+#line 7261 "attention.w"
 
 train_loss= bmodel_take_loss(&bm)/(double)tokens;
 if(vl.n)valid_loss= batched_loss(&bm,vex,vl.n);
 loss_log_add(train_loss);
-/*407:*/
-#line 7316 "attention.w"
+/*408:*/
+#line 7317 "attention.w"
 
 double sec= now_seconds()-t0;
 int print= e%o->print_every==0||e==o->epochs;
@@ -1122,19 +1122,19 @@ if(print&&vl.n)printf(", saved");
 if(print)printf("\n");
 fflush(stdout);
 
-/*:407*/
-#line 7264 "attention.w"
+/*:408*/
+#line 7265 "attention.w"
 
 }
 printf("Trained in %.1f s\n",now_seconds()-t_all);
 free(order);
 status= 0;
 
-/*:403*/
-#line 7124 "attention.w"
+/*:404*/
+#line 7125 "attention.w"
 
-/*409:*/
-#line 7351 "attention.w"
+/*410:*/
+#line 7352 "attention.w"
 
 int show= o->show<pl.n?(int)o->show:pl.n,L2= bm.cfg.L;
 int*outw= xcalloc((size_t)(show?show:1)*L2,sizeof(int));
@@ -1149,8 +1149,8 @@ free(pred);
 free(outw);
 free(outn);
 
-/*:409*/
-#line 7125 "attention.w"
+/*:410*/
+#line 7126 "attention.w"
 
 if(loss_log_path&&loss_log_save())status= 1;
 end:
@@ -1162,11 +1162,11 @@ bmodel_free(&bm);
 return status;
 }
 
-/*:396*/
-#line 6721 "attention.w"
+/*:397*/
+#line 6722 "attention.w"
 
-/*410:*/
-#line 7372 "attention.w"
+/*411:*/
+#line 7373 "attention.w"
 
 static const char*translate_usage= 
 "usage: attention translate --model CKPT [--attention] [SENTENCE ...]\n"
@@ -1185,8 +1185,8 @@ int*src= xcalloc((size_t)m->cfg.L,sizeof(int)),*out= xcalloc((size_t)m->cfg.L,si
 float*attn= xcalloc((size_t)m->cfg.L*(size_t)m->cfg.L,sizeof(float));
 int status= 0;
 if(!norm)status= kit_fail("%s: invalid UTF-8 at byte %zu",where,bad+1);
-else if(*norm)/*411:*/
-#line 7401 "attention.w"
+else if(*norm)/*412:*/
+#line 7402 "attention.w"
 
 {
 int n= tokenize(&m->vin,norm,src,m->cfg.L,where,"English");
@@ -1197,8 +1197,8 @@ int k= greedy_decode(m,src,n,out,attn);
 char*t= words_join(&m->vout,out,k);
 fputs(t,stdout);
 free(t);
-if(show_attention)/*412:*/
-#line 7417 "attention.w"
+if(show_attention)/*413:*/
+#line 7418 "attention.w"
 
 for(int t= 0;t<k;t++){
 double pad= 0.0;
@@ -1208,14 +1208,14 @@ for(int i= n;i<m->cfg.L;i++)pad+= attn[t*m->cfg.L+i];
 printf("  (padding %.3f)",pad);
 }
 
+/*:413*/
+#line 7412 "attention.w"
+
+}
+}
+
 /*:412*/
-#line 7411 "attention.w"
-
-}
-}
-
-/*:411*/
-#line 7390 "attention.w"
+#line 7391 "attention.w"
 
 putchar('\n');
 free(norm);
@@ -1225,8 +1225,8 @@ free(attn);
 return status;
 }
 
-/*:410*//*413:*/
-#line 7426 "attention.w"
+/*:411*//*414:*/
+#line 7427 "attention.w"
 
 static int cmd_translate(int argc,char**argv)
 {
@@ -1268,8 +1268,8 @@ return status;
 }
 int failed= 0;
 char where[64];
-/*414:*/
-#line 7472 "attention.w"
+/*415:*/
+#line 7473 "attention.w"
 
 if(optind<argc)
 for(int k= optind;k<argc;k++){
@@ -1295,18 +1295,18 @@ fflush(stdout);
 free(line);
 }
 
-/*:414*/
-#line 7467 "attention.w"
+/*:415*/
+#line 7468 "attention.w"
 
 model_free(&m);
 return failed?1:0;
 }
 
-/*:413*/
-#line 6722 "attention.w"
+/*:414*/
+#line 6723 "attention.w"
 
-/*420:*/
-#line 7606 "attention.w"
+/*421:*/
+#line 7607 "attention.w"
 
 static const char*pairs_usage= 
 "usage: attention pairs --data FILE [--filter tutorial|length] [--max-length L]\n"
@@ -1317,8 +1317,8 @@ static int cmd_pairs(int argc,char**argv)
 const char*data= NULL;
 int filter= FILTER_TUTORIAL;
 long max_length= DEFAULT_MAX_LENGTH;
-/*421:*/
-#line 7629 "attention.w"
+/*422:*/
+#line 7630 "attention.w"
 
 static const struct option longopts[]= {{"data",required_argument,0,'d'},
 {"filter",required_argument,0,'f'},{"max-length",required_argument,0,'L'},
@@ -1347,8 +1347,8 @@ fputs(pairs_usage,stderr);
 return 2;
 }
 
-/*:421*/
-#line 7616 "attention.w"
+/*:422*/
+#line 7617 "attention.w"
 
 PairList pl;
 if(pairs_read(&pl,data,filter,(int)max_length)){
@@ -1362,36 +1362,36 @@ pairs_free(&pl);
 return 0;
 }
 
-/*:420*/
-#line 6723 "attention.w"
+/*:421*/
+#line 6724 "attention.w"
 
 
-/*:375*/
-#line 6683 "attention.w"
+/*:376*/
+#line 6684 "attention.w"
 
 
 static const struct{
 const char*name,*summary;
 int(*run)(int argc,char**argv);
 }commands[]= {
-/*374:*/
-#line 6714 "attention.w"
+/*375:*/
+#line 6715 "attention.w"
 
 {"train","train a translator (the notebook's five pairs, or a pair file)",cmd_train},
 {"translate","translate sentences with a saved model",cmd_translate},
 {"pairs","print the pairs that training would read from a file",cmd_pairs},
-/*355:*/
-#line 6331 "attention.w"
+/*356:*/
+#line 6332 "attention.w"
 
 {"heatmap","draw the attention weights of a translation (PNG, PDF or SVG)",cmd_heatmap},
 {"loss-curve","draw the average loss per epoch from train --loss-log",cmd_loss_curve},
 
-/*:355*/
-#line 6718 "attention.w"
+/*:356*/
+#line 6719 "attention.w"
 
 
-/*:374*/
-#line 6689 "attention.w"
+/*:375*/
+#line 6690 "attention.w"
 
 };
 
@@ -1401,8 +1401,8 @@ size_t n= sizeof commands/sizeof commands[0];
 if(argc>=2)
 for(size_t k= 0;k<n;k++)
 if(strcmp(argv[1],commands[k].name)==0)return commands[k].run(argc-1,argv+1);
-/*373:*/
-#line 6702 "attention.w"
+/*374:*/
+#line 6703 "attention.w"
 
 FILE*out= argc>=2&&(strcmp(argv[1],"--help")==0||strcmp(argv[1],"-h")==0
 ||strcmp(argv[1],"help")==0)?stdout:stderr;
@@ -1412,9 +1412,9 @@ for(size_t k= 0;k<n;k++)fprintf(out,"  %-10s %s\n",commands[k].name,commands[k].
 fputs("Run 'attention COMMAND --help' for a command's options.\n",out);
 return out==stdout?0:2;
 
-/*:373*/
-#line 6699 "attention.w"
+/*:374*/
+#line 6700 "attention.w"
 
 }
 
-/*:372*/
+/*:373*/
