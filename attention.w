@@ -71,6 +71,7 @@
 @s __device__ static
 @s KIT_HD static
 @s KIT_VECTOR_MATH static
+@s KIT_RESTRICT const
 @s _Atomic const
 @s pthread_t int
 @s pthread_mutex_t int
@@ -203,8 +204,10 @@ kernel can call the very same functions: under \.{nvcc} the mark means
 @<Constants@>=
 #ifdef __CUDACC__
 #define KIT_HD __host__ __device__
+#define KIT_RESTRICT __restrict__
 #else
 #define KIT_HD
+#define KIT_RESTRICT restrict
 #endif
 
 @* Errors and memory.
@@ -3267,8 +3270,9 @@ has a bias too; it adds the same number to every score of a row, which the
 softmax cannot see, so it is left out here (and its gradient is exactly zero,
 see the backward pass).
 @<Per-element math shared by CPU and GPU@>=
-KIT_HD static inline void kb_additive_score(int i, float *e, float *a, const float *wq,
-  const float *uk, const float *va, int B, int S, int H)
+KIT_HD static inline void kb_additive_score(int i, float *e, float *KIT_RESTRICT a,
+  const float *KIT_RESTRICT wq, const float *KIT_RESTRICT uk, const float *va, int B, int S,
+  int H)
 {
   int b = i / S, s = i % S;
   const float *q = wq + (size_t) b * H, *k = uk + ((size_t) s * B + b) * H;
