@@ -135,7 +135,7 @@ return(double)ts.tv_sec+1e-9*(double)ts.tv_nsec;
 }
 
 /*:379*//*393:*/
-#line 7055 "attention.w"
+#line 7056 "attention.w"
 
 static char*words_join(const Vocab*v,const int*ids,int n)
 {
@@ -147,7 +147,7 @@ return s;
 }
 
 /*:393*//*402:*/
-#line 7221 "attention.w"
+#line 7224 "attention.w"
 
 static double hold_fraction(const char*s,uint64_t seed)
 {
@@ -167,7 +167,7 @@ int kept= 0;
 for(int k= 0;k<pl->n;k++){
 Pair p= pl->pair[k];
 if(hold_fraction(p.src,seed)<share)/*403:*/
-#line 7245 "attention.w"
+#line 7248 "attention.w"
 
 {
 if(vl->n==vl->cap){
@@ -178,7 +178,7 @@ vl->pair[vl->n++]= p;
 }
 
 /*:403*/
-#line 7239 "attention.w"
+#line 7242 "attention.w"
 
 else pl->pair[kept++]= p;
 }
@@ -186,7 +186,7 @@ pl->n= kept;
 }
 
 /*:402*//*406:*/
-#line 7288 "attention.w"
+#line 7293 "attention.w"
 
 static uint64_t mix_seed(uint64_t a,uint64_t b)
 {
@@ -196,8 +196,54 @@ z= (z^(z>>27))*0x94d049bb133111ebULL;
 return z^(z>>31);
 }
 
-/*:406*//*409:*/
-#line 7341 "attention.w"
+/*:406*//*407:*/
+#line 7312 "attention.w"
+
+static const Example*bucket_ex;
+static int by_length(const void*x,const void*y)
+{
+const Example*a= &bucket_ex[*(const int*)x],*b= &bucket_ex[*(const int*)y];
+int d= a->src_len-b->src_len;
+if(!d)d= a->tgt_len-b->tgt_len;
+return d?d:*(const int*)x-*(const int*)y;
+}
+
+/*:407*//*408:*/
+#line 7322 "attention.w"
+
+static void bucket_batches(int*order,int n,const Example*ex,int B,uint64_t seed)
+{
+bucket_ex= ex;
+for(int k= 0;k<n;k+= 64*B)qsort(order+k,(size_t)(n-k<64*B?n-k:64*B),
+sizeof(int),by_length);
+if(!seed)return;
+int nb= (n+B-1)/B,*perm= xcalloc((size_t)nb,sizeof(int)),*copy= xcalloc((size_t)n,sizeof(int));
+unsigned short xs[3]= {(unsigned short)seed,(unsigned short)(seed>>16),(unsigned short)(seed>>32)};
+for(int k= 0;k<nb;k++)perm[k]= k;
+for(int k= nb-1;k> 0;k--){
+int j= (int)(erand48(xs)*(k+1)),x= perm[k];
+if(j> k)j= k;
+perm[k]= perm[j],perm[j]= x;
+}
+/*409:*/
+#line 7342 "attention.w"
+
+int at= 0;
+for(int k= 0;k<nb;k++){
+int from= perm[k]*B,len= n-from<B?n-from:B;
+memcpy(copy+at,order+from,(size_t)len*sizeof(int));
+at+= len;
+}
+memcpy(order,copy,(size_t)n*sizeof(int));
+
+/*:409*/
+#line 7337 "attention.w"
+
+free(perm),free(copy);
+}
+
+/*:408*//*412:*/
+#line 7398 "attention.w"
 
 static double batched_loss(BModel*bm,const Example*ex,int n)
 {
@@ -212,8 +258,8 @@ tokens+= bt.tokens;
 return bmodel_take_loss(bm)/(double)(tokens?tokens:1);
 }
 
-/*:409*//*416:*/
-#line 7503 "attention.w"
+/*:412*//*419:*/
+#line 7560 "attention.w"
 
 static void warn_unknown(const Vocab*v,Vocab*seen,const char*s,const char*where)
 {
@@ -231,8 +277,8 @@ fprintf(stderr,"attention translate: %s: warning: \"%s\" is not in the model's "
 }
 }
 
-/*:416*//*417:*/
-#line 7525 "attention.w"
+/*:419*//*420:*/
+#line 7582 "attention.w"
 
 static int translate_batched(BModel*bm,int nargs,char**args,int show_attention)
 {
@@ -241,8 +287,8 @@ char**norm= xcalloc((size_t)cap,sizeof(char*));
 Example*ex= xcalloc((size_t)cap,sizeof(Example));
 Vocab unknown;
 vocab_init(&unknown);
-/*418:*/
-#line 7546 "attention.w"
+/*421:*/
+#line 7603 "attention.w"
 
 char*line= NULL;
 size_t lcap= 0;
@@ -262,8 +308,8 @@ cap*= 2;
 norm= xrealloc(norm,(size_t)cap*sizeof(char*));
 ex= xrealloc(ex,(size_t)cap*sizeof(Example));
 }
-/*419:*/
-#line 7570 "attention.w"
+/*422:*/
+#line 7627 "attention.w"
 
 size_t bad;
 char where[64];
@@ -284,21 +330,21 @@ ex[n].src[m]= EOS_TOKEN;
 ex[n].src_len= m+1;
 }else ex[n].src[0]= EOS_TOKEN,ex[n].src_len= 1,ex[n].tgt_len= -1;
 
-/*:419*/
-#line 7565 "attention.w"
+/*:422*/
+#line 7622 "attention.w"
 
 n++;
 }
 free(line);
 
-/*:418*/
-#line 7533 "attention.w"
+/*:421*/
+#line 7590 "attention.w"
 
 int*out= xcalloc((size_t)(n?n:1)*L,sizeof(int)),*len= xcalloc((size_t)(n?n:1),sizeof(int));
 float*attn= show_attention?xcalloc((size_t)(n?n:1)*L*L,sizeof(float)):NULL;
 bmodel_greedy(bm,ex,n,out,len,attn);
-/*420:*/
-#line 7591 "attention.w"
+/*423:*/
+#line 7648 "attention.w"
 
 for(int k= 0;k<n;k++){
 if(ex[k].tgt_len>=0){
@@ -314,8 +360,8 @@ printf(" %s %.3f",bm->vin.word[ex[k].src[i]],attn[((size_t)k*L+t2)*L+i]);
 putchar('\n');
 }
 
-/*:420*/
-#line 7537 "attention.w"
+/*:423*/
+#line 7594 "attention.w"
 
 for(int k= 0;k<n;k++)free(norm[k]);
 free(norm),free(ex),free(out),free(len),free(attn);
@@ -323,7 +369,7 @@ vocab_free(&unknown);
 return failed?1:0;
 }
 
-/*:417*/
+/*:420*/
 #line 6687 "attention.w"
 
 /*355:*/
@@ -621,12 +667,13 @@ static const char*train_usage=
 "  --dropout P         dropout on the embeddings in training (default 0.1)\n"
 "  --min-count N       words seen fewer than N times become <UNK> (default 1)\n"
 "  --no-shuffle        keep the file's order (default: shuffled each epoch by --seed)\n"
+"  --bucket            batch sentences of similar lengths together (less padding)\n"
 "  --valid FILE        validation pairs; --save keeps the best model by their loss\n"
 "  --valid-split F     hold out a share F (0 < F < 1) of the pairs for validation\n"
 "  (for these kinds --epochs defaults to 10, --lr to 0.001, --print-every to 1)\n";
 
 /*:380*//*381:*/
-#line 6810 "attention.w"
+#line 6811 "attention.w"
 
 typedef struct{
 const char*data,*init,*save;
@@ -634,18 +681,18 @@ int filter,append_eos;
 long epochs,hidden,max_length,seed,print_every,show,threads;
 double lr;
 /*394:*/
-#line 7067 "attention.w"
+#line 7068 "attention.w"
 
 int kind;
 long heads,batch;
 double dropout;
 long min_count;
-int shuffle;
+int shuffle,bucket;
 const char*valid;
 double valid_split;
 
 /*:394*/
-#line 6816 "attention.w"
+#line 6817 "attention.w"
 
 }TrainOptions;
 static int train_batched(TrainOptions*o,int kind);
@@ -662,25 +709,26 @@ static const struct option longopts[]= {
 {"show",required_argument,0,'S'},{"help",no_argument,0,'h'},
 {"loss-log",required_argument,0,'g'},{"threads",required_argument,0,'T'},
 /*395:*/
-#line 7076 "attention.w"
+#line 7077 "attention.w"
 
 {"attention",required_argument,0,'A'},{"heads",required_argument,0,'N'},
 {"batch",required_argument,0,'B'},{"dropout",required_argument,0,'D'},
 {"min-count",required_argument,0,'M'},{"no-shuffle",no_argument,0,'X'},
 {"valid",required_argument,0,'V'},{"valid-split",required_argument,0,'v'},
+{"bucket",no_argument,0,'K'},
 
 /*:395*/
-#line 6831 "attention.w"
+#line 6832 "attention.w"
 
 {0,0,0,0}};
 *o= (TrainOptions){NULL,NULL,NULL,FILTER_TUTORIAL,1,-1,0,0,1,0,5,0,0.0,
--1,4,32,0.1,1,1,NULL,0.0};
+-1,4,32,0.1,1,1,0,NULL,0.0};
 int c,bad= 0;
 opterr= 0;
 optind= 1;
 while(!bad&&(c= getopt_long(argc,argv,":h",longopts,NULL))!=-1)switch(c){
 /*382:*/
-#line 6849 "attention.w"
+#line 6850 "attention.w"
 
 case'p':
 if(strcmp(optarg,"seed")!=0){
@@ -712,7 +760,7 @@ break;
 case'S':bad= parse_long("train","--show",optarg,0,100000000,&o->show)!=0;break;
 case'T':bad= parse_long("train","--threads",optarg,1,2,&o->threads)!=0;break;
 /*396:*/
-#line 7082 "attention.w"
+#line 7084 "attention.w"
 
 case'A':
 if((o->kind= kind_from_name(optarg))<0){
@@ -730,6 +778,7 @@ break;
 case'M':bad= parse_long("train","--min-count",optarg,1,1000000,&o->min_count)!=0;
 break;
 case'X':o->shuffle= 0;break;
+case'K':o->bucket= 1;break;
 case'V':o->valid= optarg;break;
 case'v':
 bad= parse_float("train","--valid-split",optarg,0.0,1.0,&o->valid_split)!=0
@@ -738,7 +787,7 @@ bad= parse_float("train","--valid-split",optarg,0.0,1.0,&o->valid_split)!=0
 break;
 
 /*:396*/
-#line 6879 "attention.w"
+#line 6880 "attention.w"
 
 case'g':loss_log_path= optarg;break;
 case'h':fputs(train_usage,stdout);exit(0);
@@ -751,7 +800,7 @@ fprintf(stderr,"attention train: unknown option \"%s\"\n",argv[optind-1]);
 bad= 1;
 
 /*:382*/
-#line 6839 "attention.w"
+#line 6840 "attention.w"
 
 }
 if(!bad&&optind<argc){
@@ -763,7 +812,7 @@ return bad?-1:0;
 }
 
 /*:381*//*383:*/
-#line 6893 "attention.w"
+#line 6894 "attention.w"
 
 static int cmd_train(int argc,char**argv)
 {
@@ -773,7 +822,7 @@ Model m;
 Example*ex= NULL;
 int status= 0;
 /*385:*/
-#line 6948 "attention.w"
+#line 6949 "attention.w"
 
 if(train_options(argc,argv,&o))return 2;
 if(loss_log_path&&loss_log_check())return 1;
@@ -785,10 +834,10 @@ return 2;
 int max_length= o.max_length?(int)o.max_length:DEFAULT_MAX_LENGTH;
 
 /*:385*/
-#line 6901 "attention.w"
+#line 6902 "attention.w"
 
 /*384:*/
-#line 6920 "attention.w"
+#line 6921 "attention.w"
 
 int kind= o.kind;
 if(o.init){
@@ -815,10 +864,10 @@ if(o.print_every==0)o.print_every= 50;
 if(o.lr==0.0)o.lr= 0.01;
 
 /*:384*/
-#line 6902 "attention.w"
+#line 6903 "attention.w"
 
 /*386:*/
-#line 6958 "attention.w"
+#line 6959 "attention.w"
 
 if(o.data){
 if(pairs_read(&pl,o.data,o.filter,max_length)){
@@ -828,10 +877,10 @@ return 1;
 }else pairs_seed(&pl);
 
 /*:386*/
-#line 6903 "attention.w"
+#line 6904 "attention.w"
 
 /*389:*/
-#line 6984 "attention.w"
+#line 6985 "attention.w"
 
 if(o.init){
 if(checkpoint_load(&m,o.init)){
@@ -848,10 +897,10 @@ model_init_random(&m,(uint64_t)o.seed);
 }
 
 /*:389*/
-#line 6904 "attention.w"
+#line 6905 "attention.w"
 
 /*387:*/
-#line 6968 "attention.w"
+#line 6969 "attention.w"
 
 if(make_examples(&pl,&m.vin,&m.vout,m.cfg.L,o.append_eos,&ex)){
 fprintf(stderr,"attention train: %s\n",kit_error());
@@ -861,10 +910,10 @@ return 1;
 }
 
 /*:387*/
-#line 6905 "attention.w"
+#line 6906 "attention.w"
 
 /*390:*/
-#line 6999 "attention.w"
+#line 7000 "attention.w"
 
 if(o.data)printf("Read %ld sentence pairs from %s; kept %d (%s filter)\n",
 pl.lines_read,o.data,pl.n,o.filter==FILTER_TUTORIAL?"tutorial":"length");
@@ -877,10 +926,10 @@ printf("Training for %ld epochs, %s<EOS> on the targets\n",o.epochs,
 o.append_eos?"":"no ");
 
 /*:390*/
-#line 6906 "attention.w"
+#line 6907 "attention.w"
 
 /*391:*/
-#line 7015 "attention.w"
+#line 7016 "attention.w"
 
 int threads= o.threads?(int)o.threads:sysconf(_SC_NPROCESSORS_ONLN)> 1?2:1,used= 1;
 float*loss= xcalloc((size_t)pl.n*(size_t)o.print_every,sizeof(float));
@@ -906,10 +955,10 @@ used> 1?"s":"");
 free(loss);
 
 /*:391*/
-#line 6907 "attention.w"
+#line 6908 "attention.w"
 
 /*388:*/
-#line 6978 "attention.w"
+#line 6979 "attention.w"
 
 if(o.save&&checkpoint_save(&m,o.save)){
 fprintf(stderr,"attention train: %s\n",kit_error());
@@ -917,10 +966,10 @@ status= 1;
 }
 
 /*:388*/
-#line 6908 "attention.w"
+#line 6909 "attention.w"
 
 /*392:*/
-#line 7041 "attention.w"
+#line 7042 "attention.w"
 
 int right= 0,*out= xcalloc((size_t)m.cfg.L,sizeof(int));
 for(int k= 0;k<pl.n;k++){
@@ -936,7 +985,7 @@ printf("%d of %d training pairs translated exactly\n",right,pl.n);
 free(out);
 
 /*:392*/
-#line 6909 "attention.w"
+#line 6910 "attention.w"
 
 if(loss_log_path&&loss_log_save())status= 1;
 free(ex);
@@ -946,7 +995,7 @@ return status;
 }
 
 /*:383*//*397:*/
-#line 7115 "attention.w"
+#line 7118 "attention.w"
 
 static int train_batched(TrainOptions*o,int kind)
 {
@@ -958,7 +1007,7 @@ if(o->epochs<0)o->epochs= 10;
 if(o->print_every==0)o->print_every= 1;
 if(o->lr==0.0)o->lr= 0.001;
 /*398:*/
-#line 7141 "attention.w"
+#line 7144 "attention.w"
 
 long H= o->hidden?o->hidden:DEFAULT_HIDDEN;
 cpu_set_threads(o->threads?(int)o->threads:sysconf(_SC_NPROCESSORS_ONLN)> 1?2:1);
@@ -979,10 +1028,10 @@ return 2;
 memset(&bm,0,sizeof bm);
 
 /*:398*/
-#line 7125 "attention.w"
+#line 7128 "attention.w"
 
 /*399:*/
-#line 7165 "attention.w"
+#line 7168 "attention.w"
 
 if(pairs_read(&pl,o->data,o->filter,L)){
 fprintf(stderr,"attention train: %s\n",kit_error());
@@ -1002,10 +1051,10 @@ return 1;
 }
 
 /*:399*/
-#line 7126 "attention.w"
+#line 7129 "attention.w"
 
 /*400:*/
-#line 7185 "attention.w"
+#line 7188 "attention.w"
 
 if(o->init){
 if(checkpoint_load_any(o->init,NULL,&bm,&cpu_backend,(int)o->batch)<0){
@@ -1028,10 +1077,10 @@ goto end;
 }
 
 /*:400*/
-#line 7127 "attention.w"
+#line 7130 "attention.w"
 
 /*401:*/
-#line 7206 "attention.w"
+#line 7209 "attention.w"
 
 printf("Read %ld sentence pairs from %s; kept %d (%s filter)",pl.lines_read,o->data,
 pl.n+vl.n*(o->valid_split> 0.0),o->filter==FILTER_TUTORIAL?"tutorial":"length");
@@ -1045,17 +1094,17 @@ printf("Training for %ld epochs, batch %ld, lr %g, dropout %g, %s\n",o->epochs,o
 o->lr,o->dropout,o->shuffle?"shuffled each epoch":"in file order");
 
 /*:401*/
-#line 7128 "attention.w"
+#line 7131 "attention.w"
 
 /*404:*/
-#line 7257 "attention.w"
+#line 7260 "attention.w"
 
 int n= pl.n,*order= xcalloc((size_t)n,sizeof(int));
 double best= INFINITY,t_all= now_seconds();
 for(long e= 1;e<=o->epochs;e++){
 for(int k= 0;k<n;k++)order[k]= k;
 if(o->shuffle)/*405:*/
-#line 7275 "attention.w"
+#line 7280 "attention.w"
 
 {
 uint64_t z= mix_seed((uint64_t)o->seed,(uint64_t)e);
@@ -1070,12 +1119,14 @@ order[j]= x;
 }
 
 /*:405*/
-#line 7262 "attention.w"
+#line 7265 "attention.w"
 
+if(o->bucket)bucket_batches(order,n,ex,(int)o->batch,o->shuffle?
+mix_seed((uint64_t)o->seed,(uint64_t)e+1000003):0);
 double t0= now_seconds(),train_loss,valid_loss= NAN;
-long tokens= 0;
-/*407:*/
-#line 7301 "attention.w"
+long tokens= 0,positions= 0,words= 0;
+/*410:*/
+#line 7355 "attention.w"
 
 int tty= isatty(fileno(stdout));
 double last= t0;
@@ -1085,6 +1136,8 @@ Batch bt;
 batch_upload(&bm,ex,order+k,b,&bt);
 bmodel_train_batch(&bm,&bt,o->lr);
 tokens+= bt.tokens;
+positions+= (long)b*(bt.S+bt.T);
+for(int j= 0;j<b;j++)words+= ex[order[k+j]].src_len+ex[order[k+j]].tgt_len;
 double now= now_seconds();
 if(tty&&now-last> 0.5){
 double rate= (k+b)/(now-t0);
@@ -1096,20 +1149,21 @@ last= now;
 }
 if(tty)printf("\r%78s\r","");
 
-/*:407*/
-#line 7265 "attention.w"
+/*:410*/
+#line 7270 "attention.w"
 
 train_loss= bmodel_take_loss(&bm)/(double)tokens;
 if(vl.n)valid_loss= batched_loss(&bm,vex,vl.n);
 loss_log_add(train_loss);
-/*408:*/
-#line 7321 "attention.w"
+/*411:*/
+#line 7377 "attention.w"
 
 double sec= now_seconds()-t0;
 int print= e%o->print_every==0||e==o->epochs;
 if(print)printf("Epoch %ld/%ld, train loss %.4f",e,o->epochs,train_loss);
 if(print&&vl.n)printf(", valid loss %.4f",valid_loss);
-if(print)printf(", %.1f s (%.0f pairs/s, %.0f tokens/s)",sec,n/sec,tokens/sec);
+if(print)printf(", %.1f s (%.0f pairs/s, %.0f tokens/s, %.0f%% padding)",sec,n/sec,
+tokens/sec,100.0*(double)(positions-words)/(double)positions);
 int better= vl.n?valid_loss<best:e==o->epochs;
 if(vl.n&&valid_loss<best)best= valid_loss;
 if(o->save&&better){
@@ -1122,8 +1176,8 @@ if(print&&vl.n)printf(", saved");
 if(print)printf("\n");
 fflush(stdout);
 
-/*:408*/
-#line 7269 "attention.w"
+/*:411*/
+#line 7274 "attention.w"
 
 }
 printf("Trained in %.1f s\n",now_seconds()-t_all);
@@ -1131,10 +1185,10 @@ free(order);
 status= 0;
 
 /*:404*/
-#line 7129 "attention.w"
+#line 7132 "attention.w"
 
-/*410:*/
-#line 7356 "attention.w"
+/*413:*/
+#line 7413 "attention.w"
 
 int show= o->show<pl.n?(int)o->show:pl.n,L2= bm.cfg.L;
 int*outw= xcalloc((size_t)(show?show:1)*L2,sizeof(int));
@@ -1149,8 +1203,8 @@ free(pred);
 free(outw);
 free(outn);
 
-/*:410*/
-#line 7130 "attention.w"
+/*:413*/
+#line 7133 "attention.w"
 
 if(loss_log_path&&loss_log_save())status= 1;
 end:
@@ -1165,8 +1219,8 @@ return status;
 /*:397*/
 #line 6726 "attention.w"
 
-/*411:*/
-#line 7377 "attention.w"
+/*414:*/
+#line 7434 "attention.w"
 
 static const char*translate_usage= 
 "usage: attention translate --model CKPT [--attention] [SENTENCE ...]\n"
@@ -1185,8 +1239,8 @@ int*src= xcalloc((size_t)m->cfg.L,sizeof(int)),*out= xcalloc((size_t)m->cfg.L,si
 float*attn= xcalloc((size_t)m->cfg.L*(size_t)m->cfg.L,sizeof(float));
 int status= 0;
 if(!norm)status= kit_fail("%s: invalid UTF-8 at byte %zu",where,bad+1);
-else if(*norm)/*412:*/
-#line 7406 "attention.w"
+else if(*norm)/*415:*/
+#line 7463 "attention.w"
 
 {
 int n= tokenize(&m->vin,norm,src,m->cfg.L,where,"English");
@@ -1197,8 +1251,8 @@ int k= greedy_decode(m,src,n,out,attn);
 char*t= words_join(&m->vout,out,k);
 fputs(t,stdout);
 free(t);
-if(show_attention)/*413:*/
-#line 7422 "attention.w"
+if(show_attention)/*416:*/
+#line 7479 "attention.w"
 
 for(int t= 0;t<k;t++){
 double pad= 0.0;
@@ -1208,14 +1262,14 @@ for(int i= n;i<m->cfg.L;i++)pad+= attn[t*m->cfg.L+i];
 printf("  (padding %.3f)",pad);
 }
 
-/*:413*/
-#line 7416 "attention.w"
+/*:416*/
+#line 7473 "attention.w"
 
 }
 }
 
-/*:412*/
-#line 7395 "attention.w"
+/*:415*/
+#line 7452 "attention.w"
 
 putchar('\n');
 free(norm);
@@ -1225,8 +1279,8 @@ free(attn);
 return status;
 }
 
-/*:411*//*414:*/
-#line 7431 "attention.w"
+/*:414*//*417:*/
+#line 7488 "attention.w"
 
 static int cmd_translate(int argc,char**argv)
 {
@@ -1268,8 +1322,8 @@ return status;
 }
 int failed= 0;
 char where[64];
-/*415:*/
-#line 7477 "attention.w"
+/*418:*/
+#line 7534 "attention.w"
 
 if(optind<argc)
 for(int k= optind;k<argc;k++){
@@ -1295,18 +1349,18 @@ fflush(stdout);
 free(line);
 }
 
-/*:415*/
-#line 7472 "attention.w"
+/*:418*/
+#line 7529 "attention.w"
 
 model_free(&m);
 return failed?1:0;
 }
 
-/*:414*/
+/*:417*/
 #line 6727 "attention.w"
 
-/*421:*/
-#line 7611 "attention.w"
+/*424:*/
+#line 7668 "attention.w"
 
 static const char*pairs_usage= 
 "usage: attention pairs --data FILE [--filter tutorial|length] [--max-length L]\n"
@@ -1317,8 +1371,8 @@ static int cmd_pairs(int argc,char**argv)
 const char*data= NULL;
 int filter= FILTER_TUTORIAL;
 long max_length= DEFAULT_MAX_LENGTH;
-/*422:*/
-#line 7634 "attention.w"
+/*425:*/
+#line 7691 "attention.w"
 
 static const struct option longopts[]= {{"data",required_argument,0,'d'},
 {"filter",required_argument,0,'f'},{"max-length",required_argument,0,'L'},
@@ -1347,8 +1401,8 @@ fputs(pairs_usage,stderr);
 return 2;
 }
 
-/*:422*/
-#line 7621 "attention.w"
+/*:425*/
+#line 7678 "attention.w"
 
 PairList pl;
 if(pairs_read(&pl,data,filter,(int)max_length)){
@@ -1362,7 +1416,7 @@ pairs_free(&pl);
 return 0;
 }
 
-/*:421*/
+/*:424*/
 #line 6728 "attention.w"
 
 
