@@ -3068,10 +3068,15 @@ one product of $SB$ rows, done once per batch. The same holds for the
 output layer: the decoder's states of all $T$ steps are $TB$ contiguous rows,
 and the logits of the whole batch are one product with $W_o^{\top}$.
 
-Word numbers, lengths and targets travel as |int| arrays in the same order,
-on the backend: |src[s*B+b]|, |tgt[t*B+b]| (\.{<PAD>} beyond a sentence),
-|dec_in[t*B+b]| (\SOS, then the target shifted by one: teacher forcing) and
-the two lengths |src_len[b]|, |tgt_len[b]|. The host keeps only the sizes.
+Word numbers and lengths travel as |int| arrays in the same order, on the
+backend: |src[s*B+b]| (\.{<PAD>} beyond a sentence), |dec_in[t*B+b]| (\SOS,
+then the target shifted by one: teacher forcing) and the two lengths
+|src_len[b]|, |tgt_len[b]|. The targets are different: only the batch's real
+target words have a loss, so they are listed alone, |tgt[k]| with its row
+|rows[k]| among the $TB$ rows of the decoder. The output layer, the largest
+product of all ($V\times H$ per row), then runs on the real words only;
+with the corpus's lengths that saves about a quarter of its work. The host
+keeps only the sizes.
 @^teacher forcing@>
 @<Types@>=
 typedef struct {
@@ -3131,6 +3136,8 @@ void (*embed)(float *out, const float *table, const int *ids, int n, int H,
 void (*embed_backward)(float *dtable, const float *dout, const int *ids, int n, int H,
   float p, uint64_t seed);
 void (*add_bias)(float *y, const float *b, int n, int m);
+void (*gather_rows)(float *dst, const float *src, const int *rows, int n, int m);
+void (*scatter_rows)(float *dst, const float *src, const int *rows, int n, int m);
 void (*gru_forward)(float *h_new, GruCache *cache, const float *gi, const float *gh,
   const float *h, float *out, const int *len, int s, int B, int H);
 void (*gru_backward)(float *dgi, float *dgh, float *dh_prev, const float *dh_new,
@@ -3215,6 +3222,21 @@ gradients, is a product with a row of ones: the model asks the backend's
 KIT_HD static inline void kb_add_bias(int r, int j, float *y, const float *b, int m)
 {
   y[(size_t) r * m + j] += b[j];
+}
+
+@ Rows are gathered by a list of row numbers, and scattered back by it (the
+rows of a list are different, so no two threads write one number).
+@<Per-element math shared by CPU and GPU@>=
+KIT_HD static inline void kb_gather_rows(int r, int j, float *dst, const float *src,
+  const int *rows, int m)
+{
+  dst[(size_t) r * m + j] = src[(size_t) rows[r] * m + j];
+}
+
+KIT_HD static inline void kb_scatter_rows(int r, int j, float *dst, const float *src,
+  const int *rows, int m)
+{
+  dst[(size_t) rows[r] * m + j] = src[(size_t) r * m + j];
 }
 
 @ One GRU unit of one sentence, at source position |s|. A sentence that has
@@ -3406,8 +3428,8 @@ KIT_HD static inline void kb_context_dv(int r, int c, float *dv, const float *dc
 @ The loss of one row of logits: its log-softmax, the negative log-probability
 of its target, and, in place of the logits, the gradient
 $(p-{\rm onehot}(y))\cdot{}$|scale|, where |scale| is one over the number of
-real target words of the batch (the loss is their mean). A \.{<PAD>} target
-contributes nothing: loss 0 and a zero row.
+real target words of the batch (the loss is their mean; the rows are those
+of the real words only, so no \.{<PAD>} target reaches here).
 @^loss, masked@>
 @<Per-element math shared by CPU and GPU@>=
 KIT_HD static inline void kb_nll(int r, float *logits, float *row_loss, const int *tgt,
@@ -3415,11 +3437,6 @@ KIT_HD static inline void kb_nll(int r, float *logits, float *row_loss, const in
 {
   float *x = logits + (size_t) r * V, mx = x[0], sum = 0.0f;
   int y = tgt[r];
-  if (y == PAD_TOKEN) {
-    for (int j = 0; j < V; j++) x[j] = 0.0f;
-    row_loss[r] = 0.0f;
-    return;
-  }
   for (int j = 1; j < V; j++) if (x[j] > mx) mx = x[j];
   for (int j = 0; j < V; j++) sum += expf(x[j] - mx);
   float lse = mx + logf(sum);
@@ -3551,6 +3568,14 @@ static void cpu_add_bias(float *y, const float *b, int n, int m)
 {
   FOR2(n, m) kb_add_bias(r, j, y, b, m);
 }
+static void cpu_gather_rows(float *dst, const float *src, const int *rows, int n, int m)
+{
+  FOR2(n, m) kb_gather_rows(r, j, dst, src, rows, m);
+}
+static void cpu_scatter_rows(float *dst, const float *src, const int *rows, int n, int m)
+{
+  FOR2(n, m) kb_scatter_rows(r, j, dst, src, rows, m);
+}
 
 @ @<CPU backend functions@>=
 static void cpu_gru_forward(float *h_new, GruCache *cache, const float *gi,
@@ -3666,7 +3691,7 @@ void cpu_set_threads(int n)
 @<CPU backend functions@>=
 const Backend cpu_backend = {"cpu", cpu_alloc, cpu_release, cpu_copy, cpu_copy,
   cpu_copy, cpu_zero, cpu_gemm, cpu_embed, cpu_embed_backward, cpu_add_bias,
-  cpu_gru_forward, cpu_gru_backward, cpu_additive_scores,
+  cpu_gather_rows, cpu_scatter_rows, cpu_gru_forward, cpu_gru_backward, cpu_additive_scores,
   cpu_additive_backward, cpu_dot_scores, cpu_dot_backward, cpu_masked_softmax,
   cpu_softmax_backward, cpu_context, cpu_context_backward, cpu_tanh_forward,
   cpu_tanh_backward, cpu_nll, cpu_log_softmax, cpu_argmax, cpu_sum, cpu_add, cpu_adam};
@@ -3732,11 +3757,11 @@ s[P_OUTPROJ_B] = (TensorSpec) {"decoder.attention.out_proj.bias", mh ? H : 0, 0}
 a |d_| in front is the gradient of the same thing.
 @<Types@>=
 typedef struct {
-  int *src, *tgt, *dec_in, *src_len, *tgt_len, *ids;
+  int *src, *tgt, *dec_in, *src_len, *tgt_len, *ids, *rows;
   float *enc_x, *enc_gi, *gh, *enc_h, *keys, *uk, *kp, *vp;
   GruCache *enc_cache, *dec_cache;
   float *dec_e, *dec_gi, *dec_h, *wq, *add_a, *q, *scores, *attw, *ctx, *mh, *ht;
-  float *logits, *row_loss, *loss_acc, *ones;
+  float *logits, *row_loss, *loss_acc, *ones, *o_real;
   float *d_out, *d_dec_gi, *d_dec_gh, *d_s, *d_s2, *d_pre, *d_ctx, *d_w, *d_e, *d_q;
   float *d_keys, *d_uk, *d_kp, *d_vp, *d_mh, *d_enc_gi, *d_enc_gh, *d_emb;
 } BActs;
@@ -3803,14 +3828,14 @@ void bmodel_alloc(BModel *bm, const Backend *be, int kind, int heads, const Conf
 @ @<Allocate the activations of a batch@>=
 BActs *a = &bm->a;
 size_t B = (size_t) B_cap, L = (size_t) c->L, H = (size_t) c->H, N = L * B, V = (size_t) c->V_out;
-int **ints[] = {&a->src, &a->tgt, &a->dec_in};
-for (int k = 0; k < 3; k++) *ints[k] = dev(bm, N, sizeof(int));
+int **ints[] = {&a->src, &a->tgt, &a->dec_in, &a->rows};
+for (int k = 0; k < 4; k++) *ints[k] = dev(bm, N, sizeof(int));
 a->src_len = dev(bm, B, sizeof(int));
 a->tgt_len = dev(bm, B, sizeof(int));
 a->ids = dev(bm, B, sizeof(int));
 a->enc_cache = dev(bm, N * H, sizeof(GruCache));
 a->dec_cache = dev(bm, N * H, sizeof(GruCache));
-float **nh[] = {&a->enc_x, &a->keys, &a->uk, &a->kp, &a->vp, &a->dec_e, &a->q, &a->ctx,
+float **nh[] = {&a->o_real, &a->enc_x, &a->keys, &a->uk, &a->kp, &a->vp, &a->dec_e, &a->q, &a->ctx,
   &a->mh, &a->d_out, &a->d_pre, &a->d_ctx, &a->d_q, &a->d_keys, &a->d_uk, &a->d_kp,
   &a->d_vp, &a->d_emb};
 for (size_t k = 0; k < sizeof nh / sizeof nh[0]; k++) *nh[k] = dev(bm, N * H, sizeof(float));
@@ -3908,12 +3933,14 @@ void batch_upload(BModel *bm, const Example *ex, const int *idx, int n, Batch *b
     if (e->tgt_len > T) T = e->tgt_len;
     tokens += e->tgt_len;
   }
-  int *h = xcalloc((size_t) (3 * (S > T ? S : T) * n + 2 * n), sizeof(int));
+  int *h = xcalloc((size_t) (4 * (S > T ? S : T) * n + 2 * n), sizeof(int));
   int *src = h, *tgt = src + S * n, *din = tgt + T * n, *sl = din + T * n, *tl = sl + n;
+  int *rows = tl + n, k = 0;
   @<Fill the host arrays of the batch, time-major, padded with \.{<PAD>}@>@;
   const Backend *be = bm->be;
   be->upload(bm->a.src, src, (size_t) (S * n) * sizeof(int));
-  be->upload(bm->a.tgt, tgt, (size_t) (T * n) * sizeof(int));
+  be->upload(bm->a.tgt, tgt, (size_t) tokens * sizeof(int));
+  be->upload(bm->a.rows, rows, (size_t) tokens * sizeof(int));
   be->upload(bm->a.dec_in, din, (size_t) (T * n) * sizeof(int));
   be->upload(bm->a.src_len, sl, (size_t) n * sizeof(int));
   be->upload(bm->a.tgt_len, tl, (size_t) n * sizeof(int));
@@ -3925,13 +3952,16 @@ void batch_upload(BModel *bm, const Example *ex, const int *idx, int n, Batch *b
 for (int b = 0; b < n; b++) {
   const Example *e = &ex[idx ? idx[b] : b];
   for (int s = 0; s < S; s++) src[s * n + b] = s < e->src_len ? e->src[s] : PAD_TOKEN;
-  for (int t = 0; t < T; t++) {
-    tgt[t * n + b] = t < e->tgt_len ? e->tgt[t] : PAD_TOKEN;
+  for (int t = 0; t < T; t++)
     din[t * n + b] = t == 0 ? SOS_TOKEN : t <= e->tgt_len ? e->tgt[t - 1] : PAD_TOKEN;
-  }
   sl[b] = e->src_len;
   tl[b] = e->tgt_len;
 }
+for (int t = 0; t < T; t++)
+  for (int b = 0; b < n; b++) {
+    const Example *e = &ex[idx ? idx[b] : b];
+    if (t < e->tgt_len) rows[k] = t * n + b, tgt[k++] = e->tgt[t];
+  }
 
 @ @<Prototypes@>=
 void batch_upload(BModel *bm, const Example *ex, const int *idx, int n, Batch *bt);
@@ -4085,24 +4115,26 @@ static void decoder_forward_b(BModel *bm, const Batch *bt, float p)
   for (int t = 0; t < T; t++) decoder_step_b(bm, B, S, t);
 }
 
-@ The loss of a batch: the logits of all $TB$ rows, then the masked negative
-log-likelihood, which leaves its gradient in place of the logits and adds the
-sum of the words' losses to |loss_acc|. |bmodel_forward| runs the whole
+@ The loss of a batch: the outputs of the rows with a real target word are
+gathered, their logits are one product, and the negative log-likelihood
+leaves its gradient in place of the logits and adds the sum of the words'
+losses to |loss_acc|. |bmodel_forward| runs the whole
 forward pass; |p| is the dropout probability (0 for evaluation).
 @<Batched model functions@>=
 void bmodel_forward(BModel *bm, const Batch *bt, float p)
 {
   const Backend *be = bm->be;
   BActs *a = &bm->a;
-  int B = bt->B, T = bt->T, H = bm->cfg.H, V = bm->cfg.V_out;
+  int B = bt->B, H = bm->cfg.H, V = bm->cfg.V_out;
   bm->step_p = p;
   encoder_forward_b(bm, bt, p);
   decoder_forward_b(bm, bt, p);
-  const float *o = decoder_output(bm) + (size_t) B * H;
-  be->gemm(0, 1, T * B, V, H, 1.0f, o, H, PT(P_OUT_W), H, 0.0f, a->logits, V);
-  be->add_bias(a->logits, PT(P_OUT_B), T * B, V);
-  be->nll(a->logits, a->row_loss, a->tgt, T * B, V, 1.0f / (float) bt->tokens);
-  be->sum(a->loss_acc, a->row_loss, T * B);
+  int n = bt->tokens;
+  be->gather_rows(a->o_real, decoder_output(bm) + (size_t) B * H, a->rows, n, H);
+  be->gemm(0, 1, n, V, H, 1.0f, a->o_real, H, PT(P_OUT_W), H, 0.0f, a->logits, V);
+  be->add_bias(a->logits, PT(P_OUT_B), n, V);
+  be->nll(a->logits, a->row_loss, a->tgt, n, V, 1.0f / (float) n);
+  be->sum(a->loss_acc, a->row_loss, n);
 }
 
 @ The sum of the losses since the last call, brought back from the backend.
@@ -4132,7 +4164,8 @@ paths send to the same tensor is added by the second product itself
 straight into the output gradient of $\tilde h_{t-1}$, which step $t-1$ reads
 next.
 
-The output layer first: $\bar O=\bar ZW_o$ for the logits' gradient $\bar Z$,
+The output layer first: $\bar O=\bar ZW_o$ for the logits' gradient $\bar Z$
+(scattered back to the rows of the real words; the others get 0),
 $\bar W_o\mathrel{+}=\bar Z^{\top}O$, $\bar b_o\mathrel{+}={}$the column sums.
 @<Batched model functions@>=
 void bmodel_backward(BModel *bm, const Batch *bt)
@@ -4141,10 +4174,12 @@ void bmodel_backward(BModel *bm, const Batch *bt)
   BActs *a = &bm->a;
   int B = bt->B, S = bt->S, T = bt->T, H = bm->cfg.H, V = bm->cfg.V_out;
   size_t bh = (size_t) B * H;
-  const float *o = decoder_output(bm) + bh;
-  be->gemm(0, 0, T * B, H, V, 1.0f, a->logits, V, PT(P_OUT_W), H, 0.0f, a->d_out, H);
-  be->gemm(1, 0, V, H, T * B, 1.0f, a->logits, V, o, H, 1.0f, GT(P_OUT_W), H);
-  bias_grad(bm, GT(P_OUT_B), a->logits, T * B, V);
+  int n = bt->tokens;
+  be->gemm(0, 0, n, H, V, 1.0f, a->logits, V, PT(P_OUT_W), H, 0.0f, a->d_emb, H);
+  be->zero(a->d_out, (size_t) T * bh * sizeof(float));
+  be->scatter_rows(a->d_out, a->d_emb, a->rows, n, H);
+  be->gemm(1, 0, V, H, n, 1.0f, a->logits, V, a->o_real, H, 1.0f, GT(P_OUT_W), H);
+  bias_grad(bm, GT(P_OUT_B), a->logits, n, V);
   be->zero(a->d_s, bh * sizeof(float));
   be->zero(a->d_keys, (size_t) S * bh * sizeof(float));
   be->zero(a->d_uk, (size_t) S * bh * sizeof(float));

@@ -154,7 +154,7 @@ float eps;
 }AdamConstants;
 
 /*:141*//*183:*/
-#line 3076 "attention.w"
+#line 3081 "attention.w"
 
 typedef struct{
 int B,S,T;
@@ -162,7 +162,7 @@ int tokens;
 }Batch;
 
 /*:183*//*184:*/
-#line 3101 "attention.w"
+#line 3106 "attention.w"
 
 typedef struct Backend Backend;
 struct Backend{
@@ -176,13 +176,15 @@ void(*zero)(void*p,size_t bytes);
 void(*gemm)(int ta,int tb,int M,int N,int K,float alpha,const float*A,
 int lda,const float*B,int ldb,float beta,float*C,int ldc);
 /*185:*/
-#line 3128 "attention.w"
+#line 3133 "attention.w"
 
 void(*embed)(float*out,const float*table,const int*ids,int n,int H,
 float p,uint64_t seed);
 void(*embed_backward)(float*dtable,const float*dout,const int*ids,int n,int H,
 float p,uint64_t seed);
 void(*add_bias)(float*y,const float*b,int n,int m);
+void(*gather_rows)(float*dst,const float*src,const int*rows,int n,int m);
+void(*scatter_rows)(float*dst,const float*src,const int*rows,int n,int m);
 void(*gru_forward)(float*h_new,GruCache*cache,const float*gi,const float*gh,
 const float*h,float*out,const int*len,int s,int B,int H);
 void(*gru_backward)(float*dgi,float*dgh,float*dh_prev,const float*dh_new,
@@ -190,7 +192,7 @@ const float*dout,const float*h,const GruCache*cache,const int*len,int s,
 int B,int H);
 
 /*:185*//*186:*/
-#line 3140 "attention.w"
+#line 3147 "attention.w"
 
 void(*additive_scores)(float*e,float*a,const float*wq,const float*uk,
 const float*va,int B,int S,int H);
@@ -207,7 +209,7 @@ void(*context_backward)(float*dw,float*dv,const float*dc,const float*w,
 const float*v,int B,int S,int H,int heads);
 
 /*:186*//*187:*/
-#line 3155 "attention.w"
+#line 3162 "attention.w"
 
 void(*tanh_forward)(float*y,const float*x,int n);
 void(*tanh_backward)(float*dx,const float*dy,const float*y,int n);
@@ -219,12 +221,12 @@ void(*add)(float*y,const float*x,int n);
 void(*adam)(float*p,const float*g,float*m,float*v,size_t n,AdamConstants k);
 
 /*:187*/
-#line 3113 "attention.w"
+#line 3118 "attention.w"
 
 };
 
-/*:184*//*215:*/
-#line 3687 "attention.w"
+/*:184*//*216:*/
+#line 3712 "attention.w"
 
 enum{P_ENC_EMB,P_ENC_W_IH,P_ENC_W_HH,P_ENC_B_IH,P_ENC_B_HH,P_DEC_EMB,
 P_WA_W,P_WA_B,P_UA_W,P_UA_B,P_VA_W,P_VA_B,P_LIN_IN,P_LIN_OUT,
@@ -232,21 +234,21 @@ P_INPROJ_W,P_INPROJ_B,P_OUTPROJ_W,P_OUTPROJ_B,
 P_DEC_W_IH,P_DEC_W_HH,P_DEC_B_IH,P_DEC_B_HH,P_COMBINE,P_OUT_W,P_OUT_B,
 NP_TENSORS};
 
-/*:215*//*218:*/
-#line 3733 "attention.w"
+/*:216*//*219:*/
+#line 3758 "attention.w"
 
 typedef struct{
-int*src,*tgt,*dec_in,*src_len,*tgt_len,*ids;
+int*src,*tgt,*dec_in,*src_len,*tgt_len,*ids,*rows;
 float*enc_x,*enc_gi,*gh,*enc_h,*keys,*uk,*kp,*vp;
 GruCache*enc_cache,*dec_cache;
 float*dec_e,*dec_gi,*dec_h,*wq,*add_a,*q,*scores,*attw,*ctx,*mh,*ht;
-float*logits,*row_loss,*loss_acc,*ones;
+float*logits,*row_loss,*loss_acc,*ones,*o_real;
 float*d_out,*d_dec_gi,*d_dec_gh,*d_s,*d_s2,*d_pre,*d_ctx,*d_w,*d_e,*d_q;
 float*d_keys,*d_uk,*d_kp,*d_vp,*d_mh,*d_enc_gi,*d_enc_gh,*d_emb;
 }BActs;
 
-/*:218*//*219:*/
-#line 3746 "attention.w"
+/*:219*//*220:*/
+#line 3771 "attention.w"
 
 typedef struct{
 int kind,heads;
@@ -263,8 +265,8 @@ int B_cap;
 BActs a;
 }BModel;
 
-/*:219*//*261:*/
-#line 4494 "attention.w"
+/*:220*//*262:*/
+#line 4529 "attention.w"
 
 typedef struct{
 int kind,heads;
@@ -276,8 +278,8 @@ const float*data;
 size_t n_params;
 }CkptView;
 
-/*:261*//*290:*/
-#line 5076 "attention.w"
+/*:262*//*291:*/
+#line 5111 "attention.w"
 
 #define COLORMAP_MAX_POINTS 9
 typedef struct{
@@ -287,8 +289,8 @@ double x[3][COLORMAP_MAX_POINTS];
 double v[3][COLORMAP_MAX_POINTS];
 }Colormap;
 
-/*:290*//*298:*/
-#line 5174 "attention.w"
+/*:291*//*299:*/
+#line 5209 "attention.w"
 
 enum{HEATMAP_MATPLOTLIB,HEATMAP_SEABORN};
 typedef struct{
@@ -302,8 +304,8 @@ int style;
 double vmin,vmax;
 }Heatmap;
 
-/*:298*//*299:*/
-#line 5191 "attention.w"
+/*:299*//*300:*/
+#line 5226 "attention.w"
 
 typedef struct{
 double x,y,w,h;
@@ -318,14 +320,14 @@ int width,height,stride;
 unsigned char*data;
 }FigImage;
 
-/*:299*//*328:*/
-#line 5812 "attention.w"
+/*:300*//*329:*/
+#line 5847 "attention.w"
 
 enum{FIGURE_PNG,FIGURE_PDF,FIGURE_SVG};
 #define FIGURE_PNG_SCALE 2.0
 
-/*:328*//*342:*/
-#line 6069 "attention.w"
+/*:329*//*343:*/
+#line 6104 "attention.w"
 
 typedef struct{
 int n;
@@ -333,7 +335,7 @@ const double*x,*y;
 const char*title,*xlabel,*ylabel;
 }Curve;
 
-/*:342*/
+/*:343*/
 #line 151 "attention.w"
 
 /*56:*/
@@ -453,7 +455,7 @@ float dr= dan*c->ghn;
 }
 
 /*:121*//*188:*/
-#line 3178 "attention.w"
+#line 3185 "attention.w"
 
 KIT_HD static inline float dropout_scale(uint64_t seed,uint64_t i,float p)
 {
@@ -474,7 +476,7 @@ out[i]= table[(size_t)ids[r]*H+j]*dropout_scale(seed,(uint64_t)i,p);
 }
 
 /*:188*//*189:*/
-#line 3201 "attention.w"
+#line 3208 "attention.w"
 
 KIT_HD static inline void kb_embed_backward(int j,float*dtable,const float*dout,
 const int*ids,int n,int H,float p,uint64_t seed)
@@ -486,7 +488,7 @@ dtable[(size_t)ids[r]*H+j]+= dout[i]*dropout_scale(seed,i,p);
 }
 
 /*:189*//*190:*/
-#line 3214 "attention.w"
+#line 3221 "attention.w"
 
 KIT_HD static inline void kb_add_bias(int r,int j,float*y,const float*b,int m)
 {
@@ -494,7 +496,22 @@ y[(size_t)r*m+j]+= b[j];
 }
 
 /*:190*//*191:*/
-#line 3225 "attention.w"
+#line 3229 "attention.w"
+
+KIT_HD static inline void kb_gather_rows(int r,int j,float*dst,const float*src,
+const int*rows,int m)
+{
+dst[(size_t)r*m+j]= src[(size_t)rows[r]*m+j];
+}
+
+KIT_HD static inline void kb_scatter_rows(int r,int j,float*dst,const float*src,
+const int*rows,int m)
+{
+dst[(size_t)rows[r]*m+j]= src[(size_t)r*m+j];
+}
+
+/*:191*//*192:*/
+#line 3247 "attention.w"
 
 KIT_HD static inline void kb_gru_forward(int b,int j,float*h_new,GruCache*cache,
 const float*gi,const float*gh,const float*h,float*out,const int*len,
@@ -512,8 +529,8 @@ y[2*H+j],h[i],&cache[i]);
 if(out)out[i]= h_new[i];
 }
 
-/*:191*//*192:*/
-#line 3246 "attention.w"
+/*:192*//*193:*/
+#line 3268 "attention.w"
 
 KIT_HD static inline void kb_gru_backward(int b,int j,float*dgi,float*dgh,
 float*dh_prev,const float*dh_new,const float*dout,const float*h,
@@ -533,8 +550,8 @@ y[H+j]= x[H+j];
 dh_prev[i]= dh;
 }
 
-/*:192*//*193:*/
-#line 3272 "attention.w"
+/*:193*//*194:*/
+#line 3294 "attention.w"
 
 KIT_HD static inline void kb_additive_score(int i,float*e,float*KIT_RESTRICT a,
 const float*KIT_RESTRICT wq,const float*KIT_RESTRICT uk,const float*va,int B,int S,
@@ -548,8 +565,8 @@ for(int j= 0;j<H;j++)sum+= va[j]*ai[j];
 e[i]= sum;
 }
 
-/*:193*//*194:*/
-#line 3290 "attention.w"
+/*:194*//*195:*/
+#line 3312 "attention.w"
 
 KIT_HD static inline void kb_additive_pre(int r,int j,float*a,const float*de,
 const float*va,int H)
@@ -573,8 +590,8 @@ int s= r/B,b= r%B;
 duk[(size_t)r*H+j]+= dpre[((size_t)b*S+s)*H+j];
 }
 
-/*:194*//*195:*/
-#line 3317 "attention.w"
+/*:195*//*196:*/
+#line 3339 "attention.w"
 
 KIT_HD static inline void kb_dot_score(int i,float*e,const float*q,const float*k,
 int B,int S,int H,int heads,float scale)
@@ -586,8 +603,8 @@ for(int j= 0;j<d;j++)sum+= x[j]*y[j];
 e[i]= scale*sum;
 }
 
-/*:195*//*196:*/
-#line 3330 "attention.w"
+/*:196*//*197:*/
+#line 3352 "attention.w"
 
 KIT_HD static inline void kb_dot_dq(int b,int c,float*dq,const float*de,
 const float*k,int B,int S,int H,int heads,float scale)
@@ -605,8 +622,8 @@ int s= r/B,b= r%B,h= c/(H/heads);
 dk[(size_t)r*H+c]+= scale*de[((size_t)b*heads+h)*S+s]*q[(size_t)b*H+c];
 }
 
-/*:196*//*197:*/
-#line 3350 "attention.w"
+/*:197*//*198:*/
+#line 3372 "attention.w"
 
 KIT_HD static inline void kb_masked_softmax(int r,float*w,const float*e,
 const int*len,int heads,int S)
@@ -619,8 +636,8 @@ for(int s= 0;s<n;s++)sum+= (y[s]= expf(x[s]-mx));
 for(int s= 0;s<S;s++)y[s]= s<n?y[s]/sum:0.0f;
 }
 
-/*:197*//*198:*/
-#line 3365 "attention.w"
+/*:198*//*199:*/
+#line 3387 "attention.w"
 
 KIT_HD static inline void kb_softmax_backward(int r,float*de,const float*dw,
 const float*w,int S)
@@ -631,8 +648,8 @@ for(int s= 0;s<S;s++)avg+= y[s]*x[s];
 for(int s= 0;s<S;s++)de[(size_t)r*S+s]= y[s]*(x[s]-avg);
 }
 
-/*:198*//*199:*/
-#line 3379 "attention.w"
+/*:199*//*200:*/
+#line 3401 "attention.w"
 
 KIT_HD static inline void kb_context(int b,int col,float*c,const float*w,
 const float*v,int B,int S,int H,int heads)
@@ -660,19 +677,14 @@ int s= r/B,b= r%B,h= c/(H/heads);
 dv[(size_t)r*H+c]+= w[((size_t)b*heads+h)*S+s]*dc[(size_t)b*H+c];
 }
 
-/*:199*//*200:*/
-#line 3412 "attention.w"
+/*:200*//*201:*/
+#line 3434 "attention.w"
 
 KIT_HD static inline void kb_nll(int r,float*logits,float*row_loss,const int*tgt,
 int V,float scale)
 {
 float*x= logits+(size_t)r*V,mx= x[0],sum= 0.0f;
 int y= tgt[r];
-if(y==PAD_TOKEN){
-for(int j= 0;j<V;j++)x[j]= 0.0f;
-row_loss[r]= 0.0f;
-return;
-}
 for(int j= 1;j<V;j++)if(x[j]> mx)mx= x[j];
 for(int j= 0;j<V;j++)sum+= expf(x[j]-mx);
 float lse= mx+logf(sum);
@@ -681,8 +693,8 @@ for(int j= 0;j<V;j++)x[j]= expf(x[j]-lse)*scale;
 x[y]-= scale;
 }
 
-/*:200*//*201:*/
-#line 3433 "attention.w"
+/*:201*//*202:*/
+#line 3450 "attention.w"
 
 KIT_HD static inline void kb_log_softmax(int r,float*x,int V)
 {
@@ -701,8 +713,8 @@ for(int j= 1;j<V;j++)if(y[j]> y[best])best= j;
 out[r]= best;
 }
 
-/*:201*//*202:*/
-#line 3454 "attention.w"
+/*:202*//*203:*/
+#line 3471 "attention.w"
 
 KIT_HD static inline void kb_tanh(int i,float*y,const float*x)
 {
@@ -735,7 +747,7 @@ for(int i= 0;i<n;i++)s+= x[i];
 acc[0]+= s;
 }
 
-/*:202*/
+/*:203*/
 #line 153 "attention.w"
 
 /*12:*/
@@ -920,88 +932,88 @@ int tokenize_unk(const Vocab*v,const char*s,int*ids,int max,int*unknown);
 int make_examples_unk(const PairList*pl,const Vocab*vin,const Vocab*vout,
 int max_length,Example**out);
 
-/*:182*//*214:*/
-#line 3674 "attention.w"
+/*:182*//*215:*/
+#line 3699 "attention.w"
 
 extern const Backend cpu_backend;
 void cpu_set_threads(int n);
 
-/*:214*//*226:*/
-#line 3857 "attention.w"
+/*:215*//*227:*/
+#line 3882 "attention.w"
 
 void batched_specs(int kind,const Config*c,TensorSpec s[NP_TENSORS]);
 void bmodel_alloc(BModel*bm,const Backend*be,int kind,int heads,const Config*c,
 Vocab*vin,Vocab*vout,int B_cap);
 void bmodel_free(BModel*bm);
 
-/*:226*//*228:*/
-#line 3894 "attention.w"
+/*:227*//*229:*/
+#line 3919 "attention.w"
 
 void bmodel_init_random(BModel*bm,uint64_t seed);
 
-/*:228*//*231:*/
-#line 3936 "attention.w"
+/*:229*//*232:*/
+#line 3966 "attention.w"
 
 void batch_upload(BModel*bm,const Example*ex,const int*idx,int n,Batch*bt);
 
-/*:231*//*242:*/
-#line 4118 "attention.w"
+/*:232*//*243:*/
+#line 4150 "attention.w"
 
 void bmodel_forward(BModel*bm,const Batch*bt,float p);
 double bmodel_take_loss(BModel*bm);
 
-/*:242*//*252:*/
-#line 4338 "attention.w"
+/*:243*//*253:*/
+#line 4373 "attention.w"
 
 void bmodel_backward(BModel*bm,const Batch*bt);
 void bmodel_train_batch(BModel*bm,const Batch*bt,double lr);
 
-/*:252*//*257:*/
-#line 4418 "attention.w"
+/*:253*//*258:*/
+#line 4453 "attention.w"
 
 void bmodel_greedy(BModel*bm,const Example*ex,int n,int*out,int*out_len,
 float*attn);
 
-/*:257*//*269:*/
-#line 4629 "attention.w"
+/*:258*//*270:*/
+#line 4664 "attention.w"
 
 int checkpoint_save(const Model*m,const char*path);
 int bcheckpoint_save(const BModel*bm,const char*path);
 int checkpoint_load(Model*m,const char*path);
 int checkpoint_load_any(const char*path,Model*m,BModel*bm,const Backend*be,int B_cap);
 
-/*:269*//*297:*/
-#line 5159 "attention.w"
+/*:270*//*298:*/
+#line 5194 "attention.w"
 
 extern const Colormap colormap_bone,colormap_ylorrd;
 void colormap_color(const Colormap*cm,double w,double rgb[3]);
 const Colormap*colormap_find(const char*name);
 
-/*:297*//*320:*/
-#line 5652 "attention.w"
+/*:298*//*321:*/
+#line 5687 "attention.w"
 
 int heatmap_layout(const Heatmap*h,HeatmapLayout*lay);
 
-/*:320*//*333:*/
-#line 5887 "attention.w"
+/*:321*//*334:*/
+#line 5922 "attention.w"
 
 int figure_format(const char*path);
 int figure_check_path(const char*path);
 int write_file_atomic(const char*path,const void*data,size_t n);
 
-/*:333*//*341:*/
-#line 6047 "attention.w"
+/*:334*//*342:*/
+#line 6082 "attention.w"
 
 int heatmap_save(const Heatmap*h,const char*path);
 int heatmap_image(const Heatmap*h,double scale,FigImage*img,HeatmapLayout*lay);
 
-/*:341*//*354:*/
-#line 6318 "attention.w"
+/*:342*//*355:*/
+#line 6353 "attention.w"
 
 int curve_save(const Curve*c,const char*path);
 int curve_image(const Curve*c,double scale,FigImage*img);
 
-/*:354*/
+/*:355*/
 #line 154 "attention.w"
 
 
