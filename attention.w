@@ -7618,7 +7618,7 @@ others are decoded together, |B_cap| at a time, and printed in order.
 static int translate_batched(BModel *bm, int nargs, char **args, int show_attention)
 {
   int n = 0, cap = 16, failed = 0, L = bm->cfg.L;
-  char **norm = xcalloc((size_t) cap, sizeof(char *));
+  char **norm = xcalloc((size_t) cap, sizeof(char *)), *bad = xcalloc((size_t) cap, 1);
   Example *ex = xcalloc((size_t) cap, sizeof(Example));
   Vocab unknown;
   vocab_init(&unknown);
@@ -7628,7 +7628,7 @@ static int translate_batched(BModel *bm, int nargs, char **args, int show_attent
   bmodel_greedy(bm, ex, n, out, len, attn);
   @<Print the translations in order, an empty line for each failed sentence@>@;
   for (int k = 0; k < n; k++) free(norm[k]);
-  free(norm), free(ex), free(out), free(len), free(attn);
+  free(norm), free(bad), free(ex), free(out), free(len), free(attn);
   vocab_free(&unknown);
   return failed ? 1 : 0;
 }
@@ -7652,6 +7652,7 @@ for (long k = 0;; k++) {
   if (n == cap) {
     cap *= 2;
     norm = xrealloc(norm, (size_t) cap * sizeof(char *));
+    bad = xrealloc(bad, (size_t) cap);
     ex = xrealloc(ex, (size_t) cap * sizeof(Example));
   }
   @<Normalise and number sentence |s| into |ex[n]|, or report it@>@;
@@ -7660,14 +7661,14 @@ for (long k = 0;; k++) {
 free(line);
 
 @ @<Normalise and number sentence |s| into |ex[n]|, or report it@>=
-size_t bad;
+size_t badbyte;
 char where[64];
 snprintf(where, sizeof where, nargs > 0 ? "sentence %ld" : "line %ld", k + 1);
 memset(&ex[n], 0, sizeof ex[n]);
-norm[n] = normalize_sentence(s, (size_t) got, &bad);
+norm[n] = normalize_sentence(s, (size_t) got, &badbyte);
 int before = 0, m = -1;
 if (!norm[n]) fprintf(stderr, "attention translate: %s: invalid UTF-8 at byte %zu\n", where,
-  bad + 1), failed = 1;
+  badbyte + 1), failed = 1;
 else if (*norm[n] && (m = tokenize_unk(&bm->vin, norm[n], ex[n].src, L - 1, &before)) < 0)
   fprintf(stderr, "attention translate: %s: the sentence has more than %d words, the most "
     "this model reads\n", where, L - 1), failed = 1;
@@ -7677,12 +7678,13 @@ if (m > 0) {
   if (before) warn_unknown(&bm->vin, &unknown, norm[n], where);
   ex[n].src[m] = EOS_TOKEN;
   ex[n].src_len = m + 1;
-} else ex[n].src[0] = EOS_TOKEN, ex[n].src_len = 1, ex[n].tgt_len = -1;
+  bad[n] = 0;
+} else ex[n].src[0] = EOS_TOKEN, ex[n].src_len = 1, bad[n] = 1;
 
-@ A failed sentence was marked with |tgt_len| $-1$ (and decoded as a lone \EOS).
+@ A failed sentence was marked in |bad| (and decoded as a lone \EOS).
 @<Print the translations in order, an empty line for each failed sentence@>=
 for (int k = 0; k < n; k++) {
-  if (ex[k].tgt_len >= 0) {
+  if (!bad[k]) {
     char *t = words_join(&bm->vout, out + (size_t) k * L, len[k]);
     fputs(t, stdout);
     free(t);

@@ -283,7 +283,7 @@ fprintf(stderr,"attention translate: %s: warning: \"%s\" is not in the model's "
 static int translate_batched(BModel*bm,int nargs,char**args,int show_attention)
 {
 int n= 0,cap= 16,failed= 0,L= bm->cfg.L;
-char**norm= xcalloc((size_t)cap,sizeof(char*));
+char**norm= xcalloc((size_t)cap,sizeof(char*)),*bad= xcalloc((size_t)cap,1);
 Example*ex= xcalloc((size_t)cap,sizeof(Example));
 Vocab unknown;
 vocab_init(&unknown);
@@ -306,19 +306,20 @@ s= line;
 if(n==cap){
 cap*= 2;
 norm= xrealloc(norm,(size_t)cap*sizeof(char*));
+bad= xrealloc(bad,(size_t)cap);
 ex= xrealloc(ex,(size_t)cap*sizeof(Example));
 }
 /*423:*/
-#line 7662 "attention.w"
+#line 7663 "attention.w"
 
-size_t bad;
+size_t badbyte;
 char where[64];
 snprintf(where,sizeof where,nargs> 0?"sentence %ld":"line %ld",k+1);
 memset(&ex[n],0,sizeof ex[n]);
-norm[n]= normalize_sentence(s,(size_t)got,&bad);
+norm[n]= normalize_sentence(s,(size_t)got,&badbyte);
 int before= 0,m= -1;
 if(!norm[n])fprintf(stderr,"attention translate: %s: invalid UTF-8 at byte %zu\n",where,
-bad+1),failed= 1;
+badbyte+1),failed= 1;
 else if(*norm[n]&&(m= tokenize_unk(&bm->vin,norm[n],ex[n].src,L-1,&before))<0)
 fprintf(stderr,"attention translate: %s: the sentence has more than %d words, the most "
 "this model reads\n",where,L-1),failed= 1;
@@ -328,10 +329,11 @@ if(m> 0){
 if(before)warn_unknown(&bm->vin,&unknown,norm[n],where);
 ex[n].src[m]= EOS_TOKEN;
 ex[n].src_len= m+1;
-}else ex[n].src[0]= EOS_TOKEN,ex[n].src_len= 1,ex[n].tgt_len= -1;
+bad[n]= 0;
+}else ex[n].src[0]= EOS_TOKEN,ex[n].src_len= 1,bad[n]= 1;
 
 /*:423*/
-#line 7657 "attention.w"
+#line 7658 "attention.w"
 
 n++;
 }
@@ -344,10 +346,10 @@ int*out= xcalloc((size_t)(n?n:1)*L,sizeof(int)),*len= xcalloc((size_t)(n?n:1),si
 float*attn= show_attention?xcalloc((size_t)(n?n:1)*L*L,sizeof(float)):NULL;
 bmodel_greedy(bm,ex,n,out,len,attn);
 /*424:*/
-#line 7683 "attention.w"
+#line 7685 "attention.w"
 
 for(int k= 0;k<n;k++){
-if(ex[k].tgt_len>=0){
+if(!bad[k]){
 char*t= words_join(&bm->vout,out+(size_t)k*L,len[k]);
 fputs(t,stdout);
 free(t);
@@ -364,7 +366,7 @@ putchar('\n');
 #line 7629 "attention.w"
 
 for(int k= 0;k<n;k++)free(norm[k]);
-free(norm),free(ex),free(out),free(len),free(attn);
+free(norm),free(bad),free(ex),free(out),free(len),free(attn);
 vocab_free(&unknown);
 return failed?1:0;
 }
@@ -1360,7 +1362,7 @@ return failed?1:0;
 #line 6762 "attention.w"
 
 /*425:*/
-#line 7703 "attention.w"
+#line 7705 "attention.w"
 
 static const char*pairs_usage= 
 "usage: attention pairs --data FILE [--filter tutorial|length] [--max-length L]\n"
@@ -1372,7 +1374,7 @@ const char*data= NULL;
 int filter= FILTER_TUTORIAL;
 long max_length= DEFAULT_MAX_LENGTH;
 /*426:*/
-#line 7726 "attention.w"
+#line 7728 "attention.w"
 
 static const struct option longopts[]= {{"data",required_argument,0,'d'},
 {"filter",required_argument,0,'f'},{"max-length",required_argument,0,'L'},
@@ -1402,7 +1404,7 @@ return 2;
 }
 
 /*:426*/
-#line 7713 "attention.w"
+#line 7715 "attention.w"
 
 PairList pl;
 if(pairs_read(&pl,data,filter,(int)max_length)){
