@@ -3394,6 +3394,24 @@ KIT_HD static inline void kb_softmax_backward(int r, float *de, const float *dw,
   for (int s = 0; s < S; s++) de[(size_t) r * S + s] = y[s] * (x[s] - avg);
 }
 
+@ A worked example, to check by hand. A sentence of three words padded to
+four positions has the scores $e=(1.0,\,2.0,\,0.5,\,\ast)$; the fourth is a
+pad, and whatever number is there, the masked softmax ignores it. The
+maximum is 2.0, the exponentials of $e-2$ are $0.3679$, $1$, $0.2231$,
+their sum is $1.5910$, and
+$$w=(0.2312,\;0.6285,\;0.1402,\;0).$$
+With the keys $k_1=(1,0)$, $k_2=(0,1)$, $k_3=(1,1)$ (and anything at the
+pad) the context is $c=0.2312k_1+0.6285k_2+0.1402k_3=(0.3715,\,0.7688)$.
+Backwards, suppose the weights' gradient is $\bar w=(1,0,0,\ast)$: then
+$\sum_pw_p\bar w_p=0.2312$ and
+$\bar e=(0.2312\cdot0.7688,\;0.6285\cdot(-0.2312),\;0.1402\cdot(-0.2312),\;0)
+=(0.1778,\,-0.1453,\,-0.0324,\,0)$, which sums to zero, as the gradient of
+anything through a softmax must: adding a constant to all scores changes
+nothing. The pad's gradient is exactly 0, so nothing flows into whatever the
+encoder put there.
+@^worked example@>
+@^masking@>
+
 @ The context of each head is the weighted sum of its columns of the values,
 for sentence $b$ and column $c$. Backwards, a weight's gradient
 is a dot product over its head's columns, and a value gathers

@@ -225,8 +225,8 @@ void(*adam)(float*p,const float*g,float*m,float*v,size_t n,AdamConstants k);
 
 };
 
-/*:184*//*216:*/
-#line 3712 "attention.w"
+/*:184*//*217:*/
+#line 3730 "attention.w"
 
 enum{P_ENC_EMB,P_ENC_W_IH,P_ENC_W_HH,P_ENC_B_IH,P_ENC_B_HH,P_DEC_EMB,
 P_WA_W,P_WA_B,P_UA_W,P_UA_B,P_VA_W,P_VA_B,P_LIN_IN,P_LIN_OUT,
@@ -234,8 +234,8 @@ P_INPROJ_W,P_INPROJ_B,P_OUTPROJ_W,P_OUTPROJ_B,
 P_DEC_W_IH,P_DEC_W_HH,P_DEC_B_IH,P_DEC_B_HH,P_COMBINE,P_OUT_W,P_OUT_B,
 NP_TENSORS};
 
-/*:216*//*219:*/
-#line 3758 "attention.w"
+/*:217*//*220:*/
+#line 3776 "attention.w"
 
 typedef struct{
 int*src,*tgt,*dec_in,*src_len,*tgt_len,*ids,*rows;
@@ -247,8 +247,8 @@ float*d_out,*d_dec_gi,*d_dec_gh,*d_s,*d_s2,*d_pre,*d_ctx,*d_w,*d_e,*d_q;
 float*d_keys,*d_uk,*d_kp,*d_vp,*d_mh,*d_enc_gi,*d_enc_gh,*d_emb;
 }BActs;
 
-/*:219*//*220:*/
-#line 3771 "attention.w"
+/*:220*//*221:*/
+#line 3789 "attention.w"
 
 typedef struct{
 int kind,heads;
@@ -265,8 +265,8 @@ int B_cap;
 BActs a;
 }BModel;
 
-/*:220*//*262:*/
-#line 4529 "attention.w"
+/*:221*//*263:*/
+#line 4547 "attention.w"
 
 typedef struct{
 int kind,heads;
@@ -278,8 +278,8 @@ const float*data;
 size_t n_params;
 }CkptView;
 
-/*:262*//*291:*/
-#line 5111 "attention.w"
+/*:263*//*292:*/
+#line 5129 "attention.w"
 
 #define COLORMAP_MAX_POINTS 9
 typedef struct{
@@ -289,8 +289,8 @@ double x[3][COLORMAP_MAX_POINTS];
 double v[3][COLORMAP_MAX_POINTS];
 }Colormap;
 
-/*:291*//*299:*/
-#line 5209 "attention.w"
+/*:292*//*300:*/
+#line 5227 "attention.w"
 
 enum{HEATMAP_MATPLOTLIB,HEATMAP_SEABORN};
 typedef struct{
@@ -304,8 +304,8 @@ int style;
 double vmin,vmax;
 }Heatmap;
 
-/*:299*//*300:*/
-#line 5226 "attention.w"
+/*:300*//*301:*/
+#line 5244 "attention.w"
 
 typedef struct{
 double x,y,w,h;
@@ -320,14 +320,14 @@ int width,height,stride;
 unsigned char*data;
 }FigImage;
 
-/*:300*//*329:*/
-#line 5847 "attention.w"
+/*:301*//*330:*/
+#line 5865 "attention.w"
 
 enum{FIGURE_PNG,FIGURE_PDF,FIGURE_SVG};
 #define FIGURE_PNG_SCALE 2.0
 
-/*:329*//*343:*/
-#line 6104 "attention.w"
+/*:330*//*344:*/
+#line 6122 "attention.w"
 
 typedef struct{
 int n;
@@ -335,7 +335,7 @@ const double*x,*y;
 const char*title,*xlabel,*ylabel;
 }Curve;
 
-/*:343*/
+/*:344*/
 #line 151 "attention.w"
 
 /*56:*/
@@ -648,8 +648,8 @@ for(int s= 0;s<S;s++)avg+= y[s]*x[s];
 for(int s= 0;s<S;s++)de[(size_t)r*S+s]= y[s]*(x[s]-avg);
 }
 
-/*:199*//*200:*/
-#line 3401 "attention.w"
+/*:199*//*201:*/
+#line 3419 "attention.w"
 
 KIT_HD static inline void kb_context(int b,int col,float*c,const float*w,
 const float*v,int B,int S,int H,int heads)
@@ -677,8 +677,8 @@ int s= r/B,b= r%B,h= c/(H/heads);
 dv[(size_t)r*H+c]+= w[((size_t)b*heads+h)*S+s]*dc[(size_t)b*H+c];
 }
 
-/*:200*//*201:*/
-#line 3434 "attention.w"
+/*:201*//*202:*/
+#line 3452 "attention.w"
 
 KIT_HD static inline void kb_nll(int r,float*logits,float*row_loss,const int*tgt,
 int V,float scale)
@@ -693,8 +693,8 @@ for(int j= 0;j<V;j++)x[j]= expf(x[j]-lse)*scale;
 x[y]-= scale;
 }
 
-/*:201*//*202:*/
-#line 3450 "attention.w"
+/*:202*//*203:*/
+#line 3468 "attention.w"
 
 KIT_HD static inline void kb_log_softmax(int r,float*x,int V)
 {
@@ -713,8 +713,8 @@ for(int j= 1;j<V;j++)if(y[j]> y[best])best= j;
 out[r]= best;
 }
 
-/*:202*//*203:*/
-#line 3471 "attention.w"
+/*:203*//*204:*/
+#line 3489 "attention.w"
 
 KIT_HD static inline void kb_tanh(int i,float*y,const float*x)
 {
@@ -747,7 +747,7 @@ for(int i= 0;i<n;i++)s+= x[i];
 acc[0]+= s;
 }
 
-/*:203*/
+/*:204*/
 #line 153 "attention.w"
 
 /*12:*/
@@ -932,88 +932,88 @@ int tokenize_unk(const Vocab*v,const char*s,int*ids,int max,int*unknown);
 int make_examples_unk(const PairList*pl,const Vocab*vin,const Vocab*vout,
 int max_length,Example**out);
 
-/*:182*//*215:*/
-#line 3699 "attention.w"
+/*:182*//*216:*/
+#line 3717 "attention.w"
 
 extern const Backend cpu_backend;
 void cpu_set_threads(int n);
 
-/*:215*//*227:*/
-#line 3882 "attention.w"
+/*:216*//*228:*/
+#line 3900 "attention.w"
 
 void batched_specs(int kind,const Config*c,TensorSpec s[NP_TENSORS]);
 void bmodel_alloc(BModel*bm,const Backend*be,int kind,int heads,const Config*c,
 Vocab*vin,Vocab*vout,int B_cap);
 void bmodel_free(BModel*bm);
 
-/*:227*//*229:*/
-#line 3919 "attention.w"
+/*:228*//*230:*/
+#line 3937 "attention.w"
 
 void bmodel_init_random(BModel*bm,uint64_t seed);
 
-/*:229*//*232:*/
-#line 3966 "attention.w"
+/*:230*//*233:*/
+#line 3984 "attention.w"
 
 void batch_upload(BModel*bm,const Example*ex,const int*idx,int n,Batch*bt);
 
-/*:232*//*243:*/
-#line 4150 "attention.w"
+/*:233*//*244:*/
+#line 4168 "attention.w"
 
 void bmodel_forward(BModel*bm,const Batch*bt,float p);
 double bmodel_take_loss(BModel*bm);
 
-/*:243*//*253:*/
-#line 4373 "attention.w"
+/*:244*//*254:*/
+#line 4391 "attention.w"
 
 void bmodel_backward(BModel*bm,const Batch*bt);
 void bmodel_train_batch(BModel*bm,const Batch*bt,double lr);
 
-/*:253*//*258:*/
-#line 4453 "attention.w"
+/*:254*//*259:*/
+#line 4471 "attention.w"
 
 void bmodel_greedy(BModel*bm,const Example*ex,int n,int*out,int*out_len,
 float*attn);
 
-/*:258*//*270:*/
-#line 4664 "attention.w"
+/*:259*//*271:*/
+#line 4682 "attention.w"
 
 int checkpoint_save(const Model*m,const char*path);
 int bcheckpoint_save(const BModel*bm,const char*path);
 int checkpoint_load(Model*m,const char*path);
 int checkpoint_load_any(const char*path,Model*m,BModel*bm,const Backend*be,int B_cap);
 
-/*:270*//*298:*/
-#line 5194 "attention.w"
+/*:271*//*299:*/
+#line 5212 "attention.w"
 
 extern const Colormap colormap_bone,colormap_ylorrd;
 void colormap_color(const Colormap*cm,double w,double rgb[3]);
 const Colormap*colormap_find(const char*name);
 
-/*:298*//*321:*/
-#line 5687 "attention.w"
+/*:299*//*322:*/
+#line 5705 "attention.w"
 
 int heatmap_layout(const Heatmap*h,HeatmapLayout*lay);
 
-/*:321*//*334:*/
-#line 5922 "attention.w"
+/*:322*//*335:*/
+#line 5940 "attention.w"
 
 int figure_format(const char*path);
 int figure_check_path(const char*path);
 int write_file_atomic(const char*path,const void*data,size_t n);
 
-/*:334*//*342:*/
-#line 6082 "attention.w"
+/*:335*//*343:*/
+#line 6100 "attention.w"
 
 int heatmap_save(const Heatmap*h,const char*path);
 int heatmap_image(const Heatmap*h,double scale,FigImage*img,HeatmapLayout*lay);
 
-/*:342*//*355:*/
-#line 6353 "attention.w"
+/*:343*//*356:*/
+#line 6371 "attention.w"
 
 int curve_save(const Curve*c,const char*path);
 int curve_image(const Curve*c,double scale,FigImage*img);
 
-/*:355*/
+/*:356*/
 #line 154 "attention.w"
 
 

@@ -1,12 +1,12 @@
-/*204:*/
-#line 3513 "attention.w"
+/*205:*/
+#line 3531 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
 #include <string.h> 
 #include <cblas.h> 
-/*205:*/
-#line 3520 "attention.w"
+/*206:*/
+#line 3538 "attention.w"
 
 static void*cpu_alloc(size_t bytes)
 {
@@ -25,8 +25,8 @@ static void cpu_zero(void*p,size_t bytes)
 memset(p,0,bytes);
 }
 
-/*:205*//*206:*/
-#line 3539 "attention.w"
+/*:206*//*207:*/
+#line 3557 "attention.w"
 
 static void cpu_gemm(int ta,int tb,int M,int N,int K,float alpha,const float*A,
 int lda,const float*B,int ldb,float beta,float*C,int ldc)
@@ -35,15 +35,15 @@ int lda,const float*B,int ldb,float beta,float*C,int ldc)
 cblas_dgemm(CblasRowMajor,ta?CblasTrans:CblasNoTrans,tb?CblasTrans:CblasNoTrans,
 M,N,K,alpha,A,lda,B,ldb,beta,C,ldc);
 #else
-#line 3547 "attention.w"
+#line 3565 "attention.w"
  cblas_sgemm(CblasRowMajor,ta?CblasTrans:CblasNoTrans,tb?CblasTrans:CblasNoTrans,
 M,N,K,alpha,A,lda,B,ldb,beta,C,ldc);
 #endif
-#line 3550 "attention.w"
+#line 3568 "attention.w"
 }
 
-/*:206*//*207:*/
-#line 3554 "attention.w"
+/*:207*//*208:*/
+#line 3572 "attention.w"
 
 #define FOR(n) for (int i =  0; i < (n); i++)
 #define FOR2(n, m) for (int r =  0; r < (n); r++) for (int j =  0; j < (m); j++)
@@ -70,8 +70,8 @@ static void cpu_scatter_rows(float*dst,const float*src,const int*rows,int n,int 
 FOR2(n,m)kb_scatter_rows(r,j,dst,src,rows,m);
 }
 
-/*:207*//*208:*/
-#line 3580 "attention.w"
+/*:208*//*209:*/
+#line 3598 "attention.w"
 
 static void cpu_gru_forward(float*h_new,GruCache*cache,const float*gi,
 const float*gh,const float*h,float*out,const int*len,int s,int B,int H)
@@ -85,8 +85,8 @@ int B,int H)
 FOR2(B,H)kb_gru_backward(r,j,dgi,dgh,dh_prev,dh_new,dout,h,cache,len,s,H);
 }
 
-/*:208*//*209:*/
-#line 3593 "attention.w"
+/*:209*//*210:*/
+#line 3611 "attention.w"
 
 static void cpu_additive_scores(float*e,float*a,const float*wq,const float*uk,
 const float*va,int B,int S,int H)
@@ -104,8 +104,8 @@ FOR2(B,H)kb_additive_dwq(r,j,dwq,a,S,H);
 FOR2(S*B,H)kb_additive_duk(r,j,duk,a,B,S,H);
 }
 
-/*:209*//*210:*/
-#line 3610 "attention.w"
+/*:210*//*211:*/
+#line 3628 "attention.w"
 
 static void cpu_dot_scores(float*e,const float*q,const float*k,int B,int S,
 int H,int heads,float scale)
@@ -128,8 +128,8 @@ static void cpu_softmax_backward(float*de,const float*dw,const float*w,int rows,
 FOR(rows)kb_softmax_backward(i,de,dw,w,S);
 }
 
-/*:210*//*211:*/
-#line 3632 "attention.w"
+/*:211*//*212:*/
+#line 3650 "attention.w"
 
 static void cpu_context(float*c,const float*w,const float*v,int B,int S,int H,
 int heads)
@@ -143,8 +143,8 @@ FOR(B*heads*S)kb_context_dw(i,dw,dc,v,B,S,H,heads);
 FOR2(S*B,H)kb_context_dv(r,j,dv,dc,w,B,S,H,heads);
 }
 
-/*:211*//*212:*/
-#line 3645 "attention.w"
+/*:212*//*213:*/
+#line 3663 "attention.w"
 
 static void cpu_tanh_forward(float*y,const float*x,int n)
 {
@@ -181,16 +181,16 @@ AdamConstants k)
 for(size_t i= 0;i<n;i++)kb_adam(i,p,g,m,v,k);
 }
 
-/*:212*//*213:*/
-#line 3684 "attention.w"
+/*:213*//*214:*/
+#line 3702 "attention.w"
 
 void cpu_set_threads(int n)
 {
 openblas_set_num_threads(n);
 }
 
-/*:213*//*214:*/
-#line 3691 "attention.w"
+/*:214*//*215:*/
+#line 3709 "attention.w"
 
 const Backend cpu_backend= {"cpu",cpu_alloc,cpu_release,cpu_copy,cpu_copy,
 cpu_copy,cpu_zero,cpu_gemm,cpu_embed,cpu_embed_backward,cpu_add_bias,
@@ -199,8 +199,8 @@ cpu_additive_backward,cpu_dot_scores,cpu_dot_backward,cpu_masked_softmax,
 cpu_softmax_backward,cpu_context,cpu_context_backward,cpu_tanh_forward,
 cpu_tanh_backward,cpu_nll,cpu_log_softmax,cpu_argmax,cpu_sum,cpu_add,cpu_adam};
 
-/*:214*/
-#line 3518 "attention.w"
+/*:215*/
+#line 3536 "attention.w"
 
 
-/*:204*/
+/*:205*/

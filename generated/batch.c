@@ -5,8 +5,8 @@
 #include <stdlib.h> 
 #include <string.h> 
 #include <math.h> 
-/*221:*/
-#line 3787 "attention.w"
+/*222:*/
+#line 3805 "attention.w"
 
 #define PT(k) (bm->p + bm->off[k])
 #define GT(k) (bm->g + bm->off[k])
@@ -15,16 +15,16 @@ static void*dev(const BModel*bm,size_t n,size_t size)
 return bm->be->alloc(n*size);
 }
 
-/*:221*//*222:*/
-#line 3797 "attention.w"
+/*:222*//*223:*/
+#line 3815 "attention.w"
 
 static void bias_grad(const BModel*bm,float*db,const float*dy,int n,int m)
 {
 bm->be->gemm(0,0,1,m,n,1.0f,bm->a.ones,n,dy,m,1.0f,db,m);
 }
 
-/*:222*//*233:*/
-#line 3971 "attention.w"
+/*:223*//*234:*/
+#line 3989 "attention.w"
 
 static uint64_t mix64(uint64_t z)
 {
@@ -34,8 +34,8 @@ z= (z^(z>>27))*0x94d049bb133111ebULL;
 return z^(z>>31);
 }
 
-/*:233*//*234:*/
-#line 3985 "attention.w"
+/*:234*//*235:*/
+#line 4003 "attention.w"
 
 static void encoder_forward_b(BModel*bm,const Batch*bt,float p)
 {
@@ -56,8 +56,8 @@ s,B,H);
 }
 }
 
-/*:234*//*235:*/
-#line 4008 "attention.w"
+/*:235*//*236:*/
+#line 4026 "attention.w"
 
 static void attention_precompute(BModel*bm,int B,int S)
 {
@@ -76,8 +76,8 @@ be->add_bias(a->vp,b+2*H,S*B,H);
 }
 }
 
-/*:235*//*236:*/
-#line 4032 "attention.w"
+/*:236*//*237:*/
+#line 4050 "attention.w"
 
 static void decoder_step_b(BModel*bm,int B,int S,int t)
 {
@@ -88,8 +88,8 @@ size_t bh= (size_t)B*H,tb= (size_t)t*bh;
 float*s_prev= a->dec_h+tb,*s_new= s_prev+bh,*gi= a->dec_gi+(size_t)t*B*G;
 const float*x2= a->ht+tb;
 if(bm->kind==KIND_BAHDANAU){
-/*237:*/
-#line 4052 "attention.w"
+/*238:*/
+#line 4070 "attention.w"
 
 float*w= a->attw+(size_t)t*B*S;
 be->gemm(0,1,B,H,H,1.0f,s_prev,H,PT(P_WA_W),H,0.0f,a->wq,H);
@@ -99,8 +99,8 @@ PT(P_VA_W),B,S,H);
 be->masked_softmax(w,a->scores,a->src_len,B,1,S);
 be->context(a->ctx+tb,w,a->keys,B,S,H,1);
 
-/*:237*/
-#line 4042 "attention.w"
+/*:238*/
+#line 4060 "attention.w"
 
 x2= a->ctx+tb;
 }
@@ -108,16 +108,16 @@ be->gemm(0,1,B,G,H,1.0f,x2,H,PT(P_DEC_W_IH)+H,2*H,1.0f,gi,G);
 be->gemm(0,1,B,G,H,1.0f,s_prev,H,PT(P_DEC_W_HH),H,0.0f,a->gh,G);
 be->add_bias(a->gh,PT(P_DEC_B_HH),B,G);
 be->gru_forward(s_new,a->dec_cache+tb,gi,a->gh,s_prev,NULL,NULL,0,B,H);
-if(bm->kind!=KIND_BAHDANAU)/*238:*/
-#line 4065 "attention.w"
+if(bm->kind!=KIND_BAHDANAU)/*239:*/
+#line 4083 "attention.w"
 
 {
 int mh= bm->kind==KIND_MULTIHEAD,nh= bm->heads;
 const float*q= s_new,*K= mh?a->kp:a->keys;
 float*w= a->attw+(size_t)t*B*nh*S,*c= a->ctx+tb,*ht= a->ht+tb+bh;
 const float*Wc= PT(mh?P_COMBINE:P_LIN_OUT);
-if(bm->kind!=KIND_LUONG_DOT)/*239:*/
-#line 4084 "attention.w"
+if(bm->kind!=KIND_LUONG_DOT)/*240:*/
+#line 4102 "attention.w"
 
 {
 float*qt= a->q+tb;
@@ -126,8 +126,8 @@ if(mh)be->add_bias(qt,PT(P_INPROJ_B),B,H);
 q= qt;
 }
 
-/*:239*/
-#line 4071 "attention.w"
+/*:240*/
+#line 4089 "attention.w"
 
 be->dot_scores(a->scores,q,K,B,S,H,nh,mh?1.0f/sqrtf((float)(H/nh)):1.0f);
 be->masked_softmax(w,a->scores,a->src_len,B,nh,S);
@@ -141,13 +141,13 @@ be->gemm(0,1,B,H,H,1.0f,s_new,H,Wc+H,2*H,1.0f,ht,H);
 be->tanh_forward(ht,ht,B*H);
 }
 
-/*:238*/
-#line 4049 "attention.w"
+/*:239*/
+#line 4067 "attention.w"
 
 }
 
-/*:236*//*240:*/
-#line 4098 "attention.w"
+/*:237*//*241:*/
+#line 4116 "attention.w"
 
 static const float*decoder_output(const BModel*bm)
 {
@@ -168,8 +168,8 @@ attention_precompute(bm,B,S);
 for(int t= 0;t<T;t++)decoder_step_b(bm,B,S,t);
 }
 
-/*:240*//*251:*/
-#line 4335 "attention.w"
+/*:241*//*252:*/
+#line 4353 "attention.w"
 
 static void encoder_backward_b(BModel*bm,const Batch*bt)
 {
@@ -195,7 +195,7 @@ be->embed_backward(GT(P_ENC_EMB),a->d_emb,a->src,M,H,bm->step_p,
 mix64(bm->seed^(2*bm->step)));
 }
 
-/*:251*/
+/*:252*/
 #line 2934 "attention.w"
 
 /*177:*/
@@ -210,8 +210,8 @@ for(int k= 0;k<N_KINDS;k++)if(strcmp(s,kind_names[k])==0)return k;
 return-1;
 }
 
-/*:177*//*217:*/
-#line 3719 "attention.w"
+/*:177*//*218:*/
+#line 3737 "attention.w"
 
 void batched_specs(int kind,const Config*c,TensorSpec s[NP_TENSORS])
 {
@@ -223,8 +223,8 @@ s[P_ENC_W_HH]= (TensorSpec){"encoder.gru.weight_hh_l0",3*H,H};
 s[P_ENC_B_IH]= (TensorSpec){"encoder.gru.bias_ih_l0",3*H,0};
 s[P_ENC_B_HH]= (TensorSpec){"encoder.gru.bias_hh_l0",3*H,0};
 s[P_DEC_EMB]= (TensorSpec){"decoder.embedding.weight",c->V_out,H};
-/*218:*/
-#line 3740 "attention.w"
+/*219:*/
+#line 3758 "attention.w"
 
 s[P_WA_W]= (TensorSpec){"decoder.attention.Wa.weight",bah?H:0,H};
 s[P_WA_B]= (TensorSpec){"decoder.attention.Wa.bias",bah?H:0,0};
@@ -240,8 +240,8 @@ s[P_INPROJ_B]= (TensorSpec){"decoder.attention.in_proj_bias",mh?3*H:0,0};
 s[P_OUTPROJ_W]= (TensorSpec){"decoder.attention.out_proj.weight",mh?H:0,H};
 s[P_OUTPROJ_B]= (TensorSpec){"decoder.attention.out_proj.bias",mh?H:0,0};
 
-/*:218*/
-#line 3730 "attention.w"
+/*:219*/
+#line 3748 "attention.w"
 
 s[P_DEC_W_IH]= (TensorSpec){"decoder.gru.weight_ih_l0",3*H,2*H};
 s[P_DEC_W_HH]= (TensorSpec){"decoder.gru.weight_hh_l0",3*H,H};
@@ -252,8 +252,8 @@ s[P_OUT_W]= (TensorSpec){"decoder.out.weight",c->V_out,H};
 s[P_OUT_B]= (TensorSpec){"decoder.out.bias",c->V_out,0};
 }
 
-/*:217*//*223:*/
-#line 3804 "attention.w"
+/*:218*//*224:*/
+#line 3822 "attention.w"
 
 void bmodel_alloc(BModel*bm,const Backend*be,int kind,int heads,const Config*c,
 Vocab*vin,Vocab*vout,int B_cap)
@@ -275,8 +275,8 @@ bm->p= dev(bm,bm->n_params,sizeof(float));
 bm->g= dev(bm,bm->n_params,sizeof(float));
 bm->m= dev(bm,bm->n_params,sizeof(float));
 bm->v= dev(bm,bm->n_params,sizeof(float));
-/*224:*/
-#line 3828 "attention.w"
+/*225:*/
+#line 3846 "attention.w"
 
 BActs*a= &bm->a;
 size_t B= (size_t)B_cap,L= (size_t)c->L,H= (size_t)c->H,N= L*B,V= (size_t)c->V_out;
@@ -296,8 +296,8 @@ for(size_t k= 0;k<sizeof n3h/sizeof n3h[0];k++)*n3h[k]= dev(bm,N*3*H,sizeof(floa
 a->enc_h= dev(bm,N*H+B*H,sizeof(float));
 a->dec_h= dev(bm,N*H+B*H,sizeof(float));
 a->ht= dev(bm,N*H+B*H,sizeof(float));
-/*225:*/
-#line 3849 "attention.w"
+/*226:*/
+#line 3867 "attention.w"
 
 float**bh[]= {&a->wq,&a->d_s,&a->d_s2,&a->d_mh};
 for(size_t k= 0;k<sizeof bh/sizeof bh[0];k++)*bh[k]= dev(bm,B*H,sizeof(float));
@@ -316,17 +316,17 @@ for(size_t i= 0;i<N;i++)one[i]= 1.0f;
 be->upload(a->ones,one,N*sizeof(float));
 free(one);
 
+/*:226*/
+#line 3865 "attention.w"
+
+
 /*:225*/
-#line 3847 "attention.w"
-
-
-/*:224*/
-#line 3825 "attention.w"
+#line 3843 "attention.w"
 
 }
 
-/*:223*//*226:*/
-#line 3869 "attention.w"
+/*:224*//*227:*/
+#line 3887 "attention.w"
 
 void bmodel_free(BModel*bm)
 {
@@ -340,8 +340,8 @@ vocab_free(&bm->vout);
 memset(bm,0,sizeof*bm);
 }
 
-/*:226*//*228:*/
-#line 3896 "attention.w"
+/*:227*//*229:*/
+#line 3914 "attention.w"
 
 void bmodel_init_random(BModel*bm,uint64_t seed)
 {
@@ -365,8 +365,8 @@ bm->adam_t= 0;
 bm->seed= seed;
 }
 
-/*:228*//*230:*/
-#line 3926 "attention.w"
+/*:229*//*231:*/
+#line 3944 "attention.w"
 
 void batch_upload(BModel*bm,const Example*ex,const int*idx,int n,Batch*bt)
 {
@@ -380,8 +380,8 @@ tokens+= e->tgt_len;
 int*h= xcalloc((size_t)(4*(S> T?S:T)*n+2*n),sizeof(int));
 int*src= h,*tgt= src+S*n,*din= tgt+T*n,*sl= din+T*n,*tl= sl+n;
 int*rows= tl+n,k= 0;
-/*231:*/
-#line 3951 "attention.w"
+/*232:*/
+#line 3969 "attention.w"
 
 for(int b= 0;b<n;b++){
 const Example*e= &ex[idx?idx[b]:b];
@@ -397,8 +397,8 @@ const Example*e= &ex[idx?idx[b]:b];
 if(t<e->tgt_len)rows[k]= t*n+b,tgt[k++]= e->tgt[t];
 }
 
-/*:231*/
-#line 3939 "attention.w"
+/*:232*/
+#line 3957 "attention.w"
 
 const Backend*be= bm->be;
 be->upload(bm->a.src,src,(size_t)(S*n)*sizeof(int));
@@ -411,8 +411,8 @@ free(h);
 *bt= (Batch){n,S,T,tokens};
 }
 
-/*:230*//*241:*/
-#line 4123 "attention.w"
+/*:231*//*242:*/
+#line 4141 "attention.w"
 
 void bmodel_forward(BModel*bm,const Batch*bt,float p)
 {
@@ -430,8 +430,8 @@ be->nll(a->logits,a->row_loss,a->tgt,n,V,1.0f/(float)n);
 be->sum(a->loss_acc,a->row_loss,n);
 }
 
-/*:241*//*242:*/
-#line 4141 "attention.w"
+/*:242*//*243:*/
+#line 4159 "attention.w"
 
 double bmodel_take_loss(BModel*bm)
 {
@@ -441,8 +441,8 @@ bm->be->zero(bm->a.loss_acc,sizeof(float));
 return s;
 }
 
-/*:242*//*244:*/
-#line 4170 "attention.w"
+/*:243*//*245:*/
+#line 4188 "attention.w"
 
 void bmodel_backward(BModel*bm,const Batch*bt)
 {
@@ -462,8 +462,8 @@ be->zero(a->d_uk,(size_t)S*bh*sizeof(float));
 be->zero(a->d_kp,(size_t)S*bh*sizeof(float));
 be->zero(a->d_vp,(size_t)S*bh*sizeof(float));
 for(int t= T-1;t>=0;t--){
-if(bm->kind==KIND_BAHDANAU)/*245:*/
-#line 4207 "attention.w"
+if(bm->kind==KIND_BAHDANAU)/*246:*/
+#line 4225 "attention.w"
 
 {
 size_t tb= (size_t)t*bh,G= 3*(size_t)H;
@@ -480,11 +480,11 @@ PT(P_VA_W),B,S,H);
 be->gemm(0,0,B,H,H,1.0f,dq,H,PT(P_WA_W),H,1.0f,a->d_s2,H);
 }
 
-/*:245*/
-#line 4189 "attention.w"
+/*:246*/
+#line 4207 "attention.w"
 
-else/*246:*/
-#line 4229 "attention.w"
+else/*247:*/
+#line 4247 "attention.w"
 
 {
 int mh= bm->kind==KIND_MULTIHEAD,nh= bm->heads;
@@ -495,8 +495,8 @@ const float*Wc= PT(mh?P_COMBINE:P_LIN_OUT),*s_new= a->dec_h+tb+bh;
 be->tanh_backward(dpre,a->d_out+tb,a->ht+tb+bh,B*H);
 be->gemm(0,0,B,H,H,1.0f,dpre,H,Wc,2*H,0.0f,dc,H);
 be->gemm(0,0,B,H,H,1.0f,dpre,H,Wc+H,2*H,1.0f,a->d_s,H);
-/*247:*/
-#line 4248 "attention.w"
+/*248:*/
+#line 4266 "attention.w"
 
 const float*cg= dc,*K= mh?a->kp:a->keys,*Vv= mh?a->vp:a->keys;
 const float*q= bm->kind==KIND_LUONG_DOT?s_new:a->q+tb;
@@ -512,8 +512,8 @@ be->dot_backward(dq,dK,a->d_e,q,K,B,S,H,nh,scale);
 if(bm->kind==KIND_LUONG_DOT)be->add(a->d_s,dq,B*H);
 else be->gemm(0,0,B,H,H,1.0f,dq,H,PT(mh?P_INPROJ_W:P_LIN_IN),H,1.0f,a->d_s,H);
 
-/*:247*/
-#line 4239 "attention.w"
+/*:248*/
+#line 4257 "attention.w"
 
 be->gru_backward(dgi,dgh,a->d_s2,a->d_s,NULL,a->dec_h+tb,a->dec_cache+tb,
 NULL,0,B,H);
@@ -523,15 +523,15 @@ be->gemm(0,0,B,H,3*H,1.0f,dgi,3*H,PT(P_DEC_W_IH)+H,2*H,1.0f,
 a->d_out+tb-bh,H);
 }
 
-/*:246*/
-#line 4190 "attention.w"
+/*:247*/
+#line 4208 "attention.w"
 
 float*x= a->d_s;
 a->d_s= a->d_s2;
 a->d_s2= x;
 }
-/*248:*/
-#line 4268 "attention.w"
+/*249:*/
+#line 4286 "attention.w"
 
 {
 int G= 3*H,N= T*B;
@@ -546,11 +546,11 @@ be->embed_backward(GT(P_DEC_EMB),a->d_emb,a->dec_in,N,H,bm->step_p,
 mix64(bm->seed^(2*bm->step+1)));
 }
 
-/*:248*/
-#line 4195 "attention.w"
+/*:249*/
+#line 4213 "attention.w"
 
-/*249:*/
-#line 4291 "attention.w"
+/*250:*/
+#line 4309 "attention.w"
 
 {
 int N= T*B,M= S*B;
@@ -567,8 +567,8 @@ be->gemm(1,0,H,H,N,1.0f,a->d_pre,H,a->ctx,H,1.0f,dWc,2*H);
 be->gemm(1,0,H,H,N,1.0f,a->d_pre,H,a->dec_h+bh,H,1.0f,dWc+H,2*H);
 if(bm->kind==KIND_LUONG_GENERAL)
 be->gemm(1,0,H,H,N,1.0f,a->d_q,H,a->dec_h+bh,H,1.0f,GT(P_LIN_IN),H);
-if(mh)/*250:*/
-#line 4315 "attention.w"
+if(mh)/*251:*/
+#line 4333 "attention.w"
 
 {
 float*dW= GT(P_INPROJ_W),*db= GT(P_INPROJ_B);
@@ -585,20 +585,20 @@ be->gemm(0,0,M,H,H,1.0f,a->d_kp,H,W+HH,H,1.0f,a->d_keys,H);
 be->gemm(0,0,M,H,H,1.0f,a->d_vp,H,W+2*HH,H,1.0f,a->d_keys,H);
 }
 
+/*:251*/
+#line 4325 "attention.w"
+
+}
+}
+
 /*:250*/
-#line 4307 "attention.w"
-
-}
-}
-
-/*:249*/
-#line 4196 "attention.w"
+#line 4214 "attention.w"
 
 encoder_backward_b(bm,bt);
 }
 
-/*:244*//*252:*/
-#line 4362 "attention.w"
+/*:245*//*253:*/
+#line 4380 "attention.w"
 
 void bmodel_train_batch(BModel*bm,const Batch*bt,double lr)
 {
@@ -610,8 +610,8 @@ bm->be->adam(bm->p,bm->g,bm->m,bm->v,bm->n_params,k);
 bm->step++;
 }
 
-/*:252*//*254:*/
-#line 4388 "attention.w"
+/*:253*//*255:*/
+#line 4406 "attention.w"
 
 void bmodel_greedy(BModel*bm,const Example*ex,int n,int*out,int*out_len,
 float*attn)
@@ -621,8 +621,8 @@ for(int at= 0;at<n;at+= bm->B_cap){
 int B= n-at<bm->B_cap?n-at:bm->B_cap;
 Batch bt;
 batch_upload(bm,ex+at,NULL,B,&bt);
-/*255:*/
-#line 4401 "attention.w"
+/*256:*/
+#line 4419 "attention.w"
 
 const Backend*be= bm->be;
 BActs*a= &bm->a;
@@ -637,8 +637,8 @@ attention_precompute(bm,B,S);
 for(int b= 0;b<B;b++)len[b]= 0,tok[b]= SOS_TOKEN;
 if(attn)memset(attn+(size_t)at*L*L,0,(size_t)B*L*L*sizeof(float));
 for(int t= 0;t<L&&left> 0;t++){
-/*256:*/
-#line 4421 "attention.w"
+/*257:*/
+#line 4439 "attention.w"
 
 size_t tb= (size_t)t*B;
 be->upload(a->dec_in+tb,tok,(size_t)B*sizeof(int));
@@ -654,11 +654,11 @@ be->argmax(a->ids,a->logits,B,V);
 be->download(tok,a->ids,(size_t)B*sizeof(int));
 if(w)be->download(w,a->attw+tb*nh*S,(size_t)(B*nh*S)*sizeof(float));
 
-/*:256*/
-#line 4415 "attention.w"
+/*:257*/
+#line 4433 "attention.w"
 
-/*257:*/
-#line 4436 "attention.w"
+/*258:*/
+#line 4454 "attention.w"
 
 for(int b= 0;b<B;b++){
 if(len[b]<0)continue;
@@ -676,20 +676,20 @@ if(len[b]==L)len[b]= -L-1,left--;
 if(left==0||t==L-1)
 for(int b= 0;b<B;b++)if(len[b]<0)len[b]= -len[b]-1;
 
-/*:257*/
-#line 4416 "attention.w"
+/*:258*/
+#line 4434 "attention.w"
 
 }
 free(tok);
 free(w);
 
+/*:256*/
+#line 4415 "attention.w"
+
+}
+}
+
 /*:255*/
-#line 4397 "attention.w"
-
-}
-}
-
-/*:254*/
 #line 2935 "attention.w"
 
 

@@ -1,5 +1,5 @@
-/*259:*/
-#line 4485 "attention.w"
+/*260:*/
+#line 4503 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
@@ -8,8 +8,8 @@
 #include <unistd.h> 
 #include <sys/stat.h> 
 #include <cjson/cJSON.h> 
-/*278:*/
-#line 4796 "attention.w"
+/*279:*/
+#line 4814 "attention.w"
 
 static const char*meta_string(const cJSON*meta,const char*key,const char*path)
 {
@@ -35,8 +35,8 @@ path,key,s,lo,hi);
 return 0;
 }
 
-/*:278*//*279:*/
-#line 4823 "attention.w"
+/*:279*//*280:*/
+#line 4841 "attention.w"
 
 static int meta_vocab(const cJSON*meta,const char*key,const char*path,Vocab*v)
 {
@@ -61,8 +61,8 @@ cJSON_Delete(a);
 return status;
 }
 
-/*:279*//*284:*/
-#line 4900 "attention.w"
+/*:280*//*285:*/
+#line 4918 "attention.w"
 
 static int check_tensor(const cJSON*t,const TensorSpec*s,size_t data_size,
 size_t*begin,const char*path)
@@ -73,8 +73,8 @@ const cJSON*offs= cJSON_GetObjectItemCaseSensitive(t,"data_offsets");
 if(!cJSON_IsString(dtype)||strcmp(dtype->valuestring,"F32")!=0)
 return kit_fail("%s: tensor \"%s\" has dtype %s; the kit reads F32 only",path,
 s->name,cJSON_IsString(dtype)?dtype->valuestring:"(none)");
-/*285:*/
-#line 4915 "attention.w"
+/*286:*/
+#line 4933 "attention.w"
 
 int nd= s->cols?2:1,ok= cJSON_IsArray(shape)&&cJSON_GetArraySize(shape)==nd;
 for(int d= 0;ok&&d<nd;d++){
@@ -91,11 +91,11 @@ free(got);
 return r;
 }
 
-/*:285*/
-#line 4910 "attention.w"
+/*:286*/
+#line 4928 "attention.w"
 
-/*286:*/
-#line 4933 "attention.w"
+/*287:*/
+#line 4951 "attention.w"
 
 const cJSON*b= cJSON_GetArrayItem(offs,0),*e= cJSON_GetArrayItem(offs,1);
 double need= 4.0*(double)spec_numel(s);
@@ -106,14 +106,14 @@ return kit_fail("%s: tensor \"%s\" has data offsets that do not give %.0f bytes 
 "inside the %zu bytes of data",path,s->name,need,data_size);
 *begin= (size_t)b->valuedouble;
 
-/*:286*/
-#line 4911 "attention.w"
+/*:287*/
+#line 4929 "attention.w"
 
 return 0;
 }
 
-/*:284*//*287:*/
-#line 4945 "attention.w"
+/*:285*//*288:*/
+#line 4963 "attention.w"
 
 static int check_tiling(const TensorSpec*s,int n,const size_t*begin,size_t data_size,
 const char*path)
@@ -140,11 +140,11 @@ return kit_fail("%s: %zu bytes after the last tensor belong to none",path,data_s
 return 0;
 }
 
-/*:287*/
-#line 4493 "attention.w"
+/*:288*/
+#line 4511 "attention.w"
 
-/*260:*/
-#line 4498 "attention.w"
+/*261:*/
+#line 4516 "attention.w"
 
 static void put_f32(unsigned char*b,float x)
 {
@@ -162,8 +162,8 @@ memcpy(&x,&u,4);
 return x;
 }
 
-/*:260*//*261:*/
-#line 4516 "attention.w"
+/*:261*//*262:*/
+#line 4534 "attention.w"
 
 static char*vocab_to_json(const Vocab*v)
 {
@@ -174,15 +174,15 @@ cJSON_Delete(a);
 return s;
 }
 
-/*:261*//*263:*/
-#line 4544 "attention.w"
+/*:262*//*264:*/
+#line 4562 "attention.w"
 
 static char*checkpoint_header(const CkptView*m,size_t*len)
 {
 const TensorSpec*s= m->spec;
 cJSON*root= cJSON_CreateObject();
-/*264:*/
-#line 4562 "attention.w"
+/*265:*/
+#line 4580 "attention.w"
 
 cJSON*meta= cJSON_AddObjectToObject(root,"__metadata__");
 char*vin= vocab_to_json(m->vin),*vout= vocab_to_json(m->vout),num[32];
@@ -198,11 +198,11 @@ if(m->kind==KIND_MULTIHEAD)cJSON_AddStringToObject(meta,"heads",num);
 free(vin);
 free(vout);
 
-/*:264*/
-#line 4549 "attention.w"
+/*:265*/
+#line 4567 "attention.w"
 
-/*265:*/
-#line 4578 "attention.w"
+/*266:*/
+#line 4596 "attention.w"
 
 size_t off= 0;
 for(int k= 0;k<m->n;k++){
@@ -217,8 +217,8 @@ off+= 4*spec_numel(&s[k]);
 cJSON_AddItemToArray(offs,cJSON_CreateNumber((double)off));
 }
 
-/*:265*/
-#line 4550 "attention.w"
+/*:266*/
+#line 4568 "attention.w"
 
 char*json= cJSON_PrintUnformatted(root);
 cJSON_Delete(root);
@@ -230,8 +230,8 @@ json[padded]= '\0';
 return json;
 }
 
-/*:263*//*266:*/
-#line 4597 "attention.w"
+/*:264*//*267:*/
+#line 4615 "attention.w"
 
 static int checkpoint_write(const CkptView*m,const char*path)
 {
@@ -247,8 +247,8 @@ free(header);
 return-1;
 }
 FILE*f= fdopen(fd,"wb");
-/*268:*/
-#line 4629 "attention.w"
+/*269:*/
+#line 4647 "attention.w"
 
 unsigned char len8[8],buf[4096];
 for(int k= 0;k<8;k++)len8[k]= (unsigned char)((uint64_t)hlen>>(8*k));
@@ -259,18 +259,18 @@ for(size_t j= 0;j<k;j++)put_f32(buf+4*j,m->data[i+j]);
 ok= fwrite(buf,4,k,f)==k;
 }
 
-/*:268*/
-#line 4612 "attention.w"
+/*:269*/
+#line 4630 "attention.w"
 
-/*267:*/
-#line 4624 "attention.w"
+/*268:*/
+#line 4642 "attention.w"
 
 if(ok)ok= fflush(f)==0&&fsync(fd)==0&&fchmod(fd,0644)==0;
 ok= (fclose(f)==0)&&ok;
 if(ok)ok= rename(tmp,path)==0;
 
-/*:267*/
-#line 4613 "attention.w"
+/*:268*/
+#line 4631 "attention.w"
 
 int status= ok?0:kit_fail("%s: cannot write the checkpoint: %s",path,strerror(errno));
 if(!ok)unlink(tmp);
@@ -279,8 +279,8 @@ free(header);
 return status;
 }
 
-/*:266*//*269:*/
-#line 4641 "attention.w"
+/*:267*//*270:*/
+#line 4659 "attention.w"
 
 int checkpoint_save(const Model*m,const char*path)
 {
@@ -304,16 +304,16 @@ free(host);
 return status;
 }
 
-/*:269*//*271:*/
-#line 4674 "attention.w"
+/*:270*//*272:*/
+#line 4692 "attention.w"
 
 int checkpoint_load(Model*m,const char*path)
 {
 return checkpoint_load_any(path,m,NULL,NULL,0)<0?-1:0;
 }
 
-/*:271*//*272:*/
-#line 4684 "attention.w"
+/*:272*//*273:*/
+#line 4702 "attention.w"
 
 int checkpoint_load_any(const char*path,Model*m,BModel*bm,const Backend*be,int B_cap)
 {
@@ -326,8 +326,8 @@ Vocab vin= {0},vout= {0};
 Config cfg= {0};
 int status= -1,kind= 0,heads= 1;
 size_t data_size= 0;
-/*274:*/
-#line 4718 "attention.w"
+/*275:*/
+#line 4736 "attention.w"
 
 struct stat st;
 if(fstat(fileno(f),&st)!=0){
@@ -349,11 +349,11 @@ goto done;
 }
 data_size= (size_t)((uint64_t)st.st_size-8-hlen);
 
-/*:274*/
-#line 4696 "attention.w"
+/*:275*/
+#line 4714 "attention.w"
 
-/*275:*/
-#line 4741 "attention.w"
+/*276:*/
+#line 4759 "attention.w"
 
 header= xcalloc((size_t)hlen+1,1);
 if(fread(header,1,(size_t)hlen,f)!=hlen){
@@ -375,17 +375,17 @@ kit_fail("%s: the header has bytes other than spaces after its JSON object "
 goto done;
 }
 
-/*:275*/
-#line 4697 "attention.w"
+/*:276*/
+#line 4715 "attention.w"
 
-/*276:*/
-#line 4764 "attention.w"
+/*277:*/
+#line 4782 "attention.w"
 
 cJSON*meta= cJSON_GetObjectItemCaseSensitive(root,"__metadata__");
 const char*att= meta_string(meta,"attention",path);
 if(!att)goto done;
-/*277:*/
-#line 4783 "attention.w"
+/*278:*/
+#line 4801 "attention.w"
 
 kind= kind_from_name(att);
 if(kind<0){
@@ -399,8 +399,8 @@ m?"the notebook's (seed)":"one of Part II's kinds");
 goto done;
 }
 
-/*:277*/
-#line 4768 "attention.w"
+/*:278*/
+#line 4786 "attention.w"
 
 if(meta_int(meta,"hidden_size",path,1,1<<16,&cfg.H)||meta_int(meta,
 "max_length",path,1,DEFAULT_MAX_LENGTH*4,&cfg.L))goto done;
@@ -416,16 +416,16 @@ goto done;
 }
 }
 
-/*:276*/
-#line 4698 "attention.w"
+/*:277*/
+#line 4716 "attention.w"
 
-/*280:*/
-#line 4850 "attention.w"
+/*281:*/
+#line 4868 "attention.w"
 
 TensorSpec spec[NP_TENSORS];
 int n_spec= 0;
-/*281:*/
-#line 4862 "attention.w"
+/*282:*/
+#line 4880 "attention.w"
 
 if(kind==KIND_SEED){
 tensor_specs(&cfg,spec);
@@ -436,13 +436,13 @@ batched_specs(kind,&cfg,all);
 for(int k= 0;k<NP_TENSORS;k++)if(all[k].rows)spec[n_spec++]= all[k];
 }
 
-/*:281*/
-#line 4853 "attention.w"
+/*:282*/
+#line 4871 "attention.w"
 
 size_t begin[NP_TENSORS];
 int seen[NP_TENSORS]= {0};
-/*282:*/
-#line 4873 "attention.w"
+/*283:*/
+#line 4891 "attention.w"
 
 for(const cJSON*t= root->child;t;t= t->next){
 if(strcmp(t->string,"__metadata__")==0)continue;
@@ -460,11 +460,11 @@ goto done;
 if(check_tensor(t,&spec[k],data_size,&begin[k],path))goto done;
 }
 
-/*:282*/
-#line 4856 "attention.w"
+/*:283*/
+#line 4874 "attention.w"
 
-/*283:*/
-#line 4890 "attention.w"
+/*284:*/
+#line 4908 "attention.w"
 
 for(int k= 0;k<n_spec;k++)
 if(!seen[k]){
@@ -473,16 +473,16 @@ spec[k].name,kind_names[kind]);
 goto done;
 }
 
-/*:283*/
-#line 4857 "attention.w"
+/*:284*/
+#line 4875 "attention.w"
 
 if(check_tiling(spec,n_spec,begin,data_size,path))goto done;
 
-/*:280*/
-#line 4699 "attention.w"
+/*:281*/
+#line 4717 "attention.w"
 
-/*288:*/
-#line 4971 "attention.w"
+/*289:*/
+#line 4989 "attention.w"
 
 data= xcalloc(data_size,1);
 if(fread(data,1,data_size,f)!=data_size){
@@ -502,12 +502,12 @@ be->upload(bm->p,host,bm->n_params*sizeof(float));
 free(host);
 status= kind;
 
-/*:288*/
-#line 4700 "attention.w"
+/*:289*/
+#line 4718 "attention.w"
 
 done:
-/*273:*/
-#line 4706 "attention.w"
+/*274:*/
+#line 4724 "attention.w"
 
 if(status<0){
 if(vin.word)vocab_free(&vin);
@@ -518,14 +518,14 @@ free(header);
 free(data);
 fclose(f);
 
-/*:273*/
-#line 4702 "attention.w"
+/*:274*/
+#line 4720 "attention.w"
 
 return status;
 }
 
-/*:272*/
-#line 4494 "attention.w"
+/*:273*/
+#line 4512 "attention.w"
 
 
-/*:259*/
+/*:260*/

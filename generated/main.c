@@ -1,5 +1,5 @@
-/*374:*/
-#line 6714 "attention.w"
+/*375:*/
+#line 6732 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
@@ -8,8 +8,8 @@
 #include <getopt.h> 
 #include <time.h> 
 #include <unistd.h> 
-/*359:*/
-#line 6388 "attention.w"
+/*360:*/
+#line 6406 "attention.w"
 
 #define MAX_OUTS 8
 static int add_out(const char*cmd,const char*path,const char**outs,int*n)
@@ -32,8 +32,8 @@ return-1;
 return 0;
 }
 
-/*:359*//*360:*/
-#line 6411 "attention.w"
+/*:360*//*361:*/
+#line 6429 "attention.w"
 
 static void report_figure(const char*path,const char*what,double seconds)
 {
@@ -44,8 +44,8 @@ if(f)fclose(f);
 printf("Wrote %s (%s, %.1f kB, %.1f ms)\n",path,what,size/1000.0,1e3*seconds);
 }
 
-/*:360*//*367:*/
-#line 6564 "attention.w"
+/*:361*//*368:*/
+#line 6582 "attention.w"
 
 #include <unistd.h> 
 static const char*loss_log_path;
@@ -62,8 +62,8 @@ loss_log= xrealloc(loss_log,(size_t)loss_log_cap*sizeof(double));
 loss_log[loss_log_n++]= loss;
 }
 
-/*:367*//*368:*/
-#line 6580 "attention.w"
+/*:368*//*369:*/
+#line 6598 "attention.w"
 
 static int loss_log_check(void)
 {
@@ -88,8 +88,8 @@ free(loss_log);
 return status;
 }
 
-/*:368*//*378:*/
-#line 6767 "attention.w"
+/*:369*//*379:*/
+#line 6785 "attention.w"
 
 static int parse_long(const char*cmd,const char*opt,const char*s,long lo,
 long hi,long*out)
@@ -106,8 +106,8 @@ return-1;
 return 0;
 }
 
-/*:378*//*379:*/
-#line 6784 "attention.w"
+/*:379*//*380:*/
+#line 6802 "attention.w"
 
 static int parse_float(const char*cmd,const char*opt,const char*s,double lo,
 double hi,double*out)
@@ -124,8 +124,8 @@ return-1;
 return 0;
 }
 
-/*:379*//*380:*/
-#line 6802 "attention.w"
+/*:380*//*381:*/
+#line 6820 "attention.w"
 
 static double now_seconds(void)
 {
@@ -134,8 +134,8 @@ clock_gettime(CLOCK_MONOTONIC,&ts);
 return(double)ts.tv_sec+1e-9*(double)ts.tv_nsec;
 }
 
-/*:380*//*394:*/
-#line 7091 "attention.w"
+/*:381*//*395:*/
+#line 7109 "attention.w"
 
 static char*words_join(const Vocab*v,const int*ids,int n)
 {
@@ -146,8 +146,8 @@ for(int k= 0;k<n;k++)p+= sprintf(p,k?" %s":"%s",v->word[ids[k]]);
 return s;
 }
 
-/*:394*//*403:*/
-#line 7259 "attention.w"
+/*:395*//*404:*/
+#line 7277 "attention.w"
 
 static double hold_fraction(const char*s,uint64_t seed)
 {
@@ -166,8 +166,8 @@ vl->origin= xstrdup(pl->origin);
 int kept= 0;
 for(int k= 0;k<pl->n;k++){
 Pair p= pl->pair[k];
-if(hold_fraction(p.src,seed)<share)/*404:*/
-#line 7283 "attention.w"
+if(hold_fraction(p.src,seed)<share)/*405:*/
+#line 7301 "attention.w"
 
 {
 if(vl->n==vl->cap){
@@ -177,16 +177,16 @@ vl->pair= xrealloc(vl->pair,(size_t)vl->cap*sizeof*vl->pair);
 vl->pair[vl->n++]= p;
 }
 
-/*:404*/
-#line 7277 "attention.w"
+/*:405*/
+#line 7295 "attention.w"
 
 else pl->pair[kept++]= p;
 }
 pl->n= kept;
 }
 
-/*:403*//*407:*/
-#line 7328 "attention.w"
+/*:404*//*408:*/
+#line 7346 "attention.w"
 
 static uint64_t mix_seed(uint64_t a,uint64_t b)
 {
@@ -196,8 +196,8 @@ z= (z^(z>>27))*0x94d049bb133111ebULL;
 return z^(z>>31);
 }
 
-/*:407*//*408:*/
-#line 7347 "attention.w"
+/*:408*//*409:*/
+#line 7365 "attention.w"
 
 static const Example*bucket_ex;
 static int by_length(const void*x,const void*y)
@@ -208,8 +208,8 @@ if(!d)d= a->tgt_len-b->tgt_len;
 return d?d:*(const int*)x-*(const int*)y;
 }
 
-/*:408*//*409:*/
-#line 7357 "attention.w"
+/*:409*//*410:*/
+#line 7375 "attention.w"
 
 static void bucket_batches(int*order,int n,const Example*ex,int B,uint64_t seed)
 {
@@ -225,8 +225,8 @@ int j= (int)(erand48(xs)*(k+1)),x= perm[k];
 if(j> k)j= k;
 perm[k]= perm[j],perm[j]= x;
 }
-/*410:*/
-#line 7377 "attention.w"
+/*411:*/
+#line 7395 "attention.w"
 
 int at= 0;
 for(int k= 0;k<nb;k++){
@@ -236,14 +236,14 @@ at+= len;
 }
 memcpy(order,copy,(size_t)n*sizeof(int));
 
-/*:410*/
-#line 7372 "attention.w"
+/*:411*/
+#line 7390 "attention.w"
 
 free(perm),free(copy);
 }
 
-/*:409*//*413:*/
-#line 7433 "attention.w"
+/*:410*//*414:*/
+#line 7451 "attention.w"
 
 static double batched_loss(BModel*bm,const Example*ex,int n)
 {
@@ -258,8 +258,8 @@ tokens+= bt.tokens;
 return bmodel_take_loss(bm)/(double)(tokens?tokens:1);
 }
 
-/*:413*//*420:*/
-#line 7595 "attention.w"
+/*:414*//*421:*/
+#line 7613 "attention.w"
 
 static void warn_unknown(const Vocab*v,Vocab*seen,const char*s,const char*where)
 {
@@ -277,8 +277,8 @@ fprintf(stderr,"attention translate: %s: warning: \"%s\" is not in the model's "
 }
 }
 
-/*:420*//*421:*/
-#line 7617 "attention.w"
+/*:421*//*422:*/
+#line 7635 "attention.w"
 
 static int translate_batched(BModel*bm,int nargs,char**args,int show_attention)
 {
@@ -287,8 +287,8 @@ char**norm= xcalloc((size_t)cap,sizeof(char*)),*bad= xcalloc((size_t)cap,1);
 Example*ex= xcalloc((size_t)cap,sizeof(Example));
 Vocab unknown;
 vocab_init(&unknown);
-/*422:*/
-#line 7638 "attention.w"
+/*423:*/
+#line 7656 "attention.w"
 
 char*line= NULL;
 size_t lcap= 0;
@@ -309,8 +309,8 @@ norm= xrealloc(norm,(size_t)cap*sizeof(char*));
 bad= xrealloc(bad,(size_t)cap);
 ex= xrealloc(ex,(size_t)cap*sizeof(Example));
 }
-/*423:*/
-#line 7663 "attention.w"
+/*424:*/
+#line 7681 "attention.w"
 
 size_t badbyte;
 char where[64];
@@ -332,21 +332,21 @@ ex[n].src_len= m+1;
 bad[n]= 0;
 }else ex[n].src[0]= EOS_TOKEN,ex[n].src_len= 1,bad[n]= 1;
 
-/*:423*/
-#line 7658 "attention.w"
+/*:424*/
+#line 7676 "attention.w"
 
 n++;
 }
 free(line);
 
-/*:422*/
-#line 7625 "attention.w"
+/*:423*/
+#line 7643 "attention.w"
 
 int*out= xcalloc((size_t)(n?n:1)*L,sizeof(int)),*len= xcalloc((size_t)(n?n:1),sizeof(int));
 float*attn= show_attention?xcalloc((size_t)(n?n:1)*L*L,sizeof(float)):NULL;
 bmodel_greedy(bm,ex,n,out,len,attn);
-/*424:*/
-#line 7685 "attention.w"
+/*425:*/
+#line 7703 "attention.w"
 
 for(int k= 0;k<n;k++){
 if(!bad[k]){
@@ -362,8 +362,8 @@ printf(" %s %.3f",bm->vin.word[ex[k].src[i]],attn[((size_t)k*L+t2)*L+i]);
 putchar('\n');
 }
 
-/*:424*/
-#line 7629 "attention.w"
+/*:425*/
+#line 7647 "attention.w"
 
 for(int k= 0;k<n;k++)free(norm[k]);
 free(norm),free(bad),free(ex),free(out),free(len),free(attn);
@@ -371,14 +371,14 @@ vocab_free(&unknown);
 return failed?1:0;
 }
 
-/*:421*/
-#line 6722 "attention.w"
+/*:422*/
+#line 6740 "attention.w"
 
-/*356:*/
-#line 6365 "attention.w"
+/*357:*/
+#line 6383 "attention.w"
 
-/*358:*/
-#line 6377 "attention.w"
+/*359:*/
+#line 6395 "attention.w"
 
 static const char*heatmap_usage= 
 "usage: attention heatmap --model CKPT --out FILE [--out FILE ...] [OPTIONS] SENTENCE\n"
@@ -390,8 +390,8 @@ static const char*heatmap_usage=
 "  --scale data|unit     colours from the weights' own range (the default, as\n"
 "                        the notebook) or from 0 to 1\n";
 
-/*:358*//*361:*/
-#line 6421 "attention.w"
+/*:359*//*362:*/
+#line 6439 "attention.w"
 
 static int cmd_heatmap(int argc,char**argv)
 {
@@ -403,8 +403,8 @@ int nout= 0,c,bad= 0,style= HEATMAP_MATPLOTLIB,unit= 0;
 opterr= 0;
 optind= 1;
 while(!bad&&(c= getopt_long(argc,argv,":h",longopts,NULL))!=-1)switch(c){
-/*362:*/
-#line 6447 "attention.w"
+/*363:*/
+#line 6465 "attention.w"
 
 case'm':model= optarg;break;
 case'o':bad= add_out("heatmap",optarg,outs,&nout)!=0;break;
@@ -426,8 +426,8 @@ break;
 default:fprintf(stderr,"attention heatmap: unknown option \"%s\"\n",argv[optind-1]);
 bad= 1;
 
-/*:362*/
-#line 6432 "attention.w"
+/*:363*/
+#line 6450 "attention.w"
 
 }
 if(!bad&&(!model||nout==0||argc-optind!=1)){
@@ -440,8 +440,8 @@ fputs(heatmap_usage,stderr);
 return 2;
 }
 if(check_outs("heatmap",outs,nout))return 1;
-/*363:*/
-#line 6472 "attention.w"
+/*364:*/
+#line 6490 "attention.w"
 
 Model m;
 BModel bm;
@@ -459,8 +459,8 @@ size_t badbyte;
 char*norm= normalize_sentence(argv[optind],strlen(argv[optind]),&badbyte);
 if(!norm)kit_fail("the sentence: invalid UTF-8 at byte %zu",badbyte+1);
 else if(kind==KIND_SEED)T= tokenize(vi,norm,src,L,"the sentence","English");
-else/*364:*/
-#line 6504 "attention.w"
+else/*365:*/
+#line 6522 "attention.w"
 
 {
 Example e;
@@ -475,16 +475,16 @@ bmodel_greedy(&bm,&e,1,out,&n,attn);
 }
 }
 
-/*:364*/
-#line 6489 "attention.w"
+/*:365*/
+#line 6507 "attention.w"
 
 if(T==0)kit_fail("the sentence has no words");
 else if(T> 0&&kind==KIND_SEED)n= greedy_decode(&m,src,T,out,attn);
 if(T> 0&&n==0)
 kit_fail("the model translates \"%s\" into nothing: there is no attention to draw",norm);
 if(n> 0){
-/*365:*/
-#line 6519 "attention.w"
+/*366:*/
+#line 6537 "attention.w"
 
 const char**rw= xcalloc((size_t)n,sizeof(char*)),**cw= xcalloc((size_t)T,sizeof(char*));
 for(int i= 0;i<n;i++)rw[i]= vo->word[out[i]];
@@ -505,8 +505,8 @@ status= 1;
 }
 free(rw),free(cw),free(fr),free(title);
 
-/*:365*/
-#line 6495 "attention.w"
+/*:366*/
+#line 6513 "attention.w"
 
 }else fprintf(stderr,"attention heatmap: %s\n",kit_error());
 free(norm),free(src),free(out),free(attn);
@@ -514,16 +514,16 @@ if(kind==KIND_SEED)model_free(&m);
 else bmodel_free(&bm);
 return status;
 
-/*:363*/
-#line 6444 "attention.w"
+/*:364*/
+#line 6462 "attention.w"
 
 }
 
-/*:361*/
-#line 6366 "attention.w"
+/*:362*/
+#line 6384 "attention.w"
 
-/*369:*/
-#line 6606 "attention.w"
+/*370:*/
+#line 6624 "attention.w"
 
 static const char*loss_curve_usage= 
 "usage: attention loss-curve --log FILE --out FILE [--out FILE ...] [--title TEXT]\n"
@@ -532,8 +532,8 @@ static const char*loss_curve_usage=
 "  --out FILE     the figure; .png, .pdf or .svg (may be repeated)\n"
 "  --title TEXT   the title (default: 'Training: average loss per epoch')\n";
 
-/*:369*//*370:*/
-#line 6616 "attention.w"
+/*:370*//*371:*/
+#line 6634 "attention.w"
 
 static int read_loss_log(const char*path,double**x,double**y,int*n)
 {
@@ -550,8 +550,8 @@ fclose(f);
 free(*x),free(*y);
 return kit_fail("%s: line %ld: expected an epoch, a tab and a finite loss",path,k);
 }
-/*371:*/
-#line 6638 "attention.w"
+/*372:*/
+#line 6656 "attention.w"
 
 if(*n==cap){
 cap= cap?2*cap:1024;
@@ -560,16 +560,16 @@ cap= cap?2*cap:1024;
 }
 (*x)[*n]= e,(*y)[(*n)++]= v;
 
-/*:371*/
-#line 6632 "attention.w"
+/*:372*/
+#line 6650 "attention.w"
 
 }
 fclose(f);
 return*n> 0?0:kit_fail("%s: no epochs in the file",path);
 }
 
-/*:370*//*372:*/
-#line 6646 "attention.w"
+/*:371*//*373:*/
+#line 6664 "attention.w"
 
 static int cmd_loss_curve(int argc,char**argv)
 {
@@ -602,8 +602,8 @@ if(bad){
 fputs(loss_curve_usage,stderr);
 return 2;
 }
-/*373:*/
-#line 6681 "attention.w"
+/*374:*/
+#line 6699 "attention.w"
 
 double*x= NULL,*y= NULL;
 int n= 0;
@@ -626,20 +626,20 @@ status= 1;
 free(x),free(y);
 return status;
 
-/*:373*/
-#line 6678 "attention.w"
+/*:374*/
+#line 6696 "attention.w"
 
 }
 
-/*:372*/
-#line 6367 "attention.w"
+/*:373*/
+#line 6385 "attention.w"
 
 
-/*:356*//*377:*/
-#line 6760 "attention.w"
+/*:357*//*378:*/
+#line 6778 "attention.w"
 
-/*381:*/
-#line 6812 "attention.w"
+/*382:*/
+#line 6830 "attention.w"
 
 static const char*train_usage= 
 "usage: attention train [--pairs seed | --data FILE] [OPTIONS]\n"
@@ -674,16 +674,16 @@ static const char*train_usage=
 "  --valid-split F     hold out a share F (0 < F < 1) of the pairs for validation\n"
 "  (for these kinds --epochs defaults to 10, --lr to 0.001, --print-every to 1)\n";
 
-/*:381*//*382:*/
-#line 6846 "attention.w"
+/*:382*//*383:*/
+#line 6864 "attention.w"
 
 typedef struct{
 const char*data,*init,*save;
 int filter,append_eos;
 long epochs,hidden,max_length,seed,print_every,show,threads;
 double lr;
-/*395:*/
-#line 7103 "attention.w"
+/*396:*/
+#line 7121 "attention.w"
 
 int kind;
 long heads,batch;
@@ -693,8 +693,8 @@ int shuffle,bucket;
 const char*valid;
 double valid_split;
 
-/*:395*/
-#line 6852 "attention.w"
+/*:396*/
+#line 6870 "attention.w"
 
 }TrainOptions;
 static int train_batched(TrainOptions*o,int kind);
@@ -710,8 +710,8 @@ static const struct option longopts[]= {
 {"no-eos",no_argument,0,'n'},{"print-every",required_argument,0,'P'},
 {"show",required_argument,0,'S'},{"help",no_argument,0,'h'},
 {"loss-log",required_argument,0,'g'},{"threads",required_argument,0,'T'},
-/*396:*/
-#line 7112 "attention.w"
+/*397:*/
+#line 7130 "attention.w"
 
 {"attention",required_argument,0,'A'},{"heads",required_argument,0,'N'},
 {"batch",required_argument,0,'B'},{"dropout",required_argument,0,'D'},
@@ -719,8 +719,8 @@ static const struct option longopts[]= {
 {"valid",required_argument,0,'V'},{"valid-split",required_argument,0,'v'},
 {"bucket",no_argument,0,'K'},
 
-/*:396*/
-#line 6867 "attention.w"
+/*:397*/
+#line 6885 "attention.w"
 
 {0,0,0,0}};
 *o= (TrainOptions){NULL,NULL,NULL,FILTER_TUTORIAL,1,-1,0,0,1,0,5,0,0.0,
@@ -729,8 +729,8 @@ int c,bad= 0;
 opterr= 0;
 optind= 1;
 while(!bad&&(c= getopt_long(argc,argv,":h",longopts,NULL))!=-1)switch(c){
-/*383:*/
-#line 6885 "attention.w"
+/*384:*/
+#line 6903 "attention.w"
 
 case'p':
 if(strcmp(optarg,"seed")!=0){
@@ -761,8 +761,8 @@ case'P':bad= parse_long("train","--print-every",optarg,1,100000000,&o->print_eve
 break;
 case'S':bad= parse_long("train","--show",optarg,0,100000000,&o->show)!=0;break;
 case'T':bad= parse_long("train","--threads",optarg,1,2,&o->threads)!=0;break;
-/*397:*/
-#line 7119 "attention.w"
+/*398:*/
+#line 7137 "attention.w"
 
 case'A':
 if((o->kind= kind_from_name(optarg))<0){
@@ -788,8 +788,8 @@ bad= parse_float("train","--valid-split",optarg,0.0,1.0,&o->valid_split)!=0
 "wants a share below 1, not \"%s\"\n",optarg));
 break;
 
-/*:397*/
-#line 6915 "attention.w"
+/*:398*/
+#line 6933 "attention.w"
 
 case'g':loss_log_path= optarg;break;
 case'h':fputs(train_usage,stdout);exit(0);
@@ -801,8 +801,8 @@ default:
 fprintf(stderr,"attention train: unknown option \"%s\"\n",argv[optind-1]);
 bad= 1;
 
-/*:383*/
-#line 6875 "attention.w"
+/*:384*/
+#line 6893 "attention.w"
 
 }
 if(!bad&&optind<argc){
@@ -813,8 +813,8 @@ if(bad)fputs(train_usage,stderr);
 return bad?-1:0;
 }
 
-/*:382*//*384:*/
-#line 6929 "attention.w"
+/*:383*//*385:*/
+#line 6947 "attention.w"
 
 static int cmd_train(int argc,char**argv)
 {
@@ -823,8 +823,8 @@ PairList pl;
 Model m;
 Example*ex= NULL;
 int status= 0;
-/*386:*/
-#line 6984 "attention.w"
+/*387:*/
+#line 7002 "attention.w"
 
 if(train_options(argc,argv,&o))return 2;
 if(loss_log_path&&loss_log_check())return 1;
@@ -835,11 +835,11 @@ return 2;
 }
 int max_length= o.max_length?(int)o.max_length:DEFAULT_MAX_LENGTH;
 
-/*:386*/
-#line 6937 "attention.w"
+/*:387*/
+#line 6955 "attention.w"
 
-/*385:*/
-#line 6956 "attention.w"
+/*386:*/
+#line 6974 "attention.w"
 
 int kind= o.kind;
 if(o.init){
@@ -865,11 +865,11 @@ if(o.epochs<0)o.epochs= 400;
 if(o.print_every==0)o.print_every= 50;
 if(o.lr==0.0)o.lr= 0.01;
 
-/*:385*/
-#line 6938 "attention.w"
+/*:386*/
+#line 6956 "attention.w"
 
-/*387:*/
-#line 6994 "attention.w"
+/*388:*/
+#line 7012 "attention.w"
 
 if(o.data){
 if(pairs_read(&pl,o.data,o.filter,max_length)){
@@ -878,11 +878,11 @@ return 1;
 }
 }else pairs_seed(&pl);
 
-/*:387*/
-#line 6939 "attention.w"
+/*:388*/
+#line 6957 "attention.w"
 
-/*390:*/
-#line 7020 "attention.w"
+/*391:*/
+#line 7038 "attention.w"
 
 if(o.init){
 if(checkpoint_load(&m,o.init)){
@@ -898,11 +898,11 @@ model_alloc(&m,&cfg,&vin,&vout);
 model_init_random(&m,(uint64_t)o.seed);
 }
 
-/*:390*/
-#line 6940 "attention.w"
+/*:391*/
+#line 6958 "attention.w"
 
-/*388:*/
-#line 7004 "attention.w"
+/*389:*/
+#line 7022 "attention.w"
 
 if(make_examples(&pl,&m.vin,&m.vout,m.cfg.L,o.append_eos,&ex)){
 fprintf(stderr,"attention train: %s\n",kit_error());
@@ -911,11 +911,11 @@ model_free(&m);
 return 1;
 }
 
-/*:388*/
-#line 6941 "attention.w"
+/*:389*/
+#line 6959 "attention.w"
 
-/*391:*/
-#line 7035 "attention.w"
+/*392:*/
+#line 7053 "attention.w"
 
 if(o.data)printf("Read %ld sentence pairs from %s; kept %d (%s filter)\n",
 pl.lines_read,o.data,pl.n,o.filter==FILTER_TUTORIAL?"tutorial":"length");
@@ -927,11 +927,11 @@ m.cfg.H,m.cfg.L,m.n_params,o.init?" (from --init)":"");
 printf("Training for %ld epochs, %s<EOS> on the targets\n",o.epochs,
 o.append_eos?"":"no ");
 
-/*:391*/
-#line 6942 "attention.w"
+/*:392*/
+#line 6960 "attention.w"
 
-/*392:*/
-#line 7051 "attention.w"
+/*393:*/
+#line 7069 "attention.w"
 
 int threads= o.threads?(int)o.threads:sysconf(_SC_NPROCESSORS_ONLN)> 1?2:1,used= 1;
 float*loss= xcalloc((size_t)pl.n*(size_t)o.print_every,sizeof(float));
@@ -956,22 +956,22 @@ o.epochs*pl.n,seconds> 0?(double)(o.epochs*pl.n)/seconds:0.0,used,
 used> 1?"s":"");
 free(loss);
 
-/*:392*/
-#line 6943 "attention.w"
+/*:393*/
+#line 6961 "attention.w"
 
-/*389:*/
-#line 7014 "attention.w"
+/*390:*/
+#line 7032 "attention.w"
 
 if(o.save&&checkpoint_save(&m,o.save)){
 fprintf(stderr,"attention train: %s\n",kit_error());
 status= 1;
 }
 
-/*:389*/
-#line 6944 "attention.w"
+/*:390*/
+#line 6962 "attention.w"
 
-/*393:*/
-#line 7077 "attention.w"
+/*394:*/
+#line 7095 "attention.w"
 
 int right= 0,*out= xcalloc((size_t)m.cfg.L,sizeof(int));
 for(int k= 0;k<pl.n;k++){
@@ -986,8 +986,8 @@ free(pred);
 printf("%d of %d training pairs translated exactly\n",right,pl.n);
 free(out);
 
-/*:393*/
-#line 6945 "attention.w"
+/*:394*/
+#line 6963 "attention.w"
 
 if(loss_log_path&&loss_log_save())status= 1;
 free(ex);
@@ -996,8 +996,8 @@ model_free(&m);
 return status;
 }
 
-/*:384*//*398:*/
-#line 7153 "attention.w"
+/*:385*//*399:*/
+#line 7171 "attention.w"
 
 static int train_batched(TrainOptions*o,int kind)
 {
@@ -1008,8 +1008,8 @@ int status= 1,L= o->max_length?(int)o->max_length:DEFAULT_MAX_LENGTH;
 if(o->epochs<0)o->epochs= 10;
 if(o->print_every==0)o->print_every= 1;
 if(o->lr==0.0)o->lr= 0.001;
-/*399:*/
-#line 7179 "attention.w"
+/*400:*/
+#line 7197 "attention.w"
 
 long H= o->hidden?o->hidden:DEFAULT_HIDDEN;
 cpu_set_threads(o->threads?(int)o->threads:sysconf(_SC_NPROCESSORS_ONLN)> 1?2:1);
@@ -1029,11 +1029,11 @@ return 2;
 }
 memset(&bm,0,sizeof bm);
 
-/*:399*/
-#line 7163 "attention.w"
+/*:400*/
+#line 7181 "attention.w"
 
-/*400:*/
-#line 7203 "attention.w"
+/*401:*/
+#line 7221 "attention.w"
 
 if(pairs_read(&pl,o->data,o->filter,L)){
 fprintf(stderr,"attention train: %s\n",kit_error());
@@ -1052,11 +1052,11 @@ if(vl.origin)pairs_free(&vl);
 return 1;
 }
 
-/*:400*/
-#line 7164 "attention.w"
+/*:401*/
+#line 7182 "attention.w"
 
-/*401:*/
-#line 7223 "attention.w"
+/*402:*/
+#line 7241 "attention.w"
 
 if(o->init){
 if(checkpoint_load_any(o->init,NULL,&bm,&cpu_backend,(int)o->batch)<0){
@@ -1078,11 +1078,11 @@ fprintf(stderr,"attention train: %s\n",kit_error());
 goto end;
 }
 
-/*:401*/
-#line 7165 "attention.w"
+/*:402*/
+#line 7183 "attention.w"
 
-/*402:*/
-#line 7244 "attention.w"
+/*403:*/
+#line 7262 "attention.w"
 
 printf("Read %ld sentence pairs from %s; kept %d (%s filter)",pl.lines_read,o->data,
 pl.n+vl.n*(o->valid_split> 0.0),o->filter==FILTER_TUTORIAL?"tutorial":"length");
@@ -1095,18 +1095,18 @@ printf(", %zu parameters%s\n",bm.n_params,o->init?" (from --init)":"");
 printf("Training for %ld epochs, batch %ld, lr %g, dropout %g, %s\n",o->epochs,o->batch,
 o->lr,o->dropout,o->shuffle?"shuffled each epoch":"in file order");
 
-/*:402*/
-#line 7166 "attention.w"
+/*:403*/
+#line 7184 "attention.w"
 
-/*405:*/
-#line 7295 "attention.w"
+/*406:*/
+#line 7313 "attention.w"
 
 int n= pl.n,*order= xcalloc((size_t)n,sizeof(int));
 double best= INFINITY,t_all= now_seconds();
 for(long e= 1;e<=o->epochs;e++){
 for(int k= 0;k<n;k++)order[k]= k;
-if(o->shuffle)/*406:*/
-#line 7315 "attention.w"
+if(o->shuffle)/*407:*/
+#line 7333 "attention.w"
 
 {
 uint64_t z= mix_seed((uint64_t)o->seed,(uint64_t)e);
@@ -1120,15 +1120,15 @@ order[j]= x;
 }
 }
 
-/*:406*/
-#line 7300 "attention.w"
+/*:407*/
+#line 7318 "attention.w"
 
 if(o->bucket)bucket_batches(order,n,ex,(int)o->batch,o->shuffle?
 mix_seed((uint64_t)o->seed,(uint64_t)e+1000003):0);
 double t0= now_seconds(),train_loss,valid_loss= NAN;
 long tokens= 0,positions= 0,words= 0;
-/*411:*/
-#line 7390 "attention.w"
+/*412:*/
+#line 7408 "attention.w"
 
 int tty= isatty(fileno(stdout));
 double last= t0;
@@ -1151,14 +1151,14 @@ last= now;
 }
 if(tty)printf("\r%78s\r","");
 
-/*:411*/
-#line 7305 "attention.w"
+/*:412*/
+#line 7323 "attention.w"
 
 train_loss= bmodel_take_loss(&bm)/(double)tokens;
 if(vl.n)valid_loss= batched_loss(&bm,vex,vl.n);
 loss_log_add(train_loss);
-/*412:*/
-#line 7412 "attention.w"
+/*413:*/
+#line 7430 "attention.w"
 
 double sec= now_seconds()-t0;
 int print= e%o->print_every==0||e==o->epochs;
@@ -1178,19 +1178,19 @@ if(print&&vl.n)printf(", saved");
 if(print)printf("\n");
 fflush(stdout);
 
-/*:412*/
-#line 7309 "attention.w"
+/*:413*/
+#line 7327 "attention.w"
 
 }
 printf("Trained in %.1f s\n",now_seconds()-t_all);
 free(order);
 status= 0;
 
-/*:405*/
-#line 7167 "attention.w"
+/*:406*/
+#line 7185 "attention.w"
 
-/*414:*/
-#line 7448 "attention.w"
+/*415:*/
+#line 7466 "attention.w"
 
 int show= o->show<pl.n?(int)o->show:pl.n,L2= bm.cfg.L;
 int*outw= xcalloc((size_t)(show?show:1)*L2,sizeof(int));
@@ -1205,8 +1205,8 @@ free(pred);
 free(outw);
 free(outn);
 
-/*:414*/
-#line 7168 "attention.w"
+/*:415*/
+#line 7186 "attention.w"
 
 if(loss_log_path&&loss_log_save())status= 1;
 end:
@@ -1218,11 +1218,11 @@ bmodel_free(&bm);
 return status;
 }
 
-/*:398*/
-#line 6761 "attention.w"
+/*:399*/
+#line 6779 "attention.w"
 
-/*415:*/
-#line 7469 "attention.w"
+/*416:*/
+#line 7487 "attention.w"
 
 static const char*translate_usage= 
 "usage: attention translate --model CKPT [--attention] [SENTENCE ...]\n"
@@ -1241,8 +1241,8 @@ int*src= xcalloc((size_t)m->cfg.L,sizeof(int)),*out= xcalloc((size_t)m->cfg.L,si
 float*attn= xcalloc((size_t)m->cfg.L*(size_t)m->cfg.L,sizeof(float));
 int status= 0;
 if(!norm)status= kit_fail("%s: invalid UTF-8 at byte %zu",where,bad+1);
-else if(*norm)/*416:*/
-#line 7498 "attention.w"
+else if(*norm)/*417:*/
+#line 7516 "attention.w"
 
 {
 int n= tokenize(&m->vin,norm,src,m->cfg.L,where,"English");
@@ -1253,8 +1253,8 @@ int k= greedy_decode(m,src,n,out,attn);
 char*t= words_join(&m->vout,out,k);
 fputs(t,stdout);
 free(t);
-if(show_attention)/*417:*/
-#line 7514 "attention.w"
+if(show_attention)/*418:*/
+#line 7532 "attention.w"
 
 for(int t= 0;t<k;t++){
 double pad= 0.0;
@@ -1264,14 +1264,14 @@ for(int i= n;i<m->cfg.L;i++)pad+= attn[t*m->cfg.L+i];
 printf("  (padding %.3f)",pad);
 }
 
+/*:418*/
+#line 7526 "attention.w"
+
+}
+}
+
 /*:417*/
-#line 7508 "attention.w"
-
-}
-}
-
-/*:416*/
-#line 7487 "attention.w"
+#line 7505 "attention.w"
 
 putchar('\n');
 free(norm);
@@ -1281,8 +1281,8 @@ free(attn);
 return status;
 }
 
-/*:415*//*418:*/
-#line 7523 "attention.w"
+/*:416*//*419:*/
+#line 7541 "attention.w"
 
 static int cmd_translate(int argc,char**argv)
 {
@@ -1324,8 +1324,8 @@ return status;
 }
 int failed= 0;
 char where[64];
-/*419:*/
-#line 7569 "attention.w"
+/*420:*/
+#line 7587 "attention.w"
 
 if(optind<argc)
 for(int k= optind;k<argc;k++){
@@ -1351,18 +1351,18 @@ fflush(stdout);
 free(line);
 }
 
-/*:419*/
-#line 7564 "attention.w"
+/*:420*/
+#line 7582 "attention.w"
 
 model_free(&m);
 return failed?1:0;
 }
 
-/*:418*/
-#line 6762 "attention.w"
+/*:419*/
+#line 6780 "attention.w"
 
-/*425:*/
-#line 7705 "attention.w"
+/*426:*/
+#line 7723 "attention.w"
 
 static const char*pairs_usage= 
 "usage: attention pairs --data FILE [--filter tutorial|length] [--max-length L]\n"
@@ -1373,8 +1373,8 @@ static int cmd_pairs(int argc,char**argv)
 const char*data= NULL;
 int filter= FILTER_TUTORIAL;
 long max_length= DEFAULT_MAX_LENGTH;
-/*426:*/
-#line 7728 "attention.w"
+/*427:*/
+#line 7746 "attention.w"
 
 static const struct option longopts[]= {{"data",required_argument,0,'d'},
 {"filter",required_argument,0,'f'},{"max-length",required_argument,0,'L'},
@@ -1403,8 +1403,8 @@ fputs(pairs_usage,stderr);
 return 2;
 }
 
-/*:426*/
-#line 7715 "attention.w"
+/*:427*/
+#line 7733 "attention.w"
 
 PairList pl;
 if(pairs_read(&pl,data,filter,(int)max_length)){
@@ -1418,36 +1418,36 @@ pairs_free(&pl);
 return 0;
 }
 
-/*:425*/
-#line 6763 "attention.w"
+/*:426*/
+#line 6781 "attention.w"
 
 
-/*:377*/
-#line 6723 "attention.w"
+/*:378*/
+#line 6741 "attention.w"
 
 
 static const struct{
 const char*name,*summary;
 int(*run)(int argc,char**argv);
 }commands[]= {
-/*376:*/
-#line 6754 "attention.w"
+/*377:*/
+#line 6772 "attention.w"
 
 {"train","train a translator (the notebook's five pairs, or a pair file)",cmd_train},
 {"translate","translate sentences with a saved model",cmd_translate},
 {"pairs","print the pairs that training would read from a file",cmd_pairs},
-/*357:*/
-#line 6371 "attention.w"
+/*358:*/
+#line 6389 "attention.w"
 
 {"heatmap","draw the attention weights of a translation (PNG, PDF or SVG)",cmd_heatmap},
 {"loss-curve","draw the average loss per epoch from train --loss-log",cmd_loss_curve},
 
-/*:357*/
-#line 6758 "attention.w"
+/*:358*/
+#line 6776 "attention.w"
 
 
-/*:376*/
-#line 6729 "attention.w"
+/*:377*/
+#line 6747 "attention.w"
 
 };
 
@@ -1457,8 +1457,8 @@ size_t n= sizeof commands/sizeof commands[0];
 if(argc>=2)
 for(size_t k= 0;k<n;k++)
 if(strcmp(argv[1],commands[k].name)==0)return commands[k].run(argc-1,argv+1);
-/*375:*/
-#line 6742 "attention.w"
+/*376:*/
+#line 6760 "attention.w"
 
 FILE*out= argc>=2&&(strcmp(argv[1],"--help")==0||strcmp(argv[1],"-h")==0
 ||strcmp(argv[1],"help")==0)?stdout:stderr;
@@ -1468,9 +1468,9 @@ for(size_t k= 0;k<n;k++)fprintf(out,"  %-10s %s\n",commands[k].name,commands[k].
 fputs("Run 'attention COMMAND --help' for a command's options.\n",out);
 return out==stdout?0:2;
 
-/*:375*/
-#line 6739 "attention.w"
+/*:376*/
+#line 6757 "attention.w"
 
 }
 
-/*:374*/
+/*:375*/
