@@ -100,6 +100,20 @@ draw-figures:
 bench: attention
 	$(PYTHON) tests/bench.py ./attention
 
+# A Part II model trained on the corpus (10 epochs of the tutorial's settings,
+# a tenth held out), and the book's heatmap of one of its translations. Takes a
+# few minutes; the result depends on the machine's BLAS kernels, so the figure
+# is committed rather than redrawn by make check.
+CORPUS ?= ../shared/data/eng-fra.txt
+CORPUS_SENTENCE := "you are a very kind person ."
+.PHONY: corpus-figures
+corpus-figures: attention
+	./attention train --data $(CORPUS) --attention bahdanau --epochs 10 --valid-split 0.1 \
+	  --seed 1 --threads 2 --save build/bahdanau-10.safetensors --show 0 | tee build/bahdanau-10.log
+	./attention heatmap --model build/bahdanau-10.safetensors \
+	  --out figures/heatmap-bahdanau-kind-person.pdf --out figures/heatmap-bahdanau-kind-person.png \
+	  $(CORPUS_SENTENCE)
+
 # The model of make run, for the book; training is deterministic, so this is the
 # same model and the same figures as make run's.
 build/seed.safetensors build/seed-loss.tsv: attention
