@@ -3456,10 +3456,12 @@ KIT_HD static inline void kb_nll(int r, float *logits, float *row_loss, const in
   float *x = logits + (size_t) r * V, mx = x[0], sum = 0.0f;
   int y = tgt[r];
   for (int j = 1; j < V; j++) if (x[j] > mx) mx = x[j];
-  for (int j = 0; j < V; j++) sum += expf(x[j] - mx);
-  float lse = mx + logf(sum);
-  row_loss[r] = lse - x[y];
-  for (int j = 0; j < V; j++) x[j] = expf(x[j] - lse) * scale;
+  float xy = x[y] - mx;
+  for (int j = 0; j < V; j++) x[j] = expf(x[j] - mx);
+  for (int j = 0; j < V; j++) sum += x[j];
+  row_loss[r] = logf(sum) - xy;
+  float k = scale / sum;
+  for (int j = 0; j < V; j++) x[j] *= k;
   x[y] -= scale;
 }
 
@@ -3595,11 +3597,22 @@ static void cpu_scatter_rows(float *dst, const float *src, const int *rows, int 
   FOR2(n, m) kb_scatter_rows(r, j, dst, src, rows, m);
 }
 
-@ @<CPU backend functions@>=
+@ The GRU's gates on the processor are Part I's |gru_cell_forward|, whose rows
+run on the vector |expf| and |tanhf|; a sentence that has ended then gets its
+old state back and a zero output, which is what |kb_gru_forward| does for the
+GPU.
+@<CPU backend functions@>=
 static void cpu_gru_forward(float *h_new, GruCache *cache, const float *gi,
   const float *gh, const float *h, float *out, const int *len, int s, int B, int H)
 {
-  FOR2(B, H) kb_gru_forward(r, j, h_new, cache, gi, gh, h, out, len, s, H);
+  gru_cell_forward(h_new, cache, gi, gh, h, B, H);
+  for (int b = 0; b < B; b++) {
+    size_t at = (size_t) b * H, n = (size_t) H * sizeof(float);
+    int ended = len && s >= len[b];
+    if (ended) memcpy(h_new + at, h + at, n);
+    if (out && ended) memset(out + at, 0, n);
+    else if (out) memcpy(out + at, h_new + at, n);
+  }
 }
 static void cpu_gru_backward(float *dgi, float *dgh, float *dh_prev, const float *dh_new,
   const float *dout, const float *h, const GruCache *cache, const int *len, int s,

@@ -226,7 +226,7 @@ void(*adam)(float*p,const float*g,float*m,float*v,size_t n,AdamConstants k);
 };
 
 /*:184*//*217:*/
-#line 3730 "attention.w"
+#line 3743 "attention.w"
 
 enum{P_ENC_EMB,P_ENC_W_IH,P_ENC_W_HH,P_ENC_B_IH,P_ENC_B_HH,P_DEC_EMB,
 P_WA_W,P_WA_B,P_UA_W,P_UA_B,P_VA_W,P_VA_B,P_LIN_IN,P_LIN_OUT,
@@ -235,7 +235,7 @@ P_DEC_W_IH,P_DEC_W_HH,P_DEC_B_IH,P_DEC_B_HH,P_COMBINE,P_OUT_W,P_OUT_B,
 NP_TENSORS};
 
 /*:217*//*220:*/
-#line 3776 "attention.w"
+#line 3789 "attention.w"
 
 typedef struct{
 int*src,*tgt,*dec_in,*src_len,*tgt_len,*ids,*rows;
@@ -248,7 +248,7 @@ float*d_keys,*d_uk,*d_kp,*d_vp,*d_mh,*d_enc_gi,*d_enc_gh,*d_emb;
 }BActs;
 
 /*:220*//*221:*/
-#line 3789 "attention.w"
+#line 3802 "attention.w"
 
 typedef struct{
 int kind,heads;
@@ -266,7 +266,7 @@ BActs a;
 }BModel;
 
 /*:221*//*263:*/
-#line 4547 "attention.w"
+#line 4560 "attention.w"
 
 typedef struct{
 int kind,heads;
@@ -279,7 +279,7 @@ size_t n_params;
 }CkptView;
 
 /*:263*//*292:*/
-#line 5129 "attention.w"
+#line 5142 "attention.w"
 
 #define COLORMAP_MAX_POINTS 9
 typedef struct{
@@ -290,7 +290,7 @@ double v[3][COLORMAP_MAX_POINTS];
 }Colormap;
 
 /*:292*//*300:*/
-#line 5227 "attention.w"
+#line 5240 "attention.w"
 
 enum{HEATMAP_MATPLOTLIB,HEATMAP_SEABORN};
 typedef struct{
@@ -305,7 +305,7 @@ double vmin,vmax;
 }Heatmap;
 
 /*:300*//*301:*/
-#line 5244 "attention.w"
+#line 5257 "attention.w"
 
 typedef struct{
 double x,y,w,h;
@@ -321,13 +321,13 @@ unsigned char*data;
 }FigImage;
 
 /*:301*//*330:*/
-#line 5865 "attention.w"
+#line 5878 "attention.w"
 
 enum{FIGURE_PNG,FIGURE_PDF,FIGURE_SVG};
 #define FIGURE_PNG_SCALE 2.0
 
 /*:330*//*344:*/
-#line 6122 "attention.w"
+#line 6135 "attention.w"
 
 typedef struct{
 int n;
@@ -686,15 +686,17 @@ int V,float scale)
 float*x= logits+(size_t)r*V,mx= x[0],sum= 0.0f;
 int y= tgt[r];
 for(int j= 1;j<V;j++)if(x[j]> mx)mx= x[j];
-for(int j= 0;j<V;j++)sum+= expf(x[j]-mx);
-float lse= mx+logf(sum);
-row_loss[r]= lse-x[y];
-for(int j= 0;j<V;j++)x[j]= expf(x[j]-lse)*scale;
+float xy= x[y]-mx;
+for(int j= 0;j<V;j++)x[j]= expf(x[j]-mx);
+for(int j= 0;j<V;j++)sum+= x[j];
+row_loss[r]= logf(sum)-xy;
+float k= scale/sum;
+for(int j= 0;j<V;j++)x[j]*= k;
 x[y]-= scale;
 }
 
 /*:202*//*203:*/
-#line 3468 "attention.w"
+#line 3470 "attention.w"
 
 KIT_HD static inline void kb_log_softmax(int r,float*x,int V)
 {
@@ -714,7 +716,7 @@ out[r]= best;
 }
 
 /*:203*//*204:*/
-#line 3489 "attention.w"
+#line 3491 "attention.w"
 
 KIT_HD static inline void kb_tanh(int i,float*y,const float*x)
 {
@@ -933,13 +935,13 @@ int make_examples_unk(const PairList*pl,const Vocab*vin,const Vocab*vout,
 int max_length,Example**out);
 
 /*:182*//*216:*/
-#line 3717 "attention.w"
+#line 3730 "attention.w"
 
 extern const Backend cpu_backend;
 void cpu_set_threads(int n);
 
 /*:216*//*228:*/
-#line 3900 "attention.w"
+#line 3913 "attention.w"
 
 void batched_specs(int kind,const Config*c,TensorSpec s[NP_TENSORS]);
 void bmodel_alloc(BModel*bm,const Backend*be,int kind,int heads,const Config*c,
@@ -947,35 +949,35 @@ Vocab*vin,Vocab*vout,int B_cap);
 void bmodel_free(BModel*bm);
 
 /*:228*//*230:*/
-#line 3937 "attention.w"
+#line 3950 "attention.w"
 
 void bmodel_init_random(BModel*bm,uint64_t seed);
 
 /*:230*//*233:*/
-#line 3984 "attention.w"
+#line 3997 "attention.w"
 
 void batch_upload(BModel*bm,const Example*ex,const int*idx,int n,Batch*bt);
 
 /*:233*//*244:*/
-#line 4168 "attention.w"
+#line 4181 "attention.w"
 
 void bmodel_forward(BModel*bm,const Batch*bt,float p);
 double bmodel_take_loss(BModel*bm);
 
 /*:244*//*254:*/
-#line 4391 "attention.w"
+#line 4404 "attention.w"
 
 void bmodel_backward(BModel*bm,const Batch*bt);
 void bmodel_train_batch(BModel*bm,const Batch*bt,double lr);
 
 /*:254*//*259:*/
-#line 4471 "attention.w"
+#line 4484 "attention.w"
 
 void bmodel_greedy(BModel*bm,const Example*ex,int n,int*out,int*out_len,
 float*attn);
 
 /*:259*//*271:*/
-#line 4682 "attention.w"
+#line 4695 "attention.w"
 
 int checkpoint_save(const Model*m,const char*path);
 int bcheckpoint_save(const BModel*bm,const char*path);
@@ -983,32 +985,32 @@ int checkpoint_load(Model*m,const char*path);
 int checkpoint_load_any(const char*path,Model*m,BModel*bm,const Backend*be,int B_cap);
 
 /*:271*//*299:*/
-#line 5212 "attention.w"
+#line 5225 "attention.w"
 
 extern const Colormap colormap_bone,colormap_ylorrd;
 void colormap_color(const Colormap*cm,double w,double rgb[3]);
 const Colormap*colormap_find(const char*name);
 
 /*:299*//*322:*/
-#line 5705 "attention.w"
+#line 5718 "attention.w"
 
 int heatmap_layout(const Heatmap*h,HeatmapLayout*lay);
 
 /*:322*//*335:*/
-#line 5940 "attention.w"
+#line 5953 "attention.w"
 
 int figure_format(const char*path);
 int figure_check_path(const char*path);
 int write_file_atomic(const char*path,const void*data,size_t n);
 
 /*:335*//*343:*/
-#line 6100 "attention.w"
+#line 6113 "attention.w"
 
 int heatmap_save(const Heatmap*h,const char*path);
 int heatmap_image(const Heatmap*h,double scale,FigImage*img,HeatmapLayout*lay);
 
 /*:343*//*356:*/
-#line 6371 "attention.w"
+#line 6384 "attention.w"
 
 int curve_save(const Curve*c,const char*path);
 int curve_image(const Curve*c,double scale,FigImage*img);

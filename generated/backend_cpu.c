@@ -1,12 +1,12 @@
 /*205:*/
-#line 3531 "attention.w"
+#line 3533 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
 #include <string.h> 
 #include <cblas.h> 
 /*206:*/
-#line 3538 "attention.w"
+#line 3540 "attention.w"
 
 static void*cpu_alloc(size_t bytes)
 {
@@ -26,7 +26,7 @@ memset(p,0,bytes);
 }
 
 /*:206*//*207:*/
-#line 3557 "attention.w"
+#line 3559 "attention.w"
 
 static void cpu_gemm(int ta,int tb,int M,int N,int K,float alpha,const float*A,
 int lda,const float*B,int ldb,float beta,float*C,int ldc)
@@ -35,15 +35,15 @@ int lda,const float*B,int ldb,float beta,float*C,int ldc)
 cblas_dgemm(CblasRowMajor,ta?CblasTrans:CblasNoTrans,tb?CblasTrans:CblasNoTrans,
 M,N,K,alpha,A,lda,B,ldb,beta,C,ldc);
 #else
-#line 3565 "attention.w"
+#line 3567 "attention.w"
  cblas_sgemm(CblasRowMajor,ta?CblasTrans:CblasNoTrans,tb?CblasTrans:CblasNoTrans,
 M,N,K,alpha,A,lda,B,ldb,beta,C,ldc);
 #endif
-#line 3568 "attention.w"
+#line 3570 "attention.w"
 }
 
 /*:207*//*208:*/
-#line 3572 "attention.w"
+#line 3574 "attention.w"
 
 #define FOR(n) for (int i =  0; i < (n); i++)
 #define FOR2(n, m) for (int r =  0; r < (n); r++) for (int j =  0; j < (m); j++)
@@ -71,12 +71,19 @@ FOR2(n,m)kb_scatter_rows(r,j,dst,src,rows,m);
 }
 
 /*:208*//*209:*/
-#line 3598 "attention.w"
+#line 3604 "attention.w"
 
 static void cpu_gru_forward(float*h_new,GruCache*cache,const float*gi,
 const float*gh,const float*h,float*out,const int*len,int s,int B,int H)
 {
-FOR2(B,H)kb_gru_forward(r,j,h_new,cache,gi,gh,h,out,len,s,H);
+gru_cell_forward(h_new,cache,gi,gh,h,B,H);
+for(int b= 0;b<B;b++){
+size_t at= (size_t)b*H,n= (size_t)H*sizeof(float);
+int ended= len&&s>=len[b];
+if(ended)memcpy(h_new+at,h+at,n);
+if(out&&ended)memset(out+at,0,n);
+else if(out)memcpy(out+at,h_new+at,n);
+}
 }
 static void cpu_gru_backward(float*dgi,float*dgh,float*dh_prev,const float*dh_new,
 const float*dout,const float*h,const GruCache*cache,const int*len,int s,
@@ -86,7 +93,7 @@ FOR2(B,H)kb_gru_backward(r,j,dgi,dgh,dh_prev,dh_new,dout,h,cache,len,s,H);
 }
 
 /*:209*//*210:*/
-#line 3611 "attention.w"
+#line 3624 "attention.w"
 
 static void cpu_additive_scores(float*e,float*a,const float*wq,const float*uk,
 const float*va,int B,int S,int H)
@@ -105,7 +112,7 @@ FOR2(S*B,H)kb_additive_duk(r,j,duk,a,B,S,H);
 }
 
 /*:210*//*211:*/
-#line 3628 "attention.w"
+#line 3641 "attention.w"
 
 static void cpu_dot_scores(float*e,const float*q,const float*k,int B,int S,
 int H,int heads,float scale)
@@ -129,7 +136,7 @@ FOR(rows)kb_softmax_backward(i,de,dw,w,S);
 }
 
 /*:211*//*212:*/
-#line 3650 "attention.w"
+#line 3663 "attention.w"
 
 static void cpu_context(float*c,const float*w,const float*v,int B,int S,int H,
 int heads)
@@ -144,7 +151,7 @@ FOR2(S*B,H)kb_context_dv(r,j,dv,dc,w,B,S,H,heads);
 }
 
 /*:212*//*213:*/
-#line 3663 "attention.w"
+#line 3676 "attention.w"
 
 static void cpu_tanh_forward(float*y,const float*x,int n)
 {
@@ -182,7 +189,7 @@ for(size_t i= 0;i<n;i++)kb_adam(i,p,g,m,v,k);
 }
 
 /*:213*//*214:*/
-#line 3702 "attention.w"
+#line 3715 "attention.w"
 
 void cpu_set_threads(int n)
 {
@@ -190,7 +197,7 @@ openblas_set_num_threads(n);
 }
 
 /*:214*//*215:*/
-#line 3709 "attention.w"
+#line 3722 "attention.w"
 
 const Backend cpu_backend= {"cpu",cpu_alloc,cpu_release,cpu_copy,cpu_copy,
 cpu_copy,cpu_zero,cpu_gemm,cpu_embed,cpu_embed_backward,cpu_add_bias,
@@ -200,7 +207,7 @@ cpu_softmax_backward,cpu_context,cpu_context_backward,cpu_tanh_forward,
 cpu_tanh_backward,cpu_nll,cpu_log_softmax,cpu_argmax,cpu_sum,cpu_add,cpu_adam};
 
 /*:215*/
-#line 3536 "attention.w"
+#line 3538 "attention.w"
 
 
 /*:205*/

@@ -1,5 +1,5 @@
 /*260:*/
-#line 4503 "attention.w"
+#line 4516 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
@@ -9,7 +9,7 @@
 #include <sys/stat.h> 
 #include <cjson/cJSON.h> 
 /*279:*/
-#line 4814 "attention.w"
+#line 4827 "attention.w"
 
 static const char*meta_string(const cJSON*meta,const char*key,const char*path)
 {
@@ -36,7 +36,7 @@ return 0;
 }
 
 /*:279*//*280:*/
-#line 4841 "attention.w"
+#line 4854 "attention.w"
 
 static int meta_vocab(const cJSON*meta,const char*key,const char*path,Vocab*v)
 {
@@ -62,7 +62,7 @@ return status;
 }
 
 /*:280*//*285:*/
-#line 4918 "attention.w"
+#line 4931 "attention.w"
 
 static int check_tensor(const cJSON*t,const TensorSpec*s,size_t data_size,
 size_t*begin,const char*path)
@@ -74,7 +74,7 @@ if(!cJSON_IsString(dtype)||strcmp(dtype->valuestring,"F32")!=0)
 return kit_fail("%s: tensor \"%s\" has dtype %s; the kit reads F32 only",path,
 s->name,cJSON_IsString(dtype)?dtype->valuestring:"(none)");
 /*286:*/
-#line 4933 "attention.w"
+#line 4946 "attention.w"
 
 int nd= s->cols?2:1,ok= cJSON_IsArray(shape)&&cJSON_GetArraySize(shape)==nd;
 for(int d= 0;ok&&d<nd;d++){
@@ -92,10 +92,10 @@ return r;
 }
 
 /*:286*/
-#line 4928 "attention.w"
+#line 4941 "attention.w"
 
 /*287:*/
-#line 4951 "attention.w"
+#line 4964 "attention.w"
 
 const cJSON*b= cJSON_GetArrayItem(offs,0),*e= cJSON_GetArrayItem(offs,1);
 double need= 4.0*(double)spec_numel(s);
@@ -107,13 +107,13 @@ return kit_fail("%s: tensor \"%s\" has data offsets that do not give %.0f bytes 
 *begin= (size_t)b->valuedouble;
 
 /*:287*/
-#line 4929 "attention.w"
+#line 4942 "attention.w"
 
 return 0;
 }
 
 /*:285*//*288:*/
-#line 4963 "attention.w"
+#line 4976 "attention.w"
 
 static int check_tiling(const TensorSpec*s,int n,const size_t*begin,size_t data_size,
 const char*path)
@@ -141,10 +141,10 @@ return 0;
 }
 
 /*:288*/
-#line 4511 "attention.w"
+#line 4524 "attention.w"
 
 /*261:*/
-#line 4516 "attention.w"
+#line 4529 "attention.w"
 
 static void put_f32(unsigned char*b,float x)
 {
@@ -163,7 +163,7 @@ return x;
 }
 
 /*:261*//*262:*/
-#line 4534 "attention.w"
+#line 4547 "attention.w"
 
 static char*vocab_to_json(const Vocab*v)
 {
@@ -175,14 +175,14 @@ return s;
 }
 
 /*:262*//*264:*/
-#line 4562 "attention.w"
+#line 4575 "attention.w"
 
 static char*checkpoint_header(const CkptView*m,size_t*len)
 {
 const TensorSpec*s= m->spec;
 cJSON*root= cJSON_CreateObject();
 /*265:*/
-#line 4580 "attention.w"
+#line 4593 "attention.w"
 
 cJSON*meta= cJSON_AddObjectToObject(root,"__metadata__");
 char*vin= vocab_to_json(m->vin),*vout= vocab_to_json(m->vout),num[32];
@@ -199,10 +199,10 @@ free(vin);
 free(vout);
 
 /*:265*/
-#line 4567 "attention.w"
+#line 4580 "attention.w"
 
 /*266:*/
-#line 4596 "attention.w"
+#line 4609 "attention.w"
 
 size_t off= 0;
 for(int k= 0;k<m->n;k++){
@@ -218,7 +218,7 @@ cJSON_AddItemToArray(offs,cJSON_CreateNumber((double)off));
 }
 
 /*:266*/
-#line 4568 "attention.w"
+#line 4581 "attention.w"
 
 char*json= cJSON_PrintUnformatted(root);
 cJSON_Delete(root);
@@ -231,7 +231,7 @@ return json;
 }
 
 /*:264*//*267:*/
-#line 4615 "attention.w"
+#line 4628 "attention.w"
 
 static int checkpoint_write(const CkptView*m,const char*path)
 {
@@ -248,7 +248,7 @@ return-1;
 }
 FILE*f= fdopen(fd,"wb");
 /*269:*/
-#line 4647 "attention.w"
+#line 4660 "attention.w"
 
 unsigned char len8[8],buf[4096];
 for(int k= 0;k<8;k++)len8[k]= (unsigned char)((uint64_t)hlen>>(8*k));
@@ -260,17 +260,17 @@ ok= fwrite(buf,4,k,f)==k;
 }
 
 /*:269*/
-#line 4630 "attention.w"
+#line 4643 "attention.w"
 
 /*268:*/
-#line 4642 "attention.w"
+#line 4655 "attention.w"
 
 if(ok)ok= fflush(f)==0&&fsync(fd)==0&&fchmod(fd,0644)==0;
 ok= (fclose(f)==0)&&ok;
 if(ok)ok= rename(tmp,path)==0;
 
 /*:268*/
-#line 4631 "attention.w"
+#line 4644 "attention.w"
 
 int status= ok?0:kit_fail("%s: cannot write the checkpoint: %s",path,strerror(errno));
 if(!ok)unlink(tmp);
@@ -280,7 +280,7 @@ return status;
 }
 
 /*:267*//*270:*/
-#line 4659 "attention.w"
+#line 4672 "attention.w"
 
 int checkpoint_save(const Model*m,const char*path)
 {
@@ -305,7 +305,7 @@ return status;
 }
 
 /*:270*//*272:*/
-#line 4692 "attention.w"
+#line 4705 "attention.w"
 
 int checkpoint_load(Model*m,const char*path)
 {
@@ -313,7 +313,7 @@ return checkpoint_load_any(path,m,NULL,NULL,0)<0?-1:0;
 }
 
 /*:272*//*273:*/
-#line 4702 "attention.w"
+#line 4715 "attention.w"
 
 int checkpoint_load_any(const char*path,Model*m,BModel*bm,const Backend*be,int B_cap)
 {
@@ -327,7 +327,7 @@ Config cfg= {0};
 int status= -1,kind= 0,heads= 1;
 size_t data_size= 0;
 /*275:*/
-#line 4736 "attention.w"
+#line 4749 "attention.w"
 
 struct stat st;
 if(fstat(fileno(f),&st)!=0){
@@ -350,10 +350,10 @@ goto done;
 data_size= (size_t)((uint64_t)st.st_size-8-hlen);
 
 /*:275*/
-#line 4714 "attention.w"
+#line 4727 "attention.w"
 
 /*276:*/
-#line 4759 "attention.w"
+#line 4772 "attention.w"
 
 header= xcalloc((size_t)hlen+1,1);
 if(fread(header,1,(size_t)hlen,f)!=hlen){
@@ -376,16 +376,16 @@ goto done;
 }
 
 /*:276*/
-#line 4715 "attention.w"
+#line 4728 "attention.w"
 
 /*277:*/
-#line 4782 "attention.w"
+#line 4795 "attention.w"
 
 cJSON*meta= cJSON_GetObjectItemCaseSensitive(root,"__metadata__");
 const char*att= meta_string(meta,"attention",path);
 if(!att)goto done;
 /*278:*/
-#line 4801 "attention.w"
+#line 4814 "attention.w"
 
 kind= kind_from_name(att);
 if(kind<0){
@@ -400,7 +400,7 @@ goto done;
 }
 
 /*:278*/
-#line 4786 "attention.w"
+#line 4799 "attention.w"
 
 if(meta_int(meta,"hidden_size",path,1,1<<16,&cfg.H)||meta_int(meta,
 "max_length",path,1,DEFAULT_MAX_LENGTH*4,&cfg.L))goto done;
@@ -417,15 +417,15 @@ goto done;
 }
 
 /*:277*/
-#line 4716 "attention.w"
+#line 4729 "attention.w"
 
 /*281:*/
-#line 4868 "attention.w"
+#line 4881 "attention.w"
 
 TensorSpec spec[NP_TENSORS];
 int n_spec= 0;
 /*282:*/
-#line 4880 "attention.w"
+#line 4893 "attention.w"
 
 if(kind==KIND_SEED){
 tensor_specs(&cfg,spec);
@@ -437,12 +437,12 @@ for(int k= 0;k<NP_TENSORS;k++)if(all[k].rows)spec[n_spec++]= all[k];
 }
 
 /*:282*/
-#line 4871 "attention.w"
+#line 4884 "attention.w"
 
 size_t begin[NP_TENSORS];
 int seen[NP_TENSORS]= {0};
 /*283:*/
-#line 4891 "attention.w"
+#line 4904 "attention.w"
 
 for(const cJSON*t= root->child;t;t= t->next){
 if(strcmp(t->string,"__metadata__")==0)continue;
@@ -461,10 +461,10 @@ if(check_tensor(t,&spec[k],data_size,&begin[k],path))goto done;
 }
 
 /*:283*/
-#line 4874 "attention.w"
+#line 4887 "attention.w"
 
 /*284:*/
-#line 4908 "attention.w"
+#line 4921 "attention.w"
 
 for(int k= 0;k<n_spec;k++)
 if(!seen[k]){
@@ -474,15 +474,15 @@ goto done;
 }
 
 /*:284*/
-#line 4875 "attention.w"
+#line 4888 "attention.w"
 
 if(check_tiling(spec,n_spec,begin,data_size,path))goto done;
 
 /*:281*/
-#line 4717 "attention.w"
+#line 4730 "attention.w"
 
 /*289:*/
-#line 4989 "attention.w"
+#line 5002 "attention.w"
 
 data= xcalloc(data_size,1);
 if(fread(data,1,data_size,f)!=data_size){
@@ -503,11 +503,11 @@ free(host);
 status= kind;
 
 /*:289*/
-#line 4718 "attention.w"
+#line 4731 "attention.w"
 
 done:
 /*274:*/
-#line 4724 "attention.w"
+#line 4737 "attention.w"
 
 if(status<0){
 if(vin.word)vocab_free(&vin);
@@ -519,13 +519,13 @@ free(data);
 fclose(f);
 
 /*:274*/
-#line 4720 "attention.w"
+#line 4733 "attention.w"
 
 return status;
 }
 
 /*:273*/
-#line 4512 "attention.w"
+#line 4525 "attention.w"
 
 
 /*:260*/

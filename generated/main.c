@@ -1,5 +1,5 @@
 /*375:*/
-#line 6732 "attention.w"
+#line 6745 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
@@ -9,7 +9,7 @@
 #include <time.h> 
 #include <unistd.h> 
 /*360:*/
-#line 6406 "attention.w"
+#line 6419 "attention.w"
 
 #define MAX_OUTS 8
 static int add_out(const char*cmd,const char*path,const char**outs,int*n)
@@ -33,7 +33,7 @@ return 0;
 }
 
 /*:360*//*361:*/
-#line 6429 "attention.w"
+#line 6442 "attention.w"
 
 static void report_figure(const char*path,const char*what,double seconds)
 {
@@ -45,7 +45,7 @@ printf("Wrote %s (%s, %.1f kB, %.1f ms)\n",path,what,size/1000.0,1e3*seconds);
 }
 
 /*:361*//*368:*/
-#line 6582 "attention.w"
+#line 6595 "attention.w"
 
 #include <unistd.h> 
 static const char*loss_log_path;
@@ -63,7 +63,7 @@ loss_log[loss_log_n++]= loss;
 }
 
 /*:368*//*369:*/
-#line 6598 "attention.w"
+#line 6611 "attention.w"
 
 static int loss_log_check(void)
 {
@@ -89,7 +89,7 @@ return status;
 }
 
 /*:369*//*379:*/
-#line 6785 "attention.w"
+#line 6798 "attention.w"
 
 static int parse_long(const char*cmd,const char*opt,const char*s,long lo,
 long hi,long*out)
@@ -107,7 +107,7 @@ return 0;
 }
 
 /*:379*//*380:*/
-#line 6802 "attention.w"
+#line 6815 "attention.w"
 
 static int parse_float(const char*cmd,const char*opt,const char*s,double lo,
 double hi,double*out)
@@ -125,7 +125,7 @@ return 0;
 }
 
 /*:380*//*381:*/
-#line 6820 "attention.w"
+#line 6833 "attention.w"
 
 static double now_seconds(void)
 {
@@ -135,7 +135,7 @@ return(double)ts.tv_sec+1e-9*(double)ts.tv_nsec;
 }
 
 /*:381*//*395:*/
-#line 7109 "attention.w"
+#line 7122 "attention.w"
 
 static char*words_join(const Vocab*v,const int*ids,int n)
 {
@@ -147,7 +147,7 @@ return s;
 }
 
 /*:395*//*404:*/
-#line 7277 "attention.w"
+#line 7290 "attention.w"
 
 static double hold_fraction(const char*s,uint64_t seed)
 {
@@ -167,7 +167,7 @@ int kept= 0;
 for(int k= 0;k<pl->n;k++){
 Pair p= pl->pair[k];
 if(hold_fraction(p.src,seed)<share)/*405:*/
-#line 7301 "attention.w"
+#line 7314 "attention.w"
 
 {
 if(vl->n==vl->cap){
@@ -178,7 +178,7 @@ vl->pair[vl->n++]= p;
 }
 
 /*:405*/
-#line 7295 "attention.w"
+#line 7308 "attention.w"
 
 else pl->pair[kept++]= p;
 }
@@ -186,7 +186,7 @@ pl->n= kept;
 }
 
 /*:404*//*408:*/
-#line 7346 "attention.w"
+#line 7359 "attention.w"
 
 static uint64_t mix_seed(uint64_t a,uint64_t b)
 {
@@ -197,7 +197,7 @@ return z^(z>>31);
 }
 
 /*:408*//*409:*/
-#line 7365 "attention.w"
+#line 7378 "attention.w"
 
 static const Example*bucket_ex;
 static int by_length(const void*x,const void*y)
@@ -209,7 +209,7 @@ return d?d:*(const int*)x-*(const int*)y;
 }
 
 /*:409*//*410:*/
-#line 7375 "attention.w"
+#line 7388 "attention.w"
 
 static void bucket_batches(int*order,int n,const Example*ex,int B,uint64_t seed)
 {
@@ -226,7 +226,7 @@ if(j> k)j= k;
 perm[k]= perm[j],perm[j]= x;
 }
 /*411:*/
-#line 7395 "attention.w"
+#line 7408 "attention.w"
 
 int at= 0;
 for(int k= 0;k<nb;k++){
@@ -237,13 +237,13 @@ at+= len;
 memcpy(order,copy,(size_t)n*sizeof(int));
 
 /*:411*/
-#line 7390 "attention.w"
+#line 7403 "attention.w"
 
 free(perm),free(copy);
 }
 
 /*:410*//*414:*/
-#line 7451 "attention.w"
+#line 7464 "attention.w"
 
 static double batched_loss(BModel*bm,const Example*ex,int n)
 {
@@ -259,7 +259,7 @@ return bmodel_take_loss(bm)/(double)(tokens?tokens:1);
 }
 
 /*:414*//*421:*/
-#line 7613 "attention.w"
+#line 7626 "attention.w"
 
 static void warn_unknown(const Vocab*v,Vocab*seen,const char*s,const char*where)
 {
@@ -278,7 +278,7 @@ fprintf(stderr,"attention translate: %s: warning: \"%s\" is not in the model's "
 }
 
 /*:421*//*422:*/
-#line 7635 "attention.w"
+#line 7648 "attention.w"
 
 static int translate_batched(BModel*bm,int nargs,char**args,int show_attention)
 {
@@ -288,7 +288,7 @@ Example*ex= xcalloc((size_t)cap,sizeof(Example));
 Vocab unknown;
 vocab_init(&unknown);
 /*423:*/
-#line 7656 "attention.w"
+#line 7669 "attention.w"
 
 char*line= NULL;
 size_t lcap= 0;
@@ -310,7 +310,7 @@ bad= xrealloc(bad,(size_t)cap);
 ex= xrealloc(ex,(size_t)cap*sizeof(Example));
 }
 /*424:*/
-#line 7681 "attention.w"
+#line 7694 "attention.w"
 
 size_t badbyte;
 char where[64];
@@ -333,20 +333,20 @@ bad[n]= 0;
 }else ex[n].src[0]= EOS_TOKEN,ex[n].src_len= 1,bad[n]= 1;
 
 /*:424*/
-#line 7676 "attention.w"
+#line 7689 "attention.w"
 
 n++;
 }
 free(line);
 
 /*:423*/
-#line 7643 "attention.w"
+#line 7656 "attention.w"
 
 int*out= xcalloc((size_t)(n?n:1)*L,sizeof(int)),*len= xcalloc((size_t)(n?n:1),sizeof(int));
 float*attn= show_attention?xcalloc((size_t)(n?n:1)*L*L,sizeof(float)):NULL;
 bmodel_greedy(bm,ex,n,out,len,attn);
 /*425:*/
-#line 7703 "attention.w"
+#line 7716 "attention.w"
 
 for(int k= 0;k<n;k++){
 if(!bad[k]){
@@ -363,7 +363,7 @@ putchar('\n');
 }
 
 /*:425*/
-#line 7647 "attention.w"
+#line 7660 "attention.w"
 
 for(int k= 0;k<n;k++)free(norm[k]);
 free(norm),free(bad),free(ex),free(out),free(len),free(attn);
@@ -372,13 +372,13 @@ return failed?1:0;
 }
 
 /*:422*/
-#line 6740 "attention.w"
+#line 6753 "attention.w"
 
 /*357:*/
-#line 6383 "attention.w"
+#line 6396 "attention.w"
 
 /*359:*/
-#line 6395 "attention.w"
+#line 6408 "attention.w"
 
 static const char*heatmap_usage= 
 "usage: attention heatmap --model CKPT --out FILE [--out FILE ...] [OPTIONS] SENTENCE\n"
@@ -391,7 +391,7 @@ static const char*heatmap_usage=
 "                        the notebook) or from 0 to 1\n";
 
 /*:359*//*362:*/
-#line 6439 "attention.w"
+#line 6452 "attention.w"
 
 static int cmd_heatmap(int argc,char**argv)
 {
@@ -404,7 +404,7 @@ opterr= 0;
 optind= 1;
 while(!bad&&(c= getopt_long(argc,argv,":h",longopts,NULL))!=-1)switch(c){
 /*363:*/
-#line 6465 "attention.w"
+#line 6478 "attention.w"
 
 case'm':model= optarg;break;
 case'o':bad= add_out("heatmap",optarg,outs,&nout)!=0;break;
@@ -427,7 +427,7 @@ default:fprintf(stderr,"attention heatmap: unknown option \"%s\"\n",argv[optind-
 bad= 1;
 
 /*:363*/
-#line 6450 "attention.w"
+#line 6463 "attention.w"
 
 }
 if(!bad&&(!model||nout==0||argc-optind!=1)){
@@ -441,7 +441,7 @@ return 2;
 }
 if(check_outs("heatmap",outs,nout))return 1;
 /*364:*/
-#line 6490 "attention.w"
+#line 6503 "attention.w"
 
 Model m;
 BModel bm;
@@ -460,7 +460,7 @@ char*norm= normalize_sentence(argv[optind],strlen(argv[optind]),&badbyte);
 if(!norm)kit_fail("the sentence: invalid UTF-8 at byte %zu",badbyte+1);
 else if(kind==KIND_SEED)T= tokenize(vi,norm,src,L,"the sentence","English");
 else/*365:*/
-#line 6522 "attention.w"
+#line 6535 "attention.w"
 
 {
 Example e;
@@ -476,7 +476,7 @@ bmodel_greedy(&bm,&e,1,out,&n,attn);
 }
 
 /*:365*/
-#line 6507 "attention.w"
+#line 6520 "attention.w"
 
 if(T==0)kit_fail("the sentence has no words");
 else if(T> 0&&kind==KIND_SEED)n= greedy_decode(&m,src,T,out,attn);
@@ -484,7 +484,7 @@ if(T> 0&&n==0)
 kit_fail("the model translates \"%s\" into nothing: there is no attention to draw",norm);
 if(n> 0){
 /*366:*/
-#line 6537 "attention.w"
+#line 6550 "attention.w"
 
 const char**rw= xcalloc((size_t)n,sizeof(char*)),**cw= xcalloc((size_t)T,sizeof(char*));
 for(int i= 0;i<n;i++)rw[i]= vo->word[out[i]];
@@ -506,7 +506,7 @@ status= 1;
 free(rw),free(cw),free(fr),free(title);
 
 /*:366*/
-#line 6513 "attention.w"
+#line 6526 "attention.w"
 
 }else fprintf(stderr,"attention heatmap: %s\n",kit_error());
 free(norm),free(src),free(out),free(attn);
@@ -515,15 +515,15 @@ else bmodel_free(&bm);
 return status;
 
 /*:364*/
-#line 6462 "attention.w"
+#line 6475 "attention.w"
 
 }
 
 /*:362*/
-#line 6384 "attention.w"
+#line 6397 "attention.w"
 
 /*370:*/
-#line 6624 "attention.w"
+#line 6637 "attention.w"
 
 static const char*loss_curve_usage= 
 "usage: attention loss-curve --log FILE --out FILE [--out FILE ...] [--title TEXT]\n"
@@ -533,7 +533,7 @@ static const char*loss_curve_usage=
 "  --title TEXT   the title (default: 'Training: average loss per epoch')\n";
 
 /*:370*//*371:*/
-#line 6634 "attention.w"
+#line 6647 "attention.w"
 
 static int read_loss_log(const char*path,double**x,double**y,int*n)
 {
@@ -551,7 +551,7 @@ free(*x),free(*y);
 return kit_fail("%s: line %ld: expected an epoch, a tab and a finite loss",path,k);
 }
 /*372:*/
-#line 6656 "attention.w"
+#line 6669 "attention.w"
 
 if(*n==cap){
 cap= cap?2*cap:1024;
@@ -561,7 +561,7 @@ cap= cap?2*cap:1024;
 (*x)[*n]= e,(*y)[(*n)++]= v;
 
 /*:372*/
-#line 6650 "attention.w"
+#line 6663 "attention.w"
 
 }
 fclose(f);
@@ -569,7 +569,7 @@ return*n> 0?0:kit_fail("%s: no epochs in the file",path);
 }
 
 /*:371*//*373:*/
-#line 6664 "attention.w"
+#line 6677 "attention.w"
 
 static int cmd_loss_curve(int argc,char**argv)
 {
@@ -603,7 +603,7 @@ fputs(loss_curve_usage,stderr);
 return 2;
 }
 /*374:*/
-#line 6699 "attention.w"
+#line 6712 "attention.w"
 
 double*x= NULL,*y= NULL;
 int n= 0;
@@ -627,19 +627,19 @@ free(x),free(y);
 return status;
 
 /*:374*/
-#line 6696 "attention.w"
+#line 6709 "attention.w"
 
 }
 
 /*:373*/
-#line 6385 "attention.w"
+#line 6398 "attention.w"
 
 
 /*:357*//*378:*/
-#line 6778 "attention.w"
+#line 6791 "attention.w"
 
 /*382:*/
-#line 6830 "attention.w"
+#line 6843 "attention.w"
 
 static const char*train_usage= 
 "usage: attention train [--pairs seed | --data FILE] [OPTIONS]\n"
@@ -675,7 +675,7 @@ static const char*train_usage=
 "  (for these kinds --epochs defaults to 10, --lr to 0.001, --print-every to 1)\n";
 
 /*:382*//*383:*/
-#line 6864 "attention.w"
+#line 6877 "attention.w"
 
 typedef struct{
 const char*data,*init,*save;
@@ -683,7 +683,7 @@ int filter,append_eos;
 long epochs,hidden,max_length,seed,print_every,show,threads;
 double lr;
 /*396:*/
-#line 7121 "attention.w"
+#line 7134 "attention.w"
 
 int kind;
 long heads,batch;
@@ -694,7 +694,7 @@ const char*valid;
 double valid_split;
 
 /*:396*/
-#line 6870 "attention.w"
+#line 6883 "attention.w"
 
 }TrainOptions;
 static int train_batched(TrainOptions*o,int kind);
@@ -711,7 +711,7 @@ static const struct option longopts[]= {
 {"show",required_argument,0,'S'},{"help",no_argument,0,'h'},
 {"loss-log",required_argument,0,'g'},{"threads",required_argument,0,'T'},
 /*397:*/
-#line 7130 "attention.w"
+#line 7143 "attention.w"
 
 {"attention",required_argument,0,'A'},{"heads",required_argument,0,'N'},
 {"batch",required_argument,0,'B'},{"dropout",required_argument,0,'D'},
@@ -720,7 +720,7 @@ static const struct option longopts[]= {
 {"bucket",no_argument,0,'K'},
 
 /*:397*/
-#line 6885 "attention.w"
+#line 6898 "attention.w"
 
 {0,0,0,0}};
 *o= (TrainOptions){NULL,NULL,NULL,FILTER_TUTORIAL,1,-1,0,0,1,0,5,0,0.0,
@@ -730,7 +730,7 @@ opterr= 0;
 optind= 1;
 while(!bad&&(c= getopt_long(argc,argv,":h",longopts,NULL))!=-1)switch(c){
 /*384:*/
-#line 6903 "attention.w"
+#line 6916 "attention.w"
 
 case'p':
 if(strcmp(optarg,"seed")!=0){
@@ -762,7 +762,7 @@ break;
 case'S':bad= parse_long("train","--show",optarg,0,100000000,&o->show)!=0;break;
 case'T':bad= parse_long("train","--threads",optarg,1,2,&o->threads)!=0;break;
 /*398:*/
-#line 7137 "attention.w"
+#line 7150 "attention.w"
 
 case'A':
 if((o->kind= kind_from_name(optarg))<0){
@@ -789,7 +789,7 @@ bad= parse_float("train","--valid-split",optarg,0.0,1.0,&o->valid_split)!=0
 break;
 
 /*:398*/
-#line 6933 "attention.w"
+#line 6946 "attention.w"
 
 case'g':loss_log_path= optarg;break;
 case'h':fputs(train_usage,stdout);exit(0);
@@ -802,7 +802,7 @@ fprintf(stderr,"attention train: unknown option \"%s\"\n",argv[optind-1]);
 bad= 1;
 
 /*:384*/
-#line 6893 "attention.w"
+#line 6906 "attention.w"
 
 }
 if(!bad&&optind<argc){
@@ -814,7 +814,7 @@ return bad?-1:0;
 }
 
 /*:383*//*385:*/
-#line 6947 "attention.w"
+#line 6960 "attention.w"
 
 static int cmd_train(int argc,char**argv)
 {
@@ -824,7 +824,7 @@ Model m;
 Example*ex= NULL;
 int status= 0;
 /*387:*/
-#line 7002 "attention.w"
+#line 7015 "attention.w"
 
 if(train_options(argc,argv,&o))return 2;
 if(loss_log_path&&loss_log_check())return 1;
@@ -836,10 +836,10 @@ return 2;
 int max_length= o.max_length?(int)o.max_length:DEFAULT_MAX_LENGTH;
 
 /*:387*/
-#line 6955 "attention.w"
+#line 6968 "attention.w"
 
 /*386:*/
-#line 6974 "attention.w"
+#line 6987 "attention.w"
 
 int kind= o.kind;
 if(o.init){
@@ -866,10 +866,10 @@ if(o.print_every==0)o.print_every= 50;
 if(o.lr==0.0)o.lr= 0.01;
 
 /*:386*/
-#line 6956 "attention.w"
+#line 6969 "attention.w"
 
 /*388:*/
-#line 7012 "attention.w"
+#line 7025 "attention.w"
 
 if(o.data){
 if(pairs_read(&pl,o.data,o.filter,max_length)){
@@ -879,10 +879,10 @@ return 1;
 }else pairs_seed(&pl);
 
 /*:388*/
-#line 6957 "attention.w"
+#line 6970 "attention.w"
 
 /*391:*/
-#line 7038 "attention.w"
+#line 7051 "attention.w"
 
 if(o.init){
 if(checkpoint_load(&m,o.init)){
@@ -899,10 +899,10 @@ model_init_random(&m,(uint64_t)o.seed);
 }
 
 /*:391*/
-#line 6958 "attention.w"
+#line 6971 "attention.w"
 
 /*389:*/
-#line 7022 "attention.w"
+#line 7035 "attention.w"
 
 if(make_examples(&pl,&m.vin,&m.vout,m.cfg.L,o.append_eos,&ex)){
 fprintf(stderr,"attention train: %s\n",kit_error());
@@ -912,10 +912,10 @@ return 1;
 }
 
 /*:389*/
-#line 6959 "attention.w"
+#line 6972 "attention.w"
 
 /*392:*/
-#line 7053 "attention.w"
+#line 7066 "attention.w"
 
 if(o.data)printf("Read %ld sentence pairs from %s; kept %d (%s filter)\n",
 pl.lines_read,o.data,pl.n,o.filter==FILTER_TUTORIAL?"tutorial":"length");
@@ -928,10 +928,10 @@ printf("Training for %ld epochs, %s<EOS> on the targets\n",o.epochs,
 o.append_eos?"":"no ");
 
 /*:392*/
-#line 6960 "attention.w"
+#line 6973 "attention.w"
 
 /*393:*/
-#line 7069 "attention.w"
+#line 7082 "attention.w"
 
 int threads= o.threads?(int)o.threads:sysconf(_SC_NPROCESSORS_ONLN)> 1?2:1,used= 1;
 float*loss= xcalloc((size_t)pl.n*(size_t)o.print_every,sizeof(float));
@@ -957,10 +957,10 @@ used> 1?"s":"");
 free(loss);
 
 /*:393*/
-#line 6961 "attention.w"
+#line 6974 "attention.w"
 
 /*390:*/
-#line 7032 "attention.w"
+#line 7045 "attention.w"
 
 if(o.save&&checkpoint_save(&m,o.save)){
 fprintf(stderr,"attention train: %s\n",kit_error());
@@ -968,10 +968,10 @@ status= 1;
 }
 
 /*:390*/
-#line 6962 "attention.w"
+#line 6975 "attention.w"
 
 /*394:*/
-#line 7095 "attention.w"
+#line 7108 "attention.w"
 
 int right= 0,*out= xcalloc((size_t)m.cfg.L,sizeof(int));
 for(int k= 0;k<pl.n;k++){
@@ -987,7 +987,7 @@ printf("%d of %d training pairs translated exactly\n",right,pl.n);
 free(out);
 
 /*:394*/
-#line 6963 "attention.w"
+#line 6976 "attention.w"
 
 if(loss_log_path&&loss_log_save())status= 1;
 free(ex);
@@ -997,7 +997,7 @@ return status;
 }
 
 /*:385*//*399:*/
-#line 7171 "attention.w"
+#line 7184 "attention.w"
 
 static int train_batched(TrainOptions*o,int kind)
 {
@@ -1009,7 +1009,7 @@ if(o->epochs<0)o->epochs= 10;
 if(o->print_every==0)o->print_every= 1;
 if(o->lr==0.0)o->lr= 0.001;
 /*400:*/
-#line 7197 "attention.w"
+#line 7210 "attention.w"
 
 long H= o->hidden?o->hidden:DEFAULT_HIDDEN;
 cpu_set_threads(o->threads?(int)o->threads:sysconf(_SC_NPROCESSORS_ONLN)> 1?2:1);
@@ -1030,10 +1030,10 @@ return 2;
 memset(&bm,0,sizeof bm);
 
 /*:400*/
-#line 7181 "attention.w"
+#line 7194 "attention.w"
 
 /*401:*/
-#line 7221 "attention.w"
+#line 7234 "attention.w"
 
 if(pairs_read(&pl,o->data,o->filter,L)){
 fprintf(stderr,"attention train: %s\n",kit_error());
@@ -1053,10 +1053,10 @@ return 1;
 }
 
 /*:401*/
-#line 7182 "attention.w"
+#line 7195 "attention.w"
 
 /*402:*/
-#line 7241 "attention.w"
+#line 7254 "attention.w"
 
 if(o->init){
 if(checkpoint_load_any(o->init,NULL,&bm,&cpu_backend,(int)o->batch)<0){
@@ -1079,10 +1079,10 @@ goto end;
 }
 
 /*:402*/
-#line 7183 "attention.w"
+#line 7196 "attention.w"
 
 /*403:*/
-#line 7262 "attention.w"
+#line 7275 "attention.w"
 
 printf("Read %ld sentence pairs from %s; kept %d (%s filter)",pl.lines_read,o->data,
 pl.n+vl.n*(o->valid_split> 0.0),o->filter==FILTER_TUTORIAL?"tutorial":"length");
@@ -1096,17 +1096,17 @@ printf("Training for %ld epochs, batch %ld, lr %g, dropout %g, %s\n",o->epochs,o
 o->lr,o->dropout,o->shuffle?"shuffled each epoch":"in file order");
 
 /*:403*/
-#line 7184 "attention.w"
+#line 7197 "attention.w"
 
 /*406:*/
-#line 7313 "attention.w"
+#line 7326 "attention.w"
 
 int n= pl.n,*order= xcalloc((size_t)n,sizeof(int));
 double best= INFINITY,t_all= now_seconds();
 for(long e= 1;e<=o->epochs;e++){
 for(int k= 0;k<n;k++)order[k]= k;
 if(o->shuffle)/*407:*/
-#line 7333 "attention.w"
+#line 7346 "attention.w"
 
 {
 uint64_t z= mix_seed((uint64_t)o->seed,(uint64_t)e);
@@ -1121,14 +1121,14 @@ order[j]= x;
 }
 
 /*:407*/
-#line 7318 "attention.w"
+#line 7331 "attention.w"
 
 if(o->bucket)bucket_batches(order,n,ex,(int)o->batch,o->shuffle?
 mix_seed((uint64_t)o->seed,(uint64_t)e+1000003):0);
 double t0= now_seconds(),train_loss,valid_loss= NAN;
 long tokens= 0,positions= 0,words= 0;
 /*412:*/
-#line 7408 "attention.w"
+#line 7421 "attention.w"
 
 int tty= isatty(fileno(stdout));
 double last= t0;
@@ -1152,13 +1152,13 @@ last= now;
 if(tty)printf("\r%78s\r","");
 
 /*:412*/
-#line 7323 "attention.w"
+#line 7336 "attention.w"
 
 train_loss= bmodel_take_loss(&bm)/(double)tokens;
 if(vl.n)valid_loss= batched_loss(&bm,vex,vl.n);
 loss_log_add(train_loss);
 /*413:*/
-#line 7430 "attention.w"
+#line 7443 "attention.w"
 
 double sec= now_seconds()-t0;
 int print= e%o->print_every==0||e==o->epochs;
@@ -1179,7 +1179,7 @@ if(print)printf("\n");
 fflush(stdout);
 
 /*:413*/
-#line 7327 "attention.w"
+#line 7340 "attention.w"
 
 }
 printf("Trained in %.1f s\n",now_seconds()-t_all);
@@ -1187,10 +1187,10 @@ free(order);
 status= 0;
 
 /*:406*/
-#line 7185 "attention.w"
+#line 7198 "attention.w"
 
 /*415:*/
-#line 7466 "attention.w"
+#line 7479 "attention.w"
 
 int show= o->show<pl.n?(int)o->show:pl.n,L2= bm.cfg.L;
 int*outw= xcalloc((size_t)(show?show:1)*L2,sizeof(int));
@@ -1206,7 +1206,7 @@ free(outw);
 free(outn);
 
 /*:415*/
-#line 7186 "attention.w"
+#line 7199 "attention.w"
 
 if(loss_log_path&&loss_log_save())status= 1;
 end:
@@ -1219,10 +1219,10 @@ return status;
 }
 
 /*:399*/
-#line 6779 "attention.w"
+#line 6792 "attention.w"
 
 /*416:*/
-#line 7487 "attention.w"
+#line 7500 "attention.w"
 
 static const char*translate_usage= 
 "usage: attention translate --model CKPT [--attention] [SENTENCE ...]\n"
@@ -1242,7 +1242,7 @@ float*attn= xcalloc((size_t)m->cfg.L*(size_t)m->cfg.L,sizeof(float));
 int status= 0;
 if(!norm)status= kit_fail("%s: invalid UTF-8 at byte %zu",where,bad+1);
 else if(*norm)/*417:*/
-#line 7516 "attention.w"
+#line 7529 "attention.w"
 
 {
 int n= tokenize(&m->vin,norm,src,m->cfg.L,where,"English");
@@ -1254,7 +1254,7 @@ char*t= words_join(&m->vout,out,k);
 fputs(t,stdout);
 free(t);
 if(show_attention)/*418:*/
-#line 7532 "attention.w"
+#line 7545 "attention.w"
 
 for(int t= 0;t<k;t++){
 double pad= 0.0;
@@ -1265,13 +1265,13 @@ printf("  (padding %.3f)",pad);
 }
 
 /*:418*/
-#line 7526 "attention.w"
+#line 7539 "attention.w"
 
 }
 }
 
 /*:417*/
-#line 7505 "attention.w"
+#line 7518 "attention.w"
 
 putchar('\n');
 free(norm);
@@ -1282,7 +1282,7 @@ return status;
 }
 
 /*:416*//*419:*/
-#line 7541 "attention.w"
+#line 7554 "attention.w"
 
 static int cmd_translate(int argc,char**argv)
 {
@@ -1325,7 +1325,7 @@ return status;
 int failed= 0;
 char where[64];
 /*420:*/
-#line 7587 "attention.w"
+#line 7600 "attention.w"
 
 if(optind<argc)
 for(int k= optind;k<argc;k++){
@@ -1352,17 +1352,17 @@ free(line);
 }
 
 /*:420*/
-#line 7582 "attention.w"
+#line 7595 "attention.w"
 
 model_free(&m);
 return failed?1:0;
 }
 
 /*:419*/
-#line 6780 "attention.w"
+#line 6793 "attention.w"
 
 /*426:*/
-#line 7723 "attention.w"
+#line 7736 "attention.w"
 
 static const char*pairs_usage= 
 "usage: attention pairs --data FILE [--filter tutorial|length] [--max-length L]\n"
@@ -1374,7 +1374,7 @@ const char*data= NULL;
 int filter= FILTER_TUTORIAL;
 long max_length= DEFAULT_MAX_LENGTH;
 /*427:*/
-#line 7746 "attention.w"
+#line 7759 "attention.w"
 
 static const struct option longopts[]= {{"data",required_argument,0,'d'},
 {"filter",required_argument,0,'f'},{"max-length",required_argument,0,'L'},
@@ -1404,7 +1404,7 @@ return 2;
 }
 
 /*:427*/
-#line 7733 "attention.w"
+#line 7746 "attention.w"
 
 PairList pl;
 if(pairs_read(&pl,data,filter,(int)max_length)){
@@ -1419,11 +1419,11 @@ return 0;
 }
 
 /*:426*/
-#line 6781 "attention.w"
+#line 6794 "attention.w"
 
 
 /*:378*/
-#line 6741 "attention.w"
+#line 6754 "attention.w"
 
 
 static const struct{
@@ -1431,23 +1431,23 @@ const char*name,*summary;
 int(*run)(int argc,char**argv);
 }commands[]= {
 /*377:*/
-#line 6772 "attention.w"
+#line 6785 "attention.w"
 
 {"train","train a translator (the notebook's five pairs, or a pair file)",cmd_train},
 {"translate","translate sentences with a saved model",cmd_translate},
 {"pairs","print the pairs that training would read from a file",cmd_pairs},
 /*358:*/
-#line 6389 "attention.w"
+#line 6402 "attention.w"
 
 {"heatmap","draw the attention weights of a translation (PNG, PDF or SVG)",cmd_heatmap},
 {"loss-curve","draw the average loss per epoch from train --loss-log",cmd_loss_curve},
 
 /*:358*/
-#line 6776 "attention.w"
+#line 6789 "attention.w"
 
 
 /*:377*/
-#line 6747 "attention.w"
+#line 6760 "attention.w"
 
 };
 
@@ -1458,7 +1458,7 @@ if(argc>=2)
 for(size_t k= 0;k<n;k++)
 if(strcmp(argv[1],commands[k].name)==0)return commands[k].run(argc-1,argv+1);
 /*376:*/
-#line 6760 "attention.w"
+#line 6773 "attention.w"
 
 FILE*out= argc>=2&&(strcmp(argv[1],"--help")==0||strcmp(argv[1],"-h")==0
 ||strcmp(argv[1],"help")==0)?stdout:stderr;
@@ -1469,7 +1469,7 @@ fputs("Run 'attention COMMAND --help' for a command's options.\n",out);
 return out==stdout?0:2;
 
 /*:376*/
-#line 6757 "attention.w"
+#line 6770 "attention.w"
 
 }
 
