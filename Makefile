@@ -27,7 +27,7 @@ endif
 CHECK_LIBS := $(shell pkg-config --cflags --libs check)
 
 LIBSRC  := generated/util.c generated/vocab.c generated/layers.c generated/model.c \
-           generated/checkpoint.c generated/figures.c
+           generated/checkpoint.c generated/figures.c generated/decode.c
 LIBOBJ  := $(LIBSRC:generated/%.c=build/%.o)
 GENERATED := generated/attention.h generated/main.c $(LIBSRC)
 

@@ -143,8 +143,47 @@ float inv_bc2;
 float eps;
 }AdamConstants;
 
-/*:141*//*199:*/
-#line 3418 "attention.w"
+/*:141*//*168:*/
+#line 2840 "attention.w"
+
+typedef struct Decoder{
+int V,S,state_floats;
+int sos,eos,unk;
+void(*step)(struct Decoder*d,int n,const int*sent,const int*prev,
+const float*state,float*logp,float*new_state,float*attn);
+}Decoder;
+
+/*:168*//*176:*/
+#line 2976 "attention.w"
+
+typedef struct{
+int len;
+int ended;
+double logprob,score;
+int*word;
+float*attn;
+}Hypothesis;
+typedef struct{
+int beam,max_length,n_best;
+int penalty;
+double alpha;
+}BeamOptions;
+enum{LP_NONE,LP_AVG,LP_WU};
+
+/*:176*//*195:*/
+#line 3294 "attention.w"
+
+typedef struct{
+long match[4],total[4];
+long hyp_len,ref_len;
+long sentences;
+}BleuStats;
+typedef struct{
+double bleu,p[4],bp,ratio;
+}BleuScore;
+
+/*:195*//*240:*/
+#line 4135 "attention.w"
 
 #define COLORMAP_MAX_POINTS 9
 typedef struct{
@@ -154,8 +193,8 @@ double x[3][COLORMAP_MAX_POINTS];
 double v[3][COLORMAP_MAX_POINTS];
 }Colormap;
 
-/*:199*//*207:*/
-#line 3516 "attention.w"
+/*:240*//*248:*/
+#line 4233 "attention.w"
 
 enum{HEATMAP_MATPLOTLIB,HEATMAP_SEABORN};
 typedef struct{
@@ -169,8 +208,8 @@ int style;
 double vmin,vmax;
 }Heatmap;
 
-/*:207*//*208:*/
-#line 3533 "attention.w"
+/*:248*//*249:*/
+#line 4250 "attention.w"
 
 typedef struct{
 double x,y,w,h;
@@ -185,14 +224,14 @@ int width,height,stride;
 unsigned char*data;
 }FigImage;
 
-/*:208*//*237:*/
-#line 4154 "attention.w"
+/*:249*//*278:*/
+#line 4871 "attention.w"
 
 enum{FIGURE_PNG,FIGURE_PDF,FIGURE_SVG};
 #define FIGURE_PNG_SCALE 2.0
 
-/*:237*//*251:*/
-#line 4411 "attention.w"
+/*:278*//*292:*/
+#line 5128 "attention.w"
 
 typedef struct{
 int n;
@@ -200,7 +239,7 @@ const double*x,*y;
 const char*title,*xlabel,*ylabel;
 }Curve;
 
-/*:251*/
+/*:292*/
 #line 150 "attention.w"
 
 /*56:*/
@@ -267,7 +306,19 @@ Activations act;
 struct Pipeline*pipeline;
 }Model;
 
-/*:56*/
+/*:56*//*169:*/
+#line 2855 "attention.w"
+
+typedef struct{
+Decoder d;
+Model*m;
+float*enc_out;
+int cap;
+float*eh,*scores,*ec,*pre,*o,*gi,*gh,*logits;
+GruCache*cache;
+}SeedDecoder;
+
+/*:169*/
 #line 151 "attention.w"
 
 /*82:*/
@@ -489,44 +540,89 @@ float train_step(Model*m,const Example*ex,double lr);
 int argmax(const float*x,int n);
 int greedy_decode(Model*m,const int*src,int T,int*out,float*attn);
 
-/*:166*//*181:*/
-#line 3022 "attention.w"
+/*:166*//*175:*/
+#line 2948 "attention.w"
+
+void seed_decoder_init(SeedDecoder*sd,Model*m);
+void seed_decoder_free(SeedDecoder*sd);
+void seed_decoder_encode(SeedDecoder*sd,const int*const*src,const int*len,
+int n_sent,float*init_state);
+
+/*:175*//*178:*/
+#line 3011 "attention.w"
+
+double length_penalty(const BeamOptions*o,int steps);
+
+/*:178*//*191:*/
+#line 3217 "attention.w"
+
+void beam_search(Decoder*d,int n_sent,const float*init,const BeamOptions*o,
+Hypothesis*out,int*found);
+void hypotheses_free(Hypothesis*h,int n);
+
+/*:191*//*193:*/
+#line 3248 "attention.w"
+
+char*hypothesis_words(const Decoder*d,const Vocab*vout,const Hypothesis*y,
+char*const*src_words,int src_len,int replace_unk);
+
+/*:193*//*203:*/
+#line 3421 "attention.w"
+
+int ngram_count(const int*s,int len,const int*g,int n);
+void ngram_matches(const int*hyp,int h,const int*const*refs,const int*ref_len,
+int n_refs,int n,long*match,long*total);
+void bleu_add(BleuStats*b,const int*hyp,int h,const int*const*refs,
+const int*ref_len,int n_refs);
+BleuScore bleu_score(const BleuStats*b);
+void bleu_format(const BleuStats*b,char*buf,size_t size);
+int words_intern(Vocab*v,const char*s,int**ids);
+
+/*:203*//*207:*/
+#line 3506 "attention.w"
+
+int*pairs_group_sources(const PairList*pl,int*n_groups);
+int pairs_split(const PairList*pl,double test,double valid,uint64_t seed,int*part,
+int counts[3][2]);
+
+/*:207*//*222:*/
+#line 3739 "attention.w"
 
 int checkpoint_save(const Model*m,const char*path);
 int checkpoint_load(Model*m,const char*path);
 
-/*:181*//*206:*/
-#line 3501 "attention.w"
+/*:222*//*247:*/
+#line 4218 "attention.w"
 
 extern const Colormap colormap_bone,colormap_ylorrd;
 void colormap_color(const Colormap*cm,double w,double rgb[3]);
 const Colormap*colormap_find(const char*name);
 
-/*:206*//*229:*/
-#line 3994 "attention.w"
+/*:247*//*270:*/
+#line 4711 "attention.w"
 
 int heatmap_layout(const Heatmap*h,HeatmapLayout*lay);
 
-/*:229*//*242:*/
-#line 4229 "attention.w"
+/*:270*//*283:*/
+#line 4946 "attention.w"
 
 int figure_format(const char*path);
 int figure_check_path(const char*path);
 int write_file_atomic(const char*path,const void*data,size_t n);
 
-/*:242*//*250:*/
-#line 4389 "attention.w"
+/*:283*//*291:*/
+#line 5106 "attention.w"
 
 int heatmap_save(const Heatmap*h,const char*path);
 int heatmap_image(const Heatmap*h,double scale,FigImage*img,HeatmapLayout*lay);
 
-/*:250*//*263:*/
-#line 4660 "attention.w"
+/*:291*//*304:*/
+#line 5377 "attention.w"
 
 int curve_save(const Curve*c,const char*path);
 int curve_image(const Curve*c,double scale,FigImage*img);
 
-/*:263*/
+/*:304*/
 #line 153 "attention.w"
 
 

@@ -1,5 +1,5 @@
-/*281:*/
-#line 4998 "attention.w"
+/*322:*/
+#line 5715 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
@@ -7,8 +7,8 @@
 #include <errno.h> 
 #include <getopt.h> 
 #include <time.h> 
-/*267:*/
-#line 4695 "attention.w"
+/*308:*/
+#line 5412 "attention.w"
 
 #define MAX_OUTS 8
 static int add_out(const char*cmd,const char*path,const char**outs,int*n)
@@ -31,8 +31,8 @@ return-1;
 return 0;
 }
 
-/*:267*//*268:*/
-#line 4718 "attention.w"
+/*:308*//*309:*/
+#line 5435 "attention.w"
 
 static void report_figure(const char*path,const char*what,double seconds)
 {
@@ -43,8 +43,8 @@ if(f)fclose(f);
 printf("Wrote %s (%s, %.1f kB, %.1f ms)\n",path,what,size/1000.0,1e3*seconds);
 }
 
-/*:268*//*274:*/
-#line 4848 "attention.w"
+/*:309*//*315:*/
+#line 5565 "attention.w"
 
 #include <unistd.h> 
 static const char*loss_log_path;
@@ -61,8 +61,8 @@ loss_log= xrealloc(loss_log,(size_t)loss_log_cap*sizeof(double));
 loss_log[loss_log_n++]= loss;
 }
 
-/*:274*//*275:*/
-#line 4864 "attention.w"
+/*:315*//*316:*/
+#line 5581 "attention.w"
 
 static int loss_log_check(void)
 {
@@ -87,8 +87,8 @@ free(loss_log);
 return status;
 }
 
-/*:275*//*285:*/
-#line 5050 "attention.w"
+/*:316*//*326:*/
+#line 5767 "attention.w"
 
 static int parse_long(const char*cmd,const char*opt,const char*s,long lo,
 long hi,long*out)
@@ -105,8 +105,8 @@ return-1;
 return 0;
 }
 
-/*:285*//*286:*/
-#line 5067 "attention.w"
+/*:326*//*327:*/
+#line 5784 "attention.w"
 
 static int parse_float(const char*cmd,const char*opt,const char*s,double lo,
 double hi,double*out)
@@ -123,8 +123,8 @@ return-1;
 return 0;
 }
 
-/*:286*//*287:*/
-#line 5085 "attention.w"
+/*:327*//*328:*/
+#line 5802 "attention.w"
 
 static double now_seconds(void)
 {
@@ -133,8 +133,8 @@ clock_gettime(CLOCK_MONOTONIC,&ts);
 return(double)ts.tv_sec+1e-9*(double)ts.tv_nsec;
 }
 
-/*:287*//*300:*/
-#line 5327 "attention.w"
+/*:328*//*341:*/
+#line 6044 "attention.w"
 
 static char*words_join(const Vocab*v,const int*ids,int n)
 {
@@ -145,14 +145,156 @@ for(int k= 0;k<n;k++)p+= sprintf(p,k?" %s":"%s",v->word[ids[k]]);
 return s;
 }
 
-/*:300*/
-#line 5005 "attention.w"
+/*:341*//*350:*/
+#line 6257 "attention.w"
 
-/*264:*/
-#line 4672 "attention.w"
+/*352:*/
+#line 6271 "attention.w"
 
-/*266:*/
-#line 4684 "attention.w"
+#define BEAM_OPTIONS \
+  {"beam", required_argument, 0, 'k'}, {"length-penalty", required_argument, 0, 'P'}, \
+  {"alpha", required_argument, 0, 'A'}, {"max-length", required_argument, 0, 'M'}, \
+  {"n-best", required_argument, 0, 'N'}, {"replace-unk", no_argument, 0, 'U'}
+#define BEAM_USAGE \
+  "  --beam K            beam search with K hypotheses (1 gives greedy's words)\n" \
+  "  --length-penalty P  none, avg (divide by the length) or wu (the default)\n" \
+  "  --alpha A           Wu's alpha (default 0.6)\n" \
+  "  --max-length N      the longest translation (default and most: the model's)\n" \
+  "  --n-best N          N translations a sentence with their scores (at most K)\n" \
+  "  --replace-unk       replace each <UNK> by the source word attended to most\n"
+typedef struct{
+BeamOptions o;
+int used,replace_unk;
+}BeamChoice;
+
+/*:352*//*353:*/
+#line 6291 "attention.w"
+
+static int beam_option(const char*cmd,int c,const char*arg,BeamChoice*b)
+{
+long v;
+double x;
+if(!strchr("kPAMNU",c)||c==0)return 0;
+b->used= 1;
+switch(c){
+case'k':if(parse_long(cmd,"--beam",arg,1,1000,&v))return-1;b->o.beam= (int)v;break;
+case'M':if(parse_long(cmd,"--max-length",arg,1,1000,&v))return-1;
+b->o.max_length= (int)v;break;
+case'N':if(parse_long(cmd,"--n-best",arg,1,1000,&v))return-1;b->o.n_best= (int)v;
+break;
+case'A':if(parse_float(cmd,"--alpha",arg,-1e-300,10.0,&x))return-1;b->o.alpha= x;
+break;
+case'U':b->replace_unk= 1;break;
+case'P':/*354:*/
+#line 6312 "attention.w"
+
+if(strcmp(arg,"none")==0)b->o.penalty= LP_NONE;
+else if(strcmp(arg,"avg")==0)b->o.penalty= LP_AVG;
+else if(strcmp(arg,"wu")==0)b->o.penalty= LP_WU;
+else{
+fprintf(stderr,"attention %s: --length-penalty is none, avg or wu, not \"%s\"\n",cmd,arg);
+return-1;
+}
+
+/*:354*/
+#line 6307 "attention.w"
+break;
+}
+return 1;
+}
+
+/*:353*//*355:*/
+#line 6322 "attention.w"
+
+static void beam_defaults(BeamChoice*b)
+{
+*b= (BeamChoice){{1,0,1,LP_WU,0.6},0,0};
+}
+
+static int beam_check(const char*cmd,BeamChoice*b,const Model*m)
+{
+if(b->o.max_length==0)b->o.max_length= m->cfg.L;
+if(b->o.max_length> m->cfg.L){
+fprintf(stderr,"attention %s: --max-length %d is more than the model's %d\n",cmd,
+b->o.max_length,m->cfg.L);
+return-1;
+}
+if(b->o.n_best> b->o.beam){
+fprintf(stderr,"attention %s: --n-best %d is more than the beam's %d\n",cmd,
+b->o.n_best,b->o.beam);
+return-1;
+}
+if(b->replace_unk&&vocab_find(&m->vout,"<UNK>")<0)
+fprintf(stderr,"attention %s: warning: the model's vocabulary has no <UNK>; "
+"--replace-unk changes nothing\n",cmd);
+return 0;
+}
+
+/*:355*//*356:*/
+#line 6351 "attention.w"
+
+static BeamChoice translate_beam;
+
+static char*translate_with_beam(Model*m,const int*src,int n,const char*norm,
+int*out,int*k,float*attn)
+{
+SeedDecoder sd;
+seed_decoder_init(&sd,m);
+sd.d.unk= vocab_find(&m->vout,"<UNK>");
+float*init= xcalloc((size_t)m->cfg.H,sizeof(float));
+seed_decoder_encode(&sd,&src,&n,1,init);
+BeamOptions*o= &translate_beam.o;
+Hypothesis*y= xcalloc((size_t)o->n_best,sizeof*y);
+int found= 0;
+beam_search(&sd.d,1,init,o,y,&found);
+/*357:*/
+#line 6376 "attention.w"
+
+char*copy= xstrdup(norm),*words[DEFAULT_MAX_LENGTH*4];
+int nw= 0;
+for(char*p= strtok(copy," ");p&&nw<DEFAULT_MAX_LENGTH*4;p= strtok(NULL," "))
+words[nw++]= p;
+*k= y[0].len;
+memcpy(out,y[0].word,(size_t)y[0].len*sizeof(int));
+memcpy(attn,y[0].attn,(size_t)y[0].len*(size_t)m->cfg.L*sizeof(float));
+size_t cap= 1,used= 0;
+char**lines= xcalloc((size_t)found,sizeof*lines);
+for(int i= 0;i<found;i++){
+lines[i]= hypothesis_words(&sd.d,&m->vout,&y[i],words,nw,translate_beam.replace_unk);
+cap+= strlen(lines[i])+32;
+}
+char*text= xcalloc(cap,1);
+for(int i= 0;i<found;i++){
+if(o->n_best> 1)
+used+= (size_t)snprintf(text+used,cap-used,"%s%.6f\t",i?"\n":"",y[i].score);
+used+= (size_t)snprintf(text+used,cap-used,"%s",lines[i]);
+free(lines[i]);
+}
+free(lines);
+free(copy);
+
+/*:357*/
+#line 6366 "attention.w"
+
+hypotheses_free(y,found);
+free(y);
+free(init);
+seed_decoder_free(&sd);
+return text;
+}
+
+/*:356*/
+#line 6258 "attention.w"
+
+
+/*:350*/
+#line 5722 "attention.w"
+
+/*305:*/
+#line 5389 "attention.w"
+
+/*307:*/
+#line 5401 "attention.w"
 
 static const char*heatmap_usage= 
 "usage: attention heatmap --model CKPT --out FILE [--out FILE ...] [OPTIONS] SENTENCE\n"
@@ -164,8 +306,8 @@ static const char*heatmap_usage=
 "  --scale data|unit     colours from the weights' own range (the default, as\n"
 "                        the notebook) or from 0 to 1\n";
 
-/*:266*//*269:*/
-#line 4728 "attention.w"
+/*:307*//*310:*/
+#line 5445 "attention.w"
 
 static int cmd_heatmap(int argc,char**argv)
 {
@@ -177,8 +319,8 @@ int nout= 0,c,bad= 0,style= HEATMAP_MATPLOTLIB,unit= 0;
 opterr= 0;
 optind= 1;
 while(!bad&&(c= getopt_long(argc,argv,":h",longopts,NULL))!=-1)switch(c){
-/*270:*/
-#line 4754 "attention.w"
+/*311:*/
+#line 5471 "attention.w"
 
 case'm':model= optarg;break;
 case'o':bad= add_out("heatmap",optarg,outs,&nout)!=0;break;
@@ -200,8 +342,8 @@ break;
 default:fprintf(stderr,"attention heatmap: unknown option \"%s\"\n",argv[optind-1]);
 bad= 1;
 
-/*:270*/
-#line 4739 "attention.w"
+/*:311*/
+#line 5456 "attention.w"
 
 }
 if(!bad&&(!model||nout==0||argc-optind!=1)){
@@ -214,8 +356,8 @@ fputs(heatmap_usage,stderr);
 return 2;
 }
 if(check_outs("heatmap",outs,nout))return 1;
-/*271:*/
-#line 4779 "attention.w"
+/*312:*/
+#line 5496 "attention.w"
 
 Model m;
 if(checkpoint_load(&m,model)){
@@ -233,8 +375,8 @@ kit_fail("the sentence has no words");
 else if(T> 0&&(n= greedy_decode(&m,src,T,out,attn))==0)
 kit_fail("the model translates \"%s\" into nothing: there is no attention to draw",norm);
 if(n> 0){
-/*272:*/
-#line 4803 "attention.w"
+/*313:*/
+#line 5520 "attention.w"
 
 const char**rw= xcalloc((size_t)n,sizeof(char*)),**cw= xcalloc((size_t)T,sizeof(char*));
 for(int i= 0;i<n;i++)rw[i]= m.vout.word[out[i]];
@@ -255,24 +397,24 @@ status= 1;
 }
 free(rw),free(cw),free(fr),free(title);
 
-/*:272*/
-#line 4796 "attention.w"
+/*:313*/
+#line 5513 "attention.w"
 
 }else fprintf(stderr,"attention heatmap: %s\n",kit_error());
 free(norm),free(src),free(out),free(attn);
 model_free(&m);
 return status;
 
-/*:271*/
-#line 4751 "attention.w"
+/*:312*/
+#line 5468 "attention.w"
 
 }
 
-/*:269*/
-#line 4673 "attention.w"
+/*:310*/
+#line 5390 "attention.w"
 
-/*276:*/
-#line 4890 "attention.w"
+/*317:*/
+#line 5607 "attention.w"
 
 static const char*loss_curve_usage= 
 "usage: attention loss-curve --log FILE --out FILE [--out FILE ...] [--title TEXT]\n"
@@ -281,8 +423,8 @@ static const char*loss_curve_usage=
 "  --out FILE     the figure; .png, .pdf or .svg (may be repeated)\n"
 "  --title TEXT   the title (default: 'Training: average loss per epoch')\n";
 
-/*:276*//*277:*/
-#line 4900 "attention.w"
+/*:317*//*318:*/
+#line 5617 "attention.w"
 
 static int read_loss_log(const char*path,double**x,double**y,int*n)
 {
@@ -299,8 +441,8 @@ fclose(f);
 free(*x),free(*y);
 return kit_fail("%s: line %ld: expected an epoch, a tab and a finite loss",path,k);
 }
-/*278:*/
-#line 4922 "attention.w"
+/*319:*/
+#line 5639 "attention.w"
 
 if(*n==cap){
 cap= cap?2*cap:1024;
@@ -309,16 +451,16 @@ cap= cap?2*cap:1024;
 }
 (*x)[*n]= e,(*y)[(*n)++]= v;
 
-/*:278*/
-#line 4916 "attention.w"
+/*:319*/
+#line 5633 "attention.w"
 
 }
 fclose(f);
 return*n> 0?0:kit_fail("%s: no epochs in the file",path);
 }
 
-/*:277*//*279:*/
-#line 4930 "attention.w"
+/*:318*//*320:*/
+#line 5647 "attention.w"
 
 static int cmd_loss_curve(int argc,char**argv)
 {
@@ -351,8 +493,8 @@ if(bad){
 fputs(loss_curve_usage,stderr);
 return 2;
 }
-/*280:*/
-#line 4965 "attention.w"
+/*321:*/
+#line 5682 "attention.w"
 
 double*x= NULL,*y= NULL;
 int n= 0;
@@ -375,20 +517,20 @@ status= 1;
 free(x),free(y);
 return status;
 
-/*:280*/
-#line 4962 "attention.w"
+/*:321*/
+#line 5679 "attention.w"
 
 }
 
-/*:279*/
-#line 4674 "attention.w"
+/*:320*/
+#line 5391 "attention.w"
 
 
-/*:264*//*284:*/
-#line 5043 "attention.w"
+/*:305*//*325:*/
+#line 5760 "attention.w"
 
-/*288:*/
-#line 5095 "attention.w"
+/*329:*/
+#line 5812 "attention.w"
 
 static const char*train_usage= 
 "usage: attention train [--pairs seed | --data FILE] [OPTIONS]\n"
@@ -410,8 +552,8 @@ static const char*train_usage=
 "  --threads N         1, or 2 to run the encoder on a second core (default:\n"
 "                      2 when the machine has two cores); same result either way\n";
 
-/*:288*//*289:*/
-#line 5116 "attention.w"
+/*:329*//*330:*/
+#line 5833 "attention.w"
 
 typedef struct{
 const char*data,*init,*save;
@@ -437,8 +579,8 @@ int c,bad= 0;
 opterr= 0;
 optind= 1;
 while(!bad&&(c= getopt_long(argc,argv,":h",longopts,NULL))!=-1)switch(c){
-/*290:*/
-#line 5151 "attention.w"
+/*331:*/
+#line 5868 "attention.w"
 
 case'p':
 if(strcmp(optarg,"seed")!=0){
@@ -479,8 +621,8 @@ default:
 fprintf(stderr,"attention train: unknown option \"%s\"\n",argv[optind-1]);
 bad= 1;
 
-/*:290*/
-#line 5141 "attention.w"
+/*:331*/
+#line 5858 "attention.w"
 
 }
 if(!bad&&optind<argc){
@@ -491,8 +633,8 @@ if(bad)fputs(train_usage,stderr);
 return bad?-1:0;
 }
 
-/*:289*//*291:*/
-#line 5194 "attention.w"
+/*:330*//*332:*/
+#line 5911 "attention.w"
 
 static int cmd_train(int argc,char**argv)
 {
@@ -501,8 +643,8 @@ PairList pl;
 Model m;
 Example*ex= NULL;
 int status= 0;
-/*292:*/
-#line 5220 "attention.w"
+/*333:*/
+#line 5937 "attention.w"
 
 if(train_options(argc,argv,&o))return 2;
 if(loss_log_path&&loss_log_check())return 1;
@@ -513,11 +655,11 @@ return 2;
 }
 int max_length= o.max_length?(int)o.max_length:DEFAULT_MAX_LENGTH;
 
-/*:292*/
-#line 5202 "attention.w"
+/*:333*/
+#line 5919 "attention.w"
 
-/*293:*/
-#line 5230 "attention.w"
+/*334:*/
+#line 5947 "attention.w"
 
 if(o.data){
 if(pairs_read(&pl,o.data,o.filter,max_length)){
@@ -526,11 +668,11 @@ return 1;
 }
 }else pairs_seed(&pl);
 
-/*:293*/
-#line 5203 "attention.w"
+/*:334*/
+#line 5920 "attention.w"
 
-/*296:*/
-#line 5256 "attention.w"
+/*337:*/
+#line 5973 "attention.w"
 
 if(o.init){
 if(checkpoint_load(&m,o.init)){
@@ -546,11 +688,11 @@ model_alloc(&m,&cfg,&vin,&vout);
 model_init_random(&m,(uint64_t)o.seed);
 }
 
-/*:296*/
-#line 5204 "attention.w"
+/*:337*/
+#line 5921 "attention.w"
 
-/*294:*/
-#line 5240 "attention.w"
+/*335:*/
+#line 5957 "attention.w"
 
 if(make_examples(&pl,&m.vin,&m.vout,m.cfg.L,o.append_eos,&ex)){
 fprintf(stderr,"attention train: %s\n",kit_error());
@@ -559,11 +701,11 @@ model_free(&m);
 return 1;
 }
 
-/*:294*/
-#line 5205 "attention.w"
+/*:335*/
+#line 5922 "attention.w"
 
-/*297:*/
-#line 5271 "attention.w"
+/*338:*/
+#line 5988 "attention.w"
 
 if(o.data)printf("Read %ld sentence pairs from %s; kept %d (%s filter)\n",
 pl.lines_read,o.data,pl.n,o.filter==FILTER_TUTORIAL?"tutorial":"length");
@@ -575,11 +717,11 @@ m.cfg.H,m.cfg.L,m.n_params,o.init?" (from --init)":"");
 printf("Training for %ld epochs, %s<EOS> on the targets\n",o.epochs,
 o.append_eos?"":"no ");
 
-/*:297*/
-#line 5206 "attention.w"
+/*:338*/
+#line 5923 "attention.w"
 
-/*298:*/
-#line 5287 "attention.w"
+/*339:*/
+#line 6004 "attention.w"
 
 int threads= o.threads?(int)o.threads:sysconf(_SC_NPROCESSORS_ONLN)> 1?2:1,used= 1;
 float*loss= xcalloc((size_t)pl.n*(size_t)o.print_every,sizeof(float));
@@ -604,22 +746,22 @@ o.epochs*pl.n,seconds> 0?(double)(o.epochs*pl.n)/seconds:0.0,used,
 used> 1?"s":"");
 free(loss);
 
-/*:298*/
-#line 5207 "attention.w"
+/*:339*/
+#line 5924 "attention.w"
 
-/*295:*/
-#line 5250 "attention.w"
+/*336:*/
+#line 5967 "attention.w"
 
 if(o.save&&checkpoint_save(&m,o.save)){
 fprintf(stderr,"attention train: %s\n",kit_error());
 status= 1;
 }
 
-/*:295*/
-#line 5208 "attention.w"
+/*:336*/
+#line 5925 "attention.w"
 
-/*299:*/
-#line 5313 "attention.w"
+/*340:*/
+#line 6030 "attention.w"
 
 int right= 0,*out= xcalloc((size_t)m.cfg.L,sizeof(int));
 for(int k= 0;k<pl.n;k++){
@@ -634,8 +776,8 @@ free(pred);
 printf("%d of %d training pairs translated exactly\n",right,pl.n);
 free(out);
 
-/*:299*/
-#line 5209 "attention.w"
+/*:340*/
+#line 5926 "attention.w"
 
 if(loss_log_path&&loss_log_save())status= 1;
 free(ex);
@@ -644,11 +786,11 @@ model_free(&m);
 return status;
 }
 
-/*:291*/
-#line 5044 "attention.w"
+/*:332*/
+#line 5761 "attention.w"
 
-/*301:*/
-#line 5344 "attention.w"
+/*342:*/
+#line 6061 "attention.w"
 
 static const char*translate_usage= 
 "usage: attention translate --model CKPT [--attention] [SENTENCE ...]\n"
@@ -656,7 +798,8 @@ static const char*translate_usage=
 "  and prints one translation per line in the same order.\n"
 "  --model CKPT   the model (a safetensors checkpoint from train --save)\n"
 "  --attention    after each translation, a line per output word with its\n"
-"                 attention weights on the source words and on the padding\n";
+"                 attention weights on the source words and on the padding\n"
+BEAM_USAGE;
 
 static int translate_one(Model*m,const char*s,size_t len,const char*where,
 int show_attention)
@@ -667,20 +810,21 @@ int*src= xcalloc((size_t)m->cfg.L,sizeof(int)),*out= xcalloc((size_t)m->cfg.L,si
 float*attn= xcalloc((size_t)m->cfg.L*(size_t)m->cfg.L,sizeof(float));
 int status= 0;
 if(!norm)status= kit_fail("%s: invalid UTF-8 at byte %zu",where,bad+1);
-else if(*norm)/*302:*/
-#line 5373 "attention.w"
+else if(*norm)/*343:*/
+#line 6091 "attention.w"
 
 {
 int n= tokenize(&m->vin,norm,src,m->cfg.L,where,"English");
 if(n<0)status= -1;
 else if(n==0)status= kit_fail("%s: the sentence has no words",where);
 else{
-int k= greedy_decode(m,src,n,out,attn);
-char*t= words_join(&m->vout,out,k);
+int k;
+char*t= translate_beam.used?translate_with_beam(m,src,n,norm,out,&k,attn)
+:(k= greedy_decode(m,src,n,out,attn),words_join(&m->vout,out,k));
 fputs(t,stdout);
 free(t);
-if(show_attention)/*303:*/
-#line 5389 "attention.w"
+if(show_attention)/*344:*/
+#line 6108 "attention.w"
 
 for(int t= 0;t<k;t++){
 double pad= 0.0;
@@ -690,14 +834,14 @@ for(int i= n;i<m->cfg.L;i++)pad+= attn[t*m->cfg.L+i];
 printf("  (padding %.3f)",pad);
 }
 
-/*:303*/
-#line 5383 "attention.w"
+/*:344*/
+#line 6102 "attention.w"
 
 }
 }
 
-/*:302*/
-#line 5362 "attention.w"
+/*:343*/
+#line 6080 "attention.w"
 
 putchar('\n');
 free(norm);
@@ -707,20 +851,25 @@ free(attn);
 return status;
 }
 
-/*:301*//*304:*/
-#line 5398 "attention.w"
+/*:342*//*345:*/
+#line 6117 "attention.w"
 
 static int cmd_translate(int argc,char**argv)
 {
 static const struct option longopts[]= {{"model",required_argument,0,'m'},
-{"attention",no_argument,0,'a'},{"help",no_argument,0,'h'},{0,0,0,0}};
+{"attention",no_argument,0,'a'},{"help",no_argument,0,'h'},BEAM_OPTIONS,
+{0,0,0,0}};
 const char*model= NULL;
-int c,show_attention= 0;
+int c,show_attention= 0,r;
 opterr= 0;
 optind= 1;
+beam_defaults(&translate_beam);
 while((c= getopt_long(argc,argv,":h",longopts,NULL))!=-1){
 if(c=='m')model= optarg;
 else if(c=='a')show_attention= 1;
+else if((r= beam_option("translate",c,optarg,&translate_beam))!=0){
+if(r<0)return 2;
+}
 else if(c=='h'){
 fputs(translate_usage,stdout);
 return 0;
@@ -741,10 +890,14 @@ if(checkpoint_load(&m,model)){
 fprintf(stderr,"attention translate: %s\n",kit_error());
 return 1;
 }
+if(beam_check("translate",&translate_beam,&m)){
+model_free(&m);
+return 2;
+}
 int failed= 0;
 char where[64];
-/*305:*/
-#line 5437 "attention.w"
+/*346:*/
+#line 6165 "attention.w"
 
 if(optind<argc)
 for(int k= optind;k<argc;k++){
@@ -770,18 +923,18 @@ fflush(stdout);
 free(line);
 }
 
-/*:305*/
-#line 5432 "attention.w"
+/*:346*/
+#line 6160 "attention.w"
 
 model_free(&m);
 return failed?1:0;
 }
 
-/*:304*/
-#line 5045 "attention.w"
+/*:345*/
+#line 5762 "attention.w"
 
-/*306:*/
-#line 5467 "attention.w"
+/*347:*/
+#line 6195 "attention.w"
 
 static const char*pairs_usage= 
 "usage: attention pairs --data FILE [--filter tutorial|length] [--max-length L]\n"
@@ -792,8 +945,8 @@ static int cmd_pairs(int argc,char**argv)
 const char*data= NULL;
 int filter= FILTER_TUTORIAL;
 long max_length= DEFAULT_MAX_LENGTH;
-/*307:*/
-#line 5490 "attention.w"
+/*348:*/
+#line 6218 "attention.w"
 
 static const struct option longopts[]= {{"data",required_argument,0,'d'},
 {"filter",required_argument,0,'f'},{"max-length",required_argument,0,'L'},
@@ -822,8 +975,8 @@ fputs(pairs_usage,stderr);
 return 2;
 }
 
-/*:307*/
-#line 5477 "attention.w"
+/*:348*/
+#line 6205 "attention.w"
 
 PairList pl;
 if(pairs_read(&pl,data,filter,(int)max_length)){
@@ -837,36 +990,551 @@ pairs_free(&pl);
 return 0;
 }
 
-/*:306*/
-#line 5046 "attention.w"
+/*:347*/
+#line 5763 "attention.w"
 
 
-/*:284*/
-#line 5006 "attention.w"
+/*:325*//*351:*/
+#line 6260 "attention.w"
+
+/*358:*/
+#line 6405 "attention.w"
+
+static const char*bleu_usage= 
+"usage: attention bleu [--hyp FILE] [--precise] REFERENCES [REFERENCES ...]\n"
+"  Corpus BLEU-4 of the translations in FILE (default: standard input), one a line,\n"
+"  against the reference files, line by line (an empty reference line is none).\n";
+
+static int read_lines(const char*path,FILE*f,char***lines,int*n)
+{
+char*line= NULL;
+size_t cap= 0;
+ssize_t len;
+int k= 0,room= 0;
+*lines= NULL;
+while((len= getline(&line,&cap,f))>=0){
+while(len> 0&&(line[len-1]=='\n'||line[len-1]=='\r'))len--;
+size_t bad;
+char*norm= normalize_sentence(line,(size_t)len,&bad);
+if(!norm){
+free(line);
+return kit_fail("%s:%d: invalid UTF-8 at byte %zu",path,k+1,bad+1);
+}
+if(k==room)*lines= xrealloc(*lines,(size_t)(room= room?2*room:64)*sizeof**lines);
+(*lines)[k++]= norm;
+}
+free(line);
+*n= k;
+return ferror(f)?kit_fail("%s: read error",path):0;
+}
+
+/*:358*//*359:*/
+#line 6434 "attention.w"
+
+static int bleu_of_lines(char**h,int nh,char***ref,int n_refs,int precise)
+{
+Vocab v;
+vocab_init(&v);
+BleuStats b= {0};
+int**ids= xcalloc((size_t)n_refs,sizeof*ids),*len= xcalloc((size_t)n_refs,sizeof(int));
+int status= 0;
+for(int k= 0;k<nh&&status==0;k++){
+int*hi,hl= words_intern(&v,h[k],&hi),m= 0;
+for(int r= 0;r<n_refs;r++)
+if(*ref[r][k])len[m]= words_intern(&v,ref[r][k],&ids[m]),m++;
+if(m==0)status= kit_fail("line %d has no reference",k+1);
+else bleu_add(&b,hi,hl,(const int*const*)ids,len,m);
+for(int r= 0;r<m;r++)free(ids[r]);
+free(hi);
+}
+if(status==0)/*360:*/
+#line 6458 "attention.w"
+
+{
+char line[256];
+bleu_format(&b,line,sizeof line);
+puts(line);
+BleuScore s= bleu_score(&b);
+if(precise)printf("bleu %.17g bp %.17g p %.17g %.17g %.17g %.17g\n",s.bleu,s.bp,
+s.p[0],s.p[1],s.p[2],s.p[3]);
+}
+
+/*:360*/
+#line 6451 "attention.w"
+
+free(ids);
+free(len);
+vocab_free(&v);
+return status;
+}
+
+/*:359*//*361:*/
+#line 6468 "attention.w"
+
+static int cmd_bleu(int argc,char**argv)
+{
+static const struct option longopts[]= {{"hyp",required_argument,0,'y'},
+{"precise",no_argument,0,'p'},{"help",no_argument,0,'h'},{0,0,0,0}};
+const char*hyp= NULL;
+int c,precise= 0;
+opterr= 0;
+optind= 1;
+while((c= getopt_long(argc,argv,":h",longopts,NULL))!=-1){
+if(c=='y')hyp= optarg;
+else if(c=='p')precise= 1;
+else if(c=='h'){fputs(bleu_usage,stdout);return 0;}
+else{
+fprintf(stderr,"attention bleu: %s \"%s\"\n",c==':'?"missing value for":
+"unknown option",argv[optind-1]);
+fputs(bleu_usage,stderr);
+return 2;
+}
+}
+if(optind>=argc){
+fprintf(stderr,"attention bleu: no reference file\n");
+fputs(bleu_usage,stderr);
+return 2;
+}
+int n_refs= argc-optind,status= 0;
+/*362:*/
+#line 6498 "attention.w"
+
+char***ref= xcalloc((size_t)n_refs,sizeof*ref),**h= NULL;
+int*nr= xcalloc((size_t)n_refs,sizeof(int)),nh= 0;
+FILE*f= hyp?fopen(hyp,"rb"):stdin;
+if(!f)status= kit_fail("%s: cannot open: %s",hyp,strerror(errno));
+else{
+status= read_lines(hyp?hyp:"standard input",f,&h,&nh);
+if(hyp)fclose(f);
+}
+for(int r= 0;r<n_refs&&status==0;r++){
+FILE*g= fopen(argv[optind+r],"rb");
+if(!g)status= kit_fail("%s: cannot open: %s",argv[optind+r],strerror(errno));
+else{
+status= read_lines(argv[optind+r],g,&ref[r],&nr[r]);
+fclose(g);
+if(status==0&&nr[r]!=nh)
+status= kit_fail("%s has %d lines, the translations %d",argv[optind+r],nr[r],nh);
+}
+}
+if(status==0)status= bleu_of_lines(h,nh,ref,n_refs,precise);
+if(status)fprintf(stderr,"attention bleu: %s\n",kit_error());
+for(int k= 0;k<nh;k++)free(h[k]);
+free(h);
+for(int r= 0;r<n_refs;r++){
+for(int k= 0;k<nr[r];k++)free(ref[r][k]);
+free(ref[r]);
+}
+free(ref);
+free(nr);
+status= status?1:0;
+
+/*:362*/
+#line 6494 "attention.w"
+
+return status;
+}
+
+/*:361*/
+#line 6261 "attention.w"
+
+/*363:*/
+#line 6539 "attention.w"
+
+static const char*split_usage= 
+"usage: attention split --data FILE --out-dir DIR [--test F] [--valid F] [--seed S]\n"
+"       [--filter tutorial|length]\n"
+"  Writes DIR/train.txt, DIR/valid.txt and DIR/test.txt: the pairs of FILE that the\n"
+"  filter keeps (default: tutorial, as train), split by English sentence, so that no\n"
+"  English sentence is in two of them; shares F of the sentences (default 0.1 each),\n"
+"  shuffled with seed S (default 1).\n";
+
+static int cmd_split(int argc,char**argv)
+{
+static const struct option longopts[]= {{"data",required_argument,0,'d'},
+{"out-dir",required_argument,0,'o'},{"test",required_argument,0,'t'},
+{"valid",required_argument,0,'v'},{"seed",required_argument,0,'s'},
+{"filter",required_argument,0,'f'},{"help",no_argument,0,'h'},{0,0,0,0}};
+const char*data= NULL,*dir= NULL;
+double share[2]= {0.1,0.1};
+long seed= 1;
+int filter= FILTER_TUTORIAL,c;
+/*364:*/
+#line 6573 "attention.w"
+
+opterr= 0;
+optind= 1;
+while((c= getopt_long(argc,argv,":h",longopts,NULL))!=-1){
+int bad= 0;
+if(c=='d')data= optarg;
+else if(c=='o')dir= optarg;
+else if(c=='t'||c=='v'){
+char*end;
+double x= strtod(optarg,&end);
+if(end==optarg||*end||!(x>=0.0&&x<1.0)){
+fprintf(stderr,"attention split: %s wants a share from 0 to below 1, not \"%s\"\n",
+argv[optind-1],optarg);
+bad= 1;
+}else share[c=='v']= x;
+}else if(c=='s')bad= parse_long("split","--seed",optarg,0,0x7fffffffffffL,&seed)!=0;
+else if(c=='f'&&(strcmp(optarg,"tutorial")==0||strcmp(optarg,"length")==0))
+filter= strcmp(optarg,"tutorial")==0?FILTER_TUTORIAL:FILTER_LENGTH;
+else if(c=='h'){fputs(split_usage,stdout);return 0;}
+else{
+fprintf(stderr,"attention split: bad option \"%s\"\n",argv[optind-1]);
+bad= 1;
+}
+if(bad){fputs(split_usage,stderr);return 2;}
+}
+if(!data||!dir||optind<argc){
+fprintf(stderr,"attention split: %s\n",optind<argc?"unexpected argument":
+"--data FILE and --out-dir DIR are required");
+fputs(split_usage,stderr);
+return 2;
+}
+
+/*:364*/
+#line 6558 "attention.w"
+
+PairList pl;
+if(pairs_read(&pl,data,filter,DEFAULT_MAX_LENGTH)){
+fprintf(stderr,"attention split: %s\n",kit_error());
+return 1;
+}
+int*part= xcalloc((size_t)pl.n,sizeof(int)),counts[3][2];
+int status= pairs_split(&pl,share[0],share[1],(uint64_t)seed,part,counts);
+if(status==0)/*365:*/
+#line 6605 "attention.w"
+
+{
+static const char*const name[3]= {"train","valid","test"};
+for(int p= 0;p<3&&status==0;p++){
+char path[4096];
+snprintf(path,sizeof path,"%s/%s.txt",dir,name[p]);
+FILE*f= fopen(path,"wb");
+if(!f){
+status= kit_fail("%s: cannot write: %s",path,strerror(errno));
+break;
+}
+for(int k= 0;k<pl.n;k++)
+if(part[k]==p)fprintf(f,"%s\t%s\n",pl.pair[k].src,pl.pair[k].tgt);
+if(fclose(f)!=0)status= kit_fail("%s: cannot write: %s",path,strerror(errno));
+else printf("%-5s %6d English sentences, %6d pairs -> %s\n",name[p],counts[p][0],
+counts[p][1],path);
+}
+}
+
+/*:365*/
+#line 6566 "attention.w"
+
+if(status)fprintf(stderr,"attention split: %s\n",kit_error());
+free(part);
+pairs_free(&pl);
+return status?1:0;
+}
+
+/*:363*/
+#line 6262 "attention.w"
+
+/*366:*/
+#line 6631 "attention.w"
+
+static const char*eval_usage= 
+"usage: attention eval --model CKPT --data FILE [OPTIONS]\n"
+"  Translates every English sentence of FILE (pairs with the same English are one\n"
+"  source with several references) and prints corpus BLEU-4 in sacreBLEU's form,\n"
+"  the exact-match rate, BLEU by source length and the speed.\n"
+"  --show N            print N sources with their references and translations\n"
+"  --output FILE       write the translations to FILE, one a line, in order\n"
+"  --batch B           sentences decoded together (default 64)\n"
+BEAM_USAGE;
+
+typedef struct{
+const char*model,*data,*output;
+long show,batch;
+BeamChoice beam;
+}EvalOptions;
+
+/*:366*//*367:*/
+#line 6648 "attention.w"
+
+static int eval_options(int argc,char**argv,EvalOptions*o)
+{
+static const struct option longopts[]= {{"model",required_argument,0,'m'},
+{"data",required_argument,0,'d'},{"show",required_argument,0,'S'},
+{"output",required_argument,0,'o'},{"batch",required_argument,0,'b'},
+{"help",no_argument,0,'h'},BEAM_OPTIONS,{0,0,0,0}};
+int c,bad= 0,r;
+*o= (EvalOptions){NULL,NULL,NULL,0,64,{{0}}};
+beam_defaults(&o->beam);
+opterr= 0;
+optind= 1;
+while(!bad&&(c= getopt_long(argc,argv,":h",longopts,NULL))!=-1){
+if(c=='m')o->model= optarg;
+else if(c=='d')o->data= optarg;
+else if(c=='o')o->output= optarg;
+else if(c=='S')bad= parse_long("eval","--show",optarg,0,100000000,&o->show)!=0;
+else if(c=='b')bad= parse_long("eval","--batch",optarg,1,100000,&o->batch)!=0;
+else if(c=='h'){fputs(eval_usage,stdout);exit(0);}
+else if((r= beam_option("eval",c,optarg,&o->beam))!=0)bad= r<0;
+else{
+fprintf(stderr,"attention eval: %s \"%s\"\n",c==':'?"missing value for":
+"unknown option",argv[optind-1]);
+bad= 1;
+}
+}
+if(!bad&&(!o->model||!o->data||optind<argc)){
+fprintf(stderr,"attention eval: %s\n",optind<argc?"unexpected argument":
+"--model CKPT and --data FILE are required");
+bad= 1;
+}
+if(bad)fputs(eval_usage,stderr);
+return bad?-1:0;
+}
+
+/*:367*//*368:*/
+#line 6684 "attention.w"
+
+static int cmd_eval(int argc,char**argv)
+{
+EvalOptions o;
+if(eval_options(argc,argv,&o))return 2;
+Model m;
+PairList pl;
+if(checkpoint_load(&m,o.model)){
+fprintf(stderr,"attention eval: %s\n",kit_error());
+return 1;
+}
+if(beam_check("eval",&o.beam,&m)){model_free(&m);return 2;}
+if(pairs_read(&pl,o.data,FILTER_LENGTH,DEFAULT_MAX_LENGTH*4)){
+fprintf(stderr,"attention eval: %s\n",kit_error());
+model_free(&m);
+return 1;
+}
+int n_src,*group= pairs_group_sources(&pl,&n_src),status= 0;
+/*369:*/
+#line 6713 "attention.w"
+
+int*first= xcalloc((size_t)n_src,sizeof(int)),*n_ref= xcalloc((size_t)n_src,sizeof(int));
+int**ref= xcalloc((size_t)n_src,sizeof*ref),*ref_fill= xcalloc((size_t)n_src,sizeof(int));
+for(int k= pl.n-1;k>=0;k--)first[group[k]]= k,n_ref[group[k]]++;
+for(int s= 0;s<n_src;s++)ref[s]= xcalloc((size_t)n_ref[s],sizeof(int));
+for(int k= 0;k<pl.n;k++)ref[group[k]][ref_fill[group[k]]++]= k;
+int*src= xcalloc((size_t)n_src*(size_t)m.cfg.L,sizeof(int)),*src_len= xcalloc((size_t)n_src,
+sizeof(int)),failed= 0;
+for(int s= 0;s<n_src;s++){
+char where[600];
+snprintf(where,sizeof where,"%.500s:%d",o.data,pl.pair[first[s]].line);
+src_len[s]= tokenize(&m.vin,pl.pair[first[s]].src,src+(size_t)s*m.cfg.L,m.cfg.L,
+where,"English");
+if(src_len[s]<=0&&failed++==0)
+fprintf(stderr,"attention eval: warning: %s; such sources count as empty "
+"translations\n",src_len[s]<0?kit_error():"a source has no words");
+}
+
+/*:369*/
+#line 6702 "attention.w"
+
+/*370:*/
+#line 6733 "attention.w"
+
+char**hyp= xcalloc((size_t)n_src,sizeof*hyp);
+SeedDecoder sd;
+seed_decoder_init(&sd,&m);
+sd.d.unk= vocab_find(&m.vout,"<UNK>");
+double t0= now_seconds();
+for(int s0= 0;s0<n_src;s0+= (int)o.batch){
+int*idx= xcalloc((size_t)o.batch,sizeof(int)),nb= 0;
+for(int s= s0;s<n_src&&s<s0+o.batch;s++)
+if(src_len[s]> 0)idx[nb++]= s;
+else hyp[s]= xstrdup("");
+if(nb> 0)/*371:*/
+#line 6750 "attention.w"
+
+{
+const int**sp= xcalloc((size_t)nb,sizeof*sp);
+int*len= xcalloc((size_t)nb,sizeof(int)),*found= xcalloc((size_t)nb,sizeof(int));
+for(int j= 0;j<nb;j++)sp[j]= src+(size_t)idx[j]*m.cfg.L,len[j]= src_len[idx[j]];
+float*init= xcalloc((size_t)nb*(size_t)m.cfg.H,sizeof(float));
+seed_decoder_encode(&sd,sp,len,nb,init);
+Hypothesis*y= xcalloc((size_t)nb*(size_t)o.beam.o.n_best,sizeof*y);
+beam_search(&sd.d,nb,init,&o.beam.o,y,found);
+for(int j= 0;j<nb;j++){
+char*copy= xstrdup(pl.pair[first[idx[j]]].src),*words[DEFAULT_MAX_LENGTH*4];
+int nw= 0;
+for(char*p= strtok(copy," ");p&&nw<DEFAULT_MAX_LENGTH*4;p= strtok(NULL," "))
+words[nw++]= p;
+Hypothesis*best= &y[(size_t)j*o.beam.o.n_best];
+hyp[idx[j]]= hypothesis_words(&sd.d,&m.vout,best,words,nw,o.beam.replace_unk);
+hypotheses_free(best,found[j]);
+free(copy);
+}
+free(y);free(init);free(sp);free(len);free(found);
+}
+
+/*:371*/
+#line 6744 "attention.w"
+
+free(idx);
+}
+double seconds= now_seconds()-t0;
+seed_decoder_free(&sd);
+
+/*:370*/
+#line 6703 "attention.w"
+
+/*372:*/
+#line 6774 "attention.w"
+
+BleuStats all= {0},by_len[4];
+memset(by_len,0,sizeof by_len);
+int exact= 0;
+for(int s= 0;s<n_src;s++){
+const char*en= pl.pair[first[s]].src;
+int nw= 1;
+for(const char*p= en;*p;p++)nw+= *p==' ';
+int bucket= nw<=3?0:nw<=6?1:nw<=9?2:3;
+/*373:*/
+#line 6787 "attention.w"
+
+{
+Vocab v;
+vocab_init(&v);
+int*h,hl= words_intern(&v,hyp[s],&h);
+int**r= xcalloc((size_t)n_ref[s],sizeof*r),*rl= xcalloc((size_t)n_ref[s],sizeof(int));
+int hit= 0;
+for(int i= 0;i<n_ref[s];i++){
+rl[i]= words_intern(&v,pl.pair[ref[s][i]].tgt,&r[i]);
+hit|= src_len[s]> 0&&strcmp(hyp[s],pl.pair[ref[s][i]].tgt)==0;
+}
+exact+= hit;
+bleu_add(&all,h,hl,(const int*const*)r,rl,n_ref[s]);
+bleu_add(&by_len[bucket],h,hl,(const int*const*)r,rl,n_ref[s]);
+for(int i= 0;i<n_ref[s];i++)free(r[i]);
+free(r);free(rl);free(h);
+vocab_free(&v);
+}
+
+/*:373*/
+#line 6783 "attention.w"
+
+}
+/*374:*/
+#line 6806 "attention.w"
+
+{
+char line[256];
+static const char*const bucket_name[4]= {"1-3","4-6","7-9","10+"};
+printf("Sources: %d (%d references) from %s\n",n_src,pl.n,o.data);
+if(o.beam.used)printf("Decoding: beam %d, length penalty %s, alpha %g, max length %d\n",
+o.beam.o.beam,o.beam.o.penalty==LP_NONE?"none":o.beam.o.penalty==LP_AVG?"avg":"wu",
+o.beam.o.alpha,o.beam.o.max_length);
+else printf("Decoding: greedy (beam 1), max length %d\n",o.beam.o.max_length);
+bleu_format(&all,line,sizeof line);
+printf("%s\n",line);
+printf("Exact match: %.1f%% (%d of %d sources equal one of their references)\n",
+n_src?100.0*exact/n_src:0.0,exact,n_src);
+for(int b= 0;b<4;b++)
+if(by_len[b].sentences> 0||b<3){
+bleu_format(&by_len[b],line,sizeof line);
+printf("  %-3s words: %5ld sources, %s\n",bucket_name[b],by_len[b].sentences,line);
+}
+if(failed)printf("Failed: %d sources the model cannot read, counted as empty translations\n",
+failed);
+printf("Speed: %d sources in %.3f s, %.0f sentences/s\n",n_src-failed,seconds,
+seconds> 0?(n_src-failed)/seconds:0.0);
+/*375:*/
+#line 6831 "attention.w"
+
+for(int s= 0;s<n_src&&s<o.show;s++){
+printf("EN:  %s\n",pl.pair[first[s]].src);
+for(int i= 0;i<n_ref[s];i++)printf("REF: %s\n",pl.pair[ref[s][i]].tgt);
+printf("OUT: %s\n",hyp[s]);
+}
+
+/*:375*/
+#line 6828 "attention.w"
+
+}
+
+/*:374*/
+#line 6785 "attention.w"
+
+
+/*:372*/
+#line 6704 "attention.w"
+
+/*376:*/
+#line 6838 "attention.w"
+
+if(o.output){
+FILE*f= fopen(o.output,"wb");
+if(!f)status= kit_fail("%s: cannot write: %s",o.output,strerror(errno));
+else{
+for(int s= 0;s<n_src;s++)fprintf(f,"%s\n",hyp[s]);
+if(fclose(f)!=0)status= kit_fail("%s: cannot write: %s",o.output,strerror(errno));
+}
+if(status){
+fprintf(stderr,"attention eval: %s\n",kit_error());
+status= 1;
+}
+}
+
+/*:376*/
+#line 6705 "attention.w"
+
+/*377:*/
+#line 6852 "attention.w"
+
+for(int s= 0;s<n_src;s++)free(hyp[s]),free(ref[s]);
+free(hyp);free(ref);free(ref_fill);free(n_ref);free(first);free(src);free(src_len);
+free(group);
+pairs_free(&pl);
+model_free(&m);
+
+/*:377*/
+#line 6706 "attention.w"
+
+return status;
+}
+
+/*:368*/
+#line 6263 "attention.w"
+
+
+/*:351*/
+#line 5723 "attention.w"
 
 
 static const struct{
 const char*name,*summary;
 int(*run)(int argc,char**argv);
 }commands[]= {
-/*283:*/
-#line 5037 "attention.w"
+/*324:*/
+#line 5754 "attention.w"
 
 {"train","train a translator (the notebook's five pairs, or a pair file)",cmd_train},
 {"translate","translate sentences with a saved model",cmd_translate},
 {"pairs","print the pairs that training would read from a file",cmd_pairs},
-/*265:*/
-#line 4678 "attention.w"
+/*306:*/
+#line 5395 "attention.w"
 
 {"heatmap","draw the attention weights of a translation (PNG, PDF or SVG)",cmd_heatmap},
 {"loss-curve","draw the average loss per epoch from train --loss-log",cmd_loss_curve},
 
-/*:265*/
-#line 5041 "attention.w"
+/*:306*/
+#line 5758 "attention.w"
 
 
-/*:283*/
-#line 5012 "attention.w"
+/*:324*//*349:*/
+#line 6251 "attention.w"
+
+{"bleu","score translations against references (corpus BLEU-4, sacreBLEU's form)",cmd_bleu},
+{"split","split a pair file into train, valid and test files by English sentence",cmd_split},
+{"eval","translate a pair file and report BLEU, exact matches and speed",cmd_eval},
+
+/*:349*/
+#line 5729 "attention.w"
 
 };
 
@@ -876,8 +1544,8 @@ size_t n= sizeof commands/sizeof commands[0];
 if(argc>=2)
 for(size_t k= 0;k<n;k++)
 if(strcmp(argv[1],commands[k].name)==0)return commands[k].run(argc-1,argv+1);
-/*282:*/
-#line 5025 "attention.w"
+/*323:*/
+#line 5742 "attention.w"
 
 FILE*out= argc>=2&&(strcmp(argv[1],"--help")==0||strcmp(argv[1],"-h")==0
 ||strcmp(argv[1],"help")==0)?stdout:stderr;
@@ -887,9 +1555,9 @@ for(size_t k= 0;k<n;k++)fprintf(out,"  %-10s %s\n",commands[k].name,commands[k].
 fputs("Run 'attention COMMAND --help' for a command's options.\n",out);
 return out==stdout?0:2;
 
-/*:282*/
-#line 5022 "attention.w"
+/*:323*/
+#line 5739 "attention.w"
 
 }
 
-/*:281*/
+/*:322*/
