@@ -353,7 +353,7 @@ while (v->slot[i] != 0 && strcmp(v->word[v->slot[i] - 1], w) != 0)
   i = (i + 1) & mask;
 return &v->slot[i];
 
-@ Exercise~1 (easy, 8 points). Write the section above, the body of
+@ Exercise~1 (easy, 6 points). Write the section above, the body of
 |vocab_probe|: start at the slot that |word_hash| names (the hash modulo the
 table size, a power of two), and walk forward one slot at a time, wrapping
 around at the end, until you reach the word or an empty slot; return a
@@ -650,7 +650,7 @@ for (utf8proc_ssize_t j = 0; j < np && j < 16; j++) {
   } else o.pending = 1;
 }
 
-@ Exercise~2 (medium, 8 points). Write the section above: lower-case the
+@ Exercise~2 (medium, 6 points). Write the section above: lower-case the
 code point |c|, decompose it canonically, drop the pieces of category Mn, and
 send each ASCII letter and each of the three marks to |out_put|, with a space
 owed before a mark and for any other character. The tests use French
@@ -3334,7 +3334,7 @@ for (int i = 0; i + n <= h; i++) {
   *match += c < most ? c : most;
 }
 
-@ Exercise~12 (medium, 8 points). Write the section above: add to |*match|
+@ Exercise~12 (medium, 6 points). Write the section above: add to |*match|
 the clipped count $\min\bigl(c(g),\max_r c_r(g)\bigr)$ of every distinct
 $n$-gram $g$ of the candidate |hyp| (|h| words), against the |n_refs|
 references |refs[r]| of |ref_len[r]| words; |ngram_count| is given. The
@@ -4197,7 +4197,7 @@ for (int ch = 0; ch < 3; ch++) {
   rgb[ch] = v[k] + t * (v[k + 1] - v[k]);
 }
 
-@ Exercise~11 (easy, 6 points). Write the section above: clamp |w| to
+@ Exercise~11 (easy, 4 points). Write the section above: clamp |w| to
 $[0,1]$ (a NaN becomes 0), then, for each of the three channels, find the
 segment of control points that holds |w| and interpolate linearly between the
 values at its ends. The tests check the control points and the midpoints of
@@ -6859,7 +6859,7 @@ model_free(&m);
 @* The exercises.
 @^exercises@>
 @^grading@>
-The eleven exercises of this book are pieces of the program itself. Each
+The twelve exercises of this book are pieces of the program itself. Each
 one's answer is a named section above, stated in an \.{Exercise} paragraph
 right after it; together they are worth 100 points. The student kit, made by
 \.{make handout}, is this web with every answer replaced by a {\it stub\/}:
@@ -6876,8 +6876,8 @@ translator with it, and \.{cweave} can print just the sections it changed,
 which is what a grader reads.
 
 \medskip
-\item{1.} {\it The vocabulary's hash table (linear probing)\/} (easy, 8 points): |@<Walk the probe sequence of |w| to its slot or to an empty one@>|.
-\item{2.} {\it Normalising a sentence (lower case, NFD, marks dropped)\/} (medium, 8 points): |@<Lower-case |c|, decompose it, and send each piece to |out_put|@>|.
+\item{1.} {\it The vocabulary's hash table (linear probing)\/} (easy, 6 points): |@<Walk the probe sequence of |w| to its slot or to an empty one@>|.
+\item{2.} {\it Normalising a sentence (lower case, NFD, marks dropped)\/} (medium, 6 points): |@<Lower-case |c|, decompose it, and send each piece to |out_put|@>|.
 \item{3.} {\it Stable softmax and log-softmax\/} (easy, 8 points): |@<Set |p| to the softmax of the |n| scores |s|@>|, |@<Set |p| to the log-softmax of the |n| scores |s|@>|.
 \item{4.} {\it One step of a GRU unit\/} (easy, 8 points): |@<Compute the gates |r|, |z|, |n| of one unit and return its new state@>|.
 \item{5.} {\it Attention weights and the context vector\/} (easy, 8 points): |@<Set |wb| to the softmax of |s| and |c| to the weighted sum of the rows of |O|@>|.
@@ -6886,7 +6886,8 @@ which is what a grader reads.
 \item{8.} {\it The backward step of the attention\/} (hard, 12 points): |@<Set |ds| to the gradient of the scores and add $w_i\bar c$ to the rows of |dO|@>|.
 \item{9.} {\it One step of Adam\/} (medium, 10 points): |@<Set the constants |k| of Adam's step |t|@>|, |@<Take one Adam step on the |n| parameters@>|.
 \item{10.} {\it Greedy decoding that stops at \EOS\/} (medium, 10 points): |@<Decode greedily into |out| until \EOS\ or $L$ words@>|.
-\item{11.} {\it The colour of a heatmap cell\/} (easy, 6 points): |@<Interpolate the colour of weight |w| between the control points@>|.
+\item{11.} {\it The colour of a heatmap cell\/} (easy, 4 points): |@<Interpolate the colour of weight |w| between the control points@>|.
+\item{12.} {\it BLEU's clipped n-gram precision\/} (medium, 6 points): |@<Add to |*match| the clipped matches of the |n|-grams of |hyp|@>|.
 \medskip
 
 @ The grader builds each exercise of a submission on its own: this web with
