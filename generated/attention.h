@@ -170,8 +170,8 @@ double alpha;
 }BeamOptions;
 enum{LP_NONE,LP_AVG,LP_WU};
 
-/*:176*//*195:*/
-#line 3294 "attention.w"
+/*:176*//*196:*/
+#line 3323 "attention.w"
 
 typedef struct{
 long match[4],total[4];
@@ -182,8 +182,8 @@ typedef struct{
 double bleu,p[4],bp,ratio;
 }BleuScore;
 
-/*:195*//*240:*/
-#line 4135 "attention.w"
+/*:196*//*241:*/
+#line 4165 "attention.w"
 
 #define COLORMAP_MAX_POINTS 9
 typedef struct{
@@ -193,8 +193,8 @@ double x[3][COLORMAP_MAX_POINTS];
 double v[3][COLORMAP_MAX_POINTS];
 }Colormap;
 
-/*:240*//*248:*/
-#line 4233 "attention.w"
+/*:241*//*249:*/
+#line 4263 "attention.w"
 
 enum{HEATMAP_MATPLOTLIB,HEATMAP_SEABORN};
 typedef struct{
@@ -208,8 +208,8 @@ int style;
 double vmin,vmax;
 }Heatmap;
 
-/*:248*//*249:*/
-#line 4250 "attention.w"
+/*:249*//*250:*/
+#line 4280 "attention.w"
 
 typedef struct{
 double x,y,w,h;
@@ -224,14 +224,14 @@ int width,height,stride;
 unsigned char*data;
 }FigImage;
 
-/*:249*//*278:*/
-#line 4871 "attention.w"
+/*:250*//*279:*/
+#line 4901 "attention.w"
 
 enum{FIGURE_PNG,FIGURE_PDF,FIGURE_SVG};
 #define FIGURE_PNG_SCALE 2.0
 
-/*:278*//*292:*/
-#line 5128 "attention.w"
+/*:279*//*293:*/
+#line 5158 "attention.w"
 
 typedef struct{
 int n;
@@ -239,7 +239,7 @@ const double*x,*y;
 const char*title,*xlabel,*ylabel;
 }Curve;
 
-/*:292*/
+/*:293*/
 #line 150 "attention.w"
 
 /*56:*/
@@ -553,21 +553,21 @@ int n_sent,float*init_state);
 
 double length_penalty(const BeamOptions*o,int steps);
 
-/*:178*//*191:*/
-#line 3217 "attention.w"
+/*:178*//*192:*/
+#line 3239 "attention.w"
 
 void beam_search(Decoder*d,int n_sent,const float*init,const BeamOptions*o,
 Hypothesis*out,int*found);
 void hypotheses_free(Hypothesis*h,int n);
 
-/*:191*//*193:*/
-#line 3248 "attention.w"
+/*:192*//*194:*/
+#line 3270 "attention.w"
 
 char*hypothesis_words(const Decoder*d,const Vocab*vout,const Hypothesis*y,
 char*const*src_words,int src_len,int replace_unk);
 
-/*:193*//*203:*/
-#line 3421 "attention.w"
+/*:194*//*204:*/
+#line 3451 "attention.w"
 
 int ngram_count(const int*s,int len,const int*g,int n);
 void ngram_matches(const int*hyp,int h,const int*const*refs,const int*ref_len,
@@ -578,51 +578,51 @@ BleuScore bleu_score(const BleuStats*b);
 void bleu_format(const BleuStats*b,char*buf,size_t size);
 int words_intern(Vocab*v,const char*s,int**ids);
 
-/*:203*//*207:*/
-#line 3506 "attention.w"
+/*:204*//*208:*/
+#line 3536 "attention.w"
 
 int*pairs_group_sources(const PairList*pl,int*n_groups);
 int pairs_split(const PairList*pl,double test,double valid,uint64_t seed,int*part,
 int counts[3][2]);
 
-/*:207*//*222:*/
-#line 3739 "attention.w"
+/*:208*//*223:*/
+#line 3769 "attention.w"
 
 int checkpoint_save(const Model*m,const char*path);
 int checkpoint_load(Model*m,const char*path);
 
-/*:222*//*247:*/
-#line 4218 "attention.w"
+/*:223*//*248:*/
+#line 4248 "attention.w"
 
 extern const Colormap colormap_bone,colormap_ylorrd;
 void colormap_color(const Colormap*cm,double w,double rgb[3]);
 const Colormap*colormap_find(const char*name);
 
-/*:247*//*270:*/
-#line 4711 "attention.w"
+/*:248*//*271:*/
+#line 4741 "attention.w"
 
 int heatmap_layout(const Heatmap*h,HeatmapLayout*lay);
 
-/*:270*//*283:*/
-#line 4946 "attention.w"
+/*:271*//*284:*/
+#line 4976 "attention.w"
 
 int figure_format(const char*path);
 int figure_check_path(const char*path);
 int write_file_atomic(const char*path,const void*data,size_t n);
 
-/*:283*//*291:*/
-#line 5106 "attention.w"
+/*:284*//*292:*/
+#line 5136 "attention.w"
 
 int heatmap_save(const Heatmap*h,const char*path);
 int heatmap_image(const Heatmap*h,double scale,FigImage*img,HeatmapLayout*lay);
 
-/*:291*//*304:*/
-#line 5377 "attention.w"
+/*:292*//*305:*/
+#line 5407 "attention.w"
 
 int curve_save(const Curve*c,const char*path);
 int curve_image(const Curve*c,double scale,FigImage*img);
 
-/*:304*/
+/*:305*/
 #line 153 "attention.w"
 
 

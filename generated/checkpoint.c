@@ -1,5 +1,5 @@
-/*213:*/
-#line 3600 "attention.w"
+/*214:*/
+#line 3630 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
@@ -8,8 +8,8 @@
 #include <unistd.h> 
 #include <sys/stat.h> 
 #include <cjson/cJSON.h> 
-/*228:*/
-#line 3842 "attention.w"
+/*229:*/
+#line 3872 "attention.w"
 
 static const char*meta_string(const cJSON*meta,const char*key,const char*path)
 {
@@ -35,8 +35,8 @@ path,key,s,lo,hi);
 return 0;
 }
 
-/*:228*//*229:*/
-#line 3869 "attention.w"
+/*:229*//*230:*/
+#line 3899 "attention.w"
 
 static int meta_vocab(const cJSON*meta,const char*key,const char*path,Vocab*v)
 {
@@ -61,8 +61,8 @@ cJSON_Delete(a);
 return status;
 }
 
-/*:229*//*233:*/
-#line 3931 "attention.w"
+/*:230*//*234:*/
+#line 3961 "attention.w"
 
 static int check_tensor(const cJSON*t,const TensorSpec*s,size_t data_size,
 size_t*begin,const char*path)
@@ -73,8 +73,8 @@ const cJSON*offs= cJSON_GetObjectItemCaseSensitive(t,"data_offsets");
 if(!cJSON_IsString(dtype)||strcmp(dtype->valuestring,"F32")!=0)
 return kit_fail("%s: tensor \"%s\" has dtype %s; the kit reads F32 only",path,
 s->name,cJSON_IsString(dtype)?dtype->valuestring:"(none)");
-/*234:*/
-#line 3946 "attention.w"
+/*235:*/
+#line 3976 "attention.w"
 
 int nd= s->cols?2:1,ok= cJSON_IsArray(shape)&&cJSON_GetArraySize(shape)==nd;
 for(int d= 0;ok&&d<nd;d++){
@@ -91,11 +91,11 @@ free(got);
 return r;
 }
 
-/*:234*/
-#line 3941 "attention.w"
+/*:235*/
+#line 3971 "attention.w"
 
-/*235:*/
-#line 3964 "attention.w"
+/*236:*/
+#line 3994 "attention.w"
 
 const cJSON*b= cJSON_GetArrayItem(offs,0),*e= cJSON_GetArrayItem(offs,1);
 double need= 4.0*(double)spec_numel(s);
@@ -106,14 +106,14 @@ return kit_fail("%s: tensor \"%s\" has data offsets that do not give %.0f bytes 
 "inside the %zu bytes of data",path,s->name,need,data_size);
 *begin= (size_t)b->valuedouble;
 
-/*:235*/
-#line 3942 "attention.w"
+/*:236*/
+#line 3972 "attention.w"
 
 return 0;
 }
 
-/*:233*//*236:*/
-#line 3976 "attention.w"
+/*:234*//*237:*/
+#line 4006 "attention.w"
 
 static int check_tiling(const TensorSpec*s,const size_t*begin,size_t data_size,
 const char*path)
@@ -140,11 +140,11 @@ return kit_fail("%s: %zu bytes after the last tensor belong to none",path,data_s
 return 0;
 }
 
-/*:236*/
-#line 3608 "attention.w"
+/*:237*/
+#line 3638 "attention.w"
 
-/*214:*/
-#line 3613 "attention.w"
+/*215:*/
+#line 3643 "attention.w"
 
 static void put_f32(unsigned char*b,float x)
 {
@@ -162,8 +162,8 @@ memcpy(&x,&u,4);
 return x;
 }
 
-/*:214*//*215:*/
-#line 3631 "attention.w"
+/*:215*//*216:*/
+#line 3661 "attention.w"
 
 static char*vocab_to_json(const Vocab*v)
 {
@@ -174,16 +174,16 @@ cJSON_Delete(a);
 return s;
 }
 
-/*:215*//*216:*/
-#line 3645 "attention.w"
+/*:216*//*217:*/
+#line 3675 "attention.w"
 
 static char*checkpoint_header(const Model*m,size_t*len)
 {
 TensorSpec s[N_TENSORS];
 tensor_specs(&m->cfg,s);
 cJSON*root= cJSON_CreateObject();
-/*217:*/
-#line 3664 "attention.w"
+/*218:*/
+#line 3694 "attention.w"
 
 cJSON*meta= cJSON_AddObjectToObject(root,"__metadata__");
 char*vin= vocab_to_json(&m->vin),*vout= vocab_to_json(&m->vout),num[32];
@@ -197,11 +197,11 @@ cJSON_AddStringToObject(meta,"attention","seed");
 free(vin);
 free(vout);
 
-/*:217*/
-#line 3651 "attention.w"
+/*:218*/
+#line 3681 "attention.w"
 
-/*218:*/
-#line 3678 "attention.w"
+/*219:*/
+#line 3708 "attention.w"
 
 size_t off= 0;
 for(int k= 0;k<N_TENSORS;k++){
@@ -216,8 +216,8 @@ off+= 4*spec_numel(&s[k]);
 cJSON_AddItemToArray(offs,cJSON_CreateNumber((double)off));
 }
 
-/*:218*/
-#line 3652 "attention.w"
+/*:219*/
+#line 3682 "attention.w"
 
 char*json= cJSON_PrintUnformatted(root);
 cJSON_Delete(root);
@@ -229,8 +229,8 @@ json[padded]= '\0';
 return json;
 }
 
-/*:216*//*219:*/
-#line 3697 "attention.w"
+/*:217*//*220:*/
+#line 3727 "attention.w"
 
 int checkpoint_save(const Model*m,const char*path)
 {
@@ -246,8 +246,8 @@ free(header);
 return-1;
 }
 FILE*f= fdopen(fd,"wb");
-/*221:*/
-#line 3729 "attention.w"
+/*222:*/
+#line 3759 "attention.w"
 
 unsigned char len8[8],buf[4096];
 for(int k= 0;k<8;k++)len8[k]= (unsigned char)((uint64_t)hlen>>(8*k));
@@ -258,18 +258,18 @@ for(size_t j= 0;j<k;j++)put_f32(buf+4*j,m->param_mem[i+j]);
 ok= fwrite(buf,4,k,f)==k;
 }
 
-/*:221*/
-#line 3712 "attention.w"
+/*:222*/
+#line 3742 "attention.w"
 
-/*220:*/
-#line 3724 "attention.w"
+/*221:*/
+#line 3754 "attention.w"
 
 if(ok)ok= fflush(f)==0&&fsync(fd)==0&&fchmod(fd,0644)==0;
 ok= (fclose(f)==0)&&ok;
 if(ok)ok= rename(tmp,path)==0;
 
-/*:220*/
-#line 3713 "attention.w"
+/*:221*/
+#line 3743 "attention.w"
 
 int status= ok?0:kit_fail("%s: cannot write the checkpoint: %s",path,strerror(errno));
 if(!ok)unlink(tmp);
@@ -278,8 +278,8 @@ free(header);
 return status;
 }
 
-/*:219*//*223:*/
-#line 3747 "attention.w"
+/*:220*//*224:*/
+#line 3777 "attention.w"
 
 int checkpoint_load(Model*m,const char*path)
 {
@@ -292,8 +292,8 @@ Vocab vin= {0},vout= {0};
 Config cfg= {0};
 int status= -1;
 size_t data_size= 0;
-/*225:*/
-#line 3781 "attention.w"
+/*226:*/
+#line 3811 "attention.w"
 
 struct stat st;
 if(fstat(fileno(f),&st)!=0){
@@ -315,11 +315,11 @@ goto done;
 }
 data_size= (size_t)((uint64_t)st.st_size-8-hlen);
 
-/*:225*/
-#line 3759 "attention.w"
+/*:226*/
+#line 3789 "attention.w"
 
-/*226:*/
-#line 3804 "attention.w"
+/*227:*/
+#line 3834 "attention.w"
 
 header= xcalloc((size_t)hlen+1,1);
 if(fread(header,1,(size_t)hlen,f)!=hlen){
@@ -341,11 +341,11 @@ kit_fail("%s: the header has bytes other than spaces after its JSON object "
 goto done;
 }
 
-/*:226*/
-#line 3760 "attention.w"
+/*:227*/
+#line 3790 "attention.w"
 
-/*227:*/
-#line 3827 "attention.w"
+/*228:*/
+#line 3857 "attention.w"
 
 cJSON*meta= cJSON_GetObjectItemCaseSensitive(root,"__metadata__");
 const char*att= meta_string(meta,"attention",path);
@@ -361,18 +361,18 @@ if(meta_vocab(meta,"input_vocab",path,&vin)||meta_vocab(meta,
 cfg.V_in= vin.n;
 cfg.V_out= vout.n;
 
-/*:227*/
-#line 3761 "attention.w"
+/*:228*/
+#line 3791 "attention.w"
 
-/*230:*/
-#line 3896 "attention.w"
+/*231:*/
+#line 3926 "attention.w"
 
 TensorSpec spec[N_TENSORS];
 tensor_specs(&cfg,spec);
 size_t begin[N_TENSORS];
 int seen[N_TENSORS]= {0};
-/*231:*/
-#line 3906 "attention.w"
+/*232:*/
+#line 3936 "attention.w"
 
 for(const cJSON*t= root->child;t;t= t->next){
 if(strcmp(t->string,"__metadata__")==0)continue;
@@ -389,11 +389,11 @@ goto done;
 if(check_tensor(t,&spec[k],data_size,&begin[k],path))goto done;
 }
 
-/*:231*/
-#line 3901 "attention.w"
+/*:232*/
+#line 3931 "attention.w"
 
-/*232:*/
-#line 3922 "attention.w"
+/*233:*/
+#line 3952 "attention.w"
 
 for(int k= 0;k<N_TENSORS;k++)
 if(!seen[k]){
@@ -401,16 +401,16 @@ kit_fail("%s: tensor \"%s\" is missing",path,spec[k].name);
 goto done;
 }
 
-/*:232*/
-#line 3902 "attention.w"
+/*:233*/
+#line 3932 "attention.w"
 
 if(check_tiling(spec,begin,data_size,path))goto done;
 
-/*:230*/
-#line 3762 "attention.w"
+/*:231*/
+#line 3792 "attention.w"
 
-/*237:*/
-#line 4002 "attention.w"
+/*238:*/
+#line 4032 "attention.w"
 
 data= xcalloc(data_size,1);
 if(fread(data,1,data_size,f)!=data_size){
@@ -423,12 +423,12 @@ for(size_t i= 0;i<spec_numel(&spec[k]);i++)
 m->params.t[k][i]= get_f32(data+begin[k]+4*i);
 status= 0;
 
-/*:237*/
-#line 3763 "attention.w"
+/*:238*/
+#line 3793 "attention.w"
 
 done:
-/*224:*/
-#line 3769 "attention.w"
+/*225:*/
+#line 3799 "attention.w"
 
 if(status!=0){
 if(vin.word)vocab_free(&vin);
@@ -439,14 +439,14 @@ free(header);
 free(data);
 fclose(f);
 
-/*:224*/
-#line 3765 "attention.w"
+/*:225*/
+#line 3795 "attention.w"
 
 return status;
 }
 
-/*:223*/
-#line 3609 "attention.w"
+/*:224*/
+#line 3639 "attention.w"
 
 
-/*:213*/
+/*:214*/

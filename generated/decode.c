@@ -104,8 +104,8 @@ if(o->penalty==LP_WU)return pow((5.0+steps)/6.0,o->alpha);
 return 1.0;
 }
 
-/*:177*//*179:*/
-#line 3019 "attention.w"
+/*:177*//*180:*/
+#line 3041 "attention.w"
 
 typedef struct{
 int n;
@@ -115,8 +115,8 @@ int*word;
 float*attn,*state;
 }Beam;
 
-/*:179*//*180:*/
-#line 3028 "attention.w"
+/*:180*//*181:*/
+#line 3050 "attention.w"
 
 static void beam_alloc(Beam*b,const Decoder*d,int cap,int M)
 {
@@ -137,8 +137,8 @@ free(b->sent);free(b->prev);free(b->len);free(b->logprob);
 free(b->word);free(b->attn);free(b->state);
 }
 
-/*:180*//*181:*/
-#line 3050 "attention.w"
+/*:181*//*182:*/
+#line 3072 "attention.w"
 
 typedef struct{
 double logprob;
@@ -154,8 +154,8 @@ if(a->hyp!=b->hyp)return a->hyp<b->hyp;
 return a->word<b->word;
 }
 
-/*:181*//*182:*/
-#line 3070 "attention.w"
+/*:182*//*183:*/
+#line 3092 "attention.w"
 
 static int best_candidates(const Beam*b,int first,int count,const float*logp,int V,
 int k,Candidate*best)
@@ -173,8 +173,8 @@ best[i]= c;
 return n;
 }
 
-/*:182*//*183:*/
-#line 3092 "attention.w"
+/*:183*//*184:*/
+#line 3114 "attention.w"
 
 void beam_search(Decoder*d,int n_sent,const float*init,const BeamOptions*o,
 Hypothesis*out,int*found)
@@ -190,8 +190,8 @@ float*attn= xcalloc((size_t)cap*(size_t)S,sizeof(float));
 Candidate*best= xcalloc((size_t)K,sizeof(Candidate));
 Hypothesis*done= xcalloc((size_t)cap,sizeof(Hypothesis));
 int*n_done= xcalloc((size_t)n_sent,sizeof(int));
-/*184:*/
-#line 3121 "attention.w"
+/*185:*/
+#line 3143 "attention.w"
 
 for(int s= 0;s<n_sent;s++){
 cur.sent[s]= s;
@@ -202,14 +202,14 @@ memcpy(cur.state+(size_t)s*F,init+(size_t)s*F,(size_t)F*sizeof(float));
 }
 cur.n= n_sent;
 
-/*:184*/
-#line 3107 "attention.w"
+/*:185*/
+#line 3129 "attention.w"
 
 for(int t= 0;t<M&&cur.n> 0;t++){
 d->step(d,cur.n,cur.sent,cur.prev,cur.state,logp,state,attn);
 next.n= 0;
-for(int h= 0;h<cur.n;)/*185:*/
-#line 3133 "attention.w"
+for(int h= 0;h<cur.n;)/*186:*/
+#line 3155 "attention.w"
 
 {
 int s= cur.sent[h],first= h;
@@ -217,8 +217,8 @@ while(h<cur.n&&cur.sent[h]==s)h++;
 int nb= best_candidates(&cur,first,h-first,logp,V,K-n_done[s],best);
 for(int r= 0;r<nb;r++){
 const Candidate*c= &best[r];
-if(c->word==d->eos)/*186:*/
-#line 3147 "attention.w"
+if(c->word==d->eos)/*187:*/
+#line 3169 "attention.w"
 
 {
 int p= c->hyp,L= cur.len[p];
@@ -232,11 +232,11 @@ memcpy(y->word,cur.word+(size_t)p*M,(size_t)L*sizeof(int));
 memcpy(y->attn,cur.attn+(size_t)p*M*S,(size_t)L*S*sizeof(float));
 }
 
-/*:186*/
-#line 3140 "attention.w"
+/*:187*/
+#line 3162 "attention.w"
 
-else/*187:*/
-#line 3160 "attention.w"
+else/*188:*/
+#line 3182 "attention.w"
 
 {
 int p= c->hyp,q= next.n++,L= cur.len[p];
@@ -252,19 +252,19 @@ memcpy(next.attn+((size_t)q*M+L)*S,attn+(size_t)p*S,(size_t)S*sizeof(float));
 memcpy(next.state+(size_t)q*F,state+(size_t)p*F,(size_t)F*sizeof(float));
 }
 
-/*:187*/
-#line 3141 "attention.w"
+/*:188*/
+#line 3163 "attention.w"
 
 }
 }
 
-/*:185*/
-#line 3112 "attention.w"
+/*:186*/
+#line 3134 "attention.w"
 
 Beam swap= cur;cur= next;next= swap;
 }
-/*188:*/
-#line 3175 "attention.w"
+/*189:*/
+#line 3197 "attention.w"
 
 for(int h= 0;h<cur.n;h++){
 int s= cur.sent[h],L= cur.len[h];
@@ -278,11 +278,11 @@ memcpy(y->word,cur.word+(size_t)h*M,(size_t)L*sizeof(int));
 memcpy(y->attn,cur.attn+(size_t)h*M*S,(size_t)L*S*sizeof(float));
 }
 
-/*:188*/
-#line 3115 "attention.w"
+/*:189*/
+#line 3137 "attention.w"
 
-/*189:*/
-#line 3190 "attention.w"
+/*190:*/
+#line 3212 "attention.w"
 
 for(int s= 0;s<n_sent;s++){
 Hypothesis*y= done+(size_t)s*K;
@@ -299,15 +299,15 @@ if(i<found[s])out[(size_t)s*o->n_best+i]= y[i];
 else free(y[i].word),free(y[i].attn);
 }
 
-/*:189*/
-#line 3116 "attention.w"
+/*:190*/
+#line 3138 "attention.w"
 
 beam_free(&cur);beam_free(&next);
 free(logp);free(state);free(attn);free(best);free(done);free(n_done);
 }
 
-/*:183*//*190:*/
-#line 3206 "attention.w"
+/*:184*//*191:*/
+#line 3228 "attention.w"
 
 void hypotheses_free(Hypothesis*h,int n)
 {
@@ -319,8 +319,8 @@ h[k].attn= NULL;
 }
 }
 
-/*:190*//*192:*/
-#line 3228 "attention.w"
+/*:191*//*193:*/
+#line 3250 "attention.w"
 
 char*hypothesis_words(const Decoder*d,const Vocab*vout,const Hypothesis*y,
 char*const*src_words,int src_len,int replace_unk)
@@ -341,8 +341,8 @@ free(w);
 return s;
 }
 
-/*:192*//*196:*/
-#line 3307 "attention.w"
+/*:193*//*197:*/
+#line 3336 "attention.w"
 
 int ngram_count(const int*s,int len,const int*g,int n)
 {
@@ -355,8 +355,8 @@ void ngram_matches(const int*hyp,int h,const int*const*refs,const int*ref_len,
 int n_refs,int n,long*match,long*total)
 {
 if(h>=n)*total+= h-n+1;
-/*197:*/
-#line 3326 "attention.w"
+/*198:*/
+#line 3355 "attention.w"
 
 for(int i= 0;i+n<=h;i++){
 if(ngram_count(hyp,i+n-1,hyp+i,n)> 0)continue;
@@ -368,13 +368,13 @@ if(cr> most)most= cr;
 *match+= c<most?c:most;
 }
 
-/*:197*/
-#line 3319 "attention.w"
+/*:198*/
+#line 3348 "attention.w"
 
 }
 
-/*:196*//*199:*/
-#line 3348 "attention.w"
+/*:197*//*200:*/
+#line 3378 "attention.w"
 
 void bleu_add(BleuStats*b,const int*hyp,int h,const int*const*refs,
 const int*ref_len,int n_refs)
@@ -391,8 +391,8 @@ b->ref_len+= closest;
 b->sentences++;
 }
 
-/*:199*//*200:*/
-#line 3364 "attention.w"
+/*:200*//*201:*/
+#line 3394 "attention.w"
 
 BleuScore bleu_score(const BleuStats*b)
 {
@@ -411,8 +411,8 @@ s.bleu= zero?0.0:100.0*s.bp*exp(log_sum/4.0);
 return s;
 }
 
-/*:200*//*201:*/
-#line 3386 "attention.w"
+/*:201*//*202:*/
+#line 3416 "attention.w"
 
 void bleu_format(const BleuStats*b,char*buf,size_t size)
 {
@@ -422,8 +422,8 @@ snprintf(buf,size,"BLEU = %.2f %.1f/%.1f/%.1f/%.1f (BP = %.3f ratio = %.3f "
 b->hyp_len,b->ref_len);
 }
 
-/*:201*//*202:*/
-#line 3400 "attention.w"
+/*:202*//*203:*/
+#line 3430 "attention.w"
 
 int words_intern(Vocab*v,const char*s,int**ids)
 {
@@ -445,8 +445,8 @@ if(*s==' ')s++;
 return n;
 }
 
-/*:202*//*204:*/
-#line 3443 "attention.w"
+/*:203*//*205:*/
+#line 3473 "attention.w"
 
 static const PairList*sorted_pairs;
 static int by_source(const void*a,const void*b)
@@ -473,8 +473,8 @@ free(rep);
 return group;
 }
 
-/*:204*//*205:*/
-#line 3474 "attention.w"
+/*:205*//*206:*/
+#line 3504 "attention.w"
 
 int pairs_split(const PairList*pl,double test,double valid,uint64_t seed,int*part,
 int counts[3][2])
@@ -493,8 +493,8 @@ for(int k= G-1;k> 0;k--){
 int j= (int)(erand48(xs)*(k+1)),t= perm[k];
 perm[k]= perm[j],perm[j]= t;
 }
-/*206:*/
-#line 3498 "attention.w"
+/*207:*/
+#line 3528 "attention.w"
 
 int*gpart= xcalloc((size_t)G,sizeof(int));
 for(int k= 0;k<G;k++)gpart[perm[k]]= k<n_test?2:k<n_test+n_valid?1:0;
@@ -503,15 +503,15 @@ for(int g= 0;g<G;g++)counts[gpart[g]][0]++;
 for(int k= 0;k<pl->n;k++)part[k]= gpart[group[k]],counts[part[k]][1]++;
 free(gpart);
 
-/*:206*/
-#line 3492 "attention.w"
+/*:207*/
+#line 3522 "attention.w"
 
 free(group);
 free(perm);
 return 0;
 }
 
-/*:205*/
+/*:206*/
 #line 2829 "attention.w"
 
 

@@ -1,5 +1,5 @@
-/*322:*/
-#line 5715 "attention.w"
+/*323:*/
+#line 5745 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
@@ -7,8 +7,8 @@
 #include <errno.h> 
 #include <getopt.h> 
 #include <time.h> 
-/*308:*/
-#line 5412 "attention.w"
+/*309:*/
+#line 5442 "attention.w"
 
 #define MAX_OUTS 8
 static int add_out(const char*cmd,const char*path,const char**outs,int*n)
@@ -31,8 +31,8 @@ return-1;
 return 0;
 }
 
-/*:308*//*309:*/
-#line 5435 "attention.w"
+/*:309*//*310:*/
+#line 5465 "attention.w"
 
 static void report_figure(const char*path,const char*what,double seconds)
 {
@@ -43,8 +43,8 @@ if(f)fclose(f);
 printf("Wrote %s (%s, %.1f kB, %.1f ms)\n",path,what,size/1000.0,1e3*seconds);
 }
 
-/*:309*//*315:*/
-#line 5565 "attention.w"
+/*:310*//*316:*/
+#line 5595 "attention.w"
 
 #include <unistd.h> 
 static const char*loss_log_path;
@@ -61,8 +61,8 @@ loss_log= xrealloc(loss_log,(size_t)loss_log_cap*sizeof(double));
 loss_log[loss_log_n++]= loss;
 }
 
-/*:315*//*316:*/
-#line 5581 "attention.w"
+/*:316*//*317:*/
+#line 5611 "attention.w"
 
 static int loss_log_check(void)
 {
@@ -87,8 +87,8 @@ free(loss_log);
 return status;
 }
 
-/*:316*//*326:*/
-#line 5767 "attention.w"
+/*:317*//*327:*/
+#line 5797 "attention.w"
 
 static int parse_long(const char*cmd,const char*opt,const char*s,long lo,
 long hi,long*out)
@@ -105,8 +105,8 @@ return-1;
 return 0;
 }
 
-/*:326*//*327:*/
-#line 5784 "attention.w"
+/*:327*//*328:*/
+#line 5814 "attention.w"
 
 static int parse_float(const char*cmd,const char*opt,const char*s,double lo,
 double hi,double*out)
@@ -123,8 +123,8 @@ return-1;
 return 0;
 }
 
-/*:327*//*328:*/
-#line 5802 "attention.w"
+/*:328*//*329:*/
+#line 5832 "attention.w"
 
 static double now_seconds(void)
 {
@@ -133,8 +133,8 @@ clock_gettime(CLOCK_MONOTONIC,&ts);
 return(double)ts.tv_sec+1e-9*(double)ts.tv_nsec;
 }
 
-/*:328*//*341:*/
-#line 6044 "attention.w"
+/*:329*//*342:*/
+#line 6074 "attention.w"
 
 static char*words_join(const Vocab*v,const int*ids,int n)
 {
@@ -145,11 +145,11 @@ for(int k= 0;k<n;k++)p+= sprintf(p,k?" %s":"%s",v->word[ids[k]]);
 return s;
 }
 
-/*:341*//*350:*/
-#line 6257 "attention.w"
+/*:342*//*351:*/
+#line 6287 "attention.w"
 
-/*352:*/
-#line 6271 "attention.w"
+/*353:*/
+#line 6301 "attention.w"
 
 #define BEAM_OPTIONS \
   {"beam", required_argument, 0, 'k'}, {"length-penalty", required_argument, 0, 'P'}, \
@@ -167,8 +167,8 @@ BeamOptions o;
 int used,replace_unk;
 }BeamChoice;
 
-/*:352*//*353:*/
-#line 6291 "attention.w"
+/*:353*//*354:*/
+#line 6321 "attention.w"
 
 static int beam_option(const char*cmd,int c,const char*arg,BeamChoice*b)
 {
@@ -185,8 +185,8 @@ break;
 case'A':if(parse_float(cmd,"--alpha",arg,-1e-300,10.0,&x))return-1;b->o.alpha= x;
 break;
 case'U':b->replace_unk= 1;break;
-case'P':/*354:*/
-#line 6312 "attention.w"
+case'P':/*355:*/
+#line 6342 "attention.w"
 
 if(strcmp(arg,"none")==0)b->o.penalty= LP_NONE;
 else if(strcmp(arg,"avg")==0)b->o.penalty= LP_AVG;
@@ -196,15 +196,15 @@ fprintf(stderr,"attention %s: --length-penalty is none, avg or wu, not \"%s\"\n"
 return-1;
 }
 
-/*:354*/
-#line 6307 "attention.w"
+/*:355*/
+#line 6337 "attention.w"
 break;
 }
 return 1;
 }
 
-/*:353*//*355:*/
-#line 6322 "attention.w"
+/*:354*//*356:*/
+#line 6352 "attention.w"
 
 static void beam_defaults(BeamChoice*b)
 {
@@ -230,8 +230,8 @@ fprintf(stderr,"attention %s: warning: the model's vocabulary has no <UNK>; "
 return 0;
 }
 
-/*:355*//*356:*/
-#line 6351 "attention.w"
+/*:356*//*357:*/
+#line 6381 "attention.w"
 
 static BeamChoice translate_beam;
 
@@ -247,8 +247,8 @@ BeamOptions*o= &translate_beam.o;
 Hypothesis*y= xcalloc((size_t)o->n_best,sizeof*y);
 int found= 0;
 beam_search(&sd.d,1,init,o,y,&found);
-/*357:*/
-#line 6376 "attention.w"
+/*358:*/
+#line 6406 "attention.w"
 
 char*copy= xstrdup(norm),*words[DEFAULT_MAX_LENGTH*4];
 int nw= 0;
@@ -273,8 +273,8 @@ free(lines[i]);
 free(lines);
 free(copy);
 
-/*:357*/
-#line 6366 "attention.w"
+/*:358*/
+#line 6396 "attention.w"
 
 hypotheses_free(y,found);
 free(y);
@@ -283,18 +283,18 @@ seed_decoder_free(&sd);
 return text;
 }
 
-/*:356*/
-#line 6258 "attention.w"
+/*:357*/
+#line 6288 "attention.w"
 
 
-/*:350*/
-#line 5722 "attention.w"
+/*:351*/
+#line 5752 "attention.w"
 
-/*305:*/
-#line 5389 "attention.w"
+/*306:*/
+#line 5419 "attention.w"
 
-/*307:*/
-#line 5401 "attention.w"
+/*308:*/
+#line 5431 "attention.w"
 
 static const char*heatmap_usage= 
 "usage: attention heatmap --model CKPT --out FILE [--out FILE ...] [OPTIONS] SENTENCE\n"
@@ -306,8 +306,8 @@ static const char*heatmap_usage=
 "  --scale data|unit     colours from the weights' own range (the default, as\n"
 "                        the notebook) or from 0 to 1\n";
 
-/*:307*//*310:*/
-#line 5445 "attention.w"
+/*:308*//*311:*/
+#line 5475 "attention.w"
 
 static int cmd_heatmap(int argc,char**argv)
 {
@@ -319,8 +319,8 @@ int nout= 0,c,bad= 0,style= HEATMAP_MATPLOTLIB,unit= 0;
 opterr= 0;
 optind= 1;
 while(!bad&&(c= getopt_long(argc,argv,":h",longopts,NULL))!=-1)switch(c){
-/*311:*/
-#line 5471 "attention.w"
+/*312:*/
+#line 5501 "attention.w"
 
 case'm':model= optarg;break;
 case'o':bad= add_out("heatmap",optarg,outs,&nout)!=0;break;
@@ -342,8 +342,8 @@ break;
 default:fprintf(stderr,"attention heatmap: unknown option \"%s\"\n",argv[optind-1]);
 bad= 1;
 
-/*:311*/
-#line 5456 "attention.w"
+/*:312*/
+#line 5486 "attention.w"
 
 }
 if(!bad&&(!model||nout==0||argc-optind!=1)){
@@ -356,8 +356,8 @@ fputs(heatmap_usage,stderr);
 return 2;
 }
 if(check_outs("heatmap",outs,nout))return 1;
-/*312:*/
-#line 5496 "attention.w"
+/*313:*/
+#line 5526 "attention.w"
 
 Model m;
 if(checkpoint_load(&m,model)){
@@ -375,8 +375,8 @@ kit_fail("the sentence has no words");
 else if(T> 0&&(n= greedy_decode(&m,src,T,out,attn))==0)
 kit_fail("the model translates \"%s\" into nothing: there is no attention to draw",norm);
 if(n> 0){
-/*313:*/
-#line 5520 "attention.w"
+/*314:*/
+#line 5550 "attention.w"
 
 const char**rw= xcalloc((size_t)n,sizeof(char*)),**cw= xcalloc((size_t)T,sizeof(char*));
 for(int i= 0;i<n;i++)rw[i]= m.vout.word[out[i]];
@@ -397,24 +397,24 @@ status= 1;
 }
 free(rw),free(cw),free(fr),free(title);
 
-/*:313*/
-#line 5513 "attention.w"
+/*:314*/
+#line 5543 "attention.w"
 
 }else fprintf(stderr,"attention heatmap: %s\n",kit_error());
 free(norm),free(src),free(out),free(attn);
 model_free(&m);
 return status;
 
-/*:312*/
-#line 5468 "attention.w"
+/*:313*/
+#line 5498 "attention.w"
 
 }
 
-/*:310*/
-#line 5390 "attention.w"
+/*:311*/
+#line 5420 "attention.w"
 
-/*317:*/
-#line 5607 "attention.w"
+/*318:*/
+#line 5637 "attention.w"
 
 static const char*loss_curve_usage= 
 "usage: attention loss-curve --log FILE --out FILE [--out FILE ...] [--title TEXT]\n"
@@ -423,8 +423,8 @@ static const char*loss_curve_usage=
 "  --out FILE     the figure; .png, .pdf or .svg (may be repeated)\n"
 "  --title TEXT   the title (default: 'Training: average loss per epoch')\n";
 
-/*:317*//*318:*/
-#line 5617 "attention.w"
+/*:318*//*319:*/
+#line 5647 "attention.w"
 
 static int read_loss_log(const char*path,double**x,double**y,int*n)
 {
@@ -441,8 +441,8 @@ fclose(f);
 free(*x),free(*y);
 return kit_fail("%s: line %ld: expected an epoch, a tab and a finite loss",path,k);
 }
-/*319:*/
-#line 5639 "attention.w"
+/*320:*/
+#line 5669 "attention.w"
 
 if(*n==cap){
 cap= cap?2*cap:1024;
@@ -451,16 +451,16 @@ cap= cap?2*cap:1024;
 }
 (*x)[*n]= e,(*y)[(*n)++]= v;
 
-/*:319*/
-#line 5633 "attention.w"
+/*:320*/
+#line 5663 "attention.w"
 
 }
 fclose(f);
 return*n> 0?0:kit_fail("%s: no epochs in the file",path);
 }
 
-/*:318*//*320:*/
-#line 5647 "attention.w"
+/*:319*//*321:*/
+#line 5677 "attention.w"
 
 static int cmd_loss_curve(int argc,char**argv)
 {
@@ -493,8 +493,8 @@ if(bad){
 fputs(loss_curve_usage,stderr);
 return 2;
 }
-/*321:*/
-#line 5682 "attention.w"
+/*322:*/
+#line 5712 "attention.w"
 
 double*x= NULL,*y= NULL;
 int n= 0;
@@ -517,20 +517,20 @@ status= 1;
 free(x),free(y);
 return status;
 
-/*:321*/
-#line 5679 "attention.w"
+/*:322*/
+#line 5709 "attention.w"
 
 }
 
-/*:320*/
-#line 5391 "attention.w"
+/*:321*/
+#line 5421 "attention.w"
 
 
-/*:305*//*325:*/
-#line 5760 "attention.w"
+/*:306*//*326:*/
+#line 5790 "attention.w"
 
-/*329:*/
-#line 5812 "attention.w"
+/*330:*/
+#line 5842 "attention.w"
 
 static const char*train_usage= 
 "usage: attention train [--pairs seed | --data FILE] [OPTIONS]\n"
@@ -552,8 +552,8 @@ static const char*train_usage=
 "  --threads N         1, or 2 to run the encoder on a second core (default:\n"
 "                      2 when the machine has two cores); same result either way\n";
 
-/*:329*//*330:*/
-#line 5833 "attention.w"
+/*:330*//*331:*/
+#line 5863 "attention.w"
 
 typedef struct{
 const char*data,*init,*save;
@@ -579,8 +579,8 @@ int c,bad= 0;
 opterr= 0;
 optind= 1;
 while(!bad&&(c= getopt_long(argc,argv,":h",longopts,NULL))!=-1)switch(c){
-/*331:*/
-#line 5868 "attention.w"
+/*332:*/
+#line 5898 "attention.w"
 
 case'p':
 if(strcmp(optarg,"seed")!=0){
@@ -621,8 +621,8 @@ default:
 fprintf(stderr,"attention train: unknown option \"%s\"\n",argv[optind-1]);
 bad= 1;
 
-/*:331*/
-#line 5858 "attention.w"
+/*:332*/
+#line 5888 "attention.w"
 
 }
 if(!bad&&optind<argc){
@@ -633,8 +633,8 @@ if(bad)fputs(train_usage,stderr);
 return bad?-1:0;
 }
 
-/*:330*//*332:*/
-#line 5911 "attention.w"
+/*:331*//*333:*/
+#line 5941 "attention.w"
 
 static int cmd_train(int argc,char**argv)
 {
@@ -643,8 +643,8 @@ PairList pl;
 Model m;
 Example*ex= NULL;
 int status= 0;
-/*333:*/
-#line 5937 "attention.w"
+/*334:*/
+#line 5967 "attention.w"
 
 if(train_options(argc,argv,&o))return 2;
 if(loss_log_path&&loss_log_check())return 1;
@@ -655,11 +655,11 @@ return 2;
 }
 int max_length= o.max_length?(int)o.max_length:DEFAULT_MAX_LENGTH;
 
-/*:333*/
-#line 5919 "attention.w"
+/*:334*/
+#line 5949 "attention.w"
 
-/*334:*/
-#line 5947 "attention.w"
+/*335:*/
+#line 5977 "attention.w"
 
 if(o.data){
 if(pairs_read(&pl,o.data,o.filter,max_length)){
@@ -668,11 +668,11 @@ return 1;
 }
 }else pairs_seed(&pl);
 
-/*:334*/
-#line 5920 "attention.w"
+/*:335*/
+#line 5950 "attention.w"
 
-/*337:*/
-#line 5973 "attention.w"
+/*338:*/
+#line 6003 "attention.w"
 
 if(o.init){
 if(checkpoint_load(&m,o.init)){
@@ -688,11 +688,11 @@ model_alloc(&m,&cfg,&vin,&vout);
 model_init_random(&m,(uint64_t)o.seed);
 }
 
-/*:337*/
-#line 5921 "attention.w"
+/*:338*/
+#line 5951 "attention.w"
 
-/*335:*/
-#line 5957 "attention.w"
+/*336:*/
+#line 5987 "attention.w"
 
 if(make_examples(&pl,&m.vin,&m.vout,m.cfg.L,o.append_eos,&ex)){
 fprintf(stderr,"attention train: %s\n",kit_error());
@@ -701,11 +701,11 @@ model_free(&m);
 return 1;
 }
 
-/*:335*/
-#line 5922 "attention.w"
+/*:336*/
+#line 5952 "attention.w"
 
-/*338:*/
-#line 5988 "attention.w"
+/*339:*/
+#line 6018 "attention.w"
 
 if(o.data)printf("Read %ld sentence pairs from %s; kept %d (%s filter)\n",
 pl.lines_read,o.data,pl.n,o.filter==FILTER_TUTORIAL?"tutorial":"length");
@@ -717,11 +717,11 @@ m.cfg.H,m.cfg.L,m.n_params,o.init?" (from --init)":"");
 printf("Training for %ld epochs, %s<EOS> on the targets\n",o.epochs,
 o.append_eos?"":"no ");
 
-/*:338*/
-#line 5923 "attention.w"
+/*:339*/
+#line 5953 "attention.w"
 
-/*339:*/
-#line 6004 "attention.w"
+/*340:*/
+#line 6034 "attention.w"
 
 int threads= o.threads?(int)o.threads:sysconf(_SC_NPROCESSORS_ONLN)> 1?2:1,used= 1;
 float*loss= xcalloc((size_t)pl.n*(size_t)o.print_every,sizeof(float));
@@ -746,22 +746,22 @@ o.epochs*pl.n,seconds> 0?(double)(o.epochs*pl.n)/seconds:0.0,used,
 used> 1?"s":"");
 free(loss);
 
-/*:339*/
-#line 5924 "attention.w"
+/*:340*/
+#line 5954 "attention.w"
 
-/*336:*/
-#line 5967 "attention.w"
+/*337:*/
+#line 5997 "attention.w"
 
 if(o.save&&checkpoint_save(&m,o.save)){
 fprintf(stderr,"attention train: %s\n",kit_error());
 status= 1;
 }
 
-/*:336*/
-#line 5925 "attention.w"
+/*:337*/
+#line 5955 "attention.w"
 
-/*340:*/
-#line 6030 "attention.w"
+/*341:*/
+#line 6060 "attention.w"
 
 int right= 0,*out= xcalloc((size_t)m.cfg.L,sizeof(int));
 for(int k= 0;k<pl.n;k++){
@@ -776,8 +776,8 @@ free(pred);
 printf("%d of %d training pairs translated exactly\n",right,pl.n);
 free(out);
 
-/*:340*/
-#line 5926 "attention.w"
+/*:341*/
+#line 5956 "attention.w"
 
 if(loss_log_path&&loss_log_save())status= 1;
 free(ex);
@@ -786,11 +786,11 @@ model_free(&m);
 return status;
 }
 
-/*:332*/
-#line 5761 "attention.w"
+/*:333*/
+#line 5791 "attention.w"
 
-/*342:*/
-#line 6061 "attention.w"
+/*343:*/
+#line 6091 "attention.w"
 
 static const char*translate_usage= 
 "usage: attention translate --model CKPT [--attention] [SENTENCE ...]\n"
@@ -810,8 +810,8 @@ int*src= xcalloc((size_t)m->cfg.L,sizeof(int)),*out= xcalloc((size_t)m->cfg.L,si
 float*attn= xcalloc((size_t)m->cfg.L*(size_t)m->cfg.L,sizeof(float));
 int status= 0;
 if(!norm)status= kit_fail("%s: invalid UTF-8 at byte %zu",where,bad+1);
-else if(*norm)/*343:*/
-#line 6091 "attention.w"
+else if(*norm)/*344:*/
+#line 6121 "attention.w"
 
 {
 int n= tokenize(&m->vin,norm,src,m->cfg.L,where,"English");
@@ -823,8 +823,8 @@ char*t= translate_beam.used?translate_with_beam(m,src,n,norm,out,&k,attn)
 :(k= greedy_decode(m,src,n,out,attn),words_join(&m->vout,out,k));
 fputs(t,stdout);
 free(t);
-if(show_attention)/*344:*/
-#line 6108 "attention.w"
+if(show_attention)/*345:*/
+#line 6138 "attention.w"
 
 for(int t= 0;t<k;t++){
 double pad= 0.0;
@@ -834,14 +834,14 @@ for(int i= n;i<m->cfg.L;i++)pad+= attn[t*m->cfg.L+i];
 printf("  (padding %.3f)",pad);
 }
 
+/*:345*/
+#line 6132 "attention.w"
+
+}
+}
+
 /*:344*/
-#line 6102 "attention.w"
-
-}
-}
-
-/*:343*/
-#line 6080 "attention.w"
+#line 6110 "attention.w"
 
 putchar('\n');
 free(norm);
@@ -851,8 +851,8 @@ free(attn);
 return status;
 }
 
-/*:342*//*345:*/
-#line 6117 "attention.w"
+/*:343*//*346:*/
+#line 6147 "attention.w"
 
 static int cmd_translate(int argc,char**argv)
 {
@@ -896,8 +896,8 @@ return 2;
 }
 int failed= 0;
 char where[64];
-/*346:*/
-#line 6165 "attention.w"
+/*347:*/
+#line 6195 "attention.w"
 
 if(optind<argc)
 for(int k= optind;k<argc;k++){
@@ -923,18 +923,18 @@ fflush(stdout);
 free(line);
 }
 
-/*:346*/
-#line 6160 "attention.w"
+/*:347*/
+#line 6190 "attention.w"
 
 model_free(&m);
 return failed?1:0;
 }
 
-/*:345*/
-#line 5762 "attention.w"
+/*:346*/
+#line 5792 "attention.w"
 
-/*347:*/
-#line 6195 "attention.w"
+/*348:*/
+#line 6225 "attention.w"
 
 static const char*pairs_usage= 
 "usage: attention pairs --data FILE [--filter tutorial|length] [--max-length L]\n"
@@ -945,8 +945,8 @@ static int cmd_pairs(int argc,char**argv)
 const char*data= NULL;
 int filter= FILTER_TUTORIAL;
 long max_length= DEFAULT_MAX_LENGTH;
-/*348:*/
-#line 6218 "attention.w"
+/*349:*/
+#line 6248 "attention.w"
 
 static const struct option longopts[]= {{"data",required_argument,0,'d'},
 {"filter",required_argument,0,'f'},{"max-length",required_argument,0,'L'},
@@ -975,8 +975,8 @@ fputs(pairs_usage,stderr);
 return 2;
 }
 
-/*:348*/
-#line 6205 "attention.w"
+/*:349*/
+#line 6235 "attention.w"
 
 PairList pl;
 if(pairs_read(&pl,data,filter,(int)max_length)){
@@ -990,15 +990,15 @@ pairs_free(&pl);
 return 0;
 }
 
-/*:347*/
-#line 5763 "attention.w"
+/*:348*/
+#line 5793 "attention.w"
 
 
-/*:325*//*351:*/
-#line 6260 "attention.w"
+/*:326*//*352:*/
+#line 6290 "attention.w"
 
-/*358:*/
-#line 6405 "attention.w"
+/*359:*/
+#line 6435 "attention.w"
 
 static const char*bleu_usage= 
 "usage: attention bleu [--hyp FILE] [--precise] REFERENCES [REFERENCES ...]\n"
@@ -1028,8 +1028,8 @@ free(line);
 return ferror(f)?kit_fail("%s: read error",path):0;
 }
 
-/*:358*//*359:*/
-#line 6434 "attention.w"
+/*:359*//*360:*/
+#line 6464 "attention.w"
 
 static int bleu_of_lines(char**h,int nh,char***ref,int n_refs,int precise)
 {
@@ -1047,8 +1047,8 @@ else bleu_add(&b,hi,hl,(const int*const*)ids,len,m);
 for(int r= 0;r<m;r++)free(ids[r]);
 free(hi);
 }
-if(status==0)/*360:*/
-#line 6458 "attention.w"
+if(status==0)/*361:*/
+#line 6488 "attention.w"
 
 {
 char line[256];
@@ -1059,8 +1059,8 @@ if(precise)printf("bleu %.17g bp %.17g p %.17g %.17g %.17g %.17g\n",s.bleu,s.bp,
 s.p[0],s.p[1],s.p[2],s.p[3]);
 }
 
-/*:360*/
-#line 6451 "attention.w"
+/*:361*/
+#line 6481 "attention.w"
 
 free(ids);
 free(len);
@@ -1068,8 +1068,8 @@ vocab_free(&v);
 return status;
 }
 
-/*:359*//*361:*/
-#line 6468 "attention.w"
+/*:360*//*362:*/
+#line 6498 "attention.w"
 
 static int cmd_bleu(int argc,char**argv)
 {
@@ -1096,8 +1096,8 @@ fputs(bleu_usage,stderr);
 return 2;
 }
 int n_refs= argc-optind,status= 0;
-/*362:*/
-#line 6498 "attention.w"
+/*363:*/
+#line 6528 "attention.w"
 
 char***ref= xcalloc((size_t)n_refs,sizeof*ref),**h= NULL;
 int*nr= xcalloc((size_t)n_refs,sizeof(int)),nh= 0;
@@ -1129,17 +1129,17 @@ free(ref);
 free(nr);
 status= status?1:0;
 
-/*:362*/
-#line 6494 "attention.w"
+/*:363*/
+#line 6524 "attention.w"
 
 return status;
 }
 
-/*:361*/
-#line 6261 "attention.w"
+/*:362*/
+#line 6291 "attention.w"
 
-/*363:*/
-#line 6539 "attention.w"
+/*364:*/
+#line 6569 "attention.w"
 
 static const char*split_usage= 
 "usage: attention split --data FILE --out-dir DIR [--test F] [--valid F] [--seed S]\n"
@@ -1159,8 +1159,8 @@ const char*data= NULL,*dir= NULL;
 double share[2]= {0.1,0.1};
 long seed= 1;
 int filter= FILTER_TUTORIAL,c;
-/*364:*/
-#line 6573 "attention.w"
+/*365:*/
+#line 6603 "attention.w"
 
 opterr= 0;
 optind= 1;
@@ -1193,8 +1193,8 @@ fputs(split_usage,stderr);
 return 2;
 }
 
-/*:364*/
-#line 6558 "attention.w"
+/*:365*/
+#line 6588 "attention.w"
 
 PairList pl;
 if(pairs_read(&pl,data,filter,DEFAULT_MAX_LENGTH)){
@@ -1203,8 +1203,8 @@ return 1;
 }
 int*part= xcalloc((size_t)pl.n,sizeof(int)),counts[3][2];
 int status= pairs_split(&pl,share[0],share[1],(uint64_t)seed,part,counts);
-if(status==0)/*365:*/
-#line 6605 "attention.w"
+if(status==0)/*366:*/
+#line 6635 "attention.w"
 
 {
 static const char*const name[3]= {"train","valid","test"};
@@ -1224,8 +1224,8 @@ counts[p][1],path);
 }
 }
 
-/*:365*/
-#line 6566 "attention.w"
+/*:366*/
+#line 6596 "attention.w"
 
 if(status)fprintf(stderr,"attention split: %s\n",kit_error());
 free(part);
@@ -1233,11 +1233,11 @@ pairs_free(&pl);
 return status?1:0;
 }
 
-/*:363*/
-#line 6262 "attention.w"
+/*:364*/
+#line 6292 "attention.w"
 
-/*366:*/
-#line 6631 "attention.w"
+/*367:*/
+#line 6661 "attention.w"
 
 static const char*eval_usage= 
 "usage: attention eval --model CKPT --data FILE [OPTIONS]\n"
@@ -1255,8 +1255,8 @@ long show,batch;
 BeamChoice beam;
 }EvalOptions;
 
-/*:366*//*367:*/
-#line 6648 "attention.w"
+/*:367*//*368:*/
+#line 6678 "attention.w"
 
 static int eval_options(int argc,char**argv,EvalOptions*o)
 {
@@ -1292,8 +1292,8 @@ if(bad)fputs(eval_usage,stderr);
 return bad?-1:0;
 }
 
-/*:367*//*368:*/
-#line 6684 "attention.w"
+/*:368*//*369:*/
+#line 6714 "attention.w"
 
 static int cmd_eval(int argc,char**argv)
 {
@@ -1312,8 +1312,8 @@ model_free(&m);
 return 1;
 }
 int n_src,*group= pairs_group_sources(&pl,&n_src),status= 0;
-/*369:*/
-#line 6713 "attention.w"
+/*370:*/
+#line 6743 "attention.w"
 
 int*first= xcalloc((size_t)n_src,sizeof(int)),*n_ref= xcalloc((size_t)n_src,sizeof(int));
 int**ref= xcalloc((size_t)n_src,sizeof*ref),*ref_fill= xcalloc((size_t)n_src,sizeof(int));
@@ -1332,11 +1332,11 @@ fprintf(stderr,"attention eval: warning: %s; such sources count as empty "
 "translations\n",src_len[s]<0?kit_error():"a source has no words");
 }
 
-/*:369*/
-#line 6702 "attention.w"
+/*:370*/
+#line 6732 "attention.w"
 
-/*370:*/
-#line 6733 "attention.w"
+/*371:*/
+#line 6763 "attention.w"
 
 char**hyp= xcalloc((size_t)n_src,sizeof*hyp);
 SeedDecoder sd;
@@ -1348,8 +1348,8 @@ int*idx= xcalloc((size_t)o.batch,sizeof(int)),nb= 0;
 for(int s= s0;s<n_src&&s<s0+o.batch;s++)
 if(src_len[s]> 0)idx[nb++]= s;
 else hyp[s]= xstrdup("");
-if(nb> 0)/*371:*/
-#line 6750 "attention.w"
+if(nb> 0)/*372:*/
+#line 6780 "attention.w"
 
 {
 const int**sp= xcalloc((size_t)nb,sizeof*sp);
@@ -1372,19 +1372,19 @@ free(copy);
 free(y);free(init);free(sp);free(len);free(found);
 }
 
-/*:371*/
-#line 6744 "attention.w"
+/*:372*/
+#line 6774 "attention.w"
 
 free(idx);
 }
 double seconds= now_seconds()-t0;
 seed_decoder_free(&sd);
 
-/*:370*/
-#line 6703 "attention.w"
+/*:371*/
+#line 6733 "attention.w"
 
-/*372:*/
-#line 6774 "attention.w"
+/*373:*/
+#line 6804 "attention.w"
 
 BleuStats all= {0},by_len[4];
 memset(by_len,0,sizeof by_len);
@@ -1394,8 +1394,8 @@ const char*en= pl.pair[first[s]].src;
 int nw= 1;
 for(const char*p= en;*p;p++)nw+= *p==' ';
 int bucket= nw<=3?0:nw<=6?1:nw<=9?2:3;
-/*373:*/
-#line 6787 "attention.w"
+/*374:*/
+#line 6817 "attention.w"
 
 {
 Vocab v;
@@ -1415,12 +1415,12 @@ free(r);free(rl);free(h);
 vocab_free(&v);
 }
 
-/*:373*/
-#line 6783 "attention.w"
+/*:374*/
+#line 6813 "attention.w"
 
 }
-/*374:*/
-#line 6806 "attention.w"
+/*375:*/
+#line 6836 "attention.w"
 
 {
 char line[256];
@@ -1443,8 +1443,8 @@ if(failed)printf("Failed: %d sources the model cannot read, counted as empty tra
 failed);
 printf("Speed: %d sources in %.3f s, %.0f sentences/s\n",n_src-failed,seconds,
 seconds> 0?(n_src-failed)/seconds:0.0);
-/*375:*/
-#line 6831 "attention.w"
+/*376:*/
+#line 6861 "attention.w"
 
 for(int s= 0;s<n_src&&s<o.show;s++){
 printf("EN:  %s\n",pl.pair[first[s]].src);
@@ -1452,20 +1452,20 @@ for(int i= 0;i<n_ref[s];i++)printf("REF: %s\n",pl.pair[ref[s][i]].tgt);
 printf("OUT: %s\n",hyp[s]);
 }
 
-/*:375*/
-#line 6828 "attention.w"
+/*:376*/
+#line 6858 "attention.w"
 
 }
 
-/*:374*/
-#line 6785 "attention.w"
+/*:375*/
+#line 6815 "attention.w"
 
 
-/*:372*/
-#line 6704 "attention.w"
+/*:373*/
+#line 6734 "attention.w"
 
-/*376:*/
-#line 6838 "attention.w"
+/*377:*/
+#line 6868 "attention.w"
 
 if(o.output){
 FILE*f= fopen(o.output,"wb");
@@ -1480,11 +1480,11 @@ status= 1;
 }
 }
 
-/*:376*/
-#line 6705 "attention.w"
+/*:377*/
+#line 6735 "attention.w"
 
-/*377:*/
-#line 6852 "attention.w"
+/*378:*/
+#line 6882 "attention.w"
 
 for(int s= 0;s<n_src;s++)free(hyp[s]),free(ref[s]);
 free(hyp);free(ref);free(ref_fill);free(n_ref);free(first);free(src);free(src_len);
@@ -1492,49 +1492,49 @@ free(group);
 pairs_free(&pl);
 model_free(&m);
 
-/*:377*/
-#line 6706 "attention.w"
+/*:378*/
+#line 6736 "attention.w"
 
 return status;
 }
 
-/*:368*/
-#line 6263 "attention.w"
+/*:369*/
+#line 6293 "attention.w"
 
 
-/*:351*/
-#line 5723 "attention.w"
+/*:352*/
+#line 5753 "attention.w"
 
 
 static const struct{
 const char*name,*summary;
 int(*run)(int argc,char**argv);
 }commands[]= {
-/*324:*/
-#line 5754 "attention.w"
+/*325:*/
+#line 5784 "attention.w"
 
 {"train","train a translator (the notebook's five pairs, or a pair file)",cmd_train},
 {"translate","translate sentences with a saved model",cmd_translate},
 {"pairs","print the pairs that training would read from a file",cmd_pairs},
-/*306:*/
-#line 5395 "attention.w"
+/*307:*/
+#line 5425 "attention.w"
 
 {"heatmap","draw the attention weights of a translation (PNG, PDF or SVG)",cmd_heatmap},
 {"loss-curve","draw the average loss per epoch from train --loss-log",cmd_loss_curve},
 
-/*:306*/
-#line 5758 "attention.w"
+/*:307*/
+#line 5788 "attention.w"
 
 
-/*:324*//*349:*/
-#line 6251 "attention.w"
+/*:325*//*350:*/
+#line 6281 "attention.w"
 
 {"bleu","score translations against references (corpus BLEU-4, sacreBLEU's form)",cmd_bleu},
 {"split","split a pair file into train, valid and test files by English sentence",cmd_split},
 {"eval","translate a pair file and report BLEU, exact matches and speed",cmd_eval},
 
-/*:349*/
-#line 5729 "attention.w"
+/*:350*/
+#line 5759 "attention.w"
 
 };
 
@@ -1544,8 +1544,8 @@ size_t n= sizeof commands/sizeof commands[0];
 if(argc>=2)
 for(size_t k= 0;k<n;k++)
 if(strcmp(argv[1],commands[k].name)==0)return commands[k].run(argc-1,argv+1);
-/*323:*/
-#line 5742 "attention.w"
+/*324:*/
+#line 5772 "attention.w"
 
 FILE*out= argc>=2&&(strcmp(argv[1],"--help")==0||strcmp(argv[1],"-h")==0
 ||strcmp(argv[1],"help")==0)?stdout:stderr;
@@ -1555,9 +1555,9 @@ for(size_t k= 0;k<n;k++)fprintf(out,"  %-10s %s\n",commands[k].name,commands[k].
 fputs("Run 'attention COMMAND --help' for a command's options.\n",out);
 return out==stdout?0:2;
 
-/*:323*/
-#line 5739 "attention.w"
+/*:324*/
+#line 5769 "attention.w"
 
 }
 
-/*:322*/
+/*:323*/

@@ -51,6 +51,19 @@ START_TEST(bleu_perfect_is_100)
 }
 END_TEST
 
+/* The book's whole example: p = 4/6, 3/5, 2/4, 1/3, BP = 1, BLEU = 100 / 15^(1/4). */
+START_TEST(bleu_of_the_book_worked_by_hand)
+{
+  BleuScore s = score_one("le chat est sur le tapis", "le chat est sur la table");
+  ck_assert_double_eq_tol(s.p[0], 400.0 / 6.0, 1e-12);
+  ck_assert_double_eq_tol(s.p[1], 60.0, 1e-12);
+  ck_assert_double_eq_tol(s.p[2], 50.0, 1e-12);
+  ck_assert_double_eq_tol(s.p[3], 100.0 / 3.0, 1e-12);
+  ck_assert_double_eq(s.bp, 1.0);
+  ck_assert_double_eq_tol(s.bleu, 50.81327481546147, 1e-11);
+}
+END_TEST
+
 /* Hypothesis a b c d e, reference a b c x d e: all five unigrams match,
    bigrams ab bc de of ab bc cd de (3/4), trigram abc of abc bcd cde (1/3),
    no 4-gram of abcd bcde: BLEU 0. The lengths are 5 and 6. */
@@ -477,6 +490,7 @@ static Suite *decode_suite(void)
   Suite *s = suite_create("decode");
   TCase *tc = tcase_create("bleu");
   tcase_add_test(tc, bleu_perfect_is_100);
+  tcase_add_test(tc, bleu_of_the_book_worked_by_hand);
   tcase_add_test(tc, bleu_no_four_gram_is_0);
   tcase_add_test(tc, bleu_short_candidate_gets_the_brevity_penalty);
   tcase_add_test(tc, bleu_clipping_of_the_book);
