@@ -2828,21 +2828,27 @@ their own file.
 #include <string.h>
 @<Decoding functions@>@;
 
-@ A model takes part in the search through one function, |step|: for |n|
-hypotheses, each with the index |sent| of its source sentence, the word
+@ A model takes part in the search through three functions. |encode| reads
+|n_sent| source sentences (word numbers) and writes each one's first state;
+|step| carries the search forward by one word: for |n| hypotheses, each with the index |sent| of its source sentence, the word
 |prev| it produced last and a state of |state_floats| floats, it writes the
 $n\times V$ log-probabilities of the next word, the $n$ new states and the
 $n\times S$ attention weights on the $S$ positions of the source. Nothing
 else of the model is visible to the search, so one call can carry the
 hypotheses of many sentences at once, and a model with batched products
-gets a whole batch per call.
+gets a whole batch per call. |release| frees the decoder. |model_decoder|
+gives a model's decoder; the commands use nothing else, so a new kind of
+model only has to provide its three functions.
 @^step interface@>
 @<Types@>=
 typedef struct Decoder {
   int V, S, state_floats; /* vocabulary, attention positions, floats of a state */
   int sos, eos, unk; /* the special words; |unk| is $-1$ when there is none */
+  void (*encode)(struct Decoder *d, const int *const *src, const int *len, int n_sent,
+    float *init_state);
   void (*step)(struct Decoder *d, int n, const int *sent, const int *prev,
     const float *state, float *logp, float *new_state, float *attn);
+  void (*release)(struct Decoder *d);
 } Decoder;
 
 @ For the notebook's model the state is the decoder's $h'$ ($H$ floats), the
@@ -2862,31 +2868,39 @@ typedef struct {
   GruCache *cache;
 } SeedDecoder;
 
-@ @<Decoding functions@>=
+@ The notebook's model has one kind of decoder; Part~II's kinds add theirs
+to |model_decoder|. A vocabulary with \.{<UNK>} gives its number to the
+search, for \.{--replace-unk}.
+@<Decoding functions@>=
+static void seed_encode(Decoder *d, const int *const *src, const int *len, int n_sent,
+  float *init_state);
 static void seed_step(Decoder *d, int n, const int *sent, const int *prev,
   const float *state, float *logp, float *new_state, float *attn);
+static void seed_release(Decoder *d);
 
-void seed_decoder_init(SeedDecoder *sd, Model *m)
+Decoder *model_decoder(Model *m)
 {
-  memset(sd, 0, sizeof *sd);
+  SeedDecoder *sd = xcalloc(1, sizeof *sd);
   sd->m = m;
-  sd->d = (Decoder) {m->cfg.V_out, m->cfg.L, m->cfg.H, SOS_TOKEN, EOS_TOKEN, -1, seed_step};
+  sd->d = (Decoder) {m->cfg.V_out, m->cfg.L, m->cfg.H, SOS_TOKEN, EOS_TOKEN,
+    vocab_find(&m->vout, "<UNK>"), seed_encode, seed_step, seed_release};
+  return &sd->d;
 }
 
-void seed_decoder_free(SeedDecoder *sd)
+static void seed_release(Decoder *d)
 {
+  SeedDecoder *sd = (SeedDecoder *) d;
   void *all[] = {sd->enc_out, sd->eh, sd->scores, sd->ec, sd->pre, sd->o, sd->gi,
-    sd->gh, sd->logits, sd->cache};
+    sd->gh, sd->logits, sd->cache, sd};
   for (size_t k = 0; k < sizeof all / sizeof all[0]; k++) free(all[k]);
-  memset(sd, 0, sizeof *sd);
 }
 
-@ |seed_decoder_encode| reads |n_sent| sentences and writes their first states
-into |init_state|.
+@ The encoder reads the |n_sent| sentences one at a time.
 @<Decoding functions@>=
-void seed_decoder_encode(SeedDecoder *sd, const int *const *src, const int *len,
-  int n_sent, float *init_state)
+static void seed_encode(Decoder *d, const int *const *src, const int *len, int n_sent,
+  float *init_state)
 {
+  SeedDecoder *sd = (SeedDecoder *) d;
   Model *m = sd->m;
   size_t H = (size_t) m->cfg.H, LH = (size_t) m->cfg.L * H;
   free(sd->enc_out);
@@ -2946,10 +2960,7 @@ linear_forward(sd->logits, new_state, P->out_w, P->out_b, n, H, V);
 log_softmax_forward(logp, sd->logits, n, V);
 
 @ @<Prototypes@>=
-void seed_decoder_init(SeedDecoder *sd, Model *m);
-void seed_decoder_free(SeedDecoder *sd);
-void seed_decoder_encode(SeedDecoder *sd, const int *const *src, const int *len,
-  int n_sent, float *init_state);
+Decoder *model_decoder(Model *m);
 
 @*1 The beam.
 @^beam search@>
@@ -6384,20 +6395,18 @@ static BeamChoice translate_beam;
 static char *translate_with_beam(Model *m, const int *src, int n, const char *norm,
   int *out, int *k, float *attn)
 {
-  SeedDecoder sd;
-  seed_decoder_init(&sd, m);
-  sd.d.unk = vocab_find(&m->vout, "<UNK>");
-  float *init = xcalloc((size_t) m->cfg.H, sizeof(float));
-  seed_decoder_encode(&sd, &src, &n, 1, init);
+  Decoder *d = model_decoder(m);
+  float *init = xcalloc((size_t) d->state_floats, sizeof(float));
+  d->encode(d, &src, &n, 1, init);
   BeamOptions *o = &translate_beam.o;
   Hypothesis *y = xcalloc((size_t) o->n_best, sizeof *y);
   int found = 0;
-  beam_search(&sd.d, 1, init, o, y, &found);
+  beam_search(d, 1, init, o, y, &found);
   @<Copy the best translation to |out| and |attn|, and write the lines@>@;
   hypotheses_free(y, found);
   free(y);
   free(init);
-  seed_decoder_free(&sd);
+  d->release(d);
   return text;
 }
 
@@ -6414,7 +6423,7 @@ memcpy(attn, y[0].attn, (size_t) y[0].len * (size_t) m->cfg.L * sizeof(float));
 size_t cap = 1, used = 0;
 char **lines = xcalloc((size_t) found, sizeof *lines);
 for (int i = 0; i < found; i++) {
-  lines[i] = hypothesis_words(&sd.d, &m->vout, &y[i], words, nw, translate_beam.replace_unk);
+  lines[i] = hypothesis_words(d, &m->vout, &y[i], words, nw, translate_beam.replace_unk);
   cap += strlen(lines[i]) + 32;
 }
 char *text = xcalloc(cap, 1);
@@ -6762,9 +6771,7 @@ for (int s = 0; s < n_src; s++) {
 pass each, then one beam search over the batch.
 @<Translate the sources in batches, timing it@>=
 char **hyp = xcalloc((size_t) n_src, sizeof *hyp);
-SeedDecoder sd;
-seed_decoder_init(&sd, &m);
-sd.d.unk = vocab_find(&m.vout, "<UNK>");
+Decoder *d = model_decoder(&m);
 double t0 = now_seconds();
 for (int s0 = 0; s0 < n_src; s0 += (int) o.batch) {
   int *idx = xcalloc((size_t) o.batch, sizeof(int)), nb = 0;
@@ -6775,24 +6782,24 @@ for (int s0 = 0; s0 < n_src; s0 += (int) o.batch) {
   free(idx);
 }
 double seconds = now_seconds() - t0;
-seed_decoder_free(&sd);
+d->release(d);
 
 @ @<Decode the |nb| sources |idx|...@>=
 {
   const int **sp = xcalloc((size_t) nb, sizeof *sp);
   int *len = xcalloc((size_t) nb, sizeof(int)), *found = xcalloc((size_t) nb, sizeof(int));
   for (int j = 0; j < nb; j++) sp[j] = src + (size_t) idx[j] * m.cfg.L, len[j] = src_len[idx[j]];
-  float *init = xcalloc((size_t) nb * (size_t) m.cfg.H, sizeof(float));
-  seed_decoder_encode(&sd, sp, len, nb, init);
+  float *init = xcalloc((size_t) nb * (size_t) d->state_floats, sizeof(float));
+  d->encode(d, sp, len, nb, init);
   Hypothesis *y = xcalloc((size_t) nb * (size_t) o.beam.o.n_best, sizeof *y);
-  beam_search(&sd.d, nb, init, &o.beam.o, y, found);
+  beam_search(d, nb, init, &o.beam.o, y, found);
   for (int j = 0; j < nb; j++) {
     char *copy = xstrdup(pl.pair[first[idx[j]]].src), *words[DEFAULT_MAX_LENGTH * 4];
     int nw = 0;
     for (char *p = strtok(copy, " "); p && nw < DEFAULT_MAX_LENGTH * 4; p = strtok(NULL, " "))
       words[nw++] = p;
     Hypothesis *best = &y[(size_t) j * o.beam.o.n_best];
-    hyp[idx[j]] = hypothesis_words(&sd.d, &m.vout, best, words, nw, o.beam.replace_unk);
+    hyp[idx[j]] = hypothesis_words(d, &m.vout, best, words, nw, o.beam.replace_unk);
     hypotheses_free(best, found[j]);
     free(copy);
   }
@@ -6800,7 +6807,8 @@ seed_decoder_free(&sd);
 }
 
 @ The report: the corpus score, exact matches, the score by the source's
-length in words, and the speed.
+length in words (a punctuation mark is a word here, as it is for the
+filter's limit of $L$ words), and the speed.
 @<Score the translations and print the report@>=
 BleuStats all = {0}, by_len[4];
 memset(by_len, 0, sizeof by_len);

@@ -144,17 +144,20 @@ float eps;
 }AdamConstants;
 
 /*:141*//*168:*/
-#line 2840 "attention.w"
+#line 2843 "attention.w"
 
 typedef struct Decoder{
 int V,S,state_floats;
 int sos,eos,unk;
+void(*encode)(struct Decoder*d,const int*const*src,const int*len,int n_sent,
+float*init_state);
 void(*step)(struct Decoder*d,int n,const int*sent,const int*prev,
 const float*state,float*logp,float*new_state,float*attn);
+void(*release)(struct Decoder*d);
 }Decoder;
 
 /*:168*//*176:*/
-#line 2976 "attention.w"
+#line 2987 "attention.w"
 
 typedef struct{
 int len;
@@ -171,7 +174,7 @@ double alpha;
 enum{LP_NONE,LP_AVG,LP_WU};
 
 /*:176*//*196:*/
-#line 3323 "attention.w"
+#line 3334 "attention.w"
 
 typedef struct{
 long match[4],total[4];
@@ -183,7 +186,7 @@ double bleu,p[4],bp,ratio;
 }BleuScore;
 
 /*:196*//*241:*/
-#line 4165 "attention.w"
+#line 4176 "attention.w"
 
 #define COLORMAP_MAX_POINTS 9
 typedef struct{
@@ -194,7 +197,7 @@ double v[3][COLORMAP_MAX_POINTS];
 }Colormap;
 
 /*:241*//*249:*/
-#line 4263 "attention.w"
+#line 4274 "attention.w"
 
 enum{HEATMAP_MATPLOTLIB,HEATMAP_SEABORN};
 typedef struct{
@@ -209,7 +212,7 @@ double vmin,vmax;
 }Heatmap;
 
 /*:249*//*250:*/
-#line 4280 "attention.w"
+#line 4291 "attention.w"
 
 typedef struct{
 double x,y,w,h;
@@ -225,13 +228,13 @@ unsigned char*data;
 }FigImage;
 
 /*:250*//*279:*/
-#line 4901 "attention.w"
+#line 4912 "attention.w"
 
 enum{FIGURE_PNG,FIGURE_PDF,FIGURE_SVG};
 #define FIGURE_PNG_SCALE 2.0
 
 /*:279*//*293:*/
-#line 5158 "attention.w"
+#line 5169 "attention.w"
 
 typedef struct{
 int n;
@@ -307,7 +310,7 @@ struct Pipeline*pipeline;
 }Model;
 
 /*:56*//*169:*/
-#line 2855 "attention.w"
+#line 2861 "attention.w"
 
 typedef struct{
 Decoder d;
@@ -541,33 +544,30 @@ int argmax(const float*x,int n);
 int greedy_decode(Model*m,const int*src,int T,int*out,float*attn);
 
 /*:166*//*175:*/
-#line 2948 "attention.w"
+#line 2962 "attention.w"
 
-void seed_decoder_init(SeedDecoder*sd,Model*m);
-void seed_decoder_free(SeedDecoder*sd);
-void seed_decoder_encode(SeedDecoder*sd,const int*const*src,const int*len,
-int n_sent,float*init_state);
+Decoder*model_decoder(Model*m);
 
 /*:175*//*178:*/
-#line 3011 "attention.w"
+#line 3022 "attention.w"
 
 double length_penalty(const BeamOptions*o,int steps);
 
 /*:178*//*192:*/
-#line 3239 "attention.w"
+#line 3250 "attention.w"
 
 void beam_search(Decoder*d,int n_sent,const float*init,const BeamOptions*o,
 Hypothesis*out,int*found);
 void hypotheses_free(Hypothesis*h,int n);
 
 /*:192*//*194:*/
-#line 3270 "attention.w"
+#line 3281 "attention.w"
 
 char*hypothesis_words(const Decoder*d,const Vocab*vout,const Hypothesis*y,
 char*const*src_words,int src_len,int replace_unk);
 
 /*:194*//*204:*/
-#line 3451 "attention.w"
+#line 3462 "attention.w"
 
 int ngram_count(const int*s,int len,const int*g,int n);
 void ngram_matches(const int*hyp,int h,const int*const*refs,const int*ref_len,
@@ -579,45 +579,45 @@ void bleu_format(const BleuStats*b,char*buf,size_t size);
 int words_intern(Vocab*v,const char*s,int**ids);
 
 /*:204*//*208:*/
-#line 3536 "attention.w"
+#line 3547 "attention.w"
 
 int*pairs_group_sources(const PairList*pl,int*n_groups);
 int pairs_split(const PairList*pl,double test,double valid,uint64_t seed,int*part,
 int counts[3][2]);
 
 /*:208*//*223:*/
-#line 3769 "attention.w"
+#line 3780 "attention.w"
 
 int checkpoint_save(const Model*m,const char*path);
 int checkpoint_load(Model*m,const char*path);
 
 /*:223*//*248:*/
-#line 4248 "attention.w"
+#line 4259 "attention.w"
 
 extern const Colormap colormap_bone,colormap_ylorrd;
 void colormap_color(const Colormap*cm,double w,double rgb[3]);
 const Colormap*colormap_find(const char*name);
 
 /*:248*//*271:*/
-#line 4741 "attention.w"
+#line 4752 "attention.w"
 
 int heatmap_layout(const Heatmap*h,HeatmapLayout*lay);
 
 /*:271*//*284:*/
-#line 4976 "attention.w"
+#line 4987 "attention.w"
 
 int figure_format(const char*path);
 int figure_check_path(const char*path);
 int write_file_atomic(const char*path,const void*data,size_t n);
 
 /*:284*//*292:*/
-#line 5136 "attention.w"
+#line 5147 "attention.w"
 
 int heatmap_save(const Heatmap*h,const char*path);
 int heatmap_image(const Heatmap*h,double scale,FigImage*img,HeatmapLayout*lay);
 
 /*:292*//*305:*/
-#line 5407 "attention.w"
+#line 5418 "attention.w"
 
 int curve_save(const Curve*c,const char*path);
 int curve_image(const Curve*c,double scale,FigImage*img);

@@ -5,32 +5,38 @@
 #include <stdlib.h> 
 #include <string.h> 
 /*170:*/
-#line 2865 "attention.w"
+#line 2874 "attention.w"
 
+static void seed_encode(Decoder*d,const int*const*src,const int*len,int n_sent,
+float*init_state);
 static void seed_step(Decoder*d,int n,const int*sent,const int*prev,
 const float*state,float*logp,float*new_state,float*attn);
+static void seed_release(Decoder*d);
 
-void seed_decoder_init(SeedDecoder*sd,Model*m)
+Decoder*model_decoder(Model*m)
 {
-memset(sd,0,sizeof*sd);
+SeedDecoder*sd= xcalloc(1,sizeof*sd);
 sd->m= m;
-sd->d= (Decoder){m->cfg.V_out,m->cfg.L,m->cfg.H,SOS_TOKEN,EOS_TOKEN,-1,seed_step};
+sd->d= (Decoder){m->cfg.V_out,m->cfg.L,m->cfg.H,SOS_TOKEN,EOS_TOKEN,
+vocab_find(&m->vout,"<UNK>"),seed_encode,seed_step,seed_release};
+return&sd->d;
 }
 
-void seed_decoder_free(SeedDecoder*sd)
+static void seed_release(Decoder*d)
 {
+SeedDecoder*sd= (SeedDecoder*)d;
 void*all[]= {sd->enc_out,sd->eh,sd->scores,sd->ec,sd->pre,sd->o,sd->gi,
-sd->gh,sd->logits,sd->cache};
+sd->gh,sd->logits,sd->cache,sd};
 for(size_t k= 0;k<sizeof all/sizeof all[0];k++)free(all[k]);
-memset(sd,0,sizeof*sd);
 }
 
 /*:170*//*171:*/
-#line 2886 "attention.w"
+#line 2899 "attention.w"
 
-void seed_decoder_encode(SeedDecoder*sd,const int*const*src,const int*len,
-int n_sent,float*init_state)
+static void seed_encode(Decoder*d,const int*const*src,const int*len,int n_sent,
+float*init_state)
 {
+SeedDecoder*sd= (SeedDecoder*)d;
 Model*m= sd->m;
 size_t H= (size_t)m->cfg.H,LH= (size_t)m->cfg.L*H;
 free(sd->enc_out);
@@ -43,7 +49,7 @@ memcpy(init_state+(size_t)k*H,m->act.enc_h+(size_t)len[k]*H,H*sizeof(float));
 }
 
 /*:171*//*172:*/
-#line 2902 "attention.w"
+#line 2916 "attention.w"
 
 static void seed_scratch(SeedDecoder*sd,int n)
 {
@@ -59,7 +65,7 @@ sd->cap= n;
 }
 
 /*:172*//*173:*/
-#line 2918 "attention.w"
+#line 2932 "attention.w"
 
 static void seed_step(Decoder*d,int n,const int*sent,const int*prev,
 const float*state,float*logp,float*new_state,float*attn)
@@ -79,7 +85,7 @@ for(int j= 0;j<n;j++)
 attention_forward(attn+(size_t)j*L,sd->ec+(size_t)j*2*H+H,
 sd->scores+(size_t)j*L,sd->enc_out+(size_t)sent[j]*L*H,1,L,H);
 /*174:*/
-#line 2939 "attention.w"
+#line 2953 "attention.w"
 
 linear_forward(sd->pre,sd->ec,P->comb_w,P->comb_b,n,2*H,H);
 relu_forward(sd->o,sd->pre,n*H);
@@ -90,12 +96,12 @@ linear_forward(sd->logits,new_state,P->out_w,P->out_b,n,H,V);
 log_softmax_forward(logp,sd->logits,n,V);
 
 /*:174*/
-#line 2936 "attention.w"
+#line 2950 "attention.w"
 
 }
 
 /*:173*//*177:*/
-#line 3003 "attention.w"
+#line 3014 "attention.w"
 
 double length_penalty(const BeamOptions*o,int steps)
 {
@@ -105,7 +111,7 @@ return 1.0;
 }
 
 /*:177*//*180:*/
-#line 3041 "attention.w"
+#line 3052 "attention.w"
 
 typedef struct{
 int n;
@@ -116,7 +122,7 @@ float*attn,*state;
 }Beam;
 
 /*:180*//*181:*/
-#line 3050 "attention.w"
+#line 3061 "attention.w"
 
 static void beam_alloc(Beam*b,const Decoder*d,int cap,int M)
 {
@@ -138,7 +144,7 @@ free(b->word);free(b->attn);free(b->state);
 }
 
 /*:181*//*182:*/
-#line 3072 "attention.w"
+#line 3083 "attention.w"
 
 typedef struct{
 double logprob;
@@ -155,7 +161,7 @@ return a->word<b->word;
 }
 
 /*:182*//*183:*/
-#line 3092 "attention.w"
+#line 3103 "attention.w"
 
 static int best_candidates(const Beam*b,int first,int count,const float*logp,int V,
 int k,Candidate*best)
@@ -174,7 +180,7 @@ return n;
 }
 
 /*:183*//*184:*/
-#line 3114 "attention.w"
+#line 3125 "attention.w"
 
 void beam_search(Decoder*d,int n_sent,const float*init,const BeamOptions*o,
 Hypothesis*out,int*found)
@@ -191,7 +197,7 @@ Candidate*best= xcalloc((size_t)K,sizeof(Candidate));
 Hypothesis*done= xcalloc((size_t)cap,sizeof(Hypothesis));
 int*n_done= xcalloc((size_t)n_sent,sizeof(int));
 /*185:*/
-#line 3143 "attention.w"
+#line 3154 "attention.w"
 
 for(int s= 0;s<n_sent;s++){
 cur.sent[s]= s;
@@ -203,13 +209,13 @@ memcpy(cur.state+(size_t)s*F,init+(size_t)s*F,(size_t)F*sizeof(float));
 cur.n= n_sent;
 
 /*:185*/
-#line 3129 "attention.w"
+#line 3140 "attention.w"
 
 for(int t= 0;t<M&&cur.n> 0;t++){
 d->step(d,cur.n,cur.sent,cur.prev,cur.state,logp,state,attn);
 next.n= 0;
 for(int h= 0;h<cur.n;)/*186:*/
-#line 3155 "attention.w"
+#line 3166 "attention.w"
 
 {
 int s= cur.sent[h],first= h;
@@ -218,7 +224,7 @@ int nb= best_candidates(&cur,first,h-first,logp,V,K-n_done[s],best);
 for(int r= 0;r<nb;r++){
 const Candidate*c= &best[r];
 if(c->word==d->eos)/*187:*/
-#line 3169 "attention.w"
+#line 3180 "attention.w"
 
 {
 int p= c->hyp,L= cur.len[p];
@@ -233,10 +239,10 @@ memcpy(y->attn,cur.attn+(size_t)p*M*S,(size_t)L*S*sizeof(float));
 }
 
 /*:187*/
-#line 3162 "attention.w"
+#line 3173 "attention.w"
 
 else/*188:*/
-#line 3182 "attention.w"
+#line 3193 "attention.w"
 
 {
 int p= c->hyp,q= next.n++,L= cur.len[p];
@@ -253,18 +259,18 @@ memcpy(next.state+(size_t)q*F,state+(size_t)p*F,(size_t)F*sizeof(float));
 }
 
 /*:188*/
-#line 3163 "attention.w"
+#line 3174 "attention.w"
 
 }
 }
 
 /*:186*/
-#line 3134 "attention.w"
+#line 3145 "attention.w"
 
 Beam swap= cur;cur= next;next= swap;
 }
 /*189:*/
-#line 3197 "attention.w"
+#line 3208 "attention.w"
 
 for(int h= 0;h<cur.n;h++){
 int s= cur.sent[h],L= cur.len[h];
@@ -279,10 +285,10 @@ memcpy(y->attn,cur.attn+(size_t)h*M*S,(size_t)L*S*sizeof(float));
 }
 
 /*:189*/
-#line 3137 "attention.w"
+#line 3148 "attention.w"
 
 /*190:*/
-#line 3212 "attention.w"
+#line 3223 "attention.w"
 
 for(int s= 0;s<n_sent;s++){
 Hypothesis*y= done+(size_t)s*K;
@@ -300,14 +306,14 @@ else free(y[i].word),free(y[i].attn);
 }
 
 /*:190*/
-#line 3138 "attention.w"
+#line 3149 "attention.w"
 
 beam_free(&cur);beam_free(&next);
 free(logp);free(state);free(attn);free(best);free(done);free(n_done);
 }
 
 /*:184*//*191:*/
-#line 3228 "attention.w"
+#line 3239 "attention.w"
 
 void hypotheses_free(Hypothesis*h,int n)
 {
@@ -320,7 +326,7 @@ h[k].attn= NULL;
 }
 
 /*:191*//*193:*/
-#line 3250 "attention.w"
+#line 3261 "attention.w"
 
 char*hypothesis_words(const Decoder*d,const Vocab*vout,const Hypothesis*y,
 char*const*src_words,int src_len,int replace_unk)
@@ -342,7 +348,7 @@ return s;
 }
 
 /*:193*//*197:*/
-#line 3336 "attention.w"
+#line 3347 "attention.w"
 
 int ngram_count(const int*s,int len,const int*g,int n)
 {
@@ -356,7 +362,7 @@ int n_refs,int n,long*match,long*total)
 {
 if(h>=n)*total+= h-n+1;
 /*198:*/
-#line 3355 "attention.w"
+#line 3366 "attention.w"
 
 for(int i= 0;i+n<=h;i++){
 if(ngram_count(hyp,i+n-1,hyp+i,n)> 0)continue;
@@ -369,12 +375,12 @@ if(cr> most)most= cr;
 }
 
 /*:198*/
-#line 3348 "attention.w"
+#line 3359 "attention.w"
 
 }
 
 /*:197*//*200:*/
-#line 3378 "attention.w"
+#line 3389 "attention.w"
 
 void bleu_add(BleuStats*b,const int*hyp,int h,const int*const*refs,
 const int*ref_len,int n_refs)
@@ -392,7 +398,7 @@ b->sentences++;
 }
 
 /*:200*//*201:*/
-#line 3394 "attention.w"
+#line 3405 "attention.w"
 
 BleuScore bleu_score(const BleuStats*b)
 {
@@ -412,7 +418,7 @@ return s;
 }
 
 /*:201*//*202:*/
-#line 3416 "attention.w"
+#line 3427 "attention.w"
 
 void bleu_format(const BleuStats*b,char*buf,size_t size)
 {
@@ -423,7 +429,7 @@ b->hyp_len,b->ref_len);
 }
 
 /*:202*//*203:*/
-#line 3430 "attention.w"
+#line 3441 "attention.w"
 
 int words_intern(Vocab*v,const char*s,int**ids)
 {
@@ -446,7 +452,7 @@ return n;
 }
 
 /*:203*//*205:*/
-#line 3473 "attention.w"
+#line 3484 "attention.w"
 
 static const PairList*sorted_pairs;
 static int by_source(const void*a,const void*b)
@@ -474,7 +480,7 @@ return group;
 }
 
 /*:205*//*206:*/
-#line 3504 "attention.w"
+#line 3515 "attention.w"
 
 int pairs_split(const PairList*pl,double test,double valid,uint64_t seed,int*part,
 int counts[3][2])
@@ -494,7 +500,7 @@ int j= (int)(erand48(xs)*(k+1)),t= perm[k];
 perm[k]= perm[j],perm[j]= t;
 }
 /*207:*/
-#line 3528 "attention.w"
+#line 3539 "attention.w"
 
 int*gpart= xcalloc((size_t)G,sizeof(int));
 for(int k= 0;k<G;k++)gpart[perm[k]]= k<n_test?2:k<n_test+n_valid?1:0;
@@ -504,7 +510,7 @@ for(int k= 0;k<pl->n;k++)part[k]= gpart[group[k]],counts[part[k]][1]++;
 free(gpart);
 
 /*:207*/
-#line 3522 "attention.w"
+#line 3533 "attention.w"
 
 free(group);
 free(perm);

@@ -1,5 +1,5 @@
 /*323:*/
-#line 5745 "attention.w"
+#line 5756 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
@@ -8,7 +8,7 @@
 #include <getopt.h> 
 #include <time.h> 
 /*309:*/
-#line 5442 "attention.w"
+#line 5453 "attention.w"
 
 #define MAX_OUTS 8
 static int add_out(const char*cmd,const char*path,const char**outs,int*n)
@@ -32,7 +32,7 @@ return 0;
 }
 
 /*:309*//*310:*/
-#line 5465 "attention.w"
+#line 5476 "attention.w"
 
 static void report_figure(const char*path,const char*what,double seconds)
 {
@@ -44,7 +44,7 @@ printf("Wrote %s (%s, %.1f kB, %.1f ms)\n",path,what,size/1000.0,1e3*seconds);
 }
 
 /*:310*//*316:*/
-#line 5595 "attention.w"
+#line 5606 "attention.w"
 
 #include <unistd.h> 
 static const char*loss_log_path;
@@ -62,7 +62,7 @@ loss_log[loss_log_n++]= loss;
 }
 
 /*:316*//*317:*/
-#line 5611 "attention.w"
+#line 5622 "attention.w"
 
 static int loss_log_check(void)
 {
@@ -88,7 +88,7 @@ return status;
 }
 
 /*:317*//*327:*/
-#line 5797 "attention.w"
+#line 5808 "attention.w"
 
 static int parse_long(const char*cmd,const char*opt,const char*s,long lo,
 long hi,long*out)
@@ -106,7 +106,7 @@ return 0;
 }
 
 /*:327*//*328:*/
-#line 5814 "attention.w"
+#line 5825 "attention.w"
 
 static int parse_float(const char*cmd,const char*opt,const char*s,double lo,
 double hi,double*out)
@@ -124,7 +124,7 @@ return 0;
 }
 
 /*:328*//*329:*/
-#line 5832 "attention.w"
+#line 5843 "attention.w"
 
 static double now_seconds(void)
 {
@@ -134,7 +134,7 @@ return(double)ts.tv_sec+1e-9*(double)ts.tv_nsec;
 }
 
 /*:329*//*342:*/
-#line 6074 "attention.w"
+#line 6085 "attention.w"
 
 static char*words_join(const Vocab*v,const int*ids,int n)
 {
@@ -146,10 +146,10 @@ return s;
 }
 
 /*:342*//*351:*/
-#line 6287 "attention.w"
+#line 6298 "attention.w"
 
 /*353:*/
-#line 6301 "attention.w"
+#line 6312 "attention.w"
 
 #define BEAM_OPTIONS \
   {"beam", required_argument, 0, 'k'}, {"length-penalty", required_argument, 0, 'P'}, \
@@ -168,7 +168,7 @@ int used,replace_unk;
 }BeamChoice;
 
 /*:353*//*354:*/
-#line 6321 "attention.w"
+#line 6332 "attention.w"
 
 static int beam_option(const char*cmd,int c,const char*arg,BeamChoice*b)
 {
@@ -186,7 +186,7 @@ case'A':if(parse_float(cmd,"--alpha",arg,-1e-300,10.0,&x))return-1;b->o.alpha= x
 break;
 case'U':b->replace_unk= 1;break;
 case'P':/*355:*/
-#line 6342 "attention.w"
+#line 6353 "attention.w"
 
 if(strcmp(arg,"none")==0)b->o.penalty= LP_NONE;
 else if(strcmp(arg,"avg")==0)b->o.penalty= LP_AVG;
@@ -197,14 +197,14 @@ return-1;
 }
 
 /*:355*/
-#line 6337 "attention.w"
+#line 6348 "attention.w"
 break;
 }
 return 1;
 }
 
 /*:354*//*356:*/
-#line 6352 "attention.w"
+#line 6363 "attention.w"
 
 static void beam_defaults(BeamChoice*b)
 {
@@ -231,24 +231,22 @@ return 0;
 }
 
 /*:356*//*357:*/
-#line 6381 "attention.w"
+#line 6392 "attention.w"
 
 static BeamChoice translate_beam;
 
 static char*translate_with_beam(Model*m,const int*src,int n,const char*norm,
 int*out,int*k,float*attn)
 {
-SeedDecoder sd;
-seed_decoder_init(&sd,m);
-sd.d.unk= vocab_find(&m->vout,"<UNK>");
-float*init= xcalloc((size_t)m->cfg.H,sizeof(float));
-seed_decoder_encode(&sd,&src,&n,1,init);
+Decoder*d= model_decoder(m);
+float*init= xcalloc((size_t)d->state_floats,sizeof(float));
+d->encode(d,&src,&n,1,init);
 BeamOptions*o= &translate_beam.o;
 Hypothesis*y= xcalloc((size_t)o->n_best,sizeof*y);
 int found= 0;
-beam_search(&sd.d,1,init,o,y,&found);
+beam_search(d,1,init,o,y,&found);
 /*358:*/
-#line 6406 "attention.w"
+#line 6415 "attention.w"
 
 char*copy= xstrdup(norm),*words[DEFAULT_MAX_LENGTH*4];
 int nw= 0;
@@ -260,7 +258,7 @@ memcpy(attn,y[0].attn,(size_t)y[0].len*(size_t)m->cfg.L*sizeof(float));
 size_t cap= 1,used= 0;
 char**lines= xcalloc((size_t)found,sizeof*lines);
 for(int i= 0;i<found;i++){
-lines[i]= hypothesis_words(&sd.d,&m->vout,&y[i],words,nw,translate_beam.replace_unk);
+lines[i]= hypothesis_words(d,&m->vout,&y[i],words,nw,translate_beam.replace_unk);
 cap+= strlen(lines[i])+32;
 }
 char*text= xcalloc(cap,1);
@@ -274,27 +272,27 @@ free(lines);
 free(copy);
 
 /*:358*/
-#line 6396 "attention.w"
+#line 6405 "attention.w"
 
 hypotheses_free(y,found);
 free(y);
 free(init);
-seed_decoder_free(&sd);
+d->release(d);
 return text;
 }
 
 /*:357*/
-#line 6288 "attention.w"
+#line 6299 "attention.w"
 
 
 /*:351*/
-#line 5752 "attention.w"
+#line 5763 "attention.w"
 
 /*306:*/
-#line 5419 "attention.w"
+#line 5430 "attention.w"
 
 /*308:*/
-#line 5431 "attention.w"
+#line 5442 "attention.w"
 
 static const char*heatmap_usage= 
 "usage: attention heatmap --model CKPT --out FILE [--out FILE ...] [OPTIONS] SENTENCE\n"
@@ -307,7 +305,7 @@ static const char*heatmap_usage=
 "                        the notebook) or from 0 to 1\n";
 
 /*:308*//*311:*/
-#line 5475 "attention.w"
+#line 5486 "attention.w"
 
 static int cmd_heatmap(int argc,char**argv)
 {
@@ -320,7 +318,7 @@ opterr= 0;
 optind= 1;
 while(!bad&&(c= getopt_long(argc,argv,":h",longopts,NULL))!=-1)switch(c){
 /*312:*/
-#line 5501 "attention.w"
+#line 5512 "attention.w"
 
 case'm':model= optarg;break;
 case'o':bad= add_out("heatmap",optarg,outs,&nout)!=0;break;
@@ -343,7 +341,7 @@ default:fprintf(stderr,"attention heatmap: unknown option \"%s\"\n",argv[optind-
 bad= 1;
 
 /*:312*/
-#line 5486 "attention.w"
+#line 5497 "attention.w"
 
 }
 if(!bad&&(!model||nout==0||argc-optind!=1)){
@@ -357,7 +355,7 @@ return 2;
 }
 if(check_outs("heatmap",outs,nout))return 1;
 /*313:*/
-#line 5526 "attention.w"
+#line 5537 "attention.w"
 
 Model m;
 if(checkpoint_load(&m,model)){
@@ -376,7 +374,7 @@ else if(T> 0&&(n= greedy_decode(&m,src,T,out,attn))==0)
 kit_fail("the model translates \"%s\" into nothing: there is no attention to draw",norm);
 if(n> 0){
 /*314:*/
-#line 5550 "attention.w"
+#line 5561 "attention.w"
 
 const char**rw= xcalloc((size_t)n,sizeof(char*)),**cw= xcalloc((size_t)T,sizeof(char*));
 for(int i= 0;i<n;i++)rw[i]= m.vout.word[out[i]];
@@ -398,7 +396,7 @@ status= 1;
 free(rw),free(cw),free(fr),free(title);
 
 /*:314*/
-#line 5543 "attention.w"
+#line 5554 "attention.w"
 
 }else fprintf(stderr,"attention heatmap: %s\n",kit_error());
 free(norm),free(src),free(out),free(attn);
@@ -406,15 +404,15 @@ model_free(&m);
 return status;
 
 /*:313*/
-#line 5498 "attention.w"
+#line 5509 "attention.w"
 
 }
 
 /*:311*/
-#line 5420 "attention.w"
+#line 5431 "attention.w"
 
 /*318:*/
-#line 5637 "attention.w"
+#line 5648 "attention.w"
 
 static const char*loss_curve_usage= 
 "usage: attention loss-curve --log FILE --out FILE [--out FILE ...] [--title TEXT]\n"
@@ -424,7 +422,7 @@ static const char*loss_curve_usage=
 "  --title TEXT   the title (default: 'Training: average loss per epoch')\n";
 
 /*:318*//*319:*/
-#line 5647 "attention.w"
+#line 5658 "attention.w"
 
 static int read_loss_log(const char*path,double**x,double**y,int*n)
 {
@@ -442,7 +440,7 @@ free(*x),free(*y);
 return kit_fail("%s: line %ld: expected an epoch, a tab and a finite loss",path,k);
 }
 /*320:*/
-#line 5669 "attention.w"
+#line 5680 "attention.w"
 
 if(*n==cap){
 cap= cap?2*cap:1024;
@@ -452,7 +450,7 @@ cap= cap?2*cap:1024;
 (*x)[*n]= e,(*y)[(*n)++]= v;
 
 /*:320*/
-#line 5663 "attention.w"
+#line 5674 "attention.w"
 
 }
 fclose(f);
@@ -460,7 +458,7 @@ return*n> 0?0:kit_fail("%s: no epochs in the file",path);
 }
 
 /*:319*//*321:*/
-#line 5677 "attention.w"
+#line 5688 "attention.w"
 
 static int cmd_loss_curve(int argc,char**argv)
 {
@@ -494,7 +492,7 @@ fputs(loss_curve_usage,stderr);
 return 2;
 }
 /*322:*/
-#line 5712 "attention.w"
+#line 5723 "attention.w"
 
 double*x= NULL,*y= NULL;
 int n= 0;
@@ -518,19 +516,19 @@ free(x),free(y);
 return status;
 
 /*:322*/
-#line 5709 "attention.w"
+#line 5720 "attention.w"
 
 }
 
 /*:321*/
-#line 5421 "attention.w"
+#line 5432 "attention.w"
 
 
 /*:306*//*326:*/
-#line 5790 "attention.w"
+#line 5801 "attention.w"
 
 /*330:*/
-#line 5842 "attention.w"
+#line 5853 "attention.w"
 
 static const char*train_usage= 
 "usage: attention train [--pairs seed | --data FILE] [OPTIONS]\n"
@@ -553,7 +551,7 @@ static const char*train_usage=
 "                      2 when the machine has two cores); same result either way\n";
 
 /*:330*//*331:*/
-#line 5863 "attention.w"
+#line 5874 "attention.w"
 
 typedef struct{
 const char*data,*init,*save;
@@ -580,7 +578,7 @@ opterr= 0;
 optind= 1;
 while(!bad&&(c= getopt_long(argc,argv,":h",longopts,NULL))!=-1)switch(c){
 /*332:*/
-#line 5898 "attention.w"
+#line 5909 "attention.w"
 
 case'p':
 if(strcmp(optarg,"seed")!=0){
@@ -622,7 +620,7 @@ fprintf(stderr,"attention train: unknown option \"%s\"\n",argv[optind-1]);
 bad= 1;
 
 /*:332*/
-#line 5888 "attention.w"
+#line 5899 "attention.w"
 
 }
 if(!bad&&optind<argc){
@@ -634,7 +632,7 @@ return bad?-1:0;
 }
 
 /*:331*//*333:*/
-#line 5941 "attention.w"
+#line 5952 "attention.w"
 
 static int cmd_train(int argc,char**argv)
 {
@@ -644,7 +642,7 @@ Model m;
 Example*ex= NULL;
 int status= 0;
 /*334:*/
-#line 5967 "attention.w"
+#line 5978 "attention.w"
 
 if(train_options(argc,argv,&o))return 2;
 if(loss_log_path&&loss_log_check())return 1;
@@ -656,10 +654,10 @@ return 2;
 int max_length= o.max_length?(int)o.max_length:DEFAULT_MAX_LENGTH;
 
 /*:334*/
-#line 5949 "attention.w"
+#line 5960 "attention.w"
 
 /*335:*/
-#line 5977 "attention.w"
+#line 5988 "attention.w"
 
 if(o.data){
 if(pairs_read(&pl,o.data,o.filter,max_length)){
@@ -669,10 +667,10 @@ return 1;
 }else pairs_seed(&pl);
 
 /*:335*/
-#line 5950 "attention.w"
+#line 5961 "attention.w"
 
 /*338:*/
-#line 6003 "attention.w"
+#line 6014 "attention.w"
 
 if(o.init){
 if(checkpoint_load(&m,o.init)){
@@ -689,10 +687,10 @@ model_init_random(&m,(uint64_t)o.seed);
 }
 
 /*:338*/
-#line 5951 "attention.w"
+#line 5962 "attention.w"
 
 /*336:*/
-#line 5987 "attention.w"
+#line 5998 "attention.w"
 
 if(make_examples(&pl,&m.vin,&m.vout,m.cfg.L,o.append_eos,&ex)){
 fprintf(stderr,"attention train: %s\n",kit_error());
@@ -702,10 +700,10 @@ return 1;
 }
 
 /*:336*/
-#line 5952 "attention.w"
+#line 5963 "attention.w"
 
 /*339:*/
-#line 6018 "attention.w"
+#line 6029 "attention.w"
 
 if(o.data)printf("Read %ld sentence pairs from %s; kept %d (%s filter)\n",
 pl.lines_read,o.data,pl.n,o.filter==FILTER_TUTORIAL?"tutorial":"length");
@@ -718,10 +716,10 @@ printf("Training for %ld epochs, %s<EOS> on the targets\n",o.epochs,
 o.append_eos?"":"no ");
 
 /*:339*/
-#line 5953 "attention.w"
+#line 5964 "attention.w"
 
 /*340:*/
-#line 6034 "attention.w"
+#line 6045 "attention.w"
 
 int threads= o.threads?(int)o.threads:sysconf(_SC_NPROCESSORS_ONLN)> 1?2:1,used= 1;
 float*loss= xcalloc((size_t)pl.n*(size_t)o.print_every,sizeof(float));
@@ -747,10 +745,10 @@ used> 1?"s":"");
 free(loss);
 
 /*:340*/
-#line 5954 "attention.w"
+#line 5965 "attention.w"
 
 /*337:*/
-#line 5997 "attention.w"
+#line 6008 "attention.w"
 
 if(o.save&&checkpoint_save(&m,o.save)){
 fprintf(stderr,"attention train: %s\n",kit_error());
@@ -758,10 +756,10 @@ status= 1;
 }
 
 /*:337*/
-#line 5955 "attention.w"
+#line 5966 "attention.w"
 
 /*341:*/
-#line 6060 "attention.w"
+#line 6071 "attention.w"
 
 int right= 0,*out= xcalloc((size_t)m.cfg.L,sizeof(int));
 for(int k= 0;k<pl.n;k++){
@@ -777,7 +775,7 @@ printf("%d of %d training pairs translated exactly\n",right,pl.n);
 free(out);
 
 /*:341*/
-#line 5956 "attention.w"
+#line 5967 "attention.w"
 
 if(loss_log_path&&loss_log_save())status= 1;
 free(ex);
@@ -787,10 +785,10 @@ return status;
 }
 
 /*:333*/
-#line 5791 "attention.w"
+#line 5802 "attention.w"
 
 /*343:*/
-#line 6091 "attention.w"
+#line 6102 "attention.w"
 
 static const char*translate_usage= 
 "usage: attention translate --model CKPT [--attention] [SENTENCE ...]\n"
@@ -811,7 +809,7 @@ float*attn= xcalloc((size_t)m->cfg.L*(size_t)m->cfg.L,sizeof(float));
 int status= 0;
 if(!norm)status= kit_fail("%s: invalid UTF-8 at byte %zu",where,bad+1);
 else if(*norm)/*344:*/
-#line 6121 "attention.w"
+#line 6132 "attention.w"
 
 {
 int n= tokenize(&m->vin,norm,src,m->cfg.L,where,"English");
@@ -824,7 +822,7 @@ char*t= translate_beam.used?translate_with_beam(m,src,n,norm,out,&k,attn)
 fputs(t,stdout);
 free(t);
 if(show_attention)/*345:*/
-#line 6138 "attention.w"
+#line 6149 "attention.w"
 
 for(int t= 0;t<k;t++){
 double pad= 0.0;
@@ -835,13 +833,13 @@ printf("  (padding %.3f)",pad);
 }
 
 /*:345*/
-#line 6132 "attention.w"
+#line 6143 "attention.w"
 
 }
 }
 
 /*:344*/
-#line 6110 "attention.w"
+#line 6121 "attention.w"
 
 putchar('\n');
 free(norm);
@@ -852,7 +850,7 @@ return status;
 }
 
 /*:343*//*346:*/
-#line 6147 "attention.w"
+#line 6158 "attention.w"
 
 static int cmd_translate(int argc,char**argv)
 {
@@ -897,7 +895,7 @@ return 2;
 int failed= 0;
 char where[64];
 /*347:*/
-#line 6195 "attention.w"
+#line 6206 "attention.w"
 
 if(optind<argc)
 for(int k= optind;k<argc;k++){
@@ -924,17 +922,17 @@ free(line);
 }
 
 /*:347*/
-#line 6190 "attention.w"
+#line 6201 "attention.w"
 
 model_free(&m);
 return failed?1:0;
 }
 
 /*:346*/
-#line 5792 "attention.w"
+#line 5803 "attention.w"
 
 /*348:*/
-#line 6225 "attention.w"
+#line 6236 "attention.w"
 
 static const char*pairs_usage= 
 "usage: attention pairs --data FILE [--filter tutorial|length] [--max-length L]\n"
@@ -946,7 +944,7 @@ const char*data= NULL;
 int filter= FILTER_TUTORIAL;
 long max_length= DEFAULT_MAX_LENGTH;
 /*349:*/
-#line 6248 "attention.w"
+#line 6259 "attention.w"
 
 static const struct option longopts[]= {{"data",required_argument,0,'d'},
 {"filter",required_argument,0,'f'},{"max-length",required_argument,0,'L'},
@@ -976,7 +974,7 @@ return 2;
 }
 
 /*:349*/
-#line 6235 "attention.w"
+#line 6246 "attention.w"
 
 PairList pl;
 if(pairs_read(&pl,data,filter,(int)max_length)){
@@ -991,14 +989,14 @@ return 0;
 }
 
 /*:348*/
-#line 5793 "attention.w"
+#line 5804 "attention.w"
 
 
 /*:326*//*352:*/
-#line 6290 "attention.w"
+#line 6301 "attention.w"
 
 /*359:*/
-#line 6435 "attention.w"
+#line 6444 "attention.w"
 
 static const char*bleu_usage= 
 "usage: attention bleu [--hyp FILE] [--precise] REFERENCES [REFERENCES ...]\n"
@@ -1029,7 +1027,7 @@ return ferror(f)?kit_fail("%s: read error",path):0;
 }
 
 /*:359*//*360:*/
-#line 6464 "attention.w"
+#line 6473 "attention.w"
 
 static int bleu_of_lines(char**h,int nh,char***ref,int n_refs,int precise)
 {
@@ -1048,7 +1046,7 @@ for(int r= 0;r<m;r++)free(ids[r]);
 free(hi);
 }
 if(status==0)/*361:*/
-#line 6488 "attention.w"
+#line 6497 "attention.w"
 
 {
 char line[256];
@@ -1060,7 +1058,7 @@ s.p[0],s.p[1],s.p[2],s.p[3]);
 }
 
 /*:361*/
-#line 6481 "attention.w"
+#line 6490 "attention.w"
 
 free(ids);
 free(len);
@@ -1069,7 +1067,7 @@ return status;
 }
 
 /*:360*//*362:*/
-#line 6498 "attention.w"
+#line 6507 "attention.w"
 
 static int cmd_bleu(int argc,char**argv)
 {
@@ -1097,7 +1095,7 @@ return 2;
 }
 int n_refs= argc-optind,status= 0;
 /*363:*/
-#line 6528 "attention.w"
+#line 6537 "attention.w"
 
 char***ref= xcalloc((size_t)n_refs,sizeof*ref),**h= NULL;
 int*nr= xcalloc((size_t)n_refs,sizeof(int)),nh= 0;
@@ -1130,16 +1128,16 @@ free(nr);
 status= status?1:0;
 
 /*:363*/
-#line 6524 "attention.w"
+#line 6533 "attention.w"
 
 return status;
 }
 
 /*:362*/
-#line 6291 "attention.w"
+#line 6302 "attention.w"
 
 /*364:*/
-#line 6569 "attention.w"
+#line 6578 "attention.w"
 
 static const char*split_usage= 
 "usage: attention split --data FILE --out-dir DIR [--test F] [--valid F] [--seed S]\n"
@@ -1160,7 +1158,7 @@ double share[2]= {0.1,0.1};
 long seed= 1;
 int filter= FILTER_TUTORIAL,c;
 /*365:*/
-#line 6603 "attention.w"
+#line 6612 "attention.w"
 
 opterr= 0;
 optind= 1;
@@ -1194,7 +1192,7 @@ return 2;
 }
 
 /*:365*/
-#line 6588 "attention.w"
+#line 6597 "attention.w"
 
 PairList pl;
 if(pairs_read(&pl,data,filter,DEFAULT_MAX_LENGTH)){
@@ -1204,7 +1202,7 @@ return 1;
 int*part= xcalloc((size_t)pl.n,sizeof(int)),counts[3][2];
 int status= pairs_split(&pl,share[0],share[1],(uint64_t)seed,part,counts);
 if(status==0)/*366:*/
-#line 6635 "attention.w"
+#line 6644 "attention.w"
 
 {
 static const char*const name[3]= {"train","valid","test"};
@@ -1225,7 +1223,7 @@ counts[p][1],path);
 }
 
 /*:366*/
-#line 6596 "attention.w"
+#line 6605 "attention.w"
 
 if(status)fprintf(stderr,"attention split: %s\n",kit_error());
 free(part);
@@ -1234,10 +1232,10 @@ return status?1:0;
 }
 
 /*:364*/
-#line 6292 "attention.w"
+#line 6303 "attention.w"
 
 /*367:*/
-#line 6661 "attention.w"
+#line 6670 "attention.w"
 
 static const char*eval_usage= 
 "usage: attention eval --model CKPT --data FILE [OPTIONS]\n"
@@ -1256,7 +1254,7 @@ BeamChoice beam;
 }EvalOptions;
 
 /*:367*//*368:*/
-#line 6678 "attention.w"
+#line 6687 "attention.w"
 
 static int eval_options(int argc,char**argv,EvalOptions*o)
 {
@@ -1293,7 +1291,7 @@ return bad?-1:0;
 }
 
 /*:368*//*369:*/
-#line 6714 "attention.w"
+#line 6723 "attention.w"
 
 static int cmd_eval(int argc,char**argv)
 {
@@ -1313,7 +1311,7 @@ return 1;
 }
 int n_src,*group= pairs_group_sources(&pl,&n_src),status= 0;
 /*370:*/
-#line 6743 "attention.w"
+#line 6752 "attention.w"
 
 int*first= xcalloc((size_t)n_src,sizeof(int)),*n_ref= xcalloc((size_t)n_src,sizeof(int));
 int**ref= xcalloc((size_t)n_src,sizeof*ref),*ref_fill= xcalloc((size_t)n_src,sizeof(int));
@@ -1333,15 +1331,13 @@ fprintf(stderr,"attention eval: warning: %s; such sources count as empty "
 }
 
 /*:370*/
-#line 6732 "attention.w"
+#line 6741 "attention.w"
 
 /*371:*/
-#line 6763 "attention.w"
+#line 6772 "attention.w"
 
 char**hyp= xcalloc((size_t)n_src,sizeof*hyp);
-SeedDecoder sd;
-seed_decoder_init(&sd,&m);
-sd.d.unk= vocab_find(&m.vout,"<UNK>");
+Decoder*d= model_decoder(&m);
 double t0= now_seconds();
 for(int s0= 0;s0<n_src;s0+= (int)o.batch){
 int*idx= xcalloc((size_t)o.batch,sizeof(int)),nb= 0;
@@ -1349,23 +1345,23 @@ for(int s= s0;s<n_src&&s<s0+o.batch;s++)
 if(src_len[s]> 0)idx[nb++]= s;
 else hyp[s]= xstrdup("");
 if(nb> 0)/*372:*/
-#line 6780 "attention.w"
+#line 6787 "attention.w"
 
 {
 const int**sp= xcalloc((size_t)nb,sizeof*sp);
 int*len= xcalloc((size_t)nb,sizeof(int)),*found= xcalloc((size_t)nb,sizeof(int));
 for(int j= 0;j<nb;j++)sp[j]= src+(size_t)idx[j]*m.cfg.L,len[j]= src_len[idx[j]];
-float*init= xcalloc((size_t)nb*(size_t)m.cfg.H,sizeof(float));
-seed_decoder_encode(&sd,sp,len,nb,init);
+float*init= xcalloc((size_t)nb*(size_t)d->state_floats,sizeof(float));
+d->encode(d,sp,len,nb,init);
 Hypothesis*y= xcalloc((size_t)nb*(size_t)o.beam.o.n_best,sizeof*y);
-beam_search(&sd.d,nb,init,&o.beam.o,y,found);
+beam_search(d,nb,init,&o.beam.o,y,found);
 for(int j= 0;j<nb;j++){
 char*copy= xstrdup(pl.pair[first[idx[j]]].src),*words[DEFAULT_MAX_LENGTH*4];
 int nw= 0;
 for(char*p= strtok(copy," ");p&&nw<DEFAULT_MAX_LENGTH*4;p= strtok(NULL," "))
 words[nw++]= p;
 Hypothesis*best= &y[(size_t)j*o.beam.o.n_best];
-hyp[idx[j]]= hypothesis_words(&sd.d,&m.vout,best,words,nw,o.beam.replace_unk);
+hyp[idx[j]]= hypothesis_words(d,&m.vout,best,words,nw,o.beam.replace_unk);
 hypotheses_free(best,found[j]);
 free(copy);
 }
@@ -1373,18 +1369,18 @@ free(y);free(init);free(sp);free(len);free(found);
 }
 
 /*:372*/
-#line 6774 "attention.w"
+#line 6781 "attention.w"
 
 free(idx);
 }
 double seconds= now_seconds()-t0;
-seed_decoder_free(&sd);
+d->release(d);
 
 /*:371*/
-#line 6733 "attention.w"
+#line 6742 "attention.w"
 
 /*373:*/
-#line 6804 "attention.w"
+#line 6812 "attention.w"
 
 BleuStats all= {0},by_len[4];
 memset(by_len,0,sizeof by_len);
@@ -1395,7 +1391,7 @@ int nw= 1;
 for(const char*p= en;*p;p++)nw+= *p==' ';
 int bucket= nw<=3?0:nw<=6?1:nw<=9?2:3;
 /*374:*/
-#line 6817 "attention.w"
+#line 6825 "attention.w"
 
 {
 Vocab v;
@@ -1416,11 +1412,11 @@ vocab_free(&v);
 }
 
 /*:374*/
-#line 6813 "attention.w"
+#line 6821 "attention.w"
 
 }
 /*375:*/
-#line 6836 "attention.w"
+#line 6844 "attention.w"
 
 {
 char line[256];
@@ -1444,7 +1440,7 @@ failed);
 printf("Speed: %d sources in %.3f s, %.0f sentences/s\n",n_src-failed,seconds,
 seconds> 0?(n_src-failed)/seconds:0.0);
 /*376:*/
-#line 6861 "attention.w"
+#line 6869 "attention.w"
 
 for(int s= 0;s<n_src&&s<o.show;s++){
 printf("EN:  %s\n",pl.pair[first[s]].src);
@@ -1453,19 +1449,19 @@ printf("OUT: %s\n",hyp[s]);
 }
 
 /*:376*/
-#line 6858 "attention.w"
+#line 6866 "attention.w"
 
 }
 
 /*:375*/
-#line 6815 "attention.w"
+#line 6823 "attention.w"
 
 
 /*:373*/
-#line 6734 "attention.w"
+#line 6743 "attention.w"
 
 /*377:*/
-#line 6868 "attention.w"
+#line 6876 "attention.w"
 
 if(o.output){
 FILE*f= fopen(o.output,"wb");
@@ -1481,10 +1477,10 @@ status= 1;
 }
 
 /*:377*/
-#line 6735 "attention.w"
+#line 6744 "attention.w"
 
 /*378:*/
-#line 6882 "attention.w"
+#line 6890 "attention.w"
 
 for(int s= 0;s<n_src;s++)free(hyp[s]),free(ref[s]);
 free(hyp);free(ref);free(ref_fill);free(n_ref);free(first);free(src);free(src_len);
@@ -1493,17 +1489,17 @@ pairs_free(&pl);
 model_free(&m);
 
 /*:378*/
-#line 6736 "attention.w"
+#line 6745 "attention.w"
 
 return status;
 }
 
 /*:369*/
-#line 6293 "attention.w"
+#line 6304 "attention.w"
 
 
 /*:352*/
-#line 5753 "attention.w"
+#line 5764 "attention.w"
 
 
 static const struct{
@@ -1511,30 +1507,30 @@ const char*name,*summary;
 int(*run)(int argc,char**argv);
 }commands[]= {
 /*325:*/
-#line 5784 "attention.w"
+#line 5795 "attention.w"
 
 {"train","train a translator (the notebook's five pairs, or a pair file)",cmd_train},
 {"translate","translate sentences with a saved model",cmd_translate},
 {"pairs","print the pairs that training would read from a file",cmd_pairs},
 /*307:*/
-#line 5425 "attention.w"
+#line 5436 "attention.w"
 
 {"heatmap","draw the attention weights of a translation (PNG, PDF or SVG)",cmd_heatmap},
 {"loss-curve","draw the average loss per epoch from train --loss-log",cmd_loss_curve},
 
 /*:307*/
-#line 5788 "attention.w"
+#line 5799 "attention.w"
 
 
 /*:325*//*350:*/
-#line 6281 "attention.w"
+#line 6292 "attention.w"
 
 {"bleu","score translations against references (corpus BLEU-4, sacreBLEU's form)",cmd_bleu},
 {"split","split a pair file into train, valid and test files by English sentence",cmd_split},
 {"eval","translate a pair file and report BLEU, exact matches and speed",cmd_eval},
 
 /*:350*/
-#line 5759 "attention.w"
+#line 5770 "attention.w"
 
 };
 
@@ -1545,7 +1541,7 @@ if(argc>=2)
 for(size_t k= 0;k<n;k++)
 if(strcmp(argv[1],commands[k].name)==0)return commands[k].run(argc-1,argv+1);
 /*324:*/
-#line 5772 "attention.w"
+#line 5783 "attention.w"
 
 FILE*out= argc>=2&&(strcmp(argv[1],"--help")==0||strcmp(argv[1],"-h")==0
 ||strcmp(argv[1],"help")==0)?stdout:stderr;
@@ -1556,7 +1552,7 @@ fputs("Run 'attention COMMAND --help' for a command's options.\n",out);
 return out==stdout?0:2;
 
 /*:324*/
-#line 5769 "attention.w"
+#line 5780 "attention.w"
 
 }
 

@@ -159,7 +159,7 @@ static Fake fake(int V, const double p[][8])
 {
   Fake f;
   memset(&f, 0, sizeof f);
-  f.d = (Decoder) {V, 3, 1, SOS_TOKEN, EOS_TOKEN, -1, fake_step};
+  f.d = (Decoder) {V, 3, 1, SOS_TOKEN, EOS_TOKEN, -1, NULL, fake_step, NULL};
   for (int a = 0; a < V; a++)
     for (int b = 0; b < V; b++) f.table[a][b] = log(p[a][b]);
   return f;
@@ -368,16 +368,15 @@ START_TEST(beam_1_is_greedy_bit_for_bit)
     Model m;
     seed_model(&m, seed, seed % 2 ? 128 : 24);
     int L = m.cfg.L, H = m.cfg.H;
-    SeedDecoder sd;
-    seed_decoder_init(&sd, &m);
+    Decoder *d = model_decoder(&m);
     const int *sp[5];
     for (int k = 0; k < 5; k++) sp[k] = src[k];
     float *init = xcalloc((size_t) 5 * H, sizeof(float));
     BeamOptions o = {1, L, 1, LP_WU, 0.6};
     Hypothesis y[5];
     int found[5];
-    seed_decoder_encode(&sd, sp, len, 5, init);
-    beam_search(&sd.d, 5, init, &o, y, found); /* all five sentences in one search */
+    d->encode(d, sp, len, 5, init);
+    beam_search(d, 5, init, &o, y, found); /* all five sentences in one search */
     for (int k = 0; k < 5; k++) {
       int out[64], n = greedy_decode(&m, src[k], len[k], out, NULL);
       float attn[64 * 64];
@@ -389,7 +388,7 @@ START_TEST(beam_1_is_greedy_bit_for_bit)
     }
     hypotheses_free(y, 5);
     free(init);
-    seed_decoder_free(&sd);
+    d->release(d);
     model_free(&m);
   }
 }
@@ -402,18 +401,17 @@ START_TEST(beam_batched_over_sentences_is_the_same)
   static const int len[3] = {4, 3, 4};
   Model m;
   seed_model(&m, 3, 32);
-  SeedDecoder sd;
-  seed_decoder_init(&sd, &m);
+  Decoder *d = model_decoder(&m);
   BeamOptions o = {4, m.cfg.L, 4, LP_AVG, 0.6};
   const int *sp[3] = {src[0], src[1], src[2]};
   float init[3 * 32];
   Hypothesis all[12], one[4];
   int found[3], f1;
-  seed_decoder_encode(&sd, sp, len, 3, init);
-  beam_search(&sd.d, 3, init, &o, all, found);
+  d->encode(d, sp, len, 3, init);
+  beam_search(d, 3, init, &o, all, found);
   for (int k = 0; k < 3; k++) {
-    seed_decoder_encode(&sd, &sp[k], &len[k], 1, init);
-    beam_search(&sd.d, 1, init, &o, one, &f1);
+    d->encode(d, &sp[k], &len[k], 1, init);
+    beam_search(d, 1, init, &o, one, &f1);
     ck_assert_int_eq(f1, found[k]);
     for (int i = 0; i < f1; i++) {
       const Hypothesis *a = &all[k * 4 + i];
@@ -424,7 +422,7 @@ START_TEST(beam_batched_over_sentences_is_the_same)
     hypotheses_free(one, f1);
     hypotheses_free(all + k * 4, found[k]);
   }
-  seed_decoder_free(&sd);
+  d->release(d);
   model_free(&m);
 }
 END_TEST
