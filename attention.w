@@ -2970,9 +2970,10 @@ and of these $K\cdot V$ candidates the $K$ with the highest log-probability
 $\sum_t\log P(y_t\mid y_{<t},x)$ survive. A candidate that ends with \EOS\
 is a finished translation: it leaves the beam, and the beam is one smaller
 from then on. So the search ends with exactly $K$ finished translations (or
-fewer, when the vocabulary is smaller than the beam), after at most the
-longest length allowed, \.{--max-length}; a hypothesis that reaches it
-finishes without \EOS, as greedy decoding does. With $K=1$ this is greedy
+with all there are, when fewer than $K$ sentences fit in the longest length
+allowed, \.{--max-length}); a hypothesis that reaches that length finishes
+without \EOS, as greedy decoding does. A beam larger than that number is an
+exhaustive search, which the tests use. With $K=1$ this is greedy
 decoding, word for word: the one candidate kept is the most probable word.
 In the example above, $K=2$ keeps $a$ (0.6) and $b$ (0.4); the best
 candidates of the second step are $b\,\EOS$ (0.36) and $a\,\EOS$ (0.24), and

@@ -157,7 +157,7 @@ void(*release)(struct Decoder*d);
 }Decoder;
 
 /*:168*//*176:*/
-#line 2987 "attention.w"
+#line 2988 "attention.w"
 
 typedef struct{
 int len;
@@ -174,7 +174,7 @@ double alpha;
 enum{LP_NONE,LP_AVG,LP_WU};
 
 /*:176*//*196:*/
-#line 3334 "attention.w"
+#line 3335 "attention.w"
 
 typedef struct{
 long match[4],total[4];
@@ -186,7 +186,7 @@ double bleu,p[4],bp,ratio;
 }BleuScore;
 
 /*:196*//*241:*/
-#line 4176 "attention.w"
+#line 4177 "attention.w"
 
 #define COLORMAP_MAX_POINTS 9
 typedef struct{
@@ -197,7 +197,7 @@ double v[3][COLORMAP_MAX_POINTS];
 }Colormap;
 
 /*:241*//*249:*/
-#line 4274 "attention.w"
+#line 4275 "attention.w"
 
 enum{HEATMAP_MATPLOTLIB,HEATMAP_SEABORN};
 typedef struct{
@@ -212,7 +212,7 @@ double vmin,vmax;
 }Heatmap;
 
 /*:249*//*250:*/
-#line 4291 "attention.w"
+#line 4292 "attention.w"
 
 typedef struct{
 double x,y,w,h;
@@ -228,13 +228,13 @@ unsigned char*data;
 }FigImage;
 
 /*:250*//*279:*/
-#line 4912 "attention.w"
+#line 4913 "attention.w"
 
 enum{FIGURE_PNG,FIGURE_PDF,FIGURE_SVG};
 #define FIGURE_PNG_SCALE 2.0
 
 /*:279*//*293:*/
-#line 5169 "attention.w"
+#line 5170 "attention.w"
 
 typedef struct{
 int n;
@@ -549,25 +549,25 @@ int greedy_decode(Model*m,const int*src,int T,int*out,float*attn);
 Decoder*model_decoder(Model*m);
 
 /*:175*//*178:*/
-#line 3022 "attention.w"
+#line 3023 "attention.w"
 
 double length_penalty(const BeamOptions*o,int steps);
 
 /*:178*//*192:*/
-#line 3250 "attention.w"
+#line 3251 "attention.w"
 
 void beam_search(Decoder*d,int n_sent,const float*init,const BeamOptions*o,
 Hypothesis*out,int*found);
 void hypotheses_free(Hypothesis*h,int n);
 
 /*:192*//*194:*/
-#line 3281 "attention.w"
+#line 3282 "attention.w"
 
 char*hypothesis_words(const Decoder*d,const Vocab*vout,const Hypothesis*y,
 char*const*src_words,int src_len,int replace_unk);
 
 /*:194*//*204:*/
-#line 3462 "attention.w"
+#line 3463 "attention.w"
 
 int ngram_count(const int*s,int len,const int*g,int n);
 void ngram_matches(const int*hyp,int h,const int*const*refs,const int*ref_len,
@@ -579,45 +579,45 @@ void bleu_format(const BleuStats*b,char*buf,size_t size);
 int words_intern(Vocab*v,const char*s,int**ids);
 
 /*:204*//*208:*/
-#line 3547 "attention.w"
+#line 3548 "attention.w"
 
 int*pairs_group_sources(const PairList*pl,int*n_groups);
 int pairs_split(const PairList*pl,double test,double valid,uint64_t seed,int*part,
 int counts[3][2]);
 
 /*:208*//*223:*/
-#line 3780 "attention.w"
+#line 3781 "attention.w"
 
 int checkpoint_save(const Model*m,const char*path);
 int checkpoint_load(Model*m,const char*path);
 
 /*:223*//*248:*/
-#line 4259 "attention.w"
+#line 4260 "attention.w"
 
 extern const Colormap colormap_bone,colormap_ylorrd;
 void colormap_color(const Colormap*cm,double w,double rgb[3]);
 const Colormap*colormap_find(const char*name);
 
 /*:248*//*271:*/
-#line 4752 "attention.w"
+#line 4753 "attention.w"
 
 int heatmap_layout(const Heatmap*h,HeatmapLayout*lay);
 
 /*:271*//*284:*/
-#line 4987 "attention.w"
+#line 4988 "attention.w"
 
 int figure_format(const char*path);
 int figure_check_path(const char*path);
 int write_file_atomic(const char*path,const void*data,size_t n);
 
 /*:284*//*292:*/
-#line 5147 "attention.w"
+#line 5148 "attention.w"
 
 int heatmap_save(const Heatmap*h,const char*path);
 int heatmap_image(const Heatmap*h,double scale,FigImage*img,HeatmapLayout*lay);
 
 /*:292*//*305:*/
-#line 5418 "attention.w"
+#line 5419 "attention.w"
 
 int curve_save(const Curve*c,const char*path);
 int curve_image(const Curve*c,double scale,FigImage*img);

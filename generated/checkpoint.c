@@ -1,5 +1,5 @@
 /*214:*/
-#line 3641 "attention.w"
+#line 3642 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
@@ -9,7 +9,7 @@
 #include <sys/stat.h> 
 #include <cjson/cJSON.h> 
 /*229:*/
-#line 3883 "attention.w"
+#line 3884 "attention.w"
 
 static const char*meta_string(const cJSON*meta,const char*key,const char*path)
 {
@@ -36,7 +36,7 @@ return 0;
 }
 
 /*:229*//*230:*/
-#line 3910 "attention.w"
+#line 3911 "attention.w"
 
 static int meta_vocab(const cJSON*meta,const char*key,const char*path,Vocab*v)
 {
@@ -62,7 +62,7 @@ return status;
 }
 
 /*:230*//*234:*/
-#line 3972 "attention.w"
+#line 3973 "attention.w"
 
 static int check_tensor(const cJSON*t,const TensorSpec*s,size_t data_size,
 size_t*begin,const char*path)
@@ -74,7 +74,7 @@ if(!cJSON_IsString(dtype)||strcmp(dtype->valuestring,"F32")!=0)
 return kit_fail("%s: tensor \"%s\" has dtype %s; the kit reads F32 only",path,
 s->name,cJSON_IsString(dtype)?dtype->valuestring:"(none)");
 /*235:*/
-#line 3987 "attention.w"
+#line 3988 "attention.w"
 
 int nd= s->cols?2:1,ok= cJSON_IsArray(shape)&&cJSON_GetArraySize(shape)==nd;
 for(int d= 0;ok&&d<nd;d++){
@@ -92,10 +92,10 @@ return r;
 }
 
 /*:235*/
-#line 3982 "attention.w"
+#line 3983 "attention.w"
 
 /*236:*/
-#line 4005 "attention.w"
+#line 4006 "attention.w"
 
 const cJSON*b= cJSON_GetArrayItem(offs,0),*e= cJSON_GetArrayItem(offs,1);
 double need= 4.0*(double)spec_numel(s);
@@ -107,13 +107,13 @@ return kit_fail("%s: tensor \"%s\" has data offsets that do not give %.0f bytes 
 *begin= (size_t)b->valuedouble;
 
 /*:236*/
-#line 3983 "attention.w"
+#line 3984 "attention.w"
 
 return 0;
 }
 
 /*:234*//*237:*/
-#line 4017 "attention.w"
+#line 4018 "attention.w"
 
 static int check_tiling(const TensorSpec*s,const size_t*begin,size_t data_size,
 const char*path)
@@ -141,10 +141,10 @@ return 0;
 }
 
 /*:237*/
-#line 3649 "attention.w"
+#line 3650 "attention.w"
 
 /*215:*/
-#line 3654 "attention.w"
+#line 3655 "attention.w"
 
 static void put_f32(unsigned char*b,float x)
 {
@@ -163,7 +163,7 @@ return x;
 }
 
 /*:215*//*216:*/
-#line 3672 "attention.w"
+#line 3673 "attention.w"
 
 static char*vocab_to_json(const Vocab*v)
 {
@@ -175,7 +175,7 @@ return s;
 }
 
 /*:216*//*217:*/
-#line 3686 "attention.w"
+#line 3687 "attention.w"
 
 static char*checkpoint_header(const Model*m,size_t*len)
 {
@@ -183,7 +183,7 @@ TensorSpec s[N_TENSORS];
 tensor_specs(&m->cfg,s);
 cJSON*root= cJSON_CreateObject();
 /*218:*/
-#line 3705 "attention.w"
+#line 3706 "attention.w"
 
 cJSON*meta= cJSON_AddObjectToObject(root,"__metadata__");
 char*vin= vocab_to_json(&m->vin),*vout= vocab_to_json(&m->vout),num[32];
@@ -198,10 +198,10 @@ free(vin);
 free(vout);
 
 /*:218*/
-#line 3692 "attention.w"
+#line 3693 "attention.w"
 
 /*219:*/
-#line 3719 "attention.w"
+#line 3720 "attention.w"
 
 size_t off= 0;
 for(int k= 0;k<N_TENSORS;k++){
@@ -217,7 +217,7 @@ cJSON_AddItemToArray(offs,cJSON_CreateNumber((double)off));
 }
 
 /*:219*/
-#line 3693 "attention.w"
+#line 3694 "attention.w"
 
 char*json= cJSON_PrintUnformatted(root);
 cJSON_Delete(root);
@@ -230,7 +230,7 @@ return json;
 }
 
 /*:217*//*220:*/
-#line 3738 "attention.w"
+#line 3739 "attention.w"
 
 int checkpoint_save(const Model*m,const char*path)
 {
@@ -247,7 +247,7 @@ return-1;
 }
 FILE*f= fdopen(fd,"wb");
 /*222:*/
-#line 3770 "attention.w"
+#line 3771 "attention.w"
 
 unsigned char len8[8],buf[4096];
 for(int k= 0;k<8;k++)len8[k]= (unsigned char)((uint64_t)hlen>>(8*k));
@@ -259,17 +259,17 @@ ok= fwrite(buf,4,k,f)==k;
 }
 
 /*:222*/
-#line 3753 "attention.w"
+#line 3754 "attention.w"
 
 /*221:*/
-#line 3765 "attention.w"
+#line 3766 "attention.w"
 
 if(ok)ok= fflush(f)==0&&fsync(fd)==0&&fchmod(fd,0644)==0;
 ok= (fclose(f)==0)&&ok;
 if(ok)ok= rename(tmp,path)==0;
 
 /*:221*/
-#line 3754 "attention.w"
+#line 3755 "attention.w"
 
 int status= ok?0:kit_fail("%s: cannot write the checkpoint: %s",path,strerror(errno));
 if(!ok)unlink(tmp);
@@ -279,7 +279,7 @@ return status;
 }
 
 /*:220*//*224:*/
-#line 3788 "attention.w"
+#line 3789 "attention.w"
 
 int checkpoint_load(Model*m,const char*path)
 {
@@ -293,7 +293,7 @@ Config cfg= {0};
 int status= -1;
 size_t data_size= 0;
 /*226:*/
-#line 3822 "attention.w"
+#line 3823 "attention.w"
 
 struct stat st;
 if(fstat(fileno(f),&st)!=0){
@@ -316,10 +316,10 @@ goto done;
 data_size= (size_t)((uint64_t)st.st_size-8-hlen);
 
 /*:226*/
-#line 3800 "attention.w"
+#line 3801 "attention.w"
 
 /*227:*/
-#line 3845 "attention.w"
+#line 3846 "attention.w"
 
 header= xcalloc((size_t)hlen+1,1);
 if(fread(header,1,(size_t)hlen,f)!=hlen){
@@ -342,10 +342,10 @@ goto done;
 }
 
 /*:227*/
-#line 3801 "attention.w"
+#line 3802 "attention.w"
 
 /*228:*/
-#line 3868 "attention.w"
+#line 3869 "attention.w"
 
 cJSON*meta= cJSON_GetObjectItemCaseSensitive(root,"__metadata__");
 const char*att= meta_string(meta,"attention",path);
@@ -362,17 +362,17 @@ cfg.V_in= vin.n;
 cfg.V_out= vout.n;
 
 /*:228*/
-#line 3802 "attention.w"
+#line 3803 "attention.w"
 
 /*231:*/
-#line 3937 "attention.w"
+#line 3938 "attention.w"
 
 TensorSpec spec[N_TENSORS];
 tensor_specs(&cfg,spec);
 size_t begin[N_TENSORS];
 int seen[N_TENSORS]= {0};
 /*232:*/
-#line 3947 "attention.w"
+#line 3948 "attention.w"
 
 for(const cJSON*t= root->child;t;t= t->next){
 if(strcmp(t->string,"__metadata__")==0)continue;
@@ -390,10 +390,10 @@ if(check_tensor(t,&spec[k],data_size,&begin[k],path))goto done;
 }
 
 /*:232*/
-#line 3942 "attention.w"
+#line 3943 "attention.w"
 
 /*233:*/
-#line 3963 "attention.w"
+#line 3964 "attention.w"
 
 for(int k= 0;k<N_TENSORS;k++)
 if(!seen[k]){
@@ -402,15 +402,15 @@ goto done;
 }
 
 /*:233*/
-#line 3943 "attention.w"
+#line 3944 "attention.w"
 
 if(check_tiling(spec,begin,data_size,path))goto done;
 
 /*:231*/
-#line 3803 "attention.w"
+#line 3804 "attention.w"
 
 /*238:*/
-#line 4043 "attention.w"
+#line 4044 "attention.w"
 
 data= xcalloc(data_size,1);
 if(fread(data,1,data_size,f)!=data_size){
@@ -424,11 +424,11 @@ m->params.t[k][i]= get_f32(data+begin[k]+4*i);
 status= 0;
 
 /*:238*/
-#line 3804 "attention.w"
+#line 3805 "attention.w"
 
 done:
 /*225:*/
-#line 3810 "attention.w"
+#line 3811 "attention.w"
 
 if(status!=0){
 if(vin.word)vocab_free(&vin);
@@ -440,13 +440,13 @@ free(data);
 fclose(f);
 
 /*:225*/
-#line 3806 "attention.w"
+#line 3807 "attention.w"
 
 return status;
 }
 
 /*:224*/
-#line 3650 "attention.w"
+#line 3651 "attention.w"
 
 
 /*:214*/

@@ -101,7 +101,7 @@ log_softmax_forward(logp,sd->logits,n,V);
 }
 
 /*:173*//*177:*/
-#line 3014 "attention.w"
+#line 3015 "attention.w"
 
 double length_penalty(const BeamOptions*o,int steps)
 {
@@ -111,7 +111,7 @@ return 1.0;
 }
 
 /*:177*//*180:*/
-#line 3052 "attention.w"
+#line 3053 "attention.w"
 
 typedef struct{
 int n;
@@ -122,7 +122,7 @@ float*attn,*state;
 }Beam;
 
 /*:180*//*181:*/
-#line 3061 "attention.w"
+#line 3062 "attention.w"
 
 static void beam_alloc(Beam*b,const Decoder*d,int cap,int M)
 {
@@ -144,7 +144,7 @@ free(b->word);free(b->attn);free(b->state);
 }
 
 /*:181*//*182:*/
-#line 3083 "attention.w"
+#line 3084 "attention.w"
 
 typedef struct{
 double logprob;
@@ -161,7 +161,7 @@ return a->word<b->word;
 }
 
 /*:182*//*183:*/
-#line 3103 "attention.w"
+#line 3104 "attention.w"
 
 static int best_candidates(const Beam*b,int first,int count,const float*logp,int V,
 int k,Candidate*best)
@@ -180,7 +180,7 @@ return n;
 }
 
 /*:183*//*184:*/
-#line 3125 "attention.w"
+#line 3126 "attention.w"
 
 void beam_search(Decoder*d,int n_sent,const float*init,const BeamOptions*o,
 Hypothesis*out,int*found)
@@ -197,7 +197,7 @@ Candidate*best= xcalloc((size_t)K,sizeof(Candidate));
 Hypothesis*done= xcalloc((size_t)cap,sizeof(Hypothesis));
 int*n_done= xcalloc((size_t)n_sent,sizeof(int));
 /*185:*/
-#line 3154 "attention.w"
+#line 3155 "attention.w"
 
 for(int s= 0;s<n_sent;s++){
 cur.sent[s]= s;
@@ -209,13 +209,13 @@ memcpy(cur.state+(size_t)s*F,init+(size_t)s*F,(size_t)F*sizeof(float));
 cur.n= n_sent;
 
 /*:185*/
-#line 3140 "attention.w"
+#line 3141 "attention.w"
 
 for(int t= 0;t<M&&cur.n> 0;t++){
 d->step(d,cur.n,cur.sent,cur.prev,cur.state,logp,state,attn);
 next.n= 0;
 for(int h= 0;h<cur.n;)/*186:*/
-#line 3166 "attention.w"
+#line 3167 "attention.w"
 
 {
 int s= cur.sent[h],first= h;
@@ -224,7 +224,7 @@ int nb= best_candidates(&cur,first,h-first,logp,V,K-n_done[s],best);
 for(int r= 0;r<nb;r++){
 const Candidate*c= &best[r];
 if(c->word==d->eos)/*187:*/
-#line 3180 "attention.w"
+#line 3181 "attention.w"
 
 {
 int p= c->hyp,L= cur.len[p];
@@ -239,10 +239,10 @@ memcpy(y->attn,cur.attn+(size_t)p*M*S,(size_t)L*S*sizeof(float));
 }
 
 /*:187*/
-#line 3173 "attention.w"
+#line 3174 "attention.w"
 
 else/*188:*/
-#line 3193 "attention.w"
+#line 3194 "attention.w"
 
 {
 int p= c->hyp,q= next.n++,L= cur.len[p];
@@ -259,18 +259,18 @@ memcpy(next.state+(size_t)q*F,state+(size_t)p*F,(size_t)F*sizeof(float));
 }
 
 /*:188*/
-#line 3174 "attention.w"
+#line 3175 "attention.w"
 
 }
 }
 
 /*:186*/
-#line 3145 "attention.w"
+#line 3146 "attention.w"
 
 Beam swap= cur;cur= next;next= swap;
 }
 /*189:*/
-#line 3208 "attention.w"
+#line 3209 "attention.w"
 
 for(int h= 0;h<cur.n;h++){
 int s= cur.sent[h],L= cur.len[h];
@@ -285,10 +285,10 @@ memcpy(y->attn,cur.attn+(size_t)h*M*S,(size_t)L*S*sizeof(float));
 }
 
 /*:189*/
-#line 3148 "attention.w"
+#line 3149 "attention.w"
 
 /*190:*/
-#line 3223 "attention.w"
+#line 3224 "attention.w"
 
 for(int s= 0;s<n_sent;s++){
 Hypothesis*y= done+(size_t)s*K;
@@ -306,14 +306,14 @@ else free(y[i].word),free(y[i].attn);
 }
 
 /*:190*/
-#line 3149 "attention.w"
+#line 3150 "attention.w"
 
 beam_free(&cur);beam_free(&next);
 free(logp);free(state);free(attn);free(best);free(done);free(n_done);
 }
 
 /*:184*//*191:*/
-#line 3239 "attention.w"
+#line 3240 "attention.w"
 
 void hypotheses_free(Hypothesis*h,int n)
 {
@@ -326,7 +326,7 @@ h[k].attn= NULL;
 }
 
 /*:191*//*193:*/
-#line 3261 "attention.w"
+#line 3262 "attention.w"
 
 char*hypothesis_words(const Decoder*d,const Vocab*vout,const Hypothesis*y,
 char*const*src_words,int src_len,int replace_unk)
@@ -348,7 +348,7 @@ return s;
 }
 
 /*:193*//*197:*/
-#line 3347 "attention.w"
+#line 3348 "attention.w"
 
 int ngram_count(const int*s,int len,const int*g,int n)
 {
@@ -362,7 +362,7 @@ int n_refs,int n,long*match,long*total)
 {
 if(h>=n)*total+= h-n+1;
 /*198:*/
-#line 3366 "attention.w"
+#line 3367 "attention.w"
 
 for(int i= 0;i+n<=h;i++){
 if(ngram_count(hyp,i+n-1,hyp+i,n)> 0)continue;
@@ -375,12 +375,12 @@ if(cr> most)most= cr;
 }
 
 /*:198*/
-#line 3359 "attention.w"
+#line 3360 "attention.w"
 
 }
 
 /*:197*//*200:*/
-#line 3389 "attention.w"
+#line 3390 "attention.w"
 
 void bleu_add(BleuStats*b,const int*hyp,int h,const int*const*refs,
 const int*ref_len,int n_refs)
@@ -398,7 +398,7 @@ b->sentences++;
 }
 
 /*:200*//*201:*/
-#line 3405 "attention.w"
+#line 3406 "attention.w"
 
 BleuScore bleu_score(const BleuStats*b)
 {
@@ -418,7 +418,7 @@ return s;
 }
 
 /*:201*//*202:*/
-#line 3427 "attention.w"
+#line 3428 "attention.w"
 
 void bleu_format(const BleuStats*b,char*buf,size_t size)
 {
@@ -429,7 +429,7 @@ b->hyp_len,b->ref_len);
 }
 
 /*:202*//*203:*/
-#line 3441 "attention.w"
+#line 3442 "attention.w"
 
 int words_intern(Vocab*v,const char*s,int**ids)
 {
@@ -452,7 +452,7 @@ return n;
 }
 
 /*:203*//*205:*/
-#line 3484 "attention.w"
+#line 3485 "attention.w"
 
 static const PairList*sorted_pairs;
 static int by_source(const void*a,const void*b)
@@ -480,7 +480,7 @@ return group;
 }
 
 /*:205*//*206:*/
-#line 3515 "attention.w"
+#line 3516 "attention.w"
 
 int pairs_split(const PairList*pl,double test,double valid,uint64_t seed,int*part,
 int counts[3][2])
@@ -500,7 +500,7 @@ int j= (int)(erand48(xs)*(k+1)),t= perm[k];
 perm[k]= perm[j],perm[j]= t;
 }
 /*207:*/
-#line 3539 "attention.w"
+#line 3540 "attention.w"
 
 int*gpart= xcalloc((size_t)G,sizeof(int));
 for(int k= 0;k<G;k++)gpart[perm[k]]= k<n_test?2:k<n_test+n_valid?1:0;
@@ -510,7 +510,7 @@ for(int k= 0;k<pl->n;k++)part[k]= gpart[group[k]],counts[part[k]][1]++;
 free(gpart);
 
 /*:207*/
-#line 3533 "attention.w"
+#line 3534 "attention.w"
 
 free(group);
 free(perm);

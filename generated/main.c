@@ -1,5 +1,5 @@
 /*323:*/
-#line 5756 "attention.w"
+#line 5757 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
@@ -8,7 +8,7 @@
 #include <getopt.h> 
 #include <time.h> 
 /*309:*/
-#line 5453 "attention.w"
+#line 5454 "attention.w"
 
 #define MAX_OUTS 8
 static int add_out(const char*cmd,const char*path,const char**outs,int*n)
@@ -32,7 +32,7 @@ return 0;
 }
 
 /*:309*//*310:*/
-#line 5476 "attention.w"
+#line 5477 "attention.w"
 
 static void report_figure(const char*path,const char*what,double seconds)
 {
@@ -44,7 +44,7 @@ printf("Wrote %s (%s, %.1f kB, %.1f ms)\n",path,what,size/1000.0,1e3*seconds);
 }
 
 /*:310*//*316:*/
-#line 5606 "attention.w"
+#line 5607 "attention.w"
 
 #include <unistd.h> 
 static const char*loss_log_path;
@@ -62,7 +62,7 @@ loss_log[loss_log_n++]= loss;
 }
 
 /*:316*//*317:*/
-#line 5622 "attention.w"
+#line 5623 "attention.w"
 
 static int loss_log_check(void)
 {
@@ -88,7 +88,7 @@ return status;
 }
 
 /*:317*//*327:*/
-#line 5808 "attention.w"
+#line 5809 "attention.w"
 
 static int parse_long(const char*cmd,const char*opt,const char*s,long lo,
 long hi,long*out)
@@ -106,7 +106,7 @@ return 0;
 }
 
 /*:327*//*328:*/
-#line 5825 "attention.w"
+#line 5826 "attention.w"
 
 static int parse_float(const char*cmd,const char*opt,const char*s,double lo,
 double hi,double*out)
@@ -124,7 +124,7 @@ return 0;
 }
 
 /*:328*//*329:*/
-#line 5843 "attention.w"
+#line 5844 "attention.w"
 
 static double now_seconds(void)
 {
@@ -134,7 +134,7 @@ return(double)ts.tv_sec+1e-9*(double)ts.tv_nsec;
 }
 
 /*:329*//*342:*/
-#line 6085 "attention.w"
+#line 6086 "attention.w"
 
 static char*words_join(const Vocab*v,const int*ids,int n)
 {
@@ -146,10 +146,10 @@ return s;
 }
 
 /*:342*//*351:*/
-#line 6298 "attention.w"
+#line 6299 "attention.w"
 
 /*353:*/
-#line 6312 "attention.w"
+#line 6313 "attention.w"
 
 #define BEAM_OPTIONS \
   {"beam", required_argument, 0, 'k'}, {"length-penalty", required_argument, 0, 'P'}, \
@@ -168,7 +168,7 @@ int used,replace_unk;
 }BeamChoice;
 
 /*:353*//*354:*/
-#line 6332 "attention.w"
+#line 6333 "attention.w"
 
 static int beam_option(const char*cmd,int c,const char*arg,BeamChoice*b)
 {
@@ -186,7 +186,7 @@ case'A':if(parse_float(cmd,"--alpha",arg,-1e-300,10.0,&x))return-1;b->o.alpha= x
 break;
 case'U':b->replace_unk= 1;break;
 case'P':/*355:*/
-#line 6353 "attention.w"
+#line 6354 "attention.w"
 
 if(strcmp(arg,"none")==0)b->o.penalty= LP_NONE;
 else if(strcmp(arg,"avg")==0)b->o.penalty= LP_AVG;
@@ -197,14 +197,14 @@ return-1;
 }
 
 /*:355*/
-#line 6348 "attention.w"
+#line 6349 "attention.w"
 break;
 }
 return 1;
 }
 
 /*:354*//*356:*/
-#line 6363 "attention.w"
+#line 6364 "attention.w"
 
 static void beam_defaults(BeamChoice*b)
 {
@@ -231,7 +231,7 @@ return 0;
 }
 
 /*:356*//*357:*/
-#line 6392 "attention.w"
+#line 6393 "attention.w"
 
 static BeamChoice translate_beam;
 
@@ -246,7 +246,7 @@ Hypothesis*y= xcalloc((size_t)o->n_best,sizeof*y);
 int found= 0;
 beam_search(d,1,init,o,y,&found);
 /*358:*/
-#line 6415 "attention.w"
+#line 6416 "attention.w"
 
 char*copy= xstrdup(norm),*words[DEFAULT_MAX_LENGTH*4];
 int nw= 0;
@@ -272,7 +272,7 @@ free(lines);
 free(copy);
 
 /*:358*/
-#line 6405 "attention.w"
+#line 6406 "attention.w"
 
 hypotheses_free(y,found);
 free(y);
@@ -282,17 +282,17 @@ return text;
 }
 
 /*:357*/
-#line 6299 "attention.w"
+#line 6300 "attention.w"
 
 
 /*:351*/
-#line 5763 "attention.w"
+#line 5764 "attention.w"
 
 /*306:*/
-#line 5430 "attention.w"
+#line 5431 "attention.w"
 
 /*308:*/
-#line 5442 "attention.w"
+#line 5443 "attention.w"
 
 static const char*heatmap_usage= 
 "usage: attention heatmap --model CKPT --out FILE [--out FILE ...] [OPTIONS] SENTENCE\n"
@@ -305,7 +305,7 @@ static const char*heatmap_usage=
 "                        the notebook) or from 0 to 1\n";
 
 /*:308*//*311:*/
-#line 5486 "attention.w"
+#line 5487 "attention.w"
 
 static int cmd_heatmap(int argc,char**argv)
 {
@@ -318,7 +318,7 @@ opterr= 0;
 optind= 1;
 while(!bad&&(c= getopt_long(argc,argv,":h",longopts,NULL))!=-1)switch(c){
 /*312:*/
-#line 5512 "attention.w"
+#line 5513 "attention.w"
 
 case'm':model= optarg;break;
 case'o':bad= add_out("heatmap",optarg,outs,&nout)!=0;break;
@@ -341,7 +341,7 @@ default:fprintf(stderr,"attention heatmap: unknown option \"%s\"\n",argv[optind-
 bad= 1;
 
 /*:312*/
-#line 5497 "attention.w"
+#line 5498 "attention.w"
 
 }
 if(!bad&&(!model||nout==0||argc-optind!=1)){
@@ -355,7 +355,7 @@ return 2;
 }
 if(check_outs("heatmap",outs,nout))return 1;
 /*313:*/
-#line 5537 "attention.w"
+#line 5538 "attention.w"
 
 Model m;
 if(checkpoint_load(&m,model)){
@@ -374,7 +374,7 @@ else if(T> 0&&(n= greedy_decode(&m,src,T,out,attn))==0)
 kit_fail("the model translates \"%s\" into nothing: there is no attention to draw",norm);
 if(n> 0){
 /*314:*/
-#line 5561 "attention.w"
+#line 5562 "attention.w"
 
 const char**rw= xcalloc((size_t)n,sizeof(char*)),**cw= xcalloc((size_t)T,sizeof(char*));
 for(int i= 0;i<n;i++)rw[i]= m.vout.word[out[i]];
@@ -396,7 +396,7 @@ status= 1;
 free(rw),free(cw),free(fr),free(title);
 
 /*:314*/
-#line 5554 "attention.w"
+#line 5555 "attention.w"
 
 }else fprintf(stderr,"attention heatmap: %s\n",kit_error());
 free(norm),free(src),free(out),free(attn);
@@ -404,15 +404,15 @@ model_free(&m);
 return status;
 
 /*:313*/
-#line 5509 "attention.w"
+#line 5510 "attention.w"
 
 }
 
 /*:311*/
-#line 5431 "attention.w"
+#line 5432 "attention.w"
 
 /*318:*/
-#line 5648 "attention.w"
+#line 5649 "attention.w"
 
 static const char*loss_curve_usage= 
 "usage: attention loss-curve --log FILE --out FILE [--out FILE ...] [--title TEXT]\n"
@@ -422,7 +422,7 @@ static const char*loss_curve_usage=
 "  --title TEXT   the title (default: 'Training: average loss per epoch')\n";
 
 /*:318*//*319:*/
-#line 5658 "attention.w"
+#line 5659 "attention.w"
 
 static int read_loss_log(const char*path,double**x,double**y,int*n)
 {
@@ -440,7 +440,7 @@ free(*x),free(*y);
 return kit_fail("%s: line %ld: expected an epoch, a tab and a finite loss",path,k);
 }
 /*320:*/
-#line 5680 "attention.w"
+#line 5681 "attention.w"
 
 if(*n==cap){
 cap= cap?2*cap:1024;
@@ -450,7 +450,7 @@ cap= cap?2*cap:1024;
 (*x)[*n]= e,(*y)[(*n)++]= v;
 
 /*:320*/
-#line 5674 "attention.w"
+#line 5675 "attention.w"
 
 }
 fclose(f);
@@ -458,7 +458,7 @@ return*n> 0?0:kit_fail("%s: no epochs in the file",path);
 }
 
 /*:319*//*321:*/
-#line 5688 "attention.w"
+#line 5689 "attention.w"
 
 static int cmd_loss_curve(int argc,char**argv)
 {
@@ -492,7 +492,7 @@ fputs(loss_curve_usage,stderr);
 return 2;
 }
 /*322:*/
-#line 5723 "attention.w"
+#line 5724 "attention.w"
 
 double*x= NULL,*y= NULL;
 int n= 0;
@@ -516,19 +516,19 @@ free(x),free(y);
 return status;
 
 /*:322*/
-#line 5720 "attention.w"
+#line 5721 "attention.w"
 
 }
 
 /*:321*/
-#line 5432 "attention.w"
+#line 5433 "attention.w"
 
 
 /*:306*//*326:*/
-#line 5801 "attention.w"
+#line 5802 "attention.w"
 
 /*330:*/
-#line 5853 "attention.w"
+#line 5854 "attention.w"
 
 static const char*train_usage= 
 "usage: attention train [--pairs seed | --data FILE] [OPTIONS]\n"
@@ -551,7 +551,7 @@ static const char*train_usage=
 "                      2 when the machine has two cores); same result either way\n";
 
 /*:330*//*331:*/
-#line 5874 "attention.w"
+#line 5875 "attention.w"
 
 typedef struct{
 const char*data,*init,*save;
@@ -578,7 +578,7 @@ opterr= 0;
 optind= 1;
 while(!bad&&(c= getopt_long(argc,argv,":h",longopts,NULL))!=-1)switch(c){
 /*332:*/
-#line 5909 "attention.w"
+#line 5910 "attention.w"
 
 case'p':
 if(strcmp(optarg,"seed")!=0){
@@ -620,7 +620,7 @@ fprintf(stderr,"attention train: unknown option \"%s\"\n",argv[optind-1]);
 bad= 1;
 
 /*:332*/
-#line 5899 "attention.w"
+#line 5900 "attention.w"
 
 }
 if(!bad&&optind<argc){
@@ -632,7 +632,7 @@ return bad?-1:0;
 }
 
 /*:331*//*333:*/
-#line 5952 "attention.w"
+#line 5953 "attention.w"
 
 static int cmd_train(int argc,char**argv)
 {
@@ -642,7 +642,7 @@ Model m;
 Example*ex= NULL;
 int status= 0;
 /*334:*/
-#line 5978 "attention.w"
+#line 5979 "attention.w"
 
 if(train_options(argc,argv,&o))return 2;
 if(loss_log_path&&loss_log_check())return 1;
@@ -654,10 +654,10 @@ return 2;
 int max_length= o.max_length?(int)o.max_length:DEFAULT_MAX_LENGTH;
 
 /*:334*/
-#line 5960 "attention.w"
+#line 5961 "attention.w"
 
 /*335:*/
-#line 5988 "attention.w"
+#line 5989 "attention.w"
 
 if(o.data){
 if(pairs_read(&pl,o.data,o.filter,max_length)){
@@ -667,10 +667,10 @@ return 1;
 }else pairs_seed(&pl);
 
 /*:335*/
-#line 5961 "attention.w"
+#line 5962 "attention.w"
 
 /*338:*/
-#line 6014 "attention.w"
+#line 6015 "attention.w"
 
 if(o.init){
 if(checkpoint_load(&m,o.init)){
@@ -687,10 +687,10 @@ model_init_random(&m,(uint64_t)o.seed);
 }
 
 /*:338*/
-#line 5962 "attention.w"
+#line 5963 "attention.w"
 
 /*336:*/
-#line 5998 "attention.w"
+#line 5999 "attention.w"
 
 if(make_examples(&pl,&m.vin,&m.vout,m.cfg.L,o.append_eos,&ex)){
 fprintf(stderr,"attention train: %s\n",kit_error());
@@ -700,10 +700,10 @@ return 1;
 }
 
 /*:336*/
-#line 5963 "attention.w"
+#line 5964 "attention.w"
 
 /*339:*/
-#line 6029 "attention.w"
+#line 6030 "attention.w"
 
 if(o.data)printf("Read %ld sentence pairs from %s; kept %d (%s filter)\n",
 pl.lines_read,o.data,pl.n,o.filter==FILTER_TUTORIAL?"tutorial":"length");
@@ -716,10 +716,10 @@ printf("Training for %ld epochs, %s<EOS> on the targets\n",o.epochs,
 o.append_eos?"":"no ");
 
 /*:339*/
-#line 5964 "attention.w"
+#line 5965 "attention.w"
 
 /*340:*/
-#line 6045 "attention.w"
+#line 6046 "attention.w"
 
 int threads= o.threads?(int)o.threads:sysconf(_SC_NPROCESSORS_ONLN)> 1?2:1,used= 1;
 float*loss= xcalloc((size_t)pl.n*(size_t)o.print_every,sizeof(float));
@@ -745,10 +745,10 @@ used> 1?"s":"");
 free(loss);
 
 /*:340*/
-#line 5965 "attention.w"
+#line 5966 "attention.w"
 
 /*337:*/
-#line 6008 "attention.w"
+#line 6009 "attention.w"
 
 if(o.save&&checkpoint_save(&m,o.save)){
 fprintf(stderr,"attention train: %s\n",kit_error());
@@ -756,10 +756,10 @@ status= 1;
 }
 
 /*:337*/
-#line 5966 "attention.w"
+#line 5967 "attention.w"
 
 /*341:*/
-#line 6071 "attention.w"
+#line 6072 "attention.w"
 
 int right= 0,*out= xcalloc((size_t)m.cfg.L,sizeof(int));
 for(int k= 0;k<pl.n;k++){
@@ -775,7 +775,7 @@ printf("%d of %d training pairs translated exactly\n",right,pl.n);
 free(out);
 
 /*:341*/
-#line 5967 "attention.w"
+#line 5968 "attention.w"
 
 if(loss_log_path&&loss_log_save())status= 1;
 free(ex);
@@ -785,10 +785,10 @@ return status;
 }
 
 /*:333*/
-#line 5802 "attention.w"
+#line 5803 "attention.w"
 
 /*343:*/
-#line 6102 "attention.w"
+#line 6103 "attention.w"
 
 static const char*translate_usage= 
 "usage: attention translate --model CKPT [--attention] [SENTENCE ...]\n"
@@ -809,7 +809,7 @@ float*attn= xcalloc((size_t)m->cfg.L*(size_t)m->cfg.L,sizeof(float));
 int status= 0;
 if(!norm)status= kit_fail("%s: invalid UTF-8 at byte %zu",where,bad+1);
 else if(*norm)/*344:*/
-#line 6132 "attention.w"
+#line 6133 "attention.w"
 
 {
 int n= tokenize(&m->vin,norm,src,m->cfg.L,where,"English");
@@ -822,7 +822,7 @@ char*t= translate_beam.used?translate_with_beam(m,src,n,norm,out,&k,attn)
 fputs(t,stdout);
 free(t);
 if(show_attention)/*345:*/
-#line 6149 "attention.w"
+#line 6150 "attention.w"
 
 for(int t= 0;t<k;t++){
 double pad= 0.0;
@@ -833,13 +833,13 @@ printf("  (padding %.3f)",pad);
 }
 
 /*:345*/
-#line 6143 "attention.w"
+#line 6144 "attention.w"
 
 }
 }
 
 /*:344*/
-#line 6121 "attention.w"
+#line 6122 "attention.w"
 
 putchar('\n');
 free(norm);
@@ -850,7 +850,7 @@ return status;
 }
 
 /*:343*//*346:*/
-#line 6158 "attention.w"
+#line 6159 "attention.w"
 
 static int cmd_translate(int argc,char**argv)
 {
@@ -895,7 +895,7 @@ return 2;
 int failed= 0;
 char where[64];
 /*347:*/
-#line 6206 "attention.w"
+#line 6207 "attention.w"
 
 if(optind<argc)
 for(int k= optind;k<argc;k++){
@@ -922,17 +922,17 @@ free(line);
 }
 
 /*:347*/
-#line 6201 "attention.w"
+#line 6202 "attention.w"
 
 model_free(&m);
 return failed?1:0;
 }
 
 /*:346*/
-#line 5803 "attention.w"
+#line 5804 "attention.w"
 
 /*348:*/
-#line 6236 "attention.w"
+#line 6237 "attention.w"
 
 static const char*pairs_usage= 
 "usage: attention pairs --data FILE [--filter tutorial|length] [--max-length L]\n"
@@ -944,7 +944,7 @@ const char*data= NULL;
 int filter= FILTER_TUTORIAL;
 long max_length= DEFAULT_MAX_LENGTH;
 /*349:*/
-#line 6259 "attention.w"
+#line 6260 "attention.w"
 
 static const struct option longopts[]= {{"data",required_argument,0,'d'},
 {"filter",required_argument,0,'f'},{"max-length",required_argument,0,'L'},
@@ -974,7 +974,7 @@ return 2;
 }
 
 /*:349*/
-#line 6246 "attention.w"
+#line 6247 "attention.w"
 
 PairList pl;
 if(pairs_read(&pl,data,filter,(int)max_length)){
@@ -989,14 +989,14 @@ return 0;
 }
 
 /*:348*/
-#line 5804 "attention.w"
+#line 5805 "attention.w"
 
 
 /*:326*//*352:*/
-#line 6301 "attention.w"
+#line 6302 "attention.w"
 
 /*359:*/
-#line 6444 "attention.w"
+#line 6445 "attention.w"
 
 static const char*bleu_usage= 
 "usage: attention bleu [--hyp FILE] [--precise] REFERENCES [REFERENCES ...]\n"
@@ -1027,7 +1027,7 @@ return ferror(f)?kit_fail("%s: read error",path):0;
 }
 
 /*:359*//*360:*/
-#line 6473 "attention.w"
+#line 6474 "attention.w"
 
 static int bleu_of_lines(char**h,int nh,char***ref,int n_refs,int precise)
 {
@@ -1046,7 +1046,7 @@ for(int r= 0;r<m;r++)free(ids[r]);
 free(hi);
 }
 if(status==0)/*361:*/
-#line 6497 "attention.w"
+#line 6498 "attention.w"
 
 {
 char line[256];
@@ -1058,7 +1058,7 @@ s.p[0],s.p[1],s.p[2],s.p[3]);
 }
 
 /*:361*/
-#line 6490 "attention.w"
+#line 6491 "attention.w"
 
 free(ids);
 free(len);
@@ -1067,7 +1067,7 @@ return status;
 }
 
 /*:360*//*362:*/
-#line 6507 "attention.w"
+#line 6508 "attention.w"
 
 static int cmd_bleu(int argc,char**argv)
 {
@@ -1095,7 +1095,7 @@ return 2;
 }
 int n_refs= argc-optind,status= 0;
 /*363:*/
-#line 6537 "attention.w"
+#line 6538 "attention.w"
 
 char***ref= xcalloc((size_t)n_refs,sizeof*ref),**h= NULL;
 int*nr= xcalloc((size_t)n_refs,sizeof(int)),nh= 0;
@@ -1128,16 +1128,16 @@ free(nr);
 status= status?1:0;
 
 /*:363*/
-#line 6533 "attention.w"
+#line 6534 "attention.w"
 
 return status;
 }
 
 /*:362*/
-#line 6302 "attention.w"
+#line 6303 "attention.w"
 
 /*364:*/
-#line 6578 "attention.w"
+#line 6579 "attention.w"
 
 static const char*split_usage= 
 "usage: attention split --data FILE --out-dir DIR [--test F] [--valid F] [--seed S]\n"
@@ -1158,7 +1158,7 @@ double share[2]= {0.1,0.1};
 long seed= 1;
 int filter= FILTER_TUTORIAL,c;
 /*365:*/
-#line 6612 "attention.w"
+#line 6613 "attention.w"
 
 opterr= 0;
 optind= 1;
@@ -1192,7 +1192,7 @@ return 2;
 }
 
 /*:365*/
-#line 6597 "attention.w"
+#line 6598 "attention.w"
 
 PairList pl;
 if(pairs_read(&pl,data,filter,DEFAULT_MAX_LENGTH)){
@@ -1202,7 +1202,7 @@ return 1;
 int*part= xcalloc((size_t)pl.n,sizeof(int)),counts[3][2];
 int status= pairs_split(&pl,share[0],share[1],(uint64_t)seed,part,counts);
 if(status==0)/*366:*/
-#line 6644 "attention.w"
+#line 6645 "attention.w"
 
 {
 static const char*const name[3]= {"train","valid","test"};
@@ -1223,7 +1223,7 @@ counts[p][1],path);
 }
 
 /*:366*/
-#line 6605 "attention.w"
+#line 6606 "attention.w"
 
 if(status)fprintf(stderr,"attention split: %s\n",kit_error());
 free(part);
@@ -1232,10 +1232,10 @@ return status?1:0;
 }
 
 /*:364*/
-#line 6303 "attention.w"
+#line 6304 "attention.w"
 
 /*367:*/
-#line 6670 "attention.w"
+#line 6671 "attention.w"
 
 static const char*eval_usage= 
 "usage: attention eval --model CKPT --data FILE [OPTIONS]\n"
@@ -1254,7 +1254,7 @@ BeamChoice beam;
 }EvalOptions;
 
 /*:367*//*368:*/
-#line 6687 "attention.w"
+#line 6688 "attention.w"
 
 static int eval_options(int argc,char**argv,EvalOptions*o)
 {
@@ -1291,7 +1291,7 @@ return bad?-1:0;
 }
 
 /*:368*//*369:*/
-#line 6723 "attention.w"
+#line 6724 "attention.w"
 
 static int cmd_eval(int argc,char**argv)
 {
@@ -1311,7 +1311,7 @@ return 1;
 }
 int n_src,*group= pairs_group_sources(&pl,&n_src),status= 0;
 /*370:*/
-#line 6752 "attention.w"
+#line 6753 "attention.w"
 
 int*first= xcalloc((size_t)n_src,sizeof(int)),*n_ref= xcalloc((size_t)n_src,sizeof(int));
 int**ref= xcalloc((size_t)n_src,sizeof*ref),*ref_fill= xcalloc((size_t)n_src,sizeof(int));
@@ -1331,10 +1331,10 @@ fprintf(stderr,"attention eval: warning: %s; such sources count as empty "
 }
 
 /*:370*/
-#line 6741 "attention.w"
+#line 6742 "attention.w"
 
 /*371:*/
-#line 6772 "attention.w"
+#line 6773 "attention.w"
 
 char**hyp= xcalloc((size_t)n_src,sizeof*hyp);
 Decoder*d= model_decoder(&m);
@@ -1345,7 +1345,7 @@ for(int s= s0;s<n_src&&s<s0+o.batch;s++)
 if(src_len[s]> 0)idx[nb++]= s;
 else hyp[s]= xstrdup("");
 if(nb> 0)/*372:*/
-#line 6787 "attention.w"
+#line 6788 "attention.w"
 
 {
 const int**sp= xcalloc((size_t)nb,sizeof*sp);
@@ -1369,7 +1369,7 @@ free(y);free(init);free(sp);free(len);free(found);
 }
 
 /*:372*/
-#line 6781 "attention.w"
+#line 6782 "attention.w"
 
 free(idx);
 }
@@ -1377,10 +1377,10 @@ double seconds= now_seconds()-t0;
 d->release(d);
 
 /*:371*/
-#line 6742 "attention.w"
+#line 6743 "attention.w"
 
 /*373:*/
-#line 6812 "attention.w"
+#line 6813 "attention.w"
 
 BleuStats all= {0},by_len[4];
 memset(by_len,0,sizeof by_len);
@@ -1391,7 +1391,7 @@ int nw= 1;
 for(const char*p= en;*p;p++)nw+= *p==' ';
 int bucket= nw<=3?0:nw<=6?1:nw<=9?2:3;
 /*374:*/
-#line 6825 "attention.w"
+#line 6826 "attention.w"
 
 {
 Vocab v;
@@ -1412,11 +1412,11 @@ vocab_free(&v);
 }
 
 /*:374*/
-#line 6821 "attention.w"
+#line 6822 "attention.w"
 
 }
 /*375:*/
-#line 6844 "attention.w"
+#line 6845 "attention.w"
 
 {
 char line[256];
@@ -1440,7 +1440,7 @@ failed);
 printf("Speed: %d sources in %.3f s, %.0f sentences/s\n",n_src-failed,seconds,
 seconds> 0?(n_src-failed)/seconds:0.0);
 /*376:*/
-#line 6869 "attention.w"
+#line 6870 "attention.w"
 
 for(int s= 0;s<n_src&&s<o.show;s++){
 printf("EN:  %s\n",pl.pair[first[s]].src);
@@ -1449,19 +1449,19 @@ printf("OUT: %s\n",hyp[s]);
 }
 
 /*:376*/
-#line 6866 "attention.w"
+#line 6867 "attention.w"
 
 }
 
 /*:375*/
-#line 6823 "attention.w"
+#line 6824 "attention.w"
 
 
 /*:373*/
-#line 6743 "attention.w"
+#line 6744 "attention.w"
 
 /*377:*/
-#line 6876 "attention.w"
+#line 6877 "attention.w"
 
 if(o.output){
 FILE*f= fopen(o.output,"wb");
@@ -1477,10 +1477,10 @@ status= 1;
 }
 
 /*:377*/
-#line 6744 "attention.w"
+#line 6745 "attention.w"
 
 /*378:*/
-#line 6890 "attention.w"
+#line 6891 "attention.w"
 
 for(int s= 0;s<n_src;s++)free(hyp[s]),free(ref[s]);
 free(hyp);free(ref);free(ref_fill);free(n_ref);free(first);free(src);free(src_len);
@@ -1489,17 +1489,17 @@ pairs_free(&pl);
 model_free(&m);
 
 /*:378*/
-#line 6745 "attention.w"
+#line 6746 "attention.w"
 
 return status;
 }
 
 /*:369*/
-#line 6304 "attention.w"
+#line 6305 "attention.w"
 
 
 /*:352*/
-#line 5764 "attention.w"
+#line 5765 "attention.w"
 
 
 static const struct{
@@ -1507,30 +1507,30 @@ const char*name,*summary;
 int(*run)(int argc,char**argv);
 }commands[]= {
 /*325:*/
-#line 5795 "attention.w"
+#line 5796 "attention.w"
 
 {"train","train a translator (the notebook's five pairs, or a pair file)",cmd_train},
 {"translate","translate sentences with a saved model",cmd_translate},
 {"pairs","print the pairs that training would read from a file",cmd_pairs},
 /*307:*/
-#line 5436 "attention.w"
+#line 5437 "attention.w"
 
 {"heatmap","draw the attention weights of a translation (PNG, PDF or SVG)",cmd_heatmap},
 {"loss-curve","draw the average loss per epoch from train --loss-log",cmd_loss_curve},
 
 /*:307*/
-#line 5799 "attention.w"
+#line 5800 "attention.w"
 
 
 /*:325*//*350:*/
-#line 6292 "attention.w"
+#line 6293 "attention.w"
 
 {"bleu","score translations against references (corpus BLEU-4, sacreBLEU's form)",cmd_bleu},
 {"split","split a pair file into train, valid and test files by English sentence",cmd_split},
 {"eval","translate a pair file and report BLEU, exact matches and speed",cmd_eval},
 
 /*:350*/
-#line 5770 "attention.w"
+#line 5771 "attention.w"
 
 };
 
@@ -1541,7 +1541,7 @@ if(argc>=2)
 for(size_t k= 0;k<n;k++)
 if(strcmp(argv[1],commands[k].name)==0)return commands[k].run(argc-1,argv+1);
 /*324:*/
-#line 5783 "attention.w"
+#line 5784 "attention.w"
 
 FILE*out= argc>=2&&(strcmp(argv[1],"--help")==0||strcmp(argv[1],"-h")==0
 ||strcmp(argv[1],"help")==0)?stdout:stderr;
@@ -1552,7 +1552,7 @@ fputs("Run 'attention COMMAND --help' for a command's options.\n",out);
 return out==stdout?0:2;
 
 /*:324*/
-#line 5780 "attention.w"
+#line 5781 "attention.w"
 
 }
 
