@@ -427,6 +427,43 @@ START_TEST(beam_batched_over_sentences_is_the_same)
 }
 END_TEST
 
+/* The scores the beam reports are the model's: each of the 4 best
+   translations of a random model, fed back through the teacher-forced
+   forward pass (seq2seq_forward, with <EOS> after the words when the
+   translation ended), has a loss equal to minus its log-probability. */
+START_TEST(beam_scores_are_the_models_log_probabilities)
+{
+  static const int src[] = {6, 7, 4, 8};
+  Model m;
+  seed_model(&m, 9, 32);
+  Decoder *d = model_decoder(&m);
+  BeamOptions o = {4, m.cfg.L, 4, LP_NONE, 0.6};
+  const int *sp[1] = {src};
+  int len = 4, found;
+  float init[32];
+  Hypothesis y[4];
+  d->encode(d, sp, &len, 1, init);
+  beam_search(d, 1, init, &o, y, &found);
+  ck_assert_int_eq(found, 4);
+  for (int i = 0; i < found; i++) {
+    Example ex;
+    memset(&ex, 0, sizeof ex);
+    memcpy(ex.src, src, sizeof src);
+    ex.src_len = 4;
+    memcpy(ex.tgt, y[i].word, (size_t) y[i].len * sizeof(int));
+    ex.tgt_len = y[i].len;
+    if (y[i].ended) ex.tgt[ex.tgt_len++] = EOS_TOKEN;
+    double loss = seq2seq_forward(&m, &ex);
+    ck_assert_msg(fabs(loss + y[i].logprob) <= 1e-4 * (1.0 + fabs(loss)),
+      "translation %d: teacher-forced loss %.9g, beam log-probability %.9g", i, loss, y[i].logprob);
+    ck_assert_double_eq(y[i].score, y[i].logprob);
+  }
+  hypotheses_free(y, found);
+  d->release(d);
+  model_free(&m);
+}
+END_TEST
+
 /* ---- The split ---- */
 
 static void push(PairList *pl, const char *en, const char *fr)
@@ -504,6 +541,7 @@ static Suite *decode_suite(void)
   tcase_add_test(tc, replace_unk_copies_the_attended_word);
   tcase_add_test(tc, beam_1_is_greedy_bit_for_bit);
   tcase_add_test(tc, beam_batched_over_sentences_is_the_same);
+  tcase_add_test(tc, beam_scores_are_the_models_log_probabilities);
   tcase_set_timeout(tc, 30);
   suite_add_tcase(s, tc);
   tc = tcase_create("split");
