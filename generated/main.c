@@ -160,7 +160,7 @@ return s;
   "  --length-penalty P  none, avg (divide by the length) or wu (the default)\n" \
   "  --alpha A           Wu's alpha (default 0.6)\n" \
   "  --max-length N      the longest translation (default and most: the model's)\n" \
-  "  --n-best N          N translations a sentence with their scores (at most K)\n" \
+  "  --n-best N          translate: N lines a sentence, SCORE<TAB>WORDS, best first\n" \
   "  --replace-unk       replace each <UNK> by the source word attended to most\n"
 typedef struct{
 BeamOptions o;
