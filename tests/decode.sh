@@ -47,6 +47,11 @@ check_bad "--n-best 3 is more than the beam's 2" --beam 2 --n-best 3
 check_bad "--max-length 11 is more than the model's 10" --max-length 11
 check_bad "--alpha wants a number" --alpha x
 
+run "$bin" translate --model "$tmp/seed.st" --beam 2 --replace-unk "i am a student"
+[ $rc -eq 0 ] && grep -qF "has no <UNK>; --replace-unk changes nothing" "$tmp/err" \
+  && [ "$(cat "$tmp/out")" = "je suis etudiant" ] && ok "--replace-unk without <UNK>: a warning, and the translation" \
+  || bad "--replace-unk without <UNK>: status $rc, $(head -c 200 "$tmp/err")"
+
 # --- split ----------------------------------------------------------------------
 data="$here/data/sample-pairs.txt"
 mkdir -p "$tmp/a" "$tmp/b"
