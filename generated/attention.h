@@ -52,15 +52,15 @@ KIT_VECTOR_MATH float tanhf(float);
 #define FILTER_TUTORIAL 0
 #define FILTER_LENGTH 1
 
-/*:39*//*174:*/
-#line 2919 "attention.w"
+/*:39*//*216:*/
+#line 3678 "attention.w"
 
 enum{KIND_SEED,KIND_BAHDANAU,KIND_LUONG_DOT,KIND_LUONG_GENERAL,
 KIND_MULTIHEAD,N_KINDS};
 #define PAD_TOKEN 2
 #define UNK_TOKEN 3
 
-/*:174*/
+/*:216*/
 #line 150 "attention.w"
 
 /*13:*/
@@ -153,16 +153,58 @@ float inv_bc2;
 float eps;
 }AdamConstants;
 
-/*:141*//*183:*/
-#line 3081 "attention.w"
+/*:141*//*168:*/
+#line 2847 "attention.w"
+
+typedef struct Decoder{
+int V,S,state_floats;
+int sos,eos,unk;
+void(*encode)(struct Decoder*d,const int*const*src,const int*len,int n_sent,
+float*init_state);
+void(*step)(struct Decoder*d,int n,const int*sent,const int*prev,
+const float*state,float*logp,float*new_state,float*attn);
+void(*release)(struct Decoder*d);
+}Decoder;
+
+/*:168*//*176:*/
+#line 2992 "attention.w"
+
+typedef struct{
+int len;
+int ended;
+double logprob,score;
+int*word;
+float*attn;
+}Hypothesis;
+typedef struct{
+int beam,max_length,n_best;
+int penalty;
+double alpha;
+}BeamOptions;
+enum{LP_NONE,LP_AVG,LP_WU};
+
+/*:176*//*196:*/
+#line 3339 "attention.w"
+
+typedef struct{
+long match[4],total[4];
+long hyp_len,ref_len;
+long sentences;
+}BleuStats;
+typedef struct{
+double bleu,p[4],bp,ratio;
+}BleuScore;
+
+/*:196*//*225:*/
+#line 3840 "attention.w"
 
 typedef struct{
 int B,S,T;
 int tokens;
 }Batch;
 
-/*:183*//*184:*/
-#line 3106 "attention.w"
+/*:225*//*226:*/
+#line 3865 "attention.w"
 
 typedef struct Backend Backend;
 struct Backend{
@@ -175,8 +217,8 @@ void(*copy)(void*dst,const void*src,size_t bytes);
 void(*zero)(void*p,size_t bytes);
 void(*gemm)(int ta,int tb,int M,int N,int K,float alpha,const float*A,
 int lda,const float*B,int ldb,float beta,float*C,int ldc);
-/*185:*/
-#line 3133 "attention.w"
+/*227:*/
+#line 3892 "attention.w"
 
 void(*embed)(float*out,const float*table,const int*ids,int n,int H,
 float p,uint64_t seed);
@@ -191,8 +233,8 @@ void(*gru_backward)(float*dgi,float*dgh,float*dh_prev,const float*dh_new,
 const float*dout,const float*h,const GruCache*cache,const int*len,int s,
 int B,int H);
 
-/*:185*//*186:*/
-#line 3147 "attention.w"
+/*:227*//*228:*/
+#line 3906 "attention.w"
 
 void(*additive_scores)(float*e,float*a,const float*wq,const float*uk,
 const float*va,int B,int S,int H);
@@ -208,8 +250,8 @@ void(*context)(float*c,const float*w,const float*v,int B,int S,int H,int heads);
 void(*context_backward)(float*dw,float*dv,const float*dc,const float*w,
 const float*v,int B,int S,int H,int heads);
 
-/*:186*//*187:*/
-#line 3162 "attention.w"
+/*:228*//*229:*/
+#line 3921 "attention.w"
 
 void(*tanh_forward)(float*y,const float*x,int n);
 void(*tanh_backward)(float*dx,const float*dy,const float*y,int n);
@@ -220,13 +262,13 @@ void(*sum)(float*acc,const float*x,int n);
 void(*add)(float*y,const float*x,int n);
 void(*adam)(float*p,const float*g,float*m,float*v,size_t n,AdamConstants k);
 
-/*:187*/
-#line 3118 "attention.w"
+/*:229*/
+#line 3877 "attention.w"
 
 };
 
-/*:184*//*217:*/
-#line 3743 "attention.w"
+/*:226*//*259:*/
+#line 4502 "attention.w"
 
 enum{P_ENC_EMB,P_ENC_W_IH,P_ENC_W_HH,P_ENC_B_IH,P_ENC_B_HH,P_DEC_EMB,
 P_WA_W,P_WA_B,P_UA_W,P_UA_B,P_VA_W,P_VA_B,P_LIN_IN,P_LIN_OUT,
@@ -234,8 +276,8 @@ P_INPROJ_W,P_INPROJ_B,P_OUTPROJ_W,P_OUTPROJ_B,
 P_DEC_W_IH,P_DEC_W_HH,P_DEC_B_IH,P_DEC_B_HH,P_COMBINE,P_OUT_W,P_OUT_B,
 NP_TENSORS};
 
-/*:217*//*220:*/
-#line 3789 "attention.w"
+/*:259*//*262:*/
+#line 4548 "attention.w"
 
 typedef struct{
 int*src,*tgt,*dec_in,*src_len,*tgt_len,*ids,*rows;
@@ -247,8 +289,8 @@ float*d_out,*d_dec_gi,*d_dec_gh,*d_s,*d_s2,*d_pre,*d_ctx,*d_w,*d_e,*d_q;
 float*d_keys,*d_uk,*d_kp,*d_vp,*d_mh,*d_enc_gi,*d_enc_gh,*d_emb;
 }BActs;
 
-/*:220*//*221:*/
-#line 3802 "attention.w"
+/*:262*//*263:*/
+#line 4561 "attention.w"
 
 typedef struct{
 int kind,heads;
@@ -265,8 +307,8 @@ int B_cap;
 BActs a;
 }BModel;
 
-/*:221*//*263:*/
-#line 4560 "attention.w"
+/*:263*//*305:*/
+#line 5319 "attention.w"
 
 typedef struct{
 int kind,heads;
@@ -278,8 +320,8 @@ const float*data;
 size_t n_params;
 }CkptView;
 
-/*:263*//*292:*/
-#line 5142 "attention.w"
+/*:305*//*334:*/
+#line 5901 "attention.w"
 
 #define COLORMAP_MAX_POINTS 9
 typedef struct{
@@ -289,8 +331,8 @@ double x[3][COLORMAP_MAX_POINTS];
 double v[3][COLORMAP_MAX_POINTS];
 }Colormap;
 
-/*:292*//*300:*/
-#line 5240 "attention.w"
+/*:334*//*342:*/
+#line 5999 "attention.w"
 
 enum{HEATMAP_MATPLOTLIB,HEATMAP_SEABORN};
 typedef struct{
@@ -304,8 +346,8 @@ int style;
 double vmin,vmax;
 }Heatmap;
 
-/*:300*//*301:*/
-#line 5257 "attention.w"
+/*:342*//*343:*/
+#line 6016 "attention.w"
 
 typedef struct{
 double x,y,w,h;
@@ -320,14 +362,14 @@ int width,height,stride;
 unsigned char*data;
 }FigImage;
 
-/*:301*//*330:*/
-#line 5878 "attention.w"
+/*:343*//*372:*/
+#line 6637 "attention.w"
 
 enum{FIGURE_PNG,FIGURE_PDF,FIGURE_SVG};
 #define FIGURE_PNG_SCALE 2.0
 
-/*:330*//*344:*/
-#line 6135 "attention.w"
+/*:372*//*386:*/
+#line 6894 "attention.w"
 
 typedef struct{
 int n;
@@ -335,7 +377,7 @@ const double*x,*y;
 const char*title,*xlabel,*ylabel;
 }Curve;
 
-/*:344*/
+/*:386*/
 #line 151 "attention.w"
 
 /*56:*/
@@ -402,7 +444,19 @@ Activations act;
 struct Pipeline*pipeline;
 }Model;
 
-/*:56*/
+/*:56*//*169:*/
+#line 2865 "attention.w"
+
+typedef struct{
+Decoder d;
+Model*m;
+float*enc_out;
+int cap;
+float*eh,*scores,*ec,*pre,*o,*gi,*gh,*logits;
+GruCache*cache;
+}SeedDecoder;
+
+/*:169*/
 #line 152 "attention.w"
 
 /*82:*/
@@ -454,8 +508,8 @@ float dr= dan*c->ghn;
 
 }
 
-/*:121*//*188:*/
-#line 3185 "attention.w"
+/*:121*//*230:*/
+#line 3944 "attention.w"
 
 KIT_HD static inline float dropout_scale(uint64_t seed,uint64_t i,float p)
 {
@@ -475,8 +529,8 @@ size_t i= (size_t)r*H+j;
 out[i]= table[(size_t)ids[r]*H+j]*dropout_scale(seed,(uint64_t)i,p);
 }
 
-/*:188*//*189:*/
-#line 3208 "attention.w"
+/*:230*//*231:*/
+#line 3967 "attention.w"
 
 KIT_HD static inline void kb_embed_backward(int j,float*dtable,const float*dout,
 const int*ids,int n,int H,float p,uint64_t seed)
@@ -487,16 +541,16 @@ dtable[(size_t)ids[r]*H+j]+= dout[i]*dropout_scale(seed,i,p);
 }
 }
 
-/*:189*//*190:*/
-#line 3221 "attention.w"
+/*:231*//*232:*/
+#line 3980 "attention.w"
 
 KIT_HD static inline void kb_add_bias(int r,int j,float*y,const float*b,int m)
 {
 y[(size_t)r*m+j]+= b[j];
 }
 
-/*:190*//*191:*/
-#line 3229 "attention.w"
+/*:232*//*233:*/
+#line 3988 "attention.w"
 
 KIT_HD static inline void kb_gather_rows(int r,int j,float*dst,const float*src,
 const int*rows,int m)
@@ -510,8 +564,8 @@ const int*rows,int m)
 dst[(size_t)rows[r]*m+j]= src[(size_t)r*m+j];
 }
 
-/*:191*//*192:*/
-#line 3247 "attention.w"
+/*:233*//*234:*/
+#line 4006 "attention.w"
 
 KIT_HD static inline void kb_gru_forward(int b,int j,float*h_new,GruCache*cache,
 const float*gi,const float*gh,const float*h,float*out,const int*len,
@@ -529,8 +583,8 @@ y[2*H+j],h[i],&cache[i]);
 if(out)out[i]= h_new[i];
 }
 
-/*:192*//*193:*/
-#line 3268 "attention.w"
+/*:234*//*235:*/
+#line 4027 "attention.w"
 
 KIT_HD static inline void kb_gru_backward(int b,int j,float*dgi,float*dgh,
 float*dh_prev,const float*dh_new,const float*dout,const float*h,
@@ -550,8 +604,8 @@ y[H+j]= x[H+j];
 dh_prev[i]= dh;
 }
 
-/*:193*//*194:*/
-#line 3294 "attention.w"
+/*:235*//*236:*/
+#line 4053 "attention.w"
 
 KIT_HD static inline void kb_additive_score(int i,float*e,float*KIT_RESTRICT a,
 const float*KIT_RESTRICT wq,const float*KIT_RESTRICT uk,const float*va,int B,int S,
@@ -565,8 +619,8 @@ for(int j= 0;j<H;j++)sum+= va[j]*ai[j];
 e[i]= sum;
 }
 
-/*:194*//*195:*/
-#line 3312 "attention.w"
+/*:236*//*237:*/
+#line 4071 "attention.w"
 
 KIT_HD static inline void kb_additive_pre(int r,int j,float*a,const float*de,
 const float*va,int H)
@@ -590,8 +644,8 @@ int s= r/B,b= r%B;
 duk[(size_t)r*H+j]+= dpre[((size_t)b*S+s)*H+j];
 }
 
-/*:195*//*196:*/
-#line 3339 "attention.w"
+/*:237*//*238:*/
+#line 4098 "attention.w"
 
 KIT_HD static inline void kb_dot_score(int i,float*e,const float*q,const float*k,
 int B,int S,int H,int heads,float scale)
@@ -603,8 +657,8 @@ for(int j= 0;j<d;j++)sum+= x[j]*y[j];
 e[i]= scale*sum;
 }
 
-/*:196*//*197:*/
-#line 3352 "attention.w"
+/*:238*//*239:*/
+#line 4111 "attention.w"
 
 KIT_HD static inline void kb_dot_dq(int b,int c,float*dq,const float*de,
 const float*k,int B,int S,int H,int heads,float scale)
@@ -622,8 +676,8 @@ int s= r/B,b= r%B,h= c/(H/heads);
 dk[(size_t)r*H+c]+= scale*de[((size_t)b*heads+h)*S+s]*q[(size_t)b*H+c];
 }
 
-/*:197*//*198:*/
-#line 3372 "attention.w"
+/*:239*//*240:*/
+#line 4131 "attention.w"
 
 KIT_HD static inline void kb_masked_softmax(int r,float*w,const float*e,
 const int*len,int heads,int S)
@@ -636,8 +690,8 @@ for(int s= 0;s<n;s++)sum+= (y[s]= expf(x[s]-mx));
 for(int s= 0;s<S;s++)y[s]= s<n?y[s]/sum:0.0f;
 }
 
-/*:198*//*199:*/
-#line 3387 "attention.w"
+/*:240*//*241:*/
+#line 4146 "attention.w"
 
 KIT_HD static inline void kb_softmax_backward(int r,float*de,const float*dw,
 const float*w,int S)
@@ -648,8 +702,8 @@ for(int s= 0;s<S;s++)avg+= y[s]*x[s];
 for(int s= 0;s<S;s++)de[(size_t)r*S+s]= y[s]*(x[s]-avg);
 }
 
-/*:199*//*201:*/
-#line 3419 "attention.w"
+/*:241*//*243:*/
+#line 4178 "attention.w"
 
 KIT_HD static inline void kb_context(int b,int col,float*c,const float*w,
 const float*v,int B,int S,int H,int heads)
@@ -677,8 +731,8 @@ int s= r/B,b= r%B,h= c/(H/heads);
 dv[(size_t)r*H+c]+= w[((size_t)b*heads+h)*S+s]*dc[(size_t)b*H+c];
 }
 
-/*:201*//*202:*/
-#line 3452 "attention.w"
+/*:243*//*244:*/
+#line 4211 "attention.w"
 
 KIT_HD static inline void kb_nll(int r,float*logits,float*row_loss,const int*tgt,
 int V,float scale)
@@ -695,8 +749,8 @@ for(int j= 0;j<V;j++)x[j]*= k;
 x[y]-= scale;
 }
 
-/*:202*//*203:*/
-#line 3470 "attention.w"
+/*:244*//*245:*/
+#line 4229 "attention.w"
 
 KIT_HD static inline void kb_log_softmax(int r,float*x,int V)
 {
@@ -715,8 +769,8 @@ for(int j= 1;j<V;j++)if(y[j]> y[best])best= j;
 out[r]= best;
 }
 
-/*:203*//*204:*/
-#line 3491 "attention.w"
+/*:245*//*246:*/
+#line 4250 "attention.w"
 
 KIT_HD static inline void kb_tanh(int i,float*y,const float*x)
 {
@@ -749,7 +803,7 @@ for(int i= 0;i<n;i++)s+= x[i];
 acc[0]+= s;
 }
 
-/*:204*/
+/*:246*/
 #line 153 "attention.w"
 
 /*12:*/
@@ -921,101 +975,143 @@ int argmax(const float*x,int n);
 int greedy_decode(Model*m,const int*src,int T,int*out,float*attn);
 
 /*:166*//*175:*/
-#line 2925 "attention.w"
+#line 2966 "attention.w"
+
+Decoder*model_decoder(Model*m);
+
+/*:175*//*178:*/
+#line 3027 "attention.w"
+
+double length_penalty(const BeamOptions*o,int steps);
+
+/*:178*//*192:*/
+#line 3255 "attention.w"
+
+void beam_search(Decoder*d,int n_sent,const float*init,const BeamOptions*o,
+Hypothesis*out,int*found);
+void hypotheses_free(Hypothesis*h,int n);
+
+/*:192*//*194:*/
+#line 3286 "attention.w"
+
+char*hypothesis_words(const Decoder*d,const Vocab*vout,const Hypothesis*y,
+char*const*src_words,int src_len,int replace_unk);
+
+/*:194*//*204:*/
+#line 3467 "attention.w"
+
+int ngram_count(const int*s,int len,const int*g,int n);
+void ngram_matches(const int*hyp,int h,const int*const*refs,const int*ref_len,
+int n_refs,int n,long*match,long*total);
+void bleu_add(BleuStats*b,const int*hyp,int h,const int*const*refs,
+const int*ref_len,int n_refs);
+BleuScore bleu_score(const BleuStats*b);
+void bleu_format(const BleuStats*b,char*buf,size_t size);
+int words_intern(Vocab*v,const char*s,int**ids);
+
+/*:204*//*208:*/
+#line 3552 "attention.w"
+
+int*pairs_group_sources(const PairList*pl,int*n_groups);
+int pairs_split(const PairList*pl,double test,double valid,uint64_t seed,int*part,
+int counts[3][2]);
+
+/*:208*//*217:*/
+#line 3684 "attention.w"
 
 extern const char*const kind_names[N_KINDS];
 int kind_from_name(const char*s);
 
-/*:175*//*182:*/
-#line 3054 "attention.w"
+/*:217*//*224:*/
+#line 3813 "attention.w"
 
 void pairs_vocabularies_unk(const PairList*pl,int min_count,Vocab*vin,Vocab*vout);
 int tokenize_unk(const Vocab*v,const char*s,int*ids,int max,int*unknown);
 int make_examples_unk(const PairList*pl,const Vocab*vin,const Vocab*vout,
 int max_length,Example**out);
 
-/*:182*//*216:*/
-#line 3730 "attention.w"
+/*:224*//*258:*/
+#line 4489 "attention.w"
 
 extern const Backend cpu_backend;
 void cpu_set_threads(int n);
 
-/*:216*//*228:*/
-#line 3913 "attention.w"
+/*:258*//*270:*/
+#line 4672 "attention.w"
 
 void batched_specs(int kind,const Config*c,TensorSpec s[NP_TENSORS]);
 void bmodel_alloc(BModel*bm,const Backend*be,int kind,int heads,const Config*c,
 Vocab*vin,Vocab*vout,int B_cap);
 void bmodel_free(BModel*bm);
 
-/*:228*//*230:*/
-#line 3950 "attention.w"
+/*:270*//*272:*/
+#line 4709 "attention.w"
 
 void bmodel_init_random(BModel*bm,uint64_t seed);
 
-/*:230*//*233:*/
-#line 3997 "attention.w"
+/*:272*//*275:*/
+#line 4756 "attention.w"
 
 void batch_upload(BModel*bm,const Example*ex,const int*idx,int n,Batch*bt);
 
-/*:233*//*244:*/
-#line 4181 "attention.w"
+/*:275*//*286:*/
+#line 4940 "attention.w"
 
 void bmodel_forward(BModel*bm,const Batch*bt,float p);
 double bmodel_take_loss(BModel*bm);
 
-/*:244*//*254:*/
-#line 4404 "attention.w"
+/*:286*//*296:*/
+#line 5163 "attention.w"
 
 void bmodel_backward(BModel*bm,const Batch*bt);
 void bmodel_train_batch(BModel*bm,const Batch*bt,double lr);
 
-/*:254*//*259:*/
-#line 4484 "attention.w"
+/*:296*//*301:*/
+#line 5243 "attention.w"
 
 void bmodel_greedy(BModel*bm,const Example*ex,int n,int*out,int*out_len,
 float*attn);
 
-/*:259*//*271:*/
-#line 4695 "attention.w"
+/*:301*//*313:*/
+#line 5454 "attention.w"
 
 int checkpoint_save(const Model*m,const char*path);
 int bcheckpoint_save(const BModel*bm,const char*path);
 int checkpoint_load(Model*m,const char*path);
 int checkpoint_load_any(const char*path,Model*m,BModel*bm,const Backend*be,int B_cap);
 
-/*:271*//*299:*/
-#line 5225 "attention.w"
+/*:313*//*341:*/
+#line 5984 "attention.w"
 
 extern const Colormap colormap_bone,colormap_ylorrd;
 void colormap_color(const Colormap*cm,double w,double rgb[3]);
 const Colormap*colormap_find(const char*name);
 
-/*:299*//*322:*/
-#line 5718 "attention.w"
+/*:341*//*364:*/
+#line 6477 "attention.w"
 
 int heatmap_layout(const Heatmap*h,HeatmapLayout*lay);
 
-/*:322*//*335:*/
-#line 5953 "attention.w"
+/*:364*//*377:*/
+#line 6712 "attention.w"
 
 int figure_format(const char*path);
 int figure_check_path(const char*path);
 int write_file_atomic(const char*path,const void*data,size_t n);
 
-/*:335*//*343:*/
-#line 6113 "attention.w"
+/*:377*//*385:*/
+#line 6872 "attention.w"
 
 int heatmap_save(const Heatmap*h,const char*path);
 int heatmap_image(const Heatmap*h,double scale,FigImage*img,HeatmapLayout*lay);
 
-/*:343*//*356:*/
-#line 6384 "attention.w"
+/*:385*//*398:*/
+#line 7143 "attention.w"
 
 int curve_save(const Curve*c,const char*path);
 int curve_image(const Curve*c,double scale,FigImage*img);
 
-/*:356*/
+/*:398*/
 #line 154 "attention.w"
 
 

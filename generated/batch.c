@@ -1,12 +1,12 @@
-/*176:*/
-#line 2929 "attention.w"
+/*218:*/
+#line 3688 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
 #include <string.h> 
 #include <math.h> 
-/*222:*/
-#line 3818 "attention.w"
+/*264:*/
+#line 4577 "attention.w"
 
 #define PT(k) (bm->p + bm->off[k])
 #define GT(k) (bm->g + bm->off[k])
@@ -15,16 +15,16 @@ static void*dev(const BModel*bm,size_t n,size_t size)
 return bm->be->alloc(n*size);
 }
 
-/*:222*//*223:*/
-#line 3828 "attention.w"
+/*:264*//*265:*/
+#line 4587 "attention.w"
 
 static void bias_grad(const BModel*bm,float*db,const float*dy,int n,int m)
 {
 bm->be->gemm(0,0,1,m,n,1.0f,bm->a.ones,n,dy,m,1.0f,db,m);
 }
 
-/*:223*//*234:*/
-#line 4002 "attention.w"
+/*:265*//*276:*/
+#line 4761 "attention.w"
 
 static uint64_t mix64(uint64_t z)
 {
@@ -34,8 +34,8 @@ z= (z^(z>>27))*0x94d049bb133111ebULL;
 return z^(z>>31);
 }
 
-/*:234*//*235:*/
-#line 4016 "attention.w"
+/*:276*//*277:*/
+#line 4775 "attention.w"
 
 static void encoder_forward_b(BModel*bm,const Batch*bt,float p)
 {
@@ -56,8 +56,8 @@ s,B,H);
 }
 }
 
-/*:235*//*236:*/
-#line 4039 "attention.w"
+/*:277*//*278:*/
+#line 4798 "attention.w"
 
 static void attention_precompute(BModel*bm,int B,int S)
 {
@@ -76,8 +76,8 @@ be->add_bias(a->vp,b+2*H,S*B,H);
 }
 }
 
-/*:236*//*237:*/
-#line 4063 "attention.w"
+/*:278*//*279:*/
+#line 4822 "attention.w"
 
 static void decoder_step_b(BModel*bm,int B,int S,int t)
 {
@@ -88,8 +88,8 @@ size_t bh= (size_t)B*H,tb= (size_t)t*bh;
 float*s_prev= a->dec_h+tb,*s_new= s_prev+bh,*gi= a->dec_gi+(size_t)t*B*G;
 const float*x2= a->ht+tb;
 if(bm->kind==KIND_BAHDANAU){
-/*238:*/
-#line 4083 "attention.w"
+/*280:*/
+#line 4842 "attention.w"
 
 float*w= a->attw+(size_t)t*B*S;
 be->gemm(0,1,B,H,H,1.0f,s_prev,H,PT(P_WA_W),H,0.0f,a->wq,H);
@@ -99,8 +99,8 @@ PT(P_VA_W),B,S,H);
 be->masked_softmax(w,a->scores,a->src_len,B,1,S);
 be->context(a->ctx+tb,w,a->keys,B,S,H,1);
 
-/*:238*/
-#line 4073 "attention.w"
+/*:280*/
+#line 4832 "attention.w"
 
 x2= a->ctx+tb;
 }
@@ -108,16 +108,16 @@ be->gemm(0,1,B,G,H,1.0f,x2,H,PT(P_DEC_W_IH)+H,2*H,1.0f,gi,G);
 be->gemm(0,1,B,G,H,1.0f,s_prev,H,PT(P_DEC_W_HH),H,0.0f,a->gh,G);
 be->add_bias(a->gh,PT(P_DEC_B_HH),B,G);
 be->gru_forward(s_new,a->dec_cache+tb,gi,a->gh,s_prev,NULL,NULL,0,B,H);
-if(bm->kind!=KIND_BAHDANAU)/*239:*/
-#line 4096 "attention.w"
+if(bm->kind!=KIND_BAHDANAU)/*281:*/
+#line 4855 "attention.w"
 
 {
 int mh= bm->kind==KIND_MULTIHEAD,nh= bm->heads;
 const float*q= s_new,*K= mh?a->kp:a->keys;
 float*w= a->attw+(size_t)t*B*nh*S,*c= a->ctx+tb,*ht= a->ht+tb+bh;
 const float*Wc= PT(mh?P_COMBINE:P_LIN_OUT);
-if(bm->kind!=KIND_LUONG_DOT)/*240:*/
-#line 4115 "attention.w"
+if(bm->kind!=KIND_LUONG_DOT)/*282:*/
+#line 4874 "attention.w"
 
 {
 float*qt= a->q+tb;
@@ -126,8 +126,8 @@ if(mh)be->add_bias(qt,PT(P_INPROJ_B),B,H);
 q= qt;
 }
 
-/*:240*/
-#line 4102 "attention.w"
+/*:282*/
+#line 4861 "attention.w"
 
 be->dot_scores(a->scores,q,K,B,S,H,nh,mh?1.0f/sqrtf((float)(H/nh)):1.0f);
 be->masked_softmax(w,a->scores,a->src_len,B,nh,S);
@@ -141,13 +141,13 @@ be->gemm(0,1,B,H,H,1.0f,s_new,H,Wc+H,2*H,1.0f,ht,H);
 be->tanh_forward(ht,ht,B*H);
 }
 
-/*:239*/
-#line 4080 "attention.w"
+/*:281*/
+#line 4839 "attention.w"
 
 }
 
-/*:237*//*241:*/
-#line 4129 "attention.w"
+/*:279*//*283:*/
+#line 4888 "attention.w"
 
 static const float*decoder_output(const BModel*bm)
 {
@@ -168,8 +168,8 @@ attention_precompute(bm,B,S);
 for(int t= 0;t<T;t++)decoder_step_b(bm,B,S,t);
 }
 
-/*:241*//*252:*/
-#line 4366 "attention.w"
+/*:283*//*294:*/
+#line 5125 "attention.w"
 
 static void encoder_backward_b(BModel*bm,const Batch*bt)
 {
@@ -195,11 +195,11 @@ be->embed_backward(GT(P_ENC_EMB),a->d_emb,a->src,M,H,bm->step_p,
 mix64(bm->seed^(2*bm->step)));
 }
 
-/*:252*/
-#line 2934 "attention.w"
+/*:294*/
+#line 3693 "attention.w"
 
-/*177:*/
-#line 2937 "attention.w"
+/*219:*/
+#line 3696 "attention.w"
 
 const char*const kind_names[N_KINDS]= {"seed","bahdanau","luong-dot",
 "luong-general","multihead"};
@@ -210,8 +210,8 @@ for(int k= 0;k<N_KINDS;k++)if(strcmp(s,kind_names[k])==0)return k;
 return-1;
 }
 
-/*:177*//*218:*/
-#line 3750 "attention.w"
+/*:219*//*260:*/
+#line 4509 "attention.w"
 
 void batched_specs(int kind,const Config*c,TensorSpec s[NP_TENSORS])
 {
@@ -223,8 +223,8 @@ s[P_ENC_W_HH]= (TensorSpec){"encoder.gru.weight_hh_l0",3*H,H};
 s[P_ENC_B_IH]= (TensorSpec){"encoder.gru.bias_ih_l0",3*H,0};
 s[P_ENC_B_HH]= (TensorSpec){"encoder.gru.bias_hh_l0",3*H,0};
 s[P_DEC_EMB]= (TensorSpec){"decoder.embedding.weight",c->V_out,H};
-/*219:*/
-#line 3771 "attention.w"
+/*261:*/
+#line 4530 "attention.w"
 
 s[P_WA_W]= (TensorSpec){"decoder.attention.Wa.weight",bah?H:0,H};
 s[P_WA_B]= (TensorSpec){"decoder.attention.Wa.bias",bah?H:0,0};
@@ -240,8 +240,8 @@ s[P_INPROJ_B]= (TensorSpec){"decoder.attention.in_proj_bias",mh?3*H:0,0};
 s[P_OUTPROJ_W]= (TensorSpec){"decoder.attention.out_proj.weight",mh?H:0,H};
 s[P_OUTPROJ_B]= (TensorSpec){"decoder.attention.out_proj.bias",mh?H:0,0};
 
-/*:219*/
-#line 3761 "attention.w"
+/*:261*/
+#line 4520 "attention.w"
 
 s[P_DEC_W_IH]= (TensorSpec){"decoder.gru.weight_ih_l0",3*H,2*H};
 s[P_DEC_W_HH]= (TensorSpec){"decoder.gru.weight_hh_l0",3*H,H};
@@ -252,8 +252,8 @@ s[P_OUT_W]= (TensorSpec){"decoder.out.weight",c->V_out,H};
 s[P_OUT_B]= (TensorSpec){"decoder.out.bias",c->V_out,0};
 }
 
-/*:218*//*224:*/
-#line 3835 "attention.w"
+/*:260*//*266:*/
+#line 4594 "attention.w"
 
 void bmodel_alloc(BModel*bm,const Backend*be,int kind,int heads,const Config*c,
 Vocab*vin,Vocab*vout,int B_cap)
@@ -275,8 +275,8 @@ bm->p= dev(bm,bm->n_params,sizeof(float));
 bm->g= dev(bm,bm->n_params,sizeof(float));
 bm->m= dev(bm,bm->n_params,sizeof(float));
 bm->v= dev(bm,bm->n_params,sizeof(float));
-/*225:*/
-#line 3859 "attention.w"
+/*267:*/
+#line 4618 "attention.w"
 
 BActs*a= &bm->a;
 size_t B= (size_t)B_cap,L= (size_t)c->L,H= (size_t)c->H,N= L*B,V= (size_t)c->V_out;
@@ -296,8 +296,8 @@ for(size_t k= 0;k<sizeof n3h/sizeof n3h[0];k++)*n3h[k]= dev(bm,N*3*H,sizeof(floa
 a->enc_h= dev(bm,N*H+B*H,sizeof(float));
 a->dec_h= dev(bm,N*H+B*H,sizeof(float));
 a->ht= dev(bm,N*H+B*H,sizeof(float));
-/*226:*/
-#line 3880 "attention.w"
+/*268:*/
+#line 4639 "attention.w"
 
 float**bh[]= {&a->wq,&a->d_s,&a->d_s2,&a->d_mh};
 for(size_t k= 0;k<sizeof bh/sizeof bh[0];k++)*bh[k]= dev(bm,B*H,sizeof(float));
@@ -316,17 +316,17 @@ for(size_t i= 0;i<N;i++)one[i]= 1.0f;
 be->upload(a->ones,one,N*sizeof(float));
 free(one);
 
-/*:226*/
-#line 3878 "attention.w"
+/*:268*/
+#line 4637 "attention.w"
 
 
-/*:225*/
-#line 3856 "attention.w"
+/*:267*/
+#line 4615 "attention.w"
 
 }
 
-/*:224*//*227:*/
-#line 3900 "attention.w"
+/*:266*//*269:*/
+#line 4659 "attention.w"
 
 void bmodel_free(BModel*bm)
 {
@@ -340,8 +340,8 @@ vocab_free(&bm->vout);
 memset(bm,0,sizeof*bm);
 }
 
-/*:227*//*229:*/
-#line 3927 "attention.w"
+/*:269*//*271:*/
+#line 4686 "attention.w"
 
 void bmodel_init_random(BModel*bm,uint64_t seed)
 {
@@ -365,8 +365,8 @@ bm->adam_t= 0;
 bm->seed= seed;
 }
 
-/*:229*//*231:*/
-#line 3957 "attention.w"
+/*:271*//*273:*/
+#line 4716 "attention.w"
 
 void batch_upload(BModel*bm,const Example*ex,const int*idx,int n,Batch*bt)
 {
@@ -380,8 +380,8 @@ tokens+= e->tgt_len;
 int*h= xcalloc((size_t)(4*(S> T?S:T)*n+2*n),sizeof(int));
 int*src= h,*tgt= src+S*n,*din= tgt+T*n,*sl= din+T*n,*tl= sl+n;
 int*rows= tl+n,k= 0;
-/*232:*/
-#line 3982 "attention.w"
+/*274:*/
+#line 4741 "attention.w"
 
 for(int b= 0;b<n;b++){
 const Example*e= &ex[idx?idx[b]:b];
@@ -397,8 +397,8 @@ const Example*e= &ex[idx?idx[b]:b];
 if(t<e->tgt_len)rows[k]= t*n+b,tgt[k++]= e->tgt[t];
 }
 
-/*:232*/
-#line 3970 "attention.w"
+/*:274*/
+#line 4729 "attention.w"
 
 const Backend*be= bm->be;
 be->upload(bm->a.src,src,(size_t)(S*n)*sizeof(int));
@@ -411,8 +411,8 @@ free(h);
 *bt= (Batch){n,S,T,tokens};
 }
 
-/*:231*//*242:*/
-#line 4154 "attention.w"
+/*:273*//*284:*/
+#line 4913 "attention.w"
 
 void bmodel_forward(BModel*bm,const Batch*bt,float p)
 {
@@ -430,8 +430,8 @@ be->nll(a->logits,a->row_loss,a->tgt,n,V,1.0f/(float)n);
 be->sum(a->loss_acc,a->row_loss,n);
 }
 
-/*:242*//*243:*/
-#line 4172 "attention.w"
+/*:284*//*285:*/
+#line 4931 "attention.w"
 
 double bmodel_take_loss(BModel*bm)
 {
@@ -441,8 +441,8 @@ bm->be->zero(bm->a.loss_acc,sizeof(float));
 return s;
 }
 
-/*:243*//*245:*/
-#line 4201 "attention.w"
+/*:285*//*287:*/
+#line 4960 "attention.w"
 
 void bmodel_backward(BModel*bm,const Batch*bt)
 {
@@ -462,8 +462,8 @@ be->zero(a->d_uk,(size_t)S*bh*sizeof(float));
 be->zero(a->d_kp,(size_t)S*bh*sizeof(float));
 be->zero(a->d_vp,(size_t)S*bh*sizeof(float));
 for(int t= T-1;t>=0;t--){
-if(bm->kind==KIND_BAHDANAU)/*246:*/
-#line 4238 "attention.w"
+if(bm->kind==KIND_BAHDANAU)/*288:*/
+#line 4997 "attention.w"
 
 {
 size_t tb= (size_t)t*bh,G= 3*(size_t)H;
@@ -480,11 +480,11 @@ PT(P_VA_W),B,S,H);
 be->gemm(0,0,B,H,H,1.0f,dq,H,PT(P_WA_W),H,1.0f,a->d_s2,H);
 }
 
-/*:246*/
-#line 4220 "attention.w"
+/*:288*/
+#line 4979 "attention.w"
 
-else/*247:*/
-#line 4260 "attention.w"
+else/*289:*/
+#line 5019 "attention.w"
 
 {
 int mh= bm->kind==KIND_MULTIHEAD,nh= bm->heads;
@@ -495,8 +495,8 @@ const float*Wc= PT(mh?P_COMBINE:P_LIN_OUT),*s_new= a->dec_h+tb+bh;
 be->tanh_backward(dpre,a->d_out+tb,a->ht+tb+bh,B*H);
 be->gemm(0,0,B,H,H,1.0f,dpre,H,Wc,2*H,0.0f,dc,H);
 be->gemm(0,0,B,H,H,1.0f,dpre,H,Wc+H,2*H,1.0f,a->d_s,H);
-/*248:*/
-#line 4279 "attention.w"
+/*290:*/
+#line 5038 "attention.w"
 
 const float*cg= dc,*K= mh?a->kp:a->keys,*Vv= mh?a->vp:a->keys;
 const float*q= bm->kind==KIND_LUONG_DOT?s_new:a->q+tb;
@@ -512,8 +512,8 @@ be->dot_backward(dq,dK,a->d_e,q,K,B,S,H,nh,scale);
 if(bm->kind==KIND_LUONG_DOT)be->add(a->d_s,dq,B*H);
 else be->gemm(0,0,B,H,H,1.0f,dq,H,PT(mh?P_INPROJ_W:P_LIN_IN),H,1.0f,a->d_s,H);
 
-/*:248*/
-#line 4270 "attention.w"
+/*:290*/
+#line 5029 "attention.w"
 
 be->gru_backward(dgi,dgh,a->d_s2,a->d_s,NULL,a->dec_h+tb,a->dec_cache+tb,
 NULL,0,B,H);
@@ -523,15 +523,15 @@ be->gemm(0,0,B,H,3*H,1.0f,dgi,3*H,PT(P_DEC_W_IH)+H,2*H,1.0f,
 a->d_out+tb-bh,H);
 }
 
-/*:247*/
-#line 4221 "attention.w"
+/*:289*/
+#line 4980 "attention.w"
 
 float*x= a->d_s;
 a->d_s= a->d_s2;
 a->d_s2= x;
 }
-/*249:*/
-#line 4299 "attention.w"
+/*291:*/
+#line 5058 "attention.w"
 
 {
 int G= 3*H,N= T*B;
@@ -546,11 +546,11 @@ be->embed_backward(GT(P_DEC_EMB),a->d_emb,a->dec_in,N,H,bm->step_p,
 mix64(bm->seed^(2*bm->step+1)));
 }
 
-/*:249*/
-#line 4226 "attention.w"
+/*:291*/
+#line 4985 "attention.w"
 
-/*250:*/
-#line 4322 "attention.w"
+/*292:*/
+#line 5081 "attention.w"
 
 {
 int N= T*B,M= S*B;
@@ -567,8 +567,8 @@ be->gemm(1,0,H,H,N,1.0f,a->d_pre,H,a->ctx,H,1.0f,dWc,2*H);
 be->gemm(1,0,H,H,N,1.0f,a->d_pre,H,a->dec_h+bh,H,1.0f,dWc+H,2*H);
 if(bm->kind==KIND_LUONG_GENERAL)
 be->gemm(1,0,H,H,N,1.0f,a->d_q,H,a->dec_h+bh,H,1.0f,GT(P_LIN_IN),H);
-if(mh)/*251:*/
-#line 4346 "attention.w"
+if(mh)/*293:*/
+#line 5105 "attention.w"
 
 {
 float*dW= GT(P_INPROJ_W),*db= GT(P_INPROJ_B);
@@ -585,20 +585,20 @@ be->gemm(0,0,M,H,H,1.0f,a->d_kp,H,W+HH,H,1.0f,a->d_keys,H);
 be->gemm(0,0,M,H,H,1.0f,a->d_vp,H,W+2*HH,H,1.0f,a->d_keys,H);
 }
 
-/*:251*/
-#line 4338 "attention.w"
+/*:293*/
+#line 5097 "attention.w"
 
 }
 }
 
-/*:250*/
-#line 4227 "attention.w"
+/*:292*/
+#line 4986 "attention.w"
 
 encoder_backward_b(bm,bt);
 }
 
-/*:245*//*253:*/
-#line 4393 "attention.w"
+/*:287*//*295:*/
+#line 5152 "attention.w"
 
 void bmodel_train_batch(BModel*bm,const Batch*bt,double lr)
 {
@@ -610,8 +610,8 @@ bm->be->adam(bm->p,bm->g,bm->m,bm->v,bm->n_params,k);
 bm->step++;
 }
 
-/*:253*//*255:*/
-#line 4419 "attention.w"
+/*:295*//*297:*/
+#line 5178 "attention.w"
 
 void bmodel_greedy(BModel*bm,const Example*ex,int n,int*out,int*out_len,
 float*attn)
@@ -621,8 +621,8 @@ for(int at= 0;at<n;at+= bm->B_cap){
 int B= n-at<bm->B_cap?n-at:bm->B_cap;
 Batch bt;
 batch_upload(bm,ex+at,NULL,B,&bt);
-/*256:*/
-#line 4432 "attention.w"
+/*298:*/
+#line 5191 "attention.w"
 
 const Backend*be= bm->be;
 BActs*a= &bm->a;
@@ -637,8 +637,8 @@ attention_precompute(bm,B,S);
 for(int b= 0;b<B;b++)len[b]= 0,tok[b]= SOS_TOKEN;
 if(attn)memset(attn+(size_t)at*L*L,0,(size_t)B*L*L*sizeof(float));
 for(int t= 0;t<L&&left> 0;t++){
-/*257:*/
-#line 4452 "attention.w"
+/*299:*/
+#line 5211 "attention.w"
 
 size_t tb= (size_t)t*B;
 be->upload(a->dec_in+tb,tok,(size_t)B*sizeof(int));
@@ -654,11 +654,11 @@ be->argmax(a->ids,a->logits,B,V);
 be->download(tok,a->ids,(size_t)B*sizeof(int));
 if(w)be->download(w,a->attw+tb*nh*S,(size_t)(B*nh*S)*sizeof(float));
 
-/*:257*/
-#line 4446 "attention.w"
+/*:299*/
+#line 5205 "attention.w"
 
-/*258:*/
-#line 4467 "attention.w"
+/*300:*/
+#line 5226 "attention.w"
 
 for(int b= 0;b<B;b++){
 if(len[b]<0)continue;
@@ -676,21 +676,21 @@ if(len[b]==L)len[b]= -L-1,left--;
 if(left==0||t==L-1)
 for(int b= 0;b<B;b++)if(len[b]<0)len[b]= -len[b]-1;
 
-/*:258*/
-#line 4447 "attention.w"
+/*:300*/
+#line 5206 "attention.w"
 
 }
 free(tok);
 free(w);
 
-/*:256*/
-#line 4428 "attention.w"
+/*:298*/
+#line 5187 "attention.w"
 
 }
 }
 
-/*:255*/
-#line 2935 "attention.w"
+/*:297*/
+#line 3694 "attention.w"
 
 
-/*:176*/
+/*:218*/

@@ -428,8 +428,8 @@ ex[k].tgt_len= m;
 return 0;
 }
 
-/*:47*//*178:*/
-#line 2957 "attention.w"
+/*:47*//*220:*/
+#line 3716 "attention.w"
 
 static void tally_words(Vocab*v,int**count,const char*s)
 {
@@ -451,8 +451,8 @@ s+= k+(s[k]==' ');
 }
 }
 
-/*:178*//*179:*/
-#line 2980 "attention.w"
+/*:220*//*221:*/
+#line 3739 "attention.w"
 
 static void vocab_with_count(Vocab*out,const PairList*pl,int side,int min_count)
 {
@@ -477,8 +477,8 @@ vocab_with_count(vin,pl,0,min_count);
 vocab_with_count(vout,pl,1,min_count);
 }
 
-/*:179*//*180:*/
-#line 3008 "attention.w"
+/*:221*//*222:*/
+#line 3767 "attention.w"
 
 int tokenize_unk(const Vocab*v,const char*s,int*ids,int max,int*unknown)
 {
@@ -502,8 +502,8 @@ ids[n++]= id;
 return n;
 }
 
-/*:180*//*181:*/
-#line 3031 "attention.w"
+/*:222*//*223:*/
+#line 3790 "attention.w"
 
 int make_examples_unk(const PairList*pl,const Vocab*vin,const Vocab*vout,
 int max_length,Example**out)
@@ -527,7 +527,7 @@ ex[k].tgt_len= m;
 return 0;
 }
 
-/*:181*/
+/*:223*/
 #line 321 "attention.w"
 
 
