@@ -7492,11 +7492,13 @@ return status;
 
 @* The command line.
 @^command line@>
-The program \.{attention} has five commands: \.{train} trains a model on
-the notebook's pairs or on a file and can save it; \.{translate} loads a saved
-model and translates sentences; \.{pairs} shows what the reader and the filter
-make of a file; \.{heatmap} and \.{loss-curve} draw the figures of the
-previous chapter. Each command prints its options with \.{--help}. Errors go to the standard error stream with the
+The program \.{attention} has eight commands: \.{train} trains a model of
+any kind on the notebook's pairs or on a file and can save it;
+\.{translate} loads a saved model and translates sentences; \.{pairs} shows
+what the reader and the filter make of a file; \.{split}, \.{eval} and
+\.{bleu} make a held-out test set and score translations on it; \.{heatmap}
+and \.{loss-curve} draw the figures of the previous chapter. Each command
+prints its options with \.{--help}. Errors go to the standard error stream with the
 program's name first; the exit status is 2 for a wrong command line and 1
 for bad data, a bad model file or an unknown word.
 @^exit status@>
