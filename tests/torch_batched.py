@@ -678,6 +678,7 @@ def cmd_bench(args):
     print(f"pytorch_blas {blas} ({blas_library()}), {blas_threads} BLAS thread(s)")
     print(f"pytorch_threads {torch.get_num_threads()}")
     print(f"pytorch_epoch_seconds {secs:.6f}")
+    print(f"pytorch_target_tokens {tgt_tokens}")
     print(f"pytorch_target_tokens_per_second {tgt_tokens / secs:.1f}")
     print(f"pytorch_tokens_per_second {(src_tokens + tgt_tokens) / secs:.1f}")
     print(f"pytorch_final_loss {losses[-1]!r}")
