@@ -424,11 +424,14 @@ def cmd_train(args):
     model.to(DTYPES[args.dtype])
     model.dropout = args.dropout
     torch.manual_seed(args.seed)
+    t0 = time.perf_counter()
     losses = train_epochs(
         model, examples_of(model, pairs), args.epochs, args.batch, args.lr,
         None if args.no_shuffle else args.seed,
         lambda e, n, l: print(f"epoch {e}/{n} loss {l:.6f}", flush=True))
     print(f"final_loss {losses[-1]!r}")
+    print(f"train_seconds {time.perf_counter() - t0:.3f} ({args.dtype}, "
+          f"{torch.get_num_threads()} thread(s))")
     if args.save:
         save_model(model, args.save)
         print(f"saved trained weights to {args.save}")
