@@ -19,6 +19,7 @@ Subcommands (each has --help):
   init       vocabularies from a pairs file, seeded initial weights
   train      train a checkpoint on a pairs file, print the epoch losses
   translate  greedy, batched translation with a checkpoint
+  grads      loss and gradients of one batch, as safetensors (to debug parity)
   compare    relative Frobenius error of every tensor (torch_ref.py's)
   selftest   batch equivalence, zero-gradient biases, round trip, training
   bench      one epoch of the tutorial's training, masked, timed
@@ -454,6 +455,30 @@ def cmd_translate(args):
         print(" ".join(words))
 
 
+def cmd_grads(args):
+    """Loss and gradients of one batch (file order), for debugging parity."""
+    set_threads(1)
+    pairs = read_pairs(args.data)
+    model = load_model(args.init)
+    model.to(DTYPES[args.dtype])
+    exs = examples_of(model, pairs)[args.batch * args.index:args.batch * (args.index + 1)]
+    if not exs:
+        raise KitError(f"{args.data}: no batch {args.index} of {args.batch} pairs "
+                       f"({len(pairs)} pairs)")
+    model.train()
+    model.zero_grad()
+    loss = model.loss(make_batch(exs))
+    loss.backward()
+    grads = [(n, p.grad if p.grad is not None else torch.zeros_like(p))
+             for n, p in model.named_parameters()]
+    meta = {"loss": repr(float(loss)), "batch": str(args.index), "pairs": str(len(exs)),
+            "input_vocab": json.dumps(model.in_vocab),
+            "output_vocab": json.dumps(model.out_vocab)}
+    torch_ref.write_safetensors(args.out, grads, meta)
+    print(f"loss {float(loss)!r} of batch {args.index} ({len(exs)} pairs); gradients "
+          f"written to {args.out}")
+
+
 def cmd_compare(args):
     return torch_ref.cmd_compare(args)
 
@@ -781,6 +806,15 @@ def main(argv=None):
     p.add_argument("--model", required=True)
     p.add_argument("sentence", nargs="*", help="sentences (default: lines of stdin)")
     p.set_defaults(func=cmd_translate)
+
+    p = sub.add_parser("grads", help="loss and gradients of one batch (for debugging)")
+    p.add_argument("--init", required=True, help="the checkpoint")
+    p.add_argument("--data", required=True)
+    p.add_argument("--batch", type=int, default=32)
+    p.add_argument("--index", type=int, default=0, help="which batch, file order (default 0)")
+    p.add_argument("--dtype", choices=sorted(DTYPES), default="float64")
+    p.add_argument("--out", required=True, help="safetensors file of the gradients (F32)")
+    p.set_defaults(func=cmd_grads)
 
     p = sub.add_parser("compare", help="relative error per tensor")
     p.add_argument("--ref", required=True)
