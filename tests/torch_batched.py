@@ -389,6 +389,18 @@ def train_epochs(model, examples, epochs, batch_size, lr, shuffle_seed=None,
     return losses
 
 
+def evaluate(model, examples, batch_size):
+    """Token-weighted mean NLL of examples, without dropout or gradients."""
+    model.eval()
+    total, tokens = 0.0, 0
+    with torch.no_grad():
+        for k in range(0, len(examples), batch_size):
+            batch = make_batch(examples[k:k + batch_size])
+            total += float(model.loss(batch)) * batch["tokens"]
+            tokens += batch["tokens"]
+    return total / tokens
+
+
 def new_model(args, pairs):
     torch.manual_seed(args.seed)
     return Seq2Seq(args.attention, build_vocab((p[0] for p in pairs), args.min_count),
@@ -424,12 +436,22 @@ def cmd_train(args):
         model = new_model(args, pairs)
     model.to(DTYPES[args.dtype])
     model.dropout = args.dropout
+    valid = None
+    if args.valid:
+        valid = examples_of(model, read_pairs(args.valid))
+        if not valid:
+            raise KitError(f"{args.valid}: no pair passes the filter")
+
+    def report(epoch, epochs, loss):
+        extra = ""
+        if valid:
+            extra = f" valid_loss {evaluate(model, valid, args.batch):.6f}"
+        print(f"epoch {epoch}/{epochs} loss {loss:.6f}{extra}", flush=True)
+
     torch.manual_seed(args.seed)
     t0 = time.perf_counter()
-    losses = train_epochs(
-        model, examples_of(model, pairs), args.epochs, args.batch, args.lr,
-        None if args.no_shuffle else args.seed,
-        lambda e, n, l: print(f"epoch {e}/{n} loss {l:.6f}", flush=True))
+    losses = train_epochs(model, examples_of(model, pairs), args.epochs, args.batch,
+                          args.lr, None if args.no_shuffle else args.seed, report)
     print(f"final_loss {losses[-1]!r}")
     print(f"train_seconds {time.perf_counter() - t0:.3f} ({args.dtype}, "
           f"{torch.get_num_threads()} thread(s))")
@@ -798,6 +820,8 @@ def main(argv=None):
     p.add_argument("--no-shuffle", action="store_true",
                    help="file order (default: a shuffle seeded by --seed each epoch)")
     p.add_argument("--dtype", choices=sorted(DTYPES), default="float32")
+    p.add_argument("--valid", help="pairs file whose loss is printed after each epoch "
+                   "(unknown words are <UNK>)")
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--save", help="write the trained weights here (F32)")
     p.set_defaults(func=cmd_train)
