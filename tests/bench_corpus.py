@@ -18,6 +18,12 @@ that of its epoch alone, as tests/torch_batched.py bench measures it.  A report,
 when a program fails.  Without `--attention bahdanau` in `attention train
 --help` it says so and times PyTorch alone.
 
+PyTorch's OpenMP threads spin while they wait; on a machine that other work
+shares, two spinning threads steal the cores from each other and from OpenBLAS
+(measured here under load: 24 s for an epoch of 183 pairs at 2 threads, against
+1.4 s with OMP_WAIT_POLICY=PASSIVE and 0.6 s at 1 thread).  So PyTorch runs with
+OMP_WAIT_POLICY=PASSIVE unless the environment sets it otherwise.
+
 usage: tests/bench_corpus.py ./attention [--rounds N] [--threads 1 2] [--data FILE]
 """
 import argparse
@@ -35,10 +41,15 @@ PY = os.environ.get("PYTHON", "/usr/bin/python3")
 CORPUS = os.environ.get("ATTENTION_CORPUS", "/work/shared/data/eng-fra.txt")
 
 
+ENV = dict(os.environ)
+ENV.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+
 def run(cmd):
     """Run cmd; (stdout, wall seconds)."""
     t0 = time.perf_counter()
-    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                         env=ENV)
     out, err = p.communicate()
     wall = time.perf_counter() - t0
     if p.returncode != 0:
@@ -100,6 +111,7 @@ def main():
     if not kit:
         print("bench-corpus: the kit has no --attention bahdanau yet: PyTorch alone")
 
+    print(f"bench-corpus: PyTorch with OMP_WAIT_POLICY={ENV['OMP_WAIT_POLICY']}")
     sgemm, _ = run([PY, REF, "sgemm", "--threads"] + [str(t) for t in args.threads])
     print(sgemm, end="")
     rate = {t: field(rf"^sgemm_gflops_threads{t} min \S+ median (\S+)", sgemm, "sgemm rate")
