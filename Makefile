@@ -99,12 +99,6 @@ draw-figures:
 bench: attention
 	$(PYTHON) tests/bench.py ./attention
 
-# Part II's benchmark (a report): one epoch of the tutorial's bahdanau training on
-# the corpus, the kit against a masked PyTorch version, at 1 and 2 threads.
-.PHONY: bench-corpus
-bench-corpus: attention
-	$(PYTHON) tests/bench_corpus.py ./attention
-
 # The model of make run, for the book; training is deterministic, so this is the
 # same model and the same figures as make run's.
 build/seed.safetensors build/seed-loss.tsv: attention
@@ -140,6 +134,12 @@ book/attention.pdf: attention.w book/outputs.stamp build/figures.stamp
 
 book-check: book
 	$(PYTHON) tests/book-check
+
+# Part II's benchmark (a report): one epoch of the tutorial's bahdanau training on
+# the corpus, the kit against a masked PyTorch version, at 1 and 2 threads.
+.PHONY: bench-corpus
+bench-corpus: attention
+	$(PYTHON) tests/bench_corpus.py ./attention
 
 # The exercises (tests/grader/README.md). The grader compiles with the kit's
 # compiler and flags; CFLAGS is passed on only when set on the command line.
