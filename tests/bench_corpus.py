@@ -124,7 +124,7 @@ def main():
         rows = []
         for threads in args.threads:
             k_secs, k_loss, k_rss, t_secs, t_loss, t_rss = [], [], [], [], [], []
-            gflop = tokens = float("nan")
+            gflop = real = tokens = float("nan")
             for r in range(args.rounds):
                 if kit:
                     out, wall, rss = run_measured(
@@ -144,19 +144,20 @@ def main():
                 t_rss.append(rss)
                 tokens = field(r"^pytorch_target_tokens (\S+)", out, "token count")
                 gflop = field(r"^epoch_products_gflop (\S+)", out, "products")
+                real = field(r"^epoch_products_gflop \S+ padded, (\S+)", out, "products")
                 print(f"bench-corpus: {threads} thread(s), round {r + 1}: "
                       + (f"kit {k_secs[-1]:.2f} s ({how}; process {wall:.2f} s; loss "
                          f"{k_loss[-1]:.4f}), " if kit else "")
                       + f"PyTorch {t_secs[-1]:.2f} s (loss {t_loss[-1]:.4f})", flush=True)
             rows.append((threads, med(k_secs), med(k_loss), max(k_rss, default=float("nan")),
-                         med(t_secs), med(t_loss), max(t_rss), tokens, gflop))
+                         med(t_secs), med(t_loss), max(t_rss), tokens, gflop, real))
 
     print()
     print(f"One epoch, bahdanau, hidden 128, batch 32, lr 0.001, dropout 0.1, "
           f"{args.data} ({args.rounds} round(s), medians):")
     print(f"{'threads':>7} {'program':>8} {'s/epoch':>8} {'tokens/s':>9} {'loss':>7} "
           f"{'peak MiB':>8} {'GFLOP/s':>8} {'% sgemm':>7}")
-    for threads, ks, kl, km, ts, tl, tm, tokens, gflop in rows:
+    for threads, ks, kl, km, ts, tl, tm, tokens, gflop, real in rows:
         for name, secs, loss, rss in (("kit", ks, kl, km), ("PyTorch", ts, tl, tm)):
             if name == "kit" and not kit:
                 continue
@@ -164,7 +165,8 @@ def main():
                   f"{rss:8.0f} {gflop / secs:8.1f} {100 * gflop / secs / rate[threads]:6.1f}%")
         floor = gflop / rate[threads]
         print(f"{threads:>7} {'floor':>8} {floor:8.2f}   (the epoch's {gflop:.0f} GFLOP of "
-              f"products at the median sgemm rate, {rate[threads]:.1f} GFLOP/s)")
+              f"products, {real:.0f} without the padding, at the median sgemm rate, "
+              f"{rate[threads]:.1f} GFLOP/s)")
         if kit:
             print(f"bench_corpus_ratio_threads{threads} {ts / ks:.2f} (PyTorch s / kit s)")
 
