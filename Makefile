@@ -173,6 +173,12 @@ book/attention.pdf: attention.w book/outputs.stamp build/figures.stamp
 book-check: book
 	$(PYTHON) tests/book-check
 
+# Part II's benchmark (a report): one epoch of the tutorial's bahdanau training on
+# the corpus, the kit against a masked PyTorch version, at 1 and 2 threads.
+.PHONY: bench-corpus
+bench-corpus: attention
+	$(PYTHON) tests/bench_corpus.py ./attention
+
 # The exercises (tests/grader/README.md). The grader compiles with the kit's
 # compiler and flags; CFLAGS is passed on only when set on the command line.
 GRADER := CC="$(CC)" $(if $(filter command line,$(origin CFLAGS)),GRADER_CFLAGS="$(CFLAGS)") \
