@@ -269,6 +269,19 @@ for kind in bahdanau luong-dot luong-general multihead; do
     bad "$kind: train --init: status $rc, stdout $(head -c 300 "$tmp/out" | tr '\n' ' '), stderr: $(errtext)"
   fi
 done
+# One thread or two, the same checkpoint (hidden 64 and the fixture's 353
+# French words: products big enough for OpenBLAS to use both threads, and
+# sums longer than its block of 320).
+for kind in bahdanau luong-dot luong-general multihead; do
+  P1="$tmp/$kind-p1.safetensors" P2="$tmp/$kind-p2.safetensors"
+  run "$bin" train "${small[@]}" --hidden 64 --attention "$kind" --threads 1 --save "$P1"; rc1=$rc
+  run "$bin" train "${small[@]}" --hidden 64 --attention "$kind" --threads 2 --save "$P2"; rc2=$rc
+  if [ "$rc1$rc2" = 00 ] && [ -s "$P1" ] && cmp -s "$P1" "$P2"; then
+    ok "$kind: train --threads 1 and --threads 2: byte-identical checkpoints"
+  else
+    bad "$kind: train --threads 1 and 2: statuses $rc1 $rc2, $(cmp "$P1" "$P2" 2>&1)"
+  fi
+done
 # Many sentences are decoded in batches (64 at a time), padded to the longest:
 # 70 sentences give the same translations read from stdin in file order as
 # given as arguments in reverse order (other neighbours, other padding).
