@@ -541,6 +541,65 @@ static double loss_and_grad(BModel *bm, int from, int n)
   return sum / bt.tokens;
 }
 
+/* The loss of the whole batch, without the backward pass. */
+static double batch_loss(void *ctx)
+{
+  BModel *bm = ctx;
+  Batch bt;
+  batch_upload(bm, ex, NULL, NEX, &bt);
+  bmodel_take_loss(bm);
+  bmodel_forward(bm, &bt, 0.0f);
+  return bmodel_take_loss(bm) / bt.tokens;
+}
+
+/* Every gradient of a whole masked batch of each kind against central
+   differences of the float32 loss, element by element (the double build,
+   test_batched_double.c, does the same to 1e-6). The loss, a mean of 13 words'
+   losses of size ~2 through some hundred float32 operations each, carries a
+   rounding error of a few 1e-7; divided by 2 EPS that puts a noise floor of
+   about 2.5e-5 under every difference quotient, whatever the element, and
+   that is what is measured (the largest |analytic - numeric| of every tensor
+   lies between 1.3e-5 and 3e-5). So the test is per element,
+   |analytic - numeric| <= BATCH_ATOL + BATCH_RTOL |numeric|, with
+   BATCH_ATOL = 1e-4 (four times the floor) and BATCH_RTOL = 1e-2 (the
+   truncation error, EPS^2 f'''/6, is far below it). A wrong term changes an
+   element by about its own size, 1e-3 to 1e-1 for most elements here. */
+#define BATCH_ATOL 1e-4
+#define BATCH_RTOL 1e-2
+START_TEST(gradients_of_a_masked_batch)
+{
+  int kind = KIND_BAHDANAU + _i;
+  BModel bm;
+  make_examples_by_hand();
+  tiny_bmodel(&bm, kind, 7 + (uint64_t) kind);
+  loss_and_grad(&bm, 0, NEX);
+  float *g = malloc(bm.n_params * sizeof(float));
+  memcpy(g, bm.g, bm.n_params * sizeof(float));
+  double worst = 0, worst_fd = 0;
+  size_t worst_i = 0;
+  for (size_t i = 0; i < bm.n_params; i++) {
+    float x = bm.p[i];
+    bm.p[i] = x + EPS;
+    double lp = batch_loss(&bm);
+    bm.p[i] = x - EPS;
+    double lm = batch_loss(&bm);
+    bm.p[i] = x;
+    double fd = (lp - lm) / (2.0 * (double) EPS);
+    double err = fabs(fd - g[i]) / (BATCH_ATOL + BATCH_RTOL * fabs(fd));
+    if (err > worst) worst = err, worst_i = i, worst_fd = fd;
+  }
+  int k = 0;
+  while (k + 1 < NP_TENSORS && bm.off[k + 1] <= worst_i) k++;
+  printf("  whole batch %-14s worst element at %.2f of the tolerance (%s)\n", kind_names[kind],
+    worst, bm.spec[k].name);
+  ck_assert_msg(worst <= 1.0, "%s: gradient of %s[%zu]: analytic %.6g, differences %.6g "
+    "(%.3g times the tolerance)", kind_names[kind], bm.spec[k].name, worst_i - bm.off[k],
+    g[worst_i], worst_fd, worst);
+  free(g);
+  bmodel_free(&bm);
+}
+END_TEST
+
 /* Bahdanau's Va.bias and multi-head attention's key bias (the middle third of
    in_proj_bias) shift every score of a row alike; the softmax cannot see
    that. Their gradient is exactly 0 after a backward pass of a whole batch,
@@ -778,6 +837,7 @@ static Suite *suite(void)
   suite_add_tcase(s, k);
   TCase *b = tcase_create("batches");
   tcase_set_timeout(b, 60);
+  tcase_add_loop_test(b, gradients_of_a_masked_batch, 0, N_KINDS - 1);
   tcase_add_loop_test(b, zero_gradient_biases, 0, 2);
   tcase_add_loop_test(b, batch_equals_sentences_one_at_a_time, 0, N_KINDS - 1);
   tcase_add_loop_test(b, same_seed_same_bits, 0, N_KINDS - 1);
