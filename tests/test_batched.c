@@ -16,9 +16,10 @@
    arguments of size ~1); the rounding error of f (a few dozen float32 outputs
    of size ~1, each with a relative error of ~6e-8) divided by 2 EPS is about
    1e-5 to 1e-4 of a gradient of size ~1. A smaller EPS (1e-3) makes the
-   rounding term ten times larger, a larger one the truncation term a hundred
-   times larger; 1e-2 balances them. The errors measured are printed (a few
-   1e-6 to 1e-4). A wrong backward kernel (a missing term, a wrong sign, a wrong
+   rounding term ten times larger, a larger one the truncation term grow as
+   EPS^2; 1e-2 balances them. Measured over the kernels' 30 checks (the
+   numbers are printed): median error 4e-6 and largest 1.6e-4 at EPS = 1e-2,
+   3e-5 and 8e-4 at 1e-3, 1.4e-6 and 3.3e-4 at 3e-2. A wrong backward kernel (a missing term, a wrong sign, a wrong
    index, a mask applied on one side only) gives errors of order 1e-1 to 1;
    checker_catches_a_wrong_gradient shows that one wrong element among 60 is
    caught. The exact properties (masked weights and gradients, dropout masks,
@@ -27,7 +28,9 @@
 #include <unistd.h>
 #include "testutil.h"
 
+#ifndef EPS
 #define EPS 1e-2f
+#endif
 #define GRAD_TOL 2e-3
 
 static const Backend *be = &cpu_backend;
