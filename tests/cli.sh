@@ -282,6 +282,25 @@ for kind in bahdanau luong-dot luong-general multihead; do
     bad "$kind: train --threads 1 and 2: statuses $rc1 $rc2, $(cmp "$P1" "$P2" 2>&1)"
   fi
 done
+# A validation share: printed each epoch, the same pairs every time (by --seed).
+V1="$tmp/v1.safetensors" V2="$tmp/v2.safetensors"
+run "$bin" train "${small[@]}" --attention luong-dot --epochs 2 --valid-split 0.3 --save "$V1"
+cp "$tmp/out" "$tmp/v1.out"; rc1=$rc
+run "$bin" train "${small[@]}" --attention luong-dot --epochs 2 --valid-split 0.3 --save "$V2"; rc2=$rc
+if [ "$rc1$rc2" = 00 ] && grep -q "for validation" "$tmp/v1.out" \
+  && [ "$(grep -c ', valid loss ' "$tmp/v1.out")" -eq 2 ] && cmp -s "$V1" "$V2" \
+  && [ "$(grep -v ' s (' "$tmp/v1.out")" = "$(grep -v ' s (' "$tmp/out")" ]; then
+  ok "train --valid-split 0.3: $(grep -o '[0-9]* for validation' "$tmp/v1.out"), a valid loss each epoch, the same run twice"
+else
+  bad "train --valid-split 0.3: statuses $rc1 $rc2, stdout $(head -c 400 "$tmp/v1.out" | tr '\n' '|')"
+fi
+head -40 "$fixture" >"$tmp/valid40.txt"
+run "$bin" train "${small[@]}" --attention luong-dot --valid "$tmp/valid40.txt"
+if [ "$rc" -eq 0 ] && has "for validation from --valid" "$tmp/out" && has ", valid loss " "$tmp/out"; then
+  ok "train --valid FILE: $(grep -o '[0-9]* for validation from --valid' "$tmp/out"), a valid loss"
+else
+  bad "train --valid FILE: status $rc, stdout $(head -c 400 "$tmp/out" | tr '\n' '|'), stderr: $(errtext)"
+fi
 # Many sentences are decoded in batches (64 at a time), padded to the longest:
 # 70 sentences give the same translations read from stdin in file order as
 # given as arguments in reverse order (other neighbours, other padding).
