@@ -3520,14 +3520,17 @@ static void cpu_zero(void *p, size_t bytes)
 
 @ The product, and the one place where the precision of the build shows.
 OpenBLAS cuts the inner dimension $K$ of a product into blocks of its own
-size (320 for |sgemm| on recent Intel cores) and adds the blocks' partial
+size (a few hundred numbers) and adds the blocks' partial
 sums into $C$; its single-threaded and its threaded drivers cut a long $K$
 at different places, and the last bits of the result then depend on the
 number of threads (\.{tests/test\_batched.c} shows it for $K=2000$, the
 vocabulary of the output layer's gradient). So the kit cuts $K$ itself, into
-blocks of |GEMM_K_BLOCK| that fit in one of OpenBLAS's, and adds them in
-order ($\beta=1$ after the first): every call has a single block, and one
-thread or two give the same bits. The blocks cost nothing measurable
+blocks of |GEMM_K_BLOCK| that fit in one of OpenBLAS's (its block is 256 on
+Sandy Bridge, 320 on the Cooperlake cores the tests were measured on; a
+processor with a smaller one would need a smaller |GEMM_K_BLOCK|, and
+\.{tests/test\_batched.c} would say so), and adds them in order ($\beta=1$
+after the first): every call has a single block, and one thread or two give
+the same bits. The blocks cost nothing measurable
 (OpenBLAS packs and adds block by block anyway): the output layer's gradient
 on the corpus, $320\times4400$ by $4400\times128$, runs as fast in blocks as
 in one call.

@@ -224,7 +224,7 @@ void(*adam)(float*p,const float*g,float*m,float*v,size_t n,AdamConstants k);
 };
 
 /*:184*//*215:*/
-#line 3706 "attention.w"
+#line 3709 "attention.w"
 
 enum{P_ENC_EMB,P_ENC_W_IH,P_ENC_W_HH,P_ENC_B_IH,P_ENC_B_HH,P_DEC_EMB,
 P_WA_W,P_WA_B,P_UA_W,P_UA_B,P_VA_W,P_VA_B,P_LIN_IN,P_LIN_OUT,
@@ -233,7 +233,7 @@ P_DEC_W_IH,P_DEC_W_HH,P_DEC_B_IH,P_DEC_B_HH,P_COMBINE,P_OUT_W,P_OUT_B,
 NP_TENSORS};
 
 /*:215*//*218:*/
-#line 3752 "attention.w"
+#line 3755 "attention.w"
 
 typedef struct{
 int*src,*tgt,*dec_in,*src_len,*tgt_len,*ids;
@@ -246,7 +246,7 @@ float*d_keys,*d_uk,*d_kp,*d_vp,*d_mh,*d_enc_gi,*d_enc_gh,*d_emb;
 }BActs;
 
 /*:218*//*219:*/
-#line 3765 "attention.w"
+#line 3768 "attention.w"
 
 typedef struct{
 int kind,heads;
@@ -264,7 +264,7 @@ BActs a;
 }BModel;
 
 /*:219*//*261:*/
-#line 4513 "attention.w"
+#line 4516 "attention.w"
 
 typedef struct{
 int kind,heads;
@@ -277,7 +277,7 @@ size_t n_params;
 }CkptView;
 
 /*:261*//*290:*/
-#line 5095 "attention.w"
+#line 5098 "attention.w"
 
 #define COLORMAP_MAX_POINTS 9
 typedef struct{
@@ -288,7 +288,7 @@ double v[3][COLORMAP_MAX_POINTS];
 }Colormap;
 
 /*:290*//*298:*/
-#line 5193 "attention.w"
+#line 5196 "attention.w"
 
 enum{HEATMAP_MATPLOTLIB,HEATMAP_SEABORN};
 typedef struct{
@@ -303,7 +303,7 @@ double vmin,vmax;
 }Heatmap;
 
 /*:298*//*299:*/
-#line 5210 "attention.w"
+#line 5213 "attention.w"
 
 typedef struct{
 double x,y,w,h;
@@ -319,13 +319,13 @@ unsigned char*data;
 }FigImage;
 
 /*:299*//*328:*/
-#line 5831 "attention.w"
+#line 5834 "attention.w"
 
 enum{FIGURE_PNG,FIGURE_PDF,FIGURE_SVG};
 #define FIGURE_PNG_SCALE 2.0
 
 /*:328*//*342:*/
-#line 6088 "attention.w"
+#line 6091 "attention.w"
 
 typedef struct{
 int n;
@@ -921,13 +921,13 @@ int make_examples_unk(const PairList*pl,const Vocab*vin,const Vocab*vout,
 int max_length,Example**out);
 
 /*:182*//*214:*/
-#line 3693 "attention.w"
+#line 3696 "attention.w"
 
 extern const Backend cpu_backend;
 void cpu_set_threads(int n);
 
 /*:214*//*226:*/
-#line 3876 "attention.w"
+#line 3879 "attention.w"
 
 void batched_specs(int kind,const Config*c,TensorSpec s[NP_TENSORS]);
 void bmodel_alloc(BModel*bm,const Backend*be,int kind,int heads,const Config*c,
@@ -935,35 +935,35 @@ Vocab*vin,Vocab*vout,int B_cap);
 void bmodel_free(BModel*bm);
 
 /*:226*//*228:*/
-#line 3913 "attention.w"
+#line 3916 "attention.w"
 
 void bmodel_init_random(BModel*bm,uint64_t seed);
 
 /*:228*//*231:*/
-#line 3955 "attention.w"
+#line 3958 "attention.w"
 
 void batch_upload(BModel*bm,const Example*ex,const int*idx,int n,Batch*bt);
 
 /*:231*//*242:*/
-#line 4137 "attention.w"
+#line 4140 "attention.w"
 
 void bmodel_forward(BModel*bm,const Batch*bt,float p);
 double bmodel_take_loss(BModel*bm);
 
 /*:242*//*252:*/
-#line 4357 "attention.w"
+#line 4360 "attention.w"
 
 void bmodel_backward(BModel*bm,const Batch*bt);
 void bmodel_train_batch(BModel*bm,const Batch*bt,double lr);
 
 /*:252*//*257:*/
-#line 4437 "attention.w"
+#line 4440 "attention.w"
 
 void bmodel_greedy(BModel*bm,const Example*ex,int n,int*out,int*out_len,
 float*attn);
 
 /*:257*//*269:*/
-#line 4648 "attention.w"
+#line 4651 "attention.w"
 
 int checkpoint_save(const Model*m,const char*path);
 int bcheckpoint_save(const BModel*bm,const char*path);
@@ -971,32 +971,32 @@ int checkpoint_load(Model*m,const char*path);
 int checkpoint_load_any(const char*path,Model*m,BModel*bm,const Backend*be,int B_cap);
 
 /*:269*//*297:*/
-#line 5178 "attention.w"
+#line 5181 "attention.w"
 
 extern const Colormap colormap_bone,colormap_ylorrd;
 void colormap_color(const Colormap*cm,double w,double rgb[3]);
 const Colormap*colormap_find(const char*name);
 
 /*:297*//*320:*/
-#line 5671 "attention.w"
+#line 5674 "attention.w"
 
 int heatmap_layout(const Heatmap*h,HeatmapLayout*lay);
 
 /*:320*//*333:*/
-#line 5906 "attention.w"
+#line 5909 "attention.w"
 
 int figure_format(const char*path);
 int figure_check_path(const char*path);
 int write_file_atomic(const char*path,const void*data,size_t n);
 
 /*:333*//*341:*/
-#line 6066 "attention.w"
+#line 6069 "attention.w"
 
 int heatmap_save(const Heatmap*h,const char*path);
 int heatmap_image(const Heatmap*h,double scale,FigImage*img,HeatmapLayout*lay);
 
 /*:341*//*354:*/
-#line 6337 "attention.w"
+#line 6340 "attention.w"
 
 int curve_save(const Curve*c,const char*path);
 int curve_image(const Curve*c,double scale,FigImage*img);

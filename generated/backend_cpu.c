@@ -26,7 +26,7 @@ memset(p,0,bytes);
 }
 
 /*:204*//*205:*/
-#line 3535 "attention.w"
+#line 3538 "attention.w"
 
 #define GEMM_K_BLOCK 256
 static void cpu_gemm(int ta,int tb,int M,int N,int K,float alpha,const float*A,
@@ -39,16 +39,16 @@ const float*a= ta?A+(size_t)k0*lda:A+k0,*b= tb?B+k0:B+(size_t)k0*ldb;
 cblas_dgemm(CblasRowMajor,ta?CblasTrans:CblasNoTrans,tb?CblasTrans:CblasNoTrans,
 M,N,k,alpha,a,lda,b,ldb,k0?1.0:beta,C,ldc);
 #else
-#line 3547 "attention.w"
+#line 3550 "attention.w"
  cblas_sgemm(CblasRowMajor,ta?CblasTrans:CblasNoTrans,tb?CblasTrans:CblasNoTrans,
 M,N,k,alpha,a,lda,b,ldb,k0?1.0f:beta,C,ldc);
 #endif
-#line 3550 "attention.w"
+#line 3553 "attention.w"
 }
 }
 
 /*:205*//*206:*/
-#line 3555 "attention.w"
+#line 3558 "attention.w"
 
 #define FOR(n) for (int i =  0; i < (n); i++)
 #define FOR2(n, m) for (int r =  0; r < (n); r++) for (int j =  0; j < (m); j++)
@@ -68,7 +68,7 @@ FOR2(n,m)kb_add_bias(r,j,y,b,m);
 }
 
 /*:206*//*207:*/
-#line 3573 "attention.w"
+#line 3576 "attention.w"
 
 static void cpu_gru_forward(float*h_new,GruCache*cache,const float*gi,
 const float*gh,const float*h,float*out,const int*len,int s,int B,int H)
@@ -83,7 +83,7 @@ FOR2(B,H)kb_gru_backward(r,j,dgi,dgh,dh_prev,dh_new,dout,h,cache,len,s,H);
 }
 
 /*:207*//*208:*/
-#line 3586 "attention.w"
+#line 3589 "attention.w"
 
 static void cpu_additive_scores(float*e,float*a,const float*wq,const float*uk,
 const float*va,int B,int S,int H)
@@ -102,7 +102,7 @@ FOR2(S*B,H)kb_additive_duk(r,j,duk,a,B,S,H);
 }
 
 /*:208*//*209:*/
-#line 3603 "attention.w"
+#line 3606 "attention.w"
 
 static void cpu_dot_scores(float*e,const float*q,const float*k,int B,int S,
 int H,int heads,float scale)
@@ -126,7 +126,7 @@ FOR(rows)kb_softmax_backward(i,de,dw,w,S);
 }
 
 /*:209*//*210:*/
-#line 3625 "attention.w"
+#line 3628 "attention.w"
 
 static void cpu_context(float*c,const float*w,const float*v,int B,int S,int H,
 int heads)
@@ -141,7 +141,7 @@ FOR2(S*B,H)kb_context_dv(r,j,dv,dc,w,B,S,H,heads);
 }
 
 /*:210*//*211:*/
-#line 3638 "attention.w"
+#line 3641 "attention.w"
 
 static void cpu_tanh_forward(float*y,const float*x,int n)
 {
@@ -179,7 +179,7 @@ for(size_t i= 0;i<n;i++)kb_adam(i,p,g,m,v,k);
 }
 
 /*:211*//*212:*/
-#line 3678 "attention.w"
+#line 3681 "attention.w"
 
 void cpu_set_threads(int n)
 {
@@ -187,7 +187,7 @@ openblas_set_num_threads(n);
 }
 
 /*:212*//*213:*/
-#line 3685 "attention.w"
+#line 3688 "attention.w"
 
 const Backend cpu_backend= {"cpu",cpu_alloc,cpu_release,cpu_copy,cpu_copy,
 cpu_copy,cpu_zero,cpu_gemm,cpu_embed,cpu_embed_backward,cpu_add_bias,

@@ -1,5 +1,5 @@
 /*258:*/
-#line 4469 "attention.w"
+#line 4472 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
@@ -9,7 +9,7 @@
 #include <sys/stat.h> 
 #include <cjson/cJSON.h> 
 /*277:*/
-#line 4780 "attention.w"
+#line 4783 "attention.w"
 
 static const char*meta_string(const cJSON*meta,const char*key,const char*path)
 {
@@ -36,7 +36,7 @@ return 0;
 }
 
 /*:277*//*278:*/
-#line 4807 "attention.w"
+#line 4810 "attention.w"
 
 static int meta_vocab(const cJSON*meta,const char*key,const char*path,Vocab*v)
 {
@@ -62,7 +62,7 @@ return status;
 }
 
 /*:278*//*283:*/
-#line 4884 "attention.w"
+#line 4887 "attention.w"
 
 static int check_tensor(const cJSON*t,const TensorSpec*s,size_t data_size,
 size_t*begin,const char*path)
@@ -74,7 +74,7 @@ if(!cJSON_IsString(dtype)||strcmp(dtype->valuestring,"F32")!=0)
 return kit_fail("%s: tensor \"%s\" has dtype %s; the kit reads F32 only",path,
 s->name,cJSON_IsString(dtype)?dtype->valuestring:"(none)");
 /*284:*/
-#line 4899 "attention.w"
+#line 4902 "attention.w"
 
 int nd= s->cols?2:1,ok= cJSON_IsArray(shape)&&cJSON_GetArraySize(shape)==nd;
 for(int d= 0;ok&&d<nd;d++){
@@ -92,10 +92,10 @@ return r;
 }
 
 /*:284*/
-#line 4894 "attention.w"
+#line 4897 "attention.w"
 
 /*285:*/
-#line 4917 "attention.w"
+#line 4920 "attention.w"
 
 const cJSON*b= cJSON_GetArrayItem(offs,0),*e= cJSON_GetArrayItem(offs,1);
 double need= 4.0*(double)spec_numel(s);
@@ -107,13 +107,13 @@ return kit_fail("%s: tensor \"%s\" has data offsets that do not give %.0f bytes 
 *begin= (size_t)b->valuedouble;
 
 /*:285*/
-#line 4895 "attention.w"
+#line 4898 "attention.w"
 
 return 0;
 }
 
 /*:283*//*286:*/
-#line 4929 "attention.w"
+#line 4932 "attention.w"
 
 static int check_tiling(const TensorSpec*s,int n,const size_t*begin,size_t data_size,
 const char*path)
@@ -141,10 +141,10 @@ return 0;
 }
 
 /*:286*/
-#line 4477 "attention.w"
+#line 4480 "attention.w"
 
 /*259:*/
-#line 4482 "attention.w"
+#line 4485 "attention.w"
 
 static void put_f32(unsigned char*b,float x)
 {
@@ -163,7 +163,7 @@ return x;
 }
 
 /*:259*//*260:*/
-#line 4500 "attention.w"
+#line 4503 "attention.w"
 
 static char*vocab_to_json(const Vocab*v)
 {
@@ -175,14 +175,14 @@ return s;
 }
 
 /*:260*//*262:*/
-#line 4528 "attention.w"
+#line 4531 "attention.w"
 
 static char*checkpoint_header(const CkptView*m,size_t*len)
 {
 const TensorSpec*s= m->spec;
 cJSON*root= cJSON_CreateObject();
 /*263:*/
-#line 4546 "attention.w"
+#line 4549 "attention.w"
 
 cJSON*meta= cJSON_AddObjectToObject(root,"__metadata__");
 char*vin= vocab_to_json(m->vin),*vout= vocab_to_json(m->vout),num[32];
@@ -199,10 +199,10 @@ free(vin);
 free(vout);
 
 /*:263*/
-#line 4533 "attention.w"
+#line 4536 "attention.w"
 
 /*264:*/
-#line 4562 "attention.w"
+#line 4565 "attention.w"
 
 size_t off= 0;
 for(int k= 0;k<m->n;k++){
@@ -218,7 +218,7 @@ cJSON_AddItemToArray(offs,cJSON_CreateNumber((double)off));
 }
 
 /*:264*/
-#line 4534 "attention.w"
+#line 4537 "attention.w"
 
 char*json= cJSON_PrintUnformatted(root);
 cJSON_Delete(root);
@@ -231,7 +231,7 @@ return json;
 }
 
 /*:262*//*265:*/
-#line 4581 "attention.w"
+#line 4584 "attention.w"
 
 static int checkpoint_write(const CkptView*m,const char*path)
 {
@@ -248,7 +248,7 @@ return-1;
 }
 FILE*f= fdopen(fd,"wb");
 /*267:*/
-#line 4613 "attention.w"
+#line 4616 "attention.w"
 
 unsigned char len8[8],buf[4096];
 for(int k= 0;k<8;k++)len8[k]= (unsigned char)((uint64_t)hlen>>(8*k));
@@ -260,17 +260,17 @@ ok= fwrite(buf,4,k,f)==k;
 }
 
 /*:267*/
-#line 4596 "attention.w"
+#line 4599 "attention.w"
 
 /*266:*/
-#line 4608 "attention.w"
+#line 4611 "attention.w"
 
 if(ok)ok= fflush(f)==0&&fsync(fd)==0&&fchmod(fd,0644)==0;
 ok= (fclose(f)==0)&&ok;
 if(ok)ok= rename(tmp,path)==0;
 
 /*:266*/
-#line 4597 "attention.w"
+#line 4600 "attention.w"
 
 int status= ok?0:kit_fail("%s: cannot write the checkpoint: %s",path,strerror(errno));
 if(!ok)unlink(tmp);
@@ -280,7 +280,7 @@ return status;
 }
 
 /*:265*//*268:*/
-#line 4625 "attention.w"
+#line 4628 "attention.w"
 
 int checkpoint_save(const Model*m,const char*path)
 {
@@ -305,7 +305,7 @@ return status;
 }
 
 /*:268*//*270:*/
-#line 4658 "attention.w"
+#line 4661 "attention.w"
 
 int checkpoint_load(Model*m,const char*path)
 {
@@ -313,7 +313,7 @@ return checkpoint_load_any(path,m,NULL,NULL,0)<0?-1:0;
 }
 
 /*:270*//*271:*/
-#line 4668 "attention.w"
+#line 4671 "attention.w"
 
 int checkpoint_load_any(const char*path,Model*m,BModel*bm,const Backend*be,int B_cap)
 {
@@ -327,7 +327,7 @@ Config cfg= {0};
 int status= -1,kind= 0,heads= 1;
 size_t data_size= 0;
 /*273:*/
-#line 4702 "attention.w"
+#line 4705 "attention.w"
 
 struct stat st;
 if(fstat(fileno(f),&st)!=0){
@@ -350,10 +350,10 @@ goto done;
 data_size= (size_t)((uint64_t)st.st_size-8-hlen);
 
 /*:273*/
-#line 4680 "attention.w"
+#line 4683 "attention.w"
 
 /*274:*/
-#line 4725 "attention.w"
+#line 4728 "attention.w"
 
 header= xcalloc((size_t)hlen+1,1);
 if(fread(header,1,(size_t)hlen,f)!=hlen){
@@ -376,16 +376,16 @@ goto done;
 }
 
 /*:274*/
-#line 4681 "attention.w"
+#line 4684 "attention.w"
 
 /*275:*/
-#line 4748 "attention.w"
+#line 4751 "attention.w"
 
 cJSON*meta= cJSON_GetObjectItemCaseSensitive(root,"__metadata__");
 const char*att= meta_string(meta,"attention",path);
 if(!att)goto done;
 /*276:*/
-#line 4767 "attention.w"
+#line 4770 "attention.w"
 
 kind= kind_from_name(att);
 if(kind<0){
@@ -400,7 +400,7 @@ goto done;
 }
 
 /*:276*/
-#line 4752 "attention.w"
+#line 4755 "attention.w"
 
 if(meta_int(meta,"hidden_size",path,1,1<<16,&cfg.H)||meta_int(meta,
 "max_length",path,1,DEFAULT_MAX_LENGTH*4,&cfg.L))goto done;
@@ -417,15 +417,15 @@ goto done;
 }
 
 /*:275*/
-#line 4682 "attention.w"
+#line 4685 "attention.w"
 
 /*279:*/
-#line 4834 "attention.w"
+#line 4837 "attention.w"
 
 TensorSpec spec[NP_TENSORS];
 int n_spec= 0;
 /*280:*/
-#line 4846 "attention.w"
+#line 4849 "attention.w"
 
 if(kind==KIND_SEED){
 tensor_specs(&cfg,spec);
@@ -437,12 +437,12 @@ for(int k= 0;k<NP_TENSORS;k++)if(all[k].rows)spec[n_spec++]= all[k];
 }
 
 /*:280*/
-#line 4837 "attention.w"
+#line 4840 "attention.w"
 
 size_t begin[NP_TENSORS];
 int seen[NP_TENSORS]= {0};
 /*281:*/
-#line 4857 "attention.w"
+#line 4860 "attention.w"
 
 for(const cJSON*t= root->child;t;t= t->next){
 if(strcmp(t->string,"__metadata__")==0)continue;
@@ -461,10 +461,10 @@ if(check_tensor(t,&spec[k],data_size,&begin[k],path))goto done;
 }
 
 /*:281*/
-#line 4840 "attention.w"
+#line 4843 "attention.w"
 
 /*282:*/
-#line 4874 "attention.w"
+#line 4877 "attention.w"
 
 for(int k= 0;k<n_spec;k++)
 if(!seen[k]){
@@ -474,15 +474,15 @@ goto done;
 }
 
 /*:282*/
-#line 4841 "attention.w"
+#line 4844 "attention.w"
 
 if(check_tiling(spec,n_spec,begin,data_size,path))goto done;
 
 /*:279*/
-#line 4683 "attention.w"
+#line 4686 "attention.w"
 
 /*287:*/
-#line 4955 "attention.w"
+#line 4958 "attention.w"
 
 data= xcalloc(data_size,1);
 if(fread(data,1,data_size,f)!=data_size){
@@ -503,11 +503,11 @@ free(host);
 status= kind;
 
 /*:287*/
-#line 4684 "attention.w"
+#line 4687 "attention.w"
 
 done:
 /*272:*/
-#line 4690 "attention.w"
+#line 4693 "attention.w"
 
 if(status<0){
 if(vin.word)vocab_free(&vin);
@@ -519,13 +519,13 @@ free(data);
 fclose(f);
 
 /*:272*/
-#line 4686 "attention.w"
+#line 4689 "attention.w"
 
 return status;
 }
 
 /*:271*/
-#line 4478 "attention.w"
+#line 4481 "attention.w"
 
 
 /*:258*/

@@ -1,5 +1,5 @@
 /*373:*/
-#line 6698 "attention.w"
+#line 6701 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
@@ -9,7 +9,7 @@
 #include <time.h> 
 #include <unistd.h> 
 /*358:*/
-#line 6372 "attention.w"
+#line 6375 "attention.w"
 
 #define MAX_OUTS 8
 static int add_out(const char*cmd,const char*path,const char**outs,int*n)
@@ -33,7 +33,7 @@ return 0;
 }
 
 /*:358*//*359:*/
-#line 6395 "attention.w"
+#line 6398 "attention.w"
 
 static void report_figure(const char*path,const char*what,double seconds)
 {
@@ -45,7 +45,7 @@ printf("Wrote %s (%s, %.1f kB, %.1f ms)\n",path,what,size/1000.0,1e3*seconds);
 }
 
 /*:359*//*366:*/
-#line 6548 "attention.w"
+#line 6551 "attention.w"
 
 #include <unistd.h> 
 static const char*loss_log_path;
@@ -63,7 +63,7 @@ loss_log[loss_log_n++]= loss;
 }
 
 /*:366*//*367:*/
-#line 6564 "attention.w"
+#line 6567 "attention.w"
 
 static int loss_log_check(void)
 {
@@ -89,7 +89,7 @@ return status;
 }
 
 /*:367*//*377:*/
-#line 6751 "attention.w"
+#line 6754 "attention.w"
 
 static int parse_long(const char*cmd,const char*opt,const char*s,long lo,
 long hi,long*out)
@@ -107,7 +107,7 @@ return 0;
 }
 
 /*:377*//*378:*/
-#line 6768 "attention.w"
+#line 6771 "attention.w"
 
 static int parse_float(const char*cmd,const char*opt,const char*s,double lo,
 double hi,double*out)
@@ -125,7 +125,7 @@ return 0;
 }
 
 /*:378*//*379:*/
-#line 6786 "attention.w"
+#line 6789 "attention.w"
 
 static double now_seconds(void)
 {
@@ -135,7 +135,7 @@ return(double)ts.tv_sec+1e-9*(double)ts.tv_nsec;
 }
 
 /*:379*//*393:*/
-#line 7074 "attention.w"
+#line 7077 "attention.w"
 
 static char*words_join(const Vocab*v,const int*ids,int n)
 {
@@ -147,7 +147,7 @@ return s;
 }
 
 /*:393*//*402:*/
-#line 7240 "attention.w"
+#line 7243 "attention.w"
 
 static double hold_fraction(const char*s,uint64_t seed)
 {
@@ -167,7 +167,7 @@ int kept= 0;
 for(int k= 0;k<pl->n;k++){
 Pair p= pl->pair[k];
 if(hold_fraction(p.src,seed)<share)/*403:*/
-#line 7264 "attention.w"
+#line 7267 "attention.w"
 
 {
 if(vl->n==vl->cap){
@@ -178,7 +178,7 @@ vl->pair[vl->n++]= p;
 }
 
 /*:403*/
-#line 7258 "attention.w"
+#line 7261 "attention.w"
 
 else pl->pair[kept++]= p;
 }
@@ -186,7 +186,7 @@ pl->n= kept;
 }
 
 /*:402*//*406:*/
-#line 7307 "attention.w"
+#line 7310 "attention.w"
 
 static uint64_t mix_seed(uint64_t a,uint64_t b)
 {
@@ -197,7 +197,7 @@ return z^(z>>31);
 }
 
 /*:406*//*409:*/
-#line 7360 "attention.w"
+#line 7363 "attention.w"
 
 static double batched_loss(BModel*bm,const Example*ex,int n)
 {
@@ -213,7 +213,7 @@ return bmodel_take_loss(bm)/(double)(tokens?tokens:1);
 }
 
 /*:409*//*416:*/
-#line 7522 "attention.w"
+#line 7525 "attention.w"
 
 static void warn_unknown(const Vocab*v,Vocab*seen,const char*s,const char*where)
 {
@@ -232,7 +232,7 @@ fprintf(stderr,"attention translate: %s: warning: \"%s\" is not in the model's "
 }
 
 /*:416*//*417:*/
-#line 7544 "attention.w"
+#line 7547 "attention.w"
 
 static int translate_batched(BModel*bm,int nargs,char**args,int show_attention)
 {
@@ -242,7 +242,7 @@ Example*ex= xcalloc((size_t)cap,sizeof(Example));
 Vocab unknown;
 vocab_init(&unknown);
 /*418:*/
-#line 7565 "attention.w"
+#line 7568 "attention.w"
 
 char*line= NULL;
 size_t lcap= 0;
@@ -263,7 +263,7 @@ norm= xrealloc(norm,(size_t)cap*sizeof(char*));
 ex= xrealloc(ex,(size_t)cap*sizeof(Example));
 }
 /*419:*/
-#line 7589 "attention.w"
+#line 7592 "attention.w"
 
 size_t bad;
 char where[64];
@@ -285,20 +285,20 @@ ex[n].src_len= m+1;
 }else ex[n].src[0]= EOS_TOKEN,ex[n].src_len= 1,ex[n].tgt_len= -1;
 
 /*:419*/
-#line 7584 "attention.w"
+#line 7587 "attention.w"
 
 n++;
 }
 free(line);
 
 /*:418*/
-#line 7552 "attention.w"
+#line 7555 "attention.w"
 
 int*out= xcalloc((size_t)(n?n:1)*L,sizeof(int)),*len= xcalloc((size_t)(n?n:1),sizeof(int));
 float*attn= show_attention?xcalloc((size_t)(n?n:1)*L*L,sizeof(float)):NULL;
 bmodel_greedy(bm,ex,n,out,len,attn);
 /*420:*/
-#line 7610 "attention.w"
+#line 7613 "attention.w"
 
 for(int k= 0;k<n;k++){
 if(ex[k].tgt_len>=0){
@@ -315,7 +315,7 @@ putchar('\n');
 }
 
 /*:420*/
-#line 7556 "attention.w"
+#line 7559 "attention.w"
 
 for(int k= 0;k<n;k++)free(norm[k]);
 free(norm),free(ex),free(out),free(len),free(attn);
@@ -324,13 +324,13 @@ return failed?1:0;
 }
 
 /*:417*/
-#line 6706 "attention.w"
+#line 6709 "attention.w"
 
 /*355:*/
-#line 6349 "attention.w"
+#line 6352 "attention.w"
 
 /*357:*/
-#line 6361 "attention.w"
+#line 6364 "attention.w"
 
 static const char*heatmap_usage= 
 "usage: attention heatmap --model CKPT --out FILE [--out FILE ...] [OPTIONS] SENTENCE\n"
@@ -343,7 +343,7 @@ static const char*heatmap_usage=
 "                        the notebook) or from 0 to 1\n";
 
 /*:357*//*360:*/
-#line 6405 "attention.w"
+#line 6408 "attention.w"
 
 static int cmd_heatmap(int argc,char**argv)
 {
@@ -356,7 +356,7 @@ opterr= 0;
 optind= 1;
 while(!bad&&(c= getopt_long(argc,argv,":h",longopts,NULL))!=-1)switch(c){
 /*361:*/
-#line 6431 "attention.w"
+#line 6434 "attention.w"
 
 case'm':model= optarg;break;
 case'o':bad= add_out("heatmap",optarg,outs,&nout)!=0;break;
@@ -379,7 +379,7 @@ default:fprintf(stderr,"attention heatmap: unknown option \"%s\"\n",argv[optind-
 bad= 1;
 
 /*:361*/
-#line 6416 "attention.w"
+#line 6419 "attention.w"
 
 }
 if(!bad&&(!model||nout==0||argc-optind!=1)){
@@ -393,7 +393,7 @@ return 2;
 }
 if(check_outs("heatmap",outs,nout))return 1;
 /*362:*/
-#line 6456 "attention.w"
+#line 6459 "attention.w"
 
 Model m;
 BModel bm;
@@ -412,7 +412,7 @@ char*norm= normalize_sentence(argv[optind],strlen(argv[optind]),&badbyte);
 if(!norm)kit_fail("the sentence: invalid UTF-8 at byte %zu",badbyte+1);
 else if(kind==KIND_SEED)T= tokenize(vi,norm,src,L,"the sentence","English");
 else/*363:*/
-#line 6488 "attention.w"
+#line 6491 "attention.w"
 
 {
 Example e;
@@ -428,7 +428,7 @@ bmodel_greedy(&bm,&e,1,out,&n,attn);
 }
 
 /*:363*/
-#line 6473 "attention.w"
+#line 6476 "attention.w"
 
 if(T==0)kit_fail("the sentence has no words");
 else if(T> 0&&kind==KIND_SEED)n= greedy_decode(&m,src,T,out,attn);
@@ -436,7 +436,7 @@ if(T> 0&&n==0)
 kit_fail("the model translates \"%s\" into nothing: there is no attention to draw",norm);
 if(n> 0){
 /*364:*/
-#line 6503 "attention.w"
+#line 6506 "attention.w"
 
 const char**rw= xcalloc((size_t)n,sizeof(char*)),**cw= xcalloc((size_t)T,sizeof(char*));
 for(int i= 0;i<n;i++)rw[i]= vo->word[out[i]];
@@ -458,7 +458,7 @@ status= 1;
 free(rw),free(cw),free(fr),free(title);
 
 /*:364*/
-#line 6479 "attention.w"
+#line 6482 "attention.w"
 
 }else fprintf(stderr,"attention heatmap: %s\n",kit_error());
 free(norm),free(src),free(out),free(attn);
@@ -467,15 +467,15 @@ else bmodel_free(&bm);
 return status;
 
 /*:362*/
-#line 6428 "attention.w"
+#line 6431 "attention.w"
 
 }
 
 /*:360*/
-#line 6350 "attention.w"
+#line 6353 "attention.w"
 
 /*368:*/
-#line 6590 "attention.w"
+#line 6593 "attention.w"
 
 static const char*loss_curve_usage= 
 "usage: attention loss-curve --log FILE --out FILE [--out FILE ...] [--title TEXT]\n"
@@ -485,7 +485,7 @@ static const char*loss_curve_usage=
 "  --title TEXT   the title (default: 'Training: average loss per epoch')\n";
 
 /*:368*//*369:*/
-#line 6600 "attention.w"
+#line 6603 "attention.w"
 
 static int read_loss_log(const char*path,double**x,double**y,int*n)
 {
@@ -503,7 +503,7 @@ free(*x),free(*y);
 return kit_fail("%s: line %ld: expected an epoch, a tab and a finite loss",path,k);
 }
 /*370:*/
-#line 6622 "attention.w"
+#line 6625 "attention.w"
 
 if(*n==cap){
 cap= cap?2*cap:1024;
@@ -513,7 +513,7 @@ cap= cap?2*cap:1024;
 (*x)[*n]= e,(*y)[(*n)++]= v;
 
 /*:370*/
-#line 6616 "attention.w"
+#line 6619 "attention.w"
 
 }
 fclose(f);
@@ -521,7 +521,7 @@ return*n> 0?0:kit_fail("%s: no epochs in the file",path);
 }
 
 /*:369*//*371:*/
-#line 6630 "attention.w"
+#line 6633 "attention.w"
 
 static int cmd_loss_curve(int argc,char**argv)
 {
@@ -555,7 +555,7 @@ fputs(loss_curve_usage,stderr);
 return 2;
 }
 /*372:*/
-#line 6665 "attention.w"
+#line 6668 "attention.w"
 
 double*x= NULL,*y= NULL;
 int n= 0;
@@ -579,19 +579,19 @@ free(x),free(y);
 return status;
 
 /*:372*/
-#line 6662 "attention.w"
+#line 6665 "attention.w"
 
 }
 
 /*:371*/
-#line 6351 "attention.w"
+#line 6354 "attention.w"
 
 
 /*:355*//*376:*/
-#line 6744 "attention.w"
+#line 6747 "attention.w"
 
 /*380:*/
-#line 6796 "attention.w"
+#line 6799 "attention.w"
 
 static const char*train_usage= 
 "usage: attention train [--pairs seed | --data FILE] [OPTIONS]\n"
@@ -626,7 +626,7 @@ static const char*train_usage=
 "  (for these kinds --epochs defaults to 10, --lr to 0.001, --print-every to 1)\n";
 
 /*:380*//*381:*/
-#line 6829 "attention.w"
+#line 6832 "attention.w"
 
 typedef struct{
 const char*data,*init,*save;
@@ -634,7 +634,7 @@ int filter,append_eos;
 long epochs,hidden,max_length,seed,print_every,show,threads;
 double lr;
 /*394:*/
-#line 7086 "attention.w"
+#line 7089 "attention.w"
 
 int kind;
 long heads,batch;
@@ -645,7 +645,7 @@ const char*valid;
 double valid_split;
 
 /*:394*/
-#line 6835 "attention.w"
+#line 6838 "attention.w"
 
 }TrainOptions;
 static int train_batched(TrainOptions*o,int kind);
@@ -662,7 +662,7 @@ static const struct option longopts[]= {
 {"show",required_argument,0,'S'},{"help",no_argument,0,'h'},
 {"loss-log",required_argument,0,'g'},{"threads",required_argument,0,'T'},
 /*395:*/
-#line 7095 "attention.w"
+#line 7098 "attention.w"
 
 {"attention",required_argument,0,'A'},{"heads",required_argument,0,'N'},
 {"batch",required_argument,0,'B'},{"dropout",required_argument,0,'D'},
@@ -670,7 +670,7 @@ static const struct option longopts[]= {
 {"valid",required_argument,0,'V'},{"valid-split",required_argument,0,'v'},
 
 /*:395*/
-#line 6850 "attention.w"
+#line 6853 "attention.w"
 
 {0,0,0,0}};
 *o= (TrainOptions){NULL,NULL,NULL,FILTER_TUTORIAL,1,-1,0,0,1,0,5,0,0.0,
@@ -680,7 +680,7 @@ opterr= 0;
 optind= 1;
 while(!bad&&(c= getopt_long(argc,argv,":h",longopts,NULL))!=-1)switch(c){
 /*382:*/
-#line 6868 "attention.w"
+#line 6871 "attention.w"
 
 case'p':
 if(strcmp(optarg,"seed")!=0){
@@ -712,7 +712,7 @@ break;
 case'S':bad= parse_long("train","--show",optarg,0,100000000,&o->show)!=0;break;
 case'T':bad= parse_long("train","--threads",optarg,1,2,&o->threads)!=0;break;
 /*396:*/
-#line 7101 "attention.w"
+#line 7104 "attention.w"
 
 case'A':
 if((o->kind= kind_from_name(optarg))<0){
@@ -738,7 +738,7 @@ bad= parse_float("train","--valid-split",optarg,0.0,1.0,&o->valid_split)!=0
 break;
 
 /*:396*/
-#line 6898 "attention.w"
+#line 6901 "attention.w"
 
 case'g':loss_log_path= optarg;break;
 case'h':fputs(train_usage,stdout);exit(0);
@@ -751,7 +751,7 @@ fprintf(stderr,"attention train: unknown option \"%s\"\n",argv[optind-1]);
 bad= 1;
 
 /*:382*/
-#line 6858 "attention.w"
+#line 6861 "attention.w"
 
 }
 if(!bad&&optind<argc){
@@ -763,7 +763,7 @@ return bad?-1:0;
 }
 
 /*:381*//*383:*/
-#line 6912 "attention.w"
+#line 6915 "attention.w"
 
 static int cmd_train(int argc,char**argv)
 {
@@ -773,7 +773,7 @@ Model m;
 Example*ex= NULL;
 int status= 0;
 /*385:*/
-#line 6967 "attention.w"
+#line 6970 "attention.w"
 
 if(train_options(argc,argv,&o))return 2;
 if(loss_log_path&&loss_log_check())return 1;
@@ -785,10 +785,10 @@ return 2;
 int max_length= o.max_length?(int)o.max_length:DEFAULT_MAX_LENGTH;
 
 /*:385*/
-#line 6920 "attention.w"
+#line 6923 "attention.w"
 
 /*384:*/
-#line 6939 "attention.w"
+#line 6942 "attention.w"
 
 int kind= o.kind;
 if(o.init){
@@ -815,10 +815,10 @@ if(o.print_every==0)o.print_every= 50;
 if(o.lr==0.0)o.lr= 0.01;
 
 /*:384*/
-#line 6921 "attention.w"
+#line 6924 "attention.w"
 
 /*386:*/
-#line 6977 "attention.w"
+#line 6980 "attention.w"
 
 if(o.data){
 if(pairs_read(&pl,o.data,o.filter,max_length)){
@@ -828,10 +828,10 @@ return 1;
 }else pairs_seed(&pl);
 
 /*:386*/
-#line 6922 "attention.w"
+#line 6925 "attention.w"
 
 /*389:*/
-#line 7003 "attention.w"
+#line 7006 "attention.w"
 
 if(o.init){
 if(checkpoint_load(&m,o.init)){
@@ -848,10 +848,10 @@ model_init_random(&m,(uint64_t)o.seed);
 }
 
 /*:389*/
-#line 6923 "attention.w"
+#line 6926 "attention.w"
 
 /*387:*/
-#line 6987 "attention.w"
+#line 6990 "attention.w"
 
 if(make_examples(&pl,&m.vin,&m.vout,m.cfg.L,o.append_eos,&ex)){
 fprintf(stderr,"attention train: %s\n",kit_error());
@@ -861,10 +861,10 @@ return 1;
 }
 
 /*:387*/
-#line 6924 "attention.w"
+#line 6927 "attention.w"
 
 /*390:*/
-#line 7018 "attention.w"
+#line 7021 "attention.w"
 
 if(o.data)printf("Read %ld sentence pairs from %s; kept %d (%s filter)\n",
 pl.lines_read,o.data,pl.n,o.filter==FILTER_TUTORIAL?"tutorial":"length");
@@ -877,10 +877,10 @@ printf("Training for %ld epochs, %s<EOS> on the targets\n",o.epochs,
 o.append_eos?"":"no ");
 
 /*:390*/
-#line 6925 "attention.w"
+#line 6928 "attention.w"
 
 /*391:*/
-#line 7034 "attention.w"
+#line 7037 "attention.w"
 
 int threads= o.threads?(int)o.threads:sysconf(_SC_NPROCESSORS_ONLN)> 1?2:1,used= 1;
 float*loss= xcalloc((size_t)pl.n*(size_t)o.print_every,sizeof(float));
@@ -906,10 +906,10 @@ used> 1?"s":"");
 free(loss);
 
 /*:391*/
-#line 6926 "attention.w"
+#line 6929 "attention.w"
 
 /*388:*/
-#line 6997 "attention.w"
+#line 7000 "attention.w"
 
 if(o.save&&checkpoint_save(&m,o.save)){
 fprintf(stderr,"attention train: %s\n",kit_error());
@@ -917,10 +917,10 @@ status= 1;
 }
 
 /*:388*/
-#line 6927 "attention.w"
+#line 6930 "attention.w"
 
 /*392:*/
-#line 7060 "attention.w"
+#line 7063 "attention.w"
 
 int right= 0,*out= xcalloc((size_t)m.cfg.L,sizeof(int));
 for(int k= 0;k<pl.n;k++){
@@ -936,7 +936,7 @@ printf("%d of %d training pairs translated exactly\n",right,pl.n);
 free(out);
 
 /*:392*/
-#line 6928 "attention.w"
+#line 6931 "attention.w"
 
 if(loss_log_path&&loss_log_save())status= 1;
 free(ex);
@@ -946,7 +946,7 @@ return status;
 }
 
 /*:383*//*397:*/
-#line 7134 "attention.w"
+#line 7137 "attention.w"
 
 static int train_batched(TrainOptions*o,int kind)
 {
@@ -958,7 +958,7 @@ if(o->epochs<0)o->epochs= 10;
 if(o->print_every==0)o->print_every= 1;
 if(o->lr==0.0)o->lr= 0.001;
 /*398:*/
-#line 7160 "attention.w"
+#line 7163 "attention.w"
 
 long H= o->hidden?o->hidden:DEFAULT_HIDDEN;
 cpu_set_threads(o->threads?(int)o->threads:sysconf(_SC_NPROCESSORS_ONLN)> 1?2:1);
@@ -979,10 +979,10 @@ return 2;
 memset(&bm,0,sizeof bm);
 
 /*:398*/
-#line 7144 "attention.w"
+#line 7147 "attention.w"
 
 /*399:*/
-#line 7184 "attention.w"
+#line 7187 "attention.w"
 
 if(pairs_read(&pl,o->data,o->filter,L)){
 fprintf(stderr,"attention train: %s\n",kit_error());
@@ -1002,10 +1002,10 @@ return 1;
 }
 
 /*:399*/
-#line 7145 "attention.w"
+#line 7148 "attention.w"
 
 /*400:*/
-#line 7204 "attention.w"
+#line 7207 "attention.w"
 
 if(o->init){
 if(checkpoint_load_any(o->init,NULL,&bm,&cpu_backend,(int)o->batch)<0){
@@ -1028,10 +1028,10 @@ goto end;
 }
 
 /*:400*/
-#line 7146 "attention.w"
+#line 7149 "attention.w"
 
 /*401:*/
-#line 7225 "attention.w"
+#line 7228 "attention.w"
 
 printf("Read %ld sentence pairs from %s; kept %d (%s filter)",pl.lines_read,o->data,
 pl.n+vl.n*(o->valid_split> 0.0),o->filter==FILTER_TUTORIAL?"tutorial":"length");
@@ -1045,17 +1045,17 @@ printf("Training for %ld epochs, batch %ld, lr %g, dropout %g, %s\n",o->epochs,o
 o->lr,o->dropout,o->shuffle?"shuffled each epoch":"in file order");
 
 /*:401*/
-#line 7147 "attention.w"
+#line 7150 "attention.w"
 
 /*404:*/
-#line 7276 "attention.w"
+#line 7279 "attention.w"
 
 int n= pl.n,*order= xcalloc((size_t)n,sizeof(int));
 double best= INFINITY,t_all= now_seconds();
 for(long e= 1;e<=o->epochs;e++){
 for(int k= 0;k<n;k++)order[k]= k;
 if(o->shuffle)/*405:*/
-#line 7294 "attention.w"
+#line 7297 "attention.w"
 
 {
 uint64_t z= mix_seed((uint64_t)o->seed,(uint64_t)e);
@@ -1070,12 +1070,12 @@ order[j]= x;
 }
 
 /*:405*/
-#line 7281 "attention.w"
+#line 7284 "attention.w"
 
 double t0= now_seconds(),train_loss,valid_loss= NAN;
 long tokens= 0;
 /*407:*/
-#line 7320 "attention.w"
+#line 7323 "attention.w"
 
 int tty= isatty(fileno(stdout));
 double last= t0;
@@ -1097,13 +1097,13 @@ last= now;
 if(tty)printf("\r%78s\r","");
 
 /*:407*/
-#line 7284 "attention.w"
+#line 7287 "attention.w"
 
 train_loss= bmodel_take_loss(&bm)/(double)tokens;
 if(vl.n)valid_loss= batched_loss(&bm,vex,vl.n);
 loss_log_add(train_loss);
 /*408:*/
-#line 7340 "attention.w"
+#line 7343 "attention.w"
 
 double sec= now_seconds()-t0;
 int print= e%o->print_every==0||e==o->epochs;
@@ -1123,7 +1123,7 @@ if(print)printf("\n");
 fflush(stdout);
 
 /*:408*/
-#line 7288 "attention.w"
+#line 7291 "attention.w"
 
 }
 printf("Trained in %.1f s\n",now_seconds()-t_all);
@@ -1131,10 +1131,10 @@ free(order);
 status= 0;
 
 /*:404*/
-#line 7148 "attention.w"
+#line 7151 "attention.w"
 
 /*410:*/
-#line 7375 "attention.w"
+#line 7378 "attention.w"
 
 int show= o->show<pl.n?(int)o->show:pl.n,L2= bm.cfg.L;
 int*outw= xcalloc((size_t)(show?show:1)*L2,sizeof(int));
@@ -1150,7 +1150,7 @@ free(outw);
 free(outn);
 
 /*:410*/
-#line 7149 "attention.w"
+#line 7152 "attention.w"
 
 if(loss_log_path&&loss_log_save())status= 1;
 end:
@@ -1163,10 +1163,10 @@ return status;
 }
 
 /*:397*/
-#line 6745 "attention.w"
+#line 6748 "attention.w"
 
 /*411:*/
-#line 7396 "attention.w"
+#line 7399 "attention.w"
 
 static const char*translate_usage= 
 "usage: attention translate --model CKPT [--attention] [SENTENCE ...]\n"
@@ -1186,7 +1186,7 @@ float*attn= xcalloc((size_t)m->cfg.L*(size_t)m->cfg.L,sizeof(float));
 int status= 0;
 if(!norm)status= kit_fail("%s: invalid UTF-8 at byte %zu",where,bad+1);
 else if(*norm)/*412:*/
-#line 7425 "attention.w"
+#line 7428 "attention.w"
 
 {
 int n= tokenize(&m->vin,norm,src,m->cfg.L,where,"English");
@@ -1198,7 +1198,7 @@ char*t= words_join(&m->vout,out,k);
 fputs(t,stdout);
 free(t);
 if(show_attention)/*413:*/
-#line 7441 "attention.w"
+#line 7444 "attention.w"
 
 for(int t= 0;t<k;t++){
 double pad= 0.0;
@@ -1209,13 +1209,13 @@ printf("  (padding %.3f)",pad);
 }
 
 /*:413*/
-#line 7435 "attention.w"
+#line 7438 "attention.w"
 
 }
 }
 
 /*:412*/
-#line 7414 "attention.w"
+#line 7417 "attention.w"
 
 putchar('\n');
 free(norm);
@@ -1226,7 +1226,7 @@ return status;
 }
 
 /*:411*//*414:*/
-#line 7450 "attention.w"
+#line 7453 "attention.w"
 
 static int cmd_translate(int argc,char**argv)
 {
@@ -1269,7 +1269,7 @@ return status;
 int failed= 0;
 char where[64];
 /*415:*/
-#line 7496 "attention.w"
+#line 7499 "attention.w"
 
 if(optind<argc)
 for(int k= optind;k<argc;k++){
@@ -1296,17 +1296,17 @@ free(line);
 }
 
 /*:415*/
-#line 7491 "attention.w"
+#line 7494 "attention.w"
 
 model_free(&m);
 return failed?1:0;
 }
 
 /*:414*/
-#line 6746 "attention.w"
+#line 6749 "attention.w"
 
 /*421:*/
-#line 7630 "attention.w"
+#line 7633 "attention.w"
 
 static const char*pairs_usage= 
 "usage: attention pairs --data FILE [--filter tutorial|length] [--max-length L]\n"
@@ -1318,7 +1318,7 @@ const char*data= NULL;
 int filter= FILTER_TUTORIAL;
 long max_length= DEFAULT_MAX_LENGTH;
 /*422:*/
-#line 7653 "attention.w"
+#line 7656 "attention.w"
 
 static const struct option longopts[]= {{"data",required_argument,0,'d'},
 {"filter",required_argument,0,'f'},{"max-length",required_argument,0,'L'},
@@ -1348,7 +1348,7 @@ return 2;
 }
 
 /*:422*/
-#line 7640 "attention.w"
+#line 7643 "attention.w"
 
 PairList pl;
 if(pairs_read(&pl,data,filter,(int)max_length)){
@@ -1363,11 +1363,11 @@ return 0;
 }
 
 /*:421*/
-#line 6747 "attention.w"
+#line 6750 "attention.w"
 
 
 /*:376*/
-#line 6707 "attention.w"
+#line 6710 "attention.w"
 
 
 static const struct{
@@ -1375,23 +1375,23 @@ const char*name,*summary;
 int(*run)(int argc,char**argv);
 }commands[]= {
 /*375:*/
-#line 6738 "attention.w"
+#line 6741 "attention.w"
 
 {"train","train a translator (the notebook's five pairs, or a pair file)",cmd_train},
 {"translate","translate sentences with a saved model",cmd_translate},
 {"pairs","print the pairs that training would read from a file",cmd_pairs},
 /*356:*/
-#line 6355 "attention.w"
+#line 6358 "attention.w"
 
 {"heatmap","draw the attention weights of a translation (PNG, PDF or SVG)",cmd_heatmap},
 {"loss-curve","draw the average loss per epoch from train --loss-log",cmd_loss_curve},
 
 /*:356*/
-#line 6742 "attention.w"
+#line 6745 "attention.w"
 
 
 /*:375*/
-#line 6713 "attention.w"
+#line 6716 "attention.w"
 
 };
 
@@ -1402,7 +1402,7 @@ if(argc>=2)
 for(size_t k= 0;k<n;k++)
 if(strcmp(argv[1],commands[k].name)==0)return commands[k].run(argc-1,argv+1);
 /*374:*/
-#line 6726 "attention.w"
+#line 6729 "attention.w"
 
 FILE*out= argc>=2&&(strcmp(argv[1],"--help")==0||strcmp(argv[1],"-h")==0
 ||strcmp(argv[1],"help")==0)?stdout:stderr;
@@ -1413,7 +1413,7 @@ fputs("Run 'attention COMMAND --help' for a command's options.\n",out);
 return out==stdout?0:2;
 
 /*:374*/
-#line 6723 "attention.w"
+#line 6726 "attention.w"
 
 }
 
