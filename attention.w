@@ -4314,18 +4314,39 @@ static void cpu_zero(void *p, size_t bytes)
   memset(p, 0, bytes);
 }
 
-@ The one place where the precision of the build shows.
+@ The product, and the one place where the precision of the build shows.
+OpenBLAS cuts the inner dimension $K$ of a product into blocks of its own
+size (a few hundred numbers) and adds the blocks' partial
+sums into $C$; its single-threaded and its threaded drivers cut a long $K$
+at different places, and the last bits of the result then depend on the
+number of threads (\.{tests/test\_batched.c} shows it for $K=2000$, the
+vocabulary of the output layer's gradient). So the kit cuts $K$ itself, into
+blocks of |GEMM_K_BLOCK| that fit in one of OpenBLAS's (its block is 256 on
+Sandy Bridge, 320 on the Cooperlake cores the tests were measured on; a
+processor with a smaller one would need a smaller |GEMM_K_BLOCK|, and
+\.{tests/test\_batched.c} would say so), and adds them in order ($\beta=1$
+after the first): every call has a single block, and one thread or two give
+the same bits. The blocks cost nothing measurable
+(OpenBLAS packs and adds block by block anyway): the output layer's gradient
+on the corpus, $320\times4400$ by $4400\times128$, runs as fast in blocks as
+in one call.
+@^determinism@>
 @<CPU backend functions@>=
+#define GEMM_K_BLOCK 256
 static void cpu_gemm(int ta, int tb, int M, int N, int K, float alpha, const float *A,
   int lda, const float *B, int ldb, float beta, float *C, int ldc)
 {
+  for (int k0 = 0; k0 == 0 || k0 < K; k0 += GEMM_K_BLOCK) {
+    int k = K - k0 < GEMM_K_BLOCK ? K - k0 : GEMM_K_BLOCK;
+    const float *a = ta ? A + (size_t) k0 * lda : A + k0, *b = tb ? B + k0 : B + (size_t) k0 * ldb;
 #ifdef KIT_DOUBLE
-  cblas_dgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
-    M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+    cblas_dgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
+      M, N, k, alpha, a, lda, b, ldb, k0 ? 1.0 : beta, C, ldc);
 #else
-  cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
-    M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+    cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
+      M, N, k, alpha, a, lda, b, ldb, k0 ? 1.0f : beta, C, ldc);
 #endif
+  }
 }
 
 @ The loops. |FOR(n)| runs a body for every index below |n|, and
@@ -4469,8 +4490,9 @@ static void cpu_adam(float *p, const float *g, float *m, float *v, size_t n,
 }
 
 @ The products may use more than one core: OpenBLAS splits a product's
-output among its threads, and each thread's sums keep their order, so the
-result does not depend on the number of threads.
+output among its threads, and each thread's sums keep their order within a
+block of $K$ (the blocks are the kit's, above), so the result does not depend
+on the number of threads.
 @<CPU backend functions@>=
 void cpu_set_threads(int n)
 {

@@ -268,7 +268,7 @@ void(*adam)(float*p,const float*g,float*m,float*v,size_t n,AdamConstants k);
 };
 
 /*:226*//*259:*/
-#line 4502 "attention.w"
+#line 4524 "attention.w"
 
 enum{P_ENC_EMB,P_ENC_W_IH,P_ENC_W_HH,P_ENC_B_IH,P_ENC_B_HH,P_DEC_EMB,
 P_WA_W,P_WA_B,P_UA_W,P_UA_B,P_VA_W,P_VA_B,P_LIN_IN,P_LIN_OUT,
@@ -277,7 +277,7 @@ P_DEC_W_IH,P_DEC_W_HH,P_DEC_B_IH,P_DEC_B_HH,P_COMBINE,P_OUT_W,P_OUT_B,
 NP_TENSORS};
 
 /*:259*//*262:*/
-#line 4548 "attention.w"
+#line 4570 "attention.w"
 
 typedef struct{
 int*src,*tgt,*dec_in,*src_len,*tgt_len,*ids,*rows;
@@ -290,7 +290,7 @@ float*d_keys,*d_uk,*d_kp,*d_vp,*d_mh,*d_enc_gi,*d_enc_gh,*d_emb;
 }BActs;
 
 /*:262*//*263:*/
-#line 4561 "attention.w"
+#line 4583 "attention.w"
 
 typedef struct{
 int kind,heads;
@@ -308,7 +308,7 @@ BActs a;
 }BModel;
 
 /*:263*//*305:*/
-#line 5319 "attention.w"
+#line 5341 "attention.w"
 
 typedef struct{
 int kind,heads;
@@ -321,7 +321,7 @@ size_t n_params;
 }CkptView;
 
 /*:305*//*334:*/
-#line 5901 "attention.w"
+#line 5923 "attention.w"
 
 #define COLORMAP_MAX_POINTS 9
 typedef struct{
@@ -332,7 +332,7 @@ double v[3][COLORMAP_MAX_POINTS];
 }Colormap;
 
 /*:334*//*342:*/
-#line 5999 "attention.w"
+#line 6021 "attention.w"
 
 enum{HEATMAP_MATPLOTLIB,HEATMAP_SEABORN};
 typedef struct{
@@ -347,7 +347,7 @@ double vmin,vmax;
 }Heatmap;
 
 /*:342*//*343:*/
-#line 6016 "attention.w"
+#line 6038 "attention.w"
 
 typedef struct{
 double x,y,w,h;
@@ -363,13 +363,13 @@ unsigned char*data;
 }FigImage;
 
 /*:343*//*372:*/
-#line 6637 "attention.w"
+#line 6659 "attention.w"
 
 enum{FIGURE_PNG,FIGURE_PDF,FIGURE_SVG};
 #define FIGURE_PNG_SCALE 2.0
 
 /*:372*//*386:*/
-#line 6894 "attention.w"
+#line 6916 "attention.w"
 
 typedef struct{
 int n;
@@ -1031,13 +1031,13 @@ int make_examples_unk(const PairList*pl,const Vocab*vin,const Vocab*vout,
 int max_length,Example**out);
 
 /*:224*//*258:*/
-#line 4489 "attention.w"
+#line 4511 "attention.w"
 
 extern const Backend cpu_backend;
 void cpu_set_threads(int n);
 
 /*:258*//*270:*/
-#line 4672 "attention.w"
+#line 4694 "attention.w"
 
 void batched_specs(int kind,const Config*c,TensorSpec s[NP_TENSORS]);
 void bmodel_alloc(BModel*bm,const Backend*be,int kind,int heads,const Config*c,
@@ -1045,35 +1045,35 @@ Vocab*vin,Vocab*vout,int B_cap);
 void bmodel_free(BModel*bm);
 
 /*:270*//*272:*/
-#line 4709 "attention.w"
+#line 4731 "attention.w"
 
 void bmodel_init_random(BModel*bm,uint64_t seed);
 
 /*:272*//*275:*/
-#line 4756 "attention.w"
+#line 4778 "attention.w"
 
 void batch_upload(BModel*bm,const Example*ex,const int*idx,int n,Batch*bt);
 
 /*:275*//*286:*/
-#line 4940 "attention.w"
+#line 4962 "attention.w"
 
 void bmodel_forward(BModel*bm,const Batch*bt,float p);
 double bmodel_take_loss(BModel*bm);
 
 /*:286*//*296:*/
-#line 5163 "attention.w"
+#line 5185 "attention.w"
 
 void bmodel_backward(BModel*bm,const Batch*bt);
 void bmodel_train_batch(BModel*bm,const Batch*bt,double lr);
 
 /*:296*//*301:*/
-#line 5243 "attention.w"
+#line 5265 "attention.w"
 
 void bmodel_greedy(BModel*bm,const Example*ex,int n,int*out,int*out_len,
 float*attn);
 
 /*:301*//*313:*/
-#line 5454 "attention.w"
+#line 5476 "attention.w"
 
 int checkpoint_save(const Model*m,const char*path);
 int bcheckpoint_save(const BModel*bm,const char*path);
@@ -1081,32 +1081,32 @@ int checkpoint_load(Model*m,const char*path);
 int checkpoint_load_any(const char*path,Model*m,BModel*bm,const Backend*be,int B_cap);
 
 /*:313*//*341:*/
-#line 5984 "attention.w"
+#line 6006 "attention.w"
 
 extern const Colormap colormap_bone,colormap_ylorrd;
 void colormap_color(const Colormap*cm,double w,double rgb[3]);
 const Colormap*colormap_find(const char*name);
 
 /*:341*//*364:*/
-#line 6477 "attention.w"
+#line 6499 "attention.w"
 
 int heatmap_layout(const Heatmap*h,HeatmapLayout*lay);
 
 /*:364*//*377:*/
-#line 6712 "attention.w"
+#line 6734 "attention.w"
 
 int figure_format(const char*path);
 int figure_check_path(const char*path);
 int write_file_atomic(const char*path,const void*data,size_t n);
 
 /*:377*//*385:*/
-#line 6872 "attention.w"
+#line 6894 "attention.w"
 
 int heatmap_save(const Heatmap*h,const char*path);
 int heatmap_image(const Heatmap*h,double scale,FigImage*img,HeatmapLayout*lay);
 
 /*:385*//*398:*/
-#line 7143 "attention.w"
+#line 7165 "attention.w"
 
 int curve_save(const Curve*c,const char*path);
 int curve_image(const Curve*c,double scale,FigImage*img);

@@ -26,24 +26,29 @@ memset(p,0,bytes);
 }
 
 /*:248*//*249:*/
-#line 4318 "attention.w"
+#line 4334 "attention.w"
 
+#define GEMM_K_BLOCK 256
 static void cpu_gemm(int ta,int tb,int M,int N,int K,float alpha,const float*A,
 int lda,const float*B,int ldb,float beta,float*C,int ldc)
 {
+for(int k0= 0;k0==0||k0<K;k0+= GEMM_K_BLOCK){
+int k= K-k0<GEMM_K_BLOCK?K-k0:GEMM_K_BLOCK;
+const float*a= ta?A+(size_t)k0*lda:A+k0,*b= tb?B+k0:B+(size_t)k0*ldb;
 #ifdef KIT_DOUBLE
 cblas_dgemm(CblasRowMajor,ta?CblasTrans:CblasNoTrans,tb?CblasTrans:CblasNoTrans,
-M,N,K,alpha,A,lda,B,ldb,beta,C,ldc);
+M,N,k,alpha,a,lda,b,ldb,k0?1.0:beta,C,ldc);
 #else
-#line 4326 "attention.w"
+#line 4346 "attention.w"
  cblas_sgemm(CblasRowMajor,ta?CblasTrans:CblasNoTrans,tb?CblasTrans:CblasNoTrans,
-M,N,K,alpha,A,lda,B,ldb,beta,C,ldc);
+M,N,k,alpha,a,lda,b,ldb,k0?1.0f:beta,C,ldc);
 #endif
-#line 4329 "attention.w"
+#line 4349 "attention.w"
+}
 }
 
 /*:249*//*250:*/
-#line 4333 "attention.w"
+#line 4354 "attention.w"
 
 #define FOR(n) for (int i =  0; i < (n); i++)
 #define FOR2(n, m) for (int r =  0; r < (n); r++) for (int j =  0; j < (m); j++)
@@ -71,7 +76,7 @@ FOR2(n,m)kb_scatter_rows(r,j,dst,src,rows,m);
 }
 
 /*:250*//*251:*/
-#line 4363 "attention.w"
+#line 4384 "attention.w"
 
 static void cpu_gru_forward(float*h_new,GruCache*cache,const float*gi,
 const float*gh,const float*h,float*out,const int*len,int s,int B,int H)
@@ -93,7 +98,7 @@ FOR2(B,H)kb_gru_backward(r,j,dgi,dgh,dh_prev,dh_new,dout,h,cache,len,s,H);
 }
 
 /*:251*//*252:*/
-#line 4383 "attention.w"
+#line 4404 "attention.w"
 
 static void cpu_additive_scores(float*e,float*a,const float*wq,const float*uk,
 const float*va,int B,int S,int H)
@@ -112,7 +117,7 @@ FOR2(S*B,H)kb_additive_duk(r,j,duk,a,B,S,H);
 }
 
 /*:252*//*253:*/
-#line 4400 "attention.w"
+#line 4421 "attention.w"
 
 static void cpu_dot_scores(float*e,const float*q,const float*k,int B,int S,
 int H,int heads,float scale)
@@ -136,7 +141,7 @@ FOR(rows)kb_softmax_backward(i,de,dw,w,S);
 }
 
 /*:253*//*254:*/
-#line 4422 "attention.w"
+#line 4443 "attention.w"
 
 static void cpu_context(float*c,const float*w,const float*v,int B,int S,int H,
 int heads)
@@ -151,7 +156,7 @@ FOR2(S*B,H)kb_context_dv(r,j,dv,dc,w,B,S,H,heads);
 }
 
 /*:254*//*255:*/
-#line 4435 "attention.w"
+#line 4456 "attention.w"
 
 static void cpu_tanh_forward(float*y,const float*x,int n)
 {
@@ -189,7 +194,7 @@ for(size_t i= 0;i<n;i++)kb_adam(i,p,g,m,v,k);
 }
 
 /*:255*//*256:*/
-#line 4474 "attention.w"
+#line 4496 "attention.w"
 
 void cpu_set_threads(int n)
 {
@@ -197,7 +202,7 @@ openblas_set_num_threads(n);
 }
 
 /*:256*//*257:*/
-#line 4481 "attention.w"
+#line 4503 "attention.w"
 
 const Backend cpu_backend= {"cpu",cpu_alloc,cpu_release,cpu_copy,cpu_copy,
 cpu_copy,cpu_zero,cpu_gemm,cpu_embed,cpu_embed_backward,cpu_add_bias,

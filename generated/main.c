@@ -1,5 +1,5 @@
 /*417:*/
-#line 7506 "attention.w"
+#line 7528 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
@@ -9,7 +9,7 @@
 #include <time.h> 
 #include <unistd.h> 
 /*402:*/
-#line 7178 "attention.w"
+#line 7200 "attention.w"
 
 #define MAX_OUTS 8
 static int add_out(const char*cmd,const char*path,const char**outs,int*n)
@@ -33,7 +33,7 @@ return 0;
 }
 
 /*:402*//*403:*/
-#line 7201 "attention.w"
+#line 7223 "attention.w"
 
 static void report_figure(const char*path,const char*what,double seconds)
 {
@@ -45,7 +45,7 @@ printf("Wrote %s (%s, %.1f kB, %.1f ms)\n",path,what,size/1000.0,1e3*seconds);
 }
 
 /*:403*//*410:*/
-#line 7354 "attention.w"
+#line 7376 "attention.w"
 
 #include <unistd.h> 
 static const char*loss_log_path;
@@ -63,7 +63,7 @@ loss_log[loss_log_n++]= loss;
 }
 
 /*:410*//*411:*/
-#line 7370 "attention.w"
+#line 7392 "attention.w"
 
 static int loss_log_check(void)
 {
@@ -89,7 +89,7 @@ return status;
 }
 
 /*:411*//*421:*/
-#line 7559 "attention.w"
+#line 7581 "attention.w"
 
 static int parse_long(const char*cmd,const char*opt,const char*s,long lo,
 long hi,long*out)
@@ -107,7 +107,7 @@ return 0;
 }
 
 /*:421*//*422:*/
-#line 7576 "attention.w"
+#line 7598 "attention.w"
 
 static int parse_float(const char*cmd,const char*opt,const char*s,double lo,
 double hi,double*out)
@@ -125,7 +125,7 @@ return 0;
 }
 
 /*:422*//*423:*/
-#line 7594 "attention.w"
+#line 7616 "attention.w"
 
 static double now_seconds(void)
 {
@@ -135,7 +135,7 @@ return(double)ts.tv_sec+1e-9*(double)ts.tv_nsec;
 }
 
 /*:423*//*437:*/
-#line 7883 "attention.w"
+#line 7905 "attention.w"
 
 static char*words_join(const Vocab*v,const int*ids,int n)
 {
@@ -147,7 +147,7 @@ return s;
 }
 
 /*:437*//*446:*/
-#line 8051 "attention.w"
+#line 8073 "attention.w"
 
 static double hold_fraction(const char*s,uint64_t seed)
 {
@@ -167,7 +167,7 @@ int kept= 0;
 for(int k= 0;k<pl->n;k++){
 Pair p= pl->pair[k];
 if(hold_fraction(p.src,seed)<share)/*447:*/
-#line 8075 "attention.w"
+#line 8097 "attention.w"
 
 {
 if(vl->n==vl->cap){
@@ -178,7 +178,7 @@ vl->pair[vl->n++]= p;
 }
 
 /*:447*/
-#line 8069 "attention.w"
+#line 8091 "attention.w"
 
 else pl->pair[kept++]= p;
 }
@@ -186,7 +186,7 @@ pl->n= kept;
 }
 
 /*:446*//*450:*/
-#line 8120 "attention.w"
+#line 8142 "attention.w"
 
 static uint64_t mix_seed(uint64_t a,uint64_t b)
 {
@@ -197,7 +197,7 @@ return z^(z>>31);
 }
 
 /*:450*//*451:*/
-#line 8139 "attention.w"
+#line 8161 "attention.w"
 
 static const Example*bucket_ex;
 static int by_length(const void*x,const void*y)
@@ -209,7 +209,7 @@ return d?d:*(const int*)x-*(const int*)y;
 }
 
 /*:451*//*452:*/
-#line 8149 "attention.w"
+#line 8171 "attention.w"
 
 static void bucket_batches(int*order,int n,const Example*ex,int B,uint64_t seed)
 {
@@ -226,7 +226,7 @@ if(j> k)j= k;
 perm[k]= perm[j],perm[j]= x;
 }
 /*453:*/
-#line 8169 "attention.w"
+#line 8191 "attention.w"
 
 int at= 0;
 for(int k= 0;k<nb;k++){
@@ -237,13 +237,13 @@ at+= len;
 memcpy(order,copy,(size_t)n*sizeof(int));
 
 /*:453*/
-#line 8164 "attention.w"
+#line 8186 "attention.w"
 
 free(perm),free(copy);
 }
 
 /*:452*//*456:*/
-#line 8225 "attention.w"
+#line 8247 "attention.w"
 
 static double batched_loss(BModel*bm,const Example*ex,int n)
 {
@@ -259,7 +259,7 @@ return bmodel_take_loss(bm)/(double)(tokens?tokens:1);
 }
 
 /*:456*//*463:*/
-#line 8398 "attention.w"
+#line 8420 "attention.w"
 
 static void warn_unknown(const Vocab*v,Vocab*seen,const char*s,const char*where)
 {
@@ -278,7 +278,7 @@ fprintf(stderr,"attention translate: %s: warning: \"%s\" is not in the model's "
 }
 
 /*:463*//*464:*/
-#line 8420 "attention.w"
+#line 8442 "attention.w"
 
 static int translate_batched(BModel*bm,int nargs,char**args,int show_attention)
 {
@@ -288,7 +288,7 @@ Example*ex= xcalloc((size_t)cap,sizeof(Example));
 Vocab unknown;
 vocab_init(&unknown);
 /*465:*/
-#line 8441 "attention.w"
+#line 8463 "attention.w"
 
 char*line= NULL;
 size_t lcap= 0;
@@ -310,7 +310,7 @@ bad= xrealloc(bad,(size_t)cap);
 ex= xrealloc(ex,(size_t)cap*sizeof(Example));
 }
 /*466:*/
-#line 8466 "attention.w"
+#line 8488 "attention.w"
 
 size_t badbyte;
 char where[64];
@@ -333,20 +333,20 @@ bad[n]= 0;
 }else ex[n].src[0]= EOS_TOKEN,ex[n].src_len= 1,bad[n]= 1;
 
 /*:466*/
-#line 8461 "attention.w"
+#line 8483 "attention.w"
 
 n++;
 }
 free(line);
 
 /*:465*/
-#line 8428 "attention.w"
+#line 8450 "attention.w"
 
 int*out= xcalloc((size_t)(n?n:1)*L,sizeof(int)),*len= xcalloc((size_t)(n?n:1),sizeof(int));
 float*attn= show_attention?xcalloc((size_t)(n?n:1)*L*L,sizeof(float)):NULL;
 bmodel_greedy(bm,ex,n,out,len,attn);
 /*467:*/
-#line 8488 "attention.w"
+#line 8510 "attention.w"
 
 for(int k= 0;k<n;k++){
 if(!bad[k]){
@@ -363,7 +363,7 @@ putchar('\n');
 }
 
 /*:467*/
-#line 8432 "attention.w"
+#line 8454 "attention.w"
 
 for(int k= 0;k<n;k++)free(norm[k]);
 free(norm),free(bad),free(ex),free(out),free(len),free(attn);
@@ -372,10 +372,10 @@ return failed?1:0;
 }
 
 /*:464*//*471:*/
-#line 8570 "attention.w"
+#line 8592 "attention.w"
 
 /*473:*/
-#line 8584 "attention.w"
+#line 8606 "attention.w"
 
 #define BEAM_OPTIONS \
   {"beam", required_argument, 0, 'k'}, {"length-penalty", required_argument, 0, 'P'}, \
@@ -394,7 +394,7 @@ int used,replace_unk;
 }BeamChoice;
 
 /*:473*//*474:*/
-#line 8604 "attention.w"
+#line 8626 "attention.w"
 
 static int beam_option(const char*cmd,int c,const char*arg,BeamChoice*b)
 {
@@ -412,7 +412,7 @@ case'A':if(parse_float(cmd,"--alpha",arg,-1e-300,10.0,&x))return-1;b->o.alpha= x
 break;
 case'U':b->replace_unk= 1;break;
 case'P':/*475:*/
-#line 8625 "attention.w"
+#line 8647 "attention.w"
 
 if(strcmp(arg,"none")==0)b->o.penalty= LP_NONE;
 else if(strcmp(arg,"avg")==0)b->o.penalty= LP_AVG;
@@ -423,14 +423,14 @@ return-1;
 }
 
 /*:475*/
-#line 8620 "attention.w"
+#line 8642 "attention.w"
 break;
 }
 return 1;
 }
 
 /*:474*//*476:*/
-#line 8635 "attention.w"
+#line 8657 "attention.w"
 
 static void beam_defaults(BeamChoice*b)
 {
@@ -457,7 +457,7 @@ return 0;
 }
 
 /*:476*//*477:*/
-#line 8664 "attention.w"
+#line 8686 "attention.w"
 
 static BeamChoice translate_beam;
 
@@ -472,7 +472,7 @@ Hypothesis*y= xcalloc((size_t)o->n_best,sizeof*y);
 int found= 0;
 beam_search(d,1,init,o,y,&found);
 /*478:*/
-#line 8687 "attention.w"
+#line 8709 "attention.w"
 
 char*copy= xstrdup(norm),*words[DEFAULT_MAX_LENGTH*4];
 int nw= 0;
@@ -498,7 +498,7 @@ free(lines);
 free(copy);
 
 /*:478*/
-#line 8677 "attention.w"
+#line 8699 "attention.w"
 
 hypotheses_free(y,found);
 free(y);
@@ -508,17 +508,17 @@ return text;
 }
 
 /*:477*/
-#line 8571 "attention.w"
+#line 8593 "attention.w"
 
 
 /*:471*/
-#line 7514 "attention.w"
+#line 7536 "attention.w"
 
 /*399:*/
-#line 7155 "attention.w"
+#line 7177 "attention.w"
 
 /*401:*/
-#line 7167 "attention.w"
+#line 7189 "attention.w"
 
 static const char*heatmap_usage= 
 "usage: attention heatmap --model CKPT --out FILE [--out FILE ...] [OPTIONS] SENTENCE\n"
@@ -531,7 +531,7 @@ static const char*heatmap_usage=
 "                        the notebook) or from 0 to 1\n";
 
 /*:401*//*404:*/
-#line 7211 "attention.w"
+#line 7233 "attention.w"
 
 static int cmd_heatmap(int argc,char**argv)
 {
@@ -544,7 +544,7 @@ opterr= 0;
 optind= 1;
 while(!bad&&(c= getopt_long(argc,argv,":h",longopts,NULL))!=-1)switch(c){
 /*405:*/
-#line 7237 "attention.w"
+#line 7259 "attention.w"
 
 case'm':model= optarg;break;
 case'o':bad= add_out("heatmap",optarg,outs,&nout)!=0;break;
@@ -567,7 +567,7 @@ default:fprintf(stderr,"attention heatmap: unknown option \"%s\"\n",argv[optind-
 bad= 1;
 
 /*:405*/
-#line 7222 "attention.w"
+#line 7244 "attention.w"
 
 }
 if(!bad&&(!model||nout==0||argc-optind!=1)){
@@ -581,7 +581,7 @@ return 2;
 }
 if(check_outs("heatmap",outs,nout))return 1;
 /*406:*/
-#line 7262 "attention.w"
+#line 7284 "attention.w"
 
 Model m;
 BModel bm;
@@ -600,7 +600,7 @@ char*norm= normalize_sentence(argv[optind],strlen(argv[optind]),&badbyte);
 if(!norm)kit_fail("the sentence: invalid UTF-8 at byte %zu",badbyte+1);
 else if(kind==KIND_SEED)T= tokenize(vi,norm,src,L,"the sentence","English");
 else/*407:*/
-#line 7294 "attention.w"
+#line 7316 "attention.w"
 
 {
 Example e;
@@ -616,7 +616,7 @@ bmodel_greedy(&bm,&e,1,out,&n,attn);
 }
 
 /*:407*/
-#line 7279 "attention.w"
+#line 7301 "attention.w"
 
 if(T==0)kit_fail("the sentence has no words");
 else if(T> 0&&kind==KIND_SEED)n= greedy_decode(&m,src,T,out,attn);
@@ -624,7 +624,7 @@ if(T> 0&&n==0)
 kit_fail("the model translates \"%s\" into nothing: there is no attention to draw",norm);
 if(n> 0){
 /*408:*/
-#line 7309 "attention.w"
+#line 7331 "attention.w"
 
 const char**rw= xcalloc((size_t)n,sizeof(char*)),**cw= xcalloc((size_t)T,sizeof(char*));
 for(int i= 0;i<n;i++)rw[i]= vo->word[out[i]];
@@ -646,7 +646,7 @@ status= 1;
 free(rw),free(cw),free(fr),free(title);
 
 /*:408*/
-#line 7285 "attention.w"
+#line 7307 "attention.w"
 
 }else fprintf(stderr,"attention heatmap: %s\n",kit_error());
 free(norm),free(src),free(out),free(attn);
@@ -655,15 +655,15 @@ else bmodel_free(&bm);
 return status;
 
 /*:406*/
-#line 7234 "attention.w"
+#line 7256 "attention.w"
 
 }
 
 /*:404*/
-#line 7156 "attention.w"
+#line 7178 "attention.w"
 
 /*412:*/
-#line 7396 "attention.w"
+#line 7418 "attention.w"
 
 static const char*loss_curve_usage= 
 "usage: attention loss-curve --log FILE --out FILE [--out FILE ...] [--title TEXT]\n"
@@ -673,7 +673,7 @@ static const char*loss_curve_usage=
 "  --title TEXT   the title (default: 'Training: average loss per epoch')\n";
 
 /*:412*//*413:*/
-#line 7406 "attention.w"
+#line 7428 "attention.w"
 
 static int read_loss_log(const char*path,double**x,double**y,int*n)
 {
@@ -691,7 +691,7 @@ free(*x),free(*y);
 return kit_fail("%s: line %ld: expected an epoch, a tab and a finite loss",path,k);
 }
 /*414:*/
-#line 7428 "attention.w"
+#line 7450 "attention.w"
 
 if(*n==cap){
 cap= cap?2*cap:1024;
@@ -701,7 +701,7 @@ cap= cap?2*cap:1024;
 (*x)[*n]= e,(*y)[(*n)++]= v;
 
 /*:414*/
-#line 7422 "attention.w"
+#line 7444 "attention.w"
 
 }
 fclose(f);
@@ -709,7 +709,7 @@ return*n> 0?0:kit_fail("%s: no epochs in the file",path);
 }
 
 /*:413*//*415:*/
-#line 7436 "attention.w"
+#line 7458 "attention.w"
 
 static int cmd_loss_curve(int argc,char**argv)
 {
@@ -743,7 +743,7 @@ fputs(loss_curve_usage,stderr);
 return 2;
 }
 /*416:*/
-#line 7471 "attention.w"
+#line 7493 "attention.w"
 
 double*x= NULL,*y= NULL;
 int n= 0;
@@ -767,19 +767,19 @@ free(x),free(y);
 return status;
 
 /*:416*/
-#line 7468 "attention.w"
+#line 7490 "attention.w"
 
 }
 
 /*:415*/
-#line 7157 "attention.w"
+#line 7179 "attention.w"
 
 
 /*:399*//*420:*/
-#line 7552 "attention.w"
+#line 7574 "attention.w"
 
 /*424:*/
-#line 7604 "attention.w"
+#line 7626 "attention.w"
 
 static const char*train_usage= 
 "usage: attention train [--pairs seed | --data FILE] [OPTIONS]\n"
@@ -815,7 +815,7 @@ static const char*train_usage=
 "  (for these kinds --epochs defaults to 10, --lr to 0.001, --print-every to 1)\n";
 
 /*:424*//*425:*/
-#line 7638 "attention.w"
+#line 7660 "attention.w"
 
 typedef struct{
 const char*data,*init,*save;
@@ -823,7 +823,7 @@ int filter,append_eos;
 long epochs,hidden,max_length,seed,print_every,show,threads;
 double lr;
 /*438:*/
-#line 7895 "attention.w"
+#line 7917 "attention.w"
 
 int kind;
 long heads,batch;
@@ -834,7 +834,7 @@ const char*valid;
 double valid_split;
 
 /*:438*/
-#line 7644 "attention.w"
+#line 7666 "attention.w"
 
 }TrainOptions;
 static int train_batched(TrainOptions*o,int kind);
@@ -851,7 +851,7 @@ static const struct option longopts[]= {
 {"show",required_argument,0,'S'},{"help",no_argument,0,'h'},
 {"loss-log",required_argument,0,'g'},{"threads",required_argument,0,'T'},
 /*439:*/
-#line 7904 "attention.w"
+#line 7926 "attention.w"
 
 {"attention",required_argument,0,'A'},{"heads",required_argument,0,'N'},
 {"batch",required_argument,0,'B'},{"dropout",required_argument,0,'D'},
@@ -860,7 +860,7 @@ static const struct option longopts[]= {
 {"bucket",no_argument,0,'K'},
 
 /*:439*/
-#line 7659 "attention.w"
+#line 7681 "attention.w"
 
 {0,0,0,0}};
 *o= (TrainOptions){NULL,NULL,NULL,FILTER_TUTORIAL,1,-1,0,0,1,0,5,0,0.0,
@@ -870,7 +870,7 @@ opterr= 0;
 optind= 1;
 while(!bad&&(c= getopt_long(argc,argv,":h",longopts,NULL))!=-1)switch(c){
 /*426:*/
-#line 7677 "attention.w"
+#line 7699 "attention.w"
 
 case'p':
 if(strcmp(optarg,"seed")!=0){
@@ -902,7 +902,7 @@ break;
 case'S':bad= parse_long("train","--show",optarg,0,100000000,&o->show)!=0;break;
 case'T':bad= parse_long("train","--threads",optarg,1,2,&o->threads)!=0;break;
 /*440:*/
-#line 7911 "attention.w"
+#line 7933 "attention.w"
 
 case'A':
 if((o->kind= kind_from_name(optarg))<0){
@@ -929,7 +929,7 @@ bad= parse_float("train","--valid-split",optarg,0.0,1.0,&o->valid_split)!=0
 break;
 
 /*:440*/
-#line 7707 "attention.w"
+#line 7729 "attention.w"
 
 case'g':loss_log_path= optarg;break;
 case'h':fputs(train_usage,stdout);exit(0);
@@ -942,7 +942,7 @@ fprintf(stderr,"attention train: unknown option \"%s\"\n",argv[optind-1]);
 bad= 1;
 
 /*:426*/
-#line 7667 "attention.w"
+#line 7689 "attention.w"
 
 }
 if(!bad&&optind<argc){
@@ -954,7 +954,7 @@ return bad?-1:0;
 }
 
 /*:425*//*427:*/
-#line 7721 "attention.w"
+#line 7743 "attention.w"
 
 static int cmd_train(int argc,char**argv)
 {
@@ -964,7 +964,7 @@ Model m;
 Example*ex= NULL;
 int status= 0;
 /*429:*/
-#line 7776 "attention.w"
+#line 7798 "attention.w"
 
 if(train_options(argc,argv,&o))return 2;
 if(loss_log_path&&loss_log_check())return 1;
@@ -976,10 +976,10 @@ return 2;
 int max_length= o.max_length?(int)o.max_length:DEFAULT_MAX_LENGTH;
 
 /*:429*/
-#line 7729 "attention.w"
+#line 7751 "attention.w"
 
 /*428:*/
-#line 7748 "attention.w"
+#line 7770 "attention.w"
 
 int kind= o.kind;
 if(o.init){
@@ -1006,10 +1006,10 @@ if(o.print_every==0)o.print_every= 50;
 if(o.lr==0.0)o.lr= 0.01;
 
 /*:428*/
-#line 7730 "attention.w"
+#line 7752 "attention.w"
 
 /*430:*/
-#line 7786 "attention.w"
+#line 7808 "attention.w"
 
 if(o.data){
 if(pairs_read(&pl,o.data,o.filter,max_length)){
@@ -1019,10 +1019,10 @@ return 1;
 }else pairs_seed(&pl);
 
 /*:430*/
-#line 7731 "attention.w"
+#line 7753 "attention.w"
 
 /*433:*/
-#line 7812 "attention.w"
+#line 7834 "attention.w"
 
 if(o.init){
 if(checkpoint_load(&m,o.init)){
@@ -1039,10 +1039,10 @@ model_init_random(&m,(uint64_t)o.seed);
 }
 
 /*:433*/
-#line 7732 "attention.w"
+#line 7754 "attention.w"
 
 /*431:*/
-#line 7796 "attention.w"
+#line 7818 "attention.w"
 
 if(make_examples(&pl,&m.vin,&m.vout,m.cfg.L,o.append_eos,&ex)){
 fprintf(stderr,"attention train: %s\n",kit_error());
@@ -1052,10 +1052,10 @@ return 1;
 }
 
 /*:431*/
-#line 7733 "attention.w"
+#line 7755 "attention.w"
 
 /*434:*/
-#line 7827 "attention.w"
+#line 7849 "attention.w"
 
 if(o.data)printf("Read %ld sentence pairs from %s; kept %d (%s filter)\n",
 pl.lines_read,o.data,pl.n,o.filter==FILTER_TUTORIAL?"tutorial":"length");
@@ -1068,10 +1068,10 @@ printf("Training for %ld epochs, %s<EOS> on the targets\n",o.epochs,
 o.append_eos?"":"no ");
 
 /*:434*/
-#line 7734 "attention.w"
+#line 7756 "attention.w"
 
 /*435:*/
-#line 7843 "attention.w"
+#line 7865 "attention.w"
 
 int threads= o.threads?(int)o.threads:sysconf(_SC_NPROCESSORS_ONLN)> 1?2:1,used= 1;
 float*loss= xcalloc((size_t)pl.n*(size_t)o.print_every,sizeof(float));
@@ -1097,10 +1097,10 @@ used> 1?"s":"");
 free(loss);
 
 /*:435*/
-#line 7735 "attention.w"
+#line 7757 "attention.w"
 
 /*432:*/
-#line 7806 "attention.w"
+#line 7828 "attention.w"
 
 if(o.save&&checkpoint_save(&m,o.save)){
 fprintf(stderr,"attention train: %s\n",kit_error());
@@ -1108,10 +1108,10 @@ status= 1;
 }
 
 /*:432*/
-#line 7736 "attention.w"
+#line 7758 "attention.w"
 
 /*436:*/
-#line 7869 "attention.w"
+#line 7891 "attention.w"
 
 int right= 0,*out= xcalloc((size_t)m.cfg.L,sizeof(int));
 for(int k= 0;k<pl.n;k++){
@@ -1127,7 +1127,7 @@ printf("%d of %d training pairs translated exactly\n",right,pl.n);
 free(out);
 
 /*:436*/
-#line 7737 "attention.w"
+#line 7759 "attention.w"
 
 if(loss_log_path&&loss_log_save())status= 1;
 free(ex);
@@ -1137,7 +1137,7 @@ return status;
 }
 
 /*:427*//*441:*/
-#line 7945 "attention.w"
+#line 7967 "attention.w"
 
 static int train_batched(TrainOptions*o,int kind)
 {
@@ -1149,7 +1149,7 @@ if(o->epochs<0)o->epochs= 10;
 if(o->print_every==0)o->print_every= 1;
 if(o->lr==0.0)o->lr= 0.001;
 /*442:*/
-#line 7971 "attention.w"
+#line 7993 "attention.w"
 
 long H= o->hidden?o->hidden:DEFAULT_HIDDEN;
 cpu_set_threads(o->threads?(int)o->threads:sysconf(_SC_NPROCESSORS_ONLN)> 1?2:1);
@@ -1170,10 +1170,10 @@ return 2;
 memset(&bm,0,sizeof bm);
 
 /*:442*/
-#line 7955 "attention.w"
+#line 7977 "attention.w"
 
 /*443:*/
-#line 7995 "attention.w"
+#line 8017 "attention.w"
 
 if(pairs_read(&pl,o->data,o->filter,L)){
 fprintf(stderr,"attention train: %s\n",kit_error());
@@ -1193,10 +1193,10 @@ return 1;
 }
 
 /*:443*/
-#line 7956 "attention.w"
+#line 7978 "attention.w"
 
 /*444:*/
-#line 8015 "attention.w"
+#line 8037 "attention.w"
 
 if(o->init){
 if(checkpoint_load_any(o->init,NULL,&bm,&cpu_backend,(int)o->batch)<0){
@@ -1219,10 +1219,10 @@ goto end;
 }
 
 /*:444*/
-#line 7957 "attention.w"
+#line 7979 "attention.w"
 
 /*445:*/
-#line 8036 "attention.w"
+#line 8058 "attention.w"
 
 printf("Read %ld sentence pairs from %s; kept %d (%s filter)",pl.lines_read,o->data,
 pl.n+vl.n*(o->valid_split> 0.0),o->filter==FILTER_TUTORIAL?"tutorial":"length");
@@ -1236,17 +1236,17 @@ printf("Training for %ld epochs, batch %ld, lr %g, dropout %g, %s\n",o->epochs,o
 o->lr,o->dropout,o->shuffle?"shuffled each epoch":"in file order");
 
 /*:445*/
-#line 7958 "attention.w"
+#line 7980 "attention.w"
 
 /*448:*/
-#line 8087 "attention.w"
+#line 8109 "attention.w"
 
 int n= pl.n,*order= xcalloc((size_t)n,sizeof(int));
 double best= INFINITY,t_all= now_seconds();
 for(long e= 1;e<=o->epochs;e++){
 for(int k= 0;k<n;k++)order[k]= k;
 if(o->shuffle)/*449:*/
-#line 8107 "attention.w"
+#line 8129 "attention.w"
 
 {
 uint64_t z= mix_seed((uint64_t)o->seed,(uint64_t)e);
@@ -1261,14 +1261,14 @@ order[j]= x;
 }
 
 /*:449*/
-#line 8092 "attention.w"
+#line 8114 "attention.w"
 
 if(o->bucket)bucket_batches(order,n,ex,(int)o->batch,o->shuffle?
 mix_seed((uint64_t)o->seed,(uint64_t)e+1000003):0);
 double t0= now_seconds(),train_loss,valid_loss= NAN;
 long tokens= 0,positions= 0,words= 0;
 /*454:*/
-#line 8182 "attention.w"
+#line 8204 "attention.w"
 
 int tty= isatty(fileno(stdout));
 double last= t0;
@@ -1292,13 +1292,13 @@ last= now;
 if(tty)printf("\r%78s\r","");
 
 /*:454*/
-#line 8097 "attention.w"
+#line 8119 "attention.w"
 
 train_loss= bmodel_take_loss(&bm)/(double)tokens;
 if(vl.n)valid_loss= batched_loss(&bm,vex,vl.n);
 loss_log_add(train_loss);
 /*455:*/
-#line 8204 "attention.w"
+#line 8226 "attention.w"
 
 double sec= now_seconds()-t0;
 int print= e%o->print_every==0||e==o->epochs;
@@ -1319,7 +1319,7 @@ if(print)printf("\n");
 fflush(stdout);
 
 /*:455*/
-#line 8101 "attention.w"
+#line 8123 "attention.w"
 
 }
 printf("Trained in %.1f s\n",now_seconds()-t_all);
@@ -1327,10 +1327,10 @@ free(order);
 status= 0;
 
 /*:448*/
-#line 7959 "attention.w"
+#line 7981 "attention.w"
 
 /*457:*/
-#line 8240 "attention.w"
+#line 8262 "attention.w"
 
 int show= o->show<pl.n?(int)o->show:pl.n,L2= bm.cfg.L;
 int*outw= xcalloc((size_t)(show?show:1)*L2,sizeof(int));
@@ -1346,7 +1346,7 @@ free(outw);
 free(outn);
 
 /*:457*/
-#line 7960 "attention.w"
+#line 7982 "attention.w"
 
 if(loss_log_path&&loss_log_save())status= 1;
 end:
@@ -1359,10 +1359,10 @@ return status;
 }
 
 /*:441*/
-#line 7553 "attention.w"
+#line 7575 "attention.w"
 
 /*458:*/
-#line 8261 "attention.w"
+#line 8283 "attention.w"
 
 static const char*translate_usage= 
 "usage: attention translate --model CKPT [--attention] [SENTENCE ...]\n"
@@ -1383,7 +1383,7 @@ float*attn= xcalloc((size_t)m->cfg.L*(size_t)m->cfg.L,sizeof(float));
 int status= 0;
 if(!norm)status= kit_fail("%s: invalid UTF-8 at byte %zu",where,bad+1);
 else if(*norm)/*459:*/
-#line 8291 "attention.w"
+#line 8313 "attention.w"
 
 {
 int n= tokenize(&m->vin,norm,src,m->cfg.L,where,"English");
@@ -1396,7 +1396,7 @@ char*t= translate_beam.used?translate_with_beam(m,src,n,norm,out,&k,attn)
 fputs(t,stdout);
 free(t);
 if(show_attention)/*460:*/
-#line 8308 "attention.w"
+#line 8330 "attention.w"
 
 for(int t= 0;t<k;t++){
 double pad= 0.0;
@@ -1407,13 +1407,13 @@ printf("  (padding %.3f)",pad);
 }
 
 /*:460*/
-#line 8302 "attention.w"
+#line 8324 "attention.w"
 
 }
 }
 
 /*:459*/
-#line 8280 "attention.w"
+#line 8302 "attention.w"
 
 putchar('\n');
 free(norm);
@@ -1424,7 +1424,7 @@ return status;
 }
 
 /*:458*//*461:*/
-#line 8317 "attention.w"
+#line 8339 "attention.w"
 
 static int cmd_translate(int argc,char**argv)
 {
@@ -1476,7 +1476,7 @@ return 2;
 int failed= 0;
 char where[64];
 /*462:*/
-#line 8372 "attention.w"
+#line 8394 "attention.w"
 
 if(optind<argc)
 for(int k= optind;k<argc;k++){
@@ -1503,17 +1503,17 @@ free(line);
 }
 
 /*:462*/
-#line 8367 "attention.w"
+#line 8389 "attention.w"
 
 model_free(&m);
 return failed?1:0;
 }
 
 /*:461*/
-#line 7554 "attention.w"
+#line 7576 "attention.w"
 
 /*468:*/
-#line 8508 "attention.w"
+#line 8530 "attention.w"
 
 static const char*pairs_usage= 
 "usage: attention pairs --data FILE [--filter tutorial|length] [--max-length L]\n"
@@ -1525,7 +1525,7 @@ const char*data= NULL;
 int filter= FILTER_TUTORIAL;
 long max_length= DEFAULT_MAX_LENGTH;
 /*469:*/
-#line 8531 "attention.w"
+#line 8553 "attention.w"
 
 static const struct option longopts[]= {{"data",required_argument,0,'d'},
 {"filter",required_argument,0,'f'},{"max-length",required_argument,0,'L'},
@@ -1555,7 +1555,7 @@ return 2;
 }
 
 /*:469*/
-#line 8518 "attention.w"
+#line 8540 "attention.w"
 
 PairList pl;
 if(pairs_read(&pl,data,filter,(int)max_length)){
@@ -1570,14 +1570,14 @@ return 0;
 }
 
 /*:468*/
-#line 7555 "attention.w"
+#line 7577 "attention.w"
 
 
 /*:420*//*472:*/
-#line 8573 "attention.w"
+#line 8595 "attention.w"
 
 /*479:*/
-#line 8716 "attention.w"
+#line 8738 "attention.w"
 
 static const char*bleu_usage= 
 "usage: attention bleu [--hyp FILE] [--precise] REFERENCES [REFERENCES ...]\n"
@@ -1608,7 +1608,7 @@ return ferror(f)?kit_fail("%s: read error",path):0;
 }
 
 /*:479*//*480:*/
-#line 8745 "attention.w"
+#line 8767 "attention.w"
 
 static int bleu_of_lines(char**h,int nh,char***ref,int n_refs,int precise)
 {
@@ -1627,7 +1627,7 @@ for(int r= 0;r<m;r++)free(ids[r]);
 free(hi);
 }
 if(status==0)/*481:*/
-#line 8769 "attention.w"
+#line 8791 "attention.w"
 
 {
 char line[256];
@@ -1639,7 +1639,7 @@ s.p[0],s.p[1],s.p[2],s.p[3]);
 }
 
 /*:481*/
-#line 8762 "attention.w"
+#line 8784 "attention.w"
 
 free(ids);
 free(len);
@@ -1648,7 +1648,7 @@ return status;
 }
 
 /*:480*//*482:*/
-#line 8779 "attention.w"
+#line 8801 "attention.w"
 
 static int cmd_bleu(int argc,char**argv)
 {
@@ -1676,7 +1676,7 @@ return 2;
 }
 int n_refs= argc-optind,status= 0;
 /*483:*/
-#line 8809 "attention.w"
+#line 8831 "attention.w"
 
 char***ref= xcalloc((size_t)n_refs,sizeof*ref),**h= NULL;
 int*nr= xcalloc((size_t)n_refs,sizeof(int)),nh= 0;
@@ -1709,16 +1709,16 @@ free(nr);
 status= status?1:0;
 
 /*:483*/
-#line 8805 "attention.w"
+#line 8827 "attention.w"
 
 return status;
 }
 
 /*:482*/
-#line 8574 "attention.w"
+#line 8596 "attention.w"
 
 /*484:*/
-#line 8850 "attention.w"
+#line 8872 "attention.w"
 
 static const char*split_usage= 
 "usage: attention split --data FILE --out-dir DIR [--test F] [--valid F] [--seed S]\n"
@@ -1739,7 +1739,7 @@ double share[2]= {0.1,0.1};
 long seed= 1;
 int filter= FILTER_TUTORIAL,c;
 /*485:*/
-#line 8884 "attention.w"
+#line 8906 "attention.w"
 
 opterr= 0;
 optind= 1;
@@ -1773,7 +1773,7 @@ return 2;
 }
 
 /*:485*/
-#line 8869 "attention.w"
+#line 8891 "attention.w"
 
 PairList pl;
 if(pairs_read(&pl,data,filter,DEFAULT_MAX_LENGTH)){
@@ -1783,7 +1783,7 @@ return 1;
 int*part= xcalloc((size_t)pl.n,sizeof(int)),counts[3][2];
 int status= pairs_split(&pl,share[0],share[1],(uint64_t)seed,part,counts);
 if(status==0)/*486:*/
-#line 8916 "attention.w"
+#line 8938 "attention.w"
 
 {
 static const char*const name[3]= {"train","valid","test"};
@@ -1804,7 +1804,7 @@ counts[p][1],path);
 }
 
 /*:486*/
-#line 8877 "attention.w"
+#line 8899 "attention.w"
 
 if(status)fprintf(stderr,"attention split: %s\n",kit_error());
 free(part);
@@ -1813,10 +1813,10 @@ return status?1:0;
 }
 
 /*:484*/
-#line 8575 "attention.w"
+#line 8597 "attention.w"
 
 /*487:*/
-#line 8942 "attention.w"
+#line 8964 "attention.w"
 
 static const char*eval_usage= 
 "usage: attention eval --model CKPT --data FILE [OPTIONS]\n"
@@ -1835,7 +1835,7 @@ BeamChoice beam;
 }EvalOptions;
 
 /*:487*//*488:*/
-#line 8959 "attention.w"
+#line 8981 "attention.w"
 
 static int eval_options(int argc,char**argv,EvalOptions*o)
 {
@@ -1872,7 +1872,7 @@ return bad?-1:0;
 }
 
 /*:488*//*489:*/
-#line 8995 "attention.w"
+#line 9017 "attention.w"
 
 static int cmd_eval(int argc,char**argv)
 {
@@ -1892,7 +1892,7 @@ return 1;
 }
 int n_src,*group= pairs_group_sources(&pl,&n_src),status= 0;
 /*490:*/
-#line 9024 "attention.w"
+#line 9046 "attention.w"
 
 int*first= xcalloc((size_t)n_src,sizeof(int)),*n_ref= xcalloc((size_t)n_src,sizeof(int));
 int**ref= xcalloc((size_t)n_src,sizeof*ref),*ref_fill= xcalloc((size_t)n_src,sizeof(int));
@@ -1912,10 +1912,10 @@ fprintf(stderr,"attention eval: warning: %s; such sources count as empty "
 }
 
 /*:490*/
-#line 9013 "attention.w"
+#line 9035 "attention.w"
 
 /*491:*/
-#line 9044 "attention.w"
+#line 9066 "attention.w"
 
 char**hyp= xcalloc((size_t)n_src,sizeof*hyp);
 Decoder*d= model_decoder(&m);
@@ -1926,7 +1926,7 @@ for(int s= s0;s<n_src&&s<s0+o.batch;s++)
 if(src_len[s]> 0)idx[nb++]= s;
 else hyp[s]= xstrdup("");
 if(nb> 0)/*492:*/
-#line 9059 "attention.w"
+#line 9081 "attention.w"
 
 {
 const int**sp= xcalloc((size_t)nb,sizeof*sp);
@@ -1950,7 +1950,7 @@ free(y);free(init);free(sp);free(len);free(found);
 }
 
 /*:492*/
-#line 9053 "attention.w"
+#line 9075 "attention.w"
 
 free(idx);
 }
@@ -1958,10 +1958,10 @@ double seconds= now_seconds()-t0;
 d->release(d);
 
 /*:491*/
-#line 9014 "attention.w"
+#line 9036 "attention.w"
 
 /*493:*/
-#line 9084 "attention.w"
+#line 9106 "attention.w"
 
 BleuStats all= {0},by_len[4];
 memset(by_len,0,sizeof by_len);
@@ -1972,7 +1972,7 @@ int nw= 1;
 for(const char*p= en;*p;p++)nw+= *p==' ';
 int bucket= nw<=3?0:nw<=6?1:nw<=9?2:3;
 /*494:*/
-#line 9097 "attention.w"
+#line 9119 "attention.w"
 
 {
 Vocab v;
@@ -1993,11 +1993,11 @@ vocab_free(&v);
 }
 
 /*:494*/
-#line 9093 "attention.w"
+#line 9115 "attention.w"
 
 }
 /*495:*/
-#line 9116 "attention.w"
+#line 9138 "attention.w"
 
 {
 char line[256];
@@ -2021,7 +2021,7 @@ failed);
 printf("Speed: %d sources in %.3f s, %.0f sentences/s\n",n_src-failed,seconds,
 seconds> 0?(n_src-failed)/seconds:0.0);
 /*496:*/
-#line 9141 "attention.w"
+#line 9163 "attention.w"
 
 for(int s= 0;s<n_src&&s<o.show;s++){
 printf("EN:  %s\n",pl.pair[first[s]].src);
@@ -2030,19 +2030,19 @@ printf("OUT: %s\n",hyp[s]);
 }
 
 /*:496*/
-#line 9138 "attention.w"
+#line 9160 "attention.w"
 
 }
 
 /*:495*/
-#line 9095 "attention.w"
+#line 9117 "attention.w"
 
 
 /*:493*/
-#line 9015 "attention.w"
+#line 9037 "attention.w"
 
 /*497:*/
-#line 9148 "attention.w"
+#line 9170 "attention.w"
 
 if(o.output){
 FILE*f= fopen(o.output,"wb");
@@ -2058,10 +2058,10 @@ status= 1;
 }
 
 /*:497*/
-#line 9016 "attention.w"
+#line 9038 "attention.w"
 
 /*498:*/
-#line 9162 "attention.w"
+#line 9184 "attention.w"
 
 for(int s= 0;s<n_src;s++)free(hyp[s]),free(ref[s]);
 free(hyp);free(ref);free(ref_fill);free(n_ref);free(first);free(src);free(src_len);
@@ -2070,17 +2070,17 @@ pairs_free(&pl);
 model_free(&m);
 
 /*:498*/
-#line 9017 "attention.w"
+#line 9039 "attention.w"
 
 return status;
 }
 
 /*:489*/
-#line 8576 "attention.w"
+#line 8598 "attention.w"
 
 
 /*:472*/
-#line 7515 "attention.w"
+#line 7537 "attention.w"
 
 
 static const struct{
@@ -2088,30 +2088,30 @@ const char*name,*summary;
 int(*run)(int argc,char**argv);
 }commands[]= {
 /*419:*/
-#line 7546 "attention.w"
+#line 7568 "attention.w"
 
 {"train","train a translator (the notebook's five pairs, or a pair file)",cmd_train},
 {"translate","translate sentences with a saved model",cmd_translate},
 {"pairs","print the pairs that training would read from a file",cmd_pairs},
 /*400:*/
-#line 7161 "attention.w"
+#line 7183 "attention.w"
 
 {"heatmap","draw the attention weights of a translation (PNG, PDF or SVG)",cmd_heatmap},
 {"loss-curve","draw the average loss per epoch from train --loss-log",cmd_loss_curve},
 
 /*:400*/
-#line 7550 "attention.w"
+#line 7572 "attention.w"
 
 
 /*:419*//*470:*/
-#line 8564 "attention.w"
+#line 8586 "attention.w"
 
 {"bleu","score translations against references (corpus BLEU-4, sacreBLEU's form)",cmd_bleu},
 {"split","split a pair file into train, valid and test files by English sentence",cmd_split},
 {"eval","translate a pair file and report BLEU, exact matches and speed",cmd_eval},
 
 /*:470*/
-#line 7521 "attention.w"
+#line 7543 "attention.w"
 
 };
 
@@ -2122,7 +2122,7 @@ if(argc>=2)
 for(size_t k= 0;k<n;k++)
 if(strcmp(argv[1],commands[k].name)==0)return commands[k].run(argc-1,argv+1);
 /*418:*/
-#line 7534 "attention.w"
+#line 7556 "attention.w"
 
 FILE*out= argc>=2&&(strcmp(argv[1],"--help")==0||strcmp(argv[1],"-h")==0
 ||strcmp(argv[1],"help")==0)?stdout:stderr;
@@ -2133,7 +2133,7 @@ fputs("Run 'attention COMMAND --help' for a command's options.\n",out);
 return out==stdout?0:2;
 
 /*:418*/
-#line 7531 "attention.w"
+#line 7553 "attention.w"
 
 }
 
