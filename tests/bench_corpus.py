@@ -38,7 +38,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 REF = os.path.join(HERE, "torch_batched.py")
 PY = os.environ.get("PYTHON", "/usr/bin/python3")
-CORPUS = os.environ.get("ATTENTION_CORPUS", "/work/shared/data/eng-fra.txt")
+CORPUS = os.environ.get("ATTENTION_CORPUS", os.path.join(HERE, "..", "..", "shared", "data", "eng-fra.txt"))
 
 
 ENV = dict(os.environ)

@@ -15,10 +15,10 @@
 #     English sentences and the 183 of tests/data/sample-pairs.txt (unknown words
 #     among them) identically in the kit and in PyTorch, and so does the model the
 #     kit trained in 1.
-# Where the corpus is ($ATTENTION_CORPUS, default /work/shared/data/eng-fra.txt), F
+# Where the corpus is ($ATTENTION_CORPUS, default ../shared/data/eng-fra.txt beside the kit), F
 # is checked to give its first 640 kept pairs. A kind the kit does not list in
 # `attention train --help` is skipped with a message; with --require a skip fails.
-# Not run by make check's tests/*.sh loop (no .sh suffix): wire it in by name.
+# Run by make check.
 # Usage: tests/parity-kinds ./attention [--require] [KIND ...]
 set -u
 bin=$(realpath "${1:-./attention}"); shift || true
@@ -28,7 +28,7 @@ kinds=("$@"); [ ${#kinds[@]} -gt 0 ] || kinds=(bahdanau luong-dot luong-general 
 here=$(cd "$(dirname "$0")" && pwd)
 py=${PYTHON:-/usr/bin/python3}
 ref="$here/torch_batched.py"
-corpus=${ATTENTION_CORPUS:-/work/shared/data/eng-fra.txt}
+corpus=${ATTENTION_CORPUS:-$here/../../shared/data/eng-fra.txt}
 data="$here/data/parity-640.txt"
 fail=0
 ok() { echo "parity-kinds: ok: $*"; }
