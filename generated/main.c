@@ -1,5 +1,5 @@
 /*417:*/
-#line 7528 "attention.w"
+#line 7535 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
@@ -45,7 +45,7 @@ printf("Wrote %s (%s, %.1f kB, %.1f ms)\n",path,what,size/1000.0,1e3*seconds);
 }
 
 /*:403*//*410:*/
-#line 7376 "attention.w"
+#line 7383 "attention.w"
 
 #include <unistd.h> 
 static const char*loss_log_path;
@@ -63,7 +63,7 @@ loss_log[loss_log_n++]= loss;
 }
 
 /*:410*//*411:*/
-#line 7392 "attention.w"
+#line 7399 "attention.w"
 
 static int loss_log_check(void)
 {
@@ -89,7 +89,7 @@ return status;
 }
 
 /*:411*//*421:*/
-#line 7581 "attention.w"
+#line 7588 "attention.w"
 
 static int parse_long(const char*cmd,const char*opt,const char*s,long lo,
 long hi,long*out)
@@ -107,7 +107,7 @@ return 0;
 }
 
 /*:421*//*422:*/
-#line 7598 "attention.w"
+#line 7605 "attention.w"
 
 static int parse_float(const char*cmd,const char*opt,const char*s,double lo,
 double hi,double*out)
@@ -125,7 +125,7 @@ return 0;
 }
 
 /*:422*//*423:*/
-#line 7616 "attention.w"
+#line 7623 "attention.w"
 
 static double now_seconds(void)
 {
@@ -135,7 +135,7 @@ return(double)ts.tv_sec+1e-9*(double)ts.tv_nsec;
 }
 
 /*:423*//*437:*/
-#line 7905 "attention.w"
+#line 7912 "attention.w"
 
 static char*words_join(const Vocab*v,const int*ids,int n)
 {
@@ -147,7 +147,7 @@ return s;
 }
 
 /*:437*//*446:*/
-#line 8073 "attention.w"
+#line 8087 "attention.w"
 
 static double hold_fraction(const char*s,uint64_t seed)
 {
@@ -167,7 +167,7 @@ int kept= 0;
 for(int k= 0;k<pl->n;k++){
 Pair p= pl->pair[k];
 if(hold_fraction(p.src,seed)<share)/*447:*/
-#line 8097 "attention.w"
+#line 8111 "attention.w"
 
 {
 if(vl->n==vl->cap){
@@ -178,7 +178,7 @@ vl->pair[vl->n++]= p;
 }
 
 /*:447*/
-#line 8091 "attention.w"
+#line 8105 "attention.w"
 
 else pl->pair[kept++]= p;
 }
@@ -186,7 +186,7 @@ pl->n= kept;
 }
 
 /*:446*//*450:*/
-#line 8142 "attention.w"
+#line 8156 "attention.w"
 
 static uint64_t mix_seed(uint64_t a,uint64_t b)
 {
@@ -197,7 +197,7 @@ return z^(z>>31);
 }
 
 /*:450*//*451:*/
-#line 8161 "attention.w"
+#line 8175 "attention.w"
 
 static const Example*bucket_ex;
 static int by_length(const void*x,const void*y)
@@ -209,7 +209,7 @@ return d?d:*(const int*)x-*(const int*)y;
 }
 
 /*:451*//*452:*/
-#line 8171 "attention.w"
+#line 8185 "attention.w"
 
 static void bucket_batches(int*order,int n,const Example*ex,int B,uint64_t seed)
 {
@@ -226,7 +226,7 @@ if(j> k)j= k;
 perm[k]= perm[j],perm[j]= x;
 }
 /*453:*/
-#line 8191 "attention.w"
+#line 8205 "attention.w"
 
 int at= 0;
 for(int k= 0;k<nb;k++){
@@ -237,13 +237,13 @@ at+= len;
 memcpy(order,copy,(size_t)n*sizeof(int));
 
 /*:453*/
-#line 8186 "attention.w"
+#line 8200 "attention.w"
 
 free(perm),free(copy);
 }
 
 /*:452*//*456:*/
-#line 8247 "attention.w"
+#line 8261 "attention.w"
 
 static double batched_loss(BModel*bm,const Example*ex,int n)
 {
@@ -258,10 +258,20 @@ tokens+= bt.tokens;
 return bmodel_take_loss(bm)/(double)(tokens?tokens:1);
 }
 
-/*:456*//*463:*/
-#line 8420 "attention.w"
+/*:456*//*459:*/
+#line 8328 "attention.w"
 
-static void warn_unknown(const Vocab*v,Vocab*seen,const char*s,const char*where)
+static int blank(const char*s,size_t len)
+{
+for(size_t k= 0;k<len;k++)if(s[k]!=' '&&s[k]!='\t')return 0;
+return 1;
+}
+
+/*:459*//*464:*/
+#line 8442 "attention.w"
+
+static void warn_unknown(const char*cmd,const Vocab*v,Vocab*seen,const char*s,
+const char*where)
 {
 char w[MAX_WORD_BYTES];
 while(*s){
@@ -271,14 +281,14 @@ w[k]= '\0';
 s+= k+(s[k]==' ');
 if(k&&vocab_find(v,w)<0&&vocab_find(seen,w)<0){
 vocab_add(seen,w);
-fprintf(stderr,"attention translate: %s: warning: \"%s\" is not in the model's "
-"English vocabulary; it is read as <UNK>\n",where,w);
+fprintf(stderr,"attention %s: %s: warning: \"%s\" is not in the model's "
+"English vocabulary; it is read as <UNK>\n",cmd,where,w);
 }
 }
 }
 
-/*:463*//*464:*/
-#line 8442 "attention.w"
+/*:464*//*465:*/
+#line 8465 "attention.w"
 
 static int translate_batched(BModel*bm,int nargs,char**args,int show_attention)
 {
@@ -287,8 +297,8 @@ char**norm= xcalloc((size_t)cap,sizeof(char*)),*bad= xcalloc((size_t)cap,1);
 Example*ex= xcalloc((size_t)cap,sizeof(Example));
 Vocab unknown;
 vocab_init(&unknown);
-/*465:*/
-#line 8463 "attention.w"
+/*466:*/
+#line 8486 "attention.w"
 
 char*line= NULL;
 size_t lcap= 0;
@@ -309,8 +319,8 @@ norm= xrealloc(norm,(size_t)cap*sizeof(char*));
 bad= xrealloc(bad,(size_t)cap);
 ex= xrealloc(ex,(size_t)cap*sizeof(Example));
 }
-/*466:*/
-#line 8488 "attention.w"
+/*467:*/
+#line 8511 "attention.w"
 
 size_t badbyte;
 char where[64];
@@ -323,30 +333,30 @@ badbyte+1),failed= 1;
 else if(*norm[n]&&(m= tokenize_unk(&bm->vin,norm[n],ex[n].src,L-1,&before))<0)
 fprintf(stderr,"attention translate: %s: the sentence has more than %d words, the most "
 "this model reads\n",where,L-1),failed= 1;
-else if(*norm[n]&&m==0)
+else if((*norm[n]&&m==0)||(!*norm[n]&&!blank(s,(size_t)got)))
 fprintf(stderr,"attention translate: %s: the sentence has no words\n",where),failed= 1;
 if(m> 0){
-if(before)warn_unknown(&bm->vin,&unknown,norm[n],where);
+if(before)warn_unknown("translate",&bm->vin,&unknown,norm[n],where);
 ex[n].src[m]= EOS_TOKEN;
 ex[n].src_len= m+1;
 bad[n]= 0;
 }else ex[n].src[0]= EOS_TOKEN,ex[n].src_len= 1,bad[n]= 1;
 
-/*:466*/
-#line 8483 "attention.w"
+/*:467*/
+#line 8506 "attention.w"
 
 n++;
 }
 free(line);
 
-/*:465*/
-#line 8450 "attention.w"
+/*:466*/
+#line 8473 "attention.w"
 
 int*out= xcalloc((size_t)(n?n:1)*L,sizeof(int)),*len= xcalloc((size_t)(n?n:1),sizeof(int));
 float*attn= show_attention?xcalloc((size_t)(n?n:1)*L*L,sizeof(float)):NULL;
 bmodel_greedy(bm,ex,n,out,len,attn);
-/*467:*/
-#line 8510 "attention.w"
+/*468:*/
+#line 8533 "attention.w"
 
 for(int k= 0;k<n;k++){
 if(!bad[k]){
@@ -362,8 +372,8 @@ printf(" %s %.3f",bm->vin.word[ex[k].src[i]],attn[((size_t)k*L+t2)*L+i]);
 putchar('\n');
 }
 
-/*:467*/
-#line 8454 "attention.w"
+/*:468*/
+#line 8477 "attention.w"
 
 for(int k= 0;k<n;k++)free(norm[k]);
 free(norm),free(bad),free(ex),free(out),free(len),free(attn);
@@ -371,11 +381,11 @@ vocab_free(&unknown);
 return failed?1:0;
 }
 
-/*:464*//*471:*/
-#line 8592 "attention.w"
+/*:465*//*472:*/
+#line 8615 "attention.w"
 
-/*473:*/
-#line 8606 "attention.w"
+/*474:*/
+#line 8629 "attention.w"
 
 #define BEAM_OPTIONS \
   {"beam", required_argument, 0, 'k'}, {"length-penalty", required_argument, 0, 'P'}, \
@@ -393,8 +403,8 @@ BeamOptions o;
 int used,replace_unk;
 }BeamChoice;
 
-/*:473*//*474:*/
-#line 8626 "attention.w"
+/*:474*//*475:*/
+#line 8649 "attention.w"
 
 static int beam_option(const char*cmd,int c,const char*arg,BeamChoice*b)
 {
@@ -411,8 +421,8 @@ break;
 case'A':if(parse_float(cmd,"--alpha",arg,-1e-300,10.0,&x))return-1;b->o.alpha= x;
 break;
 case'U':b->replace_unk= 1;break;
-case'P':/*475:*/
-#line 8647 "attention.w"
+case'P':/*476:*/
+#line 8670 "attention.w"
 
 if(strcmp(arg,"none")==0)b->o.penalty= LP_NONE;
 else if(strcmp(arg,"avg")==0)b->o.penalty= LP_AVG;
@@ -422,15 +432,15 @@ fprintf(stderr,"attention %s: --length-penalty is none, avg or wu, not \"%s\"\n"
 return-1;
 }
 
-/*:475*/
-#line 8642 "attention.w"
+/*:476*/
+#line 8665 "attention.w"
 break;
 }
 return 1;
 }
 
-/*:474*//*476:*/
-#line 8657 "attention.w"
+/*:475*//*477:*/
+#line 8680 "attention.w"
 
 static void beam_defaults(BeamChoice*b)
 {
@@ -456,8 +466,8 @@ fprintf(stderr,"attention %s: warning: the model's vocabulary has no <UNK>; "
 return 0;
 }
 
-/*:476*//*477:*/
-#line 8686 "attention.w"
+/*:477*//*478:*/
+#line 8709 "attention.w"
 
 static BeamChoice translate_beam;
 
@@ -471,8 +481,8 @@ BeamOptions*o= &translate_beam.o;
 Hypothesis*y= xcalloc((size_t)o->n_best,sizeof*y);
 int found= 0;
 beam_search(d,1,init,o,y,&found);
-/*478:*/
-#line 8709 "attention.w"
+/*479:*/
+#line 8732 "attention.w"
 
 char*copy= xstrdup(norm),*words[DEFAULT_MAX_LENGTH*4];
 int nw= 0;
@@ -497,8 +507,8 @@ free(lines[i]);
 free(lines);
 free(copy);
 
-/*:478*/
-#line 8699 "attention.w"
+/*:479*/
+#line 8722 "attention.w"
 
 hypotheses_free(y,found);
 free(y);
@@ -507,12 +517,12 @@ d->release(d);
 return text;
 }
 
-/*:477*/
-#line 8593 "attention.w"
+/*:478*/
+#line 8616 "attention.w"
 
 
-/*:471*/
-#line 7536 "attention.w"
+/*:472*/
+#line 7543 "attention.w"
 
 /*399:*/
 #line 7177 "attention.w"
@@ -604,8 +614,15 @@ else/*407:*/
 
 {
 Example e;
+int unknown= 0;
 memset(&e,0,sizeof e);
-T= tokenize_unk(vi,norm,e.src,L-1,NULL);
+T= tokenize_unk(vi,norm,e.src,L-1,&unknown);
+if(unknown){
+Vocab seen;
+vocab_init(&seen);
+warn_unknown("heatmap",vi,&seen,norm,"the sentence");
+vocab_free(&seen);
+}
 if(T<0)kit_fail("the sentence has more than %d words, the most this model reads",L-1);
 else if(T> 0){
 e.src[T++]= EOS_TOKEN;
@@ -624,7 +641,7 @@ if(T> 0&&n==0)
 kit_fail("the model translates \"%s\" into nothing: there is no attention to draw",norm);
 if(n> 0){
 /*408:*/
-#line 7331 "attention.w"
+#line 7338 "attention.w"
 
 const char**rw= xcalloc((size_t)n,sizeof(char*)),**cw= xcalloc((size_t)T,sizeof(char*));
 for(int i= 0;i<n;i++)rw[i]= vo->word[out[i]];
@@ -663,7 +680,7 @@ return status;
 #line 7178 "attention.w"
 
 /*412:*/
-#line 7418 "attention.w"
+#line 7425 "attention.w"
 
 static const char*loss_curve_usage= 
 "usage: attention loss-curve --log FILE --out FILE [--out FILE ...] [--title TEXT]\n"
@@ -673,7 +690,7 @@ static const char*loss_curve_usage=
 "  --title TEXT   the title (default: 'Training: average loss per epoch')\n";
 
 /*:412*//*413:*/
-#line 7428 "attention.w"
+#line 7435 "attention.w"
 
 static int read_loss_log(const char*path,double**x,double**y,int*n)
 {
@@ -691,7 +708,7 @@ free(*x),free(*y);
 return kit_fail("%s: line %ld: expected an epoch, a tab and a finite loss",path,k);
 }
 /*414:*/
-#line 7450 "attention.w"
+#line 7457 "attention.w"
 
 if(*n==cap){
 cap= cap?2*cap:1024;
@@ -701,7 +718,7 @@ cap= cap?2*cap:1024;
 (*x)[*n]= e,(*y)[(*n)++]= v;
 
 /*:414*/
-#line 7444 "attention.w"
+#line 7451 "attention.w"
 
 }
 fclose(f);
@@ -709,7 +726,7 @@ return*n> 0?0:kit_fail("%s: no epochs in the file",path);
 }
 
 /*:413*//*415:*/
-#line 7458 "attention.w"
+#line 7465 "attention.w"
 
 static int cmd_loss_curve(int argc,char**argv)
 {
@@ -743,7 +760,7 @@ fputs(loss_curve_usage,stderr);
 return 2;
 }
 /*416:*/
-#line 7493 "attention.w"
+#line 7500 "attention.w"
 
 double*x= NULL,*y= NULL;
 int n= 0;
@@ -767,7 +784,7 @@ free(x),free(y);
 return status;
 
 /*:416*/
-#line 7490 "attention.w"
+#line 7497 "attention.w"
 
 }
 
@@ -776,10 +793,10 @@ return status;
 
 
 /*:399*//*420:*/
-#line 7574 "attention.w"
+#line 7581 "attention.w"
 
 /*424:*/
-#line 7626 "attention.w"
+#line 7633 "attention.w"
 
 static const char*train_usage= 
 "usage: attention train [--pairs seed | --data FILE] [OPTIONS]\n"
@@ -815,7 +832,7 @@ static const char*train_usage=
 "  (for these kinds --epochs defaults to 10, --lr to 0.001, --print-every to 1)\n";
 
 /*:424*//*425:*/
-#line 7660 "attention.w"
+#line 7667 "attention.w"
 
 typedef struct{
 const char*data,*init,*save;
@@ -823,7 +840,7 @@ int filter,append_eos;
 long epochs,hidden,max_length,seed,print_every,show,threads;
 double lr;
 /*438:*/
-#line 7917 "attention.w"
+#line 7924 "attention.w"
 
 int kind;
 long heads,batch;
@@ -834,7 +851,7 @@ const char*valid;
 double valid_split;
 
 /*:438*/
-#line 7666 "attention.w"
+#line 7673 "attention.w"
 
 }TrainOptions;
 static int train_batched(TrainOptions*o,int kind);
@@ -851,7 +868,7 @@ static const struct option longopts[]= {
 {"show",required_argument,0,'S'},{"help",no_argument,0,'h'},
 {"loss-log",required_argument,0,'g'},{"threads",required_argument,0,'T'},
 /*439:*/
-#line 7926 "attention.w"
+#line 7933 "attention.w"
 
 {"attention",required_argument,0,'A'},{"heads",required_argument,0,'N'},
 {"batch",required_argument,0,'B'},{"dropout",required_argument,0,'D'},
@@ -860,17 +877,17 @@ static const struct option longopts[]= {
 {"bucket",no_argument,0,'K'},
 
 /*:439*/
-#line 7681 "attention.w"
+#line 7688 "attention.w"
 
 {0,0,0,0}};
 *o= (TrainOptions){NULL,NULL,NULL,FILTER_TUTORIAL,1,-1,0,0,1,0,5,0,0.0,
--1,4,32,0.1,1,1,0,NULL,0.0};
+-1,0,32,0.1,1,1,0,NULL,0.0};
 int c,bad= 0;
 opterr= 0;
 optind= 1;
 while(!bad&&(c= getopt_long(argc,argv,":h",longopts,NULL))!=-1)switch(c){
 /*426:*/
-#line 7699 "attention.w"
+#line 7706 "attention.w"
 
 case'p':
 if(strcmp(optarg,"seed")!=0){
@@ -902,7 +919,7 @@ break;
 case'S':bad= parse_long("train","--show",optarg,0,100000000,&o->show)!=0;break;
 case'T':bad= parse_long("train","--threads",optarg,1,2,&o->threads)!=0;break;
 /*440:*/
-#line 7933 "attention.w"
+#line 7940 "attention.w"
 
 case'A':
 if((o->kind= kind_from_name(optarg))<0){
@@ -923,13 +940,15 @@ case'X':o->shuffle= 0;break;
 case'K':o->bucket= 1;break;
 case'V':o->valid= optarg;break;
 case'v':
-bad= parse_float("train","--valid-split",optarg,0.0,1.0,&o->valid_split)!=0
-||(o->valid_split>=1.0&&fprintf(stderr,"attention train: --valid-split "
-"wants a share below 1, not \"%s\"\n",optarg));
+if(parse_float("train","--valid-split",optarg,0.0,1.0,&o->valid_split)==0
+&&o->valid_split>=1.0)
+fprintf(stderr,"attention train: --valid-split wants a share above 0 and below 1, "
+"not \"%s\"\n",optarg);
+bad= !(o->valid_split> 0.0&&o->valid_split<1.0);
 break;
 
 /*:440*/
-#line 7729 "attention.w"
+#line 7736 "attention.w"
 
 case'g':loss_log_path= optarg;break;
 case'h':fputs(train_usage,stdout);exit(0);
@@ -942,7 +961,7 @@ fprintf(stderr,"attention train: unknown option \"%s\"\n",argv[optind-1]);
 bad= 1;
 
 /*:426*/
-#line 7689 "attention.w"
+#line 7696 "attention.w"
 
 }
 if(!bad&&optind<argc){
@@ -954,7 +973,7 @@ return bad?-1:0;
 }
 
 /*:425*//*427:*/
-#line 7743 "attention.w"
+#line 7750 "attention.w"
 
 static int cmd_train(int argc,char**argv)
 {
@@ -964,7 +983,7 @@ Model m;
 Example*ex= NULL;
 int status= 0;
 /*429:*/
-#line 7798 "attention.w"
+#line 7805 "attention.w"
 
 if(train_options(argc,argv,&o))return 2;
 if(loss_log_path&&loss_log_check())return 1;
@@ -976,10 +995,10 @@ return 2;
 int max_length= o.max_length?(int)o.max_length:DEFAULT_MAX_LENGTH;
 
 /*:429*/
-#line 7751 "attention.w"
+#line 7758 "attention.w"
 
 /*428:*/
-#line 7770 "attention.w"
+#line 7777 "attention.w"
 
 int kind= o.kind;
 if(o.init){
@@ -1006,10 +1025,10 @@ if(o.print_every==0)o.print_every= 50;
 if(o.lr==0.0)o.lr= 0.01;
 
 /*:428*/
-#line 7752 "attention.w"
+#line 7759 "attention.w"
 
 /*430:*/
-#line 7808 "attention.w"
+#line 7815 "attention.w"
 
 if(o.data){
 if(pairs_read(&pl,o.data,o.filter,max_length)){
@@ -1019,10 +1038,10 @@ return 1;
 }else pairs_seed(&pl);
 
 /*:430*/
-#line 7753 "attention.w"
+#line 7760 "attention.w"
 
 /*433:*/
-#line 7834 "attention.w"
+#line 7841 "attention.w"
 
 if(o.init){
 if(checkpoint_load(&m,o.init)){
@@ -1039,10 +1058,10 @@ model_init_random(&m,(uint64_t)o.seed);
 }
 
 /*:433*/
-#line 7754 "attention.w"
+#line 7761 "attention.w"
 
 /*431:*/
-#line 7818 "attention.w"
+#line 7825 "attention.w"
 
 if(make_examples(&pl,&m.vin,&m.vout,m.cfg.L,o.append_eos,&ex)){
 fprintf(stderr,"attention train: %s\n",kit_error());
@@ -1052,10 +1071,10 @@ return 1;
 }
 
 /*:431*/
-#line 7755 "attention.w"
+#line 7762 "attention.w"
 
 /*434:*/
-#line 7849 "attention.w"
+#line 7856 "attention.w"
 
 if(o.data)printf("Read %ld sentence pairs from %s; kept %d (%s filter)\n",
 pl.lines_read,o.data,pl.n,o.filter==FILTER_TUTORIAL?"tutorial":"length");
@@ -1068,10 +1087,10 @@ printf("Training for %ld epochs, %s<EOS> on the targets\n",o.epochs,
 o.append_eos?"":"no ");
 
 /*:434*/
-#line 7756 "attention.w"
+#line 7763 "attention.w"
 
 /*435:*/
-#line 7865 "attention.w"
+#line 7872 "attention.w"
 
 int threads= o.threads?(int)o.threads:sysconf(_SC_NPROCESSORS_ONLN)> 1?2:1,used= 1;
 float*loss= xcalloc((size_t)pl.n*(size_t)o.print_every,sizeof(float));
@@ -1097,10 +1116,10 @@ used> 1?"s":"");
 free(loss);
 
 /*:435*/
-#line 7757 "attention.w"
+#line 7764 "attention.w"
 
 /*432:*/
-#line 7828 "attention.w"
+#line 7835 "attention.w"
 
 if(o.save&&checkpoint_save(&m,o.save)){
 fprintf(stderr,"attention train: %s\n",kit_error());
@@ -1108,10 +1127,10 @@ status= 1;
 }
 
 /*:432*/
-#line 7758 "attention.w"
+#line 7765 "attention.w"
 
 /*436:*/
-#line 7891 "attention.w"
+#line 7898 "attention.w"
 
 int right= 0,*out= xcalloc((size_t)m.cfg.L,sizeof(int));
 for(int k= 0;k<pl.n;k++){
@@ -1127,7 +1146,7 @@ printf("%d of %d training pairs translated exactly\n",right,pl.n);
 free(out);
 
 /*:436*/
-#line 7759 "attention.w"
+#line 7766 "attention.w"
 
 if(loss_log_path&&loss_log_save())status= 1;
 free(ex);
@@ -1137,7 +1156,7 @@ return status;
 }
 
 /*:427*//*441:*/
-#line 7967 "attention.w"
+#line 7976 "attention.w"
 
 static int train_batched(TrainOptions*o,int kind)
 {
@@ -1149,13 +1168,18 @@ if(o->epochs<0)o->epochs= 10;
 if(o->print_every==0)o->print_every= 1;
 if(o->lr==0.0)o->lr= 0.001;
 /*442:*/
-#line 7993 "attention.w"
+#line 8002 "attention.w"
 
-long H= o->hidden?o->hidden:DEFAULT_HIDDEN;
+long H= o->hidden?o->hidden:DEFAULT_HIDDEN,heads= o->heads?o->heads:4;
+if(o->heads&&(kind!=KIND_MULTIHEAD||o->init)){
+fprintf(stderr,"attention train: --heads is for a new multihead model%s\n",
+o->init?"; the checkpoint of --init fixes its heads":"");
+return 2;
+}
 cpu_set_threads(o->threads?(int)o->threads:sysconf(_SC_NPROCESSORS_ONLN)> 1?2:1);
-if(kind==KIND_MULTIHEAD&&!o->init&&H%o->heads){
+if(kind==KIND_MULTIHEAD&&!o->init&&H%heads){
 fprintf(stderr,"attention train: --heads %ld does not divide the hidden size %ld\n",
-o->heads,H);
+heads,H);
 return 2;
 }
 if(o->valid&&o->valid_split> 0.0){
@@ -1170,10 +1194,10 @@ return 2;
 memset(&bm,0,sizeof bm);
 
 /*:442*/
-#line 7977 "attention.w"
+#line 7986 "attention.w"
 
 /*443:*/
-#line 8017 "attention.w"
+#line 8031 "attention.w"
 
 if(pairs_read(&pl,o->data,o->filter,L)){
 fprintf(stderr,"attention train: %s\n",kit_error());
@@ -1193,10 +1217,10 @@ return 1;
 }
 
 /*:443*/
-#line 7978 "attention.w"
+#line 7987 "attention.w"
 
 /*444:*/
-#line 8037 "attention.w"
+#line 8051 "attention.w"
 
 if(o->init){
 if(checkpoint_load_any(o->init,NULL,&bm,&cpu_backend,(int)o->batch)<0){
@@ -1207,7 +1231,7 @@ goto end;
 Vocab vin,vout;
 pairs_vocabularies_unk(&pl,(int)o->min_count,&vin,&vout);
 Config cfg= {vin.n,vout.n,(int)H,L};
-bmodel_alloc(&bm,&cpu_backend,kind,(int)o->heads,&cfg,&vin,&vout,(int)o->batch);
+bmodel_alloc(&bm,&cpu_backend,kind,(int)heads,&cfg,&vin,&vout,(int)o->batch);
 bmodel_init_random(&bm,(uint64_t)o->seed);
 }
 bm.dropout= (float)o->dropout;
@@ -1219,10 +1243,10 @@ goto end;
 }
 
 /*:444*/
-#line 7979 "attention.w"
+#line 7988 "attention.w"
 
 /*445:*/
-#line 8058 "attention.w"
+#line 8072 "attention.w"
 
 printf("Read %ld sentence pairs from %s; kept %d (%s filter)",pl.lines_read,o->data,
 pl.n+vl.n*(o->valid_split> 0.0),o->filter==FILTER_TUTORIAL?"tutorial":"length");
@@ -1236,17 +1260,17 @@ printf("Training for %ld epochs, batch %ld, lr %g, dropout %g, %s\n",o->epochs,o
 o->lr,o->dropout,o->shuffle?"shuffled each epoch":"in file order");
 
 /*:445*/
-#line 7980 "attention.w"
+#line 7989 "attention.w"
 
 /*448:*/
-#line 8109 "attention.w"
+#line 8123 "attention.w"
 
 int n= pl.n,*order= xcalloc((size_t)n,sizeof(int));
 double best= INFINITY,t_all= now_seconds();
 for(long e= 1;e<=o->epochs;e++){
 for(int k= 0;k<n;k++)order[k]= k;
 if(o->shuffle)/*449:*/
-#line 8129 "attention.w"
+#line 8143 "attention.w"
 
 {
 uint64_t z= mix_seed((uint64_t)o->seed,(uint64_t)e);
@@ -1261,14 +1285,14 @@ order[j]= x;
 }
 
 /*:449*/
-#line 8114 "attention.w"
+#line 8128 "attention.w"
 
 if(o->bucket)bucket_batches(order,n,ex,(int)o->batch,o->shuffle?
 mix_seed((uint64_t)o->seed,(uint64_t)e+1000003):0);
 double t0= now_seconds(),train_loss,valid_loss= NAN;
 long tokens= 0,positions= 0,words= 0;
 /*454:*/
-#line 8204 "attention.w"
+#line 8218 "attention.w"
 
 int tty= isatty(fileno(stdout));
 double last= t0;
@@ -1292,13 +1316,13 @@ last= now;
 if(tty)printf("\r%78s\r","");
 
 /*:454*/
-#line 8119 "attention.w"
+#line 8133 "attention.w"
 
 train_loss= bmodel_take_loss(&bm)/(double)tokens;
 if(vl.n)valid_loss= batched_loss(&bm,vex,vl.n);
 loss_log_add(train_loss);
 /*455:*/
-#line 8226 "attention.w"
+#line 8240 "attention.w"
 
 double sec= now_seconds()-t0;
 int print= e%o->print_every==0||e==o->epochs;
@@ -1319,7 +1343,7 @@ if(print)printf("\n");
 fflush(stdout);
 
 /*:455*/
-#line 8123 "attention.w"
+#line 8137 "attention.w"
 
 }
 printf("Trained in %.1f s\n",now_seconds()-t_all);
@@ -1327,10 +1351,10 @@ free(order);
 status= 0;
 
 /*:448*/
-#line 7981 "attention.w"
+#line 7990 "attention.w"
 
 /*457:*/
-#line 8262 "attention.w"
+#line 8276 "attention.w"
 
 int show= o->show<pl.n?(int)o->show:pl.n,L2= bm.cfg.L;
 int*outw= xcalloc((size_t)(show?show:1)*L2,sizeof(int));
@@ -1346,7 +1370,7 @@ free(outw);
 free(outn);
 
 /*:457*/
-#line 7982 "attention.w"
+#line 7991 "attention.w"
 
 if(loss_log_path&&loss_log_save())status= 1;
 end:
@@ -1359,10 +1383,10 @@ return status;
 }
 
 /*:441*/
-#line 7575 "attention.w"
+#line 7582 "attention.w"
 
 /*458:*/
-#line 8283 "attention.w"
+#line 8297 "attention.w"
 
 static const char*translate_usage= 
 "usage: attention translate --model CKPT [--attention] [SENTENCE ...]\n"
@@ -1382,8 +1406,8 @@ int*src= xcalloc((size_t)m->cfg.L,sizeof(int)),*out= xcalloc((size_t)m->cfg.L,si
 float*attn= xcalloc((size_t)m->cfg.L*(size_t)m->cfg.L,sizeof(float));
 int status= 0;
 if(!norm)status= kit_fail("%s: invalid UTF-8 at byte %zu",where,bad+1);
-else if(*norm)/*459:*/
-#line 8313 "attention.w"
+else if(*norm)/*460:*/
+#line 8335 "attention.w"
 
 {
 int n= tokenize(&m->vin,norm,src,m->cfg.L,where,"English");
@@ -1395,8 +1419,8 @@ char*t= translate_beam.used?translate_with_beam(m,src,n,norm,out,&k,attn)
 :(k= greedy_decode(m,src,n,out,attn),words_join(&m->vout,out,k));
 fputs(t,stdout);
 free(t);
-if(show_attention)/*460:*/
-#line 8330 "attention.w"
+if(show_attention)/*461:*/
+#line 8352 "attention.w"
 
 for(int t= 0;t<k;t++){
 double pad= 0.0;
@@ -1406,15 +1430,16 @@ for(int i= n;i<m->cfg.L;i++)pad+= attn[t*m->cfg.L+i];
 printf("  (padding %.3f)",pad);
 }
 
+/*:461*/
+#line 8346 "attention.w"
+
+}
+}
+
 /*:460*/
-#line 8324 "attention.w"
+#line 8316 "attention.w"
 
-}
-}
-
-/*:459*/
-#line 8302 "attention.w"
-
+else if(!blank(s,len))status= kit_fail("%s: the sentence has no words",where);
 putchar('\n');
 free(norm);
 free(src);
@@ -1423,8 +1448,8 @@ free(attn);
 return status;
 }
 
-/*:458*//*461:*/
-#line 8339 "attention.w"
+/*:458*//*462:*/
+#line 8361 "attention.w"
 
 static int cmd_translate(int argc,char**argv)
 {
@@ -1475,8 +1500,8 @@ return 2;
 }
 int failed= 0;
 char where[64];
-/*462:*/
-#line 8394 "attention.w"
+/*463:*/
+#line 8416 "attention.w"
 
 if(optind<argc)
 for(int k= optind;k<argc;k++){
@@ -1502,18 +1527,18 @@ fflush(stdout);
 free(line);
 }
 
-/*:462*/
-#line 8389 "attention.w"
+/*:463*/
+#line 8411 "attention.w"
 
 model_free(&m);
 return failed?1:0;
 }
 
-/*:461*/
-#line 7576 "attention.w"
+/*:462*/
+#line 7583 "attention.w"
 
-/*468:*/
-#line 8530 "attention.w"
+/*469:*/
+#line 8553 "attention.w"
 
 static const char*pairs_usage= 
 "usage: attention pairs --data FILE [--filter tutorial|length] [--max-length L]\n"
@@ -1524,8 +1549,8 @@ static int cmd_pairs(int argc,char**argv)
 const char*data= NULL;
 int filter= FILTER_TUTORIAL;
 long max_length= DEFAULT_MAX_LENGTH;
-/*469:*/
-#line 8553 "attention.w"
+/*470:*/
+#line 8576 "attention.w"
 
 static const struct option longopts[]= {{"data",required_argument,0,'d'},
 {"filter",required_argument,0,'f'},{"max-length",required_argument,0,'L'},
@@ -1554,8 +1579,8 @@ fputs(pairs_usage,stderr);
 return 2;
 }
 
-/*:469*/
-#line 8540 "attention.w"
+/*:470*/
+#line 8563 "attention.w"
 
 PairList pl;
 if(pairs_read(&pl,data,filter,(int)max_length)){
@@ -1569,15 +1594,15 @@ pairs_free(&pl);
 return 0;
 }
 
-/*:468*/
-#line 7577 "attention.w"
+/*:469*/
+#line 7584 "attention.w"
 
 
-/*:420*//*472:*/
-#line 8595 "attention.w"
+/*:420*//*473:*/
+#line 8618 "attention.w"
 
-/*479:*/
-#line 8738 "attention.w"
+/*480:*/
+#line 8761 "attention.w"
 
 static const char*bleu_usage= 
 "usage: attention bleu [--hyp FILE] [--precise] REFERENCES [REFERENCES ...]\n"
@@ -1607,8 +1632,8 @@ free(line);
 return ferror(f)?kit_fail("%s: read error",path):0;
 }
 
-/*:479*//*480:*/
-#line 8767 "attention.w"
+/*:480*//*481:*/
+#line 8790 "attention.w"
 
 static int bleu_of_lines(char**h,int nh,char***ref,int n_refs,int precise)
 {
@@ -1626,8 +1651,8 @@ else bleu_add(&b,hi,hl,(const int*const*)ids,len,m);
 for(int r= 0;r<m;r++)free(ids[r]);
 free(hi);
 }
-if(status==0)/*481:*/
-#line 8791 "attention.w"
+if(status==0)/*482:*/
+#line 8814 "attention.w"
 
 {
 char line[256];
@@ -1638,8 +1663,8 @@ if(precise)printf("bleu %.17g bp %.17g p %.17g %.17g %.17g %.17g\n",s.bleu,s.bp,
 s.p[0],s.p[1],s.p[2],s.p[3]);
 }
 
-/*:481*/
-#line 8784 "attention.w"
+/*:482*/
+#line 8807 "attention.w"
 
 free(ids);
 free(len);
@@ -1647,8 +1672,8 @@ vocab_free(&v);
 return status;
 }
 
-/*:480*//*482:*/
-#line 8801 "attention.w"
+/*:481*//*483:*/
+#line 8824 "attention.w"
 
 static int cmd_bleu(int argc,char**argv)
 {
@@ -1675,8 +1700,8 @@ fputs(bleu_usage,stderr);
 return 2;
 }
 int n_refs= argc-optind,status= 0;
-/*483:*/
-#line 8831 "attention.w"
+/*484:*/
+#line 8854 "attention.w"
 
 char***ref= xcalloc((size_t)n_refs,sizeof*ref),**h= NULL;
 int*nr= xcalloc((size_t)n_refs,sizeof(int)),nh= 0;
@@ -1708,17 +1733,17 @@ free(ref);
 free(nr);
 status= status?1:0;
 
-/*:483*/
-#line 8827 "attention.w"
+/*:484*/
+#line 8850 "attention.w"
 
 return status;
 }
 
-/*:482*/
-#line 8596 "attention.w"
+/*:483*/
+#line 8619 "attention.w"
 
-/*484:*/
-#line 8872 "attention.w"
+/*485:*/
+#line 8895 "attention.w"
 
 static const char*split_usage= 
 "usage: attention split --data FILE --out-dir DIR [--test F] [--valid F] [--seed S]\n"
@@ -1738,8 +1763,8 @@ const char*data= NULL,*dir= NULL;
 double share[2]= {0.1,0.1};
 long seed= 1;
 int filter= FILTER_TUTORIAL,c;
-/*485:*/
-#line 8906 "attention.w"
+/*486:*/
+#line 8929 "attention.w"
 
 opterr= 0;
 optind= 1;
@@ -1772,8 +1797,8 @@ fputs(split_usage,stderr);
 return 2;
 }
 
-/*:485*/
-#line 8891 "attention.w"
+/*:486*/
+#line 8914 "attention.w"
 
 PairList pl;
 if(pairs_read(&pl,data,filter,DEFAULT_MAX_LENGTH)){
@@ -1782,8 +1807,8 @@ return 1;
 }
 int*part= xcalloc((size_t)pl.n,sizeof(int)),counts[3][2];
 int status= pairs_split(&pl,share[0],share[1],(uint64_t)seed,part,counts);
-if(status==0)/*486:*/
-#line 8938 "attention.w"
+if(status==0)/*487:*/
+#line 8961 "attention.w"
 
 {
 static const char*const name[3]= {"train","valid","test"};
@@ -1803,8 +1828,8 @@ counts[p][1],path);
 }
 }
 
-/*:486*/
-#line 8899 "attention.w"
+/*:487*/
+#line 8922 "attention.w"
 
 if(status)fprintf(stderr,"attention split: %s\n",kit_error());
 free(part);
@@ -1812,11 +1837,11 @@ pairs_free(&pl);
 return status?1:0;
 }
 
-/*:484*/
-#line 8597 "attention.w"
+/*:485*/
+#line 8620 "attention.w"
 
-/*487:*/
-#line 8964 "attention.w"
+/*488:*/
+#line 8987 "attention.w"
 
 static const char*eval_usage= 
 "usage: attention eval --model CKPT --data FILE [OPTIONS]\n"
@@ -1834,8 +1859,8 @@ long show,batch;
 BeamChoice beam;
 }EvalOptions;
 
-/*:487*//*488:*/
-#line 8981 "attention.w"
+/*:488*//*489:*/
+#line 9004 "attention.w"
 
 static int eval_options(int argc,char**argv,EvalOptions*o)
 {
@@ -1871,8 +1896,8 @@ if(bad)fputs(eval_usage,stderr);
 return bad?-1:0;
 }
 
-/*:488*//*489:*/
-#line 9017 "attention.w"
+/*:489*//*490:*/
+#line 9040 "attention.w"
 
 static int cmd_eval(int argc,char**argv)
 {
@@ -1891,8 +1916,8 @@ model_free(&m);
 return 1;
 }
 int n_src,*group= pairs_group_sources(&pl,&n_src),status= 0;
-/*490:*/
-#line 9046 "attention.w"
+/*491:*/
+#line 9069 "attention.w"
 
 int*first= xcalloc((size_t)n_src,sizeof(int)),*n_ref= xcalloc((size_t)n_src,sizeof(int));
 int**ref= xcalloc((size_t)n_src,sizeof*ref),*ref_fill= xcalloc((size_t)n_src,sizeof(int));
@@ -1911,11 +1936,11 @@ fprintf(stderr,"attention eval: warning: %s; such sources count as empty "
 "translations\n",src_len[s]<0?kit_error():"a source has no words");
 }
 
-/*:490*/
-#line 9035 "attention.w"
+/*:491*/
+#line 9058 "attention.w"
 
-/*491:*/
-#line 9066 "attention.w"
+/*492:*/
+#line 9089 "attention.w"
 
 char**hyp= xcalloc((size_t)n_src,sizeof*hyp);
 Decoder*d= model_decoder(&m);
@@ -1925,8 +1950,8 @@ int*idx= xcalloc((size_t)o.batch,sizeof(int)),nb= 0;
 for(int s= s0;s<n_src&&s<s0+o.batch;s++)
 if(src_len[s]> 0)idx[nb++]= s;
 else hyp[s]= xstrdup("");
-if(nb> 0)/*492:*/
-#line 9081 "attention.w"
+if(nb> 0)/*493:*/
+#line 9104 "attention.w"
 
 {
 const int**sp= xcalloc((size_t)nb,sizeof*sp);
@@ -1949,19 +1974,19 @@ free(copy);
 free(y);free(init);free(sp);free(len);free(found);
 }
 
-/*:492*/
-#line 9075 "attention.w"
+/*:493*/
+#line 9098 "attention.w"
 
 free(idx);
 }
 double seconds= now_seconds()-t0;
 d->release(d);
 
-/*:491*/
-#line 9036 "attention.w"
+/*:492*/
+#line 9059 "attention.w"
 
-/*493:*/
-#line 9106 "attention.w"
+/*494:*/
+#line 9129 "attention.w"
 
 BleuStats all= {0},by_len[4];
 memset(by_len,0,sizeof by_len);
@@ -1971,8 +1996,8 @@ const char*en= pl.pair[first[s]].src;
 int nw= 1;
 for(const char*p= en;*p;p++)nw+= *p==' ';
 int bucket= nw<=3?0:nw<=6?1:nw<=9?2:3;
-/*494:*/
-#line 9119 "attention.w"
+/*495:*/
+#line 9142 "attention.w"
 
 {
 Vocab v;
@@ -1992,12 +2017,12 @@ free(r);free(rl);free(h);
 vocab_free(&v);
 }
 
-/*:494*/
-#line 9115 "attention.w"
+/*:495*/
+#line 9138 "attention.w"
 
 }
-/*495:*/
-#line 9138 "attention.w"
+/*496:*/
+#line 9161 "attention.w"
 
 {
 char line[256];
@@ -2020,8 +2045,8 @@ if(failed)printf("Failed: %d sources the model cannot read, counted as empty tra
 failed);
 printf("Speed: %d sources in %.3f s, %.0f sentences/s\n",n_src-failed,seconds,
 seconds> 0?(n_src-failed)/seconds:0.0);
-/*496:*/
-#line 9163 "attention.w"
+/*497:*/
+#line 9186 "attention.w"
 
 for(int s= 0;s<n_src&&s<o.show;s++){
 printf("EN:  %s\n",pl.pair[first[s]].src);
@@ -2029,20 +2054,20 @@ for(int i= 0;i<n_ref[s];i++)printf("REF: %s\n",pl.pair[ref[s][i]].tgt);
 printf("OUT: %s\n",hyp[s]);
 }
 
-/*:496*/
-#line 9160 "attention.w"
+/*:497*/
+#line 9183 "attention.w"
 
 }
 
-/*:495*/
-#line 9117 "attention.w"
+/*:496*/
+#line 9140 "attention.w"
 
 
-/*:493*/
-#line 9037 "attention.w"
+/*:494*/
+#line 9060 "attention.w"
 
-/*497:*/
-#line 9170 "attention.w"
+/*498:*/
+#line 9193 "attention.w"
 
 if(o.output){
 FILE*f= fopen(o.output,"wb");
@@ -2057,11 +2082,11 @@ status= 1;
 }
 }
 
-/*:497*/
-#line 9038 "attention.w"
+/*:498*/
+#line 9061 "attention.w"
 
-/*498:*/
-#line 9184 "attention.w"
+/*499:*/
+#line 9207 "attention.w"
 
 for(int s= 0;s<n_src;s++)free(hyp[s]),free(ref[s]);
 free(hyp);free(ref);free(ref_fill);free(n_ref);free(first);free(src);free(src_len);
@@ -2069,18 +2094,18 @@ free(group);
 pairs_free(&pl);
 model_free(&m);
 
-/*:498*/
-#line 9039 "attention.w"
+/*:499*/
+#line 9062 "attention.w"
 
 return status;
 }
 
-/*:489*/
-#line 8598 "attention.w"
+/*:490*/
+#line 8621 "attention.w"
 
 
-/*:472*/
-#line 7537 "attention.w"
+/*:473*/
+#line 7544 "attention.w"
 
 
 static const struct{
@@ -2088,7 +2113,7 @@ const char*name,*summary;
 int(*run)(int argc,char**argv);
 }commands[]= {
 /*419:*/
-#line 7568 "attention.w"
+#line 7575 "attention.w"
 
 {"train","train a translator (the notebook's five pairs, or a pair file)",cmd_train},
 {"translate","translate sentences with a saved model",cmd_translate},
@@ -2100,18 +2125,18 @@ int(*run)(int argc,char**argv);
 {"loss-curve","draw the average loss per epoch from train --loss-log",cmd_loss_curve},
 
 /*:400*/
-#line 7572 "attention.w"
+#line 7579 "attention.w"
 
 
-/*:419*//*470:*/
-#line 8586 "attention.w"
+/*:419*//*471:*/
+#line 8609 "attention.w"
 
 {"bleu","score translations against references (corpus BLEU-4, sacreBLEU's form)",cmd_bleu},
 {"split","split a pair file into train, valid and test files by English sentence",cmd_split},
 {"eval","translate a pair file and report BLEU, exact matches and speed",cmd_eval},
 
-/*:470*/
-#line 7543 "attention.w"
+/*:471*/
+#line 7550 "attention.w"
 
 };
 
@@ -2122,7 +2147,7 @@ if(argc>=2)
 for(size_t k= 0;k<n;k++)
 if(strcmp(argv[1],commands[k].name)==0)return commands[k].run(argc-1,argv+1);
 /*418:*/
-#line 7556 "attention.w"
+#line 7563 "attention.w"
 
 FILE*out= argc>=2&&(strcmp(argv[1],"--help")==0||strcmp(argv[1],"-h")==0
 ||strcmp(argv[1],"help")==0)?stdout:stderr;
@@ -2133,7 +2158,7 @@ fputs("Run 'attention COMMAND --help' for a command's options.\n",out);
 return out==stdout?0:2;
 
 /*:418*/
-#line 7553 "attention.w"
+#line 7560 "attention.w"
 
 }
 
