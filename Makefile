@@ -30,7 +30,25 @@ LIBSRC  := generated/util.c generated/vocab.c generated/layers.c generated/model
            generated/checkpoint.c generated/figures.c generated/batch.c \
            generated/backend_cpu.c
 LIBOBJ  := $(LIBSRC:generated/%.c=build/%.o)
-GENERATED := generated/attention.h generated/main.c $(LIBSRC)
+GENERATED := generated/attention.h generated/main.c $(LIBSRC) generated/backend_cuda.cu \
+           generated/cuda_kernels.h generated/backend_nocuda.c
+
+# The CUDA backend (the chapter "The GPU"): nvcc from PATH, else /usr/local/cuda/bin.
+# Kernels for sm_90 (H100, H200) and PTX for newer cards; warnings are errors.
+# Without nvcc, ./attention is the CPU program and --device cuda says so.
+NVCC    ?= $(shell command -v nvcc 2>/dev/null || { test -x /usr/local/cuda/bin/nvcc && echo /usr/local/cuda/bin/nvcc; })
+ifneq ($(NVCC),)
+CUDA_HOME := $(patsubst %/bin/nvcc,%,$(NVCC))
+CUDA_ARCH := '-gencode=arch=compute_90,code=[sm_90,compute_90]'
+NVCCFLAGS ?= -O3 -std=c++17 $(CUDA_ARCH) -fmad=false -Werror all-warnings \
+  -Xcompiler -Wall,-Wextra,-Wno-unused-parameter,-Wno-missing-field-initializers,-Werror
+LIBOBJ  += build/backend_cuda.o
+LDLIBS  += -L$(CUDA_HOME)/lib64 -Wl,-rpath,$(CUDA_HOME)/lib64 -lcublas -lcudart
+$(info CUDA: $(NVCC) ($(shell $(NVCC) --version | sed -n 's/.*release \([0-9.]*\).*/\1/p')): building the CUDA backend for sm_90)
+else
+LIBOBJ  += build/backend_nocuda.o
+$(info CUDA: no nvcc on PATH or in /usr/local/cuda/bin: building the CPU program only)
+endif
 
 CTANGLE := $(shell command -v ctangle 2>/dev/null)
 
@@ -54,6 +72,8 @@ $(GENERATED): build/tangle.stamp ;
 
 build/%.o: generated/%.c generated/attention.h | build
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+build/backend_cuda.o: generated/backend_cuda.cu generated/cuda_kernels.h generated/attention.h | build
+	$(NVCC) $(filter-out -march=native,$(CPPFLAGS)) $(NVCCFLAGS) -c $< -o $@
 build:
 	@mkdir -p build
 
@@ -71,10 +91,24 @@ build/test_double build/test_batched_double: build/%: tests/%.c $(GENERATED) | b
 build/test_%: tests/test_%.c tests/testutil.h build/libattention.a generated/attention.h | build
 	$(CC) $(CPPFLAGS) $(CFLAGS) $< -o $@ build/libattention.a $(LDLIBS) $(CHECK_LIBS)
 
+# The host test of the CUDA kernels, built from a copy of their header in which
+# kit_blocks rounds down: the launches miss their last, partial block.
+build/planted/cuda_kernels.h: generated/cuda_kernels.h | build
+	@mkdir -p build/planted
+	sed 's|(n+KIT_BLOCK-1)/KIT_BLOCK|n/KIT_BLOCK|' $< > $@
+	@! cmp -s $< $@ || { echo "$@: the planted error no longer applies"; rm -f $@; exit 1; }
+build/test_cuda_host_planted: tests/test_cuda_host.c tests/testutil.h build/planted/cuda_kernels.h build/libattention.a
+	$(CC) -Ibuild/planted $(CPPFLAGS) $(CFLAGS) $< -o $@ build/libattention.a $(LDLIBS) $(CHECK_LIBS)
+build/test_cuda_host: generated/cuda_kernels.h
+
 # Every test program and script runs; the target fails if any of them failed.
-check: attention $(TEST_BIN)
+check: attention $(TEST_BIN) build/test_cuda_host_planted
 	@failed=""; \
 	for t in $(TEST_BIN); do echo "== $$t"; CK_FORK=yes $$t || failed="$$failed $$t"; done; \
+	echo "== build/test_cuda_host_planted (the last block of every launch left out: must fail)"; \
+	if CK_FORK=yes build/test_cuda_host_planted >build/planted.log 2>&1; then \
+	  echo "the planted grid error was not caught"; failed="$$failed planted"; \
+	else grep -a '^[0-9]*%' build/planted.log; fi; \
 	for t in tests/*.sh; do echo "== $$t"; $$t ./attention || failed="$$failed $$t"; done; \
 	if [ -n "$$failed" ]; then echo "FAILED:$$failed"; exit 1; fi; echo "all tests passed"
 

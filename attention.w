@@ -70,6 +70,18 @@
 @s __host__ static
 @s __device__ static
 @s KIT_HD static
+@s __global__ static
+@s KIT_GLOBAL static
+@s KIT_DEV static
+@s dim3 int
+@s cudaError_t int
+@s cudaStream_t int
+@s cudaGraph_t int
+@s cudaGraphExec_t int
+@s cudaGraphExecUpdateResultInfo int
+@s cudaDeviceProp int
+@s cublasHandle_t int
+@s cublasStatus_t int
 @s KIT_VECTOR_MATH static
 @s KIT_RESTRICT const
 @s _Atomic const
@@ -4418,6 +4430,756 @@ if (left == 0 || t == L - 1)
 @ @<Prototypes@>=
 void bmodel_greedy(BModel *bm, const Example *ex, int n, int *out, int *out_len,
   float *attn);
+
+@* The GPU.
+@^GPU@>
+@^CUDA@>
+A graphics card is a second computer inside the first: it has its own memory
+(141 gigabytes on the H200 the kit was written for) and some sixteen
+thousand simple arithmetic units, grouped in 132 {\it streaming
+multiprocessors}. It runs one function, a {\it kernel}, on very many
+{\it threads\/} at once: a launch names the kernel, a {\it grid\/} of
+{\it blocks\/} and the threads of a block, and every thread runs the same
+code with its own number. Threads come in groups of 32 that execute in lock
+step, and a block's threads share a multiprocessor. The processor only
+queues the work: a launch returns at once, the card works through its queue
+in order, and the processor waits for it only when it asks for a result.
+
+For the kit this means three things. The numbers live in the card's memory,
+which the host program cannot read: it holds pointers that it passes on to
+kernels and to copies. A launch costs the processor a few microseconds, so
+a small kernel costs more to start than to run; at the tutorial's size (a
+batch of 32, hidden 128) a training step is some 500 launches of a few
+thousand threads each, and the count of launches, not of floating-point
+operations, sets the time. And the products, which are most of the
+arithmetic, are cuBLAS's: NVIDIA's matrix library, whose |sgemm| is tuned
+for each generation of cards.
+@^launch overhead@>
+@^cuBLAS@>
+
+@ The backend interface of Part~II was drawn for this chapter. The batched
+model asks its backend for memory, copies, products and per-element
+kernels, and never touches a number itself. The CUDA backend answers every
+call: memory with \.{cudaMalloc}, copies with \.{cudaMemcpy}, the product
+with cuBLAS, and each kernel entry with a launch of a thin \.{\_\_global\_\_}
+wrapper that computes its thread's index and calls the very |KIT_HD| body
+that the CPU backend's loop calls. So the arithmetic of a GRU gate, a masked
+softmax or Adam's step is written once, in the header; the CPU's tests of
+the batched model test what the card is asked to do; and a host test (at the
+end of this chapter) runs each wrapper with the launch's own grid and index
+arithmetic, on the processor.
+@^backend@>
+
+The backend is one file of CUDA~C++, \.{generated/backend\_cuda.cu}, and
+one header, \.{generated/cuda\_kernels.h}, that holds the wrappers and the
+launches, so that the host test can compile them too. Without \.{nvcc} the
+Makefile builds \.{generated/backend\_nocuda.c} instead, whose
+|cuda_backend_open| says that this program was built without CUDA.
+@(generated/backend_cuda.cu@>=
+extern "C" {
+#include "attention.h"
+}
+#include <cuda_runtime.h>
+#include <cublas_v2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+@<CUDA checked calls@>@;
+@<CUDA backend state@>@;
+#include "cuda_kernels.h"
+@<CUDA memory and copies@>@;
+@<CUDA matrix product@>@;
+@<CUDA graphs of a training step@>@;
+@<Open the CUDA backend@>@;
+
+@ Every call to the CUDA runtime and to cuBLAS returns a status; a failure
+is reported with the file and line of the call (which the \.{\#line}
+directives make a line of \.{attention.w}), the error's name and its
+description, and ends the program with status 1. A GPU error in the middle
+of training leaves nothing worth saving, and an error that is not caught at
+its call shows up later at an innocent one: every launch is checked too.
+@^error handling, CUDA@>
+@<CUDA checked calls@>=
+static void cuda_fail(cudaError_t e, const char *file, int line, const char *call)
+{
+  fprintf(stderr, "attention: %s:%d: CUDA error %s (%s) in %s\n", file, line,
+    cudaGetErrorName(e), cudaGetErrorString(e), call);
+  exit(1);
+}
+static void cublas_fail(cublasStatus_t s, const char *file, int line, const char *call)
+{
+  fprintf(stderr, "attention: %s:%d: cuBLAS error %s (%s) in %s\n", file, line,
+    cublasGetStatusName(s), cublasGetStatusString(s), call);
+  exit(1);
+}
+#define cudaCheck(x) do { cudaError_t e_ = (x); \
+  if (e_ != cudaSuccess) cuda_fail(e_, __FILE__, __LINE__, #x); } while (0)
+#define cublasCheck(x) do { cublasStatus_t s_ = (x); \
+  if (s_ != CUBLAS_STATUS_SUCCESS) cublas_fail(s_, __FILE__, __LINE__, #x); } while (0)
+
+@ The backend's state: one stream, the queue that every launch, copy and
+product goes into (a stream of our own rather than the default one, because
+only such a stream can be captured into a graph), the cuBLAS handle, and
+counts of the work, which \.{KIT\_CUDA\_STATS=1} prints when the program
+ends.
+@<CUDA backend state@>=
+static cudaStream_t kit_stream;
+static cublasHandle_t kit_blas;
+static unsigned long long kit_launches, kit_products;
+static unsigned long long kit_graph_launches, kit_graph_new, kit_graph_updated;
+static double kit_flops;
+
+@*1 A kernel and its launch.
+@^kernel@>
+@^launch@>
+A launch of $n$ threads is a grid of $\lceil n/{\it KIT\_BLOCK}\rceil$
+blocks of |KIT_BLOCK| threads; thread |threadIdx.x| of block |blockIdx.x|
+takes the index $i=|blockIdx.x|\cdot|blockDim.x|+|threadIdx.x|$, and the
+threads of the last block whose $i$ is $n$ or more do nothing. Blocks of 256
+threads (eight groups of 32) let a multiprocessor keep several blocks in
+flight, which hides the time a thread waits for memory; the exact size
+matters little for kernels this simple. The header is C as well as CUDA:
+compiled by \.{nvcc}, |KIT_GLOBAL| is \.{\_\_global\_\_} and a launch is a
+launch; compiled by the host test, |KIT_GLOBAL| is |static|, the four
+built-in variables are ordinary ones, and |KIT_LAUNCH| is the two loops over
+blocks and threads that the card runs in parallel.
+@(generated/cuda_kernels.h@>=
+#define KIT_BLOCK 256
+@<The launch of a kernel, on the device or on the host@>@;
+KIT_DEV static inline size_t kit_index(void)
+{
+  return (size_t) blockIdx.x * blockDim.x + threadIdx.x;
+}
+static inline unsigned kit_blocks(size_t n)
+{
+  return (unsigned) ((n + KIT_BLOCK - 1) / KIT_BLOCK);
+}
+static void dev_gemm(int ta, int tb, int M, int N, int K, float alpha, const float *A,
+  int lda, const float *B, int ldb, float beta, float *C, int ldc);
+@<The kernels, one \.{\_\_global\_\_} wrapper per body@>@;
+@<The kernel entries of the CUDA backend@>@;
+
+@ A launch of no threads is an error on the card (an empty grid), so
+|KIT_LAUNCH| skips it on both sides. On the card, each launch is checked at
+once: |cudaGetLastError| reports a launch that could not start (too many
+threads, a kernel not built for this card); an error while the kernel runs
+shows up at the next call that waits for the card.
+@<The launch of a kernel, on the device or on the host@>=
+#ifdef __CUDACC__
+#define KIT_GLOBAL __global__
+#define KIT_DEV __device__
+#define KIT_LAUNCH(kernel, count, ...) do { size_t n_ = (count); if (n_ > 0) { \
+  kernel<<<kit_blocks(n_), KIT_BLOCK, 0, kit_stream>>>(__VA_ARGS__); \
+  cudaCheck(cudaGetLastError()); kit_launches++; } } while (0)
+#else
+#define KIT_GLOBAL static
+#define KIT_DEV
+static struct { unsigned x; } blockIdx, blockDim, threadIdx, gridDim;
+#define KIT_LAUNCH(kernel, count, ...) do { size_t n_ = (count); if (n_ > 0) { \
+  gridDim.x = kit_blocks(n_), blockDim.x = KIT_BLOCK; \
+  for (blockIdx.x = 0; blockIdx.x < gridDim.x; blockIdx.x++) \
+    for (threadIdx.x = 0; threadIdx.x < blockDim.x; threadIdx.x++) \
+      kernel(__VA_ARGS__); } } while (0)
+#endif
+
+@ The wrappers. A one-index body gets $i$; a pair-indexed body over an
+$n\times m$ array gets $r=\lfloor i/m\rfloor$ and $j=i\bmod m$, so that
+consecutive threads take consecutive columns of a row, which sit next to
+each other in memory: the 32 threads of a group then read and write one
+stretch of memory together (a {\it coalesced\/} access), the pattern that
+a card's memory serves fastest.
+@^coalesced access@>
+@<The kernels, one \.{\_\_global\_\_} wrapper per body@>=
+KIT_GLOBAL void k_embed(float *out, const float *table, const int *ids, int n, int H,
+  float p, uint64_t seed)
+{
+  size_t i = kit_index();
+  if (i < (size_t) n * H) kb_embed((int) (i / H), (int) (i % H), out, table, ids, H, p, seed);
+}
+KIT_GLOBAL void k_embed_backward(float *dtable, const float *dout, const int *ids, int n,
+  int H, float p, uint64_t seed)
+{
+  size_t i = kit_index();
+  if (i < (size_t) H) kb_embed_backward((int) i, dtable, dout, ids, n, H, p, seed);
+}
+KIT_GLOBAL void k_add_bias(float *y, const float *b, int n, int m)
+{
+  size_t i = kit_index();
+  if (i < (size_t) n * m) kb_add_bias((int) (i / m), (int) (i % m), y, b, m);
+}
+
+@ The GRU's gates, one thread per unit of one sentence.
+@<The kernels, one \.{\_\_global\_\_} wrapper per body@>=
+KIT_GLOBAL void k_gru_forward(float *h_new, GruCache *cache, const float *gi,
+  const float *gh, const float *h, float *out, const int *len, int s, int B, int H)
+{
+  size_t i = kit_index();
+  if (i < (size_t) B * H)
+    kb_gru_forward((int) (i / H), (int) (i % H), h_new, cache, gi, gh, h, out, len, s, H);
+}
+KIT_GLOBAL void k_gru_backward(float *dgi, float *dgh, float *dh_prev,
+  const float *dh_new, const float *dout, const float *h, const GruCache *cache,
+  const int *len, int s, int B, int H)
+{
+  size_t i = kit_index();
+  if (i < (size_t) B * H)
+    kb_gru_backward((int) (i / H), (int) (i % H), dgi, dgh, dh_prev, dh_new, dout, h,
+      cache, len, s, H);
+}
+
+@ Bahdanau's scores and the four parts of their gradient.
+@<The kernels, one \.{\_\_global\_\_} wrapper per body@>=
+KIT_GLOBAL void k_additive_score(float *e, float *a, const float *wq, const float *uk,
+  const float *va, int B, int S, int H)
+{
+  size_t i = kit_index();
+  if (i < (size_t) B * S) kb_additive_score((int) i, e, a, wq, uk, va, B, S, H);
+}
+KIT_GLOBAL void k_additive_pre(float *a, const float *de, const float *va, int n, int H)
+{
+  size_t i = kit_index();
+  if (i < (size_t) n * H) kb_additive_pre((int) (i / H), (int) (i % H), a, de, va, H);
+}
+KIT_GLOBAL void k_additive_dwq(float *dwq, const float *dpre, int B, int S, int H)
+{
+  size_t i = kit_index();
+  if (i < (size_t) B * H) kb_additive_dwq((int) (i / H), (int) (i % H), dwq, dpre, S, H);
+}
+KIT_GLOBAL void k_additive_duk(float *duk, const float *dpre, int B, int S, int H)
+{
+  size_t i = kit_index();
+  if (i < (size_t) S * B * H)
+    kb_additive_duk((int) (i / H), (int) (i % H), duk, dpre, B, S, H);
+}
+
+@ Dot-product scores and the softmax over a sentence.
+@<The kernels, one \.{\_\_global\_\_} wrapper per body@>=
+KIT_GLOBAL void k_dot_score(float *e, const float *q, const float *k, int B, int S, int H,
+  int heads, float scale)
+{
+  size_t i = kit_index();
+  if (i < (size_t) B * heads * S) kb_dot_score((int) i, e, q, k, B, S, H, heads, scale);
+}
+KIT_GLOBAL void k_dot_dq(float *dq, const float *de, const float *k, int B, int S, int H,
+  int heads, float scale)
+{
+  size_t i = kit_index();
+  if (i < (size_t) B * H)
+    kb_dot_dq((int) (i / H), (int) (i % H), dq, de, k, B, S, H, heads, scale);
+}
+KIT_GLOBAL void k_dot_dk(float *dk, const float *de, const float *q, int B, int S, int H,
+  int heads, float scale)
+{
+  size_t i = kit_index();
+  if (i < (size_t) S * B * H)
+    kb_dot_dk((int) (i / H), (int) (i % H), dk, de, q, B, S, H, heads, scale);
+}
+KIT_GLOBAL void k_masked_softmax(float *w, const float *e, const int *len, int rows,
+  int heads, int S)
+{
+  size_t i = kit_index();
+  if (i < (size_t) rows) kb_masked_softmax((int) i, w, e, len, heads, S);
+}
+KIT_GLOBAL void k_softmax_backward(float *de, const float *dw, const float *w, int rows,
+  int S)
+{
+  size_t i = kit_index();
+  if (i < (size_t) rows) kb_softmax_backward((int) i, de, dw, w, S);
+}
+
+@ The context and its two gradients.
+@<The kernels, one \.{\_\_global\_\_} wrapper per body@>=
+KIT_GLOBAL void k_context(float *c, const float *w, const float *v, int B, int S, int H,
+  int heads)
+{
+  size_t i = kit_index();
+  if (i < (size_t) B * H) kb_context((int) (i / H), (int) (i % H), c, w, v, B, S, H, heads);
+}
+KIT_GLOBAL void k_context_dw(float *dw, const float *dc, const float *v, int B, int S,
+  int H, int heads)
+{
+  size_t i = kit_index();
+  if (i < (size_t) B * heads * S) kb_context_dw((int) i, dw, dc, v, B, S, H, heads);
+}
+KIT_GLOBAL void k_context_dv(float *dv, const float *dc, const float *w, int B, int S,
+  int H, int heads)
+{
+  size_t i = kit_index();
+  if (i < (size_t) S * B * H)
+    kb_context_dv((int) (i / H), (int) (i % H), dv, dc, w, B, S, H, heads);
+}
+
+@ The rest: $\tanh$, the loss, decoding's log-softmax and choice of word,
+the sum of the losses, an addition and Adam. The sum is a single thread:
+it adds at most $LB$ numbers once per batch, and one thread adds them in
+the same order as the CPU.
+@<The kernels, one \.{\_\_global\_\_} wrapper per body@>=
+KIT_GLOBAL void k_tanh(float *y, const float *x, int n)
+{
+  size_t i = kit_index();
+  if (i < (size_t) n) kb_tanh((int) i, y, x);
+}
+KIT_GLOBAL void k_tanh_backward(float *dx, const float *dy, const float *y, int n)
+{
+  size_t i = kit_index();
+  if (i < (size_t) n) kb_tanh_backward((int) i, dx, dy, y);
+}
+KIT_GLOBAL void k_nll(float *logits, float *row_loss, const int *tgt, int n, int V,
+  float scale)
+{
+  size_t i = kit_index();
+  if (i < (size_t) n) kb_nll((int) i, logits, row_loss, tgt, V, scale);
+}
+KIT_GLOBAL void k_log_softmax(float *x, int n, int V)
+{
+  size_t i = kit_index();
+  if (i < (size_t) n) kb_log_softmax((int) i, x, V);
+}
+
+@ @<The kernels, one \.{\_\_global\_\_} wrapper per body@>=
+KIT_GLOBAL void k_argmax(int *out, const float *x, int n, int V)
+{
+  size_t i = kit_index();
+  if (i < (size_t) n) kb_argmax((int) i, out, x, V);
+}
+KIT_GLOBAL void k_sum(float *acc, const float *x, int n)
+{
+  if (kit_index() == 0) kb_sum(acc, x, n);
+}
+KIT_GLOBAL void k_add(float *y, const float *x, int n)
+{
+  size_t i = kit_index();
+  if (i < (size_t) n) kb_add((int) i, y, x);
+}
+KIT_GLOBAL void k_adam(float *p, const float *g, float *m, float *v, size_t n,
+  AdamConstants c)
+{
+  size_t i = kit_index();
+  if (i < n) kb_adam(i, p, g, m, v, c);
+}
+
+@ The backend's kernel entries launch the wrappers, one entry per entry of
+the interface, with as many threads as the CPU backend's loop has
+iterations. The entries that the CPU backend runs as several loops run as
+the same launches in the same order: the stream keeps them in order, so a
+launch sees everything the previous ones wrote.
+@<The kernel entries of the CUDA backend@>=
+static void cu_embed(float *out, const float *table, const int *ids, int n, int H,
+  float p, uint64_t seed)
+{
+  KIT_LAUNCH(k_embed, (size_t) n * H, out, table, ids, n, H, p, seed);
+}
+static void cu_embed_backward(float *dtable, const float *dout, const int *ids, int n,
+  int H, float p, uint64_t seed)
+{
+  KIT_LAUNCH(k_embed_backward, (size_t) H, dtable, dout, ids, n, H, p, seed);
+}
+static void cu_add_bias(float *y, const float *b, int n, int m)
+{
+  KIT_LAUNCH(k_add_bias, (size_t) n * m, y, b, n, m);
+}
+
+@ @<The kernel entries of the CUDA backend@>=
+static void cu_gru_forward(float *h_new, GruCache *cache, const float *gi,
+  const float *gh, const float *h, float *out, const int *len, int s, int B, int H)
+{
+  KIT_LAUNCH(k_gru_forward, (size_t) B * H, h_new, cache, gi, gh, h, out, len, s, B, H);
+}
+static void cu_gru_backward(float *dgi, float *dgh, float *dh_prev, const float *dh_new,
+  const float *dout, const float *h, const GruCache *cache, const int *len, int s,
+  int B, int H)
+{
+  KIT_LAUNCH(k_gru_backward, (size_t) B * H, dgi, dgh, dh_prev, dh_new, dout, h, cache,
+    len, s, B, H);
+}
+
+@ Bahdanau's gradient, as the CPU backend sequences it: $v_a$'s product
+first (it reads the $\tanh$ values that the next launch overwrites), then
+the three loops.
+@<The kernel entries of the CUDA backend@>=
+static void cu_additive_scores(float *e, float *a, const float *wq, const float *uk,
+  const float *va, int B, int S, int H)
+{
+  KIT_LAUNCH(k_additive_score, (size_t) B * S, e, a, wq, uk, va, B, S, H);
+}
+static void cu_additive_backward(float *dwq, float *duk, float *dva, const float *de,
+  float *a, const float *va, int B, int S, int H)
+{
+  dev_gemm(0, 0, 1, H, B * S, 1.0f, de, B * S, a, H, 1.0f, dva, H);
+  KIT_LAUNCH(k_additive_pre, (size_t) B * S * H, a, de, va, B * S, H);
+  KIT_LAUNCH(k_additive_dwq, (size_t) B * H, dwq, a, B, S, H);
+  KIT_LAUNCH(k_additive_duk, (size_t) S * B * H, duk, a, B, S, H);
+}
+
+@ @<The kernel entries of the CUDA backend@>=
+static void cu_dot_scores(float *e, const float *q, const float *k, int B, int S,
+  int H, int heads, float scale)
+{
+  KIT_LAUNCH(k_dot_score, (size_t) B * heads * S, e, q, k, B, S, H, heads, scale);
+}
+static void cu_dot_backward(float *dq, float *dk, const float *de, const float *q,
+  const float *k, int B, int S, int H, int heads, float scale)
+{
+  KIT_LAUNCH(k_dot_dq, (size_t) B * H, dq, de, k, B, S, H, heads, scale);
+  KIT_LAUNCH(k_dot_dk, (size_t) S * B * H, dk, de, q, B, S, H, heads, scale);
+}
+static void cu_masked_softmax(float *w, const float *e, const int *len, int B,
+  int heads, int S)
+{
+  KIT_LAUNCH(k_masked_softmax, (size_t) B * heads, w, e, len, B * heads, heads, S);
+}
+static void cu_softmax_backward(float *de, const float *dw, const float *w, int rows,
+  int S)
+{
+  KIT_LAUNCH(k_softmax_backward, (size_t) rows, de, dw, w, rows, S);
+}
+
+@ @<The kernel entries of the CUDA backend@>=
+static void cu_context(float *c, const float *w, const float *v, int B, int S, int H,
+  int heads)
+{
+  KIT_LAUNCH(k_context, (size_t) B * H, c, w, v, B, S, H, heads);
+}
+static void cu_context_backward(float *dw, float *dv, const float *dc, const float *w,
+  const float *v, int B, int S, int H, int heads)
+{
+  KIT_LAUNCH(k_context_dw, (size_t) B * heads * S, dw, dc, v, B, S, H, heads);
+  KIT_LAUNCH(k_context_dv, (size_t) S * B * H, dv, dc, w, B, S, H, heads);
+}
+
+@ @<The kernel entries of the CUDA backend@>=
+static void cu_tanh_forward(float *y, const float *x, int n)
+{
+  KIT_LAUNCH(k_tanh, (size_t) n, y, x, n);
+}
+static void cu_tanh_backward(float *dx, const float *dy, const float *y, int n)
+{
+  KIT_LAUNCH(k_tanh_backward, (size_t) n, dx, dy, y, n);
+}
+static void cu_nll(float *logits, float *row_loss, const int *tgt, int n, int V,
+  float scale)
+{
+  KIT_LAUNCH(k_nll, (size_t) n, logits, row_loss, tgt, n, V, scale);
+}
+static void cu_log_softmax(float *x, int n, int V)
+{
+  KIT_LAUNCH(k_log_softmax, (size_t) n, x, n, V);
+}
+
+@ @<The kernel entries of the CUDA backend@>=
+static void cu_argmax(int *out, const float *x, int n, int V)
+{
+  KIT_LAUNCH(k_argmax, (size_t) n, out, x, n, V);
+}
+static void cu_sum(float *acc, const float *x, int n)
+{
+  KIT_LAUNCH(k_sum, (size_t) 1, acc, x, n);
+}
+static void cu_add(float *y, const float *x, int n)
+{
+  KIT_LAUNCH(k_add, (size_t) n, y, x, n);
+}
+static void cu_adam(float *p, const float *g, float *m, float *v, size_t n,
+  AdamConstants k)
+{
+  KIT_LAUNCH(k_adam, n, p, g, m, v, n, k);
+}
+
+@*1 Memory, copies and the product.
+@^device memory@>
+Device memory comes from |cudaMalloc| and is zeroed, as the interface
+promises, by |cudaMemset|. A copy from the host goes into the stream and is
+waited for, so that the caller may free or reuse its buffer at once; a copy
+to the host waits for everything queued before it, which is the moment the
+host learns a result (a batch's chosen words, the loss when it is printed,
+the parameters when a checkpoint is written, by the same code as on the
+CPU). Copies and zeroing within the card stay in the stream and are not
+waited for.
+@<CUDA memory and copies@>=
+static void *cu_alloc(size_t bytes)
+{
+  void *p = NULL;
+  cudaCheck(cudaMalloc(&p, bytes ? bytes : 16));
+  cudaCheck(cudaMemset(p, 0, bytes ? bytes : 16));
+  return p;
+}
+static void cu_release(void *p)
+{
+  if (p) cudaCheck(cudaFree(p));
+}
+static void cu_upload(void *dst, const void *src, size_t bytes)
+{
+  if (!bytes) return;
+  cudaCheck(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyHostToDevice, kit_stream));
+  cudaCheck(cudaStreamSynchronize(kit_stream));
+}
+
+@ @<CUDA memory and copies@>=
+static void cu_download(void *dst, const void *src, size_t bytes)
+{
+  if (!bytes) return;
+  cudaCheck(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDeviceToHost, kit_stream));
+  cudaCheck(cudaStreamSynchronize(kit_stream));
+}
+static void cu_copy(void *dst, const void *src, size_t bytes)
+{
+  if (bytes) cudaCheck(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDeviceToDevice, kit_stream));
+}
+static void cu_zero(void *p, size_t bytes)
+{
+  if (bytes) cudaCheck(cudaMemsetAsync(p, 0, bytes, kit_stream));
+}
+
+@ The interface's product is row-major, as CBLAS allows; cuBLAS knows only
+column-major matrices, as Fortran's BLAS. The two are reconciled by a
+transpose that costs nothing: a row-major $M\times N$ matrix with rows
+|ldc| apart is, read column-major with the same leading dimension, its
+transpose, an $N\times M$ matrix. So $C=\alpha\,{\rm op}(A)\,{\rm op}(B)+
+\beta C$ in row-major order is $C^{\top}=\alpha\,{\rm op}(B)^{\top}\,{\rm
+op}(A)^{\top}+\beta C^{\top}$ in column-major order, and that is one call
+with the operands swapped: $B$ first with |tb|'s transpose flag, then $A$
+with |ta|'s, the sizes $N$, $M$, $K$, and the same leading dimensions and
+pointer offsets as the CPU's call. (The transpose flags stay as they are:
+${\rm op}(B)^{\top}$ read column-major is ${\rm op}(B)$ as stored.) cuBLAS
+runs the call in the stream, without waiting.
+@^matrix product@>
+@^row-major and column-major@>
+@<CUDA matrix product@>=
+static void dev_gemm(int ta, int tb, int M, int N, int K, float alpha, const float *A,
+  int lda, const float *B, int ldb, float beta, float *C, int ldc)
+{
+  if (M == 0 || N == 0) return;
+  cublasCheck(cublasSgemm(kit_blas, tb ? CUBLAS_OP_T : CUBLAS_OP_N,
+    ta ? CUBLAS_OP_T : CUBLAS_OP_N, N, M, K, &alpha, B, ldb, A, lda, &beta, C, ldc));
+  kit_products++;
+  kit_flops += 2.0 * M * N * K;
+}
+
+@ The products run in ordinary single precision. cuBLAS could round the
+inputs of the products to TensorFloat-32 (10 bits of mantissa instead of
+23) and run them on the tensor cores, several times faster, but the results
+would then differ from the CPU's by about $10^{-3}$, and training would no
+longer be the same computation on both: the math mode is set to
+|CUBLAS_DEFAULT_MATH| with the override variable of the environment
+ignored, so that a product is a product.
+@^TensorFloat-32@>
+
+@*1 Opening the backend.
+|cuda_backend_open| finds the card, checks that this build can run on it
+(the kernels are compiled for compute capability 9.0, Hopper, and carried as
+PTX for any newer card, which the driver compiles when it first loads the
+program), makes the stream and the cuBLAS handle, and describes the card in
+|msg|. Without a card, or with a card too old, it returns |NULL| and says why
+in |msg|. It opens once; later calls return the same backend. (The header's
+prototype, read inside \.{extern "C"}, gives this definition and
+|backend_train_batch|'s C linkage, so that the C program can call them.)
+@<Open the CUDA backend@>=
+const Backend *cuda_backend_open(char *msg, size_t n)
+{
+  static int opened;
+  static char desc[320];
+  if (opened) {
+    snprintf(msg, n, "%s", desc);
+    return &cuda_backend;
+  }
+  int count = 0, dev = 0;
+  cudaError_t e = cudaGetDeviceCount(&count);
+  if (e != cudaSuccess || count == 0) {
+    snprintf(msg, n, "no CUDA GPU found (%s)", e != cudaSuccess ? cudaGetErrorString(e) :
+      "no device");
+    return NULL;
+  }
+  @<Check the card's compute capability, and describe it in |desc|, or return |NULL|@>@;
+  @<Make the stream and the cuBLAS handle@>@;
+  opened = 1;
+  snprintf(msg, n, "%s", desc);
+  return &cuda_backend;
+}
+
+@ @<Check the card's compute capability, and describe it in |desc|, or return |NULL|@>=
+cudaDeviceProp prop;
+cudaCheck(cudaGetDeviceProperties(&prop, dev));
+if (prop.major < 9) {
+  snprintf(msg, n, "the GPU %s has compute capability %d.%d; this program was built "
+    "for 9.0 (Hopper) and newer", prop.name, prop.major, prop.minor);
+  return NULL;
+}
+snprintf(desc, sizeof desc, "%.200s (compute capability %d.%d, %d multiprocessors, %.0f GiB)",
+  prop.name, prop.major, prop.minor, prop.multiProcessorCount,
+  (double) prop.totalGlobalMem / (1024.0 * 1024.0 * 1024.0));
+
+@ cuBLAS wants a workspace of its own when its calls are captured into a
+graph (otherwise it may allocate one inside the capture, which is not
+allowed); 32 megabytes is what NVIDIA recommends for Hopper.
+@<Make the stream and the cuBLAS handle@>=
+void *work;
+cudaCheck(cudaSetDevice(dev));
+cudaCheck(cudaStreamCreateWithFlags(&kit_stream, cudaStreamNonBlocking));
+cublasCheck(cublasCreate(&kit_blas));
+cublasCheck(cublasSetStream(kit_blas, kit_stream));
+cublasCheck(cublasSetMathMode(kit_blas, CUBLAS_DEFAULT_MATH));
+cudaCheck(cudaMalloc(&work, (size_t) 32 << 20));
+cublasCheck(cublasSetWorkspace(kit_blas, work, (size_t) 32 << 20));
+if (getenv("KIT_CUDA_STATS")) atexit(cuda_report);
+
+@ The counts of the work, for \.{make bench-cuda}.
+@<CUDA graphs of a training step@>=
+static void cuda_report(void)
+{
+  fprintf(stderr, "cuda: %llu kernel launches, %llu products (%.3f Gflop), %llu graph "
+    "launches (%llu instantiated, %llu updated)\n", kit_launches, kit_products,
+    kit_flops * 1e-9, kit_graph_launches, kit_graph_new, kit_graph_updated);
+}
+
+@ The table, in the interface's order.
+@<CUDA memory and copies@>=
+static const Backend cuda_backend = {"cuda", cu_alloc, cu_release, cu_upload,
+  cu_download, cu_copy, cu_zero, dev_gemm, cu_embed, cu_embed_backward, cu_add_bias,
+  cu_gru_forward, cu_gru_backward, cu_additive_scores, cu_additive_backward,
+  cu_dot_scores, cu_dot_backward, cu_masked_softmax, cu_softmax_backward, cu_context,
+  cu_context_backward, cu_tanh_forward, cu_tanh_backward, cu_nll, cu_log_softmax,
+  cu_argmax, cu_sum, cu_add, cu_adam};
+
+@ @<Prototypes@>=
+const Backend *cuda_backend_open(char *msg, size_t n);
+void backend_train_batch(BModel *bm, const Batch *bt, double lr);
+
+@ Built without \.{nvcc}, the program has this instead.
+@(generated/backend_nocuda.c@>=
+#include "attention.h"
+#include <stdio.h>
+const Backend *cuda_backend_open(char *msg, size_t n)
+{
+  snprintf(msg, n, "this program was built without CUDA (no nvcc was found when it "
+    "was built); install the CUDA toolkit and run make again");
+  return NULL;
+}
+void backend_train_batch(BModel *bm, const Batch *bt, double lr)
+{
+  bmodel_train_batch(bm, bt, lr);
+}
+
+@*1 A training step as a CUDA graph.
+@^CUDA graphs@>
+At the tutorial's size a training step is about 500 launches and products of
+a few microseconds each, and the card finishes each one before the
+processor has queued the next: the step takes as long as the processor
+takes to launch. A {\it CUDA graph\/} is a recorded sequence of launches,
+copies and products that the card replays from one call. The stream is put
+in {\it capture\/} mode, the step runs as always (its calls are recorded
+instead of run), and the recording is {\it instantiated}, turned into an
+executable graph, once per shape of batch: batches with the same $B$, $S$
+and $T$ make the same launches with the same grids on the same buffers.
+
+What differs between two such steps are a few numbers passed by value: Adam's
+step size and bias corrections, the dropout seeds and the loss's scale (one
+over the batch's words). So each step is captured anew, which costs the
+processor less than the launches, and the instantiated graph of its shape
+is {\it updated\/} in place with |cudaGraphExecUpdate|, which changes those
+numbers and keeps the card's prepared launch work; the graph is then
+launched once. (If those numbers lived in device memory, written by one
+copy per step, the same graph could be replayed without any capture; that
+would change the interface, and is left for when the measurements show it
+is worth it.) A capture that fails to update (a different sequence, which
+should not happen) is instantiated afresh. Graphs are used when
+\.{KIT\_CUDA\_GRAPHS=1} is set, and the results are the same bits either
+way: the same kernels run in the same order.
+
+{\it This section has never run on a GPU}: the session that wrote it had
+none. \.{make check-cuda} compares a run with graphs against one without,
+and \.{make bench-cuda} measures what they buy.
+@<CUDA graphs of a training step@>=
+#define GRAPH_SLOTS 64
+static struct { int B, S, T; cudaGraphExec_t exec; } kit_graph[GRAPH_SLOTS];
+static int kit_graphs;
+
+@ @<CUDA graphs of a training step@>=
+void backend_train_batch(BModel *bm, const Batch *bt, double lr)
+{
+  static int use = -1;
+  if (use < 0) use = getenv("KIT_CUDA_GRAPHS") && strcmp(getenv("KIT_CUDA_GRAPHS"), "1") == 0;
+  if (!use || bm->be != &cuda_backend) {
+    bmodel_train_batch(bm, bt, lr);
+    return;
+  }
+  int k = 0;
+  while (k < kit_graphs && (kit_graph[k].B != bt->B || kit_graph[k].S != bt->S
+    || kit_graph[k].T != bt->T)) k++;
+  cudaGraph_t g;
+  cudaCheck(cudaStreamBeginCapture(kit_stream, cudaStreamCaptureModeThreadLocal));
+  bmodel_train_batch(bm, bt, lr);
+  cudaCheck(cudaStreamEndCapture(kit_stream, &g));
+  @<Update the graph of slot |k| from |g|, or instantiate it@>@;
+  cudaCheck(cudaGraphDestroy(g));
+  cudaCheck(cudaGraphLaunch(kit_graph[k].exec, kit_stream));
+  kit_graph_launches++;
+}
+
+@ When all the slots are taken (more than 64 shapes, which a corpus with
+sentences of up to ten words can reach), the last slot is reused.
+@<Update the graph of slot |k| from |g|, or instantiate it@>=
+if (k == GRAPH_SLOTS) k = GRAPH_SLOTS - 1;
+if (k < kit_graphs) {
+  cudaGraphExecUpdateResultInfo info;
+  if (cudaGraphExecUpdate(kit_graph[k].exec, g, &info) == cudaSuccess) kit_graph_updated++;
+  else {
+    (void) cudaGetLastError();
+    cudaCheck(cudaGraphExecDestroy(kit_graph[k].exec));
+    kit_graph[k].exec = NULL;
+  }
+} else kit_graphs++, kit_graph[k].exec = NULL;
+kit_graph[k].B = bt->B, kit_graph[k].S = bt->S, kit_graph[k].T = bt->T;
+if (!kit_graph[k].exec) {
+  cudaCheck(cudaGraphInstantiate(&kit_graph[k].exec, g, 0));
+  kit_graph_new++;
+}
+
+@*1 Why the GPU's numbers differ a little.
+@^rounding@>
+The kernels' arithmetic is the CPU's, but three things round differently.
+The products: cuBLAS splits a sum of $K$ terms into other pieces than
+OpenBLAS does, and floating-point addition is not associative, so a sum of
+$K$ terms differs in its last bits (about $\sqrt K\,2^{-24}$ relative).
+The functions: the card's |expf|, |tanhf| and |logf| are CUDA's own, correct
+to a unit or two in the last place as glibc's are, but not the same bits. And
+contraction: \.{nvcc} would fuse $a\cdot b+c$ into one rounding; the
+Makefile forbids it (\.{-fmad=false}), as the C build does
+(\.{-ffp-contract=off}), so that that difference at least is gone. Each
+difference is a few units of $10^{-7}$; training compounds them a little
+(Adam divides a gradient by its own size), so after two epochs the CPU's
+and the GPU's parameters agree to about $10^{-5}$, and the test asks for
+$10^{-4}$ relative in every tensor. The GPU agrees with {\it itself\/} bit
+for bit: every body sums in a fixed order, no kernel uses atomic additions,
+and cuBLAS gives the same bits on the same card with one stream, so two
+runs on one card are the same computation.
+@^determinism@>
+
+@*1 Testing the GPU code without a GPU.
+@^testing, CUDA@>
+The wrappers and launches of \.{cuda\_kernels.h} are C as well as CUDA, so
+\.{tests/test\_cuda\_host.c} compiles them for the processor: each
+|KIT_LAUNCH| becomes the loops over the grid's blocks and the block's
+threads, with the same |KIT_BLOCK|, the same |kit_blocks| and the same
+index arithmetic as on the card, and the product inside |cu_additive_backward|
+is the CPU's. It builds a backend from these entries and the CPU backend's
+memory functions, and checks every entry against the CPU backend on random
+inputs of awkward sizes (not multiples of 256, so that the last block is
+partial), and then whole training steps of every kind. The test can fail:
+\.{make check} also builds it from a copy of the header with a planted
+grid error (the last, partial block left out) and requires it to fail.
+
+What only a GPU can test is in \.{make check-cuda} (\.{tests/check\_cuda.sh}):
+the CUDA trainer against the CPU trainer from the same initial weights after
+two epochs on the 640-pair parity set, for every kind, each tensor within
+$10^{-4}$ relative Frobenius error; the greedy translations of held-out
+sentences by one model on both devices, identical; two runs on the card, and
+a run with graphs, bit for bit the same checkpoint; and \.{compute-sanitizer}'s
+memory check on one step. \.{make bench-cuda} (\.{tests/bench\_cuda.py})
+times an epoch at the tutorial's size and at hidden 512 with batch 256,
+with and without graphs, against \PB{PyTorch} on the same card, and the
+products' rate as a share of cuBLAS's measured |sgemm| peak. {\it Neither
+has run yet}: they were written in a session without a GPU, and checked
+there only for their syntax. Their numbers go here when measured.
 
 @* Checkpoints in the safetensors format.
 @^safetensors@>

@@ -1,5 +1,5 @@
-/*373:*/
-#line 6679 "attention.w"
+/*409:*/
+#line 7441 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
@@ -8,8 +8,8 @@
 #include <getopt.h> 
 #include <time.h> 
 #include <unistd.h> 
-/*358:*/
-#line 6353 "attention.w"
+/*394:*/
+#line 7115 "attention.w"
 
 #define MAX_OUTS 8
 static int add_out(const char*cmd,const char*path,const char**outs,int*n)
@@ -32,8 +32,8 @@ return-1;
 return 0;
 }
 
-/*:358*//*359:*/
-#line 6376 "attention.w"
+/*:394*//*395:*/
+#line 7138 "attention.w"
 
 static void report_figure(const char*path,const char*what,double seconds)
 {
@@ -44,8 +44,8 @@ if(f)fclose(f);
 printf("Wrote %s (%s, %.1f kB, %.1f ms)\n",path,what,size/1000.0,1e3*seconds);
 }
 
-/*:359*//*366:*/
-#line 6529 "attention.w"
+/*:395*//*402:*/
+#line 7291 "attention.w"
 
 #include <unistd.h> 
 static const char*loss_log_path;
@@ -62,8 +62,8 @@ loss_log= xrealloc(loss_log,(size_t)loss_log_cap*sizeof(double));
 loss_log[loss_log_n++]= loss;
 }
 
-/*:366*//*367:*/
-#line 6545 "attention.w"
+/*:402*//*403:*/
+#line 7307 "attention.w"
 
 static int loss_log_check(void)
 {
@@ -88,8 +88,8 @@ free(loss_log);
 return status;
 }
 
-/*:367*//*377:*/
-#line 6732 "attention.w"
+/*:403*//*413:*/
+#line 7494 "attention.w"
 
 static int parse_long(const char*cmd,const char*opt,const char*s,long lo,
 long hi,long*out)
@@ -106,8 +106,8 @@ return-1;
 return 0;
 }
 
-/*:377*//*378:*/
-#line 6749 "attention.w"
+/*:413*//*414:*/
+#line 7511 "attention.w"
 
 static int parse_float(const char*cmd,const char*opt,const char*s,double lo,
 double hi,double*out)
@@ -124,8 +124,8 @@ return-1;
 return 0;
 }
 
-/*:378*//*379:*/
-#line 6767 "attention.w"
+/*:414*//*415:*/
+#line 7529 "attention.w"
 
 static double now_seconds(void)
 {
@@ -134,8 +134,8 @@ clock_gettime(CLOCK_MONOTONIC,&ts);
 return(double)ts.tv_sec+1e-9*(double)ts.tv_nsec;
 }
 
-/*:379*//*393:*/
-#line 7055 "attention.w"
+/*:415*//*429:*/
+#line 7817 "attention.w"
 
 static char*words_join(const Vocab*v,const int*ids,int n)
 {
@@ -146,8 +146,8 @@ for(int k= 0;k<n;k++)p+= sprintf(p,k?" %s":"%s",v->word[ids[k]]);
 return s;
 }
 
-/*:393*//*402:*/
-#line 7221 "attention.w"
+/*:429*//*438:*/
+#line 7983 "attention.w"
 
 static double hold_fraction(const char*s,uint64_t seed)
 {
@@ -166,8 +166,8 @@ vl->origin= xstrdup(pl->origin);
 int kept= 0;
 for(int k= 0;k<pl->n;k++){
 Pair p= pl->pair[k];
-if(hold_fraction(p.src,seed)<share)/*403:*/
-#line 7245 "attention.w"
+if(hold_fraction(p.src,seed)<share)/*439:*/
+#line 8007 "attention.w"
 
 {
 if(vl->n==vl->cap){
@@ -177,16 +177,16 @@ vl->pair= xrealloc(vl->pair,(size_t)vl->cap*sizeof*vl->pair);
 vl->pair[vl->n++]= p;
 }
 
-/*:403*/
-#line 7239 "attention.w"
+/*:439*/
+#line 8001 "attention.w"
 
 else pl->pair[kept++]= p;
 }
 pl->n= kept;
 }
 
-/*:402*//*406:*/
-#line 7288 "attention.w"
+/*:438*//*442:*/
+#line 8050 "attention.w"
 
 static uint64_t mix_seed(uint64_t a,uint64_t b)
 {
@@ -196,8 +196,8 @@ z= (z^(z>>27))*0x94d049bb133111ebULL;
 return z^(z>>31);
 }
 
-/*:406*//*409:*/
-#line 7341 "attention.w"
+/*:442*//*445:*/
+#line 8103 "attention.w"
 
 static double batched_loss(BModel*bm,const Example*ex,int n)
 {
@@ -212,8 +212,8 @@ tokens+= bt.tokens;
 return bmodel_take_loss(bm)/(double)(tokens?tokens:1);
 }
 
-/*:409*//*416:*/
-#line 7503 "attention.w"
+/*:445*//*452:*/
+#line 8265 "attention.w"
 
 static void warn_unknown(const Vocab*v,Vocab*seen,const char*s,const char*where)
 {
@@ -231,8 +231,8 @@ fprintf(stderr,"attention translate: %s: warning: \"%s\" is not in the model's "
 }
 }
 
-/*:416*//*417:*/
-#line 7525 "attention.w"
+/*:452*//*453:*/
+#line 8287 "attention.w"
 
 static int translate_batched(BModel*bm,int nargs,char**args,int show_attention)
 {
@@ -241,8 +241,8 @@ char**norm= xcalloc((size_t)cap,sizeof(char*));
 Example*ex= xcalloc((size_t)cap,sizeof(Example));
 Vocab unknown;
 vocab_init(&unknown);
-/*418:*/
-#line 7546 "attention.w"
+/*454:*/
+#line 8308 "attention.w"
 
 char*line= NULL;
 size_t lcap= 0;
@@ -262,8 +262,8 @@ cap*= 2;
 norm= xrealloc(norm,(size_t)cap*sizeof(char*));
 ex= xrealloc(ex,(size_t)cap*sizeof(Example));
 }
-/*419:*/
-#line 7570 "attention.w"
+/*455:*/
+#line 8332 "attention.w"
 
 size_t bad;
 char where[64];
@@ -284,21 +284,21 @@ ex[n].src[m]= EOS_TOKEN;
 ex[n].src_len= m+1;
 }else ex[n].src[0]= EOS_TOKEN,ex[n].src_len= 1,ex[n].tgt_len= -1;
 
-/*:419*/
-#line 7565 "attention.w"
+/*:455*/
+#line 8327 "attention.w"
 
 n++;
 }
 free(line);
 
-/*:418*/
-#line 7533 "attention.w"
+/*:454*/
+#line 8295 "attention.w"
 
 int*out= xcalloc((size_t)(n?n:1)*L,sizeof(int)),*len= xcalloc((size_t)(n?n:1),sizeof(int));
 float*attn= show_attention?xcalloc((size_t)(n?n:1)*L*L,sizeof(float)):NULL;
 bmodel_greedy(bm,ex,n,out,len,attn);
-/*420:*/
-#line 7591 "attention.w"
+/*456:*/
+#line 8353 "attention.w"
 
 for(int k= 0;k<n;k++){
 if(ex[k].tgt_len>=0){
@@ -314,8 +314,8 @@ printf(" %s %.3f",bm->vin.word[ex[k].src[i]],attn[((size_t)k*L+t2)*L+i]);
 putchar('\n');
 }
 
-/*:420*/
-#line 7537 "attention.w"
+/*:456*/
+#line 8299 "attention.w"
 
 for(int k= 0;k<n;k++)free(norm[k]);
 free(norm),free(ex),free(out),free(len),free(attn);
@@ -323,14 +323,14 @@ vocab_free(&unknown);
 return failed?1:0;
 }
 
-/*:417*/
-#line 6687 "attention.w"
+/*:453*/
+#line 7449 "attention.w"
 
-/*355:*/
-#line 6330 "attention.w"
+/*391:*/
+#line 7092 "attention.w"
 
-/*357:*/
-#line 6342 "attention.w"
+/*393:*/
+#line 7104 "attention.w"
 
 static const char*heatmap_usage= 
 "usage: attention heatmap --model CKPT --out FILE [--out FILE ...] [OPTIONS] SENTENCE\n"
@@ -342,8 +342,8 @@ static const char*heatmap_usage=
 "  --scale data|unit     colours from the weights' own range (the default, as\n"
 "                        the notebook) or from 0 to 1\n";
 
-/*:357*//*360:*/
-#line 6386 "attention.w"
+/*:393*//*396:*/
+#line 7148 "attention.w"
 
 static int cmd_heatmap(int argc,char**argv)
 {
@@ -355,8 +355,8 @@ int nout= 0,c,bad= 0,style= HEATMAP_MATPLOTLIB,unit= 0;
 opterr= 0;
 optind= 1;
 while(!bad&&(c= getopt_long(argc,argv,":h",longopts,NULL))!=-1)switch(c){
-/*361:*/
-#line 6412 "attention.w"
+/*397:*/
+#line 7174 "attention.w"
 
 case'm':model= optarg;break;
 case'o':bad= add_out("heatmap",optarg,outs,&nout)!=0;break;
@@ -378,8 +378,8 @@ break;
 default:fprintf(stderr,"attention heatmap: unknown option \"%s\"\n",argv[optind-1]);
 bad= 1;
 
-/*:361*/
-#line 6397 "attention.w"
+/*:397*/
+#line 7159 "attention.w"
 
 }
 if(!bad&&(!model||nout==0||argc-optind!=1)){
@@ -392,8 +392,8 @@ fputs(heatmap_usage,stderr);
 return 2;
 }
 if(check_outs("heatmap",outs,nout))return 1;
-/*362:*/
-#line 6437 "attention.w"
+/*398:*/
+#line 7199 "attention.w"
 
 Model m;
 BModel bm;
@@ -411,8 +411,8 @@ size_t badbyte;
 char*norm= normalize_sentence(argv[optind],strlen(argv[optind]),&badbyte);
 if(!norm)kit_fail("the sentence: invalid UTF-8 at byte %zu",badbyte+1);
 else if(kind==KIND_SEED)T= tokenize(vi,norm,src,L,"the sentence","English");
-else/*363:*/
-#line 6469 "attention.w"
+else/*399:*/
+#line 7231 "attention.w"
 
 {
 Example e;
@@ -427,16 +427,16 @@ bmodel_greedy(&bm,&e,1,out,&n,attn);
 }
 }
 
-/*:363*/
-#line 6454 "attention.w"
+/*:399*/
+#line 7216 "attention.w"
 
 if(T==0)kit_fail("the sentence has no words");
 else if(T> 0&&kind==KIND_SEED)n= greedy_decode(&m,src,T,out,attn);
 if(T> 0&&n==0)
 kit_fail("the model translates \"%s\" into nothing: there is no attention to draw",norm);
 if(n> 0){
-/*364:*/
-#line 6484 "attention.w"
+/*400:*/
+#line 7246 "attention.w"
 
 const char**rw= xcalloc((size_t)n,sizeof(char*)),**cw= xcalloc((size_t)T,sizeof(char*));
 for(int i= 0;i<n;i++)rw[i]= vo->word[out[i]];
@@ -457,8 +457,8 @@ status= 1;
 }
 free(rw),free(cw),free(fr),free(title);
 
-/*:364*/
-#line 6460 "attention.w"
+/*:400*/
+#line 7222 "attention.w"
 
 }else fprintf(stderr,"attention heatmap: %s\n",kit_error());
 free(norm),free(src),free(out),free(attn);
@@ -466,16 +466,16 @@ if(kind==KIND_SEED)model_free(&m);
 else bmodel_free(&bm);
 return status;
 
-/*:362*/
-#line 6409 "attention.w"
+/*:398*/
+#line 7171 "attention.w"
 
 }
 
-/*:360*/
-#line 6331 "attention.w"
+/*:396*/
+#line 7093 "attention.w"
 
-/*368:*/
-#line 6571 "attention.w"
+/*404:*/
+#line 7333 "attention.w"
 
 static const char*loss_curve_usage= 
 "usage: attention loss-curve --log FILE --out FILE [--out FILE ...] [--title TEXT]\n"
@@ -484,8 +484,8 @@ static const char*loss_curve_usage=
 "  --out FILE     the figure; .png, .pdf or .svg (may be repeated)\n"
 "  --title TEXT   the title (default: 'Training: average loss per epoch')\n";
 
-/*:368*//*369:*/
-#line 6581 "attention.w"
+/*:404*//*405:*/
+#line 7343 "attention.w"
 
 static int read_loss_log(const char*path,double**x,double**y,int*n)
 {
@@ -502,8 +502,8 @@ fclose(f);
 free(*x),free(*y);
 return kit_fail("%s: line %ld: expected an epoch, a tab and a finite loss",path,k);
 }
-/*370:*/
-#line 6603 "attention.w"
+/*406:*/
+#line 7365 "attention.w"
 
 if(*n==cap){
 cap= cap?2*cap:1024;
@@ -512,16 +512,16 @@ cap= cap?2*cap:1024;
 }
 (*x)[*n]= e,(*y)[(*n)++]= v;
 
-/*:370*/
-#line 6597 "attention.w"
+/*:406*/
+#line 7359 "attention.w"
 
 }
 fclose(f);
 return*n> 0?0:kit_fail("%s: no epochs in the file",path);
 }
 
-/*:369*//*371:*/
-#line 6611 "attention.w"
+/*:405*//*407:*/
+#line 7373 "attention.w"
 
 static int cmd_loss_curve(int argc,char**argv)
 {
@@ -554,8 +554,8 @@ if(bad){
 fputs(loss_curve_usage,stderr);
 return 2;
 }
-/*372:*/
-#line 6646 "attention.w"
+/*408:*/
+#line 7408 "attention.w"
 
 double*x= NULL,*y= NULL;
 int n= 0;
@@ -578,20 +578,20 @@ status= 1;
 free(x),free(y);
 return status;
 
-/*:372*/
-#line 6643 "attention.w"
+/*:408*/
+#line 7405 "attention.w"
 
 }
 
-/*:371*/
-#line 6332 "attention.w"
+/*:407*/
+#line 7094 "attention.w"
 
 
-/*:355*//*376:*/
-#line 6725 "attention.w"
+/*:391*//*412:*/
+#line 7487 "attention.w"
 
-/*380:*/
-#line 6777 "attention.w"
+/*416:*/
+#line 7539 "attention.w"
 
 static const char*train_usage= 
 "usage: attention train [--pairs seed | --data FILE] [OPTIONS]\n"
@@ -625,16 +625,16 @@ static const char*train_usage=
 "  --valid-split F     hold out a share F (0 < F < 1) of the pairs for validation\n"
 "  (for these kinds --epochs defaults to 10, --lr to 0.001, --print-every to 1)\n";
 
-/*:380*//*381:*/
-#line 6810 "attention.w"
+/*:416*//*417:*/
+#line 7572 "attention.w"
 
 typedef struct{
 const char*data,*init,*save;
 int filter,append_eos;
 long epochs,hidden,max_length,seed,print_every,show,threads;
 double lr;
-/*394:*/
-#line 7067 "attention.w"
+/*430:*/
+#line 7829 "attention.w"
 
 int kind;
 long heads,batch;
@@ -644,8 +644,8 @@ int shuffle;
 const char*valid;
 double valid_split;
 
-/*:394*/
-#line 6816 "attention.w"
+/*:430*/
+#line 7578 "attention.w"
 
 }TrainOptions;
 static int train_batched(TrainOptions*o,int kind);
@@ -661,16 +661,16 @@ static const struct option longopts[]= {
 {"no-eos",no_argument,0,'n'},{"print-every",required_argument,0,'P'},
 {"show",required_argument,0,'S'},{"help",no_argument,0,'h'},
 {"loss-log",required_argument,0,'g'},{"threads",required_argument,0,'T'},
-/*395:*/
-#line 7076 "attention.w"
+/*431:*/
+#line 7838 "attention.w"
 
 {"attention",required_argument,0,'A'},{"heads",required_argument,0,'N'},
 {"batch",required_argument,0,'B'},{"dropout",required_argument,0,'D'},
 {"min-count",required_argument,0,'M'},{"no-shuffle",no_argument,0,'X'},
 {"valid",required_argument,0,'V'},{"valid-split",required_argument,0,'v'},
 
-/*:395*/
-#line 6831 "attention.w"
+/*:431*/
+#line 7593 "attention.w"
 
 {0,0,0,0}};
 *o= (TrainOptions){NULL,NULL,NULL,FILTER_TUTORIAL,1,-1,0,0,1,0,5,0,0.0,
@@ -679,8 +679,8 @@ int c,bad= 0;
 opterr= 0;
 optind= 1;
 while(!bad&&(c= getopt_long(argc,argv,":h",longopts,NULL))!=-1)switch(c){
-/*382:*/
-#line 6849 "attention.w"
+/*418:*/
+#line 7611 "attention.w"
 
 case'p':
 if(strcmp(optarg,"seed")!=0){
@@ -711,8 +711,8 @@ case'P':bad= parse_long("train","--print-every",optarg,1,100000000,&o->print_eve
 break;
 case'S':bad= parse_long("train","--show",optarg,0,100000000,&o->show)!=0;break;
 case'T':bad= parse_long("train","--threads",optarg,1,2,&o->threads)!=0;break;
-/*396:*/
-#line 7082 "attention.w"
+/*432:*/
+#line 7844 "attention.w"
 
 case'A':
 if((o->kind= kind_from_name(optarg))<0){
@@ -737,8 +737,8 @@ bad= parse_float("train","--valid-split",optarg,0.0,1.0,&o->valid_split)!=0
 "wants a share below 1, not \"%s\"\n",optarg));
 break;
 
-/*:396*/
-#line 6879 "attention.w"
+/*:432*/
+#line 7641 "attention.w"
 
 case'g':loss_log_path= optarg;break;
 case'h':fputs(train_usage,stdout);exit(0);
@@ -750,8 +750,8 @@ default:
 fprintf(stderr,"attention train: unknown option \"%s\"\n",argv[optind-1]);
 bad= 1;
 
-/*:382*/
-#line 6839 "attention.w"
+/*:418*/
+#line 7601 "attention.w"
 
 }
 if(!bad&&optind<argc){
@@ -762,8 +762,8 @@ if(bad)fputs(train_usage,stderr);
 return bad?-1:0;
 }
 
-/*:381*//*383:*/
-#line 6893 "attention.w"
+/*:417*//*419:*/
+#line 7655 "attention.w"
 
 static int cmd_train(int argc,char**argv)
 {
@@ -772,8 +772,8 @@ PairList pl;
 Model m;
 Example*ex= NULL;
 int status= 0;
-/*385:*/
-#line 6948 "attention.w"
+/*421:*/
+#line 7710 "attention.w"
 
 if(train_options(argc,argv,&o))return 2;
 if(loss_log_path&&loss_log_check())return 1;
@@ -784,11 +784,11 @@ return 2;
 }
 int max_length= o.max_length?(int)o.max_length:DEFAULT_MAX_LENGTH;
 
-/*:385*/
-#line 6901 "attention.w"
+/*:421*/
+#line 7663 "attention.w"
 
-/*384:*/
-#line 6920 "attention.w"
+/*420:*/
+#line 7682 "attention.w"
 
 int kind= o.kind;
 if(o.init){
@@ -814,11 +814,11 @@ if(o.epochs<0)o.epochs= 400;
 if(o.print_every==0)o.print_every= 50;
 if(o.lr==0.0)o.lr= 0.01;
 
-/*:384*/
-#line 6902 "attention.w"
+/*:420*/
+#line 7664 "attention.w"
 
-/*386:*/
-#line 6958 "attention.w"
+/*422:*/
+#line 7720 "attention.w"
 
 if(o.data){
 if(pairs_read(&pl,o.data,o.filter,max_length)){
@@ -827,11 +827,11 @@ return 1;
 }
 }else pairs_seed(&pl);
 
-/*:386*/
-#line 6903 "attention.w"
+/*:422*/
+#line 7665 "attention.w"
 
-/*389:*/
-#line 6984 "attention.w"
+/*425:*/
+#line 7746 "attention.w"
 
 if(o.init){
 if(checkpoint_load(&m,o.init)){
@@ -847,11 +847,11 @@ model_alloc(&m,&cfg,&vin,&vout);
 model_init_random(&m,(uint64_t)o.seed);
 }
 
-/*:389*/
-#line 6904 "attention.w"
+/*:425*/
+#line 7666 "attention.w"
 
-/*387:*/
-#line 6968 "attention.w"
+/*423:*/
+#line 7730 "attention.w"
 
 if(make_examples(&pl,&m.vin,&m.vout,m.cfg.L,o.append_eos,&ex)){
 fprintf(stderr,"attention train: %s\n",kit_error());
@@ -860,11 +860,11 @@ model_free(&m);
 return 1;
 }
 
-/*:387*/
-#line 6905 "attention.w"
+/*:423*/
+#line 7667 "attention.w"
 
-/*390:*/
-#line 6999 "attention.w"
+/*426:*/
+#line 7761 "attention.w"
 
 if(o.data)printf("Read %ld sentence pairs from %s; kept %d (%s filter)\n",
 pl.lines_read,o.data,pl.n,o.filter==FILTER_TUTORIAL?"tutorial":"length");
@@ -876,11 +876,11 @@ m.cfg.H,m.cfg.L,m.n_params,o.init?" (from --init)":"");
 printf("Training for %ld epochs, %s<EOS> on the targets\n",o.epochs,
 o.append_eos?"":"no ");
 
-/*:390*/
-#line 6906 "attention.w"
+/*:426*/
+#line 7668 "attention.w"
 
-/*391:*/
-#line 7015 "attention.w"
+/*427:*/
+#line 7777 "attention.w"
 
 int threads= o.threads?(int)o.threads:sysconf(_SC_NPROCESSORS_ONLN)> 1?2:1,used= 1;
 float*loss= xcalloc((size_t)pl.n*(size_t)o.print_every,sizeof(float));
@@ -905,22 +905,22 @@ o.epochs*pl.n,seconds> 0?(double)(o.epochs*pl.n)/seconds:0.0,used,
 used> 1?"s":"");
 free(loss);
 
-/*:391*/
-#line 6907 "attention.w"
+/*:427*/
+#line 7669 "attention.w"
 
-/*388:*/
-#line 6978 "attention.w"
+/*424:*/
+#line 7740 "attention.w"
 
 if(o.save&&checkpoint_save(&m,o.save)){
 fprintf(stderr,"attention train: %s\n",kit_error());
 status= 1;
 }
 
-/*:388*/
-#line 6908 "attention.w"
+/*:424*/
+#line 7670 "attention.w"
 
-/*392:*/
-#line 7041 "attention.w"
+/*428:*/
+#line 7803 "attention.w"
 
 int right= 0,*out= xcalloc((size_t)m.cfg.L,sizeof(int));
 for(int k= 0;k<pl.n;k++){
@@ -935,8 +935,8 @@ free(pred);
 printf("%d of %d training pairs translated exactly\n",right,pl.n);
 free(out);
 
-/*:392*/
-#line 6909 "attention.w"
+/*:428*/
+#line 7671 "attention.w"
 
 if(loss_log_path&&loss_log_save())status= 1;
 free(ex);
@@ -945,8 +945,8 @@ model_free(&m);
 return status;
 }
 
-/*:383*//*397:*/
-#line 7115 "attention.w"
+/*:419*//*433:*/
+#line 7877 "attention.w"
 
 static int train_batched(TrainOptions*o,int kind)
 {
@@ -957,8 +957,8 @@ int status= 1,L= o->max_length?(int)o->max_length:DEFAULT_MAX_LENGTH;
 if(o->epochs<0)o->epochs= 10;
 if(o->print_every==0)o->print_every= 1;
 if(o->lr==0.0)o->lr= 0.001;
-/*398:*/
-#line 7141 "attention.w"
+/*434:*/
+#line 7903 "attention.w"
 
 long H= o->hidden?o->hidden:DEFAULT_HIDDEN;
 cpu_set_threads(o->threads?(int)o->threads:sysconf(_SC_NPROCESSORS_ONLN)> 1?2:1);
@@ -978,11 +978,11 @@ return 2;
 }
 memset(&bm,0,sizeof bm);
 
-/*:398*/
-#line 7125 "attention.w"
+/*:434*/
+#line 7887 "attention.w"
 
-/*399:*/
-#line 7165 "attention.w"
+/*435:*/
+#line 7927 "attention.w"
 
 if(pairs_read(&pl,o->data,o->filter,L)){
 fprintf(stderr,"attention train: %s\n",kit_error());
@@ -1001,11 +1001,11 @@ if(vl.origin)pairs_free(&vl);
 return 1;
 }
 
-/*:399*/
-#line 7126 "attention.w"
+/*:435*/
+#line 7888 "attention.w"
 
-/*400:*/
-#line 7185 "attention.w"
+/*436:*/
+#line 7947 "attention.w"
 
 if(o->init){
 if(checkpoint_load_any(o->init,NULL,&bm,&cpu_backend,(int)o->batch)<0){
@@ -1027,11 +1027,11 @@ fprintf(stderr,"attention train: %s\n",kit_error());
 goto end;
 }
 
-/*:400*/
-#line 7127 "attention.w"
+/*:436*/
+#line 7889 "attention.w"
 
-/*401:*/
-#line 7206 "attention.w"
+/*437:*/
+#line 7968 "attention.w"
 
 printf("Read %ld sentence pairs from %s; kept %d (%s filter)",pl.lines_read,o->data,
 pl.n+vl.n*(o->valid_split> 0.0),o->filter==FILTER_TUTORIAL?"tutorial":"length");
@@ -1044,18 +1044,18 @@ printf(", %zu parameters%s\n",bm.n_params,o->init?" (from --init)":"");
 printf("Training for %ld epochs, batch %ld, lr %g, dropout %g, %s\n",o->epochs,o->batch,
 o->lr,o->dropout,o->shuffle?"shuffled each epoch":"in file order");
 
-/*:401*/
-#line 7128 "attention.w"
+/*:437*/
+#line 7890 "attention.w"
 
-/*404:*/
-#line 7257 "attention.w"
+/*440:*/
+#line 8019 "attention.w"
 
 int n= pl.n,*order= xcalloc((size_t)n,sizeof(int));
 double best= INFINITY,t_all= now_seconds();
 for(long e= 1;e<=o->epochs;e++){
 for(int k= 0;k<n;k++)order[k]= k;
-if(o->shuffle)/*405:*/
-#line 7275 "attention.w"
+if(o->shuffle)/*441:*/
+#line 8037 "attention.w"
 
 {
 uint64_t z= mix_seed((uint64_t)o->seed,(uint64_t)e);
@@ -1069,13 +1069,13 @@ order[j]= x;
 }
 }
 
-/*:405*/
-#line 7262 "attention.w"
+/*:441*/
+#line 8024 "attention.w"
 
 double t0= now_seconds(),train_loss,valid_loss= NAN;
 long tokens= 0;
-/*407:*/
-#line 7301 "attention.w"
+/*443:*/
+#line 8063 "attention.w"
 
 int tty= isatty(fileno(stdout));
 double last= t0;
@@ -1096,14 +1096,14 @@ last= now;
 }
 if(tty)printf("\r%78s\r","");
 
-/*:407*/
-#line 7265 "attention.w"
+/*:443*/
+#line 8027 "attention.w"
 
 train_loss= bmodel_take_loss(&bm)/(double)tokens;
 if(vl.n)valid_loss= batched_loss(&bm,vex,vl.n);
 loss_log_add(train_loss);
-/*408:*/
-#line 7321 "attention.w"
+/*444:*/
+#line 8083 "attention.w"
 
 double sec= now_seconds()-t0;
 int print= e%o->print_every==0||e==o->epochs;
@@ -1122,19 +1122,19 @@ if(print&&vl.n)printf(", saved");
 if(print)printf("\n");
 fflush(stdout);
 
-/*:408*/
-#line 7269 "attention.w"
+/*:444*/
+#line 8031 "attention.w"
 
 }
 printf("Trained in %.1f s\n",now_seconds()-t_all);
 free(order);
 status= 0;
 
-/*:404*/
-#line 7129 "attention.w"
+/*:440*/
+#line 7891 "attention.w"
 
-/*410:*/
-#line 7356 "attention.w"
+/*446:*/
+#line 8118 "attention.w"
 
 int show= o->show<pl.n?(int)o->show:pl.n,L2= bm.cfg.L;
 int*outw= xcalloc((size_t)(show?show:1)*L2,sizeof(int));
@@ -1149,8 +1149,8 @@ free(pred);
 free(outw);
 free(outn);
 
-/*:410*/
-#line 7130 "attention.w"
+/*:446*/
+#line 7892 "attention.w"
 
 if(loss_log_path&&loss_log_save())status= 1;
 end:
@@ -1162,11 +1162,11 @@ bmodel_free(&bm);
 return status;
 }
 
-/*:397*/
-#line 6726 "attention.w"
+/*:433*/
+#line 7488 "attention.w"
 
-/*411:*/
-#line 7377 "attention.w"
+/*447:*/
+#line 8139 "attention.w"
 
 static const char*translate_usage= 
 "usage: attention translate --model CKPT [--attention] [SENTENCE ...]\n"
@@ -1185,8 +1185,8 @@ int*src= xcalloc((size_t)m->cfg.L,sizeof(int)),*out= xcalloc((size_t)m->cfg.L,si
 float*attn= xcalloc((size_t)m->cfg.L*(size_t)m->cfg.L,sizeof(float));
 int status= 0;
 if(!norm)status= kit_fail("%s: invalid UTF-8 at byte %zu",where,bad+1);
-else if(*norm)/*412:*/
-#line 7406 "attention.w"
+else if(*norm)/*448:*/
+#line 8168 "attention.w"
 
 {
 int n= tokenize(&m->vin,norm,src,m->cfg.L,where,"English");
@@ -1197,8 +1197,8 @@ int k= greedy_decode(m,src,n,out,attn);
 char*t= words_join(&m->vout,out,k);
 fputs(t,stdout);
 free(t);
-if(show_attention)/*413:*/
-#line 7422 "attention.w"
+if(show_attention)/*449:*/
+#line 8184 "attention.w"
 
 for(int t= 0;t<k;t++){
 double pad= 0.0;
@@ -1208,14 +1208,14 @@ for(int i= n;i<m->cfg.L;i++)pad+= attn[t*m->cfg.L+i];
 printf("  (padding %.3f)",pad);
 }
 
-/*:413*/
-#line 7416 "attention.w"
+/*:449*/
+#line 8178 "attention.w"
 
 }
 }
 
-/*:412*/
-#line 7395 "attention.w"
+/*:448*/
+#line 8157 "attention.w"
 
 putchar('\n');
 free(norm);
@@ -1225,8 +1225,8 @@ free(attn);
 return status;
 }
 
-/*:411*//*414:*/
-#line 7431 "attention.w"
+/*:447*//*450:*/
+#line 8193 "attention.w"
 
 static int cmd_translate(int argc,char**argv)
 {
@@ -1268,8 +1268,8 @@ return status;
 }
 int failed= 0;
 char where[64];
-/*415:*/
-#line 7477 "attention.w"
+/*451:*/
+#line 8239 "attention.w"
 
 if(optind<argc)
 for(int k= optind;k<argc;k++){
@@ -1295,18 +1295,18 @@ fflush(stdout);
 free(line);
 }
 
-/*:415*/
-#line 7472 "attention.w"
+/*:451*/
+#line 8234 "attention.w"
 
 model_free(&m);
 return failed?1:0;
 }
 
-/*:414*/
-#line 6727 "attention.w"
+/*:450*/
+#line 7489 "attention.w"
 
-/*421:*/
-#line 7611 "attention.w"
+/*457:*/
+#line 8373 "attention.w"
 
 static const char*pairs_usage= 
 "usage: attention pairs --data FILE [--filter tutorial|length] [--max-length L]\n"
@@ -1317,8 +1317,8 @@ static int cmd_pairs(int argc,char**argv)
 const char*data= NULL;
 int filter= FILTER_TUTORIAL;
 long max_length= DEFAULT_MAX_LENGTH;
-/*422:*/
-#line 7634 "attention.w"
+/*458:*/
+#line 8396 "attention.w"
 
 static const struct option longopts[]= {{"data",required_argument,0,'d'},
 {"filter",required_argument,0,'f'},{"max-length",required_argument,0,'L'},
@@ -1347,8 +1347,8 @@ fputs(pairs_usage,stderr);
 return 2;
 }
 
-/*:422*/
-#line 7621 "attention.w"
+/*:458*/
+#line 8383 "attention.w"
 
 PairList pl;
 if(pairs_read(&pl,data,filter,(int)max_length)){
@@ -1362,36 +1362,36 @@ pairs_free(&pl);
 return 0;
 }
 
-/*:421*/
-#line 6728 "attention.w"
+/*:457*/
+#line 7490 "attention.w"
 
 
-/*:376*/
-#line 6688 "attention.w"
+/*:412*/
+#line 7450 "attention.w"
 
 
 static const struct{
 const char*name,*summary;
 int(*run)(int argc,char**argv);
 }commands[]= {
-/*375:*/
-#line 6719 "attention.w"
+/*411:*/
+#line 7481 "attention.w"
 
 {"train","train a translator (the notebook's five pairs, or a pair file)",cmd_train},
 {"translate","translate sentences with a saved model",cmd_translate},
 {"pairs","print the pairs that training would read from a file",cmd_pairs},
-/*356:*/
-#line 6336 "attention.w"
+/*392:*/
+#line 7098 "attention.w"
 
 {"heatmap","draw the attention weights of a translation (PNG, PDF or SVG)",cmd_heatmap},
 {"loss-curve","draw the average loss per epoch from train --loss-log",cmd_loss_curve},
 
-/*:356*/
-#line 6723 "attention.w"
+/*:392*/
+#line 7485 "attention.w"
 
 
-/*:375*/
-#line 6694 "attention.w"
+/*:411*/
+#line 7456 "attention.w"
 
 };
 
@@ -1401,8 +1401,8 @@ size_t n= sizeof commands/sizeof commands[0];
 if(argc>=2)
 for(size_t k= 0;k<n;k++)
 if(strcmp(argv[1],commands[k].name)==0)return commands[k].run(argc-1,argv+1);
-/*374:*/
-#line 6707 "attention.w"
+/*410:*/
+#line 7469 "attention.w"
 
 FILE*out= argc>=2&&(strcmp(argv[1],"--help")==0||strcmp(argv[1],"-h")==0
 ||strcmp(argv[1],"help")==0)?stdout:stderr;
@@ -1412,9 +1412,9 @@ for(size_t k= 0;k<n;k++)fprintf(out,"  %-10s %s\n",commands[k].name,commands[k].
 fputs("Run 'attention COMMAND --help' for a command's options.\n",out);
 return out==stdout?0:2;
 
-/*:374*/
-#line 6704 "attention.w"
+/*:410*/
+#line 7466 "attention.w"
 
 }
 
-/*:373*/
+/*:409*/
