@@ -43,7 +43,7 @@ CUDA_ARCH := '-gencode=arch=compute_90,code=[sm_90,compute_90]'
 NVCCFLAGS ?= -O3 -std=c++17 $(CUDA_ARCH) -fmad=false -Werror all-warnings \
   -Xcompiler -Wall,-Wextra,-Wno-unused-parameter,-Wno-missing-field-initializers,-Werror
 LIBOBJ  += build/backend_cuda.o
-LDLIBS  += -L$(CUDA_HOME)/lib64 -Wl,-rpath,$(CUDA_HOME)/lib64 -lcublas -lcudart
+LDLIBS  += -L$(CUDA_HOME)/lib64 -Wl,-rpath,$(CUDA_HOME)/lib64 -lcudart_static -ldl -lrt -lpthread -lstdc++
 $(info CUDA: $(NVCC) ($(shell $(NVCC) --version | sed -n 's/.*release \([0-9.]*\).*/\1/p')): building the CUDA backend for sm_90)
 else
 LIBOBJ  += build/backend_nocuda.o
@@ -77,8 +77,12 @@ build/backend_cuda.o: generated/backend_cuda.cu generated/cuda_kernels.h generat
 build:
 	@mkdir -p build
 
-build/libattention.a: $(LIBOBJ)
-	$(AR) rcs $@ $^
+# The library is rebuilt whole when the choice of CUDA changes (build/cuda.config).
+CUDA_CONFIG := $(shell mkdir -p build; f=build/cuda.config; \
+  [ "$$(cat $$f 2>/dev/null)" = "nvcc=$(NVCC)" ] || echo "nvcc=$(NVCC)" > $$f; echo $$f)
+build/libattention.a: $(LIBOBJ) $(CUDA_CONFIG)
+	rm -f $@
+	$(AR) rcs $@ $(LIBOBJ)
 
 attention: build/main.o build/libattention.a
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)

@@ -4481,11 +4481,13 @@ extern "C" {
 }
 #include <cuda_runtime.h>
 #include <cublas_v2.h>
+#include <dlfcn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-@<CUDA checked calls@>@;
 @<CUDA backend state@>@;
+@<CUDA checked calls@>@;
+@<Load cuBLAS when the GPU is first asked for@>@;
 #include "cuda_kernels.h"
 @<CUDA memory and copies@>@;
 @<CUDA matrix product@>@;
@@ -4509,7 +4511,7 @@ static void cuda_fail(cudaError_t e, const char *file, int line, const char *cal
 static void cublas_fail(cublasStatus_t s, const char *file, int line, const char *call)
 {
   fprintf(stderr, "attention: %s:%d: cuBLAS error %s (%s) in %s\n", file, line,
-    cublasGetStatusName(s), cublasGetStatusString(s), call);
+    blas.status_name(s), blas.status_string(s), call);
   exit(1);
 }
 #define cudaCheck(x) do { cudaError_t e_ = (x); \
@@ -4517,14 +4519,53 @@ static void cublas_fail(cublasStatus_t s, const char *file, int line, const char
 #define cublasCheck(x) do { cublasStatus_t s_ = (x); \
   if (s_ != CUBLAS_STATUS_SUCCESS) cublas_fail(s_, __FILE__, __LINE__, #x); } while (0)
 
+@ cuBLAS is a large library (half a gigabyte with its companion
+\.{cublasLt}), and a program linked against it spends some 0.4 seconds
+loading it at every start, ten times what the CPU program takes to run
+\.{translate} on a short sentence. So \.{./attention} is linked with the CUDA
+runtime alone (its static version, a megabyte), and loads cuBLAS with
+|dlopen| when \.{--device cuda} first asks for the GPU, taking the seven
+functions it calls by name. The file name carries cuBLAS's major version,
+the one the program was compiled against.
+@^cuBLAS@>
+@^dynamic loading@>
+@<Load cuBLAS when the GPU is first asked for@>=
+static int blas_load(char *msg, size_t n)
+{
+  char so[32];
+  snprintf(so, sizeof so, "libcublas.so.%d", CUBLAS_VER_MAJOR);
+  void *h = dlopen(so, RTLD_NOW | RTLD_LOCAL);
+  if (!h) {
+    snprintf(msg, n, "cannot load cuBLAS: %s", dlerror());
+    return -1;
+  }
+#define BLAS_FN(p, f) if (!(blas.p = (decltype(blas.p)) dlsym(h, #f))) { \
+    snprintf(msg, n, "%s has no function %s", so, #f); return -1; }
+  BLAS_FN(create, cublasCreate_v2) BLAS_FN(set_stream, cublasSetStream_v2)
+  BLAS_FN(set_math_mode, cublasSetMathMode) BLAS_FN(set_workspace, cublasSetWorkspace_v2)
+  BLAS_FN(sgemm, cublasSgemm_v2) BLAS_FN(status_name, cublasGetStatusName)
+  BLAS_FN(status_string, cublasGetStatusString)
+  return 0;
+}
+
 @ The backend's state: one stream, the queue that every launch, copy and
 product goes into (a stream of our own rather than the default one, because
 only such a stream can be captured into a graph), the cuBLAS handle, and
 counts of the work, which \.{KIT\_CUDA\_STATS=1} prints when the program
-ends.
+ends. The cuBLAS functions are reached through pointers, for the reason the
+next section gives.
 @<CUDA backend state@>=
 static cudaStream_t kit_stream;
 static cublasHandle_t kit_blas;
+static struct {
+  decltype(&cublasCreate_v2) create;
+  decltype(&cublasSetStream_v2) set_stream;
+  decltype(&cublasSetMathMode) set_math_mode;
+  decltype(&cublasSetWorkspace_v2) set_workspace;
+  decltype(&cublasSgemm_v2) sgemm;
+  decltype(&cublasGetStatusName) status_name;
+  decltype(&cublasGetStatusString) status_string;
+} blas;
 static unsigned long long kit_launches, kit_products;
 static unsigned long long kit_graph_launches, kit_graph_new, kit_graph_updated;
 static double kit_flops;
@@ -4949,7 +4990,7 @@ static void dev_gemm(int ta, int tb, int M, int N, int K, float alpha, const flo
   int lda, const float *B, int ldb, float beta, float *C, int ldc)
 {
   if (M == 0 || N == 0) return;
-  cublasCheck(cublasSgemm(kit_blas, tb ? CUBLAS_OP_T : CUBLAS_OP_N,
+  cublasCheck(blas.sgemm(kit_blas, tb ? CUBLAS_OP_T : CUBLAS_OP_N,
     ta ? CUBLAS_OP_T : CUBLAS_OP_N, N, M, K, &alpha, B, ldb, A, lda, &beta, C, ldc));
   kit_products++;
   kit_flops += 2.0 * M * N * K;
@@ -5015,11 +5056,12 @@ allowed); 32 megabytes is what NVIDIA recommends for Hopper.
 void *work;
 cudaCheck(cudaSetDevice(dev));
 cudaCheck(cudaStreamCreateWithFlags(&kit_stream, cudaStreamNonBlocking));
-cublasCheck(cublasCreate(&kit_blas));
-cublasCheck(cublasSetStream(kit_blas, kit_stream));
-cublasCheck(cublasSetMathMode(kit_blas, CUBLAS_DEFAULT_MATH));
+if (blas_load(msg, n)) return NULL;
+cublasCheck(blas.create(&kit_blas));
+cublasCheck(blas.set_stream(kit_blas, kit_stream));
+cublasCheck(blas.set_math_mode(kit_blas, CUBLAS_DEFAULT_MATH));
 cudaCheck(cudaMalloc(&work, (size_t) 32 << 20));
-cublasCheck(cublasSetWorkspace(kit_blas, work, (size_t) 32 << 20));
+cublasCheck(blas.set_workspace(kit_blas, work, (size_t) 32 << 20));
 if (getenv("KIT_CUDA_STATS")) atexit(cuda_report);
 
 @ The counts of the work, for \.{make bench-cuda}.
@@ -7110,7 +7152,8 @@ static const char *heatmap_usage =
   "  --style bone|ylorrd   the notebook's imshow style with the 'bone' colormap\n"
   "                        (the default), or its seaborn style with 'YlOrRd'\n"
   "  --scale data|unit     colours from the weights' own range (the default, as\n"
-  "                        the notebook) or from 0 to 1\n";
+  "                        the notebook) or from 0 to 1\n"
+  "  --device cpu|cuda     where a Part II model runs (default: the processor)\n";
 
 @ @<Command-line helpers@>+=
 #define MAX_OUTS 8
@@ -7150,8 +7193,9 @@ static int cmd_heatmap(int argc, char **argv)
 {
   static const struct option longopts[] = {{"model", required_argument, 0, 'm'},
     {"out", required_argument, 0, 'o'}, {"style", required_argument, 0, 's'},
-    {"scale", required_argument, 0, 'S'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
-  const char *model = NULL, *outs[MAX_OUTS];
+    {"scale", required_argument, 0, 'S'}, {"help", no_argument, 0, 'h'},
+    {"device", required_argument, 0, 'U'}, {0, 0, 0, 0}};
+  const char *model = NULL, *outs[MAX_OUTS], *device = NULL;
   int nout = 0, c, bad = 0, style = HEATMAP_MATPLOTLIB, unit = 0;
   opterr = 0;
   optind = 1;
@@ -7185,6 +7229,7 @@ case 'S':
   else fprintf(stderr, "attention heatmap: --scale is 'data' or 'unit', not \"%s\"\n", optarg),
     bad = 1;
   break;
+case 'U': bad = device_bad("heatmap", device = optarg); break;
 case 'h': fputs(heatmap_usage, stdout); exit(0);
 case ':': fprintf(stderr, "attention heatmap: %s needs a value\n", argv[optind - 1]);
   bad = 1;
@@ -7199,10 +7244,18 @@ left out, as in the notebook) and the first |T| columns (the words read).
 @<Translate the sentence and draw its attention into every output file@>=
 Model m;
 BModel bm;
-int kind = checkpoint_load_any(model, &m, &bm, &cpu_backend, 1);
+const Backend *be = backend_for("heatmap", device);
+if (!be) return 1;
+int kind = checkpoint_load_any(model, &m, &bm, be, 1);
 if (kind < 0) {
   fprintf(stderr, "attention heatmap: %s\n", kit_error());
   return 1;
+}
+if (kind == KIND_SEED && be != &cpu_backend) {
+  fprintf(stderr, "attention heatmap: %s holds the notebook's seed model, which runs "
+    "on the CPU only; drop --device cuda\n", model);
+  model_free(&m);
+  return 2;
 }
 const Vocab *vi = kind ? &bm.vin : &m.vin, *vo = kind ? &bm.vout : &m.vout;
 int L = kind ? bm.cfg.L : m.cfg.L, *src = xcalloc((size_t) L, sizeof(int));
@@ -7534,6 +7587,31 @@ static double now_seconds(void)
   return (double) ts.tv_sec + 1e-9 * (double) ts.tv_nsec;
 }
 
+@ \.{--device cpu} (the default) or \.{--device cuda} chooses the backend of
+a Part~II model on \.{train}, \.{translate} and \.{heatmap}. The name is
+checked when the options are read; the GPU is looked for when the command
+starts, and a program built without CUDA, or a machine without a GPU, is an
+error (status 1) that says which. The card's name goes to the standard
+error stream, so that \.{translate}'s output stays one line per sentence.
+@^GPU@>
+@<Command-line helpers@>=
+static int device_bad(const char *cmd, const char *device)
+{
+  if (strcmp(device, "cpu") == 0 || strcmp(device, "cuda") == 0) return 0;
+  fprintf(stderr, "attention %s: --device is 'cpu' or 'cuda', not \"%s\"\n", cmd, device);
+  return 1;
+}
+
+static const Backend *backend_for(const char *cmd, const char *device)
+{
+  char msg[512];
+  if (!device || strcmp(device, "cpu") == 0) return &cpu_backend;
+  const Backend *be = cuda_backend_open(msg, sizeof msg);
+  if (be) fprintf(stderr, "attention %s: running on the GPU: %s\n", cmd, msg);
+  else fprintf(stderr, "attention %s: --device cuda: %s\n", cmd, msg);
+  return be;
+}
+
 @ The \.{train} command's options. The defaults are the notebook's: hidden
 size 128, 400 epochs, learning rate 0.01.
 @<The \.{train} command@>=
@@ -7567,6 +7645,7 @@ static const char *train_usage =
   "  --no-shuffle        keep the file's order (default: shuffled each epoch by --seed)\n"
   "  --valid FILE        validation pairs; --save keeps the best model by their loss\n"
   "  --valid-split F     hold out a share F (0 < F < 1) of the pairs for validation\n"
+  "  --device cpu|cuda   the processor (the default) or the GPU\n"
   "  (for these kinds --epochs defaults to 10, --lr to 0.001, --print-every to 1)\n";
 
 @ @<The \.{train} command@>=
@@ -7700,6 +7779,11 @@ if (o.init) {
 }
 if (kind < 0) kind = o.data ? KIND_BAHDANAU : KIND_SEED;
 if (kind != KIND_SEED) return train_batched(&o, kind);
+if (o.device && strcmp(o.device, "cpu") != 0) {
+  fprintf(stderr, "attention train: the notebook's seed model runs on the CPU only; "
+    "--device cuda is for the Part II kinds\n");
+  return 2;
+}
 if (o.epochs < 0) o.epochs = 400;
 if (o.print_every == 0) o.print_every = 50;
 if (o.lr == 0.0) o.lr = 0.01;
@@ -7834,12 +7918,14 @@ long min_count;
 int shuffle;
 const char *valid;
 double valid_split;
+const char *device; /* |NULL| for the CPU */
 
 @ @<Part II's long options of \.{train}@>=
 {"attention", required_argument, 0, 'A'}, {"heads", required_argument, 0, 'N'},
 {"batch", required_argument, 0, 'B'}, {"dropout", required_argument, 0, 'D'},
 {"min-count", required_argument, 0, 'M'}, {"no-shuffle", no_argument, 0, 'X'},
 {"valid", required_argument, 0, 'V'}, {"valid-split", required_argument, 0, 'v'},
+{"device", required_argument, 0, 'U'},
 
 @ @<Part II's cases of the options of \.{train}@>=
 case 'A':
@@ -7858,6 +7944,7 @@ case 'D':
 case 'M': bad = parse_long("train", "--min-count", optarg, 1, 1000000, &o->min_count) != 0;
   break;
 case 'X': o->shuffle = 0; break;
+case 'U': bad = device_bad("train", o->device = optarg); break;
 case 'V': o->valid = optarg; break;
 case 'v':
   bad = parse_float("train", "--valid-split", optarg, 0.0, 1.0, &o->valid_split) != 0
@@ -7918,6 +8005,8 @@ if (!o->data) {
   return 2;
 }
 memset(&bm, 0, sizeof bm);
+const Backend *be = backend_for("train", o->device);
+if (!be) return 1;
 
 @ A held-out share must be the same every time and must not split the
 translations of one English sentence between training and validation
@@ -7946,7 +8035,7 @@ if (pl.n == 0) {
 the vocabularies of the training pairs.
 @<Make the batched model and the examples, or go to the end@>=
 if (o->init) {
-  if (checkpoint_load_any(o->init, NULL, &bm, &cpu_backend, (int) o->batch) < 0) {
+  if (checkpoint_load_any(o->init, NULL, &bm, be, (int) o->batch) < 0) {
     fprintf(stderr, "attention train: %s\n", kit_error());
     goto end;
   }
@@ -7954,7 +8043,7 @@ if (o->init) {
   Vocab vin, vout;
   pairs_vocabularies_unk(&pl, (int) o->min_count, &vin, &vout);
   Config cfg = {vin.n, vout.n, (int) H, L};
-  bmodel_alloc(&bm, &cpu_backend, kind, (int) o->heads, &cfg, &vin, &vout, (int) o->batch);
+  bmodel_alloc(&bm, be, kind, (int) o->heads, &cfg, &vin, &vout, (int) o->batch);
   bmodel_init_random(&bm, (uint64_t) o->seed);
 }
 bm.dropout = (float) o->dropout;
@@ -8067,7 +8156,7 @@ for (int k = 0; k < n; k += (int) o->batch) {
   int b = n - k < o->batch ? n - k : (int) o->batch;
   Batch bt;
   batch_upload(&bm, ex, order + k, b, &bt);
-  bmodel_train_batch(&bm, &bt, o->lr);
+  backend_train_batch(&bm, &bt, o->lr);
   tokens += bt.tokens;
   double now = now_seconds();
   if (tty && now - last > 0.5) {
@@ -8143,7 +8232,9 @@ static const char *translate_usage =
   "  and prints one translation per line in the same order.\n"
   "  --model CKPT   the model (a safetensors checkpoint from train --save)\n"
   "  --attention    after each translation, a line per output word with its\n"
-  "                 attention weights on the source words and on the padding\n";
+  "                 attention weights on the source words and on the padding\n"
+  "  --device cpu|cuda  where a Part II model runs: the processor (the default)\n"
+  "                 or the GPU\n";
 
 static int translate_one(Model *m, const char *s, size_t len, const char *where,
   int show_attention)
@@ -8194,14 +8285,18 @@ for (int t = 0; t < k; t++) {
 static int cmd_translate(int argc, char **argv)
 {
   static const struct option longopts[] = {{"model", required_argument, 0, 'm'},
-    {"attention", no_argument, 0, 'a'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
-  const char *model = NULL;
+    {"attention", no_argument, 0, 'a'}, {"help", no_argument, 0, 'h'},
+    {"device", required_argument, 0, 'U'}, {0, 0, 0, 0}};
+  const char *model = NULL, *device = NULL;
   int c, show_attention = 0;
   opterr = 0;
   optind = 1;
   while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
     if (c == 'm') model = optarg;
     else if (c == 'a') show_attention = 1;
+    else if (c == 'U') {
+      if (device_bad("translate", device = optarg)) return 2;
+    }
     else if (c == 'h') {
       fputs(translate_usage, stdout);
       return 0;
@@ -8219,10 +8314,18 @@ static int cmd_translate(int argc, char **argv)
   }
   Model m;
   BModel bm;
-  int kind = checkpoint_load_any(model, &m, &bm, &cpu_backend, 64);
+  const Backend *be = backend_for("translate", device);
+  if (!be) return 1;
+  int kind = checkpoint_load_any(model, &m, &bm, be, 64);
   if (kind < 0) {
     fprintf(stderr, "attention translate: %s\n", kit_error());
     return 1;
+  }
+  if (kind == KIND_SEED && be != &cpu_backend) {
+    fprintf(stderr, "attention translate: %s holds the notebook's seed model, which "
+      "runs on the CPU only; drop --device cuda\n", model);
+    model_free(&m);
+    return 2;
   }
   if (kind != KIND_SEED) {
     int status = translate_batched(&bm, argc - optind, argv + optind, show_attention);

@@ -263,8 +263,8 @@ int B_cap;
 BActs a;
 }BModel;
 
-/*:219*//*297:*/
-#line 5256 "attention.w"
+/*:219*//*298:*/
+#line 5298 "attention.w"
 
 typedef struct{
 int kind,heads;
@@ -276,8 +276,8 @@ const float*data;
 size_t n_params;
 }CkptView;
 
-/*:297*//*326:*/
-#line 5838 "attention.w"
+/*:298*//*327:*/
+#line 5880 "attention.w"
 
 #define COLORMAP_MAX_POINTS 9
 typedef struct{
@@ -287,8 +287,8 @@ double x[3][COLORMAP_MAX_POINTS];
 double v[3][COLORMAP_MAX_POINTS];
 }Colormap;
 
-/*:326*//*334:*/
-#line 5936 "attention.w"
+/*:327*//*335:*/
+#line 5978 "attention.w"
 
 enum{HEATMAP_MATPLOTLIB,HEATMAP_SEABORN};
 typedef struct{
@@ -302,8 +302,8 @@ int style;
 double vmin,vmax;
 }Heatmap;
 
-/*:334*//*335:*/
-#line 5953 "attention.w"
+/*:335*//*336:*/
+#line 5995 "attention.w"
 
 typedef struct{
 double x,y,w,h;
@@ -318,14 +318,14 @@ int width,height,stride;
 unsigned char*data;
 }FigImage;
 
-/*:335*//*364:*/
-#line 6574 "attention.w"
+/*:336*//*365:*/
+#line 6616 "attention.w"
 
 enum{FIGURE_PNG,FIGURE_PDF,FIGURE_SVG};
 #define FIGURE_PNG_SCALE 2.0
 
-/*:364*//*378:*/
-#line 6831 "attention.w"
+/*:365*//*379:*/
+#line 6873 "attention.w"
 
 typedef struct{
 int n;
@@ -333,7 +333,7 @@ const double*x,*y;
 const char*title,*xlabel,*ylabel;
 }Curve;
 
-/*:378*/
+/*:379*/
 #line 163 "attention.w"
 
 /*56:*/
@@ -962,52 +962,52 @@ void bmodel_train_batch(BModel*bm,const Batch*bt,double lr);
 void bmodel_greedy(BModel*bm,const Example*ex,int n,int*out,int*out_len,
 float*attn);
 
-/*:257*//*287:*/
-#line 5043 "attention.w"
+/*:257*//*288:*/
+#line 5085 "attention.w"
 
 const Backend*cuda_backend_open(char*msg,size_t n);
 void backend_train_batch(BModel*bm,const Batch*bt,double lr);
 
-/*:287*//*305:*/
-#line 5391 "attention.w"
+/*:288*//*306:*/
+#line 5433 "attention.w"
 
 int checkpoint_save(const Model*m,const char*path);
 int bcheckpoint_save(const BModel*bm,const char*path);
 int checkpoint_load(Model*m,const char*path);
 int checkpoint_load_any(const char*path,Model*m,BModel*bm,const Backend*be,int B_cap);
 
-/*:305*//*333:*/
-#line 5921 "attention.w"
+/*:306*//*334:*/
+#line 5963 "attention.w"
 
 extern const Colormap colormap_bone,colormap_ylorrd;
 void colormap_color(const Colormap*cm,double w,double rgb[3]);
 const Colormap*colormap_find(const char*name);
 
-/*:333*//*356:*/
-#line 6414 "attention.w"
+/*:334*//*357:*/
+#line 6456 "attention.w"
 
 int heatmap_layout(const Heatmap*h,HeatmapLayout*lay);
 
-/*:356*//*369:*/
-#line 6649 "attention.w"
+/*:357*//*370:*/
+#line 6691 "attention.w"
 
 int figure_format(const char*path);
 int figure_check_path(const char*path);
 int write_file_atomic(const char*path,const void*data,size_t n);
 
-/*:369*//*377:*/
-#line 6809 "attention.w"
+/*:370*//*378:*/
+#line 6851 "attention.w"
 
 int heatmap_save(const Heatmap*h,const char*path);
 int heatmap_image(const Heatmap*h,double scale,FigImage*img,HeatmapLayout*lay);
 
-/*:377*//*390:*/
-#line 7080 "attention.w"
+/*:378*//*391:*/
+#line 7122 "attention.w"
 
 int curve_save(const Curve*c,const char*path);
 int curve_image(const Curve*c,double scale,FigImage*img);
 
-/*:390*/
+/*:391*/
 #line 166 "attention.w"
 
 

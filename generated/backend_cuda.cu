@@ -6,11 +6,33 @@ extern"C"{
 }
 #include <cuda_runtime.h> 
 #include <cublas_v2.h> 
+#include <dlfcn.h> 
 #include <stdio.h> 
 #include <stdlib.h> 
 #include <string.h> 
+/*262:*/
+#line 4557 "attention.w"
+
+static cudaStream_t kit_stream;
+static cublasHandle_t kit_blas;
+static struct{
+decltype(&cublasCreate_v2)create;
+decltype(&cublasSetStream_v2)set_stream;
+decltype(&cublasSetMathMode)set_math_mode;
+decltype(&cublasSetWorkspace_v2)set_workspace;
+decltype(&cublasSgemm_v2)sgemm;
+decltype(&cublasGetStatusName)status_name;
+decltype(&cublasGetStatusString)status_string;
+}blas;
+static unsigned long long kit_launches,kit_products;
+static unsigned long long kit_graph_launches,kit_graph_new,kit_graph_updated;
+static double kit_flops;
+
+/*:262*/
+#line 4488 "attention.w"
+
 /*260:*/
-#line 4502 "attention.w"
+#line 4504 "attention.w"
 
 static void cuda_fail(cudaError_t e,const char*file,int line,const char*call)
 {
@@ -21,7 +43,7 @@ exit(1);
 static void cublas_fail(cublasStatus_t s,const char*file,int line,const char*call)
 {
 fprintf(stderr,"attention: %s:%d: cuBLAS error %s (%s) in %s\n",file,line,
-cublasGetStatusName(s),cublasGetStatusString(s),call);
+blas.status_name(s),blas.status_string(s),call);
 exit(1);
 }
 #define cudaCheck(x) do { cudaError_t e_ =  (x); \
@@ -30,23 +52,35 @@ exit(1);
   if (s_ != CUBLAS_STATUS_SUCCESS) cublas_fail(s_, __FILE__, __LINE__, #x); } while (0)
 
 /*:260*/
-#line 4487 "attention.w"
+#line 4489 "attention.w"
 
 /*261:*/
-#line 4525 "attention.w"
+#line 4532 "attention.w"
 
-static cudaStream_t kit_stream;
-static cublasHandle_t kit_blas;
-static unsigned long long kit_launches,kit_products;
-static unsigned long long kit_graph_launches,kit_graph_new,kit_graph_updated;
-static double kit_flops;
+static int blas_load(char*msg,size_t n)
+{
+char so[32];
+snprintf(so,sizeof so,"libcublas.so.%d",CUBLAS_VER_MAJOR);
+void*h= dlopen(so,RTLD_NOW|RTLD_LOCAL);
+if(!h){
+snprintf(msg,n,"cannot load cuBLAS: %s",dlerror());
+return-1;
+}
+#define BLAS_FN(p, f) if (!(blas.p =  (decltype(blas.p)) dlsym(h, #f))) { \
+    snprintf(msg, n, "%s has no function %s", so, #f); return -1; }
+BLAS_FN(create,cublasCreate_v2)BLAS_FN(set_stream,cublasSetStream_v2)
+BLAS_FN(set_math_mode,cublasSetMathMode)BLAS_FN(set_workspace,cublasSetWorkspace_v2)
+BLAS_FN(sgemm,cublasSgemm_v2)BLAS_FN(status_name,cublasGetStatusName)
+BLAS_FN(status_string,cublasGetStatusString)
+return 0;
+}
 
 /*:261*/
-#line 4488 "attention.w"
+#line 4490 "attention.w"
 
 #include "cuda_kernels.h"
-/*278:*/
-#line 4898 "attention.w"
+/*279:*/
+#line 4939 "attention.w"
 
 static void*cu_alloc(size_t bytes)
 {
@@ -66,8 +100,8 @@ cudaCheck(cudaMemcpyAsync(dst,src,bytes,cudaMemcpyHostToDevice,kit_stream));
 cudaCheck(cudaStreamSynchronize(kit_stream));
 }
 
-/*:278*//*279:*/
-#line 4917 "attention.w"
+/*:279*//*280:*/
+#line 4958 "attention.w"
 
 static void cu_download(void*dst,const void*src,size_t bytes)
 {
@@ -84,8 +118,8 @@ static void cu_zero(void*p,size_t bytes)
 if(bytes)cudaCheck(cudaMemsetAsync(p,0,bytes,kit_stream));
 }
 
-/*:279*//*286:*/
-#line 5035 "attention.w"
+/*:280*//*287:*/
+#line 5077 "attention.w"
 
 static const Backend cuda_backend= {"cuda",cu_alloc,cu_release,cu_upload,
 cu_download,cu_copy,cu_zero,dev_gemm,cu_embed,cu_embed_backward,cu_add_bias,
@@ -94,27 +128,27 @@ cu_dot_scores,cu_dot_backward,cu_masked_softmax,cu_softmax_backward,cu_context,
 cu_context_backward,cu_tanh_forward,cu_tanh_backward,cu_nll,cu_log_softmax,
 cu_argmax,cu_sum,cu_add,cu_adam};
 
-/*:286*/
-#line 4490 "attention.w"
+/*:287*/
+#line 4492 "attention.w"
 
-/*280:*/
-#line 4947 "attention.w"
+/*281:*/
+#line 4988 "attention.w"
 
 static void dev_gemm(int ta,int tb,int M,int N,int K,float alpha,const float*A,
 int lda,const float*B,int ldb,float beta,float*C,int ldc)
 {
 if(M==0||N==0)return;
-cublasCheck(cublasSgemm(kit_blas,tb?CUBLAS_OP_T:CUBLAS_OP_N,
+cublasCheck(blas.sgemm(kit_blas,tb?CUBLAS_OP_T:CUBLAS_OP_N,
 ta?CUBLAS_OP_T:CUBLAS_OP_N,N,M,K,&alpha,B,ldb,A,lda,&beta,C,ldc));
 kit_products++;
 kit_flops+= 2.0*M*N*K;
 }
 
-/*:280*/
-#line 4491 "attention.w"
+/*:281*/
+#line 4493 "attention.w"
 
-/*285:*/
-#line 5026 "attention.w"
+/*286:*/
+#line 5068 "attention.w"
 
 static void cuda_report(void)
 {
@@ -123,15 +157,15 @@ fprintf(stderr,"cuda: %llu kernel launches, %llu products (%.3f Gflop), %llu gra
 kit_flops*1e-9,kit_graph_launches,kit_graph_new,kit_graph_updated);
 }
 
-/*:285*//*289:*/
-#line 5091 "attention.w"
+/*:286*//*290:*/
+#line 5133 "attention.w"
 
 #define GRAPH_SLOTS 64
 static struct{int B,S,T;cudaGraphExec_t exec;}kit_graph[GRAPH_SLOTS];
 static int kit_graphs;
 
-/*:289*//*290:*/
-#line 5096 "attention.w"
+/*:290*//*291:*/
+#line 5138 "attention.w"
 
 void backend_train_batch(BModel*bm,const Batch*bt,double lr)
 {
@@ -148,8 +182,8 @@ cudaGraph_t g;
 cudaCheck(cudaStreamBeginCapture(kit_stream,cudaStreamCaptureModeThreadLocal));
 bmodel_train_batch(bm,bt,lr);
 cudaCheck(cudaStreamEndCapture(kit_stream,&g));
-/*291:*/
-#line 5120 "attention.w"
+/*292:*/
+#line 5162 "attention.w"
 
 if(k==GRAPH_SLOTS)k= GRAPH_SLOTS-1;
 if(k<kit_graphs){
@@ -167,19 +201,19 @@ cudaCheck(cudaGraphInstantiate(&kit_graph[k].exec,g,0));
 kit_graph_new++;
 }
 
-/*:291*/
-#line 5112 "attention.w"
+/*:292*/
+#line 5154 "attention.w"
 
 cudaCheck(cudaGraphDestroy(g));
 cudaCheck(cudaGraphLaunch(kit_graph[k].exec,kit_stream));
 kit_graph_launches++;
 }
 
-/*:290*/
-#line 4492 "attention.w"
+/*:291*/
+#line 4494 "attention.w"
 
-/*282:*/
-#line 4976 "attention.w"
+/*283:*/
+#line 5017 "attention.w"
 
 const Backend*cuda_backend_open(char*msg,size_t n)
 {
@@ -196,8 +230,8 @@ snprintf(msg,n,"no CUDA GPU found (%s)",e!=cudaSuccess?cudaGetErrorString(e):
 "no device");
 return NULL;
 }
-/*283:*/
-#line 4999 "attention.w"
+/*284:*/
+#line 5040 "attention.w"
 
 cudaDeviceProp prop;
 cudaCheck(cudaGetDeviceProperties(&prop,dev));
@@ -210,32 +244,33 @@ snprintf(desc,sizeof desc,"%.200s (compute capability %d.%d, %d multiprocessors,
 prop.name,prop.major,prop.minor,prop.multiProcessorCount,
 (double)prop.totalGlobalMem/(1024.0*1024.0*1024.0));
 
-/*:283*/
-#line 4992 "attention.w"
+/*:284*/
+#line 5033 "attention.w"
 
-/*284:*/
-#line 5014 "attention.w"
+/*285:*/
+#line 5055 "attention.w"
 
 void*work;
 cudaCheck(cudaSetDevice(dev));
 cudaCheck(cudaStreamCreateWithFlags(&kit_stream,cudaStreamNonBlocking));
-cublasCheck(cublasCreate(&kit_blas));
-cublasCheck(cublasSetStream(kit_blas,kit_stream));
-cublasCheck(cublasSetMathMode(kit_blas,CUBLAS_DEFAULT_MATH));
+if(blas_load(msg,n))return NULL;
+cublasCheck(blas.create(&kit_blas));
+cublasCheck(blas.set_stream(kit_blas,kit_stream));
+cublasCheck(blas.set_math_mode(kit_blas,CUBLAS_DEFAULT_MATH));
 cudaCheck(cudaMalloc(&work,(size_t)32<<20));
-cublasCheck(cublasSetWorkspace(kit_blas,work,(size_t)32<<20));
+cublasCheck(blas.set_workspace(kit_blas,work,(size_t)32<<20));
 if(getenv("KIT_CUDA_STATS"))atexit(cuda_report);
 
-/*:284*/
-#line 4993 "attention.w"
+/*:285*/
+#line 5034 "attention.w"
 
 opened= 1;
 snprintf(msg,n,"%s",desc);
 return&cuda_backend;
 }
 
-/*:282*/
-#line 4493 "attention.w"
+/*:283*/
+#line 4495 "attention.w"
 
 
 /*:259*/

@@ -1,5 +1,5 @@
-/*288:*/
-#line 5048 "attention.w"
+/*289:*/
+#line 5090 "attention.w"
 
 #include "attention.h"
 #include <stdio.h> 
@@ -14,4 +14,4 @@ void backend_train_batch(BModel*bm,const Batch*bt,double lr)
 bmodel_train_batch(bm,bt,lr);
 }
 
-/*:288*/
+/*:289*/

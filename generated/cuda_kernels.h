@@ -1,9 +1,9 @@
-/*262:*/
-#line 4546 "attention.w"
+/*263:*/
+#line 4587 "attention.w"
 
 #define KIT_BLOCK 256
-/*263:*/
-#line 4567 "attention.w"
+/*264:*/
+#line 4608 "attention.w"
 
 #ifdef __CUDACC__
 #define KIT_GLOBAL __global__
@@ -12,7 +12,7 @@
   kernel<<<kit_blocks(n_), KIT_BLOCK, 0, kit_stream>>> (__VA_ARGS__); \
   cudaCheck(cudaGetLastError()); kit_launches++; } } while (0)
 #else
-#line 4575 "attention.w"
+#line 4616 "attention.w"
 #define KIT_GLOBAL static
 #define KIT_DEV
 static struct{unsigned x;}blockIdx,blockDim,threadIdx,gridDim;
@@ -22,10 +22,10 @@ static struct{unsigned x;}blockIdx,blockDim,threadIdx,gridDim;
     for (threadIdx.x =  0; threadIdx.x < blockDim.x; threadIdx.x++) \
       kernel(__VA_ARGS__); } } while (0)
 #endif
-#line 4584 "attention.w"
+#line 4625 "attention.w"
 
-/*:263*/
-#line 4548 "attention.w"
+/*:264*/
+#line 4589 "attention.w"
 
 KIT_DEV static inline size_t kit_index(void)
 {
@@ -37,8 +37,8 @@ return(unsigned)((n+KIT_BLOCK-1)/KIT_BLOCK);
 }
 static void dev_gemm(int ta,int tb,int M,int N,int K,float alpha,const float*A,
 int lda,const float*B,int ldb,float beta,float*C,int ldc);
-/*264:*/
-#line 4592 "attention.w"
+/*265:*/
+#line 4633 "attention.w"
 
 KIT_GLOBAL void k_embed(float*out,const float*table,const int*ids,int n,int H,
 float p,uint64_t seed)
@@ -58,8 +58,8 @@ size_t i= kit_index();
 if(i<(size_t)n*m)kb_add_bias((int)(i/m),(int)(i%m),y,b,m);
 }
 
-/*:264*//*265:*/
-#line 4612 "attention.w"
+/*:265*//*266:*/
+#line 4653 "attention.w"
 
 KIT_GLOBAL void k_gru_forward(float*h_new,GruCache*cache,const float*gi,
 const float*gh,const float*h,float*out,const int*len,int s,int B,int H)
@@ -78,8 +78,8 @@ kb_gru_backward((int)(i/H),(int)(i%H),dgi,dgh,dh_prev,dh_new,dout,h,
 cache,len,s,H);
 }
 
-/*:265*//*266:*/
-#line 4631 "attention.w"
+/*:266*//*267:*/
+#line 4672 "attention.w"
 
 KIT_GLOBAL void k_additive_score(float*e,float*a,const float*wq,const float*uk,
 const float*va,int B,int S,int H)
@@ -104,8 +104,8 @@ if(i<(size_t)S*B*H)
 kb_additive_duk((int)(i/H),(int)(i%H),duk,dpre,B,S,H);
 }
 
-/*:266*//*267:*/
-#line 4656 "attention.w"
+/*:267*//*268:*/
+#line 4697 "attention.w"
 
 KIT_GLOBAL void k_dot_score(float*e,const float*q,const float*k,int B,int S,int H,
 int heads,float scale)
@@ -140,8 +140,8 @@ size_t i= kit_index();
 if(i<(size_t)rows)kb_softmax_backward((int)i,de,dw,w,S);
 }
 
-/*:267*//*268:*/
-#line 4691 "attention.w"
+/*:268*//*269:*/
+#line 4732 "attention.w"
 
 KIT_GLOBAL void k_context(float*c,const float*w,const float*v,int B,int S,int H,
 int heads)
@@ -163,8 +163,8 @@ if(i<(size_t)S*B*H)
 kb_context_dv((int)(i/H),(int)(i%H),dv,dc,w,B,S,H,heads);
 }
 
-/*:268*//*269:*/
-#line 4716 "attention.w"
+/*:269*//*270:*/
+#line 4757 "attention.w"
 
 KIT_GLOBAL void k_tanh(float*y,const float*x,int n)
 {
@@ -188,8 +188,8 @@ size_t i= kit_index();
 if(i<(size_t)n)kb_log_softmax((int)i,x,V);
 }
 
-/*:269*//*270:*/
-#line 4739 "attention.w"
+/*:270*//*271:*/
+#line 4780 "attention.w"
 
 KIT_GLOBAL void k_argmax(int*out,const float*x,int n,int V)
 {
@@ -212,11 +212,11 @@ size_t i= kit_index();
 if(i<n)kb_adam(i,p,g,m,v,c);
 }
 
-/*:270*/
-#line 4559 "attention.w"
+/*:271*/
+#line 4600 "attention.w"
 
-/*271:*/
-#line 4766 "attention.w"
+/*272:*/
+#line 4807 "attention.w"
 
 static void cu_embed(float*out,const float*table,const int*ids,int n,int H,
 float p,uint64_t seed)
@@ -233,8 +233,8 @@ static void cu_add_bias(float*y,const float*b,int n,int m)
 KIT_LAUNCH(k_add_bias,(size_t)n*m,y,b,n,m);
 }
 
-/*:271*//*272:*/
-#line 4782 "attention.w"
+/*:272*//*273:*/
+#line 4823 "attention.w"
 
 static void cu_gru_forward(float*h_new,GruCache*cache,const float*gi,
 const float*gh,const float*h,float*out,const int*len,int s,int B,int H)
@@ -249,8 +249,8 @@ KIT_LAUNCH(k_gru_backward,(size_t)B*H,dgi,dgh,dh_prev,dh_new,dout,h,cache,
 len,s,B,H);
 }
 
-/*:272*//*273:*/
-#line 4799 "attention.w"
+/*:273*//*274:*/
+#line 4840 "attention.w"
 
 static void cu_additive_scores(float*e,float*a,const float*wq,const float*uk,
 const float*va,int B,int S,int H)
@@ -266,8 +266,8 @@ KIT_LAUNCH(k_additive_dwq,(size_t)B*H,dwq,a,B,S,H);
 KIT_LAUNCH(k_additive_duk,(size_t)S*B*H,duk,a,B,S,H);
 }
 
-/*:273*//*274:*/
-#line 4814 "attention.w"
+/*:274*//*275:*/
+#line 4855 "attention.w"
 
 static void cu_dot_scores(float*e,const float*q,const float*k,int B,int S,
 int H,int heads,float scale)
@@ -291,8 +291,8 @@ int S)
 KIT_LAUNCH(k_softmax_backward,(size_t)rows,de,dw,w,rows,S);
 }
 
-/*:274*//*275:*/
-#line 4837 "attention.w"
+/*:275*//*276:*/
+#line 4878 "attention.w"
 
 static void cu_context(float*c,const float*w,const float*v,int B,int S,int H,
 int heads)
@@ -306,8 +306,8 @@ KIT_LAUNCH(k_context_dw,(size_t)B*heads*S,dw,dc,v,B,S,H,heads);
 KIT_LAUNCH(k_context_dv,(size_t)S*B*H,dv,dc,w,B,S,H,heads);
 }
 
-/*:275*//*276:*/
-#line 4850 "attention.w"
+/*:276*//*277:*/
+#line 4891 "attention.w"
 
 static void cu_tanh_forward(float*y,const float*x,int n)
 {
@@ -327,8 +327,8 @@ static void cu_log_softmax(float*x,int n,int V)
 KIT_LAUNCH(k_log_softmax,(size_t)n,x,n,V);
 }
 
-/*:276*//*277:*/
-#line 4869 "attention.w"
+/*:277*//*278:*/
+#line 4910 "attention.w"
 
 static void cu_argmax(int*out,const float*x,int n,int V)
 {
@@ -348,8 +348,8 @@ AdamConstants k)
 KIT_LAUNCH(k_adam,n,p,g,m,v,n,k);
 }
 
-/*:277*/
-#line 4560 "attention.w"
+/*:278*/
+#line 4601 "attention.w"
 
 
-/*:262*/
+/*:263*/

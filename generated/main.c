@@ -1,5 +1,5 @@
-/*409:*/
-#line 7441 "attention.w"
+/*410:*/
+#line 7494 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
@@ -8,8 +8,8 @@
 #include <getopt.h> 
 #include <time.h> 
 #include <unistd.h> 
-/*394:*/
-#line 7115 "attention.w"
+/*395:*/
+#line 7158 "attention.w"
 
 #define MAX_OUTS 8
 static int add_out(const char*cmd,const char*path,const char**outs,int*n)
@@ -32,8 +32,8 @@ return-1;
 return 0;
 }
 
-/*:394*//*395:*/
-#line 7138 "attention.w"
+/*:395*//*396:*/
+#line 7181 "attention.w"
 
 static void report_figure(const char*path,const char*what,double seconds)
 {
@@ -44,8 +44,8 @@ if(f)fclose(f);
 printf("Wrote %s (%s, %.1f kB, %.1f ms)\n",path,what,size/1000.0,1e3*seconds);
 }
 
-/*:395*//*402:*/
-#line 7291 "attention.w"
+/*:396*//*403:*/
+#line 7344 "attention.w"
 
 #include <unistd.h> 
 static const char*loss_log_path;
@@ -62,8 +62,8 @@ loss_log= xrealloc(loss_log,(size_t)loss_log_cap*sizeof(double));
 loss_log[loss_log_n++]= loss;
 }
 
-/*:402*//*403:*/
-#line 7307 "attention.w"
+/*:403*//*404:*/
+#line 7360 "attention.w"
 
 static int loss_log_check(void)
 {
@@ -88,8 +88,8 @@ free(loss_log);
 return status;
 }
 
-/*:403*//*413:*/
-#line 7494 "attention.w"
+/*:404*//*414:*/
+#line 7547 "attention.w"
 
 static int parse_long(const char*cmd,const char*opt,const char*s,long lo,
 long hi,long*out)
@@ -106,8 +106,8 @@ return-1;
 return 0;
 }
 
-/*:413*//*414:*/
-#line 7511 "attention.w"
+/*:414*//*415:*/
+#line 7564 "attention.w"
 
 static int parse_float(const char*cmd,const char*opt,const char*s,double lo,
 double hi,double*out)
@@ -124,8 +124,8 @@ return-1;
 return 0;
 }
 
-/*:414*//*415:*/
-#line 7529 "attention.w"
+/*:415*//*416:*/
+#line 7582 "attention.w"
 
 static double now_seconds(void)
 {
@@ -134,8 +134,28 @@ clock_gettime(CLOCK_MONOTONIC,&ts);
 return(double)ts.tv_sec+1e-9*(double)ts.tv_nsec;
 }
 
-/*:415*//*429:*/
-#line 7817 "attention.w"
+/*:416*//*417:*/
+#line 7597 "attention.w"
+
+static int device_bad(const char*cmd,const char*device)
+{
+if(strcmp(device,"cpu")==0||strcmp(device,"cuda")==0)return 0;
+fprintf(stderr,"attention %s: --device is 'cpu' or 'cuda', not \"%s\"\n",cmd,device);
+return 1;
+}
+
+static const Backend*backend_for(const char*cmd,const char*device)
+{
+char msg[512];
+if(!device||strcmp(device,"cpu")==0)return&cpu_backend;
+const Backend*be= cuda_backend_open(msg,sizeof msg);
+if(be)fprintf(stderr,"attention %s: running on the GPU: %s\n",cmd,msg);
+else fprintf(stderr,"attention %s: --device cuda: %s\n",cmd,msg);
+return be;
+}
+
+/*:417*//*431:*/
+#line 7901 "attention.w"
 
 static char*words_join(const Vocab*v,const int*ids,int n)
 {
@@ -146,8 +166,8 @@ for(int k= 0;k<n;k++)p+= sprintf(p,k?" %s":"%s",v->word[ids[k]]);
 return s;
 }
 
-/*:429*//*438:*/
-#line 7983 "attention.w"
+/*:431*//*440:*/
+#line 8072 "attention.w"
 
 static double hold_fraction(const char*s,uint64_t seed)
 {
@@ -166,8 +186,8 @@ vl->origin= xstrdup(pl->origin);
 int kept= 0;
 for(int k= 0;k<pl->n;k++){
 Pair p= pl->pair[k];
-if(hold_fraction(p.src,seed)<share)/*439:*/
-#line 8007 "attention.w"
+if(hold_fraction(p.src,seed)<share)/*441:*/
+#line 8096 "attention.w"
 
 {
 if(vl->n==vl->cap){
@@ -177,16 +197,16 @@ vl->pair= xrealloc(vl->pair,(size_t)vl->cap*sizeof*vl->pair);
 vl->pair[vl->n++]= p;
 }
 
-/*:439*/
-#line 8001 "attention.w"
+/*:441*/
+#line 8090 "attention.w"
 
 else pl->pair[kept++]= p;
 }
 pl->n= kept;
 }
 
-/*:438*//*442:*/
-#line 8050 "attention.w"
+/*:440*//*444:*/
+#line 8139 "attention.w"
 
 static uint64_t mix_seed(uint64_t a,uint64_t b)
 {
@@ -196,8 +216,8 @@ z= (z^(z>>27))*0x94d049bb133111ebULL;
 return z^(z>>31);
 }
 
-/*:442*//*445:*/
-#line 8103 "attention.w"
+/*:444*//*447:*/
+#line 8192 "attention.w"
 
 static double batched_loss(BModel*bm,const Example*ex,int n)
 {
@@ -212,8 +232,8 @@ tokens+= bt.tokens;
 return bmodel_take_loss(bm)/(double)(tokens?tokens:1);
 }
 
-/*:445*//*452:*/
-#line 8265 "attention.w"
+/*:447*//*454:*/
+#line 8368 "attention.w"
 
 static void warn_unknown(const Vocab*v,Vocab*seen,const char*s,const char*where)
 {
@@ -231,8 +251,8 @@ fprintf(stderr,"attention translate: %s: warning: \"%s\" is not in the model's "
 }
 }
 
-/*:452*//*453:*/
-#line 8287 "attention.w"
+/*:454*//*455:*/
+#line 8390 "attention.w"
 
 static int translate_batched(BModel*bm,int nargs,char**args,int show_attention)
 {
@@ -241,8 +261,8 @@ char**norm= xcalloc((size_t)cap,sizeof(char*));
 Example*ex= xcalloc((size_t)cap,sizeof(Example));
 Vocab unknown;
 vocab_init(&unknown);
-/*454:*/
-#line 8308 "attention.w"
+/*456:*/
+#line 8411 "attention.w"
 
 char*line= NULL;
 size_t lcap= 0;
@@ -262,8 +282,8 @@ cap*= 2;
 norm= xrealloc(norm,(size_t)cap*sizeof(char*));
 ex= xrealloc(ex,(size_t)cap*sizeof(Example));
 }
-/*455:*/
-#line 8332 "attention.w"
+/*457:*/
+#line 8435 "attention.w"
 
 size_t bad;
 char where[64];
@@ -284,21 +304,21 @@ ex[n].src[m]= EOS_TOKEN;
 ex[n].src_len= m+1;
 }else ex[n].src[0]= EOS_TOKEN,ex[n].src_len= 1,ex[n].tgt_len= -1;
 
-/*:455*/
-#line 8327 "attention.w"
+/*:457*/
+#line 8430 "attention.w"
 
 n++;
 }
 free(line);
 
-/*:454*/
-#line 8295 "attention.w"
+/*:456*/
+#line 8398 "attention.w"
 
 int*out= xcalloc((size_t)(n?n:1)*L,sizeof(int)),*len= xcalloc((size_t)(n?n:1),sizeof(int));
 float*attn= show_attention?xcalloc((size_t)(n?n:1)*L*L,sizeof(float)):NULL;
 bmodel_greedy(bm,ex,n,out,len,attn);
-/*456:*/
-#line 8353 "attention.w"
+/*458:*/
+#line 8456 "attention.w"
 
 for(int k= 0;k<n;k++){
 if(ex[k].tgt_len>=0){
@@ -314,8 +334,8 @@ printf(" %s %.3f",bm->vin.word[ex[k].src[i]],attn[((size_t)k*L+t2)*L+i]);
 putchar('\n');
 }
 
-/*:456*/
-#line 8299 "attention.w"
+/*:458*/
+#line 8402 "attention.w"
 
 for(int k= 0;k<n;k++)free(norm[k]);
 free(norm),free(ex),free(out),free(len),free(attn);
@@ -323,14 +343,14 @@ vocab_free(&unknown);
 return failed?1:0;
 }
 
-/*:453*/
-#line 7449 "attention.w"
+/*:455*/
+#line 7502 "attention.w"
 
-/*391:*/
-#line 7092 "attention.w"
+/*392:*/
+#line 7134 "attention.w"
 
-/*393:*/
-#line 7104 "attention.w"
+/*394:*/
+#line 7146 "attention.w"
 
 static const char*heatmap_usage= 
 "usage: attention heatmap --model CKPT --out FILE [--out FILE ...] [OPTIONS] SENTENCE\n"
@@ -340,23 +360,25 @@ static const char*heatmap_usage=
 "  --style bone|ylorrd   the notebook's imshow style with the 'bone' colormap\n"
 "                        (the default), or its seaborn style with 'YlOrRd'\n"
 "  --scale data|unit     colours from the weights' own range (the default, as\n"
-"                        the notebook) or from 0 to 1\n";
+"                        the notebook) or from 0 to 1\n"
+"  --device cpu|cuda     where a Part II model runs (default: the processor)\n";
 
-/*:393*//*396:*/
-#line 7148 "attention.w"
+/*:394*//*397:*/
+#line 7191 "attention.w"
 
 static int cmd_heatmap(int argc,char**argv)
 {
 static const struct option longopts[]= {{"model",required_argument,0,'m'},
 {"out",required_argument,0,'o'},{"style",required_argument,0,'s'},
-{"scale",required_argument,0,'S'},{"help",no_argument,0,'h'},{0,0,0,0}};
-const char*model= NULL,*outs[MAX_OUTS];
+{"scale",required_argument,0,'S'},{"help",no_argument,0,'h'},
+{"device",required_argument,0,'U'},{0,0,0,0}};
+const char*model= NULL,*outs[MAX_OUTS],*device= NULL;
 int nout= 0,c,bad= 0,style= HEATMAP_MATPLOTLIB,unit= 0;
 opterr= 0;
 optind= 1;
 while(!bad&&(c= getopt_long(argc,argv,":h",longopts,NULL))!=-1)switch(c){
-/*397:*/
-#line 7174 "attention.w"
+/*398:*/
+#line 7218 "attention.w"
 
 case'm':model= optarg;break;
 case'o':bad= add_out("heatmap",optarg,outs,&nout)!=0;break;
@@ -371,6 +393,7 @@ if(strcmp(optarg,"data")==0||strcmp(optarg,"unit")==0)unit= optarg[0]=='u';
 else fprintf(stderr,"attention heatmap: --scale is 'data' or 'unit', not \"%s\"\n",optarg),
 bad= 1;
 break;
+case'U':bad= device_bad("heatmap",device= optarg);break;
 case'h':fputs(heatmap_usage,stdout);exit(0);
 case':':fprintf(stderr,"attention heatmap: %s needs a value\n",argv[optind-1]);
 bad= 1;
@@ -378,8 +401,8 @@ break;
 default:fprintf(stderr,"attention heatmap: unknown option \"%s\"\n",argv[optind-1]);
 bad= 1;
 
-/*:397*/
-#line 7159 "attention.w"
+/*:398*/
+#line 7203 "attention.w"
 
 }
 if(!bad&&(!model||nout==0||argc-optind!=1)){
@@ -392,15 +415,23 @@ fputs(heatmap_usage,stderr);
 return 2;
 }
 if(check_outs("heatmap",outs,nout))return 1;
-/*398:*/
-#line 7199 "attention.w"
+/*399:*/
+#line 7244 "attention.w"
 
 Model m;
 BModel bm;
-int kind= checkpoint_load_any(model,&m,&bm,&cpu_backend,1);
+const Backend*be= backend_for("heatmap",device);
+if(!be)return 1;
+int kind= checkpoint_load_any(model,&m,&bm,be,1);
 if(kind<0){
 fprintf(stderr,"attention heatmap: %s\n",kit_error());
 return 1;
+}
+if(kind==KIND_SEED&&be!=&cpu_backend){
+fprintf(stderr,"attention heatmap: %s holds the notebook's seed model, which runs "
+"on the CPU only; drop --device cuda\n",model);
+model_free(&m);
+return 2;
 }
 const Vocab*vi= kind?&bm.vin:&m.vin,*vo= kind?&bm.vout:&m.vout;
 int L= kind?bm.cfg.L:m.cfg.L,*src= xcalloc((size_t)L,sizeof(int));
@@ -411,8 +442,8 @@ size_t badbyte;
 char*norm= normalize_sentence(argv[optind],strlen(argv[optind]),&badbyte);
 if(!norm)kit_fail("the sentence: invalid UTF-8 at byte %zu",badbyte+1);
 else if(kind==KIND_SEED)T= tokenize(vi,norm,src,L,"the sentence","English");
-else/*399:*/
-#line 7231 "attention.w"
+else/*400:*/
+#line 7284 "attention.w"
 
 {
 Example e;
@@ -427,16 +458,16 @@ bmodel_greedy(&bm,&e,1,out,&n,attn);
 }
 }
 
-/*:399*/
-#line 7216 "attention.w"
+/*:400*/
+#line 7269 "attention.w"
 
 if(T==0)kit_fail("the sentence has no words");
 else if(T> 0&&kind==KIND_SEED)n= greedy_decode(&m,src,T,out,attn);
 if(T> 0&&n==0)
 kit_fail("the model translates \"%s\" into nothing: there is no attention to draw",norm);
 if(n> 0){
-/*400:*/
-#line 7246 "attention.w"
+/*401:*/
+#line 7299 "attention.w"
 
 const char**rw= xcalloc((size_t)n,sizeof(char*)),**cw= xcalloc((size_t)T,sizeof(char*));
 for(int i= 0;i<n;i++)rw[i]= vo->word[out[i]];
@@ -457,8 +488,8 @@ status= 1;
 }
 free(rw),free(cw),free(fr),free(title);
 
-/*:400*/
-#line 7222 "attention.w"
+/*:401*/
+#line 7275 "attention.w"
 
 }else fprintf(stderr,"attention heatmap: %s\n",kit_error());
 free(norm),free(src),free(out),free(attn);
@@ -466,16 +497,16 @@ if(kind==KIND_SEED)model_free(&m);
 else bmodel_free(&bm);
 return status;
 
-/*:398*/
-#line 7171 "attention.w"
+/*:399*/
+#line 7215 "attention.w"
 
 }
 
-/*:396*/
-#line 7093 "attention.w"
+/*:397*/
+#line 7135 "attention.w"
 
-/*404:*/
-#line 7333 "attention.w"
+/*405:*/
+#line 7386 "attention.w"
 
 static const char*loss_curve_usage= 
 "usage: attention loss-curve --log FILE --out FILE [--out FILE ...] [--title TEXT]\n"
@@ -484,8 +515,8 @@ static const char*loss_curve_usage=
 "  --out FILE     the figure; .png, .pdf or .svg (may be repeated)\n"
 "  --title TEXT   the title (default: 'Training: average loss per epoch')\n";
 
-/*:404*//*405:*/
-#line 7343 "attention.w"
+/*:405*//*406:*/
+#line 7396 "attention.w"
 
 static int read_loss_log(const char*path,double**x,double**y,int*n)
 {
@@ -502,8 +533,8 @@ fclose(f);
 free(*x),free(*y);
 return kit_fail("%s: line %ld: expected an epoch, a tab and a finite loss",path,k);
 }
-/*406:*/
-#line 7365 "attention.w"
+/*407:*/
+#line 7418 "attention.w"
 
 if(*n==cap){
 cap= cap?2*cap:1024;
@@ -512,16 +543,16 @@ cap= cap?2*cap:1024;
 }
 (*x)[*n]= e,(*y)[(*n)++]= v;
 
-/*:406*/
-#line 7359 "attention.w"
+/*:407*/
+#line 7412 "attention.w"
 
 }
 fclose(f);
 return*n> 0?0:kit_fail("%s: no epochs in the file",path);
 }
 
-/*:405*//*407:*/
-#line 7373 "attention.w"
+/*:406*//*408:*/
+#line 7426 "attention.w"
 
 static int cmd_loss_curve(int argc,char**argv)
 {
@@ -554,8 +585,8 @@ if(bad){
 fputs(loss_curve_usage,stderr);
 return 2;
 }
-/*408:*/
-#line 7408 "attention.w"
+/*409:*/
+#line 7461 "attention.w"
 
 double*x= NULL,*y= NULL;
 int n= 0;
@@ -578,20 +609,20 @@ status= 1;
 free(x),free(y);
 return status;
 
-/*:408*/
-#line 7405 "attention.w"
+/*:409*/
+#line 7458 "attention.w"
 
 }
 
-/*:407*/
-#line 7094 "attention.w"
+/*:408*/
+#line 7136 "attention.w"
 
 
-/*:391*//*412:*/
-#line 7487 "attention.w"
+/*:392*//*413:*/
+#line 7540 "attention.w"
 
-/*416:*/
-#line 7539 "attention.w"
+/*418:*/
+#line 7617 "attention.w"
 
 static const char*train_usage= 
 "usage: attention train [--pairs seed | --data FILE] [OPTIONS]\n"
@@ -623,18 +654,19 @@ static const char*train_usage=
 "  --no-shuffle        keep the file's order (default: shuffled each epoch by --seed)\n"
 "  --valid FILE        validation pairs; --save keeps the best model by their loss\n"
 "  --valid-split F     hold out a share F (0 < F < 1) of the pairs for validation\n"
+"  --device cpu|cuda   the processor (the default) or the GPU\n"
 "  (for these kinds --epochs defaults to 10, --lr to 0.001, --print-every to 1)\n";
 
-/*:416*//*417:*/
-#line 7572 "attention.w"
+/*:418*//*419:*/
+#line 7651 "attention.w"
 
 typedef struct{
 const char*data,*init,*save;
 int filter,append_eos;
 long epochs,hidden,max_length,seed,print_every,show,threads;
 double lr;
-/*430:*/
-#line 7829 "attention.w"
+/*432:*/
+#line 7913 "attention.w"
 
 int kind;
 long heads,batch;
@@ -643,9 +675,10 @@ long min_count;
 int shuffle;
 const char*valid;
 double valid_split;
+const char*device;
 
-/*:430*/
-#line 7578 "attention.w"
+/*:432*/
+#line 7657 "attention.w"
 
 }TrainOptions;
 static int train_batched(TrainOptions*o,int kind);
@@ -661,16 +694,17 @@ static const struct option longopts[]= {
 {"no-eos",no_argument,0,'n'},{"print-every",required_argument,0,'P'},
 {"show",required_argument,0,'S'},{"help",no_argument,0,'h'},
 {"loss-log",required_argument,0,'g'},{"threads",required_argument,0,'T'},
-/*431:*/
-#line 7838 "attention.w"
+/*433:*/
+#line 7923 "attention.w"
 
 {"attention",required_argument,0,'A'},{"heads",required_argument,0,'N'},
 {"batch",required_argument,0,'B'},{"dropout",required_argument,0,'D'},
 {"min-count",required_argument,0,'M'},{"no-shuffle",no_argument,0,'X'},
 {"valid",required_argument,0,'V'},{"valid-split",required_argument,0,'v'},
+{"device",required_argument,0,'U'},
 
-/*:431*/
-#line 7593 "attention.w"
+/*:433*/
+#line 7672 "attention.w"
 
 {0,0,0,0}};
 *o= (TrainOptions){NULL,NULL,NULL,FILTER_TUTORIAL,1,-1,0,0,1,0,5,0,0.0,
@@ -679,8 +713,8 @@ int c,bad= 0;
 opterr= 0;
 optind= 1;
 while(!bad&&(c= getopt_long(argc,argv,":h",longopts,NULL))!=-1)switch(c){
-/*418:*/
-#line 7611 "attention.w"
+/*420:*/
+#line 7690 "attention.w"
 
 case'p':
 if(strcmp(optarg,"seed")!=0){
@@ -711,8 +745,8 @@ case'P':bad= parse_long("train","--print-every",optarg,1,100000000,&o->print_eve
 break;
 case'S':bad= parse_long("train","--show",optarg,0,100000000,&o->show)!=0;break;
 case'T':bad= parse_long("train","--threads",optarg,1,2,&o->threads)!=0;break;
-/*432:*/
-#line 7844 "attention.w"
+/*434:*/
+#line 7930 "attention.w"
 
 case'A':
 if((o->kind= kind_from_name(optarg))<0){
@@ -730,6 +764,7 @@ break;
 case'M':bad= parse_long("train","--min-count",optarg,1,1000000,&o->min_count)!=0;
 break;
 case'X':o->shuffle= 0;break;
+case'U':bad= device_bad("train",o->device= optarg);break;
 case'V':o->valid= optarg;break;
 case'v':
 bad= parse_float("train","--valid-split",optarg,0.0,1.0,&o->valid_split)!=0
@@ -737,8 +772,8 @@ bad= parse_float("train","--valid-split",optarg,0.0,1.0,&o->valid_split)!=0
 "wants a share below 1, not \"%s\"\n",optarg));
 break;
 
-/*:432*/
-#line 7641 "attention.w"
+/*:434*/
+#line 7720 "attention.w"
 
 case'g':loss_log_path= optarg;break;
 case'h':fputs(train_usage,stdout);exit(0);
@@ -750,8 +785,8 @@ default:
 fprintf(stderr,"attention train: unknown option \"%s\"\n",argv[optind-1]);
 bad= 1;
 
-/*:418*/
-#line 7601 "attention.w"
+/*:420*/
+#line 7680 "attention.w"
 
 }
 if(!bad&&optind<argc){
@@ -762,8 +797,8 @@ if(bad)fputs(train_usage,stderr);
 return bad?-1:0;
 }
 
-/*:417*//*419:*/
-#line 7655 "attention.w"
+/*:419*//*421:*/
+#line 7734 "attention.w"
 
 static int cmd_train(int argc,char**argv)
 {
@@ -772,8 +807,8 @@ PairList pl;
 Model m;
 Example*ex= NULL;
 int status= 0;
-/*421:*/
-#line 7710 "attention.w"
+/*423:*/
+#line 7794 "attention.w"
 
 if(train_options(argc,argv,&o))return 2;
 if(loss_log_path&&loss_log_check())return 1;
@@ -784,11 +819,11 @@ return 2;
 }
 int max_length= o.max_length?(int)o.max_length:DEFAULT_MAX_LENGTH;
 
-/*:421*/
-#line 7663 "attention.w"
+/*:423*/
+#line 7742 "attention.w"
 
-/*420:*/
-#line 7682 "attention.w"
+/*422:*/
+#line 7761 "attention.w"
 
 int kind= o.kind;
 if(o.init){
@@ -810,15 +845,20 @@ kind= k;
 }
 if(kind<0)kind= o.data?KIND_BAHDANAU:KIND_SEED;
 if(kind!=KIND_SEED)return train_batched(&o,kind);
+if(o.device&&strcmp(o.device,"cpu")!=0){
+fprintf(stderr,"attention train: the notebook's seed model runs on the CPU only; "
+"--device cuda is for the Part II kinds\n");
+return 2;
+}
 if(o.epochs<0)o.epochs= 400;
 if(o.print_every==0)o.print_every= 50;
 if(o.lr==0.0)o.lr= 0.01;
 
-/*:420*/
-#line 7664 "attention.w"
+/*:422*/
+#line 7743 "attention.w"
 
-/*422:*/
-#line 7720 "attention.w"
+/*424:*/
+#line 7804 "attention.w"
 
 if(o.data){
 if(pairs_read(&pl,o.data,o.filter,max_length)){
@@ -827,11 +867,11 @@ return 1;
 }
 }else pairs_seed(&pl);
 
-/*:422*/
-#line 7665 "attention.w"
+/*:424*/
+#line 7744 "attention.w"
 
-/*425:*/
-#line 7746 "attention.w"
+/*427:*/
+#line 7830 "attention.w"
 
 if(o.init){
 if(checkpoint_load(&m,o.init)){
@@ -847,11 +887,11 @@ model_alloc(&m,&cfg,&vin,&vout);
 model_init_random(&m,(uint64_t)o.seed);
 }
 
-/*:425*/
-#line 7666 "attention.w"
+/*:427*/
+#line 7745 "attention.w"
 
-/*423:*/
-#line 7730 "attention.w"
+/*425:*/
+#line 7814 "attention.w"
 
 if(make_examples(&pl,&m.vin,&m.vout,m.cfg.L,o.append_eos,&ex)){
 fprintf(stderr,"attention train: %s\n",kit_error());
@@ -860,11 +900,11 @@ model_free(&m);
 return 1;
 }
 
-/*:423*/
-#line 7667 "attention.w"
+/*:425*/
+#line 7746 "attention.w"
 
-/*426:*/
-#line 7761 "attention.w"
+/*428:*/
+#line 7845 "attention.w"
 
 if(o.data)printf("Read %ld sentence pairs from %s; kept %d (%s filter)\n",
 pl.lines_read,o.data,pl.n,o.filter==FILTER_TUTORIAL?"tutorial":"length");
@@ -876,11 +916,11 @@ m.cfg.H,m.cfg.L,m.n_params,o.init?" (from --init)":"");
 printf("Training for %ld epochs, %s<EOS> on the targets\n",o.epochs,
 o.append_eos?"":"no ");
 
-/*:426*/
-#line 7668 "attention.w"
+/*:428*/
+#line 7747 "attention.w"
 
-/*427:*/
-#line 7777 "attention.w"
+/*429:*/
+#line 7861 "attention.w"
 
 int threads= o.threads?(int)o.threads:sysconf(_SC_NPROCESSORS_ONLN)> 1?2:1,used= 1;
 float*loss= xcalloc((size_t)pl.n*(size_t)o.print_every,sizeof(float));
@@ -905,22 +945,22 @@ o.epochs*pl.n,seconds> 0?(double)(o.epochs*pl.n)/seconds:0.0,used,
 used> 1?"s":"");
 free(loss);
 
-/*:427*/
-#line 7669 "attention.w"
+/*:429*/
+#line 7748 "attention.w"
 
-/*424:*/
-#line 7740 "attention.w"
+/*426:*/
+#line 7824 "attention.w"
 
 if(o.save&&checkpoint_save(&m,o.save)){
 fprintf(stderr,"attention train: %s\n",kit_error());
 status= 1;
 }
 
-/*:424*/
-#line 7670 "attention.w"
+/*:426*/
+#line 7749 "attention.w"
 
-/*428:*/
-#line 7803 "attention.w"
+/*430:*/
+#line 7887 "attention.w"
 
 int right= 0,*out= xcalloc((size_t)m.cfg.L,sizeof(int));
 for(int k= 0;k<pl.n;k++){
@@ -935,8 +975,8 @@ free(pred);
 printf("%d of %d training pairs translated exactly\n",right,pl.n);
 free(out);
 
-/*:428*/
-#line 7671 "attention.w"
+/*:430*/
+#line 7750 "attention.w"
 
 if(loss_log_path&&loss_log_save())status= 1;
 free(ex);
@@ -945,8 +985,8 @@ model_free(&m);
 return status;
 }
 
-/*:419*//*433:*/
-#line 7877 "attention.w"
+/*:421*//*435:*/
+#line 7964 "attention.w"
 
 static int train_batched(TrainOptions*o,int kind)
 {
@@ -957,8 +997,8 @@ int status= 1,L= o->max_length?(int)o->max_length:DEFAULT_MAX_LENGTH;
 if(o->epochs<0)o->epochs= 10;
 if(o->print_every==0)o->print_every= 1;
 if(o->lr==0.0)o->lr= 0.001;
-/*434:*/
-#line 7903 "attention.w"
+/*436:*/
+#line 7990 "attention.w"
 
 long H= o->hidden?o->hidden:DEFAULT_HIDDEN;
 cpu_set_threads(o->threads?(int)o->threads:sysconf(_SC_NPROCESSORS_ONLN)> 1?2:1);
@@ -977,12 +1017,14 @@ kind_names[kind]);
 return 2;
 }
 memset(&bm,0,sizeof bm);
+const Backend*be= backend_for("train",o->device);
+if(!be)return 1;
 
-/*:434*/
-#line 7887 "attention.w"
+/*:436*/
+#line 7974 "attention.w"
 
-/*435:*/
-#line 7927 "attention.w"
+/*437:*/
+#line 8016 "attention.w"
 
 if(pairs_read(&pl,o->data,o->filter,L)){
 fprintf(stderr,"attention train: %s\n",kit_error());
@@ -1001,14 +1043,14 @@ if(vl.origin)pairs_free(&vl);
 return 1;
 }
 
-/*:435*/
-#line 7888 "attention.w"
+/*:437*/
+#line 7975 "attention.w"
 
-/*436:*/
-#line 7947 "attention.w"
+/*438:*/
+#line 8036 "attention.w"
 
 if(o->init){
-if(checkpoint_load_any(o->init,NULL,&bm,&cpu_backend,(int)o->batch)<0){
+if(checkpoint_load_any(o->init,NULL,&bm,be,(int)o->batch)<0){
 fprintf(stderr,"attention train: %s\n",kit_error());
 goto end;
 }
@@ -1016,7 +1058,7 @@ goto end;
 Vocab vin,vout;
 pairs_vocabularies_unk(&pl,(int)o->min_count,&vin,&vout);
 Config cfg= {vin.n,vout.n,(int)H,L};
-bmodel_alloc(&bm,&cpu_backend,kind,(int)o->heads,&cfg,&vin,&vout,(int)o->batch);
+bmodel_alloc(&bm,be,kind,(int)o->heads,&cfg,&vin,&vout,(int)o->batch);
 bmodel_init_random(&bm,(uint64_t)o->seed);
 }
 bm.dropout= (float)o->dropout;
@@ -1027,11 +1069,11 @@ fprintf(stderr,"attention train: %s\n",kit_error());
 goto end;
 }
 
-/*:436*/
-#line 7889 "attention.w"
+/*:438*/
+#line 7976 "attention.w"
 
-/*437:*/
-#line 7968 "attention.w"
+/*439:*/
+#line 8057 "attention.w"
 
 printf("Read %ld sentence pairs from %s; kept %d (%s filter)",pl.lines_read,o->data,
 pl.n+vl.n*(o->valid_split> 0.0),o->filter==FILTER_TUTORIAL?"tutorial":"length");
@@ -1044,18 +1086,18 @@ printf(", %zu parameters%s\n",bm.n_params,o->init?" (from --init)":"");
 printf("Training for %ld epochs, batch %ld, lr %g, dropout %g, %s\n",o->epochs,o->batch,
 o->lr,o->dropout,o->shuffle?"shuffled each epoch":"in file order");
 
-/*:437*/
-#line 7890 "attention.w"
+/*:439*/
+#line 7977 "attention.w"
 
-/*440:*/
-#line 8019 "attention.w"
+/*442:*/
+#line 8108 "attention.w"
 
 int n= pl.n,*order= xcalloc((size_t)n,sizeof(int));
 double best= INFINITY,t_all= now_seconds();
 for(long e= 1;e<=o->epochs;e++){
 for(int k= 0;k<n;k++)order[k]= k;
-if(o->shuffle)/*441:*/
-#line 8037 "attention.w"
+if(o->shuffle)/*443:*/
+#line 8126 "attention.w"
 
 {
 uint64_t z= mix_seed((uint64_t)o->seed,(uint64_t)e);
@@ -1069,13 +1111,13 @@ order[j]= x;
 }
 }
 
-/*:441*/
-#line 8024 "attention.w"
+/*:443*/
+#line 8113 "attention.w"
 
 double t0= now_seconds(),train_loss,valid_loss= NAN;
 long tokens= 0;
-/*443:*/
-#line 8063 "attention.w"
+/*445:*/
+#line 8152 "attention.w"
 
 int tty= isatty(fileno(stdout));
 double last= t0;
@@ -1083,7 +1125,7 @@ for(int k= 0;k<n;k+= (int)o->batch){
 int b= n-k<o->batch?n-k:(int)o->batch;
 Batch bt;
 batch_upload(&bm,ex,order+k,b,&bt);
-bmodel_train_batch(&bm,&bt,o->lr);
+backend_train_batch(&bm,&bt,o->lr);
 tokens+= bt.tokens;
 double now= now_seconds();
 if(tty&&now-last> 0.5){
@@ -1096,14 +1138,14 @@ last= now;
 }
 if(tty)printf("\r%78s\r","");
 
-/*:443*/
-#line 8027 "attention.w"
+/*:445*/
+#line 8116 "attention.w"
 
 train_loss= bmodel_take_loss(&bm)/(double)tokens;
 if(vl.n)valid_loss= batched_loss(&bm,vex,vl.n);
 loss_log_add(train_loss);
-/*444:*/
-#line 8083 "attention.w"
+/*446:*/
+#line 8172 "attention.w"
 
 double sec= now_seconds()-t0;
 int print= e%o->print_every==0||e==o->epochs;
@@ -1122,19 +1164,19 @@ if(print&&vl.n)printf(", saved");
 if(print)printf("\n");
 fflush(stdout);
 
-/*:444*/
-#line 8031 "attention.w"
+/*:446*/
+#line 8120 "attention.w"
 
 }
 printf("Trained in %.1f s\n",now_seconds()-t_all);
 free(order);
 status= 0;
 
-/*:440*/
-#line 7891 "attention.w"
+/*:442*/
+#line 7978 "attention.w"
 
-/*446:*/
-#line 8118 "attention.w"
+/*448:*/
+#line 8207 "attention.w"
 
 int show= o->show<pl.n?(int)o->show:pl.n,L2= bm.cfg.L;
 int*outw= xcalloc((size_t)(show?show:1)*L2,sizeof(int));
@@ -1149,8 +1191,8 @@ free(pred);
 free(outw);
 free(outn);
 
-/*:446*/
-#line 7892 "attention.w"
+/*:448*/
+#line 7979 "attention.w"
 
 if(loss_log_path&&loss_log_save())status= 1;
 end:
@@ -1162,11 +1204,11 @@ bmodel_free(&bm);
 return status;
 }
 
-/*:433*/
-#line 7488 "attention.w"
+/*:435*/
+#line 7541 "attention.w"
 
-/*447:*/
-#line 8139 "attention.w"
+/*449:*/
+#line 8228 "attention.w"
 
 static const char*translate_usage= 
 "usage: attention translate --model CKPT [--attention] [SENTENCE ...]\n"
@@ -1174,7 +1216,9 @@ static const char*translate_usage=
 "  and prints one translation per line in the same order.\n"
 "  --model CKPT   the model (a safetensors checkpoint from train --save)\n"
 "  --attention    after each translation, a line per output word with its\n"
-"                 attention weights on the source words and on the padding\n";
+"                 attention weights on the source words and on the padding\n"
+"  --device cpu|cuda  where a Part II model runs: the processor (the default)\n"
+"                 or the GPU\n";
 
 static int translate_one(Model*m,const char*s,size_t len,const char*where,
 int show_attention)
@@ -1185,8 +1229,8 @@ int*src= xcalloc((size_t)m->cfg.L,sizeof(int)),*out= xcalloc((size_t)m->cfg.L,si
 float*attn= xcalloc((size_t)m->cfg.L*(size_t)m->cfg.L,sizeof(float));
 int status= 0;
 if(!norm)status= kit_fail("%s: invalid UTF-8 at byte %zu",where,bad+1);
-else if(*norm)/*448:*/
-#line 8168 "attention.w"
+else if(*norm)/*450:*/
+#line 8259 "attention.w"
 
 {
 int n= tokenize(&m->vin,norm,src,m->cfg.L,where,"English");
@@ -1197,8 +1241,8 @@ int k= greedy_decode(m,src,n,out,attn);
 char*t= words_join(&m->vout,out,k);
 fputs(t,stdout);
 free(t);
-if(show_attention)/*449:*/
-#line 8184 "attention.w"
+if(show_attention)/*451:*/
+#line 8275 "attention.w"
 
 for(int t= 0;t<k;t++){
 double pad= 0.0;
@@ -1208,14 +1252,14 @@ for(int i= n;i<m->cfg.L;i++)pad+= attn[t*m->cfg.L+i];
 printf("  (padding %.3f)",pad);
 }
 
-/*:449*/
-#line 8178 "attention.w"
+/*:451*/
+#line 8269 "attention.w"
 
 }
 }
 
-/*:448*/
-#line 8157 "attention.w"
+/*:450*/
+#line 8248 "attention.w"
 
 putchar('\n');
 free(norm);
@@ -1225,20 +1269,24 @@ free(attn);
 return status;
 }
 
-/*:447*//*450:*/
-#line 8193 "attention.w"
+/*:449*//*452:*/
+#line 8284 "attention.w"
 
 static int cmd_translate(int argc,char**argv)
 {
 static const struct option longopts[]= {{"model",required_argument,0,'m'},
-{"attention",no_argument,0,'a'},{"help",no_argument,0,'h'},{0,0,0,0}};
-const char*model= NULL;
+{"attention",no_argument,0,'a'},{"help",no_argument,0,'h'},
+{"device",required_argument,0,'U'},{0,0,0,0}};
+const char*model= NULL,*device= NULL;
 int c,show_attention= 0;
 opterr= 0;
 optind= 1;
 while((c= getopt_long(argc,argv,":h",longopts,NULL))!=-1){
 if(c=='m')model= optarg;
 else if(c=='a')show_attention= 1;
+else if(c=='U'){
+if(device_bad("translate",device= optarg))return 2;
+}
 else if(c=='h'){
 fputs(translate_usage,stdout);
 return 0;
@@ -1256,10 +1304,18 @@ return 2;
 }
 Model m;
 BModel bm;
-int kind= checkpoint_load_any(model,&m,&bm,&cpu_backend,64);
+const Backend*be= backend_for("translate",device);
+if(!be)return 1;
+int kind= checkpoint_load_any(model,&m,&bm,be,64);
 if(kind<0){
 fprintf(stderr,"attention translate: %s\n",kit_error());
 return 1;
+}
+if(kind==KIND_SEED&&be!=&cpu_backend){
+fprintf(stderr,"attention translate: %s holds the notebook's seed model, which "
+"runs on the CPU only; drop --device cuda\n",model);
+model_free(&m);
+return 2;
 }
 if(kind!=KIND_SEED){
 int status= translate_batched(&bm,argc-optind,argv+optind,show_attention);
@@ -1268,8 +1324,8 @@ return status;
 }
 int failed= 0;
 char where[64];
-/*451:*/
-#line 8239 "attention.w"
+/*453:*/
+#line 8342 "attention.w"
 
 if(optind<argc)
 for(int k= optind;k<argc;k++){
@@ -1295,18 +1351,18 @@ fflush(stdout);
 free(line);
 }
 
-/*:451*/
-#line 8234 "attention.w"
+/*:453*/
+#line 8337 "attention.w"
 
 model_free(&m);
 return failed?1:0;
 }
 
-/*:450*/
-#line 7489 "attention.w"
+/*:452*/
+#line 7542 "attention.w"
 
-/*457:*/
-#line 8373 "attention.w"
+/*459:*/
+#line 8476 "attention.w"
 
 static const char*pairs_usage= 
 "usage: attention pairs --data FILE [--filter tutorial|length] [--max-length L]\n"
@@ -1317,8 +1373,8 @@ static int cmd_pairs(int argc,char**argv)
 const char*data= NULL;
 int filter= FILTER_TUTORIAL;
 long max_length= DEFAULT_MAX_LENGTH;
-/*458:*/
-#line 8396 "attention.w"
+/*460:*/
+#line 8499 "attention.w"
 
 static const struct option longopts[]= {{"data",required_argument,0,'d'},
 {"filter",required_argument,0,'f'},{"max-length",required_argument,0,'L'},
@@ -1347,8 +1403,8 @@ fputs(pairs_usage,stderr);
 return 2;
 }
 
-/*:458*/
-#line 8383 "attention.w"
+/*:460*/
+#line 8486 "attention.w"
 
 PairList pl;
 if(pairs_read(&pl,data,filter,(int)max_length)){
@@ -1362,36 +1418,36 @@ pairs_free(&pl);
 return 0;
 }
 
-/*:457*/
-#line 7490 "attention.w"
+/*:459*/
+#line 7543 "attention.w"
 
 
-/*:412*/
-#line 7450 "attention.w"
+/*:413*/
+#line 7503 "attention.w"
 
 
 static const struct{
 const char*name,*summary;
 int(*run)(int argc,char**argv);
 }commands[]= {
-/*411:*/
-#line 7481 "attention.w"
+/*412:*/
+#line 7534 "attention.w"
 
 {"train","train a translator (the notebook's five pairs, or a pair file)",cmd_train},
 {"translate","translate sentences with a saved model",cmd_translate},
 {"pairs","print the pairs that training would read from a file",cmd_pairs},
-/*392:*/
-#line 7098 "attention.w"
+/*393:*/
+#line 7140 "attention.w"
 
 {"heatmap","draw the attention weights of a translation (PNG, PDF or SVG)",cmd_heatmap},
 {"loss-curve","draw the average loss per epoch from train --loss-log",cmd_loss_curve},
 
-/*:392*/
-#line 7485 "attention.w"
+/*:393*/
+#line 7538 "attention.w"
 
 
-/*:411*/
-#line 7456 "attention.w"
+/*:412*/
+#line 7509 "attention.w"
 
 };
 
@@ -1401,8 +1457,8 @@ size_t n= sizeof commands/sizeof commands[0];
 if(argc>=2)
 for(size_t k= 0;k<n;k++)
 if(strcmp(argv[1],commands[k].name)==0)return commands[k].run(argc-1,argv+1);
-/*410:*/
-#line 7469 "attention.w"
+/*411:*/
+#line 7522 "attention.w"
 
 FILE*out= argc>=2&&(strcmp(argv[1],"--help")==0||strcmp(argv[1],"-h")==0
 ||strcmp(argv[1],"help")==0)?stdout:stderr;
@@ -1412,9 +1468,9 @@ for(size_t k= 0;k<n;k++)fprintf(out,"  %-10s %s\n",commands[k].name,commands[k].
 fputs("Run 'attention COMMAND --help' for a command's options.\n",out);
 return out==stdout?0:2;
 
-/*:410*/
-#line 7466 "attention.w"
+/*:411*/
+#line 7519 "attention.w"
 
 }
 
-/*:409*/
+/*:410*/
