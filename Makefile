@@ -52,7 +52,8 @@ endif
 
 CTANGLE := $(shell command -v ctangle 2>/dev/null)
 
-.PHONY: all tangle run check bench book book-check clean handout grade grade-class
+.PHONY: all tangle run check bench book book-check clean handout grade grade-class \
+  check-cuda bench-cuda
 all: attention
 
 # One ctangle run writes every file; +c rewrites a file only when it changed.
@@ -137,6 +138,13 @@ draw-figures:
 
 bench: attention
 	$(PYTHON) tests/bench.py ./attention
+
+# On a machine with a GPU (the chapter "The GPU"): the CUDA trainer against the
+# CPU trainer, and its speed against PyTorch. Neither has run on a GPU yet.
+check-cuda: attention
+	tests/cuda/check.sh ./attention
+bench-cuda: attention
+	$(PYTHON) tests/cuda/bench.py ./attention
 
 # The model of make run, for the book; training is deterministic, so this is the
 # same model and the same figures as make run's.
