@@ -39,6 +39,12 @@
   \catcode`\|=12 \obeylines\listingspaces\input #1 \endgroup\fi\medskip}
 {\catcode`\ =\active \gdef\listingspaces{\catcode`\ =\active \def {\ }}}
 % a display of equations with a comment column: \eqtable{a&=b&comment\cr ...}
+% CUDA's launch brackets: cweave reads <<< and >>> as a shift and a relation,
+% which cwebmac's \MRL joins; exactly those two patterns print as <<< and >>>.
+\def\kitLLL{{\LL}{<}}\def\kitGGG{{\GG}{>}}\let\kitMRL=\MRL
+\def\MRL#1{\def\kitarg{#1}\ifx\kitarg\kitLLL\mathrel{\lll}\else
+  \ifx\kitarg\kitGGG\mathrel{\ggg}\else\kitMRL{#1}\fi\fi}
+\def\lll{<\mkern-4mu<\mkern-4mu<}\def\ggg{>\mkern-4mu>\mkern-4mu>}
 \def\eqtable#1{\null\,\vcenter{\openup1\jot\halign{\strut\hfil$\displaystyle{##}$&%
   $\displaystyle{{}##}$\hfil&\qquad\rm##\hfil\crcr#1\crcr}}\,}
 
@@ -4470,10 +4476,10 @@ end of this chapter) runs each wrapper with the launch's own grid and index
 arithmetic, on the processor.
 @^backend@>
 
-The backend is one file of CUDA~C++, \.{generated/backend\_cuda.cu}, and
-one header, \.{generated/cuda\_kernels.h}, that holds the wrappers and the
-launches, so that the host test can compile them too. Without \.{nvcc} the
-Makefile builds \.{generated/backend\_nocuda.c} instead, whose
+The backend is one file of CUDA~C++, \.{backend\_cuda.cu}, and one header
+that holds the wrappers and the launches, \.{cuda\_kernels.h}, so that the
+host test can compile them too (both in \.{generated/}). Without \.{nvcc}
+the Makefile builds \.{backend\_nocuda.c} instead, whose
 |cuda_backend_open| says that this program was built without CUDA.
 @(generated/backend_cuda.cu@>=
 extern "C" {
@@ -4502,15 +4508,15 @@ of training leaves nothing worth saving, and an error that is not caught at
 its call shows up later at an innocent one: every launch is checked too.
 @^error handling, CUDA@>
 @<CUDA checked calls@>=
-static void cuda_fail(cudaError_t e, const char *file, int line, const char *call)
+static void cuda_fail(cudaError_t e, const char *file, int lineno, const char *call)
 {
-  fprintf(stderr, "attention: %s:%d: CUDA error %s (%s) in %s\n", file, line,
+  fprintf(stderr, "attention: %s:%d: CUDA error %s (%s) in %s\n", file, lineno,
     cudaGetErrorName(e), cudaGetErrorString(e), call);
   exit(1);
 }
-static void cublas_fail(cublasStatus_t s, const char *file, int line, const char *call)
+static void cublas_fail(cublasStatus_t s, const char *file, int lineno, const char *call)
 {
-  fprintf(stderr, "attention: %s:%d: cuBLAS error %s (%s) in %s\n", file, line,
+  fprintf(stderr, "attention: %s:%d: cuBLAS error %s (%s) in %s\n", file, lineno,
     blas.status_name(s), blas.status_string(s), call);
   exit(1);
 }
@@ -4530,21 +4536,21 @@ the one the program was compiled against.
 @^cuBLAS@>
 @^dynamic loading@>
 @<Load cuBLAS when the GPU is first asked for@>=
+#define BLAS_FN(p, f) if (!(blas.p = (decltype(blas.p)) dlsym(h, #f))) \
+  return snprintf(msg, n, "%s has no function %s", so, #f), -1
 static int blas_load(char *msg, size_t n)
 {
   char so[32];
   snprintf(so, sizeof so, "libcublas.so.%d", CUBLAS_VER_MAJOR);
   void *h = dlopen(so, RTLD_NOW | RTLD_LOCAL);
-  if (!h) {
-    snprintf(msg, n, "cannot load cuBLAS: %s", dlerror());
-    return -1;
-  }
-#define BLAS_FN(p, f) if (!(blas.p = (decltype(blas.p)) dlsym(h, #f))) { \
-    snprintf(msg, n, "%s has no function %s", so, #f); return -1; }
-  BLAS_FN(create, cublasCreate_v2) BLAS_FN(set_stream, cublasSetStream_v2)
-  BLAS_FN(set_math_mode, cublasSetMathMode) BLAS_FN(set_workspace, cublasSetWorkspace_v2)
-  BLAS_FN(sgemm, cublasSgemm_v2) BLAS_FN(status_name, cublasGetStatusName)
-  BLAS_FN(status_string, cublasGetStatusString)
+  if (!h) return snprintf(msg, n, "cannot load cuBLAS: %s", dlerror()), -1;
+  BLAS_FN(create, cublasCreate_v2);
+  BLAS_FN(set_stream, cublasSetStream_v2);
+  BLAS_FN(set_math_mode, cublasSetMathMode);
+  BLAS_FN(set_workspace, cublasSetWorkspace_v2);
+  BLAS_FN(sgemm, cublasSgemm_v2);
+  BLAS_FN(status_name, cublasGetStatusName);
+  BLAS_FN(status_string, cublasGetStatusString);
   return 0;
 }
 
@@ -4575,7 +4581,7 @@ static double kit_flops;
 @^launch@>
 A launch of $n$ threads is a grid of $\lceil n/{\it KIT\_BLOCK}\rceil$
 blocks of |KIT_BLOCK| threads; thread |threadIdx.x| of block |blockIdx.x|
-takes the index $i=|blockIdx.x|\cdot|blockDim.x|+|threadIdx.x|$, and the
+takes the index $i={}$|blockIdx.x * blockDim.x + threadIdx.x|, and the
 threads of the last block whose $i$ is $n$ or more do nothing. Blocks of 256
 threads (eight groups of 32) let a multiprocessor keep several blocks in
 flight, which hides the time a thread waits for memory; the exact size

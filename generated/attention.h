@@ -1,9 +1,9 @@
 /*3:*/
-#line 159 "attention.w"
+#line 165 "attention.w"
 
 #pragma once
 /*4:*/
-#line 169 "attention.w"
+#line 175 "attention.w"
 
 #include <stddef.h> 
 #include <stdint.h> 
@@ -11,20 +11,20 @@
 #include <math.h> 
 
 /*:4*//*5:*/
-#line 188 "attention.w"
+#line 194 "attention.w"
 
 #if defined(KIT_MVEC) && defined(__GNUC__) && !defined(__clang__) && !defined(__CUDACC__)
 #define KIT_VECTOR_MATH __attribute__((__simd__("notinbranch")))
 KIT_VECTOR_MATH float expf(float);
 KIT_VECTOR_MATH float tanhf(float);
 #endif
-#line 194 "attention.w"
+#line 200 "attention.w"
 
 /*:5*/
-#line 161 "attention.w"
+#line 167 "attention.w"
 
 /*6:*/
-#line 202 "attention.w"
+#line 208 "attention.w"
 
 #define SOS_TOKEN 0
 #define EOS_TOKEN 1
@@ -34,26 +34,26 @@ KIT_VECTOR_MATH float tanhf(float);
 #define ROW_BLOCK 4096 
 
 /*:6*//*7:*/
-#line 216 "attention.w"
+#line 222 "attention.w"
 
 #ifdef __CUDACC__
 #define KIT_HD __host__ __device__
 #define KIT_RESTRICT __restrict__
 #else
-#line 221 "attention.w"
+#line 227 "attention.w"
 #define KIT_HD
 #define KIT_RESTRICT restrict
 #endif
-#line 224 "attention.w"
+#line 230 "attention.w"
 
 /*:7*//*39:*/
-#line 700 "attention.w"
+#line 706 "attention.w"
 
 #define FILTER_TUTORIAL 0
 #define FILTER_LENGTH 1
 
 /*:39*//*174:*/
-#line 2931 "attention.w"
+#line 2937 "attention.w"
 
 enum{KIND_SEED,KIND_BAHDANAU,KIND_LUONG_DOT,KIND_LUONG_GENERAL,
 KIND_MULTIHEAD,N_KINDS};
@@ -61,10 +61,10 @@ KIND_MULTIHEAD,N_KINDS};
 #define UNK_TOKEN 3
 
 /*:174*/
-#line 162 "attention.w"
+#line 168 "attention.w"
 
 /*13:*/
-#line 316 "attention.w"
+#line 322 "attention.w"
 
 typedef struct{
 char**word;
@@ -75,7 +75,7 @@ int nslot;
 }Vocab;
 
 /*:13*//*29:*/
-#line 519 "attention.w"
+#line 525 "attention.w"
 
 typedef struct{
 char*src,*tgt;
@@ -89,7 +89,7 @@ long lines_read,dropped;
 }PairList;
 
 /*:29*//*46:*/
-#line 815 "attention.w"
+#line 821 "attention.w"
 
 typedef struct{
 int src[DEFAULT_MAX_LENGTH*4],tgt[DEFAULT_MAX_LENGTH*4];
@@ -97,7 +97,7 @@ int src_len,tgt_len;
 }Example;
 
 /*:46*//*50:*/
-#line 871 "attention.w"
+#line 877 "attention.w"
 
 typedef struct{
 int V_in,V_out;
@@ -106,7 +106,7 @@ int L;
 }Config;
 
 /*:50*//*51:*/
-#line 889 "attention.w"
+#line 895 "attention.w"
 
 enum{ENC_EMB,ENC_W_IH,ENC_W_HH,ENC_B_IH,ENC_B_HH,DEC_EMB,ATTN_W,ATTN_B,
 COMB_W,COMB_B,DEC_W_IH,DEC_W_HH,DEC_B_IH,DEC_B_HH,OUT_W,OUT_B,
@@ -125,14 +125,14 @@ int rows,cols;
 }TensorSpec;
 
 /*:51*//*81:*/
-#line 1406 "attention.w"
+#line 1412 "attention.w"
 
 typedef struct{
 float r,z,n,ghn;
 }GruCache;
 
 /*:81*//*133:*/
-#line 2175 "attention.w"
+#line 2181 "attention.w"
 
 typedef struct{
 int weight;
@@ -144,7 +144,7 @@ int B,C,OC;
 #define N_ENC_DEFERRED (N_DEFERRED - N_DEC_DEFERRED) 
 
 /*:133*//*141:*/
-#line 2351 "attention.w"
+#line 2357 "attention.w"
 
 typedef struct{
 float b1,a1,b2,a2;
@@ -154,7 +154,7 @@ float eps;
 }AdamConstants;
 
 /*:141*//*183:*/
-#line 3088 "attention.w"
+#line 3094 "attention.w"
 
 typedef struct{
 int B,S,T;
@@ -162,7 +162,7 @@ int tokens;
 }Batch;
 
 /*:183*//*184:*/
-#line 3113 "attention.w"
+#line 3119 "attention.w"
 
 typedef struct Backend Backend;
 struct Backend{
@@ -176,7 +176,7 @@ void(*zero)(void*p,size_t bytes);
 void(*gemm)(int ta,int tb,int M,int N,int K,float alpha,const float*A,
 int lda,const float*B,int ldb,float beta,float*C,int ldc);
 /*185:*/
-#line 3140 "attention.w"
+#line 3146 "attention.w"
 
 void(*embed)(float*out,const float*table,const int*ids,int n,int H,
 float p,uint64_t seed);
@@ -190,7 +190,7 @@ const float*dout,const float*h,const GruCache*cache,const int*len,int s,
 int B,int H);
 
 /*:185*//*186:*/
-#line 3152 "attention.w"
+#line 3158 "attention.w"
 
 void(*additive_scores)(float*e,float*a,const float*wq,const float*uk,
 const float*va,int B,int S,int H);
@@ -207,7 +207,7 @@ void(*context_backward)(float*dw,float*dv,const float*dc,const float*w,
 const float*v,int B,int S,int H,int heads);
 
 /*:186*//*187:*/
-#line 3167 "attention.w"
+#line 3173 "attention.w"
 
 void(*tanh_forward)(float*y,const float*x,int n);
 void(*tanh_backward)(float*dx,const float*dy,const float*y,int n);
@@ -219,12 +219,12 @@ void(*add)(float*y,const float*x,int n);
 void(*adam)(float*p,const float*g,float*m,float*v,size_t n,AdamConstants k);
 
 /*:187*/
-#line 3125 "attention.w"
+#line 3131 "attention.w"
 
 };
 
 /*:184*//*215:*/
-#line 3699 "attention.w"
+#line 3705 "attention.w"
 
 enum{P_ENC_EMB,P_ENC_W_IH,P_ENC_W_HH,P_ENC_B_IH,P_ENC_B_HH,P_DEC_EMB,
 P_WA_W,P_WA_B,P_UA_W,P_UA_B,P_VA_W,P_VA_B,P_LIN_IN,P_LIN_OUT,
@@ -233,7 +233,7 @@ P_DEC_W_IH,P_DEC_W_HH,P_DEC_B_IH,P_DEC_B_HH,P_COMBINE,P_OUT_W,P_OUT_B,
 NP_TENSORS};
 
 /*:215*//*218:*/
-#line 3745 "attention.w"
+#line 3751 "attention.w"
 
 typedef struct{
 int*src,*tgt,*dec_in,*src_len,*tgt_len,*ids;
@@ -246,7 +246,7 @@ float*d_keys,*d_uk,*d_kp,*d_vp,*d_mh,*d_enc_gi,*d_enc_gh,*d_emb;
 }BActs;
 
 /*:218*//*219:*/
-#line 3758 "attention.w"
+#line 3764 "attention.w"
 
 typedef struct{
 int kind,heads;
@@ -264,7 +264,7 @@ BActs a;
 }BModel;
 
 /*:219*//*298:*/
-#line 5298 "attention.w"
+#line 5304 "attention.w"
 
 typedef struct{
 int kind,heads;
@@ -277,7 +277,7 @@ size_t n_params;
 }CkptView;
 
 /*:298*//*327:*/
-#line 5880 "attention.w"
+#line 5886 "attention.w"
 
 #define COLORMAP_MAX_POINTS 9
 typedef struct{
@@ -288,7 +288,7 @@ double v[3][COLORMAP_MAX_POINTS];
 }Colormap;
 
 /*:327*//*335:*/
-#line 5978 "attention.w"
+#line 5984 "attention.w"
 
 enum{HEATMAP_MATPLOTLIB,HEATMAP_SEABORN};
 typedef struct{
@@ -303,7 +303,7 @@ double vmin,vmax;
 }Heatmap;
 
 /*:335*//*336:*/
-#line 5995 "attention.w"
+#line 6001 "attention.w"
 
 typedef struct{
 double x,y,w,h;
@@ -319,13 +319,13 @@ unsigned char*data;
 }FigImage;
 
 /*:336*//*365:*/
-#line 6616 "attention.w"
+#line 6622 "attention.w"
 
 enum{FIGURE_PNG,FIGURE_PDF,FIGURE_SVG};
 #define FIGURE_PNG_SCALE 2.0
 
 /*:365*//*379:*/
-#line 6873 "attention.w"
+#line 6879 "attention.w"
 
 typedef struct{
 int n;
@@ -334,13 +334,13 @@ const char*title,*xlabel,*ylabel;
 }Curve;
 
 /*:379*/
-#line 163 "attention.w"
+#line 169 "attention.w"
 
 /*56:*/
-#line 970 "attention.w"
+#line 976 "attention.w"
 
 /*92:*/
-#line 1522 "attention.w"
+#line 1528 "attention.w"
 
 typedef struct{
 float*eh,*scores,*w,*ec,*pre,*o,*gi,*gh,*h;
@@ -355,7 +355,7 @@ GruCache*enc_cache;
 float*enc_h;
 float*enc_out;
 /*100:*/
-#line 1647 "attention.w"
+#line 1653 "attention.w"
 
 float*dec_eh,*dec_scores,*dec_w,*dec_ec,*dec_pre,*dec_o,*dec_gi,*dec_gh;
 GruCache*dec_cache;
@@ -363,10 +363,10 @@ float*dec_h;
 float*logits,*logp;
 
 /*:100*/
-#line 1535 "attention.w"
+#line 1541 "attention.w"
 
 /*130:*/
-#line 2122 "attention.w"
+#line 2128 "attention.w"
 
 float*d_logits;
 float*d_hout;
@@ -382,12 +382,12 @@ float*d_enc_h,*d_enc_hprev;
 float*d_rows,*d_enc_rows;
 
 /*:130*/
-#line 1536 "attention.w"
+#line 1542 "attention.w"
 
 }Activations;
 
 /*:92*/
-#line 971 "attention.w"
+#line 977 "attention.w"
 
 typedef struct{
 Config cfg;
@@ -401,10 +401,10 @@ struct Pipeline*pipeline;
 }Model;
 
 /*:56*/
-#line 164 "attention.w"
+#line 170 "attention.w"
 
 /*82:*/
-#line 1413 "attention.w"
+#line 1419 "attention.w"
 
 KIT_HD static inline float sigmoidf_(float a)
 {
@@ -415,7 +415,7 @@ KIT_HD static inline float gru_unit_forward(float gir,float giz,float gin,
 float ghr,float ghz,float ghn,float h,GruCache*c)
 {
 /*83:*/
-#line 1425 "attention.w"
+#line 1431 "attention.w"
 
 c->r= sigmoidf_(gir+ghr);
 c->z= sigmoidf_(giz+ghz);
@@ -424,18 +424,18 @@ c->n= tanhf(gin+c->r*ghn);
 return(1.0f-c->z)*c->n+c->z*h;
 
 /*:83*/
-#line 1422 "attention.w"
+#line 1428 "attention.w"
 
 }
 
 /*:82*//*121:*/
-#line 2014 "attention.w"
+#line 2020 "attention.w"
 
 KIT_HD static inline void gru_unit_backward(float dh_new,float h,const GruCache*c,
 float*dgir,float*dgiz,float*dgin,float*dghn,float*dh)
 {
 /*122:*/
-#line 2021 "attention.w"
+#line 2027 "attention.w"
 
 float dn= dh_new*(1.0f-c->z);
 float dz= dh_new*(h-c->n);
@@ -448,12 +448,12 @@ float dr= dan*c->ghn;
 *dh+= dh_new*c->z;
 
 /*:122*/
-#line 2018 "attention.w"
+#line 2024 "attention.w"
 
 }
 
 /*:121*//*188:*/
-#line 3190 "attention.w"
+#line 3196 "attention.w"
 
 KIT_HD static inline float dropout_scale(uint64_t seed,uint64_t i,float p)
 {
@@ -474,7 +474,7 @@ out[i]= table[(size_t)ids[r]*H+j]*dropout_scale(seed,(uint64_t)i,p);
 }
 
 /*:188*//*189:*/
-#line 3213 "attention.w"
+#line 3219 "attention.w"
 
 KIT_HD static inline void kb_embed_backward(int j,float*dtable,const float*dout,
 const int*ids,int n,int H,float p,uint64_t seed)
@@ -486,7 +486,7 @@ dtable[(size_t)ids[r]*H+j]+= dout[i]*dropout_scale(seed,i,p);
 }
 
 /*:189*//*190:*/
-#line 3226 "attention.w"
+#line 3232 "attention.w"
 
 KIT_HD static inline void kb_add_bias(int r,int j,float*y,const float*b,int m)
 {
@@ -494,7 +494,7 @@ y[(size_t)r*m+j]+= b[j];
 }
 
 /*:190*//*191:*/
-#line 3237 "attention.w"
+#line 3243 "attention.w"
 
 KIT_HD static inline void kb_gru_forward(int b,int j,float*h_new,GruCache*cache,
 const float*gi,const float*gh,const float*h,float*out,const int*len,
@@ -513,7 +513,7 @@ if(out)out[i]= h_new[i];
 }
 
 /*:191*//*192:*/
-#line 3258 "attention.w"
+#line 3264 "attention.w"
 
 KIT_HD static inline void kb_gru_backward(int b,int j,float*dgi,float*dgh,
 float*dh_prev,const float*dh_new,const float*dout,const float*h,
@@ -534,7 +534,7 @@ dh_prev[i]= dh;
 }
 
 /*:192*//*193:*/
-#line 3284 "attention.w"
+#line 3290 "attention.w"
 
 KIT_HD static inline void kb_additive_score(int i,float*e,float*KIT_RESTRICT a,
 const float*KIT_RESTRICT wq,const float*KIT_RESTRICT uk,const float*va,int B,int S,
@@ -549,7 +549,7 @@ e[i]= sum;
 }
 
 /*:193*//*194:*/
-#line 3302 "attention.w"
+#line 3308 "attention.w"
 
 KIT_HD static inline void kb_additive_pre(int r,int j,float*a,const float*de,
 const float*va,int H)
@@ -574,7 +574,7 @@ duk[(size_t)r*H+j]+= dpre[((size_t)b*S+s)*H+j];
 }
 
 /*:194*//*195:*/
-#line 3329 "attention.w"
+#line 3335 "attention.w"
 
 KIT_HD static inline void kb_dot_score(int i,float*e,const float*q,const float*k,
 int B,int S,int H,int heads,float scale)
@@ -587,7 +587,7 @@ e[i]= scale*sum;
 }
 
 /*:195*//*196:*/
-#line 3342 "attention.w"
+#line 3348 "attention.w"
 
 KIT_HD static inline void kb_dot_dq(int b,int c,float*dq,const float*de,
 const float*k,int B,int S,int H,int heads,float scale)
@@ -606,7 +606,7 @@ dk[(size_t)r*H+c]+= scale*de[((size_t)b*heads+h)*S+s]*q[(size_t)b*H+c];
 }
 
 /*:196*//*197:*/
-#line 3362 "attention.w"
+#line 3368 "attention.w"
 
 KIT_HD static inline void kb_masked_softmax(int r,float*w,const float*e,
 const int*len,int heads,int S)
@@ -620,7 +620,7 @@ for(int s= 0;s<S;s++)y[s]= s<n?y[s]/sum:0.0f;
 }
 
 /*:197*//*198:*/
-#line 3377 "attention.w"
+#line 3383 "attention.w"
 
 KIT_HD static inline void kb_softmax_backward(int r,float*de,const float*dw,
 const float*w,int S)
@@ -632,7 +632,7 @@ for(int s= 0;s<S;s++)de[(size_t)r*S+s]= y[s]*(x[s]-avg);
 }
 
 /*:198*//*199:*/
-#line 3391 "attention.w"
+#line 3397 "attention.w"
 
 KIT_HD static inline void kb_context(int b,int col,float*c,const float*w,
 const float*v,int B,int S,int H,int heads)
@@ -661,7 +661,7 @@ dv[(size_t)r*H+c]+= w[((size_t)b*heads+h)*S+s]*dc[(size_t)b*H+c];
 }
 
 /*:199*//*200:*/
-#line 3424 "attention.w"
+#line 3430 "attention.w"
 
 KIT_HD static inline void kb_nll(int r,float*logits,float*row_loss,const int*tgt,
 int V,float scale)
@@ -682,7 +682,7 @@ x[y]-= scale;
 }
 
 /*:200*//*201:*/
-#line 3445 "attention.w"
+#line 3451 "attention.w"
 
 KIT_HD static inline void kb_log_softmax(int r,float*x,int V)
 {
@@ -702,7 +702,7 @@ out[r]= best;
 }
 
 /*:201*//*202:*/
-#line 3466 "attention.w"
+#line 3472 "attention.w"
 
 KIT_HD static inline void kb_tanh(int i,float*y,const float*x)
 {
@@ -736,10 +736,10 @@ acc[0]+= s;
 }
 
 /*:202*/
-#line 165 "attention.w"
+#line 171 "attention.w"
 
 /*12:*/
-#line 293 "attention.w"
+#line 299 "attention.w"
 
 int kit_fail(const char*fmt,...)__attribute__((format(printf,1,2)));
 const char*kit_error(void);
@@ -748,7 +748,7 @@ void*xrealloc(void*p,size_t size);
 char*xstrdup(const char*s);
 
 /*:12*//*24:*/
-#line 455 "attention.w"
+#line 461 "attention.w"
 
 void vocab_init(Vocab*v);
 void vocab_free(Vocab*v);
@@ -757,55 +757,55 @@ int vocab_add(Vocab*v,const char*w);
 void vocab_add_sentence(Vocab*v,const char*s);
 
 /*:24*//*27:*/
-#line 502 "attention.w"
+#line 508 "attention.w"
 
 int tokenize(const Vocab*v,const char*s,int*ids,int max,
 const char*where,const char*language);
 
 /*:27*//*32:*/
-#line 575 "attention.w"
+#line 581 "attention.w"
 
 void pairs_seed(PairList*pl);
 void pairs_free(PairList*pl);
 void pairs_vocabularies(const PairList*pl,Vocab*vin,Vocab*vout);
 
 /*:32*//*38:*/
-#line 676 "attention.w"
+#line 682 "attention.w"
 
 char*normalize_sentence(const char*s,size_t len,size_t*bad);
 
 /*:38*//*45:*/
-#line 805 "attention.w"
+#line 811 "attention.w"
 
 int pairs_read(PairList*pl,const char*path,int filter,int max_length);
 
 /*:45*//*49:*/
-#line 861 "attention.w"
+#line 867 "attention.w"
 
 int make_examples(const PairList*pl,const Vocab*vin,const Vocab*vout,
 int max_length,int append_eos,Example**out);
 
 /*:49*//*55:*/
-#line 962 "attention.w"
+#line 968 "attention.w"
 
 void tensor_specs(const Config*c,TensorSpec s[N_TENSORS]);
 size_t spec_numel(const TensorSpec*s);
 size_t tensors_point(Tensors*t,float*mem,const Config*c);
 
 /*:55*//*60:*/
-#line 1052 "attention.w"
+#line 1058 "attention.w"
 
 void model_alloc(Model*m,const Config*c,Vocab*vin,Vocab*vout);
 void model_free(Model*m);
 
 /*:60*//*64:*/
-#line 1108 "attention.w"
+#line 1114 "attention.w"
 
 void model_init_random(Model*m,uint64_t seed);
 double random_normal(unsigned short xs[3]);
 
 /*:64*//*79:*/
-#line 1366 "attention.w"
+#line 1372 "attention.w"
 
 void embedding_forward(float*out,const float*table,const int*ids,int B,int H);
 void linear_forward(float*out,const float*inp,const float*weight,
@@ -816,43 +816,43 @@ void log_softmax_forward(float*out,const float*inp,int B,int n);
 float nll_forward(const float*logp,const int*target,int B,int V);
 
 /*:79*//*87:*/
-#line 1463 "attention.w"
+#line 1469 "attention.w"
 
 void gru_cell_forward(float*h_new,GruCache*cache,const float*gi,
 const float*gh,const float*h,int B,int H);
 
 /*:87*//*91:*/
-#line 1503 "attention.w"
+#line 1509 "attention.w"
 
 void attention_forward(float*w,float*ctx,const float*scores,
 const float*enc_out,int B,int L,int H);
 
 /*:91*//*96:*/
-#line 1582 "attention.w"
+#line 1588 "attention.w"
 
 void activations_alloc(Activations*a,const Config*c);
 void activations_free(Activations*a);
 
 /*:96*//*98:*/
-#line 1611 "attention.w"
+#line 1617 "attention.w"
 
 void encoder_forward(Model*m,const int*src,int T);
 
 /*:98*//*105:*/
-#line 1702 "attention.w"
+#line 1708 "attention.w"
 
 DecoderStep decoder_step(const Activations*a,const Config*c,int t);
 void decoder_step_forward(const Model*m,int token,const float*h_prev,
 const float*enc_out,const DecoderStep*s);
 
 /*:105*//*107:*/
-#line 1751 "attention.w"
+#line 1757 "attention.w"
 
 float seq2seq_forward(Model*m,const Example*ex);
 float decoder_forward(Model*m,const Example*ex);
 
 /*:107*//*120:*/
-#line 1985 "attention.w"
+#line 1991 "attention.w"
 
 void nll_backward(float*dlogits,const float*logp,const int*target,int B,int V);
 void linear_backward(float*dinp,float*dweight,float*dbias,
@@ -863,19 +863,19 @@ const float*x,int B,int C,int rows,int add);
 void embedding_backward(float*dtable,const float*dout,const int*ids,int B,int H);
 
 /*:120*//*125:*/
-#line 2056 "attention.w"
+#line 2062 "attention.w"
 
 void gru_cell_backward(float*dgi,float*dgh,float*dh,const float*dh_new,
 const float*h,const GruCache*cache,int B,int H);
 
 /*:125*//*129:*/
-#line 2099 "attention.w"
+#line 2105 "attention.w"
 
 void attention_backward(float*dscores,float*denc_out,const float*dctx,
 const float*w,const float*enc_out,int B,int L,int H);
 
 /*:129*//*136:*/
-#line 2237 "attention.w"
+#line 2243 "attention.w"
 
 void seq2seq_backward_deferred(Model*m,const Example*ex,Deferred d[N_DEFERRED]);
 void decoder_backward(Model*m,const Example*ex,Deferred d[N_DEC_DEFERRED]);
@@ -883,14 +883,14 @@ void encoder_backward(Model*m,const Example*ex,Deferred d[N_ENC_DEFERRED]);
 void seq2seq_backward(Model*m,const Example*ex);
 
 /*:136*//*161:*/
-#line 2742 "attention.w"
+#line 2748 "attention.w"
 
 int train_pairs(Model*m,const Example*ex,int n,long epochs,double lr,int threads,
 float*loss);
 void pipeline_stop(struct Pipeline*p);
 
 /*:161*//*162:*/
-#line 2747 "attention.w"
+#line 2753 "attention.w"
 
 AdamConstants adam_constants(double lr,double beta1,double beta2,double eps,long t);
 void adam_apply(float*p,const float*g,float*m,float*v,size_t n,
@@ -901,19 +901,19 @@ void optimizer_step(Model*m,double lr);
 float train_step(Model*m,const Example*ex,double lr);
 
 /*:162*//*166:*/
-#line 2806 "attention.w"
+#line 2812 "attention.w"
 
 int argmax(const float*x,int n);
 int greedy_decode(Model*m,const int*src,int T,int*out,float*attn);
 
 /*:166*//*175:*/
-#line 2937 "attention.w"
+#line 2943 "attention.w"
 
 extern const char*const kind_names[N_KINDS];
 int kind_from_name(const char*s);
 
 /*:175*//*182:*/
-#line 3066 "attention.w"
+#line 3072 "attention.w"
 
 void pairs_vocabularies_unk(const PairList*pl,int min_count,Vocab*vin,Vocab*vout);
 int tokenize_unk(const Vocab*v,const char*s,int*ids,int max,int*unknown);
@@ -921,13 +921,13 @@ int make_examples_unk(const PairList*pl,const Vocab*vin,const Vocab*vout,
 int max_length,Example**out);
 
 /*:182*//*214:*/
-#line 3686 "attention.w"
+#line 3692 "attention.w"
 
 extern const Backend cpu_backend;
 void cpu_set_threads(int n);
 
 /*:214*//*226:*/
-#line 3869 "attention.w"
+#line 3875 "attention.w"
 
 void batched_specs(int kind,const Config*c,TensorSpec s[NP_TENSORS]);
 void bmodel_alloc(BModel*bm,const Backend*be,int kind,int heads,const Config*c,
@@ -935,41 +935,41 @@ Vocab*vin,Vocab*vout,int B_cap);
 void bmodel_free(BModel*bm);
 
 /*:226*//*228:*/
-#line 3906 "attention.w"
+#line 3912 "attention.w"
 
 void bmodel_init_random(BModel*bm,uint64_t seed);
 
 /*:228*//*231:*/
-#line 3948 "attention.w"
+#line 3954 "attention.w"
 
 void batch_upload(BModel*bm,const Example*ex,const int*idx,int n,Batch*bt);
 
 /*:231*//*242:*/
-#line 4130 "attention.w"
+#line 4136 "attention.w"
 
 void bmodel_forward(BModel*bm,const Batch*bt,float p);
 double bmodel_take_loss(BModel*bm);
 
 /*:242*//*252:*/
-#line 4350 "attention.w"
+#line 4356 "attention.w"
 
 void bmodel_backward(BModel*bm,const Batch*bt);
 void bmodel_train_batch(BModel*bm,const Batch*bt,double lr);
 
 /*:252*//*257:*/
-#line 4430 "attention.w"
+#line 4436 "attention.w"
 
 void bmodel_greedy(BModel*bm,const Example*ex,int n,int*out,int*out_len,
 float*attn);
 
 /*:257*//*288:*/
-#line 5085 "attention.w"
+#line 5091 "attention.w"
 
 const Backend*cuda_backend_open(char*msg,size_t n);
 void backend_train_batch(BModel*bm,const Batch*bt,double lr);
 
 /*:288*//*306:*/
-#line 5433 "attention.w"
+#line 5439 "attention.w"
 
 int checkpoint_save(const Model*m,const char*path);
 int bcheckpoint_save(const BModel*bm,const char*path);
@@ -977,38 +977,38 @@ int checkpoint_load(Model*m,const char*path);
 int checkpoint_load_any(const char*path,Model*m,BModel*bm,const Backend*be,int B_cap);
 
 /*:306*//*334:*/
-#line 5963 "attention.w"
+#line 5969 "attention.w"
 
 extern const Colormap colormap_bone,colormap_ylorrd;
 void colormap_color(const Colormap*cm,double w,double rgb[3]);
 const Colormap*colormap_find(const char*name);
 
 /*:334*//*357:*/
-#line 6456 "attention.w"
+#line 6462 "attention.w"
 
 int heatmap_layout(const Heatmap*h,HeatmapLayout*lay);
 
 /*:357*//*370:*/
-#line 6691 "attention.w"
+#line 6697 "attention.w"
 
 int figure_format(const char*path);
 int figure_check_path(const char*path);
 int write_file_atomic(const char*path,const void*data,size_t n);
 
 /*:370*//*378:*/
-#line 6851 "attention.w"
+#line 6857 "attention.w"
 
 int heatmap_save(const Heatmap*h,const char*path);
 int heatmap_image(const Heatmap*h,double scale,FigImage*img,HeatmapLayout*lay);
 
 /*:378*//*391:*/
-#line 7122 "attention.w"
+#line 7128 "attention.w"
 
 int curve_save(const Curve*c,const char*path);
 int curve_image(const Curve*c,double scale,FigImage*img);
 
 /*:391*/
-#line 166 "attention.w"
+#line 172 "attention.w"
 
 
 /*:3*/

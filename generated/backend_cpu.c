@@ -1,12 +1,12 @@
 /*203:*/
-#line 3508 "attention.w"
+#line 3514 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
 #include <string.h> 
 #include <cblas.h> 
 /*204:*/
-#line 3515 "attention.w"
+#line 3521 "attention.w"
 
 static void*cpu_alloc(size_t bytes)
 {
@@ -26,7 +26,7 @@ memset(p,0,bytes);
 }
 
 /*:204*//*205:*/
-#line 3534 "attention.w"
+#line 3540 "attention.w"
 
 static void cpu_gemm(int ta,int tb,int M,int N,int K,float alpha,const float*A,
 int lda,const float*B,int ldb,float beta,float*C,int ldc)
@@ -35,15 +35,15 @@ int lda,const float*B,int ldb,float beta,float*C,int ldc)
 cblas_dgemm(CblasRowMajor,ta?CblasTrans:CblasNoTrans,tb?CblasTrans:CblasNoTrans,
 M,N,K,alpha,A,lda,B,ldb,beta,C,ldc);
 #else
-#line 3542 "attention.w"
+#line 3548 "attention.w"
  cblas_sgemm(CblasRowMajor,ta?CblasTrans:CblasNoTrans,tb?CblasTrans:CblasNoTrans,
 M,N,K,alpha,A,lda,B,ldb,beta,C,ldc);
 #endif
-#line 3545 "attention.w"
+#line 3551 "attention.w"
 }
 
 /*:205*//*206:*/
-#line 3549 "attention.w"
+#line 3555 "attention.w"
 
 #define FOR(n) for (int i =  0; i < (n); i++)
 #define FOR2(n, m) for (int r =  0; r < (n); r++) for (int j =  0; j < (m); j++)
@@ -63,7 +63,7 @@ FOR2(n,m)kb_add_bias(r,j,y,b,m);
 }
 
 /*:206*//*207:*/
-#line 3567 "attention.w"
+#line 3573 "attention.w"
 
 static void cpu_gru_forward(float*h_new,GruCache*cache,const float*gi,
 const float*gh,const float*h,float*out,const int*len,int s,int B,int H)
@@ -78,7 +78,7 @@ FOR2(B,H)kb_gru_backward(r,j,dgi,dgh,dh_prev,dh_new,dout,h,cache,len,s,H);
 }
 
 /*:207*//*208:*/
-#line 3580 "attention.w"
+#line 3586 "attention.w"
 
 static void cpu_additive_scores(float*e,float*a,const float*wq,const float*uk,
 const float*va,int B,int S,int H)
@@ -97,7 +97,7 @@ FOR2(S*B,H)kb_additive_duk(r,j,duk,a,B,S,H);
 }
 
 /*:208*//*209:*/
-#line 3597 "attention.w"
+#line 3603 "attention.w"
 
 static void cpu_dot_scores(float*e,const float*q,const float*k,int B,int S,
 int H,int heads,float scale)
@@ -121,7 +121,7 @@ FOR(rows)kb_softmax_backward(i,de,dw,w,S);
 }
 
 /*:209*//*210:*/
-#line 3619 "attention.w"
+#line 3625 "attention.w"
 
 static void cpu_context(float*c,const float*w,const float*v,int B,int S,int H,
 int heads)
@@ -136,7 +136,7 @@ FOR2(S*B,H)kb_context_dv(r,j,dv,dc,w,B,S,H,heads);
 }
 
 /*:210*//*211:*/
-#line 3632 "attention.w"
+#line 3638 "attention.w"
 
 static void cpu_tanh_forward(float*y,const float*x,int n)
 {
@@ -174,7 +174,7 @@ for(size_t i= 0;i<n;i++)kb_adam(i,p,g,m,v,k);
 }
 
 /*:211*//*212:*/
-#line 3671 "attention.w"
+#line 3677 "attention.w"
 
 void cpu_set_threads(int n)
 {
@@ -182,7 +182,7 @@ openblas_set_num_threads(n);
 }
 
 /*:212*//*213:*/
-#line 3678 "attention.w"
+#line 3684 "attention.w"
 
 const Backend cpu_backend= {"cpu",cpu_alloc,cpu_release,cpu_copy,cpu_copy,
 cpu_copy,cpu_zero,cpu_gemm,cpu_embed,cpu_embed_backward,cpu_add_bias,
@@ -192,7 +192,7 @@ cpu_softmax_backward,cpu_context,cpu_context_backward,cpu_tanh_forward,
 cpu_tanh_backward,cpu_nll,cpu_log_softmax,cpu_argmax,cpu_sum,cpu_add,cpu_adam};
 
 /*:213*/
-#line 3513 "attention.w"
+#line 3519 "attention.w"
 
 
 /*:203*/

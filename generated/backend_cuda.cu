@@ -1,5 +1,5 @@
 /*259:*/
-#line 4478 "attention.w"
+#line 4484 "attention.w"
 
 extern"C"{
 #include "attention.h"
@@ -11,7 +11,7 @@ extern"C"{
 #include <stdlib.h> 
 #include <string.h> 
 /*262:*/
-#line 4557 "attention.w"
+#line 4563 "attention.w"
 
 static cudaStream_t kit_stream;
 static cublasHandle_t kit_blas;
@@ -29,20 +29,20 @@ static unsigned long long kit_graph_launches,kit_graph_new,kit_graph_updated;
 static double kit_flops;
 
 /*:262*/
-#line 4488 "attention.w"
+#line 4494 "attention.w"
 
 /*260:*/
-#line 4504 "attention.w"
+#line 4510 "attention.w"
 
-static void cuda_fail(cudaError_t e,const char*file,int line,const char*call)
+static void cuda_fail(cudaError_t e,const char*file,int lineno,const char*call)
 {
-fprintf(stderr,"attention: %s:%d: CUDA error %s (%s) in %s\n",file,line,
+fprintf(stderr,"attention: %s:%d: CUDA error %s (%s) in %s\n",file,lineno,
 cudaGetErrorName(e),cudaGetErrorString(e),call);
 exit(1);
 }
-static void cublas_fail(cublasStatus_t s,const char*file,int line,const char*call)
+static void cublas_fail(cublasStatus_t s,const char*file,int lineno,const char*call)
 {
-fprintf(stderr,"attention: %s:%d: cuBLAS error %s (%s) in %s\n",file,line,
+fprintf(stderr,"attention: %s:%d: cuBLAS error %s (%s) in %s\n",file,lineno,
 blas.status_name(s),blas.status_string(s),call);
 exit(1);
 }
@@ -52,35 +52,35 @@ exit(1);
   if (s_ != CUBLAS_STATUS_SUCCESS) cublas_fail(s_, __FILE__, __LINE__, #x); } while (0)
 
 /*:260*/
-#line 4489 "attention.w"
+#line 4495 "attention.w"
 
 /*261:*/
-#line 4532 "attention.w"
+#line 4538 "attention.w"
 
+#define BLAS_FN(p, f) if (!(blas.p =  (decltype(blas.p)) dlsym(h, #f))) \
+  return snprintf(msg, n, "%s has no function %s", so, #f), -1
 static int blas_load(char*msg,size_t n)
 {
 char so[32];
 snprintf(so,sizeof so,"libcublas.so.%d",CUBLAS_VER_MAJOR);
 void*h= dlopen(so,RTLD_NOW|RTLD_LOCAL);
-if(!h){
-snprintf(msg,n,"cannot load cuBLAS: %s",dlerror());
-return-1;
-}
-#define BLAS_FN(p, f) if (!(blas.p =  (decltype(blas.p)) dlsym(h, #f))) { \
-    snprintf(msg, n, "%s has no function %s", so, #f); return -1; }
-BLAS_FN(create,cublasCreate_v2)BLAS_FN(set_stream,cublasSetStream_v2)
-BLAS_FN(set_math_mode,cublasSetMathMode)BLAS_FN(set_workspace,cublasSetWorkspace_v2)
-BLAS_FN(sgemm,cublasSgemm_v2)BLAS_FN(status_name,cublasGetStatusName)
-BLAS_FN(status_string,cublasGetStatusString)
+if(!h)return snprintf(msg,n,"cannot load cuBLAS: %s",dlerror()),-1;
+BLAS_FN(create,cublasCreate_v2);
+BLAS_FN(set_stream,cublasSetStream_v2);
+BLAS_FN(set_math_mode,cublasSetMathMode);
+BLAS_FN(set_workspace,cublasSetWorkspace_v2);
+BLAS_FN(sgemm,cublasSgemm_v2);
+BLAS_FN(status_name,cublasGetStatusName);
+BLAS_FN(status_string,cublasGetStatusString);
 return 0;
 }
 
 /*:261*/
-#line 4490 "attention.w"
+#line 4496 "attention.w"
 
 #include "cuda_kernels.h"
 /*279:*/
-#line 4939 "attention.w"
+#line 4945 "attention.w"
 
 static void*cu_alloc(size_t bytes)
 {
@@ -101,7 +101,7 @@ cudaCheck(cudaStreamSynchronize(kit_stream));
 }
 
 /*:279*//*280:*/
-#line 4958 "attention.w"
+#line 4964 "attention.w"
 
 static void cu_download(void*dst,const void*src,size_t bytes)
 {
@@ -119,7 +119,7 @@ if(bytes)cudaCheck(cudaMemsetAsync(p,0,bytes,kit_stream));
 }
 
 /*:280*//*287:*/
-#line 5077 "attention.w"
+#line 5083 "attention.w"
 
 static const Backend cuda_backend= {"cuda",cu_alloc,cu_release,cu_upload,
 cu_download,cu_copy,cu_zero,dev_gemm,cu_embed,cu_embed_backward,cu_add_bias,
@@ -129,10 +129,10 @@ cu_context_backward,cu_tanh_forward,cu_tanh_backward,cu_nll,cu_log_softmax,
 cu_argmax,cu_sum,cu_add,cu_adam};
 
 /*:287*/
-#line 4492 "attention.w"
+#line 4498 "attention.w"
 
 /*281:*/
-#line 4988 "attention.w"
+#line 4994 "attention.w"
 
 static void dev_gemm(int ta,int tb,int M,int N,int K,float alpha,const float*A,
 int lda,const float*B,int ldb,float beta,float*C,int ldc)
@@ -145,10 +145,10 @@ kit_flops+= 2.0*M*N*K;
 }
 
 /*:281*/
-#line 4493 "attention.w"
+#line 4499 "attention.w"
 
 /*286:*/
-#line 5068 "attention.w"
+#line 5074 "attention.w"
 
 static void cuda_report(void)
 {
@@ -158,14 +158,14 @@ kit_flops*1e-9,kit_graph_launches,kit_graph_new,kit_graph_updated);
 }
 
 /*:286*//*290:*/
-#line 5133 "attention.w"
+#line 5139 "attention.w"
 
 #define GRAPH_SLOTS 64
 static struct{int B,S,T;cudaGraphExec_t exec;}kit_graph[GRAPH_SLOTS];
 static int kit_graphs;
 
 /*:290*//*291:*/
-#line 5138 "attention.w"
+#line 5144 "attention.w"
 
 void backend_train_batch(BModel*bm,const Batch*bt,double lr)
 {
@@ -183,7 +183,7 @@ cudaCheck(cudaStreamBeginCapture(kit_stream,cudaStreamCaptureModeThreadLocal));
 bmodel_train_batch(bm,bt,lr);
 cudaCheck(cudaStreamEndCapture(kit_stream,&g));
 /*292:*/
-#line 5162 "attention.w"
+#line 5168 "attention.w"
 
 if(k==GRAPH_SLOTS)k= GRAPH_SLOTS-1;
 if(k<kit_graphs){
@@ -202,7 +202,7 @@ kit_graph_new++;
 }
 
 /*:292*/
-#line 5154 "attention.w"
+#line 5160 "attention.w"
 
 cudaCheck(cudaGraphDestroy(g));
 cudaCheck(cudaGraphLaunch(kit_graph[k].exec,kit_stream));
@@ -210,10 +210,10 @@ kit_graph_launches++;
 }
 
 /*:291*/
-#line 4494 "attention.w"
+#line 4500 "attention.w"
 
 /*283:*/
-#line 5017 "attention.w"
+#line 5023 "attention.w"
 
 const Backend*cuda_backend_open(char*msg,size_t n)
 {
@@ -231,7 +231,7 @@ snprintf(msg,n,"no CUDA GPU found (%s)",e!=cudaSuccess?cudaGetErrorString(e):
 return NULL;
 }
 /*284:*/
-#line 5040 "attention.w"
+#line 5046 "attention.w"
 
 cudaDeviceProp prop;
 cudaCheck(cudaGetDeviceProperties(&prop,dev));
@@ -245,10 +245,10 @@ prop.name,prop.major,prop.minor,prop.multiProcessorCount,
 (double)prop.totalGlobalMem/(1024.0*1024.0*1024.0));
 
 /*:284*/
-#line 5033 "attention.w"
+#line 5039 "attention.w"
 
 /*285:*/
-#line 5055 "attention.w"
+#line 5061 "attention.w"
 
 void*work;
 cudaCheck(cudaSetDevice(dev));
@@ -262,7 +262,7 @@ cublasCheck(blas.set_workspace(kit_blas,work,(size_t)32<<20));
 if(getenv("KIT_CUDA_STATS"))atexit(cuda_report);
 
 /*:285*/
-#line 5034 "attention.w"
+#line 5040 "attention.w"
 
 opened= 1;
 snprintf(msg,n,"%s",desc);
@@ -270,7 +270,7 @@ return&cuda_backend;
 }
 
 /*:283*/
-#line 4495 "attention.w"
+#line 4501 "attention.w"
 
 
 /*:259*/

@@ -1,12 +1,12 @@
 /*176:*/
-#line 2941 "attention.w"
+#line 2947 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
 #include <string.h> 
 #include <math.h> 
 /*220:*/
-#line 3774 "attention.w"
+#line 3780 "attention.w"
 
 #define PT(k) (bm->p + bm->off[k])
 #define GT(k) (bm->g + bm->off[k])
@@ -16,7 +16,7 @@ return bm->be->alloc(n*size);
 }
 
 /*:220*//*221:*/
-#line 3784 "attention.w"
+#line 3790 "attention.w"
 
 static void bias_grad(const BModel*bm,float*db,const float*dy,int n,int m)
 {
@@ -24,7 +24,7 @@ bm->be->gemm(0,0,1,m,n,1.0f,bm->a.ones,n,dy,m,1.0f,db,m);
 }
 
 /*:221*//*232:*/
-#line 3953 "attention.w"
+#line 3959 "attention.w"
 
 static uint64_t mix64(uint64_t z)
 {
@@ -35,7 +35,7 @@ return z^(z>>31);
 }
 
 /*:232*//*233:*/
-#line 3967 "attention.w"
+#line 3973 "attention.w"
 
 static void encoder_forward_b(BModel*bm,const Batch*bt,float p)
 {
@@ -57,7 +57,7 @@ s,B,H);
 }
 
 /*:233*//*234:*/
-#line 3990 "attention.w"
+#line 3996 "attention.w"
 
 static void attention_precompute(BModel*bm,int B,int S)
 {
@@ -77,7 +77,7 @@ be->add_bias(a->vp,b+2*H,S*B,H);
 }
 
 /*:234*//*235:*/
-#line 4014 "attention.w"
+#line 4020 "attention.w"
 
 static void decoder_step_b(BModel*bm,int B,int S,int t)
 {
@@ -89,7 +89,7 @@ float*s_prev= a->dec_h+tb,*s_new= s_prev+bh,*gi= a->dec_gi+(size_t)t*B*G;
 const float*x2= a->ht+tb;
 if(bm->kind==KIND_BAHDANAU){
 /*236:*/
-#line 4034 "attention.w"
+#line 4040 "attention.w"
 
 float*w= a->attw+(size_t)t*B*S;
 be->gemm(0,1,B,H,H,1.0f,s_prev,H,PT(P_WA_W),H,0.0f,a->wq,H);
@@ -100,7 +100,7 @@ be->masked_softmax(w,a->scores,a->src_len,B,1,S);
 be->context(a->ctx+tb,w,a->keys,B,S,H,1);
 
 /*:236*/
-#line 4024 "attention.w"
+#line 4030 "attention.w"
 
 x2= a->ctx+tb;
 }
@@ -109,7 +109,7 @@ be->gemm(0,1,B,G,H,1.0f,s_prev,H,PT(P_DEC_W_HH),H,0.0f,a->gh,G);
 be->add_bias(a->gh,PT(P_DEC_B_HH),B,G);
 be->gru_forward(s_new,a->dec_cache+tb,gi,a->gh,s_prev,NULL,NULL,0,B,H);
 if(bm->kind!=KIND_BAHDANAU)/*237:*/
-#line 4047 "attention.w"
+#line 4053 "attention.w"
 
 {
 int mh= bm->kind==KIND_MULTIHEAD,nh= bm->heads;
@@ -117,7 +117,7 @@ const float*q= s_new,*K= mh?a->kp:a->keys;
 float*w= a->attw+(size_t)t*B*nh*S,*c= a->ctx+tb,*ht= a->ht+tb+bh;
 const float*Wc= PT(mh?P_COMBINE:P_LIN_OUT);
 if(bm->kind!=KIND_LUONG_DOT)/*238:*/
-#line 4066 "attention.w"
+#line 4072 "attention.w"
 
 {
 float*qt= a->q+tb;
@@ -127,7 +127,7 @@ q= qt;
 }
 
 /*:238*/
-#line 4053 "attention.w"
+#line 4059 "attention.w"
 
 be->dot_scores(a->scores,q,K,B,S,H,nh,mh?1.0f/sqrtf((float)(H/nh)):1.0f);
 be->masked_softmax(w,a->scores,a->src_len,B,nh,S);
@@ -142,12 +142,12 @@ be->tanh_forward(ht,ht,B*H);
 }
 
 /*:237*/
-#line 4031 "attention.w"
+#line 4037 "attention.w"
 
 }
 
 /*:235*//*239:*/
-#line 4080 "attention.w"
+#line 4086 "attention.w"
 
 static const float*decoder_output(const BModel*bm)
 {
@@ -169,7 +169,7 @@ for(int t= 0;t<T;t++)decoder_step_b(bm,B,S,t);
 }
 
 /*:239*//*250:*/
-#line 4312 "attention.w"
+#line 4318 "attention.w"
 
 static void encoder_backward_b(BModel*bm,const Batch*bt)
 {
@@ -196,10 +196,10 @@ mix64(bm->seed^(2*bm->step)));
 }
 
 /*:250*/
-#line 2946 "attention.w"
+#line 2952 "attention.w"
 
 /*177:*/
-#line 2949 "attention.w"
+#line 2955 "attention.w"
 
 const char*const kind_names[N_KINDS]= {"seed","bahdanau","luong-dot",
 "luong-general","multihead"};
@@ -211,7 +211,7 @@ return-1;
 }
 
 /*:177*//*216:*/
-#line 3706 "attention.w"
+#line 3712 "attention.w"
 
 void batched_specs(int kind,const Config*c,TensorSpec s[NP_TENSORS])
 {
@@ -224,7 +224,7 @@ s[P_ENC_B_IH]= (TensorSpec){"encoder.gru.bias_ih_l0",3*H,0};
 s[P_ENC_B_HH]= (TensorSpec){"encoder.gru.bias_hh_l0",3*H,0};
 s[P_DEC_EMB]= (TensorSpec){"decoder.embedding.weight",c->V_out,H};
 /*217:*/
-#line 3727 "attention.w"
+#line 3733 "attention.w"
 
 s[P_WA_W]= (TensorSpec){"decoder.attention.Wa.weight",bah?H:0,H};
 s[P_WA_B]= (TensorSpec){"decoder.attention.Wa.bias",bah?H:0,0};
@@ -241,7 +241,7 @@ s[P_OUTPROJ_W]= (TensorSpec){"decoder.attention.out_proj.weight",mh?H:0,H};
 s[P_OUTPROJ_B]= (TensorSpec){"decoder.attention.out_proj.bias",mh?H:0,0};
 
 /*:217*/
-#line 3717 "attention.w"
+#line 3723 "attention.w"
 
 s[P_DEC_W_IH]= (TensorSpec){"decoder.gru.weight_ih_l0",3*H,2*H};
 s[P_DEC_W_HH]= (TensorSpec){"decoder.gru.weight_hh_l0",3*H,H};
@@ -253,7 +253,7 @@ s[P_OUT_B]= (TensorSpec){"decoder.out.bias",c->V_out,0};
 }
 
 /*:216*//*222:*/
-#line 3791 "attention.w"
+#line 3797 "attention.w"
 
 void bmodel_alloc(BModel*bm,const Backend*be,int kind,int heads,const Config*c,
 Vocab*vin,Vocab*vout,int B_cap)
@@ -276,7 +276,7 @@ bm->g= dev(bm,bm->n_params,sizeof(float));
 bm->m= dev(bm,bm->n_params,sizeof(float));
 bm->v= dev(bm,bm->n_params,sizeof(float));
 /*223:*/
-#line 3815 "attention.w"
+#line 3821 "attention.w"
 
 BActs*a= &bm->a;
 size_t B= (size_t)B_cap,L= (size_t)c->L,H= (size_t)c->H,N= L*B,V= (size_t)c->V_out;
@@ -297,7 +297,7 @@ a->enc_h= dev(bm,N*H+B*H,sizeof(float));
 a->dec_h= dev(bm,N*H+B*H,sizeof(float));
 a->ht= dev(bm,N*H+B*H,sizeof(float));
 /*224:*/
-#line 3836 "attention.w"
+#line 3842 "attention.w"
 
 float**bh[]= {&a->wq,&a->d_s,&a->d_s2,&a->d_mh};
 for(size_t k= 0;k<sizeof bh/sizeof bh[0];k++)*bh[k]= dev(bm,B*H,sizeof(float));
@@ -317,16 +317,16 @@ be->upload(a->ones,one,N*sizeof(float));
 free(one);
 
 /*:224*/
-#line 3834 "attention.w"
+#line 3840 "attention.w"
 
 
 /*:223*/
-#line 3812 "attention.w"
+#line 3818 "attention.w"
 
 }
 
 /*:222*//*225:*/
-#line 3856 "attention.w"
+#line 3862 "attention.w"
 
 void bmodel_free(BModel*bm)
 {
@@ -341,7 +341,7 @@ memset(bm,0,sizeof*bm);
 }
 
 /*:225*//*227:*/
-#line 3883 "attention.w"
+#line 3889 "attention.w"
 
 void bmodel_init_random(BModel*bm,uint64_t seed)
 {
@@ -366,7 +366,7 @@ bm->seed= seed;
 }
 
 /*:227*//*229:*/
-#line 3913 "attention.w"
+#line 3919 "attention.w"
 
 void batch_upload(BModel*bm,const Example*ex,const int*idx,int n,Batch*bt)
 {
@@ -380,7 +380,7 @@ tokens+= e->tgt_len;
 int*h= xcalloc((size_t)(3*(S> T?S:T)*n+2*n),sizeof(int));
 int*src= h,*tgt= src+S*n,*din= tgt+T*n,*sl= din+T*n,*tl= sl+n;
 /*230:*/
-#line 3936 "attention.w"
+#line 3942 "attention.w"
 
 for(int b= 0;b<n;b++){
 const Example*e= &ex[idx?idx[b]:b];
@@ -394,7 +394,7 @@ tl[b]= e->tgt_len;
 }
 
 /*:230*/
-#line 3925 "attention.w"
+#line 3931 "attention.w"
 
 const Backend*be= bm->be;
 be->upload(bm->a.src,src,(size_t)(S*n)*sizeof(int));
@@ -407,7 +407,7 @@ free(h);
 }
 
 /*:229*//*240:*/
-#line 4104 "attention.w"
+#line 4110 "attention.w"
 
 void bmodel_forward(BModel*bm,const Batch*bt,float p)
 {
@@ -425,7 +425,7 @@ be->sum(a->loss_acc,a->row_loss,T*B);
 }
 
 /*:240*//*241:*/
-#line 4121 "attention.w"
+#line 4127 "attention.w"
 
 double bmodel_take_loss(BModel*bm)
 {
@@ -436,7 +436,7 @@ return s;
 }
 
 /*:241*//*243:*/
-#line 4149 "attention.w"
+#line 4155 "attention.w"
 
 void bmodel_backward(BModel*bm,const Batch*bt)
 {
@@ -455,7 +455,7 @@ be->zero(a->d_kp,(size_t)S*bh*sizeof(float));
 be->zero(a->d_vp,(size_t)S*bh*sizeof(float));
 for(int t= T-1;t>=0;t--){
 if(bm->kind==KIND_BAHDANAU)/*244:*/
-#line 4184 "attention.w"
+#line 4190 "attention.w"
 
 {
 size_t tb= (size_t)t*bh,G= 3*(size_t)H;
@@ -473,10 +473,10 @@ be->gemm(0,0,B,H,H,1.0f,dq,H,PT(P_WA_W),H,1.0f,a->d_s2,H);
 }
 
 /*:244*/
-#line 4166 "attention.w"
+#line 4172 "attention.w"
 
 else/*245:*/
-#line 4206 "attention.w"
+#line 4212 "attention.w"
 
 {
 int mh= bm->kind==KIND_MULTIHEAD,nh= bm->heads;
@@ -488,7 +488,7 @@ be->tanh_backward(dpre,a->d_out+tb,a->ht+tb+bh,B*H);
 be->gemm(0,0,B,H,H,1.0f,dpre,H,Wc,2*H,0.0f,dc,H);
 be->gemm(0,0,B,H,H,1.0f,dpre,H,Wc+H,2*H,1.0f,a->d_s,H);
 /*246:*/
-#line 4225 "attention.w"
+#line 4231 "attention.w"
 
 const float*cg= dc,*K= mh?a->kp:a->keys,*Vv= mh?a->vp:a->keys;
 const float*q= bm->kind==KIND_LUONG_DOT?s_new:a->q+tb;
@@ -505,7 +505,7 @@ if(bm->kind==KIND_LUONG_DOT)be->add(a->d_s,dq,B*H);
 else be->gemm(0,0,B,H,H,1.0f,dq,H,PT(mh?P_INPROJ_W:P_LIN_IN),H,1.0f,a->d_s,H);
 
 /*:246*/
-#line 4216 "attention.w"
+#line 4222 "attention.w"
 
 be->gru_backward(dgi,dgh,a->d_s2,a->d_s,NULL,a->dec_h+tb,a->dec_cache+tb,
 NULL,0,B,H);
@@ -516,14 +516,14 @@ a->d_out+tb-bh,H);
 }
 
 /*:245*/
-#line 4167 "attention.w"
+#line 4173 "attention.w"
 
 float*x= a->d_s;
 a->d_s= a->d_s2;
 a->d_s2= x;
 }
 /*247:*/
-#line 4245 "attention.w"
+#line 4251 "attention.w"
 
 {
 int G= 3*H,N= T*B;
@@ -539,10 +539,10 @@ mix64(bm->seed^(2*bm->step+1)));
 }
 
 /*:247*/
-#line 4172 "attention.w"
+#line 4178 "attention.w"
 
 /*248:*/
-#line 4268 "attention.w"
+#line 4274 "attention.w"
 
 {
 int N= T*B,M= S*B;
@@ -560,7 +560,7 @@ be->gemm(1,0,H,H,N,1.0f,a->d_pre,H,a->dec_h+bh,H,1.0f,dWc+H,2*H);
 if(bm->kind==KIND_LUONG_GENERAL)
 be->gemm(1,0,H,H,N,1.0f,a->d_q,H,a->dec_h+bh,H,1.0f,GT(P_LIN_IN),H);
 if(mh)/*249:*/
-#line 4292 "attention.w"
+#line 4298 "attention.w"
 
 {
 float*dW= GT(P_INPROJ_W),*db= GT(P_INPROJ_B);
@@ -578,19 +578,19 @@ be->gemm(0,0,M,H,H,1.0f,a->d_vp,H,W+2*HH,H,1.0f,a->d_keys,H);
 }
 
 /*:249*/
-#line 4284 "attention.w"
+#line 4290 "attention.w"
 
 }
 }
 
 /*:248*/
-#line 4173 "attention.w"
+#line 4179 "attention.w"
 
 encoder_backward_b(bm,bt);
 }
 
 /*:243*//*251:*/
-#line 4339 "attention.w"
+#line 4345 "attention.w"
 
 void bmodel_train_batch(BModel*bm,const Batch*bt,double lr)
 {
@@ -603,7 +603,7 @@ bm->step++;
 }
 
 /*:251*//*253:*/
-#line 4365 "attention.w"
+#line 4371 "attention.w"
 
 void bmodel_greedy(BModel*bm,const Example*ex,int n,int*out,int*out_len,
 float*attn)
@@ -614,7 +614,7 @@ int B= n-at<bm->B_cap?n-at:bm->B_cap;
 Batch bt;
 batch_upload(bm,ex+at,NULL,B,&bt);
 /*254:*/
-#line 4378 "attention.w"
+#line 4384 "attention.w"
 
 const Backend*be= bm->be;
 BActs*a= &bm->a;
@@ -630,7 +630,7 @@ for(int b= 0;b<B;b++)len[b]= 0,tok[b]= SOS_TOKEN;
 if(attn)memset(attn+(size_t)at*L*L,0,(size_t)B*L*L*sizeof(float));
 for(int t= 0;t<L&&left> 0;t++){
 /*255:*/
-#line 4398 "attention.w"
+#line 4404 "attention.w"
 
 size_t tb= (size_t)t*B;
 be->upload(a->dec_in+tb,tok,(size_t)B*sizeof(int));
@@ -647,10 +647,10 @@ be->download(tok,a->ids,(size_t)B*sizeof(int));
 if(w)be->download(w,a->attw+tb*nh*S,(size_t)(B*nh*S)*sizeof(float));
 
 /*:255*/
-#line 4392 "attention.w"
+#line 4398 "attention.w"
 
 /*256:*/
-#line 4413 "attention.w"
+#line 4419 "attention.w"
 
 for(int b= 0;b<B;b++){
 if(len[b]<0)continue;
@@ -669,20 +669,20 @@ if(left==0||t==L-1)
 for(int b= 0;b<B;b++)if(len[b]<0)len[b]= -len[b]-1;
 
 /*:256*/
-#line 4393 "attention.w"
+#line 4399 "attention.w"
 
 }
 free(tok);
 free(w);
 
 /*:254*/
-#line 4374 "attention.w"
+#line 4380 "attention.w"
 
 }
 }
 
 /*:253*/
-#line 2947 "attention.w"
+#line 2953 "attention.w"
 
 
 /*:176*/
