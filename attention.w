@@ -4455,7 +4455,7 @@ For the kit this means three things. The numbers live in the card's memory,
 which the host program cannot read: it holds pointers that it passes on to
 kernels and to copies. A launch costs the processor a few microseconds, so
 a small kernel costs more to start than to run; at the tutorial's size (a
-batch of 32, hidden 128) a training step is some 500 launches of a few
+batch of 32, hidden 128) a training step is a few hundred launches and products of a few
 thousand threads each, and the count of launches, not of floating-point
 operations, sets the time. And the products, which are most of the
 arithmetic, are cuBLAS's: NVIDIA's matrix library, whose |sgemm| is tuned
@@ -4935,19 +4935,23 @@ static void cu_adam(float *p, const float *g, float *m, float *v, size_t n,
 @*1 Memory, copies and the product.
 @^device memory@>
 Device memory comes from |cudaMalloc| and is zeroed, as the interface
-promises, by |cudaMemset|. A copy from the host goes into the stream and is
-waited for, so that the caller may free or reuse its buffer at once; a copy
-to the host waits for everything queued before it, which is the moment the
-host learns a result (a batch's chosen words, the loss when it is printed,
-the parameters when a checkpoint is written, by the same code as on the
-CPU). Copies and zeroing within the card stay in the stream and are not
-waited for.
+promises, in the stream (a stream of our own does not wait for work outside
+it, so the zeroing must be in it to come before the kernels). A copy from
+ordinary host memory goes into the stream too: CUDA first copies the bytes
+into a buffer of its own and returns, so the caller may free or reuse its
+buffer at once, and the processor does not wait for the card; the next
+batch's words are queued while the card still works on this one, and reach
+their buffers only after the kernels queued before them have read the old
+ones. A copy to the host waits for everything queued before it, which is the
+moment the host learns a result (a batch's chosen words, the loss when it is
+printed, the parameters when a checkpoint is written, by the same code as on
+the CPU). Copies and zeroing within the card are not waited for.
 @<CUDA memory and copies@>=
 static void *cu_alloc(size_t bytes)
 {
   void *p = NULL;
   cudaCheck(cudaMalloc(&p, bytes ? bytes : 16));
-  cudaCheck(cudaMemset(p, 0, bytes ? bytes : 16));
+  cudaCheck(cudaMemsetAsync(p, 0, bytes ? bytes : 16, kit_stream));
   return p;
 }
 static void cu_release(void *p)
@@ -4958,7 +4962,6 @@ static void cu_upload(void *dst, const void *src, size_t bytes)
 {
   if (!bytes) return;
   cudaCheck(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyHostToDevice, kit_stream));
-  cudaCheck(cudaStreamSynchronize(kit_stream));
 }
 
 @ @<CUDA memory and copies@>=
@@ -5109,8 +5112,8 @@ void backend_train_batch(BModel *bm, const Batch *bt, double lr)
 
 @*1 A training step as a CUDA graph.
 @^CUDA graphs@>
-At the tutorial's size a training step is about 500 launches and products of
-a few microseconds each, and the card finishes each one before the
+At the tutorial's size a training step is a few hundred launches and
+products of a few microseconds each, and the card finishes each one before the
 processor has queued the next: the step takes as long as the processor
 takes to launch. A {\it CUDA graph\/} is a recorded sequence of launches,
 copies and products that the card replays from one call. The stream is put

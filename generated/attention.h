@@ -264,7 +264,7 @@ BActs a;
 }BModel;
 
 /*:219*//*298:*/
-#line 5304 "attention.w"
+#line 5307 "attention.w"
 
 typedef struct{
 int kind,heads;
@@ -277,7 +277,7 @@ size_t n_params;
 }CkptView;
 
 /*:298*//*327:*/
-#line 5886 "attention.w"
+#line 5889 "attention.w"
 
 #define COLORMAP_MAX_POINTS 9
 typedef struct{
@@ -288,7 +288,7 @@ double v[3][COLORMAP_MAX_POINTS];
 }Colormap;
 
 /*:327*//*335:*/
-#line 5984 "attention.w"
+#line 5987 "attention.w"
 
 enum{HEATMAP_MATPLOTLIB,HEATMAP_SEABORN};
 typedef struct{
@@ -303,7 +303,7 @@ double vmin,vmax;
 }Heatmap;
 
 /*:335*//*336:*/
-#line 6001 "attention.w"
+#line 6004 "attention.w"
 
 typedef struct{
 double x,y,w,h;
@@ -319,13 +319,13 @@ unsigned char*data;
 }FigImage;
 
 /*:336*//*365:*/
-#line 6622 "attention.w"
+#line 6625 "attention.w"
 
 enum{FIGURE_PNG,FIGURE_PDF,FIGURE_SVG};
 #define FIGURE_PNG_SCALE 2.0
 
 /*:365*//*379:*/
-#line 6879 "attention.w"
+#line 6882 "attention.w"
 
 typedef struct{
 int n;
@@ -963,13 +963,13 @@ void bmodel_greedy(BModel*bm,const Example*ex,int n,int*out,int*out_len,
 float*attn);
 
 /*:257*//*288:*/
-#line 5091 "attention.w"
+#line 5094 "attention.w"
 
 const Backend*cuda_backend_open(char*msg,size_t n);
 void backend_train_batch(BModel*bm,const Batch*bt,double lr);
 
 /*:288*//*306:*/
-#line 5439 "attention.w"
+#line 5442 "attention.w"
 
 int checkpoint_save(const Model*m,const char*path);
 int bcheckpoint_save(const BModel*bm,const char*path);
@@ -977,32 +977,32 @@ int checkpoint_load(Model*m,const char*path);
 int checkpoint_load_any(const char*path,Model*m,BModel*bm,const Backend*be,int B_cap);
 
 /*:306*//*334:*/
-#line 5969 "attention.w"
+#line 5972 "attention.w"
 
 extern const Colormap colormap_bone,colormap_ylorrd;
 void colormap_color(const Colormap*cm,double w,double rgb[3]);
 const Colormap*colormap_find(const char*name);
 
 /*:334*//*357:*/
-#line 6462 "attention.w"
+#line 6465 "attention.w"
 
 int heatmap_layout(const Heatmap*h,HeatmapLayout*lay);
 
 /*:357*//*370:*/
-#line 6697 "attention.w"
+#line 6700 "attention.w"
 
 int figure_format(const char*path);
 int figure_check_path(const char*path);
 int write_file_atomic(const char*path,const void*data,size_t n);
 
 /*:370*//*378:*/
-#line 6857 "attention.w"
+#line 6860 "attention.w"
 
 int heatmap_save(const Heatmap*h,const char*path);
 int heatmap_image(const Heatmap*h,double scale,FigImage*img,HeatmapLayout*lay);
 
 /*:378*//*391:*/
-#line 7128 "attention.w"
+#line 7131 "attention.w"
 
 int curve_save(const Curve*c,const char*path);
 int curve_image(const Curve*c,double scale,FigImage*img);

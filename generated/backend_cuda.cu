@@ -80,13 +80,13 @@ return 0;
 
 #include "cuda_kernels.h"
 /*279:*/
-#line 4945 "attention.w"
+#line 4949 "attention.w"
 
 static void*cu_alloc(size_t bytes)
 {
 void*p= NULL;
 cudaCheck(cudaMalloc(&p,bytes?bytes:16));
-cudaCheck(cudaMemset(p,0,bytes?bytes:16));
+cudaCheck(cudaMemsetAsync(p,0,bytes?bytes:16,kit_stream));
 return p;
 }
 static void cu_release(void*p)
@@ -97,11 +97,10 @@ static void cu_upload(void*dst,const void*src,size_t bytes)
 {
 if(!bytes)return;
 cudaCheck(cudaMemcpyAsync(dst,src,bytes,cudaMemcpyHostToDevice,kit_stream));
-cudaCheck(cudaStreamSynchronize(kit_stream));
 }
 
 /*:279*//*280:*/
-#line 4964 "attention.w"
+#line 4967 "attention.w"
 
 static void cu_download(void*dst,const void*src,size_t bytes)
 {
@@ -119,7 +118,7 @@ if(bytes)cudaCheck(cudaMemsetAsync(p,0,bytes,kit_stream));
 }
 
 /*:280*//*287:*/
-#line 5083 "attention.w"
+#line 5086 "attention.w"
 
 static const Backend cuda_backend= {"cuda",cu_alloc,cu_release,cu_upload,
 cu_download,cu_copy,cu_zero,dev_gemm,cu_embed,cu_embed_backward,cu_add_bias,
@@ -132,7 +131,7 @@ cu_argmax,cu_sum,cu_add,cu_adam};
 #line 4498 "attention.w"
 
 /*281:*/
-#line 4994 "attention.w"
+#line 4997 "attention.w"
 
 static void dev_gemm(int ta,int tb,int M,int N,int K,float alpha,const float*A,
 int lda,const float*B,int ldb,float beta,float*C,int ldc)
@@ -148,7 +147,7 @@ kit_flops+= 2.0*M*N*K;
 #line 4499 "attention.w"
 
 /*286:*/
-#line 5074 "attention.w"
+#line 5077 "attention.w"
 
 static void cuda_report(void)
 {
@@ -158,14 +157,14 @@ kit_flops*1e-9,kit_graph_launches,kit_graph_new,kit_graph_updated);
 }
 
 /*:286*//*290:*/
-#line 5139 "attention.w"
+#line 5142 "attention.w"
 
 #define GRAPH_SLOTS 64
 static struct{int B,S,T;cudaGraphExec_t exec;}kit_graph[GRAPH_SLOTS];
 static int kit_graphs;
 
 /*:290*//*291:*/
-#line 5144 "attention.w"
+#line 5147 "attention.w"
 
 void backend_train_batch(BModel*bm,const Batch*bt,double lr)
 {
@@ -183,7 +182,7 @@ cudaCheck(cudaStreamBeginCapture(kit_stream,cudaStreamCaptureModeThreadLocal));
 bmodel_train_batch(bm,bt,lr);
 cudaCheck(cudaStreamEndCapture(kit_stream,&g));
 /*292:*/
-#line 5168 "attention.w"
+#line 5171 "attention.w"
 
 if(k==GRAPH_SLOTS)k= GRAPH_SLOTS-1;
 if(k<kit_graphs){
@@ -202,7 +201,7 @@ kit_graph_new++;
 }
 
 /*:292*/
-#line 5160 "attention.w"
+#line 5163 "attention.w"
 
 cudaCheck(cudaGraphDestroy(g));
 cudaCheck(cudaGraphLaunch(kit_graph[k].exec,kit_stream));
@@ -213,7 +212,7 @@ kit_graph_launches++;
 #line 4500 "attention.w"
 
 /*283:*/
-#line 5023 "attention.w"
+#line 5026 "attention.w"
 
 const Backend*cuda_backend_open(char*msg,size_t n)
 {
@@ -231,7 +230,7 @@ snprintf(msg,n,"no CUDA GPU found (%s)",e!=cudaSuccess?cudaGetErrorString(e):
 return NULL;
 }
 /*284:*/
-#line 5046 "attention.w"
+#line 5049 "attention.w"
 
 cudaDeviceProp prop;
 cudaCheck(cudaGetDeviceProperties(&prop,dev));
@@ -245,10 +244,10 @@ prop.name,prop.major,prop.minor,prop.multiProcessorCount,
 (double)prop.totalGlobalMem/(1024.0*1024.0*1024.0));
 
 /*:284*/
-#line 5039 "attention.w"
+#line 5042 "attention.w"
 
 /*285:*/
-#line 5061 "attention.w"
+#line 5064 "attention.w"
 
 void*work;
 cudaCheck(cudaSetDevice(dev));
@@ -262,7 +261,7 @@ cublasCheck(blas.set_workspace(kit_blas,work,(size_t)32<<20));
 if(getenv("KIT_CUDA_STATS"))atexit(cuda_report);
 
 /*:285*/
-#line 5040 "attention.w"
+#line 5043 "attention.w"
 
 opened= 1;
 snprintf(msg,n,"%s",desc);

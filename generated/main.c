@@ -1,5 +1,5 @@
 /*410:*/
-#line 7500 "attention.w"
+#line 7503 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
@@ -9,7 +9,7 @@
 #include <time.h> 
 #include <unistd.h> 
 /*395:*/
-#line 7164 "attention.w"
+#line 7167 "attention.w"
 
 #define MAX_OUTS 8
 static int add_out(const char*cmd,const char*path,const char**outs,int*n)
@@ -33,7 +33,7 @@ return 0;
 }
 
 /*:395*//*396:*/
-#line 7187 "attention.w"
+#line 7190 "attention.w"
 
 static void report_figure(const char*path,const char*what,double seconds)
 {
@@ -45,7 +45,7 @@ printf("Wrote %s (%s, %.1f kB, %.1f ms)\n",path,what,size/1000.0,1e3*seconds);
 }
 
 /*:396*//*403:*/
-#line 7350 "attention.w"
+#line 7353 "attention.w"
 
 #include <unistd.h> 
 static const char*loss_log_path;
@@ -63,7 +63,7 @@ loss_log[loss_log_n++]= loss;
 }
 
 /*:403*//*404:*/
-#line 7366 "attention.w"
+#line 7369 "attention.w"
 
 static int loss_log_check(void)
 {
@@ -89,7 +89,7 @@ return status;
 }
 
 /*:404*//*414:*/
-#line 7553 "attention.w"
+#line 7556 "attention.w"
 
 static int parse_long(const char*cmd,const char*opt,const char*s,long lo,
 long hi,long*out)
@@ -107,7 +107,7 @@ return 0;
 }
 
 /*:414*//*415:*/
-#line 7570 "attention.w"
+#line 7573 "attention.w"
 
 static int parse_float(const char*cmd,const char*opt,const char*s,double lo,
 double hi,double*out)
@@ -125,7 +125,7 @@ return 0;
 }
 
 /*:415*//*416:*/
-#line 7588 "attention.w"
+#line 7591 "attention.w"
 
 static double now_seconds(void)
 {
@@ -135,7 +135,7 @@ return(double)ts.tv_sec+1e-9*(double)ts.tv_nsec;
 }
 
 /*:416*//*417:*/
-#line 7603 "attention.w"
+#line 7606 "attention.w"
 
 static int device_bad(const char*cmd,const char*device)
 {
@@ -155,7 +155,7 @@ return be;
 }
 
 /*:417*//*431:*/
-#line 7907 "attention.w"
+#line 7910 "attention.w"
 
 static char*words_join(const Vocab*v,const int*ids,int n)
 {
@@ -167,7 +167,7 @@ return s;
 }
 
 /*:431*//*440:*/
-#line 8078 "attention.w"
+#line 8081 "attention.w"
 
 static double hold_fraction(const char*s,uint64_t seed)
 {
@@ -187,7 +187,7 @@ int kept= 0;
 for(int k= 0;k<pl->n;k++){
 Pair p= pl->pair[k];
 if(hold_fraction(p.src,seed)<share)/*441:*/
-#line 8102 "attention.w"
+#line 8105 "attention.w"
 
 {
 if(vl->n==vl->cap){
@@ -198,7 +198,7 @@ vl->pair[vl->n++]= p;
 }
 
 /*:441*/
-#line 8096 "attention.w"
+#line 8099 "attention.w"
 
 else pl->pair[kept++]= p;
 }
@@ -206,7 +206,7 @@ pl->n= kept;
 }
 
 /*:440*//*444:*/
-#line 8145 "attention.w"
+#line 8148 "attention.w"
 
 static uint64_t mix_seed(uint64_t a,uint64_t b)
 {
@@ -217,7 +217,7 @@ return z^(z>>31);
 }
 
 /*:444*//*447:*/
-#line 8198 "attention.w"
+#line 8201 "attention.w"
 
 static double batched_loss(BModel*bm,const Example*ex,int n)
 {
@@ -233,7 +233,7 @@ return bmodel_take_loss(bm)/(double)(tokens?tokens:1);
 }
 
 /*:447*//*454:*/
-#line 8374 "attention.w"
+#line 8377 "attention.w"
 
 static void warn_unknown(const Vocab*v,Vocab*seen,const char*s,const char*where)
 {
@@ -252,7 +252,7 @@ fprintf(stderr,"attention translate: %s: warning: \"%s\" is not in the model's "
 }
 
 /*:454*//*455:*/
-#line 8396 "attention.w"
+#line 8399 "attention.w"
 
 static int translate_batched(BModel*bm,int nargs,char**args,int show_attention)
 {
@@ -262,7 +262,7 @@ Example*ex= xcalloc((size_t)cap,sizeof(Example));
 Vocab unknown;
 vocab_init(&unknown);
 /*456:*/
-#line 8417 "attention.w"
+#line 8420 "attention.w"
 
 char*line= NULL;
 size_t lcap= 0;
@@ -283,7 +283,7 @@ norm= xrealloc(norm,(size_t)cap*sizeof(char*));
 ex= xrealloc(ex,(size_t)cap*sizeof(Example));
 }
 /*457:*/
-#line 8441 "attention.w"
+#line 8444 "attention.w"
 
 size_t bad;
 char where[64];
@@ -305,20 +305,20 @@ ex[n].src_len= m+1;
 }else ex[n].src[0]= EOS_TOKEN,ex[n].src_len= 1,ex[n].tgt_len= -1;
 
 /*:457*/
-#line 8436 "attention.w"
+#line 8439 "attention.w"
 
 n++;
 }
 free(line);
 
 /*:456*/
-#line 8404 "attention.w"
+#line 8407 "attention.w"
 
 int*out= xcalloc((size_t)(n?n:1)*L,sizeof(int)),*len= xcalloc((size_t)(n?n:1),sizeof(int));
 float*attn= show_attention?xcalloc((size_t)(n?n:1)*L*L,sizeof(float)):NULL;
 bmodel_greedy(bm,ex,n,out,len,attn);
 /*458:*/
-#line 8462 "attention.w"
+#line 8465 "attention.w"
 
 for(int k= 0;k<n;k++){
 if(ex[k].tgt_len>=0){
@@ -335,7 +335,7 @@ putchar('\n');
 }
 
 /*:458*/
-#line 8408 "attention.w"
+#line 8411 "attention.w"
 
 for(int k= 0;k<n;k++)free(norm[k]);
 free(norm),free(ex),free(out),free(len),free(attn);
@@ -344,13 +344,13 @@ return failed?1:0;
 }
 
 /*:455*/
-#line 7508 "attention.w"
+#line 7511 "attention.w"
 
 /*392:*/
-#line 7140 "attention.w"
+#line 7143 "attention.w"
 
 /*394:*/
-#line 7152 "attention.w"
+#line 7155 "attention.w"
 
 static const char*heatmap_usage= 
 "usage: attention heatmap --model CKPT --out FILE [--out FILE ...] [OPTIONS] SENTENCE\n"
@@ -364,7 +364,7 @@ static const char*heatmap_usage=
 "  --device cpu|cuda     where a Part II model runs (default: the processor)\n";
 
 /*:394*//*397:*/
-#line 7197 "attention.w"
+#line 7200 "attention.w"
 
 static int cmd_heatmap(int argc,char**argv)
 {
@@ -378,7 +378,7 @@ opterr= 0;
 optind= 1;
 while(!bad&&(c= getopt_long(argc,argv,":h",longopts,NULL))!=-1)switch(c){
 /*398:*/
-#line 7224 "attention.w"
+#line 7227 "attention.w"
 
 case'm':model= optarg;break;
 case'o':bad= add_out("heatmap",optarg,outs,&nout)!=0;break;
@@ -402,7 +402,7 @@ default:fprintf(stderr,"attention heatmap: unknown option \"%s\"\n",argv[optind-
 bad= 1;
 
 /*:398*/
-#line 7209 "attention.w"
+#line 7212 "attention.w"
 
 }
 if(!bad&&(!model||nout==0||argc-optind!=1)){
@@ -416,7 +416,7 @@ return 2;
 }
 if(check_outs("heatmap",outs,nout))return 1;
 /*399:*/
-#line 7250 "attention.w"
+#line 7253 "attention.w"
 
 Model m;
 BModel bm;
@@ -443,7 +443,7 @@ char*norm= normalize_sentence(argv[optind],strlen(argv[optind]),&badbyte);
 if(!norm)kit_fail("the sentence: invalid UTF-8 at byte %zu",badbyte+1);
 else if(kind==KIND_SEED)T= tokenize(vi,norm,src,L,"the sentence","English");
 else/*400:*/
-#line 7290 "attention.w"
+#line 7293 "attention.w"
 
 {
 Example e;
@@ -459,7 +459,7 @@ bmodel_greedy(&bm,&e,1,out,&n,attn);
 }
 
 /*:400*/
-#line 7275 "attention.w"
+#line 7278 "attention.w"
 
 if(T==0)kit_fail("the sentence has no words");
 else if(T> 0&&kind==KIND_SEED)n= greedy_decode(&m,src,T,out,attn);
@@ -467,7 +467,7 @@ if(T> 0&&n==0)
 kit_fail("the model translates \"%s\" into nothing: there is no attention to draw",norm);
 if(n> 0){
 /*401:*/
-#line 7305 "attention.w"
+#line 7308 "attention.w"
 
 const char**rw= xcalloc((size_t)n,sizeof(char*)),**cw= xcalloc((size_t)T,sizeof(char*));
 for(int i= 0;i<n;i++)rw[i]= vo->word[out[i]];
@@ -489,7 +489,7 @@ status= 1;
 free(rw),free(cw),free(fr),free(title);
 
 /*:401*/
-#line 7281 "attention.w"
+#line 7284 "attention.w"
 
 }else fprintf(stderr,"attention heatmap: %s\n",kit_error());
 free(norm),free(src),free(out),free(attn);
@@ -498,15 +498,15 @@ else bmodel_free(&bm);
 return status;
 
 /*:399*/
-#line 7221 "attention.w"
+#line 7224 "attention.w"
 
 }
 
 /*:397*/
-#line 7141 "attention.w"
+#line 7144 "attention.w"
 
 /*405:*/
-#line 7392 "attention.w"
+#line 7395 "attention.w"
 
 static const char*loss_curve_usage= 
 "usage: attention loss-curve --log FILE --out FILE [--out FILE ...] [--title TEXT]\n"
@@ -516,7 +516,7 @@ static const char*loss_curve_usage=
 "  --title TEXT   the title (default: 'Training: average loss per epoch')\n";
 
 /*:405*//*406:*/
-#line 7402 "attention.w"
+#line 7405 "attention.w"
 
 static int read_loss_log(const char*path,double**x,double**y,int*n)
 {
@@ -534,7 +534,7 @@ free(*x),free(*y);
 return kit_fail("%s: line %ld: expected an epoch, a tab and a finite loss",path,k);
 }
 /*407:*/
-#line 7424 "attention.w"
+#line 7427 "attention.w"
 
 if(*n==cap){
 cap= cap?2*cap:1024;
@@ -544,7 +544,7 @@ cap= cap?2*cap:1024;
 (*x)[*n]= e,(*y)[(*n)++]= v;
 
 /*:407*/
-#line 7418 "attention.w"
+#line 7421 "attention.w"
 
 }
 fclose(f);
@@ -552,7 +552,7 @@ return*n> 0?0:kit_fail("%s: no epochs in the file",path);
 }
 
 /*:406*//*408:*/
-#line 7432 "attention.w"
+#line 7435 "attention.w"
 
 static int cmd_loss_curve(int argc,char**argv)
 {
@@ -586,7 +586,7 @@ fputs(loss_curve_usage,stderr);
 return 2;
 }
 /*409:*/
-#line 7467 "attention.w"
+#line 7470 "attention.w"
 
 double*x= NULL,*y= NULL;
 int n= 0;
@@ -610,19 +610,19 @@ free(x),free(y);
 return status;
 
 /*:409*/
-#line 7464 "attention.w"
+#line 7467 "attention.w"
 
 }
 
 /*:408*/
-#line 7142 "attention.w"
+#line 7145 "attention.w"
 
 
 /*:392*//*413:*/
-#line 7546 "attention.w"
+#line 7549 "attention.w"
 
 /*418:*/
-#line 7623 "attention.w"
+#line 7626 "attention.w"
 
 static const char*train_usage= 
 "usage: attention train [--pairs seed | --data FILE] [OPTIONS]\n"
@@ -658,7 +658,7 @@ static const char*train_usage=
 "  (for these kinds --epochs defaults to 10, --lr to 0.001, --print-every to 1)\n";
 
 /*:418*//*419:*/
-#line 7657 "attention.w"
+#line 7660 "attention.w"
 
 typedef struct{
 const char*data,*init,*save;
@@ -666,7 +666,7 @@ int filter,append_eos;
 long epochs,hidden,max_length,seed,print_every,show,threads;
 double lr;
 /*432:*/
-#line 7919 "attention.w"
+#line 7922 "attention.w"
 
 int kind;
 long heads,batch;
@@ -678,7 +678,7 @@ double valid_split;
 const char*device;
 
 /*:432*/
-#line 7663 "attention.w"
+#line 7666 "attention.w"
 
 }TrainOptions;
 static int train_batched(TrainOptions*o,int kind);
@@ -695,7 +695,7 @@ static const struct option longopts[]= {
 {"show",required_argument,0,'S'},{"help",no_argument,0,'h'},
 {"loss-log",required_argument,0,'g'},{"threads",required_argument,0,'T'},
 /*433:*/
-#line 7929 "attention.w"
+#line 7932 "attention.w"
 
 {"attention",required_argument,0,'A'},{"heads",required_argument,0,'N'},
 {"batch",required_argument,0,'B'},{"dropout",required_argument,0,'D'},
@@ -704,7 +704,7 @@ static const struct option longopts[]= {
 {"device",required_argument,0,'U'},
 
 /*:433*/
-#line 7678 "attention.w"
+#line 7681 "attention.w"
 
 {0,0,0,0}};
 *o= (TrainOptions){NULL,NULL,NULL,FILTER_TUTORIAL,1,-1,0,0,1,0,5,0,0.0,
@@ -714,7 +714,7 @@ opterr= 0;
 optind= 1;
 while(!bad&&(c= getopt_long(argc,argv,":h",longopts,NULL))!=-1)switch(c){
 /*420:*/
-#line 7696 "attention.w"
+#line 7699 "attention.w"
 
 case'p':
 if(strcmp(optarg,"seed")!=0){
@@ -746,7 +746,7 @@ break;
 case'S':bad= parse_long("train","--show",optarg,0,100000000,&o->show)!=0;break;
 case'T':bad= parse_long("train","--threads",optarg,1,2,&o->threads)!=0;break;
 /*434:*/
-#line 7936 "attention.w"
+#line 7939 "attention.w"
 
 case'A':
 if((o->kind= kind_from_name(optarg))<0){
@@ -773,7 +773,7 @@ bad= parse_float("train","--valid-split",optarg,0.0,1.0,&o->valid_split)!=0
 break;
 
 /*:434*/
-#line 7726 "attention.w"
+#line 7729 "attention.w"
 
 case'g':loss_log_path= optarg;break;
 case'h':fputs(train_usage,stdout);exit(0);
@@ -786,7 +786,7 @@ fprintf(stderr,"attention train: unknown option \"%s\"\n",argv[optind-1]);
 bad= 1;
 
 /*:420*/
-#line 7686 "attention.w"
+#line 7689 "attention.w"
 
 }
 if(!bad&&optind<argc){
@@ -798,7 +798,7 @@ return bad?-1:0;
 }
 
 /*:419*//*421:*/
-#line 7740 "attention.w"
+#line 7743 "attention.w"
 
 static int cmd_train(int argc,char**argv)
 {
@@ -808,7 +808,7 @@ Model m;
 Example*ex= NULL;
 int status= 0;
 /*423:*/
-#line 7800 "attention.w"
+#line 7803 "attention.w"
 
 if(train_options(argc,argv,&o))return 2;
 if(loss_log_path&&loss_log_check())return 1;
@@ -820,10 +820,10 @@ return 2;
 int max_length= o.max_length?(int)o.max_length:DEFAULT_MAX_LENGTH;
 
 /*:423*/
-#line 7748 "attention.w"
+#line 7751 "attention.w"
 
 /*422:*/
-#line 7767 "attention.w"
+#line 7770 "attention.w"
 
 int kind= o.kind;
 if(o.init){
@@ -855,10 +855,10 @@ if(o.print_every==0)o.print_every= 50;
 if(o.lr==0.0)o.lr= 0.01;
 
 /*:422*/
-#line 7749 "attention.w"
+#line 7752 "attention.w"
 
 /*424:*/
-#line 7810 "attention.w"
+#line 7813 "attention.w"
 
 if(o.data){
 if(pairs_read(&pl,o.data,o.filter,max_length)){
@@ -868,10 +868,10 @@ return 1;
 }else pairs_seed(&pl);
 
 /*:424*/
-#line 7750 "attention.w"
+#line 7753 "attention.w"
 
 /*427:*/
-#line 7836 "attention.w"
+#line 7839 "attention.w"
 
 if(o.init){
 if(checkpoint_load(&m,o.init)){
@@ -888,10 +888,10 @@ model_init_random(&m,(uint64_t)o.seed);
 }
 
 /*:427*/
-#line 7751 "attention.w"
+#line 7754 "attention.w"
 
 /*425:*/
-#line 7820 "attention.w"
+#line 7823 "attention.w"
 
 if(make_examples(&pl,&m.vin,&m.vout,m.cfg.L,o.append_eos,&ex)){
 fprintf(stderr,"attention train: %s\n",kit_error());
@@ -901,10 +901,10 @@ return 1;
 }
 
 /*:425*/
-#line 7752 "attention.w"
+#line 7755 "attention.w"
 
 /*428:*/
-#line 7851 "attention.w"
+#line 7854 "attention.w"
 
 if(o.data)printf("Read %ld sentence pairs from %s; kept %d (%s filter)\n",
 pl.lines_read,o.data,pl.n,o.filter==FILTER_TUTORIAL?"tutorial":"length");
@@ -917,10 +917,10 @@ printf("Training for %ld epochs, %s<EOS> on the targets\n",o.epochs,
 o.append_eos?"":"no ");
 
 /*:428*/
-#line 7753 "attention.w"
+#line 7756 "attention.w"
 
 /*429:*/
-#line 7867 "attention.w"
+#line 7870 "attention.w"
 
 int threads= o.threads?(int)o.threads:sysconf(_SC_NPROCESSORS_ONLN)> 1?2:1,used= 1;
 float*loss= xcalloc((size_t)pl.n*(size_t)o.print_every,sizeof(float));
@@ -946,10 +946,10 @@ used> 1?"s":"");
 free(loss);
 
 /*:429*/
-#line 7754 "attention.w"
+#line 7757 "attention.w"
 
 /*426:*/
-#line 7830 "attention.w"
+#line 7833 "attention.w"
 
 if(o.save&&checkpoint_save(&m,o.save)){
 fprintf(stderr,"attention train: %s\n",kit_error());
@@ -957,10 +957,10 @@ status= 1;
 }
 
 /*:426*/
-#line 7755 "attention.w"
+#line 7758 "attention.w"
 
 /*430:*/
-#line 7893 "attention.w"
+#line 7896 "attention.w"
 
 int right= 0,*out= xcalloc((size_t)m.cfg.L,sizeof(int));
 for(int k= 0;k<pl.n;k++){
@@ -976,7 +976,7 @@ printf("%d of %d training pairs translated exactly\n",right,pl.n);
 free(out);
 
 /*:430*/
-#line 7756 "attention.w"
+#line 7759 "attention.w"
 
 if(loss_log_path&&loss_log_save())status= 1;
 free(ex);
@@ -986,7 +986,7 @@ return status;
 }
 
 /*:421*//*435:*/
-#line 7970 "attention.w"
+#line 7973 "attention.w"
 
 static int train_batched(TrainOptions*o,int kind)
 {
@@ -998,7 +998,7 @@ if(o->epochs<0)o->epochs= 10;
 if(o->print_every==0)o->print_every= 1;
 if(o->lr==0.0)o->lr= 0.001;
 /*436:*/
-#line 7996 "attention.w"
+#line 7999 "attention.w"
 
 long H= o->hidden?o->hidden:DEFAULT_HIDDEN;
 cpu_set_threads(o->threads?(int)o->threads:sysconf(_SC_NPROCESSORS_ONLN)> 1?2:1);
@@ -1021,10 +1021,10 @@ const Backend*be= backend_for("train",o->device);
 if(!be)return 1;
 
 /*:436*/
-#line 7980 "attention.w"
+#line 7983 "attention.w"
 
 /*437:*/
-#line 8022 "attention.w"
+#line 8025 "attention.w"
 
 if(pairs_read(&pl,o->data,o->filter,L)){
 fprintf(stderr,"attention train: %s\n",kit_error());
@@ -1044,10 +1044,10 @@ return 1;
 }
 
 /*:437*/
-#line 7981 "attention.w"
+#line 7984 "attention.w"
 
 /*438:*/
-#line 8042 "attention.w"
+#line 8045 "attention.w"
 
 if(o->init){
 if(checkpoint_load_any(o->init,NULL,&bm,be,(int)o->batch)<0){
@@ -1070,10 +1070,10 @@ goto end;
 }
 
 /*:438*/
-#line 7982 "attention.w"
+#line 7985 "attention.w"
 
 /*439:*/
-#line 8063 "attention.w"
+#line 8066 "attention.w"
 
 printf("Read %ld sentence pairs from %s; kept %d (%s filter)",pl.lines_read,o->data,
 pl.n+vl.n*(o->valid_split> 0.0),o->filter==FILTER_TUTORIAL?"tutorial":"length");
@@ -1087,17 +1087,17 @@ printf("Training for %ld epochs, batch %ld, lr %g, dropout %g, %s\n",o->epochs,o
 o->lr,o->dropout,o->shuffle?"shuffled each epoch":"in file order");
 
 /*:439*/
-#line 7983 "attention.w"
+#line 7986 "attention.w"
 
 /*442:*/
-#line 8114 "attention.w"
+#line 8117 "attention.w"
 
 int n= pl.n,*order= xcalloc((size_t)n,sizeof(int));
 double best= INFINITY,t_all= now_seconds();
 for(long e= 1;e<=o->epochs;e++){
 for(int k= 0;k<n;k++)order[k]= k;
 if(o->shuffle)/*443:*/
-#line 8132 "attention.w"
+#line 8135 "attention.w"
 
 {
 uint64_t z= mix_seed((uint64_t)o->seed,(uint64_t)e);
@@ -1112,12 +1112,12 @@ order[j]= x;
 }
 
 /*:443*/
-#line 8119 "attention.w"
+#line 8122 "attention.w"
 
 double t0= now_seconds(),train_loss,valid_loss= NAN;
 long tokens= 0;
 /*445:*/
-#line 8158 "attention.w"
+#line 8161 "attention.w"
 
 int tty= isatty(fileno(stdout));
 double last= t0;
@@ -1139,13 +1139,13 @@ last= now;
 if(tty)printf("\r%78s\r","");
 
 /*:445*/
-#line 8122 "attention.w"
+#line 8125 "attention.w"
 
 train_loss= bmodel_take_loss(&bm)/(double)tokens;
 if(vl.n)valid_loss= batched_loss(&bm,vex,vl.n);
 loss_log_add(train_loss);
 /*446:*/
-#line 8178 "attention.w"
+#line 8181 "attention.w"
 
 double sec= now_seconds()-t0;
 int print= e%o->print_every==0||e==o->epochs;
@@ -1165,7 +1165,7 @@ if(print)printf("\n");
 fflush(stdout);
 
 /*:446*/
-#line 8126 "attention.w"
+#line 8129 "attention.w"
 
 }
 printf("Trained in %.1f s\n",now_seconds()-t_all);
@@ -1173,10 +1173,10 @@ free(order);
 status= 0;
 
 /*:442*/
-#line 7984 "attention.w"
+#line 7987 "attention.w"
 
 /*448:*/
-#line 8213 "attention.w"
+#line 8216 "attention.w"
 
 int show= o->show<pl.n?(int)o->show:pl.n,L2= bm.cfg.L;
 int*outw= xcalloc((size_t)(show?show:1)*L2,sizeof(int));
@@ -1192,7 +1192,7 @@ free(outw);
 free(outn);
 
 /*:448*/
-#line 7985 "attention.w"
+#line 7988 "attention.w"
 
 if(loss_log_path&&loss_log_save())status= 1;
 end:
@@ -1205,10 +1205,10 @@ return status;
 }
 
 /*:435*/
-#line 7547 "attention.w"
+#line 7550 "attention.w"
 
 /*449:*/
-#line 8234 "attention.w"
+#line 8237 "attention.w"
 
 static const char*translate_usage= 
 "usage: attention translate --model CKPT [--attention] [SENTENCE ...]\n"
@@ -1230,7 +1230,7 @@ float*attn= xcalloc((size_t)m->cfg.L*(size_t)m->cfg.L,sizeof(float));
 int status= 0;
 if(!norm)status= kit_fail("%s: invalid UTF-8 at byte %zu",where,bad+1);
 else if(*norm)/*450:*/
-#line 8265 "attention.w"
+#line 8268 "attention.w"
 
 {
 int n= tokenize(&m->vin,norm,src,m->cfg.L,where,"English");
@@ -1242,7 +1242,7 @@ char*t= words_join(&m->vout,out,k);
 fputs(t,stdout);
 free(t);
 if(show_attention)/*451:*/
-#line 8281 "attention.w"
+#line 8284 "attention.w"
 
 for(int t= 0;t<k;t++){
 double pad= 0.0;
@@ -1253,13 +1253,13 @@ printf("  (padding %.3f)",pad);
 }
 
 /*:451*/
-#line 8275 "attention.w"
+#line 8278 "attention.w"
 
 }
 }
 
 /*:450*/
-#line 8254 "attention.w"
+#line 8257 "attention.w"
 
 putchar('\n');
 free(norm);
@@ -1270,7 +1270,7 @@ return status;
 }
 
 /*:449*//*452:*/
-#line 8290 "attention.w"
+#line 8293 "attention.w"
 
 static int cmd_translate(int argc,char**argv)
 {
@@ -1325,7 +1325,7 @@ return status;
 int failed= 0;
 char where[64];
 /*453:*/
-#line 8348 "attention.w"
+#line 8351 "attention.w"
 
 if(optind<argc)
 for(int k= optind;k<argc;k++){
@@ -1352,17 +1352,17 @@ free(line);
 }
 
 /*:453*/
-#line 8343 "attention.w"
+#line 8346 "attention.w"
 
 model_free(&m);
 return failed?1:0;
 }
 
 /*:452*/
-#line 7548 "attention.w"
+#line 7551 "attention.w"
 
 /*459:*/
-#line 8482 "attention.w"
+#line 8485 "attention.w"
 
 static const char*pairs_usage= 
 "usage: attention pairs --data FILE [--filter tutorial|length] [--max-length L]\n"
@@ -1374,7 +1374,7 @@ const char*data= NULL;
 int filter= FILTER_TUTORIAL;
 long max_length= DEFAULT_MAX_LENGTH;
 /*460:*/
-#line 8505 "attention.w"
+#line 8508 "attention.w"
 
 static const struct option longopts[]= {{"data",required_argument,0,'d'},
 {"filter",required_argument,0,'f'},{"max-length",required_argument,0,'L'},
@@ -1404,7 +1404,7 @@ return 2;
 }
 
 /*:460*/
-#line 8492 "attention.w"
+#line 8495 "attention.w"
 
 PairList pl;
 if(pairs_read(&pl,data,filter,(int)max_length)){
@@ -1419,11 +1419,11 @@ return 0;
 }
 
 /*:459*/
-#line 7549 "attention.w"
+#line 7552 "attention.w"
 
 
 /*:413*/
-#line 7509 "attention.w"
+#line 7512 "attention.w"
 
 
 static const struct{
@@ -1431,23 +1431,23 @@ const char*name,*summary;
 int(*run)(int argc,char**argv);
 }commands[]= {
 /*412:*/
-#line 7540 "attention.w"
+#line 7543 "attention.w"
 
 {"train","train a translator (the notebook's five pairs, or a pair file)",cmd_train},
 {"translate","translate sentences with a saved model",cmd_translate},
 {"pairs","print the pairs that training would read from a file",cmd_pairs},
 /*393:*/
-#line 7146 "attention.w"
+#line 7149 "attention.w"
 
 {"heatmap","draw the attention weights of a translation (PNG, PDF or SVG)",cmd_heatmap},
 {"loss-curve","draw the average loss per epoch from train --loss-log",cmd_loss_curve},
 
 /*:393*/
-#line 7544 "attention.w"
+#line 7547 "attention.w"
 
 
 /*:412*/
-#line 7515 "attention.w"
+#line 7518 "attention.w"
 
 };
 
@@ -1458,7 +1458,7 @@ if(argc>=2)
 for(size_t k= 0;k<n;k++)
 if(strcmp(argv[1],commands[k].name)==0)return commands[k].run(argc-1,argv+1);
 /*411:*/
-#line 7528 "attention.w"
+#line 7531 "attention.w"
 
 FILE*out= argc>=2&&(strcmp(argv[1],"--help")==0||strcmp(argv[1],"-h")==0
 ||strcmp(argv[1],"help")==0)?stdout:stderr;
@@ -1469,7 +1469,7 @@ fputs("Run 'attention COMMAND --help' for a command's options.\n",out);
 return out==stdout?0:2;
 
 /*:411*/
-#line 7525 "attention.w"
+#line 7528 "attention.w"
 
 }
 
