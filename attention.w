@@ -5009,9 +5009,9 @@ static void dev_gemm(int ta, int tb, int M, int N, int K, float alpha, const flo
 inputs of the products to TensorFloat-32 (10 bits of mantissa instead of
 23) and run them on the tensor cores, several times faster, but the results
 would then differ from the CPU's by about $10^{-3}$, and training would no
-longer be the same computation on both: the math mode is set to
-|CUBLAS_DEFAULT_MATH| with the override variable of the environment
-ignored, so that a product is a product.
+longer be the same computation on both. The math mode is set to
+|CUBLAS_DEFAULT_MATH|, in which |cublasSgemm| multiplies and adds in single
+precision, as OpenBLAS does.
 @^TensorFloat-32@>
 
 @*1 Opening the backend.
@@ -5184,6 +5184,20 @@ if (!kit_graph[k].exec) {
   cudaCheck(cudaGraphInstantiate(&kit_graph[k].exec, g, 0));
   kit_graph_new++;
 }
+
+@ Where a shared body is slow on a card. A body that loops over a long row
+in one thread is right on both machines but wastes a card: the loss, the
+log-softmax and the choice of word take one thread per row of $V$ logits,
+so at hidden 512 and batch 256 ($TB\approx2500$ rows of some 20000 words)
+only 2500 threads run, each reading its own row, 80 kilobytes apart from its
+neighbours' (no coalescing); the embedding's scatter takes one thread per
+column, $H$ threads in all. The products dominate there (about 80 billion
+operations a batch for the output layer alone), so these kernels should be
+a modest share; \.{make bench-cuda} will say. If they are not, the cure
+keeps the arithmetic shared: split such a body into a per-element part and
+a reduction over the row that a block of threads does together, and let
+the CPU loop call the same two parts.
+@^coalesced access@>
 
 @*1 Why the GPU's numbers differ a little.
 @^rounding@>

@@ -263,8 +263,8 @@ int B_cap;
 BActs a;
 }BModel;
 
-/*:219*//*298:*/
-#line 5307 "attention.w"
+/*:219*//*299:*/
+#line 5321 "attention.w"
 
 typedef struct{
 int kind,heads;
@@ -276,8 +276,8 @@ const float*data;
 size_t n_params;
 }CkptView;
 
-/*:298*//*327:*/
-#line 5889 "attention.w"
+/*:299*//*328:*/
+#line 5903 "attention.w"
 
 #define COLORMAP_MAX_POINTS 9
 typedef struct{
@@ -287,8 +287,8 @@ double x[3][COLORMAP_MAX_POINTS];
 double v[3][COLORMAP_MAX_POINTS];
 }Colormap;
 
-/*:327*//*335:*/
-#line 5987 "attention.w"
+/*:328*//*336:*/
+#line 6001 "attention.w"
 
 enum{HEATMAP_MATPLOTLIB,HEATMAP_SEABORN};
 typedef struct{
@@ -302,8 +302,8 @@ int style;
 double vmin,vmax;
 }Heatmap;
 
-/*:335*//*336:*/
-#line 6004 "attention.w"
+/*:336*//*337:*/
+#line 6018 "attention.w"
 
 typedef struct{
 double x,y,w,h;
@@ -318,14 +318,14 @@ int width,height,stride;
 unsigned char*data;
 }FigImage;
 
-/*:336*//*365:*/
-#line 6625 "attention.w"
+/*:337*//*366:*/
+#line 6639 "attention.w"
 
 enum{FIGURE_PNG,FIGURE_PDF,FIGURE_SVG};
 #define FIGURE_PNG_SCALE 2.0
 
-/*:365*//*379:*/
-#line 6882 "attention.w"
+/*:366*//*380:*/
+#line 6896 "attention.w"
 
 typedef struct{
 int n;
@@ -333,7 +333,7 @@ const double*x,*y;
 const char*title,*xlabel,*ylabel;
 }Curve;
 
-/*:379*/
+/*:380*/
 #line 169 "attention.w"
 
 /*56:*/
@@ -968,46 +968,46 @@ float*attn);
 const Backend*cuda_backend_open(char*msg,size_t n);
 void backend_train_batch(BModel*bm,const Batch*bt,double lr);
 
-/*:288*//*306:*/
-#line 5442 "attention.w"
+/*:288*//*307:*/
+#line 5456 "attention.w"
 
 int checkpoint_save(const Model*m,const char*path);
 int bcheckpoint_save(const BModel*bm,const char*path);
 int checkpoint_load(Model*m,const char*path);
 int checkpoint_load_any(const char*path,Model*m,BModel*bm,const Backend*be,int B_cap);
 
-/*:306*//*334:*/
-#line 5972 "attention.w"
+/*:307*//*335:*/
+#line 5986 "attention.w"
 
 extern const Colormap colormap_bone,colormap_ylorrd;
 void colormap_color(const Colormap*cm,double w,double rgb[3]);
 const Colormap*colormap_find(const char*name);
 
-/*:334*//*357:*/
-#line 6465 "attention.w"
+/*:335*//*358:*/
+#line 6479 "attention.w"
 
 int heatmap_layout(const Heatmap*h,HeatmapLayout*lay);
 
-/*:357*//*370:*/
-#line 6700 "attention.w"
+/*:358*//*371:*/
+#line 6714 "attention.w"
 
 int figure_format(const char*path);
 int figure_check_path(const char*path);
 int write_file_atomic(const char*path,const void*data,size_t n);
 
-/*:370*//*378:*/
-#line 6860 "attention.w"
+/*:371*//*379:*/
+#line 6874 "attention.w"
 
 int heatmap_save(const Heatmap*h,const char*path);
 int heatmap_image(const Heatmap*h,double scale,FigImage*img,HeatmapLayout*lay);
 
-/*:378*//*391:*/
-#line 7131 "attention.w"
+/*:379*//*392:*/
+#line 7145 "attention.w"
 
 int curve_save(const Curve*c,const char*path);
 int curve_image(const Curve*c,double scale,FigImage*img);
 
-/*:391*/
+/*:392*/
 #line 172 "attention.w"
 
 
