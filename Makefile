@@ -37,6 +37,14 @@ GENERATED := generated/attention.h generated/main.c $(LIBSRC) generated/backend_
 # Kernels for sm_90 (H100, H200) and PTX for newer cards; warnings are errors.
 # Without nvcc, ./attention is the CPU program and --device cuda says so.
 NVCC    ?= $(shell command -v nvcc 2>/dev/null || { test -x /usr/local/cuda/bin/nvcc && echo /usr/local/cuda/bin/nvcc; })
+# The backend uses CUDA 12's graph calls; an older nvcc builds the CPU program.
+NVCC_VERSION := $(if $(NVCC),$(shell $(NVCC) --version | sed -n 's/.*release \([0-9.]*\).*/\1/p'))
+ifneq ($(NVCC),)
+ifeq ($(shell test "$(firstword $(subst ., ,$(NVCC_VERSION)))" -ge 12 2>/dev/null && echo yes),)
+$(info CUDA: $(NVCC) is CUDA $(NVCC_VERSION); the CUDA backend needs 12 or newer: building the CPU program only)
+override NVCC :=
+endif
+endif
 ifneq ($(NVCC),)
 CUDA_HOME := $(patsubst %/bin/nvcc,%,$(NVCC))
 CUDA_ARCH := '-gencode=arch=compute_90,code=[sm_90,compute_90]'
@@ -44,7 +52,7 @@ NVCCFLAGS ?= -O3 -std=c++17 $(CUDA_ARCH) -fmad=false -Werror all-warnings \
   -Xcompiler -Wall,-Wextra,-Wno-unused-parameter,-Wno-missing-field-initializers,-Werror
 LIBOBJ  += build/backend_cuda.o
 LDLIBS  += -L$(CUDA_HOME)/lib64 -Wl,-rpath,$(CUDA_HOME)/lib64 -lcudart_static -ldl -lrt -lpthread -lstdc++
-$(info CUDA: $(NVCC) ($(shell $(NVCC) --version | sed -n 's/.*release \([0-9.]*\).*/\1/p')): building the CUDA backend for sm_90)
+$(info CUDA: $(NVCC) (CUDA $(NVCC_VERSION)): building the CUDA backend for sm_90)
 else
 LIBOBJ  += build/backend_nocuda.o
 $(info CUDA: no nvcc on PATH or in /usr/local/cuda/bin: building the CPU program only)
