@@ -55,7 +55,7 @@ LDLIBS  += -L$(CUDA_HOME)/lib64 -Wl,-rpath,$(CUDA_HOME)/lib64 -lcudart_static -l
 $(info CUDA: $(NVCC) (CUDA $(NVCC_VERSION)): building the CUDA backend for sm_90)
 else
 LIBOBJ  += build/backend_nocuda.o
-$(info CUDA: no nvcc on PATH or in /usr/local/cuda/bin: building the CPU program only)
+$(if $(NVCC_VERSION),,$(info CUDA: no nvcc on PATH or in /usr/local/cuda/bin: building the CPU program only))
 endif
 
 CTANGLE := $(shell command -v ctangle 2>/dev/null)
