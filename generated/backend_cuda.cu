@@ -1,5 +1,5 @@
 /*259:*/
-#line 4484 "attention.w"
+#line 4490 "attention.w"
 
 extern"C"{
 #include "attention.h"
@@ -11,7 +11,7 @@ extern"C"{
 #include <stdlib.h> 
 #include <string.h> 
 /*262:*/
-#line 4563 "attention.w"
+#line 4569 "attention.w"
 
 static cudaStream_t kit_stream;
 static cublasHandle_t kit_blas;
@@ -29,10 +29,10 @@ static unsigned long long kit_graph_launches,kit_graph_new,kit_graph_updated;
 static double kit_flops;
 
 /*:262*/
-#line 4494 "attention.w"
+#line 4500 "attention.w"
 
 /*260:*/
-#line 4510 "attention.w"
+#line 4516 "attention.w"
 
 static void cuda_fail(cudaError_t e,const char*file,int lineno,const char*call)
 {
@@ -52,10 +52,10 @@ exit(1);
   if (s_ != CUBLAS_STATUS_SUCCESS) cublas_fail(s_, __FILE__, __LINE__, #x); } while (0)
 
 /*:260*/
-#line 4495 "attention.w"
+#line 4501 "attention.w"
 
 /*261:*/
-#line 4538 "attention.w"
+#line 4544 "attention.w"
 
 #define BLAS_FN(p, f) if (!(blas.p =  (decltype(blas.p)) dlsym(h, #f))) \
   return snprintf(msg, n, "%s has no function %s", so, #f), -1
@@ -76,11 +76,11 @@ return 0;
 }
 
 /*:261*/
-#line 4496 "attention.w"
+#line 4502 "attention.w"
 
 #include "cuda_kernels.h"
 /*279:*/
-#line 4949 "attention.w"
+#line 4955 "attention.w"
 
 static void*cu_alloc(size_t bytes)
 {
@@ -100,7 +100,7 @@ cudaCheck(cudaMemcpyAsync(dst,src,bytes,cudaMemcpyHostToDevice,kit_stream));
 }
 
 /*:279*//*280:*/
-#line 4967 "attention.w"
+#line 4973 "attention.w"
 
 static void cu_download(void*dst,const void*src,size_t bytes)
 {
@@ -118,7 +118,7 @@ if(bytes)cudaCheck(cudaMemsetAsync(p,0,bytes,kit_stream));
 }
 
 /*:280*//*287:*/
-#line 5086 "attention.w"
+#line 5092 "attention.w"
 
 static const Backend cuda_backend= {"cuda",cu_alloc,cu_release,cu_upload,
 cu_download,cu_copy,cu_zero,dev_gemm,cu_embed,cu_embed_backward,cu_add_bias,
@@ -128,10 +128,10 @@ cu_context_backward,cu_tanh_forward,cu_tanh_backward,cu_nll,cu_log_softmax,
 cu_argmax,cu_sum,cu_add,cu_adam};
 
 /*:287*/
-#line 4498 "attention.w"
+#line 4504 "attention.w"
 
 /*281:*/
-#line 4997 "attention.w"
+#line 5003 "attention.w"
 
 static void dev_gemm(int ta,int tb,int M,int N,int K,float alpha,const float*A,
 int lda,const float*B,int ldb,float beta,float*C,int ldc)
@@ -144,10 +144,10 @@ kit_flops+= 2.0*M*N*K;
 }
 
 /*:281*/
-#line 4499 "attention.w"
+#line 4505 "attention.w"
 
 /*286:*/
-#line 5077 "attention.w"
+#line 5083 "attention.w"
 
 static void cuda_report(void)
 {
@@ -157,14 +157,14 @@ kit_flops*1e-9,kit_graph_launches,kit_graph_new,kit_graph_updated);
 }
 
 /*:286*//*290:*/
-#line 5142 "attention.w"
+#line 5148 "attention.w"
 
 #define GRAPH_SLOTS 64
 static struct{int B,S,T;cudaGraphExec_t exec;}kit_graph[GRAPH_SLOTS];
 static int kit_graphs;
 
 /*:290*//*291:*/
-#line 5147 "attention.w"
+#line 5153 "attention.w"
 
 void backend_train_batch(BModel*bm,const Batch*bt,double lr)
 {
@@ -182,7 +182,7 @@ cudaCheck(cudaStreamBeginCapture(kit_stream,cudaStreamCaptureModeThreadLocal));
 bmodel_train_batch(bm,bt,lr);
 cudaCheck(cudaStreamEndCapture(kit_stream,&g));
 /*292:*/
-#line 5171 "attention.w"
+#line 5177 "attention.w"
 
 if(k==GRAPH_SLOTS)k= GRAPH_SLOTS-1;
 if(k<kit_graphs){
@@ -201,7 +201,7 @@ kit_graph_new++;
 }
 
 /*:292*/
-#line 5163 "attention.w"
+#line 5169 "attention.w"
 
 cudaCheck(cudaGraphDestroy(g));
 cudaCheck(cudaGraphLaunch(kit_graph[k].exec,kit_stream));
@@ -209,10 +209,10 @@ kit_graph_launches++;
 }
 
 /*:291*/
-#line 4500 "attention.w"
+#line 4506 "attention.w"
 
 /*283:*/
-#line 5026 "attention.w"
+#line 5032 "attention.w"
 
 const Backend*cuda_backend_open(char*msg,size_t n)
 {
@@ -230,7 +230,7 @@ snprintf(msg,n,"no CUDA GPU found (%s)",e!=cudaSuccess?cudaGetErrorString(e):
 return NULL;
 }
 /*284:*/
-#line 5049 "attention.w"
+#line 5055 "attention.w"
 
 cudaDeviceProp prop;
 cudaCheck(cudaGetDeviceProperties(&prop,dev));
@@ -244,10 +244,10 @@ prop.name,prop.major,prop.minor,prop.multiProcessorCount,
 (double)prop.totalGlobalMem/(1024.0*1024.0*1024.0));
 
 /*:284*/
-#line 5042 "attention.w"
+#line 5048 "attention.w"
 
 /*285:*/
-#line 5064 "attention.w"
+#line 5070 "attention.w"
 
 void*work;
 cudaCheck(cudaSetDevice(dev));
@@ -261,7 +261,7 @@ cublasCheck(blas.set_workspace(kit_blas,work,(size_t)32<<20));
 if(getenv("KIT_CUDA_STATS"))atexit(cuda_report);
 
 /*:285*/
-#line 5043 "attention.w"
+#line 5049 "attention.w"
 
 opened= 1;
 snprintf(msg,n,"%s",desc);
@@ -269,7 +269,7 @@ return&cuda_backend;
 }
 
 /*:283*/
-#line 4501 "attention.w"
+#line 4507 "attention.w"
 
 
 /*:259*/

@@ -1,5 +1,5 @@
 /*289:*/
-#line 5099 "attention.w"
+#line 5105 "attention.w"
 
 #include "attention.h"
 #include <stdio.h> 

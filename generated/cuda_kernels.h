@@ -1,9 +1,9 @@
 /*263:*/
-#line 4593 "attention.w"
+#line 4599 "attention.w"
 
 #define KIT_BLOCK 256
 /*264:*/
-#line 4614 "attention.w"
+#line 4620 "attention.w"
 
 #ifdef __CUDACC__
 #define KIT_GLOBAL __global__
@@ -12,7 +12,7 @@
   kernel<<<kit_blocks(n_), KIT_BLOCK, 0, kit_stream>>> (__VA_ARGS__); \
   cudaCheck(cudaGetLastError()); kit_launches++; } } while (0)
 #else
-#line 4622 "attention.w"
+#line 4628 "attention.w"
 #define KIT_GLOBAL static
 #define KIT_DEV
 static struct{unsigned x;}blockIdx,blockDim,threadIdx,gridDim;
@@ -22,10 +22,10 @@ static struct{unsigned x;}blockIdx,blockDim,threadIdx,gridDim;
     for (threadIdx.x =  0; threadIdx.x < blockDim.x; threadIdx.x++) \
       kernel(__VA_ARGS__); } } while (0)
 #endif
-#line 4631 "attention.w"
+#line 4637 "attention.w"
 
 /*:264*/
-#line 4595 "attention.w"
+#line 4601 "attention.w"
 
 KIT_DEV static inline size_t kit_index(void)
 {
@@ -38,7 +38,7 @@ return(unsigned)((n+KIT_BLOCK-1)/KIT_BLOCK);
 static void dev_gemm(int ta,int tb,int M,int N,int K,float alpha,const float*A,
 int lda,const float*B,int ldb,float beta,float*C,int ldc);
 /*265:*/
-#line 4639 "attention.w"
+#line 4645 "attention.w"
 
 KIT_GLOBAL void k_embed(float*out,const float*table,const int*ids,int n,int H,
 float p,uint64_t seed)
@@ -59,7 +59,7 @@ if(i<(size_t)n*m)kb_add_bias((int)(i/m),(int)(i%m),y,b,m);
 }
 
 /*:265*//*266:*/
-#line 4659 "attention.w"
+#line 4665 "attention.w"
 
 KIT_GLOBAL void k_gru_forward(float*h_new,GruCache*cache,const float*gi,
 const float*gh,const float*h,float*out,const int*len,int s,int B,int H)
@@ -79,7 +79,7 @@ cache,len,s,H);
 }
 
 /*:266*//*267:*/
-#line 4678 "attention.w"
+#line 4684 "attention.w"
 
 KIT_GLOBAL void k_additive_score(float*e,float*a,const float*wq,const float*uk,
 const float*va,int B,int S,int H)
@@ -105,7 +105,7 @@ kb_additive_duk((int)(i/H),(int)(i%H),duk,dpre,B,S,H);
 }
 
 /*:267*//*268:*/
-#line 4703 "attention.w"
+#line 4709 "attention.w"
 
 KIT_GLOBAL void k_dot_score(float*e,const float*q,const float*k,int B,int S,int H,
 int heads,float scale)
@@ -141,7 +141,7 @@ if(i<(size_t)rows)kb_softmax_backward((int)i,de,dw,w,S);
 }
 
 /*:268*//*269:*/
-#line 4738 "attention.w"
+#line 4744 "attention.w"
 
 KIT_GLOBAL void k_context(float*c,const float*w,const float*v,int B,int S,int H,
 int heads)
@@ -164,7 +164,7 @@ kb_context_dv((int)(i/H),(int)(i%H),dv,dc,w,B,S,H,heads);
 }
 
 /*:269*//*270:*/
-#line 4763 "attention.w"
+#line 4769 "attention.w"
 
 KIT_GLOBAL void k_tanh(float*y,const float*x,int n)
 {
@@ -189,7 +189,7 @@ if(i<(size_t)n)kb_log_softmax((int)i,x,V);
 }
 
 /*:270*//*271:*/
-#line 4786 "attention.w"
+#line 4792 "attention.w"
 
 KIT_GLOBAL void k_argmax(int*out,const float*x,int n,int V)
 {
@@ -213,10 +213,10 @@ if(i<n)kb_adam(i,p,g,m,v,c);
 }
 
 /*:271*/
-#line 4606 "attention.w"
+#line 4612 "attention.w"
 
 /*272:*/
-#line 4813 "attention.w"
+#line 4819 "attention.w"
 
 static void cu_embed(float*out,const float*table,const int*ids,int n,int H,
 float p,uint64_t seed)
@@ -234,7 +234,7 @@ KIT_LAUNCH(k_add_bias,(size_t)n*m,y,b,n,m);
 }
 
 /*:272*//*273:*/
-#line 4829 "attention.w"
+#line 4835 "attention.w"
 
 static void cu_gru_forward(float*h_new,GruCache*cache,const float*gi,
 const float*gh,const float*h,float*out,const int*len,int s,int B,int H)
@@ -250,7 +250,7 @@ len,s,B,H);
 }
 
 /*:273*//*274:*/
-#line 4846 "attention.w"
+#line 4852 "attention.w"
 
 static void cu_additive_scores(float*e,float*a,const float*wq,const float*uk,
 const float*va,int B,int S,int H)
@@ -267,7 +267,7 @@ KIT_LAUNCH(k_additive_duk,(size_t)S*B*H,duk,a,B,S,H);
 }
 
 /*:274*//*275:*/
-#line 4861 "attention.w"
+#line 4867 "attention.w"
 
 static void cu_dot_scores(float*e,const float*q,const float*k,int B,int S,
 int H,int heads,float scale)
@@ -292,7 +292,7 @@ KIT_LAUNCH(k_softmax_backward,(size_t)rows,de,dw,w,rows,S);
 }
 
 /*:275*//*276:*/
-#line 4884 "attention.w"
+#line 4890 "attention.w"
 
 static void cu_context(float*c,const float*w,const float*v,int B,int S,int H,
 int heads)
@@ -307,7 +307,7 @@ KIT_LAUNCH(k_context_dv,(size_t)S*B*H,dv,dc,w,B,S,H,heads);
 }
 
 /*:276*//*277:*/
-#line 4897 "attention.w"
+#line 4903 "attention.w"
 
 static void cu_tanh_forward(float*y,const float*x,int n)
 {
@@ -328,7 +328,7 @@ KIT_LAUNCH(k_log_softmax,(size_t)n,x,n,V);
 }
 
 /*:277*//*278:*/
-#line 4916 "attention.w"
+#line 4922 "attention.w"
 
 static void cu_argmax(int*out,const float*x,int n,int V)
 {
@@ -349,7 +349,7 @@ KIT_LAUNCH(k_adam,n,p,g,m,v,n,k);
 }
 
 /*:278*/
-#line 4607 "attention.w"
+#line 4613 "attention.w"
 
 
 /*:263*/
