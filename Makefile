@@ -104,24 +104,29 @@ build/test_double build/test_batched_double: build/%: tests/%.c $(GENERATED) | b
 build/test_%: tests/test_%.c tests/testutil.h build/libattention.a generated/attention.h | build
 	$(CC) $(CPPFLAGS) $(CFLAGS) $< -o $@ build/libattention.a $(LDLIBS) $(CHECK_LIBS)
 
-# The host test of the CUDA kernels, built from a copy of their header in which
-# kit_blocks rounds down: the launches miss their last, partial block.
-build/planted/cuda_kernels.h: generated/cuda_kernels.h | build
-	@mkdir -p build/planted
-	sed 's|(n+KIT_BLOCK-1)/KIT_BLOCK|n/KIT_BLOCK|' $< > $@
+# The host test of the CUDA kernels, built from copies of their header with a
+# planted error, must fail: "grid", kit_blocks rounds down (the launches miss
+# their last, partial block); "index", a thread forgets its block's offset.
+PLANTS      := grid index
+PLANT_grid  := s|(n+KIT_BLOCK-1)/KIT_BLOCK|n/KIT_BLOCK|
+PLANT_index := s|(size_t)blockIdx.x\*blockDim.x+threadIdx.x|(size_t)threadIdx.x|
+build/planted-%/cuda_kernels.h: generated/cuda_kernels.h | build
+	@mkdir -p $(@D)
+	sed '$(PLANT_$*)' $< > $@
 	@! cmp -s $< $@ || { echo "$@: the planted error no longer applies"; rm -f $@; exit 1; }
-build/test_cuda_host_planted: tests/test_cuda_host.c tests/testutil.h build/planted/cuda_kernels.h build/libattention.a
-	$(CC) -Ibuild/planted $(CPPFLAGS) $(CFLAGS) $< -o $@ build/libattention.a $(LDLIBS) $(CHECK_LIBS)
+.PRECIOUS: build/planted-%/cuda_kernels.h
+build/test_cuda_host_planted-%: tests/test_cuda_host.c tests/testutil.h build/planted-%/cuda_kernels.h build/libattention.a
+	$(CC) -Ibuild/planted-$* $(CPPFLAGS) $(CFLAGS) $< -o $@ build/libattention.a $(LDLIBS) $(CHECK_LIBS)
 build/test_cuda_host: generated/cuda_kernels.h
 
 # Every test program and script runs; the target fails if any of them failed.
-check: attention $(TEST_BIN) build/test_cuda_host_planted
+check: attention $(TEST_BIN) $(PLANTS:%=build/test_cuda_host_planted-%)
 	@failed=""; \
 	for t in $(TEST_BIN); do echo "== $$t"; CK_FORK=yes $$t || failed="$$failed $$t"; done; \
-	echo "== build/test_cuda_host_planted (the last block of every launch left out: must fail)"; \
-	if CK_FORK=yes build/test_cuda_host_planted >build/planted.log 2>&1; then \
-	  echo "the planted grid error was not caught"; failed="$$failed planted"; \
-	else grep -a '^[0-9]*%' build/planted.log; fi; \
+	for p in $(PLANTS); do echo "== build/test_cuda_host_planted-$$p (a planted $$p error: must fail)"; \
+	  if CK_FORK=yes build/test_cuda_host_planted-$$p >build/planted-$$p.log 2>&1; then \
+	    echo "the planted $$p error was not caught"; failed="$$failed planted-$$p"; \
+	  else grep -a '^[0-9]*%' build/planted-$$p.log; fi; done; \
 	for t in tests/*.sh; do echo "== $$t"; $$t ./attention || failed="$$failed $$t"; done; \
 	if [ -n "$$failed" ]; then echo "FAILED:$$failed"; exit 1; fi; echo "all tests passed"
 

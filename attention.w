@@ -5236,8 +5236,10 @@ is the CPU's. It builds a backend from these entries and the CPU backend's
 memory functions, and checks every entry against the CPU backend on random
 inputs of awkward sizes (not multiples of 256, so that the last block is
 partial), and then whole training steps of every kind. The test can fail:
-\.{make check} also builds it from a copy of the header with a planted
-grid error (the last, partial block left out) and requires it to fail.
+\.{make check} also builds it from two copies of the header with a planted
+error each, one in the grid (|kit_blocks| rounds down, so the last, partial
+block is left out) and one in the index (a thread forgets its block's
+offset, |blockIdx.x * blockDim.x|), and requires both to fail.
 
 What only a GPU can test is in \.{make check-cuda} (\.{tests/check\_cuda.sh}):
 the CUDA trainer against the CPU trainer from the same initial weights after

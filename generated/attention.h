@@ -264,7 +264,7 @@ BActs a;
 }BModel;
 
 /*:219*//*299:*/
-#line 5327 "attention.w"
+#line 5329 "attention.w"
 
 typedef struct{
 int kind,heads;
@@ -277,7 +277,7 @@ size_t n_params;
 }CkptView;
 
 /*:299*//*328:*/
-#line 5909 "attention.w"
+#line 5911 "attention.w"
 
 #define COLORMAP_MAX_POINTS 9
 typedef struct{
@@ -288,7 +288,7 @@ double v[3][COLORMAP_MAX_POINTS];
 }Colormap;
 
 /*:328*//*336:*/
-#line 6007 "attention.w"
+#line 6009 "attention.w"
 
 enum{HEATMAP_MATPLOTLIB,HEATMAP_SEABORN};
 typedef struct{
@@ -303,7 +303,7 @@ double vmin,vmax;
 }Heatmap;
 
 /*:336*//*337:*/
-#line 6024 "attention.w"
+#line 6026 "attention.w"
 
 typedef struct{
 double x,y,w,h;
@@ -319,13 +319,13 @@ unsigned char*data;
 }FigImage;
 
 /*:337*//*366:*/
-#line 6645 "attention.w"
+#line 6647 "attention.w"
 
 enum{FIGURE_PNG,FIGURE_PDF,FIGURE_SVG};
 #define FIGURE_PNG_SCALE 2.0
 
 /*:366*//*380:*/
-#line 6902 "attention.w"
+#line 6904 "attention.w"
 
 typedef struct{
 int n;
@@ -969,7 +969,7 @@ const Backend*cuda_backend_open(char*msg,size_t n);
 void backend_train_batch(BModel*bm,const Batch*bt,double lr);
 
 /*:288*//*307:*/
-#line 5462 "attention.w"
+#line 5464 "attention.w"
 
 int checkpoint_save(const Model*m,const char*path);
 int bcheckpoint_save(const BModel*bm,const char*path);
@@ -977,32 +977,32 @@ int checkpoint_load(Model*m,const char*path);
 int checkpoint_load_any(const char*path,Model*m,BModel*bm,const Backend*be,int B_cap);
 
 /*:307*//*335:*/
-#line 5992 "attention.w"
+#line 5994 "attention.w"
 
 extern const Colormap colormap_bone,colormap_ylorrd;
 void colormap_color(const Colormap*cm,double w,double rgb[3]);
 const Colormap*colormap_find(const char*name);
 
 /*:335*//*358:*/
-#line 6485 "attention.w"
+#line 6487 "attention.w"
 
 int heatmap_layout(const Heatmap*h,HeatmapLayout*lay);
 
 /*:358*//*371:*/
-#line 6720 "attention.w"
+#line 6722 "attention.w"
 
 int figure_format(const char*path);
 int figure_check_path(const char*path);
 int write_file_atomic(const char*path,const void*data,size_t n);
 
 /*:371*//*379:*/
-#line 6880 "attention.w"
+#line 6882 "attention.w"
 
 int heatmap_save(const Heatmap*h,const char*path);
 int heatmap_image(const Heatmap*h,double scale,FigImage*img,HeatmapLayout*lay);
 
 /*:379*//*392:*/
-#line 7151 "attention.w"
+#line 7153 "attention.w"
 
 int curve_save(const Curve*c,const char*path);
 int curve_image(const Curve*c,double scale,FigImage*img);

@@ -1,5 +1,5 @@
 /*296:*/
-#line 5283 "attention.w"
+#line 5285 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
@@ -9,7 +9,7 @@
 #include <sys/stat.h> 
 #include <cjson/cJSON.h> 
 /*315:*/
-#line 5594 "attention.w"
+#line 5596 "attention.w"
 
 static const char*meta_string(const cJSON*meta,const char*key,const char*path)
 {
@@ -36,7 +36,7 @@ return 0;
 }
 
 /*:315*//*316:*/
-#line 5621 "attention.w"
+#line 5623 "attention.w"
 
 static int meta_vocab(const cJSON*meta,const char*key,const char*path,Vocab*v)
 {
@@ -62,7 +62,7 @@ return status;
 }
 
 /*:316*//*321:*/
-#line 5698 "attention.w"
+#line 5700 "attention.w"
 
 static int check_tensor(const cJSON*t,const TensorSpec*s,size_t data_size,
 size_t*begin,const char*path)
@@ -74,7 +74,7 @@ if(!cJSON_IsString(dtype)||strcmp(dtype->valuestring,"F32")!=0)
 return kit_fail("%s: tensor \"%s\" has dtype %s; the kit reads F32 only",path,
 s->name,cJSON_IsString(dtype)?dtype->valuestring:"(none)");
 /*322:*/
-#line 5713 "attention.w"
+#line 5715 "attention.w"
 
 int nd= s->cols?2:1,ok= cJSON_IsArray(shape)&&cJSON_GetArraySize(shape)==nd;
 for(int d= 0;ok&&d<nd;d++){
@@ -92,10 +92,10 @@ return r;
 }
 
 /*:322*/
-#line 5708 "attention.w"
+#line 5710 "attention.w"
 
 /*323:*/
-#line 5731 "attention.w"
+#line 5733 "attention.w"
 
 const cJSON*b= cJSON_GetArrayItem(offs,0),*e= cJSON_GetArrayItem(offs,1);
 double need= 4.0*(double)spec_numel(s);
@@ -107,13 +107,13 @@ return kit_fail("%s: tensor \"%s\" has data offsets that do not give %.0f bytes 
 *begin= (size_t)b->valuedouble;
 
 /*:323*/
-#line 5709 "attention.w"
+#line 5711 "attention.w"
 
 return 0;
 }
 
 /*:321*//*324:*/
-#line 5743 "attention.w"
+#line 5745 "attention.w"
 
 static int check_tiling(const TensorSpec*s,int n,const size_t*begin,size_t data_size,
 const char*path)
@@ -141,10 +141,10 @@ return 0;
 }
 
 /*:324*/
-#line 5291 "attention.w"
+#line 5293 "attention.w"
 
 /*297:*/
-#line 5296 "attention.w"
+#line 5298 "attention.w"
 
 static void put_f32(unsigned char*b,float x)
 {
@@ -163,7 +163,7 @@ return x;
 }
 
 /*:297*//*298:*/
-#line 5314 "attention.w"
+#line 5316 "attention.w"
 
 static char*vocab_to_json(const Vocab*v)
 {
@@ -175,14 +175,14 @@ return s;
 }
 
 /*:298*//*300:*/
-#line 5342 "attention.w"
+#line 5344 "attention.w"
 
 static char*checkpoint_header(const CkptView*m,size_t*len)
 {
 const TensorSpec*s= m->spec;
 cJSON*root= cJSON_CreateObject();
 /*301:*/
-#line 5360 "attention.w"
+#line 5362 "attention.w"
 
 cJSON*meta= cJSON_AddObjectToObject(root,"__metadata__");
 char*vin= vocab_to_json(m->vin),*vout= vocab_to_json(m->vout),num[32];
@@ -199,10 +199,10 @@ free(vin);
 free(vout);
 
 /*:301*/
-#line 5347 "attention.w"
+#line 5349 "attention.w"
 
 /*302:*/
-#line 5376 "attention.w"
+#line 5378 "attention.w"
 
 size_t off= 0;
 for(int k= 0;k<m->n;k++){
@@ -218,7 +218,7 @@ cJSON_AddItemToArray(offs,cJSON_CreateNumber((double)off));
 }
 
 /*:302*/
-#line 5348 "attention.w"
+#line 5350 "attention.w"
 
 char*json= cJSON_PrintUnformatted(root);
 cJSON_Delete(root);
@@ -231,7 +231,7 @@ return json;
 }
 
 /*:300*//*303:*/
-#line 5395 "attention.w"
+#line 5397 "attention.w"
 
 static int checkpoint_write(const CkptView*m,const char*path)
 {
@@ -248,7 +248,7 @@ return-1;
 }
 FILE*f= fdopen(fd,"wb");
 /*305:*/
-#line 5427 "attention.w"
+#line 5429 "attention.w"
 
 unsigned char len8[8],buf[4096];
 for(int k= 0;k<8;k++)len8[k]= (unsigned char)((uint64_t)hlen>>(8*k));
@@ -260,17 +260,17 @@ ok= fwrite(buf,4,k,f)==k;
 }
 
 /*:305*/
-#line 5410 "attention.w"
+#line 5412 "attention.w"
 
 /*304:*/
-#line 5422 "attention.w"
+#line 5424 "attention.w"
 
 if(ok)ok= fflush(f)==0&&fsync(fd)==0&&fchmod(fd,0644)==0;
 ok= (fclose(f)==0)&&ok;
 if(ok)ok= rename(tmp,path)==0;
 
 /*:304*/
-#line 5411 "attention.w"
+#line 5413 "attention.w"
 
 int status= ok?0:kit_fail("%s: cannot write the checkpoint: %s",path,strerror(errno));
 if(!ok)unlink(tmp);
@@ -280,7 +280,7 @@ return status;
 }
 
 /*:303*//*306:*/
-#line 5439 "attention.w"
+#line 5441 "attention.w"
 
 int checkpoint_save(const Model*m,const char*path)
 {
@@ -305,7 +305,7 @@ return status;
 }
 
 /*:306*//*308:*/
-#line 5472 "attention.w"
+#line 5474 "attention.w"
 
 int checkpoint_load(Model*m,const char*path)
 {
@@ -313,7 +313,7 @@ return checkpoint_load_any(path,m,NULL,NULL,0)<0?-1:0;
 }
 
 /*:308*//*309:*/
-#line 5482 "attention.w"
+#line 5484 "attention.w"
 
 int checkpoint_load_any(const char*path,Model*m,BModel*bm,const Backend*be,int B_cap)
 {
@@ -327,7 +327,7 @@ Config cfg= {0};
 int status= -1,kind= 0,heads= 1;
 size_t data_size= 0;
 /*311:*/
-#line 5516 "attention.w"
+#line 5518 "attention.w"
 
 struct stat st;
 if(fstat(fileno(f),&st)!=0){
@@ -350,10 +350,10 @@ goto done;
 data_size= (size_t)((uint64_t)st.st_size-8-hlen);
 
 /*:311*/
-#line 5494 "attention.w"
+#line 5496 "attention.w"
 
 /*312:*/
-#line 5539 "attention.w"
+#line 5541 "attention.w"
 
 header= xcalloc((size_t)hlen+1,1);
 if(fread(header,1,(size_t)hlen,f)!=hlen){
@@ -376,16 +376,16 @@ goto done;
 }
 
 /*:312*/
-#line 5495 "attention.w"
+#line 5497 "attention.w"
 
 /*313:*/
-#line 5562 "attention.w"
+#line 5564 "attention.w"
 
 cJSON*meta= cJSON_GetObjectItemCaseSensitive(root,"__metadata__");
 const char*att= meta_string(meta,"attention",path);
 if(!att)goto done;
 /*314:*/
-#line 5581 "attention.w"
+#line 5583 "attention.w"
 
 kind= kind_from_name(att);
 if(kind<0){
@@ -400,7 +400,7 @@ goto done;
 }
 
 /*:314*/
-#line 5566 "attention.w"
+#line 5568 "attention.w"
 
 if(meta_int(meta,"hidden_size",path,1,1<<16,&cfg.H)||meta_int(meta,
 "max_length",path,1,DEFAULT_MAX_LENGTH*4,&cfg.L))goto done;
@@ -417,15 +417,15 @@ goto done;
 }
 
 /*:313*/
-#line 5496 "attention.w"
+#line 5498 "attention.w"
 
 /*317:*/
-#line 5648 "attention.w"
+#line 5650 "attention.w"
 
 TensorSpec spec[NP_TENSORS];
 int n_spec= 0;
 /*318:*/
-#line 5660 "attention.w"
+#line 5662 "attention.w"
 
 if(kind==KIND_SEED){
 tensor_specs(&cfg,spec);
@@ -437,12 +437,12 @@ for(int k= 0;k<NP_TENSORS;k++)if(all[k].rows)spec[n_spec++]= all[k];
 }
 
 /*:318*/
-#line 5651 "attention.w"
+#line 5653 "attention.w"
 
 size_t begin[NP_TENSORS];
 int seen[NP_TENSORS]= {0};
 /*319:*/
-#line 5671 "attention.w"
+#line 5673 "attention.w"
 
 for(const cJSON*t= root->child;t;t= t->next){
 if(strcmp(t->string,"__metadata__")==0)continue;
@@ -461,10 +461,10 @@ if(check_tensor(t,&spec[k],data_size,&begin[k],path))goto done;
 }
 
 /*:319*/
-#line 5654 "attention.w"
+#line 5656 "attention.w"
 
 /*320:*/
-#line 5688 "attention.w"
+#line 5690 "attention.w"
 
 for(int k= 0;k<n_spec;k++)
 if(!seen[k]){
@@ -474,15 +474,15 @@ goto done;
 }
 
 /*:320*/
-#line 5655 "attention.w"
+#line 5657 "attention.w"
 
 if(check_tiling(spec,n_spec,begin,data_size,path))goto done;
 
 /*:317*/
-#line 5497 "attention.w"
+#line 5499 "attention.w"
 
 /*325:*/
-#line 5769 "attention.w"
+#line 5771 "attention.w"
 
 data= xcalloc(data_size,1);
 if(fread(data,1,data_size,f)!=data_size){
@@ -503,11 +503,11 @@ free(host);
 status= kind;
 
 /*:325*/
-#line 5498 "attention.w"
+#line 5500 "attention.w"
 
 done:
 /*310:*/
-#line 5504 "attention.w"
+#line 5506 "attention.w"
 
 if(status<0){
 if(vin.word)vocab_free(&vin);
@@ -519,13 +519,13 @@ free(data);
 fclose(f);
 
 /*:310*/
-#line 5500 "attention.w"
+#line 5502 "attention.w"
 
 return status;
 }
 
 /*:309*/
-#line 5292 "attention.w"
+#line 5294 "attention.w"
 
 
 /*:296*/

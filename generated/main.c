@@ -1,5 +1,5 @@
 /*411:*/
-#line 7523 "attention.w"
+#line 7525 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
@@ -9,7 +9,7 @@
 #include <time.h> 
 #include <unistd.h> 
 /*396:*/
-#line 7187 "attention.w"
+#line 7189 "attention.w"
 
 #define MAX_OUTS 8
 static int add_out(const char*cmd,const char*path,const char**outs,int*n)
@@ -33,7 +33,7 @@ return 0;
 }
 
 /*:396*//*397:*/
-#line 7210 "attention.w"
+#line 7212 "attention.w"
 
 static void report_figure(const char*path,const char*what,double seconds)
 {
@@ -45,7 +45,7 @@ printf("Wrote %s (%s, %.1f kB, %.1f ms)\n",path,what,size/1000.0,1e3*seconds);
 }
 
 /*:397*//*404:*/
-#line 7373 "attention.w"
+#line 7375 "attention.w"
 
 #include <unistd.h> 
 static const char*loss_log_path;
@@ -63,7 +63,7 @@ loss_log[loss_log_n++]= loss;
 }
 
 /*:404*//*405:*/
-#line 7389 "attention.w"
+#line 7391 "attention.w"
 
 static int loss_log_check(void)
 {
@@ -89,7 +89,7 @@ return status;
 }
 
 /*:405*//*415:*/
-#line 7576 "attention.w"
+#line 7578 "attention.w"
 
 static int parse_long(const char*cmd,const char*opt,const char*s,long lo,
 long hi,long*out)
@@ -107,7 +107,7 @@ return 0;
 }
 
 /*:415*//*416:*/
-#line 7593 "attention.w"
+#line 7595 "attention.w"
 
 static int parse_float(const char*cmd,const char*opt,const char*s,double lo,
 double hi,double*out)
@@ -125,7 +125,7 @@ return 0;
 }
 
 /*:416*//*417:*/
-#line 7611 "attention.w"
+#line 7613 "attention.w"
 
 static double now_seconds(void)
 {
@@ -135,7 +135,7 @@ return(double)ts.tv_sec+1e-9*(double)ts.tv_nsec;
 }
 
 /*:417*//*418:*/
-#line 7626 "attention.w"
+#line 7628 "attention.w"
 
 static int device_bad(const char*cmd,const char*device)
 {
@@ -155,7 +155,7 @@ return be;
 }
 
 /*:418*//*432:*/
-#line 7930 "attention.w"
+#line 7932 "attention.w"
 
 static char*words_join(const Vocab*v,const int*ids,int n)
 {
@@ -167,7 +167,7 @@ return s;
 }
 
 /*:432*//*441:*/
-#line 8101 "attention.w"
+#line 8103 "attention.w"
 
 static double hold_fraction(const char*s,uint64_t seed)
 {
@@ -187,7 +187,7 @@ int kept= 0;
 for(int k= 0;k<pl->n;k++){
 Pair p= pl->pair[k];
 if(hold_fraction(p.src,seed)<share)/*442:*/
-#line 8125 "attention.w"
+#line 8127 "attention.w"
 
 {
 if(vl->n==vl->cap){
@@ -198,7 +198,7 @@ vl->pair[vl->n++]= p;
 }
 
 /*:442*/
-#line 8119 "attention.w"
+#line 8121 "attention.w"
 
 else pl->pair[kept++]= p;
 }
@@ -206,7 +206,7 @@ pl->n= kept;
 }
 
 /*:441*//*445:*/
-#line 8168 "attention.w"
+#line 8170 "attention.w"
 
 static uint64_t mix_seed(uint64_t a,uint64_t b)
 {
@@ -217,7 +217,7 @@ return z^(z>>31);
 }
 
 /*:445*//*448:*/
-#line 8221 "attention.w"
+#line 8223 "attention.w"
 
 static double batched_loss(BModel*bm,const Example*ex,int n)
 {
@@ -233,7 +233,7 @@ return bmodel_take_loss(bm)/(double)(tokens?tokens:1);
 }
 
 /*:448*//*455:*/
-#line 8397 "attention.w"
+#line 8399 "attention.w"
 
 static void warn_unknown(const Vocab*v,Vocab*seen,const char*s,const char*where)
 {
@@ -252,7 +252,7 @@ fprintf(stderr,"attention translate: %s: warning: \"%s\" is not in the model's "
 }
 
 /*:455*//*456:*/
-#line 8419 "attention.w"
+#line 8421 "attention.w"
 
 static int translate_batched(BModel*bm,int nargs,char**args,int show_attention)
 {
@@ -262,7 +262,7 @@ Example*ex= xcalloc((size_t)cap,sizeof(Example));
 Vocab unknown;
 vocab_init(&unknown);
 /*457:*/
-#line 8440 "attention.w"
+#line 8442 "attention.w"
 
 char*line= NULL;
 size_t lcap= 0;
@@ -283,7 +283,7 @@ norm= xrealloc(norm,(size_t)cap*sizeof(char*));
 ex= xrealloc(ex,(size_t)cap*sizeof(Example));
 }
 /*458:*/
-#line 8464 "attention.w"
+#line 8466 "attention.w"
 
 size_t bad;
 char where[64];
@@ -305,20 +305,20 @@ ex[n].src_len= m+1;
 }else ex[n].src[0]= EOS_TOKEN,ex[n].src_len= 1,ex[n].tgt_len= -1;
 
 /*:458*/
-#line 8459 "attention.w"
+#line 8461 "attention.w"
 
 n++;
 }
 free(line);
 
 /*:457*/
-#line 8427 "attention.w"
+#line 8429 "attention.w"
 
 int*out= xcalloc((size_t)(n?n:1)*L,sizeof(int)),*len= xcalloc((size_t)(n?n:1),sizeof(int));
 float*attn= show_attention?xcalloc((size_t)(n?n:1)*L*L,sizeof(float)):NULL;
 bmodel_greedy(bm,ex,n,out,len,attn);
 /*459:*/
-#line 8485 "attention.w"
+#line 8487 "attention.w"
 
 for(int k= 0;k<n;k++){
 if(ex[k].tgt_len>=0){
@@ -335,7 +335,7 @@ putchar('\n');
 }
 
 /*:459*/
-#line 8431 "attention.w"
+#line 8433 "attention.w"
 
 for(int k= 0;k<n;k++)free(norm[k]);
 free(norm),free(ex),free(out),free(len),free(attn);
@@ -344,13 +344,13 @@ return failed?1:0;
 }
 
 /*:456*/
-#line 7531 "attention.w"
+#line 7533 "attention.w"
 
 /*393:*/
-#line 7163 "attention.w"
+#line 7165 "attention.w"
 
 /*395:*/
-#line 7175 "attention.w"
+#line 7177 "attention.w"
 
 static const char*heatmap_usage= 
 "usage: attention heatmap --model CKPT --out FILE [--out FILE ...] [OPTIONS] SENTENCE\n"
@@ -364,7 +364,7 @@ static const char*heatmap_usage=
 "  --device cpu|cuda     where a Part II model runs (default: the processor)\n";
 
 /*:395*//*398:*/
-#line 7220 "attention.w"
+#line 7222 "attention.w"
 
 static int cmd_heatmap(int argc,char**argv)
 {
@@ -378,7 +378,7 @@ opterr= 0;
 optind= 1;
 while(!bad&&(c= getopt_long(argc,argv,":h",longopts,NULL))!=-1)switch(c){
 /*399:*/
-#line 7247 "attention.w"
+#line 7249 "attention.w"
 
 case'm':model= optarg;break;
 case'o':bad= add_out("heatmap",optarg,outs,&nout)!=0;break;
@@ -402,7 +402,7 @@ default:fprintf(stderr,"attention heatmap: unknown option \"%s\"\n",argv[optind-
 bad= 1;
 
 /*:399*/
-#line 7232 "attention.w"
+#line 7234 "attention.w"
 
 }
 if(!bad&&(!model||nout==0||argc-optind!=1)){
@@ -416,7 +416,7 @@ return 2;
 }
 if(check_outs("heatmap",outs,nout))return 1;
 /*400:*/
-#line 7273 "attention.w"
+#line 7275 "attention.w"
 
 Model m;
 BModel bm;
@@ -443,7 +443,7 @@ char*norm= normalize_sentence(argv[optind],strlen(argv[optind]),&badbyte);
 if(!norm)kit_fail("the sentence: invalid UTF-8 at byte %zu",badbyte+1);
 else if(kind==KIND_SEED)T= tokenize(vi,norm,src,L,"the sentence","English");
 else/*401:*/
-#line 7313 "attention.w"
+#line 7315 "attention.w"
 
 {
 Example e;
@@ -459,7 +459,7 @@ bmodel_greedy(&bm,&e,1,out,&n,attn);
 }
 
 /*:401*/
-#line 7298 "attention.w"
+#line 7300 "attention.w"
 
 if(T==0)kit_fail("the sentence has no words");
 else if(T> 0&&kind==KIND_SEED)n= greedy_decode(&m,src,T,out,attn);
@@ -467,7 +467,7 @@ if(T> 0&&n==0)
 kit_fail("the model translates \"%s\" into nothing: there is no attention to draw",norm);
 if(n> 0){
 /*402:*/
-#line 7328 "attention.w"
+#line 7330 "attention.w"
 
 const char**rw= xcalloc((size_t)n,sizeof(char*)),**cw= xcalloc((size_t)T,sizeof(char*));
 for(int i= 0;i<n;i++)rw[i]= vo->word[out[i]];
@@ -489,7 +489,7 @@ status= 1;
 free(rw),free(cw),free(fr),free(title);
 
 /*:402*/
-#line 7304 "attention.w"
+#line 7306 "attention.w"
 
 }else fprintf(stderr,"attention heatmap: %s\n",kit_error());
 free(norm),free(src),free(out),free(attn);
@@ -498,15 +498,15 @@ else bmodel_free(&bm);
 return status;
 
 /*:400*/
-#line 7244 "attention.w"
+#line 7246 "attention.w"
 
 }
 
 /*:398*/
-#line 7164 "attention.w"
+#line 7166 "attention.w"
 
 /*406:*/
-#line 7415 "attention.w"
+#line 7417 "attention.w"
 
 static const char*loss_curve_usage= 
 "usage: attention loss-curve --log FILE --out FILE [--out FILE ...] [--title TEXT]\n"
@@ -516,7 +516,7 @@ static const char*loss_curve_usage=
 "  --title TEXT   the title (default: 'Training: average loss per epoch')\n";
 
 /*:406*//*407:*/
-#line 7425 "attention.w"
+#line 7427 "attention.w"
 
 static int read_loss_log(const char*path,double**x,double**y,int*n)
 {
@@ -534,7 +534,7 @@ free(*x),free(*y);
 return kit_fail("%s: line %ld: expected an epoch, a tab and a finite loss",path,k);
 }
 /*408:*/
-#line 7447 "attention.w"
+#line 7449 "attention.w"
 
 if(*n==cap){
 cap= cap?2*cap:1024;
@@ -544,7 +544,7 @@ cap= cap?2*cap:1024;
 (*x)[*n]= e,(*y)[(*n)++]= v;
 
 /*:408*/
-#line 7441 "attention.w"
+#line 7443 "attention.w"
 
 }
 fclose(f);
@@ -552,7 +552,7 @@ return*n> 0?0:kit_fail("%s: no epochs in the file",path);
 }
 
 /*:407*//*409:*/
-#line 7455 "attention.w"
+#line 7457 "attention.w"
 
 static int cmd_loss_curve(int argc,char**argv)
 {
@@ -586,7 +586,7 @@ fputs(loss_curve_usage,stderr);
 return 2;
 }
 /*410:*/
-#line 7490 "attention.w"
+#line 7492 "attention.w"
 
 double*x= NULL,*y= NULL;
 int n= 0;
@@ -610,19 +610,19 @@ free(x),free(y);
 return status;
 
 /*:410*/
-#line 7487 "attention.w"
+#line 7489 "attention.w"
 
 }
 
 /*:409*/
-#line 7165 "attention.w"
+#line 7167 "attention.w"
 
 
 /*:393*//*414:*/
-#line 7569 "attention.w"
+#line 7571 "attention.w"
 
 /*419:*/
-#line 7646 "attention.w"
+#line 7648 "attention.w"
 
 static const char*train_usage= 
 "usage: attention train [--pairs seed | --data FILE] [OPTIONS]\n"
@@ -658,7 +658,7 @@ static const char*train_usage=
 "  (for these kinds --epochs defaults to 10, --lr to 0.001, --print-every to 1)\n";
 
 /*:419*//*420:*/
-#line 7680 "attention.w"
+#line 7682 "attention.w"
 
 typedef struct{
 const char*data,*init,*save;
@@ -666,7 +666,7 @@ int filter,append_eos;
 long epochs,hidden,max_length,seed,print_every,show,threads;
 double lr;
 /*433:*/
-#line 7942 "attention.w"
+#line 7944 "attention.w"
 
 int kind;
 long heads,batch;
@@ -678,7 +678,7 @@ double valid_split;
 const char*device;
 
 /*:433*/
-#line 7686 "attention.w"
+#line 7688 "attention.w"
 
 }TrainOptions;
 static int train_batched(TrainOptions*o,int kind);
@@ -695,7 +695,7 @@ static const struct option longopts[]= {
 {"show",required_argument,0,'S'},{"help",no_argument,0,'h'},
 {"loss-log",required_argument,0,'g'},{"threads",required_argument,0,'T'},
 /*434:*/
-#line 7952 "attention.w"
+#line 7954 "attention.w"
 
 {"attention",required_argument,0,'A'},{"heads",required_argument,0,'N'},
 {"batch",required_argument,0,'B'},{"dropout",required_argument,0,'D'},
@@ -704,7 +704,7 @@ static const struct option longopts[]= {
 {"device",required_argument,0,'U'},
 
 /*:434*/
-#line 7701 "attention.w"
+#line 7703 "attention.w"
 
 {0,0,0,0}};
 *o= (TrainOptions){NULL,NULL,NULL,FILTER_TUTORIAL,1,-1,0,0,1,0,5,0,0.0,
@@ -714,7 +714,7 @@ opterr= 0;
 optind= 1;
 while(!bad&&(c= getopt_long(argc,argv,":h",longopts,NULL))!=-1)switch(c){
 /*421:*/
-#line 7719 "attention.w"
+#line 7721 "attention.w"
 
 case'p':
 if(strcmp(optarg,"seed")!=0){
@@ -746,7 +746,7 @@ break;
 case'S':bad= parse_long("train","--show",optarg,0,100000000,&o->show)!=0;break;
 case'T':bad= parse_long("train","--threads",optarg,1,2,&o->threads)!=0;break;
 /*435:*/
-#line 7959 "attention.w"
+#line 7961 "attention.w"
 
 case'A':
 if((o->kind= kind_from_name(optarg))<0){
@@ -773,7 +773,7 @@ bad= parse_float("train","--valid-split",optarg,0.0,1.0,&o->valid_split)!=0
 break;
 
 /*:435*/
-#line 7749 "attention.w"
+#line 7751 "attention.w"
 
 case'g':loss_log_path= optarg;break;
 case'h':fputs(train_usage,stdout);exit(0);
@@ -786,7 +786,7 @@ fprintf(stderr,"attention train: unknown option \"%s\"\n",argv[optind-1]);
 bad= 1;
 
 /*:421*/
-#line 7709 "attention.w"
+#line 7711 "attention.w"
 
 }
 if(!bad&&optind<argc){
@@ -798,7 +798,7 @@ return bad?-1:0;
 }
 
 /*:420*//*422:*/
-#line 7763 "attention.w"
+#line 7765 "attention.w"
 
 static int cmd_train(int argc,char**argv)
 {
@@ -808,7 +808,7 @@ Model m;
 Example*ex= NULL;
 int status= 0;
 /*424:*/
-#line 7823 "attention.w"
+#line 7825 "attention.w"
 
 if(train_options(argc,argv,&o))return 2;
 if(loss_log_path&&loss_log_check())return 1;
@@ -820,10 +820,10 @@ return 2;
 int max_length= o.max_length?(int)o.max_length:DEFAULT_MAX_LENGTH;
 
 /*:424*/
-#line 7771 "attention.w"
+#line 7773 "attention.w"
 
 /*423:*/
-#line 7790 "attention.w"
+#line 7792 "attention.w"
 
 int kind= o.kind;
 if(o.init){
@@ -855,10 +855,10 @@ if(o.print_every==0)o.print_every= 50;
 if(o.lr==0.0)o.lr= 0.01;
 
 /*:423*/
-#line 7772 "attention.w"
+#line 7774 "attention.w"
 
 /*425:*/
-#line 7833 "attention.w"
+#line 7835 "attention.w"
 
 if(o.data){
 if(pairs_read(&pl,o.data,o.filter,max_length)){
@@ -868,10 +868,10 @@ return 1;
 }else pairs_seed(&pl);
 
 /*:425*/
-#line 7773 "attention.w"
+#line 7775 "attention.w"
 
 /*428:*/
-#line 7859 "attention.w"
+#line 7861 "attention.w"
 
 if(o.init){
 if(checkpoint_load(&m,o.init)){
@@ -888,10 +888,10 @@ model_init_random(&m,(uint64_t)o.seed);
 }
 
 /*:428*/
-#line 7774 "attention.w"
+#line 7776 "attention.w"
 
 /*426:*/
-#line 7843 "attention.w"
+#line 7845 "attention.w"
 
 if(make_examples(&pl,&m.vin,&m.vout,m.cfg.L,o.append_eos,&ex)){
 fprintf(stderr,"attention train: %s\n",kit_error());
@@ -901,10 +901,10 @@ return 1;
 }
 
 /*:426*/
-#line 7775 "attention.w"
+#line 7777 "attention.w"
 
 /*429:*/
-#line 7874 "attention.w"
+#line 7876 "attention.w"
 
 if(o.data)printf("Read %ld sentence pairs from %s; kept %d (%s filter)\n",
 pl.lines_read,o.data,pl.n,o.filter==FILTER_TUTORIAL?"tutorial":"length");
@@ -917,10 +917,10 @@ printf("Training for %ld epochs, %s<EOS> on the targets\n",o.epochs,
 o.append_eos?"":"no ");
 
 /*:429*/
-#line 7776 "attention.w"
+#line 7778 "attention.w"
 
 /*430:*/
-#line 7890 "attention.w"
+#line 7892 "attention.w"
 
 int threads= o.threads?(int)o.threads:sysconf(_SC_NPROCESSORS_ONLN)> 1?2:1,used= 1;
 float*loss= xcalloc((size_t)pl.n*(size_t)o.print_every,sizeof(float));
@@ -946,10 +946,10 @@ used> 1?"s":"");
 free(loss);
 
 /*:430*/
-#line 7777 "attention.w"
+#line 7779 "attention.w"
 
 /*427:*/
-#line 7853 "attention.w"
+#line 7855 "attention.w"
 
 if(o.save&&checkpoint_save(&m,o.save)){
 fprintf(stderr,"attention train: %s\n",kit_error());
@@ -957,10 +957,10 @@ status= 1;
 }
 
 /*:427*/
-#line 7778 "attention.w"
+#line 7780 "attention.w"
 
 /*431:*/
-#line 7916 "attention.w"
+#line 7918 "attention.w"
 
 int right= 0,*out= xcalloc((size_t)m.cfg.L,sizeof(int));
 for(int k= 0;k<pl.n;k++){
@@ -976,7 +976,7 @@ printf("%d of %d training pairs translated exactly\n",right,pl.n);
 free(out);
 
 /*:431*/
-#line 7779 "attention.w"
+#line 7781 "attention.w"
 
 if(loss_log_path&&loss_log_save())status= 1;
 free(ex);
@@ -986,7 +986,7 @@ return status;
 }
 
 /*:422*//*436:*/
-#line 7993 "attention.w"
+#line 7995 "attention.w"
 
 static int train_batched(TrainOptions*o,int kind)
 {
@@ -998,7 +998,7 @@ if(o->epochs<0)o->epochs= 10;
 if(o->print_every==0)o->print_every= 1;
 if(o->lr==0.0)o->lr= 0.001;
 /*437:*/
-#line 8019 "attention.w"
+#line 8021 "attention.w"
 
 long H= o->hidden?o->hidden:DEFAULT_HIDDEN;
 cpu_set_threads(o->threads?(int)o->threads:sysconf(_SC_NPROCESSORS_ONLN)> 1?2:1);
@@ -1021,10 +1021,10 @@ const Backend*be= backend_for("train",o->device);
 if(!be)return 1;
 
 /*:437*/
-#line 8003 "attention.w"
+#line 8005 "attention.w"
 
 /*438:*/
-#line 8045 "attention.w"
+#line 8047 "attention.w"
 
 if(pairs_read(&pl,o->data,o->filter,L)){
 fprintf(stderr,"attention train: %s\n",kit_error());
@@ -1044,10 +1044,10 @@ return 1;
 }
 
 /*:438*/
-#line 8004 "attention.w"
+#line 8006 "attention.w"
 
 /*439:*/
-#line 8065 "attention.w"
+#line 8067 "attention.w"
 
 if(o->init){
 if(checkpoint_load_any(o->init,NULL,&bm,be,(int)o->batch)<0){
@@ -1070,10 +1070,10 @@ goto end;
 }
 
 /*:439*/
-#line 8005 "attention.w"
+#line 8007 "attention.w"
 
 /*440:*/
-#line 8086 "attention.w"
+#line 8088 "attention.w"
 
 printf("Read %ld sentence pairs from %s; kept %d (%s filter)",pl.lines_read,o->data,
 pl.n+vl.n*(o->valid_split> 0.0),o->filter==FILTER_TUTORIAL?"tutorial":"length");
@@ -1087,17 +1087,17 @@ printf("Training for %ld epochs, batch %ld, lr %g, dropout %g, %s\n",o->epochs,o
 o->lr,o->dropout,o->shuffle?"shuffled each epoch":"in file order");
 
 /*:440*/
-#line 8006 "attention.w"
+#line 8008 "attention.w"
 
 /*443:*/
-#line 8137 "attention.w"
+#line 8139 "attention.w"
 
 int n= pl.n,*order= xcalloc((size_t)n,sizeof(int));
 double best= INFINITY,t_all= now_seconds();
 for(long e= 1;e<=o->epochs;e++){
 for(int k= 0;k<n;k++)order[k]= k;
 if(o->shuffle)/*444:*/
-#line 8155 "attention.w"
+#line 8157 "attention.w"
 
 {
 uint64_t z= mix_seed((uint64_t)o->seed,(uint64_t)e);
@@ -1112,12 +1112,12 @@ order[j]= x;
 }
 
 /*:444*/
-#line 8142 "attention.w"
+#line 8144 "attention.w"
 
 double t0= now_seconds(),train_loss,valid_loss= NAN;
 long tokens= 0;
 /*446:*/
-#line 8181 "attention.w"
+#line 8183 "attention.w"
 
 int tty= isatty(fileno(stdout));
 double last= t0;
@@ -1139,13 +1139,13 @@ last= now;
 if(tty)printf("\r%78s\r","");
 
 /*:446*/
-#line 8145 "attention.w"
+#line 8147 "attention.w"
 
 train_loss= bmodel_take_loss(&bm)/(double)tokens;
 if(vl.n)valid_loss= batched_loss(&bm,vex,vl.n);
 loss_log_add(train_loss);
 /*447:*/
-#line 8201 "attention.w"
+#line 8203 "attention.w"
 
 double sec= now_seconds()-t0;
 int print= e%o->print_every==0||e==o->epochs;
@@ -1165,7 +1165,7 @@ if(print)printf("\n");
 fflush(stdout);
 
 /*:447*/
-#line 8149 "attention.w"
+#line 8151 "attention.w"
 
 }
 printf("Trained in %.1f s\n",now_seconds()-t_all);
@@ -1173,10 +1173,10 @@ free(order);
 status= 0;
 
 /*:443*/
-#line 8007 "attention.w"
+#line 8009 "attention.w"
 
 /*449:*/
-#line 8236 "attention.w"
+#line 8238 "attention.w"
 
 int show= o->show<pl.n?(int)o->show:pl.n,L2= bm.cfg.L;
 int*outw= xcalloc((size_t)(show?show:1)*L2,sizeof(int));
@@ -1192,7 +1192,7 @@ free(outw);
 free(outn);
 
 /*:449*/
-#line 8008 "attention.w"
+#line 8010 "attention.w"
 
 if(loss_log_path&&loss_log_save())status= 1;
 end:
@@ -1205,10 +1205,10 @@ return status;
 }
 
 /*:436*/
-#line 7570 "attention.w"
+#line 7572 "attention.w"
 
 /*450:*/
-#line 8257 "attention.w"
+#line 8259 "attention.w"
 
 static const char*translate_usage= 
 "usage: attention translate --model CKPT [--attention] [SENTENCE ...]\n"
@@ -1230,7 +1230,7 @@ float*attn= xcalloc((size_t)m->cfg.L*(size_t)m->cfg.L,sizeof(float));
 int status= 0;
 if(!norm)status= kit_fail("%s: invalid UTF-8 at byte %zu",where,bad+1);
 else if(*norm)/*451:*/
-#line 8288 "attention.w"
+#line 8290 "attention.w"
 
 {
 int n= tokenize(&m->vin,norm,src,m->cfg.L,where,"English");
@@ -1242,7 +1242,7 @@ char*t= words_join(&m->vout,out,k);
 fputs(t,stdout);
 free(t);
 if(show_attention)/*452:*/
-#line 8304 "attention.w"
+#line 8306 "attention.w"
 
 for(int t= 0;t<k;t++){
 double pad= 0.0;
@@ -1253,13 +1253,13 @@ printf("  (padding %.3f)",pad);
 }
 
 /*:452*/
-#line 8298 "attention.w"
+#line 8300 "attention.w"
 
 }
 }
 
 /*:451*/
-#line 8277 "attention.w"
+#line 8279 "attention.w"
 
 putchar('\n');
 free(norm);
@@ -1270,7 +1270,7 @@ return status;
 }
 
 /*:450*//*453:*/
-#line 8313 "attention.w"
+#line 8315 "attention.w"
 
 static int cmd_translate(int argc,char**argv)
 {
@@ -1325,7 +1325,7 @@ return status;
 int failed= 0;
 char where[64];
 /*454:*/
-#line 8371 "attention.w"
+#line 8373 "attention.w"
 
 if(optind<argc)
 for(int k= optind;k<argc;k++){
@@ -1352,17 +1352,17 @@ free(line);
 }
 
 /*:454*/
-#line 8366 "attention.w"
+#line 8368 "attention.w"
 
 model_free(&m);
 return failed?1:0;
 }
 
 /*:453*/
-#line 7571 "attention.w"
+#line 7573 "attention.w"
 
 /*460:*/
-#line 8505 "attention.w"
+#line 8507 "attention.w"
 
 static const char*pairs_usage= 
 "usage: attention pairs --data FILE [--filter tutorial|length] [--max-length L]\n"
@@ -1374,7 +1374,7 @@ const char*data= NULL;
 int filter= FILTER_TUTORIAL;
 long max_length= DEFAULT_MAX_LENGTH;
 /*461:*/
-#line 8528 "attention.w"
+#line 8530 "attention.w"
 
 static const struct option longopts[]= {{"data",required_argument,0,'d'},
 {"filter",required_argument,0,'f'},{"max-length",required_argument,0,'L'},
@@ -1404,7 +1404,7 @@ return 2;
 }
 
 /*:461*/
-#line 8515 "attention.w"
+#line 8517 "attention.w"
 
 PairList pl;
 if(pairs_read(&pl,data,filter,(int)max_length)){
@@ -1419,11 +1419,11 @@ return 0;
 }
 
 /*:460*/
-#line 7572 "attention.w"
+#line 7574 "attention.w"
 
 
 /*:414*/
-#line 7532 "attention.w"
+#line 7534 "attention.w"
 
 
 static const struct{
@@ -1431,23 +1431,23 @@ const char*name,*summary;
 int(*run)(int argc,char**argv);
 }commands[]= {
 /*413:*/
-#line 7563 "attention.w"
+#line 7565 "attention.w"
 
 {"train","train a translator (the notebook's five pairs, or a pair file)",cmd_train},
 {"translate","translate sentences with a saved model",cmd_translate},
 {"pairs","print the pairs that training would read from a file",cmd_pairs},
 /*394:*/
-#line 7169 "attention.w"
+#line 7171 "attention.w"
 
 {"heatmap","draw the attention weights of a translation (PNG, PDF or SVG)",cmd_heatmap},
 {"loss-curve","draw the average loss per epoch from train --loss-log",cmd_loss_curve},
 
 /*:394*/
-#line 7567 "attention.w"
+#line 7569 "attention.w"
 
 
 /*:413*/
-#line 7538 "attention.w"
+#line 7540 "attention.w"
 
 };
 
@@ -1458,7 +1458,7 @@ if(argc>=2)
 for(size_t k= 0;k<n;k++)
 if(strcmp(argv[1],commands[k].name)==0)return commands[k].run(argc-1,argv+1);
 /*412:*/
-#line 7551 "attention.w"
+#line 7553 "attention.w"
 
 FILE*out= argc>=2&&(strcmp(argv[1],"--help")==0||strcmp(argv[1],"-h")==0
 ||strcmp(argv[1],"help")==0)?stdout:stderr;
@@ -1469,7 +1469,7 @@ fputs("Run 'attention COMMAND --help' for a command's options.\n",out);
 return out==stdout?0:2;
 
 /*:412*/
-#line 7548 "attention.w"
+#line 7550 "attention.w"
 
 }
 

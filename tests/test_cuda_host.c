@@ -6,8 +6,9 @@
    the block (so the last block is partial), then whole training steps of
    every attention kind. No GPU is needed.
 
-   make check also builds this test from a copy of the header with a planted
-   grid error (build/test_cuda_host_planted) and requires it to fail. */
+   make check also builds this test from copies of the header with a planted
+   error, in the grid or in the index (build/test_cuda_host_planted-grid and
+   -index), and requires both to fail. */
 #include "testutil.h"
 #include "cuda_kernels.h"
 
