@@ -4609,6 +4609,7 @@ static inline unsigned kit_blocks(size_t n)
 }
 static void dev_gemm(int ta, int tb, int M, int N, int K, float alpha, const float *A,
   int lda, const float *B, int ldb, float beta, float *C, int ldc);
+@<The row-major product from a column-major one@>@;
 @<The kernels, one \.{\_\_global\_\_} wrapper per body@>@;
 @<The kernel entries of the CUDA backend@>@;
 
@@ -4996,17 +4997,33 @@ op}(A)^{\top}+\beta C^{\top}$ in column-major order, and that is one call
 with the operands swapped: $B$ first with |tb|'s transpose flag, then $A$
 with |ta|'s, the sizes $N$, $M$, $K$, and the same leading dimensions and
 pointer offsets as the CPU's call. (The transpose flags stay as they are:
-${\rm op}(B)^{\top}$ read column-major is ${\rm op}(B)$ as stored.) cuBLAS
-runs the call in the stream, without waiting.
+${\rm op}(B)^{\top}$ read column-major is ${\rm op}(B)$ as stored.) The swap
+lives in the kernels' header, for any column-major product, so that the host
+test checks it with CBLAS's column-major |sgemm| in cuBLAS's place.
 @^matrix product@>
 @^row-major and column-major@>
+@<The row-major product from a column-major one@>=
+typedef void ColGemm(int ta, int tb, int m, int n, int k, float alpha, const float *A,
+  int lda, const float *B, int ldb, float beta, float *C, int ldc);
+static inline void row_major_gemm(ColGemm *col, int ta, int tb, int M, int N, int K,
+  float alpha, const float *A, int lda, const float *B, int ldb, float beta, float *C,
+  int ldc)
+{
+  if (M > 0 && N > 0) col(tb, ta, N, M, K, alpha, B, ldb, A, lda, beta, C, ldc);
+}
+
+@ cuBLAS runs the call in the stream, without waiting.
 @<CUDA matrix product@>=
+static void cublas_col_gemm(int ta, int tb, int m, int n, int k, float alpha,
+  const float *A, int lda, const float *B, int ldb, float beta, float *C, int ldc)
+{
+  cublasCheck(blas.sgemm(kit_blas, ta ? CUBLAS_OP_T : CUBLAS_OP_N,
+    tb ? CUBLAS_OP_T : CUBLAS_OP_N, m, n, k, &alpha, A, lda, B, ldb, &beta, C, ldc));
+}
 static void dev_gemm(int ta, int tb, int M, int N, int K, float alpha, const float *A,
   int lda, const float *B, int ldb, float beta, float *C, int ldc)
 {
-  if (M == 0 || N == 0) return;
-  cublasCheck(blas.sgemm(kit_blas, tb ? CUBLAS_OP_T : CUBLAS_OP_N,
-    ta ? CUBLAS_OP_T : CUBLAS_OP_N, N, M, K, &alpha, B, ldb, A, lda, &beta, C, ldc));
+  row_major_gemm(cublas_col_gemm, ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
   kit_products++;
   kit_flops += 2.0 * M * N * K;
 }
@@ -5231,9 +5248,10 @@ The wrappers and launches of \.{cuda\_kernels.h} are C as well as CUDA, so
 \.{tests/test\_cuda\_host.c} compiles them for the processor: each
 |KIT_LAUNCH| becomes the loops over the grid's blocks and the block's
 threads, with the same |KIT_BLOCK|, the same |kit_blocks| and the same
-index arithmetic as on the card, and the product inside |cu_additive_backward|
-is the CPU's. It builds a backend from these entries and the CPU backend's
-memory functions, and checks every entry against the CPU backend on random
+index arithmetic as on the card, and every product goes through
+|row_major_gemm| with CBLAS's column-major |sgemm| in cuBLAS's place, so the
+operand swap is tested as well (a product without the swap fails it). It
+builds a backend from these entries and the CPU backend's memory functions, and checks every entry against the CPU backend on random
 inputs of awkward sizes (not multiples of 256, so that the last block is
 partial), and then whole training steps of every kind. The test can fail:
 \.{make check} also builds it from two copies of the header with a planted

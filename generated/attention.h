@@ -263,8 +263,8 @@ int B_cap;
 BActs a;
 }BModel;
 
-/*:219*//*299:*/
-#line 5329 "attention.w"
+/*:219*//*300:*/
+#line 5347 "attention.w"
 
 typedef struct{
 int kind,heads;
@@ -276,8 +276,8 @@ const float*data;
 size_t n_params;
 }CkptView;
 
-/*:299*//*328:*/
-#line 5911 "attention.w"
+/*:300*//*329:*/
+#line 5929 "attention.w"
 
 #define COLORMAP_MAX_POINTS 9
 typedef struct{
@@ -287,8 +287,8 @@ double x[3][COLORMAP_MAX_POINTS];
 double v[3][COLORMAP_MAX_POINTS];
 }Colormap;
 
-/*:328*//*336:*/
-#line 6009 "attention.w"
+/*:329*//*337:*/
+#line 6027 "attention.w"
 
 enum{HEATMAP_MATPLOTLIB,HEATMAP_SEABORN};
 typedef struct{
@@ -302,8 +302,8 @@ int style;
 double vmin,vmax;
 }Heatmap;
 
-/*:336*//*337:*/
-#line 6026 "attention.w"
+/*:337*//*338:*/
+#line 6044 "attention.w"
 
 typedef struct{
 double x,y,w,h;
@@ -318,14 +318,14 @@ int width,height,stride;
 unsigned char*data;
 }FigImage;
 
-/*:337*//*366:*/
-#line 6647 "attention.w"
+/*:338*//*367:*/
+#line 6665 "attention.w"
 
 enum{FIGURE_PNG,FIGURE_PDF,FIGURE_SVG};
 #define FIGURE_PNG_SCALE 2.0
 
-/*:366*//*380:*/
-#line 6904 "attention.w"
+/*:367*//*381:*/
+#line 6922 "attention.w"
 
 typedef struct{
 int n;
@@ -333,7 +333,7 @@ const double*x,*y;
 const char*title,*xlabel,*ylabel;
 }Curve;
 
-/*:380*/
+/*:381*/
 #line 169 "attention.w"
 
 /*56:*/
@@ -962,52 +962,52 @@ void bmodel_train_batch(BModel*bm,const Batch*bt,double lr);
 void bmodel_greedy(BModel*bm,const Example*ex,int n,int*out,int*out_len,
 float*attn);
 
-/*:257*//*288:*/
-#line 5100 "attention.w"
+/*:257*//*289:*/
+#line 5117 "attention.w"
 
 const Backend*cuda_backend_open(char*msg,size_t n);
 void backend_train_batch(BModel*bm,const Batch*bt,double lr);
 
-/*:288*//*307:*/
-#line 5464 "attention.w"
+/*:289*//*308:*/
+#line 5482 "attention.w"
 
 int checkpoint_save(const Model*m,const char*path);
 int bcheckpoint_save(const BModel*bm,const char*path);
 int checkpoint_load(Model*m,const char*path);
 int checkpoint_load_any(const char*path,Model*m,BModel*bm,const Backend*be,int B_cap);
 
-/*:307*//*335:*/
-#line 5994 "attention.w"
+/*:308*//*336:*/
+#line 6012 "attention.w"
 
 extern const Colormap colormap_bone,colormap_ylorrd;
 void colormap_color(const Colormap*cm,double w,double rgb[3]);
 const Colormap*colormap_find(const char*name);
 
-/*:335*//*358:*/
-#line 6487 "attention.w"
+/*:336*//*359:*/
+#line 6505 "attention.w"
 
 int heatmap_layout(const Heatmap*h,HeatmapLayout*lay);
 
-/*:358*//*371:*/
-#line 6722 "attention.w"
+/*:359*//*372:*/
+#line 6740 "attention.w"
 
 int figure_format(const char*path);
 int figure_check_path(const char*path);
 int write_file_atomic(const char*path,const void*data,size_t n);
 
-/*:371*//*379:*/
-#line 6882 "attention.w"
+/*:372*//*380:*/
+#line 6900 "attention.w"
 
 int heatmap_save(const Heatmap*h,const char*path);
 int heatmap_image(const Heatmap*h,double scale,FigImage*img,HeatmapLayout*lay);
 
-/*:379*//*392:*/
-#line 7153 "attention.w"
+/*:380*//*393:*/
+#line 7171 "attention.w"
 
 int curve_save(const Curve*c,const char*path);
 int curve_image(const Curve*c,double scale,FigImage*img);
 
-/*:392*/
+/*:393*/
 #line 172 "attention.w"
 
 

@@ -80,7 +80,7 @@ return 0;
 
 #include "cuda_kernels.h"
 /*279:*/
-#line 4955 "attention.w"
+#line 4956 "attention.w"
 
 static void*cu_alloc(size_t bytes)
 {
@@ -100,7 +100,7 @@ cudaCheck(cudaMemcpyAsync(dst,src,bytes,cudaMemcpyHostToDevice,kit_stream));
 }
 
 /*:279*//*280:*/
-#line 4973 "attention.w"
+#line 4974 "attention.w"
 
 static void cu_download(void*dst,const void*src,size_t bytes)
 {
@@ -117,8 +117,8 @@ static void cu_zero(void*p,size_t bytes)
 if(bytes)cudaCheck(cudaMemsetAsync(p,0,bytes,kit_stream));
 }
 
-/*:280*//*287:*/
-#line 5092 "attention.w"
+/*:280*//*288:*/
+#line 5109 "attention.w"
 
 static const Backend cuda_backend= {"cuda",cu_alloc,cu_release,cu_upload,
 cu_download,cu_copy,cu_zero,dev_gemm,cu_embed,cu_embed_backward,cu_add_bias,
@@ -127,27 +127,31 @@ cu_dot_scores,cu_dot_backward,cu_masked_softmax,cu_softmax_backward,cu_context,
 cu_context_backward,cu_tanh_forward,cu_tanh_backward,cu_nll,cu_log_softmax,
 cu_argmax,cu_sum,cu_add,cu_adam};
 
-/*:287*/
+/*:288*/
 #line 4504 "attention.w"
 
-/*281:*/
-#line 5003 "attention.w"
+/*282:*/
+#line 5016 "attention.w"
 
+static void cublas_col_gemm(int ta,int tb,int m,int n,int k,float alpha,
+const float*A,int lda,const float*B,int ldb,float beta,float*C,int ldc)
+{
+cublasCheck(blas.sgemm(kit_blas,ta?CUBLAS_OP_T:CUBLAS_OP_N,
+tb?CUBLAS_OP_T:CUBLAS_OP_N,m,n,k,&alpha,A,lda,B,ldb,&beta,C,ldc));
+}
 static void dev_gemm(int ta,int tb,int M,int N,int K,float alpha,const float*A,
 int lda,const float*B,int ldb,float beta,float*C,int ldc)
 {
-if(M==0||N==0)return;
-cublasCheck(blas.sgemm(kit_blas,tb?CUBLAS_OP_T:CUBLAS_OP_N,
-ta?CUBLAS_OP_T:CUBLAS_OP_N,N,M,K,&alpha,B,ldb,A,lda,&beta,C,ldc));
+row_major_gemm(cublas_col_gemm,ta,tb,M,N,K,alpha,A,lda,B,ldb,beta,C,ldc);
 kit_products++;
 kit_flops+= 2.0*M*N*K;
 }
 
-/*:281*/
+/*:282*/
 #line 4505 "attention.w"
 
-/*286:*/
-#line 5083 "attention.w"
+/*287:*/
+#line 5100 "attention.w"
 
 static void cuda_report(void)
 {
@@ -156,15 +160,15 @@ fprintf(stderr,"cuda: %llu kernel launches, %llu products (%.3f Gflop), %llu gra
 kit_flops*1e-9,kit_graph_launches,kit_graph_new,kit_graph_updated);
 }
 
-/*:286*//*290:*/
-#line 5148 "attention.w"
+/*:287*//*291:*/
+#line 5165 "attention.w"
 
 #define GRAPH_SLOTS 64
 static struct{int B,S,T;cudaGraphExec_t exec;}kit_graph[GRAPH_SLOTS];
 static int kit_graphs;
 
-/*:290*//*291:*/
-#line 5153 "attention.w"
+/*:291*//*292:*/
+#line 5170 "attention.w"
 
 void backend_train_batch(BModel*bm,const Batch*bt,double lr)
 {
@@ -181,8 +185,8 @@ cudaGraph_t g;
 cudaCheck(cudaStreamBeginCapture(kit_stream,cudaStreamCaptureModeThreadLocal));
 bmodel_train_batch(bm,bt,lr);
 cudaCheck(cudaStreamEndCapture(kit_stream,&g));
-/*292:*/
-#line 5177 "attention.w"
+/*293:*/
+#line 5194 "attention.w"
 
 if(k==GRAPH_SLOTS)k= GRAPH_SLOTS-1;
 if(k<kit_graphs){
@@ -200,19 +204,19 @@ cudaCheck(cudaGraphInstantiate(&kit_graph[k].exec,g,0));
 kit_graph_new++;
 }
 
-/*:292*/
-#line 5169 "attention.w"
+/*:293*/
+#line 5186 "attention.w"
 
 cudaCheck(cudaGraphDestroy(g));
 cudaCheck(cudaGraphLaunch(kit_graph[k].exec,kit_stream));
 kit_graph_launches++;
 }
 
-/*:291*/
+/*:292*/
 #line 4506 "attention.w"
 
-/*283:*/
-#line 5032 "attention.w"
+/*284:*/
+#line 5049 "attention.w"
 
 const Backend*cuda_backend_open(char*msg,size_t n)
 {
@@ -229,8 +233,8 @@ snprintf(msg,n,"no CUDA GPU found (%s)",e!=cudaSuccess?cudaGetErrorString(e):
 "no device");
 return NULL;
 }
-/*284:*/
-#line 5055 "attention.w"
+/*285:*/
+#line 5072 "attention.w"
 
 cudaDeviceProp prop;
 cudaCheck(cudaGetDeviceProperties(&prop,dev));
@@ -243,11 +247,11 @@ snprintf(desc,sizeof desc,"%.200s (compute capability %d.%d, %d multiprocessors,
 prop.name,prop.major,prop.minor,prop.multiProcessorCount,
 (double)prop.totalGlobalMem/(1024.0*1024.0*1024.0));
 
-/*:284*/
-#line 5048 "attention.w"
+/*:285*/
+#line 5065 "attention.w"
 
-/*285:*/
-#line 5070 "attention.w"
+/*286:*/
+#line 5087 "attention.w"
 
 void*work;
 cudaCheck(cudaSetDevice(dev));
@@ -260,15 +264,15 @@ cudaCheck(cudaMalloc(&work,(size_t)32<<20));
 cublasCheck(blas.set_workspace(kit_blas,work,(size_t)32<<20));
 if(getenv("KIT_CUDA_STATS"))atexit(cuda_report);
 
-/*:285*/
-#line 5049 "attention.w"
+/*:286*/
+#line 5066 "attention.w"
 
 opened= 1;
 snprintf(msg,n,"%s",desc);
 return&cuda_backend;
 }
 
-/*:283*/
+/*:284*/
 #line 4507 "attention.w"
 
 

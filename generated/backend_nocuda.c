@@ -1,5 +1,5 @@
-/*289:*/
-#line 5105 "attention.w"
+/*290:*/
+#line 5122 "attention.w"
 
 #include "attention.h"
 #include <stdio.h> 
@@ -14,4 +14,4 @@ void backend_train_batch(BModel*bm,const Batch*bt,double lr)
 bmodel_train_batch(bm,bt,lr);
 }
 
-/*:289*/
+/*:290*/

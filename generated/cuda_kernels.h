@@ -3,7 +3,7 @@
 
 #define KIT_BLOCK 256
 /*264:*/
-#line 4620 "attention.w"
+#line 4621 "attention.w"
 
 #ifdef __CUDACC__
 #define KIT_GLOBAL __global__
@@ -12,7 +12,7 @@
   kernel<<<kit_blocks(n_), KIT_BLOCK, 0, kit_stream>>> (__VA_ARGS__); \
   cudaCheck(cudaGetLastError()); kit_launches++; } } while (0)
 #else
-#line 4628 "attention.w"
+#line 4629 "attention.w"
 #define KIT_GLOBAL static
 #define KIT_DEV
 static struct{unsigned x;}blockIdx,blockDim,threadIdx,gridDim;
@@ -22,7 +22,7 @@ static struct{unsigned x;}blockIdx,blockDim,threadIdx,gridDim;
     for (threadIdx.x =  0; threadIdx.x < blockDim.x; threadIdx.x++) \
       kernel(__VA_ARGS__); } } while (0)
 #endif
-#line 4637 "attention.w"
+#line 4638 "attention.w"
 
 /*:264*/
 #line 4601 "attention.w"
@@ -37,8 +37,23 @@ return(unsigned)((n+KIT_BLOCK-1)/KIT_BLOCK);
 }
 static void dev_gemm(int ta,int tb,int M,int N,int K,float alpha,const float*A,
 int lda,const float*B,int ldb,float beta,float*C,int ldc);
+/*281:*/
+#line 5005 "attention.w"
+
+typedef void ColGemm(int ta,int tb,int m,int n,int k,float alpha,const float*A,
+int lda,const float*B,int ldb,float beta,float*C,int ldc);
+static inline void row_major_gemm(ColGemm*col,int ta,int tb,int M,int N,int K,
+float alpha,const float*A,int lda,const float*B,int ldb,float beta,float*C,
+int ldc)
+{
+if(M> 0&&N> 0)col(tb,ta,N,M,K,alpha,B,ldb,A,lda,beta,C,ldc);
+}
+
+/*:281*/
+#line 4612 "attention.w"
+
 /*265:*/
-#line 4645 "attention.w"
+#line 4646 "attention.w"
 
 KIT_GLOBAL void k_embed(float*out,const float*table,const int*ids,int n,int H,
 float p,uint64_t seed)
@@ -59,7 +74,7 @@ if(i<(size_t)n*m)kb_add_bias((int)(i/m),(int)(i%m),y,b,m);
 }
 
 /*:265*//*266:*/
-#line 4665 "attention.w"
+#line 4666 "attention.w"
 
 KIT_GLOBAL void k_gru_forward(float*h_new,GruCache*cache,const float*gi,
 const float*gh,const float*h,float*out,const int*len,int s,int B,int H)
@@ -79,7 +94,7 @@ cache,len,s,H);
 }
 
 /*:266*//*267:*/
-#line 4684 "attention.w"
+#line 4685 "attention.w"
 
 KIT_GLOBAL void k_additive_score(float*e,float*a,const float*wq,const float*uk,
 const float*va,int B,int S,int H)
@@ -105,7 +120,7 @@ kb_additive_duk((int)(i/H),(int)(i%H),duk,dpre,B,S,H);
 }
 
 /*:267*//*268:*/
-#line 4709 "attention.w"
+#line 4710 "attention.w"
 
 KIT_GLOBAL void k_dot_score(float*e,const float*q,const float*k,int B,int S,int H,
 int heads,float scale)
@@ -141,7 +156,7 @@ if(i<(size_t)rows)kb_softmax_backward((int)i,de,dw,w,S);
 }
 
 /*:268*//*269:*/
-#line 4744 "attention.w"
+#line 4745 "attention.w"
 
 KIT_GLOBAL void k_context(float*c,const float*w,const float*v,int B,int S,int H,
 int heads)
@@ -164,7 +179,7 @@ kb_context_dv((int)(i/H),(int)(i%H),dv,dc,w,B,S,H,heads);
 }
 
 /*:269*//*270:*/
-#line 4769 "attention.w"
+#line 4770 "attention.w"
 
 KIT_GLOBAL void k_tanh(float*y,const float*x,int n)
 {
@@ -189,7 +204,7 @@ if(i<(size_t)n)kb_log_softmax((int)i,x,V);
 }
 
 /*:270*//*271:*/
-#line 4792 "attention.w"
+#line 4793 "attention.w"
 
 KIT_GLOBAL void k_argmax(int*out,const float*x,int n,int V)
 {
@@ -213,10 +228,10 @@ if(i<n)kb_adam(i,p,g,m,v,c);
 }
 
 /*:271*/
-#line 4612 "attention.w"
+#line 4613 "attention.w"
 
 /*272:*/
-#line 4819 "attention.w"
+#line 4820 "attention.w"
 
 static void cu_embed(float*out,const float*table,const int*ids,int n,int H,
 float p,uint64_t seed)
@@ -234,7 +249,7 @@ KIT_LAUNCH(k_add_bias,(size_t)n*m,y,b,n,m);
 }
 
 /*:272*//*273:*/
-#line 4835 "attention.w"
+#line 4836 "attention.w"
 
 static void cu_gru_forward(float*h_new,GruCache*cache,const float*gi,
 const float*gh,const float*h,float*out,const int*len,int s,int B,int H)
@@ -250,7 +265,7 @@ len,s,B,H);
 }
 
 /*:273*//*274:*/
-#line 4852 "attention.w"
+#line 4853 "attention.w"
 
 static void cu_additive_scores(float*e,float*a,const float*wq,const float*uk,
 const float*va,int B,int S,int H)
@@ -267,7 +282,7 @@ KIT_LAUNCH(k_additive_duk,(size_t)S*B*H,duk,a,B,S,H);
 }
 
 /*:274*//*275:*/
-#line 4867 "attention.w"
+#line 4868 "attention.w"
 
 static void cu_dot_scores(float*e,const float*q,const float*k,int B,int S,
 int H,int heads,float scale)
@@ -292,7 +307,7 @@ KIT_LAUNCH(k_softmax_backward,(size_t)rows,de,dw,w,rows,S);
 }
 
 /*:275*//*276:*/
-#line 4890 "attention.w"
+#line 4891 "attention.w"
 
 static void cu_context(float*c,const float*w,const float*v,int B,int S,int H,
 int heads)
@@ -307,7 +322,7 @@ KIT_LAUNCH(k_context_dv,(size_t)S*B*H,dv,dc,w,B,S,H,heads);
 }
 
 /*:276*//*277:*/
-#line 4903 "attention.w"
+#line 4904 "attention.w"
 
 static void cu_tanh_forward(float*y,const float*x,int n)
 {
@@ -328,7 +343,7 @@ KIT_LAUNCH(k_log_softmax,(size_t)n,x,n,V);
 }
 
 /*:277*//*278:*/
-#line 4922 "attention.w"
+#line 4923 "attention.w"
 
 static void cu_argmax(int*out,const float*x,int n,int V)
 {
@@ -349,7 +364,7 @@ KIT_LAUNCH(k_adam,n,p,g,m,v,n,k);
 }
 
 /*:278*/
-#line 4613 "attention.w"
+#line 4614 "attention.w"
 
 
 /*:263*/

@@ -12,11 +12,22 @@
 #include "testutil.h"
 #include "cuda_kernels.h"
 
-/* The one product inside a kernel entry (Bahdanau's backward) is the CPU's. */
+#include <cblas.h>
+
+/* cuBLAS's column-major product, played by CBLAS's. */
+static void cblas_col_gemm(int ta, int tb, int m, int n, int k, float alpha,
+  const float *A, int lda, const float *B, int ldb, float beta, float *C, int ldc)
+{
+  cblas_sgemm(CblasColMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
+    m, n, k, alpha, A, lda, B, ldb, beta, C, ldc);
+}
+
+/* The CUDA backend's product, with the column-major one in cuBLAS's place:
+   the operand swap of the header is what is tested. */
 static void dev_gemm(int ta, int tb, int M, int N, int K, float alpha, const float *A,
   int lda, const float *B, int ldb, float beta, float *C, int ldc)
 {
-  cpu_backend.gemm(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+  row_major_gemm(cblas_col_gemm, ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
 }
 
 /* The CPU backend's memory with the CUDA backend's kernel entries. */
@@ -47,6 +58,7 @@ static void make_launched(void)
   launched.sum = cu_sum;
   launched.add = cu_add;
   launched.adam = cu_adam;
+  launched.gemm = dev_gemm;
 }
 
 /* Every kernel slot of the interface, from embed on, is a CUDA entry: an entry
@@ -61,6 +73,25 @@ START_TEST(every_kernel_entry_is_replaced)
   ck_assert_uint_eq(n, 21);
   for (size_t k = 0; k < n; k++)
     ck_assert_msg(a[k] != b[k], "kernel slot %zu of the interface is not a CUDA entry", k);
+}
+END_TEST
+
+/* The row-major product, every pair of transposes, on column blocks of wider
+   arrays (leading dimensions larger than the rows), with beta 0 and 1. */
+START_TEST(the_row_major_product_from_a_column_major_one)
+{
+  enum { M = 7, N = 5, K = 9, LD = 13 };
+  unsigned short s[3] = {4, 5, 6};
+  float A[K * LD], B[K * LD], C1[M * LD], C2[M * LD];
+  for (int i = 0; i < K * LD; i++) A[i] = (float) erand48(s) - 0.5f, B[i] = (float) erand48(s) - 0.5f;
+  for (int ta = 0; ta < 2; ta++)
+    for (int tb = 0; tb < 2; tb++)
+      for (int beta = 0; beta < 2; beta++) {
+        for (int i = 0; i < M * LD; i++) C1[i] = C2[i] = (float) i;
+        cpu_backend.gemm(ta, tb, M, N, K, 0.5f, A + 1, LD, B + 2, LD, (float) beta, C1 + 3, LD);
+        dev_gemm(ta, tb, M, N, K, 0.5f, A + 1, LD, B + 2, LD, (float) beta, C2 + 3, LD);
+        ck_assert_floats_close(C2, C1, M * LD, 1e-6, 1e-5);
+      }
 }
 END_TEST
 
@@ -323,6 +354,7 @@ int main(void)
   Suite *s = suite_create("cuda kernels on the host");
   TCase *tc = tcase_create("kernels");
   tcase_add_test(tc, every_kernel_entry_is_replaced);
+  tcase_add_test(tc, the_row_major_product_from_a_column_major_one);
   tcase_add_test(tc, embedding_and_its_scatter);
   tcase_add_test(tc, gru_forward_and_backward);
   tcase_add_test(tc, additive_scores_and_backward);
