@@ -5189,6 +5189,20 @@ void backend_train_batch(BModel *bm, const Batch *bt, double lr)
   kit_graph_launches++;
 }
 
+@ What to expect, before it is measured: recording a launch costs the
+processor perhaps half of what launching it does, and the update another
+fraction, so capture and update may save little of the processor's time;
+what they save is the card's idle time between launches, which the graph
+runs back to back. The design that would save the processor's time too
+replays without capturing: the four kernels that take per-step numbers
+(the two embeddings, the loss and Adam) would read them from a small block of
+device memory, written by one copy before each replay, and during a replay
+the backend's calls would only record those numbers and a hash of their
+other arguments (pointers and sizes), to check that the step is the one
+captured (the two gradient buffers |d_s| and |d_s2| trade places at every
+step, so the key would include their order). That changes those kernels'
+signatures, and waits for the measurements of this design.
+
 @ When all the slots are taken (more than 64 shapes, which a corpus with
 sentences of up to ten words can reach), the last slot is reused.
 @<Update the graph of slot |k| from |g|, or instantiate it@>=

@@ -263,8 +263,8 @@ int B_cap;
 BActs a;
 }BModel;
 
-/*:219*//*300:*/
-#line 5347 "attention.w"
+/*:219*//*301:*/
+#line 5361 "attention.w"
 
 typedef struct{
 int kind,heads;
@@ -276,8 +276,8 @@ const float*data;
 size_t n_params;
 }CkptView;
 
-/*:300*//*329:*/
-#line 5929 "attention.w"
+/*:301*//*330:*/
+#line 5943 "attention.w"
 
 #define COLORMAP_MAX_POINTS 9
 typedef struct{
@@ -287,8 +287,8 @@ double x[3][COLORMAP_MAX_POINTS];
 double v[3][COLORMAP_MAX_POINTS];
 }Colormap;
 
-/*:329*//*337:*/
-#line 6027 "attention.w"
+/*:330*//*338:*/
+#line 6041 "attention.w"
 
 enum{HEATMAP_MATPLOTLIB,HEATMAP_SEABORN};
 typedef struct{
@@ -302,8 +302,8 @@ int style;
 double vmin,vmax;
 }Heatmap;
 
-/*:337*//*338:*/
-#line 6044 "attention.w"
+/*:338*//*339:*/
+#line 6058 "attention.w"
 
 typedef struct{
 double x,y,w,h;
@@ -318,14 +318,14 @@ int width,height,stride;
 unsigned char*data;
 }FigImage;
 
-/*:338*//*367:*/
-#line 6665 "attention.w"
+/*:339*//*368:*/
+#line 6679 "attention.w"
 
 enum{FIGURE_PNG,FIGURE_PDF,FIGURE_SVG};
 #define FIGURE_PNG_SCALE 2.0
 
-/*:367*//*381:*/
-#line 6922 "attention.w"
+/*:368*//*382:*/
+#line 6936 "attention.w"
 
 typedef struct{
 int n;
@@ -333,7 +333,7 @@ const double*x,*y;
 const char*title,*xlabel,*ylabel;
 }Curve;
 
-/*:381*/
+/*:382*/
 #line 169 "attention.w"
 
 /*56:*/
@@ -968,46 +968,46 @@ float*attn);
 const Backend*cuda_backend_open(char*msg,size_t n);
 void backend_train_batch(BModel*bm,const Batch*bt,double lr);
 
-/*:289*//*308:*/
-#line 5482 "attention.w"
+/*:289*//*309:*/
+#line 5496 "attention.w"
 
 int checkpoint_save(const Model*m,const char*path);
 int bcheckpoint_save(const BModel*bm,const char*path);
 int checkpoint_load(Model*m,const char*path);
 int checkpoint_load_any(const char*path,Model*m,BModel*bm,const Backend*be,int B_cap);
 
-/*:308*//*336:*/
-#line 6012 "attention.w"
+/*:309*//*337:*/
+#line 6026 "attention.w"
 
 extern const Colormap colormap_bone,colormap_ylorrd;
 void colormap_color(const Colormap*cm,double w,double rgb[3]);
 const Colormap*colormap_find(const char*name);
 
-/*:336*//*359:*/
-#line 6505 "attention.w"
+/*:337*//*360:*/
+#line 6519 "attention.w"
 
 int heatmap_layout(const Heatmap*h,HeatmapLayout*lay);
 
-/*:359*//*372:*/
-#line 6740 "attention.w"
+/*:360*//*373:*/
+#line 6754 "attention.w"
 
 int figure_format(const char*path);
 int figure_check_path(const char*path);
 int write_file_atomic(const char*path,const void*data,size_t n);
 
-/*:372*//*380:*/
-#line 6900 "attention.w"
+/*:373*//*381:*/
+#line 6914 "attention.w"
 
 int heatmap_save(const Heatmap*h,const char*path);
 int heatmap_image(const Heatmap*h,double scale,FigImage*img,HeatmapLayout*lay);
 
-/*:380*//*393:*/
-#line 7171 "attention.w"
+/*:381*//*394:*/
+#line 7185 "attention.w"
 
 int curve_save(const Curve*c,const char*path);
 int curve_image(const Curve*c,double scale,FigImage*img);
 
-/*:393*/
+/*:394*/
 #line 172 "attention.w"
 
 

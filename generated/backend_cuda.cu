@@ -185,8 +185,8 @@ cudaGraph_t g;
 cudaCheck(cudaStreamBeginCapture(kit_stream,cudaStreamCaptureModeThreadLocal));
 bmodel_train_batch(bm,bt,lr);
 cudaCheck(cudaStreamEndCapture(kit_stream,&g));
-/*293:*/
-#line 5194 "attention.w"
+/*294:*/
+#line 5208 "attention.w"
 
 if(k==GRAPH_SLOTS)k= GRAPH_SLOTS-1;
 if(k<kit_graphs){
@@ -204,7 +204,7 @@ cudaCheck(cudaGraphInstantiate(&kit_graph[k].exec,g,0));
 kit_graph_new++;
 }
 
-/*:293*/
+/*:294*/
 #line 5186 "attention.w"
 
 cudaCheck(cudaGraphDestroy(g));

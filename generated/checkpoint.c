@@ -1,5 +1,5 @@
-/*297:*/
-#line 5303 "attention.w"
+/*298:*/
+#line 5317 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
@@ -8,8 +8,8 @@
 #include <unistd.h> 
 #include <sys/stat.h> 
 #include <cjson/cJSON.h> 
-/*316:*/
-#line 5614 "attention.w"
+/*317:*/
+#line 5628 "attention.w"
 
 static const char*meta_string(const cJSON*meta,const char*key,const char*path)
 {
@@ -35,8 +35,8 @@ path,key,s,lo,hi);
 return 0;
 }
 
-/*:316*//*317:*/
-#line 5641 "attention.w"
+/*:317*//*318:*/
+#line 5655 "attention.w"
 
 static int meta_vocab(const cJSON*meta,const char*key,const char*path,Vocab*v)
 {
@@ -61,8 +61,8 @@ cJSON_Delete(a);
 return status;
 }
 
-/*:317*//*322:*/
-#line 5718 "attention.w"
+/*:318*//*323:*/
+#line 5732 "attention.w"
 
 static int check_tensor(const cJSON*t,const TensorSpec*s,size_t data_size,
 size_t*begin,const char*path)
@@ -73,8 +73,8 @@ const cJSON*offs= cJSON_GetObjectItemCaseSensitive(t,"data_offsets");
 if(!cJSON_IsString(dtype)||strcmp(dtype->valuestring,"F32")!=0)
 return kit_fail("%s: tensor \"%s\" has dtype %s; the kit reads F32 only",path,
 s->name,cJSON_IsString(dtype)?dtype->valuestring:"(none)");
-/*323:*/
-#line 5733 "attention.w"
+/*324:*/
+#line 5747 "attention.w"
 
 int nd= s->cols?2:1,ok= cJSON_IsArray(shape)&&cJSON_GetArraySize(shape)==nd;
 for(int d= 0;ok&&d<nd;d++){
@@ -91,11 +91,11 @@ free(got);
 return r;
 }
 
-/*:323*/
-#line 5728 "attention.w"
+/*:324*/
+#line 5742 "attention.w"
 
-/*324:*/
-#line 5751 "attention.w"
+/*325:*/
+#line 5765 "attention.w"
 
 const cJSON*b= cJSON_GetArrayItem(offs,0),*e= cJSON_GetArrayItem(offs,1);
 double need= 4.0*(double)spec_numel(s);
@@ -106,14 +106,14 @@ return kit_fail("%s: tensor \"%s\" has data offsets that do not give %.0f bytes 
 "inside the %zu bytes of data",path,s->name,need,data_size);
 *begin= (size_t)b->valuedouble;
 
-/*:324*/
-#line 5729 "attention.w"
+/*:325*/
+#line 5743 "attention.w"
 
 return 0;
 }
 
-/*:322*//*325:*/
-#line 5763 "attention.w"
+/*:323*//*326:*/
+#line 5777 "attention.w"
 
 static int check_tiling(const TensorSpec*s,int n,const size_t*begin,size_t data_size,
 const char*path)
@@ -140,11 +140,11 @@ return kit_fail("%s: %zu bytes after the last tensor belong to none",path,data_s
 return 0;
 }
 
-/*:325*/
-#line 5311 "attention.w"
+/*:326*/
+#line 5325 "attention.w"
 
-/*298:*/
-#line 5316 "attention.w"
+/*299:*/
+#line 5330 "attention.w"
 
 static void put_f32(unsigned char*b,float x)
 {
@@ -162,8 +162,8 @@ memcpy(&x,&u,4);
 return x;
 }
 
-/*:298*//*299:*/
-#line 5334 "attention.w"
+/*:299*//*300:*/
+#line 5348 "attention.w"
 
 static char*vocab_to_json(const Vocab*v)
 {
@@ -174,15 +174,15 @@ cJSON_Delete(a);
 return s;
 }
 
-/*:299*//*301:*/
-#line 5362 "attention.w"
+/*:300*//*302:*/
+#line 5376 "attention.w"
 
 static char*checkpoint_header(const CkptView*m,size_t*len)
 {
 const TensorSpec*s= m->spec;
 cJSON*root= cJSON_CreateObject();
-/*302:*/
-#line 5380 "attention.w"
+/*303:*/
+#line 5394 "attention.w"
 
 cJSON*meta= cJSON_AddObjectToObject(root,"__metadata__");
 char*vin= vocab_to_json(m->vin),*vout= vocab_to_json(m->vout),num[32];
@@ -198,11 +198,11 @@ if(m->kind==KIND_MULTIHEAD)cJSON_AddStringToObject(meta,"heads",num);
 free(vin);
 free(vout);
 
-/*:302*/
-#line 5367 "attention.w"
+/*:303*/
+#line 5381 "attention.w"
 
-/*303:*/
-#line 5396 "attention.w"
+/*304:*/
+#line 5410 "attention.w"
 
 size_t off= 0;
 for(int k= 0;k<m->n;k++){
@@ -217,8 +217,8 @@ off+= 4*spec_numel(&s[k]);
 cJSON_AddItemToArray(offs,cJSON_CreateNumber((double)off));
 }
 
-/*:303*/
-#line 5368 "attention.w"
+/*:304*/
+#line 5382 "attention.w"
 
 char*json= cJSON_PrintUnformatted(root);
 cJSON_Delete(root);
@@ -230,8 +230,8 @@ json[padded]= '\0';
 return json;
 }
 
-/*:301*//*304:*/
-#line 5415 "attention.w"
+/*:302*//*305:*/
+#line 5429 "attention.w"
 
 static int checkpoint_write(const CkptView*m,const char*path)
 {
@@ -247,8 +247,8 @@ free(header);
 return-1;
 }
 FILE*f= fdopen(fd,"wb");
-/*306:*/
-#line 5447 "attention.w"
+/*307:*/
+#line 5461 "attention.w"
 
 unsigned char len8[8],buf[4096];
 for(int k= 0;k<8;k++)len8[k]= (unsigned char)((uint64_t)hlen>>(8*k));
@@ -259,18 +259,18 @@ for(size_t j= 0;j<k;j++)put_f32(buf+4*j,m->data[i+j]);
 ok= fwrite(buf,4,k,f)==k;
 }
 
-/*:306*/
-#line 5430 "attention.w"
+/*:307*/
+#line 5444 "attention.w"
 
-/*305:*/
-#line 5442 "attention.w"
+/*306:*/
+#line 5456 "attention.w"
 
 if(ok)ok= fflush(f)==0&&fsync(fd)==0&&fchmod(fd,0644)==0;
 ok= (fclose(f)==0)&&ok;
 if(ok)ok= rename(tmp,path)==0;
 
-/*:305*/
-#line 5431 "attention.w"
+/*:306*/
+#line 5445 "attention.w"
 
 int status= ok?0:kit_fail("%s: cannot write the checkpoint: %s",path,strerror(errno));
 if(!ok)unlink(tmp);
@@ -279,8 +279,8 @@ free(header);
 return status;
 }
 
-/*:304*//*307:*/
-#line 5459 "attention.w"
+/*:305*//*308:*/
+#line 5473 "attention.w"
 
 int checkpoint_save(const Model*m,const char*path)
 {
@@ -304,16 +304,16 @@ free(host);
 return status;
 }
 
-/*:307*//*309:*/
-#line 5492 "attention.w"
+/*:308*//*310:*/
+#line 5506 "attention.w"
 
 int checkpoint_load(Model*m,const char*path)
 {
 return checkpoint_load_any(path,m,NULL,NULL,0)<0?-1:0;
 }
 
-/*:309*//*310:*/
-#line 5502 "attention.w"
+/*:310*//*311:*/
+#line 5516 "attention.w"
 
 int checkpoint_load_any(const char*path,Model*m,BModel*bm,const Backend*be,int B_cap)
 {
@@ -326,8 +326,8 @@ Vocab vin= {0},vout= {0};
 Config cfg= {0};
 int status= -1,kind= 0,heads= 1;
 size_t data_size= 0;
-/*312:*/
-#line 5536 "attention.w"
+/*313:*/
+#line 5550 "attention.w"
 
 struct stat st;
 if(fstat(fileno(f),&st)!=0){
@@ -349,11 +349,11 @@ goto done;
 }
 data_size= (size_t)((uint64_t)st.st_size-8-hlen);
 
-/*:312*/
-#line 5514 "attention.w"
+/*:313*/
+#line 5528 "attention.w"
 
-/*313:*/
-#line 5559 "attention.w"
+/*314:*/
+#line 5573 "attention.w"
 
 header= xcalloc((size_t)hlen+1,1);
 if(fread(header,1,(size_t)hlen,f)!=hlen){
@@ -375,17 +375,17 @@ kit_fail("%s: the header has bytes other than spaces after its JSON object "
 goto done;
 }
 
-/*:313*/
-#line 5515 "attention.w"
+/*:314*/
+#line 5529 "attention.w"
 
-/*314:*/
-#line 5582 "attention.w"
+/*315:*/
+#line 5596 "attention.w"
 
 cJSON*meta= cJSON_GetObjectItemCaseSensitive(root,"__metadata__");
 const char*att= meta_string(meta,"attention",path);
 if(!att)goto done;
-/*315:*/
-#line 5601 "attention.w"
+/*316:*/
+#line 5615 "attention.w"
 
 kind= kind_from_name(att);
 if(kind<0){
@@ -399,8 +399,8 @@ m?"the notebook's (seed)":"one of Part II's kinds");
 goto done;
 }
 
-/*:315*/
-#line 5586 "attention.w"
+/*:316*/
+#line 5600 "attention.w"
 
 if(meta_int(meta,"hidden_size",path,1,1<<16,&cfg.H)||meta_int(meta,
 "max_length",path,1,DEFAULT_MAX_LENGTH*4,&cfg.L))goto done;
@@ -416,16 +416,16 @@ goto done;
 }
 }
 
-/*:314*/
-#line 5516 "attention.w"
+/*:315*/
+#line 5530 "attention.w"
 
-/*318:*/
-#line 5668 "attention.w"
+/*319:*/
+#line 5682 "attention.w"
 
 TensorSpec spec[NP_TENSORS];
 int n_spec= 0;
-/*319:*/
-#line 5680 "attention.w"
+/*320:*/
+#line 5694 "attention.w"
 
 if(kind==KIND_SEED){
 tensor_specs(&cfg,spec);
@@ -436,13 +436,13 @@ batched_specs(kind,&cfg,all);
 for(int k= 0;k<NP_TENSORS;k++)if(all[k].rows)spec[n_spec++]= all[k];
 }
 
-/*:319*/
-#line 5671 "attention.w"
+/*:320*/
+#line 5685 "attention.w"
 
 size_t begin[NP_TENSORS];
 int seen[NP_TENSORS]= {0};
-/*320:*/
-#line 5691 "attention.w"
+/*321:*/
+#line 5705 "attention.w"
 
 for(const cJSON*t= root->child;t;t= t->next){
 if(strcmp(t->string,"__metadata__")==0)continue;
@@ -460,11 +460,11 @@ goto done;
 if(check_tensor(t,&spec[k],data_size,&begin[k],path))goto done;
 }
 
-/*:320*/
-#line 5674 "attention.w"
+/*:321*/
+#line 5688 "attention.w"
 
-/*321:*/
-#line 5708 "attention.w"
+/*322:*/
+#line 5722 "attention.w"
 
 for(int k= 0;k<n_spec;k++)
 if(!seen[k]){
@@ -473,16 +473,16 @@ spec[k].name,kind_names[kind]);
 goto done;
 }
 
-/*:321*/
-#line 5675 "attention.w"
+/*:322*/
+#line 5689 "attention.w"
 
 if(check_tiling(spec,n_spec,begin,data_size,path))goto done;
 
-/*:318*/
-#line 5517 "attention.w"
+/*:319*/
+#line 5531 "attention.w"
 
-/*326:*/
-#line 5789 "attention.w"
+/*327:*/
+#line 5803 "attention.w"
 
 data= xcalloc(data_size,1);
 if(fread(data,1,data_size,f)!=data_size){
@@ -502,12 +502,12 @@ be->upload(bm->p,host,bm->n_params*sizeof(float));
 free(host);
 status= kind;
 
-/*:326*/
-#line 5518 "attention.w"
+/*:327*/
+#line 5532 "attention.w"
 
 done:
-/*311:*/
-#line 5524 "attention.w"
+/*312:*/
+#line 5538 "attention.w"
 
 if(status<0){
 if(vin.word)vocab_free(&vin);
@@ -518,14 +518,14 @@ free(header);
 free(data);
 fclose(f);
 
-/*:311*/
-#line 5520 "attention.w"
+/*:312*/
+#line 5534 "attention.w"
 
 return status;
 }
 
-/*:310*/
-#line 5312 "attention.w"
+/*:311*/
+#line 5326 "attention.w"
 
 
-/*:297*/
+/*:298*/

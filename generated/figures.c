@@ -1,5 +1,5 @@
-/*328:*/
-#line 5874 "attention.w"
+/*329:*/
+#line 5888 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
@@ -13,15 +13,15 @@
 #include <strings.h> 
 #include <time.h> 
 #include <utf8proc.h> 
-/*330:*/
-#line 5944 "attention.w"
+/*331:*/
+#line 5958 "attention.w"
 
 const Colormap colormap_bone= {"bone",{3,4,3},
 {{0.0,0.746032,1.0},{0.0,0.365079,0.746032,1.0},{0.0,0.365079,1.0}},
 {{0.0,0.652778,1.0},{0.0,0.319444,0.777778,1.0},{0.0,0.444444,1.0}}};
 
-/*:330*//*331:*/
-#line 5957 "attention.w"
+/*:331*//*332:*/
+#line 5971 "attention.w"
 
 #define B8(b) ((b) / 255.0)
 #define EIGHTHS {0.0, 0.125, 0.25, 0.375, 0.5, 0.625, 0.75, 0.875, 1.0}
@@ -30,11 +30,11 @@ const Colormap colormap_ylorrd= {"ylorrd",{9,9,9},{EIGHTHS,EIGHTHS,EIGHTHS},
 {B8(255),B8(237),B8(217),B8(178),B8(141),B8(78),B8(26),B8(0),B8(0)},
 {B8(204),B8(160),B8(118),B8(76),B8(60),B8(42),B8(28),B8(38),B8(38)}}};
 
-/*:331*/
-#line 5887 "attention.w"
+/*:332*/
+#line 5901 "attention.w"
 
-/*339:*/
-#line 6081 "attention.w"
+/*340:*/
+#line 6095 "attention.w"
 
 typedef struct{
 unsigned char*p;
@@ -62,8 +62,8 @@ double size;
 int bold;
 }FigFont;
 
-/*:339*//*340:*/
-#line 6113 "attention.w"
+/*:340*//*341:*/
+#line 6127 "attention.w"
 
 static void set_font(cairo_t*cr,FigFont f)
 {
@@ -93,8 +93,8 @@ no_hinting(cr);
 return cr;
 }
 
-/*:340*//*341:*/
-#line 6145 "attention.w"
+/*:341*//*342:*/
+#line 6159 "attention.w"
 
 static double text_width(FigFont f,const char*s)
 {
@@ -113,8 +113,8 @@ cairo_font_extents(measurer(),&fe);
 *descent= fe.descent;
 }
 
-/*:341*//*342:*/
-#line 6169 "attention.w"
+/*:342*//*343:*/
+#line 6183 "attention.w"
 
 #define ELLIPSIS "\xe2\x80\xa6" 
 static char*fit_text(const char*s,FigFont f,double maxw)
@@ -130,8 +130,8 @@ else memcpy(o,s+k,(size_t)m),o+= m,k+= (size_t)m;
 }
 double ew= text_width(f,ELLIPSIS);
 if(text_width(f,t)<=maxw)return t;
-/*343:*/
-#line 6189 "attention.w"
+/*344:*/
+#line 6203 "attention.w"
 
 size_t n= strlen(t);
 char*u= xcalloc(n+sizeof ELLIPSIS,1);
@@ -147,14 +147,14 @@ strcpy(u+cut,ELLIPSIS);
 free(t);
 t= u;
 
-/*:343*/
-#line 6184 "attention.w"
+/*:344*/
+#line 6198 "attention.w"
 
 return t;
 }
 
-/*:342*//*344:*/
-#line 6207 "attention.w"
+/*:343*//*345:*/
+#line 6221 "attention.w"
 
 static void svg_text(Buf*b,FigFont f,double x,double y,double angle,const char*s);
 
@@ -176,8 +176,8 @@ cairo_show_text(cr,s);
 cairo_restore(cr);
 }
 
-/*:344*//*345:*/
-#line 6230 "attention.w"
+/*:345*//*346:*/
+#line 6244 "attention.w"
 
 static void svg_text(Buf*b,FigFont f,double x,double y,double angle,const char*s)
 {
@@ -196,8 +196,8 @@ else buf_add(b,p,1);
 buf_add(b,"</text>\n",8);
 }
 
-/*:345*//*346:*/
-#line 6249 "attention.w"
+/*:346*//*347:*/
+#line 6263 "attention.w"
 
 static void fill_box(cairo_t*cr,double x,double y,double w,double h,
 const double rgb[3])
@@ -217,8 +217,8 @@ cairo_line_to(cr,x1,y1);
 cairo_stroke(cr);
 }
 
-/*:346*//*347:*/
-#line 6276 "attention.w"
+/*:347*//*348:*/
+#line 6290 "attention.w"
 
 static double nice_step(double lo,double hi,int most,int*decimals)
 {
@@ -243,8 +243,8 @@ int*decimals)
 return(int)floor((hi-*first)/ *step+1e-6)+1;
 }
 
-/*:347*//*348:*/
-#line 6311 "attention.w"
+/*:348*//*349:*/
+#line 6325 "attention.w"
 
 #define PAGE_W 720.0
 #define PAGE_H 432.0
@@ -259,8 +259,8 @@ static const FigFont tick_font= {10.0,0};
 static const FigFont axis_font= {12.0,1};
 static const FigFont title_font= {13.0,1};
 
-/*:348*//*349:*/
-#line 6332 "attention.w"
+/*:349*//*350:*/
+#line 6346 "attention.w"
 
 static double turned_depth(FigFont f,const char*s)
 {
@@ -276,8 +276,8 @@ font_metrics(f,&asc,&desc);
 canvas_text(cv,f,x-(a+desc)*M_SQRT1_2,y+(asc+a)*M_SQRT1_2,-45.0,s);
 }
 
-/*:349*//*350:*/
-#line 6350 "attention.w"
+/*:350*//*351:*/
+#line 6364 "attention.w"
 
 typedef struct{
 char**row,**col,*title;
@@ -287,8 +287,8 @@ int nticks,decimals;
 double first,step;
 }HeatmapTexts;
 
-/*:350*//*351:*/
-#line 6360 "attention.w"
+/*:351*//*352:*/
+#line 6374 "attention.w"
 
 static void fit_labels(const Heatmap*h,HeatmapTexts*t)
 {
@@ -302,8 +302,8 @@ t->col[j]= fit_text(h->col_words[j],t->col_font,LABEL_MAX);
 }
 }
 
-/*:351*//*352:*/
-#line 6375 "attention.w"
+/*:352*//*353:*/
+#line 6389 "attention.w"
 
 static void heatmap_texts(const Heatmap*h,HeatmapTexts*t)
 {
@@ -312,8 +312,8 @@ t->col= xcalloc((size_t)h->cols,sizeof(char*));
 t->row_font= t->col_font= tick_font;
 fit_labels(h,t);
 t->title= fit_text(h->title?h->title:"",title_font,PAGE_W-2*MARGIN);
-/*354:*/
-#line 6399 "attention.w"
+/*355:*/
+#line 6413 "attention.w"
 
 double lo= INFINITY,hi= -INFINITY;
 for(int i= 0;i<h->rows;i++)
@@ -330,13 +330,13 @@ lo-= d,hi+= d;
 t->vmin= lo,t->vmax= hi;
 t->nticks= nice_ticks(lo,hi,8,&t->first,&t->step,&t->decimals);
 
-/*:354*/
-#line 6383 "attention.w"
+/*:355*/
+#line 6397 "attention.w"
 
 }
 
-/*:352*//*353:*/
-#line 6386 "attention.w"
+/*:353*//*354:*/
+#line 6400 "attention.w"
 
 static void heatmap_texts_free(const Heatmap*h,HeatmapTexts*t)
 {
@@ -347,8 +347,8 @@ free(t->col);
 free(t->title);
 }
 
-/*:353*//*373:*/
-#line 6747 "attention.w"
+/*:354*//*374:*/
+#line 6761 "attention.w"
 
 static cairo_status_t buf_write(void*closure,const unsigned char*data,unsigned int n)
 {
@@ -356,8 +356,8 @@ buf_add(closure,data,n);
 return CAIRO_STATUS_SUCCESS;
 }
 
-/*:373*//*374:*/
-#line 6765 "attention.w"
+/*:374*//*375:*/
+#line 6779 "attention.w"
 
 static void pdf_fix_date(cairo_surface_t*s)
 {
@@ -376,8 +376,8 @@ cairo_pdf_surface_restrict_to_version(s,CAIRO_PDF_VERSION_1_4);
 cairo_pdf_surface_set_metadata(s,CAIRO_PDF_METADATA_CREATE_DATE,date);
 }
 
-/*:374*//*382:*/
-#line 6931 "attention.w"
+/*:375*//*383:*/
+#line 6945 "attention.w"
 
 #define CURVE_W 576.0
 #define CURVE_H 360.0
@@ -394,8 +394,8 @@ double t= a->log?(log10(v)-log10(a->lo))/(log10(a->hi)-log10(a->lo)):
 return a->from+t*(a->to-a->from);
 }
 
-/*:382*//*383:*/
-#line 6951 "attention.w"
+/*:383*//*384:*/
+#line 6965 "attention.w"
 
 static void axis_range(Axis*a,double lo,double hi,int allow_log)
 {
@@ -415,8 +415,8 @@ a->lo= floor(lo/step+1e-9)*step;
 a->hi= ceil(hi/step-1e-9)*step;
 }
 
-/*:383*//*384:*/
-#line 6972 "attention.w"
+/*:384*//*385:*/
+#line 6986 "attention.w"
 
 static void tick_label(char*s,size_t size,double v,int is_log,int decimals)
 {
@@ -434,8 +434,8 @@ snprintf(s,size,"10%s",k<0?"\xe2\x81\xbb":"");
 for(char*d= digits;*d;d++)strncat(s,sup[*d-'0'],size-strlen(s)-1);
 }
 
-/*:384*//*385:*/
-#line 6992 "attention.w"
+/*:385*//*386:*/
+#line 7006 "attention.w"
 
 #define MAX_TICKS 200
 typedef struct{
@@ -449,8 +449,8 @@ static void axis_ticks(const Axis*a,Ticks*t)
 {
 t->n= 0;
 if(a->log){
-/*386:*/
-#line 7020 "attention.w"
+/*387:*/
+#line 7034 "attention.w"
 
 int d0= (int)lround(log10(a->lo)),d1= (int)lround(log10(a->hi));
 int every= (d1-d0+7)/8;
@@ -465,8 +465,8 @@ else t->label[t->n][0]= 0;
 t->n++;
 }
 
-/*:386*/
-#line 7005 "attention.w"
+/*:387*/
+#line 7019 "attention.w"
 
 return;
 }
@@ -480,16 +480,16 @@ tick_label(t->label[t->n],sizeof t->label[0],t->v[t->n],0,dec);
 }
 }
 
-/*:385*/
-#line 5888 "attention.w"
+/*:386*/
+#line 5902 "attention.w"
 
-/*332:*/
-#line 5977 "attention.w"
+/*333:*/
+#line 5991 "attention.w"
 
 void colormap_color(const Colormap*cm,double w,double rgb[3])
 {
-/*333:*/
-#line 5983 "attention.w"
+/*334:*/
+#line 5997 "attention.w"
 
 if(!(w> 0.0))w= 0.0;
 if(w> 1.0)w= 1.0;
@@ -501,13 +501,13 @@ double t= (w-x[k])/(x[k+1]-x[k]);
 rgb[ch]= v[k]+t*(v[k+1]-v[k]);
 }
 
-/*:333*/
-#line 5980 "attention.w"
+/*:334*/
+#line 5994 "attention.w"
 
 }
 
-/*:332*//*335:*/
-#line 6004 "attention.w"
+/*:333*//*336:*/
+#line 6018 "attention.w"
 
 const Colormap*colormap_find(const char*name)
 {
@@ -516,8 +516,8 @@ if(strcmp(name,"ylorrd")==0||strcmp(name,"YlOrRd")==0)return&colormap_ylorrd;
 return NULL;
 }
 
-/*:335*//*355:*/
-#line 6417 "attention.w"
+/*:336*//*356:*/
+#line 6431 "attention.w"
 
 static int layout_heatmap(const Heatmap*h,const HeatmapTexts*t,HeatmapLayout*lay)
 {
@@ -533,8 +533,8 @@ char s[32];
 snprintf(s,sizeof s,"%.*f",t->decimals,t->first+k*t->step+0.0);
 cbw= fmax(cbw,text_width(tick_font,s));
 }
-/*356:*/
-#line 6441 "attention.w"
+/*357:*/
+#line 6455 "attention.w"
 
 double title_asc,title_desc;
 font_metrics(title_font,&title_asc,&title_desc);
@@ -554,15 +554,15 @@ lay->cells= (FigBox){left,top,PAGE_W-left-right,ch};
 lay->colorbar= (FigBox){PAGE_W-right+CBAR_GAP,top,cw,ch};
 lay->vmin= t->vmin,lay->vmax= t->vmax;
 
-/*:356*/
-#line 6432 "attention.w"
+/*:357*/
+#line 6446 "attention.w"
 
 return lay->cells.w>=10.0&&lay->cells.h>=10.0?0:
 kit_fail("heatmap: the labels leave no room for the cells");
 }
 
-/*:355*//*357:*/
-#line 6468 "attention.w"
+/*:356*//*358:*/
+#line 6482 "attention.w"
 
 static int heatmap_prepare(const Heatmap*h,HeatmapTexts*t,HeatmapLayout*lay)
 {
@@ -581,8 +581,8 @@ fit_labels(h,t);
 return 0;
 }
 
-/*:357*//*358:*/
-#line 6488 "attention.w"
+/*:358*//*359:*/
+#line 6502 "attention.w"
 
 static int heatmap_check(const Heatmap*h)
 {
@@ -600,8 +600,8 @@ heatmap_texts_free(h,&t);
 return 0;
 }
 
-/*:358*//*360:*/
-#line 6512 "attention.w"
+/*:359*//*361:*/
+#line 6526 "attention.w"
 
 static void draw_heatmap(Canvas*cv,const Heatmap*h,const HeatmapTexts*t,
 const HeatmapLayout*lay)
@@ -616,8 +616,8 @@ double rgb[3],v= h->w[(size_t)i*h->stride+j];
 colormap_color(h->cm,(v-lay->vmin)/(lay->vmax-lay->vmin),rgb);
 fill_box(cr,c->x+j*colw,c->y+i*rowh,colw,rowh,rgb);
 }
-/*361:*/
-#line 6542 "attention.w"
+/*362:*/
+#line 6556 "attention.w"
 
 int seaborn= h->style==HEATMAP_SEABORN;
 for(int j= seaborn?0:1;j<=(seaborn?h->cols:h->cols-1);j++)
@@ -636,11 +636,11 @@ c->y+c->h+TICK_LEN,0.8,0.0);
 for(int i= 0;i<h->rows;i++)
 line(cr,c->x,c->y+(i+0.5)*rowh,c->x-TICK_LEN,c->y+(i+0.5)*rowh,0.8,0.0);
 
-/*:361*/
-#line 6526 "attention.w"
+/*:362*/
+#line 6540 "attention.w"
 
-/*362:*/
-#line 6565 "attention.w"
+/*363:*/
+#line 6579 "attention.w"
 
 const FigBox*b= &lay->colorbar;
 cairo_pattern_t*grad= cairo_pattern_create_linear(0.0,b->y+b->h,0.0,b->y);
@@ -654,8 +654,8 @@ cairo_set_source(cr,grad);
 cairo_rectangle(cr,b->x,b->y,b->w,b->h);
 cairo_fill(cr);
 cairo_pattern_destroy(grad);
-/*363:*/
-#line 6583 "attention.w"
+/*364:*/
+#line 6597 "attention.w"
 
 if(!seaborn){
 cairo_set_source_rgb(cr,0.0,0.0,0.0);
@@ -674,15 +674,15 @@ line(cr,b->x+b->w,y,b->x+b->w+TICK_LEN,y,0.8,0.0);
 canvas_text(cv,tick_font,b->x+b->w+TICK_LEN+TICK_PAD,y+(asc-desc)/2,0.0,s);
 }
 
+/*:364*/
+#line 6592 "attention.w"
+
+
 /*:363*/
-#line 6578 "attention.w"
+#line 6541 "attention.w"
 
-
-/*:362*/
-#line 6527 "attention.w"
-
-/*364:*/
-#line 6604 "attention.w"
+/*365:*/
+#line 6618 "attention.w"
 
 double rasc,rdesc;
 font_metrics(t->row_font,&rasc,&rdesc);
@@ -692,8 +692,8 @@ c->y+(i+0.5)*rowh+(rasc-rdesc)/2,0.0,t->row[i]);
 for(int j= 0;j<h->cols;j++)
 turned_label(cv,t->col_font,c->x+(j+0.5)*colw,c->y+c->h+TICK_LEN+TICK_PAD,
 t->col[j]);
-/*365:*/
-#line 6624 "attention.w"
+/*366:*/
+#line 6638 "attention.w"
 
 static const char*xtitle= "Input Words (English)",*ytitle= "Output Words (French)",
 *ctitle= "Attention Weight";
@@ -706,8 +706,8 @@ if(seaborn)
 canvas_text(cv,tick_font,lay->width-MARGIN-desc,b->y+(b->h+ct)/2,-90.0,ctitle);
 else canvas_text(cv,tick_font,lay->width-MARGIN-asc,b->y+(b->h-ct)/2,90.0,ctitle);
 
-/*:365*/
-#line 6613 "attention.w"
+/*:366*/
+#line 6627 "attention.w"
 
 double tw= text_width(title_font,t->title),tx= c->x+(c->w-tw)/2;
 double tasc,tdesc;
@@ -715,13 +715,13 @@ font_metrics(title_font,&tasc,&tdesc);
 tx= fmax(MARGIN,fmin(tx,lay->width-MARGIN-tw));
 canvas_text(cv,title_font,tx,MARGIN+tasc,0.0,t->title);
 
-/*:364*/
-#line 6528 "attention.w"
+/*:365*/
+#line 6542 "attention.w"
 
 }
 
-/*:360*//*366:*/
-#line 6638 "attention.w"
+/*:361*//*367:*/
+#line 6652 "attention.w"
 
 typedef struct{
 const Heatmap*h;
@@ -741,8 +741,8 @@ j->h= h;
 return heatmap_check(h)||heatmap_prepare(h,&j->t,&j->lay)?-1:0;
 }
 
-/*:366*//*368:*/
-#line 6669 "attention.w"
+/*:367*//*369:*/
+#line 6683 "attention.w"
 
 int figure_format(const char*path)
 {
@@ -755,8 +755,8 @@ if(strcasecmp(dot,".svg")==0)return FIGURE_SVG;
 return kit_fail("%s: unknown figure format (the name must end in .png, .pdf or .svg)",path);
 }
 
-/*:368*//*369:*/
-#line 6687 "attention.w"
+/*:369*//*370:*/
+#line 6701 "attention.w"
 
 int figure_check_path(const char*path)
 {
@@ -774,8 +774,8 @@ free(dir);
 return status;
 }
 
-/*:369*//*370:*/
-#line 6706 "attention.w"
+/*:370*//*371:*/
+#line 6720 "attention.w"
 
 int write_file_atomic(const char*path,const void*data,size_t n)
 {
@@ -790,8 +790,8 @@ return-1;
 mode_t mask= umask(0);
 umask(mask);
 fchmod(fd,0666&~mask);
-/*371:*/
-#line 6725 "attention.w"
+/*372:*/
+#line 6739 "attention.w"
 
 const char*p= data;
 size_t left= n;
@@ -807,15 +807,15 @@ if(close(fd)!=0&&ok)ok= 0,kit_fail("%s: cannot write: %s",path,strerror(errno));
 if(ok&&rename(tmp,path)!=0)ok= 0,kit_fail("%s: cannot write: %s",path,strerror(errno));
 if(!ok)unlink(tmp);
 
-/*:371*/
-#line 6720 "attention.w"
+/*:372*/
+#line 6734 "attention.w"
 
 free(tmp);
 return ok?0:-1;
 }
 
-/*:370*//*375:*/
-#line 6787 "attention.w"
+/*:371*//*376:*/
+#line 6801 "attention.w"
 
 typedef void(*DrawFn)(Canvas*cv,const void*job);
 
@@ -835,8 +835,8 @@ Canvas cv= {cairo_create(s),format==FIGURE_SVG?&text:NULL};
 no_hinting(cv.cr);
 if(format==FIGURE_PNG)cairo_scale(cv.cr,FIGURE_PNG_SCALE,FIGURE_PNG_SCALE);
 draw(&cv,job);
-/*376:*/
-#line 6810 "attention.w"
+/*377:*/
+#line 6824 "attention.w"
 
 cairo_status_t st= cairo_status(cv.cr);
 cairo_destroy(cv.cr);
@@ -862,13 +862,13 @@ free(tail.p);
 free(text.p);
 return st==CAIRO_STATUS_SUCCESS?0:kit_fail("cairo: %s",cairo_status_to_string(st));
 
-/*:376*/
-#line 6806 "attention.w"
+/*:377*/
+#line 6820 "attention.w"
 
 }
 
-/*:375*//*377:*/
-#line 6840 "attention.w"
+/*:376*//*378:*/
+#line 6854 "attention.w"
 
 static int figure_save(const char*path,double w,double h,DrawFn draw,const void*job)
 {
@@ -882,8 +882,8 @@ free(out.p);
 return status;
 }
 
-/*:377*//*378:*/
-#line 6856 "attention.w"
+/*:378*//*379:*/
+#line 6870 "attention.w"
 
 static int figure_image(double w,double h,double scale,DrawFn draw,const void*job,
 FigImage*img)
@@ -907,8 +907,8 @@ cairo_surface_destroy(s);
 return st==CAIRO_STATUS_SUCCESS?0:kit_fail("cairo: %s",cairo_status_to_string(st));
 }
 
-/*:378*//*379:*/
-#line 6880 "attention.w"
+/*:379*//*380:*/
+#line 6894 "attention.w"
 
 int heatmap_save(const Heatmap*h,const char*path)
 {
@@ -929,8 +929,8 @@ heatmap_texts_free(h,&j.t);
 return status;
 }
 
-/*:379*//*387:*/
-#line 7037 "attention.w"
+/*:380*//*388:*/
+#line 7051 "attention.w"
 
 typedef struct{
 const Curve*c;
@@ -957,8 +957,8 @@ axis_ticks(&j->ay,&j->ty);
 j->title= fit_text(c->title?c->title:"",title_font,CURVE_W-2*MARGIN);
 j->xlabel= fit_text(c->xlabel?c->xlabel:"",axis_font,CURVE_W-2*MARGIN);
 j->ylabel= fit_text(c->ylabel?c->ylabel:"",axis_font,CURVE_H-2*MARGIN);
-/*388:*/
-#line 7069 "attention.w"
+/*389:*/
+#line 7083 "attention.w"
 
 double asc,desc,lasc,ldesc,tasc,tdesc,yw= 0.0;
 font_metrics(tick_font,&asc,&desc);
@@ -971,14 +971,14 @@ j->ax.to= CURVE_W-MARGIN-last;
 j->ay.from= CURVE_H-(MARGIN+lasc+ldesc+LABEL_PAD+asc+desc+TICK_PAD+TICK_LEN);
 j->ay.to= MARGIN+tasc+tdesc+TITLE_PAD;
 
-/*:388*/
-#line 7063 "attention.w"
+/*:389*/
+#line 7077 "attention.w"
 
 return 0;
 }
 
-/*:387*//*389:*/
-#line 7084 "attention.w"
+/*:388*//*390:*/
+#line 7098 "attention.w"
 
 static void curve_job_draw(Canvas*cv,const void*job)
 {
@@ -992,8 +992,8 @@ line(cr,axis_pos(&j->ax,j->tx.v[k]),y0,axis_pos(&j->ax,j->tx.v[k]),y1,0.5,0.9);
 for(int k= 0;k<j->ty.n;k++)
 if(j->ty.major[k])
 line(cr,x0,axis_pos(&j->ay,j->ty.v[k]),x1,axis_pos(&j->ay,j->ty.v[k]),0.5,0.9);
-/*390:*/
-#line 7101 "attention.w"
+/*391:*/
+#line 7115 "attention.w"
 
 cairo_save(cr);
 cairo_rectangle(cr,x0,y1,x1-x0,y0-y1);
@@ -1010,11 +1010,11 @@ cairo_fill(cr);
 }else cairo_stroke(cr);
 cairo_restore(cr);
 
-/*:390*/
-#line 7097 "attention.w"
+/*:391*/
+#line 7111 "attention.w"
 
-/*391:*/
-#line 7118 "attention.w"
+/*392:*/
+#line 7132 "attention.w"
 
 double asc,desc,lasc,ldesc,tasc,tdesc;
 font_metrics(tick_font,&asc,&desc);
@@ -1042,13 +1042,13 @@ canvas_text(cv,axis_font,MARGIN+lasc,(y0+y1+yw)/2,-90.0,j->ylabel);
 canvas_text(cv,title_font,fmax(MARGIN,fmin((x0+x1-tw)/2,CURVE_W-MARGIN-tw)),
 MARGIN+tasc,0.0,j->title);
 
-/*:391*/
-#line 7098 "attention.w"
+/*:392*/
+#line 7112 "attention.w"
 
 }
 
-/*:389*//*392:*/
-#line 7145 "attention.w"
+/*:390*//*393:*/
+#line 7159 "attention.w"
 
 static void curve_job_end(CurveJob*j)
 {
@@ -1075,8 +1075,8 @@ curve_job_end(&j);
 return status;
 }
 
-/*:392*/
-#line 5889 "attention.w"
+/*:393*/
+#line 5903 "attention.w"
 
 
-/*:328*/
+/*:329*/

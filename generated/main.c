@@ -1,5 +1,5 @@
-/*412:*/
-#line 7543 "attention.w"
+/*413:*/
+#line 7557 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
@@ -8,8 +8,8 @@
 #include <getopt.h> 
 #include <time.h> 
 #include <unistd.h> 
-/*397:*/
-#line 7207 "attention.w"
+/*398:*/
+#line 7221 "attention.w"
 
 #define MAX_OUTS 8
 static int add_out(const char*cmd,const char*path,const char**outs,int*n)
@@ -32,8 +32,8 @@ return-1;
 return 0;
 }
 
-/*:397*//*398:*/
-#line 7230 "attention.w"
+/*:398*//*399:*/
+#line 7244 "attention.w"
 
 static void report_figure(const char*path,const char*what,double seconds)
 {
@@ -44,8 +44,8 @@ if(f)fclose(f);
 printf("Wrote %s (%s, %.1f kB, %.1f ms)\n",path,what,size/1000.0,1e3*seconds);
 }
 
-/*:398*//*405:*/
-#line 7393 "attention.w"
+/*:399*//*406:*/
+#line 7407 "attention.w"
 
 #include <unistd.h> 
 static const char*loss_log_path;
@@ -62,8 +62,8 @@ loss_log= xrealloc(loss_log,(size_t)loss_log_cap*sizeof(double));
 loss_log[loss_log_n++]= loss;
 }
 
-/*:405*//*406:*/
-#line 7409 "attention.w"
+/*:406*//*407:*/
+#line 7423 "attention.w"
 
 static int loss_log_check(void)
 {
@@ -88,8 +88,8 @@ free(loss_log);
 return status;
 }
 
-/*:406*//*416:*/
-#line 7596 "attention.w"
+/*:407*//*417:*/
+#line 7610 "attention.w"
 
 static int parse_long(const char*cmd,const char*opt,const char*s,long lo,
 long hi,long*out)
@@ -106,8 +106,8 @@ return-1;
 return 0;
 }
 
-/*:416*//*417:*/
-#line 7613 "attention.w"
+/*:417*//*418:*/
+#line 7627 "attention.w"
 
 static int parse_float(const char*cmd,const char*opt,const char*s,double lo,
 double hi,double*out)
@@ -124,8 +124,8 @@ return-1;
 return 0;
 }
 
-/*:417*//*418:*/
-#line 7631 "attention.w"
+/*:418*//*419:*/
+#line 7645 "attention.w"
 
 static double now_seconds(void)
 {
@@ -134,8 +134,8 @@ clock_gettime(CLOCK_MONOTONIC,&ts);
 return(double)ts.tv_sec+1e-9*(double)ts.tv_nsec;
 }
 
-/*:418*//*419:*/
-#line 7646 "attention.w"
+/*:419*//*420:*/
+#line 7660 "attention.w"
 
 static int device_bad(const char*cmd,const char*device)
 {
@@ -154,8 +154,8 @@ else fprintf(stderr,"attention %s: --device cuda: %s\n",cmd,msg);
 return be;
 }
 
-/*:419*//*433:*/
-#line 7950 "attention.w"
+/*:420*//*434:*/
+#line 7964 "attention.w"
 
 static char*words_join(const Vocab*v,const int*ids,int n)
 {
@@ -166,8 +166,8 @@ for(int k= 0;k<n;k++)p+= sprintf(p,k?" %s":"%s",v->word[ids[k]]);
 return s;
 }
 
-/*:433*//*442:*/
-#line 8121 "attention.w"
+/*:434*//*443:*/
+#line 8135 "attention.w"
 
 static double hold_fraction(const char*s,uint64_t seed)
 {
@@ -186,8 +186,8 @@ vl->origin= xstrdup(pl->origin);
 int kept= 0;
 for(int k= 0;k<pl->n;k++){
 Pair p= pl->pair[k];
-if(hold_fraction(p.src,seed)<share)/*443:*/
-#line 8145 "attention.w"
+if(hold_fraction(p.src,seed)<share)/*444:*/
+#line 8159 "attention.w"
 
 {
 if(vl->n==vl->cap){
@@ -197,16 +197,16 @@ vl->pair= xrealloc(vl->pair,(size_t)vl->cap*sizeof*vl->pair);
 vl->pair[vl->n++]= p;
 }
 
-/*:443*/
-#line 8139 "attention.w"
+/*:444*/
+#line 8153 "attention.w"
 
 else pl->pair[kept++]= p;
 }
 pl->n= kept;
 }
 
-/*:442*//*446:*/
-#line 8188 "attention.w"
+/*:443*//*447:*/
+#line 8202 "attention.w"
 
 static uint64_t mix_seed(uint64_t a,uint64_t b)
 {
@@ -216,8 +216,8 @@ z= (z^(z>>27))*0x94d049bb133111ebULL;
 return z^(z>>31);
 }
 
-/*:446*//*449:*/
-#line 8241 "attention.w"
+/*:447*//*450:*/
+#line 8255 "attention.w"
 
 static double batched_loss(BModel*bm,const Example*ex,int n)
 {
@@ -232,8 +232,8 @@ tokens+= bt.tokens;
 return bmodel_take_loss(bm)/(double)(tokens?tokens:1);
 }
 
-/*:449*//*456:*/
-#line 8417 "attention.w"
+/*:450*//*457:*/
+#line 8431 "attention.w"
 
 static void warn_unknown(const Vocab*v,Vocab*seen,const char*s,const char*where)
 {
@@ -251,8 +251,8 @@ fprintf(stderr,"attention translate: %s: warning: \"%s\" is not in the model's "
 }
 }
 
-/*:456*//*457:*/
-#line 8439 "attention.w"
+/*:457*//*458:*/
+#line 8453 "attention.w"
 
 static int translate_batched(BModel*bm,int nargs,char**args,int show_attention)
 {
@@ -261,8 +261,8 @@ char**norm= xcalloc((size_t)cap,sizeof(char*));
 Example*ex= xcalloc((size_t)cap,sizeof(Example));
 Vocab unknown;
 vocab_init(&unknown);
-/*458:*/
-#line 8460 "attention.w"
+/*459:*/
+#line 8474 "attention.w"
 
 char*line= NULL;
 size_t lcap= 0;
@@ -282,8 +282,8 @@ cap*= 2;
 norm= xrealloc(norm,(size_t)cap*sizeof(char*));
 ex= xrealloc(ex,(size_t)cap*sizeof(Example));
 }
-/*459:*/
-#line 8484 "attention.w"
+/*460:*/
+#line 8498 "attention.w"
 
 size_t bad;
 char where[64];
@@ -304,21 +304,21 @@ ex[n].src[m]= EOS_TOKEN;
 ex[n].src_len= m+1;
 }else ex[n].src[0]= EOS_TOKEN,ex[n].src_len= 1,ex[n].tgt_len= -1;
 
-/*:459*/
-#line 8479 "attention.w"
+/*:460*/
+#line 8493 "attention.w"
 
 n++;
 }
 free(line);
 
-/*:458*/
-#line 8447 "attention.w"
+/*:459*/
+#line 8461 "attention.w"
 
 int*out= xcalloc((size_t)(n?n:1)*L,sizeof(int)),*len= xcalloc((size_t)(n?n:1),sizeof(int));
 float*attn= show_attention?xcalloc((size_t)(n?n:1)*L*L,sizeof(float)):NULL;
 bmodel_greedy(bm,ex,n,out,len,attn);
-/*460:*/
-#line 8505 "attention.w"
+/*461:*/
+#line 8519 "attention.w"
 
 for(int k= 0;k<n;k++){
 if(ex[k].tgt_len>=0){
@@ -334,8 +334,8 @@ printf(" %s %.3f",bm->vin.word[ex[k].src[i]],attn[((size_t)k*L+t2)*L+i]);
 putchar('\n');
 }
 
-/*:460*/
-#line 8451 "attention.w"
+/*:461*/
+#line 8465 "attention.w"
 
 for(int k= 0;k<n;k++)free(norm[k]);
 free(norm),free(ex),free(out),free(len),free(attn);
@@ -343,14 +343,14 @@ vocab_free(&unknown);
 return failed?1:0;
 }
 
-/*:457*/
-#line 7551 "attention.w"
+/*:458*/
+#line 7565 "attention.w"
 
-/*394:*/
-#line 7183 "attention.w"
+/*395:*/
+#line 7197 "attention.w"
 
-/*396:*/
-#line 7195 "attention.w"
+/*397:*/
+#line 7209 "attention.w"
 
 static const char*heatmap_usage= 
 "usage: attention heatmap --model CKPT --out FILE [--out FILE ...] [OPTIONS] SENTENCE\n"
@@ -363,8 +363,8 @@ static const char*heatmap_usage=
 "                        the notebook) or from 0 to 1\n"
 "  --device cpu|cuda     where a Part II model runs (default: the processor)\n";
 
-/*:396*//*399:*/
-#line 7240 "attention.w"
+/*:397*//*400:*/
+#line 7254 "attention.w"
 
 static int cmd_heatmap(int argc,char**argv)
 {
@@ -377,8 +377,8 @@ int nout= 0,c,bad= 0,style= HEATMAP_MATPLOTLIB,unit= 0;
 opterr= 0;
 optind= 1;
 while(!bad&&(c= getopt_long(argc,argv,":h",longopts,NULL))!=-1)switch(c){
-/*400:*/
-#line 7267 "attention.w"
+/*401:*/
+#line 7281 "attention.w"
 
 case'm':model= optarg;break;
 case'o':bad= add_out("heatmap",optarg,outs,&nout)!=0;break;
@@ -401,8 +401,8 @@ break;
 default:fprintf(stderr,"attention heatmap: unknown option \"%s\"\n",argv[optind-1]);
 bad= 1;
 
-/*:400*/
-#line 7252 "attention.w"
+/*:401*/
+#line 7266 "attention.w"
 
 }
 if(!bad&&(!model||nout==0||argc-optind!=1)){
@@ -415,8 +415,8 @@ fputs(heatmap_usage,stderr);
 return 2;
 }
 if(check_outs("heatmap",outs,nout))return 1;
-/*401:*/
-#line 7293 "attention.w"
+/*402:*/
+#line 7307 "attention.w"
 
 Model m;
 BModel bm;
@@ -442,8 +442,8 @@ size_t badbyte;
 char*norm= normalize_sentence(argv[optind],strlen(argv[optind]),&badbyte);
 if(!norm)kit_fail("the sentence: invalid UTF-8 at byte %zu",badbyte+1);
 else if(kind==KIND_SEED)T= tokenize(vi,norm,src,L,"the sentence","English");
-else/*402:*/
-#line 7333 "attention.w"
+else/*403:*/
+#line 7347 "attention.w"
 
 {
 Example e;
@@ -458,16 +458,16 @@ bmodel_greedy(&bm,&e,1,out,&n,attn);
 }
 }
 
-/*:402*/
-#line 7318 "attention.w"
+/*:403*/
+#line 7332 "attention.w"
 
 if(T==0)kit_fail("the sentence has no words");
 else if(T> 0&&kind==KIND_SEED)n= greedy_decode(&m,src,T,out,attn);
 if(T> 0&&n==0)
 kit_fail("the model translates \"%s\" into nothing: there is no attention to draw",norm);
 if(n> 0){
-/*403:*/
-#line 7348 "attention.w"
+/*404:*/
+#line 7362 "attention.w"
 
 const char**rw= xcalloc((size_t)n,sizeof(char*)),**cw= xcalloc((size_t)T,sizeof(char*));
 for(int i= 0;i<n;i++)rw[i]= vo->word[out[i]];
@@ -488,8 +488,8 @@ status= 1;
 }
 free(rw),free(cw),free(fr),free(title);
 
-/*:403*/
-#line 7324 "attention.w"
+/*:404*/
+#line 7338 "attention.w"
 
 }else fprintf(stderr,"attention heatmap: %s\n",kit_error());
 free(norm),free(src),free(out),free(attn);
@@ -497,16 +497,16 @@ if(kind==KIND_SEED)model_free(&m);
 else bmodel_free(&bm);
 return status;
 
-/*:401*/
-#line 7264 "attention.w"
+/*:402*/
+#line 7278 "attention.w"
 
 }
 
-/*:399*/
-#line 7184 "attention.w"
+/*:400*/
+#line 7198 "attention.w"
 
-/*407:*/
-#line 7435 "attention.w"
+/*408:*/
+#line 7449 "attention.w"
 
 static const char*loss_curve_usage= 
 "usage: attention loss-curve --log FILE --out FILE [--out FILE ...] [--title TEXT]\n"
@@ -515,8 +515,8 @@ static const char*loss_curve_usage=
 "  --out FILE     the figure; .png, .pdf or .svg (may be repeated)\n"
 "  --title TEXT   the title (default: 'Training: average loss per epoch')\n";
 
-/*:407*//*408:*/
-#line 7445 "attention.w"
+/*:408*//*409:*/
+#line 7459 "attention.w"
 
 static int read_loss_log(const char*path,double**x,double**y,int*n)
 {
@@ -533,8 +533,8 @@ fclose(f);
 free(*x),free(*y);
 return kit_fail("%s: line %ld: expected an epoch, a tab and a finite loss",path,k);
 }
-/*409:*/
-#line 7467 "attention.w"
+/*410:*/
+#line 7481 "attention.w"
 
 if(*n==cap){
 cap= cap?2*cap:1024;
@@ -543,16 +543,16 @@ cap= cap?2*cap:1024;
 }
 (*x)[*n]= e,(*y)[(*n)++]= v;
 
-/*:409*/
-#line 7461 "attention.w"
+/*:410*/
+#line 7475 "attention.w"
 
 }
 fclose(f);
 return*n> 0?0:kit_fail("%s: no epochs in the file",path);
 }
 
-/*:408*//*410:*/
-#line 7475 "attention.w"
+/*:409*//*411:*/
+#line 7489 "attention.w"
 
 static int cmd_loss_curve(int argc,char**argv)
 {
@@ -585,8 +585,8 @@ if(bad){
 fputs(loss_curve_usage,stderr);
 return 2;
 }
-/*411:*/
-#line 7510 "attention.w"
+/*412:*/
+#line 7524 "attention.w"
 
 double*x= NULL,*y= NULL;
 int n= 0;
@@ -609,20 +609,20 @@ status= 1;
 free(x),free(y);
 return status;
 
-/*:411*/
-#line 7507 "attention.w"
+/*:412*/
+#line 7521 "attention.w"
 
 }
 
-/*:410*/
-#line 7185 "attention.w"
+/*:411*/
+#line 7199 "attention.w"
 
 
-/*:394*//*415:*/
-#line 7589 "attention.w"
+/*:395*//*416:*/
+#line 7603 "attention.w"
 
-/*420:*/
-#line 7666 "attention.w"
+/*421:*/
+#line 7680 "attention.w"
 
 static const char*train_usage= 
 "usage: attention train [--pairs seed | --data FILE] [OPTIONS]\n"
@@ -657,16 +657,16 @@ static const char*train_usage=
 "  --device cpu|cuda   the processor (the default) or the GPU\n"
 "  (for these kinds --epochs defaults to 10, --lr to 0.001, --print-every to 1)\n";
 
-/*:420*//*421:*/
-#line 7700 "attention.w"
+/*:421*//*422:*/
+#line 7714 "attention.w"
 
 typedef struct{
 const char*data,*init,*save;
 int filter,append_eos;
 long epochs,hidden,max_length,seed,print_every,show,threads;
 double lr;
-/*434:*/
-#line 7962 "attention.w"
+/*435:*/
+#line 7976 "attention.w"
 
 int kind;
 long heads,batch;
@@ -677,8 +677,8 @@ const char*valid;
 double valid_split;
 const char*device;
 
-/*:434*/
-#line 7706 "attention.w"
+/*:435*/
+#line 7720 "attention.w"
 
 }TrainOptions;
 static int train_batched(TrainOptions*o,int kind);
@@ -694,8 +694,8 @@ static const struct option longopts[]= {
 {"no-eos",no_argument,0,'n'},{"print-every",required_argument,0,'P'},
 {"show",required_argument,0,'S'},{"help",no_argument,0,'h'},
 {"loss-log",required_argument,0,'g'},{"threads",required_argument,0,'T'},
-/*435:*/
-#line 7972 "attention.w"
+/*436:*/
+#line 7986 "attention.w"
 
 {"attention",required_argument,0,'A'},{"heads",required_argument,0,'N'},
 {"batch",required_argument,0,'B'},{"dropout",required_argument,0,'D'},
@@ -703,8 +703,8 @@ static const struct option longopts[]= {
 {"valid",required_argument,0,'V'},{"valid-split",required_argument,0,'v'},
 {"device",required_argument,0,'U'},
 
-/*:435*/
-#line 7721 "attention.w"
+/*:436*/
+#line 7735 "attention.w"
 
 {0,0,0,0}};
 *o= (TrainOptions){NULL,NULL,NULL,FILTER_TUTORIAL,1,-1,0,0,1,0,5,0,0.0,
@@ -713,8 +713,8 @@ int c,bad= 0;
 opterr= 0;
 optind= 1;
 while(!bad&&(c= getopt_long(argc,argv,":h",longopts,NULL))!=-1)switch(c){
-/*422:*/
-#line 7739 "attention.w"
+/*423:*/
+#line 7753 "attention.w"
 
 case'p':
 if(strcmp(optarg,"seed")!=0){
@@ -745,8 +745,8 @@ case'P':bad= parse_long("train","--print-every",optarg,1,100000000,&o->print_eve
 break;
 case'S':bad= parse_long("train","--show",optarg,0,100000000,&o->show)!=0;break;
 case'T':bad= parse_long("train","--threads",optarg,1,2,&o->threads)!=0;break;
-/*436:*/
-#line 7979 "attention.w"
+/*437:*/
+#line 7993 "attention.w"
 
 case'A':
 if((o->kind= kind_from_name(optarg))<0){
@@ -772,8 +772,8 @@ bad= parse_float("train","--valid-split",optarg,0.0,1.0,&o->valid_split)!=0
 "wants a share below 1, not \"%s\"\n",optarg));
 break;
 
-/*:436*/
-#line 7769 "attention.w"
+/*:437*/
+#line 7783 "attention.w"
 
 case'g':loss_log_path= optarg;break;
 case'h':fputs(train_usage,stdout);exit(0);
@@ -785,8 +785,8 @@ default:
 fprintf(stderr,"attention train: unknown option \"%s\"\n",argv[optind-1]);
 bad= 1;
 
-/*:422*/
-#line 7729 "attention.w"
+/*:423*/
+#line 7743 "attention.w"
 
 }
 if(!bad&&optind<argc){
@@ -797,8 +797,8 @@ if(bad)fputs(train_usage,stderr);
 return bad?-1:0;
 }
 
-/*:421*//*423:*/
-#line 7783 "attention.w"
+/*:422*//*424:*/
+#line 7797 "attention.w"
 
 static int cmd_train(int argc,char**argv)
 {
@@ -807,8 +807,8 @@ PairList pl;
 Model m;
 Example*ex= NULL;
 int status= 0;
-/*425:*/
-#line 7843 "attention.w"
+/*426:*/
+#line 7857 "attention.w"
 
 if(train_options(argc,argv,&o))return 2;
 if(loss_log_path&&loss_log_check())return 1;
@@ -819,11 +819,11 @@ return 2;
 }
 int max_length= o.max_length?(int)o.max_length:DEFAULT_MAX_LENGTH;
 
-/*:425*/
-#line 7791 "attention.w"
+/*:426*/
+#line 7805 "attention.w"
 
-/*424:*/
-#line 7810 "attention.w"
+/*425:*/
+#line 7824 "attention.w"
 
 int kind= o.kind;
 if(o.init){
@@ -854,11 +854,11 @@ if(o.epochs<0)o.epochs= 400;
 if(o.print_every==0)o.print_every= 50;
 if(o.lr==0.0)o.lr= 0.01;
 
-/*:424*/
-#line 7792 "attention.w"
+/*:425*/
+#line 7806 "attention.w"
 
-/*426:*/
-#line 7853 "attention.w"
+/*427:*/
+#line 7867 "attention.w"
 
 if(o.data){
 if(pairs_read(&pl,o.data,o.filter,max_length)){
@@ -867,11 +867,11 @@ return 1;
 }
 }else pairs_seed(&pl);
 
-/*:426*/
-#line 7793 "attention.w"
+/*:427*/
+#line 7807 "attention.w"
 
-/*429:*/
-#line 7879 "attention.w"
+/*430:*/
+#line 7893 "attention.w"
 
 if(o.init){
 if(checkpoint_load(&m,o.init)){
@@ -887,11 +887,11 @@ model_alloc(&m,&cfg,&vin,&vout);
 model_init_random(&m,(uint64_t)o.seed);
 }
 
-/*:429*/
-#line 7794 "attention.w"
+/*:430*/
+#line 7808 "attention.w"
 
-/*427:*/
-#line 7863 "attention.w"
+/*428:*/
+#line 7877 "attention.w"
 
 if(make_examples(&pl,&m.vin,&m.vout,m.cfg.L,o.append_eos,&ex)){
 fprintf(stderr,"attention train: %s\n",kit_error());
@@ -900,11 +900,11 @@ model_free(&m);
 return 1;
 }
 
-/*:427*/
-#line 7795 "attention.w"
+/*:428*/
+#line 7809 "attention.w"
 
-/*430:*/
-#line 7894 "attention.w"
+/*431:*/
+#line 7908 "attention.w"
 
 if(o.data)printf("Read %ld sentence pairs from %s; kept %d (%s filter)\n",
 pl.lines_read,o.data,pl.n,o.filter==FILTER_TUTORIAL?"tutorial":"length");
@@ -916,11 +916,11 @@ m.cfg.H,m.cfg.L,m.n_params,o.init?" (from --init)":"");
 printf("Training for %ld epochs, %s<EOS> on the targets\n",o.epochs,
 o.append_eos?"":"no ");
 
-/*:430*/
-#line 7796 "attention.w"
+/*:431*/
+#line 7810 "attention.w"
 
-/*431:*/
-#line 7910 "attention.w"
+/*432:*/
+#line 7924 "attention.w"
 
 int threads= o.threads?(int)o.threads:sysconf(_SC_NPROCESSORS_ONLN)> 1?2:1,used= 1;
 float*loss= xcalloc((size_t)pl.n*(size_t)o.print_every,sizeof(float));
@@ -945,22 +945,22 @@ o.epochs*pl.n,seconds> 0?(double)(o.epochs*pl.n)/seconds:0.0,used,
 used> 1?"s":"");
 free(loss);
 
-/*:431*/
-#line 7797 "attention.w"
+/*:432*/
+#line 7811 "attention.w"
 
-/*428:*/
-#line 7873 "attention.w"
+/*429:*/
+#line 7887 "attention.w"
 
 if(o.save&&checkpoint_save(&m,o.save)){
 fprintf(stderr,"attention train: %s\n",kit_error());
 status= 1;
 }
 
-/*:428*/
-#line 7798 "attention.w"
+/*:429*/
+#line 7812 "attention.w"
 
-/*432:*/
-#line 7936 "attention.w"
+/*433:*/
+#line 7950 "attention.w"
 
 int right= 0,*out= xcalloc((size_t)m.cfg.L,sizeof(int));
 for(int k= 0;k<pl.n;k++){
@@ -975,8 +975,8 @@ free(pred);
 printf("%d of %d training pairs translated exactly\n",right,pl.n);
 free(out);
 
-/*:432*/
-#line 7799 "attention.w"
+/*:433*/
+#line 7813 "attention.w"
 
 if(loss_log_path&&loss_log_save())status= 1;
 free(ex);
@@ -985,8 +985,8 @@ model_free(&m);
 return status;
 }
 
-/*:423*//*437:*/
-#line 8013 "attention.w"
+/*:424*//*438:*/
+#line 8027 "attention.w"
 
 static int train_batched(TrainOptions*o,int kind)
 {
@@ -997,8 +997,8 @@ int status= 1,L= o->max_length?(int)o->max_length:DEFAULT_MAX_LENGTH;
 if(o->epochs<0)o->epochs= 10;
 if(o->print_every==0)o->print_every= 1;
 if(o->lr==0.0)o->lr= 0.001;
-/*438:*/
-#line 8039 "attention.w"
+/*439:*/
+#line 8053 "attention.w"
 
 long H= o->hidden?o->hidden:DEFAULT_HIDDEN;
 cpu_set_threads(o->threads?(int)o->threads:sysconf(_SC_NPROCESSORS_ONLN)> 1?2:1);
@@ -1020,11 +1020,11 @@ memset(&bm,0,sizeof bm);
 const Backend*be= backend_for("train",o->device);
 if(!be)return 1;
 
-/*:438*/
-#line 8023 "attention.w"
+/*:439*/
+#line 8037 "attention.w"
 
-/*439:*/
-#line 8065 "attention.w"
+/*440:*/
+#line 8079 "attention.w"
 
 if(pairs_read(&pl,o->data,o->filter,L)){
 fprintf(stderr,"attention train: %s\n",kit_error());
@@ -1043,11 +1043,11 @@ if(vl.origin)pairs_free(&vl);
 return 1;
 }
 
-/*:439*/
-#line 8024 "attention.w"
+/*:440*/
+#line 8038 "attention.w"
 
-/*440:*/
-#line 8085 "attention.w"
+/*441:*/
+#line 8099 "attention.w"
 
 if(o->init){
 if(checkpoint_load_any(o->init,NULL,&bm,be,(int)o->batch)<0){
@@ -1069,11 +1069,11 @@ fprintf(stderr,"attention train: %s\n",kit_error());
 goto end;
 }
 
-/*:440*/
-#line 8025 "attention.w"
+/*:441*/
+#line 8039 "attention.w"
 
-/*441:*/
-#line 8106 "attention.w"
+/*442:*/
+#line 8120 "attention.w"
 
 printf("Read %ld sentence pairs from %s; kept %d (%s filter)",pl.lines_read,o->data,
 pl.n+vl.n*(o->valid_split> 0.0),o->filter==FILTER_TUTORIAL?"tutorial":"length");
@@ -1086,18 +1086,18 @@ printf(", %zu parameters%s\n",bm.n_params,o->init?" (from --init)":"");
 printf("Training for %ld epochs, batch %ld, lr %g, dropout %g, %s\n",o->epochs,o->batch,
 o->lr,o->dropout,o->shuffle?"shuffled each epoch":"in file order");
 
-/*:441*/
-#line 8026 "attention.w"
+/*:442*/
+#line 8040 "attention.w"
 
-/*444:*/
-#line 8157 "attention.w"
+/*445:*/
+#line 8171 "attention.w"
 
 int n= pl.n,*order= xcalloc((size_t)n,sizeof(int));
 double best= INFINITY,t_all= now_seconds();
 for(long e= 1;e<=o->epochs;e++){
 for(int k= 0;k<n;k++)order[k]= k;
-if(o->shuffle)/*445:*/
-#line 8175 "attention.w"
+if(o->shuffle)/*446:*/
+#line 8189 "attention.w"
 
 {
 uint64_t z= mix_seed((uint64_t)o->seed,(uint64_t)e);
@@ -1111,13 +1111,13 @@ order[j]= x;
 }
 }
 
-/*:445*/
-#line 8162 "attention.w"
+/*:446*/
+#line 8176 "attention.w"
 
 double t0= now_seconds(),train_loss,valid_loss= NAN;
 long tokens= 0;
-/*447:*/
-#line 8201 "attention.w"
+/*448:*/
+#line 8215 "attention.w"
 
 int tty= isatty(fileno(stdout));
 double last= t0;
@@ -1138,14 +1138,14 @@ last= now;
 }
 if(tty)printf("\r%78s\r","");
 
-/*:447*/
-#line 8165 "attention.w"
+/*:448*/
+#line 8179 "attention.w"
 
 train_loss= bmodel_take_loss(&bm)/(double)tokens;
 if(vl.n)valid_loss= batched_loss(&bm,vex,vl.n);
 loss_log_add(train_loss);
-/*448:*/
-#line 8221 "attention.w"
+/*449:*/
+#line 8235 "attention.w"
 
 double sec= now_seconds()-t0;
 int print= e%o->print_every==0||e==o->epochs;
@@ -1164,19 +1164,19 @@ if(print&&vl.n)printf(", saved");
 if(print)printf("\n");
 fflush(stdout);
 
-/*:448*/
-#line 8169 "attention.w"
+/*:449*/
+#line 8183 "attention.w"
 
 }
 printf("Trained in %.1f s\n",now_seconds()-t_all);
 free(order);
 status= 0;
 
-/*:444*/
-#line 8027 "attention.w"
+/*:445*/
+#line 8041 "attention.w"
 
-/*450:*/
-#line 8256 "attention.w"
+/*451:*/
+#line 8270 "attention.w"
 
 int show= o->show<pl.n?(int)o->show:pl.n,L2= bm.cfg.L;
 int*outw= xcalloc((size_t)(show?show:1)*L2,sizeof(int));
@@ -1191,8 +1191,8 @@ free(pred);
 free(outw);
 free(outn);
 
-/*:450*/
-#line 8028 "attention.w"
+/*:451*/
+#line 8042 "attention.w"
 
 if(loss_log_path&&loss_log_save())status= 1;
 end:
@@ -1204,11 +1204,11 @@ bmodel_free(&bm);
 return status;
 }
 
-/*:437*/
-#line 7590 "attention.w"
+/*:438*/
+#line 7604 "attention.w"
 
-/*451:*/
-#line 8277 "attention.w"
+/*452:*/
+#line 8291 "attention.w"
 
 static const char*translate_usage= 
 "usage: attention translate --model CKPT [--attention] [SENTENCE ...]\n"
@@ -1229,8 +1229,8 @@ int*src= xcalloc((size_t)m->cfg.L,sizeof(int)),*out= xcalloc((size_t)m->cfg.L,si
 float*attn= xcalloc((size_t)m->cfg.L*(size_t)m->cfg.L,sizeof(float));
 int status= 0;
 if(!norm)status= kit_fail("%s: invalid UTF-8 at byte %zu",where,bad+1);
-else if(*norm)/*452:*/
-#line 8308 "attention.w"
+else if(*norm)/*453:*/
+#line 8322 "attention.w"
 
 {
 int n= tokenize(&m->vin,norm,src,m->cfg.L,where,"English");
@@ -1241,8 +1241,8 @@ int k= greedy_decode(m,src,n,out,attn);
 char*t= words_join(&m->vout,out,k);
 fputs(t,stdout);
 free(t);
-if(show_attention)/*453:*/
-#line 8324 "attention.w"
+if(show_attention)/*454:*/
+#line 8338 "attention.w"
 
 for(int t= 0;t<k;t++){
 double pad= 0.0;
@@ -1252,14 +1252,14 @@ for(int i= n;i<m->cfg.L;i++)pad+= attn[t*m->cfg.L+i];
 printf("  (padding %.3f)",pad);
 }
 
+/*:454*/
+#line 8332 "attention.w"
+
+}
+}
+
 /*:453*/
-#line 8318 "attention.w"
-
-}
-}
-
-/*:452*/
-#line 8297 "attention.w"
+#line 8311 "attention.w"
 
 putchar('\n');
 free(norm);
@@ -1269,8 +1269,8 @@ free(attn);
 return status;
 }
 
-/*:451*//*454:*/
-#line 8333 "attention.w"
+/*:452*//*455:*/
+#line 8347 "attention.w"
 
 static int cmd_translate(int argc,char**argv)
 {
@@ -1324,8 +1324,8 @@ return status;
 }
 int failed= 0;
 char where[64];
-/*455:*/
-#line 8391 "attention.w"
+/*456:*/
+#line 8405 "attention.w"
 
 if(optind<argc)
 for(int k= optind;k<argc;k++){
@@ -1351,18 +1351,18 @@ fflush(stdout);
 free(line);
 }
 
-/*:455*/
-#line 8386 "attention.w"
+/*:456*/
+#line 8400 "attention.w"
 
 model_free(&m);
 return failed?1:0;
 }
 
-/*:454*/
-#line 7591 "attention.w"
+/*:455*/
+#line 7605 "attention.w"
 
-/*461:*/
-#line 8525 "attention.w"
+/*462:*/
+#line 8539 "attention.w"
 
 static const char*pairs_usage= 
 "usage: attention pairs --data FILE [--filter tutorial|length] [--max-length L]\n"
@@ -1373,8 +1373,8 @@ static int cmd_pairs(int argc,char**argv)
 const char*data= NULL;
 int filter= FILTER_TUTORIAL;
 long max_length= DEFAULT_MAX_LENGTH;
-/*462:*/
-#line 8548 "attention.w"
+/*463:*/
+#line 8562 "attention.w"
 
 static const struct option longopts[]= {{"data",required_argument,0,'d'},
 {"filter",required_argument,0,'f'},{"max-length",required_argument,0,'L'},
@@ -1403,8 +1403,8 @@ fputs(pairs_usage,stderr);
 return 2;
 }
 
-/*:462*/
-#line 8535 "attention.w"
+/*:463*/
+#line 8549 "attention.w"
 
 PairList pl;
 if(pairs_read(&pl,data,filter,(int)max_length)){
@@ -1418,36 +1418,36 @@ pairs_free(&pl);
 return 0;
 }
 
-/*:461*/
-#line 7592 "attention.w"
+/*:462*/
+#line 7606 "attention.w"
 
 
-/*:415*/
-#line 7552 "attention.w"
+/*:416*/
+#line 7566 "attention.w"
 
 
 static const struct{
 const char*name,*summary;
 int(*run)(int argc,char**argv);
 }commands[]= {
-/*414:*/
-#line 7583 "attention.w"
+/*415:*/
+#line 7597 "attention.w"
 
 {"train","train a translator (the notebook's five pairs, or a pair file)",cmd_train},
 {"translate","translate sentences with a saved model",cmd_translate},
 {"pairs","print the pairs that training would read from a file",cmd_pairs},
-/*395:*/
-#line 7189 "attention.w"
+/*396:*/
+#line 7203 "attention.w"
 
 {"heatmap","draw the attention weights of a translation (PNG, PDF or SVG)",cmd_heatmap},
 {"loss-curve","draw the average loss per epoch from train --loss-log",cmd_loss_curve},
 
-/*:395*/
-#line 7587 "attention.w"
+/*:396*/
+#line 7601 "attention.w"
 
 
-/*:414*/
-#line 7558 "attention.w"
+/*:415*/
+#line 7572 "attention.w"
 
 };
 
@@ -1457,8 +1457,8 @@ size_t n= sizeof commands/sizeof commands[0];
 if(argc>=2)
 for(size_t k= 0;k<n;k++)
 if(strcmp(argv[1],commands[k].name)==0)return commands[k].run(argc-1,argv+1);
-/*413:*/
-#line 7571 "attention.w"
+/*414:*/
+#line 7585 "attention.w"
 
 FILE*out= argc>=2&&(strcmp(argv[1],"--help")==0||strcmp(argv[1],"-h")==0
 ||strcmp(argv[1],"help")==0)?stdout:stderr;
@@ -1468,9 +1468,9 @@ for(size_t k= 0;k<n;k++)fprintf(out,"  %-10s %s\n",commands[k].name,commands[k].
 fputs("Run 'attention COMMAND --help' for a command's options.\n",out);
 return out==stdout?0:2;
 
-/*:413*/
-#line 7568 "attention.w"
+/*:414*/
+#line 7582 "attention.w"
 
 }
 
-/*:412*/
+/*:413*/
