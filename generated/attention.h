@@ -264,7 +264,7 @@ BActs a;
 }BModel;
 
 /*:219*//*301:*/
-#line 5361 "attention.w"
+#line 5359 "attention.w"
 
 typedef struct{
 int kind,heads;
@@ -277,7 +277,7 @@ size_t n_params;
 }CkptView;
 
 /*:301*//*330:*/
-#line 5943 "attention.w"
+#line 5941 "attention.w"
 
 #define COLORMAP_MAX_POINTS 9
 typedef struct{
@@ -288,7 +288,7 @@ double v[3][COLORMAP_MAX_POINTS];
 }Colormap;
 
 /*:330*//*338:*/
-#line 6041 "attention.w"
+#line 6039 "attention.w"
 
 enum{HEATMAP_MATPLOTLIB,HEATMAP_SEABORN};
 typedef struct{
@@ -303,7 +303,7 @@ double vmin,vmax;
 }Heatmap;
 
 /*:338*//*339:*/
-#line 6058 "attention.w"
+#line 6056 "attention.w"
 
 typedef struct{
 double x,y,w,h;
@@ -319,13 +319,13 @@ unsigned char*data;
 }FigImage;
 
 /*:339*//*368:*/
-#line 6679 "attention.w"
+#line 6677 "attention.w"
 
 enum{FIGURE_PNG,FIGURE_PDF,FIGURE_SVG};
 #define FIGURE_PNG_SCALE 2.0
 
 /*:368*//*382:*/
-#line 6936 "attention.w"
+#line 6934 "attention.w"
 
 typedef struct{
 int n;
@@ -969,7 +969,7 @@ const Backend*cuda_backend_open(char*msg,size_t n);
 void backend_train_batch(BModel*bm,const Batch*bt,double lr);
 
 /*:289*//*309:*/
-#line 5496 "attention.w"
+#line 5494 "attention.w"
 
 int checkpoint_save(const Model*m,const char*path);
 int bcheckpoint_save(const BModel*bm,const char*path);
@@ -977,32 +977,32 @@ int checkpoint_load(Model*m,const char*path);
 int checkpoint_load_any(const char*path,Model*m,BModel*bm,const Backend*be,int B_cap);
 
 /*:309*//*337:*/
-#line 6026 "attention.w"
+#line 6024 "attention.w"
 
 extern const Colormap colormap_bone,colormap_ylorrd;
 void colormap_color(const Colormap*cm,double w,double rgb[3]);
 const Colormap*colormap_find(const char*name);
 
 /*:337*//*360:*/
-#line 6519 "attention.w"
+#line 6517 "attention.w"
 
 int heatmap_layout(const Heatmap*h,HeatmapLayout*lay);
 
 /*:360*//*373:*/
-#line 6754 "attention.w"
+#line 6752 "attention.w"
 
 int figure_format(const char*path);
 int figure_check_path(const char*path);
 int write_file_atomic(const char*path,const void*data,size_t n);
 
 /*:373*//*381:*/
-#line 6914 "attention.w"
+#line 6912 "attention.w"
 
 int heatmap_save(const Heatmap*h,const char*path);
 int heatmap_image(const Heatmap*h,double scale,FigImage*img,HeatmapLayout*lay);
 
 /*:381*//*394:*/
-#line 7185 "attention.w"
+#line 7183 "attention.w"
 
 int curve_save(const Curve*c,const char*path);
 int curve_image(const Curve*c,double scale,FigImage*img);

@@ -161,14 +161,14 @@ kit_flops*1e-9,kit_graph_launches,kit_graph_new,kit_graph_updated);
 }
 
 /*:287*//*291:*/
-#line 5165 "attention.w"
+#line 5162 "attention.w"
 
 #define GRAPH_SLOTS 64
 static struct{int B,S,T;cudaGraphExec_t exec;}kit_graph[GRAPH_SLOTS];
 static int kit_graphs;
 
 /*:291*//*292:*/
-#line 5170 "attention.w"
+#line 5167 "attention.w"
 
 void backend_train_batch(BModel*bm,const Batch*bt,double lr)
 {
@@ -186,7 +186,7 @@ cudaCheck(cudaStreamBeginCapture(kit_stream,cudaStreamCaptureModeThreadLocal));
 bmodel_train_batch(bm,bt,lr);
 cudaCheck(cudaStreamEndCapture(kit_stream,&g));
 /*294:*/
-#line 5208 "attention.w"
+#line 5205 "attention.w"
 
 if(k==GRAPH_SLOTS)k= GRAPH_SLOTS-1;
 if(k<kit_graphs){
@@ -205,7 +205,7 @@ kit_graph_new++;
 }
 
 /*:294*/
-#line 5186 "attention.w"
+#line 5183 "attention.w"
 
 cudaCheck(cudaGraphDestroy(g));
 cudaCheck(cudaGraphLaunch(kit_graph[k].exec,kit_stream));

@@ -1,5 +1,5 @@
 /*298:*/
-#line 5317 "attention.w"
+#line 5315 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
@@ -9,7 +9,7 @@
 #include <sys/stat.h> 
 #include <cjson/cJSON.h> 
 /*317:*/
-#line 5628 "attention.w"
+#line 5626 "attention.w"
 
 static const char*meta_string(const cJSON*meta,const char*key,const char*path)
 {
@@ -36,7 +36,7 @@ return 0;
 }
 
 /*:317*//*318:*/
-#line 5655 "attention.w"
+#line 5653 "attention.w"
 
 static int meta_vocab(const cJSON*meta,const char*key,const char*path,Vocab*v)
 {
@@ -62,7 +62,7 @@ return status;
 }
 
 /*:318*//*323:*/
-#line 5732 "attention.w"
+#line 5730 "attention.w"
 
 static int check_tensor(const cJSON*t,const TensorSpec*s,size_t data_size,
 size_t*begin,const char*path)
@@ -74,7 +74,7 @@ if(!cJSON_IsString(dtype)||strcmp(dtype->valuestring,"F32")!=0)
 return kit_fail("%s: tensor \"%s\" has dtype %s; the kit reads F32 only",path,
 s->name,cJSON_IsString(dtype)?dtype->valuestring:"(none)");
 /*324:*/
-#line 5747 "attention.w"
+#line 5745 "attention.w"
 
 int nd= s->cols?2:1,ok= cJSON_IsArray(shape)&&cJSON_GetArraySize(shape)==nd;
 for(int d= 0;ok&&d<nd;d++){
@@ -92,10 +92,10 @@ return r;
 }
 
 /*:324*/
-#line 5742 "attention.w"
+#line 5740 "attention.w"
 
 /*325:*/
-#line 5765 "attention.w"
+#line 5763 "attention.w"
 
 const cJSON*b= cJSON_GetArrayItem(offs,0),*e= cJSON_GetArrayItem(offs,1);
 double need= 4.0*(double)spec_numel(s);
@@ -107,13 +107,13 @@ return kit_fail("%s: tensor \"%s\" has data offsets that do not give %.0f bytes 
 *begin= (size_t)b->valuedouble;
 
 /*:325*/
-#line 5743 "attention.w"
+#line 5741 "attention.w"
 
 return 0;
 }
 
 /*:323*//*326:*/
-#line 5777 "attention.w"
+#line 5775 "attention.w"
 
 static int check_tiling(const TensorSpec*s,int n,const size_t*begin,size_t data_size,
 const char*path)
@@ -141,10 +141,10 @@ return 0;
 }
 
 /*:326*/
-#line 5325 "attention.w"
+#line 5323 "attention.w"
 
 /*299:*/
-#line 5330 "attention.w"
+#line 5328 "attention.w"
 
 static void put_f32(unsigned char*b,float x)
 {
@@ -163,7 +163,7 @@ return x;
 }
 
 /*:299*//*300:*/
-#line 5348 "attention.w"
+#line 5346 "attention.w"
 
 static char*vocab_to_json(const Vocab*v)
 {
@@ -175,14 +175,14 @@ return s;
 }
 
 /*:300*//*302:*/
-#line 5376 "attention.w"
+#line 5374 "attention.w"
 
 static char*checkpoint_header(const CkptView*m,size_t*len)
 {
 const TensorSpec*s= m->spec;
 cJSON*root= cJSON_CreateObject();
 /*303:*/
-#line 5394 "attention.w"
+#line 5392 "attention.w"
 
 cJSON*meta= cJSON_AddObjectToObject(root,"__metadata__");
 char*vin= vocab_to_json(m->vin),*vout= vocab_to_json(m->vout),num[32];
@@ -199,10 +199,10 @@ free(vin);
 free(vout);
 
 /*:303*/
-#line 5381 "attention.w"
+#line 5379 "attention.w"
 
 /*304:*/
-#line 5410 "attention.w"
+#line 5408 "attention.w"
 
 size_t off= 0;
 for(int k= 0;k<m->n;k++){
@@ -218,7 +218,7 @@ cJSON_AddItemToArray(offs,cJSON_CreateNumber((double)off));
 }
 
 /*:304*/
-#line 5382 "attention.w"
+#line 5380 "attention.w"
 
 char*json= cJSON_PrintUnformatted(root);
 cJSON_Delete(root);
@@ -231,7 +231,7 @@ return json;
 }
 
 /*:302*//*305:*/
-#line 5429 "attention.w"
+#line 5427 "attention.w"
 
 static int checkpoint_write(const CkptView*m,const char*path)
 {
@@ -248,7 +248,7 @@ return-1;
 }
 FILE*f= fdopen(fd,"wb");
 /*307:*/
-#line 5461 "attention.w"
+#line 5459 "attention.w"
 
 unsigned char len8[8],buf[4096];
 for(int k= 0;k<8;k++)len8[k]= (unsigned char)((uint64_t)hlen>>(8*k));
@@ -260,17 +260,17 @@ ok= fwrite(buf,4,k,f)==k;
 }
 
 /*:307*/
-#line 5444 "attention.w"
+#line 5442 "attention.w"
 
 /*306:*/
-#line 5456 "attention.w"
+#line 5454 "attention.w"
 
 if(ok)ok= fflush(f)==0&&fsync(fd)==0&&fchmod(fd,0644)==0;
 ok= (fclose(f)==0)&&ok;
 if(ok)ok= rename(tmp,path)==0;
 
 /*:306*/
-#line 5445 "attention.w"
+#line 5443 "attention.w"
 
 int status= ok?0:kit_fail("%s: cannot write the checkpoint: %s",path,strerror(errno));
 if(!ok)unlink(tmp);
@@ -280,7 +280,7 @@ return status;
 }
 
 /*:305*//*308:*/
-#line 5473 "attention.w"
+#line 5471 "attention.w"
 
 int checkpoint_save(const Model*m,const char*path)
 {
@@ -305,7 +305,7 @@ return status;
 }
 
 /*:308*//*310:*/
-#line 5506 "attention.w"
+#line 5504 "attention.w"
 
 int checkpoint_load(Model*m,const char*path)
 {
@@ -313,7 +313,7 @@ return checkpoint_load_any(path,m,NULL,NULL,0)<0?-1:0;
 }
 
 /*:310*//*311:*/
-#line 5516 "attention.w"
+#line 5514 "attention.w"
 
 int checkpoint_load_any(const char*path,Model*m,BModel*bm,const Backend*be,int B_cap)
 {
@@ -327,7 +327,7 @@ Config cfg= {0};
 int status= -1,kind= 0,heads= 1;
 size_t data_size= 0;
 /*313:*/
-#line 5550 "attention.w"
+#line 5548 "attention.w"
 
 struct stat st;
 if(fstat(fileno(f),&st)!=0){
@@ -350,10 +350,10 @@ goto done;
 data_size= (size_t)((uint64_t)st.st_size-8-hlen);
 
 /*:313*/
-#line 5528 "attention.w"
+#line 5526 "attention.w"
 
 /*314:*/
-#line 5573 "attention.w"
+#line 5571 "attention.w"
 
 header= xcalloc((size_t)hlen+1,1);
 if(fread(header,1,(size_t)hlen,f)!=hlen){
@@ -376,16 +376,16 @@ goto done;
 }
 
 /*:314*/
-#line 5529 "attention.w"
+#line 5527 "attention.w"
 
 /*315:*/
-#line 5596 "attention.w"
+#line 5594 "attention.w"
 
 cJSON*meta= cJSON_GetObjectItemCaseSensitive(root,"__metadata__");
 const char*att= meta_string(meta,"attention",path);
 if(!att)goto done;
 /*316:*/
-#line 5615 "attention.w"
+#line 5613 "attention.w"
 
 kind= kind_from_name(att);
 if(kind<0){
@@ -400,7 +400,7 @@ goto done;
 }
 
 /*:316*/
-#line 5600 "attention.w"
+#line 5598 "attention.w"
 
 if(meta_int(meta,"hidden_size",path,1,1<<16,&cfg.H)||meta_int(meta,
 "max_length",path,1,DEFAULT_MAX_LENGTH*4,&cfg.L))goto done;
@@ -417,15 +417,15 @@ goto done;
 }
 
 /*:315*/
-#line 5530 "attention.w"
+#line 5528 "attention.w"
 
 /*319:*/
-#line 5682 "attention.w"
+#line 5680 "attention.w"
 
 TensorSpec spec[NP_TENSORS];
 int n_spec= 0;
 /*320:*/
-#line 5694 "attention.w"
+#line 5692 "attention.w"
 
 if(kind==KIND_SEED){
 tensor_specs(&cfg,spec);
@@ -437,12 +437,12 @@ for(int k= 0;k<NP_TENSORS;k++)if(all[k].rows)spec[n_spec++]= all[k];
 }
 
 /*:320*/
-#line 5685 "attention.w"
+#line 5683 "attention.w"
 
 size_t begin[NP_TENSORS];
 int seen[NP_TENSORS]= {0};
 /*321:*/
-#line 5705 "attention.w"
+#line 5703 "attention.w"
 
 for(const cJSON*t= root->child;t;t= t->next){
 if(strcmp(t->string,"__metadata__")==0)continue;
@@ -461,10 +461,10 @@ if(check_tensor(t,&spec[k],data_size,&begin[k],path))goto done;
 }
 
 /*:321*/
-#line 5688 "attention.w"
+#line 5686 "attention.w"
 
 /*322:*/
-#line 5722 "attention.w"
+#line 5720 "attention.w"
 
 for(int k= 0;k<n_spec;k++)
 if(!seen[k]){
@@ -474,15 +474,15 @@ goto done;
 }
 
 /*:322*/
-#line 5689 "attention.w"
+#line 5687 "attention.w"
 
 if(check_tiling(spec,n_spec,begin,data_size,path))goto done;
 
 /*:319*/
-#line 5531 "attention.w"
+#line 5529 "attention.w"
 
 /*327:*/
-#line 5803 "attention.w"
+#line 5801 "attention.w"
 
 data= xcalloc(data_size,1);
 if(fread(data,1,data_size,f)!=data_size){
@@ -503,11 +503,11 @@ free(host);
 status= kind;
 
 /*:327*/
-#line 5532 "attention.w"
+#line 5530 "attention.w"
 
 done:
 /*312:*/
-#line 5538 "attention.w"
+#line 5536 "attention.w"
 
 if(status<0){
 if(vin.word)vocab_free(&vin);
@@ -519,13 +519,13 @@ free(data);
 fclose(f);
 
 /*:312*/
-#line 5534 "attention.w"
+#line 5532 "attention.w"
 
 return status;
 }
 
 /*:311*/
-#line 5326 "attention.w"
+#line 5324 "attention.w"
 
 
 /*:298*/

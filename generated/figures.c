@@ -1,5 +1,5 @@
 /*329:*/
-#line 5888 "attention.w"
+#line 5886 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
@@ -14,14 +14,14 @@
 #include <time.h> 
 #include <utf8proc.h> 
 /*331:*/
-#line 5958 "attention.w"
+#line 5956 "attention.w"
 
 const Colormap colormap_bone= {"bone",{3,4,3},
 {{0.0,0.746032,1.0},{0.0,0.365079,0.746032,1.0},{0.0,0.365079,1.0}},
 {{0.0,0.652778,1.0},{0.0,0.319444,0.777778,1.0},{0.0,0.444444,1.0}}};
 
 /*:331*//*332:*/
-#line 5971 "attention.w"
+#line 5969 "attention.w"
 
 #define B8(b) ((b) / 255.0)
 #define EIGHTHS {0.0, 0.125, 0.25, 0.375, 0.5, 0.625, 0.75, 0.875, 1.0}
@@ -31,10 +31,10 @@ const Colormap colormap_ylorrd= {"ylorrd",{9,9,9},{EIGHTHS,EIGHTHS,EIGHTHS},
 {B8(204),B8(160),B8(118),B8(76),B8(60),B8(42),B8(28),B8(38),B8(38)}}};
 
 /*:332*/
-#line 5901 "attention.w"
+#line 5899 "attention.w"
 
 /*340:*/
-#line 6095 "attention.w"
+#line 6093 "attention.w"
 
 typedef struct{
 unsigned char*p;
@@ -63,7 +63,7 @@ int bold;
 }FigFont;
 
 /*:340*//*341:*/
-#line 6127 "attention.w"
+#line 6125 "attention.w"
 
 static void set_font(cairo_t*cr,FigFont f)
 {
@@ -94,7 +94,7 @@ return cr;
 }
 
 /*:341*//*342:*/
-#line 6159 "attention.w"
+#line 6157 "attention.w"
 
 static double text_width(FigFont f,const char*s)
 {
@@ -114,7 +114,7 @@ cairo_font_extents(measurer(),&fe);
 }
 
 /*:342*//*343:*/
-#line 6183 "attention.w"
+#line 6181 "attention.w"
 
 #define ELLIPSIS "\xe2\x80\xa6" 
 static char*fit_text(const char*s,FigFont f,double maxw)
@@ -131,7 +131,7 @@ else memcpy(o,s+k,(size_t)m),o+= m,k+= (size_t)m;
 double ew= text_width(f,ELLIPSIS);
 if(text_width(f,t)<=maxw)return t;
 /*344:*/
-#line 6203 "attention.w"
+#line 6201 "attention.w"
 
 size_t n= strlen(t);
 char*u= xcalloc(n+sizeof ELLIPSIS,1);
@@ -148,13 +148,13 @@ free(t);
 t= u;
 
 /*:344*/
-#line 6198 "attention.w"
+#line 6196 "attention.w"
 
 return t;
 }
 
 /*:343*//*345:*/
-#line 6221 "attention.w"
+#line 6219 "attention.w"
 
 static void svg_text(Buf*b,FigFont f,double x,double y,double angle,const char*s);
 
@@ -177,7 +177,7 @@ cairo_restore(cr);
 }
 
 /*:345*//*346:*/
-#line 6244 "attention.w"
+#line 6242 "attention.w"
 
 static void svg_text(Buf*b,FigFont f,double x,double y,double angle,const char*s)
 {
@@ -197,7 +197,7 @@ buf_add(b,"</text>\n",8);
 }
 
 /*:346*//*347:*/
-#line 6263 "attention.w"
+#line 6261 "attention.w"
 
 static void fill_box(cairo_t*cr,double x,double y,double w,double h,
 const double rgb[3])
@@ -218,7 +218,7 @@ cairo_stroke(cr);
 }
 
 /*:347*//*348:*/
-#line 6290 "attention.w"
+#line 6288 "attention.w"
 
 static double nice_step(double lo,double hi,int most,int*decimals)
 {
@@ -244,7 +244,7 @@ return(int)floor((hi-*first)/ *step+1e-6)+1;
 }
 
 /*:348*//*349:*/
-#line 6325 "attention.w"
+#line 6323 "attention.w"
 
 #define PAGE_W 720.0
 #define PAGE_H 432.0
@@ -260,7 +260,7 @@ static const FigFont axis_font= {12.0,1};
 static const FigFont title_font= {13.0,1};
 
 /*:349*//*350:*/
-#line 6346 "attention.w"
+#line 6344 "attention.w"
 
 static double turned_depth(FigFont f,const char*s)
 {
@@ -277,7 +277,7 @@ canvas_text(cv,f,x-(a+desc)*M_SQRT1_2,y+(asc+a)*M_SQRT1_2,-45.0,s);
 }
 
 /*:350*//*351:*/
-#line 6364 "attention.w"
+#line 6362 "attention.w"
 
 typedef struct{
 char**row,**col,*title;
@@ -288,7 +288,7 @@ double first,step;
 }HeatmapTexts;
 
 /*:351*//*352:*/
-#line 6374 "attention.w"
+#line 6372 "attention.w"
 
 static void fit_labels(const Heatmap*h,HeatmapTexts*t)
 {
@@ -303,7 +303,7 @@ t->col[j]= fit_text(h->col_words[j],t->col_font,LABEL_MAX);
 }
 
 /*:352*//*353:*/
-#line 6389 "attention.w"
+#line 6387 "attention.w"
 
 static void heatmap_texts(const Heatmap*h,HeatmapTexts*t)
 {
@@ -313,7 +313,7 @@ t->row_font= t->col_font= tick_font;
 fit_labels(h,t);
 t->title= fit_text(h->title?h->title:"",title_font,PAGE_W-2*MARGIN);
 /*355:*/
-#line 6413 "attention.w"
+#line 6411 "attention.w"
 
 double lo= INFINITY,hi= -INFINITY;
 for(int i= 0;i<h->rows;i++)
@@ -331,12 +331,12 @@ t->vmin= lo,t->vmax= hi;
 t->nticks= nice_ticks(lo,hi,8,&t->first,&t->step,&t->decimals);
 
 /*:355*/
-#line 6397 "attention.w"
+#line 6395 "attention.w"
 
 }
 
 /*:353*//*354:*/
-#line 6400 "attention.w"
+#line 6398 "attention.w"
 
 static void heatmap_texts_free(const Heatmap*h,HeatmapTexts*t)
 {
@@ -348,7 +348,7 @@ free(t->title);
 }
 
 /*:354*//*374:*/
-#line 6761 "attention.w"
+#line 6759 "attention.w"
 
 static cairo_status_t buf_write(void*closure,const unsigned char*data,unsigned int n)
 {
@@ -357,7 +357,7 @@ return CAIRO_STATUS_SUCCESS;
 }
 
 /*:374*//*375:*/
-#line 6779 "attention.w"
+#line 6777 "attention.w"
 
 static void pdf_fix_date(cairo_surface_t*s)
 {
@@ -377,7 +377,7 @@ cairo_pdf_surface_set_metadata(s,CAIRO_PDF_METADATA_CREATE_DATE,date);
 }
 
 /*:375*//*383:*/
-#line 6945 "attention.w"
+#line 6943 "attention.w"
 
 #define CURVE_W 576.0
 #define CURVE_H 360.0
@@ -395,7 +395,7 @@ return a->from+t*(a->to-a->from);
 }
 
 /*:383*//*384:*/
-#line 6965 "attention.w"
+#line 6963 "attention.w"
 
 static void axis_range(Axis*a,double lo,double hi,int allow_log)
 {
@@ -416,7 +416,7 @@ a->hi= ceil(hi/step-1e-9)*step;
 }
 
 /*:384*//*385:*/
-#line 6986 "attention.w"
+#line 6984 "attention.w"
 
 static void tick_label(char*s,size_t size,double v,int is_log,int decimals)
 {
@@ -435,7 +435,7 @@ for(char*d= digits;*d;d++)strncat(s,sup[*d-'0'],size-strlen(s)-1);
 }
 
 /*:385*//*386:*/
-#line 7006 "attention.w"
+#line 7004 "attention.w"
 
 #define MAX_TICKS 200
 typedef struct{
@@ -450,7 +450,7 @@ static void axis_ticks(const Axis*a,Ticks*t)
 t->n= 0;
 if(a->log){
 /*387:*/
-#line 7034 "attention.w"
+#line 7032 "attention.w"
 
 int d0= (int)lround(log10(a->lo)),d1= (int)lround(log10(a->hi));
 int every= (d1-d0+7)/8;
@@ -466,7 +466,7 @@ t->n++;
 }
 
 /*:387*/
-#line 7019 "attention.w"
+#line 7017 "attention.w"
 
 return;
 }
@@ -481,15 +481,15 @@ tick_label(t->label[t->n],sizeof t->label[0],t->v[t->n],0,dec);
 }
 
 /*:386*/
-#line 5902 "attention.w"
+#line 5900 "attention.w"
 
 /*333:*/
-#line 5991 "attention.w"
+#line 5989 "attention.w"
 
 void colormap_color(const Colormap*cm,double w,double rgb[3])
 {
 /*334:*/
-#line 5997 "attention.w"
+#line 5995 "attention.w"
 
 if(!(w> 0.0))w= 0.0;
 if(w> 1.0)w= 1.0;
@@ -502,12 +502,12 @@ rgb[ch]= v[k]+t*(v[k+1]-v[k]);
 }
 
 /*:334*/
-#line 5994 "attention.w"
+#line 5992 "attention.w"
 
 }
 
 /*:333*//*336:*/
-#line 6018 "attention.w"
+#line 6016 "attention.w"
 
 const Colormap*colormap_find(const char*name)
 {
@@ -517,7 +517,7 @@ return NULL;
 }
 
 /*:336*//*356:*/
-#line 6431 "attention.w"
+#line 6429 "attention.w"
 
 static int layout_heatmap(const Heatmap*h,const HeatmapTexts*t,HeatmapLayout*lay)
 {
@@ -534,7 +534,7 @@ snprintf(s,sizeof s,"%.*f",t->decimals,t->first+k*t->step+0.0);
 cbw= fmax(cbw,text_width(tick_font,s));
 }
 /*357:*/
-#line 6455 "attention.w"
+#line 6453 "attention.w"
 
 double title_asc,title_desc;
 font_metrics(title_font,&title_asc,&title_desc);
@@ -555,14 +555,14 @@ lay->colorbar= (FigBox){PAGE_W-right+CBAR_GAP,top,cw,ch};
 lay->vmin= t->vmin,lay->vmax= t->vmax;
 
 /*:357*/
-#line 6446 "attention.w"
+#line 6444 "attention.w"
 
 return lay->cells.w>=10.0&&lay->cells.h>=10.0?0:
 kit_fail("heatmap: the labels leave no room for the cells");
 }
 
 /*:356*//*358:*/
-#line 6482 "attention.w"
+#line 6480 "attention.w"
 
 static int heatmap_prepare(const Heatmap*h,HeatmapTexts*t,HeatmapLayout*lay)
 {
@@ -582,7 +582,7 @@ return 0;
 }
 
 /*:358*//*359:*/
-#line 6502 "attention.w"
+#line 6500 "attention.w"
 
 static int heatmap_check(const Heatmap*h)
 {
@@ -601,7 +601,7 @@ return 0;
 }
 
 /*:359*//*361:*/
-#line 6526 "attention.w"
+#line 6524 "attention.w"
 
 static void draw_heatmap(Canvas*cv,const Heatmap*h,const HeatmapTexts*t,
 const HeatmapLayout*lay)
@@ -617,7 +617,7 @@ colormap_color(h->cm,(v-lay->vmin)/(lay->vmax-lay->vmin),rgb);
 fill_box(cr,c->x+j*colw,c->y+i*rowh,colw,rowh,rgb);
 }
 /*362:*/
-#line 6556 "attention.w"
+#line 6554 "attention.w"
 
 int seaborn= h->style==HEATMAP_SEABORN;
 for(int j= seaborn?0:1;j<=(seaborn?h->cols:h->cols-1);j++)
@@ -637,10 +637,10 @@ for(int i= 0;i<h->rows;i++)
 line(cr,c->x,c->y+(i+0.5)*rowh,c->x-TICK_LEN,c->y+(i+0.5)*rowh,0.8,0.0);
 
 /*:362*/
-#line 6540 "attention.w"
+#line 6538 "attention.w"
 
 /*363:*/
-#line 6579 "attention.w"
+#line 6577 "attention.w"
 
 const FigBox*b= &lay->colorbar;
 cairo_pattern_t*grad= cairo_pattern_create_linear(0.0,b->y+b->h,0.0,b->y);
@@ -655,7 +655,7 @@ cairo_rectangle(cr,b->x,b->y,b->w,b->h);
 cairo_fill(cr);
 cairo_pattern_destroy(grad);
 /*364:*/
-#line 6597 "attention.w"
+#line 6595 "attention.w"
 
 if(!seaborn){
 cairo_set_source_rgb(cr,0.0,0.0,0.0);
@@ -675,14 +675,14 @@ canvas_text(cv,tick_font,b->x+b->w+TICK_LEN+TICK_PAD,y+(asc-desc)/2,0.0,s);
 }
 
 /*:364*/
-#line 6592 "attention.w"
+#line 6590 "attention.w"
 
 
 /*:363*/
-#line 6541 "attention.w"
+#line 6539 "attention.w"
 
 /*365:*/
-#line 6618 "attention.w"
+#line 6616 "attention.w"
 
 double rasc,rdesc;
 font_metrics(t->row_font,&rasc,&rdesc);
@@ -693,7 +693,7 @@ for(int j= 0;j<h->cols;j++)
 turned_label(cv,t->col_font,c->x+(j+0.5)*colw,c->y+c->h+TICK_LEN+TICK_PAD,
 t->col[j]);
 /*366:*/
-#line 6638 "attention.w"
+#line 6636 "attention.w"
 
 static const char*xtitle= "Input Words (English)",*ytitle= "Output Words (French)",
 *ctitle= "Attention Weight";
@@ -707,7 +707,7 @@ canvas_text(cv,tick_font,lay->width-MARGIN-desc,b->y+(b->h+ct)/2,-90.0,ctitle);
 else canvas_text(cv,tick_font,lay->width-MARGIN-asc,b->y+(b->h-ct)/2,90.0,ctitle);
 
 /*:366*/
-#line 6627 "attention.w"
+#line 6625 "attention.w"
 
 double tw= text_width(title_font,t->title),tx= c->x+(c->w-tw)/2;
 double tasc,tdesc;
@@ -716,12 +716,12 @@ tx= fmax(MARGIN,fmin(tx,lay->width-MARGIN-tw));
 canvas_text(cv,title_font,tx,MARGIN+tasc,0.0,t->title);
 
 /*:365*/
-#line 6542 "attention.w"
+#line 6540 "attention.w"
 
 }
 
 /*:361*//*367:*/
-#line 6652 "attention.w"
+#line 6650 "attention.w"
 
 typedef struct{
 const Heatmap*h;
@@ -742,7 +742,7 @@ return heatmap_check(h)||heatmap_prepare(h,&j->t,&j->lay)?-1:0;
 }
 
 /*:367*//*369:*/
-#line 6683 "attention.w"
+#line 6681 "attention.w"
 
 int figure_format(const char*path)
 {
@@ -756,7 +756,7 @@ return kit_fail("%s: unknown figure format (the name must end in .png, .pdf or .
 }
 
 /*:369*//*370:*/
-#line 6701 "attention.w"
+#line 6699 "attention.w"
 
 int figure_check_path(const char*path)
 {
@@ -775,7 +775,7 @@ return status;
 }
 
 /*:370*//*371:*/
-#line 6720 "attention.w"
+#line 6718 "attention.w"
 
 int write_file_atomic(const char*path,const void*data,size_t n)
 {
@@ -791,7 +791,7 @@ mode_t mask= umask(0);
 umask(mask);
 fchmod(fd,0666&~mask);
 /*372:*/
-#line 6739 "attention.w"
+#line 6737 "attention.w"
 
 const char*p= data;
 size_t left= n;
@@ -808,14 +808,14 @@ if(ok&&rename(tmp,path)!=0)ok= 0,kit_fail("%s: cannot write: %s",path,strerror(e
 if(!ok)unlink(tmp);
 
 /*:372*/
-#line 6734 "attention.w"
+#line 6732 "attention.w"
 
 free(tmp);
 return ok?0:-1;
 }
 
 /*:371*//*376:*/
-#line 6801 "attention.w"
+#line 6799 "attention.w"
 
 typedef void(*DrawFn)(Canvas*cv,const void*job);
 
@@ -836,7 +836,7 @@ no_hinting(cv.cr);
 if(format==FIGURE_PNG)cairo_scale(cv.cr,FIGURE_PNG_SCALE,FIGURE_PNG_SCALE);
 draw(&cv,job);
 /*377:*/
-#line 6824 "attention.w"
+#line 6822 "attention.w"
 
 cairo_status_t st= cairo_status(cv.cr);
 cairo_destroy(cv.cr);
@@ -863,12 +863,12 @@ free(text.p);
 return st==CAIRO_STATUS_SUCCESS?0:kit_fail("cairo: %s",cairo_status_to_string(st));
 
 /*:377*/
-#line 6820 "attention.w"
+#line 6818 "attention.w"
 
 }
 
 /*:376*//*378:*/
-#line 6854 "attention.w"
+#line 6852 "attention.w"
 
 static int figure_save(const char*path,double w,double h,DrawFn draw,const void*job)
 {
@@ -883,7 +883,7 @@ return status;
 }
 
 /*:378*//*379:*/
-#line 6870 "attention.w"
+#line 6868 "attention.w"
 
 static int figure_image(double w,double h,double scale,DrawFn draw,const void*job,
 FigImage*img)
@@ -908,7 +908,7 @@ return st==CAIRO_STATUS_SUCCESS?0:kit_fail("cairo: %s",cairo_status_to_string(st
 }
 
 /*:379*//*380:*/
-#line 6894 "attention.w"
+#line 6892 "attention.w"
 
 int heatmap_save(const Heatmap*h,const char*path)
 {
@@ -930,7 +930,7 @@ return status;
 }
 
 /*:380*//*388:*/
-#line 7051 "attention.w"
+#line 7049 "attention.w"
 
 typedef struct{
 const Curve*c;
@@ -958,7 +958,7 @@ j->title= fit_text(c->title?c->title:"",title_font,CURVE_W-2*MARGIN);
 j->xlabel= fit_text(c->xlabel?c->xlabel:"",axis_font,CURVE_W-2*MARGIN);
 j->ylabel= fit_text(c->ylabel?c->ylabel:"",axis_font,CURVE_H-2*MARGIN);
 /*389:*/
-#line 7083 "attention.w"
+#line 7081 "attention.w"
 
 double asc,desc,lasc,ldesc,tasc,tdesc,yw= 0.0;
 font_metrics(tick_font,&asc,&desc);
@@ -972,13 +972,13 @@ j->ay.from= CURVE_H-(MARGIN+lasc+ldesc+LABEL_PAD+asc+desc+TICK_PAD+TICK_LEN);
 j->ay.to= MARGIN+tasc+tdesc+TITLE_PAD;
 
 /*:389*/
-#line 7077 "attention.w"
+#line 7075 "attention.w"
 
 return 0;
 }
 
 /*:388*//*390:*/
-#line 7098 "attention.w"
+#line 7096 "attention.w"
 
 static void curve_job_draw(Canvas*cv,const void*job)
 {
@@ -993,7 +993,7 @@ for(int k= 0;k<j->ty.n;k++)
 if(j->ty.major[k])
 line(cr,x0,axis_pos(&j->ay,j->ty.v[k]),x1,axis_pos(&j->ay,j->ty.v[k]),0.5,0.9);
 /*391:*/
-#line 7115 "attention.w"
+#line 7113 "attention.w"
 
 cairo_save(cr);
 cairo_rectangle(cr,x0,y1,x1-x0,y0-y1);
@@ -1011,10 +1011,10 @@ cairo_fill(cr);
 cairo_restore(cr);
 
 /*:391*/
-#line 7111 "attention.w"
+#line 7109 "attention.w"
 
 /*392:*/
-#line 7132 "attention.w"
+#line 7130 "attention.w"
 
 double asc,desc,lasc,ldesc,tasc,tdesc;
 font_metrics(tick_font,&asc,&desc);
@@ -1043,12 +1043,12 @@ canvas_text(cv,title_font,fmax(MARGIN,fmin((x0+x1-tw)/2,CURVE_W-MARGIN-tw)),
 MARGIN+tasc,0.0,j->title);
 
 /*:392*/
-#line 7112 "attention.w"
+#line 7110 "attention.w"
 
 }
 
 /*:390*//*393:*/
-#line 7159 "attention.w"
+#line 7157 "attention.w"
 
 static void curve_job_end(CurveJob*j)
 {
@@ -1076,7 +1076,7 @@ return status;
 }
 
 /*:393*/
-#line 5903 "attention.w"
+#line 5901 "attention.w"
 
 
 /*:329*/

@@ -1,5 +1,5 @@
 /*413:*/
-#line 7557 "attention.w"
+#line 7555 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
@@ -9,7 +9,7 @@
 #include <time.h> 
 #include <unistd.h> 
 /*398:*/
-#line 7221 "attention.w"
+#line 7219 "attention.w"
 
 #define MAX_OUTS 8
 static int add_out(const char*cmd,const char*path,const char**outs,int*n)
@@ -33,7 +33,7 @@ return 0;
 }
 
 /*:398*//*399:*/
-#line 7244 "attention.w"
+#line 7242 "attention.w"
 
 static void report_figure(const char*path,const char*what,double seconds)
 {
@@ -45,7 +45,7 @@ printf("Wrote %s (%s, %.1f kB, %.1f ms)\n",path,what,size/1000.0,1e3*seconds);
 }
 
 /*:399*//*406:*/
-#line 7407 "attention.w"
+#line 7405 "attention.w"
 
 #include <unistd.h> 
 static const char*loss_log_path;
@@ -63,7 +63,7 @@ loss_log[loss_log_n++]= loss;
 }
 
 /*:406*//*407:*/
-#line 7423 "attention.w"
+#line 7421 "attention.w"
 
 static int loss_log_check(void)
 {
@@ -89,7 +89,7 @@ return status;
 }
 
 /*:407*//*417:*/
-#line 7610 "attention.w"
+#line 7608 "attention.w"
 
 static int parse_long(const char*cmd,const char*opt,const char*s,long lo,
 long hi,long*out)
@@ -107,7 +107,7 @@ return 0;
 }
 
 /*:417*//*418:*/
-#line 7627 "attention.w"
+#line 7625 "attention.w"
 
 static int parse_float(const char*cmd,const char*opt,const char*s,double lo,
 double hi,double*out)
@@ -125,7 +125,7 @@ return 0;
 }
 
 /*:418*//*419:*/
-#line 7645 "attention.w"
+#line 7643 "attention.w"
 
 static double now_seconds(void)
 {
@@ -135,7 +135,7 @@ return(double)ts.tv_sec+1e-9*(double)ts.tv_nsec;
 }
 
 /*:419*//*420:*/
-#line 7660 "attention.w"
+#line 7658 "attention.w"
 
 static int device_bad(const char*cmd,const char*device)
 {
@@ -155,7 +155,7 @@ return be;
 }
 
 /*:420*//*434:*/
-#line 7964 "attention.w"
+#line 7962 "attention.w"
 
 static char*words_join(const Vocab*v,const int*ids,int n)
 {
@@ -167,7 +167,7 @@ return s;
 }
 
 /*:434*//*443:*/
-#line 8135 "attention.w"
+#line 8133 "attention.w"
 
 static double hold_fraction(const char*s,uint64_t seed)
 {
@@ -187,7 +187,7 @@ int kept= 0;
 for(int k= 0;k<pl->n;k++){
 Pair p= pl->pair[k];
 if(hold_fraction(p.src,seed)<share)/*444:*/
-#line 8159 "attention.w"
+#line 8157 "attention.w"
 
 {
 if(vl->n==vl->cap){
@@ -198,7 +198,7 @@ vl->pair[vl->n++]= p;
 }
 
 /*:444*/
-#line 8153 "attention.w"
+#line 8151 "attention.w"
 
 else pl->pair[kept++]= p;
 }
@@ -206,7 +206,7 @@ pl->n= kept;
 }
 
 /*:443*//*447:*/
-#line 8202 "attention.w"
+#line 8200 "attention.w"
 
 static uint64_t mix_seed(uint64_t a,uint64_t b)
 {
@@ -217,7 +217,7 @@ return z^(z>>31);
 }
 
 /*:447*//*450:*/
-#line 8255 "attention.w"
+#line 8253 "attention.w"
 
 static double batched_loss(BModel*bm,const Example*ex,int n)
 {
@@ -233,7 +233,7 @@ return bmodel_take_loss(bm)/(double)(tokens?tokens:1);
 }
 
 /*:450*//*457:*/
-#line 8431 "attention.w"
+#line 8429 "attention.w"
 
 static void warn_unknown(const Vocab*v,Vocab*seen,const char*s,const char*where)
 {
@@ -252,7 +252,7 @@ fprintf(stderr,"attention translate: %s: warning: \"%s\" is not in the model's "
 }
 
 /*:457*//*458:*/
-#line 8453 "attention.w"
+#line 8451 "attention.w"
 
 static int translate_batched(BModel*bm,int nargs,char**args,int show_attention)
 {
@@ -262,7 +262,7 @@ Example*ex= xcalloc((size_t)cap,sizeof(Example));
 Vocab unknown;
 vocab_init(&unknown);
 /*459:*/
-#line 8474 "attention.w"
+#line 8472 "attention.w"
 
 char*line= NULL;
 size_t lcap= 0;
@@ -283,7 +283,7 @@ norm= xrealloc(norm,(size_t)cap*sizeof(char*));
 ex= xrealloc(ex,(size_t)cap*sizeof(Example));
 }
 /*460:*/
-#line 8498 "attention.w"
+#line 8496 "attention.w"
 
 size_t bad;
 char where[64];
@@ -305,20 +305,20 @@ ex[n].src_len= m+1;
 }else ex[n].src[0]= EOS_TOKEN,ex[n].src_len= 1,ex[n].tgt_len= -1;
 
 /*:460*/
-#line 8493 "attention.w"
+#line 8491 "attention.w"
 
 n++;
 }
 free(line);
 
 /*:459*/
-#line 8461 "attention.w"
+#line 8459 "attention.w"
 
 int*out= xcalloc((size_t)(n?n:1)*L,sizeof(int)),*len= xcalloc((size_t)(n?n:1),sizeof(int));
 float*attn= show_attention?xcalloc((size_t)(n?n:1)*L*L,sizeof(float)):NULL;
 bmodel_greedy(bm,ex,n,out,len,attn);
 /*461:*/
-#line 8519 "attention.w"
+#line 8517 "attention.w"
 
 for(int k= 0;k<n;k++){
 if(ex[k].tgt_len>=0){
@@ -335,7 +335,7 @@ putchar('\n');
 }
 
 /*:461*/
-#line 8465 "attention.w"
+#line 8463 "attention.w"
 
 for(int k= 0;k<n;k++)free(norm[k]);
 free(norm),free(ex),free(out),free(len),free(attn);
@@ -344,13 +344,13 @@ return failed?1:0;
 }
 
 /*:458*/
-#line 7565 "attention.w"
+#line 7563 "attention.w"
 
 /*395:*/
-#line 7197 "attention.w"
+#line 7195 "attention.w"
 
 /*397:*/
-#line 7209 "attention.w"
+#line 7207 "attention.w"
 
 static const char*heatmap_usage= 
 "usage: attention heatmap --model CKPT --out FILE [--out FILE ...] [OPTIONS] SENTENCE\n"
@@ -364,7 +364,7 @@ static const char*heatmap_usage=
 "  --device cpu|cuda     where a Part II model runs (default: the processor)\n";
 
 /*:397*//*400:*/
-#line 7254 "attention.w"
+#line 7252 "attention.w"
 
 static int cmd_heatmap(int argc,char**argv)
 {
@@ -378,7 +378,7 @@ opterr= 0;
 optind= 1;
 while(!bad&&(c= getopt_long(argc,argv,":h",longopts,NULL))!=-1)switch(c){
 /*401:*/
-#line 7281 "attention.w"
+#line 7279 "attention.w"
 
 case'm':model= optarg;break;
 case'o':bad= add_out("heatmap",optarg,outs,&nout)!=0;break;
@@ -402,7 +402,7 @@ default:fprintf(stderr,"attention heatmap: unknown option \"%s\"\n",argv[optind-
 bad= 1;
 
 /*:401*/
-#line 7266 "attention.w"
+#line 7264 "attention.w"
 
 }
 if(!bad&&(!model||nout==0||argc-optind!=1)){
@@ -416,7 +416,7 @@ return 2;
 }
 if(check_outs("heatmap",outs,nout))return 1;
 /*402:*/
-#line 7307 "attention.w"
+#line 7305 "attention.w"
 
 Model m;
 BModel bm;
@@ -443,7 +443,7 @@ char*norm= normalize_sentence(argv[optind],strlen(argv[optind]),&badbyte);
 if(!norm)kit_fail("the sentence: invalid UTF-8 at byte %zu",badbyte+1);
 else if(kind==KIND_SEED)T= tokenize(vi,norm,src,L,"the sentence","English");
 else/*403:*/
-#line 7347 "attention.w"
+#line 7345 "attention.w"
 
 {
 Example e;
@@ -459,7 +459,7 @@ bmodel_greedy(&bm,&e,1,out,&n,attn);
 }
 
 /*:403*/
-#line 7332 "attention.w"
+#line 7330 "attention.w"
 
 if(T==0)kit_fail("the sentence has no words");
 else if(T> 0&&kind==KIND_SEED)n= greedy_decode(&m,src,T,out,attn);
@@ -467,7 +467,7 @@ if(T> 0&&n==0)
 kit_fail("the model translates \"%s\" into nothing: there is no attention to draw",norm);
 if(n> 0){
 /*404:*/
-#line 7362 "attention.w"
+#line 7360 "attention.w"
 
 const char**rw= xcalloc((size_t)n,sizeof(char*)),**cw= xcalloc((size_t)T,sizeof(char*));
 for(int i= 0;i<n;i++)rw[i]= vo->word[out[i]];
@@ -489,7 +489,7 @@ status= 1;
 free(rw),free(cw),free(fr),free(title);
 
 /*:404*/
-#line 7338 "attention.w"
+#line 7336 "attention.w"
 
 }else fprintf(stderr,"attention heatmap: %s\n",kit_error());
 free(norm),free(src),free(out),free(attn);
@@ -498,15 +498,15 @@ else bmodel_free(&bm);
 return status;
 
 /*:402*/
-#line 7278 "attention.w"
+#line 7276 "attention.w"
 
 }
 
 /*:400*/
-#line 7198 "attention.w"
+#line 7196 "attention.w"
 
 /*408:*/
-#line 7449 "attention.w"
+#line 7447 "attention.w"
 
 static const char*loss_curve_usage= 
 "usage: attention loss-curve --log FILE --out FILE [--out FILE ...] [--title TEXT]\n"
@@ -516,7 +516,7 @@ static const char*loss_curve_usage=
 "  --title TEXT   the title (default: 'Training: average loss per epoch')\n";
 
 /*:408*//*409:*/
-#line 7459 "attention.w"
+#line 7457 "attention.w"
 
 static int read_loss_log(const char*path,double**x,double**y,int*n)
 {
@@ -534,7 +534,7 @@ free(*x),free(*y);
 return kit_fail("%s: line %ld: expected an epoch, a tab and a finite loss",path,k);
 }
 /*410:*/
-#line 7481 "attention.w"
+#line 7479 "attention.w"
 
 if(*n==cap){
 cap= cap?2*cap:1024;
@@ -544,7 +544,7 @@ cap= cap?2*cap:1024;
 (*x)[*n]= e,(*y)[(*n)++]= v;
 
 /*:410*/
-#line 7475 "attention.w"
+#line 7473 "attention.w"
 
 }
 fclose(f);
@@ -552,7 +552,7 @@ return*n> 0?0:kit_fail("%s: no epochs in the file",path);
 }
 
 /*:409*//*411:*/
-#line 7489 "attention.w"
+#line 7487 "attention.w"
 
 static int cmd_loss_curve(int argc,char**argv)
 {
@@ -586,7 +586,7 @@ fputs(loss_curve_usage,stderr);
 return 2;
 }
 /*412:*/
-#line 7524 "attention.w"
+#line 7522 "attention.w"
 
 double*x= NULL,*y= NULL;
 int n= 0;
@@ -610,19 +610,19 @@ free(x),free(y);
 return status;
 
 /*:412*/
-#line 7521 "attention.w"
+#line 7519 "attention.w"
 
 }
 
 /*:411*/
-#line 7199 "attention.w"
+#line 7197 "attention.w"
 
 
 /*:395*//*416:*/
-#line 7603 "attention.w"
+#line 7601 "attention.w"
 
 /*421:*/
-#line 7680 "attention.w"
+#line 7678 "attention.w"
 
 static const char*train_usage= 
 "usage: attention train [--pairs seed | --data FILE] [OPTIONS]\n"
@@ -658,7 +658,7 @@ static const char*train_usage=
 "  (for these kinds --epochs defaults to 10, --lr to 0.001, --print-every to 1)\n";
 
 /*:421*//*422:*/
-#line 7714 "attention.w"
+#line 7712 "attention.w"
 
 typedef struct{
 const char*data,*init,*save;
@@ -666,7 +666,7 @@ int filter,append_eos;
 long epochs,hidden,max_length,seed,print_every,show,threads;
 double lr;
 /*435:*/
-#line 7976 "attention.w"
+#line 7974 "attention.w"
 
 int kind;
 long heads,batch;
@@ -678,7 +678,7 @@ double valid_split;
 const char*device;
 
 /*:435*/
-#line 7720 "attention.w"
+#line 7718 "attention.w"
 
 }TrainOptions;
 static int train_batched(TrainOptions*o,int kind);
@@ -695,7 +695,7 @@ static const struct option longopts[]= {
 {"show",required_argument,0,'S'},{"help",no_argument,0,'h'},
 {"loss-log",required_argument,0,'g'},{"threads",required_argument,0,'T'},
 /*436:*/
-#line 7986 "attention.w"
+#line 7984 "attention.w"
 
 {"attention",required_argument,0,'A'},{"heads",required_argument,0,'N'},
 {"batch",required_argument,0,'B'},{"dropout",required_argument,0,'D'},
@@ -704,7 +704,7 @@ static const struct option longopts[]= {
 {"device",required_argument,0,'U'},
 
 /*:436*/
-#line 7735 "attention.w"
+#line 7733 "attention.w"
 
 {0,0,0,0}};
 *o= (TrainOptions){NULL,NULL,NULL,FILTER_TUTORIAL,1,-1,0,0,1,0,5,0,0.0,
@@ -714,7 +714,7 @@ opterr= 0;
 optind= 1;
 while(!bad&&(c= getopt_long(argc,argv,":h",longopts,NULL))!=-1)switch(c){
 /*423:*/
-#line 7753 "attention.w"
+#line 7751 "attention.w"
 
 case'p':
 if(strcmp(optarg,"seed")!=0){
@@ -746,7 +746,7 @@ break;
 case'S':bad= parse_long("train","--show",optarg,0,100000000,&o->show)!=0;break;
 case'T':bad= parse_long("train","--threads",optarg,1,2,&o->threads)!=0;break;
 /*437:*/
-#line 7993 "attention.w"
+#line 7991 "attention.w"
 
 case'A':
 if((o->kind= kind_from_name(optarg))<0){
@@ -773,7 +773,7 @@ bad= parse_float("train","--valid-split",optarg,0.0,1.0,&o->valid_split)!=0
 break;
 
 /*:437*/
-#line 7783 "attention.w"
+#line 7781 "attention.w"
 
 case'g':loss_log_path= optarg;break;
 case'h':fputs(train_usage,stdout);exit(0);
@@ -786,7 +786,7 @@ fprintf(stderr,"attention train: unknown option \"%s\"\n",argv[optind-1]);
 bad= 1;
 
 /*:423*/
-#line 7743 "attention.w"
+#line 7741 "attention.w"
 
 }
 if(!bad&&optind<argc){
@@ -798,7 +798,7 @@ return bad?-1:0;
 }
 
 /*:422*//*424:*/
-#line 7797 "attention.w"
+#line 7795 "attention.w"
 
 static int cmd_train(int argc,char**argv)
 {
@@ -808,7 +808,7 @@ Model m;
 Example*ex= NULL;
 int status= 0;
 /*426:*/
-#line 7857 "attention.w"
+#line 7855 "attention.w"
 
 if(train_options(argc,argv,&o))return 2;
 if(loss_log_path&&loss_log_check())return 1;
@@ -820,10 +820,10 @@ return 2;
 int max_length= o.max_length?(int)o.max_length:DEFAULT_MAX_LENGTH;
 
 /*:426*/
-#line 7805 "attention.w"
+#line 7803 "attention.w"
 
 /*425:*/
-#line 7824 "attention.w"
+#line 7822 "attention.w"
 
 int kind= o.kind;
 if(o.init){
@@ -855,10 +855,10 @@ if(o.print_every==0)o.print_every= 50;
 if(o.lr==0.0)o.lr= 0.01;
 
 /*:425*/
-#line 7806 "attention.w"
+#line 7804 "attention.w"
 
 /*427:*/
-#line 7867 "attention.w"
+#line 7865 "attention.w"
 
 if(o.data){
 if(pairs_read(&pl,o.data,o.filter,max_length)){
@@ -868,10 +868,10 @@ return 1;
 }else pairs_seed(&pl);
 
 /*:427*/
-#line 7807 "attention.w"
+#line 7805 "attention.w"
 
 /*430:*/
-#line 7893 "attention.w"
+#line 7891 "attention.w"
 
 if(o.init){
 if(checkpoint_load(&m,o.init)){
@@ -888,10 +888,10 @@ model_init_random(&m,(uint64_t)o.seed);
 }
 
 /*:430*/
-#line 7808 "attention.w"
+#line 7806 "attention.w"
 
 /*428:*/
-#line 7877 "attention.w"
+#line 7875 "attention.w"
 
 if(make_examples(&pl,&m.vin,&m.vout,m.cfg.L,o.append_eos,&ex)){
 fprintf(stderr,"attention train: %s\n",kit_error());
@@ -901,10 +901,10 @@ return 1;
 }
 
 /*:428*/
-#line 7809 "attention.w"
+#line 7807 "attention.w"
 
 /*431:*/
-#line 7908 "attention.w"
+#line 7906 "attention.w"
 
 if(o.data)printf("Read %ld sentence pairs from %s; kept %d (%s filter)\n",
 pl.lines_read,o.data,pl.n,o.filter==FILTER_TUTORIAL?"tutorial":"length");
@@ -917,10 +917,10 @@ printf("Training for %ld epochs, %s<EOS> on the targets\n",o.epochs,
 o.append_eos?"":"no ");
 
 /*:431*/
-#line 7810 "attention.w"
+#line 7808 "attention.w"
 
 /*432:*/
-#line 7924 "attention.w"
+#line 7922 "attention.w"
 
 int threads= o.threads?(int)o.threads:sysconf(_SC_NPROCESSORS_ONLN)> 1?2:1,used= 1;
 float*loss= xcalloc((size_t)pl.n*(size_t)o.print_every,sizeof(float));
@@ -946,10 +946,10 @@ used> 1?"s":"");
 free(loss);
 
 /*:432*/
-#line 7811 "attention.w"
+#line 7809 "attention.w"
 
 /*429:*/
-#line 7887 "attention.w"
+#line 7885 "attention.w"
 
 if(o.save&&checkpoint_save(&m,o.save)){
 fprintf(stderr,"attention train: %s\n",kit_error());
@@ -957,10 +957,10 @@ status= 1;
 }
 
 /*:429*/
-#line 7812 "attention.w"
+#line 7810 "attention.w"
 
 /*433:*/
-#line 7950 "attention.w"
+#line 7948 "attention.w"
 
 int right= 0,*out= xcalloc((size_t)m.cfg.L,sizeof(int));
 for(int k= 0;k<pl.n;k++){
@@ -976,7 +976,7 @@ printf("%d of %d training pairs translated exactly\n",right,pl.n);
 free(out);
 
 /*:433*/
-#line 7813 "attention.w"
+#line 7811 "attention.w"
 
 if(loss_log_path&&loss_log_save())status= 1;
 free(ex);
@@ -986,7 +986,7 @@ return status;
 }
 
 /*:424*//*438:*/
-#line 8027 "attention.w"
+#line 8025 "attention.w"
 
 static int train_batched(TrainOptions*o,int kind)
 {
@@ -998,7 +998,7 @@ if(o->epochs<0)o->epochs= 10;
 if(o->print_every==0)o->print_every= 1;
 if(o->lr==0.0)o->lr= 0.001;
 /*439:*/
-#line 8053 "attention.w"
+#line 8051 "attention.w"
 
 long H= o->hidden?o->hidden:DEFAULT_HIDDEN;
 cpu_set_threads(o->threads?(int)o->threads:sysconf(_SC_NPROCESSORS_ONLN)> 1?2:1);
@@ -1021,10 +1021,10 @@ const Backend*be= backend_for("train",o->device);
 if(!be)return 1;
 
 /*:439*/
-#line 8037 "attention.w"
+#line 8035 "attention.w"
 
 /*440:*/
-#line 8079 "attention.w"
+#line 8077 "attention.w"
 
 if(pairs_read(&pl,o->data,o->filter,L)){
 fprintf(stderr,"attention train: %s\n",kit_error());
@@ -1044,10 +1044,10 @@ return 1;
 }
 
 /*:440*/
-#line 8038 "attention.w"
+#line 8036 "attention.w"
 
 /*441:*/
-#line 8099 "attention.w"
+#line 8097 "attention.w"
 
 if(o->init){
 if(checkpoint_load_any(o->init,NULL,&bm,be,(int)o->batch)<0){
@@ -1070,10 +1070,10 @@ goto end;
 }
 
 /*:441*/
-#line 8039 "attention.w"
+#line 8037 "attention.w"
 
 /*442:*/
-#line 8120 "attention.w"
+#line 8118 "attention.w"
 
 printf("Read %ld sentence pairs from %s; kept %d (%s filter)",pl.lines_read,o->data,
 pl.n+vl.n*(o->valid_split> 0.0),o->filter==FILTER_TUTORIAL?"tutorial":"length");
@@ -1087,17 +1087,17 @@ printf("Training for %ld epochs, batch %ld, lr %g, dropout %g, %s\n",o->epochs,o
 o->lr,o->dropout,o->shuffle?"shuffled each epoch":"in file order");
 
 /*:442*/
-#line 8040 "attention.w"
+#line 8038 "attention.w"
 
 /*445:*/
-#line 8171 "attention.w"
+#line 8169 "attention.w"
 
 int n= pl.n,*order= xcalloc((size_t)n,sizeof(int));
 double best= INFINITY,t_all= now_seconds();
 for(long e= 1;e<=o->epochs;e++){
 for(int k= 0;k<n;k++)order[k]= k;
 if(o->shuffle)/*446:*/
-#line 8189 "attention.w"
+#line 8187 "attention.w"
 
 {
 uint64_t z= mix_seed((uint64_t)o->seed,(uint64_t)e);
@@ -1112,12 +1112,12 @@ order[j]= x;
 }
 
 /*:446*/
-#line 8176 "attention.w"
+#line 8174 "attention.w"
 
 double t0= now_seconds(),train_loss,valid_loss= NAN;
 long tokens= 0;
 /*448:*/
-#line 8215 "attention.w"
+#line 8213 "attention.w"
 
 int tty= isatty(fileno(stdout));
 double last= t0;
@@ -1139,13 +1139,13 @@ last= now;
 if(tty)printf("\r%78s\r","");
 
 /*:448*/
-#line 8179 "attention.w"
+#line 8177 "attention.w"
 
 train_loss= bmodel_take_loss(&bm)/(double)tokens;
 if(vl.n)valid_loss= batched_loss(&bm,vex,vl.n);
 loss_log_add(train_loss);
 /*449:*/
-#line 8235 "attention.w"
+#line 8233 "attention.w"
 
 double sec= now_seconds()-t0;
 int print= e%o->print_every==0||e==o->epochs;
@@ -1165,7 +1165,7 @@ if(print)printf("\n");
 fflush(stdout);
 
 /*:449*/
-#line 8183 "attention.w"
+#line 8181 "attention.w"
 
 }
 printf("Trained in %.1f s\n",now_seconds()-t_all);
@@ -1173,10 +1173,10 @@ free(order);
 status= 0;
 
 /*:445*/
-#line 8041 "attention.w"
+#line 8039 "attention.w"
 
 /*451:*/
-#line 8270 "attention.w"
+#line 8268 "attention.w"
 
 int show= o->show<pl.n?(int)o->show:pl.n,L2= bm.cfg.L;
 int*outw= xcalloc((size_t)(show?show:1)*L2,sizeof(int));
@@ -1192,7 +1192,7 @@ free(outw);
 free(outn);
 
 /*:451*/
-#line 8042 "attention.w"
+#line 8040 "attention.w"
 
 if(loss_log_path&&loss_log_save())status= 1;
 end:
@@ -1205,10 +1205,10 @@ return status;
 }
 
 /*:438*/
-#line 7604 "attention.w"
+#line 7602 "attention.w"
 
 /*452:*/
-#line 8291 "attention.w"
+#line 8289 "attention.w"
 
 static const char*translate_usage= 
 "usage: attention translate --model CKPT [--attention] [SENTENCE ...]\n"
@@ -1230,7 +1230,7 @@ float*attn= xcalloc((size_t)m->cfg.L*(size_t)m->cfg.L,sizeof(float));
 int status= 0;
 if(!norm)status= kit_fail("%s: invalid UTF-8 at byte %zu",where,bad+1);
 else if(*norm)/*453:*/
-#line 8322 "attention.w"
+#line 8320 "attention.w"
 
 {
 int n= tokenize(&m->vin,norm,src,m->cfg.L,where,"English");
@@ -1242,7 +1242,7 @@ char*t= words_join(&m->vout,out,k);
 fputs(t,stdout);
 free(t);
 if(show_attention)/*454:*/
-#line 8338 "attention.w"
+#line 8336 "attention.w"
 
 for(int t= 0;t<k;t++){
 double pad= 0.0;
@@ -1253,13 +1253,13 @@ printf("  (padding %.3f)",pad);
 }
 
 /*:454*/
-#line 8332 "attention.w"
+#line 8330 "attention.w"
 
 }
 }
 
 /*:453*/
-#line 8311 "attention.w"
+#line 8309 "attention.w"
 
 putchar('\n');
 free(norm);
@@ -1270,7 +1270,7 @@ return status;
 }
 
 /*:452*//*455:*/
-#line 8347 "attention.w"
+#line 8345 "attention.w"
 
 static int cmd_translate(int argc,char**argv)
 {
@@ -1325,7 +1325,7 @@ return status;
 int failed= 0;
 char where[64];
 /*456:*/
-#line 8405 "attention.w"
+#line 8403 "attention.w"
 
 if(optind<argc)
 for(int k= optind;k<argc;k++){
@@ -1352,17 +1352,17 @@ free(line);
 }
 
 /*:456*/
-#line 8400 "attention.w"
+#line 8398 "attention.w"
 
 model_free(&m);
 return failed?1:0;
 }
 
 /*:455*/
-#line 7605 "attention.w"
+#line 7603 "attention.w"
 
 /*462:*/
-#line 8539 "attention.w"
+#line 8537 "attention.w"
 
 static const char*pairs_usage= 
 "usage: attention pairs --data FILE [--filter tutorial|length] [--max-length L]\n"
@@ -1374,7 +1374,7 @@ const char*data= NULL;
 int filter= FILTER_TUTORIAL;
 long max_length= DEFAULT_MAX_LENGTH;
 /*463:*/
-#line 8562 "attention.w"
+#line 8560 "attention.w"
 
 static const struct option longopts[]= {{"data",required_argument,0,'d'},
 {"filter",required_argument,0,'f'},{"max-length",required_argument,0,'L'},
@@ -1404,7 +1404,7 @@ return 2;
 }
 
 /*:463*/
-#line 8549 "attention.w"
+#line 8547 "attention.w"
 
 PairList pl;
 if(pairs_read(&pl,data,filter,(int)max_length)){
@@ -1419,11 +1419,11 @@ return 0;
 }
 
 /*:462*/
-#line 7606 "attention.w"
+#line 7604 "attention.w"
 
 
 /*:416*/
-#line 7566 "attention.w"
+#line 7564 "attention.w"
 
 
 static const struct{
@@ -1431,23 +1431,23 @@ const char*name,*summary;
 int(*run)(int argc,char**argv);
 }commands[]= {
 /*415:*/
-#line 7597 "attention.w"
+#line 7595 "attention.w"
 
 {"train","train a translator (the notebook's five pairs, or a pair file)",cmd_train},
 {"translate","translate sentences with a saved model",cmd_translate},
 {"pairs","print the pairs that training would read from a file",cmd_pairs},
 /*396:*/
-#line 7203 "attention.w"
+#line 7201 "attention.w"
 
 {"heatmap","draw the attention weights of a translation (PNG, PDF or SVG)",cmd_heatmap},
 {"loss-curve","draw the average loss per epoch from train --loss-log",cmd_loss_curve},
 
 /*:396*/
-#line 7601 "attention.w"
+#line 7599 "attention.w"
 
 
 /*:415*/
-#line 7572 "attention.w"
+#line 7570 "attention.w"
 
 };
 
@@ -1458,7 +1458,7 @@ if(argc>=2)
 for(size_t k= 0;k<n;k++)
 if(strcmp(argv[1],commands[k].name)==0)return commands[k].run(argc-1,argv+1);
 /*414:*/
-#line 7585 "attention.w"
+#line 7583 "attention.w"
 
 FILE*out= argc>=2&&(strcmp(argv[1],"--help")==0||strcmp(argv[1],"-h")==0
 ||strcmp(argv[1],"help")==0)?stdout:stderr;
@@ -1469,7 +1469,7 @@ fputs("Run 'attention COMMAND --help' for a command's options.\n",out);
 return out==stdout?0:2;
 
 /*:414*/
-#line 7582 "attention.w"
+#line 7580 "attention.w"
 
 }
 
