@@ -1,9 +1,9 @@
 /*3:*/
-#line 147 "attention.w"
+#line 165 "attention.w"
 
 #pragma once
 /*4:*/
-#line 157 "attention.w"
+#line 175 "attention.w"
 
 #include <stddef.h> 
 #include <stdint.h> 
@@ -11,20 +11,20 @@
 #include <math.h> 
 
 /*:4*//*5:*/
-#line 176 "attention.w"
+#line 194 "attention.w"
 
 #if defined(KIT_MVEC) && defined(__GNUC__) && !defined(__clang__) && !defined(__CUDACC__)
 #define KIT_VECTOR_MATH __attribute__((__simd__("notinbranch")))
 KIT_VECTOR_MATH float expf(float);
 KIT_VECTOR_MATH float tanhf(float);
 #endif
-#line 182 "attention.w"
+#line 200 "attention.w"
 
 /*:5*/
-#line 149 "attention.w"
+#line 167 "attention.w"
 
 /*6:*/
-#line 190 "attention.w"
+#line 208 "attention.w"
 
 #define SOS_TOKEN 0
 #define EOS_TOKEN 1
@@ -34,26 +34,26 @@ KIT_VECTOR_MATH float tanhf(float);
 #define ROW_BLOCK 4096 
 
 /*:6*//*7:*/
-#line 204 "attention.w"
+#line 222 "attention.w"
 
 #ifdef __CUDACC__
 #define KIT_HD __host__ __device__
 #define KIT_RESTRICT __restrict__
 #else
-#line 209 "attention.w"
+#line 227 "attention.w"
 #define KIT_HD
 #define KIT_RESTRICT restrict
 #endif
-#line 212 "attention.w"
+#line 230 "attention.w"
 
 /*:7*//*39:*/
-#line 688 "attention.w"
+#line 706 "attention.w"
 
 #define FILTER_TUTORIAL 0
 #define FILTER_LENGTH 1
 
 /*:39*//*216:*/
-#line 3678 "attention.w"
+#line 3696 "attention.w"
 
 enum{KIND_SEED,KIND_BAHDANAU,KIND_LUONG_DOT,KIND_LUONG_GENERAL,
 KIND_MULTIHEAD,N_KINDS};
@@ -61,10 +61,10 @@ KIND_MULTIHEAD,N_KINDS};
 #define UNK_TOKEN 3
 
 /*:216*/
-#line 150 "attention.w"
+#line 168 "attention.w"
 
 /*13:*/
-#line 304 "attention.w"
+#line 322 "attention.w"
 
 typedef struct{
 char**word;
@@ -75,7 +75,7 @@ int nslot;
 }Vocab;
 
 /*:13*//*29:*/
-#line 507 "attention.w"
+#line 525 "attention.w"
 
 typedef struct{
 char*src,*tgt;
@@ -89,7 +89,7 @@ long lines_read,dropped;
 }PairList;
 
 /*:29*//*46:*/
-#line 803 "attention.w"
+#line 821 "attention.w"
 
 typedef struct{
 int src[DEFAULT_MAX_LENGTH*4],tgt[DEFAULT_MAX_LENGTH*4];
@@ -97,7 +97,7 @@ int src_len,tgt_len;
 }Example;
 
 /*:46*//*50:*/
-#line 859 "attention.w"
+#line 877 "attention.w"
 
 typedef struct{
 int V_in,V_out;
@@ -106,7 +106,7 @@ int L;
 }Config;
 
 /*:50*//*51:*/
-#line 877 "attention.w"
+#line 895 "attention.w"
 
 enum{ENC_EMB,ENC_W_IH,ENC_W_HH,ENC_B_IH,ENC_B_HH,DEC_EMB,ATTN_W,ATTN_B,
 COMB_W,COMB_B,DEC_W_IH,DEC_W_HH,DEC_B_IH,DEC_B_HH,OUT_W,OUT_B,
@@ -125,14 +125,14 @@ int rows,cols;
 }TensorSpec;
 
 /*:51*//*81:*/
-#line 1394 "attention.w"
+#line 1412 "attention.w"
 
 typedef struct{
 float r,z,n,ghn;
 }GruCache;
 
 /*:81*//*133:*/
-#line 2163 "attention.w"
+#line 2181 "attention.w"
 
 typedef struct{
 int weight;
@@ -144,7 +144,7 @@ int B,C,OC;
 #define N_ENC_DEFERRED (N_DEFERRED - N_DEC_DEFERRED) 
 
 /*:133*//*141:*/
-#line 2339 "attention.w"
+#line 2357 "attention.w"
 
 typedef struct{
 float b1,a1,b2,a2;
@@ -154,7 +154,7 @@ float eps;
 }AdamConstants;
 
 /*:141*//*168:*/
-#line 2847 "attention.w"
+#line 2865 "attention.w"
 
 typedef struct Decoder{
 int V,S,state_floats;
@@ -167,7 +167,7 @@ void(*release)(struct Decoder*d);
 }Decoder;
 
 /*:168*//*176:*/
-#line 2992 "attention.w"
+#line 3010 "attention.w"
 
 typedef struct{
 int len;
@@ -184,7 +184,7 @@ double alpha;
 enum{LP_NONE,LP_AVG,LP_WU};
 
 /*:176*//*196:*/
-#line 3339 "attention.w"
+#line 3357 "attention.w"
 
 typedef struct{
 long match[4],total[4];
@@ -196,7 +196,7 @@ double bleu,p[4],bp,ratio;
 }BleuScore;
 
 /*:196*//*225:*/
-#line 3840 "attention.w"
+#line 3858 "attention.w"
 
 typedef struct{
 int B,S,T;
@@ -204,7 +204,7 @@ int tokens;
 }Batch;
 
 /*:225*//*226:*/
-#line 3865 "attention.w"
+#line 3883 "attention.w"
 
 typedef struct Backend Backend;
 struct Backend{
@@ -218,7 +218,7 @@ void(*zero)(void*p,size_t bytes);
 void(*gemm)(int ta,int tb,int M,int N,int K,float alpha,const float*A,
 int lda,const float*B,int ldb,float beta,float*C,int ldc);
 /*227:*/
-#line 3892 "attention.w"
+#line 3910 "attention.w"
 
 void(*embed)(float*out,const float*table,const int*ids,int n,int H,
 float p,uint64_t seed);
@@ -234,7 +234,7 @@ const float*dout,const float*h,const GruCache*cache,const int*len,int s,
 int B,int H);
 
 /*:227*//*228:*/
-#line 3906 "attention.w"
+#line 3924 "attention.w"
 
 void(*additive_scores)(float*e,float*a,const float*wq,const float*uk,
 const float*va,int B,int S,int H);
@@ -251,7 +251,7 @@ void(*context_backward)(float*dw,float*dv,const float*dc,const float*w,
 const float*v,int B,int S,int H,int heads);
 
 /*:228*//*229:*/
-#line 3921 "attention.w"
+#line 3939 "attention.w"
 
 void(*tanh_forward)(float*y,const float*x,int n);
 void(*tanh_backward)(float*dx,const float*dy,const float*y,int n);
@@ -263,12 +263,12 @@ void(*add)(float*y,const float*x,int n);
 void(*adam)(float*p,const float*g,float*m,float*v,size_t n,AdamConstants k);
 
 /*:229*/
-#line 3877 "attention.w"
+#line 3895 "attention.w"
 
 };
 
 /*:226*//*259:*/
-#line 4524 "attention.w"
+#line 4531 "attention.w"
 
 enum{P_ENC_EMB,P_ENC_W_IH,P_ENC_W_HH,P_ENC_B_IH,P_ENC_B_HH,P_DEC_EMB,
 P_WA_W,P_WA_B,P_UA_W,P_UA_B,P_VA_W,P_VA_B,P_LIN_IN,P_LIN_OUT,
@@ -277,7 +277,7 @@ P_DEC_W_IH,P_DEC_W_HH,P_DEC_B_IH,P_DEC_B_HH,P_COMBINE,P_OUT_W,P_OUT_B,
 NP_TENSORS};
 
 /*:259*//*262:*/
-#line 4570 "attention.w"
+#line 4577 "attention.w"
 
 typedef struct{
 int*src,*tgt,*dec_in,*src_len,*tgt_len,*ids,*rows;
@@ -290,7 +290,7 @@ float*d_keys,*d_uk,*d_kp,*d_vp,*d_mh,*d_enc_gi,*d_enc_gh,*d_emb;
 }BActs;
 
 /*:262*//*263:*/
-#line 4583 "attention.w"
+#line 4590 "attention.w"
 
 typedef struct{
 int kind,heads;
@@ -307,8 +307,8 @@ int B_cap;
 BActs a;
 }BModel;
 
-/*:263*//*305:*/
-#line 5341 "attention.w"
+/*:263*//*345:*/
+#line 6213 "attention.w"
 
 typedef struct{
 int kind,heads;
@@ -320,8 +320,8 @@ const float*data;
 size_t n_params;
 }CkptView;
 
-/*:305*//*334:*/
-#line 5923 "attention.w"
+/*:345*//*374:*/
+#line 6795 "attention.w"
 
 #define COLORMAP_MAX_POINTS 9
 typedef struct{
@@ -331,8 +331,8 @@ double x[3][COLORMAP_MAX_POINTS];
 double v[3][COLORMAP_MAX_POINTS];
 }Colormap;
 
-/*:334*//*342:*/
-#line 6021 "attention.w"
+/*:374*//*382:*/
+#line 6893 "attention.w"
 
 enum{HEATMAP_MATPLOTLIB,HEATMAP_SEABORN};
 typedef struct{
@@ -346,8 +346,8 @@ int style;
 double vmin,vmax;
 }Heatmap;
 
-/*:342*//*343:*/
-#line 6038 "attention.w"
+/*:382*//*383:*/
+#line 6910 "attention.w"
 
 typedef struct{
 double x,y,w,h;
@@ -362,14 +362,14 @@ int width,height,stride;
 unsigned char*data;
 }FigImage;
 
-/*:343*//*372:*/
-#line 6659 "attention.w"
+/*:383*//*412:*/
+#line 7531 "attention.w"
 
 enum{FIGURE_PNG,FIGURE_PDF,FIGURE_SVG};
 #define FIGURE_PNG_SCALE 2.0
 
-/*:372*//*386:*/
-#line 6916 "attention.w"
+/*:412*//*426:*/
+#line 7788 "attention.w"
 
 typedef struct{
 int n;
@@ -377,14 +377,14 @@ const double*x,*y;
 const char*title,*xlabel,*ylabel;
 }Curve;
 
-/*:386*/
-#line 151 "attention.w"
+/*:426*/
+#line 169 "attention.w"
 
 /*56:*/
-#line 958 "attention.w"
+#line 976 "attention.w"
 
 /*92:*/
-#line 1510 "attention.w"
+#line 1528 "attention.w"
 
 typedef struct{
 float*eh,*scores,*w,*ec,*pre,*o,*gi,*gh,*h;
@@ -399,7 +399,7 @@ GruCache*enc_cache;
 float*enc_h;
 float*enc_out;
 /*100:*/
-#line 1635 "attention.w"
+#line 1653 "attention.w"
 
 float*dec_eh,*dec_scores,*dec_w,*dec_ec,*dec_pre,*dec_o,*dec_gi,*dec_gh;
 GruCache*dec_cache;
@@ -407,10 +407,10 @@ float*dec_h;
 float*logits,*logp;
 
 /*:100*/
-#line 1523 "attention.w"
+#line 1541 "attention.w"
 
 /*130:*/
-#line 2110 "attention.w"
+#line 2128 "attention.w"
 
 float*d_logits;
 float*d_hout;
@@ -426,12 +426,12 @@ float*d_enc_h,*d_enc_hprev;
 float*d_rows,*d_enc_rows;
 
 /*:130*/
-#line 1524 "attention.w"
+#line 1542 "attention.w"
 
 }Activations;
 
 /*:92*/
-#line 959 "attention.w"
+#line 977 "attention.w"
 
 typedef struct{
 Config cfg;
@@ -445,7 +445,7 @@ struct Pipeline*pipeline;
 }Model;
 
 /*:56*//*169:*/
-#line 2865 "attention.w"
+#line 2883 "attention.w"
 
 typedef struct{
 Decoder d;
@@ -457,10 +457,10 @@ GruCache*cache;
 }SeedDecoder;
 
 /*:169*/
-#line 152 "attention.w"
+#line 170 "attention.w"
 
 /*82:*/
-#line 1401 "attention.w"
+#line 1419 "attention.w"
 
 KIT_HD static inline float sigmoidf_(float a)
 {
@@ -471,7 +471,7 @@ KIT_HD static inline float gru_unit_forward(float gir,float giz,float gin,
 float ghr,float ghz,float ghn,float h,GruCache*c)
 {
 /*83:*/
-#line 1413 "attention.w"
+#line 1431 "attention.w"
 
 c->r= sigmoidf_(gir+ghr);
 c->z= sigmoidf_(giz+ghz);
@@ -480,18 +480,18 @@ c->n= tanhf(gin+c->r*ghn);
 return(1.0f-c->z)*c->n+c->z*h;
 
 /*:83*/
-#line 1410 "attention.w"
+#line 1428 "attention.w"
 
 }
 
 /*:82*//*121:*/
-#line 2002 "attention.w"
+#line 2020 "attention.w"
 
 KIT_HD static inline void gru_unit_backward(float dh_new,float h,const GruCache*c,
 float*dgir,float*dgiz,float*dgin,float*dghn,float*dh)
 {
 /*122:*/
-#line 2009 "attention.w"
+#line 2027 "attention.w"
 
 float dn= dh_new*(1.0f-c->z);
 float dz= dh_new*(h-c->n);
@@ -504,12 +504,12 @@ float dr= dan*c->ghn;
 *dh+= dh_new*c->z;
 
 /*:122*/
-#line 2006 "attention.w"
+#line 2024 "attention.w"
 
 }
 
 /*:121*//*230:*/
-#line 3944 "attention.w"
+#line 3962 "attention.w"
 
 KIT_HD static inline float dropout_scale(uint64_t seed,uint64_t i,float p)
 {
@@ -530,7 +530,7 @@ out[i]= table[(size_t)ids[r]*H+j]*dropout_scale(seed,(uint64_t)i,p);
 }
 
 /*:230*//*231:*/
-#line 3967 "attention.w"
+#line 3985 "attention.w"
 
 KIT_HD static inline void kb_embed_backward(int j,float*dtable,const float*dout,
 const int*ids,int n,int H,float p,uint64_t seed)
@@ -542,7 +542,7 @@ dtable[(size_t)ids[r]*H+j]+= dout[i]*dropout_scale(seed,i,p);
 }
 
 /*:231*//*232:*/
-#line 3980 "attention.w"
+#line 3998 "attention.w"
 
 KIT_HD static inline void kb_add_bias(int r,int j,float*y,const float*b,int m)
 {
@@ -550,7 +550,7 @@ y[(size_t)r*m+j]+= b[j];
 }
 
 /*:232*//*233:*/
-#line 3988 "attention.w"
+#line 4006 "attention.w"
 
 KIT_HD static inline void kb_gather_rows(int r,int j,float*dst,const float*src,
 const int*rows,int m)
@@ -565,7 +565,7 @@ dst[(size_t)rows[r]*m+j]= src[(size_t)r*m+j];
 }
 
 /*:233*//*234:*/
-#line 4006 "attention.w"
+#line 4024 "attention.w"
 
 KIT_HD static inline void kb_gru_forward(int b,int j,float*h_new,GruCache*cache,
 const float*gi,const float*gh,const float*h,float*out,const int*len,
@@ -584,7 +584,7 @@ if(out)out[i]= h_new[i];
 }
 
 /*:234*//*235:*/
-#line 4027 "attention.w"
+#line 4045 "attention.w"
 
 KIT_HD static inline void kb_gru_backward(int b,int j,float*dgi,float*dgh,
 float*dh_prev,const float*dh_new,const float*dout,const float*h,
@@ -605,7 +605,7 @@ dh_prev[i]= dh;
 }
 
 /*:235*//*236:*/
-#line 4053 "attention.w"
+#line 4071 "attention.w"
 
 KIT_HD static inline void kb_additive_score(int i,float*e,float*KIT_RESTRICT a,
 const float*KIT_RESTRICT wq,const float*KIT_RESTRICT uk,const float*va,int B,int S,
@@ -620,7 +620,7 @@ e[i]= sum;
 }
 
 /*:236*//*237:*/
-#line 4071 "attention.w"
+#line 4089 "attention.w"
 
 KIT_HD static inline void kb_additive_pre(int r,int j,float*a,const float*de,
 const float*va,int H)
@@ -645,7 +645,7 @@ duk[(size_t)r*H+j]+= dpre[((size_t)b*S+s)*H+j];
 }
 
 /*:237*//*238:*/
-#line 4098 "attention.w"
+#line 4116 "attention.w"
 
 KIT_HD static inline void kb_dot_score(int i,float*e,const float*q,const float*k,
 int B,int S,int H,int heads,float scale)
@@ -658,7 +658,7 @@ e[i]= scale*sum;
 }
 
 /*:238*//*239:*/
-#line 4111 "attention.w"
+#line 4129 "attention.w"
 
 KIT_HD static inline void kb_dot_dq(int b,int c,float*dq,const float*de,
 const float*k,int B,int S,int H,int heads,float scale)
@@ -677,7 +677,7 @@ dk[(size_t)r*H+c]+= scale*de[((size_t)b*heads+h)*S+s]*q[(size_t)b*H+c];
 }
 
 /*:239*//*240:*/
-#line 4131 "attention.w"
+#line 4149 "attention.w"
 
 KIT_HD static inline void kb_masked_softmax(int r,float*w,const float*e,
 const int*len,int heads,int S)
@@ -691,7 +691,7 @@ for(int s= 0;s<S;s++)y[s]= s<n?y[s]/sum:0.0f;
 }
 
 /*:240*//*241:*/
-#line 4146 "attention.w"
+#line 4164 "attention.w"
 
 KIT_HD static inline void kb_softmax_backward(int r,float*de,const float*dw,
 const float*w,int S)
@@ -703,7 +703,7 @@ for(int s= 0;s<S;s++)de[(size_t)r*S+s]= y[s]*(x[s]-avg);
 }
 
 /*:241*//*243:*/
-#line 4178 "attention.w"
+#line 4196 "attention.w"
 
 KIT_HD static inline void kb_context(int b,int col,float*c,const float*w,
 const float*v,int B,int S,int H,int heads)
@@ -732,7 +732,7 @@ dv[(size_t)r*H+c]+= w[((size_t)b*heads+h)*S+s]*dc[(size_t)b*H+c];
 }
 
 /*:243*//*244:*/
-#line 4211 "attention.w"
+#line 4229 "attention.w"
 
 KIT_HD static inline void kb_nll(int r,float*logits,float*row_loss,const int*tgt,
 int V,float scale)
@@ -750,7 +750,7 @@ x[y]-= scale;
 }
 
 /*:244*//*245:*/
-#line 4229 "attention.w"
+#line 4247 "attention.w"
 
 KIT_HD static inline void kb_log_softmax(int r,float*x,int V)
 {
@@ -770,7 +770,7 @@ out[r]= best;
 }
 
 /*:245*//*246:*/
-#line 4250 "attention.w"
+#line 4268 "attention.w"
 
 KIT_HD static inline void kb_tanh(int i,float*y,const float*x)
 {
@@ -804,10 +804,10 @@ acc[0]+= s;
 }
 
 /*:246*/
-#line 153 "attention.w"
+#line 171 "attention.w"
 
 /*12:*/
-#line 281 "attention.w"
+#line 299 "attention.w"
 
 int kit_fail(const char*fmt,...)__attribute__((format(printf,1,2)));
 const char*kit_error(void);
@@ -816,7 +816,7 @@ void*xrealloc(void*p,size_t size);
 char*xstrdup(const char*s);
 
 /*:12*//*24:*/
-#line 443 "attention.w"
+#line 461 "attention.w"
 
 void vocab_init(Vocab*v);
 void vocab_free(Vocab*v);
@@ -825,55 +825,55 @@ int vocab_add(Vocab*v,const char*w);
 void vocab_add_sentence(Vocab*v,const char*s);
 
 /*:24*//*27:*/
-#line 490 "attention.w"
+#line 508 "attention.w"
 
 int tokenize(const Vocab*v,const char*s,int*ids,int max,
 const char*where,const char*language);
 
 /*:27*//*32:*/
-#line 563 "attention.w"
+#line 581 "attention.w"
 
 void pairs_seed(PairList*pl);
 void pairs_free(PairList*pl);
 void pairs_vocabularies(const PairList*pl,Vocab*vin,Vocab*vout);
 
 /*:32*//*38:*/
-#line 664 "attention.w"
+#line 682 "attention.w"
 
 char*normalize_sentence(const char*s,size_t len,size_t*bad);
 
 /*:38*//*45:*/
-#line 793 "attention.w"
+#line 811 "attention.w"
 
 int pairs_read(PairList*pl,const char*path,int filter,int max_length);
 
 /*:45*//*49:*/
-#line 849 "attention.w"
+#line 867 "attention.w"
 
 int make_examples(const PairList*pl,const Vocab*vin,const Vocab*vout,
 int max_length,int append_eos,Example**out);
 
 /*:49*//*55:*/
-#line 950 "attention.w"
+#line 968 "attention.w"
 
 void tensor_specs(const Config*c,TensorSpec s[N_TENSORS]);
 size_t spec_numel(const TensorSpec*s);
 size_t tensors_point(Tensors*t,float*mem,const Config*c);
 
 /*:55*//*60:*/
-#line 1040 "attention.w"
+#line 1058 "attention.w"
 
 void model_alloc(Model*m,const Config*c,Vocab*vin,Vocab*vout);
 void model_free(Model*m);
 
 /*:60*//*64:*/
-#line 1096 "attention.w"
+#line 1114 "attention.w"
 
 void model_init_random(Model*m,uint64_t seed);
 double random_normal(unsigned short xs[3]);
 
 /*:64*//*79:*/
-#line 1354 "attention.w"
+#line 1372 "attention.w"
 
 void embedding_forward(float*out,const float*table,const int*ids,int B,int H);
 void linear_forward(float*out,const float*inp,const float*weight,
@@ -884,43 +884,43 @@ void log_softmax_forward(float*out,const float*inp,int B,int n);
 float nll_forward(const float*logp,const int*target,int B,int V);
 
 /*:79*//*87:*/
-#line 1451 "attention.w"
+#line 1469 "attention.w"
 
 void gru_cell_forward(float*h_new,GruCache*cache,const float*gi,
 const float*gh,const float*h,int B,int H);
 
 /*:87*//*91:*/
-#line 1491 "attention.w"
+#line 1509 "attention.w"
 
 void attention_forward(float*w,float*ctx,const float*scores,
 const float*enc_out,int B,int L,int H);
 
 /*:91*//*96:*/
-#line 1570 "attention.w"
+#line 1588 "attention.w"
 
 void activations_alloc(Activations*a,const Config*c);
 void activations_free(Activations*a);
 
 /*:96*//*98:*/
-#line 1599 "attention.w"
+#line 1617 "attention.w"
 
 void encoder_forward(Model*m,const int*src,int T);
 
 /*:98*//*105:*/
-#line 1690 "attention.w"
+#line 1708 "attention.w"
 
 DecoderStep decoder_step(const Activations*a,const Config*c,int t);
 void decoder_step_forward(const Model*m,int token,const float*h_prev,
 const float*enc_out,const DecoderStep*s);
 
 /*:105*//*107:*/
-#line 1739 "attention.w"
+#line 1757 "attention.w"
 
 float seq2seq_forward(Model*m,const Example*ex);
 float decoder_forward(Model*m,const Example*ex);
 
 /*:107*//*120:*/
-#line 1973 "attention.w"
+#line 1991 "attention.w"
 
 void nll_backward(float*dlogits,const float*logp,const int*target,int B,int V);
 void linear_backward(float*dinp,float*dweight,float*dbias,
@@ -931,19 +931,19 @@ const float*x,int B,int C,int rows,int add);
 void embedding_backward(float*dtable,const float*dout,const int*ids,int B,int H);
 
 /*:120*//*125:*/
-#line 2044 "attention.w"
+#line 2062 "attention.w"
 
 void gru_cell_backward(float*dgi,float*dgh,float*dh,const float*dh_new,
 const float*h,const GruCache*cache,int B,int H);
 
 /*:125*//*129:*/
-#line 2087 "attention.w"
+#line 2105 "attention.w"
 
 void attention_backward(float*dscores,float*denc_out,const float*dctx,
 const float*w,const float*enc_out,int B,int L,int H);
 
 /*:129*//*136:*/
-#line 2225 "attention.w"
+#line 2243 "attention.w"
 
 void seq2seq_backward_deferred(Model*m,const Example*ex,Deferred d[N_DEFERRED]);
 void decoder_backward(Model*m,const Example*ex,Deferred d[N_DEC_DEFERRED]);
@@ -951,14 +951,14 @@ void encoder_backward(Model*m,const Example*ex,Deferred d[N_ENC_DEFERRED]);
 void seq2seq_backward(Model*m,const Example*ex);
 
 /*:136*//*161:*/
-#line 2730 "attention.w"
+#line 2748 "attention.w"
 
 int train_pairs(Model*m,const Example*ex,int n,long epochs,double lr,int threads,
 float*loss);
 void pipeline_stop(struct Pipeline*p);
 
 /*:161*//*162:*/
-#line 2735 "attention.w"
+#line 2753 "attention.w"
 
 AdamConstants adam_constants(double lr,double beta1,double beta2,double eps,long t);
 void adam_apply(float*p,const float*g,float*m,float*v,size_t n,
@@ -969,36 +969,36 @@ void optimizer_step(Model*m,double lr);
 float train_step(Model*m,const Example*ex,double lr);
 
 /*:162*//*166:*/
-#line 2794 "attention.w"
+#line 2812 "attention.w"
 
 int argmax(const float*x,int n);
 int greedy_decode(Model*m,const int*src,int T,int*out,float*attn);
 
 /*:166*//*175:*/
-#line 2966 "attention.w"
+#line 2984 "attention.w"
 
 Decoder*model_decoder(Model*m);
 
 /*:175*//*178:*/
-#line 3027 "attention.w"
+#line 3045 "attention.w"
 
 double length_penalty(const BeamOptions*o,int steps);
 
 /*:178*//*192:*/
-#line 3255 "attention.w"
+#line 3273 "attention.w"
 
 void beam_search(Decoder*d,int n_sent,const float*init,const BeamOptions*o,
 Hypothesis*out,int*found);
 void hypotheses_free(Hypothesis*h,int n);
 
 /*:192*//*194:*/
-#line 3286 "attention.w"
+#line 3304 "attention.w"
 
 char*hypothesis_words(const Decoder*d,const Vocab*vout,const Hypothesis*y,
 char*const*src_words,int src_len,int replace_unk);
 
 /*:194*//*204:*/
-#line 3467 "attention.w"
+#line 3485 "attention.w"
 
 int ngram_count(const int*s,int len,const int*g,int n);
 void ngram_matches(const int*hyp,int h,const int*const*refs,const int*ref_len,
@@ -1010,20 +1010,20 @@ void bleu_format(const BleuStats*b,char*buf,size_t size);
 int words_intern(Vocab*v,const char*s,int**ids);
 
 /*:204*//*208:*/
-#line 3552 "attention.w"
+#line 3570 "attention.w"
 
 int*pairs_group_sources(const PairList*pl,int*n_groups);
 int pairs_split(const PairList*pl,double test,double valid,uint64_t seed,int*part,
 int counts[3][2]);
 
 /*:208*//*217:*/
-#line 3684 "attention.w"
+#line 3702 "attention.w"
 
 extern const char*const kind_names[N_KINDS];
 int kind_from_name(const char*s);
 
 /*:217*//*224:*/
-#line 3813 "attention.w"
+#line 3831 "attention.w"
 
 void pairs_vocabularies_unk(const PairList*pl,int min_count,Vocab*vin,Vocab*vout);
 int tokenize_unk(const Vocab*v,const char*s,int*ids,int max,int*unknown);
@@ -1031,13 +1031,13 @@ int make_examples_unk(const PairList*pl,const Vocab*vin,const Vocab*vout,
 int max_length,Example**out);
 
 /*:224*//*258:*/
-#line 4511 "attention.w"
+#line 4518 "attention.w"
 
 extern const Backend cpu_backend;
 void cpu_set_threads(int n);
 
 /*:258*//*270:*/
-#line 4694 "attention.w"
+#line 4701 "attention.w"
 
 void batched_specs(int kind,const Config*c,TensorSpec s[NP_TENSORS]);
 void bmodel_alloc(BModel*bm,const Backend*be,int kind,int heads,const Config*c,
@@ -1045,74 +1045,80 @@ Vocab*vin,Vocab*vout,int B_cap);
 void bmodel_free(BModel*bm);
 
 /*:270*//*272:*/
-#line 4731 "attention.w"
+#line 4738 "attention.w"
 
 void bmodel_init_random(BModel*bm,uint64_t seed);
 
 /*:272*//*275:*/
-#line 4778 "attention.w"
+#line 4785 "attention.w"
 
 void batch_upload(BModel*bm,const Example*ex,const int*idx,int n,Batch*bt);
 
 /*:275*//*286:*/
-#line 4962 "attention.w"
+#line 4969 "attention.w"
 
 void bmodel_forward(BModel*bm,const Batch*bt,float p);
 double bmodel_take_loss(BModel*bm);
 
 /*:286*//*296:*/
-#line 5185 "attention.w"
+#line 5192 "attention.w"
 
 void bmodel_backward(BModel*bm,const Batch*bt);
 void bmodel_train_batch(BModel*bm,const Batch*bt,double lr);
 
 /*:296*//*301:*/
-#line 5265 "attention.w"
+#line 5272 "attention.w"
 
 void bmodel_greedy(BModel*bm,const Example*ex,int n,int*out,int*out_len,
 float*attn);
 
-/*:301*//*313:*/
-#line 5476 "attention.w"
+/*:301*//*333:*/
+#line 5971 "attention.w"
+
+const Backend*cuda_backend_open(char*msg,size_t n);
+void backend_train_batch(BModel*bm,const Batch*bt,double lr);
+
+/*:333*//*353:*/
+#line 6348 "attention.w"
 
 int checkpoint_save(const Model*m,const char*path);
 int bcheckpoint_save(const BModel*bm,const char*path);
 int checkpoint_load(Model*m,const char*path);
 int checkpoint_load_any(const char*path,Model*m,BModel*bm,const Backend*be,int B_cap);
 
-/*:313*//*341:*/
-#line 6006 "attention.w"
+/*:353*//*381:*/
+#line 6878 "attention.w"
 
 extern const Colormap colormap_bone,colormap_ylorrd;
 void colormap_color(const Colormap*cm,double w,double rgb[3]);
 const Colormap*colormap_find(const char*name);
 
-/*:341*//*364:*/
-#line 6499 "attention.w"
+/*:381*//*404:*/
+#line 7371 "attention.w"
 
 int heatmap_layout(const Heatmap*h,HeatmapLayout*lay);
 
-/*:364*//*377:*/
-#line 6734 "attention.w"
+/*:404*//*417:*/
+#line 7606 "attention.w"
 
 int figure_format(const char*path);
 int figure_check_path(const char*path);
 int write_file_atomic(const char*path,const void*data,size_t n);
 
-/*:377*//*385:*/
-#line 6894 "attention.w"
+/*:417*//*425:*/
+#line 7766 "attention.w"
 
 int heatmap_save(const Heatmap*h,const char*path);
 int heatmap_image(const Heatmap*h,double scale,FigImage*img,HeatmapLayout*lay);
 
-/*:385*//*398:*/
-#line 7165 "attention.w"
+/*:425*//*438:*/
+#line 8037 "attention.w"
 
 int curve_save(const Curve*c,const char*path);
 int curve_image(const Curve*c,double scale,FigImage*img);
 
-/*:398*/
-#line 154 "attention.w"
+/*:438*/
+#line 172 "attention.w"
 
 
 /*:3*/

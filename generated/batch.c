@@ -1,12 +1,12 @@
 /*218:*/
-#line 3688 "attention.w"
+#line 3706 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
 #include <string.h> 
 #include <math.h> 
 /*264:*/
-#line 4599 "attention.w"
+#line 4606 "attention.w"
 
 #define PT(k) (bm->p + bm->off[k])
 #define GT(k) (bm->g + bm->off[k])
@@ -16,7 +16,7 @@ return bm->be->alloc(n*size);
 }
 
 /*:264*//*265:*/
-#line 4609 "attention.w"
+#line 4616 "attention.w"
 
 static void bias_grad(const BModel*bm,float*db,const float*dy,int n,int m)
 {
@@ -24,7 +24,7 @@ bm->be->gemm(0,0,1,m,n,1.0f,bm->a.ones,n,dy,m,1.0f,db,m);
 }
 
 /*:265*//*276:*/
-#line 4783 "attention.w"
+#line 4790 "attention.w"
 
 static uint64_t mix64(uint64_t z)
 {
@@ -35,7 +35,7 @@ return z^(z>>31);
 }
 
 /*:276*//*277:*/
-#line 4797 "attention.w"
+#line 4804 "attention.w"
 
 static void encoder_forward_b(BModel*bm,const Batch*bt,float p)
 {
@@ -57,7 +57,7 @@ s,B,H);
 }
 
 /*:277*//*278:*/
-#line 4820 "attention.w"
+#line 4827 "attention.w"
 
 static void attention_precompute(BModel*bm,int B,int S)
 {
@@ -77,7 +77,7 @@ be->add_bias(a->vp,b+2*H,S*B,H);
 }
 
 /*:278*//*279:*/
-#line 4844 "attention.w"
+#line 4851 "attention.w"
 
 static void decoder_step_b(BModel*bm,int B,int S,int t)
 {
@@ -89,7 +89,7 @@ float*s_prev= a->dec_h+tb,*s_new= s_prev+bh,*gi= a->dec_gi+(size_t)t*B*G;
 const float*x2= a->ht+tb;
 if(bm->kind==KIND_BAHDANAU){
 /*280:*/
-#line 4864 "attention.w"
+#line 4871 "attention.w"
 
 float*w= a->attw+(size_t)t*B*S;
 be->gemm(0,1,B,H,H,1.0f,s_prev,H,PT(P_WA_W),H,0.0f,a->wq,H);
@@ -100,7 +100,7 @@ be->masked_softmax(w,a->scores,a->src_len,B,1,S);
 be->context(a->ctx+tb,w,a->keys,B,S,H,1);
 
 /*:280*/
-#line 4854 "attention.w"
+#line 4861 "attention.w"
 
 x2= a->ctx+tb;
 }
@@ -109,7 +109,7 @@ be->gemm(0,1,B,G,H,1.0f,s_prev,H,PT(P_DEC_W_HH),H,0.0f,a->gh,G);
 be->add_bias(a->gh,PT(P_DEC_B_HH),B,G);
 be->gru_forward(s_new,a->dec_cache+tb,gi,a->gh,s_prev,NULL,NULL,0,B,H);
 if(bm->kind!=KIND_BAHDANAU)/*281:*/
-#line 4877 "attention.w"
+#line 4884 "attention.w"
 
 {
 int mh= bm->kind==KIND_MULTIHEAD,nh= bm->heads;
@@ -117,7 +117,7 @@ const float*q= s_new,*K= mh?a->kp:a->keys;
 float*w= a->attw+(size_t)t*B*nh*S,*c= a->ctx+tb,*ht= a->ht+tb+bh;
 const float*Wc= PT(mh?P_COMBINE:P_LIN_OUT);
 if(bm->kind!=KIND_LUONG_DOT)/*282:*/
-#line 4896 "attention.w"
+#line 4903 "attention.w"
 
 {
 float*qt= a->q+tb;
@@ -127,7 +127,7 @@ q= qt;
 }
 
 /*:282*/
-#line 4883 "attention.w"
+#line 4890 "attention.w"
 
 be->dot_scores(a->scores,q,K,B,S,H,nh,mh?1.0f/sqrtf((float)(H/nh)):1.0f);
 be->masked_softmax(w,a->scores,a->src_len,B,nh,S);
@@ -142,12 +142,12 @@ be->tanh_forward(ht,ht,B*H);
 }
 
 /*:281*/
-#line 4861 "attention.w"
+#line 4868 "attention.w"
 
 }
 
 /*:279*//*283:*/
-#line 4910 "attention.w"
+#line 4917 "attention.w"
 
 static const float*decoder_output(const BModel*bm)
 {
@@ -169,7 +169,7 @@ for(int t= 0;t<T;t++)decoder_step_b(bm,B,S,t);
 }
 
 /*:283*//*294:*/
-#line 5147 "attention.w"
+#line 5154 "attention.w"
 
 static void encoder_backward_b(BModel*bm,const Batch*bt)
 {
@@ -196,10 +196,10 @@ mix64(bm->seed^(2*bm->step)));
 }
 
 /*:294*/
-#line 3693 "attention.w"
+#line 3711 "attention.w"
 
 /*219:*/
-#line 3696 "attention.w"
+#line 3714 "attention.w"
 
 const char*const kind_names[N_KINDS]= {"seed","bahdanau","luong-dot",
 "luong-general","multihead"};
@@ -211,7 +211,7 @@ return-1;
 }
 
 /*:219*//*260:*/
-#line 4531 "attention.w"
+#line 4538 "attention.w"
 
 void batched_specs(int kind,const Config*c,TensorSpec s[NP_TENSORS])
 {
@@ -224,7 +224,7 @@ s[P_ENC_B_IH]= (TensorSpec){"encoder.gru.bias_ih_l0",3*H,0};
 s[P_ENC_B_HH]= (TensorSpec){"encoder.gru.bias_hh_l0",3*H,0};
 s[P_DEC_EMB]= (TensorSpec){"decoder.embedding.weight",c->V_out,H};
 /*261:*/
-#line 4552 "attention.w"
+#line 4559 "attention.w"
 
 s[P_WA_W]= (TensorSpec){"decoder.attention.Wa.weight",bah?H:0,H};
 s[P_WA_B]= (TensorSpec){"decoder.attention.Wa.bias",bah?H:0,0};
@@ -241,7 +241,7 @@ s[P_OUTPROJ_W]= (TensorSpec){"decoder.attention.out_proj.weight",mh?H:0,H};
 s[P_OUTPROJ_B]= (TensorSpec){"decoder.attention.out_proj.bias",mh?H:0,0};
 
 /*:261*/
-#line 4542 "attention.w"
+#line 4549 "attention.w"
 
 s[P_DEC_W_IH]= (TensorSpec){"decoder.gru.weight_ih_l0",3*H,2*H};
 s[P_DEC_W_HH]= (TensorSpec){"decoder.gru.weight_hh_l0",3*H,H};
@@ -253,7 +253,7 @@ s[P_OUT_B]= (TensorSpec){"decoder.out.bias",c->V_out,0};
 }
 
 /*:260*//*266:*/
-#line 4616 "attention.w"
+#line 4623 "attention.w"
 
 void bmodel_alloc(BModel*bm,const Backend*be,int kind,int heads,const Config*c,
 Vocab*vin,Vocab*vout,int B_cap)
@@ -276,7 +276,7 @@ bm->g= dev(bm,bm->n_params,sizeof(float));
 bm->m= dev(bm,bm->n_params,sizeof(float));
 bm->v= dev(bm,bm->n_params,sizeof(float));
 /*267:*/
-#line 4640 "attention.w"
+#line 4647 "attention.w"
 
 BActs*a= &bm->a;
 size_t B= (size_t)B_cap,L= (size_t)c->L,H= (size_t)c->H,N= L*B,V= (size_t)c->V_out;
@@ -297,7 +297,7 @@ a->enc_h= dev(bm,N*H+B*H,sizeof(float));
 a->dec_h= dev(bm,N*H+B*H,sizeof(float));
 a->ht= dev(bm,N*H+B*H,sizeof(float));
 /*268:*/
-#line 4661 "attention.w"
+#line 4668 "attention.w"
 
 float**bh[]= {&a->wq,&a->d_s,&a->d_s2,&a->d_mh};
 for(size_t k= 0;k<sizeof bh/sizeof bh[0];k++)*bh[k]= dev(bm,B*H,sizeof(float));
@@ -317,16 +317,16 @@ be->upload(a->ones,one,N*sizeof(float));
 free(one);
 
 /*:268*/
-#line 4659 "attention.w"
+#line 4666 "attention.w"
 
 
 /*:267*/
-#line 4637 "attention.w"
+#line 4644 "attention.w"
 
 }
 
 /*:266*//*269:*/
-#line 4681 "attention.w"
+#line 4688 "attention.w"
 
 void bmodel_free(BModel*bm)
 {
@@ -341,7 +341,7 @@ memset(bm,0,sizeof*bm);
 }
 
 /*:269*//*271:*/
-#line 4708 "attention.w"
+#line 4715 "attention.w"
 
 void bmodel_init_random(BModel*bm,uint64_t seed)
 {
@@ -366,7 +366,7 @@ bm->seed= seed;
 }
 
 /*:271*//*273:*/
-#line 4738 "attention.w"
+#line 4745 "attention.w"
 
 void batch_upload(BModel*bm,const Example*ex,const int*idx,int n,Batch*bt)
 {
@@ -381,7 +381,7 @@ int*h= xcalloc((size_t)(4*(S> T?S:T)*n+2*n),sizeof(int));
 int*src= h,*tgt= src+S*n,*din= tgt+T*n,*sl= din+T*n,*tl= sl+n;
 int*rows= tl+n,k= 0;
 /*274:*/
-#line 4763 "attention.w"
+#line 4770 "attention.w"
 
 for(int b= 0;b<n;b++){
 const Example*e= &ex[idx?idx[b]:b];
@@ -398,7 +398,7 @@ if(t<e->tgt_len)rows[k]= t*n+b,tgt[k++]= e->tgt[t];
 }
 
 /*:274*/
-#line 4751 "attention.w"
+#line 4758 "attention.w"
 
 const Backend*be= bm->be;
 be->upload(bm->a.src,src,(size_t)(S*n)*sizeof(int));
@@ -412,7 +412,7 @@ free(h);
 }
 
 /*:273*//*284:*/
-#line 4935 "attention.w"
+#line 4942 "attention.w"
 
 void bmodel_forward(BModel*bm,const Batch*bt,float p)
 {
@@ -431,7 +431,7 @@ be->sum(a->loss_acc,a->row_loss,n);
 }
 
 /*:284*//*285:*/
-#line 4953 "attention.w"
+#line 4960 "attention.w"
 
 double bmodel_take_loss(BModel*bm)
 {
@@ -442,7 +442,7 @@ return s;
 }
 
 /*:285*//*287:*/
-#line 4982 "attention.w"
+#line 4989 "attention.w"
 
 void bmodel_backward(BModel*bm,const Batch*bt)
 {
@@ -463,7 +463,7 @@ be->zero(a->d_kp,(size_t)S*bh*sizeof(float));
 be->zero(a->d_vp,(size_t)S*bh*sizeof(float));
 for(int t= T-1;t>=0;t--){
 if(bm->kind==KIND_BAHDANAU)/*288:*/
-#line 5019 "attention.w"
+#line 5026 "attention.w"
 
 {
 size_t tb= (size_t)t*bh,G= 3*(size_t)H;
@@ -481,10 +481,10 @@ be->gemm(0,0,B,H,H,1.0f,dq,H,PT(P_WA_W),H,1.0f,a->d_s2,H);
 }
 
 /*:288*/
-#line 5001 "attention.w"
+#line 5008 "attention.w"
 
 else/*289:*/
-#line 5041 "attention.w"
+#line 5048 "attention.w"
 
 {
 int mh= bm->kind==KIND_MULTIHEAD,nh= bm->heads;
@@ -496,7 +496,7 @@ be->tanh_backward(dpre,a->d_out+tb,a->ht+tb+bh,B*H);
 be->gemm(0,0,B,H,H,1.0f,dpre,H,Wc,2*H,0.0f,dc,H);
 be->gemm(0,0,B,H,H,1.0f,dpre,H,Wc+H,2*H,1.0f,a->d_s,H);
 /*290:*/
-#line 5060 "attention.w"
+#line 5067 "attention.w"
 
 const float*cg= dc,*K= mh?a->kp:a->keys,*Vv= mh?a->vp:a->keys;
 const float*q= bm->kind==KIND_LUONG_DOT?s_new:a->q+tb;
@@ -513,7 +513,7 @@ if(bm->kind==KIND_LUONG_DOT)be->add(a->d_s,dq,B*H);
 else be->gemm(0,0,B,H,H,1.0f,dq,H,PT(mh?P_INPROJ_W:P_LIN_IN),H,1.0f,a->d_s,H);
 
 /*:290*/
-#line 5051 "attention.w"
+#line 5058 "attention.w"
 
 be->gru_backward(dgi,dgh,a->d_s2,a->d_s,NULL,a->dec_h+tb,a->dec_cache+tb,
 NULL,0,B,H);
@@ -524,14 +524,14 @@ a->d_out+tb-bh,H);
 }
 
 /*:289*/
-#line 5002 "attention.w"
+#line 5009 "attention.w"
 
 float*x= a->d_s;
 a->d_s= a->d_s2;
 a->d_s2= x;
 }
 /*291:*/
-#line 5080 "attention.w"
+#line 5087 "attention.w"
 
 {
 int G= 3*H,N= T*B;
@@ -547,10 +547,10 @@ mix64(bm->seed^(2*bm->step+1)));
 }
 
 /*:291*/
-#line 5007 "attention.w"
+#line 5014 "attention.w"
 
 /*292:*/
-#line 5103 "attention.w"
+#line 5110 "attention.w"
 
 {
 int N= T*B,M= S*B;
@@ -568,7 +568,7 @@ be->gemm(1,0,H,H,N,1.0f,a->d_pre,H,a->dec_h+bh,H,1.0f,dWc+H,2*H);
 if(bm->kind==KIND_LUONG_GENERAL)
 be->gemm(1,0,H,H,N,1.0f,a->d_q,H,a->dec_h+bh,H,1.0f,GT(P_LIN_IN),H);
 if(mh)/*293:*/
-#line 5127 "attention.w"
+#line 5134 "attention.w"
 
 {
 float*dW= GT(P_INPROJ_W),*db= GT(P_INPROJ_B);
@@ -586,19 +586,19 @@ be->gemm(0,0,M,H,H,1.0f,a->d_vp,H,W+2*HH,H,1.0f,a->d_keys,H);
 }
 
 /*:293*/
-#line 5119 "attention.w"
+#line 5126 "attention.w"
 
 }
 }
 
 /*:292*/
-#line 5008 "attention.w"
+#line 5015 "attention.w"
 
 encoder_backward_b(bm,bt);
 }
 
 /*:287*//*295:*/
-#line 5174 "attention.w"
+#line 5181 "attention.w"
 
 void bmodel_train_batch(BModel*bm,const Batch*bt,double lr)
 {
@@ -611,7 +611,7 @@ bm->step++;
 }
 
 /*:295*//*297:*/
-#line 5200 "attention.w"
+#line 5207 "attention.w"
 
 void bmodel_greedy(BModel*bm,const Example*ex,int n,int*out,int*out_len,
 float*attn)
@@ -622,7 +622,7 @@ int B= n-at<bm->B_cap?n-at:bm->B_cap;
 Batch bt;
 batch_upload(bm,ex+at,NULL,B,&bt);
 /*298:*/
-#line 5213 "attention.w"
+#line 5220 "attention.w"
 
 const Backend*be= bm->be;
 BActs*a= &bm->a;
@@ -638,7 +638,7 @@ for(int b= 0;b<B;b++)len[b]= 0,tok[b]= SOS_TOKEN;
 if(attn)memset(attn+(size_t)at*L*L,0,(size_t)B*L*L*sizeof(float));
 for(int t= 0;t<L&&left> 0;t++){
 /*299:*/
-#line 5233 "attention.w"
+#line 5240 "attention.w"
 
 size_t tb= (size_t)t*B;
 be->upload(a->dec_in+tb,tok,(size_t)B*sizeof(int));
@@ -655,10 +655,10 @@ be->download(tok,a->ids,(size_t)B*sizeof(int));
 if(w)be->download(w,a->attw+tb*nh*S,(size_t)(B*nh*S)*sizeof(float));
 
 /*:299*/
-#line 5227 "attention.w"
+#line 5234 "attention.w"
 
 /*300:*/
-#line 5248 "attention.w"
+#line 5255 "attention.w"
 
 for(int b= 0;b<B;b++){
 if(len[b]<0)continue;
@@ -677,20 +677,20 @@ if(left==0||t==L-1)
 for(int b= 0;b<B;b++)if(len[b]<0)len[b]= -len[b]-1;
 
 /*:300*/
-#line 5228 "attention.w"
+#line 5235 "attention.w"
 
 }
 free(tok);
 free(w);
 
 /*:298*/
-#line 5209 "attention.w"
+#line 5216 "attention.w"
 
 }
 }
 
 /*:297*/
-#line 3694 "attention.w"
+#line 3712 "attention.w"
 
 
 /*:218*/

@@ -1,5 +1,5 @@
-/*417:*/
-#line 7535 "attention.w"
+/*457:*/
+#line 8418 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
@@ -8,8 +8,8 @@
 #include <getopt.h> 
 #include <time.h> 
 #include <unistd.h> 
-/*402:*/
-#line 7200 "attention.w"
+/*442:*/
+#line 8073 "attention.w"
 
 #define MAX_OUTS 8
 static int add_out(const char*cmd,const char*path,const char**outs,int*n)
@@ -32,8 +32,8 @@ return-1;
 return 0;
 }
 
-/*:402*//*403:*/
-#line 7223 "attention.w"
+/*:442*//*443:*/
+#line 8096 "attention.w"
 
 static void report_figure(const char*path,const char*what,double seconds)
 {
@@ -44,8 +44,8 @@ if(f)fclose(f);
 printf("Wrote %s (%s, %.1f kB, %.1f ms)\n",path,what,size/1000.0,1e3*seconds);
 }
 
-/*:403*//*410:*/
-#line 7383 "attention.w"
+/*:443*//*450:*/
+#line 8266 "attention.w"
 
 #include <unistd.h> 
 static const char*loss_log_path;
@@ -62,8 +62,8 @@ loss_log= xrealloc(loss_log,(size_t)loss_log_cap*sizeof(double));
 loss_log[loss_log_n++]= loss;
 }
 
-/*:410*//*411:*/
-#line 7399 "attention.w"
+/*:450*//*451:*/
+#line 8282 "attention.w"
 
 static int loss_log_check(void)
 {
@@ -88,8 +88,8 @@ free(loss_log);
 return status;
 }
 
-/*:411*//*421:*/
-#line 7588 "attention.w"
+/*:451*//*461:*/
+#line 8471 "attention.w"
 
 static int parse_long(const char*cmd,const char*opt,const char*s,long lo,
 long hi,long*out)
@@ -106,8 +106,8 @@ return-1;
 return 0;
 }
 
-/*:421*//*422:*/
-#line 7605 "attention.w"
+/*:461*//*462:*/
+#line 8488 "attention.w"
 
 static int parse_float(const char*cmd,const char*opt,const char*s,double lo,
 double hi,double*out)
@@ -124,8 +124,8 @@ return-1;
 return 0;
 }
 
-/*:422*//*423:*/
-#line 7623 "attention.w"
+/*:462*//*463:*/
+#line 8506 "attention.w"
 
 static double now_seconds(void)
 {
@@ -134,8 +134,28 @@ clock_gettime(CLOCK_MONOTONIC,&ts);
 return(double)ts.tv_sec+1e-9*(double)ts.tv_nsec;
 }
 
-/*:423*//*437:*/
-#line 7912 "attention.w"
+/*:463*//*464:*/
+#line 8521 "attention.w"
+
+static int device_bad(const char*cmd,const char*device)
+{
+if(strcmp(device,"cpu")==0||strcmp(device,"cuda")==0)return 0;
+fprintf(stderr,"attention %s: --device is 'cpu' or 'cuda', not \"%s\"\n",cmd,device);
+return 1;
+}
+
+static const Backend*backend_for(const char*cmd,const char*device)
+{
+char msg[512];
+if(!device||strcmp(device,"cpu")==0)return&cpu_backend;
+const Backend*be= cuda_backend_open(msg,sizeof msg);
+if(be)fprintf(stderr,"attention %s: running on the GPU: %s\n",cmd,msg);
+else fprintf(stderr,"attention %s: --device cuda: %s\n",cmd,msg);
+return be;
+}
+
+/*:464*//*478:*/
+#line 8826 "attention.w"
 
 static char*words_join(const Vocab*v,const int*ids,int n)
 {
@@ -146,8 +166,8 @@ for(int k= 0;k<n;k++)p+= sprintf(p,k?" %s":"%s",v->word[ids[k]]);
 return s;
 }
 
-/*:437*//*446:*/
-#line 8087 "attention.w"
+/*:478*//*487:*/
+#line 9005 "attention.w"
 
 static double hold_fraction(const char*s,uint64_t seed)
 {
@@ -166,8 +186,8 @@ vl->origin= xstrdup(pl->origin);
 int kept= 0;
 for(int k= 0;k<pl->n;k++){
 Pair p= pl->pair[k];
-if(hold_fraction(p.src,seed)<share)/*447:*/
-#line 8111 "attention.w"
+if(hold_fraction(p.src,seed)<share)/*488:*/
+#line 9029 "attention.w"
 
 {
 if(vl->n==vl->cap){
@@ -177,16 +197,16 @@ vl->pair= xrealloc(vl->pair,(size_t)vl->cap*sizeof*vl->pair);
 vl->pair[vl->n++]= p;
 }
 
-/*:447*/
-#line 8105 "attention.w"
+/*:488*/
+#line 9023 "attention.w"
 
 else pl->pair[kept++]= p;
 }
 pl->n= kept;
 }
 
-/*:446*//*450:*/
-#line 8156 "attention.w"
+/*:487*//*491:*/
+#line 9074 "attention.w"
 
 static uint64_t mix_seed(uint64_t a,uint64_t b)
 {
@@ -196,8 +216,8 @@ z= (z^(z>>27))*0x94d049bb133111ebULL;
 return z^(z>>31);
 }
 
-/*:450*//*451:*/
-#line 8175 "attention.w"
+/*:491*//*492:*/
+#line 9093 "attention.w"
 
 static const Example*bucket_ex;
 static int by_length(const void*x,const void*y)
@@ -208,8 +228,8 @@ if(!d)d= a->tgt_len-b->tgt_len;
 return d?d:*(const int*)x-*(const int*)y;
 }
 
-/*:451*//*452:*/
-#line 8185 "attention.w"
+/*:492*//*493:*/
+#line 9103 "attention.w"
 
 static void bucket_batches(int*order,int n,const Example*ex,int B,uint64_t seed)
 {
@@ -225,8 +245,8 @@ int j= (int)(erand48(xs)*(k+1)),x= perm[k];
 if(j> k)j= k;
 perm[k]= perm[j],perm[j]= x;
 }
-/*453:*/
-#line 8205 "attention.w"
+/*494:*/
+#line 9123 "attention.w"
 
 int at= 0;
 for(int k= 0;k<nb;k++){
@@ -236,14 +256,14 @@ at+= len;
 }
 memcpy(order,copy,(size_t)n*sizeof(int));
 
-/*:453*/
-#line 8200 "attention.w"
+/*:494*/
+#line 9118 "attention.w"
 
 free(perm),free(copy);
 }
 
-/*:452*//*456:*/
-#line 8261 "attention.w"
+/*:493*//*497:*/
+#line 9179 "attention.w"
 
 static double batched_loss(BModel*bm,const Example*ex,int n)
 {
@@ -258,8 +278,8 @@ tokens+= bt.tokens;
 return bmodel_take_loss(bm)/(double)(tokens?tokens:1);
 }
 
-/*:456*//*459:*/
-#line 8328 "attention.w"
+/*:497*//*500:*/
+#line 9248 "attention.w"
 
 static int blank(const char*s,size_t len)
 {
@@ -267,8 +287,8 @@ for(size_t k= 0;k<len;k++)if(s[k]!=' '&&s[k]!='\t')return 0;
 return 1;
 }
 
-/*:459*//*464:*/
-#line 8442 "attention.w"
+/*:500*//*505:*/
+#line 9373 "attention.w"
 
 static void warn_unknown(const char*cmd,const Vocab*v,Vocab*seen,const char*s,
 const char*where)
@@ -287,8 +307,8 @@ fprintf(stderr,"attention %s: %s: warning: \"%s\" is not in the model's "
 }
 }
 
-/*:464*//*465:*/
-#line 8465 "attention.w"
+/*:505*//*506:*/
+#line 9396 "attention.w"
 
 static int translate_batched(BModel*bm,int nargs,char**args,int show_attention)
 {
@@ -297,8 +317,8 @@ char**norm= xcalloc((size_t)cap,sizeof(char*)),*bad= xcalloc((size_t)cap,1);
 Example*ex= xcalloc((size_t)cap,sizeof(Example));
 Vocab unknown;
 vocab_init(&unknown);
-/*466:*/
-#line 8486 "attention.w"
+/*507:*/
+#line 9417 "attention.w"
 
 char*line= NULL;
 size_t lcap= 0;
@@ -319,8 +339,8 @@ norm= xrealloc(norm,(size_t)cap*sizeof(char*));
 bad= xrealloc(bad,(size_t)cap);
 ex= xrealloc(ex,(size_t)cap*sizeof(Example));
 }
-/*467:*/
-#line 8511 "attention.w"
+/*508:*/
+#line 9442 "attention.w"
 
 size_t badbyte;
 char where[64];
@@ -342,21 +362,21 @@ ex[n].src_len= m+1;
 bad[n]= 0;
 }else ex[n].src[0]= EOS_TOKEN,ex[n].src_len= 1,bad[n]= 1;
 
-/*:467*/
-#line 8506 "attention.w"
+/*:508*/
+#line 9437 "attention.w"
 
 n++;
 }
 free(line);
 
-/*:466*/
-#line 8473 "attention.w"
+/*:507*/
+#line 9404 "attention.w"
 
 int*out= xcalloc((size_t)(n?n:1)*L,sizeof(int)),*len= xcalloc((size_t)(n?n:1),sizeof(int));
 float*attn= show_attention?xcalloc((size_t)(n?n:1)*L*L,sizeof(float)):NULL;
 bmodel_greedy(bm,ex,n,out,len,attn);
-/*468:*/
-#line 8533 "attention.w"
+/*509:*/
+#line 9464 "attention.w"
 
 for(int k= 0;k<n;k++){
 if(!bad[k]){
@@ -372,8 +392,8 @@ printf(" %s %.3f",bm->vin.word[ex[k].src[i]],attn[((size_t)k*L+t2)*L+i]);
 putchar('\n');
 }
 
-/*:468*/
-#line 8477 "attention.w"
+/*:509*/
+#line 9408 "attention.w"
 
 for(int k= 0;k<n;k++)free(norm[k]);
 free(norm),free(bad),free(ex),free(out),free(len),free(attn);
@@ -381,11 +401,11 @@ vocab_free(&unknown);
 return failed?1:0;
 }
 
-/*:465*//*472:*/
-#line 8615 "attention.w"
+/*:506*//*513:*/
+#line 9546 "attention.w"
 
-/*474:*/
-#line 8629 "attention.w"
+/*515:*/
+#line 9560 "attention.w"
 
 #define BEAM_OPTIONS \
   {"beam", required_argument, 0, 'k'}, {"length-penalty", required_argument, 0, 'P'}, \
@@ -403,8 +423,8 @@ BeamOptions o;
 int used,replace_unk;
 }BeamChoice;
 
-/*:474*//*475:*/
-#line 8649 "attention.w"
+/*:515*//*516:*/
+#line 9580 "attention.w"
 
 static int beam_option(const char*cmd,int c,const char*arg,BeamChoice*b)
 {
@@ -421,8 +441,8 @@ break;
 case'A':if(parse_float(cmd,"--alpha",arg,-1e-300,10.0,&x))return-1;b->o.alpha= x;
 break;
 case'U':b->replace_unk= 1;break;
-case'P':/*476:*/
-#line 8670 "attention.w"
+case'P':/*517:*/
+#line 9601 "attention.w"
 
 if(strcmp(arg,"none")==0)b->o.penalty= LP_NONE;
 else if(strcmp(arg,"avg")==0)b->o.penalty= LP_AVG;
@@ -432,15 +452,15 @@ fprintf(stderr,"attention %s: --length-penalty is none, avg or wu, not \"%s\"\n"
 return-1;
 }
 
-/*:476*/
-#line 8665 "attention.w"
+/*:517*/
+#line 9596 "attention.w"
 break;
 }
 return 1;
 }
 
-/*:475*//*477:*/
-#line 8680 "attention.w"
+/*:516*//*518:*/
+#line 9611 "attention.w"
 
 static void beam_defaults(BeamChoice*b)
 {
@@ -466,8 +486,8 @@ fprintf(stderr,"attention %s: warning: the model's vocabulary has no <UNK>; "
 return 0;
 }
 
-/*:477*//*478:*/
-#line 8709 "attention.w"
+/*:518*//*519:*/
+#line 9640 "attention.w"
 
 static BeamChoice translate_beam;
 
@@ -481,8 +501,8 @@ BeamOptions*o= &translate_beam.o;
 Hypothesis*y= xcalloc((size_t)o->n_best,sizeof*y);
 int found= 0;
 beam_search(d,1,init,o,y,&found);
-/*479:*/
-#line 8732 "attention.w"
+/*520:*/
+#line 9663 "attention.w"
 
 char*copy= xstrdup(norm),*words[DEFAULT_MAX_LENGTH*4];
 int nw= 0;
@@ -507,8 +527,8 @@ free(lines[i]);
 free(lines);
 free(copy);
 
-/*:479*/
-#line 8722 "attention.w"
+/*:520*/
+#line 9653 "attention.w"
 
 hypotheses_free(y,found);
 free(y);
@@ -517,18 +537,18 @@ d->release(d);
 return text;
 }
 
-/*:478*/
-#line 8616 "attention.w"
+/*:519*/
+#line 9547 "attention.w"
 
 
-/*:472*/
-#line 7543 "attention.w"
+/*:513*/
+#line 8426 "attention.w"
 
-/*399:*/
-#line 7177 "attention.w"
+/*439:*/
+#line 8049 "attention.w"
 
-/*401:*/
-#line 7189 "attention.w"
+/*441:*/
+#line 8061 "attention.w"
 
 static const char*heatmap_usage= 
 "usage: attention heatmap --model CKPT --out FILE [--out FILE ...] [OPTIONS] SENTENCE\n"
@@ -538,23 +558,25 @@ static const char*heatmap_usage=
 "  --style bone|ylorrd   the notebook's imshow style with the 'bone' colormap\n"
 "                        (the default), or its seaborn style with 'YlOrRd'\n"
 "  --scale data|unit     colours from the weights' own range (the default, as\n"
-"                        the notebook) or from 0 to 1\n";
+"                        the notebook) or from 0 to 1\n"
+"  --device cpu|cuda     where a Part II model runs (default: the processor)\n";
 
-/*:401*//*404:*/
-#line 7233 "attention.w"
+/*:441*//*444:*/
+#line 8106 "attention.w"
 
 static int cmd_heatmap(int argc,char**argv)
 {
 static const struct option longopts[]= {{"model",required_argument,0,'m'},
 {"out",required_argument,0,'o'},{"style",required_argument,0,'s'},
-{"scale",required_argument,0,'S'},{"help",no_argument,0,'h'},{0,0,0,0}};
-const char*model= NULL,*outs[MAX_OUTS];
+{"scale",required_argument,0,'S'},{"help",no_argument,0,'h'},
+{"device",required_argument,0,'U'},{0,0,0,0}};
+const char*model= NULL,*outs[MAX_OUTS],*device= NULL;
 int nout= 0,c,bad= 0,style= HEATMAP_MATPLOTLIB,unit= 0;
 opterr= 0;
 optind= 1;
 while(!bad&&(c= getopt_long(argc,argv,":h",longopts,NULL))!=-1)switch(c){
-/*405:*/
-#line 7259 "attention.w"
+/*445:*/
+#line 8133 "attention.w"
 
 case'm':model= optarg;break;
 case'o':bad= add_out("heatmap",optarg,outs,&nout)!=0;break;
@@ -569,6 +591,7 @@ if(strcmp(optarg,"data")==0||strcmp(optarg,"unit")==0)unit= optarg[0]=='u';
 else fprintf(stderr,"attention heatmap: --scale is 'data' or 'unit', not \"%s\"\n",optarg),
 bad= 1;
 break;
+case'U':bad= device_bad("heatmap",device= optarg);break;
 case'h':fputs(heatmap_usage,stdout);exit(0);
 case':':fprintf(stderr,"attention heatmap: %s needs a value\n",argv[optind-1]);
 bad= 1;
@@ -576,8 +599,8 @@ break;
 default:fprintf(stderr,"attention heatmap: unknown option \"%s\"\n",argv[optind-1]);
 bad= 1;
 
-/*:405*/
-#line 7244 "attention.w"
+/*:445*/
+#line 8118 "attention.w"
 
 }
 if(!bad&&(!model||nout==0||argc-optind!=1)){
@@ -590,15 +613,23 @@ fputs(heatmap_usage,stderr);
 return 2;
 }
 if(check_outs("heatmap",outs,nout))return 1;
-/*406:*/
-#line 7284 "attention.w"
+/*446:*/
+#line 8159 "attention.w"
 
 Model m;
 BModel bm;
-int kind= checkpoint_load_any(model,&m,&bm,&cpu_backend,1);
+const Backend*be= backend_for("heatmap",device);
+if(!be)return 1;
+int kind= checkpoint_load_any(model,&m,&bm,be,1);
 if(kind<0){
 fprintf(stderr,"attention heatmap: %s\n",kit_error());
 return 1;
+}
+if(kind==KIND_SEED&&be!=&cpu_backend){
+fprintf(stderr,"attention heatmap: %s holds the notebook's seed model, which runs "
+"on the CPU only; drop --device cuda\n",model);
+model_free(&m);
+return 2;
 }
 const Vocab*vi= kind?&bm.vin:&m.vin,*vo= kind?&bm.vout:&m.vout;
 int L= kind?bm.cfg.L:m.cfg.L,*src= xcalloc((size_t)L,sizeof(int));
@@ -609,8 +640,8 @@ size_t badbyte;
 char*norm= normalize_sentence(argv[optind],strlen(argv[optind]),&badbyte);
 if(!norm)kit_fail("the sentence: invalid UTF-8 at byte %zu",badbyte+1);
 else if(kind==KIND_SEED)T= tokenize(vi,norm,src,L,"the sentence","English");
-else/*407:*/
-#line 7316 "attention.w"
+else/*447:*/
+#line 8199 "attention.w"
 
 {
 Example e;
@@ -632,16 +663,16 @@ bmodel_greedy(&bm,&e,1,out,&n,attn);
 }
 }
 
-/*:407*/
-#line 7301 "attention.w"
+/*:447*/
+#line 8184 "attention.w"
 
 if(T==0)kit_fail("the sentence has no words");
 else if(T> 0&&kind==KIND_SEED)n= greedy_decode(&m,src,T,out,attn);
 if(T> 0&&n==0)
 kit_fail("the model translates \"%s\" into nothing: there is no attention to draw",norm);
 if(n> 0){
-/*408:*/
-#line 7338 "attention.w"
+/*448:*/
+#line 8221 "attention.w"
 
 const char**rw= xcalloc((size_t)n,sizeof(char*)),**cw= xcalloc((size_t)T,sizeof(char*));
 for(int i= 0;i<n;i++)rw[i]= vo->word[out[i]];
@@ -662,8 +693,8 @@ status= 1;
 }
 free(rw),free(cw),free(fr),free(title);
 
-/*:408*/
-#line 7307 "attention.w"
+/*:448*/
+#line 8190 "attention.w"
 
 }else fprintf(stderr,"attention heatmap: %s\n",kit_error());
 free(norm),free(src),free(out),free(attn);
@@ -671,16 +702,16 @@ if(kind==KIND_SEED)model_free(&m);
 else bmodel_free(&bm);
 return status;
 
-/*:406*/
-#line 7256 "attention.w"
+/*:446*/
+#line 8130 "attention.w"
 
 }
 
-/*:404*/
-#line 7178 "attention.w"
+/*:444*/
+#line 8050 "attention.w"
 
-/*412:*/
-#line 7425 "attention.w"
+/*452:*/
+#line 8308 "attention.w"
 
 static const char*loss_curve_usage= 
 "usage: attention loss-curve --log FILE --out FILE [--out FILE ...] [--title TEXT]\n"
@@ -689,8 +720,8 @@ static const char*loss_curve_usage=
 "  --out FILE     the figure; .png, .pdf or .svg (may be repeated)\n"
 "  --title TEXT   the title (default: 'Training: average loss per epoch')\n";
 
-/*:412*//*413:*/
-#line 7435 "attention.w"
+/*:452*//*453:*/
+#line 8318 "attention.w"
 
 static int read_loss_log(const char*path,double**x,double**y,int*n)
 {
@@ -707,8 +738,8 @@ fclose(f);
 free(*x),free(*y);
 return kit_fail("%s: line %ld: expected an epoch, a tab and a finite loss",path,k);
 }
-/*414:*/
-#line 7457 "attention.w"
+/*454:*/
+#line 8340 "attention.w"
 
 if(*n==cap){
 cap= cap?2*cap:1024;
@@ -717,16 +748,16 @@ cap= cap?2*cap:1024;
 }
 (*x)[*n]= e,(*y)[(*n)++]= v;
 
-/*:414*/
-#line 7451 "attention.w"
+/*:454*/
+#line 8334 "attention.w"
 
 }
 fclose(f);
 return*n> 0?0:kit_fail("%s: no epochs in the file",path);
 }
 
-/*:413*//*415:*/
-#line 7465 "attention.w"
+/*:453*//*455:*/
+#line 8348 "attention.w"
 
 static int cmd_loss_curve(int argc,char**argv)
 {
@@ -759,8 +790,8 @@ if(bad){
 fputs(loss_curve_usage,stderr);
 return 2;
 }
-/*416:*/
-#line 7500 "attention.w"
+/*456:*/
+#line 8383 "attention.w"
 
 double*x= NULL,*y= NULL;
 int n= 0;
@@ -783,20 +814,20 @@ status= 1;
 free(x),free(y);
 return status;
 
-/*:416*/
-#line 7497 "attention.w"
+/*:456*/
+#line 8380 "attention.w"
 
 }
 
-/*:415*/
-#line 7179 "attention.w"
+/*:455*/
+#line 8051 "attention.w"
 
 
-/*:399*//*420:*/
-#line 7581 "attention.w"
+/*:439*//*460:*/
+#line 8464 "attention.w"
 
-/*424:*/
-#line 7633 "attention.w"
+/*465:*/
+#line 8541 "attention.w"
 
 static const char*train_usage= 
 "usage: attention train [--pairs seed | --data FILE] [OPTIONS]\n"
@@ -829,18 +860,19 @@ static const char*train_usage=
 "  --bucket            batch sentences of similar lengths together (less padding)\n"
 "  --valid FILE        validation pairs; --save keeps the best model by their loss\n"
 "  --valid-split F     hold out a share F (0 < F < 1) of the pairs for validation\n"
+"  --device cpu|cuda   the processor (the default) or the GPU\n"
 "  (for these kinds --epochs defaults to 10, --lr to 0.001, --print-every to 1)\n";
 
-/*:424*//*425:*/
-#line 7667 "attention.w"
+/*:465*//*466:*/
+#line 8576 "attention.w"
 
 typedef struct{
 const char*data,*init,*save;
 int filter,append_eos;
 long epochs,hidden,max_length,seed,print_every,show,threads;
 double lr;
-/*438:*/
-#line 7924 "attention.w"
+/*479:*/
+#line 8838 "attention.w"
 
 int kind;
 long heads,batch;
@@ -849,9 +881,10 @@ long min_count;
 int shuffle,bucket;
 const char*valid;
 double valid_split;
+const char*device;
 
-/*:438*/
-#line 7673 "attention.w"
+/*:479*/
+#line 8582 "attention.w"
 
 }TrainOptions;
 static int train_batched(TrainOptions*o,int kind);
@@ -867,17 +900,17 @@ static const struct option longopts[]= {
 {"no-eos",no_argument,0,'n'},{"print-every",required_argument,0,'P'},
 {"show",required_argument,0,'S'},{"help",no_argument,0,'h'},
 {"loss-log",required_argument,0,'g'},{"threads",required_argument,0,'T'},
-/*439:*/
-#line 7933 "attention.w"
+/*480:*/
+#line 8848 "attention.w"
 
 {"attention",required_argument,0,'A'},{"heads",required_argument,0,'N'},
 {"batch",required_argument,0,'B'},{"dropout",required_argument,0,'D'},
 {"min-count",required_argument,0,'M'},{"no-shuffle",no_argument,0,'X'},
 {"valid",required_argument,0,'V'},{"valid-split",required_argument,0,'v'},
-{"bucket",no_argument,0,'K'},
+{"bucket",no_argument,0,'K'},{"device",required_argument,0,'U'},
 
-/*:439*/
-#line 7688 "attention.w"
+/*:480*/
+#line 8597 "attention.w"
 
 {0,0,0,0}};
 *o= (TrainOptions){NULL,NULL,NULL,FILTER_TUTORIAL,1,-1,0,0,1,0,5,0,0.0,
@@ -886,8 +919,8 @@ int c,bad= 0;
 opterr= 0;
 optind= 1;
 while(!bad&&(c= getopt_long(argc,argv,":h",longopts,NULL))!=-1)switch(c){
-/*426:*/
-#line 7706 "attention.w"
+/*467:*/
+#line 8615 "attention.w"
 
 case'p':
 if(strcmp(optarg,"seed")!=0){
@@ -918,8 +951,8 @@ case'P':bad= parse_long("train","--print-every",optarg,1,100000000,&o->print_eve
 break;
 case'S':bad= parse_long("train","--show",optarg,0,100000000,&o->show)!=0;break;
 case'T':bad= parse_long("train","--threads",optarg,1,2,&o->threads)!=0;break;
-/*440:*/
-#line 7940 "attention.w"
+/*481:*/
+#line 8855 "attention.w"
 
 case'A':
 if((o->kind= kind_from_name(optarg))<0){
@@ -938,6 +971,7 @@ case'M':bad= parse_long("train","--min-count",optarg,1,1000000,&o->min_count)!=0
 break;
 case'X':o->shuffle= 0;break;
 case'K':o->bucket= 1;break;
+case'U':bad= device_bad("train",o->device= optarg);break;
 case'V':o->valid= optarg;break;
 case'v':
 if(parse_float("train","--valid-split",optarg,0.0,1.0,&o->valid_split)==0
@@ -947,8 +981,8 @@ fprintf(stderr,"attention train: --valid-split wants a share above 0 and below 1
 bad= !(o->valid_split> 0.0&&o->valid_split<1.0);
 break;
 
-/*:440*/
-#line 7736 "attention.w"
+/*:481*/
+#line 8645 "attention.w"
 
 case'g':loss_log_path= optarg;break;
 case'h':fputs(train_usage,stdout);exit(0);
@@ -960,8 +994,8 @@ default:
 fprintf(stderr,"attention train: unknown option \"%s\"\n",argv[optind-1]);
 bad= 1;
 
-/*:426*/
-#line 7696 "attention.w"
+/*:467*/
+#line 8605 "attention.w"
 
 }
 if(!bad&&optind<argc){
@@ -972,8 +1006,8 @@ if(bad)fputs(train_usage,stderr);
 return bad?-1:0;
 }
 
-/*:425*//*427:*/
-#line 7750 "attention.w"
+/*:466*//*468:*/
+#line 8659 "attention.w"
 
 static int cmd_train(int argc,char**argv)
 {
@@ -982,8 +1016,8 @@ PairList pl;
 Model m;
 Example*ex= NULL;
 int status= 0;
-/*429:*/
-#line 7805 "attention.w"
+/*470:*/
+#line 8719 "attention.w"
 
 if(train_options(argc,argv,&o))return 2;
 if(loss_log_path&&loss_log_check())return 1;
@@ -994,11 +1028,11 @@ return 2;
 }
 int max_length= o.max_length?(int)o.max_length:DEFAULT_MAX_LENGTH;
 
-/*:429*/
-#line 7758 "attention.w"
+/*:470*/
+#line 8667 "attention.w"
 
-/*428:*/
-#line 7777 "attention.w"
+/*469:*/
+#line 8686 "attention.w"
 
 int kind= o.kind;
 if(o.init){
@@ -1020,15 +1054,20 @@ kind= k;
 }
 if(kind<0)kind= o.data?KIND_BAHDANAU:KIND_SEED;
 if(kind!=KIND_SEED)return train_batched(&o,kind);
+if(o.device&&strcmp(o.device,"cpu")!=0){
+fprintf(stderr,"attention train: the notebook's seed model runs on the CPU only; "
+"--device cuda is for the Part II kinds\n");
+return 2;
+}
 if(o.epochs<0)o.epochs= 400;
 if(o.print_every==0)o.print_every= 50;
 if(o.lr==0.0)o.lr= 0.01;
 
-/*:428*/
-#line 7759 "attention.w"
+/*:469*/
+#line 8668 "attention.w"
 
-/*430:*/
-#line 7815 "attention.w"
+/*471:*/
+#line 8729 "attention.w"
 
 if(o.data){
 if(pairs_read(&pl,o.data,o.filter,max_length)){
@@ -1037,11 +1076,11 @@ return 1;
 }
 }else pairs_seed(&pl);
 
-/*:430*/
-#line 7760 "attention.w"
+/*:471*/
+#line 8669 "attention.w"
 
-/*433:*/
-#line 7841 "attention.w"
+/*474:*/
+#line 8755 "attention.w"
 
 if(o.init){
 if(checkpoint_load(&m,o.init)){
@@ -1057,11 +1096,11 @@ model_alloc(&m,&cfg,&vin,&vout);
 model_init_random(&m,(uint64_t)o.seed);
 }
 
-/*:433*/
-#line 7761 "attention.w"
+/*:474*/
+#line 8670 "attention.w"
 
-/*431:*/
-#line 7825 "attention.w"
+/*472:*/
+#line 8739 "attention.w"
 
 if(make_examples(&pl,&m.vin,&m.vout,m.cfg.L,o.append_eos,&ex)){
 fprintf(stderr,"attention train: %s\n",kit_error());
@@ -1070,11 +1109,11 @@ model_free(&m);
 return 1;
 }
 
-/*:431*/
-#line 7762 "attention.w"
+/*:472*/
+#line 8671 "attention.w"
 
-/*434:*/
-#line 7856 "attention.w"
+/*475:*/
+#line 8770 "attention.w"
 
 if(o.data)printf("Read %ld sentence pairs from %s; kept %d (%s filter)\n",
 pl.lines_read,o.data,pl.n,o.filter==FILTER_TUTORIAL?"tutorial":"length");
@@ -1086,11 +1125,11 @@ m.cfg.H,m.cfg.L,m.n_params,o.init?" (from --init)":"");
 printf("Training for %ld epochs, %s<EOS> on the targets\n",o.epochs,
 o.append_eos?"":"no ");
 
-/*:434*/
-#line 7763 "attention.w"
+/*:475*/
+#line 8672 "attention.w"
 
-/*435:*/
-#line 7872 "attention.w"
+/*476:*/
+#line 8786 "attention.w"
 
 int threads= o.threads?(int)o.threads:sysconf(_SC_NPROCESSORS_ONLN)> 1?2:1,used= 1;
 float*loss= xcalloc((size_t)pl.n*(size_t)o.print_every,sizeof(float));
@@ -1115,22 +1154,22 @@ o.epochs*pl.n,seconds> 0?(double)(o.epochs*pl.n)/seconds:0.0,used,
 used> 1?"s":"");
 free(loss);
 
-/*:435*/
-#line 7764 "attention.w"
+/*:476*/
+#line 8673 "attention.w"
 
-/*432:*/
-#line 7835 "attention.w"
+/*473:*/
+#line 8749 "attention.w"
 
 if(o.save&&checkpoint_save(&m,o.save)){
 fprintf(stderr,"attention train: %s\n",kit_error());
 status= 1;
 }
 
-/*:432*/
-#line 7765 "attention.w"
+/*:473*/
+#line 8674 "attention.w"
 
-/*436:*/
-#line 7898 "attention.w"
+/*477:*/
+#line 8812 "attention.w"
 
 int right= 0,*out= xcalloc((size_t)m.cfg.L,sizeof(int));
 for(int k= 0;k<pl.n;k++){
@@ -1145,8 +1184,8 @@ free(pred);
 printf("%d of %d training pairs translated exactly\n",right,pl.n);
 free(out);
 
-/*:436*/
-#line 7766 "attention.w"
+/*:477*/
+#line 8675 "attention.w"
 
 if(loss_log_path&&loss_log_save())status= 1;
 free(ex);
@@ -1155,8 +1194,8 @@ model_free(&m);
 return status;
 }
 
-/*:427*//*441:*/
-#line 7976 "attention.w"
+/*:468*//*482:*/
+#line 8892 "attention.w"
 
 static int train_batched(TrainOptions*o,int kind)
 {
@@ -1167,8 +1206,8 @@ int status= 1,L= o->max_length?(int)o->max_length:DEFAULT_MAX_LENGTH;
 if(o->epochs<0)o->epochs= 10;
 if(o->print_every==0)o->print_every= 1;
 if(o->lr==0.0)o->lr= 0.001;
-/*442:*/
-#line 8002 "attention.w"
+/*483:*/
+#line 8918 "attention.w"
 
 long H= o->hidden?o->hidden:DEFAULT_HIDDEN,heads= o->heads?o->heads:4;
 if(o->heads&&(kind!=KIND_MULTIHEAD||o->init)){
@@ -1192,12 +1231,14 @@ kind_names[kind]);
 return 2;
 }
 memset(&bm,0,sizeof bm);
+const Backend*be= backend_for("train",o->device);
+if(!be)return 1;
 
-/*:442*/
-#line 7986 "attention.w"
+/*:483*/
+#line 8902 "attention.w"
 
-/*443:*/
-#line 8031 "attention.w"
+/*484:*/
+#line 8949 "attention.w"
 
 if(pairs_read(&pl,o->data,o->filter,L)){
 fprintf(stderr,"attention train: %s\n",kit_error());
@@ -1216,14 +1257,14 @@ if(vl.origin)pairs_free(&vl);
 return 1;
 }
 
-/*:443*/
-#line 7987 "attention.w"
+/*:484*/
+#line 8903 "attention.w"
 
-/*444:*/
-#line 8051 "attention.w"
+/*485:*/
+#line 8969 "attention.w"
 
 if(o->init){
-if(checkpoint_load_any(o->init,NULL,&bm,&cpu_backend,(int)o->batch)<0){
+if(checkpoint_load_any(o->init,NULL,&bm,be,(int)o->batch)<0){
 fprintf(stderr,"attention train: %s\n",kit_error());
 goto end;
 }
@@ -1231,7 +1272,7 @@ goto end;
 Vocab vin,vout;
 pairs_vocabularies_unk(&pl,(int)o->min_count,&vin,&vout);
 Config cfg= {vin.n,vout.n,(int)H,L};
-bmodel_alloc(&bm,&cpu_backend,kind,(int)heads,&cfg,&vin,&vout,(int)o->batch);
+bmodel_alloc(&bm,be,kind,(int)heads,&cfg,&vin,&vout,(int)o->batch);
 bmodel_init_random(&bm,(uint64_t)o->seed);
 }
 bm.dropout= (float)o->dropout;
@@ -1242,11 +1283,11 @@ fprintf(stderr,"attention train: %s\n",kit_error());
 goto end;
 }
 
-/*:444*/
-#line 7988 "attention.w"
+/*:485*/
+#line 8904 "attention.w"
 
-/*445:*/
-#line 8072 "attention.w"
+/*486:*/
+#line 8990 "attention.w"
 
 printf("Read %ld sentence pairs from %s; kept %d (%s filter)",pl.lines_read,o->data,
 pl.n+vl.n*(o->valid_split> 0.0),o->filter==FILTER_TUTORIAL?"tutorial":"length");
@@ -1259,18 +1300,18 @@ printf(", %zu parameters%s\n",bm.n_params,o->init?" (from --init)":"");
 printf("Training for %ld epochs, batch %ld, lr %g, dropout %g, %s\n",o->epochs,o->batch,
 o->lr,o->dropout,o->shuffle?"shuffled each epoch":"in file order");
 
-/*:445*/
-#line 7989 "attention.w"
+/*:486*/
+#line 8905 "attention.w"
 
-/*448:*/
-#line 8123 "attention.w"
+/*489:*/
+#line 9041 "attention.w"
 
 int n= pl.n,*order= xcalloc((size_t)n,sizeof(int));
 double best= INFINITY,t_all= now_seconds();
 for(long e= 1;e<=o->epochs;e++){
 for(int k= 0;k<n;k++)order[k]= k;
-if(o->shuffle)/*449:*/
-#line 8143 "attention.w"
+if(o->shuffle)/*490:*/
+#line 9061 "attention.w"
 
 {
 uint64_t z= mix_seed((uint64_t)o->seed,(uint64_t)e);
@@ -1284,15 +1325,15 @@ order[j]= x;
 }
 }
 
-/*:449*/
-#line 8128 "attention.w"
+/*:490*/
+#line 9046 "attention.w"
 
 if(o->bucket)bucket_batches(order,n,ex,(int)o->batch,o->shuffle?
 mix_seed((uint64_t)o->seed,(uint64_t)e+1000003):0);
 double t0= now_seconds(),train_loss,valid_loss= NAN;
 long tokens= 0,positions= 0,words= 0;
-/*454:*/
-#line 8218 "attention.w"
+/*495:*/
+#line 9136 "attention.w"
 
 int tty= isatty(fileno(stdout));
 double last= t0;
@@ -1300,7 +1341,7 @@ for(int k= 0;k<n;k+= (int)o->batch){
 int b= n-k<o->batch?n-k:(int)o->batch;
 Batch bt;
 batch_upload(&bm,ex,order+k,b,&bt);
-bmodel_train_batch(&bm,&bt,o->lr);
+backend_train_batch(&bm,&bt,o->lr);
 tokens+= bt.tokens;
 positions+= (long)b*(bt.S+bt.T);
 for(int j= 0;j<b;j++)words+= ex[order[k+j]].src_len+ex[order[k+j]].tgt_len;
@@ -1315,14 +1356,14 @@ last= now;
 }
 if(tty)printf("\r%78s\r","");
 
-/*:454*/
-#line 8133 "attention.w"
+/*:495*/
+#line 9051 "attention.w"
 
 train_loss= bmodel_take_loss(&bm)/(double)tokens;
 if(vl.n)valid_loss= batched_loss(&bm,vex,vl.n);
 loss_log_add(train_loss);
-/*455:*/
-#line 8240 "attention.w"
+/*496:*/
+#line 9158 "attention.w"
 
 double sec= now_seconds()-t0;
 int print= e%o->print_every==0||e==o->epochs;
@@ -1342,19 +1383,19 @@ if(print&&vl.n)printf(", saved");
 if(print)printf("\n");
 fflush(stdout);
 
-/*:455*/
-#line 8137 "attention.w"
+/*:496*/
+#line 9055 "attention.w"
 
 }
 printf("Trained in %.1f s\n",now_seconds()-t_all);
 free(order);
 status= 0;
 
-/*:448*/
-#line 7990 "attention.w"
+/*:489*/
+#line 8906 "attention.w"
 
-/*457:*/
-#line 8276 "attention.w"
+/*498:*/
+#line 9194 "attention.w"
 
 int show= o->show<pl.n?(int)o->show:pl.n,L2= bm.cfg.L;
 int*outw= xcalloc((size_t)(show?show:1)*L2,sizeof(int));
@@ -1369,8 +1410,8 @@ free(pred);
 free(outw);
 free(outn);
 
-/*:457*/
-#line 7991 "attention.w"
+/*:498*/
+#line 8907 "attention.w"
 
 if(loss_log_path&&loss_log_save())status= 1;
 end:
@@ -1382,11 +1423,11 @@ bmodel_free(&bm);
 return status;
 }
 
-/*:441*/
-#line 7582 "attention.w"
+/*:482*/
+#line 8465 "attention.w"
 
-/*458:*/
-#line 8297 "attention.w"
+/*499:*/
+#line 9215 "attention.w"
 
 static const char*translate_usage= 
 "usage: attention translate --model CKPT [--attention] [SENTENCE ...]\n"
@@ -1395,6 +1436,8 @@ static const char*translate_usage=
 "  --model CKPT   the model (a safetensors checkpoint from train --save)\n"
 "  --attention    after each translation, a line per output word with its\n"
 "                 attention weights on the source words and on the padding\n"
+"  --device cpu|cuda  where a Part II model runs: the processor (the default)\n"
+"                 or the GPU\n"
 BEAM_USAGE;
 
 static int translate_one(Model*m,const char*s,size_t len,const char*where,
@@ -1406,8 +1449,8 @@ int*src= xcalloc((size_t)m->cfg.L,sizeof(int)),*out= xcalloc((size_t)m->cfg.L,si
 float*attn= xcalloc((size_t)m->cfg.L*(size_t)m->cfg.L,sizeof(float));
 int status= 0;
 if(!norm)status= kit_fail("%s: invalid UTF-8 at byte %zu",where,bad+1);
-else if(*norm)/*460:*/
-#line 8335 "attention.w"
+else if(*norm)/*501:*/
+#line 9255 "attention.w"
 
 {
 int n= tokenize(&m->vin,norm,src,m->cfg.L,where,"English");
@@ -1419,8 +1462,8 @@ char*t= translate_beam.used?translate_with_beam(m,src,n,norm,out,&k,attn)
 :(k= greedy_decode(m,src,n,out,attn),words_join(&m->vout,out,k));
 fputs(t,stdout);
 free(t);
-if(show_attention)/*461:*/
-#line 8352 "attention.w"
+if(show_attention)/*502:*/
+#line 9272 "attention.w"
 
 for(int t= 0;t<k;t++){
 double pad= 0.0;
@@ -1430,14 +1473,14 @@ for(int i= n;i<m->cfg.L;i++)pad+= attn[t*m->cfg.L+i];
 printf("  (padding %.3f)",pad);
 }
 
-/*:461*/
-#line 8346 "attention.w"
+/*:502*/
+#line 9266 "attention.w"
 
 }
 }
 
-/*:460*/
-#line 8316 "attention.w"
+/*:501*/
+#line 9236 "attention.w"
 
 else if(!blank(s,len))status= kit_fail("%s: the sentence has no words",where);
 putchar('\n');
@@ -1448,15 +1491,15 @@ free(attn);
 return status;
 }
 
-/*:458*//*462:*/
-#line 8361 "attention.w"
+/*:499*//*503:*/
+#line 9281 "attention.w"
 
 static int cmd_translate(int argc,char**argv)
 {
 static const struct option longopts[]= {{"model",required_argument,0,'m'},
-{"attention",no_argument,0,'a'},{"help",no_argument,0,'h'},BEAM_OPTIONS,
-{0,0,0,0}};
-const char*model= NULL;
+{"attention",no_argument,0,'a'},{"help",no_argument,0,'h'},
+{"device",required_argument,0,'U'},BEAM_OPTIONS,{0,0,0,0}};
+const char*model= NULL,*device= NULL;
 int c,show_attention= 0,r;
 opterr= 0;
 optind= 1;
@@ -1464,6 +1507,9 @@ beam_defaults(&translate_beam);
 while((c= getopt_long(argc,argv,":h",longopts,NULL))!=-1){
 if(c=='m')model= optarg;
 else if(c=='a')show_attention= 1;
+else if(c=='U'){
+if(device_bad("translate",device= optarg))return 2;
+}
 else if((r= beam_option("translate",c,optarg,&translate_beam))!=0){
 if(r<0)return 2;
 }
@@ -1484,10 +1530,18 @@ return 2;
 }
 Model m;
 BModel bm;
-int kind= checkpoint_load_any(model,&m,&bm,&cpu_backend,64);
+const Backend*be= backend_for("translate",device);
+if(!be)return 1;
+int kind= checkpoint_load_any(model,&m,&bm,be,64);
 if(kind<0){
 fprintf(stderr,"attention translate: %s\n",kit_error());
 return 1;
+}
+if(kind==KIND_SEED&&be!=&cpu_backend){
+fprintf(stderr,"attention translate: %s holds the notebook's seed model, which "
+"runs on the CPU only; drop --device cuda\n",model);
+model_free(&m);
+return 2;
 }
 if(kind!=KIND_SEED){
 int status= translate_batched(&bm,argc-optind,argv+optind,show_attention);
@@ -1500,8 +1554,8 @@ return 2;
 }
 int failed= 0;
 char where[64];
-/*463:*/
-#line 8416 "attention.w"
+/*504:*/
+#line 9347 "attention.w"
 
 if(optind<argc)
 for(int k= optind;k<argc;k++){
@@ -1527,18 +1581,18 @@ fflush(stdout);
 free(line);
 }
 
-/*:463*/
-#line 8411 "attention.w"
+/*:504*/
+#line 9342 "attention.w"
 
 model_free(&m);
 return failed?1:0;
 }
 
-/*:462*/
-#line 7583 "attention.w"
+/*:503*/
+#line 8466 "attention.w"
 
-/*469:*/
-#line 8553 "attention.w"
+/*510:*/
+#line 9484 "attention.w"
 
 static const char*pairs_usage= 
 "usage: attention pairs --data FILE [--filter tutorial|length] [--max-length L]\n"
@@ -1549,8 +1603,8 @@ static int cmd_pairs(int argc,char**argv)
 const char*data= NULL;
 int filter= FILTER_TUTORIAL;
 long max_length= DEFAULT_MAX_LENGTH;
-/*470:*/
-#line 8576 "attention.w"
+/*511:*/
+#line 9507 "attention.w"
 
 static const struct option longopts[]= {{"data",required_argument,0,'d'},
 {"filter",required_argument,0,'f'},{"max-length",required_argument,0,'L'},
@@ -1579,8 +1633,8 @@ fputs(pairs_usage,stderr);
 return 2;
 }
 
-/*:470*/
-#line 8563 "attention.w"
+/*:511*/
+#line 9494 "attention.w"
 
 PairList pl;
 if(pairs_read(&pl,data,filter,(int)max_length)){
@@ -1594,15 +1648,15 @@ pairs_free(&pl);
 return 0;
 }
 
-/*:469*/
-#line 7584 "attention.w"
+/*:510*/
+#line 8467 "attention.w"
 
 
-/*:420*//*473:*/
-#line 8618 "attention.w"
+/*:460*//*514:*/
+#line 9549 "attention.w"
 
-/*480:*/
-#line 8761 "attention.w"
+/*521:*/
+#line 9692 "attention.w"
 
 static const char*bleu_usage= 
 "usage: attention bleu [--hyp FILE] [--precise] REFERENCES [REFERENCES ...]\n"
@@ -1632,8 +1686,8 @@ free(line);
 return ferror(f)?kit_fail("%s: read error",path):0;
 }
 
-/*:480*//*481:*/
-#line 8790 "attention.w"
+/*:521*//*522:*/
+#line 9721 "attention.w"
 
 static int bleu_of_lines(char**h,int nh,char***ref,int n_refs,int precise)
 {
@@ -1651,8 +1705,8 @@ else bleu_add(&b,hi,hl,(const int*const*)ids,len,m);
 for(int r= 0;r<m;r++)free(ids[r]);
 free(hi);
 }
-if(status==0)/*482:*/
-#line 8814 "attention.w"
+if(status==0)/*523:*/
+#line 9745 "attention.w"
 
 {
 char line[256];
@@ -1663,8 +1717,8 @@ if(precise)printf("bleu %.17g bp %.17g p %.17g %.17g %.17g %.17g\n",s.bleu,s.bp,
 s.p[0],s.p[1],s.p[2],s.p[3]);
 }
 
-/*:482*/
-#line 8807 "attention.w"
+/*:523*/
+#line 9738 "attention.w"
 
 free(ids);
 free(len);
@@ -1672,8 +1726,8 @@ vocab_free(&v);
 return status;
 }
 
-/*:481*//*483:*/
-#line 8824 "attention.w"
+/*:522*//*524:*/
+#line 9755 "attention.w"
 
 static int cmd_bleu(int argc,char**argv)
 {
@@ -1700,8 +1754,8 @@ fputs(bleu_usage,stderr);
 return 2;
 }
 int n_refs= argc-optind,status= 0;
-/*484:*/
-#line 8854 "attention.w"
+/*525:*/
+#line 9785 "attention.w"
 
 char***ref= xcalloc((size_t)n_refs,sizeof*ref),**h= NULL;
 int*nr= xcalloc((size_t)n_refs,sizeof(int)),nh= 0;
@@ -1733,17 +1787,17 @@ free(ref);
 free(nr);
 status= status?1:0;
 
-/*:484*/
-#line 8850 "attention.w"
+/*:525*/
+#line 9781 "attention.w"
 
 return status;
 }
 
-/*:483*/
-#line 8619 "attention.w"
+/*:524*/
+#line 9550 "attention.w"
 
-/*485:*/
-#line 8895 "attention.w"
+/*526:*/
+#line 9826 "attention.w"
 
 static const char*split_usage= 
 "usage: attention split --data FILE --out-dir DIR [--test F] [--valid F] [--seed S]\n"
@@ -1763,8 +1817,8 @@ const char*data= NULL,*dir= NULL;
 double share[2]= {0.1,0.1};
 long seed= 1;
 int filter= FILTER_TUTORIAL,c;
-/*486:*/
-#line 8929 "attention.w"
+/*527:*/
+#line 9860 "attention.w"
 
 opterr= 0;
 optind= 1;
@@ -1797,8 +1851,8 @@ fputs(split_usage,stderr);
 return 2;
 }
 
-/*:486*/
-#line 8914 "attention.w"
+/*:527*/
+#line 9845 "attention.w"
 
 PairList pl;
 if(pairs_read(&pl,data,filter,DEFAULT_MAX_LENGTH)){
@@ -1807,8 +1861,8 @@ return 1;
 }
 int*part= xcalloc((size_t)pl.n,sizeof(int)),counts[3][2];
 int status= pairs_split(&pl,share[0],share[1],(uint64_t)seed,part,counts);
-if(status==0)/*487:*/
-#line 8961 "attention.w"
+if(status==0)/*528:*/
+#line 9892 "attention.w"
 
 {
 static const char*const name[3]= {"train","valid","test"};
@@ -1828,8 +1882,8 @@ counts[p][1],path);
 }
 }
 
-/*:487*/
-#line 8922 "attention.w"
+/*:528*/
+#line 9853 "attention.w"
 
 if(status)fprintf(stderr,"attention split: %s\n",kit_error());
 free(part);
@@ -1837,11 +1891,11 @@ pairs_free(&pl);
 return status?1:0;
 }
 
-/*:485*/
-#line 8620 "attention.w"
+/*:526*/
+#line 9551 "attention.w"
 
-/*488:*/
-#line 8987 "attention.w"
+/*529:*/
+#line 9918 "attention.w"
 
 static const char*eval_usage= 
 "usage: attention eval --model CKPT --data FILE [OPTIONS]\n"
@@ -1859,8 +1913,8 @@ long show,batch;
 BeamChoice beam;
 }EvalOptions;
 
-/*:488*//*489:*/
-#line 9004 "attention.w"
+/*:529*//*530:*/
+#line 9935 "attention.w"
 
 static int eval_options(int argc,char**argv,EvalOptions*o)
 {
@@ -1896,8 +1950,8 @@ if(bad)fputs(eval_usage,stderr);
 return bad?-1:0;
 }
 
-/*:489*//*490:*/
-#line 9040 "attention.w"
+/*:530*//*531:*/
+#line 9971 "attention.w"
 
 static int cmd_eval(int argc,char**argv)
 {
@@ -1916,8 +1970,8 @@ model_free(&m);
 return 1;
 }
 int n_src,*group= pairs_group_sources(&pl,&n_src),status= 0;
-/*491:*/
-#line 9069 "attention.w"
+/*532:*/
+#line 10000 "attention.w"
 
 int*first= xcalloc((size_t)n_src,sizeof(int)),*n_ref= xcalloc((size_t)n_src,sizeof(int));
 int**ref= xcalloc((size_t)n_src,sizeof*ref),*ref_fill= xcalloc((size_t)n_src,sizeof(int));
@@ -1936,11 +1990,11 @@ fprintf(stderr,"attention eval: warning: %s; such sources count as empty "
 "translations\n",src_len[s]<0?kit_error():"a source has no words");
 }
 
-/*:491*/
-#line 9058 "attention.w"
+/*:532*/
+#line 9989 "attention.w"
 
-/*492:*/
-#line 9089 "attention.w"
+/*533:*/
+#line 10020 "attention.w"
 
 char**hyp= xcalloc((size_t)n_src,sizeof*hyp);
 Decoder*d= model_decoder(&m);
@@ -1950,8 +2004,8 @@ int*idx= xcalloc((size_t)o.batch,sizeof(int)),nb= 0;
 for(int s= s0;s<n_src&&s<s0+o.batch;s++)
 if(src_len[s]> 0)idx[nb++]= s;
 else hyp[s]= xstrdup("");
-if(nb> 0)/*493:*/
-#line 9104 "attention.w"
+if(nb> 0)/*534:*/
+#line 10035 "attention.w"
 
 {
 const int**sp= xcalloc((size_t)nb,sizeof*sp);
@@ -1974,19 +2028,19 @@ free(copy);
 free(y);free(init);free(sp);free(len);free(found);
 }
 
-/*:493*/
-#line 9098 "attention.w"
+/*:534*/
+#line 10029 "attention.w"
 
 free(idx);
 }
 double seconds= now_seconds()-t0;
 d->release(d);
 
-/*:492*/
-#line 9059 "attention.w"
+/*:533*/
+#line 9990 "attention.w"
 
-/*494:*/
-#line 9129 "attention.w"
+/*535:*/
+#line 10060 "attention.w"
 
 BleuStats all= {0},by_len[4];
 memset(by_len,0,sizeof by_len);
@@ -1996,8 +2050,8 @@ const char*en= pl.pair[first[s]].src;
 int nw= 1;
 for(const char*p= en;*p;p++)nw+= *p==' ';
 int bucket= nw<=3?0:nw<=6?1:nw<=9?2:3;
-/*495:*/
-#line 9142 "attention.w"
+/*536:*/
+#line 10073 "attention.w"
 
 {
 Vocab v;
@@ -2017,12 +2071,12 @@ free(r);free(rl);free(h);
 vocab_free(&v);
 }
 
-/*:495*/
-#line 9138 "attention.w"
+/*:536*/
+#line 10069 "attention.w"
 
 }
-/*496:*/
-#line 9161 "attention.w"
+/*537:*/
+#line 10092 "attention.w"
 
 {
 char line[256];
@@ -2045,8 +2099,8 @@ if(failed)printf("Failed: %d sources the model cannot read, counted as empty tra
 failed);
 printf("Speed: %d sources in %.3f s, %.0f sentences/s\n",n_src-failed,seconds,
 seconds> 0?(n_src-failed)/seconds:0.0);
-/*497:*/
-#line 9186 "attention.w"
+/*538:*/
+#line 10117 "attention.w"
 
 for(int s= 0;s<n_src&&s<o.show;s++){
 printf("EN:  %s\n",pl.pair[first[s]].src);
@@ -2054,20 +2108,20 @@ for(int i= 0;i<n_ref[s];i++)printf("REF: %s\n",pl.pair[ref[s][i]].tgt);
 printf("OUT: %s\n",hyp[s]);
 }
 
-/*:497*/
-#line 9183 "attention.w"
+/*:538*/
+#line 10114 "attention.w"
 
 }
 
-/*:496*/
-#line 9140 "attention.w"
+/*:537*/
+#line 10071 "attention.w"
 
 
-/*:494*/
-#line 9060 "attention.w"
+/*:535*/
+#line 9991 "attention.w"
 
-/*498:*/
-#line 9193 "attention.w"
+/*539:*/
+#line 10124 "attention.w"
 
 if(o.output){
 FILE*f= fopen(o.output,"wb");
@@ -2082,11 +2136,11 @@ status= 1;
 }
 }
 
-/*:498*/
-#line 9061 "attention.w"
+/*:539*/
+#line 9992 "attention.w"
 
-/*499:*/
-#line 9207 "attention.w"
+/*540:*/
+#line 10138 "attention.w"
 
 for(int s= 0;s<n_src;s++)free(hyp[s]),free(ref[s]);
 free(hyp);free(ref);free(ref_fill);free(n_ref);free(first);free(src);free(src_len);
@@ -2094,49 +2148,49 @@ free(group);
 pairs_free(&pl);
 model_free(&m);
 
-/*:499*/
-#line 9062 "attention.w"
+/*:540*/
+#line 9993 "attention.w"
 
 return status;
 }
 
-/*:490*/
-#line 8621 "attention.w"
+/*:531*/
+#line 9552 "attention.w"
 
 
-/*:473*/
-#line 7544 "attention.w"
+/*:514*/
+#line 8427 "attention.w"
 
 
 static const struct{
 const char*name,*summary;
 int(*run)(int argc,char**argv);
 }commands[]= {
-/*419:*/
-#line 7575 "attention.w"
+/*459:*/
+#line 8458 "attention.w"
 
 {"train","train a translator (the notebook's five pairs, or a pair file)",cmd_train},
 {"translate","translate sentences with a saved model",cmd_translate},
 {"pairs","print the pairs that training would read from a file",cmd_pairs},
-/*400:*/
-#line 7183 "attention.w"
+/*440:*/
+#line 8055 "attention.w"
 
 {"heatmap","draw the attention weights of a translation (PNG, PDF or SVG)",cmd_heatmap},
 {"loss-curve","draw the average loss per epoch from train --loss-log",cmd_loss_curve},
 
-/*:400*/
-#line 7579 "attention.w"
+/*:440*/
+#line 8462 "attention.w"
 
 
-/*:419*//*471:*/
-#line 8609 "attention.w"
+/*:459*//*512:*/
+#line 9540 "attention.w"
 
 {"bleu","score translations against references (corpus BLEU-4, sacreBLEU's form)",cmd_bleu},
 {"split","split a pair file into train, valid and test files by English sentence",cmd_split},
 {"eval","translate a pair file and report BLEU, exact matches and speed",cmd_eval},
 
-/*:471*/
-#line 7550 "attention.w"
+/*:512*/
+#line 8433 "attention.w"
 
 };
 
@@ -2146,8 +2200,8 @@ size_t n= sizeof commands/sizeof commands[0];
 if(argc>=2)
 for(size_t k= 0;k<n;k++)
 if(strcmp(argv[1],commands[k].name)==0)return commands[k].run(argc-1,argv+1);
-/*418:*/
-#line 7563 "attention.w"
+/*458:*/
+#line 8446 "attention.w"
 
 FILE*out= argc>=2&&(strcmp(argv[1],"--help")==0||strcmp(argv[1],"-h")==0
 ||strcmp(argv[1],"help")==0)?stdout:stderr;
@@ -2157,9 +2211,9 @@ for(size_t k= 0;k<n;k++)fprintf(out,"  %-10s %s\n",commands[k].name,commands[k].
 fputs("Run 'attention COMMAND --help' for a command's options.\n",out);
 return out==stdout?0:2;
 
-/*:418*/
-#line 7560 "attention.w"
+/*:458*/
+#line 8443 "attention.w"
 
 }
 
-/*:417*/
+/*:457*/

@@ -1,12 +1,12 @@
 /*8:*/
-#line 221 "attention.w"
+#line 239 "attention.w"
 
 #include "attention.h"
 #include <stdarg.h> 
 #include <stdlib.h> 
 #include <string.h> 
 /*9:*/
-#line 230 "attention.w"
+#line 248 "attention.w"
 
 static char last_error[2048];
 
@@ -25,7 +25,7 @@ return last_error;
 }
 
 /*:9*//*10:*/
-#line 251 "attention.w"
+#line 269 "attention.w"
 
 void*xcalloc(size_t n,size_t size)
 {
@@ -38,7 +38,7 @@ return p;
 }
 
 /*:10*//*11:*/
-#line 262 "attention.w"
+#line 280 "attention.w"
 
 void*xrealloc(void*p,size_t size)
 {
@@ -59,7 +59,7 @@ return t;
 }
 
 /*:11*/
-#line 226 "attention.w"
+#line 244 "attention.w"
 
 
 /*:8*/
