@@ -8109,7 +8109,7 @@ static int cmd_heatmap(int argc, char **argv)
   static const struct option longopts[] = {{"model", required_argument, 0, 'm'},
     {"out", required_argument, 0, 'o'}, {"style", required_argument, 0, 's'},
     {"scale", required_argument, 0, 'S'}, {"help", no_argument, 0, 'h'},
-    {"device", required_argument, 0, 'U'}, {0, 0, 0, 0}};
+    {"device", required_argument, 0, OPT_DEVICE}, {0, 0, 0, 0}};
   const char *model = NULL, *outs[MAX_OUTS], *device = NULL;
   int nout = 0, c, bad = 0, style = HEATMAP_MATPLOTLIB, unit = 0;
   opterr = 0;
@@ -8144,7 +8144,7 @@ case 'S':
   else fprintf(stderr, "attention heatmap: --scale is 'data' or 'unit', not \"%s\"\n", optarg),
     bad = 1;
   break;
-case 'U': bad = device_bad("heatmap", device = optarg); break;
+case OPT_DEVICE: bad = device_bad("heatmap", device = optarg); break;
 case 'h': fputs(heatmap_usage, stdout); exit(0);
 case ':': fprintf(stderr, "attention heatmap: %s needs a value\n", argv[optind - 1]);
   bad = 1;
@@ -8518,7 +8518,9 @@ starts, and a program built without CUDA, or a machine without a GPU, is an
 error (status 1) that says which. The card's name goes to the standard
 error stream, so that \.{translate}'s output stays one line per sentence.
 @^GPU@>
+The option has no one-letter name, so its code is above every letter's.
 @<Command-line helpers@>=
+#define OPT_DEVICE 256
 static int device_bad(const char *cmd, const char *device)
 {
   if (strcmp(device, "cpu") == 0 || strcmp(device, "cuda") == 0) return 0;
@@ -8850,7 +8852,7 @@ const char *device; /* |NULL| for the CPU */
 {"batch", required_argument, 0, 'B'}, {"dropout", required_argument, 0, 'D'},
 {"min-count", required_argument, 0, 'M'}, {"no-shuffle", no_argument, 0, 'X'},
 {"valid", required_argument, 0, 'V'}, {"valid-split", required_argument, 0, 'v'},
-{"bucket", no_argument, 0, 'K'}, {"device", required_argument, 0, 'U'},
+{"bucket", no_argument, 0, 'K'}, {"device", required_argument, 0, OPT_DEVICE},
 
 @ @<Part II's cases of the options of \.{train}@>=
 case 'A':
@@ -8870,7 +8872,7 @@ case 'M': bad = parse_long("train", "--min-count", optarg, 1, 1000000, &o->min_c
   break;
 case 'X': o->shuffle = 0; break;
 case 'K': o->bucket = 1; break;
-case 'U': bad = device_bad("train", o->device = optarg); break;
+case OPT_DEVICE: bad = device_bad("train", o->device = optarg); break;
 case 'V': o->valid = optarg; break;
 case 'v':
   if (parse_float("train", "--valid-split", optarg, 0.0, 1.0, &o->valid_split) == 0
@@ -8917,11 +8919,6 @@ end:
 
 @ @<Check the Part II options, or return 2@>=
 long H = o->hidden ? o->hidden : DEFAULT_HIDDEN, heads = o->heads ? o->heads : 4;
-if (o->heads && (kind != KIND_MULTIHEAD || o->init)) {
-  fprintf(stderr, "attention train: --heads is for a new multihead model%s\n",
-    o->init ? "; the checkpoint of --init fixes its heads" : "");
-  return 2;
-}
 cpu_set_threads(o->threads ? (int) o->threads : sysconf(_SC_NPROCESSORS_ONLN) > 1 ? 2 : 1);
 if (kind == KIND_MULTIHEAD && !o->init && H % heads) {
   fprintf(stderr, "attention train: --heads %ld does not divide the hidden size %ld\n",
@@ -8978,6 +8975,12 @@ if (o->init) {
   Config cfg = {vin.n, vout.n, (int) H, L};
   bmodel_alloc(&bm, be, kind, (int) heads, &cfg, &vin, &vout, (int) o->batch);
   bmodel_init_random(&bm, (uint64_t) o->seed);
+}
+if (o->init && o->heads && kind == KIND_MULTIHEAD && o->heads != bm.heads) {
+  fprintf(stderr, "attention train: --heads %ld, but %s has %d heads\n", o->heads, o->init,
+    bm.heads);
+  status = 2;
+  goto end;
 }
 bm.dropout = (float) o->dropout;
 bm.seed = (uint64_t) o->seed;
@@ -9283,7 +9286,7 @@ static int cmd_translate(int argc, char **argv)
 {
   static const struct option longopts[] = {{"model", required_argument, 0, 'm'},
     {"attention", no_argument, 0, 'a'}, {"help", no_argument, 0, 'h'},
-    {"device", required_argument, 0, 'U'}, BEAM_OPTIONS, {0, 0, 0, 0}};
+    {"device", required_argument, 0, OPT_DEVICE}, BEAM_OPTIONS, {0, 0, 0, 0}};
   const char *model = NULL, *device = NULL;
   int c, show_attention = 0, r;
   opterr = 0;
@@ -9292,7 +9295,7 @@ static int cmd_translate(int argc, char **argv)
   while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
     if (c == 'm') model = optarg;
     else if (c == 'a') show_attention = 1;
-    else if (c == 'U') {
+    else if (c == OPT_DEVICE) {
       if (device_bad("translate", device = optarg)) return 2;
     }
     else if ((r = beam_option("translate", c, optarg, &translate_beam)) != 0) {

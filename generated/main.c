@@ -135,8 +135,9 @@ return(double)ts.tv_sec+1e-9*(double)ts.tv_nsec;
 }
 
 /*:463*//*464:*/
-#line 8521 "attention.w"
+#line 8522 "attention.w"
 
+#define OPT_DEVICE 256
 static int device_bad(const char*cmd,const char*device)
 {
 if(strcmp(device,"cpu")==0||strcmp(device,"cuda")==0)return 0;
@@ -155,7 +156,7 @@ return be;
 }
 
 /*:464*//*478:*/
-#line 8826 "attention.w"
+#line 8828 "attention.w"
 
 static char*words_join(const Vocab*v,const int*ids,int n)
 {
@@ -167,7 +168,7 @@ return s;
 }
 
 /*:478*//*487:*/
-#line 9005 "attention.w"
+#line 9008 "attention.w"
 
 static double hold_fraction(const char*s,uint64_t seed)
 {
@@ -187,7 +188,7 @@ int kept= 0;
 for(int k= 0;k<pl->n;k++){
 Pair p= pl->pair[k];
 if(hold_fraction(p.src,seed)<share)/*488:*/
-#line 9029 "attention.w"
+#line 9032 "attention.w"
 
 {
 if(vl->n==vl->cap){
@@ -198,7 +199,7 @@ vl->pair[vl->n++]= p;
 }
 
 /*:488*/
-#line 9023 "attention.w"
+#line 9026 "attention.w"
 
 else pl->pair[kept++]= p;
 }
@@ -206,7 +207,7 @@ pl->n= kept;
 }
 
 /*:487*//*491:*/
-#line 9074 "attention.w"
+#line 9077 "attention.w"
 
 static uint64_t mix_seed(uint64_t a,uint64_t b)
 {
@@ -217,7 +218,7 @@ return z^(z>>31);
 }
 
 /*:491*//*492:*/
-#line 9093 "attention.w"
+#line 9096 "attention.w"
 
 static const Example*bucket_ex;
 static int by_length(const void*x,const void*y)
@@ -229,7 +230,7 @@ return d?d:*(const int*)x-*(const int*)y;
 }
 
 /*:492*//*493:*/
-#line 9103 "attention.w"
+#line 9106 "attention.w"
 
 static void bucket_batches(int*order,int n,const Example*ex,int B,uint64_t seed)
 {
@@ -246,7 +247,7 @@ if(j> k)j= k;
 perm[k]= perm[j],perm[j]= x;
 }
 /*494:*/
-#line 9123 "attention.w"
+#line 9126 "attention.w"
 
 int at= 0;
 for(int k= 0;k<nb;k++){
@@ -257,13 +258,13 @@ at+= len;
 memcpy(order,copy,(size_t)n*sizeof(int));
 
 /*:494*/
-#line 9118 "attention.w"
+#line 9121 "attention.w"
 
 free(perm),free(copy);
 }
 
 /*:493*//*497:*/
-#line 9179 "attention.w"
+#line 9182 "attention.w"
 
 static double batched_loss(BModel*bm,const Example*ex,int n)
 {
@@ -279,7 +280,7 @@ return bmodel_take_loss(bm)/(double)(tokens?tokens:1);
 }
 
 /*:497*//*500:*/
-#line 9248 "attention.w"
+#line 9251 "attention.w"
 
 static int blank(const char*s,size_t len)
 {
@@ -288,7 +289,7 @@ return 1;
 }
 
 /*:500*//*505:*/
-#line 9373 "attention.w"
+#line 9376 "attention.w"
 
 static void warn_unknown(const char*cmd,const Vocab*v,Vocab*seen,const char*s,
 const char*where)
@@ -308,7 +309,7 @@ fprintf(stderr,"attention %s: %s: warning: \"%s\" is not in the model's "
 }
 
 /*:505*//*506:*/
-#line 9396 "attention.w"
+#line 9399 "attention.w"
 
 static int translate_batched(BModel*bm,int nargs,char**args,int show_attention)
 {
@@ -318,7 +319,7 @@ Example*ex= xcalloc((size_t)cap,sizeof(Example));
 Vocab unknown;
 vocab_init(&unknown);
 /*507:*/
-#line 9417 "attention.w"
+#line 9420 "attention.w"
 
 char*line= NULL;
 size_t lcap= 0;
@@ -340,7 +341,7 @@ bad= xrealloc(bad,(size_t)cap);
 ex= xrealloc(ex,(size_t)cap*sizeof(Example));
 }
 /*508:*/
-#line 9442 "attention.w"
+#line 9445 "attention.w"
 
 size_t badbyte;
 char where[64];
@@ -363,20 +364,20 @@ bad[n]= 0;
 }else ex[n].src[0]= EOS_TOKEN,ex[n].src_len= 1,bad[n]= 1;
 
 /*:508*/
-#line 9437 "attention.w"
+#line 9440 "attention.w"
 
 n++;
 }
 free(line);
 
 /*:507*/
-#line 9404 "attention.w"
+#line 9407 "attention.w"
 
 int*out= xcalloc((size_t)(n?n:1)*L,sizeof(int)),*len= xcalloc((size_t)(n?n:1),sizeof(int));
 float*attn= show_attention?xcalloc((size_t)(n?n:1)*L*L,sizeof(float)):NULL;
 bmodel_greedy(bm,ex,n,out,len,attn);
 /*509:*/
-#line 9464 "attention.w"
+#line 9467 "attention.w"
 
 for(int k= 0;k<n;k++){
 if(!bad[k]){
@@ -393,7 +394,7 @@ putchar('\n');
 }
 
 /*:509*/
-#line 9408 "attention.w"
+#line 9411 "attention.w"
 
 for(int k= 0;k<n;k++)free(norm[k]);
 free(norm),free(bad),free(ex),free(out),free(len),free(attn);
@@ -402,10 +403,10 @@ return failed?1:0;
 }
 
 /*:506*//*513:*/
-#line 9546 "attention.w"
+#line 9549 "attention.w"
 
 /*515:*/
-#line 9560 "attention.w"
+#line 9563 "attention.w"
 
 #define BEAM_OPTIONS \
   {"beam", required_argument, 0, 'k'}, {"length-penalty", required_argument, 0, 'P'}, \
@@ -424,7 +425,7 @@ int used,replace_unk;
 }BeamChoice;
 
 /*:515*//*516:*/
-#line 9580 "attention.w"
+#line 9583 "attention.w"
 
 static int beam_option(const char*cmd,int c,const char*arg,BeamChoice*b)
 {
@@ -442,7 +443,7 @@ case'A':if(parse_float(cmd,"--alpha",arg,-1e-300,10.0,&x))return-1;b->o.alpha= x
 break;
 case'U':b->replace_unk= 1;break;
 case'P':/*517:*/
-#line 9601 "attention.w"
+#line 9604 "attention.w"
 
 if(strcmp(arg,"none")==0)b->o.penalty= LP_NONE;
 else if(strcmp(arg,"avg")==0)b->o.penalty= LP_AVG;
@@ -453,14 +454,14 @@ return-1;
 }
 
 /*:517*/
-#line 9596 "attention.w"
+#line 9599 "attention.w"
 break;
 }
 return 1;
 }
 
 /*:516*//*518:*/
-#line 9611 "attention.w"
+#line 9614 "attention.w"
 
 static void beam_defaults(BeamChoice*b)
 {
@@ -487,7 +488,7 @@ return 0;
 }
 
 /*:518*//*519:*/
-#line 9640 "attention.w"
+#line 9643 "attention.w"
 
 static BeamChoice translate_beam;
 
@@ -502,7 +503,7 @@ Hypothesis*y= xcalloc((size_t)o->n_best,sizeof*y);
 int found= 0;
 beam_search(d,1,init,o,y,&found);
 /*520:*/
-#line 9663 "attention.w"
+#line 9666 "attention.w"
 
 char*copy= xstrdup(norm),*words[DEFAULT_MAX_LENGTH*4];
 int nw= 0;
@@ -528,7 +529,7 @@ free(lines);
 free(copy);
 
 /*:520*/
-#line 9653 "attention.w"
+#line 9656 "attention.w"
 
 hypotheses_free(y,found);
 free(y);
@@ -538,7 +539,7 @@ return text;
 }
 
 /*:519*/
-#line 9547 "attention.w"
+#line 9550 "attention.w"
 
 
 /*:513*/
@@ -569,7 +570,7 @@ static int cmd_heatmap(int argc,char**argv)
 static const struct option longopts[]= {{"model",required_argument,0,'m'},
 {"out",required_argument,0,'o'},{"style",required_argument,0,'s'},
 {"scale",required_argument,0,'S'},{"help",no_argument,0,'h'},
-{"device",required_argument,0,'U'},{0,0,0,0}};
+{"device",required_argument,0,OPT_DEVICE},{0,0,0,0}};
 const char*model= NULL,*outs[MAX_OUTS],*device= NULL;
 int nout= 0,c,bad= 0,style= HEATMAP_MATPLOTLIB,unit= 0;
 opterr= 0;
@@ -591,7 +592,7 @@ if(strcmp(optarg,"data")==0||strcmp(optarg,"unit")==0)unit= optarg[0]=='u';
 else fprintf(stderr,"attention heatmap: --scale is 'data' or 'unit', not \"%s\"\n",optarg),
 bad= 1;
 break;
-case'U':bad= device_bad("heatmap",device= optarg);break;
+case OPT_DEVICE:bad= device_bad("heatmap",device= optarg);break;
 case'h':fputs(heatmap_usage,stdout);exit(0);
 case':':fprintf(stderr,"attention heatmap: %s needs a value\n",argv[optind-1]);
 bad= 1;
@@ -827,7 +828,7 @@ return status;
 #line 8464 "attention.w"
 
 /*465:*/
-#line 8541 "attention.w"
+#line 8543 "attention.w"
 
 static const char*train_usage= 
 "usage: attention train [--pairs seed | --data FILE] [OPTIONS]\n"
@@ -864,7 +865,7 @@ static const char*train_usage=
 "  (for these kinds --epochs defaults to 10, --lr to 0.001, --print-every to 1)\n";
 
 /*:465*//*466:*/
-#line 8576 "attention.w"
+#line 8578 "attention.w"
 
 typedef struct{
 const char*data,*init,*save;
@@ -872,7 +873,7 @@ int filter,append_eos;
 long epochs,hidden,max_length,seed,print_every,show,threads;
 double lr;
 /*479:*/
-#line 8838 "attention.w"
+#line 8840 "attention.w"
 
 int kind;
 long heads,batch;
@@ -884,7 +885,7 @@ double valid_split;
 const char*device;
 
 /*:479*/
-#line 8582 "attention.w"
+#line 8584 "attention.w"
 
 }TrainOptions;
 static int train_batched(TrainOptions*o,int kind);
@@ -901,16 +902,16 @@ static const struct option longopts[]= {
 {"show",required_argument,0,'S'},{"help",no_argument,0,'h'},
 {"loss-log",required_argument,0,'g'},{"threads",required_argument,0,'T'},
 /*480:*/
-#line 8848 "attention.w"
+#line 8850 "attention.w"
 
 {"attention",required_argument,0,'A'},{"heads",required_argument,0,'N'},
 {"batch",required_argument,0,'B'},{"dropout",required_argument,0,'D'},
 {"min-count",required_argument,0,'M'},{"no-shuffle",no_argument,0,'X'},
 {"valid",required_argument,0,'V'},{"valid-split",required_argument,0,'v'},
-{"bucket",no_argument,0,'K'},{"device",required_argument,0,'U'},
+{"bucket",no_argument,0,'K'},{"device",required_argument,0,OPT_DEVICE},
 
 /*:480*/
-#line 8597 "attention.w"
+#line 8599 "attention.w"
 
 {0,0,0,0}};
 *o= (TrainOptions){NULL,NULL,NULL,FILTER_TUTORIAL,1,-1,0,0,1,0,5,0,0.0,
@@ -920,7 +921,7 @@ opterr= 0;
 optind= 1;
 while(!bad&&(c= getopt_long(argc,argv,":h",longopts,NULL))!=-1)switch(c){
 /*467:*/
-#line 8615 "attention.w"
+#line 8617 "attention.w"
 
 case'p':
 if(strcmp(optarg,"seed")!=0){
@@ -952,7 +953,7 @@ break;
 case'S':bad= parse_long("train","--show",optarg,0,100000000,&o->show)!=0;break;
 case'T':bad= parse_long("train","--threads",optarg,1,2,&o->threads)!=0;break;
 /*481:*/
-#line 8855 "attention.w"
+#line 8857 "attention.w"
 
 case'A':
 if((o->kind= kind_from_name(optarg))<0){
@@ -971,7 +972,7 @@ case'M':bad= parse_long("train","--min-count",optarg,1,1000000,&o->min_count)!=0
 break;
 case'X':o->shuffle= 0;break;
 case'K':o->bucket= 1;break;
-case'U':bad= device_bad("train",o->device= optarg);break;
+case OPT_DEVICE:bad= device_bad("train",o->device= optarg);break;
 case'V':o->valid= optarg;break;
 case'v':
 if(parse_float("train","--valid-split",optarg,0.0,1.0,&o->valid_split)==0
@@ -982,7 +983,7 @@ bad= !(o->valid_split> 0.0&&o->valid_split<1.0);
 break;
 
 /*:481*/
-#line 8645 "attention.w"
+#line 8647 "attention.w"
 
 case'g':loss_log_path= optarg;break;
 case'h':fputs(train_usage,stdout);exit(0);
@@ -995,7 +996,7 @@ fprintf(stderr,"attention train: unknown option \"%s\"\n",argv[optind-1]);
 bad= 1;
 
 /*:467*/
-#line 8605 "attention.w"
+#line 8607 "attention.w"
 
 }
 if(!bad&&optind<argc){
@@ -1007,7 +1008,7 @@ return bad?-1:0;
 }
 
 /*:466*//*468:*/
-#line 8659 "attention.w"
+#line 8661 "attention.w"
 
 static int cmd_train(int argc,char**argv)
 {
@@ -1017,7 +1018,7 @@ Model m;
 Example*ex= NULL;
 int status= 0;
 /*470:*/
-#line 8719 "attention.w"
+#line 8721 "attention.w"
 
 if(train_options(argc,argv,&o))return 2;
 if(loss_log_path&&loss_log_check())return 1;
@@ -1029,10 +1030,10 @@ return 2;
 int max_length= o.max_length?(int)o.max_length:DEFAULT_MAX_LENGTH;
 
 /*:470*/
-#line 8667 "attention.w"
+#line 8669 "attention.w"
 
 /*469:*/
-#line 8686 "attention.w"
+#line 8688 "attention.w"
 
 int kind= o.kind;
 if(o.init){
@@ -1064,10 +1065,10 @@ if(o.print_every==0)o.print_every= 50;
 if(o.lr==0.0)o.lr= 0.01;
 
 /*:469*/
-#line 8668 "attention.w"
+#line 8670 "attention.w"
 
 /*471:*/
-#line 8729 "attention.w"
+#line 8731 "attention.w"
 
 if(o.data){
 if(pairs_read(&pl,o.data,o.filter,max_length)){
@@ -1077,10 +1078,10 @@ return 1;
 }else pairs_seed(&pl);
 
 /*:471*/
-#line 8669 "attention.w"
+#line 8671 "attention.w"
 
 /*474:*/
-#line 8755 "attention.w"
+#line 8757 "attention.w"
 
 if(o.init){
 if(checkpoint_load(&m,o.init)){
@@ -1097,10 +1098,10 @@ model_init_random(&m,(uint64_t)o.seed);
 }
 
 /*:474*/
-#line 8670 "attention.w"
+#line 8672 "attention.w"
 
 /*472:*/
-#line 8739 "attention.w"
+#line 8741 "attention.w"
 
 if(make_examples(&pl,&m.vin,&m.vout,m.cfg.L,o.append_eos,&ex)){
 fprintf(stderr,"attention train: %s\n",kit_error());
@@ -1110,10 +1111,10 @@ return 1;
 }
 
 /*:472*/
-#line 8671 "attention.w"
+#line 8673 "attention.w"
 
 /*475:*/
-#line 8770 "attention.w"
+#line 8772 "attention.w"
 
 if(o.data)printf("Read %ld sentence pairs from %s; kept %d (%s filter)\n",
 pl.lines_read,o.data,pl.n,o.filter==FILTER_TUTORIAL?"tutorial":"length");
@@ -1126,10 +1127,10 @@ printf("Training for %ld epochs, %s<EOS> on the targets\n",o.epochs,
 o.append_eos?"":"no ");
 
 /*:475*/
-#line 8672 "attention.w"
+#line 8674 "attention.w"
 
 /*476:*/
-#line 8786 "attention.w"
+#line 8788 "attention.w"
 
 int threads= o.threads?(int)o.threads:sysconf(_SC_NPROCESSORS_ONLN)> 1?2:1,used= 1;
 float*loss= xcalloc((size_t)pl.n*(size_t)o.print_every,sizeof(float));
@@ -1155,10 +1156,10 @@ used> 1?"s":"");
 free(loss);
 
 /*:476*/
-#line 8673 "attention.w"
+#line 8675 "attention.w"
 
 /*473:*/
-#line 8749 "attention.w"
+#line 8751 "attention.w"
 
 if(o.save&&checkpoint_save(&m,o.save)){
 fprintf(stderr,"attention train: %s\n",kit_error());
@@ -1166,10 +1167,10 @@ status= 1;
 }
 
 /*:473*/
-#line 8674 "attention.w"
+#line 8676 "attention.w"
 
 /*477:*/
-#line 8812 "attention.w"
+#line 8814 "attention.w"
 
 int right= 0,*out= xcalloc((size_t)m.cfg.L,sizeof(int));
 for(int k= 0;k<pl.n;k++){
@@ -1185,7 +1186,7 @@ printf("%d of %d training pairs translated exactly\n",right,pl.n);
 free(out);
 
 /*:477*/
-#line 8675 "attention.w"
+#line 8677 "attention.w"
 
 if(loss_log_path&&loss_log_save())status= 1;
 free(ex);
@@ -1195,7 +1196,7 @@ return status;
 }
 
 /*:468*//*482:*/
-#line 8892 "attention.w"
+#line 8894 "attention.w"
 
 static int train_batched(TrainOptions*o,int kind)
 {
@@ -1207,14 +1208,9 @@ if(o->epochs<0)o->epochs= 10;
 if(o->print_every==0)o->print_every= 1;
 if(o->lr==0.0)o->lr= 0.001;
 /*483:*/
-#line 8918 "attention.w"
+#line 8920 "attention.w"
 
 long H= o->hidden?o->hidden:DEFAULT_HIDDEN,heads= o->heads?o->heads:4;
-if(o->heads&&(kind!=KIND_MULTIHEAD||o->init)){
-fprintf(stderr,"attention train: --heads is for a new multihead model%s\n",
-o->init?"; the checkpoint of --init fixes its heads":"");
-return 2;
-}
 cpu_set_threads(o->threads?(int)o->threads:sysconf(_SC_NPROCESSORS_ONLN)> 1?2:1);
 if(kind==KIND_MULTIHEAD&&!o->init&&H%heads){
 fprintf(stderr,"attention train: --heads %ld does not divide the hidden size %ld\n",
@@ -1235,10 +1231,10 @@ const Backend*be= backend_for("train",o->device);
 if(!be)return 1;
 
 /*:483*/
-#line 8902 "attention.w"
+#line 8904 "attention.w"
 
 /*484:*/
-#line 8949 "attention.w"
+#line 8946 "attention.w"
 
 if(pairs_read(&pl,o->data,o->filter,L)){
 fprintf(stderr,"attention train: %s\n",kit_error());
@@ -1258,10 +1254,10 @@ return 1;
 }
 
 /*:484*/
-#line 8903 "attention.w"
+#line 8905 "attention.w"
 
 /*485:*/
-#line 8969 "attention.w"
+#line 8966 "attention.w"
 
 if(o->init){
 if(checkpoint_load_any(o->init,NULL,&bm,be,(int)o->batch)<0){
@@ -1275,6 +1271,12 @@ Config cfg= {vin.n,vout.n,(int)H,L};
 bmodel_alloc(&bm,be,kind,(int)heads,&cfg,&vin,&vout,(int)o->batch);
 bmodel_init_random(&bm,(uint64_t)o->seed);
 }
+if(o->init&&o->heads&&kind==KIND_MULTIHEAD&&o->heads!=bm.heads){
+fprintf(stderr,"attention train: --heads %ld, but %s has %d heads\n",o->heads,o->init,
+bm.heads);
+status= 2;
+goto end;
+}
 bm.dropout= (float)o->dropout;
 bm.seed= (uint64_t)o->seed;
 if(make_examples_unk(&pl,&bm.vin,&bm.vout,bm.cfg.L,&ex)
@@ -1284,10 +1286,10 @@ goto end;
 }
 
 /*:485*/
-#line 8904 "attention.w"
+#line 8906 "attention.w"
 
 /*486:*/
-#line 8990 "attention.w"
+#line 8993 "attention.w"
 
 printf("Read %ld sentence pairs from %s; kept %d (%s filter)",pl.lines_read,o->data,
 pl.n+vl.n*(o->valid_split> 0.0),o->filter==FILTER_TUTORIAL?"tutorial":"length");
@@ -1301,17 +1303,17 @@ printf("Training for %ld epochs, batch %ld, lr %g, dropout %g, %s\n",o->epochs,o
 o->lr,o->dropout,o->shuffle?"shuffled each epoch":"in file order");
 
 /*:486*/
-#line 8905 "attention.w"
+#line 8907 "attention.w"
 
 /*489:*/
-#line 9041 "attention.w"
+#line 9044 "attention.w"
 
 int n= pl.n,*order= xcalloc((size_t)n,sizeof(int));
 double best= INFINITY,t_all= now_seconds();
 for(long e= 1;e<=o->epochs;e++){
 for(int k= 0;k<n;k++)order[k]= k;
 if(o->shuffle)/*490:*/
-#line 9061 "attention.w"
+#line 9064 "attention.w"
 
 {
 uint64_t z= mix_seed((uint64_t)o->seed,(uint64_t)e);
@@ -1326,14 +1328,14 @@ order[j]= x;
 }
 
 /*:490*/
-#line 9046 "attention.w"
+#line 9049 "attention.w"
 
 if(o->bucket)bucket_batches(order,n,ex,(int)o->batch,o->shuffle?
 mix_seed((uint64_t)o->seed,(uint64_t)e+1000003):0);
 double t0= now_seconds(),train_loss,valid_loss= NAN;
 long tokens= 0,positions= 0,words= 0;
 /*495:*/
-#line 9136 "attention.w"
+#line 9139 "attention.w"
 
 int tty= isatty(fileno(stdout));
 double last= t0;
@@ -1357,13 +1359,13 @@ last= now;
 if(tty)printf("\r%78s\r","");
 
 /*:495*/
-#line 9051 "attention.w"
+#line 9054 "attention.w"
 
 train_loss= bmodel_take_loss(&bm)/(double)tokens;
 if(vl.n)valid_loss= batched_loss(&bm,vex,vl.n);
 loss_log_add(train_loss);
 /*496:*/
-#line 9158 "attention.w"
+#line 9161 "attention.w"
 
 double sec= now_seconds()-t0;
 int print= e%o->print_every==0||e==o->epochs;
@@ -1384,7 +1386,7 @@ if(print)printf("\n");
 fflush(stdout);
 
 /*:496*/
-#line 9055 "attention.w"
+#line 9058 "attention.w"
 
 }
 printf("Trained in %.1f s\n",now_seconds()-t_all);
@@ -1392,10 +1394,10 @@ free(order);
 status= 0;
 
 /*:489*/
-#line 8906 "attention.w"
+#line 8908 "attention.w"
 
 /*498:*/
-#line 9194 "attention.w"
+#line 9197 "attention.w"
 
 int show= o->show<pl.n?(int)o->show:pl.n,L2= bm.cfg.L;
 int*outw= xcalloc((size_t)(show?show:1)*L2,sizeof(int));
@@ -1411,7 +1413,7 @@ free(outw);
 free(outn);
 
 /*:498*/
-#line 8907 "attention.w"
+#line 8909 "attention.w"
 
 if(loss_log_path&&loss_log_save())status= 1;
 end:
@@ -1427,7 +1429,7 @@ return status;
 #line 8465 "attention.w"
 
 /*499:*/
-#line 9215 "attention.w"
+#line 9218 "attention.w"
 
 static const char*translate_usage= 
 "usage: attention translate --model CKPT [--attention] [SENTENCE ...]\n"
@@ -1450,7 +1452,7 @@ float*attn= xcalloc((size_t)m->cfg.L*(size_t)m->cfg.L,sizeof(float));
 int status= 0;
 if(!norm)status= kit_fail("%s: invalid UTF-8 at byte %zu",where,bad+1);
 else if(*norm)/*501:*/
-#line 9255 "attention.w"
+#line 9258 "attention.w"
 
 {
 int n= tokenize(&m->vin,norm,src,m->cfg.L,where,"English");
@@ -1463,7 +1465,7 @@ char*t= translate_beam.used?translate_with_beam(m,src,n,norm,out,&k,attn)
 fputs(t,stdout);
 free(t);
 if(show_attention)/*502:*/
-#line 9272 "attention.w"
+#line 9275 "attention.w"
 
 for(int t= 0;t<k;t++){
 double pad= 0.0;
@@ -1474,13 +1476,13 @@ printf("  (padding %.3f)",pad);
 }
 
 /*:502*/
-#line 9266 "attention.w"
+#line 9269 "attention.w"
 
 }
 }
 
 /*:501*/
-#line 9236 "attention.w"
+#line 9239 "attention.w"
 
 else if(!blank(s,len))status= kit_fail("%s: the sentence has no words",where);
 putchar('\n');
@@ -1492,13 +1494,13 @@ return status;
 }
 
 /*:499*//*503:*/
-#line 9281 "attention.w"
+#line 9284 "attention.w"
 
 static int cmd_translate(int argc,char**argv)
 {
 static const struct option longopts[]= {{"model",required_argument,0,'m'},
 {"attention",no_argument,0,'a'},{"help",no_argument,0,'h'},
-{"device",required_argument,0,'U'},BEAM_OPTIONS,{0,0,0,0}};
+{"device",required_argument,0,OPT_DEVICE},BEAM_OPTIONS,{0,0,0,0}};
 const char*model= NULL,*device= NULL;
 int c,show_attention= 0,r;
 opterr= 0;
@@ -1507,7 +1509,7 @@ beam_defaults(&translate_beam);
 while((c= getopt_long(argc,argv,":h",longopts,NULL))!=-1){
 if(c=='m')model= optarg;
 else if(c=='a')show_attention= 1;
-else if(c=='U'){
+else if(c==OPT_DEVICE){
 if(device_bad("translate",device= optarg))return 2;
 }
 else if((r= beam_option("translate",c,optarg,&translate_beam))!=0){
@@ -1555,7 +1557,7 @@ return 2;
 int failed= 0;
 char where[64];
 /*504:*/
-#line 9347 "attention.w"
+#line 9350 "attention.w"
 
 if(optind<argc)
 for(int k= optind;k<argc;k++){
@@ -1582,7 +1584,7 @@ free(line);
 }
 
 /*:504*/
-#line 9342 "attention.w"
+#line 9345 "attention.w"
 
 model_free(&m);
 return failed?1:0;
@@ -1592,7 +1594,7 @@ return failed?1:0;
 #line 8466 "attention.w"
 
 /*510:*/
-#line 9484 "attention.w"
+#line 9487 "attention.w"
 
 static const char*pairs_usage= 
 "usage: attention pairs --data FILE [--filter tutorial|length] [--max-length L]\n"
@@ -1604,7 +1606,7 @@ const char*data= NULL;
 int filter= FILTER_TUTORIAL;
 long max_length= DEFAULT_MAX_LENGTH;
 /*511:*/
-#line 9507 "attention.w"
+#line 9510 "attention.w"
 
 static const struct option longopts[]= {{"data",required_argument,0,'d'},
 {"filter",required_argument,0,'f'},{"max-length",required_argument,0,'L'},
@@ -1634,7 +1636,7 @@ return 2;
 }
 
 /*:511*/
-#line 9494 "attention.w"
+#line 9497 "attention.w"
 
 PairList pl;
 if(pairs_read(&pl,data,filter,(int)max_length)){
@@ -1653,10 +1655,10 @@ return 0;
 
 
 /*:460*//*514:*/
-#line 9549 "attention.w"
+#line 9552 "attention.w"
 
 /*521:*/
-#line 9692 "attention.w"
+#line 9695 "attention.w"
 
 static const char*bleu_usage= 
 "usage: attention bleu [--hyp FILE] [--precise] REFERENCES [REFERENCES ...]\n"
@@ -1687,7 +1689,7 @@ return ferror(f)?kit_fail("%s: read error",path):0;
 }
 
 /*:521*//*522:*/
-#line 9721 "attention.w"
+#line 9724 "attention.w"
 
 static int bleu_of_lines(char**h,int nh,char***ref,int n_refs,int precise)
 {
@@ -1706,7 +1708,7 @@ for(int r= 0;r<m;r++)free(ids[r]);
 free(hi);
 }
 if(status==0)/*523:*/
-#line 9745 "attention.w"
+#line 9748 "attention.w"
 
 {
 char line[256];
@@ -1718,7 +1720,7 @@ s.p[0],s.p[1],s.p[2],s.p[3]);
 }
 
 /*:523*/
-#line 9738 "attention.w"
+#line 9741 "attention.w"
 
 free(ids);
 free(len);
@@ -1727,7 +1729,7 @@ return status;
 }
 
 /*:522*//*524:*/
-#line 9755 "attention.w"
+#line 9758 "attention.w"
 
 static int cmd_bleu(int argc,char**argv)
 {
@@ -1755,7 +1757,7 @@ return 2;
 }
 int n_refs= argc-optind,status= 0;
 /*525:*/
-#line 9785 "attention.w"
+#line 9788 "attention.w"
 
 char***ref= xcalloc((size_t)n_refs,sizeof*ref),**h= NULL;
 int*nr= xcalloc((size_t)n_refs,sizeof(int)),nh= 0;
@@ -1788,16 +1790,16 @@ free(nr);
 status= status?1:0;
 
 /*:525*/
-#line 9781 "attention.w"
+#line 9784 "attention.w"
 
 return status;
 }
 
 /*:524*/
-#line 9550 "attention.w"
+#line 9553 "attention.w"
 
 /*526:*/
-#line 9826 "attention.w"
+#line 9829 "attention.w"
 
 static const char*split_usage= 
 "usage: attention split --data FILE --out-dir DIR [--test F] [--valid F] [--seed S]\n"
@@ -1818,7 +1820,7 @@ double share[2]= {0.1,0.1};
 long seed= 1;
 int filter= FILTER_TUTORIAL,c;
 /*527:*/
-#line 9860 "attention.w"
+#line 9863 "attention.w"
 
 opterr= 0;
 optind= 1;
@@ -1852,7 +1854,7 @@ return 2;
 }
 
 /*:527*/
-#line 9845 "attention.w"
+#line 9848 "attention.w"
 
 PairList pl;
 if(pairs_read(&pl,data,filter,DEFAULT_MAX_LENGTH)){
@@ -1862,7 +1864,7 @@ return 1;
 int*part= xcalloc((size_t)pl.n,sizeof(int)),counts[3][2];
 int status= pairs_split(&pl,share[0],share[1],(uint64_t)seed,part,counts);
 if(status==0)/*528:*/
-#line 9892 "attention.w"
+#line 9895 "attention.w"
 
 {
 static const char*const name[3]= {"train","valid","test"};
@@ -1883,7 +1885,7 @@ counts[p][1],path);
 }
 
 /*:528*/
-#line 9853 "attention.w"
+#line 9856 "attention.w"
 
 if(status)fprintf(stderr,"attention split: %s\n",kit_error());
 free(part);
@@ -1892,10 +1894,10 @@ return status?1:0;
 }
 
 /*:526*/
-#line 9551 "attention.w"
+#line 9554 "attention.w"
 
 /*529:*/
-#line 9918 "attention.w"
+#line 9921 "attention.w"
 
 static const char*eval_usage= 
 "usage: attention eval --model CKPT --data FILE [OPTIONS]\n"
@@ -1914,7 +1916,7 @@ BeamChoice beam;
 }EvalOptions;
 
 /*:529*//*530:*/
-#line 9935 "attention.w"
+#line 9938 "attention.w"
 
 static int eval_options(int argc,char**argv,EvalOptions*o)
 {
@@ -1951,7 +1953,7 @@ return bad?-1:0;
 }
 
 /*:530*//*531:*/
-#line 9971 "attention.w"
+#line 9974 "attention.w"
 
 static int cmd_eval(int argc,char**argv)
 {
@@ -1971,7 +1973,7 @@ return 1;
 }
 int n_src,*group= pairs_group_sources(&pl,&n_src),status= 0;
 /*532:*/
-#line 10000 "attention.w"
+#line 10003 "attention.w"
 
 int*first= xcalloc((size_t)n_src,sizeof(int)),*n_ref= xcalloc((size_t)n_src,sizeof(int));
 int**ref= xcalloc((size_t)n_src,sizeof*ref),*ref_fill= xcalloc((size_t)n_src,sizeof(int));
@@ -1991,10 +1993,10 @@ fprintf(stderr,"attention eval: warning: %s; such sources count as empty "
 }
 
 /*:532*/
-#line 9989 "attention.w"
+#line 9992 "attention.w"
 
 /*533:*/
-#line 10020 "attention.w"
+#line 10023 "attention.w"
 
 char**hyp= xcalloc((size_t)n_src,sizeof*hyp);
 Decoder*d= model_decoder(&m);
@@ -2005,7 +2007,7 @@ for(int s= s0;s<n_src&&s<s0+o.batch;s++)
 if(src_len[s]> 0)idx[nb++]= s;
 else hyp[s]= xstrdup("");
 if(nb> 0)/*534:*/
-#line 10035 "attention.w"
+#line 10038 "attention.w"
 
 {
 const int**sp= xcalloc((size_t)nb,sizeof*sp);
@@ -2029,7 +2031,7 @@ free(y);free(init);free(sp);free(len);free(found);
 }
 
 /*:534*/
-#line 10029 "attention.w"
+#line 10032 "attention.w"
 
 free(idx);
 }
@@ -2037,10 +2039,10 @@ double seconds= now_seconds()-t0;
 d->release(d);
 
 /*:533*/
-#line 9990 "attention.w"
+#line 9993 "attention.w"
 
 /*535:*/
-#line 10060 "attention.w"
+#line 10063 "attention.w"
 
 BleuStats all= {0},by_len[4];
 memset(by_len,0,sizeof by_len);
@@ -2051,7 +2053,7 @@ int nw= 1;
 for(const char*p= en;*p;p++)nw+= *p==' ';
 int bucket= nw<=3?0:nw<=6?1:nw<=9?2:3;
 /*536:*/
-#line 10073 "attention.w"
+#line 10076 "attention.w"
 
 {
 Vocab v;
@@ -2072,11 +2074,11 @@ vocab_free(&v);
 }
 
 /*:536*/
-#line 10069 "attention.w"
+#line 10072 "attention.w"
 
 }
 /*537:*/
-#line 10092 "attention.w"
+#line 10095 "attention.w"
 
 {
 char line[256];
@@ -2100,7 +2102,7 @@ failed);
 printf("Speed: %d sources in %.3f s, %.0f sentences/s\n",n_src-failed,seconds,
 seconds> 0?(n_src-failed)/seconds:0.0);
 /*538:*/
-#line 10117 "attention.w"
+#line 10120 "attention.w"
 
 for(int s= 0;s<n_src&&s<o.show;s++){
 printf("EN:  %s\n",pl.pair[first[s]].src);
@@ -2109,19 +2111,19 @@ printf("OUT: %s\n",hyp[s]);
 }
 
 /*:538*/
-#line 10114 "attention.w"
+#line 10117 "attention.w"
 
 }
 
 /*:537*/
-#line 10071 "attention.w"
+#line 10074 "attention.w"
 
 
 /*:535*/
-#line 9991 "attention.w"
+#line 9994 "attention.w"
 
 /*539:*/
-#line 10124 "attention.w"
+#line 10127 "attention.w"
 
 if(o.output){
 FILE*f= fopen(o.output,"wb");
@@ -2137,10 +2139,10 @@ status= 1;
 }
 
 /*:539*/
-#line 9992 "attention.w"
+#line 9995 "attention.w"
 
 /*540:*/
-#line 10138 "attention.w"
+#line 10141 "attention.w"
 
 for(int s= 0;s<n_src;s++)free(hyp[s]),free(ref[s]);
 free(hyp);free(ref);free(ref_fill);free(n_ref);free(first);free(src);free(src_len);
@@ -2149,13 +2151,13 @@ pairs_free(&pl);
 model_free(&m);
 
 /*:540*/
-#line 9993 "attention.w"
+#line 9996 "attention.w"
 
 return status;
 }
 
 /*:531*/
-#line 9552 "attention.w"
+#line 9555 "attention.w"
 
 
 /*:514*/
@@ -2183,7 +2185,7 @@ int(*run)(int argc,char**argv);
 
 
 /*:459*//*512:*/
-#line 9540 "attention.w"
+#line 9543 "attention.w"
 
 {"bleu","score translations against references (corpus BLEU-4, sacreBLEU's form)",cmd_bleu},
 {"split","split a pair file into train, valid and test files by English sentence",cmd_split},
