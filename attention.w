@@ -4181,10 +4181,10 @@ With the keys $k_1=(1,0)$, $k_2=(0,1)$, $k_3=(1,1)$ (and anything at the
 pad) the context is $c=0.2312k_1+0.6285k_2+0.1402k_3=(0.3715,\,0.7688)$.
 Backwards, suppose the weights' gradient is $\bar w=(1,0,0,\ast)$: then
 $\sum_pw_p\bar w_p=0.2312$ and
-$\bar e=(0.2312\cdot0.7688,\;0.6285\cdot(-0.2312),\;0.1402\cdot(-0.2312),\;0)
-=(0.1778,\,-0.1453,\,-0.0324,\,0)$, which sums to zero, as the gradient of
-anything through a softmax must: adding a constant to all scores changes
-nothing. The pad's gradient is exactly 0, so nothing flows into whatever the
+$$\bar e=\bigl(0.2312\cdot0.7688,\;0.6285\cdot(-0.2312),\;0.1402\cdot(-0.2312),\;0\bigr)
+=(0.1778,\,-0.1453,\,-0.0324,\,0),$$
+which sums to zero, as the gradient of anything through a softmax must:
+adding a constant to all scores changes nothing. The pad's gradient is exactly 0, so nothing flows into whatever the
 encoder put there.
 @^worked example@>
 @^masking@>
@@ -4707,7 +4707,7 @@ void bmodel_free(BModel *bm);
 @ Initialisation follows \PB{PyTorch}'s defaults as in Part I: embeddings
 $N(0,1)$, every other weight and bias uniform on $\pm1/\sqrt n$ with $n$ the
 layer's input width ($H$ for the GRUs, as \PB{PyTorch} has it), except
-\.{MultiheadAttention}'s input projection, which \PB{PyTorch} draws from
+the input projection of \.{Multi}\-\.{head}\-\.{Attention}, which \PB{PyTorch} draws from
 Glorot's uniform distribution $\pm\sqrt{6/(H+3H)}$, with zero biases for both
 projections. The numbers are made on the host, in the buffer's order, and
 copied to the backend.
