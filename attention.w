@@ -8423,6 +8423,7 @@ for bad data, a bad model file or an unknown word.
 #include <getopt.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/stat.h>
 @<Command-line helpers@>@;
 @<The commands@>@;
 
@@ -9822,7 +9823,7 @@ French) all go to the same file, so no English sentence of the test set was
 seen in training. The sentences are shuffled with a seeded generator (the
 |erand48| of the initialisation), the first \.{--test} share of them goes
 to \.{test.txt}, the next \.{--valid} share to \.{valid.txt} and the rest to
-\.{train.txt} in the folder \.{--out-dir}; each file keeps the order of the
+\.{train.txt} in the folder \.{--out-dir} (made if it is not there); each file keeps the order of the
 input file and holds normalised pairs, which read back unchanged. The same
 command gives the same files.
 @^held-out split@>
@@ -9895,6 +9896,8 @@ if (!data || !dir || optind < argc) {
 @ @<Write the three files...@>=
 {
   static const char *const name[3] = {"train", "valid", "test"};
+  if (mkdir(dir, 0777) != 0 && errno != EEXIST)
+    status = kit_fail("%s: cannot make the folder: %s", dir, strerror(errno));
   for (int p = 0; p < 3 && status == 0; p++) {
     char path[4096];
     snprintf(path, sizeof path, "%s/%s.txt", dir, name[p]);

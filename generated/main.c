@@ -8,6 +8,7 @@
 #include <getopt.h> 
 #include <time.h> 
 #include <unistd.h> 
+#include <sys/stat.h> 
 /*442:*/
 #line 8073 "attention.w"
 
@@ -89,7 +90,7 @@ return status;
 }
 
 /*:451*//*461:*/
-#line 8471 "attention.w"
+#line 8472 "attention.w"
 
 static int parse_long(const char*cmd,const char*opt,const char*s,long lo,
 long hi,long*out)
@@ -107,7 +108,7 @@ return 0;
 }
 
 /*:461*//*462:*/
-#line 8488 "attention.w"
+#line 8489 "attention.w"
 
 static int parse_float(const char*cmd,const char*opt,const char*s,double lo,
 double hi,double*out)
@@ -125,7 +126,7 @@ return 0;
 }
 
 /*:462*//*463:*/
-#line 8506 "attention.w"
+#line 8507 "attention.w"
 
 static double now_seconds(void)
 {
@@ -135,7 +136,7 @@ return(double)ts.tv_sec+1e-9*(double)ts.tv_nsec;
 }
 
 /*:463*//*464:*/
-#line 8522 "attention.w"
+#line 8523 "attention.w"
 
 #define OPT_DEVICE 256
 static int device_bad(const char*cmd,const char*device)
@@ -156,7 +157,7 @@ return be;
 }
 
 /*:464*//*478:*/
-#line 8828 "attention.w"
+#line 8829 "attention.w"
 
 static char*words_join(const Vocab*v,const int*ids,int n)
 {
@@ -168,7 +169,7 @@ return s;
 }
 
 /*:478*//*487:*/
-#line 9008 "attention.w"
+#line 9009 "attention.w"
 
 static double hold_fraction(const char*s,uint64_t seed)
 {
@@ -188,7 +189,7 @@ int kept= 0;
 for(int k= 0;k<pl->n;k++){
 Pair p= pl->pair[k];
 if(hold_fraction(p.src,seed)<share)/*488:*/
-#line 9032 "attention.w"
+#line 9033 "attention.w"
 
 {
 if(vl->n==vl->cap){
@@ -199,7 +200,7 @@ vl->pair[vl->n++]= p;
 }
 
 /*:488*/
-#line 9026 "attention.w"
+#line 9027 "attention.w"
 
 else pl->pair[kept++]= p;
 }
@@ -207,7 +208,7 @@ pl->n= kept;
 }
 
 /*:487*//*491:*/
-#line 9077 "attention.w"
+#line 9078 "attention.w"
 
 static uint64_t mix_seed(uint64_t a,uint64_t b)
 {
@@ -218,7 +219,7 @@ return z^(z>>31);
 }
 
 /*:491*//*492:*/
-#line 9096 "attention.w"
+#line 9097 "attention.w"
 
 static const Example*bucket_ex;
 static int by_length(const void*x,const void*y)
@@ -230,7 +231,7 @@ return d?d:*(const int*)x-*(const int*)y;
 }
 
 /*:492*//*493:*/
-#line 9106 "attention.w"
+#line 9107 "attention.w"
 
 static void bucket_batches(int*order,int n,const Example*ex,int B,uint64_t seed)
 {
@@ -247,7 +248,7 @@ if(j> k)j= k;
 perm[k]= perm[j],perm[j]= x;
 }
 /*494:*/
-#line 9126 "attention.w"
+#line 9127 "attention.w"
 
 int at= 0;
 for(int k= 0;k<nb;k++){
@@ -258,13 +259,13 @@ at+= len;
 memcpy(order,copy,(size_t)n*sizeof(int));
 
 /*:494*/
-#line 9121 "attention.w"
+#line 9122 "attention.w"
 
 free(perm),free(copy);
 }
 
 /*:493*//*497:*/
-#line 9182 "attention.w"
+#line 9183 "attention.w"
 
 static double batched_loss(BModel*bm,const Example*ex,int n)
 {
@@ -280,7 +281,7 @@ return bmodel_take_loss(bm)/(double)(tokens?tokens:1);
 }
 
 /*:497*//*500:*/
-#line 9251 "attention.w"
+#line 9252 "attention.w"
 
 static int blank(const char*s,size_t len)
 {
@@ -289,7 +290,7 @@ return 1;
 }
 
 /*:500*//*505:*/
-#line 9376 "attention.w"
+#line 9377 "attention.w"
 
 static void warn_unknown(const char*cmd,const Vocab*v,Vocab*seen,const char*s,
 const char*where)
@@ -309,7 +310,7 @@ fprintf(stderr,"attention %s: %s: warning: \"%s\" is not in the model's "
 }
 
 /*:505*//*506:*/
-#line 9399 "attention.w"
+#line 9400 "attention.w"
 
 static int translate_batched(BModel*bm,int nargs,char**args,int show_attention)
 {
@@ -319,7 +320,7 @@ Example*ex= xcalloc((size_t)cap,sizeof(Example));
 Vocab unknown;
 vocab_init(&unknown);
 /*507:*/
-#line 9420 "attention.w"
+#line 9421 "attention.w"
 
 char*line= NULL;
 size_t lcap= 0;
@@ -341,7 +342,7 @@ bad= xrealloc(bad,(size_t)cap);
 ex= xrealloc(ex,(size_t)cap*sizeof(Example));
 }
 /*508:*/
-#line 9445 "attention.w"
+#line 9446 "attention.w"
 
 size_t badbyte;
 char where[64];
@@ -364,20 +365,20 @@ bad[n]= 0;
 }else ex[n].src[0]= EOS_TOKEN,ex[n].src_len= 1,bad[n]= 1;
 
 /*:508*/
-#line 9440 "attention.w"
+#line 9441 "attention.w"
 
 n++;
 }
 free(line);
 
 /*:507*/
-#line 9407 "attention.w"
+#line 9408 "attention.w"
 
 int*out= xcalloc((size_t)(n?n:1)*L,sizeof(int)),*len= xcalloc((size_t)(n?n:1),sizeof(int));
 float*attn= show_attention?xcalloc((size_t)(n?n:1)*L*L,sizeof(float)):NULL;
 bmodel_greedy(bm,ex,n,out,len,attn);
 /*509:*/
-#line 9467 "attention.w"
+#line 9468 "attention.w"
 
 for(int k= 0;k<n;k++){
 if(!bad[k]){
@@ -394,7 +395,7 @@ putchar('\n');
 }
 
 /*:509*/
-#line 9411 "attention.w"
+#line 9412 "attention.w"
 
 for(int k= 0;k<n;k++)free(norm[k]);
 free(norm),free(bad),free(ex),free(out),free(len),free(attn);
@@ -403,10 +404,10 @@ return failed?1:0;
 }
 
 /*:506*//*513:*/
-#line 9549 "attention.w"
+#line 9550 "attention.w"
 
 /*515:*/
-#line 9563 "attention.w"
+#line 9564 "attention.w"
 
 #define BEAM_OPTIONS \
   {"beam", required_argument, 0, 'k'}, {"length-penalty", required_argument, 0, 'P'}, \
@@ -425,7 +426,7 @@ int used,replace_unk;
 }BeamChoice;
 
 /*:515*//*516:*/
-#line 9583 "attention.w"
+#line 9584 "attention.w"
 
 static int beam_option(const char*cmd,int c,const char*arg,BeamChoice*b)
 {
@@ -443,7 +444,7 @@ case'A':if(parse_float(cmd,"--alpha",arg,-1e-300,10.0,&x))return-1;b->o.alpha= x
 break;
 case'U':b->replace_unk= 1;break;
 case'P':/*517:*/
-#line 9604 "attention.w"
+#line 9605 "attention.w"
 
 if(strcmp(arg,"none")==0)b->o.penalty= LP_NONE;
 else if(strcmp(arg,"avg")==0)b->o.penalty= LP_AVG;
@@ -454,14 +455,14 @@ return-1;
 }
 
 /*:517*/
-#line 9599 "attention.w"
+#line 9600 "attention.w"
 break;
 }
 return 1;
 }
 
 /*:516*//*518:*/
-#line 9614 "attention.w"
+#line 9615 "attention.w"
 
 static void beam_defaults(BeamChoice*b)
 {
@@ -488,7 +489,7 @@ return 0;
 }
 
 /*:518*//*519:*/
-#line 9643 "attention.w"
+#line 9644 "attention.w"
 
 static BeamChoice translate_beam;
 
@@ -503,7 +504,7 @@ Hypothesis*y= xcalloc((size_t)o->n_best,sizeof*y);
 int found= 0;
 beam_search(d,1,init,o,y,&found);
 /*520:*/
-#line 9666 "attention.w"
+#line 9667 "attention.w"
 
 char*copy= xstrdup(norm),*words[DEFAULT_MAX_LENGTH*4];
 int nw= 0;
@@ -529,7 +530,7 @@ free(lines);
 free(copy);
 
 /*:520*/
-#line 9656 "attention.w"
+#line 9657 "attention.w"
 
 hypotheses_free(y,found);
 free(y);
@@ -539,11 +540,11 @@ return text;
 }
 
 /*:519*/
-#line 9550 "attention.w"
+#line 9551 "attention.w"
 
 
 /*:513*/
-#line 8426 "attention.w"
+#line 8427 "attention.w"
 
 /*439:*/
 #line 8049 "attention.w"
@@ -825,10 +826,10 @@ return status;
 
 
 /*:439*//*460:*/
-#line 8464 "attention.w"
+#line 8465 "attention.w"
 
 /*465:*/
-#line 8543 "attention.w"
+#line 8544 "attention.w"
 
 static const char*train_usage= 
 "usage: attention train [--pairs seed | --data FILE] [OPTIONS]\n"
@@ -865,7 +866,7 @@ static const char*train_usage=
 "  (for these kinds --epochs defaults to 10, --lr to 0.001, --print-every to 1)\n";
 
 /*:465*//*466:*/
-#line 8578 "attention.w"
+#line 8579 "attention.w"
 
 typedef struct{
 const char*data,*init,*save;
@@ -873,7 +874,7 @@ int filter,append_eos;
 long epochs,hidden,max_length,seed,print_every,show,threads;
 double lr;
 /*479:*/
-#line 8840 "attention.w"
+#line 8841 "attention.w"
 
 int kind;
 long heads,batch;
@@ -885,7 +886,7 @@ double valid_split;
 const char*device;
 
 /*:479*/
-#line 8584 "attention.w"
+#line 8585 "attention.w"
 
 }TrainOptions;
 static int train_batched(TrainOptions*o,int kind);
@@ -902,7 +903,7 @@ static const struct option longopts[]= {
 {"show",required_argument,0,'S'},{"help",no_argument,0,'h'},
 {"loss-log",required_argument,0,'g'},{"threads",required_argument,0,'T'},
 /*480:*/
-#line 8850 "attention.w"
+#line 8851 "attention.w"
 
 {"attention",required_argument,0,'A'},{"heads",required_argument,0,'N'},
 {"batch",required_argument,0,'B'},{"dropout",required_argument,0,'D'},
@@ -911,7 +912,7 @@ static const struct option longopts[]= {
 {"bucket",no_argument,0,'K'},{"device",required_argument,0,OPT_DEVICE},
 
 /*:480*/
-#line 8599 "attention.w"
+#line 8600 "attention.w"
 
 {0,0,0,0}};
 *o= (TrainOptions){NULL,NULL,NULL,FILTER_TUTORIAL,1,-1,0,0,1,0,5,0,0.0,
@@ -921,7 +922,7 @@ opterr= 0;
 optind= 1;
 while(!bad&&(c= getopt_long(argc,argv,":h",longopts,NULL))!=-1)switch(c){
 /*467:*/
-#line 8617 "attention.w"
+#line 8618 "attention.w"
 
 case'p':
 if(strcmp(optarg,"seed")!=0){
@@ -953,7 +954,7 @@ break;
 case'S':bad= parse_long("train","--show",optarg,0,100000000,&o->show)!=0;break;
 case'T':bad= parse_long("train","--threads",optarg,1,2,&o->threads)!=0;break;
 /*481:*/
-#line 8857 "attention.w"
+#line 8858 "attention.w"
 
 case'A':
 if((o->kind= kind_from_name(optarg))<0){
@@ -983,7 +984,7 @@ bad= !(o->valid_split> 0.0&&o->valid_split<1.0);
 break;
 
 /*:481*/
-#line 8647 "attention.w"
+#line 8648 "attention.w"
 
 case'g':loss_log_path= optarg;break;
 case'h':fputs(train_usage,stdout);exit(0);
@@ -996,7 +997,7 @@ fprintf(stderr,"attention train: unknown option \"%s\"\n",argv[optind-1]);
 bad= 1;
 
 /*:467*/
-#line 8607 "attention.w"
+#line 8608 "attention.w"
 
 }
 if(!bad&&optind<argc){
@@ -1008,7 +1009,7 @@ return bad?-1:0;
 }
 
 /*:466*//*468:*/
-#line 8661 "attention.w"
+#line 8662 "attention.w"
 
 static int cmd_train(int argc,char**argv)
 {
@@ -1018,7 +1019,7 @@ Model m;
 Example*ex= NULL;
 int status= 0;
 /*470:*/
-#line 8721 "attention.w"
+#line 8722 "attention.w"
 
 if(train_options(argc,argv,&o))return 2;
 if(loss_log_path&&loss_log_check())return 1;
@@ -1030,10 +1031,10 @@ return 2;
 int max_length= o.max_length?(int)o.max_length:DEFAULT_MAX_LENGTH;
 
 /*:470*/
-#line 8669 "attention.w"
+#line 8670 "attention.w"
 
 /*469:*/
-#line 8688 "attention.w"
+#line 8689 "attention.w"
 
 int kind= o.kind;
 if(o.init){
@@ -1065,10 +1066,10 @@ if(o.print_every==0)o.print_every= 50;
 if(o.lr==0.0)o.lr= 0.01;
 
 /*:469*/
-#line 8670 "attention.w"
+#line 8671 "attention.w"
 
 /*471:*/
-#line 8731 "attention.w"
+#line 8732 "attention.w"
 
 if(o.data){
 if(pairs_read(&pl,o.data,o.filter,max_length)){
@@ -1078,10 +1079,10 @@ return 1;
 }else pairs_seed(&pl);
 
 /*:471*/
-#line 8671 "attention.w"
+#line 8672 "attention.w"
 
 /*474:*/
-#line 8757 "attention.w"
+#line 8758 "attention.w"
 
 if(o.init){
 if(checkpoint_load(&m,o.init)){
@@ -1098,10 +1099,10 @@ model_init_random(&m,(uint64_t)o.seed);
 }
 
 /*:474*/
-#line 8672 "attention.w"
+#line 8673 "attention.w"
 
 /*472:*/
-#line 8741 "attention.w"
+#line 8742 "attention.w"
 
 if(make_examples(&pl,&m.vin,&m.vout,m.cfg.L,o.append_eos,&ex)){
 fprintf(stderr,"attention train: %s\n",kit_error());
@@ -1111,10 +1112,10 @@ return 1;
 }
 
 /*:472*/
-#line 8673 "attention.w"
+#line 8674 "attention.w"
 
 /*475:*/
-#line 8772 "attention.w"
+#line 8773 "attention.w"
 
 if(o.data)printf("Read %ld sentence pairs from %s; kept %d (%s filter)\n",
 pl.lines_read,o.data,pl.n,o.filter==FILTER_TUTORIAL?"tutorial":"length");
@@ -1127,10 +1128,10 @@ printf("Training for %ld epochs, %s<EOS> on the targets\n",o.epochs,
 o.append_eos?"":"no ");
 
 /*:475*/
-#line 8674 "attention.w"
+#line 8675 "attention.w"
 
 /*476:*/
-#line 8788 "attention.w"
+#line 8789 "attention.w"
 
 int threads= o.threads?(int)o.threads:sysconf(_SC_NPROCESSORS_ONLN)> 1?2:1,used= 1;
 float*loss= xcalloc((size_t)pl.n*(size_t)o.print_every,sizeof(float));
@@ -1156,10 +1157,10 @@ used> 1?"s":"");
 free(loss);
 
 /*:476*/
-#line 8675 "attention.w"
+#line 8676 "attention.w"
 
 /*473:*/
-#line 8751 "attention.w"
+#line 8752 "attention.w"
 
 if(o.save&&checkpoint_save(&m,o.save)){
 fprintf(stderr,"attention train: %s\n",kit_error());
@@ -1167,10 +1168,10 @@ status= 1;
 }
 
 /*:473*/
-#line 8676 "attention.w"
+#line 8677 "attention.w"
 
 /*477:*/
-#line 8814 "attention.w"
+#line 8815 "attention.w"
 
 int right= 0,*out= xcalloc((size_t)m.cfg.L,sizeof(int));
 for(int k= 0;k<pl.n;k++){
@@ -1186,7 +1187,7 @@ printf("%d of %d training pairs translated exactly\n",right,pl.n);
 free(out);
 
 /*:477*/
-#line 8677 "attention.w"
+#line 8678 "attention.w"
 
 if(loss_log_path&&loss_log_save())status= 1;
 free(ex);
@@ -1196,7 +1197,7 @@ return status;
 }
 
 /*:468*//*482:*/
-#line 8894 "attention.w"
+#line 8895 "attention.w"
 
 static int train_batched(TrainOptions*o,int kind)
 {
@@ -1208,7 +1209,7 @@ if(o->epochs<0)o->epochs= 10;
 if(o->print_every==0)o->print_every= 1;
 if(o->lr==0.0)o->lr= 0.001;
 /*483:*/
-#line 8920 "attention.w"
+#line 8921 "attention.w"
 
 long H= o->hidden?o->hidden:DEFAULT_HIDDEN,heads= o->heads?o->heads:4;
 cpu_set_threads(o->threads?(int)o->threads:sysconf(_SC_NPROCESSORS_ONLN)> 1?2:1);
@@ -1231,10 +1232,10 @@ const Backend*be= backend_for("train",o->device);
 if(!be)return 1;
 
 /*:483*/
-#line 8904 "attention.w"
+#line 8905 "attention.w"
 
 /*484:*/
-#line 8946 "attention.w"
+#line 8947 "attention.w"
 
 if(pairs_read(&pl,o->data,o->filter,L)){
 fprintf(stderr,"attention train: %s\n",kit_error());
@@ -1254,10 +1255,10 @@ return 1;
 }
 
 /*:484*/
-#line 8905 "attention.w"
+#line 8906 "attention.w"
 
 /*485:*/
-#line 8966 "attention.w"
+#line 8967 "attention.w"
 
 if(o->init){
 if(checkpoint_load_any(o->init,NULL,&bm,be,(int)o->batch)<0){
@@ -1286,10 +1287,10 @@ goto end;
 }
 
 /*:485*/
-#line 8906 "attention.w"
+#line 8907 "attention.w"
 
 /*486:*/
-#line 8993 "attention.w"
+#line 8994 "attention.w"
 
 printf("Read %ld sentence pairs from %s; kept %d (%s filter)",pl.lines_read,o->data,
 pl.n+vl.n*(o->valid_split> 0.0),o->filter==FILTER_TUTORIAL?"tutorial":"length");
@@ -1303,17 +1304,17 @@ printf("Training for %ld epochs, batch %ld, lr %g, dropout %g, %s\n",o->epochs,o
 o->lr,o->dropout,o->shuffle?"shuffled each epoch":"in file order");
 
 /*:486*/
-#line 8907 "attention.w"
+#line 8908 "attention.w"
 
 /*489:*/
-#line 9044 "attention.w"
+#line 9045 "attention.w"
 
 int n= pl.n,*order= xcalloc((size_t)n,sizeof(int));
 double best= INFINITY,t_all= now_seconds();
 for(long e= 1;e<=o->epochs;e++){
 for(int k= 0;k<n;k++)order[k]= k;
 if(o->shuffle)/*490:*/
-#line 9064 "attention.w"
+#line 9065 "attention.w"
 
 {
 uint64_t z= mix_seed((uint64_t)o->seed,(uint64_t)e);
@@ -1328,14 +1329,14 @@ order[j]= x;
 }
 
 /*:490*/
-#line 9049 "attention.w"
+#line 9050 "attention.w"
 
 if(o->bucket)bucket_batches(order,n,ex,(int)o->batch,o->shuffle?
 mix_seed((uint64_t)o->seed,(uint64_t)e+1000003):0);
 double t0= now_seconds(),train_loss,valid_loss= NAN;
 long tokens= 0,positions= 0,words= 0;
 /*495:*/
-#line 9139 "attention.w"
+#line 9140 "attention.w"
 
 int tty= isatty(fileno(stdout));
 double last= t0;
@@ -1359,13 +1360,13 @@ last= now;
 if(tty)printf("\r%78s\r","");
 
 /*:495*/
-#line 9054 "attention.w"
+#line 9055 "attention.w"
 
 train_loss= bmodel_take_loss(&bm)/(double)tokens;
 if(vl.n)valid_loss= batched_loss(&bm,vex,vl.n);
 loss_log_add(train_loss);
 /*496:*/
-#line 9161 "attention.w"
+#line 9162 "attention.w"
 
 double sec= now_seconds()-t0;
 int print= e%o->print_every==0||e==o->epochs;
@@ -1386,7 +1387,7 @@ if(print)printf("\n");
 fflush(stdout);
 
 /*:496*/
-#line 9058 "attention.w"
+#line 9059 "attention.w"
 
 }
 printf("Trained in %.1f s\n",now_seconds()-t_all);
@@ -1394,10 +1395,10 @@ free(order);
 status= 0;
 
 /*:489*/
-#line 8908 "attention.w"
+#line 8909 "attention.w"
 
 /*498:*/
-#line 9197 "attention.w"
+#line 9198 "attention.w"
 
 int show= o->show<pl.n?(int)o->show:pl.n,L2= bm.cfg.L;
 int*outw= xcalloc((size_t)(show?show:1)*L2,sizeof(int));
@@ -1413,7 +1414,7 @@ free(outw);
 free(outn);
 
 /*:498*/
-#line 8909 "attention.w"
+#line 8910 "attention.w"
 
 if(loss_log_path&&loss_log_save())status= 1;
 end:
@@ -1426,10 +1427,10 @@ return status;
 }
 
 /*:482*/
-#line 8465 "attention.w"
+#line 8466 "attention.w"
 
 /*499:*/
-#line 9218 "attention.w"
+#line 9219 "attention.w"
 
 static const char*translate_usage= 
 "usage: attention translate --model CKPT [--attention] [SENTENCE ...]\n"
@@ -1452,7 +1453,7 @@ float*attn= xcalloc((size_t)m->cfg.L*(size_t)m->cfg.L,sizeof(float));
 int status= 0;
 if(!norm)status= kit_fail("%s: invalid UTF-8 at byte %zu",where,bad+1);
 else if(*norm)/*501:*/
-#line 9258 "attention.w"
+#line 9259 "attention.w"
 
 {
 int n= tokenize(&m->vin,norm,src,m->cfg.L,where,"English");
@@ -1465,7 +1466,7 @@ char*t= translate_beam.used?translate_with_beam(m,src,n,norm,out,&k,attn)
 fputs(t,stdout);
 free(t);
 if(show_attention)/*502:*/
-#line 9275 "attention.w"
+#line 9276 "attention.w"
 
 for(int t= 0;t<k;t++){
 double pad= 0.0;
@@ -1476,13 +1477,13 @@ printf("  (padding %.3f)",pad);
 }
 
 /*:502*/
-#line 9269 "attention.w"
+#line 9270 "attention.w"
 
 }
 }
 
 /*:501*/
-#line 9239 "attention.w"
+#line 9240 "attention.w"
 
 else if(!blank(s,len))status= kit_fail("%s: the sentence has no words",where);
 putchar('\n');
@@ -1494,7 +1495,7 @@ return status;
 }
 
 /*:499*//*503:*/
-#line 9284 "attention.w"
+#line 9285 "attention.w"
 
 static int cmd_translate(int argc,char**argv)
 {
@@ -1557,7 +1558,7 @@ return 2;
 int failed= 0;
 char where[64];
 /*504:*/
-#line 9350 "attention.w"
+#line 9351 "attention.w"
 
 if(optind<argc)
 for(int k= optind;k<argc;k++){
@@ -1584,17 +1585,17 @@ free(line);
 }
 
 /*:504*/
-#line 9345 "attention.w"
+#line 9346 "attention.w"
 
 model_free(&m);
 return failed?1:0;
 }
 
 /*:503*/
-#line 8466 "attention.w"
+#line 8467 "attention.w"
 
 /*510:*/
-#line 9487 "attention.w"
+#line 9488 "attention.w"
 
 static const char*pairs_usage= 
 "usage: attention pairs --data FILE [--filter tutorial|length] [--max-length L]\n"
@@ -1606,7 +1607,7 @@ const char*data= NULL;
 int filter= FILTER_TUTORIAL;
 long max_length= DEFAULT_MAX_LENGTH;
 /*511:*/
-#line 9510 "attention.w"
+#line 9511 "attention.w"
 
 static const struct option longopts[]= {{"data",required_argument,0,'d'},
 {"filter",required_argument,0,'f'},{"max-length",required_argument,0,'L'},
@@ -1636,7 +1637,7 @@ return 2;
 }
 
 /*:511*/
-#line 9497 "attention.w"
+#line 9498 "attention.w"
 
 PairList pl;
 if(pairs_read(&pl,data,filter,(int)max_length)){
@@ -1651,14 +1652,14 @@ return 0;
 }
 
 /*:510*/
-#line 8467 "attention.w"
+#line 8468 "attention.w"
 
 
 /*:460*//*514:*/
-#line 9552 "attention.w"
+#line 9553 "attention.w"
 
 /*521:*/
-#line 9695 "attention.w"
+#line 9696 "attention.w"
 
 static const char*bleu_usage= 
 "usage: attention bleu [--hyp FILE] [--precise] REFERENCES [REFERENCES ...]\n"
@@ -1689,7 +1690,7 @@ return ferror(f)?kit_fail("%s: read error",path):0;
 }
 
 /*:521*//*522:*/
-#line 9724 "attention.w"
+#line 9725 "attention.w"
 
 static int bleu_of_lines(char**h,int nh,char***ref,int n_refs,int precise)
 {
@@ -1708,7 +1709,7 @@ for(int r= 0;r<m;r++)free(ids[r]);
 free(hi);
 }
 if(status==0)/*523:*/
-#line 9748 "attention.w"
+#line 9749 "attention.w"
 
 {
 char line[256];
@@ -1720,7 +1721,7 @@ s.p[0],s.p[1],s.p[2],s.p[3]);
 }
 
 /*:523*/
-#line 9741 "attention.w"
+#line 9742 "attention.w"
 
 free(ids);
 free(len);
@@ -1729,7 +1730,7 @@ return status;
 }
 
 /*:522*//*524:*/
-#line 9758 "attention.w"
+#line 9759 "attention.w"
 
 static int cmd_bleu(int argc,char**argv)
 {
@@ -1757,7 +1758,7 @@ return 2;
 }
 int n_refs= argc-optind,status= 0;
 /*525:*/
-#line 9788 "attention.w"
+#line 9789 "attention.w"
 
 char***ref= xcalloc((size_t)n_refs,sizeof*ref),**h= NULL;
 int*nr= xcalloc((size_t)n_refs,sizeof(int)),nh= 0;
@@ -1790,16 +1791,16 @@ free(nr);
 status= status?1:0;
 
 /*:525*/
-#line 9784 "attention.w"
+#line 9785 "attention.w"
 
 return status;
 }
 
 /*:524*/
-#line 9553 "attention.w"
+#line 9554 "attention.w"
 
 /*526:*/
-#line 9829 "attention.w"
+#line 9830 "attention.w"
 
 static const char*split_usage= 
 "usage: attention split --data FILE --out-dir DIR [--test F] [--valid F] [--seed S]\n"
@@ -1820,7 +1821,7 @@ double share[2]= {0.1,0.1};
 long seed= 1;
 int filter= FILTER_TUTORIAL,c;
 /*527:*/
-#line 9863 "attention.w"
+#line 9864 "attention.w"
 
 opterr= 0;
 optind= 1;
@@ -1854,7 +1855,7 @@ return 2;
 }
 
 /*:527*/
-#line 9848 "attention.w"
+#line 9849 "attention.w"
 
 PairList pl;
 if(pairs_read(&pl,data,filter,DEFAULT_MAX_LENGTH)){
@@ -1864,10 +1865,12 @@ return 1;
 int*part= xcalloc((size_t)pl.n,sizeof(int)),counts[3][2];
 int status= pairs_split(&pl,share[0],share[1],(uint64_t)seed,part,counts);
 if(status==0)/*528:*/
-#line 9895 "attention.w"
+#line 9896 "attention.w"
 
 {
 static const char*const name[3]= {"train","valid","test"};
+if(mkdir(dir,0777)!=0&&errno!=EEXIST)
+status= kit_fail("%s: cannot make the folder: %s",dir,strerror(errno));
 for(int p= 0;p<3&&status==0;p++){
 char path[4096];
 snprintf(path,sizeof path,"%s/%s.txt",dir,name[p]);
@@ -1885,7 +1888,7 @@ counts[p][1],path);
 }
 
 /*:528*/
-#line 9856 "attention.w"
+#line 9857 "attention.w"
 
 if(status)fprintf(stderr,"attention split: %s\n",kit_error());
 free(part);
@@ -1894,10 +1897,10 @@ return status?1:0;
 }
 
 /*:526*/
-#line 9554 "attention.w"
+#line 9555 "attention.w"
 
 /*529:*/
-#line 9921 "attention.w"
+#line 9924 "attention.w"
 
 static const char*eval_usage= 
 "usage: attention eval --model CKPT --data FILE [OPTIONS]\n"
@@ -1916,7 +1919,7 @@ BeamChoice beam;
 }EvalOptions;
 
 /*:529*//*530:*/
-#line 9938 "attention.w"
+#line 9941 "attention.w"
 
 static int eval_options(int argc,char**argv,EvalOptions*o)
 {
@@ -1953,7 +1956,7 @@ return bad?-1:0;
 }
 
 /*:530*//*531:*/
-#line 9974 "attention.w"
+#line 9977 "attention.w"
 
 static int cmd_eval(int argc,char**argv)
 {
@@ -1973,7 +1976,7 @@ return 1;
 }
 int n_src,*group= pairs_group_sources(&pl,&n_src),status= 0;
 /*532:*/
-#line 10003 "attention.w"
+#line 10006 "attention.w"
 
 int*first= xcalloc((size_t)n_src,sizeof(int)),*n_ref= xcalloc((size_t)n_src,sizeof(int));
 int**ref= xcalloc((size_t)n_src,sizeof*ref),*ref_fill= xcalloc((size_t)n_src,sizeof(int));
@@ -1993,10 +1996,10 @@ fprintf(stderr,"attention eval: warning: %s; such sources count as empty "
 }
 
 /*:532*/
-#line 9992 "attention.w"
+#line 9995 "attention.w"
 
 /*533:*/
-#line 10023 "attention.w"
+#line 10026 "attention.w"
 
 char**hyp= xcalloc((size_t)n_src,sizeof*hyp);
 Decoder*d= model_decoder(&m);
@@ -2007,7 +2010,7 @@ for(int s= s0;s<n_src&&s<s0+o.batch;s++)
 if(src_len[s]> 0)idx[nb++]= s;
 else hyp[s]= xstrdup("");
 if(nb> 0)/*534:*/
-#line 10038 "attention.w"
+#line 10041 "attention.w"
 
 {
 const int**sp= xcalloc((size_t)nb,sizeof*sp);
@@ -2031,7 +2034,7 @@ free(y);free(init);free(sp);free(len);free(found);
 }
 
 /*:534*/
-#line 10032 "attention.w"
+#line 10035 "attention.w"
 
 free(idx);
 }
@@ -2039,10 +2042,10 @@ double seconds= now_seconds()-t0;
 d->release(d);
 
 /*:533*/
-#line 9993 "attention.w"
+#line 9996 "attention.w"
 
 /*535:*/
-#line 10063 "attention.w"
+#line 10066 "attention.w"
 
 BleuStats all= {0},by_len[4];
 memset(by_len,0,sizeof by_len);
@@ -2053,7 +2056,7 @@ int nw= 1;
 for(const char*p= en;*p;p++)nw+= *p==' ';
 int bucket= nw<=3?0:nw<=6?1:nw<=9?2:3;
 /*536:*/
-#line 10076 "attention.w"
+#line 10079 "attention.w"
 
 {
 Vocab v;
@@ -2074,11 +2077,11 @@ vocab_free(&v);
 }
 
 /*:536*/
-#line 10072 "attention.w"
+#line 10075 "attention.w"
 
 }
 /*537:*/
-#line 10095 "attention.w"
+#line 10098 "attention.w"
 
 {
 char line[256];
@@ -2102,7 +2105,7 @@ failed);
 printf("Speed: %d sources in %.3f s, %.0f sentences/s\n",n_src-failed,seconds,
 seconds> 0?(n_src-failed)/seconds:0.0);
 /*538:*/
-#line 10120 "attention.w"
+#line 10123 "attention.w"
 
 for(int s= 0;s<n_src&&s<o.show;s++){
 printf("EN:  %s\n",pl.pair[first[s]].src);
@@ -2111,19 +2114,19 @@ printf("OUT: %s\n",hyp[s]);
 }
 
 /*:538*/
-#line 10117 "attention.w"
+#line 10120 "attention.w"
 
 }
 
 /*:537*/
-#line 10074 "attention.w"
+#line 10077 "attention.w"
 
 
 /*:535*/
-#line 9994 "attention.w"
+#line 9997 "attention.w"
 
 /*539:*/
-#line 10127 "attention.w"
+#line 10130 "attention.w"
 
 if(o.output){
 FILE*f= fopen(o.output,"wb");
@@ -2139,10 +2142,10 @@ status= 1;
 }
 
 /*:539*/
-#line 9995 "attention.w"
+#line 9998 "attention.w"
 
 /*540:*/
-#line 10141 "attention.w"
+#line 10144 "attention.w"
 
 for(int s= 0;s<n_src;s++)free(hyp[s]),free(ref[s]);
 free(hyp);free(ref);free(ref_fill);free(n_ref);free(first);free(src);free(src_len);
@@ -2151,17 +2154,17 @@ pairs_free(&pl);
 model_free(&m);
 
 /*:540*/
-#line 9996 "attention.w"
+#line 9999 "attention.w"
 
 return status;
 }
 
 /*:531*/
-#line 9555 "attention.w"
+#line 9556 "attention.w"
 
 
 /*:514*/
-#line 8427 "attention.w"
+#line 8428 "attention.w"
 
 
 static const struct{
@@ -2169,7 +2172,7 @@ const char*name,*summary;
 int(*run)(int argc,char**argv);
 }commands[]= {
 /*459:*/
-#line 8458 "attention.w"
+#line 8459 "attention.w"
 
 {"train","train a translator (the notebook's five pairs, or a pair file)",cmd_train},
 {"translate","translate sentences with a saved model",cmd_translate},
@@ -2181,18 +2184,18 @@ int(*run)(int argc,char**argv);
 {"loss-curve","draw the average loss per epoch from train --loss-log",cmd_loss_curve},
 
 /*:440*/
-#line 8462 "attention.w"
+#line 8463 "attention.w"
 
 
 /*:459*//*512:*/
-#line 9543 "attention.w"
+#line 9544 "attention.w"
 
 {"bleu","score translations against references (corpus BLEU-4, sacreBLEU's form)",cmd_bleu},
 {"split","split a pair file into train, valid and test files by English sentence",cmd_split},
 {"eval","translate a pair file and report BLEU, exact matches and speed",cmd_eval},
 
 /*:512*/
-#line 8433 "attention.w"
+#line 8434 "attention.w"
 
 };
 
@@ -2203,7 +2206,7 @@ if(argc>=2)
 for(size_t k= 0;k<n;k++)
 if(strcmp(argv[1],commands[k].name)==0)return commands[k].run(argc-1,argv+1);
 /*458:*/
-#line 8446 "attention.w"
+#line 8447 "attention.w"
 
 FILE*out= argc>=2&&(strcmp(argv[1],"--help")==0||strcmp(argv[1],"-h")==0
 ||strcmp(argv[1],"help")==0)?stdout:stderr;
@@ -2214,7 +2217,7 @@ fputs("Run 'attention COMMAND --help' for a command's options.\n",out);
 return out==stdout?0:2;
 
 /*:458*/
-#line 8443 "attention.w"
+#line 8444 "attention.w"
 
 }
 
