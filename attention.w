@@ -4477,6 +4477,14 @@ void cpu_set_threads(int n)
   openblas_set_num_threads(n);
 }
 
+@ The beam's gather of each hypothesis's keys (chapter on the batched beam).
+@<CPU backend functions@>=
+static void cpu_gather_keys(float *dst, const float *src, const int *sent, int n, int S,
+  int N, int H)
+{
+  FOR2(S * n, H) kb_gather_keys(r, j, dst, src, sent, n, N, H);
+}
+
 @ The table.
 @<CPU backend functions@>=
 const Backend cpu_backend = {"cpu", cpu_alloc, cpu_release, cpu_copy, cpu_copy,
@@ -4484,7 +4492,8 @@ const Backend cpu_backend = {"cpu", cpu_alloc, cpu_release, cpu_copy, cpu_copy,
   cpu_gather_rows, cpu_scatter_rows, cpu_gru_forward, cpu_gru_backward, cpu_additive_scores,
   cpu_additive_backward, cpu_dot_scores, cpu_dot_backward, cpu_masked_softmax,
   cpu_softmax_backward, cpu_context, cpu_context_backward, cpu_tanh_forward,
-  cpu_tanh_backward, cpu_nll, cpu_log_softmax, cpu_argmax, cpu_sum, cpu_add, cpu_adam};
+  cpu_tanh_backward, cpu_nll, cpu_log_softmax, cpu_argmax, cpu_sum, cpu_add, cpu_adam,
+  cpu_gather_keys};
 
 @ @<Prototypes@>=
 extern const Backend cpu_backend;
@@ -5191,7 +5200,7 @@ void bmodel_greedy(BModel *bm, const Example *ex, int n, int *out, int *out_len,
 @ @<Decode the |B| sentences from |at| on greedily@>=
 const Backend *be = bm->be;
 BActs *a = &bm->a;
-int H = bm->cfg.H, V = bm->cfg.V_out, S = bt.S, G = 3 * H, nh = bm->heads, left = B;
+int H = bm->cfg.H, V = bm->cfg.V_out, S = bt.S, nh = bm->heads, left = B;
 int *tok = xcalloc((size_t) B, sizeof(int)), *len = out_len + at;
 float *w = attn ? xcalloc((size_t) (B * nh * S), sizeof(float)) : NULL;
 bm->step_p = 0.0f;
@@ -5211,17 +5220,31 @@ free(w);
 @ @<Take decoding step $t$ for the batch, from the words in |tok|@>=
 size_t tb = (size_t) t * B;
 be->upload(a->dec_in + tb, tok, (size_t) B * sizeof(int));
-be->embed(a->dec_e + tb * H, PT(P_DEC_EMB), a->dec_in + tb, B, H, 0.0f, 0);
-be->gemm(0, 1, B, G, H, 1.0f, a->dec_e + tb * H, H, PT(P_DEC_W_IH), 2 * H, 0.0f,
-  a->dec_gi + tb * G, G);
-be->add_bias(a->dec_gi + tb * G, PT(P_DEC_B_IH), B, G);
-decoder_step_b(bm, B, S, t);
-be->gemm(0, 1, B, V, H, 1.0f, decoder_output(bm) + (tb + B) * H, H, PT(P_OUT_W), H, 0.0f,
-  a->logits, V);
-be->add_bias(a->logits, PT(P_OUT_B), B, V);
+decoder_logits_b(bm, B, S, t);
 be->argmax(a->ids, a->logits, B, V);
 be->download(tok, a->ids, (size_t) B * sizeof(int));
 if (w) be->download(w, a->attw + tb * nh * S, (size_t) (B * nh * S) * sizeof(float));
+
+@ A step of decoding without teacher forcing, which the beam below takes
+too: the embeddings of the |B| words in row block |t| of |dec_in|, their
+share of the GRU's input product, the step, and the logits of the |B| rows,
+in |logits|.
+@<Batched model helpers@>=
+static void decoder_logits_b(BModel *bm, int B, int S, int t)
+{
+  const Backend *be = bm->be;
+  BActs *a = &bm->a;
+  int H = bm->cfg.H, V = bm->cfg.V_out, G = 3 * H;
+  size_t tb = (size_t) t * B;
+  be->embed(a->dec_e + tb * H, PT(P_DEC_EMB), a->dec_in + tb, B, H, 0.0f, 0);
+  be->gemm(0, 1, B, G, H, 1.0f, a->dec_e + tb * H, H, PT(P_DEC_W_IH), 2 * H, 0.0f,
+    a->dec_gi + tb * G, G);
+  be->add_bias(a->dec_gi + tb * G, PT(P_DEC_B_IH), B, G);
+  decoder_step_b(bm, B, S, t);
+  be->gemm(0, 1, B, V, H, 1.0f, decoder_output(bm) + (tb + B) * H, H, PT(P_OUT_W), H, 0.0f,
+    a->logits, V);
+  be->add_bias(a->logits, PT(P_OUT_B), B, V);
+}
 
 @ @<Keep each unfinished sentence's word and attention@>=
 for (int b = 0; b < B; b++) {
@@ -5243,6 +5266,225 @@ if (left == 0 || t == L - 1)
 @ @<Prototypes@>=
 void bmodel_greedy(BModel *bm, const Example *ex, int n, int *out, int *out_len,
   float *attn);
+
+@*1 The beam for the batched model.
+@^beam search@>
+@^step interface@>
+The beam search of the chapter on decoding asks a model for three things:
+encode a few sentences, take a step for $n$ hypotheses, release. The batched
+model answers with its own functions: |encode| runs |encoder_forward_b| and
+|attention_precompute| on up to |B_cap| sentences at a time, and |step| runs
+|decoder_logits_b|, the very step of greedy decoding, on up to |B_cap|
+hypotheses at a time, each hypothesis a row of the batch. So a beam of $K$
+over $B$ sentences is one batch of $KB$ rows, and nothing of the model's
+arithmetic is written twice.
+
+What the step needs besides the hypotheses' states is what the attention
+reads: the keys (and the values, which are the keys except in multi-head
+attention), Bahdanau's $U_ak_i+b_u$, multi-head attention's projected keys
+and values, and the source's length for the mask. These belong to the
+sentence, not to the hypothesis. The decoder keeps them for every encoded
+sentence, time-major over all |N| sentences (row $sN+g$ is position $s$ of
+sentence $g$), and at each step gathers them into the batch's order, row
+$sn+h$ for hypothesis $h$ of sentence |sent[h]|. The state of a hypothesis is
+$s$ ($H$ numbers) for Bahdanau and $[s;\tilde h]$ ($2H$) for the kinds with
+input feeding. The positions are always $L$: a position beyond a sentence
+gets weight exactly 0 from the masked softmax, and adds an exact 0 to the
+context, so the numbers are those of a batch padded to its own longest
+sentence.
+@^gather@>
+@s BDecoder int
+@<Per-element math shared by CPU and GPU@>=
+KIT_HD static inline void kb_gather_keys(int r, int j, float *dst, const float *src,
+  const int *sent, int n, int N, int H)
+{
+  int s = r / n, h = r % n;
+  dst[(size_t) r * H + j] = src[((size_t) s * N + sent[h]) * H + j];
+}
+
+@ @<Kernels of the backend interface@>=
+void (*gather_keys)(float *dst, const float *src, const int *sent, int n, int S, int N,
+  int H);
+
+@ Two words are never a translation's: \.{<PAD>} and \SOS. Greedy decoding
+takes the most probable word as it is; the beam gives these two the
+log-probability $-\infty$, so that no hypothesis can take them. A trained
+model gives them almost nothing anyway (they never occur as targets), and
+on such a model the beam of 1 is greedy decoding word for word, which the
+tests check for every kind.
+@<Type of the batched decoder@>=
+typedef struct {
+  Decoder d; /* first, so that a |Decoder *| is a |BDecoder *| */
+  BModel *bm;
+  int n_sent, *len; /* the sentences encoded, and their lengths (host) */
+  float *mem[2]; /* on the backend: $L\times N$ rows of $H$ each, what the step reads */
+  int *dsent; /* on the backend: the sentence of each hypothesis of a step */
+  int *h_len; /* host scratch, |B_cap| of each */
+  float *h_s, *h_x, *h_w;
+} BDecoder;
+
+@ Which of the batch's arrays the step reads: the keys for the context (and
+for Luong's scores), and Bahdanau's key products, or multi-head attention's
+projected keys and values.
+@<Batched model helpers@>=
+@<Type of the batched decoder@>@;
+static void bdecoder_arrays(BModel *bm, float **arr[2])
+{
+  BActs *a = &bm->a;
+  arr[0] = bm->kind == KIND_MULTIHEAD ? &a->kp : &a->keys;
+  arr[1] = bm->kind == KIND_BAHDANAU ? &a->uk : bm->kind == KIND_MULTIHEAD ? &a->vp : NULL;
+}
+
+@ The sentences come as word numbers that end with \EOS, as Part~II's examples
+do. Each chunk of |B_cap| sentences is a batch for the encoder; its arrays are
+copied, one position at a time, to their place among all |N| sentences, and
+the first states go to |init|, with $\tilde h_0=0$.
+@<Batched model functions@>=
+static void bdec_encode(Decoder *d, const int *const *src, const int *len, int n_sent,
+  float *init)
+{
+  BDecoder *bd = (BDecoder *) d;
+  BModel *bm = bd->bm;
+  const Backend *be = bm->be;
+  int H = bm->cfg.H, L = bm->cfg.L, F = d->state_floats, N = n_sent;
+  float **arr[2];
+  bdecoder_arrays(bm, arr);
+  for (int k = 0; k < 2; k++) {
+    be->release(bd->mem[k]);
+    bd->mem[k] = arr[k] ? dev(bm, (size_t) L * N * H, sizeof(float)) : NULL;
+  }
+  bd->len = xrealloc(bd->len, (size_t) (N ? N : 1) * sizeof(int));
+  memcpy(bd->len, len, (size_t) N * sizeof(int));
+  bd->n_sent = N;
+  memset(init, 0, (size_t) N * F * sizeof(float));
+  @<Encode the sentences |B_cap| at a time, keeping their arrays and first states@>@;
+}
+
+@ @<Encode the sentences |B_cap| at a time...@>=
+Example *ex = xcalloc((size_t) bm->B_cap, sizeof *ex);
+float *h0 = xcalloc((size_t) bm->B_cap * H, sizeof(float));
+for (int at = 0; at < N; at += bm->B_cap) {
+  int B = N - at < bm->B_cap ? N - at : bm->B_cap;
+  for (int b = 0; b < B; b++) {
+    memcpy(ex[b].src, src[at + b], (size_t) len[at + b] * sizeof(int));
+    ex[b].src_len = len[at + b];
+    ex[b].tgt[0] = EOS_TOKEN, ex[b].tgt_len = 1;
+  }
+  Batch bt;
+  batch_upload(bm, ex, NULL, B, &bt);
+  bm->step_p = 0.0f;
+  encoder_forward_b(bm, &bt, 0.0f);
+  attention_precompute(bm, B, bt.S);
+  for (int k = 0; k < 2; k++)
+    for (int s = 0; arr[k] && s < bt.S; s++)
+      be->copy(bd->mem[k] + ((size_t) s * N + at) * H, *arr[k] + (size_t) s * B * H,
+        (size_t) B * H * sizeof(float));
+  be->download(h0, bm->a.enc_h + (size_t) bt.S * B * H, (size_t) B * H * sizeof(float));
+  for (int b = 0; b < B; b++)
+    memcpy(init + (size_t) (at + b) * F, h0 + (size_t) b * H, (size_t) H * sizeof(float));
+}
+free(ex);
+free(h0);
+
+@ A step of more than |B_cap| hypotheses is taken |B_cap| rows at a time;
+the rows do not depend on each other.
+@<Batched model functions@>=
+static void bdec_rows(BDecoder *bd, int n, const int *sent, const int *prev,
+  const float *state, float *logp, float *new_state, float *attn);
+static void bdec_step(Decoder *d, int n, const int *sent, const int *prev,
+  const float *state, float *logp, float *new_state, float *attn)
+{
+  BDecoder *bd = (BDecoder *) d;
+  int C = bd->bm->B_cap, F = d->state_floats, V = d->V, S = d->S;
+  for (int at = 0; at < n; at += C)
+    bdec_rows(bd, n - at < C ? n - at : C, sent + at, prev + at, state + (size_t) at * F,
+      logp + (size_t) at * V, new_state + (size_t) at * F, attn + (size_t) at * S);
+}
+
+@ The rows: the lengths and the sentences' arrays in the hypotheses' order,
+the states into row block 0 of |dec_h| (and of |ht|), the words into
+|dec_in|, one step, and back: the log-probabilities, the new states and the
+weights, averaged over the heads as greedy decoding does.
+@<Batched model functions@>=
+static void bdec_rows(BDecoder *bd, int n, const int *sent, const int *prev,
+  const float *state, float *logp, float *new_state, float *attn)
+{
+  BModel *bm = bd->bm;
+  const Backend *be = bm->be;
+  BActs *a = &bm->a;
+  int H = bm->cfg.H, L = bm->cfg.L, V = bm->cfg.V_out, F = bd->d.state_floats;
+  float **arr[2];
+  bdecoder_arrays(bm, arr);
+  @<Send the rows' lengths, arrays, states and words to the backend@>@;
+  decoder_logits_b(bm, n, L, 0);
+  be->log_softmax(a->logits, n, V);
+  be->download(logp, a->logits, (size_t) n * V * sizeof(float));
+  for (int j = 0; j < n; j++)
+    logp[(size_t) j * V + PAD_TOKEN] = logp[(size_t) j * V + SOS_TOKEN] = -INFINITY;
+  @<Bring back the rows' new states and attention weights@>@;
+}
+
+@ @<Send the rows' lengths, arrays, states and words...@>=
+for (int j = 0; j < n; j++) {
+  bd->h_len[j] = bd->len[sent[j]];
+  memcpy(bd->h_s + (size_t) j * H, state + (size_t) j * F, (size_t) H * sizeof(float));
+  if (F > H)
+    memcpy(bd->h_x + (size_t) j * H, state + (size_t) j * F + H, (size_t) H * sizeof(float));
+}
+be->upload(a->src_len, bd->h_len, (size_t) n * sizeof(int));
+be->upload(bd->dsent, sent, (size_t) n * sizeof(int));
+for (int k = 0; k < 2; k++)
+  if (arr[k]) be->gather_keys(*arr[k], bd->mem[k], bd->dsent, n, L, bd->n_sent, H);
+be->upload(a->dec_h, bd->h_s, (size_t) n * H * sizeof(float));
+if (F > H) be->upload(a->ht, bd->h_x, (size_t) n * H * sizeof(float));
+be->upload(a->dec_in, prev, (size_t) n * sizeof(int));
+
+@ @<Bring back the rows' new states and attention weights@>=
+int nh = bm->heads;
+be->download(bd->h_s, a->dec_h + (size_t) n * H, (size_t) n * H * sizeof(float));
+if (F > H) be->download(bd->h_x, a->ht + (size_t) n * H, (size_t) n * H * sizeof(float));
+be->download(bd->h_w, a->attw, (size_t) n * nh * L * sizeof(float));
+for (int j = 0; j < n; j++) {
+  memcpy(new_state + (size_t) j * F, bd->h_s + (size_t) j * H, (size_t) H * sizeof(float));
+  if (F > H)
+    memcpy(new_state + (size_t) j * F + H, bd->h_x + (size_t) j * H, (size_t) H * sizeof(float));
+  float *row = attn + (size_t) j * L;
+  for (int s = 0; s < L; s++) row[s] = 0.0f;
+  for (int h = 0; h < nh; h++)
+    for (int s = 0; s < L; s++) row[s] += bd->h_w[((size_t) j * nh + h) * L + s] / (float) nh;
+}
+
+@ |bmodel_decoder| gives the batched model's decoder; the model stays the
+caller's. Its scratch is sized for |B_cap| rows.
+@<Batched model functions@>=
+static void bdec_release(Decoder *d)
+{
+  BDecoder *bd = (BDecoder *) d;
+  const Backend *be = bd->bm->be;
+  be->release(bd->mem[0]);
+  be->release(bd->mem[1]);
+  be->release(bd->dsent);
+  free(bd->len), free(bd->h_len), free(bd->h_s), free(bd->h_x), free(bd->h_w);
+  free(bd);
+}
+
+Decoder *bmodel_decoder(BModel *bm)
+{
+  BDecoder *bd = xcalloc(1, sizeof *bd);
+  size_t C = (size_t) bm->B_cap, H = (size_t) bm->cfg.H, L = (size_t) bm->cfg.L;
+  bd->bm = bm;
+  bd->d = (Decoder) {bm->cfg.V_out, bm->cfg.L, bm->kind == KIND_BAHDANAU ? bm->cfg.H :
+    2 * bm->cfg.H, SOS_TOKEN, EOS_TOKEN, UNK_TOKEN, bdec_encode, bdec_step, bdec_release};
+  bd->dsent = dev(bm, C, sizeof(int));
+  bd->h_len = xcalloc(C, sizeof(int));
+  bd->h_s = xcalloc(C * H, sizeof(float));
+  bd->h_x = xcalloc(C * H, sizeof(float));
+  bd->h_w = xcalloc(C * (size_t) bm->heads * L, sizeof(float));
+  return &bd->d;
+}
+
+@ @<Prototypes@>=
+Decoder *bmodel_decoder(BModel *bm);
 
 @* Checkpoints in the safetensors format.
 @^safetensors@>

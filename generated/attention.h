@@ -262,13 +262,19 @@ void(*sum)(float*acc,const float*x,int n);
 void(*add)(float*y,const float*x,int n);
 void(*adam)(float*p,const float*g,float*m,float*v,size_t n,AdamConstants k);
 
-/*:229*/
+/*:229*//*305:*/
+#line 5305 "attention.w"
+
+void(*gather_keys)(float*dst,const float*src,const int*sent,int n,int S,int N,
+int H);
+
+/*:305*/
 #line 3877 "attention.w"
 
 };
 
-/*:226*//*259:*/
-#line 4502 "attention.w"
+/*:226*//*260:*/
+#line 4511 "attention.w"
 
 enum{P_ENC_EMB,P_ENC_W_IH,P_ENC_W_HH,P_ENC_B_IH,P_ENC_B_HH,P_DEC_EMB,
 P_WA_W,P_WA_B,P_UA_W,P_UA_B,P_VA_W,P_VA_B,P_LIN_IN,P_LIN_OUT,
@@ -276,8 +282,8 @@ P_INPROJ_W,P_INPROJ_B,P_OUTPROJ_W,P_OUTPROJ_B,
 P_DEC_W_IH,P_DEC_W_HH,P_DEC_B_IH,P_DEC_B_HH,P_COMBINE,P_OUT_W,P_OUT_B,
 NP_TENSORS};
 
-/*:259*//*262:*/
-#line 4548 "attention.w"
+/*:260*//*263:*/
+#line 4557 "attention.w"
 
 typedef struct{
 int*src,*tgt,*dec_in,*src_len,*tgt_len,*ids,*rows;
@@ -289,8 +295,8 @@ float*d_out,*d_dec_gi,*d_dec_gh,*d_s,*d_s2,*d_pre,*d_ctx,*d_w,*d_e,*d_q;
 float*d_keys,*d_uk,*d_kp,*d_vp,*d_mh,*d_enc_gi,*d_enc_gh,*d_emb;
 }BActs;
 
-/*:262*//*263:*/
-#line 4561 "attention.w"
+/*:263*//*264:*/
+#line 4570 "attention.w"
 
 typedef struct{
 int kind,heads;
@@ -307,8 +313,8 @@ int B_cap;
 BActs a;
 }BModel;
 
-/*:263*//*305:*/
-#line 5319 "attention.w"
+/*:264*//*319:*/
+#line 5561 "attention.w"
 
 typedef struct{
 int kind,heads;
@@ -320,8 +326,8 @@ const float*data;
 size_t n_params;
 }CkptView;
 
-/*:305*//*334:*/
-#line 5901 "attention.w"
+/*:319*//*348:*/
+#line 6143 "attention.w"
 
 #define COLORMAP_MAX_POINTS 9
 typedef struct{
@@ -331,8 +337,8 @@ double x[3][COLORMAP_MAX_POINTS];
 double v[3][COLORMAP_MAX_POINTS];
 }Colormap;
 
-/*:334*//*342:*/
-#line 5999 "attention.w"
+/*:348*//*356:*/
+#line 6241 "attention.w"
 
 enum{HEATMAP_MATPLOTLIB,HEATMAP_SEABORN};
 typedef struct{
@@ -346,8 +352,8 @@ int style;
 double vmin,vmax;
 }Heatmap;
 
-/*:342*//*343:*/
-#line 6016 "attention.w"
+/*:356*//*357:*/
+#line 6258 "attention.w"
 
 typedef struct{
 double x,y,w,h;
@@ -362,14 +368,14 @@ int width,height,stride;
 unsigned char*data;
 }FigImage;
 
-/*:343*//*372:*/
-#line 6637 "attention.w"
+/*:357*//*386:*/
+#line 6879 "attention.w"
 
 enum{FIGURE_PNG,FIGURE_PDF,FIGURE_SVG};
 #define FIGURE_PNG_SCALE 2.0
 
-/*:372*//*386:*/
-#line 6894 "attention.w"
+/*:386*//*400:*/
+#line 7136 "attention.w"
 
 typedef struct{
 int n;
@@ -377,7 +383,7 @@ const double*x,*y;
 const char*title,*xlabel,*ylabel;
 }Curve;
 
-/*:386*/
+/*:400*/
 #line 151 "attention.w"
 
 /*56:*/
@@ -803,7 +809,17 @@ for(int i= 0;i<n;i++)s+= x[i];
 acc[0]+= s;
 }
 
-/*:246*/
+/*:246*//*304:*/
+#line 5297 "attention.w"
+
+KIT_HD static inline void kb_gather_keys(int r,int j,float*dst,const float*src,
+const int*sent,int n,int N,int H)
+{
+int s= r/n,h= r%n;
+dst[(size_t)r*H+j]= src[((size_t)s*N+sent[h])*H+j];
+}
+
+/*:304*/
 #line 153 "attention.w"
 
 /*12:*/
@@ -1030,88 +1046,93 @@ int tokenize_unk(const Vocab*v,const char*s,int*ids,int max,int*unknown);
 int make_examples_unk(const PairList*pl,const Vocab*vin,const Vocab*vout,
 int max_length,Example**out);
 
-/*:224*//*258:*/
-#line 4489 "attention.w"
+/*:224*//*259:*/
+#line 4498 "attention.w"
 
 extern const Backend cpu_backend;
 void cpu_set_threads(int n);
 
-/*:258*//*270:*/
-#line 4672 "attention.w"
+/*:259*//*271:*/
+#line 4681 "attention.w"
 
 void batched_specs(int kind,const Config*c,TensorSpec s[NP_TENSORS]);
 void bmodel_alloc(BModel*bm,const Backend*be,int kind,int heads,const Config*c,
 Vocab*vin,Vocab*vout,int B_cap);
 void bmodel_free(BModel*bm);
 
-/*:270*//*272:*/
-#line 4709 "attention.w"
+/*:271*//*273:*/
+#line 4718 "attention.w"
 
 void bmodel_init_random(BModel*bm,uint64_t seed);
 
-/*:272*//*275:*/
-#line 4756 "attention.w"
+/*:273*//*276:*/
+#line 4765 "attention.w"
 
 void batch_upload(BModel*bm,const Example*ex,const int*idx,int n,Batch*bt);
 
-/*:275*//*286:*/
-#line 4940 "attention.w"
+/*:276*//*287:*/
+#line 4949 "attention.w"
 
 void bmodel_forward(BModel*bm,const Batch*bt,float p);
 double bmodel_take_loss(BModel*bm);
 
-/*:286*//*296:*/
-#line 5163 "attention.w"
+/*:287*//*297:*/
+#line 5172 "attention.w"
 
 void bmodel_backward(BModel*bm,const Batch*bt);
 void bmodel_train_batch(BModel*bm,const Batch*bt,double lr);
 
-/*:296*//*301:*/
-#line 5243 "attention.w"
+/*:297*//*303:*/
+#line 5266 "attention.w"
 
 void bmodel_greedy(BModel*bm,const Example*ex,int n,int*out,int*out_len,
 float*attn);
 
-/*:301*//*313:*/
-#line 5454 "attention.w"
+/*:303*//*315:*/
+#line 5486 "attention.w"
+
+Decoder*bmodel_decoder(BModel*bm);
+
+/*:315*//*327:*/
+#line 5696 "attention.w"
 
 int checkpoint_save(const Model*m,const char*path);
 int bcheckpoint_save(const BModel*bm,const char*path);
 int checkpoint_load(Model*m,const char*path);
 int checkpoint_load_any(const char*path,Model*m,BModel*bm,const Backend*be,int B_cap);
 
-/*:313*//*341:*/
-#line 5984 "attention.w"
+/*:327*//*355:*/
+#line 6226 "attention.w"
 
 extern const Colormap colormap_bone,colormap_ylorrd;
 void colormap_color(const Colormap*cm,double w,double rgb[3]);
 const Colormap*colormap_find(const char*name);
 
-/*:341*//*364:*/
-#line 6477 "attention.w"
+/*:355*//*378:*/
+#line 6719 "attention.w"
 
 int heatmap_layout(const Heatmap*h,HeatmapLayout*lay);
 
-/*:364*//*377:*/
-#line 6712 "attention.w"
+/*:378*//*391:*/
+#line 6954 "attention.w"
 
 int figure_format(const char*path);
 int figure_check_path(const char*path);
 int write_file_atomic(const char*path,const void*data,size_t n);
 
-/*:377*//*385:*/
-#line 6872 "attention.w"
+/*:391*//*399:*/
+#line 7114 "attention.w"
 
 int heatmap_save(const Heatmap*h,const char*path);
 int heatmap_image(const Heatmap*h,double scale,FigImage*img,HeatmapLayout*lay);
 
-/*:385*//*398:*/
-#line 7143 "attention.w"
+/*:399*//*412:*/
+#line 7385 "attention.w"
 
 int curve_save(const Curve*c,const char*path);
 int curve_image(const Curve*c,double scale,FigImage*img);
 
-/*:398*/
+/*:412*/
 #line 154 "attention.w"
 
 

@@ -199,14 +199,24 @@ openblas_set_num_threads(n);
 /*:256*//*257:*/
 #line 4481 "attention.w"
 
+static void cpu_gather_keys(float*dst,const float*src,const int*sent,int n,int S,
+int N,int H)
+{
+FOR2(S*n,H)kb_gather_keys(r,j,dst,src,sent,n,N,H);
+}
+
+/*:257*//*258:*/
+#line 4489 "attention.w"
+
 const Backend cpu_backend= {"cpu",cpu_alloc,cpu_release,cpu_copy,cpu_copy,
 cpu_copy,cpu_zero,cpu_gemm,cpu_embed,cpu_embed_backward,cpu_add_bias,
 cpu_gather_rows,cpu_scatter_rows,cpu_gru_forward,cpu_gru_backward,cpu_additive_scores,
 cpu_additive_backward,cpu_dot_scores,cpu_dot_backward,cpu_masked_softmax,
 cpu_softmax_backward,cpu_context,cpu_context_backward,cpu_tanh_forward,
-cpu_tanh_backward,cpu_nll,cpu_log_softmax,cpu_argmax,cpu_sum,cpu_add,cpu_adam};
+cpu_tanh_backward,cpu_nll,cpu_log_softmax,cpu_argmax,cpu_sum,cpu_add,cpu_adam,
+cpu_gather_keys};
 
-/*:257*/
+/*:258*/
 #line 4297 "attention.w"
 
 

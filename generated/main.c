@@ -1,5 +1,5 @@
-/*417:*/
-#line 7504 "attention.w"
+/*431:*/
+#line 7746 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
@@ -8,8 +8,8 @@
 #include <getopt.h> 
 #include <time.h> 
 #include <unistd.h> 
-/*402:*/
-#line 7178 "attention.w"
+/*416:*/
+#line 7420 "attention.w"
 
 #define MAX_OUTS 8
 static int add_out(const char*cmd,const char*path,const char**outs,int*n)
@@ -32,8 +32,8 @@ return-1;
 return 0;
 }
 
-/*:402*//*403:*/
-#line 7201 "attention.w"
+/*:416*//*417:*/
+#line 7443 "attention.w"
 
 static void report_figure(const char*path,const char*what,double seconds)
 {
@@ -44,8 +44,8 @@ if(f)fclose(f);
 printf("Wrote %s (%s, %.1f kB, %.1f ms)\n",path,what,size/1000.0,1e3*seconds);
 }
 
-/*:403*//*410:*/
-#line 7354 "attention.w"
+/*:417*//*424:*/
+#line 7596 "attention.w"
 
 #include <unistd.h> 
 static const char*loss_log_path;
@@ -62,8 +62,8 @@ loss_log= xrealloc(loss_log,(size_t)loss_log_cap*sizeof(double));
 loss_log[loss_log_n++]= loss;
 }
 
-/*:410*//*411:*/
-#line 7370 "attention.w"
+/*:424*//*425:*/
+#line 7612 "attention.w"
 
 static int loss_log_check(void)
 {
@@ -88,8 +88,8 @@ free(loss_log);
 return status;
 }
 
-/*:411*//*421:*/
-#line 7557 "attention.w"
+/*:425*//*435:*/
+#line 7799 "attention.w"
 
 static int parse_long(const char*cmd,const char*opt,const char*s,long lo,
 long hi,long*out)
@@ -106,8 +106,8 @@ return-1;
 return 0;
 }
 
-/*:421*//*422:*/
-#line 7574 "attention.w"
+/*:435*//*436:*/
+#line 7816 "attention.w"
 
 static int parse_float(const char*cmd,const char*opt,const char*s,double lo,
 double hi,double*out)
@@ -124,8 +124,8 @@ return-1;
 return 0;
 }
 
-/*:422*//*423:*/
-#line 7592 "attention.w"
+/*:436*//*437:*/
+#line 7834 "attention.w"
 
 static double now_seconds(void)
 {
@@ -134,8 +134,8 @@ clock_gettime(CLOCK_MONOTONIC,&ts);
 return(double)ts.tv_sec+1e-9*(double)ts.tv_nsec;
 }
 
-/*:423*//*437:*/
-#line 7881 "attention.w"
+/*:437*//*451:*/
+#line 8123 "attention.w"
 
 static char*words_join(const Vocab*v,const int*ids,int n)
 {
@@ -146,8 +146,8 @@ for(int k= 0;k<n;k++)p+= sprintf(p,k?" %s":"%s",v->word[ids[k]]);
 return s;
 }
 
-/*:437*//*446:*/
-#line 8049 "attention.w"
+/*:451*//*460:*/
+#line 8291 "attention.w"
 
 static double hold_fraction(const char*s,uint64_t seed)
 {
@@ -166,8 +166,8 @@ vl->origin= xstrdup(pl->origin);
 int kept= 0;
 for(int k= 0;k<pl->n;k++){
 Pair p= pl->pair[k];
-if(hold_fraction(p.src,seed)<share)/*447:*/
-#line 8073 "attention.w"
+if(hold_fraction(p.src,seed)<share)/*461:*/
+#line 8315 "attention.w"
 
 {
 if(vl->n==vl->cap){
@@ -177,16 +177,16 @@ vl->pair= xrealloc(vl->pair,(size_t)vl->cap*sizeof*vl->pair);
 vl->pair[vl->n++]= p;
 }
 
-/*:447*/
-#line 8067 "attention.w"
+/*:461*/
+#line 8309 "attention.w"
 
 else pl->pair[kept++]= p;
 }
 pl->n= kept;
 }
 
-/*:446*//*450:*/
-#line 8118 "attention.w"
+/*:460*//*464:*/
+#line 8360 "attention.w"
 
 static uint64_t mix_seed(uint64_t a,uint64_t b)
 {
@@ -196,8 +196,8 @@ z= (z^(z>>27))*0x94d049bb133111ebULL;
 return z^(z>>31);
 }
 
-/*:450*//*451:*/
-#line 8137 "attention.w"
+/*:464*//*465:*/
+#line 8379 "attention.w"
 
 static const Example*bucket_ex;
 static int by_length(const void*x,const void*y)
@@ -208,8 +208,8 @@ if(!d)d= a->tgt_len-b->tgt_len;
 return d?d:*(const int*)x-*(const int*)y;
 }
 
-/*:451*//*452:*/
-#line 8147 "attention.w"
+/*:465*//*466:*/
+#line 8389 "attention.w"
 
 static void bucket_batches(int*order,int n,const Example*ex,int B,uint64_t seed)
 {
@@ -225,8 +225,8 @@ int j= (int)(erand48(xs)*(k+1)),x= perm[k];
 if(j> k)j= k;
 perm[k]= perm[j],perm[j]= x;
 }
-/*453:*/
-#line 8167 "attention.w"
+/*467:*/
+#line 8409 "attention.w"
 
 int at= 0;
 for(int k= 0;k<nb;k++){
@@ -236,14 +236,14 @@ at+= len;
 }
 memcpy(order,copy,(size_t)n*sizeof(int));
 
-/*:453*/
-#line 8162 "attention.w"
+/*:467*/
+#line 8404 "attention.w"
 
 free(perm),free(copy);
 }
 
-/*:452*//*456:*/
-#line 8223 "attention.w"
+/*:466*//*470:*/
+#line 8465 "attention.w"
 
 static double batched_loss(BModel*bm,const Example*ex,int n)
 {
@@ -258,8 +258,8 @@ tokens+= bt.tokens;
 return bmodel_take_loss(bm)/(double)(tokens?tokens:1);
 }
 
-/*:456*//*463:*/
-#line 8396 "attention.w"
+/*:470*//*477:*/
+#line 8638 "attention.w"
 
 static void warn_unknown(const Vocab*v,Vocab*seen,const char*s,const char*where)
 {
@@ -277,8 +277,8 @@ fprintf(stderr,"attention translate: %s: warning: \"%s\" is not in the model's "
 }
 }
 
-/*:463*//*464:*/
-#line 8418 "attention.w"
+/*:477*//*478:*/
+#line 8660 "attention.w"
 
 static int translate_batched(BModel*bm,int nargs,char**args,int show_attention)
 {
@@ -287,8 +287,8 @@ char**norm= xcalloc((size_t)cap,sizeof(char*)),*bad= xcalloc((size_t)cap,1);
 Example*ex= xcalloc((size_t)cap,sizeof(Example));
 Vocab unknown;
 vocab_init(&unknown);
-/*465:*/
-#line 8439 "attention.w"
+/*479:*/
+#line 8681 "attention.w"
 
 char*line= NULL;
 size_t lcap= 0;
@@ -309,8 +309,8 @@ norm= xrealloc(norm,(size_t)cap*sizeof(char*));
 bad= xrealloc(bad,(size_t)cap);
 ex= xrealloc(ex,(size_t)cap*sizeof(Example));
 }
-/*466:*/
-#line 8464 "attention.w"
+/*480:*/
+#line 8706 "attention.w"
 
 size_t badbyte;
 char where[64];
@@ -332,21 +332,21 @@ ex[n].src_len= m+1;
 bad[n]= 0;
 }else ex[n].src[0]= EOS_TOKEN,ex[n].src_len= 1,bad[n]= 1;
 
-/*:466*/
-#line 8459 "attention.w"
+/*:480*/
+#line 8701 "attention.w"
 
 n++;
 }
 free(line);
 
-/*:465*/
-#line 8426 "attention.w"
+/*:479*/
+#line 8668 "attention.w"
 
 int*out= xcalloc((size_t)(n?n:1)*L,sizeof(int)),*len= xcalloc((size_t)(n?n:1),sizeof(int));
 float*attn= show_attention?xcalloc((size_t)(n?n:1)*L*L,sizeof(float)):NULL;
 bmodel_greedy(bm,ex,n,out,len,attn);
-/*467:*/
-#line 8486 "attention.w"
+/*481:*/
+#line 8728 "attention.w"
 
 for(int k= 0;k<n;k++){
 if(!bad[k]){
@@ -362,8 +362,8 @@ printf(" %s %.3f",bm->vin.word[ex[k].src[i]],attn[((size_t)k*L+t2)*L+i]);
 putchar('\n');
 }
 
-/*:467*/
-#line 8430 "attention.w"
+/*:481*/
+#line 8672 "attention.w"
 
 for(int k= 0;k<n;k++)free(norm[k]);
 free(norm),free(bad),free(ex),free(out),free(len),free(attn);
@@ -371,11 +371,11 @@ vocab_free(&unknown);
 return failed?1:0;
 }
 
-/*:464*//*471:*/
-#line 8568 "attention.w"
+/*:478*//*485:*/
+#line 8810 "attention.w"
 
-/*473:*/
-#line 8582 "attention.w"
+/*487:*/
+#line 8824 "attention.w"
 
 #define BEAM_OPTIONS \
   {"beam", required_argument, 0, 'k'}, {"length-penalty", required_argument, 0, 'P'}, \
@@ -393,8 +393,8 @@ BeamOptions o;
 int used,replace_unk;
 }BeamChoice;
 
-/*:473*//*474:*/
-#line 8602 "attention.w"
+/*:487*//*488:*/
+#line 8844 "attention.w"
 
 static int beam_option(const char*cmd,int c,const char*arg,BeamChoice*b)
 {
@@ -411,8 +411,8 @@ break;
 case'A':if(parse_float(cmd,"--alpha",arg,-1e-300,10.0,&x))return-1;b->o.alpha= x;
 break;
 case'U':b->replace_unk= 1;break;
-case'P':/*475:*/
-#line 8623 "attention.w"
+case'P':/*489:*/
+#line 8865 "attention.w"
 
 if(strcmp(arg,"none")==0)b->o.penalty= LP_NONE;
 else if(strcmp(arg,"avg")==0)b->o.penalty= LP_AVG;
@@ -422,15 +422,15 @@ fprintf(stderr,"attention %s: --length-penalty is none, avg or wu, not \"%s\"\n"
 return-1;
 }
 
-/*:475*/
-#line 8618 "attention.w"
+/*:489*/
+#line 8860 "attention.w"
 break;
 }
 return 1;
 }
 
-/*:474*//*476:*/
-#line 8633 "attention.w"
+/*:488*//*490:*/
+#line 8875 "attention.w"
 
 static void beam_defaults(BeamChoice*b)
 {
@@ -456,8 +456,8 @@ fprintf(stderr,"attention %s: warning: the model's vocabulary has no <UNK>; "
 return 0;
 }
 
-/*:476*//*477:*/
-#line 8662 "attention.w"
+/*:490*//*491:*/
+#line 8904 "attention.w"
 
 static BeamChoice translate_beam;
 
@@ -471,8 +471,8 @@ BeamOptions*o= &translate_beam.o;
 Hypothesis*y= xcalloc((size_t)o->n_best,sizeof*y);
 int found= 0;
 beam_search(d,1,init,o,y,&found);
-/*478:*/
-#line 8685 "attention.w"
+/*492:*/
+#line 8927 "attention.w"
 
 char*copy= xstrdup(norm),*words[DEFAULT_MAX_LENGTH*4];
 int nw= 0;
@@ -497,8 +497,8 @@ free(lines[i]);
 free(lines);
 free(copy);
 
-/*:478*/
-#line 8675 "attention.w"
+/*:492*/
+#line 8917 "attention.w"
 
 hypotheses_free(y,found);
 free(y);
@@ -507,18 +507,18 @@ d->release(d);
 return text;
 }
 
-/*:477*/
-#line 8569 "attention.w"
+/*:491*/
+#line 8811 "attention.w"
 
 
-/*:471*/
-#line 7512 "attention.w"
+/*:485*/
+#line 7754 "attention.w"
 
-/*399:*/
-#line 7155 "attention.w"
+/*413:*/
+#line 7397 "attention.w"
 
-/*401:*/
-#line 7167 "attention.w"
+/*415:*/
+#line 7409 "attention.w"
 
 static const char*heatmap_usage= 
 "usage: attention heatmap --model CKPT --out FILE [--out FILE ...] [OPTIONS] SENTENCE\n"
@@ -530,8 +530,8 @@ static const char*heatmap_usage=
 "  --scale data|unit     colours from the weights' own range (the default, as\n"
 "                        the notebook) or from 0 to 1\n";
 
-/*:401*//*404:*/
-#line 7211 "attention.w"
+/*:415*//*418:*/
+#line 7453 "attention.w"
 
 static int cmd_heatmap(int argc,char**argv)
 {
@@ -543,8 +543,8 @@ int nout= 0,c,bad= 0,style= HEATMAP_MATPLOTLIB,unit= 0;
 opterr= 0;
 optind= 1;
 while(!bad&&(c= getopt_long(argc,argv,":h",longopts,NULL))!=-1)switch(c){
-/*405:*/
-#line 7237 "attention.w"
+/*419:*/
+#line 7479 "attention.w"
 
 case'm':model= optarg;break;
 case'o':bad= add_out("heatmap",optarg,outs,&nout)!=0;break;
@@ -566,8 +566,8 @@ break;
 default:fprintf(stderr,"attention heatmap: unknown option \"%s\"\n",argv[optind-1]);
 bad= 1;
 
-/*:405*/
-#line 7222 "attention.w"
+/*:419*/
+#line 7464 "attention.w"
 
 }
 if(!bad&&(!model||nout==0||argc-optind!=1)){
@@ -580,8 +580,8 @@ fputs(heatmap_usage,stderr);
 return 2;
 }
 if(check_outs("heatmap",outs,nout))return 1;
-/*406:*/
-#line 7262 "attention.w"
+/*420:*/
+#line 7504 "attention.w"
 
 Model m;
 BModel bm;
@@ -599,8 +599,8 @@ size_t badbyte;
 char*norm= normalize_sentence(argv[optind],strlen(argv[optind]),&badbyte);
 if(!norm)kit_fail("the sentence: invalid UTF-8 at byte %zu",badbyte+1);
 else if(kind==KIND_SEED)T= tokenize(vi,norm,src,L,"the sentence","English");
-else/*407:*/
-#line 7294 "attention.w"
+else/*421:*/
+#line 7536 "attention.w"
 
 {
 Example e;
@@ -615,16 +615,16 @@ bmodel_greedy(&bm,&e,1,out,&n,attn);
 }
 }
 
-/*:407*/
-#line 7279 "attention.w"
+/*:421*/
+#line 7521 "attention.w"
 
 if(T==0)kit_fail("the sentence has no words");
 else if(T> 0&&kind==KIND_SEED)n= greedy_decode(&m,src,T,out,attn);
 if(T> 0&&n==0)
 kit_fail("the model translates \"%s\" into nothing: there is no attention to draw",norm);
 if(n> 0){
-/*408:*/
-#line 7309 "attention.w"
+/*422:*/
+#line 7551 "attention.w"
 
 const char**rw= xcalloc((size_t)n,sizeof(char*)),**cw= xcalloc((size_t)T,sizeof(char*));
 for(int i= 0;i<n;i++)rw[i]= vo->word[out[i]];
@@ -645,8 +645,8 @@ status= 1;
 }
 free(rw),free(cw),free(fr),free(title);
 
-/*:408*/
-#line 7285 "attention.w"
+/*:422*/
+#line 7527 "attention.w"
 
 }else fprintf(stderr,"attention heatmap: %s\n",kit_error());
 free(norm),free(src),free(out),free(attn);
@@ -654,16 +654,16 @@ if(kind==KIND_SEED)model_free(&m);
 else bmodel_free(&bm);
 return status;
 
-/*:406*/
-#line 7234 "attention.w"
+/*:420*/
+#line 7476 "attention.w"
 
 }
 
-/*:404*/
-#line 7156 "attention.w"
+/*:418*/
+#line 7398 "attention.w"
 
-/*412:*/
-#line 7396 "attention.w"
+/*426:*/
+#line 7638 "attention.w"
 
 static const char*loss_curve_usage= 
 "usage: attention loss-curve --log FILE --out FILE [--out FILE ...] [--title TEXT]\n"
@@ -672,8 +672,8 @@ static const char*loss_curve_usage=
 "  --out FILE     the figure; .png, .pdf or .svg (may be repeated)\n"
 "  --title TEXT   the title (default: 'Training: average loss per epoch')\n";
 
-/*:412*//*413:*/
-#line 7406 "attention.w"
+/*:426*//*427:*/
+#line 7648 "attention.w"
 
 static int read_loss_log(const char*path,double**x,double**y,int*n)
 {
@@ -690,8 +690,8 @@ fclose(f);
 free(*x),free(*y);
 return kit_fail("%s: line %ld: expected an epoch, a tab and a finite loss",path,k);
 }
-/*414:*/
-#line 7428 "attention.w"
+/*428:*/
+#line 7670 "attention.w"
 
 if(*n==cap){
 cap= cap?2*cap:1024;
@@ -700,16 +700,16 @@ cap= cap?2*cap:1024;
 }
 (*x)[*n]= e,(*y)[(*n)++]= v;
 
-/*:414*/
-#line 7422 "attention.w"
+/*:428*/
+#line 7664 "attention.w"
 
 }
 fclose(f);
 return*n> 0?0:kit_fail("%s: no epochs in the file",path);
 }
 
-/*:413*//*415:*/
-#line 7436 "attention.w"
+/*:427*//*429:*/
+#line 7678 "attention.w"
 
 static int cmd_loss_curve(int argc,char**argv)
 {
@@ -742,8 +742,8 @@ if(bad){
 fputs(loss_curve_usage,stderr);
 return 2;
 }
-/*416:*/
-#line 7471 "attention.w"
+/*430:*/
+#line 7713 "attention.w"
 
 double*x= NULL,*y= NULL;
 int n= 0;
@@ -766,20 +766,20 @@ status= 1;
 free(x),free(y);
 return status;
 
-/*:416*/
-#line 7468 "attention.w"
+/*:430*/
+#line 7710 "attention.w"
 
 }
 
-/*:415*/
-#line 7157 "attention.w"
+/*:429*/
+#line 7399 "attention.w"
 
 
-/*:399*//*420:*/
-#line 7550 "attention.w"
+/*:413*//*434:*/
+#line 7792 "attention.w"
 
-/*424:*/
-#line 7602 "attention.w"
+/*438:*/
+#line 7844 "attention.w"
 
 static const char*train_usage= 
 "usage: attention train [--pairs seed | --data FILE] [OPTIONS]\n"
@@ -814,16 +814,16 @@ static const char*train_usage=
 "  --valid-split F     hold out a share F (0 < F < 1) of the pairs for validation\n"
 "  (for these kinds --epochs defaults to 10, --lr to 0.001, --print-every to 1)\n";
 
-/*:424*//*425:*/
-#line 7636 "attention.w"
+/*:438*//*439:*/
+#line 7878 "attention.w"
 
 typedef struct{
 const char*data,*init,*save;
 int filter,append_eos;
 long epochs,hidden,max_length,seed,print_every,show,threads;
 double lr;
-/*438:*/
-#line 7893 "attention.w"
+/*452:*/
+#line 8135 "attention.w"
 
 int kind;
 long heads,batch;
@@ -833,8 +833,8 @@ int shuffle,bucket;
 const char*valid;
 double valid_split;
 
-/*:438*/
-#line 7642 "attention.w"
+/*:452*/
+#line 7884 "attention.w"
 
 }TrainOptions;
 static int train_batched(TrainOptions*o,int kind);
@@ -850,8 +850,8 @@ static const struct option longopts[]= {
 {"no-eos",no_argument,0,'n'},{"print-every",required_argument,0,'P'},
 {"show",required_argument,0,'S'},{"help",no_argument,0,'h'},
 {"loss-log",required_argument,0,'g'},{"threads",required_argument,0,'T'},
-/*439:*/
-#line 7902 "attention.w"
+/*453:*/
+#line 8144 "attention.w"
 
 {"attention",required_argument,0,'A'},{"heads",required_argument,0,'N'},
 {"batch",required_argument,0,'B'},{"dropout",required_argument,0,'D'},
@@ -859,8 +859,8 @@ static const struct option longopts[]= {
 {"valid",required_argument,0,'V'},{"valid-split",required_argument,0,'v'},
 {"bucket",no_argument,0,'K'},
 
-/*:439*/
-#line 7657 "attention.w"
+/*:453*/
+#line 7899 "attention.w"
 
 {0,0,0,0}};
 *o= (TrainOptions){NULL,NULL,NULL,FILTER_TUTORIAL,1,-1,0,0,1,0,5,0,0.0,
@@ -869,8 +869,8 @@ int c,bad= 0;
 opterr= 0;
 optind= 1;
 while(!bad&&(c= getopt_long(argc,argv,":h",longopts,NULL))!=-1)switch(c){
-/*426:*/
-#line 7675 "attention.w"
+/*440:*/
+#line 7917 "attention.w"
 
 case'p':
 if(strcmp(optarg,"seed")!=0){
@@ -901,8 +901,8 @@ case'P':bad= parse_long("train","--print-every",optarg,1,100000000,&o->print_eve
 break;
 case'S':bad= parse_long("train","--show",optarg,0,100000000,&o->show)!=0;break;
 case'T':bad= parse_long("train","--threads",optarg,1,2,&o->threads)!=0;break;
-/*440:*/
-#line 7909 "attention.w"
+/*454:*/
+#line 8151 "attention.w"
 
 case'A':
 if((o->kind= kind_from_name(optarg))<0){
@@ -928,8 +928,8 @@ bad= parse_float("train","--valid-split",optarg,0.0,1.0,&o->valid_split)!=0
 "wants a share below 1, not \"%s\"\n",optarg));
 break;
 
-/*:440*/
-#line 7705 "attention.w"
+/*:454*/
+#line 7947 "attention.w"
 
 case'g':loss_log_path= optarg;break;
 case'h':fputs(train_usage,stdout);exit(0);
@@ -941,8 +941,8 @@ default:
 fprintf(stderr,"attention train: unknown option \"%s\"\n",argv[optind-1]);
 bad= 1;
 
-/*:426*/
-#line 7665 "attention.w"
+/*:440*/
+#line 7907 "attention.w"
 
 }
 if(!bad&&optind<argc){
@@ -953,8 +953,8 @@ if(bad)fputs(train_usage,stderr);
 return bad?-1:0;
 }
 
-/*:425*//*427:*/
-#line 7719 "attention.w"
+/*:439*//*441:*/
+#line 7961 "attention.w"
 
 static int cmd_train(int argc,char**argv)
 {
@@ -963,8 +963,8 @@ PairList pl;
 Model m;
 Example*ex= NULL;
 int status= 0;
-/*429:*/
-#line 7774 "attention.w"
+/*443:*/
+#line 8016 "attention.w"
 
 if(train_options(argc,argv,&o))return 2;
 if(loss_log_path&&loss_log_check())return 1;
@@ -975,11 +975,11 @@ return 2;
 }
 int max_length= o.max_length?(int)o.max_length:DEFAULT_MAX_LENGTH;
 
-/*:429*/
-#line 7727 "attention.w"
+/*:443*/
+#line 7969 "attention.w"
 
-/*428:*/
-#line 7746 "attention.w"
+/*442:*/
+#line 7988 "attention.w"
 
 int kind= o.kind;
 if(o.init){
@@ -1005,11 +1005,11 @@ if(o.epochs<0)o.epochs= 400;
 if(o.print_every==0)o.print_every= 50;
 if(o.lr==0.0)o.lr= 0.01;
 
-/*:428*/
-#line 7728 "attention.w"
+/*:442*/
+#line 7970 "attention.w"
 
-/*430:*/
-#line 7784 "attention.w"
+/*444:*/
+#line 8026 "attention.w"
 
 if(o.data){
 if(pairs_read(&pl,o.data,o.filter,max_length)){
@@ -1018,11 +1018,11 @@ return 1;
 }
 }else pairs_seed(&pl);
 
-/*:430*/
-#line 7729 "attention.w"
+/*:444*/
+#line 7971 "attention.w"
 
-/*433:*/
-#line 7810 "attention.w"
+/*447:*/
+#line 8052 "attention.w"
 
 if(o.init){
 if(checkpoint_load(&m,o.init)){
@@ -1038,11 +1038,11 @@ model_alloc(&m,&cfg,&vin,&vout);
 model_init_random(&m,(uint64_t)o.seed);
 }
 
-/*:433*/
-#line 7730 "attention.w"
+/*:447*/
+#line 7972 "attention.w"
 
-/*431:*/
-#line 7794 "attention.w"
+/*445:*/
+#line 8036 "attention.w"
 
 if(make_examples(&pl,&m.vin,&m.vout,m.cfg.L,o.append_eos,&ex)){
 fprintf(stderr,"attention train: %s\n",kit_error());
@@ -1051,11 +1051,11 @@ model_free(&m);
 return 1;
 }
 
-/*:431*/
-#line 7731 "attention.w"
+/*:445*/
+#line 7973 "attention.w"
 
-/*434:*/
-#line 7825 "attention.w"
+/*448:*/
+#line 8067 "attention.w"
 
 if(o.data)printf("Read %ld sentence pairs from %s; kept %d (%s filter)\n",
 pl.lines_read,o.data,pl.n,o.filter==FILTER_TUTORIAL?"tutorial":"length");
@@ -1067,11 +1067,11 @@ m.cfg.H,m.cfg.L,m.n_params,o.init?" (from --init)":"");
 printf("Training for %ld epochs, %s<EOS> on the targets\n",o.epochs,
 o.append_eos?"":"no ");
 
-/*:434*/
-#line 7732 "attention.w"
+/*:448*/
+#line 7974 "attention.w"
 
-/*435:*/
-#line 7841 "attention.w"
+/*449:*/
+#line 8083 "attention.w"
 
 int threads= o.threads?(int)o.threads:sysconf(_SC_NPROCESSORS_ONLN)> 1?2:1,used= 1;
 float*loss= xcalloc((size_t)pl.n*(size_t)o.print_every,sizeof(float));
@@ -1096,22 +1096,22 @@ o.epochs*pl.n,seconds> 0?(double)(o.epochs*pl.n)/seconds:0.0,used,
 used> 1?"s":"");
 free(loss);
 
-/*:435*/
-#line 7733 "attention.w"
+/*:449*/
+#line 7975 "attention.w"
 
-/*432:*/
-#line 7804 "attention.w"
+/*446:*/
+#line 8046 "attention.w"
 
 if(o.save&&checkpoint_save(&m,o.save)){
 fprintf(stderr,"attention train: %s\n",kit_error());
 status= 1;
 }
 
-/*:432*/
-#line 7734 "attention.w"
+/*:446*/
+#line 7976 "attention.w"
 
-/*436:*/
-#line 7867 "attention.w"
+/*450:*/
+#line 8109 "attention.w"
 
 int right= 0,*out= xcalloc((size_t)m.cfg.L,sizeof(int));
 for(int k= 0;k<pl.n;k++){
@@ -1126,8 +1126,8 @@ free(pred);
 printf("%d of %d training pairs translated exactly\n",right,pl.n);
 free(out);
 
-/*:436*/
-#line 7735 "attention.w"
+/*:450*/
+#line 7977 "attention.w"
 
 if(loss_log_path&&loss_log_save())status= 1;
 free(ex);
@@ -1136,8 +1136,8 @@ model_free(&m);
 return status;
 }
 
-/*:427*//*441:*/
-#line 7943 "attention.w"
+/*:441*//*455:*/
+#line 8185 "attention.w"
 
 static int train_batched(TrainOptions*o,int kind)
 {
@@ -1148,8 +1148,8 @@ int status= 1,L= o->max_length?(int)o->max_length:DEFAULT_MAX_LENGTH;
 if(o->epochs<0)o->epochs= 10;
 if(o->print_every==0)o->print_every= 1;
 if(o->lr==0.0)o->lr= 0.001;
-/*442:*/
-#line 7969 "attention.w"
+/*456:*/
+#line 8211 "attention.w"
 
 long H= o->hidden?o->hidden:DEFAULT_HIDDEN;
 cpu_set_threads(o->threads?(int)o->threads:sysconf(_SC_NPROCESSORS_ONLN)> 1?2:1);
@@ -1169,11 +1169,11 @@ return 2;
 }
 memset(&bm,0,sizeof bm);
 
-/*:442*/
-#line 7953 "attention.w"
+/*:456*/
+#line 8195 "attention.w"
 
-/*443:*/
-#line 7993 "attention.w"
+/*457:*/
+#line 8235 "attention.w"
 
 if(pairs_read(&pl,o->data,o->filter,L)){
 fprintf(stderr,"attention train: %s\n",kit_error());
@@ -1192,11 +1192,11 @@ if(vl.origin)pairs_free(&vl);
 return 1;
 }
 
-/*:443*/
-#line 7954 "attention.w"
+/*:457*/
+#line 8196 "attention.w"
 
-/*444:*/
-#line 8013 "attention.w"
+/*458:*/
+#line 8255 "attention.w"
 
 if(o->init){
 if(checkpoint_load_any(o->init,NULL,&bm,&cpu_backend,(int)o->batch)<0){
@@ -1218,11 +1218,11 @@ fprintf(stderr,"attention train: %s\n",kit_error());
 goto end;
 }
 
-/*:444*/
-#line 7955 "attention.w"
+/*:458*/
+#line 8197 "attention.w"
 
-/*445:*/
-#line 8034 "attention.w"
+/*459:*/
+#line 8276 "attention.w"
 
 printf("Read %ld sentence pairs from %s; kept %d (%s filter)",pl.lines_read,o->data,
 pl.n+vl.n*(o->valid_split> 0.0),o->filter==FILTER_TUTORIAL?"tutorial":"length");
@@ -1235,18 +1235,18 @@ printf(", %zu parameters%s\n",bm.n_params,o->init?" (from --init)":"");
 printf("Training for %ld epochs, batch %ld, lr %g, dropout %g, %s\n",o->epochs,o->batch,
 o->lr,o->dropout,o->shuffle?"shuffled each epoch":"in file order");
 
-/*:445*/
-#line 7956 "attention.w"
+/*:459*/
+#line 8198 "attention.w"
 
-/*448:*/
-#line 8085 "attention.w"
+/*462:*/
+#line 8327 "attention.w"
 
 int n= pl.n,*order= xcalloc((size_t)n,sizeof(int));
 double best= INFINITY,t_all= now_seconds();
 for(long e= 1;e<=o->epochs;e++){
 for(int k= 0;k<n;k++)order[k]= k;
-if(o->shuffle)/*449:*/
-#line 8105 "attention.w"
+if(o->shuffle)/*463:*/
+#line 8347 "attention.w"
 
 {
 uint64_t z= mix_seed((uint64_t)o->seed,(uint64_t)e);
@@ -1260,15 +1260,15 @@ order[j]= x;
 }
 }
 
-/*:449*/
-#line 8090 "attention.w"
+/*:463*/
+#line 8332 "attention.w"
 
 if(o->bucket)bucket_batches(order,n,ex,(int)o->batch,o->shuffle?
 mix_seed((uint64_t)o->seed,(uint64_t)e+1000003):0);
 double t0= now_seconds(),train_loss,valid_loss= NAN;
 long tokens= 0,positions= 0,words= 0;
-/*454:*/
-#line 8180 "attention.w"
+/*468:*/
+#line 8422 "attention.w"
 
 int tty= isatty(fileno(stdout));
 double last= t0;
@@ -1291,14 +1291,14 @@ last= now;
 }
 if(tty)printf("\r%78s\r","");
 
-/*:454*/
-#line 8095 "attention.w"
+/*:468*/
+#line 8337 "attention.w"
 
 train_loss= bmodel_take_loss(&bm)/(double)tokens;
 if(vl.n)valid_loss= batched_loss(&bm,vex,vl.n);
 loss_log_add(train_loss);
-/*455:*/
-#line 8202 "attention.w"
+/*469:*/
+#line 8444 "attention.w"
 
 double sec= now_seconds()-t0;
 int print= e%o->print_every==0||e==o->epochs;
@@ -1318,19 +1318,19 @@ if(print&&vl.n)printf(", saved");
 if(print)printf("\n");
 fflush(stdout);
 
-/*:455*/
-#line 8099 "attention.w"
+/*:469*/
+#line 8341 "attention.w"
 
 }
 printf("Trained in %.1f s\n",now_seconds()-t_all);
 free(order);
 status= 0;
 
-/*:448*/
-#line 7957 "attention.w"
+/*:462*/
+#line 8199 "attention.w"
 
-/*457:*/
-#line 8238 "attention.w"
+/*471:*/
+#line 8480 "attention.w"
 
 int show= o->show<pl.n?(int)o->show:pl.n,L2= bm.cfg.L;
 int*outw= xcalloc((size_t)(show?show:1)*L2,sizeof(int));
@@ -1345,8 +1345,8 @@ free(pred);
 free(outw);
 free(outn);
 
-/*:457*/
-#line 7958 "attention.w"
+/*:471*/
+#line 8200 "attention.w"
 
 if(loss_log_path&&loss_log_save())status= 1;
 end:
@@ -1358,11 +1358,11 @@ bmodel_free(&bm);
 return status;
 }
 
-/*:441*/
-#line 7551 "attention.w"
+/*:455*/
+#line 7793 "attention.w"
 
-/*458:*/
-#line 8259 "attention.w"
+/*472:*/
+#line 8501 "attention.w"
 
 static const char*translate_usage= 
 "usage: attention translate --model CKPT [--attention] [SENTENCE ...]\n"
@@ -1382,8 +1382,8 @@ int*src= xcalloc((size_t)m->cfg.L,sizeof(int)),*out= xcalloc((size_t)m->cfg.L,si
 float*attn= xcalloc((size_t)m->cfg.L*(size_t)m->cfg.L,sizeof(float));
 int status= 0;
 if(!norm)status= kit_fail("%s: invalid UTF-8 at byte %zu",where,bad+1);
-else if(*norm)/*459:*/
-#line 8289 "attention.w"
+else if(*norm)/*473:*/
+#line 8531 "attention.w"
 
 {
 int n= tokenize(&m->vin,norm,src,m->cfg.L,where,"English");
@@ -1395,8 +1395,8 @@ char*t= translate_beam.used?translate_with_beam(m,src,n,norm,out,&k,attn)
 :(k= greedy_decode(m,src,n,out,attn),words_join(&m->vout,out,k));
 fputs(t,stdout);
 free(t);
-if(show_attention)/*460:*/
-#line 8306 "attention.w"
+if(show_attention)/*474:*/
+#line 8548 "attention.w"
 
 for(int t= 0;t<k;t++){
 double pad= 0.0;
@@ -1406,14 +1406,14 @@ for(int i= n;i<m->cfg.L;i++)pad+= attn[t*m->cfg.L+i];
 printf("  (padding %.3f)",pad);
 }
 
-/*:460*/
-#line 8300 "attention.w"
+/*:474*/
+#line 8542 "attention.w"
 
 }
 }
 
-/*:459*/
-#line 8278 "attention.w"
+/*:473*/
+#line 8520 "attention.w"
 
 putchar('\n');
 free(norm);
@@ -1423,8 +1423,8 @@ free(attn);
 return status;
 }
 
-/*:458*//*461:*/
-#line 8315 "attention.w"
+/*:472*//*475:*/
+#line 8557 "attention.w"
 
 static int cmd_translate(int argc,char**argv)
 {
@@ -1475,8 +1475,8 @@ return 2;
 }
 int failed= 0;
 char where[64];
-/*462:*/
-#line 8370 "attention.w"
+/*476:*/
+#line 8612 "attention.w"
 
 if(optind<argc)
 for(int k= optind;k<argc;k++){
@@ -1502,18 +1502,18 @@ fflush(stdout);
 free(line);
 }
 
-/*:462*/
-#line 8365 "attention.w"
+/*:476*/
+#line 8607 "attention.w"
 
 model_free(&m);
 return failed?1:0;
 }
 
-/*:461*/
-#line 7552 "attention.w"
+/*:475*/
+#line 7794 "attention.w"
 
-/*468:*/
-#line 8506 "attention.w"
+/*482:*/
+#line 8748 "attention.w"
 
 static const char*pairs_usage= 
 "usage: attention pairs --data FILE [--filter tutorial|length] [--max-length L]\n"
@@ -1524,8 +1524,8 @@ static int cmd_pairs(int argc,char**argv)
 const char*data= NULL;
 int filter= FILTER_TUTORIAL;
 long max_length= DEFAULT_MAX_LENGTH;
-/*469:*/
-#line 8529 "attention.w"
+/*483:*/
+#line 8771 "attention.w"
 
 static const struct option longopts[]= {{"data",required_argument,0,'d'},
 {"filter",required_argument,0,'f'},{"max-length",required_argument,0,'L'},
@@ -1554,8 +1554,8 @@ fputs(pairs_usage,stderr);
 return 2;
 }
 
-/*:469*/
-#line 8516 "attention.w"
+/*:483*/
+#line 8758 "attention.w"
 
 PairList pl;
 if(pairs_read(&pl,data,filter,(int)max_length)){
@@ -1569,15 +1569,15 @@ pairs_free(&pl);
 return 0;
 }
 
-/*:468*/
-#line 7553 "attention.w"
+/*:482*/
+#line 7795 "attention.w"
 
 
-/*:420*//*472:*/
-#line 8571 "attention.w"
+/*:434*//*486:*/
+#line 8813 "attention.w"
 
-/*479:*/
-#line 8714 "attention.w"
+/*493:*/
+#line 8956 "attention.w"
 
 static const char*bleu_usage= 
 "usage: attention bleu [--hyp FILE] [--precise] REFERENCES [REFERENCES ...]\n"
@@ -1607,8 +1607,8 @@ free(line);
 return ferror(f)?kit_fail("%s: read error",path):0;
 }
 
-/*:479*//*480:*/
-#line 8743 "attention.w"
+/*:493*//*494:*/
+#line 8985 "attention.w"
 
 static int bleu_of_lines(char**h,int nh,char***ref,int n_refs,int precise)
 {
@@ -1626,8 +1626,8 @@ else bleu_add(&b,hi,hl,(const int*const*)ids,len,m);
 for(int r= 0;r<m;r++)free(ids[r]);
 free(hi);
 }
-if(status==0)/*481:*/
-#line 8767 "attention.w"
+if(status==0)/*495:*/
+#line 9009 "attention.w"
 
 {
 char line[256];
@@ -1638,8 +1638,8 @@ if(precise)printf("bleu %.17g bp %.17g p %.17g %.17g %.17g %.17g\n",s.bleu,s.bp,
 s.p[0],s.p[1],s.p[2],s.p[3]);
 }
 
-/*:481*/
-#line 8760 "attention.w"
+/*:495*/
+#line 9002 "attention.w"
 
 free(ids);
 free(len);
@@ -1647,8 +1647,8 @@ vocab_free(&v);
 return status;
 }
 
-/*:480*//*482:*/
-#line 8777 "attention.w"
+/*:494*//*496:*/
+#line 9019 "attention.w"
 
 static int cmd_bleu(int argc,char**argv)
 {
@@ -1675,8 +1675,8 @@ fputs(bleu_usage,stderr);
 return 2;
 }
 int n_refs= argc-optind,status= 0;
-/*483:*/
-#line 8807 "attention.w"
+/*497:*/
+#line 9049 "attention.w"
 
 char***ref= xcalloc((size_t)n_refs,sizeof*ref),**h= NULL;
 int*nr= xcalloc((size_t)n_refs,sizeof(int)),nh= 0;
@@ -1708,17 +1708,17 @@ free(ref);
 free(nr);
 status= status?1:0;
 
-/*:483*/
-#line 8803 "attention.w"
+/*:497*/
+#line 9045 "attention.w"
 
 return status;
 }
 
-/*:482*/
-#line 8572 "attention.w"
+/*:496*/
+#line 8814 "attention.w"
 
-/*484:*/
-#line 8848 "attention.w"
+/*498:*/
+#line 9090 "attention.w"
 
 static const char*split_usage= 
 "usage: attention split --data FILE --out-dir DIR [--test F] [--valid F] [--seed S]\n"
@@ -1738,8 +1738,8 @@ const char*data= NULL,*dir= NULL;
 double share[2]= {0.1,0.1};
 long seed= 1;
 int filter= FILTER_TUTORIAL,c;
-/*485:*/
-#line 8882 "attention.w"
+/*499:*/
+#line 9124 "attention.w"
 
 opterr= 0;
 optind= 1;
@@ -1772,8 +1772,8 @@ fputs(split_usage,stderr);
 return 2;
 }
 
-/*:485*/
-#line 8867 "attention.w"
+/*:499*/
+#line 9109 "attention.w"
 
 PairList pl;
 if(pairs_read(&pl,data,filter,DEFAULT_MAX_LENGTH)){
@@ -1782,8 +1782,8 @@ return 1;
 }
 int*part= xcalloc((size_t)pl.n,sizeof(int)),counts[3][2];
 int status= pairs_split(&pl,share[0],share[1],(uint64_t)seed,part,counts);
-if(status==0)/*486:*/
-#line 8914 "attention.w"
+if(status==0)/*500:*/
+#line 9156 "attention.w"
 
 {
 static const char*const name[3]= {"train","valid","test"};
@@ -1803,8 +1803,8 @@ counts[p][1],path);
 }
 }
 
-/*:486*/
-#line 8875 "attention.w"
+/*:500*/
+#line 9117 "attention.w"
 
 if(status)fprintf(stderr,"attention split: %s\n",kit_error());
 free(part);
@@ -1812,11 +1812,11 @@ pairs_free(&pl);
 return status?1:0;
 }
 
-/*:484*/
-#line 8573 "attention.w"
+/*:498*/
+#line 8815 "attention.w"
 
-/*487:*/
-#line 8940 "attention.w"
+/*501:*/
+#line 9182 "attention.w"
 
 static const char*eval_usage= 
 "usage: attention eval --model CKPT --data FILE [OPTIONS]\n"
@@ -1834,8 +1834,8 @@ long show,batch;
 BeamChoice beam;
 }EvalOptions;
 
-/*:487*//*488:*/
-#line 8957 "attention.w"
+/*:501*//*502:*/
+#line 9199 "attention.w"
 
 static int eval_options(int argc,char**argv,EvalOptions*o)
 {
@@ -1871,8 +1871,8 @@ if(bad)fputs(eval_usage,stderr);
 return bad?-1:0;
 }
 
-/*:488*//*489:*/
-#line 8993 "attention.w"
+/*:502*//*503:*/
+#line 9235 "attention.w"
 
 static int cmd_eval(int argc,char**argv)
 {
@@ -1891,8 +1891,8 @@ model_free(&m);
 return 1;
 }
 int n_src,*group= pairs_group_sources(&pl,&n_src),status= 0;
-/*490:*/
-#line 9022 "attention.w"
+/*504:*/
+#line 9264 "attention.w"
 
 int*first= xcalloc((size_t)n_src,sizeof(int)),*n_ref= xcalloc((size_t)n_src,sizeof(int));
 int**ref= xcalloc((size_t)n_src,sizeof*ref),*ref_fill= xcalloc((size_t)n_src,sizeof(int));
@@ -1911,11 +1911,11 @@ fprintf(stderr,"attention eval: warning: %s; such sources count as empty "
 "translations\n",src_len[s]<0?kit_error():"a source has no words");
 }
 
-/*:490*/
-#line 9011 "attention.w"
+/*:504*/
+#line 9253 "attention.w"
 
-/*491:*/
-#line 9042 "attention.w"
+/*505:*/
+#line 9284 "attention.w"
 
 char**hyp= xcalloc((size_t)n_src,sizeof*hyp);
 Decoder*d= model_decoder(&m);
@@ -1925,8 +1925,8 @@ int*idx= xcalloc((size_t)o.batch,sizeof(int)),nb= 0;
 for(int s= s0;s<n_src&&s<s0+o.batch;s++)
 if(src_len[s]> 0)idx[nb++]= s;
 else hyp[s]= xstrdup("");
-if(nb> 0)/*492:*/
-#line 9057 "attention.w"
+if(nb> 0)/*506:*/
+#line 9299 "attention.w"
 
 {
 const int**sp= xcalloc((size_t)nb,sizeof*sp);
@@ -1949,19 +1949,19 @@ free(copy);
 free(y);free(init);free(sp);free(len);free(found);
 }
 
-/*:492*/
-#line 9051 "attention.w"
+/*:506*/
+#line 9293 "attention.w"
 
 free(idx);
 }
 double seconds= now_seconds()-t0;
 d->release(d);
 
-/*:491*/
-#line 9012 "attention.w"
+/*:505*/
+#line 9254 "attention.w"
 
-/*493:*/
-#line 9082 "attention.w"
+/*507:*/
+#line 9324 "attention.w"
 
 BleuStats all= {0},by_len[4];
 memset(by_len,0,sizeof by_len);
@@ -1971,8 +1971,8 @@ const char*en= pl.pair[first[s]].src;
 int nw= 1;
 for(const char*p= en;*p;p++)nw+= *p==' ';
 int bucket= nw<=3?0:nw<=6?1:nw<=9?2:3;
-/*494:*/
-#line 9095 "attention.w"
+/*508:*/
+#line 9337 "attention.w"
 
 {
 Vocab v;
@@ -1992,12 +1992,12 @@ free(r);free(rl);free(h);
 vocab_free(&v);
 }
 
-/*:494*/
-#line 9091 "attention.w"
+/*:508*/
+#line 9333 "attention.w"
 
 }
-/*495:*/
-#line 9114 "attention.w"
+/*509:*/
+#line 9356 "attention.w"
 
 {
 char line[256];
@@ -2020,8 +2020,8 @@ if(failed)printf("Failed: %d sources the model cannot read, counted as empty tra
 failed);
 printf("Speed: %d sources in %.3f s, %.0f sentences/s\n",n_src-failed,seconds,
 seconds> 0?(n_src-failed)/seconds:0.0);
-/*496:*/
-#line 9139 "attention.w"
+/*510:*/
+#line 9381 "attention.w"
 
 for(int s= 0;s<n_src&&s<o.show;s++){
 printf("EN:  %s\n",pl.pair[first[s]].src);
@@ -2029,20 +2029,20 @@ for(int i= 0;i<n_ref[s];i++)printf("REF: %s\n",pl.pair[ref[s][i]].tgt);
 printf("OUT: %s\n",hyp[s]);
 }
 
-/*:496*/
-#line 9136 "attention.w"
+/*:510*/
+#line 9378 "attention.w"
 
 }
 
-/*:495*/
-#line 9093 "attention.w"
+/*:509*/
+#line 9335 "attention.w"
 
 
-/*:493*/
-#line 9013 "attention.w"
+/*:507*/
+#line 9255 "attention.w"
 
-/*497:*/
-#line 9146 "attention.w"
+/*511:*/
+#line 9388 "attention.w"
 
 if(o.output){
 FILE*f= fopen(o.output,"wb");
@@ -2057,11 +2057,11 @@ status= 1;
 }
 }
 
-/*:497*/
-#line 9014 "attention.w"
+/*:511*/
+#line 9256 "attention.w"
 
-/*498:*/
-#line 9160 "attention.w"
+/*512:*/
+#line 9402 "attention.w"
 
 for(int s= 0;s<n_src;s++)free(hyp[s]),free(ref[s]);
 free(hyp);free(ref);free(ref_fill);free(n_ref);free(first);free(src);free(src_len);
@@ -2069,49 +2069,49 @@ free(group);
 pairs_free(&pl);
 model_free(&m);
 
-/*:498*/
-#line 9015 "attention.w"
+/*:512*/
+#line 9257 "attention.w"
 
 return status;
 }
 
-/*:489*/
-#line 8574 "attention.w"
+/*:503*/
+#line 8816 "attention.w"
 
 
-/*:472*/
-#line 7513 "attention.w"
+/*:486*/
+#line 7755 "attention.w"
 
 
 static const struct{
 const char*name,*summary;
 int(*run)(int argc,char**argv);
 }commands[]= {
-/*419:*/
-#line 7544 "attention.w"
+/*433:*/
+#line 7786 "attention.w"
 
 {"train","train a translator (the notebook's five pairs, or a pair file)",cmd_train},
 {"translate","translate sentences with a saved model",cmd_translate},
 {"pairs","print the pairs that training would read from a file",cmd_pairs},
-/*400:*/
-#line 7161 "attention.w"
+/*414:*/
+#line 7403 "attention.w"
 
 {"heatmap","draw the attention weights of a translation (PNG, PDF or SVG)",cmd_heatmap},
 {"loss-curve","draw the average loss per epoch from train --loss-log",cmd_loss_curve},
 
-/*:400*/
-#line 7548 "attention.w"
+/*:414*/
+#line 7790 "attention.w"
 
 
-/*:419*//*470:*/
-#line 8562 "attention.w"
+/*:433*//*484:*/
+#line 8804 "attention.w"
 
 {"bleu","score translations against references (corpus BLEU-4, sacreBLEU's form)",cmd_bleu},
 {"split","split a pair file into train, valid and test files by English sentence",cmd_split},
 {"eval","translate a pair file and report BLEU, exact matches and speed",cmd_eval},
 
-/*:470*/
-#line 7519 "attention.w"
+/*:484*/
+#line 7761 "attention.w"
 
 };
 
@@ -2121,8 +2121,8 @@ size_t n= sizeof commands/sizeof commands[0];
 if(argc>=2)
 for(size_t k= 0;k<n;k++)
 if(strcmp(argv[1],commands[k].name)==0)return commands[k].run(argc-1,argv+1);
-/*418:*/
-#line 7532 "attention.w"
+/*432:*/
+#line 7774 "attention.w"
 
 FILE*out= argc>=2&&(strcmp(argv[1],"--help")==0||strcmp(argv[1],"-h")==0
 ||strcmp(argv[1],"help")==0)?stdout:stderr;
@@ -2132,9 +2132,9 @@ for(size_t k= 0;k<n;k++)fprintf(out,"  %-10s %s\n",commands[k].name,commands[k].
 fputs("Run 'attention COMMAND --help' for a command's options.\n",out);
 return out==stdout?0:2;
 
-/*:418*/
-#line 7529 "attention.w"
+/*:432*/
+#line 7771 "attention.w"
 
 }
 
-/*:417*/
+/*:431*/
