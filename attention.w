@@ -2872,8 +2872,8 @@ typedef struct {
   GruCache *cache;
 } SeedDecoder;
 
-@ The notebook's model has one kind of decoder; Part~II's kinds add theirs
-to |model_decoder|. A vocabulary with \.{<UNK>} gives its number to the
+@ The notebook's model has one kind of decoder; Part~II's batched model has
+its own, |bmodel_decoder|, in the chapter on its beam. A vocabulary with \.{<UNK>} gives its number to the
 search, for \.{--replace-unk}.
 @<Decoding functions@>=
 static void seed_encode(Decoder *d, const int *const *src, const int *len, int n_sent,
@@ -7415,7 +7415,9 @@ static const char *heatmap_usage =
   "  --style bone|ylorrd   the notebook's imshow style with the 'bone' colormap\n"
   "                        (the default), or its seaborn style with 'YlOrRd'\n"
   "  --scale data|unit     colours from the weights' own range (the default, as\n"
-  "                        the notebook) or from 0 to 1\n";
+  "                        the notebook) or from 0 to 1\n"
+  "  --beam K              draw the best translation of a beam of K (default: greedy)\n"
+  "  --length-penalty P, --alpha A, --max-length N   as for translate\n";
 
 @ @<Command-line helpers@>+=
 #define MAX_OUTS 8
@@ -7455,12 +7457,21 @@ static int cmd_heatmap(int argc, char **argv)
 {
   static const struct option longopts[] = {{"model", required_argument, 0, 'm'},
     {"out", required_argument, 0, 'o'}, {"style", required_argument, 0, 's'},
-    {"scale", required_argument, 0, 'S'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+    {"scale", required_argument, 0, 'S'}, {"help", no_argument, 0, 'h'}, BEAM_OPTIONS,
+    {0, 0, 0, 0}};
   const char *model = NULL, *outs[MAX_OUTS];
-  int nout = 0, c, bad = 0, style = HEATMAP_MATPLOTLIB, unit = 0;
+  int nout = 0, c, bad = 0, style = HEATMAP_MATPLOTLIB, unit = 0, r;
+  BeamChoice beam;
+  beam_defaults(&beam);
   opterr = 0;
   optind = 1;
-  while (!bad && (c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) switch (c) {
+  while (!bad && (c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1)
+    if (c == 'N' || c == 'U') {
+      fprintf(stderr, "attention heatmap: %s is an option of translate and eval only\n",
+        c == 'N' ? "--n-best" : "--replace-unk");
+      bad = 1;
+    } else if ((r = beam_option("heatmap", c, optarg, &beam)) != 0) bad = r < 0;
+    else switch (c) {
     @<Cases for the options of \.{heatmap}@>@;
   }
   if (!bad && (!model || nout == 0 || argc - optind != 1)) {
@@ -7497,17 +7508,24 @@ case ':': fprintf(stderr, "attention heatmap: %s needs a value\n", argv[optind -
 default: fprintf(stderr, "attention heatmap: unknown option \"%s\"\n", argv[optind - 1]);
   bad = 1;
 
-@ The sentence is normalised and translated as \.{attention translate} does;
+@ The sentence is normalised and translated as \.{attention translate} does,
+greedily or with \.{--beam} (then the figure is the best translation's, whose
+attention rows the beam keeps as greedy decoding does);
 |greedy_decode| keeps a row of $L$ weights for every step, and the figure
 shows the first |n| rows (the words written; the step that wrote \EOS\ is
 left out, as in the notebook) and the first |T| columns (the words read).
 @<Translate the sentence and draw its attention into every output file@>=
 Model m;
 BModel bm;
-int kind = checkpoint_load_any(model, &m, &bm, &cpu_backend, 1);
+int kind = checkpoint_load_any(model, &m, &bm, &cpu_backend, beam.used ? 64 : 1);
 if (kind < 0) {
   fprintf(stderr, "attention heatmap: %s\n", kit_error());
   return 1;
+}
+if (beam_check("heatmap", &beam, kind ? bm.cfg.L : m.cfg.L, kind ? &bm.vout : &m.vout)) {
+  if (kind == KIND_SEED) model_free(&m);
+  else bmodel_free(&bm);
+  return 2;
 }
 const Vocab *vi = kind ? &bm.vin : &m.vin, *vo = kind ? &bm.vout : &m.vout;
 int L = kind ? bm.cfg.L : m.cfg.L, *src = xcalloc((size_t) L, sizeof(int));
@@ -7520,6 +7538,8 @@ if (!norm) kit_fail("the sentence: invalid UTF-8 at byte %zu", badbyte + 1);
 else if (kind == KIND_SEED) T = tokenize(vi, norm, src, L, "the sentence", "English");
 else @<Number the sentence for a Part II model, and translate it@>@;
 if (T == 0) kit_fail("the sentence has no words");
+else if (T > 0 && beam.used) n = beam_best(kind ? bmodel_decoder(&bm) : model_decoder(&m),
+  src, T, &beam.o, out, attn);
 else if (T > 0 && kind == KIND_SEED) n = greedy_decode(&m, src, T, out, attn);
 if (T > 0 && n == 0)
   kit_fail("the model translates \"%s\" into nothing: there is no attention to draw", norm);
@@ -7543,7 +7563,7 @@ return status;
     e.src[T++] = EOS_TOKEN;
     e.src_len = T;
     memcpy(src, e.src, (size_t) T * sizeof(int));
-    bmodel_greedy(&bm, &e, 1, out, &n, attn);
+    if (!beam.used) bmodel_greedy(&bm, &e, 1, out, &n, attn);
   }
 }
 
@@ -8594,11 +8614,12 @@ static int cmd_translate(int argc, char **argv)
     return 1;
   }
   if (kind != KIND_SEED) {
-    int status = translate_batched(&bm, argc - optind, argv + optind, show_attention);
+    int status = beam_check("translate", &translate_beam, bm.cfg.L, &bm.vout) ? 2 :
+      translate_batched(&bm, argc - optind, argv + optind, show_attention);
     bmodel_free(&bm);
     return status;
   }
-  if (beam_check("translate", &translate_beam, &m)) {
+  if (beam_check("translate", &translate_beam, m.cfg.L, &m.vout)) {
     model_free(&m);
     return 2;
   }
@@ -8634,9 +8655,15 @@ else {
   free(line);
 }
 
+@ The beam's options (their sections are in the chapter on decoding's
+commands) are helpers, since \.{translate} uses them too, for both parts.
+@<Command-line helpers@>=
+@<The beam options of \.{translate} and \.{eval}@>@;
+
 @ Each unknown word is reported once, the first time it is seen.
 @<Command-line helpers@>=
-static void warn_unknown(const Vocab *v, Vocab *seen, const char *s, const char *where)
+static void warn_unknown(const char *cmd, const Vocab *v, Vocab *seen, const char *s,
+  const char *where)
 {
   char w[MAX_WORD_BYTES];
   while (*s) {
@@ -8646,8 +8673,8 @@ static void warn_unknown(const Vocab *v, Vocab *seen, const char *s, const char 
     s += k + (s[k] == ' ');
     if (k && vocab_find(v, w) < 0 && vocab_find(seen, w) < 0) {
       vocab_add(seen, w);
-      fprintf(stderr, "attention translate: %s: warning: \"%s\" is not in the model's "
-        "English vocabulary; it is read as <UNK>\n", where, w);
+      fprintf(stderr, "attention %s: %s: warning: \"%s\" is not in the model's "
+        "English vocabulary; it is read as <UNK>\n", cmd, where, w);
     }
   }
 }
@@ -8668,9 +8695,12 @@ static int translate_batched(BModel *bm, int nargs, char **args, int show_attent
   @<Read, normalise and number every sentence, reporting those that fail@>@;
   int *out = xcalloc((size_t) (n ? n : 1) * L, sizeof(int)), *len = xcalloc((size_t) (n ? n : 1), sizeof(int));
   float *attn = show_attention ? xcalloc((size_t) (n ? n : 1) * L * L, sizeof(float)) : NULL;
-  bmodel_greedy(bm, ex, n, out, len, attn);
+  char **text = NULL;
+  if (translate_beam.used) @<Translate the sentences with the beam, keeping each one's lines@>@;
+  else bmodel_greedy(bm, ex, n, out, len, attn);
   @<Print the translations in order, an empty line for each failed sentence@>@;
-  for (int k = 0; k < n; k++) free(norm[k]);
+  for (int k = 0; k < n; k++) free(norm[k]), free(text ? text[k] : NULL);
+  free(text);
   free(norm), free(bad), free(ex), free(out), free(len), free(attn);
   vocab_free(&unknown);
   return failed ? 1 : 0;
@@ -8718,17 +8748,66 @@ else if (*norm[n] && (m = tokenize_unk(&bm->vin, norm[n], ex[n].src, L - 1, &bef
 else if (*norm[n] && m == 0)
   fprintf(stderr, "attention translate: %s: the sentence has no words\n", where), failed = 1;
 if (m > 0) {
-  if (before) warn_unknown(&bm->vin, &unknown, norm[n], where);
+  if (before) warn_unknown("translate", &bm->vin, &unknown, norm[n], where);
   ex[n].src[m] = EOS_TOKEN;
   ex[n].src_len = m + 1;
   bad[n] = 0;
 } else ex[n].src[0] = EOS_TOKEN, ex[n].src_len = 1, bad[n] = 1;
 
+@ With a beam, all the sentences are one search over the batched model's
+decoder; each sentence's lines (its best translation, or its \.{--n-best}
+lines with their scores) are made as for the notebook's kind, and its best
+translation's words and attention go where greedy decoding puts them.
+@<Translate the sentences with the beam, keeping each one's lines@>=
+{
+  BeamOptions *o = &translate_beam.o;
+  Decoder *d = bmodel_decoder(bm);
+  const int **sp = xcalloc((size_t) (n ? n : 1), sizeof *sp);
+  int *sl = xcalloc((size_t) (n ? n : 1), sizeof(int)), *found = xcalloc((size_t) (n ? n : 1),
+    sizeof(int));
+  for (int k = 0; k < n; k++) sp[k] = ex[k].src, sl[k] = ex[k].src_len;
+  float *init = xcalloc((size_t) (n ? n : 1) * d->state_floats, sizeof(float));
+  Hypothesis *y = xcalloc((size_t) (n ? n : 1) * o->n_best, sizeof *y);
+  d->encode(d, sp, sl, n, init);
+  beam_search(d, n, init, o, y, found);
+  text = xcalloc((size_t) (n ? n : 1), sizeof *text);
+  for (int k = 0; k < n; k++) @<Make sentence |k|'s lines from its hypotheses, and free them@>@;
+  free(y), free(init), free(found), free(sl), free(sp);
+  d->release(d);
+}
+
+@ @<Make sentence |k|'s lines from its hypotheses...@>=
+{
+  Hypothesis *h = y + (size_t) k * o->n_best;
+  len[k] = h[0].len;
+  memcpy(out + (size_t) k * L, h[0].word, (size_t) h[0].len * sizeof(int));
+  if (attn) memcpy(attn + (size_t) k * L * L, h[0].attn, (size_t) h[0].len * L * sizeof(float));
+  char *copy = xstrdup(norm[k] ? norm[k] : ""), *words[DEFAULT_MAX_LENGTH * 4];
+  int nw = 0;
+  for (char *p = strtok(copy, " "); p && nw < DEFAULT_MAX_LENGTH * 4; p = strtok(NULL, " "))
+    words[nw++] = p;
+  size_t cap = 1, used = 0;
+  char **lines = xcalloc((size_t) found[k] + 1, sizeof *lines);
+  for (int i = 0; i < found[k]; i++) {
+    lines[i] = hypothesis_words(d, &bm->vout, &h[i], words, nw, translate_beam.replace_unk);
+    cap += strlen(lines[i]) + 32;
+  }
+  text[k] = xcalloc(cap, 1);
+  for (int i = 0; i < found[k]; i++) {
+    if (o->n_best > 1)
+      used += (size_t) snprintf(text[k] + used, cap - used, "%s%.6f\t", i ? "\n" : "", h[i].score);
+    used += (size_t) snprintf(text[k] + used, cap - used, "%s", lines[i]);
+    free(lines[i]);
+  }
+  free(lines), free(copy);
+  hypotheses_free(h, found[k]);
+}
+
 @ A failed sentence was marked in |bad| (and decoded as a lone \EOS).
 @<Print the translations in order, an empty line for each failed sentence@>=
 for (int k = 0; k < n; k++) {
   if (!bad[k]) {
-    char *t = words_join(&bm->vout, out + (size_t) k * L, len[k]);
+    char *t = text ? xstrdup(text[k]) : words_join(&bm->vout, out + (size_t) k * L, len[k]);
     fputs(t, stdout);
     free(t);
     if (attn) for (int t2 = 0; t2 < len[k]; t2++) {
@@ -8806,10 +8885,6 @@ scores it.
 {"split", "split a pair file into train, valid and test files by English sentence", cmd_split},
 {"eval", "translate a pair file and report BLEU, exact matches and speed", cmd_eval},
 
-@ The beam's options are helpers, since \.{translate} uses them too.
-@<Command-line helpers@>=
-@<The beam options of \.{translate} and \.{eval}@>@;
-
 @ @<The commands@>=
 @<The \.{bleu} command@>@;
 @<The \.{split} command@>@;
@@ -8878,12 +8953,12 @@ static void beam_defaults(BeamChoice *b)
   *b = (BeamChoice) {{1, 0, 1, LP_WU, 0.6}, 0, 0};
 }
 
-static int beam_check(const char *cmd, BeamChoice *b, const Model *m)
+static int beam_check(const char *cmd, BeamChoice *b, int L, const Vocab *vout)
 {
-  if (b->o.max_length == 0) b->o.max_length = m->cfg.L;
-  if (b->o.max_length > m->cfg.L) {
+  if (b->o.max_length == 0) b->o.max_length = L;
+  if (b->o.max_length > L) {
     fprintf(stderr, "attention %s: --max-length %d is more than the model's %d\n", cmd,
-      b->o.max_length, m->cfg.L);
+      b->o.max_length, L);
     return -1;
   }
   if (b->o.n_best > b->o.beam) {
@@ -8891,10 +8966,31 @@ static int beam_check(const char *cmd, BeamChoice *b, const Model *m)
       b->o.n_best, b->o.beam);
     return -1;
   }
-  if (b->replace_unk && vocab_find(&m->vout, "<UNK>") < 0)
+  if (b->replace_unk && vocab_find(vout, "<UNK>") < 0)
     fprintf(stderr, "attention %s: warning: the model's vocabulary has no <UNK>; "
       "--replace-unk changes nothing\n", cmd);
   return 0;
+}
+
+@ The best translation of one sentence by a beam, for \.{heatmap}: its words
+into |out|, its attention rows ($S$ weights each) into |attn|, its length
+returned. The decoder is released here.
+@<The beam options...@>=
+static int beam_best(Decoder *d, const int *src, int n, const BeamOptions *o, int *out,
+  float *attn)
+{
+  float *init = xcalloc((size_t) d->state_floats, sizeof(float));
+  Hypothesis *y = xcalloc((size_t) o->n_best, sizeof *y);
+  int found = 0;
+  d->encode(d, &src, &n, 1, init);
+  beam_search(d, 1, init, o, y, &found);
+  int k = y[0].len;
+  memcpy(out, y[0].word, (size_t) k * sizeof(int));
+  memcpy(attn, y[0].attn, (size_t) k * (size_t) d->S * sizeof(float));
+  hypotheses_free(y, found);
+  free(y), free(init);
+  d->release(d);
+  return k;
 }
 
 @ \.{translate} with a beam: the best translation's words and attention go
@@ -9231,6 +9327,21 @@ static int eval_options(int argc, char **argv, EvalOptions *o)
   return bad ? -1 : 0;
 }
 
+@ A Part II model is loaded for batches of all the hypotheses of a batch of
+sources, so that a step of the beam is one batch (at most 1024 rows).
+@<The \.{eval} command@>=
+static int eval_rows(const EvalOptions *o)
+{
+  long rows = o->batch * o->beam.o.beam;
+  return rows > 1024 ? 1024 : (int) rows;
+}
+
+static void eval_free_model(int kind, Model *m, BModel *bm)
+{
+  if (kind == KIND_SEED) model_free(m);
+  else bmodel_free(bm);
+}
+
 @ The work: read, group, translate in batches, score, report.
 @<The \.{eval} command@>=
 static int cmd_eval(int argc, char **argv)
@@ -9238,15 +9349,19 @@ static int cmd_eval(int argc, char **argv)
   EvalOptions o;
   if (eval_options(argc, argv, &o)) return 2;
   Model m;
+  BModel bm;
   PairList pl;
-  if (checkpoint_load(&m, o.model)) {
+  int kind = checkpoint_load_any(o.model, &m, &bm, &cpu_backend, eval_rows(&o));
+  if (kind < 0) {
     fprintf(stderr, "attention eval: %s\n", kit_error());
     return 1;
   }
-  if (beam_check("eval", &o.beam, &m)) { model_free(&m); return 2; }
+  int L = kind ? bm.cfg.L : m.cfg.L;
+  const Vocab *vin = kind ? &bm.vin : &m.vin, *vout = kind ? &bm.vout : &m.vout;
+  if (beam_check("eval", &o.beam, L, vout)) { eval_free_model(kind, &m, &bm); return 2; }
   if (pairs_read(&pl, o.data, FILTER_LENGTH, DEFAULT_MAX_LENGTH * 4)) {
     fprintf(stderr, "attention eval: %s\n", kit_error());
-    model_free(&m);
+    eval_free_model(kind, &m, &bm);
     return 1;
   }
   int n_src, *group = pairs_group_sources(&pl, &n_src), status = 0;
@@ -9267,23 +9382,41 @@ int **ref = xcalloc((size_t) n_src, sizeof *ref), *ref_fill = xcalloc((size_t) n
 for (int k = pl.n - 1; k >= 0; k--) first[group[k]] = k, n_ref[group[k]]++;
 for (int s = 0; s < n_src; s++) ref[s] = xcalloc((size_t) n_ref[s], sizeof(int));
 for (int k = 0; k < pl.n; k++) ref[group[k]][ref_fill[group[k]]++] = k;
-int *src = xcalloc((size_t) n_src * (size_t) m.cfg.L, sizeof(int)), *src_len = xcalloc((size_t) n_src,
+int *src = xcalloc((size_t) n_src * (size_t) L, sizeof(int)), *src_len = xcalloc((size_t) n_src,
   sizeof(int)), failed = 0;
+Vocab unknown;
+vocab_init(&unknown);
 for (int s = 0; s < n_src; s++) {
   char where[600];
   snprintf(where, sizeof where, "%.500s:%d", o.data, pl.pair[first[s]].line);
-  src_len[s] = tokenize(&m.vin, pl.pair[first[s]].src, src + (size_t) s * m.cfg.L, m.cfg.L,
-    where, "English");
+  if (kind == KIND_SEED)
+    src_len[s] = tokenize(vin, pl.pair[first[s]].src, src + (size_t) s * L, L, where, "English");
+  else @<Number source |s| for a Part II model, with \.{<UNK>} and \EOS@>@;
   if (src_len[s] <= 0 && failed++ == 0)
     fprintf(stderr, "attention eval: warning: %s; such sources count as empty "
       "translations\n", src_len[s] < 0 ? kit_error() : "a source has no words");
+}
+vocab_free(&unknown);
+
+@ A Part II model reads an unknown word as \.{<UNK>}, with one warning per
+word, as \.{translate} does; only a sentence longer than the model reads
+fails.
+@<Number source |s| for a Part II model...@>=
+{
+  int unk = 0, *ids = src + (size_t) s * L;
+  int n = tokenize_unk(vin, pl.pair[first[s]].src, ids, L - 1, &unk);
+  if (n < 0) kit_fail("%s: the English sentence has more than %d words, the most this model "
+    "reads", where, L - 1);
+  if (unk) warn_unknown("eval", vin, &unknown, pl.pair[first[s]].src, where);
+  if (n > 0) ids[n++] = EOS_TOKEN;
+  src_len[s] = n;
 }
 
 @ The sources that can be read are decoded |o.batch| at a time: one encoder
 pass each, then one beam search over the batch.
 @<Translate the sources in batches, timing it@>=
 char **hyp = xcalloc((size_t) n_src, sizeof *hyp);
-Decoder *d = model_decoder(&m);
+Decoder *d = kind == KIND_SEED ? model_decoder(&m) : bmodel_decoder(&bm);
 double t0 = now_seconds();
 for (int s0 = 0; s0 < n_src; s0 += (int) o.batch) {
   int *idx = xcalloc((size_t) o.batch, sizeof(int)), nb = 0;
@@ -9300,7 +9433,7 @@ d->release(d);
 {
   const int **sp = xcalloc((size_t) nb, sizeof *sp);
   int *len = xcalloc((size_t) nb, sizeof(int)), *found = xcalloc((size_t) nb, sizeof(int));
-  for (int j = 0; j < nb; j++) sp[j] = src + (size_t) idx[j] * m.cfg.L, len[j] = src_len[idx[j]];
+  for (int j = 0; j < nb; j++) sp[j] = src + (size_t) idx[j] * L, len[j] = src_len[idx[j]];
   float *init = xcalloc((size_t) nb * (size_t) d->state_floats, sizeof(float));
   d->encode(d, sp, len, nb, init);
   Hypothesis *y = xcalloc((size_t) nb * (size_t) o.beam.o.n_best, sizeof *y);
@@ -9311,7 +9444,7 @@ d->release(d);
     for (char *p = strtok(copy, " "); p && nw < DEFAULT_MAX_LENGTH * 4; p = strtok(NULL, " "))
       words[nw++] = p;
     Hypothesis *best = &y[(size_t) j * o.beam.o.n_best];
-    hyp[idx[j]] = hypothesis_words(d, &m.vout, best, words, nw, o.beam.replace_unk);
+    hyp[idx[j]] = hypothesis_words(d, vout, best, words, nw, o.beam.replace_unk);
     hypotheses_free(best, found[j]);
     free(copy);
   }
@@ -9404,7 +9537,7 @@ for (int s = 0; s < n_src; s++) free(hyp[s]), free(ref[s]);
 free(hyp); free(ref); free(ref_fill); free(n_ref); free(first); free(src); free(src_len);
 free(group);
 pairs_free(&pl);
-model_free(&m);
+eval_free_model(kind, &m, &bm);
 
 @* The exercises.
 @^exercises@>

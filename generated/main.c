@@ -1,5 +1,5 @@
 /*431:*/
-#line 7746 "attention.w"
+#line 7766 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
@@ -9,7 +9,7 @@
 #include <time.h> 
 #include <unistd.h> 
 /*416:*/
-#line 7420 "attention.w"
+#line 7422 "attention.w"
 
 #define MAX_OUTS 8
 static int add_out(const char*cmd,const char*path,const char**outs,int*n)
@@ -33,7 +33,7 @@ return 0;
 }
 
 /*:416*//*417:*/
-#line 7443 "attention.w"
+#line 7445 "attention.w"
 
 static void report_figure(const char*path,const char*what,double seconds)
 {
@@ -45,7 +45,7 @@ printf("Wrote %s (%s, %.1f kB, %.1f ms)\n",path,what,size/1000.0,1e3*seconds);
 }
 
 /*:417*//*424:*/
-#line 7596 "attention.w"
+#line 7616 "attention.w"
 
 #include <unistd.h> 
 static const char*loss_log_path;
@@ -63,7 +63,7 @@ loss_log[loss_log_n++]= loss;
 }
 
 /*:424*//*425:*/
-#line 7612 "attention.w"
+#line 7632 "attention.w"
 
 static int loss_log_check(void)
 {
@@ -89,7 +89,7 @@ return status;
 }
 
 /*:425*//*435:*/
-#line 7799 "attention.w"
+#line 7819 "attention.w"
 
 static int parse_long(const char*cmd,const char*opt,const char*s,long lo,
 long hi,long*out)
@@ -107,7 +107,7 @@ return 0;
 }
 
 /*:435*//*436:*/
-#line 7816 "attention.w"
+#line 7836 "attention.w"
 
 static int parse_float(const char*cmd,const char*opt,const char*s,double lo,
 double hi,double*out)
@@ -125,7 +125,7 @@ return 0;
 }
 
 /*:436*//*437:*/
-#line 7834 "attention.w"
+#line 7854 "attention.w"
 
 static double now_seconds(void)
 {
@@ -135,7 +135,7 @@ return(double)ts.tv_sec+1e-9*(double)ts.tv_nsec;
 }
 
 /*:437*//*451:*/
-#line 8123 "attention.w"
+#line 8143 "attention.w"
 
 static char*words_join(const Vocab*v,const int*ids,int n)
 {
@@ -147,7 +147,7 @@ return s;
 }
 
 /*:451*//*460:*/
-#line 8291 "attention.w"
+#line 8311 "attention.w"
 
 static double hold_fraction(const char*s,uint64_t seed)
 {
@@ -167,7 +167,7 @@ int kept= 0;
 for(int k= 0;k<pl->n;k++){
 Pair p= pl->pair[k];
 if(hold_fraction(p.src,seed)<share)/*461:*/
-#line 8315 "attention.w"
+#line 8335 "attention.w"
 
 {
 if(vl->n==vl->cap){
@@ -178,7 +178,7 @@ vl->pair[vl->n++]= p;
 }
 
 /*:461*/
-#line 8309 "attention.w"
+#line 8329 "attention.w"
 
 else pl->pair[kept++]= p;
 }
@@ -186,7 +186,7 @@ pl->n= kept;
 }
 
 /*:460*//*464:*/
-#line 8360 "attention.w"
+#line 8380 "attention.w"
 
 static uint64_t mix_seed(uint64_t a,uint64_t b)
 {
@@ -197,7 +197,7 @@ return z^(z>>31);
 }
 
 /*:464*//*465:*/
-#line 8379 "attention.w"
+#line 8399 "attention.w"
 
 static const Example*bucket_ex;
 static int by_length(const void*x,const void*y)
@@ -209,7 +209,7 @@ return d?d:*(const int*)x-*(const int*)y;
 }
 
 /*:465*//*466:*/
-#line 8389 "attention.w"
+#line 8409 "attention.w"
 
 static void bucket_batches(int*order,int n,const Example*ex,int B,uint64_t seed)
 {
@@ -226,7 +226,7 @@ if(j> k)j= k;
 perm[k]= perm[j],perm[j]= x;
 }
 /*467:*/
-#line 8409 "attention.w"
+#line 8429 "attention.w"
 
 int at= 0;
 for(int k= 0;k<nb;k++){
@@ -237,13 +237,13 @@ at+= len;
 memcpy(order,copy,(size_t)n*sizeof(int));
 
 /*:467*/
-#line 8404 "attention.w"
+#line 8424 "attention.w"
 
 free(perm),free(copy);
 }
 
 /*:466*//*470:*/
-#line 8465 "attention.w"
+#line 8485 "attention.w"
 
 static double batched_loss(BModel*bm,const Example*ex,int n)
 {
@@ -259,123 +259,10 @@ return bmodel_take_loss(bm)/(double)(tokens?tokens:1);
 }
 
 /*:470*//*477:*/
-#line 8638 "attention.w"
-
-static void warn_unknown(const Vocab*v,Vocab*seen,const char*s,const char*where)
-{
-char w[MAX_WORD_BYTES];
-while(*s){
-size_t k= strcspn(s," ");
-memcpy(w,s,k);
-w[k]= '\0';
-s+= k+(s[k]==' ');
-if(k&&vocab_find(v,w)<0&&vocab_find(seen,w)<0){
-vocab_add(seen,w);
-fprintf(stderr,"attention translate: %s: warning: \"%s\" is not in the model's "
-"English vocabulary; it is read as <UNK>\n",where,w);
-}
-}
-}
-
-/*:477*//*478:*/
 #line 8660 "attention.w"
 
-static int translate_batched(BModel*bm,int nargs,char**args,int show_attention)
-{
-int n= 0,cap= 16,failed= 0,L= bm->cfg.L;
-char**norm= xcalloc((size_t)cap,sizeof(char*)),*bad= xcalloc((size_t)cap,1);
-Example*ex= xcalloc((size_t)cap,sizeof(Example));
-Vocab unknown;
-vocab_init(&unknown);
-/*479:*/
-#line 8681 "attention.w"
-
-char*line= NULL;
-size_t lcap= 0;
-for(long k= 0;;k++){
-ssize_t got;
-const char*s;
-if(nargs> 0){
-if(k==nargs)break;
-s= args[k],got= (ssize_t)strlen(args[k]);
-}else{
-if((got= getline(&line,&lcap,stdin))<0)break;
-while(got> 0&&(line[got-1]=='\n'||line[got-1]=='\r'))got--;
-s= line;
-}
-if(n==cap){
-cap*= 2;
-norm= xrealloc(norm,(size_t)cap*sizeof(char*));
-bad= xrealloc(bad,(size_t)cap);
-ex= xrealloc(ex,(size_t)cap*sizeof(Example));
-}
-/*480:*/
-#line 8706 "attention.w"
-
-size_t badbyte;
-char where[64];
-snprintf(where,sizeof where,nargs> 0?"sentence %ld":"line %ld",k+1);
-memset(&ex[n],0,sizeof ex[n]);
-norm[n]= normalize_sentence(s,(size_t)got,&badbyte);
-int before= 0,m= -1;
-if(!norm[n])fprintf(stderr,"attention translate: %s: invalid UTF-8 at byte %zu\n",where,
-badbyte+1),failed= 1;
-else if(*norm[n]&&(m= tokenize_unk(&bm->vin,norm[n],ex[n].src,L-1,&before))<0)
-fprintf(stderr,"attention translate: %s: the sentence has more than %d words, the most "
-"this model reads\n",where,L-1),failed= 1;
-else if(*norm[n]&&m==0)
-fprintf(stderr,"attention translate: %s: the sentence has no words\n",where),failed= 1;
-if(m> 0){
-if(before)warn_unknown(&bm->vin,&unknown,norm[n],where);
-ex[n].src[m]= EOS_TOKEN;
-ex[n].src_len= m+1;
-bad[n]= 0;
-}else ex[n].src[0]= EOS_TOKEN,ex[n].src_len= 1,bad[n]= 1;
-
-/*:480*/
-#line 8701 "attention.w"
-
-n++;
-}
-free(line);
-
-/*:479*/
-#line 8668 "attention.w"
-
-int*out= xcalloc((size_t)(n?n:1)*L,sizeof(int)),*len= xcalloc((size_t)(n?n:1),sizeof(int));
-float*attn= show_attention?xcalloc((size_t)(n?n:1)*L*L,sizeof(float)):NULL;
-bmodel_greedy(bm,ex,n,out,len,attn);
-/*481:*/
-#line 8728 "attention.w"
-
-for(int k= 0;k<n;k++){
-if(!bad[k]){
-char*t= words_join(&bm->vout,out+(size_t)k*L,len[k]);
-fputs(t,stdout);
-free(t);
-if(attn)for(int t2= 0;t2<len[k];t2++){
-printf("\n  %-12s",bm->vout.word[out[(size_t)k*L+t2]]);
-for(int i= 0;i<ex[k].src_len;i++)
-printf(" %s %.3f",bm->vin.word[ex[k].src[i]],attn[((size_t)k*L+t2)*L+i]);
-}
-}
-putchar('\n');
-}
-
-/*:481*/
-#line 8672 "attention.w"
-
-for(int k= 0;k<n;k++)free(norm[k]);
-free(norm),free(bad),free(ex),free(out),free(len),free(attn);
-vocab_free(&unknown);
-return failed?1:0;
-}
-
-/*:478*//*485:*/
-#line 8810 "attention.w"
-
-/*487:*/
-#line 8824 "attention.w"
+/*489:*/
+#line 8899 "attention.w"
 
 #define BEAM_OPTIONS \
   {"beam", required_argument, 0, 'k'}, {"length-penalty", required_argument, 0, 'P'}, \
@@ -393,8 +280,8 @@ BeamOptions o;
 int used,replace_unk;
 }BeamChoice;
 
-/*:487*//*488:*/
-#line 8844 "attention.w"
+/*:489*//*490:*/
+#line 8919 "attention.w"
 
 static int beam_option(const char*cmd,int c,const char*arg,BeamChoice*b)
 {
@@ -411,8 +298,8 @@ break;
 case'A':if(parse_float(cmd,"--alpha",arg,-1e-300,10.0,&x))return-1;b->o.alpha= x;
 break;
 case'U':b->replace_unk= 1;break;
-case'P':/*489:*/
-#line 8865 "attention.w"
+case'P':/*491:*/
+#line 8940 "attention.w"
 
 if(strcmp(arg,"none")==0)b->o.penalty= LP_NONE;
 else if(strcmp(arg,"avg")==0)b->o.penalty= LP_AVG;
@@ -422,27 +309,27 @@ fprintf(stderr,"attention %s: --length-penalty is none, avg or wu, not \"%s\"\n"
 return-1;
 }
 
-/*:489*/
-#line 8860 "attention.w"
+/*:491*/
+#line 8935 "attention.w"
 break;
 }
 return 1;
 }
 
-/*:488*//*490:*/
-#line 8875 "attention.w"
+/*:490*//*492:*/
+#line 8950 "attention.w"
 
 static void beam_defaults(BeamChoice*b)
 {
 *b= (BeamChoice){{1,0,1,LP_WU,0.6},0,0};
 }
 
-static int beam_check(const char*cmd,BeamChoice*b,const Model*m)
+static int beam_check(const char*cmd,BeamChoice*b,int L,const Vocab*vout)
 {
-if(b->o.max_length==0)b->o.max_length= m->cfg.L;
-if(b->o.max_length> m->cfg.L){
+if(b->o.max_length==0)b->o.max_length= L;
+if(b->o.max_length> L){
 fprintf(stderr,"attention %s: --max-length %d is more than the model's %d\n",cmd,
-b->o.max_length,m->cfg.L);
+b->o.max_length,L);
 return-1;
 }
 if(b->o.n_best> b->o.beam){
@@ -450,14 +337,34 @@ fprintf(stderr,"attention %s: --n-best %d is more than the beam's %d\n",cmd,
 b->o.n_best,b->o.beam);
 return-1;
 }
-if(b->replace_unk&&vocab_find(&m->vout,"<UNK>")<0)
+if(b->replace_unk&&vocab_find(vout,"<UNK>")<0)
 fprintf(stderr,"attention %s: warning: the model's vocabulary has no <UNK>; "
 "--replace-unk changes nothing\n",cmd);
 return 0;
 }
 
-/*:490*//*491:*/
-#line 8904 "attention.w"
+/*:492*//*493:*/
+#line 8978 "attention.w"
+
+static int beam_best(Decoder*d,const int*src,int n,const BeamOptions*o,int*out,
+float*attn)
+{
+float*init= xcalloc((size_t)d->state_floats,sizeof(float));
+Hypothesis*y= xcalloc((size_t)o->n_best,sizeof*y);
+int found= 0;
+d->encode(d,&src,&n,1,init);
+beam_search(d,1,init,o,y,&found);
+int k= y[0].len;
+memcpy(out,y[0].word,(size_t)k*sizeof(int));
+memcpy(attn,y[0].attn,(size_t)k*(size_t)d->S*sizeof(float));
+hypotheses_free(y,found);
+free(y),free(init);
+d->release(d);
+return k;
+}
+
+/*:493*//*494:*/
+#line 9000 "attention.w"
 
 static BeamChoice translate_beam;
 
@@ -471,8 +378,8 @@ BeamOptions*o= &translate_beam.o;
 Hypothesis*y= xcalloc((size_t)o->n_best,sizeof*y);
 int found= 0;
 beam_search(d,1,init,o,y,&found);
-/*492:*/
-#line 8927 "attention.w"
+/*495:*/
+#line 9023 "attention.w"
 
 char*copy= xstrdup(norm),*words[DEFAULT_MAX_LENGTH*4];
 int nw= 0;
@@ -497,8 +404,8 @@ free(lines[i]);
 free(lines);
 free(copy);
 
-/*:492*/
-#line 8917 "attention.w"
+/*:495*/
+#line 9013 "attention.w"
 
 hypotheses_free(y,found);
 free(y);
@@ -507,12 +414,182 @@ d->release(d);
 return text;
 }
 
-/*:491*/
-#line 8811 "attention.w"
+/*:494*/
+#line 8661 "attention.w"
 
 
-/*:485*/
-#line 7754 "attention.w"
+/*:477*//*478:*/
+#line 8664 "attention.w"
+
+static void warn_unknown(const char*cmd,const Vocab*v,Vocab*seen,const char*s,
+const char*where)
+{
+char w[MAX_WORD_BYTES];
+while(*s){
+size_t k= strcspn(s," ");
+memcpy(w,s,k);
+w[k]= '\0';
+s+= k+(s[k]==' ');
+if(k&&vocab_find(v,w)<0&&vocab_find(seen,w)<0){
+vocab_add(seen,w);
+fprintf(stderr,"attention %s: %s: warning: \"%s\" is not in the model's "
+"English vocabulary; it is read as <UNK>\n",cmd,where,w);
+}
+}
+}
+
+/*:478*//*479:*/
+#line 8687 "attention.w"
+
+static int translate_batched(BModel*bm,int nargs,char**args,int show_attention)
+{
+int n= 0,cap= 16,failed= 0,L= bm->cfg.L;
+char**norm= xcalloc((size_t)cap,sizeof(char*)),*bad= xcalloc((size_t)cap,1);
+Example*ex= xcalloc((size_t)cap,sizeof(Example));
+Vocab unknown;
+vocab_init(&unknown);
+/*480:*/
+#line 8711 "attention.w"
+
+char*line= NULL;
+size_t lcap= 0;
+for(long k= 0;;k++){
+ssize_t got;
+const char*s;
+if(nargs> 0){
+if(k==nargs)break;
+s= args[k],got= (ssize_t)strlen(args[k]);
+}else{
+if((got= getline(&line,&lcap,stdin))<0)break;
+while(got> 0&&(line[got-1]=='\n'||line[got-1]=='\r'))got--;
+s= line;
+}
+if(n==cap){
+cap*= 2;
+norm= xrealloc(norm,(size_t)cap*sizeof(char*));
+bad= xrealloc(bad,(size_t)cap);
+ex= xrealloc(ex,(size_t)cap*sizeof(Example));
+}
+/*481:*/
+#line 8736 "attention.w"
+
+size_t badbyte;
+char where[64];
+snprintf(where,sizeof where,nargs> 0?"sentence %ld":"line %ld",k+1);
+memset(&ex[n],0,sizeof ex[n]);
+norm[n]= normalize_sentence(s,(size_t)got,&badbyte);
+int before= 0,m= -1;
+if(!norm[n])fprintf(stderr,"attention translate: %s: invalid UTF-8 at byte %zu\n",where,
+badbyte+1),failed= 1;
+else if(*norm[n]&&(m= tokenize_unk(&bm->vin,norm[n],ex[n].src,L-1,&before))<0)
+fprintf(stderr,"attention translate: %s: the sentence has more than %d words, the most "
+"this model reads\n",where,L-1),failed= 1;
+else if(*norm[n]&&m==0)
+fprintf(stderr,"attention translate: %s: the sentence has no words\n",where),failed= 1;
+if(m> 0){
+if(before)warn_unknown("translate",&bm->vin,&unknown,norm[n],where);
+ex[n].src[m]= EOS_TOKEN;
+ex[n].src_len= m+1;
+bad[n]= 0;
+}else ex[n].src[0]= EOS_TOKEN,ex[n].src_len= 1,bad[n]= 1;
+
+/*:481*/
+#line 8731 "attention.w"
+
+n++;
+}
+free(line);
+
+/*:480*/
+#line 8695 "attention.w"
+
+int*out= xcalloc((size_t)(n?n:1)*L,sizeof(int)),*len= xcalloc((size_t)(n?n:1),sizeof(int));
+float*attn= show_attention?xcalloc((size_t)(n?n:1)*L*L,sizeof(float)):NULL;
+char**text= NULL;
+if(translate_beam.used)/*482:*/
+#line 8761 "attention.w"
+
+{
+BeamOptions*o= &translate_beam.o;
+Decoder*d= bmodel_decoder(bm);
+const int**sp= xcalloc((size_t)(n?n:1),sizeof*sp);
+int*sl= xcalloc((size_t)(n?n:1),sizeof(int)),*found= xcalloc((size_t)(n?n:1),
+sizeof(int));
+for(int k= 0;k<n;k++)sp[k]= ex[k].src,sl[k]= ex[k].src_len;
+float*init= xcalloc((size_t)(n?n:1)*d->state_floats,sizeof(float));
+Hypothesis*y= xcalloc((size_t)(n?n:1)*o->n_best,sizeof*y);
+d->encode(d,sp,sl,n,init);
+beam_search(d,n,init,o,y,found);
+text= xcalloc((size_t)(n?n:1),sizeof*text);
+for(int k= 0;k<n;k++)/*483:*/
+#line 8779 "attention.w"
+
+{
+Hypothesis*h= y+(size_t)k*o->n_best;
+len[k]= h[0].len;
+memcpy(out+(size_t)k*L,h[0].word,(size_t)h[0].len*sizeof(int));
+if(attn)memcpy(attn+(size_t)k*L*L,h[0].attn,(size_t)h[0].len*L*sizeof(float));
+char*copy= xstrdup(norm[k]?norm[k]:""),*words[DEFAULT_MAX_LENGTH*4];
+int nw= 0;
+for(char*p= strtok(copy," ");p&&nw<DEFAULT_MAX_LENGTH*4;p= strtok(NULL," "))
+words[nw++]= p;
+size_t cap= 1,used= 0;
+char**lines= xcalloc((size_t)found[k]+1,sizeof*lines);
+for(int i= 0;i<found[k];i++){
+lines[i]= hypothesis_words(d,&bm->vout,&h[i],words,nw,translate_beam.replace_unk);
+cap+= strlen(lines[i])+32;
+}
+text[k]= xcalloc(cap,1);
+for(int i= 0;i<found[k];i++){
+if(o->n_best> 1)
+used+= (size_t)snprintf(text[k]+used,cap-used,"%s%.6f\t",i?"\n":"",h[i].score);
+used+= (size_t)snprintf(text[k]+used,cap-used,"%s",lines[i]);
+free(lines[i]);
+}
+free(lines),free(copy);
+hypotheses_free(h,found[k]);
+}
+
+/*:483*/
+#line 8774 "attention.w"
+
+free(y),free(init),free(found),free(sl),free(sp);
+d->release(d);
+}
+
+/*:482*/
+#line 8699 "attention.w"
+
+else bmodel_greedy(bm,ex,n,out,len,attn);
+/*484:*/
+#line 8807 "attention.w"
+
+for(int k= 0;k<n;k++){
+if(!bad[k]){
+char*t= text?xstrdup(text[k]):words_join(&bm->vout,out+(size_t)k*L,len[k]);
+fputs(t,stdout);
+free(t);
+if(attn)for(int t2= 0;t2<len[k];t2++){
+printf("\n  %-12s",bm->vout.word[out[(size_t)k*L+t2]]);
+for(int i= 0;i<ex[k].src_len;i++)
+printf(" %s %.3f",bm->vin.word[ex[k].src[i]],attn[((size_t)k*L+t2)*L+i]);
+}
+}
+putchar('\n');
+}
+
+/*:484*/
+#line 8701 "attention.w"
+
+for(int k= 0;k<n;k++)free(norm[k]),free(text?text[k]:NULL);
+free(text);
+free(norm),free(bad),free(ex),free(out),free(len),free(attn);
+vocab_free(&unknown);
+return failed?1:0;
+}
+
+/*:479*/
+#line 7774 "attention.w"
 
 /*413:*/
 #line 7397 "attention.w"
@@ -528,23 +605,34 @@ static const char*heatmap_usage=
 "  --style bone|ylorrd   the notebook's imshow style with the 'bone' colormap\n"
 "                        (the default), or its seaborn style with 'YlOrRd'\n"
 "  --scale data|unit     colours from the weights' own range (the default, as\n"
-"                        the notebook) or from 0 to 1\n";
+"                        the notebook) or from 0 to 1\n"
+"  --beam K              draw the best translation of a beam of K (default: greedy)\n"
+"  --length-penalty P, --alpha A, --max-length N   as for translate\n";
 
 /*:415*//*418:*/
-#line 7453 "attention.w"
+#line 7455 "attention.w"
 
 static int cmd_heatmap(int argc,char**argv)
 {
 static const struct option longopts[]= {{"model",required_argument,0,'m'},
 {"out",required_argument,0,'o'},{"style",required_argument,0,'s'},
-{"scale",required_argument,0,'S'},{"help",no_argument,0,'h'},{0,0,0,0}};
+{"scale",required_argument,0,'S'},{"help",no_argument,0,'h'},BEAM_OPTIONS,
+{0,0,0,0}};
 const char*model= NULL,*outs[MAX_OUTS];
-int nout= 0,c,bad= 0,style= HEATMAP_MATPLOTLIB,unit= 0;
+int nout= 0,c,bad= 0,style= HEATMAP_MATPLOTLIB,unit= 0,r;
+BeamChoice beam;
+beam_defaults(&beam);
 opterr= 0;
 optind= 1;
-while(!bad&&(c= getopt_long(argc,argv,":h",longopts,NULL))!=-1)switch(c){
+while(!bad&&(c= getopt_long(argc,argv,":h",longopts,NULL))!=-1)
+if(c=='N'||c=='U'){
+fprintf(stderr,"attention heatmap: %s is an option of translate and eval only\n",
+c=='N'?"--n-best":"--replace-unk");
+bad= 1;
+}else if((r= beam_option("heatmap",c,optarg,&beam))!=0)bad= r<0;
+else switch(c){
 /*419:*/
-#line 7479 "attention.w"
+#line 7490 "attention.w"
 
 case'm':model= optarg;break;
 case'o':bad= add_out("heatmap",optarg,outs,&nout)!=0;break;
@@ -567,7 +655,7 @@ default:fprintf(stderr,"attention heatmap: unknown option \"%s\"\n",argv[optind-
 bad= 1;
 
 /*:419*/
-#line 7464 "attention.w"
+#line 7475 "attention.w"
 
 }
 if(!bad&&(!model||nout==0||argc-optind!=1)){
@@ -581,14 +669,19 @@ return 2;
 }
 if(check_outs("heatmap",outs,nout))return 1;
 /*420:*/
-#line 7504 "attention.w"
+#line 7517 "attention.w"
 
 Model m;
 BModel bm;
-int kind= checkpoint_load_any(model,&m,&bm,&cpu_backend,1);
+int kind= checkpoint_load_any(model,&m,&bm,&cpu_backend,beam.used?64:1);
 if(kind<0){
 fprintf(stderr,"attention heatmap: %s\n",kit_error());
 return 1;
+}
+if(beam_check("heatmap",&beam,kind?bm.cfg.L:m.cfg.L,kind?&bm.vout:&m.vout)){
+if(kind==KIND_SEED)model_free(&m);
+else bmodel_free(&bm);
+return 2;
 }
 const Vocab*vi= kind?&bm.vin:&m.vin,*vo= kind?&bm.vout:&m.vout;
 int L= kind?bm.cfg.L:m.cfg.L,*src= xcalloc((size_t)L,sizeof(int));
@@ -600,7 +693,7 @@ char*norm= normalize_sentence(argv[optind],strlen(argv[optind]),&badbyte);
 if(!norm)kit_fail("the sentence: invalid UTF-8 at byte %zu",badbyte+1);
 else if(kind==KIND_SEED)T= tokenize(vi,norm,src,L,"the sentence","English");
 else/*421:*/
-#line 7536 "attention.w"
+#line 7556 "attention.w"
 
 {
 Example e;
@@ -611,20 +704,22 @@ else if(T> 0){
 e.src[T++]= EOS_TOKEN;
 e.src_len= T;
 memcpy(src,e.src,(size_t)T*sizeof(int));
-bmodel_greedy(&bm,&e,1,out,&n,attn);
+if(!beam.used)bmodel_greedy(&bm,&e,1,out,&n,attn);
 }
 }
 
 /*:421*/
-#line 7521 "attention.w"
+#line 7539 "attention.w"
 
 if(T==0)kit_fail("the sentence has no words");
+else if(T> 0&&beam.used)n= beam_best(kind?bmodel_decoder(&bm):model_decoder(&m),
+src,T,&beam.o,out,attn);
 else if(T> 0&&kind==KIND_SEED)n= greedy_decode(&m,src,T,out,attn);
 if(T> 0&&n==0)
 kit_fail("the model translates \"%s\" into nothing: there is no attention to draw",norm);
 if(n> 0){
 /*422:*/
-#line 7551 "attention.w"
+#line 7571 "attention.w"
 
 const char**rw= xcalloc((size_t)n,sizeof(char*)),**cw= xcalloc((size_t)T,sizeof(char*));
 for(int i= 0;i<n;i++)rw[i]= vo->word[out[i]];
@@ -646,7 +741,7 @@ status= 1;
 free(rw),free(cw),free(fr),free(title);
 
 /*:422*/
-#line 7527 "attention.w"
+#line 7547 "attention.w"
 
 }else fprintf(stderr,"attention heatmap: %s\n",kit_error());
 free(norm),free(src),free(out),free(attn);
@@ -655,7 +750,7 @@ else bmodel_free(&bm);
 return status;
 
 /*:420*/
-#line 7476 "attention.w"
+#line 7487 "attention.w"
 
 }
 
@@ -663,7 +758,7 @@ return status;
 #line 7398 "attention.w"
 
 /*426:*/
-#line 7638 "attention.w"
+#line 7658 "attention.w"
 
 static const char*loss_curve_usage= 
 "usage: attention loss-curve --log FILE --out FILE [--out FILE ...] [--title TEXT]\n"
@@ -673,7 +768,7 @@ static const char*loss_curve_usage=
 "  --title TEXT   the title (default: 'Training: average loss per epoch')\n";
 
 /*:426*//*427:*/
-#line 7648 "attention.w"
+#line 7668 "attention.w"
 
 static int read_loss_log(const char*path,double**x,double**y,int*n)
 {
@@ -691,7 +786,7 @@ free(*x),free(*y);
 return kit_fail("%s: line %ld: expected an epoch, a tab and a finite loss",path,k);
 }
 /*428:*/
-#line 7670 "attention.w"
+#line 7690 "attention.w"
 
 if(*n==cap){
 cap= cap?2*cap:1024;
@@ -701,7 +796,7 @@ cap= cap?2*cap:1024;
 (*x)[*n]= e,(*y)[(*n)++]= v;
 
 /*:428*/
-#line 7664 "attention.w"
+#line 7684 "attention.w"
 
 }
 fclose(f);
@@ -709,7 +804,7 @@ return*n> 0?0:kit_fail("%s: no epochs in the file",path);
 }
 
 /*:427*//*429:*/
-#line 7678 "attention.w"
+#line 7698 "attention.w"
 
 static int cmd_loss_curve(int argc,char**argv)
 {
@@ -743,7 +838,7 @@ fputs(loss_curve_usage,stderr);
 return 2;
 }
 /*430:*/
-#line 7713 "attention.w"
+#line 7733 "attention.w"
 
 double*x= NULL,*y= NULL;
 int n= 0;
@@ -767,7 +862,7 @@ free(x),free(y);
 return status;
 
 /*:430*/
-#line 7710 "attention.w"
+#line 7730 "attention.w"
 
 }
 
@@ -776,10 +871,10 @@ return status;
 
 
 /*:413*//*434:*/
-#line 7792 "attention.w"
+#line 7812 "attention.w"
 
 /*438:*/
-#line 7844 "attention.w"
+#line 7864 "attention.w"
 
 static const char*train_usage= 
 "usage: attention train [--pairs seed | --data FILE] [OPTIONS]\n"
@@ -815,7 +910,7 @@ static const char*train_usage=
 "  (for these kinds --epochs defaults to 10, --lr to 0.001, --print-every to 1)\n";
 
 /*:438*//*439:*/
-#line 7878 "attention.w"
+#line 7898 "attention.w"
 
 typedef struct{
 const char*data,*init,*save;
@@ -823,7 +918,7 @@ int filter,append_eos;
 long epochs,hidden,max_length,seed,print_every,show,threads;
 double lr;
 /*452:*/
-#line 8135 "attention.w"
+#line 8155 "attention.w"
 
 int kind;
 long heads,batch;
@@ -834,7 +929,7 @@ const char*valid;
 double valid_split;
 
 /*:452*/
-#line 7884 "attention.w"
+#line 7904 "attention.w"
 
 }TrainOptions;
 static int train_batched(TrainOptions*o,int kind);
@@ -851,7 +946,7 @@ static const struct option longopts[]= {
 {"show",required_argument,0,'S'},{"help",no_argument,0,'h'},
 {"loss-log",required_argument,0,'g'},{"threads",required_argument,0,'T'},
 /*453:*/
-#line 8144 "attention.w"
+#line 8164 "attention.w"
 
 {"attention",required_argument,0,'A'},{"heads",required_argument,0,'N'},
 {"batch",required_argument,0,'B'},{"dropout",required_argument,0,'D'},
@@ -860,7 +955,7 @@ static const struct option longopts[]= {
 {"bucket",no_argument,0,'K'},
 
 /*:453*/
-#line 7899 "attention.w"
+#line 7919 "attention.w"
 
 {0,0,0,0}};
 *o= (TrainOptions){NULL,NULL,NULL,FILTER_TUTORIAL,1,-1,0,0,1,0,5,0,0.0,
@@ -870,7 +965,7 @@ opterr= 0;
 optind= 1;
 while(!bad&&(c= getopt_long(argc,argv,":h",longopts,NULL))!=-1)switch(c){
 /*440:*/
-#line 7917 "attention.w"
+#line 7937 "attention.w"
 
 case'p':
 if(strcmp(optarg,"seed")!=0){
@@ -902,7 +997,7 @@ break;
 case'S':bad= parse_long("train","--show",optarg,0,100000000,&o->show)!=0;break;
 case'T':bad= parse_long("train","--threads",optarg,1,2,&o->threads)!=0;break;
 /*454:*/
-#line 8151 "attention.w"
+#line 8171 "attention.w"
 
 case'A':
 if((o->kind= kind_from_name(optarg))<0){
@@ -929,7 +1024,7 @@ bad= parse_float("train","--valid-split",optarg,0.0,1.0,&o->valid_split)!=0
 break;
 
 /*:454*/
-#line 7947 "attention.w"
+#line 7967 "attention.w"
 
 case'g':loss_log_path= optarg;break;
 case'h':fputs(train_usage,stdout);exit(0);
@@ -942,7 +1037,7 @@ fprintf(stderr,"attention train: unknown option \"%s\"\n",argv[optind-1]);
 bad= 1;
 
 /*:440*/
-#line 7907 "attention.w"
+#line 7927 "attention.w"
 
 }
 if(!bad&&optind<argc){
@@ -954,7 +1049,7 @@ return bad?-1:0;
 }
 
 /*:439*//*441:*/
-#line 7961 "attention.w"
+#line 7981 "attention.w"
 
 static int cmd_train(int argc,char**argv)
 {
@@ -964,7 +1059,7 @@ Model m;
 Example*ex= NULL;
 int status= 0;
 /*443:*/
-#line 8016 "attention.w"
+#line 8036 "attention.w"
 
 if(train_options(argc,argv,&o))return 2;
 if(loss_log_path&&loss_log_check())return 1;
@@ -976,10 +1071,10 @@ return 2;
 int max_length= o.max_length?(int)o.max_length:DEFAULT_MAX_LENGTH;
 
 /*:443*/
-#line 7969 "attention.w"
+#line 7989 "attention.w"
 
 /*442:*/
-#line 7988 "attention.w"
+#line 8008 "attention.w"
 
 int kind= o.kind;
 if(o.init){
@@ -1006,10 +1101,10 @@ if(o.print_every==0)o.print_every= 50;
 if(o.lr==0.0)o.lr= 0.01;
 
 /*:442*/
-#line 7970 "attention.w"
+#line 7990 "attention.w"
 
 /*444:*/
-#line 8026 "attention.w"
+#line 8046 "attention.w"
 
 if(o.data){
 if(pairs_read(&pl,o.data,o.filter,max_length)){
@@ -1019,10 +1114,10 @@ return 1;
 }else pairs_seed(&pl);
 
 /*:444*/
-#line 7971 "attention.w"
+#line 7991 "attention.w"
 
 /*447:*/
-#line 8052 "attention.w"
+#line 8072 "attention.w"
 
 if(o.init){
 if(checkpoint_load(&m,o.init)){
@@ -1039,10 +1134,10 @@ model_init_random(&m,(uint64_t)o.seed);
 }
 
 /*:447*/
-#line 7972 "attention.w"
+#line 7992 "attention.w"
 
 /*445:*/
-#line 8036 "attention.w"
+#line 8056 "attention.w"
 
 if(make_examples(&pl,&m.vin,&m.vout,m.cfg.L,o.append_eos,&ex)){
 fprintf(stderr,"attention train: %s\n",kit_error());
@@ -1052,10 +1147,10 @@ return 1;
 }
 
 /*:445*/
-#line 7973 "attention.w"
+#line 7993 "attention.w"
 
 /*448:*/
-#line 8067 "attention.w"
+#line 8087 "attention.w"
 
 if(o.data)printf("Read %ld sentence pairs from %s; kept %d (%s filter)\n",
 pl.lines_read,o.data,pl.n,o.filter==FILTER_TUTORIAL?"tutorial":"length");
@@ -1068,10 +1163,10 @@ printf("Training for %ld epochs, %s<EOS> on the targets\n",o.epochs,
 o.append_eos?"":"no ");
 
 /*:448*/
-#line 7974 "attention.w"
+#line 7994 "attention.w"
 
 /*449:*/
-#line 8083 "attention.w"
+#line 8103 "attention.w"
 
 int threads= o.threads?(int)o.threads:sysconf(_SC_NPROCESSORS_ONLN)> 1?2:1,used= 1;
 float*loss= xcalloc((size_t)pl.n*(size_t)o.print_every,sizeof(float));
@@ -1097,10 +1192,10 @@ used> 1?"s":"");
 free(loss);
 
 /*:449*/
-#line 7975 "attention.w"
+#line 7995 "attention.w"
 
 /*446:*/
-#line 8046 "attention.w"
+#line 8066 "attention.w"
 
 if(o.save&&checkpoint_save(&m,o.save)){
 fprintf(stderr,"attention train: %s\n",kit_error());
@@ -1108,10 +1203,10 @@ status= 1;
 }
 
 /*:446*/
-#line 7976 "attention.w"
+#line 7996 "attention.w"
 
 /*450:*/
-#line 8109 "attention.w"
+#line 8129 "attention.w"
 
 int right= 0,*out= xcalloc((size_t)m.cfg.L,sizeof(int));
 for(int k= 0;k<pl.n;k++){
@@ -1127,7 +1222,7 @@ printf("%d of %d training pairs translated exactly\n",right,pl.n);
 free(out);
 
 /*:450*/
-#line 7977 "attention.w"
+#line 7997 "attention.w"
 
 if(loss_log_path&&loss_log_save())status= 1;
 free(ex);
@@ -1137,7 +1232,7 @@ return status;
 }
 
 /*:441*//*455:*/
-#line 8185 "attention.w"
+#line 8205 "attention.w"
 
 static int train_batched(TrainOptions*o,int kind)
 {
@@ -1149,7 +1244,7 @@ if(o->epochs<0)o->epochs= 10;
 if(o->print_every==0)o->print_every= 1;
 if(o->lr==0.0)o->lr= 0.001;
 /*456:*/
-#line 8211 "attention.w"
+#line 8231 "attention.w"
 
 long H= o->hidden?o->hidden:DEFAULT_HIDDEN;
 cpu_set_threads(o->threads?(int)o->threads:sysconf(_SC_NPROCESSORS_ONLN)> 1?2:1);
@@ -1170,10 +1265,10 @@ return 2;
 memset(&bm,0,sizeof bm);
 
 /*:456*/
-#line 8195 "attention.w"
+#line 8215 "attention.w"
 
 /*457:*/
-#line 8235 "attention.w"
+#line 8255 "attention.w"
 
 if(pairs_read(&pl,o->data,o->filter,L)){
 fprintf(stderr,"attention train: %s\n",kit_error());
@@ -1193,10 +1288,10 @@ return 1;
 }
 
 /*:457*/
-#line 8196 "attention.w"
+#line 8216 "attention.w"
 
 /*458:*/
-#line 8255 "attention.w"
+#line 8275 "attention.w"
 
 if(o->init){
 if(checkpoint_load_any(o->init,NULL,&bm,&cpu_backend,(int)o->batch)<0){
@@ -1219,10 +1314,10 @@ goto end;
 }
 
 /*:458*/
-#line 8197 "attention.w"
+#line 8217 "attention.w"
 
 /*459:*/
-#line 8276 "attention.w"
+#line 8296 "attention.w"
 
 printf("Read %ld sentence pairs from %s; kept %d (%s filter)",pl.lines_read,o->data,
 pl.n+vl.n*(o->valid_split> 0.0),o->filter==FILTER_TUTORIAL?"tutorial":"length");
@@ -1236,17 +1331,17 @@ printf("Training for %ld epochs, batch %ld, lr %g, dropout %g, %s\n",o->epochs,o
 o->lr,o->dropout,o->shuffle?"shuffled each epoch":"in file order");
 
 /*:459*/
-#line 8198 "attention.w"
+#line 8218 "attention.w"
 
 /*462:*/
-#line 8327 "attention.w"
+#line 8347 "attention.w"
 
 int n= pl.n,*order= xcalloc((size_t)n,sizeof(int));
 double best= INFINITY,t_all= now_seconds();
 for(long e= 1;e<=o->epochs;e++){
 for(int k= 0;k<n;k++)order[k]= k;
 if(o->shuffle)/*463:*/
-#line 8347 "attention.w"
+#line 8367 "attention.w"
 
 {
 uint64_t z= mix_seed((uint64_t)o->seed,(uint64_t)e);
@@ -1261,14 +1356,14 @@ order[j]= x;
 }
 
 /*:463*/
-#line 8332 "attention.w"
+#line 8352 "attention.w"
 
 if(o->bucket)bucket_batches(order,n,ex,(int)o->batch,o->shuffle?
 mix_seed((uint64_t)o->seed,(uint64_t)e+1000003):0);
 double t0= now_seconds(),train_loss,valid_loss= NAN;
 long tokens= 0,positions= 0,words= 0;
 /*468:*/
-#line 8422 "attention.w"
+#line 8442 "attention.w"
 
 int tty= isatty(fileno(stdout));
 double last= t0;
@@ -1292,13 +1387,13 @@ last= now;
 if(tty)printf("\r%78s\r","");
 
 /*:468*/
-#line 8337 "attention.w"
+#line 8357 "attention.w"
 
 train_loss= bmodel_take_loss(&bm)/(double)tokens;
 if(vl.n)valid_loss= batched_loss(&bm,vex,vl.n);
 loss_log_add(train_loss);
 /*469:*/
-#line 8444 "attention.w"
+#line 8464 "attention.w"
 
 double sec= now_seconds()-t0;
 int print= e%o->print_every==0||e==o->epochs;
@@ -1319,7 +1414,7 @@ if(print)printf("\n");
 fflush(stdout);
 
 /*:469*/
-#line 8341 "attention.w"
+#line 8361 "attention.w"
 
 }
 printf("Trained in %.1f s\n",now_seconds()-t_all);
@@ -1327,10 +1422,10 @@ free(order);
 status= 0;
 
 /*:462*/
-#line 8199 "attention.w"
+#line 8219 "attention.w"
 
 /*471:*/
-#line 8480 "attention.w"
+#line 8500 "attention.w"
 
 int show= o->show<pl.n?(int)o->show:pl.n,L2= bm.cfg.L;
 int*outw= xcalloc((size_t)(show?show:1)*L2,sizeof(int));
@@ -1346,7 +1441,7 @@ free(outw);
 free(outn);
 
 /*:471*/
-#line 8200 "attention.w"
+#line 8220 "attention.w"
 
 if(loss_log_path&&loss_log_save())status= 1;
 end:
@@ -1359,10 +1454,10 @@ return status;
 }
 
 /*:455*/
-#line 7793 "attention.w"
+#line 7813 "attention.w"
 
 /*472:*/
-#line 8501 "attention.w"
+#line 8521 "attention.w"
 
 static const char*translate_usage= 
 "usage: attention translate --model CKPT [--attention] [SENTENCE ...]\n"
@@ -1383,7 +1478,7 @@ float*attn= xcalloc((size_t)m->cfg.L*(size_t)m->cfg.L,sizeof(float));
 int status= 0;
 if(!norm)status= kit_fail("%s: invalid UTF-8 at byte %zu",where,bad+1);
 else if(*norm)/*473:*/
-#line 8531 "attention.w"
+#line 8551 "attention.w"
 
 {
 int n= tokenize(&m->vin,norm,src,m->cfg.L,where,"English");
@@ -1396,7 +1491,7 @@ char*t= translate_beam.used?translate_with_beam(m,src,n,norm,out,&k,attn)
 fputs(t,stdout);
 free(t);
 if(show_attention)/*474:*/
-#line 8548 "attention.w"
+#line 8568 "attention.w"
 
 for(int t= 0;t<k;t++){
 double pad= 0.0;
@@ -1407,13 +1502,13 @@ printf("  (padding %.3f)",pad);
 }
 
 /*:474*/
-#line 8542 "attention.w"
+#line 8562 "attention.w"
 
 }
 }
 
 /*:473*/
-#line 8520 "attention.w"
+#line 8540 "attention.w"
 
 putchar('\n');
 free(norm);
@@ -1424,7 +1519,7 @@ return status;
 }
 
 /*:472*//*475:*/
-#line 8557 "attention.w"
+#line 8577 "attention.w"
 
 static int cmd_translate(int argc,char**argv)
 {
@@ -1465,18 +1560,19 @@ fprintf(stderr,"attention translate: %s\n",kit_error());
 return 1;
 }
 if(kind!=KIND_SEED){
-int status= translate_batched(&bm,argc-optind,argv+optind,show_attention);
+int status= beam_check("translate",&translate_beam,bm.cfg.L,&bm.vout)?2:
+translate_batched(&bm,argc-optind,argv+optind,show_attention);
 bmodel_free(&bm);
 return status;
 }
-if(beam_check("translate",&translate_beam,&m)){
+if(beam_check("translate",&translate_beam,m.cfg.L,&m.vout)){
 model_free(&m);
 return 2;
 }
 int failed= 0;
 char where[64];
 /*476:*/
-#line 8612 "attention.w"
+#line 8633 "attention.w"
 
 if(optind<argc)
 for(int k= optind;k<argc;k++){
@@ -1503,17 +1599,17 @@ free(line);
 }
 
 /*:476*/
-#line 8607 "attention.w"
+#line 8628 "attention.w"
 
 model_free(&m);
 return failed?1:0;
 }
 
 /*:475*/
-#line 7794 "attention.w"
+#line 7814 "attention.w"
 
-/*482:*/
-#line 8748 "attention.w"
+/*485:*/
+#line 8827 "attention.w"
 
 static const char*pairs_usage= 
 "usage: attention pairs --data FILE [--filter tutorial|length] [--max-length L]\n"
@@ -1524,8 +1620,8 @@ static int cmd_pairs(int argc,char**argv)
 const char*data= NULL;
 int filter= FILTER_TUTORIAL;
 long max_length= DEFAULT_MAX_LENGTH;
-/*483:*/
-#line 8771 "attention.w"
+/*486:*/
+#line 8850 "attention.w"
 
 static const struct option longopts[]= {{"data",required_argument,0,'d'},
 {"filter",required_argument,0,'f'},{"max-length",required_argument,0,'L'},
@@ -1554,8 +1650,8 @@ fputs(pairs_usage,stderr);
 return 2;
 }
 
-/*:483*/
-#line 8758 "attention.w"
+/*:486*/
+#line 8837 "attention.w"
 
 PairList pl;
 if(pairs_read(&pl,data,filter,(int)max_length)){
@@ -1569,15 +1665,15 @@ pairs_free(&pl);
 return 0;
 }
 
-/*:482*/
-#line 7795 "attention.w"
+/*:485*/
+#line 7815 "attention.w"
 
 
-/*:434*//*486:*/
-#line 8813 "attention.w"
+/*:434*//*488:*/
+#line 8888 "attention.w"
 
-/*493:*/
-#line 8956 "attention.w"
+/*496:*/
+#line 9052 "attention.w"
 
 static const char*bleu_usage= 
 "usage: attention bleu [--hyp FILE] [--precise] REFERENCES [REFERENCES ...]\n"
@@ -1607,8 +1703,8 @@ free(line);
 return ferror(f)?kit_fail("%s: read error",path):0;
 }
 
-/*:493*//*494:*/
-#line 8985 "attention.w"
+/*:496*//*497:*/
+#line 9081 "attention.w"
 
 static int bleu_of_lines(char**h,int nh,char***ref,int n_refs,int precise)
 {
@@ -1626,8 +1722,8 @@ else bleu_add(&b,hi,hl,(const int*const*)ids,len,m);
 for(int r= 0;r<m;r++)free(ids[r]);
 free(hi);
 }
-if(status==0)/*495:*/
-#line 9009 "attention.w"
+if(status==0)/*498:*/
+#line 9105 "attention.w"
 
 {
 char line[256];
@@ -1638,8 +1734,8 @@ if(precise)printf("bleu %.17g bp %.17g p %.17g %.17g %.17g %.17g\n",s.bleu,s.bp,
 s.p[0],s.p[1],s.p[2],s.p[3]);
 }
 
-/*:495*/
-#line 9002 "attention.w"
+/*:498*/
+#line 9098 "attention.w"
 
 free(ids);
 free(len);
@@ -1647,8 +1743,8 @@ vocab_free(&v);
 return status;
 }
 
-/*:494*//*496:*/
-#line 9019 "attention.w"
+/*:497*//*499:*/
+#line 9115 "attention.w"
 
 static int cmd_bleu(int argc,char**argv)
 {
@@ -1675,8 +1771,8 @@ fputs(bleu_usage,stderr);
 return 2;
 }
 int n_refs= argc-optind,status= 0;
-/*497:*/
-#line 9049 "attention.w"
+/*500:*/
+#line 9145 "attention.w"
 
 char***ref= xcalloc((size_t)n_refs,sizeof*ref),**h= NULL;
 int*nr= xcalloc((size_t)n_refs,sizeof(int)),nh= 0;
@@ -1708,17 +1804,17 @@ free(ref);
 free(nr);
 status= status?1:0;
 
-/*:497*/
-#line 9045 "attention.w"
+/*:500*/
+#line 9141 "attention.w"
 
 return status;
 }
 
-/*:496*/
-#line 8814 "attention.w"
+/*:499*/
+#line 8889 "attention.w"
 
-/*498:*/
-#line 9090 "attention.w"
+/*501:*/
+#line 9186 "attention.w"
 
 static const char*split_usage= 
 "usage: attention split --data FILE --out-dir DIR [--test F] [--valid F] [--seed S]\n"
@@ -1738,8 +1834,8 @@ const char*data= NULL,*dir= NULL;
 double share[2]= {0.1,0.1};
 long seed= 1;
 int filter= FILTER_TUTORIAL,c;
-/*499:*/
-#line 9124 "attention.w"
+/*502:*/
+#line 9220 "attention.w"
 
 opterr= 0;
 optind= 1;
@@ -1772,8 +1868,8 @@ fputs(split_usage,stderr);
 return 2;
 }
 
-/*:499*/
-#line 9109 "attention.w"
+/*:502*/
+#line 9205 "attention.w"
 
 PairList pl;
 if(pairs_read(&pl,data,filter,DEFAULT_MAX_LENGTH)){
@@ -1782,8 +1878,8 @@ return 1;
 }
 int*part= xcalloc((size_t)pl.n,sizeof(int)),counts[3][2];
 int status= pairs_split(&pl,share[0],share[1],(uint64_t)seed,part,counts);
-if(status==0)/*500:*/
-#line 9156 "attention.w"
+if(status==0)/*503:*/
+#line 9252 "attention.w"
 
 {
 static const char*const name[3]= {"train","valid","test"};
@@ -1803,8 +1899,8 @@ counts[p][1],path);
 }
 }
 
-/*:500*/
-#line 9117 "attention.w"
+/*:503*/
+#line 9213 "attention.w"
 
 if(status)fprintf(stderr,"attention split: %s\n",kit_error());
 free(part);
@@ -1812,11 +1908,11 @@ pairs_free(&pl);
 return status?1:0;
 }
 
-/*:498*/
-#line 8815 "attention.w"
+/*:501*/
+#line 8890 "attention.w"
 
-/*501:*/
-#line 9182 "attention.w"
+/*504:*/
+#line 9278 "attention.w"
 
 static const char*eval_usage= 
 "usage: attention eval --model CKPT --data FILE [OPTIONS]\n"
@@ -1834,8 +1930,8 @@ long show,batch;
 BeamChoice beam;
 }EvalOptions;
 
-/*:501*//*502:*/
-#line 9199 "attention.w"
+/*:504*//*505:*/
+#line 9295 "attention.w"
 
 static int eval_options(int argc,char**argv,EvalOptions*o)
 {
@@ -1871,67 +1967,105 @@ if(bad)fputs(eval_usage,stderr);
 return bad?-1:0;
 }
 
-/*:502*//*503:*/
-#line 9235 "attention.w"
+/*:505*//*506:*/
+#line 9332 "attention.w"
+
+static int eval_rows(const EvalOptions*o)
+{
+long rows= o->batch*o->beam.o.beam;
+return rows> 1024?1024:(int)rows;
+}
+
+static void eval_free_model(int kind,Model*m,BModel*bm)
+{
+if(kind==KIND_SEED)model_free(m);
+else bmodel_free(bm);
+}
+
+/*:506*//*507:*/
+#line 9346 "attention.w"
 
 static int cmd_eval(int argc,char**argv)
 {
 EvalOptions o;
 if(eval_options(argc,argv,&o))return 2;
 Model m;
+BModel bm;
 PairList pl;
-if(checkpoint_load(&m,o.model)){
+int kind= checkpoint_load_any(o.model,&m,&bm,&cpu_backend,eval_rows(&o));
+if(kind<0){
 fprintf(stderr,"attention eval: %s\n",kit_error());
 return 1;
 }
-if(beam_check("eval",&o.beam,&m)){model_free(&m);return 2;}
+int L= kind?bm.cfg.L:m.cfg.L;
+const Vocab*vin= kind?&bm.vin:&m.vin,*vout= kind?&bm.vout:&m.vout;
+if(beam_check("eval",&o.beam,L,vout)){eval_free_model(kind,&m,&bm);return 2;}
 if(pairs_read(&pl,o.data,FILTER_LENGTH,DEFAULT_MAX_LENGTH*4)){
 fprintf(stderr,"attention eval: %s\n",kit_error());
-model_free(&m);
+eval_free_model(kind,&m,&bm);
 return 1;
 }
 int n_src,*group= pairs_group_sources(&pl,&n_src),status= 0;
-/*504:*/
-#line 9264 "attention.w"
+/*508:*/
+#line 9379 "attention.w"
 
 int*first= xcalloc((size_t)n_src,sizeof(int)),*n_ref= xcalloc((size_t)n_src,sizeof(int));
 int**ref= xcalloc((size_t)n_src,sizeof*ref),*ref_fill= xcalloc((size_t)n_src,sizeof(int));
 for(int k= pl.n-1;k>=0;k--)first[group[k]]= k,n_ref[group[k]]++;
 for(int s= 0;s<n_src;s++)ref[s]= xcalloc((size_t)n_ref[s],sizeof(int));
 for(int k= 0;k<pl.n;k++)ref[group[k]][ref_fill[group[k]]++]= k;
-int*src= xcalloc((size_t)n_src*(size_t)m.cfg.L,sizeof(int)),*src_len= xcalloc((size_t)n_src,
+int*src= xcalloc((size_t)n_src*(size_t)L,sizeof(int)),*src_len= xcalloc((size_t)n_src,
 sizeof(int)),failed= 0;
+Vocab unknown;
+vocab_init(&unknown);
 for(int s= 0;s<n_src;s++){
 char where[600];
 snprintf(where,sizeof where,"%.500s:%d",o.data,pl.pair[first[s]].line);
-src_len[s]= tokenize(&m.vin,pl.pair[first[s]].src,src+(size_t)s*m.cfg.L,m.cfg.L,
-where,"English");
+if(kind==KIND_SEED)
+src_len[s]= tokenize(vin,pl.pair[first[s]].src,src+(size_t)s*L,L,where,"English");
+else/*509:*/
+#line 9404 "attention.w"
+
+{
+int unk= 0,*ids= src+(size_t)s*L;
+int n= tokenize_unk(vin,pl.pair[first[s]].src,ids,L-1,&unk);
+if(n<0)kit_fail("%s: the English sentence has more than %d words, the most this model "
+"reads",where,L-1);
+if(unk)warn_unknown("eval",vin,&unknown,pl.pair[first[s]].src,where);
+if(n> 0)ids[n++]= EOS_TOKEN;
+src_len[s]= n;
+}
+
+/*:509*/
+#line 9394 "attention.w"
+
 if(src_len[s]<=0&&failed++==0)
 fprintf(stderr,"attention eval: warning: %s; such sources count as empty "
 "translations\n",src_len[s]<0?kit_error():"a source has no words");
 }
+vocab_free(&unknown);
 
-/*:504*/
-#line 9253 "attention.w"
+/*:508*/
+#line 9368 "attention.w"
 
-/*505:*/
-#line 9284 "attention.w"
+/*510:*/
+#line 9417 "attention.w"
 
 char**hyp= xcalloc((size_t)n_src,sizeof*hyp);
-Decoder*d= model_decoder(&m);
+Decoder*d= kind==KIND_SEED?model_decoder(&m):bmodel_decoder(&bm);
 double t0= now_seconds();
 for(int s0= 0;s0<n_src;s0+= (int)o.batch){
 int*idx= xcalloc((size_t)o.batch,sizeof(int)),nb= 0;
 for(int s= s0;s<n_src&&s<s0+o.batch;s++)
 if(src_len[s]> 0)idx[nb++]= s;
 else hyp[s]= xstrdup("");
-if(nb> 0)/*506:*/
-#line 9299 "attention.w"
+if(nb> 0)/*511:*/
+#line 9432 "attention.w"
 
 {
 const int**sp= xcalloc((size_t)nb,sizeof*sp);
 int*len= xcalloc((size_t)nb,sizeof(int)),*found= xcalloc((size_t)nb,sizeof(int));
-for(int j= 0;j<nb;j++)sp[j]= src+(size_t)idx[j]*m.cfg.L,len[j]= src_len[idx[j]];
+for(int j= 0;j<nb;j++)sp[j]= src+(size_t)idx[j]*L,len[j]= src_len[idx[j]];
 float*init= xcalloc((size_t)nb*(size_t)d->state_floats,sizeof(float));
 d->encode(d,sp,len,nb,init);
 Hypothesis*y= xcalloc((size_t)nb*(size_t)o.beam.o.n_best,sizeof*y);
@@ -1942,26 +2076,26 @@ int nw= 0;
 for(char*p= strtok(copy," ");p&&nw<DEFAULT_MAX_LENGTH*4;p= strtok(NULL," "))
 words[nw++]= p;
 Hypothesis*best= &y[(size_t)j*o.beam.o.n_best];
-hyp[idx[j]]= hypothesis_words(d,&m.vout,best,words,nw,o.beam.replace_unk);
+hyp[idx[j]]= hypothesis_words(d,vout,best,words,nw,o.beam.replace_unk);
 hypotheses_free(best,found[j]);
 free(copy);
 }
 free(y);free(init);free(sp);free(len);free(found);
 }
 
-/*:506*/
-#line 9293 "attention.w"
+/*:511*/
+#line 9426 "attention.w"
 
 free(idx);
 }
 double seconds= now_seconds()-t0;
 d->release(d);
 
-/*:505*/
-#line 9254 "attention.w"
+/*:510*/
+#line 9369 "attention.w"
 
-/*507:*/
-#line 9324 "attention.w"
+/*512:*/
+#line 9457 "attention.w"
 
 BleuStats all= {0},by_len[4];
 memset(by_len,0,sizeof by_len);
@@ -1971,8 +2105,8 @@ const char*en= pl.pair[first[s]].src;
 int nw= 1;
 for(const char*p= en;*p;p++)nw+= *p==' ';
 int bucket= nw<=3?0:nw<=6?1:nw<=9?2:3;
-/*508:*/
-#line 9337 "attention.w"
+/*513:*/
+#line 9470 "attention.w"
 
 {
 Vocab v;
@@ -1992,12 +2126,12 @@ free(r);free(rl);free(h);
 vocab_free(&v);
 }
 
-/*:508*/
-#line 9333 "attention.w"
+/*:513*/
+#line 9466 "attention.w"
 
 }
-/*509:*/
-#line 9356 "attention.w"
+/*514:*/
+#line 9489 "attention.w"
 
 {
 char line[256];
@@ -2020,8 +2154,8 @@ if(failed)printf("Failed: %d sources the model cannot read, counted as empty tra
 failed);
 printf("Speed: %d sources in %.3f s, %.0f sentences/s\n",n_src-failed,seconds,
 seconds> 0?(n_src-failed)/seconds:0.0);
-/*510:*/
-#line 9381 "attention.w"
+/*515:*/
+#line 9514 "attention.w"
 
 for(int s= 0;s<n_src&&s<o.show;s++){
 printf("EN:  %s\n",pl.pair[first[s]].src);
@@ -2029,20 +2163,20 @@ for(int i= 0;i<n_ref[s];i++)printf("REF: %s\n",pl.pair[ref[s][i]].tgt);
 printf("OUT: %s\n",hyp[s]);
 }
 
-/*:510*/
-#line 9378 "attention.w"
+/*:515*/
+#line 9511 "attention.w"
 
 }
 
-/*:509*/
-#line 9335 "attention.w"
+/*:514*/
+#line 9468 "attention.w"
 
 
-/*:507*/
-#line 9255 "attention.w"
+/*:512*/
+#line 9370 "attention.w"
 
-/*511:*/
-#line 9388 "attention.w"
+/*516:*/
+#line 9521 "attention.w"
 
 if(o.output){
 FILE*f= fopen(o.output,"wb");
@@ -2057,30 +2191,30 @@ status= 1;
 }
 }
 
-/*:511*/
-#line 9256 "attention.w"
+/*:516*/
+#line 9371 "attention.w"
 
-/*512:*/
-#line 9402 "attention.w"
+/*517:*/
+#line 9535 "attention.w"
 
 for(int s= 0;s<n_src;s++)free(hyp[s]),free(ref[s]);
 free(hyp);free(ref);free(ref_fill);free(n_ref);free(first);free(src);free(src_len);
 free(group);
 pairs_free(&pl);
-model_free(&m);
+eval_free_model(kind,&m,&bm);
 
-/*:512*/
-#line 9257 "attention.w"
+/*:517*/
+#line 9372 "attention.w"
 
 return status;
 }
 
-/*:503*/
-#line 8816 "attention.w"
+/*:507*/
+#line 8891 "attention.w"
 
 
-/*:486*/
-#line 7755 "attention.w"
+/*:488*/
+#line 7775 "attention.w"
 
 
 static const struct{
@@ -2088,7 +2222,7 @@ const char*name,*summary;
 int(*run)(int argc,char**argv);
 }commands[]= {
 /*433:*/
-#line 7786 "attention.w"
+#line 7806 "attention.w"
 
 {"train","train a translator (the notebook's five pairs, or a pair file)",cmd_train},
 {"translate","translate sentences with a saved model",cmd_translate},
@@ -2100,18 +2234,18 @@ int(*run)(int argc,char**argv);
 {"loss-curve","draw the average loss per epoch from train --loss-log",cmd_loss_curve},
 
 /*:414*/
-#line 7790 "attention.w"
+#line 7810 "attention.w"
 
 
-/*:433*//*484:*/
-#line 8804 "attention.w"
+/*:433*//*487:*/
+#line 8883 "attention.w"
 
 {"bleu","score translations against references (corpus BLEU-4, sacreBLEU's form)",cmd_bleu},
 {"split","split a pair file into train, valid and test files by English sentence",cmd_split},
 {"eval","translate a pair file and report BLEU, exact matches and speed",cmd_eval},
 
-/*:484*/
-#line 7761 "attention.w"
+/*:487*/
+#line 7781 "attention.w"
 
 };
 
@@ -2122,7 +2256,7 @@ if(argc>=2)
 for(size_t k= 0;k<n;k++)
 if(strcmp(argv[1],commands[k].name)==0)return commands[k].run(argc-1,argv+1);
 /*432:*/
-#line 7774 "attention.w"
+#line 7794 "attention.w"
 
 FILE*out= argc>=2&&(strcmp(argv[1],"--help")==0||strcmp(argv[1],"-h")==0
 ||strcmp(argv[1],"help")==0)?stdout:stderr;
@@ -2133,7 +2267,7 @@ fputs("Run 'attention COMMAND --help' for a command's options.\n",out);
 return out==stdout?0:2;
 
 /*:432*/
-#line 7771 "attention.w"
+#line 7791 "attention.w"
 
 }
 
