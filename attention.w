@@ -356,7 +356,7 @@ while (v->slot[i] != 0 && strcmp(v->word[v->slot[i] - 1], w) != 0)
   i = (i + 1) & mask;
 return &v->slot[i];
 
-@ Exercise~1 (easy, 6 points). Write the section above, the body of
+@ Exercise~1 (easy, 4 points). Write the section above, the body of
 |vocab_probe|: start at the slot that |word_hash| names (the hash modulo the
 table size, a power of two), and walk forward one slot at a time, wrapping
 around at the end, until you reach the word or an empty slot; return a
@@ -653,7 +653,7 @@ for (utf8proc_ssize_t j = 0; j < np && j < 16; j++) {
   } else o.pending = 1;
 }
 
-@ Exercise~2 (medium, 6 points). Write the section above: lower-case the
+@ Exercise~2 (medium, 4 points). Write the section above: lower-case the
 code point |c|, decompose it canonically, drop the pieces of category Mn, and
 send each ASCII letter and each of the three marks to |out_put|, with a space
 owed before a mark and for any other character. The tests use French
@@ -2382,7 +2382,7 @@ for (size_t i = 0; i < n; i++) {
   p[i] -= c.step * mi / (sqrtf(vi) * c.inv_bc2 + c.eps);
 }
 
-@ Exercise~9 (medium, 10 points). Write the two sections above: the
+@ Exercise~9 (medium, 6 points). Write the two sections above: the
 constants of step $t$, computed in double precision and then rounded, and the
 update of |p|, |m| and |v| with them. A constant computed in float, like
 $1-\beta_2$, is off by more than the tests allow.
@@ -2785,7 +2785,7 @@ for (int t = 0; t < L; t++) {
   out[n++] = token;
 }
 
-@ Exercise~10 (medium, 10 points). Write the section above: from \SOS,
+@ Exercise~10 (medium, 6 points). Write the section above: from \SOS,
 run the decoder one step at a time on its own previous word, keep each step's
 attention weights when |attn| is not |NULL|, take the most probable word, and
 stop at \EOS\ (which is not an output word) or after $L$ words.
@@ -4055,13 +4055,18 @@ KIT_HD static inline void kb_additive_score(int i, float *e, float *KIT_RESTRICT
   const float *KIT_RESTRICT wq, const float *KIT_RESTRICT uk, const float *va, int B, int S,
   int H)
 {
-  int b = i / S, s = i % S;
-  const float *q = wq + (size_t) b * H, *k = uk + ((size_t) s * B + b) * H;
-  float *ai = a + (size_t) i * H, sum = 0.0f;
-  for (int j = 0; j < H; j++) ai[j] = tanhf(q[j] + k[j]);
-  for (int j = 0; j < H; j++) sum += va[j] * ai[j];
-  e[i] = sum;
+  @<Set |e[i]| to the additive score of index |i|, keeping its $\tanh$ values in |a|@>@;
 }
+
+@ The $\tanh$ loop is apart from the sum, and its pointers are |restrict|, so
+that it runs on the vector |tanhf|.
+@<Set |e[i]| to the additive score of index |i|...@>=
+int b = i / S, s = i % S;
+const float *q = wq + (size_t) b * H, *k = uk + ((size_t) s * B + b) * H;
+float *ai = a + (size_t) i * H, sum = 0.0f;
+for (int j = 0; j < H; j++) ai[j] = tanhf(q[j] + k[j]);
+for (int j = 0; j < H; j++) sum += va[j] * ai[j];
+e[i] = sum;
 
 @ Backwards, with $\bar e_i$ given: $v_a$ gathers $\sum_i\bar e_ia_i$ (a product,
 done first), and the pre-activation's gradient $\bar e_i\,v_a\odot(1-a_i^2)$
@@ -4072,24 +4077,46 @@ position at a time ($r=sB+b$ there, the keys' order).
 KIT_HD static inline void kb_additive_pre(int r, int j, float *a, const float *de,
   const float *va, int H)
 {
-  float x = a[(size_t) r * H + j];
-  a[(size_t) r * H + j] = de[r] * va[j] * (1.0f - x * x);
+  @<Replace $a_{r,j}$ by the gradient of its pre-activation@>@;
 }
 
 KIT_HD static inline void kb_additive_dwq(int b, int j, float *dwq, const float *dpre,
   int S, int H)
 {
-  float s = 0.0f;
-  for (int p = 0; p < S; p++) s += dpre[((size_t) b * S + p) * H + j];
-  dwq[(size_t) b * H + j] = s;
+  @<Set $\bar q_{b,j}$ to the sum of the pre-activation's gradients over the positions@>@;
 }
 
 KIT_HD static inline void kb_additive_duk(int r, int j, float *duk, const float *dpre,
   int B, int S, int H)
 {
-  int s = r / B, b = r % B;
-  duk[(size_t) r * H + j] += dpre[((size_t) b * S + s) * H + j];
+  @<Add the pre-activation's gradient of key row |r| to $\overline{uk}_{r,j}$@>@;
 }
+
+@ @<Replace $a_{r,j}$ by the gradient...@>=
+float x = a[(size_t) r * H + j];
+a[(size_t) r * H + j] = de[r] * va[j] * (1.0f - x * x);
+
+@ @<Set $\bar q_{b,j}$ to the sum...@>=
+float s = 0.0f;
+for (int p = 0; p < S; p++) s += dpre[((size_t) b * S + p) * H + j];
+dwq[(size_t) b * H + j] = s;
+
+@ @<Add the pre-activation's gradient of key row |r|...@>=
+int s = r / B, b = r % B;
+duk[(size_t) r * H + j] += dpre[((size_t) b * S + s) * H + j];
+
+@ Exercise~14 (hard, 7 points). Write the four sections above: Bahdanau's
+score forward and backward. Forward, for index $i=bS+s$: the $H$ values
+$a_{i,j}=\tanh(|wq|_{b,j}+|uk|_{sB+b,j})$ into row $i$ of |a|, and
+$e_i=\sum_jv_{a,j}a_{i,j}$. Backward, with $\bar e$ given: the gradient of
+the pre-activation $\bar e_r\,v_{a,j}(1-a_{r,j}^2)$ in place of $a_{r,j}$
+(row $r=bS+s$); the query's gradient, written, the sum over the sentence's
+$S$ positions in order; the keys' gradient, {\it added}, row $r=sB+b$ in the
+keys' time-major order. The tests check hand-worked numbers, random shapes
+against the definitions in double precision, the gradients against central
+differences of $\sum_i\bar e_ie_i$, and that the keys' gradient is added to
+what is there.
+@^exercises@>
 
 @ Dot-product scores, for one head or several. Index $i=(bN+h)S+s$ is head
 $h$ of sentence $b$ at position $s$; the head's numbers are the $d=H/N$
@@ -4132,13 +4159,29 @@ maximum is subtracted first, as in Part I, so no exponential overflows.
 KIT_HD static inline void kb_masked_softmax(int r, float *w, const float *e,
   const int *len, int heads, int S)
 {
-  int n = len[r / heads];
-  const float *x = e + (size_t) r * S;
-  float *y = w + (size_t) r * S, mx = x[0], sum = 0.0f;
-  for (int s = 1; s < n; s++) if (x[s] > mx) mx = x[s];
-  for (int s = 0; s < n; s++) sum += (y[s] = expf(x[s] - mx));
-  for (int s = 0; s < S; s++) y[s] = s < n ? y[s] / sum : 0.0f;
+  @<Set row |r| of |w| to the softmax of row |r| of |e| over its sentence's words@>@;
 }
+
+@ Row |r| belongs to sentence |r/heads|, whose length is the number of
+positions that count.
+@<Set row |r| of |w| to the softmax of row |r| of |e|...@>=
+int n = len[r / heads];
+const float *x = e + (size_t) r * S;
+float *y = w + (size_t) r * S, mx = x[0], sum = 0.0f;
+for (int s = 1; s < n; s++) if (x[s] > mx) mx = x[s];
+for (int s = 0; s < n; s++) sum += (y[s] = expf(x[s] - mx));
+for (int s = 0; s < S; s++) y[s] = s < n ? y[s] / sum : 0.0f;
+
+@ Exercise~13 (easy, 5 points). Write the section above, the body of
+|kb_masked_softmax|: row |r| of the $S$ scores |e| (sentence |r/heads|, one
+head of it) becomes, in row |r| of |w|, the softmax over the sentence's first
+|len[r/heads]| positions, with the largest of those scores subtracted first,
+and an exact 0 at every other position, whatever number the scores hold there
+(a pad's score may be anything, even a NaN). The tests check the worked
+example below, rows of several heads, scores of $\pm1000$, pads that hold
+huge numbers and NaNs, and random rows against the definition computed in
+double precision.
+@^exercises@>
 
 @ The softmax's gradient is Part I's, $\bar e_s=w_s(\bar w_s-\sum_pw_p\bar w_p)$;
 a masked position has $w_s=0$, so its gradient is exactly 0 as well.
@@ -9542,7 +9585,7 @@ eval_free_model(kind, &m, &bm);
 @* The exercises.
 @^exercises@>
 @^grading@>
-The twelve exercises of this book are pieces of the program itself. Each
+The fourteen exercises of this book are pieces of the program itself. Each
 one's answer is a named section above, stated in an \.{Exercise} paragraph
 right after it; together they are worth 100 points. The student kit, made by
 \.{make handout}, is this web with every answer replaced by a {\it stub\/}:
@@ -9559,18 +9602,20 @@ translator with it, and \.{cweave} can print just the sections it changed,
 which is what a grader reads.
 
 \medskip
-\item{1.} {\it The vocabulary's hash table (linear probing)\/} (easy, 6 points): |@<Walk the probe sequence of |w| to its slot or to an empty one@>|.
-\item{2.} {\it Normalising a sentence (lower case, NFD, marks dropped)\/} (medium, 6 points): |@<Lower-case |c|, decompose it, and send each piece to |out_put|@>|.
+\item{1.} {\it The vocabulary's hash table (linear probing)\/} (easy, 4 points): |@<Walk the probe sequence of |w| to its slot or to an empty one@>|.
+\item{2.} {\it Normalising a sentence (lower case, NFD, marks dropped)\/} (medium, 4 points): |@<Lower-case |c|, decompose it, and send each piece to |out_put|@>|.
 \item{3.} {\it Stable softmax and log-softmax\/} (easy, 8 points): |@<Set |p| to the softmax of the |n| scores |s|@>|, |@<Set |p| to the log-softmax of the |n| scores |s|@>|.
 \item{4.} {\it One step of a GRU unit\/} (easy, 8 points): |@<Compute the gates |r|, |z|, |n| of one unit and return its new state@>|.
 \item{5.} {\it Attention weights and the context vector\/} (easy, 8 points): |@<Set |wb| to the softmax of |s| and |c| to the weighted sum of the rows of |O|@>|.
 \item{6.} {\it The negative log-likelihood and its gradient\/} (medium, 10 points): |@<Add to |loss| the negative log-probability of each row's target@>|, |@<Set |dlogits| to $p-{\rm onehot}(y)$ for every row@>|.
 \item{7.} {\it The backward step of a GRU unit\/} (hard, 12 points): |@<Compute the gradients of one GRU unit's gates from $\bar h'$@>|.
 \item{8.} {\it The backward step of the attention\/} (hard, 12 points): |@<Set |ds| to the gradient of the scores and add $w_i\bar c$ to the rows of |dO|@>|.
-\item{9.} {\it One step of Adam\/} (medium, 10 points): |@<Set the constants |k| of Adam's step |t|@>|, |@<Take one Adam step on the |n| parameters@>|.
-\item{10.} {\it Greedy decoding that stops at \EOS\/} (medium, 10 points): |@<Decode greedily into |out| until \EOS\ or $L$ words@>|.
+\item{9.} {\it One step of Adam\/} (medium, 6 points): |@<Set the constants |k| of Adam's step |t|@>|, |@<Take one Adam step on the |n| parameters@>|.
+\item{10.} {\it Greedy decoding that stops at \EOS\/} (medium, 6 points): |@<Decode greedily into |out| until \EOS\ or $L$ words@>|.
 \item{11.} {\it The colour of a heatmap cell\/} (easy, 4 points): |@<Interpolate the colour of weight |w| between the control points@>|.
 \item{12.} {\it BLEU's clipped n-gram precision\/} (medium, 6 points): |@<Add to |*match| the clipped matches of the |n|-grams of |hyp|@>|.
+\item{13.} {\it The masked softmax\/} (easy, 5 points): |@<Set row |r| of |w| to the softmax of row |r| of |e| over its sentence's words@>|.
+\item{14.} {\it The additive score, forward and backward\/} (hard, 7 points): |@<Set |e[i]| to the additive score of index |i|, keeping its $\tanh$ values in |a|@>|, |@<Replace $a_{r,j}$ by the gradient of its pre-activation@>|, |@<Set $\bar q_{b,j}$ to the sum of the pre-activation's gradients over the positions@>|, |@<Add the pre-activation's gradient of key row |r| to $\overline{uk}_{r,j}$@>|.
 \medskip
 
 @ The grader builds each exercise of a submission on its own: this web with

@@ -262,19 +262,19 @@ void(*sum)(float*acc,const float*x,int n);
 void(*add)(float*y,const float*x,int n);
 void(*adam)(float*p,const float*g,float*m,float*v,size_t n,AdamConstants k);
 
-/*:229*//*305:*/
-#line 5305 "attention.w"
+/*:229*//*312:*/
+#line 5348 "attention.w"
 
 void(*gather_keys)(float*dst,const float*src,const int*sent,int n,int S,int N,
 int H);
 
-/*:305*/
+/*:312*/
 #line 3877 "attention.w"
 
 };
 
-/*:226*//*260:*/
-#line 4511 "attention.w"
+/*:226*//*267:*/
+#line 4554 "attention.w"
 
 enum{P_ENC_EMB,P_ENC_W_IH,P_ENC_W_HH,P_ENC_B_IH,P_ENC_B_HH,P_DEC_EMB,
 P_WA_W,P_WA_B,P_UA_W,P_UA_B,P_VA_W,P_VA_B,P_LIN_IN,P_LIN_OUT,
@@ -282,8 +282,8 @@ P_INPROJ_W,P_INPROJ_B,P_OUTPROJ_W,P_OUTPROJ_B,
 P_DEC_W_IH,P_DEC_W_HH,P_DEC_B_IH,P_DEC_B_HH,P_COMBINE,P_OUT_W,P_OUT_B,
 NP_TENSORS};
 
-/*:260*//*263:*/
-#line 4557 "attention.w"
+/*:267*//*270:*/
+#line 4600 "attention.w"
 
 typedef struct{
 int*src,*tgt,*dec_in,*src_len,*tgt_len,*ids,*rows;
@@ -295,8 +295,8 @@ float*d_out,*d_dec_gi,*d_dec_gh,*d_s,*d_s2,*d_pre,*d_ctx,*d_w,*d_e,*d_q;
 float*d_keys,*d_uk,*d_kp,*d_vp,*d_mh,*d_enc_gi,*d_enc_gh,*d_emb;
 }BActs;
 
-/*:263*//*264:*/
-#line 4570 "attention.w"
+/*:270*//*271:*/
+#line 4613 "attention.w"
 
 typedef struct{
 int kind,heads;
@@ -313,8 +313,8 @@ int B_cap;
 BActs a;
 }BModel;
 
-/*:264*//*319:*/
-#line 5561 "attention.w"
+/*:271*//*326:*/
+#line 5604 "attention.w"
 
 typedef struct{
 int kind,heads;
@@ -326,8 +326,8 @@ const float*data;
 size_t n_params;
 }CkptView;
 
-/*:319*//*348:*/
-#line 6143 "attention.w"
+/*:326*//*355:*/
+#line 6186 "attention.w"
 
 #define COLORMAP_MAX_POINTS 9
 typedef struct{
@@ -337,8 +337,8 @@ double x[3][COLORMAP_MAX_POINTS];
 double v[3][COLORMAP_MAX_POINTS];
 }Colormap;
 
-/*:348*//*356:*/
-#line 6241 "attention.w"
+/*:355*//*363:*/
+#line 6284 "attention.w"
 
 enum{HEATMAP_MATPLOTLIB,HEATMAP_SEABORN};
 typedef struct{
@@ -352,8 +352,8 @@ int style;
 double vmin,vmax;
 }Heatmap;
 
-/*:356*//*357:*/
-#line 6258 "attention.w"
+/*:363*//*364:*/
+#line 6301 "attention.w"
 
 typedef struct{
 double x,y,w,h;
@@ -368,14 +368,14 @@ int width,height,stride;
 unsigned char*data;
 }FigImage;
 
-/*:357*//*386:*/
-#line 6879 "attention.w"
+/*:364*//*393:*/
+#line 6922 "attention.w"
 
 enum{FIGURE_PNG,FIGURE_PDF,FIGURE_SVG};
 #define FIGURE_PNG_SCALE 2.0
 
-/*:386*//*400:*/
-#line 7136 "attention.w"
+/*:393*//*407:*/
+#line 7179 "attention.w"
 
 typedef struct{
 int n;
@@ -383,7 +383,7 @@ const double*x,*y;
 const char*title,*xlabel,*ylabel;
 }Curve;
 
-/*:400*/
+/*:407*/
 #line 151 "attention.w"
 
 /*56:*/
@@ -617,41 +617,69 @@ KIT_HD static inline void kb_additive_score(int i,float*e,float*KIT_RESTRICT a,
 const float*KIT_RESTRICT wq,const float*KIT_RESTRICT uk,const float*va,int B,int S,
 int H)
 {
+/*237:*/
+#line 4063 "attention.w"
+
 int b= i/S,s= i%S;
 const float*q= wq+(size_t)b*H,*k= uk+((size_t)s*B+b)*H;
 float*ai= a+(size_t)i*H,sum= 0.0f;
 for(int j= 0;j<H;j++)ai[j]= tanhf(q[j]+k[j]);
 for(int j= 0;j<H;j++)sum+= va[j]*ai[j];
 e[i]= sum;
+
+/*:237*/
+#line 4058 "attention.w"
+
 }
 
-/*:236*//*237:*/
-#line 4071 "attention.w"
+/*:236*//*238:*/
+#line 4076 "attention.w"
 
 KIT_HD static inline void kb_additive_pre(int r,int j,float*a,const float*de,
 const float*va,int H)
 {
+/*239:*/
+#line 4095 "attention.w"
+
 float x= a[(size_t)r*H+j];
 a[(size_t)r*H+j]= de[r]*va[j]*(1.0f-x*x);
+
+/*:239*/
+#line 4080 "attention.w"
+
 }
 
 KIT_HD static inline void kb_additive_dwq(int b,int j,float*dwq,const float*dpre,
 int S,int H)
 {
+/*240:*/
+#line 4099 "attention.w"
+
 float s= 0.0f;
 for(int p= 0;p<S;p++)s+= dpre[((size_t)b*S+p)*H+j];
 dwq[(size_t)b*H+j]= s;
+
+/*:240*/
+#line 4086 "attention.w"
+
 }
 
 KIT_HD static inline void kb_additive_duk(int r,int j,float*duk,const float*dpre,
 int B,int S,int H)
 {
+/*241:*/
+#line 4104 "attention.w"
+
 int s= r/B,b= r%B;
 duk[(size_t)r*H+j]+= dpre[((size_t)b*S+s)*H+j];
+
+/*:241*/
+#line 4092 "attention.w"
+
 }
 
-/*:237*//*238:*/
-#line 4098 "attention.w"
+/*:238*//*243:*/
+#line 4125 "attention.w"
 
 KIT_HD static inline void kb_dot_score(int i,float*e,const float*q,const float*k,
 int B,int S,int H,int heads,float scale)
@@ -663,8 +691,8 @@ for(int j= 0;j<d;j++)sum+= x[j]*y[j];
 e[i]= scale*sum;
 }
 
-/*:238*//*239:*/
-#line 4111 "attention.w"
+/*:243*//*244:*/
+#line 4138 "attention.w"
 
 KIT_HD static inline void kb_dot_dq(int b,int c,float*dq,const float*de,
 const float*k,int B,int S,int H,int heads,float scale)
@@ -682,22 +710,29 @@ int s= r/B,b= r%B,h= c/(H/heads);
 dk[(size_t)r*H+c]+= scale*de[((size_t)b*heads+h)*S+s]*q[(size_t)b*H+c];
 }
 
-/*:239*//*240:*/
-#line 4131 "attention.w"
+/*:244*//*245:*/
+#line 4158 "attention.w"
 
 KIT_HD static inline void kb_masked_softmax(int r,float*w,const float*e,
 const int*len,int heads,int S)
 {
+/*246:*/
+#line 4167 "attention.w"
+
 int n= len[r/heads];
 const float*x= e+(size_t)r*S;
 float*y= w+(size_t)r*S,mx= x[0],sum= 0.0f;
 for(int s= 1;s<n;s++)if(x[s]> mx)mx= x[s];
 for(int s= 0;s<n;s++)sum+= (y[s]= expf(x[s]-mx));
 for(int s= 0;s<S;s++)y[s]= s<n?y[s]/sum:0.0f;
+
+/*:246*/
+#line 4162 "attention.w"
+
 }
 
-/*:240*//*241:*/
-#line 4146 "attention.w"
+/*:245*//*248:*/
+#line 4189 "attention.w"
 
 KIT_HD static inline void kb_softmax_backward(int r,float*de,const float*dw,
 const float*w,int S)
@@ -708,8 +743,8 @@ for(int s= 0;s<S;s++)avg+= y[s]*x[s];
 for(int s= 0;s<S;s++)de[(size_t)r*S+s]= y[s]*(x[s]-avg);
 }
 
-/*:241*//*243:*/
-#line 4178 "attention.w"
+/*:248*//*250:*/
+#line 4221 "attention.w"
 
 KIT_HD static inline void kb_context(int b,int col,float*c,const float*w,
 const float*v,int B,int S,int H,int heads)
@@ -737,8 +772,8 @@ int s= r/B,b= r%B,h= c/(H/heads);
 dv[(size_t)r*H+c]+= w[((size_t)b*heads+h)*S+s]*dc[(size_t)b*H+c];
 }
 
-/*:243*//*244:*/
-#line 4211 "attention.w"
+/*:250*//*251:*/
+#line 4254 "attention.w"
 
 KIT_HD static inline void kb_nll(int r,float*logits,float*row_loss,const int*tgt,
 int V,float scale)
@@ -755,8 +790,8 @@ for(int j= 0;j<V;j++)x[j]*= k;
 x[y]-= scale;
 }
 
-/*:244*//*245:*/
-#line 4229 "attention.w"
+/*:251*//*252:*/
+#line 4272 "attention.w"
 
 KIT_HD static inline void kb_log_softmax(int r,float*x,int V)
 {
@@ -775,8 +810,8 @@ for(int j= 1;j<V;j++)if(y[j]> y[best])best= j;
 out[r]= best;
 }
 
-/*:245*//*246:*/
-#line 4250 "attention.w"
+/*:252*//*253:*/
+#line 4293 "attention.w"
 
 KIT_HD static inline void kb_tanh(int i,float*y,const float*x)
 {
@@ -809,8 +844,8 @@ for(int i= 0;i<n;i++)s+= x[i];
 acc[0]+= s;
 }
 
-/*:246*//*304:*/
-#line 5297 "attention.w"
+/*:253*//*311:*/
+#line 5340 "attention.w"
 
 KIT_HD static inline void kb_gather_keys(int r,int j,float*dst,const float*src,
 const int*sent,int n,int N,int H)
@@ -819,7 +854,7 @@ int s= r/n,h= r%n;
 dst[(size_t)r*H+j]= src[((size_t)s*N+sent[h])*H+j];
 }
 
-/*:304*/
+/*:311*/
 #line 153 "attention.w"
 
 /*12:*/
@@ -1046,93 +1081,93 @@ int tokenize_unk(const Vocab*v,const char*s,int*ids,int max,int*unknown);
 int make_examples_unk(const PairList*pl,const Vocab*vin,const Vocab*vout,
 int max_length,Example**out);
 
-/*:224*//*259:*/
-#line 4498 "attention.w"
+/*:224*//*266:*/
+#line 4541 "attention.w"
 
 extern const Backend cpu_backend;
 void cpu_set_threads(int n);
 
-/*:259*//*271:*/
-#line 4681 "attention.w"
+/*:266*//*278:*/
+#line 4724 "attention.w"
 
 void batched_specs(int kind,const Config*c,TensorSpec s[NP_TENSORS]);
 void bmodel_alloc(BModel*bm,const Backend*be,int kind,int heads,const Config*c,
 Vocab*vin,Vocab*vout,int B_cap);
 void bmodel_free(BModel*bm);
 
-/*:271*//*273:*/
-#line 4718 "attention.w"
+/*:278*//*280:*/
+#line 4761 "attention.w"
 
 void bmodel_init_random(BModel*bm,uint64_t seed);
 
-/*:273*//*276:*/
-#line 4765 "attention.w"
+/*:280*//*283:*/
+#line 4808 "attention.w"
 
 void batch_upload(BModel*bm,const Example*ex,const int*idx,int n,Batch*bt);
 
-/*:276*//*287:*/
-#line 4949 "attention.w"
+/*:283*//*294:*/
+#line 4992 "attention.w"
 
 void bmodel_forward(BModel*bm,const Batch*bt,float p);
 double bmodel_take_loss(BModel*bm);
 
-/*:287*//*297:*/
-#line 5172 "attention.w"
+/*:294*//*304:*/
+#line 5215 "attention.w"
 
 void bmodel_backward(BModel*bm,const Batch*bt);
 void bmodel_train_batch(BModel*bm,const Batch*bt,double lr);
 
-/*:297*//*303:*/
-#line 5266 "attention.w"
+/*:304*//*310:*/
+#line 5309 "attention.w"
 
 void bmodel_greedy(BModel*bm,const Example*ex,int n,int*out,int*out_len,
 float*attn);
 
-/*:303*//*315:*/
-#line 5486 "attention.w"
+/*:310*//*322:*/
+#line 5529 "attention.w"
 
 Decoder*bmodel_decoder(BModel*bm);
 
-/*:315*//*327:*/
-#line 5696 "attention.w"
+/*:322*//*334:*/
+#line 5739 "attention.w"
 
 int checkpoint_save(const Model*m,const char*path);
 int bcheckpoint_save(const BModel*bm,const char*path);
 int checkpoint_load(Model*m,const char*path);
 int checkpoint_load_any(const char*path,Model*m,BModel*bm,const Backend*be,int B_cap);
 
-/*:327*//*355:*/
-#line 6226 "attention.w"
+/*:334*//*362:*/
+#line 6269 "attention.w"
 
 extern const Colormap colormap_bone,colormap_ylorrd;
 void colormap_color(const Colormap*cm,double w,double rgb[3]);
 const Colormap*colormap_find(const char*name);
 
-/*:355*//*378:*/
-#line 6719 "attention.w"
+/*:362*//*385:*/
+#line 6762 "attention.w"
 
 int heatmap_layout(const Heatmap*h,HeatmapLayout*lay);
 
-/*:378*//*391:*/
-#line 6954 "attention.w"
+/*:385*//*398:*/
+#line 6997 "attention.w"
 
 int figure_format(const char*path);
 int figure_check_path(const char*path);
 int write_file_atomic(const char*path,const void*data,size_t n);
 
-/*:391*//*399:*/
-#line 7114 "attention.w"
+/*:398*//*406:*/
+#line 7157 "attention.w"
 
 int heatmap_save(const Heatmap*h,const char*path);
 int heatmap_image(const Heatmap*h,double scale,FigImage*img,HeatmapLayout*lay);
 
-/*:399*//*412:*/
-#line 7385 "attention.w"
+/*:406*//*419:*/
+#line 7428 "attention.w"
 
 int curve_save(const Curve*c,const char*path);
 int curve_image(const Curve*c,double scale,FigImage*img);
 
-/*:412*/
+/*:419*/
 #line 154 "attention.w"
 
 

@@ -5,8 +5,8 @@
 #include <stdlib.h> 
 #include <string.h> 
 #include <math.h> 
-/*265:*/
-#line 4586 "attention.w"
+/*272:*/
+#line 4629 "attention.w"
 
 #define PT(k) (bm->p + bm->off[k])
 #define GT(k) (bm->g + bm->off[k])
@@ -15,16 +15,16 @@ static void*dev(const BModel*bm,size_t n,size_t size)
 return bm->be->alloc(n*size);
 }
 
-/*:265*//*266:*/
-#line 4596 "attention.w"
+/*:272*//*273:*/
+#line 4639 "attention.w"
 
 static void bias_grad(const BModel*bm,float*db,const float*dy,int n,int m)
 {
 bm->be->gemm(0,0,1,m,n,1.0f,bm->a.ones,n,dy,m,1.0f,db,m);
 }
 
-/*:266*//*277:*/
-#line 4770 "attention.w"
+/*:273*//*284:*/
+#line 4813 "attention.w"
 
 static uint64_t mix64(uint64_t z)
 {
@@ -34,8 +34,8 @@ z= (z^(z>>27))*0x94d049bb133111ebULL;
 return z^(z>>31);
 }
 
-/*:277*//*278:*/
-#line 4784 "attention.w"
+/*:284*//*285:*/
+#line 4827 "attention.w"
 
 static void encoder_forward_b(BModel*bm,const Batch*bt,float p)
 {
@@ -56,8 +56,8 @@ s,B,H);
 }
 }
 
-/*:278*//*279:*/
-#line 4807 "attention.w"
+/*:285*//*286:*/
+#line 4850 "attention.w"
 
 static void attention_precompute(BModel*bm,int B,int S)
 {
@@ -76,8 +76,8 @@ be->add_bias(a->vp,b+2*H,S*B,H);
 }
 }
 
-/*:279*//*280:*/
-#line 4831 "attention.w"
+/*:286*//*287:*/
+#line 4874 "attention.w"
 
 static void decoder_step_b(BModel*bm,int B,int S,int t)
 {
@@ -88,8 +88,8 @@ size_t bh= (size_t)B*H,tb= (size_t)t*bh;
 float*s_prev= a->dec_h+tb,*s_new= s_prev+bh,*gi= a->dec_gi+(size_t)t*B*G;
 const float*x2= a->ht+tb;
 if(bm->kind==KIND_BAHDANAU){
-/*281:*/
-#line 4851 "attention.w"
+/*288:*/
+#line 4894 "attention.w"
 
 float*w= a->attw+(size_t)t*B*S;
 be->gemm(0,1,B,H,H,1.0f,s_prev,H,PT(P_WA_W),H,0.0f,a->wq,H);
@@ -99,8 +99,8 @@ PT(P_VA_W),B,S,H);
 be->masked_softmax(w,a->scores,a->src_len,B,1,S);
 be->context(a->ctx+tb,w,a->keys,B,S,H,1);
 
-/*:281*/
-#line 4841 "attention.w"
+/*:288*/
+#line 4884 "attention.w"
 
 x2= a->ctx+tb;
 }
@@ -108,16 +108,16 @@ be->gemm(0,1,B,G,H,1.0f,x2,H,PT(P_DEC_W_IH)+H,2*H,1.0f,gi,G);
 be->gemm(0,1,B,G,H,1.0f,s_prev,H,PT(P_DEC_W_HH),H,0.0f,a->gh,G);
 be->add_bias(a->gh,PT(P_DEC_B_HH),B,G);
 be->gru_forward(s_new,a->dec_cache+tb,gi,a->gh,s_prev,NULL,NULL,0,B,H);
-if(bm->kind!=KIND_BAHDANAU)/*282:*/
-#line 4864 "attention.w"
+if(bm->kind!=KIND_BAHDANAU)/*289:*/
+#line 4907 "attention.w"
 
 {
 int mh= bm->kind==KIND_MULTIHEAD,nh= bm->heads;
 const float*q= s_new,*K= mh?a->kp:a->keys;
 float*w= a->attw+(size_t)t*B*nh*S,*c= a->ctx+tb,*ht= a->ht+tb+bh;
 const float*Wc= PT(mh?P_COMBINE:P_LIN_OUT);
-if(bm->kind!=KIND_LUONG_DOT)/*283:*/
-#line 4883 "attention.w"
+if(bm->kind!=KIND_LUONG_DOT)/*290:*/
+#line 4926 "attention.w"
 
 {
 float*qt= a->q+tb;
@@ -126,8 +126,8 @@ if(mh)be->add_bias(qt,PT(P_INPROJ_B),B,H);
 q= qt;
 }
 
-/*:283*/
-#line 4870 "attention.w"
+/*:290*/
+#line 4913 "attention.w"
 
 be->dot_scores(a->scores,q,K,B,S,H,nh,mh?1.0f/sqrtf((float)(H/nh)):1.0f);
 be->masked_softmax(w,a->scores,a->src_len,B,nh,S);
@@ -141,13 +141,13 @@ be->gemm(0,1,B,H,H,1.0f,s_new,H,Wc+H,2*H,1.0f,ht,H);
 be->tanh_forward(ht,ht,B*H);
 }
 
-/*:282*/
-#line 4848 "attention.w"
+/*:289*/
+#line 4891 "attention.w"
 
 }
 
-/*:280*//*284:*/
-#line 4897 "attention.w"
+/*:287*//*291:*/
+#line 4940 "attention.w"
 
 static const float*decoder_output(const BModel*bm)
 {
@@ -168,8 +168,8 @@ attention_precompute(bm,B,S);
 for(int t= 0;t<T;t++)decoder_step_b(bm,B,S,t);
 }
 
-/*:284*//*295:*/
-#line 5134 "attention.w"
+/*:291*//*302:*/
+#line 5177 "attention.w"
 
 static void encoder_backward_b(BModel*bm,const Batch*bt)
 {
@@ -195,8 +195,8 @@ be->embed_backward(GT(P_ENC_EMB),a->d_emb,a->src,M,H,bm->step_p,
 mix64(bm->seed^(2*bm->step)));
 }
 
-/*:295*//*301:*/
-#line 5232 "attention.w"
+/*:302*//*308:*/
+#line 5275 "attention.w"
 
 static void decoder_logits_b(BModel*bm,int B,int S,int t)
 {
@@ -214,11 +214,11 @@ a->logits,V);
 be->add_bias(a->logits,PT(P_OUT_B),B,V);
 }
 
-/*:301*//*307:*/
-#line 5329 "attention.w"
+/*:308*//*314:*/
+#line 5372 "attention.w"
 
-/*306:*/
-#line 5315 "attention.w"
+/*313:*/
+#line 5358 "attention.w"
 
 typedef struct{
 Decoder d;
@@ -230,8 +230,8 @@ int*h_len;
 float*h_s,*h_x,*h_w;
 }BDecoder;
 
-/*:306*/
-#line 5330 "attention.w"
+/*:313*/
+#line 5373 "attention.w"
 
 static void bdecoder_arrays(BModel*bm,float**arr[2])
 {
@@ -240,7 +240,7 @@ arr[0]= bm->kind==KIND_MULTIHEAD?&a->kp:&a->keys;
 arr[1]= bm->kind==KIND_BAHDANAU?&a->uk:bm->kind==KIND_MULTIHEAD?&a->vp:NULL;
 }
 
-/*:307*/
+/*:314*/
 #line 3693 "attention.w"
 
 /*219:*/
@@ -255,8 +255,8 @@ for(int k= 0;k<N_KINDS;k++)if(strcmp(s,kind_names[k])==0)return k;
 return-1;
 }
 
-/*:219*//*261:*/
-#line 4518 "attention.w"
+/*:219*//*268:*/
+#line 4561 "attention.w"
 
 void batched_specs(int kind,const Config*c,TensorSpec s[NP_TENSORS])
 {
@@ -268,8 +268,8 @@ s[P_ENC_W_HH]= (TensorSpec){"encoder.gru.weight_hh_l0",3*H,H};
 s[P_ENC_B_IH]= (TensorSpec){"encoder.gru.bias_ih_l0",3*H,0};
 s[P_ENC_B_HH]= (TensorSpec){"encoder.gru.bias_hh_l0",3*H,0};
 s[P_DEC_EMB]= (TensorSpec){"decoder.embedding.weight",c->V_out,H};
-/*262:*/
-#line 4539 "attention.w"
+/*269:*/
+#line 4582 "attention.w"
 
 s[P_WA_W]= (TensorSpec){"decoder.attention.Wa.weight",bah?H:0,H};
 s[P_WA_B]= (TensorSpec){"decoder.attention.Wa.bias",bah?H:0,0};
@@ -285,8 +285,8 @@ s[P_INPROJ_B]= (TensorSpec){"decoder.attention.in_proj_bias",mh?3*H:0,0};
 s[P_OUTPROJ_W]= (TensorSpec){"decoder.attention.out_proj.weight",mh?H:0,H};
 s[P_OUTPROJ_B]= (TensorSpec){"decoder.attention.out_proj.bias",mh?H:0,0};
 
-/*:262*/
-#line 4529 "attention.w"
+/*:269*/
+#line 4572 "attention.w"
 
 s[P_DEC_W_IH]= (TensorSpec){"decoder.gru.weight_ih_l0",3*H,2*H};
 s[P_DEC_W_HH]= (TensorSpec){"decoder.gru.weight_hh_l0",3*H,H};
@@ -297,8 +297,8 @@ s[P_OUT_W]= (TensorSpec){"decoder.out.weight",c->V_out,H};
 s[P_OUT_B]= (TensorSpec){"decoder.out.bias",c->V_out,0};
 }
 
-/*:261*//*267:*/
-#line 4603 "attention.w"
+/*:268*//*274:*/
+#line 4646 "attention.w"
 
 void bmodel_alloc(BModel*bm,const Backend*be,int kind,int heads,const Config*c,
 Vocab*vin,Vocab*vout,int B_cap)
@@ -320,8 +320,8 @@ bm->p= dev(bm,bm->n_params,sizeof(float));
 bm->g= dev(bm,bm->n_params,sizeof(float));
 bm->m= dev(bm,bm->n_params,sizeof(float));
 bm->v= dev(bm,bm->n_params,sizeof(float));
-/*268:*/
-#line 4627 "attention.w"
+/*275:*/
+#line 4670 "attention.w"
 
 BActs*a= &bm->a;
 size_t B= (size_t)B_cap,L= (size_t)c->L,H= (size_t)c->H,N= L*B,V= (size_t)c->V_out;
@@ -341,8 +341,8 @@ for(size_t k= 0;k<sizeof n3h/sizeof n3h[0];k++)*n3h[k]= dev(bm,N*3*H,sizeof(floa
 a->enc_h= dev(bm,N*H+B*H,sizeof(float));
 a->dec_h= dev(bm,N*H+B*H,sizeof(float));
 a->ht= dev(bm,N*H+B*H,sizeof(float));
-/*269:*/
-#line 4648 "attention.w"
+/*276:*/
+#line 4691 "attention.w"
 
 float**bh[]= {&a->wq,&a->d_s,&a->d_s2,&a->d_mh};
 for(size_t k= 0;k<sizeof bh/sizeof bh[0];k++)*bh[k]= dev(bm,B*H,sizeof(float));
@@ -361,17 +361,17 @@ for(size_t i= 0;i<N;i++)one[i]= 1.0f;
 be->upload(a->ones,one,N*sizeof(float));
 free(one);
 
-/*:269*/
-#line 4646 "attention.w"
+/*:276*/
+#line 4689 "attention.w"
 
 
-/*:268*/
-#line 4624 "attention.w"
+/*:275*/
+#line 4667 "attention.w"
 
 }
 
-/*:267*//*270:*/
-#line 4668 "attention.w"
+/*:274*//*277:*/
+#line 4711 "attention.w"
 
 void bmodel_free(BModel*bm)
 {
@@ -385,8 +385,8 @@ vocab_free(&bm->vout);
 memset(bm,0,sizeof*bm);
 }
 
-/*:270*//*272:*/
-#line 4695 "attention.w"
+/*:277*//*279:*/
+#line 4738 "attention.w"
 
 void bmodel_init_random(BModel*bm,uint64_t seed)
 {
@@ -410,8 +410,8 @@ bm->adam_t= 0;
 bm->seed= seed;
 }
 
-/*:272*//*274:*/
-#line 4725 "attention.w"
+/*:279*//*281:*/
+#line 4768 "attention.w"
 
 void batch_upload(BModel*bm,const Example*ex,const int*idx,int n,Batch*bt)
 {
@@ -425,8 +425,8 @@ tokens+= e->tgt_len;
 int*h= xcalloc((size_t)(4*(S> T?S:T)*n+2*n),sizeof(int));
 int*src= h,*tgt= src+S*n,*din= tgt+T*n,*sl= din+T*n,*tl= sl+n;
 int*rows= tl+n,k= 0;
-/*275:*/
-#line 4750 "attention.w"
+/*282:*/
+#line 4793 "attention.w"
 
 for(int b= 0;b<n;b++){
 const Example*e= &ex[idx?idx[b]:b];
@@ -442,8 +442,8 @@ const Example*e= &ex[idx?idx[b]:b];
 if(t<e->tgt_len)rows[k]= t*n+b,tgt[k++]= e->tgt[t];
 }
 
-/*:275*/
-#line 4738 "attention.w"
+/*:282*/
+#line 4781 "attention.w"
 
 const Backend*be= bm->be;
 be->upload(bm->a.src,src,(size_t)(S*n)*sizeof(int));
@@ -456,8 +456,8 @@ free(h);
 *bt= (Batch){n,S,T,tokens};
 }
 
-/*:274*//*285:*/
-#line 4922 "attention.w"
+/*:281*//*292:*/
+#line 4965 "attention.w"
 
 void bmodel_forward(BModel*bm,const Batch*bt,float p)
 {
@@ -475,8 +475,8 @@ be->nll(a->logits,a->row_loss,a->tgt,n,V,1.0f/(float)n);
 be->sum(a->loss_acc,a->row_loss,n);
 }
 
-/*:285*//*286:*/
-#line 4940 "attention.w"
+/*:292*//*293:*/
+#line 4983 "attention.w"
 
 double bmodel_take_loss(BModel*bm)
 {
@@ -486,8 +486,8 @@ bm->be->zero(bm->a.loss_acc,sizeof(float));
 return s;
 }
 
-/*:286*//*288:*/
-#line 4969 "attention.w"
+/*:293*//*295:*/
+#line 5012 "attention.w"
 
 void bmodel_backward(BModel*bm,const Batch*bt)
 {
@@ -507,8 +507,8 @@ be->zero(a->d_uk,(size_t)S*bh*sizeof(float));
 be->zero(a->d_kp,(size_t)S*bh*sizeof(float));
 be->zero(a->d_vp,(size_t)S*bh*sizeof(float));
 for(int t= T-1;t>=0;t--){
-if(bm->kind==KIND_BAHDANAU)/*289:*/
-#line 5006 "attention.w"
+if(bm->kind==KIND_BAHDANAU)/*296:*/
+#line 5049 "attention.w"
 
 {
 size_t tb= (size_t)t*bh,G= 3*(size_t)H;
@@ -525,11 +525,11 @@ PT(P_VA_W),B,S,H);
 be->gemm(0,0,B,H,H,1.0f,dq,H,PT(P_WA_W),H,1.0f,a->d_s2,H);
 }
 
-/*:289*/
-#line 4988 "attention.w"
+/*:296*/
+#line 5031 "attention.w"
 
-else/*290:*/
-#line 5028 "attention.w"
+else/*297:*/
+#line 5071 "attention.w"
 
 {
 int mh= bm->kind==KIND_MULTIHEAD,nh= bm->heads;
@@ -540,8 +540,8 @@ const float*Wc= PT(mh?P_COMBINE:P_LIN_OUT),*s_new= a->dec_h+tb+bh;
 be->tanh_backward(dpre,a->d_out+tb,a->ht+tb+bh,B*H);
 be->gemm(0,0,B,H,H,1.0f,dpre,H,Wc,2*H,0.0f,dc,H);
 be->gemm(0,0,B,H,H,1.0f,dpre,H,Wc+H,2*H,1.0f,a->d_s,H);
-/*291:*/
-#line 5047 "attention.w"
+/*298:*/
+#line 5090 "attention.w"
 
 const float*cg= dc,*K= mh?a->kp:a->keys,*Vv= mh?a->vp:a->keys;
 const float*q= bm->kind==KIND_LUONG_DOT?s_new:a->q+tb;
@@ -557,8 +557,8 @@ be->dot_backward(dq,dK,a->d_e,q,K,B,S,H,nh,scale);
 if(bm->kind==KIND_LUONG_DOT)be->add(a->d_s,dq,B*H);
 else be->gemm(0,0,B,H,H,1.0f,dq,H,PT(mh?P_INPROJ_W:P_LIN_IN),H,1.0f,a->d_s,H);
 
-/*:291*/
-#line 5038 "attention.w"
+/*:298*/
+#line 5081 "attention.w"
 
 be->gru_backward(dgi,dgh,a->d_s2,a->d_s,NULL,a->dec_h+tb,a->dec_cache+tb,
 NULL,0,B,H);
@@ -568,15 +568,15 @@ be->gemm(0,0,B,H,3*H,1.0f,dgi,3*H,PT(P_DEC_W_IH)+H,2*H,1.0f,
 a->d_out+tb-bh,H);
 }
 
-/*:290*/
-#line 4989 "attention.w"
+/*:297*/
+#line 5032 "attention.w"
 
 float*x= a->d_s;
 a->d_s= a->d_s2;
 a->d_s2= x;
 }
-/*292:*/
-#line 5067 "attention.w"
+/*299:*/
+#line 5110 "attention.w"
 
 {
 int G= 3*H,N= T*B;
@@ -591,11 +591,11 @@ be->embed_backward(GT(P_DEC_EMB),a->d_emb,a->dec_in,N,H,bm->step_p,
 mix64(bm->seed^(2*bm->step+1)));
 }
 
-/*:292*/
-#line 4994 "attention.w"
+/*:299*/
+#line 5037 "attention.w"
 
-/*293:*/
-#line 5090 "attention.w"
+/*300:*/
+#line 5133 "attention.w"
 
 {
 int N= T*B,M= S*B;
@@ -612,8 +612,8 @@ be->gemm(1,0,H,H,N,1.0f,a->d_pre,H,a->ctx,H,1.0f,dWc,2*H);
 be->gemm(1,0,H,H,N,1.0f,a->d_pre,H,a->dec_h+bh,H,1.0f,dWc+H,2*H);
 if(bm->kind==KIND_LUONG_GENERAL)
 be->gemm(1,0,H,H,N,1.0f,a->d_q,H,a->dec_h+bh,H,1.0f,GT(P_LIN_IN),H);
-if(mh)/*294:*/
-#line 5114 "attention.w"
+if(mh)/*301:*/
+#line 5157 "attention.w"
 
 {
 float*dW= GT(P_INPROJ_W),*db= GT(P_INPROJ_B);
@@ -630,20 +630,20 @@ be->gemm(0,0,M,H,H,1.0f,a->d_kp,H,W+HH,H,1.0f,a->d_keys,H);
 be->gemm(0,0,M,H,H,1.0f,a->d_vp,H,W+2*HH,H,1.0f,a->d_keys,H);
 }
 
-/*:294*/
-#line 5106 "attention.w"
+/*:301*/
+#line 5149 "attention.w"
 
 }
 }
 
-/*:293*/
-#line 4995 "attention.w"
+/*:300*/
+#line 5038 "attention.w"
 
 encoder_backward_b(bm,bt);
 }
 
-/*:288*//*296:*/
-#line 5161 "attention.w"
+/*:295*//*303:*/
+#line 5204 "attention.w"
 
 void bmodel_train_batch(BModel*bm,const Batch*bt,double lr)
 {
@@ -655,8 +655,8 @@ bm->be->adam(bm->p,bm->g,bm->m,bm->v,bm->n_params,k);
 bm->step++;
 }
 
-/*:296*//*298:*/
-#line 5187 "attention.w"
+/*:303*//*305:*/
+#line 5230 "attention.w"
 
 void bmodel_greedy(BModel*bm,const Example*ex,int n,int*out,int*out_len,
 float*attn)
@@ -666,8 +666,8 @@ for(int at= 0;at<n;at+= bm->B_cap){
 int B= n-at<bm->B_cap?n-at:bm->B_cap;
 Batch bt;
 batch_upload(bm,ex+at,NULL,B,&bt);
-/*299:*/
-#line 5200 "attention.w"
+/*306:*/
+#line 5243 "attention.w"
 
 const Backend*be= bm->be;
 BActs*a= &bm->a;
@@ -682,8 +682,8 @@ attention_precompute(bm,B,S);
 for(int b= 0;b<B;b++)len[b]= 0,tok[b]= SOS_TOKEN;
 if(attn)memset(attn+(size_t)at*L*L,0,(size_t)B*L*L*sizeof(float));
 for(int t= 0;t<L&&left> 0;t++){
-/*300:*/
-#line 5220 "attention.w"
+/*307:*/
+#line 5263 "attention.w"
 
 size_t tb= (size_t)t*B;
 be->upload(a->dec_in+tb,tok,(size_t)B*sizeof(int));
@@ -692,11 +692,11 @@ be->argmax(a->ids,a->logits,B,V);
 be->download(tok,a->ids,(size_t)B*sizeof(int));
 if(w)be->download(w,a->attw+tb*nh*S,(size_t)(B*nh*S)*sizeof(float));
 
-/*:300*/
-#line 5214 "attention.w"
+/*:307*/
+#line 5257 "attention.w"
 
-/*302:*/
-#line 5249 "attention.w"
+/*309:*/
+#line 5292 "attention.w"
 
 for(int b= 0;b<B;b++){
 if(len[b]<0)continue;
@@ -714,21 +714,21 @@ if(len[b]==L)len[b]= -L-1,left--;
 if(left==0||t==L-1)
 for(int b= 0;b<B;b++)if(len[b]<0)len[b]= -len[b]-1;
 
-/*:302*/
-#line 5215 "attention.w"
+/*:309*/
+#line 5258 "attention.w"
 
 }
 free(tok);
 free(w);
 
-/*:299*/
-#line 5196 "attention.w"
+/*:306*/
+#line 5239 "attention.w"
 
 }
 }
 
-/*:298*//*308:*/
-#line 5342 "attention.w"
+/*:305*//*315:*/
+#line 5385 "attention.w"
 
 static void bdec_encode(Decoder*d,const int*const*src,const int*len,int n_sent,
 float*init)
@@ -747,8 +747,8 @@ bd->len= xrealloc(bd->len,(size_t)(N?N:1)*sizeof(int));
 memcpy(bd->len,len,(size_t)N*sizeof(int));
 bd->n_sent= N;
 memset(init,0,(size_t)N*F*sizeof(float));
-/*309:*/
-#line 5363 "attention.w"
+/*316:*/
+#line 5406 "attention.w"
 
 Example*ex= xcalloc((size_t)bm->B_cap,sizeof*ex);
 float*h0= xcalloc((size_t)bm->B_cap*H,sizeof(float));
@@ -775,13 +775,13 @@ memcpy(init+(size_t)(at+b)*F,h0+(size_t)b*H,(size_t)H*sizeof(float));
 free(ex);
 free(h0);
 
-/*:309*/
-#line 5360 "attention.w"
+/*:316*/
+#line 5403 "attention.w"
 
 }
 
-/*:308*//*310:*/
-#line 5391 "attention.w"
+/*:315*//*317:*/
+#line 5434 "attention.w"
 
 static void bdec_rows(BDecoder*bd,int n,const int*sent,const int*prev,
 const float*state,float*logp,float*new_state,float*attn);
@@ -795,8 +795,8 @@ bdec_rows(bd,n-at<C?n-at:C,sent+at,prev+at,state+(size_t)at*F,
 logp+(size_t)at*V,new_state+(size_t)at*F,attn+(size_t)at*S);
 }
 
-/*:310*//*311:*/
-#line 5408 "attention.w"
+/*:317*//*318:*/
+#line 5451 "attention.w"
 
 static void bdec_rows(BDecoder*bd,int n,const int*sent,const int*prev,
 const float*state,float*logp,float*new_state,float*attn)
@@ -807,8 +807,8 @@ BActs*a= &bm->a;
 int H= bm->cfg.H,L= bm->cfg.L,V= bm->cfg.V_out,F= bd->d.state_floats;
 float**arr[2];
 bdecoder_arrays(bm,arr);
-/*312:*/
-#line 5427 "attention.w"
+/*319:*/
+#line 5470 "attention.w"
 
 for(int j= 0;j<n;j++){
 bd->h_len[j]= bd->len[sent[j]];
@@ -824,16 +824,16 @@ be->upload(a->dec_h,bd->h_s,(size_t)n*H*sizeof(float));
 if(F> H)be->upload(a->ht,bd->h_x,(size_t)n*H*sizeof(float));
 be->upload(a->dec_in,prev,(size_t)n*sizeof(int));
 
-/*:312*/
-#line 5418 "attention.w"
+/*:319*/
+#line 5461 "attention.w"
 
 decoder_logits_b(bm,n,L,0);
 be->log_softmax(a->logits,n,V);
 be->download(logp,a->logits,(size_t)n*V*sizeof(float));
 for(int j= 0;j<n;j++)
 logp[(size_t)j*V+PAD_TOKEN]= logp[(size_t)j*V+SOS_TOKEN]= -INFINITY;
-/*313:*/
-#line 5442 "attention.w"
+/*320:*/
+#line 5485 "attention.w"
 
 int nh= bm->heads;
 be->download(bd->h_s,a->dec_h+(size_t)n*H,(size_t)n*H*sizeof(float));
@@ -849,13 +849,13 @@ for(int h= 0;h<nh;h++)
 for(int s= 0;s<L;s++)row[s]+= bd->h_w[((size_t)j*nh+h)*L+s]/(float)nh;
 }
 
-/*:313*/
-#line 5424 "attention.w"
+/*:320*/
+#line 5467 "attention.w"
 
 }
 
-/*:311*//*314:*/
-#line 5459 "attention.w"
+/*:318*//*321:*/
+#line 5502 "attention.w"
 
 static void bdec_release(Decoder*d)
 {
@@ -883,7 +883,7 @@ bd->h_w= xcalloc(C*(size_t)bm->heads*L,sizeof(float));
 return&bd->d;
 }
 
-/*:314*/
+/*:321*/
 #line 3694 "attention.w"
 
 
