@@ -4060,7 +4060,7 @@ KIT_HD static inline void kb_additive_score(int i, float *e, float *KIT_RESTRICT
 
 @ The $\tanh$ loop is apart from the sum, and its pointers are |restrict|, so
 that it runs on the vector |tanhf|.
-@<Set |e[i]| to the additive score of index |i|...@>=
+@<Set |e[i]| to the additive score of index |i|, keeping its $\tanh$ values in |a|@>=
 int b = i / S, s = i % S;
 const float *q = wq + (size_t) b * H, *k = uk + ((size_t) s * B + b) * H;
 float *ai = a + (size_t) i * H, sum = 0.0f;
@@ -4092,16 +4092,16 @@ KIT_HD static inline void kb_additive_duk(int r, int j, float *duk, const float 
   @<Add the pre-activation's gradient of key row |r| to $\overline{uk}_{r,j}$@>@;
 }
 
-@ @<Replace $a_{r,j}$ by the gradient...@>=
+@ @<Replace $a_{r,j}$ by the gradient of its pre-activation@>=
 float x = a[(size_t) r * H + j];
 a[(size_t) r * H + j] = de[r] * va[j] * (1.0f - x * x);
 
-@ @<Set $\bar q_{b,j}$ to the sum...@>=
+@ @<Set $\bar q_{b,j}$ to the sum of the pre-activation's gradients over the positions@>=
 float s = 0.0f;
 for (int p = 0; p < S; p++) s += dpre[((size_t) b * S + p) * H + j];
 dwq[(size_t) b * H + j] = s;
 
-@ @<Add the pre-activation's gradient of key row |r|...@>=
+@ @<Add the pre-activation's gradient of key row |r| to $\overline{uk}_{r,j}$@>=
 int s = r / B, b = r % B;
 duk[(size_t) r * H + j] += dpre[((size_t) b * S + s) * H + j];
 
@@ -4164,7 +4164,7 @@ KIT_HD static inline void kb_masked_softmax(int r, float *w, const float *e,
 
 @ Row |r| belongs to sentence |r/heads|, whose length is the number of
 positions that count.
-@<Set row |r| of |w| to the softmax of row |r| of |e|...@>=
+@<Set row |r| of |w| to the softmax of row |r| of |e| over its sentence's words@>=
 int n = len[r / heads];
 const float *x = e + (size_t) r * S;
 float *y = w + (size_t) r * S, mx = x[0], sum = 0.0f;
