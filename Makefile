@@ -144,11 +144,11 @@ experiments: attention
 	  ./attention train --data $(EXP_DIR)/train.txt --valid $(EXP_DIR)/valid.txt --attention $$k \
 	    --epochs $(EXP_EPOCHS) --seed 1 --threads 1 --save $(EXP_DIR)/$$k.safetensors --show 0 \
 	    > $(EXP_DIR)/$$k.log || exit 1; tail -2 $(EXP_DIR)/$$k.log; done
-	@{ echo "$(EXP_EPOCHS) epochs of $(EXP_DIR)/train.txt (hidden 128, batch 32, Adam lr 0.001, dropout 0.1," \
-	    "1 thread), model kept by validation loss; test: $$(./attention eval --model \
+	@{ echo "$(EXP_EPOCHS) epochs of the train split (hidden 128, batch 32, Adam lr 0.001, dropout 0.1, 1 thread),"; \
+	  echo "the model of the lowest validation loss; test split: $$(./attention eval --model \
 	    $(EXP_DIR)/bahdanau.safetensors --data $(EXP_DIR)/test.txt 2>/dev/null \
 	    | sed -n 's/^Sources: \([0-9]*\) (\([0-9]*\) references).*/\1 sources, \2 references/p')"; \
-	  echo "BLEU: greedy, beam 5 with length penalty avg and wu (alpha 0.6); exact: share of exact translations"; \
+	  echo "test BLEU greedy, beam 5 with length penalty avg and wu (alpha 0.6); exact matches greedy, b5 wu"; \
 	  printf '%-14s %9s %7s %6s %7s %7s %7s %7s %7s\n' kind params s/epoch valid greedy b5-avg b5-wu \
 	    exact-g exact-b5; \
 	  for k in $(EXP_KINDS); do log=$(EXP_DIR)/$$k.log; \
