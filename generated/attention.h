@@ -313,8 +313,8 @@ int B_cap;
 BActs a;
 }BModel;
 
-/*:271*//*326:*/
-#line 5604 "attention.w"
+/*:271*//*327:*/
+#line 5637 "attention.w"
 
 typedef struct{
 int kind,heads;
@@ -326,8 +326,8 @@ const float*data;
 size_t n_params;
 }CkptView;
 
-/*:326*//*355:*/
-#line 6186 "attention.w"
+/*:327*//*356:*/
+#line 6219 "attention.w"
 
 #define COLORMAP_MAX_POINTS 9
 typedef struct{
@@ -337,8 +337,8 @@ double x[3][COLORMAP_MAX_POINTS];
 double v[3][COLORMAP_MAX_POINTS];
 }Colormap;
 
-/*:355*//*363:*/
-#line 6284 "attention.w"
+/*:356*//*364:*/
+#line 6317 "attention.w"
 
 enum{HEATMAP_MATPLOTLIB,HEATMAP_SEABORN};
 typedef struct{
@@ -352,8 +352,8 @@ int style;
 double vmin,vmax;
 }Heatmap;
 
-/*:363*//*364:*/
-#line 6301 "attention.w"
+/*:364*//*365:*/
+#line 6334 "attention.w"
 
 typedef struct{
 double x,y,w,h;
@@ -368,14 +368,14 @@ int width,height,stride;
 unsigned char*data;
 }FigImage;
 
-/*:364*//*393:*/
-#line 6922 "attention.w"
+/*:365*//*394:*/
+#line 6955 "attention.w"
 
 enum{FIGURE_PNG,FIGURE_PDF,FIGURE_SVG};
 #define FIGURE_PNG_SCALE 2.0
 
-/*:393*//*407:*/
-#line 7179 "attention.w"
+/*:394*//*408:*/
+#line 7212 "attention.w"
 
 typedef struct{
 int n;
@@ -383,7 +383,7 @@ const double*x,*y;
 const char*title,*xlabel,*ylabel;
 }Curve;
 
-/*:407*/
+/*:408*/
 #line 151 "attention.w"
 
 /*56:*/
@@ -1128,46 +1128,46 @@ float*attn);
 
 Decoder*bmodel_decoder(BModel*bm);
 
-/*:322*//*334:*/
-#line 5739 "attention.w"
+/*:322*//*335:*/
+#line 5772 "attention.w"
 
 int checkpoint_save(const Model*m,const char*path);
 int bcheckpoint_save(const BModel*bm,const char*path);
 int checkpoint_load(Model*m,const char*path);
 int checkpoint_load_any(const char*path,Model*m,BModel*bm,const Backend*be,int B_cap);
 
-/*:334*//*362:*/
-#line 6269 "attention.w"
+/*:335*//*363:*/
+#line 6302 "attention.w"
 
 extern const Colormap colormap_bone,colormap_ylorrd;
 void colormap_color(const Colormap*cm,double w,double rgb[3]);
 const Colormap*colormap_find(const char*name);
 
-/*:362*//*385:*/
-#line 6762 "attention.w"
+/*:363*//*386:*/
+#line 6795 "attention.w"
 
 int heatmap_layout(const Heatmap*h,HeatmapLayout*lay);
 
-/*:385*//*398:*/
-#line 6997 "attention.w"
+/*:386*//*399:*/
+#line 7030 "attention.w"
 
 int figure_format(const char*path);
 int figure_check_path(const char*path);
 int write_file_atomic(const char*path,const void*data,size_t n);
 
-/*:398*//*406:*/
-#line 7157 "attention.w"
+/*:399*//*407:*/
+#line 7190 "attention.w"
 
 int heatmap_save(const Heatmap*h,const char*path);
 int heatmap_image(const Heatmap*h,double scale,FigImage*img,HeatmapLayout*lay);
 
-/*:406*//*419:*/
-#line 7428 "attention.w"
+/*:407*//*420:*/
+#line 7461 "attention.w"
 
 int curve_save(const Curve*c,const char*path);
 int curve_image(const Curve*c,double scale,FigImage*img);
 
-/*:419*/
+/*:420*/
 #line 154 "attention.w"
 
 

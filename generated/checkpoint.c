@@ -1,5 +1,5 @@
-/*323:*/
-#line 5560 "attention.w"
+/*324:*/
+#line 5593 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
@@ -8,8 +8,8 @@
 #include <unistd.h> 
 #include <sys/stat.h> 
 #include <cjson/cJSON.h> 
-/*342:*/
-#line 5871 "attention.w"
+/*343:*/
+#line 5904 "attention.w"
 
 static const char*meta_string(const cJSON*meta,const char*key,const char*path)
 {
@@ -35,8 +35,8 @@ path,key,s,lo,hi);
 return 0;
 }
 
-/*:342*//*343:*/
-#line 5898 "attention.w"
+/*:343*//*344:*/
+#line 5931 "attention.w"
 
 static int meta_vocab(const cJSON*meta,const char*key,const char*path,Vocab*v)
 {
@@ -61,8 +61,8 @@ cJSON_Delete(a);
 return status;
 }
 
-/*:343*//*348:*/
-#line 5975 "attention.w"
+/*:344*//*349:*/
+#line 6008 "attention.w"
 
 static int check_tensor(const cJSON*t,const TensorSpec*s,size_t data_size,
 size_t*begin,const char*path)
@@ -73,8 +73,8 @@ const cJSON*offs= cJSON_GetObjectItemCaseSensitive(t,"data_offsets");
 if(!cJSON_IsString(dtype)||strcmp(dtype->valuestring,"F32")!=0)
 return kit_fail("%s: tensor \"%s\" has dtype %s; the kit reads F32 only",path,
 s->name,cJSON_IsString(dtype)?dtype->valuestring:"(none)");
-/*349:*/
-#line 5990 "attention.w"
+/*350:*/
+#line 6023 "attention.w"
 
 int nd= s->cols?2:1,ok= cJSON_IsArray(shape)&&cJSON_GetArraySize(shape)==nd;
 for(int d= 0;ok&&d<nd;d++){
@@ -91,11 +91,11 @@ free(got);
 return r;
 }
 
-/*:349*/
-#line 5985 "attention.w"
+/*:350*/
+#line 6018 "attention.w"
 
-/*350:*/
-#line 6008 "attention.w"
+/*351:*/
+#line 6041 "attention.w"
 
 const cJSON*b= cJSON_GetArrayItem(offs,0),*e= cJSON_GetArrayItem(offs,1);
 double need= 4.0*(double)spec_numel(s);
@@ -106,14 +106,14 @@ return kit_fail("%s: tensor \"%s\" has data offsets that do not give %.0f bytes 
 "inside the %zu bytes of data",path,s->name,need,data_size);
 *begin= (size_t)b->valuedouble;
 
-/*:350*/
-#line 5986 "attention.w"
+/*:351*/
+#line 6019 "attention.w"
 
 return 0;
 }
 
-/*:348*//*351:*/
-#line 6020 "attention.w"
+/*:349*//*352:*/
+#line 6053 "attention.w"
 
 static int check_tiling(const TensorSpec*s,int n,const size_t*begin,size_t data_size,
 const char*path)
@@ -140,11 +140,11 @@ return kit_fail("%s: %zu bytes after the last tensor belong to none",path,data_s
 return 0;
 }
 
-/*:351*/
-#line 5568 "attention.w"
+/*:352*/
+#line 5601 "attention.w"
 
-/*324:*/
-#line 5573 "attention.w"
+/*325:*/
+#line 5606 "attention.w"
 
 static void put_f32(unsigned char*b,float x)
 {
@@ -162,8 +162,8 @@ memcpy(&x,&u,4);
 return x;
 }
 
-/*:324*//*325:*/
-#line 5591 "attention.w"
+/*:325*//*326:*/
+#line 5624 "attention.w"
 
 static char*vocab_to_json(const Vocab*v)
 {
@@ -174,15 +174,15 @@ cJSON_Delete(a);
 return s;
 }
 
-/*:325*//*327:*/
-#line 5619 "attention.w"
+/*:326*//*328:*/
+#line 5652 "attention.w"
 
 static char*checkpoint_header(const CkptView*m,size_t*len)
 {
 const TensorSpec*s= m->spec;
 cJSON*root= cJSON_CreateObject();
-/*328:*/
-#line 5637 "attention.w"
+/*329:*/
+#line 5670 "attention.w"
 
 cJSON*meta= cJSON_AddObjectToObject(root,"__metadata__");
 char*vin= vocab_to_json(m->vin),*vout= vocab_to_json(m->vout),num[32];
@@ -198,11 +198,11 @@ if(m->kind==KIND_MULTIHEAD)cJSON_AddStringToObject(meta,"heads",num);
 free(vin);
 free(vout);
 
-/*:328*/
-#line 5624 "attention.w"
+/*:329*/
+#line 5657 "attention.w"
 
-/*329:*/
-#line 5653 "attention.w"
+/*330:*/
+#line 5686 "attention.w"
 
 size_t off= 0;
 for(int k= 0;k<m->n;k++){
@@ -217,8 +217,8 @@ off+= 4*spec_numel(&s[k]);
 cJSON_AddItemToArray(offs,cJSON_CreateNumber((double)off));
 }
 
-/*:329*/
-#line 5625 "attention.w"
+/*:330*/
+#line 5658 "attention.w"
 
 char*json= cJSON_PrintUnformatted(root);
 cJSON_Delete(root);
@@ -230,8 +230,8 @@ json[padded]= '\0';
 return json;
 }
 
-/*:327*//*330:*/
-#line 5672 "attention.w"
+/*:328*//*331:*/
+#line 5705 "attention.w"
 
 static int checkpoint_write(const CkptView*m,const char*path)
 {
@@ -247,8 +247,8 @@ free(header);
 return-1;
 }
 FILE*f= fdopen(fd,"wb");
-/*332:*/
-#line 5704 "attention.w"
+/*333:*/
+#line 5737 "attention.w"
 
 unsigned char len8[8],buf[4096];
 for(int k= 0;k<8;k++)len8[k]= (unsigned char)((uint64_t)hlen>>(8*k));
@@ -259,18 +259,18 @@ for(size_t j= 0;j<k;j++)put_f32(buf+4*j,m->data[i+j]);
 ok= fwrite(buf,4,k,f)==k;
 }
 
-/*:332*/
-#line 5687 "attention.w"
+/*:333*/
+#line 5720 "attention.w"
 
-/*331:*/
-#line 5699 "attention.w"
+/*332:*/
+#line 5732 "attention.w"
 
 if(ok)ok= fflush(f)==0&&fsync(fd)==0&&fchmod(fd,0644)==0;
 ok= (fclose(f)==0)&&ok;
 if(ok)ok= rename(tmp,path)==0;
 
-/*:331*/
-#line 5688 "attention.w"
+/*:332*/
+#line 5721 "attention.w"
 
 int status= ok?0:kit_fail("%s: cannot write the checkpoint: %s",path,strerror(errno));
 if(!ok)unlink(tmp);
@@ -279,8 +279,8 @@ free(header);
 return status;
 }
 
-/*:330*//*333:*/
-#line 5716 "attention.w"
+/*:331*//*334:*/
+#line 5749 "attention.w"
 
 int checkpoint_save(const Model*m,const char*path)
 {
@@ -304,16 +304,16 @@ free(host);
 return status;
 }
 
-/*:333*//*335:*/
-#line 5749 "attention.w"
+/*:334*//*336:*/
+#line 5782 "attention.w"
 
 int checkpoint_load(Model*m,const char*path)
 {
 return checkpoint_load_any(path,m,NULL,NULL,0)<0?-1:0;
 }
 
-/*:335*//*336:*/
-#line 5759 "attention.w"
+/*:336*//*337:*/
+#line 5792 "attention.w"
 
 int checkpoint_load_any(const char*path,Model*m,BModel*bm,const Backend*be,int B_cap)
 {
@@ -326,8 +326,8 @@ Vocab vin= {0},vout= {0};
 Config cfg= {0};
 int status= -1,kind= 0,heads= 1;
 size_t data_size= 0;
-/*338:*/
-#line 5793 "attention.w"
+/*339:*/
+#line 5826 "attention.w"
 
 struct stat st;
 if(fstat(fileno(f),&st)!=0){
@@ -349,11 +349,11 @@ goto done;
 }
 data_size= (size_t)((uint64_t)st.st_size-8-hlen);
 
-/*:338*/
-#line 5771 "attention.w"
+/*:339*/
+#line 5804 "attention.w"
 
-/*339:*/
-#line 5816 "attention.w"
+/*340:*/
+#line 5849 "attention.w"
 
 header= xcalloc((size_t)hlen+1,1);
 if(fread(header,1,(size_t)hlen,f)!=hlen){
@@ -375,17 +375,17 @@ kit_fail("%s: the header has bytes other than spaces after its JSON object "
 goto done;
 }
 
-/*:339*/
-#line 5772 "attention.w"
+/*:340*/
+#line 5805 "attention.w"
 
-/*340:*/
-#line 5839 "attention.w"
+/*341:*/
+#line 5872 "attention.w"
 
 cJSON*meta= cJSON_GetObjectItemCaseSensitive(root,"__metadata__");
 const char*att= meta_string(meta,"attention",path);
 if(!att)goto done;
-/*341:*/
-#line 5858 "attention.w"
+/*342:*/
+#line 5891 "attention.w"
 
 kind= kind_from_name(att);
 if(kind<0){
@@ -399,8 +399,8 @@ m?"the notebook's (seed)":"one of Part II's kinds");
 goto done;
 }
 
-/*:341*/
-#line 5843 "attention.w"
+/*:342*/
+#line 5876 "attention.w"
 
 if(meta_int(meta,"hidden_size",path,1,1<<16,&cfg.H)||meta_int(meta,
 "max_length",path,1,DEFAULT_MAX_LENGTH*4,&cfg.L))goto done;
@@ -416,16 +416,16 @@ goto done;
 }
 }
 
-/*:340*/
-#line 5773 "attention.w"
+/*:341*/
+#line 5806 "attention.w"
 
-/*344:*/
-#line 5925 "attention.w"
+/*345:*/
+#line 5958 "attention.w"
 
 TensorSpec spec[NP_TENSORS];
 int n_spec= 0;
-/*345:*/
-#line 5937 "attention.w"
+/*346:*/
+#line 5970 "attention.w"
 
 if(kind==KIND_SEED){
 tensor_specs(&cfg,spec);
@@ -436,13 +436,13 @@ batched_specs(kind,&cfg,all);
 for(int k= 0;k<NP_TENSORS;k++)if(all[k].rows)spec[n_spec++]= all[k];
 }
 
-/*:345*/
-#line 5928 "attention.w"
+/*:346*/
+#line 5961 "attention.w"
 
 size_t begin[NP_TENSORS];
 int seen[NP_TENSORS]= {0};
-/*346:*/
-#line 5948 "attention.w"
+/*347:*/
+#line 5981 "attention.w"
 
 for(const cJSON*t= root->child;t;t= t->next){
 if(strcmp(t->string,"__metadata__")==0)continue;
@@ -460,11 +460,11 @@ goto done;
 if(check_tensor(t,&spec[k],data_size,&begin[k],path))goto done;
 }
 
-/*:346*/
-#line 5931 "attention.w"
+/*:347*/
+#line 5964 "attention.w"
 
-/*347:*/
-#line 5965 "attention.w"
+/*348:*/
+#line 5998 "attention.w"
 
 for(int k= 0;k<n_spec;k++)
 if(!seen[k]){
@@ -473,16 +473,16 @@ spec[k].name,kind_names[kind]);
 goto done;
 }
 
-/*:347*/
-#line 5932 "attention.w"
+/*:348*/
+#line 5965 "attention.w"
 
 if(check_tiling(spec,n_spec,begin,data_size,path))goto done;
 
-/*:344*/
-#line 5774 "attention.w"
+/*:345*/
+#line 5807 "attention.w"
 
-/*352:*/
-#line 6046 "attention.w"
+/*353:*/
+#line 6079 "attention.w"
 
 data= xcalloc(data_size,1);
 if(fread(data,1,data_size,f)!=data_size){
@@ -502,12 +502,12 @@ be->upload(bm->p,host,bm->n_params*sizeof(float));
 free(host);
 status= kind;
 
-/*:352*/
-#line 5775 "attention.w"
+/*:353*/
+#line 5808 "attention.w"
 
 done:
-/*337:*/
-#line 5781 "attention.w"
+/*338:*/
+#line 5814 "attention.w"
 
 if(status<0){
 if(vin.word)vocab_free(&vin);
@@ -518,14 +518,14 @@ free(header);
 free(data);
 fclose(f);
 
-/*:337*/
-#line 5777 "attention.w"
+/*:338*/
+#line 5810 "attention.w"
 
 return status;
 }
 
-/*:336*/
-#line 5569 "attention.w"
+/*:337*/
+#line 5602 "attention.w"
 
 
-/*:323*/
+/*:324*/

@@ -1,5 +1,5 @@
-/*354:*/
-#line 6131 "attention.w"
+/*355:*/
+#line 6164 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
@@ -13,15 +13,15 @@
 #include <strings.h> 
 #include <time.h> 
 #include <utf8proc.h> 
-/*356:*/
-#line 6201 "attention.w"
+/*357:*/
+#line 6234 "attention.w"
 
 const Colormap colormap_bone= {"bone",{3,4,3},
 {{0.0,0.746032,1.0},{0.0,0.365079,0.746032,1.0},{0.0,0.365079,1.0}},
 {{0.0,0.652778,1.0},{0.0,0.319444,0.777778,1.0},{0.0,0.444444,1.0}}};
 
-/*:356*//*357:*/
-#line 6214 "attention.w"
+/*:357*//*358:*/
+#line 6247 "attention.w"
 
 #define B8(b) ((b) / 255.0)
 #define EIGHTHS {0.0, 0.125, 0.25, 0.375, 0.5, 0.625, 0.75, 0.875, 1.0}
@@ -30,11 +30,11 @@ const Colormap colormap_ylorrd= {"ylorrd",{9,9,9},{EIGHTHS,EIGHTHS,EIGHTHS},
 {B8(255),B8(237),B8(217),B8(178),B8(141),B8(78),B8(26),B8(0),B8(0)},
 {B8(204),B8(160),B8(118),B8(76),B8(60),B8(42),B8(28),B8(38),B8(38)}}};
 
-/*:357*/
-#line 6144 "attention.w"
+/*:358*/
+#line 6177 "attention.w"
 
-/*365:*/
-#line 6338 "attention.w"
+/*366:*/
+#line 6371 "attention.w"
 
 typedef struct{
 unsigned char*p;
@@ -62,8 +62,8 @@ double size;
 int bold;
 }FigFont;
 
-/*:365*//*366:*/
-#line 6370 "attention.w"
+/*:366*//*367:*/
+#line 6403 "attention.w"
 
 static void set_font(cairo_t*cr,FigFont f)
 {
@@ -93,8 +93,8 @@ no_hinting(cr);
 return cr;
 }
 
-/*:366*//*367:*/
-#line 6402 "attention.w"
+/*:367*//*368:*/
+#line 6435 "attention.w"
 
 static double text_width(FigFont f,const char*s)
 {
@@ -113,8 +113,8 @@ cairo_font_extents(measurer(),&fe);
 *descent= fe.descent;
 }
 
-/*:367*//*368:*/
-#line 6426 "attention.w"
+/*:368*//*369:*/
+#line 6459 "attention.w"
 
 #define ELLIPSIS "\xe2\x80\xa6" 
 static char*fit_text(const char*s,FigFont f,double maxw)
@@ -130,8 +130,8 @@ else memcpy(o,s+k,(size_t)m),o+= m,k+= (size_t)m;
 }
 double ew= text_width(f,ELLIPSIS);
 if(text_width(f,t)<=maxw)return t;
-/*369:*/
-#line 6446 "attention.w"
+/*370:*/
+#line 6479 "attention.w"
 
 size_t n= strlen(t);
 char*u= xcalloc(n+sizeof ELLIPSIS,1);
@@ -147,14 +147,14 @@ strcpy(u+cut,ELLIPSIS);
 free(t);
 t= u;
 
-/*:369*/
-#line 6441 "attention.w"
+/*:370*/
+#line 6474 "attention.w"
 
 return t;
 }
 
-/*:368*//*370:*/
-#line 6464 "attention.w"
+/*:369*//*371:*/
+#line 6497 "attention.w"
 
 static void svg_text(Buf*b,FigFont f,double x,double y,double angle,const char*s);
 
@@ -176,8 +176,8 @@ cairo_show_text(cr,s);
 cairo_restore(cr);
 }
 
-/*:370*//*371:*/
-#line 6487 "attention.w"
+/*:371*//*372:*/
+#line 6520 "attention.w"
 
 static void svg_text(Buf*b,FigFont f,double x,double y,double angle,const char*s)
 {
@@ -196,8 +196,8 @@ else buf_add(b,p,1);
 buf_add(b,"</text>\n",8);
 }
 
-/*:371*//*372:*/
-#line 6506 "attention.w"
+/*:372*//*373:*/
+#line 6539 "attention.w"
 
 static void fill_box(cairo_t*cr,double x,double y,double w,double h,
 const double rgb[3])
@@ -217,8 +217,8 @@ cairo_line_to(cr,x1,y1);
 cairo_stroke(cr);
 }
 
-/*:372*//*373:*/
-#line 6533 "attention.w"
+/*:373*//*374:*/
+#line 6566 "attention.w"
 
 static double nice_step(double lo,double hi,int most,int*decimals)
 {
@@ -243,8 +243,8 @@ int*decimals)
 return(int)floor((hi-*first)/ *step+1e-6)+1;
 }
 
-/*:373*//*374:*/
-#line 6568 "attention.w"
+/*:374*//*375:*/
+#line 6601 "attention.w"
 
 #define PAGE_W 720.0
 #define PAGE_H 432.0
@@ -259,8 +259,8 @@ static const FigFont tick_font= {10.0,0};
 static const FigFont axis_font= {12.0,1};
 static const FigFont title_font= {13.0,1};
 
-/*:374*//*375:*/
-#line 6589 "attention.w"
+/*:375*//*376:*/
+#line 6622 "attention.w"
 
 static double turned_depth(FigFont f,const char*s)
 {
@@ -276,8 +276,8 @@ font_metrics(f,&asc,&desc);
 canvas_text(cv,f,x-(a+desc)*M_SQRT1_2,y+(asc+a)*M_SQRT1_2,-45.0,s);
 }
 
-/*:375*//*376:*/
-#line 6607 "attention.w"
+/*:376*//*377:*/
+#line 6640 "attention.w"
 
 typedef struct{
 char**row,**col,*title;
@@ -287,8 +287,8 @@ int nticks,decimals;
 double first,step;
 }HeatmapTexts;
 
-/*:376*//*377:*/
-#line 6617 "attention.w"
+/*:377*//*378:*/
+#line 6650 "attention.w"
 
 static void fit_labels(const Heatmap*h,HeatmapTexts*t)
 {
@@ -302,8 +302,8 @@ t->col[j]= fit_text(h->col_words[j],t->col_font,LABEL_MAX);
 }
 }
 
-/*:377*//*378:*/
-#line 6632 "attention.w"
+/*:378*//*379:*/
+#line 6665 "attention.w"
 
 static void heatmap_texts(const Heatmap*h,HeatmapTexts*t)
 {
@@ -312,8 +312,8 @@ t->col= xcalloc((size_t)h->cols,sizeof(char*));
 t->row_font= t->col_font= tick_font;
 fit_labels(h,t);
 t->title= fit_text(h->title?h->title:"",title_font,PAGE_W-2*MARGIN);
-/*380:*/
-#line 6656 "attention.w"
+/*381:*/
+#line 6689 "attention.w"
 
 double lo= INFINITY,hi= -INFINITY;
 for(int i= 0;i<h->rows;i++)
@@ -330,13 +330,13 @@ lo-= d,hi+= d;
 t->vmin= lo,t->vmax= hi;
 t->nticks= nice_ticks(lo,hi,8,&t->first,&t->step,&t->decimals);
 
-/*:380*/
-#line 6640 "attention.w"
+/*:381*/
+#line 6673 "attention.w"
 
 }
 
-/*:378*//*379:*/
-#line 6643 "attention.w"
+/*:379*//*380:*/
+#line 6676 "attention.w"
 
 static void heatmap_texts_free(const Heatmap*h,HeatmapTexts*t)
 {
@@ -347,8 +347,8 @@ free(t->col);
 free(t->title);
 }
 
-/*:379*//*399:*/
-#line 7004 "attention.w"
+/*:380*//*400:*/
+#line 7037 "attention.w"
 
 static cairo_status_t buf_write(void*closure,const unsigned char*data,unsigned int n)
 {
@@ -356,8 +356,8 @@ buf_add(closure,data,n);
 return CAIRO_STATUS_SUCCESS;
 }
 
-/*:399*//*400:*/
-#line 7022 "attention.w"
+/*:400*//*401:*/
+#line 7055 "attention.w"
 
 static void pdf_fix_date(cairo_surface_t*s)
 {
@@ -376,8 +376,8 @@ cairo_pdf_surface_restrict_to_version(s,CAIRO_PDF_VERSION_1_4);
 cairo_pdf_surface_set_metadata(s,CAIRO_PDF_METADATA_CREATE_DATE,date);
 }
 
-/*:400*//*408:*/
-#line 7188 "attention.w"
+/*:401*//*409:*/
+#line 7221 "attention.w"
 
 #define CURVE_W 576.0
 #define CURVE_H 360.0
@@ -394,8 +394,8 @@ double t= a->log?(log10(v)-log10(a->lo))/(log10(a->hi)-log10(a->lo)):
 return a->from+t*(a->to-a->from);
 }
 
-/*:408*//*409:*/
-#line 7208 "attention.w"
+/*:409*//*410:*/
+#line 7241 "attention.w"
 
 static void axis_range(Axis*a,double lo,double hi,int allow_log)
 {
@@ -415,8 +415,8 @@ a->lo= floor(lo/step+1e-9)*step;
 a->hi= ceil(hi/step-1e-9)*step;
 }
 
-/*:409*//*410:*/
-#line 7229 "attention.w"
+/*:410*//*411:*/
+#line 7262 "attention.w"
 
 static void tick_label(char*s,size_t size,double v,int is_log,int decimals)
 {
@@ -434,8 +434,8 @@ snprintf(s,size,"10%s",k<0?"\xe2\x81\xbb":"");
 for(char*d= digits;*d;d++)strncat(s,sup[*d-'0'],size-strlen(s)-1);
 }
 
-/*:410*//*411:*/
-#line 7249 "attention.w"
+/*:411*//*412:*/
+#line 7282 "attention.w"
 
 #define MAX_TICKS 200
 typedef struct{
@@ -449,8 +449,8 @@ static void axis_ticks(const Axis*a,Ticks*t)
 {
 t->n= 0;
 if(a->log){
-/*412:*/
-#line 7277 "attention.w"
+/*413:*/
+#line 7310 "attention.w"
 
 int d0= (int)lround(log10(a->lo)),d1= (int)lround(log10(a->hi));
 int every= (d1-d0+7)/8;
@@ -465,8 +465,8 @@ else t->label[t->n][0]= 0;
 t->n++;
 }
 
-/*:412*/
-#line 7262 "attention.w"
+/*:413*/
+#line 7295 "attention.w"
 
 return;
 }
@@ -480,16 +480,16 @@ tick_label(t->label[t->n],sizeof t->label[0],t->v[t->n],0,dec);
 }
 }
 
-/*:411*/
-#line 6145 "attention.w"
+/*:412*/
+#line 6178 "attention.w"
 
-/*358:*/
-#line 6234 "attention.w"
+/*359:*/
+#line 6267 "attention.w"
 
 void colormap_color(const Colormap*cm,double w,double rgb[3])
 {
-/*359:*/
-#line 6240 "attention.w"
+/*360:*/
+#line 6273 "attention.w"
 
 if(!(w> 0.0))w= 0.0;
 if(w> 1.0)w= 1.0;
@@ -501,13 +501,13 @@ double t= (w-x[k])/(x[k+1]-x[k]);
 rgb[ch]= v[k]+t*(v[k+1]-v[k]);
 }
 
-/*:359*/
-#line 6237 "attention.w"
+/*:360*/
+#line 6270 "attention.w"
 
 }
 
-/*:358*//*361:*/
-#line 6261 "attention.w"
+/*:359*//*362:*/
+#line 6294 "attention.w"
 
 const Colormap*colormap_find(const char*name)
 {
@@ -516,8 +516,8 @@ if(strcmp(name,"ylorrd")==0||strcmp(name,"YlOrRd")==0)return&colormap_ylorrd;
 return NULL;
 }
 
-/*:361*//*381:*/
-#line 6674 "attention.w"
+/*:362*//*382:*/
+#line 6707 "attention.w"
 
 static int layout_heatmap(const Heatmap*h,const HeatmapTexts*t,HeatmapLayout*lay)
 {
@@ -533,8 +533,8 @@ char s[32];
 snprintf(s,sizeof s,"%.*f",t->decimals,t->first+k*t->step+0.0);
 cbw= fmax(cbw,text_width(tick_font,s));
 }
-/*382:*/
-#line 6698 "attention.w"
+/*383:*/
+#line 6731 "attention.w"
 
 double title_asc,title_desc;
 font_metrics(title_font,&title_asc,&title_desc);
@@ -554,15 +554,15 @@ lay->cells= (FigBox){left,top,PAGE_W-left-right,ch};
 lay->colorbar= (FigBox){PAGE_W-right+CBAR_GAP,top,cw,ch};
 lay->vmin= t->vmin,lay->vmax= t->vmax;
 
-/*:382*/
-#line 6689 "attention.w"
+/*:383*/
+#line 6722 "attention.w"
 
 return lay->cells.w>=10.0&&lay->cells.h>=10.0?0:
 kit_fail("heatmap: the labels leave no room for the cells");
 }
 
-/*:381*//*383:*/
-#line 6725 "attention.w"
+/*:382*//*384:*/
+#line 6758 "attention.w"
 
 static int heatmap_prepare(const Heatmap*h,HeatmapTexts*t,HeatmapLayout*lay)
 {
@@ -581,8 +581,8 @@ fit_labels(h,t);
 return 0;
 }
 
-/*:383*//*384:*/
-#line 6745 "attention.w"
+/*:384*//*385:*/
+#line 6778 "attention.w"
 
 static int heatmap_check(const Heatmap*h)
 {
@@ -600,8 +600,8 @@ heatmap_texts_free(h,&t);
 return 0;
 }
 
-/*:384*//*386:*/
-#line 6769 "attention.w"
+/*:385*//*387:*/
+#line 6802 "attention.w"
 
 static void draw_heatmap(Canvas*cv,const Heatmap*h,const HeatmapTexts*t,
 const HeatmapLayout*lay)
@@ -616,8 +616,8 @@ double rgb[3],v= h->w[(size_t)i*h->stride+j];
 colormap_color(h->cm,(v-lay->vmin)/(lay->vmax-lay->vmin),rgb);
 fill_box(cr,c->x+j*colw,c->y+i*rowh,colw,rowh,rgb);
 }
-/*387:*/
-#line 6799 "attention.w"
+/*388:*/
+#line 6832 "attention.w"
 
 int seaborn= h->style==HEATMAP_SEABORN;
 for(int j= seaborn?0:1;j<=(seaborn?h->cols:h->cols-1);j++)
@@ -636,11 +636,11 @@ c->y+c->h+TICK_LEN,0.8,0.0);
 for(int i= 0;i<h->rows;i++)
 line(cr,c->x,c->y+(i+0.5)*rowh,c->x-TICK_LEN,c->y+(i+0.5)*rowh,0.8,0.0);
 
-/*:387*/
-#line 6783 "attention.w"
+/*:388*/
+#line 6816 "attention.w"
 
-/*388:*/
-#line 6822 "attention.w"
+/*389:*/
+#line 6855 "attention.w"
 
 const FigBox*b= &lay->colorbar;
 cairo_pattern_t*grad= cairo_pattern_create_linear(0.0,b->y+b->h,0.0,b->y);
@@ -654,8 +654,8 @@ cairo_set_source(cr,grad);
 cairo_rectangle(cr,b->x,b->y,b->w,b->h);
 cairo_fill(cr);
 cairo_pattern_destroy(grad);
-/*389:*/
-#line 6840 "attention.w"
+/*390:*/
+#line 6873 "attention.w"
 
 if(!seaborn){
 cairo_set_source_rgb(cr,0.0,0.0,0.0);
@@ -674,15 +674,15 @@ line(cr,b->x+b->w,y,b->x+b->w+TICK_LEN,y,0.8,0.0);
 canvas_text(cv,tick_font,b->x+b->w+TICK_LEN+TICK_PAD,y+(asc-desc)/2,0.0,s);
 }
 
+/*:390*/
+#line 6868 "attention.w"
+
+
 /*:389*/
-#line 6835 "attention.w"
+#line 6817 "attention.w"
 
-
-/*:388*/
-#line 6784 "attention.w"
-
-/*390:*/
-#line 6861 "attention.w"
+/*391:*/
+#line 6894 "attention.w"
 
 double rasc,rdesc;
 font_metrics(t->row_font,&rasc,&rdesc);
@@ -692,8 +692,8 @@ c->y+(i+0.5)*rowh+(rasc-rdesc)/2,0.0,t->row[i]);
 for(int j= 0;j<h->cols;j++)
 turned_label(cv,t->col_font,c->x+(j+0.5)*colw,c->y+c->h+TICK_LEN+TICK_PAD,
 t->col[j]);
-/*391:*/
-#line 6881 "attention.w"
+/*392:*/
+#line 6914 "attention.w"
 
 static const char*xtitle= "Input Words (English)",*ytitle= "Output Words (French)",
 *ctitle= "Attention Weight";
@@ -706,8 +706,8 @@ if(seaborn)
 canvas_text(cv,tick_font,lay->width-MARGIN-desc,b->y+(b->h+ct)/2,-90.0,ctitle);
 else canvas_text(cv,tick_font,lay->width-MARGIN-asc,b->y+(b->h-ct)/2,90.0,ctitle);
 
-/*:391*/
-#line 6870 "attention.w"
+/*:392*/
+#line 6903 "attention.w"
 
 double tw= text_width(title_font,t->title),tx= c->x+(c->w-tw)/2;
 double tasc,tdesc;
@@ -715,13 +715,13 @@ font_metrics(title_font,&tasc,&tdesc);
 tx= fmax(MARGIN,fmin(tx,lay->width-MARGIN-tw));
 canvas_text(cv,title_font,tx,MARGIN+tasc,0.0,t->title);
 
-/*:390*/
-#line 6785 "attention.w"
+/*:391*/
+#line 6818 "attention.w"
 
 }
 
-/*:386*//*392:*/
-#line 6895 "attention.w"
+/*:387*//*393:*/
+#line 6928 "attention.w"
 
 typedef struct{
 const Heatmap*h;
@@ -741,8 +741,8 @@ j->h= h;
 return heatmap_check(h)||heatmap_prepare(h,&j->t,&j->lay)?-1:0;
 }
 
-/*:392*//*394:*/
-#line 6926 "attention.w"
+/*:393*//*395:*/
+#line 6959 "attention.w"
 
 int figure_format(const char*path)
 {
@@ -755,8 +755,8 @@ if(strcasecmp(dot,".svg")==0)return FIGURE_SVG;
 return kit_fail("%s: unknown figure format (the name must end in .png, .pdf or .svg)",path);
 }
 
-/*:394*//*395:*/
-#line 6944 "attention.w"
+/*:395*//*396:*/
+#line 6977 "attention.w"
 
 int figure_check_path(const char*path)
 {
@@ -774,8 +774,8 @@ free(dir);
 return status;
 }
 
-/*:395*//*396:*/
-#line 6963 "attention.w"
+/*:396*//*397:*/
+#line 6996 "attention.w"
 
 int write_file_atomic(const char*path,const void*data,size_t n)
 {
@@ -790,8 +790,8 @@ return-1;
 mode_t mask= umask(0);
 umask(mask);
 fchmod(fd,0666&~mask);
-/*397:*/
-#line 6982 "attention.w"
+/*398:*/
+#line 7015 "attention.w"
 
 const char*p= data;
 size_t left= n;
@@ -807,15 +807,15 @@ if(close(fd)!=0&&ok)ok= 0,kit_fail("%s: cannot write: %s",path,strerror(errno));
 if(ok&&rename(tmp,path)!=0)ok= 0,kit_fail("%s: cannot write: %s",path,strerror(errno));
 if(!ok)unlink(tmp);
 
-/*:397*/
-#line 6977 "attention.w"
+/*:398*/
+#line 7010 "attention.w"
 
 free(tmp);
 return ok?0:-1;
 }
 
-/*:396*//*401:*/
-#line 7044 "attention.w"
+/*:397*//*402:*/
+#line 7077 "attention.w"
 
 typedef void(*DrawFn)(Canvas*cv,const void*job);
 
@@ -835,8 +835,8 @@ Canvas cv= {cairo_create(s),format==FIGURE_SVG?&text:NULL};
 no_hinting(cv.cr);
 if(format==FIGURE_PNG)cairo_scale(cv.cr,FIGURE_PNG_SCALE,FIGURE_PNG_SCALE);
 draw(&cv,job);
-/*402:*/
-#line 7067 "attention.w"
+/*403:*/
+#line 7100 "attention.w"
 
 cairo_status_t st= cairo_status(cv.cr);
 cairo_destroy(cv.cr);
@@ -862,13 +862,13 @@ free(tail.p);
 free(text.p);
 return st==CAIRO_STATUS_SUCCESS?0:kit_fail("cairo: %s",cairo_status_to_string(st));
 
-/*:402*/
-#line 7063 "attention.w"
+/*:403*/
+#line 7096 "attention.w"
 
 }
 
-/*:401*//*403:*/
-#line 7097 "attention.w"
+/*:402*//*404:*/
+#line 7130 "attention.w"
 
 static int figure_save(const char*path,double w,double h,DrawFn draw,const void*job)
 {
@@ -882,8 +882,8 @@ free(out.p);
 return status;
 }
 
-/*:403*//*404:*/
-#line 7113 "attention.w"
+/*:404*//*405:*/
+#line 7146 "attention.w"
 
 static int figure_image(double w,double h,double scale,DrawFn draw,const void*job,
 FigImage*img)
@@ -907,8 +907,8 @@ cairo_surface_destroy(s);
 return st==CAIRO_STATUS_SUCCESS?0:kit_fail("cairo: %s",cairo_status_to_string(st));
 }
 
-/*:404*//*405:*/
-#line 7137 "attention.w"
+/*:405*//*406:*/
+#line 7170 "attention.w"
 
 int heatmap_save(const Heatmap*h,const char*path)
 {
@@ -929,8 +929,8 @@ heatmap_texts_free(h,&j.t);
 return status;
 }
 
-/*:405*//*413:*/
-#line 7294 "attention.w"
+/*:406*//*414:*/
+#line 7327 "attention.w"
 
 typedef struct{
 const Curve*c;
@@ -957,8 +957,8 @@ axis_ticks(&j->ay,&j->ty);
 j->title= fit_text(c->title?c->title:"",title_font,CURVE_W-2*MARGIN);
 j->xlabel= fit_text(c->xlabel?c->xlabel:"",axis_font,CURVE_W-2*MARGIN);
 j->ylabel= fit_text(c->ylabel?c->ylabel:"",axis_font,CURVE_H-2*MARGIN);
-/*414:*/
-#line 7326 "attention.w"
+/*415:*/
+#line 7359 "attention.w"
 
 double asc,desc,lasc,ldesc,tasc,tdesc,yw= 0.0;
 font_metrics(tick_font,&asc,&desc);
@@ -971,14 +971,14 @@ j->ax.to= CURVE_W-MARGIN-last;
 j->ay.from= CURVE_H-(MARGIN+lasc+ldesc+LABEL_PAD+asc+desc+TICK_PAD+TICK_LEN);
 j->ay.to= MARGIN+tasc+tdesc+TITLE_PAD;
 
-/*:414*/
-#line 7320 "attention.w"
+/*:415*/
+#line 7353 "attention.w"
 
 return 0;
 }
 
-/*:413*//*415:*/
-#line 7341 "attention.w"
+/*:414*//*416:*/
+#line 7374 "attention.w"
 
 static void curve_job_draw(Canvas*cv,const void*job)
 {
@@ -992,8 +992,8 @@ line(cr,axis_pos(&j->ax,j->tx.v[k]),y0,axis_pos(&j->ax,j->tx.v[k]),y1,0.5,0.9);
 for(int k= 0;k<j->ty.n;k++)
 if(j->ty.major[k])
 line(cr,x0,axis_pos(&j->ay,j->ty.v[k]),x1,axis_pos(&j->ay,j->ty.v[k]),0.5,0.9);
-/*416:*/
-#line 7358 "attention.w"
+/*417:*/
+#line 7391 "attention.w"
 
 cairo_save(cr);
 cairo_rectangle(cr,x0,y1,x1-x0,y0-y1);
@@ -1010,11 +1010,11 @@ cairo_fill(cr);
 }else cairo_stroke(cr);
 cairo_restore(cr);
 
-/*:416*/
-#line 7354 "attention.w"
+/*:417*/
+#line 7387 "attention.w"
 
-/*417:*/
-#line 7375 "attention.w"
+/*418:*/
+#line 7408 "attention.w"
 
 double asc,desc,lasc,ldesc,tasc,tdesc;
 font_metrics(tick_font,&asc,&desc);
@@ -1042,13 +1042,13 @@ canvas_text(cv,axis_font,MARGIN+lasc,(y0+y1+yw)/2,-90.0,j->ylabel);
 canvas_text(cv,title_font,fmax(MARGIN,fmin((x0+x1-tw)/2,CURVE_W-MARGIN-tw)),
 MARGIN+tasc,0.0,j->title);
 
-/*:417*/
-#line 7355 "attention.w"
+/*:418*/
+#line 7388 "attention.w"
 
 }
 
-/*:415*//*418:*/
-#line 7402 "attention.w"
+/*:416*//*419:*/
+#line 7435 "attention.w"
 
 static void curve_job_end(CurveJob*j)
 {
@@ -1075,8 +1075,8 @@ curve_job_end(&j);
 return status;
 }
 
-/*:418*/
-#line 6146 "attention.w"
+/*:419*/
+#line 6179 "attention.w"
 
 
-/*:354*/
+/*:355*/

@@ -1,5 +1,5 @@
-/*438:*/
-#line 7809 "attention.w"
+/*439:*/
+#line 7842 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
@@ -8,8 +8,8 @@
 #include <getopt.h> 
 #include <time.h> 
 #include <unistd.h> 
-/*423:*/
-#line 7465 "attention.w"
+/*424:*/
+#line 7498 "attention.w"
 
 #define MAX_OUTS 8
 static int add_out(const char*cmd,const char*path,const char**outs,int*n)
@@ -32,8 +32,8 @@ return-1;
 return 0;
 }
 
-/*:423*//*424:*/
-#line 7488 "attention.w"
+/*:424*//*425:*/
+#line 7521 "attention.w"
 
 static void report_figure(const char*path,const char*what,double seconds)
 {
@@ -44,8 +44,8 @@ if(f)fclose(f);
 printf("Wrote %s (%s, %.1f kB, %.1f ms)\n",path,what,size/1000.0,1e3*seconds);
 }
 
-/*:424*//*431:*/
-#line 7659 "attention.w"
+/*:425*//*432:*/
+#line 7692 "attention.w"
 
 #include <unistd.h> 
 static const char*loss_log_path;
@@ -62,8 +62,8 @@ loss_log= xrealloc(loss_log,(size_t)loss_log_cap*sizeof(double));
 loss_log[loss_log_n++]= loss;
 }
 
-/*:431*//*432:*/
-#line 7675 "attention.w"
+/*:432*//*433:*/
+#line 7708 "attention.w"
 
 static int loss_log_check(void)
 {
@@ -88,8 +88,8 @@ free(loss_log);
 return status;
 }
 
-/*:432*//*442:*/
-#line 7862 "attention.w"
+/*:433*//*443:*/
+#line 7895 "attention.w"
 
 static int parse_long(const char*cmd,const char*opt,const char*s,long lo,
 long hi,long*out)
@@ -106,8 +106,8 @@ return-1;
 return 0;
 }
 
-/*:442*//*443:*/
-#line 7879 "attention.w"
+/*:443*//*444:*/
+#line 7912 "attention.w"
 
 static int parse_float(const char*cmd,const char*opt,const char*s,double lo,
 double hi,double*out)
@@ -124,8 +124,8 @@ return-1;
 return 0;
 }
 
-/*:443*//*444:*/
-#line 7897 "attention.w"
+/*:444*//*445:*/
+#line 7930 "attention.w"
 
 static double now_seconds(void)
 {
@@ -134,8 +134,8 @@ clock_gettime(CLOCK_MONOTONIC,&ts);
 return(double)ts.tv_sec+1e-9*(double)ts.tv_nsec;
 }
 
-/*:444*//*458:*/
-#line 8186 "attention.w"
+/*:445*//*459:*/
+#line 8219 "attention.w"
 
 static char*words_join(const Vocab*v,const int*ids,int n)
 {
@@ -146,8 +146,8 @@ for(int k= 0;k<n;k++)p+= sprintf(p,k?" %s":"%s",v->word[ids[k]]);
 return s;
 }
 
-/*:458*//*467:*/
-#line 8354 "attention.w"
+/*:459*//*468:*/
+#line 8387 "attention.w"
 
 static double hold_fraction(const char*s,uint64_t seed)
 {
@@ -166,8 +166,8 @@ vl->origin= xstrdup(pl->origin);
 int kept= 0;
 for(int k= 0;k<pl->n;k++){
 Pair p= pl->pair[k];
-if(hold_fraction(p.src,seed)<share)/*468:*/
-#line 8378 "attention.w"
+if(hold_fraction(p.src,seed)<share)/*469:*/
+#line 8411 "attention.w"
 
 {
 if(vl->n==vl->cap){
@@ -177,16 +177,16 @@ vl->pair= xrealloc(vl->pair,(size_t)vl->cap*sizeof*vl->pair);
 vl->pair[vl->n++]= p;
 }
 
-/*:468*/
-#line 8372 "attention.w"
+/*:469*/
+#line 8405 "attention.w"
 
 else pl->pair[kept++]= p;
 }
 pl->n= kept;
 }
 
-/*:467*//*471:*/
-#line 8423 "attention.w"
+/*:468*//*472:*/
+#line 8456 "attention.w"
 
 static uint64_t mix_seed(uint64_t a,uint64_t b)
 {
@@ -196,8 +196,8 @@ z= (z^(z>>27))*0x94d049bb133111ebULL;
 return z^(z>>31);
 }
 
-/*:471*//*472:*/
-#line 8442 "attention.w"
+/*:472*//*473:*/
+#line 8475 "attention.w"
 
 static const Example*bucket_ex;
 static int by_length(const void*x,const void*y)
@@ -208,8 +208,8 @@ if(!d)d= a->tgt_len-b->tgt_len;
 return d?d:*(const int*)x-*(const int*)y;
 }
 
-/*:472*//*473:*/
-#line 8452 "attention.w"
+/*:473*//*474:*/
+#line 8485 "attention.w"
 
 static void bucket_batches(int*order,int n,const Example*ex,int B,uint64_t seed)
 {
@@ -225,8 +225,8 @@ int j= (int)(erand48(xs)*(k+1)),x= perm[k];
 if(j> k)j= k;
 perm[k]= perm[j],perm[j]= x;
 }
-/*474:*/
-#line 8472 "attention.w"
+/*475:*/
+#line 8505 "attention.w"
 
 int at= 0;
 for(int k= 0;k<nb;k++){
@@ -236,14 +236,14 @@ at+= len;
 }
 memcpy(order,copy,(size_t)n*sizeof(int));
 
-/*:474*/
-#line 8467 "attention.w"
+/*:475*/
+#line 8500 "attention.w"
 
 free(perm),free(copy);
 }
 
-/*:473*//*477:*/
-#line 8528 "attention.w"
+/*:474*//*478:*/
+#line 8561 "attention.w"
 
 static double batched_loss(BModel*bm,const Example*ex,int n)
 {
@@ -258,11 +258,11 @@ tokens+= bt.tokens;
 return bmodel_take_loss(bm)/(double)(tokens?tokens:1);
 }
 
-/*:477*//*484:*/
-#line 8703 "attention.w"
+/*:478*//*485:*/
+#line 8736 "attention.w"
 
-/*496:*/
-#line 8942 "attention.w"
+/*497:*/
+#line 8975 "attention.w"
 
 #define BEAM_OPTIONS \
   {"beam", required_argument, 0, 'k'}, {"length-penalty", required_argument, 0, 'P'}, \
@@ -280,8 +280,8 @@ BeamOptions o;
 int used,replace_unk;
 }BeamChoice;
 
-/*:496*//*497:*/
-#line 8962 "attention.w"
+/*:497*//*498:*/
+#line 8995 "attention.w"
 
 static int beam_option(const char*cmd,int c,const char*arg,BeamChoice*b)
 {
@@ -298,8 +298,8 @@ break;
 case'A':if(parse_float(cmd,"--alpha",arg,-1e-300,10.0,&x))return-1;b->o.alpha= x;
 break;
 case'U':b->replace_unk= 1;break;
-case'P':/*498:*/
-#line 8983 "attention.w"
+case'P':/*499:*/
+#line 9016 "attention.w"
 
 if(strcmp(arg,"none")==0)b->o.penalty= LP_NONE;
 else if(strcmp(arg,"avg")==0)b->o.penalty= LP_AVG;
@@ -309,15 +309,15 @@ fprintf(stderr,"attention %s: --length-penalty is none, avg or wu, not \"%s\"\n"
 return-1;
 }
 
-/*:498*/
-#line 8978 "attention.w"
+/*:499*/
+#line 9011 "attention.w"
 break;
 }
 return 1;
 }
 
-/*:497*//*499:*/
-#line 8993 "attention.w"
+/*:498*//*500:*/
+#line 9026 "attention.w"
 
 static void beam_defaults(BeamChoice*b)
 {
@@ -343,8 +343,8 @@ fprintf(stderr,"attention %s: warning: the model's vocabulary has no <UNK>; "
 return 0;
 }
 
-/*:499*//*500:*/
-#line 9021 "attention.w"
+/*:500*//*501:*/
+#line 9054 "attention.w"
 
 static int beam_best(Decoder*d,const int*src,int n,const BeamOptions*o,int*out,
 float*attn)
@@ -363,8 +363,8 @@ d->release(d);
 return k;
 }
 
-/*:500*//*501:*/
-#line 9043 "attention.w"
+/*:501*//*502:*/
+#line 9076 "attention.w"
 
 static BeamChoice translate_beam;
 
@@ -378,8 +378,8 @@ BeamOptions*o= &translate_beam.o;
 Hypothesis*y= xcalloc((size_t)o->n_best,sizeof*y);
 int found= 0;
 beam_search(d,1,init,o,y,&found);
-/*502:*/
-#line 9066 "attention.w"
+/*503:*/
+#line 9099 "attention.w"
 
 char*copy= xstrdup(norm),*words[DEFAULT_MAX_LENGTH*4];
 int nw= 0;
@@ -404,8 +404,8 @@ free(lines[i]);
 free(lines);
 free(copy);
 
-/*:502*/
-#line 9056 "attention.w"
+/*:503*/
+#line 9089 "attention.w"
 
 hypotheses_free(y,found);
 free(y);
@@ -414,12 +414,12 @@ d->release(d);
 return text;
 }
 
-/*:501*/
-#line 8704 "attention.w"
+/*:502*/
+#line 8737 "attention.w"
 
 
-/*:484*//*485:*/
-#line 8707 "attention.w"
+/*:485*//*486:*/
+#line 8740 "attention.w"
 
 static void warn_unknown(const char*cmd,const Vocab*v,Vocab*seen,const char*s,
 const char*where)
@@ -438,8 +438,8 @@ fprintf(stderr,"attention %s: %s: warning: \"%s\" is not in the model's "
 }
 }
 
-/*:485*//*486:*/
-#line 8730 "attention.w"
+/*:486*//*487:*/
+#line 8763 "attention.w"
 
 static int translate_batched(BModel*bm,int nargs,char**args,int show_attention)
 {
@@ -448,8 +448,8 @@ char**norm= xcalloc((size_t)cap,sizeof(char*)),*bad= xcalloc((size_t)cap,1);
 Example*ex= xcalloc((size_t)cap,sizeof(Example));
 Vocab unknown;
 vocab_init(&unknown);
-/*487:*/
-#line 8754 "attention.w"
+/*488:*/
+#line 8787 "attention.w"
 
 char*line= NULL;
 size_t lcap= 0;
@@ -470,8 +470,8 @@ norm= xrealloc(norm,(size_t)cap*sizeof(char*));
 bad= xrealloc(bad,(size_t)cap);
 ex= xrealloc(ex,(size_t)cap*sizeof(Example));
 }
-/*488:*/
-#line 8779 "attention.w"
+/*489:*/
+#line 8812 "attention.w"
 
 size_t badbyte;
 char where[64];
@@ -493,21 +493,21 @@ ex[n].src_len= m+1;
 bad[n]= 0;
 }else ex[n].src[0]= EOS_TOKEN,ex[n].src_len= 1,bad[n]= 1;
 
-/*:488*/
-#line 8774 "attention.w"
+/*:489*/
+#line 8807 "attention.w"
 
 n++;
 }
 free(line);
 
-/*:487*/
-#line 8738 "attention.w"
+/*:488*/
+#line 8771 "attention.w"
 
 int*out= xcalloc((size_t)(n?n:1)*L,sizeof(int)),*len= xcalloc((size_t)(n?n:1),sizeof(int));
 float*attn= show_attention?xcalloc((size_t)(n?n:1)*L*L,sizeof(float)):NULL;
 char**text= NULL;
-if(translate_beam.used)/*489:*/
-#line 8804 "attention.w"
+if(translate_beam.used)/*490:*/
+#line 8837 "attention.w"
 
 {
 BeamOptions*o= &translate_beam.o;
@@ -521,8 +521,8 @@ Hypothesis*y= xcalloc((size_t)(n?n:1)*o->n_best,sizeof*y);
 d->encode(d,sp,sl,n,init);
 beam_search(d,n,init,o,y,found);
 text= xcalloc((size_t)(n?n:1),sizeof*text);
-for(int k= 0;k<n;k++)/*490:*/
-#line 8822 "attention.w"
+for(int k= 0;k<n;k++)/*491:*/
+#line 8855 "attention.w"
 
 {
 Hypothesis*h= y+(size_t)k*o->n_best;
@@ -550,19 +550,19 @@ free(lines),free(copy);
 hypotheses_free(h,found[k]);
 }
 
-/*:490*/
-#line 8817 "attention.w"
+/*:491*/
+#line 8850 "attention.w"
 
 free(y),free(init),free(found),free(sl),free(sp);
 d->release(d);
 }
 
-/*:489*/
-#line 8742 "attention.w"
+/*:490*/
+#line 8775 "attention.w"
 
 else bmodel_greedy(bm,ex,n,out,len,attn);
-/*491:*/
-#line 8850 "attention.w"
+/*492:*/
+#line 8883 "attention.w"
 
 for(int k= 0;k<n;k++){
 if(!bad[k]){
@@ -578,8 +578,8 @@ printf(" %s %.3f",bm->vin.word[ex[k].src[i]],attn[((size_t)k*L+t2)*L+i]);
 putchar('\n');
 }
 
-/*:491*/
-#line 8744 "attention.w"
+/*:492*/
+#line 8777 "attention.w"
 
 for(int k= 0;k<n;k++)free(norm[k]),free(text?text[k]:NULL);
 free(text);
@@ -588,14 +588,14 @@ vocab_free(&unknown);
 return failed?1:0;
 }
 
-/*:486*/
-#line 7817 "attention.w"
+/*:487*/
+#line 7850 "attention.w"
 
-/*420:*/
-#line 7440 "attention.w"
+/*421:*/
+#line 7473 "attention.w"
 
-/*422:*/
-#line 7452 "attention.w"
+/*423:*/
+#line 7485 "attention.w"
 
 static const char*heatmap_usage= 
 "usage: attention heatmap --model CKPT --out FILE [--out FILE ...] [OPTIONS] SENTENCE\n"
@@ -609,8 +609,8 @@ static const char*heatmap_usage=
 "  --beam K              draw the best translation of a beam of K (default: greedy)\n"
 "  --length-penalty P, --alpha A, --max-length N   as for translate\n";
 
-/*:422*//*425:*/
-#line 7498 "attention.w"
+/*:423*//*426:*/
+#line 7531 "attention.w"
 
 static int cmd_heatmap(int argc,char**argv)
 {
@@ -631,8 +631,8 @@ c=='N'?"--n-best":"--replace-unk");
 bad= 1;
 }else if((r= beam_option("heatmap",c,optarg,&beam))!=0)bad= r<0;
 else switch(c){
-/*426:*/
-#line 7533 "attention.w"
+/*427:*/
+#line 7566 "attention.w"
 
 case'm':model= optarg;break;
 case'o':bad= add_out("heatmap",optarg,outs,&nout)!=0;break;
@@ -654,8 +654,8 @@ break;
 default:fprintf(stderr,"attention heatmap: unknown option \"%s\"\n",argv[optind-1]);
 bad= 1;
 
-/*:426*/
-#line 7518 "attention.w"
+/*:427*/
+#line 7551 "attention.w"
 
 }
 if(!bad&&(!model||nout==0||argc-optind!=1)){
@@ -668,8 +668,8 @@ fputs(heatmap_usage,stderr);
 return 2;
 }
 if(check_outs("heatmap",outs,nout))return 1;
-/*427:*/
-#line 7560 "attention.w"
+/*428:*/
+#line 7593 "attention.w"
 
 Model m;
 BModel bm;
@@ -692,8 +692,8 @@ size_t badbyte;
 char*norm= normalize_sentence(argv[optind],strlen(argv[optind]),&badbyte);
 if(!norm)kit_fail("the sentence: invalid UTF-8 at byte %zu",badbyte+1);
 else if(kind==KIND_SEED)T= tokenize(vi,norm,src,L,"the sentence","English");
-else/*428:*/
-#line 7599 "attention.w"
+else/*429:*/
+#line 7632 "attention.w"
 
 {
 Example e;
@@ -708,8 +708,8 @@ if(!beam.used)bmodel_greedy(&bm,&e,1,out,&n,attn);
 }
 }
 
-/*:428*/
-#line 7582 "attention.w"
+/*:429*/
+#line 7615 "attention.w"
 
 if(T==0)kit_fail("the sentence has no words");
 else if(T> 0&&beam.used)n= beam_best(kind?bmodel_decoder(&bm):model_decoder(&m),
@@ -718,8 +718,8 @@ else if(T> 0&&kind==KIND_SEED)n= greedy_decode(&m,src,T,out,attn);
 if(T> 0&&n==0)
 kit_fail("the model translates \"%s\" into nothing: there is no attention to draw",norm);
 if(n> 0){
-/*429:*/
-#line 7614 "attention.w"
+/*430:*/
+#line 7647 "attention.w"
 
 const char**rw= xcalloc((size_t)n,sizeof(char*)),**cw= xcalloc((size_t)T,sizeof(char*));
 for(int i= 0;i<n;i++)rw[i]= vo->word[out[i]];
@@ -740,8 +740,8 @@ status= 1;
 }
 free(rw),free(cw),free(fr),free(title);
 
-/*:429*/
-#line 7590 "attention.w"
+/*:430*/
+#line 7623 "attention.w"
 
 }else fprintf(stderr,"attention heatmap: %s\n",kit_error());
 free(norm),free(src),free(out),free(attn);
@@ -749,16 +749,16 @@ if(kind==KIND_SEED)model_free(&m);
 else bmodel_free(&bm);
 return status;
 
-/*:427*/
-#line 7530 "attention.w"
+/*:428*/
+#line 7563 "attention.w"
 
 }
 
-/*:425*/
-#line 7441 "attention.w"
+/*:426*/
+#line 7474 "attention.w"
 
-/*433:*/
-#line 7701 "attention.w"
+/*434:*/
+#line 7734 "attention.w"
 
 static const char*loss_curve_usage= 
 "usage: attention loss-curve --log FILE --out FILE [--out FILE ...] [--title TEXT]\n"
@@ -767,8 +767,8 @@ static const char*loss_curve_usage=
 "  --out FILE     the figure; .png, .pdf or .svg (may be repeated)\n"
 "  --title TEXT   the title (default: 'Training: average loss per epoch')\n";
 
-/*:433*//*434:*/
-#line 7711 "attention.w"
+/*:434*//*435:*/
+#line 7744 "attention.w"
 
 static int read_loss_log(const char*path,double**x,double**y,int*n)
 {
@@ -785,8 +785,8 @@ fclose(f);
 free(*x),free(*y);
 return kit_fail("%s: line %ld: expected an epoch, a tab and a finite loss",path,k);
 }
-/*435:*/
-#line 7733 "attention.w"
+/*436:*/
+#line 7766 "attention.w"
 
 if(*n==cap){
 cap= cap?2*cap:1024;
@@ -795,16 +795,16 @@ cap= cap?2*cap:1024;
 }
 (*x)[*n]= e,(*y)[(*n)++]= v;
 
-/*:435*/
-#line 7727 "attention.w"
+/*:436*/
+#line 7760 "attention.w"
 
 }
 fclose(f);
 return*n> 0?0:kit_fail("%s: no epochs in the file",path);
 }
 
-/*:434*//*436:*/
-#line 7741 "attention.w"
+/*:435*//*437:*/
+#line 7774 "attention.w"
 
 static int cmd_loss_curve(int argc,char**argv)
 {
@@ -837,8 +837,8 @@ if(bad){
 fputs(loss_curve_usage,stderr);
 return 2;
 }
-/*437:*/
-#line 7776 "attention.w"
+/*438:*/
+#line 7809 "attention.w"
 
 double*x= NULL,*y= NULL;
 int n= 0;
@@ -861,20 +861,20 @@ status= 1;
 free(x),free(y);
 return status;
 
-/*:437*/
-#line 7773 "attention.w"
+/*:438*/
+#line 7806 "attention.w"
 
 }
 
-/*:436*/
-#line 7442 "attention.w"
+/*:437*/
+#line 7475 "attention.w"
 
 
-/*:420*//*441:*/
-#line 7855 "attention.w"
+/*:421*//*442:*/
+#line 7888 "attention.w"
 
-/*445:*/
-#line 7907 "attention.w"
+/*446:*/
+#line 7940 "attention.w"
 
 static const char*train_usage= 
 "usage: attention train [--pairs seed | --data FILE] [OPTIONS]\n"
@@ -909,16 +909,16 @@ static const char*train_usage=
 "  --valid-split F     hold out a share F (0 < F < 1) of the pairs for validation\n"
 "  (for these kinds --epochs defaults to 10, --lr to 0.001, --print-every to 1)\n";
 
-/*:445*//*446:*/
-#line 7941 "attention.w"
+/*:446*//*447:*/
+#line 7974 "attention.w"
 
 typedef struct{
 const char*data,*init,*save;
 int filter,append_eos;
 long epochs,hidden,max_length,seed,print_every,show,threads;
 double lr;
-/*459:*/
-#line 8198 "attention.w"
+/*460:*/
+#line 8231 "attention.w"
 
 int kind;
 long heads,batch;
@@ -928,8 +928,8 @@ int shuffle,bucket;
 const char*valid;
 double valid_split;
 
-/*:459*/
-#line 7947 "attention.w"
+/*:460*/
+#line 7980 "attention.w"
 
 }TrainOptions;
 static int train_batched(TrainOptions*o,int kind);
@@ -945,8 +945,8 @@ static const struct option longopts[]= {
 {"no-eos",no_argument,0,'n'},{"print-every",required_argument,0,'P'},
 {"show",required_argument,0,'S'},{"help",no_argument,0,'h'},
 {"loss-log",required_argument,0,'g'},{"threads",required_argument,0,'T'},
-/*460:*/
-#line 8207 "attention.w"
+/*461:*/
+#line 8240 "attention.w"
 
 {"attention",required_argument,0,'A'},{"heads",required_argument,0,'N'},
 {"batch",required_argument,0,'B'},{"dropout",required_argument,0,'D'},
@@ -954,8 +954,8 @@ static const struct option longopts[]= {
 {"valid",required_argument,0,'V'},{"valid-split",required_argument,0,'v'},
 {"bucket",no_argument,0,'K'},
 
-/*:460*/
-#line 7962 "attention.w"
+/*:461*/
+#line 7995 "attention.w"
 
 {0,0,0,0}};
 *o= (TrainOptions){NULL,NULL,NULL,FILTER_TUTORIAL,1,-1,0,0,1,0,5,0,0.0,
@@ -964,8 +964,8 @@ int c,bad= 0;
 opterr= 0;
 optind= 1;
 while(!bad&&(c= getopt_long(argc,argv,":h",longopts,NULL))!=-1)switch(c){
-/*447:*/
-#line 7980 "attention.w"
+/*448:*/
+#line 8013 "attention.w"
 
 case'p':
 if(strcmp(optarg,"seed")!=0){
@@ -996,8 +996,8 @@ case'P':bad= parse_long("train","--print-every",optarg,1,100000000,&o->print_eve
 break;
 case'S':bad= parse_long("train","--show",optarg,0,100000000,&o->show)!=0;break;
 case'T':bad= parse_long("train","--threads",optarg,1,2,&o->threads)!=0;break;
-/*461:*/
-#line 8214 "attention.w"
+/*462:*/
+#line 8247 "attention.w"
 
 case'A':
 if((o->kind= kind_from_name(optarg))<0){
@@ -1023,8 +1023,8 @@ bad= parse_float("train","--valid-split",optarg,0.0,1.0,&o->valid_split)!=0
 "wants a share below 1, not \"%s\"\n",optarg));
 break;
 
-/*:461*/
-#line 8010 "attention.w"
+/*:462*/
+#line 8043 "attention.w"
 
 case'g':loss_log_path= optarg;break;
 case'h':fputs(train_usage,stdout);exit(0);
@@ -1036,8 +1036,8 @@ default:
 fprintf(stderr,"attention train: unknown option \"%s\"\n",argv[optind-1]);
 bad= 1;
 
-/*:447*/
-#line 7970 "attention.w"
+/*:448*/
+#line 8003 "attention.w"
 
 }
 if(!bad&&optind<argc){
@@ -1048,8 +1048,8 @@ if(bad)fputs(train_usage,stderr);
 return bad?-1:0;
 }
 
-/*:446*//*448:*/
-#line 8024 "attention.w"
+/*:447*//*449:*/
+#line 8057 "attention.w"
 
 static int cmd_train(int argc,char**argv)
 {
@@ -1058,8 +1058,8 @@ PairList pl;
 Model m;
 Example*ex= NULL;
 int status= 0;
-/*450:*/
-#line 8079 "attention.w"
+/*451:*/
+#line 8112 "attention.w"
 
 if(train_options(argc,argv,&o))return 2;
 if(loss_log_path&&loss_log_check())return 1;
@@ -1070,11 +1070,11 @@ return 2;
 }
 int max_length= o.max_length?(int)o.max_length:DEFAULT_MAX_LENGTH;
 
-/*:450*/
-#line 8032 "attention.w"
+/*:451*/
+#line 8065 "attention.w"
 
-/*449:*/
-#line 8051 "attention.w"
+/*450:*/
+#line 8084 "attention.w"
 
 int kind= o.kind;
 if(o.init){
@@ -1100,11 +1100,11 @@ if(o.epochs<0)o.epochs= 400;
 if(o.print_every==0)o.print_every= 50;
 if(o.lr==0.0)o.lr= 0.01;
 
-/*:449*/
-#line 8033 "attention.w"
+/*:450*/
+#line 8066 "attention.w"
 
-/*451:*/
-#line 8089 "attention.w"
+/*452:*/
+#line 8122 "attention.w"
 
 if(o.data){
 if(pairs_read(&pl,o.data,o.filter,max_length)){
@@ -1113,11 +1113,11 @@ return 1;
 }
 }else pairs_seed(&pl);
 
-/*:451*/
-#line 8034 "attention.w"
+/*:452*/
+#line 8067 "attention.w"
 
-/*454:*/
-#line 8115 "attention.w"
+/*455:*/
+#line 8148 "attention.w"
 
 if(o.init){
 if(checkpoint_load(&m,o.init)){
@@ -1133,11 +1133,11 @@ model_alloc(&m,&cfg,&vin,&vout);
 model_init_random(&m,(uint64_t)o.seed);
 }
 
-/*:454*/
-#line 8035 "attention.w"
+/*:455*/
+#line 8068 "attention.w"
 
-/*452:*/
-#line 8099 "attention.w"
+/*453:*/
+#line 8132 "attention.w"
 
 if(make_examples(&pl,&m.vin,&m.vout,m.cfg.L,o.append_eos,&ex)){
 fprintf(stderr,"attention train: %s\n",kit_error());
@@ -1146,11 +1146,11 @@ model_free(&m);
 return 1;
 }
 
-/*:452*/
-#line 8036 "attention.w"
+/*:453*/
+#line 8069 "attention.w"
 
-/*455:*/
-#line 8130 "attention.w"
+/*456:*/
+#line 8163 "attention.w"
 
 if(o.data)printf("Read %ld sentence pairs from %s; kept %d (%s filter)\n",
 pl.lines_read,o.data,pl.n,o.filter==FILTER_TUTORIAL?"tutorial":"length");
@@ -1162,11 +1162,11 @@ m.cfg.H,m.cfg.L,m.n_params,o.init?" (from --init)":"");
 printf("Training for %ld epochs, %s<EOS> on the targets\n",o.epochs,
 o.append_eos?"":"no ");
 
-/*:455*/
-#line 8037 "attention.w"
+/*:456*/
+#line 8070 "attention.w"
 
-/*456:*/
-#line 8146 "attention.w"
+/*457:*/
+#line 8179 "attention.w"
 
 int threads= o.threads?(int)o.threads:sysconf(_SC_NPROCESSORS_ONLN)> 1?2:1,used= 1;
 float*loss= xcalloc((size_t)pl.n*(size_t)o.print_every,sizeof(float));
@@ -1191,22 +1191,22 @@ o.epochs*pl.n,seconds> 0?(double)(o.epochs*pl.n)/seconds:0.0,used,
 used> 1?"s":"");
 free(loss);
 
-/*:456*/
-#line 8038 "attention.w"
+/*:457*/
+#line 8071 "attention.w"
 
-/*453:*/
-#line 8109 "attention.w"
+/*454:*/
+#line 8142 "attention.w"
 
 if(o.save&&checkpoint_save(&m,o.save)){
 fprintf(stderr,"attention train: %s\n",kit_error());
 status= 1;
 }
 
-/*:453*/
-#line 8039 "attention.w"
+/*:454*/
+#line 8072 "attention.w"
 
-/*457:*/
-#line 8172 "attention.w"
+/*458:*/
+#line 8205 "attention.w"
 
 int right= 0,*out= xcalloc((size_t)m.cfg.L,sizeof(int));
 for(int k= 0;k<pl.n;k++){
@@ -1221,8 +1221,8 @@ free(pred);
 printf("%d of %d training pairs translated exactly\n",right,pl.n);
 free(out);
 
-/*:457*/
-#line 8040 "attention.w"
+/*:458*/
+#line 8073 "attention.w"
 
 if(loss_log_path&&loss_log_save())status= 1;
 free(ex);
@@ -1231,8 +1231,8 @@ model_free(&m);
 return status;
 }
 
-/*:448*//*462:*/
-#line 8248 "attention.w"
+/*:449*//*463:*/
+#line 8281 "attention.w"
 
 static int train_batched(TrainOptions*o,int kind)
 {
@@ -1243,8 +1243,8 @@ int status= 1,L= o->max_length?(int)o->max_length:DEFAULT_MAX_LENGTH;
 if(o->epochs<0)o->epochs= 10;
 if(o->print_every==0)o->print_every= 1;
 if(o->lr==0.0)o->lr= 0.001;
-/*463:*/
-#line 8274 "attention.w"
+/*464:*/
+#line 8307 "attention.w"
 
 long H= o->hidden?o->hidden:DEFAULT_HIDDEN;
 cpu_set_threads(o->threads?(int)o->threads:sysconf(_SC_NPROCESSORS_ONLN)> 1?2:1);
@@ -1264,11 +1264,11 @@ return 2;
 }
 memset(&bm,0,sizeof bm);
 
-/*:463*/
-#line 8258 "attention.w"
+/*:464*/
+#line 8291 "attention.w"
 
-/*464:*/
-#line 8298 "attention.w"
+/*465:*/
+#line 8331 "attention.w"
 
 if(pairs_read(&pl,o->data,o->filter,L)){
 fprintf(stderr,"attention train: %s\n",kit_error());
@@ -1287,11 +1287,11 @@ if(vl.origin)pairs_free(&vl);
 return 1;
 }
 
-/*:464*/
-#line 8259 "attention.w"
+/*:465*/
+#line 8292 "attention.w"
 
-/*465:*/
-#line 8318 "attention.w"
+/*466:*/
+#line 8351 "attention.w"
 
 if(o->init){
 if(checkpoint_load_any(o->init,NULL,&bm,&cpu_backend,(int)o->batch)<0){
@@ -1313,11 +1313,11 @@ fprintf(stderr,"attention train: %s\n",kit_error());
 goto end;
 }
 
-/*:465*/
-#line 8260 "attention.w"
+/*:466*/
+#line 8293 "attention.w"
 
-/*466:*/
-#line 8339 "attention.w"
+/*467:*/
+#line 8372 "attention.w"
 
 printf("Read %ld sentence pairs from %s; kept %d (%s filter)",pl.lines_read,o->data,
 pl.n+vl.n*(o->valid_split> 0.0),o->filter==FILTER_TUTORIAL?"tutorial":"length");
@@ -1330,18 +1330,18 @@ printf(", %zu parameters%s\n",bm.n_params,o->init?" (from --init)":"");
 printf("Training for %ld epochs, batch %ld, lr %g, dropout %g, %s\n",o->epochs,o->batch,
 o->lr,o->dropout,o->shuffle?"shuffled each epoch":"in file order");
 
-/*:466*/
-#line 8261 "attention.w"
+/*:467*/
+#line 8294 "attention.w"
 
-/*469:*/
-#line 8390 "attention.w"
+/*470:*/
+#line 8423 "attention.w"
 
 int n= pl.n,*order= xcalloc((size_t)n,sizeof(int));
 double best= INFINITY,t_all= now_seconds();
 for(long e= 1;e<=o->epochs;e++){
 for(int k= 0;k<n;k++)order[k]= k;
-if(o->shuffle)/*470:*/
-#line 8410 "attention.w"
+if(o->shuffle)/*471:*/
+#line 8443 "attention.w"
 
 {
 uint64_t z= mix_seed((uint64_t)o->seed,(uint64_t)e);
@@ -1355,15 +1355,15 @@ order[j]= x;
 }
 }
 
-/*:470*/
-#line 8395 "attention.w"
+/*:471*/
+#line 8428 "attention.w"
 
 if(o->bucket)bucket_batches(order,n,ex,(int)o->batch,o->shuffle?
 mix_seed((uint64_t)o->seed,(uint64_t)e+1000003):0);
 double t0= now_seconds(),train_loss,valid_loss= NAN;
 long tokens= 0,positions= 0,words= 0;
-/*475:*/
-#line 8485 "attention.w"
+/*476:*/
+#line 8518 "attention.w"
 
 int tty= isatty(fileno(stdout));
 double last= t0;
@@ -1386,14 +1386,14 @@ last= now;
 }
 if(tty)printf("\r%78s\r","");
 
-/*:475*/
-#line 8400 "attention.w"
+/*:476*/
+#line 8433 "attention.w"
 
 train_loss= bmodel_take_loss(&bm)/(double)tokens;
 if(vl.n)valid_loss= batched_loss(&bm,vex,vl.n);
 loss_log_add(train_loss);
-/*476:*/
-#line 8507 "attention.w"
+/*477:*/
+#line 8540 "attention.w"
 
 double sec= now_seconds()-t0;
 int print= e%o->print_every==0||e==o->epochs;
@@ -1413,19 +1413,19 @@ if(print&&vl.n)printf(", saved");
 if(print)printf("\n");
 fflush(stdout);
 
-/*:476*/
-#line 8404 "attention.w"
+/*:477*/
+#line 8437 "attention.w"
 
 }
 printf("Trained in %.1f s\n",now_seconds()-t_all);
 free(order);
 status= 0;
 
-/*:469*/
-#line 8262 "attention.w"
+/*:470*/
+#line 8295 "attention.w"
 
-/*478:*/
-#line 8543 "attention.w"
+/*479:*/
+#line 8576 "attention.w"
 
 int show= o->show<pl.n?(int)o->show:pl.n,L2= bm.cfg.L;
 int*outw= xcalloc((size_t)(show?show:1)*L2,sizeof(int));
@@ -1440,8 +1440,8 @@ free(pred);
 free(outw);
 free(outn);
 
-/*:478*/
-#line 8263 "attention.w"
+/*:479*/
+#line 8296 "attention.w"
 
 if(loss_log_path&&loss_log_save())status= 1;
 end:
@@ -1453,11 +1453,11 @@ bmodel_free(&bm);
 return status;
 }
 
-/*:462*/
-#line 7856 "attention.w"
+/*:463*/
+#line 7889 "attention.w"
 
-/*479:*/
-#line 8564 "attention.w"
+/*480:*/
+#line 8597 "attention.w"
 
 static const char*translate_usage= 
 "usage: attention translate --model CKPT [--attention] [SENTENCE ...]\n"
@@ -1477,8 +1477,8 @@ int*src= xcalloc((size_t)m->cfg.L,sizeof(int)),*out= xcalloc((size_t)m->cfg.L,si
 float*attn= xcalloc((size_t)m->cfg.L*(size_t)m->cfg.L,sizeof(float));
 int status= 0;
 if(!norm)status= kit_fail("%s: invalid UTF-8 at byte %zu",where,bad+1);
-else if(*norm)/*480:*/
-#line 8594 "attention.w"
+else if(*norm)/*481:*/
+#line 8627 "attention.w"
 
 {
 int n= tokenize(&m->vin,norm,src,m->cfg.L,where,"English");
@@ -1490,8 +1490,8 @@ char*t= translate_beam.used?translate_with_beam(m,src,n,norm,out,&k,attn)
 :(k= greedy_decode(m,src,n,out,attn),words_join(&m->vout,out,k));
 fputs(t,stdout);
 free(t);
-if(show_attention)/*481:*/
-#line 8611 "attention.w"
+if(show_attention)/*482:*/
+#line 8644 "attention.w"
 
 for(int t= 0;t<k;t++){
 double pad= 0.0;
@@ -1501,14 +1501,14 @@ for(int i= n;i<m->cfg.L;i++)pad+= attn[t*m->cfg.L+i];
 printf("  (padding %.3f)",pad);
 }
 
+/*:482*/
+#line 8638 "attention.w"
+
+}
+}
+
 /*:481*/
-#line 8605 "attention.w"
-
-}
-}
-
-/*:480*/
-#line 8583 "attention.w"
+#line 8616 "attention.w"
 
 putchar('\n');
 free(norm);
@@ -1518,8 +1518,8 @@ free(attn);
 return status;
 }
 
-/*:479*//*482:*/
-#line 8620 "attention.w"
+/*:480*//*483:*/
+#line 8653 "attention.w"
 
 static int cmd_translate(int argc,char**argv)
 {
@@ -1571,8 +1571,8 @@ return 2;
 }
 int failed= 0;
 char where[64];
-/*483:*/
-#line 8676 "attention.w"
+/*484:*/
+#line 8709 "attention.w"
 
 if(optind<argc)
 for(int k= optind;k<argc;k++){
@@ -1598,18 +1598,18 @@ fflush(stdout);
 free(line);
 }
 
-/*:483*/
-#line 8671 "attention.w"
+/*:484*/
+#line 8704 "attention.w"
 
 model_free(&m);
 return failed?1:0;
 }
 
-/*:482*/
-#line 7857 "attention.w"
+/*:483*/
+#line 7890 "attention.w"
 
-/*492:*/
-#line 8870 "attention.w"
+/*493:*/
+#line 8903 "attention.w"
 
 static const char*pairs_usage= 
 "usage: attention pairs --data FILE [--filter tutorial|length] [--max-length L]\n"
@@ -1620,8 +1620,8 @@ static int cmd_pairs(int argc,char**argv)
 const char*data= NULL;
 int filter= FILTER_TUTORIAL;
 long max_length= DEFAULT_MAX_LENGTH;
-/*493:*/
-#line 8893 "attention.w"
+/*494:*/
+#line 8926 "attention.w"
 
 static const struct option longopts[]= {{"data",required_argument,0,'d'},
 {"filter",required_argument,0,'f'},{"max-length",required_argument,0,'L'},
@@ -1650,8 +1650,8 @@ fputs(pairs_usage,stderr);
 return 2;
 }
 
-/*:493*/
-#line 8880 "attention.w"
+/*:494*/
+#line 8913 "attention.w"
 
 PairList pl;
 if(pairs_read(&pl,data,filter,(int)max_length)){
@@ -1665,15 +1665,15 @@ pairs_free(&pl);
 return 0;
 }
 
-/*:492*/
-#line 7858 "attention.w"
+/*:493*/
+#line 7891 "attention.w"
 
 
-/*:441*//*495:*/
-#line 8931 "attention.w"
+/*:442*//*496:*/
+#line 8964 "attention.w"
 
-/*503:*/
-#line 9095 "attention.w"
+/*504:*/
+#line 9128 "attention.w"
 
 static const char*bleu_usage= 
 "usage: attention bleu [--hyp FILE] [--precise] REFERENCES [REFERENCES ...]\n"
@@ -1703,8 +1703,8 @@ free(line);
 return ferror(f)?kit_fail("%s: read error",path):0;
 }
 
-/*:503*//*504:*/
-#line 9124 "attention.w"
+/*:504*//*505:*/
+#line 9157 "attention.w"
 
 static int bleu_of_lines(char**h,int nh,char***ref,int n_refs,int precise)
 {
@@ -1722,8 +1722,8 @@ else bleu_add(&b,hi,hl,(const int*const*)ids,len,m);
 for(int r= 0;r<m;r++)free(ids[r]);
 free(hi);
 }
-if(status==0)/*505:*/
-#line 9148 "attention.w"
+if(status==0)/*506:*/
+#line 9181 "attention.w"
 
 {
 char line[256];
@@ -1734,8 +1734,8 @@ if(precise)printf("bleu %.17g bp %.17g p %.17g %.17g %.17g %.17g\n",s.bleu,s.bp,
 s.p[0],s.p[1],s.p[2],s.p[3]);
 }
 
-/*:505*/
-#line 9141 "attention.w"
+/*:506*/
+#line 9174 "attention.w"
 
 free(ids);
 free(len);
@@ -1743,8 +1743,8 @@ vocab_free(&v);
 return status;
 }
 
-/*:504*//*506:*/
-#line 9158 "attention.w"
+/*:505*//*507:*/
+#line 9191 "attention.w"
 
 static int cmd_bleu(int argc,char**argv)
 {
@@ -1771,8 +1771,8 @@ fputs(bleu_usage,stderr);
 return 2;
 }
 int n_refs= argc-optind,status= 0;
-/*507:*/
-#line 9188 "attention.w"
+/*508:*/
+#line 9221 "attention.w"
 
 char***ref= xcalloc((size_t)n_refs,sizeof*ref),**h= NULL;
 int*nr= xcalloc((size_t)n_refs,sizeof(int)),nh= 0;
@@ -1804,17 +1804,17 @@ free(ref);
 free(nr);
 status= status?1:0;
 
-/*:507*/
-#line 9184 "attention.w"
+/*:508*/
+#line 9217 "attention.w"
 
 return status;
 }
 
-/*:506*/
-#line 8932 "attention.w"
+/*:507*/
+#line 8965 "attention.w"
 
-/*508:*/
-#line 9229 "attention.w"
+/*509:*/
+#line 9262 "attention.w"
 
 static const char*split_usage= 
 "usage: attention split --data FILE --out-dir DIR [--test F] [--valid F] [--seed S]\n"
@@ -1834,8 +1834,8 @@ const char*data= NULL,*dir= NULL;
 double share[2]= {0.1,0.1};
 long seed= 1;
 int filter= FILTER_TUTORIAL,c;
-/*509:*/
-#line 9263 "attention.w"
+/*510:*/
+#line 9296 "attention.w"
 
 opterr= 0;
 optind= 1;
@@ -1868,8 +1868,8 @@ fputs(split_usage,stderr);
 return 2;
 }
 
-/*:509*/
-#line 9248 "attention.w"
+/*:510*/
+#line 9281 "attention.w"
 
 PairList pl;
 if(pairs_read(&pl,data,filter,DEFAULT_MAX_LENGTH)){
@@ -1878,8 +1878,8 @@ return 1;
 }
 int*part= xcalloc((size_t)pl.n,sizeof(int)),counts[3][2];
 int status= pairs_split(&pl,share[0],share[1],(uint64_t)seed,part,counts);
-if(status==0)/*510:*/
-#line 9295 "attention.w"
+if(status==0)/*511:*/
+#line 9328 "attention.w"
 
 {
 static const char*const name[3]= {"train","valid","test"};
@@ -1899,8 +1899,8 @@ counts[p][1],path);
 }
 }
 
-/*:510*/
-#line 9256 "attention.w"
+/*:511*/
+#line 9289 "attention.w"
 
 if(status)fprintf(stderr,"attention split: %s\n",kit_error());
 free(part);
@@ -1908,11 +1908,11 @@ pairs_free(&pl);
 return status?1:0;
 }
 
-/*:508*/
-#line 8933 "attention.w"
+/*:509*/
+#line 8966 "attention.w"
 
-/*511:*/
-#line 9321 "attention.w"
+/*512:*/
+#line 9354 "attention.w"
 
 static const char*eval_usage= 
 "usage: attention eval --model CKPT --data FILE [OPTIONS]\n"
@@ -1930,8 +1930,8 @@ long show,batch;
 BeamChoice beam;
 }EvalOptions;
 
-/*:511*//*512:*/
-#line 9338 "attention.w"
+/*:512*//*513:*/
+#line 9371 "attention.w"
 
 static int eval_options(int argc,char**argv,EvalOptions*o)
 {
@@ -1967,8 +1967,8 @@ if(bad)fputs(eval_usage,stderr);
 return bad?-1:0;
 }
 
-/*:512*//*513:*/
-#line 9375 "attention.w"
+/*:513*//*514:*/
+#line 9408 "attention.w"
 
 static int eval_rows(const EvalOptions*o)
 {
@@ -1982,8 +1982,8 @@ if(kind==KIND_SEED)model_free(m);
 else bmodel_free(bm);
 }
 
-/*:513*//*514:*/
-#line 9389 "attention.w"
+/*:514*//*515:*/
+#line 9422 "attention.w"
 
 static int cmd_eval(int argc,char**argv)
 {
@@ -2006,8 +2006,8 @@ eval_free_model(kind,&m,&bm);
 return 1;
 }
 int n_src,*group= pairs_group_sources(&pl,&n_src),status= 0;
-/*515:*/
-#line 9422 "attention.w"
+/*516:*/
+#line 9455 "attention.w"
 
 int*first= xcalloc((size_t)n_src,sizeof(int)),*n_ref= xcalloc((size_t)n_src,sizeof(int));
 int**ref= xcalloc((size_t)n_src,sizeof*ref),*ref_fill= xcalloc((size_t)n_src,sizeof(int));
@@ -2023,8 +2023,8 @@ char where[600];
 snprintf(where,sizeof where,"%.500s:%d",o.data,pl.pair[first[s]].line);
 if(kind==KIND_SEED)
 src_len[s]= tokenize(vin,pl.pair[first[s]].src,src+(size_t)s*L,L,where,"English");
-else/*516:*/
-#line 9447 "attention.w"
+else/*517:*/
+#line 9480 "attention.w"
 
 {
 int unk= 0,*ids= src+(size_t)s*L;
@@ -2036,8 +2036,8 @@ if(n> 0)ids[n++]= EOS_TOKEN;
 src_len[s]= n;
 }
 
-/*:516*/
-#line 9437 "attention.w"
+/*:517*/
+#line 9470 "attention.w"
 
 if(src_len[s]<=0&&failed++==0)
 fprintf(stderr,"attention eval: warning: %s; such sources count as empty "
@@ -2045,11 +2045,11 @@ fprintf(stderr,"attention eval: warning: %s; such sources count as empty "
 }
 vocab_free(&unknown);
 
-/*:515*/
-#line 9411 "attention.w"
+/*:516*/
+#line 9444 "attention.w"
 
-/*517:*/
-#line 9460 "attention.w"
+/*518:*/
+#line 9493 "attention.w"
 
 char**hyp= xcalloc((size_t)n_src,sizeof*hyp);
 Decoder*d= kind==KIND_SEED?model_decoder(&m):bmodel_decoder(&bm);
@@ -2059,8 +2059,8 @@ int*idx= xcalloc((size_t)o.batch,sizeof(int)),nb= 0;
 for(int s= s0;s<n_src&&s<s0+o.batch;s++)
 if(src_len[s]> 0)idx[nb++]= s;
 else hyp[s]= xstrdup("");
-if(nb> 0)/*518:*/
-#line 9475 "attention.w"
+if(nb> 0)/*519:*/
+#line 9508 "attention.w"
 
 {
 const int**sp= xcalloc((size_t)nb,sizeof*sp);
@@ -2083,19 +2083,19 @@ free(copy);
 free(y);free(init);free(sp);free(len);free(found);
 }
 
-/*:518*/
-#line 9469 "attention.w"
+/*:519*/
+#line 9502 "attention.w"
 
 free(idx);
 }
 double seconds= now_seconds()-t0;
 d->release(d);
 
-/*:517*/
-#line 9412 "attention.w"
+/*:518*/
+#line 9445 "attention.w"
 
-/*519:*/
-#line 9500 "attention.w"
+/*520:*/
+#line 9533 "attention.w"
 
 BleuStats all= {0},by_len[4];
 memset(by_len,0,sizeof by_len);
@@ -2105,8 +2105,8 @@ const char*en= pl.pair[first[s]].src;
 int nw= 1;
 for(const char*p= en;*p;p++)nw+= *p==' ';
 int bucket= nw<=3?0:nw<=6?1:nw<=9?2:3;
-/*520:*/
-#line 9513 "attention.w"
+/*521:*/
+#line 9546 "attention.w"
 
 {
 Vocab v;
@@ -2126,12 +2126,12 @@ free(r);free(rl);free(h);
 vocab_free(&v);
 }
 
-/*:520*/
-#line 9509 "attention.w"
+/*:521*/
+#line 9542 "attention.w"
 
 }
-/*521:*/
-#line 9532 "attention.w"
+/*522:*/
+#line 9565 "attention.w"
 
 {
 char line[256];
@@ -2154,8 +2154,8 @@ if(failed)printf("Failed: %d sources the model cannot read, counted as empty tra
 failed);
 printf("Speed: %d sources in %.3f s, %.0f sentences/s\n",n_src-failed,seconds,
 seconds> 0?(n_src-failed)/seconds:0.0);
-/*522:*/
-#line 9557 "attention.w"
+/*523:*/
+#line 9590 "attention.w"
 
 for(int s= 0;s<n_src&&s<o.show;s++){
 printf("EN:  %s\n",pl.pair[first[s]].src);
@@ -2163,20 +2163,20 @@ for(int i= 0;i<n_ref[s];i++)printf("REF: %s\n",pl.pair[ref[s][i]].tgt);
 printf("OUT: %s\n",hyp[s]);
 }
 
-/*:522*/
-#line 9554 "attention.w"
+/*:523*/
+#line 9587 "attention.w"
 
 }
 
-/*:521*/
-#line 9511 "attention.w"
+/*:522*/
+#line 9544 "attention.w"
 
 
-/*:519*/
-#line 9413 "attention.w"
+/*:520*/
+#line 9446 "attention.w"
 
-/*523:*/
-#line 9564 "attention.w"
+/*524:*/
+#line 9597 "attention.w"
 
 if(o.output){
 FILE*f= fopen(o.output,"wb");
@@ -2191,11 +2191,11 @@ status= 1;
 }
 }
 
-/*:523*/
-#line 9414 "attention.w"
+/*:524*/
+#line 9447 "attention.w"
 
-/*524:*/
-#line 9578 "attention.w"
+/*525:*/
+#line 9611 "attention.w"
 
 for(int s= 0;s<n_src;s++)free(hyp[s]),free(ref[s]);
 free(hyp);free(ref);free(ref_fill);free(n_ref);free(first);free(src);free(src_len);
@@ -2203,49 +2203,49 @@ free(group);
 pairs_free(&pl);
 eval_free_model(kind,&m,&bm);
 
-/*:524*/
-#line 9415 "attention.w"
+/*:525*/
+#line 9448 "attention.w"
 
 return status;
 }
 
-/*:514*/
-#line 8934 "attention.w"
+/*:515*/
+#line 8967 "attention.w"
 
 
-/*:495*/
-#line 7818 "attention.w"
+/*:496*/
+#line 7851 "attention.w"
 
 
 static const struct{
 const char*name,*summary;
 int(*run)(int argc,char**argv);
 }commands[]= {
-/*440:*/
-#line 7849 "attention.w"
+/*441:*/
+#line 7882 "attention.w"
 
 {"train","train a translator (the notebook's five pairs, or a pair file)",cmd_train},
 {"translate","translate sentences with a saved model",cmd_translate},
 {"pairs","print the pairs that training would read from a file",cmd_pairs},
-/*421:*/
-#line 7446 "attention.w"
+/*422:*/
+#line 7479 "attention.w"
 
 {"heatmap","draw the attention weights of a translation (PNG, PDF or SVG)",cmd_heatmap},
 {"loss-curve","draw the average loss per epoch from train --loss-log",cmd_loss_curve},
 
-/*:421*/
-#line 7853 "attention.w"
+/*:422*/
+#line 7886 "attention.w"
 
 
-/*:440*//*494:*/
-#line 8926 "attention.w"
+/*:441*//*495:*/
+#line 8959 "attention.w"
 
 {"bleu","score translations against references (corpus BLEU-4, sacreBLEU's form)",cmd_bleu},
 {"split","split a pair file into train, valid and test files by English sentence",cmd_split},
 {"eval","translate a pair file and report BLEU, exact matches and speed",cmd_eval},
 
-/*:494*/
-#line 7824 "attention.w"
+/*:495*/
+#line 7857 "attention.w"
 
 };
 
@@ -2255,8 +2255,8 @@ size_t n= sizeof commands/sizeof commands[0];
 if(argc>=2)
 for(size_t k= 0;k<n;k++)
 if(strcmp(argv[1],commands[k].name)==0)return commands[k].run(argc-1,argv+1);
-/*439:*/
-#line 7837 "attention.w"
+/*440:*/
+#line 7870 "attention.w"
 
 FILE*out= argc>=2&&(strcmp(argv[1],"--help")==0||strcmp(argv[1],"-h")==0
 ||strcmp(argv[1],"help")==0)?stdout:stderr;
@@ -2266,9 +2266,9 @@ for(size_t k= 0;k<n;k++)fprintf(out,"  %-10s %s\n",commands[k].name,commands[k].
 fputs("Run 'attention COMMAND --help' for a command's options.\n",out);
 return out==stdout?0:2;
 
-/*:439*/
-#line 7834 "attention.w"
+/*:440*/
+#line 7867 "attention.w"
 
 }
 
-/*:438*/
+/*:439*/
