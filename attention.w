@@ -5542,7 +5542,7 @@ is what makes a translator: every kind here scores about twice the BLEU of
 the notebook's kind on the same test sentences (11.87 greedy, in the
 table of the chapter on decoding), with the same hidden size. Part of the
 gap is that they read a word they do not know as \.{<UNK>}, where the
-notebook's kind gives up on 139 of the 655 sentences; the rest is alignment.
+notebook's kind gives up on 139 of the 655 sentences.
 Second, the beam helps every kind, by 1.4 to 3.9 BLEU, and finds more exact
 translations than greedy decoding; the two length penalties are within 0.6
 of each other, so the default (Wu's, $\alpha=0.6$) stays. Third, the
