@@ -2059,8 +2059,27 @@ int*idx= xcalloc((size_t)o.batch,sizeof(int)),nb= 0;
 for(int s= s0;s<n_src&&s<s0+o.batch;s++)
 if(src_len[s]> 0)idx[nb++]= s;
 else hyp[s]= xstrdup("");
-if(nb> 0)/*519:*/
-#line 9508 "attention.w"
+if(nb> 0&&kind!=KIND_SEED&&!o.beam.used)
+/*520:*/
+#line 9537 "attention.w"
+
+{
+Example*ex= xcalloc((size_t)nb,sizeof*ex);
+int*out= xcalloc((size_t)nb*L,sizeof(int)),*len= xcalloc((size_t)nb,sizeof(int));
+for(int j= 0;j<nb;j++){
+memcpy(ex[j].src,src+(size_t)idx[j]*L,(size_t)src_len[idx[j]]*sizeof(int));
+ex[j].src_len= src_len[idx[j]];
+}
+bmodel_greedy(&bm,ex,nb,out,len,NULL);
+for(int j= 0;j<nb;j++)hyp[idx[j]]= words_join(vout,out+(size_t)j*L,len[j]);
+free(ex),free(out),free(len);
+}
+
+/*:520*/
+#line 9503 "attention.w"
+
+else if(nb> 0)/*519:*/
+#line 9510 "attention.w"
 
 {
 const int**sp= xcalloc((size_t)nb,sizeof*sp);
@@ -2084,7 +2103,7 @@ free(y);free(init);free(sp);free(len);free(found);
 }
 
 /*:519*/
-#line 9502 "attention.w"
+#line 9504 "attention.w"
 
 free(idx);
 }
@@ -2094,8 +2113,8 @@ d->release(d);
 /*:518*/
 #line 9445 "attention.w"
 
-/*520:*/
-#line 9533 "attention.w"
+/*521:*/
+#line 9553 "attention.w"
 
 BleuStats all= {0},by_len[4];
 memset(by_len,0,sizeof by_len);
@@ -2105,8 +2124,8 @@ const char*en= pl.pair[first[s]].src;
 int nw= 1;
 for(const char*p= en;*p;p++)nw+= *p==' ';
 int bucket= nw<=3?0:nw<=6?1:nw<=9?2:3;
-/*521:*/
-#line 9546 "attention.w"
+/*522:*/
+#line 9566 "attention.w"
 
 {
 Vocab v;
@@ -2126,12 +2145,12 @@ free(r);free(rl);free(h);
 vocab_free(&v);
 }
 
-/*:521*/
-#line 9542 "attention.w"
+/*:522*/
+#line 9562 "attention.w"
 
 }
-/*522:*/
-#line 9565 "attention.w"
+/*523:*/
+#line 9585 "attention.w"
 
 {
 char line[256];
@@ -2154,8 +2173,8 @@ if(failed)printf("Failed: %d sources the model cannot read, counted as empty tra
 failed);
 printf("Speed: %d sources in %.3f s, %.0f sentences/s\n",n_src-failed,seconds,
 seconds> 0?(n_src-failed)/seconds:0.0);
-/*523:*/
-#line 9590 "attention.w"
+/*524:*/
+#line 9610 "attention.w"
 
 for(int s= 0;s<n_src&&s<o.show;s++){
 printf("EN:  %s\n",pl.pair[first[s]].src);
@@ -2163,20 +2182,20 @@ for(int i= 0;i<n_ref[s];i++)printf("REF: %s\n",pl.pair[ref[s][i]].tgt);
 printf("OUT: %s\n",hyp[s]);
 }
 
-/*:523*/
-#line 9587 "attention.w"
+/*:524*/
+#line 9607 "attention.w"
 
 }
 
-/*:522*/
-#line 9544 "attention.w"
+/*:523*/
+#line 9564 "attention.w"
 
 
-/*:520*/
+/*:521*/
 #line 9446 "attention.w"
 
-/*524:*/
-#line 9597 "attention.w"
+/*525:*/
+#line 9617 "attention.w"
 
 if(o.output){
 FILE*f= fopen(o.output,"wb");
@@ -2191,11 +2210,11 @@ status= 1;
 }
 }
 
-/*:524*/
+/*:525*/
 #line 9447 "attention.w"
 
-/*525:*/
-#line 9611 "attention.w"
+/*526:*/
+#line 9631 "attention.w"
 
 for(int s= 0;s<n_src;s++)free(hyp[s]),free(ref[s]);
 free(hyp);free(ref);free(ref_fill);free(n_ref);free(first);free(src);free(src_len);
@@ -2203,7 +2222,7 @@ free(group);
 pairs_free(&pl);
 eval_free_model(kind,&m,&bm);
 
-/*:525*/
+/*:526*/
 #line 9448 "attention.w"
 
 return status;

@@ -123,9 +123,13 @@ for k in bahdanau luong-dot luong-general multihead; do
   run "$bin" eval --model "$tmp/$k.st" --data "$data" --output "$tmp/h1" --batch 9
   cmp -s "$tmp/h1" "$tmp/greedy" && ok "$k: eval's translations are translate's" \
     || bad "$k: eval's translations differ from translate's: $(diff "$tmp/h1" "$tmp/greedy" | head -4)"
-  nw=$(grep -c 'warning: ".*" is not in the model' "$tmp/err")
-  nu=$(grep -o 'warning: "[^"]*"' "$tmp/err" | sort -u | wc -l)
-  [ $rc -eq 0 ] && [ "$nw" -gt 0 ] && [ "$nw" -eq "$nu" ] && grep -q "^attention eval: " "$tmp/err" \
+  cp "$tmp/err" "$tmp/err-greedy"
+  "$bin" eval --model "$tmp/$k.st" --data "$data" --output "$tmp/h2" --beam 1 --batch 7 >/dev/null 2>&1
+  cmp -s "$tmp/h1" "$tmp/h2" && ok "$k: eval --beam 1 --batch 7 gives greedy's translations" \
+    || bad "$k: eval --beam 1 differs from greedy: $(diff "$tmp/h1" "$tmp/h2" | head -4)"
+  nw=$(grep -c 'warning: ".*" is not in the model' "$tmp/err-greedy")
+  nu=$(grep -o 'warning: "[^"]*"' "$tmp/err-greedy" | sort -u | wc -l)
+  [ $rc -eq 0 ] && [ "$nw" -gt 0 ] && [ "$nw" -eq "$nu" ] && grep -q "^attention eval: " "$tmp/err-greedy" \
     && ok "$k: eval reads unknown words as <UNK>, one warning per word ($nw)" \
     || bad "$k: eval's warnings: status $rc, $nw warnings for $nu words"
   run "$bin" translate --model "$tmp/$k.st" --beam 4 --n-best 3 "i am fine ." "he is here ."
