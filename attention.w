@@ -5553,7 +5553,8 @@ is last; the validation loss puts them in nearly the same order as BLEU.
 The parameters differ by 4 per cent at most, since the output layer and the
 embeddings hold most of them; seconds per epoch were measured on a shared
 machine and say little. (The numbers this paragraph relies on, from the run
-that wrote the table: test BLEU greedy and beam 5 of each kind, 26.4 and
+that wrote the table: test BLEU greedy and beam 5 (under the better of the two penalties) of each
+kind, 26.4 and
 30.0 for \.{bahdanau}, 22.6 and 24.1 for \.{luong-dot}, 25.4 and 29.3 for
 \.{luong-general}, 24.7 and 27.9 for \.{multihead}; a new run changes them
 by a few tenths, and the paragraph should be read again if their order

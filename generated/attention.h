@@ -314,7 +314,7 @@ BActs a;
 }BModel;
 
 /*:271*//*327:*/
-#line 5637 "attention.w"
+#line 5638 "attention.w"
 
 typedef struct{
 int kind,heads;
@@ -327,7 +327,7 @@ size_t n_params;
 }CkptView;
 
 /*:327*//*356:*/
-#line 6219 "attention.w"
+#line 6220 "attention.w"
 
 #define COLORMAP_MAX_POINTS 9
 typedef struct{
@@ -338,7 +338,7 @@ double v[3][COLORMAP_MAX_POINTS];
 }Colormap;
 
 /*:356*//*364:*/
-#line 6317 "attention.w"
+#line 6318 "attention.w"
 
 enum{HEATMAP_MATPLOTLIB,HEATMAP_SEABORN};
 typedef struct{
@@ -353,7 +353,7 @@ double vmin,vmax;
 }Heatmap;
 
 /*:364*//*365:*/
-#line 6334 "attention.w"
+#line 6335 "attention.w"
 
 typedef struct{
 double x,y,w,h;
@@ -369,13 +369,13 @@ unsigned char*data;
 }FigImage;
 
 /*:365*//*394:*/
-#line 6955 "attention.w"
+#line 6956 "attention.w"
 
 enum{FIGURE_PNG,FIGURE_PDF,FIGURE_SVG};
 #define FIGURE_PNG_SCALE 2.0
 
 /*:394*//*408:*/
-#line 7212 "attention.w"
+#line 7213 "attention.w"
 
 typedef struct{
 int n;
@@ -1129,7 +1129,7 @@ float*attn);
 Decoder*bmodel_decoder(BModel*bm);
 
 /*:322*//*335:*/
-#line 5772 "attention.w"
+#line 5773 "attention.w"
 
 int checkpoint_save(const Model*m,const char*path);
 int bcheckpoint_save(const BModel*bm,const char*path);
@@ -1137,32 +1137,32 @@ int checkpoint_load(Model*m,const char*path);
 int checkpoint_load_any(const char*path,Model*m,BModel*bm,const Backend*be,int B_cap);
 
 /*:335*//*363:*/
-#line 6302 "attention.w"
+#line 6303 "attention.w"
 
 extern const Colormap colormap_bone,colormap_ylorrd;
 void colormap_color(const Colormap*cm,double w,double rgb[3]);
 const Colormap*colormap_find(const char*name);
 
 /*:363*//*386:*/
-#line 6795 "attention.w"
+#line 6796 "attention.w"
 
 int heatmap_layout(const Heatmap*h,HeatmapLayout*lay);
 
 /*:386*//*399:*/
-#line 7030 "attention.w"
+#line 7031 "attention.w"
 
 int figure_format(const char*path);
 int figure_check_path(const char*path);
 int write_file_atomic(const char*path,const void*data,size_t n);
 
 /*:399*//*407:*/
-#line 7190 "attention.w"
+#line 7191 "attention.w"
 
 int heatmap_save(const Heatmap*h,const char*path);
 int heatmap_image(const Heatmap*h,double scale,FigImage*img,HeatmapLayout*lay);
 
 /*:407*//*420:*/
-#line 7461 "attention.w"
+#line 7462 "attention.w"
 
 int curve_save(const Curve*c,const char*path);
 int curve_image(const Curve*c,double scale,FigImage*img);

@@ -1,5 +1,5 @@
 /*324:*/
-#line 5593 "attention.w"
+#line 5594 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
@@ -9,7 +9,7 @@
 #include <sys/stat.h> 
 #include <cjson/cJSON.h> 
 /*343:*/
-#line 5904 "attention.w"
+#line 5905 "attention.w"
 
 static const char*meta_string(const cJSON*meta,const char*key,const char*path)
 {
@@ -36,7 +36,7 @@ return 0;
 }
 
 /*:343*//*344:*/
-#line 5931 "attention.w"
+#line 5932 "attention.w"
 
 static int meta_vocab(const cJSON*meta,const char*key,const char*path,Vocab*v)
 {
@@ -62,7 +62,7 @@ return status;
 }
 
 /*:344*//*349:*/
-#line 6008 "attention.w"
+#line 6009 "attention.w"
 
 static int check_tensor(const cJSON*t,const TensorSpec*s,size_t data_size,
 size_t*begin,const char*path)
@@ -74,7 +74,7 @@ if(!cJSON_IsString(dtype)||strcmp(dtype->valuestring,"F32")!=0)
 return kit_fail("%s: tensor \"%s\" has dtype %s; the kit reads F32 only",path,
 s->name,cJSON_IsString(dtype)?dtype->valuestring:"(none)");
 /*350:*/
-#line 6023 "attention.w"
+#line 6024 "attention.w"
 
 int nd= s->cols?2:1,ok= cJSON_IsArray(shape)&&cJSON_GetArraySize(shape)==nd;
 for(int d= 0;ok&&d<nd;d++){
@@ -92,10 +92,10 @@ return r;
 }
 
 /*:350*/
-#line 6018 "attention.w"
+#line 6019 "attention.w"
 
 /*351:*/
-#line 6041 "attention.w"
+#line 6042 "attention.w"
 
 const cJSON*b= cJSON_GetArrayItem(offs,0),*e= cJSON_GetArrayItem(offs,1);
 double need= 4.0*(double)spec_numel(s);
@@ -107,13 +107,13 @@ return kit_fail("%s: tensor \"%s\" has data offsets that do not give %.0f bytes 
 *begin= (size_t)b->valuedouble;
 
 /*:351*/
-#line 6019 "attention.w"
+#line 6020 "attention.w"
 
 return 0;
 }
 
 /*:349*//*352:*/
-#line 6053 "attention.w"
+#line 6054 "attention.w"
 
 static int check_tiling(const TensorSpec*s,int n,const size_t*begin,size_t data_size,
 const char*path)
@@ -141,10 +141,10 @@ return 0;
 }
 
 /*:352*/
-#line 5601 "attention.w"
+#line 5602 "attention.w"
 
 /*325:*/
-#line 5606 "attention.w"
+#line 5607 "attention.w"
 
 static void put_f32(unsigned char*b,float x)
 {
@@ -163,7 +163,7 @@ return x;
 }
 
 /*:325*//*326:*/
-#line 5624 "attention.w"
+#line 5625 "attention.w"
 
 static char*vocab_to_json(const Vocab*v)
 {
@@ -175,14 +175,14 @@ return s;
 }
 
 /*:326*//*328:*/
-#line 5652 "attention.w"
+#line 5653 "attention.w"
 
 static char*checkpoint_header(const CkptView*m,size_t*len)
 {
 const TensorSpec*s= m->spec;
 cJSON*root= cJSON_CreateObject();
 /*329:*/
-#line 5670 "attention.w"
+#line 5671 "attention.w"
 
 cJSON*meta= cJSON_AddObjectToObject(root,"__metadata__");
 char*vin= vocab_to_json(m->vin),*vout= vocab_to_json(m->vout),num[32];
@@ -199,10 +199,10 @@ free(vin);
 free(vout);
 
 /*:329*/
-#line 5657 "attention.w"
+#line 5658 "attention.w"
 
 /*330:*/
-#line 5686 "attention.w"
+#line 5687 "attention.w"
 
 size_t off= 0;
 for(int k= 0;k<m->n;k++){
@@ -218,7 +218,7 @@ cJSON_AddItemToArray(offs,cJSON_CreateNumber((double)off));
 }
 
 /*:330*/
-#line 5658 "attention.w"
+#line 5659 "attention.w"
 
 char*json= cJSON_PrintUnformatted(root);
 cJSON_Delete(root);
@@ -231,7 +231,7 @@ return json;
 }
 
 /*:328*//*331:*/
-#line 5705 "attention.w"
+#line 5706 "attention.w"
 
 static int checkpoint_write(const CkptView*m,const char*path)
 {
@@ -248,7 +248,7 @@ return-1;
 }
 FILE*f= fdopen(fd,"wb");
 /*333:*/
-#line 5737 "attention.w"
+#line 5738 "attention.w"
 
 unsigned char len8[8],buf[4096];
 for(int k= 0;k<8;k++)len8[k]= (unsigned char)((uint64_t)hlen>>(8*k));
@@ -260,17 +260,17 @@ ok= fwrite(buf,4,k,f)==k;
 }
 
 /*:333*/
-#line 5720 "attention.w"
+#line 5721 "attention.w"
 
 /*332:*/
-#line 5732 "attention.w"
+#line 5733 "attention.w"
 
 if(ok)ok= fflush(f)==0&&fsync(fd)==0&&fchmod(fd,0644)==0;
 ok= (fclose(f)==0)&&ok;
 if(ok)ok= rename(tmp,path)==0;
 
 /*:332*/
-#line 5721 "attention.w"
+#line 5722 "attention.w"
 
 int status= ok?0:kit_fail("%s: cannot write the checkpoint: %s",path,strerror(errno));
 if(!ok)unlink(tmp);
@@ -280,7 +280,7 @@ return status;
 }
 
 /*:331*//*334:*/
-#line 5749 "attention.w"
+#line 5750 "attention.w"
 
 int checkpoint_save(const Model*m,const char*path)
 {
@@ -305,7 +305,7 @@ return status;
 }
 
 /*:334*//*336:*/
-#line 5782 "attention.w"
+#line 5783 "attention.w"
 
 int checkpoint_load(Model*m,const char*path)
 {
@@ -313,7 +313,7 @@ return checkpoint_load_any(path,m,NULL,NULL,0)<0?-1:0;
 }
 
 /*:336*//*337:*/
-#line 5792 "attention.w"
+#line 5793 "attention.w"
 
 int checkpoint_load_any(const char*path,Model*m,BModel*bm,const Backend*be,int B_cap)
 {
@@ -327,7 +327,7 @@ Config cfg= {0};
 int status= -1,kind= 0,heads= 1;
 size_t data_size= 0;
 /*339:*/
-#line 5826 "attention.w"
+#line 5827 "attention.w"
 
 struct stat st;
 if(fstat(fileno(f),&st)!=0){
@@ -350,10 +350,10 @@ goto done;
 data_size= (size_t)((uint64_t)st.st_size-8-hlen);
 
 /*:339*/
-#line 5804 "attention.w"
+#line 5805 "attention.w"
 
 /*340:*/
-#line 5849 "attention.w"
+#line 5850 "attention.w"
 
 header= xcalloc((size_t)hlen+1,1);
 if(fread(header,1,(size_t)hlen,f)!=hlen){
@@ -376,16 +376,16 @@ goto done;
 }
 
 /*:340*/
-#line 5805 "attention.w"
+#line 5806 "attention.w"
 
 /*341:*/
-#line 5872 "attention.w"
+#line 5873 "attention.w"
 
 cJSON*meta= cJSON_GetObjectItemCaseSensitive(root,"__metadata__");
 const char*att= meta_string(meta,"attention",path);
 if(!att)goto done;
 /*342:*/
-#line 5891 "attention.w"
+#line 5892 "attention.w"
 
 kind= kind_from_name(att);
 if(kind<0){
@@ -400,7 +400,7 @@ goto done;
 }
 
 /*:342*/
-#line 5876 "attention.w"
+#line 5877 "attention.w"
 
 if(meta_int(meta,"hidden_size",path,1,1<<16,&cfg.H)||meta_int(meta,
 "max_length",path,1,DEFAULT_MAX_LENGTH*4,&cfg.L))goto done;
@@ -417,15 +417,15 @@ goto done;
 }
 
 /*:341*/
-#line 5806 "attention.w"
+#line 5807 "attention.w"
 
 /*345:*/
-#line 5958 "attention.w"
+#line 5959 "attention.w"
 
 TensorSpec spec[NP_TENSORS];
 int n_spec= 0;
 /*346:*/
-#line 5970 "attention.w"
+#line 5971 "attention.w"
 
 if(kind==KIND_SEED){
 tensor_specs(&cfg,spec);
@@ -437,12 +437,12 @@ for(int k= 0;k<NP_TENSORS;k++)if(all[k].rows)spec[n_spec++]= all[k];
 }
 
 /*:346*/
-#line 5961 "attention.w"
+#line 5962 "attention.w"
 
 size_t begin[NP_TENSORS];
 int seen[NP_TENSORS]= {0};
 /*347:*/
-#line 5981 "attention.w"
+#line 5982 "attention.w"
 
 for(const cJSON*t= root->child;t;t= t->next){
 if(strcmp(t->string,"__metadata__")==0)continue;
@@ -461,10 +461,10 @@ if(check_tensor(t,&spec[k],data_size,&begin[k],path))goto done;
 }
 
 /*:347*/
-#line 5964 "attention.w"
+#line 5965 "attention.w"
 
 /*348:*/
-#line 5998 "attention.w"
+#line 5999 "attention.w"
 
 for(int k= 0;k<n_spec;k++)
 if(!seen[k]){
@@ -474,15 +474,15 @@ goto done;
 }
 
 /*:348*/
-#line 5965 "attention.w"
+#line 5966 "attention.w"
 
 if(check_tiling(spec,n_spec,begin,data_size,path))goto done;
 
 /*:345*/
-#line 5807 "attention.w"
+#line 5808 "attention.w"
 
 /*353:*/
-#line 6079 "attention.w"
+#line 6080 "attention.w"
 
 data= xcalloc(data_size,1);
 if(fread(data,1,data_size,f)!=data_size){
@@ -503,11 +503,11 @@ free(host);
 status= kind;
 
 /*:353*/
-#line 5808 "attention.w"
+#line 5809 "attention.w"
 
 done:
 /*338:*/
-#line 5814 "attention.w"
+#line 5815 "attention.w"
 
 if(status<0){
 if(vin.word)vocab_free(&vin);
@@ -519,13 +519,13 @@ free(data);
 fclose(f);
 
 /*:338*/
-#line 5810 "attention.w"
+#line 5811 "attention.w"
 
 return status;
 }
 
 /*:337*/
-#line 5602 "attention.w"
+#line 5603 "attention.w"
 
 
 /*:324*/

@@ -1,5 +1,5 @@
 /*355:*/
-#line 6164 "attention.w"
+#line 6165 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
@@ -14,14 +14,14 @@
 #include <time.h> 
 #include <utf8proc.h> 
 /*357:*/
-#line 6234 "attention.w"
+#line 6235 "attention.w"
 
 const Colormap colormap_bone= {"bone",{3,4,3},
 {{0.0,0.746032,1.0},{0.0,0.365079,0.746032,1.0},{0.0,0.365079,1.0}},
 {{0.0,0.652778,1.0},{0.0,0.319444,0.777778,1.0},{0.0,0.444444,1.0}}};
 
 /*:357*//*358:*/
-#line 6247 "attention.w"
+#line 6248 "attention.w"
 
 #define B8(b) ((b) / 255.0)
 #define EIGHTHS {0.0, 0.125, 0.25, 0.375, 0.5, 0.625, 0.75, 0.875, 1.0}
@@ -31,10 +31,10 @@ const Colormap colormap_ylorrd= {"ylorrd",{9,9,9},{EIGHTHS,EIGHTHS,EIGHTHS},
 {B8(204),B8(160),B8(118),B8(76),B8(60),B8(42),B8(28),B8(38),B8(38)}}};
 
 /*:358*/
-#line 6177 "attention.w"
+#line 6178 "attention.w"
 
 /*366:*/
-#line 6371 "attention.w"
+#line 6372 "attention.w"
 
 typedef struct{
 unsigned char*p;
@@ -63,7 +63,7 @@ int bold;
 }FigFont;
 
 /*:366*//*367:*/
-#line 6403 "attention.w"
+#line 6404 "attention.w"
 
 static void set_font(cairo_t*cr,FigFont f)
 {
@@ -94,7 +94,7 @@ return cr;
 }
 
 /*:367*//*368:*/
-#line 6435 "attention.w"
+#line 6436 "attention.w"
 
 static double text_width(FigFont f,const char*s)
 {
@@ -114,7 +114,7 @@ cairo_font_extents(measurer(),&fe);
 }
 
 /*:368*//*369:*/
-#line 6459 "attention.w"
+#line 6460 "attention.w"
 
 #define ELLIPSIS "\xe2\x80\xa6" 
 static char*fit_text(const char*s,FigFont f,double maxw)
@@ -131,7 +131,7 @@ else memcpy(o,s+k,(size_t)m),o+= m,k+= (size_t)m;
 double ew= text_width(f,ELLIPSIS);
 if(text_width(f,t)<=maxw)return t;
 /*370:*/
-#line 6479 "attention.w"
+#line 6480 "attention.w"
 
 size_t n= strlen(t);
 char*u= xcalloc(n+sizeof ELLIPSIS,1);
@@ -148,13 +148,13 @@ free(t);
 t= u;
 
 /*:370*/
-#line 6474 "attention.w"
+#line 6475 "attention.w"
 
 return t;
 }
 
 /*:369*//*371:*/
-#line 6497 "attention.w"
+#line 6498 "attention.w"
 
 static void svg_text(Buf*b,FigFont f,double x,double y,double angle,const char*s);
 
@@ -177,7 +177,7 @@ cairo_restore(cr);
 }
 
 /*:371*//*372:*/
-#line 6520 "attention.w"
+#line 6521 "attention.w"
 
 static void svg_text(Buf*b,FigFont f,double x,double y,double angle,const char*s)
 {
@@ -197,7 +197,7 @@ buf_add(b,"</text>\n",8);
 }
 
 /*:372*//*373:*/
-#line 6539 "attention.w"
+#line 6540 "attention.w"
 
 static void fill_box(cairo_t*cr,double x,double y,double w,double h,
 const double rgb[3])
@@ -218,7 +218,7 @@ cairo_stroke(cr);
 }
 
 /*:373*//*374:*/
-#line 6566 "attention.w"
+#line 6567 "attention.w"
 
 static double nice_step(double lo,double hi,int most,int*decimals)
 {
@@ -244,7 +244,7 @@ return(int)floor((hi-*first)/ *step+1e-6)+1;
 }
 
 /*:374*//*375:*/
-#line 6601 "attention.w"
+#line 6602 "attention.w"
 
 #define PAGE_W 720.0
 #define PAGE_H 432.0
@@ -260,7 +260,7 @@ static const FigFont axis_font= {12.0,1};
 static const FigFont title_font= {13.0,1};
 
 /*:375*//*376:*/
-#line 6622 "attention.w"
+#line 6623 "attention.w"
 
 static double turned_depth(FigFont f,const char*s)
 {
@@ -277,7 +277,7 @@ canvas_text(cv,f,x-(a+desc)*M_SQRT1_2,y+(asc+a)*M_SQRT1_2,-45.0,s);
 }
 
 /*:376*//*377:*/
-#line 6640 "attention.w"
+#line 6641 "attention.w"
 
 typedef struct{
 char**row,**col,*title;
@@ -288,7 +288,7 @@ double first,step;
 }HeatmapTexts;
 
 /*:377*//*378:*/
-#line 6650 "attention.w"
+#line 6651 "attention.w"
 
 static void fit_labels(const Heatmap*h,HeatmapTexts*t)
 {
@@ -303,7 +303,7 @@ t->col[j]= fit_text(h->col_words[j],t->col_font,LABEL_MAX);
 }
 
 /*:378*//*379:*/
-#line 6665 "attention.w"
+#line 6666 "attention.w"
 
 static void heatmap_texts(const Heatmap*h,HeatmapTexts*t)
 {
@@ -313,7 +313,7 @@ t->row_font= t->col_font= tick_font;
 fit_labels(h,t);
 t->title= fit_text(h->title?h->title:"",title_font,PAGE_W-2*MARGIN);
 /*381:*/
-#line 6689 "attention.w"
+#line 6690 "attention.w"
 
 double lo= INFINITY,hi= -INFINITY;
 for(int i= 0;i<h->rows;i++)
@@ -331,12 +331,12 @@ t->vmin= lo,t->vmax= hi;
 t->nticks= nice_ticks(lo,hi,8,&t->first,&t->step,&t->decimals);
 
 /*:381*/
-#line 6673 "attention.w"
+#line 6674 "attention.w"
 
 }
 
 /*:379*//*380:*/
-#line 6676 "attention.w"
+#line 6677 "attention.w"
 
 static void heatmap_texts_free(const Heatmap*h,HeatmapTexts*t)
 {
@@ -348,7 +348,7 @@ free(t->title);
 }
 
 /*:380*//*400:*/
-#line 7037 "attention.w"
+#line 7038 "attention.w"
 
 static cairo_status_t buf_write(void*closure,const unsigned char*data,unsigned int n)
 {
@@ -357,7 +357,7 @@ return CAIRO_STATUS_SUCCESS;
 }
 
 /*:400*//*401:*/
-#line 7055 "attention.w"
+#line 7056 "attention.w"
 
 static void pdf_fix_date(cairo_surface_t*s)
 {
@@ -377,7 +377,7 @@ cairo_pdf_surface_set_metadata(s,CAIRO_PDF_METADATA_CREATE_DATE,date);
 }
 
 /*:401*//*409:*/
-#line 7221 "attention.w"
+#line 7222 "attention.w"
 
 #define CURVE_W 576.0
 #define CURVE_H 360.0
@@ -395,7 +395,7 @@ return a->from+t*(a->to-a->from);
 }
 
 /*:409*//*410:*/
-#line 7241 "attention.w"
+#line 7242 "attention.w"
 
 static void axis_range(Axis*a,double lo,double hi,int allow_log)
 {
@@ -416,7 +416,7 @@ a->hi= ceil(hi/step-1e-9)*step;
 }
 
 /*:410*//*411:*/
-#line 7262 "attention.w"
+#line 7263 "attention.w"
 
 static void tick_label(char*s,size_t size,double v,int is_log,int decimals)
 {
@@ -435,7 +435,7 @@ for(char*d= digits;*d;d++)strncat(s,sup[*d-'0'],size-strlen(s)-1);
 }
 
 /*:411*//*412:*/
-#line 7282 "attention.w"
+#line 7283 "attention.w"
 
 #define MAX_TICKS 200
 typedef struct{
@@ -450,7 +450,7 @@ static void axis_ticks(const Axis*a,Ticks*t)
 t->n= 0;
 if(a->log){
 /*413:*/
-#line 7310 "attention.w"
+#line 7311 "attention.w"
 
 int d0= (int)lround(log10(a->lo)),d1= (int)lround(log10(a->hi));
 int every= (d1-d0+7)/8;
@@ -466,7 +466,7 @@ t->n++;
 }
 
 /*:413*/
-#line 7295 "attention.w"
+#line 7296 "attention.w"
 
 return;
 }
@@ -481,15 +481,15 @@ tick_label(t->label[t->n],sizeof t->label[0],t->v[t->n],0,dec);
 }
 
 /*:412*/
-#line 6178 "attention.w"
+#line 6179 "attention.w"
 
 /*359:*/
-#line 6267 "attention.w"
+#line 6268 "attention.w"
 
 void colormap_color(const Colormap*cm,double w,double rgb[3])
 {
 /*360:*/
-#line 6273 "attention.w"
+#line 6274 "attention.w"
 
 if(!(w> 0.0))w= 0.0;
 if(w> 1.0)w= 1.0;
@@ -502,12 +502,12 @@ rgb[ch]= v[k]+t*(v[k+1]-v[k]);
 }
 
 /*:360*/
-#line 6270 "attention.w"
+#line 6271 "attention.w"
 
 }
 
 /*:359*//*362:*/
-#line 6294 "attention.w"
+#line 6295 "attention.w"
 
 const Colormap*colormap_find(const char*name)
 {
@@ -517,7 +517,7 @@ return NULL;
 }
 
 /*:362*//*382:*/
-#line 6707 "attention.w"
+#line 6708 "attention.w"
 
 static int layout_heatmap(const Heatmap*h,const HeatmapTexts*t,HeatmapLayout*lay)
 {
@@ -534,7 +534,7 @@ snprintf(s,sizeof s,"%.*f",t->decimals,t->first+k*t->step+0.0);
 cbw= fmax(cbw,text_width(tick_font,s));
 }
 /*383:*/
-#line 6731 "attention.w"
+#line 6732 "attention.w"
 
 double title_asc,title_desc;
 font_metrics(title_font,&title_asc,&title_desc);
@@ -555,14 +555,14 @@ lay->colorbar= (FigBox){PAGE_W-right+CBAR_GAP,top,cw,ch};
 lay->vmin= t->vmin,lay->vmax= t->vmax;
 
 /*:383*/
-#line 6722 "attention.w"
+#line 6723 "attention.w"
 
 return lay->cells.w>=10.0&&lay->cells.h>=10.0?0:
 kit_fail("heatmap: the labels leave no room for the cells");
 }
 
 /*:382*//*384:*/
-#line 6758 "attention.w"
+#line 6759 "attention.w"
 
 static int heatmap_prepare(const Heatmap*h,HeatmapTexts*t,HeatmapLayout*lay)
 {
@@ -582,7 +582,7 @@ return 0;
 }
 
 /*:384*//*385:*/
-#line 6778 "attention.w"
+#line 6779 "attention.w"
 
 static int heatmap_check(const Heatmap*h)
 {
@@ -601,7 +601,7 @@ return 0;
 }
 
 /*:385*//*387:*/
-#line 6802 "attention.w"
+#line 6803 "attention.w"
 
 static void draw_heatmap(Canvas*cv,const Heatmap*h,const HeatmapTexts*t,
 const HeatmapLayout*lay)
@@ -617,7 +617,7 @@ colormap_color(h->cm,(v-lay->vmin)/(lay->vmax-lay->vmin),rgb);
 fill_box(cr,c->x+j*colw,c->y+i*rowh,colw,rowh,rgb);
 }
 /*388:*/
-#line 6832 "attention.w"
+#line 6833 "attention.w"
 
 int seaborn= h->style==HEATMAP_SEABORN;
 for(int j= seaborn?0:1;j<=(seaborn?h->cols:h->cols-1);j++)
@@ -637,10 +637,10 @@ for(int i= 0;i<h->rows;i++)
 line(cr,c->x,c->y+(i+0.5)*rowh,c->x-TICK_LEN,c->y+(i+0.5)*rowh,0.8,0.0);
 
 /*:388*/
-#line 6816 "attention.w"
+#line 6817 "attention.w"
 
 /*389:*/
-#line 6855 "attention.w"
+#line 6856 "attention.w"
 
 const FigBox*b= &lay->colorbar;
 cairo_pattern_t*grad= cairo_pattern_create_linear(0.0,b->y+b->h,0.0,b->y);
@@ -655,7 +655,7 @@ cairo_rectangle(cr,b->x,b->y,b->w,b->h);
 cairo_fill(cr);
 cairo_pattern_destroy(grad);
 /*390:*/
-#line 6873 "attention.w"
+#line 6874 "attention.w"
 
 if(!seaborn){
 cairo_set_source_rgb(cr,0.0,0.0,0.0);
@@ -675,14 +675,14 @@ canvas_text(cv,tick_font,b->x+b->w+TICK_LEN+TICK_PAD,y+(asc-desc)/2,0.0,s);
 }
 
 /*:390*/
-#line 6868 "attention.w"
+#line 6869 "attention.w"
 
 
 /*:389*/
-#line 6817 "attention.w"
+#line 6818 "attention.w"
 
 /*391:*/
-#line 6894 "attention.w"
+#line 6895 "attention.w"
 
 double rasc,rdesc;
 font_metrics(t->row_font,&rasc,&rdesc);
@@ -693,7 +693,7 @@ for(int j= 0;j<h->cols;j++)
 turned_label(cv,t->col_font,c->x+(j+0.5)*colw,c->y+c->h+TICK_LEN+TICK_PAD,
 t->col[j]);
 /*392:*/
-#line 6914 "attention.w"
+#line 6915 "attention.w"
 
 static const char*xtitle= "Input Words (English)",*ytitle= "Output Words (French)",
 *ctitle= "Attention Weight";
@@ -707,7 +707,7 @@ canvas_text(cv,tick_font,lay->width-MARGIN-desc,b->y+(b->h+ct)/2,-90.0,ctitle);
 else canvas_text(cv,tick_font,lay->width-MARGIN-asc,b->y+(b->h-ct)/2,90.0,ctitle);
 
 /*:392*/
-#line 6903 "attention.w"
+#line 6904 "attention.w"
 
 double tw= text_width(title_font,t->title),tx= c->x+(c->w-tw)/2;
 double tasc,tdesc;
@@ -716,12 +716,12 @@ tx= fmax(MARGIN,fmin(tx,lay->width-MARGIN-tw));
 canvas_text(cv,title_font,tx,MARGIN+tasc,0.0,t->title);
 
 /*:391*/
-#line 6818 "attention.w"
+#line 6819 "attention.w"
 
 }
 
 /*:387*//*393:*/
-#line 6928 "attention.w"
+#line 6929 "attention.w"
 
 typedef struct{
 const Heatmap*h;
@@ -742,7 +742,7 @@ return heatmap_check(h)||heatmap_prepare(h,&j->t,&j->lay)?-1:0;
 }
 
 /*:393*//*395:*/
-#line 6959 "attention.w"
+#line 6960 "attention.w"
 
 int figure_format(const char*path)
 {
@@ -756,7 +756,7 @@ return kit_fail("%s: unknown figure format (the name must end in .png, .pdf or .
 }
 
 /*:395*//*396:*/
-#line 6977 "attention.w"
+#line 6978 "attention.w"
 
 int figure_check_path(const char*path)
 {
@@ -775,7 +775,7 @@ return status;
 }
 
 /*:396*//*397:*/
-#line 6996 "attention.w"
+#line 6997 "attention.w"
 
 int write_file_atomic(const char*path,const void*data,size_t n)
 {
@@ -791,7 +791,7 @@ mode_t mask= umask(0);
 umask(mask);
 fchmod(fd,0666&~mask);
 /*398:*/
-#line 7015 "attention.w"
+#line 7016 "attention.w"
 
 const char*p= data;
 size_t left= n;
@@ -808,14 +808,14 @@ if(ok&&rename(tmp,path)!=0)ok= 0,kit_fail("%s: cannot write: %s",path,strerror(e
 if(!ok)unlink(tmp);
 
 /*:398*/
-#line 7010 "attention.w"
+#line 7011 "attention.w"
 
 free(tmp);
 return ok?0:-1;
 }
 
 /*:397*//*402:*/
-#line 7077 "attention.w"
+#line 7078 "attention.w"
 
 typedef void(*DrawFn)(Canvas*cv,const void*job);
 
@@ -836,7 +836,7 @@ no_hinting(cv.cr);
 if(format==FIGURE_PNG)cairo_scale(cv.cr,FIGURE_PNG_SCALE,FIGURE_PNG_SCALE);
 draw(&cv,job);
 /*403:*/
-#line 7100 "attention.w"
+#line 7101 "attention.w"
 
 cairo_status_t st= cairo_status(cv.cr);
 cairo_destroy(cv.cr);
@@ -863,12 +863,12 @@ free(text.p);
 return st==CAIRO_STATUS_SUCCESS?0:kit_fail("cairo: %s",cairo_status_to_string(st));
 
 /*:403*/
-#line 7096 "attention.w"
+#line 7097 "attention.w"
 
 }
 
 /*:402*//*404:*/
-#line 7130 "attention.w"
+#line 7131 "attention.w"
 
 static int figure_save(const char*path,double w,double h,DrawFn draw,const void*job)
 {
@@ -883,7 +883,7 @@ return status;
 }
 
 /*:404*//*405:*/
-#line 7146 "attention.w"
+#line 7147 "attention.w"
 
 static int figure_image(double w,double h,double scale,DrawFn draw,const void*job,
 FigImage*img)
@@ -908,7 +908,7 @@ return st==CAIRO_STATUS_SUCCESS?0:kit_fail("cairo: %s",cairo_status_to_string(st
 }
 
 /*:405*//*406:*/
-#line 7170 "attention.w"
+#line 7171 "attention.w"
 
 int heatmap_save(const Heatmap*h,const char*path)
 {
@@ -930,7 +930,7 @@ return status;
 }
 
 /*:406*//*414:*/
-#line 7327 "attention.w"
+#line 7328 "attention.w"
 
 typedef struct{
 const Curve*c;
@@ -958,7 +958,7 @@ j->title= fit_text(c->title?c->title:"",title_font,CURVE_W-2*MARGIN);
 j->xlabel= fit_text(c->xlabel?c->xlabel:"",axis_font,CURVE_W-2*MARGIN);
 j->ylabel= fit_text(c->ylabel?c->ylabel:"",axis_font,CURVE_H-2*MARGIN);
 /*415:*/
-#line 7359 "attention.w"
+#line 7360 "attention.w"
 
 double asc,desc,lasc,ldesc,tasc,tdesc,yw= 0.0;
 font_metrics(tick_font,&asc,&desc);
@@ -972,13 +972,13 @@ j->ay.from= CURVE_H-(MARGIN+lasc+ldesc+LABEL_PAD+asc+desc+TICK_PAD+TICK_LEN);
 j->ay.to= MARGIN+tasc+tdesc+TITLE_PAD;
 
 /*:415*/
-#line 7353 "attention.w"
+#line 7354 "attention.w"
 
 return 0;
 }
 
 /*:414*//*416:*/
-#line 7374 "attention.w"
+#line 7375 "attention.w"
 
 static void curve_job_draw(Canvas*cv,const void*job)
 {
@@ -993,7 +993,7 @@ for(int k= 0;k<j->ty.n;k++)
 if(j->ty.major[k])
 line(cr,x0,axis_pos(&j->ay,j->ty.v[k]),x1,axis_pos(&j->ay,j->ty.v[k]),0.5,0.9);
 /*417:*/
-#line 7391 "attention.w"
+#line 7392 "attention.w"
 
 cairo_save(cr);
 cairo_rectangle(cr,x0,y1,x1-x0,y0-y1);
@@ -1011,10 +1011,10 @@ cairo_fill(cr);
 cairo_restore(cr);
 
 /*:417*/
-#line 7387 "attention.w"
+#line 7388 "attention.w"
 
 /*418:*/
-#line 7408 "attention.w"
+#line 7409 "attention.w"
 
 double asc,desc,lasc,ldesc,tasc,tdesc;
 font_metrics(tick_font,&asc,&desc);
@@ -1043,12 +1043,12 @@ canvas_text(cv,title_font,fmax(MARGIN,fmin((x0+x1-tw)/2,CURVE_W-MARGIN-tw)),
 MARGIN+tasc,0.0,j->title);
 
 /*:418*/
-#line 7388 "attention.w"
+#line 7389 "attention.w"
 
 }
 
 /*:416*//*419:*/
-#line 7435 "attention.w"
+#line 7436 "attention.w"
 
 static void curve_job_end(CurveJob*j)
 {
@@ -1076,7 +1076,7 @@ return status;
 }
 
 /*:419*/
-#line 6179 "attention.w"
+#line 6180 "attention.w"
 
 
 /*:355*/

@@ -1,5 +1,5 @@
 /*439:*/
-#line 7842 "attention.w"
+#line 7843 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
@@ -9,7 +9,7 @@
 #include <time.h> 
 #include <unistd.h> 
 /*424:*/
-#line 7498 "attention.w"
+#line 7499 "attention.w"
 
 #define MAX_OUTS 8
 static int add_out(const char*cmd,const char*path,const char**outs,int*n)
@@ -33,7 +33,7 @@ return 0;
 }
 
 /*:424*//*425:*/
-#line 7521 "attention.w"
+#line 7522 "attention.w"
 
 static void report_figure(const char*path,const char*what,double seconds)
 {
@@ -45,7 +45,7 @@ printf("Wrote %s (%s, %.1f kB, %.1f ms)\n",path,what,size/1000.0,1e3*seconds);
 }
 
 /*:425*//*432:*/
-#line 7692 "attention.w"
+#line 7693 "attention.w"
 
 #include <unistd.h> 
 static const char*loss_log_path;
@@ -63,7 +63,7 @@ loss_log[loss_log_n++]= loss;
 }
 
 /*:432*//*433:*/
-#line 7708 "attention.w"
+#line 7709 "attention.w"
 
 static int loss_log_check(void)
 {
@@ -89,7 +89,7 @@ return status;
 }
 
 /*:433*//*443:*/
-#line 7895 "attention.w"
+#line 7896 "attention.w"
 
 static int parse_long(const char*cmd,const char*opt,const char*s,long lo,
 long hi,long*out)
@@ -107,7 +107,7 @@ return 0;
 }
 
 /*:443*//*444:*/
-#line 7912 "attention.w"
+#line 7913 "attention.w"
 
 static int parse_float(const char*cmd,const char*opt,const char*s,double lo,
 double hi,double*out)
@@ -125,7 +125,7 @@ return 0;
 }
 
 /*:444*//*445:*/
-#line 7930 "attention.w"
+#line 7931 "attention.w"
 
 static double now_seconds(void)
 {
@@ -135,7 +135,7 @@ return(double)ts.tv_sec+1e-9*(double)ts.tv_nsec;
 }
 
 /*:445*//*459:*/
-#line 8219 "attention.w"
+#line 8220 "attention.w"
 
 static char*words_join(const Vocab*v,const int*ids,int n)
 {
@@ -147,7 +147,7 @@ return s;
 }
 
 /*:459*//*468:*/
-#line 8387 "attention.w"
+#line 8388 "attention.w"
 
 static double hold_fraction(const char*s,uint64_t seed)
 {
@@ -167,7 +167,7 @@ int kept= 0;
 for(int k= 0;k<pl->n;k++){
 Pair p= pl->pair[k];
 if(hold_fraction(p.src,seed)<share)/*469:*/
-#line 8411 "attention.w"
+#line 8412 "attention.w"
 
 {
 if(vl->n==vl->cap){
@@ -178,7 +178,7 @@ vl->pair[vl->n++]= p;
 }
 
 /*:469*/
-#line 8405 "attention.w"
+#line 8406 "attention.w"
 
 else pl->pair[kept++]= p;
 }
@@ -186,7 +186,7 @@ pl->n= kept;
 }
 
 /*:468*//*472:*/
-#line 8456 "attention.w"
+#line 8457 "attention.w"
 
 static uint64_t mix_seed(uint64_t a,uint64_t b)
 {
@@ -197,7 +197,7 @@ return z^(z>>31);
 }
 
 /*:472*//*473:*/
-#line 8475 "attention.w"
+#line 8476 "attention.w"
 
 static const Example*bucket_ex;
 static int by_length(const void*x,const void*y)
@@ -209,7 +209,7 @@ return d?d:*(const int*)x-*(const int*)y;
 }
 
 /*:473*//*474:*/
-#line 8485 "attention.w"
+#line 8486 "attention.w"
 
 static void bucket_batches(int*order,int n,const Example*ex,int B,uint64_t seed)
 {
@@ -226,7 +226,7 @@ if(j> k)j= k;
 perm[k]= perm[j],perm[j]= x;
 }
 /*475:*/
-#line 8505 "attention.w"
+#line 8506 "attention.w"
 
 int at= 0;
 for(int k= 0;k<nb;k++){
@@ -237,13 +237,13 @@ at+= len;
 memcpy(order,copy,(size_t)n*sizeof(int));
 
 /*:475*/
-#line 8500 "attention.w"
+#line 8501 "attention.w"
 
 free(perm),free(copy);
 }
 
 /*:474*//*478:*/
-#line 8561 "attention.w"
+#line 8562 "attention.w"
 
 static double batched_loss(BModel*bm,const Example*ex,int n)
 {
@@ -259,10 +259,10 @@ return bmodel_take_loss(bm)/(double)(tokens?tokens:1);
 }
 
 /*:478*//*485:*/
-#line 8736 "attention.w"
+#line 8737 "attention.w"
 
 /*497:*/
-#line 8975 "attention.w"
+#line 8976 "attention.w"
 
 #define BEAM_OPTIONS \
   {"beam", required_argument, 0, 'k'}, {"length-penalty", required_argument, 0, 'P'}, \
@@ -281,7 +281,7 @@ int used,replace_unk;
 }BeamChoice;
 
 /*:497*//*498:*/
-#line 8995 "attention.w"
+#line 8996 "attention.w"
 
 static int beam_option(const char*cmd,int c,const char*arg,BeamChoice*b)
 {
@@ -299,7 +299,7 @@ case'A':if(parse_float(cmd,"--alpha",arg,-1e-300,10.0,&x))return-1;b->o.alpha= x
 break;
 case'U':b->replace_unk= 1;break;
 case'P':/*499:*/
-#line 9016 "attention.w"
+#line 9017 "attention.w"
 
 if(strcmp(arg,"none")==0)b->o.penalty= LP_NONE;
 else if(strcmp(arg,"avg")==0)b->o.penalty= LP_AVG;
@@ -310,14 +310,14 @@ return-1;
 }
 
 /*:499*/
-#line 9011 "attention.w"
+#line 9012 "attention.w"
 break;
 }
 return 1;
 }
 
 /*:498*//*500:*/
-#line 9026 "attention.w"
+#line 9027 "attention.w"
 
 static void beam_defaults(BeamChoice*b)
 {
@@ -344,7 +344,7 @@ return 0;
 }
 
 /*:500*//*501:*/
-#line 9054 "attention.w"
+#line 9055 "attention.w"
 
 static int beam_best(Decoder*d,const int*src,int n,const BeamOptions*o,int*out,
 float*attn)
@@ -364,7 +364,7 @@ return k;
 }
 
 /*:501*//*502:*/
-#line 9076 "attention.w"
+#line 9077 "attention.w"
 
 static BeamChoice translate_beam;
 
@@ -379,7 +379,7 @@ Hypothesis*y= xcalloc((size_t)o->n_best,sizeof*y);
 int found= 0;
 beam_search(d,1,init,o,y,&found);
 /*503:*/
-#line 9099 "attention.w"
+#line 9100 "attention.w"
 
 char*copy= xstrdup(norm),*words[DEFAULT_MAX_LENGTH*4];
 int nw= 0;
@@ -405,7 +405,7 @@ free(lines);
 free(copy);
 
 /*:503*/
-#line 9089 "attention.w"
+#line 9090 "attention.w"
 
 hypotheses_free(y,found);
 free(y);
@@ -415,11 +415,11 @@ return text;
 }
 
 /*:502*/
-#line 8737 "attention.w"
+#line 8738 "attention.w"
 
 
 /*:485*//*486:*/
-#line 8740 "attention.w"
+#line 8741 "attention.w"
 
 static void warn_unknown(const char*cmd,const Vocab*v,Vocab*seen,const char*s,
 const char*where)
@@ -439,7 +439,7 @@ fprintf(stderr,"attention %s: %s: warning: \"%s\" is not in the model's "
 }
 
 /*:486*//*487:*/
-#line 8763 "attention.w"
+#line 8764 "attention.w"
 
 static int translate_batched(BModel*bm,int nargs,char**args,int show_attention)
 {
@@ -449,7 +449,7 @@ Example*ex= xcalloc((size_t)cap,sizeof(Example));
 Vocab unknown;
 vocab_init(&unknown);
 /*488:*/
-#line 8787 "attention.w"
+#line 8788 "attention.w"
 
 char*line= NULL;
 size_t lcap= 0;
@@ -471,7 +471,7 @@ bad= xrealloc(bad,(size_t)cap);
 ex= xrealloc(ex,(size_t)cap*sizeof(Example));
 }
 /*489:*/
-#line 8812 "attention.w"
+#line 8813 "attention.w"
 
 size_t badbyte;
 char where[64];
@@ -494,20 +494,20 @@ bad[n]= 0;
 }else ex[n].src[0]= EOS_TOKEN,ex[n].src_len= 1,bad[n]= 1;
 
 /*:489*/
-#line 8807 "attention.w"
+#line 8808 "attention.w"
 
 n++;
 }
 free(line);
 
 /*:488*/
-#line 8771 "attention.w"
+#line 8772 "attention.w"
 
 int*out= xcalloc((size_t)(n?n:1)*L,sizeof(int)),*len= xcalloc((size_t)(n?n:1),sizeof(int));
 float*attn= show_attention?xcalloc((size_t)(n?n:1)*L*L,sizeof(float)):NULL;
 char**text= NULL;
 if(translate_beam.used)/*490:*/
-#line 8837 "attention.w"
+#line 8838 "attention.w"
 
 {
 BeamOptions*o= &translate_beam.o;
@@ -522,7 +522,7 @@ d->encode(d,sp,sl,n,init);
 beam_search(d,n,init,o,y,found);
 text= xcalloc((size_t)(n?n:1),sizeof*text);
 for(int k= 0;k<n;k++)/*491:*/
-#line 8855 "attention.w"
+#line 8856 "attention.w"
 
 {
 Hypothesis*h= y+(size_t)k*o->n_best;
@@ -551,18 +551,18 @@ hypotheses_free(h,found[k]);
 }
 
 /*:491*/
-#line 8850 "attention.w"
+#line 8851 "attention.w"
 
 free(y),free(init),free(found),free(sl),free(sp);
 d->release(d);
 }
 
 /*:490*/
-#line 8775 "attention.w"
+#line 8776 "attention.w"
 
 else bmodel_greedy(bm,ex,n,out,len,attn);
 /*492:*/
-#line 8883 "attention.w"
+#line 8884 "attention.w"
 
 for(int k= 0;k<n;k++){
 if(!bad[k]){
@@ -579,7 +579,7 @@ putchar('\n');
 }
 
 /*:492*/
-#line 8777 "attention.w"
+#line 8778 "attention.w"
 
 for(int k= 0;k<n;k++)free(norm[k]),free(text?text[k]:NULL);
 free(text);
@@ -589,13 +589,13 @@ return failed?1:0;
 }
 
 /*:487*/
-#line 7850 "attention.w"
+#line 7851 "attention.w"
 
 /*421:*/
-#line 7473 "attention.w"
+#line 7474 "attention.w"
 
 /*423:*/
-#line 7485 "attention.w"
+#line 7486 "attention.w"
 
 static const char*heatmap_usage= 
 "usage: attention heatmap --model CKPT --out FILE [--out FILE ...] [OPTIONS] SENTENCE\n"
@@ -610,7 +610,7 @@ static const char*heatmap_usage=
 "  --length-penalty P, --alpha A, --max-length N   as for translate\n";
 
 /*:423*//*426:*/
-#line 7531 "attention.w"
+#line 7532 "attention.w"
 
 static int cmd_heatmap(int argc,char**argv)
 {
@@ -632,7 +632,7 @@ bad= 1;
 }else if((r= beam_option("heatmap",c,optarg,&beam))!=0)bad= r<0;
 else switch(c){
 /*427:*/
-#line 7566 "attention.w"
+#line 7567 "attention.w"
 
 case'm':model= optarg;break;
 case'o':bad= add_out("heatmap",optarg,outs,&nout)!=0;break;
@@ -655,7 +655,7 @@ default:fprintf(stderr,"attention heatmap: unknown option \"%s\"\n",argv[optind-
 bad= 1;
 
 /*:427*/
-#line 7551 "attention.w"
+#line 7552 "attention.w"
 
 }
 if(!bad&&(!model||nout==0||argc-optind!=1)){
@@ -669,7 +669,7 @@ return 2;
 }
 if(check_outs("heatmap",outs,nout))return 1;
 /*428:*/
-#line 7593 "attention.w"
+#line 7594 "attention.w"
 
 Model m;
 BModel bm;
@@ -693,7 +693,7 @@ char*norm= normalize_sentence(argv[optind],strlen(argv[optind]),&badbyte);
 if(!norm)kit_fail("the sentence: invalid UTF-8 at byte %zu",badbyte+1);
 else if(kind==KIND_SEED)T= tokenize(vi,norm,src,L,"the sentence","English");
 else/*429:*/
-#line 7632 "attention.w"
+#line 7633 "attention.w"
 
 {
 Example e;
@@ -709,7 +709,7 @@ if(!beam.used)bmodel_greedy(&bm,&e,1,out,&n,attn);
 }
 
 /*:429*/
-#line 7615 "attention.w"
+#line 7616 "attention.w"
 
 if(T==0)kit_fail("the sentence has no words");
 else if(T> 0&&beam.used)n= beam_best(kind?bmodel_decoder(&bm):model_decoder(&m),
@@ -719,7 +719,7 @@ if(T> 0&&n==0)
 kit_fail("the model translates \"%s\" into nothing: there is no attention to draw",norm);
 if(n> 0){
 /*430:*/
-#line 7647 "attention.w"
+#line 7648 "attention.w"
 
 const char**rw= xcalloc((size_t)n,sizeof(char*)),**cw= xcalloc((size_t)T,sizeof(char*));
 for(int i= 0;i<n;i++)rw[i]= vo->word[out[i]];
@@ -741,7 +741,7 @@ status= 1;
 free(rw),free(cw),free(fr),free(title);
 
 /*:430*/
-#line 7623 "attention.w"
+#line 7624 "attention.w"
 
 }else fprintf(stderr,"attention heatmap: %s\n",kit_error());
 free(norm),free(src),free(out),free(attn);
@@ -750,15 +750,15 @@ else bmodel_free(&bm);
 return status;
 
 /*:428*/
-#line 7563 "attention.w"
+#line 7564 "attention.w"
 
 }
 
 /*:426*/
-#line 7474 "attention.w"
+#line 7475 "attention.w"
 
 /*434:*/
-#line 7734 "attention.w"
+#line 7735 "attention.w"
 
 static const char*loss_curve_usage= 
 "usage: attention loss-curve --log FILE --out FILE [--out FILE ...] [--title TEXT]\n"
@@ -768,7 +768,7 @@ static const char*loss_curve_usage=
 "  --title TEXT   the title (default: 'Training: average loss per epoch')\n";
 
 /*:434*//*435:*/
-#line 7744 "attention.w"
+#line 7745 "attention.w"
 
 static int read_loss_log(const char*path,double**x,double**y,int*n)
 {
@@ -786,7 +786,7 @@ free(*x),free(*y);
 return kit_fail("%s: line %ld: expected an epoch, a tab and a finite loss",path,k);
 }
 /*436:*/
-#line 7766 "attention.w"
+#line 7767 "attention.w"
 
 if(*n==cap){
 cap= cap?2*cap:1024;
@@ -796,7 +796,7 @@ cap= cap?2*cap:1024;
 (*x)[*n]= e,(*y)[(*n)++]= v;
 
 /*:436*/
-#line 7760 "attention.w"
+#line 7761 "attention.w"
 
 }
 fclose(f);
@@ -804,7 +804,7 @@ return*n> 0?0:kit_fail("%s: no epochs in the file",path);
 }
 
 /*:435*//*437:*/
-#line 7774 "attention.w"
+#line 7775 "attention.w"
 
 static int cmd_loss_curve(int argc,char**argv)
 {
@@ -838,7 +838,7 @@ fputs(loss_curve_usage,stderr);
 return 2;
 }
 /*438:*/
-#line 7809 "attention.w"
+#line 7810 "attention.w"
 
 double*x= NULL,*y= NULL;
 int n= 0;
@@ -862,19 +862,19 @@ free(x),free(y);
 return status;
 
 /*:438*/
-#line 7806 "attention.w"
+#line 7807 "attention.w"
 
 }
 
 /*:437*/
-#line 7475 "attention.w"
+#line 7476 "attention.w"
 
 
 /*:421*//*442:*/
-#line 7888 "attention.w"
+#line 7889 "attention.w"
 
 /*446:*/
-#line 7940 "attention.w"
+#line 7941 "attention.w"
 
 static const char*train_usage= 
 "usage: attention train [--pairs seed | --data FILE] [OPTIONS]\n"
@@ -910,7 +910,7 @@ static const char*train_usage=
 "  (for these kinds --epochs defaults to 10, --lr to 0.001, --print-every to 1)\n";
 
 /*:446*//*447:*/
-#line 7974 "attention.w"
+#line 7975 "attention.w"
 
 typedef struct{
 const char*data,*init,*save;
@@ -918,7 +918,7 @@ int filter,append_eos;
 long epochs,hidden,max_length,seed,print_every,show,threads;
 double lr;
 /*460:*/
-#line 8231 "attention.w"
+#line 8232 "attention.w"
 
 int kind;
 long heads,batch;
@@ -929,7 +929,7 @@ const char*valid;
 double valid_split;
 
 /*:460*/
-#line 7980 "attention.w"
+#line 7981 "attention.w"
 
 }TrainOptions;
 static int train_batched(TrainOptions*o,int kind);
@@ -946,7 +946,7 @@ static const struct option longopts[]= {
 {"show",required_argument,0,'S'},{"help",no_argument,0,'h'},
 {"loss-log",required_argument,0,'g'},{"threads",required_argument,0,'T'},
 /*461:*/
-#line 8240 "attention.w"
+#line 8241 "attention.w"
 
 {"attention",required_argument,0,'A'},{"heads",required_argument,0,'N'},
 {"batch",required_argument,0,'B'},{"dropout",required_argument,0,'D'},
@@ -955,7 +955,7 @@ static const struct option longopts[]= {
 {"bucket",no_argument,0,'K'},
 
 /*:461*/
-#line 7995 "attention.w"
+#line 7996 "attention.w"
 
 {0,0,0,0}};
 *o= (TrainOptions){NULL,NULL,NULL,FILTER_TUTORIAL,1,-1,0,0,1,0,5,0,0.0,
@@ -965,7 +965,7 @@ opterr= 0;
 optind= 1;
 while(!bad&&(c= getopt_long(argc,argv,":h",longopts,NULL))!=-1)switch(c){
 /*448:*/
-#line 8013 "attention.w"
+#line 8014 "attention.w"
 
 case'p':
 if(strcmp(optarg,"seed")!=0){
@@ -997,7 +997,7 @@ break;
 case'S':bad= parse_long("train","--show",optarg,0,100000000,&o->show)!=0;break;
 case'T':bad= parse_long("train","--threads",optarg,1,2,&o->threads)!=0;break;
 /*462:*/
-#line 8247 "attention.w"
+#line 8248 "attention.w"
 
 case'A':
 if((o->kind= kind_from_name(optarg))<0){
@@ -1024,7 +1024,7 @@ bad= parse_float("train","--valid-split",optarg,0.0,1.0,&o->valid_split)!=0
 break;
 
 /*:462*/
-#line 8043 "attention.w"
+#line 8044 "attention.w"
 
 case'g':loss_log_path= optarg;break;
 case'h':fputs(train_usage,stdout);exit(0);
@@ -1037,7 +1037,7 @@ fprintf(stderr,"attention train: unknown option \"%s\"\n",argv[optind-1]);
 bad= 1;
 
 /*:448*/
-#line 8003 "attention.w"
+#line 8004 "attention.w"
 
 }
 if(!bad&&optind<argc){
@@ -1049,7 +1049,7 @@ return bad?-1:0;
 }
 
 /*:447*//*449:*/
-#line 8057 "attention.w"
+#line 8058 "attention.w"
 
 static int cmd_train(int argc,char**argv)
 {
@@ -1059,7 +1059,7 @@ Model m;
 Example*ex= NULL;
 int status= 0;
 /*451:*/
-#line 8112 "attention.w"
+#line 8113 "attention.w"
 
 if(train_options(argc,argv,&o))return 2;
 if(loss_log_path&&loss_log_check())return 1;
@@ -1071,10 +1071,10 @@ return 2;
 int max_length= o.max_length?(int)o.max_length:DEFAULT_MAX_LENGTH;
 
 /*:451*/
-#line 8065 "attention.w"
+#line 8066 "attention.w"
 
 /*450:*/
-#line 8084 "attention.w"
+#line 8085 "attention.w"
 
 int kind= o.kind;
 if(o.init){
@@ -1101,10 +1101,10 @@ if(o.print_every==0)o.print_every= 50;
 if(o.lr==0.0)o.lr= 0.01;
 
 /*:450*/
-#line 8066 "attention.w"
+#line 8067 "attention.w"
 
 /*452:*/
-#line 8122 "attention.w"
+#line 8123 "attention.w"
 
 if(o.data){
 if(pairs_read(&pl,o.data,o.filter,max_length)){
@@ -1114,10 +1114,10 @@ return 1;
 }else pairs_seed(&pl);
 
 /*:452*/
-#line 8067 "attention.w"
+#line 8068 "attention.w"
 
 /*455:*/
-#line 8148 "attention.w"
+#line 8149 "attention.w"
 
 if(o.init){
 if(checkpoint_load(&m,o.init)){
@@ -1134,10 +1134,10 @@ model_init_random(&m,(uint64_t)o.seed);
 }
 
 /*:455*/
-#line 8068 "attention.w"
+#line 8069 "attention.w"
 
 /*453:*/
-#line 8132 "attention.w"
+#line 8133 "attention.w"
 
 if(make_examples(&pl,&m.vin,&m.vout,m.cfg.L,o.append_eos,&ex)){
 fprintf(stderr,"attention train: %s\n",kit_error());
@@ -1147,10 +1147,10 @@ return 1;
 }
 
 /*:453*/
-#line 8069 "attention.w"
+#line 8070 "attention.w"
 
 /*456:*/
-#line 8163 "attention.w"
+#line 8164 "attention.w"
 
 if(o.data)printf("Read %ld sentence pairs from %s; kept %d (%s filter)\n",
 pl.lines_read,o.data,pl.n,o.filter==FILTER_TUTORIAL?"tutorial":"length");
@@ -1163,10 +1163,10 @@ printf("Training for %ld epochs, %s<EOS> on the targets\n",o.epochs,
 o.append_eos?"":"no ");
 
 /*:456*/
-#line 8070 "attention.w"
+#line 8071 "attention.w"
 
 /*457:*/
-#line 8179 "attention.w"
+#line 8180 "attention.w"
 
 int threads= o.threads?(int)o.threads:sysconf(_SC_NPROCESSORS_ONLN)> 1?2:1,used= 1;
 float*loss= xcalloc((size_t)pl.n*(size_t)o.print_every,sizeof(float));
@@ -1192,10 +1192,10 @@ used> 1?"s":"");
 free(loss);
 
 /*:457*/
-#line 8071 "attention.w"
+#line 8072 "attention.w"
 
 /*454:*/
-#line 8142 "attention.w"
+#line 8143 "attention.w"
 
 if(o.save&&checkpoint_save(&m,o.save)){
 fprintf(stderr,"attention train: %s\n",kit_error());
@@ -1203,10 +1203,10 @@ status= 1;
 }
 
 /*:454*/
-#line 8072 "attention.w"
+#line 8073 "attention.w"
 
 /*458:*/
-#line 8205 "attention.w"
+#line 8206 "attention.w"
 
 int right= 0,*out= xcalloc((size_t)m.cfg.L,sizeof(int));
 for(int k= 0;k<pl.n;k++){
@@ -1222,7 +1222,7 @@ printf("%d of %d training pairs translated exactly\n",right,pl.n);
 free(out);
 
 /*:458*/
-#line 8073 "attention.w"
+#line 8074 "attention.w"
 
 if(loss_log_path&&loss_log_save())status= 1;
 free(ex);
@@ -1232,7 +1232,7 @@ return status;
 }
 
 /*:449*//*463:*/
-#line 8281 "attention.w"
+#line 8282 "attention.w"
 
 static int train_batched(TrainOptions*o,int kind)
 {
@@ -1244,7 +1244,7 @@ if(o->epochs<0)o->epochs= 10;
 if(o->print_every==0)o->print_every= 1;
 if(o->lr==0.0)o->lr= 0.001;
 /*464:*/
-#line 8307 "attention.w"
+#line 8308 "attention.w"
 
 long H= o->hidden?o->hidden:DEFAULT_HIDDEN;
 cpu_set_threads(o->threads?(int)o->threads:sysconf(_SC_NPROCESSORS_ONLN)> 1?2:1);
@@ -1265,10 +1265,10 @@ return 2;
 memset(&bm,0,sizeof bm);
 
 /*:464*/
-#line 8291 "attention.w"
+#line 8292 "attention.w"
 
 /*465:*/
-#line 8331 "attention.w"
+#line 8332 "attention.w"
 
 if(pairs_read(&pl,o->data,o->filter,L)){
 fprintf(stderr,"attention train: %s\n",kit_error());
@@ -1288,10 +1288,10 @@ return 1;
 }
 
 /*:465*/
-#line 8292 "attention.w"
+#line 8293 "attention.w"
 
 /*466:*/
-#line 8351 "attention.w"
+#line 8352 "attention.w"
 
 if(o->init){
 if(checkpoint_load_any(o->init,NULL,&bm,&cpu_backend,(int)o->batch)<0){
@@ -1314,10 +1314,10 @@ goto end;
 }
 
 /*:466*/
-#line 8293 "attention.w"
+#line 8294 "attention.w"
 
 /*467:*/
-#line 8372 "attention.w"
+#line 8373 "attention.w"
 
 printf("Read %ld sentence pairs from %s; kept %d (%s filter)",pl.lines_read,o->data,
 pl.n+vl.n*(o->valid_split> 0.0),o->filter==FILTER_TUTORIAL?"tutorial":"length");
@@ -1331,17 +1331,17 @@ printf("Training for %ld epochs, batch %ld, lr %g, dropout %g, %s\n",o->epochs,o
 o->lr,o->dropout,o->shuffle?"shuffled each epoch":"in file order");
 
 /*:467*/
-#line 8294 "attention.w"
+#line 8295 "attention.w"
 
 /*470:*/
-#line 8423 "attention.w"
+#line 8424 "attention.w"
 
 int n= pl.n,*order= xcalloc((size_t)n,sizeof(int));
 double best= INFINITY,t_all= now_seconds();
 for(long e= 1;e<=o->epochs;e++){
 for(int k= 0;k<n;k++)order[k]= k;
 if(o->shuffle)/*471:*/
-#line 8443 "attention.w"
+#line 8444 "attention.w"
 
 {
 uint64_t z= mix_seed((uint64_t)o->seed,(uint64_t)e);
@@ -1356,14 +1356,14 @@ order[j]= x;
 }
 
 /*:471*/
-#line 8428 "attention.w"
+#line 8429 "attention.w"
 
 if(o->bucket)bucket_batches(order,n,ex,(int)o->batch,o->shuffle?
 mix_seed((uint64_t)o->seed,(uint64_t)e+1000003):0);
 double t0= now_seconds(),train_loss,valid_loss= NAN;
 long tokens= 0,positions= 0,words= 0;
 /*476:*/
-#line 8518 "attention.w"
+#line 8519 "attention.w"
 
 int tty= isatty(fileno(stdout));
 double last= t0;
@@ -1387,13 +1387,13 @@ last= now;
 if(tty)printf("\r%78s\r","");
 
 /*:476*/
-#line 8433 "attention.w"
+#line 8434 "attention.w"
 
 train_loss= bmodel_take_loss(&bm)/(double)tokens;
 if(vl.n)valid_loss= batched_loss(&bm,vex,vl.n);
 loss_log_add(train_loss);
 /*477:*/
-#line 8540 "attention.w"
+#line 8541 "attention.w"
 
 double sec= now_seconds()-t0;
 int print= e%o->print_every==0||e==o->epochs;
@@ -1414,7 +1414,7 @@ if(print)printf("\n");
 fflush(stdout);
 
 /*:477*/
-#line 8437 "attention.w"
+#line 8438 "attention.w"
 
 }
 printf("Trained in %.1f s\n",now_seconds()-t_all);
@@ -1422,10 +1422,10 @@ free(order);
 status= 0;
 
 /*:470*/
-#line 8295 "attention.w"
+#line 8296 "attention.w"
 
 /*479:*/
-#line 8576 "attention.w"
+#line 8577 "attention.w"
 
 int show= o->show<pl.n?(int)o->show:pl.n,L2= bm.cfg.L;
 int*outw= xcalloc((size_t)(show?show:1)*L2,sizeof(int));
@@ -1441,7 +1441,7 @@ free(outw);
 free(outn);
 
 /*:479*/
-#line 8296 "attention.w"
+#line 8297 "attention.w"
 
 if(loss_log_path&&loss_log_save())status= 1;
 end:
@@ -1454,10 +1454,10 @@ return status;
 }
 
 /*:463*/
-#line 7889 "attention.w"
+#line 7890 "attention.w"
 
 /*480:*/
-#line 8597 "attention.w"
+#line 8598 "attention.w"
 
 static const char*translate_usage= 
 "usage: attention translate --model CKPT [--attention] [SENTENCE ...]\n"
@@ -1478,7 +1478,7 @@ float*attn= xcalloc((size_t)m->cfg.L*(size_t)m->cfg.L,sizeof(float));
 int status= 0;
 if(!norm)status= kit_fail("%s: invalid UTF-8 at byte %zu",where,bad+1);
 else if(*norm)/*481:*/
-#line 8627 "attention.w"
+#line 8628 "attention.w"
 
 {
 int n= tokenize(&m->vin,norm,src,m->cfg.L,where,"English");
@@ -1491,7 +1491,7 @@ char*t= translate_beam.used?translate_with_beam(m,src,n,norm,out,&k,attn)
 fputs(t,stdout);
 free(t);
 if(show_attention)/*482:*/
-#line 8644 "attention.w"
+#line 8645 "attention.w"
 
 for(int t= 0;t<k;t++){
 double pad= 0.0;
@@ -1502,13 +1502,13 @@ printf("  (padding %.3f)",pad);
 }
 
 /*:482*/
-#line 8638 "attention.w"
+#line 8639 "attention.w"
 
 }
 }
 
 /*:481*/
-#line 8616 "attention.w"
+#line 8617 "attention.w"
 
 putchar('\n');
 free(norm);
@@ -1519,7 +1519,7 @@ return status;
 }
 
 /*:480*//*483:*/
-#line 8653 "attention.w"
+#line 8654 "attention.w"
 
 static int cmd_translate(int argc,char**argv)
 {
@@ -1572,7 +1572,7 @@ return 2;
 int failed= 0;
 char where[64];
 /*484:*/
-#line 8709 "attention.w"
+#line 8710 "attention.w"
 
 if(optind<argc)
 for(int k= optind;k<argc;k++){
@@ -1599,17 +1599,17 @@ free(line);
 }
 
 /*:484*/
-#line 8704 "attention.w"
+#line 8705 "attention.w"
 
 model_free(&m);
 return failed?1:0;
 }
 
 /*:483*/
-#line 7890 "attention.w"
+#line 7891 "attention.w"
 
 /*493:*/
-#line 8903 "attention.w"
+#line 8904 "attention.w"
 
 static const char*pairs_usage= 
 "usage: attention pairs --data FILE [--filter tutorial|length] [--max-length L]\n"
@@ -1621,7 +1621,7 @@ const char*data= NULL;
 int filter= FILTER_TUTORIAL;
 long max_length= DEFAULT_MAX_LENGTH;
 /*494:*/
-#line 8926 "attention.w"
+#line 8927 "attention.w"
 
 static const struct option longopts[]= {{"data",required_argument,0,'d'},
 {"filter",required_argument,0,'f'},{"max-length",required_argument,0,'L'},
@@ -1651,7 +1651,7 @@ return 2;
 }
 
 /*:494*/
-#line 8913 "attention.w"
+#line 8914 "attention.w"
 
 PairList pl;
 if(pairs_read(&pl,data,filter,(int)max_length)){
@@ -1666,14 +1666,14 @@ return 0;
 }
 
 /*:493*/
-#line 7891 "attention.w"
+#line 7892 "attention.w"
 
 
 /*:442*//*496:*/
-#line 8964 "attention.w"
+#line 8965 "attention.w"
 
 /*504:*/
-#line 9128 "attention.w"
+#line 9129 "attention.w"
 
 static const char*bleu_usage= 
 "usage: attention bleu [--hyp FILE] [--precise] REFERENCES [REFERENCES ...]\n"
@@ -1704,7 +1704,7 @@ return ferror(f)?kit_fail("%s: read error",path):0;
 }
 
 /*:504*//*505:*/
-#line 9157 "attention.w"
+#line 9158 "attention.w"
 
 static int bleu_of_lines(char**h,int nh,char***ref,int n_refs,int precise)
 {
@@ -1723,7 +1723,7 @@ for(int r= 0;r<m;r++)free(ids[r]);
 free(hi);
 }
 if(status==0)/*506:*/
-#line 9181 "attention.w"
+#line 9182 "attention.w"
 
 {
 char line[256];
@@ -1735,7 +1735,7 @@ s.p[0],s.p[1],s.p[2],s.p[3]);
 }
 
 /*:506*/
-#line 9174 "attention.w"
+#line 9175 "attention.w"
 
 free(ids);
 free(len);
@@ -1744,7 +1744,7 @@ return status;
 }
 
 /*:505*//*507:*/
-#line 9191 "attention.w"
+#line 9192 "attention.w"
 
 static int cmd_bleu(int argc,char**argv)
 {
@@ -1772,7 +1772,7 @@ return 2;
 }
 int n_refs= argc-optind,status= 0;
 /*508:*/
-#line 9221 "attention.w"
+#line 9222 "attention.w"
 
 char***ref= xcalloc((size_t)n_refs,sizeof*ref),**h= NULL;
 int*nr= xcalloc((size_t)n_refs,sizeof(int)),nh= 0;
@@ -1805,16 +1805,16 @@ free(nr);
 status= status?1:0;
 
 /*:508*/
-#line 9217 "attention.w"
+#line 9218 "attention.w"
 
 return status;
 }
 
 /*:507*/
-#line 8965 "attention.w"
+#line 8966 "attention.w"
 
 /*509:*/
-#line 9262 "attention.w"
+#line 9263 "attention.w"
 
 static const char*split_usage= 
 "usage: attention split --data FILE --out-dir DIR [--test F] [--valid F] [--seed S]\n"
@@ -1835,7 +1835,7 @@ double share[2]= {0.1,0.1};
 long seed= 1;
 int filter= FILTER_TUTORIAL,c;
 /*510:*/
-#line 9296 "attention.w"
+#line 9297 "attention.w"
 
 opterr= 0;
 optind= 1;
@@ -1869,7 +1869,7 @@ return 2;
 }
 
 /*:510*/
-#line 9281 "attention.w"
+#line 9282 "attention.w"
 
 PairList pl;
 if(pairs_read(&pl,data,filter,DEFAULT_MAX_LENGTH)){
@@ -1879,7 +1879,7 @@ return 1;
 int*part= xcalloc((size_t)pl.n,sizeof(int)),counts[3][2];
 int status= pairs_split(&pl,share[0],share[1],(uint64_t)seed,part,counts);
 if(status==0)/*511:*/
-#line 9328 "attention.w"
+#line 9329 "attention.w"
 
 {
 static const char*const name[3]= {"train","valid","test"};
@@ -1900,7 +1900,7 @@ counts[p][1],path);
 }
 
 /*:511*/
-#line 9289 "attention.w"
+#line 9290 "attention.w"
 
 if(status)fprintf(stderr,"attention split: %s\n",kit_error());
 free(part);
@@ -1909,10 +1909,10 @@ return status?1:0;
 }
 
 /*:509*/
-#line 8966 "attention.w"
+#line 8967 "attention.w"
 
 /*512:*/
-#line 9354 "attention.w"
+#line 9355 "attention.w"
 
 static const char*eval_usage= 
 "usage: attention eval --model CKPT --data FILE [OPTIONS]\n"
@@ -1931,7 +1931,7 @@ BeamChoice beam;
 }EvalOptions;
 
 /*:512*//*513:*/
-#line 9371 "attention.w"
+#line 9372 "attention.w"
 
 static int eval_options(int argc,char**argv,EvalOptions*o)
 {
@@ -1968,7 +1968,7 @@ return bad?-1:0;
 }
 
 /*:513*//*514:*/
-#line 9408 "attention.w"
+#line 9409 "attention.w"
 
 static int eval_rows(const EvalOptions*o)
 {
@@ -1983,7 +1983,7 @@ else bmodel_free(bm);
 }
 
 /*:514*//*515:*/
-#line 9422 "attention.w"
+#line 9423 "attention.w"
 
 static int cmd_eval(int argc,char**argv)
 {
@@ -2007,7 +2007,7 @@ return 1;
 }
 int n_src,*group= pairs_group_sources(&pl,&n_src),status= 0;
 /*516:*/
-#line 9455 "attention.w"
+#line 9456 "attention.w"
 
 int*first= xcalloc((size_t)n_src,sizeof(int)),*n_ref= xcalloc((size_t)n_src,sizeof(int));
 int**ref= xcalloc((size_t)n_src,sizeof*ref),*ref_fill= xcalloc((size_t)n_src,sizeof(int));
@@ -2024,7 +2024,7 @@ snprintf(where,sizeof where,"%.500s:%d",o.data,pl.pair[first[s]].line);
 if(kind==KIND_SEED)
 src_len[s]= tokenize(vin,pl.pair[first[s]].src,src+(size_t)s*L,L,where,"English");
 else/*517:*/
-#line 9480 "attention.w"
+#line 9481 "attention.w"
 
 {
 int unk= 0,*ids= src+(size_t)s*L;
@@ -2037,7 +2037,7 @@ src_len[s]= n;
 }
 
 /*:517*/
-#line 9470 "attention.w"
+#line 9471 "attention.w"
 
 if(src_len[s]<=0&&failed++==0)
 fprintf(stderr,"attention eval: warning: %s; such sources count as empty "
@@ -2046,10 +2046,10 @@ fprintf(stderr,"attention eval: warning: %s; such sources count as empty "
 vocab_free(&unknown);
 
 /*:516*/
-#line 9444 "attention.w"
+#line 9445 "attention.w"
 
 /*518:*/
-#line 9493 "attention.w"
+#line 9494 "attention.w"
 
 char**hyp= xcalloc((size_t)n_src,sizeof*hyp);
 Decoder*d= kind==KIND_SEED?model_decoder(&m):bmodel_decoder(&bm);
@@ -2061,7 +2061,7 @@ if(src_len[s]> 0)idx[nb++]= s;
 else hyp[s]= xstrdup("");
 if(nb> 0&&kind!=KIND_SEED&&!o.beam.used)
 /*520:*/
-#line 9537 "attention.w"
+#line 9538 "attention.w"
 
 {
 Example*ex= xcalloc((size_t)nb,sizeof*ex);
@@ -2076,10 +2076,10 @@ free(ex),free(out),free(len);
 }
 
 /*:520*/
-#line 9503 "attention.w"
+#line 9504 "attention.w"
 
 else if(nb> 0)/*519:*/
-#line 9510 "attention.w"
+#line 9511 "attention.w"
 
 {
 const int**sp= xcalloc((size_t)nb,sizeof*sp);
@@ -2103,7 +2103,7 @@ free(y);free(init);free(sp);free(len);free(found);
 }
 
 /*:519*/
-#line 9504 "attention.w"
+#line 9505 "attention.w"
 
 free(idx);
 }
@@ -2111,10 +2111,10 @@ double seconds= now_seconds()-t0;
 d->release(d);
 
 /*:518*/
-#line 9445 "attention.w"
+#line 9446 "attention.w"
 
 /*521:*/
-#line 9553 "attention.w"
+#line 9554 "attention.w"
 
 BleuStats all= {0},by_len[4];
 memset(by_len,0,sizeof by_len);
@@ -2125,7 +2125,7 @@ int nw= 1;
 for(const char*p= en;*p;p++)nw+= *p==' ';
 int bucket= nw<=3?0:nw<=6?1:nw<=9?2:3;
 /*522:*/
-#line 9566 "attention.w"
+#line 9567 "attention.w"
 
 {
 Vocab v;
@@ -2146,11 +2146,11 @@ vocab_free(&v);
 }
 
 /*:522*/
-#line 9562 "attention.w"
+#line 9563 "attention.w"
 
 }
 /*523:*/
-#line 9585 "attention.w"
+#line 9586 "attention.w"
 
 {
 char line[256];
@@ -2174,7 +2174,7 @@ failed);
 printf("Speed: %d sources in %.3f s, %.0f sentences/s\n",n_src-failed,seconds,
 seconds> 0?(n_src-failed)/seconds:0.0);
 /*524:*/
-#line 9610 "attention.w"
+#line 9611 "attention.w"
 
 for(int s= 0;s<n_src&&s<o.show;s++){
 printf("EN:  %s\n",pl.pair[first[s]].src);
@@ -2183,19 +2183,19 @@ printf("OUT: %s\n",hyp[s]);
 }
 
 /*:524*/
-#line 9607 "attention.w"
+#line 9608 "attention.w"
 
 }
 
 /*:523*/
-#line 9564 "attention.w"
+#line 9565 "attention.w"
 
 
 /*:521*/
-#line 9446 "attention.w"
+#line 9447 "attention.w"
 
 /*525:*/
-#line 9617 "attention.w"
+#line 9618 "attention.w"
 
 if(o.output){
 FILE*f= fopen(o.output,"wb");
@@ -2211,10 +2211,10 @@ status= 1;
 }
 
 /*:525*/
-#line 9447 "attention.w"
+#line 9448 "attention.w"
 
 /*526:*/
-#line 9631 "attention.w"
+#line 9632 "attention.w"
 
 for(int s= 0;s<n_src;s++)free(hyp[s]),free(ref[s]);
 free(hyp);free(ref);free(ref_fill);free(n_ref);free(first);free(src);free(src_len);
@@ -2223,17 +2223,17 @@ pairs_free(&pl);
 eval_free_model(kind,&m,&bm);
 
 /*:526*/
-#line 9448 "attention.w"
+#line 9449 "attention.w"
 
 return status;
 }
 
 /*:515*/
-#line 8967 "attention.w"
+#line 8968 "attention.w"
 
 
 /*:496*/
-#line 7851 "attention.w"
+#line 7852 "attention.w"
 
 
 static const struct{
@@ -2241,30 +2241,30 @@ const char*name,*summary;
 int(*run)(int argc,char**argv);
 }commands[]= {
 /*441:*/
-#line 7882 "attention.w"
+#line 7883 "attention.w"
 
 {"train","train a translator (the notebook's five pairs, or a pair file)",cmd_train},
 {"translate","translate sentences with a saved model",cmd_translate},
 {"pairs","print the pairs that training would read from a file",cmd_pairs},
 /*422:*/
-#line 7479 "attention.w"
+#line 7480 "attention.w"
 
 {"heatmap","draw the attention weights of a translation (PNG, PDF or SVG)",cmd_heatmap},
 {"loss-curve","draw the average loss per epoch from train --loss-log",cmd_loss_curve},
 
 /*:422*/
-#line 7886 "attention.w"
+#line 7887 "attention.w"
 
 
 /*:441*//*495:*/
-#line 8959 "attention.w"
+#line 8960 "attention.w"
 
 {"bleu","score translations against references (corpus BLEU-4, sacreBLEU's form)",cmd_bleu},
 {"split","split a pair file into train, valid and test files by English sentence",cmd_split},
 {"eval","translate a pair file and report BLEU, exact matches and speed",cmd_eval},
 
 /*:495*/
-#line 7857 "attention.w"
+#line 7858 "attention.w"
 
 };
 
@@ -2275,7 +2275,7 @@ if(argc>=2)
 for(size_t k= 0;k<n;k++)
 if(strcmp(argv[1],commands[k].name)==0)return commands[k].run(argc-1,argv+1);
 /*440:*/
-#line 7870 "attention.w"
+#line 7871 "attention.w"
 
 FILE*out= argc>=2&&(strcmp(argv[1],"--help")==0||strcmp(argv[1],"-h")==0
 ||strcmp(argv[1],"help")==0)?stdout:stderr;
@@ -2286,7 +2286,7 @@ fputs("Run 'attention COMMAND --help' for a command's options.\n",out);
 return out==stdout?0:2;
 
 /*:440*/
-#line 7867 "attention.w"
+#line 7868 "attention.w"
 
 }
 
