@@ -5,6 +5,8 @@
 # make check    build and run every test
 # make bench    time the kit against the notebook's PyTorch loop
 # make decode-table  greedy against beam search on a held-out split (book/out-decode.txt)
+# make experiments   Part II's kinds trained and scored on the split (book/out-experiments.txt)
+# make bench-translate  translating the test split, kit against PyTorch
 # make book     weave book/attention.pdf
 # make handout  the student kit in handout/ (tests/grader/README.md)
 # make grade SUB=DIR [OUT=DIR]               grade one student's change files
@@ -175,6 +177,59 @@ decode-table: attention
 	      if ($$i == "ratio") r = $$(i + 2)} /^Exact match/ {e = $$3} /^Speed/ {s = $$(NF - 1)} \
 	      END {printf "%-30s %6s %6s %7s %8s\n", name, b, r, e, s}'; done; } > book/out-decode.txt
 	@cat book/out-decode.txt
+
+# The book's table of Part II's kinds (book/out-experiments.txt): the corpus
+# split as for decode-table (seed 1), each kind trained EXP_EPOCHS epochs on the
+# train split with the tutorial's settings on one thread, the model kept by its
+# validation loss (train --valid), then scored on the test split greedily and
+# with a beam of 5 under two length penalties; and the attention of each
+# kind's beam translation of CORPUS_SENTENCE, drawn into EXP_DIR. About 4.5
+# minutes of one core.
+EXP_KINDS  := bahdanau luong-dot luong-general multihead
+EXP_EPOCHS ?= 10
+EXP_DIR    := build/experiments
+EXP_RUNS   := greedy "--beam 5 --length-penalty avg" "--beam 5 --length-penalty wu"
+.PHONY: experiments
+experiments: attention
+	@test -f "$(CORPUS)" || { echo "experiments: no corpus at $(CORPUS) (make CORPUS=FILE)"; exit 1; }
+	@mkdir -p $(EXP_DIR) book
+	./attention split --data $(CORPUS) --test 0.1 --valid 0.1 --seed 1 --out-dir $(EXP_DIR)
+	@for k in $(EXP_KINDS); do echo "training $$k, $(EXP_EPOCHS) epochs"; \
+	  ./attention train --data $(EXP_DIR)/train.txt --valid $(EXP_DIR)/valid.txt --attention $$k \
+	    --epochs $(EXP_EPOCHS) --seed 1 --threads 1 --save $(EXP_DIR)/$$k.safetensors --show 0 \
+	    > $(EXP_DIR)/$$k.log || exit 1; tail -2 $(EXP_DIR)/$$k.log; done
+	@{ echo "$(EXP_EPOCHS) epochs of the train split (hidden 128, batch 32, Adam lr 0.001, dropout 0.1, 1 thread),"; \
+	  echo "the model of the lowest validation loss; test split: $$(./attention eval --model \
+	    $(EXP_DIR)/bahdanau.safetensors --data $(EXP_DIR)/test.txt 2>/dev/null \
+	    | sed -n 's/^Sources: \([0-9]*\) (\([0-9]*\) references).*/\1 sources, \2 references/p')"; \
+	  echo "test BLEU greedy, beam 5 with length penalty avg and wu (alpha 0.6); exact matches greedy, b5 wu"; \
+	  printf '%-14s %9s %7s %6s %7s %7s %7s %7s %7s\n' kind params s/epoch valid greedy b5-avg b5-wu \
+	    exact-g exact-b5; \
+	  for k in $(EXP_KINDS); do log=$(EXP_DIR)/$$k.log; \
+	    p=$$(sed -n 's/.*, \([0-9]*\) parameters$$/\1/p' $$log); \
+	    s=$$(sed -n 's/^Epoch .*, \([0-9.]*\) s (.*/\1/p' $$log | awk '{t += $$1} END {printf "%.1f", t / NR}'); \
+	    v=$$(sed -n 's/.*valid loss \([0-9.]*\),.*/\1/p' $$log | sort -g | head -1); \
+	    row=""; for run in $(EXP_RUNS); do opts=$$run; [ "$$run" = greedy ] && opts=""; \
+	      row="$$row $$(./attention eval --model $(EXP_DIR)/$$k.safetensors --data $(EXP_DIR)/test.txt \
+	        $$opts 2>/dev/null | awk '/^BLEU =/ {b = $$3} /^Exact match/ {e = $$3} END {print b, e}')"; done; \
+	    set -- $$row; printf '%-14s %9s %7s %6s %7s %7s %7s %7s %7s\n' $$k $$p $$s $$v $$1 $$3 $$5 $$2 $$6; \
+	  done; } > book/out-experiments.txt
+	@cat book/out-experiments.txt
+	@for k in $(EXP_KINDS); do ./attention heatmap --model $(EXP_DIR)/$$k.safetensors --beam 5 \
+	  --out $(EXP_DIR)/heatmap-$$k-beam5.pdf --out $(EXP_DIR)/heatmap-$$k-beam5.png $(CORPUS_SENTENCE) \
+	  || exit 1; done
+
+# Translating the test split with the models of make experiments, greedy and
+# beam 5, by the kit (attention eval) and by a batched PyTorch decoder of the
+# same equations (tests/bench_translate.py), alternated in one run at the same
+# number of threads: sentences per second, the ratio, and how many
+# translations the two agree on.
+BENCH_THREADS ?= 1
+.PHONY: bench-translate
+bench-translate: attention
+	@test -f $(EXP_DIR)/bahdanau.safetensors || { echo "bench-translate: no models in $(EXP_DIR); run make experiments first"; exit 1; }
+	$(PYTHON) tests/bench_translate.py ./attention $(EXP_DIR)/test.txt \
+	  $(foreach k,$(EXP_KINDS),$(EXP_DIR)/$(k).safetensors) --threads $(BENCH_THREADS) --beam 5
 
 # A Part II model trained on the corpus (10 epochs of the tutorial's settings,
 # a tenth held out), and the book's heatmap of one of its translations. Takes a

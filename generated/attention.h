@@ -262,13 +262,19 @@ void(*sum)(float*acc,const float*x,int n);
 void(*add)(float*y,const float*x,int n);
 void(*adam)(float*p,const float*g,float*m,float*v,size_t n,AdamConstants k);
 
-/*:229*/
+/*:229*//*312:*/
+#line 5377 "attention.w"
+
+void(*gather_keys)(float*dst,const float*src,const int*sent,int n,int S,int N,
+int H);
+
+/*:312*/
 #line 3895 "attention.w"
 
 };
 
-/*:226*//*259:*/
-#line 4531 "attention.w"
+/*:226*//*267:*/
+#line 4583 "attention.w"
 
 enum{P_ENC_EMB,P_ENC_W_IH,P_ENC_W_HH,P_ENC_B_IH,P_ENC_B_HH,P_DEC_EMB,
 P_WA_W,P_WA_B,P_UA_W,P_UA_B,P_VA_W,P_VA_B,P_LIN_IN,P_LIN_OUT,
@@ -276,8 +282,8 @@ P_INPROJ_W,P_INPROJ_B,P_OUTPROJ_W,P_OUTPROJ_B,
 P_DEC_W_IH,P_DEC_W_HH,P_DEC_B_IH,P_DEC_B_HH,P_COMBINE,P_OUT_W,P_OUT_B,
 NP_TENSORS};
 
-/*:259*//*262:*/
-#line 4577 "attention.w"
+/*:267*//*270:*/
+#line 4629 "attention.w"
 
 typedef struct{
 int*src,*tgt,*dec_in,*src_len,*tgt_len,*ids,*rows;
@@ -289,8 +295,8 @@ float*d_out,*d_dec_gi,*d_dec_gh,*d_s,*d_s2,*d_pre,*d_ctx,*d_w,*d_e,*d_q;
 float*d_keys,*d_uk,*d_kp,*d_vp,*d_mh,*d_enc_gi,*d_enc_gh,*d_emb;
 }BActs;
 
-/*:262*//*263:*/
-#line 4590 "attention.w"
+/*:270*//*271:*/
+#line 4642 "attention.w"
 
 typedef struct{
 int kind,heads;
@@ -307,8 +313,8 @@ int B_cap;
 BActs a;
 }BModel;
 
-/*:263*//*345:*/
-#line 6213 "attention.w"
+/*:271*//*367:*/
+#line 6543 "attention.w"
 
 typedef struct{
 int kind,heads;
@@ -320,8 +326,8 @@ const float*data;
 size_t n_params;
 }CkptView;
 
-/*:345*//*374:*/
-#line 6795 "attention.w"
+/*:367*//*396:*/
+#line 7125 "attention.w"
 
 #define COLORMAP_MAX_POINTS 9
 typedef struct{
@@ -331,8 +337,8 @@ double x[3][COLORMAP_MAX_POINTS];
 double v[3][COLORMAP_MAX_POINTS];
 }Colormap;
 
-/*:374*//*382:*/
-#line 6893 "attention.w"
+/*:396*//*404:*/
+#line 7223 "attention.w"
 
 enum{HEATMAP_MATPLOTLIB,HEATMAP_SEABORN};
 typedef struct{
@@ -346,8 +352,8 @@ int style;
 double vmin,vmax;
 }Heatmap;
 
-/*:382*//*383:*/
-#line 6910 "attention.w"
+/*:404*//*405:*/
+#line 7240 "attention.w"
 
 typedef struct{
 double x,y,w,h;
@@ -362,14 +368,14 @@ int width,height,stride;
 unsigned char*data;
 }FigImage;
 
-/*:383*//*412:*/
-#line 7531 "attention.w"
+/*:405*//*434:*/
+#line 7861 "attention.w"
 
 enum{FIGURE_PNG,FIGURE_PDF,FIGURE_SVG};
 #define FIGURE_PNG_SCALE 2.0
 
-/*:412*//*426:*/
-#line 7788 "attention.w"
+/*:434*//*448:*/
+#line 8118 "attention.w"
 
 typedef struct{
 int n;
@@ -377,7 +383,7 @@ const double*x,*y;
 const char*title,*xlabel,*ylabel;
 }Curve;
 
-/*:426*/
+/*:448*/
 #line 169 "attention.w"
 
 /*56:*/
@@ -611,41 +617,69 @@ KIT_HD static inline void kb_additive_score(int i,float*e,float*KIT_RESTRICT a,
 const float*KIT_RESTRICT wq,const float*KIT_RESTRICT uk,const float*va,int B,int S,
 int H)
 {
+/*237:*/
+#line 4081 "attention.w"
+
 int b= i/S,s= i%S;
 const float*q= wq+(size_t)b*H,*k= uk+((size_t)s*B+b)*H;
 float*ai= a+(size_t)i*H,sum= 0.0f;
 for(int j= 0;j<H;j++)ai[j]= tanhf(q[j]+k[j]);
 for(int j= 0;j<H;j++)sum+= va[j]*ai[j];
 e[i]= sum;
+
+/*:237*/
+#line 4076 "attention.w"
+
 }
 
-/*:236*//*237:*/
-#line 4089 "attention.w"
+/*:236*//*238:*/
+#line 4094 "attention.w"
 
 KIT_HD static inline void kb_additive_pre(int r,int j,float*a,const float*de,
 const float*va,int H)
 {
+/*239:*/
+#line 4113 "attention.w"
+
 float x= a[(size_t)r*H+j];
 a[(size_t)r*H+j]= de[r]*va[j]*(1.0f-x*x);
+
+/*:239*/
+#line 4098 "attention.w"
+
 }
 
 KIT_HD static inline void kb_additive_dwq(int b,int j,float*dwq,const float*dpre,
 int S,int H)
 {
+/*240:*/
+#line 4117 "attention.w"
+
 float s= 0.0f;
 for(int p= 0;p<S;p++)s+= dpre[((size_t)b*S+p)*H+j];
 dwq[(size_t)b*H+j]= s;
+
+/*:240*/
+#line 4104 "attention.w"
+
 }
 
 KIT_HD static inline void kb_additive_duk(int r,int j,float*duk,const float*dpre,
 int B,int S,int H)
 {
+/*241:*/
+#line 4122 "attention.w"
+
 int s= r/B,b= r%B;
 duk[(size_t)r*H+j]+= dpre[((size_t)b*S+s)*H+j];
+
+/*:241*/
+#line 4110 "attention.w"
+
 }
 
-/*:237*//*238:*/
-#line 4116 "attention.w"
+/*:238*//*243:*/
+#line 4143 "attention.w"
 
 KIT_HD static inline void kb_dot_score(int i,float*e,const float*q,const float*k,
 int B,int S,int H,int heads,float scale)
@@ -657,8 +691,8 @@ for(int j= 0;j<d;j++)sum+= x[j]*y[j];
 e[i]= scale*sum;
 }
 
-/*:238*//*239:*/
-#line 4129 "attention.w"
+/*:243*//*244:*/
+#line 4156 "attention.w"
 
 KIT_HD static inline void kb_dot_dq(int b,int c,float*dq,const float*de,
 const float*k,int B,int S,int H,int heads,float scale)
@@ -676,22 +710,29 @@ int s= r/B,b= r%B,h= c/(H/heads);
 dk[(size_t)r*H+c]+= scale*de[((size_t)b*heads+h)*S+s]*q[(size_t)b*H+c];
 }
 
-/*:239*//*240:*/
-#line 4149 "attention.w"
+/*:244*//*245:*/
+#line 4176 "attention.w"
 
 KIT_HD static inline void kb_masked_softmax(int r,float*w,const float*e,
 const int*len,int heads,int S)
 {
+/*246:*/
+#line 4185 "attention.w"
+
 int n= len[r/heads];
 const float*x= e+(size_t)r*S;
 float*y= w+(size_t)r*S,mx= x[0],sum= 0.0f;
 for(int s= 1;s<n;s++)if(x[s]> mx)mx= x[s];
 for(int s= 0;s<n;s++)sum+= (y[s]= expf(x[s]-mx));
 for(int s= 0;s<S;s++)y[s]= s<n?y[s]/sum:0.0f;
+
+/*:246*/
+#line 4180 "attention.w"
+
 }
 
-/*:240*//*241:*/
-#line 4164 "attention.w"
+/*:245*//*248:*/
+#line 4207 "attention.w"
 
 KIT_HD static inline void kb_softmax_backward(int r,float*de,const float*dw,
 const float*w,int S)
@@ -702,8 +743,8 @@ for(int s= 0;s<S;s++)avg+= y[s]*x[s];
 for(int s= 0;s<S;s++)de[(size_t)r*S+s]= y[s]*(x[s]-avg);
 }
 
-/*:241*//*243:*/
-#line 4196 "attention.w"
+/*:248*//*250:*/
+#line 4239 "attention.w"
 
 KIT_HD static inline void kb_context(int b,int col,float*c,const float*w,
 const float*v,int B,int S,int H,int heads)
@@ -731,8 +772,8 @@ int s= r/B,b= r%B,h= c/(H/heads);
 dv[(size_t)r*H+c]+= w[((size_t)b*heads+h)*S+s]*dc[(size_t)b*H+c];
 }
 
-/*:243*//*244:*/
-#line 4229 "attention.w"
+/*:250*//*251:*/
+#line 4272 "attention.w"
 
 KIT_HD static inline void kb_nll(int r,float*logits,float*row_loss,const int*tgt,
 int V,float scale)
@@ -749,8 +790,8 @@ for(int j= 0;j<V;j++)x[j]*= k;
 x[y]-= scale;
 }
 
-/*:244*//*245:*/
-#line 4247 "attention.w"
+/*:251*//*252:*/
+#line 4290 "attention.w"
 
 KIT_HD static inline void kb_log_softmax(int r,float*x,int V)
 {
@@ -769,8 +810,8 @@ for(int j= 1;j<V;j++)if(y[j]> y[best])best= j;
 out[r]= best;
 }
 
-/*:245*//*246:*/
-#line 4268 "attention.w"
+/*:252*//*253:*/
+#line 4311 "attention.w"
 
 KIT_HD static inline void kb_tanh(int i,float*y,const float*x)
 {
@@ -803,7 +844,17 @@ for(int i= 0;i<n;i++)s+= x[i];
 acc[0]+= s;
 }
 
-/*:246*/
+/*:253*//*311:*/
+#line 5369 "attention.w"
+
+KIT_HD static inline void kb_gather_keys(int r,int j,float*dst,const float*src,
+const int*sent,int n,int N,int H)
+{
+int s= r/n,h= r%n;
+dst[(size_t)r*H+j]= src[((size_t)s*N+sent[h])*H+j];
+}
+
+/*:311*/
 #line 171 "attention.w"
 
 /*12:*/
@@ -1030,94 +1081,99 @@ int tokenize_unk(const Vocab*v,const char*s,int*ids,int max,int*unknown);
 int make_examples_unk(const PairList*pl,const Vocab*vin,const Vocab*vout,
 int max_length,Example**out);
 
-/*:224*//*258:*/
-#line 4518 "attention.w"
+/*:224*//*266:*/
+#line 4570 "attention.w"
 
 extern const Backend cpu_backend;
 void cpu_set_threads(int n);
 
-/*:258*//*270:*/
-#line 4701 "attention.w"
+/*:266*//*278:*/
+#line 4753 "attention.w"
 
 void batched_specs(int kind,const Config*c,TensorSpec s[NP_TENSORS]);
 void bmodel_alloc(BModel*bm,const Backend*be,int kind,int heads,const Config*c,
 Vocab*vin,Vocab*vout,int B_cap);
 void bmodel_free(BModel*bm);
 
-/*:270*//*272:*/
-#line 4738 "attention.w"
+/*:278*//*280:*/
+#line 4790 "attention.w"
 
 void bmodel_init_random(BModel*bm,uint64_t seed);
 
-/*:272*//*275:*/
-#line 4785 "attention.w"
+/*:280*//*283:*/
+#line 4837 "attention.w"
 
 void batch_upload(BModel*bm,const Example*ex,const int*idx,int n,Batch*bt);
 
-/*:275*//*286:*/
-#line 4969 "attention.w"
+/*:283*//*294:*/
+#line 5021 "attention.w"
 
 void bmodel_forward(BModel*bm,const Batch*bt,float p);
 double bmodel_take_loss(BModel*bm);
 
-/*:286*//*296:*/
-#line 5192 "attention.w"
+/*:294*//*304:*/
+#line 5244 "attention.w"
 
 void bmodel_backward(BModel*bm,const Batch*bt);
 void bmodel_train_batch(BModel*bm,const Batch*bt,double lr);
 
-/*:296*//*301:*/
-#line 5272 "attention.w"
+/*:304*//*310:*/
+#line 5338 "attention.w"
 
 void bmodel_greedy(BModel*bm,const Example*ex,int n,int*out,int*out_len,
 float*attn);
 
-/*:301*//*333:*/
-#line 5971 "attention.w"
+/*:310*//*322:*/
+#line 5558 "attention.w"
+
+Decoder*bmodel_decoder(BModel*bm);
+
+/*:322*//*355:*/
+#line 6301 "attention.w"
 
 const Backend*cuda_backend_open(char*msg,size_t n);
 void backend_train_batch(BModel*bm,const Batch*bt,double lr);
 
-/*:333*//*353:*/
-#line 6348 "attention.w"
+/*:355*//*375:*/
+#line 6678 "attention.w"
 
 int checkpoint_save(const Model*m,const char*path);
 int bcheckpoint_save(const BModel*bm,const char*path);
 int checkpoint_load(Model*m,const char*path);
 int checkpoint_load_any(const char*path,Model*m,BModel*bm,const Backend*be,int B_cap);
 
-/*:353*//*381:*/
-#line 6878 "attention.w"
+/*:375*//*403:*/
+#line 7208 "attention.w"
 
 extern const Colormap colormap_bone,colormap_ylorrd;
 void colormap_color(const Colormap*cm,double w,double rgb[3]);
 const Colormap*colormap_find(const char*name);
 
-/*:381*//*404:*/
-#line 7371 "attention.w"
+/*:403*//*426:*/
+#line 7701 "attention.w"
 
 int heatmap_layout(const Heatmap*h,HeatmapLayout*lay);
 
-/*:404*//*417:*/
-#line 7606 "attention.w"
+/*:426*//*439:*/
+#line 7936 "attention.w"
 
 int figure_format(const char*path);
 int figure_check_path(const char*path);
 int write_file_atomic(const char*path,const void*data,size_t n);
 
-/*:417*//*425:*/
-#line 7766 "attention.w"
+/*:439*//*447:*/
+#line 8096 "attention.w"
 
 int heatmap_save(const Heatmap*h,const char*path);
 int heatmap_image(const Heatmap*h,double scale,FigImage*img,HeatmapLayout*lay);
 
-/*:425*//*438:*/
-#line 8037 "attention.w"
+/*:447*//*460:*/
+#line 8367 "attention.w"
 
 int curve_save(const Curve*c,const char*path);
 int curve_image(const Curve*c,double scale,FigImage*img);
 
-/*:438*/
+/*:460*/
 #line 172 "attention.w"
 
 

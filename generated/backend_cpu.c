@@ -1,12 +1,12 @@
-/*247:*/
-#line 4310 "attention.w"
+/*254:*/
+#line 4353 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
 #include <string.h> 
 #include <cblas.h> 
-/*248:*/
-#line 4317 "attention.w"
+/*255:*/
+#line 4360 "attention.w"
 
 static void*cpu_alloc(size_t bytes)
 {
@@ -25,8 +25,8 @@ static void cpu_zero(void*p,size_t bytes)
 memset(p,0,bytes);
 }
 
-/*:248*//*249:*/
-#line 4352 "attention.w"
+/*:255*//*256:*/
+#line 4395 "attention.w"
 
 #define GEMM_K_BLOCK 256
 static void cpu_gemm(int ta,int tb,int M,int N,int K,float alpha,const float*A,
@@ -39,16 +39,16 @@ const float*a= ta?A+(size_t)k0*lda:A+k0,*b= tb?B+k0:B+(size_t)k0*ldb;
 cblas_dgemm(CblasRowMajor,ta?CblasTrans:CblasNoTrans,tb?CblasTrans:CblasNoTrans,
 M,N,k,alpha,a,lda,b,ldb,k0?1.0:beta,C,ldc);
 #else
-#line 4364 "attention.w"
+#line 4407 "attention.w"
  cblas_sgemm(CblasRowMajor,ta?CblasTrans:CblasNoTrans,tb?CblasTrans:CblasNoTrans,
 M,N,k,alpha,a,lda,b,ldb,k0?1.0f:beta,C,ldc);
 #endif
-#line 4367 "attention.w"
+#line 4410 "attention.w"
 }
 }
 
-/*:249*//*250:*/
-#line 4372 "attention.w"
+/*:256*//*257:*/
+#line 4415 "attention.w"
 
 #define FOR(n) for (int i =  0; i < (n); i++)
 #define FOR2(n, m) for (int r =  0; r < (n); r++) for (int j =  0; j < (m); j++)
@@ -75,8 +75,8 @@ static void cpu_scatter_rows(float*dst,const float*src,const int*rows,int n,int 
 FOR2(n,m)kb_scatter_rows(r,j,dst,src,rows,m);
 }
 
-/*:250*//*251:*/
-#line 4398 "attention.w"
+/*:257*//*258:*/
+#line 4441 "attention.w"
 
 static void cpu_gru_forward(float*h_new,GruCache*cache,const float*gi,
 const float*gh,const float*h,float*out,const int*len,int s,int B,int H)
@@ -90,8 +90,8 @@ int B,int H)
 FOR2(B,H)kb_gru_backward(r,j,dgi,dgh,dh_prev,dh_new,dout,h,cache,len,s,H);
 }
 
-/*:251*//*252:*/
-#line 4411 "attention.w"
+/*:258*//*259:*/
+#line 4454 "attention.w"
 
 static void cpu_additive_scores(float*e,float*a,const float*wq,const float*uk,
 const float*va,int B,int S,int H)
@@ -109,8 +109,8 @@ FOR2(B,H)kb_additive_dwq(r,j,dwq,a,S,H);
 FOR2(S*B,H)kb_additive_duk(r,j,duk,a,B,S,H);
 }
 
-/*:252*//*253:*/
-#line 4428 "attention.w"
+/*:259*//*260:*/
+#line 4471 "attention.w"
 
 static void cpu_dot_scores(float*e,const float*q,const float*k,int B,int S,
 int H,int heads,float scale)
@@ -133,8 +133,8 @@ static void cpu_softmax_backward(float*de,const float*dw,const float*w,int rows,
 FOR(rows)kb_softmax_backward(i,de,dw,w,S);
 }
 
-/*:253*//*254:*/
-#line 4450 "attention.w"
+/*:260*//*261:*/
+#line 4493 "attention.w"
 
 static void cpu_context(float*c,const float*w,const float*v,int B,int S,int H,
 int heads)
@@ -148,8 +148,8 @@ FOR(B*heads*S)kb_context_dw(i,dw,dc,v,B,S,H,heads);
 FOR2(S*B,H)kb_context_dv(r,j,dv,dc,w,B,S,H,heads);
 }
 
-/*:254*//*255:*/
-#line 4463 "attention.w"
+/*:261*//*262:*/
+#line 4506 "attention.w"
 
 static void cpu_tanh_forward(float*y,const float*x,int n)
 {
@@ -186,26 +186,36 @@ AdamConstants k)
 for(size_t i= 0;i<n;i++)kb_adam(i,p,g,m,v,k);
 }
 
-/*:255*//*256:*/
-#line 4503 "attention.w"
+/*:262*//*263:*/
+#line 4546 "attention.w"
 
 void cpu_set_threads(int n)
 {
 openblas_set_num_threads(n);
 }
 
-/*:256*//*257:*/
-#line 4510 "attention.w"
+/*:263*//*264:*/
+#line 4553 "attention.w"
+
+static void cpu_gather_keys(float*dst,const float*src,const int*sent,int n,int S,
+int N,int H)
+{
+FOR2(S*n,H)kb_gather_keys(r,j,dst,src,sent,n,N,H);
+}
+
+/*:264*//*265:*/
+#line 4561 "attention.w"
 
 const Backend cpu_backend= {"cpu",cpu_alloc,cpu_release,cpu_copy,cpu_copy,
 cpu_copy,cpu_zero,cpu_gemm,cpu_embed,cpu_embed_backward,cpu_add_bias,
 cpu_gather_rows,cpu_scatter_rows,cpu_gru_forward,cpu_gru_backward,cpu_additive_scores,
 cpu_additive_backward,cpu_dot_scores,cpu_dot_backward,cpu_masked_softmax,
 cpu_softmax_backward,cpu_context,cpu_context_backward,cpu_tanh_forward,
-cpu_tanh_backward,cpu_nll,cpu_log_softmax,cpu_argmax,cpu_sum,cpu_add,cpu_adam};
+cpu_tanh_backward,cpu_nll,cpu_log_softmax,cpu_argmax,cpu_sum,cpu_add,cpu_adam,
+cpu_gather_keys};
 
-/*:257*/
-#line 4315 "attention.w"
+/*:265*/
+#line 4358 "attention.w"
 
 
-/*:247*/
+/*:254*/

@@ -1,5 +1,5 @@
-/*334:*/
-#line 5976 "attention.w"
+/*356:*/
+#line 6306 "attention.w"
 
 #include "attention.h"
 #include <stdio.h> 
@@ -14,4 +14,4 @@ void backend_train_batch(BModel*bm,const Batch*bt,double lr)
 bmodel_train_batch(bm,bt,lr);
 }
 
-/*:334*/
+/*:356*/

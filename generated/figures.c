@@ -1,5 +1,5 @@
-/*373:*/
-#line 6740 "attention.w"
+/*395:*/
+#line 7070 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
@@ -13,15 +13,15 @@
 #include <strings.h> 
 #include <time.h> 
 #include <utf8proc.h> 
-/*375:*/
-#line 6810 "attention.w"
+/*397:*/
+#line 7140 "attention.w"
 
 const Colormap colormap_bone= {"bone",{3,4,3},
 {{0.0,0.746032,1.0},{0.0,0.365079,0.746032,1.0},{0.0,0.365079,1.0}},
 {{0.0,0.652778,1.0},{0.0,0.319444,0.777778,1.0},{0.0,0.444444,1.0}}};
 
-/*:375*//*376:*/
-#line 6823 "attention.w"
+/*:397*//*398:*/
+#line 7153 "attention.w"
 
 #define B8(b) ((b) / 255.0)
 #define EIGHTHS {0.0, 0.125, 0.25, 0.375, 0.5, 0.625, 0.75, 0.875, 1.0}
@@ -30,11 +30,11 @@ const Colormap colormap_ylorrd= {"ylorrd",{9,9,9},{EIGHTHS,EIGHTHS,EIGHTHS},
 {B8(255),B8(237),B8(217),B8(178),B8(141),B8(78),B8(26),B8(0),B8(0)},
 {B8(204),B8(160),B8(118),B8(76),B8(60),B8(42),B8(28),B8(38),B8(38)}}};
 
-/*:376*/
-#line 6753 "attention.w"
+/*:398*/
+#line 7083 "attention.w"
 
-/*384:*/
-#line 6947 "attention.w"
+/*406:*/
+#line 7277 "attention.w"
 
 typedef struct{
 unsigned char*p;
@@ -62,8 +62,8 @@ double size;
 int bold;
 }FigFont;
 
-/*:384*//*385:*/
-#line 6979 "attention.w"
+/*:406*//*407:*/
+#line 7309 "attention.w"
 
 static void set_font(cairo_t*cr,FigFont f)
 {
@@ -93,8 +93,8 @@ no_hinting(cr);
 return cr;
 }
 
-/*:385*//*386:*/
-#line 7011 "attention.w"
+/*:407*//*408:*/
+#line 7341 "attention.w"
 
 static double text_width(FigFont f,const char*s)
 {
@@ -113,8 +113,8 @@ cairo_font_extents(measurer(),&fe);
 *descent= fe.descent;
 }
 
-/*:386*//*387:*/
-#line 7035 "attention.w"
+/*:408*//*409:*/
+#line 7365 "attention.w"
 
 #define ELLIPSIS "\xe2\x80\xa6" 
 static char*fit_text(const char*s,FigFont f,double maxw)
@@ -130,8 +130,8 @@ else memcpy(o,s+k,(size_t)m),o+= m,k+= (size_t)m;
 }
 double ew= text_width(f,ELLIPSIS);
 if(text_width(f,t)<=maxw)return t;
-/*388:*/
-#line 7055 "attention.w"
+/*410:*/
+#line 7385 "attention.w"
 
 size_t n= strlen(t);
 char*u= xcalloc(n+sizeof ELLIPSIS,1);
@@ -147,14 +147,14 @@ strcpy(u+cut,ELLIPSIS);
 free(t);
 t= u;
 
-/*:388*/
-#line 7050 "attention.w"
+/*:410*/
+#line 7380 "attention.w"
 
 return t;
 }
 
-/*:387*//*389:*/
-#line 7073 "attention.w"
+/*:409*//*411:*/
+#line 7403 "attention.w"
 
 static void svg_text(Buf*b,FigFont f,double x,double y,double angle,const char*s);
 
@@ -176,8 +176,8 @@ cairo_show_text(cr,s);
 cairo_restore(cr);
 }
 
-/*:389*//*390:*/
-#line 7096 "attention.w"
+/*:411*//*412:*/
+#line 7426 "attention.w"
 
 static void svg_text(Buf*b,FigFont f,double x,double y,double angle,const char*s)
 {
@@ -196,8 +196,8 @@ else buf_add(b,p,1);
 buf_add(b,"</text>\n",8);
 }
 
-/*:390*//*391:*/
-#line 7115 "attention.w"
+/*:412*//*413:*/
+#line 7445 "attention.w"
 
 static void fill_box(cairo_t*cr,double x,double y,double w,double h,
 const double rgb[3])
@@ -217,8 +217,8 @@ cairo_line_to(cr,x1,y1);
 cairo_stroke(cr);
 }
 
-/*:391*//*392:*/
-#line 7142 "attention.w"
+/*:413*//*414:*/
+#line 7472 "attention.w"
 
 static double nice_step(double lo,double hi,int most,int*decimals)
 {
@@ -243,8 +243,8 @@ int*decimals)
 return(int)floor((hi-*first)/ *step+1e-6)+1;
 }
 
-/*:392*//*393:*/
-#line 7177 "attention.w"
+/*:414*//*415:*/
+#line 7507 "attention.w"
 
 #define PAGE_W 720.0
 #define PAGE_H 432.0
@@ -259,8 +259,8 @@ static const FigFont tick_font= {10.0,0};
 static const FigFont axis_font= {12.0,1};
 static const FigFont title_font= {13.0,1};
 
-/*:393*//*394:*/
-#line 7198 "attention.w"
+/*:415*//*416:*/
+#line 7528 "attention.w"
 
 static double turned_depth(FigFont f,const char*s)
 {
@@ -276,8 +276,8 @@ font_metrics(f,&asc,&desc);
 canvas_text(cv,f,x-(a+desc)*M_SQRT1_2,y+(asc+a)*M_SQRT1_2,-45.0,s);
 }
 
-/*:394*//*395:*/
-#line 7216 "attention.w"
+/*:416*//*417:*/
+#line 7546 "attention.w"
 
 typedef struct{
 char**row,**col,*title;
@@ -287,8 +287,8 @@ int nticks,decimals;
 double first,step;
 }HeatmapTexts;
 
-/*:395*//*396:*/
-#line 7226 "attention.w"
+/*:417*//*418:*/
+#line 7556 "attention.w"
 
 static void fit_labels(const Heatmap*h,HeatmapTexts*t)
 {
@@ -302,8 +302,8 @@ t->col[j]= fit_text(h->col_words[j],t->col_font,LABEL_MAX);
 }
 }
 
-/*:396*//*397:*/
-#line 7241 "attention.w"
+/*:418*//*419:*/
+#line 7571 "attention.w"
 
 static void heatmap_texts(const Heatmap*h,HeatmapTexts*t)
 {
@@ -312,8 +312,8 @@ t->col= xcalloc((size_t)h->cols,sizeof(char*));
 t->row_font= t->col_font= tick_font;
 fit_labels(h,t);
 t->title= fit_text(h->title?h->title:"",title_font,PAGE_W-2*MARGIN);
-/*399:*/
-#line 7265 "attention.w"
+/*421:*/
+#line 7595 "attention.w"
 
 double lo= INFINITY,hi= -INFINITY;
 for(int i= 0;i<h->rows;i++)
@@ -330,13 +330,13 @@ lo-= d,hi+= d;
 t->vmin= lo,t->vmax= hi;
 t->nticks= nice_ticks(lo,hi,8,&t->first,&t->step,&t->decimals);
 
-/*:399*/
-#line 7249 "attention.w"
+/*:421*/
+#line 7579 "attention.w"
 
 }
 
-/*:397*//*398:*/
-#line 7252 "attention.w"
+/*:419*//*420:*/
+#line 7582 "attention.w"
 
 static void heatmap_texts_free(const Heatmap*h,HeatmapTexts*t)
 {
@@ -347,8 +347,8 @@ free(t->col);
 free(t->title);
 }
 
-/*:398*//*418:*/
-#line 7613 "attention.w"
+/*:420*//*440:*/
+#line 7943 "attention.w"
 
 static cairo_status_t buf_write(void*closure,const unsigned char*data,unsigned int n)
 {
@@ -356,8 +356,8 @@ buf_add(closure,data,n);
 return CAIRO_STATUS_SUCCESS;
 }
 
-/*:418*//*419:*/
-#line 7631 "attention.w"
+/*:440*//*441:*/
+#line 7961 "attention.w"
 
 static void pdf_fix_date(cairo_surface_t*s)
 {
@@ -376,8 +376,8 @@ cairo_pdf_surface_restrict_to_version(s,CAIRO_PDF_VERSION_1_4);
 cairo_pdf_surface_set_metadata(s,CAIRO_PDF_METADATA_CREATE_DATE,date);
 }
 
-/*:419*//*427:*/
-#line 7797 "attention.w"
+/*:441*//*449:*/
+#line 8127 "attention.w"
 
 #define CURVE_W 576.0
 #define CURVE_H 360.0
@@ -394,8 +394,8 @@ double t= a->log?(log10(v)-log10(a->lo))/(log10(a->hi)-log10(a->lo)):
 return a->from+t*(a->to-a->from);
 }
 
-/*:427*//*428:*/
-#line 7817 "attention.w"
+/*:449*//*450:*/
+#line 8147 "attention.w"
 
 static void axis_range(Axis*a,double lo,double hi,int allow_log)
 {
@@ -415,8 +415,8 @@ a->lo= floor(lo/step+1e-9)*step;
 a->hi= ceil(hi/step-1e-9)*step;
 }
 
-/*:428*//*429:*/
-#line 7838 "attention.w"
+/*:450*//*451:*/
+#line 8168 "attention.w"
 
 static void tick_label(char*s,size_t size,double v,int is_log,int decimals)
 {
@@ -434,8 +434,8 @@ snprintf(s,size,"10%s",k<0?"\xe2\x81\xbb":"");
 for(char*d= digits;*d;d++)strncat(s,sup[*d-'0'],size-strlen(s)-1);
 }
 
-/*:429*//*430:*/
-#line 7858 "attention.w"
+/*:451*//*452:*/
+#line 8188 "attention.w"
 
 #define MAX_TICKS 200
 typedef struct{
@@ -449,8 +449,8 @@ static void axis_ticks(const Axis*a,Ticks*t)
 {
 t->n= 0;
 if(a->log){
-/*431:*/
-#line 7886 "attention.w"
+/*453:*/
+#line 8216 "attention.w"
 
 int d0= (int)lround(log10(a->lo)),d1= (int)lround(log10(a->hi));
 int every= (d1-d0+7)/8;
@@ -465,8 +465,8 @@ else t->label[t->n][0]= 0;
 t->n++;
 }
 
-/*:431*/
-#line 7871 "attention.w"
+/*:453*/
+#line 8201 "attention.w"
 
 return;
 }
@@ -480,16 +480,16 @@ tick_label(t->label[t->n],sizeof t->label[0],t->v[t->n],0,dec);
 }
 }
 
-/*:430*/
-#line 6754 "attention.w"
+/*:452*/
+#line 7084 "attention.w"
 
-/*377:*/
-#line 6843 "attention.w"
+/*399:*/
+#line 7173 "attention.w"
 
 void colormap_color(const Colormap*cm,double w,double rgb[3])
 {
-/*378:*/
-#line 6849 "attention.w"
+/*400:*/
+#line 7179 "attention.w"
 
 if(!(w> 0.0))w= 0.0;
 if(w> 1.0)w= 1.0;
@@ -501,13 +501,13 @@ double t= (w-x[k])/(x[k+1]-x[k]);
 rgb[ch]= v[k]+t*(v[k+1]-v[k]);
 }
 
-/*:378*/
-#line 6846 "attention.w"
+/*:400*/
+#line 7176 "attention.w"
 
 }
 
-/*:377*//*380:*/
-#line 6870 "attention.w"
+/*:399*//*402:*/
+#line 7200 "attention.w"
 
 const Colormap*colormap_find(const char*name)
 {
@@ -516,8 +516,8 @@ if(strcmp(name,"ylorrd")==0||strcmp(name,"YlOrRd")==0)return&colormap_ylorrd;
 return NULL;
 }
 
-/*:380*//*400:*/
-#line 7283 "attention.w"
+/*:402*//*422:*/
+#line 7613 "attention.w"
 
 static int layout_heatmap(const Heatmap*h,const HeatmapTexts*t,HeatmapLayout*lay)
 {
@@ -533,8 +533,8 @@ char s[32];
 snprintf(s,sizeof s,"%.*f",t->decimals,t->first+k*t->step+0.0);
 cbw= fmax(cbw,text_width(tick_font,s));
 }
-/*401:*/
-#line 7307 "attention.w"
+/*423:*/
+#line 7637 "attention.w"
 
 double title_asc,title_desc;
 font_metrics(title_font,&title_asc,&title_desc);
@@ -554,15 +554,15 @@ lay->cells= (FigBox){left,top,PAGE_W-left-right,ch};
 lay->colorbar= (FigBox){PAGE_W-right+CBAR_GAP,top,cw,ch};
 lay->vmin= t->vmin,lay->vmax= t->vmax;
 
-/*:401*/
-#line 7298 "attention.w"
+/*:423*/
+#line 7628 "attention.w"
 
 return lay->cells.w>=10.0&&lay->cells.h>=10.0?0:
 kit_fail("heatmap: the labels leave no room for the cells");
 }
 
-/*:400*//*402:*/
-#line 7334 "attention.w"
+/*:422*//*424:*/
+#line 7664 "attention.w"
 
 static int heatmap_prepare(const Heatmap*h,HeatmapTexts*t,HeatmapLayout*lay)
 {
@@ -581,8 +581,8 @@ fit_labels(h,t);
 return 0;
 }
 
-/*:402*//*403:*/
-#line 7354 "attention.w"
+/*:424*//*425:*/
+#line 7684 "attention.w"
 
 static int heatmap_check(const Heatmap*h)
 {
@@ -600,8 +600,8 @@ heatmap_texts_free(h,&t);
 return 0;
 }
 
-/*:403*//*405:*/
-#line 7378 "attention.w"
+/*:425*//*427:*/
+#line 7708 "attention.w"
 
 static void draw_heatmap(Canvas*cv,const Heatmap*h,const HeatmapTexts*t,
 const HeatmapLayout*lay)
@@ -616,8 +616,8 @@ double rgb[3],v= h->w[(size_t)i*h->stride+j];
 colormap_color(h->cm,(v-lay->vmin)/(lay->vmax-lay->vmin),rgb);
 fill_box(cr,c->x+j*colw,c->y+i*rowh,colw,rowh,rgb);
 }
-/*406:*/
-#line 7408 "attention.w"
+/*428:*/
+#line 7738 "attention.w"
 
 int seaborn= h->style==HEATMAP_SEABORN;
 for(int j= seaborn?0:1;j<=(seaborn?h->cols:h->cols-1);j++)
@@ -636,11 +636,11 @@ c->y+c->h+TICK_LEN,0.8,0.0);
 for(int i= 0;i<h->rows;i++)
 line(cr,c->x,c->y+(i+0.5)*rowh,c->x-TICK_LEN,c->y+(i+0.5)*rowh,0.8,0.0);
 
-/*:406*/
-#line 7392 "attention.w"
+/*:428*/
+#line 7722 "attention.w"
 
-/*407:*/
-#line 7431 "attention.w"
+/*429:*/
+#line 7761 "attention.w"
 
 const FigBox*b= &lay->colorbar;
 cairo_pattern_t*grad= cairo_pattern_create_linear(0.0,b->y+b->h,0.0,b->y);
@@ -654,8 +654,8 @@ cairo_set_source(cr,grad);
 cairo_rectangle(cr,b->x,b->y,b->w,b->h);
 cairo_fill(cr);
 cairo_pattern_destroy(grad);
-/*408:*/
-#line 7449 "attention.w"
+/*430:*/
+#line 7779 "attention.w"
 
 if(!seaborn){
 cairo_set_source_rgb(cr,0.0,0.0,0.0);
@@ -674,15 +674,15 @@ line(cr,b->x+b->w,y,b->x+b->w+TICK_LEN,y,0.8,0.0);
 canvas_text(cv,tick_font,b->x+b->w+TICK_LEN+TICK_PAD,y+(asc-desc)/2,0.0,s);
 }
 
-/*:408*/
-#line 7444 "attention.w"
+/*:430*/
+#line 7774 "attention.w"
 
 
-/*:407*/
-#line 7393 "attention.w"
+/*:429*/
+#line 7723 "attention.w"
 
-/*409:*/
-#line 7470 "attention.w"
+/*431:*/
+#line 7800 "attention.w"
 
 double rasc,rdesc;
 font_metrics(t->row_font,&rasc,&rdesc);
@@ -692,8 +692,8 @@ c->y+(i+0.5)*rowh+(rasc-rdesc)/2,0.0,t->row[i]);
 for(int j= 0;j<h->cols;j++)
 turned_label(cv,t->col_font,c->x+(j+0.5)*colw,c->y+c->h+TICK_LEN+TICK_PAD,
 t->col[j]);
-/*410:*/
-#line 7490 "attention.w"
+/*432:*/
+#line 7820 "attention.w"
 
 static const char*xtitle= "Input Words (English)",*ytitle= "Output Words (French)",
 *ctitle= "Attention Weight";
@@ -706,8 +706,8 @@ if(seaborn)
 canvas_text(cv,tick_font,lay->width-MARGIN-desc,b->y+(b->h+ct)/2,-90.0,ctitle);
 else canvas_text(cv,tick_font,lay->width-MARGIN-asc,b->y+(b->h-ct)/2,90.0,ctitle);
 
-/*:410*/
-#line 7479 "attention.w"
+/*:432*/
+#line 7809 "attention.w"
 
 double tw= text_width(title_font,t->title),tx= c->x+(c->w-tw)/2;
 double tasc,tdesc;
@@ -715,13 +715,13 @@ font_metrics(title_font,&tasc,&tdesc);
 tx= fmax(MARGIN,fmin(tx,lay->width-MARGIN-tw));
 canvas_text(cv,title_font,tx,MARGIN+tasc,0.0,t->title);
 
-/*:409*/
-#line 7394 "attention.w"
+/*:431*/
+#line 7724 "attention.w"
 
 }
 
-/*:405*//*411:*/
-#line 7504 "attention.w"
+/*:427*//*433:*/
+#line 7834 "attention.w"
 
 typedef struct{
 const Heatmap*h;
@@ -741,8 +741,8 @@ j->h= h;
 return heatmap_check(h)||heatmap_prepare(h,&j->t,&j->lay)?-1:0;
 }
 
-/*:411*//*413:*/
-#line 7535 "attention.w"
+/*:433*//*435:*/
+#line 7865 "attention.w"
 
 int figure_format(const char*path)
 {
@@ -755,8 +755,8 @@ if(strcasecmp(dot,".svg")==0)return FIGURE_SVG;
 return kit_fail("%s: unknown figure format (the name must end in .png, .pdf or .svg)",path);
 }
 
-/*:413*//*414:*/
-#line 7553 "attention.w"
+/*:435*//*436:*/
+#line 7883 "attention.w"
 
 int figure_check_path(const char*path)
 {
@@ -774,8 +774,8 @@ free(dir);
 return status;
 }
 
-/*:414*//*415:*/
-#line 7572 "attention.w"
+/*:436*//*437:*/
+#line 7902 "attention.w"
 
 int write_file_atomic(const char*path,const void*data,size_t n)
 {
@@ -790,8 +790,8 @@ return-1;
 mode_t mask= umask(0);
 umask(mask);
 fchmod(fd,0666&~mask);
-/*416:*/
-#line 7591 "attention.w"
+/*438:*/
+#line 7921 "attention.w"
 
 const char*p= data;
 size_t left= n;
@@ -807,15 +807,15 @@ if(close(fd)!=0&&ok)ok= 0,kit_fail("%s: cannot write: %s",path,strerror(errno));
 if(ok&&rename(tmp,path)!=0)ok= 0,kit_fail("%s: cannot write: %s",path,strerror(errno));
 if(!ok)unlink(tmp);
 
-/*:416*/
-#line 7586 "attention.w"
+/*:438*/
+#line 7916 "attention.w"
 
 free(tmp);
 return ok?0:-1;
 }
 
-/*:415*//*420:*/
-#line 7653 "attention.w"
+/*:437*//*442:*/
+#line 7983 "attention.w"
 
 typedef void(*DrawFn)(Canvas*cv,const void*job);
 
@@ -835,8 +835,8 @@ Canvas cv= {cairo_create(s),format==FIGURE_SVG?&text:NULL};
 no_hinting(cv.cr);
 if(format==FIGURE_PNG)cairo_scale(cv.cr,FIGURE_PNG_SCALE,FIGURE_PNG_SCALE);
 draw(&cv,job);
-/*421:*/
-#line 7676 "attention.w"
+/*443:*/
+#line 8006 "attention.w"
 
 cairo_status_t st= cairo_status(cv.cr);
 cairo_destroy(cv.cr);
@@ -862,13 +862,13 @@ free(tail.p);
 free(text.p);
 return st==CAIRO_STATUS_SUCCESS?0:kit_fail("cairo: %s",cairo_status_to_string(st));
 
-/*:421*/
-#line 7672 "attention.w"
+/*:443*/
+#line 8002 "attention.w"
 
 }
 
-/*:420*//*422:*/
-#line 7706 "attention.w"
+/*:442*//*444:*/
+#line 8036 "attention.w"
 
 static int figure_save(const char*path,double w,double h,DrawFn draw,const void*job)
 {
@@ -882,8 +882,8 @@ free(out.p);
 return status;
 }
 
-/*:422*//*423:*/
-#line 7722 "attention.w"
+/*:444*//*445:*/
+#line 8052 "attention.w"
 
 static int figure_image(double w,double h,double scale,DrawFn draw,const void*job,
 FigImage*img)
@@ -907,8 +907,8 @@ cairo_surface_destroy(s);
 return st==CAIRO_STATUS_SUCCESS?0:kit_fail("cairo: %s",cairo_status_to_string(st));
 }
 
-/*:423*//*424:*/
-#line 7746 "attention.w"
+/*:445*//*446:*/
+#line 8076 "attention.w"
 
 int heatmap_save(const Heatmap*h,const char*path)
 {
@@ -929,8 +929,8 @@ heatmap_texts_free(h,&j.t);
 return status;
 }
 
-/*:424*//*432:*/
-#line 7903 "attention.w"
+/*:446*//*454:*/
+#line 8233 "attention.w"
 
 typedef struct{
 const Curve*c;
@@ -957,8 +957,8 @@ axis_ticks(&j->ay,&j->ty);
 j->title= fit_text(c->title?c->title:"",title_font,CURVE_W-2*MARGIN);
 j->xlabel= fit_text(c->xlabel?c->xlabel:"",axis_font,CURVE_W-2*MARGIN);
 j->ylabel= fit_text(c->ylabel?c->ylabel:"",axis_font,CURVE_H-2*MARGIN);
-/*433:*/
-#line 7935 "attention.w"
+/*455:*/
+#line 8265 "attention.w"
 
 double asc,desc,lasc,ldesc,tasc,tdesc,yw= 0.0;
 font_metrics(tick_font,&asc,&desc);
@@ -971,14 +971,14 @@ j->ax.to= CURVE_W-MARGIN-last;
 j->ay.from= CURVE_H-(MARGIN+lasc+ldesc+LABEL_PAD+asc+desc+TICK_PAD+TICK_LEN);
 j->ay.to= MARGIN+tasc+tdesc+TITLE_PAD;
 
-/*:433*/
-#line 7929 "attention.w"
+/*:455*/
+#line 8259 "attention.w"
 
 return 0;
 }
 
-/*:432*//*434:*/
-#line 7950 "attention.w"
+/*:454*//*456:*/
+#line 8280 "attention.w"
 
 static void curve_job_draw(Canvas*cv,const void*job)
 {
@@ -992,8 +992,8 @@ line(cr,axis_pos(&j->ax,j->tx.v[k]),y0,axis_pos(&j->ax,j->tx.v[k]),y1,0.5,0.9);
 for(int k= 0;k<j->ty.n;k++)
 if(j->ty.major[k])
 line(cr,x0,axis_pos(&j->ay,j->ty.v[k]),x1,axis_pos(&j->ay,j->ty.v[k]),0.5,0.9);
-/*435:*/
-#line 7967 "attention.w"
+/*457:*/
+#line 8297 "attention.w"
 
 cairo_save(cr);
 cairo_rectangle(cr,x0,y1,x1-x0,y0-y1);
@@ -1010,11 +1010,11 @@ cairo_fill(cr);
 }else cairo_stroke(cr);
 cairo_restore(cr);
 
-/*:435*/
-#line 7963 "attention.w"
+/*:457*/
+#line 8293 "attention.w"
 
-/*436:*/
-#line 7984 "attention.w"
+/*458:*/
+#line 8314 "attention.w"
 
 double asc,desc,lasc,ldesc,tasc,tdesc;
 font_metrics(tick_font,&asc,&desc);
@@ -1042,13 +1042,13 @@ canvas_text(cv,axis_font,MARGIN+lasc,(y0+y1+yw)/2,-90.0,j->ylabel);
 canvas_text(cv,title_font,fmax(MARGIN,fmin((x0+x1-tw)/2,CURVE_W-MARGIN-tw)),
 MARGIN+tasc,0.0,j->title);
 
-/*:436*/
-#line 7964 "attention.w"
+/*:458*/
+#line 8294 "attention.w"
 
 }
 
-/*:434*//*437:*/
-#line 8011 "attention.w"
+/*:456*//*459:*/
+#line 8341 "attention.w"
 
 static void curve_job_end(CurveJob*j)
 {
@@ -1075,8 +1075,8 @@ curve_job_end(&j);
 return status;
 }
 
-/*:437*/
-#line 6755 "attention.w"
+/*:459*/
+#line 7085 "attention.w"
 
 
-/*:373*/
+/*:395*/

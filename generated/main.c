@@ -1,5 +1,5 @@
-/*457:*/
-#line 8418 "attention.w"
+/*479:*/
+#line 8767 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
@@ -9,8 +9,8 @@
 #include <time.h> 
 #include <unistd.h> 
 #include <sys/stat.h> 
-/*442:*/
-#line 8073 "attention.w"
+/*464:*/
+#line 8405 "attention.w"
 
 #define MAX_OUTS 8
 static int add_out(const char*cmd,const char*path,const char**outs,int*n)
@@ -33,8 +33,8 @@ return-1;
 return 0;
 }
 
-/*:442*//*443:*/
-#line 8096 "attention.w"
+/*:464*//*465:*/
+#line 8428 "attention.w"
 
 static void report_figure(const char*path,const char*what,double seconds)
 {
@@ -45,8 +45,8 @@ if(f)fclose(f);
 printf("Wrote %s (%s, %.1f kB, %.1f ms)\n",path,what,size/1000.0,1e3*seconds);
 }
 
-/*:443*//*450:*/
-#line 8266 "attention.w"
+/*:465*//*472:*/
+#line 8615 "attention.w"
 
 #include <unistd.h> 
 static const char*loss_log_path;
@@ -63,8 +63,8 @@ loss_log= xrealloc(loss_log,(size_t)loss_log_cap*sizeof(double));
 loss_log[loss_log_n++]= loss;
 }
 
-/*:450*//*451:*/
-#line 8282 "attention.w"
+/*:472*//*473:*/
+#line 8631 "attention.w"
 
 static int loss_log_check(void)
 {
@@ -89,8 +89,8 @@ free(loss_log);
 return status;
 }
 
-/*:451*//*461:*/
-#line 8472 "attention.w"
+/*:473*//*483:*/
+#line 8821 "attention.w"
 
 static int parse_long(const char*cmd,const char*opt,const char*s,long lo,
 long hi,long*out)
@@ -107,8 +107,8 @@ return-1;
 return 0;
 }
 
-/*:461*//*462:*/
-#line 8489 "attention.w"
+/*:483*//*484:*/
+#line 8838 "attention.w"
 
 static int parse_float(const char*cmd,const char*opt,const char*s,double lo,
 double hi,double*out)
@@ -125,8 +125,8 @@ return-1;
 return 0;
 }
 
-/*:462*//*463:*/
-#line 8507 "attention.w"
+/*:484*//*485:*/
+#line 8856 "attention.w"
 
 static double now_seconds(void)
 {
@@ -135,8 +135,8 @@ clock_gettime(CLOCK_MONOTONIC,&ts);
 return(double)ts.tv_sec+1e-9*(double)ts.tv_nsec;
 }
 
-/*:463*//*464:*/
-#line 8523 "attention.w"
+/*:485*//*486:*/
+#line 8872 "attention.w"
 
 #define OPT_DEVICE 256
 static int device_bad(const char*cmd,const char*device)
@@ -156,8 +156,8 @@ else fprintf(stderr,"attention %s: --device cuda: %s\n",cmd,msg);
 return be;
 }
 
-/*:464*//*478:*/
-#line 8829 "attention.w"
+/*:486*//*500:*/
+#line 9178 "attention.w"
 
 static char*words_join(const Vocab*v,const int*ids,int n)
 {
@@ -168,8 +168,8 @@ for(int k= 0;k<n;k++)p+= sprintf(p,k?" %s":"%s",v->word[ids[k]]);
 return s;
 }
 
-/*:478*//*487:*/
-#line 9009 "attention.w"
+/*:500*//*509:*/
+#line 9358 "attention.w"
 
 static double hold_fraction(const char*s,uint64_t seed)
 {
@@ -188,8 +188,8 @@ vl->origin= xstrdup(pl->origin);
 int kept= 0;
 for(int k= 0;k<pl->n;k++){
 Pair p= pl->pair[k];
-if(hold_fraction(p.src,seed)<share)/*488:*/
-#line 9033 "attention.w"
+if(hold_fraction(p.src,seed)<share)/*510:*/
+#line 9382 "attention.w"
 
 {
 if(vl->n==vl->cap){
@@ -199,16 +199,16 @@ vl->pair= xrealloc(vl->pair,(size_t)vl->cap*sizeof*vl->pair);
 vl->pair[vl->n++]= p;
 }
 
-/*:488*/
-#line 9027 "attention.w"
+/*:510*/
+#line 9376 "attention.w"
 
 else pl->pair[kept++]= p;
 }
 pl->n= kept;
 }
 
-/*:487*//*491:*/
-#line 9078 "attention.w"
+/*:509*//*513:*/
+#line 9427 "attention.w"
 
 static uint64_t mix_seed(uint64_t a,uint64_t b)
 {
@@ -218,8 +218,8 @@ z= (z^(z>>27))*0x94d049bb133111ebULL;
 return z^(z>>31);
 }
 
-/*:491*//*492:*/
-#line 9097 "attention.w"
+/*:513*//*514:*/
+#line 9446 "attention.w"
 
 static const Example*bucket_ex;
 static int by_length(const void*x,const void*y)
@@ -230,8 +230,8 @@ if(!d)d= a->tgt_len-b->tgt_len;
 return d?d:*(const int*)x-*(const int*)y;
 }
 
-/*:492*//*493:*/
-#line 9107 "attention.w"
+/*:514*//*515:*/
+#line 9456 "attention.w"
 
 static void bucket_batches(int*order,int n,const Example*ex,int B,uint64_t seed)
 {
@@ -247,8 +247,8 @@ int j= (int)(erand48(xs)*(k+1)),x= perm[k];
 if(j> k)j= k;
 perm[k]= perm[j],perm[j]= x;
 }
-/*494:*/
-#line 9127 "attention.w"
+/*516:*/
+#line 9476 "attention.w"
 
 int at= 0;
 for(int k= 0;k<nb;k++){
@@ -258,14 +258,14 @@ at+= len;
 }
 memcpy(order,copy,(size_t)n*sizeof(int));
 
-/*:494*/
-#line 9122 "attention.w"
+/*:516*/
+#line 9471 "attention.w"
 
 free(perm),free(copy);
 }
 
-/*:493*//*497:*/
-#line 9183 "attention.w"
+/*:515*//*519:*/
+#line 9532 "attention.w"
 
 static double batched_loss(BModel*bm,const Example*ex,int n)
 {
@@ -280,8 +280,8 @@ tokens+= bt.tokens;
 return bmodel_take_loss(bm)/(double)(tokens?tokens:1);
 }
 
-/*:497*//*500:*/
-#line 9252 "attention.w"
+/*:519*//*522:*/
+#line 9601 "attention.w"
 
 static int blank(const char*s,size_t len)
 {
@@ -289,125 +289,11 @@ for(size_t k= 0;k<len;k++)if(s[k]!=' '&&s[k]!='\t')return 0;
 return 1;
 }
 
-/*:500*//*505:*/
-#line 9377 "attention.w"
+/*:522*//*527:*/
+#line 9728 "attention.w"
 
-static void warn_unknown(const char*cmd,const Vocab*v,Vocab*seen,const char*s,
-const char*where)
-{
-char w[MAX_WORD_BYTES];
-while(*s){
-size_t k= strcspn(s," ");
-memcpy(w,s,k);
-w[k]= '\0';
-s+= k+(s[k]==' ');
-if(k&&vocab_find(v,w)<0&&vocab_find(seen,w)<0){
-vocab_add(seen,w);
-fprintf(stderr,"attention %s: %s: warning: \"%s\" is not in the model's "
-"English vocabulary; it is read as <UNK>\n",cmd,where,w);
-}
-}
-}
-
-/*:505*//*506:*/
-#line 9400 "attention.w"
-
-static int translate_batched(BModel*bm,int nargs,char**args,int show_attention)
-{
-int n= 0,cap= 16,failed= 0,L= bm->cfg.L;
-char**norm= xcalloc((size_t)cap,sizeof(char*)),*bad= xcalloc((size_t)cap,1);
-Example*ex= xcalloc((size_t)cap,sizeof(Example));
-Vocab unknown;
-vocab_init(&unknown);
-/*507:*/
-#line 9421 "attention.w"
-
-char*line= NULL;
-size_t lcap= 0;
-for(long k= 0;;k++){
-ssize_t got;
-const char*s;
-if(nargs> 0){
-if(k==nargs)break;
-s= args[k],got= (ssize_t)strlen(args[k]);
-}else{
-if((got= getline(&line,&lcap,stdin))<0)break;
-while(got> 0&&(line[got-1]=='\n'||line[got-1]=='\r'))got--;
-s= line;
-}
-if(n==cap){
-cap*= 2;
-norm= xrealloc(norm,(size_t)cap*sizeof(char*));
-bad= xrealloc(bad,(size_t)cap);
-ex= xrealloc(ex,(size_t)cap*sizeof(Example));
-}
-/*508:*/
-#line 9446 "attention.w"
-
-size_t badbyte;
-char where[64];
-snprintf(where,sizeof where,nargs> 0?"sentence %ld":"line %ld",k+1);
-memset(&ex[n],0,sizeof ex[n]);
-norm[n]= normalize_sentence(s,(size_t)got,&badbyte);
-int before= 0,m= -1;
-if(!norm[n])fprintf(stderr,"attention translate: %s: invalid UTF-8 at byte %zu\n",where,
-badbyte+1),failed= 1;
-else if(*norm[n]&&(m= tokenize_unk(&bm->vin,norm[n],ex[n].src,L-1,&before))<0)
-fprintf(stderr,"attention translate: %s: the sentence has more than %d words, the most "
-"this model reads\n",where,L-1),failed= 1;
-else if((*norm[n]&&m==0)||(!*norm[n]&&!blank(s,(size_t)got)))
-fprintf(stderr,"attention translate: %s: the sentence has no words\n",where),failed= 1;
-if(m> 0){
-if(before)warn_unknown("translate",&bm->vin,&unknown,norm[n],where);
-ex[n].src[m]= EOS_TOKEN;
-ex[n].src_len= m+1;
-bad[n]= 0;
-}else ex[n].src[0]= EOS_TOKEN,ex[n].src_len= 1,bad[n]= 1;
-
-/*:508*/
-#line 9441 "attention.w"
-
-n++;
-}
-free(line);
-
-/*:507*/
-#line 9408 "attention.w"
-
-int*out= xcalloc((size_t)(n?n:1)*L,sizeof(int)),*len= xcalloc((size_t)(n?n:1),sizeof(int));
-float*attn= show_attention?xcalloc((size_t)(n?n:1)*L*L,sizeof(float)):NULL;
-bmodel_greedy(bm,ex,n,out,len,attn);
-/*509:*/
-#line 9468 "attention.w"
-
-for(int k= 0;k<n;k++){
-if(!bad[k]){
-char*t= words_join(&bm->vout,out+(size_t)k*L,len[k]);
-fputs(t,stdout);
-free(t);
-if(attn)for(int t2= 0;t2<len[k];t2++){
-printf("\n  %-12s",bm->vout.word[out[(size_t)k*L+t2]]);
-for(int i= 0;i<ex[k].src_len;i++)
-printf(" %s %.3f",bm->vin.word[ex[k].src[i]],attn[((size_t)k*L+t2)*L+i]);
-}
-}
-putchar('\n');
-}
-
-/*:509*/
-#line 9412 "attention.w"
-
-for(int k= 0;k<n;k++)free(norm[k]);
-free(norm),free(bad),free(ex),free(out),free(len),free(attn);
-vocab_free(&unknown);
-return failed?1:0;
-}
-
-/*:506*//*513:*/
-#line 9550 "attention.w"
-
-/*515:*/
-#line 9564 "attention.w"
+/*539:*/
+#line 9967 "attention.w"
 
 #define BEAM_OPTIONS \
   {"beam", required_argument, 0, 'k'}, {"length-penalty", required_argument, 0, 'P'}, \
@@ -425,8 +311,8 @@ BeamOptions o;
 int used,replace_unk;
 }BeamChoice;
 
-/*:515*//*516:*/
-#line 9584 "attention.w"
+/*:539*//*540:*/
+#line 9987 "attention.w"
 
 static int beam_option(const char*cmd,int c,const char*arg,BeamChoice*b)
 {
@@ -443,8 +329,8 @@ break;
 case'A':if(parse_float(cmd,"--alpha",arg,-1e-300,10.0,&x))return-1;b->o.alpha= x;
 break;
 case'U':b->replace_unk= 1;break;
-case'P':/*517:*/
-#line 9605 "attention.w"
+case'P':/*541:*/
+#line 10008 "attention.w"
 
 if(strcmp(arg,"none")==0)b->o.penalty= LP_NONE;
 else if(strcmp(arg,"avg")==0)b->o.penalty= LP_AVG;
@@ -454,27 +340,27 @@ fprintf(stderr,"attention %s: --length-penalty is none, avg or wu, not \"%s\"\n"
 return-1;
 }
 
-/*:517*/
-#line 9600 "attention.w"
+/*:541*/
+#line 10003 "attention.w"
 break;
 }
 return 1;
 }
 
-/*:516*//*518:*/
-#line 9615 "attention.w"
+/*:540*//*542:*/
+#line 10018 "attention.w"
 
 static void beam_defaults(BeamChoice*b)
 {
 *b= (BeamChoice){{1,0,1,LP_WU,0.6},0,0};
 }
 
-static int beam_check(const char*cmd,BeamChoice*b,const Model*m)
+static int beam_check(const char*cmd,BeamChoice*b,int L,const Vocab*vout)
 {
-if(b->o.max_length==0)b->o.max_length= m->cfg.L;
-if(b->o.max_length> m->cfg.L){
+if(b->o.max_length==0)b->o.max_length= L;
+if(b->o.max_length> L){
 fprintf(stderr,"attention %s: --max-length %d is more than the model's %d\n",cmd,
-b->o.max_length,m->cfg.L);
+b->o.max_length,L);
 return-1;
 }
 if(b->o.n_best> b->o.beam){
@@ -482,14 +368,34 @@ fprintf(stderr,"attention %s: --n-best %d is more than the beam's %d\n",cmd,
 b->o.n_best,b->o.beam);
 return-1;
 }
-if(b->replace_unk&&vocab_find(&m->vout,"<UNK>")<0)
+if(b->replace_unk&&vocab_find(vout,"<UNK>")<0)
 fprintf(stderr,"attention %s: warning: the model's vocabulary has no <UNK>; "
 "--replace-unk changes nothing\n",cmd);
 return 0;
 }
 
-/*:518*//*519:*/
-#line 9644 "attention.w"
+/*:542*//*543:*/
+#line 10046 "attention.w"
+
+static int beam_best(Decoder*d,const int*src,int n,const BeamOptions*o,int*out,
+float*attn)
+{
+float*init= xcalloc((size_t)d->state_floats,sizeof(float));
+Hypothesis*y= xcalloc((size_t)o->n_best,sizeof*y);
+int found= 0;
+d->encode(d,&src,&n,1,init);
+beam_search(d,1,init,o,y,&found);
+int k= y[0].len;
+memcpy(out,y[0].word,(size_t)k*sizeof(int));
+memcpy(attn,y[0].attn,(size_t)k*(size_t)d->S*sizeof(float));
+hypotheses_free(y,found);
+free(y),free(init);
+d->release(d);
+return k;
+}
+
+/*:543*//*544:*/
+#line 10068 "attention.w"
 
 static BeamChoice translate_beam;
 
@@ -503,8 +409,8 @@ BeamOptions*o= &translate_beam.o;
 Hypothesis*y= xcalloc((size_t)o->n_best,sizeof*y);
 int found= 0;
 beam_search(d,1,init,o,y,&found);
-/*520:*/
-#line 9667 "attention.w"
+/*545:*/
+#line 10091 "attention.w"
 
 char*copy= xstrdup(norm),*words[DEFAULT_MAX_LENGTH*4];
 int nw= 0;
@@ -529,8 +435,8 @@ free(lines[i]);
 free(lines);
 free(copy);
 
-/*:520*/
-#line 9657 "attention.w"
+/*:545*/
+#line 10081 "attention.w"
 
 hypotheses_free(y,found);
 free(y);
@@ -539,18 +445,188 @@ d->release(d);
 return text;
 }
 
-/*:519*/
-#line 9551 "attention.w"
+/*:544*/
+#line 9729 "attention.w"
 
 
-/*:513*/
-#line 8427 "attention.w"
+/*:527*//*528:*/
+#line 9732 "attention.w"
 
-/*439:*/
-#line 8049 "attention.w"
+static void warn_unknown(const char*cmd,const Vocab*v,Vocab*seen,const char*s,
+const char*where)
+{
+char w[MAX_WORD_BYTES];
+while(*s){
+size_t k= strcspn(s," ");
+memcpy(w,s,k);
+w[k]= '\0';
+s+= k+(s[k]==' ');
+if(k&&vocab_find(v,w)<0&&vocab_find(seen,w)<0){
+vocab_add(seen,w);
+fprintf(stderr,"attention %s: %s: warning: \"%s\" is not in the model's "
+"English vocabulary; it is read as <UNK>\n",cmd,where,w);
+}
+}
+}
 
-/*441:*/
-#line 8061 "attention.w"
+/*:528*//*529:*/
+#line 9755 "attention.w"
+
+static int translate_batched(BModel*bm,int nargs,char**args,int show_attention)
+{
+int n= 0,cap= 16,failed= 0,L= bm->cfg.L;
+char**norm= xcalloc((size_t)cap,sizeof(char*)),*bad= xcalloc((size_t)cap,1);
+Example*ex= xcalloc((size_t)cap,sizeof(Example));
+Vocab unknown;
+vocab_init(&unknown);
+/*530:*/
+#line 9779 "attention.w"
+
+char*line= NULL;
+size_t lcap= 0;
+for(long k= 0;;k++){
+ssize_t got;
+const char*s;
+if(nargs> 0){
+if(k==nargs)break;
+s= args[k],got= (ssize_t)strlen(args[k]);
+}else{
+if((got= getline(&line,&lcap,stdin))<0)break;
+while(got> 0&&(line[got-1]=='\n'||line[got-1]=='\r'))got--;
+s= line;
+}
+if(n==cap){
+cap*= 2;
+norm= xrealloc(norm,(size_t)cap*sizeof(char*));
+bad= xrealloc(bad,(size_t)cap);
+ex= xrealloc(ex,(size_t)cap*sizeof(Example));
+}
+/*531:*/
+#line 9804 "attention.w"
+
+size_t badbyte;
+char where[64];
+snprintf(where,sizeof where,nargs> 0?"sentence %ld":"line %ld",k+1);
+memset(&ex[n],0,sizeof ex[n]);
+norm[n]= normalize_sentence(s,(size_t)got,&badbyte);
+int before= 0,m= -1;
+if(!norm[n])fprintf(stderr,"attention translate: %s: invalid UTF-8 at byte %zu\n",where,
+badbyte+1),failed= 1;
+else if(*norm[n]&&(m= tokenize_unk(&bm->vin,norm[n],ex[n].src,L-1,&before))<0)
+fprintf(stderr,"attention translate: %s: the sentence has more than %d words, the most "
+"this model reads\n",where,L-1),failed= 1;
+else if((*norm[n]&&m==0)||(!*norm[n]&&!blank(s,(size_t)got)))
+fprintf(stderr,"attention translate: %s: the sentence has no words\n",where),failed= 1;
+if(m> 0){
+if(before)warn_unknown("translate",&bm->vin,&unknown,norm[n],where);
+ex[n].src[m]= EOS_TOKEN;
+ex[n].src_len= m+1;
+bad[n]= 0;
+}else ex[n].src[0]= EOS_TOKEN,ex[n].src_len= 1,bad[n]= 1;
+
+/*:531*/
+#line 9799 "attention.w"
+
+n++;
+}
+free(line);
+
+/*:530*/
+#line 9763 "attention.w"
+
+int*out= xcalloc((size_t)(n?n:1)*L,sizeof(int)),*len= xcalloc((size_t)(n?n:1),sizeof(int));
+float*attn= show_attention?xcalloc((size_t)(n?n:1)*L*L,sizeof(float)):NULL;
+char**text= NULL;
+if(translate_beam.used)/*532:*/
+#line 9829 "attention.w"
+
+{
+BeamOptions*o= &translate_beam.o;
+Decoder*d= bmodel_decoder(bm);
+const int**sp= xcalloc((size_t)(n?n:1),sizeof*sp);
+int*sl= xcalloc((size_t)(n?n:1),sizeof(int)),*found= xcalloc((size_t)(n?n:1),
+sizeof(int));
+for(int k= 0;k<n;k++)sp[k]= ex[k].src,sl[k]= ex[k].src_len;
+float*init= xcalloc((size_t)(n?n:1)*d->state_floats,sizeof(float));
+Hypothesis*y= xcalloc((size_t)(n?n:1)*o->n_best,sizeof*y);
+d->encode(d,sp,sl,n,init);
+beam_search(d,n,init,o,y,found);
+text= xcalloc((size_t)(n?n:1),sizeof*text);
+for(int k= 0;k<n;k++)/*533:*/
+#line 9847 "attention.w"
+
+{
+Hypothesis*h= y+(size_t)k*o->n_best;
+len[k]= h[0].len;
+memcpy(out+(size_t)k*L,h[0].word,(size_t)h[0].len*sizeof(int));
+if(attn)memcpy(attn+(size_t)k*L*L,h[0].attn,(size_t)h[0].len*L*sizeof(float));
+char*copy= xstrdup(norm[k]?norm[k]:""),*words[DEFAULT_MAX_LENGTH*4];
+int nw= 0;
+for(char*p= strtok(copy," ");p&&nw<DEFAULT_MAX_LENGTH*4;p= strtok(NULL," "))
+words[nw++]= p;
+size_t cap= 1,used= 0;
+char**lines= xcalloc((size_t)found[k]+1,sizeof*lines);
+for(int i= 0;i<found[k];i++){
+lines[i]= hypothesis_words(d,&bm->vout,&h[i],words,nw,translate_beam.replace_unk);
+cap+= strlen(lines[i])+32;
+}
+text[k]= xcalloc(cap,1);
+for(int i= 0;i<found[k];i++){
+if(o->n_best> 1)
+used+= (size_t)snprintf(text[k]+used,cap-used,"%s%.6f\t",i?"\n":"",h[i].score);
+used+= (size_t)snprintf(text[k]+used,cap-used,"%s",lines[i]);
+free(lines[i]);
+}
+free(lines),free(copy);
+hypotheses_free(h,found[k]);
+}
+
+/*:533*/
+#line 9842 "attention.w"
+
+free(y),free(init),free(found),free(sl),free(sp);
+d->release(d);
+}
+
+/*:532*/
+#line 9767 "attention.w"
+
+else bmodel_greedy(bm,ex,n,out,len,attn);
+/*534:*/
+#line 9875 "attention.w"
+
+for(int k= 0;k<n;k++){
+if(!bad[k]){
+char*t= text?xstrdup(text[k]):words_join(&bm->vout,out+(size_t)k*L,len[k]);
+fputs(t,stdout);
+free(t);
+if(attn)for(int t2= 0;t2<len[k];t2++){
+printf("\n  %-12s",bm->vout.word[out[(size_t)k*L+t2]]);
+for(int i= 0;i<ex[k].src_len;i++)
+printf(" %s %.3f",bm->vin.word[ex[k].src[i]],attn[((size_t)k*L+t2)*L+i]);
+}
+}
+putchar('\n');
+}
+
+/*:534*/
+#line 9769 "attention.w"
+
+for(int k= 0;k<n;k++)free(norm[k]),free(text?text[k]:NULL);
+free(text);
+free(norm),free(bad),free(ex),free(out),free(len),free(attn);
+vocab_free(&unknown);
+return failed?1:0;
+}
+
+/*:529*/
+#line 8776 "attention.w"
+
+/*461:*/
+#line 8379 "attention.w"
+
+/*463:*/
+#line 8391 "attention.w"
 
 static const char*heatmap_usage= 
 "usage: attention heatmap --model CKPT --out FILE [--out FILE ...] [OPTIONS] SENTENCE\n"
@@ -561,24 +637,34 @@ static const char*heatmap_usage=
 "                        (the default), or its seaborn style with 'YlOrRd'\n"
 "  --scale data|unit     colours from the weights' own range (the default, as\n"
 "                        the notebook) or from 0 to 1\n"
-"  --device cpu|cuda     where a Part II model runs (default: the processor)\n";
+"  --device cpu|cuda     where a Part II model runs (default: the processor)\n"
+"  --beam K              draw the best translation of a beam of K (default: greedy)\n"
+"  --length-penalty P, --alpha A, --max-length N   as for translate\n";
 
-/*:441*//*444:*/
-#line 8106 "attention.w"
+/*:463*//*466:*/
+#line 8438 "attention.w"
 
 static int cmd_heatmap(int argc,char**argv)
 {
 static const struct option longopts[]= {{"model",required_argument,0,'m'},
 {"out",required_argument,0,'o'},{"style",required_argument,0,'s'},
-{"scale",required_argument,0,'S'},{"help",no_argument,0,'h'},
+{"scale",required_argument,0,'S'},{"help",no_argument,0,'h'},BEAM_OPTIONS,
 {"device",required_argument,0,OPT_DEVICE},{0,0,0,0}};
 const char*model= NULL,*outs[MAX_OUTS],*device= NULL;
-int nout= 0,c,bad= 0,style= HEATMAP_MATPLOTLIB,unit= 0;
+int nout= 0,c,bad= 0,style= HEATMAP_MATPLOTLIB,unit= 0,r;
+BeamChoice beam;
+beam_defaults(&beam);
 opterr= 0;
 optind= 1;
-while(!bad&&(c= getopt_long(argc,argv,":h",longopts,NULL))!=-1)switch(c){
-/*445:*/
-#line 8133 "attention.w"
+while(!bad&&(c= getopt_long(argc,argv,":h",longopts,NULL))!=-1)
+if(c=='N'||c=='U'){
+fprintf(stderr,"attention heatmap: %s is an option of translate and eval only\n",
+c=='N'?"--n-best":"--replace-unk");
+bad= 1;
+}else if((r= beam_option("heatmap",c,optarg,&beam))!=0)bad= r<0;
+else switch(c){
+/*467:*/
+#line 8473 "attention.w"
 
 case'm':model= optarg;break;
 case'o':bad= add_out("heatmap",optarg,outs,&nout)!=0;break;
@@ -601,8 +687,8 @@ break;
 default:fprintf(stderr,"attention heatmap: unknown option \"%s\"\n",argv[optind-1]);
 bad= 1;
 
-/*:445*/
-#line 8118 "attention.w"
+/*:467*/
+#line 8458 "attention.w"
 
 }
 if(!bad&&(!model||nout==0||argc-optind!=1)){
@@ -615,14 +701,14 @@ fputs(heatmap_usage,stderr);
 return 2;
 }
 if(check_outs("heatmap",outs,nout))return 1;
-/*446:*/
-#line 8159 "attention.w"
+/*468:*/
+#line 8501 "attention.w"
 
 Model m;
 BModel bm;
 const Backend*be= backend_for("heatmap",device);
 if(!be)return 1;
-int kind= checkpoint_load_any(model,&m,&bm,be,1);
+int kind= checkpoint_load_any(model,&m,&bm,be,beam.used?64:1);
 if(kind<0){
 fprintf(stderr,"attention heatmap: %s\n",kit_error());
 return 1;
@@ -631,6 +717,11 @@ if(kind==KIND_SEED&&be!=&cpu_backend){
 fprintf(stderr,"attention heatmap: %s holds the notebook's seed model, which runs "
 "on the CPU only; drop --device cuda\n",model);
 model_free(&m);
+return 2;
+}
+if(beam_check("heatmap",&beam,kind?bm.cfg.L:m.cfg.L,kind?&bm.vout:&m.vout)){
+if(kind==KIND_SEED)model_free(&m);
+else bmodel_free(&bm);
 return 2;
 }
 const Vocab*vi= kind?&bm.vin:&m.vin,*vo= kind?&bm.vout:&m.vout;
@@ -642,8 +733,8 @@ size_t badbyte;
 char*norm= normalize_sentence(argv[optind],strlen(argv[optind]),&badbyte);
 if(!norm)kit_fail("the sentence: invalid UTF-8 at byte %zu",badbyte+1);
 else if(kind==KIND_SEED)T= tokenize(vi,norm,src,L,"the sentence","English");
-else/*447:*/
-#line 8199 "attention.w"
+else/*469:*/
+#line 8548 "attention.w"
 
 {
 Example e;
@@ -661,20 +752,22 @@ else if(T> 0){
 e.src[T++]= EOS_TOKEN;
 e.src_len= T;
 memcpy(src,e.src,(size_t)T*sizeof(int));
-bmodel_greedy(&bm,&e,1,out,&n,attn);
+if(!beam.used)bmodel_greedy(&bm,&e,1,out,&n,attn);
 }
 }
 
-/*:447*/
-#line 8184 "attention.w"
+/*:469*/
+#line 8531 "attention.w"
 
 if(T==0)kit_fail("the sentence has no words");
+else if(T> 0&&beam.used)n= beam_best(kind?bmodel_decoder(&bm):model_decoder(&m),
+src,T,&beam.o,out,attn);
 else if(T> 0&&kind==KIND_SEED)n= greedy_decode(&m,src,T,out,attn);
 if(T> 0&&n==0)
 kit_fail("the model translates \"%s\" into nothing: there is no attention to draw",norm);
 if(n> 0){
-/*448:*/
-#line 8221 "attention.w"
+/*470:*/
+#line 8570 "attention.w"
 
 const char**rw= xcalloc((size_t)n,sizeof(char*)),**cw= xcalloc((size_t)T,sizeof(char*));
 for(int i= 0;i<n;i++)rw[i]= vo->word[out[i]];
@@ -695,8 +788,8 @@ status= 1;
 }
 free(rw),free(cw),free(fr),free(title);
 
-/*:448*/
-#line 8190 "attention.w"
+/*:470*/
+#line 8539 "attention.w"
 
 }else fprintf(stderr,"attention heatmap: %s\n",kit_error());
 free(norm),free(src),free(out),free(attn);
@@ -704,16 +797,16 @@ if(kind==KIND_SEED)model_free(&m);
 else bmodel_free(&bm);
 return status;
 
-/*:446*/
-#line 8130 "attention.w"
+/*:468*/
+#line 8470 "attention.w"
 
 }
 
-/*:444*/
-#line 8050 "attention.w"
+/*:466*/
+#line 8380 "attention.w"
 
-/*452:*/
-#line 8308 "attention.w"
+/*474:*/
+#line 8657 "attention.w"
 
 static const char*loss_curve_usage= 
 "usage: attention loss-curve --log FILE --out FILE [--out FILE ...] [--title TEXT]\n"
@@ -722,8 +815,8 @@ static const char*loss_curve_usage=
 "  --out FILE     the figure; .png, .pdf or .svg (may be repeated)\n"
 "  --title TEXT   the title (default: 'Training: average loss per epoch')\n";
 
-/*:452*//*453:*/
-#line 8318 "attention.w"
+/*:474*//*475:*/
+#line 8667 "attention.w"
 
 static int read_loss_log(const char*path,double**x,double**y,int*n)
 {
@@ -740,8 +833,8 @@ fclose(f);
 free(*x),free(*y);
 return kit_fail("%s: line %ld: expected an epoch, a tab and a finite loss",path,k);
 }
-/*454:*/
-#line 8340 "attention.w"
+/*476:*/
+#line 8689 "attention.w"
 
 if(*n==cap){
 cap= cap?2*cap:1024;
@@ -750,16 +843,16 @@ cap= cap?2*cap:1024;
 }
 (*x)[*n]= e,(*y)[(*n)++]= v;
 
-/*:454*/
-#line 8334 "attention.w"
+/*:476*/
+#line 8683 "attention.w"
 
 }
 fclose(f);
 return*n> 0?0:kit_fail("%s: no epochs in the file",path);
 }
 
-/*:453*//*455:*/
-#line 8348 "attention.w"
+/*:475*//*477:*/
+#line 8697 "attention.w"
 
 static int cmd_loss_curve(int argc,char**argv)
 {
@@ -792,8 +885,8 @@ if(bad){
 fputs(loss_curve_usage,stderr);
 return 2;
 }
-/*456:*/
-#line 8383 "attention.w"
+/*478:*/
+#line 8732 "attention.w"
 
 double*x= NULL,*y= NULL;
 int n= 0;
@@ -816,20 +909,20 @@ status= 1;
 free(x),free(y);
 return status;
 
-/*:456*/
-#line 8380 "attention.w"
+/*:478*/
+#line 8729 "attention.w"
 
 }
 
-/*:455*/
-#line 8051 "attention.w"
+/*:477*/
+#line 8381 "attention.w"
 
 
-/*:439*//*460:*/
-#line 8465 "attention.w"
+/*:461*//*482:*/
+#line 8814 "attention.w"
 
-/*465:*/
-#line 8544 "attention.w"
+/*487:*/
+#line 8893 "attention.w"
 
 static const char*train_usage= 
 "usage: attention train [--pairs seed | --data FILE] [OPTIONS]\n"
@@ -865,16 +958,16 @@ static const char*train_usage=
 "  --device cpu|cuda   the processor (the default) or the GPU\n"
 "  (for these kinds --epochs defaults to 10, --lr to 0.001, --print-every to 1)\n";
 
-/*:465*//*466:*/
-#line 8579 "attention.w"
+/*:487*//*488:*/
+#line 8928 "attention.w"
 
 typedef struct{
 const char*data,*init,*save;
 int filter,append_eos;
 long epochs,hidden,max_length,seed,print_every,show,threads;
 double lr;
-/*479:*/
-#line 8841 "attention.w"
+/*501:*/
+#line 9190 "attention.w"
 
 int kind;
 long heads,batch;
@@ -885,8 +978,8 @@ const char*valid;
 double valid_split;
 const char*device;
 
-/*:479*/
-#line 8585 "attention.w"
+/*:501*/
+#line 8934 "attention.w"
 
 }TrainOptions;
 static int train_batched(TrainOptions*o,int kind);
@@ -902,8 +995,8 @@ static const struct option longopts[]= {
 {"no-eos",no_argument,0,'n'},{"print-every",required_argument,0,'P'},
 {"show",required_argument,0,'S'},{"help",no_argument,0,'h'},
 {"loss-log",required_argument,0,'g'},{"threads",required_argument,0,'T'},
-/*480:*/
-#line 8851 "attention.w"
+/*502:*/
+#line 9200 "attention.w"
 
 {"attention",required_argument,0,'A'},{"heads",required_argument,0,'N'},
 {"batch",required_argument,0,'B'},{"dropout",required_argument,0,'D'},
@@ -911,8 +1004,8 @@ static const struct option longopts[]= {
 {"valid",required_argument,0,'V'},{"valid-split",required_argument,0,'v'},
 {"bucket",no_argument,0,'K'},{"device",required_argument,0,OPT_DEVICE},
 
-/*:480*/
-#line 8600 "attention.w"
+/*:502*/
+#line 8949 "attention.w"
 
 {0,0,0,0}};
 *o= (TrainOptions){NULL,NULL,NULL,FILTER_TUTORIAL,1,-1,0,0,1,0,5,0,0.0,
@@ -921,8 +1014,8 @@ int c,bad= 0;
 opterr= 0;
 optind= 1;
 while(!bad&&(c= getopt_long(argc,argv,":h",longopts,NULL))!=-1)switch(c){
-/*467:*/
-#line 8618 "attention.w"
+/*489:*/
+#line 8967 "attention.w"
 
 case'p':
 if(strcmp(optarg,"seed")!=0){
@@ -953,8 +1046,8 @@ case'P':bad= parse_long("train","--print-every",optarg,1,100000000,&o->print_eve
 break;
 case'S':bad= parse_long("train","--show",optarg,0,100000000,&o->show)!=0;break;
 case'T':bad= parse_long("train","--threads",optarg,1,2,&o->threads)!=0;break;
-/*481:*/
-#line 8858 "attention.w"
+/*503:*/
+#line 9207 "attention.w"
 
 case'A':
 if((o->kind= kind_from_name(optarg))<0){
@@ -983,8 +1076,8 @@ fprintf(stderr,"attention train: --valid-split wants a share above 0 and below 1
 bad= !(o->valid_split> 0.0&&o->valid_split<1.0);
 break;
 
-/*:481*/
-#line 8648 "attention.w"
+/*:503*/
+#line 8997 "attention.w"
 
 case'g':loss_log_path= optarg;break;
 case'h':fputs(train_usage,stdout);exit(0);
@@ -996,8 +1089,8 @@ default:
 fprintf(stderr,"attention train: unknown option \"%s\"\n",argv[optind-1]);
 bad= 1;
 
-/*:467*/
-#line 8608 "attention.w"
+/*:489*/
+#line 8957 "attention.w"
 
 }
 if(!bad&&optind<argc){
@@ -1008,8 +1101,8 @@ if(bad)fputs(train_usage,stderr);
 return bad?-1:0;
 }
 
-/*:466*//*468:*/
-#line 8662 "attention.w"
+/*:488*//*490:*/
+#line 9011 "attention.w"
 
 static int cmd_train(int argc,char**argv)
 {
@@ -1018,8 +1111,8 @@ PairList pl;
 Model m;
 Example*ex= NULL;
 int status= 0;
-/*470:*/
-#line 8722 "attention.w"
+/*492:*/
+#line 9071 "attention.w"
 
 if(train_options(argc,argv,&o))return 2;
 if(loss_log_path&&loss_log_check())return 1;
@@ -1030,11 +1123,11 @@ return 2;
 }
 int max_length= o.max_length?(int)o.max_length:DEFAULT_MAX_LENGTH;
 
-/*:470*/
-#line 8670 "attention.w"
+/*:492*/
+#line 9019 "attention.w"
 
-/*469:*/
-#line 8689 "attention.w"
+/*491:*/
+#line 9038 "attention.w"
 
 int kind= o.kind;
 if(o.init){
@@ -1065,11 +1158,11 @@ if(o.epochs<0)o.epochs= 400;
 if(o.print_every==0)o.print_every= 50;
 if(o.lr==0.0)o.lr= 0.01;
 
-/*:469*/
-#line 8671 "attention.w"
+/*:491*/
+#line 9020 "attention.w"
 
-/*471:*/
-#line 8732 "attention.w"
+/*493:*/
+#line 9081 "attention.w"
 
 if(o.data){
 if(pairs_read(&pl,o.data,o.filter,max_length)){
@@ -1078,11 +1171,11 @@ return 1;
 }
 }else pairs_seed(&pl);
 
-/*:471*/
-#line 8672 "attention.w"
+/*:493*/
+#line 9021 "attention.w"
 
-/*474:*/
-#line 8758 "attention.w"
+/*496:*/
+#line 9107 "attention.w"
 
 if(o.init){
 if(checkpoint_load(&m,o.init)){
@@ -1098,11 +1191,11 @@ model_alloc(&m,&cfg,&vin,&vout);
 model_init_random(&m,(uint64_t)o.seed);
 }
 
-/*:474*/
-#line 8673 "attention.w"
+/*:496*/
+#line 9022 "attention.w"
 
-/*472:*/
-#line 8742 "attention.w"
+/*494:*/
+#line 9091 "attention.w"
 
 if(make_examples(&pl,&m.vin,&m.vout,m.cfg.L,o.append_eos,&ex)){
 fprintf(stderr,"attention train: %s\n",kit_error());
@@ -1111,11 +1204,11 @@ model_free(&m);
 return 1;
 }
 
-/*:472*/
-#line 8674 "attention.w"
+/*:494*/
+#line 9023 "attention.w"
 
-/*475:*/
-#line 8773 "attention.w"
+/*497:*/
+#line 9122 "attention.w"
 
 if(o.data)printf("Read %ld sentence pairs from %s; kept %d (%s filter)\n",
 pl.lines_read,o.data,pl.n,o.filter==FILTER_TUTORIAL?"tutorial":"length");
@@ -1127,11 +1220,11 @@ m.cfg.H,m.cfg.L,m.n_params,o.init?" (from --init)":"");
 printf("Training for %ld epochs, %s<EOS> on the targets\n",o.epochs,
 o.append_eos?"":"no ");
 
-/*:475*/
-#line 8675 "attention.w"
+/*:497*/
+#line 9024 "attention.w"
 
-/*476:*/
-#line 8789 "attention.w"
+/*498:*/
+#line 9138 "attention.w"
 
 int threads= o.threads?(int)o.threads:sysconf(_SC_NPROCESSORS_ONLN)> 1?2:1,used= 1;
 float*loss= xcalloc((size_t)pl.n*(size_t)o.print_every,sizeof(float));
@@ -1156,22 +1249,22 @@ o.epochs*pl.n,seconds> 0?(double)(o.epochs*pl.n)/seconds:0.0,used,
 used> 1?"s":"");
 free(loss);
 
-/*:476*/
-#line 8676 "attention.w"
+/*:498*/
+#line 9025 "attention.w"
 
-/*473:*/
-#line 8752 "attention.w"
+/*495:*/
+#line 9101 "attention.w"
 
 if(o.save&&checkpoint_save(&m,o.save)){
 fprintf(stderr,"attention train: %s\n",kit_error());
 status= 1;
 }
 
-/*:473*/
-#line 8677 "attention.w"
+/*:495*/
+#line 9026 "attention.w"
 
-/*477:*/
-#line 8815 "attention.w"
+/*499:*/
+#line 9164 "attention.w"
 
 int right= 0,*out= xcalloc((size_t)m.cfg.L,sizeof(int));
 for(int k= 0;k<pl.n;k++){
@@ -1186,8 +1279,8 @@ free(pred);
 printf("%d of %d training pairs translated exactly\n",right,pl.n);
 free(out);
 
-/*:477*/
-#line 8678 "attention.w"
+/*:499*/
+#line 9027 "attention.w"
 
 if(loss_log_path&&loss_log_save())status= 1;
 free(ex);
@@ -1196,8 +1289,8 @@ model_free(&m);
 return status;
 }
 
-/*:468*//*482:*/
-#line 8895 "attention.w"
+/*:490*//*504:*/
+#line 9244 "attention.w"
 
 static int train_batched(TrainOptions*o,int kind)
 {
@@ -1208,8 +1301,8 @@ int status= 1,L= o->max_length?(int)o->max_length:DEFAULT_MAX_LENGTH;
 if(o->epochs<0)o->epochs= 10;
 if(o->print_every==0)o->print_every= 1;
 if(o->lr==0.0)o->lr= 0.001;
-/*483:*/
-#line 8921 "attention.w"
+/*505:*/
+#line 9270 "attention.w"
 
 long H= o->hidden?o->hidden:DEFAULT_HIDDEN,heads= o->heads?o->heads:4;
 cpu_set_threads(o->threads?(int)o->threads:sysconf(_SC_NPROCESSORS_ONLN)> 1?2:1);
@@ -1231,11 +1324,11 @@ memset(&bm,0,sizeof bm);
 const Backend*be= backend_for("train",o->device);
 if(!be)return 1;
 
-/*:483*/
-#line 8905 "attention.w"
+/*:505*/
+#line 9254 "attention.w"
 
-/*484:*/
-#line 8947 "attention.w"
+/*506:*/
+#line 9296 "attention.w"
 
 if(pairs_read(&pl,o->data,o->filter,L)){
 fprintf(stderr,"attention train: %s\n",kit_error());
@@ -1254,11 +1347,11 @@ if(vl.origin)pairs_free(&vl);
 return 1;
 }
 
-/*:484*/
-#line 8906 "attention.w"
+/*:506*/
+#line 9255 "attention.w"
 
-/*485:*/
-#line 8967 "attention.w"
+/*507:*/
+#line 9316 "attention.w"
 
 if(o->init){
 if(checkpoint_load_any(o->init,NULL,&bm,be,(int)o->batch)<0){
@@ -1286,11 +1379,11 @@ fprintf(stderr,"attention train: %s\n",kit_error());
 goto end;
 }
 
-/*:485*/
-#line 8907 "attention.w"
+/*:507*/
+#line 9256 "attention.w"
 
-/*486:*/
-#line 8994 "attention.w"
+/*508:*/
+#line 9343 "attention.w"
 
 printf("Read %ld sentence pairs from %s; kept %d (%s filter)",pl.lines_read,o->data,
 pl.n+vl.n*(o->valid_split> 0.0),o->filter==FILTER_TUTORIAL?"tutorial":"length");
@@ -1303,18 +1396,18 @@ printf(", %zu parameters%s\n",bm.n_params,o->init?" (from --init)":"");
 printf("Training for %ld epochs, batch %ld, lr %g, dropout %g, %s\n",o->epochs,o->batch,
 o->lr,o->dropout,o->shuffle?"shuffled each epoch":"in file order");
 
-/*:486*/
-#line 8908 "attention.w"
+/*:508*/
+#line 9257 "attention.w"
 
-/*489:*/
-#line 9045 "attention.w"
+/*511:*/
+#line 9394 "attention.w"
 
 int n= pl.n,*order= xcalloc((size_t)n,sizeof(int));
 double best= INFINITY,t_all= now_seconds();
 for(long e= 1;e<=o->epochs;e++){
 for(int k= 0;k<n;k++)order[k]= k;
-if(o->shuffle)/*490:*/
-#line 9065 "attention.w"
+if(o->shuffle)/*512:*/
+#line 9414 "attention.w"
 
 {
 uint64_t z= mix_seed((uint64_t)o->seed,(uint64_t)e);
@@ -1328,15 +1421,15 @@ order[j]= x;
 }
 }
 
-/*:490*/
-#line 9050 "attention.w"
+/*:512*/
+#line 9399 "attention.w"
 
 if(o->bucket)bucket_batches(order,n,ex,(int)o->batch,o->shuffle?
 mix_seed((uint64_t)o->seed,(uint64_t)e+1000003):0);
 double t0= now_seconds(),train_loss,valid_loss= NAN;
 long tokens= 0,positions= 0,words= 0;
-/*495:*/
-#line 9140 "attention.w"
+/*517:*/
+#line 9489 "attention.w"
 
 int tty= isatty(fileno(stdout));
 double last= t0;
@@ -1359,14 +1452,14 @@ last= now;
 }
 if(tty)printf("\r%78s\r","");
 
-/*:495*/
-#line 9055 "attention.w"
+/*:517*/
+#line 9404 "attention.w"
 
 train_loss= bmodel_take_loss(&bm)/(double)tokens;
 if(vl.n)valid_loss= batched_loss(&bm,vex,vl.n);
 loss_log_add(train_loss);
-/*496:*/
-#line 9162 "attention.w"
+/*518:*/
+#line 9511 "attention.w"
 
 double sec= now_seconds()-t0;
 int print= e%o->print_every==0||e==o->epochs;
@@ -1386,19 +1479,19 @@ if(print&&vl.n)printf(", saved");
 if(print)printf("\n");
 fflush(stdout);
 
-/*:496*/
-#line 9059 "attention.w"
+/*:518*/
+#line 9408 "attention.w"
 
 }
 printf("Trained in %.1f s\n",now_seconds()-t_all);
 free(order);
 status= 0;
 
-/*:489*/
-#line 8909 "attention.w"
+/*:511*/
+#line 9258 "attention.w"
 
-/*498:*/
-#line 9198 "attention.w"
+/*520:*/
+#line 9547 "attention.w"
 
 int show= o->show<pl.n?(int)o->show:pl.n,L2= bm.cfg.L;
 int*outw= xcalloc((size_t)(show?show:1)*L2,sizeof(int));
@@ -1413,8 +1506,8 @@ free(pred);
 free(outw);
 free(outn);
 
-/*:498*/
-#line 8910 "attention.w"
+/*:520*/
+#line 9259 "attention.w"
 
 if(loss_log_path&&loss_log_save())status= 1;
 end:
@@ -1426,11 +1519,11 @@ bmodel_free(&bm);
 return status;
 }
 
-/*:482*/
-#line 8466 "attention.w"
+/*:504*/
+#line 8815 "attention.w"
 
-/*499:*/
-#line 9219 "attention.w"
+/*521:*/
+#line 9568 "attention.w"
 
 static const char*translate_usage= 
 "usage: attention translate --model CKPT [--attention] [SENTENCE ...]\n"
@@ -1452,8 +1545,8 @@ int*src= xcalloc((size_t)m->cfg.L,sizeof(int)),*out= xcalloc((size_t)m->cfg.L,si
 float*attn= xcalloc((size_t)m->cfg.L*(size_t)m->cfg.L,sizeof(float));
 int status= 0;
 if(!norm)status= kit_fail("%s: invalid UTF-8 at byte %zu",where,bad+1);
-else if(*norm)/*501:*/
-#line 9259 "attention.w"
+else if(*norm)/*523:*/
+#line 9608 "attention.w"
 
 {
 int n= tokenize(&m->vin,norm,src,m->cfg.L,where,"English");
@@ -1465,8 +1558,8 @@ char*t= translate_beam.used?translate_with_beam(m,src,n,norm,out,&k,attn)
 :(k= greedy_decode(m,src,n,out,attn),words_join(&m->vout,out,k));
 fputs(t,stdout);
 free(t);
-if(show_attention)/*502:*/
-#line 9276 "attention.w"
+if(show_attention)/*524:*/
+#line 9625 "attention.w"
 
 for(int t= 0;t<k;t++){
 double pad= 0.0;
@@ -1476,14 +1569,14 @@ for(int i= n;i<m->cfg.L;i++)pad+= attn[t*m->cfg.L+i];
 printf("  (padding %.3f)",pad);
 }
 
-/*:502*/
-#line 9270 "attention.w"
+/*:524*/
+#line 9619 "attention.w"
 
 }
 }
 
-/*:501*/
-#line 9240 "attention.w"
+/*:523*/
+#line 9589 "attention.w"
 
 else if(!blank(s,len))status= kit_fail("%s: the sentence has no words",where);
 putchar('\n');
@@ -1494,8 +1587,8 @@ free(attn);
 return status;
 }
 
-/*:499*//*503:*/
-#line 9285 "attention.w"
+/*:521*//*525:*/
+#line 9634 "attention.w"
 
 static int cmd_translate(int argc,char**argv)
 {
@@ -1547,18 +1640,19 @@ model_free(&m);
 return 2;
 }
 if(kind!=KIND_SEED){
-int status= translate_batched(&bm,argc-optind,argv+optind,show_attention);
+int status= beam_check("translate",&translate_beam,bm.cfg.L,&bm.vout)?2:
+translate_batched(&bm,argc-optind,argv+optind,show_attention);
 bmodel_free(&bm);
 return status;
 }
-if(beam_check("translate",&translate_beam,&m)){
+if(beam_check("translate",&translate_beam,m.cfg.L,&m.vout)){
 model_free(&m);
 return 2;
 }
 int failed= 0;
 char where[64];
-/*504:*/
-#line 9351 "attention.w"
+/*526:*/
+#line 9701 "attention.w"
 
 if(optind<argc)
 for(int k= optind;k<argc;k++){
@@ -1584,18 +1678,18 @@ fflush(stdout);
 free(line);
 }
 
-/*:504*/
-#line 9346 "attention.w"
+/*:526*/
+#line 9696 "attention.w"
 
 model_free(&m);
 return failed?1:0;
 }
 
-/*:503*/
-#line 8467 "attention.w"
+/*:525*/
+#line 8816 "attention.w"
 
-/*510:*/
-#line 9488 "attention.w"
+/*535:*/
+#line 9895 "attention.w"
 
 static const char*pairs_usage= 
 "usage: attention pairs --data FILE [--filter tutorial|length] [--max-length L]\n"
@@ -1606,8 +1700,8 @@ static int cmd_pairs(int argc,char**argv)
 const char*data= NULL;
 int filter= FILTER_TUTORIAL;
 long max_length= DEFAULT_MAX_LENGTH;
-/*511:*/
-#line 9511 "attention.w"
+/*536:*/
+#line 9918 "attention.w"
 
 static const struct option longopts[]= {{"data",required_argument,0,'d'},
 {"filter",required_argument,0,'f'},{"max-length",required_argument,0,'L'},
@@ -1636,8 +1730,8 @@ fputs(pairs_usage,stderr);
 return 2;
 }
 
-/*:511*/
-#line 9498 "attention.w"
+/*:536*/
+#line 9905 "attention.w"
 
 PairList pl;
 if(pairs_read(&pl,data,filter,(int)max_length)){
@@ -1651,15 +1745,15 @@ pairs_free(&pl);
 return 0;
 }
 
-/*:510*/
-#line 8468 "attention.w"
+/*:535*/
+#line 8817 "attention.w"
 
 
-/*:460*//*514:*/
-#line 9553 "attention.w"
+/*:482*//*538:*/
+#line 9956 "attention.w"
 
-/*521:*/
-#line 9696 "attention.w"
+/*546:*/
+#line 10120 "attention.w"
 
 static const char*bleu_usage= 
 "usage: attention bleu [--hyp FILE] [--precise] REFERENCES [REFERENCES ...]\n"
@@ -1689,8 +1783,8 @@ free(line);
 return ferror(f)?kit_fail("%s: read error",path):0;
 }
 
-/*:521*//*522:*/
-#line 9725 "attention.w"
+/*:546*//*547:*/
+#line 10149 "attention.w"
 
 static int bleu_of_lines(char**h,int nh,char***ref,int n_refs,int precise)
 {
@@ -1708,8 +1802,8 @@ else bleu_add(&b,hi,hl,(const int*const*)ids,len,m);
 for(int r= 0;r<m;r++)free(ids[r]);
 free(hi);
 }
-if(status==0)/*523:*/
-#line 9749 "attention.w"
+if(status==0)/*548:*/
+#line 10173 "attention.w"
 
 {
 char line[256];
@@ -1720,8 +1814,8 @@ if(precise)printf("bleu %.17g bp %.17g p %.17g %.17g %.17g %.17g\n",s.bleu,s.bp,
 s.p[0],s.p[1],s.p[2],s.p[3]);
 }
 
-/*:523*/
-#line 9742 "attention.w"
+/*:548*/
+#line 10166 "attention.w"
 
 free(ids);
 free(len);
@@ -1729,8 +1823,8 @@ vocab_free(&v);
 return status;
 }
 
-/*:522*//*524:*/
-#line 9759 "attention.w"
+/*:547*//*549:*/
+#line 10183 "attention.w"
 
 static int cmd_bleu(int argc,char**argv)
 {
@@ -1757,8 +1851,8 @@ fputs(bleu_usage,stderr);
 return 2;
 }
 int n_refs= argc-optind,status= 0;
-/*525:*/
-#line 9789 "attention.w"
+/*550:*/
+#line 10213 "attention.w"
 
 char***ref= xcalloc((size_t)n_refs,sizeof*ref),**h= NULL;
 int*nr= xcalloc((size_t)n_refs,sizeof(int)),nh= 0;
@@ -1790,17 +1884,17 @@ free(ref);
 free(nr);
 status= status?1:0;
 
-/*:525*/
-#line 9785 "attention.w"
+/*:550*/
+#line 10209 "attention.w"
 
 return status;
 }
 
-/*:524*/
-#line 9554 "attention.w"
+/*:549*/
+#line 9957 "attention.w"
 
-/*526:*/
-#line 9830 "attention.w"
+/*551:*/
+#line 10254 "attention.w"
 
 static const char*split_usage= 
 "usage: attention split --data FILE --out-dir DIR [--test F] [--valid F] [--seed S]\n"
@@ -1820,8 +1914,8 @@ const char*data= NULL,*dir= NULL;
 double share[2]= {0.1,0.1};
 long seed= 1;
 int filter= FILTER_TUTORIAL,c;
-/*527:*/
-#line 9864 "attention.w"
+/*552:*/
+#line 10288 "attention.w"
 
 opterr= 0;
 optind= 1;
@@ -1854,8 +1948,8 @@ fputs(split_usage,stderr);
 return 2;
 }
 
-/*:527*/
-#line 9849 "attention.w"
+/*:552*/
+#line 10273 "attention.w"
 
 PairList pl;
 if(pairs_read(&pl,data,filter,DEFAULT_MAX_LENGTH)){
@@ -1864,8 +1958,8 @@ return 1;
 }
 int*part= xcalloc((size_t)pl.n,sizeof(int)),counts[3][2];
 int status= pairs_split(&pl,share[0],share[1],(uint64_t)seed,part,counts);
-if(status==0)/*528:*/
-#line 9896 "attention.w"
+if(status==0)/*553:*/
+#line 10320 "attention.w"
 
 {
 static const char*const name[3]= {"train","valid","test"};
@@ -1887,8 +1981,8 @@ counts[p][1],path);
 }
 }
 
-/*:528*/
-#line 9857 "attention.w"
+/*:553*/
+#line 10281 "attention.w"
 
 if(status)fprintf(stderr,"attention split: %s\n",kit_error());
 free(part);
@@ -1896,11 +1990,11 @@ pairs_free(&pl);
 return status?1:0;
 }
 
-/*:526*/
-#line 9555 "attention.w"
+/*:551*/
+#line 9958 "attention.w"
 
-/*529:*/
-#line 9924 "attention.w"
+/*554:*/
+#line 10348 "attention.w"
 
 static const char*eval_usage= 
 "usage: attention eval --model CKPT --data FILE [OPTIONS]\n"
@@ -1918,8 +2012,8 @@ long show,batch;
 BeamChoice beam;
 }EvalOptions;
 
-/*:529*//*530:*/
-#line 9941 "attention.w"
+/*:554*//*555:*/
+#line 10365 "attention.w"
 
 static int eval_options(int argc,char**argv,EvalOptions*o)
 {
@@ -1955,67 +2049,124 @@ if(bad)fputs(eval_usage,stderr);
 return bad?-1:0;
 }
 
-/*:530*//*531:*/
-#line 9977 "attention.w"
+/*:555*//*556:*/
+#line 10402 "attention.w"
+
+static int eval_rows(const EvalOptions*o)
+{
+long rows= o->batch*o->beam.o.beam;
+return rows> 1024?1024:(int)rows;
+}
+
+static void eval_free_model(int kind,Model*m,BModel*bm)
+{
+if(kind==KIND_SEED)model_free(m);
+else bmodel_free(bm);
+}
+
+/*:556*//*557:*/
+#line 10416 "attention.w"
 
 static int cmd_eval(int argc,char**argv)
 {
 EvalOptions o;
 if(eval_options(argc,argv,&o))return 2;
 Model m;
+BModel bm;
 PairList pl;
-if(checkpoint_load(&m,o.model)){
+int kind= checkpoint_load_any(o.model,&m,&bm,&cpu_backend,eval_rows(&o));
+if(kind<0){
 fprintf(stderr,"attention eval: %s\n",kit_error());
 return 1;
 }
-if(beam_check("eval",&o.beam,&m)){model_free(&m);return 2;}
+int L= kind?bm.cfg.L:m.cfg.L;
+const Vocab*vin= kind?&bm.vin:&m.vin,*vout= kind?&bm.vout:&m.vout;
+if(beam_check("eval",&o.beam,L,vout)){eval_free_model(kind,&m,&bm);return 2;}
 if(pairs_read(&pl,o.data,FILTER_LENGTH,DEFAULT_MAX_LENGTH*4)){
 fprintf(stderr,"attention eval: %s\n",kit_error());
-model_free(&m);
+eval_free_model(kind,&m,&bm);
 return 1;
 }
 int n_src,*group= pairs_group_sources(&pl,&n_src),status= 0;
-/*532:*/
-#line 10006 "attention.w"
+/*558:*/
+#line 10449 "attention.w"
 
 int*first= xcalloc((size_t)n_src,sizeof(int)),*n_ref= xcalloc((size_t)n_src,sizeof(int));
 int**ref= xcalloc((size_t)n_src,sizeof*ref),*ref_fill= xcalloc((size_t)n_src,sizeof(int));
 for(int k= pl.n-1;k>=0;k--)first[group[k]]= k,n_ref[group[k]]++;
 for(int s= 0;s<n_src;s++)ref[s]= xcalloc((size_t)n_ref[s],sizeof(int));
 for(int k= 0;k<pl.n;k++)ref[group[k]][ref_fill[group[k]]++]= k;
-int*src= xcalloc((size_t)n_src*(size_t)m.cfg.L,sizeof(int)),*src_len= xcalloc((size_t)n_src,
+int*src= xcalloc((size_t)n_src*(size_t)L,sizeof(int)),*src_len= xcalloc((size_t)n_src,
 sizeof(int)),failed= 0;
+Vocab unknown;
+vocab_init(&unknown);
 for(int s= 0;s<n_src;s++){
 char where[600];
 snprintf(where,sizeof where,"%.500s:%d",o.data,pl.pair[first[s]].line);
-src_len[s]= tokenize(&m.vin,pl.pair[first[s]].src,src+(size_t)s*m.cfg.L,m.cfg.L,
-where,"English");
+if(kind==KIND_SEED)
+src_len[s]= tokenize(vin,pl.pair[first[s]].src,src+(size_t)s*L,L,where,"English");
+else/*559:*/
+#line 10474 "attention.w"
+
+{
+int unk= 0,*ids= src+(size_t)s*L;
+int n= tokenize_unk(vin,pl.pair[first[s]].src,ids,L-1,&unk);
+if(n<0)kit_fail("%s: the English sentence has more than %d words, the most this model "
+"reads",where,L-1);
+if(unk)warn_unknown("eval",vin,&unknown,pl.pair[first[s]].src,where);
+if(n> 0)ids[n++]= EOS_TOKEN;
+src_len[s]= n;
+}
+
+/*:559*/
+#line 10464 "attention.w"
+
 if(src_len[s]<=0&&failed++==0)
 fprintf(stderr,"attention eval: warning: %s; such sources count as empty "
 "translations\n",src_len[s]<0?kit_error():"a source has no words");
 }
+vocab_free(&unknown);
 
-/*:532*/
-#line 9995 "attention.w"
+/*:558*/
+#line 10438 "attention.w"
 
-/*533:*/
-#line 10026 "attention.w"
+/*560:*/
+#line 10487 "attention.w"
 
 char**hyp= xcalloc((size_t)n_src,sizeof*hyp);
-Decoder*d= model_decoder(&m);
+Decoder*d= kind==KIND_SEED?model_decoder(&m):bmodel_decoder(&bm);
 double t0= now_seconds();
 for(int s0= 0;s0<n_src;s0+= (int)o.batch){
 int*idx= xcalloc((size_t)o.batch,sizeof(int)),nb= 0;
 for(int s= s0;s<n_src&&s<s0+o.batch;s++)
 if(src_len[s]> 0)idx[nb++]= s;
 else hyp[s]= xstrdup("");
-if(nb> 0)/*534:*/
-#line 10041 "attention.w"
+if(nb> 0&&kind!=KIND_SEED&&!o.beam.used)
+/*562:*/
+#line 10531 "attention.w"
+
+{
+Example*ex= xcalloc((size_t)nb,sizeof*ex);
+int*out= xcalloc((size_t)nb*L,sizeof(int)),*len= xcalloc((size_t)nb,sizeof(int));
+for(int j= 0;j<nb;j++){
+memcpy(ex[j].src,src+(size_t)idx[j]*L,(size_t)src_len[idx[j]]*sizeof(int));
+ex[j].src_len= src_len[idx[j]];
+}
+bmodel_greedy(&bm,ex,nb,out,len,NULL);
+for(int j= 0;j<nb;j++)hyp[idx[j]]= words_join(vout,out+(size_t)j*L,len[j]);
+free(ex),free(out),free(len);
+}
+
+/*:562*/
+#line 10497 "attention.w"
+
+else if(nb> 0)/*561:*/
+#line 10504 "attention.w"
 
 {
 const int**sp= xcalloc((size_t)nb,sizeof*sp);
 int*len= xcalloc((size_t)nb,sizeof(int)),*found= xcalloc((size_t)nb,sizeof(int));
-for(int j= 0;j<nb;j++)sp[j]= src+(size_t)idx[j]*m.cfg.L,len[j]= src_len[idx[j]];
+for(int j= 0;j<nb;j++)sp[j]= src+(size_t)idx[j]*L,len[j]= src_len[idx[j]];
 float*init= xcalloc((size_t)nb*(size_t)d->state_floats,sizeof(float));
 d->encode(d,sp,len,nb,init);
 Hypothesis*y= xcalloc((size_t)nb*(size_t)o.beam.o.n_best,sizeof*y);
@@ -2026,26 +2177,26 @@ int nw= 0;
 for(char*p= strtok(copy," ");p&&nw<DEFAULT_MAX_LENGTH*4;p= strtok(NULL," "))
 words[nw++]= p;
 Hypothesis*best= &y[(size_t)j*o.beam.o.n_best];
-hyp[idx[j]]= hypothesis_words(d,&m.vout,best,words,nw,o.beam.replace_unk);
+hyp[idx[j]]= hypothesis_words(d,vout,best,words,nw,o.beam.replace_unk);
 hypotheses_free(best,found[j]);
 free(copy);
 }
 free(y);free(init);free(sp);free(len);free(found);
 }
 
-/*:534*/
-#line 10035 "attention.w"
+/*:561*/
+#line 10498 "attention.w"
 
 free(idx);
 }
 double seconds= now_seconds()-t0;
 d->release(d);
 
-/*:533*/
-#line 9996 "attention.w"
+/*:560*/
+#line 10439 "attention.w"
 
-/*535:*/
-#line 10066 "attention.w"
+/*563:*/
+#line 10547 "attention.w"
 
 BleuStats all= {0},by_len[4];
 memset(by_len,0,sizeof by_len);
@@ -2055,8 +2206,8 @@ const char*en= pl.pair[first[s]].src;
 int nw= 1;
 for(const char*p= en;*p;p++)nw+= *p==' ';
 int bucket= nw<=3?0:nw<=6?1:nw<=9?2:3;
-/*536:*/
-#line 10079 "attention.w"
+/*564:*/
+#line 10560 "attention.w"
 
 {
 Vocab v;
@@ -2076,12 +2227,12 @@ free(r);free(rl);free(h);
 vocab_free(&v);
 }
 
-/*:536*/
-#line 10075 "attention.w"
+/*:564*/
+#line 10556 "attention.w"
 
 }
-/*537:*/
-#line 10098 "attention.w"
+/*565:*/
+#line 10579 "attention.w"
 
 {
 char line[256];
@@ -2104,8 +2255,8 @@ if(failed)printf("Failed: %d sources the model cannot read, counted as empty tra
 failed);
 printf("Speed: %d sources in %.3f s, %.0f sentences/s\n",n_src-failed,seconds,
 seconds> 0?(n_src-failed)/seconds:0.0);
-/*538:*/
-#line 10123 "attention.w"
+/*566:*/
+#line 10604 "attention.w"
 
 for(int s= 0;s<n_src&&s<o.show;s++){
 printf("EN:  %s\n",pl.pair[first[s]].src);
@@ -2113,20 +2264,20 @@ for(int i= 0;i<n_ref[s];i++)printf("REF: %s\n",pl.pair[ref[s][i]].tgt);
 printf("OUT: %s\n",hyp[s]);
 }
 
-/*:538*/
-#line 10120 "attention.w"
+/*:566*/
+#line 10601 "attention.w"
 
 }
 
-/*:537*/
-#line 10077 "attention.w"
+/*:565*/
+#line 10558 "attention.w"
 
 
-/*:535*/
-#line 9997 "attention.w"
+/*:563*/
+#line 10440 "attention.w"
 
-/*539:*/
-#line 10130 "attention.w"
+/*567:*/
+#line 10611 "attention.w"
 
 if(o.output){
 FILE*f= fopen(o.output,"wb");
@@ -2141,61 +2292,61 @@ status= 1;
 }
 }
 
-/*:539*/
-#line 9998 "attention.w"
+/*:567*/
+#line 10441 "attention.w"
 
-/*540:*/
-#line 10144 "attention.w"
+/*568:*/
+#line 10625 "attention.w"
 
 for(int s= 0;s<n_src;s++)free(hyp[s]),free(ref[s]);
 free(hyp);free(ref);free(ref_fill);free(n_ref);free(first);free(src);free(src_len);
 free(group);
 pairs_free(&pl);
-model_free(&m);
+eval_free_model(kind,&m,&bm);
 
-/*:540*/
-#line 9999 "attention.w"
+/*:568*/
+#line 10442 "attention.w"
 
 return status;
 }
 
-/*:531*/
-#line 9556 "attention.w"
+/*:557*/
+#line 9959 "attention.w"
 
 
-/*:514*/
-#line 8428 "attention.w"
+/*:538*/
+#line 8777 "attention.w"
 
 
 static const struct{
 const char*name,*summary;
 int(*run)(int argc,char**argv);
 }commands[]= {
-/*459:*/
-#line 8459 "attention.w"
+/*481:*/
+#line 8808 "attention.w"
 
 {"train","train a translator (the notebook's five pairs, or a pair file)",cmd_train},
 {"translate","translate sentences with a saved model",cmd_translate},
 {"pairs","print the pairs that training would read from a file",cmd_pairs},
-/*440:*/
-#line 8055 "attention.w"
+/*462:*/
+#line 8385 "attention.w"
 
 {"heatmap","draw the attention weights of a translation (PNG, PDF or SVG)",cmd_heatmap},
 {"loss-curve","draw the average loss per epoch from train --loss-log",cmd_loss_curve},
 
-/*:440*/
-#line 8463 "attention.w"
+/*:462*/
+#line 8812 "attention.w"
 
 
-/*:459*//*512:*/
-#line 9544 "attention.w"
+/*:481*//*537:*/
+#line 9951 "attention.w"
 
 {"bleu","score translations against references (corpus BLEU-4, sacreBLEU's form)",cmd_bleu},
 {"split","split a pair file into train, valid and test files by English sentence",cmd_split},
 {"eval","translate a pair file and report BLEU, exact matches and speed",cmd_eval},
 
-/*:512*/
-#line 8434 "attention.w"
+/*:537*/
+#line 8783 "attention.w"
 
 };
 
@@ -2205,8 +2356,8 @@ size_t n= sizeof commands/sizeof commands[0];
 if(argc>=2)
 for(size_t k= 0;k<n;k++)
 if(strcmp(argv[1],commands[k].name)==0)return commands[k].run(argc-1,argv+1);
-/*458:*/
-#line 8447 "attention.w"
+/*480:*/
+#line 8796 "attention.w"
 
 FILE*out= argc>=2&&(strcmp(argv[1],"--help")==0||strcmp(argv[1],"-h")==0
 ||strcmp(argv[1],"help")==0)?stdout:stderr;
@@ -2216,9 +2367,9 @@ for(size_t k= 0;k<n;k++)fprintf(out,"  %-10s %s\n",commands[k].name,commands[k].
 fputs("Run 'attention COMMAND --help' for a command's options.\n",out);
 return out==stdout?0:2;
 
-/*:458*/
-#line 8444 "attention.w"
+/*:480*/
+#line 8793 "attention.w"
 
 }
 
-/*:457*/
+/*:479*/

@@ -467,9 +467,15 @@ def needs_rebuild(ex, gen, master_gen):
     changed = {tu for tu in LIB_TUS if texts[tu] != strip_lines((master_gen / f'{tu}.c').read_text())}
     if h == mh:
         return changed, False
-    fn = ex.header_function
-    if fn and without_body(h, fn) is not None and without_body(h, fn) == without_body(mh, fn):
-        return changed | {tu for tu in LIB_TUS if re.search(r'\b' + re.escape(fn) + r'\b', texts[tu])}, True
+    fns = ex.header_function or []
+    fns = [fns] if isinstance(fns, str) else fns
+    cut, mcut = h, mh
+    for fn in fns:
+        cut, mcut = (without_body(cut, fn) if cut is not None else None,
+                     without_body(mcut, fn) if mcut is not None else None)
+    if fns and cut is not None and cut == mcut:
+        return changed | {tu for tu in LIB_TUS for fn in fns
+                          if re.search(r'\b' + re.escape(fn) + r'\b', texts[tu])}, True
     return set(LIB_TUS), True
 
 
