@@ -1,5 +1,5 @@
-/*281:*/
-#line 4998 "attention.w"
+/*283:*/
+#line 5057 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
@@ -7,8 +7,8 @@
 #include <errno.h> 
 #include <getopt.h> 
 #include <time.h> 
-/*267:*/
-#line 4695 "attention.w"
+/*269:*/
+#line 4752 "attention.w"
 
 #define MAX_OUTS 8
 static int add_out(const char*cmd,const char*path,const char**outs,int*n)
@@ -31,8 +31,8 @@ return-1;
 return 0;
 }
 
-/*:267*//*268:*/
-#line 4718 "attention.w"
+/*:269*//*270:*/
+#line 4775 "attention.w"
 
 static void report_figure(const char*path,const char*what,double seconds)
 {
@@ -43,8 +43,8 @@ if(f)fclose(f);
 printf("Wrote %s (%s, %.1f kB, %.1f ms)\n",path,what,size/1000.0,1e3*seconds);
 }
 
-/*:268*//*274:*/
-#line 4848 "attention.w"
+/*:270*//*276:*/
+#line 4905 "attention.w"
 
 #include <unistd.h> 
 static const char*loss_log_path;
@@ -61,8 +61,8 @@ loss_log= xrealloc(loss_log,(size_t)loss_log_cap*sizeof(double));
 loss_log[loss_log_n++]= loss;
 }
 
-/*:274*//*275:*/
-#line 4864 "attention.w"
+/*:276*//*277:*/
+#line 4921 "attention.w"
 
 static int loss_log_check(void)
 {
@@ -72,6 +72,8 @@ if(slash)dir[slash==loss_log_path?1:slash-loss_log_path]= 0;
 int ok= access(dir,W_OK)==0;
 if(!ok)fprintf(stderr,"attention train: %s: cannot write the loss log: %s: %s\n",
 loss_log_path,dir,strerror(errno));
+else if(save_target_check(loss_log_path))
+ok= 0,fprintf(stderr,"attention train: %s\n",kit_error());
 free(dir);
 return ok?0:-1;
 }
@@ -87,8 +89,20 @@ free(loss_log);
 return status;
 }
 
-/*:275*//*285:*/
-#line 5050 "attention.w"
+/*:277*//*284:*/
+#line 5090 "attention.w"
+
+static int check_stdout(const char*cmd,int status)
+{
+int err= fflush(stdout)!=0?errno:0;
+if(!err&&!ferror(stdout))return status;
+fprintf(stderr,"attention%s%s: cannot write the standard output%s%s\n",cmd?" ":"",
+cmd?cmd:"",err?": ":"",err?strerror(err):"");
+return status?status:1;
+}
+
+/*:284*//*288:*/
+#line 5125 "attention.w"
 
 static int parse_long(const char*cmd,const char*opt,const char*s,long lo,
 long hi,long*out)
@@ -105,8 +119,8 @@ return-1;
 return 0;
 }
 
-/*:285*//*286:*/
-#line 5067 "attention.w"
+/*:288*//*289:*/
+#line 5142 "attention.w"
 
 static int parse_float(const char*cmd,const char*opt,const char*s,double lo,
 double hi,double*out)
@@ -123,8 +137,8 @@ return-1;
 return 0;
 }
 
-/*:286*//*287:*/
-#line 5085 "attention.w"
+/*:289*//*290:*/
+#line 5160 "attention.w"
 
 static double now_seconds(void)
 {
@@ -133,8 +147,8 @@ clock_gettime(CLOCK_MONOTONIC,&ts);
 return(double)ts.tv_sec+1e-9*(double)ts.tv_nsec;
 }
 
-/*:287*//*300:*/
-#line 5327 "attention.w"
+/*:290*//*303:*/
+#line 5407 "attention.w"
 
 static char*words_join(const Vocab*v,const int*ids,int n)
 {
@@ -145,14 +159,14 @@ for(int k= 0;k<n;k++)p+= sprintf(p,k?" %s":"%s",v->word[ids[k]]);
 return s;
 }
 
-/*:300*/
-#line 5005 "attention.w"
-
-/*264:*/
-#line 4672 "attention.w"
+/*:303*/
+#line 5064 "attention.w"
 
 /*266:*/
-#line 4684 "attention.w"
+#line 4729 "attention.w"
+
+/*268:*/
+#line 4741 "attention.w"
 
 static const char*heatmap_usage= 
 "usage: attention heatmap --model CKPT --out FILE [--out FILE ...] [OPTIONS] SENTENCE\n"
@@ -164,8 +178,8 @@ static const char*heatmap_usage=
 "  --scale data|unit     colours from the weights' own range (the default, as\n"
 "                        the notebook) or from 0 to 1\n";
 
-/*:266*//*269:*/
-#line 4728 "attention.w"
+/*:268*//*271:*/
+#line 4785 "attention.w"
 
 static int cmd_heatmap(int argc,char**argv)
 {
@@ -177,8 +191,8 @@ int nout= 0,c,bad= 0,style= HEATMAP_MATPLOTLIB,unit= 0;
 opterr= 0;
 optind= 1;
 while(!bad&&(c= getopt_long(argc,argv,":h",longopts,NULL))!=-1)switch(c){
-/*270:*/
-#line 4754 "attention.w"
+/*272:*/
+#line 4811 "attention.w"
 
 case'm':model= optarg;break;
 case'o':bad= add_out("heatmap",optarg,outs,&nout)!=0;break;
@@ -193,15 +207,15 @@ if(strcmp(optarg,"data")==0||strcmp(optarg,"unit")==0)unit= optarg[0]=='u';
 else fprintf(stderr,"attention heatmap: --scale is 'data' or 'unit', not \"%s\"\n",optarg),
 bad= 1;
 break;
-case'h':fputs(heatmap_usage,stdout);exit(0);
+case'h':fputs(heatmap_usage,stdout);exit(check_stdout("heatmap",0));
 case':':fprintf(stderr,"attention heatmap: %s needs a value\n",argv[optind-1]);
 bad= 1;
 break;
 default:fprintf(stderr,"attention heatmap: unknown option \"%s\"\n",argv[optind-1]);
 bad= 1;
 
-/*:270*/
-#line 4739 "attention.w"
+/*:272*/
+#line 4796 "attention.w"
 
 }
 if(!bad&&(!model||nout==0||argc-optind!=1)){
@@ -214,8 +228,8 @@ fputs(heatmap_usage,stderr);
 return 2;
 }
 if(check_outs("heatmap",outs,nout))return 1;
-/*271:*/
-#line 4779 "attention.w"
+/*273:*/
+#line 4836 "attention.w"
 
 Model m;
 if(checkpoint_load(&m,model)){
@@ -233,8 +247,8 @@ kit_fail("the sentence has no words");
 else if(T> 0&&(n= greedy_decode(&m,src,T,out,attn))==0)
 kit_fail("the model translates \"%s\" into nothing: there is no attention to draw",norm);
 if(n> 0){
-/*272:*/
-#line 4803 "attention.w"
+/*274:*/
+#line 4860 "attention.w"
 
 const char**rw= xcalloc((size_t)n,sizeof(char*)),**cw= xcalloc((size_t)T,sizeof(char*));
 for(int i= 0;i<n;i++)rw[i]= m.vout.word[out[i]];
@@ -255,24 +269,24 @@ status= 1;
 }
 free(rw),free(cw),free(fr),free(title);
 
-/*:272*/
-#line 4796 "attention.w"
+/*:274*/
+#line 4853 "attention.w"
 
 }else fprintf(stderr,"attention heatmap: %s\n",kit_error());
 free(norm),free(src),free(out),free(attn);
 model_free(&m);
 return status;
 
-/*:271*/
-#line 4751 "attention.w"
+/*:273*/
+#line 4808 "attention.w"
 
 }
 
-/*:269*/
-#line 4673 "attention.w"
+/*:271*/
+#line 4730 "attention.w"
 
-/*276:*/
-#line 4890 "attention.w"
+/*278:*/
+#line 4949 "attention.w"
 
 static const char*loss_curve_usage= 
 "usage: attention loss-curve --log FILE --out FILE [--out FILE ...] [--title TEXT]\n"
@@ -281,8 +295,8 @@ static const char*loss_curve_usage=
 "  --out FILE     the figure; .png, .pdf or .svg (may be repeated)\n"
 "  --title TEXT   the title (default: 'Training: average loss per epoch')\n";
 
-/*:276*//*277:*/
-#line 4900 "attention.w"
+/*:278*//*279:*/
+#line 4959 "attention.w"
 
 static int read_loss_log(const char*path,double**x,double**y,int*n)
 {
@@ -299,8 +313,8 @@ fclose(f);
 free(*x),free(*y);
 return kit_fail("%s: line %ld: expected an epoch, a tab and a finite loss",path,k);
 }
-/*278:*/
-#line 4922 "attention.w"
+/*280:*/
+#line 4981 "attention.w"
 
 if(*n==cap){
 cap= cap?2*cap:1024;
@@ -309,16 +323,16 @@ cap= cap?2*cap:1024;
 }
 (*x)[*n]= e,(*y)[(*n)++]= v;
 
-/*:278*/
-#line 4916 "attention.w"
+/*:280*/
+#line 4975 "attention.w"
 
 }
 fclose(f);
 return*n> 0?0:kit_fail("%s: no epochs in the file",path);
 }
 
-/*:277*//*279:*/
-#line 4930 "attention.w"
+/*:279*//*281:*/
+#line 4989 "attention.w"
 
 static int cmd_loss_curve(int argc,char**argv)
 {
@@ -351,8 +365,8 @@ if(bad){
 fputs(loss_curve_usage,stderr);
 return 2;
 }
-/*280:*/
-#line 4965 "attention.w"
+/*282:*/
+#line 5024 "attention.w"
 
 double*x= NULL,*y= NULL;
 int n= 0;
@@ -375,20 +389,20 @@ status= 1;
 free(x),free(y);
 return status;
 
-/*:280*/
-#line 4962 "attention.w"
+/*:282*/
+#line 5021 "attention.w"
 
 }
 
-/*:279*/
-#line 4674 "attention.w"
+/*:281*/
+#line 4731 "attention.w"
 
 
-/*:264*//*284:*/
-#line 5043 "attention.w"
+/*:266*//*287:*/
+#line 5118 "attention.w"
 
-/*288:*/
-#line 5095 "attention.w"
+/*291:*/
+#line 5170 "attention.w"
 
 static const char*train_usage= 
 "usage: attention train [--pairs seed | --data FILE] [OPTIONS]\n"
@@ -410,8 +424,8 @@ static const char*train_usage=
 "  --threads N         1, or 2 to run the encoder on a second core (default:\n"
 "                      2 when the machine has two cores); same result either way\n";
 
-/*:288*//*289:*/
-#line 5116 "attention.w"
+/*:291*//*292:*/
+#line 5191 "attention.w"
 
 typedef struct{
 const char*data,*init,*save;
@@ -437,8 +451,8 @@ int c,bad= 0;
 opterr= 0;
 optind= 1;
 while(!bad&&(c= getopt_long(argc,argv,":h",longopts,NULL))!=-1)switch(c){
-/*290:*/
-#line 5151 "attention.w"
+/*293:*/
+#line 5226 "attention.w"
 
 case'p':
 if(strcmp(optarg,"seed")!=0){
@@ -470,7 +484,7 @@ break;
 case'S':bad= parse_long("train","--show",optarg,0,100000000,&o->show)!=0;break;
 case'T':bad= parse_long("train","--threads",optarg,1,2,&o->threads)!=0;break;
 case'g':loss_log_path= optarg;break;
-case'h':fputs(train_usage,stdout);exit(0);
+case'h':fputs(train_usage,stdout);exit(check_stdout("train",0));
 case':':
 fprintf(stderr,"attention train: %s needs a value\n",argv[optind-1]);
 bad= 1;
@@ -479,8 +493,8 @@ default:
 fprintf(stderr,"attention train: unknown option \"%s\"\n",argv[optind-1]);
 bad= 1;
 
-/*:290*/
-#line 5141 "attention.w"
+/*:293*/
+#line 5216 "attention.w"
 
 }
 if(!bad&&optind<argc){
@@ -491,8 +505,8 @@ if(bad)fputs(train_usage,stderr);
 return bad?-1:0;
 }
 
-/*:289*//*291:*/
-#line 5194 "attention.w"
+/*:292*//*294:*/
+#line 5269 "attention.w"
 
 static int cmd_train(int argc,char**argv)
 {
@@ -501,11 +515,15 @@ PairList pl;
 Model m;
 Example*ex= NULL;
 int status= 0;
-/*292:*/
-#line 5220 "attention.w"
+/*295:*/
+#line 5296 "attention.w"
 
 if(train_options(argc,argv,&o))return 2;
 if(loss_log_path&&loss_log_check())return 1;
+if(o.save&&save_target_check(o.save)){
+fprintf(stderr,"attention train: %s\n",kit_error());
+return 1;
+}
 if(o.init&&(o.hidden||o.max_length)){
 fprintf(stderr,"attention train: --init takes the sizes from the checkpoint; "
 "drop --hidden and --max-length\n");
@@ -513,11 +531,11 @@ return 2;
 }
 int max_length= o.max_length?(int)o.max_length:DEFAULT_MAX_LENGTH;
 
-/*:292*/
-#line 5202 "attention.w"
+/*:295*/
+#line 5277 "attention.w"
 
-/*293:*/
-#line 5230 "attention.w"
+/*296:*/
+#line 5310 "attention.w"
 
 if(o.data){
 if(pairs_read(&pl,o.data,o.filter,max_length)){
@@ -526,11 +544,11 @@ return 1;
 }
 }else pairs_seed(&pl);
 
-/*:293*/
-#line 5203 "attention.w"
+/*:296*/
+#line 5278 "attention.w"
 
-/*296:*/
-#line 5256 "attention.w"
+/*299:*/
+#line 5336 "attention.w"
 
 if(o.init){
 if(checkpoint_load(&m,o.init)){
@@ -546,11 +564,11 @@ model_alloc(&m,&cfg,&vin,&vout);
 model_init_random(&m,(uint64_t)o.seed);
 }
 
-/*:296*/
-#line 5204 "attention.w"
+/*:299*/
+#line 5279 "attention.w"
 
-/*294:*/
-#line 5240 "attention.w"
+/*297:*/
+#line 5320 "attention.w"
 
 if(make_examples(&pl,&m.vin,&m.vout,m.cfg.L,o.append_eos,&ex)){
 fprintf(stderr,"attention train: %s\n",kit_error());
@@ -559,11 +577,11 @@ model_free(&m);
 return 1;
 }
 
-/*:294*/
-#line 5205 "attention.w"
+/*:297*/
+#line 5280 "attention.w"
 
-/*297:*/
-#line 5271 "attention.w"
+/*300:*/
+#line 5351 "attention.w"
 
 if(o.data)printf("Read %ld sentence pairs from %s; kept %d (%s filter)\n",
 pl.lines_read,o.data,pl.n,o.filter==FILTER_TUTORIAL?"tutorial":"length");
@@ -575,11 +593,11 @@ m.cfg.H,m.cfg.L,m.n_params,o.init?" (from --init)":"");
 printf("Training for %ld epochs, %s<EOS> on the targets\n",o.epochs,
 o.append_eos?"":"no ");
 
-/*:297*/
-#line 5206 "attention.w"
+/*:300*/
+#line 5281 "attention.w"
 
-/*298:*/
-#line 5287 "attention.w"
+/*301:*/
+#line 5367 "attention.w"
 
 int threads= o.threads?(int)o.threads:sysconf(_SC_NPROCESSORS_ONLN)> 1?2:1,used= 1;
 float*loss= xcalloc((size_t)pl.n*(size_t)o.print_every,sizeof(float));
@@ -604,22 +622,22 @@ o.epochs*pl.n,seconds> 0?(double)(o.epochs*pl.n)/seconds:0.0,used,
 used> 1?"s":"");
 free(loss);
 
-/*:298*/
-#line 5207 "attention.w"
+/*:301*/
+#line 5282 "attention.w"
 
-/*295:*/
-#line 5250 "attention.w"
+/*298:*/
+#line 5330 "attention.w"
 
 if(o.save&&checkpoint_save(&m,o.save)){
 fprintf(stderr,"attention train: %s\n",kit_error());
 status= 1;
 }
 
-/*:295*/
-#line 5208 "attention.w"
+/*:298*/
+#line 5283 "attention.w"
 
-/*299:*/
-#line 5313 "attention.w"
+/*302:*/
+#line 5393 "attention.w"
 
 int right= 0,*out= xcalloc((size_t)m.cfg.L,sizeof(int));
 for(int k= 0;k<pl.n;k++){
@@ -634,8 +652,8 @@ free(pred);
 printf("%d of %d training pairs translated exactly\n",right,pl.n);
 free(out);
 
-/*:299*/
-#line 5209 "attention.w"
+/*:302*/
+#line 5284 "attention.w"
 
 if(loss_log_path&&loss_log_save())status= 1;
 free(ex);
@@ -644,11 +662,11 @@ model_free(&m);
 return status;
 }
 
-/*:291*/
-#line 5044 "attention.w"
+/*:294*/
+#line 5119 "attention.w"
 
-/*301:*/
-#line 5344 "attention.w"
+/*304:*/
+#line 5424 "attention.w"
 
 static const char*translate_usage= 
 "usage: attention translate --model CKPT [--attention] [SENTENCE ...]\n"
@@ -667,8 +685,8 @@ int*src= xcalloc((size_t)m->cfg.L,sizeof(int)),*out= xcalloc((size_t)m->cfg.L,si
 float*attn= xcalloc((size_t)m->cfg.L*(size_t)m->cfg.L,sizeof(float));
 int status= 0;
 if(!norm)status= kit_fail("%s: invalid UTF-8 at byte %zu",where,bad+1);
-else if(*norm)/*302:*/
-#line 5373 "attention.w"
+else if(*norm)/*305:*/
+#line 5453 "attention.w"
 
 {
 int n= tokenize(&m->vin,norm,src,m->cfg.L,where,"English");
@@ -679,8 +697,8 @@ int k= greedy_decode(m,src,n,out,attn);
 char*t= words_join(&m->vout,out,k);
 fputs(t,stdout);
 free(t);
-if(show_attention)/*303:*/
-#line 5389 "attention.w"
+if(show_attention)/*306:*/
+#line 5469 "attention.w"
 
 for(int t= 0;t<k;t++){
 double pad= 0.0;
@@ -690,14 +708,14 @@ for(int i= n;i<m->cfg.L;i++)pad+= attn[t*m->cfg.L+i];
 printf("  (padding %.3f)",pad);
 }
 
-/*:303*/
-#line 5383 "attention.w"
+/*:306*/
+#line 5463 "attention.w"
 
 }
 }
 
-/*:302*/
-#line 5362 "attention.w"
+/*:305*/
+#line 5442 "attention.w"
 
 putchar('\n');
 free(norm);
@@ -707,8 +725,8 @@ free(attn);
 return status;
 }
 
-/*:301*//*304:*/
-#line 5398 "attention.w"
+/*:304*//*307:*/
+#line 5478 "attention.w"
 
 static int cmd_translate(int argc,char**argv)
 {
@@ -743,8 +761,8 @@ return 1;
 }
 int failed= 0;
 char where[64];
-/*305:*/
-#line 5437 "attention.w"
+/*308:*/
+#line 5517 "attention.w"
 
 if(optind<argc)
 for(int k= optind;k<argc;k++){
@@ -765,23 +783,35 @@ if(translate_one(&m,line,(size_t)len,where,show_attention)){
 fprintf(stderr,"attention translate: %s\n",kit_error());
 failed= 1;
 }
-fflush(stdout);
+if(fflush(stdout)!=0)break;
 }
+/*309:*/
+#line 5546 "attention.w"
+
+if(ferror(stdin)){
+fprintf(stderr,"attention translate: cannot read the standard input: %s\n",
+strerror(errno));
+failed= 1;
+}
+
+/*:309*/
+#line 5539 "attention.w"
+
 free(line);
 }
 
-/*:305*/
-#line 5432 "attention.w"
+/*:308*/
+#line 5512 "attention.w"
 
 model_free(&m);
 return failed?1:0;
 }
 
-/*:304*/
-#line 5045 "attention.w"
+/*:307*/
+#line 5120 "attention.w"
 
-/*306:*/
-#line 5467 "attention.w"
+/*310:*/
+#line 5558 "attention.w"
 
 static const char*pairs_usage= 
 "usage: attention pairs --data FILE [--filter tutorial|length] [--max-length L]\n"
@@ -792,8 +822,8 @@ static int cmd_pairs(int argc,char**argv)
 const char*data= NULL;
 int filter= FILTER_TUTORIAL;
 long max_length= DEFAULT_MAX_LENGTH;
-/*307:*/
-#line 5490 "attention.w"
+/*311:*/
+#line 5581 "attention.w"
 
 static const struct option longopts[]= {{"data",required_argument,0,'d'},
 {"filter",required_argument,0,'f'},{"max-length",required_argument,0,'L'},
@@ -822,8 +852,8 @@ fputs(pairs_usage,stderr);
 return 2;
 }
 
-/*:307*/
-#line 5477 "attention.w"
+/*:311*/
+#line 5568 "attention.w"
 
 PairList pl;
 if(pairs_read(&pl,data,filter,(int)max_length)){
@@ -837,36 +867,36 @@ pairs_free(&pl);
 return 0;
 }
 
-/*:306*/
-#line 5046 "attention.w"
+/*:310*/
+#line 5121 "attention.w"
 
 
-/*:284*/
-#line 5006 "attention.w"
+/*:287*/
+#line 5065 "attention.w"
 
 
 static const struct{
 const char*name,*summary;
 int(*run)(int argc,char**argv);
 }commands[]= {
-/*283:*/
-#line 5037 "attention.w"
+/*286:*/
+#line 5112 "attention.w"
 
 {"train","train a translator (the notebook's five pairs, or a pair file)",cmd_train},
 {"translate","translate sentences with a saved model",cmd_translate},
 {"pairs","print the pairs that training would read from a file",cmd_pairs},
-/*265:*/
-#line 4678 "attention.w"
+/*267:*/
+#line 4735 "attention.w"
 
 {"heatmap","draw the attention weights of a translation (PNG, PDF or SVG)",cmd_heatmap},
 {"loss-curve","draw the average loss per epoch from train --loss-log",cmd_loss_curve},
 
-/*:265*/
-#line 5041 "attention.w"
+/*:267*/
+#line 5116 "attention.w"
 
 
-/*:283*/
-#line 5012 "attention.w"
+/*:286*/
+#line 5071 "attention.w"
 
 };
 
@@ -875,9 +905,10 @@ int main(int argc,char**argv)
 size_t n= sizeof commands/sizeof commands[0];
 if(argc>=2)
 for(size_t k= 0;k<n;k++)
-if(strcmp(argv[1],commands[k].name)==0)return commands[k].run(argc-1,argv+1);
-/*282:*/
-#line 5025 "attention.w"
+if(strcmp(argv[1],commands[k].name)==0)
+return check_stdout(commands[k].name,commands[k].run(argc-1,argv+1));
+/*285:*/
+#line 5100 "attention.w"
 
 FILE*out= argc>=2&&(strcmp(argv[1],"--help")==0||strcmp(argv[1],"-h")==0
 ||strcmp(argv[1],"help")==0)?stdout:stderr;
@@ -885,11 +916,11 @@ if(out==stderr&&argc>=2)fprintf(stderr,"attention: unknown command \"%s\"\n",arg
 fputs("usage: attention COMMAND [OPTIONS]\n",out);
 for(size_t k= 0;k<n;k++)fprintf(out,"  %-10s %s\n",commands[k].name,commands[k].summary);
 fputs("Run 'attention COMMAND --help' for a command's options.\n",out);
-return out==stdout?0:2;
+return out==stdout?check_stdout(NULL,0):2;
 
-/*:282*/
-#line 5022 "attention.w"
+/*:285*/
+#line 5082 "attention.w"
 
 }
 
-/*:281*/
+/*:283*/

@@ -1,5 +1,5 @@
 /*14:*/
-#line 310 "attention.w"
+#line 312 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
@@ -7,7 +7,7 @@
 #include <errno.h> 
 #include <utf8proc.h> 
 /*15:*/
-#line 324 "attention.w"
+#line 326 "attention.w"
 
 static uint32_t word_hash(const char*w)
 {
@@ -20,12 +20,12 @@ return h;
 }
 
 /*:15*//*16:*/
-#line 341 "attention.w"
+#line 343 "attention.w"
 
 static int*vocab_probe(const Vocab*v,const char*w)
 {
 /*17:*/
-#line 349 "attention.w"
+#line 351 "attention.w"
 
 uint32_t mask= (uint32_t)v->nslot-1;
 uint32_t i= word_hash(w)&mask;
@@ -34,12 +34,12 @@ i= (i+1)&mask;
 return&v->slot[i];
 
 /*:17*/
-#line 344 "attention.w"
+#line 346 "attention.w"
 
 }
 
 /*:16*//*19:*/
-#line 367 "attention.w"
+#line 369 "attention.w"
 
 int vocab_find(const Vocab*v,const char*w)
 {
@@ -48,7 +48,7 @@ return*s?*s-1:-1;
 }
 
 /*:19*//*20:*/
-#line 377 "attention.w"
+#line 379 "attention.w"
 
 int vocab_add(Vocab*v,const char*w)
 {
@@ -61,7 +61,7 @@ v->word= xrealloc(v->word,(size_t)v->cap*sizeof*v->word);
 v->word[v->n]= xstrdup(w);
 *s= ++v->n;
 if(2*v->n> v->nslot)/*21:*/
-#line 392 "attention.w"
+#line 394 "attention.w"
 
 {
 free(v->slot);
@@ -71,13 +71,13 @@ for(int k= 0;k<v->n;k++)*vocab_probe(v,v->word[k])= k+1;
 }
 
 /*:21*/
-#line 388 "attention.w"
+#line 390 "attention.w"
 
 return v->n-1;
 }
 
 /*:20*//*22:*/
-#line 401 "attention.w"
+#line 403 "attention.w"
 
 void vocab_init(Vocab*v)
 {
@@ -101,7 +101,7 @@ v->n= v->cap= v->nslot= 0;
 }
 
 /*:22*//*23:*/
-#line 425 "attention.w"
+#line 427 "attention.w"
 
 void vocab_add_sentence(Vocab*v,const char*s)
 {
@@ -118,7 +118,7 @@ if(*s==' ')s++;
 }
 
 /*:23*//*25:*/
-#line 455 "attention.w"
+#line 457 "attention.w"
 
 int tokenize(const Vocab*v,const char*s,int*ids,int max,
 const char*where,const char*language)
@@ -135,7 +135,7 @@ word[k]= '\0';
 s+= k;
 if(*s==' ')s++;
 if(k> 0)/*26:*/
-#line 475 "attention.w"
+#line 477 "attention.w"
 
 {
 int id= vocab_find(v,word);
@@ -149,17 +149,17 @@ ids[n++]= id;
 }
 
 /*:26*/
-#line 470 "attention.w"
+#line 472 "attention.w"
 
 }
 return n;
 }
 
 /*:25*/
-#line 316 "attention.w"
+#line 318 "attention.w"
 
 /*34:*/
-#line 596 "attention.w"
+#line 598 "attention.w"
 
 typedef struct{char*s;size_t n,cap;int pending;}Out;
 
@@ -175,7 +175,7 @@ o->s[o->n++]= c;
 }
 
 /*:34*//*35:*/
-#line 613 "attention.w"
+#line 615 "attention.w"
 
 char*normalize_sentence(const char*s,size_t len,size_t*bad)
 {
@@ -192,7 +192,7 @@ return NULL;
 }
 i+= (size_t)k;
 /*36:*/
-#line 638 "attention.w"
+#line 640 "attention.w"
 
 utf8proc_int32_t piece[16];
 int boundclass= 0;
@@ -209,7 +209,7 @@ out_put(&o,(char)d);
 }
 
 /*:36*/
-#line 628 "attention.w"
+#line 630 "attention.w"
 
 }
 o.s[o.n]= '\0';
@@ -217,10 +217,10 @@ return o.s;
 }
 
 /*:35*/
-#line 317 "attention.w"
+#line 319 "attention.w"
 
 /*28:*/
-#line 494 "attention.w"
+#line 496 "attention.w"
 
 static const char*const seed_pairs[][2]= {
 {"i am a student","je suis etudiant"},
@@ -230,7 +230,7 @@ static const char*const seed_pairs[][2]= {
 {"they are artists","ils sont artistes"}};
 
 /*:28*//*30:*/
-#line 516 "attention.w"
+#line 518 "attention.w"
 
 static void pairs_push(PairList*pl,char*src,char*tgt,int line)
 {
@@ -262,7 +262,7 @@ free(pl->origin);
 }
 
 /*:30*//*31:*/
-#line 549 "attention.w"
+#line 551 "attention.w"
 
 void pairs_vocabularies(const PairList*pl,Vocab*vin,Vocab*vout)
 {
@@ -275,7 +275,7 @@ vocab_add_sentence(vout,pl->pair[k].tgt);
 }
 
 /*:31*//*40:*/
-#line 689 "attention.w"
+#line 691 "attention.w"
 
 static int count_words(const char*s)
 {
@@ -298,7 +298,7 @@ return 0;
 }
 
 /*:40*//*41:*/
-#line 711 "attention.w"
+#line 713 "attention.w"
 
 int pairs_read(PairList*pl,const char*path,int filter,int max_length)
 {
@@ -313,7 +313,7 @@ int lineno= 0,status= 0;
 while((len= getline(&line,&cap,f))>=0){
 lineno++;
 /*43:*/
-#line 743 "attention.w"
+#line 745 "attention.w"
 
 while(len> 0&&(line[len-1]=='\n'||line[len-1]=='\r'))len--;
 line[len]= '\0';
@@ -339,10 +339,10 @@ break;
 }
 
 /*:43*/
-#line 724 "attention.w"
+#line 726 "attention.w"
 
 /*44:*/
-#line 767 "attention.w"
+#line 769 "attention.w"
 
 pl->lines_read++;
 size_t bad= 0;
@@ -367,11 +367,11 @@ pl->dropped++;
 }
 
 /*:44*/
-#line 725 "attention.w"
+#line 727 "attention.w"
 
 }
 /*42:*/
-#line 736 "attention.w"
+#line 738 "attention.w"
 
 if(status==0&&ferror(f))
 status= kit_fail("%s: read error after line %d",path,lineno);
@@ -380,7 +380,7 @@ status= kit_fail("%s: no pair of its %d lines passes the %s filter",
 path,lineno,filter==FILTER_TUTORIAL?"tutorial":"length");
 
 /*:42*/
-#line 727 "attention.w"
+#line 729 "attention.w"
 
 free(line);
 fclose(f);
@@ -389,7 +389,7 @@ return status;
 }
 
 /*:41*//*47:*/
-#line 809 "attention.w"
+#line 811 "attention.w"
 
 int make_examples(const PairList*pl,const Vocab*vin,const Vocab*vout,
 int max_length,int append_eos,Example**out)
@@ -403,7 +403,7 @@ for(int k= 0;k<pl->n;k++){
 if(pl->pair[k].line)snprintf(where,sizeof where,"%.500s:%d",pl->origin,pl->pair[k].line);
 else snprintf(where,sizeof where,"%.500s pair %d",pl->origin,k+1);
 /*48:*/
-#line 830 "attention.w"
+#line 832 "attention.w"
 
 int n= tokenize(vin,pl->pair[k].src,ex[k].src,max_length,where,"English");
 int m= n<0?-1:tokenize(vout,pl->pair[k].tgt,ex[k].tgt,
@@ -421,7 +421,7 @@ ex[k].src_len= n;
 ex[k].tgt_len= m;
 
 /*:48*/
-#line 821 "attention.w"
+#line 823 "attention.w"
 
 }
 *out= ex;
@@ -429,7 +429,7 @@ return 0;
 }
 
 /*:47*/
-#line 318 "attention.w"
+#line 320 "attention.w"
 
 
 /*:14*/
