@@ -5,6 +5,7 @@
 # make check    build and run every test
 # make bench    time the kit against the notebook's PyTorch loop
 # make book     weave book/attention.pdf
+# make fuzz     run each libFuzzer harness for FUZZ_SECONDS (tests/fuzz/README.md)
 # make handout  the student kit in handout/ (tests/grader/README.md)
 # make grade SUB=DIR [OUT=DIR]               grade one student's change files
 # make grade-class SUBMISSIONS=DIR [OUT=DIR] grade a class (one folder per student)
@@ -70,8 +71,28 @@ build/test_double: tests/test_double.c $(GENERATED) | build
 build/test_%: tests/test_%.c tests/testutil.h build/libattention.a generated/attention.h | build
 	$(CC) $(CPPFLAGS) $(CFLAGS) $< -o $@ build/libattention.a $(LDLIBS) $(CHECK_LIBS)
 
+# Fuzzing (tests/fuzz/README.md): make fuzz runs each libFuzzer harness for
+# FUZZ_SECONDS; make check replays the committed corpus (tests/fuzz.sh).
+FUZZ_HARNESSES := checkpoint pairs losslog translate
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_FLAGS   := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+REPLAY_BIN   := $(FUZZ_HARNESSES:%=build/replay_%)
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(GENERATED)
+	@mkdir -p build/fuzz
+	$(FUZZ_CC) $(FUZZ_FLAGS) $(CPPFLAGS) -Itests/fuzz $< $(LIBSRC) -o $@ $(LDLIBS)
+build/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h tests/fuzz/replay.c build/libattention.a | build
+	$(CC) $(CPPFLAGS) $(CFLAGS) -Wno-unused-function $< tests/fuzz/replay.c -o $@ build/libattention.a $(LDLIBS)
+.PHONY: fuzz
+fuzz: $(FUZZ_HARNESSES:%=build/fuzz/fuzz_%)
+	@for h in $(FUZZ_HARNESSES); do mkdir -p build/fuzz/corpus-$$h; \
+	  echo "== fuzz_$$h for $(FUZZ_SECONDS) s (new inputs in build/fuzz/corpus-$$h)"; \
+	  LSAN_OPTIONS=suppressions=tests/fuzz/lsan.supp:print_suppressions=0 build/fuzz/fuzz_$$h \
+	    -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -print_final_stats=1 \
+	    -artifact_prefix=build/fuzz/$$h- build/fuzz/corpus-$$h tests/fuzz/corpus/$$h || exit 1; done
+
 # Every test program and script runs; the target fails if any of them failed.
-check: attention $(TEST_BIN)
+check: attention $(TEST_BIN) $(REPLAY_BIN)
 	@failed=""; \
 	for t in $(TEST_BIN); do echo "== $$t"; CK_FORK=yes $$t || failed="$$failed $$t"; done; \
 	for t in tests/*.sh; do echo "== $$t"; $$t ./attention || failed="$$failed $$t"; done; \
