@@ -191,6 +191,7 @@ class Kit:
         for f in files:
             h.update(str(f.relative_to(ROOT)).encode() + b'\0' + f.read_bytes())
         h.update(' '.join([CC] + CFLAGS).encode())
+        h.update(os.environ.get('ATTENTION_SANDBOX_NO_NAMESPACES', '').encode())
         return h.hexdigest()[:16]
 
     def prepare(self, quiet):
@@ -733,7 +734,8 @@ def grade_exercise(kit, ex, path, work, uid, cache=None):
     t0 = time.time()
     try:
         p = subprocess.run([str(c) for c in cmd], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                           timeout=limit, env={'PATH': '/usr/bin:/bin'}, cwd=private)
+                           timeout=limit, env=dict({'PATH': '/usr/bin:/bin'}, **{k: v for k, v in os.environ.items()
+                                                   if k == 'ATTENTION_SANDBOX_NO_NAMESPACES'}), cwd=private)
         jout = p.stdout.decode(errors='replace')
     except subprocess.TimeoutExpired:
         jout = f"the judge did not finish in {limit} s"
@@ -1281,6 +1283,10 @@ def hostile_check(kit, base, expect):
         if e.get('root_only') and not IS_ROOT:
             log(f"selfcheck: skip {d.name}: {e.get('why', '')} (needs root to be safe)")
             continue
+        if e.get('namespaces') and not kit_has_namespaces(kit):
+            log(f"selfcheck: skip {d.name}: {e.get('why', '')} (needs the sandbox's namespaces, "
+                f"which this machine does not allow: {kit.env['sandbox']})")
+            continue
         shutil.copytree(d, cls / d.name, symlinks=True)
         for f in (cls / d.name).glob('*.ch'):
             if not f.is_symlink():   # the attacks name the kit's real files
@@ -1325,10 +1331,14 @@ def hostile_check(kit, base, expect):
     expect(not [u for u in leftovers if is_sandbox_uid(u)],
            "no process of a sandbox user is left"
            + (f" (other graders hold uids {sorted(busy_uids())})" if busy_uids() else ''))
-    if IS_ROOT:
+    if kit_has_namespaces(kit):
         left = sandbox_leftovers(keys_before)
         expect(not left, "no IPC object, POSIX message queue, key or file of a sandbox user is left"
                + (f": {'; '.join(left[:4])}" if left else ''))
+
+
+def kit_has_namespaces(kit):
+    return IS_ROOT and kit.env['sandbox'].startswith('root: per run fresh')
 
 
 def is_sandbox_uid(uid):
@@ -1455,6 +1465,8 @@ def main():
         print("grader: WARNING: not root, so student code runs as this user, can read what this "
               "user reads and reach the network; rlimits, timeouts and output caps still hold. "
               "Grade as root (or in a container) for the full sandbox.", file=sys.stderr)
+    if IS_ROOT and a.cmd in ('grade', 'grade-class', 'selfcheck') and 'WITHOUT namespaces' in kit.env['sandbox']:
+        print(f"grader: WARNING: {kit.env['sandbox']}", file=sys.stderr)
     if IS_ROOT and a.cmd in ('grade', 'grade-class', 'selfcheck') and 'NO memory cgroup' in kit.env['sandbox']:
         print("grader: WARNING: no memory cgroup on this machine: shared memory and tmpfs pages "
               "are not counted against the sandbox's memory limit (see environment.txt)", file=sys.stderr)

@@ -244,6 +244,49 @@ static void sb_cgroup_remove(pid_t pid)
   }
 }
 
+/* Whether this machine lets root make the namespaces and mounts (a container
+   without CAP_SYS_ADMIN, or with a seccomp filter of its own, may not): tried
+   once, in a child. Without them the sandbox falls back to what it did
+   before: a network namespace if it can, the chroot for the worker, the uid. */
+static int sb_ns_ok = -1;
+static char sb_ns_why[200];
+
+static int sb_namespaces_ok(void)
+{
+  if (sb_ns_ok >= 0) return sb_ns_ok;
+  sb_ns_ok = 0;
+  snprintf(sb_ns_why, sizeof sb_ns_why, "not root");
+  if (!sandbox_is_root()) return 0;
+  if (getenv("ATTENTION_SANDBOX_NO_NAMESPACES")) { /* to test the fallback */
+    snprintf(sb_ns_why, sizeof sb_ns_why, "turned off by ATTENTION_SANDBOX_NO_NAMESPACES");
+    return 0;
+  }
+  int p[2];
+  if (pipe(p) != 0) return 0;
+  pid_t c = fork();
+  if (c == 0) {
+    char why[200] = "";
+    close(p[0]);
+    if (unshare(CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWNET) != 0)
+      snprintf(why, sizeof why, "unshare: %s", strerror(errno));
+    else if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
+      snprintf(why, sizeof why, "private mounts: %s", strerror(errno));
+    else if (mount("sandbox-probe", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "size=1m") != 0)
+      snprintf(why, sizeof why, "tmpfs: %s", strerror(errno));
+    (void) !write(p[1], why, strlen(why));
+    _exit(why[0] ? 1 : 0);
+  }
+  close(p[1]);
+  ssize_t k = c > 0 ? read(p[0], sb_ns_why, sizeof sb_ns_why - 1) : -1;
+  sb_ns_why[k > 0 ? k : 0] = '\0';
+  close(p[0]);
+  int st = 1;
+  if (c > 0) waitpid(c, &st, 0);
+  sb_ns_ok = c > 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0;
+  if (!sb_ns_ok && !sb_ns_why[0]) snprintf(sb_ns_why, sizeof sb_ns_why, "the probe failed");
+  return sb_ns_ok;
+}
+
 /* Which protections are in force, for the grader's record. */
 __attribute__((unused)) static const char *sandbox_mode(void)
 {
@@ -253,6 +296,13 @@ __attribute__((unused)) static const char *sandbox_mode(void)
     return "not root: rlimits, output cap and process-group kill only (no uid switch, no chroot, "
       "no namespaces but the network's, and that only if unprivileged user namespaces are "
       "allowed; no memory cgroup)";
+  if (!sb_namespaces_ok()) {
+    snprintf(buf, sizeof buf, "root, WITHOUT namespaces (%.150s): own uid per student, chroot "
+      "for the worker, a network namespace where possible, rlimits, output cap, uid-wide kill; "
+      "the build steps see the whole file system, and processes, IPC objects and keys of a "
+      "student can outlive its grading", sb_ns_why);
+    return buf;
+  }
   char cg[400];
   if (sb_cg_kind == 2) snprintf(cg, sizeof cg, "memory cgroup v2 per run (%.200s)", sb_cg_base);
   else if (sb_cg_kind == 1) snprintf(cg, sizeof cg, "memory cgroup v1 per run (%.200s; no v2 memory "
@@ -436,6 +486,35 @@ static int sb_init(const SandboxLimits *L, int fd)
 static int sandbox_enter(const SandboxLimits *L, char *err, size_t errlen)
 {
   sb_limit(RLIMIT_CORE, 0, 0);
+  if (L->uid >= 0 && sandbox_is_root() && !sb_namespaces_ok()) {
+    /* the fallback: the protections of the sandbox before namespaces */
+    if (L->cpu_seconds > 0) {
+      unsigned long long c = (unsigned long long) (L->cpu_seconds + 0.999);
+      sb_limit(RLIMIT_CPU, c, c + 1);
+    }
+    if (L->as_bytes > 0) sb_limit(RLIMIT_AS, (unsigned long long) L->as_bytes, (unsigned long long) L->as_bytes);
+    if (L->fsize_bytes >= 0) sb_limit(RLIMIT_FSIZE, (unsigned long long) L->fsize_bytes, (unsigned long long) L->fsize_bytes);
+    sb_limit(RLIMIT_NOFILE, 64, 64);
+    if (L->nproc > 0) sb_limit(RLIMIT_NPROC, (unsigned long long) L->nproc, (unsigned long long) L->nproc);
+    if (L->no_network) (void) unshare(CLONE_NEWNET);
+    if (L->chroot_dir && !L->binds && (chroot(L->chroot_dir) != 0 || chdir("/") != 0)) {
+      snprintf(err, errlen, "chroot %s: %s", L->chroot_dir, strerror(errno));
+      return -1;
+    }
+    if (L->cwd && chdir(L->cwd) != 0) {
+      snprintf(err, errlen, "chdir %s: %s", L->cwd, strerror(errno));
+      return -1;
+    }
+    gid_t g = (gid_t) L->uid;
+    uid_t u = (uid_t) L->uid;
+    if (setgroups(0, NULL) != 0 || setresgid(g, g, g) != 0 || setresuid(u, u, u) != 0) {
+      snprintf(err, errlen, "cannot switch to uid %d: %s", L->uid, strerror(errno));
+      return -1;
+    }
+    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+    (void) sb_seccomp();
+    return 0;
+  }
   if (L->uid >= 0 && sandbox_is_root()) {
     if (sb_cgroup_enter(L->mem_bytes > 0 ? L->mem_bytes : L->as_bytes, err, errlen) != 0) return -1;
     int flags = CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWNS | CLONE_NEWUTS
@@ -632,7 +711,7 @@ static void sandbox_run(const SandboxLimits *L, char *const argv[], char *const 
     return;
   }
   prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
-  if (L->uid >= 0 && sandbox_is_root()) sb_cgroup_probe(); /* once, before the fork */
+  if (L->uid >= 0 && sandbox_is_root()) sb_cgroup_probe(), sb_namespaces_ok(); /* once, before the fork */
   double t0 = sb_now();
   pid_t pid = fork();
   if (pid == 0) {
