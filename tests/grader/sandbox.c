@@ -15,7 +15,7 @@
        --memcg MB       the memory cgroup's limit (default: --mem)
        --env NAME=VALUE (repeatable; the environment is otherwise empty
                          but for PATH=/usr/bin:/bin and LC_ALL=C)
-     sandbox --sweep UID    kill every process of user id UID
+     sandbox --sweep UID    kill every process of user id UID, remove its cgroup
      sandbox --mode         say which protections are in force
 
    The program's output (standard output and error together, at most
@@ -41,7 +41,11 @@ int main(int argc, char **argv)
     if (strcmp(a, "--no-network") == 0) { L.no_network = 1; continue; }
     if (!v) { fprintf(stderr, "sandbox: %s wants a value\n", a); return 125; }
     i++;
-    if (strcmp(a, "--sweep") == 0) { sandbox_sweep(atoi(v), 0); return 0; }
+    if (strcmp(a, "--sweep") == 0) {
+      sandbox_sweep(atoi(v), 0);
+      if (sandbox_is_root()) sb_cgroup_clear(atoi(v), 1);
+      return 0;
+    }
     else if (strcmp(a, "--uid") == 0) L.uid = atoi(v);
     else if (strcmp(a, "--chroot") == 0) L.chroot_dir = v;
     else if (strcmp(a, "--root") == 0) L.chroot_dir = v, L.binds = binds;

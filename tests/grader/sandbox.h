@@ -6,8 +6,8 @@
 
    When the grader runs as root, every run is isolated by the kernel:
 
-   * a memory cgroup of its own (cgroup v2, or v1's memory controller where
-     that is what the machine has) with a limit that counts shared memory
+   * the memory cgroup of its user id (cgroup v2, or v1's memory controller
+     where that is what the machine has) with a limit that counts shared memory
      and tmpfs pages; where none can be made, sandbox_mode() says so;
    * fresh PID, IPC, mount, UTS and network namespaces: the program runs as
      process 2 under a small init of ours (process 1), and when the program
@@ -32,8 +32,9 @@
      the parent reads with a byte cap, optionally fd 3 for the worker's reply.
 
    The parent enforces a wall-clock deadline and afterwards kills the
-   process group, every process of the sandbox's user id and the cgroup, and
-   removes the cgroup. Without root, the limits, the deadline, the output cap
+   process group, every process of the sandbox's user id and what is left in
+   the cgroup (one per user id, removed by sandbox --sweep when the grader
+   gives the uid back). Without root, the limits, the deadline, the output cap
    and the process-group kill hold, the network is cut where unprivileged
    user namespaces allow it, and nothing else: sandbox_mode() says so. */
 #pragma once
@@ -189,18 +190,22 @@ static void sb_cgroup_probe(void)
     "no cgroup v2 and no writable v1 memory hierarchy");
 }
 
-static void sb_cg_path(pid_t pid, char *buf, size_t n)
+/* One cgroup per sandbox user id, made on its first run and removed when the
+   grader gives the uid back (sandbox --sweep): a uid's runs come one after
+   the other, and a cgroup per run would leave thousands of offline memory
+   cgroups behind in a class (the kernel has 65,535 ids). */
+static void sb_cg_path(int uid, char *buf, size_t n)
 {
-  snprintf(buf, n, "%s/attention-sandbox-%ld", sb_cg_base, (long) pid);
+  snprintf(buf, n, "%s/attention-sandbox-uid%d", sb_cg_base, uid);
 }
 
-/* In the child (still root): a cgroup of its own, with the limit, joined. */
-static int sb_cgroup_enter(long long bytes, char *err, size_t errlen)
+/* In the child (still root): the uid's cgroup, with this run's limit, joined. */
+static int sb_cgroup_enter(int uid, long long bytes, char *err, size_t errlen)
 {
   sb_cgroup_probe();
   if (sb_cg_kind == 0 || bytes <= 0) return 0;
   char dir[600], f[700], num[32];
-  sb_cg_path(getpid(), dir, sizeof dir);
+  sb_cg_path(uid, dir, sizeof dir);
   if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
     snprintf(err, errlen, "mkdir %.300s: %s", dir, strerror(errno));
     return -1;
@@ -224,21 +229,27 @@ static int sb_cgroup_enter(long long bytes, char *err, size_t errlen)
   return bad ? -1 : 0;
 }
 
-/* In the parent, once the run is over: kill what is in the cgroup, remove it. */
-static void sb_cgroup_remove(pid_t pid)
+/* In the parent, once a run is over: kill whatever is still in the uid's
+   cgroup (with the namespaces, nothing should be); with |remove|, remove it. */
+static void sb_cgroup_clear(int uid, int remove)
 {
-  if (sb_cg_kind <= 0) return;
+  sb_cgroup_probe();
+  if (sb_cg_kind <= 0 || uid < 0) return;
   char dir[600], f[700];
-  sb_cg_path(pid, dir, sizeof dir);
+  sb_cg_path(uid, dir, sizeof dir);
   if (access(dir, F_OK) != 0) return;
-  snprintf(f, sizeof f, "%s/cgroup.kill", dir);
-  if (sb_cg_kind == 2) (void) sb_write(f, "1");
-  for (int i = 0; i < 2000 && rmdir(dir) != 0 && errno == EBUSY; i++) {
+  if (sb_cg_kind == 2) {
+    snprintf(f, sizeof f, "%s/cgroup.kill", dir);
+    (void) sb_write(f, "1");
+  }
+  for (int i = 0; i < 2000; i++) {
     snprintf(f, sizeof f, "%s/cgroup.procs", dir);
     FILE *p = fopen(f, "r");
     long q;
-    while (p && fscanf(p, "%ld", &q) == 1) kill((pid_t) q, SIGKILL);
+    int n = 0;
+    while (p && fscanf(p, "%ld", &q) == 1) kill((pid_t) q, SIGKILL), n++;
     if (p) fclose(p);
+    if (n == 0 && (!remove || rmdir(dir) == 0 || errno != EBUSY)) break;
     while (waitpid(-1, NULL, WNOHANG) > 0) {}
     usleep(1000);
   }
@@ -516,7 +527,7 @@ static int sandbox_enter(const SandboxLimits *L, char *err, size_t errlen)
     return 0;
   }
   if (L->uid >= 0 && sandbox_is_root()) {
-    if (sb_cgroup_enter(L->mem_bytes > 0 ? L->mem_bytes : L->as_bytes, err, errlen) != 0) return -1;
+    if (sb_cgroup_enter(L->uid, L->mem_bytes > 0 ? L->mem_bytes : L->as_bytes, err, errlen) != 0) return -1;
     int flags = CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWNS | CLONE_NEWUTS
       | (L->no_network ? CLONE_NEWNET : 0);
     if (unshare(flags) != 0) {
@@ -760,7 +771,7 @@ static void sandbox_run(const SandboxLimits *L, char *const argv[], char *const 
         reaped = 1;
         res->wall = sb_now() - t0;
         sandbox_sweep(L->uid, pid); /* whatever it forked dies now, and the pipes close */
-        sb_cgroup_remove(pid);
+        sb_cgroup_clear(L->uid, 0);
         grace_end = sb_now() + 0.5;
       }
     }
