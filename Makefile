@@ -6,6 +6,7 @@
 # make bench    time the kit against the notebook's PyTorch loop
 # make book     weave book/attention.pdf
 # make fuzz     run each libFuzzer harness for FUZZ_SECONDS (tests/fuzz/README.md)
+# make check-sanitize  the test programs and cli.sh under ASan and UBSan
 # make handout  the student kit in handout/ (tests/grader/README.md)
 # make grade SUB=DIR [OUT=DIR]               grade one student's change files
 # make grade-class SUBMISSIONS=DIR [OUT=DIR] grade a class (one folder per student)
@@ -90,6 +91,28 @@ fuzz: $(FUZZ_HARNESSES:%=build/fuzz/fuzz_%)
 	  LSAN_OPTIONS=suppressions=tests/fuzz/lsan.supp:print_suppressions=0 build/fuzz/fuzz_$$h \
 	    -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -print_final_stats=1 \
 	    -artifact_prefix=build/fuzz/$$h- build/fuzz/corpus-$$h tests/fuzz/corpus/$$h || exit 1; done
+
+# The test programs and the command line once more, built with AddressSanitizer
+# and UndefinedBehaviorSanitizer (CI runs it; the libraries' own caches are
+# suppressed by name in tests/fuzz/lsan.supp, the kit's own leaks are errors).
+SAN_FLAGS := -std=gnu11 -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+  -fno-omit-frame-pointer
+SAN_BIN   := $(TEST_SRC:tests/%.c=build/san/%)
+build/san/test_double: tests/test_double.c $(GENERATED)
+	@mkdir -p build/san
+	$(CC) $(CPPFLAGS) $(SAN_FLAGS) -Wno-unused-function $< -o $@ $(LDLIBS) $(CHECK_LIBS)
+build/san/test_%: tests/test_%.c tests/testutil.h $(GENERATED)
+	@mkdir -p build/san
+	$(CC) $(CPPFLAGS) $(SAN_FLAGS) $< $(LIBSRC) -o $@ $(LDLIBS) $(CHECK_LIBS)
+build/san/attention: $(GENERATED)
+	@mkdir -p build/san
+	$(CC) $(CPPFLAGS) $(SAN_FLAGS) generated/main.c $(LIBSRC) -o $@ $(LDLIBS)
+.PHONY: check-sanitize
+check-sanitize: attention $(SAN_BIN) build/san/attention
+	@export LSAN_OPTIONS=suppressions=$(CURDIR)/tests/fuzz/lsan.supp CK_TIMEOUT_MULTIPLIER=10; failed=""; \
+	for t in $(SAN_BIN); do echo "== $$t"; CK_FORK=yes $$t || failed="$$failed $$t"; done; \
+	echo "== tests/cli.sh build/san/attention"; tests/cli.sh build/san/attention || failed="$$failed cli.sh"; \
+	if [ -n "$$failed" ]; then echo "FAILED:$$failed"; exit 1; fi; echo "all sanitized tests passed"
 
 # Every test program and script runs; the target fails if any of them failed.
 check: attention $(TEST_BIN) $(REPLAY_BIN)
