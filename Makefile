@@ -91,6 +91,8 @@ fuzz: $(FUZZ_HARNESSES:%=build/fuzz/fuzz_%)
 	  LSAN_OPTIONS=suppressions=tests/fuzz/lsan.supp:print_suppressions=0 build/fuzz/fuzz_$$h \
 	    -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -print_final_stats=1 \
 	    -artifact_prefix=build/fuzz/$$h- build/fuzz/corpus-$$h tests/fuzz/corpus/$$h || exit 1; done
+	@echo "== fuzz_changefile.py for $(FUZZ_SECONDS) s"
+	$(PYTHON) tests/fuzz/fuzz_changefile.py --seconds $(FUZZ_SECONDS)
 
 # The test programs and the command line once more, built with AddressSanitizer
 # and UndefinedBehaviorSanitizer (CI runs it; the libraries' own caches are

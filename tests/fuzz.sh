@@ -13,4 +13,9 @@ for h in checkpoint pairs losslog translate; do
     echo "fuzz: FAILED: $h (status $?): $(echo "$out" | tail -n 5)"; fail=1
   fi
 done
+if out=$("${PYTHON:-/usr/bin/python3}" tests/fuzz/fuzz_changefile.py --replay tests/fuzz/corpus/changefile 2>&1); then
+  echo "fuzz: ok: changefile: $(echo "$out" | tail -n 1)"
+else
+  echo "fuzz: FAILED: changefile: $(echo "$out" | tail -n 5)"; fail=1
+fi
 exit $fail
