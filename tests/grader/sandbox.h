@@ -301,25 +301,25 @@ static int sb_namespaces_ok(void)
 /* Which protections are in force, for the grader's record. */
 __attribute__((unused)) static const char *sandbox_mode(void)
 {
-  static char buf[900];
+  static char buf[1200];
   sb_cgroup_probe();
   if (!sandbox_is_root())
     return "not root: rlimits, output cap and process-group kill only (no uid switch, no chroot, "
       "no namespaces but the network's, and that only if unprivileged user namespaces are "
       "allowed; no memory cgroup)";
+  char cg[400];
+  if (sb_cg_kind == 2) snprintf(cg, sizeof cg, "memory cgroup v2 per uid (%.200s)", sb_cg_base);
+  else if (sb_cg_kind == 1) snprintf(cg, sizeof cg, "memory cgroup v1 per uid (%.200s; no v2 memory "
+    "controller on this machine)", sb_cg_base);
+  else snprintf(cg, sizeof cg, "NO memory cgroup (%.150s): shared memory is bounded only by the "
+    "IPC namespace's end", sb_cg_why);
   if (!sb_namespaces_ok()) {
     snprintf(buf, sizeof buf, "root, WITHOUT namespaces (%.150s): own uid per student, chroot "
-      "for the worker, a network namespace where possible, rlimits, output cap, uid-wide kill; "
-      "the build steps see the whole file system, and processes, IPC objects and keys of a "
-      "student can outlive its grading", sb_ns_why);
+      "for the worker, a network namespace where possible, seccomp, %s, rlimits, output cap, "
+      "uid-wide kill; the build steps see the whole file system, and processes and IPC "
+      "objects of a student can outlive its grading", sb_ns_why, cg);
     return buf;
   }
-  char cg[400];
-  if (sb_cg_kind == 2) snprintf(cg, sizeof cg, "memory cgroup v2 per run (%.200s)", sb_cg_base);
-  else if (sb_cg_kind == 1) snprintf(cg, sizeof cg, "memory cgroup v1 per run (%.200s; no v2 memory "
-    "controller on this machine)", sb_cg_base);
-  else snprintf(cg, sizeof cg, "NO memory cgroup (%s): shared memory is bounded only by the "
-    "IPC namespace's end", sb_cg_why);
   snprintf(buf, sizeof buf, "root: per run fresh PID, IPC, mount, UTS and network namespaces "
     "(everything dies with the run), private tmpfs root or /tmp with size and inode limits, "
     "build steps jailed with /usr and /etc read-only and their own folder, the worker "
@@ -498,7 +498,9 @@ static int sandbox_enter(const SandboxLimits *L, char *err, size_t errlen)
 {
   sb_limit(RLIMIT_CORE, 0, 0);
   if (L->uid >= 0 && sandbox_is_root() && !sb_namespaces_ok()) {
-    /* the fallback: the protections of the sandbox before namespaces */
+    /* the fallback: the protections of the sandbox before namespaces, and
+       the memory cgroup where there is one */
+    if (sb_cgroup_enter(L->uid, L->mem_bytes > 0 ? L->mem_bytes : L->as_bytes, err, errlen) != 0) return -1;
     if (L->cpu_seconds > 0) {
       unsigned long long c = (unsigned long long) (L->cpu_seconds + 0.999);
       sb_limit(RLIMIT_CPU, c, c + 1);
