@@ -8,6 +8,8 @@
 # make experiments   Part II's kinds trained and scored on the split (book/out-experiments.txt)
 # make bench-translate  translating the test split, kit against PyTorch
 # make book     weave book/attention.pdf
+# make fuzz     run each libFuzzer harness for FUZZ_SECONDS (tests/fuzz/README.md)
+# make check-sanitize  the test programs and cli.sh under ASan and UBSan
 # make handout  the student kit in handout/ (tests/grader/README.md)
 # make grade SUB=DIR [OUT=DIR]               grade one student's change files
 # make grade-class SUBMISSIONS=DIR [OUT=DIR] grade a class (one folder per student)
@@ -122,8 +124,54 @@ build/test_cuda_host_planted-%: tests/test_cuda_host.c tests/testutil.h build/pl
 	$(CC) -Ibuild/planted-$* $(CPPFLAGS) $(CFLAGS) $< -o $@ build/libattention.a $(LDLIBS) $(CHECK_LIBS)
 build/test_cuda_host: generated/cuda_kernels.h
 
+
+# Fuzzing (tests/fuzz/README.md): make fuzz runs each libFuzzer harness for
+# FUZZ_SECONDS; make check replays the committed corpus (tests/fuzz.sh).
+FUZZ_HARNESSES := checkpoint pairs losslog translate
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_FLAGS   := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+REPLAY_BIN   := $(FUZZ_HARNESSES:%=build/replay_%)
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(GENERATED)
+	@mkdir -p build/fuzz
+	$(FUZZ_CC) $(FUZZ_FLAGS) $(CPPFLAGS) -Itests/fuzz $< $(LIBSRC) -o $@ $(LDLIBS)
+build/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h tests/fuzz/replay.c build/libattention.a | build
+	$(CC) $(CPPFLAGS) $(CFLAGS) -Wno-unused-function $< tests/fuzz/replay.c -o $@ build/libattention.a $(LDLIBS)
+.PHONY: fuzz
+fuzz: $(FUZZ_HARNESSES:%=build/fuzz/fuzz_%)
+	@for h in $(FUZZ_HARNESSES); do mkdir -p build/fuzz/corpus-$$h; \
+	  echo "== fuzz_$$h for $(FUZZ_SECONDS) s (new inputs in build/fuzz/corpus-$$h)"; \
+	  LSAN_OPTIONS=suppressions=tests/fuzz/lsan.supp:print_suppressions=0 build/fuzz/fuzz_$$h \
+	    -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -print_final_stats=1 \
+	    -artifact_prefix=build/fuzz/$$h- build/fuzz/corpus-$$h tests/fuzz/corpus/$$h || exit 1; done
+	@echo "== fuzz_changefile.py for $(FUZZ_SECONDS) s"
+	$(PYTHON) tests/fuzz/fuzz_changefile.py --seconds $(FUZZ_SECONDS)
+
+# The test programs and the command line once more, built with AddressSanitizer
+# and UndefinedBehaviorSanitizer (CI runs it; the libraries' own caches are
+# suppressed by name in tests/fuzz/lsan.supp, the kit's own leaks are errors).
+SAN_FLAGS := -std=gnu11 -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+  -fno-omit-frame-pointer
+SAN_BIN   := $(TEST_SRC:tests/%.c=build/san/%)
+build/san/test_double: tests/test_double.c $(GENERATED)
+	@mkdir -p build/san
+	$(CC) $(CPPFLAGS) $(SAN_FLAGS) -Wno-unused-function $< -o $@ $(LDLIBS) $(CHECK_LIBS)
+build/san/test_%: tests/test_%.c tests/testutil.h $(GENERATED)
+	@mkdir -p build/san
+	$(CC) $(CPPFLAGS) $(SAN_FLAGS) $< $(LIBSRC) -o $@ $(LDLIBS) $(CHECK_LIBS)
+build/san/attention: $(GENERATED)
+	@mkdir -p build/san
+	$(CC) $(CPPFLAGS) $(SAN_FLAGS) generated/main.c $(LIBSRC) generated/backend_nocuda.c -o $@ \
+	  $(filter-out -lcudart_static -lstdc++,$(LDLIBS))
+.PHONY: check-sanitize
+check-sanitize: attention $(SAN_BIN) build/san/attention
+	@export LSAN_OPTIONS=suppressions=$(CURDIR)/tests/fuzz/lsan.supp CK_TIMEOUT_MULTIPLIER=10; failed=""; \
+	for t in $(SAN_BIN); do echo "== $$t"; CK_FORK=yes $$t || failed="$$failed $$t"; done; \
+	echo "== tests/cli.sh build/san/attention"; tests/cli.sh build/san/attention || failed="$$failed cli.sh"; \
+	if [ -n "$$failed" ]; then echo "FAILED:$$failed"; exit 1; fi; echo "all sanitized tests passed"
+
 # Every test program and script runs; the target fails if any of them failed.
-check: attention $(TEST_BIN) $(PLANTS:%=build/test_cuda_host_planted-%)
+check: attention $(TEST_BIN) $(REPLAY_BIN) $(PLANTS:%=build/test_cuda_host_planted-%)
 	@failed=""; \
 	for t in $(TEST_BIN); do echo "== $$t"; CK_FORK=yes $$t || failed="$$failed $$t"; done; \
 	for p in $(PLANTS); do echo "== build/test_cuda_host_planted-$$p (a planted $$p error: must fail)"; \

@@ -238,9 +238,11 @@ an error itself or exits, so the tests can check the messages.
 
 @(generated/util.c@>=
 #include "attention.h"
+#include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 @<Utility functions@>@;
 
 @ The message buffer is static. Only the caller's thread ever reports an
@@ -6603,6 +6605,28 @@ for (int k = 0; k < m->n; k++) {
   cJSON_AddItemToArray(offs, cJSON_CreateNumber((double) off));
 }
 
+@ A save replaces its target by renaming a new file over it, and a rename
+replaces whatever has the name: run as root, \.{train --save /dev/null} would
+turn the device into a regular file, and a symbolic link would be replaced by
+a file rather than followed. So every save (the checkpoint, the loss log, the
+figures) first asks |save_target_check|, which accepts a name that does not
+exist yet or is a regular file, and refuses anything else with a message that
+says what the name is. (It is a utility, in \.{util.c}, because the
+figures, which some programs link without the checkpoints, use it too.)
+@^atomic write@>
+@<Utility functions@>+=
+int save_target_check(const char *path)
+{
+  struct stat st;
+  if (lstat(path, &st) != 0) return errno == ENOENT ? 0 :
+    kit_fail("%s: cannot write: %s", path, strerror(errno));
+  if (S_ISREG(st.st_mode)) return 0;
+  return kit_fail("%s: will not replace it: it exists and is not a regular file (%s)", path,
+    S_ISDIR(st.st_mode) ? "a folder" : S_ISLNK(st.st_mode) ? "a symbolic link" :
+    S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) ? "a device" : S_ISFIFO(st.st_mode) ?
+    "a named pipe" : "a socket");
+}
+
 @ A checkpoint is written to a temporary file in the same folder and renamed
 over the target only when every byte is on disk: a crash, a full disk or a
 kill leaves either the old file or the new one, never half of one. The
@@ -6611,6 +6635,7 @@ temporary file is removed when anything fails.
 @<Checkpoint functions@>=
 static int checkpoint_write(const CkptView *m, const char *path)
 {
+  if (save_target_check(path)) return -1;
   size_t hlen;
   char *header = checkpoint_header(m, &hlen);
   char *tmp = xcalloc(strlen(path) + 16, 1);
@@ -6625,7 +6650,8 @@ static int checkpoint_write(const CkptView *m, const char *path)
   FILE *f = fdopen(fd, "wb");
   @<Write the length, the header and the data to |f|@>@;
   @<Put the bytes on disk and rename the temporary file over |path|@>@;
-  int status = ok ? 0 : kit_fail("%s: cannot write the checkpoint: %s", path, strerror(errno));
+  int status = ok ? 0 : refused ? -1 :
+  kit_fail("%s: cannot write the checkpoint: %s", path, strerror(errno));
   if (!ok) unlink(tmp);
   free(tmp);
   free(header);
@@ -6634,11 +6660,14 @@ static int checkpoint_write(const CkptView *m, const char *path)
 
 @ |fsync| waits until the bytes are on the disk, not just in the system's
 buffers; only then is the rename safe. |mkstemp| made the file readable by its
-owner only; a checkpoint is as readable as any other file.
+owner only; a checkpoint is as readable as any other file. The target is
+checked again just before the rename: it may have been made while the bytes
+were written.
 @<Put the bytes on disk and rename the temporary file over |path|@>=
 if (ok) ok = fflush(f) == 0 && fsync(fd) == 0 && fchmod(fd, 0644) == 0;
 ok = (fclose(f) == 0) && ok;
-if (ok) ok = rename(tmp, path) == 0;
+int refused = ok && save_target_check(path) != 0;
+if (ok) ok = !refused && rename(tmp, path) == 0;
 
 @ @<Write the length, the header and the data to |f|@>=
 unsigned char len8[8], buf[4096];
@@ -6676,6 +6705,7 @@ int bcheckpoint_save(const BModel *bm, const char *path)
 }
 
 @ @<Prototypes@>=
+int save_target_check(const char *path);
 int checkpoint_save(const Model *m, const char *path);
 int bcheckpoint_save(const BModel *bm, const char *path);
 int checkpoint_load(Model *m, const char *path);
@@ -7468,12 +7498,21 @@ An axis gets its ticks at ``round'' numbers: the step between ticks is 1, 2,
 |most| ticks over the range $[lo,hi]$. The labels have as many decimals as
 the step needs (one for 0.2, two for 0.25 and for 0.05). |nice_ticks|
 returns the step and the number of ticks; the first is at the smallest
-multiple of the step not below |lo|.
+multiple of the step not below |lo|. The callers keep the range between
+|FIG_TINY| and |FIG_HUGE| (see |widen_range|), so that the step, its logarithm
+and the number of ticks are ordinary numbers; |hi-lo| itself is not computed,
+as it overflows for $-10^{308}..10^{308}$, and a step outside that band (which
+only a caller's mistake can bring) becomes 1 rather than a logarithm of zero
+turned into an |int|, which C leaves undefined.
 @<Figure helpers@>=
+#define FIG_TINY 1e-280 /* the smallest range an axis or colour scale may span */
+#define FIG_HUGE 1e300 /* the largest value a figure draws */
 static double nice_step(double lo, double hi, int most, int *decimals)
 {
   static const double mant[] = {1.0, 2.0, 2.5, 5.0, 10.0};
-  double raw = (hi - lo) / (most - 1), mag = pow(10.0, floor(log10(raw))), step = mag;
+  double raw = hi / (most - 1) - lo / (most - 1);
+  if (!(raw >= FIG_TINY / 16 && raw <= FIG_HUGE)) raw = 1.0;
+  double mag = pow(10.0, floor(log10(raw))), step = mag;
   for (int k = 0; k < 5; k++)
     if (mant[k] * mag >= raw * (1.0 - 1e-9)) {
       step = mant[k] * mag;
@@ -7490,7 +7529,20 @@ static int nice_ticks(double lo, double hi, int most, double *first, double *ste
 {
   *step = nice_step(lo, hi, most, decimals);
   *first = ceil(lo / *step - 1e-6) * *step; /* a float's 0.1 is a hair above 0.1 */
-  return (int) floor((hi - *first) / *step + 1e-6) + 1;
+  double n = floor(hi / *step - *first / *step + 1e-6) + 1;
+  return n > 0 ? (n < 1000 ? (int) n : 1000) : 0;
+}
+
+@ A range of one value, or one too narrow for its ticks to be told apart, is
+widened by a tenth of the value on each side (by 0.1 around zero, or around
+a value too small to have a tenth that is an ordinary number).
+@<Figure helpers@>=
+static void widen_range(double *lo, double *hi)
+{
+  if (*hi - *lo <= 1e-12 * fmax(fabs(*lo), fabs(*hi)) || *hi - *lo < FIG_TINY) {
+    double d = fabs(*lo) < 1e3 * FIG_TINY ? 0.1 : 0.1 * fabs(*lo);
+    *lo -= d, *hi += d;
+  }
 }
 
 @*1 The layout of a heatmap.
@@ -7601,10 +7653,9 @@ for (int i = 0; i < h->rows; i++)
   }
 if (h->vmin < h->vmax) lo = h->vmin, hi = h->vmax;
 else if (!(lo <= hi)) lo = 0.0, hi = 1.0; /* no finite weight at all */
-if (hi - lo <= 1e-12 * fmax(fabs(lo), fabs(hi))) {
-  double d = lo == 0.0 ? 0.1 : 0.1 * fabs(lo);
-  lo -= d, hi += d;
-}
+lo = fmax(lo, -FIG_HUGE), hi = fmin(hi, FIG_HUGE);
+if (lo > hi) lo = hi;
+widen_range(&lo, &hi);
 t->vmin = lo, t->vmax = hi;
 t->nticks = nice_ticks(lo, hi, 8, &t->first, &t->step, &t->decimals);
 
@@ -7877,9 +7928,9 @@ int figure_format(const char *path)
 @ A file must never be left half-written, by a full disk or by an error
 halfway: the whole figure is made in memory, written to a new file in the
 same folder and, once complete, renamed to its name; a rename within a
-folder is atomic. A folder that does not exist, or cannot be written, is
-found before anything is drawn, so that a command can check all its output
-files first.
+folder is atomic. A folder that does not exist, or cannot be written, and a
+name that is not a regular file (|save_target_check|), are found before
+anything is drawn, so that a command can check all its output files first.
 @<Figure functions@>=
 int figure_check_path(const char *path)
 {
@@ -7893,15 +7944,18 @@ int figure_check_path(const char *path)
     status = kit_fail("%s: cannot write: the folder %s does not exist", path, dir);
   else if (access(dir, W_OK) != 0)
     status = kit_fail("%s: cannot write: the folder %s is not writable", path, dir);
+  else status = save_target_check(path);
   free(dir);
   return status;
 }
 
 @ The new file gets the permissions an ordinary new file would get (|mkstemp|
-makes it readable by its owner only).
+makes it readable by its owner only). The target is checked on entry and
+again just before the rename.
 @<Figure functions@>=
 int write_file_atomic(const char *path, const void *data, size_t n)
 {
+  if (save_target_check(path)) return -1;
   char *tmp = xcalloc(strlen(path) + 16, 1);
   sprintf(tmp, "%s.tmp.XXXXXX", path);
   int fd = mkstemp(tmp);
@@ -7930,6 +7984,7 @@ while (ok && left > 0) {
 }
 if (!ok) kit_fail("%s: cannot write: %s", path, strerror(errno));
 if (close(fd) != 0 && ok) ok = 0, kit_fail("%s: cannot write: %s", path, strerror(errno));
+if (ok && save_target_check(path)) ok = 0;
 if (ok && rename(tmp, path) != 0) ok = 0, kit_fail("%s: cannot write: %s", path, strerror(errno));
 if (!ok) unlink(tmp);
 
@@ -8142,21 +8197,20 @@ static double axis_pos(const Axis *a, double v)
 
 @ A linear axis runs between ticks: its ends are rounded outwards to
 multiples of the step, as \PB{matplotlib} does with round numbers. A
-logarithmic one runs between powers of ten. A single value is widened as
-the colour scale is.
+logarithmic one runs between powers of ten, and is taken only when the
+values lie between $10^{-300}$ and $10^{300}$: beyond them a power of ten
+at the axis's end is zero or infinite. A single value is widened as the
+colour scale is.
 @<Figure helpers@>=
 static void axis_range(Axis *a, double lo, double hi, int allow_log)
 {
-  a->log = allow_log && lo > 0.0 && hi / lo > 100.0;
+  a->log = allow_log && lo >= 1.0 / FIG_HUGE && hi <= FIG_HUGE && hi / lo > 100.0;
   if (a->log) {
     a->lo = pow(10.0, floor(log10(lo) + 1e-9));
     a->hi = pow(10.0, ceil(log10(hi) - 1e-9));
     return;
   }
-  if (hi - lo <= 1e-12 * fmax(fabs(lo), fabs(hi))) {
-    double d = lo == 0.0 ? 0.1 : 0.1 * fabs(lo);
-    lo -= d, hi += d;
-  }
+  widen_range(&lo, &hi);
   int dec;
   double step = nice_step(lo, hi, 9, &dec);
   a->lo = floor(lo / step + 1e-9) * step;
@@ -8215,7 +8269,7 @@ static void axis_ticks(const Axis *a, Ticks *t)
 ten is labelled, so that at most 8 labels are.
 @<List a tick at every power of ten and its multiples 2 to 9@>=
 int d0 = (int) lround(log10(a->lo)), d1 = (int) lround(log10(a->hi));
-int every = (d1 - d0 + 7) / 8;
+int every = d1 - d0 > 8 ? (d1 - d0 + 7) / 8 : 1;
 for (int d = d0; d <= d1; d++)
   for (int m = 1; m <= 9 && t->n < MAX_TICKS; m++) {
     double v = m * pow(10.0, d);
@@ -8245,6 +8299,9 @@ static int curve_job_begin(CurveJob *j, const Curve *c)
   for (int k = 0; k < c->n; k++) {
     if (!isfinite(c->x[k]) || !isfinite(c->y[k]))
       return kit_fail("loss curve: point %d is not a finite number", k + 1);
+    if (fabs(c->x[k]) > FIG_HUGE || fabs(c->y[k]) > FIG_HUGE)
+      return kit_fail("loss curve: point %d (%g, %g) is too large to draw (at most %g)", k + 1,
+        c->x[k], c->y[k], FIG_HUGE);
     x0 = fmin(x0, c->x[k]), x1 = fmax(x1, c->x[k]);
     y0 = fmin(y0, c->y[k]), y1 = fmax(y1, c->y[k]);
   }
@@ -8485,7 +8542,7 @@ case 'S':
     bad = 1;
   break;
 case OPT_DEVICE: bad = device_bad("heatmap", device = optarg); break;
-case 'h': fputs(heatmap_usage, stdout); exit(0);
+case 'h': fputs(heatmap_usage, stdout); exit(check_stdout("heatmap", 0));
 case ':': fprintf(stderr, "attention heatmap: %s needs a value\n", argv[optind - 1]);
   bad = 1;
   break;
@@ -8637,6 +8694,8 @@ static int loss_log_check(void)
   int ok = access(dir, W_OK) == 0;
   if (!ok) fprintf(stderr, "attention train: %s: cannot write the loss log: %s: %s\n",
     loss_log_path, dir, strerror(errno));
+  else if (save_target_check(loss_log_path))
+    ok = 0, fprintf(stderr, "attention train: %s\n", kit_error());
   free(dir);
   return ok ? 0 : -1;
 }
@@ -8788,9 +8847,25 @@ int main(int argc, char **argv)
   size_t n = sizeof commands / sizeof commands[0];
   if (argc >= 2)
     for (size_t k = 0; k < n; k++)
-      if (strcmp(argv[1], commands[k].name) == 0) return commands[k].run(argc - 1, argv + 1);
+      if (strcmp(argv[1], commands[k].name) == 0)
+        return check_stdout(commands[k].name, commands[k].run(argc - 1, argv + 1));
   @<Print the list of commands: asked for, on standard output with status 0,
     or after a wrong command, on standard error with status 2@>@;
+}
+
+@ A command's output may not have arrived: the standard output may be a full
+disk, a closed pipe's end or \.{/dev/full}, and |printf| says nothing of it.
+So when a command has finished, the standard output is flushed and its error
+flag read; a failed write is an error with a message on the standard error
+stream and status 1 (or the command's own non-zero status).
+@<Command-line helpers@>+=
+static int check_stdout(const char *cmd, int status)
+{
+  int err = fflush(stdout) != 0 ? errno : 0;
+  if (!err && !ferror(stdout)) return status;
+  fprintf(stderr, "attention%s%s: cannot write the standard output%s%s\n", cmd ? " " : "",
+    cmd ? cmd : "", err ? ": " : "", err ? strerror(err) : "");
+  return status ? status : 1;
 }
 
 @ @<Print the list of commands...@>=
@@ -8800,7 +8875,7 @@ if (out == stderr && argc >= 2) fprintf(stderr, "attention: unknown command \"%s
 fputs("usage: attention COMMAND [OPTIONS]\n", out);
 for (size_t k = 0; k < n; k++) fprintf(out, "  %-10s %s\n", commands[k].name, commands[k].summary);
 fputs("Run 'attention COMMAND --help' for a command's options.\n", out);
-return out == stdout ? 0 : 2;
+return out == stdout ? check_stdout(NULL, 0) : 2;
 
 @ Each command is a function that takes the arguments after the program's
 name (its own name first, as |getopt| expects) and returns the exit status.
@@ -8996,7 +9071,7 @@ case 'S': bad = parse_long("train", "--show", optarg, 0, 100000000, &o->show) !=
 case 'T': bad = parse_long("train", "--threads", optarg, 1, 2, &o->threads) != 0; break;
 @<Part II's cases of the options of \.{train}@>@;
 case 'g': loss_log_path = optarg; break; /* see the chapter on figures */
-case 'h': fputs(train_usage, stdout); exit(0);
+case 'h': fputs(train_usage, stdout); exit(check_stdout("train", 0));
 case ':':
   fprintf(stderr, "attention train: %s needs a value\n", argv[optind - 1]);
   bad = 1;
@@ -9066,11 +9141,16 @@ if (o.print_every == 0) o.print_every = 50;
 if (o.lr == 0.0) o.lr = 0.01;
 
 @ A checkpoint fixes the model's sizes, so \.{--init} cannot be combined with
-options that set them. A loss log that could not be written at the end is
-found out now, before the training time is spent.
+options that set them. A loss log that could not be written at the end, or
+a |--save| target that a save would refuse, is found out now, before the
+training time is spent.
 @<Read and check the options of \.{train}, or return@>=
 if (train_options(argc, argv, &o)) return 2;
 if (loss_log_path && loss_log_check()) return 1;
+if (o.save && save_target_check(o.save)) {
+  fprintf(stderr, "attention train: %s\n", kit_error());
+  return 1;
+}
 if (o.init && (o.hidden || o.max_length)) {
   fprintf(stderr, "attention train: --init takes the sizes from the checkpoint; "
     "drop --hidden and --max-length\n");
@@ -9718,8 +9798,9 @@ else {
       fprintf(stderr, "attention translate: %s\n", kit_error());
       failed = 1;
     }
-    fflush(stdout);
+    if (fflush(stdout) != 0) break; /* |check_stdout| says why */
   }
+  @<Fail when the standard input could not be read@>@;
   free(line);
 }
 
@@ -9800,6 +9881,7 @@ for (long k = 0;; k++) {
   n++;
 }
 free(line);
+if (nargs == 0) @<Fail when the standard input could not be read@>@;
 
 @ @<Normalise and number sentence |s| into |ex[n]|, or report it@>=
 size_t badbyte;
@@ -9885,6 +9967,16 @@ for (int k = 0; k < n; k++) {
     }
   }
   putchar('\n');
+}
+
+@ The standard input may be a folder, or closed; |getline| then fails at once,
+as it does at the end of a file. The stream's error flag tells the two apart:
+a read that failed is an error, not an empty input.
+@<Fail when the standard input could not be read@>=
+if (ferror(stdin)) {
+  fprintf(stderr, "attention translate: cannot read the standard input: %s\n",
+    strerror(errno));
+  failed = 1;
 }
 
 @ \.{attention pairs} prints the pairs that \.{train --data} would train on,

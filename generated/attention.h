@@ -47,13 +47,13 @@ KIT_VECTOR_MATH float tanhf(float);
 #line 230 "attention.w"
 
 /*:7*//*39:*/
-#line 706 "attention.w"
+#line 708 "attention.w"
 
 #define FILTER_TUTORIAL 0
 #define FILTER_LENGTH 1
 
 /*:39*//*216:*/
-#line 3696 "attention.w"
+#line 3698 "attention.w"
 
 enum{KIND_SEED,KIND_BAHDANAU,KIND_LUONG_DOT,KIND_LUONG_GENERAL,
 KIND_MULTIHEAD,N_KINDS};
@@ -64,7 +64,7 @@ KIND_MULTIHEAD,N_KINDS};
 #line 168 "attention.w"
 
 /*13:*/
-#line 322 "attention.w"
+#line 324 "attention.w"
 
 typedef struct{
 char**word;
@@ -75,7 +75,7 @@ int nslot;
 }Vocab;
 
 /*:13*//*29:*/
-#line 525 "attention.w"
+#line 527 "attention.w"
 
 typedef struct{
 char*src,*tgt;
@@ -89,7 +89,7 @@ long lines_read,dropped;
 }PairList;
 
 /*:29*//*46:*/
-#line 821 "attention.w"
+#line 823 "attention.w"
 
 typedef struct{
 int src[DEFAULT_MAX_LENGTH*4],tgt[DEFAULT_MAX_LENGTH*4];
@@ -97,7 +97,7 @@ int src_len,tgt_len;
 }Example;
 
 /*:46*//*50:*/
-#line 877 "attention.w"
+#line 879 "attention.w"
 
 typedef struct{
 int V_in,V_out;
@@ -106,7 +106,7 @@ int L;
 }Config;
 
 /*:50*//*51:*/
-#line 895 "attention.w"
+#line 897 "attention.w"
 
 enum{ENC_EMB,ENC_W_IH,ENC_W_HH,ENC_B_IH,ENC_B_HH,DEC_EMB,ATTN_W,ATTN_B,
 COMB_W,COMB_B,DEC_W_IH,DEC_W_HH,DEC_B_IH,DEC_B_HH,OUT_W,OUT_B,
@@ -125,14 +125,14 @@ int rows,cols;
 }TensorSpec;
 
 /*:51*//*81:*/
-#line 1412 "attention.w"
+#line 1414 "attention.w"
 
 typedef struct{
 float r,z,n,ghn;
 }GruCache;
 
 /*:81*//*133:*/
-#line 2181 "attention.w"
+#line 2183 "attention.w"
 
 typedef struct{
 int weight;
@@ -144,7 +144,7 @@ int B,C,OC;
 #define N_ENC_DEFERRED (N_DEFERRED - N_DEC_DEFERRED) 
 
 /*:133*//*141:*/
-#line 2357 "attention.w"
+#line 2359 "attention.w"
 
 typedef struct{
 float b1,a1,b2,a2;
@@ -154,7 +154,7 @@ float eps;
 }AdamConstants;
 
 /*:141*//*168:*/
-#line 2865 "attention.w"
+#line 2867 "attention.w"
 
 typedef struct Decoder{
 int V,S,state_floats;
@@ -167,7 +167,7 @@ void(*release)(struct Decoder*d);
 }Decoder;
 
 /*:168*//*176:*/
-#line 3010 "attention.w"
+#line 3012 "attention.w"
 
 typedef struct{
 int len;
@@ -184,7 +184,7 @@ double alpha;
 enum{LP_NONE,LP_AVG,LP_WU};
 
 /*:176*//*196:*/
-#line 3357 "attention.w"
+#line 3359 "attention.w"
 
 typedef struct{
 long match[4],total[4];
@@ -196,7 +196,7 @@ double bleu,p[4],bp,ratio;
 }BleuScore;
 
 /*:196*//*225:*/
-#line 3858 "attention.w"
+#line 3860 "attention.w"
 
 typedef struct{
 int B,S,T;
@@ -204,7 +204,7 @@ int tokens;
 }Batch;
 
 /*:225*//*226:*/
-#line 3883 "attention.w"
+#line 3885 "attention.w"
 
 typedef struct Backend Backend;
 struct Backend{
@@ -218,7 +218,7 @@ void(*zero)(void*p,size_t bytes);
 void(*gemm)(int ta,int tb,int M,int N,int K,float alpha,const float*A,
 int lda,const float*B,int ldb,float beta,float*C,int ldc);
 /*227:*/
-#line 3910 "attention.w"
+#line 3912 "attention.w"
 
 void(*embed)(float*out,const float*table,const int*ids,int n,int H,
 float p,uint64_t seed);
@@ -234,7 +234,7 @@ const float*dout,const float*h,const GruCache*cache,const int*len,int s,
 int B,int H);
 
 /*:227*//*228:*/
-#line 3924 "attention.w"
+#line 3926 "attention.w"
 
 void(*additive_scores)(float*e,float*a,const float*wq,const float*uk,
 const float*va,int B,int S,int H);
@@ -251,7 +251,7 @@ void(*context_backward)(float*dw,float*dv,const float*dc,const float*w,
 const float*v,int B,int S,int H,int heads);
 
 /*:228*//*229:*/
-#line 3939 "attention.w"
+#line 3941 "attention.w"
 
 void(*tanh_forward)(float*y,const float*x,int n);
 void(*tanh_backward)(float*dx,const float*dy,const float*y,int n);
@@ -263,18 +263,18 @@ void(*add)(float*y,const float*x,int n);
 void(*adam)(float*p,const float*g,float*m,float*v,size_t n,AdamConstants k);
 
 /*:229*//*312:*/
-#line 5377 "attention.w"
+#line 5379 "attention.w"
 
 void(*gather_keys)(float*dst,const float*src,const int*sent,int n,int S,int N,
 int H);
 
 /*:312*/
-#line 3895 "attention.w"
+#line 3897 "attention.w"
 
 };
 
 /*:226*//*267:*/
-#line 4583 "attention.w"
+#line 4585 "attention.w"
 
 enum{P_ENC_EMB,P_ENC_W_IH,P_ENC_W_HH,P_ENC_B_IH,P_ENC_B_HH,P_DEC_EMB,
 P_WA_W,P_WA_B,P_UA_W,P_UA_B,P_VA_W,P_VA_B,P_LIN_IN,P_LIN_OUT,
@@ -283,7 +283,7 @@ P_DEC_W_IH,P_DEC_W_HH,P_DEC_B_IH,P_DEC_B_HH,P_COMBINE,P_OUT_W,P_OUT_B,
 NP_TENSORS};
 
 /*:267*//*270:*/
-#line 4629 "attention.w"
+#line 4631 "attention.w"
 
 typedef struct{
 int*src,*tgt,*dec_in,*src_len,*tgt_len,*ids,*rows;
@@ -296,7 +296,7 @@ float*d_keys,*d_uk,*d_kp,*d_vp,*d_mh,*d_enc_gi,*d_enc_gh,*d_emb;
 }BActs;
 
 /*:270*//*271:*/
-#line 4642 "attention.w"
+#line 4644 "attention.w"
 
 typedef struct{
 int kind,heads;
@@ -314,7 +314,7 @@ BActs a;
 }BModel;
 
 /*:271*//*367:*/
-#line 6543 "attention.w"
+#line 6545 "attention.w"
 
 typedef struct{
 int kind,heads;
@@ -326,8 +326,8 @@ const float*data;
 size_t n_params;
 }CkptView;
 
-/*:367*//*396:*/
-#line 7125 "attention.w"
+/*:367*//*397:*/
+#line 7155 "attention.w"
 
 #define COLORMAP_MAX_POINTS 9
 typedef struct{
@@ -337,8 +337,8 @@ double x[3][COLORMAP_MAX_POINTS];
 double v[3][COLORMAP_MAX_POINTS];
 }Colormap;
 
-/*:396*//*404:*/
-#line 7223 "attention.w"
+/*:397*//*405:*/
+#line 7253 "attention.w"
 
 enum{HEATMAP_MATPLOTLIB,HEATMAP_SEABORN};
 typedef struct{
@@ -352,8 +352,8 @@ int style;
 double vmin,vmax;
 }Heatmap;
 
-/*:404*//*405:*/
-#line 7240 "attention.w"
+/*:405*//*406:*/
+#line 7270 "attention.w"
 
 typedef struct{
 double x,y,w,h;
@@ -368,14 +368,14 @@ int width,height,stride;
 unsigned char*data;
 }FigImage;
 
-/*:405*//*434:*/
-#line 7861 "attention.w"
+/*:406*//*436:*/
+#line 7912 "attention.w"
 
 enum{FIGURE_PNG,FIGURE_PDF,FIGURE_SVG};
 #define FIGURE_PNG_SCALE 2.0
 
-/*:434*//*448:*/
-#line 8118 "attention.w"
+/*:436*//*450:*/
+#line 8173 "attention.w"
 
 typedef struct{
 int n;
@@ -383,14 +383,14 @@ const double*x,*y;
 const char*title,*xlabel,*ylabel;
 }Curve;
 
-/*:448*/
+/*:450*/
 #line 169 "attention.w"
 
 /*56:*/
-#line 976 "attention.w"
+#line 978 "attention.w"
 
 /*92:*/
-#line 1528 "attention.w"
+#line 1530 "attention.w"
 
 typedef struct{
 float*eh,*scores,*w,*ec,*pre,*o,*gi,*gh,*h;
@@ -405,7 +405,7 @@ GruCache*enc_cache;
 float*enc_h;
 float*enc_out;
 /*100:*/
-#line 1653 "attention.w"
+#line 1655 "attention.w"
 
 float*dec_eh,*dec_scores,*dec_w,*dec_ec,*dec_pre,*dec_o,*dec_gi,*dec_gh;
 GruCache*dec_cache;
@@ -413,10 +413,10 @@ float*dec_h;
 float*logits,*logp;
 
 /*:100*/
-#line 1541 "attention.w"
+#line 1543 "attention.w"
 
 /*130:*/
-#line 2128 "attention.w"
+#line 2130 "attention.w"
 
 float*d_logits;
 float*d_hout;
@@ -432,12 +432,12 @@ float*d_enc_h,*d_enc_hprev;
 float*d_rows,*d_enc_rows;
 
 /*:130*/
-#line 1542 "attention.w"
+#line 1544 "attention.w"
 
 }Activations;
 
 /*:92*/
-#line 977 "attention.w"
+#line 979 "attention.w"
 
 typedef struct{
 Config cfg;
@@ -451,7 +451,7 @@ struct Pipeline*pipeline;
 }Model;
 
 /*:56*//*169:*/
-#line 2883 "attention.w"
+#line 2885 "attention.w"
 
 typedef struct{
 Decoder d;
@@ -466,7 +466,7 @@ GruCache*cache;
 #line 170 "attention.w"
 
 /*82:*/
-#line 1419 "attention.w"
+#line 1421 "attention.w"
 
 KIT_HD static inline float sigmoidf_(float a)
 {
@@ -477,7 +477,7 @@ KIT_HD static inline float gru_unit_forward(float gir,float giz,float gin,
 float ghr,float ghz,float ghn,float h,GruCache*c)
 {
 /*83:*/
-#line 1431 "attention.w"
+#line 1433 "attention.w"
 
 c->r= sigmoidf_(gir+ghr);
 c->z= sigmoidf_(giz+ghz);
@@ -486,18 +486,18 @@ c->n= tanhf(gin+c->r*ghn);
 return(1.0f-c->z)*c->n+c->z*h;
 
 /*:83*/
-#line 1428 "attention.w"
+#line 1430 "attention.w"
 
 }
 
 /*:82*//*121:*/
-#line 2020 "attention.w"
+#line 2022 "attention.w"
 
 KIT_HD static inline void gru_unit_backward(float dh_new,float h,const GruCache*c,
 float*dgir,float*dgiz,float*dgin,float*dghn,float*dh)
 {
 /*122:*/
-#line 2027 "attention.w"
+#line 2029 "attention.w"
 
 float dn= dh_new*(1.0f-c->z);
 float dz= dh_new*(h-c->n);
@@ -510,12 +510,12 @@ float dr= dan*c->ghn;
 *dh+= dh_new*c->z;
 
 /*:122*/
-#line 2024 "attention.w"
+#line 2026 "attention.w"
 
 }
 
 /*:121*//*230:*/
-#line 3962 "attention.w"
+#line 3964 "attention.w"
 
 KIT_HD static inline float dropout_scale(uint64_t seed,uint64_t i,float p)
 {
@@ -536,7 +536,7 @@ out[i]= table[(size_t)ids[r]*H+j]*dropout_scale(seed,(uint64_t)i,p);
 }
 
 /*:230*//*231:*/
-#line 3985 "attention.w"
+#line 3987 "attention.w"
 
 KIT_HD static inline void kb_embed_backward(int j,float*dtable,const float*dout,
 const int*ids,int n,int H,float p,uint64_t seed)
@@ -548,7 +548,7 @@ dtable[(size_t)ids[r]*H+j]+= dout[i]*dropout_scale(seed,i,p);
 }
 
 /*:231*//*232:*/
-#line 3998 "attention.w"
+#line 4000 "attention.w"
 
 KIT_HD static inline void kb_add_bias(int r,int j,float*y,const float*b,int m)
 {
@@ -556,7 +556,7 @@ y[(size_t)r*m+j]+= b[j];
 }
 
 /*:232*//*233:*/
-#line 4006 "attention.w"
+#line 4008 "attention.w"
 
 KIT_HD static inline void kb_gather_rows(int r,int j,float*dst,const float*src,
 const int*rows,int m)
@@ -571,7 +571,7 @@ dst[(size_t)rows[r]*m+j]= src[(size_t)r*m+j];
 }
 
 /*:233*//*234:*/
-#line 4024 "attention.w"
+#line 4026 "attention.w"
 
 KIT_HD static inline void kb_gru_forward(int b,int j,float*h_new,GruCache*cache,
 const float*gi,const float*gh,const float*h,float*out,const int*len,
@@ -590,7 +590,7 @@ if(out)out[i]= h_new[i];
 }
 
 /*:234*//*235:*/
-#line 4045 "attention.w"
+#line 4047 "attention.w"
 
 KIT_HD static inline void kb_gru_backward(int b,int j,float*dgi,float*dgh,
 float*dh_prev,const float*dh_new,const float*dout,const float*h,
@@ -611,14 +611,14 @@ dh_prev[i]= dh;
 }
 
 /*:235*//*236:*/
-#line 4071 "attention.w"
+#line 4073 "attention.w"
 
 KIT_HD static inline void kb_additive_score(int i,float*e,float*KIT_RESTRICT a,
 const float*KIT_RESTRICT wq,const float*KIT_RESTRICT uk,const float*va,int B,int S,
 int H)
 {
 /*237:*/
-#line 4081 "attention.w"
+#line 4083 "attention.w"
 
 int b= i/S,s= i%S;
 const float*q= wq+(size_t)b*H,*k= uk+((size_t)s*B+b)*H;
@@ -628,24 +628,24 @@ for(int j= 0;j<H;j++)sum+= va[j]*ai[j];
 e[i]= sum;
 
 /*:237*/
-#line 4076 "attention.w"
+#line 4078 "attention.w"
 
 }
 
 /*:236*//*238:*/
-#line 4094 "attention.w"
+#line 4096 "attention.w"
 
 KIT_HD static inline void kb_additive_pre(int r,int j,float*a,const float*de,
 const float*va,int H)
 {
 /*239:*/
-#line 4113 "attention.w"
+#line 4115 "attention.w"
 
 float x= a[(size_t)r*H+j];
 a[(size_t)r*H+j]= de[r]*va[j]*(1.0f-x*x);
 
 /*:239*/
-#line 4098 "attention.w"
+#line 4100 "attention.w"
 
 }
 
@@ -653,14 +653,14 @@ KIT_HD static inline void kb_additive_dwq(int b,int j,float*dwq,const float*dpre
 int S,int H)
 {
 /*240:*/
-#line 4117 "attention.w"
+#line 4119 "attention.w"
 
 float s= 0.0f;
 for(int p= 0;p<S;p++)s+= dpre[((size_t)b*S+p)*H+j];
 dwq[(size_t)b*H+j]= s;
 
 /*:240*/
-#line 4104 "attention.w"
+#line 4106 "attention.w"
 
 }
 
@@ -668,18 +668,18 @@ KIT_HD static inline void kb_additive_duk(int r,int j,float*duk,const float*dpre
 int B,int S,int H)
 {
 /*241:*/
-#line 4122 "attention.w"
+#line 4124 "attention.w"
 
 int s= r/B,b= r%B;
 duk[(size_t)r*H+j]+= dpre[((size_t)b*S+s)*H+j];
 
 /*:241*/
-#line 4110 "attention.w"
+#line 4112 "attention.w"
 
 }
 
 /*:238*//*243:*/
-#line 4143 "attention.w"
+#line 4145 "attention.w"
 
 KIT_HD static inline void kb_dot_score(int i,float*e,const float*q,const float*k,
 int B,int S,int H,int heads,float scale)
@@ -692,7 +692,7 @@ e[i]= scale*sum;
 }
 
 /*:243*//*244:*/
-#line 4156 "attention.w"
+#line 4158 "attention.w"
 
 KIT_HD static inline void kb_dot_dq(int b,int c,float*dq,const float*de,
 const float*k,int B,int S,int H,int heads,float scale)
@@ -711,13 +711,13 @@ dk[(size_t)r*H+c]+= scale*de[((size_t)b*heads+h)*S+s]*q[(size_t)b*H+c];
 }
 
 /*:244*//*245:*/
-#line 4176 "attention.w"
+#line 4178 "attention.w"
 
 KIT_HD static inline void kb_masked_softmax(int r,float*w,const float*e,
 const int*len,int heads,int S)
 {
 /*246:*/
-#line 4185 "attention.w"
+#line 4187 "attention.w"
 
 int n= len[r/heads];
 const float*x= e+(size_t)r*S;
@@ -727,12 +727,12 @@ for(int s= 0;s<n;s++)sum+= (y[s]= expf(x[s]-mx));
 for(int s= 0;s<S;s++)y[s]= s<n?y[s]/sum:0.0f;
 
 /*:246*/
-#line 4180 "attention.w"
+#line 4182 "attention.w"
 
 }
 
 /*:245*//*248:*/
-#line 4207 "attention.w"
+#line 4209 "attention.w"
 
 KIT_HD static inline void kb_softmax_backward(int r,float*de,const float*dw,
 const float*w,int S)
@@ -744,7 +744,7 @@ for(int s= 0;s<S;s++)de[(size_t)r*S+s]= y[s]*(x[s]-avg);
 }
 
 /*:248*//*250:*/
-#line 4239 "attention.w"
+#line 4241 "attention.w"
 
 KIT_HD static inline void kb_context(int b,int col,float*c,const float*w,
 const float*v,int B,int S,int H,int heads)
@@ -773,7 +773,7 @@ dv[(size_t)r*H+c]+= w[((size_t)b*heads+h)*S+s]*dc[(size_t)b*H+c];
 }
 
 /*:250*//*251:*/
-#line 4272 "attention.w"
+#line 4274 "attention.w"
 
 KIT_HD static inline void kb_nll(int r,float*logits,float*row_loss,const int*tgt,
 int V,float scale)
@@ -791,7 +791,7 @@ x[y]-= scale;
 }
 
 /*:251*//*252:*/
-#line 4290 "attention.w"
+#line 4292 "attention.w"
 
 KIT_HD static inline void kb_log_softmax(int r,float*x,int V)
 {
@@ -811,7 +811,7 @@ out[r]= best;
 }
 
 /*:252*//*253:*/
-#line 4311 "attention.w"
+#line 4313 "attention.w"
 
 KIT_HD static inline void kb_tanh(int i,float*y,const float*x)
 {
@@ -845,7 +845,7 @@ acc[0]+= s;
 }
 
 /*:253*//*311:*/
-#line 5369 "attention.w"
+#line 5371 "attention.w"
 
 KIT_HD static inline void kb_gather_keys(int r,int j,float*dst,const float*src,
 const int*sent,int n,int N,int H)
@@ -858,7 +858,7 @@ dst[(size_t)r*H+j]= src[((size_t)s*N+sent[h])*H+j];
 #line 171 "attention.w"
 
 /*12:*/
-#line 299 "attention.w"
+#line 301 "attention.w"
 
 int kit_fail(const char*fmt,...)__attribute__((format(printf,1,2)));
 const char*kit_error(void);
@@ -867,7 +867,7 @@ void*xrealloc(void*p,size_t size);
 char*xstrdup(const char*s);
 
 /*:12*//*24:*/
-#line 461 "attention.w"
+#line 463 "attention.w"
 
 void vocab_init(Vocab*v);
 void vocab_free(Vocab*v);
@@ -876,55 +876,55 @@ int vocab_add(Vocab*v,const char*w);
 void vocab_add_sentence(Vocab*v,const char*s);
 
 /*:24*//*27:*/
-#line 508 "attention.w"
+#line 510 "attention.w"
 
 int tokenize(const Vocab*v,const char*s,int*ids,int max,
 const char*where,const char*language);
 
 /*:27*//*32:*/
-#line 581 "attention.w"
+#line 583 "attention.w"
 
 void pairs_seed(PairList*pl);
 void pairs_free(PairList*pl);
 void pairs_vocabularies(const PairList*pl,Vocab*vin,Vocab*vout);
 
 /*:32*//*38:*/
-#line 682 "attention.w"
+#line 684 "attention.w"
 
 char*normalize_sentence(const char*s,size_t len,size_t*bad);
 
 /*:38*//*45:*/
-#line 811 "attention.w"
+#line 813 "attention.w"
 
 int pairs_read(PairList*pl,const char*path,int filter,int max_length);
 
 /*:45*//*49:*/
-#line 867 "attention.w"
+#line 869 "attention.w"
 
 int make_examples(const PairList*pl,const Vocab*vin,const Vocab*vout,
 int max_length,int append_eos,Example**out);
 
 /*:49*//*55:*/
-#line 968 "attention.w"
+#line 970 "attention.w"
 
 void tensor_specs(const Config*c,TensorSpec s[N_TENSORS]);
 size_t spec_numel(const TensorSpec*s);
 size_t tensors_point(Tensors*t,float*mem,const Config*c);
 
 /*:55*//*60:*/
-#line 1058 "attention.w"
+#line 1060 "attention.w"
 
 void model_alloc(Model*m,const Config*c,Vocab*vin,Vocab*vout);
 void model_free(Model*m);
 
 /*:60*//*64:*/
-#line 1114 "attention.w"
+#line 1116 "attention.w"
 
 void model_init_random(Model*m,uint64_t seed);
 double random_normal(unsigned short xs[3]);
 
 /*:64*//*79:*/
-#line 1372 "attention.w"
+#line 1374 "attention.w"
 
 void embedding_forward(float*out,const float*table,const int*ids,int B,int H);
 void linear_forward(float*out,const float*inp,const float*weight,
@@ -935,43 +935,43 @@ void log_softmax_forward(float*out,const float*inp,int B,int n);
 float nll_forward(const float*logp,const int*target,int B,int V);
 
 /*:79*//*87:*/
-#line 1469 "attention.w"
+#line 1471 "attention.w"
 
 void gru_cell_forward(float*h_new,GruCache*cache,const float*gi,
 const float*gh,const float*h,int B,int H);
 
 /*:87*//*91:*/
-#line 1509 "attention.w"
+#line 1511 "attention.w"
 
 void attention_forward(float*w,float*ctx,const float*scores,
 const float*enc_out,int B,int L,int H);
 
 /*:91*//*96:*/
-#line 1588 "attention.w"
+#line 1590 "attention.w"
 
 void activations_alloc(Activations*a,const Config*c);
 void activations_free(Activations*a);
 
 /*:96*//*98:*/
-#line 1617 "attention.w"
+#line 1619 "attention.w"
 
 void encoder_forward(Model*m,const int*src,int T);
 
 /*:98*//*105:*/
-#line 1708 "attention.w"
+#line 1710 "attention.w"
 
 DecoderStep decoder_step(const Activations*a,const Config*c,int t);
 void decoder_step_forward(const Model*m,int token,const float*h_prev,
 const float*enc_out,const DecoderStep*s);
 
 /*:105*//*107:*/
-#line 1757 "attention.w"
+#line 1759 "attention.w"
 
 float seq2seq_forward(Model*m,const Example*ex);
 float decoder_forward(Model*m,const Example*ex);
 
 /*:107*//*120:*/
-#line 1991 "attention.w"
+#line 1993 "attention.w"
 
 void nll_backward(float*dlogits,const float*logp,const int*target,int B,int V);
 void linear_backward(float*dinp,float*dweight,float*dbias,
@@ -982,19 +982,19 @@ const float*x,int B,int C,int rows,int add);
 void embedding_backward(float*dtable,const float*dout,const int*ids,int B,int H);
 
 /*:120*//*125:*/
-#line 2062 "attention.w"
+#line 2064 "attention.w"
 
 void gru_cell_backward(float*dgi,float*dgh,float*dh,const float*dh_new,
 const float*h,const GruCache*cache,int B,int H);
 
 /*:125*//*129:*/
-#line 2105 "attention.w"
+#line 2107 "attention.w"
 
 void attention_backward(float*dscores,float*denc_out,const float*dctx,
 const float*w,const float*enc_out,int B,int L,int H);
 
 /*:129*//*136:*/
-#line 2243 "attention.w"
+#line 2245 "attention.w"
 
 void seq2seq_backward_deferred(Model*m,const Example*ex,Deferred d[N_DEFERRED]);
 void decoder_backward(Model*m,const Example*ex,Deferred d[N_DEC_DEFERRED]);
@@ -1002,14 +1002,14 @@ void encoder_backward(Model*m,const Example*ex,Deferred d[N_ENC_DEFERRED]);
 void seq2seq_backward(Model*m,const Example*ex);
 
 /*:136*//*161:*/
-#line 2748 "attention.w"
+#line 2750 "attention.w"
 
 int train_pairs(Model*m,const Example*ex,int n,long epochs,double lr,int threads,
 float*loss);
 void pipeline_stop(struct Pipeline*p);
 
 /*:161*//*162:*/
-#line 2753 "attention.w"
+#line 2755 "attention.w"
 
 AdamConstants adam_constants(double lr,double beta1,double beta2,double eps,long t);
 void adam_apply(float*p,const float*g,float*m,float*v,size_t n,
@@ -1020,36 +1020,36 @@ void optimizer_step(Model*m,double lr);
 float train_step(Model*m,const Example*ex,double lr);
 
 /*:162*//*166:*/
-#line 2812 "attention.w"
+#line 2814 "attention.w"
 
 int argmax(const float*x,int n);
 int greedy_decode(Model*m,const int*src,int T,int*out,float*attn);
 
 /*:166*//*175:*/
-#line 2984 "attention.w"
+#line 2986 "attention.w"
 
 Decoder*model_decoder(Model*m);
 
 /*:175*//*178:*/
-#line 3045 "attention.w"
+#line 3047 "attention.w"
 
 double length_penalty(const BeamOptions*o,int steps);
 
 /*:178*//*192:*/
-#line 3273 "attention.w"
+#line 3275 "attention.w"
 
 void beam_search(Decoder*d,int n_sent,const float*init,const BeamOptions*o,
 Hypothesis*out,int*found);
 void hypotheses_free(Hypothesis*h,int n);
 
 /*:192*//*194:*/
-#line 3304 "attention.w"
+#line 3306 "attention.w"
 
 char*hypothesis_words(const Decoder*d,const Vocab*vout,const Hypothesis*y,
 char*const*src_words,int src_len,int replace_unk);
 
 /*:194*//*204:*/
-#line 3485 "attention.w"
+#line 3487 "attention.w"
 
 int ngram_count(const int*s,int len,const int*g,int n);
 void ngram_matches(const int*hyp,int h,const int*const*refs,const int*ref_len,
@@ -1061,20 +1061,20 @@ void bleu_format(const BleuStats*b,char*buf,size_t size);
 int words_intern(Vocab*v,const char*s,int**ids);
 
 /*:204*//*208:*/
-#line 3570 "attention.w"
+#line 3572 "attention.w"
 
 int*pairs_group_sources(const PairList*pl,int*n_groups);
 int pairs_split(const PairList*pl,double test,double valid,uint64_t seed,int*part,
 int counts[3][2]);
 
 /*:208*//*217:*/
-#line 3702 "attention.w"
+#line 3704 "attention.w"
 
 extern const char*const kind_names[N_KINDS];
 int kind_from_name(const char*s);
 
 /*:217*//*224:*/
-#line 3831 "attention.w"
+#line 3833 "attention.w"
 
 void pairs_vocabularies_unk(const PairList*pl,int min_count,Vocab*vin,Vocab*vout);
 int tokenize_unk(const Vocab*v,const char*s,int*ids,int max,int*unknown);
@@ -1082,13 +1082,13 @@ int make_examples_unk(const PairList*pl,const Vocab*vin,const Vocab*vout,
 int max_length,Example**out);
 
 /*:224*//*266:*/
-#line 4570 "attention.w"
+#line 4572 "attention.w"
 
 extern const Backend cpu_backend;
 void cpu_set_threads(int n);
 
 /*:266*//*278:*/
-#line 4753 "attention.w"
+#line 4755 "attention.w"
 
 void batched_specs(int kind,const Config*c,TensorSpec s[NP_TENSORS]);
 void bmodel_alloc(BModel*bm,const Backend*be,int kind,int heads,const Config*c,
@@ -1096,84 +1096,85 @@ Vocab*vin,Vocab*vout,int B_cap);
 void bmodel_free(BModel*bm);
 
 /*:278*//*280:*/
-#line 4790 "attention.w"
+#line 4792 "attention.w"
 
 void bmodel_init_random(BModel*bm,uint64_t seed);
 
 /*:280*//*283:*/
-#line 4837 "attention.w"
+#line 4839 "attention.w"
 
 void batch_upload(BModel*bm,const Example*ex,const int*idx,int n,Batch*bt);
 
 /*:283*//*294:*/
-#line 5021 "attention.w"
+#line 5023 "attention.w"
 
 void bmodel_forward(BModel*bm,const Batch*bt,float p);
 double bmodel_take_loss(BModel*bm);
 
 /*:294*//*304:*/
-#line 5244 "attention.w"
+#line 5246 "attention.w"
 
 void bmodel_backward(BModel*bm,const Batch*bt);
 void bmodel_train_batch(BModel*bm,const Batch*bt,double lr);
 
 /*:304*//*310:*/
-#line 5338 "attention.w"
+#line 5340 "attention.w"
 
 void bmodel_greedy(BModel*bm,const Example*ex,int n,int*out,int*out_len,
 float*attn);
 
 /*:310*//*322:*/
-#line 5558 "attention.w"
+#line 5560 "attention.w"
 
 Decoder*bmodel_decoder(BModel*bm);
 
 /*:322*//*355:*/
-#line 6301 "attention.w"
+#line 6303 "attention.w"
 
 const Backend*cuda_backend_open(char*msg,size_t n);
 void backend_train_batch(BModel*bm,const Batch*bt,double lr);
 
-/*:355*//*375:*/
-#line 6678 "attention.w"
+/*:355*//*376:*/
+#line 6707 "attention.w"
 
+int save_target_check(const char*path);
 int checkpoint_save(const Model*m,const char*path);
 int bcheckpoint_save(const BModel*bm,const char*path);
 int checkpoint_load(Model*m,const char*path);
 int checkpoint_load_any(const char*path,Model*m,BModel*bm,const Backend*be,int B_cap);
 
-/*:375*//*403:*/
-#line 7208 "attention.w"
+/*:376*//*404:*/
+#line 7238 "attention.w"
 
 extern const Colormap colormap_bone,colormap_ylorrd;
 void colormap_color(const Colormap*cm,double w,double rgb[3]);
 const Colormap*colormap_find(const char*name);
 
-/*:403*//*426:*/
-#line 7701 "attention.w"
+/*:404*//*428:*/
+#line 7752 "attention.w"
 
 int heatmap_layout(const Heatmap*h,HeatmapLayout*lay);
 
-/*:426*//*439:*/
-#line 7936 "attention.w"
+/*:428*//*441:*/
+#line 7991 "attention.w"
 
 int figure_format(const char*path);
 int figure_check_path(const char*path);
 int write_file_atomic(const char*path,const void*data,size_t n);
 
-/*:439*//*447:*/
-#line 8096 "attention.w"
+/*:441*//*449:*/
+#line 8151 "attention.w"
 
 int heatmap_save(const Heatmap*h,const char*path);
 int heatmap_image(const Heatmap*h,double scale,FigImage*img,HeatmapLayout*lay);
 
-/*:447*//*460:*/
-#line 8367 "attention.w"
+/*:449*//*462:*/
+#line 8424 "attention.w"
 
 int curve_save(const Curve*c,const char*path);
 int curve_image(const Curve*c,double scale,FigImage*img);
 
-/*:460*/
+/*:462*/
 #line 172 "attention.w"
 
 

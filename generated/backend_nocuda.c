@@ -1,5 +1,5 @@
 /*356:*/
-#line 6306 "attention.w"
+#line 6308 "attention.w"
 
 #include "attention.h"
 #include <stdio.h> 

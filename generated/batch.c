@@ -1,12 +1,12 @@
 /*218:*/
-#line 3706 "attention.w"
+#line 3708 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
 #include <string.h> 
 #include <math.h> 
 /*272:*/
-#line 4658 "attention.w"
+#line 4660 "attention.w"
 
 #define PT(k) (bm->p + bm->off[k])
 #define GT(k) (bm->g + bm->off[k])
@@ -16,7 +16,7 @@ return bm->be->alloc(n*size);
 }
 
 /*:272*//*273:*/
-#line 4668 "attention.w"
+#line 4670 "attention.w"
 
 static void bias_grad(const BModel*bm,float*db,const float*dy,int n,int m)
 {
@@ -24,7 +24,7 @@ bm->be->gemm(0,0,1,m,n,1.0f,bm->a.ones,n,dy,m,1.0f,db,m);
 }
 
 /*:273*//*284:*/
-#line 4842 "attention.w"
+#line 4844 "attention.w"
 
 static uint64_t mix64(uint64_t z)
 {
@@ -35,7 +35,7 @@ return z^(z>>31);
 }
 
 /*:284*//*285:*/
-#line 4856 "attention.w"
+#line 4858 "attention.w"
 
 static void encoder_forward_b(BModel*bm,const Batch*bt,float p)
 {
@@ -57,7 +57,7 @@ s,B,H);
 }
 
 /*:285*//*286:*/
-#line 4879 "attention.w"
+#line 4881 "attention.w"
 
 static void attention_precompute(BModel*bm,int B,int S)
 {
@@ -77,7 +77,7 @@ be->add_bias(a->vp,b+2*H,S*B,H);
 }
 
 /*:286*//*287:*/
-#line 4903 "attention.w"
+#line 4905 "attention.w"
 
 static void decoder_step_b(BModel*bm,int B,int S,int t)
 {
@@ -89,7 +89,7 @@ float*s_prev= a->dec_h+tb,*s_new= s_prev+bh,*gi= a->dec_gi+(size_t)t*B*G;
 const float*x2= a->ht+tb;
 if(bm->kind==KIND_BAHDANAU){
 /*288:*/
-#line 4923 "attention.w"
+#line 4925 "attention.w"
 
 float*w= a->attw+(size_t)t*B*S;
 be->gemm(0,1,B,H,H,1.0f,s_prev,H,PT(P_WA_W),H,0.0f,a->wq,H);
@@ -100,7 +100,7 @@ be->masked_softmax(w,a->scores,a->src_len,B,1,S);
 be->context(a->ctx+tb,w,a->keys,B,S,H,1);
 
 /*:288*/
-#line 4913 "attention.w"
+#line 4915 "attention.w"
 
 x2= a->ctx+tb;
 }
@@ -109,7 +109,7 @@ be->gemm(0,1,B,G,H,1.0f,s_prev,H,PT(P_DEC_W_HH),H,0.0f,a->gh,G);
 be->add_bias(a->gh,PT(P_DEC_B_HH),B,G);
 be->gru_forward(s_new,a->dec_cache+tb,gi,a->gh,s_prev,NULL,NULL,0,B,H);
 if(bm->kind!=KIND_BAHDANAU)/*289:*/
-#line 4936 "attention.w"
+#line 4938 "attention.w"
 
 {
 int mh= bm->kind==KIND_MULTIHEAD,nh= bm->heads;
@@ -117,7 +117,7 @@ const float*q= s_new,*K= mh?a->kp:a->keys;
 float*w= a->attw+(size_t)t*B*nh*S,*c= a->ctx+tb,*ht= a->ht+tb+bh;
 const float*Wc= PT(mh?P_COMBINE:P_LIN_OUT);
 if(bm->kind!=KIND_LUONG_DOT)/*290:*/
-#line 4955 "attention.w"
+#line 4957 "attention.w"
 
 {
 float*qt= a->q+tb;
@@ -127,7 +127,7 @@ q= qt;
 }
 
 /*:290*/
-#line 4942 "attention.w"
+#line 4944 "attention.w"
 
 be->dot_scores(a->scores,q,K,B,S,H,nh,mh?1.0f/sqrtf((float)(H/nh)):1.0f);
 be->masked_softmax(w,a->scores,a->src_len,B,nh,S);
@@ -142,12 +142,12 @@ be->tanh_forward(ht,ht,B*H);
 }
 
 /*:289*/
-#line 4920 "attention.w"
+#line 4922 "attention.w"
 
 }
 
 /*:287*//*291:*/
-#line 4969 "attention.w"
+#line 4971 "attention.w"
 
 static const float*decoder_output(const BModel*bm)
 {
@@ -169,7 +169,7 @@ for(int t= 0;t<T;t++)decoder_step_b(bm,B,S,t);
 }
 
 /*:291*//*302:*/
-#line 5206 "attention.w"
+#line 5208 "attention.w"
 
 static void encoder_backward_b(BModel*bm,const Batch*bt)
 {
@@ -196,7 +196,7 @@ mix64(bm->seed^(2*bm->step)));
 }
 
 /*:302*//*308:*/
-#line 5304 "attention.w"
+#line 5306 "attention.w"
 
 static void decoder_logits_b(BModel*bm,int B,int S,int t)
 {
@@ -215,10 +215,10 @@ be->add_bias(a->logits,PT(P_OUT_B),B,V);
 }
 
 /*:308*//*314:*/
-#line 5401 "attention.w"
+#line 5403 "attention.w"
 
 /*313:*/
-#line 5387 "attention.w"
+#line 5389 "attention.w"
 
 typedef struct{
 Decoder d;
@@ -231,7 +231,7 @@ float*h_s,*h_x,*h_w;
 }BDecoder;
 
 /*:313*/
-#line 5402 "attention.w"
+#line 5404 "attention.w"
 
 static void bdecoder_arrays(BModel*bm,float**arr[2])
 {
@@ -241,10 +241,10 @@ arr[1]= bm->kind==KIND_BAHDANAU?&a->uk:bm->kind==KIND_MULTIHEAD?&a->vp:NULL;
 }
 
 /*:314*/
-#line 3711 "attention.w"
+#line 3713 "attention.w"
 
 /*219:*/
-#line 3714 "attention.w"
+#line 3716 "attention.w"
 
 const char*const kind_names[N_KINDS]= {"seed","bahdanau","luong-dot",
 "luong-general","multihead"};
@@ -256,7 +256,7 @@ return-1;
 }
 
 /*:219*//*268:*/
-#line 4590 "attention.w"
+#line 4592 "attention.w"
 
 void batched_specs(int kind,const Config*c,TensorSpec s[NP_TENSORS])
 {
@@ -269,7 +269,7 @@ s[P_ENC_B_IH]= (TensorSpec){"encoder.gru.bias_ih_l0",3*H,0};
 s[P_ENC_B_HH]= (TensorSpec){"encoder.gru.bias_hh_l0",3*H,0};
 s[P_DEC_EMB]= (TensorSpec){"decoder.embedding.weight",c->V_out,H};
 /*269:*/
-#line 4611 "attention.w"
+#line 4613 "attention.w"
 
 s[P_WA_W]= (TensorSpec){"decoder.attention.Wa.weight",bah?H:0,H};
 s[P_WA_B]= (TensorSpec){"decoder.attention.Wa.bias",bah?H:0,0};
@@ -286,7 +286,7 @@ s[P_OUTPROJ_W]= (TensorSpec){"decoder.attention.out_proj.weight",mh?H:0,H};
 s[P_OUTPROJ_B]= (TensorSpec){"decoder.attention.out_proj.bias",mh?H:0,0};
 
 /*:269*/
-#line 4601 "attention.w"
+#line 4603 "attention.w"
 
 s[P_DEC_W_IH]= (TensorSpec){"decoder.gru.weight_ih_l0",3*H,2*H};
 s[P_DEC_W_HH]= (TensorSpec){"decoder.gru.weight_hh_l0",3*H,H};
@@ -298,7 +298,7 @@ s[P_OUT_B]= (TensorSpec){"decoder.out.bias",c->V_out,0};
 }
 
 /*:268*//*274:*/
-#line 4675 "attention.w"
+#line 4677 "attention.w"
 
 void bmodel_alloc(BModel*bm,const Backend*be,int kind,int heads,const Config*c,
 Vocab*vin,Vocab*vout,int B_cap)
@@ -321,7 +321,7 @@ bm->g= dev(bm,bm->n_params,sizeof(float));
 bm->m= dev(bm,bm->n_params,sizeof(float));
 bm->v= dev(bm,bm->n_params,sizeof(float));
 /*275:*/
-#line 4699 "attention.w"
+#line 4701 "attention.w"
 
 BActs*a= &bm->a;
 size_t B= (size_t)B_cap,L= (size_t)c->L,H= (size_t)c->H,N= L*B,V= (size_t)c->V_out;
@@ -342,7 +342,7 @@ a->enc_h= dev(bm,N*H+B*H,sizeof(float));
 a->dec_h= dev(bm,N*H+B*H,sizeof(float));
 a->ht= dev(bm,N*H+B*H,sizeof(float));
 /*276:*/
-#line 4720 "attention.w"
+#line 4722 "attention.w"
 
 float**bh[]= {&a->wq,&a->d_s,&a->d_s2,&a->d_mh};
 for(size_t k= 0;k<sizeof bh/sizeof bh[0];k++)*bh[k]= dev(bm,B*H,sizeof(float));
@@ -362,16 +362,16 @@ be->upload(a->ones,one,N*sizeof(float));
 free(one);
 
 /*:276*/
-#line 4718 "attention.w"
+#line 4720 "attention.w"
 
 
 /*:275*/
-#line 4696 "attention.w"
+#line 4698 "attention.w"
 
 }
 
 /*:274*//*277:*/
-#line 4740 "attention.w"
+#line 4742 "attention.w"
 
 void bmodel_free(BModel*bm)
 {
@@ -386,7 +386,7 @@ memset(bm,0,sizeof*bm);
 }
 
 /*:277*//*279:*/
-#line 4767 "attention.w"
+#line 4769 "attention.w"
 
 void bmodel_init_random(BModel*bm,uint64_t seed)
 {
@@ -411,7 +411,7 @@ bm->seed= seed;
 }
 
 /*:279*//*281:*/
-#line 4797 "attention.w"
+#line 4799 "attention.w"
 
 void batch_upload(BModel*bm,const Example*ex,const int*idx,int n,Batch*bt)
 {
@@ -426,7 +426,7 @@ int*h= xcalloc((size_t)(4*(S> T?S:T)*n+2*n),sizeof(int));
 int*src= h,*tgt= src+S*n,*din= tgt+T*n,*sl= din+T*n,*tl= sl+n;
 int*rows= tl+n,k= 0;
 /*282:*/
-#line 4822 "attention.w"
+#line 4824 "attention.w"
 
 for(int b= 0;b<n;b++){
 const Example*e= &ex[idx?idx[b]:b];
@@ -443,7 +443,7 @@ if(t<e->tgt_len)rows[k]= t*n+b,tgt[k++]= e->tgt[t];
 }
 
 /*:282*/
-#line 4810 "attention.w"
+#line 4812 "attention.w"
 
 const Backend*be= bm->be;
 be->upload(bm->a.src,src,(size_t)(S*n)*sizeof(int));
@@ -457,7 +457,7 @@ free(h);
 }
 
 /*:281*//*292:*/
-#line 4994 "attention.w"
+#line 4996 "attention.w"
 
 void bmodel_forward(BModel*bm,const Batch*bt,float p)
 {
@@ -476,7 +476,7 @@ be->sum(a->loss_acc,a->row_loss,n);
 }
 
 /*:292*//*293:*/
-#line 5012 "attention.w"
+#line 5014 "attention.w"
 
 double bmodel_take_loss(BModel*bm)
 {
@@ -487,7 +487,7 @@ return s;
 }
 
 /*:293*//*295:*/
-#line 5041 "attention.w"
+#line 5043 "attention.w"
 
 void bmodel_backward(BModel*bm,const Batch*bt)
 {
@@ -508,7 +508,7 @@ be->zero(a->d_kp,(size_t)S*bh*sizeof(float));
 be->zero(a->d_vp,(size_t)S*bh*sizeof(float));
 for(int t= T-1;t>=0;t--){
 if(bm->kind==KIND_BAHDANAU)/*296:*/
-#line 5078 "attention.w"
+#line 5080 "attention.w"
 
 {
 size_t tb= (size_t)t*bh,G= 3*(size_t)H;
@@ -526,10 +526,10 @@ be->gemm(0,0,B,H,H,1.0f,dq,H,PT(P_WA_W),H,1.0f,a->d_s2,H);
 }
 
 /*:296*/
-#line 5060 "attention.w"
+#line 5062 "attention.w"
 
 else/*297:*/
-#line 5100 "attention.w"
+#line 5102 "attention.w"
 
 {
 int mh= bm->kind==KIND_MULTIHEAD,nh= bm->heads;
@@ -541,7 +541,7 @@ be->tanh_backward(dpre,a->d_out+tb,a->ht+tb+bh,B*H);
 be->gemm(0,0,B,H,H,1.0f,dpre,H,Wc,2*H,0.0f,dc,H);
 be->gemm(0,0,B,H,H,1.0f,dpre,H,Wc+H,2*H,1.0f,a->d_s,H);
 /*298:*/
-#line 5119 "attention.w"
+#line 5121 "attention.w"
 
 const float*cg= dc,*K= mh?a->kp:a->keys,*Vv= mh?a->vp:a->keys;
 const float*q= bm->kind==KIND_LUONG_DOT?s_new:a->q+tb;
@@ -558,7 +558,7 @@ if(bm->kind==KIND_LUONG_DOT)be->add(a->d_s,dq,B*H);
 else be->gemm(0,0,B,H,H,1.0f,dq,H,PT(mh?P_INPROJ_W:P_LIN_IN),H,1.0f,a->d_s,H);
 
 /*:298*/
-#line 5110 "attention.w"
+#line 5112 "attention.w"
 
 be->gru_backward(dgi,dgh,a->d_s2,a->d_s,NULL,a->dec_h+tb,a->dec_cache+tb,
 NULL,0,B,H);
@@ -569,14 +569,14 @@ a->d_out+tb-bh,H);
 }
 
 /*:297*/
-#line 5061 "attention.w"
+#line 5063 "attention.w"
 
 float*x= a->d_s;
 a->d_s= a->d_s2;
 a->d_s2= x;
 }
 /*299:*/
-#line 5139 "attention.w"
+#line 5141 "attention.w"
 
 {
 int G= 3*H,N= T*B;
@@ -592,10 +592,10 @@ mix64(bm->seed^(2*bm->step+1)));
 }
 
 /*:299*/
-#line 5066 "attention.w"
+#line 5068 "attention.w"
 
 /*300:*/
-#line 5162 "attention.w"
+#line 5164 "attention.w"
 
 {
 int N= T*B,M= S*B;
@@ -613,7 +613,7 @@ be->gemm(1,0,H,H,N,1.0f,a->d_pre,H,a->dec_h+bh,H,1.0f,dWc+H,2*H);
 if(bm->kind==KIND_LUONG_GENERAL)
 be->gemm(1,0,H,H,N,1.0f,a->d_q,H,a->dec_h+bh,H,1.0f,GT(P_LIN_IN),H);
 if(mh)/*301:*/
-#line 5186 "attention.w"
+#line 5188 "attention.w"
 
 {
 float*dW= GT(P_INPROJ_W),*db= GT(P_INPROJ_B);
@@ -631,19 +631,19 @@ be->gemm(0,0,M,H,H,1.0f,a->d_vp,H,W+2*HH,H,1.0f,a->d_keys,H);
 }
 
 /*:301*/
-#line 5178 "attention.w"
+#line 5180 "attention.w"
 
 }
 }
 
 /*:300*/
-#line 5067 "attention.w"
+#line 5069 "attention.w"
 
 encoder_backward_b(bm,bt);
 }
 
 /*:295*//*303:*/
-#line 5233 "attention.w"
+#line 5235 "attention.w"
 
 void bmodel_train_batch(BModel*bm,const Batch*bt,double lr)
 {
@@ -656,7 +656,7 @@ bm->step++;
 }
 
 /*:303*//*305:*/
-#line 5259 "attention.w"
+#line 5261 "attention.w"
 
 void bmodel_greedy(BModel*bm,const Example*ex,int n,int*out,int*out_len,
 float*attn)
@@ -667,7 +667,7 @@ int B= n-at<bm->B_cap?n-at:bm->B_cap;
 Batch bt;
 batch_upload(bm,ex+at,NULL,B,&bt);
 /*306:*/
-#line 5272 "attention.w"
+#line 5274 "attention.w"
 
 const Backend*be= bm->be;
 BActs*a= &bm->a;
@@ -683,7 +683,7 @@ for(int b= 0;b<B;b++)len[b]= 0,tok[b]= SOS_TOKEN;
 if(attn)memset(attn+(size_t)at*L*L,0,(size_t)B*L*L*sizeof(float));
 for(int t= 0;t<L&&left> 0;t++){
 /*307:*/
-#line 5292 "attention.w"
+#line 5294 "attention.w"
 
 size_t tb= (size_t)t*B;
 be->upload(a->dec_in+tb,tok,(size_t)B*sizeof(int));
@@ -693,10 +693,10 @@ be->download(tok,a->ids,(size_t)B*sizeof(int));
 if(w)be->download(w,a->attw+tb*nh*S,(size_t)(B*nh*S)*sizeof(float));
 
 /*:307*/
-#line 5286 "attention.w"
+#line 5288 "attention.w"
 
 /*309:*/
-#line 5321 "attention.w"
+#line 5323 "attention.w"
 
 for(int b= 0;b<B;b++){
 if(len[b]<0)continue;
@@ -715,20 +715,20 @@ if(left==0||t==L-1)
 for(int b= 0;b<B;b++)if(len[b]<0)len[b]= -len[b]-1;
 
 /*:309*/
-#line 5287 "attention.w"
+#line 5289 "attention.w"
 
 }
 free(tok);
 free(w);
 
 /*:306*/
-#line 5268 "attention.w"
+#line 5270 "attention.w"
 
 }
 }
 
 /*:305*//*315:*/
-#line 5414 "attention.w"
+#line 5416 "attention.w"
 
 static void bdec_encode(Decoder*d,const int*const*src,const int*len,int n_sent,
 float*init)
@@ -748,7 +748,7 @@ memcpy(bd->len,len,(size_t)N*sizeof(int));
 bd->n_sent= N;
 memset(init,0,(size_t)N*F*sizeof(float));
 /*316:*/
-#line 5435 "attention.w"
+#line 5437 "attention.w"
 
 Example*ex= xcalloc((size_t)bm->B_cap,sizeof*ex);
 float*h0= xcalloc((size_t)bm->B_cap*H,sizeof(float));
@@ -776,12 +776,12 @@ free(ex);
 free(h0);
 
 /*:316*/
-#line 5432 "attention.w"
+#line 5434 "attention.w"
 
 }
 
 /*:315*//*317:*/
-#line 5463 "attention.w"
+#line 5465 "attention.w"
 
 static void bdec_rows(BDecoder*bd,int n,const int*sent,const int*prev,
 const float*state,float*logp,float*new_state,float*attn);
@@ -796,7 +796,7 @@ logp+(size_t)at*V,new_state+(size_t)at*F,attn+(size_t)at*S);
 }
 
 /*:317*//*318:*/
-#line 5480 "attention.w"
+#line 5482 "attention.w"
 
 static void bdec_rows(BDecoder*bd,int n,const int*sent,const int*prev,
 const float*state,float*logp,float*new_state,float*attn)
@@ -808,7 +808,7 @@ int H= bm->cfg.H,L= bm->cfg.L,V= bm->cfg.V_out,F= bd->d.state_floats;
 float**arr[2];
 bdecoder_arrays(bm,arr);
 /*319:*/
-#line 5499 "attention.w"
+#line 5501 "attention.w"
 
 for(int j= 0;j<n;j++){
 bd->h_len[j]= bd->len[sent[j]];
@@ -825,7 +825,7 @@ if(F> H)be->upload(a->ht,bd->h_x,(size_t)n*H*sizeof(float));
 be->upload(a->dec_in,prev,(size_t)n*sizeof(int));
 
 /*:319*/
-#line 5490 "attention.w"
+#line 5492 "attention.w"
 
 decoder_logits_b(bm,n,L,0);
 be->log_softmax(a->logits,n,V);
@@ -833,7 +833,7 @@ be->download(logp,a->logits,(size_t)n*V*sizeof(float));
 for(int j= 0;j<n;j++)
 logp[(size_t)j*V+PAD_TOKEN]= logp[(size_t)j*V+SOS_TOKEN]= -INFINITY;
 /*320:*/
-#line 5514 "attention.w"
+#line 5516 "attention.w"
 
 int nh= bm->heads;
 be->download(bd->h_s,a->dec_h+(size_t)n*H,(size_t)n*H*sizeof(float));
@@ -850,12 +850,12 @@ for(int s= 0;s<L;s++)row[s]+= bd->h_w[((size_t)j*nh+h)*L+s]/(float)nh;
 }
 
 /*:320*/
-#line 5496 "attention.w"
+#line 5498 "attention.w"
 
 }
 
 /*:318*//*321:*/
-#line 5531 "attention.w"
+#line 5533 "attention.w"
 
 static void bdec_release(Decoder*d)
 {
@@ -884,7 +884,7 @@ return&bd->d;
 }
 
 /*:321*/
-#line 3712 "attention.w"
+#line 3714 "attention.w"
 
 
 /*:218*/

@@ -1,9 +1,9 @@
 /*329:*/
-#line 5753 "attention.w"
+#line 5755 "attention.w"
 
 #define KIT_BLOCK 256
 /*330:*/
-#line 5775 "attention.w"
+#line 5777 "attention.w"
 
 #ifdef __CUDACC__
 #define KIT_GLOBAL __global__
@@ -12,7 +12,7 @@
   kernel<<<kit_blocks(n_), KIT_BLOCK, 0, kit_stream>>> (__VA_ARGS__); \
   cudaCheck(cudaGetLastError()); kit_launches++; } } while (0)
 #else
-#line 5783 "attention.w"
+#line 5785 "attention.w"
 #define KIT_GLOBAL static
 #define KIT_DEV
 static struct{unsigned x;}blockIdx,blockDim,threadIdx,gridDim;
@@ -22,10 +22,10 @@ static struct{unsigned x;}blockIdx,blockDim,threadIdx,gridDim;
     for (threadIdx.x =  0; threadIdx.x < blockDim.x; threadIdx.x++) \
       kernel(__VA_ARGS__); } } while (0)
 #endif
-#line 5792 "attention.w"
+#line 5794 "attention.w"
 
 /*:330*/
-#line 5755 "attention.w"
+#line 5757 "attention.w"
 
 KIT_DEV static inline size_t kit_index(void)
 {
@@ -38,7 +38,7 @@ return(unsigned)((n+KIT_BLOCK-1)/KIT_BLOCK);
 static void dev_gemm(int ta,int tb,int M,int N,int K,float alpha,const float*A,
 int lda,const float*B,int ldb,float beta,float*C,int ldc);
 /*347:*/
-#line 6189 "attention.w"
+#line 6191 "attention.w"
 
 typedef void ColGemm(int ta,int tb,int m,int n,int k,float alpha,const float*A,
 int lda,const float*B,int ldb,float beta,float*C,int ldc);
@@ -50,10 +50,10 @@ if(M> 0&&N> 0)col(tb,ta,N,M,K,alpha,B,ldb,A,lda,beta,C,ldc);
 }
 
 /*:347*/
-#line 5766 "attention.w"
+#line 5768 "attention.w"
 
 /*331:*/
-#line 5800 "attention.w"
+#line 5802 "attention.w"
 
 KIT_GLOBAL void k_embed(float*out,const float*table,const int*ids,int n,int H,
 float p,uint64_t seed)
@@ -91,7 +91,7 @@ kb_gather_keys((int)(i/H),(int)(i%H),dst,src,sent,n,N,H);
 }
 
 /*:331*//*332:*/
-#line 5837 "attention.w"
+#line 5839 "attention.w"
 
 KIT_GLOBAL void k_gru_forward(float*h_new,GruCache*cache,const float*gi,
 const float*gh,const float*h,float*out,const int*len,int s,int B,int H)
@@ -111,7 +111,7 @@ cache,len,s,H);
 }
 
 /*:332*//*333:*/
-#line 5856 "attention.w"
+#line 5858 "attention.w"
 
 KIT_GLOBAL void k_additive_score(float*e,float*a,const float*wq,const float*uk,
 const float*va,int B,int S,int H)
@@ -137,7 +137,7 @@ kb_additive_duk((int)(i/H),(int)(i%H),duk,dpre,B,S,H);
 }
 
 /*:333*//*334:*/
-#line 5881 "attention.w"
+#line 5883 "attention.w"
 
 KIT_GLOBAL void k_dot_score(float*e,const float*q,const float*k,int B,int S,int H,
 int heads,float scale)
@@ -173,7 +173,7 @@ if(i<(size_t)rows)kb_softmax_backward((int)i,de,dw,w,S);
 }
 
 /*:334*//*335:*/
-#line 5916 "attention.w"
+#line 5918 "attention.w"
 
 KIT_GLOBAL void k_context(float*c,const float*w,const float*v,int B,int S,int H,
 int heads)
@@ -196,7 +196,7 @@ kb_context_dv((int)(i/H),(int)(i%H),dv,dc,w,B,S,H,heads);
 }
 
 /*:335*//*336:*/
-#line 5941 "attention.w"
+#line 5943 "attention.w"
 
 KIT_GLOBAL void k_tanh(float*y,const float*x,int n)
 {
@@ -221,7 +221,7 @@ if(i<(size_t)n)kb_log_softmax((int)i,x,V);
 }
 
 /*:336*//*337:*/
-#line 5964 "attention.w"
+#line 5966 "attention.w"
 
 KIT_GLOBAL void k_argmax(int*out,const float*x,int n,int V)
 {
@@ -245,10 +245,10 @@ if(i<n)kb_adam(i,p,g,m,v,c);
 }
 
 /*:337*/
-#line 5767 "attention.w"
+#line 5769 "attention.w"
 
 /*338:*/
-#line 5991 "attention.w"
+#line 5993 "attention.w"
 
 static void cu_embed(float*out,const float*table,const int*ids,int n,int H,
 float p,uint64_t seed)
@@ -279,7 +279,7 @@ KIT_LAUNCH(k_gather_keys,(size_t)S*n*H,dst,src,sent,n,S,N,H);
 }
 
 /*:338*//*339:*/
-#line 6020 "attention.w"
+#line 6022 "attention.w"
 
 static void cu_gru_forward(float*h_new,GruCache*cache,const float*gi,
 const float*gh,const float*h,float*out,const int*len,int s,int B,int H)
@@ -295,7 +295,7 @@ len,s,B,H);
 }
 
 /*:339*//*340:*/
-#line 6037 "attention.w"
+#line 6039 "attention.w"
 
 static void cu_additive_scores(float*e,float*a,const float*wq,const float*uk,
 const float*va,int B,int S,int H)
@@ -312,7 +312,7 @@ KIT_LAUNCH(k_additive_duk,(size_t)S*B*H,duk,a,B,S,H);
 }
 
 /*:340*//*341:*/
-#line 6052 "attention.w"
+#line 6054 "attention.w"
 
 static void cu_dot_scores(float*e,const float*q,const float*k,int B,int S,
 int H,int heads,float scale)
@@ -337,7 +337,7 @@ KIT_LAUNCH(k_softmax_backward,(size_t)rows,de,dw,w,rows,S);
 }
 
 /*:341*//*342:*/
-#line 6075 "attention.w"
+#line 6077 "attention.w"
 
 static void cu_context(float*c,const float*w,const float*v,int B,int S,int H,
 int heads)
@@ -352,7 +352,7 @@ KIT_LAUNCH(k_context_dv,(size_t)S*B*H,dv,dc,w,B,S,H,heads);
 }
 
 /*:342*//*343:*/
-#line 6088 "attention.w"
+#line 6090 "attention.w"
 
 static void cu_tanh_forward(float*y,const float*x,int n)
 {
@@ -373,7 +373,7 @@ KIT_LAUNCH(k_log_softmax,(size_t)n,x,n,V);
 }
 
 /*:343*//*344:*/
-#line 6107 "attention.w"
+#line 6109 "attention.w"
 
 static void cu_argmax(int*out,const float*x,int n,int V)
 {
@@ -394,7 +394,7 @@ KIT_LAUNCH(k_adam,n,p,g,m,v,n,k);
 }
 
 /*:344*/
-#line 5768 "attention.w"
+#line 5770 "attention.w"
 
 
 /*:329*/

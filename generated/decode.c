@@ -1,11 +1,11 @@
 /*167:*/
-#line 2847 "attention.w"
+#line 2849 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
 #include <string.h> 
 /*170:*/
-#line 2896 "attention.w"
+#line 2898 "attention.w"
 
 static void seed_encode(Decoder*d,const int*const*src,const int*len,int n_sent,
 float*init_state);
@@ -31,7 +31,7 @@ for(size_t k= 0;k<sizeof all/sizeof all[0];k++)free(all[k]);
 }
 
 /*:170*//*171:*/
-#line 2921 "attention.w"
+#line 2923 "attention.w"
 
 static void seed_encode(Decoder*d,const int*const*src,const int*len,int n_sent,
 float*init_state)
@@ -49,7 +49,7 @@ memcpy(init_state+(size_t)k*H,m->act.enc_h+(size_t)len[k]*H,H*sizeof(float));
 }
 
 /*:171*//*172:*/
-#line 2938 "attention.w"
+#line 2940 "attention.w"
 
 static void seed_scratch(SeedDecoder*sd,int n)
 {
@@ -65,7 +65,7 @@ sd->cap= n;
 }
 
 /*:172*//*173:*/
-#line 2954 "attention.w"
+#line 2956 "attention.w"
 
 static void seed_step(Decoder*d,int n,const int*sent,const int*prev,
 const float*state,float*logp,float*new_state,float*attn)
@@ -85,7 +85,7 @@ for(int j= 0;j<n;j++)
 attention_forward(attn+(size_t)j*L,sd->ec+(size_t)j*2*H+H,
 sd->scores+(size_t)j*L,sd->enc_out+(size_t)sent[j]*L*H,1,L,H);
 /*174:*/
-#line 2975 "attention.w"
+#line 2977 "attention.w"
 
 linear_forward(sd->pre,sd->ec,P->comb_w,P->comb_b,n,2*H,H);
 relu_forward(sd->o,sd->pre,n*H);
@@ -96,12 +96,12 @@ linear_forward(sd->logits,new_state,P->out_w,P->out_b,n,H,V);
 log_softmax_forward(logp,sd->logits,n,V);
 
 /*:174*/
-#line 2972 "attention.w"
+#line 2974 "attention.w"
 
 }
 
 /*:173*//*177:*/
-#line 3037 "attention.w"
+#line 3039 "attention.w"
 
 double length_penalty(const BeamOptions*o,int steps)
 {
@@ -111,7 +111,7 @@ return 1.0;
 }
 
 /*:177*//*180:*/
-#line 3075 "attention.w"
+#line 3077 "attention.w"
 
 typedef struct{
 int n;
@@ -122,7 +122,7 @@ float*attn,*state;
 }Beam;
 
 /*:180*//*181:*/
-#line 3084 "attention.w"
+#line 3086 "attention.w"
 
 static void beam_alloc(Beam*b,const Decoder*d,int cap,int M)
 {
@@ -144,7 +144,7 @@ free(b->word);free(b->attn);free(b->state);
 }
 
 /*:181*//*182:*/
-#line 3106 "attention.w"
+#line 3108 "attention.w"
 
 typedef struct{
 double logprob;
@@ -161,7 +161,7 @@ return a->word<b->word;
 }
 
 /*:182*//*183:*/
-#line 3126 "attention.w"
+#line 3128 "attention.w"
 
 static int best_candidates(const Beam*b,int first,int count,const float*logp,int V,
 int k,Candidate*best)
@@ -180,7 +180,7 @@ return n;
 }
 
 /*:183*//*184:*/
-#line 3148 "attention.w"
+#line 3150 "attention.w"
 
 void beam_search(Decoder*d,int n_sent,const float*init,const BeamOptions*o,
 Hypothesis*out,int*found)
@@ -197,7 +197,7 @@ Candidate*best= xcalloc((size_t)K,sizeof(Candidate));
 Hypothesis*done= xcalloc((size_t)cap,sizeof(Hypothesis));
 int*n_done= xcalloc((size_t)n_sent,sizeof(int));
 /*185:*/
-#line 3177 "attention.w"
+#line 3179 "attention.w"
 
 for(int s= 0;s<n_sent;s++){
 cur.sent[s]= s;
@@ -209,13 +209,13 @@ memcpy(cur.state+(size_t)s*F,init+(size_t)s*F,(size_t)F*sizeof(float));
 cur.n= n_sent;
 
 /*:185*/
-#line 3163 "attention.w"
+#line 3165 "attention.w"
 
 for(int t= 0;t<M&&cur.n> 0;t++){
 d->step(d,cur.n,cur.sent,cur.prev,cur.state,logp,state,attn);
 next.n= 0;
 for(int h= 0;h<cur.n;)/*186:*/
-#line 3189 "attention.w"
+#line 3191 "attention.w"
 
 {
 int s= cur.sent[h],first= h;
@@ -224,7 +224,7 @@ int nb= best_candidates(&cur,first,h-first,logp,V,K-n_done[s],best);
 for(int r= 0;r<nb;r++){
 const Candidate*c= &best[r];
 if(c->word==d->eos)/*187:*/
-#line 3203 "attention.w"
+#line 3205 "attention.w"
 
 {
 int p= c->hyp,L= cur.len[p];
@@ -239,10 +239,10 @@ memcpy(y->attn,cur.attn+(size_t)p*M*S,(size_t)L*S*sizeof(float));
 }
 
 /*:187*/
-#line 3196 "attention.w"
+#line 3198 "attention.w"
 
 else/*188:*/
-#line 3216 "attention.w"
+#line 3218 "attention.w"
 
 {
 int p= c->hyp,q= next.n++,L= cur.len[p];
@@ -259,18 +259,18 @@ memcpy(next.state+(size_t)q*F,state+(size_t)p*F,(size_t)F*sizeof(float));
 }
 
 /*:188*/
-#line 3197 "attention.w"
+#line 3199 "attention.w"
 
 }
 }
 
 /*:186*/
-#line 3168 "attention.w"
+#line 3170 "attention.w"
 
 Beam swap= cur;cur= next;next= swap;
 }
 /*189:*/
-#line 3231 "attention.w"
+#line 3233 "attention.w"
 
 for(int h= 0;h<cur.n;h++){
 int s= cur.sent[h],L= cur.len[h];
@@ -285,10 +285,10 @@ memcpy(y->attn,cur.attn+(size_t)h*M*S,(size_t)L*S*sizeof(float));
 }
 
 /*:189*/
-#line 3171 "attention.w"
+#line 3173 "attention.w"
 
 /*190:*/
-#line 3246 "attention.w"
+#line 3248 "attention.w"
 
 for(int s= 0;s<n_sent;s++){
 Hypothesis*y= done+(size_t)s*K;
@@ -306,14 +306,14 @@ else free(y[i].word),free(y[i].attn);
 }
 
 /*:190*/
-#line 3172 "attention.w"
+#line 3174 "attention.w"
 
 beam_free(&cur);beam_free(&next);
 free(logp);free(state);free(attn);free(best);free(done);free(n_done);
 }
 
 /*:184*//*191:*/
-#line 3262 "attention.w"
+#line 3264 "attention.w"
 
 void hypotheses_free(Hypothesis*h,int n)
 {
@@ -326,7 +326,7 @@ h[k].attn= NULL;
 }
 
 /*:191*//*193:*/
-#line 3284 "attention.w"
+#line 3286 "attention.w"
 
 char*hypothesis_words(const Decoder*d,const Vocab*vout,const Hypothesis*y,
 char*const*src_words,int src_len,int replace_unk)
@@ -348,7 +348,7 @@ return s;
 }
 
 /*:193*//*197:*/
-#line 3370 "attention.w"
+#line 3372 "attention.w"
 
 int ngram_count(const int*s,int len,const int*g,int n)
 {
@@ -362,7 +362,7 @@ int n_refs,int n,long*match,long*total)
 {
 if(h>=n)*total+= h-n+1;
 /*198:*/
-#line 3389 "attention.w"
+#line 3391 "attention.w"
 
 for(int i= 0;i+n<=h;i++){
 if(ngram_count(hyp,i+n-1,hyp+i,n)> 0)continue;
@@ -375,12 +375,12 @@ if(cr> most)most= cr;
 }
 
 /*:198*/
-#line 3382 "attention.w"
+#line 3384 "attention.w"
 
 }
 
 /*:197*//*200:*/
-#line 3412 "attention.w"
+#line 3414 "attention.w"
 
 void bleu_add(BleuStats*b,const int*hyp,int h,const int*const*refs,
 const int*ref_len,int n_refs)
@@ -398,7 +398,7 @@ b->sentences++;
 }
 
 /*:200*//*201:*/
-#line 3428 "attention.w"
+#line 3430 "attention.w"
 
 BleuScore bleu_score(const BleuStats*b)
 {
@@ -418,7 +418,7 @@ return s;
 }
 
 /*:201*//*202:*/
-#line 3450 "attention.w"
+#line 3452 "attention.w"
 
 void bleu_format(const BleuStats*b,char*buf,size_t size)
 {
@@ -429,7 +429,7 @@ b->hyp_len,b->ref_len);
 }
 
 /*:202*//*203:*/
-#line 3464 "attention.w"
+#line 3466 "attention.w"
 
 int words_intern(Vocab*v,const char*s,int**ids)
 {
@@ -452,7 +452,7 @@ return n;
 }
 
 /*:203*//*205:*/
-#line 3507 "attention.w"
+#line 3509 "attention.w"
 
 static const PairList*sorted_pairs;
 static int by_source(const void*a,const void*b)
@@ -480,7 +480,7 @@ return group;
 }
 
 /*:205*//*206:*/
-#line 3538 "attention.w"
+#line 3540 "attention.w"
 
 int pairs_split(const PairList*pl,double test,double valid,uint64_t seed,int*part,
 int counts[3][2])
@@ -500,7 +500,7 @@ int j= (int)(erand48(xs)*(k+1)),t= perm[k];
 perm[k]= perm[j],perm[j]= t;
 }
 /*207:*/
-#line 3562 "attention.w"
+#line 3564 "attention.w"
 
 int*gpart= xcalloc((size_t)G,sizeof(int));
 for(int k= 0;k<G;k++)gpart[perm[k]]= k<n_test?2:k<n_test+n_valid?1:0;
@@ -510,7 +510,7 @@ for(int k= 0;k<pl->n;k++)part[k]= gpart[group[k]],counts[part[k]][1]++;
 free(gpart);
 
 /*:207*/
-#line 3556 "attention.w"
+#line 3558 "attention.w"
 
 free(group);
 free(perm);
@@ -518,7 +518,7 @@ return 0;
 }
 
 /*:206*/
-#line 2851 "attention.w"
+#line 2853 "attention.w"
 
 
 /*:167*/

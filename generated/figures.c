@@ -1,5 +1,5 @@
-/*395:*/
-#line 7070 "attention.w"
+/*396:*/
+#line 7100 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
@@ -13,15 +13,15 @@
 #include <strings.h> 
 #include <time.h> 
 #include <utf8proc.h> 
-/*397:*/
-#line 7140 "attention.w"
+/*398:*/
+#line 7170 "attention.w"
 
 const Colormap colormap_bone= {"bone",{3,4,3},
 {{0.0,0.746032,1.0},{0.0,0.365079,0.746032,1.0},{0.0,0.365079,1.0}},
 {{0.0,0.652778,1.0},{0.0,0.319444,0.777778,1.0},{0.0,0.444444,1.0}}};
 
-/*:397*//*398:*/
-#line 7153 "attention.w"
+/*:398*//*399:*/
+#line 7183 "attention.w"
 
 #define B8(b) ((b) / 255.0)
 #define EIGHTHS {0.0, 0.125, 0.25, 0.375, 0.5, 0.625, 0.75, 0.875, 1.0}
@@ -30,11 +30,11 @@ const Colormap colormap_ylorrd= {"ylorrd",{9,9,9},{EIGHTHS,EIGHTHS,EIGHTHS},
 {B8(255),B8(237),B8(217),B8(178),B8(141),B8(78),B8(26),B8(0),B8(0)},
 {B8(204),B8(160),B8(118),B8(76),B8(60),B8(42),B8(28),B8(38),B8(38)}}};
 
-/*:398*/
-#line 7083 "attention.w"
+/*:399*/
+#line 7113 "attention.w"
 
-/*406:*/
-#line 7277 "attention.w"
+/*407:*/
+#line 7307 "attention.w"
 
 typedef struct{
 unsigned char*p;
@@ -62,8 +62,8 @@ double size;
 int bold;
 }FigFont;
 
-/*:406*//*407:*/
-#line 7309 "attention.w"
+/*:407*//*408:*/
+#line 7339 "attention.w"
 
 static void set_font(cairo_t*cr,FigFont f)
 {
@@ -93,8 +93,8 @@ no_hinting(cr);
 return cr;
 }
 
-/*:407*//*408:*/
-#line 7341 "attention.w"
+/*:408*//*409:*/
+#line 7371 "attention.w"
 
 static double text_width(FigFont f,const char*s)
 {
@@ -113,8 +113,8 @@ cairo_font_extents(measurer(),&fe);
 *descent= fe.descent;
 }
 
-/*:408*//*409:*/
-#line 7365 "attention.w"
+/*:409*//*410:*/
+#line 7395 "attention.w"
 
 #define ELLIPSIS "\xe2\x80\xa6" 
 static char*fit_text(const char*s,FigFont f,double maxw)
@@ -130,8 +130,8 @@ else memcpy(o,s+k,(size_t)m),o+= m,k+= (size_t)m;
 }
 double ew= text_width(f,ELLIPSIS);
 if(text_width(f,t)<=maxw)return t;
-/*410:*/
-#line 7385 "attention.w"
+/*411:*/
+#line 7415 "attention.w"
 
 size_t n= strlen(t);
 char*u= xcalloc(n+sizeof ELLIPSIS,1);
@@ -147,14 +147,14 @@ strcpy(u+cut,ELLIPSIS);
 free(t);
 t= u;
 
-/*:410*/
-#line 7380 "attention.w"
+/*:411*/
+#line 7410 "attention.w"
 
 return t;
 }
 
-/*:409*//*411:*/
-#line 7403 "attention.w"
+/*:410*//*412:*/
+#line 7433 "attention.w"
 
 static void svg_text(Buf*b,FigFont f,double x,double y,double angle,const char*s);
 
@@ -176,8 +176,8 @@ cairo_show_text(cr,s);
 cairo_restore(cr);
 }
 
-/*:411*//*412:*/
-#line 7426 "attention.w"
+/*:412*//*413:*/
+#line 7456 "attention.w"
 
 static void svg_text(Buf*b,FigFont f,double x,double y,double angle,const char*s)
 {
@@ -196,8 +196,8 @@ else buf_add(b,p,1);
 buf_add(b,"</text>\n",8);
 }
 
-/*:412*//*413:*/
-#line 7445 "attention.w"
+/*:413*//*414:*/
+#line 7475 "attention.w"
 
 static void fill_box(cairo_t*cr,double x,double y,double w,double h,
 const double rgb[3])
@@ -217,13 +217,17 @@ cairo_line_to(cr,x1,y1);
 cairo_stroke(cr);
 }
 
-/*:413*//*414:*/
-#line 7472 "attention.w"
+/*:414*//*415:*/
+#line 7507 "attention.w"
 
+#define FIG_TINY 1e-280 
+#define FIG_HUGE 1e300 
 static double nice_step(double lo,double hi,int most,int*decimals)
 {
 static const double mant[]= {1.0,2.0,2.5,5.0,10.0};
-double raw= (hi-lo)/(most-1),mag= pow(10.0,floor(log10(raw))),step= mag;
+double raw= hi/(most-1)-lo/(most-1);
+if(!(raw>=FIG_TINY/16&&raw<=FIG_HUGE))raw= 1.0;
+double mag= pow(10.0,floor(log10(raw))),step= mag;
 for(int k= 0;k<5;k++)
 if(mant[k]*mag>=raw*(1.0-1e-9)){
 step= mant[k]*mag;
@@ -240,11 +244,23 @@ int*decimals)
 {
 *step= nice_step(lo,hi,most,decimals);
 *first= ceil(lo/ *step-1e-6)**step;
-return(int)floor((hi-*first)/ *step+1e-6)+1;
+double n= floor(hi/ *step-*first/ *step+1e-6)+1;
+return n> 0?(n<1000?(int)n:1000):0;
 }
 
-/*:414*//*415:*/
-#line 7507 "attention.w"
+/*:415*//*416:*/
+#line 7539 "attention.w"
+
+static void widen_range(double*lo,double*hi)
+{
+if(*hi-*lo<=1e-12*fmax(fabs(*lo),fabs(*hi))||*hi-*lo<FIG_TINY){
+double d= fabs(*lo)<1e3*FIG_TINY?0.1:0.1*fabs(*lo);
+*lo-= d,*hi+= d;
+}
+}
+
+/*:416*//*417:*/
+#line 7559 "attention.w"
 
 #define PAGE_W 720.0
 #define PAGE_H 432.0
@@ -259,8 +275,8 @@ static const FigFont tick_font= {10.0,0};
 static const FigFont axis_font= {12.0,1};
 static const FigFont title_font= {13.0,1};
 
-/*:415*//*416:*/
-#line 7528 "attention.w"
+/*:417*//*418:*/
+#line 7580 "attention.w"
 
 static double turned_depth(FigFont f,const char*s)
 {
@@ -276,8 +292,8 @@ font_metrics(f,&asc,&desc);
 canvas_text(cv,f,x-(a+desc)*M_SQRT1_2,y+(asc+a)*M_SQRT1_2,-45.0,s);
 }
 
-/*:416*//*417:*/
-#line 7546 "attention.w"
+/*:418*//*419:*/
+#line 7598 "attention.w"
 
 typedef struct{
 char**row,**col,*title;
@@ -287,8 +303,8 @@ int nticks,decimals;
 double first,step;
 }HeatmapTexts;
 
-/*:417*//*418:*/
-#line 7556 "attention.w"
+/*:419*//*420:*/
+#line 7608 "attention.w"
 
 static void fit_labels(const Heatmap*h,HeatmapTexts*t)
 {
@@ -302,8 +318,8 @@ t->col[j]= fit_text(h->col_words[j],t->col_font,LABEL_MAX);
 }
 }
 
-/*:418*//*419:*/
-#line 7571 "attention.w"
+/*:420*//*421:*/
+#line 7623 "attention.w"
 
 static void heatmap_texts(const Heatmap*h,HeatmapTexts*t)
 {
@@ -312,8 +328,8 @@ t->col= xcalloc((size_t)h->cols,sizeof(char*));
 t->row_font= t->col_font= tick_font;
 fit_labels(h,t);
 t->title= fit_text(h->title?h->title:"",title_font,PAGE_W-2*MARGIN);
-/*421:*/
-#line 7595 "attention.w"
+/*423:*/
+#line 7647 "attention.w"
 
 double lo= INFINITY,hi= -INFINITY;
 for(int i= 0;i<h->rows;i++)
@@ -323,20 +339,19 @@ if(isfinite(v))lo= v<lo?v:lo,hi= v> hi?v:hi;
 }
 if(h->vmin<h->vmax)lo= h->vmin,hi= h->vmax;
 else if(!(lo<=hi))lo= 0.0,hi= 1.0;
-if(hi-lo<=1e-12*fmax(fabs(lo),fabs(hi))){
-double d= lo==0.0?0.1:0.1*fabs(lo);
-lo-= d,hi+= d;
-}
+lo= fmax(lo,-FIG_HUGE),hi= fmin(hi,FIG_HUGE);
+if(lo> hi)lo= hi;
+widen_range(&lo,&hi);
 t->vmin= lo,t->vmax= hi;
 t->nticks= nice_ticks(lo,hi,8,&t->first,&t->step,&t->decimals);
 
-/*:421*/
-#line 7579 "attention.w"
+/*:423*/
+#line 7631 "attention.w"
 
 }
 
-/*:419*//*420:*/
-#line 7582 "attention.w"
+/*:421*//*422:*/
+#line 7634 "attention.w"
 
 static void heatmap_texts_free(const Heatmap*h,HeatmapTexts*t)
 {
@@ -347,8 +362,8 @@ free(t->col);
 free(t->title);
 }
 
-/*:420*//*440:*/
-#line 7943 "attention.w"
+/*:422*//*442:*/
+#line 7998 "attention.w"
 
 static cairo_status_t buf_write(void*closure,const unsigned char*data,unsigned int n)
 {
@@ -356,8 +371,8 @@ buf_add(closure,data,n);
 return CAIRO_STATUS_SUCCESS;
 }
 
-/*:440*//*441:*/
-#line 7961 "attention.w"
+/*:442*//*443:*/
+#line 8016 "attention.w"
 
 static void pdf_fix_date(cairo_surface_t*s)
 {
@@ -376,8 +391,8 @@ cairo_pdf_surface_restrict_to_version(s,CAIRO_PDF_VERSION_1_4);
 cairo_pdf_surface_set_metadata(s,CAIRO_PDF_METADATA_CREATE_DATE,date);
 }
 
-/*:441*//*449:*/
-#line 8127 "attention.w"
+/*:443*//*451:*/
+#line 8182 "attention.w"
 
 #define CURVE_W 576.0
 #define CURVE_H 360.0
@@ -394,29 +409,26 @@ double t= a->log?(log10(v)-log10(a->lo))/(log10(a->hi)-log10(a->lo)):
 return a->from+t*(a->to-a->from);
 }
 
-/*:449*//*450:*/
-#line 8147 "attention.w"
+/*:451*//*452:*/
+#line 8204 "attention.w"
 
 static void axis_range(Axis*a,double lo,double hi,int allow_log)
 {
-a->log= allow_log&&lo> 0.0&&hi/lo> 100.0;
+a->log= allow_log&&lo>=1.0/FIG_HUGE&&hi<=FIG_HUGE&&hi/lo> 100.0;
 if(a->log){
 a->lo= pow(10.0,floor(log10(lo)+1e-9));
 a->hi= pow(10.0,ceil(log10(hi)-1e-9));
 return;
 }
-if(hi-lo<=1e-12*fmax(fabs(lo),fabs(hi))){
-double d= lo==0.0?0.1:0.1*fabs(lo);
-lo-= d,hi+= d;
-}
+widen_range(&lo,&hi);
 int dec;
 double step= nice_step(lo,hi,9,&dec);
 a->lo= floor(lo/step+1e-9)*step;
 a->hi= ceil(hi/step-1e-9)*step;
 }
 
-/*:450*//*451:*/
-#line 8168 "attention.w"
+/*:452*//*453:*/
+#line 8222 "attention.w"
 
 static void tick_label(char*s,size_t size,double v,int is_log,int decimals)
 {
@@ -434,8 +446,8 @@ snprintf(s,size,"10%s",k<0?"\xe2\x81\xbb":"");
 for(char*d= digits;*d;d++)strncat(s,sup[*d-'0'],size-strlen(s)-1);
 }
 
-/*:451*//*452:*/
-#line 8188 "attention.w"
+/*:453*//*454:*/
+#line 8242 "attention.w"
 
 #define MAX_TICKS 200
 typedef struct{
@@ -449,11 +461,11 @@ static void axis_ticks(const Axis*a,Ticks*t)
 {
 t->n= 0;
 if(a->log){
-/*453:*/
-#line 8216 "attention.w"
+/*455:*/
+#line 8270 "attention.w"
 
 int d0= (int)lround(log10(a->lo)),d1= (int)lround(log10(a->hi));
-int every= (d1-d0+7)/8;
+int every= d1-d0> 8?(d1-d0+7)/8:1;
 for(int d= d0;d<=d1;d++)
 for(int m= 1;m<=9&&t->n<MAX_TICKS;m++){
 double v= m*pow(10.0,d);
@@ -465,8 +477,8 @@ else t->label[t->n][0]= 0;
 t->n++;
 }
 
-/*:453*/
-#line 8201 "attention.w"
+/*:455*/
+#line 8255 "attention.w"
 
 return;
 }
@@ -480,16 +492,16 @@ tick_label(t->label[t->n],sizeof t->label[0],t->v[t->n],0,dec);
 }
 }
 
-/*:452*/
-#line 7084 "attention.w"
+/*:454*/
+#line 7114 "attention.w"
 
-/*399:*/
-#line 7173 "attention.w"
+/*400:*/
+#line 7203 "attention.w"
 
 void colormap_color(const Colormap*cm,double w,double rgb[3])
 {
-/*400:*/
-#line 7179 "attention.w"
+/*401:*/
+#line 7209 "attention.w"
 
 if(!(w> 0.0))w= 0.0;
 if(w> 1.0)w= 1.0;
@@ -501,13 +513,13 @@ double t= (w-x[k])/(x[k+1]-x[k]);
 rgb[ch]= v[k]+t*(v[k+1]-v[k]);
 }
 
-/*:400*/
-#line 7176 "attention.w"
+/*:401*/
+#line 7206 "attention.w"
 
 }
 
-/*:399*//*402:*/
-#line 7200 "attention.w"
+/*:400*//*403:*/
+#line 7230 "attention.w"
 
 const Colormap*colormap_find(const char*name)
 {
@@ -516,8 +528,8 @@ if(strcmp(name,"ylorrd")==0||strcmp(name,"YlOrRd")==0)return&colormap_ylorrd;
 return NULL;
 }
 
-/*:402*//*422:*/
-#line 7613 "attention.w"
+/*:403*//*424:*/
+#line 7664 "attention.w"
 
 static int layout_heatmap(const Heatmap*h,const HeatmapTexts*t,HeatmapLayout*lay)
 {
@@ -533,8 +545,8 @@ char s[32];
 snprintf(s,sizeof s,"%.*f",t->decimals,t->first+k*t->step+0.0);
 cbw= fmax(cbw,text_width(tick_font,s));
 }
-/*423:*/
-#line 7637 "attention.w"
+/*425:*/
+#line 7688 "attention.w"
 
 double title_asc,title_desc;
 font_metrics(title_font,&title_asc,&title_desc);
@@ -554,15 +566,15 @@ lay->cells= (FigBox){left,top,PAGE_W-left-right,ch};
 lay->colorbar= (FigBox){PAGE_W-right+CBAR_GAP,top,cw,ch};
 lay->vmin= t->vmin,lay->vmax= t->vmax;
 
-/*:423*/
-#line 7628 "attention.w"
+/*:425*/
+#line 7679 "attention.w"
 
 return lay->cells.w>=10.0&&lay->cells.h>=10.0?0:
 kit_fail("heatmap: the labels leave no room for the cells");
 }
 
-/*:422*//*424:*/
-#line 7664 "attention.w"
+/*:424*//*426:*/
+#line 7715 "attention.w"
 
 static int heatmap_prepare(const Heatmap*h,HeatmapTexts*t,HeatmapLayout*lay)
 {
@@ -581,8 +593,8 @@ fit_labels(h,t);
 return 0;
 }
 
-/*:424*//*425:*/
-#line 7684 "attention.w"
+/*:426*//*427:*/
+#line 7735 "attention.w"
 
 static int heatmap_check(const Heatmap*h)
 {
@@ -600,8 +612,8 @@ heatmap_texts_free(h,&t);
 return 0;
 }
 
-/*:425*//*427:*/
-#line 7708 "attention.w"
+/*:427*//*429:*/
+#line 7759 "attention.w"
 
 static void draw_heatmap(Canvas*cv,const Heatmap*h,const HeatmapTexts*t,
 const HeatmapLayout*lay)
@@ -616,8 +628,8 @@ double rgb[3],v= h->w[(size_t)i*h->stride+j];
 colormap_color(h->cm,(v-lay->vmin)/(lay->vmax-lay->vmin),rgb);
 fill_box(cr,c->x+j*colw,c->y+i*rowh,colw,rowh,rgb);
 }
-/*428:*/
-#line 7738 "attention.w"
+/*430:*/
+#line 7789 "attention.w"
 
 int seaborn= h->style==HEATMAP_SEABORN;
 for(int j= seaborn?0:1;j<=(seaborn?h->cols:h->cols-1);j++)
@@ -636,11 +648,11 @@ c->y+c->h+TICK_LEN,0.8,0.0);
 for(int i= 0;i<h->rows;i++)
 line(cr,c->x,c->y+(i+0.5)*rowh,c->x-TICK_LEN,c->y+(i+0.5)*rowh,0.8,0.0);
 
-/*:428*/
-#line 7722 "attention.w"
+/*:430*/
+#line 7773 "attention.w"
 
-/*429:*/
-#line 7761 "attention.w"
+/*431:*/
+#line 7812 "attention.w"
 
 const FigBox*b= &lay->colorbar;
 cairo_pattern_t*grad= cairo_pattern_create_linear(0.0,b->y+b->h,0.0,b->y);
@@ -654,8 +666,8 @@ cairo_set_source(cr,grad);
 cairo_rectangle(cr,b->x,b->y,b->w,b->h);
 cairo_fill(cr);
 cairo_pattern_destroy(grad);
-/*430:*/
-#line 7779 "attention.w"
+/*432:*/
+#line 7830 "attention.w"
 
 if(!seaborn){
 cairo_set_source_rgb(cr,0.0,0.0,0.0);
@@ -674,15 +686,15 @@ line(cr,b->x+b->w,y,b->x+b->w+TICK_LEN,y,0.8,0.0);
 canvas_text(cv,tick_font,b->x+b->w+TICK_LEN+TICK_PAD,y+(asc-desc)/2,0.0,s);
 }
 
-/*:430*/
+/*:432*/
+#line 7825 "attention.w"
+
+
+/*:431*/
 #line 7774 "attention.w"
 
-
-/*:429*/
-#line 7723 "attention.w"
-
-/*431:*/
-#line 7800 "attention.w"
+/*433:*/
+#line 7851 "attention.w"
 
 double rasc,rdesc;
 font_metrics(t->row_font,&rasc,&rdesc);
@@ -692,8 +704,8 @@ c->y+(i+0.5)*rowh+(rasc-rdesc)/2,0.0,t->row[i]);
 for(int j= 0;j<h->cols;j++)
 turned_label(cv,t->col_font,c->x+(j+0.5)*colw,c->y+c->h+TICK_LEN+TICK_PAD,
 t->col[j]);
-/*432:*/
-#line 7820 "attention.w"
+/*434:*/
+#line 7871 "attention.w"
 
 static const char*xtitle= "Input Words (English)",*ytitle= "Output Words (French)",
 *ctitle= "Attention Weight";
@@ -706,8 +718,8 @@ if(seaborn)
 canvas_text(cv,tick_font,lay->width-MARGIN-desc,b->y+(b->h+ct)/2,-90.0,ctitle);
 else canvas_text(cv,tick_font,lay->width-MARGIN-asc,b->y+(b->h-ct)/2,90.0,ctitle);
 
-/*:432*/
-#line 7809 "attention.w"
+/*:434*/
+#line 7860 "attention.w"
 
 double tw= text_width(title_font,t->title),tx= c->x+(c->w-tw)/2;
 double tasc,tdesc;
@@ -715,13 +727,13 @@ font_metrics(title_font,&tasc,&tdesc);
 tx= fmax(MARGIN,fmin(tx,lay->width-MARGIN-tw));
 canvas_text(cv,title_font,tx,MARGIN+tasc,0.0,t->title);
 
-/*:431*/
-#line 7724 "attention.w"
+/*:433*/
+#line 7775 "attention.w"
 
 }
 
-/*:427*//*433:*/
-#line 7834 "attention.w"
+/*:429*//*435:*/
+#line 7885 "attention.w"
 
 typedef struct{
 const Heatmap*h;
@@ -741,8 +753,8 @@ j->h= h;
 return heatmap_check(h)||heatmap_prepare(h,&j->t,&j->lay)?-1:0;
 }
 
-/*:433*//*435:*/
-#line 7865 "attention.w"
+/*:435*//*437:*/
+#line 7916 "attention.w"
 
 int figure_format(const char*path)
 {
@@ -755,8 +767,8 @@ if(strcasecmp(dot,".svg")==0)return FIGURE_SVG;
 return kit_fail("%s: unknown figure format (the name must end in .png, .pdf or .svg)",path);
 }
 
-/*:435*//*436:*/
-#line 7883 "attention.w"
+/*:437*//*438:*/
+#line 7934 "attention.w"
 
 int figure_check_path(const char*path)
 {
@@ -770,15 +782,17 @@ if(stat(dir,&st)!=0||!S_ISDIR(st.st_mode))
 status= kit_fail("%s: cannot write: the folder %s does not exist",path,dir);
 else if(access(dir,W_OK)!=0)
 status= kit_fail("%s: cannot write: the folder %s is not writable",path,dir);
+else status= save_target_check(path);
 free(dir);
 return status;
 }
 
-/*:436*//*437:*/
-#line 7902 "attention.w"
+/*:438*//*439:*/
+#line 7955 "attention.w"
 
 int write_file_atomic(const char*path,const void*data,size_t n)
 {
+if(save_target_check(path))return-1;
 char*tmp= xcalloc(strlen(path)+16,1);
 sprintf(tmp,"%s.tmp.XXXXXX",path);
 int fd= mkstemp(tmp);
@@ -790,8 +804,8 @@ return-1;
 mode_t mask= umask(0);
 umask(mask);
 fchmod(fd,0666&~mask);
-/*438:*/
-#line 7921 "attention.w"
+/*440:*/
+#line 7975 "attention.w"
 
 const char*p= data;
 size_t left= n;
@@ -804,18 +818,19 @@ else p+= w,left-= (size_t)w;
 }
 if(!ok)kit_fail("%s: cannot write: %s",path,strerror(errno));
 if(close(fd)!=0&&ok)ok= 0,kit_fail("%s: cannot write: %s",path,strerror(errno));
+if(ok&&save_target_check(path))ok= 0;
 if(ok&&rename(tmp,path)!=0)ok= 0,kit_fail("%s: cannot write: %s",path,strerror(errno));
 if(!ok)unlink(tmp);
 
-/*:438*/
-#line 7916 "attention.w"
+/*:440*/
+#line 7970 "attention.w"
 
 free(tmp);
 return ok?0:-1;
 }
 
-/*:437*//*442:*/
-#line 7983 "attention.w"
+/*:439*//*444:*/
+#line 8038 "attention.w"
 
 typedef void(*DrawFn)(Canvas*cv,const void*job);
 
@@ -835,8 +850,8 @@ Canvas cv= {cairo_create(s),format==FIGURE_SVG?&text:NULL};
 no_hinting(cv.cr);
 if(format==FIGURE_PNG)cairo_scale(cv.cr,FIGURE_PNG_SCALE,FIGURE_PNG_SCALE);
 draw(&cv,job);
-/*443:*/
-#line 8006 "attention.w"
+/*445:*/
+#line 8061 "attention.w"
 
 cairo_status_t st= cairo_status(cv.cr);
 cairo_destroy(cv.cr);
@@ -862,13 +877,13 @@ free(tail.p);
 free(text.p);
 return st==CAIRO_STATUS_SUCCESS?0:kit_fail("cairo: %s",cairo_status_to_string(st));
 
-/*:443*/
-#line 8002 "attention.w"
+/*:445*/
+#line 8057 "attention.w"
 
 }
 
-/*:442*//*444:*/
-#line 8036 "attention.w"
+/*:444*//*446:*/
+#line 8091 "attention.w"
 
 static int figure_save(const char*path,double w,double h,DrawFn draw,const void*job)
 {
@@ -882,8 +897,8 @@ free(out.p);
 return status;
 }
 
-/*:444*//*445:*/
-#line 8052 "attention.w"
+/*:446*//*447:*/
+#line 8107 "attention.w"
 
 static int figure_image(double w,double h,double scale,DrawFn draw,const void*job,
 FigImage*img)
@@ -907,8 +922,8 @@ cairo_surface_destroy(s);
 return st==CAIRO_STATUS_SUCCESS?0:kit_fail("cairo: %s",cairo_status_to_string(st));
 }
 
-/*:445*//*446:*/
-#line 8076 "attention.w"
+/*:447*//*448:*/
+#line 8131 "attention.w"
 
 int heatmap_save(const Heatmap*h,const char*path)
 {
@@ -929,8 +944,8 @@ heatmap_texts_free(h,&j.t);
 return status;
 }
 
-/*:446*//*454:*/
-#line 8233 "attention.w"
+/*:448*//*456:*/
+#line 8287 "attention.w"
 
 typedef struct{
 const Curve*c;
@@ -946,6 +961,9 @@ double x0= INFINITY,x1= -INFINITY,y0= INFINITY,y1= -INFINITY;
 for(int k= 0;k<c->n;k++){
 if(!isfinite(c->x[k])||!isfinite(c->y[k]))
 return kit_fail("loss curve: point %d is not a finite number",k+1);
+if(fabs(c->x[k])> FIG_HUGE||fabs(c->y[k])> FIG_HUGE)
+return kit_fail("loss curve: point %d (%g, %g) is too large to draw (at most %g)",k+1,
+c->x[k],c->y[k],FIG_HUGE);
 x0= fmin(x0,c->x[k]),x1= fmax(x1,c->x[k]);
 y0= fmin(y0,c->y[k]),y1= fmax(y1,c->y[k]);
 }
@@ -957,8 +975,8 @@ axis_ticks(&j->ay,&j->ty);
 j->title= fit_text(c->title?c->title:"",title_font,CURVE_W-2*MARGIN);
 j->xlabel= fit_text(c->xlabel?c->xlabel:"",axis_font,CURVE_W-2*MARGIN);
 j->ylabel= fit_text(c->ylabel?c->ylabel:"",axis_font,CURVE_H-2*MARGIN);
-/*455:*/
-#line 8265 "attention.w"
+/*457:*/
+#line 8322 "attention.w"
 
 double asc,desc,lasc,ldesc,tasc,tdesc,yw= 0.0;
 font_metrics(tick_font,&asc,&desc);
@@ -971,14 +989,14 @@ j->ax.to= CURVE_W-MARGIN-last;
 j->ay.from= CURVE_H-(MARGIN+lasc+ldesc+LABEL_PAD+asc+desc+TICK_PAD+TICK_LEN);
 j->ay.to= MARGIN+tasc+tdesc+TITLE_PAD;
 
-/*:455*/
-#line 8259 "attention.w"
+/*:457*/
+#line 8316 "attention.w"
 
 return 0;
 }
 
-/*:454*//*456:*/
-#line 8280 "attention.w"
+/*:456*//*458:*/
+#line 8337 "attention.w"
 
 static void curve_job_draw(Canvas*cv,const void*job)
 {
@@ -992,8 +1010,8 @@ line(cr,axis_pos(&j->ax,j->tx.v[k]),y0,axis_pos(&j->ax,j->tx.v[k]),y1,0.5,0.9);
 for(int k= 0;k<j->ty.n;k++)
 if(j->ty.major[k])
 line(cr,x0,axis_pos(&j->ay,j->ty.v[k]),x1,axis_pos(&j->ay,j->ty.v[k]),0.5,0.9);
-/*457:*/
-#line 8297 "attention.w"
+/*459:*/
+#line 8354 "attention.w"
 
 cairo_save(cr);
 cairo_rectangle(cr,x0,y1,x1-x0,y0-y1);
@@ -1010,11 +1028,11 @@ cairo_fill(cr);
 }else cairo_stroke(cr);
 cairo_restore(cr);
 
-/*:457*/
-#line 8293 "attention.w"
+/*:459*/
+#line 8350 "attention.w"
 
-/*458:*/
-#line 8314 "attention.w"
+/*460:*/
+#line 8371 "attention.w"
 
 double asc,desc,lasc,ldesc,tasc,tdesc;
 font_metrics(tick_font,&asc,&desc);
@@ -1042,13 +1060,13 @@ canvas_text(cv,axis_font,MARGIN+lasc,(y0+y1+yw)/2,-90.0,j->ylabel);
 canvas_text(cv,title_font,fmax(MARGIN,fmin((x0+x1-tw)/2,CURVE_W-MARGIN-tw)),
 MARGIN+tasc,0.0,j->title);
 
-/*:458*/
-#line 8294 "attention.w"
+/*:460*/
+#line 8351 "attention.w"
 
 }
 
-/*:456*//*459:*/
-#line 8341 "attention.w"
+/*:458*//*461:*/
+#line 8398 "attention.w"
 
 static void curve_job_end(CurveJob*j)
 {
@@ -1075,8 +1093,8 @@ curve_job_end(&j);
 return status;
 }
 
-/*:459*/
-#line 7085 "attention.w"
+/*:461*/
+#line 7115 "attention.w"
 
 
-/*:395*/
+/*:396*/

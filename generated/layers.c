@@ -1,15 +1,15 @@
 /*65:*/
-#line 1135 "attention.w"
+#line 1137 "attention.w"
 
 #include "attention.h"
 #include <string.h> 
 /*68:*/
-#line 1198 "attention.w"
+#line 1200 "attention.w"
 
 typedef float vec16 __attribute__((vector_size(16*sizeof(float)),aligned(sizeof(float))));
 
 /*:68*//*69:*/
-#line 1207 "attention.w"
+#line 1209 "attention.w"
 
 static inline void fold(vec16*s,const vec16*a,const vec16*b,int d)
 {
@@ -37,7 +37,7 @@ default:*s= __builtin_shufflevector(*a,*b,0,2,4,6,8,10,12,14,
 }
 
 /*:69*//*70:*/
-#line 1238 "attention.w"
+#line 1240 "attention.w"
 
 static inline __attribute__((always_inline))void dot16(vec16*s,const float*W,int C,
 const float*x)
@@ -58,7 +58,7 @@ for(int r= 0;r<16;r++)(*s)[r]+= W[(size_t)r*C+i]*x[i];
 }
 
 /*:70*//*85:*/
-#line 1451 "attention.w"
+#line 1453 "attention.w"
 
 static void gru_row_forward(float*restrict h_new,GruCache*restrict cache,
 const float*restrict gi,const float*restrict gh,const float*restrict h,int H)
@@ -69,7 +69,7 @@ gh[j],gh[H+j],gh[2*H+j],h[j],&cache[j]);
 }
 
 /*:85*//*114:*/
-#line 1872 "attention.w"
+#line 1874 "attention.w"
 
 #define BLOCK 128
 static inline __attribute__((always_inline))void transposed_block(float*dx,
@@ -102,7 +102,7 @@ dx[(size_t)b*C+j]= s;
 }
 
 /*:114*//*115:*/
-#line 1904 "attention.w"
+#line 1906 "attention.w"
 
 static void add_transposed_products(float*dx,const float*W,const float*dy,
 int B,int C,int OC)
@@ -114,7 +114,7 @@ for(;b<B;b++)transposed_block(dx+(size_t)b*C,W,dy+(size_t)b*OC,C,OC,1);
 }
 
 /*:115*//*116:*/
-#line 1922 "attention.w"
+#line 1924 "attention.w"
 
 static inline __attribute__((always_inline))void outer_block(float*dw,
 const float*dy,int stride,const float*x,int B,int C,const int R,const int add)
@@ -146,7 +146,7 @@ dw[(size_t)r*C+j]= g;
 }
 
 /*:116*//*117:*/
-#line 1956 "attention.w"
+#line 1958 "attention.w"
 
 void outer_products(float*dw,const float*dy,int stride,
 const float*x,int B,int C,int rows,int add)
@@ -162,10 +162,10 @@ for(;r<rows;r++)outer_block(dw+(size_t)r*C,dy+r,stride,x,B,C,1,0);
 }
 
 /*:117*/
-#line 1138 "attention.w"
+#line 1140 "attention.w"
 
 /*66:*/
-#line 1145 "attention.w"
+#line 1147 "attention.w"
 
 void embedding_forward(float*out,const float*table,const int*ids,int B,int H)
 {
@@ -174,7 +174,7 @@ memcpy(out+(size_t)b*H,table+(size_t)ids[b]*H,(size_t)H*sizeof(float));
 }
 
 /*:66*//*67:*/
-#line 1167 "attention.w"
+#line 1169 "attention.w"
 
 static inline float dot(const float*a,const float*b,int n)
 {
@@ -191,7 +191,7 @@ return s;
 }
 
 /*:67*//*71:*/
-#line 1266 "attention.w"
+#line 1268 "attention.w"
 
 void linear_forward(float*out,const float*inp,const float*weight,
 const float*bias,int B,int C,int OC)
@@ -217,7 +217,7 @@ out[(size_t)b*OC+o]= dot(w,inp+(size_t)b*C,C)+beta;
 }
 
 /*:71*//*72:*/
-#line 1293 "attention.w"
+#line 1295 "attention.w"
 
 void relu_forward(float*out,const float*inp,int n)
 {
@@ -225,7 +225,7 @@ for(int i= 0;i<n;i++)out[i]= inp[i]> 0.0f?inp[i]:0.0f;
 }
 
 /*:72*//*73:*/
-#line 1315 "attention.w"
+#line 1317 "attention.w"
 
 void softmax_forward(float*out,const float*inp,int B,int n)
 {
@@ -233,7 +233,7 @@ for(int b= 0;b<B;b++){
 const float*s= inp+(size_t)b*n;
 float*p= out+(size_t)b*n;
 /*74:*/
-#line 1334 "attention.w"
+#line 1336 "attention.w"
 
 float mx= s[0],sum= 0.0f;
 for(int i= 1;i<n;i++)if(s[i]> mx)mx= s[i];
@@ -241,7 +241,7 @@ for(int i= 0;i<n;i++)sum+= p[i]= expf(s[i]-mx);
 for(int i= 0;i<n;i++)p[i]/= sum;
 
 /*:74*/
-#line 1321 "attention.w"
+#line 1323 "attention.w"
 
 }
 }
@@ -252,7 +252,7 @@ for(int b= 0;b<B;b++){
 const float*s= inp+(size_t)b*n;
 float*p= out+(size_t)b*n;
 /*75:*/
-#line 1340 "attention.w"
+#line 1342 "attention.w"
 
 float mx= s[0],sum= 0.0f;
 for(int i= 1;i<n;i++)if(s[i]> mx)mx= s[i];
@@ -261,30 +261,30 @@ float lse= mx+logf(sum);
 for(int i= 0;i<n;i++)p[i]= s[i]-lse;
 
 /*:75*/
-#line 1330 "attention.w"
+#line 1332 "attention.w"
 
 }
 }
 
 /*:73*//*77:*/
-#line 1361 "attention.w"
+#line 1363 "attention.w"
 
 float nll_forward(const float*logp,const int*target,int B,int V)
 {
 float loss= 0.0f;
 /*78:*/
-#line 1369 "attention.w"
+#line 1371 "attention.w"
 
 for(int b= 0;b<B;b++)loss-= logp[(size_t)b*V+target[b]];
 
 /*:78*/
-#line 1365 "attention.w"
+#line 1367 "attention.w"
 
 return loss;
 }
 
 /*:77*//*86:*/
-#line 1460 "attention.w"
+#line 1462 "attention.w"
 
 void gru_cell_forward(float*h_new,GruCache*cache,const float*gi,
 const float*gh,const float*h,int B,int H)
@@ -295,7 +295,7 @@ gi+(size_t)b*3*H,gh+(size_t)b*3*H,h+(size_t)b*H,H);
 }
 
 /*:86*//*88:*/
-#line 1487 "attention.w"
+#line 1489 "attention.w"
 
 void attention_forward(float*w,float*ctx,const float*scores,
 const float*enc_out,int B,int L,int H)
@@ -304,7 +304,7 @@ for(int b= 0;b<B;b++){
 const float*s= scores+(size_t)b*L,*O= enc_out+(size_t)b*L*H;
 float*wb= w+(size_t)b*L,*c= ctx+(size_t)b*H;
 /*89:*/
-#line 1498 "attention.w"
+#line 1500 "attention.w"
 
 softmax_forward(wb,s,1,L);
 for(int j= 0;j<H;j++)c[j]= 0.0f;
@@ -312,30 +312,30 @@ for(int i= 0;i<L;i++)
 for(int j= 0;j<H;j++)c[j]+= wb[i]*O[(size_t)i*H+j];
 
 /*:89*/
-#line 1494 "attention.w"
+#line 1496 "attention.w"
 
 }
 }
 
 /*:88*//*110:*/
-#line 1818 "attention.w"
+#line 1820 "attention.w"
 
 void nll_backward(float*dlogits,const float*logp,const int*target,int B,int V)
 {
 /*111:*/
-#line 1824 "attention.w"
+#line 1826 "attention.w"
 
 for(int b= 0;b<B;b++)
 for(int j= 0;j<V;j++)
 dlogits[(size_t)b*V+j]= expf(logp[(size_t)b*V+j])-(j==target[b]?1.0f:0.0f);
 
 /*:111*/
-#line 1821 "attention.w"
+#line 1823 "attention.w"
 
 }
 
 /*:110*//*113:*/
-#line 1842 "attention.w"
+#line 1844 "attention.w"
 
 void linear_backward(float*dinp,float*dweight,float*dbias,
 const float*dout,const float*inp,const float*weight,int B,int C,int OC)
@@ -348,7 +348,7 @@ for(int b= 0;b<B;b++)dbias[o]+= dout[(size_t)b*OC+o];
 }
 
 /*:113*//*118:*/
-#line 1972 "attention.w"
+#line 1974 "attention.w"
 
 void relu_backward(float*dinp,const float*dout,const float*inp,int n)
 {
@@ -356,7 +356,7 @@ for(int i= 0;i<n;i++)dinp[i]= inp[i]> 0.0f?dout[i]:0.0f;
 }
 
 /*:118*//*119:*/
-#line 1982 "attention.w"
+#line 1984 "attention.w"
 
 void embedding_backward(float*dtable,const float*dout,const int*ids,int B,int H)
 {
@@ -367,7 +367,7 @@ for(int j= 0;j<H;j++)row[j]+= dout[(size_t)b*H+j];
 }
 
 /*:119*//*124:*/
-#line 2046 "attention.w"
+#line 2048 "attention.w"
 
 void gru_cell_backward(float*dgi,float*dgh,float*dh,const float*dh_new,
 const float*h,const GruCache*cache,int B,int H)
@@ -385,7 +385,7 @@ h3[H+j]= i3[H+j];
 }
 
 /*:124*//*126:*/
-#line 2079 "attention.w"
+#line 2081 "attention.w"
 
 void attention_backward(float*dscores,float*denc_out,const float*dctx,
 const float*w,const float*enc_out,int B,int L,int H)
@@ -395,7 +395,7 @@ const float*wb= w+(size_t)b*L,*O= enc_out+(size_t)b*L*H;
 const float*dc= dctx+(size_t)b*H;
 float*ds= dscores+(size_t)b*L,*dO= denc_out+(size_t)b*L*H;
 /*127:*/
-#line 2091 "attention.w"
+#line 2093 "attention.w"
 
 float avg= 0.0f;
 for(int i= 0;i<L;i++){
@@ -406,13 +406,13 @@ for(int j= 0;j<H;j++)dO[(size_t)i*H+j]+= wb[i]*dc[j];
 for(int i= 0;i<L;i++)ds[i]= wb[i]*(ds[i]-avg);
 
 /*:127*/
-#line 2087 "attention.w"
+#line 2089 "attention.w"
 
 }
 }
 
 /*:126*/
-#line 1139 "attention.w"
+#line 1141 "attention.w"
 
 
 /*:65*/

@@ -1,5 +1,5 @@
 /*52:*/
-#line 912 "attention.w"
+#line 914 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
@@ -9,7 +9,7 @@
 #include <sched.h> 
 #include <stdatomic.h> 
 /*59:*/
-#line 1043 "attention.w"
+#line 1045 "attention.w"
 
 static float*alloc_on_huge_pages(size_t n)
 {
@@ -21,13 +21,13 @@ if(posix_memalign(&p,page,bytes)!=0)return xcalloc(n,sizeof(float));
 #ifdef MADV_HUGEPAGE
 madvise(p,bytes,MADV_HUGEPAGE);
 #endif
-#line 1054 "attention.w"
+#line 1056 "attention.w"
  memset(p,0,bytes);
 return p;
 }
 
 /*:59*//*61:*/
-#line 1074 "attention.w"
+#line 1076 "attention.w"
 
 static double uniform(unsigned short xs[3],double a)
 {
@@ -41,7 +41,7 @@ return sqrt(-2.0*log(u))*cos(2.0*M_PI*v);
 }
 
 /*:61*//*93:*/
-#line 1552 "attention.w"
+#line 1554 "attention.w"
 
 static void*calloc_lines(size_t n,size_t size)
 {
@@ -53,7 +53,7 @@ return p;
 }
 
 /*:93*//*148:*/
-#line 2431 "attention.w"
+#line 2433 "attention.w"
 
 static void adam_tensor(Model*m,int k,size_t n,const AdamConstants*c)
 {
@@ -63,7 +63,7 @@ memset(m->grad_mem+at,0,n*sizeof(float));
 }
 
 /*:148*//*151:*/
-#line 2509 "attention.w"
+#line 2511 "attention.w"
 
 static void update_rows(Model*m,const Deferred*d,const AdamConstants*c,float*g)
 {
@@ -79,7 +79,7 @@ at+= n;
 }
 
 /*:151*//*152:*/
-#line 2528 "attention.w"
+#line 2530 "attention.w"
 
 static void update_half(Model*m,const Deferred*d,int nd,int first,int last,
 const AdamConstants*c,float*rows)
@@ -96,7 +96,7 @@ if(!deferred[k])adam_tensor(m,k,spec_numel(&s[k]),c);
 }
 
 /*:152*//*153:*/
-#line 2580 "attention.w"
+#line 2582 "attention.w"
 
 struct Pipeline{
 _Atomic long job __attribute__((aligned(64)));
@@ -116,14 +116,14 @@ pthread_cond_t wake;
 };
 
 /*:153*//*154:*/
-#line 2604 "attention.w"
+#line 2606 "attention.w"
 
 static inline void spin_pause(int*spins)
 {
 #if defined(__x86_64__) || defined(__i386__)
 __builtin_ia32_pause();
 #endif
-#line 2610 "attention.w"
+#line 2612 "attention.w"
  if(++*spins> 4096)sched_yield();
 }
 
@@ -134,7 +134,7 @@ while(atomic_load_explicit(counter,memory_order_acquire)<value)spin_pause(&spins
 }
 
 /*:154*//*155:*/
-#line 2623 "attention.w"
+#line 2625 "attention.w"
 
 static void encoder_pairs(struct Pipeline*p)
 {
@@ -152,7 +152,7 @@ update_half(m,d,N_ENC_DEFERRED,ENC_EMB,ENC_B_HH,&c,m->act.d_enc_rows);
 }
 
 /*:155*//*156:*/
-#line 2641 "attention.w"
+#line 2643 "attention.w"
 
 static void*encoder_thread(void*arg)
 {
@@ -172,7 +172,7 @@ atomic_store_explicit(&p->finished,seen,memory_order_release);
 }
 
 /*:156*//*157:*/
-#line 2662 "attention.w"
+#line 2664 "attention.w"
 
 static struct Pipeline*pipeline_start(void)
 {
@@ -210,10 +210,10 @@ free(p);
 }
 
 /*:157*/
-#line 920 "attention.w"
+#line 922 "attention.w"
 
 /*53:*/
-#line 925 "attention.w"
+#line 927 "attention.w"
 
 void tensor_specs(const Config*c,TensorSpec s[N_TENSORS])
 {
@@ -242,7 +242,7 @@ return(size_t)s->rows*(size_t)(s->cols?s->cols:1);
 }
 
 /*:53*//*54:*/
-#line 955 "attention.w"
+#line 957 "attention.w"
 
 size_t tensors_point(Tensors*t,float*mem,const Config*c)
 {
@@ -257,7 +257,7 @@ return off;
 }
 
 /*:54*//*57:*/
-#line 991 "attention.w"
+#line 993 "attention.w"
 
 void model_alloc(Model*m,const Config*c,Vocab*vin,Vocab*vout)
 {
@@ -267,7 +267,7 @@ m->vin= *vin;
 m->vout= *vout;
 m->n_params= tensors_point(NULL,NULL,c);
 /*58:*/
-#line 1026 "attention.w"
+#line 1028 "attention.w"
 
 size_t stride= (m->n_params+64+15)/16*16+64;
 m->param_mem= alloc_on_huge_pages(4*stride);
@@ -276,7 +276,7 @@ m->m_mem= m->grad_mem+stride;
 m->v_mem= m->m_mem+stride;
 
 /*:58*/
-#line 999 "attention.w"
+#line 1001 "attention.w"
 
 tensors_point(&m->params,m->param_mem,c);
 tensors_point(&m->grads,m->grad_mem,c);
@@ -294,18 +294,18 @@ memset(m,0,sizeof*m);
 }
 
 /*:57*//*62:*/
-#line 1089 "attention.w"
+#line 1091 "attention.w"
 
 void model_init_random(Model*m,uint64_t seed)
 {
 /*63:*/
-#line 1110 "attention.w"
+#line 1112 "attention.w"
 
 unsigned short xs[3]= {(unsigned short)(0x330e^(seed>>32)),(unsigned short)seed,
 (unsigned short)(seed>>16)};
 
 /*:63*/
-#line 1092 "attention.w"
+#line 1094 "attention.w"
 
 TensorSpec s[N_TENSORS];
 tensor_specs(&m->cfg,s);
@@ -322,7 +322,7 @@ m->adam_t= 0;
 }
 
 /*:62*//*94:*/
-#line 1562 "attention.w"
+#line 1564 "attention.w"
 
 void activations_alloc(Activations*a,const Config*c)
 {
@@ -335,7 +335,7 @@ a->enc_cache= calloc_lines(L*H,sizeof(GruCache));
 a->enc_h= calloc_lines((L+1)*H,sizeof(float));
 a->enc_out= calloc_lines(L*H,sizeof(float));
 /*101:*/
-#line 1659 "attention.w"
+#line 1661 "attention.w"
 
 a->dec_eh= calloc_lines(L*2*H,sizeof(float));
 a->dec_scores= calloc_lines(L*L,sizeof(float));
@@ -351,10 +351,10 @@ a->logits= calloc_lines(L*V,sizeof(float));
 a->logp= calloc_lines(L*V,sizeof(float));
 
 /*:101*/
-#line 1573 "attention.w"
+#line 1575 "attention.w"
 
 /*131:*/
-#line 2142 "attention.w"
+#line 2144 "attention.w"
 
 a->d_logits= calloc_lines(L*V,sizeof(float));
 a->d_hout= calloc_lines(L*H,sizeof(float));
@@ -378,27 +378,27 @@ a->d_rows= calloc_lines(ROW_BLOCK> 2*H?ROW_BLOCK:2*H,sizeof(float));
 a->d_enc_rows= calloc_lines(ROW_BLOCK> 2*H?ROW_BLOCK:2*H,sizeof(float));
 
 /*:131*/
-#line 1574 "attention.w"
+#line 1576 "attention.w"
 
 }
 
 /*:94*//*95:*/
-#line 1578 "attention.w"
+#line 1580 "attention.w"
 
 void activations_free(Activations*a)
 {
 void*all[]= {a->enc_x,a->enc_gi,a->enc_gh,a->enc_cache,a->enc_h,
 a->enc_out,/*102:*/
-#line 1673 "attention.w"
+#line 1675 "attention.w"
 
 a->dec_eh,a->dec_scores,a->dec_w,a->dec_ec,a->dec_pre,a->dec_o,
 a->dec_gi,a->dec_gh,a->dec_cache,a->dec_h,a->logits,a->logp
 
 /*:102*/
-#line 1582 "attention.w"
+#line 1584 "attention.w"
 ,
 /*132:*/
-#line 2164 "attention.w"
+#line 2166 "attention.w"
 
 a->d_logits,a->d_hout,a->d_dec_gi,a->d_dec_gh,a->d_pre,a->d_scores,
 a->d_dec_e,a->d_enc_out,a->d_enc_gi,a->d_enc_gh,a->d_enc_x,a->d_h,
@@ -406,14 +406,14 @@ a->d_hprev,a->d_o,a->d_ec,a->d_eh,a->d_enc_h,a->d_enc_hprev,a->d_rows,
 a->d_enc_rows
 
 /*:132*/
-#line 1583 "attention.w"
+#line 1585 "attention.w"
 };
 for(size_t k= 0;k<sizeof all/sizeof all[0];k++)free(all[k]);
 memset(a,0,sizeof*a);
 }
 
 /*:95*//*97:*/
-#line 1597 "attention.w"
+#line 1599 "attention.w"
 
 void encoder_forward(Model*m,const int*src,int T)
 {
@@ -435,7 +435,7 @@ memcpy(a->enc_out,a->enc_h+H,(size_t)T*H*sizeof(float));
 }
 
 /*:97*//*103:*/
-#line 1677 "attention.w"
+#line 1679 "attention.w"
 
 DecoderStep decoder_step(const Activations*a,const Config*c,int t)
 {
@@ -447,7 +447,7 @@ a->dec_h+(k+1)*H,a->dec_cache+k*H};
 }
 
 /*:103*//*104:*/
-#line 1690 "attention.w"
+#line 1692 "attention.w"
 
 void decoder_step_forward(const Model*m,int token,const float*h_prev,
 const float*enc_out,const DecoderStep*s)
@@ -467,7 +467,7 @@ gru_cell_forward(s->h,s->cache,s->gi,s->gh,h_prev,1,H);
 }
 
 /*:104*//*106:*/
-#line 1733 "attention.w"
+#line 1735 "attention.w"
 
 float seq2seq_forward(Model*m,const Example*ex)
 {
@@ -493,7 +493,7 @@ return nll_forward(a->logp,ex->tgt,T,c->V_out);
 }
 
 /*:106*//*134:*/
-#line 2200 "attention.w"
+#line 2202 "attention.w"
 
 void seq2seq_backward_deferred(Model*m,const Example*ex,Deferred d[N_DEFERRED])
 {
@@ -510,7 +510,7 @@ const Tensors*G= &m->grads;
 int H= c->H,L= c->L,V= c->V_out,T= a->T_tgt;
 size_t h= (size_t)H;
 /*137:*/
-#line 2251 "attention.w"
+#line 2253 "attention.w"
 
 nll_backward(a->d_logits,a->logp,ex->tgt,T,V);
 memset(a->d_hout,0,(size_t)T*h*sizeof(float));
@@ -520,10 +520,10 @@ memset(a->d_enc_out,0,(size_t)L*h*sizeof(float));
 memset(a->d_hprev,0,h*sizeof(float));
 
 /*:137*/
-#line 2215 "attention.w"
+#line 2217 "attention.w"
 
 /*138:*/
-#line 2266 "attention.w"
+#line 2268 "attention.w"
 
 for(int t= T-1;t>=0;t--){
 DecoderStep s= decoder_step(a,c,t);
@@ -549,10 +549,10 @@ a->d_hprev[j]+= a->d_eh[H+j];
 }
 
 /*:138*/
-#line 2216 "attention.w"
+#line 2218 "attention.w"
 
 /*139:*/
-#line 2294 "attention.w"
+#line 2296 "attention.w"
 
 d[1]= (Deferred){DEC_W_HH,a->d_dec_gh,a->dec_h,T,H,3*H};
 d[2]= (Deferred){DEC_W_IH,a->d_dec_gi,a->dec_o,T,H,3*H};
@@ -565,7 +565,7 @@ linear_backward(NULL,NULL,G->attn_b,a->d_scores,NULL,NULL,T,2*H,L);
 embedding_backward(G->dec_emb,a->d_dec_e,a->dec_in,T,H);
 
 /*:139*/
-#line 2217 "attention.w"
+#line 2219 "attention.w"
 
 memcpy(a->d_enc_hprev,a->d_hprev,h*sizeof(float));
 }
@@ -578,7 +578,7 @@ const Tensors*G= &m->grads;
 int H= m->cfg.H,S= ex->src_len;
 size_t h= (size_t)H;
 /*140:*/
-#line 2313 "attention.w"
+#line 2315 "attention.w"
 
 for(int t= S-1;t>=0;t--){
 const float*h_prev= a->enc_h+(size_t)t*h;
@@ -597,12 +597,12 @@ d[1]= (Deferred){ENC_W_HH,a->d_enc_gh+3*h,a->enc_h+h,S-1,H,3*H};
 embedding_backward(G->enc_emb,a->d_enc_x,ex->src,S,H);
 
 /*:140*/
-#line 2228 "attention.w"
+#line 2230 "attention.w"
 
 }
 
 /*:134*//*135:*/
-#line 2233 "attention.w"
+#line 2235 "attention.w"
 
 void seq2seq_backward(Model*m,const Example*ex)
 {
@@ -614,13 +614,13 @@ d[k].B,d[k].C,d[k].OC);
 }
 
 /*:135*//*142:*/
-#line 2365 "attention.w"
+#line 2367 "attention.w"
 
 AdamConstants adam_constants(double lr,double beta1,double beta2,double eps,long t)
 {
 AdamConstants k;
 /*143:*/
-#line 2379 "attention.w"
+#line 2381 "attention.w"
 
 k.b1= (float)beta1;
 k.a1= (float)(1.0-beta1);
@@ -631,7 +631,7 @@ k.inv_bc2= (float)(1.0/sqrt(1.0-pow(beta2,(double)t)));
 k.eps= (float)eps;
 
 /*:143*/
-#line 2369 "attention.w"
+#line 2371 "attention.w"
 
 return k;
 }
@@ -640,7 +640,7 @@ void adam_apply(float*p,const float*g,float*m,float*v,size_t n,
 const AdamConstants*k)
 {
 /*144:*/
-#line 2392 "attention.w"
+#line 2394 "attention.w"
 
 const AdamConstants c= *k;
 for(size_t i= 0;i<n;i++){
@@ -653,12 +653,12 @@ p[i]-= c.step*mi/(sqrtf(vi)*c.inv_bc2+c.eps);
 }
 
 /*:144*/
-#line 2376 "attention.w"
+#line 2378 "attention.w"
 
 }
 
 /*:142*//*146:*/
-#line 2410 "attention.w"
+#line 2412 "attention.w"
 
 void adam_update(float*p,const float*g,float*m,float*v,size_t n,
 double lr,double beta1,double beta2,double eps,long t)
@@ -668,7 +668,7 @@ adam_apply(p,g,m,v,n,&k);
 }
 
 /*:146*//*147:*/
-#line 2422 "attention.w"
+#line 2424 "attention.w"
 
 void optimizer_step(Model*m,double lr)
 {
@@ -679,7 +679,7 @@ for(int k= 0;k<N_TENSORS;k++)adam_tensor(m,k,spec_numel(&s[k]),&c);
 }
 
 /*:147*//*150:*/
-#line 2488 "attention.w"
+#line 2490 "attention.w"
 
 float train_step(Model*m,const Example*ex,double lr)
 {
@@ -694,7 +694,7 @@ return loss;
 }
 
 /*:150*//*158:*/
-#line 2705 "attention.w"
+#line 2707 "attention.w"
 
 int train_pairs(Model*m,const Example*ex,int n,long epochs,double lr,int threads,
 float*loss)
@@ -707,7 +707,7 @@ for(long k= 0;k<steps;k++)loss[k]= train_step(m,&ex[k%n],lr);
 return 1;
 }
 /*159:*/
-#line 2723 "attention.w"
+#line 2725 "attention.w"
 
 p->m= m;
 p->ex= ex;
@@ -720,10 +720,10 @@ atomic_store(&p->decoded,0);
 post_job(p);
 
 /*:159*/
-#line 2716 "attention.w"
+#line 2718 "attention.w"
 
 /*160:*/
-#line 2737 "attention.w"
+#line 2739 "attention.w"
 
 for(long k= 0;k<steps;k++){
 Deferred d[N_DEC_DEFERRED];
@@ -736,7 +736,7 @@ update_half(m,d,N_DEC_DEFERRED,DEC_EMB,N_TENSORS-1,&c,m->act.d_rows);
 }
 
 /*:160*/
-#line 2717 "attention.w"
+#line 2719 "attention.w"
 
 wait_until(&p->finished,atomic_load(&p->job));
 m->adam_t+= steps;
@@ -744,7 +744,7 @@ return 2;
 }
 
 /*:158*//*163:*/
-#line 2774 "attention.w"
+#line 2776 "attention.w"
 
 int argmax(const float*x,int n)
 {
@@ -761,7 +761,7 @@ int H= c->H,L= c->L,V= c->V_out,n= 0;
 encoder_forward(m,src,T);
 memcpy(a->dec_h,a->enc_h+(size_t)T*H,(size_t)H*sizeof(float));
 /*164:*/
-#line 2793 "attention.w"
+#line 2795 "attention.w"
 
 int token= SOS_TOKEN;
 for(int t= 0;t<L;t++){
@@ -776,13 +776,13 @@ out[n++]= token;
 }
 
 /*:164*/
-#line 2789 "attention.w"
+#line 2791 "attention.w"
 
 return n;
 }
 
 /*:163*/
-#line 921 "attention.w"
+#line 923 "attention.w"
 
 
 /*:52*/

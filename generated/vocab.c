@@ -1,5 +1,5 @@
 /*14:*/
-#line 331 "attention.w"
+#line 333 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
@@ -7,7 +7,7 @@
 #include <errno.h> 
 #include <utf8proc.h> 
 /*15:*/
-#line 345 "attention.w"
+#line 347 "attention.w"
 
 static uint32_t word_hash(const char*w)
 {
@@ -20,12 +20,12 @@ return h;
 }
 
 /*:15*//*16:*/
-#line 362 "attention.w"
+#line 364 "attention.w"
 
 static int*vocab_probe(const Vocab*v,const char*w)
 {
 /*17:*/
-#line 370 "attention.w"
+#line 372 "attention.w"
 
 uint32_t mask= (uint32_t)v->nslot-1;
 uint32_t i= word_hash(w)&mask;
@@ -34,12 +34,12 @@ i= (i+1)&mask;
 return&v->slot[i];
 
 /*:17*/
-#line 365 "attention.w"
+#line 367 "attention.w"
 
 }
 
 /*:16*//*19:*/
-#line 388 "attention.w"
+#line 390 "attention.w"
 
 int vocab_find(const Vocab*v,const char*w)
 {
@@ -48,7 +48,7 @@ return*s?*s-1:-1;
 }
 
 /*:19*//*20:*/
-#line 398 "attention.w"
+#line 400 "attention.w"
 
 int vocab_add(Vocab*v,const char*w)
 {
@@ -61,7 +61,7 @@ v->word= xrealloc(v->word,(size_t)v->cap*sizeof*v->word);
 v->word[v->n]= xstrdup(w);
 *s= ++v->n;
 if(2*v->n> v->nslot)/*21:*/
-#line 413 "attention.w"
+#line 415 "attention.w"
 
 {
 free(v->slot);
@@ -71,13 +71,13 @@ for(int k= 0;k<v->n;k++)*vocab_probe(v,v->word[k])= k+1;
 }
 
 /*:21*/
-#line 409 "attention.w"
+#line 411 "attention.w"
 
 return v->n-1;
 }
 
 /*:20*//*22:*/
-#line 422 "attention.w"
+#line 424 "attention.w"
 
 void vocab_init(Vocab*v)
 {
@@ -101,7 +101,7 @@ v->n= v->cap= v->nslot= 0;
 }
 
 /*:22*//*23:*/
-#line 446 "attention.w"
+#line 448 "attention.w"
 
 void vocab_add_sentence(Vocab*v,const char*s)
 {
@@ -118,7 +118,7 @@ if(*s==' ')s++;
 }
 
 /*:23*//*25:*/
-#line 476 "attention.w"
+#line 478 "attention.w"
 
 int tokenize(const Vocab*v,const char*s,int*ids,int max,
 const char*where,const char*language)
@@ -135,7 +135,7 @@ word[k]= '\0';
 s+= k;
 if(*s==' ')s++;
 if(k> 0)/*26:*/
-#line 496 "attention.w"
+#line 498 "attention.w"
 
 {
 int id= vocab_find(v,word);
@@ -149,17 +149,17 @@ ids[n++]= id;
 }
 
 /*:26*/
-#line 491 "attention.w"
+#line 493 "attention.w"
 
 }
 return n;
 }
 
 /*:25*/
-#line 337 "attention.w"
+#line 339 "attention.w"
 
 /*34:*/
-#line 617 "attention.w"
+#line 619 "attention.w"
 
 typedef struct{char*s;size_t n,cap;int pending;}Out;
 
@@ -175,7 +175,7 @@ o->s[o->n++]= c;
 }
 
 /*:34*//*35:*/
-#line 634 "attention.w"
+#line 636 "attention.w"
 
 char*normalize_sentence(const char*s,size_t len,size_t*bad)
 {
@@ -192,7 +192,7 @@ return NULL;
 }
 i+= (size_t)k;
 /*36:*/
-#line 659 "attention.w"
+#line 661 "attention.w"
 
 utf8proc_int32_t piece[16];
 int boundclass= 0;
@@ -209,7 +209,7 @@ out_put(&o,(char)d);
 }
 
 /*:36*/
-#line 649 "attention.w"
+#line 651 "attention.w"
 
 }
 o.s[o.n]= '\0';
@@ -217,10 +217,10 @@ return o.s;
 }
 
 /*:35*/
-#line 338 "attention.w"
+#line 340 "attention.w"
 
 /*28:*/
-#line 515 "attention.w"
+#line 517 "attention.w"
 
 static const char*const seed_pairs[][2]= {
 {"i am a student","je suis etudiant"},
@@ -230,7 +230,7 @@ static const char*const seed_pairs[][2]= {
 {"they are artists","ils sont artistes"}};
 
 /*:28*//*30:*/
-#line 537 "attention.w"
+#line 539 "attention.w"
 
 static void pairs_push(PairList*pl,char*src,char*tgt,int line)
 {
@@ -262,7 +262,7 @@ free(pl->origin);
 }
 
 /*:30*//*31:*/
-#line 570 "attention.w"
+#line 572 "attention.w"
 
 void pairs_vocabularies(const PairList*pl,Vocab*vin,Vocab*vout)
 {
@@ -275,7 +275,7 @@ vocab_add_sentence(vout,pl->pair[k].tgt);
 }
 
 /*:31*//*40:*/
-#line 710 "attention.w"
+#line 712 "attention.w"
 
 static int count_words(const char*s)
 {
@@ -298,7 +298,7 @@ return 0;
 }
 
 /*:40*//*41:*/
-#line 732 "attention.w"
+#line 734 "attention.w"
 
 int pairs_read(PairList*pl,const char*path,int filter,int max_length)
 {
@@ -313,7 +313,7 @@ int lineno= 0,status= 0;
 while((len= getline(&line,&cap,f))>=0){
 lineno++;
 /*43:*/
-#line 764 "attention.w"
+#line 766 "attention.w"
 
 while(len> 0&&(line[len-1]=='\n'||line[len-1]=='\r'))len--;
 line[len]= '\0';
@@ -339,10 +339,10 @@ break;
 }
 
 /*:43*/
-#line 745 "attention.w"
+#line 747 "attention.w"
 
 /*44:*/
-#line 788 "attention.w"
+#line 790 "attention.w"
 
 pl->lines_read++;
 size_t bad= 0;
@@ -367,11 +367,11 @@ pl->dropped++;
 }
 
 /*:44*/
-#line 746 "attention.w"
+#line 748 "attention.w"
 
 }
 /*42:*/
-#line 757 "attention.w"
+#line 759 "attention.w"
 
 if(status==0&&ferror(f))
 status= kit_fail("%s: read error after line %d",path,lineno);
@@ -380,7 +380,7 @@ status= kit_fail("%s: no pair of its %d lines passes the %s filter",
 path,lineno,filter==FILTER_TUTORIAL?"tutorial":"length");
 
 /*:42*/
-#line 748 "attention.w"
+#line 750 "attention.w"
 
 free(line);
 fclose(f);
@@ -389,7 +389,7 @@ return status;
 }
 
 /*:41*//*47:*/
-#line 830 "attention.w"
+#line 832 "attention.w"
 
 int make_examples(const PairList*pl,const Vocab*vin,const Vocab*vout,
 int max_length,int append_eos,Example**out)
@@ -403,7 +403,7 @@ for(int k= 0;k<pl->n;k++){
 if(pl->pair[k].line)snprintf(where,sizeof where,"%.500s:%d",pl->origin,pl->pair[k].line);
 else snprintf(where,sizeof where,"%.500s pair %d",pl->origin,k+1);
 /*48:*/
-#line 851 "attention.w"
+#line 853 "attention.w"
 
 int n= tokenize(vin,pl->pair[k].src,ex[k].src,max_length,where,"English");
 int m= n<0?-1:tokenize(vout,pl->pair[k].tgt,ex[k].tgt,
@@ -421,7 +421,7 @@ ex[k].src_len= n;
 ex[k].tgt_len= m;
 
 /*:48*/
-#line 842 "attention.w"
+#line 844 "attention.w"
 
 }
 *out= ex;
@@ -429,7 +429,7 @@ return 0;
 }
 
 /*:47*//*220:*/
-#line 3734 "attention.w"
+#line 3736 "attention.w"
 
 static void tally_words(Vocab*v,int**count,const char*s)
 {
@@ -452,7 +452,7 @@ s+= k+(s[k]==' ');
 }
 
 /*:220*//*221:*/
-#line 3757 "attention.w"
+#line 3759 "attention.w"
 
 static void vocab_with_count(Vocab*out,const PairList*pl,int side,int min_count)
 {
@@ -478,7 +478,7 @@ vocab_with_count(vout,pl,1,min_count);
 }
 
 /*:221*//*222:*/
-#line 3785 "attention.w"
+#line 3787 "attention.w"
 
 int tokenize_unk(const Vocab*v,const char*s,int*ids,int max,int*unknown)
 {
@@ -503,7 +503,7 @@ return n;
 }
 
 /*:222*//*223:*/
-#line 3808 "attention.w"
+#line 3810 "attention.w"
 
 int make_examples_unk(const PairList*pl,const Vocab*vin,const Vocab*vout,
 int max_length,Example**out)
@@ -528,7 +528,7 @@ return 0;
 }
 
 /*:223*/
-#line 339 "attention.w"
+#line 341 "attention.w"
 
 
 /*:14*/
