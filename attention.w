@@ -10695,10 +10695,10 @@ for (int s = 0; s < n_src; s++) {
   printf("Exact match: %.1f%% (%d of %d sources equal one of their references)\n",
     n_src ? 100.0 * exact / n_src : 0.0, exact, n_src);
   for (int b = 0; b < 4; b++)
-    if (by_len[b].sentences > 0 || b < 3) {
+    if (by_len[b].sentences > 0) {
       bleu_format(&by_len[b], line, sizeof line);
       printf("  %-3s words: %5ld sources, %s\n", bucket_name[b], by_len[b].sentences, line);
-    }
+    } else if (b < 3) printf("  %-3s words:    no sources\n", bucket_name[b]);
   if (failed) printf("Failed: %d sources the model cannot read, counted as empty translations\n",
     failed);
   printf("Speed: %d sources in %.3f s, %.0f sentences/s\n", n_src - failed, seconds,
