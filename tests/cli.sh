@@ -392,6 +392,7 @@ if [ "$rc" -eq 0 ] && [ -s "$tmp/dev.safetensors" ]; then
   ok "train --device cpu: as without the option"
 else
   bad "train --device cpu: status $rc, $(errtext)"
+fi
 
 # --- saves refuse a target that is not a regular file ----------------------
 # A save renames a new file over its target; a fifo, a device, a symbolic link
