@@ -41,6 +41,22 @@
 % a display of equations with a comment column: \eqtable{a&=b&comment\cr ...}
 \def\eqtable#1{\null\,\vcenter{\openup1\jot\halign{\strut\hfil$\displaystyle{##}$&%
   $\displaystyle{{}##}$\hfil&\qquad\rm##\hfil\crcr#1\crcr}}\,}
+% References: \cite{key} or \cite{key1,key2} prints [n]; \bibitem{key}{text} in the
+% chapter References numbers the entries. The numbers come from the file that the
+% previous pdftex run wrote (\jobname.ref), as the contents do; a key without an
+% entry prints [?] and writes "Citation `key' undefined" to the log (book-check).
+\newcount\refcount
+\def\refdef#1#2{\expandafter\gdef\csname kitref:#1\endcsname{#2}}
+\def\cite#1{[\citelist#1,\end]}
+\def\citelist#1,#2\end{\citeone{#1}\ifx\relax#2\relax\else,\thinspace\citelist#2\end\fi}
+\def\citeone#1{\expandafter\ifx\csname kitref:#1\endcsname\relax
+  {\bf?}\message{Citation `#1' undefined}\else\csname kitref:#1\endcsname\fi}
+\def\bibitem#1#2{\global\advance\refcount by 1
+  \immediate\write\refout{\string\refdef{#1}{\the\refcount}}%
+  \par{\hangindent=2.5em\rightskip=0pt plus 4em\noindent\hbox to 2.5em{[\the\refcount]\hss}#2\par}\smallskip}
+\newread\refin \openin\refin=\jobname.ref
+\ifeof\refin \else \closein\refin \input \jobname.ref \fi
+\newwrite\refout \immediate\openout\refout=\jobname.ref
 
 @s GruCache int
 @s Config int
@@ -75,6 +91,8 @@
 @s pthread_t int
 @s pthread_mutex_t int
 @s pthread_cond_t int
+@s line normal
+@s restrict const
 
 @* What attention is for.
 @^attention@>
@@ -93,17 +111,29 @@ computes a set of weights, one per English word, that say how much it wants to
 look at each of them now. The weighted average of the encoder's vectors, the
 {\it context}, goes into the decoder's step together with the previous word.
 The weights are numbers we can print and draw: a picture of what the
-translator looks at while it writes each word.
+translator looks at while it writes each word. The same idea, without the
+recurrent network around it, is the whole of the Transformer~\cite{vaswani}.
 
 This book is a complete program that trains such a translator and explains
-every line of it. It starts where a well-known \PB{PyTorch} notebook starts:
-five English sentences and their French translations, a GRU encoder, a
-decoder with attention, teacher forcing, greedy decoding and heatmaps of the
-attention weights. It does the same work in C, without an automatic
+every line of it, in the manner of Knuth's literate programs~\cite{cweb}: one
+document is both the book and the program. It starts where a \PB{PyTorch}
+notebook, {\it Attention Mechanism in Sequence-to-Sequence (Seq2Seq)
+Models\/}~\cite{notebook} ({\it the notebook\/} from now on), starts:
+five English sentences and their French translations, a GRU encoder~\cite{cho},
+a decoder with attention~\cite{bahdanau}, teacher forcing, greedy decoding and
+heatmaps of the attention weights. Its model is the one of \PB{PyTorch}'s
+translation tutorial~\cite{tutorial}, cut down to five pairs. It does the same work in C, without an automatic
 differentiation library, so the gradient of every layer is derived here by
 hand and checked against finite differences and against \PB{PyTorch}. Along
 the way it fixes the notebook's bugs, and it trains about forty times faster
 than the notebook on the same machine.
+
+The program, its tests and its graded exercises are {\it the kit}. Eleven
+sections of the program are exercises: such a section says so (``This is
+exercise~1's code''), and the statement of the exercise follows it. In the
+student's copy of the kit those sections are stubs; each exercise is graded
+by {\it public tests}, which the student has, and {\it hidden tests}, kept
+for grading. The chapter on the exercises, at the end, lists them all.
 
 @ A reader who knows the notebook will find its parts here:
 \medskip
@@ -121,7 +151,27 @@ Parts 10 to 12: the heatmaps&Figures drawn with Cairo\cr}
 \medskip
 \noindent Beyond the notebook, the book shows what is wrong with it and how
 the kit fixes it, saves models that \PB{PyTorch} can read, and ends with the
-graded exercises.
+graded exercises. Later parts, not in this version, add batches and masks,
+the content-based attention of Bahdanau and Luong, beam search~\cite{wu},
+and the BLEU score~\cite{papineni}, which measures a translation by the
+sequences of words it shares with a reference.
+@^BLEU@>
+
+@ {\it Notation.} One letter has one meaning throughout the book.
+The English sentence is $x_1,\dots,x_T$ ($T$ words) and its French
+translation $y_1,\dots,y_{T'}$ ($T'$ words, \EOS\ included); the two
+vocabularies have $V_s$ and $V_t$ words (|V_in| and |V_out| in the code, and
+|V| in a layer that sees only one of them). $H$ is the hidden size, $L$ the
+longest sentence and the number of attention slots, $B$ the number of rows of
+a batch and $C$ the number of inputs of a layer. The encoder's states are
+$h_t$, stacked into the matrix $O$ of its outputs $o_i$; the decoder's states
+are $d_t$. A GRU cell computes a new state $h'$ from an old state $h$ (a
+prime on a state means nothing else), with the gates $r$, $z$ and the candidate $n$.
+$E$ and $F$ are the English and French embedding tables, $W$ a weight matrix
+and $b$ a bias, $s$ the attention scores, $w$ the weights and $c$ the
+context; $\bar q$ is the gradient of the loss with respect to $q$. The
+chapter on the backward pass has a table from these names to the code's.
+@^notation@>
 
 @ The program at a glance. One web, this document, tangles into a few C files,
 each a part of the story:
@@ -566,7 +616,7 @@ void pairs_vocabularies(const PairList *pl, Vocab *vin, Vocab *vout);
 @^normalisation@>
 Real data is messier than five hand-typed pairs: \.{"J'ai froid."} has
 capitals, an apostrophe, an accent and a full stop. The \PB{PyTorch}
-translation tutorial reduces every sentence to lower-case ASCII letters and
+translation tutorial~\cite{tutorial} reduces every sentence to lower-case ASCII letters and
 three punctuation marks, and we do exactly the same, so that the kit reads
 its corpus into the same pairs:
 
@@ -860,8 +910,10 @@ typedef struct {
   int L; /* maximum sentence length, the number of attention slots */
 } Config;
 
-@ Following llm.c, all parameters live in {\it one\/} contiguous array of
-floats, and so do their gradients and the two moment estimates of Adam. The
+@ Following llm.c~\cite{llmc}, all parameters live in {\it one\/} contiguous
+array of floats, and so do their gradients and the two {\it moments\/} of
+Adam, the optimizer (running averages of each parameter's gradient and of its
+square, explained in the chapter on Adam). The
 optimizer is a loop over four parallel arrays, zeroing the gradients is a
 |memset|, and a checkpoint is a copy. A struct of pointers
 gives each tensor a name; the union lets the same pointers be walked as an
@@ -951,7 +1003,7 @@ size_t tensors_point(Tensors *t, float *mem, const Config *c);
 
 @ The model is the configuration, the two vocabularies, the four buffers with
 their views, Adam's step counter and the activations of the last forward pass
-(the chapter on training lists them).
+(the chapters on the encoder and the decoder list them).
 @<Type of the model@>=
 @<Type of the activations@>@;
 typedef struct {
@@ -1041,9 +1093,9 @@ void model_free(Model *m);
 @ Initialisation follows \PB{PyTorch}'s defaults, so that the kit trains from
 the same distribution as the notebook (not from the same numbers: the random
 generators differ). An embedding row is drawn from the standard normal
-distribution $N(0,1)$. Every weight and bias of a linear layer with $n$ inputs
-is uniform on $[-1/\sqrt n,1/\sqrt n]$, and so is every GRU parameter, with
-$n=H$.
+distribution $N(0,1)$. Every weight and bias of a linear layer with $C$ inputs
+is uniform on $[-1/\sqrt C,1/\sqrt C]$, and so is every GRU parameter, with
+$C=H$.
 @^initialisation@>
 
 The random numbers come from |erand48|, the 48-bit linear congruential
@@ -1127,10 +1179,10 @@ void embedding_forward(float *out, const float *table, const int *ids, int B, in
     memcpy(out + (size_t) b * H, table + (size_t) ids[b] * H, (size_t) H * sizeof(float));
 }
 
-@ A {\it linear\/} layer with weight $W\in\reals^{m\times n}$ and bias
-$\beta\in\reals^m$ maps $x\in\reals^n$ to $y=Wx+\beta$: output $i$ is the dot product
-of row $i$ of $W$ with $x$, plus $\beta_i$. For a batch of $B$ inputs it does
-$Bmn$ multiply-adds, and it is where most of the time of the forward and
+@ A {\it linear\/} layer with weight $W\in\reals^{m\times C}$ and bias
+$b\in\reals^m$ maps $x\in\reals^C$ to $y=Wx+b$: output $i$ is the dot product
+of row $i$ of $W$ with $x$, plus $b_i$. For a batch of $B$ inputs it does
+$BmC$ multiply-adds, and it is where most of the time of the forward and
 backward passes goes.
 @^linear layer@>
 
@@ -1139,7 +1191,14 @@ additions, and a compiler may not reorder them on its own; so we choose an
 order that vector hardware likes: sixteen running sums, one per lane of a
 vector register, that take every sixteenth product, added together pairwise at
 the end. The order is fixed in the source, so the result is the same on every
-machine and with every vector width.
+machine and with every vector width, on one condition: that the compiler does
+not {\it contract\/} a multiplication and the addition after it into one
+fused multiply-add, which rounds once instead of twice and so gives other
+sums. Compilers may do that by default where the processor has the
+instruction; the Makefile forbids it with \.{-ffp-contract=off}. (The vector
+|expf| and |tanhf| of the gates may still differ from the scalar ones in the
+last place: see the header's includes.)
+@^fused multiply-add@>
 @^dot product@>
 @^vectorisation@>
 @<Layer functions@>=
@@ -1360,7 +1419,7 @@ float nll_forward(const float *logp, const int *target, int B, int V);
 @^GRU@>
 A recurrent network reads a sequence one element at a time and keeps a state
 vector $h\in\reals^H$ that summarises what it has read. The {\it gated recurrent
-unit\/} (GRU) computes the new state $h'$ from the input $x$ and the old state
+unit\/} (GRU)~\cite{cho} computes the new state $h'$ from the input $x$ and the old state
 $h$ in a way that can keep information unchanged over many steps:
 $$\eqalign{
 r&=\sigmoid(W_{ir}x+b_{ir}+W_{hr}h+b_{hr})\cr
@@ -1377,7 +1436,7 @@ decides how much of the old state goes into the candidate.
 
 These are exactly the equations of \PB{PyTorch}'s \.{nn.GRU}, and the details
 matter if the kit is to match it: the gates come in the order $r,z,n$ in the
-stacked matrices $W_i\in\reals^{3H\times n}$ and $W_h\in\reals^{3H\times H}$; there
+stacked matrices $W_i\in\reals^{3H\times C}$ and $W_h\in\reals^{3H\times H}$; there
 are two biases $b_i$ and $b_h$; and $r$ multiplies the {\it result\/} of the
 product $W_{hn}h+b_{hn}$, bias included. Other GRUs put $r$ before the
 product; they compute a different function.
@@ -1599,16 +1658,16 @@ void encoder_forward(Model *m, const int *src, int T);
 @^attention decoder@>
 @^location-based attention@>
 The decoder writes the French sentence one word at a time. Its state starts as
-the encoder's last state, $h'_0=h_T$, and its first input word is
-$y_0=\SOS$. At step $t$, with input word $y_{t-1}$ and state $h'_{t-1}$, the
+the encoder's last state, $d_0=h_T$, and its first input word is
+$y_0=\SOS$. At step $t$, with input word $y_{t-1}$ and state $d_{t-1}$, the
 notebook's decoder computes
 $$\eqtable{
-e&=E'_{y_{t-1}}&\hbox{(embedding of the input word)}\cr
-s&=W_a[e;h'_{t-1}]+b_a\in\reals^L&\hbox{(attention scores)}\cr
+e&=F_{y_{t-1}}&\hbox{(embedding of the input word)}\cr
+s&=W_a[e;d_{t-1}]+b_a\in\reals^L&\hbox{(attention scores)}\cr
 w&=\softmax(s),\quad c=O^{\top}w&\hbox{(weights and context)}\cr
 u&=\relu\bigl(W_c[e;c]+b_c\bigr)\in\reals^H&\hbox{(the GRU's input)}\cr
-h'_t&={\rm GRU}(u,h'_{t-1})\cr
-\ell_t&=\log\softmax(W_oh'_t+b_o)\in\reals^{V_t}&\hbox{(log-probabilities of the next word)}\cr}$$
+d_t&={\rm GRU}(u,d_{t-1})\cr
+\ell_t&=\log\softmax(W_od_t+b_o)\in\reals^{V_t}&\hbox{(log-probabilities of the next word)}\cr}$$
 where $[a;b]$ stacks two vectors into one. $W_a\in\reals^{L\times2H}$ is the
 notebook's \.{attn} layer and $W_c\in\reals^{H\times2H}$ its \.{attn\_combine}.
 
@@ -1618,20 +1677,39 @@ linear function that says ``look at position $i$'', whatever word is there.
 This is {\it location-based\/} attention. It can learn ``the second French
 word usually comes from the second English word'', but it cannot look for a
 word by its meaning, and since the softmax runs over all $L$ slots, some weight
-always goes to the zero rows of $O$ beyond the sentence's end. Bahdanau and
-Luong attention compute each score from the decoder's state {\it and\/} the
-encoder output $o_i$, and mask the padding. The kit calls the notebook's kind
-\.{--attention seed}, and reproduces it exactly before it improves on it.
+always goes to the zero rows of $O$ beyond the sentence's end.
 
-@ One decoder step keeps these vectors: $[e;h'_{t-1}]$ (|eh|), $s$
+{\it Content-based\/} attention computes each score from the decoder's state
+{\it and\/} the encoder output $o_i$, and the two classic kinds differ in
+which state. Bahdanau et al.~\cite{bahdanau} score with the {\it previous\/}
+state $d_{t-1}$, before the GRU step, by a small network,
+$s_i=v^{\top}\tanh(W_qd_{t-1}+W_ko_i)$ ({\it additive\/} attention), and
+feed the context into the step. Luong et al.~\cite{luong} score with the {\it
+new\/} state $d_t$, after the step, by a product, $s_i=d_t\cdot o_i$ or
+$d_t^{\top}W_ko_i$, and use the context to choose the word. Either way the
+softmax should run over the sentence's own $T$ words only; once sentences of
+different lengths share a batch, that becomes a {\it mask\/} over the
+padding. This version of the kit has only the notebook's kind, and reproduces
+it: the same weights give the same numbers as the notebook's \PB{PyTorch}
+code, to rounding (the notebook uses no dropout, so its forward pass is a
+fixed function of its weights). A checkpoint records the kind as \.{seed}.
+Part~II of the book, still to come, adds the content-based kinds, an option
+\.{--attention} that chooses the kind, and a comparison of them with the
+notebook's on the same pairs.
+@^Bahdanau attention@>
+@^Luong attention@>
+@^masking@>
+@^dropout@>
+
+@ One decoder step keeps these vectors: $[e;d_{t-1}]$ (|eh|), $s$
 (|scores|), $w$, $[e;c]$ (|ec|), $W_c[e;c]+b_c$ (|pre|), $u$ (|o|), the two GRU
-products, the GRU cache and the new state $h'_t$ (|h|). The vectors of all
+products, the GRU cache and the new state $d_t$ (|h|). The vectors of all
 steps are stored one after the other, and |decoder_step| points a
 |DecoderStep| at those of step |t|.
 @<Decoder activations@>=
 float *dec_eh, *dec_scores, *dec_w, *dec_ec, *dec_pre, *dec_o, *dec_gi, *dec_gh;
 GruCache *dec_cache;
-float *dec_h; /* $(L+1)\times H$: $h'_0=h_T$, then $h'_1,\dots$ */
+float *dec_h; /* $(L+1)\times H$: $d_0=h_T$, then $d_1,\dots$ */
 float *logits, *logp; /* $L\times V_t$ */
 
 @ @<Allocate the decoder activations@>=
@@ -1766,20 +1844,27 @@ its gradient $\bar q$ in a field named with a |d_| in front:
 \halign{\indent$#$\hfil\quad&#\hfil\quad&#\hfil\cr
 \hbox{\it math}&{\it forward}&{\it backward}\cr
 \noalign{\smallskip}
-z_t=W_oh'_t+b_o&|logits|&|d_logits|\cr
+z_t=W_od_t+b_o\hbox{ (logits)}&|logits|&|d_logits|\cr
 \ell_t=\log\softmax(z_t)&|logp|&\cr
-h'_t\hbox{ (decoder state)}&|dec_h|&|d_hout| (output part), |d_h| (all)\cr
+d_t\hbox{ (decoder state)}&|dec_h|&|d_hout| (output part), |d_h| (all)\cr
+d_{t-1}\hbox{ (its old state)}&|dec_h|&|d_hprev|\cr
 g_i,\ g_h\hbox{ (GRU products)}&|dec_gi|, |dec_gh|&|d_dec_gi|, |d_dec_gh|\cr
 u=\relu({\rm pre})&|dec_o|, |dec_pre|&|d_o|, |d_pre|\cr
 [e;c]&|dec_ec|&|d_ec|\cr
+e=F_{y_{t-1}}\hbox{ (embedding)}&in |dec_ec|, |dec_eh|&|d_dec_e|\cr
 s\hbox{ (scores)},\ w&|dec_scores|, |dec_w|&|d_scores|\cr
-[e;h'_{t-1}]&|dec_eh|&|d_eh|\cr
+[e;d_{t-1}]&|dec_eh|&|d_eh|\cr
 O\hbox{ (encoder outputs)}&|enc_out|&|d_enc_out|\cr
-h_t\hbox{ (encoder state)}&|enc_h|&|d_h|, |d_hprev|\cr
+h_t\hbox{ (encoder state)}&|enc_h|&|d_enc_h|, |d_enc_hprev|\cr
 \theta\hbox{ (any parameter)}&|params|&|grads|\cr}
 \medskip
 \noindent A gradient with respect to a parameter tensor is in |grads|, the
-view of the gradient buffer with the same field names as |params|.
+view of the gradient buffer with the same field names as |params|. Two of the
+code's names are the notebook's rather than the mathematics': |dec_o| holds
+$u$, the input of the decoder's GRU (the notebook's \.{output}), not an
+encoder output $o_i$; and a local |T| is the length of the sentence a
+function works on, the source's ($T$) in the encoder and the target's ($T'$)
+in the decoder.
 @^notation@>
 
 @ {\it Log-softmax and the loss.} With $\ell=\log\softmax(z)$ and loss
@@ -1810,9 +1895,9 @@ the section above, which writes $p-{\rm onehot}(y)$ into |dlogits|. The tests
 compare your gradient with finite differences of the loss.
 @^exercises@>
 
-@ {\it The linear layer.} From $y_i=\sum_jW_{ij}x_j+\beta_i$:
+@ {\it The linear layer.} From $y_i=\sum_jW_{ij}x_j+b_i$:
 $$\bar x_j=\sum_iW_{ij}\bar y_i\quad(\bar x=W^{\top}\bar y),\qquad
-\bar W_{ij}=\bar y_i\,x_j\quad(\bar W=\bar y\,x^{\top}),\qquad \bar\beta=\bar y.$$
+\bar W_{ij}=\bar y_i\,x_j\quad(\bar W=\bar y\,x^{\top}),\qquad \bar b=\bar y.$$
 For a batch, the parameter gradients are summed over the rows. Any of the
 three outputs may be |NULL| when it is not wanted. Each wanted gradient costs
 $BCm$ multiply-adds, for $C$ inputs and $m$ outputs.
@@ -2087,10 +2172,10 @@ void attention_backward(float *dscores, float *denc_out, const float *dctx,
 @*1 Backpropagation through the whole pair.
 @^backpropagation through time@>
 Now the layers' gradients are chained, in reverse order of the forward pass.
-The gradients of the decoder's states are the crux. State $h'_t$ is used
+The gradients of the decoder's states are the crux. State $d_t$ is used
 three times: by the output layer at step $t$, and by step $t+1$ twice (in the
-attention scores, through $[e;h'_t]$, and as the GRU's old state). So
-$\bar h'_t$ is the sum of the output layer's contribution and what step $t+1$
+attention scores, through $[e;d_t]$, and as the GRU's old state). So
+$\bar d_t$ is the sum of the output layer's contribution and what step $t+1$
 sends back, which is why the steps must be visited from the last to the
 first ({\it backpropagation through time}). The decoder's first state is the
 encoder's last, so what comes out of step 1 flows on into the encoder, as do
@@ -2105,7 +2190,7 @@ each weight matrix instead of one per step.
 The scratch space holds those per-step gradients and a few vectors.
 @<Gradient scratch@>=
 float *d_logits; /* $L\times V_t$ */
-float *d_hout; /* $L\times H$: the output layer's part of $\bar h'_t$ */
+float *d_hout; /* $L\times H$: the output layer's part of $\bar d_t$ */
 float *d_dec_gi, *d_dec_gh; /* $L\times 3H$ */
 float *d_pre; /* $L\times H$ */
 float *d_scores; /* $L\times L$ */
@@ -2224,7 +2309,7 @@ void decoder_backward(Model *m, const Example *ex, Deferred d[N_DEC_DEFERRED]);
 void encoder_backward(Model *m, const Example *ex, Deferred d[N_ENC_DEFERRED]);
 void seq2seq_backward(Model *m, const Example *ex);
 
-@ The output layer read the states $h'_1,\dots,h'_{T'}$, rows 1 to $T'$ of
+@ The output layer read the states $d_1,\dots,d_{T'}$, rows 1 to $T'$ of
 |dec_h|.
 @<Backward through the output layer for all steps at once@>=
 nll_backward(a->d_logits, a->logp, ex->tgt, T, V);
@@ -2235,11 +2320,11 @@ memset(a->d_enc_out, 0, (size_t) L * h * sizeof(float));
 memset(a->d_hprev, 0, h * sizeof(float));
 
 @ At the top of step $t$, |d_hprev| holds what step $t+1$ sent back to
-$h'_t$; adding the output layer's part gives $\bar h'_t$ in full. The step
+$d_t$; adding the output layer's part gives $\bar d_t$ in full. The step
 then runs its forward equations backwards: GRU, its input products, ReLU and
 the combine layer (which splits into $\bar e$ and $\bar c$), the attention,
-the score layer (which splits into $\bar e$ and $\bar h'_{t-1}$). What it
-sends back to $h'_{t-1}$ comes from the GRU twice (directly and through $W_h$)
+the score layer (which splits into $\bar e$ and $\bar d_{t-1}$). What it
+sends back to $d_{t-1}$ comes from the GRU twice (directly and through $W_h$)
 and from the scores.
 @<Backward through the decoder steps, last to first@>=
 for (int t = T - 1; t >= 0; t--) {
@@ -2308,15 +2393,18 @@ embedding_backward(G->enc_emb, a->d_enc_x, ex->src, S, H);
 @* Adam.
 @^Adam@>
 Plain gradient descent moves each parameter by the learning rate times its
-gradient. Adam adapts the step to each parameter. It keeps two running
+gradient. Adam~\cite{kingma} adapts the step to each parameter. It keeps two running
 averages, of the gradient $g$ and of its square,
 $$m\leftarrow\beta_1m+(1-\beta_1)g,\qquad v\leftarrow\beta_2v+(1-\beta_2)g^2,$$
-corrects them for starting at zero (after $t$ steps, the average has only
-weight $1-\beta^t$ in total), and moves the parameter by
-$$\theta\leftarrow\theta-\alpha\,{m/(1-\beta_1^t)\over
-\sqrt{v/(1-\beta_2^t)}+\epsilon}.$$
-Far from a minimum, $m/\sqrt v\approx\pm1$: every parameter moves by about the
-learning rate $\alpha$, whatever the scale of its gradient. The notebook uses
+corrects them for starting at zero (after $t$ steps, the weights of an
+average add up to only $1-\beta^t$), and moves the parameter by
+$$\hat m={m\over1-\beta_1^t},\qquad\hat v={v\over1-\beta_2^t},\qquad
+\theta\leftarrow\theta-\alpha\,{\hat m\over\sqrt{\hat v}+\epsilon}.$$
+Where a parameter's gradient keeps its sign from step to step, $\hat m$ is
+about $g$ and $\sqrt{\hat v}$ about $|g|$, so $\hat m/\sqrt{\hat v}\approx\pm1$:
+the parameter moves by about the learning rate $\alpha$, whatever the scale of
+its gradient. Where the sign keeps changing, $\hat m$ averages towards zero
+and the steps shrink. The notebook uses
 $\alpha=0.01$, $\beta_1=0.9$, $\beta_2=0.999$, $\epsilon=10^{-8}$, with two
 optimizers, one for the encoder and one for the decoder; they take the same
 steps with the same settings, so one Adam over the whole buffer is the same
@@ -2326,8 +2414,9 @@ The code groups the arithmetic as \PB{PyTorch} does ($\alpha/(1-\beta_1^t)$
 times $m$, divided by $\sqrt v/\sqrt{1-\beta_2^t}+\epsilon$). The settings
 come in double precision, and the constants derived from them ($1-\beta_2$, the
 bias corrections) are computed in double before they are rounded to float,
-as \PB{PyTorch} computes them in Python: in float, $1-0.999$ would come out
-$1.3\times10^{-5}$ too small. Dividing by $\sqrt{1-\beta_2^t}$ is
+as \PB{PyTorch} computes them in Python: in float, 0.999 is
+$0.99900001287$, and $1-0.999$ would come out $0.00099998713$, too small by
+$1.29\times10^{-8}$, a relative error of $1.3\times10^{-5}$. Dividing by $\sqrt{1-\beta_2^t}$ is
 replaced by multiplying with its reciprocal; a division per parameter is
 among the slowest instructions a processor has. The constants of step $t$
 are computed once per step, by |adam_constants|, and |adam_apply| updates any
@@ -2534,10 +2623,15 @@ pass of the next pair with the decoder's update:
 $$\hbox{one step}\approx\hbox{decoder forward and backward}
 +\max(\hbox{decoder update},\;\hbox{encoder backward, update and forward}).$$
 
-On the machine this was written on, the decoder's forward and backward
-passes take about 50 microseconds a pair, its update about 46, and the
-encoder's backward pass, update and next forward pass about 64, so that a
-step comes down from about 140 microseconds on one core to about 105.
+On the machine this was written on, each part timed on its own, the
+decoder's forward and backward passes took about 50 microseconds a pair, its
+update about 46, and the encoder's backward pass, update and next forward
+pass about 64. The formula then gives $50+\max(46,64)=114$ microseconds a step
+on two cores, against $50+46+64=160$ on one. A whole step, timed as one,
+took less than its parts timed apart: about 140 microseconds on one core and
+about 105 on two. So the formula is an upper bound rather than a prediction;
+what it does predict is the gain, $160/114=1.40$, against $140/105=1.33$
+measured.
 
 Why not split the update of every tensor between the cores instead? That was
 tried first, and it made training slower. Whenever a core writes data that
@@ -2743,8 +2837,10 @@ float train_step(Model *m, const Example *ex, double lr);
 To translate, the decoder feeds itself: it starts from \SOS, and at each step
 takes the most probable word as its output and as its next input. It stops
 when that word is \EOS\ or after $L$ words. This is {\it greedy\/} decoding:
-it never reconsiders a choice (beam search, which keeps several candidates,
-is a later chapter). |greedy_decode| writes the word numbers into |out| and
+it never reconsiders a choice. (Beam search, which keeps several candidates
+and is what translation systems use~\cite{wu}, is not in this version; a
+chapter on decoding will add it.)
+@^beam search@> |greedy_decode| writes the word numbers into |out| and
 returns how many there are; when |attn| is not |NULL| it also keeps the
 attention weights of each output word, one row of $L$ per word, for the
 heatmaps. Ties go to the lowest word number, as \PB{PyTorch}'s \.{argmax}
@@ -2814,7 +2910,7 @@ stops where it should, and all five translations come out exactly right
 (\.{make run} prints them).
 
 @ {\it The attention does not look at the sentence.} The notebook's scores are
-$s=W_a[e;h'_{t-1}]+b_a$: they depend on the decoder's input word and state,
+$s=W_a[e;d_{t-1}]+b_a$: they depend on the decoder's input word and state,
 never on the encoder's outputs $o_i$. Slot $i$ is chosen for its position, not
 for what is there. And the softmax runs over all $L=10$ slots, so weight can
 go to the slots beyond the end of the sentence, where $o_i=0$ and there is
@@ -2831,8 +2927,9 @@ pairs the model can translate perfectly without looking at the right word at
 all: the encoder's final state alone tells the five sentences apart. The
 heatmaps show the same thing. The cure is attention whose scores compare the
 decoder's state with each encoder output (Bahdanau's additive scores, Luong's
-products) and a mask that gives the padding no weight; the kit keeps the
-notebook's kind as \.{--attention seed}, so that it can be compared.
+products: see the chapter on the decoder), with a softmax over the
+sentence's own words. This version has only the notebook's kind; Part~II
+will add the others and compare them with it on the same pairs.
 
 @ {\it An unknown word crashes it.} The notebook looks words up in a
 Python dictionary, and a word it has never seen raises \.{KeyError} and ends
@@ -2846,8 +2943,9 @@ wrong: the model has memorised five sentences, not learned that \.{we} is
 
 @ {\it It is slow.} The notebook runs one word at a time through \PB{PyTorch}, and
 each small operation pays Python's and \PB{PyTorch}'s overhead, which is far
-larger than the arithmetic: a step of training does about 2.8 million
-multiply-adds, a few hundred microseconds of work, and takes milliseconds.
+larger than the arithmetic: a step of training does about 2.7 million
+multiply-adds, about 75 microseconds of work for one core (the chapter on
+Adam counts them), and takes milliseconds (about 4.5 in \.{make bench}).
 The kit does the same arithmetic in C, with the data laid out for the cache;
 \.{make bench} measures both on the same machine, from the same initial
 weights, to the same final loss.
@@ -3403,7 +3501,7 @@ middle reads as a peak that is not in the data. Both maps here pass it.
 grey ramp plus $1/8$ of the `hot' map with its red and blue channels
 swapped; it runs from black to white,
 so in the notebook's figure a large weight is a light cell. `YlOrRd' is one
-of Cynthia Brewer's ColorBrewer schemes, designed for maps: light yellow
+of Cynthia Brewer's ColorBrewer schemes~\cite{brewer}, designed for maps: light yellow
 through orange to dark red, so a large weight is a dark cell.
 @^ColorBrewer@>
 @^bone colormap@>
@@ -3946,9 +4044,10 @@ lay->cells = (FigBox) {left, top, PAGE_W - left - right, ch};
 lay->colorbar = (FigBox) {PAGE_W - right + CBAR_GAP, top, cw, ch};
 lay->vmin = t->vmin, lay->vmax = t->vmax;
 
-@ With many words the labels would run into each other: a row of a
-40-word sentence is about 12 points high, and a 10-point label needs 11.6
-(DejaVu's line is 1.16 of its size). So the row labels shrink to at most
+@ With many words the labels would run into each other: the cells get
+about 320 of the page's 432 points of height, so a row of a 40-word sentence
+is about 8 points high, and a 10-point label needs 11.6 (DejaVu's line is
+1.16 of its size). So the row labels shrink to at most
 0.72 of a row's height, and the column labels to at most 0.6 of a column's
 width (turned $45^\circ$, neighbouring labels are $1/\sqrt2$ of a column
 width apart), but never below 4 points. Smaller labels leave more room for
@@ -4673,8 +4772,8 @@ write; every output file is checked before any work is done.
 @<The \.{heatmap} command@>@;
 @<The \.{loss-curve} command@>@;
 
-@ This chapter comes before the chapter on the command line, so its entries
-come first in the table, and each ends with a comma.
+@ The figure commands' entries go last in the command table (the chapter
+on the command line puts them there), and each ends with a comma.
 @<Entries of the figure commands@>=
 {"heatmap", "draw the attention weights of a translation (PNG, PDF or SVG)", cmd_heatmap},
 {"loss-curve", "draw the average loss per epoch from train --loss-log", cmd_loss_curve},
@@ -4995,7 +5094,10 @@ program's name first; the exit status is 2 for a wrong command line and 1
 for bad data, a bad model file or an unknown word.
 @^exit status@>
 
-@c
+The command line is the file \.{generated/main.c}, the only part of the
+program outside the library: its helpers, its commands and the table that
+|main| looks a command up in.
+@(generated/main.c@>=
 #include "attention.h"
 #include <stdlib.h>
 #include <string.h>
@@ -5527,7 +5629,7 @@ from the start, \.{make run} trains a translator that cannot translate, and
 each exercise done brings it a step closer to the one that can.
 
 A student answers in a {\it change file}, the way CWEB programs have long
-been adapted without editing them: between \.{@@x} and \.{@@y} the lines of the
+been adapted without editing them~\cite{cweb}: between \.{@@x} and \.{@@y} the lines of the
 stub, as they are, and between \.{@@y} and \.{@@z} the student's code. The
 student's code is then code in this literate document: the compiler's
 messages point at the line of the change file, \.{make run} trains the
@@ -5564,6 +5666,58 @@ code cannot reach. \.{make grade SUB=DIR} grades one student and
 kit's own tests grade the reference answers (full marks), the untouched
 stubs (zero), and a gallery of hostile submissions (zero, and nothing else
 harmed).
+
+@* References.
+@^references@>
+The papers, programs and books that this one builds on, in the order of
+the story: the encoder--decoder and its attention, Adam, the measures and
+methods that later chapters use, the notebook and the tutorial it follows,
+and the programs whose style this one borrows.
+\medskip
+\bibitem{cho}{Kyunghyun Cho, Bart van Merri\"enboer, Caglar Gulcehre, Dzmitry
+  Bahdanau, Fethi Bougares, Holger Schwenk and Yoshua Bengio, ``Learning phrase
+  representations using RNN encoder--decoder for statistical machine
+  translation,'' {\it Proceedings of EMNLP 2014}, 1724--1734. The GRU and the
+  encoder--decoder; \.{arXiv:1406.1078}.}
+\bibitem{bahdanau}{Dzmitry Bahdanau, Kyunghyun Cho and Yoshua Bengio, ``Neural
+  machine translation by jointly learning to align and translate,'' {\it ICLR
+  2015}; \.{arXiv:1409.0473}. Attention, with additive scores from the
+  previous decoder state.}
+\bibitem{luong}{Minh-Thang Luong, Hieu Pham and Christopher D. Manning,
+  ``Effective approaches to attention-based neural machine translation,'' {\it
+  Proceedings of EMNLP 2015}, 1412--1421; \.{arXiv:1508.04025}. Dot-product and
+  bilinear scores from the new decoder state.}
+\bibitem{kingma}{Diederik P. Kingma and Jimmy Ba, ``Adam: a method for
+  stochastic optimization,'' {\it ICLR 2015}; \.{arXiv:1412.6980}.}
+\bibitem{papineni}{Kishore Papineni, Salim Roukos, Todd Ward and Wei-Jing Zhu,
+  ``BLEU: a method for automatic evaluation of machine translation,'' {\it
+  Proceedings of ACL 2002}, 311--318.}
+\bibitem{wu}{Yonghui Wu, Mike Schuster, Zhifeng Chen, Quoc V. Le, Mohammad
+  Norouzi and others, ``Google's neural machine translation system: bridging
+  the gap between human and machine translation,'' 2016;
+  \.{arXiv:1609.08144}. Beam search with length and coverage penalties.}
+\bibitem{vaswani}{Ashish Vaswani, Noam Shazeer, Niki Parmar, Jakob Uszkoreit,
+  Llion Jones, Aidan N. Gomez, \L ukasz Kaiser and Illia Polosukhin,
+  ``Attention is all you need,'' {\it Advances in Neural Information
+  Processing Systems 30\/} (2017), 5998--6008; \.{arXiv:1706.03762}.}
+\bibitem{notebook}{{\it Attention Mechanism in Sequence-to-Sequence (Seq2Seq)
+  Models}, a Jupyter notebook in \PB{PyTorch}: five English--French pairs, a
+  GRU encoder, a decoder with location-based attention, heatmaps. The kit's
+  copy, as text, is \.{shared/seed/notebook.txt}; it names no author.}
+\bibitem{tutorial}{Sean Robertson, ``NLP from scratch: translation with a
+  sequence to sequence network and attention,'' \PB{PyTorch} Tutorials, 2017,
+  rewritten in 2023 with Bahdanau attention and batches;
+  \.{pytorch.org/tutorials/}\allowbreak\.{intermediate/}\allowbreak\.{seq2seq\_translation\_tutorial.html}.}
+\bibitem{llmc}{Andrej Karpathy, {\it llm.c: LLM training in simple, raw
+  C/CUDA}, 2024; \.{github.com/karpathy/llm.c}. One buffer for all parameters,
+  a CPU reference for every kernel.}
+\bibitem{brewer}{Mark Harrower and Cynthia A. Brewer, ``ColorBrewer.org: an
+  online tool for selecting colour schemes for maps,'' {\it The Cartographic
+  Journal\/} 40 (2003), 27--37.}
+\bibitem{cweb}{Donald E. Knuth and Silvio Levy, {\it The CWEB System of
+  Structured Documentation}, version 3.0 (Reading, Massachusetts:
+  Addison-Wesley, 1994); and Donald E. Knuth, ``Literate programming,'' {\it
+  The Computer Journal\/} 27 (1984), 97--111.}
 
 @* Index.
 Every identifier of the program is listed with the sections where it is used,

@@ -1,30 +1,30 @@
-/*3:*/
-#line 146 "attention.w"
+/*4:*/
+#line 196 "attention.w"
 
 #pragma once
-/*4:*/
-#line 156 "attention.w"
+/*5:*/
+#line 206 "attention.w"
 
 #include <stddef.h> 
 #include <stdint.h> 
 #include <stdio.h> 
 #include <math.h> 
 
-/*:4*//*5:*/
-#line 175 "attention.w"
+/*:5*//*6:*/
+#line 225 "attention.w"
 
 #if defined(KIT_MVEC) && defined(__GNUC__) && !defined(__clang__) && !defined(__CUDACC__)
 #define KIT_VECTOR_MATH __attribute__((__simd__("notinbranch")))
 KIT_VECTOR_MATH float expf(float);
 KIT_VECTOR_MATH float tanhf(float);
 #endif
-#line 181 "attention.w"
+#line 231 "attention.w"
 
-/*:5*/
-#line 148 "attention.w"
+/*:6*/
+#line 198 "attention.w"
 
-/*6:*/
-#line 189 "attention.w"
+/*7:*/
+#line 239 "attention.w"
 
 #define SOS_TOKEN 0
 #define EOS_TOKEN 1
@@ -33,28 +33,28 @@ KIT_VECTOR_MATH float tanhf(float);
 #define MAX_WORD_BYTES 1024
 #define ROW_BLOCK 4096 
 
-/*:6*//*7:*/
-#line 203 "attention.w"
+/*:7*//*8:*/
+#line 253 "attention.w"
 
 #ifdef __CUDACC__
 #define KIT_HD __host__ __device__
 #else
-#line 207 "attention.w"
+#line 257 "attention.w"
 #define KIT_HD
 #endif
-#line 209 "attention.w"
+#line 259 "attention.w"
 
-/*:7*//*39:*/
-#line 685 "attention.w"
+/*:8*//*40:*/
+#line 735 "attention.w"
 
 #define FILTER_TUTORIAL 0
 #define FILTER_LENGTH 1
 
-/*:39*/
-#line 149 "attention.w"
+/*:40*/
+#line 199 "attention.w"
 
-/*13:*/
-#line 301 "attention.w"
+/*14:*/
+#line 351 "attention.w"
 
 typedef struct{
 char**word;
@@ -64,8 +64,8 @@ int*slot;
 int nslot;
 }Vocab;
 
-/*:13*//*29:*/
-#line 504 "attention.w"
+/*:14*//*30:*/
+#line 554 "attention.w"
 
 typedef struct{
 char*src,*tgt;
@@ -78,16 +78,16 @@ char*origin;
 long lines_read,dropped;
 }PairList;
 
-/*:29*//*46:*/
-#line 800 "attention.w"
+/*:30*//*47:*/
+#line 850 "attention.w"
 
 typedef struct{
 int src[DEFAULT_MAX_LENGTH*4],tgt[DEFAULT_MAX_LENGTH*4];
 int src_len,tgt_len;
 }Example;
 
-/*:46*//*50:*/
-#line 856 "attention.w"
+/*:47*//*51:*/
+#line 906 "attention.w"
 
 typedef struct{
 int V_in,V_out;
@@ -95,8 +95,8 @@ int H;
 int L;
 }Config;
 
-/*:50*//*51:*/
-#line 874 "attention.w"
+/*:51*//*52:*/
+#line 926 "attention.w"
 
 enum{ENC_EMB,ENC_W_IH,ENC_W_HH,ENC_B_IH,ENC_B_HH,DEC_EMB,ATTN_W,ATTN_B,
 COMB_W,COMB_B,DEC_W_IH,DEC_W_HH,DEC_B_IH,DEC_B_HH,OUT_W,OUT_B,
@@ -114,15 +114,15 @@ const char*name;
 int rows,cols;
 }TensorSpec;
 
-/*:51*//*81:*/
-#line 1390 "attention.w"
+/*:52*//*82:*/
+#line 1449 "attention.w"
 
 typedef struct{
 float r,z,n,ghn;
 }GruCache;
 
-/*:81*//*133:*/
-#line 2159 "attention.w"
+/*:82*//*134:*/
+#line 2244 "attention.w"
 
 typedef struct{
 int weight;
@@ -133,8 +133,8 @@ int B,C,OC;
 #define N_DEC_DEFERRED 5 
 #define N_ENC_DEFERRED (N_DEFERRED - N_DEC_DEFERRED) 
 
-/*:133*//*141:*/
-#line 2335 "attention.w"
+/*:134*//*142:*/
+#line 2424 "attention.w"
 
 typedef struct{
 float b1,a1,b2,a2;
@@ -143,8 +143,8 @@ float inv_bc2;
 float eps;
 }AdamConstants;
 
-/*:141*//*199:*/
-#line 3418 "attention.w"
+/*:142*//*200:*/
+#line 3516 "attention.w"
 
 #define COLORMAP_MAX_POINTS 9
 typedef struct{
@@ -154,8 +154,8 @@ double x[3][COLORMAP_MAX_POINTS];
 double v[3][COLORMAP_MAX_POINTS];
 }Colormap;
 
-/*:199*//*207:*/
-#line 3516 "attention.w"
+/*:200*//*208:*/
+#line 3614 "attention.w"
 
 enum{HEATMAP_MATPLOTLIB,HEATMAP_SEABORN};
 typedef struct{
@@ -169,8 +169,8 @@ int style;
 double vmin,vmax;
 }Heatmap;
 
-/*:207*//*208:*/
-#line 3533 "attention.w"
+/*:208*//*209:*/
+#line 3631 "attention.w"
 
 typedef struct{
 double x,y,w,h;
@@ -185,14 +185,14 @@ int width,height,stride;
 unsigned char*data;
 }FigImage;
 
-/*:208*//*237:*/
-#line 4154 "attention.w"
+/*:209*//*238:*/
+#line 4253 "attention.w"
 
 enum{FIGURE_PNG,FIGURE_PDF,FIGURE_SVG};
 #define FIGURE_PNG_SCALE 2.0
 
-/*:237*//*251:*/
-#line 4411 "attention.w"
+/*:238*//*252:*/
+#line 4510 "attention.w"
 
 typedef struct{
 int n;
@@ -200,14 +200,14 @@ const double*x,*y;
 const char*title,*xlabel,*ylabel;
 }Curve;
 
-/*:251*/
-#line 150 "attention.w"
+/*:252*/
+#line 200 "attention.w"
 
-/*56:*/
-#line 955 "attention.w"
+/*57:*/
+#line 1007 "attention.w"
 
-/*92:*/
-#line 1506 "attention.w"
+/*93:*/
+#line 1565 "attention.w"
 
 typedef struct{
 float*eh,*scores,*w,*ec,*pre,*o,*gi,*gh,*h;
@@ -221,19 +221,19 @@ float*enc_gi,*enc_gh;
 GruCache*enc_cache;
 float*enc_h;
 float*enc_out;
-/*100:*/
-#line 1631 "attention.w"
+/*101:*/
+#line 1709 "attention.w"
 
 float*dec_eh,*dec_scores,*dec_w,*dec_ec,*dec_pre,*dec_o,*dec_gi,*dec_gh;
 GruCache*dec_cache;
 float*dec_h;
 float*logits,*logp;
 
-/*:100*/
-#line 1519 "attention.w"
+/*:101*/
+#line 1578 "attention.w"
 
-/*130:*/
-#line 2106 "attention.w"
+/*131:*/
+#line 2191 "attention.w"
 
 float*d_logits;
 float*d_hout;
@@ -248,13 +248,13 @@ float*d_h,*d_hprev,*d_o,*d_ec,*d_eh;
 float*d_enc_h,*d_enc_hprev;
 float*d_rows,*d_enc_rows;
 
-/*:130*/
-#line 1520 "attention.w"
+/*:131*/
+#line 1579 "attention.w"
 
 }Activations;
 
-/*:92*/
-#line 956 "attention.w"
+/*:93*/
+#line 1008 "attention.w"
 
 typedef struct{
 Config cfg;
@@ -267,11 +267,11 @@ Activations act;
 struct Pipeline*pipeline;
 }Model;
 
-/*:56*/
-#line 151 "attention.w"
+/*:57*/
+#line 201 "attention.w"
 
-/*82:*/
-#line 1397 "attention.w"
+/*83:*/
+#line 1456 "attention.w"
 
 KIT_HD static inline float sigmoidf_(float a)
 {
@@ -281,8 +281,8 @@ return 1.0f/(1.0f+expf(-a));
 KIT_HD static inline float gru_unit_forward(float gir,float giz,float gin,
 float ghr,float ghz,float ghn,float h,GruCache*c)
 {
-/*83:*/
-#line 1409 "attention.w"
+/*84:*/
+#line 1468 "attention.w"
 
 c->r= sigmoidf_(gir+ghr);
 c->z= sigmoidf_(giz+ghz);
@@ -290,19 +290,19 @@ c->ghn= ghn;
 c->n= tanhf(gin+c->r*ghn);
 return(1.0f-c->z)*c->n+c->z*h;
 
-/*:83*/
-#line 1406 "attention.w"
+/*:84*/
+#line 1465 "attention.w"
 
 }
 
-/*:82*//*121:*/
-#line 1998 "attention.w"
+/*:83*//*122:*/
+#line 2083 "attention.w"
 
 KIT_HD static inline void gru_unit_backward(float dh_new,float h,const GruCache*c,
 float*dgir,float*dgiz,float*dgin,float*dghn,float*dh)
 {
-/*122:*/
-#line 2005 "attention.w"
+/*123:*/
+#line 2090 "attention.w"
 
 float dn= dh_new*(1.0f-c->z);
 float dz= dh_new*(h-c->n);
@@ -314,16 +314,16 @@ float dr= dan*c->ghn;
 *dghn= dan*c->r;
 *dh+= dh_new*c->z;
 
-/*:122*/
-#line 2002 "attention.w"
+/*:123*/
+#line 2087 "attention.w"
 
 }
 
-/*:121*/
-#line 152 "attention.w"
+/*:122*/
+#line 202 "attention.w"
 
-/*12:*/
-#line 278 "attention.w"
+/*13:*/
+#line 328 "attention.w"
 
 int kit_fail(const char*fmt,...)__attribute__((format(printf,1,2)));
 const char*kit_error(void);
@@ -331,8 +331,8 @@ void*xcalloc(size_t n,size_t size);
 void*xrealloc(void*p,size_t size);
 char*xstrdup(const char*s);
 
-/*:12*//*24:*/
-#line 440 "attention.w"
+/*:13*//*25:*/
+#line 490 "attention.w"
 
 void vocab_init(Vocab*v);
 void vocab_free(Vocab*v);
@@ -340,55 +340,55 @@ int vocab_find(const Vocab*v,const char*w);
 int vocab_add(Vocab*v,const char*w);
 void vocab_add_sentence(Vocab*v,const char*s);
 
-/*:24*//*27:*/
-#line 487 "attention.w"
+/*:25*//*28:*/
+#line 537 "attention.w"
 
 int tokenize(const Vocab*v,const char*s,int*ids,int max,
 const char*where,const char*language);
 
-/*:27*//*32:*/
-#line 560 "attention.w"
+/*:28*//*33:*/
+#line 610 "attention.w"
 
 void pairs_seed(PairList*pl);
 void pairs_free(PairList*pl);
 void pairs_vocabularies(const PairList*pl,Vocab*vin,Vocab*vout);
 
-/*:32*//*38:*/
-#line 661 "attention.w"
+/*:33*//*39:*/
+#line 711 "attention.w"
 
 char*normalize_sentence(const char*s,size_t len,size_t*bad);
 
-/*:38*//*45:*/
-#line 790 "attention.w"
+/*:39*//*46:*/
+#line 840 "attention.w"
 
 int pairs_read(PairList*pl,const char*path,int filter,int max_length);
 
-/*:45*//*49:*/
-#line 846 "attention.w"
+/*:46*//*50:*/
+#line 896 "attention.w"
 
 int make_examples(const PairList*pl,const Vocab*vin,const Vocab*vout,
 int max_length,int append_eos,Example**out);
 
-/*:49*//*55:*/
-#line 947 "attention.w"
+/*:50*//*56:*/
+#line 999 "attention.w"
 
 void tensor_specs(const Config*c,TensorSpec s[N_TENSORS]);
 size_t spec_numel(const TensorSpec*s);
 size_t tensors_point(Tensors*t,float*mem,const Config*c);
 
-/*:55*//*60:*/
-#line 1037 "attention.w"
+/*:56*//*61:*/
+#line 1089 "attention.w"
 
 void model_alloc(Model*m,const Config*c,Vocab*vin,Vocab*vout);
 void model_free(Model*m);
 
-/*:60*//*64:*/
-#line 1093 "attention.w"
+/*:61*//*65:*/
+#line 1145 "attention.w"
 
 void model_init_random(Model*m,uint64_t seed);
 
-/*:64*//*79:*/
-#line 1350 "attention.w"
+/*:65*//*80:*/
+#line 1409 "attention.w"
 
 void embedding_forward(float*out,const float*table,const int*ids,int B,int H);
 void linear_forward(float*out,const float*inp,const float*weight,
@@ -398,44 +398,44 @@ void softmax_forward(float*out,const float*inp,int B,int n);
 void log_softmax_forward(float*out,const float*inp,int B,int n);
 float nll_forward(const float*logp,const int*target,int B,int V);
 
-/*:79*//*87:*/
-#line 1447 "attention.w"
+/*:80*//*88:*/
+#line 1506 "attention.w"
 
 void gru_cell_forward(float*h_new,GruCache*cache,const float*gi,
 const float*gh,const float*h,int B,int H);
 
-/*:87*//*91:*/
-#line 1487 "attention.w"
+/*:88*//*92:*/
+#line 1546 "attention.w"
 
 void attention_forward(float*w,float*ctx,const float*scores,
 const float*enc_out,int B,int L,int H);
 
-/*:91*//*96:*/
-#line 1566 "attention.w"
+/*:92*//*97:*/
+#line 1625 "attention.w"
 
 void activations_alloc(Activations*a,const Config*c);
 void activations_free(Activations*a);
 
-/*:96*//*98:*/
-#line 1595 "attention.w"
+/*:97*//*99:*/
+#line 1654 "attention.w"
 
 void encoder_forward(Model*m,const int*src,int T);
 
-/*:98*//*105:*/
-#line 1686 "attention.w"
+/*:99*//*106:*/
+#line 1764 "attention.w"
 
 DecoderStep decoder_step(const Activations*a,const Config*c,int t);
 void decoder_step_forward(const Model*m,int token,const float*h_prev,
 const float*enc_out,const DecoderStep*s);
 
-/*:105*//*107:*/
-#line 1735 "attention.w"
+/*:106*//*108:*/
+#line 1813 "attention.w"
 
 float seq2seq_forward(Model*m,const Example*ex);
 float decoder_forward(Model*m,const Example*ex);
 
-/*:107*//*120:*/
-#line 1969 "attention.w"
+/*:108*//*121:*/
+#line 2054 "attention.w"
 
 void nll_backward(float*dlogits,const float*logp,const int*target,int B,int V);
 void linear_backward(float*dinp,float*dweight,float*dbias,
@@ -445,35 +445,35 @@ void outer_products(float*dw,const float*dy,int stride,
 const float*x,int B,int C,int rows,int add);
 void embedding_backward(float*dtable,const float*dout,const int*ids,int B,int H);
 
-/*:120*//*125:*/
-#line 2040 "attention.w"
+/*:121*//*126:*/
+#line 2125 "attention.w"
 
 void gru_cell_backward(float*dgi,float*dgh,float*dh,const float*dh_new,
 const float*h,const GruCache*cache,int B,int H);
 
-/*:125*//*129:*/
-#line 2083 "attention.w"
+/*:126*//*130:*/
+#line 2168 "attention.w"
 
 void attention_backward(float*dscores,float*denc_out,const float*dctx,
 const float*w,const float*enc_out,int B,int L,int H);
 
-/*:129*//*136:*/
-#line 2221 "attention.w"
+/*:130*//*137:*/
+#line 2306 "attention.w"
 
 void seq2seq_backward_deferred(Model*m,const Example*ex,Deferred d[N_DEFERRED]);
 void decoder_backward(Model*m,const Example*ex,Deferred d[N_DEC_DEFERRED]);
 void encoder_backward(Model*m,const Example*ex,Deferred d[N_ENC_DEFERRED]);
 void seq2seq_backward(Model*m,const Example*ex);
 
-/*:136*//*161:*/
-#line 2726 "attention.w"
+/*:137*//*162:*/
+#line 2820 "attention.w"
 
 int train_pairs(Model*m,const Example*ex,int n,long epochs,double lr,int threads,
 float*loss);
 void pipeline_stop(struct Pipeline*p);
 
-/*:161*//*162:*/
-#line 2731 "attention.w"
+/*:162*//*163:*/
+#line 2825 "attention.w"
 
 AdamConstants adam_constants(double lr,double beta1,double beta2,double eps,long t);
 void adam_apply(float*p,const float*g,float*m,float*v,size_t n,
@@ -483,51 +483,51 @@ double lr,double beta1,double beta2,double eps,long t);
 void optimizer_step(Model*m,double lr);
 float train_step(Model*m,const Example*ex,double lr);
 
-/*:162*//*166:*/
-#line 2790 "attention.w"
+/*:163*//*167:*/
+#line 2886 "attention.w"
 
 int argmax(const float*x,int n);
 int greedy_decode(Model*m,const int*src,int T,int*out,float*attn);
 
-/*:166*//*181:*/
-#line 3022 "attention.w"
+/*:167*//*182:*/
+#line 3120 "attention.w"
 
 int checkpoint_save(const Model*m,const char*path);
 int checkpoint_load(Model*m,const char*path);
 
-/*:181*//*206:*/
-#line 3501 "attention.w"
+/*:182*//*207:*/
+#line 3599 "attention.w"
 
 extern const Colormap colormap_bone,colormap_ylorrd;
 void colormap_color(const Colormap*cm,double w,double rgb[3]);
 const Colormap*colormap_find(const char*name);
 
-/*:206*//*229:*/
-#line 3994 "attention.w"
+/*:207*//*230:*/
+#line 4093 "attention.w"
 
 int heatmap_layout(const Heatmap*h,HeatmapLayout*lay);
 
-/*:229*//*242:*/
-#line 4229 "attention.w"
+/*:230*//*243:*/
+#line 4328 "attention.w"
 
 int figure_format(const char*path);
 int figure_check_path(const char*path);
 int write_file_atomic(const char*path,const void*data,size_t n);
 
-/*:242*//*250:*/
-#line 4389 "attention.w"
+/*:243*//*251:*/
+#line 4488 "attention.w"
 
 int heatmap_save(const Heatmap*h,const char*path);
 int heatmap_image(const Heatmap*h,double scale,FigImage*img,HeatmapLayout*lay);
 
-/*:250*//*263:*/
-#line 4660 "attention.w"
+/*:251*//*264:*/
+#line 4759 "attention.w"
 
 int curve_save(const Curve*c,const char*path);
 int curve_image(const Curve*c,double scale,FigImage*img);
 
-/*:263*/
-#line 153 "attention.w"
+/*:264*/
+#line 203 "attention.w"
 
 
-/*:3*/
+/*:4*/

@@ -1,5 +1,5 @@
-/*172:*/
-#line 2883 "attention.w"
+/*173:*/
+#line 2981 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
@@ -8,8 +8,8 @@
 #include <unistd.h> 
 #include <sys/stat.h> 
 #include <cjson/cJSON.h> 
-/*187:*/
-#line 3125 "attention.w"
+/*188:*/
+#line 3223 "attention.w"
 
 static const char*meta_string(const cJSON*meta,const char*key,const char*path)
 {
@@ -35,8 +35,8 @@ path,key,s,lo,hi);
 return 0;
 }
 
-/*:187*//*188:*/
-#line 3152 "attention.w"
+/*:188*//*189:*/
+#line 3250 "attention.w"
 
 static int meta_vocab(const cJSON*meta,const char*key,const char*path,Vocab*v)
 {
@@ -61,8 +61,8 @@ cJSON_Delete(a);
 return status;
 }
 
-/*:188*//*192:*/
-#line 3214 "attention.w"
+/*:189*//*193:*/
+#line 3312 "attention.w"
 
 static int check_tensor(const cJSON*t,const TensorSpec*s,size_t data_size,
 size_t*begin,const char*path)
@@ -73,8 +73,8 @@ const cJSON*offs= cJSON_GetObjectItemCaseSensitive(t,"data_offsets");
 if(!cJSON_IsString(dtype)||strcmp(dtype->valuestring,"F32")!=0)
 return kit_fail("%s: tensor \"%s\" has dtype %s; the kit reads F32 only",path,
 s->name,cJSON_IsString(dtype)?dtype->valuestring:"(none)");
-/*193:*/
-#line 3229 "attention.w"
+/*194:*/
+#line 3327 "attention.w"
 
 int nd= s->cols?2:1,ok= cJSON_IsArray(shape)&&cJSON_GetArraySize(shape)==nd;
 for(int d= 0;ok&&d<nd;d++){
@@ -91,11 +91,11 @@ free(got);
 return r;
 }
 
-/*:193*/
-#line 3224 "attention.w"
+/*:194*/
+#line 3322 "attention.w"
 
-/*194:*/
-#line 3247 "attention.w"
+/*195:*/
+#line 3345 "attention.w"
 
 const cJSON*b= cJSON_GetArrayItem(offs,0),*e= cJSON_GetArrayItem(offs,1);
 double need= 4.0*(double)spec_numel(s);
@@ -106,14 +106,14 @@ return kit_fail("%s: tensor \"%s\" has data offsets that do not give %.0f bytes 
 "inside the %zu bytes of data",path,s->name,need,data_size);
 *begin= (size_t)b->valuedouble;
 
-/*:194*/
-#line 3225 "attention.w"
+/*:195*/
+#line 3323 "attention.w"
 
 return 0;
 }
 
-/*:192*//*195:*/
-#line 3259 "attention.w"
+/*:193*//*196:*/
+#line 3357 "attention.w"
 
 static int check_tiling(const TensorSpec*s,const size_t*begin,size_t data_size,
 const char*path)
@@ -140,11 +140,11 @@ return kit_fail("%s: %zu bytes after the last tensor belong to none",path,data_s
 return 0;
 }
 
-/*:195*/
-#line 2891 "attention.w"
+/*:196*/
+#line 2989 "attention.w"
 
-/*173:*/
-#line 2896 "attention.w"
+/*174:*/
+#line 2994 "attention.w"
 
 static void put_f32(unsigned char*b,float x)
 {
@@ -162,8 +162,8 @@ memcpy(&x,&u,4);
 return x;
 }
 
-/*:173*//*174:*/
-#line 2914 "attention.w"
+/*:174*//*175:*/
+#line 3012 "attention.w"
 
 static char*vocab_to_json(const Vocab*v)
 {
@@ -174,16 +174,16 @@ cJSON_Delete(a);
 return s;
 }
 
-/*:174*//*175:*/
-#line 2928 "attention.w"
+/*:175*//*176:*/
+#line 3026 "attention.w"
 
 static char*checkpoint_header(const Model*m,size_t*len)
 {
 TensorSpec s[N_TENSORS];
 tensor_specs(&m->cfg,s);
 cJSON*root= cJSON_CreateObject();
-/*176:*/
-#line 2947 "attention.w"
+/*177:*/
+#line 3045 "attention.w"
 
 cJSON*meta= cJSON_AddObjectToObject(root,"__metadata__");
 char*vin= vocab_to_json(&m->vin),*vout= vocab_to_json(&m->vout),num[32];
@@ -197,11 +197,11 @@ cJSON_AddStringToObject(meta,"attention","seed");
 free(vin);
 free(vout);
 
-/*:176*/
-#line 2934 "attention.w"
+/*:177*/
+#line 3032 "attention.w"
 
-/*177:*/
-#line 2961 "attention.w"
+/*178:*/
+#line 3059 "attention.w"
 
 size_t off= 0;
 for(int k= 0;k<N_TENSORS;k++){
@@ -216,8 +216,8 @@ off+= 4*spec_numel(&s[k]);
 cJSON_AddItemToArray(offs,cJSON_CreateNumber((double)off));
 }
 
-/*:177*/
-#line 2935 "attention.w"
+/*:178*/
+#line 3033 "attention.w"
 
 char*json= cJSON_PrintUnformatted(root);
 cJSON_Delete(root);
@@ -229,8 +229,8 @@ json[padded]= '\0';
 return json;
 }
 
-/*:175*//*178:*/
-#line 2980 "attention.w"
+/*:176*//*179:*/
+#line 3078 "attention.w"
 
 int checkpoint_save(const Model*m,const char*path)
 {
@@ -246,8 +246,8 @@ free(header);
 return-1;
 }
 FILE*f= fdopen(fd,"wb");
-/*180:*/
-#line 3012 "attention.w"
+/*181:*/
+#line 3110 "attention.w"
 
 unsigned char len8[8],buf[4096];
 for(int k= 0;k<8;k++)len8[k]= (unsigned char)((uint64_t)hlen>>(8*k));
@@ -258,18 +258,18 @@ for(size_t j= 0;j<k;j++)put_f32(buf+4*j,m->param_mem[i+j]);
 ok= fwrite(buf,4,k,f)==k;
 }
 
-/*:180*/
-#line 2995 "attention.w"
+/*:181*/
+#line 3093 "attention.w"
 
-/*179:*/
-#line 3007 "attention.w"
+/*180:*/
+#line 3105 "attention.w"
 
 if(ok)ok= fflush(f)==0&&fsync(fd)==0&&fchmod(fd,0644)==0;
 ok= (fclose(f)==0)&&ok;
 if(ok)ok= rename(tmp,path)==0;
 
-/*:179*/
-#line 2996 "attention.w"
+/*:180*/
+#line 3094 "attention.w"
 
 int status= ok?0:kit_fail("%s: cannot write the checkpoint: %s",path,strerror(errno));
 if(!ok)unlink(tmp);
@@ -278,8 +278,8 @@ free(header);
 return status;
 }
 
-/*:178*//*182:*/
-#line 3030 "attention.w"
+/*:179*//*183:*/
+#line 3128 "attention.w"
 
 int checkpoint_load(Model*m,const char*path)
 {
@@ -292,8 +292,8 @@ Vocab vin= {0},vout= {0};
 Config cfg= {0};
 int status= -1;
 size_t data_size= 0;
-/*184:*/
-#line 3064 "attention.w"
+/*185:*/
+#line 3162 "attention.w"
 
 struct stat st;
 if(fstat(fileno(f),&st)!=0){
@@ -315,11 +315,11 @@ goto done;
 }
 data_size= (size_t)((uint64_t)st.st_size-8-hlen);
 
-/*:184*/
-#line 3042 "attention.w"
+/*:185*/
+#line 3140 "attention.w"
 
-/*185:*/
-#line 3087 "attention.w"
+/*186:*/
+#line 3185 "attention.w"
 
 header= xcalloc((size_t)hlen+1,1);
 if(fread(header,1,(size_t)hlen,f)!=hlen){
@@ -341,11 +341,11 @@ kit_fail("%s: the header has bytes other than spaces after its JSON object "
 goto done;
 }
 
-/*:185*/
-#line 3043 "attention.w"
+/*:186*/
+#line 3141 "attention.w"
 
-/*186:*/
-#line 3110 "attention.w"
+/*187:*/
+#line 3208 "attention.w"
 
 cJSON*meta= cJSON_GetObjectItemCaseSensitive(root,"__metadata__");
 const char*att= meta_string(meta,"attention",path);
@@ -361,18 +361,18 @@ if(meta_vocab(meta,"input_vocab",path,&vin)||meta_vocab(meta,
 cfg.V_in= vin.n;
 cfg.V_out= vout.n;
 
-/*:186*/
-#line 3044 "attention.w"
+/*:187*/
+#line 3142 "attention.w"
 
-/*189:*/
-#line 3179 "attention.w"
+/*190:*/
+#line 3277 "attention.w"
 
 TensorSpec spec[N_TENSORS];
 tensor_specs(&cfg,spec);
 size_t begin[N_TENSORS];
 int seen[N_TENSORS]= {0};
-/*190:*/
-#line 3189 "attention.w"
+/*191:*/
+#line 3287 "attention.w"
 
 for(const cJSON*t= root->child;t;t= t->next){
 if(strcmp(t->string,"__metadata__")==0)continue;
@@ -389,11 +389,11 @@ goto done;
 if(check_tensor(t,&spec[k],data_size,&begin[k],path))goto done;
 }
 
-/*:190*/
-#line 3184 "attention.w"
+/*:191*/
+#line 3282 "attention.w"
 
-/*191:*/
-#line 3205 "attention.w"
+/*192:*/
+#line 3303 "attention.w"
 
 for(int k= 0;k<N_TENSORS;k++)
 if(!seen[k]){
@@ -401,16 +401,16 @@ kit_fail("%s: tensor \"%s\" is missing",path,spec[k].name);
 goto done;
 }
 
-/*:191*/
-#line 3185 "attention.w"
+/*:192*/
+#line 3283 "attention.w"
 
 if(check_tiling(spec,begin,data_size,path))goto done;
 
-/*:189*/
-#line 3045 "attention.w"
+/*:190*/
+#line 3143 "attention.w"
 
-/*196:*/
-#line 3285 "attention.w"
+/*197:*/
+#line 3383 "attention.w"
 
 data= xcalloc(data_size,1);
 if(fread(data,1,data_size,f)!=data_size){
@@ -423,12 +423,12 @@ for(size_t i= 0;i<spec_numel(&spec[k]);i++)
 m->params.t[k][i]= get_f32(data+begin[k]+4*i);
 status= 0;
 
-/*:196*/
-#line 3046 "attention.w"
+/*:197*/
+#line 3144 "attention.w"
 
 done:
-/*183:*/
-#line 3052 "attention.w"
+/*184:*/
+#line 3150 "attention.w"
 
 if(status!=0){
 if(vin.word)vocab_free(&vin);
@@ -439,14 +439,14 @@ free(header);
 free(data);
 fclose(f);
 
-/*:183*/
-#line 3048 "attention.w"
+/*:184*/
+#line 3146 "attention.w"
 
 return status;
 }
 
-/*:182*/
-#line 2892 "attention.w"
+/*:183*/
+#line 2990 "attention.w"
 
 
-/*:172*/
+/*:173*/

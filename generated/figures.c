@@ -1,5 +1,5 @@
-/*198:*/
-#line 3363 "attention.w"
+/*199:*/
+#line 3461 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
@@ -13,15 +13,15 @@
 #include <strings.h> 
 #include <time.h> 
 #include <utf8proc.h> 
-/*200:*/
-#line 3433 "attention.w"
+/*201:*/
+#line 3531 "attention.w"
 
 const Colormap colormap_bone= {"bone",{3,4,3},
 {{0.0,0.746032,1.0},{0.0,0.365079,0.746032,1.0},{0.0,0.365079,1.0}},
 {{0.0,0.652778,1.0},{0.0,0.319444,0.777778,1.0},{0.0,0.444444,1.0}}};
 
-/*:200*//*201:*/
-#line 3446 "attention.w"
+/*:201*//*202:*/
+#line 3544 "attention.w"
 
 #define B8(b) ((b) / 255.0)
 #define EIGHTHS {0.0, 0.125, 0.25, 0.375, 0.5, 0.625, 0.75, 0.875, 1.0}
@@ -30,11 +30,11 @@ const Colormap colormap_ylorrd= {"ylorrd",{9,9,9},{EIGHTHS,EIGHTHS,EIGHTHS},
 {B8(255),B8(237),B8(217),B8(178),B8(141),B8(78),B8(26),B8(0),B8(0)},
 {B8(204),B8(160),B8(118),B8(76),B8(60),B8(42),B8(28),B8(38),B8(38)}}};
 
-/*:201*/
-#line 3376 "attention.w"
+/*:202*/
+#line 3474 "attention.w"
 
-/*209:*/
-#line 3570 "attention.w"
+/*210:*/
+#line 3668 "attention.w"
 
 typedef struct{
 unsigned char*p;
@@ -62,8 +62,8 @@ double size;
 int bold;
 }FigFont;
 
-/*:209*//*210:*/
-#line 3602 "attention.w"
+/*:210*//*211:*/
+#line 3700 "attention.w"
 
 static void set_font(cairo_t*cr,FigFont f)
 {
@@ -93,8 +93,8 @@ no_hinting(cr);
 return cr;
 }
 
-/*:210*//*211:*/
-#line 3634 "attention.w"
+/*:211*//*212:*/
+#line 3732 "attention.w"
 
 static double text_width(FigFont f,const char*s)
 {
@@ -113,8 +113,8 @@ cairo_font_extents(measurer(),&fe);
 *descent= fe.descent;
 }
 
-/*:211*//*212:*/
-#line 3658 "attention.w"
+/*:212*//*213:*/
+#line 3756 "attention.w"
 
 #define ELLIPSIS "\xe2\x80\xa6" 
 static char*fit_text(const char*s,FigFont f,double maxw)
@@ -130,8 +130,8 @@ else memcpy(o,s+k,(size_t)m),o+= m,k+= (size_t)m;
 }
 double ew= text_width(f,ELLIPSIS);
 if(text_width(f,t)<=maxw)return t;
-/*213:*/
-#line 3678 "attention.w"
+/*214:*/
+#line 3776 "attention.w"
 
 size_t n= strlen(t);
 char*u= xcalloc(n+sizeof ELLIPSIS,1);
@@ -147,14 +147,14 @@ strcpy(u+cut,ELLIPSIS);
 free(t);
 t= u;
 
-/*:213*/
-#line 3673 "attention.w"
+/*:214*/
+#line 3771 "attention.w"
 
 return t;
 }
 
-/*:212*//*214:*/
-#line 3696 "attention.w"
+/*:213*//*215:*/
+#line 3794 "attention.w"
 
 static void svg_text(Buf*b,FigFont f,double x,double y,double angle,const char*s);
 
@@ -176,8 +176,8 @@ cairo_show_text(cr,s);
 cairo_restore(cr);
 }
 
-/*:214*//*215:*/
-#line 3719 "attention.w"
+/*:215*//*216:*/
+#line 3817 "attention.w"
 
 static void svg_text(Buf*b,FigFont f,double x,double y,double angle,const char*s)
 {
@@ -196,8 +196,8 @@ else buf_add(b,p,1);
 buf_add(b,"</text>\n",8);
 }
 
-/*:215*//*216:*/
-#line 3738 "attention.w"
+/*:216*//*217:*/
+#line 3836 "attention.w"
 
 static void fill_box(cairo_t*cr,double x,double y,double w,double h,
 const double rgb[3])
@@ -217,8 +217,8 @@ cairo_line_to(cr,x1,y1);
 cairo_stroke(cr);
 }
 
-/*:216*//*217:*/
-#line 3765 "attention.w"
+/*:217*//*218:*/
+#line 3863 "attention.w"
 
 static double nice_step(double lo,double hi,int most,int*decimals)
 {
@@ -243,8 +243,8 @@ int*decimals)
 return(int)floor((hi-*first)/ *step+1e-6)+1;
 }
 
-/*:217*//*218:*/
-#line 3800 "attention.w"
+/*:218*//*219:*/
+#line 3898 "attention.w"
 
 #define PAGE_W 720.0
 #define PAGE_H 432.0
@@ -259,8 +259,8 @@ static const FigFont tick_font= {10.0,0};
 static const FigFont axis_font= {12.0,1};
 static const FigFont title_font= {13.0,1};
 
-/*:218*//*219:*/
-#line 3821 "attention.w"
+/*:219*//*220:*/
+#line 3919 "attention.w"
 
 static double turned_depth(FigFont f,const char*s)
 {
@@ -276,8 +276,8 @@ font_metrics(f,&asc,&desc);
 canvas_text(cv,f,x-(a+desc)*M_SQRT1_2,y+(asc+a)*M_SQRT1_2,-45.0,s);
 }
 
-/*:219*//*220:*/
-#line 3839 "attention.w"
+/*:220*//*221:*/
+#line 3937 "attention.w"
 
 typedef struct{
 char**row,**col,*title;
@@ -287,8 +287,8 @@ int nticks,decimals;
 double first,step;
 }HeatmapTexts;
 
-/*:220*//*221:*/
-#line 3849 "attention.w"
+/*:221*//*222:*/
+#line 3947 "attention.w"
 
 static void fit_labels(const Heatmap*h,HeatmapTexts*t)
 {
@@ -302,8 +302,8 @@ t->col[j]= fit_text(h->col_words[j],t->col_font,LABEL_MAX);
 }
 }
 
-/*:221*//*222:*/
-#line 3864 "attention.w"
+/*:222*//*223:*/
+#line 3962 "attention.w"
 
 static void heatmap_texts(const Heatmap*h,HeatmapTexts*t)
 {
@@ -312,8 +312,8 @@ t->col= xcalloc((size_t)h->cols,sizeof(char*));
 t->row_font= t->col_font= tick_font;
 fit_labels(h,t);
 t->title= fit_text(h->title?h->title:"",title_font,PAGE_W-2*MARGIN);
-/*224:*/
-#line 3888 "attention.w"
+/*225:*/
+#line 3986 "attention.w"
 
 double lo= INFINITY,hi= -INFINITY;
 for(int i= 0;i<h->rows;i++)
@@ -330,13 +330,13 @@ lo-= d,hi+= d;
 t->vmin= lo,t->vmax= hi;
 t->nticks= nice_ticks(lo,hi,8,&t->first,&t->step,&t->decimals);
 
-/*:224*/
-#line 3872 "attention.w"
+/*:225*/
+#line 3970 "attention.w"
 
 }
 
-/*:222*//*223:*/
-#line 3875 "attention.w"
+/*:223*//*224:*/
+#line 3973 "attention.w"
 
 static void heatmap_texts_free(const Heatmap*h,HeatmapTexts*t)
 {
@@ -347,8 +347,8 @@ free(t->col);
 free(t->title);
 }
 
-/*:223*//*243:*/
-#line 4236 "attention.w"
+/*:224*//*244:*/
+#line 4335 "attention.w"
 
 static cairo_status_t buf_write(void*closure,const unsigned char*data,unsigned int n)
 {
@@ -356,8 +356,8 @@ buf_add(closure,data,n);
 return CAIRO_STATUS_SUCCESS;
 }
 
-/*:243*//*244:*/
-#line 4254 "attention.w"
+/*:244*//*245:*/
+#line 4353 "attention.w"
 
 static void pdf_fix_date(cairo_surface_t*s)
 {
@@ -376,8 +376,8 @@ cairo_pdf_surface_restrict_to_version(s,CAIRO_PDF_VERSION_1_4);
 cairo_pdf_surface_set_metadata(s,CAIRO_PDF_METADATA_CREATE_DATE,date);
 }
 
-/*:244*//*252:*/
-#line 4420 "attention.w"
+/*:245*//*253:*/
+#line 4519 "attention.w"
 
 #define CURVE_W 576.0
 #define CURVE_H 360.0
@@ -394,8 +394,8 @@ double t= a->log?(log10(v)-log10(a->lo))/(log10(a->hi)-log10(a->lo)):
 return a->from+t*(a->to-a->from);
 }
 
-/*:252*//*253:*/
-#line 4440 "attention.w"
+/*:253*//*254:*/
+#line 4539 "attention.w"
 
 static void axis_range(Axis*a,double lo,double hi,int allow_log)
 {
@@ -415,8 +415,8 @@ a->lo= floor(lo/step+1e-9)*step;
 a->hi= ceil(hi/step-1e-9)*step;
 }
 
-/*:253*//*254:*/
-#line 4461 "attention.w"
+/*:254*//*255:*/
+#line 4560 "attention.w"
 
 static void tick_label(char*s,size_t size,double v,int is_log,int decimals)
 {
@@ -434,8 +434,8 @@ snprintf(s,size,"10%s",k<0?"\xe2\x81\xbb":"");
 for(char*d= digits;*d;d++)strncat(s,sup[*d-'0'],size-strlen(s)-1);
 }
 
-/*:254*//*255:*/
-#line 4481 "attention.w"
+/*:255*//*256:*/
+#line 4580 "attention.w"
 
 #define MAX_TICKS 200
 typedef struct{
@@ -449,8 +449,8 @@ static void axis_ticks(const Axis*a,Ticks*t)
 {
 t->n= 0;
 if(a->log){
-/*256:*/
-#line 4509 "attention.w"
+/*257:*/
+#line 4608 "attention.w"
 
 int d0= (int)lround(log10(a->lo)),d1= (int)lround(log10(a->hi));
 int every= (d1-d0+7)/8;
@@ -465,8 +465,8 @@ else t->label[t->n][0]= 0;
 t->n++;
 }
 
-/*:256*/
-#line 4494 "attention.w"
+/*:257*/
+#line 4593 "attention.w"
 
 return;
 }
@@ -480,16 +480,16 @@ tick_label(t->label[t->n],sizeof t->label[0],t->v[t->n],0,dec);
 }
 }
 
-/*:255*/
-#line 3377 "attention.w"
+/*:256*/
+#line 3475 "attention.w"
 
-/*202:*/
-#line 3466 "attention.w"
+/*203:*/
+#line 3564 "attention.w"
 
 void colormap_color(const Colormap*cm,double w,double rgb[3])
 {
-/*203:*/
-#line 3472 "attention.w"
+/*204:*/
+#line 3570 "attention.w"
 
 if(!(w> 0.0))w= 0.0;
 if(w> 1.0)w= 1.0;
@@ -501,13 +501,13 @@ double t= (w-x[k])/(x[k+1]-x[k]);
 rgb[ch]= v[k]+t*(v[k+1]-v[k]);
 }
 
-/*:203*/
-#line 3469 "attention.w"
+/*:204*/
+#line 3567 "attention.w"
 
 }
 
-/*:202*//*205:*/
-#line 3493 "attention.w"
+/*:203*//*206:*/
+#line 3591 "attention.w"
 
 const Colormap*colormap_find(const char*name)
 {
@@ -516,8 +516,8 @@ if(strcmp(name,"ylorrd")==0||strcmp(name,"YlOrRd")==0)return&colormap_ylorrd;
 return NULL;
 }
 
-/*:205*//*225:*/
-#line 3906 "attention.w"
+/*:206*//*226:*/
+#line 4004 "attention.w"
 
 static int layout_heatmap(const Heatmap*h,const HeatmapTexts*t,HeatmapLayout*lay)
 {
@@ -533,8 +533,8 @@ char s[32];
 snprintf(s,sizeof s,"%.*f",t->decimals,t->first+k*t->step+0.0);
 cbw= fmax(cbw,text_width(tick_font,s));
 }
-/*226:*/
-#line 3930 "attention.w"
+/*227:*/
+#line 4028 "attention.w"
 
 double title_asc,title_desc;
 font_metrics(title_font,&title_asc,&title_desc);
@@ -554,15 +554,15 @@ lay->cells= (FigBox){left,top,PAGE_W-left-right,ch};
 lay->colorbar= (FigBox){PAGE_W-right+CBAR_GAP,top,cw,ch};
 lay->vmin= t->vmin,lay->vmax= t->vmax;
 
-/*:226*/
-#line 3921 "attention.w"
+/*:227*/
+#line 4019 "attention.w"
 
 return lay->cells.w>=10.0&&lay->cells.h>=10.0?0:
 kit_fail("heatmap: the labels leave no room for the cells");
 }
 
-/*:225*//*227:*/
-#line 3957 "attention.w"
+/*:226*//*228:*/
+#line 4056 "attention.w"
 
 static int heatmap_prepare(const Heatmap*h,HeatmapTexts*t,HeatmapLayout*lay)
 {
@@ -581,8 +581,8 @@ fit_labels(h,t);
 return 0;
 }
 
-/*:227*//*228:*/
-#line 3977 "attention.w"
+/*:228*//*229:*/
+#line 4076 "attention.w"
 
 static int heatmap_check(const Heatmap*h)
 {
@@ -600,8 +600,8 @@ heatmap_texts_free(h,&t);
 return 0;
 }
 
-/*:228*//*230:*/
-#line 4001 "attention.w"
+/*:229*//*231:*/
+#line 4100 "attention.w"
 
 static void draw_heatmap(Canvas*cv,const Heatmap*h,const HeatmapTexts*t,
 const HeatmapLayout*lay)
@@ -616,8 +616,8 @@ double rgb[3],v= h->w[(size_t)i*h->stride+j];
 colormap_color(h->cm,(v-lay->vmin)/(lay->vmax-lay->vmin),rgb);
 fill_box(cr,c->x+j*colw,c->y+i*rowh,colw,rowh,rgb);
 }
-/*231:*/
-#line 4031 "attention.w"
+/*232:*/
+#line 4130 "attention.w"
 
 int seaborn= h->style==HEATMAP_SEABORN;
 for(int j= seaborn?0:1;j<=(seaborn?h->cols:h->cols-1);j++)
@@ -636,11 +636,11 @@ c->y+c->h+TICK_LEN,0.8,0.0);
 for(int i= 0;i<h->rows;i++)
 line(cr,c->x,c->y+(i+0.5)*rowh,c->x-TICK_LEN,c->y+(i+0.5)*rowh,0.8,0.0);
 
-/*:231*/
-#line 4015 "attention.w"
+/*:232*/
+#line 4114 "attention.w"
 
-/*232:*/
-#line 4054 "attention.w"
+/*233:*/
+#line 4153 "attention.w"
 
 const FigBox*b= &lay->colorbar;
 cairo_pattern_t*grad= cairo_pattern_create_linear(0.0,b->y+b->h,0.0,b->y);
@@ -654,8 +654,8 @@ cairo_set_source(cr,grad);
 cairo_rectangle(cr,b->x,b->y,b->w,b->h);
 cairo_fill(cr);
 cairo_pattern_destroy(grad);
-/*233:*/
-#line 4072 "attention.w"
+/*234:*/
+#line 4171 "attention.w"
 
 if(!seaborn){
 cairo_set_source_rgb(cr,0.0,0.0,0.0);
@@ -674,15 +674,15 @@ line(cr,b->x+b->w,y,b->x+b->w+TICK_LEN,y,0.8,0.0);
 canvas_text(cv,tick_font,b->x+b->w+TICK_LEN+TICK_PAD,y+(asc-desc)/2,0.0,s);
 }
 
+/*:234*/
+#line 4166 "attention.w"
+
+
 /*:233*/
-#line 4067 "attention.w"
+#line 4115 "attention.w"
 
-
-/*:232*/
-#line 4016 "attention.w"
-
-/*234:*/
-#line 4093 "attention.w"
+/*235:*/
+#line 4192 "attention.w"
 
 double rasc,rdesc;
 font_metrics(t->row_font,&rasc,&rdesc);
@@ -692,8 +692,8 @@ c->y+(i+0.5)*rowh+(rasc-rdesc)/2,0.0,t->row[i]);
 for(int j= 0;j<h->cols;j++)
 turned_label(cv,t->col_font,c->x+(j+0.5)*colw,c->y+c->h+TICK_LEN+TICK_PAD,
 t->col[j]);
-/*235:*/
-#line 4113 "attention.w"
+/*236:*/
+#line 4212 "attention.w"
 
 static const char*xtitle= "Input Words (English)",*ytitle= "Output Words (French)",
 *ctitle= "Attention Weight";
@@ -706,8 +706,8 @@ if(seaborn)
 canvas_text(cv,tick_font,lay->width-MARGIN-desc,b->y+(b->h+ct)/2,-90.0,ctitle);
 else canvas_text(cv,tick_font,lay->width-MARGIN-asc,b->y+(b->h-ct)/2,90.0,ctitle);
 
-/*:235*/
-#line 4102 "attention.w"
+/*:236*/
+#line 4201 "attention.w"
 
 double tw= text_width(title_font,t->title),tx= c->x+(c->w-tw)/2;
 double tasc,tdesc;
@@ -715,13 +715,13 @@ font_metrics(title_font,&tasc,&tdesc);
 tx= fmax(MARGIN,fmin(tx,lay->width-MARGIN-tw));
 canvas_text(cv,title_font,tx,MARGIN+tasc,0.0,t->title);
 
-/*:234*/
-#line 4017 "attention.w"
+/*:235*/
+#line 4116 "attention.w"
 
 }
 
-/*:230*//*236:*/
-#line 4127 "attention.w"
+/*:231*//*237:*/
+#line 4226 "attention.w"
 
 typedef struct{
 const Heatmap*h;
@@ -741,8 +741,8 @@ j->h= h;
 return heatmap_check(h)||heatmap_prepare(h,&j->t,&j->lay)?-1:0;
 }
 
-/*:236*//*238:*/
-#line 4158 "attention.w"
+/*:237*//*239:*/
+#line 4257 "attention.w"
 
 int figure_format(const char*path)
 {
@@ -755,8 +755,8 @@ if(strcasecmp(dot,".svg")==0)return FIGURE_SVG;
 return kit_fail("%s: unknown figure format (the name must end in .png, .pdf or .svg)",path);
 }
 
-/*:238*//*239:*/
-#line 4176 "attention.w"
+/*:239*//*240:*/
+#line 4275 "attention.w"
 
 int figure_check_path(const char*path)
 {
@@ -774,8 +774,8 @@ free(dir);
 return status;
 }
 
-/*:239*//*240:*/
-#line 4195 "attention.w"
+/*:240*//*241:*/
+#line 4294 "attention.w"
 
 int write_file_atomic(const char*path,const void*data,size_t n)
 {
@@ -790,8 +790,8 @@ return-1;
 mode_t mask= umask(0);
 umask(mask);
 fchmod(fd,0666&~mask);
-/*241:*/
-#line 4214 "attention.w"
+/*242:*/
+#line 4313 "attention.w"
 
 const char*p= data;
 size_t left= n;
@@ -807,15 +807,15 @@ if(close(fd)!=0&&ok)ok= 0,kit_fail("%s: cannot write: %s",path,strerror(errno));
 if(ok&&rename(tmp,path)!=0)ok= 0,kit_fail("%s: cannot write: %s",path,strerror(errno));
 if(!ok)unlink(tmp);
 
-/*:241*/
-#line 4209 "attention.w"
+/*:242*/
+#line 4308 "attention.w"
 
 free(tmp);
 return ok?0:-1;
 }
 
-/*:240*//*245:*/
-#line 4276 "attention.w"
+/*:241*//*246:*/
+#line 4375 "attention.w"
 
 typedef void(*DrawFn)(Canvas*cv,const void*job);
 
@@ -835,8 +835,8 @@ Canvas cv= {cairo_create(s),format==FIGURE_SVG?&text:NULL};
 no_hinting(cv.cr);
 if(format==FIGURE_PNG)cairo_scale(cv.cr,FIGURE_PNG_SCALE,FIGURE_PNG_SCALE);
 draw(&cv,job);
-/*246:*/
-#line 4299 "attention.w"
+/*247:*/
+#line 4398 "attention.w"
 
 cairo_status_t st= cairo_status(cv.cr);
 cairo_destroy(cv.cr);
@@ -862,13 +862,13 @@ free(tail.p);
 free(text.p);
 return st==CAIRO_STATUS_SUCCESS?0:kit_fail("cairo: %s",cairo_status_to_string(st));
 
-/*:246*/
-#line 4295 "attention.w"
+/*:247*/
+#line 4394 "attention.w"
 
 }
 
-/*:245*//*247:*/
-#line 4329 "attention.w"
+/*:246*//*248:*/
+#line 4428 "attention.w"
 
 static int figure_save(const char*path,double w,double h,DrawFn draw,const void*job)
 {
@@ -882,8 +882,8 @@ free(out.p);
 return status;
 }
 
-/*:247*//*248:*/
-#line 4345 "attention.w"
+/*:248*//*249:*/
+#line 4444 "attention.w"
 
 static int figure_image(double w,double h,double scale,DrawFn draw,const void*job,
 FigImage*img)
@@ -907,8 +907,8 @@ cairo_surface_destroy(s);
 return st==CAIRO_STATUS_SUCCESS?0:kit_fail("cairo: %s",cairo_status_to_string(st));
 }
 
-/*:248*//*249:*/
-#line 4369 "attention.w"
+/*:249*//*250:*/
+#line 4468 "attention.w"
 
 int heatmap_save(const Heatmap*h,const char*path)
 {
@@ -929,8 +929,8 @@ heatmap_texts_free(h,&j.t);
 return status;
 }
 
-/*:249*//*257:*/
-#line 4526 "attention.w"
+/*:250*//*258:*/
+#line 4625 "attention.w"
 
 typedef struct{
 const Curve*c;
@@ -957,8 +957,8 @@ axis_ticks(&j->ay,&j->ty);
 j->title= fit_text(c->title?c->title:"",title_font,CURVE_W-2*MARGIN);
 j->xlabel= fit_text(c->xlabel?c->xlabel:"",axis_font,CURVE_W-2*MARGIN);
 j->ylabel= fit_text(c->ylabel?c->ylabel:"",axis_font,CURVE_H-2*MARGIN);
-/*258:*/
-#line 4558 "attention.w"
+/*259:*/
+#line 4657 "attention.w"
 
 double asc,desc,lasc,ldesc,tasc,tdesc,yw= 0.0;
 font_metrics(tick_font,&asc,&desc);
@@ -971,14 +971,14 @@ j->ax.to= CURVE_W-MARGIN-last;
 j->ay.from= CURVE_H-(MARGIN+lasc+ldesc+LABEL_PAD+asc+desc+TICK_PAD+TICK_LEN);
 j->ay.to= MARGIN+tasc+tdesc+TITLE_PAD;
 
-/*:258*/
-#line 4552 "attention.w"
+/*:259*/
+#line 4651 "attention.w"
 
 return 0;
 }
 
-/*:257*//*259:*/
-#line 4573 "attention.w"
+/*:258*//*260:*/
+#line 4672 "attention.w"
 
 static void curve_job_draw(Canvas*cv,const void*job)
 {
@@ -992,8 +992,8 @@ line(cr,axis_pos(&j->ax,j->tx.v[k]),y0,axis_pos(&j->ax,j->tx.v[k]),y1,0.5,0.9);
 for(int k= 0;k<j->ty.n;k++)
 if(j->ty.major[k])
 line(cr,x0,axis_pos(&j->ay,j->ty.v[k]),x1,axis_pos(&j->ay,j->ty.v[k]),0.5,0.9);
-/*260:*/
-#line 4590 "attention.w"
+/*261:*/
+#line 4689 "attention.w"
 
 cairo_save(cr);
 cairo_rectangle(cr,x0,y1,x1-x0,y0-y1);
@@ -1010,11 +1010,11 @@ cairo_fill(cr);
 }else cairo_stroke(cr);
 cairo_restore(cr);
 
-/*:260*/
-#line 4586 "attention.w"
+/*:261*/
+#line 4685 "attention.w"
 
-/*261:*/
-#line 4607 "attention.w"
+/*262:*/
+#line 4706 "attention.w"
 
 double asc,desc,lasc,ldesc,tasc,tdesc;
 font_metrics(tick_font,&asc,&desc);
@@ -1042,13 +1042,13 @@ canvas_text(cv,axis_font,MARGIN+lasc,(y0+y1+yw)/2,-90.0,j->ylabel);
 canvas_text(cv,title_font,fmax(MARGIN,fmin((x0+x1-tw)/2,CURVE_W-MARGIN-tw)),
 MARGIN+tasc,0.0,j->title);
 
-/*:261*/
-#line 4587 "attention.w"
+/*:262*/
+#line 4686 "attention.w"
 
 }
 
-/*:259*//*262:*/
-#line 4634 "attention.w"
+/*:260*//*263:*/
+#line 4733 "attention.w"
 
 static void curve_job_end(CurveJob*j)
 {
@@ -1075,8 +1075,8 @@ curve_job_end(&j);
 return status;
 }
 
-/*:262*/
-#line 3378 "attention.w"
+/*:263*/
+#line 3476 "attention.w"
 
 
-/*:198*/
+/*:199*/

@@ -1,15 +1,15 @@
-/*65:*/
-#line 1113 "attention.w"
+/*66:*/
+#line 1165 "attention.w"
 
 #include "attention.h"
 #include <string.h> 
-/*68:*/
-#line 1176 "attention.w"
+/*69:*/
+#line 1235 "attention.w"
 
 typedef float vec16 __attribute__((vector_size(16*sizeof(float)),aligned(sizeof(float))));
 
-/*:68*//*69:*/
-#line 1185 "attention.w"
+/*:69*//*70:*/
+#line 1244 "attention.w"
 
 static inline void fold(vec16*s,const vec16*a,const vec16*b,int d)
 {
@@ -36,8 +36,8 @@ default:*s= __builtin_shufflevector(*a,*b,0,2,4,6,8,10,12,14,
 }
 }
 
-/*:69*//*70:*/
-#line 1216 "attention.w"
+/*:70*//*71:*/
+#line 1275 "attention.w"
 
 static inline __attribute__((always_inline))void dot16(vec16*s,const float*W,int C,
 const float*x)
@@ -57,8 +57,8 @@ for(;i<C;i++)
 for(int r= 0;r<16;r++)(*s)[r]+= W[(size_t)r*C+i]*x[i];
 }
 
-/*:70*//*85:*/
-#line 1429 "attention.w"
+/*:71*//*86:*/
+#line 1488 "attention.w"
 
 static void gru_row_forward(float*restrict h_new,GruCache*restrict cache,
 const float*restrict gi,const float*restrict gh,const float*restrict h,int H)
@@ -68,8 +68,8 @@ h_new[j]= gru_unit_forward(gi[j],gi[H+j],gi[2*H+j],
 gh[j],gh[H+j],gh[2*H+j],h[j],&cache[j]);
 }
 
-/*:85*//*114:*/
-#line 1850 "attention.w"
+/*:86*//*115:*/
+#line 1935 "attention.w"
 
 #define BLOCK 128
 static inline __attribute__((always_inline))void transposed_block(float*dx,
@@ -101,8 +101,8 @@ dx[(size_t)b*C+j]= s;
 }
 }
 
-/*:114*//*115:*/
-#line 1882 "attention.w"
+/*:115*//*116:*/
+#line 1967 "attention.w"
 
 static void add_transposed_products(float*dx,const float*W,const float*dy,
 int B,int C,int OC)
@@ -113,8 +113,8 @@ transposed_block(dx+(size_t)b*C,W,dy+(size_t)b*OC,C,OC,2);
 for(;b<B;b++)transposed_block(dx+(size_t)b*C,W,dy+(size_t)b*OC,C,OC,1);
 }
 
-/*:115*//*116:*/
-#line 1900 "attention.w"
+/*:116*//*117:*/
+#line 1985 "attention.w"
 
 static inline __attribute__((always_inline))void outer_block(float*dw,
 const float*dy,int stride,const float*x,int B,int C,const int R,const int add)
@@ -145,8 +145,8 @@ dw[(size_t)r*C+j]= g;
 }
 }
 
-/*:116*//*117:*/
-#line 1934 "attention.w"
+/*:117*//*118:*/
+#line 2019 "attention.w"
 
 void outer_products(float*dw,const float*dy,int stride,
 const float*x,int B,int C,int rows,int add)
@@ -161,11 +161,11 @@ for(;r<rows;r++)outer_block(dw+(size_t)r*C,dy+r,stride,x,B,C,1,0);
 }
 }
 
-/*:117*/
-#line 1116 "attention.w"
+/*:118*/
+#line 1168 "attention.w"
 
-/*66:*/
-#line 1123 "attention.w"
+/*67:*/
+#line 1175 "attention.w"
 
 void embedding_forward(float*out,const float*table,const int*ids,int B,int H)
 {
@@ -173,8 +173,8 @@ for(int b= 0;b<B;b++)
 memcpy(out+(size_t)b*H,table+(size_t)ids[b]*H,(size_t)H*sizeof(float));
 }
 
-/*:66*//*67:*/
-#line 1145 "attention.w"
+/*:67*//*68:*/
+#line 1204 "attention.w"
 
 static inline float dot(const float*a,const float*b,int n)
 {
@@ -190,8 +190,8 @@ for(;i<n;i++)s+= a[i]*b[i];
 return s;
 }
 
-/*:67*//*71:*/
-#line 1244 "attention.w"
+/*:68*//*72:*/
+#line 1303 "attention.w"
 
 void linear_forward(float*out,const float*inp,const float*weight,
 const float*bias,int B,int C,int OC)
@@ -216,32 +216,32 @@ out[(size_t)b*OC+o]= dot(w,inp+(size_t)b*C,C)+beta;
 }
 }
 
-/*:71*//*72:*/
-#line 1271 "attention.w"
+/*:72*//*73:*/
+#line 1330 "attention.w"
 
 void relu_forward(float*out,const float*inp,int n)
 {
 for(int i= 0;i<n;i++)out[i]= inp[i]> 0.0f?inp[i]:0.0f;
 }
 
-/*:72*//*73:*/
-#line 1293 "attention.w"
+/*:73*//*74:*/
+#line 1352 "attention.w"
 
 void softmax_forward(float*out,const float*inp,int B,int n)
 {
 for(int b= 0;b<B;b++){
 const float*s= inp+(size_t)b*n;
 float*p= out+(size_t)b*n;
-/*74:*/
-#line 1312 "attention.w"
+/*75:*/
+#line 1371 "attention.w"
 
 float mx= s[0],sum= 0.0f;
 for(int i= 1;i<n;i++)if(s[i]> mx)mx= s[i];
 for(int i= 0;i<n;i++)sum+= p[i]= expf(s[i]-mx);
 for(int i= 0;i<n;i++)p[i]/= sum;
 
-/*:74*/
-#line 1299 "attention.w"
+/*:75*/
+#line 1358 "attention.w"
 
 }
 }
@@ -251,8 +251,8 @@ void log_softmax_forward(float*out,const float*inp,int B,int n)
 for(int b= 0;b<B;b++){
 const float*s= inp+(size_t)b*n;
 float*p= out+(size_t)b*n;
-/*75:*/
-#line 1318 "attention.w"
+/*76:*/
+#line 1377 "attention.w"
 
 float mx= s[0],sum= 0.0f;
 for(int i= 1;i<n;i++)if(s[i]> mx)mx= s[i];
@@ -260,31 +260,31 @@ for(int i= 0;i<n;i++)sum+= expf(s[i]-mx);
 float lse= mx+logf(sum);
 for(int i= 0;i<n;i++)p[i]= s[i]-lse;
 
-/*:75*/
-#line 1308 "attention.w"
+/*:76*/
+#line 1367 "attention.w"
 
 }
 }
 
-/*:73*//*77:*/
-#line 1339 "attention.w"
+/*:74*//*78:*/
+#line 1398 "attention.w"
 
 float nll_forward(const float*logp,const int*target,int B,int V)
 {
 float loss= 0.0f;
-/*78:*/
-#line 1347 "attention.w"
+/*79:*/
+#line 1406 "attention.w"
 
 for(int b= 0;b<B;b++)loss-= logp[(size_t)b*V+target[b]];
 
-/*:78*/
-#line 1343 "attention.w"
+/*:79*/
+#line 1402 "attention.w"
 
 return loss;
 }
 
-/*:77*//*86:*/
-#line 1438 "attention.w"
+/*:78*//*87:*/
+#line 1497 "attention.w"
 
 void gru_cell_forward(float*h_new,GruCache*cache,const float*gi,
 const float*gh,const float*h,int B,int H)
@@ -294,8 +294,8 @@ gru_row_forward(h_new+(size_t)b*H,cache+(size_t)b*H,
 gi+(size_t)b*3*H,gh+(size_t)b*3*H,h+(size_t)b*H,H);
 }
 
-/*:86*//*88:*/
-#line 1465 "attention.w"
+/*:87*//*89:*/
+#line 1524 "attention.w"
 
 void attention_forward(float*w,float*ctx,const float*scores,
 const float*enc_out,int B,int L,int H)
@@ -303,39 +303,39 @@ const float*enc_out,int B,int L,int H)
 for(int b= 0;b<B;b++){
 const float*s= scores+(size_t)b*L,*O= enc_out+(size_t)b*L*H;
 float*wb= w+(size_t)b*L,*c= ctx+(size_t)b*H;
-/*89:*/
-#line 1476 "attention.w"
+/*90:*/
+#line 1535 "attention.w"
 
 softmax_forward(wb,s,1,L);
 for(int j= 0;j<H;j++)c[j]= 0.0f;
 for(int i= 0;i<L;i++)
 for(int j= 0;j<H;j++)c[j]+= wb[i]*O[(size_t)i*H+j];
 
-/*:89*/
-#line 1472 "attention.w"
+/*:90*/
+#line 1531 "attention.w"
 
 }
 }
 
-/*:88*//*110:*/
-#line 1796 "attention.w"
+/*:89*//*111:*/
+#line 1881 "attention.w"
 
 void nll_backward(float*dlogits,const float*logp,const int*target,int B,int V)
 {
-/*111:*/
-#line 1802 "attention.w"
+/*112:*/
+#line 1887 "attention.w"
 
 for(int b= 0;b<B;b++)
 for(int j= 0;j<V;j++)
 dlogits[(size_t)b*V+j]= expf(logp[(size_t)b*V+j])-(j==target[b]?1.0f:0.0f);
 
-/*:111*/
-#line 1799 "attention.w"
+/*:112*/
+#line 1884 "attention.w"
 
 }
 
-/*:110*//*113:*/
-#line 1820 "attention.w"
+/*:111*//*114:*/
+#line 1905 "attention.w"
 
 void linear_backward(float*dinp,float*dweight,float*dbias,
 const float*dout,const float*inp,const float*weight,int B,int C,int OC)
@@ -347,16 +347,16 @@ for(int o= 0;o<OC;o++)
 for(int b= 0;b<B;b++)dbias[o]+= dout[(size_t)b*OC+o];
 }
 
-/*:113*//*118:*/
-#line 1950 "attention.w"
+/*:114*//*119:*/
+#line 2035 "attention.w"
 
 void relu_backward(float*dinp,const float*dout,const float*inp,int n)
 {
 for(int i= 0;i<n;i++)dinp[i]= inp[i]> 0.0f?dout[i]:0.0f;
 }
 
-/*:118*//*119:*/
-#line 1960 "attention.w"
+/*:119*//*120:*/
+#line 2045 "attention.w"
 
 void embedding_backward(float*dtable,const float*dout,const int*ids,int B,int H)
 {
@@ -366,8 +366,8 @@ for(int j= 0;j<H;j++)row[j]+= dout[(size_t)b*H+j];
 }
 }
 
-/*:119*//*124:*/
-#line 2024 "attention.w"
+/*:120*//*125:*/
+#line 2109 "attention.w"
 
 void gru_cell_backward(float*dgi,float*dgh,float*dh,const float*dh_new,
 const float*h,const GruCache*cache,int B,int H)
@@ -384,8 +384,8 @@ h3[H+j]= i3[H+j];
 }
 }
 
-/*:124*//*126:*/
-#line 2057 "attention.w"
+/*:125*//*127:*/
+#line 2142 "attention.w"
 
 void attention_backward(float*dscores,float*denc_out,const float*dctx,
 const float*w,const float*enc_out,int B,int L,int H)
@@ -394,8 +394,8 @@ for(int b= 0;b<B;b++){
 const float*wb= w+(size_t)b*L,*O= enc_out+(size_t)b*L*H;
 const float*dc= dctx+(size_t)b*H;
 float*ds= dscores+(size_t)b*L,*dO= denc_out+(size_t)b*L*H;
-/*127:*/
-#line 2069 "attention.w"
+/*128:*/
+#line 2154 "attention.w"
 
 float avg= 0.0f;
 for(int i= 0;i<L;i++){
@@ -405,14 +405,14 @@ for(int j= 0;j<H;j++)dO[(size_t)i*H+j]+= wb[i]*dc[j];
 }
 for(int i= 0;i<L;i++)ds[i]= wb[i]*(ds[i]-avg);
 
+/*:128*/
+#line 2150 "attention.w"
+
+}
+}
+
 /*:127*/
-#line 2065 "attention.w"
-
-}
-}
-
-/*:126*/
-#line 1117 "attention.w"
+#line 1169 "attention.w"
 
 
-/*:65*/
+/*:66*/

@@ -1,5 +1,5 @@
-/*281:*/
-#line 4998 "attention.w"
+/*282:*/
+#line 5100 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
@@ -7,8 +7,8 @@
 #include <errno.h> 
 #include <getopt.h> 
 #include <time.h> 
-/*267:*/
-#line 4695 "attention.w"
+/*268:*/
+#line 4794 "attention.w"
 
 #define MAX_OUTS 8
 static int add_out(const char*cmd,const char*path,const char**outs,int*n)
@@ -31,8 +31,8 @@ return-1;
 return 0;
 }
 
-/*:267*//*268:*/
-#line 4718 "attention.w"
+/*:268*//*269:*/
+#line 4817 "attention.w"
 
 static void report_figure(const char*path,const char*what,double seconds)
 {
@@ -43,8 +43,8 @@ if(f)fclose(f);
 printf("Wrote %s (%s, %.1f kB, %.1f ms)\n",path,what,size/1000.0,1e3*seconds);
 }
 
-/*:268*//*274:*/
-#line 4848 "attention.w"
+/*:269*//*275:*/
+#line 4947 "attention.w"
 
 #include <unistd.h> 
 static const char*loss_log_path;
@@ -61,8 +61,8 @@ loss_log= xrealloc(loss_log,(size_t)loss_log_cap*sizeof(double));
 loss_log[loss_log_n++]= loss;
 }
 
-/*:274*//*275:*/
-#line 4864 "attention.w"
+/*:275*//*276:*/
+#line 4963 "attention.w"
 
 static int loss_log_check(void)
 {
@@ -87,8 +87,8 @@ free(loss_log);
 return status;
 }
 
-/*:275*//*285:*/
-#line 5050 "attention.w"
+/*:276*//*286:*/
+#line 5152 "attention.w"
 
 static int parse_long(const char*cmd,const char*opt,const char*s,long lo,
 long hi,long*out)
@@ -105,8 +105,8 @@ return-1;
 return 0;
 }
 
-/*:285*//*286:*/
-#line 5067 "attention.w"
+/*:286*//*287:*/
+#line 5169 "attention.w"
 
 static int parse_float(const char*cmd,const char*opt,const char*s,double lo,
 double hi,double*out)
@@ -123,8 +123,8 @@ return-1;
 return 0;
 }
 
-/*:286*//*287:*/
-#line 5085 "attention.w"
+/*:287*//*288:*/
+#line 5187 "attention.w"
 
 static double now_seconds(void)
 {
@@ -133,8 +133,8 @@ clock_gettime(CLOCK_MONOTONIC,&ts);
 return(double)ts.tv_sec+1e-9*(double)ts.tv_nsec;
 }
 
-/*:287*//*300:*/
-#line 5327 "attention.w"
+/*:288*//*301:*/
+#line 5429 "attention.w"
 
 static char*words_join(const Vocab*v,const int*ids,int n)
 {
@@ -145,14 +145,14 @@ for(int k= 0;k<n;k++)p+= sprintf(p,k?" %s":"%s",v->word[ids[k]]);
 return s;
 }
 
-/*:300*/
-#line 5005 "attention.w"
+/*:301*/
+#line 5107 "attention.w"
 
-/*264:*/
-#line 4672 "attention.w"
+/*265:*/
+#line 4771 "attention.w"
 
-/*266:*/
-#line 4684 "attention.w"
+/*267:*/
+#line 4783 "attention.w"
 
 static const char*heatmap_usage= 
 "usage: attention heatmap --model CKPT --out FILE [--out FILE ...] [OPTIONS] SENTENCE\n"
@@ -164,8 +164,8 @@ static const char*heatmap_usage=
 "  --scale data|unit     colours from the weights' own range (the default, as\n"
 "                        the notebook) or from 0 to 1\n";
 
-/*:266*//*269:*/
-#line 4728 "attention.w"
+/*:267*//*270:*/
+#line 4827 "attention.w"
 
 static int cmd_heatmap(int argc,char**argv)
 {
@@ -177,8 +177,8 @@ int nout= 0,c,bad= 0,style= HEATMAP_MATPLOTLIB,unit= 0;
 opterr= 0;
 optind= 1;
 while(!bad&&(c= getopt_long(argc,argv,":h",longopts,NULL))!=-1)switch(c){
-/*270:*/
-#line 4754 "attention.w"
+/*271:*/
+#line 4853 "attention.w"
 
 case'm':model= optarg;break;
 case'o':bad= add_out("heatmap",optarg,outs,&nout)!=0;break;
@@ -200,8 +200,8 @@ break;
 default:fprintf(stderr,"attention heatmap: unknown option \"%s\"\n",argv[optind-1]);
 bad= 1;
 
-/*:270*/
-#line 4739 "attention.w"
+/*:271*/
+#line 4838 "attention.w"
 
 }
 if(!bad&&(!model||nout==0||argc-optind!=1)){
@@ -214,8 +214,8 @@ fputs(heatmap_usage,stderr);
 return 2;
 }
 if(check_outs("heatmap",outs,nout))return 1;
-/*271:*/
-#line 4779 "attention.w"
+/*272:*/
+#line 4878 "attention.w"
 
 Model m;
 if(checkpoint_load(&m,model)){
@@ -233,8 +233,8 @@ kit_fail("the sentence has no words");
 else if(T> 0&&(n= greedy_decode(&m,src,T,out,attn))==0)
 kit_fail("the model translates \"%s\" into nothing: there is no attention to draw",norm);
 if(n> 0){
-/*272:*/
-#line 4803 "attention.w"
+/*273:*/
+#line 4902 "attention.w"
 
 const char**rw= xcalloc((size_t)n,sizeof(char*)),**cw= xcalloc((size_t)T,sizeof(char*));
 for(int i= 0;i<n;i++)rw[i]= m.vout.word[out[i]];
@@ -255,24 +255,24 @@ status= 1;
 }
 free(rw),free(cw),free(fr),free(title);
 
-/*:272*/
-#line 4796 "attention.w"
+/*:273*/
+#line 4895 "attention.w"
 
 }else fprintf(stderr,"attention heatmap: %s\n",kit_error());
 free(norm),free(src),free(out),free(attn);
 model_free(&m);
 return status;
 
-/*:271*/
-#line 4751 "attention.w"
+/*:272*/
+#line 4850 "attention.w"
 
 }
 
-/*:269*/
-#line 4673 "attention.w"
+/*:270*/
+#line 4772 "attention.w"
 
-/*276:*/
-#line 4890 "attention.w"
+/*277:*/
+#line 4989 "attention.w"
 
 static const char*loss_curve_usage= 
 "usage: attention loss-curve --log FILE --out FILE [--out FILE ...] [--title TEXT]\n"
@@ -281,8 +281,8 @@ static const char*loss_curve_usage=
 "  --out FILE     the figure; .png, .pdf or .svg (may be repeated)\n"
 "  --title TEXT   the title (default: 'Training: average loss per epoch')\n";
 
-/*:276*//*277:*/
-#line 4900 "attention.w"
+/*:277*//*278:*/
+#line 4999 "attention.w"
 
 static int read_loss_log(const char*path,double**x,double**y,int*n)
 {
@@ -299,8 +299,8 @@ fclose(f);
 free(*x),free(*y);
 return kit_fail("%s: line %ld: expected an epoch, a tab and a finite loss",path,k);
 }
-/*278:*/
-#line 4922 "attention.w"
+/*279:*/
+#line 5021 "attention.w"
 
 if(*n==cap){
 cap= cap?2*cap:1024;
@@ -309,16 +309,16 @@ cap= cap?2*cap:1024;
 }
 (*x)[*n]= e,(*y)[(*n)++]= v;
 
-/*:278*/
-#line 4916 "attention.w"
+/*:279*/
+#line 5015 "attention.w"
 
 }
 fclose(f);
 return*n> 0?0:kit_fail("%s: no epochs in the file",path);
 }
 
-/*:277*//*279:*/
-#line 4930 "attention.w"
+/*:278*//*280:*/
+#line 5029 "attention.w"
 
 static int cmd_loss_curve(int argc,char**argv)
 {
@@ -351,8 +351,8 @@ if(bad){
 fputs(loss_curve_usage,stderr);
 return 2;
 }
-/*280:*/
-#line 4965 "attention.w"
+/*281:*/
+#line 5064 "attention.w"
 
 double*x= NULL,*y= NULL;
 int n= 0;
@@ -375,20 +375,20 @@ status= 1;
 free(x),free(y);
 return status;
 
-/*:280*/
-#line 4962 "attention.w"
+/*:281*/
+#line 5061 "attention.w"
 
 }
 
-/*:279*/
-#line 4674 "attention.w"
+/*:280*/
+#line 4773 "attention.w"
 
 
-/*:264*//*284:*/
-#line 5043 "attention.w"
+/*:265*//*285:*/
+#line 5145 "attention.w"
 
-/*288:*/
-#line 5095 "attention.w"
+/*289:*/
+#line 5197 "attention.w"
 
 static const char*train_usage= 
 "usage: attention train [--pairs seed | --data FILE] [OPTIONS]\n"
@@ -410,8 +410,8 @@ static const char*train_usage=
 "  --threads N         1, or 2 to run the encoder on a second core (default:\n"
 "                      2 when the machine has two cores); same result either way\n";
 
-/*:288*//*289:*/
-#line 5116 "attention.w"
+/*:289*//*290:*/
+#line 5218 "attention.w"
 
 typedef struct{
 const char*data,*init,*save;
@@ -437,8 +437,8 @@ int c,bad= 0;
 opterr= 0;
 optind= 1;
 while(!bad&&(c= getopt_long(argc,argv,":h",longopts,NULL))!=-1)switch(c){
-/*290:*/
-#line 5151 "attention.w"
+/*291:*/
+#line 5253 "attention.w"
 
 case'p':
 if(strcmp(optarg,"seed")!=0){
@@ -479,8 +479,8 @@ default:
 fprintf(stderr,"attention train: unknown option \"%s\"\n",argv[optind-1]);
 bad= 1;
 
-/*:290*/
-#line 5141 "attention.w"
+/*:291*/
+#line 5243 "attention.w"
 
 }
 if(!bad&&optind<argc){
@@ -491,8 +491,8 @@ if(bad)fputs(train_usage,stderr);
 return bad?-1:0;
 }
 
-/*:289*//*291:*/
-#line 5194 "attention.w"
+/*:290*//*292:*/
+#line 5296 "attention.w"
 
 static int cmd_train(int argc,char**argv)
 {
@@ -501,8 +501,8 @@ PairList pl;
 Model m;
 Example*ex= NULL;
 int status= 0;
-/*292:*/
-#line 5220 "attention.w"
+/*293:*/
+#line 5322 "attention.w"
 
 if(train_options(argc,argv,&o))return 2;
 if(loss_log_path&&loss_log_check())return 1;
@@ -513,11 +513,11 @@ return 2;
 }
 int max_length= o.max_length?(int)o.max_length:DEFAULT_MAX_LENGTH;
 
-/*:292*/
-#line 5202 "attention.w"
+/*:293*/
+#line 5304 "attention.w"
 
-/*293:*/
-#line 5230 "attention.w"
+/*294:*/
+#line 5332 "attention.w"
 
 if(o.data){
 if(pairs_read(&pl,o.data,o.filter,max_length)){
@@ -526,11 +526,11 @@ return 1;
 }
 }else pairs_seed(&pl);
 
-/*:293*/
-#line 5203 "attention.w"
+/*:294*/
+#line 5305 "attention.w"
 
-/*296:*/
-#line 5256 "attention.w"
+/*297:*/
+#line 5358 "attention.w"
 
 if(o.init){
 if(checkpoint_load(&m,o.init)){
@@ -546,11 +546,11 @@ model_alloc(&m,&cfg,&vin,&vout);
 model_init_random(&m,(uint64_t)o.seed);
 }
 
-/*:296*/
-#line 5204 "attention.w"
+/*:297*/
+#line 5306 "attention.w"
 
-/*294:*/
-#line 5240 "attention.w"
+/*295:*/
+#line 5342 "attention.w"
 
 if(make_examples(&pl,&m.vin,&m.vout,m.cfg.L,o.append_eos,&ex)){
 fprintf(stderr,"attention train: %s\n",kit_error());
@@ -559,11 +559,11 @@ model_free(&m);
 return 1;
 }
 
-/*:294*/
-#line 5205 "attention.w"
+/*:295*/
+#line 5307 "attention.w"
 
-/*297:*/
-#line 5271 "attention.w"
+/*298:*/
+#line 5373 "attention.w"
 
 if(o.data)printf("Read %ld sentence pairs from %s; kept %d (%s filter)\n",
 pl.lines_read,o.data,pl.n,o.filter==FILTER_TUTORIAL?"tutorial":"length");
@@ -575,11 +575,11 @@ m.cfg.H,m.cfg.L,m.n_params,o.init?" (from --init)":"");
 printf("Training for %ld epochs, %s<EOS> on the targets\n",o.epochs,
 o.append_eos?"":"no ");
 
-/*:297*/
-#line 5206 "attention.w"
+/*:298*/
+#line 5308 "attention.w"
 
-/*298:*/
-#line 5287 "attention.w"
+/*299:*/
+#line 5389 "attention.w"
 
 int threads= o.threads?(int)o.threads:sysconf(_SC_NPROCESSORS_ONLN)> 1?2:1,used= 1;
 float*loss= xcalloc((size_t)pl.n*(size_t)o.print_every,sizeof(float));
@@ -604,22 +604,22 @@ o.epochs*pl.n,seconds> 0?(double)(o.epochs*pl.n)/seconds:0.0,used,
 used> 1?"s":"");
 free(loss);
 
-/*:298*/
-#line 5207 "attention.w"
+/*:299*/
+#line 5309 "attention.w"
 
-/*295:*/
-#line 5250 "attention.w"
+/*296:*/
+#line 5352 "attention.w"
 
 if(o.save&&checkpoint_save(&m,o.save)){
 fprintf(stderr,"attention train: %s\n",kit_error());
 status= 1;
 }
 
-/*:295*/
-#line 5208 "attention.w"
+/*:296*/
+#line 5310 "attention.w"
 
-/*299:*/
-#line 5313 "attention.w"
+/*300:*/
+#line 5415 "attention.w"
 
 int right= 0,*out= xcalloc((size_t)m.cfg.L,sizeof(int));
 for(int k= 0;k<pl.n;k++){
@@ -634,8 +634,8 @@ free(pred);
 printf("%d of %d training pairs translated exactly\n",right,pl.n);
 free(out);
 
-/*:299*/
-#line 5209 "attention.w"
+/*:300*/
+#line 5311 "attention.w"
 
 if(loss_log_path&&loss_log_save())status= 1;
 free(ex);
@@ -644,11 +644,11 @@ model_free(&m);
 return status;
 }
 
-/*:291*/
-#line 5044 "attention.w"
+/*:292*/
+#line 5146 "attention.w"
 
-/*301:*/
-#line 5344 "attention.w"
+/*302:*/
+#line 5446 "attention.w"
 
 static const char*translate_usage= 
 "usage: attention translate --model CKPT [--attention] [SENTENCE ...]\n"
@@ -667,8 +667,8 @@ int*src= xcalloc((size_t)m->cfg.L,sizeof(int)),*out= xcalloc((size_t)m->cfg.L,si
 float*attn= xcalloc((size_t)m->cfg.L*(size_t)m->cfg.L,sizeof(float));
 int status= 0;
 if(!norm)status= kit_fail("%s: invalid UTF-8 at byte %zu",where,bad+1);
-else if(*norm)/*302:*/
-#line 5373 "attention.w"
+else if(*norm)/*303:*/
+#line 5475 "attention.w"
 
 {
 int n= tokenize(&m->vin,norm,src,m->cfg.L,where,"English");
@@ -679,8 +679,8 @@ int k= greedy_decode(m,src,n,out,attn);
 char*t= words_join(&m->vout,out,k);
 fputs(t,stdout);
 free(t);
-if(show_attention)/*303:*/
-#line 5389 "attention.w"
+if(show_attention)/*304:*/
+#line 5491 "attention.w"
 
 for(int t= 0;t<k;t++){
 double pad= 0.0;
@@ -690,14 +690,14 @@ for(int i= n;i<m->cfg.L;i++)pad+= attn[t*m->cfg.L+i];
 printf("  (padding %.3f)",pad);
 }
 
+/*:304*/
+#line 5485 "attention.w"
+
+}
+}
+
 /*:303*/
-#line 5383 "attention.w"
-
-}
-}
-
-/*:302*/
-#line 5362 "attention.w"
+#line 5464 "attention.w"
 
 putchar('\n');
 free(norm);
@@ -707,8 +707,8 @@ free(attn);
 return status;
 }
 
-/*:301*//*304:*/
-#line 5398 "attention.w"
+/*:302*//*305:*/
+#line 5500 "attention.w"
 
 static int cmd_translate(int argc,char**argv)
 {
@@ -743,8 +743,8 @@ return 1;
 }
 int failed= 0;
 char where[64];
-/*305:*/
-#line 5437 "attention.w"
+/*306:*/
+#line 5539 "attention.w"
 
 if(optind<argc)
 for(int k= optind;k<argc;k++){
@@ -770,18 +770,18 @@ fflush(stdout);
 free(line);
 }
 
-/*:305*/
-#line 5432 "attention.w"
+/*:306*/
+#line 5534 "attention.w"
 
 model_free(&m);
 return failed?1:0;
 }
 
-/*:304*/
-#line 5045 "attention.w"
+/*:305*/
+#line 5147 "attention.w"
 
-/*306:*/
-#line 5467 "attention.w"
+/*307:*/
+#line 5569 "attention.w"
 
 static const char*pairs_usage= 
 "usage: attention pairs --data FILE [--filter tutorial|length] [--max-length L]\n"
@@ -792,8 +792,8 @@ static int cmd_pairs(int argc,char**argv)
 const char*data= NULL;
 int filter= FILTER_TUTORIAL;
 long max_length= DEFAULT_MAX_LENGTH;
-/*307:*/
-#line 5490 "attention.w"
+/*308:*/
+#line 5592 "attention.w"
 
 static const struct option longopts[]= {{"data",required_argument,0,'d'},
 {"filter",required_argument,0,'f'},{"max-length",required_argument,0,'L'},
@@ -822,8 +822,8 @@ fputs(pairs_usage,stderr);
 return 2;
 }
 
-/*:307*/
-#line 5477 "attention.w"
+/*:308*/
+#line 5579 "attention.w"
 
 PairList pl;
 if(pairs_read(&pl,data,filter,(int)max_length)){
@@ -837,36 +837,36 @@ pairs_free(&pl);
 return 0;
 }
 
-/*:306*/
-#line 5046 "attention.w"
+/*:307*/
+#line 5148 "attention.w"
 
 
-/*:284*/
-#line 5006 "attention.w"
+/*:285*/
+#line 5108 "attention.w"
 
 
 static const struct{
 const char*name,*summary;
 int(*run)(int argc,char**argv);
 }commands[]= {
-/*283:*/
-#line 5037 "attention.w"
+/*284:*/
+#line 5139 "attention.w"
 
 {"train","train a translator (the notebook's five pairs, or a pair file)",cmd_train},
 {"translate","translate sentences with a saved model",cmd_translate},
 {"pairs","print the pairs that training would read from a file",cmd_pairs},
-/*265:*/
-#line 4678 "attention.w"
+/*266:*/
+#line 4777 "attention.w"
 
 {"heatmap","draw the attention weights of a translation (PNG, PDF or SVG)",cmd_heatmap},
 {"loss-curve","draw the average loss per epoch from train --loss-log",cmd_loss_curve},
 
-/*:265*/
-#line 5041 "attention.w"
+/*:266*/
+#line 5143 "attention.w"
 
 
-/*:283*/
-#line 5012 "attention.w"
+/*:284*/
+#line 5114 "attention.w"
 
 };
 
@@ -876,8 +876,8 @@ size_t n= sizeof commands/sizeof commands[0];
 if(argc>=2)
 for(size_t k= 0;k<n;k++)
 if(strcmp(argv[1],commands[k].name)==0)return commands[k].run(argc-1,argv+1);
-/*282:*/
-#line 5025 "attention.w"
+/*283:*/
+#line 5127 "attention.w"
 
 FILE*out= argc>=2&&(strcmp(argv[1],"--help")==0||strcmp(argv[1],"-h")==0
 ||strcmp(argv[1],"help")==0)?stdout:stderr;
@@ -887,9 +887,9 @@ for(size_t k= 0;k<n;k++)fprintf(out,"  %-10s %s\n",commands[k].name,commands[k].
 fputs("Run 'attention COMMAND --help' for a command's options.\n",out);
 return out==stdout?0:2;
 
-/*:282*/
-#line 5022 "attention.w"
+/*:283*/
+#line 5124 "attention.w"
 
 }
 
-/*:281*/
+/*:282*/

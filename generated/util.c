@@ -1,12 +1,12 @@
-/*8:*/
-#line 218 "attention.w"
+/*9:*/
+#line 268 "attention.w"
 
 #include "attention.h"
 #include <stdarg.h> 
 #include <stdlib.h> 
 #include <string.h> 
-/*9:*/
-#line 227 "attention.w"
+/*10:*/
+#line 277 "attention.w"
 
 static char last_error[2048];
 
@@ -24,8 +24,8 @@ const char*kit_error(void)
 return last_error;
 }
 
-/*:9*//*10:*/
-#line 248 "attention.w"
+/*:10*//*11:*/
+#line 298 "attention.w"
 
 void*xcalloc(size_t n,size_t size)
 {
@@ -37,8 +37,8 @@ exit(1);
 return p;
 }
 
-/*:10*//*11:*/
-#line 259 "attention.w"
+/*:11*//*12:*/
+#line 309 "attention.w"
 
 void*xrealloc(void*p,size_t size)
 {
@@ -58,8 +58,8 @@ memcpy(t,s,n);
 return t;
 }
 
-/*:11*/
-#line 223 "attention.w"
+/*:12*/
+#line 273 "attention.w"
 
 
-/*:8*/
+/*:9*/

@@ -1,13 +1,13 @@
-/*14:*/
-#line 310 "attention.w"
+/*15:*/
+#line 360 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
 #include <string.h> 
 #include <errno.h> 
 #include <utf8proc.h> 
-/*15:*/
-#line 324 "attention.w"
+/*16:*/
+#line 374 "attention.w"
 
 static uint32_t word_hash(const char*w)
 {
@@ -19,13 +19,13 @@ h*= 16777619u;
 return h;
 }
 
-/*:15*//*16:*/
-#line 341 "attention.w"
+/*:16*//*17:*/
+#line 391 "attention.w"
 
 static int*vocab_probe(const Vocab*v,const char*w)
 {
-/*17:*/
-#line 349 "attention.w"
+/*18:*/
+#line 399 "attention.w"
 
 uint32_t mask= (uint32_t)v->nslot-1;
 uint32_t i= word_hash(w)&mask;
@@ -33,13 +33,13 @@ while(v->slot[i]!=0&&strcmp(v->word[v->slot[i]-1],w)!=0)
 i= (i+1)&mask;
 return&v->slot[i];
 
-/*:17*/
-#line 344 "attention.w"
+/*:18*/
+#line 394 "attention.w"
 
 }
 
-/*:16*//*19:*/
-#line 367 "attention.w"
+/*:17*//*20:*/
+#line 417 "attention.w"
 
 int vocab_find(const Vocab*v,const char*w)
 {
@@ -47,8 +47,8 @@ int*s= vocab_probe(v,w);
 return*s?*s-1:-1;
 }
 
-/*:19*//*20:*/
-#line 377 "attention.w"
+/*:20*//*21:*/
+#line 427 "attention.w"
 
 int vocab_add(Vocab*v,const char*w)
 {
@@ -60,8 +60,8 @@ v->word= xrealloc(v->word,(size_t)v->cap*sizeof*v->word);
 }
 v->word[v->n]= xstrdup(w);
 *s= ++v->n;
-if(2*v->n> v->nslot)/*21:*/
-#line 392 "attention.w"
+if(2*v->n> v->nslot)/*22:*/
+#line 442 "attention.w"
 
 {
 free(v->slot);
@@ -70,14 +70,14 @@ v->slot= xcalloc((size_t)v->nslot,sizeof*v->slot);
 for(int k= 0;k<v->n;k++)*vocab_probe(v,v->word[k])= k+1;
 }
 
-/*:21*/
-#line 388 "attention.w"
+/*:22*/
+#line 438 "attention.w"
 
 return v->n-1;
 }
 
-/*:20*//*22:*/
-#line 401 "attention.w"
+/*:21*//*23:*/
+#line 451 "attention.w"
 
 void vocab_init(Vocab*v)
 {
@@ -100,8 +100,8 @@ v->slot= NULL;
 v->n= v->cap= v->nslot= 0;
 }
 
-/*:22*//*23:*/
-#line 425 "attention.w"
+/*:23*//*24:*/
+#line 475 "attention.w"
 
 void vocab_add_sentence(Vocab*v,const char*s)
 {
@@ -117,8 +117,8 @@ if(*s==' ')s++;
 }
 }
 
-/*:23*//*25:*/
-#line 455 "attention.w"
+/*:24*//*26:*/
+#line 505 "attention.w"
 
 int tokenize(const Vocab*v,const char*s,int*ids,int max,
 const char*where,const char*language)
@@ -134,8 +134,8 @@ memcpy(word,s,k);
 word[k]= '\0';
 s+= k;
 if(*s==' ')s++;
-if(k> 0)/*26:*/
-#line 475 "attention.w"
+if(k> 0)/*27:*/
+#line 525 "attention.w"
 
 {
 int id= vocab_find(v,word);
@@ -148,18 +148,18 @@ where,max);
 ids[n++]= id;
 }
 
-/*:26*/
-#line 470 "attention.w"
+/*:27*/
+#line 520 "attention.w"
 
 }
 return n;
 }
 
-/*:25*/
-#line 316 "attention.w"
+/*:26*/
+#line 366 "attention.w"
 
-/*34:*/
-#line 596 "attention.w"
+/*35:*/
+#line 646 "attention.w"
 
 typedef struct{char*s;size_t n,cap;int pending;}Out;
 
@@ -174,8 +174,8 @@ o->pending= 0;
 o->s[o->n++]= c;
 }
 
-/*:34*//*35:*/
-#line 613 "attention.w"
+/*:35*//*36:*/
+#line 663 "attention.w"
 
 char*normalize_sentence(const char*s,size_t len,size_t*bad)
 {
@@ -191,8 +191,8 @@ if(bad)*bad= i;
 return NULL;
 }
 i+= (size_t)k;
-/*36:*/
-#line 638 "attention.w"
+/*37:*/
+#line 688 "attention.w"
 
 utf8proc_int32_t piece[16];
 int boundclass= 0;
@@ -208,19 +208,19 @@ out_put(&o,(char)d);
 }else o.pending= 1;
 }
 
-/*:36*/
-#line 628 "attention.w"
+/*:37*/
+#line 678 "attention.w"
 
 }
 o.s[o.n]= '\0';
 return o.s;
 }
 
-/*:35*/
-#line 317 "attention.w"
+/*:36*/
+#line 367 "attention.w"
 
-/*28:*/
-#line 494 "attention.w"
+/*29:*/
+#line 544 "attention.w"
 
 static const char*const seed_pairs[][2]= {
 {"i am a student","je suis etudiant"},
@@ -229,8 +229,8 @@ static const char*const seed_pairs[][2]= {
 {"we are engineers","nous sommes ingenieurs"},
 {"they are artists","ils sont artistes"}};
 
-/*:28*//*30:*/
-#line 516 "attention.w"
+/*:29*//*31:*/
+#line 566 "attention.w"
 
 static void pairs_push(PairList*pl,char*src,char*tgt,int line)
 {
@@ -261,8 +261,8 @@ free(pl->origin);
 *pl= (PairList){0};
 }
 
-/*:30*//*31:*/
-#line 549 "attention.w"
+/*:31*//*32:*/
+#line 599 "attention.w"
 
 void pairs_vocabularies(const PairList*pl,Vocab*vin,Vocab*vout)
 {
@@ -274,8 +274,8 @@ vocab_add_sentence(vout,pl->pair[k].tgt);
 }
 }
 
-/*:31*//*40:*/
-#line 689 "attention.w"
+/*:32*//*41:*/
+#line 739 "attention.w"
 
 static int count_words(const char*s)
 {
@@ -297,8 +297,8 @@ if(strncmp(en,prefixes[k],strlen(prefixes[k]))==0)return 1;
 return 0;
 }
 
-/*:40*//*41:*/
-#line 711 "attention.w"
+/*:41*//*42:*/
+#line 761 "attention.w"
 
 int pairs_read(PairList*pl,const char*path,int filter,int max_length)
 {
@@ -312,8 +312,8 @@ ssize_t len;
 int lineno= 0,status= 0;
 while((len= getline(&line,&cap,f))>=0){
 lineno++;
-/*43:*/
-#line 743 "attention.w"
+/*44:*/
+#line 793 "attention.w"
 
 while(len> 0&&(line[len-1]=='\n'||line[len-1]=='\r'))len--;
 line[len]= '\0';
@@ -338,11 +338,11 @@ status= kit_fail("%s:%d: the %s sentence is empty",path,lineno,
 break;
 }
 
-/*:43*/
-#line 724 "attention.w"
+/*:44*/
+#line 774 "attention.w"
 
-/*44:*/
-#line 767 "attention.w"
+/*45:*/
+#line 817 "attention.w"
 
 pl->lines_read++;
 size_t bad= 0;
@@ -366,12 +366,12 @@ free(nfr);
 pl->dropped++;
 }
 
-/*:44*/
-#line 725 "attention.w"
+/*:45*/
+#line 775 "attention.w"
 
 }
-/*42:*/
-#line 736 "attention.w"
+/*43:*/
+#line 786 "attention.w"
 
 if(status==0&&ferror(f))
 status= kit_fail("%s: read error after line %d",path,lineno);
@@ -379,8 +379,8 @@ if(status==0&&pl->n==0)
 status= kit_fail("%s: no pair of its %d lines passes the %s filter",
 path,lineno,filter==FILTER_TUTORIAL?"tutorial":"length");
 
-/*:42*/
-#line 727 "attention.w"
+/*:43*/
+#line 777 "attention.w"
 
 free(line);
 fclose(f);
@@ -388,8 +388,8 @@ if(status)pairs_free(pl);
 return status;
 }
 
-/*:41*//*47:*/
-#line 809 "attention.w"
+/*:42*//*48:*/
+#line 859 "attention.w"
 
 int make_examples(const PairList*pl,const Vocab*vin,const Vocab*vout,
 int max_length,int append_eos,Example**out)
@@ -402,8 +402,8 @@ char where[600];
 for(int k= 0;k<pl->n;k++){
 if(pl->pair[k].line)snprintf(where,sizeof where,"%.500s:%d",pl->origin,pl->pair[k].line);
 else snprintf(where,sizeof where,"%.500s pair %d",pl->origin,k+1);
-/*48:*/
-#line 830 "attention.w"
+/*49:*/
+#line 880 "attention.w"
 
 int n= tokenize(vin,pl->pair[k].src,ex[k].src,max_length,where,"English");
 int m= n<0?-1:tokenize(vout,pl->pair[k].tgt,ex[k].tgt,
@@ -420,16 +420,16 @@ if(append_eos)ex[k].tgt[m++]= EOS_TOKEN;
 ex[k].src_len= n;
 ex[k].tgt_len= m;
 
-/*:48*/
-#line 821 "attention.w"
+/*:49*/
+#line 871 "attention.w"
 
 }
 *out= ex;
 return 0;
 }
 
-/*:47*/
-#line 318 "attention.w"
+/*:48*/
+#line 368 "attention.w"
 
 
-/*:14*/
+/*:15*/
