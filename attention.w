@@ -58,6 +58,30 @@
 \ifeof\refin \else \closein\refin \input \jobname.ref \fi
 \newwrite\refout \immediate\openout\refout=\jobname.ref
 
+% Chapters (@@*) start a new page only when less than a third of the page is
+% left, and subchapters (@@*1) never, so that the end of a short chapter does not
+% leave a page nearly empty. (cwebmac's \N, with \chapterbreak for its \vfil\eject.)
+\secpagedepth=2
+\def\chapterbreak{\vfil\penalty-100\vfilneg
+  \vskip 0pt plus .33\vsize\penalty-300\vskip 0pt plus -.33\vsize
+  \vskip\intersecskip\medskip}
+\outer\def\N#1#2#3.{%
+  \ifpdf{\toksF={}\makeoutlinetoks#3\outlinedone\outlinedone}\fi
+  \gdepth=#1\gtitle={#3}\MN{#2}%
+  \ifon\ifnum#1<\secpagedepth \chapterbreak
+    \else\vfil\penalty-100\vfilneg\vskip\intersecskip\fi\fi
+  \message{*\secno}%
+  \def\stripprefix##1>{}\def\gtitletoks{#3}%
+  \edef\gtitletoks{\expandafter\stripprefix\meaning\gtitletoks}%
+  \edef\next{\write\cont{\ZZ{\gtitletoks}{#1}{\secno}%
+   {\noexpand\the\pageno}{\the\toksE}}}\next
+  \ifpdf \ifpdftex\expandafter\xdef\csname curr#1\endcsname{\secno}
+    \ifnum#1>0\countB=#1 \advance\countB by-1
+      \advancenumber{chunk\the\countB.\expnumber{curr\the\countB}}\fi
+  \else \special{pdf: outline #1 << /Title (\the\toksE) /Dest
+    [ @@thispage /FitH @@ypos ] >>}\fi \fi
+  \ifon\startsection{\bf#3.\quad}\ignorespaces}
+
 @s GruCache int
 @s Config int
 @s Tensors int
@@ -621,7 +645,7 @@ three punctuation marks, and we do exactly the same, so that the kit reads
 its corpus into the same pairs:
 
 \item{1.} lower-case every character;
-\item{2.} decompose it canonically (Unicode NFD), so that \.{\'e} becomes
+\item{2.} decompose it canonically (Unicode NFD), so that {\tt\'e} becomes
 \.{e} followed by a combining acute accent, and drop the combining marks
 (Unicode category Mn);
 \item{3.} put a space before each \.{.}, \.{!} and \.{?};
@@ -630,7 +654,7 @@ of the three marks) into one space;
 \item{5.} strip spaces at both ends.
 
 \noindent So \.{"J'ai froid."} becomes \.{"j ai froid ."}: four words. A
-letter with no decomposition, like \.{\oe} in \.{c\oe ur}, is not an ASCII
+letter with no decomposition, like {\tt\oe} in {\tt c\oe ur}, is not an ASCII
 letter and becomes a space (\.{"c ur"}); that is the tutorial's rule, and the
 kit keeps it so that the two read the same corpus into the same pairs.
 
@@ -3420,8 +3444,9 @@ the notebook's sentences, drawn by \.{attention heatmap}.
   \else
     \centerline{\pdfximage width #2 {#1}\pdfrefximage\pdflastximage}%
   \fi
-  \smallskip\centerline{\vbox{\hsize=#2\noindent\eightrm #3}}\medskip}
-\global\font\eightrm=cmr8
+  \smallskip\centerline{\vbox{\hsize=#2\font\tentex=cmtex8 \let\it=\eightit
+    \noindent\eightrm #3}}\medskip}
+\global\font\eightrm=cmr8 \global\font\eightit=cmti8
 \kitfigure{../figures/heatmap-bone-i-am-a-student.pdf}{.95\hsize}{Figure~1.
 The attention of the model that \.{make run} trains, on ``i am a student'',
 in the notebook's first style. Rows are the words the decoder wrote, columns
@@ -4119,14 +4144,8 @@ static void draw_heatmap(Canvas *cv, const Heatmap *h, const HeatmapTexts *t,
 @ In the first style the grid lines run between the cells and a black frame
 of 0.8 points (\PB{matplotlib}'s default) surrounds them; in the second every
 cell has a grey border of half a point, the outer edges included, and there
-is no frame (Figure~2, where the second style draws the attention of the
-model of Figure~1 on another sentence). Tick marks point outwards from the
-middle of every row and column.
-
-\kitfigure{../figures/heatmap-ylorrd-we-are-engineers.pdf}{.95\hsize}{Figure~2.
-The same model on ``we are engineers'', in the notebook's second style
-(\PB{seaborn}'s \.{heatmap} with `YlOrRd'): here a dark cell is a large
-weight.}
+is no frame (Figure~2, at the end of the chapter, shows the second style).
+Tick marks point outwards from the middle of every row and column.
 @<Draw the grid lines or cell borders, the frame and the ticks@>=
 int seaborn = h->style == HEATMAP_SEABORN;
 for (int j = seaborn ? 0 : 1; j <= (seaborn ? h->cols : h->cols - 1); j++)
@@ -4920,7 +4939,14 @@ for (int k = 0; k < nout && status == 0; k++) {
 free(rw), free(cw), free(fr), free(title);
 
 @ What do the pictures show? Figure~2 is the notebook's second style, on
-``we are engineers''. While it writes ``sommes'' the decoder looks at
+``we are engineers''.
+
+\kitfigure{../figures/heatmap-ylorrd-we-are-engineers.pdf}{.95\hsize}{Figure~2.
+The model of Figure~1 on ``we are engineers'', in the notebook's second style
+(\PB{seaborn}'s \.{heatmap} with `YlOrRd'): here a dark cell is a large
+weight.}
+
+\noindent While it writes ``sommes'' the decoder looks at
 ``engineers'' (weight 0.89); while it writes ``nous'' and ``ingenieurs'' it
 looks at almost nothing in the sentence. The weights of a row need not add
 up to one: the notebook's attention is spread over all $L=10$ slots, the

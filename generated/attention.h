@@ -1,9 +1,9 @@
 /*4:*/
-#line 196 "attention.w"
+#line 220 "attention.w"
 
 #pragma once
 /*5:*/
-#line 206 "attention.w"
+#line 230 "attention.w"
 
 #include <stddef.h> 
 #include <stdint.h> 
@@ -11,20 +11,20 @@
 #include <math.h> 
 
 /*:5*//*6:*/
-#line 225 "attention.w"
+#line 249 "attention.w"
 
 #if defined(KIT_MVEC) && defined(__GNUC__) && !defined(__clang__) && !defined(__CUDACC__)
 #define KIT_VECTOR_MATH __attribute__((__simd__("notinbranch")))
 KIT_VECTOR_MATH float expf(float);
 KIT_VECTOR_MATH float tanhf(float);
 #endif
-#line 231 "attention.w"
+#line 255 "attention.w"
 
 /*:6*/
-#line 198 "attention.w"
+#line 222 "attention.w"
 
 /*7:*/
-#line 239 "attention.w"
+#line 263 "attention.w"
 
 #define SOS_TOKEN 0
 #define EOS_TOKEN 1
@@ -34,27 +34,27 @@ KIT_VECTOR_MATH float tanhf(float);
 #define ROW_BLOCK 4096 
 
 /*:7*//*8:*/
-#line 253 "attention.w"
+#line 277 "attention.w"
 
 #ifdef __CUDACC__
 #define KIT_HD __host__ __device__
 #else
-#line 257 "attention.w"
+#line 281 "attention.w"
 #define KIT_HD
 #endif
-#line 259 "attention.w"
+#line 283 "attention.w"
 
 /*:8*//*40:*/
-#line 735 "attention.w"
+#line 759 "attention.w"
 
 #define FILTER_TUTORIAL 0
 #define FILTER_LENGTH 1
 
 /*:40*/
-#line 199 "attention.w"
+#line 223 "attention.w"
 
 /*14:*/
-#line 351 "attention.w"
+#line 375 "attention.w"
 
 typedef struct{
 char**word;
@@ -65,7 +65,7 @@ int nslot;
 }Vocab;
 
 /*:14*//*30:*/
-#line 554 "attention.w"
+#line 578 "attention.w"
 
 typedef struct{
 char*src,*tgt;
@@ -79,7 +79,7 @@ long lines_read,dropped;
 }PairList;
 
 /*:30*//*47:*/
-#line 850 "attention.w"
+#line 874 "attention.w"
 
 typedef struct{
 int src[DEFAULT_MAX_LENGTH*4],tgt[DEFAULT_MAX_LENGTH*4];
@@ -87,7 +87,7 @@ int src_len,tgt_len;
 }Example;
 
 /*:47*//*51:*/
-#line 906 "attention.w"
+#line 930 "attention.w"
 
 typedef struct{
 int V_in,V_out;
@@ -96,7 +96,7 @@ int L;
 }Config;
 
 /*:51*//*52:*/
-#line 926 "attention.w"
+#line 950 "attention.w"
 
 enum{ENC_EMB,ENC_W_IH,ENC_W_HH,ENC_B_IH,ENC_B_HH,DEC_EMB,ATTN_W,ATTN_B,
 COMB_W,COMB_B,DEC_W_IH,DEC_W_HH,DEC_B_IH,DEC_B_HH,OUT_W,OUT_B,
@@ -115,14 +115,14 @@ int rows,cols;
 }TensorSpec;
 
 /*:52*//*82:*/
-#line 1449 "attention.w"
+#line 1473 "attention.w"
 
 typedef struct{
 float r,z,n,ghn;
 }GruCache;
 
 /*:82*//*134:*/
-#line 2244 "attention.w"
+#line 2268 "attention.w"
 
 typedef struct{
 int weight;
@@ -134,7 +134,7 @@ int B,C,OC;
 #define N_ENC_DEFERRED (N_DEFERRED - N_DEC_DEFERRED) 
 
 /*:134*//*142:*/
-#line 2424 "attention.w"
+#line 2448 "attention.w"
 
 typedef struct{
 float b1,a1,b2,a2;
@@ -144,7 +144,7 @@ float eps;
 }AdamConstants;
 
 /*:142*//*200:*/
-#line 3516 "attention.w"
+#line 3541 "attention.w"
 
 #define COLORMAP_MAX_POINTS 9
 typedef struct{
@@ -155,7 +155,7 @@ double v[3][COLORMAP_MAX_POINTS];
 }Colormap;
 
 /*:200*//*208:*/
-#line 3614 "attention.w"
+#line 3639 "attention.w"
 
 enum{HEATMAP_MATPLOTLIB,HEATMAP_SEABORN};
 typedef struct{
@@ -170,7 +170,7 @@ double vmin,vmax;
 }Heatmap;
 
 /*:208*//*209:*/
-#line 3631 "attention.w"
+#line 3656 "attention.w"
 
 typedef struct{
 double x,y,w,h;
@@ -186,13 +186,13 @@ unsigned char*data;
 }FigImage;
 
 /*:209*//*238:*/
-#line 4253 "attention.w"
+#line 4272 "attention.w"
 
 enum{FIGURE_PNG,FIGURE_PDF,FIGURE_SVG};
 #define FIGURE_PNG_SCALE 2.0
 
 /*:238*//*252:*/
-#line 4510 "attention.w"
+#line 4529 "attention.w"
 
 typedef struct{
 int n;
@@ -201,13 +201,13 @@ const char*title,*xlabel,*ylabel;
 }Curve;
 
 /*:252*/
-#line 200 "attention.w"
+#line 224 "attention.w"
 
 /*57:*/
-#line 1007 "attention.w"
+#line 1031 "attention.w"
 
 /*93:*/
-#line 1565 "attention.w"
+#line 1589 "attention.w"
 
 typedef struct{
 float*eh,*scores,*w,*ec,*pre,*o,*gi,*gh,*h;
@@ -222,7 +222,7 @@ GruCache*enc_cache;
 float*enc_h;
 float*enc_out;
 /*101:*/
-#line 1709 "attention.w"
+#line 1733 "attention.w"
 
 float*dec_eh,*dec_scores,*dec_w,*dec_ec,*dec_pre,*dec_o,*dec_gi,*dec_gh;
 GruCache*dec_cache;
@@ -230,10 +230,10 @@ float*dec_h;
 float*logits,*logp;
 
 /*:101*/
-#line 1578 "attention.w"
+#line 1602 "attention.w"
 
 /*131:*/
-#line 2191 "attention.w"
+#line 2215 "attention.w"
 
 float*d_logits;
 float*d_hout;
@@ -249,12 +249,12 @@ float*d_enc_h,*d_enc_hprev;
 float*d_rows,*d_enc_rows;
 
 /*:131*/
-#line 1579 "attention.w"
+#line 1603 "attention.w"
 
 }Activations;
 
 /*:93*/
-#line 1008 "attention.w"
+#line 1032 "attention.w"
 
 typedef struct{
 Config cfg;
@@ -268,10 +268,10 @@ struct Pipeline*pipeline;
 }Model;
 
 /*:57*/
-#line 201 "attention.w"
+#line 225 "attention.w"
 
 /*83:*/
-#line 1456 "attention.w"
+#line 1480 "attention.w"
 
 KIT_HD static inline float sigmoidf_(float a)
 {
@@ -282,7 +282,7 @@ KIT_HD static inline float gru_unit_forward(float gir,float giz,float gin,
 float ghr,float ghz,float ghn,float h,GruCache*c)
 {
 /*84:*/
-#line 1468 "attention.w"
+#line 1492 "attention.w"
 
 c->r= sigmoidf_(gir+ghr);
 c->z= sigmoidf_(giz+ghz);
@@ -291,18 +291,18 @@ c->n= tanhf(gin+c->r*ghn);
 return(1.0f-c->z)*c->n+c->z*h;
 
 /*:84*/
-#line 1465 "attention.w"
+#line 1489 "attention.w"
 
 }
 
 /*:83*//*122:*/
-#line 2083 "attention.w"
+#line 2107 "attention.w"
 
 KIT_HD static inline void gru_unit_backward(float dh_new,float h,const GruCache*c,
 float*dgir,float*dgiz,float*dgin,float*dghn,float*dh)
 {
 /*123:*/
-#line 2090 "attention.w"
+#line 2114 "attention.w"
 
 float dn= dh_new*(1.0f-c->z);
 float dz= dh_new*(h-c->n);
@@ -315,15 +315,15 @@ float dr= dan*c->ghn;
 *dh+= dh_new*c->z;
 
 /*:123*/
-#line 2087 "attention.w"
+#line 2111 "attention.w"
 
 }
 
 /*:122*/
-#line 202 "attention.w"
+#line 226 "attention.w"
 
 /*13:*/
-#line 328 "attention.w"
+#line 352 "attention.w"
 
 int kit_fail(const char*fmt,...)__attribute__((format(printf,1,2)));
 const char*kit_error(void);
@@ -332,7 +332,7 @@ void*xrealloc(void*p,size_t size);
 char*xstrdup(const char*s);
 
 /*:13*//*25:*/
-#line 490 "attention.w"
+#line 514 "attention.w"
 
 void vocab_init(Vocab*v);
 void vocab_free(Vocab*v);
@@ -341,54 +341,54 @@ int vocab_add(Vocab*v,const char*w);
 void vocab_add_sentence(Vocab*v,const char*s);
 
 /*:25*//*28:*/
-#line 537 "attention.w"
+#line 561 "attention.w"
 
 int tokenize(const Vocab*v,const char*s,int*ids,int max,
 const char*where,const char*language);
 
 /*:28*//*33:*/
-#line 610 "attention.w"
+#line 634 "attention.w"
 
 void pairs_seed(PairList*pl);
 void pairs_free(PairList*pl);
 void pairs_vocabularies(const PairList*pl,Vocab*vin,Vocab*vout);
 
 /*:33*//*39:*/
-#line 711 "attention.w"
+#line 735 "attention.w"
 
 char*normalize_sentence(const char*s,size_t len,size_t*bad);
 
 /*:39*//*46:*/
-#line 840 "attention.w"
+#line 864 "attention.w"
 
 int pairs_read(PairList*pl,const char*path,int filter,int max_length);
 
 /*:46*//*50:*/
-#line 896 "attention.w"
+#line 920 "attention.w"
 
 int make_examples(const PairList*pl,const Vocab*vin,const Vocab*vout,
 int max_length,int append_eos,Example**out);
 
 /*:50*//*56:*/
-#line 999 "attention.w"
+#line 1023 "attention.w"
 
 void tensor_specs(const Config*c,TensorSpec s[N_TENSORS]);
 size_t spec_numel(const TensorSpec*s);
 size_t tensors_point(Tensors*t,float*mem,const Config*c);
 
 /*:56*//*61:*/
-#line 1089 "attention.w"
+#line 1113 "attention.w"
 
 void model_alloc(Model*m,const Config*c,Vocab*vin,Vocab*vout);
 void model_free(Model*m);
 
 /*:61*//*65:*/
-#line 1145 "attention.w"
+#line 1169 "attention.w"
 
 void model_init_random(Model*m,uint64_t seed);
 
 /*:65*//*80:*/
-#line 1409 "attention.w"
+#line 1433 "attention.w"
 
 void embedding_forward(float*out,const float*table,const int*ids,int B,int H);
 void linear_forward(float*out,const float*inp,const float*weight,
@@ -399,43 +399,43 @@ void log_softmax_forward(float*out,const float*inp,int B,int n);
 float nll_forward(const float*logp,const int*target,int B,int V);
 
 /*:80*//*88:*/
-#line 1506 "attention.w"
+#line 1530 "attention.w"
 
 void gru_cell_forward(float*h_new,GruCache*cache,const float*gi,
 const float*gh,const float*h,int B,int H);
 
 /*:88*//*92:*/
-#line 1546 "attention.w"
+#line 1570 "attention.w"
 
 void attention_forward(float*w,float*ctx,const float*scores,
 const float*enc_out,int B,int L,int H);
 
 /*:92*//*97:*/
-#line 1625 "attention.w"
+#line 1649 "attention.w"
 
 void activations_alloc(Activations*a,const Config*c);
 void activations_free(Activations*a);
 
 /*:97*//*99:*/
-#line 1654 "attention.w"
+#line 1678 "attention.w"
 
 void encoder_forward(Model*m,const int*src,int T);
 
 /*:99*//*106:*/
-#line 1764 "attention.w"
+#line 1788 "attention.w"
 
 DecoderStep decoder_step(const Activations*a,const Config*c,int t);
 void decoder_step_forward(const Model*m,int token,const float*h_prev,
 const float*enc_out,const DecoderStep*s);
 
 /*:106*//*108:*/
-#line 1813 "attention.w"
+#line 1837 "attention.w"
 
 float seq2seq_forward(Model*m,const Example*ex);
 float decoder_forward(Model*m,const Example*ex);
 
 /*:108*//*121:*/
-#line 2054 "attention.w"
+#line 2078 "attention.w"
 
 void nll_backward(float*dlogits,const float*logp,const int*target,int B,int V);
 void linear_backward(float*dinp,float*dweight,float*dbias,
@@ -446,19 +446,19 @@ const float*x,int B,int C,int rows,int add);
 void embedding_backward(float*dtable,const float*dout,const int*ids,int B,int H);
 
 /*:121*//*126:*/
-#line 2125 "attention.w"
+#line 2149 "attention.w"
 
 void gru_cell_backward(float*dgi,float*dgh,float*dh,const float*dh_new,
 const float*h,const GruCache*cache,int B,int H);
 
 /*:126*//*130:*/
-#line 2168 "attention.w"
+#line 2192 "attention.w"
 
 void attention_backward(float*dscores,float*denc_out,const float*dctx,
 const float*w,const float*enc_out,int B,int L,int H);
 
 /*:130*//*137:*/
-#line 2306 "attention.w"
+#line 2330 "attention.w"
 
 void seq2seq_backward_deferred(Model*m,const Example*ex,Deferred d[N_DEFERRED]);
 void decoder_backward(Model*m,const Example*ex,Deferred d[N_DEC_DEFERRED]);
@@ -466,14 +466,14 @@ void encoder_backward(Model*m,const Example*ex,Deferred d[N_ENC_DEFERRED]);
 void seq2seq_backward(Model*m,const Example*ex);
 
 /*:137*//*162:*/
-#line 2820 "attention.w"
+#line 2844 "attention.w"
 
 int train_pairs(Model*m,const Example*ex,int n,long epochs,double lr,int threads,
 float*loss);
 void pipeline_stop(struct Pipeline*p);
 
 /*:162*//*163:*/
-#line 2825 "attention.w"
+#line 2849 "attention.w"
 
 AdamConstants adam_constants(double lr,double beta1,double beta2,double eps,long t);
 void adam_apply(float*p,const float*g,float*m,float*v,size_t n,
@@ -484,50 +484,50 @@ void optimizer_step(Model*m,double lr);
 float train_step(Model*m,const Example*ex,double lr);
 
 /*:163*//*167:*/
-#line 2886 "attention.w"
+#line 2910 "attention.w"
 
 int argmax(const float*x,int n);
 int greedy_decode(Model*m,const int*src,int T,int*out,float*attn);
 
 /*:167*//*182:*/
-#line 3120 "attention.w"
+#line 3144 "attention.w"
 
 int checkpoint_save(const Model*m,const char*path);
 int checkpoint_load(Model*m,const char*path);
 
 /*:182*//*207:*/
-#line 3599 "attention.w"
+#line 3624 "attention.w"
 
 extern const Colormap colormap_bone,colormap_ylorrd;
 void colormap_color(const Colormap*cm,double w,double rgb[3]);
 const Colormap*colormap_find(const char*name);
 
 /*:207*//*230:*/
-#line 4093 "attention.w"
+#line 4118 "attention.w"
 
 int heatmap_layout(const Heatmap*h,HeatmapLayout*lay);
 
 /*:230*//*243:*/
-#line 4328 "attention.w"
+#line 4347 "attention.w"
 
 int figure_format(const char*path);
 int figure_check_path(const char*path);
 int write_file_atomic(const char*path,const void*data,size_t n);
 
 /*:243*//*251:*/
-#line 4488 "attention.w"
+#line 4507 "attention.w"
 
 int heatmap_save(const Heatmap*h,const char*path);
 int heatmap_image(const Heatmap*h,double scale,FigImage*img,HeatmapLayout*lay);
 
 /*:251*//*264:*/
-#line 4759 "attention.w"
+#line 4778 "attention.w"
 
 int curve_save(const Curve*c,const char*path);
 int curve_image(const Curve*c,double scale,FigImage*img);
 
 /*:264*/
-#line 203 "attention.w"
+#line 227 "attention.w"
 
 
 /*:4*/

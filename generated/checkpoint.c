@@ -1,5 +1,5 @@
 /*173:*/
-#line 2981 "attention.w"
+#line 3005 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
@@ -9,7 +9,7 @@
 #include <sys/stat.h> 
 #include <cjson/cJSON.h> 
 /*188:*/
-#line 3223 "attention.w"
+#line 3247 "attention.w"
 
 static const char*meta_string(const cJSON*meta,const char*key,const char*path)
 {
@@ -36,7 +36,7 @@ return 0;
 }
 
 /*:188*//*189:*/
-#line 3250 "attention.w"
+#line 3274 "attention.w"
 
 static int meta_vocab(const cJSON*meta,const char*key,const char*path,Vocab*v)
 {
@@ -62,7 +62,7 @@ return status;
 }
 
 /*:189*//*193:*/
-#line 3312 "attention.w"
+#line 3336 "attention.w"
 
 static int check_tensor(const cJSON*t,const TensorSpec*s,size_t data_size,
 size_t*begin,const char*path)
@@ -74,7 +74,7 @@ if(!cJSON_IsString(dtype)||strcmp(dtype->valuestring,"F32")!=0)
 return kit_fail("%s: tensor \"%s\" has dtype %s; the kit reads F32 only",path,
 s->name,cJSON_IsString(dtype)?dtype->valuestring:"(none)");
 /*194:*/
-#line 3327 "attention.w"
+#line 3351 "attention.w"
 
 int nd= s->cols?2:1,ok= cJSON_IsArray(shape)&&cJSON_GetArraySize(shape)==nd;
 for(int d= 0;ok&&d<nd;d++){
@@ -92,10 +92,10 @@ return r;
 }
 
 /*:194*/
-#line 3322 "attention.w"
+#line 3346 "attention.w"
 
 /*195:*/
-#line 3345 "attention.w"
+#line 3369 "attention.w"
 
 const cJSON*b= cJSON_GetArrayItem(offs,0),*e= cJSON_GetArrayItem(offs,1);
 double need= 4.0*(double)spec_numel(s);
@@ -107,13 +107,13 @@ return kit_fail("%s: tensor \"%s\" has data offsets that do not give %.0f bytes 
 *begin= (size_t)b->valuedouble;
 
 /*:195*/
-#line 3323 "attention.w"
+#line 3347 "attention.w"
 
 return 0;
 }
 
 /*:193*//*196:*/
-#line 3357 "attention.w"
+#line 3381 "attention.w"
 
 static int check_tiling(const TensorSpec*s,const size_t*begin,size_t data_size,
 const char*path)
@@ -141,10 +141,10 @@ return 0;
 }
 
 /*:196*/
-#line 2989 "attention.w"
+#line 3013 "attention.w"
 
 /*174:*/
-#line 2994 "attention.w"
+#line 3018 "attention.w"
 
 static void put_f32(unsigned char*b,float x)
 {
@@ -163,7 +163,7 @@ return x;
 }
 
 /*:174*//*175:*/
-#line 3012 "attention.w"
+#line 3036 "attention.w"
 
 static char*vocab_to_json(const Vocab*v)
 {
@@ -175,7 +175,7 @@ return s;
 }
 
 /*:175*//*176:*/
-#line 3026 "attention.w"
+#line 3050 "attention.w"
 
 static char*checkpoint_header(const Model*m,size_t*len)
 {
@@ -183,7 +183,7 @@ TensorSpec s[N_TENSORS];
 tensor_specs(&m->cfg,s);
 cJSON*root= cJSON_CreateObject();
 /*177:*/
-#line 3045 "attention.w"
+#line 3069 "attention.w"
 
 cJSON*meta= cJSON_AddObjectToObject(root,"__metadata__");
 char*vin= vocab_to_json(&m->vin),*vout= vocab_to_json(&m->vout),num[32];
@@ -198,10 +198,10 @@ free(vin);
 free(vout);
 
 /*:177*/
-#line 3032 "attention.w"
+#line 3056 "attention.w"
 
 /*178:*/
-#line 3059 "attention.w"
+#line 3083 "attention.w"
 
 size_t off= 0;
 for(int k= 0;k<N_TENSORS;k++){
@@ -217,7 +217,7 @@ cJSON_AddItemToArray(offs,cJSON_CreateNumber((double)off));
 }
 
 /*:178*/
-#line 3033 "attention.w"
+#line 3057 "attention.w"
 
 char*json= cJSON_PrintUnformatted(root);
 cJSON_Delete(root);
@@ -230,7 +230,7 @@ return json;
 }
 
 /*:176*//*179:*/
-#line 3078 "attention.w"
+#line 3102 "attention.w"
 
 int checkpoint_save(const Model*m,const char*path)
 {
@@ -247,7 +247,7 @@ return-1;
 }
 FILE*f= fdopen(fd,"wb");
 /*181:*/
-#line 3110 "attention.w"
+#line 3134 "attention.w"
 
 unsigned char len8[8],buf[4096];
 for(int k= 0;k<8;k++)len8[k]= (unsigned char)((uint64_t)hlen>>(8*k));
@@ -259,17 +259,17 @@ ok= fwrite(buf,4,k,f)==k;
 }
 
 /*:181*/
-#line 3093 "attention.w"
+#line 3117 "attention.w"
 
 /*180:*/
-#line 3105 "attention.w"
+#line 3129 "attention.w"
 
 if(ok)ok= fflush(f)==0&&fsync(fd)==0&&fchmod(fd,0644)==0;
 ok= (fclose(f)==0)&&ok;
 if(ok)ok= rename(tmp,path)==0;
 
 /*:180*/
-#line 3094 "attention.w"
+#line 3118 "attention.w"
 
 int status= ok?0:kit_fail("%s: cannot write the checkpoint: %s",path,strerror(errno));
 if(!ok)unlink(tmp);
@@ -279,7 +279,7 @@ return status;
 }
 
 /*:179*//*183:*/
-#line 3128 "attention.w"
+#line 3152 "attention.w"
 
 int checkpoint_load(Model*m,const char*path)
 {
@@ -293,7 +293,7 @@ Config cfg= {0};
 int status= -1;
 size_t data_size= 0;
 /*185:*/
-#line 3162 "attention.w"
+#line 3186 "attention.w"
 
 struct stat st;
 if(fstat(fileno(f),&st)!=0){
@@ -316,10 +316,10 @@ goto done;
 data_size= (size_t)((uint64_t)st.st_size-8-hlen);
 
 /*:185*/
-#line 3140 "attention.w"
+#line 3164 "attention.w"
 
 /*186:*/
-#line 3185 "attention.w"
+#line 3209 "attention.w"
 
 header= xcalloc((size_t)hlen+1,1);
 if(fread(header,1,(size_t)hlen,f)!=hlen){
@@ -342,10 +342,10 @@ goto done;
 }
 
 /*:186*/
-#line 3141 "attention.w"
+#line 3165 "attention.w"
 
 /*187:*/
-#line 3208 "attention.w"
+#line 3232 "attention.w"
 
 cJSON*meta= cJSON_GetObjectItemCaseSensitive(root,"__metadata__");
 const char*att= meta_string(meta,"attention",path);
@@ -362,17 +362,17 @@ cfg.V_in= vin.n;
 cfg.V_out= vout.n;
 
 /*:187*/
-#line 3142 "attention.w"
+#line 3166 "attention.w"
 
 /*190:*/
-#line 3277 "attention.w"
+#line 3301 "attention.w"
 
 TensorSpec spec[N_TENSORS];
 tensor_specs(&cfg,spec);
 size_t begin[N_TENSORS];
 int seen[N_TENSORS]= {0};
 /*191:*/
-#line 3287 "attention.w"
+#line 3311 "attention.w"
 
 for(const cJSON*t= root->child;t;t= t->next){
 if(strcmp(t->string,"__metadata__")==0)continue;
@@ -390,10 +390,10 @@ if(check_tensor(t,&spec[k],data_size,&begin[k],path))goto done;
 }
 
 /*:191*/
-#line 3282 "attention.w"
+#line 3306 "attention.w"
 
 /*192:*/
-#line 3303 "attention.w"
+#line 3327 "attention.w"
 
 for(int k= 0;k<N_TENSORS;k++)
 if(!seen[k]){
@@ -402,15 +402,15 @@ goto done;
 }
 
 /*:192*/
-#line 3283 "attention.w"
+#line 3307 "attention.w"
 
 if(check_tiling(spec,begin,data_size,path))goto done;
 
 /*:190*/
-#line 3143 "attention.w"
+#line 3167 "attention.w"
 
 /*197:*/
-#line 3383 "attention.w"
+#line 3407 "attention.w"
 
 data= xcalloc(data_size,1);
 if(fread(data,1,data_size,f)!=data_size){
@@ -424,11 +424,11 @@ m->params.t[k][i]= get_f32(data+begin[k]+4*i);
 status= 0;
 
 /*:197*/
-#line 3144 "attention.w"
+#line 3168 "attention.w"
 
 done:
 /*184:*/
-#line 3150 "attention.w"
+#line 3174 "attention.w"
 
 if(status!=0){
 if(vin.word)vocab_free(&vin);
@@ -440,13 +440,13 @@ free(data);
 fclose(f);
 
 /*:184*/
-#line 3146 "attention.w"
+#line 3170 "attention.w"
 
 return status;
 }
 
 /*:183*/
-#line 2990 "attention.w"
+#line 3014 "attention.w"
 
 
 /*:173*/

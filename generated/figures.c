@@ -1,5 +1,5 @@
 /*199:*/
-#line 3461 "attention.w"
+#line 3486 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
@@ -14,14 +14,14 @@
 #include <time.h> 
 #include <utf8proc.h> 
 /*201:*/
-#line 3531 "attention.w"
+#line 3556 "attention.w"
 
 const Colormap colormap_bone= {"bone",{3,4,3},
 {{0.0,0.746032,1.0},{0.0,0.365079,0.746032,1.0},{0.0,0.365079,1.0}},
 {{0.0,0.652778,1.0},{0.0,0.319444,0.777778,1.0},{0.0,0.444444,1.0}}};
 
 /*:201*//*202:*/
-#line 3544 "attention.w"
+#line 3569 "attention.w"
 
 #define B8(b) ((b) / 255.0)
 #define EIGHTHS {0.0, 0.125, 0.25, 0.375, 0.5, 0.625, 0.75, 0.875, 1.0}
@@ -31,10 +31,10 @@ const Colormap colormap_ylorrd= {"ylorrd",{9,9,9},{EIGHTHS,EIGHTHS,EIGHTHS},
 {B8(204),B8(160),B8(118),B8(76),B8(60),B8(42),B8(28),B8(38),B8(38)}}};
 
 /*:202*/
-#line 3474 "attention.w"
+#line 3499 "attention.w"
 
 /*210:*/
-#line 3668 "attention.w"
+#line 3693 "attention.w"
 
 typedef struct{
 unsigned char*p;
@@ -63,7 +63,7 @@ int bold;
 }FigFont;
 
 /*:210*//*211:*/
-#line 3700 "attention.w"
+#line 3725 "attention.w"
 
 static void set_font(cairo_t*cr,FigFont f)
 {
@@ -94,7 +94,7 @@ return cr;
 }
 
 /*:211*//*212:*/
-#line 3732 "attention.w"
+#line 3757 "attention.w"
 
 static double text_width(FigFont f,const char*s)
 {
@@ -114,7 +114,7 @@ cairo_font_extents(measurer(),&fe);
 }
 
 /*:212*//*213:*/
-#line 3756 "attention.w"
+#line 3781 "attention.w"
 
 #define ELLIPSIS "\xe2\x80\xa6" 
 static char*fit_text(const char*s,FigFont f,double maxw)
@@ -131,7 +131,7 @@ else memcpy(o,s+k,(size_t)m),o+= m,k+= (size_t)m;
 double ew= text_width(f,ELLIPSIS);
 if(text_width(f,t)<=maxw)return t;
 /*214:*/
-#line 3776 "attention.w"
+#line 3801 "attention.w"
 
 size_t n= strlen(t);
 char*u= xcalloc(n+sizeof ELLIPSIS,1);
@@ -148,13 +148,13 @@ free(t);
 t= u;
 
 /*:214*/
-#line 3771 "attention.w"
+#line 3796 "attention.w"
 
 return t;
 }
 
 /*:213*//*215:*/
-#line 3794 "attention.w"
+#line 3819 "attention.w"
 
 static void svg_text(Buf*b,FigFont f,double x,double y,double angle,const char*s);
 
@@ -177,7 +177,7 @@ cairo_restore(cr);
 }
 
 /*:215*//*216:*/
-#line 3817 "attention.w"
+#line 3842 "attention.w"
 
 static void svg_text(Buf*b,FigFont f,double x,double y,double angle,const char*s)
 {
@@ -197,7 +197,7 @@ buf_add(b,"</text>\n",8);
 }
 
 /*:216*//*217:*/
-#line 3836 "attention.w"
+#line 3861 "attention.w"
 
 static void fill_box(cairo_t*cr,double x,double y,double w,double h,
 const double rgb[3])
@@ -218,7 +218,7 @@ cairo_stroke(cr);
 }
 
 /*:217*//*218:*/
-#line 3863 "attention.w"
+#line 3888 "attention.w"
 
 static double nice_step(double lo,double hi,int most,int*decimals)
 {
@@ -244,7 +244,7 @@ return(int)floor((hi-*first)/ *step+1e-6)+1;
 }
 
 /*:218*//*219:*/
-#line 3898 "attention.w"
+#line 3923 "attention.w"
 
 #define PAGE_W 720.0
 #define PAGE_H 432.0
@@ -260,7 +260,7 @@ static const FigFont axis_font= {12.0,1};
 static const FigFont title_font= {13.0,1};
 
 /*:219*//*220:*/
-#line 3919 "attention.w"
+#line 3944 "attention.w"
 
 static double turned_depth(FigFont f,const char*s)
 {
@@ -277,7 +277,7 @@ canvas_text(cv,f,x-(a+desc)*M_SQRT1_2,y+(asc+a)*M_SQRT1_2,-45.0,s);
 }
 
 /*:220*//*221:*/
-#line 3937 "attention.w"
+#line 3962 "attention.w"
 
 typedef struct{
 char**row,**col,*title;
@@ -288,7 +288,7 @@ double first,step;
 }HeatmapTexts;
 
 /*:221*//*222:*/
-#line 3947 "attention.w"
+#line 3972 "attention.w"
 
 static void fit_labels(const Heatmap*h,HeatmapTexts*t)
 {
@@ -303,7 +303,7 @@ t->col[j]= fit_text(h->col_words[j],t->col_font,LABEL_MAX);
 }
 
 /*:222*//*223:*/
-#line 3962 "attention.w"
+#line 3987 "attention.w"
 
 static void heatmap_texts(const Heatmap*h,HeatmapTexts*t)
 {
@@ -313,7 +313,7 @@ t->row_font= t->col_font= tick_font;
 fit_labels(h,t);
 t->title= fit_text(h->title?h->title:"",title_font,PAGE_W-2*MARGIN);
 /*225:*/
-#line 3986 "attention.w"
+#line 4011 "attention.w"
 
 double lo= INFINITY,hi= -INFINITY;
 for(int i= 0;i<h->rows;i++)
@@ -331,12 +331,12 @@ t->vmin= lo,t->vmax= hi;
 t->nticks= nice_ticks(lo,hi,8,&t->first,&t->step,&t->decimals);
 
 /*:225*/
-#line 3970 "attention.w"
+#line 3995 "attention.w"
 
 }
 
 /*:223*//*224:*/
-#line 3973 "attention.w"
+#line 3998 "attention.w"
 
 static void heatmap_texts_free(const Heatmap*h,HeatmapTexts*t)
 {
@@ -348,7 +348,7 @@ free(t->title);
 }
 
 /*:224*//*244:*/
-#line 4335 "attention.w"
+#line 4354 "attention.w"
 
 static cairo_status_t buf_write(void*closure,const unsigned char*data,unsigned int n)
 {
@@ -357,7 +357,7 @@ return CAIRO_STATUS_SUCCESS;
 }
 
 /*:244*//*245:*/
-#line 4353 "attention.w"
+#line 4372 "attention.w"
 
 static void pdf_fix_date(cairo_surface_t*s)
 {
@@ -377,7 +377,7 @@ cairo_pdf_surface_set_metadata(s,CAIRO_PDF_METADATA_CREATE_DATE,date);
 }
 
 /*:245*//*253:*/
-#line 4519 "attention.w"
+#line 4538 "attention.w"
 
 #define CURVE_W 576.0
 #define CURVE_H 360.0
@@ -395,7 +395,7 @@ return a->from+t*(a->to-a->from);
 }
 
 /*:253*//*254:*/
-#line 4539 "attention.w"
+#line 4558 "attention.w"
 
 static void axis_range(Axis*a,double lo,double hi,int allow_log)
 {
@@ -416,7 +416,7 @@ a->hi= ceil(hi/step-1e-9)*step;
 }
 
 /*:254*//*255:*/
-#line 4560 "attention.w"
+#line 4579 "attention.w"
 
 static void tick_label(char*s,size_t size,double v,int is_log,int decimals)
 {
@@ -435,7 +435,7 @@ for(char*d= digits;*d;d++)strncat(s,sup[*d-'0'],size-strlen(s)-1);
 }
 
 /*:255*//*256:*/
-#line 4580 "attention.w"
+#line 4599 "attention.w"
 
 #define MAX_TICKS 200
 typedef struct{
@@ -450,7 +450,7 @@ static void axis_ticks(const Axis*a,Ticks*t)
 t->n= 0;
 if(a->log){
 /*257:*/
-#line 4608 "attention.w"
+#line 4627 "attention.w"
 
 int d0= (int)lround(log10(a->lo)),d1= (int)lround(log10(a->hi));
 int every= (d1-d0+7)/8;
@@ -466,7 +466,7 @@ t->n++;
 }
 
 /*:257*/
-#line 4593 "attention.w"
+#line 4612 "attention.w"
 
 return;
 }
@@ -481,15 +481,15 @@ tick_label(t->label[t->n],sizeof t->label[0],t->v[t->n],0,dec);
 }
 
 /*:256*/
-#line 3475 "attention.w"
+#line 3500 "attention.w"
 
 /*203:*/
-#line 3564 "attention.w"
+#line 3589 "attention.w"
 
 void colormap_color(const Colormap*cm,double w,double rgb[3])
 {
 /*204:*/
-#line 3570 "attention.w"
+#line 3595 "attention.w"
 
 if(!(w> 0.0))w= 0.0;
 if(w> 1.0)w= 1.0;
@@ -502,12 +502,12 @@ rgb[ch]= v[k]+t*(v[k+1]-v[k]);
 }
 
 /*:204*/
-#line 3567 "attention.w"
+#line 3592 "attention.w"
 
 }
 
 /*:203*//*206:*/
-#line 3591 "attention.w"
+#line 3616 "attention.w"
 
 const Colormap*colormap_find(const char*name)
 {
@@ -517,7 +517,7 @@ return NULL;
 }
 
 /*:206*//*226:*/
-#line 4004 "attention.w"
+#line 4029 "attention.w"
 
 static int layout_heatmap(const Heatmap*h,const HeatmapTexts*t,HeatmapLayout*lay)
 {
@@ -534,7 +534,7 @@ snprintf(s,sizeof s,"%.*f",t->decimals,t->first+k*t->step+0.0);
 cbw= fmax(cbw,text_width(tick_font,s));
 }
 /*227:*/
-#line 4028 "attention.w"
+#line 4053 "attention.w"
 
 double title_asc,title_desc;
 font_metrics(title_font,&title_asc,&title_desc);
@@ -555,14 +555,14 @@ lay->colorbar= (FigBox){PAGE_W-right+CBAR_GAP,top,cw,ch};
 lay->vmin= t->vmin,lay->vmax= t->vmax;
 
 /*:227*/
-#line 4019 "attention.w"
+#line 4044 "attention.w"
 
 return lay->cells.w>=10.0&&lay->cells.h>=10.0?0:
 kit_fail("heatmap: the labels leave no room for the cells");
 }
 
 /*:226*//*228:*/
-#line 4056 "attention.w"
+#line 4081 "attention.w"
 
 static int heatmap_prepare(const Heatmap*h,HeatmapTexts*t,HeatmapLayout*lay)
 {
@@ -582,7 +582,7 @@ return 0;
 }
 
 /*:228*//*229:*/
-#line 4076 "attention.w"
+#line 4101 "attention.w"
 
 static int heatmap_check(const Heatmap*h)
 {
@@ -601,7 +601,7 @@ return 0;
 }
 
 /*:229*//*231:*/
-#line 4100 "attention.w"
+#line 4125 "attention.w"
 
 static void draw_heatmap(Canvas*cv,const Heatmap*h,const HeatmapTexts*t,
 const HeatmapLayout*lay)
@@ -617,7 +617,7 @@ colormap_color(h->cm,(v-lay->vmin)/(lay->vmax-lay->vmin),rgb);
 fill_box(cr,c->x+j*colw,c->y+i*rowh,colw,rowh,rgb);
 }
 /*232:*/
-#line 4130 "attention.w"
+#line 4149 "attention.w"
 
 int seaborn= h->style==HEATMAP_SEABORN;
 for(int j= seaborn?0:1;j<=(seaborn?h->cols:h->cols-1);j++)
@@ -637,10 +637,10 @@ for(int i= 0;i<h->rows;i++)
 line(cr,c->x,c->y+(i+0.5)*rowh,c->x-TICK_LEN,c->y+(i+0.5)*rowh,0.8,0.0);
 
 /*:232*/
-#line 4114 "attention.w"
+#line 4139 "attention.w"
 
 /*233:*/
-#line 4153 "attention.w"
+#line 4172 "attention.w"
 
 const FigBox*b= &lay->colorbar;
 cairo_pattern_t*grad= cairo_pattern_create_linear(0.0,b->y+b->h,0.0,b->y);
@@ -655,7 +655,7 @@ cairo_rectangle(cr,b->x,b->y,b->w,b->h);
 cairo_fill(cr);
 cairo_pattern_destroy(grad);
 /*234:*/
-#line 4171 "attention.w"
+#line 4190 "attention.w"
 
 if(!seaborn){
 cairo_set_source_rgb(cr,0.0,0.0,0.0);
@@ -675,14 +675,14 @@ canvas_text(cv,tick_font,b->x+b->w+TICK_LEN+TICK_PAD,y+(asc-desc)/2,0.0,s);
 }
 
 /*:234*/
-#line 4166 "attention.w"
+#line 4185 "attention.w"
 
 
 /*:233*/
-#line 4115 "attention.w"
+#line 4140 "attention.w"
 
 /*235:*/
-#line 4192 "attention.w"
+#line 4211 "attention.w"
 
 double rasc,rdesc;
 font_metrics(t->row_font,&rasc,&rdesc);
@@ -693,7 +693,7 @@ for(int j= 0;j<h->cols;j++)
 turned_label(cv,t->col_font,c->x+(j+0.5)*colw,c->y+c->h+TICK_LEN+TICK_PAD,
 t->col[j]);
 /*236:*/
-#line 4212 "attention.w"
+#line 4231 "attention.w"
 
 static const char*xtitle= "Input Words (English)",*ytitle= "Output Words (French)",
 *ctitle= "Attention Weight";
@@ -707,7 +707,7 @@ canvas_text(cv,tick_font,lay->width-MARGIN-desc,b->y+(b->h+ct)/2,-90.0,ctitle);
 else canvas_text(cv,tick_font,lay->width-MARGIN-asc,b->y+(b->h-ct)/2,90.0,ctitle);
 
 /*:236*/
-#line 4201 "attention.w"
+#line 4220 "attention.w"
 
 double tw= text_width(title_font,t->title),tx= c->x+(c->w-tw)/2;
 double tasc,tdesc;
@@ -716,12 +716,12 @@ tx= fmax(MARGIN,fmin(tx,lay->width-MARGIN-tw));
 canvas_text(cv,title_font,tx,MARGIN+tasc,0.0,t->title);
 
 /*:235*/
-#line 4116 "attention.w"
+#line 4141 "attention.w"
 
 }
 
 /*:231*//*237:*/
-#line 4226 "attention.w"
+#line 4245 "attention.w"
 
 typedef struct{
 const Heatmap*h;
@@ -742,7 +742,7 @@ return heatmap_check(h)||heatmap_prepare(h,&j->t,&j->lay)?-1:0;
 }
 
 /*:237*//*239:*/
-#line 4257 "attention.w"
+#line 4276 "attention.w"
 
 int figure_format(const char*path)
 {
@@ -756,7 +756,7 @@ return kit_fail("%s: unknown figure format (the name must end in .png, .pdf or .
 }
 
 /*:239*//*240:*/
-#line 4275 "attention.w"
+#line 4294 "attention.w"
 
 int figure_check_path(const char*path)
 {
@@ -775,7 +775,7 @@ return status;
 }
 
 /*:240*//*241:*/
-#line 4294 "attention.w"
+#line 4313 "attention.w"
 
 int write_file_atomic(const char*path,const void*data,size_t n)
 {
@@ -791,7 +791,7 @@ mode_t mask= umask(0);
 umask(mask);
 fchmod(fd,0666&~mask);
 /*242:*/
-#line 4313 "attention.w"
+#line 4332 "attention.w"
 
 const char*p= data;
 size_t left= n;
@@ -808,14 +808,14 @@ if(ok&&rename(tmp,path)!=0)ok= 0,kit_fail("%s: cannot write: %s",path,strerror(e
 if(!ok)unlink(tmp);
 
 /*:242*/
-#line 4308 "attention.w"
+#line 4327 "attention.w"
 
 free(tmp);
 return ok?0:-1;
 }
 
 /*:241*//*246:*/
-#line 4375 "attention.w"
+#line 4394 "attention.w"
 
 typedef void(*DrawFn)(Canvas*cv,const void*job);
 
@@ -836,7 +836,7 @@ no_hinting(cv.cr);
 if(format==FIGURE_PNG)cairo_scale(cv.cr,FIGURE_PNG_SCALE,FIGURE_PNG_SCALE);
 draw(&cv,job);
 /*247:*/
-#line 4398 "attention.w"
+#line 4417 "attention.w"
 
 cairo_status_t st= cairo_status(cv.cr);
 cairo_destroy(cv.cr);
@@ -863,12 +863,12 @@ free(text.p);
 return st==CAIRO_STATUS_SUCCESS?0:kit_fail("cairo: %s",cairo_status_to_string(st));
 
 /*:247*/
-#line 4394 "attention.w"
+#line 4413 "attention.w"
 
 }
 
 /*:246*//*248:*/
-#line 4428 "attention.w"
+#line 4447 "attention.w"
 
 static int figure_save(const char*path,double w,double h,DrawFn draw,const void*job)
 {
@@ -883,7 +883,7 @@ return status;
 }
 
 /*:248*//*249:*/
-#line 4444 "attention.w"
+#line 4463 "attention.w"
 
 static int figure_image(double w,double h,double scale,DrawFn draw,const void*job,
 FigImage*img)
@@ -908,7 +908,7 @@ return st==CAIRO_STATUS_SUCCESS?0:kit_fail("cairo: %s",cairo_status_to_string(st
 }
 
 /*:249*//*250:*/
-#line 4468 "attention.w"
+#line 4487 "attention.w"
 
 int heatmap_save(const Heatmap*h,const char*path)
 {
@@ -930,7 +930,7 @@ return status;
 }
 
 /*:250*//*258:*/
-#line 4625 "attention.w"
+#line 4644 "attention.w"
 
 typedef struct{
 const Curve*c;
@@ -958,7 +958,7 @@ j->title= fit_text(c->title?c->title:"",title_font,CURVE_W-2*MARGIN);
 j->xlabel= fit_text(c->xlabel?c->xlabel:"",axis_font,CURVE_W-2*MARGIN);
 j->ylabel= fit_text(c->ylabel?c->ylabel:"",axis_font,CURVE_H-2*MARGIN);
 /*259:*/
-#line 4657 "attention.w"
+#line 4676 "attention.w"
 
 double asc,desc,lasc,ldesc,tasc,tdesc,yw= 0.0;
 font_metrics(tick_font,&asc,&desc);
@@ -972,13 +972,13 @@ j->ay.from= CURVE_H-(MARGIN+lasc+ldesc+LABEL_PAD+asc+desc+TICK_PAD+TICK_LEN);
 j->ay.to= MARGIN+tasc+tdesc+TITLE_PAD;
 
 /*:259*/
-#line 4651 "attention.w"
+#line 4670 "attention.w"
 
 return 0;
 }
 
 /*:258*//*260:*/
-#line 4672 "attention.w"
+#line 4691 "attention.w"
 
 static void curve_job_draw(Canvas*cv,const void*job)
 {
@@ -993,7 +993,7 @@ for(int k= 0;k<j->ty.n;k++)
 if(j->ty.major[k])
 line(cr,x0,axis_pos(&j->ay,j->ty.v[k]),x1,axis_pos(&j->ay,j->ty.v[k]),0.5,0.9);
 /*261:*/
-#line 4689 "attention.w"
+#line 4708 "attention.w"
 
 cairo_save(cr);
 cairo_rectangle(cr,x0,y1,x1-x0,y0-y1);
@@ -1011,10 +1011,10 @@ cairo_fill(cr);
 cairo_restore(cr);
 
 /*:261*/
-#line 4685 "attention.w"
+#line 4704 "attention.w"
 
 /*262:*/
-#line 4706 "attention.w"
+#line 4725 "attention.w"
 
 double asc,desc,lasc,ldesc,tasc,tdesc;
 font_metrics(tick_font,&asc,&desc);
@@ -1043,12 +1043,12 @@ canvas_text(cv,title_font,fmax(MARGIN,fmin((x0+x1-tw)/2,CURVE_W-MARGIN-tw)),
 MARGIN+tasc,0.0,j->title);
 
 /*:262*/
-#line 4686 "attention.w"
+#line 4705 "attention.w"
 
 }
 
 /*:260*//*263:*/
-#line 4733 "attention.w"
+#line 4752 "attention.w"
 
 static void curve_job_end(CurveJob*j)
 {
@@ -1076,7 +1076,7 @@ return status;
 }
 
 /*:263*/
-#line 3476 "attention.w"
+#line 3501 "attention.w"
 
 
 /*:199*/

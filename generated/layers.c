@@ -1,15 +1,15 @@
 /*66:*/
-#line 1165 "attention.w"
+#line 1189 "attention.w"
 
 #include "attention.h"
 #include <string.h> 
 /*69:*/
-#line 1235 "attention.w"
+#line 1259 "attention.w"
 
 typedef float vec16 __attribute__((vector_size(16*sizeof(float)),aligned(sizeof(float))));
 
 /*:69*//*70:*/
-#line 1244 "attention.w"
+#line 1268 "attention.w"
 
 static inline void fold(vec16*s,const vec16*a,const vec16*b,int d)
 {
@@ -37,7 +37,7 @@ default:*s= __builtin_shufflevector(*a,*b,0,2,4,6,8,10,12,14,
 }
 
 /*:70*//*71:*/
-#line 1275 "attention.w"
+#line 1299 "attention.w"
 
 static inline __attribute__((always_inline))void dot16(vec16*s,const float*W,int C,
 const float*x)
@@ -58,7 +58,7 @@ for(int r= 0;r<16;r++)(*s)[r]+= W[(size_t)r*C+i]*x[i];
 }
 
 /*:71*//*86:*/
-#line 1488 "attention.w"
+#line 1512 "attention.w"
 
 static void gru_row_forward(float*restrict h_new,GruCache*restrict cache,
 const float*restrict gi,const float*restrict gh,const float*restrict h,int H)
@@ -69,7 +69,7 @@ gh[j],gh[H+j],gh[2*H+j],h[j],&cache[j]);
 }
 
 /*:86*//*115:*/
-#line 1935 "attention.w"
+#line 1959 "attention.w"
 
 #define BLOCK 128
 static inline __attribute__((always_inline))void transposed_block(float*dx,
@@ -102,7 +102,7 @@ dx[(size_t)b*C+j]= s;
 }
 
 /*:115*//*116:*/
-#line 1967 "attention.w"
+#line 1991 "attention.w"
 
 static void add_transposed_products(float*dx,const float*W,const float*dy,
 int B,int C,int OC)
@@ -114,7 +114,7 @@ for(;b<B;b++)transposed_block(dx+(size_t)b*C,W,dy+(size_t)b*OC,C,OC,1);
 }
 
 /*:116*//*117:*/
-#line 1985 "attention.w"
+#line 2009 "attention.w"
 
 static inline __attribute__((always_inline))void outer_block(float*dw,
 const float*dy,int stride,const float*x,int B,int C,const int R,const int add)
@@ -146,7 +146,7 @@ dw[(size_t)r*C+j]= g;
 }
 
 /*:117*//*118:*/
-#line 2019 "attention.w"
+#line 2043 "attention.w"
 
 void outer_products(float*dw,const float*dy,int stride,
 const float*x,int B,int C,int rows,int add)
@@ -162,10 +162,10 @@ for(;r<rows;r++)outer_block(dw+(size_t)r*C,dy+r,stride,x,B,C,1,0);
 }
 
 /*:118*/
-#line 1168 "attention.w"
+#line 1192 "attention.w"
 
 /*67:*/
-#line 1175 "attention.w"
+#line 1199 "attention.w"
 
 void embedding_forward(float*out,const float*table,const int*ids,int B,int H)
 {
@@ -174,7 +174,7 @@ memcpy(out+(size_t)b*H,table+(size_t)ids[b]*H,(size_t)H*sizeof(float));
 }
 
 /*:67*//*68:*/
-#line 1204 "attention.w"
+#line 1228 "attention.w"
 
 static inline float dot(const float*a,const float*b,int n)
 {
@@ -191,7 +191,7 @@ return s;
 }
 
 /*:68*//*72:*/
-#line 1303 "attention.w"
+#line 1327 "attention.w"
 
 void linear_forward(float*out,const float*inp,const float*weight,
 const float*bias,int B,int C,int OC)
@@ -217,7 +217,7 @@ out[(size_t)b*OC+o]= dot(w,inp+(size_t)b*C,C)+beta;
 }
 
 /*:72*//*73:*/
-#line 1330 "attention.w"
+#line 1354 "attention.w"
 
 void relu_forward(float*out,const float*inp,int n)
 {
@@ -225,7 +225,7 @@ for(int i= 0;i<n;i++)out[i]= inp[i]> 0.0f?inp[i]:0.0f;
 }
 
 /*:73*//*74:*/
-#line 1352 "attention.w"
+#line 1376 "attention.w"
 
 void softmax_forward(float*out,const float*inp,int B,int n)
 {
@@ -233,7 +233,7 @@ for(int b= 0;b<B;b++){
 const float*s= inp+(size_t)b*n;
 float*p= out+(size_t)b*n;
 /*75:*/
-#line 1371 "attention.w"
+#line 1395 "attention.w"
 
 float mx= s[0],sum= 0.0f;
 for(int i= 1;i<n;i++)if(s[i]> mx)mx= s[i];
@@ -241,7 +241,7 @@ for(int i= 0;i<n;i++)sum+= p[i]= expf(s[i]-mx);
 for(int i= 0;i<n;i++)p[i]/= sum;
 
 /*:75*/
-#line 1358 "attention.w"
+#line 1382 "attention.w"
 
 }
 }
@@ -252,7 +252,7 @@ for(int b= 0;b<B;b++){
 const float*s= inp+(size_t)b*n;
 float*p= out+(size_t)b*n;
 /*76:*/
-#line 1377 "attention.w"
+#line 1401 "attention.w"
 
 float mx= s[0],sum= 0.0f;
 for(int i= 1;i<n;i++)if(s[i]> mx)mx= s[i];
@@ -261,30 +261,30 @@ float lse= mx+logf(sum);
 for(int i= 0;i<n;i++)p[i]= s[i]-lse;
 
 /*:76*/
-#line 1367 "attention.w"
+#line 1391 "attention.w"
 
 }
 }
 
 /*:74*//*78:*/
-#line 1398 "attention.w"
+#line 1422 "attention.w"
 
 float nll_forward(const float*logp,const int*target,int B,int V)
 {
 float loss= 0.0f;
 /*79:*/
-#line 1406 "attention.w"
+#line 1430 "attention.w"
 
 for(int b= 0;b<B;b++)loss-= logp[(size_t)b*V+target[b]];
 
 /*:79*/
-#line 1402 "attention.w"
+#line 1426 "attention.w"
 
 return loss;
 }
 
 /*:78*//*87:*/
-#line 1497 "attention.w"
+#line 1521 "attention.w"
 
 void gru_cell_forward(float*h_new,GruCache*cache,const float*gi,
 const float*gh,const float*h,int B,int H)
@@ -295,7 +295,7 @@ gi+(size_t)b*3*H,gh+(size_t)b*3*H,h+(size_t)b*H,H);
 }
 
 /*:87*//*89:*/
-#line 1524 "attention.w"
+#line 1548 "attention.w"
 
 void attention_forward(float*w,float*ctx,const float*scores,
 const float*enc_out,int B,int L,int H)
@@ -304,7 +304,7 @@ for(int b= 0;b<B;b++){
 const float*s= scores+(size_t)b*L,*O= enc_out+(size_t)b*L*H;
 float*wb= w+(size_t)b*L,*c= ctx+(size_t)b*H;
 /*90:*/
-#line 1535 "attention.w"
+#line 1559 "attention.w"
 
 softmax_forward(wb,s,1,L);
 for(int j= 0;j<H;j++)c[j]= 0.0f;
@@ -312,30 +312,30 @@ for(int i= 0;i<L;i++)
 for(int j= 0;j<H;j++)c[j]+= wb[i]*O[(size_t)i*H+j];
 
 /*:90*/
-#line 1531 "attention.w"
+#line 1555 "attention.w"
 
 }
 }
 
 /*:89*//*111:*/
-#line 1881 "attention.w"
+#line 1905 "attention.w"
 
 void nll_backward(float*dlogits,const float*logp,const int*target,int B,int V)
 {
 /*112:*/
-#line 1887 "attention.w"
+#line 1911 "attention.w"
 
 for(int b= 0;b<B;b++)
 for(int j= 0;j<V;j++)
 dlogits[(size_t)b*V+j]= expf(logp[(size_t)b*V+j])-(j==target[b]?1.0f:0.0f);
 
 /*:112*/
-#line 1884 "attention.w"
+#line 1908 "attention.w"
 
 }
 
 /*:111*//*114:*/
-#line 1905 "attention.w"
+#line 1929 "attention.w"
 
 void linear_backward(float*dinp,float*dweight,float*dbias,
 const float*dout,const float*inp,const float*weight,int B,int C,int OC)
@@ -348,7 +348,7 @@ for(int b= 0;b<B;b++)dbias[o]+= dout[(size_t)b*OC+o];
 }
 
 /*:114*//*119:*/
-#line 2035 "attention.w"
+#line 2059 "attention.w"
 
 void relu_backward(float*dinp,const float*dout,const float*inp,int n)
 {
@@ -356,7 +356,7 @@ for(int i= 0;i<n;i++)dinp[i]= inp[i]> 0.0f?dout[i]:0.0f;
 }
 
 /*:119*//*120:*/
-#line 2045 "attention.w"
+#line 2069 "attention.w"
 
 void embedding_backward(float*dtable,const float*dout,const int*ids,int B,int H)
 {
@@ -367,7 +367,7 @@ for(int j= 0;j<H;j++)row[j]+= dout[(size_t)b*H+j];
 }
 
 /*:120*//*125:*/
-#line 2109 "attention.w"
+#line 2133 "attention.w"
 
 void gru_cell_backward(float*dgi,float*dgh,float*dh,const float*dh_new,
 const float*h,const GruCache*cache,int B,int H)
@@ -385,7 +385,7 @@ h3[H+j]= i3[H+j];
 }
 
 /*:125*//*127:*/
-#line 2142 "attention.w"
+#line 2166 "attention.w"
 
 void attention_backward(float*dscores,float*denc_out,const float*dctx,
 const float*w,const float*enc_out,int B,int L,int H)
@@ -395,7 +395,7 @@ const float*wb= w+(size_t)b*L,*O= enc_out+(size_t)b*L*H;
 const float*dc= dctx+(size_t)b*H;
 float*ds= dscores+(size_t)b*L,*dO= denc_out+(size_t)b*L*H;
 /*128:*/
-#line 2154 "attention.w"
+#line 2178 "attention.w"
 
 float avg= 0.0f;
 for(int i= 0;i<L;i++){
@@ -406,13 +406,13 @@ for(int j= 0;j<H;j++)dO[(size_t)i*H+j]+= wb[i]*dc[j];
 for(int i= 0;i<L;i++)ds[i]= wb[i]*(ds[i]-avg);
 
 /*:128*/
-#line 2150 "attention.w"
+#line 2174 "attention.w"
 
 }
 }
 
 /*:127*/
-#line 1169 "attention.w"
+#line 1193 "attention.w"
 
 
 /*:66*/

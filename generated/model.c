@@ -1,5 +1,5 @@
 /*53:*/
-#line 943 "attention.w"
+#line 967 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
@@ -9,7 +9,7 @@
 #include <sched.h> 
 #include <stdatomic.h> 
 /*60:*/
-#line 1074 "attention.w"
+#line 1098 "attention.w"
 
 static float*alloc_on_huge_pages(size_t n)
 {
@@ -21,13 +21,13 @@ if(posix_memalign(&p,page,bytes)!=0)return xcalloc(n,sizeof(float));
 #ifdef MADV_HUGEPAGE
 madvise(p,bytes,MADV_HUGEPAGE);
 #endif
-#line 1085 "attention.w"
+#line 1109 "attention.w"
  memset(p,0,bytes);
 return p;
 }
 
 /*:60*//*62:*/
-#line 1105 "attention.w"
+#line 1129 "attention.w"
 
 static double uniform(unsigned short xs[3],double a)
 {
@@ -41,7 +41,7 @@ return sqrt(-2.0*log(u))*cos(2.0*M_PI*v);
 }
 
 /*:62*//*94:*/
-#line 1589 "attention.w"
+#line 1613 "attention.w"
 
 static void*calloc_lines(size_t n,size_t size)
 {
@@ -53,7 +53,7 @@ return p;
 }
 
 /*:94*//*149:*/
-#line 2498 "attention.w"
+#line 2522 "attention.w"
 
 static void adam_tensor(Model*m,int k,size_t n,const AdamConstants*c)
 {
@@ -63,7 +63,7 @@ memset(m->grad_mem+at,0,n*sizeof(float));
 }
 
 /*:149*//*152:*/
-#line 2576 "attention.w"
+#line 2600 "attention.w"
 
 static void update_rows(Model*m,const Deferred*d,const AdamConstants*c,float*g)
 {
@@ -79,7 +79,7 @@ at+= n;
 }
 
 /*:152*//*153:*/
-#line 2595 "attention.w"
+#line 2619 "attention.w"
 
 static void update_half(Model*m,const Deferred*d,int nd,int first,int last,
 const AdamConstants*c,float*rows)
@@ -96,7 +96,7 @@ if(!deferred[k])adam_tensor(m,k,spec_numel(&s[k]),c);
 }
 
 /*:153*//*154:*/
-#line 2652 "attention.w"
+#line 2676 "attention.w"
 
 struct Pipeline{
 _Atomic long job __attribute__((aligned(64)));
@@ -116,14 +116,14 @@ pthread_cond_t wake;
 };
 
 /*:154*//*155:*/
-#line 2676 "attention.w"
+#line 2700 "attention.w"
 
 static inline void spin_pause(int*spins)
 {
 #if defined(__x86_64__) || defined(__i386__)
 __builtin_ia32_pause();
 #endif
-#line 2682 "attention.w"
+#line 2706 "attention.w"
  if(++*spins> 4096)sched_yield();
 }
 
@@ -134,7 +134,7 @@ while(atomic_load_explicit(counter,memory_order_acquire)<value)spin_pause(&spins
 }
 
 /*:155*//*156:*/
-#line 2695 "attention.w"
+#line 2719 "attention.w"
 
 static void encoder_pairs(struct Pipeline*p)
 {
@@ -152,7 +152,7 @@ update_half(m,d,N_ENC_DEFERRED,ENC_EMB,ENC_B_HH,&c,m->act.d_enc_rows);
 }
 
 /*:156*//*157:*/
-#line 2713 "attention.w"
+#line 2737 "attention.w"
 
 static void*encoder_thread(void*arg)
 {
@@ -172,7 +172,7 @@ atomic_store_explicit(&p->finished,seen,memory_order_release);
 }
 
 /*:157*//*158:*/
-#line 2734 "attention.w"
+#line 2758 "attention.w"
 
 static struct Pipeline*pipeline_start(void)
 {
@@ -210,10 +210,10 @@ free(p);
 }
 
 /*:158*/
-#line 951 "attention.w"
+#line 975 "attention.w"
 
 /*54:*/
-#line 956 "attention.w"
+#line 980 "attention.w"
 
 void tensor_specs(const Config*c,TensorSpec s[N_TENSORS])
 {
@@ -242,7 +242,7 @@ return(size_t)s->rows*(size_t)(s->cols?s->cols:1);
 }
 
 /*:54*//*55:*/
-#line 986 "attention.w"
+#line 1010 "attention.w"
 
 size_t tensors_point(Tensors*t,float*mem,const Config*c)
 {
@@ -257,7 +257,7 @@ return off;
 }
 
 /*:55*//*58:*/
-#line 1022 "attention.w"
+#line 1046 "attention.w"
 
 void model_alloc(Model*m,const Config*c,Vocab*vin,Vocab*vout)
 {
@@ -267,7 +267,7 @@ m->vin= *vin;
 m->vout= *vout;
 m->n_params= tensors_point(NULL,NULL,c);
 /*59:*/
-#line 1057 "attention.w"
+#line 1081 "attention.w"
 
 size_t stride= (m->n_params+64+15)/16*16+64;
 m->param_mem= alloc_on_huge_pages(4*stride);
@@ -276,7 +276,7 @@ m->m_mem= m->grad_mem+stride;
 m->v_mem= m->m_mem+stride;
 
 /*:59*/
-#line 1030 "attention.w"
+#line 1054 "attention.w"
 
 tensors_point(&m->params,m->param_mem,c);
 tensors_point(&m->grads,m->grad_mem,c);
@@ -294,18 +294,18 @@ memset(m,0,sizeof*m);
 }
 
 /*:58*//*63:*/
-#line 1120 "attention.w"
+#line 1144 "attention.w"
 
 void model_init_random(Model*m,uint64_t seed)
 {
 /*64:*/
-#line 1141 "attention.w"
+#line 1165 "attention.w"
 
 unsigned short xs[3]= {(unsigned short)(0x330e^(seed>>32)),(unsigned short)seed,
 (unsigned short)(seed>>16)};
 
 /*:64*/
-#line 1123 "attention.w"
+#line 1147 "attention.w"
 
 TensorSpec s[N_TENSORS];
 tensor_specs(&m->cfg,s);
@@ -322,7 +322,7 @@ m->adam_t= 0;
 }
 
 /*:63*//*95:*/
-#line 1599 "attention.w"
+#line 1623 "attention.w"
 
 void activations_alloc(Activations*a,const Config*c)
 {
@@ -335,7 +335,7 @@ a->enc_cache= calloc_lines(L*H,sizeof(GruCache));
 a->enc_h= calloc_lines((L+1)*H,sizeof(float));
 a->enc_out= calloc_lines(L*H,sizeof(float));
 /*102:*/
-#line 1715 "attention.w"
+#line 1739 "attention.w"
 
 a->dec_eh= calloc_lines(L*2*H,sizeof(float));
 a->dec_scores= calloc_lines(L*L,sizeof(float));
@@ -351,10 +351,10 @@ a->logits= calloc_lines(L*V,sizeof(float));
 a->logp= calloc_lines(L*V,sizeof(float));
 
 /*:102*/
-#line 1610 "attention.w"
+#line 1634 "attention.w"
 
 /*132:*/
-#line 2205 "attention.w"
+#line 2229 "attention.w"
 
 a->d_logits= calloc_lines(L*V,sizeof(float));
 a->d_hout= calloc_lines(L*H,sizeof(float));
@@ -378,27 +378,27 @@ a->d_rows= calloc_lines(ROW_BLOCK> 2*H?ROW_BLOCK:2*H,sizeof(float));
 a->d_enc_rows= calloc_lines(ROW_BLOCK> 2*H?ROW_BLOCK:2*H,sizeof(float));
 
 /*:132*/
-#line 1611 "attention.w"
+#line 1635 "attention.w"
 
 }
 
 /*:95*//*96:*/
-#line 1615 "attention.w"
+#line 1639 "attention.w"
 
 void activations_free(Activations*a)
 {
 void*all[]= {a->enc_x,a->enc_gi,a->enc_gh,a->enc_cache,a->enc_h,
 a->enc_out,/*103:*/
-#line 1729 "attention.w"
+#line 1753 "attention.w"
 
 a->dec_eh,a->dec_scores,a->dec_w,a->dec_ec,a->dec_pre,a->dec_o,
 a->dec_gi,a->dec_gh,a->dec_cache,a->dec_h,a->logits,a->logp
 
 /*:103*/
-#line 1619 "attention.w"
+#line 1643 "attention.w"
 ,
 /*133:*/
-#line 2227 "attention.w"
+#line 2251 "attention.w"
 
 a->d_logits,a->d_hout,a->d_dec_gi,a->d_dec_gh,a->d_pre,a->d_scores,
 a->d_dec_e,a->d_enc_out,a->d_enc_gi,a->d_enc_gh,a->d_enc_x,a->d_h,
@@ -406,14 +406,14 @@ a->d_hprev,a->d_o,a->d_ec,a->d_eh,a->d_enc_h,a->d_enc_hprev,a->d_rows,
 a->d_enc_rows
 
 /*:133*/
-#line 1620 "attention.w"
+#line 1644 "attention.w"
 };
 for(size_t k= 0;k<sizeof all/sizeof all[0];k++)free(all[k]);
 memset(a,0,sizeof*a);
 }
 
 /*:96*//*98:*/
-#line 1634 "attention.w"
+#line 1658 "attention.w"
 
 void encoder_forward(Model*m,const int*src,int T)
 {
@@ -435,7 +435,7 @@ memcpy(a->enc_out,a->enc_h+H,(size_t)T*H*sizeof(float));
 }
 
 /*:98*//*104:*/
-#line 1733 "attention.w"
+#line 1757 "attention.w"
 
 DecoderStep decoder_step(const Activations*a,const Config*c,int t)
 {
@@ -447,7 +447,7 @@ a->dec_h+(k+1)*H,a->dec_cache+k*H};
 }
 
 /*:104*//*105:*/
-#line 1746 "attention.w"
+#line 1770 "attention.w"
 
 void decoder_step_forward(const Model*m,int token,const float*h_prev,
 const float*enc_out,const DecoderStep*s)
@@ -467,7 +467,7 @@ gru_cell_forward(s->h,s->cache,s->gi,s->gh,h_prev,1,H);
 }
 
 /*:105*//*107:*/
-#line 1789 "attention.w"
+#line 1813 "attention.w"
 
 float seq2seq_forward(Model*m,const Example*ex)
 {
@@ -493,7 +493,7 @@ return nll_forward(a->logp,ex->tgt,T,c->V_out);
 }
 
 /*:107*//*135:*/
-#line 2263 "attention.w"
+#line 2287 "attention.w"
 
 void seq2seq_backward_deferred(Model*m,const Example*ex,Deferred d[N_DEFERRED])
 {
@@ -510,7 +510,7 @@ const Tensors*G= &m->grads;
 int H= c->H,L= c->L,V= c->V_out,T= a->T_tgt;
 size_t h= (size_t)H;
 /*138:*/
-#line 2314 "attention.w"
+#line 2338 "attention.w"
 
 nll_backward(a->d_logits,a->logp,ex->tgt,T,V);
 memset(a->d_hout,0,(size_t)T*h*sizeof(float));
@@ -520,10 +520,10 @@ memset(a->d_enc_out,0,(size_t)L*h*sizeof(float));
 memset(a->d_hprev,0,h*sizeof(float));
 
 /*:138*/
-#line 2278 "attention.w"
+#line 2302 "attention.w"
 
 /*139:*/
-#line 2329 "attention.w"
+#line 2353 "attention.w"
 
 for(int t= T-1;t>=0;t--){
 DecoderStep s= decoder_step(a,c,t);
@@ -549,10 +549,10 @@ a->d_hprev[j]+= a->d_eh[H+j];
 }
 
 /*:139*/
-#line 2279 "attention.w"
+#line 2303 "attention.w"
 
 /*140:*/
-#line 2357 "attention.w"
+#line 2381 "attention.w"
 
 d[1]= (Deferred){DEC_W_HH,a->d_dec_gh,a->dec_h,T,H,3*H};
 d[2]= (Deferred){DEC_W_IH,a->d_dec_gi,a->dec_o,T,H,3*H};
@@ -565,7 +565,7 @@ linear_backward(NULL,NULL,G->attn_b,a->d_scores,NULL,NULL,T,2*H,L);
 embedding_backward(G->dec_emb,a->d_dec_e,a->dec_in,T,H);
 
 /*:140*/
-#line 2280 "attention.w"
+#line 2304 "attention.w"
 
 memcpy(a->d_enc_hprev,a->d_hprev,h*sizeof(float));
 }
@@ -578,7 +578,7 @@ const Tensors*G= &m->grads;
 int H= m->cfg.H,S= ex->src_len;
 size_t h= (size_t)H;
 /*141:*/
-#line 2376 "attention.w"
+#line 2400 "attention.w"
 
 for(int t= S-1;t>=0;t--){
 const float*h_prev= a->enc_h+(size_t)t*h;
@@ -597,12 +597,12 @@ d[1]= (Deferred){ENC_W_HH,a->d_enc_gh+3*h,a->enc_h+h,S-1,H,3*H};
 embedding_backward(G->enc_emb,a->d_enc_x,ex->src,S,H);
 
 /*:141*/
-#line 2291 "attention.w"
+#line 2315 "attention.w"
 
 }
 
 /*:135*//*136:*/
-#line 2296 "attention.w"
+#line 2320 "attention.w"
 
 void seq2seq_backward(Model*m,const Example*ex)
 {
@@ -614,13 +614,13 @@ d[k].B,d[k].C,d[k].OC);
 }
 
 /*:136*//*143:*/
-#line 2432 "attention.w"
+#line 2456 "attention.w"
 
 AdamConstants adam_constants(double lr,double beta1,double beta2,double eps,long t)
 {
 AdamConstants k;
 /*144:*/
-#line 2446 "attention.w"
+#line 2470 "attention.w"
 
 k.b1= (float)beta1;
 k.a1= (float)(1.0-beta1);
@@ -631,7 +631,7 @@ k.inv_bc2= (float)(1.0/sqrt(1.0-pow(beta2,(double)t)));
 k.eps= (float)eps;
 
 /*:144*/
-#line 2436 "attention.w"
+#line 2460 "attention.w"
 
 return k;
 }
@@ -640,7 +640,7 @@ void adam_apply(float*p,const float*g,float*m,float*v,size_t n,
 const AdamConstants*k)
 {
 /*145:*/
-#line 2459 "attention.w"
+#line 2483 "attention.w"
 
 const AdamConstants c= *k;
 for(size_t i= 0;i<n;i++){
@@ -653,12 +653,12 @@ p[i]-= c.step*mi/(sqrtf(vi)*c.inv_bc2+c.eps);
 }
 
 /*:145*/
-#line 2443 "attention.w"
+#line 2467 "attention.w"
 
 }
 
 /*:143*//*147:*/
-#line 2477 "attention.w"
+#line 2501 "attention.w"
 
 void adam_update(float*p,const float*g,float*m,float*v,size_t n,
 double lr,double beta1,double beta2,double eps,long t)
@@ -668,7 +668,7 @@ adam_apply(p,g,m,v,n,&k);
 }
 
 /*:147*//*148:*/
-#line 2489 "attention.w"
+#line 2513 "attention.w"
 
 void optimizer_step(Model*m,double lr)
 {
@@ -679,7 +679,7 @@ for(int k= 0;k<N_TENSORS;k++)adam_tensor(m,k,spec_numel(&s[k]),&c);
 }
 
 /*:148*//*151:*/
-#line 2555 "attention.w"
+#line 2579 "attention.w"
 
 float train_step(Model*m,const Example*ex,double lr)
 {
@@ -694,7 +694,7 @@ return loss;
 }
 
 /*:151*//*159:*/
-#line 2777 "attention.w"
+#line 2801 "attention.w"
 
 int train_pairs(Model*m,const Example*ex,int n,long epochs,double lr,int threads,
 float*loss)
@@ -707,7 +707,7 @@ for(long k= 0;k<steps;k++)loss[k]= train_step(m,&ex[k%n],lr);
 return 1;
 }
 /*160:*/
-#line 2795 "attention.w"
+#line 2819 "attention.w"
 
 p->m= m;
 p->ex= ex;
@@ -720,10 +720,10 @@ atomic_store(&p->decoded,0);
 post_job(p);
 
 /*:160*/
-#line 2788 "attention.w"
+#line 2812 "attention.w"
 
 /*161:*/
-#line 2809 "attention.w"
+#line 2833 "attention.w"
 
 for(long k= 0;k<steps;k++){
 Deferred d[N_DEC_DEFERRED];
@@ -736,7 +736,7 @@ update_half(m,d,N_DEC_DEFERRED,DEC_EMB,N_TENSORS-1,&c,m->act.d_rows);
 }
 
 /*:161*/
-#line 2789 "attention.w"
+#line 2813 "attention.w"
 
 wait_until(&p->finished,atomic_load(&p->job));
 m->adam_t+= steps;
@@ -744,7 +744,7 @@ return 2;
 }
 
 /*:159*//*164:*/
-#line 2848 "attention.w"
+#line 2872 "attention.w"
 
 int argmax(const float*x,int n)
 {
@@ -761,7 +761,7 @@ int H= c->H,L= c->L,V= c->V_out,n= 0;
 encoder_forward(m,src,T);
 memcpy(a->dec_h,a->enc_h+(size_t)T*H,(size_t)H*sizeof(float));
 /*165:*/
-#line 2867 "attention.w"
+#line 2891 "attention.w"
 
 int token= SOS_TOKEN;
 for(int t= 0;t<L;t++){
@@ -776,13 +776,13 @@ out[n++]= token;
 }
 
 /*:165*/
-#line 2863 "attention.w"
+#line 2887 "attention.w"
 
 return n;
 }
 
 /*:164*/
-#line 952 "attention.w"
+#line 976 "attention.w"
 
 
 /*:53*/

@@ -1,5 +1,5 @@
 /*15:*/
-#line 360 "attention.w"
+#line 384 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
@@ -7,7 +7,7 @@
 #include <errno.h> 
 #include <utf8proc.h> 
 /*16:*/
-#line 374 "attention.w"
+#line 398 "attention.w"
 
 static uint32_t word_hash(const char*w)
 {
@@ -20,12 +20,12 @@ return h;
 }
 
 /*:16*//*17:*/
-#line 391 "attention.w"
+#line 415 "attention.w"
 
 static int*vocab_probe(const Vocab*v,const char*w)
 {
 /*18:*/
-#line 399 "attention.w"
+#line 423 "attention.w"
 
 uint32_t mask= (uint32_t)v->nslot-1;
 uint32_t i= word_hash(w)&mask;
@@ -34,12 +34,12 @@ i= (i+1)&mask;
 return&v->slot[i];
 
 /*:18*/
-#line 394 "attention.w"
+#line 418 "attention.w"
 
 }
 
 /*:17*//*20:*/
-#line 417 "attention.w"
+#line 441 "attention.w"
 
 int vocab_find(const Vocab*v,const char*w)
 {
@@ -48,7 +48,7 @@ return*s?*s-1:-1;
 }
 
 /*:20*//*21:*/
-#line 427 "attention.w"
+#line 451 "attention.w"
 
 int vocab_add(Vocab*v,const char*w)
 {
@@ -61,7 +61,7 @@ v->word= xrealloc(v->word,(size_t)v->cap*sizeof*v->word);
 v->word[v->n]= xstrdup(w);
 *s= ++v->n;
 if(2*v->n> v->nslot)/*22:*/
-#line 442 "attention.w"
+#line 466 "attention.w"
 
 {
 free(v->slot);
@@ -71,13 +71,13 @@ for(int k= 0;k<v->n;k++)*vocab_probe(v,v->word[k])= k+1;
 }
 
 /*:22*/
-#line 438 "attention.w"
+#line 462 "attention.w"
 
 return v->n-1;
 }
 
 /*:21*//*23:*/
-#line 451 "attention.w"
+#line 475 "attention.w"
 
 void vocab_init(Vocab*v)
 {
@@ -101,7 +101,7 @@ v->n= v->cap= v->nslot= 0;
 }
 
 /*:23*//*24:*/
-#line 475 "attention.w"
+#line 499 "attention.w"
 
 void vocab_add_sentence(Vocab*v,const char*s)
 {
@@ -118,7 +118,7 @@ if(*s==' ')s++;
 }
 
 /*:24*//*26:*/
-#line 505 "attention.w"
+#line 529 "attention.w"
 
 int tokenize(const Vocab*v,const char*s,int*ids,int max,
 const char*where,const char*language)
@@ -135,7 +135,7 @@ word[k]= '\0';
 s+= k;
 if(*s==' ')s++;
 if(k> 0)/*27:*/
-#line 525 "attention.w"
+#line 549 "attention.w"
 
 {
 int id= vocab_find(v,word);
@@ -149,17 +149,17 @@ ids[n++]= id;
 }
 
 /*:27*/
-#line 520 "attention.w"
+#line 544 "attention.w"
 
 }
 return n;
 }
 
 /*:26*/
-#line 366 "attention.w"
+#line 390 "attention.w"
 
 /*35:*/
-#line 646 "attention.w"
+#line 670 "attention.w"
 
 typedef struct{char*s;size_t n,cap;int pending;}Out;
 
@@ -175,7 +175,7 @@ o->s[o->n++]= c;
 }
 
 /*:35*//*36:*/
-#line 663 "attention.w"
+#line 687 "attention.w"
 
 char*normalize_sentence(const char*s,size_t len,size_t*bad)
 {
@@ -192,7 +192,7 @@ return NULL;
 }
 i+= (size_t)k;
 /*37:*/
-#line 688 "attention.w"
+#line 712 "attention.w"
 
 utf8proc_int32_t piece[16];
 int boundclass= 0;
@@ -209,7 +209,7 @@ out_put(&o,(char)d);
 }
 
 /*:37*/
-#line 678 "attention.w"
+#line 702 "attention.w"
 
 }
 o.s[o.n]= '\0';
@@ -217,10 +217,10 @@ return o.s;
 }
 
 /*:36*/
-#line 367 "attention.w"
+#line 391 "attention.w"
 
 /*29:*/
-#line 544 "attention.w"
+#line 568 "attention.w"
 
 static const char*const seed_pairs[][2]= {
 {"i am a student","je suis etudiant"},
@@ -230,7 +230,7 @@ static const char*const seed_pairs[][2]= {
 {"they are artists","ils sont artistes"}};
 
 /*:29*//*31:*/
-#line 566 "attention.w"
+#line 590 "attention.w"
 
 static void pairs_push(PairList*pl,char*src,char*tgt,int line)
 {
@@ -262,7 +262,7 @@ free(pl->origin);
 }
 
 /*:31*//*32:*/
-#line 599 "attention.w"
+#line 623 "attention.w"
 
 void pairs_vocabularies(const PairList*pl,Vocab*vin,Vocab*vout)
 {
@@ -275,7 +275,7 @@ vocab_add_sentence(vout,pl->pair[k].tgt);
 }
 
 /*:32*//*41:*/
-#line 739 "attention.w"
+#line 763 "attention.w"
 
 static int count_words(const char*s)
 {
@@ -298,7 +298,7 @@ return 0;
 }
 
 /*:41*//*42:*/
-#line 761 "attention.w"
+#line 785 "attention.w"
 
 int pairs_read(PairList*pl,const char*path,int filter,int max_length)
 {
@@ -313,7 +313,7 @@ int lineno= 0,status= 0;
 while((len= getline(&line,&cap,f))>=0){
 lineno++;
 /*44:*/
-#line 793 "attention.w"
+#line 817 "attention.w"
 
 while(len> 0&&(line[len-1]=='\n'||line[len-1]=='\r'))len--;
 line[len]= '\0';
@@ -339,10 +339,10 @@ break;
 }
 
 /*:44*/
-#line 774 "attention.w"
+#line 798 "attention.w"
 
 /*45:*/
-#line 817 "attention.w"
+#line 841 "attention.w"
 
 pl->lines_read++;
 size_t bad= 0;
@@ -367,11 +367,11 @@ pl->dropped++;
 }
 
 /*:45*/
-#line 775 "attention.w"
+#line 799 "attention.w"
 
 }
 /*43:*/
-#line 786 "attention.w"
+#line 810 "attention.w"
 
 if(status==0&&ferror(f))
 status= kit_fail("%s: read error after line %d",path,lineno);
@@ -380,7 +380,7 @@ status= kit_fail("%s: no pair of its %d lines passes the %s filter",
 path,lineno,filter==FILTER_TUTORIAL?"tutorial":"length");
 
 /*:43*/
-#line 777 "attention.w"
+#line 801 "attention.w"
 
 free(line);
 fclose(f);
@@ -389,7 +389,7 @@ return status;
 }
 
 /*:42*//*48:*/
-#line 859 "attention.w"
+#line 883 "attention.w"
 
 int make_examples(const PairList*pl,const Vocab*vin,const Vocab*vout,
 int max_length,int append_eos,Example**out)
@@ -403,7 +403,7 @@ for(int k= 0;k<pl->n;k++){
 if(pl->pair[k].line)snprintf(where,sizeof where,"%.500s:%d",pl->origin,pl->pair[k].line);
 else snprintf(where,sizeof where,"%.500s pair %d",pl->origin,k+1);
 /*49:*/
-#line 880 "attention.w"
+#line 904 "attention.w"
 
 int n= tokenize(vin,pl->pair[k].src,ex[k].src,max_length,where,"English");
 int m= n<0?-1:tokenize(vout,pl->pair[k].tgt,ex[k].tgt,
@@ -421,7 +421,7 @@ ex[k].src_len= n;
 ex[k].tgt_len= m;
 
 /*:49*/
-#line 871 "attention.w"
+#line 895 "attention.w"
 
 }
 *out= ex;
@@ -429,7 +429,7 @@ return 0;
 }
 
 /*:48*/
-#line 368 "attention.w"
+#line 392 "attention.w"
 
 
 /*:15*/
