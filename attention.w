@@ -330,7 +330,8 @@ void *xcalloc(size_t n, size_t size)
   return p;
 }
 
-@ @<Utility functions@>=
+@ Growing an array keeps its contents, so the vocabulary and the pair lists can double in place; a string copy is the one other allocation the program needs often.
+@<Utility functions@>=
 void *xrealloc(void *p, size_t size)
 {
   void *q = realloc(p, size ? size : 1);
@@ -381,7 +382,8 @@ typedef struct {
   int nslot; /* number of slots, a power of two, at least $2n$ */
 } Vocab;
 
-@ @(generated/vocab.c@>=
+@ The vocabularies, the normaliser and the reader of pair files share one file: all three turn text into words, and only they need \.{utf8proc}.
+@(generated/vocab.c@>=
 #include "attention.h"
 #include <stdlib.h>
 #include <string.h>
@@ -463,7 +465,8 @@ int vocab_add(Vocab *v, const char *w)
   return v->n - 1;
 }
 
-@ @<Double the hash table and rehash every word@>=
+@ A word's slot depends on the size of the table, so every word must be probed into the new table afresh; copying the old slots would put them in the wrong places.
+@<Double the hash table and rehash every word@>=
 {
   free(v->slot);
   v->nslot *= 2;
@@ -546,7 +549,8 @@ int tokenize(const Vocab *v, const char *s, int *ids, int max,
   return n;
 }
 
-@ @<Look |word| up and append its number to |ids|, or fail@>=
+@ The unknown word is named in the message, since that is what a user must fix; the length is checked only for known words, so the first problem reported is the first one in the sentence.
+@<Look |word| up and append its number to |ids|, or fail@>=
 {
   int id = vocab_find(v, word);
   if (id < 0)
@@ -587,7 +591,8 @@ typedef struct {
   long lines_read, dropped; /* for the report of the filter */
 } PairList;
 
-@ @<Pair functions@>=
+@ A pair list grows by doubling, like the vocabulary, so that reading $n$ pairs costs $O(n)$ copies in all.
+@<Pair functions@>=
 static void pairs_push(PairList *pl, char *src, char *tgt, int line)
 {
   if (pl->n == pl->cap) {
@@ -597,6 +602,9 @@ static void pairs_push(PairList *pl, char *src, char *tgt, int line)
   pl->pair[pl->n++] = (Pair) {src, tgt, line};
 }
 
+@ The built-in pairs are copied, so that |pairs_free| frees every pair list
+alike, read from a file or not.
+@<Pair functions@>=
 void pairs_seed(PairList *pl)
 {
   *pl = (PairList) {0};
@@ -760,7 +768,8 @@ keeps every pair short enough for the model.
 #define FILTER_TUTORIAL 0
 #define FILTER_LENGTH 1
 
-@ @<Pair functions@>=
+@ Normalised sentences have single spaces between words and none at the ends, so counting words is counting spaces. The filter compares the counts with $L$ and, for the tutorial's filter, the English side with the twelve prefixes.
+@<Pair functions@>=
 static int count_words(const char *s)
 {
   int n = *s ? 1 : 0;
@@ -814,7 +823,8 @@ if (status == 0 && pl->n == 0)
   status = kit_fail("%s: no pair of its %d lines passes the %s filter",
     path, lineno, filter == FILTER_TUTORIAL ? "tutorial" : "length");
 
-@ @<Check the line and split it into |en| and |fr|, or fail@>=
+@ A line is checked before it is split: a NUL byte would cut a C string short silently, and a missing tab or an empty side would make a pair that does not mean what the file says.
+@<Check the line and split it into |en| and |fr|, or fail@>=
 while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r')) len--;
 line[len] = '\0';
 if (len == 0) continue;
@@ -838,7 +848,8 @@ if (!*en || !*fr) {
   break;
 }
 
-@ @<Normalise |en| and |fr| and keep the pair if it passes the filter@>=
+@ The byte offset of bad UTF-8 is counted from the start of the line, so that the French side's offset points into the file as an editor shows it.
+@<Normalise |en| and |fr| and keep the pair if it passes the filter@>=
 pl->lines_read++;
 size_t bad = 0;
 char *nen = normalize_sentence(en, strlen(en), &bad);
@@ -964,7 +975,8 @@ typedef struct {
   int rows, cols;
 } TensorSpec;
 
-@ @(generated/model.c@>=
+@ The model's file holds everything that knows the shapes of the model: the parameters, the forward and backward passes, Adam and decoding. It includes the headers of threads and memory mapping for the trainer's second core and its huge pages.
+@(generated/model.c@>=
 #include "attention.h"
 #include <stdlib.h>
 #include <string.h>
@@ -1392,13 +1404,15 @@ void log_softmax_forward(float *out, const float *inp, int B, int n)
   }
 }
 
-@ @<Set |p| to the softmax of the |n| scores |s|@>=
+@ The softmax of one row, with the largest score subtracted first so that no exponential overflows.
+@<Set |p| to the softmax of the |n| scores |s|@>=
 float mx = s[0], sum = 0.0f;
 for (int i = 1; i < n; i++) if (s[i] > mx) mx = s[i];
 for (int i = 0; i < n; i++) sum += p[i] = expf(s[i] - mx);
 for (int i = 0; i < n; i++) p[i] /= sum;
 
-@ @<Set |p| to the log-softmax of the |n| scores |s|@>=
+@ The log-softmax of one row, with the logarithm of the sum taken once, never of a single small probability.
+@<Set |p| to the log-softmax of the |n| scores |s|@>=
 float mx = s[0], sum = 0.0f;
 for (int i = 1; i < n; i++) if (s[i] > mx) mx = s[i];
 for (int i = 0; i < n; i++) sum += expf(s[i] - mx);
@@ -1427,7 +1441,8 @@ float nll_forward(const float *logp, const int *target, int B, int V)
   return loss;
 }
 
-@ @<Add to |loss| the negative log-probability of each row's target@>=
+@ One row's loss is the negative log-probability of its target, read from the log-softmax.
+@<Add to |loss| the negative log-probability of each row's target@>=
 for (int b = 0; b < B; b++) loss -= logp[(size_t) b * V + target[b]];
 
 @ @<Prototypes@>=
@@ -1489,7 +1504,8 @@ KIT_HD static inline float gru_unit_forward(float gir, float giz, float gin,
   @<Compute the gates |r|, |z|, |n| of one unit and return its new state@>@;
 }
 
-@ @<Compute the gates |r|, |z|, |n| of one unit and return its new state@>=
+@ The gates of one unit in \PB{PyTorch}'s order, with the values that the backward pass needs stored in the cache.
+@<Compute the gates |r|, |z|, |n| of one unit and return its new state@>=
 c->r = sigmoidf_(gir + ghr);
 c->z = sigmoidf_(giz + ghz);
 c->ghn = ghn;
@@ -1518,7 +1534,8 @@ static void gru_row_forward(float *restrict h_new, GruCache *restrict cache,
       gh[j], gh[H + j], gh[2 * H + j], h[j], &cache[j]);
 }
 
-@ @<Layer functions@>=
+@ The cell hands one row of the batch at a time to the vectorised row function, so the compiler sees one loop over $H$ independent units.
+@<Layer functions@>=
 void gru_cell_forward(float *h_new, GruCache *cache, const float *gi,
   const float *gh, const float *h, int B, int H)
 {
@@ -1556,7 +1573,8 @@ void attention_forward(float *w, float *ctx, const float *scores,
   }
 }
 
-@ @<Set |wb| to the softmax of |s| and |c| to the weighted sum of the rows of |O|@>=
+@ The context is built row by row of $O$, so the inner loop runs along memory.
+@<Set |wb| to the softmax of |s| and |c| to the weighted sum of the rows of |O|@>=
 softmax_forward(wb, s, 1, L);
 for (int j = 0; j < H; j++) c[j] = 0.0f;
 for (int i = 0; i < L; i++)
@@ -1620,7 +1638,8 @@ static void *calloc_lines(size_t n, size_t size)
   return p;
 }
 
-@ @<Model functions@>=
+@ Every activation array is sized for the longest sentence, $L$ steps, once, when the model is made: training then allocates nothing.
+@<Model functions@>=
 void activations_alloc(Activations *a, const Config *c)
 {
   size_t L = (size_t) c->L, H = (size_t) c->H, V = (size_t) c->V_out;
@@ -1736,7 +1755,8 @@ GruCache *dec_cache;
 float *dec_h; /* $(L+1)\times H$: $d_0=h_T$, then $d_1,\dots$ */
 float *logits, *logp; /* $L\times V_t$ */
 
-@ @<Allocate the decoder activations@>=
+@ Each decoder array has a row for each of the $L$ steps, and |dec_h| one more for the starting state $d_0$.
+@<Allocate the decoder activations@>=
 a->dec_eh = calloc_lines(L * 2 * H, sizeof(float));
 a->dec_scores = calloc_lines(L * L, sizeof(float));
 a->dec_w = calloc_lines(L * L, sizeof(float));
@@ -1750,11 +1770,13 @@ a->dec_h = calloc_lines((L + 1) * H, sizeof(float));
 a->logits = calloc_lines(L * V, sizeof(float));
 a->logp = calloc_lines(L * V, sizeof(float));
 
-@ @<The decoder activations, as a list@>=
+@ The same fields again, for |activations_free|: a field added to the structure must be added here too.
+@<The decoder activations, as a list@>=
 a->dec_eh, a->dec_scores, a->dec_w, a->dec_ec, a->dec_pre, a->dec_o,
 a->dec_gi, a->dec_gh, a->dec_cache, a->dec_h, a->logits, a->logp
 
-@ @<Model functions@>=
+@ Step $t$'s vectors are row $t$ of each array; its new state is row $t+1$ of |dec_h|, since row 0 holds $d_0$.
+@<Model functions@>=
 DecoderStep decoder_step(const Activations *a, const Config *c, int t)
 {
   size_t H = (size_t) c->H, L = (size_t) c->L, k = (size_t) t;
@@ -1908,7 +1930,8 @@ void nll_backward(float *dlogits, const float *logp, const int *target, int B, i
   @<Set |dlogits| to $p-{\rm onehot}(y)$ for every row@>@;
 }
 
-@ @<Set |dlogits| to $p-{\rm onehot}(y)$ for every row@>=
+@ The gradient of the logits is the probability of each word, $e^{\ell_j}$, minus one for the right word.
+@<Set |dlogits| to $p-{\rm onehot}(y)$ for every row@>=
 for (int b = 0; b < B; b++)
   for (int j = 0; j < V; j++)
     dlogits[(size_t) b * V + j] = expf(logp[(size_t) b * V + j]) - (j == target[b] ? 1.0f : 0.0f);
@@ -1979,13 +2002,19 @@ static inline __attribute__((always_inline)) void transposed_block(float *dx,
       for (int k = 0; k < BLOCK / 16; k++)
         *(vec16 *) (dx + (size_t) b * C + j + 16 * k) = acc[b][k];
   }
-  for (; j < C; j++)
-    for (int b = 0; b < NB; b++) {
-      float s = dx[(size_t) b * C + j];
-      for (int i = 0; i < OC; i++) s += dy[(size_t) b * OC + i] * W[(size_t) i * C + j];
-      dx[(size_t) b * C + j] = s;
-    }
+  @<Add the products of the columns past the last block of 128@>@;
 }
+
+@ Columns past the last whole block (there are none when $C$ is a multiple of
+128, as in the notebook's model) take one sum at a time, in the same order of
+rows.
+@<Add the products of the columns past the last block of 128@>=
+for (; j < C; j++)
+  for (int b = 0; b < NB; b++) {
+    float s = dx[(size_t) b * C + j];
+    for (int i = 0; i < OC; i++) s += dy[(size_t) b * OC + i] * W[(size_t) i * C + j];
+    dx[(size_t) b * C + j] = s;
+  }
 
 @ Two rows of the batch at a time fill sixteen vector registers with sums.
 @<Layer helpers@>=
@@ -2028,13 +2057,18 @@ static inline __attribute__((always_inline)) void outer_block(float *dw,
     for (int r = 0; r < R; r++)
       for (int h = 0; h < 2; h++) *(vec16 *) (dw + (size_t) r * C + j + 16 * h) = a[r][h];
   }
-  for (; j < C; j++)
-    for (int r = 0; r < R; r++) {
-      float g = add ? dw[(size_t) r * C + j] : 0.0f;
-      for (int b = 0; b < B; b++) g += dy[(size_t) b * stride + r] * x[(size_t) b * C + j];
-      dw[(size_t) r * C + j] = g;
-    }
+  @<Add the products of the columns past the last block of 32@>@;
 }
+
+@ Here too the columns left over, past the last multiple of 32, get their
+products one at a time, in batch order.
+@<Add the products of the columns past the last block of 32@>=
+for (; j < C; j++)
+  for (int r = 0; r < R; r++) {
+    float g = add ? dw[(size_t) r * C + j] : 0.0f;
+    for (int b = 0; b < B; b++) g += dy[(size_t) b * stride + r] * x[(size_t) b * C + j];
+    dw[(size_t) r * C + j] = g;
+  }
 
 @ Eight rows at a time fill sixteen vector registers with sums, which is as
 many as leaves room for $x$ and the broadcast $\bar y$. The function either
@@ -2111,7 +2145,8 @@ KIT_HD static inline void gru_unit_backward(float dh_new, float h, const GruCach
   @<Compute the gradients of one GRU unit's gates from $\bar h'$@>@;
 }
 
-@ @<Compute the gradients of one GRU unit's gates from $\bar h'$@>=
+@ The backward pass of one unit, from the new state back to the four pre-activations, in the order of the equations above.
+@<Compute the gradients of one GRU unit's gates from $\bar h'$@>=
 float dn = dh_new * (1.0f - c->z);
 float dz = dh_new * (h - c->n);
 float dan = dn * (1.0f - c->n * c->n);
@@ -2175,7 +2210,8 @@ void attention_backward(float *dscores, float *denc_out, const float *dctx,
   }
 }
 
-@ @<Set |ds| to the gradient of the scores and add $w_i\bar c$ to the rows of |dO|@>=
+@ One pass over the rows of $O$ forms the $\bar w_i$, their weighted average and $\bar O$; a second, short one turns the $\bar w_i$ into $\bar s$.
+@<Set |ds| to the gradient of the scores and add $w_i\bar c$ to the rows of |dO|@>=
 float avg = 0.0f;
 for (int i = 0; i < L; i++) {
   ds[i] = dot(dc, O + (size_t) i * H, H);
@@ -2226,7 +2262,8 @@ float *d_h, *d_hprev, *d_o, *d_ec, *d_eh; /* one step's vectors */
 float *d_enc_h, *d_enc_hprev; /* the encoder's own */
 float *d_rows, *d_enc_rows; /* a block of rows of a weight gradient; the encoder's */
 
-@ @<Allocate the gradient scratch@>=
+@ Like the activations, the scratch is allocated once, at the size of the longest sentence.
+@<Allocate the gradient scratch@>=
 a->d_logits = calloc_lines(L * V, sizeof(float));
 a->d_hout = calloc_lines(L * H, sizeof(float));
 a->d_dec_gi = calloc_lines(L * 3 * H, sizeof(float));
@@ -2248,7 +2285,8 @@ a->d_enc_hprev = calloc_lines(H, sizeof(float));
 a->d_rows = calloc_lines(ROW_BLOCK > 2 * H ? ROW_BLOCK : 2 * H, sizeof(float));
 a->d_enc_rows = calloc_lines(ROW_BLOCK > 2 * H ? ROW_BLOCK : 2 * H, sizeof(float));
 
-@ @<The gradient scratch, as a list@>=
+@ The scratch fields, for |activations_free|, in the order of their declaration.
+@<The gradient scratch, as a list@>=
 a->d_logits, a->d_hout, a->d_dec_gi, a->d_dec_gh, a->d_pre, a->d_scores,
 a->d_dec_e, a->d_enc_out, a->d_enc_gi, a->d_enc_gh, a->d_enc_x, a->d_h,
 a->d_hprev, a->d_o, a->d_ec, a->d_eh, a->d_enc_h, a->d_enc_hprev, a->d_rows,
@@ -2305,6 +2343,9 @@ void decoder_backward(Model *m, const Example *ex, Deferred d[N_DEC_DEFERRED])
   memcpy(a->d_enc_hprev, a->d_hprev, h * sizeof(float));
 }
 
+@ The encoder's half starts from what the decoder's half left it: $\bar O$
+in |d_enc_out| and the gradient of $h_T$ in |d_enc_hprev|.
+@<Model functions@>=
 void encoder_backward(Model *m, const Example *ex, Deferred d[N_ENC_DEFERRED])
 {
   Activations *a = &m->act;
@@ -2453,7 +2494,8 @@ typedef struct {
   float eps;
 } AdamConstants;
 
-@ @<Model functions@>=
+@ The constants of a step are computed once and then serve every parameter, so the loop over the parameters does only float arithmetic.
+@<Model functions@>=
 AdamConstants adam_constants(double lr, double beta1, double beta2, double eps, long t)
 {
   AdamConstants k;
@@ -2467,7 +2509,8 @@ void adam_apply(float *p, const float *g, float *m, float *v, size_t n,
   @<Take one Adam step on the |n| parameters@>@;
 }
 
-@ @<Set the constants |k| of Adam's step |t|@>=
+@ The constants of step $t$, computed in double precision and rounded to float once.
+@<Set the constants |k| of Adam's step |t|@>=
 k.b1 = (float) beta1;
 k.a1 = (float) (1.0 - beta1);
 k.b2 = (float) beta2;
@@ -2519,7 +2562,8 @@ void optimizer_step(Model *m, double lr)
   for (int k = 0; k < N_TENSORS; k++) adam_tensor(m, k, spec_numel(&s[k]), &c);
 }
 
-@ @<Model helpers@>=
+@ A tensor's parameters, gradients and moments are at the same offset in the four buffers, so one offset finds all four.
+@<Model helpers@>=
 static void adam_tensor(Model *m, int k, size_t n, const AdamConstants *c)
 {
   size_t at = (size_t) (m->params.t[k] - m->param_mem);
@@ -2772,6 +2816,11 @@ static struct Pipeline *pipeline_start(void)
   return p;
 }
 
+@ A job is posted under the lock, so that the thread, if it has gone to
+sleep, cannot miss the signal between its test of the counter and its wait.
+|pipeline_stop| posts one last job, with |quit| set, and waits for the thread
+to end.
+@<Model helpers@>=
 static void post_job(struct Pipeline *p)
 {
   pthread_mutex_lock(&p->lock);
@@ -2816,7 +2865,8 @@ int train_pairs(Model *m, const Example *ex, int n, long epochs, double lr, int 
   return 2;
 }
 
-@ @<Post the batch to the encoder's thread@>=
+@ The batch is described in the shared structure before the job counter is raised, so the encoder's thread sees it complete.
+@<Post the batch to the encoder's thread@>=
 p->m = m;
 p->ex = ex;
 p->n = n;
@@ -2888,7 +2938,8 @@ int greedy_decode(Model *m, const int *src, int T, int *out, float *attn)
   return n;
 }
 
-@ @<Decode greedily into |out| until \EOS\ or $L$ words@>=
+@ Greedy decoding feeds each step's most probable word back as the next input; the attention weights of each step are copied out before the next step overwrites them.
+@<Decode greedily into |out| until \EOS\ or $L$ words@>=
 int token = SOS_TOKEN;
 for (int t = 0; t < L; t++) {
   DecoderStep s = decoder_step(a, c, t);
@@ -3131,7 +3182,8 @@ if (ok) ok = fflush(f) == 0 && fsync(fd) == 0 && fchmod(fd, 0644) == 0;
 ok = (fclose(f) == 0) && ok;
 if (ok) ok = rename(tmp, path) == 0;
 
-@ @<Write the length, the header and the data to |f|@>=
+@ The data are written in blocks of 1024 floats, converted to little-endian bytes, so that a big-endian machine writes the same file.
+@<Write the length, the header and the data to |f|@>=
 unsigned char len8[8], buf[4096];
 for (int k = 0; k < 8; k++) len8[k] = (unsigned char) ((uint64_t) hlen >> (8 * k));
 ok = ok && fwrite(len8, 1, 8, f) == 8 && fwrite(header, 1, hlen, f) == hlen;
@@ -3171,7 +3223,8 @@ done:
   return status;
 }
 
-@ @<Free what the load made, and the vocabularies unless the model took them@>=
+@ After a successful load the model owns the vocabularies; after a failure nobody does, and they are freed here.
+@<Free what the load made, and the vocabularies unless the model took them@>=
 if (status != 0) {
   if (vin.word) vocab_free(&vin);
   if (vout.word) vocab_free(&vout);
@@ -3244,7 +3297,8 @@ if (meta_vocab(meta, "input_vocab", path, &vin) || meta_vocab(meta,
 cfg.V_in = vin.n;
 cfg.V_out = vout.n;
 
-@ @<Checkpoint helpers@>=
+@ Metadata values are all strings, by the format's rule; these helpers read one and check it, naming the key in every message.
+@<Checkpoint helpers@>=
 static const char *meta_string(const cJSON *meta, const char *key, const char *path)
 {
   const cJSON *v = cJSON_GetObjectItemCaseSensitive(meta, key);
@@ -3324,7 +3378,8 @@ for (const cJSON *t = root->child; t; t = t->next) {
   if (check_tensor(t, &spec[k], data_size, &begin[k], path)) goto done;
 }
 
-@ @<Make sure that no tensor of the model is missing@>=
+@ A tensor missing from the file would leave its parameters unset, so it is an error, named.
+@<Make sure that no tensor of the model is missing@>=
 for (int k = 0; k < N_TENSORS; k++)
   if (!seen[k]) {
     kit_fail("%s: tensor \"%s\" is missing", path, spec[k].name);
@@ -3348,7 +3403,8 @@ static int check_tensor(const cJSON *t, const TensorSpec *s, size_t data_size,
   return 0;
 }
 
-@ @<Check the shape of the tensor, or fail showing the shape found@>=
+@ The message shows the shape in the file next to the one the model needs, since a mismatch usually means a model of another size.
+@<Check the shape of the tensor, or fail showing the shape found@>=
 int nd = s->cols ? 2 : 1, ok = cJSON_IsArray(shape) && cJSON_GetArraySize(shape) == nd;
 for (int d = 0; ok && d < nd; d++) {
   const cJSON *x = cJSON_GetArrayItem(shape, d);
@@ -3404,7 +3460,8 @@ static int check_tiling(const TensorSpec *s, const size_t *begin, size_t data_si
   return 0;
 }
 
-@ @<Read the data and build the model@>=
+@ Only now, with every check passed, is the model made; the bytes are converted from little-endian floats one at a time.
+@<Read the data and build the model@>=
 data = xcalloc(data_size, 1);
 if (fread(data, 1, data_size, f) != data_size) {
   kit_fail("%s: cannot read the %zu bytes of data", path, data_size);
@@ -3592,7 +3649,8 @@ void colormap_color(const Colormap *cm, double w, double rgb[3])
   @<Interpolate the colour of weight |w| between the control points@>@;
 }
 
-@ @<Interpolate the colour of weight |w| between the control points@>=
+@ Each channel has its own control points, so the segment is found for each channel separately.
+@<Interpolate the colour of weight |w| between the control points@>=
 if (!(w > 0.0)) w = 0.0; /* NaN too */
 if (w > 1.0) w = 1.0;
 for (int ch = 0; ch < 3; ch++) {
@@ -3707,6 +3765,9 @@ static void buf_add(Buf *b, const void *s, size_t n)
   b->p[b->n] = 0;
 }
 
+@ A canvas is what every drawing function is given: the Cairo context and,
+for SVG only, the buffer of text elements. A font is a size and a weight.
+@<Figure helpers@>=
 typedef struct {
   cairo_t *cr;
   Buf *svg_text; /* |NULL| except for SVG */
@@ -3995,7 +4056,8 @@ static void heatmap_texts(const Heatmap *h, HeatmapTexts *t)
   @<Find the colour scale |t->vmin..t->vmax| and its ticks@>@;
 }
 
-@ @<Figure helpers@>=
+@ The texts are copies made by |fit_text|, so they are freed when the figure is done.
+@<Figure helpers@>=
 static void heatmap_texts_free(const Heatmap *h, HeatmapTexts *t)
 {
   for (int i = 0; i < h->rows; i++) free(t->row[i]);
@@ -4273,7 +4335,8 @@ $720\times432$ point page is $1440\times864$ pixels.
 enum { FIGURE_PNG, FIGURE_PDF, FIGURE_SVG };
 #define FIGURE_PNG_SCALE 2.0
 
-@ @<Figure functions@>=
+@ The format is found from the name alone, before anything is drawn, so that a wrong name fails at once.
+@<Figure functions@>=
 int figure_format(const char *path)
 {
   const char *dot = strrchr(path, '.'), *slash = strrchr(path, '/');
@@ -4329,7 +4392,8 @@ int write_file_atomic(const char *path, const void *data, size_t n)
   return ok ? 0 : -1;
 }
 
-@ @<Write the |n| bytes to |fd|, close it and rename it to |path|@>=
+@ |write| may write fewer bytes than asked, or be interrupted by a signal; the loop goes on until all are written or a real error occurs.
+@<Write the |n| bytes to |fd|, close it and rename it to |path|@>=
 const char *p = data;
 size_t left = n;
 int ok = 1;
@@ -4653,12 +4717,7 @@ static int curve_job_begin(CurveJob *j, const Curve *c)
 {
   if (c->n < 1 || !c->x || !c->y) return kit_fail("loss curve: no points to draw");
   double x0 = INFINITY, x1 = -INFINITY, y0 = INFINITY, y1 = -INFINITY;
-  for (int k = 0; k < c->n; k++) {
-    if (!isfinite(c->x[k]) || !isfinite(c->y[k]))
-      return kit_fail("loss curve: point %d is not a finite number", k + 1);
-    x0 = fmin(x0, c->x[k]), x1 = fmax(x1, c->x[k]);
-    y0 = fmin(y0, c->y[k]), y1 = fmax(y1, c->y[k]);
-  }
+  @<Find the range of the points, or fail at one that is not finite@>@;
   j->c = c;
   axis_range(&j->ax, x0 >= 0.0 && x0 <= 1.0 ? 0.0 : x0, x1, 0);
   axis_range(&j->ay, y0, y1, 1);
@@ -4669,6 +4728,16 @@ static int curve_job_begin(CurveJob *j, const Curve *c)
   j->ylabel = fit_text(c->ylabel ? c->ylabel : "", axis_font, CURVE_H - 2 * MARGIN);
   @<Place the plot area of the curve@>@;
   return 0;
+}
+
+@ A loss log written by hand (or a diverged training) may hold a NaN or an
+infinity, which has no place on an axis: it is an error that names the point.
+@<Find the range of the points, or fail at one that is not finite@>=
+for (int k = 0; k < c->n; k++) {
+  if (!isfinite(c->x[k]) || !isfinite(c->y[k]))
+    return kit_fail("loss curve: point %d is not a finite number", k + 1);
+  x0 = fmin(x0, c->x[k]), x1 = fmax(x1, c->x[k]);
+  y0 = fmin(y0, c->y[k]), y1 = fmax(y1, c->y[k]);
 }
 
 @ An $x$ axis that starts at epoch 1 is drawn from 0, so the ticks fall on
@@ -4705,7 +4774,8 @@ static void curve_job_draw(Canvas *cv, const void *job)
   @<Draw the frame, ticks and labels of the curve@>@;
 }
 
-@ @<Draw the polyline of the curve@>=
+@ The curve is clipped to the plot area, so that a point outside the axes' range cannot draw over the labels.
+@<Draw the polyline of the curve@>=
 cairo_save(cr);
 cairo_rectangle(cr, x0, y1, x1 - x0, y0 - y1);
 cairo_clip(cr);
@@ -4742,6 +4812,11 @@ for (int k = 0; k < j->ty.n; k++) {
   canvas_text(cv, tick_font, x0 - TICK_LEN - TICK_PAD - w, y + (asc - desc) / 2, 0.0,
     j->ty.label[k]);
 }
+@<Draw the axis titles and the title of the curve@>@;
+
+@ The axis titles are centred on the plot, the $y$ title read upwards; the
+title is centred too, but kept on the page.
+@<Draw the axis titles and the title of the curve@>=
 double xw = text_width(axis_font, j->xlabel), yw = text_width(axis_font, j->ylabel);
 double tw = text_width(title_font, j->title);
 canvas_text(cv, axis_font, (x0 + x1 - xw) / 2, CURVE_H - MARGIN - ldesc, 0.0, j->xlabel);
@@ -4749,7 +4824,8 @@ canvas_text(cv, axis_font, MARGIN + lasc, (y0 + y1 + yw) / 2, -90.0, j->ylabel);
 canvas_text(cv, title_font, fmax(MARGIN, fmin((x0 + x1 - tw) / 2, CURVE_W - MARGIN - tw)),
   MARGIN + tasc, 0.0, j->title);
 
-@ @<Figure functions@>=
+@ The two ways to draw a curve, into a file and into memory, share the job's preparation and its end.
+@<Figure functions@>=
 static void curve_job_end(CurveJob *j)
 {
   free(j->title);

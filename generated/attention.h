@@ -44,17 +44,17 @@ KIT_VECTOR_MATH float tanhf(float);
 #endif
 #line 283 "attention.w"
 
-/*:8*//*40:*/
-#line 759 "attention.w"
+/*:8*//*41:*/
+#line 767 "attention.w"
 
 #define FILTER_TUTORIAL 0
 #define FILTER_LENGTH 1
 
-/*:40*/
+/*:41*/
 #line 223 "attention.w"
 
 /*14:*/
-#line 375 "attention.w"
+#line 376 "attention.w"
 
 typedef struct{
 char**word;
@@ -65,7 +65,7 @@ int nslot;
 }Vocab;
 
 /*:14*//*30:*/
-#line 578 "attention.w"
+#line 582 "attention.w"
 
 typedef struct{
 char*src,*tgt;
@@ -78,16 +78,16 @@ char*origin;
 long lines_read,dropped;
 }PairList;
 
-/*:30*//*47:*/
-#line 874 "attention.w"
+/*:30*//*48:*/
+#line 885 "attention.w"
 
 typedef struct{
 int src[DEFAULT_MAX_LENGTH*4],tgt[DEFAULT_MAX_LENGTH*4];
 int src_len,tgt_len;
 }Example;
 
-/*:47*//*51:*/
-#line 930 "attention.w"
+/*:48*//*52:*/
+#line 941 "attention.w"
 
 typedef struct{
 int V_in,V_out;
@@ -95,8 +95,8 @@ int H;
 int L;
 }Config;
 
-/*:51*//*52:*/
-#line 950 "attention.w"
+/*:52*//*53:*/
+#line 961 "attention.w"
 
 enum{ENC_EMB,ENC_W_IH,ENC_W_HH,ENC_B_IH,ENC_B_HH,DEC_EMB,ATTN_W,ATTN_B,
 COMB_W,COMB_B,DEC_W_IH,DEC_W_HH,DEC_B_IH,DEC_B_HH,OUT_W,OUT_B,
@@ -114,15 +114,15 @@ const char*name;
 int rows,cols;
 }TensorSpec;
 
-/*:52*//*82:*/
-#line 1473 "attention.w"
+/*:53*//*83:*/
+#line 1488 "attention.w"
 
 typedef struct{
 float r,z,n,ghn;
 }GruCache;
 
-/*:82*//*134:*/
-#line 2268 "attention.w"
+/*:83*//*137:*/
+#line 2306 "attention.w"
 
 typedef struct{
 int weight;
@@ -133,8 +133,8 @@ int B,C,OC;
 #define N_DEC_DEFERRED 5 
 #define N_ENC_DEFERRED (N_DEFERRED - N_DEC_DEFERRED) 
 
-/*:134*//*142:*/
-#line 2448 "attention.w"
+/*:137*//*146:*/
+#line 2489 "attention.w"
 
 typedef struct{
 float b1,a1,b2,a2;
@@ -143,8 +143,8 @@ float inv_bc2;
 float eps;
 }AdamConstants;
 
-/*:142*//*200:*/
-#line 3541 "attention.w"
+/*:146*//*205:*/
+#line 3598 "attention.w"
 
 #define COLORMAP_MAX_POINTS 9
 typedef struct{
@@ -154,8 +154,8 @@ double x[3][COLORMAP_MAX_POINTS];
 double v[3][COLORMAP_MAX_POINTS];
 }Colormap;
 
-/*:200*//*208:*/
-#line 3639 "attention.w"
+/*:205*//*213:*/
+#line 3697 "attention.w"
 
 enum{HEATMAP_MATPLOTLIB,HEATMAP_SEABORN};
 typedef struct{
@@ -169,8 +169,8 @@ int style;
 double vmin,vmax;
 }Heatmap;
 
-/*:208*//*209:*/
-#line 3656 "attention.w"
+/*:213*//*214:*/
+#line 3714 "attention.w"
 
 typedef struct{
 double x,y,w,h;
@@ -185,14 +185,14 @@ int width,height,stride;
 unsigned char*data;
 }FigImage;
 
-/*:209*//*238:*/
-#line 4272 "attention.w"
+/*:214*//*244:*/
+#line 4334 "attention.w"
 
 enum{FIGURE_PNG,FIGURE_PDF,FIGURE_SVG};
 #define FIGURE_PNG_SCALE 2.0
 
-/*:238*//*252:*/
-#line 4529 "attention.w"
+/*:244*//*258:*/
+#line 4593 "attention.w"
 
 typedef struct{
 int n;
@@ -200,14 +200,14 @@ const double*x,*y;
 const char*title,*xlabel,*ylabel;
 }Curve;
 
-/*:252*/
+/*:258*/
 #line 224 "attention.w"
 
-/*57:*/
-#line 1031 "attention.w"
+/*58:*/
+#line 1043 "attention.w"
 
-/*93:*/
-#line 1589 "attention.w"
+/*94:*/
+#line 1607 "attention.w"
 
 typedef struct{
 float*eh,*scores,*w,*ec,*pre,*o,*gi,*gh,*h;
@@ -221,19 +221,19 @@ float*enc_gi,*enc_gh;
 GruCache*enc_cache;
 float*enc_h;
 float*enc_out;
-/*101:*/
-#line 1733 "attention.w"
+/*102:*/
+#line 1752 "attention.w"
 
 float*dec_eh,*dec_scores,*dec_w,*dec_ec,*dec_pre,*dec_o,*dec_gi,*dec_gh;
 GruCache*dec_cache;
 float*dec_h;
 float*logits,*logp;
 
-/*:101*/
-#line 1602 "attention.w"
+/*:102*/
+#line 1620 "attention.w"
 
-/*131:*/
-#line 2215 "attention.w"
+/*134:*/
+#line 2251 "attention.w"
 
 float*d_logits;
 float*d_hout;
@@ -248,13 +248,13 @@ float*d_h,*d_hprev,*d_o,*d_ec,*d_eh;
 float*d_enc_h,*d_enc_hprev;
 float*d_rows,*d_enc_rows;
 
-/*:131*/
-#line 1603 "attention.w"
+/*:134*/
+#line 1621 "attention.w"
 
 }Activations;
 
-/*:93*/
-#line 1032 "attention.w"
+/*:94*/
+#line 1044 "attention.w"
 
 typedef struct{
 Config cfg;
@@ -267,11 +267,11 @@ Activations act;
 struct Pipeline*pipeline;
 }Model;
 
-/*:57*/
+/*:58*/
 #line 225 "attention.w"
 
-/*83:*/
-#line 1480 "attention.w"
+/*84:*/
+#line 1495 "attention.w"
 
 KIT_HD static inline float sigmoidf_(float a)
 {
@@ -281,8 +281,8 @@ return 1.0f/(1.0f+expf(-a));
 KIT_HD static inline float gru_unit_forward(float gir,float giz,float gin,
 float ghr,float ghz,float ghn,float h,GruCache*c)
 {
-/*84:*/
-#line 1492 "attention.w"
+/*85:*/
+#line 1508 "attention.w"
 
 c->r= sigmoidf_(gir+ghr);
 c->z= sigmoidf_(giz+ghz);
@@ -290,19 +290,19 @@ c->ghn= ghn;
 c->n= tanhf(gin+c->r*ghn);
 return(1.0f-c->z)*c->n+c->z*h;
 
-/*:84*/
-#line 1489 "attention.w"
+/*:85*/
+#line 1504 "attention.w"
 
 }
 
-/*:83*//*122:*/
-#line 2107 "attention.w"
+/*:84*//*125:*/
+#line 2141 "attention.w"
 
 KIT_HD static inline void gru_unit_backward(float dh_new,float h,const GruCache*c,
 float*dgir,float*dgiz,float*dgin,float*dghn,float*dh)
 {
-/*123:*/
-#line 2114 "attention.w"
+/*126:*/
+#line 2149 "attention.w"
 
 float dn= dh_new*(1.0f-c->z);
 float dz= dh_new*(h-c->n);
@@ -314,16 +314,16 @@ float dr= dan*c->ghn;
 *dghn= dan*c->r;
 *dh+= dh_new*c->z;
 
-/*:123*/
-#line 2111 "attention.w"
+/*:126*/
+#line 2145 "attention.w"
 
 }
 
-/*:122*/
+/*:125*/
 #line 226 "attention.w"
 
 /*13:*/
-#line 352 "attention.w"
+#line 353 "attention.w"
 
 int kit_fail(const char*fmt,...)__attribute__((format(printf,1,2)));
 const char*kit_error(void);
@@ -332,7 +332,7 @@ void*xrealloc(void*p,size_t size);
 char*xstrdup(const char*s);
 
 /*:13*//*25:*/
-#line 514 "attention.w"
+#line 517 "attention.w"
 
 void vocab_init(Vocab*v);
 void vocab_free(Vocab*v);
@@ -341,54 +341,54 @@ int vocab_add(Vocab*v,const char*w);
 void vocab_add_sentence(Vocab*v,const char*s);
 
 /*:25*//*28:*/
-#line 561 "attention.w"
+#line 565 "attention.w"
 
 int tokenize(const Vocab*v,const char*s,int*ids,int max,
 const char*where,const char*language);
 
-/*:28*//*33:*/
-#line 634 "attention.w"
+/*:28*//*34:*/
+#line 642 "attention.w"
 
 void pairs_seed(PairList*pl);
 void pairs_free(PairList*pl);
 void pairs_vocabularies(const PairList*pl,Vocab*vin,Vocab*vout);
 
-/*:33*//*39:*/
-#line 735 "attention.w"
+/*:34*//*40:*/
+#line 743 "attention.w"
 
 char*normalize_sentence(const char*s,size_t len,size_t*bad);
 
-/*:39*//*46:*/
-#line 864 "attention.w"
+/*:40*//*47:*/
+#line 875 "attention.w"
 
 int pairs_read(PairList*pl,const char*path,int filter,int max_length);
 
-/*:46*//*50:*/
-#line 920 "attention.w"
+/*:47*//*51:*/
+#line 931 "attention.w"
 
 int make_examples(const PairList*pl,const Vocab*vin,const Vocab*vout,
 int max_length,int append_eos,Example**out);
 
-/*:50*//*56:*/
-#line 1023 "attention.w"
+/*:51*//*57:*/
+#line 1035 "attention.w"
 
 void tensor_specs(const Config*c,TensorSpec s[N_TENSORS]);
 size_t spec_numel(const TensorSpec*s);
 size_t tensors_point(Tensors*t,float*mem,const Config*c);
 
-/*:56*//*61:*/
-#line 1113 "attention.w"
+/*:57*//*62:*/
+#line 1125 "attention.w"
 
 void model_alloc(Model*m,const Config*c,Vocab*vin,Vocab*vout);
 void model_free(Model*m);
 
-/*:61*//*65:*/
-#line 1169 "attention.w"
+/*:62*//*66:*/
+#line 1181 "attention.w"
 
 void model_init_random(Model*m,uint64_t seed);
 
-/*:65*//*80:*/
-#line 1433 "attention.w"
+/*:66*//*81:*/
+#line 1448 "attention.w"
 
 void embedding_forward(float*out,const float*table,const int*ids,int B,int H);
 void linear_forward(float*out,const float*inp,const float*weight,
@@ -398,44 +398,44 @@ void softmax_forward(float*out,const float*inp,int B,int n);
 void log_softmax_forward(float*out,const float*inp,int B,int n);
 float nll_forward(const float*logp,const int*target,int B,int V);
 
-/*:80*//*88:*/
-#line 1530 "attention.w"
+/*:81*//*89:*/
+#line 1547 "attention.w"
 
 void gru_cell_forward(float*h_new,GruCache*cache,const float*gi,
 const float*gh,const float*h,int B,int H);
 
-/*:88*//*92:*/
-#line 1570 "attention.w"
+/*:89*//*93:*/
+#line 1588 "attention.w"
 
 void attention_forward(float*w,float*ctx,const float*scores,
 const float*enc_out,int B,int L,int H);
 
-/*:92*//*97:*/
-#line 1649 "attention.w"
+/*:93*//*98:*/
+#line 1668 "attention.w"
 
 void activations_alloc(Activations*a,const Config*c);
 void activations_free(Activations*a);
 
-/*:97*//*99:*/
-#line 1678 "attention.w"
+/*:98*//*100:*/
+#line 1697 "attention.w"
 
 void encoder_forward(Model*m,const int*src,int T);
 
-/*:99*//*106:*/
-#line 1788 "attention.w"
+/*:100*//*107:*/
+#line 1810 "attention.w"
 
 DecoderStep decoder_step(const Activations*a,const Config*c,int t);
 void decoder_step_forward(const Model*m,int token,const float*h_prev,
 const float*enc_out,const DecoderStep*s);
 
-/*:106*//*108:*/
-#line 1837 "attention.w"
+/*:107*//*109:*/
+#line 1859 "attention.w"
 
 float seq2seq_forward(Model*m,const Example*ex);
 float decoder_forward(Model*m,const Example*ex);
 
-/*:108*//*121:*/
-#line 2078 "attention.w"
+/*:109*//*124:*/
+#line 2112 "attention.w"
 
 void nll_backward(float*dlogits,const float*logp,const int*target,int B,int V);
 void linear_backward(float*dinp,float*dweight,float*dbias,
@@ -445,35 +445,35 @@ void outer_products(float*dw,const float*dy,int stride,
 const float*x,int B,int C,int rows,int add);
 void embedding_backward(float*dtable,const float*dout,const int*ids,int B,int H);
 
-/*:121*//*126:*/
-#line 2149 "attention.w"
+/*:124*//*129:*/
+#line 2184 "attention.w"
 
 void gru_cell_backward(float*dgi,float*dgh,float*dh,const float*dh_new,
 const float*h,const GruCache*cache,int B,int H);
 
-/*:126*//*130:*/
-#line 2192 "attention.w"
+/*:129*//*133:*/
+#line 2228 "attention.w"
 
 void attention_backward(float*dscores,float*denc_out,const float*dctx,
 const float*w,const float*enc_out,int B,int L,int H);
 
-/*:130*//*137:*/
-#line 2330 "attention.w"
+/*:133*//*141:*/
+#line 2371 "attention.w"
 
 void seq2seq_backward_deferred(Model*m,const Example*ex,Deferred d[N_DEFERRED]);
 void decoder_backward(Model*m,const Example*ex,Deferred d[N_DEC_DEFERRED]);
 void encoder_backward(Model*m,const Example*ex,Deferred d[N_ENC_DEFERRED]);
 void seq2seq_backward(Model*m,const Example*ex);
 
-/*:137*//*162:*/
-#line 2844 "attention.w"
+/*:141*//*167:*/
+#line 2894 "attention.w"
 
 int train_pairs(Model*m,const Example*ex,int n,long epochs,double lr,int threads,
 float*loss);
 void pipeline_stop(struct Pipeline*p);
 
-/*:162*//*163:*/
-#line 2849 "attention.w"
+/*:167*//*168:*/
+#line 2899 "attention.w"
 
 AdamConstants adam_constants(double lr,double beta1,double beta2,double eps,long t);
 void adam_apply(float*p,const float*g,float*m,float*v,size_t n,
@@ -483,50 +483,50 @@ double lr,double beta1,double beta2,double eps,long t);
 void optimizer_step(Model*m,double lr);
 float train_step(Model*m,const Example*ex,double lr);
 
-/*:163*//*167:*/
-#line 2910 "attention.w"
+/*:168*//*172:*/
+#line 2961 "attention.w"
 
 int argmax(const float*x,int n);
 int greedy_decode(Model*m,const int*src,int T,int*out,float*attn);
 
-/*:167*//*182:*/
-#line 3144 "attention.w"
+/*:172*//*187:*/
+#line 3196 "attention.w"
 
 int checkpoint_save(const Model*m,const char*path);
 int checkpoint_load(Model*m,const char*path);
 
-/*:182*//*207:*/
-#line 3624 "attention.w"
+/*:187*//*212:*/
+#line 3682 "attention.w"
 
 extern const Colormap colormap_bone,colormap_ylorrd;
 void colormap_color(const Colormap*cm,double w,double rgb[3]);
 const Colormap*colormap_find(const char*name);
 
-/*:207*//*230:*/
-#line 4118 "attention.w"
+/*:212*//*236:*/
+#line 4180 "attention.w"
 
 int heatmap_layout(const Heatmap*h,HeatmapLayout*lay);
 
-/*:230*//*243:*/
-#line 4347 "attention.w"
+/*:236*//*249:*/
+#line 4411 "attention.w"
 
 int figure_format(const char*path);
 int figure_check_path(const char*path);
 int write_file_atomic(const char*path,const void*data,size_t n);
 
-/*:243*//*251:*/
-#line 4507 "attention.w"
+/*:249*//*257:*/
+#line 4571 "attention.w"
 
 int heatmap_save(const Heatmap*h,const char*path);
 int heatmap_image(const Heatmap*h,double scale,FigImage*img,HeatmapLayout*lay);
 
-/*:251*//*264:*/
-#line 4778 "attention.w"
+/*:257*//*272:*/
+#line 4854 "attention.w"
 
 int curve_save(const Curve*c,const char*path);
 int curve_image(const Curve*c,double scale,FigImage*img);
 
-/*:264*/
+/*:272*/
 #line 227 "attention.w"
 
 

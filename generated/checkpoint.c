@@ -1,5 +1,5 @@
-/*173:*/
-#line 3005 "attention.w"
+/*178:*/
+#line 3056 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
@@ -8,8 +8,8 @@
 #include <unistd.h> 
 #include <sys/stat.h> 
 #include <cjson/cJSON.h> 
-/*188:*/
-#line 3247 "attention.w"
+/*193:*/
+#line 3301 "attention.w"
 
 static const char*meta_string(const cJSON*meta,const char*key,const char*path)
 {
@@ -35,8 +35,8 @@ path,key,s,lo,hi);
 return 0;
 }
 
-/*:188*//*189:*/
-#line 3274 "attention.w"
+/*:193*//*194:*/
+#line 3328 "attention.w"
 
 static int meta_vocab(const cJSON*meta,const char*key,const char*path,Vocab*v)
 {
@@ -61,8 +61,8 @@ cJSON_Delete(a);
 return status;
 }
 
-/*:189*//*193:*/
-#line 3336 "attention.w"
+/*:194*//*198:*/
+#line 3391 "attention.w"
 
 static int check_tensor(const cJSON*t,const TensorSpec*s,size_t data_size,
 size_t*begin,const char*path)
@@ -73,8 +73,8 @@ const cJSON*offs= cJSON_GetObjectItemCaseSensitive(t,"data_offsets");
 if(!cJSON_IsString(dtype)||strcmp(dtype->valuestring,"F32")!=0)
 return kit_fail("%s: tensor \"%s\" has dtype %s; the kit reads F32 only",path,
 s->name,cJSON_IsString(dtype)?dtype->valuestring:"(none)");
-/*194:*/
-#line 3351 "attention.w"
+/*199:*/
+#line 3407 "attention.w"
 
 int nd= s->cols?2:1,ok= cJSON_IsArray(shape)&&cJSON_GetArraySize(shape)==nd;
 for(int d= 0;ok&&d<nd;d++){
@@ -91,11 +91,11 @@ free(got);
 return r;
 }
 
-/*:194*/
-#line 3346 "attention.w"
+/*:199*/
+#line 3401 "attention.w"
 
-/*195:*/
-#line 3369 "attention.w"
+/*200:*/
+#line 3425 "attention.w"
 
 const cJSON*b= cJSON_GetArrayItem(offs,0),*e= cJSON_GetArrayItem(offs,1);
 double need= 4.0*(double)spec_numel(s);
@@ -106,14 +106,14 @@ return kit_fail("%s: tensor \"%s\" has data offsets that do not give %.0f bytes 
 "inside the %zu bytes of data",path,s->name,need,data_size);
 *begin= (size_t)b->valuedouble;
 
-/*:195*/
-#line 3347 "attention.w"
+/*:200*/
+#line 3402 "attention.w"
 
 return 0;
 }
 
-/*:193*//*196:*/
-#line 3381 "attention.w"
+/*:198*//*201:*/
+#line 3437 "attention.w"
 
 static int check_tiling(const TensorSpec*s,const size_t*begin,size_t data_size,
 const char*path)
@@ -140,11 +140,11 @@ return kit_fail("%s: %zu bytes after the last tensor belong to none",path,data_s
 return 0;
 }
 
-/*:196*/
-#line 3013 "attention.w"
+/*:201*/
+#line 3064 "attention.w"
 
-/*174:*/
-#line 3018 "attention.w"
+/*179:*/
+#line 3069 "attention.w"
 
 static void put_f32(unsigned char*b,float x)
 {
@@ -162,8 +162,8 @@ memcpy(&x,&u,4);
 return x;
 }
 
-/*:174*//*175:*/
-#line 3036 "attention.w"
+/*:179*//*180:*/
+#line 3087 "attention.w"
 
 static char*vocab_to_json(const Vocab*v)
 {
@@ -174,16 +174,16 @@ cJSON_Delete(a);
 return s;
 }
 
-/*:175*//*176:*/
-#line 3050 "attention.w"
+/*:180*//*181:*/
+#line 3101 "attention.w"
 
 static char*checkpoint_header(const Model*m,size_t*len)
 {
 TensorSpec s[N_TENSORS];
 tensor_specs(&m->cfg,s);
 cJSON*root= cJSON_CreateObject();
-/*177:*/
-#line 3069 "attention.w"
+/*182:*/
+#line 3120 "attention.w"
 
 cJSON*meta= cJSON_AddObjectToObject(root,"__metadata__");
 char*vin= vocab_to_json(&m->vin),*vout= vocab_to_json(&m->vout),num[32];
@@ -197,11 +197,11 @@ cJSON_AddStringToObject(meta,"attention","seed");
 free(vin);
 free(vout);
 
-/*:177*/
-#line 3056 "attention.w"
+/*:182*/
+#line 3107 "attention.w"
 
-/*178:*/
-#line 3083 "attention.w"
+/*183:*/
+#line 3134 "attention.w"
 
 size_t off= 0;
 for(int k= 0;k<N_TENSORS;k++){
@@ -216,8 +216,8 @@ off+= 4*spec_numel(&s[k]);
 cJSON_AddItemToArray(offs,cJSON_CreateNumber((double)off));
 }
 
-/*:178*/
-#line 3057 "attention.w"
+/*:183*/
+#line 3108 "attention.w"
 
 char*json= cJSON_PrintUnformatted(root);
 cJSON_Delete(root);
@@ -229,8 +229,8 @@ json[padded]= '\0';
 return json;
 }
 
-/*:176*//*179:*/
-#line 3102 "attention.w"
+/*:181*//*184:*/
+#line 3153 "attention.w"
 
 int checkpoint_save(const Model*m,const char*path)
 {
@@ -246,8 +246,8 @@ free(header);
 return-1;
 }
 FILE*f= fdopen(fd,"wb");
-/*181:*/
-#line 3134 "attention.w"
+/*186:*/
+#line 3186 "attention.w"
 
 unsigned char len8[8],buf[4096];
 for(int k= 0;k<8;k++)len8[k]= (unsigned char)((uint64_t)hlen>>(8*k));
@@ -258,18 +258,18 @@ for(size_t j= 0;j<k;j++)put_f32(buf+4*j,m->param_mem[i+j]);
 ok= fwrite(buf,4,k,f)==k;
 }
 
-/*:181*/
-#line 3117 "attention.w"
+/*:186*/
+#line 3168 "attention.w"
 
-/*180:*/
-#line 3129 "attention.w"
+/*185:*/
+#line 3180 "attention.w"
 
 if(ok)ok= fflush(f)==0&&fsync(fd)==0&&fchmod(fd,0644)==0;
 ok= (fclose(f)==0)&&ok;
 if(ok)ok= rename(tmp,path)==0;
 
-/*:180*/
-#line 3118 "attention.w"
+/*:185*/
+#line 3169 "attention.w"
 
 int status= ok?0:kit_fail("%s: cannot write the checkpoint: %s",path,strerror(errno));
 if(!ok)unlink(tmp);
@@ -278,8 +278,8 @@ free(header);
 return status;
 }
 
-/*:179*//*183:*/
-#line 3152 "attention.w"
+/*:184*//*188:*/
+#line 3204 "attention.w"
 
 int checkpoint_load(Model*m,const char*path)
 {
@@ -292,8 +292,8 @@ Vocab vin= {0},vout= {0};
 Config cfg= {0};
 int status= -1;
 size_t data_size= 0;
-/*185:*/
-#line 3186 "attention.w"
+/*190:*/
+#line 3239 "attention.w"
 
 struct stat st;
 if(fstat(fileno(f),&st)!=0){
@@ -315,11 +315,11 @@ goto done;
 }
 data_size= (size_t)((uint64_t)st.st_size-8-hlen);
 
-/*:185*/
-#line 3164 "attention.w"
+/*:190*/
+#line 3216 "attention.w"
 
-/*186:*/
-#line 3209 "attention.w"
+/*191:*/
+#line 3262 "attention.w"
 
 header= xcalloc((size_t)hlen+1,1);
 if(fread(header,1,(size_t)hlen,f)!=hlen){
@@ -341,11 +341,11 @@ kit_fail("%s: the header has bytes other than spaces after its JSON object "
 goto done;
 }
 
-/*:186*/
-#line 3165 "attention.w"
+/*:191*/
+#line 3217 "attention.w"
 
-/*187:*/
-#line 3232 "attention.w"
+/*192:*/
+#line 3285 "attention.w"
 
 cJSON*meta= cJSON_GetObjectItemCaseSensitive(root,"__metadata__");
 const char*att= meta_string(meta,"attention",path);
@@ -361,18 +361,18 @@ if(meta_vocab(meta,"input_vocab",path,&vin)||meta_vocab(meta,
 cfg.V_in= vin.n;
 cfg.V_out= vout.n;
 
-/*:187*/
-#line 3166 "attention.w"
+/*:192*/
+#line 3218 "attention.w"
 
-/*190:*/
-#line 3301 "attention.w"
+/*195:*/
+#line 3355 "attention.w"
 
 TensorSpec spec[N_TENSORS];
 tensor_specs(&cfg,spec);
 size_t begin[N_TENSORS];
 int seen[N_TENSORS]= {0};
-/*191:*/
-#line 3311 "attention.w"
+/*196:*/
+#line 3365 "attention.w"
 
 for(const cJSON*t= root->child;t;t= t->next){
 if(strcmp(t->string,"__metadata__")==0)continue;
@@ -389,11 +389,11 @@ goto done;
 if(check_tensor(t,&spec[k],data_size,&begin[k],path))goto done;
 }
 
-/*:191*/
-#line 3306 "attention.w"
+/*:196*/
+#line 3360 "attention.w"
 
-/*192:*/
-#line 3327 "attention.w"
+/*197:*/
+#line 3382 "attention.w"
 
 for(int k= 0;k<N_TENSORS;k++)
 if(!seen[k]){
@@ -401,16 +401,16 @@ kit_fail("%s: tensor \"%s\" is missing",path,spec[k].name);
 goto done;
 }
 
-/*:192*/
-#line 3307 "attention.w"
+/*:197*/
+#line 3361 "attention.w"
 
 if(check_tiling(spec,begin,data_size,path))goto done;
 
-/*:190*/
-#line 3167 "attention.w"
+/*:195*/
+#line 3219 "attention.w"
 
-/*197:*/
-#line 3407 "attention.w"
+/*202:*/
+#line 3464 "attention.w"
 
 data= xcalloc(data_size,1);
 if(fread(data,1,data_size,f)!=data_size){
@@ -423,12 +423,12 @@ for(size_t i= 0;i<spec_numel(&spec[k]);i++)
 m->params.t[k][i]= get_f32(data+begin[k]+4*i);
 status= 0;
 
-/*:197*/
-#line 3168 "attention.w"
+/*:202*/
+#line 3220 "attention.w"
 
 done:
-/*184:*/
-#line 3174 "attention.w"
+/*189:*/
+#line 3227 "attention.w"
 
 if(status!=0){
 if(vin.word)vocab_free(&vin);
@@ -439,14 +439,14 @@ free(header);
 free(data);
 fclose(f);
 
-/*:184*/
-#line 3170 "attention.w"
+/*:189*/
+#line 3222 "attention.w"
 
 return status;
 }
 
-/*:183*/
-#line 3014 "attention.w"
+/*:188*/
+#line 3065 "attention.w"
 
 
-/*:173*/
+/*:178*/

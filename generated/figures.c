@@ -1,5 +1,5 @@
-/*199:*/
-#line 3486 "attention.w"
+/*204:*/
+#line 3543 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
@@ -13,15 +13,15 @@
 #include <strings.h> 
 #include <time.h> 
 #include <utf8proc.h> 
-/*201:*/
-#line 3556 "attention.w"
+/*206:*/
+#line 3613 "attention.w"
 
 const Colormap colormap_bone= {"bone",{3,4,3},
 {{0.0,0.746032,1.0},{0.0,0.365079,0.746032,1.0},{0.0,0.365079,1.0}},
 {{0.0,0.652778,1.0},{0.0,0.319444,0.777778,1.0},{0.0,0.444444,1.0}}};
 
-/*:201*//*202:*/
-#line 3569 "attention.w"
+/*:206*//*207:*/
+#line 3626 "attention.w"
 
 #define B8(b) ((b) / 255.0)
 #define EIGHTHS {0.0, 0.125, 0.25, 0.375, 0.5, 0.625, 0.75, 0.875, 1.0}
@@ -30,11 +30,11 @@ const Colormap colormap_ylorrd= {"ylorrd",{9,9,9},{EIGHTHS,EIGHTHS,EIGHTHS},
 {B8(255),B8(237),B8(217),B8(178),B8(141),B8(78),B8(26),B8(0),B8(0)},
 {B8(204),B8(160),B8(118),B8(76),B8(60),B8(42),B8(28),B8(38),B8(38)}}};
 
-/*:202*/
-#line 3499 "attention.w"
+/*:207*/
+#line 3556 "attention.w"
 
-/*210:*/
-#line 3693 "attention.w"
+/*215:*/
+#line 3751 "attention.w"
 
 typedef struct{
 unsigned char*p;
@@ -52,6 +52,9 @@ b->n+= n;
 b->p[b->n]= 0;
 }
 
+/*:215*//*216:*/
+#line 3770 "attention.w"
+
 typedef struct{
 cairo_t*cr;
 Buf*svg_text;
@@ -62,8 +65,8 @@ double size;
 int bold;
 }FigFont;
 
-/*:210*//*211:*/
-#line 3725 "attention.w"
+/*:216*//*217:*/
+#line 3786 "attention.w"
 
 static void set_font(cairo_t*cr,FigFont f)
 {
@@ -93,8 +96,8 @@ no_hinting(cr);
 return cr;
 }
 
-/*:211*//*212:*/
-#line 3757 "attention.w"
+/*:217*//*218:*/
+#line 3818 "attention.w"
 
 static double text_width(FigFont f,const char*s)
 {
@@ -113,8 +116,8 @@ cairo_font_extents(measurer(),&fe);
 *descent= fe.descent;
 }
 
-/*:212*//*213:*/
-#line 3781 "attention.w"
+/*:218*//*219:*/
+#line 3842 "attention.w"
 
 #define ELLIPSIS "\xe2\x80\xa6" 
 static char*fit_text(const char*s,FigFont f,double maxw)
@@ -130,8 +133,8 @@ else memcpy(o,s+k,(size_t)m),o+= m,k+= (size_t)m;
 }
 double ew= text_width(f,ELLIPSIS);
 if(text_width(f,t)<=maxw)return t;
-/*214:*/
-#line 3801 "attention.w"
+/*220:*/
+#line 3862 "attention.w"
 
 size_t n= strlen(t);
 char*u= xcalloc(n+sizeof ELLIPSIS,1);
@@ -147,14 +150,14 @@ strcpy(u+cut,ELLIPSIS);
 free(t);
 t= u;
 
-/*:214*/
-#line 3796 "attention.w"
+/*:220*/
+#line 3857 "attention.w"
 
 return t;
 }
 
-/*:213*//*215:*/
-#line 3819 "attention.w"
+/*:219*//*221:*/
+#line 3880 "attention.w"
 
 static void svg_text(Buf*b,FigFont f,double x,double y,double angle,const char*s);
 
@@ -176,8 +179,8 @@ cairo_show_text(cr,s);
 cairo_restore(cr);
 }
 
-/*:215*//*216:*/
-#line 3842 "attention.w"
+/*:221*//*222:*/
+#line 3903 "attention.w"
 
 static void svg_text(Buf*b,FigFont f,double x,double y,double angle,const char*s)
 {
@@ -196,8 +199,8 @@ else buf_add(b,p,1);
 buf_add(b,"</text>\n",8);
 }
 
-/*:216*//*217:*/
-#line 3861 "attention.w"
+/*:222*//*223:*/
+#line 3922 "attention.w"
 
 static void fill_box(cairo_t*cr,double x,double y,double w,double h,
 const double rgb[3])
@@ -217,8 +220,8 @@ cairo_line_to(cr,x1,y1);
 cairo_stroke(cr);
 }
 
-/*:217*//*218:*/
-#line 3888 "attention.w"
+/*:223*//*224:*/
+#line 3949 "attention.w"
 
 static double nice_step(double lo,double hi,int most,int*decimals)
 {
@@ -243,8 +246,8 @@ int*decimals)
 return(int)floor((hi-*first)/ *step+1e-6)+1;
 }
 
-/*:218*//*219:*/
-#line 3923 "attention.w"
+/*:224*//*225:*/
+#line 3984 "attention.w"
 
 #define PAGE_W 720.0
 #define PAGE_H 432.0
@@ -259,8 +262,8 @@ static const FigFont tick_font= {10.0,0};
 static const FigFont axis_font= {12.0,1};
 static const FigFont title_font= {13.0,1};
 
-/*:219*//*220:*/
-#line 3944 "attention.w"
+/*:225*//*226:*/
+#line 4005 "attention.w"
 
 static double turned_depth(FigFont f,const char*s)
 {
@@ -276,8 +279,8 @@ font_metrics(f,&asc,&desc);
 canvas_text(cv,f,x-(a+desc)*M_SQRT1_2,y+(asc+a)*M_SQRT1_2,-45.0,s);
 }
 
-/*:220*//*221:*/
-#line 3962 "attention.w"
+/*:226*//*227:*/
+#line 4023 "attention.w"
 
 typedef struct{
 char**row,**col,*title;
@@ -287,8 +290,8 @@ int nticks,decimals;
 double first,step;
 }HeatmapTexts;
 
-/*:221*//*222:*/
-#line 3972 "attention.w"
+/*:227*//*228:*/
+#line 4033 "attention.w"
 
 static void fit_labels(const Heatmap*h,HeatmapTexts*t)
 {
@@ -302,8 +305,8 @@ t->col[j]= fit_text(h->col_words[j],t->col_font,LABEL_MAX);
 }
 }
 
-/*:222*//*223:*/
-#line 3987 "attention.w"
+/*:228*//*229:*/
+#line 4048 "attention.w"
 
 static void heatmap_texts(const Heatmap*h,HeatmapTexts*t)
 {
@@ -312,8 +315,8 @@ t->col= xcalloc((size_t)h->cols,sizeof(char*));
 t->row_font= t->col_font= tick_font;
 fit_labels(h,t);
 t->title= fit_text(h->title?h->title:"",title_font,PAGE_W-2*MARGIN);
-/*225:*/
-#line 4011 "attention.w"
+/*231:*/
+#line 4073 "attention.w"
 
 double lo= INFINITY,hi= -INFINITY;
 for(int i= 0;i<h->rows;i++)
@@ -330,13 +333,13 @@ lo-= d,hi+= d;
 t->vmin= lo,t->vmax= hi;
 t->nticks= nice_ticks(lo,hi,8,&t->first,&t->step,&t->decimals);
 
-/*:225*/
-#line 3995 "attention.w"
+/*:231*/
+#line 4056 "attention.w"
 
 }
 
-/*:223*//*224:*/
-#line 3998 "attention.w"
+/*:229*//*230:*/
+#line 4060 "attention.w"
 
 static void heatmap_texts_free(const Heatmap*h,HeatmapTexts*t)
 {
@@ -347,8 +350,8 @@ free(t->col);
 free(t->title);
 }
 
-/*:224*//*244:*/
-#line 4354 "attention.w"
+/*:230*//*250:*/
+#line 4418 "attention.w"
 
 static cairo_status_t buf_write(void*closure,const unsigned char*data,unsigned int n)
 {
@@ -356,8 +359,8 @@ buf_add(closure,data,n);
 return CAIRO_STATUS_SUCCESS;
 }
 
-/*:244*//*245:*/
-#line 4372 "attention.w"
+/*:250*//*251:*/
+#line 4436 "attention.w"
 
 static void pdf_fix_date(cairo_surface_t*s)
 {
@@ -376,8 +379,8 @@ cairo_pdf_surface_restrict_to_version(s,CAIRO_PDF_VERSION_1_4);
 cairo_pdf_surface_set_metadata(s,CAIRO_PDF_METADATA_CREATE_DATE,date);
 }
 
-/*:245*//*253:*/
-#line 4538 "attention.w"
+/*:251*//*259:*/
+#line 4602 "attention.w"
 
 #define CURVE_W 576.0
 #define CURVE_H 360.0
@@ -394,8 +397,8 @@ double t= a->log?(log10(v)-log10(a->lo))/(log10(a->hi)-log10(a->lo)):
 return a->from+t*(a->to-a->from);
 }
 
-/*:253*//*254:*/
-#line 4558 "attention.w"
+/*:259*//*260:*/
+#line 4622 "attention.w"
 
 static void axis_range(Axis*a,double lo,double hi,int allow_log)
 {
@@ -415,8 +418,8 @@ a->lo= floor(lo/step+1e-9)*step;
 a->hi= ceil(hi/step-1e-9)*step;
 }
 
-/*:254*//*255:*/
-#line 4579 "attention.w"
+/*:260*//*261:*/
+#line 4643 "attention.w"
 
 static void tick_label(char*s,size_t size,double v,int is_log,int decimals)
 {
@@ -434,8 +437,8 @@ snprintf(s,size,"10%s",k<0?"\xe2\x81\xbb":"");
 for(char*d= digits;*d;d++)strncat(s,sup[*d-'0'],size-strlen(s)-1);
 }
 
-/*:255*//*256:*/
-#line 4599 "attention.w"
+/*:261*//*262:*/
+#line 4663 "attention.w"
 
 #define MAX_TICKS 200
 typedef struct{
@@ -449,8 +452,8 @@ static void axis_ticks(const Axis*a,Ticks*t)
 {
 t->n= 0;
 if(a->log){
-/*257:*/
-#line 4627 "attention.w"
+/*263:*/
+#line 4691 "attention.w"
 
 int d0= (int)lround(log10(a->lo)),d1= (int)lround(log10(a->hi));
 int every= (d1-d0+7)/8;
@@ -465,8 +468,8 @@ else t->label[t->n][0]= 0;
 t->n++;
 }
 
-/*:257*/
-#line 4612 "attention.w"
+/*:263*/
+#line 4676 "attention.w"
 
 return;
 }
@@ -480,16 +483,16 @@ tick_label(t->label[t->n],sizeof t->label[0],t->v[t->n],0,dec);
 }
 }
 
-/*:256*/
-#line 3500 "attention.w"
+/*:262*/
+#line 3557 "attention.w"
 
-/*203:*/
-#line 3589 "attention.w"
+/*208:*/
+#line 3646 "attention.w"
 
 void colormap_color(const Colormap*cm,double w,double rgb[3])
 {
-/*204:*/
-#line 3595 "attention.w"
+/*209:*/
+#line 3653 "attention.w"
 
 if(!(w> 0.0))w= 0.0;
 if(w> 1.0)w= 1.0;
@@ -501,13 +504,13 @@ double t= (w-x[k])/(x[k+1]-x[k]);
 rgb[ch]= v[k]+t*(v[k+1]-v[k]);
 }
 
-/*:204*/
-#line 3592 "attention.w"
+/*:209*/
+#line 3649 "attention.w"
 
 }
 
-/*:203*//*206:*/
-#line 3616 "attention.w"
+/*:208*//*211:*/
+#line 3674 "attention.w"
 
 const Colormap*colormap_find(const char*name)
 {
@@ -516,8 +519,8 @@ if(strcmp(name,"ylorrd")==0||strcmp(name,"YlOrRd")==0)return&colormap_ylorrd;
 return NULL;
 }
 
-/*:206*//*226:*/
-#line 4029 "attention.w"
+/*:211*//*232:*/
+#line 4091 "attention.w"
 
 static int layout_heatmap(const Heatmap*h,const HeatmapTexts*t,HeatmapLayout*lay)
 {
@@ -533,8 +536,8 @@ char s[32];
 snprintf(s,sizeof s,"%.*f",t->decimals,t->first+k*t->step+0.0);
 cbw= fmax(cbw,text_width(tick_font,s));
 }
-/*227:*/
-#line 4053 "attention.w"
+/*233:*/
+#line 4115 "attention.w"
 
 double title_asc,title_desc;
 font_metrics(title_font,&title_asc,&title_desc);
@@ -554,15 +557,15 @@ lay->cells= (FigBox){left,top,PAGE_W-left-right,ch};
 lay->colorbar= (FigBox){PAGE_W-right+CBAR_GAP,top,cw,ch};
 lay->vmin= t->vmin,lay->vmax= t->vmax;
 
-/*:227*/
-#line 4044 "attention.w"
+/*:233*/
+#line 4106 "attention.w"
 
 return lay->cells.w>=10.0&&lay->cells.h>=10.0?0:
 kit_fail("heatmap: the labels leave no room for the cells");
 }
 
-/*:226*//*228:*/
-#line 4081 "attention.w"
+/*:232*//*234:*/
+#line 4143 "attention.w"
 
 static int heatmap_prepare(const Heatmap*h,HeatmapTexts*t,HeatmapLayout*lay)
 {
@@ -581,8 +584,8 @@ fit_labels(h,t);
 return 0;
 }
 
-/*:228*//*229:*/
-#line 4101 "attention.w"
+/*:234*//*235:*/
+#line 4163 "attention.w"
 
 static int heatmap_check(const Heatmap*h)
 {
@@ -600,8 +603,8 @@ heatmap_texts_free(h,&t);
 return 0;
 }
 
-/*:229*//*231:*/
-#line 4125 "attention.w"
+/*:235*//*237:*/
+#line 4187 "attention.w"
 
 static void draw_heatmap(Canvas*cv,const Heatmap*h,const HeatmapTexts*t,
 const HeatmapLayout*lay)
@@ -616,8 +619,8 @@ double rgb[3],v= h->w[(size_t)i*h->stride+j];
 colormap_color(h->cm,(v-lay->vmin)/(lay->vmax-lay->vmin),rgb);
 fill_box(cr,c->x+j*colw,c->y+i*rowh,colw,rowh,rgb);
 }
-/*232:*/
-#line 4149 "attention.w"
+/*238:*/
+#line 4211 "attention.w"
 
 int seaborn= h->style==HEATMAP_SEABORN;
 for(int j= seaborn?0:1;j<=(seaborn?h->cols:h->cols-1);j++)
@@ -636,11 +639,11 @@ c->y+c->h+TICK_LEN,0.8,0.0);
 for(int i= 0;i<h->rows;i++)
 line(cr,c->x,c->y+(i+0.5)*rowh,c->x-TICK_LEN,c->y+(i+0.5)*rowh,0.8,0.0);
 
-/*:232*/
-#line 4139 "attention.w"
+/*:238*/
+#line 4201 "attention.w"
 
-/*233:*/
-#line 4172 "attention.w"
+/*239:*/
+#line 4234 "attention.w"
 
 const FigBox*b= &lay->colorbar;
 cairo_pattern_t*grad= cairo_pattern_create_linear(0.0,b->y+b->h,0.0,b->y);
@@ -654,8 +657,8 @@ cairo_set_source(cr,grad);
 cairo_rectangle(cr,b->x,b->y,b->w,b->h);
 cairo_fill(cr);
 cairo_pattern_destroy(grad);
-/*234:*/
-#line 4190 "attention.w"
+/*240:*/
+#line 4252 "attention.w"
 
 if(!seaborn){
 cairo_set_source_rgb(cr,0.0,0.0,0.0);
@@ -674,15 +677,15 @@ line(cr,b->x+b->w,y,b->x+b->w+TICK_LEN,y,0.8,0.0);
 canvas_text(cv,tick_font,b->x+b->w+TICK_LEN+TICK_PAD,y+(asc-desc)/2,0.0,s);
 }
 
-/*:234*/
-#line 4185 "attention.w"
+/*:240*/
+#line 4247 "attention.w"
 
 
-/*:233*/
-#line 4140 "attention.w"
+/*:239*/
+#line 4202 "attention.w"
 
-/*235:*/
-#line 4211 "attention.w"
+/*241:*/
+#line 4273 "attention.w"
 
 double rasc,rdesc;
 font_metrics(t->row_font,&rasc,&rdesc);
@@ -692,8 +695,8 @@ c->y+(i+0.5)*rowh+(rasc-rdesc)/2,0.0,t->row[i]);
 for(int j= 0;j<h->cols;j++)
 turned_label(cv,t->col_font,c->x+(j+0.5)*colw,c->y+c->h+TICK_LEN+TICK_PAD,
 t->col[j]);
-/*236:*/
-#line 4231 "attention.w"
+/*242:*/
+#line 4293 "attention.w"
 
 static const char*xtitle= "Input Words (English)",*ytitle= "Output Words (French)",
 *ctitle= "Attention Weight";
@@ -706,8 +709,8 @@ if(seaborn)
 canvas_text(cv,tick_font,lay->width-MARGIN-desc,b->y+(b->h+ct)/2,-90.0,ctitle);
 else canvas_text(cv,tick_font,lay->width-MARGIN-asc,b->y+(b->h-ct)/2,90.0,ctitle);
 
-/*:236*/
-#line 4220 "attention.w"
+/*:242*/
+#line 4282 "attention.w"
 
 double tw= text_width(title_font,t->title),tx= c->x+(c->w-tw)/2;
 double tasc,tdesc;
@@ -715,13 +718,13 @@ font_metrics(title_font,&tasc,&tdesc);
 tx= fmax(MARGIN,fmin(tx,lay->width-MARGIN-tw));
 canvas_text(cv,title_font,tx,MARGIN+tasc,0.0,t->title);
 
-/*:235*/
-#line 4141 "attention.w"
+/*:241*/
+#line 4203 "attention.w"
 
 }
 
-/*:231*//*237:*/
-#line 4245 "attention.w"
+/*:237*//*243:*/
+#line 4307 "attention.w"
 
 typedef struct{
 const Heatmap*h;
@@ -741,8 +744,8 @@ j->h= h;
 return heatmap_check(h)||heatmap_prepare(h,&j->t,&j->lay)?-1:0;
 }
 
-/*:237*//*239:*/
-#line 4276 "attention.w"
+/*:243*//*245:*/
+#line 4339 "attention.w"
 
 int figure_format(const char*path)
 {
@@ -755,8 +758,8 @@ if(strcasecmp(dot,".svg")==0)return FIGURE_SVG;
 return kit_fail("%s: unknown figure format (the name must end in .png, .pdf or .svg)",path);
 }
 
-/*:239*//*240:*/
-#line 4294 "attention.w"
+/*:245*//*246:*/
+#line 4357 "attention.w"
 
 int figure_check_path(const char*path)
 {
@@ -774,8 +777,8 @@ free(dir);
 return status;
 }
 
-/*:240*//*241:*/
-#line 4313 "attention.w"
+/*:246*//*247:*/
+#line 4376 "attention.w"
 
 int write_file_atomic(const char*path,const void*data,size_t n)
 {
@@ -790,8 +793,8 @@ return-1;
 mode_t mask= umask(0);
 umask(mask);
 fchmod(fd,0666&~mask);
-/*242:*/
-#line 4332 "attention.w"
+/*248:*/
+#line 4396 "attention.w"
 
 const char*p= data;
 size_t left= n;
@@ -807,15 +810,15 @@ if(close(fd)!=0&&ok)ok= 0,kit_fail("%s: cannot write: %s",path,strerror(errno));
 if(ok&&rename(tmp,path)!=0)ok= 0,kit_fail("%s: cannot write: %s",path,strerror(errno));
 if(!ok)unlink(tmp);
 
-/*:242*/
-#line 4327 "attention.w"
+/*:248*/
+#line 4390 "attention.w"
 
 free(tmp);
 return ok?0:-1;
 }
 
-/*:241*//*246:*/
-#line 4394 "attention.w"
+/*:247*//*252:*/
+#line 4458 "attention.w"
 
 typedef void(*DrawFn)(Canvas*cv,const void*job);
 
@@ -835,8 +838,8 @@ Canvas cv= {cairo_create(s),format==FIGURE_SVG?&text:NULL};
 no_hinting(cv.cr);
 if(format==FIGURE_PNG)cairo_scale(cv.cr,FIGURE_PNG_SCALE,FIGURE_PNG_SCALE);
 draw(&cv,job);
-/*247:*/
-#line 4417 "attention.w"
+/*253:*/
+#line 4481 "attention.w"
 
 cairo_status_t st= cairo_status(cv.cr);
 cairo_destroy(cv.cr);
@@ -862,13 +865,13 @@ free(tail.p);
 free(text.p);
 return st==CAIRO_STATUS_SUCCESS?0:kit_fail("cairo: %s",cairo_status_to_string(st));
 
-/*:247*/
-#line 4413 "attention.w"
+/*:253*/
+#line 4477 "attention.w"
 
 }
 
-/*:246*//*248:*/
-#line 4447 "attention.w"
+/*:252*//*254:*/
+#line 4511 "attention.w"
 
 static int figure_save(const char*path,double w,double h,DrawFn draw,const void*job)
 {
@@ -882,8 +885,8 @@ free(out.p);
 return status;
 }
 
-/*:248*//*249:*/
-#line 4463 "attention.w"
+/*:254*//*255:*/
+#line 4527 "attention.w"
 
 static int figure_image(double w,double h,double scale,DrawFn draw,const void*job,
 FigImage*img)
@@ -907,8 +910,8 @@ cairo_surface_destroy(s);
 return st==CAIRO_STATUS_SUCCESS?0:kit_fail("cairo: %s",cairo_status_to_string(st));
 }
 
-/*:249*//*250:*/
-#line 4487 "attention.w"
+/*:255*//*256:*/
+#line 4551 "attention.w"
 
 int heatmap_save(const Heatmap*h,const char*path)
 {
@@ -929,8 +932,8 @@ heatmap_texts_free(h,&j.t);
 return status;
 }
 
-/*:250*//*258:*/
-#line 4644 "attention.w"
+/*:256*//*264:*/
+#line 4708 "attention.w"
 
 typedef struct{
 const Curve*c;
@@ -943,12 +946,19 @@ static int curve_job_begin(CurveJob*j,const Curve*c)
 {
 if(c->n<1||!c->x||!c->y)return kit_fail("loss curve: no points to draw");
 double x0= INFINITY,x1= -INFINITY,y0= INFINITY,y1= -INFINITY;
+/*265:*/
+#line 4735 "attention.w"
+
 for(int k= 0;k<c->n;k++){
 if(!isfinite(c->x[k])||!isfinite(c->y[k]))
 return kit_fail("loss curve: point %d is not a finite number",k+1);
 x0= fmin(x0,c->x[k]),x1= fmax(x1,c->x[k]);
 y0= fmin(y0,c->y[k]),y1= fmax(y1,c->y[k]);
 }
+
+/*:265*/
+#line 4720 "attention.w"
+
 j->c= c;
 axis_range(&j->ax,x0>=0.0&&x0<=1.0?0.0:x0,x1,0);
 axis_range(&j->ay,y0,y1,1);
@@ -957,8 +967,8 @@ axis_ticks(&j->ay,&j->ty);
 j->title= fit_text(c->title?c->title:"",title_font,CURVE_W-2*MARGIN);
 j->xlabel= fit_text(c->xlabel?c->xlabel:"",axis_font,CURVE_W-2*MARGIN);
 j->ylabel= fit_text(c->ylabel?c->ylabel:"",axis_font,CURVE_H-2*MARGIN);
-/*259:*/
-#line 4676 "attention.w"
+/*266:*/
+#line 4745 "attention.w"
 
 double asc,desc,lasc,ldesc,tasc,tdesc,yw= 0.0;
 font_metrics(tick_font,&asc,&desc);
@@ -971,14 +981,14 @@ j->ax.to= CURVE_W-MARGIN-last;
 j->ay.from= CURVE_H-(MARGIN+lasc+ldesc+LABEL_PAD+asc+desc+TICK_PAD+TICK_LEN);
 j->ay.to= MARGIN+tasc+tdesc+TITLE_PAD;
 
-/*:259*/
-#line 4670 "attention.w"
+/*:266*/
+#line 4729 "attention.w"
 
 return 0;
 }
 
-/*:258*//*260:*/
-#line 4691 "attention.w"
+/*:264*//*267:*/
+#line 4760 "attention.w"
 
 static void curve_job_draw(Canvas*cv,const void*job)
 {
@@ -992,8 +1002,8 @@ line(cr,axis_pos(&j->ax,j->tx.v[k]),y0,axis_pos(&j->ax,j->tx.v[k]),y1,0.5,0.9);
 for(int k= 0;k<j->ty.n;k++)
 if(j->ty.major[k])
 line(cr,x0,axis_pos(&j->ay,j->ty.v[k]),x1,axis_pos(&j->ay,j->ty.v[k]),0.5,0.9);
-/*261:*/
-#line 4708 "attention.w"
+/*268:*/
+#line 4778 "attention.w"
 
 cairo_save(cr);
 cairo_rectangle(cr,x0,y1,x1-x0,y0-y1);
@@ -1010,11 +1020,11 @@ cairo_fill(cr);
 }else cairo_stroke(cr);
 cairo_restore(cr);
 
-/*:261*/
-#line 4704 "attention.w"
+/*:268*/
+#line 4773 "attention.w"
 
-/*262:*/
-#line 4725 "attention.w"
+/*269:*/
+#line 4795 "attention.w"
 
 double asc,desc,lasc,ldesc,tasc,tdesc;
 font_metrics(tick_font,&asc,&desc);
@@ -1035,6 +1045,9 @@ line(cr,x0,y,x0-(j->ty.major[k]?TICK_LEN:TICK_LEN/2),y,0.8,0.0);
 canvas_text(cv,tick_font,x0-TICK_LEN-TICK_PAD-w,y+(asc-desc)/2,0.0,
 j->ty.label[k]);
 }
+/*270:*/
+#line 4819 "attention.w"
+
 double xw= text_width(axis_font,j->xlabel),yw= text_width(axis_font,j->ylabel);
 double tw= text_width(title_font,j->title);
 canvas_text(cv,axis_font,(x0+x1-xw)/2,CURVE_H-MARGIN-ldesc,0.0,j->xlabel);
@@ -1042,13 +1055,17 @@ canvas_text(cv,axis_font,MARGIN+lasc,(y0+y1+yw)/2,-90.0,j->ylabel);
 canvas_text(cv,title_font,fmax(MARGIN,fmin((x0+x1-tw)/2,CURVE_W-MARGIN-tw)),
 MARGIN+tasc,0.0,j->title);
 
-/*:262*/
-#line 4705 "attention.w"
+/*:270*/
+#line 4815 "attention.w"
+
+
+/*:269*/
+#line 4774 "attention.w"
 
 }
 
-/*:260*//*263:*/
-#line 4752 "attention.w"
+/*:267*//*271:*/
+#line 4828 "attention.w"
 
 static void curve_job_end(CurveJob*j)
 {
@@ -1075,8 +1092,8 @@ curve_job_end(&j);
 return status;
 }
 
-/*:263*/
-#line 3501 "attention.w"
+/*:271*/
+#line 3558 "attention.w"
 
 
-/*:199*/
+/*:204*/

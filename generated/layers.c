@@ -1,15 +1,15 @@
-/*66:*/
-#line 1189 "attention.w"
+/*67:*/
+#line 1201 "attention.w"
 
 #include "attention.h"
 #include <string.h> 
-/*69:*/
-#line 1259 "attention.w"
+/*70:*/
+#line 1271 "attention.w"
 
 typedef float vec16 __attribute__((vector_size(16*sizeof(float)),aligned(sizeof(float))));
 
-/*:69*//*70:*/
-#line 1268 "attention.w"
+/*:70*//*71:*/
+#line 1280 "attention.w"
 
 static inline void fold(vec16*s,const vec16*a,const vec16*b,int d)
 {
@@ -36,8 +36,8 @@ default:*s= __builtin_shufflevector(*a,*b,0,2,4,6,8,10,12,14,
 }
 }
 
-/*:70*//*71:*/
-#line 1299 "attention.w"
+/*:71*//*72:*/
+#line 1311 "attention.w"
 
 static inline __attribute__((always_inline))void dot16(vec16*s,const float*W,int C,
 const float*x)
@@ -57,8 +57,8 @@ for(;i<C;i++)
 for(int r= 0;r<16;r++)(*s)[r]+= W[(size_t)r*C+i]*x[i];
 }
 
-/*:71*//*86:*/
-#line 1512 "attention.w"
+/*:72*//*87:*/
+#line 1528 "attention.w"
 
 static void gru_row_forward(float*restrict h_new,GruCache*restrict cache,
 const float*restrict gi,const float*restrict gh,const float*restrict h,int H)
@@ -68,8 +68,8 @@ h_new[j]= gru_unit_forward(gi[j],gi[H+j],gi[2*H+j],
 gh[j],gh[H+j],gh[2*H+j],h[j],&cache[j]);
 }
 
-/*:86*//*115:*/
-#line 1959 "attention.w"
+/*:87*//*116:*/
+#line 1982 "attention.w"
 
 #define BLOCK 128
 static inline __attribute__((always_inline))void transposed_block(float*dx,
@@ -93,16 +93,23 @@ for(int b= 0;b<NB;b++)
 for(int k= 0;k<BLOCK/16;k++)
 *(vec16*)(dx+(size_t)b*C+j+16*k)= acc[b][k];
 }
+/*117:*/
+#line 2011 "attention.w"
+
 for(;j<C;j++)
 for(int b= 0;b<NB;b++){
 float s= dx[(size_t)b*C+j];
 for(int i= 0;i<OC;i++)s+= dy[(size_t)b*OC+i]*W[(size_t)i*C+j];
 dx[(size_t)b*C+j]= s;
 }
+
+/*:117*/
+#line 2005 "attention.w"
+
 }
 
-/*:115*//*116:*/
-#line 1991 "attention.w"
+/*:116*//*118:*/
+#line 2020 "attention.w"
 
 static void add_transposed_products(float*dx,const float*W,const float*dy,
 int B,int C,int OC)
@@ -113,8 +120,8 @@ transposed_block(dx+(size_t)b*C,W,dy+(size_t)b*OC,C,OC,2);
 for(;b<B;b++)transposed_block(dx+(size_t)b*C,W,dy+(size_t)b*OC,C,OC,1);
 }
 
-/*:116*//*117:*/
-#line 2009 "attention.w"
+/*:118*//*119:*/
+#line 2038 "attention.w"
 
 static inline __attribute__((always_inline))void outer_block(float*dw,
 const float*dy,int stride,const float*x,int B,int C,const int R,const int add)
@@ -137,16 +144,23 @@ a[r][1]+= d*x1;
 for(int r= 0;r<R;r++)
 for(int h= 0;h<2;h++)*(vec16*)(dw+(size_t)r*C+j+16*h)= a[r][h];
 }
+/*120:*/
+#line 2065 "attention.w"
+
 for(;j<C;j++)
 for(int r= 0;r<R;r++){
 float g= add?dw[(size_t)r*C+j]:0.0f;
 for(int b= 0;b<B;b++)g+= dy[(size_t)b*stride+r]*x[(size_t)b*C+j];
 dw[(size_t)r*C+j]= g;
 }
+
+/*:120*/
+#line 2060 "attention.w"
+
 }
 
-/*:117*//*118:*/
-#line 2043 "attention.w"
+/*:119*//*121:*/
+#line 2077 "attention.w"
 
 void outer_products(float*dw,const float*dy,int stride,
 const float*x,int B,int C,int rows,int add)
@@ -161,11 +175,11 @@ for(;r<rows;r++)outer_block(dw+(size_t)r*C,dy+r,stride,x,B,C,1,0);
 }
 }
 
-/*:118*/
-#line 1192 "attention.w"
+/*:121*/
+#line 1204 "attention.w"
 
-/*67:*/
-#line 1199 "attention.w"
+/*68:*/
+#line 1211 "attention.w"
 
 void embedding_forward(float*out,const float*table,const int*ids,int B,int H)
 {
@@ -173,8 +187,8 @@ for(int b= 0;b<B;b++)
 memcpy(out+(size_t)b*H,table+(size_t)ids[b]*H,(size_t)H*sizeof(float));
 }
 
-/*:67*//*68:*/
-#line 1228 "attention.w"
+/*:68*//*69:*/
+#line 1240 "attention.w"
 
 static inline float dot(const float*a,const float*b,int n)
 {
@@ -190,8 +204,8 @@ for(;i<n;i++)s+= a[i]*b[i];
 return s;
 }
 
-/*:68*//*72:*/
-#line 1327 "attention.w"
+/*:69*//*73:*/
+#line 1339 "attention.w"
 
 void linear_forward(float*out,const float*inp,const float*weight,
 const float*bias,int B,int C,int OC)
@@ -216,32 +230,32 @@ out[(size_t)b*OC+o]= dot(w,inp+(size_t)b*C,C)+beta;
 }
 }
 
-/*:72*//*73:*/
-#line 1354 "attention.w"
+/*:73*//*74:*/
+#line 1366 "attention.w"
 
 void relu_forward(float*out,const float*inp,int n)
 {
 for(int i= 0;i<n;i++)out[i]= inp[i]> 0.0f?inp[i]:0.0f;
 }
 
-/*:73*//*74:*/
-#line 1376 "attention.w"
+/*:74*//*75:*/
+#line 1388 "attention.w"
 
 void softmax_forward(float*out,const float*inp,int B,int n)
 {
 for(int b= 0;b<B;b++){
 const float*s= inp+(size_t)b*n;
 float*p= out+(size_t)b*n;
-/*75:*/
-#line 1395 "attention.w"
+/*76:*/
+#line 1408 "attention.w"
 
 float mx= s[0],sum= 0.0f;
 for(int i= 1;i<n;i++)if(s[i]> mx)mx= s[i];
 for(int i= 0;i<n;i++)sum+= p[i]= expf(s[i]-mx);
 for(int i= 0;i<n;i++)p[i]/= sum;
 
-/*:75*/
-#line 1382 "attention.w"
+/*:76*/
+#line 1394 "attention.w"
 
 }
 }
@@ -251,8 +265,8 @@ void log_softmax_forward(float*out,const float*inp,int B,int n)
 for(int b= 0;b<B;b++){
 const float*s= inp+(size_t)b*n;
 float*p= out+(size_t)b*n;
-/*76:*/
-#line 1401 "attention.w"
+/*77:*/
+#line 1415 "attention.w"
 
 float mx= s[0],sum= 0.0f;
 for(int i= 1;i<n;i++)if(s[i]> mx)mx= s[i];
@@ -260,31 +274,31 @@ for(int i= 0;i<n;i++)sum+= expf(s[i]-mx);
 float lse= mx+logf(sum);
 for(int i= 0;i<n;i++)p[i]= s[i]-lse;
 
-/*:76*/
-#line 1391 "attention.w"
+/*:77*/
+#line 1403 "attention.w"
 
 }
 }
 
-/*:74*//*78:*/
-#line 1422 "attention.w"
+/*:75*//*79:*/
+#line 1436 "attention.w"
 
 float nll_forward(const float*logp,const int*target,int B,int V)
 {
 float loss= 0.0f;
-/*79:*/
-#line 1430 "attention.w"
+/*80:*/
+#line 1445 "attention.w"
 
 for(int b= 0;b<B;b++)loss-= logp[(size_t)b*V+target[b]];
 
-/*:79*/
-#line 1426 "attention.w"
+/*:80*/
+#line 1440 "attention.w"
 
 return loss;
 }
 
-/*:78*//*87:*/
-#line 1521 "attention.w"
+/*:79*//*88:*/
+#line 1538 "attention.w"
 
 void gru_cell_forward(float*h_new,GruCache*cache,const float*gi,
 const float*gh,const float*h,int B,int H)
@@ -294,8 +308,8 @@ gru_row_forward(h_new+(size_t)b*H,cache+(size_t)b*H,
 gi+(size_t)b*3*H,gh+(size_t)b*3*H,h+(size_t)b*H,H);
 }
 
-/*:87*//*89:*/
-#line 1548 "attention.w"
+/*:88*//*90:*/
+#line 1565 "attention.w"
 
 void attention_forward(float*w,float*ctx,const float*scores,
 const float*enc_out,int B,int L,int H)
@@ -303,39 +317,39 @@ const float*enc_out,int B,int L,int H)
 for(int b= 0;b<B;b++){
 const float*s= scores+(size_t)b*L,*O= enc_out+(size_t)b*L*H;
 float*wb= w+(size_t)b*L,*c= ctx+(size_t)b*H;
-/*90:*/
-#line 1559 "attention.w"
+/*91:*/
+#line 1577 "attention.w"
 
 softmax_forward(wb,s,1,L);
 for(int j= 0;j<H;j++)c[j]= 0.0f;
 for(int i= 0;i<L;i++)
 for(int j= 0;j<H;j++)c[j]+= wb[i]*O[(size_t)i*H+j];
 
-/*:90*/
-#line 1555 "attention.w"
+/*:91*/
+#line 1572 "attention.w"
 
 }
 }
 
-/*:89*//*111:*/
-#line 1905 "attention.w"
+/*:90*//*112:*/
+#line 1927 "attention.w"
 
 void nll_backward(float*dlogits,const float*logp,const int*target,int B,int V)
 {
-/*112:*/
-#line 1911 "attention.w"
+/*113:*/
+#line 1934 "attention.w"
 
 for(int b= 0;b<B;b++)
 for(int j= 0;j<V;j++)
 dlogits[(size_t)b*V+j]= expf(logp[(size_t)b*V+j])-(j==target[b]?1.0f:0.0f);
 
-/*:112*/
-#line 1908 "attention.w"
+/*:113*/
+#line 1930 "attention.w"
 
 }
 
-/*:111*//*114:*/
-#line 1929 "attention.w"
+/*:112*//*115:*/
+#line 1952 "attention.w"
 
 void linear_backward(float*dinp,float*dweight,float*dbias,
 const float*dout,const float*inp,const float*weight,int B,int C,int OC)
@@ -347,16 +361,16 @@ for(int o= 0;o<OC;o++)
 for(int b= 0;b<B;b++)dbias[o]+= dout[(size_t)b*OC+o];
 }
 
-/*:114*//*119:*/
-#line 2059 "attention.w"
+/*:115*//*122:*/
+#line 2093 "attention.w"
 
 void relu_backward(float*dinp,const float*dout,const float*inp,int n)
 {
 for(int i= 0;i<n;i++)dinp[i]= inp[i]> 0.0f?dout[i]:0.0f;
 }
 
-/*:119*//*120:*/
-#line 2069 "attention.w"
+/*:122*//*123:*/
+#line 2103 "attention.w"
 
 void embedding_backward(float*dtable,const float*dout,const int*ids,int B,int H)
 {
@@ -366,8 +380,8 @@ for(int j= 0;j<H;j++)row[j]+= dout[(size_t)b*H+j];
 }
 }
 
-/*:120*//*125:*/
-#line 2133 "attention.w"
+/*:123*//*128:*/
+#line 2168 "attention.w"
 
 void gru_cell_backward(float*dgi,float*dgh,float*dh,const float*dh_new,
 const float*h,const GruCache*cache,int B,int H)
@@ -384,8 +398,8 @@ h3[H+j]= i3[H+j];
 }
 }
 
-/*:125*//*127:*/
-#line 2166 "attention.w"
+/*:128*//*130:*/
+#line 2201 "attention.w"
 
 void attention_backward(float*dscores,float*denc_out,const float*dctx,
 const float*w,const float*enc_out,int B,int L,int H)
@@ -394,8 +408,8 @@ for(int b= 0;b<B;b++){
 const float*wb= w+(size_t)b*L,*O= enc_out+(size_t)b*L*H;
 const float*dc= dctx+(size_t)b*H;
 float*ds= dscores+(size_t)b*L,*dO= denc_out+(size_t)b*L*H;
-/*128:*/
-#line 2178 "attention.w"
+/*131:*/
+#line 2214 "attention.w"
 
 float avg= 0.0f;
 for(int i= 0;i<L;i++){
@@ -405,14 +419,14 @@ for(int j= 0;j<H;j++)dO[(size_t)i*H+j]+= wb[i]*dc[j];
 }
 for(int i= 0;i<L;i++)ds[i]= wb[i]*(ds[i]-avg);
 
-/*:128*/
-#line 2174 "attention.w"
+/*:131*/
+#line 2209 "attention.w"
 
 }
 }
 
-/*:127*/
-#line 1193 "attention.w"
+/*:130*/
+#line 1205 "attention.w"
 
 
-/*:66*/
+/*:67*/

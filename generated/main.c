@@ -1,5 +1,5 @@
-/*282:*/
-#line 5126 "attention.w"
+/*290:*/
+#line 5202 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
@@ -7,8 +7,8 @@
 #include <errno.h> 
 #include <getopt.h> 
 #include <time.h> 
-/*268:*/
-#line 4813 "attention.w"
+/*276:*/
+#line 4889 "attention.w"
 
 #define MAX_OUTS 8
 static int add_out(const char*cmd,const char*path,const char**outs,int*n)
@@ -31,8 +31,8 @@ return-1;
 return 0;
 }
 
-/*:268*//*269:*/
-#line 4836 "attention.w"
+/*:276*//*277:*/
+#line 4912 "attention.w"
 
 static void report_figure(const char*path,const char*what,double seconds)
 {
@@ -43,8 +43,8 @@ if(f)fclose(f);
 printf("Wrote %s (%s, %.1f kB, %.1f ms)\n",path,what,size/1000.0,1e3*seconds);
 }
 
-/*:269*//*275:*/
-#line 4973 "attention.w"
+/*:277*//*283:*/
+#line 5049 "attention.w"
 
 #include <unistd.h> 
 static const char*loss_log_path;
@@ -61,8 +61,8 @@ loss_log= xrealloc(loss_log,(size_t)loss_log_cap*sizeof(double));
 loss_log[loss_log_n++]= loss;
 }
 
-/*:275*//*276:*/
-#line 4989 "attention.w"
+/*:283*//*284:*/
+#line 5065 "attention.w"
 
 static int loss_log_check(void)
 {
@@ -87,8 +87,8 @@ free(loss_log);
 return status;
 }
 
-/*:276*//*286:*/
-#line 5178 "attention.w"
+/*:284*//*294:*/
+#line 5254 "attention.w"
 
 static int parse_long(const char*cmd,const char*opt,const char*s,long lo,
 long hi,long*out)
@@ -105,8 +105,8 @@ return-1;
 return 0;
 }
 
-/*:286*//*287:*/
-#line 5195 "attention.w"
+/*:294*//*295:*/
+#line 5271 "attention.w"
 
 static int parse_float(const char*cmd,const char*opt,const char*s,double lo,
 double hi,double*out)
@@ -123,8 +123,8 @@ return-1;
 return 0;
 }
 
-/*:287*//*288:*/
-#line 5213 "attention.w"
+/*:295*//*296:*/
+#line 5289 "attention.w"
 
 static double now_seconds(void)
 {
@@ -133,8 +133,8 @@ clock_gettime(CLOCK_MONOTONIC,&ts);
 return(double)ts.tv_sec+1e-9*(double)ts.tv_nsec;
 }
 
-/*:288*//*301:*/
-#line 5455 "attention.w"
+/*:296*//*309:*/
+#line 5531 "attention.w"
 
 static char*words_join(const Vocab*v,const int*ids,int n)
 {
@@ -145,14 +145,14 @@ for(int k= 0;k<n;k++)p+= sprintf(p,k?" %s":"%s",v->word[ids[k]]);
 return s;
 }
 
-/*:301*/
-#line 5133 "attention.w"
+/*:309*/
+#line 5209 "attention.w"
 
-/*265:*/
-#line 4790 "attention.w"
+/*273:*/
+#line 4866 "attention.w"
 
-/*267:*/
-#line 4802 "attention.w"
+/*275:*/
+#line 4878 "attention.w"
 
 static const char*heatmap_usage= 
 "usage: attention heatmap --model CKPT --out FILE [--out FILE ...] [OPTIONS] SENTENCE\n"
@@ -164,8 +164,8 @@ static const char*heatmap_usage=
 "  --scale data|unit     colours from the weights' own range (the default, as\n"
 "                        the notebook) or from 0 to 1\n";
 
-/*:267*//*270:*/
-#line 4846 "attention.w"
+/*:275*//*278:*/
+#line 4922 "attention.w"
 
 static int cmd_heatmap(int argc,char**argv)
 {
@@ -177,8 +177,8 @@ int nout= 0,c,bad= 0,style= HEATMAP_MATPLOTLIB,unit= 0;
 opterr= 0;
 optind= 1;
 while(!bad&&(c= getopt_long(argc,argv,":h",longopts,NULL))!=-1)switch(c){
-/*271:*/
-#line 4872 "attention.w"
+/*279:*/
+#line 4948 "attention.w"
 
 case'm':model= optarg;break;
 case'o':bad= add_out("heatmap",optarg,outs,&nout)!=0;break;
@@ -200,8 +200,8 @@ break;
 default:fprintf(stderr,"attention heatmap: unknown option \"%s\"\n",argv[optind-1]);
 bad= 1;
 
-/*:271*/
-#line 4857 "attention.w"
+/*:279*/
+#line 4933 "attention.w"
 
 }
 if(!bad&&(!model||nout==0||argc-optind!=1)){
@@ -214,8 +214,8 @@ fputs(heatmap_usage,stderr);
 return 2;
 }
 if(check_outs("heatmap",outs,nout))return 1;
-/*272:*/
-#line 4897 "attention.w"
+/*280:*/
+#line 4973 "attention.w"
 
 Model m;
 if(checkpoint_load(&m,model)){
@@ -233,8 +233,8 @@ kit_fail("the sentence has no words");
 else if(T> 0&&(n= greedy_decode(&m,src,T,out,attn))==0)
 kit_fail("the model translates \"%s\" into nothing: there is no attention to draw",norm);
 if(n> 0){
-/*273:*/
-#line 4921 "attention.w"
+/*281:*/
+#line 4997 "attention.w"
 
 const char**rw= xcalloc((size_t)n,sizeof(char*)),**cw= xcalloc((size_t)T,sizeof(char*));
 for(int i= 0;i<n;i++)rw[i]= m.vout.word[out[i]];
@@ -255,24 +255,24 @@ status= 1;
 }
 free(rw),free(cw),free(fr),free(title);
 
-/*:273*/
-#line 4914 "attention.w"
+/*:281*/
+#line 4990 "attention.w"
 
 }else fprintf(stderr,"attention heatmap: %s\n",kit_error());
 free(norm),free(src),free(out),free(attn);
 model_free(&m);
 return status;
 
-/*:272*/
-#line 4869 "attention.w"
+/*:280*/
+#line 4945 "attention.w"
 
 }
 
-/*:270*/
-#line 4791 "attention.w"
+/*:278*/
+#line 4867 "attention.w"
 
-/*277:*/
-#line 5015 "attention.w"
+/*285:*/
+#line 5091 "attention.w"
 
 static const char*loss_curve_usage= 
 "usage: attention loss-curve --log FILE --out FILE [--out FILE ...] [--title TEXT]\n"
@@ -281,8 +281,8 @@ static const char*loss_curve_usage=
 "  --out FILE     the figure; .png, .pdf or .svg (may be repeated)\n"
 "  --title TEXT   the title (default: 'Training: average loss per epoch')\n";
 
-/*:277*//*278:*/
-#line 5025 "attention.w"
+/*:285*//*286:*/
+#line 5101 "attention.w"
 
 static int read_loss_log(const char*path,double**x,double**y,int*n)
 {
@@ -299,8 +299,8 @@ fclose(f);
 free(*x),free(*y);
 return kit_fail("%s: line %ld: expected an epoch, a tab and a finite loss",path,k);
 }
-/*279:*/
-#line 5047 "attention.w"
+/*287:*/
+#line 5123 "attention.w"
 
 if(*n==cap){
 cap= cap?2*cap:1024;
@@ -309,16 +309,16 @@ cap= cap?2*cap:1024;
 }
 (*x)[*n]= e,(*y)[(*n)++]= v;
 
-/*:279*/
-#line 5041 "attention.w"
+/*:287*/
+#line 5117 "attention.w"
 
 }
 fclose(f);
 return*n> 0?0:kit_fail("%s: no epochs in the file",path);
 }
 
-/*:278*//*280:*/
-#line 5055 "attention.w"
+/*:286*//*288:*/
+#line 5131 "attention.w"
 
 static int cmd_loss_curve(int argc,char**argv)
 {
@@ -351,8 +351,8 @@ if(bad){
 fputs(loss_curve_usage,stderr);
 return 2;
 }
-/*281:*/
-#line 5090 "attention.w"
+/*289:*/
+#line 5166 "attention.w"
 
 double*x= NULL,*y= NULL;
 int n= 0;
@@ -375,20 +375,20 @@ status= 1;
 free(x),free(y);
 return status;
 
-/*:281*/
-#line 5087 "attention.w"
+/*:289*/
+#line 5163 "attention.w"
 
 }
 
-/*:280*/
-#line 4792 "attention.w"
+/*:288*/
+#line 4868 "attention.w"
 
 
-/*:265*//*285:*/
-#line 5171 "attention.w"
+/*:273*//*293:*/
+#line 5247 "attention.w"
 
-/*289:*/
-#line 5223 "attention.w"
+/*297:*/
+#line 5299 "attention.w"
 
 static const char*train_usage= 
 "usage: attention train [--pairs seed | --data FILE] [OPTIONS]\n"
@@ -410,8 +410,8 @@ static const char*train_usage=
 "  --threads N         1, or 2 to run the encoder on a second core (default:\n"
 "                      2 when the machine has two cores); same result either way\n";
 
-/*:289*//*290:*/
-#line 5244 "attention.w"
+/*:297*//*298:*/
+#line 5320 "attention.w"
 
 typedef struct{
 const char*data,*init,*save;
@@ -437,8 +437,8 @@ int c,bad= 0;
 opterr= 0;
 optind= 1;
 while(!bad&&(c= getopt_long(argc,argv,":h",longopts,NULL))!=-1)switch(c){
-/*291:*/
-#line 5279 "attention.w"
+/*299:*/
+#line 5355 "attention.w"
 
 case'p':
 if(strcmp(optarg,"seed")!=0){
@@ -479,8 +479,8 @@ default:
 fprintf(stderr,"attention train: unknown option \"%s\"\n",argv[optind-1]);
 bad= 1;
 
-/*:291*/
-#line 5269 "attention.w"
+/*:299*/
+#line 5345 "attention.w"
 
 }
 if(!bad&&optind<argc){
@@ -491,8 +491,8 @@ if(bad)fputs(train_usage,stderr);
 return bad?-1:0;
 }
 
-/*:290*//*292:*/
-#line 5322 "attention.w"
+/*:298*//*300:*/
+#line 5398 "attention.w"
 
 static int cmd_train(int argc,char**argv)
 {
@@ -501,8 +501,8 @@ PairList pl;
 Model m;
 Example*ex= NULL;
 int status= 0;
-/*293:*/
-#line 5348 "attention.w"
+/*301:*/
+#line 5424 "attention.w"
 
 if(train_options(argc,argv,&o))return 2;
 if(loss_log_path&&loss_log_check())return 1;
@@ -513,11 +513,11 @@ return 2;
 }
 int max_length= o.max_length?(int)o.max_length:DEFAULT_MAX_LENGTH;
 
-/*:293*/
-#line 5330 "attention.w"
+/*:301*/
+#line 5406 "attention.w"
 
-/*294:*/
-#line 5358 "attention.w"
+/*302:*/
+#line 5434 "attention.w"
 
 if(o.data){
 if(pairs_read(&pl,o.data,o.filter,max_length)){
@@ -526,11 +526,11 @@ return 1;
 }
 }else pairs_seed(&pl);
 
-/*:294*/
-#line 5331 "attention.w"
+/*:302*/
+#line 5407 "attention.w"
 
-/*297:*/
-#line 5384 "attention.w"
+/*305:*/
+#line 5460 "attention.w"
 
 if(o.init){
 if(checkpoint_load(&m,o.init)){
@@ -546,11 +546,11 @@ model_alloc(&m,&cfg,&vin,&vout);
 model_init_random(&m,(uint64_t)o.seed);
 }
 
-/*:297*/
-#line 5332 "attention.w"
+/*:305*/
+#line 5408 "attention.w"
 
-/*295:*/
-#line 5368 "attention.w"
+/*303:*/
+#line 5444 "attention.w"
 
 if(make_examples(&pl,&m.vin,&m.vout,m.cfg.L,o.append_eos,&ex)){
 fprintf(stderr,"attention train: %s\n",kit_error());
@@ -559,11 +559,11 @@ model_free(&m);
 return 1;
 }
 
-/*:295*/
-#line 5333 "attention.w"
+/*:303*/
+#line 5409 "attention.w"
 
-/*298:*/
-#line 5399 "attention.w"
+/*306:*/
+#line 5475 "attention.w"
 
 if(o.data)printf("Read %ld sentence pairs from %s; kept %d (%s filter)\n",
 pl.lines_read,o.data,pl.n,o.filter==FILTER_TUTORIAL?"tutorial":"length");
@@ -575,11 +575,11 @@ m.cfg.H,m.cfg.L,m.n_params,o.init?" (from --init)":"");
 printf("Training for %ld epochs, %s<EOS> on the targets\n",o.epochs,
 o.append_eos?"":"no ");
 
-/*:298*/
-#line 5334 "attention.w"
+/*:306*/
+#line 5410 "attention.w"
 
-/*299:*/
-#line 5415 "attention.w"
+/*307:*/
+#line 5491 "attention.w"
 
 int threads= o.threads?(int)o.threads:sysconf(_SC_NPROCESSORS_ONLN)> 1?2:1,used= 1;
 float*loss= xcalloc((size_t)pl.n*(size_t)o.print_every,sizeof(float));
@@ -604,22 +604,22 @@ o.epochs*pl.n,seconds> 0?(double)(o.epochs*pl.n)/seconds:0.0,used,
 used> 1?"s":"");
 free(loss);
 
-/*:299*/
-#line 5335 "attention.w"
+/*:307*/
+#line 5411 "attention.w"
 
-/*296:*/
-#line 5378 "attention.w"
+/*304:*/
+#line 5454 "attention.w"
 
 if(o.save&&checkpoint_save(&m,o.save)){
 fprintf(stderr,"attention train: %s\n",kit_error());
 status= 1;
 }
 
-/*:296*/
-#line 5336 "attention.w"
+/*:304*/
+#line 5412 "attention.w"
 
-/*300:*/
-#line 5441 "attention.w"
+/*308:*/
+#line 5517 "attention.w"
 
 int right= 0,*out= xcalloc((size_t)m.cfg.L,sizeof(int));
 for(int k= 0;k<pl.n;k++){
@@ -634,8 +634,8 @@ free(pred);
 printf("%d of %d training pairs translated exactly\n",right,pl.n);
 free(out);
 
-/*:300*/
-#line 5337 "attention.w"
+/*:308*/
+#line 5413 "attention.w"
 
 if(loss_log_path&&loss_log_save())status= 1;
 free(ex);
@@ -644,11 +644,11 @@ model_free(&m);
 return status;
 }
 
-/*:292*/
-#line 5172 "attention.w"
+/*:300*/
+#line 5248 "attention.w"
 
-/*302:*/
-#line 5472 "attention.w"
+/*310:*/
+#line 5548 "attention.w"
 
 static const char*translate_usage= 
 "usage: attention translate --model CKPT [--attention] [SENTENCE ...]\n"
@@ -667,8 +667,8 @@ int*src= xcalloc((size_t)m->cfg.L,sizeof(int)),*out= xcalloc((size_t)m->cfg.L,si
 float*attn= xcalloc((size_t)m->cfg.L*(size_t)m->cfg.L,sizeof(float));
 int status= 0;
 if(!norm)status= kit_fail("%s: invalid UTF-8 at byte %zu",where,bad+1);
-else if(*norm)/*303:*/
-#line 5501 "attention.w"
+else if(*norm)/*311:*/
+#line 5577 "attention.w"
 
 {
 int n= tokenize(&m->vin,norm,src,m->cfg.L,where,"English");
@@ -679,8 +679,8 @@ int k= greedy_decode(m,src,n,out,attn);
 char*t= words_join(&m->vout,out,k);
 fputs(t,stdout);
 free(t);
-if(show_attention)/*304:*/
-#line 5517 "attention.w"
+if(show_attention)/*312:*/
+#line 5593 "attention.w"
 
 for(int t= 0;t<k;t++){
 double pad= 0.0;
@@ -690,14 +690,14 @@ for(int i= n;i<m->cfg.L;i++)pad+= attn[t*m->cfg.L+i];
 printf("  (padding %.3f)",pad);
 }
 
-/*:304*/
-#line 5511 "attention.w"
+/*:312*/
+#line 5587 "attention.w"
 
 }
 }
 
-/*:303*/
-#line 5490 "attention.w"
+/*:311*/
+#line 5566 "attention.w"
 
 putchar('\n');
 free(norm);
@@ -707,8 +707,8 @@ free(attn);
 return status;
 }
 
-/*:302*//*305:*/
-#line 5526 "attention.w"
+/*:310*//*313:*/
+#line 5602 "attention.w"
 
 static int cmd_translate(int argc,char**argv)
 {
@@ -743,8 +743,8 @@ return 1;
 }
 int failed= 0;
 char where[64];
-/*306:*/
-#line 5565 "attention.w"
+/*314:*/
+#line 5641 "attention.w"
 
 if(optind<argc)
 for(int k= optind;k<argc;k++){
@@ -770,18 +770,18 @@ fflush(stdout);
 free(line);
 }
 
-/*:306*/
-#line 5560 "attention.w"
+/*:314*/
+#line 5636 "attention.w"
 
 model_free(&m);
 return failed?1:0;
 }
 
-/*:305*/
-#line 5173 "attention.w"
+/*:313*/
+#line 5249 "attention.w"
 
-/*307:*/
-#line 5595 "attention.w"
+/*315:*/
+#line 5671 "attention.w"
 
 static const char*pairs_usage= 
 "usage: attention pairs --data FILE [--filter tutorial|length] [--max-length L]\n"
@@ -792,8 +792,8 @@ static int cmd_pairs(int argc,char**argv)
 const char*data= NULL;
 int filter= FILTER_TUTORIAL;
 long max_length= DEFAULT_MAX_LENGTH;
-/*308:*/
-#line 5618 "attention.w"
+/*316:*/
+#line 5694 "attention.w"
 
 static const struct option longopts[]= {{"data",required_argument,0,'d'},
 {"filter",required_argument,0,'f'},{"max-length",required_argument,0,'L'},
@@ -822,8 +822,8 @@ fputs(pairs_usage,stderr);
 return 2;
 }
 
-/*:308*/
-#line 5605 "attention.w"
+/*:316*/
+#line 5681 "attention.w"
 
 PairList pl;
 if(pairs_read(&pl,data,filter,(int)max_length)){
@@ -837,36 +837,36 @@ pairs_free(&pl);
 return 0;
 }
 
-/*:307*/
-#line 5174 "attention.w"
+/*:315*/
+#line 5250 "attention.w"
 
 
-/*:285*/
-#line 5134 "attention.w"
+/*:293*/
+#line 5210 "attention.w"
 
 
 static const struct{
 const char*name,*summary;
 int(*run)(int argc,char**argv);
 }commands[]= {
-/*284:*/
-#line 5165 "attention.w"
+/*292:*/
+#line 5241 "attention.w"
 
 {"train","train a translator (the notebook's five pairs, or a pair file)",cmd_train},
 {"translate","translate sentences with a saved model",cmd_translate},
 {"pairs","print the pairs that training would read from a file",cmd_pairs},
-/*266:*/
-#line 4796 "attention.w"
+/*274:*/
+#line 4872 "attention.w"
 
 {"heatmap","draw the attention weights of a translation (PNG, PDF or SVG)",cmd_heatmap},
 {"loss-curve","draw the average loss per epoch from train --loss-log",cmd_loss_curve},
 
-/*:266*/
-#line 5169 "attention.w"
+/*:274*/
+#line 5245 "attention.w"
 
 
-/*:284*/
-#line 5140 "attention.w"
+/*:292*/
+#line 5216 "attention.w"
 
 };
 
@@ -876,8 +876,8 @@ size_t n= sizeof commands/sizeof commands[0];
 if(argc>=2)
 for(size_t k= 0;k<n;k++)
 if(strcmp(argv[1],commands[k].name)==0)return commands[k].run(argc-1,argv+1);
-/*283:*/
-#line 5153 "attention.w"
+/*291:*/
+#line 5229 "attention.w"
 
 FILE*out= argc>=2&&(strcmp(argv[1],"--help")==0||strcmp(argv[1],"-h")==0
 ||strcmp(argv[1],"help")==0)?stdout:stderr;
@@ -887,9 +887,9 @@ for(size_t k= 0;k<n;k++)fprintf(out,"  %-10s %s\n",commands[k].name,commands[k].
 fputs("Run 'attention COMMAND --help' for a command's options.\n",out);
 return out==stdout?0:2;
 
-/*:283*/
-#line 5150 "attention.w"
+/*:291*/
+#line 5226 "attention.w"
 
 }
 
-/*:282*/
+/*:290*/

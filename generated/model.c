@@ -1,5 +1,5 @@
-/*53:*/
-#line 967 "attention.w"
+/*54:*/
+#line 979 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
@@ -8,8 +8,8 @@
 #include <pthread.h> 
 #include <sched.h> 
 #include <stdatomic.h> 
-/*60:*/
-#line 1098 "attention.w"
+/*61:*/
+#line 1110 "attention.w"
 
 static float*alloc_on_huge_pages(size_t n)
 {
@@ -21,13 +21,13 @@ if(posix_memalign(&p,page,bytes)!=0)return xcalloc(n,sizeof(float));
 #ifdef MADV_HUGEPAGE
 madvise(p,bytes,MADV_HUGEPAGE);
 #endif
-#line 1109 "attention.w"
+#line 1121 "attention.w"
  memset(p,0,bytes);
 return p;
 }
 
-/*:60*//*62:*/
-#line 1129 "attention.w"
+/*:61*//*63:*/
+#line 1141 "attention.w"
 
 static double uniform(unsigned short xs[3],double a)
 {
@@ -40,8 +40,8 @@ double u= 1.0-erand48(xs),v= erand48(xs);
 return sqrt(-2.0*log(u))*cos(2.0*M_PI*v);
 }
 
-/*:62*//*94:*/
-#line 1613 "attention.w"
+/*:63*//*95:*/
+#line 1631 "attention.w"
 
 static void*calloc_lines(size_t n,size_t size)
 {
@@ -52,8 +52,8 @@ memset(p,0,bytes);
 return p;
 }
 
-/*:94*//*149:*/
-#line 2522 "attention.w"
+/*:95*//*153:*/
+#line 2566 "attention.w"
 
 static void adam_tensor(Model*m,int k,size_t n,const AdamConstants*c)
 {
@@ -62,8 +62,8 @@ adam_apply(m->param_mem+at,m->grad_mem+at,m->m_mem+at,m->v_mem+at,n,c);
 memset(m->grad_mem+at,0,n*sizeof(float));
 }
 
-/*:149*//*152:*/
-#line 2600 "attention.w"
+/*:153*//*156:*/
+#line 2644 "attention.w"
 
 static void update_rows(Model*m,const Deferred*d,const AdamConstants*c,float*g)
 {
@@ -78,8 +78,8 @@ at+= n;
 }
 }
 
-/*:152*//*153:*/
-#line 2619 "attention.w"
+/*:156*//*157:*/
+#line 2663 "attention.w"
 
 static void update_half(Model*m,const Deferred*d,int nd,int first,int last,
 const AdamConstants*c,float*rows)
@@ -95,8 +95,8 @@ for(int k= first;k<=last;k++)
 if(!deferred[k])adam_tensor(m,k,spec_numel(&s[k]),c);
 }
 
-/*:153*//*154:*/
-#line 2676 "attention.w"
+/*:157*//*158:*/
+#line 2720 "attention.w"
 
 struct Pipeline{
 _Atomic long job __attribute__((aligned(64)));
@@ -115,15 +115,15 @@ pthread_mutex_t lock;
 pthread_cond_t wake;
 };
 
-/*:154*//*155:*/
-#line 2700 "attention.w"
+/*:158*//*159:*/
+#line 2744 "attention.w"
 
 static inline void spin_pause(int*spins)
 {
 #if defined(__x86_64__) || defined(__i386__)
 __builtin_ia32_pause();
 #endif
-#line 2706 "attention.w"
+#line 2750 "attention.w"
  if(++*spins> 4096)sched_yield();
 }
 
@@ -133,8 +133,8 @@ int spins= 0;
 while(atomic_load_explicit(counter,memory_order_acquire)<value)spin_pause(&spins);
 }
 
-/*:155*//*156:*/
-#line 2719 "attention.w"
+/*:159*//*160:*/
+#line 2763 "attention.w"
 
 static void encoder_pairs(struct Pipeline*p)
 {
@@ -151,8 +151,8 @@ update_half(m,d,N_ENC_DEFERRED,ENC_EMB,ENC_B_HH,&c,m->act.d_enc_rows);
 }
 }
 
-/*:156*//*157:*/
-#line 2737 "attention.w"
+/*:160*//*161:*/
+#line 2781 "attention.w"
 
 static void*encoder_thread(void*arg)
 {
@@ -171,8 +171,8 @@ atomic_store_explicit(&p->finished,seen,memory_order_release);
 }
 }
 
-/*:157*//*158:*/
-#line 2758 "attention.w"
+/*:161*//*162:*/
+#line 2802 "attention.w"
 
 static struct Pipeline*pipeline_start(void)
 {
@@ -189,6 +189,9 @@ return NULL;
 }
 return p;
 }
+
+/*:162*//*163:*/
+#line 2823 "attention.w"
 
 static void post_job(struct Pipeline*p)
 {
@@ -209,11 +212,11 @@ pthread_cond_destroy(&p->wake);
 free(p);
 }
 
-/*:158*/
-#line 975 "attention.w"
+/*:163*/
+#line 987 "attention.w"
 
-/*54:*/
-#line 980 "attention.w"
+/*55:*/
+#line 992 "attention.w"
 
 void tensor_specs(const Config*c,TensorSpec s[N_TENSORS])
 {
@@ -241,8 +244,8 @@ size_t spec_numel(const TensorSpec*s)
 return(size_t)s->rows*(size_t)(s->cols?s->cols:1);
 }
 
-/*:54*//*55:*/
-#line 1010 "attention.w"
+/*:55*//*56:*/
+#line 1022 "attention.w"
 
 size_t tensors_point(Tensors*t,float*mem,const Config*c)
 {
@@ -256,8 +259,8 @@ off+= spec_numel(&s[k]);
 return off;
 }
 
-/*:55*//*58:*/
-#line 1046 "attention.w"
+/*:56*//*59:*/
+#line 1058 "attention.w"
 
 void model_alloc(Model*m,const Config*c,Vocab*vin,Vocab*vout)
 {
@@ -266,8 +269,8 @@ m->cfg= *c;
 m->vin= *vin;
 m->vout= *vout;
 m->n_params= tensors_point(NULL,NULL,c);
-/*59:*/
-#line 1081 "attention.w"
+/*60:*/
+#line 1093 "attention.w"
 
 size_t stride= (m->n_params+64+15)/16*16+64;
 m->param_mem= alloc_on_huge_pages(4*stride);
@@ -275,8 +278,8 @@ m->grad_mem= m->param_mem+stride;
 m->m_mem= m->grad_mem+stride;
 m->v_mem= m->m_mem+stride;
 
-/*:59*/
-#line 1054 "attention.w"
+/*:60*/
+#line 1066 "attention.w"
 
 tensors_point(&m->params,m->param_mem,c);
 tensors_point(&m->grads,m->grad_mem,c);
@@ -293,19 +296,19 @@ vocab_free(&m->vout);
 memset(m,0,sizeof*m);
 }
 
-/*:58*//*63:*/
-#line 1144 "attention.w"
+/*:59*//*64:*/
+#line 1156 "attention.w"
 
 void model_init_random(Model*m,uint64_t seed)
 {
-/*64:*/
-#line 1165 "attention.w"
+/*65:*/
+#line 1177 "attention.w"
 
 unsigned short xs[3]= {(unsigned short)(0x330e^(seed>>32)),(unsigned short)seed,
 (unsigned short)(seed>>16)};
 
-/*:64*/
-#line 1147 "attention.w"
+/*:65*/
+#line 1159 "attention.w"
 
 TensorSpec s[N_TENSORS];
 tensor_specs(&m->cfg,s);
@@ -321,8 +324,8 @@ p[i]= (float)(k==ENC_EMB||k==DEC_EMB?normal(xs)
 m->adam_t= 0;
 }
 
-/*:63*//*95:*/
-#line 1623 "attention.w"
+/*:64*//*96:*/
+#line 1642 "attention.w"
 
 void activations_alloc(Activations*a,const Config*c)
 {
@@ -334,8 +337,8 @@ a->enc_gh= calloc_lines(L*3*H,sizeof(float));
 a->enc_cache= calloc_lines(L*H,sizeof(GruCache));
 a->enc_h= calloc_lines((L+1)*H,sizeof(float));
 a->enc_out= calloc_lines(L*H,sizeof(float));
-/*102:*/
-#line 1739 "attention.w"
+/*103:*/
+#line 1759 "attention.w"
 
 a->dec_eh= calloc_lines(L*2*H,sizeof(float));
 a->dec_scores= calloc_lines(L*L,sizeof(float));
@@ -350,11 +353,11 @@ a->dec_h= calloc_lines((L+1)*H,sizeof(float));
 a->logits= calloc_lines(L*V,sizeof(float));
 a->logp= calloc_lines(L*V,sizeof(float));
 
-/*:102*/
-#line 1634 "attention.w"
+/*:103*/
+#line 1653 "attention.w"
 
-/*132:*/
-#line 2229 "attention.w"
+/*135:*/
+#line 2266 "attention.w"
 
 a->d_logits= calloc_lines(L*V,sizeof(float));
 a->d_hout= calloc_lines(L*H,sizeof(float));
@@ -377,43 +380,43 @@ a->d_enc_hprev= calloc_lines(H,sizeof(float));
 a->d_rows= calloc_lines(ROW_BLOCK> 2*H?ROW_BLOCK:2*H,sizeof(float));
 a->d_enc_rows= calloc_lines(ROW_BLOCK> 2*H?ROW_BLOCK:2*H,sizeof(float));
 
-/*:132*/
-#line 1635 "attention.w"
+/*:135*/
+#line 1654 "attention.w"
 
 }
 
-/*:95*//*96:*/
-#line 1639 "attention.w"
+/*:96*//*97:*/
+#line 1658 "attention.w"
 
 void activations_free(Activations*a)
 {
 void*all[]= {a->enc_x,a->enc_gi,a->enc_gh,a->enc_cache,a->enc_h,
-a->enc_out,/*103:*/
-#line 1753 "attention.w"
+a->enc_out,/*104:*/
+#line 1774 "attention.w"
 
 a->dec_eh,a->dec_scores,a->dec_w,a->dec_ec,a->dec_pre,a->dec_o,
 a->dec_gi,a->dec_gh,a->dec_cache,a->dec_h,a->logits,a->logp
 
-/*:103*/
-#line 1643 "attention.w"
+/*:104*/
+#line 1662 "attention.w"
 ,
-/*133:*/
-#line 2251 "attention.w"
+/*136:*/
+#line 2289 "attention.w"
 
 a->d_logits,a->d_hout,a->d_dec_gi,a->d_dec_gh,a->d_pre,a->d_scores,
 a->d_dec_e,a->d_enc_out,a->d_enc_gi,a->d_enc_gh,a->d_enc_x,a->d_h,
 a->d_hprev,a->d_o,a->d_ec,a->d_eh,a->d_enc_h,a->d_enc_hprev,a->d_rows,
 a->d_enc_rows
 
-/*:133*/
-#line 1644 "attention.w"
+/*:136*/
+#line 1663 "attention.w"
 };
 for(size_t k= 0;k<sizeof all/sizeof all[0];k++)free(all[k]);
 memset(a,0,sizeof*a);
 }
 
-/*:96*//*98:*/
-#line 1658 "attention.w"
+/*:97*//*99:*/
+#line 1677 "attention.w"
 
 void encoder_forward(Model*m,const int*src,int T)
 {
@@ -434,8 +437,8 @@ memset(a->enc_out,0,(size_t)m->cfg.L*H*sizeof(float));
 memcpy(a->enc_out,a->enc_h+H,(size_t)T*H*sizeof(float));
 }
 
-/*:98*//*104:*/
-#line 1757 "attention.w"
+/*:99*//*105:*/
+#line 1779 "attention.w"
 
 DecoderStep decoder_step(const Activations*a,const Config*c,int t)
 {
@@ -446,8 +449,8 @@ a->dec_o+k*H,a->dec_gi+k*3*H,a->dec_gh+k*3*H,
 a->dec_h+(k+1)*H,a->dec_cache+k*H};
 }
 
-/*:104*//*105:*/
-#line 1770 "attention.w"
+/*:105*//*106:*/
+#line 1792 "attention.w"
 
 void decoder_step_forward(const Model*m,int token,const float*h_prev,
 const float*enc_out,const DecoderStep*s)
@@ -466,8 +469,8 @@ linear_forward(s->gh,h_prev,P->dec_w_hh,P->dec_b_hh,1,H,3*H);
 gru_cell_forward(s->h,s->cache,s->gi,s->gh,h_prev,1,H);
 }
 
-/*:105*//*107:*/
-#line 1813 "attention.w"
+/*:106*//*108:*/
+#line 1835 "attention.w"
 
 float seq2seq_forward(Model*m,const Example*ex)
 {
@@ -492,8 +495,8 @@ log_softmax_forward(a->logp,a->logits,T,c->V_out);
 return nll_forward(a->logp,ex->tgt,T,c->V_out);
 }
 
-/*:107*//*135:*/
-#line 2287 "attention.w"
+/*:108*//*138:*/
+#line 2325 "attention.w"
 
 void seq2seq_backward_deferred(Model*m,const Example*ex,Deferred d[N_DEFERRED])
 {
@@ -509,8 +512,8 @@ const Tensors*P= &m->params;
 const Tensors*G= &m->grads;
 int H= c->H,L= c->L,V= c->V_out,T= a->T_tgt;
 size_t h= (size_t)H;
-/*138:*/
-#line 2338 "attention.w"
+/*142:*/
+#line 2379 "attention.w"
 
 nll_backward(a->d_logits,a->logp,ex->tgt,T,V);
 memset(a->d_hout,0,(size_t)T*h*sizeof(float));
@@ -519,11 +522,11 @@ d[0]= (Deferred){OUT_W,a->d_logits,a->dec_h+h,T,H,V};
 memset(a->d_enc_out,0,(size_t)L*h*sizeof(float));
 memset(a->d_hprev,0,h*sizeof(float));
 
-/*:138*/
-#line 2302 "attention.w"
+/*:142*/
+#line 2340 "attention.w"
 
-/*139:*/
-#line 2353 "attention.w"
+/*143:*/
+#line 2394 "attention.w"
 
 for(int t= T-1;t>=0;t--){
 DecoderStep s= decoder_step(a,c,t);
@@ -548,11 +551,11 @@ a->d_hprev[j]+= a->d_eh[H+j];
 }
 }
 
-/*:139*/
-#line 2303 "attention.w"
+/*:143*/
+#line 2341 "attention.w"
 
-/*140:*/
-#line 2381 "attention.w"
+/*144:*/
+#line 2422 "attention.w"
 
 d[1]= (Deferred){DEC_W_HH,a->d_dec_gh,a->dec_h,T,H,3*H};
 d[2]= (Deferred){DEC_W_IH,a->d_dec_gi,a->dec_o,T,H,3*H};
@@ -564,11 +567,14 @@ linear_backward(NULL,NULL,G->comb_b,a->d_pre,NULL,NULL,T,2*H,H);
 linear_backward(NULL,NULL,G->attn_b,a->d_scores,NULL,NULL,T,2*H,L);
 embedding_backward(G->dec_emb,a->d_dec_e,a->dec_in,T,H);
 
-/*:140*/
-#line 2304 "attention.w"
+/*:144*/
+#line 2342 "attention.w"
 
 memcpy(a->d_enc_hprev,a->d_hprev,h*sizeof(float));
 }
+
+/*:138*//*139:*/
+#line 2348 "attention.w"
 
 void encoder_backward(Model*m,const Example*ex,Deferred d[N_ENC_DEFERRED])
 {
@@ -577,8 +583,8 @@ const Tensors*P= &m->params;
 const Tensors*G= &m->grads;
 int H= m->cfg.H,S= ex->src_len;
 size_t h= (size_t)H;
-/*141:*/
-#line 2400 "attention.w"
+/*145:*/
+#line 2441 "attention.w"
 
 for(int t= S-1;t>=0;t--){
 const float*h_prev= a->enc_h+(size_t)t*h;
@@ -596,13 +602,13 @@ d[0]= (Deferred){ENC_W_IH,a->d_enc_gi,a->enc_x,S,H,3*H};
 d[1]= (Deferred){ENC_W_HH,a->d_enc_gh+3*h,a->enc_h+h,S-1,H,3*H};
 embedding_backward(G->enc_emb,a->d_enc_x,ex->src,S,H);
 
-/*:141*/
-#line 2315 "attention.w"
+/*:145*/
+#line 2356 "attention.w"
 
 }
 
-/*:135*//*136:*/
-#line 2320 "attention.w"
+/*:139*//*140:*/
+#line 2361 "attention.w"
 
 void seq2seq_backward(Model*m,const Example*ex)
 {
@@ -613,14 +619,14 @@ linear_backward(NULL,m->grads.t[d[k].weight],NULL,d[k].dout,d[k].inp,NULL,
 d[k].B,d[k].C,d[k].OC);
 }
 
-/*:136*//*143:*/
-#line 2456 "attention.w"
+/*:140*//*147:*/
+#line 2498 "attention.w"
 
 AdamConstants adam_constants(double lr,double beta1,double beta2,double eps,long t)
 {
 AdamConstants k;
-/*144:*/
-#line 2470 "attention.w"
+/*148:*/
+#line 2513 "attention.w"
 
 k.b1= (float)beta1;
 k.a1= (float)(1.0-beta1);
@@ -630,8 +636,8 @@ k.step= (float)(lr/(1.0-pow(beta1,(double)t)));
 k.inv_bc2= (float)(1.0/sqrt(1.0-pow(beta2,(double)t)));
 k.eps= (float)eps;
 
-/*:144*/
-#line 2460 "attention.w"
+/*:148*/
+#line 2502 "attention.w"
 
 return k;
 }
@@ -639,8 +645,8 @@ return k;
 void adam_apply(float*p,const float*g,float*m,float*v,size_t n,
 const AdamConstants*k)
 {
-/*145:*/
-#line 2483 "attention.w"
+/*149:*/
+#line 2526 "attention.w"
 
 const AdamConstants c= *k;
 for(size_t i= 0;i<n;i++){
@@ -652,13 +658,13 @@ v[i]= vi;
 p[i]-= c.step*mi/(sqrtf(vi)*c.inv_bc2+c.eps);
 }
 
-/*:145*/
-#line 2467 "attention.w"
+/*:149*/
+#line 2509 "attention.w"
 
 }
 
-/*:143*//*147:*/
-#line 2501 "attention.w"
+/*:147*//*151:*/
+#line 2544 "attention.w"
 
 void adam_update(float*p,const float*g,float*m,float*v,size_t n,
 double lr,double beta1,double beta2,double eps,long t)
@@ -667,8 +673,8 @@ AdamConstants k= adam_constants(lr,beta1,beta2,eps,t);
 adam_apply(p,g,m,v,n,&k);
 }
 
-/*:147*//*148:*/
-#line 2513 "attention.w"
+/*:151*//*152:*/
+#line 2556 "attention.w"
 
 void optimizer_step(Model*m,double lr)
 {
@@ -678,8 +684,8 @@ AdamConstants c= adam_constants(lr,0.9,0.999,1e-8,++m->adam_t);
 for(int k= 0;k<N_TENSORS;k++)adam_tensor(m,k,spec_numel(&s[k]),&c);
 }
 
-/*:148*//*151:*/
-#line 2579 "attention.w"
+/*:152*//*155:*/
+#line 2623 "attention.w"
 
 float train_step(Model*m,const Example*ex,double lr)
 {
@@ -693,8 +699,8 @@ m->act.d_enc_rows);
 return loss;
 }
 
-/*:151*//*159:*/
-#line 2801 "attention.w"
+/*:155*//*164:*/
+#line 2850 "attention.w"
 
 int train_pairs(Model*m,const Example*ex,int n,long epochs,double lr,int threads,
 float*loss)
@@ -706,8 +712,8 @@ if(threads<2||!p||steps<1){
 for(long k= 0;k<steps;k++)loss[k]= train_step(m,&ex[k%n],lr);
 return 1;
 }
-/*160:*/
-#line 2819 "attention.w"
+/*165:*/
+#line 2869 "attention.w"
 
 p->m= m;
 p->ex= ex;
@@ -719,11 +725,11 @@ atomic_store(&p->encoded,0);
 atomic_store(&p->decoded,0);
 post_job(p);
 
-/*:160*/
-#line 2812 "attention.w"
+/*:165*/
+#line 2861 "attention.w"
 
-/*161:*/
-#line 2833 "attention.w"
+/*166:*/
+#line 2883 "attention.w"
 
 for(long k= 0;k<steps;k++){
 Deferred d[N_DEC_DEFERRED];
@@ -735,16 +741,16 @@ AdamConstants c= adam_constants(lr,0.9,0.999,1e-8,p->t0+k+1);
 update_half(m,d,N_DEC_DEFERRED,DEC_EMB,N_TENSORS-1,&c,m->act.d_rows);
 }
 
-/*:161*/
-#line 2813 "attention.w"
+/*:166*/
+#line 2862 "attention.w"
 
 wait_until(&p->finished,atomic_load(&p->job));
 m->adam_t+= steps;
 return 2;
 }
 
-/*:159*//*164:*/
-#line 2872 "attention.w"
+/*:164*//*169:*/
+#line 2922 "attention.w"
 
 int argmax(const float*x,int n)
 {
@@ -760,8 +766,8 @@ const Config*c= &m->cfg;
 int H= c->H,L= c->L,V= c->V_out,n= 0;
 encoder_forward(m,src,T);
 memcpy(a->dec_h,a->enc_h+(size_t)T*H,(size_t)H*sizeof(float));
-/*165:*/
-#line 2891 "attention.w"
+/*170:*/
+#line 2942 "attention.w"
 
 int token= SOS_TOKEN;
 for(int t= 0;t<L;t++){
@@ -775,14 +781,14 @@ if(token==EOS_TOKEN)break;
 out[n++]= token;
 }
 
-/*:165*/
-#line 2887 "attention.w"
+/*:170*/
+#line 2937 "attention.w"
 
 return n;
 }
 
-/*:164*/
-#line 976 "attention.w"
+/*:169*/
+#line 988 "attention.w"
 
 
-/*:53*/
+/*:54*/

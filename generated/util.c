@@ -38,7 +38,7 @@ return p;
 }
 
 /*:11*//*12:*/
-#line 333 "attention.w"
+#line 334 "attention.w"
 
 void*xrealloc(void*p,size_t size)
 {

@@ -1,5 +1,5 @@
 /*15:*/
-#line 384 "attention.w"
+#line 386 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
@@ -7,7 +7,7 @@
 #include <errno.h> 
 #include <utf8proc.h> 
 /*16:*/
-#line 398 "attention.w"
+#line 400 "attention.w"
 
 static uint32_t word_hash(const char*w)
 {
@@ -20,12 +20,12 @@ return h;
 }
 
 /*:16*//*17:*/
-#line 415 "attention.w"
+#line 417 "attention.w"
 
 static int*vocab_probe(const Vocab*v,const char*w)
 {
 /*18:*/
-#line 423 "attention.w"
+#line 425 "attention.w"
 
 uint32_t mask= (uint32_t)v->nslot-1;
 uint32_t i= word_hash(w)&mask;
@@ -34,12 +34,12 @@ i= (i+1)&mask;
 return&v->slot[i];
 
 /*:18*/
-#line 418 "attention.w"
+#line 420 "attention.w"
 
 }
 
 /*:17*//*20:*/
-#line 441 "attention.w"
+#line 443 "attention.w"
 
 int vocab_find(const Vocab*v,const char*w)
 {
@@ -48,7 +48,7 @@ return*s?*s-1:-1;
 }
 
 /*:20*//*21:*/
-#line 451 "attention.w"
+#line 453 "attention.w"
 
 int vocab_add(Vocab*v,const char*w)
 {
@@ -61,7 +61,7 @@ v->word= xrealloc(v->word,(size_t)v->cap*sizeof*v->word);
 v->word[v->n]= xstrdup(w);
 *s= ++v->n;
 if(2*v->n> v->nslot)/*22:*/
-#line 466 "attention.w"
+#line 469 "attention.w"
 
 {
 free(v->slot);
@@ -71,13 +71,13 @@ for(int k= 0;k<v->n;k++)*vocab_probe(v,v->word[k])= k+1;
 }
 
 /*:22*/
-#line 462 "attention.w"
+#line 464 "attention.w"
 
 return v->n-1;
 }
 
 /*:21*//*23:*/
-#line 475 "attention.w"
+#line 478 "attention.w"
 
 void vocab_init(Vocab*v)
 {
@@ -101,7 +101,7 @@ v->n= v->cap= v->nslot= 0;
 }
 
 /*:23*//*24:*/
-#line 499 "attention.w"
+#line 502 "attention.w"
 
 void vocab_add_sentence(Vocab*v,const char*s)
 {
@@ -118,7 +118,7 @@ if(*s==' ')s++;
 }
 
 /*:24*//*26:*/
-#line 529 "attention.w"
+#line 532 "attention.w"
 
 int tokenize(const Vocab*v,const char*s,int*ids,int max,
 const char*where,const char*language)
@@ -135,7 +135,7 @@ word[k]= '\0';
 s+= k;
 if(*s==' ')s++;
 if(k> 0)/*27:*/
-#line 549 "attention.w"
+#line 553 "attention.w"
 
 {
 int id= vocab_find(v,word);
@@ -149,17 +149,17 @@ ids[n++]= id;
 }
 
 /*:27*/
-#line 544 "attention.w"
+#line 547 "attention.w"
 
 }
 return n;
 }
 
 /*:26*/
-#line 390 "attention.w"
+#line 392 "attention.w"
 
-/*35:*/
-#line 670 "attention.w"
+/*36:*/
+#line 678 "attention.w"
 
 typedef struct{char*s;size_t n,cap;int pending;}Out;
 
@@ -174,8 +174,8 @@ o->pending= 0;
 o->s[o->n++]= c;
 }
 
-/*:35*//*36:*/
-#line 687 "attention.w"
+/*:36*//*37:*/
+#line 695 "attention.w"
 
 char*normalize_sentence(const char*s,size_t len,size_t*bad)
 {
@@ -191,8 +191,8 @@ if(bad)*bad= i;
 return NULL;
 }
 i+= (size_t)k;
-/*37:*/
-#line 712 "attention.w"
+/*38:*/
+#line 720 "attention.w"
 
 utf8proc_int32_t piece[16];
 int boundclass= 0;
@@ -208,19 +208,19 @@ out_put(&o,(char)d);
 }else o.pending= 1;
 }
 
-/*:37*/
-#line 702 "attention.w"
+/*:38*/
+#line 710 "attention.w"
 
 }
 o.s[o.n]= '\0';
 return o.s;
 }
 
-/*:36*/
-#line 391 "attention.w"
+/*:37*/
+#line 393 "attention.w"
 
 /*29:*/
-#line 568 "attention.w"
+#line 572 "attention.w"
 
 static const char*const seed_pairs[][2]= {
 {"i am a student","je suis etudiant"},
@@ -230,7 +230,7 @@ static const char*const seed_pairs[][2]= {
 {"they are artists","ils sont artistes"}};
 
 /*:29*//*31:*/
-#line 590 "attention.w"
+#line 595 "attention.w"
 
 static void pairs_push(PairList*pl,char*src,char*tgt,int line)
 {
@@ -240,6 +240,9 @@ pl->pair= xrealloc(pl->pair,(size_t)pl->cap*sizeof*pl->pair);
 }
 pl->pair[pl->n++]= (Pair){src,tgt,line};
 }
+
+/*:31*//*32:*/
+#line 607 "attention.w"
 
 void pairs_seed(PairList*pl)
 {
@@ -261,8 +264,8 @@ free(pl->origin);
 *pl= (PairList){0};
 }
 
-/*:31*//*32:*/
-#line 623 "attention.w"
+/*:32*//*33:*/
+#line 631 "attention.w"
 
 void pairs_vocabularies(const PairList*pl,Vocab*vin,Vocab*vout)
 {
@@ -274,8 +277,8 @@ vocab_add_sentence(vout,pl->pair[k].tgt);
 }
 }
 
-/*:32*//*41:*/
-#line 763 "attention.w"
+/*:33*//*42:*/
+#line 772 "attention.w"
 
 static int count_words(const char*s)
 {
@@ -297,8 +300,8 @@ if(strncmp(en,prefixes[k],strlen(prefixes[k]))==0)return 1;
 return 0;
 }
 
-/*:41*//*42:*/
-#line 785 "attention.w"
+/*:42*//*43:*/
+#line 794 "attention.w"
 
 int pairs_read(PairList*pl,const char*path,int filter,int max_length)
 {
@@ -312,8 +315,8 @@ ssize_t len;
 int lineno= 0,status= 0;
 while((len= getline(&line,&cap,f))>=0){
 lineno++;
-/*44:*/
-#line 817 "attention.w"
+/*45:*/
+#line 827 "attention.w"
 
 while(len> 0&&(line[len-1]=='\n'||line[len-1]=='\r'))len--;
 line[len]= '\0';
@@ -338,11 +341,11 @@ status= kit_fail("%s:%d: the %s sentence is empty",path,lineno,
 break;
 }
 
-/*:44*/
-#line 798 "attention.w"
+/*:45*/
+#line 807 "attention.w"
 
-/*45:*/
-#line 841 "attention.w"
+/*46:*/
+#line 852 "attention.w"
 
 pl->lines_read++;
 size_t bad= 0;
@@ -366,12 +369,12 @@ free(nfr);
 pl->dropped++;
 }
 
-/*:45*/
-#line 799 "attention.w"
+/*:46*/
+#line 808 "attention.w"
 
 }
-/*43:*/
-#line 810 "attention.w"
+/*44:*/
+#line 819 "attention.w"
 
 if(status==0&&ferror(f))
 status= kit_fail("%s: read error after line %d",path,lineno);
@@ -379,8 +382,8 @@ if(status==0&&pl->n==0)
 status= kit_fail("%s: no pair of its %d lines passes the %s filter",
 path,lineno,filter==FILTER_TUTORIAL?"tutorial":"length");
 
-/*:43*/
-#line 801 "attention.w"
+/*:44*/
+#line 810 "attention.w"
 
 free(line);
 fclose(f);
@@ -388,8 +391,8 @@ if(status)pairs_free(pl);
 return status;
 }
 
-/*:42*//*48:*/
-#line 883 "attention.w"
+/*:43*//*49:*/
+#line 894 "attention.w"
 
 int make_examples(const PairList*pl,const Vocab*vin,const Vocab*vout,
 int max_length,int append_eos,Example**out)
@@ -402,8 +405,8 @@ char where[600];
 for(int k= 0;k<pl->n;k++){
 if(pl->pair[k].line)snprintf(where,sizeof where,"%.500s:%d",pl->origin,pl->pair[k].line);
 else snprintf(where,sizeof where,"%.500s pair %d",pl->origin,k+1);
-/*49:*/
-#line 904 "attention.w"
+/*50:*/
+#line 915 "attention.w"
 
 int n= tokenize(vin,pl->pair[k].src,ex[k].src,max_length,where,"English");
 int m= n<0?-1:tokenize(vout,pl->pair[k].tgt,ex[k].tgt,
@@ -420,16 +423,16 @@ if(append_eos)ex[k].tgt[m++]= EOS_TOKEN;
 ex[k].src_len= n;
 ex[k].tgt_len= m;
 
-/*:49*/
-#line 895 "attention.w"
+/*:50*/
+#line 906 "attention.w"
 
 }
 *out= ex;
 return 0;
 }
 
-/*:48*/
-#line 392 "attention.w"
+/*:49*/
+#line 394 "attention.w"
 
 
 /*:15*/
