@@ -396,7 +396,11 @@ typedef struct {
 @ The hash function is FNV-1a, 32 bits: for each byte, exclusive-or it into
 the hash and multiply by the FNV prime $2^{24}+2^8+\.{0x93}$. It is short,
 it mixes the bytes of short strings well, and it is the same on every machine.
+For example, \.{<SOS>} hashes to 2509806948 and \.{i} to 3960223172. Their
+low five bits are both 4, so in a table of 32 slots they share the home slot
+4: \.{i}, added after \.{<SOS>}, finds slot 4 taken and walks on to slot 5.
 @^FNV-1a hash@>
+@^worked numbers@>
 @<Vocabulary functions@>=
 static uint32_t word_hash(const char *w)
 {
@@ -1376,13 +1380,19 @@ Computed as written it overflows as soon as a score passes about 88
 ($e^{89}$ is beyond the largest float). Subtracting the largest score $m$ from
 every score changes nothing in exact arithmetic (the factor $e^{-m}$ cancels)
 and makes every exponent at most zero, so nothing overflows and at least one
-term of the sum is 1, so nothing divides by zero.
+term of the sum is 1, so nothing divides by zero. For example, the scores
+$(1,2,3)$ become $(-2,-1,0)$, the exponentials $0.1353+0.3679+1=1.5032$, and
+the weights $(0.0900,0.2447,0.6652)$; the scores $(1001,1002,1003)$ give the
+same weights, where $e^{1003}$ itself would overflow even a double.
 @^softmax@>
+@^worked numbers@>
 @^numerical stability@>
 
 The {\it log-softmax\/} is the logarithm of the softmax, and the same trick
 gives it without ever taking the logarithm of a tiny number:
 $$\log\softmax(s)_i=s_i-m-\log\sum_j e^{s_j-m}.$$
+For the scores $(1,2,3)$ the log-softmax is $(-2.4076,-1.4076,-0.4076)$,
+since $m+\log\sum_je^{s_j-m}=3+\log1.5032=3.4076$.
 Both functions work on $B$ rows of $n$ numbers. They are exercise~3.
 @^log-softmax@>
 @<Layer functions@>=
@@ -1470,6 +1480,15 @@ number into $(0,1)$, and $\odot$ multiplies element by element. The {\it
 update gate\/} $z$ chooses, unit by unit, between keeping the old state
 ($z=1$) and taking the candidate $n$ ($z=0$); the {\it reset gate\/} $r$
 decides how much of the old state goes into the candidate.
+
+One unit by hand: let its six products be $g_{i,r}=0.5$, $g_{h,r}=-0.3$,
+$g_{i,z}=0.1$, $g_{h,z}=0.4$, $g_{i,n}=0.3$, $g_{h,n}=-0.6$ (the six linear
+terms of the equations, biases included) and its old state $h=0.8$. Then
+$r=\sigmoid(0.2)=0.5498$, $z=\sigmoid(0.5)=0.6225$,
+$n=\tanh(0.3+0.5498\cdot(-0.6))=\tanh(-0.0299)=-0.0299$, and
+$h'=0.3775\cdot(-0.0299)+0.6225\cdot0.8=0.4867$: the update gate keeps most of
+the old state.
+@^worked numbers@>
 @^reset gate@>
 @^update gate@>
 
@@ -1560,6 +1579,11 @@ $$w=\softmax(s),\qquad w_i\ge0,\quad \sum_i w_i=1,$$
 and the {\it context\/} is the weighted average of the encoder's outputs
 $o_1,\dots,o_L$ (the rows of a matrix $O\in\reals^{L\times H}$):
 $$c=\sum_{i=1}^L w_i\,o_i=O^{\top}w.$$
+For a sentence of three words with $H=2$ and the outputs $o_1=(1,0)$,
+$o_2=(0,1)$, $o_3=(1,1)$, the scores $(1,2,3)$ give the weights
+$(0.0900,0.2447,0.6652)$ of the softmax's example, and the context is
+$c=0.0900\,o_1+0.2447\,o_2+0.6652\,o_3=(0.7553,0.9100)$: mostly the third word.
+@^worked numbers@>
 This is exercise~5. For each of $B$ rows it does $LH$ multiply-adds; the
 encoder outputs of row $b$ start at |enc_out+b*L*H|.
 @<Layer functions@>=
@@ -1922,7 +1946,11 @@ The gradient with respect to the logits is the predicted distribution minus
 the one-hot distribution of the right word: it pushes the right word's logit
 up and every other logit down, each in proportion to its probability. The
 function writes (not adds) the gradient of the summed loss of $B$ rows.
-This is the second half of exercise~6.
+This is the second half of exercise~6. With the logits $(1,2,3)$ of the
+softmax's example and the second word right, the loss is $-\ell_2=1.4076$ and
+its gradient $p-{\rm onehot}(y)=(0.0900,-0.7553,0.6652)$; its entries add up
+to zero, as they always do.
+@^worked numbers@>
 @^log-softmax, gradient of@>
 @<Layer functions@>=
 void nll_backward(float *dlogits, const float *logp, const int *target, int B, int V)
@@ -2138,6 +2166,14 @@ That is all the per-unit work, exercise~7. The products
 $g_i=W_ix+b_i$ and $g_h=W_hh+b_h$ are linear layers, and their backward
 pass, $\bar x=W_i^{\top}\bar g_i$ and $\bar h\mathrel{+}=W_h^{\top}\bar g_h$
 with the weight gradients, is the linear layer's.
+
+For the unit of the example in the chapter on layers, with $\bar h'=1$:
+$\bar n=1-z=0.3775$, $\bar a_n=0.3775\,(1-n^2)=0.3772$, $\bar z=h-n=0.8299$,
+so $\bar g_{i,z}=\bar g_{h,z}=0.8299\cdot z(1-z)=0.1950$; then
+$\bar r=\bar a_ng_{h,n}=-0.2263$ and $\bar g_{i,r}=\bar g_{h,r}=\bar
+r\,r(1-r)=-0.0560$; $\bar g_{i,n}=0.3772$, $\bar g_{h,n}=\bar a_nr=0.2074$, and
+the direct part of $\bar h$ is $z=0.6225$.
+@^worked numbers@>
 @<Per-element math shared by CPU and GPU@>=
 KIT_HD static inline void gru_unit_backward(float dh_new, float h, const GruCache *c,
   float *dgir, float *dgiz, float *dgin, float *dghn, float *dh)
@@ -2198,6 +2234,15 @@ $$\bar s_k=\sum_i\bar w_i\,w_i([i=k]-w_k)=w_k\Bigl(\bar w_k-\sum_iw_i\bar w_i\Bi
 In words: a score's gradient is its weight times how much its $\bar w$ exceeds
 the weighted average of all the $\bar w$'s. The function writes $\bar s$ and
 adds to $\bar O$. This is exercise~8. It costs $2LH$ multiply-adds a row.
+
+For the three-word example of the forward pass, with $\bar c=(1,-1)$: $\bar
+w=(\bar c\cdot o_i)_i=(1,-1,0)$, their weighted average is
+$0.0900-0.2447=-0.1547$, and $\bar s_k=w_k(\bar w_k+0.1547)$ gives $\bar
+s=(0.1040,-0.2069,0.1029)$ (to four places, from the unrounded weights). It
+adds up to zero: adding the same number to every score would change nothing.
+Each $\bar o_i$ gets $w_i\bar c$, from $(0.0900,-0.0900)$ to
+$(0.6652,-0.6652)$.
+@^worked numbers@>
 @<Layer functions@>=
 void attention_backward(float *dscores, float *denc_out, const float *dctx,
   const float *w, const float *enc_out, int B, int L, int H)
@@ -2469,7 +2514,12 @@ Where a parameter's gradient keeps its sign from step to step, $\hat m$ is
 about $g$ and $\sqrt{\hat v}$ about $|g|$, so $\hat m/\sqrt{\hat v}\approx\pm1$:
 the parameter moves by about the learning rate $\alpha$, whatever the scale of
 its gradient. Where the sign keeps changing, $\hat m$ averages towards zero
-and the steps shrink. The notebook uses
+and the steps shrink. At the first step the corrections are exact:
+$m=(1-\beta_1)g$ and $v=(1-\beta_2)g^2$, so $\hat m=g$, $\hat v=g^2$, and the
+step is $\alpha g/(|g|+\epsilon)$, that is $\alpha\,{\rm sign}(g)$ unless $|g|$
+is as small as $\epsilon$. With $\alpha=0.01$, the gradients $0.5$ and
+$-0.002$ give the steps $0.0100$ and $-0.0100$ alike, and a gradient of
+$10^{-8}$ gives $0.0050$. The notebook uses
 $\alpha=0.01$, $\beta_1=0.9$, $\beta_2=0.999$, $\epsilon=10^{-8}$, with two
 optimizers, one for the encoder and one for the decoder; they take the same
 steps with the same settings, so one Adam over the whole buffer is the same
@@ -3634,7 +3684,11 @@ const Colormap colormap_ylorrd = {"ylorrd", {9, 9, 9}, {EIGHTHS, EIGHTHS, EIGHTH
 @ The colour of $t$ is found channel by channel: find the segment
 $x_k\le t\le x_{k+1}$ of the channel's control points and interpolate
 linearly between the values at its ends. A $t$ outside $[0,1]$ (and a NaN,
-which can come from a broken model) is first clamped to the nearest end.
+which can come from a broken model) is first clamped to the nearest end. For
+example, `bone' at $t=0.5$: red is on its first segment,
+$0.5/0.746032\cdot0.652778=0.4375$; green on its second,
+$0.319444+{0.5-0.365079\over0.746032-0.365079}\,(0.777778-0.319444)=0.4818$;
+blue on its second too, $0.5625$.
 This is exercise~11: the colour of a heatmap cell from the colormap.
 
 \PB{matplotlib} does one thing more: it samples the colormap at 256 points
