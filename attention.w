@@ -120,6 +120,9 @@
 
 @* What attention is for.
 @^attention@>
+@^encoder--decoder@>
+@^notebook, the@>
+@^Transformer@>
 A translator reads a sentence in one language and writes it in another. The
 simplest neural translator, the {\it encoder--decoder}, does it in two halves.
 The encoder reads the English words one at a time and folds them into a single
@@ -143,6 +146,8 @@ every line of it, in the manner of Knuth's literate programs~\cite{cweb}: one
 document is both the book and the program. It starts where a \PB{PyTorch}
 notebook, {\it Attention Mechanism in Sequence-to-Sequence (Seq2Seq)
 Models\/}~\cite{notebook} ({\it the notebook\/} from now on), starts:
+@^literate programming@>
+@^PyTorch parity@>
 five English sentences and their French translations, a GRU encoder~\cite{cho},
 a decoder with attention~\cite{bahdanau}, teacher forcing, greedy decoding and
 heatmaps of the attention weights. Its model is the one of \PB{PyTorch}'s
@@ -1092,7 +1097,7 @@ every load of |param_mem[i]| as possibly depending on the store to
 |m_mem[i]|, and waits ({\it 4K aliasing\/}). Carving the four out of one
 block, each shifted by a further 64 floats, avoids it; it made Adam about a
 third faster on the machine this was written on.
-@^4K aliasing@>
+@:aliasing, 4K}{4K aliasing@>
 @^memory layout@>
 @<Carve the four buffers out of one allocation@>=
 size_t stride = (m->n_params + 64 + 15) / 16 * 16 + 64;
@@ -1137,6 +1142,7 @@ distribution $N(0,1)$. Every weight and bias of a linear layer with $C$ inputs
 is uniform on $[-1/\sqrt C,1/\sqrt C]$, and so is every GRU parameter, with
 $C=H$.
 @^initialisation@>
+@^PyTorch parity@>
 
 The random numbers come from |erand48|, the 48-bit linear congruential
 generator that POSIX specifies exactly, so a seed gives the same model on
@@ -1492,6 +1498,7 @@ the old state.
 @^reset gate@>
 @^update gate@>
 
+@^PyTorch parity@>
 These are exactly the equations of \PB{PyTorch}'s \.{nn.GRU}, and the details
 matter if the kit is to match it: the gates come in the order $r,z,n$ in the
 stacked matrices $W_i\in\reals^{3H\times C}$ and $W_h\in\reals^{3H\times H}$; there
@@ -1570,6 +1577,7 @@ void gru_cell_forward(float *h_new, GruCache *cache, const float *gi,
 @*1 The attention weights and the context.
 @^attention weights@>
 @^context vector@>
+@^attention@>
 Attention has two halves. The first computes one {\it score\/} $s_i$ for each
 of the $L$ places $i$ that the decoder may look at; the ways to do that differ
 from model to model (the next chapters show the notebook's, and what is wrong
@@ -1765,6 +1773,8 @@ Part~II of the book, still to come, adds the content-based kinds, an option
 notebook's on the same pairs.
 @^Bahdanau attention@>
 @^Luong attention@>
+@^content-based attention@>
+@^additive attention@>
 @^masking@>
 @^dropout@>
 
@@ -1905,6 +1915,7 @@ functions {\it add\/} to the gradients of parameters and shared inputs
 (\.{+=}); the gradient buffer is all zeros when a pair's backward pass
 starts (the optimizer zeroes each tensor's gradients after using them). Each function is checked
 against finite differences in the test suite.
+@^finite differences@>
 
 @ The names in the code follow the mathematics. A quantity $q$ of the
 forward pass lives in a field of |Activations| with a name like |dec_h|, and
@@ -2515,6 +2526,7 @@ about $g$ and $\sqrt{\hat v}$ about $|g|$, so $\hat m/\sqrt{\hat v}\approx\pm1$:
 the parameter moves by about the learning rate $\alpha$, whatever the scale of
 its gradient. Where the sign keeps changing, $\hat m$ averages towards zero
 and the steps shrink. At the first step the corrections are exact:
+@^bias correction@>
 $m=(1-\beta_1)g$ and $v=(1-\beta_2)g^2$, so $\hat m=g$, $\hat v=g^2$, and the
 step is $\alpha g/(|g|+\epsilon)$, that is $\alpha\,{\rm sign}(g)$ unless $|g|$
 is as small as $\epsilon$. With $\alpha=0.01$, the gradients $0.5$ and
@@ -3078,6 +3090,7 @@ weights, to the same final loss.
 @* Checkpoints in the safetensors format.
 @^safetensors@>
 @^checkpoint@>
+@^PyTorch parity@>
 A trained model is a file. The kit uses {\it safetensors}, the format that
 \PB{PyTorch} users share models in, so that a model trained by the notebook
 can be translated with here and a model trained here can be loaded into
@@ -5785,7 +5798,8 @@ from the start, \.{make run} trains a translator that cannot translate, and
 each exercise done brings it a step closer to the one that can.
 
 A student answers in a {\it change file}, the way CWEB programs have long
-been adapted without editing them~\cite{cweb}: between \.{@@x} and \.{@@y} the lines of the
+been adapted without editing them~\cite{cweb}:
+@^change files@> between \.{@@x} and \.{@@y} the lines of the
 stub, as they are, and between \.{@@y} and \.{@@z} the student's code. The
 student's code is then code in this literate document: the compiler's
 messages point at the line of the change file, \.{make run} trains the
@@ -5874,6 +5888,7 @@ and the programs whose style this one borrows.
   Structured Documentation}, version 3.0 (Reading, Massachusetts:
   Addison-Wesley, 1994); and Donald E. Knuth, ``Literate programming,'' {\it
   The Computer Journal\/} 27 (1984), 97--111.}
+\def\chapterbreak{\vfil\eject}% the index starts on a page of its own
 
 @* Index.
 Every identifier of the program is listed with the sections where it is used,

@@ -1,5 +1,5 @@
 /*204:*/
-#line 3593 "attention.w"
+#line 3606 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
@@ -14,14 +14,14 @@
 #include <time.h> 
 #include <utf8proc.h> 
 /*206:*/
-#line 3663 "attention.w"
+#line 3676 "attention.w"
 
 const Colormap colormap_bone= {"bone",{3,4,3},
 {{0.0,0.746032,1.0},{0.0,0.365079,0.746032,1.0},{0.0,0.365079,1.0}},
 {{0.0,0.652778,1.0},{0.0,0.319444,0.777778,1.0},{0.0,0.444444,1.0}}};
 
 /*:206*//*207:*/
-#line 3676 "attention.w"
+#line 3689 "attention.w"
 
 #define B8(b) ((b) / 255.0)
 #define EIGHTHS {0.0, 0.125, 0.25, 0.375, 0.5, 0.625, 0.75, 0.875, 1.0}
@@ -31,10 +31,10 @@ const Colormap colormap_ylorrd= {"ylorrd",{9,9,9},{EIGHTHS,EIGHTHS,EIGHTHS},
 {B8(204),B8(160),B8(118),B8(76),B8(60),B8(42),B8(28),B8(38),B8(38)}}};
 
 /*:207*/
-#line 3606 "attention.w"
+#line 3619 "attention.w"
 
 /*215:*/
-#line 3805 "attention.w"
+#line 3818 "attention.w"
 
 typedef struct{
 unsigned char*p;
@@ -53,7 +53,7 @@ b->p[b->n]= 0;
 }
 
 /*:215*//*216:*/
-#line 3824 "attention.w"
+#line 3837 "attention.w"
 
 typedef struct{
 cairo_t*cr;
@@ -66,7 +66,7 @@ int bold;
 }FigFont;
 
 /*:216*//*217:*/
-#line 3840 "attention.w"
+#line 3853 "attention.w"
 
 static void set_font(cairo_t*cr,FigFont f)
 {
@@ -97,7 +97,7 @@ return cr;
 }
 
 /*:217*//*218:*/
-#line 3872 "attention.w"
+#line 3885 "attention.w"
 
 static double text_width(FigFont f,const char*s)
 {
@@ -117,7 +117,7 @@ cairo_font_extents(measurer(),&fe);
 }
 
 /*:218*//*219:*/
-#line 3896 "attention.w"
+#line 3909 "attention.w"
 
 #define ELLIPSIS "\xe2\x80\xa6" 
 static char*fit_text(const char*s,FigFont f,double maxw)
@@ -134,7 +134,7 @@ else memcpy(o,s+k,(size_t)m),o+= m,k+= (size_t)m;
 double ew= text_width(f,ELLIPSIS);
 if(text_width(f,t)<=maxw)return t;
 /*220:*/
-#line 3916 "attention.w"
+#line 3929 "attention.w"
 
 size_t n= strlen(t);
 char*u= xcalloc(n+sizeof ELLIPSIS,1);
@@ -151,13 +151,13 @@ free(t);
 t= u;
 
 /*:220*/
-#line 3911 "attention.w"
+#line 3924 "attention.w"
 
 return t;
 }
 
 /*:219*//*221:*/
-#line 3934 "attention.w"
+#line 3947 "attention.w"
 
 static void svg_text(Buf*b,FigFont f,double x,double y,double angle,const char*s);
 
@@ -180,7 +180,7 @@ cairo_restore(cr);
 }
 
 /*:221*//*222:*/
-#line 3957 "attention.w"
+#line 3970 "attention.w"
 
 static void svg_text(Buf*b,FigFont f,double x,double y,double angle,const char*s)
 {
@@ -200,7 +200,7 @@ buf_add(b,"</text>\n",8);
 }
 
 /*:222*//*223:*/
-#line 3976 "attention.w"
+#line 3989 "attention.w"
 
 static void fill_box(cairo_t*cr,double x,double y,double w,double h,
 const double rgb[3])
@@ -221,7 +221,7 @@ cairo_stroke(cr);
 }
 
 /*:223*//*224:*/
-#line 4003 "attention.w"
+#line 4016 "attention.w"
 
 static double nice_step(double lo,double hi,int most,int*decimals)
 {
@@ -247,7 +247,7 @@ return(int)floor((hi-*first)/ *step+1e-6)+1;
 }
 
 /*:224*//*225:*/
-#line 4038 "attention.w"
+#line 4051 "attention.w"
 
 #define PAGE_W 720.0
 #define PAGE_H 432.0
@@ -263,7 +263,7 @@ static const FigFont axis_font= {12.0,1};
 static const FigFont title_font= {13.0,1};
 
 /*:225*//*226:*/
-#line 4059 "attention.w"
+#line 4072 "attention.w"
 
 static double turned_depth(FigFont f,const char*s)
 {
@@ -280,7 +280,7 @@ canvas_text(cv,f,x-(a+desc)*M_SQRT1_2,y+(asc+a)*M_SQRT1_2,-45.0,s);
 }
 
 /*:226*//*227:*/
-#line 4077 "attention.w"
+#line 4090 "attention.w"
 
 typedef struct{
 char**row,**col,*title;
@@ -291,7 +291,7 @@ double first,step;
 }HeatmapTexts;
 
 /*:227*//*228:*/
-#line 4087 "attention.w"
+#line 4100 "attention.w"
 
 static void fit_labels(const Heatmap*h,HeatmapTexts*t)
 {
@@ -306,7 +306,7 @@ t->col[j]= fit_text(h->col_words[j],t->col_font,LABEL_MAX);
 }
 
 /*:228*//*229:*/
-#line 4102 "attention.w"
+#line 4115 "attention.w"
 
 static void heatmap_texts(const Heatmap*h,HeatmapTexts*t)
 {
@@ -316,7 +316,7 @@ t->row_font= t->col_font= tick_font;
 fit_labels(h,t);
 t->title= fit_text(h->title?h->title:"",title_font,PAGE_W-2*MARGIN);
 /*231:*/
-#line 4127 "attention.w"
+#line 4140 "attention.w"
 
 double lo= INFINITY,hi= -INFINITY;
 for(int i= 0;i<h->rows;i++)
@@ -334,12 +334,12 @@ t->vmin= lo,t->vmax= hi;
 t->nticks= nice_ticks(lo,hi,8,&t->first,&t->step,&t->decimals);
 
 /*:231*/
-#line 4110 "attention.w"
+#line 4123 "attention.w"
 
 }
 
 /*:229*//*230:*/
-#line 4114 "attention.w"
+#line 4127 "attention.w"
 
 static void heatmap_texts_free(const Heatmap*h,HeatmapTexts*t)
 {
@@ -351,7 +351,7 @@ free(t->title);
 }
 
 /*:230*//*250:*/
-#line 4472 "attention.w"
+#line 4485 "attention.w"
 
 static cairo_status_t buf_write(void*closure,const unsigned char*data,unsigned int n)
 {
@@ -360,7 +360,7 @@ return CAIRO_STATUS_SUCCESS;
 }
 
 /*:250*//*251:*/
-#line 4490 "attention.w"
+#line 4503 "attention.w"
 
 static void pdf_fix_date(cairo_surface_t*s)
 {
@@ -380,7 +380,7 @@ cairo_pdf_surface_set_metadata(s,CAIRO_PDF_METADATA_CREATE_DATE,date);
 }
 
 /*:251*//*259:*/
-#line 4656 "attention.w"
+#line 4669 "attention.w"
 
 #define CURVE_W 576.0
 #define CURVE_H 360.0
@@ -398,7 +398,7 @@ return a->from+t*(a->to-a->from);
 }
 
 /*:259*//*260:*/
-#line 4676 "attention.w"
+#line 4689 "attention.w"
 
 static void axis_range(Axis*a,double lo,double hi,int allow_log)
 {
@@ -419,7 +419,7 @@ a->hi= ceil(hi/step-1e-9)*step;
 }
 
 /*:260*//*261:*/
-#line 4697 "attention.w"
+#line 4710 "attention.w"
 
 static void tick_label(char*s,size_t size,double v,int is_log,int decimals)
 {
@@ -438,7 +438,7 @@ for(char*d= digits;*d;d++)strncat(s,sup[*d-'0'],size-strlen(s)-1);
 }
 
 /*:261*//*262:*/
-#line 4717 "attention.w"
+#line 4730 "attention.w"
 
 #define MAX_TICKS 200
 typedef struct{
@@ -453,7 +453,7 @@ static void axis_ticks(const Axis*a,Ticks*t)
 t->n= 0;
 if(a->log){
 /*263:*/
-#line 4745 "attention.w"
+#line 4758 "attention.w"
 
 int d0= (int)lround(log10(a->lo)),d1= (int)lround(log10(a->hi));
 int every= (d1-d0+7)/8;
@@ -469,7 +469,7 @@ t->n++;
 }
 
 /*:263*/
-#line 4730 "attention.w"
+#line 4743 "attention.w"
 
 return;
 }
@@ -484,15 +484,15 @@ tick_label(t->label[t->n],sizeof t->label[0],t->v[t->n],0,dec);
 }
 
 /*:262*/
-#line 3607 "attention.w"
+#line 3620 "attention.w"
 
 /*208:*/
-#line 3700 "attention.w"
+#line 3713 "attention.w"
 
 void colormap_color(const Colormap*cm,double w,double rgb[3])
 {
 /*209:*/
-#line 3707 "attention.w"
+#line 3720 "attention.w"
 
 if(!(w> 0.0))w= 0.0;
 if(w> 1.0)w= 1.0;
@@ -505,12 +505,12 @@ rgb[ch]= v[k]+t*(v[k+1]-v[k]);
 }
 
 /*:209*/
-#line 3703 "attention.w"
+#line 3716 "attention.w"
 
 }
 
 /*:208*//*211:*/
-#line 3728 "attention.w"
+#line 3741 "attention.w"
 
 const Colormap*colormap_find(const char*name)
 {
@@ -520,7 +520,7 @@ return NULL;
 }
 
 /*:211*//*232:*/
-#line 4145 "attention.w"
+#line 4158 "attention.w"
 
 static int layout_heatmap(const Heatmap*h,const HeatmapTexts*t,HeatmapLayout*lay)
 {
@@ -537,7 +537,7 @@ snprintf(s,sizeof s,"%.*f",t->decimals,t->first+k*t->step+0.0);
 cbw= fmax(cbw,text_width(tick_font,s));
 }
 /*233:*/
-#line 4169 "attention.w"
+#line 4182 "attention.w"
 
 double title_asc,title_desc;
 font_metrics(title_font,&title_asc,&title_desc);
@@ -558,14 +558,14 @@ lay->colorbar= (FigBox){PAGE_W-right+CBAR_GAP,top,cw,ch};
 lay->vmin= t->vmin,lay->vmax= t->vmax;
 
 /*:233*/
-#line 4160 "attention.w"
+#line 4173 "attention.w"
 
 return lay->cells.w>=10.0&&lay->cells.h>=10.0?0:
 kit_fail("heatmap: the labels leave no room for the cells");
 }
 
 /*:232*//*234:*/
-#line 4197 "attention.w"
+#line 4210 "attention.w"
 
 static int heatmap_prepare(const Heatmap*h,HeatmapTexts*t,HeatmapLayout*lay)
 {
@@ -585,7 +585,7 @@ return 0;
 }
 
 /*:234*//*235:*/
-#line 4217 "attention.w"
+#line 4230 "attention.w"
 
 static int heatmap_check(const Heatmap*h)
 {
@@ -604,7 +604,7 @@ return 0;
 }
 
 /*:235*//*237:*/
-#line 4241 "attention.w"
+#line 4254 "attention.w"
 
 static void draw_heatmap(Canvas*cv,const Heatmap*h,const HeatmapTexts*t,
 const HeatmapLayout*lay)
@@ -620,7 +620,7 @@ colormap_color(h->cm,(v-lay->vmin)/(lay->vmax-lay->vmin),rgb);
 fill_box(cr,c->x+j*colw,c->y+i*rowh,colw,rowh,rgb);
 }
 /*238:*/
-#line 4265 "attention.w"
+#line 4278 "attention.w"
 
 int seaborn= h->style==HEATMAP_SEABORN;
 for(int j= seaborn?0:1;j<=(seaborn?h->cols:h->cols-1);j++)
@@ -640,10 +640,10 @@ for(int i= 0;i<h->rows;i++)
 line(cr,c->x,c->y+(i+0.5)*rowh,c->x-TICK_LEN,c->y+(i+0.5)*rowh,0.8,0.0);
 
 /*:238*/
-#line 4255 "attention.w"
+#line 4268 "attention.w"
 
 /*239:*/
-#line 4288 "attention.w"
+#line 4301 "attention.w"
 
 const FigBox*b= &lay->colorbar;
 cairo_pattern_t*grad= cairo_pattern_create_linear(0.0,b->y+b->h,0.0,b->y);
@@ -658,7 +658,7 @@ cairo_rectangle(cr,b->x,b->y,b->w,b->h);
 cairo_fill(cr);
 cairo_pattern_destroy(grad);
 /*240:*/
-#line 4306 "attention.w"
+#line 4319 "attention.w"
 
 if(!seaborn){
 cairo_set_source_rgb(cr,0.0,0.0,0.0);
@@ -678,14 +678,14 @@ canvas_text(cv,tick_font,b->x+b->w+TICK_LEN+TICK_PAD,y+(asc-desc)/2,0.0,s);
 }
 
 /*:240*/
-#line 4301 "attention.w"
+#line 4314 "attention.w"
 
 
 /*:239*/
-#line 4256 "attention.w"
+#line 4269 "attention.w"
 
 /*241:*/
-#line 4327 "attention.w"
+#line 4340 "attention.w"
 
 double rasc,rdesc;
 font_metrics(t->row_font,&rasc,&rdesc);
@@ -696,7 +696,7 @@ for(int j= 0;j<h->cols;j++)
 turned_label(cv,t->col_font,c->x+(j+0.5)*colw,c->y+c->h+TICK_LEN+TICK_PAD,
 t->col[j]);
 /*242:*/
-#line 4347 "attention.w"
+#line 4360 "attention.w"
 
 static const char*xtitle= "Input Words (English)",*ytitle= "Output Words (French)",
 *ctitle= "Attention Weight";
@@ -710,7 +710,7 @@ canvas_text(cv,tick_font,lay->width-MARGIN-desc,b->y+(b->h+ct)/2,-90.0,ctitle);
 else canvas_text(cv,tick_font,lay->width-MARGIN-asc,b->y+(b->h-ct)/2,90.0,ctitle);
 
 /*:242*/
-#line 4336 "attention.w"
+#line 4349 "attention.w"
 
 double tw= text_width(title_font,t->title),tx= c->x+(c->w-tw)/2;
 double tasc,tdesc;
@@ -719,12 +719,12 @@ tx= fmax(MARGIN,fmin(tx,lay->width-MARGIN-tw));
 canvas_text(cv,title_font,tx,MARGIN+tasc,0.0,t->title);
 
 /*:241*/
-#line 4257 "attention.w"
+#line 4270 "attention.w"
 
 }
 
 /*:237*//*243:*/
-#line 4361 "attention.w"
+#line 4374 "attention.w"
 
 typedef struct{
 const Heatmap*h;
@@ -745,7 +745,7 @@ return heatmap_check(h)||heatmap_prepare(h,&j->t,&j->lay)?-1:0;
 }
 
 /*:243*//*245:*/
-#line 4393 "attention.w"
+#line 4406 "attention.w"
 
 int figure_format(const char*path)
 {
@@ -759,7 +759,7 @@ return kit_fail("%s: unknown figure format (the name must end in .png, .pdf or .
 }
 
 /*:245*//*246:*/
-#line 4411 "attention.w"
+#line 4424 "attention.w"
 
 int figure_check_path(const char*path)
 {
@@ -778,7 +778,7 @@ return status;
 }
 
 /*:246*//*247:*/
-#line 4430 "attention.w"
+#line 4443 "attention.w"
 
 int write_file_atomic(const char*path,const void*data,size_t n)
 {
@@ -794,7 +794,7 @@ mode_t mask= umask(0);
 umask(mask);
 fchmod(fd,0666&~mask);
 /*248:*/
-#line 4450 "attention.w"
+#line 4463 "attention.w"
 
 const char*p= data;
 size_t left= n;
@@ -811,14 +811,14 @@ if(ok&&rename(tmp,path)!=0)ok= 0,kit_fail("%s: cannot write: %s",path,strerror(e
 if(!ok)unlink(tmp);
 
 /*:248*/
-#line 4444 "attention.w"
+#line 4457 "attention.w"
 
 free(tmp);
 return ok?0:-1;
 }
 
 /*:247*//*252:*/
-#line 4512 "attention.w"
+#line 4525 "attention.w"
 
 typedef void(*DrawFn)(Canvas*cv,const void*job);
 
@@ -839,7 +839,7 @@ no_hinting(cv.cr);
 if(format==FIGURE_PNG)cairo_scale(cv.cr,FIGURE_PNG_SCALE,FIGURE_PNG_SCALE);
 draw(&cv,job);
 /*253:*/
-#line 4535 "attention.w"
+#line 4548 "attention.w"
 
 cairo_status_t st= cairo_status(cv.cr);
 cairo_destroy(cv.cr);
@@ -866,12 +866,12 @@ free(text.p);
 return st==CAIRO_STATUS_SUCCESS?0:kit_fail("cairo: %s",cairo_status_to_string(st));
 
 /*:253*/
-#line 4531 "attention.w"
+#line 4544 "attention.w"
 
 }
 
 /*:252*//*254:*/
-#line 4565 "attention.w"
+#line 4578 "attention.w"
 
 static int figure_save(const char*path,double w,double h,DrawFn draw,const void*job)
 {
@@ -886,7 +886,7 @@ return status;
 }
 
 /*:254*//*255:*/
-#line 4581 "attention.w"
+#line 4594 "attention.w"
 
 static int figure_image(double w,double h,double scale,DrawFn draw,const void*job,
 FigImage*img)
@@ -911,7 +911,7 @@ return st==CAIRO_STATUS_SUCCESS?0:kit_fail("cairo: %s",cairo_status_to_string(st
 }
 
 /*:255*//*256:*/
-#line 4605 "attention.w"
+#line 4618 "attention.w"
 
 int heatmap_save(const Heatmap*h,const char*path)
 {
@@ -933,7 +933,7 @@ return status;
 }
 
 /*:256*//*264:*/
-#line 4762 "attention.w"
+#line 4775 "attention.w"
 
 typedef struct{
 const Curve*c;
@@ -947,7 +947,7 @@ static int curve_job_begin(CurveJob*j,const Curve*c)
 if(c->n<1||!c->x||!c->y)return kit_fail("loss curve: no points to draw");
 double x0= INFINITY,x1= -INFINITY,y0= INFINITY,y1= -INFINITY;
 /*265:*/
-#line 4789 "attention.w"
+#line 4802 "attention.w"
 
 for(int k= 0;k<c->n;k++){
 if(!isfinite(c->x[k])||!isfinite(c->y[k]))
@@ -957,7 +957,7 @@ y0= fmin(y0,c->y[k]),y1= fmax(y1,c->y[k]);
 }
 
 /*:265*/
-#line 4774 "attention.w"
+#line 4787 "attention.w"
 
 j->c= c;
 axis_range(&j->ax,x0>=0.0&&x0<=1.0?0.0:x0,x1,0);
@@ -968,7 +968,7 @@ j->title= fit_text(c->title?c->title:"",title_font,CURVE_W-2*MARGIN);
 j->xlabel= fit_text(c->xlabel?c->xlabel:"",axis_font,CURVE_W-2*MARGIN);
 j->ylabel= fit_text(c->ylabel?c->ylabel:"",axis_font,CURVE_H-2*MARGIN);
 /*266:*/
-#line 4799 "attention.w"
+#line 4812 "attention.w"
 
 double asc,desc,lasc,ldesc,tasc,tdesc,yw= 0.0;
 font_metrics(tick_font,&asc,&desc);
@@ -982,13 +982,13 @@ j->ay.from= CURVE_H-(MARGIN+lasc+ldesc+LABEL_PAD+asc+desc+TICK_PAD+TICK_LEN);
 j->ay.to= MARGIN+tasc+tdesc+TITLE_PAD;
 
 /*:266*/
-#line 4783 "attention.w"
+#line 4796 "attention.w"
 
 return 0;
 }
 
 /*:264*//*267:*/
-#line 4814 "attention.w"
+#line 4827 "attention.w"
 
 static void curve_job_draw(Canvas*cv,const void*job)
 {
@@ -1003,7 +1003,7 @@ for(int k= 0;k<j->ty.n;k++)
 if(j->ty.major[k])
 line(cr,x0,axis_pos(&j->ay,j->ty.v[k]),x1,axis_pos(&j->ay,j->ty.v[k]),0.5,0.9);
 /*268:*/
-#line 4832 "attention.w"
+#line 4845 "attention.w"
 
 cairo_save(cr);
 cairo_rectangle(cr,x0,y1,x1-x0,y0-y1);
@@ -1021,10 +1021,10 @@ cairo_fill(cr);
 cairo_restore(cr);
 
 /*:268*/
-#line 4827 "attention.w"
+#line 4840 "attention.w"
 
 /*269:*/
-#line 4849 "attention.w"
+#line 4862 "attention.w"
 
 double asc,desc,lasc,ldesc,tasc,tdesc;
 font_metrics(tick_font,&asc,&desc);
@@ -1046,7 +1046,7 @@ canvas_text(cv,tick_font,x0-TICK_LEN-TICK_PAD-w,y+(asc-desc)/2,0.0,
 j->ty.label[k]);
 }
 /*270:*/
-#line 4873 "attention.w"
+#line 4886 "attention.w"
 
 double xw= text_width(axis_font,j->xlabel),yw= text_width(axis_font,j->ylabel);
 double tw= text_width(title_font,j->title);
@@ -1056,16 +1056,16 @@ canvas_text(cv,title_font,fmax(MARGIN,fmin((x0+x1-tw)/2,CURVE_W-MARGIN-tw)),
 MARGIN+tasc,0.0,j->title);
 
 /*:270*/
-#line 4869 "attention.w"
+#line 4882 "attention.w"
 
 
 /*:269*/
-#line 4828 "attention.w"
+#line 4841 "attention.w"
 
 }
 
 /*:267*//*271:*/
-#line 4882 "attention.w"
+#line 4895 "attention.w"
 
 static void curve_job_end(CurveJob*j)
 {
@@ -1093,7 +1093,7 @@ return status;
 }
 
 /*:271*/
-#line 3608 "attention.w"
+#line 3621 "attention.w"
 
 
 /*:204*/

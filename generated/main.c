@@ -1,5 +1,5 @@
 /*290:*/
-#line 5256 "attention.w"
+#line 5269 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
@@ -8,7 +8,7 @@
 #include <getopt.h> 
 #include <time.h> 
 /*276:*/
-#line 4943 "attention.w"
+#line 4956 "attention.w"
 
 #define MAX_OUTS 8
 static int add_out(const char*cmd,const char*path,const char**outs,int*n)
@@ -32,7 +32,7 @@ return 0;
 }
 
 /*:276*//*277:*/
-#line 4966 "attention.w"
+#line 4979 "attention.w"
 
 static void report_figure(const char*path,const char*what,double seconds)
 {
@@ -44,7 +44,7 @@ printf("Wrote %s (%s, %.1f kB, %.1f ms)\n",path,what,size/1000.0,1e3*seconds);
 }
 
 /*:277*//*283:*/
-#line 5103 "attention.w"
+#line 5116 "attention.w"
 
 #include <unistd.h> 
 static const char*loss_log_path;
@@ -62,7 +62,7 @@ loss_log[loss_log_n++]= loss;
 }
 
 /*:283*//*284:*/
-#line 5119 "attention.w"
+#line 5132 "attention.w"
 
 static int loss_log_check(void)
 {
@@ -88,7 +88,7 @@ return status;
 }
 
 /*:284*//*294:*/
-#line 5308 "attention.w"
+#line 5321 "attention.w"
 
 static int parse_long(const char*cmd,const char*opt,const char*s,long lo,
 long hi,long*out)
@@ -106,7 +106,7 @@ return 0;
 }
 
 /*:294*//*295:*/
-#line 5325 "attention.w"
+#line 5338 "attention.w"
 
 static int parse_float(const char*cmd,const char*opt,const char*s,double lo,
 double hi,double*out)
@@ -124,7 +124,7 @@ return 0;
 }
 
 /*:295*//*296:*/
-#line 5343 "attention.w"
+#line 5356 "attention.w"
 
 static double now_seconds(void)
 {
@@ -134,7 +134,7 @@ return(double)ts.tv_sec+1e-9*(double)ts.tv_nsec;
 }
 
 /*:296*//*309:*/
-#line 5585 "attention.w"
+#line 5598 "attention.w"
 
 static char*words_join(const Vocab*v,const int*ids,int n)
 {
@@ -146,13 +146,13 @@ return s;
 }
 
 /*:309*/
-#line 5263 "attention.w"
+#line 5276 "attention.w"
 
 /*273:*/
-#line 4920 "attention.w"
+#line 4933 "attention.w"
 
 /*275:*/
-#line 4932 "attention.w"
+#line 4945 "attention.w"
 
 static const char*heatmap_usage= 
 "usage: attention heatmap --model CKPT --out FILE [--out FILE ...] [OPTIONS] SENTENCE\n"
@@ -165,7 +165,7 @@ static const char*heatmap_usage=
 "                        the notebook) or from 0 to 1\n";
 
 /*:275*//*278:*/
-#line 4976 "attention.w"
+#line 4989 "attention.w"
 
 static int cmd_heatmap(int argc,char**argv)
 {
@@ -178,7 +178,7 @@ opterr= 0;
 optind= 1;
 while(!bad&&(c= getopt_long(argc,argv,":h",longopts,NULL))!=-1)switch(c){
 /*279:*/
-#line 5002 "attention.w"
+#line 5015 "attention.w"
 
 case'm':model= optarg;break;
 case'o':bad= add_out("heatmap",optarg,outs,&nout)!=0;break;
@@ -201,7 +201,7 @@ default:fprintf(stderr,"attention heatmap: unknown option \"%s\"\n",argv[optind-
 bad= 1;
 
 /*:279*/
-#line 4987 "attention.w"
+#line 5000 "attention.w"
 
 }
 if(!bad&&(!model||nout==0||argc-optind!=1)){
@@ -215,7 +215,7 @@ return 2;
 }
 if(check_outs("heatmap",outs,nout))return 1;
 /*280:*/
-#line 5027 "attention.w"
+#line 5040 "attention.w"
 
 Model m;
 if(checkpoint_load(&m,model)){
@@ -234,7 +234,7 @@ else if(T> 0&&(n= greedy_decode(&m,src,T,out,attn))==0)
 kit_fail("the model translates \"%s\" into nothing: there is no attention to draw",norm);
 if(n> 0){
 /*281:*/
-#line 5051 "attention.w"
+#line 5064 "attention.w"
 
 const char**rw= xcalloc((size_t)n,sizeof(char*)),**cw= xcalloc((size_t)T,sizeof(char*));
 for(int i= 0;i<n;i++)rw[i]= m.vout.word[out[i]];
@@ -256,7 +256,7 @@ status= 1;
 free(rw),free(cw),free(fr),free(title);
 
 /*:281*/
-#line 5044 "attention.w"
+#line 5057 "attention.w"
 
 }else fprintf(stderr,"attention heatmap: %s\n",kit_error());
 free(norm),free(src),free(out),free(attn);
@@ -264,15 +264,15 @@ model_free(&m);
 return status;
 
 /*:280*/
-#line 4999 "attention.w"
+#line 5012 "attention.w"
 
 }
 
 /*:278*/
-#line 4921 "attention.w"
+#line 4934 "attention.w"
 
 /*285:*/
-#line 5145 "attention.w"
+#line 5158 "attention.w"
 
 static const char*loss_curve_usage= 
 "usage: attention loss-curve --log FILE --out FILE [--out FILE ...] [--title TEXT]\n"
@@ -282,7 +282,7 @@ static const char*loss_curve_usage=
 "  --title TEXT   the title (default: 'Training: average loss per epoch')\n";
 
 /*:285*//*286:*/
-#line 5155 "attention.w"
+#line 5168 "attention.w"
 
 static int read_loss_log(const char*path,double**x,double**y,int*n)
 {
@@ -300,7 +300,7 @@ free(*x),free(*y);
 return kit_fail("%s: line %ld: expected an epoch, a tab and a finite loss",path,k);
 }
 /*287:*/
-#line 5177 "attention.w"
+#line 5190 "attention.w"
 
 if(*n==cap){
 cap= cap?2*cap:1024;
@@ -310,7 +310,7 @@ cap= cap?2*cap:1024;
 (*x)[*n]= e,(*y)[(*n)++]= v;
 
 /*:287*/
-#line 5171 "attention.w"
+#line 5184 "attention.w"
 
 }
 fclose(f);
@@ -318,7 +318,7 @@ return*n> 0?0:kit_fail("%s: no epochs in the file",path);
 }
 
 /*:286*//*288:*/
-#line 5185 "attention.w"
+#line 5198 "attention.w"
 
 static int cmd_loss_curve(int argc,char**argv)
 {
@@ -352,7 +352,7 @@ fputs(loss_curve_usage,stderr);
 return 2;
 }
 /*289:*/
-#line 5220 "attention.w"
+#line 5233 "attention.w"
 
 double*x= NULL,*y= NULL;
 int n= 0;
@@ -376,19 +376,19 @@ free(x),free(y);
 return status;
 
 /*:289*/
-#line 5217 "attention.w"
+#line 5230 "attention.w"
 
 }
 
 /*:288*/
-#line 4922 "attention.w"
+#line 4935 "attention.w"
 
 
 /*:273*//*293:*/
-#line 5301 "attention.w"
+#line 5314 "attention.w"
 
 /*297:*/
-#line 5353 "attention.w"
+#line 5366 "attention.w"
 
 static const char*train_usage= 
 "usage: attention train [--pairs seed | --data FILE] [OPTIONS]\n"
@@ -411,7 +411,7 @@ static const char*train_usage=
 "                      2 when the machine has two cores); same result either way\n";
 
 /*:297*//*298:*/
-#line 5374 "attention.w"
+#line 5387 "attention.w"
 
 typedef struct{
 const char*data,*init,*save;
@@ -438,7 +438,7 @@ opterr= 0;
 optind= 1;
 while(!bad&&(c= getopt_long(argc,argv,":h",longopts,NULL))!=-1)switch(c){
 /*299:*/
-#line 5409 "attention.w"
+#line 5422 "attention.w"
 
 case'p':
 if(strcmp(optarg,"seed")!=0){
@@ -480,7 +480,7 @@ fprintf(stderr,"attention train: unknown option \"%s\"\n",argv[optind-1]);
 bad= 1;
 
 /*:299*/
-#line 5399 "attention.w"
+#line 5412 "attention.w"
 
 }
 if(!bad&&optind<argc){
@@ -492,7 +492,7 @@ return bad?-1:0;
 }
 
 /*:298*//*300:*/
-#line 5452 "attention.w"
+#line 5465 "attention.w"
 
 static int cmd_train(int argc,char**argv)
 {
@@ -502,7 +502,7 @@ Model m;
 Example*ex= NULL;
 int status= 0;
 /*301:*/
-#line 5478 "attention.w"
+#line 5491 "attention.w"
 
 if(train_options(argc,argv,&o))return 2;
 if(loss_log_path&&loss_log_check())return 1;
@@ -514,10 +514,10 @@ return 2;
 int max_length= o.max_length?(int)o.max_length:DEFAULT_MAX_LENGTH;
 
 /*:301*/
-#line 5460 "attention.w"
+#line 5473 "attention.w"
 
 /*302:*/
-#line 5488 "attention.w"
+#line 5501 "attention.w"
 
 if(o.data){
 if(pairs_read(&pl,o.data,o.filter,max_length)){
@@ -527,10 +527,10 @@ return 1;
 }else pairs_seed(&pl);
 
 /*:302*/
-#line 5461 "attention.w"
+#line 5474 "attention.w"
 
 /*305:*/
-#line 5514 "attention.w"
+#line 5527 "attention.w"
 
 if(o.init){
 if(checkpoint_load(&m,o.init)){
@@ -547,10 +547,10 @@ model_init_random(&m,(uint64_t)o.seed);
 }
 
 /*:305*/
-#line 5462 "attention.w"
+#line 5475 "attention.w"
 
 /*303:*/
-#line 5498 "attention.w"
+#line 5511 "attention.w"
 
 if(make_examples(&pl,&m.vin,&m.vout,m.cfg.L,o.append_eos,&ex)){
 fprintf(stderr,"attention train: %s\n",kit_error());
@@ -560,10 +560,10 @@ return 1;
 }
 
 /*:303*/
-#line 5463 "attention.w"
+#line 5476 "attention.w"
 
 /*306:*/
-#line 5529 "attention.w"
+#line 5542 "attention.w"
 
 if(o.data)printf("Read %ld sentence pairs from %s; kept %d (%s filter)\n",
 pl.lines_read,o.data,pl.n,o.filter==FILTER_TUTORIAL?"tutorial":"length");
@@ -576,10 +576,10 @@ printf("Training for %ld epochs, %s<EOS> on the targets\n",o.epochs,
 o.append_eos?"":"no ");
 
 /*:306*/
-#line 5464 "attention.w"
+#line 5477 "attention.w"
 
 /*307:*/
-#line 5545 "attention.w"
+#line 5558 "attention.w"
 
 int threads= o.threads?(int)o.threads:sysconf(_SC_NPROCESSORS_ONLN)> 1?2:1,used= 1;
 float*loss= xcalloc((size_t)pl.n*(size_t)o.print_every,sizeof(float));
@@ -605,10 +605,10 @@ used> 1?"s":"");
 free(loss);
 
 /*:307*/
-#line 5465 "attention.w"
+#line 5478 "attention.w"
 
 /*304:*/
-#line 5508 "attention.w"
+#line 5521 "attention.w"
 
 if(o.save&&checkpoint_save(&m,o.save)){
 fprintf(stderr,"attention train: %s\n",kit_error());
@@ -616,10 +616,10 @@ status= 1;
 }
 
 /*:304*/
-#line 5466 "attention.w"
+#line 5479 "attention.w"
 
 /*308:*/
-#line 5571 "attention.w"
+#line 5584 "attention.w"
 
 int right= 0,*out= xcalloc((size_t)m.cfg.L,sizeof(int));
 for(int k= 0;k<pl.n;k++){
@@ -635,7 +635,7 @@ printf("%d of %d training pairs translated exactly\n",right,pl.n);
 free(out);
 
 /*:308*/
-#line 5467 "attention.w"
+#line 5480 "attention.w"
 
 if(loss_log_path&&loss_log_save())status= 1;
 free(ex);
@@ -645,10 +645,10 @@ return status;
 }
 
 /*:300*/
-#line 5302 "attention.w"
+#line 5315 "attention.w"
 
 /*310:*/
-#line 5602 "attention.w"
+#line 5615 "attention.w"
 
 static const char*translate_usage= 
 "usage: attention translate --model CKPT [--attention] [SENTENCE ...]\n"
@@ -668,7 +668,7 @@ float*attn= xcalloc((size_t)m->cfg.L*(size_t)m->cfg.L,sizeof(float));
 int status= 0;
 if(!norm)status= kit_fail("%s: invalid UTF-8 at byte %zu",where,bad+1);
 else if(*norm)/*311:*/
-#line 5631 "attention.w"
+#line 5644 "attention.w"
 
 {
 int n= tokenize(&m->vin,norm,src,m->cfg.L,where,"English");
@@ -680,7 +680,7 @@ char*t= words_join(&m->vout,out,k);
 fputs(t,stdout);
 free(t);
 if(show_attention)/*312:*/
-#line 5647 "attention.w"
+#line 5660 "attention.w"
 
 for(int t= 0;t<k;t++){
 double pad= 0.0;
@@ -691,13 +691,13 @@ printf("  (padding %.3f)",pad);
 }
 
 /*:312*/
-#line 5641 "attention.w"
+#line 5654 "attention.w"
 
 }
 }
 
 /*:311*/
-#line 5620 "attention.w"
+#line 5633 "attention.w"
 
 putchar('\n');
 free(norm);
@@ -708,7 +708,7 @@ return status;
 }
 
 /*:310*//*313:*/
-#line 5656 "attention.w"
+#line 5669 "attention.w"
 
 static int cmd_translate(int argc,char**argv)
 {
@@ -744,7 +744,7 @@ return 1;
 int failed= 0;
 char where[64];
 /*314:*/
-#line 5695 "attention.w"
+#line 5708 "attention.w"
 
 if(optind<argc)
 for(int k= optind;k<argc;k++){
@@ -771,17 +771,17 @@ free(line);
 }
 
 /*:314*/
-#line 5690 "attention.w"
+#line 5703 "attention.w"
 
 model_free(&m);
 return failed?1:0;
 }
 
 /*:313*/
-#line 5303 "attention.w"
+#line 5316 "attention.w"
 
 /*315:*/
-#line 5725 "attention.w"
+#line 5738 "attention.w"
 
 static const char*pairs_usage= 
 "usage: attention pairs --data FILE [--filter tutorial|length] [--max-length L]\n"
@@ -793,7 +793,7 @@ const char*data= NULL;
 int filter= FILTER_TUTORIAL;
 long max_length= DEFAULT_MAX_LENGTH;
 /*316:*/
-#line 5748 "attention.w"
+#line 5761 "attention.w"
 
 static const struct option longopts[]= {{"data",required_argument,0,'d'},
 {"filter",required_argument,0,'f'},{"max-length",required_argument,0,'L'},
@@ -823,7 +823,7 @@ return 2;
 }
 
 /*:316*/
-#line 5735 "attention.w"
+#line 5748 "attention.w"
 
 PairList pl;
 if(pairs_read(&pl,data,filter,(int)max_length)){
@@ -838,11 +838,11 @@ return 0;
 }
 
 /*:315*/
-#line 5304 "attention.w"
+#line 5317 "attention.w"
 
 
 /*:293*/
-#line 5264 "attention.w"
+#line 5277 "attention.w"
 
 
 static const struct{
@@ -850,23 +850,23 @@ const char*name,*summary;
 int(*run)(int argc,char**argv);
 }commands[]= {
 /*292:*/
-#line 5295 "attention.w"
+#line 5308 "attention.w"
 
 {"train","train a translator (the notebook's five pairs, or a pair file)",cmd_train},
 {"translate","translate sentences with a saved model",cmd_translate},
 {"pairs","print the pairs that training would read from a file",cmd_pairs},
 /*274:*/
-#line 4926 "attention.w"
+#line 4939 "attention.w"
 
 {"heatmap","draw the attention weights of a translation (PNG, PDF or SVG)",cmd_heatmap},
 {"loss-curve","draw the average loss per epoch from train --loss-log",cmd_loss_curve},
 
 /*:274*/
-#line 5299 "attention.w"
+#line 5312 "attention.w"
 
 
 /*:292*/
-#line 5270 "attention.w"
+#line 5283 "attention.w"
 
 };
 
@@ -877,7 +877,7 @@ if(argc>=2)
 for(size_t k= 0;k<n;k++)
 if(strcmp(argv[1],commands[k].name)==0)return commands[k].run(argc-1,argv+1);
 /*291:*/
-#line 5283 "attention.w"
+#line 5296 "attention.w"
 
 FILE*out= argc>=2&&(strcmp(argv[1],"--help")==0||strcmp(argv[1],"-h")==0
 ||strcmp(argv[1],"help")==0)?stdout:stderr;
@@ -888,7 +888,7 @@ fputs("Run 'attention COMMAND --help' for a command's options.\n",out);
 return out==stdout?0:2;
 
 /*:291*/
-#line 5280 "attention.w"
+#line 5293 "attention.w"
 
 }
 
