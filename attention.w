@@ -3867,6 +3867,9 @@ static void no_hinting(cairo_t *cr)
   cairo_font_options_destroy(fo);
 }
 
+@ The measuring context is made on first use and kept for the life of the
+program: text is measured thousands of times while a heatmap is laid out.
+@<Figure helpers@>=
 static cairo_t *measurer(void)
 {
   static cairo_t *cr;

@@ -185,14 +185,14 @@ int width,height,stride;
 unsigned char*data;
 }FigImage;
 
-/*:214*//*244:*/
-#line 4401 "attention.w"
+/*:214*//*245:*/
+#line 4404 "attention.w"
 
 enum{FIGURE_PNG,FIGURE_PDF,FIGURE_SVG};
 #define FIGURE_PNG_SCALE 2.0
 
-/*:244*//*258:*/
-#line 4660 "attention.w"
+/*:245*//*259:*/
+#line 4663 "attention.w"
 
 typedef struct{
 int n;
@@ -200,7 +200,7 @@ const double*x,*y;
 const char*title,*xlabel,*ylabel;
 }Curve;
 
-/*:258*/
+/*:259*/
 #line 229 "attention.w"
 
 /*58:*/
@@ -502,31 +502,31 @@ extern const Colormap colormap_bone,colormap_ylorrd;
 void colormap_color(const Colormap*cm,double w,double rgb[3]);
 const Colormap*colormap_find(const char*name);
 
-/*:212*//*236:*/
-#line 4247 "attention.w"
+/*:212*//*237:*/
+#line 4250 "attention.w"
 
 int heatmap_layout(const Heatmap*h,HeatmapLayout*lay);
 
-/*:236*//*249:*/
-#line 4478 "attention.w"
+/*:237*//*250:*/
+#line 4481 "attention.w"
 
 int figure_format(const char*path);
 int figure_check_path(const char*path);
 int write_file_atomic(const char*path,const void*data,size_t n);
 
-/*:249*//*257:*/
-#line 4638 "attention.w"
+/*:250*//*258:*/
+#line 4641 "attention.w"
 
 int heatmap_save(const Heatmap*h,const char*path);
 int heatmap_image(const Heatmap*h,double scale,FigImage*img,HeatmapLayout*lay);
 
-/*:257*//*272:*/
-#line 4921 "attention.w"
+/*:258*//*273:*/
+#line 4924 "attention.w"
 
 int curve_save(const Curve*c,const char*path);
 int curve_image(const Curve*c,double scale,FigImage*img);
 
-/*:272*/
+/*:273*/
 #line 232 "attention.w"
 
 

@@ -84,6 +84,9 @@ cairo_set_font_options(cr,fo);
 cairo_font_options_destroy(fo);
 }
 
+/*:217*//*218:*/
+#line 3872 "attention.w"
+
 static cairo_t*measurer(void)
 {
 static cairo_t*cr;
@@ -96,8 +99,8 @@ no_hinting(cr);
 return cr;
 }
 
-/*:217*//*218:*/
-#line 3885 "attention.w"
+/*:218*//*219:*/
+#line 3888 "attention.w"
 
 static double text_width(FigFont f,const char*s)
 {
@@ -116,8 +119,8 @@ cairo_font_extents(measurer(),&fe);
 *descent= fe.descent;
 }
 
-/*:218*//*219:*/
-#line 3909 "attention.w"
+/*:219*//*220:*/
+#line 3912 "attention.w"
 
 #define ELLIPSIS "\xe2\x80\xa6" 
 static char*fit_text(const char*s,FigFont f,double maxw)
@@ -133,8 +136,8 @@ else memcpy(o,s+k,(size_t)m),o+= m,k+= (size_t)m;
 }
 double ew= text_width(f,ELLIPSIS);
 if(text_width(f,t)<=maxw)return t;
-/*220:*/
-#line 3929 "attention.w"
+/*221:*/
+#line 3932 "attention.w"
 
 size_t n= strlen(t);
 char*u= xcalloc(n+sizeof ELLIPSIS,1);
@@ -150,14 +153,14 @@ strcpy(u+cut,ELLIPSIS);
 free(t);
 t= u;
 
-/*:220*/
-#line 3924 "attention.w"
+/*:221*/
+#line 3927 "attention.w"
 
 return t;
 }
 
-/*:219*//*221:*/
-#line 3947 "attention.w"
+/*:220*//*222:*/
+#line 3950 "attention.w"
 
 static void svg_text(Buf*b,FigFont f,double x,double y,double angle,const char*s);
 
@@ -179,8 +182,8 @@ cairo_show_text(cr,s);
 cairo_restore(cr);
 }
 
-/*:221*//*222:*/
-#line 3970 "attention.w"
+/*:222*//*223:*/
+#line 3973 "attention.w"
 
 static void svg_text(Buf*b,FigFont f,double x,double y,double angle,const char*s)
 {
@@ -199,8 +202,8 @@ else buf_add(b,p,1);
 buf_add(b,"</text>\n",8);
 }
 
-/*:222*//*223:*/
-#line 3989 "attention.w"
+/*:223*//*224:*/
+#line 3992 "attention.w"
 
 static void fill_box(cairo_t*cr,double x,double y,double w,double h,
 const double rgb[3])
@@ -220,8 +223,8 @@ cairo_line_to(cr,x1,y1);
 cairo_stroke(cr);
 }
 
-/*:223*//*224:*/
-#line 4016 "attention.w"
+/*:224*//*225:*/
+#line 4019 "attention.w"
 
 static double nice_step(double lo,double hi,int most,int*decimals)
 {
@@ -246,8 +249,8 @@ int*decimals)
 return(int)floor((hi-*first)/ *step+1e-6)+1;
 }
 
-/*:224*//*225:*/
-#line 4051 "attention.w"
+/*:225*//*226:*/
+#line 4054 "attention.w"
 
 #define PAGE_W 720.0
 #define PAGE_H 432.0
@@ -262,8 +265,8 @@ static const FigFont tick_font= {10.0,0};
 static const FigFont axis_font= {12.0,1};
 static const FigFont title_font= {13.0,1};
 
-/*:225*//*226:*/
-#line 4072 "attention.w"
+/*:226*//*227:*/
+#line 4075 "attention.w"
 
 static double turned_depth(FigFont f,const char*s)
 {
@@ -279,8 +282,8 @@ font_metrics(f,&asc,&desc);
 canvas_text(cv,f,x-(a+desc)*M_SQRT1_2,y+(asc+a)*M_SQRT1_2,-45.0,s);
 }
 
-/*:226*//*227:*/
-#line 4090 "attention.w"
+/*:227*//*228:*/
+#line 4093 "attention.w"
 
 typedef struct{
 char**row,**col,*title;
@@ -290,8 +293,8 @@ int nticks,decimals;
 double first,step;
 }HeatmapTexts;
 
-/*:227*//*228:*/
-#line 4100 "attention.w"
+/*:228*//*229:*/
+#line 4103 "attention.w"
 
 static void fit_labels(const Heatmap*h,HeatmapTexts*t)
 {
@@ -305,8 +308,8 @@ t->col[j]= fit_text(h->col_words[j],t->col_font,LABEL_MAX);
 }
 }
 
-/*:228*//*229:*/
-#line 4115 "attention.w"
+/*:229*//*230:*/
+#line 4118 "attention.w"
 
 static void heatmap_texts(const Heatmap*h,HeatmapTexts*t)
 {
@@ -315,8 +318,8 @@ t->col= xcalloc((size_t)h->cols,sizeof(char*));
 t->row_font= t->col_font= tick_font;
 fit_labels(h,t);
 t->title= fit_text(h->title?h->title:"",title_font,PAGE_W-2*MARGIN);
-/*231:*/
-#line 4140 "attention.w"
+/*232:*/
+#line 4143 "attention.w"
 
 double lo= INFINITY,hi= -INFINITY;
 for(int i= 0;i<h->rows;i++)
@@ -333,13 +336,13 @@ lo-= d,hi+= d;
 t->vmin= lo,t->vmax= hi;
 t->nticks= nice_ticks(lo,hi,8,&t->first,&t->step,&t->decimals);
 
-/*:231*/
-#line 4123 "attention.w"
+/*:232*/
+#line 4126 "attention.w"
 
 }
 
-/*:229*//*230:*/
-#line 4127 "attention.w"
+/*:230*//*231:*/
+#line 4130 "attention.w"
 
 static void heatmap_texts_free(const Heatmap*h,HeatmapTexts*t)
 {
@@ -350,8 +353,8 @@ free(t->col);
 free(t->title);
 }
 
-/*:230*//*250:*/
-#line 4485 "attention.w"
+/*:231*//*251:*/
+#line 4488 "attention.w"
 
 static cairo_status_t buf_write(void*closure,const unsigned char*data,unsigned int n)
 {
@@ -359,8 +362,8 @@ buf_add(closure,data,n);
 return CAIRO_STATUS_SUCCESS;
 }
 
-/*:250*//*251:*/
-#line 4503 "attention.w"
+/*:251*//*252:*/
+#line 4506 "attention.w"
 
 static void pdf_fix_date(cairo_surface_t*s)
 {
@@ -379,8 +382,8 @@ cairo_pdf_surface_restrict_to_version(s,CAIRO_PDF_VERSION_1_4);
 cairo_pdf_surface_set_metadata(s,CAIRO_PDF_METADATA_CREATE_DATE,date);
 }
 
-/*:251*//*259:*/
-#line 4669 "attention.w"
+/*:252*//*260:*/
+#line 4672 "attention.w"
 
 #define CURVE_W 576.0
 #define CURVE_H 360.0
@@ -397,8 +400,8 @@ double t= a->log?(log10(v)-log10(a->lo))/(log10(a->hi)-log10(a->lo)):
 return a->from+t*(a->to-a->from);
 }
 
-/*:259*//*260:*/
-#line 4689 "attention.w"
+/*:260*//*261:*/
+#line 4692 "attention.w"
 
 static void axis_range(Axis*a,double lo,double hi,int allow_log)
 {
@@ -418,8 +421,8 @@ a->lo= floor(lo/step+1e-9)*step;
 a->hi= ceil(hi/step-1e-9)*step;
 }
 
-/*:260*//*261:*/
-#line 4710 "attention.w"
+/*:261*//*262:*/
+#line 4713 "attention.w"
 
 static void tick_label(char*s,size_t size,double v,int is_log,int decimals)
 {
@@ -437,8 +440,8 @@ snprintf(s,size,"10%s",k<0?"\xe2\x81\xbb":"");
 for(char*d= digits;*d;d++)strncat(s,sup[*d-'0'],size-strlen(s)-1);
 }
 
-/*:261*//*262:*/
-#line 4730 "attention.w"
+/*:262*//*263:*/
+#line 4733 "attention.w"
 
 #define MAX_TICKS 200
 typedef struct{
@@ -452,8 +455,8 @@ static void axis_ticks(const Axis*a,Ticks*t)
 {
 t->n= 0;
 if(a->log){
-/*263:*/
-#line 4758 "attention.w"
+/*264:*/
+#line 4761 "attention.w"
 
 int d0= (int)lround(log10(a->lo)),d1= (int)lround(log10(a->hi));
 int every= (d1-d0+7)/8;
@@ -468,8 +471,8 @@ else t->label[t->n][0]= 0;
 t->n++;
 }
 
-/*:263*/
-#line 4743 "attention.w"
+/*:264*/
+#line 4746 "attention.w"
 
 return;
 }
@@ -483,7 +486,7 @@ tick_label(t->label[t->n],sizeof t->label[0],t->v[t->n],0,dec);
 }
 }
 
-/*:262*/
+/*:263*/
 #line 3620 "attention.w"
 
 /*208:*/
@@ -519,8 +522,8 @@ if(strcmp(name,"ylorrd")==0||strcmp(name,"YlOrRd")==0)return&colormap_ylorrd;
 return NULL;
 }
 
-/*:211*//*232:*/
-#line 4158 "attention.w"
+/*:211*//*233:*/
+#line 4161 "attention.w"
 
 static int layout_heatmap(const Heatmap*h,const HeatmapTexts*t,HeatmapLayout*lay)
 {
@@ -536,8 +539,8 @@ char s[32];
 snprintf(s,sizeof s,"%.*f",t->decimals,t->first+k*t->step+0.0);
 cbw= fmax(cbw,text_width(tick_font,s));
 }
-/*233:*/
-#line 4182 "attention.w"
+/*234:*/
+#line 4185 "attention.w"
 
 double title_asc,title_desc;
 font_metrics(title_font,&title_asc,&title_desc);
@@ -557,15 +560,15 @@ lay->cells= (FigBox){left,top,PAGE_W-left-right,ch};
 lay->colorbar= (FigBox){PAGE_W-right+CBAR_GAP,top,cw,ch};
 lay->vmin= t->vmin,lay->vmax= t->vmax;
 
-/*:233*/
-#line 4173 "attention.w"
+/*:234*/
+#line 4176 "attention.w"
 
 return lay->cells.w>=10.0&&lay->cells.h>=10.0?0:
 kit_fail("heatmap: the labels leave no room for the cells");
 }
 
-/*:232*//*234:*/
-#line 4210 "attention.w"
+/*:233*//*235:*/
+#line 4213 "attention.w"
 
 static int heatmap_prepare(const Heatmap*h,HeatmapTexts*t,HeatmapLayout*lay)
 {
@@ -584,8 +587,8 @@ fit_labels(h,t);
 return 0;
 }
 
-/*:234*//*235:*/
-#line 4230 "attention.w"
+/*:235*//*236:*/
+#line 4233 "attention.w"
 
 static int heatmap_check(const Heatmap*h)
 {
@@ -603,8 +606,8 @@ heatmap_texts_free(h,&t);
 return 0;
 }
 
-/*:235*//*237:*/
-#line 4254 "attention.w"
+/*:236*//*238:*/
+#line 4257 "attention.w"
 
 static void draw_heatmap(Canvas*cv,const Heatmap*h,const HeatmapTexts*t,
 const HeatmapLayout*lay)
@@ -619,8 +622,8 @@ double rgb[3],v= h->w[(size_t)i*h->stride+j];
 colormap_color(h->cm,(v-lay->vmin)/(lay->vmax-lay->vmin),rgb);
 fill_box(cr,c->x+j*colw,c->y+i*rowh,colw,rowh,rgb);
 }
-/*238:*/
-#line 4278 "attention.w"
+/*239:*/
+#line 4281 "attention.w"
 
 int seaborn= h->style==HEATMAP_SEABORN;
 for(int j= seaborn?0:1;j<=(seaborn?h->cols:h->cols-1);j++)
@@ -639,11 +642,11 @@ c->y+c->h+TICK_LEN,0.8,0.0);
 for(int i= 0;i<h->rows;i++)
 line(cr,c->x,c->y+(i+0.5)*rowh,c->x-TICK_LEN,c->y+(i+0.5)*rowh,0.8,0.0);
 
-/*:238*/
-#line 4268 "attention.w"
+/*:239*/
+#line 4271 "attention.w"
 
-/*239:*/
-#line 4301 "attention.w"
+/*240:*/
+#line 4304 "attention.w"
 
 const FigBox*b= &lay->colorbar;
 cairo_pattern_t*grad= cairo_pattern_create_linear(0.0,b->y+b->h,0.0,b->y);
@@ -657,8 +660,8 @@ cairo_set_source(cr,grad);
 cairo_rectangle(cr,b->x,b->y,b->w,b->h);
 cairo_fill(cr);
 cairo_pattern_destroy(grad);
-/*240:*/
-#line 4319 "attention.w"
+/*241:*/
+#line 4322 "attention.w"
 
 if(!seaborn){
 cairo_set_source_rgb(cr,0.0,0.0,0.0);
@@ -677,15 +680,15 @@ line(cr,b->x+b->w,y,b->x+b->w+TICK_LEN,y,0.8,0.0);
 canvas_text(cv,tick_font,b->x+b->w+TICK_LEN+TICK_PAD,y+(asc-desc)/2,0.0,s);
 }
 
+/*:241*/
+#line 4317 "attention.w"
+
+
 /*:240*/
-#line 4314 "attention.w"
+#line 4272 "attention.w"
 
-
-/*:239*/
-#line 4269 "attention.w"
-
-/*241:*/
-#line 4340 "attention.w"
+/*242:*/
+#line 4343 "attention.w"
 
 double rasc,rdesc;
 font_metrics(t->row_font,&rasc,&rdesc);
@@ -695,8 +698,8 @@ c->y+(i+0.5)*rowh+(rasc-rdesc)/2,0.0,t->row[i]);
 for(int j= 0;j<h->cols;j++)
 turned_label(cv,t->col_font,c->x+(j+0.5)*colw,c->y+c->h+TICK_LEN+TICK_PAD,
 t->col[j]);
-/*242:*/
-#line 4360 "attention.w"
+/*243:*/
+#line 4363 "attention.w"
 
 static const char*xtitle= "Input Words (English)",*ytitle= "Output Words (French)",
 *ctitle= "Attention Weight";
@@ -709,8 +712,8 @@ if(seaborn)
 canvas_text(cv,tick_font,lay->width-MARGIN-desc,b->y+(b->h+ct)/2,-90.0,ctitle);
 else canvas_text(cv,tick_font,lay->width-MARGIN-asc,b->y+(b->h-ct)/2,90.0,ctitle);
 
-/*:242*/
-#line 4349 "attention.w"
+/*:243*/
+#line 4352 "attention.w"
 
 double tw= text_width(title_font,t->title),tx= c->x+(c->w-tw)/2;
 double tasc,tdesc;
@@ -718,13 +721,13 @@ font_metrics(title_font,&tasc,&tdesc);
 tx= fmax(MARGIN,fmin(tx,lay->width-MARGIN-tw));
 canvas_text(cv,title_font,tx,MARGIN+tasc,0.0,t->title);
 
-/*:241*/
-#line 4270 "attention.w"
+/*:242*/
+#line 4273 "attention.w"
 
 }
 
-/*:237*//*243:*/
-#line 4374 "attention.w"
+/*:238*//*244:*/
+#line 4377 "attention.w"
 
 typedef struct{
 const Heatmap*h;
@@ -744,8 +747,8 @@ j->h= h;
 return heatmap_check(h)||heatmap_prepare(h,&j->t,&j->lay)?-1:0;
 }
 
-/*:243*//*245:*/
-#line 4406 "attention.w"
+/*:244*//*246:*/
+#line 4409 "attention.w"
 
 int figure_format(const char*path)
 {
@@ -758,8 +761,8 @@ if(strcasecmp(dot,".svg")==0)return FIGURE_SVG;
 return kit_fail("%s: unknown figure format (the name must end in .png, .pdf or .svg)",path);
 }
 
-/*:245*//*246:*/
-#line 4424 "attention.w"
+/*:246*//*247:*/
+#line 4427 "attention.w"
 
 int figure_check_path(const char*path)
 {
@@ -777,8 +780,8 @@ free(dir);
 return status;
 }
 
-/*:246*//*247:*/
-#line 4443 "attention.w"
+/*:247*//*248:*/
+#line 4446 "attention.w"
 
 int write_file_atomic(const char*path,const void*data,size_t n)
 {
@@ -793,8 +796,8 @@ return-1;
 mode_t mask= umask(0);
 umask(mask);
 fchmod(fd,0666&~mask);
-/*248:*/
-#line 4463 "attention.w"
+/*249:*/
+#line 4466 "attention.w"
 
 const char*p= data;
 size_t left= n;
@@ -810,15 +813,15 @@ if(close(fd)!=0&&ok)ok= 0,kit_fail("%s: cannot write: %s",path,strerror(errno));
 if(ok&&rename(tmp,path)!=0)ok= 0,kit_fail("%s: cannot write: %s",path,strerror(errno));
 if(!ok)unlink(tmp);
 
-/*:248*/
-#line 4457 "attention.w"
+/*:249*/
+#line 4460 "attention.w"
 
 free(tmp);
 return ok?0:-1;
 }
 
-/*:247*//*252:*/
-#line 4525 "attention.w"
+/*:248*//*253:*/
+#line 4528 "attention.w"
 
 typedef void(*DrawFn)(Canvas*cv,const void*job);
 
@@ -838,8 +841,8 @@ Canvas cv= {cairo_create(s),format==FIGURE_SVG?&text:NULL};
 no_hinting(cv.cr);
 if(format==FIGURE_PNG)cairo_scale(cv.cr,FIGURE_PNG_SCALE,FIGURE_PNG_SCALE);
 draw(&cv,job);
-/*253:*/
-#line 4548 "attention.w"
+/*254:*/
+#line 4551 "attention.w"
 
 cairo_status_t st= cairo_status(cv.cr);
 cairo_destroy(cv.cr);
@@ -865,13 +868,13 @@ free(tail.p);
 free(text.p);
 return st==CAIRO_STATUS_SUCCESS?0:kit_fail("cairo: %s",cairo_status_to_string(st));
 
-/*:253*/
-#line 4544 "attention.w"
+/*:254*/
+#line 4547 "attention.w"
 
 }
 
-/*:252*//*254:*/
-#line 4578 "attention.w"
+/*:253*//*255:*/
+#line 4581 "attention.w"
 
 static int figure_save(const char*path,double w,double h,DrawFn draw,const void*job)
 {
@@ -885,8 +888,8 @@ free(out.p);
 return status;
 }
 
-/*:254*//*255:*/
-#line 4594 "attention.w"
+/*:255*//*256:*/
+#line 4597 "attention.w"
 
 static int figure_image(double w,double h,double scale,DrawFn draw,const void*job,
 FigImage*img)
@@ -910,8 +913,8 @@ cairo_surface_destroy(s);
 return st==CAIRO_STATUS_SUCCESS?0:kit_fail("cairo: %s",cairo_status_to_string(st));
 }
 
-/*:255*//*256:*/
-#line 4618 "attention.w"
+/*:256*//*257:*/
+#line 4621 "attention.w"
 
 int heatmap_save(const Heatmap*h,const char*path)
 {
@@ -932,8 +935,8 @@ heatmap_texts_free(h,&j.t);
 return status;
 }
 
-/*:256*//*264:*/
-#line 4775 "attention.w"
+/*:257*//*265:*/
+#line 4778 "attention.w"
 
 typedef struct{
 const Curve*c;
@@ -946,8 +949,8 @@ static int curve_job_begin(CurveJob*j,const Curve*c)
 {
 if(c->n<1||!c->x||!c->y)return kit_fail("loss curve: no points to draw");
 double x0= INFINITY,x1= -INFINITY,y0= INFINITY,y1= -INFINITY;
-/*265:*/
-#line 4802 "attention.w"
+/*266:*/
+#line 4805 "attention.w"
 
 for(int k= 0;k<c->n;k++){
 if(!isfinite(c->x[k])||!isfinite(c->y[k]))
@@ -956,8 +959,8 @@ x0= fmin(x0,c->x[k]),x1= fmax(x1,c->x[k]);
 y0= fmin(y0,c->y[k]),y1= fmax(y1,c->y[k]);
 }
 
-/*:265*/
-#line 4787 "attention.w"
+/*:266*/
+#line 4790 "attention.w"
 
 j->c= c;
 axis_range(&j->ax,x0>=0.0&&x0<=1.0?0.0:x0,x1,0);
@@ -967,8 +970,8 @@ axis_ticks(&j->ay,&j->ty);
 j->title= fit_text(c->title?c->title:"",title_font,CURVE_W-2*MARGIN);
 j->xlabel= fit_text(c->xlabel?c->xlabel:"",axis_font,CURVE_W-2*MARGIN);
 j->ylabel= fit_text(c->ylabel?c->ylabel:"",axis_font,CURVE_H-2*MARGIN);
-/*266:*/
-#line 4812 "attention.w"
+/*267:*/
+#line 4815 "attention.w"
 
 double asc,desc,lasc,ldesc,tasc,tdesc,yw= 0.0;
 font_metrics(tick_font,&asc,&desc);
@@ -981,14 +984,14 @@ j->ax.to= CURVE_W-MARGIN-last;
 j->ay.from= CURVE_H-(MARGIN+lasc+ldesc+LABEL_PAD+asc+desc+TICK_PAD+TICK_LEN);
 j->ay.to= MARGIN+tasc+tdesc+TITLE_PAD;
 
-/*:266*/
-#line 4796 "attention.w"
+/*:267*/
+#line 4799 "attention.w"
 
 return 0;
 }
 
-/*:264*//*267:*/
-#line 4827 "attention.w"
+/*:265*//*268:*/
+#line 4830 "attention.w"
 
 static void curve_job_draw(Canvas*cv,const void*job)
 {
@@ -1002,8 +1005,8 @@ line(cr,axis_pos(&j->ax,j->tx.v[k]),y0,axis_pos(&j->ax,j->tx.v[k]),y1,0.5,0.9);
 for(int k= 0;k<j->ty.n;k++)
 if(j->ty.major[k])
 line(cr,x0,axis_pos(&j->ay,j->ty.v[k]),x1,axis_pos(&j->ay,j->ty.v[k]),0.5,0.9);
-/*268:*/
-#line 4845 "attention.w"
+/*269:*/
+#line 4848 "attention.w"
 
 cairo_save(cr);
 cairo_rectangle(cr,x0,y1,x1-x0,y0-y1);
@@ -1020,11 +1023,11 @@ cairo_fill(cr);
 }else cairo_stroke(cr);
 cairo_restore(cr);
 
-/*:268*/
-#line 4840 "attention.w"
+/*:269*/
+#line 4843 "attention.w"
 
-/*269:*/
-#line 4862 "attention.w"
+/*270:*/
+#line 4865 "attention.w"
 
 double asc,desc,lasc,ldesc,tasc,tdesc;
 font_metrics(tick_font,&asc,&desc);
@@ -1045,8 +1048,8 @@ line(cr,x0,y,x0-(j->ty.major[k]?TICK_LEN:TICK_LEN/2),y,0.8,0.0);
 canvas_text(cv,tick_font,x0-TICK_LEN-TICK_PAD-w,y+(asc-desc)/2,0.0,
 j->ty.label[k]);
 }
-/*270:*/
-#line 4886 "attention.w"
+/*271:*/
+#line 4889 "attention.w"
 
 double xw= text_width(axis_font,j->xlabel),yw= text_width(axis_font,j->ylabel);
 double tw= text_width(title_font,j->title);
@@ -1055,17 +1058,17 @@ canvas_text(cv,axis_font,MARGIN+lasc,(y0+y1+yw)/2,-90.0,j->ylabel);
 canvas_text(cv,title_font,fmax(MARGIN,fmin((x0+x1-tw)/2,CURVE_W-MARGIN-tw)),
 MARGIN+tasc,0.0,j->title);
 
+/*:271*/
+#line 4885 "attention.w"
+
+
 /*:270*/
-#line 4882 "attention.w"
-
-
-/*:269*/
-#line 4841 "attention.w"
+#line 4844 "attention.w"
 
 }
 
-/*:267*//*271:*/
-#line 4895 "attention.w"
+/*:268*//*272:*/
+#line 4898 "attention.w"
 
 static void curve_job_end(CurveJob*j)
 {
@@ -1092,7 +1095,7 @@ curve_job_end(&j);
 return status;
 }
 
-/*:271*/
+/*:272*/
 #line 3621 "attention.w"
 
 

@@ -1,5 +1,5 @@
-/*290:*/
-#line 5269 "attention.w"
+/*291:*/
+#line 5272 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
@@ -7,8 +7,8 @@
 #include <errno.h> 
 #include <getopt.h> 
 #include <time.h> 
-/*276:*/
-#line 4956 "attention.w"
+/*277:*/
+#line 4959 "attention.w"
 
 #define MAX_OUTS 8
 static int add_out(const char*cmd,const char*path,const char**outs,int*n)
@@ -31,8 +31,8 @@ return-1;
 return 0;
 }
 
-/*:276*//*277:*/
-#line 4979 "attention.w"
+/*:277*//*278:*/
+#line 4982 "attention.w"
 
 static void report_figure(const char*path,const char*what,double seconds)
 {
@@ -43,8 +43,8 @@ if(f)fclose(f);
 printf("Wrote %s (%s, %.1f kB, %.1f ms)\n",path,what,size/1000.0,1e3*seconds);
 }
 
-/*:277*//*283:*/
-#line 5116 "attention.w"
+/*:278*//*284:*/
+#line 5119 "attention.w"
 
 #include <unistd.h> 
 static const char*loss_log_path;
@@ -61,8 +61,8 @@ loss_log= xrealloc(loss_log,(size_t)loss_log_cap*sizeof(double));
 loss_log[loss_log_n++]= loss;
 }
 
-/*:283*//*284:*/
-#line 5132 "attention.w"
+/*:284*//*285:*/
+#line 5135 "attention.w"
 
 static int loss_log_check(void)
 {
@@ -87,8 +87,8 @@ free(loss_log);
 return status;
 }
 
-/*:284*//*294:*/
-#line 5321 "attention.w"
+/*:285*//*295:*/
+#line 5324 "attention.w"
 
 static int parse_long(const char*cmd,const char*opt,const char*s,long lo,
 long hi,long*out)
@@ -105,8 +105,8 @@ return-1;
 return 0;
 }
 
-/*:294*//*295:*/
-#line 5338 "attention.w"
+/*:295*//*296:*/
+#line 5341 "attention.w"
 
 static int parse_float(const char*cmd,const char*opt,const char*s,double lo,
 double hi,double*out)
@@ -123,8 +123,8 @@ return-1;
 return 0;
 }
 
-/*:295*//*296:*/
-#line 5356 "attention.w"
+/*:296*//*297:*/
+#line 5359 "attention.w"
 
 static double now_seconds(void)
 {
@@ -133,8 +133,8 @@ clock_gettime(CLOCK_MONOTONIC,&ts);
 return(double)ts.tv_sec+1e-9*(double)ts.tv_nsec;
 }
 
-/*:296*//*309:*/
-#line 5598 "attention.w"
+/*:297*//*310:*/
+#line 5601 "attention.w"
 
 static char*words_join(const Vocab*v,const int*ids,int n)
 {
@@ -145,14 +145,14 @@ for(int k= 0;k<n;k++)p+= sprintf(p,k?" %s":"%s",v->word[ids[k]]);
 return s;
 }
 
-/*:309*/
-#line 5276 "attention.w"
+/*:310*/
+#line 5279 "attention.w"
 
-/*273:*/
-#line 4933 "attention.w"
+/*274:*/
+#line 4936 "attention.w"
 
-/*275:*/
-#line 4945 "attention.w"
+/*276:*/
+#line 4948 "attention.w"
 
 static const char*heatmap_usage= 
 "usage: attention heatmap --model CKPT --out FILE [--out FILE ...] [OPTIONS] SENTENCE\n"
@@ -164,8 +164,8 @@ static const char*heatmap_usage=
 "  --scale data|unit     colours from the weights' own range (the default, as\n"
 "                        the notebook) or from 0 to 1\n";
 
-/*:275*//*278:*/
-#line 4989 "attention.w"
+/*:276*//*279:*/
+#line 4992 "attention.w"
 
 static int cmd_heatmap(int argc,char**argv)
 {
@@ -177,8 +177,8 @@ int nout= 0,c,bad= 0,style= HEATMAP_MATPLOTLIB,unit= 0;
 opterr= 0;
 optind= 1;
 while(!bad&&(c= getopt_long(argc,argv,":h",longopts,NULL))!=-1)switch(c){
-/*279:*/
-#line 5015 "attention.w"
+/*280:*/
+#line 5018 "attention.w"
 
 case'm':model= optarg;break;
 case'o':bad= add_out("heatmap",optarg,outs,&nout)!=0;break;
@@ -200,8 +200,8 @@ break;
 default:fprintf(stderr,"attention heatmap: unknown option \"%s\"\n",argv[optind-1]);
 bad= 1;
 
-/*:279*/
-#line 5000 "attention.w"
+/*:280*/
+#line 5003 "attention.w"
 
 }
 if(!bad&&(!model||nout==0||argc-optind!=1)){
@@ -214,8 +214,8 @@ fputs(heatmap_usage,stderr);
 return 2;
 }
 if(check_outs("heatmap",outs,nout))return 1;
-/*280:*/
-#line 5040 "attention.w"
+/*281:*/
+#line 5043 "attention.w"
 
 Model m;
 if(checkpoint_load(&m,model)){
@@ -233,8 +233,8 @@ kit_fail("the sentence has no words");
 else if(T> 0&&(n= greedy_decode(&m,src,T,out,attn))==0)
 kit_fail("the model translates \"%s\" into nothing: there is no attention to draw",norm);
 if(n> 0){
-/*281:*/
-#line 5064 "attention.w"
+/*282:*/
+#line 5067 "attention.w"
 
 const char**rw= xcalloc((size_t)n,sizeof(char*)),**cw= xcalloc((size_t)T,sizeof(char*));
 for(int i= 0;i<n;i++)rw[i]= m.vout.word[out[i]];
@@ -255,24 +255,24 @@ status= 1;
 }
 free(rw),free(cw),free(fr),free(title);
 
-/*:281*/
-#line 5057 "attention.w"
+/*:282*/
+#line 5060 "attention.w"
 
 }else fprintf(stderr,"attention heatmap: %s\n",kit_error());
 free(norm),free(src),free(out),free(attn);
 model_free(&m);
 return status;
 
-/*:280*/
-#line 5012 "attention.w"
+/*:281*/
+#line 5015 "attention.w"
 
 }
 
-/*:278*/
-#line 4934 "attention.w"
+/*:279*/
+#line 4937 "attention.w"
 
-/*285:*/
-#line 5158 "attention.w"
+/*286:*/
+#line 5161 "attention.w"
 
 static const char*loss_curve_usage= 
 "usage: attention loss-curve --log FILE --out FILE [--out FILE ...] [--title TEXT]\n"
@@ -281,8 +281,8 @@ static const char*loss_curve_usage=
 "  --out FILE     the figure; .png, .pdf or .svg (may be repeated)\n"
 "  --title TEXT   the title (default: 'Training: average loss per epoch')\n";
 
-/*:285*//*286:*/
-#line 5168 "attention.w"
+/*:286*//*287:*/
+#line 5171 "attention.w"
 
 static int read_loss_log(const char*path,double**x,double**y,int*n)
 {
@@ -299,8 +299,8 @@ fclose(f);
 free(*x),free(*y);
 return kit_fail("%s: line %ld: expected an epoch, a tab and a finite loss",path,k);
 }
-/*287:*/
-#line 5190 "attention.w"
+/*288:*/
+#line 5193 "attention.w"
 
 if(*n==cap){
 cap= cap?2*cap:1024;
@@ -309,16 +309,16 @@ cap= cap?2*cap:1024;
 }
 (*x)[*n]= e,(*y)[(*n)++]= v;
 
-/*:287*/
-#line 5184 "attention.w"
+/*:288*/
+#line 5187 "attention.w"
 
 }
 fclose(f);
 return*n> 0?0:kit_fail("%s: no epochs in the file",path);
 }
 
-/*:286*//*288:*/
-#line 5198 "attention.w"
+/*:287*//*289:*/
+#line 5201 "attention.w"
 
 static int cmd_loss_curve(int argc,char**argv)
 {
@@ -351,8 +351,8 @@ if(bad){
 fputs(loss_curve_usage,stderr);
 return 2;
 }
-/*289:*/
-#line 5233 "attention.w"
+/*290:*/
+#line 5236 "attention.w"
 
 double*x= NULL,*y= NULL;
 int n= 0;
@@ -375,20 +375,20 @@ status= 1;
 free(x),free(y);
 return status;
 
-/*:289*/
-#line 5230 "attention.w"
+/*:290*/
+#line 5233 "attention.w"
 
 }
 
-/*:288*/
-#line 4935 "attention.w"
+/*:289*/
+#line 4938 "attention.w"
 
 
-/*:273*//*293:*/
-#line 5314 "attention.w"
+/*:274*//*294:*/
+#line 5317 "attention.w"
 
-/*297:*/
-#line 5366 "attention.w"
+/*298:*/
+#line 5369 "attention.w"
 
 static const char*train_usage= 
 "usage: attention train [--pairs seed | --data FILE] [OPTIONS]\n"
@@ -410,8 +410,8 @@ static const char*train_usage=
 "  --threads N         1, or 2 to run the encoder on a second core (default:\n"
 "                      2 when the machine has two cores); same result either way\n";
 
-/*:297*//*298:*/
-#line 5387 "attention.w"
+/*:298*//*299:*/
+#line 5390 "attention.w"
 
 typedef struct{
 const char*data,*init,*save;
@@ -437,8 +437,8 @@ int c,bad= 0;
 opterr= 0;
 optind= 1;
 while(!bad&&(c= getopt_long(argc,argv,":h",longopts,NULL))!=-1)switch(c){
-/*299:*/
-#line 5422 "attention.w"
+/*300:*/
+#line 5425 "attention.w"
 
 case'p':
 if(strcmp(optarg,"seed")!=0){
@@ -479,8 +479,8 @@ default:
 fprintf(stderr,"attention train: unknown option \"%s\"\n",argv[optind-1]);
 bad= 1;
 
-/*:299*/
-#line 5412 "attention.w"
+/*:300*/
+#line 5415 "attention.w"
 
 }
 if(!bad&&optind<argc){
@@ -491,8 +491,8 @@ if(bad)fputs(train_usage,stderr);
 return bad?-1:0;
 }
 
-/*:298*//*300:*/
-#line 5465 "attention.w"
+/*:299*//*301:*/
+#line 5468 "attention.w"
 
 static int cmd_train(int argc,char**argv)
 {
@@ -501,8 +501,8 @@ PairList pl;
 Model m;
 Example*ex= NULL;
 int status= 0;
-/*301:*/
-#line 5491 "attention.w"
+/*302:*/
+#line 5494 "attention.w"
 
 if(train_options(argc,argv,&o))return 2;
 if(loss_log_path&&loss_log_check())return 1;
@@ -513,11 +513,11 @@ return 2;
 }
 int max_length= o.max_length?(int)o.max_length:DEFAULT_MAX_LENGTH;
 
-/*:301*/
-#line 5473 "attention.w"
+/*:302*/
+#line 5476 "attention.w"
 
-/*302:*/
-#line 5501 "attention.w"
+/*303:*/
+#line 5504 "attention.w"
 
 if(o.data){
 if(pairs_read(&pl,o.data,o.filter,max_length)){
@@ -526,11 +526,11 @@ return 1;
 }
 }else pairs_seed(&pl);
 
-/*:302*/
-#line 5474 "attention.w"
+/*:303*/
+#line 5477 "attention.w"
 
-/*305:*/
-#line 5527 "attention.w"
+/*306:*/
+#line 5530 "attention.w"
 
 if(o.init){
 if(checkpoint_load(&m,o.init)){
@@ -546,11 +546,11 @@ model_alloc(&m,&cfg,&vin,&vout);
 model_init_random(&m,(uint64_t)o.seed);
 }
 
-/*:305*/
-#line 5475 "attention.w"
+/*:306*/
+#line 5478 "attention.w"
 
-/*303:*/
-#line 5511 "attention.w"
+/*304:*/
+#line 5514 "attention.w"
 
 if(make_examples(&pl,&m.vin,&m.vout,m.cfg.L,o.append_eos,&ex)){
 fprintf(stderr,"attention train: %s\n",kit_error());
@@ -559,11 +559,11 @@ model_free(&m);
 return 1;
 }
 
-/*:303*/
-#line 5476 "attention.w"
+/*:304*/
+#line 5479 "attention.w"
 
-/*306:*/
-#line 5542 "attention.w"
+/*307:*/
+#line 5545 "attention.w"
 
 if(o.data)printf("Read %ld sentence pairs from %s; kept %d (%s filter)\n",
 pl.lines_read,o.data,pl.n,o.filter==FILTER_TUTORIAL?"tutorial":"length");
@@ -575,11 +575,11 @@ m.cfg.H,m.cfg.L,m.n_params,o.init?" (from --init)":"");
 printf("Training for %ld epochs, %s<EOS> on the targets\n",o.epochs,
 o.append_eos?"":"no ");
 
-/*:306*/
-#line 5477 "attention.w"
+/*:307*/
+#line 5480 "attention.w"
 
-/*307:*/
-#line 5558 "attention.w"
+/*308:*/
+#line 5561 "attention.w"
 
 int threads= o.threads?(int)o.threads:sysconf(_SC_NPROCESSORS_ONLN)> 1?2:1,used= 1;
 float*loss= xcalloc((size_t)pl.n*(size_t)o.print_every,sizeof(float));
@@ -604,22 +604,22 @@ o.epochs*pl.n,seconds> 0?(double)(o.epochs*pl.n)/seconds:0.0,used,
 used> 1?"s":"");
 free(loss);
 
-/*:307*/
-#line 5478 "attention.w"
+/*:308*/
+#line 5481 "attention.w"
 
-/*304:*/
-#line 5521 "attention.w"
+/*305:*/
+#line 5524 "attention.w"
 
 if(o.save&&checkpoint_save(&m,o.save)){
 fprintf(stderr,"attention train: %s\n",kit_error());
 status= 1;
 }
 
-/*:304*/
-#line 5479 "attention.w"
+/*:305*/
+#line 5482 "attention.w"
 
-/*308:*/
-#line 5584 "attention.w"
+/*309:*/
+#line 5587 "attention.w"
 
 int right= 0,*out= xcalloc((size_t)m.cfg.L,sizeof(int));
 for(int k= 0;k<pl.n;k++){
@@ -634,8 +634,8 @@ free(pred);
 printf("%d of %d training pairs translated exactly\n",right,pl.n);
 free(out);
 
-/*:308*/
-#line 5480 "attention.w"
+/*:309*/
+#line 5483 "attention.w"
 
 if(loss_log_path&&loss_log_save())status= 1;
 free(ex);
@@ -644,11 +644,11 @@ model_free(&m);
 return status;
 }
 
-/*:300*/
-#line 5315 "attention.w"
+/*:301*/
+#line 5318 "attention.w"
 
-/*310:*/
-#line 5615 "attention.w"
+/*311:*/
+#line 5618 "attention.w"
 
 static const char*translate_usage= 
 "usage: attention translate --model CKPT [--attention] [SENTENCE ...]\n"
@@ -667,8 +667,8 @@ int*src= xcalloc((size_t)m->cfg.L,sizeof(int)),*out= xcalloc((size_t)m->cfg.L,si
 float*attn= xcalloc((size_t)m->cfg.L*(size_t)m->cfg.L,sizeof(float));
 int status= 0;
 if(!norm)status= kit_fail("%s: invalid UTF-8 at byte %zu",where,bad+1);
-else if(*norm)/*311:*/
-#line 5644 "attention.w"
+else if(*norm)/*312:*/
+#line 5647 "attention.w"
 
 {
 int n= tokenize(&m->vin,norm,src,m->cfg.L,where,"English");
@@ -679,8 +679,8 @@ int k= greedy_decode(m,src,n,out,attn);
 char*t= words_join(&m->vout,out,k);
 fputs(t,stdout);
 free(t);
-if(show_attention)/*312:*/
-#line 5660 "attention.w"
+if(show_attention)/*313:*/
+#line 5663 "attention.w"
 
 for(int t= 0;t<k;t++){
 double pad= 0.0;
@@ -690,14 +690,14 @@ for(int i= n;i<m->cfg.L;i++)pad+= attn[t*m->cfg.L+i];
 printf("  (padding %.3f)",pad);
 }
 
+/*:313*/
+#line 5657 "attention.w"
+
+}
+}
+
 /*:312*/
-#line 5654 "attention.w"
-
-}
-}
-
-/*:311*/
-#line 5633 "attention.w"
+#line 5636 "attention.w"
 
 putchar('\n');
 free(norm);
@@ -707,8 +707,8 @@ free(attn);
 return status;
 }
 
-/*:310*//*313:*/
-#line 5669 "attention.w"
+/*:311*//*314:*/
+#line 5672 "attention.w"
 
 static int cmd_translate(int argc,char**argv)
 {
@@ -743,8 +743,8 @@ return 1;
 }
 int failed= 0;
 char where[64];
-/*314:*/
-#line 5708 "attention.w"
+/*315:*/
+#line 5711 "attention.w"
 
 if(optind<argc)
 for(int k= optind;k<argc;k++){
@@ -770,18 +770,18 @@ fflush(stdout);
 free(line);
 }
 
-/*:314*/
-#line 5703 "attention.w"
+/*:315*/
+#line 5706 "attention.w"
 
 model_free(&m);
 return failed?1:0;
 }
 
-/*:313*/
-#line 5316 "attention.w"
+/*:314*/
+#line 5319 "attention.w"
 
-/*315:*/
-#line 5738 "attention.w"
+/*316:*/
+#line 5741 "attention.w"
 
 static const char*pairs_usage= 
 "usage: attention pairs --data FILE [--filter tutorial|length] [--max-length L]\n"
@@ -792,8 +792,8 @@ static int cmd_pairs(int argc,char**argv)
 const char*data= NULL;
 int filter= FILTER_TUTORIAL;
 long max_length= DEFAULT_MAX_LENGTH;
-/*316:*/
-#line 5761 "attention.w"
+/*317:*/
+#line 5764 "attention.w"
 
 static const struct option longopts[]= {{"data",required_argument,0,'d'},
 {"filter",required_argument,0,'f'},{"max-length",required_argument,0,'L'},
@@ -822,8 +822,8 @@ fputs(pairs_usage,stderr);
 return 2;
 }
 
-/*:316*/
-#line 5748 "attention.w"
+/*:317*/
+#line 5751 "attention.w"
 
 PairList pl;
 if(pairs_read(&pl,data,filter,(int)max_length)){
@@ -837,36 +837,36 @@ pairs_free(&pl);
 return 0;
 }
 
-/*:315*/
-#line 5317 "attention.w"
+/*:316*/
+#line 5320 "attention.w"
 
 
-/*:293*/
-#line 5277 "attention.w"
+/*:294*/
+#line 5280 "attention.w"
 
 
 static const struct{
 const char*name,*summary;
 int(*run)(int argc,char**argv);
 }commands[]= {
-/*292:*/
-#line 5308 "attention.w"
+/*293:*/
+#line 5311 "attention.w"
 
 {"train","train a translator (the notebook's five pairs, or a pair file)",cmd_train},
 {"translate","translate sentences with a saved model",cmd_translate},
 {"pairs","print the pairs that training would read from a file",cmd_pairs},
-/*274:*/
-#line 4939 "attention.w"
+/*275:*/
+#line 4942 "attention.w"
 
 {"heatmap","draw the attention weights of a translation (PNG, PDF or SVG)",cmd_heatmap},
 {"loss-curve","draw the average loss per epoch from train --loss-log",cmd_loss_curve},
 
-/*:274*/
-#line 5312 "attention.w"
+/*:275*/
+#line 5315 "attention.w"
 
 
-/*:292*/
-#line 5283 "attention.w"
+/*:293*/
+#line 5286 "attention.w"
 
 };
 
@@ -876,8 +876,8 @@ size_t n= sizeof commands/sizeof commands[0];
 if(argc>=2)
 for(size_t k= 0;k<n;k++)
 if(strcmp(argv[1],commands[k].name)==0)return commands[k].run(argc-1,argv+1);
-/*291:*/
-#line 5296 "attention.w"
+/*292:*/
+#line 5299 "attention.w"
 
 FILE*out= argc>=2&&(strcmp(argv[1],"--help")==0||strcmp(argv[1],"-h")==0
 ||strcmp(argv[1],"help")==0)?stdout:stderr;
@@ -887,9 +887,9 @@ for(size_t k= 0;k<n;k++)fprintf(out,"  %-10s %s\n",commands[k].name,commands[k].
 fputs("Run 'attention COMMAND --help' for a command's options.\n",out);
 return out==stdout?0:2;
 
-/*:291*/
-#line 5293 "attention.w"
+/*:292*/
+#line 5296 "attention.w"
 
 }
 
-/*:290*/
+/*:291*/
