@@ -41,6 +41,17 @@
 % a display of equations with a comment column: \eqtable{a&=b&comment\cr ...}
 \def\eqtable#1{\null\,\vcenter{\openup1\jot\halign{\strut\hfil$\displaystyle{##}$&%
   $\displaystyle{{}##}$\hfil&\qquad\rm##\hfil\crcr#1\crcr}}\,}
+% Pictures drawn in plain TeX: \kitpicture{w}{h}{...} is a box of w by h big points
+% whose contents are PDF drawing operators (\pdfliteral, with the origin at the
+% box's lower left corner) and texts put at a point: \kitput{x}{y}{text} centred
+% on x with its baseline at y, \kitputl{x}{y}{text} starting at x.
+% \kitcaption{width}{text} sets a caption under a figure.
+\def\kitpicture#1#2#3{\vbox to #2bp{\vfil\setbox0=\hbox to #1bp{#3\hfil}\ht0=0pt \dp0=0pt \box0}}
+\def\kitput#1#2#3{\rlap{\kern#1bp\raise#2bp\hbox to 0pt{\hss#3\hss}}}
+\def\kitputl#1#2#3{\rlap{\kern#1bp\raise#2bp\hbox{#3}}}
+\def\kitcaption#1#2{\smallskip\centerline{\vbox{\hsize=#1\font\tentex=cmtex8
+  \let\it=\eightit \noindent\eightrm #2}}\medskip}
+\font\eightrm=cmr8 \font\eightit=cmti8
 % References: \cite{key} or \cite{key1,key2} prints [n]; \bibitem{key}{text} in the
 % chapter References numbers the entries. The numbers come from the file that the
 % previous pdftex run wrote (\jobname.ref), as the contents do; a key without an
@@ -140,6 +151,101 @@ look at each of them now. The weighted average of the encoder's vectors, the
 The weights are numbers we can print and draw: a picture of what the
 translator looks at while it writes each word. The same idea, without the
 recurrent network around it, is the whole of the Transformer~\cite{vaswani}.
+
+Figure~1 draws one step of it, for a sentence of three words. Each of the
+encoder's states $o_1$, $o_2$, $o_3$ gets a {\it score\/} $s_i$, a number
+that compares it with the decoder's state $d_{t-1}$; the softmax turns the
+scores into weights that are positive and add up to one; and the context
+$c$, the sum of the states weighted by them, goes into the decoder's step $t$
+together with $d_{t-1}$. The decoder's new state $d_t$ chooses the word
+$y_t$, and the next step starts from it. (The numbers are those of the worked
+examples in the chapter on layers: the scores $(1,2,3)$ and states of two
+numbers, $o_1=(1,0)$, $o_2=(0,1)$, $o_3=(1,1)$.)
+
+\medskip
+\centerline{\kitpicture{400}{236}{%
+\pdfliteral{q
+0.6 w 0 G 140 24 m 140.0 30.0 l S
+0 g 140.00 34.00 m 137.80 28.50 l 142.20 28.50 l f
+0.92 g 118 34 44 22 re f 0.6 w 0 G 118 34 44 22 re S
+0.6 w 0 G 140 56 m 140.0 73.0 l S
+0 g 140.00 77.00 m 137.80 71.50 l 142.20 71.50 l f
+1 g 151 88 m 151 94.0753 146.0753 99 140 99 c 133.9247 99 129 94.0753 129 88 c 129 81.9247 133.9247 77 140 77 c 146.0753 77 151 81.9247 151 88 c f
+0.6 w 0 G 151 88 m 151 94.0753 146.0753 99 140 99 c 133.9247 99 129 94.0753 129 88 c 129 81.9247 133.9247 77 140 77 c 146.0753 77 151 81.9247 151 88 c S
+0.35 g 131 134 18 5.04 re f 0.6 w 0 G 140 99 m 140.0 129.0 l S
+0 g 140.00 133.00 m 137.80 127.50 l 142.20 127.50 l f
+0.6 w 0 G 210 24 m 210.0 30.0 l S
+0 g 210.00 34.00 m 207.80 28.50 l 212.20 28.50 l f
+0.92 g 188 34 44 22 re f 0.6 w 0 G 188 34 44 22 re S
+0.6 w 0 G 210 56 m 210.0 73.0 l S
+0 g 210.00 77.00 m 207.80 71.50 l 212.20 71.50 l f
+1 g 221 88 m 221 94.0753 216.0753 99 210 99 c 203.9247 99 199 94.0753 199 88 c 199 81.9247 203.9247 77 210 77 c 216.0753 77 221 81.9247 221 88 c f
+0.6 w 0 G 221 88 m 221 94.0753 216.0753 99 210 99 c 203.9247 99 199 94.0753 199 88 c 199 81.9247 203.9247 77 210 77 c 216.0753 77 221 81.9247 221 88 c S
+0.35 g 201 134 18 13.70 re f 0.6 w 0 G 210 99 m 210.0 129.0 l S
+0 g 210.00 133.00 m 207.80 127.50 l 212.20 127.50 l f
+0.6 w 0 G 280 24 m 280.0 30.0 l S
+0 g 280.00 34.00 m 277.80 28.50 l 282.20 28.50 l f
+0.92 g 258 34 44 22 re f 0.6 w 0 G 258 34 44 22 re S
+0.6 w 0 G 280 56 m 280.0 73.0 l S
+0 g 280.00 77.00 m 277.80 71.50 l 282.20 71.50 l f
+1 g 291 88 m 291 94.0753 286.0753 99 280 99 c 273.9247 99 269 94.0753 269 88 c 269 81.9247 273.9247 77 280 77 c 286.0753 77 291 81.9247 291 88 c f
+0.6 w 0 G 291 88 m 291 94.0753 286.0753 99 280 99 c 273.9247 99 269 94.0753 269 88 c 269 81.9247 273.9247 77 280 77 c 286.0753 77 291 81.9247 291 88 c S
+0.35 g 271 134 18 37.25 re f 0.6 w 0 G 280 99 m 280.0 129.0 l S
+0 g 280.00 133.00 m 277.80 127.50 l 282.20 127.50 l f
+0.6 w 0 G 162 45.0 m 184.0 45.0 l S
+0 g 188.00 45.00 m 182.50 47.20 l 182.50 42.80 l f
+0.6 w 0 G 232 45.0 m 254.0 45.0 l S
+0 g 258.00 45.00 m 252.50 47.20 l 252.50 42.80 l f
+0.4 w 0.5 G 120 134 m 300 134 l S 0.92 g 132 200 156 20 re f
+0.6 w 0 G 132 200 156 20 re S
+0.6 w 0 G 140 142.04 m 166.26003062536643 196.39826339450852 l S
+0 g 168.00 200.00 m 163.63 196.00 l 167.59 194.09 l f
+0.6 w 0 G 210 150.7032 m 210.0 196.0 l S
+0 g 210.00 200.00 m 207.80 194.50 l 212.20 194.50 l f
+0.6 w 0 G 280 174.25119999999998 m 254.94431079898558 197.29241178925287 l S
+0 g 252.00 200.00 m 254.56 194.66 l 257.54 197.90 l f
+0.92 g 335 77 50 22 re f 0.6 w 0 G 335 77 50 22 re S
+0.92 g 335 200 50 20 re f 0.6 w 0 G 335 200 50 20 re S
+0.6 w 0 G 288 210.0 m 331.0 210.0 l S
+0 g 335.00 210.00 m 329.50 212.20 l 329.50 207.80 l f
+0.6 w 0 G 360.0 99 m 360.0 196.0 l S
+0 g 360.00 200.00 m 357.80 194.50 l 362.20 194.50 l f
+0.6 w 0.35 G [2 2] 0 d 335 92 m 315 135 170 127 148.25 95.26 c S [] 0 d
+0.35 g 148.25 95.26 m 153.17 98.55 l 149.54 101.04 l f
+0.6 w 0.35 G [2 2] 0 d 335 92 m 315 128 240 120 218.25 95.26 c S [] 0 d
+0.35 g 218.25 95.26 m 223.53 97.94 l 220.23 100.84 l f
+0.6 w 0.35 G [2 2] 0 d 335 92 m 315 121 310 113 288.25 95.26 c S [] 0 d
+0.35 g 288.25 95.26 m 293.90 97.03 l 291.12 100.44 l f
+Q}%
+\kitputl{0}{14}{English words $x_i$}%
+\kitputl{0}{42}{encoder states $o_i$}%
+\kitputl{0}{85}{scores $s_i$}%
+\kitputl{0}{148}{weights $w=\softmax(s)$}%
+\kitputl{0}{207}{context $c$}%
+\kitput{140}{14}{\.{we}}%
+\kitput{140}{42}{$o_1$}%
+\kitput{140}{85}{$1$}%
+\kitputl{152}{135}{$0.090$}%
+\kitput{210}{14}{\.{are}}%
+\kitput{210}{42}{$o_2$}%
+\kitput{210}{85}{$2$}%
+\kitputl{222}{137.852}{$0.245$}%
+\kitput{280}{14}{\.{engineers}}%
+\kitput{280}{42}{$o_3$}%
+\kitput{280}{85}{$3$}%
+\kitputl{292}{149.626}{$0.665$}%
+\kitput{210}{207}{$c=\sum_iw_io_i=(0.755,0.910)$}%
+\kitput{360}{85}{$d_{t-1}$}%
+\kitput{360}{65}{\eightrm decoder}%
+\kitput{360}{207}{step $t$}%
+\kitput{360}{225}{\eightrm $d_t$, the word $y_t$}%
+}}
+\kitcaption{.95\hsize}{Figure~1. One step of attention. The scores compare
+the decoder's state $d_{t-1}$ (dashed) with each encoder state $o_i$; the
+weights are their softmax, drawn as bars; the context is the weighted sum of
+the $o_i$. In the notebook's model the scores come from $d_{t-1}$ and the
+input word alone, without the arrows from the $o_i$ up to the $s_i$: the
+chapter on the decoder shows what that costs.}
 
 This book is a complete program that trains such a translator and explains
 every line of it, in the manner of Knuth's literate programs~\cite{cweb}: one
@@ -3552,7 +3658,7 @@ notebook's two styles (\PB{matplotlib}'s \.{imshow} with the colormap
 cell) and the curve of the average loss per epoch.
 
 The figures in this book are the very files that \.{make run} draws, embedded
-as they are: Figure~1 is the attention of the trained model on the first of
+as they are: Figure~2 is the attention of the trained model on the first of
 the notebook's sentences, drawn by \.{attention heatmap}.
 @^make run@>
 
@@ -3564,10 +3670,8 @@ the notebook's sentences, drawn by \.{attention heatmap}.
   \else
     \centerline{\pdfximage width #2 {#1}\pdfrefximage\pdflastximage}%
   \fi
-  \smallskip\centerline{\vbox{\hsize=#2\font\tentex=cmtex8 \let\it=\eightit
-    \noindent\eightrm #3}}\medskip}
-\global\font\eightrm=cmr8 \global\font\eightit=cmti8
-\kitfigure{../figures/heatmap-bone-i-am-a-student.pdf}{.95\hsize}{Figure~1.
+  \kitcaption{#2}{#3}}
+\kitfigure{../figures/heatmap-bone-i-am-a-student.pdf}{.95\hsize}{Figure~2.
 The attention of the model that \.{make run} trains, on ``i am a student'',
 in the notebook's first style. Rows are the words the decoder wrote, columns
 the words it read; a light cell is a large weight.}
@@ -4276,7 +4380,7 @@ static void draw_heatmap(Canvas *cv, const Heatmap *h, const HeatmapTexts *t,
 @ In the first style the grid lines run between the cells and a black frame
 of 0.8 points (\PB{matplotlib}'s default) surrounds them; in the second every
 cell has a grey border of half a point, the outer edges included, and there
-is no frame (Figure~2, at the end of the chapter, shows the second style).
+is no frame (Figure~3, at the end of the chapter, shows the second style).
 Tick marks point outwards from the middle of every row and column.
 @<Draw the grid lines or cell borders, the frame and the ticks@>=
 int seaborn = h->style == HEATMAP_SEABORN;
@@ -4651,13 +4755,13 @@ everything after the first twenty epochs is a flat line on zero. So when all
 the values are positive and the largest is more than a hundred times the
 smallest, the $y$ axis is logarithmic, with a tick at every power of ten
 (labelled $10^k$) and small ticks at its multiples 2 to 9; otherwise it is
-linear. Figure~3 is the curve of \.{make run}'s training: a fall from 2.8 to
+linear. Figure~4 is the curve of \.{make run}'s training: a fall from 2.8 to
 0.008 in the first ten epochs, while the model learns which words go
 together, then a slide that keeps slowing down, from $9\cdot10^{-4}$ at epoch
 50 to $3.5\cdot10^{-5}$ at epoch 400, while it grows ever more certain of
 translations it already gets right.
 
-\kitfigure{../figures/loss.pdf}{.8\hsize}{Figure~3. The average loss per
+\kitfigure{../figures/loss.pdf}{.8\hsize}{Figure~4. The average loss per
 epoch of the 400 epochs of \.{make run}, on a logarithmic axis.}
 
 @<Types@>=
@@ -5084,11 +5188,11 @@ for (int k = 0; k < nout && status == 0; k++) {
 }
 free(rw), free(cw), free(fr), free(title);
 
-@ What do the pictures show? Figure~2 is the notebook's second style, on
+@ What do the pictures show? Figure~3 is the notebook's second style, on
 ``we are engineers''.
 
-\kitfigure{../figures/heatmap-ylorrd-we-are-engineers.pdf}{.95\hsize}{Figure~2.
-The model of Figure~1 on ``we are engineers'', in the notebook's second style
+\kitfigure{../figures/heatmap-ylorrd-we-are-engineers.pdf}{.95\hsize}{Figure~3.
+The model of Figure~2 on ``we are engineers'', in the notebook's second style
 (\PB{seaborn}'s \.{heatmap} with `YlOrRd'): here a dark cell is a large
 weight.}
 

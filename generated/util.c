@@ -1,12 +1,12 @@
 /*9:*/
-#line 297 "attention.w"
+#line 403 "attention.w"
 
 #include "attention.h"
 #include <stdarg.h> 
 #include <stdlib.h> 
 #include <string.h> 
 /*10:*/
-#line 306 "attention.w"
+#line 412 "attention.w"
 
 static char last_error[2048];
 
@@ -25,7 +25,7 @@ return last_error;
 }
 
 /*:10*//*11:*/
-#line 327 "attention.w"
+#line 433 "attention.w"
 
 void*xcalloc(size_t n,size_t size)
 {
@@ -38,7 +38,7 @@ return p;
 }
 
 /*:11*//*12:*/
-#line 339 "attention.w"
+#line 445 "attention.w"
 
 void*xrealloc(void*p,size_t size)
 {
@@ -59,7 +59,7 @@ return t;
 }
 
 /*:12*/
-#line 302 "attention.w"
+#line 408 "attention.w"
 
 
 /*:9*/
