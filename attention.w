@@ -9,18 +9,26 @@
 \def\frontmatter{\openin\tocin=\jobname.toc
   \ifeof\tocin \else \closein\tocin
   \begingroup \titletrue \pageno=-1 \startpdf
-    \null\vskip 1in
+    \def\lheader{\hfil}\def\rheader{\hfil}% no running heads in the front matter
+    \null\vskip 0.4in
     \centerline{\titlefont Attention in Sequence-to-Sequence Translation}
     \vskip 14pt
     \centerline{\tenrm A literate program in C that trains a translator,}
     \centerline{\tenrm from a five-sentence notebook to a tested trainer}
-    \vskip 0.7in
+    \vskip 0.35in
     \line{\hfil Section\hbox to3em{\hss Page}}
     \let\ZZ=\contentsline \rightskip 0pt \hyphenpenalty 50 \tolerance 200
     \input \jobname.toc
+    \openin\tocin=\jobname.lof
+    \ifeof\tocin \else \closein\tocin
+      \bigskip\vbox{\line{\bf List of figures\hfil Page}\smallskip \input \jobname.lof\relax}\fi
     \vfill\eject
   \endgroup \global\titletrue \pageno=1 \fi}
+% a line of the list of figures, from the previous run's \jobname.lof
+\def\lofline#1#2#3{\line{\hbox to 4.5em{\rm Figure #1\hss}#2
+  \rm\leaders\hbox to .5em{.\hfil}\hfil\hbox to3em{\hss#3}}}
 \frontmatter
+\newwrite\lofout \immediate\openout\lofout=\jobname.lof
 \def\con{\par\vfill\eject\end} % the contents are at the front
 \def\reals{{\bf R}}
 \def\softmax{\mathop{\rm softmax}}
@@ -49,8 +57,11 @@
 \def\kitpicture#1#2#3{\vbox to #2bp{\vfil\setbox0=\hbox to #1bp{#3\hfil}\ht0=0pt \dp0=0pt \box0}}
 \def\kitput#1#2#3{\rlap{\kern#1bp\raise#2bp\hbox to 0pt{\hss#3\hss}}}
 \def\kitputl#1#2#3{\rlap{\kern#1bp\raise#2bp\hbox{#3}}}
+% The caption's first sentence, ``Figure~N. Title.'', goes into the list of figures.
 \def\kitcaption#1#2{\smallskip\centerline{\vbox{\hsize=#1\font\tentex=cmtex8
-  \let\it=\eightit \noindent\eightrm #2}}\medskip}
+  \let\it=\eightit \noindent\eightrm #2}}\kitlof#2. \kitend\medskip}
+\def\kitlof Figure~#1. #2. #3\kitend{%
+  \write\lofout{\string\lofline{#1}{\unexpanded{#2}}{\the\pageno}}}
 \font\eightrm=cmr8 \font\eightit=cmti8
 % References: \cite{key} or \cite{key1,key2} prints [n]; \bibitem{key}{text} in the
 % chapter References numbers the entries. The numbers come from the file that the
@@ -3672,8 +3683,8 @@ the notebook's sentences, drawn by \.{attention heatmap}.
   \fi
   \kitcaption{#2}{#3}}
 \kitfigure{../figures/heatmap-bone-i-am-a-student.pdf}{.95\hsize}{Figure~2.
-The attention of the model that \.{make run} trains, on ``i am a student'',
-in the notebook's first style. Rows are the words the decoder wrote, columns
+The attention of the trained model on ``i am a student''. It is the model
+that \.{make run} trains, in the notebook's first style. Rows are the words the decoder wrote, columns
 the words it read; a light cell is a large weight.}
 
 @ The figures are written by one more file of the library. Its functions are
@@ -4380,7 +4391,7 @@ static void draw_heatmap(Canvas *cv, const Heatmap *h, const HeatmapTexts *t,
 @ In the first style the grid lines run between the cells and a black frame
 of 0.8 points (\PB{matplotlib}'s default) surrounds them; in the second every
 cell has a grey border of half a point, the outer edges included, and there
-is no frame (Figure~3, at the end of the chapter, shows the second style).
+is no frame (Figure~4, at the end of the chapter, shows the second style).
 Tick marks point outwards from the middle of every row and column.
 @<Draw the grid lines or cell borders, the frame and the ticks@>=
 int seaborn = h->style == HEATMAP_SEABORN;
@@ -4755,14 +4766,15 @@ everything after the first twenty epochs is a flat line on zero. So when all
 the values are positive and the largest is more than a hundred times the
 smallest, the $y$ axis is logarithmic, with a tick at every power of ten
 (labelled $10^k$) and small ticks at its multiples 2 to 9; otherwise it is
-linear. Figure~4 is the curve of \.{make run}'s training: a fall from 2.8 to
+linear. Figure~3 is the curve of \.{make run}'s training: a fall from 2.8 to
 0.008 in the first ten epochs, while the model learns which words go
 together, then a slide that keeps slowing down, from $9\cdot10^{-4}$ at epoch
 50 to $3.5\cdot10^{-5}$ at epoch 400, while it grows ever more certain of
 translations it already gets right.
 
-\kitfigure{../figures/loss.pdf}{.8\hsize}{Figure~4. The average loss per
-epoch of the 400 epochs of \.{make run}, on a logarithmic axis.}
+\kitfigure{../figures/loss.pdf}{.8\hsize}{Figure~3. The loss curve of
+\.{make run}. The average loss of each of its 400 epochs, on a logarithmic
+axis.}
 
 @<Types@>=
 typedef struct {
@@ -5188,11 +5200,12 @@ for (int k = 0; k < nout && status == 0; k++) {
 }
 free(rw), free(cw), free(fr), free(title);
 
-@ What do the pictures show? Figure~3 is the notebook's second style, on
+@ What do the pictures show? Figure~4 is the notebook's second style, on
 ``we are engineers''.
 
-\kitfigure{../figures/heatmap-ylorrd-we-are-engineers.pdf}{.95\hsize}{Figure~3.
-The model of Figure~2 on ``we are engineers'', in the notebook's second style
+\kitfigure{../figures/heatmap-ylorrd-we-are-engineers.pdf}{.95\hsize}{Figure~4.
+The same model on ``we are engineers''. The model of Figure~2, in the
+notebook's second style
 (\PB{seaborn}'s \.{heatmap} with `YlOrRd'): here a dark cell is a large
 weight.}
 

@@ -1,12 +1,12 @@
 /*9:*/
-#line 403 "attention.w"
+#line 414 "attention.w"
 
 #include "attention.h"
 #include <stdarg.h> 
 #include <stdlib.h> 
 #include <string.h> 
 /*10:*/
-#line 412 "attention.w"
+#line 423 "attention.w"
 
 static char last_error[2048];
 
@@ -25,7 +25,7 @@ return last_error;
 }
 
 /*:10*//*11:*/
-#line 433 "attention.w"
+#line 444 "attention.w"
 
 void*xcalloc(size_t n,size_t size)
 {
@@ -38,7 +38,7 @@ return p;
 }
 
 /*:11*//*12:*/
-#line 445 "attention.w"
+#line 456 "attention.w"
 
 void*xrealloc(void*p,size_t size)
 {
@@ -59,7 +59,7 @@ return t;
 }
 
 /*:12*/
-#line 408 "attention.w"
+#line 419 "attention.w"
 
 
 /*:9*/
