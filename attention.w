@@ -84,14 +84,21 @@
 % left, and subchapters (@@*1) never, so that the end of a short chapter does not
 % leave a page nearly empty. (cwebmac's \N, with \chapterbreak for its \vfil\eject.)
 \secpagedepth=2
-\def\chapterbreak{\vfil\penalty-100\vfilneg
+\def\chapterbreak{%
   \vskip 0pt plus .33\vsize\penalty-300\vskip 0pt plus -.33\vsize
   \vskip\intersecskip\medskip}
+% A section starts a new page only when less than a fifth of the page is left
+% (cwebmac's \M, with \sectionbreak for its \vfil\penalty-100\vfilneg): a page
+% then ends in the middle of a long section rather than half empty before it.
+\raggedbottom
+\def\sectionbreak{\vskip 0pt plus .2\vsize\penalty-100\vskip 0pt plus -.2\vsize}
+\outer\def\M#1{\MN{#1}\ifon\sectionbreak
+  \vskip\intersecskip\startsection\ignorespaces}
 \outer\def\N#1#2#3.{%
   \ifpdf{\toksF={}\makeoutlinetoks#3\outlinedone\outlinedone}\fi
   \gdepth=#1\gtitle={#3}\MN{#2}%
   \ifon\ifnum#1<\secpagedepth \chapterbreak
-    \else\vfil\penalty-100\vfilneg\vskip\intersecskip\fi\fi
+    \else\sectionbreak\vskip\intersecskip\fi\fi
   \message{*\secno}%
   \def\stripprefix##1>{}\def\gtitletoks{#3}%
   \edef\gtitletoks{\expandafter\stripprefix\meaning\gtitletoks}%
