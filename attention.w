@@ -160,6 +160,96 @@ writes French words one at a time, each time feeding back the word it has just
 written. Everything the decoder knows about the English sentence must pass
 through that one vector. For a long sentence that is a bottleneck: by the time
 the decoder writes the last word, the first English word is a faint memory.
+Figure~1 shows the two halves unrolled over a sentence: the encoder reads
+\.{we}, \.{are}, \.{engineers} into the states $h_1$, $h_2$, $h_3$; the decoder
+starts from the last of them and writes \.{nous}, \.{sommes}, \.{ingenieurs}
+and the end-of-sentence word \EOS, each step reading the word before it. Each
+box is one step of a recurrent cell, the GRU of the chapter on layers.
+
+\medskip
+\centerline{\kitpicture{420}{146}{%
+\pdfliteral{q
+0.94 g 2 26 164 38 re f 0.4 w 0.6 G 2 26 164 38 re S
+0.6 w 0 G 28 18 m 28.00 30.00 l S
+0 g 28.00 34.00 m 25.80 28.50 l 30.20 28.50 l f 1 g 10 34 36 22 re f
+0.6 w 0 G 10 34 36 22 re S 0.6 w 0 G 84 18 m 84.00 30.00 l S
+0 g 84.00 34.00 m 81.80 28.50 l 86.20 28.50 l f 1 g 66 34 36 22 re f
+0.6 w 0 G 66 34 36 22 re S 0.6 w 0 G 140 18 m 140.00 30.00 l S
+0 g 140.00 34.00 m 137.80 28.50 l 142.20 28.50 l f
+1 g 122 34 36 22 re f 0.6 w 0 G 122 34 36 22 re S
+0.6 w 0 G 226 18 m 226.00 30.00 l S
+0 g 226.00 34.00 m 223.80 28.50 l 228.20 28.50 l f
+0.92 g 208 34 36 22 re f 0.6 w 0 G 208 34 36 22 re S
+0.6 w 0 G 226 56 m 226.00 99.00 l S
+0 g 226.00 103.00 m 223.80 97.50 l 228.20 97.50 l f
+0.6 w 0 G 282 18 m 282.00 30.00 l S
+0 g 282.00 34.00 m 279.80 28.50 l 284.20 28.50 l f
+0.92 g 264 34 36 22 re f 0.6 w 0 G 264 34 36 22 re S
+0.6 w 0 G 282 56 m 282.00 99.00 l S
+0 g 282.00 103.00 m 279.80 97.50 l 284.20 97.50 l f
+0.6 w 0 G 338 18 m 338.00 30.00 l S
+0 g 338.00 34.00 m 335.80 28.50 l 340.20 28.50 l f
+0.92 g 320 34 36 22 re f 0.6 w 0 G 320 34 36 22 re S
+0.6 w 0 G 338 56 m 338.00 99.00 l S
+0 g 338.00 103.00 m 335.80 97.50 l 340.20 97.50 l f
+0.6 w 0 G 394 18 m 394.00 30.00 l S
+0 g 394.00 34.00 m 391.80 28.50 l 396.20 28.50 l f
+0.92 g 376 34 36 22 re f 0.6 w 0 G 376 34 36 22 re S
+0.6 w 0 G 394 56 m 394.00 99.00 l S
+0 g 394.00 103.00 m 391.80 97.50 l 396.20 97.50 l f
+0.6 w 0 G 46 45 m 62.00 45.00 l S
+0 g 66.00 45.00 m 60.50 47.20 l 60.50 42.80 l f
+0.6 w 0 G 102 45 m 118.00 45.00 l S
+0 g 122.00 45.00 m 116.50 47.20 l 116.50 42.80 l f
+0.6 w 0 G 244 45 m 260.00 45.00 l S
+0 g 264.00 45.00 m 258.50 47.20 l 258.50 42.80 l f
+0.6 w 0 G 300 45 m 316.00 45.00 l S
+0 g 320.00 45.00 m 314.50 47.20 l 314.50 42.80 l f
+0.6 w 0 G 356 45 m 372.00 45.00 l S
+0 g 376.00 45.00 m 370.50 47.20 l 370.50 42.80 l f
+0.6 w 0 G 158 45 m 204.00 45.00 l S
+0 g 208.00 45.00 m 202.50 47.20 l 202.50 42.80 l f
+0.6 w 0.35 G [2 2] 0 d 84 64 m 84.00 84.00 l S [] 0 d
+0.6 w 0.35 G [2 2] 0 d 84 84 m 384.00 84.00 l S [] 0 d
+0.6 w 0.35 G [2 2] 0 d 216 84 m 216.00 61.00 l S [] 0 d
+0.35 g 216.00 57.00 m 218.20 62.50 l 213.80 62.50 l f
+0.6 w 0.35 G [2 2] 0 d 272 84 m 272.00 61.00 l S [] 0 d
+0.35 g 272.00 57.00 m 274.20 62.50 l 269.80 62.50 l f
+0.6 w 0.35 G [2 2] 0 d 328 84 m 328.00 61.00 l S [] 0 d
+0.35 g 328.00 57.00 m 330.20 62.50 l 325.80 62.50 l f
+0.6 w 0.35 G [2 2] 0 d 384 84 m 384.00 61.00 l S [] 0 d
+0.35 g 384.00 57.00 m 386.20 62.50 l 381.80 62.50 l f
+Q}%
+\kitput{28}{8}{\.{we}}%
+\kitput{28}{42}{$h_1$}%
+\kitput{84}{8}{\.{are}}%
+\kitput{84}{42}{$h_2$}%
+\kitput{140}{8}{\.{engineers}}%
+\kitput{140}{42}{$h_3$}%
+\kitput{226}{8}{\.{<SOS>}}%
+\kitput{226}{42}{$d_1$}%
+\kitput{226}{112}{\.{nous}}%
+\kitput{282}{8}{\.{nous}}%
+\kitput{282}{42}{$d_2$}%
+\kitput{282}{112}{\.{sommes}}%
+\kitput{338}{8}{\.{sommes}}%
+\kitput{338}{42}{$d_3$}%
+\kitput{338}{112}{\.{ingenieurs}}%
+\kitput{394}{8}{\.{ingenieurs}}%
+\kitput{394}{42}{$d_4$}%
+\kitput{394}{112}{\.{<EOS>}}%
+\kitput{187}{53}{\eightrm $d_0=h_3$}%
+\kitput{84}{89}{\eightrm attention: $O=(o_1,o_2,o_3)$, with $o_i=h_i$}%
+\kitput{84}{104}{encoder}%
+\kitput{310}{132}{decoder}%
+}}
+\kitcaption{.95\hsize}{Figure~1. The encoder--decoder, unrolled over a
+sentence. Each box is one step of a GRU, the same cell at every step of its
+half. The encoder's states are kept as the outputs $o_i$ that every step of
+the decoder attends to (dashed). In training, the decoder's inputs are the
+right words, as here ({\it teacher forcing\/}); in translating, each step
+reads the word that the step before it wrote.}
+
 
 {\it Attention\/} removes the bottleneck. The encoder keeps the state it had
 after every word, one vector per English word, and at every step the decoder
@@ -170,7 +260,7 @@ The weights are numbers we can print and draw: a picture of what the
 translator looks at while it writes each word. The same idea, without the
 recurrent network around it, is the whole of the Transformer~\cite{vaswani}.
 
-Figure~1 draws one step of it, for a sentence of three words. Each of the
+Figure~2 draws one step of it, for a sentence of three words. Each of the
 encoder's states $o_1$, $o_2$, $o_3$ gets a {\it score\/} $s_i$, a number
 that compares it with the decoder's state $d_{t-1}$; the softmax turns the
 scores into weights that are positive and add up to one; and the context
@@ -258,7 +348,7 @@ Q}%
 \kitput{360}{207}{step $t$}%
 \kitput{360}{225}{\eightrm $d_t$, the word $y_t$}%
 }}
-\kitcaption{.95\hsize}{Figure~1. One step of attention. The scores compare
+\kitcaption{.95\hsize}{Figure~2. One step of attention. The scores compare
 the decoder's state $d_{t-1}$ (dashed) with each encoder state $o_i$; the
 weights are their softmax, drawn as bars; the context is the weighted sum of
 the $o_i$. In the notebook's model the scores come from $d_{t-1}$ and the
@@ -3676,7 +3766,7 @@ notebook's two styles (\PB{matplotlib}'s \.{imshow} with the colormap
 cell) and the curve of the average loss per epoch.
 
 The figures in this book are the very files that \.{make run} draws, embedded
-as they are: Figure~2 is the attention of the trained model on the first of
+as they are: Figure~3 is the attention of the trained model on the first of
 the notebook's sentences, drawn by \.{attention heatmap}.
 @^make run@>
 
@@ -3689,7 +3779,7 @@ the notebook's sentences, drawn by \.{attention heatmap}.
     \centerline{\pdfximage width #2 {#1}\pdfrefximage\pdflastximage}%
   \fi
   \kitcaption{#2}{#3}}
-\kitfigure{../figures/heatmap-bone-i-am-a-student.pdf}{.95\hsize}{Figure~2.
+\kitfigure{../figures/heatmap-bone-i-am-a-student.pdf}{.95\hsize}{Figure~3.
 The attention of the trained model on ``i am a student''. It is the model
 that \.{make run} trains, in the notebook's first style. Rows are the words the decoder wrote, columns
 the words it read; a light cell is a large weight.}
@@ -4398,7 +4488,7 @@ static void draw_heatmap(Canvas *cv, const Heatmap *h, const HeatmapTexts *t,
 @ In the first style the grid lines run between the cells and a black frame
 of 0.8 points (\PB{matplotlib}'s default) surrounds them; in the second every
 cell has a grey border of half a point, the outer edges included, and there
-is no frame (Figure~4, at the end of the chapter, shows the second style).
+is no frame (Figure~5, at the end of the chapter, shows the second style).
 Tick marks point outwards from the middle of every row and column.
 @<Draw the grid lines or cell borders, the frame and the ticks@>=
 int seaborn = h->style == HEATMAP_SEABORN;
@@ -4773,13 +4863,13 @@ everything after the first twenty epochs is a flat line on zero. So when all
 the values are positive and the largest is more than a hundred times the
 smallest, the $y$ axis is logarithmic, with a tick at every power of ten
 (labelled $10^k$) and small ticks at its multiples 2 to 9; otherwise it is
-linear. Figure~3 is the curve of \.{make run}'s training: a fall from 2.8 to
+linear. Figure~4 is the curve of \.{make run}'s training: a fall from 2.8 to
 0.008 in the first ten epochs, while the model learns which words go
 together, then a slide that keeps slowing down, from $9\cdot10^{-4}$ at epoch
 50 to $3.5\cdot10^{-5}$ at epoch 400, while it grows ever more certain of
 translations it already gets right.
 
-\kitfigure{../figures/loss.pdf}{.8\hsize}{Figure~3. The loss curve of
+\kitfigure{../figures/loss.pdf}{.8\hsize}{Figure~4. The loss curve of
 \.{make run}. The average loss of each of its 400 epochs, on a logarithmic
 axis.}
 
@@ -5207,11 +5297,11 @@ for (int k = 0; k < nout && status == 0; k++) {
 }
 free(rw), free(cw), free(fr), free(title);
 
-@ What do the pictures show? Figure~4 is the notebook's second style, on
+@ What do the pictures show? Figure~5 is the notebook's second style, on
 ``we are engineers''.
 
-\kitfigure{../figures/heatmap-ylorrd-we-are-engineers.pdf}{.95\hsize}{Figure~4.
-The same model on ``we are engineers''. The model of Figure~2, in the
+\kitfigure{../figures/heatmap-ylorrd-we-are-engineers.pdf}{.95\hsize}{Figure~5.
+The same model on ``we are engineers''. The model of Figure~3, in the
 notebook's second style
 (\PB{seaborn}'s \.{heatmap} with `YlOrRd'): here a dark cell is a large
 weight.}
