@@ -59,10 +59,13 @@
 \def\kitputl#1#2#3{\rlap{\kern#1bp\raise#2bp\hbox{#3}}}
 % The caption's first sentence, ``Figure~N. Title.'', goes into the list of figures.
 \def\kitcaption#1#2{\smallskip\centerline{\vbox{\hsize=#1\font\tentex=cmtex8
-  \let\it=\eightit \noindent\eightrm #2}}\kitlof#2. \kitend\medskip}
+  \let\it=\eightit \textfont0=\eightrm \scriptfont0=\sixrm \textfont1=\eighti
+  \scriptfont1=\sixi \textfont2=\eightsy \scriptfont2=\sixsy
+  \noindent\eightrm #2}}\kitlof#2. \kitend\medskip}
 \def\kitlof Figure~#1. #2. #3\kitend{%
   \write\lofout{\string\lofline{#1}{\unexpanded{#2}}{\the\pageno}}}
-\font\eightrm=cmr8 \font\eightit=cmti8
+\font\eightrm=cmr8 \font\eightit=cmti8 \font\sixrm=cmr6
+\font\eighti=cmmi8 \font\sixi=cmmi6 \font\eightsy=cmsy8 \font\sixsy=cmsy6
 % References: \cite{key} or \cite{key1,key2} prints [n]; \bibitem{key}{text} in the
 % chapter References numbers the entries. The numbers come from the file that the
 % previous pdftex run wrote (\jobname.ref), as the contents do; a key without an
@@ -1699,7 +1702,74 @@ Here $\sigmoid(a)=1/(1+e^{-a})$ is the logistic function, which squashes any
 number into $(0,1)$, and $\odot$ multiplies element by element. The {\it
 update gate\/} $z$ chooses, unit by unit, between keeping the old state
 ($z=1$) and taking the candidate $n$ ($z=0$); the {\it reset gate\/} $r$
-decides how much of the old state goes into the candidate.
+decides how much of the old state goes into the candidate. Figure~3 draws
+the cell: the two matrix products below, which do almost all the work, and
+the gates above them, which work unit by unit.
+
+\medskip
+\centerline{\kitpicture{380}{200}{%
+\pdfliteral{q
+0.6 w 0 G 90 13 m 90.00 26.00 l S
+0 g 90.00 30.00 m 87.80 24.50 l 92.20 24.50 l f
+0.6 w 0 G 270 13 m 270.00 26.00 l S
+0 g 270.00 30.00 m 267.80 24.50 l 272.20 24.50 l f
+0.92 g 20 30 140 22 re f 0.6 w 0 G 20 30 140 22 re S
+0.92 g 200 30 140 22 re f 0.6 w 0 G 200 30 140 22 re S
+1 g 48 96 64 22 re f 0.6 w 0 G 48 96 64 22 re S 1 g 158 96 64 22 re f
+0.6 w 0 G 158 96 64 22 re S 1 g 268 96 64 22 re f
+0.6 w 0 G 268 96 64 22 re S 0.5 w 0 G 45 64 m 65.67 92.75 l S
+0 g 68.00 96.00 m 63.00 92.82 l 66.58 90.25 l f
+0.5 w 0.45 G 225 64 m 95.89 95.06 l S
+0.45 g 92.00 96.00 m 96.83 92.57 l 97.86 96.85 l f
+0.5 w 0 G 90 64 m 174.24 94.63 l S
+0 g 178.00 96.00 m 172.08 96.19 l 173.58 92.05 l f
+0.5 w 0.45 G 270 64 m 205.62 94.30 l S
+0.45 g 202.00 96.00 m 206.04 91.67 l 207.91 95.65 l f
+0.5 w 0 G 135 64 m 276.09 95.14 l S
+0 g 280.00 96.00 m 274.16 96.96 l 275.10 92.67 l f
+1 g 321 78 m 321 81.3138 318.3138 84 315 84 c 311.6862 84 309 81.3138 309 78 c 309 74.6862 311.6862 72 315 72 c 318.3138 72 321 74.6862 321 78 c f
+0.6 w 0 G 321 78 m 321 81.3138 318.3138 84 315 84 c 311.6862 84 309 81.3138 309 78 c 309 74.6862 311.6862 72 315 72 c 318.3138 72 321 74.6862 321 78 c S
+0.5 w 0.45 G 315 64 m 315.00 68.00 l S
+0.45 g 315.00 72.00 m 312.80 66.50 l 317.20 66.50 l f
+0.5 w 0 G 222 100 m 305.11 79.94 l S
+0 g 309.00 79.00 m 304.17 82.43 l 303.14 78.15 l f
+0.5 w 0 G 315 84 m 308.40 92.80 l S
+0 g 306.00 96.00 m 307.54 90.28 l 311.06 92.92 l f
+0.92 g 110 150 160 22 re f 0.6 w 0 G 110 150 160 22 re S
+0.6 w 0 G 80 118 m 146.36 148.34 l S
+0 g 150.00 150.00 m 144.08 149.71 l 145.91 145.71 l f
+0.6 w 0 G 300 118 m 233.64 148.34 l S
+0 g 230.00 150.00 m 234.09 145.71 l 235.92 149.71 l f
+0.6 w 0 G 270 20 m 360.00 20.00 l S
+0.6 w 0 G 360 20 m 360.00 161.00 l S
+0.6 w 0 G 360 161 m 274.00 161.00 l S
+0 g 270.00 161.00 m 275.50 158.80 l 275.50 163.20 l f
+0.6 w 0 G 190 172 m 190.00 188.00 l S
+0 g 190.00 192.00 m 187.80 186.50 l 192.20 186.50 l f
+Q}%
+\kitput{90}{4}{$x$}%
+\kitput{270}{4}{$h$}%
+\kitput{90}{38}{$g_i=W_ix+b_i$}%
+\kitput{270}{38}{$g_h=W_hh+b_h$}%
+\kitput{90}{55}{\eightrm $r$}%
+\kitput{270}{55}{\eightrm $r$}%
+\kitput{45}{55}{\eightrm $z$}%
+\kitput{225}{55}{\eightrm $z$}%
+\kitput{135}{55}{\eightrm $n$}%
+\kitput{315}{55}{\eightrm $n$}%
+\kitput{80}{104}{$z=\sigma(\cdot)$}%
+\kitput{190}{104}{$r=\sigma(\cdot)$}%
+\kitput{300}{104}{$n=\tanh(\cdot)$}%
+\kitput{315}{75}{\eightrm$\odot$}%
+\kitput{190}{158}{$h'=(1-z)\odot n+z\odot h$}%
+\kitputl{198}{188}{$h'$}%
+}}
+\kitcaption{.95\hsize}{Figure~3. The GRU cell. The two products are linear
+layers of $3H$ outputs each, in three thirds; each gate adds the thirds of the
+two products that belong to it (grey lines come from $g_h$); the reset gate
+$r$ scales the $n$ third of $g_h$ before it enters the candidate $n$; the new
+state mixes the candidate and the old state $h$, unit by unit, by the update
+gate $z$.}
 
 One unit by hand: let its six products be $g_{i,r}=0.5$, $g_{h,r}=-0.3$,
 $g_{i,z}=0.1$, $g_{h,z}=0.4$, $g_{i,n}=0.3$, $g_{h,n}=-0.6$ (the six linear
@@ -3766,7 +3836,7 @@ notebook's two styles (\PB{matplotlib}'s \.{imshow} with the colormap
 cell) and the curve of the average loss per epoch.
 
 The figures in this book are the very files that \.{make run} draws, embedded
-as they are: Figure~3 is the attention of the trained model on the first of
+as they are: Figure~4 is the attention of the trained model on the first of
 the notebook's sentences, drawn by \.{attention heatmap}.
 @^make run@>
 
@@ -3779,7 +3849,7 @@ the notebook's sentences, drawn by \.{attention heatmap}.
     \centerline{\pdfximage width #2 {#1}\pdfrefximage\pdflastximage}%
   \fi
   \kitcaption{#2}{#3}}
-\kitfigure{../figures/heatmap-bone-i-am-a-student.pdf}{.95\hsize}{Figure~3.
+\kitfigure{../figures/heatmap-bone-i-am-a-student.pdf}{.95\hsize}{Figure~4.
 The attention of the trained model on ``i am a student''. It is the model
 that \.{make run} trains, in the notebook's first style. Rows are the words the decoder wrote, columns
 the words it read; a light cell is a large weight.}
@@ -4488,7 +4558,7 @@ static void draw_heatmap(Canvas *cv, const Heatmap *h, const HeatmapTexts *t,
 @ In the first style the grid lines run between the cells and a black frame
 of 0.8 points (\PB{matplotlib}'s default) surrounds them; in the second every
 cell has a grey border of half a point, the outer edges included, and there
-is no frame (Figure~5, at the end of the chapter, shows the second style).
+is no frame (Figure~6, at the end of the chapter, shows the second style).
 Tick marks point outwards from the middle of every row and column.
 @<Draw the grid lines or cell borders, the frame and the ticks@>=
 int seaborn = h->style == HEATMAP_SEABORN;
@@ -4863,13 +4933,13 @@ everything after the first twenty epochs is a flat line on zero. So when all
 the values are positive and the largest is more than a hundred times the
 smallest, the $y$ axis is logarithmic, with a tick at every power of ten
 (labelled $10^k$) and small ticks at its multiples 2 to 9; otherwise it is
-linear. Figure~4 is the curve of \.{make run}'s training: a fall from 2.8 to
+linear. Figure~5 is the curve of \.{make run}'s training: a fall from 2.8 to
 0.008 in the first ten epochs, while the model learns which words go
 together, then a slide that keeps slowing down, from $9\cdot10^{-4}$ at epoch
 50 to $3.5\cdot10^{-5}$ at epoch 400, while it grows ever more certain of
 translations it already gets right.
 
-\kitfigure{../figures/loss.pdf}{.8\hsize}{Figure~4. The loss curve of
+\kitfigure{../figures/loss.pdf}{.8\hsize}{Figure~5. The loss curve of
 \.{make run}. The average loss of each of its 400 epochs, on a logarithmic
 axis.}
 
@@ -5297,11 +5367,11 @@ for (int k = 0; k < nout && status == 0; k++) {
 }
 free(rw), free(cw), free(fr), free(title);
 
-@ What do the pictures show? Figure~5 is the notebook's second style, on
+@ What do the pictures show? Figure~6 is the notebook's second style, on
 ``we are engineers''.
 
-\kitfigure{../figures/heatmap-ylorrd-we-are-engineers.pdf}{.95\hsize}{Figure~5.
-The same model on ``we are engineers''. The model of Figure~3, in the
+\kitfigure{../figures/heatmap-ylorrd-we-are-engineers.pdf}{.95\hsize}{Figure~6.
+The same model on ``we are engineers''. The model of Figure~4, in the
 notebook's second style
 (\PB{seaborn}'s \.{heatmap} with `YlOrRd'): here a dark cell is a large
 weight.}

@@ -1,12 +1,12 @@
 /*9:*/
-#line 511 "attention.w"
+#line 514 "attention.w"
 
 #include "attention.h"
 #include <stdarg.h> 
 #include <stdlib.h> 
 #include <string.h> 
 /*10:*/
-#line 520 "attention.w"
+#line 523 "attention.w"
 
 static char last_error[2048];
 
@@ -25,7 +25,7 @@ return last_error;
 }
 
 /*:10*//*11:*/
-#line 541 "attention.w"
+#line 544 "attention.w"
 
 void*xcalloc(size_t n,size_t size)
 {
@@ -38,7 +38,7 @@ return p;
 }
 
 /*:11*//*12:*/
-#line 553 "attention.w"
+#line 556 "attention.w"
 
 void*xrealloc(void*p,size_t size)
 {
@@ -59,7 +59,7 @@ return t;
 }
 
 /*:12*/
-#line 516 "attention.w"
+#line 519 "attention.w"
 
 
 /*:9*/
