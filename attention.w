@@ -58,10 +58,10 @@
 \def\kitput#1#2#3{\rlap{\kern#1bp\raise#2bp\hbox to 0pt{\hss#3\hss}}}
 \def\kitputl#1#2#3{\rlap{\kern#1bp\raise#2bp\hbox{#3}}}
 % The caption's first sentence, ``Figure~N. Title.'', goes into the list of figures.
+\def\kitsmall{\eightrm \textfont0=\eightrm \scriptfont0=\sixrm \textfont1=\eighti
+  \scriptfont1=\sixi \textfont2=\eightsy \scriptfont2=\sixsy}% 8-point text and math
 \def\kitcaption#1#2{\smallskip\centerline{\vbox{\hsize=#1\font\tentex=cmtex8
-  \let\it=\eightit \textfont0=\eightrm \scriptfont0=\sixrm \textfont1=\eighti
-  \scriptfont1=\sixi \textfont2=\eightsy \scriptfont2=\sixsy
-  \noindent\eightrm #2}}\kitlof#2. \kitend\medskip}
+  \let\it=\eightit \kitsmall \noindent #2}}\kitlof#2. \kitend\medskip}
 \def\kitlof Figure~#1. #2. #3\kitend{%
   \write\lofout{\string\lofline{#1}{\unexpanded{#2}}{\the\pageno}}}
 \font\eightrm=cmr8 \font\eightit=cmti8 \font\sixrm=cmr6
@@ -3045,7 +3045,59 @@ on two cores, against $50+46+64=160$ on one. A whole step, timed as one,
 took less than its parts timed apart: about 140 microseconds on one core and
 about 105 on two. So the formula is an upper bound rather than a prediction;
 what it does predict is the gain, $160/114=1.40$, against $140/105=1.33$
-measured.
+measured. Figure~4 draws two steps with these times.
+
+\medskip
+\centerline{\kitpicture{458}{100}{%
+\pdfliteral{q
+0.85 g 96 64 75 18 re f 0.5 w 0 G 96 64 75 18 re S
+0.95 g 171 64 69 18 re f 0.5 w 0 G 171 64 69 18 re S
+0.5 w 0.5 G [1.5 1.5] 0 d 240 73 m 267.00 73.00 l S [] 0 d
+0.5 w 0.5 G [1.5 1.5] 0 d 96 39 m 171.00 39.00 l S [] 0 d
+0.7 g 171 30 96 18 re f 0.5 w 0 G 171 30 96 18 re S
+0.5 w 0 G 171 64 m 171.00 52.00 l S
+0 g 171.00 48.00 m 173.20 53.50 l 168.80 53.50 l f
+0.5 w 0 G 267 48 m 267.00 60.00 l S
+0 g 267.00 64.00 m 264.80 58.50 l 269.20 58.50 l f
+0.85 g 267 64 75 18 re f 0.5 w 0 G 267 64 75 18 re S
+0.95 g 342 64 69 18 re f 0.5 w 0 G 342 64 69 18 re S
+0.5 w 0.5 G [1.5 1.5] 0 d 411 73 m 438.00 73.00 l S [] 0 d
+0.5 w 0.5 G [1.5 1.5] 0 d 267 39 m 342.00 39.00 l S [] 0 d
+0.7 g 342 30 96 18 re f 0.5 w 0 G 342 30 96 18 re S
+0.5 w 0 G 342 64 m 342.00 52.00 l S
+0 g 342.00 48.00 m 344.20 53.50 l 339.80 53.50 l f
+0.5 w 0 G 96 20 m 438.00 20.00 l S 0.5 w 0 G 96 17 m 96.00 20.00 l S
+0.5 w 0 G 171 17 m 171.00 20.00 l S
+0.5 w 0 G 240 17 m 240.00 20.00 l S
+0.5 w 0 G 267 17 m 267.00 20.00 l S
+0.5 w 0 G 342 17 m 342.00 20.00 l S
+0.5 w 0 G 411 17 m 411.00 20.00 l S
+0.5 w 0 G 438 17 m 438.00 20.00 l S
+Q}%
+\kitputl{0}{69}{\kitsmall decoder's core}%
+\kitputl{0}{35}{\kitsmall encoder's core}%
+\kitput{133.5}{70}{\kitsmall fwd + bwd $k$}%
+\kitput{205.5}{70}{\kitsmall update}%
+\kitput{219}{36}{\kitsmall bwd, update, fwd}%
+\kitput{304.5}{70}{\kitsmall fwd + bwd $k+1$}%
+\kitput{376.5}{70}{\kitsmall update}%
+\kitput{390}{36}{\kitsmall bwd, update, fwd}%
+\kitput{96}{7}{\kitsmall 0}%
+\kitput{171}{7}{\kitsmall 50}%
+\kitput{240}{7}{\kitsmall 96}%
+\kitput{267}{7}{\kitsmall 114}%
+\kitput{342}{7}{\kitsmall 164}%
+\kitput{411}{7}{\kitsmall 210}%
+\kitputl{442}{17}{\kitsmall $\mu$s}%
+\kitputl{174}{55}{\kitsmall $\bar O,\bar h_T$}%
+\kitputl{270}{55}{\kitsmall $O,h_T$}%
+}}
+\kitcaption{.95\hsize}{Figure~4. Two cores, two steps. The decoder's core runs
+the decoder forward and backward (50~$\mu$s) and hands $\bar O$ and $\bar h_T$
+over; while it updates the decoder's tensors (46~$\mu$s), the encoder's core
+runs the encoder backward, updates its tensors and runs the next pair forward
+(64~$\mu$s), and hands $O$ and $h_T$ back. Dotted lines are waits; a step
+takes $50+\max(46,64)=114$~$\mu$s.}
 
 Why not split the update of every tensor between the cores instead? That was
 tried first, and it made training slower. Whenever a core writes data that
@@ -3836,7 +3888,7 @@ notebook's two styles (\PB{matplotlib}'s \.{imshow} with the colormap
 cell) and the curve of the average loss per epoch.
 
 The figures in this book are the very files that \.{make run} draws, embedded
-as they are: Figure~4 is the attention of the trained model on the first of
+as they are: Figure~5 is the attention of the trained model on the first of
 the notebook's sentences, drawn by \.{attention heatmap}.
 @^make run@>
 
@@ -3849,7 +3901,7 @@ the notebook's sentences, drawn by \.{attention heatmap}.
     \centerline{\pdfximage width #2 {#1}\pdfrefximage\pdflastximage}%
   \fi
   \kitcaption{#2}{#3}}
-\kitfigure{../figures/heatmap-bone-i-am-a-student.pdf}{.95\hsize}{Figure~4.
+\kitfigure{../figures/heatmap-bone-i-am-a-student.pdf}{.95\hsize}{Figure~5.
 The attention of the trained model on ``i am a student''. It is the model
 that \.{make run} trains, in the notebook's first style. Rows are the words the decoder wrote, columns
 the words it read; a light cell is a large weight.}
@@ -4558,7 +4610,7 @@ static void draw_heatmap(Canvas *cv, const Heatmap *h, const HeatmapTexts *t,
 @ In the first style the grid lines run between the cells and a black frame
 of 0.8 points (\PB{matplotlib}'s default) surrounds them; in the second every
 cell has a grey border of half a point, the outer edges included, and there
-is no frame (Figure~6, at the end of the chapter, shows the second style).
+is no frame (Figure~7, at the end of the chapter, shows the second style).
 Tick marks point outwards from the middle of every row and column.
 @<Draw the grid lines or cell borders, the frame and the ticks@>=
 int seaborn = h->style == HEATMAP_SEABORN;
@@ -4933,13 +4985,13 @@ everything after the first twenty epochs is a flat line on zero. So when all
 the values are positive and the largest is more than a hundred times the
 smallest, the $y$ axis is logarithmic, with a tick at every power of ten
 (labelled $10^k$) and small ticks at its multiples 2 to 9; otherwise it is
-linear. Figure~5 is the curve of \.{make run}'s training: a fall from 2.8 to
+linear. Figure~6 is the curve of \.{make run}'s training: a fall from 2.8 to
 0.008 in the first ten epochs, while the model learns which words go
 together, then a slide that keeps slowing down, from $9\cdot10^{-4}$ at epoch
 50 to $3.5\cdot10^{-5}$ at epoch 400, while it grows ever more certain of
 translations it already gets right.
 
-\kitfigure{../figures/loss.pdf}{.8\hsize}{Figure~5. The loss curve of
+\kitfigure{../figures/loss.pdf}{.8\hsize}{Figure~6. The loss curve of
 \.{make run}. The average loss of each of its 400 epochs, on a logarithmic
 axis.}
 
@@ -5367,11 +5419,11 @@ for (int k = 0; k < nout && status == 0; k++) {
 }
 free(rw), free(cw), free(fr), free(title);
 
-@ What do the pictures show? Figure~6 is the notebook's second style, on
+@ What do the pictures show? Figure~7 is the notebook's second style, on
 ``we are engineers''.
 
-\kitfigure{../figures/heatmap-ylorrd-we-are-engineers.pdf}{.95\hsize}{Figure~6.
-The same model on ``we are engineers''. The model of Figure~4, in the
+\kitfigure{../figures/heatmap-ylorrd-we-are-engineers.pdf}{.95\hsize}{Figure~7.
+The same model on ``we are engineers''. The model of Figure~5, in the
 notebook's second style
 (\PB{seaborn}'s \.{heatmap} with `YlOrRd'): here a dark cell is a large
 weight.}

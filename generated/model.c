@@ -96,7 +96,7 @@ if(!deferred[k])adam_tensor(m,k,spec_numel(&s[k]),c);
 }
 
 /*:157*//*158:*/
-#line 3066 "attention.w"
+#line 3118 "attention.w"
 
 struct Pipeline{
 _Atomic long job __attribute__((aligned(64)));
@@ -116,14 +116,14 @@ pthread_cond_t wake;
 };
 
 /*:158*//*159:*/
-#line 3090 "attention.w"
+#line 3142 "attention.w"
 
 static inline void spin_pause(int*spins)
 {
 #if defined(__x86_64__) || defined(__i386__)
 __builtin_ia32_pause();
 #endif
-#line 3096 "attention.w"
+#line 3148 "attention.w"
  if(++*spins> 4096)sched_yield();
 }
 
@@ -134,7 +134,7 @@ while(atomic_load_explicit(counter,memory_order_acquire)<value)spin_pause(&spins
 }
 
 /*:159*//*160:*/
-#line 3109 "attention.w"
+#line 3161 "attention.w"
 
 static void encoder_pairs(struct Pipeline*p)
 {
@@ -152,7 +152,7 @@ update_half(m,d,N_ENC_DEFERRED,ENC_EMB,ENC_B_HH,&c,m->act.d_enc_rows);
 }
 
 /*:160*//*161:*/
-#line 3127 "attention.w"
+#line 3179 "attention.w"
 
 static void*encoder_thread(void*arg)
 {
@@ -172,7 +172,7 @@ atomic_store_explicit(&p->finished,seen,memory_order_release);
 }
 
 /*:161*//*162:*/
-#line 3148 "attention.w"
+#line 3200 "attention.w"
 
 static struct Pipeline*pipeline_start(void)
 {
@@ -191,7 +191,7 @@ return p;
 }
 
 /*:162*//*163:*/
-#line 3169 "attention.w"
+#line 3221 "attention.w"
 
 static void post_job(struct Pipeline*p)
 {
@@ -700,7 +700,7 @@ return loss;
 }
 
 /*:155*//*164:*/
-#line 3196 "attention.w"
+#line 3248 "attention.w"
 
 int train_pairs(Model*m,const Example*ex,int n,long epochs,double lr,int threads,
 float*loss)
@@ -713,7 +713,7 @@ for(long k= 0;k<steps;k++)loss[k]= train_step(m,&ex[k%n],lr);
 return 1;
 }
 /*165:*/
-#line 3215 "attention.w"
+#line 3267 "attention.w"
 
 p->m= m;
 p->ex= ex;
@@ -726,10 +726,10 @@ atomic_store(&p->decoded,0);
 post_job(p);
 
 /*:165*/
-#line 3207 "attention.w"
+#line 3259 "attention.w"
 
 /*166:*/
-#line 3229 "attention.w"
+#line 3281 "attention.w"
 
 for(long k= 0;k<steps;k++){
 Deferred d[N_DEC_DEFERRED];
@@ -742,7 +742,7 @@ update_half(m,d,N_DEC_DEFERRED,DEC_EMB,N_TENSORS-1,&c,m->act.d_rows);
 }
 
 /*:166*/
-#line 3208 "attention.w"
+#line 3260 "attention.w"
 
 wait_until(&p->finished,atomic_load(&p->job));
 m->adam_t+= steps;
@@ -750,7 +750,7 @@ return 2;
 }
 
 /*:164*//*169:*/
-#line 3268 "attention.w"
+#line 3320 "attention.w"
 
 int argmax(const float*x,int n)
 {
@@ -767,7 +767,7 @@ int H= c->H,L= c->L,V= c->V_out,n= 0;
 encoder_forward(m,src,T);
 memcpy(a->dec_h,a->enc_h+(size_t)T*H,(size_t)H*sizeof(float));
 /*170:*/
-#line 3288 "attention.w"
+#line 3340 "attention.w"
 
 int token= SOS_TOKEN;
 for(int t= 0;t<L;t++){
@@ -782,7 +782,7 @@ out[n++]= token;
 }
 
 /*:170*/
-#line 3283 "attention.w"
+#line 3335 "attention.w"
 
 return n;
 }
