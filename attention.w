@@ -2580,6 +2580,92 @@ sends back, which is why the steps must be visited from the last to the
 first ({\it backpropagation through time}). The decoder's first state is the
 encoder's last, so what comes out of step 1 flows on into the encoder, as do
 the gradients $\bar O$ that the attention sent to the encoder's outputs.
+Figure~4 draws these dependences for a target of three words.
+
+\medskip
+\centerline{\kitpicture{420}{150}{%
+\pdfliteral{q
+0.92 g 42 62 m 42 68.6276 36.6276 74 30 74 c 23.3724 74 18 68.6276 18 62 c 18 55.3724 23.3724 50 30 50 c 36.6276 50 42 55.3724 42 62 c f
+0.6 w 0 G 42 62 m 42 68.6276 36.6276 74 30 74 c 23.3724 74 18 68.6276 18 62 c 18 55.3724 23.3724 50 30 50 c 36.6276 50 42 55.3724 42 62 c S
+1 g 162 62 m 162 68.6276 156.6276 74 150 74 c 143.3724 74 138 68.6276 138 62 c 138 55.3724 143.3724 50 150 50 c 156.6276 50 162 55.3724 162 62 c f
+0.6 w 0 G 162 62 m 162 68.6276 156.6276 74 150 74 c 143.3724 74 138 68.6276 138 62 c 138 55.3724 143.3724 50 150 50 c 156.6276 50 162 55.3724 162 62 c S
+1 g 282 62 m 282 68.6276 276.6276 74 270 74 c 263.3724 74 258 68.6276 258 62 c 258 55.3724 263.3724 50 270 50 c 276.6276 50 282 55.3724 282 62 c f
+0.6 w 0 G 282 62 m 282 68.6276 276.6276 74 270 74 c 263.3724 74 258 68.6276 258 62 c 258 55.3724 263.3724 50 270 50 c 276.6276 50 282 55.3724 282 62 c S
+1 g 402 62 m 402 68.6276 396.6276 74 390 74 c 383.3724 74 378 68.6276 378 62 c 378 55.3724 383.3724 50 390 50 c 396.6276 50 402 55.3724 402 62 c f
+0.6 w 0 G 402 62 m 402 68.6276 396.6276 74 390 74 c 383.3724 74 378 68.6276 378 62 c 378 55.3724 383.3724 50 390 50 c 396.6276 50 402 55.3724 402 62 c S
+0.92 g 68 48 44 28 re f 0.6 w 0 G 68 48 44 28 re S
+0.5 w 0 G 38.4 70.4 m 64.00 70.92 l S
+0 g 68.00 71.00 m 62.46 73.09 l 62.55 68.69 l f
+0.5 w 0 G 38.4 53.6 m 64.00 53.08 l S
+0 g 68.00 53.00 m 62.55 55.31 l 62.46 50.91 l f
+0.6 w 0 G 112 62 m 134.00 62.00 l S
+0 g 138.00 62.00 m 132.50 64.20 l 132.50 59.80 l f
+0.6 w 0 G 90 14 m 90.00 44.00 l S
+0 g 90.00 48.00 m 87.80 42.50 l 92.20 42.50 l f 1 g 134 112 32 18 re f
+0.6 w 0 G 134 112 32 18 re S 0.6 w 0 G 150 74 m 150.00 108.00 l S
+0 g 150.00 112.00 m 147.80 106.50 l 152.20 106.50 l f
+0.92 g 188 48 44 28 re f 0.6 w 0 G 188 48 44 28 re S
+0.5 w 0 G 158.4 70.4 m 184.00 70.92 l S
+0 g 188.00 71.00 m 182.46 73.09 l 182.55 68.69 l f
+0.5 w 0 G 158.4 53.6 m 184.00 53.08 l S
+0 g 188.00 53.00 m 182.55 55.31 l 182.46 50.91 l f
+0.6 w 0 G 232 62 m 254.00 62.00 l S
+0 g 258.00 62.00 m 252.50 64.20 l 252.50 59.80 l f
+0.6 w 0 G 210 14 m 210.00 44.00 l S
+0 g 210.00 48.00 m 207.80 42.50 l 212.20 42.50 l f
+1 g 254 112 32 18 re f 0.6 w 0 G 254 112 32 18 re S
+0.6 w 0 G 270 74 m 270.00 108.00 l S
+0 g 270.00 112.00 m 267.80 106.50 l 272.20 106.50 l f
+0.92 g 308 48 44 28 re f 0.6 w 0 G 308 48 44 28 re S
+0.5 w 0 G 278.4 70.4 m 304.00 70.92 l S
+0 g 308.00 71.00 m 302.46 73.09 l 302.55 68.69 l f
+0.5 w 0 G 278.4 53.6 m 304.00 53.08 l S
+0 g 308.00 53.00 m 302.55 55.31 l 302.46 50.91 l f
+0.6 w 0 G 352 62 m 374.00 62.00 l S
+0 g 378.00 62.00 m 372.50 64.20 l 372.50 59.80 l f
+0.6 w 0 G 330 14 m 330.00 44.00 l S
+0 g 330.00 48.00 m 327.80 42.50 l 332.20 42.50 l f
+1 g 374 112 32 18 re f 0.6 w 0 G 374 112 32 18 re S
+0.6 w 0 G 390 74 m 390.00 108.00 l S
+0 g 390.00 112.00 m 387.80 106.50 l 392.20 106.50 l f
+0.6 w 0.4 G [2 2] 0 d 60 96 m 330.00 96.00 l S [] 0 d
+0.6 w 0.4 G [2 2] 0 d 90 96 m 90.00 80.00 l S [] 0 d
+0.4 g 90.00 76.00 m 92.20 81.50 l 87.80 81.50 l f
+0.6 w 0.4 G [2 2] 0 d 210 96 m 210.00 80.00 l S [] 0 d
+0.4 g 210.00 76.00 m 212.20 81.50 l 207.80 81.50 l f
+0.6 w 0.4 G [2 2] 0 d 330 96 m 330.00 80.00 l S [] 0 d
+0.4 g 330.00 76.00 m 332.20 81.50 l 327.80 81.50 l f
+Q}%
+\kitput{30}{59}{$d_0$}%
+\kitput{150}{59}{$d_1$}%
+\kitput{270}{59}{$d_2$}%
+\kitput{390}{59}{$d_3$}%
+\kitput{26}{28}{\kitsmall $d_0=h_T$}%
+\kitput{90}{58}{\kitsmall step 1}%
+\kitput{53}{77}{\kitsmall scores}%
+\kitput{53}{38}{\kitsmall GRU}%
+\kitput{90}{4}{\.{<SOS>}}%
+\kitput{150}{117}{$\ell_1$}%
+\kitput{210}{58}{\kitsmall step 2}%
+\kitput{173}{77}{\kitsmall scores}%
+\kitput{173}{38}{\kitsmall GRU}%
+\kitput{210}{4}{\.{nous}}%
+\kitput{270}{117}{$\ell_2$}%
+\kitput{330}{58}{\kitsmall step 3}%
+\kitput{293}{77}{\kitsmall scores}%
+\kitput{293}{38}{\kitsmall GRU}%
+\kitput{330}{4}{\.{sommes}}%
+\kitput{390}{117}{$\ell_3$}%
+\kitputl{48}{93}{$O$}%
+}}
+\kitcaption{.95\hsize}{Figure~4. What the backward pass follows. Each
+decoder state $d_t$ is used three times: by the output layer, for the loss
+term $\ell_t$, and twice by step $t+1$, in its scores and as its GRU's old
+state; so $\bar d_t$ is the sum of three gradients, and the steps are visited
+from the last to the first. Every step also reads the encoder's outputs $O$
+(dashed), so $\bar O$ collects a gradient from every step. The input words
+are the right ones (teacher forcing), so no step depends on another's
+output word.}
 
 The weight gradients are different: they need the gradient at each step but
 nothing from other steps. So the backward loop only stores the per-step
@@ -3045,7 +3131,7 @@ on two cores, against $50+46+64=160$ on one. A whole step, timed as one,
 took less than its parts timed apart: about 140 microseconds on one core and
 about 105 on two. So the formula is an upper bound rather than a prediction;
 what it does predict is the gain, $160/114=1.40$, against $140/105=1.33$
-measured. Figure~4 draws two steps with these times.
+measured. Figure~5 draws two steps with these times.
 
 \medskip
 \centerline{\kitpicture{458}{100}{%
@@ -3092,7 +3178,7 @@ Q}%
 \kitputl{174}{55}{\kitsmall $\bar O,\bar h_T$}%
 \kitputl{270}{55}{\kitsmall $O,h_T$}%
 }}
-\kitcaption{.95\hsize}{Figure~4. Two cores, two steps. The decoder's core runs
+\kitcaption{.95\hsize}{Figure~5. Two cores, two steps. The decoder's core runs
 the decoder forward and backward (50~$\mu$s) and hands $\bar O$ and $\bar h_T$
 over; while it updates the decoder's tensors (46~$\mu$s), the encoder's core
 runs the encoder backward, updates its tensors and runs the next pair forward
@@ -3888,7 +3974,7 @@ notebook's two styles (\PB{matplotlib}'s \.{imshow} with the colormap
 cell) and the curve of the average loss per epoch.
 
 The figures in this book are the very files that \.{make run} draws, embedded
-as they are: Figure~5 is the attention of the trained model on the first of
+as they are: Figure~6 is the attention of the trained model on the first of
 the notebook's sentences, drawn by \.{attention heatmap}.
 @^make run@>
 
@@ -3901,7 +3987,7 @@ the notebook's sentences, drawn by \.{attention heatmap}.
     \centerline{\pdfximage width #2 {#1}\pdfrefximage\pdflastximage}%
   \fi
   \kitcaption{#2}{#3}}
-\kitfigure{../figures/heatmap-bone-i-am-a-student.pdf}{.95\hsize}{Figure~5.
+\kitfigure{../figures/heatmap-bone-i-am-a-student.pdf}{.95\hsize}{Figure~6.
 The attention of the trained model on ``i am a student''. It is the model
 that \.{make run} trains, in the notebook's first style. Rows are the words the decoder wrote, columns
 the words it read; a light cell is a large weight.}
@@ -4610,7 +4696,7 @@ static void draw_heatmap(Canvas *cv, const Heatmap *h, const HeatmapTexts *t,
 @ In the first style the grid lines run between the cells and a black frame
 of 0.8 points (\PB{matplotlib}'s default) surrounds them; in the second every
 cell has a grey border of half a point, the outer edges included, and there
-is no frame (Figure~7, at the end of the chapter, shows the second style).
+is no frame (Figure~8, at the end of the chapter, shows the second style).
 Tick marks point outwards from the middle of every row and column.
 @<Draw the grid lines or cell borders, the frame and the ticks@>=
 int seaborn = h->style == HEATMAP_SEABORN;
@@ -4985,13 +5071,13 @@ everything after the first twenty epochs is a flat line on zero. So when all
 the values are positive and the largest is more than a hundred times the
 smallest, the $y$ axis is logarithmic, with a tick at every power of ten
 (labelled $10^k$) and small ticks at its multiples 2 to 9; otherwise it is
-linear. Figure~6 is the curve of \.{make run}'s training: a fall from 2.8 to
+linear. Figure~7 is the curve of \.{make run}'s training: a fall from 2.8 to
 0.008 in the first ten epochs, while the model learns which words go
 together, then a slide that keeps slowing down, from $9\cdot10^{-4}$ at epoch
 50 to $3.5\cdot10^{-5}$ at epoch 400, while it grows ever more certain of
 translations it already gets right.
 
-\kitfigure{../figures/loss.pdf}{.8\hsize}{Figure~6. The loss curve of
+\kitfigure{../figures/loss.pdf}{.8\hsize}{Figure~7. The loss curve of
 \.{make run}. The average loss of each of its 400 epochs, on a logarithmic
 axis.}
 
@@ -5419,11 +5505,11 @@ for (int k = 0; k < nout && status == 0; k++) {
 }
 free(rw), free(cw), free(fr), free(title);
 
-@ What do the pictures show? Figure~7 is the notebook's second style, on
+@ What do the pictures show? Figure~8 is the notebook's second style, on
 ``we are engineers''.
 
-\kitfigure{../figures/heatmap-ylorrd-we-are-engineers.pdf}{.95\hsize}{Figure~7.
-The same model on ``we are engineers''. The model of Figure~5, in the
+\kitfigure{../figures/heatmap-ylorrd-we-are-engineers.pdf}{.95\hsize}{Figure~8.
+The same model on ``we are engineers''. The model of Figure~6, in the
 notebook's second style
 (\PB{seaborn}'s \.{heatmap} with `YlOrRd'): here a dark cell is a large
 weight.}

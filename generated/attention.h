@@ -122,7 +122,7 @@ float r,z,n,ghn;
 }GruCache;
 
 /*:83*//*137:*/
-#line 2646 "attention.w"
+#line 2732 "attention.w"
 
 typedef struct{
 int weight;
@@ -134,7 +134,7 @@ int B,C,OC;
 #define N_ENC_DEFERRED (N_DEFERRED - N_DEC_DEFERRED) 
 
 /*:137*//*146:*/
-#line 2835 "attention.w"
+#line 2921 "attention.w"
 
 typedef struct{
 float b1,a1,b2,a2;
@@ -144,7 +144,7 @@ float eps;
 }AdamConstants;
 
 /*:146*//*205:*/
-#line 3995 "attention.w"
+#line 4081 "attention.w"
 
 #define COLORMAP_MAX_POINTS 9
 typedef struct{
@@ -155,7 +155,7 @@ double v[3][COLORMAP_MAX_POINTS];
 }Colormap;
 
 /*:205*//*213:*/
-#line 4098 "attention.w"
+#line 4184 "attention.w"
 
 enum{HEATMAP_MATPLOTLIB,HEATMAP_SEABORN};
 typedef struct{
@@ -170,7 +170,7 @@ double vmin,vmax;
 }Heatmap;
 
 /*:213*//*214:*/
-#line 4115 "attention.w"
+#line 4201 "attention.w"
 
 typedef struct{
 double x,y,w,h;
@@ -186,13 +186,13 @@ unsigned char*data;
 }FigImage;
 
 /*:214*//*245:*/
-#line 4738 "attention.w"
+#line 4824 "attention.w"
 
 enum{FIGURE_PNG,FIGURE_PDF,FIGURE_SVG};
 #define FIGURE_PNG_SCALE 2.0
 
 /*:245*//*259:*/
-#line 4998 "attention.w"
+#line 5084 "attention.w"
 
 typedef struct{
 int n;
@@ -233,7 +233,7 @@ float*logits,*logp;
 #line 1936 "attention.w"
 
 /*134:*/
-#line 2591 "attention.w"
+#line 2677 "attention.w"
 
 float*d_logits;
 float*d_hout;
@@ -458,7 +458,7 @@ void attention_backward(float*dscores,float*denc_out,const float*dctx,
 const float*w,const float*enc_out,int B,int L,int H);
 
 /*:133*//*141:*/
-#line 2711 "attention.w"
+#line 2797 "attention.w"
 
 void seq2seq_backward_deferred(Model*m,const Example*ex,Deferred d[N_DEFERRED]);
 void decoder_backward(Model*m,const Example*ex,Deferred d[N_DEC_DEFERRED]);
@@ -466,14 +466,14 @@ void encoder_backward(Model*m,const Example*ex,Deferred d[N_ENC_DEFERRED]);
 void seq2seq_backward(Model*m,const Example*ex);
 
 /*:141*//*167:*/
-#line 3292 "attention.w"
+#line 3378 "attention.w"
 
 int train_pairs(Model*m,const Example*ex,int n,long epochs,double lr,int threads,
 float*loss);
 void pipeline_stop(struct Pipeline*p);
 
 /*:167*//*168:*/
-#line 3297 "attention.w"
+#line 3383 "attention.w"
 
 AdamConstants adam_constants(double lr,double beta1,double beta2,double eps,long t);
 void adam_apply(float*p,const float*g,float*m,float*v,size_t n,
@@ -484,44 +484,44 @@ void optimizer_step(Model*m,double lr);
 float train_step(Model*m,const Example*ex,double lr);
 
 /*:168*//*172:*/
-#line 3359 "attention.w"
+#line 3445 "attention.w"
 
 int argmax(const float*x,int n);
 int greedy_decode(Model*m,const int*src,int T,int*out,float*attn);
 
 /*:172*//*187:*/
-#line 3595 "attention.w"
+#line 3681 "attention.w"
 
 int checkpoint_save(const Model*m,const char*path);
 int checkpoint_load(Model*m,const char*path);
 
 /*:187*//*212:*/
-#line 4083 "attention.w"
+#line 4169 "attention.w"
 
 extern const Colormap colormap_bone,colormap_ylorrd;
 void colormap_color(const Colormap*cm,double w,double rgb[3]);
 const Colormap*colormap_find(const char*name);
 
 /*:212*//*237:*/
-#line 4584 "attention.w"
+#line 4670 "attention.w"
 
 int heatmap_layout(const Heatmap*h,HeatmapLayout*lay);
 
 /*:237*//*250:*/
-#line 4815 "attention.w"
+#line 4901 "attention.w"
 
 int figure_format(const char*path);
 int figure_check_path(const char*path);
 int write_file_atomic(const char*path,const void*data,size_t n);
 
 /*:250*//*258:*/
-#line 4975 "attention.w"
+#line 5061 "attention.w"
 
 int heatmap_save(const Heatmap*h,const char*path);
 int heatmap_image(const Heatmap*h,double scale,FigImage*img,HeatmapLayout*lay);
 
 /*:258*//*273:*/
-#line 5259 "attention.w"
+#line 5345 "attention.w"
 
 int curve_save(const Curve*c,const char*path);
 int curve_image(const Curve*c,double scale,FigImage*img);

@@ -53,7 +53,7 @@ return p;
 }
 
 /*:95*//*153:*/
-#line 2912 "attention.w"
+#line 2998 "attention.w"
 
 static void adam_tensor(Model*m,int k,size_t n,const AdamConstants*c)
 {
@@ -63,7 +63,7 @@ memset(m->grad_mem+at,0,n*sizeof(float));
 }
 
 /*:153*//*156:*/
-#line 2990 "attention.w"
+#line 3076 "attention.w"
 
 static void update_rows(Model*m,const Deferred*d,const AdamConstants*c,float*g)
 {
@@ -79,7 +79,7 @@ at+= n;
 }
 
 /*:156*//*157:*/
-#line 3009 "attention.w"
+#line 3095 "attention.w"
 
 static void update_half(Model*m,const Deferred*d,int nd,int first,int last,
 const AdamConstants*c,float*rows)
@@ -96,7 +96,7 @@ if(!deferred[k])adam_tensor(m,k,spec_numel(&s[k]),c);
 }
 
 /*:157*//*158:*/
-#line 3118 "attention.w"
+#line 3204 "attention.w"
 
 struct Pipeline{
 _Atomic long job __attribute__((aligned(64)));
@@ -116,14 +116,14 @@ pthread_cond_t wake;
 };
 
 /*:158*//*159:*/
-#line 3142 "attention.w"
+#line 3228 "attention.w"
 
 static inline void spin_pause(int*spins)
 {
 #if defined(__x86_64__) || defined(__i386__)
 __builtin_ia32_pause();
 #endif
-#line 3148 "attention.w"
+#line 3234 "attention.w"
  if(++*spins> 4096)sched_yield();
 }
 
@@ -134,7 +134,7 @@ while(atomic_load_explicit(counter,memory_order_acquire)<value)spin_pause(&spins
 }
 
 /*:159*//*160:*/
-#line 3161 "attention.w"
+#line 3247 "attention.w"
 
 static void encoder_pairs(struct Pipeline*p)
 {
@@ -152,7 +152,7 @@ update_half(m,d,N_ENC_DEFERRED,ENC_EMB,ENC_B_HH,&c,m->act.d_enc_rows);
 }
 
 /*:160*//*161:*/
-#line 3179 "attention.w"
+#line 3265 "attention.w"
 
 static void*encoder_thread(void*arg)
 {
@@ -172,7 +172,7 @@ atomic_store_explicit(&p->finished,seen,memory_order_release);
 }
 
 /*:161*//*162:*/
-#line 3200 "attention.w"
+#line 3286 "attention.w"
 
 static struct Pipeline*pipeline_start(void)
 {
@@ -191,7 +191,7 @@ return p;
 }
 
 /*:162*//*163:*/
-#line 3221 "attention.w"
+#line 3307 "attention.w"
 
 static void post_job(struct Pipeline*p)
 {
@@ -357,7 +357,7 @@ a->logp= calloc_lines(L*V,sizeof(float));
 #line 1969 "attention.w"
 
 /*135:*/
-#line 2606 "attention.w"
+#line 2692 "attention.w"
 
 a->d_logits= calloc_lines(L*V,sizeof(float));
 a->d_hout= calloc_lines(L*H,sizeof(float));
@@ -401,7 +401,7 @@ a->dec_gi,a->dec_gh,a->dec_cache,a->dec_h,a->logits,a->logp
 #line 1978 "attention.w"
 ,
 /*136:*/
-#line 2629 "attention.w"
+#line 2715 "attention.w"
 
 a->d_logits,a->d_hout,a->d_dec_gi,a->d_dec_gh,a->d_pre,a->d_scores,
 a->d_dec_e,a->d_enc_out,a->d_enc_gi,a->d_enc_gh,a->d_enc_x,a->d_h,
@@ -496,7 +496,7 @@ return nll_forward(a->logp,ex->tgt,T,c->V_out);
 }
 
 /*:108*//*138:*/
-#line 2665 "attention.w"
+#line 2751 "attention.w"
 
 void seq2seq_backward_deferred(Model*m,const Example*ex,Deferred d[N_DEFERRED])
 {
@@ -513,7 +513,7 @@ const Tensors*G= &m->grads;
 int H= c->H,L= c->L,V= c->V_out,T= a->T_tgt;
 size_t h= (size_t)H;
 /*142:*/
-#line 2719 "attention.w"
+#line 2805 "attention.w"
 
 nll_backward(a->d_logits,a->logp,ex->tgt,T,V);
 memset(a->d_hout,0,(size_t)T*h*sizeof(float));
@@ -523,10 +523,10 @@ memset(a->d_enc_out,0,(size_t)L*h*sizeof(float));
 memset(a->d_hprev,0,h*sizeof(float));
 
 /*:142*/
-#line 2680 "attention.w"
+#line 2766 "attention.w"
 
 /*143:*/
-#line 2734 "attention.w"
+#line 2820 "attention.w"
 
 for(int t= T-1;t>=0;t--){
 DecoderStep s= decoder_step(a,c,t);
@@ -552,10 +552,10 @@ a->d_hprev[j]+= a->d_eh[H+j];
 }
 
 /*:143*/
-#line 2681 "attention.w"
+#line 2767 "attention.w"
 
 /*144:*/
-#line 2762 "attention.w"
+#line 2848 "attention.w"
 
 d[1]= (Deferred){DEC_W_HH,a->d_dec_gh,a->dec_h,T,H,3*H};
 d[2]= (Deferred){DEC_W_IH,a->d_dec_gi,a->dec_o,T,H,3*H};
@@ -568,13 +568,13 @@ linear_backward(NULL,NULL,G->attn_b,a->d_scores,NULL,NULL,T,2*H,L);
 embedding_backward(G->dec_emb,a->d_dec_e,a->dec_in,T,H);
 
 /*:144*/
-#line 2682 "attention.w"
+#line 2768 "attention.w"
 
 memcpy(a->d_enc_hprev,a->d_hprev,h*sizeof(float));
 }
 
 /*:138*//*139:*/
-#line 2688 "attention.w"
+#line 2774 "attention.w"
 
 void encoder_backward(Model*m,const Example*ex,Deferred d[N_ENC_DEFERRED])
 {
@@ -584,7 +584,7 @@ const Tensors*G= &m->grads;
 int H= m->cfg.H,S= ex->src_len;
 size_t h= (size_t)H;
 /*145:*/
-#line 2781 "attention.w"
+#line 2867 "attention.w"
 
 for(int t= S-1;t>=0;t--){
 const float*h_prev= a->enc_h+(size_t)t*h;
@@ -603,12 +603,12 @@ d[1]= (Deferred){ENC_W_HH,a->d_enc_gh+3*h,a->enc_h+h,S-1,H,3*H};
 embedding_backward(G->enc_emb,a->d_enc_x,ex->src,S,H);
 
 /*:145*/
-#line 2696 "attention.w"
+#line 2782 "attention.w"
 
 }
 
 /*:139*//*140:*/
-#line 2701 "attention.w"
+#line 2787 "attention.w"
 
 void seq2seq_backward(Model*m,const Example*ex)
 {
@@ -620,13 +620,13 @@ d[k].B,d[k].C,d[k].OC);
 }
 
 /*:140*//*147:*/
-#line 2844 "attention.w"
+#line 2930 "attention.w"
 
 AdamConstants adam_constants(double lr,double beta1,double beta2,double eps,long t)
 {
 AdamConstants k;
 /*148:*/
-#line 2859 "attention.w"
+#line 2945 "attention.w"
 
 k.b1= (float)beta1;
 k.a1= (float)(1.0-beta1);
@@ -637,7 +637,7 @@ k.inv_bc2= (float)(1.0/sqrt(1.0-pow(beta2,(double)t)));
 k.eps= (float)eps;
 
 /*:148*/
-#line 2848 "attention.w"
+#line 2934 "attention.w"
 
 return k;
 }
@@ -646,7 +646,7 @@ void adam_apply(float*p,const float*g,float*m,float*v,size_t n,
 const AdamConstants*k)
 {
 /*149:*/
-#line 2872 "attention.w"
+#line 2958 "attention.w"
 
 const AdamConstants c= *k;
 for(size_t i= 0;i<n;i++){
@@ -659,12 +659,12 @@ p[i]-= c.step*mi/(sqrtf(vi)*c.inv_bc2+c.eps);
 }
 
 /*:149*/
-#line 2855 "attention.w"
+#line 2941 "attention.w"
 
 }
 
 /*:147*//*151:*/
-#line 2890 "attention.w"
+#line 2976 "attention.w"
 
 void adam_update(float*p,const float*g,float*m,float*v,size_t n,
 double lr,double beta1,double beta2,double eps,long t)
@@ -674,7 +674,7 @@ adam_apply(p,g,m,v,n,&k);
 }
 
 /*:151*//*152:*/
-#line 2902 "attention.w"
+#line 2988 "attention.w"
 
 void optimizer_step(Model*m,double lr)
 {
@@ -685,7 +685,7 @@ for(int k= 0;k<N_TENSORS;k++)adam_tensor(m,k,spec_numel(&s[k]),&c);
 }
 
 /*:152*//*155:*/
-#line 2969 "attention.w"
+#line 3055 "attention.w"
 
 float train_step(Model*m,const Example*ex,double lr)
 {
@@ -700,7 +700,7 @@ return loss;
 }
 
 /*:155*//*164:*/
-#line 3248 "attention.w"
+#line 3334 "attention.w"
 
 int train_pairs(Model*m,const Example*ex,int n,long epochs,double lr,int threads,
 float*loss)
@@ -713,7 +713,7 @@ for(long k= 0;k<steps;k++)loss[k]= train_step(m,&ex[k%n],lr);
 return 1;
 }
 /*165:*/
-#line 3267 "attention.w"
+#line 3353 "attention.w"
 
 p->m= m;
 p->ex= ex;
@@ -726,10 +726,10 @@ atomic_store(&p->decoded,0);
 post_job(p);
 
 /*:165*/
-#line 3259 "attention.w"
+#line 3345 "attention.w"
 
 /*166:*/
-#line 3281 "attention.w"
+#line 3367 "attention.w"
 
 for(long k= 0;k<steps;k++){
 Deferred d[N_DEC_DEFERRED];
@@ -742,7 +742,7 @@ update_half(m,d,N_DEC_DEFERRED,DEC_EMB,N_TENSORS-1,&c,m->act.d_rows);
 }
 
 /*:166*/
-#line 3260 "attention.w"
+#line 3346 "attention.w"
 
 wait_until(&p->finished,atomic_load(&p->job));
 m->adam_t+= steps;
@@ -750,7 +750,7 @@ return 2;
 }
 
 /*:164*//*169:*/
-#line 3320 "attention.w"
+#line 3406 "attention.w"
 
 int argmax(const float*x,int n)
 {
@@ -767,7 +767,7 @@ int H= c->H,L= c->L,V= c->V_out,n= 0;
 encoder_forward(m,src,T);
 memcpy(a->dec_h,a->enc_h+(size_t)T*H,(size_t)H*sizeof(float));
 /*170:*/
-#line 3340 "attention.w"
+#line 3426 "attention.w"
 
 int token= SOS_TOKEN;
 for(int t= 0;t<L;t++){
@@ -782,7 +782,7 @@ out[n++]= token;
 }
 
 /*:170*/
-#line 3335 "attention.w"
+#line 3421 "attention.w"
 
 return n;
 }
