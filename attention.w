@@ -419,8 +419,22 @@ context; $\bar q$ is the gradient of the loss with respect to $q$. The
 chapter on the backward pass has a table from these names to the code's.
 @^notation@>
 
-@ The program at a glance. One web, this document, tangles into a few C files,
-each a part of the story:
+@ The program at a glance. The model, for one pair of sentences, is this.
+The encoder runs a GRU over the embeddings of the English words
+$x_1,\dots,x_T$ and keeps its states as the rows of $O$:
+$$h_0=0,\qquad h_t={\rm GRU}(E_{x_t},h_{t-1}),\qquad o_t=h_t.$$
+The decoder starts from $d_0=h_T$ and the word $y_0=\SOS$. At step $t$ it
+scores the rows of $O$, takes the softmax $w$ of the scores and the context
+$c=O^{\top}w$, runs its GRU on the input word and the context,
+$d_t={\rm GRU}(u_t,d_{t-1})$, and turns the new state into the
+log-probabilities $\ell_t$ of the next word. Training lowers the loss
+$-\sum_t\ell_t[y_t]$ with Adam, the decoder's inputs being the right words;
+translating feeds each step the most probable word of the step before, until
+\EOS. The chapters that follow build these pieces in that order.
+@^model, at a glance@>
+
+One web, this document, tangles into a few C files, each a part of the
+story:
 
 \item{$\bullet$} \.{generated/attention.h}: the sizes, types and small
 per-element functions that every part shares;

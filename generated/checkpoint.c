@@ -1,5 +1,5 @@
 /*178:*/
-#line 3541 "attention.w"
+#line 3555 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
@@ -9,7 +9,7 @@
 #include <sys/stat.h> 
 #include <cjson/cJSON.h> 
 /*193:*/
-#line 3786 "attention.w"
+#line 3800 "attention.w"
 
 static const char*meta_string(const cJSON*meta,const char*key,const char*path)
 {
@@ -36,7 +36,7 @@ return 0;
 }
 
 /*:193*//*194:*/
-#line 3813 "attention.w"
+#line 3827 "attention.w"
 
 static int meta_vocab(const cJSON*meta,const char*key,const char*path,Vocab*v)
 {
@@ -62,7 +62,7 @@ return status;
 }
 
 /*:194*//*198:*/
-#line 3876 "attention.w"
+#line 3890 "attention.w"
 
 static int check_tensor(const cJSON*t,const TensorSpec*s,size_t data_size,
 size_t*begin,const char*path)
@@ -74,7 +74,7 @@ if(!cJSON_IsString(dtype)||strcmp(dtype->valuestring,"F32")!=0)
 return kit_fail("%s: tensor \"%s\" has dtype %s; the kit reads F32 only",path,
 s->name,cJSON_IsString(dtype)?dtype->valuestring:"(none)");
 /*199:*/
-#line 3892 "attention.w"
+#line 3906 "attention.w"
 
 int nd= s->cols?2:1,ok= cJSON_IsArray(shape)&&cJSON_GetArraySize(shape)==nd;
 for(int d= 0;ok&&d<nd;d++){
@@ -92,10 +92,10 @@ return r;
 }
 
 /*:199*/
-#line 3886 "attention.w"
+#line 3900 "attention.w"
 
 /*200:*/
-#line 3910 "attention.w"
+#line 3924 "attention.w"
 
 const cJSON*b= cJSON_GetArrayItem(offs,0),*e= cJSON_GetArrayItem(offs,1);
 double need= 4.0*(double)spec_numel(s);
@@ -107,13 +107,13 @@ return kit_fail("%s: tensor \"%s\" has data offsets that do not give %.0f bytes 
 *begin= (size_t)b->valuedouble;
 
 /*:200*/
-#line 3887 "attention.w"
+#line 3901 "attention.w"
 
 return 0;
 }
 
 /*:198*//*201:*/
-#line 3922 "attention.w"
+#line 3936 "attention.w"
 
 static int check_tiling(const TensorSpec*s,const size_t*begin,size_t data_size,
 const char*path)
@@ -141,10 +141,10 @@ return 0;
 }
 
 /*:201*/
-#line 3549 "attention.w"
+#line 3563 "attention.w"
 
 /*179:*/
-#line 3554 "attention.w"
+#line 3568 "attention.w"
 
 static void put_f32(unsigned char*b,float x)
 {
@@ -163,7 +163,7 @@ return x;
 }
 
 /*:179*//*180:*/
-#line 3572 "attention.w"
+#line 3586 "attention.w"
 
 static char*vocab_to_json(const Vocab*v)
 {
@@ -175,7 +175,7 @@ return s;
 }
 
 /*:180*//*181:*/
-#line 3586 "attention.w"
+#line 3600 "attention.w"
 
 static char*checkpoint_header(const Model*m,size_t*len)
 {
@@ -183,7 +183,7 @@ TensorSpec s[N_TENSORS];
 tensor_specs(&m->cfg,s);
 cJSON*root= cJSON_CreateObject();
 /*182:*/
-#line 3605 "attention.w"
+#line 3619 "attention.w"
 
 cJSON*meta= cJSON_AddObjectToObject(root,"__metadata__");
 char*vin= vocab_to_json(&m->vin),*vout= vocab_to_json(&m->vout),num[32];
@@ -198,10 +198,10 @@ free(vin);
 free(vout);
 
 /*:182*/
-#line 3592 "attention.w"
+#line 3606 "attention.w"
 
 /*183:*/
-#line 3619 "attention.w"
+#line 3633 "attention.w"
 
 size_t off= 0;
 for(int k= 0;k<N_TENSORS;k++){
@@ -217,7 +217,7 @@ cJSON_AddItemToArray(offs,cJSON_CreateNumber((double)off));
 }
 
 /*:183*/
-#line 3593 "attention.w"
+#line 3607 "attention.w"
 
 char*json= cJSON_PrintUnformatted(root);
 cJSON_Delete(root);
@@ -230,7 +230,7 @@ return json;
 }
 
 /*:181*//*184:*/
-#line 3638 "attention.w"
+#line 3652 "attention.w"
 
 int checkpoint_save(const Model*m,const char*path)
 {
@@ -247,7 +247,7 @@ return-1;
 }
 FILE*f= fdopen(fd,"wb");
 /*186:*/
-#line 3671 "attention.w"
+#line 3685 "attention.w"
 
 unsigned char len8[8],buf[4096];
 for(int k= 0;k<8;k++)len8[k]= (unsigned char)((uint64_t)hlen>>(8*k));
@@ -259,17 +259,17 @@ ok= fwrite(buf,4,k,f)==k;
 }
 
 /*:186*/
-#line 3653 "attention.w"
+#line 3667 "attention.w"
 
 /*185:*/
-#line 3665 "attention.w"
+#line 3679 "attention.w"
 
 if(ok)ok= fflush(f)==0&&fsync(fd)==0&&fchmod(fd,0644)==0;
 ok= (fclose(f)==0)&&ok;
 if(ok)ok= rename(tmp,path)==0;
 
 /*:185*/
-#line 3654 "attention.w"
+#line 3668 "attention.w"
 
 int status= ok?0:kit_fail("%s: cannot write the checkpoint: %s",path,strerror(errno));
 if(!ok)unlink(tmp);
@@ -279,7 +279,7 @@ return status;
 }
 
 /*:184*//*188:*/
-#line 3689 "attention.w"
+#line 3703 "attention.w"
 
 int checkpoint_load(Model*m,const char*path)
 {
@@ -293,7 +293,7 @@ Config cfg= {0};
 int status= -1;
 size_t data_size= 0;
 /*190:*/
-#line 3724 "attention.w"
+#line 3738 "attention.w"
 
 struct stat st;
 if(fstat(fileno(f),&st)!=0){
@@ -316,10 +316,10 @@ goto done;
 data_size= (size_t)((uint64_t)st.st_size-8-hlen);
 
 /*:190*/
-#line 3701 "attention.w"
+#line 3715 "attention.w"
 
 /*191:*/
-#line 3747 "attention.w"
+#line 3761 "attention.w"
 
 header= xcalloc((size_t)hlen+1,1);
 if(fread(header,1,(size_t)hlen,f)!=hlen){
@@ -342,10 +342,10 @@ goto done;
 }
 
 /*:191*/
-#line 3702 "attention.w"
+#line 3716 "attention.w"
 
 /*192:*/
-#line 3770 "attention.w"
+#line 3784 "attention.w"
 
 cJSON*meta= cJSON_GetObjectItemCaseSensitive(root,"__metadata__");
 const char*att= meta_string(meta,"attention",path);
@@ -362,17 +362,17 @@ cfg.V_in= vin.n;
 cfg.V_out= vout.n;
 
 /*:192*/
-#line 3703 "attention.w"
+#line 3717 "attention.w"
 
 /*195:*/
-#line 3840 "attention.w"
+#line 3854 "attention.w"
 
 TensorSpec spec[N_TENSORS];
 tensor_specs(&cfg,spec);
 size_t begin[N_TENSORS];
 int seen[N_TENSORS]= {0};
 /*196:*/
-#line 3850 "attention.w"
+#line 3864 "attention.w"
 
 for(const cJSON*t= root->child;t;t= t->next){
 if(strcmp(t->string,"__metadata__")==0)continue;
@@ -390,10 +390,10 @@ if(check_tensor(t,&spec[k],data_size,&begin[k],path))goto done;
 }
 
 /*:196*/
-#line 3845 "attention.w"
+#line 3859 "attention.w"
 
 /*197:*/
-#line 3867 "attention.w"
+#line 3881 "attention.w"
 
 for(int k= 0;k<N_TENSORS;k++)
 if(!seen[k]){
@@ -402,15 +402,15 @@ goto done;
 }
 
 /*:197*/
-#line 3846 "attention.w"
+#line 3860 "attention.w"
 
 if(check_tiling(spec,begin,data_size,path))goto done;
 
 /*:195*/
-#line 3704 "attention.w"
+#line 3718 "attention.w"
 
 /*202:*/
-#line 3949 "attention.w"
+#line 3963 "attention.w"
 
 data= xcalloc(data_size,1);
 if(fread(data,1,data_size,f)!=data_size){
@@ -424,11 +424,11 @@ m->params.t[k][i]= get_f32(data+begin[k]+4*i);
 status= 0;
 
 /*:202*/
-#line 3705 "attention.w"
+#line 3719 "attention.w"
 
 done:
 /*189:*/
-#line 3712 "attention.w"
+#line 3726 "attention.w"
 
 if(status!=0){
 if(vin.word)vocab_free(&vin);
@@ -440,13 +440,13 @@ free(data);
 fclose(f);
 
 /*:189*/
-#line 3707 "attention.w"
+#line 3721 "attention.w"
 
 return status;
 }
 
 /*:188*/
-#line 3550 "attention.w"
+#line 3564 "attention.w"
 
 
 /*:178*/

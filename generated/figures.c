@@ -1,5 +1,5 @@
 /*204:*/
-#line 4026 "attention.w"
+#line 4040 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
@@ -14,14 +14,14 @@
 #include <time.h> 
 #include <utf8proc.h> 
 /*206:*/
-#line 4096 "attention.w"
+#line 4110 "attention.w"
 
 const Colormap colormap_bone= {"bone",{3,4,3},
 {{0.0,0.746032,1.0},{0.0,0.365079,0.746032,1.0},{0.0,0.365079,1.0}},
 {{0.0,0.652778,1.0},{0.0,0.319444,0.777778,1.0},{0.0,0.444444,1.0}}};
 
 /*:206*//*207:*/
-#line 4109 "attention.w"
+#line 4123 "attention.w"
 
 #define B8(b) ((b) / 255.0)
 #define EIGHTHS {0.0, 0.125, 0.25, 0.375, 0.5, 0.625, 0.75, 0.875, 1.0}
@@ -31,10 +31,10 @@ const Colormap colormap_ylorrd= {"ylorrd",{9,9,9},{EIGHTHS,EIGHTHS,EIGHTHS},
 {B8(204),B8(160),B8(118),B8(76),B8(60),B8(42),B8(28),B8(38),B8(38)}}};
 
 /*:207*/
-#line 4039 "attention.w"
+#line 4053 "attention.w"
 
 /*215:*/
-#line 4238 "attention.w"
+#line 4252 "attention.w"
 
 typedef struct{
 unsigned char*p;
@@ -53,7 +53,7 @@ b->p[b->n]= 0;
 }
 
 /*:215*//*216:*/
-#line 4257 "attention.w"
+#line 4271 "attention.w"
 
 typedef struct{
 cairo_t*cr;
@@ -66,7 +66,7 @@ int bold;
 }FigFont;
 
 /*:216*//*217:*/
-#line 4273 "attention.w"
+#line 4287 "attention.w"
 
 static void set_font(cairo_t*cr,FigFont f)
 {
@@ -85,7 +85,7 @@ cairo_font_options_destroy(fo);
 }
 
 /*:217*//*218:*/
-#line 4292 "attention.w"
+#line 4306 "attention.w"
 
 static cairo_t*measurer(void)
 {
@@ -100,7 +100,7 @@ return cr;
 }
 
 /*:218*//*219:*/
-#line 4308 "attention.w"
+#line 4322 "attention.w"
 
 static double text_width(FigFont f,const char*s)
 {
@@ -120,7 +120,7 @@ cairo_font_extents(measurer(),&fe);
 }
 
 /*:219*//*220:*/
-#line 4332 "attention.w"
+#line 4346 "attention.w"
 
 #define ELLIPSIS "\xe2\x80\xa6" 
 static char*fit_text(const char*s,FigFont f,double maxw)
@@ -137,7 +137,7 @@ else memcpy(o,s+k,(size_t)m),o+= m,k+= (size_t)m;
 double ew= text_width(f,ELLIPSIS);
 if(text_width(f,t)<=maxw)return t;
 /*221:*/
-#line 4352 "attention.w"
+#line 4366 "attention.w"
 
 size_t n= strlen(t);
 char*u= xcalloc(n+sizeof ELLIPSIS,1);
@@ -154,13 +154,13 @@ free(t);
 t= u;
 
 /*:221*/
-#line 4347 "attention.w"
+#line 4361 "attention.w"
 
 return t;
 }
 
 /*:220*//*222:*/
-#line 4370 "attention.w"
+#line 4384 "attention.w"
 
 static void svg_text(Buf*b,FigFont f,double x,double y,double angle,const char*s);
 
@@ -183,7 +183,7 @@ cairo_restore(cr);
 }
 
 /*:222*//*223:*/
-#line 4393 "attention.w"
+#line 4407 "attention.w"
 
 static void svg_text(Buf*b,FigFont f,double x,double y,double angle,const char*s)
 {
@@ -203,7 +203,7 @@ buf_add(b,"</text>\n",8);
 }
 
 /*:223*//*224:*/
-#line 4412 "attention.w"
+#line 4426 "attention.w"
 
 static void fill_box(cairo_t*cr,double x,double y,double w,double h,
 const double rgb[3])
@@ -224,7 +224,7 @@ cairo_stroke(cr);
 }
 
 /*:224*//*225:*/
-#line 4439 "attention.w"
+#line 4453 "attention.w"
 
 static double nice_step(double lo,double hi,int most,int*decimals)
 {
@@ -250,7 +250,7 @@ return(int)floor((hi-*first)/ *step+1e-6)+1;
 }
 
 /*:225*//*226:*/
-#line 4474 "attention.w"
+#line 4488 "attention.w"
 
 #define PAGE_W 720.0
 #define PAGE_H 432.0
@@ -266,7 +266,7 @@ static const FigFont axis_font= {12.0,1};
 static const FigFont title_font= {13.0,1};
 
 /*:226*//*227:*/
-#line 4495 "attention.w"
+#line 4509 "attention.w"
 
 static double turned_depth(FigFont f,const char*s)
 {
@@ -283,7 +283,7 @@ canvas_text(cv,f,x-(a+desc)*M_SQRT1_2,y+(asc+a)*M_SQRT1_2,-45.0,s);
 }
 
 /*:227*//*228:*/
-#line 4513 "attention.w"
+#line 4527 "attention.w"
 
 typedef struct{
 char**row,**col,*title;
@@ -294,7 +294,7 @@ double first,step;
 }HeatmapTexts;
 
 /*:228*//*229:*/
-#line 4523 "attention.w"
+#line 4537 "attention.w"
 
 static void fit_labels(const Heatmap*h,HeatmapTexts*t)
 {
@@ -309,7 +309,7 @@ t->col[j]= fit_text(h->col_words[j],t->col_font,LABEL_MAX);
 }
 
 /*:229*//*230:*/
-#line 4538 "attention.w"
+#line 4552 "attention.w"
 
 static void heatmap_texts(const Heatmap*h,HeatmapTexts*t)
 {
@@ -319,7 +319,7 @@ t->row_font= t->col_font= tick_font;
 fit_labels(h,t);
 t->title= fit_text(h->title?h->title:"",title_font,PAGE_W-2*MARGIN);
 /*232:*/
-#line 4563 "attention.w"
+#line 4577 "attention.w"
 
 double lo= INFINITY,hi= -INFINITY;
 for(int i= 0;i<h->rows;i++)
@@ -337,12 +337,12 @@ t->vmin= lo,t->vmax= hi;
 t->nticks= nice_ticks(lo,hi,8,&t->first,&t->step,&t->decimals);
 
 /*:232*/
-#line 4546 "attention.w"
+#line 4560 "attention.w"
 
 }
 
 /*:230*//*231:*/
-#line 4550 "attention.w"
+#line 4564 "attention.w"
 
 static void heatmap_texts_free(const Heatmap*h,HeatmapTexts*t)
 {
@@ -354,7 +354,7 @@ free(t->title);
 }
 
 /*:231*//*251:*/
-#line 4908 "attention.w"
+#line 4922 "attention.w"
 
 static cairo_status_t buf_write(void*closure,const unsigned char*data,unsigned int n)
 {
@@ -363,7 +363,7 @@ return CAIRO_STATUS_SUCCESS;
 }
 
 /*:251*//*252:*/
-#line 4926 "attention.w"
+#line 4940 "attention.w"
 
 static void pdf_fix_date(cairo_surface_t*s)
 {
@@ -383,7 +383,7 @@ cairo_pdf_surface_set_metadata(s,CAIRO_PDF_METADATA_CREATE_DATE,date);
 }
 
 /*:252*//*260:*/
-#line 5093 "attention.w"
+#line 5107 "attention.w"
 
 #define CURVE_W 576.0
 #define CURVE_H 360.0
@@ -401,7 +401,7 @@ return a->from+t*(a->to-a->from);
 }
 
 /*:260*//*261:*/
-#line 5113 "attention.w"
+#line 5127 "attention.w"
 
 static void axis_range(Axis*a,double lo,double hi,int allow_log)
 {
@@ -422,7 +422,7 @@ a->hi= ceil(hi/step-1e-9)*step;
 }
 
 /*:261*//*262:*/
-#line 5134 "attention.w"
+#line 5148 "attention.w"
 
 static void tick_label(char*s,size_t size,double v,int is_log,int decimals)
 {
@@ -441,7 +441,7 @@ for(char*d= digits;*d;d++)strncat(s,sup[*d-'0'],size-strlen(s)-1);
 }
 
 /*:262*//*263:*/
-#line 5154 "attention.w"
+#line 5168 "attention.w"
 
 #define MAX_TICKS 200
 typedef struct{
@@ -456,7 +456,7 @@ static void axis_ticks(const Axis*a,Ticks*t)
 t->n= 0;
 if(a->log){
 /*264:*/
-#line 5182 "attention.w"
+#line 5196 "attention.w"
 
 int d0= (int)lround(log10(a->lo)),d1= (int)lround(log10(a->hi));
 int every= (d1-d0+7)/8;
@@ -472,7 +472,7 @@ t->n++;
 }
 
 /*:264*/
-#line 5167 "attention.w"
+#line 5181 "attention.w"
 
 return;
 }
@@ -487,15 +487,15 @@ tick_label(t->label[t->n],sizeof t->label[0],t->v[t->n],0,dec);
 }
 
 /*:263*/
-#line 4040 "attention.w"
+#line 4054 "attention.w"
 
 /*208:*/
-#line 4133 "attention.w"
+#line 4147 "attention.w"
 
 void colormap_color(const Colormap*cm,double w,double rgb[3])
 {
 /*209:*/
-#line 4140 "attention.w"
+#line 4154 "attention.w"
 
 if(!(w> 0.0))w= 0.0;
 if(w> 1.0)w= 1.0;
@@ -508,12 +508,12 @@ rgb[ch]= v[k]+t*(v[k+1]-v[k]);
 }
 
 /*:209*/
-#line 4136 "attention.w"
+#line 4150 "attention.w"
 
 }
 
 /*:208*//*211:*/
-#line 4161 "attention.w"
+#line 4175 "attention.w"
 
 const Colormap*colormap_find(const char*name)
 {
@@ -523,7 +523,7 @@ return NULL;
 }
 
 /*:211*//*233:*/
-#line 4581 "attention.w"
+#line 4595 "attention.w"
 
 static int layout_heatmap(const Heatmap*h,const HeatmapTexts*t,HeatmapLayout*lay)
 {
@@ -540,7 +540,7 @@ snprintf(s,sizeof s,"%.*f",t->decimals,t->first+k*t->step+0.0);
 cbw= fmax(cbw,text_width(tick_font,s));
 }
 /*234:*/
-#line 4605 "attention.w"
+#line 4619 "attention.w"
 
 double title_asc,title_desc;
 font_metrics(title_font,&title_asc,&title_desc);
@@ -561,14 +561,14 @@ lay->colorbar= (FigBox){PAGE_W-right+CBAR_GAP,top,cw,ch};
 lay->vmin= t->vmin,lay->vmax= t->vmax;
 
 /*:234*/
-#line 4596 "attention.w"
+#line 4610 "attention.w"
 
 return lay->cells.w>=10.0&&lay->cells.h>=10.0?0:
 kit_fail("heatmap: the labels leave no room for the cells");
 }
 
 /*:233*//*235:*/
-#line 4633 "attention.w"
+#line 4647 "attention.w"
 
 static int heatmap_prepare(const Heatmap*h,HeatmapTexts*t,HeatmapLayout*lay)
 {
@@ -588,7 +588,7 @@ return 0;
 }
 
 /*:235*//*236:*/
-#line 4653 "attention.w"
+#line 4667 "attention.w"
 
 static int heatmap_check(const Heatmap*h)
 {
@@ -607,7 +607,7 @@ return 0;
 }
 
 /*:236*//*238:*/
-#line 4677 "attention.w"
+#line 4691 "attention.w"
 
 static void draw_heatmap(Canvas*cv,const Heatmap*h,const HeatmapTexts*t,
 const HeatmapLayout*lay)
@@ -623,7 +623,7 @@ colormap_color(h->cm,(v-lay->vmin)/(lay->vmax-lay->vmin),rgb);
 fill_box(cr,c->x+j*colw,c->y+i*rowh,colw,rowh,rgb);
 }
 /*239:*/
-#line 4701 "attention.w"
+#line 4715 "attention.w"
 
 int seaborn= h->style==HEATMAP_SEABORN;
 for(int j= seaborn?0:1;j<=(seaborn?h->cols:h->cols-1);j++)
@@ -643,10 +643,10 @@ for(int i= 0;i<h->rows;i++)
 line(cr,c->x,c->y+(i+0.5)*rowh,c->x-TICK_LEN,c->y+(i+0.5)*rowh,0.8,0.0);
 
 /*:239*/
-#line 4691 "attention.w"
+#line 4705 "attention.w"
 
 /*240:*/
-#line 4724 "attention.w"
+#line 4738 "attention.w"
 
 const FigBox*b= &lay->colorbar;
 cairo_pattern_t*grad= cairo_pattern_create_linear(0.0,b->y+b->h,0.0,b->y);
@@ -661,7 +661,7 @@ cairo_rectangle(cr,b->x,b->y,b->w,b->h);
 cairo_fill(cr);
 cairo_pattern_destroy(grad);
 /*241:*/
-#line 4742 "attention.w"
+#line 4756 "attention.w"
 
 if(!seaborn){
 cairo_set_source_rgb(cr,0.0,0.0,0.0);
@@ -681,14 +681,14 @@ canvas_text(cv,tick_font,b->x+b->w+TICK_LEN+TICK_PAD,y+(asc-desc)/2,0.0,s);
 }
 
 /*:241*/
-#line 4737 "attention.w"
+#line 4751 "attention.w"
 
 
 /*:240*/
-#line 4692 "attention.w"
+#line 4706 "attention.w"
 
 /*242:*/
-#line 4763 "attention.w"
+#line 4777 "attention.w"
 
 double rasc,rdesc;
 font_metrics(t->row_font,&rasc,&rdesc);
@@ -699,7 +699,7 @@ for(int j= 0;j<h->cols;j++)
 turned_label(cv,t->col_font,c->x+(j+0.5)*colw,c->y+c->h+TICK_LEN+TICK_PAD,
 t->col[j]);
 /*243:*/
-#line 4783 "attention.w"
+#line 4797 "attention.w"
 
 static const char*xtitle= "Input Words (English)",*ytitle= "Output Words (French)",
 *ctitle= "Attention Weight";
@@ -713,7 +713,7 @@ canvas_text(cv,tick_font,lay->width-MARGIN-desc,b->y+(b->h+ct)/2,-90.0,ctitle);
 else canvas_text(cv,tick_font,lay->width-MARGIN-asc,b->y+(b->h-ct)/2,90.0,ctitle);
 
 /*:243*/
-#line 4772 "attention.w"
+#line 4786 "attention.w"
 
 double tw= text_width(title_font,t->title),tx= c->x+(c->w-tw)/2;
 double tasc,tdesc;
@@ -722,12 +722,12 @@ tx= fmax(MARGIN,fmin(tx,lay->width-MARGIN-tw));
 canvas_text(cv,title_font,tx,MARGIN+tasc,0.0,t->title);
 
 /*:242*/
-#line 4693 "attention.w"
+#line 4707 "attention.w"
 
 }
 
 /*:238*//*244:*/
-#line 4797 "attention.w"
+#line 4811 "attention.w"
 
 typedef struct{
 const Heatmap*h;
@@ -748,7 +748,7 @@ return heatmap_check(h)||heatmap_prepare(h,&j->t,&j->lay)?-1:0;
 }
 
 /*:244*//*246:*/
-#line 4829 "attention.w"
+#line 4843 "attention.w"
 
 int figure_format(const char*path)
 {
@@ -762,7 +762,7 @@ return kit_fail("%s: unknown figure format (the name must end in .png, .pdf or .
 }
 
 /*:246*//*247:*/
-#line 4847 "attention.w"
+#line 4861 "attention.w"
 
 int figure_check_path(const char*path)
 {
@@ -781,7 +781,7 @@ return status;
 }
 
 /*:247*//*248:*/
-#line 4866 "attention.w"
+#line 4880 "attention.w"
 
 int write_file_atomic(const char*path,const void*data,size_t n)
 {
@@ -797,7 +797,7 @@ mode_t mask= umask(0);
 umask(mask);
 fchmod(fd,0666&~mask);
 /*249:*/
-#line 4886 "attention.w"
+#line 4900 "attention.w"
 
 const char*p= data;
 size_t left= n;
@@ -814,14 +814,14 @@ if(ok&&rename(tmp,path)!=0)ok= 0,kit_fail("%s: cannot write: %s",path,strerror(e
 if(!ok)unlink(tmp);
 
 /*:249*/
-#line 4880 "attention.w"
+#line 4894 "attention.w"
 
 free(tmp);
 return ok?0:-1;
 }
 
 /*:248*//*253:*/
-#line 4948 "attention.w"
+#line 4962 "attention.w"
 
 typedef void(*DrawFn)(Canvas*cv,const void*job);
 
@@ -842,7 +842,7 @@ no_hinting(cv.cr);
 if(format==FIGURE_PNG)cairo_scale(cv.cr,FIGURE_PNG_SCALE,FIGURE_PNG_SCALE);
 draw(&cv,job);
 /*254:*/
-#line 4971 "attention.w"
+#line 4985 "attention.w"
 
 cairo_status_t st= cairo_status(cv.cr);
 cairo_destroy(cv.cr);
@@ -869,12 +869,12 @@ free(text.p);
 return st==CAIRO_STATUS_SUCCESS?0:kit_fail("cairo: %s",cairo_status_to_string(st));
 
 /*:254*/
-#line 4967 "attention.w"
+#line 4981 "attention.w"
 
 }
 
 /*:253*//*255:*/
-#line 5001 "attention.w"
+#line 5015 "attention.w"
 
 static int figure_save(const char*path,double w,double h,DrawFn draw,const void*job)
 {
@@ -889,7 +889,7 @@ return status;
 }
 
 /*:255*//*256:*/
-#line 5017 "attention.w"
+#line 5031 "attention.w"
 
 static int figure_image(double w,double h,double scale,DrawFn draw,const void*job,
 FigImage*img)
@@ -914,7 +914,7 @@ return st==CAIRO_STATUS_SUCCESS?0:kit_fail("cairo: %s",cairo_status_to_string(st
 }
 
 /*:256*//*257:*/
-#line 5041 "attention.w"
+#line 5055 "attention.w"
 
 int heatmap_save(const Heatmap*h,const char*path)
 {
@@ -936,7 +936,7 @@ return status;
 }
 
 /*:257*//*265:*/
-#line 5199 "attention.w"
+#line 5213 "attention.w"
 
 typedef struct{
 const Curve*c;
@@ -950,7 +950,7 @@ static int curve_job_begin(CurveJob*j,const Curve*c)
 if(c->n<1||!c->x||!c->y)return kit_fail("loss curve: no points to draw");
 double x0= INFINITY,x1= -INFINITY,y0= INFINITY,y1= -INFINITY;
 /*266:*/
-#line 5226 "attention.w"
+#line 5240 "attention.w"
 
 for(int k= 0;k<c->n;k++){
 if(!isfinite(c->x[k])||!isfinite(c->y[k]))
@@ -960,7 +960,7 @@ y0= fmin(y0,c->y[k]),y1= fmax(y1,c->y[k]);
 }
 
 /*:266*/
-#line 5211 "attention.w"
+#line 5225 "attention.w"
 
 j->c= c;
 axis_range(&j->ax,x0>=0.0&&x0<=1.0?0.0:x0,x1,0);
@@ -971,7 +971,7 @@ j->title= fit_text(c->title?c->title:"",title_font,CURVE_W-2*MARGIN);
 j->xlabel= fit_text(c->xlabel?c->xlabel:"",axis_font,CURVE_W-2*MARGIN);
 j->ylabel= fit_text(c->ylabel?c->ylabel:"",axis_font,CURVE_H-2*MARGIN);
 /*267:*/
-#line 5236 "attention.w"
+#line 5250 "attention.w"
 
 double asc,desc,lasc,ldesc,tasc,tdesc,yw= 0.0;
 font_metrics(tick_font,&asc,&desc);
@@ -985,13 +985,13 @@ j->ay.from= CURVE_H-(MARGIN+lasc+ldesc+LABEL_PAD+asc+desc+TICK_PAD+TICK_LEN);
 j->ay.to= MARGIN+tasc+tdesc+TITLE_PAD;
 
 /*:267*/
-#line 5220 "attention.w"
+#line 5234 "attention.w"
 
 return 0;
 }
 
 /*:265*//*268:*/
-#line 5251 "attention.w"
+#line 5265 "attention.w"
 
 static void curve_job_draw(Canvas*cv,const void*job)
 {
@@ -1006,7 +1006,7 @@ for(int k= 0;k<j->ty.n;k++)
 if(j->ty.major[k])
 line(cr,x0,axis_pos(&j->ay,j->ty.v[k]),x1,axis_pos(&j->ay,j->ty.v[k]),0.5,0.9);
 /*269:*/
-#line 5269 "attention.w"
+#line 5283 "attention.w"
 
 cairo_save(cr);
 cairo_rectangle(cr,x0,y1,x1-x0,y0-y1);
@@ -1024,10 +1024,10 @@ cairo_fill(cr);
 cairo_restore(cr);
 
 /*:269*/
-#line 5264 "attention.w"
+#line 5278 "attention.w"
 
 /*270:*/
-#line 5286 "attention.w"
+#line 5300 "attention.w"
 
 double asc,desc,lasc,ldesc,tasc,tdesc;
 font_metrics(tick_font,&asc,&desc);
@@ -1049,7 +1049,7 @@ canvas_text(cv,tick_font,x0-TICK_LEN-TICK_PAD-w,y+(asc-desc)/2,0.0,
 j->ty.label[k]);
 }
 /*271:*/
-#line 5310 "attention.w"
+#line 5324 "attention.w"
 
 double xw= text_width(axis_font,j->xlabel),yw= text_width(axis_font,j->ylabel);
 double tw= text_width(title_font,j->title);
@@ -1059,16 +1059,16 @@ canvas_text(cv,title_font,fmax(MARGIN,fmin((x0+x1-tw)/2,CURVE_W-MARGIN-tw)),
 MARGIN+tasc,0.0,j->title);
 
 /*:271*/
-#line 5306 "attention.w"
+#line 5320 "attention.w"
 
 
 /*:270*/
-#line 5265 "attention.w"
+#line 5279 "attention.w"
 
 }
 
 /*:268*//*272:*/
-#line 5319 "attention.w"
+#line 5333 "attention.w"
 
 static void curve_job_end(CurveJob*j)
 {
@@ -1096,7 +1096,7 @@ return status;
 }
 
 /*:272*/
-#line 4041 "attention.w"
+#line 4055 "attention.w"
 
 
 /*:204*/

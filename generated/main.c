@@ -1,5 +1,5 @@
 /*291:*/
-#line 5694 "attention.w"
+#line 5708 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
@@ -8,7 +8,7 @@
 #include <getopt.h> 
 #include <time.h> 
 /*277:*/
-#line 5380 "attention.w"
+#line 5394 "attention.w"
 
 #define MAX_OUTS 8
 static int add_out(const char*cmd,const char*path,const char**outs,int*n)
@@ -32,7 +32,7 @@ return 0;
 }
 
 /*:277*//*278:*/
-#line 5403 "attention.w"
+#line 5417 "attention.w"
 
 static void report_figure(const char*path,const char*what,double seconds)
 {
@@ -44,7 +44,7 @@ printf("Wrote %s (%s, %.1f kB, %.1f ms)\n",path,what,size/1000.0,1e3*seconds);
 }
 
 /*:278*//*284:*/
-#line 5541 "attention.w"
+#line 5555 "attention.w"
 
 #include <unistd.h> 
 static const char*loss_log_path;
@@ -62,7 +62,7 @@ loss_log[loss_log_n++]= loss;
 }
 
 /*:284*//*285:*/
-#line 5557 "attention.w"
+#line 5571 "attention.w"
 
 static int loss_log_check(void)
 {
@@ -88,7 +88,7 @@ return status;
 }
 
 /*:285*//*295:*/
-#line 5746 "attention.w"
+#line 5760 "attention.w"
 
 static int parse_long(const char*cmd,const char*opt,const char*s,long lo,
 long hi,long*out)
@@ -106,7 +106,7 @@ return 0;
 }
 
 /*:295*//*296:*/
-#line 5763 "attention.w"
+#line 5777 "attention.w"
 
 static int parse_float(const char*cmd,const char*opt,const char*s,double lo,
 double hi,double*out)
@@ -124,7 +124,7 @@ return 0;
 }
 
 /*:296*//*297:*/
-#line 5781 "attention.w"
+#line 5795 "attention.w"
 
 static double now_seconds(void)
 {
@@ -134,7 +134,7 @@ return(double)ts.tv_sec+1e-9*(double)ts.tv_nsec;
 }
 
 /*:297*//*310:*/
-#line 6023 "attention.w"
+#line 6037 "attention.w"
 
 static char*words_join(const Vocab*v,const int*ids,int n)
 {
@@ -146,13 +146,13 @@ return s;
 }
 
 /*:310*/
-#line 5701 "attention.w"
+#line 5715 "attention.w"
 
 /*274:*/
-#line 5357 "attention.w"
+#line 5371 "attention.w"
 
 /*276:*/
-#line 5369 "attention.w"
+#line 5383 "attention.w"
 
 static const char*heatmap_usage= 
 "usage: attention heatmap --model CKPT --out FILE [--out FILE ...] [OPTIONS] SENTENCE\n"
@@ -165,7 +165,7 @@ static const char*heatmap_usage=
 "                        the notebook) or from 0 to 1\n";
 
 /*:276*//*279:*/
-#line 5413 "attention.w"
+#line 5427 "attention.w"
 
 static int cmd_heatmap(int argc,char**argv)
 {
@@ -178,7 +178,7 @@ opterr= 0;
 optind= 1;
 while(!bad&&(c= getopt_long(argc,argv,":h",longopts,NULL))!=-1)switch(c){
 /*280:*/
-#line 5439 "attention.w"
+#line 5453 "attention.w"
 
 case'm':model= optarg;break;
 case'o':bad= add_out("heatmap",optarg,outs,&nout)!=0;break;
@@ -201,7 +201,7 @@ default:fprintf(stderr,"attention heatmap: unknown option \"%s\"\n",argv[optind-
 bad= 1;
 
 /*:280*/
-#line 5424 "attention.w"
+#line 5438 "attention.w"
 
 }
 if(!bad&&(!model||nout==0||argc-optind!=1)){
@@ -215,7 +215,7 @@ return 2;
 }
 if(check_outs("heatmap",outs,nout))return 1;
 /*281:*/
-#line 5464 "attention.w"
+#line 5478 "attention.w"
 
 Model m;
 if(checkpoint_load(&m,model)){
@@ -234,7 +234,7 @@ else if(T> 0&&(n= greedy_decode(&m,src,T,out,attn))==0)
 kit_fail("the model translates \"%s\" into nothing: there is no attention to draw",norm);
 if(n> 0){
 /*282:*/
-#line 5488 "attention.w"
+#line 5502 "attention.w"
 
 const char**rw= xcalloc((size_t)n,sizeof(char*)),**cw= xcalloc((size_t)T,sizeof(char*));
 for(int i= 0;i<n;i++)rw[i]= m.vout.word[out[i]];
@@ -256,7 +256,7 @@ status= 1;
 free(rw),free(cw),free(fr),free(title);
 
 /*:282*/
-#line 5481 "attention.w"
+#line 5495 "attention.w"
 
 }else fprintf(stderr,"attention heatmap: %s\n",kit_error());
 free(norm),free(src),free(out),free(attn);
@@ -264,15 +264,15 @@ model_free(&m);
 return status;
 
 /*:281*/
-#line 5436 "attention.w"
+#line 5450 "attention.w"
 
 }
 
 /*:279*/
-#line 5358 "attention.w"
+#line 5372 "attention.w"
 
 /*286:*/
-#line 5583 "attention.w"
+#line 5597 "attention.w"
 
 static const char*loss_curve_usage= 
 "usage: attention loss-curve --log FILE --out FILE [--out FILE ...] [--title TEXT]\n"
@@ -282,7 +282,7 @@ static const char*loss_curve_usage=
 "  --title TEXT   the title (default: 'Training: average loss per epoch')\n";
 
 /*:286*//*287:*/
-#line 5593 "attention.w"
+#line 5607 "attention.w"
 
 static int read_loss_log(const char*path,double**x,double**y,int*n)
 {
@@ -300,7 +300,7 @@ free(*x),free(*y);
 return kit_fail("%s: line %ld: expected an epoch, a tab and a finite loss",path,k);
 }
 /*288:*/
-#line 5615 "attention.w"
+#line 5629 "attention.w"
 
 if(*n==cap){
 cap= cap?2*cap:1024;
@@ -310,7 +310,7 @@ cap= cap?2*cap:1024;
 (*x)[*n]= e,(*y)[(*n)++]= v;
 
 /*:288*/
-#line 5609 "attention.w"
+#line 5623 "attention.w"
 
 }
 fclose(f);
@@ -318,7 +318,7 @@ return*n> 0?0:kit_fail("%s: no epochs in the file",path);
 }
 
 /*:287*//*289:*/
-#line 5623 "attention.w"
+#line 5637 "attention.w"
 
 static int cmd_loss_curve(int argc,char**argv)
 {
@@ -352,7 +352,7 @@ fputs(loss_curve_usage,stderr);
 return 2;
 }
 /*290:*/
-#line 5658 "attention.w"
+#line 5672 "attention.w"
 
 double*x= NULL,*y= NULL;
 int n= 0;
@@ -376,19 +376,19 @@ free(x),free(y);
 return status;
 
 /*:290*/
-#line 5655 "attention.w"
+#line 5669 "attention.w"
 
 }
 
 /*:289*/
-#line 5359 "attention.w"
+#line 5373 "attention.w"
 
 
 /*:274*//*294:*/
-#line 5739 "attention.w"
+#line 5753 "attention.w"
 
 /*298:*/
-#line 5791 "attention.w"
+#line 5805 "attention.w"
 
 static const char*train_usage= 
 "usage: attention train [--pairs seed | --data FILE] [OPTIONS]\n"
@@ -411,7 +411,7 @@ static const char*train_usage=
 "                      2 when the machine has two cores); same result either way\n";
 
 /*:298*//*299:*/
-#line 5812 "attention.w"
+#line 5826 "attention.w"
 
 typedef struct{
 const char*data,*init,*save;
@@ -438,7 +438,7 @@ opterr= 0;
 optind= 1;
 while(!bad&&(c= getopt_long(argc,argv,":h",longopts,NULL))!=-1)switch(c){
 /*300:*/
-#line 5847 "attention.w"
+#line 5861 "attention.w"
 
 case'p':
 if(strcmp(optarg,"seed")!=0){
@@ -480,7 +480,7 @@ fprintf(stderr,"attention train: unknown option \"%s\"\n",argv[optind-1]);
 bad= 1;
 
 /*:300*/
-#line 5837 "attention.w"
+#line 5851 "attention.w"
 
 }
 if(!bad&&optind<argc){
@@ -492,7 +492,7 @@ return bad?-1:0;
 }
 
 /*:299*//*301:*/
-#line 5890 "attention.w"
+#line 5904 "attention.w"
 
 static int cmd_train(int argc,char**argv)
 {
@@ -502,7 +502,7 @@ Model m;
 Example*ex= NULL;
 int status= 0;
 /*302:*/
-#line 5916 "attention.w"
+#line 5930 "attention.w"
 
 if(train_options(argc,argv,&o))return 2;
 if(loss_log_path&&loss_log_check())return 1;
@@ -514,10 +514,10 @@ return 2;
 int max_length= o.max_length?(int)o.max_length:DEFAULT_MAX_LENGTH;
 
 /*:302*/
-#line 5898 "attention.w"
+#line 5912 "attention.w"
 
 /*303:*/
-#line 5926 "attention.w"
+#line 5940 "attention.w"
 
 if(o.data){
 if(pairs_read(&pl,o.data,o.filter,max_length)){
@@ -527,10 +527,10 @@ return 1;
 }else pairs_seed(&pl);
 
 /*:303*/
-#line 5899 "attention.w"
+#line 5913 "attention.w"
 
 /*306:*/
-#line 5952 "attention.w"
+#line 5966 "attention.w"
 
 if(o.init){
 if(checkpoint_load(&m,o.init)){
@@ -547,10 +547,10 @@ model_init_random(&m,(uint64_t)o.seed);
 }
 
 /*:306*/
-#line 5900 "attention.w"
+#line 5914 "attention.w"
 
 /*304:*/
-#line 5936 "attention.w"
+#line 5950 "attention.w"
 
 if(make_examples(&pl,&m.vin,&m.vout,m.cfg.L,o.append_eos,&ex)){
 fprintf(stderr,"attention train: %s\n",kit_error());
@@ -560,10 +560,10 @@ return 1;
 }
 
 /*:304*/
-#line 5901 "attention.w"
+#line 5915 "attention.w"
 
 /*307:*/
-#line 5967 "attention.w"
+#line 5981 "attention.w"
 
 if(o.data)printf("Read %ld sentence pairs from %s; kept %d (%s filter)\n",
 pl.lines_read,o.data,pl.n,o.filter==FILTER_TUTORIAL?"tutorial":"length");
@@ -576,10 +576,10 @@ printf("Training for %ld epochs, %s<EOS> on the targets\n",o.epochs,
 o.append_eos?"":"no ");
 
 /*:307*/
-#line 5902 "attention.w"
+#line 5916 "attention.w"
 
 /*308:*/
-#line 5983 "attention.w"
+#line 5997 "attention.w"
 
 int threads= o.threads?(int)o.threads:sysconf(_SC_NPROCESSORS_ONLN)> 1?2:1,used= 1;
 float*loss= xcalloc((size_t)pl.n*(size_t)o.print_every,sizeof(float));
@@ -605,10 +605,10 @@ used> 1?"s":"");
 free(loss);
 
 /*:308*/
-#line 5903 "attention.w"
+#line 5917 "attention.w"
 
 /*305:*/
-#line 5946 "attention.w"
+#line 5960 "attention.w"
 
 if(o.save&&checkpoint_save(&m,o.save)){
 fprintf(stderr,"attention train: %s\n",kit_error());
@@ -616,10 +616,10 @@ status= 1;
 }
 
 /*:305*/
-#line 5904 "attention.w"
+#line 5918 "attention.w"
 
 /*309:*/
-#line 6009 "attention.w"
+#line 6023 "attention.w"
 
 int right= 0,*out= xcalloc((size_t)m.cfg.L,sizeof(int));
 for(int k= 0;k<pl.n;k++){
@@ -635,7 +635,7 @@ printf("%d of %d training pairs translated exactly\n",right,pl.n);
 free(out);
 
 /*:309*/
-#line 5905 "attention.w"
+#line 5919 "attention.w"
 
 if(loss_log_path&&loss_log_save())status= 1;
 free(ex);
@@ -645,10 +645,10 @@ return status;
 }
 
 /*:301*/
-#line 5740 "attention.w"
+#line 5754 "attention.w"
 
 /*311:*/
-#line 6040 "attention.w"
+#line 6054 "attention.w"
 
 static const char*translate_usage= 
 "usage: attention translate --model CKPT [--attention] [SENTENCE ...]\n"
@@ -668,7 +668,7 @@ float*attn= xcalloc((size_t)m->cfg.L*(size_t)m->cfg.L,sizeof(float));
 int status= 0;
 if(!norm)status= kit_fail("%s: invalid UTF-8 at byte %zu",where,bad+1);
 else if(*norm)/*312:*/
-#line 6069 "attention.w"
+#line 6083 "attention.w"
 
 {
 int n= tokenize(&m->vin,norm,src,m->cfg.L,where,"English");
@@ -680,7 +680,7 @@ char*t= words_join(&m->vout,out,k);
 fputs(t,stdout);
 free(t);
 if(show_attention)/*313:*/
-#line 6085 "attention.w"
+#line 6099 "attention.w"
 
 for(int t= 0;t<k;t++){
 double pad= 0.0;
@@ -691,13 +691,13 @@ printf("  (padding %.3f)",pad);
 }
 
 /*:313*/
-#line 6079 "attention.w"
+#line 6093 "attention.w"
 
 }
 }
 
 /*:312*/
-#line 6058 "attention.w"
+#line 6072 "attention.w"
 
 putchar('\n');
 free(norm);
@@ -708,7 +708,7 @@ return status;
 }
 
 /*:311*//*314:*/
-#line 6094 "attention.w"
+#line 6108 "attention.w"
 
 static int cmd_translate(int argc,char**argv)
 {
@@ -744,7 +744,7 @@ return 1;
 int failed= 0;
 char where[64];
 /*315:*/
-#line 6133 "attention.w"
+#line 6147 "attention.w"
 
 if(optind<argc)
 for(int k= optind;k<argc;k++){
@@ -771,17 +771,17 @@ free(line);
 }
 
 /*:315*/
-#line 6128 "attention.w"
+#line 6142 "attention.w"
 
 model_free(&m);
 return failed?1:0;
 }
 
 /*:314*/
-#line 5741 "attention.w"
+#line 5755 "attention.w"
 
 /*316:*/
-#line 6163 "attention.w"
+#line 6177 "attention.w"
 
 static const char*pairs_usage= 
 "usage: attention pairs --data FILE [--filter tutorial|length] [--max-length L]\n"
@@ -793,7 +793,7 @@ const char*data= NULL;
 int filter= FILTER_TUTORIAL;
 long max_length= DEFAULT_MAX_LENGTH;
 /*317:*/
-#line 6186 "attention.w"
+#line 6200 "attention.w"
 
 static const struct option longopts[]= {{"data",required_argument,0,'d'},
 {"filter",required_argument,0,'f'},{"max-length",required_argument,0,'L'},
@@ -823,7 +823,7 @@ return 2;
 }
 
 /*:317*/
-#line 6173 "attention.w"
+#line 6187 "attention.w"
 
 PairList pl;
 if(pairs_read(&pl,data,filter,(int)max_length)){
@@ -838,11 +838,11 @@ return 0;
 }
 
 /*:316*/
-#line 5742 "attention.w"
+#line 5756 "attention.w"
 
 
 /*:294*/
-#line 5702 "attention.w"
+#line 5716 "attention.w"
 
 
 static const struct{
@@ -850,23 +850,23 @@ const char*name,*summary;
 int(*run)(int argc,char**argv);
 }commands[]= {
 /*293:*/
-#line 5733 "attention.w"
+#line 5747 "attention.w"
 
 {"train","train a translator (the notebook's five pairs, or a pair file)",cmd_train},
 {"translate","translate sentences with a saved model",cmd_translate},
 {"pairs","print the pairs that training would read from a file",cmd_pairs},
 /*275:*/
-#line 5363 "attention.w"
+#line 5377 "attention.w"
 
 {"heatmap","draw the attention weights of a translation (PNG, PDF or SVG)",cmd_heatmap},
 {"loss-curve","draw the average loss per epoch from train --loss-log",cmd_loss_curve},
 
 /*:275*/
-#line 5737 "attention.w"
+#line 5751 "attention.w"
 
 
 /*:293*/
-#line 5708 "attention.w"
+#line 5722 "attention.w"
 
 };
 
@@ -877,7 +877,7 @@ if(argc>=2)
 for(size_t k= 0;k<n;k++)
 if(strcmp(argv[1],commands[k].name)==0)return commands[k].run(argc-1,argv+1);
 /*292:*/
-#line 5721 "attention.w"
+#line 5735 "attention.w"
 
 FILE*out= argc>=2&&(strcmp(argv[1],"--help")==0||strcmp(argv[1],"-h")==0
 ||strcmp(argv[1],"help")==0)?stdout:stderr;
@@ -888,7 +888,7 @@ fputs("Run 'attention COMMAND --help' for a command's options.\n",out);
 return out==stdout?0:2;
 
 /*:292*/
-#line 5718 "attention.w"
+#line 5732 "attention.w"
 
 }
 

@@ -1,5 +1,5 @@
 /*15:*/
-#line 608 "attention.w"
+#line 622 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
@@ -7,7 +7,7 @@
 #include <errno.h> 
 #include <utf8proc.h> 
 /*16:*/
-#line 626 "attention.w"
+#line 640 "attention.w"
 
 static uint32_t word_hash(const char*w)
 {
@@ -20,12 +20,12 @@ return h;
 }
 
 /*:16*//*17:*/
-#line 643 "attention.w"
+#line 657 "attention.w"
 
 static int*vocab_probe(const Vocab*v,const char*w)
 {
 /*18:*/
-#line 651 "attention.w"
+#line 665 "attention.w"
 
 uint32_t mask= (uint32_t)v->nslot-1;
 uint32_t i= word_hash(w)&mask;
@@ -34,12 +34,12 @@ i= (i+1)&mask;
 return&v->slot[i];
 
 /*:18*/
-#line 646 "attention.w"
+#line 660 "attention.w"
 
 }
 
 /*:17*//*20:*/
-#line 669 "attention.w"
+#line 683 "attention.w"
 
 int vocab_find(const Vocab*v,const char*w)
 {
@@ -48,7 +48,7 @@ return*s?*s-1:-1;
 }
 
 /*:20*//*21:*/
-#line 679 "attention.w"
+#line 693 "attention.w"
 
 int vocab_add(Vocab*v,const char*w)
 {
@@ -61,7 +61,7 @@ v->word= xrealloc(v->word,(size_t)v->cap*sizeof*v->word);
 v->word[v->n]= xstrdup(w);
 *s= ++v->n;
 if(2*v->n> v->nslot)/*22:*/
-#line 695 "attention.w"
+#line 709 "attention.w"
 
 {
 free(v->slot);
@@ -71,13 +71,13 @@ for(int k= 0;k<v->n;k++)*vocab_probe(v,v->word[k])= k+1;
 }
 
 /*:22*/
-#line 690 "attention.w"
+#line 704 "attention.w"
 
 return v->n-1;
 }
 
 /*:21*//*23:*/
-#line 704 "attention.w"
+#line 718 "attention.w"
 
 void vocab_init(Vocab*v)
 {
@@ -101,7 +101,7 @@ v->n= v->cap= v->nslot= 0;
 }
 
 /*:23*//*24:*/
-#line 728 "attention.w"
+#line 742 "attention.w"
 
 void vocab_add_sentence(Vocab*v,const char*s)
 {
@@ -118,7 +118,7 @@ if(*s==' ')s++;
 }
 
 /*:24*//*26:*/
-#line 758 "attention.w"
+#line 772 "attention.w"
 
 int tokenize(const Vocab*v,const char*s,int*ids,int max,
 const char*where,const char*language)
@@ -135,7 +135,7 @@ word[k]= '\0';
 s+= k;
 if(*s==' ')s++;
 if(k> 0)/*27:*/
-#line 779 "attention.w"
+#line 793 "attention.w"
 
 {
 int id= vocab_find(v,word);
@@ -149,17 +149,17 @@ ids[n++]= id;
 }
 
 /*:27*/
-#line 773 "attention.w"
+#line 787 "attention.w"
 
 }
 return n;
 }
 
 /*:26*/
-#line 614 "attention.w"
+#line 628 "attention.w"
 
 /*36:*/
-#line 904 "attention.w"
+#line 918 "attention.w"
 
 typedef struct{char*s;size_t n,cap;int pending;}Out;
 
@@ -175,7 +175,7 @@ o->s[o->n++]= c;
 }
 
 /*:36*//*37:*/
-#line 921 "attention.w"
+#line 935 "attention.w"
 
 char*normalize_sentence(const char*s,size_t len,size_t*bad)
 {
@@ -192,7 +192,7 @@ return NULL;
 }
 i+= (size_t)k;
 /*38:*/
-#line 946 "attention.w"
+#line 960 "attention.w"
 
 utf8proc_int32_t piece[16];
 int boundclass= 0;
@@ -209,7 +209,7 @@ out_put(&o,(char)d);
 }
 
 /*:38*/
-#line 936 "attention.w"
+#line 950 "attention.w"
 
 }
 o.s[o.n]= '\0';
@@ -217,10 +217,10 @@ return o.s;
 }
 
 /*:37*/
-#line 615 "attention.w"
+#line 629 "attention.w"
 
 /*29:*/
-#line 798 "attention.w"
+#line 812 "attention.w"
 
 static const char*const seed_pairs[][2]= {
 {"i am a student","je suis etudiant"},
@@ -230,7 +230,7 @@ static const char*const seed_pairs[][2]= {
 {"they are artists","ils sont artistes"}};
 
 /*:29*//*31:*/
-#line 821 "attention.w"
+#line 835 "attention.w"
 
 static void pairs_push(PairList*pl,char*src,char*tgt,int line)
 {
@@ -242,7 +242,7 @@ pl->pair[pl->n++]= (Pair){src,tgt,line};
 }
 
 /*:31*//*32:*/
-#line 833 "attention.w"
+#line 847 "attention.w"
 
 void pairs_seed(PairList*pl)
 {
@@ -265,7 +265,7 @@ free(pl->origin);
 }
 
 /*:32*//*33:*/
-#line 857 "attention.w"
+#line 871 "attention.w"
 
 void pairs_vocabularies(const PairList*pl,Vocab*vin,Vocab*vout)
 {
@@ -278,7 +278,7 @@ vocab_add_sentence(vout,pl->pair[k].tgt);
 }
 
 /*:33*//*42:*/
-#line 998 "attention.w"
+#line 1012 "attention.w"
 
 static int count_words(const char*s)
 {
@@ -301,7 +301,7 @@ return 0;
 }
 
 /*:42*//*43:*/
-#line 1020 "attention.w"
+#line 1034 "attention.w"
 
 int pairs_read(PairList*pl,const char*path,int filter,int max_length)
 {
@@ -316,7 +316,7 @@ int lineno= 0,status= 0;
 while((len= getline(&line,&cap,f))>=0){
 lineno++;
 /*45:*/
-#line 1053 "attention.w"
+#line 1067 "attention.w"
 
 while(len> 0&&(line[len-1]=='\n'||line[len-1]=='\r'))len--;
 line[len]= '\0';
@@ -342,10 +342,10 @@ break;
 }
 
 /*:45*/
-#line 1033 "attention.w"
+#line 1047 "attention.w"
 
 /*46:*/
-#line 1078 "attention.w"
+#line 1092 "attention.w"
 
 pl->lines_read++;
 size_t bad= 0;
@@ -370,11 +370,11 @@ pl->dropped++;
 }
 
 /*:46*/
-#line 1034 "attention.w"
+#line 1048 "attention.w"
 
 }
 /*44:*/
-#line 1045 "attention.w"
+#line 1059 "attention.w"
 
 if(status==0&&ferror(f))
 status= kit_fail("%s: read error after line %d",path,lineno);
@@ -383,7 +383,7 @@ status= kit_fail("%s: no pair of its %d lines passes the %s filter",
 path,lineno,filter==FILTER_TUTORIAL?"tutorial":"length");
 
 /*:44*/
-#line 1036 "attention.w"
+#line 1050 "attention.w"
 
 free(line);
 fclose(f);
@@ -392,7 +392,7 @@ return status;
 }
 
 /*:43*//*49:*/
-#line 1120 "attention.w"
+#line 1134 "attention.w"
 
 int make_examples(const PairList*pl,const Vocab*vin,const Vocab*vout,
 int max_length,int append_eos,Example**out)
@@ -406,7 +406,7 @@ for(int k= 0;k<pl->n;k++){
 if(pl->pair[k].line)snprintf(where,sizeof where,"%.500s:%d",pl->origin,pl->pair[k].line);
 else snprintf(where,sizeof where,"%.500s pair %d",pl->origin,k+1);
 /*50:*/
-#line 1141 "attention.w"
+#line 1155 "attention.w"
 
 int n= tokenize(vin,pl->pair[k].src,ex[k].src,max_length,where,"English");
 int m= n<0?-1:tokenize(vout,pl->pair[k].tgt,ex[k].tgt,
@@ -424,7 +424,7 @@ ex[k].src_len= n;
 ex[k].tgt_len= m;
 
 /*:50*/
-#line 1132 "attention.w"
+#line 1146 "attention.w"
 
 }
 *out= ex;
@@ -432,7 +432,7 @@ return 0;
 }
 
 /*:49*/
-#line 616 "attention.w"
+#line 630 "attention.w"
 
 
 /*:15*/
