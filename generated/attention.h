@@ -1,9 +1,9 @@
 /*4:*/
-#line 456 "attention.w"
+#line 461 "attention.w"
 
 #pragma once
 /*5:*/
-#line 466 "attention.w"
+#line 471 "attention.w"
 
 #include <stddef.h> 
 #include <stdint.h> 
@@ -11,20 +11,20 @@
 #include <math.h> 
 
 /*:5*//*6:*/
-#line 485 "attention.w"
+#line 490 "attention.w"
 
 #if defined(KIT_MVEC) && defined(__GNUC__) && !defined(__clang__) && !defined(__CUDACC__)
 #define KIT_VECTOR_MATH __attribute__((__simd__("notinbranch")))
 KIT_VECTOR_MATH float expf(float);
 KIT_VECTOR_MATH float tanhf(float);
 #endif
-#line 491 "attention.w"
+#line 496 "attention.w"
 
 /*:6*/
-#line 458 "attention.w"
+#line 463 "attention.w"
 
 /*7:*/
-#line 499 "attention.w"
+#line 504 "attention.w"
 
 #define SOS_TOKEN 0
 #define EOS_TOKEN 1
@@ -34,27 +34,37 @@ KIT_VECTOR_MATH float tanhf(float);
 #define ROW_BLOCK 4096 
 
 /*:7*//*8:*/
-#line 513 "attention.w"
+#line 518 "attention.w"
 
 #ifdef __CUDACC__
 #define KIT_HD __host__ __device__
+#define KIT_RESTRICT __restrict__
 #else
-#line 517 "attention.w"
+#line 523 "attention.w"
 #define KIT_HD
+#define KIT_RESTRICT restrict
 #endif
-#line 519 "attention.w"
+#line 526 "attention.w"
 
 /*:8*//*41:*/
-#line 1007 "attention.w"
+#line 1014 "attention.w"
 
 #define FILTER_TUTORIAL 0
 #define FILTER_LENGTH 1
 
-/*:41*/
-#line 459 "attention.w"
+/*:41*//*180:*/
+#line 3594 "attention.w"
+
+enum{KIND_SEED,KIND_BAHDANAU,KIND_LUONG_DOT,KIND_LUONG_GENERAL,
+KIND_MULTIHEAD,N_KINDS};
+#define PAD_TOKEN 2
+#define UNK_TOKEN 3
+
+/*:180*/
+#line 464 "attention.w"
 
 /*14:*/
-#line 612 "attention.w"
+#line 619 "attention.w"
 
 typedef struct{
 char**word;
@@ -65,7 +75,7 @@ int nslot;
 }Vocab;
 
 /*:14*//*30:*/
-#line 822 "attention.w"
+#line 829 "attention.w"
 
 typedef struct{
 char*src,*tgt;
@@ -79,7 +89,7 @@ long lines_read,dropped;
 }PairList;
 
 /*:30*//*48:*/
-#line 1125 "attention.w"
+#line 1132 "attention.w"
 
 typedef struct{
 int src[DEFAULT_MAX_LENGTH*4],tgt[DEFAULT_MAX_LENGTH*4];
@@ -87,7 +97,7 @@ int src_len,tgt_len;
 }Example;
 
 /*:48*//*52:*/
-#line 1181 "attention.w"
+#line 1188 "attention.w"
 
 typedef struct{
 int V_in,V_out;
@@ -96,7 +106,7 @@ int L;
 }Config;
 
 /*:52*//*53:*/
-#line 1201 "attention.w"
+#line 1208 "attention.w"
 
 enum{ENC_EMB,ENC_W_IH,ENC_W_HH,ENC_B_IH,ENC_B_HH,DEC_EMB,ATTN_W,ATTN_B,
 COMB_W,COMB_B,DEC_W_IH,DEC_W_HH,DEC_B_IH,DEC_B_HH,OUT_W,OUT_B,
@@ -115,14 +125,14 @@ int rows,cols;
 }TensorSpec;
 
 /*:53*//*83:*/
-#line 1812 "attention.w"
+#line 1820 "attention.w"
 
 typedef struct{
 float r,z,n,ghn;
 }GruCache;
 
 /*:83*//*137:*/
-#line 2746 "attention.w"
+#line 2754 "attention.w"
 
 typedef struct{
 int weight;
@@ -134,7 +144,7 @@ int B,C,OC;
 #define N_ENC_DEFERRED (N_DEFERRED - N_DEC_DEFERRED) 
 
 /*:137*//*146:*/
-#line 2935 "attention.w"
+#line 2943 "attention.w"
 
 typedef struct{
 float b1,a1,b2,a2;
@@ -143,8 +153,133 @@ float inv_bc2;
 float eps;
 }AdamConstants;
 
-/*:146*//*205:*/
-#line 4095 "attention.w"
+/*:146*//*189:*/
+#line 3759 "attention.w"
+
+typedef struct{
+int B,S,T;
+int tokens;
+}Batch;
+
+/*:189*//*190:*/
+#line 3784 "attention.w"
+
+typedef struct Backend Backend;
+struct Backend{
+const char*name;
+void*(*alloc)(size_t bytes);
+void(*release)(void*p);
+void(*upload)(void*dst,const void*src,size_t bytes);
+void(*download)(void*dst,const void*src,size_t bytes);
+void(*copy)(void*dst,const void*src,size_t bytes);
+void(*zero)(void*p,size_t bytes);
+void(*gemm)(int ta,int tb,int M,int N,int K,float alpha,const float*A,
+int lda,const float*B,int ldb,float beta,float*C,int ldc);
+/*191:*/
+#line 3811 "attention.w"
+
+void(*embed)(float*out,const float*table,const int*ids,int n,int H,
+float p,uint64_t seed);
+void(*embed_backward)(float*dtable,const float*dout,const int*ids,int n,int H,
+float p,uint64_t seed);
+void(*add_bias)(float*y,const float*b,int n,int m);
+void(*gather_rows)(float*dst,const float*src,const int*rows,int n,int m);
+void(*scatter_rows)(float*dst,const float*src,const int*rows,int n,int m);
+void(*gru_forward)(float*h_new,GruCache*cache,const float*gi,const float*gh,
+const float*h,float*out,const int*len,int s,int B,int H);
+void(*gru_backward)(float*dgi,float*dgh,float*dh_prev,const float*dh_new,
+const float*dout,const float*h,const GruCache*cache,const int*len,int s,
+int B,int H);
+
+/*:191*//*192:*/
+#line 3826 "attention.w"
+
+void(*additive_scores)(float*e,float*a,const float*wq,const float*uk,
+const float*va,int B,int S,int H);
+void(*additive_backward)(float*dwq,float*duk,float*dva,const float*de,
+float*a,const float*va,int B,int S,int H);
+void(*dot_scores)(float*e,const float*q,const float*k,int B,int S,int H,
+int heads,float scale);
+void(*dot_backward)(float*dq,float*dk,const float*de,const float*q,
+const float*k,int B,int S,int H,int heads,float scale);
+void(*masked_softmax)(float*w,const float*e,const int*len,int B,int heads,int S);
+void(*softmax_backward)(float*de,const float*dw,const float*w,int rows,int S);
+void(*context)(float*c,const float*w,const float*v,int B,int S,int H,int heads);
+void(*context_backward)(float*dw,float*dv,const float*dc,const float*w,
+const float*v,int B,int S,int H,int heads);
+
+/*:192*//*193:*/
+#line 3842 "attention.w"
+
+void(*tanh_forward)(float*y,const float*x,int n);
+void(*tanh_backward)(float*dx,const float*dy,const float*y,int n);
+void(*nll)(float*logits,float*row_loss,const int*tgt,int n,int V,float scale);
+void(*log_softmax)(float*x,int n,int V);
+void(*argmax)(int*out,const float*x,int n,int V);
+void(*sum)(float*acc,const float*x,int n);
+void(*add)(float*y,const float*x,int n);
+void(*adam)(float*p,const float*g,float*m,float*v,size_t n,AdamConstants k);
+
+/*:193*/
+#line 3796 "attention.w"
+
+};
+
+/*:190*//*226:*/
+#line 4439 "attention.w"
+
+enum{P_ENC_EMB,P_ENC_W_IH,P_ENC_W_HH,P_ENC_B_IH,P_ENC_B_HH,P_DEC_EMB,
+P_WA_W,P_WA_B,P_UA_W,P_UA_B,P_VA_W,P_VA_B,P_LIN_IN,P_LIN_OUT,
+P_INPROJ_W,P_INPROJ_B,P_OUTPROJ_W,P_OUTPROJ_B,
+P_DEC_W_IH,P_DEC_W_HH,P_DEC_B_IH,P_DEC_B_HH,P_COMBINE,P_OUT_W,P_OUT_B,
+NP_TENSORS};
+
+/*:226*//*229:*/
+#line 4487 "attention.w"
+
+typedef struct{
+int*src,*tgt,*dec_in,*src_len,*tgt_len,*ids,*rows;
+float*enc_x,*enc_gi,*gh,*enc_h,*keys,*uk,*kp,*vp;
+GruCache*enc_cache,*dec_cache;
+float*dec_e,*dec_gi,*dec_h,*wq,*add_a,*q,*scores,*attw,*ctx,*mh,*ht;
+float*logits,*row_loss,*loss_acc,*ones,*o_real;
+float*d_out,*d_dec_gi,*d_dec_gh,*d_s,*d_s2,*d_pre,*d_ctx,*d_w,*d_e,*d_q;
+float*d_keys,*d_uk,*d_kp,*d_vp,*d_mh,*d_enc_gi,*d_enc_gh,*d_emb;
+}BActs;
+
+/*:229*//*230:*/
+#line 4500 "attention.w"
+
+typedef struct{
+int kind,heads;
+Config cfg;
+Vocab vin,vout;
+const Backend*be;
+TensorSpec spec[NP_TENSORS];
+size_t off[NP_TENSORS],n_params;
+float*p,*g,*m,*v;
+long adam_t;
+float dropout,step_p;
+uint64_t seed,step;
+int B_cap;
+BActs a;
+}BModel;
+
+/*:230*//*273:*/
+#line 5274 "attention.w"
+
+typedef struct{
+int kind,heads;
+const Config*cfg;
+const Vocab*vin,*vout;
+int n;
+const TensorSpec*spec;
+const float*data;
+size_t n_params;
+}CkptView;
+
+/*:273*//*302:*/
+#line 5862 "attention.w"
 
 #define COLORMAP_MAX_POINTS 9
 typedef struct{
@@ -154,8 +289,8 @@ double x[3][COLORMAP_MAX_POINTS];
 double v[3][COLORMAP_MAX_POINTS];
 }Colormap;
 
-/*:205*//*213:*/
-#line 4198 "attention.w"
+/*:302*//*310:*/
+#line 5965 "attention.w"
 
 enum{HEATMAP_MATPLOTLIB,HEATMAP_SEABORN};
 typedef struct{
@@ -169,8 +304,8 @@ int style;
 double vmin,vmax;
 }Heatmap;
 
-/*:213*//*214:*/
-#line 4215 "attention.w"
+/*:310*//*311:*/
+#line 5982 "attention.w"
 
 typedef struct{
 double x,y,w,h;
@@ -185,14 +320,14 @@ int width,height,stride;
 unsigned char*data;
 }FigImage;
 
-/*:214*//*245:*/
-#line 4838 "attention.w"
+/*:311*//*342:*/
+#line 6605 "attention.w"
 
 enum{FIGURE_PNG,FIGURE_PDF,FIGURE_SVG};
 #define FIGURE_PNG_SCALE 2.0
 
-/*:245*//*259:*/
-#line 5098 "attention.w"
+/*:342*//*356:*/
+#line 6865 "attention.w"
 
 typedef struct{
 int n;
@@ -200,14 +335,14 @@ const double*x,*y;
 const char*title,*xlabel,*ylabel;
 }Curve;
 
-/*:259*/
-#line 460 "attention.w"
+/*:356*/
+#line 465 "attention.w"
 
 /*58:*/
-#line 1283 "attention.w"
+#line 1290 "attention.w"
 
 /*94:*/
-#line 1937 "attention.w"
+#line 1945 "attention.w"
 
 typedef struct{
 float*eh,*scores,*w,*ec,*pre,*o,*gi,*gh,*h;
@@ -222,7 +357,7 @@ GruCache*enc_cache;
 float*enc_h;
 float*enc_out;
 /*102:*/
-#line 2084 "attention.w"
+#line 2092 "attention.w"
 
 float*dec_eh,*dec_scores,*dec_w,*dec_ec,*dec_pre,*dec_o,*dec_gi,*dec_gh;
 GruCache*dec_cache;
@@ -230,10 +365,10 @@ float*dec_h;
 float*logits,*logp;
 
 /*:102*/
-#line 1950 "attention.w"
+#line 1958 "attention.w"
 
 /*134:*/
-#line 2691 "attention.w"
+#line 2699 "attention.w"
 
 float*d_logits;
 float*d_hout;
@@ -249,12 +384,12 @@ float*d_enc_h,*d_enc_hprev;
 float*d_rows,*d_enc_rows;
 
 /*:134*/
-#line 1951 "attention.w"
+#line 1959 "attention.w"
 
 }Activations;
 
 /*:94*/
-#line 1284 "attention.w"
+#line 1291 "attention.w"
 
 typedef struct{
 Config cfg;
@@ -268,10 +403,10 @@ struct Pipeline*pipeline;
 }Model;
 
 /*:58*/
-#line 461 "attention.w"
+#line 466 "attention.w"
 
 /*84:*/
-#line 1819 "attention.w"
+#line 1827 "attention.w"
 
 KIT_HD static inline float sigmoidf_(float a)
 {
@@ -282,7 +417,7 @@ KIT_HD static inline float gru_unit_forward(float gir,float giz,float gin,
 float ghr,float ghz,float ghn,float h,GruCache*c)
 {
 /*85:*/
-#line 1832 "attention.w"
+#line 1840 "attention.w"
 
 c->r= sigmoidf_(gir+ghr);
 c->z= sigmoidf_(giz+ghz);
@@ -291,18 +426,18 @@ c->n= tanhf(gin+c->r*ghn);
 return(1.0f-c->z)*c->n+c->z*h;
 
 /*:85*/
-#line 1828 "attention.w"
+#line 1836 "attention.w"
 
 }
 
 /*:84*//*125:*/
-#line 2486 "attention.w"
+#line 2494 "attention.w"
 
 KIT_HD static inline void gru_unit_backward(float dh_new,float h,const GruCache*c,
 float*dgir,float*dgiz,float*dgin,float*dghn,float*dh)
 {
 /*126:*/
-#line 2494 "attention.w"
+#line 2502 "attention.w"
 
 float dn= dh_new*(1.0f-c->z);
 float dz= dh_new*(h-c->n);
@@ -315,15 +450,313 @@ float dr= dan*c->ghn;
 *dh+= dh_new*c->z;
 
 /*:126*/
-#line 2490 "attention.w"
+#line 2498 "attention.w"
 
 }
 
-/*:125*/
-#line 462 "attention.w"
+/*:125*//*194:*/
+#line 3865 "attention.w"
+
+KIT_HD static inline float dropout_scale(uint64_t seed,uint64_t i,float p)
+{
+if(p<=0.0f)return 1.0f;
+uint64_t z= seed+0x9e3779b97f4a7c15ULL*(i+1);
+z= (z^(z>>30))*0xbf58476d1ce4e5b9ULL;
+z= (z^(z>>27))*0x94d049bb133111ebULL;
+z^= z>>31;
+float u= (float)(z>>40)*(1.0f/16777216.0f);
+return u<p?0.0f:1.0f/(1.0f-p);
+}
+
+KIT_HD static inline void kb_embed(int r,int j,float*out,const float*table,
+const int*ids,int H,float p,uint64_t seed)
+{
+size_t i= (size_t)r*H+j;
+out[i]= table[(size_t)ids[r]*H+j]*dropout_scale(seed,(uint64_t)i,p);
+}
+
+/*:194*//*195:*/
+#line 3888 "attention.w"
+
+KIT_HD static inline void kb_embed_backward(int j,float*dtable,const float*dout,
+const int*ids,int n,int H,float p,uint64_t seed)
+{
+for(int r= 0;r<n;r++){
+size_t i= (size_t)r*H+j;
+dtable[(size_t)ids[r]*H+j]+= dout[i]*dropout_scale(seed,i,p);
+}
+}
+
+/*:195*//*196:*/
+#line 3901 "attention.w"
+
+KIT_HD static inline void kb_add_bias(int r,int j,float*y,const float*b,int m)
+{
+y[(size_t)r*m+j]+= b[j];
+}
+
+/*:196*//*197:*/
+#line 3909 "attention.w"
+
+KIT_HD static inline void kb_gather_rows(int r,int j,float*dst,const float*src,
+const int*rows,int m)
+{
+dst[(size_t)r*m+j]= src[(size_t)rows[r]*m+j];
+}
+
+KIT_HD static inline void kb_scatter_rows(int r,int j,float*dst,const float*src,
+const int*rows,int m)
+{
+dst[(size_t)rows[r]*m+j]= src[(size_t)r*m+j];
+}
+
+/*:197*//*198:*/
+#line 3927 "attention.w"
+
+KIT_HD static inline void kb_gru_forward(int b,int j,float*h_new,GruCache*cache,
+const float*gi,const float*gh,const float*h,float*out,const int*len,
+int s,int H)
+{
+size_t i= (size_t)b*H+j;
+const float*x= gi+(size_t)b*3*H,*y= gh+(size_t)b*3*H;
+if(len&&s>=len[b]){
+h_new[i]= h[i];
+if(out)out[i]= 0.0f;
+return;
+}
+h_new[i]= gru_unit_forward(x[j],x[H+j],x[2*H+j],y[j],y[H+j],
+y[2*H+j],h[i],&cache[i]);
+if(out)out[i]= h_new[i];
+}
+
+/*:198*//*199:*/
+#line 3948 "attention.w"
+
+KIT_HD static inline void kb_gru_backward(int b,int j,float*dgi,float*dgh,
+float*dh_prev,const float*dh_new,const float*dout,const float*h,
+const GruCache*cache,const int*len,int s,int H)
+{
+size_t i= (size_t)b*H+j;
+float*x= dgi+(size_t)b*3*H,*y= dgh+(size_t)b*3*H;
+if(len&&s>=len[b]){
+x[j]= x[H+j]= x[2*H+j]= y[j]= y[H+j]= y[2*H+j]= 0.0f;
+dh_prev[i]= dh_new[i];
+return;
+}
+float d= dh_new[i]+(dout?dout[i]:0.0f),dh= 0.0f;
+gru_unit_backward(d,h[i],&cache[i],&x[j],&x[H+j],&x[2*H+j],&y[2*H+j],&dh);
+y[j]= x[j];
+y[H+j]= x[H+j];
+dh_prev[i]= dh;
+}
+
+/*:199*//*200:*/
+#line 3974 "attention.w"
+
+KIT_HD static inline void kb_additive_score(int i,float*e,float*KIT_RESTRICT a,
+const float*KIT_RESTRICT wq,const float*KIT_RESTRICT uk,const float*va,int B,int S,
+int H)
+{
+int b= i/S,s= i%S;
+const float*q= wq+(size_t)b*H,*k= uk+((size_t)s*B+b)*H;
+float*ai= a+(size_t)i*H,sum= 0.0f;
+for(int j= 0;j<H;j++)ai[j]= tanhf(q[j]+k[j]);
+for(int j= 0;j<H;j++)sum+= va[j]*ai[j];
+e[i]= sum;
+}
+
+/*:200*//*201:*/
+#line 3992 "attention.w"
+
+KIT_HD static inline void kb_additive_pre(int r,int j,float*a,const float*de,
+const float*va,int H)
+{
+float x= a[(size_t)r*H+j];
+a[(size_t)r*H+j]= de[r]*va[j]*(1.0f-x*x);
+}
+
+KIT_HD static inline void kb_additive_dwq(int b,int j,float*dwq,const float*dpre,
+int S,int H)
+{
+float s= 0.0f;
+for(int p= 0;p<S;p++)s+= dpre[((size_t)b*S+p)*H+j];
+dwq[(size_t)b*H+j]= s;
+}
+
+KIT_HD static inline void kb_additive_duk(int r,int j,float*duk,const float*dpre,
+int B,int S,int H)
+{
+int s= r/B,b= r%B;
+duk[(size_t)r*H+j]+= dpre[((size_t)b*S+s)*H+j];
+}
+
+/*:201*//*202:*/
+#line 4019 "attention.w"
+
+KIT_HD static inline void kb_dot_score(int i,float*e,const float*q,const float*k,
+int B,int S,int H,int heads,float scale)
+{
+int s= i%S,h= (i/S)%heads,b= i/(S*heads),d= H/heads;
+const float*x= q+(size_t)b*H+h*d,*y= k+((size_t)s*B+b)*H+h*d;
+float sum= 0.0f;
+for(int j= 0;j<d;j++)sum+= x[j]*y[j];
+e[i]= scale*sum;
+}
+
+/*:202*//*203:*/
+#line 4032 "attention.w"
+
+KIT_HD static inline void kb_dot_dq(int b,int c,float*dq,const float*de,
+const float*k,int B,int S,int H,int heads,float scale)
+{
+const float*d= de+((size_t)b*heads+c/(H/heads))*S;
+float sum= 0.0f;
+for(int s= 0;s<S;s++)sum+= d[s]*k[((size_t)s*B+b)*H+c];
+dq[(size_t)b*H+c]= scale*sum;
+}
+
+KIT_HD static inline void kb_dot_dk(int r,int c,float*dk,const float*de,
+const float*q,int B,int S,int H,int heads,float scale)
+{
+int s= r/B,b= r%B,h= c/(H/heads);
+dk[(size_t)r*H+c]+= scale*de[((size_t)b*heads+h)*S+s]*q[(size_t)b*H+c];
+}
+
+/*:203*//*204:*/
+#line 4052 "attention.w"
+
+KIT_HD static inline void kb_masked_softmax(int r,float*w,const float*e,
+const int*len,int heads,int S)
+{
+int n= len[r/heads];
+const float*x= e+(size_t)r*S;
+float*y= w+(size_t)r*S,mx= x[0],sum= 0.0f;
+for(int s= 1;s<n;s++)if(x[s]> mx)mx= x[s];
+for(int s= 0;s<n;s++)sum+= (y[s]= expf(x[s]-mx));
+for(int s= 0;s<S;s++)y[s]= s<n?y[s]/sum:0.0f;
+}
+
+/*:204*//*205:*/
+#line 4067 "attention.w"
+
+KIT_HD static inline void kb_softmax_backward(int r,float*de,const float*dw,
+const float*w,int S)
+{
+const float*x= dw+(size_t)r*S,*y= w+(size_t)r*S;
+float avg= 0.0f;
+for(int s= 0;s<S;s++)avg+= y[s]*x[s];
+for(int s= 0;s<S;s++)de[(size_t)r*S+s]= y[s]*(x[s]-avg);
+}
+
+/*:205*//*207:*/
+#line 4100 "attention.w"
+
+KIT_HD static inline void kb_context(int b,int col,float*c,const float*w,
+const float*v,int B,int S,int H,int heads)
+{
+const float*x= w+((size_t)b*heads+col/(H/heads))*S;
+float sum= 0.0f;
+for(int s= 0;s<S;s++)sum+= x[s]*v[((size_t)s*B+b)*H+col];
+c[(size_t)b*H+col]= sum;
+}
+
+KIT_HD static inline void kb_context_dw(int i,float*dw,const float*dc,const float*v,
+int B,int S,int H,int heads)
+{
+int s= i%S,h= (i/S)%heads,b= i/(S*heads),d= H/heads;
+const float*x= dc+(size_t)b*H+h*d,*y= v+((size_t)s*B+b)*H+h*d;
+float sum= 0.0f;
+for(int j= 0;j<d;j++)sum+= x[j]*y[j];
+dw[i]= sum;
+}
+
+KIT_HD static inline void kb_context_dv(int r,int c,float*dv,const float*dc,
+const float*w,int B,int S,int H,int heads)
+{
+int s= r/B,b= r%B,h= c/(H/heads);
+dv[(size_t)r*H+c]+= w[((size_t)b*heads+h)*S+s]*dc[(size_t)b*H+c];
+}
+
+/*:207*//*208:*/
+#line 4133 "attention.w"
+
+KIT_HD static inline void kb_nll(int r,float*logits,float*row_loss,const int*tgt,
+int V,float scale)
+{
+float*x= logits+(size_t)r*V,mx= x[0],sum= 0.0f;
+int y= tgt[r];
+for(int j= 1;j<V;j++)if(x[j]> mx)mx= x[j];
+float xy= x[y]-mx;
+for(int j= 0;j<V;j++)x[j]= expf(x[j]-mx);
+for(int j= 0;j<V;j++)sum+= x[j];
+row_loss[r]= logf(sum)-xy;
+float k= scale/sum;
+for(int j= 0;j<V;j++)x[j]*= k;
+x[y]-= scale;
+}
+
+/*:208*//*209:*/
+#line 4151 "attention.w"
+
+KIT_HD static inline void kb_log_softmax(int r,float*x,int V)
+{
+float*y= x+(size_t)r*V,mx= y[0],sum= 0.0f;
+for(int j= 1;j<V;j++)if(y[j]> mx)mx= y[j];
+for(int j= 0;j<V;j++)sum+= expf(y[j]-mx);
+float lse= mx+logf(sum);
+for(int j= 0;j<V;j++)y[j]-= lse;
+}
+
+KIT_HD static inline void kb_argmax(int r,int*out,const float*x,int V)
+{
+const float*y= x+(size_t)r*V;
+int best= 0;
+for(int j= 1;j<V;j++)if(y[j]> y[best])best= j;
+out[r]= best;
+}
+
+/*:209*//*210:*/
+#line 4172 "attention.w"
+
+KIT_HD static inline void kb_tanh(int i,float*y,const float*x)
+{
+y[i]= tanhf(x[i]);
+}
+
+KIT_HD static inline void kb_tanh_backward(int i,float*dx,const float*dy,const float*y)
+{
+dx[i]= dy[i]*(1.0f-y[i]*y[i]);
+}
+
+/*:210*//*211:*/
+#line 4185 "attention.w"
+
+KIT_HD static inline void kb_adam(size_t i,float*p,const float*g,float*m,float*v,
+AdamConstants c)
+{
+float mi= c.b1*m[i]+c.a1*g[i],vi= c.b2*v[i]+c.a2*g[i]*g[i];
+m[i]= mi;
+v[i]= vi;
+p[i]-= c.step*mi/(sqrtf(vi)*c.inv_bc2+c.eps);
+}
+
+KIT_HD static inline void kb_add(int i,float*y,const float*x)
+{
+y[i]+= x[i];
+}
+
+KIT_HD static inline void kb_sum(float*acc,const float*x,int n)
+{
+float s= 0.0f;
+for(int i= 0;i<n;i++)s+= x[i];
+acc[0]+= s;
+}
+
+/*:211*/
+#line 467 "attention.w"
 
 /*13:*/
-#line 589 "attention.w"
+#line 596 "attention.w"
 
 int kit_fail(const char*fmt,...)__attribute__((format(printf,1,2)));
 const char*kit_error(void);
@@ -332,7 +765,7 @@ void*xrealloc(void*p,size_t size);
 char*xstrdup(const char*s);
 
 /*:13*//*25:*/
-#line 757 "attention.w"
+#line 764 "attention.w"
 
 void vocab_init(Vocab*v);
 void vocab_free(Vocab*v);
@@ -341,54 +774,55 @@ int vocab_add(Vocab*v,const char*w);
 void vocab_add_sentence(Vocab*v,const char*s);
 
 /*:25*//*28:*/
-#line 805 "attention.w"
+#line 812 "attention.w"
 
 int tokenize(const Vocab*v,const char*s,int*ids,int max,
 const char*where,const char*language);
 
 /*:28*//*34:*/
-#line 882 "attention.w"
+#line 889 "attention.w"
 
 void pairs_seed(PairList*pl);
 void pairs_free(PairList*pl);
 void pairs_vocabularies(const PairList*pl,Vocab*vin,Vocab*vout);
 
 /*:34*//*40:*/
-#line 983 "attention.w"
+#line 990 "attention.w"
 
 char*normalize_sentence(const char*s,size_t len,size_t*bad);
 
 /*:40*//*47:*/
-#line 1115 "attention.w"
+#line 1122 "attention.w"
 
 int pairs_read(PairList*pl,const char*path,int filter,int max_length);
 
 /*:47*//*51:*/
-#line 1171 "attention.w"
+#line 1178 "attention.w"
 
 int make_examples(const PairList*pl,const Vocab*vin,const Vocab*vout,
 int max_length,int append_eos,Example**out);
 
 /*:51*//*57:*/
-#line 1275 "attention.w"
+#line 1282 "attention.w"
 
 void tensor_specs(const Config*c,TensorSpec s[N_TENSORS]);
 size_t spec_numel(const TensorSpec*s);
 size_t tensors_point(Tensors*t,float*mem,const Config*c);
 
 /*:57*//*62:*/
-#line 1365 "attention.w"
+#line 1372 "attention.w"
 
 void model_alloc(Model*m,const Config*c,Vocab*vin,Vocab*vout);
 void model_free(Model*m);
 
 /*:62*//*66:*/
-#line 1422 "attention.w"
+#line 1429 "attention.w"
 
 void model_init_random(Model*m,uint64_t seed);
+double random_normal(unsigned short xs[3]);
 
 /*:66*//*81:*/
-#line 1695 "attention.w"
+#line 1703 "attention.w"
 
 void embedding_forward(float*out,const float*table,const int*ids,int B,int H);
 void linear_forward(float*out,const float*inp,const float*weight,
@@ -399,43 +833,43 @@ void log_softmax_forward(float*out,const float*inp,int B,int n);
 float nll_forward(const float*logp,const int*target,int B,int V);
 
 /*:81*//*89:*/
-#line 1871 "attention.w"
+#line 1879 "attention.w"
 
 void gru_cell_forward(float*h_new,GruCache*cache,const float*gi,
 const float*gh,const float*h,int B,int H);
 
 /*:89*//*93:*/
-#line 1918 "attention.w"
+#line 1926 "attention.w"
 
 void attention_forward(float*w,float*ctx,const float*scores,
 const float*enc_out,int B,int L,int H);
 
 /*:93*//*98:*/
-#line 1998 "attention.w"
+#line 2006 "attention.w"
 
 void activations_alloc(Activations*a,const Config*c);
 void activations_free(Activations*a);
 
 /*:98*//*100:*/
-#line 2027 "attention.w"
+#line 2035 "attention.w"
 
 void encoder_forward(Model*m,const int*src,int T);
 
 /*:100*//*107:*/
-#line 2142 "attention.w"
+#line 2150 "attention.w"
 
 DecoderStep decoder_step(const Activations*a,const Config*c,int t);
 void decoder_step_forward(const Model*m,int token,const float*h_prev,
 const float*enc_out,const DecoderStep*s);
 
 /*:107*//*109:*/
-#line 2191 "attention.w"
+#line 2199 "attention.w"
 
 float seq2seq_forward(Model*m,const Example*ex);
 float decoder_forward(Model*m,const Example*ex);
 
 /*:109*//*124:*/
-#line 2449 "attention.w"
+#line 2457 "attention.w"
 
 void nll_backward(float*dlogits,const float*logp,const int*target,int B,int V);
 void linear_backward(float*dinp,float*dweight,float*dbias,
@@ -446,19 +880,19 @@ const float*x,int B,int C,int rows,int add);
 void embedding_backward(float*dtable,const float*dout,const int*ids,int B,int H);
 
 /*:124*//*129:*/
-#line 2529 "attention.w"
+#line 2537 "attention.w"
 
 void gru_cell_backward(float*dgi,float*dgh,float*dh,const float*dh_new,
 const float*h,const GruCache*cache,int B,int H);
 
 /*:129*//*133:*/
-#line 2582 "attention.w"
+#line 2590 "attention.w"
 
 void attention_backward(float*dscores,float*denc_out,const float*dctx,
 const float*w,const float*enc_out,int B,int L,int H);
 
 /*:133*//*141:*/
-#line 2811 "attention.w"
+#line 2819 "attention.w"
 
 void seq2seq_backward_deferred(Model*m,const Example*ex,Deferred d[N_DEFERRED]);
 void decoder_backward(Model*m,const Example*ex,Deferred d[N_DEC_DEFERRED]);
@@ -466,14 +900,14 @@ void encoder_backward(Model*m,const Example*ex,Deferred d[N_ENC_DEFERRED]);
 void seq2seq_backward(Model*m,const Example*ex);
 
 /*:141*//*167:*/
-#line 3392 "attention.w"
+#line 3400 "attention.w"
 
 int train_pairs(Model*m,const Example*ex,int n,long epochs,double lr,int threads,
 float*loss);
 void pipeline_stop(struct Pipeline*p);
 
 /*:167*//*168:*/
-#line 3397 "attention.w"
+#line 3405 "attention.w"
 
 AdamConstants adam_constants(double lr,double beta1,double beta2,double eps,long t);
 void adam_apply(float*p,const float*g,float*m,float*v,size_t n,
@@ -484,50 +918,108 @@ void optimizer_step(Model*m,double lr);
 float train_step(Model*m,const Example*ex,double lr);
 
 /*:168*//*172:*/
-#line 3459 "attention.w"
+#line 3467 "attention.w"
 
 int argmax(const float*x,int n);
 int greedy_decode(Model*m,const int*src,int T,int*out,float*attn);
 
-/*:172*//*187:*/
-#line 3695 "attention.w"
+/*:172*//*181:*/
+#line 3600 "attention.w"
+
+extern const char*const kind_names[N_KINDS];
+int kind_from_name(const char*s);
+
+/*:181*//*188:*/
+#line 3732 "attention.w"
+
+void pairs_vocabularies_unk(const PairList*pl,int min_count,Vocab*vin,Vocab*vout);
+int tokenize_unk(const Vocab*v,const char*s,int*ids,int max,int*unknown);
+int make_examples_unk(const PairList*pl,const Vocab*vin,const Vocab*vout,
+int max_length,Example**out);
+
+/*:188*//*225:*/
+#line 4426 "attention.w"
+
+extern const Backend cpu_backend;
+void cpu_set_threads(int n);
+
+/*:225*//*237:*/
+#line 4614 "attention.w"
+
+void batched_specs(int kind,const Config*c,TensorSpec s[NP_TENSORS]);
+void bmodel_alloc(BModel*bm,const Backend*be,int kind,int heads,const Config*c,
+Vocab*vin,Vocab*vout,int B_cap);
+void bmodel_free(BModel*bm);
+
+/*:237*//*239:*/
+#line 4651 "attention.w"
+
+void bmodel_init_random(BModel*bm,uint64_t seed);
+
+/*:239*//*242:*/
+#line 4699 "attention.w"
+
+void batch_upload(BModel*bm,const Example*ex,const int*idx,int n,Batch*bt);
+
+/*:242*//*253:*/
+#line 4885 "attention.w"
+
+void bmodel_forward(BModel*bm,const Batch*bt,float p);
+double bmodel_take_loss(BModel*bm);
+
+/*:253*//*264:*/
+#line 5114 "attention.w"
+
+void bmodel_backward(BModel*bm,const Batch*bt);
+void bmodel_train_batch(BModel*bm,const Batch*bt,double lr);
+
+/*:264*//*269:*/
+#line 5197 "attention.w"
+
+void bmodel_greedy(BModel*bm,const Example*ex,int n,int*out,int*out_len,
+float*attn);
+
+/*:269*//*281:*/
+#line 5410 "attention.w"
 
 int checkpoint_save(const Model*m,const char*path);
+int bcheckpoint_save(const BModel*bm,const char*path);
 int checkpoint_load(Model*m,const char*path);
+int checkpoint_load_any(const char*path,Model*m,BModel*bm,const Backend*be,int B_cap);
 
-/*:187*//*212:*/
-#line 4183 "attention.w"
+/*:281*//*309:*/
+#line 5950 "attention.w"
 
 extern const Colormap colormap_bone,colormap_ylorrd;
 void colormap_color(const Colormap*cm,double w,double rgb[3]);
 const Colormap*colormap_find(const char*name);
 
-/*:212*//*237:*/
-#line 4684 "attention.w"
+/*:309*//*334:*/
+#line 6451 "attention.w"
 
 int heatmap_layout(const Heatmap*h,HeatmapLayout*lay);
 
-/*:237*//*250:*/
-#line 4915 "attention.w"
+/*:334*//*347:*/
+#line 6682 "attention.w"
 
 int figure_format(const char*path);
 int figure_check_path(const char*path);
 int write_file_atomic(const char*path,const void*data,size_t n);
 
-/*:250*//*258:*/
-#line 5075 "attention.w"
+/*:347*//*355:*/
+#line 6842 "attention.w"
 
 int heatmap_save(const Heatmap*h,const char*path);
 int heatmap_image(const Heatmap*h,double scale,FigImage*img,HeatmapLayout*lay);
 
-/*:258*//*273:*/
-#line 5359 "attention.w"
+/*:355*//*370:*/
+#line 7126 "attention.w"
 
 int curve_save(const Curve*c,const char*path);
 int curve_image(const Curve*c,double scale,FigImage*img);
 
-/*:273*/
-#line 463 "attention.w"
+/*:370*/
+#line 468 "attention.w"
 
 
 /*:4*/

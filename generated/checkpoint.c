@@ -1,5 +1,5 @@
-/*178:*/
-#line 3555 "attention.w"
+/*270:*/
+#line 5230 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
@@ -8,8 +8,8 @@
 #include <unistd.h> 
 #include <sys/stat.h> 
 #include <cjson/cJSON.h> 
-/*193:*/
-#line 3800 "attention.w"
+/*289:*/
+#line 5545 "attention.w"
 
 static const char*meta_string(const cJSON*meta,const char*key,const char*path)
 {
@@ -35,8 +35,8 @@ path,key,s,lo,hi);
 return 0;
 }
 
-/*:193*//*194:*/
-#line 3827 "attention.w"
+/*:289*//*290:*/
+#line 5572 "attention.w"
 
 static int meta_vocab(const cJSON*meta,const char*key,const char*path,Vocab*v)
 {
@@ -61,8 +61,8 @@ cJSON_Delete(a);
 return status;
 }
 
-/*:194*//*198:*/
-#line 3890 "attention.w"
+/*:290*//*295:*/
+#line 5650 "attention.w"
 
 static int check_tensor(const cJSON*t,const TensorSpec*s,size_t data_size,
 size_t*begin,const char*path)
@@ -73,8 +73,8 @@ const cJSON*offs= cJSON_GetObjectItemCaseSensitive(t,"data_offsets");
 if(!cJSON_IsString(dtype)||strcmp(dtype->valuestring,"F32")!=0)
 return kit_fail("%s: tensor \"%s\" has dtype %s; the kit reads F32 only",path,
 s->name,cJSON_IsString(dtype)?dtype->valuestring:"(none)");
-/*199:*/
-#line 3906 "attention.w"
+/*296:*/
+#line 5666 "attention.w"
 
 int nd= s->cols?2:1,ok= cJSON_IsArray(shape)&&cJSON_GetArraySize(shape)==nd;
 for(int d= 0;ok&&d<nd;d++){
@@ -91,11 +91,11 @@ free(got);
 return r;
 }
 
-/*:199*/
-#line 3900 "attention.w"
+/*:296*/
+#line 5660 "attention.w"
 
-/*200:*/
-#line 3924 "attention.w"
+/*297:*/
+#line 5684 "attention.w"
 
 const cJSON*b= cJSON_GetArrayItem(offs,0),*e= cJSON_GetArrayItem(offs,1);
 double need= 4.0*(double)spec_numel(s);
@@ -106,28 +106,28 @@ return kit_fail("%s: tensor \"%s\" has data offsets that do not give %.0f bytes 
 "inside the %zu bytes of data",path,s->name,need,data_size);
 *begin= (size_t)b->valuedouble;
 
-/*:200*/
-#line 3901 "attention.w"
+/*:297*/
+#line 5661 "attention.w"
 
 return 0;
 }
 
-/*:198*//*201:*/
-#line 3936 "attention.w"
+/*:295*//*298:*/
+#line 5696 "attention.w"
 
-static int check_tiling(const TensorSpec*s,const size_t*begin,size_t data_size,
+static int check_tiling(const TensorSpec*s,int n,const size_t*begin,size_t data_size,
 const char*path)
 {
-int order[N_TENSORS];
-for(int k= 0;k<N_TENSORS;k++)order[k]= k;
-for(int i= 1;i<N_TENSORS;i++)
+int order[NP_TENSORS];
+for(int k= 0;k<n;k++)order[k]= k;
+for(int i= 1;i<n;i++)
 for(int j= i;j> 0&&begin[order[j]]<begin[order[j-1]];j--){
 int x= order[j];
 order[j]= order[j-1];
 order[j-1]= x;
 }
 size_t at= 0;
-for(int i= 0;i<N_TENSORS;i++){
+for(int i= 0;i<n;i++){
 int k= order[i];
 if(begin[k]!=at)
 return kit_fail("%s: tensor \"%s\" starts at data byte %zu, but %s at %zu",
@@ -140,11 +140,11 @@ return kit_fail("%s: %zu bytes after the last tensor belong to none",path,data_s
 return 0;
 }
 
-/*:201*/
-#line 3563 "attention.w"
+/*:298*/
+#line 5238 "attention.w"
 
-/*179:*/
-#line 3568 "attention.w"
+/*271:*/
+#line 5243 "attention.w"
 
 static void put_f32(unsigned char*b,float x)
 {
@@ -162,8 +162,8 @@ memcpy(&x,&u,4);
 return x;
 }
 
-/*:179*//*180:*/
-#line 3586 "attention.w"
+/*:271*//*272:*/
+#line 5261 "attention.w"
 
 static char*vocab_to_json(const Vocab*v)
 {
@@ -174,37 +174,38 @@ cJSON_Delete(a);
 return s;
 }
 
-/*:180*//*181:*/
-#line 3600 "attention.w"
+/*:272*//*274:*/
+#line 5289 "attention.w"
 
-static char*checkpoint_header(const Model*m,size_t*len)
+static char*checkpoint_header(const CkptView*m,size_t*len)
 {
-TensorSpec s[N_TENSORS];
-tensor_specs(&m->cfg,s);
+const TensorSpec*s= m->spec;
 cJSON*root= cJSON_CreateObject();
-/*182:*/
-#line 3619 "attention.w"
+/*275:*/
+#line 5307 "attention.w"
 
 cJSON*meta= cJSON_AddObjectToObject(root,"__metadata__");
-char*vin= vocab_to_json(&m->vin),*vout= vocab_to_json(&m->vout),num[32];
+char*vin= vocab_to_json(m->vin),*vout= vocab_to_json(m->vout),num[32];
 cJSON_AddStringToObject(meta,"input_vocab",vin);
 cJSON_AddStringToObject(meta,"output_vocab",vout);
-snprintf(num,sizeof num,"%d",m->cfg.H);
+snprintf(num,sizeof num,"%d",m->cfg->H);
 cJSON_AddStringToObject(meta,"hidden_size",num);
-snprintf(num,sizeof num,"%d",m->cfg.L);
+snprintf(num,sizeof num,"%d",m->cfg->L);
 cJSON_AddStringToObject(meta,"max_length",num);
-cJSON_AddStringToObject(meta,"attention","seed");
+cJSON_AddStringToObject(meta,"attention",kind_names[m->kind]);
+snprintf(num,sizeof num,"%d",m->heads);
+if(m->kind==KIND_MULTIHEAD)cJSON_AddStringToObject(meta,"heads",num);
 free(vin);
 free(vout);
 
-/*:182*/
-#line 3606 "attention.w"
+/*:275*/
+#line 5294 "attention.w"
 
-/*183:*/
-#line 3633 "attention.w"
+/*276:*/
+#line 5323 "attention.w"
 
 size_t off= 0;
-for(int k= 0;k<N_TENSORS;k++){
+for(int k= 0;k<m->n;k++){
 cJSON*t= cJSON_AddObjectToObject(root,s[k].name);
 cJSON_AddStringToObject(t,"dtype","F32");
 cJSON*shape= cJSON_AddArrayToObject(t,"shape");
@@ -216,8 +217,8 @@ off+= 4*spec_numel(&s[k]);
 cJSON_AddItemToArray(offs,cJSON_CreateNumber((double)off));
 }
 
-/*:183*/
-#line 3607 "attention.w"
+/*:276*/
+#line 5295 "attention.w"
 
 char*json= cJSON_PrintUnformatted(root);
 cJSON_Delete(root);
@@ -229,10 +230,10 @@ json[padded]= '\0';
 return json;
 }
 
-/*:181*//*184:*/
-#line 3652 "attention.w"
+/*:274*//*277:*/
+#line 5342 "attention.w"
 
-int checkpoint_save(const Model*m,const char*path)
+static int checkpoint_write(const CkptView*m,const char*path)
 {
 size_t hlen;
 char*header= checkpoint_header(m,&hlen);
@@ -246,30 +247,30 @@ free(header);
 return-1;
 }
 FILE*f= fdopen(fd,"wb");
-/*186:*/
-#line 3685 "attention.w"
+/*279:*/
+#line 5375 "attention.w"
 
 unsigned char len8[8],buf[4096];
 for(int k= 0;k<8;k++)len8[k]= (unsigned char)((uint64_t)hlen>>(8*k));
 ok= ok&&fwrite(len8,1,8,f)==8&&fwrite(header,1,hlen,f)==hlen;
 for(size_t i= 0;ok&&i<m->n_params;i+= 1024){
 size_t k= m->n_params-i<1024?m->n_params-i:1024;
-for(size_t j= 0;j<k;j++)put_f32(buf+4*j,m->param_mem[i+j]);
+for(size_t j= 0;j<k;j++)put_f32(buf+4*j,m->data[i+j]);
 ok= fwrite(buf,4,k,f)==k;
 }
 
-/*:186*/
-#line 3667 "attention.w"
+/*:279*/
+#line 5357 "attention.w"
 
-/*185:*/
-#line 3679 "attention.w"
+/*278:*/
+#line 5369 "attention.w"
 
 if(ok)ok= fflush(f)==0&&fsync(fd)==0&&fchmod(fd,0644)==0;
 ok= (fclose(f)==0)&&ok;
 if(ok)ok= rename(tmp,path)==0;
 
-/*:185*/
-#line 3668 "attention.w"
+/*:278*/
+#line 5358 "attention.w"
 
 int status= ok?0:kit_fail("%s: cannot write the checkpoint: %s",path,strerror(errno));
 if(!ok)unlink(tmp);
@@ -278,10 +279,43 @@ free(header);
 return status;
 }
 
-/*:184*//*188:*/
-#line 3703 "attention.w"
+/*:277*//*280:*/
+#line 5387 "attention.w"
+
+int checkpoint_save(const Model*m,const char*path)
+{
+TensorSpec s[N_TENSORS];
+tensor_specs(&m->cfg,s);
+CkptView v= {KIND_SEED,1,&m->cfg,&m->vin,&m->vout,N_TENSORS,s,m->param_mem,
+m->n_params};
+return checkpoint_write(&v,path);
+}
+
+int bcheckpoint_save(const BModel*bm,const char*path)
+{
+TensorSpec s[NP_TENSORS];
+int n= 0;
+for(int k= 0;k<NP_TENSORS;k++)if(bm->spec[k].rows)s[n++]= bm->spec[k];
+float*host= xcalloc(bm->n_params,sizeof(float));
+bm->be->download(host,bm->p,bm->n_params*sizeof(float));
+CkptView v= {bm->kind,bm->heads,&bm->cfg,&bm->vin,&bm->vout,n,s,host,bm->n_params};
+int status= checkpoint_write(&v,path);
+free(host);
+return status;
+}
+
+/*:280*//*282:*/
+#line 5420 "attention.w"
 
 int checkpoint_load(Model*m,const char*path)
+{
+return checkpoint_load_any(path,m,NULL,NULL,0)<0?-1:0;
+}
+
+/*:282*//*283:*/
+#line 5430 "attention.w"
+
+int checkpoint_load_any(const char*path,Model*m,BModel*bm,const Backend*be,int B_cap)
 {
 FILE*f= fopen(path,"rb");
 if(!f)return kit_fail("%s: cannot open: %s",path,strerror(errno));
@@ -290,10 +324,10 @@ unsigned char*data= NULL;
 cJSON*root= NULL;
 Vocab vin= {0},vout= {0};
 Config cfg= {0};
-int status= -1;
+int status= -1,kind= 0,heads= 1;
 size_t data_size= 0;
-/*190:*/
-#line 3738 "attention.w"
+/*285:*/
+#line 5465 "attention.w"
 
 struct stat st;
 if(fstat(fileno(f),&st)!=0){
@@ -315,11 +349,11 @@ goto done;
 }
 data_size= (size_t)((uint64_t)st.st_size-8-hlen);
 
-/*:190*/
-#line 3715 "attention.w"
+/*:285*/
+#line 5442 "attention.w"
 
-/*191:*/
-#line 3761 "attention.w"
+/*286:*/
+#line 5488 "attention.w"
 
 header= xcalloc((size_t)hlen+1,1);
 if(fread(header,1,(size_t)hlen,f)!=hlen){
@@ -341,45 +375,82 @@ kit_fail("%s: the header has bytes other than spaces after its JSON object "
 goto done;
 }
 
-/*:191*/
-#line 3716 "attention.w"
+/*:286*/
+#line 5443 "attention.w"
 
-/*192:*/
-#line 3784 "attention.w"
+/*287:*/
+#line 5511 "attention.w"
 
 cJSON*meta= cJSON_GetObjectItemCaseSensitive(root,"__metadata__");
 const char*att= meta_string(meta,"attention",path);
 if(!att)goto done;
-if(strcmp(att,"seed")!=0){
-kit_fail("%s: attention \"%s\" is not a kind this kit knows (seed)",path,att);
+/*288:*/
+#line 5531 "attention.w"
+
+kind= kind_from_name(att);
+if(kind<0){
+kit_fail("%s: attention \"%s\" is not a kind this kit knows (seed, bahdanau, "
+"luong-dot, luong-general, multihead)",path,att);
 goto done;
 }
+if((kind==KIND_SEED&&!m)||(kind!=KIND_SEED&&!bm)){
+kit_fail("%s: a model with %s attention, where this needs %s",path,att,
+m?"the notebook's (seed)":"one of Part II's kinds");
+goto done;
+}
+
+/*:288*/
+#line 5515 "attention.w"
+
 if(meta_int(meta,"hidden_size",path,1,1<<16,&cfg.H)||meta_int(meta,
 "max_length",path,1,DEFAULT_MAX_LENGTH*4,&cfg.L))goto done;
 if(meta_vocab(meta,"input_vocab",path,&vin)||meta_vocab(meta,
 "output_vocab",path,&vout))goto done;
 cfg.V_in= vin.n;
 cfg.V_out= vout.n;
+if(kind==KIND_MULTIHEAD){
+if(meta_int(meta,"heads",path,1,cfg.H,&heads))goto done;
+if(cfg.H%heads){
+kit_fail("%s: %d heads do not divide the hidden size %d",path,heads,cfg.H);
+goto done;
+}
+}
 
-/*:192*/
-#line 3717 "attention.w"
+/*:287*/
+#line 5444 "attention.w"
 
-/*195:*/
-#line 3854 "attention.w"
+/*291:*/
+#line 5599 "attention.w"
 
-TensorSpec spec[N_TENSORS];
+TensorSpec spec[NP_TENSORS];
+int n_spec= 0;
+/*292:*/
+#line 5611 "attention.w"
+
+if(kind==KIND_SEED){
 tensor_specs(&cfg,spec);
-size_t begin[N_TENSORS];
-int seen[N_TENSORS]= {0};
-/*196:*/
-#line 3864 "attention.w"
+n_spec= N_TENSORS;
+}else{
+TensorSpec all[NP_TENSORS];
+batched_specs(kind,&cfg,all);
+for(int k= 0;k<NP_TENSORS;k++)if(all[k].rows)spec[n_spec++]= all[k];
+}
+
+/*:292*/
+#line 5602 "attention.w"
+
+size_t begin[NP_TENSORS];
+int seen[NP_TENSORS]= {0};
+/*293:*/
+#line 5622 "attention.w"
 
 for(const cJSON*t= root->child;t;t= t->next){
 if(strcmp(t->string,"__metadata__")==0)continue;
 int k= 0;
-while(k<N_TENSORS&&strcmp(spec[k].name,t->string)!=0)k++;
-if(k==N_TENSORS){
-kit_fail("%s: unexpected tensor \"%s\" (not part of this model)",path,t->string);
+while(k<n_spec&&strcmp(spec[k].name,t->string)!=0)k++;
+if(k==n_spec){
+kit_fail("%s: unexpected tensor \"%s\" (not part of a model with %s attention)",
+path,t->string,kind_names[kind]);
 goto done;
 }
 if(seen[k]++){
@@ -389,48 +460,56 @@ goto done;
 if(check_tensor(t,&spec[k],data_size,&begin[k],path))goto done;
 }
 
-/*:196*/
-#line 3859 "attention.w"
+/*:293*/
+#line 5605 "attention.w"
 
-/*197:*/
-#line 3881 "attention.w"
+/*294:*/
+#line 5640 "attention.w"
 
-for(int k= 0;k<N_TENSORS;k++)
+for(int k= 0;k<n_spec;k++)
 if(!seen[k]){
-kit_fail("%s: tensor \"%s\" is missing",path,spec[k].name);
+kit_fail("%s: tensor \"%s\" is missing (a model with %s attention has it)",path,
+spec[k].name,kind_names[kind]);
 goto done;
 }
 
-/*:197*/
-#line 3860 "attention.w"
+/*:294*/
+#line 5606 "attention.w"
 
-if(check_tiling(spec,begin,data_size,path))goto done;
+if(check_tiling(spec,n_spec,begin,data_size,path))goto done;
 
-/*:195*/
-#line 3718 "attention.w"
+/*:291*/
+#line 5445 "attention.w"
 
-/*202:*/
-#line 3963 "attention.w"
+/*299:*/
+#line 5723 "attention.w"
 
 data= xcalloc(data_size,1);
 if(fread(data,1,data_size,f)!=data_size){
 kit_fail("%s: cannot read the %zu bytes of data",path,data_size);
 goto done;
 }
+float*host= xcalloc(data_size/4+1,sizeof(float)),*at= host;
+for(int k= 0;k<n_spec;k++)
+for(size_t i= 0;i<spec_numel(&spec[k]);i++)*at++= get_f32(data+begin[k]+4*i);
+if(kind==KIND_SEED){
 model_alloc(m,&cfg,&vin,&vout);
-for(int k= 0;k<N_TENSORS;k++)
-for(size_t i= 0;i<spec_numel(&spec[k]);i++)
-m->params.t[k][i]= get_f32(data+begin[k]+4*i);
-status= 0;
+memcpy(m->param_mem,host,m->n_params*sizeof(float));
+}else{
+bmodel_alloc(bm,be,kind,heads,&cfg,&vin,&vout,B_cap);
+be->upload(bm->p,host,bm->n_params*sizeof(float));
+}
+free(host);
+status= kind;
 
-/*:202*/
-#line 3719 "attention.w"
+/*:299*/
+#line 5446 "attention.w"
 
 done:
-/*189:*/
-#line 3726 "attention.w"
+/*284:*/
+#line 5453 "attention.w"
 
-if(status!=0){
+if(status<0){
 if(vin.word)vocab_free(&vin);
 if(vout.word)vocab_free(&vout);
 }
@@ -439,14 +518,14 @@ free(header);
 free(data);
 fclose(f);
 
-/*:189*/
-#line 3721 "attention.w"
+/*:284*/
+#line 5448 "attention.w"
 
 return status;
 }
 
-/*:188*/
-#line 3564 "attention.w"
+/*:283*/
+#line 5239 "attention.w"
 
 
-/*:178*/
+/*:270*/

@@ -1,5 +1,5 @@
-/*291:*/
-#line 5708 "attention.w"
+/*389:*/
+#line 7498 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
@@ -7,8 +7,9 @@
 #include <errno.h> 
 #include <getopt.h> 
 #include <time.h> 
-/*277:*/
-#line 5394 "attention.w"
+#include <unistd.h> 
+/*374:*/
+#line 7161 "attention.w"
 
 #define MAX_OUTS 8
 static int add_out(const char*cmd,const char*path,const char**outs,int*n)
@@ -31,8 +32,8 @@ return-1;
 return 0;
 }
 
-/*:277*//*278:*/
-#line 5417 "attention.w"
+/*:374*//*375:*/
+#line 7184 "attention.w"
 
 static void report_figure(const char*path,const char*what,double seconds)
 {
@@ -43,8 +44,8 @@ if(f)fclose(f);
 printf("Wrote %s (%s, %.1f kB, %.1f ms)\n",path,what,size/1000.0,1e3*seconds);
 }
 
-/*:278*//*284:*/
-#line 5555 "attention.w"
+/*:375*//*382:*/
+#line 7345 "attention.w"
 
 #include <unistd.h> 
 static const char*loss_log_path;
@@ -61,8 +62,8 @@ loss_log= xrealloc(loss_log,(size_t)loss_log_cap*sizeof(double));
 loss_log[loss_log_n++]= loss;
 }
 
-/*:284*//*285:*/
-#line 5571 "attention.w"
+/*:382*//*383:*/
+#line 7361 "attention.w"
 
 static int loss_log_check(void)
 {
@@ -87,8 +88,8 @@ free(loss_log);
 return status;
 }
 
-/*:285*//*295:*/
-#line 5760 "attention.w"
+/*:383*//*393:*/
+#line 7551 "attention.w"
 
 static int parse_long(const char*cmd,const char*opt,const char*s,long lo,
 long hi,long*out)
@@ -105,8 +106,8 @@ return-1;
 return 0;
 }
 
-/*:295*//*296:*/
-#line 5777 "attention.w"
+/*:393*//*394:*/
+#line 7568 "attention.w"
 
 static int parse_float(const char*cmd,const char*opt,const char*s,double lo,
 double hi,double*out)
@@ -123,8 +124,8 @@ return-1;
 return 0;
 }
 
-/*:296*//*297:*/
-#line 5795 "attention.w"
+/*:394*//*395:*/
+#line 7586 "attention.w"
 
 static double now_seconds(void)
 {
@@ -133,8 +134,8 @@ clock_gettime(CLOCK_MONOTONIC,&ts);
 return(double)ts.tv_sec+1e-9*(double)ts.tv_nsec;
 }
 
-/*:297*//*310:*/
-#line 6037 "attention.w"
+/*:395*//*409:*/
+#line 7875 "attention.w"
 
 static char*words_join(const Vocab*v,const int*ids,int n)
 {
@@ -145,14 +146,239 @@ for(int k= 0;k<n;k++)p+= sprintf(p,k?" %s":"%s",v->word[ids[k]]);
 return s;
 }
 
-/*:310*/
-#line 5715 "attention.w"
+/*:409*//*418:*/
+#line 8047 "attention.w"
 
-/*274:*/
-#line 5371 "attention.w"
+static double hold_fraction(const char*s,uint64_t seed)
+{
+uint64_t h= 1469598103934665603ULL^(seed*0x9e3779b97f4a7c15ULL);
+for(;*s;s++)h= (h^(unsigned char)*s)*1099511628211ULL;
+h^= h>>29;
+h*= 0xbf58476d1ce4e5b9ULL;
+h^= h>>32;
+return(double)(h>>11)/9007199254740992.0;
+}
 
-/*276:*/
-#line 5383 "attention.w"
+static void pairs_hold_out(PairList*pl,PairList*vl,double share,uint64_t seed)
+{
+*vl= (PairList){0};
+vl->origin= xstrdup(pl->origin);
+int kept= 0;
+for(int k= 0;k<pl->n;k++){
+Pair p= pl->pair[k];
+if(hold_fraction(p.src,seed)<share)/*419:*/
+#line 8072 "attention.w"
+
+{
+if(vl->n==vl->cap){
+vl->cap= vl->cap?2*vl->cap:64;
+vl->pair= xrealloc(vl->pair,(size_t)vl->cap*sizeof*vl->pair);
+}
+vl->pair[vl->n++]= p;
+}
+
+/*:419*/
+#line 8065 "attention.w"
+
+else pl->pair[kept++]= p;
+}
+pl->n= kept;
+}
+
+/*:418*//*422:*/
+#line 8119 "attention.w"
+
+static uint64_t mix_seed(uint64_t a,uint64_t b)
+{
+uint64_t z= a*0x9e3779b97f4a7c15ULL+b;
+z= (z^(z>>30))*0xbf58476d1ce4e5b9ULL;
+z= (z^(z>>27))*0x94d049bb133111ebULL;
+return z^(z>>31);
+}
+
+/*:422*//*423:*/
+#line 8138 "attention.w"
+
+static const Example*bucket_ex;
+static int by_length(const void*x,const void*y)
+{
+const Example*a= &bucket_ex[*(const int*)x],*b= &bucket_ex[*(const int*)y];
+int d= a->src_len-b->src_len;
+if(!d)d= a->tgt_len-b->tgt_len;
+return d?d:*(const int*)x-*(const int*)y;
+}
+
+/*:423*//*424:*/
+#line 8149 "attention.w"
+
+static void bucket_batches(int*order,int n,const Example*ex,int B,uint64_t seed)
+{
+bucket_ex= ex;
+for(int k= 0;k<n;k+= 64*B)qsort(order+k,(size_t)(n-k<64*B?n-k:64*B),
+sizeof(int),by_length);
+if(!seed)return;
+int nb= (n+B-1)/B,*perm= xcalloc((size_t)nb,sizeof(int)),*copy= xcalloc((size_t)n,sizeof(int));
+unsigned short xs[3]= {(unsigned short)seed,(unsigned short)(seed>>16),(unsigned short)(seed>>32)};
+for(int k= 0;k<nb;k++)perm[k]= k;
+for(int k= nb-1;k> 0;k--){
+int j= (int)(erand48(xs)*(k+1)),x= perm[k];
+if(j> k)j= k;
+perm[k]= perm[j],perm[j]= x;
+}
+/*425:*/
+#line 8169 "attention.w"
+
+int at= 0;
+for(int k= 0;k<nb;k++){
+int from= perm[k]*B,len= n-from<B?n-from:B;
+memcpy(copy+at,order+from,(size_t)len*sizeof(int));
+at+= len;
+}
+memcpy(order,copy,(size_t)n*sizeof(int));
+
+/*:425*/
+#line 8164 "attention.w"
+
+free(perm),free(copy);
+}
+
+/*:424*//*428:*/
+#line 8226 "attention.w"
+
+static double batched_loss(BModel*bm,const Example*ex,int n)
+{
+long tokens= 0;
+bmodel_take_loss(bm);
+for(int k= 0;k<n;k+= bm->B_cap){
+Batch bt;
+batch_upload(bm,ex+k,NULL,n-k<bm->B_cap?n-k:bm->B_cap,&bt);
+bmodel_forward(bm,&bt,0.0f);
+tokens+= bt.tokens;
+}
+return bmodel_take_loss(bm)/(double)(tokens?tokens:1);
+}
+
+/*:428*//*435:*/
+#line 8388 "attention.w"
+
+static void warn_unknown(const Vocab*v,Vocab*seen,const char*s,const char*where)
+{
+char w[MAX_WORD_BYTES];
+while(*s){
+size_t k= strcspn(s," ");
+memcpy(w,s,k);
+w[k]= '\0';
+s+= k+(s[k]==' ');
+if(k&&vocab_find(v,w)<0&&vocab_find(seen,w)<0){
+vocab_add(seen,w);
+fprintf(stderr,"attention translate: %s: warning: \"%s\" is not in the model's "
+"English vocabulary; it is read as <UNK>\n",where,w);
+}
+}
+}
+
+/*:435*//*436:*/
+#line 8410 "attention.w"
+
+static int translate_batched(BModel*bm,int nargs,char**args,int show_attention)
+{
+int n= 0,cap= 16,failed= 0,L= bm->cfg.L;
+char**norm= xcalloc((size_t)cap,sizeof(char*)),*bad= xcalloc((size_t)cap,1);
+Example*ex= xcalloc((size_t)cap,sizeof(Example));
+Vocab unknown;
+vocab_init(&unknown);
+/*437:*/
+#line 8431 "attention.w"
+
+char*line= NULL;
+size_t lcap= 0;
+for(long k= 0;;k++){
+ssize_t got;
+const char*s;
+if(nargs> 0){
+if(k==nargs)break;
+s= args[k],got= (ssize_t)strlen(args[k]);
+}else{
+if((got= getline(&line,&lcap,stdin))<0)break;
+while(got> 0&&(line[got-1]=='\n'||line[got-1]=='\r'))got--;
+s= line;
+}
+if(n==cap){
+cap*= 2;
+norm= xrealloc(norm,(size_t)cap*sizeof(char*));
+bad= xrealloc(bad,(size_t)cap);
+ex= xrealloc(ex,(size_t)cap*sizeof(Example));
+}
+/*438:*/
+#line 8457 "attention.w"
+
+size_t badbyte;
+char where[64];
+snprintf(where,sizeof where,nargs> 0?"sentence %ld":"line %ld",k+1);
+memset(&ex[n],0,sizeof ex[n]);
+norm[n]= normalize_sentence(s,(size_t)got,&badbyte);
+int before= 0,m= -1;
+if(!norm[n])fprintf(stderr,"attention translate: %s: invalid UTF-8 at byte %zu\n",where,
+badbyte+1),failed= 1;
+else if(*norm[n]&&(m= tokenize_unk(&bm->vin,norm[n],ex[n].src,L-1,&before))<0)
+fprintf(stderr,"attention translate: %s: the sentence has more than %d words, the most "
+"this model reads\n",where,L-1),failed= 1;
+else if(*norm[n]&&m==0)
+fprintf(stderr,"attention translate: %s: the sentence has no words\n",where),failed= 1;
+if(m> 0){
+if(before)warn_unknown(&bm->vin,&unknown,norm[n],where);
+ex[n].src[m]= EOS_TOKEN;
+ex[n].src_len= m+1;
+bad[n]= 0;
+}else ex[n].src[0]= EOS_TOKEN,ex[n].src_len= 1,bad[n]= 1;
+
+/*:438*/
+#line 8451 "attention.w"
+
+n++;
+}
+free(line);
+
+/*:437*/
+#line 8418 "attention.w"
+
+int*out= xcalloc((size_t)(n?n:1)*L,sizeof(int)),*len= xcalloc((size_t)(n?n:1),sizeof(int));
+float*attn= show_attention?xcalloc((size_t)(n?n:1)*L*L,sizeof(float)):NULL;
+bmodel_greedy(bm,ex,n,out,len,attn);
+/*439:*/
+#line 8479 "attention.w"
+
+for(int k= 0;k<n;k++){
+if(!bad[k]){
+char*t= words_join(&bm->vout,out+(size_t)k*L,len[k]);
+fputs(t,stdout);
+free(t);
+if(attn)for(int t2= 0;t2<len[k];t2++){
+printf("\n  %-12s",bm->vout.word[out[(size_t)k*L+t2]]);
+for(int i= 0;i<ex[k].src_len;i++)
+printf(" %s %.3f",bm->vin.word[ex[k].src[i]],attn[((size_t)k*L+t2)*L+i]);
+}
+}
+putchar('\n');
+}
+
+/*:439*/
+#line 8422 "attention.w"
+
+for(int k= 0;k<n;k++)free(norm[k]);
+free(norm),free(bad),free(ex),free(out),free(len),free(attn);
+vocab_free(&unknown);
+return failed?1:0;
+}
+
+/*:436*/
+#line 7506 "attention.w"
+
+/*371:*/
+#line 7138 "attention.w"
+
+/*373:*/
+#line 7150 "attention.w"
 
 static const char*heatmap_usage= 
 "usage: attention heatmap --model CKPT --out FILE [--out FILE ...] [OPTIONS] SENTENCE\n"
@@ -164,8 +390,8 @@ static const char*heatmap_usage=
 "  --scale data|unit     colours from the weights' own range (the default, as\n"
 "                        the notebook) or from 0 to 1\n";
 
-/*:276*//*279:*/
-#line 5427 "attention.w"
+/*:373*//*376:*/
+#line 7194 "attention.w"
 
 static int cmd_heatmap(int argc,char**argv)
 {
@@ -177,8 +403,8 @@ int nout= 0,c,bad= 0,style= HEATMAP_MATPLOTLIB,unit= 0;
 opterr= 0;
 optind= 1;
 while(!bad&&(c= getopt_long(argc,argv,":h",longopts,NULL))!=-1)switch(c){
-/*280:*/
-#line 5453 "attention.w"
+/*377:*/
+#line 7220 "attention.w"
 
 case'm':model= optarg;break;
 case'o':bad= add_out("heatmap",optarg,outs,&nout)!=0;break;
@@ -200,8 +426,8 @@ break;
 default:fprintf(stderr,"attention heatmap: unknown option \"%s\"\n",argv[optind-1]);
 bad= 1;
 
-/*:280*/
-#line 5438 "attention.w"
+/*:377*/
+#line 7205 "attention.w"
 
 }
 if(!bad&&(!model||nout==0||argc-optind!=1)){
@@ -214,32 +440,56 @@ fputs(heatmap_usage,stderr);
 return 2;
 }
 if(check_outs("heatmap",outs,nout))return 1;
-/*281:*/
-#line 5478 "attention.w"
+/*378:*/
+#line 7245 "attention.w"
 
 Model m;
-if(checkpoint_load(&m,model)){
+BModel bm;
+int kind= checkpoint_load_any(model,&m,&bm,&cpu_backend,1);
+if(kind<0){
 fprintf(stderr,"attention heatmap: %s\n",kit_error());
 return 1;
 }
-int L= m.cfg.L,*src= xcalloc((size_t)L,sizeof(int)),*out= xcalloc((size_t)L,sizeof(int));
+const Vocab*vi= kind?&bm.vin:&m.vin,*vo= kind?&bm.vout:&m.vout;
+int L= kind?bm.cfg.L:m.cfg.L,*src= xcalloc((size_t)L,sizeof(int));
+int*out= xcalloc((size_t)L,sizeof(int));
 float*attn= xcalloc((size_t)L*L,sizeof(float));
 int status= 1,T= -1,n= 0;
 size_t badbyte;
 char*norm= normalize_sentence(argv[optind],strlen(argv[optind]),&badbyte);
 if(!norm)kit_fail("the sentence: invalid UTF-8 at byte %zu",badbyte+1);
-else if((T= tokenize(&m.vin,norm,src,L,"the sentence","English"))==0)
-kit_fail("the sentence has no words");
-else if(T> 0&&(n= greedy_decode(&m,src,T,out,attn))==0)
+else if(kind==KIND_SEED)T= tokenize(vi,norm,src,L,"the sentence","English");
+else/*379:*/
+#line 7277 "attention.w"
+
+{
+Example e;
+memset(&e,0,sizeof e);
+T= tokenize_unk(vi,norm,e.src,L-1,NULL);
+if(T<0)kit_fail("the sentence has more than %d words, the most this model reads",L-1);
+else if(T> 0){
+e.src[T++]= EOS_TOKEN;
+e.src_len= T;
+memcpy(src,e.src,(size_t)T*sizeof(int));
+bmodel_greedy(&bm,&e,1,out,&n,attn);
+}
+}
+
+/*:379*/
+#line 7262 "attention.w"
+
+if(T==0)kit_fail("the sentence has no words");
+else if(T> 0&&kind==KIND_SEED)n= greedy_decode(&m,src,T,out,attn);
+if(T> 0&&n==0)
 kit_fail("the model translates \"%s\" into nothing: there is no attention to draw",norm);
 if(n> 0){
-/*282:*/
-#line 5502 "attention.w"
+/*380:*/
+#line 7292 "attention.w"
 
 const char**rw= xcalloc((size_t)n,sizeof(char*)),**cw= xcalloc((size_t)T,sizeof(char*));
-for(int i= 0;i<n;i++)rw[i]= m.vout.word[out[i]];
-for(int j= 0;j<T;j++)cw[j]= m.vin.word[src[j]];
-char*fr= words_join(&m.vout,out,n),*title= xcalloc(strlen(norm)+strlen(fr)+64,1);
+for(int i= 0;i<n;i++)rw[i]= vo->word[out[i]];
+for(int j= 0;j<T;j++)cw[j]= vi->word[src[j]];
+char*fr= words_join(vo,out,n),*title= xcalloc(strlen(norm)+strlen(fr)+64,1);
 sprintf(title,"Attention Mechanism: \"%s\" \xe2\x86\x92 \"%s\"",norm,fr);
 Heatmap h= {n,T,attn,L,rw,cw,title,style==HEATMAP_SEABORN?&colormap_ylorrd:
 &colormap_bone,style,0.0,unit?1.0:0.0};
@@ -255,24 +505,25 @@ status= 1;
 }
 free(rw),free(cw),free(fr),free(title);
 
-/*:282*/
-#line 5495 "attention.w"
+/*:380*/
+#line 7268 "attention.w"
 
 }else fprintf(stderr,"attention heatmap: %s\n",kit_error());
 free(norm),free(src),free(out),free(attn);
-model_free(&m);
+if(kind==KIND_SEED)model_free(&m);
+else bmodel_free(&bm);
 return status;
 
-/*:281*/
-#line 5450 "attention.w"
+/*:378*/
+#line 7217 "attention.w"
 
 }
 
-/*:279*/
-#line 5372 "attention.w"
+/*:376*/
+#line 7139 "attention.w"
 
-/*286:*/
-#line 5597 "attention.w"
+/*384:*/
+#line 7387 "attention.w"
 
 static const char*loss_curve_usage= 
 "usage: attention loss-curve --log FILE --out FILE [--out FILE ...] [--title TEXT]\n"
@@ -281,8 +532,8 @@ static const char*loss_curve_usage=
 "  --out FILE     the figure; .png, .pdf or .svg (may be repeated)\n"
 "  --title TEXT   the title (default: 'Training: average loss per epoch')\n";
 
-/*:286*//*287:*/
-#line 5607 "attention.w"
+/*:384*//*385:*/
+#line 7397 "attention.w"
 
 static int read_loss_log(const char*path,double**x,double**y,int*n)
 {
@@ -299,8 +550,8 @@ fclose(f);
 free(*x),free(*y);
 return kit_fail("%s: line %ld: expected an epoch, a tab and a finite loss",path,k);
 }
-/*288:*/
-#line 5629 "attention.w"
+/*386:*/
+#line 7419 "attention.w"
 
 if(*n==cap){
 cap= cap?2*cap:1024;
@@ -309,16 +560,16 @@ cap= cap?2*cap:1024;
 }
 (*x)[*n]= e,(*y)[(*n)++]= v;
 
-/*:288*/
-#line 5623 "attention.w"
+/*:386*/
+#line 7413 "attention.w"
 
 }
 fclose(f);
 return*n> 0?0:kit_fail("%s: no epochs in the file",path);
 }
 
-/*:287*//*289:*/
-#line 5637 "attention.w"
+/*:385*//*387:*/
+#line 7427 "attention.w"
 
 static int cmd_loss_curve(int argc,char**argv)
 {
@@ -351,8 +602,8 @@ if(bad){
 fputs(loss_curve_usage,stderr);
 return 2;
 }
-/*290:*/
-#line 5672 "attention.w"
+/*388:*/
+#line 7462 "attention.w"
 
 double*x= NULL,*y= NULL;
 int n= 0;
@@ -375,20 +626,20 @@ status= 1;
 free(x),free(y);
 return status;
 
-/*:290*/
-#line 5669 "attention.w"
+/*:388*/
+#line 7459 "attention.w"
 
 }
 
-/*:289*/
-#line 5373 "attention.w"
+/*:387*/
+#line 7140 "attention.w"
 
 
-/*:274*//*294:*/
-#line 5753 "attention.w"
+/*:371*//*392:*/
+#line 7544 "attention.w"
 
-/*298:*/
-#line 5805 "attention.w"
+/*396:*/
+#line 7596 "attention.w"
 
 static const char*train_usage= 
 "usage: attention train [--pairs seed | --data FILE] [OPTIONS]\n"
@@ -408,17 +659,45 @@ static const char*train_usage=
 "  --show N            print N translations after training (default 5)\n"
 "  --loss-log FILE     write 'epoch<TAB>average loss' lines to FILE\n"
 "  --threads N         1, or 2 to run the encoder on a second core (default:\n"
-"                      2 when the machine has two cores); same result either way\n";
+"                      2 when the machine has two cores); same result either way\n"
+"Part II (content-based attention, minibatches):\n"
+"  --attention KIND    seed (the notebook's; the default for --pairs seed),\n"
+"                      bahdanau (the default for --data), luong-dot,\n"
+"                      luong-general or multihead\n"
+"  --heads N           heads of multihead attention, dividing --hidden (default 4)\n"
+"  --batch B           sentence pairs per step (default 32)\n"
+"  --dropout P         dropout on the embeddings in training (default 0.1)\n"
+"  --min-count N       words seen fewer than N times become <UNK> (default 1)\n"
+"  --no-shuffle        keep the file's order (default: shuffled each epoch by --seed)\n"
+"  --bucket            batch sentences of similar lengths together (less padding)\n"
+"  --valid FILE        validation pairs; --save keeps the best model by their loss\n"
+"  --valid-split F     hold out a share F (0 < F < 1) of the pairs for validation\n"
+"  (for these kinds --epochs defaults to 10, --lr to 0.001, --print-every to 1)\n";
 
-/*:298*//*299:*/
-#line 5826 "attention.w"
+/*:396*//*397:*/
+#line 7630 "attention.w"
 
 typedef struct{
 const char*data,*init,*save;
 int filter,append_eos;
 long epochs,hidden,max_length,seed,print_every,show,threads;
 double lr;
+/*410:*/
+#line 7887 "attention.w"
+
+int kind;
+long heads,batch;
+double dropout;
+long min_count;
+int shuffle,bucket;
+const char*valid;
+double valid_split;
+
+/*:410*/
+#line 7636 "attention.w"
+
 }TrainOptions;
+static int train_batched(TrainOptions*o,int kind);
 
 static int train_options(int argc,char**argv,TrainOptions*o)
 {
@@ -431,14 +710,27 @@ static const struct option longopts[]= {
 {"no-eos",no_argument,0,'n'},{"print-every",required_argument,0,'P'},
 {"show",required_argument,0,'S'},{"help",no_argument,0,'h'},
 {"loss-log",required_argument,0,'g'},{"threads",required_argument,0,'T'},
+/*411:*/
+#line 7897 "attention.w"
+
+{"attention",required_argument,0,'A'},{"heads",required_argument,0,'N'},
+{"batch",required_argument,0,'B'},{"dropout",required_argument,0,'D'},
+{"min-count",required_argument,0,'M'},{"no-shuffle",no_argument,0,'X'},
+{"valid",required_argument,0,'V'},{"valid-split",required_argument,0,'v'},
+{"bucket",no_argument,0,'K'},
+
+/*:411*/
+#line 7651 "attention.w"
+
 {0,0,0,0}};
-*o= (TrainOptions){NULL,NULL,NULL,FILTER_TUTORIAL,1,400,0,0,1,50,5,0,0.01};
+*o= (TrainOptions){NULL,NULL,NULL,FILTER_TUTORIAL,1,-1,0,0,1,0,5,0,0.0,
+-1,4,32,0.1,1,1,0,NULL,0.0};
 int c,bad= 0;
 opterr= 0;
 optind= 1;
 while(!bad&&(c= getopt_long(argc,argv,":h",longopts,NULL))!=-1)switch(c){
-/*300:*/
-#line 5861 "attention.w"
+/*398:*/
+#line 7669 "attention.w"
 
 case'p':
 if(strcmp(optarg,"seed")!=0){
@@ -469,6 +761,36 @@ case'P':bad= parse_long("train","--print-every",optarg,1,100000000,&o->print_eve
 break;
 case'S':bad= parse_long("train","--show",optarg,0,100000000,&o->show)!=0;break;
 case'T':bad= parse_long("train","--threads",optarg,1,2,&o->threads)!=0;break;
+/*412:*/
+#line 7905 "attention.w"
+
+case'A':
+if((o->kind= kind_from_name(optarg))<0){
+fprintf(stderr,"attention train: --attention is seed, bahdanau, luong-dot, "
+"luong-general or multihead, not \"%s\"\n",optarg);
+bad= 1;
+}
+break;
+case'N':bad= parse_long("train","--heads",optarg,1,65536,&o->heads)!=0;break;
+case'B':bad= parse_long("train","--batch",optarg,1,100000,&o->batch)!=0;break;
+case'D':
+if(strcmp(optarg,"0")==0)o->dropout= 0.0;
+else bad= parse_float("train","--dropout",optarg,0.0,0.95,&o->dropout)!=0;
+break;
+case'M':bad= parse_long("train","--min-count",optarg,1,1000000,&o->min_count)!=0;
+break;
+case'X':o->shuffle= 0;break;
+case'K':o->bucket= 1;break;
+case'V':o->valid= optarg;break;
+case'v':
+bad= parse_float("train","--valid-split",optarg,0.0,1.0,&o->valid_split)!=0
+||(o->valid_split>=1.0&&fprintf(stderr,"attention train: --valid-split "
+"wants a share below 1, not \"%s\"\n",optarg));
+break;
+
+/*:412*/
+#line 7699 "attention.w"
+
 case'g':loss_log_path= optarg;break;
 case'h':fputs(train_usage,stdout);exit(0);
 case':':
@@ -479,8 +801,8 @@ default:
 fprintf(stderr,"attention train: unknown option \"%s\"\n",argv[optind-1]);
 bad= 1;
 
-/*:300*/
-#line 5851 "attention.w"
+/*:398*/
+#line 7659 "attention.w"
 
 }
 if(!bad&&optind<argc){
@@ -491,8 +813,8 @@ if(bad)fputs(train_usage,stderr);
 return bad?-1:0;
 }
 
-/*:299*//*301:*/
-#line 5904 "attention.w"
+/*:397*//*399:*/
+#line 7713 "attention.w"
 
 static int cmd_train(int argc,char**argv)
 {
@@ -501,8 +823,8 @@ PairList pl;
 Model m;
 Example*ex= NULL;
 int status= 0;
-/*302:*/
-#line 5930 "attention.w"
+/*401:*/
+#line 7768 "attention.w"
 
 if(train_options(argc,argv,&o))return 2;
 if(loss_log_path&&loss_log_check())return 1;
@@ -513,11 +835,41 @@ return 2;
 }
 int max_length= o.max_length?(int)o.max_length:DEFAULT_MAX_LENGTH;
 
-/*:302*/
-#line 5912 "attention.w"
+/*:401*/
+#line 7721 "attention.w"
 
-/*303:*/
-#line 5940 "attention.w"
+/*400:*/
+#line 7740 "attention.w"
+
+int kind= o.kind;
+if(o.init){
+Model pm;
+BModel pb;
+int k= checkpoint_load_any(o.init,&pm,&pb,&cpu_backend,1);
+if(k<0){
+fprintf(stderr,"attention train: %s\n",kit_error());
+return 1;
+}
+if(k==KIND_SEED)model_free(&pm);
+else bmodel_free(&pb);
+if(kind>=0&&kind!=k){
+fprintf(stderr,"attention train: --attention %s, but %s holds a %s model\n",
+kind_names[kind],o.init,kind_names[k]);
+return 2;
+}
+kind= k;
+}
+if(kind<0)kind= o.data?KIND_BAHDANAU:KIND_SEED;
+if(kind!=KIND_SEED)return train_batched(&o,kind);
+if(o.epochs<0)o.epochs= 400;
+if(o.print_every==0)o.print_every= 50;
+if(o.lr==0.0)o.lr= 0.01;
+
+/*:400*/
+#line 7722 "attention.w"
+
+/*402:*/
+#line 7778 "attention.w"
 
 if(o.data){
 if(pairs_read(&pl,o.data,o.filter,max_length)){
@@ -526,11 +878,11 @@ return 1;
 }
 }else pairs_seed(&pl);
 
-/*:303*/
-#line 5913 "attention.w"
+/*:402*/
+#line 7723 "attention.w"
 
-/*306:*/
-#line 5966 "attention.w"
+/*405:*/
+#line 7804 "attention.w"
 
 if(o.init){
 if(checkpoint_load(&m,o.init)){
@@ -546,11 +898,11 @@ model_alloc(&m,&cfg,&vin,&vout);
 model_init_random(&m,(uint64_t)o.seed);
 }
 
-/*:306*/
-#line 5914 "attention.w"
+/*:405*/
+#line 7724 "attention.w"
 
-/*304:*/
-#line 5950 "attention.w"
+/*403:*/
+#line 7788 "attention.w"
 
 if(make_examples(&pl,&m.vin,&m.vout,m.cfg.L,o.append_eos,&ex)){
 fprintf(stderr,"attention train: %s\n",kit_error());
@@ -559,11 +911,11 @@ model_free(&m);
 return 1;
 }
 
-/*:304*/
-#line 5915 "attention.w"
+/*:403*/
+#line 7725 "attention.w"
 
-/*307:*/
-#line 5981 "attention.w"
+/*406:*/
+#line 7819 "attention.w"
 
 if(o.data)printf("Read %ld sentence pairs from %s; kept %d (%s filter)\n",
 pl.lines_read,o.data,pl.n,o.filter==FILTER_TUTORIAL?"tutorial":"length");
@@ -575,11 +927,11 @@ m.cfg.H,m.cfg.L,m.n_params,o.init?" (from --init)":"");
 printf("Training for %ld epochs, %s<EOS> on the targets\n",o.epochs,
 o.append_eos?"":"no ");
 
-/*:307*/
-#line 5916 "attention.w"
+/*:406*/
+#line 7726 "attention.w"
 
-/*308:*/
-#line 5997 "attention.w"
+/*407:*/
+#line 7835 "attention.w"
 
 int threads= o.threads?(int)o.threads:sysconf(_SC_NPROCESSORS_ONLN)> 1?2:1,used= 1;
 float*loss= xcalloc((size_t)pl.n*(size_t)o.print_every,sizeof(float));
@@ -604,22 +956,22 @@ o.epochs*pl.n,seconds> 0?(double)(o.epochs*pl.n)/seconds:0.0,used,
 used> 1?"s":"");
 free(loss);
 
-/*:308*/
-#line 5917 "attention.w"
+/*:407*/
+#line 7727 "attention.w"
 
-/*305:*/
-#line 5960 "attention.w"
+/*404:*/
+#line 7798 "attention.w"
 
 if(o.save&&checkpoint_save(&m,o.save)){
 fprintf(stderr,"attention train: %s\n",kit_error());
 status= 1;
 }
 
-/*:305*/
-#line 5918 "attention.w"
+/*:404*/
+#line 7728 "attention.w"
 
-/*309:*/
-#line 6023 "attention.w"
+/*408:*/
+#line 7861 "attention.w"
 
 int right= 0,*out= xcalloc((size_t)m.cfg.L,sizeof(int));
 for(int k= 0;k<pl.n;k++){
@@ -634,8 +986,8 @@ free(pred);
 printf("%d of %d training pairs translated exactly\n",right,pl.n);
 free(out);
 
-/*:309*/
-#line 5919 "attention.w"
+/*:408*/
+#line 7729 "attention.w"
 
 if(loss_log_path&&loss_log_save())status= 1;
 free(ex);
@@ -644,11 +996,233 @@ model_free(&m);
 return status;
 }
 
-/*:301*/
-#line 5754 "attention.w"
+/*:399*//*413:*/
+#line 7939 "attention.w"
 
-/*311:*/
-#line 6054 "attention.w"
+static int train_batched(TrainOptions*o,int kind)
+{
+PairList pl= {0},vl= {0};
+BModel bm;
+Example*ex= NULL,*vex= NULL;
+int status= 1,L= o->max_length?(int)o->max_length:DEFAULT_MAX_LENGTH;
+if(o->epochs<0)o->epochs= 10;
+if(o->print_every==0)o->print_every= 1;
+if(o->lr==0.0)o->lr= 0.001;
+/*414:*/
+#line 7966 "attention.w"
+
+long H= o->hidden?o->hidden:DEFAULT_HIDDEN;
+cpu_set_threads(o->threads?(int)o->threads:sysconf(_SC_NPROCESSORS_ONLN)> 1?2:1);
+if(kind==KIND_MULTIHEAD&&!o->init&&H%o->heads){
+fprintf(stderr,"attention train: --heads %ld does not divide the hidden size %ld\n",
+o->heads,H);
+return 2;
+}
+if(o->valid&&o->valid_split> 0.0){
+fprintf(stderr,"attention train: give --valid FILE or --valid-split F, not both\n");
+return 2;
+}
+if(!o->data){
+fprintf(stderr,"attention train: --attention %s trains on a corpus: give --data FILE\n",
+kind_names[kind]);
+return 2;
+}
+memset(&bm,0,sizeof bm);
+
+/*:414*/
+#line 7949 "attention.w"
+
+/*415:*/
+#line 7990 "attention.w"
+
+if(pairs_read(&pl,o->data,o->filter,L)){
+fprintf(stderr,"attention train: %s\n",kit_error());
+return 1;
+}
+if(o->valid&&pairs_read(&vl,o->valid,o->filter,L)){
+fprintf(stderr,"attention train: %s\n",kit_error());
+pairs_free(&pl);
+return 1;
+}
+if(o->valid_split> 0.0)pairs_hold_out(&pl,&vl,o->valid_split,(uint64_t)o->seed);
+if(pl.n==0){
+fprintf(stderr,"attention train: %s: no training pairs left\n",o->data);
+pairs_free(&pl);
+if(vl.origin)pairs_free(&vl);
+return 1;
+}
+
+/*:415*/
+#line 7950 "attention.w"
+
+/*416:*/
+#line 8010 "attention.w"
+
+if(o->init){
+if(checkpoint_load_any(o->init,NULL,&bm,&cpu_backend,(int)o->batch)<0){
+fprintf(stderr,"attention train: %s\n",kit_error());
+goto end;
+}
+}else{
+Vocab vin,vout;
+pairs_vocabularies_unk(&pl,(int)o->min_count,&vin,&vout);
+Config cfg= {vin.n,vout.n,(int)H,L};
+bmodel_alloc(&bm,&cpu_backend,kind,(int)o->heads,&cfg,&vin,&vout,(int)o->batch);
+bmodel_init_random(&bm,(uint64_t)o->seed);
+}
+bm.dropout= (float)o->dropout;
+bm.seed= (uint64_t)o->seed;
+if(make_examples_unk(&pl,&bm.vin,&bm.vout,bm.cfg.L,&ex)
+||(vl.n&&make_examples_unk(&vl,&bm.vin,&bm.vout,bm.cfg.L,&vex))){
+fprintf(stderr,"attention train: %s\n",kit_error());
+goto end;
+}
+
+/*:416*/
+#line 7951 "attention.w"
+
+/*417:*/
+#line 8032 "attention.w"
+
+printf("Read %ld sentence pairs from %s; kept %d (%s filter)",pl.lines_read,o->data,
+pl.n+vl.n*(o->valid_split> 0.0),o->filter==FILTER_TUTORIAL?"tutorial":"length");
+if(vl.n)printf("; %d for validation%s",vl.n,o->valid?" from --valid":"");
+printf("\nVocabulary: English %d words, French %d words (with <SOS>, <EOS>, <PAD>, <UNK>)\n",
+bm.vin.n,bm.vout.n);
+printf("Model: hidden %d, max_length %d, attention %s",bm.cfg.H,bm.cfg.L,kind_names[kind]);
+if(kind==KIND_MULTIHEAD)printf(" (%d heads)",bm.heads);
+printf(", %zu parameters%s\n",bm.n_params,o->init?" (from --init)":"");
+printf("Training for %ld epochs, batch %ld, lr %g, dropout %g, %s\n",o->epochs,o->batch,
+o->lr,o->dropout,o->shuffle?"shuffled each epoch":"in file order");
+
+/*:417*/
+#line 7952 "attention.w"
+
+/*420:*/
+#line 8084 "attention.w"
+
+int n= pl.n,*order= xcalloc((size_t)n,sizeof(int));
+double best= INFINITY,t_all= now_seconds();
+for(long e= 1;e<=o->epochs;e++){
+for(int k= 0;k<n;k++)order[k]= k;
+if(o->shuffle)/*421:*/
+#line 8105 "attention.w"
+
+{
+uint64_t z= mix_seed((uint64_t)o->seed,(uint64_t)e);
+unsigned short xs[3]= {(unsigned short)z,(unsigned short)(z>>16),
+(unsigned short)(z>>32)};
+for(int k= n-1;k> 0;k--){
+int j= (int)(erand48(xs)*(k+1)),x= order[k];
+if(j> k)j= k;
+order[k]= order[j];
+order[j]= x;
+}
+}
+
+/*:421*/
+#line 8089 "attention.w"
+
+if(o->bucket)bucket_batches(order,n,ex,(int)o->batch,o->shuffle?
+mix_seed((uint64_t)o->seed,(uint64_t)e+1000003):0);
+double t0= now_seconds(),train_loss,valid_loss= NAN;
+long tokens= 0,positions= 0,words= 0;
+/*426:*/
+#line 8182 "attention.w"
+
+int tty= isatty(fileno(stdout));
+double last= t0;
+for(int k= 0;k<n;k+= (int)o->batch){
+int b= n-k<o->batch?n-k:(int)o->batch;
+Batch bt;
+batch_upload(&bm,ex,order+k,b,&bt);
+bmodel_train_batch(&bm,&bt,o->lr);
+tokens+= bt.tokens;
+positions+= (long)b*(bt.S+bt.T);
+for(int j= 0;j<b;j++)words+= ex[order[k+j]].src_len+ex[order[k+j]].tgt_len;
+double now= now_seconds();
+if(tty&&now-last> 0.5){
+double rate= (k+b)/(now-t0);
+printf("\r  epoch %ld: %d/%d pairs, %.0f pairs/s, %.0f tokens/s, %.0f s left   ",e,
+k+b,n,rate,tokens/(now-t0),(n-k-b)/rate);
+fflush(stdout);
+last= now;
+}
+}
+if(tty)printf("\r%78s\r","");
+
+/*:426*/
+#line 8094 "attention.w"
+
+train_loss= bmodel_take_loss(&bm)/(double)tokens;
+if(vl.n)valid_loss= batched_loss(&bm,vex,vl.n);
+loss_log_add(train_loss);
+/*427:*/
+#line 8205 "attention.w"
+
+double sec= now_seconds()-t0;
+int print= e%o->print_every==0||e==o->epochs;
+if(print)printf("Epoch %ld/%ld, train loss %.4f",e,o->epochs,train_loss);
+if(print&&vl.n)printf(", valid loss %.4f",valid_loss);
+if(print)printf(", %.1f s (%.0f pairs/s, %.0f tokens/s, %.0f%% padding)",sec,n/sec,
+tokens/sec,100.0*(double)(positions-words)/(double)positions);
+int better= vl.n?valid_loss<best:e==o->epochs;
+if(vl.n&&valid_loss<best)best= valid_loss;
+if(o->save&&better){
+if(bcheckpoint_save(&bm,o->save)){
+fprintf(stderr,"%sattention train: %s\n",print?"\n":"",kit_error());
+goto end;
+}
+if(print&&vl.n)printf(", saved");
+}
+if(print)printf("\n");
+fflush(stdout);
+
+/*:427*/
+#line 8098 "attention.w"
+
+}
+printf("Trained in %.1f s\n",now_seconds()-t_all);
+free(order);
+status= 0;
+
+/*:420*/
+#line 7953 "attention.w"
+
+/*429:*/
+#line 8241 "attention.w"
+
+int show= o->show<pl.n?(int)o->show:pl.n,L2= bm.cfg.L;
+int*outw= xcalloc((size_t)(show?show:1)*L2,sizeof(int));
+int*outn= xcalloc((size_t)(show?show:1),sizeof(int));
+bmodel_greedy(&bm,ex,show,outw,outn,NULL);
+for(int k= 0;k<show;k++){
+char*pred= words_join(&bm.vout,outw+(size_t)k*L2,outn[k]);
+printf("EN: %-24s | FR (true): %-24s | FR (predicted): %s\n",pl.pair[k].src,
+pl.pair[k].tgt,pred);
+free(pred);
+}
+free(outw);
+free(outn);
+
+/*:429*/
+#line 7954 "attention.w"
+
+if(loss_log_path&&loss_log_save())status= 1;
+end:
+free(ex);
+free(vex);
+pairs_free(&pl);
+if(vl.pair||vl.origin)pairs_free(&vl);
+bmodel_free(&bm);
+return status;
+}
+
+/*:413*/
+#line 7545 "attention.w"
+
+/*430:*/
+#line 8262 "attention.w"
 
 static const char*translate_usage= 
 "usage: attention translate --model CKPT [--attention] [SENTENCE ...]\n"
@@ -667,8 +1241,8 @@ int*src= xcalloc((size_t)m->cfg.L,sizeof(int)),*out= xcalloc((size_t)m->cfg.L,si
 float*attn= xcalloc((size_t)m->cfg.L*(size_t)m->cfg.L,sizeof(float));
 int status= 0;
 if(!norm)status= kit_fail("%s: invalid UTF-8 at byte %zu",where,bad+1);
-else if(*norm)/*312:*/
-#line 6083 "attention.w"
+else if(*norm)/*431:*/
+#line 8291 "attention.w"
 
 {
 int n= tokenize(&m->vin,norm,src,m->cfg.L,where,"English");
@@ -679,8 +1253,8 @@ int k= greedy_decode(m,src,n,out,attn);
 char*t= words_join(&m->vout,out,k);
 fputs(t,stdout);
 free(t);
-if(show_attention)/*313:*/
-#line 6099 "attention.w"
+if(show_attention)/*432:*/
+#line 8307 "attention.w"
 
 for(int t= 0;t<k;t++){
 double pad= 0.0;
@@ -690,14 +1264,14 @@ for(int i= n;i<m->cfg.L;i++)pad+= attn[t*m->cfg.L+i];
 printf("  (padding %.3f)",pad);
 }
 
-/*:313*/
-#line 6093 "attention.w"
+/*:432*/
+#line 8301 "attention.w"
 
 }
 }
 
-/*:312*/
-#line 6072 "attention.w"
+/*:431*/
+#line 8280 "attention.w"
 
 putchar('\n');
 free(norm);
@@ -707,8 +1281,8 @@ free(attn);
 return status;
 }
 
-/*:311*//*314:*/
-#line 6108 "attention.w"
+/*:430*//*433:*/
+#line 8316 "attention.w"
 
 static int cmd_translate(int argc,char**argv)
 {
@@ -737,14 +1311,21 @@ fputs(translate_usage,stderr);
 return 2;
 }
 Model m;
-if(checkpoint_load(&m,model)){
+BModel bm;
+int kind= checkpoint_load_any(model,&m,&bm,&cpu_backend,64);
+if(kind<0){
 fprintf(stderr,"attention translate: %s\n",kit_error());
 return 1;
 }
+if(kind!=KIND_SEED){
+int status= translate_batched(&bm,argc-optind,argv+optind,show_attention);
+bmodel_free(&bm);
+return status;
+}
 int failed= 0;
 char where[64];
-/*315:*/
-#line 6147 "attention.w"
+/*434:*/
+#line 8362 "attention.w"
 
 if(optind<argc)
 for(int k= optind;k<argc;k++){
@@ -770,18 +1351,18 @@ fflush(stdout);
 free(line);
 }
 
-/*:315*/
-#line 6142 "attention.w"
+/*:434*/
+#line 8357 "attention.w"
 
 model_free(&m);
 return failed?1:0;
 }
 
-/*:314*/
-#line 5755 "attention.w"
+/*:433*/
+#line 7546 "attention.w"
 
-/*316:*/
-#line 6177 "attention.w"
+/*440:*/
+#line 8499 "attention.w"
 
 static const char*pairs_usage= 
 "usage: attention pairs --data FILE [--filter tutorial|length] [--max-length L]\n"
@@ -792,8 +1373,8 @@ static int cmd_pairs(int argc,char**argv)
 const char*data= NULL;
 int filter= FILTER_TUTORIAL;
 long max_length= DEFAULT_MAX_LENGTH;
-/*317:*/
-#line 6200 "attention.w"
+/*441:*/
+#line 8522 "attention.w"
 
 static const struct option longopts[]= {{"data",required_argument,0,'d'},
 {"filter",required_argument,0,'f'},{"max-length",required_argument,0,'L'},
@@ -822,8 +1403,8 @@ fputs(pairs_usage,stderr);
 return 2;
 }
 
-/*:317*/
-#line 6187 "attention.w"
+/*:441*/
+#line 8509 "attention.w"
 
 PairList pl;
 if(pairs_read(&pl,data,filter,(int)max_length)){
@@ -837,36 +1418,36 @@ pairs_free(&pl);
 return 0;
 }
 
-/*:316*/
-#line 5756 "attention.w"
+/*:440*/
+#line 7547 "attention.w"
 
 
-/*:294*/
-#line 5716 "attention.w"
+/*:392*/
+#line 7507 "attention.w"
 
 
 static const struct{
 const char*name,*summary;
 int(*run)(int argc,char**argv);
 }commands[]= {
-/*293:*/
-#line 5747 "attention.w"
+/*391:*/
+#line 7538 "attention.w"
 
 {"train","train a translator (the notebook's five pairs, or a pair file)",cmd_train},
 {"translate","translate sentences with a saved model",cmd_translate},
 {"pairs","print the pairs that training would read from a file",cmd_pairs},
-/*275:*/
-#line 5377 "attention.w"
+/*372:*/
+#line 7144 "attention.w"
 
 {"heatmap","draw the attention weights of a translation (PNG, PDF or SVG)",cmd_heatmap},
 {"loss-curve","draw the average loss per epoch from train --loss-log",cmd_loss_curve},
 
-/*:275*/
-#line 5751 "attention.w"
+/*:372*/
+#line 7542 "attention.w"
 
 
-/*:293*/
-#line 5722 "attention.w"
+/*:391*/
+#line 7513 "attention.w"
 
 };
 
@@ -876,8 +1457,8 @@ size_t n= sizeof commands/sizeof commands[0];
 if(argc>=2)
 for(size_t k= 0;k<n;k++)
 if(strcmp(argv[1],commands[k].name)==0)return commands[k].run(argc-1,argv+1);
-/*292:*/
-#line 5735 "attention.w"
+/*390:*/
+#line 7526 "attention.w"
 
 FILE*out= argc>=2&&(strcmp(argv[1],"--help")==0||strcmp(argv[1],"-h")==0
 ||strcmp(argv[1],"help")==0)?stdout:stderr;
@@ -887,9 +1468,9 @@ for(size_t k= 0;k<n;k++)fprintf(out,"  %-10s %s\n",commands[k].name,commands[k].
 fputs("Run 'attention COMMAND --help' for a command's options.\n",out);
 return out==stdout?0:2;
 
-/*:292*/
-#line 5732 "attention.w"
+/*:390*/
+#line 7523 "attention.w"
 
 }
 
-/*:291*/
+/*:389*/

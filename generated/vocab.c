@@ -1,5 +1,5 @@
 /*15:*/
-#line 622 "attention.w"
+#line 629 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
@@ -7,7 +7,7 @@
 #include <errno.h> 
 #include <utf8proc.h> 
 /*16:*/
-#line 640 "attention.w"
+#line 647 "attention.w"
 
 static uint32_t word_hash(const char*w)
 {
@@ -20,12 +20,12 @@ return h;
 }
 
 /*:16*//*17:*/
-#line 657 "attention.w"
+#line 664 "attention.w"
 
 static int*vocab_probe(const Vocab*v,const char*w)
 {
 /*18:*/
-#line 665 "attention.w"
+#line 672 "attention.w"
 
 uint32_t mask= (uint32_t)v->nslot-1;
 uint32_t i= word_hash(w)&mask;
@@ -34,12 +34,12 @@ i= (i+1)&mask;
 return&v->slot[i];
 
 /*:18*/
-#line 660 "attention.w"
+#line 667 "attention.w"
 
 }
 
 /*:17*//*20:*/
-#line 683 "attention.w"
+#line 690 "attention.w"
 
 int vocab_find(const Vocab*v,const char*w)
 {
@@ -48,7 +48,7 @@ return*s?*s-1:-1;
 }
 
 /*:20*//*21:*/
-#line 693 "attention.w"
+#line 700 "attention.w"
 
 int vocab_add(Vocab*v,const char*w)
 {
@@ -61,7 +61,7 @@ v->word= xrealloc(v->word,(size_t)v->cap*sizeof*v->word);
 v->word[v->n]= xstrdup(w);
 *s= ++v->n;
 if(2*v->n> v->nslot)/*22:*/
-#line 709 "attention.w"
+#line 716 "attention.w"
 
 {
 free(v->slot);
@@ -71,13 +71,13 @@ for(int k= 0;k<v->n;k++)*vocab_probe(v,v->word[k])= k+1;
 }
 
 /*:22*/
-#line 704 "attention.w"
+#line 711 "attention.w"
 
 return v->n-1;
 }
 
 /*:21*//*23:*/
-#line 718 "attention.w"
+#line 725 "attention.w"
 
 void vocab_init(Vocab*v)
 {
@@ -101,7 +101,7 @@ v->n= v->cap= v->nslot= 0;
 }
 
 /*:23*//*24:*/
-#line 742 "attention.w"
+#line 749 "attention.w"
 
 void vocab_add_sentence(Vocab*v,const char*s)
 {
@@ -118,7 +118,7 @@ if(*s==' ')s++;
 }
 
 /*:24*//*26:*/
-#line 772 "attention.w"
+#line 779 "attention.w"
 
 int tokenize(const Vocab*v,const char*s,int*ids,int max,
 const char*where,const char*language)
@@ -135,7 +135,7 @@ word[k]= '\0';
 s+= k;
 if(*s==' ')s++;
 if(k> 0)/*27:*/
-#line 793 "attention.w"
+#line 800 "attention.w"
 
 {
 int id= vocab_find(v,word);
@@ -149,17 +149,17 @@ ids[n++]= id;
 }
 
 /*:27*/
-#line 787 "attention.w"
+#line 794 "attention.w"
 
 }
 return n;
 }
 
 /*:26*/
-#line 628 "attention.w"
+#line 635 "attention.w"
 
 /*36:*/
-#line 918 "attention.w"
+#line 925 "attention.w"
 
 typedef struct{char*s;size_t n,cap;int pending;}Out;
 
@@ -175,7 +175,7 @@ o->s[o->n++]= c;
 }
 
 /*:36*//*37:*/
-#line 935 "attention.w"
+#line 942 "attention.w"
 
 char*normalize_sentence(const char*s,size_t len,size_t*bad)
 {
@@ -192,7 +192,7 @@ return NULL;
 }
 i+= (size_t)k;
 /*38:*/
-#line 960 "attention.w"
+#line 967 "attention.w"
 
 utf8proc_int32_t piece[16];
 int boundclass= 0;
@@ -209,7 +209,7 @@ out_put(&o,(char)d);
 }
 
 /*:38*/
-#line 950 "attention.w"
+#line 957 "attention.w"
 
 }
 o.s[o.n]= '\0';
@@ -217,10 +217,10 @@ return o.s;
 }
 
 /*:37*/
-#line 629 "attention.w"
+#line 636 "attention.w"
 
 /*29:*/
-#line 812 "attention.w"
+#line 819 "attention.w"
 
 static const char*const seed_pairs[][2]= {
 {"i am a student","je suis etudiant"},
@@ -230,7 +230,7 @@ static const char*const seed_pairs[][2]= {
 {"they are artists","ils sont artistes"}};
 
 /*:29*//*31:*/
-#line 835 "attention.w"
+#line 842 "attention.w"
 
 static void pairs_push(PairList*pl,char*src,char*tgt,int line)
 {
@@ -242,7 +242,7 @@ pl->pair[pl->n++]= (Pair){src,tgt,line};
 }
 
 /*:31*//*32:*/
-#line 847 "attention.w"
+#line 854 "attention.w"
 
 void pairs_seed(PairList*pl)
 {
@@ -265,7 +265,7 @@ free(pl->origin);
 }
 
 /*:32*//*33:*/
-#line 871 "attention.w"
+#line 878 "attention.w"
 
 void pairs_vocabularies(const PairList*pl,Vocab*vin,Vocab*vout)
 {
@@ -278,7 +278,7 @@ vocab_add_sentence(vout,pl->pair[k].tgt);
 }
 
 /*:33*//*42:*/
-#line 1012 "attention.w"
+#line 1019 "attention.w"
 
 static int count_words(const char*s)
 {
@@ -301,7 +301,7 @@ return 0;
 }
 
 /*:42*//*43:*/
-#line 1034 "attention.w"
+#line 1041 "attention.w"
 
 int pairs_read(PairList*pl,const char*path,int filter,int max_length)
 {
@@ -316,7 +316,7 @@ int lineno= 0,status= 0;
 while((len= getline(&line,&cap,f))>=0){
 lineno++;
 /*45:*/
-#line 1067 "attention.w"
+#line 1074 "attention.w"
 
 while(len> 0&&(line[len-1]=='\n'||line[len-1]=='\r'))len--;
 line[len]= '\0';
@@ -342,10 +342,10 @@ break;
 }
 
 /*:45*/
-#line 1047 "attention.w"
+#line 1054 "attention.w"
 
 /*46:*/
-#line 1092 "attention.w"
+#line 1099 "attention.w"
 
 pl->lines_read++;
 size_t bad= 0;
@@ -370,11 +370,11 @@ pl->dropped++;
 }
 
 /*:46*/
-#line 1048 "attention.w"
+#line 1055 "attention.w"
 
 }
 /*44:*/
-#line 1059 "attention.w"
+#line 1066 "attention.w"
 
 if(status==0&&ferror(f))
 status= kit_fail("%s: read error after line %d",path,lineno);
@@ -383,7 +383,7 @@ status= kit_fail("%s: no pair of its %d lines passes the %s filter",
 path,lineno,filter==FILTER_TUTORIAL?"tutorial":"length");
 
 /*:44*/
-#line 1050 "attention.w"
+#line 1057 "attention.w"
 
 free(line);
 fclose(f);
@@ -392,7 +392,7 @@ return status;
 }
 
 /*:43*//*49:*/
-#line 1134 "attention.w"
+#line 1141 "attention.w"
 
 int make_examples(const PairList*pl,const Vocab*vin,const Vocab*vout,
 int max_length,int append_eos,Example**out)
@@ -406,7 +406,7 @@ for(int k= 0;k<pl->n;k++){
 if(pl->pair[k].line)snprintf(where,sizeof where,"%.500s:%d",pl->origin,pl->pair[k].line);
 else snprintf(where,sizeof where,"%.500s pair %d",pl->origin,k+1);
 /*50:*/
-#line 1155 "attention.w"
+#line 1162 "attention.w"
 
 int n= tokenize(vin,pl->pair[k].src,ex[k].src,max_length,where,"English");
 int m= n<0?-1:tokenize(vout,pl->pair[k].tgt,ex[k].tgt,
@@ -424,15 +424,114 @@ ex[k].src_len= n;
 ex[k].tgt_len= m;
 
 /*:50*/
-#line 1146 "attention.w"
+#line 1153 "attention.w"
 
 }
 *out= ex;
 return 0;
 }
 
-/*:49*/
-#line 630 "attention.w"
+/*:49*//*184:*/
+#line 3634 "attention.w"
+
+static void tally_words(Vocab*v,int**count,const char*s)
+{
+char w[MAX_WORD_BYTES];
+while(*s){
+size_t k= strcspn(s," ");
+if(k> 0&&k<sizeof w){
+memcpy(w,s,k);
+w[k]= '\0';
+int id= vocab_find(v,w);
+if(id<0){
+id= vocab_add(v,w);
+*count= xrealloc(*count,(size_t)v->n*sizeof(int));
+(*count)[id]= 0;
+}
+(*count)[id]++;
+}
+s+= k+(s[k]==' ');
+}
+}
+
+/*:184*//*185:*/
+#line 3657 "attention.w"
+
+static void vocab_with_count(Vocab*out,const PairList*pl,int side,int min_count)
+{
+Vocab all;
+int*count= NULL;
+vocab_init(&all);
+vocab_init(out);
+vocab_add(out,"<PAD>");
+vocab_add(out,"<UNK>");
+for(int k= 0;k<pl->n;k++)
+tally_words(&all,&count,side?pl->pair[k].tgt:pl->pair[k].src);
+for(int id= 2;id<all.n;id++)
+if(count[id]>=min_count&&vocab_find(out,all.word[id])<0)
+vocab_add(out,all.word[id]);
+free(count);
+vocab_free(&all);
+}
+
+void pairs_vocabularies_unk(const PairList*pl,int min_count,Vocab*vin,Vocab*vout)
+{
+vocab_with_count(vin,pl,0,min_count);
+vocab_with_count(vout,pl,1,min_count);
+}
+
+/*:185*//*186:*/
+#line 3685 "attention.w"
+
+int tokenize_unk(const Vocab*v,const char*s,int*ids,int max,int*unknown)
+{
+char w[MAX_WORD_BYTES];
+int n= 0;
+while(*s){
+size_t k= strcspn(s," ");
+if(k>=sizeof w)return-1;
+memcpy(w,s,k);
+w[k]= '\0';
+s+= k+(s[k]==' ');
+if(k==0)continue;
+if(n==max)return-1;
+int id= vocab_find(v,w);
+if(id<0){
+id= UNK_TOKEN;
+if(unknown)(*unknown)++;
+}
+ids[n++]= id;
+}
+return n;
+}
+
+/*:186*//*187:*/
+#line 3709 "attention.w"
+
+int make_examples_unk(const PairList*pl,const Vocab*vin,const Vocab*vout,
+int max_length,Example**out)
+{
+Example*ex= xcalloc((size_t)(pl->n?pl->n:1),sizeof*ex);
+for(int k= 0;k<pl->n;k++){
+int n= tokenize_unk(vin,pl->pair[k].src,ex[k].src,max_length-1,NULL);
+int m= tokenize_unk(vout,pl->pair[k].tgt,ex[k].tgt,max_length-1,NULL);
+if(n<=0||m<0){
+free(ex);
+return kit_fail("%s:%d: the %s sentence has %s",pl->origin,pl->pair[k].line,
+n<=0?"English":"French",n==0?"no words":
+"more words than the model's max_length allows");
+}
+ex[k].src[n++]= EOS_TOKEN;
+ex[k].tgt[m++]= EOS_TOKEN;
+ex[k].src_len= n;
+ex[k].tgt_len= m;
+}
+*out= ex;
+return 0;
+}
+
+/*:187*/
+#line 637 "attention.w"
 
 
 /*:15*/

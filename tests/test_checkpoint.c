@@ -747,9 +747,31 @@ START_TEST(corrupt_unknown_attention)
 {
   Saved s = save_fresh("ua-src.st");
   cJSON *root = header_json(&s);
-  set_meta(root, "attention", "bahdanau");
+  set_meta(root, "attention", "transformer");
   char *p = write_json("attn.st", root, &s);
-  expect_refused(p, "attention", "\"bahdanau\"", NULL);
+  expect_refused(p, "attention", "\"transformer\"", "not a kind", NULL);
+  free(p);
+  saved_free(&s);
+}
+END_TEST
+
+/* A checkpoint whose kind says bahdanau but whose tensors are the notebook's:
+   refused by the loader of Part II, naming the tensor and the kind; and a
+   Part II kind is refused where a seed model is needed. */
+START_TEST(corrupt_kind_and_tensors_disagree)
+{
+  Saved s = save_fresh("kd-src.st");
+  cJSON *root = header_json(&s);
+  set_meta(root, "attention", "bahdanau");
+  char *p = write_json("kind.st", root, &s);
+  BModel bm;
+  memset(&bm, 0, sizeof bm);
+  int r = checkpoint_load_any(p, NULL, &bm, &cpu_backend, 4);
+  ck_assert_msg(r == -1, "a bahdanau checkpoint with seed tensors was accepted (%d)", r);
+  ck_assert_msg(bm.p == NULL, "a refused load left a model allocated");
+  ck_assert_msg(strstr(kit_error(), "bahdanau attention") != NULL && strstr(kit_error(), p),
+    "message: %s", kit_error());
+  expect_refused(p, "bahdanau", "seed", NULL);
   free(p);
   saved_free(&s);
 }
@@ -942,6 +964,7 @@ static Suite *checkpoint_suite(void)
   tcase_add_test(tc, corrupt_missing_metadata_key);
   tcase_add_test(tc, corrupt_hidden_size_not_a_number);
   tcase_add_test(tc, corrupt_unknown_attention);
+  tcase_add_test(tc, corrupt_kind_and_tensors_disagree);
   tcase_add_test(tc, corrupt_vocab_not_an_array);
   tcase_add_test(tc, corrupt_vocab_repeated_word);
   tcase_add_test(tc, corrupt_vocab_special_words);

@@ -1,0 +1,221 @@
+/*212:*/
+#line 4217 "attention.w"
+
+#include "attention.h"
+#include <stdlib.h> 
+#include <string.h> 
+#include <cblas.h> 
+/*213:*/
+#line 4225 "attention.w"
+
+static void*cpu_alloc(size_t bytes)
+{
+return xcalloc(1,bytes);
+}
+static void cpu_release(void*p)
+{
+free(p);
+}
+static void cpu_copy(void*dst,const void*src,size_t bytes)
+{
+if(bytes)memmove(dst,src,bytes);
+}
+static void cpu_zero(void*p,size_t bytes)
+{
+memset(p,0,bytes);
+}
+
+/*:213*//*214:*/
+#line 4244 "attention.w"
+
+static void cpu_gemm(int ta,int tb,int M,int N,int K,float alpha,const float*A,
+int lda,const float*B,int ldb,float beta,float*C,int ldc)
+{
+#ifdef KIT_DOUBLE
+cblas_dgemm(CblasRowMajor,ta?CblasTrans:CblasNoTrans,tb?CblasTrans:CblasNoTrans,
+M,N,K,alpha,A,lda,B,ldb,beta,C,ldc);
+#else
+#line 4252 "attention.w"
+ cblas_sgemm(CblasRowMajor,ta?CblasTrans:CblasNoTrans,tb?CblasTrans:CblasNoTrans,
+M,N,K,alpha,A,lda,B,ldb,beta,C,ldc);
+#endif
+#line 4255 "attention.w"
+}
+
+/*:214*//*215:*/
+#line 4259 "attention.w"
+
+#define FOR(n) for (int i =  0; i < (n); i++)
+#define FOR2(n, m) for (int r =  0; r < (n); r++) for (int j =  0; j < (m); j++)
+static void cpu_embed(float*out,const float*table,const int*ids,int n,int H,
+float p,uint64_t seed)
+{
+FOR2(n,H)kb_embed(r,j,out,table,ids,H,p,seed);
+}
+static void cpu_embed_backward(float*dtable,const float*dout,const int*ids,int n,
+int H,float p,uint64_t seed)
+{
+FOR(H)kb_embed_backward(i,dtable,dout,ids,n,H,p,seed);
+}
+static void cpu_add_bias(float*y,const float*b,int n,int m)
+{
+FOR2(n,m)kb_add_bias(r,j,y,b,m);
+}
+static void cpu_gather_rows(float*dst,const float*src,const int*rows,int n,int m)
+{
+FOR2(n,m)kb_gather_rows(r,j,dst,src,rows,m);
+}
+static void cpu_scatter_rows(float*dst,const float*src,const int*rows,int n,int m)
+{
+FOR2(n,m)kb_scatter_rows(r,j,dst,src,rows,m);
+}
+
+/*:215*//*216:*/
+#line 4289 "attention.w"
+
+static void cpu_gru_forward(float*h_new,GruCache*cache,const float*gi,
+const float*gh,const float*h,float*out,const int*len,int s,int B,int H)
+{
+gru_cell_forward(h_new,cache,gi,gh,h,B,H);
+for(int b= 0;b<B;b++){
+size_t at= (size_t)b*H,n= (size_t)H*sizeof(float);
+int ended= len&&s>=len[b];
+if(ended)memcpy(h_new+at,h+at,n);
+if(out&&ended)memset(out+at,0,n);
+else if(out)memcpy(out+at,h_new+at,n);
+}
+}
+static void cpu_gru_backward(float*dgi,float*dgh,float*dh_prev,const float*dh_new,
+const float*dout,const float*h,const GruCache*cache,const int*len,int s,
+int B,int H)
+{
+FOR2(B,H)kb_gru_backward(r,j,dgi,dgh,dh_prev,dh_new,dout,h,cache,len,s,H);
+}
+
+/*:216*//*217:*/
+#line 4310 "attention.w"
+
+static void cpu_additive_scores(float*e,float*a,const float*wq,const float*uk,
+const float*va,int B,int S,int H)
+{
+FOR(B*S)kb_additive_score(i,e,a,wq,uk,va,B,S,H);
+}
+static void cpu_gemm(int ta,int tb,int M,int N,int K,float alpha,const float*A,
+int lda,const float*B,int ldb,float beta,float*C,int ldc);
+static void cpu_additive_backward(float*dwq,float*duk,float*dva,const float*de,
+float*a,const float*va,int B,int S,int H)
+{
+cpu_gemm(0,0,1,H,B*S,1.0f,de,B*S,a,H,1.0f,dva,H);
+FOR2(B*S,H)kb_additive_pre(r,j,a,de,va,H);
+FOR2(B,H)kb_additive_dwq(r,j,dwq,a,S,H);
+FOR2(S*B,H)kb_additive_duk(r,j,duk,a,B,S,H);
+}
+
+/*:217*//*218:*/
+#line 4328 "attention.w"
+
+static void cpu_dot_scores(float*e,const float*q,const float*k,int B,int S,
+int H,int heads,float scale)
+{
+FOR(B*heads*S)kb_dot_score(i,e,q,k,B,S,H,heads,scale);
+}
+static void cpu_dot_backward(float*dq,float*dk,const float*de,const float*q,
+const float*k,int B,int S,int H,int heads,float scale)
+{
+FOR2(B,H)kb_dot_dq(r,j,dq,de,k,B,S,H,heads,scale);
+FOR2(S*B,H)kb_dot_dk(r,j,dk,de,q,B,S,H,heads,scale);
+}
+static void cpu_masked_softmax(float*w,const float*e,const int*len,int B,
+int heads,int S)
+{
+FOR(B*heads)kb_masked_softmax(i,w,e,len,heads,S);
+}
+static void cpu_softmax_backward(float*de,const float*dw,const float*w,int rows,int S)
+{
+FOR(rows)kb_softmax_backward(i,de,dw,w,S);
+}
+
+/*:218*//*219:*/
+#line 4351 "attention.w"
+
+static void cpu_context(float*c,const float*w,const float*v,int B,int S,int H,
+int heads)
+{
+FOR2(B,H)kb_context(r,j,c,w,v,B,S,H,heads);
+}
+static void cpu_context_backward(float*dw,float*dv,const float*dc,const float*w,
+const float*v,int B,int S,int H,int heads)
+{
+FOR(B*heads*S)kb_context_dw(i,dw,dc,v,B,S,H,heads);
+FOR2(S*B,H)kb_context_dv(r,j,dv,dc,w,B,S,H,heads);
+}
+
+/*:219*//*220:*/
+#line 4365 "attention.w"
+
+static void cpu_tanh_forward(float*y,const float*x,int n)
+{
+FOR(n)kb_tanh(i,y,x);
+}
+static void cpu_tanh_backward(float*dx,const float*dy,const float*y,int n)
+{
+FOR(n)kb_tanh_backward(i,dx,dy,y);
+}
+
+/*:220*//*221:*/
+#line 4376 "attention.w"
+
+static void cpu_nll(float*logits,float*row_loss,const int*tgt,int n,int V,
+float scale)
+{
+FOR(n)kb_nll(i,logits,row_loss,tgt,V,scale);
+}
+static void cpu_log_softmax(float*x,int n,int V)
+{
+FOR(n)kb_log_softmax(i,x,V);
+}
+static void cpu_argmax(int*out,const float*x,int n,int V)
+{
+FOR(n)kb_argmax(i,out,x,V);
+}
+
+/*:221*//*222:*/
+#line 4393 "attention.w"
+
+static void cpu_sum(float*acc,const float*x,int n)
+{
+kb_sum(acc,x,n);
+}
+static void cpu_add(float*y,const float*x,int n)
+{
+FOR(n)kb_add(i,y,x);
+}
+static void cpu_adam(float*p,const float*g,float*m,float*v,size_t n,
+AdamConstants k)
+{
+for(size_t i= 0;i<n;i++)kb_adam(i,p,g,m,v,k);
+}
+
+/*:222*//*223:*/
+#line 4411 "attention.w"
+
+void cpu_set_threads(int n)
+{
+openblas_set_num_threads(n);
+}
+
+/*:223*//*224:*/
+#line 4418 "attention.w"
+
+const Backend cpu_backend= {"cpu",cpu_alloc,cpu_release,cpu_copy,cpu_copy,
+cpu_copy,cpu_zero,cpu_gemm,cpu_embed,cpu_embed_backward,cpu_add_bias,
+cpu_gather_rows,cpu_scatter_rows,cpu_gru_forward,cpu_gru_backward,cpu_additive_scores,
+cpu_additive_backward,cpu_dot_scores,cpu_dot_backward,cpu_masked_softmax,
+cpu_softmax_backward,cpu_context,cpu_context_backward,cpu_tanh_forward,
+cpu_tanh_backward,cpu_nll,cpu_log_softmax,cpu_argmax,cpu_sum,cpu_add,cpu_adam};
+
+/*:224*/
+#line 4222 "attention.w"
+
+
+/*:212*/

@@ -1,0 +1,703 @@
+/*182:*/
+#line 3605 "attention.w"
+
+#include "attention.h"
+#include <stdlib.h> 
+#include <string.h> 
+#include <math.h> 
+/*231:*/
+#line 4517 "attention.w"
+
+#define PT(k) (bm->p + bm->off[k])
+#define GT(k) (bm->g + bm->off[k])
+static void*dev(const BModel*bm,size_t n,size_t size)
+{
+return bm->be->alloc(n*size);
+}
+
+/*:231*//*232:*/
+#line 4527 "attention.w"
+
+static void bias_grad(const BModel*bm,float*db,const float*dy,int n,int m)
+{
+bm->be->gemm(0,0,1,m,n,1.0f,bm->a.ones,n,dy,m,1.0f,db,m);
+}
+
+/*:232*//*243:*/
+#line 4704 "attention.w"
+
+static uint64_t mix64(uint64_t z)
+{
+z+= 0x9e3779b97f4a7c15ULL;
+z= (z^(z>>30))*0xbf58476d1ce4e5b9ULL;
+z= (z^(z>>27))*0x94d049bb133111ebULL;
+return z^(z>>31);
+}
+
+/*:243*//*244:*/
+#line 4718 "attention.w"
+
+static void encoder_forward_b(BModel*bm,const Batch*bt,float p)
+{
+const Backend*be= bm->be;
+BActs*a= &bm->a;
+int B= bt->B,S= bt->S,H= bm->cfg.H,G= 3*H;
+be->embed(a->enc_x,PT(P_ENC_EMB),a->src,S*B,H,p,mix64(bm->seed^(2*bm->step)));
+be->gemm(0,1,S*B,G,H,1.0f,a->enc_x,H,PT(P_ENC_W_IH),H,0.0f,a->enc_gi,G);
+be->add_bias(a->enc_gi,PT(P_ENC_B_IH),S*B,G);
+be->zero(a->enc_h,(size_t)B*H*sizeof(float));
+for(int s= 0;s<S;s++){
+float*h= a->enc_h+(size_t)s*B*H;
+be->gemm(0,1,B,G,H,1.0f,h,H,PT(P_ENC_W_HH),H,0.0f,a->gh,G);
+be->add_bias(a->gh,PT(P_ENC_B_HH),B,G);
+be->gru_forward(h+(size_t)B*H,a->enc_cache+(size_t)s*B*H,
+a->enc_gi+(size_t)s*B*G,a->gh,h,a->keys+(size_t)s*B*H,a->src_len,
+s,B,H);
+}
+}
+
+/*:244*//*245:*/
+#line 4741 "attention.w"
+
+static void attention_precompute(BModel*bm,int B,int S)
+{
+const Backend*be= bm->be;
+BActs*a= &bm->a;
+int H= bm->cfg.H;
+if(bm->kind==KIND_BAHDANAU){
+be->gemm(0,1,S*B,H,H,1.0f,a->keys,H,PT(P_UA_W),H,0.0f,a->uk,H);
+be->add_bias(a->uk,PT(P_UA_B),S*B,H);
+}else if(bm->kind==KIND_MULTIHEAD){
+const float*w= PT(P_INPROJ_W),*b= PT(P_INPROJ_B);
+be->gemm(0,1,S*B,H,H,1.0f,a->keys,H,w+(size_t)H*H,H,0.0f,a->kp,H);
+be->add_bias(a->kp,b+H,S*B,H);
+be->gemm(0,1,S*B,H,H,1.0f,a->keys,H,w+(size_t)2*H*H,H,0.0f,a->vp,H);
+be->add_bias(a->vp,b+2*H,S*B,H);
+}
+}
+
+/*:245*//*246:*/
+#line 4765 "attention.w"
+
+static void decoder_step_b(BModel*bm,int B,int S,int t)
+{
+const Backend*be= bm->be;
+BActs*a= &bm->a;
+int H= bm->cfg.H,G= 3*H;
+size_t bh= (size_t)B*H,tb= (size_t)t*bh;
+float*s_prev= a->dec_h+tb,*s_new= s_prev+bh,*gi= a->dec_gi+(size_t)t*B*G;
+const float*x2= a->ht+tb;
+if(bm->kind==KIND_BAHDANAU){
+/*247:*/
+#line 4786 "attention.w"
+
+float*w= a->attw+(size_t)t*B*S;
+be->gemm(0,1,B,H,H,1.0f,s_prev,H,PT(P_WA_W),H,0.0f,a->wq,H);
+be->add_bias(a->wq,PT(P_WA_B),B,H);
+be->additive_scores(a->scores,a->add_a+(size_t)t*B*S*H,a->wq,a->uk,
+PT(P_VA_W),B,S,H);
+be->masked_softmax(w,a->scores,a->src_len,B,1,S);
+be->context(a->ctx+tb,w,a->keys,B,S,H,1);
+
+/*:247*/
+#line 4775 "attention.w"
+
+x2= a->ctx+tb;
+}
+be->gemm(0,1,B,G,H,1.0f,x2,H,PT(P_DEC_W_IH)+H,2*H,1.0f,gi,G);
+be->gemm(0,1,B,G,H,1.0f,s_prev,H,PT(P_DEC_W_HH),H,0.0f,a->gh,G);
+be->add_bias(a->gh,PT(P_DEC_B_HH),B,G);
+be->gru_forward(s_new,a->dec_cache+tb,gi,a->gh,s_prev,NULL,NULL,0,B,H);
+if(bm->kind!=KIND_BAHDANAU)/*248:*/
+#line 4799 "attention.w"
+
+{
+int mh= bm->kind==KIND_MULTIHEAD,nh= bm->heads;
+const float*q= s_new,*K= mh?a->kp:a->keys;
+float*w= a->attw+(size_t)t*B*nh*S,*c= a->ctx+tb,*ht= a->ht+tb+bh;
+const float*Wc= PT(mh?P_COMBINE:P_LIN_OUT);
+if(bm->kind!=KIND_LUONG_DOT)/*249:*/
+#line 4819 "attention.w"
+
+{
+float*qt= a->q+tb;
+be->gemm(0,1,B,H,H,1.0f,s_new,H,PT(mh?P_INPROJ_W:P_LIN_IN),H,0.0f,qt,H);
+if(mh)be->add_bias(qt,PT(P_INPROJ_B),B,H);
+q= qt;
+}
+
+/*:249*/
+#line 4805 "attention.w"
+
+be->dot_scores(a->scores,q,K,B,S,H,nh,mh?1.0f/sqrtf((float)(H/nh)):1.0f);
+be->masked_softmax(w,a->scores,a->src_len,B,nh,S);
+be->context(mh?a->mh+tb:c,w,mh?a->vp:a->keys,B,S,H,nh);
+if(mh){
+be->gemm(0,1,B,H,H,1.0f,a->mh+tb,H,PT(P_OUTPROJ_W),H,0.0f,c,H);
+be->add_bias(c,PT(P_OUTPROJ_B),B,H);
+}
+be->gemm(0,1,B,H,H,1.0f,c,H,Wc,2*H,0.0f,ht,H);
+be->gemm(0,1,B,H,H,1.0f,s_new,H,Wc+H,2*H,1.0f,ht,H);
+be->tanh_forward(ht,ht,B*H);
+}
+
+/*:248*/
+#line 4782 "attention.w"
+
+}
+
+/*:246*//*250:*/
+#line 4833 "attention.w"
+
+static const float*decoder_output(const BModel*bm)
+{
+return bm->kind==KIND_BAHDANAU?bm->a.dec_h:bm->a.ht;
+}
+
+static void decoder_forward_b(BModel*bm,const Batch*bt,float p)
+{
+const Backend*be= bm->be;
+BActs*a= &bm->a;
+int B= bt->B,S= bt->S,T= bt->T,H= bm->cfg.H,G= 3*H;
+be->embed(a->dec_e,PT(P_DEC_EMB),a->dec_in,T*B,H,p,mix64(bm->seed^(2*bm->step+1)));
+be->gemm(0,1,T*B,G,H,1.0f,a->dec_e,H,PT(P_DEC_W_IH),2*H,0.0f,a->dec_gi,G);
+be->add_bias(a->dec_gi,PT(P_DEC_B_IH),T*B,G);
+be->copy(a->dec_h,a->enc_h+(size_t)S*B*H,(size_t)B*H*sizeof(float));
+be->zero(a->ht,(size_t)B*H*sizeof(float));
+attention_precompute(bm,B,S);
+for(int t= 0;t<T;t++)decoder_step_b(bm,B,S,t);
+}
+
+/*:250*//*262:*/
+#line 5076 "attention.w"
+
+static void encoder_backward_b(BModel*bm,const Batch*bt)
+{
+const Backend*be= bm->be;
+BActs*a= &bm->a;
+int B= bt->B,S= bt->S,H= bm->cfg.H,G= 3*H,M= S*B;
+size_t bh= (size_t)B*H;
+for(int s= S-1;s>=0;s--){
+float*dgi= a->d_enc_gi+(size_t)s*B*G,*dgh= a->d_enc_gh+(size_t)s*B*G;
+be->gru_backward(dgi,dgh,a->d_s2,a->d_s,a->d_keys+s*bh,a->enc_h+s*bh,
+a->enc_cache+s*bh,a->src_len,s,B,H);
+be->gemm(0,0,B,H,G,1.0f,dgh,G,PT(P_ENC_W_HH),H,1.0f,a->d_s2,H);
+float*x= a->d_s;
+a->d_s= a->d_s2;
+a->d_s2= x;
+}
+be->gemm(1,0,G,H,M,1.0f,a->d_enc_gi,G,a->enc_x,H,1.0f,GT(P_ENC_W_IH),H);
+bias_grad(bm,GT(P_ENC_B_IH),a->d_enc_gi,M,G);
+be->gemm(1,0,G,H,M,1.0f,a->d_enc_gh,G,a->enc_h,H,1.0f,GT(P_ENC_W_HH),H);
+bias_grad(bm,GT(P_ENC_B_HH),a->d_enc_gh,M,G);
+be->gemm(0,0,M,H,G,1.0f,a->d_enc_gi,G,PT(P_ENC_W_IH),H,0.0f,a->d_emb,H);
+be->embed_backward(GT(P_ENC_EMB),a->d_emb,a->src,M,H,bm->step_p,
+mix64(bm->seed^(2*bm->step)));
+}
+
+/*:262*/
+#line 3610 "attention.w"
+
+/*183:*/
+#line 3614 "attention.w"
+
+const char*const kind_names[N_KINDS]= {"seed","bahdanau","luong-dot",
+"luong-general","multihead"};
+
+int kind_from_name(const char*s)
+{
+for(int k= 0;k<N_KINDS;k++)if(strcmp(s,kind_names[k])==0)return k;
+return-1;
+}
+
+/*:183*//*227:*/
+#line 4447 "attention.w"
+
+void batched_specs(int kind,const Config*c,TensorSpec s[NP_TENSORS])
+{
+int H= c->H,bah= kind==KIND_BAHDANAU,mh= kind==KIND_MULTIHEAD;
+int luong= kind==KIND_LUONG_DOT||kind==KIND_LUONG_GENERAL;
+s[P_ENC_EMB]= (TensorSpec){"encoder.embedding.weight",c->V_in,H};
+s[P_ENC_W_IH]= (TensorSpec){"encoder.gru.weight_ih_l0",3*H,H};
+s[P_ENC_W_HH]= (TensorSpec){"encoder.gru.weight_hh_l0",3*H,H};
+s[P_ENC_B_IH]= (TensorSpec){"encoder.gru.bias_ih_l0",3*H,0};
+s[P_ENC_B_HH]= (TensorSpec){"encoder.gru.bias_hh_l0",3*H,0};
+s[P_DEC_EMB]= (TensorSpec){"decoder.embedding.weight",c->V_out,H};
+/*228:*/
+#line 4469 "attention.w"
+
+s[P_WA_W]= (TensorSpec){"decoder.attention.Wa.weight",bah?H:0,H};
+s[P_WA_B]= (TensorSpec){"decoder.attention.Wa.bias",bah?H:0,0};
+s[P_UA_W]= (TensorSpec){"decoder.attention.Ua.weight",bah?H:0,H};
+s[P_UA_B]= (TensorSpec){"decoder.attention.Ua.bias",bah?H:0,0};
+s[P_VA_W]= (TensorSpec){"decoder.attention.Va.weight",bah?1:0,H};
+s[P_VA_B]= (TensorSpec){"decoder.attention.Va.bias",bah?1:0,0};
+s[P_LIN_IN]= (TensorSpec){"decoder.attention.linear_in.weight",
+kind==KIND_LUONG_GENERAL?H:0,H};
+s[P_LIN_OUT]= (TensorSpec){"decoder.attention.linear_out.weight",luong?H:0,2*H};
+s[P_INPROJ_W]= (TensorSpec){"decoder.attention.in_proj_weight",mh?3*H:0,H};
+s[P_INPROJ_B]= (TensorSpec){"decoder.attention.in_proj_bias",mh?3*H:0,0};
+s[P_OUTPROJ_W]= (TensorSpec){"decoder.attention.out_proj.weight",mh?H:0,H};
+s[P_OUTPROJ_B]= (TensorSpec){"decoder.attention.out_proj.bias",mh?H:0,0};
+
+/*:228*/
+#line 4458 "attention.w"
+
+s[P_DEC_W_IH]= (TensorSpec){"decoder.gru.weight_ih_l0",3*H,2*H};
+s[P_DEC_W_HH]= (TensorSpec){"decoder.gru.weight_hh_l0",3*H,H};
+s[P_DEC_B_IH]= (TensorSpec){"decoder.gru.bias_ih_l0",3*H,0};
+s[P_DEC_B_HH]= (TensorSpec){"decoder.gru.bias_hh_l0",3*H,0};
+s[P_COMBINE]= (TensorSpec){"decoder.combine.weight",mh?H:0,2*H};
+s[P_OUT_W]= (TensorSpec){"decoder.out.weight",c->V_out,H};
+s[P_OUT_B]= (TensorSpec){"decoder.out.bias",c->V_out,0};
+}
+
+/*:227*//*233:*/
+#line 4534 "attention.w"
+
+void bmodel_alloc(BModel*bm,const Backend*be,int kind,int heads,const Config*c,
+Vocab*vin,Vocab*vout,int B_cap)
+{
+memset(bm,0,sizeof*bm);
+bm->kind= kind;
+bm->heads= kind==KIND_MULTIHEAD?heads:1;
+bm->cfg= *c;
+bm->vin= *vin;
+bm->vout= *vout;
+bm->be= be;
+bm->B_cap= B_cap;
+batched_specs(kind,c,bm->spec);
+for(int k= 0;k<NP_TENSORS;k++){
+bm->off[k]= bm->n_params;
+bm->n_params+= bm->spec[k].rows?spec_numel(&bm->spec[k]):0;
+}
+bm->p= dev(bm,bm->n_params,sizeof(float));
+bm->g= dev(bm,bm->n_params,sizeof(float));
+bm->m= dev(bm,bm->n_params,sizeof(float));
+bm->v= dev(bm,bm->n_params,sizeof(float));
+/*234:*/
+#line 4559 "attention.w"
+
+BActs*a= &bm->a;
+size_t B= (size_t)B_cap,L= (size_t)c->L,H= (size_t)c->H,N= L*B,V= (size_t)c->V_out;
+int**ints[]= {&a->src,&a->tgt,&a->dec_in,&a->rows};
+for(int k= 0;k<4;k++)*ints[k]= dev(bm,N,sizeof(int));
+a->src_len= dev(bm,B,sizeof(int));
+a->tgt_len= dev(bm,B,sizeof(int));
+a->ids= dev(bm,B,sizeof(int));
+a->enc_cache= dev(bm,N*H,sizeof(GruCache));
+a->dec_cache= dev(bm,N*H,sizeof(GruCache));
+float**nh[]= {&a->o_real,&a->enc_x,&a->keys,&a->uk,&a->kp,&a->vp,&a->dec_e,&a->q,&a->ctx,
+&a->mh,&a->d_out,&a->d_pre,&a->d_ctx,&a->d_q,&a->d_keys,&a->d_uk,&a->d_kp,
+&a->d_vp,&a->d_emb};
+for(size_t k= 0;k<sizeof nh/sizeof nh[0];k++)*nh[k]= dev(bm,N*H,sizeof(float));
+float**n3h[]= {&a->enc_gi,&a->dec_gi,&a->d_dec_gi,&a->d_dec_gh,&a->d_enc_gi,&a->d_enc_gh};
+for(size_t k= 0;k<sizeof n3h/sizeof n3h[0];k++)*n3h[k]= dev(bm,N*3*H,sizeof(float));
+a->enc_h= dev(bm,N*H+B*H,sizeof(float));
+a->dec_h= dev(bm,N*H+B*H,sizeof(float));
+a->ht= dev(bm,N*H+B*H,sizeof(float));
+/*235:*/
+#line 4581 "attention.w"
+
+float**bh[]= {&a->wq,&a->d_s,&a->d_s2,&a->d_mh};
+for(size_t k= 0;k<sizeof bh/sizeof bh[0];k++)*bh[k]= dev(bm,B*H,sizeof(float));
+a->gh= dev(bm,B*3*H,sizeof(float));
+a->add_a= dev(bm,(kind==KIND_BAHDANAU?N*L:1)*H,sizeof(float));
+a->scores= dev(bm,B*(size_t)bm->heads*L,sizeof(float));
+a->d_w= dev(bm,B*(size_t)bm->heads*L,sizeof(float));
+a->d_e= dev(bm,B*(size_t)bm->heads*L,sizeof(float));
+a->attw= dev(bm,N*(size_t)bm->heads*L,sizeof(float));
+a->logits= dev(bm,N*V,sizeof(float));
+a->row_loss= dev(bm,N,sizeof(float));
+a->loss_acc= dev(bm,1,sizeof(float));
+a->ones= dev(bm,N,sizeof(float));
+float*one= xcalloc(N,sizeof(float));
+for(size_t i= 0;i<N;i++)one[i]= 1.0f;
+be->upload(a->ones,one,N*sizeof(float));
+free(one);
+
+/*:235*/
+#line 4578 "attention.w"
+
+
+/*:234*/
+#line 4555 "attention.w"
+
+}
+
+/*:233*//*236:*/
+#line 4601 "attention.w"
+
+void bmodel_free(BModel*bm)
+{
+if(!bm->be)return;
+void**ptr= (void**)&bm->a;
+for(size_t k= 0;k<sizeof bm->a/sizeof(void*);k++)bm->be->release(ptr[k]);
+float*bufs[]= {bm->p,bm->g,bm->m,bm->v};
+for(int k= 0;k<4;k++)bm->be->release(bufs[k]);
+vocab_free(&bm->vin);
+vocab_free(&bm->vout);
+memset(bm,0,sizeof*bm);
+}
+
+/*:236*//*238:*/
+#line 4628 "attention.w"
+
+void bmodel_init_random(BModel*bm,uint64_t seed)
+{
+unsigned short xs[3]= {(unsigned short)(0x330e^(seed>>32)),(unsigned short)seed,
+(unsigned short)(seed>>16)};
+float*host= xcalloc(bm->n_params,sizeof(float));
+for(int k= 0;k<NP_TENSORS;k++){
+const TensorSpec*s= &bm->spec[k];
+if(!s->rows)continue;
+int gru= (k>=P_ENC_W_IH&&k<=P_ENC_B_HH)||(k>=P_DEC_W_IH&&k<=P_DEC_B_HH);
+int fan= gru||s->cols==0?bm->cfg.H:s->cols;
+double bound= k==P_INPROJ_W?sqrt(6.0/(4.0*bm->cfg.H)):
+k==P_INPROJ_B||k==P_OUTPROJ_B?0.0:1.0/sqrt((double)fan);
+for(size_t i= 0;i<spec_numel(s);i++)
+host[bm->off[k]+i]= (float)(k==P_ENC_EMB||k==P_DEC_EMB?random_normal(xs)
+:bound*(2.0*erand48(xs)-1.0));
+}
+bm->be->upload(bm->p,host,bm->n_params*sizeof(float));
+free(host);
+bm->adam_t= 0;
+bm->seed= seed;
+}
+
+/*:238*//*240:*/
+#line 4658 "attention.w"
+
+void batch_upload(BModel*bm,const Example*ex,const int*idx,int n,Batch*bt)
+{
+int S= 0,T= 0,tokens= 0;
+for(int b= 0;b<n;b++){
+const Example*e= &ex[idx?idx[b]:b];
+if(e->src_len> S)S= e->src_len;
+if(e->tgt_len> T)T= e->tgt_len;
+tokens+= e->tgt_len;
+}
+int*h= xcalloc((size_t)(4*(S> T?S:T)*n+2*n),sizeof(int));
+int*src= h,*tgt= src+S*n,*din= tgt+T*n,*sl= din+T*n,*tl= sl+n;
+int*rows= tl+n,k= 0;
+/*241:*/
+#line 4684 "attention.w"
+
+for(int b= 0;b<n;b++){
+const Example*e= &ex[idx?idx[b]:b];
+for(int s= 0;s<S;s++)src[s*n+b]= s<e->src_len?e->src[s]:PAD_TOKEN;
+for(int t= 0;t<T;t++)
+din[t*n+b]= t==0?SOS_TOKEN:t<=e->tgt_len?e->tgt[t-1]:PAD_TOKEN;
+sl[b]= e->src_len;
+tl[b]= e->tgt_len;
+}
+for(int t= 0;t<T;t++)
+for(int b= 0;b<n;b++){
+const Example*e= &ex[idx?idx[b]:b];
+if(t<e->tgt_len)rows[k]= t*n+b,tgt[k++]= e->tgt[t];
+}
+
+/*:241*/
+#line 4671 "attention.w"
+
+const Backend*be= bm->be;
+be->upload(bm->a.src,src,(size_t)(S*n)*sizeof(int));
+be->upload(bm->a.tgt,tgt,(size_t)tokens*sizeof(int));
+be->upload(bm->a.rows,rows,(size_t)tokens*sizeof(int));
+be->upload(bm->a.dec_in,din,(size_t)(T*n)*sizeof(int));
+be->upload(bm->a.src_len,sl,(size_t)n*sizeof(int));
+be->upload(bm->a.tgt_len,tl,(size_t)n*sizeof(int));
+free(h);
+*bt= (Batch){n,S,T,tokens};
+}
+
+/*:240*//*251:*/
+#line 4858 "attention.w"
+
+void bmodel_forward(BModel*bm,const Batch*bt,float p)
+{
+const Backend*be= bm->be;
+BActs*a= &bm->a;
+int B= bt->B,H= bm->cfg.H,V= bm->cfg.V_out;
+bm->step_p= p;
+encoder_forward_b(bm,bt,p);
+decoder_forward_b(bm,bt,p);
+int n= bt->tokens;
+be->gather_rows(a->o_real,decoder_output(bm)+(size_t)B*H,a->rows,n,H);
+be->gemm(0,1,n,V,H,1.0f,a->o_real,H,PT(P_OUT_W),H,0.0f,a->logits,V);
+be->add_bias(a->logits,PT(P_OUT_B),n,V);
+be->nll(a->logits,a->row_loss,a->tgt,n,V,1.0f/(float)n);
+be->sum(a->loss_acc,a->row_loss,n);
+}
+
+/*:251*//*252:*/
+#line 4876 "attention.w"
+
+double bmodel_take_loss(BModel*bm)
+{
+float s= 0.0f;
+bm->be->download(&s,bm->a.loss_acc,sizeof s);
+bm->be->zero(bm->a.loss_acc,sizeof(float));
+return s;
+}
+
+/*:252*//*254:*/
+#line 4905 "attention.w"
+
+void bmodel_backward(BModel*bm,const Batch*bt)
+{
+const Backend*be= bm->be;
+BActs*a= &bm->a;
+int B= bt->B,S= bt->S,T= bt->T,H= bm->cfg.H,V= bm->cfg.V_out;
+size_t bh= (size_t)B*H;
+int n= bt->tokens;
+be->gemm(0,0,n,H,V,1.0f,a->logits,V,PT(P_OUT_W),H,0.0f,a->d_emb,H);
+be->zero(a->d_out,(size_t)T*bh*sizeof(float));
+be->scatter_rows(a->d_out,a->d_emb,a->rows,n,H);
+be->gemm(1,0,V,H,n,1.0f,a->logits,V,a->o_real,H,1.0f,GT(P_OUT_W),H);
+bias_grad(bm,GT(P_OUT_B),a->logits,n,V);
+/*255:*/
+#line 4933 "attention.w"
+
+be->zero(a->d_s,bh*sizeof(float));
+be->zero(a->d_keys,(size_t)S*bh*sizeof(float));
+be->zero(a->d_uk,(size_t)S*bh*sizeof(float));
+be->zero(a->d_kp,(size_t)S*bh*sizeof(float));
+be->zero(a->d_vp,(size_t)S*bh*sizeof(float));
+
+/*:255*/
+#line 4918 "attention.w"
+
+for(int t= T-1;t>=0;t--){
+if(bm->kind==KIND_BAHDANAU)/*256:*/
+#line 4947 "attention.w"
+
+{
+size_t tb= (size_t)t*bh,G= 3*(size_t)H;
+float*dgi= a->d_dec_gi+t*B*G,*dgh= a->d_dec_gh+t*B*G;
+float*w= a->attw+(size_t)t*B*S,*dq= a->d_q+tb;
+be->gru_backward(dgi,dgh,a->d_s2,a->d_s,a->d_out+tb,a->dec_h+tb,
+a->dec_cache+tb,NULL,0,B,H);
+be->gemm(0,0,B,H,3*H,1.0f,dgh,3*H,PT(P_DEC_W_HH),H,1.0f,a->d_s2,H);
+be->gemm(0,0,B,H,3*H,1.0f,dgi,3*H,PT(P_DEC_W_IH)+H,2*H,0.0f,a->d_ctx,H);
+be->context_backward(a->d_w,a->d_keys,a->d_ctx,w,a->keys,B,S,H,1);
+be->softmax_backward(a->d_e,a->d_w,w,B,S);
+be->additive_backward(dq,a->d_uk,GT(P_VA_W),a->d_e,a->add_a+tb*S,
+PT(P_VA_W),B,S,H);
+be->gemm(0,0,B,H,H,1.0f,dq,H,PT(P_WA_W),H,1.0f,a->d_s2,H);
+}
+
+/*:256*/
+#line 4920 "attention.w"
+
+else/*257:*/
+#line 4969 "attention.w"
+
+{
+int mh= bm->kind==KIND_MULTIHEAD,nh= bm->heads;
+size_t tb= (size_t)t*bh,G= 3*(size_t)H;
+float*dgi= a->d_dec_gi+t*B*G,*dgh= a->d_dec_gh+t*B*G;
+float*w= a->attw+(size_t)t*B*nh*S,*dpre= a->d_pre+tb,*dc= a->d_ctx+tb;
+const float*Wc= PT(mh?P_COMBINE:P_LIN_OUT),*s_new= a->dec_h+tb+bh;
+be->tanh_backward(dpre,a->d_out+tb,a->ht+tb+bh,B*H);
+be->gemm(0,0,B,H,H,1.0f,dpre,H,Wc,2*H,0.0f,dc,H);
+be->gemm(0,0,B,H,H,1.0f,dpre,H,Wc+H,2*H,1.0f,a->d_s,H);
+/*258:*/
+#line 4989 "attention.w"
+
+const float*cg= dc,*K= mh?a->kp:a->keys,*Vv= mh?a->vp:a->keys;
+const float*q= bm->kind==KIND_LUONG_DOT?s_new:a->q+tb;
+float*dK= mh?a->d_kp:a->d_keys,*dV= mh?a->d_vp:a->d_keys,*dq= a->d_q+tb;
+float scale= mh?1.0f/sqrtf((float)(H/nh)):1.0f;
+if(mh){
+be->gemm(0,0,B,H,H,1.0f,dc,H,PT(P_OUTPROJ_W),H,0.0f,a->d_mh,H);
+cg= a->d_mh;
+}
+be->context_backward(a->d_w,dV,cg,w,Vv,B,S,H,nh);
+be->softmax_backward(a->d_e,a->d_w,w,B*nh,S);
+be->dot_backward(dq,dK,a->d_e,q,K,B,S,H,nh,scale);
+if(bm->kind==KIND_LUONG_DOT)be->add(a->d_s,dq,B*H);
+else be->gemm(0,0,B,H,H,1.0f,dq,H,PT(mh?P_INPROJ_W:P_LIN_IN),H,1.0f,a->d_s,H);
+
+/*:258*/
+#line 4979 "attention.w"
+
+be->gru_backward(dgi,dgh,a->d_s2,a->d_s,NULL,a->dec_h+tb,a->dec_cache+tb,
+NULL,0,B,H);
+be->gemm(0,0,B,H,3*H,1.0f,dgh,3*H,PT(P_DEC_W_HH),H,1.0f,a->d_s2,H);
+if(t> 0)
+be->gemm(0,0,B,H,3*H,1.0f,dgi,3*H,PT(P_DEC_W_IH)+H,2*H,1.0f,
+a->d_out+tb-bh,H);
+}
+
+/*:257*/
+#line 4921 "attention.w"
+
+float*x= a->d_s;
+a->d_s= a->d_s2;
+a->d_s2= x;
+}
+/*259:*/
+#line 5009 "attention.w"
+
+{
+int G= 3*H,N= T*B;
+const float*x2= bm->kind==KIND_BAHDANAU?a->ctx:a->ht;
+be->gemm(1,0,G,H,N,1.0f,a->d_dec_gi,G,a->dec_e,H,1.0f,GT(P_DEC_W_IH),2*H);
+be->gemm(1,0,G,H,N,1.0f,a->d_dec_gi,G,x2,H,1.0f,GT(P_DEC_W_IH)+H,2*H);
+bias_grad(bm,GT(P_DEC_B_IH),a->d_dec_gi,N,G);
+be->gemm(1,0,G,H,N,1.0f,a->d_dec_gh,G,a->dec_h,H,1.0f,GT(P_DEC_W_HH),H);
+bias_grad(bm,GT(P_DEC_B_HH),a->d_dec_gh,N,G);
+be->gemm(0,0,N,H,G,1.0f,a->d_dec_gi,G,PT(P_DEC_W_IH),2*H,0.0f,a->d_emb,H);
+be->embed_backward(GT(P_DEC_EMB),a->d_emb,a->dec_in,N,H,bm->step_p,
+mix64(bm->seed^(2*bm->step+1)));
+}
+
+/*:259*/
+#line 4926 "attention.w"
+
+/*260:*/
+#line 5032 "attention.w"
+
+{
+int N= T*B,M= S*B;
+if(bm->kind==KIND_BAHDANAU){
+be->gemm(1,0,H,H,N,1.0f,a->d_q,H,a->dec_h,H,1.0f,GT(P_WA_W),H);
+bias_grad(bm,GT(P_WA_B),a->d_q,N,H);
+be->gemm(1,0,H,H,M,1.0f,a->d_uk,H,a->keys,H,1.0f,GT(P_UA_W),H);
+bias_grad(bm,GT(P_UA_B),a->d_uk,M,H);
+be->gemm(0,0,M,H,H,1.0f,a->d_uk,H,PT(P_UA_W),H,1.0f,a->d_keys,H);
+}else{
+int mh= bm->kind==KIND_MULTIHEAD;
+float*dWc= GT(mh?P_COMBINE:P_LIN_OUT);
+be->gemm(1,0,H,H,N,1.0f,a->d_pre,H,a->ctx,H,1.0f,dWc,2*H);
+be->gemm(1,0,H,H,N,1.0f,a->d_pre,H,a->dec_h+bh,H,1.0f,dWc+H,2*H);
+if(bm->kind==KIND_LUONG_GENERAL)
+be->gemm(1,0,H,H,N,1.0f,a->d_q,H,a->dec_h+bh,H,1.0f,GT(P_LIN_IN),H);
+if(mh)/*261:*/
+#line 5056 "attention.w"
+
+{
+float*dW= GT(P_INPROJ_W),*db= GT(P_INPROJ_B);
+const float*W= PT(P_INPROJ_W);
+size_t HH= (size_t)H*H;
+be->gemm(1,0,H,H,N,1.0f,a->d_ctx,H,a->mh,H,1.0f,GT(P_OUTPROJ_W),H);
+bias_grad(bm,GT(P_OUTPROJ_B),a->d_ctx,N,H);
+be->gemm(1,0,H,H,N,1.0f,a->d_q,H,a->dec_h+bh,H,1.0f,dW,H);
+bias_grad(bm,db,a->d_q,N,H);
+be->gemm(1,0,H,H,M,1.0f,a->d_kp,H,a->keys,H,1.0f,dW+HH,H);
+be->gemm(1,0,H,H,M,1.0f,a->d_vp,H,a->keys,H,1.0f,dW+2*HH,H);
+bias_grad(bm,db+2*H,a->d_vp,M,H);
+be->gemm(0,0,M,H,H,1.0f,a->d_kp,H,W+HH,H,1.0f,a->d_keys,H);
+be->gemm(0,0,M,H,H,1.0f,a->d_vp,H,W+2*HH,H,1.0f,a->d_keys,H);
+}
+
+/*:261*/
+#line 5048 "attention.w"
+
+}
+}
+
+/*:260*/
+#line 4927 "attention.w"
+
+encoder_backward_b(bm,bt);
+}
+
+/*:254*//*263:*/
+#line 5103 "attention.w"
+
+void bmodel_train_batch(BModel*bm,const Batch*bt,double lr)
+{
+bm->be->zero(bm->g,bm->n_params*sizeof(float));
+bmodel_forward(bm,bt,bm->dropout);
+bmodel_backward(bm,bt);
+AdamConstants k= adam_constants(lr,0.9,0.999,1e-8,++bm->adam_t);
+bm->be->adam(bm->p,bm->g,bm->m,bm->v,bm->n_params,k);
+bm->step++;
+}
+
+/*:263*//*265:*/
+#line 5129 "attention.w"
+
+void bmodel_greedy(BModel*bm,const Example*ex,int n,int*out,int*out_len,
+float*attn)
+{
+int L= bm->cfg.L;
+for(int at= 0;at<n;at+= bm->B_cap){
+int B= n-at<bm->B_cap?n-at:bm->B_cap;
+Batch bt;
+batch_upload(bm,ex+at,NULL,B,&bt);
+/*266:*/
+#line 5143 "attention.w"
+
+const Backend*be= bm->be;
+BActs*a= &bm->a;
+int H= bm->cfg.H,V= bm->cfg.V_out,S= bt.S,G= 3*H,nh= bm->heads,left= B;
+int*tok= xcalloc((size_t)B,sizeof(int)),*len= out_len+at;
+float*w= attn?xcalloc((size_t)(B*nh*S),sizeof(float)):NULL;
+bm->step_p= 0.0f;
+encoder_forward_b(bm,&bt,0.0f);
+be->copy(a->dec_h,a->enc_h+(size_t)S*B*H,(size_t)B*H*sizeof(float));
+be->zero(a->ht,(size_t)B*H*sizeof(float));
+attention_precompute(bm,B,S);
+for(int b= 0;b<B;b++)len[b]= 0,tok[b]= SOS_TOKEN;
+if(attn)memset(attn+(size_t)at*L*L,0,(size_t)B*L*L*sizeof(float));
+for(int t= 0;t<L&&left> 0;t++){
+/*267:*/
+#line 5164 "attention.w"
+
+size_t tb= (size_t)t*B;
+be->upload(a->dec_in+tb,tok,(size_t)B*sizeof(int));
+be->embed(a->dec_e+tb*H,PT(P_DEC_EMB),a->dec_in+tb,B,H,0.0f,0);
+be->gemm(0,1,B,G,H,1.0f,a->dec_e+tb*H,H,PT(P_DEC_W_IH),2*H,0.0f,
+a->dec_gi+tb*G,G);
+be->add_bias(a->dec_gi+tb*G,PT(P_DEC_B_IH),B,G);
+decoder_step_b(bm,B,S,t);
+be->gemm(0,1,B,V,H,1.0f,decoder_output(bm)+(tb+B)*H,H,PT(P_OUT_W),H,0.0f,
+a->logits,V);
+be->add_bias(a->logits,PT(P_OUT_B),B,V);
+be->argmax(a->ids,a->logits,B,V);
+be->download(tok,a->ids,(size_t)B*sizeof(int));
+if(w)be->download(w,a->attw+tb*nh*S,(size_t)(B*nh*S)*sizeof(float));
+
+/*:267*/
+#line 5157 "attention.w"
+
+/*268:*/
+#line 5180 "attention.w"
+
+for(int b= 0;b<B;b++){
+if(len[b]<0)continue;
+if(w){
+float*row= attn+((size_t)(at+b)*L+t)*L;
+for(int h= 0;h<nh;h++)
+for(int s= 0;s<S;s++)row[s]+= w[((size_t)b*nh+h)*S+s]/(float)nh;
+}
+if(tok[b]==EOS_TOKEN){
+len[b]= -len[b]-1;
+left--;
+}else out[(size_t)(at+b)*L+len[b]++]= tok[b];
+if(len[b]==L)len[b]= -L-1,left--;
+}
+if(left==0||t==L-1)
+for(int b= 0;b<B;b++)if(len[b]<0)len[b]= -len[b]-1;
+
+/*:268*/
+#line 5158 "attention.w"
+
+}
+free(tok);
+free(w);
+
+/*:266*/
+#line 5138 "attention.w"
+
+}
+}
+
+/*:265*/
+#line 3611 "attention.w"
+
+
+/*:182*/
