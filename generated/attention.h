@@ -1,9 +1,9 @@
 /*4:*/
-#line 461 "attention.w"
+#line 462 "attention.w"
 
 #pragma once
 /*5:*/
-#line 471 "attention.w"
+#line 472 "attention.w"
 
 #include <stddef.h> 
 #include <stdint.h> 
@@ -11,20 +11,20 @@
 #include <math.h> 
 
 /*:5*//*6:*/
-#line 490 "attention.w"
+#line 491 "attention.w"
 
 #if defined(KIT_MVEC) && defined(__GNUC__) && !defined(__clang__) && !defined(__CUDACC__)
 #define KIT_VECTOR_MATH __attribute__((__simd__("notinbranch")))
 KIT_VECTOR_MATH float expf(float);
 KIT_VECTOR_MATH float tanhf(float);
 #endif
-#line 496 "attention.w"
+#line 497 "attention.w"
 
 /*:6*/
-#line 463 "attention.w"
+#line 464 "attention.w"
 
 /*7:*/
-#line 504 "attention.w"
+#line 505 "attention.w"
 
 #define SOS_TOKEN 0
 #define EOS_TOKEN 1
@@ -34,37 +34,37 @@ KIT_VECTOR_MATH float tanhf(float);
 #define ROW_BLOCK 4096 
 
 /*:7*//*8:*/
-#line 518 "attention.w"
+#line 519 "attention.w"
 
 #ifdef __CUDACC__
 #define KIT_HD __host__ __device__
 #define KIT_RESTRICT __restrict__
 #else
-#line 523 "attention.w"
+#line 524 "attention.w"
 #define KIT_HD
 #define KIT_RESTRICT restrict
 #endif
-#line 526 "attention.w"
+#line 527 "attention.w"
 
 /*:8*//*41:*/
-#line 1014 "attention.w"
+#line 1015 "attention.w"
 
 #define FILTER_TUTORIAL 0
 #define FILTER_LENGTH 1
 
-/*:41*//*180:*/
-#line 3594 "attention.w"
+/*:41*//*222:*/
+#line 4361 "attention.w"
 
 enum{KIND_SEED,KIND_BAHDANAU,KIND_LUONG_DOT,KIND_LUONG_GENERAL,
 KIND_MULTIHEAD,N_KINDS};
 #define PAD_TOKEN 2
 #define UNK_TOKEN 3
 
-/*:180*/
-#line 464 "attention.w"
+/*:222*/
+#line 465 "attention.w"
 
 /*14:*/
-#line 619 "attention.w"
+#line 620 "attention.w"
 
 typedef struct{
 char**word;
@@ -75,7 +75,7 @@ int nslot;
 }Vocab;
 
 /*:14*//*30:*/
-#line 829 "attention.w"
+#line 830 "attention.w"
 
 typedef struct{
 char*src,*tgt;
@@ -89,7 +89,7 @@ long lines_read,dropped;
 }PairList;
 
 /*:30*//*48:*/
-#line 1132 "attention.w"
+#line 1133 "attention.w"
 
 typedef struct{
 int src[DEFAULT_MAX_LENGTH*4],tgt[DEFAULT_MAX_LENGTH*4];
@@ -97,7 +97,7 @@ int src_len,tgt_len;
 }Example;
 
 /*:48*//*52:*/
-#line 1188 "attention.w"
+#line 1189 "attention.w"
 
 typedef struct{
 int V_in,V_out;
@@ -106,7 +106,7 @@ int L;
 }Config;
 
 /*:52*//*53:*/
-#line 1208 "attention.w"
+#line 1209 "attention.w"
 
 enum{ENC_EMB,ENC_W_IH,ENC_W_HH,ENC_B_IH,ENC_B_HH,DEC_EMB,ATTN_W,ATTN_B,
 COMB_W,COMB_B,DEC_W_IH,DEC_W_HH,DEC_B_IH,DEC_B_HH,OUT_W,OUT_B,
@@ -125,14 +125,14 @@ int rows,cols;
 }TensorSpec;
 
 /*:53*//*83:*/
-#line 1820 "attention.w"
+#line 1821 "attention.w"
 
 typedef struct{
 float r,z,n,ghn;
 }GruCache;
 
 /*:83*//*137:*/
-#line 2754 "attention.w"
+#line 2755 "attention.w"
 
 typedef struct{
 int weight;
@@ -144,7 +144,7 @@ int B,C,OC;
 #define N_ENC_DEFERRED (N_DEFERRED - N_DEC_DEFERRED) 
 
 /*:137*//*146:*/
-#line 2943 "attention.w"
+#line 2944 "attention.w"
 
 typedef struct{
 float b1,a1,b2,a2;
@@ -153,16 +153,58 @@ float inv_bc2;
 float eps;
 }AdamConstants;
 
-/*:146*//*189:*/
-#line 3759 "attention.w"
+/*:146*//*174:*/
+#line 3520 "attention.w"
+
+typedef struct Decoder{
+int V,S,state_floats;
+int sos,eos,unk;
+void(*encode)(struct Decoder*d,const int*const*src,const int*len,int n_sent,
+float*init_state);
+void(*step)(struct Decoder*d,int n,const int*sent,const int*prev,
+const float*state,float*logp,float*new_state,float*attn);
+void(*release)(struct Decoder*d);
+}Decoder;
+
+/*:174*//*182:*/
+#line 3666 "attention.w"
+
+typedef struct{
+int len;
+int ended;
+double logprob,score;
+int*word;
+float*attn;
+}Hypothesis;
+typedef struct{
+int beam,max_length,n_best;
+int penalty;
+double alpha;
+}BeamOptions;
+enum{LP_NONE,LP_AVG,LP_WU};
+
+/*:182*//*202:*/
+#line 4018 "attention.w"
+
+typedef struct{
+long match[4],total[4];
+long hyp_len,ref_len;
+long sentences;
+}BleuStats;
+typedef struct{
+double bleu,p[4],bp,ratio;
+}BleuScore;
+
+/*:202*//*231:*/
+#line 4526 "attention.w"
 
 typedef struct{
 int B,S,T;
 int tokens;
 }Batch;
 
-/*:189*//*190:*/
-#line 3784 "attention.w"
+/*:231*//*232:*/
+#line 4551 "attention.w"
 
 typedef struct Backend Backend;
 struct Backend{
@@ -175,8 +217,8 @@ void(*copy)(void*dst,const void*src,size_t bytes);
 void(*zero)(void*p,size_t bytes);
 void(*gemm)(int ta,int tb,int M,int N,int K,float alpha,const float*A,
 int lda,const float*B,int ldb,float beta,float*C,int ldc);
-/*191:*/
-#line 3811 "attention.w"
+/*233:*/
+#line 4578 "attention.w"
 
 void(*embed)(float*out,const float*table,const int*ids,int n,int H,
 float p,uint64_t seed);
@@ -191,8 +233,8 @@ void(*gru_backward)(float*dgi,float*dgh,float*dh_prev,const float*dh_new,
 const float*dout,const float*h,const GruCache*cache,const int*len,int s,
 int B,int H);
 
-/*:191*//*192:*/
-#line 3826 "attention.w"
+/*:233*//*234:*/
+#line 4593 "attention.w"
 
 void(*additive_scores)(float*e,float*a,const float*wq,const float*uk,
 const float*va,int B,int S,int H);
@@ -208,8 +250,8 @@ void(*context)(float*c,const float*w,const float*v,int B,int S,int H,int heads);
 void(*context_backward)(float*dw,float*dv,const float*dc,const float*w,
 const float*v,int B,int S,int H,int heads);
 
-/*:192*//*193:*/
-#line 3842 "attention.w"
+/*:234*//*235:*/
+#line 4609 "attention.w"
 
 void(*tanh_forward)(float*y,const float*x,int n);
 void(*tanh_backward)(float*dx,const float*dy,const float*y,int n);
@@ -220,13 +262,13 @@ void(*sum)(float*acc,const float*x,int n);
 void(*add)(float*y,const float*x,int n);
 void(*adam)(float*p,const float*g,float*m,float*v,size_t n,AdamConstants k);
 
-/*:193*/
-#line 3796 "attention.w"
+/*:235*/
+#line 4563 "attention.w"
 
 };
 
-/*:190*//*226:*/
-#line 4439 "attention.w"
+/*:232*//*268:*/
+#line 5228 "attention.w"
 
 enum{P_ENC_EMB,P_ENC_W_IH,P_ENC_W_HH,P_ENC_B_IH,P_ENC_B_HH,P_DEC_EMB,
 P_WA_W,P_WA_B,P_UA_W,P_UA_B,P_VA_W,P_VA_B,P_LIN_IN,P_LIN_OUT,
@@ -234,8 +276,8 @@ P_INPROJ_W,P_INPROJ_B,P_OUTPROJ_W,P_OUTPROJ_B,
 P_DEC_W_IH,P_DEC_W_HH,P_DEC_B_IH,P_DEC_B_HH,P_COMBINE,P_OUT_W,P_OUT_B,
 NP_TENSORS};
 
-/*:226*//*229:*/
-#line 4487 "attention.w"
+/*:268*//*271:*/
+#line 5276 "attention.w"
 
 typedef struct{
 int*src,*tgt,*dec_in,*src_len,*tgt_len,*ids,*rows;
@@ -247,8 +289,8 @@ float*d_out,*d_dec_gi,*d_dec_gh,*d_s,*d_s2,*d_pre,*d_ctx,*d_w,*d_e,*d_q;
 float*d_keys,*d_uk,*d_kp,*d_vp,*d_mh,*d_enc_gi,*d_enc_gh,*d_emb;
 }BActs;
 
-/*:229*//*230:*/
-#line 4500 "attention.w"
+/*:271*//*272:*/
+#line 5289 "attention.w"
 
 typedef struct{
 int kind,heads;
@@ -265,8 +307,8 @@ int B_cap;
 BActs a;
 }BModel;
 
-/*:230*//*273:*/
-#line 5274 "attention.w"
+/*:272*//*315:*/
+#line 6063 "attention.w"
 
 typedef struct{
 int kind,heads;
@@ -278,8 +320,8 @@ const float*data;
 size_t n_params;
 }CkptView;
 
-/*:273*//*302:*/
-#line 5862 "attention.w"
+/*:315*//*344:*/
+#line 6651 "attention.w"
 
 #define COLORMAP_MAX_POINTS 9
 typedef struct{
@@ -289,8 +331,8 @@ double x[3][COLORMAP_MAX_POINTS];
 double v[3][COLORMAP_MAX_POINTS];
 }Colormap;
 
-/*:302*//*310:*/
-#line 5965 "attention.w"
+/*:344*//*352:*/
+#line 6754 "attention.w"
 
 enum{HEATMAP_MATPLOTLIB,HEATMAP_SEABORN};
 typedef struct{
@@ -304,8 +346,8 @@ int style;
 double vmin,vmax;
 }Heatmap;
 
-/*:310*//*311:*/
-#line 5982 "attention.w"
+/*:352*//*353:*/
+#line 6771 "attention.w"
 
 typedef struct{
 double x,y,w,h;
@@ -320,14 +362,14 @@ int width,height,stride;
 unsigned char*data;
 }FigImage;
 
-/*:311*//*342:*/
-#line 6605 "attention.w"
+/*:353*//*384:*/
+#line 7394 "attention.w"
 
 enum{FIGURE_PNG,FIGURE_PDF,FIGURE_SVG};
 #define FIGURE_PNG_SCALE 2.0
 
-/*:342*//*356:*/
-#line 6865 "attention.w"
+/*:384*//*398:*/
+#line 7654 "attention.w"
 
 typedef struct{
 int n;
@@ -335,14 +377,14 @@ const double*x,*y;
 const char*title,*xlabel,*ylabel;
 }Curve;
 
-/*:356*/
-#line 465 "attention.w"
+/*:398*/
+#line 466 "attention.w"
 
 /*58:*/
-#line 1290 "attention.w"
+#line 1291 "attention.w"
 
 /*94:*/
-#line 1945 "attention.w"
+#line 1946 "attention.w"
 
 typedef struct{
 float*eh,*scores,*w,*ec,*pre,*o,*gi,*gh,*h;
@@ -357,7 +399,7 @@ GruCache*enc_cache;
 float*enc_h;
 float*enc_out;
 /*102:*/
-#line 2092 "attention.w"
+#line 2093 "attention.w"
 
 float*dec_eh,*dec_scores,*dec_w,*dec_ec,*dec_pre,*dec_o,*dec_gi,*dec_gh;
 GruCache*dec_cache;
@@ -365,10 +407,10 @@ float*dec_h;
 float*logits,*logp;
 
 /*:102*/
-#line 1958 "attention.w"
+#line 1959 "attention.w"
 
 /*134:*/
-#line 2699 "attention.w"
+#line 2700 "attention.w"
 
 float*d_logits;
 float*d_hout;
@@ -384,12 +426,12 @@ float*d_enc_h,*d_enc_hprev;
 float*d_rows,*d_enc_rows;
 
 /*:134*/
-#line 1959 "attention.w"
+#line 1960 "attention.w"
 
 }Activations;
 
 /*:94*/
-#line 1291 "attention.w"
+#line 1292 "attention.w"
 
 typedef struct{
 Config cfg;
@@ -402,11 +444,23 @@ Activations act;
 struct Pipeline*pipeline;
 }Model;
 
-/*:58*/
-#line 466 "attention.w"
+/*:58*//*175:*/
+#line 3538 "attention.w"
+
+typedef struct{
+Decoder d;
+Model*m;
+float*enc_out;
+int cap;
+float*eh,*scores,*ec,*pre,*o,*gi,*gh,*logits;
+GruCache*cache;
+}SeedDecoder;
+
+/*:175*/
+#line 467 "attention.w"
 
 /*84:*/
-#line 1827 "attention.w"
+#line 1828 "attention.w"
 
 KIT_HD static inline float sigmoidf_(float a)
 {
@@ -417,7 +471,7 @@ KIT_HD static inline float gru_unit_forward(float gir,float giz,float gin,
 float ghr,float ghz,float ghn,float h,GruCache*c)
 {
 /*85:*/
-#line 1840 "attention.w"
+#line 1841 "attention.w"
 
 c->r= sigmoidf_(gir+ghr);
 c->z= sigmoidf_(giz+ghz);
@@ -426,18 +480,18 @@ c->n= tanhf(gin+c->r*ghn);
 return(1.0f-c->z)*c->n+c->z*h;
 
 /*:85*/
-#line 1836 "attention.w"
+#line 1837 "attention.w"
 
 }
 
 /*:84*//*125:*/
-#line 2494 "attention.w"
+#line 2495 "attention.w"
 
 KIT_HD static inline void gru_unit_backward(float dh_new,float h,const GruCache*c,
 float*dgir,float*dgiz,float*dgin,float*dghn,float*dh)
 {
 /*126:*/
-#line 2502 "attention.w"
+#line 2503 "attention.w"
 
 float dn= dh_new*(1.0f-c->z);
 float dz= dh_new*(h-c->n);
@@ -450,12 +504,12 @@ float dr= dan*c->ghn;
 *dh+= dh_new*c->z;
 
 /*:126*/
-#line 2498 "attention.w"
+#line 2499 "attention.w"
 
 }
 
-/*:125*//*194:*/
-#line 3865 "attention.w"
+/*:125*//*236:*/
+#line 4632 "attention.w"
 
 KIT_HD static inline float dropout_scale(uint64_t seed,uint64_t i,float p)
 {
@@ -475,8 +529,8 @@ size_t i= (size_t)r*H+j;
 out[i]= table[(size_t)ids[r]*H+j]*dropout_scale(seed,(uint64_t)i,p);
 }
 
-/*:194*//*195:*/
-#line 3888 "attention.w"
+/*:236*//*237:*/
+#line 4655 "attention.w"
 
 KIT_HD static inline void kb_embed_backward(int j,float*dtable,const float*dout,
 const int*ids,int n,int H,float p,uint64_t seed)
@@ -487,16 +541,16 @@ dtable[(size_t)ids[r]*H+j]+= dout[i]*dropout_scale(seed,i,p);
 }
 }
 
-/*:195*//*196:*/
-#line 3901 "attention.w"
+/*:237*//*238:*/
+#line 4668 "attention.w"
 
 KIT_HD static inline void kb_add_bias(int r,int j,float*y,const float*b,int m)
 {
 y[(size_t)r*m+j]+= b[j];
 }
 
-/*:196*//*197:*/
-#line 3909 "attention.w"
+/*:238*//*239:*/
+#line 4676 "attention.w"
 
 KIT_HD static inline void kb_gather_rows(int r,int j,float*dst,const float*src,
 const int*rows,int m)
@@ -510,8 +564,8 @@ const int*rows,int m)
 dst[(size_t)rows[r]*m+j]= src[(size_t)r*m+j];
 }
 
-/*:197*//*198:*/
-#line 3927 "attention.w"
+/*:239*//*240:*/
+#line 4694 "attention.w"
 
 KIT_HD static inline void kb_gru_forward(int b,int j,float*h_new,GruCache*cache,
 const float*gi,const float*gh,const float*h,float*out,const int*len,
@@ -529,8 +583,8 @@ y[2*H+j],h[i],&cache[i]);
 if(out)out[i]= h_new[i];
 }
 
-/*:198*//*199:*/
-#line 3948 "attention.w"
+/*:240*//*241:*/
+#line 4715 "attention.w"
 
 KIT_HD static inline void kb_gru_backward(int b,int j,float*dgi,float*dgh,
 float*dh_prev,const float*dh_new,const float*dout,const float*h,
@@ -550,8 +604,8 @@ y[H+j]= x[H+j];
 dh_prev[i]= dh;
 }
 
-/*:199*//*200:*/
-#line 3974 "attention.w"
+/*:241*//*242:*/
+#line 4741 "attention.w"
 
 KIT_HD static inline void kb_additive_score(int i,float*e,float*KIT_RESTRICT a,
 const float*KIT_RESTRICT wq,const float*KIT_RESTRICT uk,const float*va,int B,int S,
@@ -565,8 +619,8 @@ for(int j= 0;j<H;j++)sum+= va[j]*ai[j];
 e[i]= sum;
 }
 
-/*:200*//*201:*/
-#line 3992 "attention.w"
+/*:242*//*243:*/
+#line 4759 "attention.w"
 
 KIT_HD static inline void kb_additive_pre(int r,int j,float*a,const float*de,
 const float*va,int H)
@@ -590,8 +644,8 @@ int s= r/B,b= r%B;
 duk[(size_t)r*H+j]+= dpre[((size_t)b*S+s)*H+j];
 }
 
-/*:201*//*202:*/
-#line 4019 "attention.w"
+/*:243*//*244:*/
+#line 4786 "attention.w"
 
 KIT_HD static inline void kb_dot_score(int i,float*e,const float*q,const float*k,
 int B,int S,int H,int heads,float scale)
@@ -603,8 +657,8 @@ for(int j= 0;j<d;j++)sum+= x[j]*y[j];
 e[i]= scale*sum;
 }
 
-/*:202*//*203:*/
-#line 4032 "attention.w"
+/*:244*//*245:*/
+#line 4799 "attention.w"
 
 KIT_HD static inline void kb_dot_dq(int b,int c,float*dq,const float*de,
 const float*k,int B,int S,int H,int heads,float scale)
@@ -622,8 +676,8 @@ int s= r/B,b= r%B,h= c/(H/heads);
 dk[(size_t)r*H+c]+= scale*de[((size_t)b*heads+h)*S+s]*q[(size_t)b*H+c];
 }
 
-/*:203*//*204:*/
-#line 4052 "attention.w"
+/*:245*//*246:*/
+#line 4819 "attention.w"
 
 KIT_HD static inline void kb_masked_softmax(int r,float*w,const float*e,
 const int*len,int heads,int S)
@@ -636,8 +690,8 @@ for(int s= 0;s<n;s++)sum+= (y[s]= expf(x[s]-mx));
 for(int s= 0;s<S;s++)y[s]= s<n?y[s]/sum:0.0f;
 }
 
-/*:204*//*205:*/
-#line 4067 "attention.w"
+/*:246*//*247:*/
+#line 4834 "attention.w"
 
 KIT_HD static inline void kb_softmax_backward(int r,float*de,const float*dw,
 const float*w,int S)
@@ -648,8 +702,8 @@ for(int s= 0;s<S;s++)avg+= y[s]*x[s];
 for(int s= 0;s<S;s++)de[(size_t)r*S+s]= y[s]*(x[s]-avg);
 }
 
-/*:205*//*207:*/
-#line 4100 "attention.w"
+/*:247*//*249:*/
+#line 4867 "attention.w"
 
 KIT_HD static inline void kb_context(int b,int col,float*c,const float*w,
 const float*v,int B,int S,int H,int heads)
@@ -677,8 +731,8 @@ int s= r/B,b= r%B,h= c/(H/heads);
 dv[(size_t)r*H+c]+= w[((size_t)b*heads+h)*S+s]*dc[(size_t)b*H+c];
 }
 
-/*:207*//*208:*/
-#line 4133 "attention.w"
+/*:249*//*250:*/
+#line 4900 "attention.w"
 
 KIT_HD static inline void kb_nll(int r,float*logits,float*row_loss,const int*tgt,
 int V,float scale)
@@ -695,8 +749,8 @@ for(int j= 0;j<V;j++)x[j]*= k;
 x[y]-= scale;
 }
 
-/*:208*//*209:*/
-#line 4151 "attention.w"
+/*:250*//*251:*/
+#line 4918 "attention.w"
 
 KIT_HD static inline void kb_log_softmax(int r,float*x,int V)
 {
@@ -715,8 +769,8 @@ for(int j= 1;j<V;j++)if(y[j]> y[best])best= j;
 out[r]= best;
 }
 
-/*:209*//*210:*/
-#line 4172 "attention.w"
+/*:251*//*252:*/
+#line 4939 "attention.w"
 
 KIT_HD static inline void kb_tanh(int i,float*y,const float*x)
 {
@@ -728,8 +782,8 @@ KIT_HD static inline void kb_tanh_backward(int i,float*dx,const float*dy,const f
 dx[i]= dy[i]*(1.0f-y[i]*y[i]);
 }
 
-/*:210*//*211:*/
-#line 4185 "attention.w"
+/*:252*//*253:*/
+#line 4952 "attention.w"
 
 KIT_HD static inline void kb_adam(size_t i,float*p,const float*g,float*m,float*v,
 AdamConstants c)
@@ -752,11 +806,11 @@ for(int i= 0;i<n;i++)s+= x[i];
 acc[0]+= s;
 }
 
-/*:211*/
-#line 467 "attention.w"
+/*:253*/
+#line 468 "attention.w"
 
 /*13:*/
-#line 596 "attention.w"
+#line 597 "attention.w"
 
 int kit_fail(const char*fmt,...)__attribute__((format(printf,1,2)));
 const char*kit_error(void);
@@ -765,7 +819,7 @@ void*xrealloc(void*p,size_t size);
 char*xstrdup(const char*s);
 
 /*:13*//*25:*/
-#line 764 "attention.w"
+#line 765 "attention.w"
 
 void vocab_init(Vocab*v);
 void vocab_free(Vocab*v);
@@ -774,55 +828,55 @@ int vocab_add(Vocab*v,const char*w);
 void vocab_add_sentence(Vocab*v,const char*s);
 
 /*:25*//*28:*/
-#line 812 "attention.w"
+#line 813 "attention.w"
 
 int tokenize(const Vocab*v,const char*s,int*ids,int max,
 const char*where,const char*language);
 
 /*:28*//*34:*/
-#line 889 "attention.w"
+#line 890 "attention.w"
 
 void pairs_seed(PairList*pl);
 void pairs_free(PairList*pl);
 void pairs_vocabularies(const PairList*pl,Vocab*vin,Vocab*vout);
 
 /*:34*//*40:*/
-#line 990 "attention.w"
+#line 991 "attention.w"
 
 char*normalize_sentence(const char*s,size_t len,size_t*bad);
 
 /*:40*//*47:*/
-#line 1122 "attention.w"
+#line 1123 "attention.w"
 
 int pairs_read(PairList*pl,const char*path,int filter,int max_length);
 
 /*:47*//*51:*/
-#line 1178 "attention.w"
+#line 1179 "attention.w"
 
 int make_examples(const PairList*pl,const Vocab*vin,const Vocab*vout,
 int max_length,int append_eos,Example**out);
 
 /*:51*//*57:*/
-#line 1282 "attention.w"
+#line 1283 "attention.w"
 
 void tensor_specs(const Config*c,TensorSpec s[N_TENSORS]);
 size_t spec_numel(const TensorSpec*s);
 size_t tensors_point(Tensors*t,float*mem,const Config*c);
 
 /*:57*//*62:*/
-#line 1372 "attention.w"
+#line 1373 "attention.w"
 
 void model_alloc(Model*m,const Config*c,Vocab*vin,Vocab*vout);
 void model_free(Model*m);
 
 /*:62*//*66:*/
-#line 1429 "attention.w"
+#line 1430 "attention.w"
 
 void model_init_random(Model*m,uint64_t seed);
 double random_normal(unsigned short xs[3]);
 
 /*:66*//*81:*/
-#line 1703 "attention.w"
+#line 1704 "attention.w"
 
 void embedding_forward(float*out,const float*table,const int*ids,int B,int H);
 void linear_forward(float*out,const float*inp,const float*weight,
@@ -833,43 +887,43 @@ void log_softmax_forward(float*out,const float*inp,int B,int n);
 float nll_forward(const float*logp,const int*target,int B,int V);
 
 /*:81*//*89:*/
-#line 1879 "attention.w"
+#line 1880 "attention.w"
 
 void gru_cell_forward(float*h_new,GruCache*cache,const float*gi,
 const float*gh,const float*h,int B,int H);
 
 /*:89*//*93:*/
-#line 1926 "attention.w"
+#line 1927 "attention.w"
 
 void attention_forward(float*w,float*ctx,const float*scores,
 const float*enc_out,int B,int L,int H);
 
 /*:93*//*98:*/
-#line 2006 "attention.w"
+#line 2007 "attention.w"
 
 void activations_alloc(Activations*a,const Config*c);
 void activations_free(Activations*a);
 
 /*:98*//*100:*/
-#line 2035 "attention.w"
+#line 2036 "attention.w"
 
 void encoder_forward(Model*m,const int*src,int T);
 
 /*:100*//*107:*/
-#line 2150 "attention.w"
+#line 2151 "attention.w"
 
 DecoderStep decoder_step(const Activations*a,const Config*c,int t);
 void decoder_step_forward(const Model*m,int token,const float*h_prev,
 const float*enc_out,const DecoderStep*s);
 
 /*:107*//*109:*/
-#line 2199 "attention.w"
+#line 2200 "attention.w"
 
 float seq2seq_forward(Model*m,const Example*ex);
 float decoder_forward(Model*m,const Example*ex);
 
 /*:109*//*124:*/
-#line 2457 "attention.w"
+#line 2458 "attention.w"
 
 void nll_backward(float*dlogits,const float*logp,const int*target,int B,int V);
 void linear_backward(float*dinp,float*dweight,float*dbias,
@@ -880,19 +934,19 @@ const float*x,int B,int C,int rows,int add);
 void embedding_backward(float*dtable,const float*dout,const int*ids,int B,int H);
 
 /*:124*//*129:*/
-#line 2537 "attention.w"
+#line 2538 "attention.w"
 
 void gru_cell_backward(float*dgi,float*dgh,float*dh,const float*dh_new,
 const float*h,const GruCache*cache,int B,int H);
 
 /*:129*//*133:*/
-#line 2590 "attention.w"
+#line 2591 "attention.w"
 
 void attention_backward(float*dscores,float*denc_out,const float*dctx,
 const float*w,const float*enc_out,int B,int L,int H);
 
 /*:133*//*141:*/
-#line 2819 "attention.w"
+#line 2820 "attention.w"
 
 void seq2seq_backward_deferred(Model*m,const Example*ex,Deferred d[N_DEFERRED]);
 void decoder_backward(Model*m,const Example*ex,Deferred d[N_DEC_DEFERRED]);
@@ -900,14 +954,14 @@ void encoder_backward(Model*m,const Example*ex,Deferred d[N_ENC_DEFERRED]);
 void seq2seq_backward(Model*m,const Example*ex);
 
 /*:141*//*167:*/
-#line 3400 "attention.w"
+#line 3401 "attention.w"
 
 int train_pairs(Model*m,const Example*ex,int n,long epochs,double lr,int threads,
 float*loss);
 void pipeline_stop(struct Pipeline*p);
 
 /*:167*//*168:*/
-#line 3405 "attention.w"
+#line 3406 "attention.w"
 
 AdamConstants adam_constants(double lr,double beta1,double beta2,double eps,long t);
 void adam_apply(float*p,const float*g,float*m,float*v,size_t n,
@@ -924,102 +978,144 @@ int argmax(const float*x,int n);
 int greedy_decode(Model*m,const int*src,int T,int*out,float*attn);
 
 /*:172*//*181:*/
-#line 3600 "attention.w"
+#line 3640 "attention.w"
+
+Decoder*model_decoder(Model*m);
+
+/*:181*//*184:*/
+#line 3701 "attention.w"
+
+double length_penalty(const BeamOptions*o,int steps);
+
+/*:184*//*198:*/
+#line 3934 "attention.w"
+
+void beam_search(Decoder*d,int n_sent,const float*init,const BeamOptions*o,
+Hypothesis*out,int*found);
+void hypotheses_free(Hypothesis*h,int n);
+
+/*:198*//*200:*/
+#line 3965 "attention.w"
+
+char*hypothesis_words(const Decoder*d,const Vocab*vout,const Hypothesis*y,
+char*const*src_words,int src_len,int replace_unk);
+
+/*:200*//*210:*/
+#line 4147 "attention.w"
+
+int ngram_count(const int*s,int len,const int*g,int n);
+void ngram_matches(const int*hyp,int h,const int*const*refs,const int*ref_len,
+int n_refs,int n,long*match,long*total);
+void bleu_add(BleuStats*b,const int*hyp,int h,const int*const*refs,
+const int*ref_len,int n_refs);
+BleuScore bleu_score(const BleuStats*b);
+void bleu_format(const BleuStats*b,char*buf,size_t size);
+int words_intern(Vocab*v,const char*s,int**ids);
+
+/*:210*//*214:*/
+#line 4233 "attention.w"
+
+int*pairs_group_sources(const PairList*pl,int*n_groups);
+int pairs_split(const PairList*pl,double test,double valid,uint64_t seed,int*part,
+int counts[3][2]);
+
+/*:214*//*223:*/
+#line 4367 "attention.w"
 
 extern const char*const kind_names[N_KINDS];
 int kind_from_name(const char*s);
 
-/*:181*//*188:*/
-#line 3732 "attention.w"
+/*:223*//*230:*/
+#line 4499 "attention.w"
 
 void pairs_vocabularies_unk(const PairList*pl,int min_count,Vocab*vin,Vocab*vout);
 int tokenize_unk(const Vocab*v,const char*s,int*ids,int max,int*unknown);
 int make_examples_unk(const PairList*pl,const Vocab*vin,const Vocab*vout,
 int max_length,Example**out);
 
-/*:188*//*225:*/
-#line 4426 "attention.w"
+/*:230*//*267:*/
+#line 5215 "attention.w"
 
 extern const Backend cpu_backend;
 void cpu_set_threads(int n);
 
-/*:225*//*237:*/
-#line 4614 "attention.w"
+/*:267*//*279:*/
+#line 5403 "attention.w"
 
 void batched_specs(int kind,const Config*c,TensorSpec s[NP_TENSORS]);
 void bmodel_alloc(BModel*bm,const Backend*be,int kind,int heads,const Config*c,
 Vocab*vin,Vocab*vout,int B_cap);
 void bmodel_free(BModel*bm);
 
-/*:237*//*239:*/
-#line 4651 "attention.w"
+/*:279*//*281:*/
+#line 5440 "attention.w"
 
 void bmodel_init_random(BModel*bm,uint64_t seed);
 
-/*:239*//*242:*/
-#line 4699 "attention.w"
+/*:281*//*284:*/
+#line 5488 "attention.w"
 
 void batch_upload(BModel*bm,const Example*ex,const int*idx,int n,Batch*bt);
 
-/*:242*//*253:*/
-#line 4885 "attention.w"
+/*:284*//*295:*/
+#line 5674 "attention.w"
 
 void bmodel_forward(BModel*bm,const Batch*bt,float p);
 double bmodel_take_loss(BModel*bm);
 
-/*:253*//*264:*/
-#line 5114 "attention.w"
+/*:295*//*306:*/
+#line 5903 "attention.w"
 
 void bmodel_backward(BModel*bm,const Batch*bt);
 void bmodel_train_batch(BModel*bm,const Batch*bt,double lr);
 
-/*:264*//*269:*/
-#line 5197 "attention.w"
+/*:306*//*311:*/
+#line 5986 "attention.w"
 
 void bmodel_greedy(BModel*bm,const Example*ex,int n,int*out,int*out_len,
 float*attn);
 
-/*:269*//*281:*/
-#line 5410 "attention.w"
+/*:311*//*323:*/
+#line 6199 "attention.w"
 
 int checkpoint_save(const Model*m,const char*path);
 int bcheckpoint_save(const BModel*bm,const char*path);
 int checkpoint_load(Model*m,const char*path);
 int checkpoint_load_any(const char*path,Model*m,BModel*bm,const Backend*be,int B_cap);
 
-/*:281*//*309:*/
-#line 5950 "attention.w"
+/*:323*//*351:*/
+#line 6739 "attention.w"
 
 extern const Colormap colormap_bone,colormap_ylorrd;
 void colormap_color(const Colormap*cm,double w,double rgb[3]);
 const Colormap*colormap_find(const char*name);
 
-/*:309*//*334:*/
-#line 6451 "attention.w"
+/*:351*//*376:*/
+#line 7240 "attention.w"
 
 int heatmap_layout(const Heatmap*h,HeatmapLayout*lay);
 
-/*:334*//*347:*/
-#line 6682 "attention.w"
+/*:376*//*389:*/
+#line 7471 "attention.w"
 
 int figure_format(const char*path);
 int figure_check_path(const char*path);
 int write_file_atomic(const char*path,const void*data,size_t n);
 
-/*:347*//*355:*/
-#line 6842 "attention.w"
+/*:389*//*397:*/
+#line 7631 "attention.w"
 
 int heatmap_save(const Heatmap*h,const char*path);
 int heatmap_image(const Heatmap*h,double scale,FigImage*img,HeatmapLayout*lay);
 
-/*:355*//*370:*/
-#line 7126 "attention.w"
+/*:397*//*412:*/
+#line 7915 "attention.w"
 
 int curve_save(const Curve*c,const char*path);
 int curve_image(const Curve*c,double scale,FigImage*img);
 
-/*:370*/
-#line 468 "attention.w"
+/*:412*/
+#line 469 "attention.w"
 
 
 /*:4*/

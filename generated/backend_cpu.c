@@ -1,12 +1,12 @@
-/*212:*/
-#line 4217 "attention.w"
+/*254:*/
+#line 4984 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
 #include <string.h> 
 #include <cblas.h> 
-/*213:*/
-#line 4225 "attention.w"
+/*255:*/
+#line 4992 "attention.w"
 
 static void*cpu_alloc(size_t bytes)
 {
@@ -25,25 +25,30 @@ static void cpu_zero(void*p,size_t bytes)
 memset(p,0,bytes);
 }
 
-/*:213*//*214:*/
-#line 4244 "attention.w"
+/*:255*//*256:*/
+#line 5027 "attention.w"
 
+#define GEMM_K_BLOCK 256
 static void cpu_gemm(int ta,int tb,int M,int N,int K,float alpha,const float*A,
 int lda,const float*B,int ldb,float beta,float*C,int ldc)
 {
+for(int k0= 0;k0==0||k0<K;k0+= GEMM_K_BLOCK){
+int k= K-k0<GEMM_K_BLOCK?K-k0:GEMM_K_BLOCK;
+const float*a= ta?A+(size_t)k0*lda:A+k0,*b= tb?B+k0:B+(size_t)k0*ldb;
 #ifdef KIT_DOUBLE
 cblas_dgemm(CblasRowMajor,ta?CblasTrans:CblasNoTrans,tb?CblasTrans:CblasNoTrans,
-M,N,K,alpha,A,lda,B,ldb,beta,C,ldc);
+M,N,k,alpha,a,lda,b,ldb,k0?1.0:beta,C,ldc);
 #else
-#line 4252 "attention.w"
+#line 5039 "attention.w"
  cblas_sgemm(CblasRowMajor,ta?CblasTrans:CblasNoTrans,tb?CblasTrans:CblasNoTrans,
-M,N,K,alpha,A,lda,B,ldb,beta,C,ldc);
+M,N,k,alpha,a,lda,b,ldb,k0?1.0f:beta,C,ldc);
 #endif
-#line 4255 "attention.w"
+#line 5042 "attention.w"
+}
 }
 
-/*:214*//*215:*/
-#line 4259 "attention.w"
+/*:256*//*257:*/
+#line 5047 "attention.w"
 
 #define FOR(n) for (int i =  0; i < (n); i++)
 #define FOR2(n, m) for (int r =  0; r < (n); r++) for (int j =  0; j < (m); j++)
@@ -70,8 +75,8 @@ static void cpu_scatter_rows(float*dst,const float*src,const int*rows,int n,int 
 FOR2(n,m)kb_scatter_rows(r,j,dst,src,rows,m);
 }
 
-/*:215*//*216:*/
-#line 4289 "attention.w"
+/*:257*//*258:*/
+#line 5077 "attention.w"
 
 static void cpu_gru_forward(float*h_new,GruCache*cache,const float*gi,
 const float*gh,const float*h,float*out,const int*len,int s,int B,int H)
@@ -92,8 +97,8 @@ int B,int H)
 FOR2(B,H)kb_gru_backward(r,j,dgi,dgh,dh_prev,dh_new,dout,h,cache,len,s,H);
 }
 
-/*:216*//*217:*/
-#line 4310 "attention.w"
+/*:258*//*259:*/
+#line 5098 "attention.w"
 
 static void cpu_additive_scores(float*e,float*a,const float*wq,const float*uk,
 const float*va,int B,int S,int H)
@@ -111,8 +116,8 @@ FOR2(B,H)kb_additive_dwq(r,j,dwq,a,S,H);
 FOR2(S*B,H)kb_additive_duk(r,j,duk,a,B,S,H);
 }
 
-/*:217*//*218:*/
-#line 4328 "attention.w"
+/*:259*//*260:*/
+#line 5116 "attention.w"
 
 static void cpu_dot_scores(float*e,const float*q,const float*k,int B,int S,
 int H,int heads,float scale)
@@ -135,8 +140,8 @@ static void cpu_softmax_backward(float*de,const float*dw,const float*w,int rows,
 FOR(rows)kb_softmax_backward(i,de,dw,w,S);
 }
 
-/*:218*//*219:*/
-#line 4351 "attention.w"
+/*:260*//*261:*/
+#line 5139 "attention.w"
 
 static void cpu_context(float*c,const float*w,const float*v,int B,int S,int H,
 int heads)
@@ -150,8 +155,8 @@ FOR(B*heads*S)kb_context_dw(i,dw,dc,v,B,S,H,heads);
 FOR2(S*B,H)kb_context_dv(r,j,dv,dc,w,B,S,H,heads);
 }
 
-/*:219*//*220:*/
-#line 4365 "attention.w"
+/*:261*//*262:*/
+#line 5153 "attention.w"
 
 static void cpu_tanh_forward(float*y,const float*x,int n)
 {
@@ -162,8 +167,8 @@ static void cpu_tanh_backward(float*dx,const float*dy,const float*y,int n)
 FOR(n)kb_tanh_backward(i,dx,dy,y);
 }
 
-/*:220*//*221:*/
-#line 4376 "attention.w"
+/*:262*//*263:*/
+#line 5164 "attention.w"
 
 static void cpu_nll(float*logits,float*row_loss,const int*tgt,int n,int V,
 float scale)
@@ -179,8 +184,8 @@ static void cpu_argmax(int*out,const float*x,int n,int V)
 FOR(n)kb_argmax(i,out,x,V);
 }
 
-/*:221*//*222:*/
-#line 4393 "attention.w"
+/*:263*//*264:*/
+#line 5181 "attention.w"
 
 static void cpu_sum(float*acc,const float*x,int n)
 {
@@ -196,16 +201,16 @@ AdamConstants k)
 for(size_t i= 0;i<n;i++)kb_adam(i,p,g,m,v,k);
 }
 
-/*:222*//*223:*/
-#line 4411 "attention.w"
+/*:264*//*265:*/
+#line 5200 "attention.w"
 
 void cpu_set_threads(int n)
 {
 openblas_set_num_threads(n);
 }
 
-/*:223*//*224:*/
-#line 4418 "attention.w"
+/*:265*//*266:*/
+#line 5207 "attention.w"
 
 const Backend cpu_backend= {"cpu",cpu_alloc,cpu_release,cpu_copy,cpu_copy,
 cpu_copy,cpu_zero,cpu_gemm,cpu_embed,cpu_embed_backward,cpu_add_bias,
@@ -214,8 +219,8 @@ cpu_additive_backward,cpu_dot_scores,cpu_dot_backward,cpu_masked_softmax,
 cpu_softmax_backward,cpu_context,cpu_context_backward,cpu_tanh_forward,
 cpu_tanh_backward,cpu_nll,cpu_log_softmax,cpu_argmax,cpu_sum,cpu_add,cpu_adam};
 
-/*:224*/
-#line 4222 "attention.w"
+/*:266*/
+#line 4989 "attention.w"
 
 
-/*:212*/
+/*:254*/

@@ -1,12 +1,12 @@
-/*182:*/
-#line 3605 "attention.w"
+/*224:*/
+#line 4372 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
 #include <string.h> 
 #include <math.h> 
-/*231:*/
-#line 4517 "attention.w"
+/*273:*/
+#line 5306 "attention.w"
 
 #define PT(k) (bm->p + bm->off[k])
 #define GT(k) (bm->g + bm->off[k])
@@ -15,16 +15,16 @@ static void*dev(const BModel*bm,size_t n,size_t size)
 return bm->be->alloc(n*size);
 }
 
-/*:231*//*232:*/
-#line 4527 "attention.w"
+/*:273*//*274:*/
+#line 5316 "attention.w"
 
 static void bias_grad(const BModel*bm,float*db,const float*dy,int n,int m)
 {
 bm->be->gemm(0,0,1,m,n,1.0f,bm->a.ones,n,dy,m,1.0f,db,m);
 }
 
-/*:232*//*243:*/
-#line 4704 "attention.w"
+/*:274*//*285:*/
+#line 5493 "attention.w"
 
 static uint64_t mix64(uint64_t z)
 {
@@ -34,8 +34,8 @@ z= (z^(z>>27))*0x94d049bb133111ebULL;
 return z^(z>>31);
 }
 
-/*:243*//*244:*/
-#line 4718 "attention.w"
+/*:285*//*286:*/
+#line 5507 "attention.w"
 
 static void encoder_forward_b(BModel*bm,const Batch*bt,float p)
 {
@@ -56,8 +56,8 @@ s,B,H);
 }
 }
 
-/*:244*//*245:*/
-#line 4741 "attention.w"
+/*:286*//*287:*/
+#line 5530 "attention.w"
 
 static void attention_precompute(BModel*bm,int B,int S)
 {
@@ -76,8 +76,8 @@ be->add_bias(a->vp,b+2*H,S*B,H);
 }
 }
 
-/*:245*//*246:*/
-#line 4765 "attention.w"
+/*:287*//*288:*/
+#line 5554 "attention.w"
 
 static void decoder_step_b(BModel*bm,int B,int S,int t)
 {
@@ -88,8 +88,8 @@ size_t bh= (size_t)B*H,tb= (size_t)t*bh;
 float*s_prev= a->dec_h+tb,*s_new= s_prev+bh,*gi= a->dec_gi+(size_t)t*B*G;
 const float*x2= a->ht+tb;
 if(bm->kind==KIND_BAHDANAU){
-/*247:*/
-#line 4786 "attention.w"
+/*289:*/
+#line 5575 "attention.w"
 
 float*w= a->attw+(size_t)t*B*S;
 be->gemm(0,1,B,H,H,1.0f,s_prev,H,PT(P_WA_W),H,0.0f,a->wq,H);
@@ -99,8 +99,8 @@ PT(P_VA_W),B,S,H);
 be->masked_softmax(w,a->scores,a->src_len,B,1,S);
 be->context(a->ctx+tb,w,a->keys,B,S,H,1);
 
-/*:247*/
-#line 4775 "attention.w"
+/*:289*/
+#line 5564 "attention.w"
 
 x2= a->ctx+tb;
 }
@@ -108,16 +108,16 @@ be->gemm(0,1,B,G,H,1.0f,x2,H,PT(P_DEC_W_IH)+H,2*H,1.0f,gi,G);
 be->gemm(0,1,B,G,H,1.0f,s_prev,H,PT(P_DEC_W_HH),H,0.0f,a->gh,G);
 be->add_bias(a->gh,PT(P_DEC_B_HH),B,G);
 be->gru_forward(s_new,a->dec_cache+tb,gi,a->gh,s_prev,NULL,NULL,0,B,H);
-if(bm->kind!=KIND_BAHDANAU)/*248:*/
-#line 4799 "attention.w"
+if(bm->kind!=KIND_BAHDANAU)/*290:*/
+#line 5588 "attention.w"
 
 {
 int mh= bm->kind==KIND_MULTIHEAD,nh= bm->heads;
 const float*q= s_new,*K= mh?a->kp:a->keys;
 float*w= a->attw+(size_t)t*B*nh*S,*c= a->ctx+tb,*ht= a->ht+tb+bh;
 const float*Wc= PT(mh?P_COMBINE:P_LIN_OUT);
-if(bm->kind!=KIND_LUONG_DOT)/*249:*/
-#line 4819 "attention.w"
+if(bm->kind!=KIND_LUONG_DOT)/*291:*/
+#line 5608 "attention.w"
 
 {
 float*qt= a->q+tb;
@@ -126,8 +126,8 @@ if(mh)be->add_bias(qt,PT(P_INPROJ_B),B,H);
 q= qt;
 }
 
-/*:249*/
-#line 4805 "attention.w"
+/*:291*/
+#line 5594 "attention.w"
 
 be->dot_scores(a->scores,q,K,B,S,H,nh,mh?1.0f/sqrtf((float)(H/nh)):1.0f);
 be->masked_softmax(w,a->scores,a->src_len,B,nh,S);
@@ -141,13 +141,13 @@ be->gemm(0,1,B,H,H,1.0f,s_new,H,Wc+H,2*H,1.0f,ht,H);
 be->tanh_forward(ht,ht,B*H);
 }
 
-/*:248*/
-#line 4782 "attention.w"
+/*:290*/
+#line 5571 "attention.w"
 
 }
 
-/*:246*//*250:*/
-#line 4833 "attention.w"
+/*:288*//*292:*/
+#line 5622 "attention.w"
 
 static const float*decoder_output(const BModel*bm)
 {
@@ -168,8 +168,8 @@ attention_precompute(bm,B,S);
 for(int t= 0;t<T;t++)decoder_step_b(bm,B,S,t);
 }
 
-/*:250*//*262:*/
-#line 5076 "attention.w"
+/*:292*//*304:*/
+#line 5865 "attention.w"
 
 static void encoder_backward_b(BModel*bm,const Batch*bt)
 {
@@ -195,11 +195,11 @@ be->embed_backward(GT(P_ENC_EMB),a->d_emb,a->src,M,H,bm->step_p,
 mix64(bm->seed^(2*bm->step)));
 }
 
-/*:262*/
-#line 3610 "attention.w"
+/*:304*/
+#line 4377 "attention.w"
 
-/*183:*/
-#line 3614 "attention.w"
+/*225:*/
+#line 4381 "attention.w"
 
 const char*const kind_names[N_KINDS]= {"seed","bahdanau","luong-dot",
 "luong-general","multihead"};
@@ -210,8 +210,8 @@ for(int k= 0;k<N_KINDS;k++)if(strcmp(s,kind_names[k])==0)return k;
 return-1;
 }
 
-/*:183*//*227:*/
-#line 4447 "attention.w"
+/*:225*//*269:*/
+#line 5236 "attention.w"
 
 void batched_specs(int kind,const Config*c,TensorSpec s[NP_TENSORS])
 {
@@ -223,8 +223,8 @@ s[P_ENC_W_HH]= (TensorSpec){"encoder.gru.weight_hh_l0",3*H,H};
 s[P_ENC_B_IH]= (TensorSpec){"encoder.gru.bias_ih_l0",3*H,0};
 s[P_ENC_B_HH]= (TensorSpec){"encoder.gru.bias_hh_l0",3*H,0};
 s[P_DEC_EMB]= (TensorSpec){"decoder.embedding.weight",c->V_out,H};
-/*228:*/
-#line 4469 "attention.w"
+/*270:*/
+#line 5258 "attention.w"
 
 s[P_WA_W]= (TensorSpec){"decoder.attention.Wa.weight",bah?H:0,H};
 s[P_WA_B]= (TensorSpec){"decoder.attention.Wa.bias",bah?H:0,0};
@@ -240,8 +240,8 @@ s[P_INPROJ_B]= (TensorSpec){"decoder.attention.in_proj_bias",mh?3*H:0,0};
 s[P_OUTPROJ_W]= (TensorSpec){"decoder.attention.out_proj.weight",mh?H:0,H};
 s[P_OUTPROJ_B]= (TensorSpec){"decoder.attention.out_proj.bias",mh?H:0,0};
 
-/*:228*/
-#line 4458 "attention.w"
+/*:270*/
+#line 5247 "attention.w"
 
 s[P_DEC_W_IH]= (TensorSpec){"decoder.gru.weight_ih_l0",3*H,2*H};
 s[P_DEC_W_HH]= (TensorSpec){"decoder.gru.weight_hh_l0",3*H,H};
@@ -252,8 +252,8 @@ s[P_OUT_W]= (TensorSpec){"decoder.out.weight",c->V_out,H};
 s[P_OUT_B]= (TensorSpec){"decoder.out.bias",c->V_out,0};
 }
 
-/*:227*//*233:*/
-#line 4534 "attention.w"
+/*:269*//*275:*/
+#line 5323 "attention.w"
 
 void bmodel_alloc(BModel*bm,const Backend*be,int kind,int heads,const Config*c,
 Vocab*vin,Vocab*vout,int B_cap)
@@ -275,8 +275,8 @@ bm->p= dev(bm,bm->n_params,sizeof(float));
 bm->g= dev(bm,bm->n_params,sizeof(float));
 bm->m= dev(bm,bm->n_params,sizeof(float));
 bm->v= dev(bm,bm->n_params,sizeof(float));
-/*234:*/
-#line 4559 "attention.w"
+/*276:*/
+#line 5348 "attention.w"
 
 BActs*a= &bm->a;
 size_t B= (size_t)B_cap,L= (size_t)c->L,H= (size_t)c->H,N= L*B,V= (size_t)c->V_out;
@@ -296,8 +296,8 @@ for(size_t k= 0;k<sizeof n3h/sizeof n3h[0];k++)*n3h[k]= dev(bm,N*3*H,sizeof(floa
 a->enc_h= dev(bm,N*H+B*H,sizeof(float));
 a->dec_h= dev(bm,N*H+B*H,sizeof(float));
 a->ht= dev(bm,N*H+B*H,sizeof(float));
-/*235:*/
-#line 4581 "attention.w"
+/*277:*/
+#line 5370 "attention.w"
 
 float**bh[]= {&a->wq,&a->d_s,&a->d_s2,&a->d_mh};
 for(size_t k= 0;k<sizeof bh/sizeof bh[0];k++)*bh[k]= dev(bm,B*H,sizeof(float));
@@ -316,17 +316,17 @@ for(size_t i= 0;i<N;i++)one[i]= 1.0f;
 be->upload(a->ones,one,N*sizeof(float));
 free(one);
 
-/*:235*/
-#line 4578 "attention.w"
+/*:277*/
+#line 5367 "attention.w"
 
 
-/*:234*/
-#line 4555 "attention.w"
+/*:276*/
+#line 5344 "attention.w"
 
 }
 
-/*:233*//*236:*/
-#line 4601 "attention.w"
+/*:275*//*278:*/
+#line 5390 "attention.w"
 
 void bmodel_free(BModel*bm)
 {
@@ -340,8 +340,8 @@ vocab_free(&bm->vout);
 memset(bm,0,sizeof*bm);
 }
 
-/*:236*//*238:*/
-#line 4628 "attention.w"
+/*:278*//*280:*/
+#line 5417 "attention.w"
 
 void bmodel_init_random(BModel*bm,uint64_t seed)
 {
@@ -365,8 +365,8 @@ bm->adam_t= 0;
 bm->seed= seed;
 }
 
-/*:238*//*240:*/
-#line 4658 "attention.w"
+/*:280*//*282:*/
+#line 5447 "attention.w"
 
 void batch_upload(BModel*bm,const Example*ex,const int*idx,int n,Batch*bt)
 {
@@ -380,8 +380,8 @@ tokens+= e->tgt_len;
 int*h= xcalloc((size_t)(4*(S> T?S:T)*n+2*n),sizeof(int));
 int*src= h,*tgt= src+S*n,*din= tgt+T*n,*sl= din+T*n,*tl= sl+n;
 int*rows= tl+n,k= 0;
-/*241:*/
-#line 4684 "attention.w"
+/*283:*/
+#line 5473 "attention.w"
 
 for(int b= 0;b<n;b++){
 const Example*e= &ex[idx?idx[b]:b];
@@ -397,8 +397,8 @@ const Example*e= &ex[idx?idx[b]:b];
 if(t<e->tgt_len)rows[k]= t*n+b,tgt[k++]= e->tgt[t];
 }
 
-/*:241*/
-#line 4671 "attention.w"
+/*:283*/
+#line 5460 "attention.w"
 
 const Backend*be= bm->be;
 be->upload(bm->a.src,src,(size_t)(S*n)*sizeof(int));
@@ -411,8 +411,8 @@ free(h);
 *bt= (Batch){n,S,T,tokens};
 }
 
-/*:240*//*251:*/
-#line 4858 "attention.w"
+/*:282*//*293:*/
+#line 5647 "attention.w"
 
 void bmodel_forward(BModel*bm,const Batch*bt,float p)
 {
@@ -430,8 +430,8 @@ be->nll(a->logits,a->row_loss,a->tgt,n,V,1.0f/(float)n);
 be->sum(a->loss_acc,a->row_loss,n);
 }
 
-/*:251*//*252:*/
-#line 4876 "attention.w"
+/*:293*//*294:*/
+#line 5665 "attention.w"
 
 double bmodel_take_loss(BModel*bm)
 {
@@ -441,8 +441,8 @@ bm->be->zero(bm->a.loss_acc,sizeof(float));
 return s;
 }
 
-/*:252*//*254:*/
-#line 4905 "attention.w"
+/*:294*//*296:*/
+#line 5694 "attention.w"
 
 void bmodel_backward(BModel*bm,const Batch*bt)
 {
@@ -456,8 +456,8 @@ be->zero(a->d_out,(size_t)T*bh*sizeof(float));
 be->scatter_rows(a->d_out,a->d_emb,a->rows,n,H);
 be->gemm(1,0,V,H,n,1.0f,a->logits,V,a->o_real,H,1.0f,GT(P_OUT_W),H);
 bias_grad(bm,GT(P_OUT_B),a->logits,n,V);
-/*255:*/
-#line 4933 "attention.w"
+/*297:*/
+#line 5722 "attention.w"
 
 be->zero(a->d_s,bh*sizeof(float));
 be->zero(a->d_keys,(size_t)S*bh*sizeof(float));
@@ -465,12 +465,12 @@ be->zero(a->d_uk,(size_t)S*bh*sizeof(float));
 be->zero(a->d_kp,(size_t)S*bh*sizeof(float));
 be->zero(a->d_vp,(size_t)S*bh*sizeof(float));
 
-/*:255*/
-#line 4918 "attention.w"
+/*:297*/
+#line 5707 "attention.w"
 
 for(int t= T-1;t>=0;t--){
-if(bm->kind==KIND_BAHDANAU)/*256:*/
-#line 4947 "attention.w"
+if(bm->kind==KIND_BAHDANAU)/*298:*/
+#line 5736 "attention.w"
 
 {
 size_t tb= (size_t)t*bh,G= 3*(size_t)H;
@@ -487,11 +487,11 @@ PT(P_VA_W),B,S,H);
 be->gemm(0,0,B,H,H,1.0f,dq,H,PT(P_WA_W),H,1.0f,a->d_s2,H);
 }
 
-/*:256*/
-#line 4920 "attention.w"
+/*:298*/
+#line 5709 "attention.w"
 
-else/*257:*/
-#line 4969 "attention.w"
+else/*299:*/
+#line 5758 "attention.w"
 
 {
 int mh= bm->kind==KIND_MULTIHEAD,nh= bm->heads;
@@ -502,8 +502,8 @@ const float*Wc= PT(mh?P_COMBINE:P_LIN_OUT),*s_new= a->dec_h+tb+bh;
 be->tanh_backward(dpre,a->d_out+tb,a->ht+tb+bh,B*H);
 be->gemm(0,0,B,H,H,1.0f,dpre,H,Wc,2*H,0.0f,dc,H);
 be->gemm(0,0,B,H,H,1.0f,dpre,H,Wc+H,2*H,1.0f,a->d_s,H);
-/*258:*/
-#line 4989 "attention.w"
+/*300:*/
+#line 5778 "attention.w"
 
 const float*cg= dc,*K= mh?a->kp:a->keys,*Vv= mh?a->vp:a->keys;
 const float*q= bm->kind==KIND_LUONG_DOT?s_new:a->q+tb;
@@ -519,8 +519,8 @@ be->dot_backward(dq,dK,a->d_e,q,K,B,S,H,nh,scale);
 if(bm->kind==KIND_LUONG_DOT)be->add(a->d_s,dq,B*H);
 else be->gemm(0,0,B,H,H,1.0f,dq,H,PT(mh?P_INPROJ_W:P_LIN_IN),H,1.0f,a->d_s,H);
 
-/*:258*/
-#line 4979 "attention.w"
+/*:300*/
+#line 5768 "attention.w"
 
 be->gru_backward(dgi,dgh,a->d_s2,a->d_s,NULL,a->dec_h+tb,a->dec_cache+tb,
 NULL,0,B,H);
@@ -530,15 +530,15 @@ be->gemm(0,0,B,H,3*H,1.0f,dgi,3*H,PT(P_DEC_W_IH)+H,2*H,1.0f,
 a->d_out+tb-bh,H);
 }
 
-/*:257*/
-#line 4921 "attention.w"
+/*:299*/
+#line 5710 "attention.w"
 
 float*x= a->d_s;
 a->d_s= a->d_s2;
 a->d_s2= x;
 }
-/*259:*/
-#line 5009 "attention.w"
+/*301:*/
+#line 5798 "attention.w"
 
 {
 int G= 3*H,N= T*B;
@@ -553,11 +553,11 @@ be->embed_backward(GT(P_DEC_EMB),a->d_emb,a->dec_in,N,H,bm->step_p,
 mix64(bm->seed^(2*bm->step+1)));
 }
 
-/*:259*/
-#line 4926 "attention.w"
+/*:301*/
+#line 5715 "attention.w"
 
-/*260:*/
-#line 5032 "attention.w"
+/*302:*/
+#line 5821 "attention.w"
 
 {
 int N= T*B,M= S*B;
@@ -574,8 +574,8 @@ be->gemm(1,0,H,H,N,1.0f,a->d_pre,H,a->ctx,H,1.0f,dWc,2*H);
 be->gemm(1,0,H,H,N,1.0f,a->d_pre,H,a->dec_h+bh,H,1.0f,dWc+H,2*H);
 if(bm->kind==KIND_LUONG_GENERAL)
 be->gemm(1,0,H,H,N,1.0f,a->d_q,H,a->dec_h+bh,H,1.0f,GT(P_LIN_IN),H);
-if(mh)/*261:*/
-#line 5056 "attention.w"
+if(mh)/*303:*/
+#line 5845 "attention.w"
 
 {
 float*dW= GT(P_INPROJ_W),*db= GT(P_INPROJ_B);
@@ -592,20 +592,20 @@ be->gemm(0,0,M,H,H,1.0f,a->d_kp,H,W+HH,H,1.0f,a->d_keys,H);
 be->gemm(0,0,M,H,H,1.0f,a->d_vp,H,W+2*HH,H,1.0f,a->d_keys,H);
 }
 
-/*:261*/
-#line 5048 "attention.w"
+/*:303*/
+#line 5837 "attention.w"
 
 }
 }
 
-/*:260*/
-#line 4927 "attention.w"
+/*:302*/
+#line 5716 "attention.w"
 
 encoder_backward_b(bm,bt);
 }
 
-/*:254*//*263:*/
-#line 5103 "attention.w"
+/*:296*//*305:*/
+#line 5892 "attention.w"
 
 void bmodel_train_batch(BModel*bm,const Batch*bt,double lr)
 {
@@ -617,8 +617,8 @@ bm->be->adam(bm->p,bm->g,bm->m,bm->v,bm->n_params,k);
 bm->step++;
 }
 
-/*:263*//*265:*/
-#line 5129 "attention.w"
+/*:305*//*307:*/
+#line 5918 "attention.w"
 
 void bmodel_greedy(BModel*bm,const Example*ex,int n,int*out,int*out_len,
 float*attn)
@@ -628,8 +628,8 @@ for(int at= 0;at<n;at+= bm->B_cap){
 int B= n-at<bm->B_cap?n-at:bm->B_cap;
 Batch bt;
 batch_upload(bm,ex+at,NULL,B,&bt);
-/*266:*/
-#line 5143 "attention.w"
+/*308:*/
+#line 5932 "attention.w"
 
 const Backend*be= bm->be;
 BActs*a= &bm->a;
@@ -644,8 +644,8 @@ attention_precompute(bm,B,S);
 for(int b= 0;b<B;b++)len[b]= 0,tok[b]= SOS_TOKEN;
 if(attn)memset(attn+(size_t)at*L*L,0,(size_t)B*L*L*sizeof(float));
 for(int t= 0;t<L&&left> 0;t++){
-/*267:*/
-#line 5164 "attention.w"
+/*309:*/
+#line 5953 "attention.w"
 
 size_t tb= (size_t)t*B;
 be->upload(a->dec_in+tb,tok,(size_t)B*sizeof(int));
@@ -661,11 +661,11 @@ be->argmax(a->ids,a->logits,B,V);
 be->download(tok,a->ids,(size_t)B*sizeof(int));
 if(w)be->download(w,a->attw+tb*nh*S,(size_t)(B*nh*S)*sizeof(float));
 
-/*:267*/
-#line 5157 "attention.w"
+/*:309*/
+#line 5946 "attention.w"
 
-/*268:*/
-#line 5180 "attention.w"
+/*310:*/
+#line 5969 "attention.w"
 
 for(int b= 0;b<B;b++){
 if(len[b]<0)continue;
@@ -683,21 +683,21 @@ if(len[b]==L)len[b]= -L-1,left--;
 if(left==0||t==L-1)
 for(int b= 0;b<B;b++)if(len[b]<0)len[b]= -len[b]-1;
 
-/*:268*/
-#line 5158 "attention.w"
+/*:310*/
+#line 5947 "attention.w"
 
 }
 free(tok);
 free(w);
 
-/*:266*/
-#line 5138 "attention.w"
+/*:308*/
+#line 5927 "attention.w"
 
 }
 }
 
-/*:265*/
-#line 3611 "attention.w"
+/*:307*/
+#line 4378 "attention.w"
 
 
-/*:182*/
+/*:224*/

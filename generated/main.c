@@ -1,5 +1,5 @@
-/*389:*/
-#line 7498 "attention.w"
+/*431:*/
+#line 8289 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
@@ -8,8 +8,8 @@
 #include <getopt.h> 
 #include <time.h> 
 #include <unistd.h> 
-/*374:*/
-#line 7161 "attention.w"
+/*416:*/
+#line 7950 "attention.w"
 
 #define MAX_OUTS 8
 static int add_out(const char*cmd,const char*path,const char**outs,int*n)
@@ -32,8 +32,8 @@ return-1;
 return 0;
 }
 
-/*:374*//*375:*/
-#line 7184 "attention.w"
+/*:416*//*417:*/
+#line 7973 "attention.w"
 
 static void report_figure(const char*path,const char*what,double seconds)
 {
@@ -44,8 +44,8 @@ if(f)fclose(f);
 printf("Wrote %s (%s, %.1f kB, %.1f ms)\n",path,what,size/1000.0,1e3*seconds);
 }
 
-/*:375*//*382:*/
-#line 7345 "attention.w"
+/*:417*//*424:*/
+#line 8134 "attention.w"
 
 #include <unistd.h> 
 static const char*loss_log_path;
@@ -62,8 +62,8 @@ loss_log= xrealloc(loss_log,(size_t)loss_log_cap*sizeof(double));
 loss_log[loss_log_n++]= loss;
 }
 
-/*:382*//*383:*/
-#line 7361 "attention.w"
+/*:424*//*425:*/
+#line 8150 "attention.w"
 
 static int loss_log_check(void)
 {
@@ -88,8 +88,8 @@ free(loss_log);
 return status;
 }
 
-/*:383*//*393:*/
-#line 7551 "attention.w"
+/*:425*//*435:*/
+#line 8342 "attention.w"
 
 static int parse_long(const char*cmd,const char*opt,const char*s,long lo,
 long hi,long*out)
@@ -106,8 +106,8 @@ return-1;
 return 0;
 }
 
-/*:393*//*394:*/
-#line 7568 "attention.w"
+/*:435*//*436:*/
+#line 8359 "attention.w"
 
 static int parse_float(const char*cmd,const char*opt,const char*s,double lo,
 double hi,double*out)
@@ -124,8 +124,8 @@ return-1;
 return 0;
 }
 
-/*:394*//*395:*/
-#line 7586 "attention.w"
+/*:436*//*437:*/
+#line 8377 "attention.w"
 
 static double now_seconds(void)
 {
@@ -134,8 +134,8 @@ clock_gettime(CLOCK_MONOTONIC,&ts);
 return(double)ts.tv_sec+1e-9*(double)ts.tv_nsec;
 }
 
-/*:395*//*409:*/
-#line 7875 "attention.w"
+/*:437*//*451:*/
+#line 8666 "attention.w"
 
 static char*words_join(const Vocab*v,const int*ids,int n)
 {
@@ -146,8 +146,8 @@ for(int k= 0;k<n;k++)p+= sprintf(p,k?" %s":"%s",v->word[ids[k]]);
 return s;
 }
 
-/*:409*//*418:*/
-#line 8047 "attention.w"
+/*:451*//*460:*/
+#line 8838 "attention.w"
 
 static double hold_fraction(const char*s,uint64_t seed)
 {
@@ -166,8 +166,8 @@ vl->origin= xstrdup(pl->origin);
 int kept= 0;
 for(int k= 0;k<pl->n;k++){
 Pair p= pl->pair[k];
-if(hold_fraction(p.src,seed)<share)/*419:*/
-#line 8072 "attention.w"
+if(hold_fraction(p.src,seed)<share)/*461:*/
+#line 8863 "attention.w"
 
 {
 if(vl->n==vl->cap){
@@ -177,16 +177,16 @@ vl->pair= xrealloc(vl->pair,(size_t)vl->cap*sizeof*vl->pair);
 vl->pair[vl->n++]= p;
 }
 
-/*:419*/
-#line 8065 "attention.w"
+/*:461*/
+#line 8856 "attention.w"
 
 else pl->pair[kept++]= p;
 }
 pl->n= kept;
 }
 
-/*:418*//*422:*/
-#line 8119 "attention.w"
+/*:460*//*464:*/
+#line 8910 "attention.w"
 
 static uint64_t mix_seed(uint64_t a,uint64_t b)
 {
@@ -196,8 +196,8 @@ z= (z^(z>>27))*0x94d049bb133111ebULL;
 return z^(z>>31);
 }
 
-/*:422*//*423:*/
-#line 8138 "attention.w"
+/*:464*//*465:*/
+#line 8929 "attention.w"
 
 static const Example*bucket_ex;
 static int by_length(const void*x,const void*y)
@@ -208,8 +208,8 @@ if(!d)d= a->tgt_len-b->tgt_len;
 return d?d:*(const int*)x-*(const int*)y;
 }
 
-/*:423*//*424:*/
-#line 8149 "attention.w"
+/*:465*//*466:*/
+#line 8940 "attention.w"
 
 static void bucket_batches(int*order,int n,const Example*ex,int B,uint64_t seed)
 {
@@ -225,8 +225,8 @@ int j= (int)(erand48(xs)*(k+1)),x= perm[k];
 if(j> k)j= k;
 perm[k]= perm[j],perm[j]= x;
 }
-/*425:*/
-#line 8169 "attention.w"
+/*467:*/
+#line 8960 "attention.w"
 
 int at= 0;
 for(int k= 0;k<nb;k++){
@@ -236,14 +236,14 @@ at+= len;
 }
 memcpy(order,copy,(size_t)n*sizeof(int));
 
-/*:425*/
-#line 8164 "attention.w"
+/*:467*/
+#line 8955 "attention.w"
 
 free(perm),free(copy);
 }
 
-/*:424*//*428:*/
-#line 8226 "attention.w"
+/*:466*//*470:*/
+#line 9017 "attention.w"
 
 static double batched_loss(BModel*bm,const Example*ex,int n)
 {
@@ -258,8 +258,8 @@ tokens+= bt.tokens;
 return bmodel_take_loss(bm)/(double)(tokens?tokens:1);
 }
 
-/*:428*//*435:*/
-#line 8388 "attention.w"
+/*:470*//*477:*/
+#line 9190 "attention.w"
 
 static void warn_unknown(const Vocab*v,Vocab*seen,const char*s,const char*where)
 {
@@ -277,8 +277,8 @@ fprintf(stderr,"attention translate: %s: warning: \"%s\" is not in the model's "
 }
 }
 
-/*:435*//*436:*/
-#line 8410 "attention.w"
+/*:477*//*478:*/
+#line 9212 "attention.w"
 
 static int translate_batched(BModel*bm,int nargs,char**args,int show_attention)
 {
@@ -287,8 +287,8 @@ char**norm= xcalloc((size_t)cap,sizeof(char*)),*bad= xcalloc((size_t)cap,1);
 Example*ex= xcalloc((size_t)cap,sizeof(Example));
 Vocab unknown;
 vocab_init(&unknown);
-/*437:*/
-#line 8431 "attention.w"
+/*479:*/
+#line 9233 "attention.w"
 
 char*line= NULL;
 size_t lcap= 0;
@@ -309,8 +309,8 @@ norm= xrealloc(norm,(size_t)cap*sizeof(char*));
 bad= xrealloc(bad,(size_t)cap);
 ex= xrealloc(ex,(size_t)cap*sizeof(Example));
 }
-/*438:*/
-#line 8457 "attention.w"
+/*480:*/
+#line 9259 "attention.w"
 
 size_t badbyte;
 char where[64];
@@ -332,21 +332,21 @@ ex[n].src_len= m+1;
 bad[n]= 0;
 }else ex[n].src[0]= EOS_TOKEN,ex[n].src_len= 1,bad[n]= 1;
 
-/*:438*/
-#line 8451 "attention.w"
+/*:480*/
+#line 9253 "attention.w"
 
 n++;
 }
 free(line);
 
-/*:437*/
-#line 8418 "attention.w"
+/*:479*/
+#line 9220 "attention.w"
 
 int*out= xcalloc((size_t)(n?n:1)*L,sizeof(int)),*len= xcalloc((size_t)(n?n:1),sizeof(int));
 float*attn= show_attention?xcalloc((size_t)(n?n:1)*L*L,sizeof(float)):NULL;
 bmodel_greedy(bm,ex,n,out,len,attn);
-/*439:*/
-#line 8479 "attention.w"
+/*481:*/
+#line 9281 "attention.w"
 
 for(int k= 0;k<n;k++){
 if(!bad[k]){
@@ -362,8 +362,8 @@ printf(" %s %.3f",bm->vin.word[ex[k].src[i]],attn[((size_t)k*L+t2)*L+i]);
 putchar('\n');
 }
 
-/*:439*/
-#line 8422 "attention.w"
+/*:481*/
+#line 9224 "attention.w"
 
 for(int k= 0;k<n;k++)free(norm[k]);
 free(norm),free(bad),free(ex),free(out),free(len),free(attn);
@@ -371,14 +371,154 @@ vocab_free(&unknown);
 return failed?1:0;
 }
 
-/*:436*/
-#line 7506 "attention.w"
+/*:478*//*485:*/
+#line 9363 "attention.w"
 
-/*371:*/
-#line 7138 "attention.w"
+/*487:*/
+#line 9378 "attention.w"
 
-/*373:*/
-#line 7150 "attention.w"
+#define BEAM_OPTIONS \
+  {"beam", required_argument, 0, 'k'}, {"length-penalty", required_argument, 0, 'P'}, \
+  {"alpha", required_argument, 0, 'A'}, {"max-length", required_argument, 0, 'M'}, \
+  {"n-best", required_argument, 0, 'N'}, {"replace-unk", no_argument, 0, 'U'}
+#define BEAM_USAGE \
+  "  --beam K            beam search with K hypotheses (1 gives greedy's words)\n" \
+  "  --length-penalty P  none, avg (divide by the length) or wu (the default)\n" \
+  "  --alpha A           Wu's alpha (default 0.6)\n" \
+  "  --max-length N      the longest translation (default and most: the model's)\n" \
+  "  --n-best N          translate: N lines a sentence, SCORE<TAB>WORDS, best first\n" \
+  "  --replace-unk       replace each <UNK> by the source word attended to most\n"
+typedef struct{
+BeamOptions o;
+int used,replace_unk;
+}BeamChoice;
+
+/*:487*//*488:*/
+#line 9398 "attention.w"
+
+static int beam_option(const char*cmd,int c,const char*arg,BeamChoice*b)
+{
+long v;
+double x;
+if(!strchr("kPAMNU",c)||c==0)return 0;
+b->used= 1;
+switch(c){
+case'k':if(parse_long(cmd,"--beam",arg,1,1000,&v))return-1;b->o.beam= (int)v;break;
+case'M':if(parse_long(cmd,"--max-length",arg,1,1000,&v))return-1;
+b->o.max_length= (int)v;break;
+case'N':if(parse_long(cmd,"--n-best",arg,1,1000,&v))return-1;b->o.n_best= (int)v;
+break;
+case'A':if(parse_float(cmd,"--alpha",arg,-1e-300,10.0,&x))return-1;b->o.alpha= x;
+break;
+case'U':b->replace_unk= 1;break;
+case'P':/*489:*/
+#line 9420 "attention.w"
+
+if(strcmp(arg,"none")==0)b->o.penalty= LP_NONE;
+else if(strcmp(arg,"avg")==0)b->o.penalty= LP_AVG;
+else if(strcmp(arg,"wu")==0)b->o.penalty= LP_WU;
+else{
+fprintf(stderr,"attention %s: --length-penalty is none, avg or wu, not \"%s\"\n",cmd,arg);
+return-1;
+}
+
+/*:489*/
+#line 9414 "attention.w"
+break;
+}
+return 1;
+}
+
+/*:488*//*490:*/
+#line 9430 "attention.w"
+
+static void beam_defaults(BeamChoice*b)
+{
+*b= (BeamChoice){{1,0,1,LP_WU,0.6},0,0};
+}
+
+static int beam_check(const char*cmd,BeamChoice*b,const Model*m)
+{
+if(b->o.max_length==0)b->o.max_length= m->cfg.L;
+if(b->o.max_length> m->cfg.L){
+fprintf(stderr,"attention %s: --max-length %d is more than the model's %d\n",cmd,
+b->o.max_length,m->cfg.L);
+return-1;
+}
+if(b->o.n_best> b->o.beam){
+fprintf(stderr,"attention %s: --n-best %d is more than the beam's %d\n",cmd,
+b->o.n_best,b->o.beam);
+return-1;
+}
+if(b->replace_unk&&vocab_find(&m->vout,"<UNK>")<0)
+fprintf(stderr,"attention %s: warning: the model's vocabulary has no <UNK>; "
+"--replace-unk changes nothing\n",cmd);
+return 0;
+}
+
+/*:490*//*491:*/
+#line 9459 "attention.w"
+
+static BeamChoice translate_beam;
+
+static char*translate_with_beam(Model*m,const int*src,int n,const char*norm,
+int*out,int*k,float*attn)
+{
+Decoder*d= model_decoder(m);
+float*init= xcalloc((size_t)d->state_floats,sizeof(float));
+d->encode(d,&src,&n,1,init);
+BeamOptions*o= &translate_beam.o;
+Hypothesis*y= xcalloc((size_t)o->n_best,sizeof*y);
+int found= 0;
+beam_search(d,1,init,o,y,&found);
+/*492:*/
+#line 9482 "attention.w"
+
+char*copy= xstrdup(norm),*words[DEFAULT_MAX_LENGTH*4];
+int nw= 0;
+for(char*p= strtok(copy," ");p&&nw<DEFAULT_MAX_LENGTH*4;p= strtok(NULL," "))
+words[nw++]= p;
+*k= y[0].len;
+memcpy(out,y[0].word,(size_t)y[0].len*sizeof(int));
+memcpy(attn,y[0].attn,(size_t)y[0].len*(size_t)m->cfg.L*sizeof(float));
+size_t cap= 1,used= 0;
+char**lines= xcalloc((size_t)found,sizeof*lines);
+for(int i= 0;i<found;i++){
+lines[i]= hypothesis_words(d,&m->vout,&y[i],words,nw,translate_beam.replace_unk);
+cap+= strlen(lines[i])+32;
+}
+char*text= xcalloc(cap,1);
+for(int i= 0;i<found;i++){
+if(o->n_best> 1)
+used+= (size_t)snprintf(text+used,cap-used,"%s%.6f\t",i?"\n":"",y[i].score);
+used+= (size_t)snprintf(text+used,cap-used,"%s",lines[i]);
+free(lines[i]);
+}
+free(lines);
+free(copy);
+
+/*:492*/
+#line 9472 "attention.w"
+
+hypotheses_free(y,found);
+free(y);
+free(init);
+d->release(d);
+return text;
+}
+
+/*:491*/
+#line 9364 "attention.w"
+
+
+/*:485*/
+#line 8297 "attention.w"
+
+/*413:*/
+#line 7927 "attention.w"
+
+/*415:*/
+#line 7939 "attention.w"
 
 static const char*heatmap_usage= 
 "usage: attention heatmap --model CKPT --out FILE [--out FILE ...] [OPTIONS] SENTENCE\n"
@@ -390,8 +530,8 @@ static const char*heatmap_usage=
 "  --scale data|unit     colours from the weights' own range (the default, as\n"
 "                        the notebook) or from 0 to 1\n";
 
-/*:373*//*376:*/
-#line 7194 "attention.w"
+/*:415*//*418:*/
+#line 7983 "attention.w"
 
 static int cmd_heatmap(int argc,char**argv)
 {
@@ -403,8 +543,8 @@ int nout= 0,c,bad= 0,style= HEATMAP_MATPLOTLIB,unit= 0;
 opterr= 0;
 optind= 1;
 while(!bad&&(c= getopt_long(argc,argv,":h",longopts,NULL))!=-1)switch(c){
-/*377:*/
-#line 7220 "attention.w"
+/*419:*/
+#line 8009 "attention.w"
 
 case'm':model= optarg;break;
 case'o':bad= add_out("heatmap",optarg,outs,&nout)!=0;break;
@@ -426,8 +566,8 @@ break;
 default:fprintf(stderr,"attention heatmap: unknown option \"%s\"\n",argv[optind-1]);
 bad= 1;
 
-/*:377*/
-#line 7205 "attention.w"
+/*:419*/
+#line 7994 "attention.w"
 
 }
 if(!bad&&(!model||nout==0||argc-optind!=1)){
@@ -440,8 +580,8 @@ fputs(heatmap_usage,stderr);
 return 2;
 }
 if(check_outs("heatmap",outs,nout))return 1;
-/*378:*/
-#line 7245 "attention.w"
+/*420:*/
+#line 8034 "attention.w"
 
 Model m;
 BModel bm;
@@ -459,8 +599,8 @@ size_t badbyte;
 char*norm= normalize_sentence(argv[optind],strlen(argv[optind]),&badbyte);
 if(!norm)kit_fail("the sentence: invalid UTF-8 at byte %zu",badbyte+1);
 else if(kind==KIND_SEED)T= tokenize(vi,norm,src,L,"the sentence","English");
-else/*379:*/
-#line 7277 "attention.w"
+else/*421:*/
+#line 8066 "attention.w"
 
 {
 Example e;
@@ -475,16 +615,16 @@ bmodel_greedy(&bm,&e,1,out,&n,attn);
 }
 }
 
-/*:379*/
-#line 7262 "attention.w"
+/*:421*/
+#line 8051 "attention.w"
 
 if(T==0)kit_fail("the sentence has no words");
 else if(T> 0&&kind==KIND_SEED)n= greedy_decode(&m,src,T,out,attn);
 if(T> 0&&n==0)
 kit_fail("the model translates \"%s\" into nothing: there is no attention to draw",norm);
 if(n> 0){
-/*380:*/
-#line 7292 "attention.w"
+/*422:*/
+#line 8081 "attention.w"
 
 const char**rw= xcalloc((size_t)n,sizeof(char*)),**cw= xcalloc((size_t)T,sizeof(char*));
 for(int i= 0;i<n;i++)rw[i]= vo->word[out[i]];
@@ -505,8 +645,8 @@ status= 1;
 }
 free(rw),free(cw),free(fr),free(title);
 
-/*:380*/
-#line 7268 "attention.w"
+/*:422*/
+#line 8057 "attention.w"
 
 }else fprintf(stderr,"attention heatmap: %s\n",kit_error());
 free(norm),free(src),free(out),free(attn);
@@ -514,16 +654,16 @@ if(kind==KIND_SEED)model_free(&m);
 else bmodel_free(&bm);
 return status;
 
-/*:378*/
-#line 7217 "attention.w"
+/*:420*/
+#line 8006 "attention.w"
 
 }
 
-/*:376*/
-#line 7139 "attention.w"
+/*:418*/
+#line 7928 "attention.w"
 
-/*384:*/
-#line 7387 "attention.w"
+/*426:*/
+#line 8176 "attention.w"
 
 static const char*loss_curve_usage= 
 "usage: attention loss-curve --log FILE --out FILE [--out FILE ...] [--title TEXT]\n"
@@ -532,8 +672,8 @@ static const char*loss_curve_usage=
 "  --out FILE     the figure; .png, .pdf or .svg (may be repeated)\n"
 "  --title TEXT   the title (default: 'Training: average loss per epoch')\n";
 
-/*:384*//*385:*/
-#line 7397 "attention.w"
+/*:426*//*427:*/
+#line 8186 "attention.w"
 
 static int read_loss_log(const char*path,double**x,double**y,int*n)
 {
@@ -550,8 +690,8 @@ fclose(f);
 free(*x),free(*y);
 return kit_fail("%s: line %ld: expected an epoch, a tab and a finite loss",path,k);
 }
-/*386:*/
-#line 7419 "attention.w"
+/*428:*/
+#line 8208 "attention.w"
 
 if(*n==cap){
 cap= cap?2*cap:1024;
@@ -560,16 +700,16 @@ cap= cap?2*cap:1024;
 }
 (*x)[*n]= e,(*y)[(*n)++]= v;
 
-/*:386*/
-#line 7413 "attention.w"
+/*:428*/
+#line 8202 "attention.w"
 
 }
 fclose(f);
 return*n> 0?0:kit_fail("%s: no epochs in the file",path);
 }
 
-/*:385*//*387:*/
-#line 7427 "attention.w"
+/*:427*//*429:*/
+#line 8216 "attention.w"
 
 static int cmd_loss_curve(int argc,char**argv)
 {
@@ -602,8 +742,8 @@ if(bad){
 fputs(loss_curve_usage,stderr);
 return 2;
 }
-/*388:*/
-#line 7462 "attention.w"
+/*430:*/
+#line 8251 "attention.w"
 
 double*x= NULL,*y= NULL;
 int n= 0;
@@ -626,20 +766,20 @@ status= 1;
 free(x),free(y);
 return status;
 
-/*:388*/
-#line 7459 "attention.w"
+/*:430*/
+#line 8248 "attention.w"
 
 }
 
-/*:387*/
-#line 7140 "attention.w"
+/*:429*/
+#line 7929 "attention.w"
 
 
-/*:371*//*392:*/
-#line 7544 "attention.w"
+/*:413*//*434:*/
+#line 8335 "attention.w"
 
-/*396:*/
-#line 7596 "attention.w"
+/*438:*/
+#line 8387 "attention.w"
 
 static const char*train_usage= 
 "usage: attention train [--pairs seed | --data FILE] [OPTIONS]\n"
@@ -674,16 +814,16 @@ static const char*train_usage=
 "  --valid-split F     hold out a share F (0 < F < 1) of the pairs for validation\n"
 "  (for these kinds --epochs defaults to 10, --lr to 0.001, --print-every to 1)\n";
 
-/*:396*//*397:*/
-#line 7630 "attention.w"
+/*:438*//*439:*/
+#line 8421 "attention.w"
 
 typedef struct{
 const char*data,*init,*save;
 int filter,append_eos;
 long epochs,hidden,max_length,seed,print_every,show,threads;
 double lr;
-/*410:*/
-#line 7887 "attention.w"
+/*452:*/
+#line 8678 "attention.w"
 
 int kind;
 long heads,batch;
@@ -693,8 +833,8 @@ int shuffle,bucket;
 const char*valid;
 double valid_split;
 
-/*:410*/
-#line 7636 "attention.w"
+/*:452*/
+#line 8427 "attention.w"
 
 }TrainOptions;
 static int train_batched(TrainOptions*o,int kind);
@@ -710,8 +850,8 @@ static const struct option longopts[]= {
 {"no-eos",no_argument,0,'n'},{"print-every",required_argument,0,'P'},
 {"show",required_argument,0,'S'},{"help",no_argument,0,'h'},
 {"loss-log",required_argument,0,'g'},{"threads",required_argument,0,'T'},
-/*411:*/
-#line 7897 "attention.w"
+/*453:*/
+#line 8688 "attention.w"
 
 {"attention",required_argument,0,'A'},{"heads",required_argument,0,'N'},
 {"batch",required_argument,0,'B'},{"dropout",required_argument,0,'D'},
@@ -719,8 +859,8 @@ static const struct option longopts[]= {
 {"valid",required_argument,0,'V'},{"valid-split",required_argument,0,'v'},
 {"bucket",no_argument,0,'K'},
 
-/*:411*/
-#line 7651 "attention.w"
+/*:453*/
+#line 8442 "attention.w"
 
 {0,0,0,0}};
 *o= (TrainOptions){NULL,NULL,NULL,FILTER_TUTORIAL,1,-1,0,0,1,0,5,0,0.0,
@@ -729,8 +869,8 @@ int c,bad= 0;
 opterr= 0;
 optind= 1;
 while(!bad&&(c= getopt_long(argc,argv,":h",longopts,NULL))!=-1)switch(c){
-/*398:*/
-#line 7669 "attention.w"
+/*440:*/
+#line 8460 "attention.w"
 
 case'p':
 if(strcmp(optarg,"seed")!=0){
@@ -761,8 +901,8 @@ case'P':bad= parse_long("train","--print-every",optarg,1,100000000,&o->print_eve
 break;
 case'S':bad= parse_long("train","--show",optarg,0,100000000,&o->show)!=0;break;
 case'T':bad= parse_long("train","--threads",optarg,1,2,&o->threads)!=0;break;
-/*412:*/
-#line 7905 "attention.w"
+/*454:*/
+#line 8696 "attention.w"
 
 case'A':
 if((o->kind= kind_from_name(optarg))<0){
@@ -788,8 +928,8 @@ bad= parse_float("train","--valid-split",optarg,0.0,1.0,&o->valid_split)!=0
 "wants a share below 1, not \"%s\"\n",optarg));
 break;
 
-/*:412*/
-#line 7699 "attention.w"
+/*:454*/
+#line 8490 "attention.w"
 
 case'g':loss_log_path= optarg;break;
 case'h':fputs(train_usage,stdout);exit(0);
@@ -801,8 +941,8 @@ default:
 fprintf(stderr,"attention train: unknown option \"%s\"\n",argv[optind-1]);
 bad= 1;
 
-/*:398*/
-#line 7659 "attention.w"
+/*:440*/
+#line 8450 "attention.w"
 
 }
 if(!bad&&optind<argc){
@@ -813,8 +953,8 @@ if(bad)fputs(train_usage,stderr);
 return bad?-1:0;
 }
 
-/*:397*//*399:*/
-#line 7713 "attention.w"
+/*:439*//*441:*/
+#line 8504 "attention.w"
 
 static int cmd_train(int argc,char**argv)
 {
@@ -823,8 +963,8 @@ PairList pl;
 Model m;
 Example*ex= NULL;
 int status= 0;
-/*401:*/
-#line 7768 "attention.w"
+/*443:*/
+#line 8559 "attention.w"
 
 if(train_options(argc,argv,&o))return 2;
 if(loss_log_path&&loss_log_check())return 1;
@@ -835,11 +975,11 @@ return 2;
 }
 int max_length= o.max_length?(int)o.max_length:DEFAULT_MAX_LENGTH;
 
-/*:401*/
-#line 7721 "attention.w"
+/*:443*/
+#line 8512 "attention.w"
 
-/*400:*/
-#line 7740 "attention.w"
+/*442:*/
+#line 8531 "attention.w"
 
 int kind= o.kind;
 if(o.init){
@@ -865,11 +1005,11 @@ if(o.epochs<0)o.epochs= 400;
 if(o.print_every==0)o.print_every= 50;
 if(o.lr==0.0)o.lr= 0.01;
 
-/*:400*/
-#line 7722 "attention.w"
+/*:442*/
+#line 8513 "attention.w"
 
-/*402:*/
-#line 7778 "attention.w"
+/*444:*/
+#line 8569 "attention.w"
 
 if(o.data){
 if(pairs_read(&pl,o.data,o.filter,max_length)){
@@ -878,11 +1018,11 @@ return 1;
 }
 }else pairs_seed(&pl);
 
-/*:402*/
-#line 7723 "attention.w"
+/*:444*/
+#line 8514 "attention.w"
 
-/*405:*/
-#line 7804 "attention.w"
+/*447:*/
+#line 8595 "attention.w"
 
 if(o.init){
 if(checkpoint_load(&m,o.init)){
@@ -898,11 +1038,11 @@ model_alloc(&m,&cfg,&vin,&vout);
 model_init_random(&m,(uint64_t)o.seed);
 }
 
-/*:405*/
-#line 7724 "attention.w"
+/*:447*/
+#line 8515 "attention.w"
 
-/*403:*/
-#line 7788 "attention.w"
+/*445:*/
+#line 8579 "attention.w"
 
 if(make_examples(&pl,&m.vin,&m.vout,m.cfg.L,o.append_eos,&ex)){
 fprintf(stderr,"attention train: %s\n",kit_error());
@@ -911,11 +1051,11 @@ model_free(&m);
 return 1;
 }
 
-/*:403*/
-#line 7725 "attention.w"
+/*:445*/
+#line 8516 "attention.w"
 
-/*406:*/
-#line 7819 "attention.w"
+/*448:*/
+#line 8610 "attention.w"
 
 if(o.data)printf("Read %ld sentence pairs from %s; kept %d (%s filter)\n",
 pl.lines_read,o.data,pl.n,o.filter==FILTER_TUTORIAL?"tutorial":"length");
@@ -927,11 +1067,11 @@ m.cfg.H,m.cfg.L,m.n_params,o.init?" (from --init)":"");
 printf("Training for %ld epochs, %s<EOS> on the targets\n",o.epochs,
 o.append_eos?"":"no ");
 
-/*:406*/
-#line 7726 "attention.w"
+/*:448*/
+#line 8517 "attention.w"
 
-/*407:*/
-#line 7835 "attention.w"
+/*449:*/
+#line 8626 "attention.w"
 
 int threads= o.threads?(int)o.threads:sysconf(_SC_NPROCESSORS_ONLN)> 1?2:1,used= 1;
 float*loss= xcalloc((size_t)pl.n*(size_t)o.print_every,sizeof(float));
@@ -956,22 +1096,22 @@ o.epochs*pl.n,seconds> 0?(double)(o.epochs*pl.n)/seconds:0.0,used,
 used> 1?"s":"");
 free(loss);
 
-/*:407*/
-#line 7727 "attention.w"
+/*:449*/
+#line 8518 "attention.w"
 
-/*404:*/
-#line 7798 "attention.w"
+/*446:*/
+#line 8589 "attention.w"
 
 if(o.save&&checkpoint_save(&m,o.save)){
 fprintf(stderr,"attention train: %s\n",kit_error());
 status= 1;
 }
 
-/*:404*/
-#line 7728 "attention.w"
+/*:446*/
+#line 8519 "attention.w"
 
-/*408:*/
-#line 7861 "attention.w"
+/*450:*/
+#line 8652 "attention.w"
 
 int right= 0,*out= xcalloc((size_t)m.cfg.L,sizeof(int));
 for(int k= 0;k<pl.n;k++){
@@ -986,8 +1126,8 @@ free(pred);
 printf("%d of %d training pairs translated exactly\n",right,pl.n);
 free(out);
 
-/*:408*/
-#line 7729 "attention.w"
+/*:450*/
+#line 8520 "attention.w"
 
 if(loss_log_path&&loss_log_save())status= 1;
 free(ex);
@@ -996,8 +1136,8 @@ model_free(&m);
 return status;
 }
 
-/*:399*//*413:*/
-#line 7939 "attention.w"
+/*:441*//*455:*/
+#line 8730 "attention.w"
 
 static int train_batched(TrainOptions*o,int kind)
 {
@@ -1008,8 +1148,8 @@ int status= 1,L= o->max_length?(int)o->max_length:DEFAULT_MAX_LENGTH;
 if(o->epochs<0)o->epochs= 10;
 if(o->print_every==0)o->print_every= 1;
 if(o->lr==0.0)o->lr= 0.001;
-/*414:*/
-#line 7966 "attention.w"
+/*456:*/
+#line 8757 "attention.w"
 
 long H= o->hidden?o->hidden:DEFAULT_HIDDEN;
 cpu_set_threads(o->threads?(int)o->threads:sysconf(_SC_NPROCESSORS_ONLN)> 1?2:1);
@@ -1029,11 +1169,11 @@ return 2;
 }
 memset(&bm,0,sizeof bm);
 
-/*:414*/
-#line 7949 "attention.w"
+/*:456*/
+#line 8740 "attention.w"
 
-/*415:*/
-#line 7990 "attention.w"
+/*457:*/
+#line 8781 "attention.w"
 
 if(pairs_read(&pl,o->data,o->filter,L)){
 fprintf(stderr,"attention train: %s\n",kit_error());
@@ -1052,11 +1192,11 @@ if(vl.origin)pairs_free(&vl);
 return 1;
 }
 
-/*:415*/
-#line 7950 "attention.w"
+/*:457*/
+#line 8741 "attention.w"
 
-/*416:*/
-#line 8010 "attention.w"
+/*458:*/
+#line 8801 "attention.w"
 
 if(o->init){
 if(checkpoint_load_any(o->init,NULL,&bm,&cpu_backend,(int)o->batch)<0){
@@ -1078,11 +1218,11 @@ fprintf(stderr,"attention train: %s\n",kit_error());
 goto end;
 }
 
-/*:416*/
-#line 7951 "attention.w"
+/*:458*/
+#line 8742 "attention.w"
 
-/*417:*/
-#line 8032 "attention.w"
+/*459:*/
+#line 8823 "attention.w"
 
 printf("Read %ld sentence pairs from %s; kept %d (%s filter)",pl.lines_read,o->data,
 pl.n+vl.n*(o->valid_split> 0.0),o->filter==FILTER_TUTORIAL?"tutorial":"length");
@@ -1095,18 +1235,18 @@ printf(", %zu parameters%s\n",bm.n_params,o->init?" (from --init)":"");
 printf("Training for %ld epochs, batch %ld, lr %g, dropout %g, %s\n",o->epochs,o->batch,
 o->lr,o->dropout,o->shuffle?"shuffled each epoch":"in file order");
 
-/*:417*/
-#line 7952 "attention.w"
+/*:459*/
+#line 8743 "attention.w"
 
-/*420:*/
-#line 8084 "attention.w"
+/*462:*/
+#line 8875 "attention.w"
 
 int n= pl.n,*order= xcalloc((size_t)n,sizeof(int));
 double best= INFINITY,t_all= now_seconds();
 for(long e= 1;e<=o->epochs;e++){
 for(int k= 0;k<n;k++)order[k]= k;
-if(o->shuffle)/*421:*/
-#line 8105 "attention.w"
+if(o->shuffle)/*463:*/
+#line 8896 "attention.w"
 
 {
 uint64_t z= mix_seed((uint64_t)o->seed,(uint64_t)e);
@@ -1120,15 +1260,15 @@ order[j]= x;
 }
 }
 
-/*:421*/
-#line 8089 "attention.w"
+/*:463*/
+#line 8880 "attention.w"
 
 if(o->bucket)bucket_batches(order,n,ex,(int)o->batch,o->shuffle?
 mix_seed((uint64_t)o->seed,(uint64_t)e+1000003):0);
 double t0= now_seconds(),train_loss,valid_loss= NAN;
 long tokens= 0,positions= 0,words= 0;
-/*426:*/
-#line 8182 "attention.w"
+/*468:*/
+#line 8973 "attention.w"
 
 int tty= isatty(fileno(stdout));
 double last= t0;
@@ -1151,14 +1291,14 @@ last= now;
 }
 if(tty)printf("\r%78s\r","");
 
-/*:426*/
-#line 8094 "attention.w"
+/*:468*/
+#line 8885 "attention.w"
 
 train_loss= bmodel_take_loss(&bm)/(double)tokens;
 if(vl.n)valid_loss= batched_loss(&bm,vex,vl.n);
 loss_log_add(train_loss);
-/*427:*/
-#line 8205 "attention.w"
+/*469:*/
+#line 8996 "attention.w"
 
 double sec= now_seconds()-t0;
 int print= e%o->print_every==0||e==o->epochs;
@@ -1178,19 +1318,19 @@ if(print&&vl.n)printf(", saved");
 if(print)printf("\n");
 fflush(stdout);
 
-/*:427*/
-#line 8098 "attention.w"
+/*:469*/
+#line 8889 "attention.w"
 
 }
 printf("Trained in %.1f s\n",now_seconds()-t_all);
 free(order);
 status= 0;
 
-/*:420*/
-#line 7953 "attention.w"
+/*:462*/
+#line 8744 "attention.w"
 
-/*429:*/
-#line 8241 "attention.w"
+/*471:*/
+#line 9032 "attention.w"
 
 int show= o->show<pl.n?(int)o->show:pl.n,L2= bm.cfg.L;
 int*outw= xcalloc((size_t)(show?show:1)*L2,sizeof(int));
@@ -1205,8 +1345,8 @@ free(pred);
 free(outw);
 free(outn);
 
-/*:429*/
-#line 7954 "attention.w"
+/*:471*/
+#line 8745 "attention.w"
 
 if(loss_log_path&&loss_log_save())status= 1;
 end:
@@ -1218,11 +1358,11 @@ bmodel_free(&bm);
 return status;
 }
 
-/*:413*/
-#line 7545 "attention.w"
+/*:455*/
+#line 8336 "attention.w"
 
-/*430:*/
-#line 8262 "attention.w"
+/*472:*/
+#line 9053 "attention.w"
 
 static const char*translate_usage= 
 "usage: attention translate --model CKPT [--attention] [SENTENCE ...]\n"
@@ -1230,7 +1370,8 @@ static const char*translate_usage=
 "  and prints one translation per line in the same order.\n"
 "  --model CKPT   the model (a safetensors checkpoint from train --save)\n"
 "  --attention    after each translation, a line per output word with its\n"
-"                 attention weights on the source words and on the padding\n";
+"                 attention weights on the source words and on the padding\n"
+BEAM_USAGE;
 
 static int translate_one(Model*m,const char*s,size_t len,const char*where,
 int show_attention)
@@ -1241,20 +1382,21 @@ int*src= xcalloc((size_t)m->cfg.L,sizeof(int)),*out= xcalloc((size_t)m->cfg.L,si
 float*attn= xcalloc((size_t)m->cfg.L*(size_t)m->cfg.L,sizeof(float));
 int status= 0;
 if(!norm)status= kit_fail("%s: invalid UTF-8 at byte %zu",where,bad+1);
-else if(*norm)/*431:*/
-#line 8291 "attention.w"
+else if(*norm)/*473:*/
+#line 9083 "attention.w"
 
 {
 int n= tokenize(&m->vin,norm,src,m->cfg.L,where,"English");
 if(n<0)status= -1;
 else if(n==0)status= kit_fail("%s: the sentence has no words",where);
 else{
-int k= greedy_decode(m,src,n,out,attn);
-char*t= words_join(&m->vout,out,k);
+int k;
+char*t= translate_beam.used?translate_with_beam(m,src,n,norm,out,&k,attn)
+:(k= greedy_decode(m,src,n,out,attn),words_join(&m->vout,out,k));
 fputs(t,stdout);
 free(t);
-if(show_attention)/*432:*/
-#line 8307 "attention.w"
+if(show_attention)/*474:*/
+#line 9100 "attention.w"
 
 for(int t= 0;t<k;t++){
 double pad= 0.0;
@@ -1264,14 +1406,14 @@ for(int i= n;i<m->cfg.L;i++)pad+= attn[t*m->cfg.L+i];
 printf("  (padding %.3f)",pad);
 }
 
-/*:432*/
-#line 8301 "attention.w"
+/*:474*/
+#line 9094 "attention.w"
 
 }
 }
 
-/*:431*/
-#line 8280 "attention.w"
+/*:473*/
+#line 9072 "attention.w"
 
 putchar('\n');
 free(norm);
@@ -1281,20 +1423,25 @@ free(attn);
 return status;
 }
 
-/*:430*//*433:*/
-#line 8316 "attention.w"
+/*:472*//*475:*/
+#line 9109 "attention.w"
 
 static int cmd_translate(int argc,char**argv)
 {
 static const struct option longopts[]= {{"model",required_argument,0,'m'},
-{"attention",no_argument,0,'a'},{"help",no_argument,0,'h'},{0,0,0,0}};
+{"attention",no_argument,0,'a'},{"help",no_argument,0,'h'},BEAM_OPTIONS,
+{0,0,0,0}};
 const char*model= NULL;
-int c,show_attention= 0;
+int c,show_attention= 0,r;
 opterr= 0;
 optind= 1;
+beam_defaults(&translate_beam);
 while((c= getopt_long(argc,argv,":h",longopts,NULL))!=-1){
 if(c=='m')model= optarg;
 else if(c=='a')show_attention= 1;
+else if((r= beam_option("translate",c,optarg,&translate_beam))!=0){
+if(r<0)return 2;
+}
 else if(c=='h'){
 fputs(translate_usage,stdout);
 return 0;
@@ -1322,10 +1469,14 @@ int status= translate_batched(&bm,argc-optind,argv+optind,show_attention);
 bmodel_free(&bm);
 return status;
 }
+if(beam_check("translate",&translate_beam,&m)){
+model_free(&m);
+return 2;
+}
 int failed= 0;
 char where[64];
-/*434:*/
-#line 8362 "attention.w"
+/*476:*/
+#line 9164 "attention.w"
 
 if(optind<argc)
 for(int k= optind;k<argc;k++){
@@ -1351,18 +1502,18 @@ fflush(stdout);
 free(line);
 }
 
-/*:434*/
-#line 8357 "attention.w"
+/*:476*/
+#line 9159 "attention.w"
 
 model_free(&m);
 return failed?1:0;
 }
 
-/*:433*/
-#line 7546 "attention.w"
+/*:475*/
+#line 8337 "attention.w"
 
-/*440:*/
-#line 8499 "attention.w"
+/*482:*/
+#line 9301 "attention.w"
 
 static const char*pairs_usage= 
 "usage: attention pairs --data FILE [--filter tutorial|length] [--max-length L]\n"
@@ -1373,8 +1524,8 @@ static int cmd_pairs(int argc,char**argv)
 const char*data= NULL;
 int filter= FILTER_TUTORIAL;
 long max_length= DEFAULT_MAX_LENGTH;
-/*441:*/
-#line 8522 "attention.w"
+/*483:*/
+#line 9324 "attention.w"
 
 static const struct option longopts[]= {{"data",required_argument,0,'d'},
 {"filter",required_argument,0,'f'},{"max-length",required_argument,0,'L'},
@@ -1403,8 +1554,8 @@ fputs(pairs_usage,stderr);
 return 2;
 }
 
-/*:441*/
-#line 8509 "attention.w"
+/*:483*/
+#line 9311 "attention.w"
 
 PairList pl;
 if(pairs_read(&pl,data,filter,(int)max_length)){
@@ -1418,36 +1569,549 @@ pairs_free(&pl);
 return 0;
 }
 
-/*:440*/
-#line 7547 "attention.w"
+/*:482*/
+#line 8338 "attention.w"
 
 
-/*:392*/
-#line 7507 "attention.w"
+/*:434*//*486:*/
+#line 9367 "attention.w"
+
+/*493:*/
+#line 9511 "attention.w"
+
+static const char*bleu_usage= 
+"usage: attention bleu [--hyp FILE] [--precise] REFERENCES [REFERENCES ...]\n"
+"  Corpus BLEU-4 of the translations in FILE (default: standard input), one a line,\n"
+"  against the reference files, line by line (an empty reference line is none).\n";
+
+static int read_lines(const char*path,FILE*f,char***lines,int*n)
+{
+char*line= NULL;
+size_t cap= 0;
+ssize_t len;
+int k= 0,room= 0;
+*lines= NULL;
+while((len= getline(&line,&cap,f))>=0){
+while(len> 0&&(line[len-1]=='\n'||line[len-1]=='\r'))len--;
+size_t bad;
+char*norm= normalize_sentence(line,(size_t)len,&bad);
+if(!norm){
+free(line);
+return kit_fail("%s:%d: invalid UTF-8 at byte %zu",path,k+1,bad+1);
+}
+if(k==room)*lines= xrealloc(*lines,(size_t)(room= room?2*room:64)*sizeof**lines);
+(*lines)[k++]= norm;
+}
+free(line);
+*n= k;
+return ferror(f)?kit_fail("%s: read error",path):0;
+}
+
+/*:493*//*494:*/
+#line 9541 "attention.w"
+
+static int bleu_of_lines(char**h,int nh,char***ref,int n_refs,int precise)
+{
+Vocab v;
+vocab_init(&v);
+BleuStats b= {0};
+int**ids= xcalloc((size_t)n_refs,sizeof*ids),*len= xcalloc((size_t)n_refs,sizeof(int));
+int status= 0;
+for(int k= 0;k<nh&&status==0;k++){
+int*hi,hl= words_intern(&v,h[k],&hi),m= 0;
+for(int r= 0;r<n_refs;r++)
+if(*ref[r][k])len[m]= words_intern(&v,ref[r][k],&ids[m]),m++;
+if(m==0)status= kit_fail("line %d has no reference",k+1);
+else bleu_add(&b,hi,hl,(const int*const*)ids,len,m);
+for(int r= 0;r<m;r++)free(ids[r]);
+free(hi);
+}
+if(status==0)/*495:*/
+#line 9566 "attention.w"
+
+{
+char line[256];
+bleu_format(&b,line,sizeof line);
+puts(line);
+BleuScore s= bleu_score(&b);
+if(precise)printf("bleu %.17g bp %.17g p %.17g %.17g %.17g %.17g\n",s.bleu,s.bp,
+s.p[0],s.p[1],s.p[2],s.p[3]);
+}
+
+/*:495*/
+#line 9558 "attention.w"
+
+free(ids);
+free(len);
+vocab_free(&v);
+return status;
+}
+
+/*:494*//*496:*/
+#line 9577 "attention.w"
+
+static int cmd_bleu(int argc,char**argv)
+{
+static const struct option longopts[]= {{"hyp",required_argument,0,'y'},
+{"precise",no_argument,0,'p'},{"help",no_argument,0,'h'},{0,0,0,0}};
+const char*hyp= NULL;
+int c,precise= 0;
+opterr= 0;
+optind= 1;
+while((c= getopt_long(argc,argv,":h",longopts,NULL))!=-1){
+if(c=='y')hyp= optarg;
+else if(c=='p')precise= 1;
+else if(c=='h'){fputs(bleu_usage,stdout);return 0;}
+else{
+fprintf(stderr,"attention bleu: %s \"%s\"\n",c==':'?"missing value for":
+"unknown option",argv[optind-1]);
+fputs(bleu_usage,stderr);
+return 2;
+}
+}
+if(optind>=argc){
+fprintf(stderr,"attention bleu: no reference file\n");
+fputs(bleu_usage,stderr);
+return 2;
+}
+int n_refs= argc-optind,status= 0;
+/*497:*/
+#line 9608 "attention.w"
+
+char***ref= xcalloc((size_t)n_refs,sizeof*ref),**h= NULL;
+int*nr= xcalloc((size_t)n_refs,sizeof(int)),nh= 0;
+FILE*f= hyp?fopen(hyp,"rb"):stdin;
+if(!f)status= kit_fail("%s: cannot open: %s",hyp,strerror(errno));
+else{
+status= read_lines(hyp?hyp:"standard input",f,&h,&nh);
+if(hyp)fclose(f);
+}
+for(int r= 0;r<n_refs&&status==0;r++){
+FILE*g= fopen(argv[optind+r],"rb");
+if(!g)status= kit_fail("%s: cannot open: %s",argv[optind+r],strerror(errno));
+else{
+status= read_lines(argv[optind+r],g,&ref[r],&nr[r]);
+fclose(g);
+if(status==0&&nr[r]!=nh)
+status= kit_fail("%s has %d lines, the translations %d",argv[optind+r],nr[r],nh);
+}
+}
+if(status==0)status= bleu_of_lines(h,nh,ref,n_refs,precise);
+if(status)fprintf(stderr,"attention bleu: %s\n",kit_error());
+for(int k= 0;k<nh;k++)free(h[k]);
+free(h);
+for(int r= 0;r<n_refs;r++){
+for(int k= 0;k<nr[r];k++)free(ref[r][k]);
+free(ref[r]);
+}
+free(ref);
+free(nr);
+status= status?1:0;
+
+/*:497*/
+#line 9603 "attention.w"
+
+return status;
+}
+
+/*:496*/
+#line 9368 "attention.w"
+
+/*498:*/
+#line 9649 "attention.w"
+
+static const char*split_usage= 
+"usage: attention split --data FILE --out-dir DIR [--test F] [--valid F] [--seed S]\n"
+"       [--filter tutorial|length]\n"
+"  Writes DIR/train.txt, DIR/valid.txt and DIR/test.txt: the pairs of FILE that the\n"
+"  filter keeps (default: tutorial, as train), split by English sentence, so that no\n"
+"  English sentence is in two of them; shares F of the sentences (default 0.1 each),\n"
+"  shuffled with seed S (default 1).\n";
+
+static int cmd_split(int argc,char**argv)
+{
+static const struct option longopts[]= {{"data",required_argument,0,'d'},
+{"out-dir",required_argument,0,'o'},{"test",required_argument,0,'t'},
+{"valid",required_argument,0,'v'},{"seed",required_argument,0,'s'},
+{"filter",required_argument,0,'f'},{"help",no_argument,0,'h'},{0,0,0,0}};
+const char*data= NULL,*dir= NULL;
+double share[2]= {0.1,0.1};
+long seed= 1;
+int filter= FILTER_TUTORIAL,c;
+/*499:*/
+#line 9684 "attention.w"
+
+opterr= 0;
+optind= 1;
+while((c= getopt_long(argc,argv,":h",longopts,NULL))!=-1){
+int bad= 0;
+if(c=='d')data= optarg;
+else if(c=='o')dir= optarg;
+else if(c=='t'||c=='v'){
+char*end;
+double x= strtod(optarg,&end);
+if(end==optarg||*end||!(x>=0.0&&x<1.0)){
+fprintf(stderr,"attention split: %s wants a share from 0 to below 1, not \"%s\"\n",
+argv[optind-1],optarg);
+bad= 1;
+}else share[c=='v']= x;
+}else if(c=='s')bad= parse_long("split","--seed",optarg,0,0x7fffffffffffL,&seed)!=0;
+else if(c=='f'&&(strcmp(optarg,"tutorial")==0||strcmp(optarg,"length")==0))
+filter= strcmp(optarg,"tutorial")==0?FILTER_TUTORIAL:FILTER_LENGTH;
+else if(c=='h'){fputs(split_usage,stdout);return 0;}
+else{
+fprintf(stderr,"attention split: bad option \"%s\"\n",argv[optind-1]);
+bad= 1;
+}
+if(bad){fputs(split_usage,stderr);return 2;}
+}
+if(!data||!dir||optind<argc){
+fprintf(stderr,"attention split: %s\n",optind<argc?"unexpected argument":
+"--data FILE and --out-dir DIR are required");
+fputs(split_usage,stderr);
+return 2;
+}
+
+/*:499*/
+#line 9668 "attention.w"
+
+PairList pl;
+if(pairs_read(&pl,data,filter,DEFAULT_MAX_LENGTH)){
+fprintf(stderr,"attention split: %s\n",kit_error());
+return 1;
+}
+int*part= xcalloc((size_t)pl.n,sizeof(int)),counts[3][2];
+int status= pairs_split(&pl,share[0],share[1],(uint64_t)seed,part,counts);
+if(status==0)/*500:*/
+#line 9717 "attention.w"
+
+{
+static const char*const name[3]= {"train","valid","test"};
+for(int p= 0;p<3&&status==0;p++){
+char path[4096];
+snprintf(path,sizeof path,"%s/%s.txt",dir,name[p]);
+FILE*f= fopen(path,"wb");
+if(!f){
+status= kit_fail("%s: cannot write: %s",path,strerror(errno));
+break;
+}
+for(int k= 0;k<pl.n;k++)
+if(part[k]==p)fprintf(f,"%s\t%s\n",pl.pair[k].src,pl.pair[k].tgt);
+if(fclose(f)!=0)status= kit_fail("%s: cannot write: %s",path,strerror(errno));
+else printf("%-5s %6d English sentences, %6d pairs -> %s\n",name[p],counts[p][0],
+counts[p][1],path);
+}
+}
+
+/*:500*/
+#line 9676 "attention.w"
+
+if(status)fprintf(stderr,"attention split: %s\n",kit_error());
+free(part);
+pairs_free(&pl);
+return status?1:0;
+}
+
+/*:498*/
+#line 9369 "attention.w"
+
+/*501:*/
+#line 9743 "attention.w"
+
+static const char*eval_usage= 
+"usage: attention eval --model CKPT --data FILE [OPTIONS]\n"
+"  Translates every English sentence of FILE (pairs with the same English are one\n"
+"  source with several references) and prints corpus BLEU-4 in sacreBLEU's form,\n"
+"  the exact-match rate, BLEU by source length and the speed.\n"
+"  --show N            print N sources with their references and translations\n"
+"  --output FILE       write the translations to FILE, one a line, in order\n"
+"  --batch B           sentences decoded together (default 64)\n"
+BEAM_USAGE;
+
+typedef struct{
+const char*model,*data,*output;
+long show,batch;
+BeamChoice beam;
+}EvalOptions;
+
+/*:501*//*502:*/
+#line 9761 "attention.w"
+
+static int eval_options(int argc,char**argv,EvalOptions*o)
+{
+static const struct option longopts[]= {{"model",required_argument,0,'m'},
+{"data",required_argument,0,'d'},{"show",required_argument,0,'S'},
+{"output",required_argument,0,'o'},{"batch",required_argument,0,'b'},
+{"help",no_argument,0,'h'},BEAM_OPTIONS,{0,0,0,0}};
+int c,bad= 0,r;
+*o= (EvalOptions){NULL,NULL,NULL,0,64,{{0}}};
+beam_defaults(&o->beam);
+opterr= 0;
+optind= 1;
+while(!bad&&(c= getopt_long(argc,argv,":h",longopts,NULL))!=-1){
+if(c=='m')o->model= optarg;
+else if(c=='d')o->data= optarg;
+else if(c=='o')o->output= optarg;
+else if(c=='S')bad= parse_long("eval","--show",optarg,0,100000000,&o->show)!=0;
+else if(c=='b')bad= parse_long("eval","--batch",optarg,1,100000,&o->batch)!=0;
+else if(c=='h'){fputs(eval_usage,stdout);exit(0);}
+else if((r= beam_option("eval",c,optarg,&o->beam))!=0)bad= r<0;
+else{
+fprintf(stderr,"attention eval: %s \"%s\"\n",c==':'?"missing value for":
+"unknown option",argv[optind-1]);
+bad= 1;
+}
+}
+if(!bad&&(!o->model||!o->data||optind<argc)){
+fprintf(stderr,"attention eval: %s\n",optind<argc?"unexpected argument":
+"--model CKPT and --data FILE are required");
+bad= 1;
+}
+if(bad)fputs(eval_usage,stderr);
+return bad?-1:0;
+}
+
+/*:502*//*503:*/
+#line 9797 "attention.w"
+
+static int cmd_eval(int argc,char**argv)
+{
+EvalOptions o;
+if(eval_options(argc,argv,&o))return 2;
+Model m;
+PairList pl;
+if(checkpoint_load(&m,o.model)){
+fprintf(stderr,"attention eval: %s\n",kit_error());
+return 1;
+}
+if(beam_check("eval",&o.beam,&m)){model_free(&m);return 2;}
+if(pairs_read(&pl,o.data,FILTER_LENGTH,DEFAULT_MAX_LENGTH*4)){
+fprintf(stderr,"attention eval: %s\n",kit_error());
+model_free(&m);
+return 1;
+}
+int n_src,*group= pairs_group_sources(&pl,&n_src),status= 0;
+/*504:*/
+#line 9826 "attention.w"
+
+int*first= xcalloc((size_t)n_src,sizeof(int)),*n_ref= xcalloc((size_t)n_src,sizeof(int));
+int**ref= xcalloc((size_t)n_src,sizeof*ref),*ref_fill= xcalloc((size_t)n_src,sizeof(int));
+for(int k= pl.n-1;k>=0;k--)first[group[k]]= k,n_ref[group[k]]++;
+for(int s= 0;s<n_src;s++)ref[s]= xcalloc((size_t)n_ref[s],sizeof(int));
+for(int k= 0;k<pl.n;k++)ref[group[k]][ref_fill[group[k]]++]= k;
+int*src= xcalloc((size_t)n_src*(size_t)m.cfg.L,sizeof(int)),*src_len= xcalloc((size_t)n_src,
+sizeof(int)),failed= 0;
+for(int s= 0;s<n_src;s++){
+char where[600];
+snprintf(where,sizeof where,"%.500s:%d",o.data,pl.pair[first[s]].line);
+src_len[s]= tokenize(&m.vin,pl.pair[first[s]].src,src+(size_t)s*m.cfg.L,m.cfg.L,
+where,"English");
+if(src_len[s]<=0&&failed++==0)
+fprintf(stderr,"attention eval: warning: %s; such sources count as empty "
+"translations\n",src_len[s]<0?kit_error():"a source has no words");
+}
+
+/*:504*/
+#line 9815 "attention.w"
+
+/*505:*/
+#line 9846 "attention.w"
+
+char**hyp= xcalloc((size_t)n_src,sizeof*hyp);
+Decoder*d= model_decoder(&m);
+double t0= now_seconds();
+for(int s0= 0;s0<n_src;s0+= (int)o.batch){
+int*idx= xcalloc((size_t)o.batch,sizeof(int)),nb= 0;
+for(int s= s0;s<n_src&&s<s0+o.batch;s++)
+if(src_len[s]> 0)idx[nb++]= s;
+else hyp[s]= xstrdup("");
+if(nb> 0)/*506:*/
+#line 9862 "attention.w"
+
+{
+const int**sp= xcalloc((size_t)nb,sizeof*sp);
+int*len= xcalloc((size_t)nb,sizeof(int)),*found= xcalloc((size_t)nb,sizeof(int));
+for(int j= 0;j<nb;j++)sp[j]= src+(size_t)idx[j]*m.cfg.L,len[j]= src_len[idx[j]];
+float*init= xcalloc((size_t)nb*(size_t)d->state_floats,sizeof(float));
+d->encode(d,sp,len,nb,init);
+Hypothesis*y= xcalloc((size_t)nb*(size_t)o.beam.o.n_best,sizeof*y);
+beam_search(d,nb,init,&o.beam.o,y,found);
+for(int j= 0;j<nb;j++){
+char*copy= xstrdup(pl.pair[first[idx[j]]].src),*words[DEFAULT_MAX_LENGTH*4];
+int nw= 0;
+for(char*p= strtok(copy," ");p&&nw<DEFAULT_MAX_LENGTH*4;p= strtok(NULL," "))
+words[nw++]= p;
+Hypothesis*best= &y[(size_t)j*o.beam.o.n_best];
+hyp[idx[j]]= hypothesis_words(d,&m.vout,best,words,nw,o.beam.replace_unk);
+hypotheses_free(best,found[j]);
+free(copy);
+}
+free(y);free(init);free(sp);free(len);free(found);
+}
+
+/*:506*/
+#line 9855 "attention.w"
+
+free(idx);
+}
+double seconds= now_seconds()-t0;
+d->release(d);
+
+/*:505*/
+#line 9816 "attention.w"
+
+/*507:*/
+#line 9887 "attention.w"
+
+BleuStats all= {0},by_len[4];
+memset(by_len,0,sizeof by_len);
+int exact= 0;
+for(int s= 0;s<n_src;s++){
+const char*en= pl.pair[first[s]].src;
+int nw= 1;
+for(const char*p= en;*p;p++)nw+= *p==' ';
+int bucket= nw<=3?0:nw<=6?1:nw<=9?2:3;
+/*508:*/
+#line 9901 "attention.w"
+
+{
+Vocab v;
+vocab_init(&v);
+int*h,hl= words_intern(&v,hyp[s],&h);
+int**r= xcalloc((size_t)n_ref[s],sizeof*r),*rl= xcalloc((size_t)n_ref[s],sizeof(int));
+int hit= 0;
+for(int i= 0;i<n_ref[s];i++){
+rl[i]= words_intern(&v,pl.pair[ref[s][i]].tgt,&r[i]);
+hit|= src_len[s]> 0&&strcmp(hyp[s],pl.pair[ref[s][i]].tgt)==0;
+}
+exact+= hit;
+bleu_add(&all,h,hl,(const int*const*)r,rl,n_ref[s]);
+bleu_add(&by_len[bucket],h,hl,(const int*const*)r,rl,n_ref[s]);
+for(int i= 0;i<n_ref[s];i++)free(r[i]);
+free(r);free(rl);free(h);
+vocab_free(&v);
+}
+
+/*:508*/
+#line 9896 "attention.w"
+
+}
+/*509:*/
+#line 9921 "attention.w"
+
+{
+char line[256];
+static const char*const bucket_name[4]= {"1-3","4-6","7-9","10+"};
+printf("Sources: %d (%d references) from %s\n",n_src,pl.n,o.data);
+if(o.beam.used)printf("Decoding: beam %d, length penalty %s, alpha %g, max length %d\n",
+o.beam.o.beam,o.beam.o.penalty==LP_NONE?"none":o.beam.o.penalty==LP_AVG?"avg":"wu",
+o.beam.o.alpha,o.beam.o.max_length);
+else printf("Decoding: greedy (beam 1), max length %d\n",o.beam.o.max_length);
+bleu_format(&all,line,sizeof line);
+printf("%s\n",line);
+printf("Exact match: %.1f%% (%d of %d sources equal one of their references)\n",
+n_src?100.0*exact/n_src:0.0,exact,n_src);
+for(int b= 0;b<4;b++)
+if(by_len[b].sentences> 0||b<3){
+bleu_format(&by_len[b],line,sizeof line);
+printf("  %-3s words: %5ld sources, %s\n",bucket_name[b],by_len[b].sentences,line);
+}
+if(failed)printf("Failed: %d sources the model cannot read, counted as empty translations\n",
+failed);
+printf("Speed: %d sources in %.3f s, %.0f sentences/s\n",n_src-failed,seconds,
+seconds> 0?(n_src-failed)/seconds:0.0);
+/*510:*/
+#line 9947 "attention.w"
+
+for(int s= 0;s<n_src&&s<o.show;s++){
+printf("EN:  %s\n",pl.pair[first[s]].src);
+for(int i= 0;i<n_ref[s];i++)printf("REF: %s\n",pl.pair[ref[s][i]].tgt);
+printf("OUT: %s\n",hyp[s]);
+}
+
+/*:510*/
+#line 9943 "attention.w"
+
+}
+
+/*:509*/
+#line 9898 "attention.w"
+
+
+/*:507*/
+#line 9817 "attention.w"
+
+/*511:*/
+#line 9955 "attention.w"
+
+if(o.output){
+FILE*f= fopen(o.output,"wb");
+if(!f)status= kit_fail("%s: cannot write: %s",o.output,strerror(errno));
+else{
+for(int s= 0;s<n_src;s++)fprintf(f,"%s\n",hyp[s]);
+if(fclose(f)!=0)status= kit_fail("%s: cannot write: %s",o.output,strerror(errno));
+}
+if(status){
+fprintf(stderr,"attention eval: %s\n",kit_error());
+status= 1;
+}
+}
+
+/*:511*/
+#line 9818 "attention.w"
+
+/*512:*/
+#line 9970 "attention.w"
+
+for(int s= 0;s<n_src;s++)free(hyp[s]),free(ref[s]);
+free(hyp);free(ref);free(ref_fill);free(n_ref);free(first);free(src);free(src_len);
+free(group);
+pairs_free(&pl);
+model_free(&m);
+
+/*:512*/
+#line 9819 "attention.w"
+
+return status;
+}
+
+/*:503*/
+#line 9370 "attention.w"
+
+
+/*:486*/
+#line 8298 "attention.w"
 
 
 static const struct{
 const char*name,*summary;
 int(*run)(int argc,char**argv);
 }commands[]= {
-/*391:*/
-#line 7538 "attention.w"
+/*433:*/
+#line 8329 "attention.w"
 
 {"train","train a translator (the notebook's five pairs, or a pair file)",cmd_train},
 {"translate","translate sentences with a saved model",cmd_translate},
 {"pairs","print the pairs that training would read from a file",cmd_pairs},
-/*372:*/
-#line 7144 "attention.w"
+/*414:*/
+#line 7933 "attention.w"
 
 {"heatmap","draw the attention weights of a translation (PNG, PDF or SVG)",cmd_heatmap},
 {"loss-curve","draw the average loss per epoch from train --loss-log",cmd_loss_curve},
 
-/*:372*/
-#line 7542 "attention.w"
+/*:414*/
+#line 8333 "attention.w"
 
 
-/*:391*/
-#line 7513 "attention.w"
+/*:433*//*484:*/
+#line 9357 "attention.w"
+
+{"bleu","score translations against references (corpus BLEU-4, sacreBLEU's form)",cmd_bleu},
+{"split","split a pair file into train, valid and test files by English sentence",cmd_split},
+{"eval","translate a pair file and report BLEU, exact matches and speed",cmd_eval},
+
+/*:484*/
+#line 8304 "attention.w"
 
 };
 
@@ -1457,8 +2121,8 @@ size_t n= sizeof commands/sizeof commands[0];
 if(argc>=2)
 for(size_t k= 0;k<n;k++)
 if(strcmp(argv[1],commands[k].name)==0)return commands[k].run(argc-1,argv+1);
-/*390:*/
-#line 7526 "attention.w"
+/*432:*/
+#line 8317 "attention.w"
 
 FILE*out= argc>=2&&(strcmp(argv[1],"--help")==0||strcmp(argv[1],"-h")==0
 ||strcmp(argv[1],"help")==0)?stdout:stderr;
@@ -1468,9 +2132,9 @@ for(size_t k= 0;k<n;k++)fprintf(out,"  %-10s %s\n",commands[k].name,commands[k].
 fputs("Run 'attention COMMAND --help' for a command's options.\n",out);
 return out==stdout?0:2;
 
-/*:390*/
-#line 7523 "attention.w"
+/*:432*/
+#line 8314 "attention.w"
 
 }
 
-/*:389*/
+/*:431*/

@@ -1,12 +1,12 @@
 /*9:*/
-#line 535 "attention.w"
+#line 536 "attention.w"
 
 #include "attention.h"
 #include <stdarg.h> 
 #include <stdlib.h> 
 #include <string.h> 
 /*10:*/
-#line 544 "attention.w"
+#line 545 "attention.w"
 
 static char last_error[2048];
 
@@ -25,7 +25,7 @@ return last_error;
 }
 
 /*:10*//*11:*/
-#line 565 "attention.w"
+#line 566 "attention.w"
 
 void*xcalloc(size_t n,size_t size)
 {
@@ -38,7 +38,7 @@ return p;
 }
 
 /*:11*//*12:*/
-#line 577 "attention.w"
+#line 578 "attention.w"
 
 void*xrealloc(void*p,size_t size)
 {
@@ -59,7 +59,7 @@ return t;
 }
 
 /*:12*/
-#line 540 "attention.w"
+#line 541 "attention.w"
 
 
 /*:9*/

@@ -218,4 +218,144 @@ fi
 printf 'I am 20.\t20\nI am here.\tJe suis ici.\n' >"$tmp/empty-fr.txt"
 compare_pairs "a French side that normalises to nothing" "$tmp/empty-fr.txt"
 
+# --- Part II: content-based attention (train --attention KIND) ------------
+# Small and quick: the fixture's 183 pairs, hidden 16, one epoch.
+usage_error "train --attention bogus" "bogus" train --attention bogus --data "$fixture"
+usage_error "train --batch 0" "--batch" train --attention bahdanau --batch 0 --data "$fixture"
+usage_error "train --heads 3 with hidden 128" "--heads" train --attention multihead --heads 3 \
+  --data "$fixture"
+usage_error "train --heads 0" "--heads" train --attention multihead --heads 0 --data "$fixture"
+usage_error "train --valid-split 1.5" "--valid-split" train --attention bahdanau \
+  --valid-split 1.5 --data "$fixture"
+usage_error "train --valid-split 1" "--valid-split" train --attention bahdanau \
+  --valid-split 1 --data "$fixture"
+usage_error "train --valid-split 0" "--valid-split" train --attention bahdanau \
+  --valid-split 0 --data "$fixture"
+usage_error "train --valid FILE --valid-split F" "--valid-split" train --attention bahdanau \
+  --valid "$fixture" --valid-split 0.2 --data "$fixture"
+usage_error "train --attention luong-dot without --data" "--data" train --attention luong-dot
+
+# Every kind: two identical runs give byte-identical checkpoints; the model
+# translates (an unknown word is a warning naming it, the sentence is still
+# translated), draws a heatmap, and trains on from --init.
+small=(--data "$fixture" --hidden 16 --heads 2 --epochs 1 --seed 3 --show 0)
+for kind in bahdanau luong-dot luong-general multihead; do
+  K1="$tmp/$kind-1.safetensors" K2="$tmp/$kind-2.safetensors"
+  run "$bin" train "${small[@]}" --attention "$kind" --save "$K1"; rc1=$rc
+  run "$bin" train "${small[@]}" --attention "$kind" --save "$K2"; rc2=$rc
+  if [ "$rc1$rc2" = 00 ] && [ -s "$K1" ] && cmp -s "$K1" "$K2"; then
+    ok "$kind: two identical train runs, byte-identical checkpoints"
+  else
+    bad "$kind: two identical train runs: statuses $rc1 $rc2, $(cmp "$K1" "$K2" 2>&1), stderr: $(errtext)"
+  fi
+  run "$bin" translate --model "$K1" "he is cold" "i am zorglub" "zorglub is here"
+  if [ "$rc" -eq 0 ] && [ "$(wc -l <"$tmp/out")" -eq 3 ] && [ -n "$(sed -n 2p "$tmp/out")" ] \
+    && has '"zorglub"' "$tmp/err" && [ "$(grep -c zorglub "$tmp/err")" -eq 1 ]; then
+    ok "$kind: translate, an unknown word: one warning naming it, 3 translations, status 0"
+  else
+    bad "$kind: translate with an unknown word: status $rc, output $(tr '\n' '|' <"$tmp/out"), stderr: $(errtext)"
+  fi
+  run "$bin" heatmap --model "$K1" --out "$tmp/$kind.svg" "he is cold"
+  if [ "$rc" -eq 0 ] && [ -s "$tmp/$kind.svg" ] && has "<svg" "$tmp/$kind.svg"; then
+    ok "$kind: heatmap draws an SVG"
+  else
+    bad "$kind: heatmap: status $rc, stderr: $(errtext)"
+  fi
+  run "$bin" train --data "$fixture" --init "$K1" --epochs 1 --seed 3 --show 0 --save "$tmp/$kind-3.safetensors"
+  if [ "$rc" -eq 0 ] && has "attention $kind" "$tmp/out" && has "(from --init)" "$tmp/out" \
+    && [ -s "$tmp/$kind-3.safetensors" ] && ! cmp -s "$K1" "$tmp/$kind-3.safetensors"; then
+    ok "$kind: train --init takes the kind and the weights, and trains on"
+  else
+    bad "$kind: train --init: status $rc, stdout $(head -c 300 "$tmp/out" | tr '\n' ' '), stderr: $(errtext)"
+  fi
+done
+# One thread or two, the same checkpoint (hidden 64 and the fixture's 353
+# French words: products big enough for OpenBLAS to use both threads, and
+# sums longer than its block of 320).
+for kind in bahdanau luong-dot luong-general multihead; do
+  P1="$tmp/$kind-p1.safetensors" P2="$tmp/$kind-p2.safetensors"
+  run "$bin" train "${small[@]}" --hidden 64 --attention "$kind" --threads 1 --save "$P1"; rc1=$rc
+  run "$bin" train "${small[@]}" --hidden 64 --attention "$kind" --threads 2 --save "$P2"; rc2=$rc
+  if [ "$rc1$rc2" = 00 ] && [ -s "$P1" ] && cmp -s "$P1" "$P2"; then
+    ok "$kind: train --threads 1 and --threads 2: byte-identical checkpoints"
+  else
+    bad "$kind: train --threads 1 and 2: statuses $rc1 $rc2, $(cmp "$P1" "$P2" 2>&1)"
+  fi
+done
+# A validation share: printed each epoch, the same pairs every time (by --seed).
+V1="$tmp/v1.safetensors" V2="$tmp/v2.safetensors"
+run "$bin" train "${small[@]}" --attention luong-dot --epochs 2 --valid-split 0.3 --save "$V1"
+cp "$tmp/out" "$tmp/v1.out"; rc1=$rc
+run "$bin" train "${small[@]}" --attention luong-dot --epochs 2 --valid-split 0.3 --save "$V2"; rc2=$rc
+if [ "$rc1$rc2" = 00 ] && grep -q "for validation" "$tmp/v1.out" \
+  && [ "$(grep -c ', valid loss ' "$tmp/v1.out")" -eq 2 ] && cmp -s "$V1" "$V2" \
+  && [ "$(grep -v ' s (' "$tmp/v1.out")" = "$(grep -v ' s (' "$tmp/out")" ]; then
+  ok "train --valid-split 0.3: $(grep -o '[0-9]* for validation' "$tmp/v1.out"), a valid loss each epoch, the same run twice"
+else
+  bad "train --valid-split 0.3: statuses $rc1 $rc2, stdout $(head -c 400 "$tmp/v1.out" | tr '\n' '|')"
+fi
+head -40 "$fixture" >"$tmp/valid40.txt"
+run "$bin" train "${small[@]}" --attention luong-dot --valid "$tmp/valid40.txt"
+if [ "$rc" -eq 0 ] && has "for validation from --valid" "$tmp/out" && has ", valid loss " "$tmp/out"; then
+  ok "train --valid FILE: $(grep -o '[0-9]* for validation from --valid' "$tmp/out"), a valid loss"
+else
+  bad "train --valid FILE: status $rc, stdout $(head -c 400 "$tmp/out" | tr '\n' '|'), stderr: $(errtext)"
+fi
+# Many sentences are decoded in batches (64 at a time), padded to the longest:
+# 70 sentences give the same translations read from stdin in file order as
+# given as arguments in reverse order (other neighbours, other padding).
+"$bin" pairs --data "$fixture" 2>/dev/null | cut -f1 | head -70 >"$tmp/en70"
+mapfile -t en70 <"$tmp/en70"
+rev70=()
+for ((k = ${#en70[@]} - 1; k >= 0; k--)); do rev70+=("${en70[k]}"); done
+run "$bin" translate --model "$tmp/multihead-1.safetensors" <"$tmp/en70"; cp "$tmp/out" "$tmp/fwd70"; rc1=$rc
+run "$bin" translate --model "$tmp/multihead-1.safetensors" "${rev70[@]}"; rc2=$rc
+if [ "$rc1$rc2" = 00 ] && [ "$(wc -l <"$tmp/fwd70")" -eq 70 ] && cmp -s "$tmp/fwd70" <(tac "$tmp/out"); then
+  ok "translate 70 sentences in batches: the same translations in either order"
+else
+  bad "translate 70 sentences: statuses $rc1 $rc2, $(wc -l <"$tmp/fwd70") lines, or the orders disagree"
+fi
+usage_error "train --attention multihead --init a bahdanau checkpoint" "--attention" \
+  train --attention multihead --init "$tmp/bahdanau-1.safetensors" --data "$fixture"
+
+# A checkpoint whose kind and tensors disagree: its metadata edited, the tensors kept.
+edit_meta() { # IN OUT KEY=VALUE...
+  "$py" - "$@" <<'PY'
+import json, struct, sys
+src, dst, edits = sys.argv[1], sys.argv[2], sys.argv[3:]
+b = open(src, 'rb').read()
+n = struct.unpack('<Q', b[:8])[0]
+h = json.loads(b[8:8 + n])
+for e in edits:
+    k, v = e.split('=', 1)
+    h['__metadata__'][k] = v
+s = json.dumps(h, separators=(',', ':')).encode()
+s += b' ' * (-len(s) % 8)
+open(dst, 'wb').write(struct.pack('<Q', len(s)) + s + b[8 + n:])
+PY
+}
+refused() { # DESCRIPTION CHECKPOINT WORD
+  run "$bin" translate --model "$2" "he is cold"
+  if [ "$rc" -eq 1 ] && [ ! -s "$tmp/out" ] && has "$2" "$tmp/err" && has "$3" "$tmp/err"; then
+    ok "$1: refused, status 1: $(head -c 160 "$tmp/err")"
+  else
+    bad "$1: status $rc, stdout $(head -c 100 "$tmp/out"), stderr: $(errtext)"
+  fi
+}
+X="$tmp/disagree.safetensors"
+edit_meta "$tmp/bahdanau-1.safetensors" "$X" attention=luong-dot
+refused "bahdanau tensors labelled luong-dot" "$X" "decoder.attention.Wa.weight"
+edit_meta "$tmp/luong-dot-1.safetensors" "$X" attention=luong-general
+refused "luong-dot tensors labelled luong-general" "$X" "decoder.attention.linear_in.weight"
+edit_meta "$tmp/luong-general-1.safetensors" "$X" attention=multihead heads=2
+refused "luong-general tensors labelled multihead" "$X" "multihead"
+edit_meta "$tmp/multihead-1.safetensors" "$X" attention=bahdanau
+refused "multihead tensors labelled bahdanau" "$X" "bahdanau"
+edit_meta "$tmp/bahdanau-1.safetensors" "$X" attention=seed
+refused "bahdanau tensors labelled seed" "$X" "seed"
+edit_meta "$tmp/multihead-1.safetensors" "$X" heads=3
+refused "multihead with 3 heads of hidden 16" "$X" "heads"
+edit_meta "$tmp/luong-dot-1.safetensors" "$X" hidden_size=8
+refused "hidden_size 8 with tensors of hidden 16" "$X" "shape"
+
 exit $fail

@@ -62,7 +62,7 @@ PKG_CFLAGS = subprocess.run(['pkg-config', '--cflags', 'cairo', 'libutf8proc'], 
 # Cairo, but the worker calls only its colormap: every function gets a
 # section of its own and the linker drops the unused ones (and with them
 # every reference to Cairo), so the worker links statically without it.
-LIB_TUS = ['util', 'vocab', 'layers', 'model', 'figures']
+LIB_TUS = ['util', 'vocab', 'layers', 'model', 'figures', 'decode']
 WRAP = ['-Wl,--gc-sections', '-Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc']
 SECTIONS = ['-ffunction-sections', '-fdata-sections']
 

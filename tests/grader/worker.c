@@ -423,6 +423,26 @@ static void op_train_seed(void)
   pb_floats(&out, m.param_mem, m.n_params);
 }
 
+/* ---------------------------------------------------------- exercise 12 */
+/* A candidate, its references and n; reply: the matches and the n-grams. */
+static void op_ngram_matches(void)
+{
+  int h = dim(0, 100000);
+  int *hyp = get_ints((size_t) h);
+  int nr = dim(0, 64);
+  int *len = get_ints((size_t) nr);
+  const int **refs = malloc((size_t) (nr ? nr : 1) * sizeof *refs);
+  for (int r = 0; r < nr; r++) {
+    if (len[r] < 0 || len[r] > 100000) bad_request("reference length");
+    refs[r] = get_ints((size_t) len[r]);
+  }
+  int n = dim(1, 16);
+  long match = 0, total = 0;
+  ngram_matches(hyp, h, refs, len, nr, n, &match, &total);
+  pb_int(&out, (int) match);
+  pb_int(&out, (int) total);
+}
+
 /* ---------------------------------------------------------------- main */
 static const struct { const char *name; void (*run)(void); } ops[] = {
   {"vocab", op_vocab}, {"normalize", op_normalize},
@@ -435,7 +455,7 @@ static const struct { const char *name; void (*run)(void); } ops[] = {
   {"adam_constants", op_adam_constants}, {"adam_apply", op_adam_apply},
   {"adam_update", op_adam_update},
   {"greedy_decode", op_greedy_decode}, {"pair", op_pair}, {"colormap", op_colormap},
-  {"train_seed", op_train_seed}};
+  {"train_seed", op_train_seed}, {"ngram_matches", op_ngram_matches}};
 
 /* Allocation failures are reported, so that "allocated 20 GB" does not look
    like a mysterious crash. (Linked with -Wl,--wrap=malloc,...) */

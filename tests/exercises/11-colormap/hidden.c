@@ -115,8 +115,8 @@ JTEST(weights_at_every_control_point)
 
 static const Graded hidden_tests[] = {
   GRADED(random_weights_under_both_maps, 1, 3, "1000 random weights under bone and YlOrRd"),
-  GRADED(colormaps_of_uneven_segments, 1, 3, "eight colormaps with uneven segments"),
-  GRADED(weights_at_every_control_point, 1, 3, "weights exactly at control points and just outside"),
+  GRADED(colormaps_of_uneven_segments, 0.5, 3, "eight colormaps with uneven segments"),
+  GRADED(weights_at_every_control_point, 0.5, 3, "weights exactly at control points and just outside"),
 };
 
 JUDGE_MAIN(public_tests, hidden_tests)

@@ -78,8 +78,8 @@ JTEST(weights_outside_zero_one_are_clamped)
 }
 
 static const Graded public_tests[] = {
-  GRADED(control_points_of_both_maps, 1, 3, "the colours at control points of bone and YlOrRd"),
-  GRADED(between_the_control_points, 1, 3, "colours between control points, interpolated"),
+  GRADED(control_points_of_both_maps, 0.5, 3, "the colours at control points of bone and YlOrRd"),
+  GRADED(between_the_control_points, 0.5, 3, "colours between control points, interpolated"),
   GRADED(weights_outside_zero_one_are_clamped, 1, 3, "weights below 0, above 1 and NaN"),
 };
 
