@@ -8066,8 +8066,15 @@ return status;
 @<Number the sentence for a Part II model, and translate it@>=
 {
   Example e;
+  int unknown = 0;
   memset(&e, 0, sizeof e);
-  T = tokenize_unk(vi, norm, e.src, L - 1, NULL);
+  T = tokenize_unk(vi, norm, e.src, L - 1, &unknown);
+  if (unknown) {
+    Vocab seen;
+    vocab_init(&seen);
+    warn_unknown("heatmap", vi, &seen, norm, "the sentence");
+    vocab_free(&seen);
+  }
   if (T < 0) kit_fail("the sentence has more than %d words, the most this model reads", L - 1);
   else if (T > 0) {
     e.src[T++] = EOS_TOKEN;
@@ -8442,7 +8449,7 @@ static int train_options(int argc, char **argv, TrainOptions *o)
     @<Part II's long options of \.{train}@>@;
     {0, 0, 0, 0}};
   *o = (TrainOptions) {NULL, NULL, NULL, FILTER_TUTORIAL, 1, -1, 0, 0, 1, 0, 5, 0, 0.0,
-    -1, 4, 32, 0.1, 1, 1, 0, NULL, 0.0};
+    -1, 0, 32, 0.1, 1, 1, 0, NULL, 0.0};
   int c, bad = 0;
   opterr = 0;
   optind = 1;
@@ -8713,9 +8720,11 @@ case 'X': o->shuffle = 0; break;
 case 'K': o->bucket = 1; break;
 case 'V': o->valid = optarg; break;
 case 'v':
-  bad = parse_float("train", "--valid-split", optarg, 0.0, 1.0, &o->valid_split) != 0
-    || (o->valid_split >= 1.0 && fprintf(stderr, "attention train: --valid-split "
-    "wants a share below 1, not \"%s\"\n", optarg));
+  if (parse_float("train", "--valid-split", optarg, 0.0, 1.0, &o->valid_split) == 0
+    && o->valid_split >= 1.0)
+    fprintf(stderr, "attention train: --valid-split wants a share above 0 and below 1, "
+      "not \"%s\"\n", optarg);
+  bad = !(o->valid_split > 0.0 && o->valid_split < 1.0);
   break;
 
 @*1 Training a Part II model.
@@ -8755,11 +8764,16 @@ end:
 
 @ Options that contradict each other, or a number of heads that does not divide $H$, are errors of the command line, found before any data is read.
 @<Check the Part II options, or return 2@>=
-long H = o->hidden ? o->hidden : DEFAULT_HIDDEN;
+long H = o->hidden ? o->hidden : DEFAULT_HIDDEN, heads = o->heads ? o->heads : 4;
+if (o->heads && (kind != KIND_MULTIHEAD || o->init)) {
+  fprintf(stderr, "attention train: --heads is for a new multihead model%s\n",
+    o->init ? "; the checkpoint of --init fixes its heads" : "");
+  return 2;
+}
 cpu_set_threads(o->threads ? (int) o->threads : sysconf(_SC_NPROCESSORS_ONLN) > 1 ? 2 : 1);
-if (kind == KIND_MULTIHEAD && !o->init && H % o->heads) {
+if (kind == KIND_MULTIHEAD && !o->init && H % heads) {
   fprintf(stderr, "attention train: --heads %ld does not divide the hidden size %ld\n",
-    o->heads, H);
+    heads, H);
   return 2;
 }
 if (o->valid && o->valid_split > 0.0) {
@@ -8808,7 +8822,7 @@ if (o->init) {
   Vocab vin, vout;
   pairs_vocabularies_unk(&pl, (int) o->min_count, &vin, &vout);
   Config cfg = {vin.n, vout.n, (int) H, L};
-  bmodel_alloc(&bm, &cpu_backend, kind, (int) o->heads, &cfg, &vin, &vout, (int) o->batch);
+  bmodel_alloc(&bm, &cpu_backend, kind, (int) heads, &cfg, &vin, &vout, (int) o->batch);
   bmodel_init_random(&bm, (uint64_t) o->seed);
 }
 bm.dropout = (float) o->dropout;
@@ -9070,6 +9084,7 @@ static int translate_one(Model *m, const char *s, size_t len, const char *where,
   int status = 0;
   if (!norm) status = kit_fail("%s: invalid UTF-8 at byte %zu", where, bad + 1);
   else if (*norm) @<Tokenise |norm|, translate it and print the translation@>@;
+  else if (!blank(s, len)) status = kit_fail("%s: the sentence has no words", where);
   putchar('\n');
   free(norm);
   free(src);
@@ -9080,6 +9095,15 @@ static int translate_one(Model *m, const char *s, size_t len, const char *where,
 
 @ A sentence that normalises to nothing (only digits, say) has no words to
 translate and is an error; an empty line is not, and gets an empty line.
+@<Command-line helpers@>=
+static int blank(const char *s, size_t len)
+{
+  for (size_t k = 0; k < len; k++) if (s[k] != ' ' && s[k] != '\t') return 0;
+  return 1;
+}
+
+@ The sentence is translated greedily, or with the beam when one of the beam's
+options was given; either way the words come back joined by spaces.
 @<Tokenise |norm|, translate it and print the translation@>=
 {
   int n = tokenize(&m->vin, norm, src, m->cfg.L, where, "English");
@@ -9188,7 +9212,8 @@ else {
 
 @ Each unknown word is reported once, the first time it is seen.
 @<Command-line helpers@>=
-static void warn_unknown(const Vocab *v, Vocab *seen, const char *s, const char *where)
+static void warn_unknown(const char *cmd, const Vocab *v, Vocab *seen, const char *s,
+  const char *where)
 {
   char w[MAX_WORD_BYTES];
   while (*s) {
@@ -9198,8 +9223,8 @@ static void warn_unknown(const Vocab *v, Vocab *seen, const char *s, const char 
     s += k + (s[k] == ' ');
     if (k && vocab_find(v, w) < 0 && vocab_find(seen, w) < 0) {
       vocab_add(seen, w);
-      fprintf(stderr, "attention translate: %s: warning: \"%s\" is not in the model's "
-        "English vocabulary; it is read as <UNK>\n", where, w);
+      fprintf(stderr, "attention %s: %s: warning: \"%s\" is not in the model's "
+        "English vocabulary; it is read as <UNK>\n", cmd, where, w);
     }
   }
 }
@@ -9268,10 +9293,10 @@ if (!norm[n]) fprintf(stderr, "attention translate: %s: invalid UTF-8 at byte %z
 else if (*norm[n] && (m = tokenize_unk(&bm->vin, norm[n], ex[n].src, L - 1, &before)) < 0)
   fprintf(stderr, "attention translate: %s: the sentence has more than %d words, the most "
     "this model reads\n", where, L - 1), failed = 1;
-else if (*norm[n] && m == 0)
+else if ((*norm[n] && m == 0) || (!*norm[n] && !blank(s, (size_t) got)))
   fprintf(stderr, "attention translate: %s: the sentence has no words\n", where), failed = 1;
 if (m > 0) {
-  if (before) warn_unknown(&bm->vin, &unknown, norm[n], where);
+  if (before) warn_unknown("translate", &bm->vin, &unknown, norm[n], where);
   ex[n].src[m] = EOS_TOKEN;
   ex[n].src_len = m + 1;
   bad[n] = 0;

@@ -1,5 +1,5 @@
 /*431:*/
-#line 8289 "attention.w"
+#line 8296 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
@@ -45,7 +45,7 @@ printf("Wrote %s (%s, %.1f kB, %.1f ms)\n",path,what,size/1000.0,1e3*seconds);
 }
 
 /*:417*//*424:*/
-#line 8134 "attention.w"
+#line 8141 "attention.w"
 
 #include <unistd.h> 
 static const char*loss_log_path;
@@ -63,7 +63,7 @@ loss_log[loss_log_n++]= loss;
 }
 
 /*:424*//*425:*/
-#line 8150 "attention.w"
+#line 8157 "attention.w"
 
 static int loss_log_check(void)
 {
@@ -89,7 +89,7 @@ return status;
 }
 
 /*:425*//*435:*/
-#line 8342 "attention.w"
+#line 8349 "attention.w"
 
 static int parse_long(const char*cmd,const char*opt,const char*s,long lo,
 long hi,long*out)
@@ -107,7 +107,7 @@ return 0;
 }
 
 /*:435*//*436:*/
-#line 8359 "attention.w"
+#line 8366 "attention.w"
 
 static int parse_float(const char*cmd,const char*opt,const char*s,double lo,
 double hi,double*out)
@@ -125,7 +125,7 @@ return 0;
 }
 
 /*:436*//*437:*/
-#line 8377 "attention.w"
+#line 8384 "attention.w"
 
 static double now_seconds(void)
 {
@@ -135,7 +135,7 @@ return(double)ts.tv_sec+1e-9*(double)ts.tv_nsec;
 }
 
 /*:437*//*451:*/
-#line 8666 "attention.w"
+#line 8673 "attention.w"
 
 static char*words_join(const Vocab*v,const int*ids,int n)
 {
@@ -147,7 +147,7 @@ return s;
 }
 
 /*:451*//*460:*/
-#line 8838 "attention.w"
+#line 8852 "attention.w"
 
 static double hold_fraction(const char*s,uint64_t seed)
 {
@@ -167,7 +167,7 @@ int kept= 0;
 for(int k= 0;k<pl->n;k++){
 Pair p= pl->pair[k];
 if(hold_fraction(p.src,seed)<share)/*461:*/
-#line 8863 "attention.w"
+#line 8877 "attention.w"
 
 {
 if(vl->n==vl->cap){
@@ -178,7 +178,7 @@ vl->pair[vl->n++]= p;
 }
 
 /*:461*/
-#line 8856 "attention.w"
+#line 8870 "attention.w"
 
 else pl->pair[kept++]= p;
 }
@@ -186,7 +186,7 @@ pl->n= kept;
 }
 
 /*:460*//*464:*/
-#line 8910 "attention.w"
+#line 8924 "attention.w"
 
 static uint64_t mix_seed(uint64_t a,uint64_t b)
 {
@@ -197,7 +197,7 @@ return z^(z>>31);
 }
 
 /*:464*//*465:*/
-#line 8929 "attention.w"
+#line 8943 "attention.w"
 
 static const Example*bucket_ex;
 static int by_length(const void*x,const void*y)
@@ -209,7 +209,7 @@ return d?d:*(const int*)x-*(const int*)y;
 }
 
 /*:465*//*466:*/
-#line 8940 "attention.w"
+#line 8954 "attention.w"
 
 static void bucket_batches(int*order,int n,const Example*ex,int B,uint64_t seed)
 {
@@ -226,7 +226,7 @@ if(j> k)j= k;
 perm[k]= perm[j],perm[j]= x;
 }
 /*467:*/
-#line 8960 "attention.w"
+#line 8974 "attention.w"
 
 int at= 0;
 for(int k= 0;k<nb;k++){
@@ -237,13 +237,13 @@ at+= len;
 memcpy(order,copy,(size_t)n*sizeof(int));
 
 /*:467*/
-#line 8955 "attention.w"
+#line 8969 "attention.w"
 
 free(perm),free(copy);
 }
 
 /*:466*//*470:*/
-#line 9017 "attention.w"
+#line 9031 "attention.w"
 
 static double batched_loss(BModel*bm,const Example*ex,int n)
 {
@@ -258,10 +258,20 @@ tokens+= bt.tokens;
 return bmodel_take_loss(bm)/(double)(tokens?tokens:1);
 }
 
-/*:470*//*477:*/
-#line 9190 "attention.w"
+/*:470*//*473:*/
+#line 9098 "attention.w"
 
-static void warn_unknown(const Vocab*v,Vocab*seen,const char*s,const char*where)
+static int blank(const char*s,size_t len)
+{
+for(size_t k= 0;k<len;k++)if(s[k]!=' '&&s[k]!='\t')return 0;
+return 1;
+}
+
+/*:473*//*478:*/
+#line 9214 "attention.w"
+
+static void warn_unknown(const char*cmd,const Vocab*v,Vocab*seen,const char*s,
+const char*where)
 {
 char w[MAX_WORD_BYTES];
 while(*s){
@@ -271,14 +281,14 @@ w[k]= '\0';
 s+= k+(s[k]==' ');
 if(k&&vocab_find(v,w)<0&&vocab_find(seen,w)<0){
 vocab_add(seen,w);
-fprintf(stderr,"attention translate: %s: warning: \"%s\" is not in the model's "
-"English vocabulary; it is read as <UNK>\n",where,w);
+fprintf(stderr,"attention %s: %s: warning: \"%s\" is not in the model's "
+"English vocabulary; it is read as <UNK>\n",cmd,where,w);
 }
 }
 }
 
-/*:477*//*478:*/
-#line 9212 "attention.w"
+/*:478*//*479:*/
+#line 9237 "attention.w"
 
 static int translate_batched(BModel*bm,int nargs,char**args,int show_attention)
 {
@@ -287,8 +297,8 @@ char**norm= xcalloc((size_t)cap,sizeof(char*)),*bad= xcalloc((size_t)cap,1);
 Example*ex= xcalloc((size_t)cap,sizeof(Example));
 Vocab unknown;
 vocab_init(&unknown);
-/*479:*/
-#line 9233 "attention.w"
+/*480:*/
+#line 9258 "attention.w"
 
 char*line= NULL;
 size_t lcap= 0;
@@ -309,8 +319,8 @@ norm= xrealloc(norm,(size_t)cap*sizeof(char*));
 bad= xrealloc(bad,(size_t)cap);
 ex= xrealloc(ex,(size_t)cap*sizeof(Example));
 }
-/*480:*/
-#line 9259 "attention.w"
+/*481:*/
+#line 9284 "attention.w"
 
 size_t badbyte;
 char where[64];
@@ -323,30 +333,30 @@ badbyte+1),failed= 1;
 else if(*norm[n]&&(m= tokenize_unk(&bm->vin,norm[n],ex[n].src,L-1,&before))<0)
 fprintf(stderr,"attention translate: %s: the sentence has more than %d words, the most "
 "this model reads\n",where,L-1),failed= 1;
-else if(*norm[n]&&m==0)
+else if((*norm[n]&&m==0)||(!*norm[n]&&!blank(s,(size_t)got)))
 fprintf(stderr,"attention translate: %s: the sentence has no words\n",where),failed= 1;
 if(m> 0){
-if(before)warn_unknown(&bm->vin,&unknown,norm[n],where);
+if(before)warn_unknown("translate",&bm->vin,&unknown,norm[n],where);
 ex[n].src[m]= EOS_TOKEN;
 ex[n].src_len= m+1;
 bad[n]= 0;
 }else ex[n].src[0]= EOS_TOKEN,ex[n].src_len= 1,bad[n]= 1;
 
-/*:480*/
-#line 9253 "attention.w"
+/*:481*/
+#line 9278 "attention.w"
 
 n++;
 }
 free(line);
 
-/*:479*/
-#line 9220 "attention.w"
+/*:480*/
+#line 9245 "attention.w"
 
 int*out= xcalloc((size_t)(n?n:1)*L,sizeof(int)),*len= xcalloc((size_t)(n?n:1),sizeof(int));
 float*attn= show_attention?xcalloc((size_t)(n?n:1)*L*L,sizeof(float)):NULL;
 bmodel_greedy(bm,ex,n,out,len,attn);
-/*481:*/
-#line 9281 "attention.w"
+/*482:*/
+#line 9306 "attention.w"
 
 for(int k= 0;k<n;k++){
 if(!bad[k]){
@@ -362,8 +372,8 @@ printf(" %s %.3f",bm->vin.word[ex[k].src[i]],attn[((size_t)k*L+t2)*L+i]);
 putchar('\n');
 }
 
-/*:481*/
-#line 9224 "attention.w"
+/*:482*/
+#line 9249 "attention.w"
 
 for(int k= 0;k<n;k++)free(norm[k]);
 free(norm),free(bad),free(ex),free(out),free(len),free(attn);
@@ -371,11 +381,11 @@ vocab_free(&unknown);
 return failed?1:0;
 }
 
-/*:478*//*485:*/
-#line 9363 "attention.w"
+/*:479*//*486:*/
+#line 9388 "attention.w"
 
-/*487:*/
-#line 9378 "attention.w"
+/*488:*/
+#line 9403 "attention.w"
 
 #define BEAM_OPTIONS \
   {"beam", required_argument, 0, 'k'}, {"length-penalty", required_argument, 0, 'P'}, \
@@ -393,8 +403,8 @@ BeamOptions o;
 int used,replace_unk;
 }BeamChoice;
 
-/*:487*//*488:*/
-#line 9398 "attention.w"
+/*:488*//*489:*/
+#line 9423 "attention.w"
 
 static int beam_option(const char*cmd,int c,const char*arg,BeamChoice*b)
 {
@@ -411,8 +421,8 @@ break;
 case'A':if(parse_float(cmd,"--alpha",arg,-1e-300,10.0,&x))return-1;b->o.alpha= x;
 break;
 case'U':b->replace_unk= 1;break;
-case'P':/*489:*/
-#line 9420 "attention.w"
+case'P':/*490:*/
+#line 9445 "attention.w"
 
 if(strcmp(arg,"none")==0)b->o.penalty= LP_NONE;
 else if(strcmp(arg,"avg")==0)b->o.penalty= LP_AVG;
@@ -422,15 +432,15 @@ fprintf(stderr,"attention %s: --length-penalty is none, avg or wu, not \"%s\"\n"
 return-1;
 }
 
-/*:489*/
-#line 9414 "attention.w"
+/*:490*/
+#line 9439 "attention.w"
 break;
 }
 return 1;
 }
 
-/*:488*//*490:*/
-#line 9430 "attention.w"
+/*:489*//*491:*/
+#line 9455 "attention.w"
 
 static void beam_defaults(BeamChoice*b)
 {
@@ -456,8 +466,8 @@ fprintf(stderr,"attention %s: warning: the model's vocabulary has no <UNK>; "
 return 0;
 }
 
-/*:490*//*491:*/
-#line 9459 "attention.w"
+/*:491*//*492:*/
+#line 9484 "attention.w"
 
 static BeamChoice translate_beam;
 
@@ -471,8 +481,8 @@ BeamOptions*o= &translate_beam.o;
 Hypothesis*y= xcalloc((size_t)o->n_best,sizeof*y);
 int found= 0;
 beam_search(d,1,init,o,y,&found);
-/*492:*/
-#line 9482 "attention.w"
+/*493:*/
+#line 9507 "attention.w"
 
 char*copy= xstrdup(norm),*words[DEFAULT_MAX_LENGTH*4];
 int nw= 0;
@@ -497,8 +507,8 @@ free(lines[i]);
 free(lines);
 free(copy);
 
-/*:492*/
-#line 9472 "attention.w"
+/*:493*/
+#line 9497 "attention.w"
 
 hypotheses_free(y,found);
 free(y);
@@ -507,12 +517,12 @@ d->release(d);
 return text;
 }
 
-/*:491*/
-#line 9364 "attention.w"
+/*:492*/
+#line 9389 "attention.w"
 
 
-/*:485*/
-#line 8297 "attention.w"
+/*:486*/
+#line 8304 "attention.w"
 
 /*413:*/
 #line 7927 "attention.w"
@@ -604,8 +614,15 @@ else/*421:*/
 
 {
 Example e;
+int unknown= 0;
 memset(&e,0,sizeof e);
-T= tokenize_unk(vi,norm,e.src,L-1,NULL);
+T= tokenize_unk(vi,norm,e.src,L-1,&unknown);
+if(unknown){
+Vocab seen;
+vocab_init(&seen);
+warn_unknown("heatmap",vi,&seen,norm,"the sentence");
+vocab_free(&seen);
+}
 if(T<0)kit_fail("the sentence has more than %d words, the most this model reads",L-1);
 else if(T> 0){
 e.src[T++]= EOS_TOKEN;
@@ -624,7 +641,7 @@ if(T> 0&&n==0)
 kit_fail("the model translates \"%s\" into nothing: there is no attention to draw",norm);
 if(n> 0){
 /*422:*/
-#line 8081 "attention.w"
+#line 8088 "attention.w"
 
 const char**rw= xcalloc((size_t)n,sizeof(char*)),**cw= xcalloc((size_t)T,sizeof(char*));
 for(int i= 0;i<n;i++)rw[i]= vo->word[out[i]];
@@ -663,7 +680,7 @@ return status;
 #line 7928 "attention.w"
 
 /*426:*/
-#line 8176 "attention.w"
+#line 8183 "attention.w"
 
 static const char*loss_curve_usage= 
 "usage: attention loss-curve --log FILE --out FILE [--out FILE ...] [--title TEXT]\n"
@@ -673,7 +690,7 @@ static const char*loss_curve_usage=
 "  --title TEXT   the title (default: 'Training: average loss per epoch')\n";
 
 /*:426*//*427:*/
-#line 8186 "attention.w"
+#line 8193 "attention.w"
 
 static int read_loss_log(const char*path,double**x,double**y,int*n)
 {
@@ -691,7 +708,7 @@ free(*x),free(*y);
 return kit_fail("%s: line %ld: expected an epoch, a tab and a finite loss",path,k);
 }
 /*428:*/
-#line 8208 "attention.w"
+#line 8215 "attention.w"
 
 if(*n==cap){
 cap= cap?2*cap:1024;
@@ -701,7 +718,7 @@ cap= cap?2*cap:1024;
 (*x)[*n]= e,(*y)[(*n)++]= v;
 
 /*:428*/
-#line 8202 "attention.w"
+#line 8209 "attention.w"
 
 }
 fclose(f);
@@ -709,7 +726,7 @@ return*n> 0?0:kit_fail("%s: no epochs in the file",path);
 }
 
 /*:427*//*429:*/
-#line 8216 "attention.w"
+#line 8223 "attention.w"
 
 static int cmd_loss_curve(int argc,char**argv)
 {
@@ -743,7 +760,7 @@ fputs(loss_curve_usage,stderr);
 return 2;
 }
 /*430:*/
-#line 8251 "attention.w"
+#line 8258 "attention.w"
 
 double*x= NULL,*y= NULL;
 int n= 0;
@@ -767,7 +784,7 @@ free(x),free(y);
 return status;
 
 /*:430*/
-#line 8248 "attention.w"
+#line 8255 "attention.w"
 
 }
 
@@ -776,10 +793,10 @@ return status;
 
 
 /*:413*//*434:*/
-#line 8335 "attention.w"
+#line 8342 "attention.w"
 
 /*438:*/
-#line 8387 "attention.w"
+#line 8394 "attention.w"
 
 static const char*train_usage= 
 "usage: attention train [--pairs seed | --data FILE] [OPTIONS]\n"
@@ -815,7 +832,7 @@ static const char*train_usage=
 "  (for these kinds --epochs defaults to 10, --lr to 0.001, --print-every to 1)\n";
 
 /*:438*//*439:*/
-#line 8421 "attention.w"
+#line 8428 "attention.w"
 
 typedef struct{
 const char*data,*init,*save;
@@ -823,7 +840,7 @@ int filter,append_eos;
 long epochs,hidden,max_length,seed,print_every,show,threads;
 double lr;
 /*452:*/
-#line 8678 "attention.w"
+#line 8685 "attention.w"
 
 int kind;
 long heads,batch;
@@ -834,7 +851,7 @@ const char*valid;
 double valid_split;
 
 /*:452*/
-#line 8427 "attention.w"
+#line 8434 "attention.w"
 
 }TrainOptions;
 static int train_batched(TrainOptions*o,int kind);
@@ -851,7 +868,7 @@ static const struct option longopts[]= {
 {"show",required_argument,0,'S'},{"help",no_argument,0,'h'},
 {"loss-log",required_argument,0,'g'},{"threads",required_argument,0,'T'},
 /*453:*/
-#line 8688 "attention.w"
+#line 8695 "attention.w"
 
 {"attention",required_argument,0,'A'},{"heads",required_argument,0,'N'},
 {"batch",required_argument,0,'B'},{"dropout",required_argument,0,'D'},
@@ -860,17 +877,17 @@ static const struct option longopts[]= {
 {"bucket",no_argument,0,'K'},
 
 /*:453*/
-#line 8442 "attention.w"
+#line 8449 "attention.w"
 
 {0,0,0,0}};
 *o= (TrainOptions){NULL,NULL,NULL,FILTER_TUTORIAL,1,-1,0,0,1,0,5,0,0.0,
--1,4,32,0.1,1,1,0,NULL,0.0};
+-1,0,32,0.1,1,1,0,NULL,0.0};
 int c,bad= 0;
 opterr= 0;
 optind= 1;
 while(!bad&&(c= getopt_long(argc,argv,":h",longopts,NULL))!=-1)switch(c){
 /*440:*/
-#line 8460 "attention.w"
+#line 8467 "attention.w"
 
 case'p':
 if(strcmp(optarg,"seed")!=0){
@@ -902,7 +919,7 @@ break;
 case'S':bad= parse_long("train","--show",optarg,0,100000000,&o->show)!=0;break;
 case'T':bad= parse_long("train","--threads",optarg,1,2,&o->threads)!=0;break;
 /*454:*/
-#line 8696 "attention.w"
+#line 8703 "attention.w"
 
 case'A':
 if((o->kind= kind_from_name(optarg))<0){
@@ -923,13 +940,15 @@ case'X':o->shuffle= 0;break;
 case'K':o->bucket= 1;break;
 case'V':o->valid= optarg;break;
 case'v':
-bad= parse_float("train","--valid-split",optarg,0.0,1.0,&o->valid_split)!=0
-||(o->valid_split>=1.0&&fprintf(stderr,"attention train: --valid-split "
-"wants a share below 1, not \"%s\"\n",optarg));
+if(parse_float("train","--valid-split",optarg,0.0,1.0,&o->valid_split)==0
+&&o->valid_split>=1.0)
+fprintf(stderr,"attention train: --valid-split wants a share above 0 and below 1, "
+"not \"%s\"\n",optarg);
+bad= !(o->valid_split> 0.0&&o->valid_split<1.0);
 break;
 
 /*:454*/
-#line 8490 "attention.w"
+#line 8497 "attention.w"
 
 case'g':loss_log_path= optarg;break;
 case'h':fputs(train_usage,stdout);exit(0);
@@ -942,7 +961,7 @@ fprintf(stderr,"attention train: unknown option \"%s\"\n",argv[optind-1]);
 bad= 1;
 
 /*:440*/
-#line 8450 "attention.w"
+#line 8457 "attention.w"
 
 }
 if(!bad&&optind<argc){
@@ -954,7 +973,7 @@ return bad?-1:0;
 }
 
 /*:439*//*441:*/
-#line 8504 "attention.w"
+#line 8511 "attention.w"
 
 static int cmd_train(int argc,char**argv)
 {
@@ -964,7 +983,7 @@ Model m;
 Example*ex= NULL;
 int status= 0;
 /*443:*/
-#line 8559 "attention.w"
+#line 8566 "attention.w"
 
 if(train_options(argc,argv,&o))return 2;
 if(loss_log_path&&loss_log_check())return 1;
@@ -976,10 +995,10 @@ return 2;
 int max_length= o.max_length?(int)o.max_length:DEFAULT_MAX_LENGTH;
 
 /*:443*/
-#line 8512 "attention.w"
+#line 8519 "attention.w"
 
 /*442:*/
-#line 8531 "attention.w"
+#line 8538 "attention.w"
 
 int kind= o.kind;
 if(o.init){
@@ -1006,10 +1025,10 @@ if(o.print_every==0)o.print_every= 50;
 if(o.lr==0.0)o.lr= 0.01;
 
 /*:442*/
-#line 8513 "attention.w"
+#line 8520 "attention.w"
 
 /*444:*/
-#line 8569 "attention.w"
+#line 8576 "attention.w"
 
 if(o.data){
 if(pairs_read(&pl,o.data,o.filter,max_length)){
@@ -1019,10 +1038,10 @@ return 1;
 }else pairs_seed(&pl);
 
 /*:444*/
-#line 8514 "attention.w"
+#line 8521 "attention.w"
 
 /*447:*/
-#line 8595 "attention.w"
+#line 8602 "attention.w"
 
 if(o.init){
 if(checkpoint_load(&m,o.init)){
@@ -1039,10 +1058,10 @@ model_init_random(&m,(uint64_t)o.seed);
 }
 
 /*:447*/
-#line 8515 "attention.w"
+#line 8522 "attention.w"
 
 /*445:*/
-#line 8579 "attention.w"
+#line 8586 "attention.w"
 
 if(make_examples(&pl,&m.vin,&m.vout,m.cfg.L,o.append_eos,&ex)){
 fprintf(stderr,"attention train: %s\n",kit_error());
@@ -1052,10 +1071,10 @@ return 1;
 }
 
 /*:445*/
-#line 8516 "attention.w"
+#line 8523 "attention.w"
 
 /*448:*/
-#line 8610 "attention.w"
+#line 8617 "attention.w"
 
 if(o.data)printf("Read %ld sentence pairs from %s; kept %d (%s filter)\n",
 pl.lines_read,o.data,pl.n,o.filter==FILTER_TUTORIAL?"tutorial":"length");
@@ -1068,10 +1087,10 @@ printf("Training for %ld epochs, %s<EOS> on the targets\n",o.epochs,
 o.append_eos?"":"no ");
 
 /*:448*/
-#line 8517 "attention.w"
+#line 8524 "attention.w"
 
 /*449:*/
-#line 8626 "attention.w"
+#line 8633 "attention.w"
 
 int threads= o.threads?(int)o.threads:sysconf(_SC_NPROCESSORS_ONLN)> 1?2:1,used= 1;
 float*loss= xcalloc((size_t)pl.n*(size_t)o.print_every,sizeof(float));
@@ -1097,10 +1116,10 @@ used> 1?"s":"");
 free(loss);
 
 /*:449*/
-#line 8518 "attention.w"
+#line 8525 "attention.w"
 
 /*446:*/
-#line 8589 "attention.w"
+#line 8596 "attention.w"
 
 if(o.save&&checkpoint_save(&m,o.save)){
 fprintf(stderr,"attention train: %s\n",kit_error());
@@ -1108,10 +1127,10 @@ status= 1;
 }
 
 /*:446*/
-#line 8519 "attention.w"
+#line 8526 "attention.w"
 
 /*450:*/
-#line 8652 "attention.w"
+#line 8659 "attention.w"
 
 int right= 0,*out= xcalloc((size_t)m.cfg.L,sizeof(int));
 for(int k= 0;k<pl.n;k++){
@@ -1127,7 +1146,7 @@ printf("%d of %d training pairs translated exactly\n",right,pl.n);
 free(out);
 
 /*:450*/
-#line 8520 "attention.w"
+#line 8527 "attention.w"
 
 if(loss_log_path&&loss_log_save())status= 1;
 free(ex);
@@ -1137,7 +1156,7 @@ return status;
 }
 
 /*:441*//*455:*/
-#line 8730 "attention.w"
+#line 8739 "attention.w"
 
 static int train_batched(TrainOptions*o,int kind)
 {
@@ -1149,13 +1168,18 @@ if(o->epochs<0)o->epochs= 10;
 if(o->print_every==0)o->print_every= 1;
 if(o->lr==0.0)o->lr= 0.001;
 /*456:*/
-#line 8757 "attention.w"
+#line 8766 "attention.w"
 
-long H= o->hidden?o->hidden:DEFAULT_HIDDEN;
+long H= o->hidden?o->hidden:DEFAULT_HIDDEN,heads= o->heads?o->heads:4;
+if(o->heads&&(kind!=KIND_MULTIHEAD||o->init)){
+fprintf(stderr,"attention train: --heads is for a new multihead model%s\n",
+o->init?"; the checkpoint of --init fixes its heads":"");
+return 2;
+}
 cpu_set_threads(o->threads?(int)o->threads:sysconf(_SC_NPROCESSORS_ONLN)> 1?2:1);
-if(kind==KIND_MULTIHEAD&&!o->init&&H%o->heads){
+if(kind==KIND_MULTIHEAD&&!o->init&&H%heads){
 fprintf(stderr,"attention train: --heads %ld does not divide the hidden size %ld\n",
-o->heads,H);
+heads,H);
 return 2;
 }
 if(o->valid&&o->valid_split> 0.0){
@@ -1170,10 +1194,10 @@ return 2;
 memset(&bm,0,sizeof bm);
 
 /*:456*/
-#line 8740 "attention.w"
+#line 8749 "attention.w"
 
 /*457:*/
-#line 8781 "attention.w"
+#line 8795 "attention.w"
 
 if(pairs_read(&pl,o->data,o->filter,L)){
 fprintf(stderr,"attention train: %s\n",kit_error());
@@ -1193,10 +1217,10 @@ return 1;
 }
 
 /*:457*/
-#line 8741 "attention.w"
+#line 8750 "attention.w"
 
 /*458:*/
-#line 8801 "attention.w"
+#line 8815 "attention.w"
 
 if(o->init){
 if(checkpoint_load_any(o->init,NULL,&bm,&cpu_backend,(int)o->batch)<0){
@@ -1207,7 +1231,7 @@ goto end;
 Vocab vin,vout;
 pairs_vocabularies_unk(&pl,(int)o->min_count,&vin,&vout);
 Config cfg= {vin.n,vout.n,(int)H,L};
-bmodel_alloc(&bm,&cpu_backend,kind,(int)o->heads,&cfg,&vin,&vout,(int)o->batch);
+bmodel_alloc(&bm,&cpu_backend,kind,(int)heads,&cfg,&vin,&vout,(int)o->batch);
 bmodel_init_random(&bm,(uint64_t)o->seed);
 }
 bm.dropout= (float)o->dropout;
@@ -1219,10 +1243,10 @@ goto end;
 }
 
 /*:458*/
-#line 8742 "attention.w"
+#line 8751 "attention.w"
 
 /*459:*/
-#line 8823 "attention.w"
+#line 8837 "attention.w"
 
 printf("Read %ld sentence pairs from %s; kept %d (%s filter)",pl.lines_read,o->data,
 pl.n+vl.n*(o->valid_split> 0.0),o->filter==FILTER_TUTORIAL?"tutorial":"length");
@@ -1236,17 +1260,17 @@ printf("Training for %ld epochs, batch %ld, lr %g, dropout %g, %s\n",o->epochs,o
 o->lr,o->dropout,o->shuffle?"shuffled each epoch":"in file order");
 
 /*:459*/
-#line 8743 "attention.w"
+#line 8752 "attention.w"
 
 /*462:*/
-#line 8875 "attention.w"
+#line 8889 "attention.w"
 
 int n= pl.n,*order= xcalloc((size_t)n,sizeof(int));
 double best= INFINITY,t_all= now_seconds();
 for(long e= 1;e<=o->epochs;e++){
 for(int k= 0;k<n;k++)order[k]= k;
 if(o->shuffle)/*463:*/
-#line 8896 "attention.w"
+#line 8910 "attention.w"
 
 {
 uint64_t z= mix_seed((uint64_t)o->seed,(uint64_t)e);
@@ -1261,14 +1285,14 @@ order[j]= x;
 }
 
 /*:463*/
-#line 8880 "attention.w"
+#line 8894 "attention.w"
 
 if(o->bucket)bucket_batches(order,n,ex,(int)o->batch,o->shuffle?
 mix_seed((uint64_t)o->seed,(uint64_t)e+1000003):0);
 double t0= now_seconds(),train_loss,valid_loss= NAN;
 long tokens= 0,positions= 0,words= 0;
 /*468:*/
-#line 8973 "attention.w"
+#line 8987 "attention.w"
 
 int tty= isatty(fileno(stdout));
 double last= t0;
@@ -1292,13 +1316,13 @@ last= now;
 if(tty)printf("\r%78s\r","");
 
 /*:468*/
-#line 8885 "attention.w"
+#line 8899 "attention.w"
 
 train_loss= bmodel_take_loss(&bm)/(double)tokens;
 if(vl.n)valid_loss= batched_loss(&bm,vex,vl.n);
 loss_log_add(train_loss);
 /*469:*/
-#line 8996 "attention.w"
+#line 9010 "attention.w"
 
 double sec= now_seconds()-t0;
 int print= e%o->print_every==0||e==o->epochs;
@@ -1319,7 +1343,7 @@ if(print)printf("\n");
 fflush(stdout);
 
 /*:469*/
-#line 8889 "attention.w"
+#line 8903 "attention.w"
 
 }
 printf("Trained in %.1f s\n",now_seconds()-t_all);
@@ -1327,10 +1351,10 @@ free(order);
 status= 0;
 
 /*:462*/
-#line 8744 "attention.w"
+#line 8753 "attention.w"
 
 /*471:*/
-#line 9032 "attention.w"
+#line 9046 "attention.w"
 
 int show= o->show<pl.n?(int)o->show:pl.n,L2= bm.cfg.L;
 int*outw= xcalloc((size_t)(show?show:1)*L2,sizeof(int));
@@ -1346,7 +1370,7 @@ free(outw);
 free(outn);
 
 /*:471*/
-#line 8745 "attention.w"
+#line 8754 "attention.w"
 
 if(loss_log_path&&loss_log_save())status= 1;
 end:
@@ -1359,10 +1383,10 @@ return status;
 }
 
 /*:455*/
-#line 8336 "attention.w"
+#line 8343 "attention.w"
 
 /*472:*/
-#line 9053 "attention.w"
+#line 9067 "attention.w"
 
 static const char*translate_usage= 
 "usage: attention translate --model CKPT [--attention] [SENTENCE ...]\n"
@@ -1382,8 +1406,8 @@ int*src= xcalloc((size_t)m->cfg.L,sizeof(int)),*out= xcalloc((size_t)m->cfg.L,si
 float*attn= xcalloc((size_t)m->cfg.L*(size_t)m->cfg.L,sizeof(float));
 int status= 0;
 if(!norm)status= kit_fail("%s: invalid UTF-8 at byte %zu",where,bad+1);
-else if(*norm)/*473:*/
-#line 9083 "attention.w"
+else if(*norm)/*474:*/
+#line 9107 "attention.w"
 
 {
 int n= tokenize(&m->vin,norm,src,m->cfg.L,where,"English");
@@ -1395,8 +1419,8 @@ char*t= translate_beam.used?translate_with_beam(m,src,n,norm,out,&k,attn)
 :(k= greedy_decode(m,src,n,out,attn),words_join(&m->vout,out,k));
 fputs(t,stdout);
 free(t);
-if(show_attention)/*474:*/
-#line 9100 "attention.w"
+if(show_attention)/*475:*/
+#line 9124 "attention.w"
 
 for(int t= 0;t<k;t++){
 double pad= 0.0;
@@ -1406,15 +1430,16 @@ for(int i= n;i<m->cfg.L;i++)pad+= attn[t*m->cfg.L+i];
 printf("  (padding %.3f)",pad);
 }
 
+/*:475*/
+#line 9118 "attention.w"
+
+}
+}
+
 /*:474*/
-#line 9094 "attention.w"
+#line 9086 "attention.w"
 
-}
-}
-
-/*:473*/
-#line 9072 "attention.w"
-
+else if(!blank(s,len))status= kit_fail("%s: the sentence has no words",where);
 putchar('\n');
 free(norm);
 free(src);
@@ -1423,8 +1448,8 @@ free(attn);
 return status;
 }
 
-/*:472*//*475:*/
-#line 9109 "attention.w"
+/*:472*//*476:*/
+#line 9133 "attention.w"
 
 static int cmd_translate(int argc,char**argv)
 {
@@ -1475,8 +1500,8 @@ return 2;
 }
 int failed= 0;
 char where[64];
-/*476:*/
-#line 9164 "attention.w"
+/*477:*/
+#line 9188 "attention.w"
 
 if(optind<argc)
 for(int k= optind;k<argc;k++){
@@ -1502,18 +1527,18 @@ fflush(stdout);
 free(line);
 }
 
-/*:476*/
-#line 9159 "attention.w"
+/*:477*/
+#line 9183 "attention.w"
 
 model_free(&m);
 return failed?1:0;
 }
 
-/*:475*/
-#line 8337 "attention.w"
+/*:476*/
+#line 8344 "attention.w"
 
-/*482:*/
-#line 9301 "attention.w"
+/*483:*/
+#line 9326 "attention.w"
 
 static const char*pairs_usage= 
 "usage: attention pairs --data FILE [--filter tutorial|length] [--max-length L]\n"
@@ -1524,8 +1549,8 @@ static int cmd_pairs(int argc,char**argv)
 const char*data= NULL;
 int filter= FILTER_TUTORIAL;
 long max_length= DEFAULT_MAX_LENGTH;
-/*483:*/
-#line 9324 "attention.w"
+/*484:*/
+#line 9349 "attention.w"
 
 static const struct option longopts[]= {{"data",required_argument,0,'d'},
 {"filter",required_argument,0,'f'},{"max-length",required_argument,0,'L'},
@@ -1554,8 +1579,8 @@ fputs(pairs_usage,stderr);
 return 2;
 }
 
-/*:483*/
-#line 9311 "attention.w"
+/*:484*/
+#line 9336 "attention.w"
 
 PairList pl;
 if(pairs_read(&pl,data,filter,(int)max_length)){
@@ -1569,15 +1594,15 @@ pairs_free(&pl);
 return 0;
 }
 
-/*:482*/
-#line 8338 "attention.w"
+/*:483*/
+#line 8345 "attention.w"
 
 
-/*:434*//*486:*/
-#line 9367 "attention.w"
+/*:434*//*487:*/
+#line 9392 "attention.w"
 
-/*493:*/
-#line 9511 "attention.w"
+/*494:*/
+#line 9536 "attention.w"
 
 static const char*bleu_usage= 
 "usage: attention bleu [--hyp FILE] [--precise] REFERENCES [REFERENCES ...]\n"
@@ -1607,8 +1632,8 @@ free(line);
 return ferror(f)?kit_fail("%s: read error",path):0;
 }
 
-/*:493*//*494:*/
-#line 9541 "attention.w"
+/*:494*//*495:*/
+#line 9566 "attention.w"
 
 static int bleu_of_lines(char**h,int nh,char***ref,int n_refs,int precise)
 {
@@ -1626,8 +1651,8 @@ else bleu_add(&b,hi,hl,(const int*const*)ids,len,m);
 for(int r= 0;r<m;r++)free(ids[r]);
 free(hi);
 }
-if(status==0)/*495:*/
-#line 9566 "attention.w"
+if(status==0)/*496:*/
+#line 9591 "attention.w"
 
 {
 char line[256];
@@ -1638,8 +1663,8 @@ if(precise)printf("bleu %.17g bp %.17g p %.17g %.17g %.17g %.17g\n",s.bleu,s.bp,
 s.p[0],s.p[1],s.p[2],s.p[3]);
 }
 
-/*:495*/
-#line 9558 "attention.w"
+/*:496*/
+#line 9583 "attention.w"
 
 free(ids);
 free(len);
@@ -1647,8 +1672,8 @@ vocab_free(&v);
 return status;
 }
 
-/*:494*//*496:*/
-#line 9577 "attention.w"
+/*:495*//*497:*/
+#line 9602 "attention.w"
 
 static int cmd_bleu(int argc,char**argv)
 {
@@ -1675,8 +1700,8 @@ fputs(bleu_usage,stderr);
 return 2;
 }
 int n_refs= argc-optind,status= 0;
-/*497:*/
-#line 9608 "attention.w"
+/*498:*/
+#line 9633 "attention.w"
 
 char***ref= xcalloc((size_t)n_refs,sizeof*ref),**h= NULL;
 int*nr= xcalloc((size_t)n_refs,sizeof(int)),nh= 0;
@@ -1708,17 +1733,17 @@ free(ref);
 free(nr);
 status= status?1:0;
 
-/*:497*/
-#line 9603 "attention.w"
+/*:498*/
+#line 9628 "attention.w"
 
 return status;
 }
 
-/*:496*/
-#line 9368 "attention.w"
+/*:497*/
+#line 9393 "attention.w"
 
-/*498:*/
-#line 9649 "attention.w"
+/*499:*/
+#line 9674 "attention.w"
 
 static const char*split_usage= 
 "usage: attention split --data FILE --out-dir DIR [--test F] [--valid F] [--seed S]\n"
@@ -1738,8 +1763,8 @@ const char*data= NULL,*dir= NULL;
 double share[2]= {0.1,0.1};
 long seed= 1;
 int filter= FILTER_TUTORIAL,c;
-/*499:*/
-#line 9684 "attention.w"
+/*500:*/
+#line 9709 "attention.w"
 
 opterr= 0;
 optind= 1;
@@ -1772,8 +1797,8 @@ fputs(split_usage,stderr);
 return 2;
 }
 
-/*:499*/
-#line 9668 "attention.w"
+/*:500*/
+#line 9693 "attention.w"
 
 PairList pl;
 if(pairs_read(&pl,data,filter,DEFAULT_MAX_LENGTH)){
@@ -1782,8 +1807,8 @@ return 1;
 }
 int*part= xcalloc((size_t)pl.n,sizeof(int)),counts[3][2];
 int status= pairs_split(&pl,share[0],share[1],(uint64_t)seed,part,counts);
-if(status==0)/*500:*/
-#line 9717 "attention.w"
+if(status==0)/*501:*/
+#line 9742 "attention.w"
 
 {
 static const char*const name[3]= {"train","valid","test"};
@@ -1803,8 +1828,8 @@ counts[p][1],path);
 }
 }
 
-/*:500*/
-#line 9676 "attention.w"
+/*:501*/
+#line 9701 "attention.w"
 
 if(status)fprintf(stderr,"attention split: %s\n",kit_error());
 free(part);
@@ -1812,11 +1837,11 @@ pairs_free(&pl);
 return status?1:0;
 }
 
-/*:498*/
-#line 9369 "attention.w"
+/*:499*/
+#line 9394 "attention.w"
 
-/*501:*/
-#line 9743 "attention.w"
+/*502:*/
+#line 9768 "attention.w"
 
 static const char*eval_usage= 
 "usage: attention eval --model CKPT --data FILE [OPTIONS]\n"
@@ -1834,8 +1859,8 @@ long show,batch;
 BeamChoice beam;
 }EvalOptions;
 
-/*:501*//*502:*/
-#line 9761 "attention.w"
+/*:502*//*503:*/
+#line 9786 "attention.w"
 
 static int eval_options(int argc,char**argv,EvalOptions*o)
 {
@@ -1871,8 +1896,8 @@ if(bad)fputs(eval_usage,stderr);
 return bad?-1:0;
 }
 
-/*:502*//*503:*/
-#line 9797 "attention.w"
+/*:503*//*504:*/
+#line 9822 "attention.w"
 
 static int cmd_eval(int argc,char**argv)
 {
@@ -1891,8 +1916,8 @@ model_free(&m);
 return 1;
 }
 int n_src,*group= pairs_group_sources(&pl,&n_src),status= 0;
-/*504:*/
-#line 9826 "attention.w"
+/*505:*/
+#line 9851 "attention.w"
 
 int*first= xcalloc((size_t)n_src,sizeof(int)),*n_ref= xcalloc((size_t)n_src,sizeof(int));
 int**ref= xcalloc((size_t)n_src,sizeof*ref),*ref_fill= xcalloc((size_t)n_src,sizeof(int));
@@ -1911,11 +1936,11 @@ fprintf(stderr,"attention eval: warning: %s; such sources count as empty "
 "translations\n",src_len[s]<0?kit_error():"a source has no words");
 }
 
-/*:504*/
-#line 9815 "attention.w"
+/*:505*/
+#line 9840 "attention.w"
 
-/*505:*/
-#line 9846 "attention.w"
+/*506:*/
+#line 9871 "attention.w"
 
 char**hyp= xcalloc((size_t)n_src,sizeof*hyp);
 Decoder*d= model_decoder(&m);
@@ -1925,8 +1950,8 @@ int*idx= xcalloc((size_t)o.batch,sizeof(int)),nb= 0;
 for(int s= s0;s<n_src&&s<s0+o.batch;s++)
 if(src_len[s]> 0)idx[nb++]= s;
 else hyp[s]= xstrdup("");
-if(nb> 0)/*506:*/
-#line 9862 "attention.w"
+if(nb> 0)/*507:*/
+#line 9887 "attention.w"
 
 {
 const int**sp= xcalloc((size_t)nb,sizeof*sp);
@@ -1949,19 +1974,19 @@ free(copy);
 free(y);free(init);free(sp);free(len);free(found);
 }
 
-/*:506*/
-#line 9855 "attention.w"
+/*:507*/
+#line 9880 "attention.w"
 
 free(idx);
 }
 double seconds= now_seconds()-t0;
 d->release(d);
 
-/*:505*/
-#line 9816 "attention.w"
+/*:506*/
+#line 9841 "attention.w"
 
-/*507:*/
-#line 9887 "attention.w"
+/*508:*/
+#line 9912 "attention.w"
 
 BleuStats all= {0},by_len[4];
 memset(by_len,0,sizeof by_len);
@@ -1971,8 +1996,8 @@ const char*en= pl.pair[first[s]].src;
 int nw= 1;
 for(const char*p= en;*p;p++)nw+= *p==' ';
 int bucket= nw<=3?0:nw<=6?1:nw<=9?2:3;
-/*508:*/
-#line 9901 "attention.w"
+/*509:*/
+#line 9926 "attention.w"
 
 {
 Vocab v;
@@ -1992,12 +2017,12 @@ free(r);free(rl);free(h);
 vocab_free(&v);
 }
 
-/*:508*/
-#line 9896 "attention.w"
+/*:509*/
+#line 9921 "attention.w"
 
 }
-/*509:*/
-#line 9921 "attention.w"
+/*510:*/
+#line 9946 "attention.w"
 
 {
 char line[256];
@@ -2020,8 +2045,8 @@ if(failed)printf("Failed: %d sources the model cannot read, counted as empty tra
 failed);
 printf("Speed: %d sources in %.3f s, %.0f sentences/s\n",n_src-failed,seconds,
 seconds> 0?(n_src-failed)/seconds:0.0);
-/*510:*/
-#line 9947 "attention.w"
+/*511:*/
+#line 9972 "attention.w"
 
 for(int s= 0;s<n_src&&s<o.show;s++){
 printf("EN:  %s\n",pl.pair[first[s]].src);
@@ -2029,20 +2054,20 @@ for(int i= 0;i<n_ref[s];i++)printf("REF: %s\n",pl.pair[ref[s][i]].tgt);
 printf("OUT: %s\n",hyp[s]);
 }
 
-/*:510*/
-#line 9943 "attention.w"
+/*:511*/
+#line 9968 "attention.w"
 
 }
 
-/*:509*/
-#line 9898 "attention.w"
+/*:510*/
+#line 9923 "attention.w"
 
 
-/*:507*/
-#line 9817 "attention.w"
+/*:508*/
+#line 9842 "attention.w"
 
-/*511:*/
-#line 9955 "attention.w"
+/*512:*/
+#line 9980 "attention.w"
 
 if(o.output){
 FILE*f= fopen(o.output,"wb");
@@ -2057,11 +2082,11 @@ status= 1;
 }
 }
 
-/*:511*/
-#line 9818 "attention.w"
+/*:512*/
+#line 9843 "attention.w"
 
-/*512:*/
-#line 9970 "attention.w"
+/*513:*/
+#line 9995 "attention.w"
 
 for(int s= 0;s<n_src;s++)free(hyp[s]),free(ref[s]);
 free(hyp);free(ref);free(ref_fill);free(n_ref);free(first);free(src);free(src_len);
@@ -2069,18 +2094,18 @@ free(group);
 pairs_free(&pl);
 model_free(&m);
 
-/*:512*/
-#line 9819 "attention.w"
+/*:513*/
+#line 9844 "attention.w"
 
 return status;
 }
 
-/*:503*/
-#line 9370 "attention.w"
+/*:504*/
+#line 9395 "attention.w"
 
 
-/*:486*/
-#line 8298 "attention.w"
+/*:487*/
+#line 8305 "attention.w"
 
 
 static const struct{
@@ -2088,7 +2113,7 @@ const char*name,*summary;
 int(*run)(int argc,char**argv);
 }commands[]= {
 /*433:*/
-#line 8329 "attention.w"
+#line 8336 "attention.w"
 
 {"train","train a translator (the notebook's five pairs, or a pair file)",cmd_train},
 {"translate","translate sentences with a saved model",cmd_translate},
@@ -2100,18 +2125,18 @@ int(*run)(int argc,char**argv);
 {"loss-curve","draw the average loss per epoch from train --loss-log",cmd_loss_curve},
 
 /*:414*/
-#line 8333 "attention.w"
+#line 8340 "attention.w"
 
 
-/*:433*//*484:*/
-#line 9357 "attention.w"
+/*:433*//*485:*/
+#line 9382 "attention.w"
 
 {"bleu","score translations against references (corpus BLEU-4, sacreBLEU's form)",cmd_bleu},
 {"split","split a pair file into train, valid and test files by English sentence",cmd_split},
 {"eval","translate a pair file and report BLEU, exact matches and speed",cmd_eval},
 
-/*:484*/
-#line 8304 "attention.w"
+/*:485*/
+#line 8311 "attention.w"
 
 };
 
@@ -2122,7 +2147,7 @@ if(argc>=2)
 for(size_t k= 0;k<n;k++)
 if(strcmp(argv[1],commands[k].name)==0)return commands[k].run(argc-1,argv+1);
 /*432:*/
-#line 8317 "attention.w"
+#line 8324 "attention.w"
 
 FILE*out= argc>=2&&(strcmp(argv[1],"--help")==0||strcmp(argv[1],"-h")==0
 ||strcmp(argv[1],"help")==0)?stdout:stderr;
@@ -2133,7 +2158,7 @@ fputs("Run 'attention COMMAND --help' for a command's options.\n",out);
 return out==stdout?0:2;
 
 /*:432*/
-#line 8314 "attention.w"
+#line 8321 "attention.w"
 
 }
 
