@@ -31,11 +31,38 @@ LIBSRC  := generated/util.c generated/vocab.c generated/layers.c generated/model
            generated/checkpoint.c generated/figures.c generated/decode.c generated/batch.c \
            generated/backend_cpu.c
 LIBOBJ  := $(LIBSRC:generated/%.c=build/%.o)
-GENERATED := generated/attention.h generated/main.c $(LIBSRC)
+GENERATED := generated/attention.h generated/main.c $(LIBSRC) generated/backend_cuda.cu \
+           generated/cuda_kernels.h generated/backend_nocuda.c
+
+# The CUDA backend (the chapter "The GPU"): nvcc from PATH, else /usr/local/cuda/bin.
+# Kernels for sm_90 (H100, H200) and PTX for newer cards; warnings are errors.
+# Without nvcc, ./attention is the CPU program and --device cuda says so.
+NVCC    ?= $(shell command -v nvcc 2>/dev/null || { test -x /usr/local/cuda/bin/nvcc && echo /usr/local/cuda/bin/nvcc; })
+# The backend uses CUDA 12's graph calls; an older nvcc builds the CPU program.
+NVCC_VERSION := $(if $(NVCC),$(shell $(NVCC) --version | sed -n 's/.*release \([0-9.]*\).*/\1/p'))
+ifneq ($(NVCC),)
+ifeq ($(shell test "$(firstword $(subst ., ,$(NVCC_VERSION)))" -ge 12 2>/dev/null && echo yes),)
+$(info CUDA: $(NVCC) is CUDA $(NVCC_VERSION); the CUDA backend needs 12 or newer: building the CPU program only)
+override NVCC :=
+endif
+endif
+ifneq ($(NVCC),)
+CUDA_HOME := $(patsubst %/bin/nvcc,%,$(NVCC))
+CUDA_ARCH := '-gencode=arch=compute_90,code=[sm_90,compute_90]'
+NVCCFLAGS ?= -O3 -std=c++17 $(CUDA_ARCH) -fmad=false -Werror all-warnings \
+  -Xcompiler -Wall,-Wextra,-Wno-unused-parameter,-Wno-missing-field-initializers,-Werror
+LIBOBJ  += build/backend_cuda.o
+LDLIBS  += -L$(CUDA_HOME)/lib64 -Wl,-rpath,$(CUDA_HOME)/lib64 -lcudart_static -ldl -lrt -lpthread -lstdc++
+$(info CUDA: $(NVCC) (CUDA $(NVCC_VERSION)): building the CUDA backend for sm_90)
+else
+LIBOBJ  += build/backend_nocuda.o
+$(if $(NVCC_VERSION),,$(info CUDA: no nvcc on PATH or in /usr/local/cuda/bin: building the CPU program only))
+endif
 
 CTANGLE := $(shell command -v ctangle 2>/dev/null)
 
-.PHONY: all tangle run check bench book book-check clean handout grade grade-class decode-table
+.PHONY: all tangle run check bench book book-check clean handout grade grade-class \
+  check-cuda bench-cuda decode-table
 all: attention
 
 # One ctangle run writes every file; +c rewrites a file only when it changed.
@@ -55,11 +82,17 @@ $(GENERATED): build/tangle.stamp ;
 
 build/%.o: generated/%.c generated/attention.h | build
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+build/backend_cuda.o: generated/backend_cuda.cu generated/cuda_kernels.h generated/attention.h | build
+	$(NVCC) $(filter-out -march=native,$(CPPFLAGS)) $(NVCCFLAGS) -c $< -o $@
 build:
 	@mkdir -p build
 
-build/libattention.a: $(LIBOBJ)
-	$(AR) rcs $@ $^
+# The library is rebuilt whole when the choice of CUDA changes (build/cuda.config).
+CUDA_CONFIG := $(shell mkdir -p build; f=build/cuda.config; \
+  [ "$$(cat $$f 2>/dev/null)" = "nvcc=$(NVCC)" ] || echo "nvcc=$(NVCC)" > $$f; echo $$f)
+build/libattention.a: $(LIBOBJ) $(CUDA_CONFIG)
+	rm -f $@
+	$(AR) rcs $@ $(LIBOBJ)
 
 attention: build/main.o build/libattention.a
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
@@ -72,10 +105,29 @@ build/test_double build/test_batched_double: build/%: tests/%.c $(GENERATED) | b
 build/test_%: tests/test_%.c tests/testutil.h build/libattention.a generated/attention.h | build
 	$(CC) $(CPPFLAGS) $(CFLAGS) $< -o $@ build/libattention.a $(LDLIBS) $(CHECK_LIBS)
 
+# The host test of the CUDA kernels, built from copies of their header with a
+# planted error, must fail: "grid", kit_blocks rounds down (the launches miss
+# their last, partial block); "index", a thread forgets its block's offset.
+PLANTS      := grid index
+PLANT_grid  := s|(n+KIT_BLOCK-1)/KIT_BLOCK|n/KIT_BLOCK|
+PLANT_index := s|(size_t)blockIdx.x\*blockDim.x+threadIdx.x|(size_t)threadIdx.x|
+build/planted-%/cuda_kernels.h: generated/cuda_kernels.h | build
+	@mkdir -p $(@D)
+	sed '$(PLANT_$*)' $< > $@
+	@! cmp -s $< $@ || { echo "$@: the planted error no longer applies"; rm -f $@; exit 1; }
+.PRECIOUS: build/planted-%/cuda_kernels.h
+build/test_cuda_host_planted-%: tests/test_cuda_host.c tests/testutil.h build/planted-%/cuda_kernels.h build/libattention.a
+	$(CC) -Ibuild/planted-$* $(CPPFLAGS) $(CFLAGS) $< -o $@ build/libattention.a $(LDLIBS) $(CHECK_LIBS)
+build/test_cuda_host: generated/cuda_kernels.h
+
 # Every test program and script runs; the target fails if any of them failed.
-check: attention $(TEST_BIN)
+check: attention $(TEST_BIN) $(PLANTS:%=build/test_cuda_host_planted-%)
 	@failed=""; \
 	for t in $(TEST_BIN); do echo "== $$t"; CK_FORK=yes $$t || failed="$$failed $$t"; done; \
+	for p in $(PLANTS); do echo "== build/test_cuda_host_planted-$$p (a planted $$p error: must fail)"; \
+	  if CK_FORK=yes build/test_cuda_host_planted-$$p >build/planted-$$p.log 2>&1; then \
+	    echo "the planted $$p error was not caught"; failed="$$failed planted-$$p"; \
+	  else grep -a '^[0-9]*%' build/planted-$$p.log; fi; done; \
 	for t in tests/*.sh; do echo "== $$t"; $$t ./attention || failed="$$failed $$t"; done; \
 	if [ -n "$$failed" ]; then echo "FAILED:$$failed"; exit 1; fi; echo "all tests passed"
 
@@ -136,6 +188,13 @@ corpus-figures: attention
 	./attention heatmap --model build/bahdanau-10.safetensors \
 	  --out figures/heatmap-bahdanau-kind-person.pdf --out figures/heatmap-bahdanau-kind-person.png \
 	  $(CORPUS_SENTENCE)
+
+# On a machine with a GPU (the chapter "The GPU"): the CUDA trainer against the
+# CPU trainer, and its speed against PyTorch. Neither has run on a GPU yet.
+check-cuda: attention
+	tests/cuda/check.sh ./attention
+bench-cuda: attention
+	$(PYTHON) tests/cuda/bench.py ./attention
 
 # The model of make run, for the book; training is deterministic, so this is the
 # same model and the same figures as make run's.

@@ -47,6 +47,12 @@
   \catcode`\|=12 \obeylines\listingspaces\input #1 \endgroup\fi\medskip}
 {\catcode`\ =\active \gdef\listingspaces{\catcode`\ =\active \def {\ }}}
 % a display of equations with a comment column: \eqtable{a&=b&comment\cr ...}
+% CUDA's launch brackets: cweave reads <<< and >>> as a shift and a relation,
+% which cwebmac's \MRL joins; exactly those two patterns print as <<< and >>>.
+\def\kitLLL{{\LL}{<}}\def\kitGGG{{\GG}{>}}\let\kitMRL=\MRL
+\def\MRL#1{\def\kitarg{#1}\ifx\kitarg\kitLLL\mathrel{\lll}\else
+  \ifx\kitarg\kitGGG\mathrel{\ggg}\else\kitMRL{#1}\fi\fi}
+\def\lll{<\mkern-4mu<\mkern-4mu<}\def\ggg{>\mkern-4mu>\mkern-4mu>}
 \def\eqtable#1{\null\,\vcenter{\openup1\jot\halign{\strut\hfil$\displaystyle{##}$&%
   $\displaystyle{{}##}$\hfil&\qquad\rm##\hfil\crcr#1\crcr}}\,}
 % Pictures drawn in plain TeX: \kitpicture{w}{h}{...} is a box of w by h big points
@@ -142,6 +148,18 @@
 @s __host__ static
 @s __device__ static
 @s KIT_HD static
+@s __global__ static
+@s KIT_GLOBAL static
+@s KIT_DEV static
+@s dim3 int
+@s cudaError_t int
+@s cudaStream_t int
+@s cudaGraph_t int
+@s cudaGraphExec_t int
+@s cudaGraphExecUpdateResultInfo int
+@s cudaDeviceProp int
+@s cublasHandle_t int
+@s cublasStatus_t int
 @s KIT_VECTOR_MATH static
 @s KIT_RESTRICT const
 @s _Atomic const
@@ -5070,22 +5088,12 @@ static void cpu_scatter_rows(float *dst, const float *src, const int *rows, int 
   FOR2(n, m) kb_scatter_rows(r, j, dst, src, rows, m);
 }
 
-@ The GRU's gates on the processor are Part I's |gru_cell_forward|, whose rows
-run on the vector |expf| and |tanhf|; a sentence that has ended then gets its
-old state back and a zero output, which is what |kb_gru_forward| does for the
-GPU.
+@ The GRU of a batch, on the CPU, is a loop over the rows and units of the shared per-element bodies, the same bodies that a GPU kernel runs.
 @<CPU backend functions@>=
 static void cpu_gru_forward(float *h_new, GruCache *cache, const float *gi,
   const float *gh, const float *h, float *out, const int *len, int s, int B, int H)
 {
-  gru_cell_forward(h_new, cache, gi, gh, h, B, H);
-  for (int b = 0; b < B; b++) {
-    size_t at = (size_t) b * H, n = (size_t) H * sizeof(float);
-    int ended = len && s >= len[b];
-    if (ended) memcpy(h_new + at, h + at, n);
-    if (out && ended) memset(out + at, 0, n);
-    else if (out) memcpy(out + at, h_new + at, n);
-  }
+  FOR2(B, H) kb_gru_forward(r, j, h_new, cache, gi, gh, h, out, len, s, H);
 }
 static void cpu_gru_backward(float *dgi, float *dgh, float *dh_prev, const float *dh_new,
   const float *dout, const float *h, const GruCache *cache, const int *len, int s,
@@ -5986,6 +5994,880 @@ if (left == 0 || t == L - 1)
 @ @<Prototypes@>=
 void bmodel_greedy(BModel *bm, const Example *ex, int n, int *out, int *out_len,
   float *attn);
+
+@* The GPU.
+@^GPU@>
+@^CUDA@>
+A graphics card is a second computer inside the first: it has its own memory
+(141 gigabytes on the H200 the kit was written for) and some sixteen
+thousand simple arithmetic units, grouped in 132 {\it streaming
+multiprocessors}. It runs one function, a {\it kernel}, on very many
+{\it threads\/} at once: a launch names the kernel, a {\it grid\/} of
+{\it blocks\/} and the threads of a block, and every thread runs the same
+code with its own number. Threads come in groups of 32 that execute in lock
+step, and a block's threads share a multiprocessor. The processor only
+queues the work: a launch returns at once, the card works through its queue
+in order, and the processor waits for it only when it asks for a result.
+
+For the kit this means three things. The numbers live in the card's memory,
+which the host program cannot read: it holds pointers that it passes on to
+kernels and to copies. A launch costs the processor a few microseconds, so
+a small kernel costs more to start than to run; at the tutorial's size (a
+batch of 32, hidden 128) a training step is a few hundred launches and products of a few
+thousand threads each, and the count of launches, not of floating-point
+operations, sets the time. Counted from the batched model's code, a
+Bahdanau step with longest sentences of $S$ and $T$ words is
+$15+3S+9T$ calls forward ($3$ per source word, $9$ per target word),
+$26+2S+11T$ backward and 2 more for the update: $43+5S+20T$, or 293 calls for
+$S=T=10$; at three microseconds of the processor's time each, about a
+millisecond per step, 0.3~seconds per epoch of the tutorial's 10\,600 pairs
+(an estimate until \.{make bench-cuda} measures it). And the products, which are most of the
+arithmetic, are cuBLAS's: NVIDIA's matrix library, whose |sgemm| is tuned
+for each generation of cards.
+@^launch overhead@>
+@^cuBLAS@>
+
+@ The backend interface of Part~II was drawn for this chapter. The batched
+model asks its backend for memory, copies, products and per-element
+kernels, and never touches a number itself. The CUDA backend answers every
+call: memory with \.{cudaMalloc}, copies with \.{cudaMemcpy}, the product
+with cuBLAS, and each kernel entry with a launch of a thin \.{\_\_global\_\_}
+wrapper that computes its thread's index and calls the very |KIT_HD| body
+that the CPU backend's loop calls. So the arithmetic of a GRU gate, a masked
+softmax or Adam's step is written once, in the header; the CPU's tests of
+the batched model test what the card is asked to do; and a host test (at the
+end of this chapter) runs each wrapper with the launch's own grid and index
+arithmetic, on the processor.
+@^backend@>
+
+The backend is one file of CUDA~C++, \.{backend\_cuda.cu}, and one header
+that holds the wrappers and the launches, \.{cuda\_kernels.h}, so that the
+host test can compile them too (both in \.{generated/}). Without \.{nvcc}
+the Makefile builds \.{backend\_nocuda.c} instead, whose
+|cuda_backend_open| says that this program was built without CUDA.
+@(generated/backend_cuda.cu@>=
+extern "C" {
+#include "attention.h"
+}
+#include <cuda_runtime.h>
+#include <cublas_v2.h>
+#include <dlfcn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+@<CUDA backend state@>@;
+@<CUDA checked calls@>@;
+@<Load cuBLAS when the GPU is first asked for@>@;
+#include "cuda_kernels.h"
+@<CUDA memory and copies@>@;
+@<CUDA matrix product@>@;
+@<CUDA graphs of a training step@>@;
+@<Open the CUDA backend@>@;
+
+@ Every call to the CUDA runtime and to cuBLAS returns a status; a failure
+is reported with the file and line of the call (which the \.{\#line}
+directives make a line of \.{attention.w}), the error's name and its
+description, and ends the program with status 1. A GPU error in the middle
+of training leaves nothing worth saving, and an error that is not caught at
+its call shows up later at an innocent one: every launch is checked too.
+@^error handling, CUDA@>
+@<CUDA checked calls@>=
+static void cuda_fail(cudaError_t e, const char *file, int lineno, const char *call)
+{
+  fprintf(stderr, "attention: %s:%d: CUDA error %s (%s) in %s\n", file, lineno,
+    cudaGetErrorName(e), cudaGetErrorString(e), call);
+  exit(1);
+}
+static void cublas_fail(cublasStatus_t s, const char *file, int lineno, const char *call)
+{
+  fprintf(stderr, "attention: %s:%d: cuBLAS error %s (%s) in %s\n", file, lineno,
+    blas.status_name(s), blas.status_string(s), call);
+  exit(1);
+}
+#define cudaCheck(x) do { cudaError_t e_ = (x); \
+  if (e_ != cudaSuccess) cuda_fail(e_, __FILE__, __LINE__, #x); } while (0)
+#define cublasCheck(x) do { cublasStatus_t s_ = (x); \
+  if (s_ != CUBLAS_STATUS_SUCCESS) cublas_fail(s_, __FILE__, __LINE__, #x); } while (0)
+
+@ cuBLAS is a large library (half a gigabyte with its companion
+\.{cublasLt}), and a program linked against it spends some 0.4 seconds
+loading it at every start, ten times what the CPU program takes to run
+\.{translate} on a short sentence. So \.{./attention} is linked with the CUDA
+runtime alone (its static version, a megabyte), and loads cuBLAS with
+|dlopen| when \.{--device cuda} first asks for the GPU, taking the seven
+functions it calls by name. The file name carries cuBLAS's major version,
+the one the program was compiled against.
+@^cuBLAS@>
+@^dynamic loading@>
+@<Load cuBLAS when the GPU is first asked for@>=
+#define BLAS_FN(p, f) if (!(blas.p = (decltype(blas.p)) dlsym(h, #f))) \
+  return snprintf(msg, n, "%s has no function %s", so, #f), -1
+static int blas_load(char *msg, size_t n)
+{
+  char so[32];
+  snprintf(so, sizeof so, "libcublas.so.%d", CUBLAS_VER_MAJOR);
+  void *h = dlopen(so, RTLD_NOW | RTLD_LOCAL);
+  if (!h) return snprintf(msg, n, "cannot load cuBLAS: %s", dlerror()), -1;
+  BLAS_FN(create, cublasCreate_v2);
+  BLAS_FN(set_stream, cublasSetStream_v2);
+  BLAS_FN(set_math_mode, cublasSetMathMode);
+  BLAS_FN(set_workspace, cublasSetWorkspace_v2);
+  BLAS_FN(sgemm, cublasSgemm_v2);
+  BLAS_FN(status_name, cublasGetStatusName);
+  BLAS_FN(status_string, cublasGetStatusString);
+  return 0;
+}
+
+@ The backend's state: one stream, the queue that every launch, copy and
+product goes into (a stream of our own rather than the default one, because
+only such a stream can be captured into a graph), the cuBLAS handle, and
+counts of the work, which \.{KIT\_CUDA\_STATS=1} prints when the program
+ends. The cuBLAS functions are reached through pointers, for the reason the
+next section gives.
+@<CUDA backend state@>=
+static cudaStream_t kit_stream;
+static cublasHandle_t kit_blas;
+static struct {
+  decltype(&cublasCreate_v2) create;
+  decltype(&cublasSetStream_v2) set_stream;
+  decltype(&cublasSetMathMode) set_math_mode;
+  decltype(&cublasSetWorkspace_v2) set_workspace;
+  decltype(&cublasSgemm_v2) sgemm;
+  decltype(&cublasGetStatusName) status_name;
+  decltype(&cublasGetStatusString) status_string;
+} blas;
+static unsigned long long kit_launches, kit_products;
+static unsigned long long kit_graph_launches, kit_graph_new, kit_graph_updated;
+static double kit_flops;
+
+@*1 A kernel and its launch.
+@^kernel@>
+@^launch@>
+A launch of $n$ threads is a grid of $\lceil n/{\it KIT\_BLOCK}\rceil$
+blocks of |KIT_BLOCK| threads; thread |threadIdx.x| of block |blockIdx.x|
+takes the index $i={}$|blockIdx.x * blockDim.x + threadIdx.x|, and the
+threads of the last block whose $i$ is $n$ or more do nothing. Blocks of 256
+threads (eight groups of 32) let a multiprocessor keep several blocks in
+flight, which hides the time a thread waits for memory; the exact size
+matters little for kernels this simple. The header is C as well as CUDA:
+compiled by \.{nvcc}, |KIT_GLOBAL| is \.{\_\_global\_\_} and a launch is a
+launch; compiled by the host test, |KIT_GLOBAL| is |static|, the four
+built-in variables are ordinary ones, and |KIT_LAUNCH| is the two loops over
+blocks and threads that the card runs in parallel.
+@(generated/cuda_kernels.h@>=
+#define KIT_BLOCK 256
+@<The launch of a kernel, on the device or on the host@>@;
+KIT_DEV static inline size_t kit_index(void)
+{
+  return (size_t) blockIdx.x * blockDim.x + threadIdx.x;
+}
+static inline unsigned kit_blocks(size_t n)
+{
+  return (unsigned) ((n + KIT_BLOCK - 1) / KIT_BLOCK);
+}
+static void dev_gemm(int ta, int tb, int M, int N, int K, float alpha, const float *A,
+  int lda, const float *B, int ldb, float beta, float *C, int ldc);
+@<The row-major product from a column-major one@>@;
+@<The kernels, one \.{\_\_global\_\_} wrapper per body@>@;
+@<The kernel entries of the CUDA backend@>@;
+
+@ A launch of no threads is an error on the card (an empty grid), so
+|KIT_LAUNCH| skips it on both sides. On the card, each launch is checked at
+once: |cudaGetLastError| reports a launch that could not start (too many
+threads, a kernel not built for this card); an error while the kernel runs
+shows up at the next call that waits for the card.
+@<The launch of a kernel, on the device or on the host@>=
+#ifdef __CUDACC__
+#define KIT_GLOBAL __global__
+#define KIT_DEV __device__
+#define KIT_LAUNCH(kernel, count, ...) do { size_t n_ = (count); if (n_ > 0) { \
+  kernel<<<kit_blocks(n_), KIT_BLOCK, 0, kit_stream>>>(__VA_ARGS__); \
+  cudaCheck(cudaGetLastError()); kit_launches++; } } while (0)
+#else
+#define KIT_GLOBAL static
+#define KIT_DEV
+static struct { unsigned x; } blockIdx, blockDim, threadIdx, gridDim;
+#define KIT_LAUNCH(kernel, count, ...) do { size_t n_ = (count); if (n_ > 0) { \
+  gridDim.x = kit_blocks(n_), blockDim.x = KIT_BLOCK; \
+  for (blockIdx.x = 0; blockIdx.x < gridDim.x; blockIdx.x++) \
+    for (threadIdx.x = 0; threadIdx.x < blockDim.x; threadIdx.x++) \
+      kernel(__VA_ARGS__); } } while (0)
+#endif
+
+@ The wrappers. A one-index body gets $i$; a pair-indexed body over an
+$n\times m$ array gets $r=\lfloor i/m\rfloor$ and $j=i\bmod m$, so that
+consecutive threads take consecutive columns of a row, which sit next to
+each other in memory: the 32 threads of a group then read and write one
+stretch of memory together (a {\it coalesced\/} access), the pattern that
+a card's memory serves fastest.
+@^coalesced access@>
+@<The kernels, one \.{\_\_global\_\_} wrapper per body@>=
+KIT_GLOBAL void k_embed(float *out, const float *table, const int *ids, int n, int H,
+  float p, uint64_t seed)
+{
+  size_t i = kit_index();
+  if (i < (size_t) n * H) kb_embed((int) (i / H), (int) (i % H), out, table, ids, H, p, seed);
+}
+KIT_GLOBAL void k_embed_backward(float *dtable, const float *dout, const int *ids, int n,
+  int H, float p, uint64_t seed)
+{
+  size_t i = kit_index();
+  if (i < (size_t) H) kb_embed_backward((int) i, dtable, dout, ids, n, H, p, seed);
+}
+KIT_GLOBAL void k_add_bias(float *y, const float *b, int n, int m)
+{
+  size_t i = kit_index();
+  if (i < (size_t) n * m) kb_add_bias((int) (i / m), (int) (i % m), y, b, m);
+}
+KIT_GLOBAL void k_gather_rows(float *dst, const float *src, const int *rows, int n, int m)
+{
+  size_t i = kit_index();
+  if (i < (size_t) n * m) kb_gather_rows((int) (i / m), (int) (i % m), dst, src, rows, m);
+}
+KIT_GLOBAL void k_scatter_rows(float *dst, const float *src, const int *rows, int n, int m)
+{
+  size_t i = kit_index();
+  if (i < (size_t) n * m) kb_scatter_rows((int) (i / m), (int) (i % m), dst, src, rows, m);
+}
+
+@ The GRU's gates, one thread per unit of one sentence.
+@<The kernels, one \.{\_\_global\_\_} wrapper per body@>=
+KIT_GLOBAL void k_gru_forward(float *h_new, GruCache *cache, const float *gi,
+  const float *gh, const float *h, float *out, const int *len, int s, int B, int H)
+{
+  size_t i = kit_index();
+  if (i < (size_t) B * H)
+    kb_gru_forward((int) (i / H), (int) (i % H), h_new, cache, gi, gh, h, out, len, s, H);
+}
+KIT_GLOBAL void k_gru_backward(float *dgi, float *dgh, float *dh_prev,
+  const float *dh_new, const float *dout, const float *h, const GruCache *cache,
+  const int *len, int s, int B, int H)
+{
+  size_t i = kit_index();
+  if (i < (size_t) B * H)
+    kb_gru_backward((int) (i / H), (int) (i % H), dgi, dgh, dh_prev, dh_new, dout, h,
+      cache, len, s, H);
+}
+
+@ Bahdanau's scores and the four parts of their gradient.
+@<The kernels, one \.{\_\_global\_\_} wrapper per body@>=
+KIT_GLOBAL void k_additive_score(float *e, float *a, const float *wq, const float *uk,
+  const float *va, int B, int S, int H)
+{
+  size_t i = kit_index();
+  if (i < (size_t) B * S) kb_additive_score((int) i, e, a, wq, uk, va, B, S, H);
+}
+KIT_GLOBAL void k_additive_pre(float *a, const float *de, const float *va, int n, int H)
+{
+  size_t i = kit_index();
+  if (i < (size_t) n * H) kb_additive_pre((int) (i / H), (int) (i % H), a, de, va, H);
+}
+KIT_GLOBAL void k_additive_dwq(float *dwq, const float *dpre, int B, int S, int H)
+{
+  size_t i = kit_index();
+  if (i < (size_t) B * H) kb_additive_dwq((int) (i / H), (int) (i % H), dwq, dpre, S, H);
+}
+KIT_GLOBAL void k_additive_duk(float *duk, const float *dpre, int B, int S, int H)
+{
+  size_t i = kit_index();
+  if (i < (size_t) S * B * H)
+    kb_additive_duk((int) (i / H), (int) (i % H), duk, dpre, B, S, H);
+}
+
+@ Dot-product scores and the softmax over a sentence.
+@<The kernels, one \.{\_\_global\_\_} wrapper per body@>=
+KIT_GLOBAL void k_dot_score(float *e, const float *q, const float *k, int B, int S, int H,
+  int heads, float scale)
+{
+  size_t i = kit_index();
+  if (i < (size_t) B * heads * S) kb_dot_score((int) i, e, q, k, B, S, H, heads, scale);
+}
+KIT_GLOBAL void k_dot_dq(float *dq, const float *de, const float *k, int B, int S, int H,
+  int heads, float scale)
+{
+  size_t i = kit_index();
+  if (i < (size_t) B * H)
+    kb_dot_dq((int) (i / H), (int) (i % H), dq, de, k, B, S, H, heads, scale);
+}
+KIT_GLOBAL void k_dot_dk(float *dk, const float *de, const float *q, int B, int S, int H,
+  int heads, float scale)
+{
+  size_t i = kit_index();
+  if (i < (size_t) S * B * H)
+    kb_dot_dk((int) (i / H), (int) (i % H), dk, de, q, B, S, H, heads, scale);
+}
+KIT_GLOBAL void k_masked_softmax(float *w, const float *e, const int *len, int rows,
+  int heads, int S)
+{
+  size_t i = kit_index();
+  if (i < (size_t) rows) kb_masked_softmax((int) i, w, e, len, heads, S);
+}
+KIT_GLOBAL void k_softmax_backward(float *de, const float *dw, const float *w, int rows,
+  int S)
+{
+  size_t i = kit_index();
+  if (i < (size_t) rows) kb_softmax_backward((int) i, de, dw, w, S);
+}
+
+@ The context and its two gradients.
+@<The kernels, one \.{\_\_global\_\_} wrapper per body@>=
+KIT_GLOBAL void k_context(float *c, const float *w, const float *v, int B, int S, int H,
+  int heads)
+{
+  size_t i = kit_index();
+  if (i < (size_t) B * H) kb_context((int) (i / H), (int) (i % H), c, w, v, B, S, H, heads);
+}
+KIT_GLOBAL void k_context_dw(float *dw, const float *dc, const float *v, int B, int S,
+  int H, int heads)
+{
+  size_t i = kit_index();
+  if (i < (size_t) B * heads * S) kb_context_dw((int) i, dw, dc, v, B, S, H, heads);
+}
+KIT_GLOBAL void k_context_dv(float *dv, const float *dc, const float *w, int B, int S,
+  int H, int heads)
+{
+  size_t i = kit_index();
+  if (i < (size_t) S * B * H)
+    kb_context_dv((int) (i / H), (int) (i % H), dv, dc, w, B, S, H, heads);
+}
+
+@ The rest: $\tanh$, the loss, decoding's log-softmax and choice of word,
+the sum of the losses, an addition and Adam. The sum is a single thread:
+it adds at most $LB$ numbers once per batch, and one thread adds them in
+the same order as the CPU.
+@<The kernels, one \.{\_\_global\_\_} wrapper per body@>=
+KIT_GLOBAL void k_tanh(float *y, const float *x, int n)
+{
+  size_t i = kit_index();
+  if (i < (size_t) n) kb_tanh((int) i, y, x);
+}
+KIT_GLOBAL void k_tanh_backward(float *dx, const float *dy, const float *y, int n)
+{
+  size_t i = kit_index();
+  if (i < (size_t) n) kb_tanh_backward((int) i, dx, dy, y);
+}
+KIT_GLOBAL void k_nll(float *logits, float *row_loss, const int *tgt, int n, int V,
+  float scale)
+{
+  size_t i = kit_index();
+  if (i < (size_t) n) kb_nll((int) i, logits, row_loss, tgt, V, scale);
+}
+KIT_GLOBAL void k_log_softmax(float *x, int n, int V)
+{
+  size_t i = kit_index();
+  if (i < (size_t) n) kb_log_softmax((int) i, x, V);
+}
+
+@ Each wrapper checks that its thread has an element and calls the body; the sum, whose order must not change, runs on a single thread.
+@<The kernels, one \.{\_\_global\_\_} wrapper per body@>=
+KIT_GLOBAL void k_argmax(int *out, const float *x, int n, int V)
+{
+  size_t i = kit_index();
+  if (i < (size_t) n) kb_argmax((int) i, out, x, V);
+}
+KIT_GLOBAL void k_sum(float *acc, const float *x, int n)
+{
+  if (kit_index() == 0) kb_sum(acc, x, n);
+}
+KIT_GLOBAL void k_add(float *y, const float *x, int n)
+{
+  size_t i = kit_index();
+  if (i < (size_t) n) kb_add((int) i, y, x);
+}
+KIT_GLOBAL void k_adam(float *p, const float *g, float *m, float *v, size_t n,
+  AdamConstants c)
+{
+  size_t i = kit_index();
+  if (i < n) kb_adam(i, p, g, m, v, c);
+}
+
+@ The backend's kernel entries launch the wrappers, one entry per entry of
+the interface, with as many threads as the CPU backend's loop has
+iterations. The entries that the CPU backend runs as several loops run as
+the same launches in the same order: the stream keeps them in order, so a
+launch sees everything the previous ones wrote.
+@<The kernel entries of the CUDA backend@>=
+static void cu_embed(float *out, const float *table, const int *ids, int n, int H,
+  float p, uint64_t seed)
+{
+  KIT_LAUNCH(k_embed, (size_t) n * H, out, table, ids, n, H, p, seed);
+}
+static void cu_embed_backward(float *dtable, const float *dout, const int *ids, int n,
+  int H, float p, uint64_t seed)
+{
+  KIT_LAUNCH(k_embed_backward, (size_t) H, dtable, dout, ids, n, H, p, seed);
+}
+static void cu_add_bias(float *y, const float *b, int n, int m)
+{
+  KIT_LAUNCH(k_add_bias, (size_t) n * m, y, b, n, m);
+}
+static void cu_gather_rows(float *dst, const float *src, const int *rows, int n, int m)
+{
+  KIT_LAUNCH(k_gather_rows, (size_t) n * m, dst, src, rows, n, m);
+}
+static void cu_scatter_rows(float *dst, const float *src, const int *rows, int n, int m)
+{
+  KIT_LAUNCH(k_scatter_rows, (size_t) n * m, dst, src, rows, n, m);
+}
+
+@ Each entry of the CUDA backend launches its kernel with one thread per element of the output (|KIT_LAUNCH|), with the arguments of the CPU's entry.
+@<The kernel entries of the CUDA backend@>=
+static void cu_gru_forward(float *h_new, GruCache *cache, const float *gi,
+  const float *gh, const float *h, float *out, const int *len, int s, int B, int H)
+{
+  KIT_LAUNCH(k_gru_forward, (size_t) B * H, h_new, cache, gi, gh, h, out, len, s, B, H);
+}
+static void cu_gru_backward(float *dgi, float *dgh, float *dh_prev, const float *dh_new,
+  const float *dout, const float *h, const GruCache *cache, const int *len, int s,
+  int B, int H)
+{
+  KIT_LAUNCH(k_gru_backward, (size_t) B * H, dgi, dgh, dh_prev, dh_new, dout, h, cache,
+    len, s, B, H);
+}
+
+@ Bahdanau's gradient, as the CPU backend sequences it: $v_a$'s product
+first (it reads the $\tanh$ values that the next launch overwrites), then
+the three loops.
+@<The kernel entries of the CUDA backend@>=
+static void cu_additive_scores(float *e, float *a, const float *wq, const float *uk,
+  const float *va, int B, int S, int H)
+{
+  KIT_LAUNCH(k_additive_score, (size_t) B * S, e, a, wq, uk, va, B, S, H);
+}
+static void cu_additive_backward(float *dwq, float *duk, float *dva, const float *de,
+  float *a, const float *va, int B, int S, int H)
+{
+  dev_gemm(0, 0, 1, H, B * S, 1.0f, de, B * S, a, H, 1.0f, dva, H);
+  KIT_LAUNCH(k_additive_pre, (size_t) B * S * H, a, de, va, B * S, H);
+  KIT_LAUNCH(k_additive_dwq, (size_t) B * H, dwq, a, B, S, H);
+  KIT_LAUNCH(k_additive_duk, (size_t) S * B * H, duk, a, B, S, H);
+}
+
+@ The dot-product scores and their gradients, one kernel per output, as on the CPU.
+@<The kernel entries of the CUDA backend@>=
+static void cu_dot_scores(float *e, const float *q, const float *k, int B, int S,
+  int H, int heads, float scale)
+{
+  KIT_LAUNCH(k_dot_score, (size_t) B * heads * S, e, q, k, B, S, H, heads, scale);
+}
+static void cu_dot_backward(float *dq, float *dk, const float *de, const float *q,
+  const float *k, int B, int S, int H, int heads, float scale)
+{
+  KIT_LAUNCH(k_dot_dq, (size_t) B * H, dq, de, k, B, S, H, heads, scale);
+  KIT_LAUNCH(k_dot_dk, (size_t) S * B * H, dk, de, q, B, S, H, heads, scale);
+}
+static void cu_masked_softmax(float *w, const float *e, const int *len, int B,
+  int heads, int S)
+{
+  KIT_LAUNCH(k_masked_softmax, (size_t) B * heads, w, e, len, B * heads, heads, S);
+}
+static void cu_softmax_backward(float *de, const float *dw, const float *w, int rows,
+  int S)
+{
+  KIT_LAUNCH(k_softmax_backward, (size_t) rows, de, dw, w, rows, S);
+}
+
+@ The context and its gradients, in the same way.
+@<The kernel entries of the CUDA backend@>=
+static void cu_context(float *c, const float *w, const float *v, int B, int S, int H,
+  int heads)
+{
+  KIT_LAUNCH(k_context, (size_t) B * H, c, w, v, B, S, H, heads);
+}
+static void cu_context_backward(float *dw, float *dv, const float *dc, const float *w,
+  const float *v, int B, int S, int H, int heads)
+{
+  KIT_LAUNCH(k_context_dw, (size_t) B * heads * S, dw, dc, v, B, S, H, heads);
+  KIT_LAUNCH(k_context_dv, (size_t) S * B * H, dv, dc, w, B, S, H, heads);
+}
+
+@ The element-wise entries, one thread per number.
+@<The kernel entries of the CUDA backend@>=
+static void cu_tanh_forward(float *y, const float *x, int n)
+{
+  KIT_LAUNCH(k_tanh, (size_t) n, y, x, n);
+}
+static void cu_tanh_backward(float *dx, const float *dy, const float *y, int n)
+{
+  KIT_LAUNCH(k_tanh_backward, (size_t) n, dx, dy, y, n);
+}
+static void cu_nll(float *logits, float *row_loss, const int *tgt, int n, int V,
+  float scale)
+{
+  KIT_LAUNCH(k_nll, (size_t) n, logits, row_loss, tgt, n, V, scale);
+}
+static void cu_log_softmax(float *x, int n, int V)
+{
+  KIT_LAUNCH(k_log_softmax, (size_t) n, x, n, V);
+}
+
+@ The argmax takes one thread per row of logits, the sum one thread in all.
+@<The kernel entries of the CUDA backend@>=
+static void cu_argmax(int *out, const float *x, int n, int V)
+{
+  KIT_LAUNCH(k_argmax, (size_t) n, out, x, n, V);
+}
+static void cu_sum(float *acc, const float *x, int n)
+{
+  KIT_LAUNCH(k_sum, (size_t) 1, acc, x, n);
+}
+static void cu_add(float *y, const float *x, int n)
+{
+  KIT_LAUNCH(k_add, (size_t) n, y, x, n);
+}
+static void cu_adam(float *p, const float *g, float *m, float *v, size_t n,
+  AdamConstants k)
+{
+  KIT_LAUNCH(k_adam, n, p, g, m, v, n, k);
+}
+
+@*1 Memory, copies and the product.
+@^device memory@>
+Device memory comes from |cudaMalloc| and is zeroed, as the interface
+promises, in the stream (a stream of our own does not wait for work outside
+it, so the zeroing must be in it to come before the kernels). A copy from
+ordinary host memory goes into the stream too: CUDA first copies the bytes
+into a buffer of its own and returns, so the caller may free or reuse its
+buffer at once, and the processor does not wait for the card; the next
+batch's words are queued while the card still works on this one, and reach
+their buffers only after the kernels queued before them have read the old
+ones. A copy to the host waits for everything queued before it, which is the
+moment the host learns a result (a batch's chosen words, the loss when it is
+printed, the parameters when a checkpoint is written, by the same code as on
+the CPU). Copies and zeroing within the card are not waited for.
+@<CUDA memory and copies@>=
+static void *cu_alloc(size_t bytes)
+{
+  void *p = NULL;
+  cudaCheck(cudaMalloc(&p, bytes ? bytes : 16));
+  cudaCheck(cudaMemsetAsync(p, 0, bytes ? bytes : 16, kit_stream));
+  return p;
+}
+static void cu_release(void *p)
+{
+  if (p) cudaCheck(cudaFree(p));
+}
+static void cu_upload(void *dst, const void *src, size_t bytes)
+{
+  if (!bytes) return;
+  cudaCheck(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyHostToDevice, kit_stream));
+}
+
+@ A download waits for the stream, since the host reads what it gets at once; a copy or a zeroing on the card only joins the stream's queue.
+@<CUDA memory and copies@>=
+static void cu_download(void *dst, const void *src, size_t bytes)
+{
+  if (!bytes) return;
+  cudaCheck(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDeviceToHost, kit_stream));
+  cudaCheck(cudaStreamSynchronize(kit_stream));
+}
+static void cu_copy(void *dst, const void *src, size_t bytes)
+{
+  if (bytes) cudaCheck(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDeviceToDevice, kit_stream));
+}
+static void cu_zero(void *p, size_t bytes)
+{
+  if (bytes) cudaCheck(cudaMemsetAsync(p, 0, bytes, kit_stream));
+}
+
+@ The interface's product is row-major, as CBLAS allows; cuBLAS knows only
+column-major matrices, as Fortran's BLAS. The two are reconciled by a
+transpose that costs nothing: a row-major $M\times N$ matrix with rows
+|ldc| apart is, read column-major with the same leading dimension, its
+transpose, an $N\times M$ matrix. So $C=\alpha\,{\rm op}(A)\,{\rm op}(B)+
+\beta C$ in row-major order is $C^{\top}=\alpha\,{\rm op}(B)^{\top}\,{\rm
+op}(A)^{\top}+\beta C^{\top}$ in column-major order, and that is one call
+with the operands swapped: $B$ first with |tb|'s transpose flag, then $A$
+with |ta|'s, the sizes $N$, $M$, $K$, and the same leading dimensions and
+pointer offsets as the CPU's call. (The transpose flags stay as they are:
+${\rm op}(B)^{\top}$ read column-major is ${\rm op}(B)$ as stored.) The swap
+lives in the kernels' header, for any column-major product, so that the host
+test checks it with CBLAS's column-major |sgemm| in cuBLAS's place.
+@^matrix product@>
+@^row-major and column-major@>
+@<The row-major product from a column-major one@>=
+typedef void ColGemm(int ta, int tb, int m, int n, int k, float alpha, const float *A,
+  int lda, const float *B, int ldb, float beta, float *C, int ldc);
+static inline void row_major_gemm(ColGemm *col, int ta, int tb, int M, int N, int K,
+  float alpha, const float *A, int lda, const float *B, int ldb, float beta, float *C,
+  int ldc)
+{
+  if (M > 0 && N > 0) col(tb, ta, N, M, K, alpha, B, ldb, A, lda, beta, C, ldc);
+}
+
+@ cuBLAS runs the call in the stream, without waiting.
+@<CUDA matrix product@>=
+static void cublas_col_gemm(int ta, int tb, int m, int n, int k, float alpha,
+  const float *A, int lda, const float *B, int ldb, float beta, float *C, int ldc)
+{
+  cublasCheck(blas.sgemm(kit_blas, ta ? CUBLAS_OP_T : CUBLAS_OP_N,
+    tb ? CUBLAS_OP_T : CUBLAS_OP_N, m, n, k, &alpha, A, lda, B, ldb, &beta, C, ldc));
+}
+static void dev_gemm(int ta, int tb, int M, int N, int K, float alpha, const float *A,
+  int lda, const float *B, int ldb, float beta, float *C, int ldc)
+{
+  row_major_gemm(cublas_col_gemm, ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+  kit_products++;
+  kit_flops += 2.0 * M * N * K;
+}
+
+@ The products run in ordinary single precision. cuBLAS could round the
+inputs of the products to TensorFloat-32 (10 bits of mantissa instead of
+23) and run them on the tensor cores, several times faster, but the results
+would then differ from the CPU's by about $10^{-3}$, and training would no
+longer be the same computation on both. The math mode is set to
+|CUBLAS_DEFAULT_MATH|, in which |cublasSgemm| multiplies and adds in single
+precision, as OpenBLAS does.
+@^TensorFloat-32@>
+
+@*1 Opening the backend.
+|cuda_backend_open| finds the card, checks that this build can run on it
+(the kernels are compiled for compute capability 9.0, Hopper, and carried as
+PTX for any newer card, which the driver compiles when it first loads the
+program), makes the stream and the cuBLAS handle, and describes the card in
+|msg|. Without a card, or with a card too old, it returns |NULL| and says why
+in |msg|. It opens once; later calls return the same backend. (The header's
+prototype, read inside \.{extern "C"}, gives this definition and
+|backend_train_batch|'s C linkage, so that the C program can call them.)
+@<Open the CUDA backend@>=
+const Backend *cuda_backend_open(char *msg, size_t n)
+{
+  static int opened;
+  static char desc[320];
+  if (opened) {
+    snprintf(msg, n, "%s", desc);
+    return &cuda_backend;
+  }
+  int count = 0, dev = 0;
+  cudaError_t e = cudaGetDeviceCount(&count);
+  if (e != cudaSuccess || count == 0) {
+    snprintf(msg, n, "no CUDA GPU found (%s)", e != cudaSuccess ? cudaGetErrorString(e) :
+      "no device");
+    return NULL;
+  }
+  @<Check the card's compute capability, and describe it in |desc|, or return |NULL|@>@;
+  @<Make the stream and the cuBLAS handle@>@;
+  opened = 1;
+  snprintf(msg, n, "%s", desc);
+  return &cuda_backend;
+}
+
+@ The program is compiled for compute capability 9.0, so an older card is refused by a message that names it.
+@<Check the card's compute capability, and describe it in |desc|, or return |NULL|@>=
+cudaDeviceProp prop;
+cudaCheck(cudaGetDeviceProperties(&prop, dev));
+if (prop.major < 9) {
+  snprintf(msg, n, "the GPU %s has compute capability %d.%d; this program was built "
+    "for 9.0 (Hopper) and newer", prop.name, prop.major, prop.minor);
+  return NULL;
+}
+snprintf(desc, sizeof desc, "%.200s (compute capability %d.%d, %d multiprocessors, %.0f GiB)",
+  prop.name, prop.major, prop.minor, prop.multiProcessorCount,
+  (double) prop.totalGlobalMem / (1024.0 * 1024.0 * 1024.0));
+
+@ cuBLAS wants a workspace of its own when its calls are captured into a
+graph (otherwise it may allocate one inside the capture, which is not
+allowed); 32 megabytes is what NVIDIA recommends for Hopper.
+@<Make the stream and the cuBLAS handle@>=
+void *work;
+cudaCheck(cudaSetDevice(dev));
+cudaCheck(cudaStreamCreateWithFlags(&kit_stream, cudaStreamNonBlocking));
+if (blas_load(msg, n)) return NULL;
+cublasCheck(blas.create(&kit_blas));
+cublasCheck(blas.set_stream(kit_blas, kit_stream));
+cublasCheck(blas.set_math_mode(kit_blas, CUBLAS_DEFAULT_MATH));
+cudaCheck(cudaMalloc(&work, (size_t) 32 << 20));
+cublasCheck(blas.set_workspace(kit_blas, work, (size_t) 32 << 20));
+if (getenv("KIT_CUDA_STATS")) atexit(cuda_report);
+
+@ The counts of the work, for \.{make bench-cuda}.
+@<CUDA graphs of a training step@>=
+static void cuda_report(void)
+{
+  fprintf(stderr, "cuda: %llu kernel launches, %llu products (%.3f Gflop), %llu graph "
+    "launches (%llu instantiated, %llu updated)\n", kit_launches, kit_products,
+    kit_flops * 1e-9, kit_graph_launches, kit_graph_new, kit_graph_updated);
+}
+
+@ The table, in the interface's order.
+@<CUDA memory and copies@>=
+static const Backend cuda_backend = {"cuda", cu_alloc, cu_release, cu_upload,
+  cu_download, cu_copy, cu_zero, dev_gemm, cu_embed, cu_embed_backward, cu_add_bias,
+  cu_gather_rows, cu_scatter_rows, cu_gru_forward, cu_gru_backward, cu_additive_scores, cu_additive_backward,
+  cu_dot_scores, cu_dot_backward, cu_masked_softmax, cu_softmax_backward, cu_context,
+  cu_context_backward, cu_tanh_forward, cu_tanh_backward, cu_nll, cu_log_softmax,
+  cu_argmax, cu_sum, cu_add, cu_adam};
+
+@ @<Prototypes@>=
+const Backend *cuda_backend_open(char *msg, size_t n);
+void backend_train_batch(BModel *bm, const Batch *bt, double lr);
+
+@ Built without \.{nvcc}, the program has this instead.
+@(generated/backend_nocuda.c@>=
+#include "attention.h"
+#include <stdio.h>
+const Backend *cuda_backend_open(char *msg, size_t n)
+{
+  snprintf(msg, n, "this program was built without CUDA (no nvcc was found when it "
+    "was built); install the CUDA toolkit and run make again");
+  return NULL;
+}
+void backend_train_batch(BModel *bm, const Batch *bt, double lr)
+{
+  bmodel_train_batch(bm, bt, lr);
+}
+
+@*1 A training step as a CUDA graph.
+@^CUDA graphs@>
+At the tutorial's size a training step is a few hundred launches and
+products of a few microseconds each, and the card finishes each one before the
+processor has queued the next: the step takes as long as the processor
+takes to launch. A {\it CUDA graph\/} is a recorded sequence of launches,
+copies and products that the card replays from one call. The stream is put
+in {\it capture\/} mode, the step runs as always (its calls are recorded
+instead of run), and the recording is {\it instantiated}, turned into an
+executable graph, once per shape of batch: batches with the same $B$, $S$
+and $T$ make the same launches with the same grids on the same buffers.
+
+What differs between two such steps are a few numbers passed by value: Adam's
+step size and bias corrections, the dropout seeds and the loss's scale (one
+over the batch's words). So each step is captured anew, and the
+instantiated graph of its shape is {\it updated\/} in place with
+|cudaGraphExecUpdate|, which changes those numbers and keeps the card's
+prepared launch work; the graph is then launched once. A capture that fails
+to update (a different sequence, which should not happen) is instantiated
+afresh. Graphs are used when \.{KIT\_CUDA\_GRAPHS=1} is set, and the results
+should be the same bits either way, since the same kernels run in the same
+order; \.{make check-cuda} checks that they are.
+
+{\it This section has never run on a GPU}: the session that wrote it had
+none. \.{make check-cuda} compares a run with graphs against one without,
+and \.{make bench-cuda} measures what they buy.
+@<CUDA graphs of a training step@>=
+#define GRAPH_SLOTS 64
+static struct { int B, S, T; cudaGraphExec_t exec; } kit_graph[GRAPH_SLOTS];
+static int kit_graphs;
+
+@ Graphs are used only when \.{KIT\_CUDA\_GRAPHS=1} asks for them and the model is on a card; otherwise a training step is the plain one.
+@<CUDA graphs of a training step@>=
+void backend_train_batch(BModel *bm, const Batch *bt, double lr)
+{
+  static int use = -1;
+  if (use < 0) use = getenv("KIT_CUDA_GRAPHS") && strcmp(getenv("KIT_CUDA_GRAPHS"), "1") == 0;
+  if (!use || bm->be != &cuda_backend) {
+    bmodel_train_batch(bm, bt, lr);
+    return;
+  }
+  int k = 0;
+  while (k < kit_graphs && (kit_graph[k].B != bt->B || kit_graph[k].S != bt->S
+    || kit_graph[k].T != bt->T)) k++;
+  cudaGraph_t g;
+  cudaCheck(cudaStreamBeginCapture(kit_stream, cudaStreamCaptureModeThreadLocal));
+  bmodel_train_batch(bm, bt, lr);
+  cudaCheck(cudaStreamEndCapture(kit_stream, &g));
+  @<Update the graph of slot |k| from |g|, or instantiate it@>@;
+  cudaCheck(cudaGraphDestroy(g));
+  cudaCheck(cudaGraphLaunch(kit_graph[k].exec, kit_stream));
+  kit_graph_launches++;
+}
+
+@ What to expect, before it is measured: recording a launch costs the
+processor perhaps half of what launching it does, and the update another
+fraction, so capture and update may save little of the processor's time;
+what they save is the card's idle time between launches, which the graph
+runs back to back. The design that would save the processor's time too
+replays without capturing: the four kernels that take per-step numbers
+(the two embeddings, the loss and Adam) would read them from a small block of
+device memory, written by one copy before each replay, and during a replay
+the backend's calls would only record those numbers and a hash of their
+other arguments (pointers and sizes), to check that the step is the one
+captured (the two gradient buffers |d_s| and |d_s2| trade places at every
+step, so the key would include their order). That changes those kernels'
+signatures, and waits for the measurements of this design.
+
+@ When all the slots are taken (more than 64 shapes, which a corpus with
+sentences of up to ten words can reach), the last slot is reused.
+@<Update the graph of slot |k| from |g|, or instantiate it@>=
+if (k == GRAPH_SLOTS) k = GRAPH_SLOTS - 1;
+if (k < kit_graphs) {
+  cudaGraphExecUpdateResultInfo info;
+  if (cudaGraphExecUpdate(kit_graph[k].exec, g, &info) == cudaSuccess) kit_graph_updated++;
+  else {
+    (void) cudaGetLastError();
+    cudaCheck(cudaGraphExecDestroy(kit_graph[k].exec));
+    kit_graph[k].exec = NULL;
+  }
+} else kit_graphs++, kit_graph[k].exec = NULL;
+kit_graph[k].B = bt->B, kit_graph[k].S = bt->S, kit_graph[k].T = bt->T;
+if (!kit_graph[k].exec) {
+  cudaCheck(cudaGraphInstantiate(&kit_graph[k].exec, g, 0));
+  kit_graph_new++;
+}
+
+@ Where a shared body is slow on a card. A body that loops over a long row
+in one thread is right on both machines but wastes a card: the loss, the
+log-softmax and the choice of word take one thread per row of $V$ logits,
+so at hidden 512 and batch 256 ($TB\approx2500$ rows of some 20000 words)
+only 2500 threads run, each reading its own row, 80 kilobytes apart from its
+neighbours' (no coalescing); the embedding's scatter takes one thread per
+column, $H$ threads in all. The products dominate there (about 80 billion
+operations a batch for the output layer alone), so these kernels should be
+a modest share; \.{make bench-cuda} will say. If they are not, the cure
+keeps the arithmetic shared: split such a body into a per-element part and
+a reduction over the row that a block of threads does together, and let
+the CPU loop call the same two parts.
+@^coalesced access@>
+
+@*1 Why the GPU's numbers differ a little.
+@^rounding@>
+The kernels' arithmetic is the CPU's, but three things round differently.
+The products: cuBLAS splits a sum of $K$ terms into other pieces than
+OpenBLAS does, and floating-point addition is not associative, so a sum of
+$K$ terms differs in its last bits (about $\sqrt K\,2^{-24}$ relative).
+The functions: the card's |expf|, |tanhf| and |logf| are CUDA's own, correct
+to a unit or two in the last place as glibc's are, but not the same bits. And
+contraction: \.{nvcc} would fuse $a\cdot b+c$ into one rounding; the
+Makefile forbids it (\.{-fmad=false}), as the C build does
+(\.{-ffp-contract=off}), so that that difference at least is gone. Each
+difference is a few units of $10^{-7}$; training compounds them a little
+(Adam divides a gradient by its own size), so after two epochs the CPU's
+and the GPU's parameters should agree to about $10^{-5}$ (an estimate, until
+\.{make check-cuda} measures it), and the test
+asks for $10^{-4}$ relative in every tensor. The GPU agrees with {\it itself\/} bit
+for bit: every body sums in a fixed order, no kernel uses atomic additions,
+and cuBLAS gives the same bits on the same card with one stream, so two
+runs on one card are the same computation.
+@^determinism@>
+
+@*1 Testing the GPU code without a GPU.
+@^testing, CUDA@>
+The wrappers and launches of \.{cuda\_kernels.h} are C as well as CUDA, so
+\.{tests/test\_cuda\_host.c} compiles them for the processor: each
+|KIT_LAUNCH| becomes the loops over the grid's blocks and the block's
+threads, with the same |KIT_BLOCK|, the same |kit_blocks| and the same
+index arithmetic as on the card, and every product goes through
+|row_major_gemm| with CBLAS's column-major |sgemm| in cuBLAS's place, so the
+operand swap is tested as well (a product without the swap fails it). It
+builds a backend from these entries and the CPU backend's memory functions, and checks every entry against the CPU backend on random
+inputs of awkward sizes (not multiples of 256, so that the last block is
+partial), and then whole training steps of every kind. The test can fail:
+\.{make check} also builds it from two copies of the header with a planted
+error each, one in the grid (|kit_blocks| rounds down, so the last, partial
+block is left out) and one in the index (a thread forgets its block's
+offset, |blockIdx.x * blockDim.x|), and requires both to fail.
+
+What only a GPU can test is in \.{make check-cuda} (\.{tests/check\_cuda.sh}):
+the CUDA trainer against the CPU trainer from the same initial weights after
+two epochs on the 640-pair parity set, for every kind, each tensor within
+$10^{-4}$ relative Frobenius error; the greedy translations of held-out
+sentences by one model on both devices, identical; two runs on the card, and
+a run with graphs, bit for bit the same checkpoint; and \.{compute-sanitizer}'s
+memory check on one step. \.{make bench-cuda} (\.{tests/bench\_cuda.py})
+times an epoch at the tutorial's size and at hidden 512 with batch 256,
+with and without graphs, against \PB{PyTorch} on the same card, and the
+products' rate as a share of cuBLAS's measured |sgemm| peak. {\it Neither
+has run yet}: they were written in a session without a GPU, and checked
+there only for their syntax. Their numbers go here when measured.
 
 @* Checkpoints in the safetensors format.
 @^safetensors@>
@@ -7945,7 +8827,8 @@ static const char *heatmap_usage =
   "  --style bone|ylorrd   the notebook's imshow style with the 'bone' colormap\n"
   "                        (the default), or its seaborn style with 'YlOrRd'\n"
   "  --scale data|unit     colours from the weights' own range (the default, as\n"
-  "                        the notebook) or from 0 to 1\n";
+  "                        the notebook) or from 0 to 1\n"
+  "  --device cpu|cuda     where a Part II model runs (default: the processor)\n";
 
 @ @<Command-line helpers@>+=
 #define MAX_OUTS 8
@@ -7985,8 +8868,9 @@ static int cmd_heatmap(int argc, char **argv)
 {
   static const struct option longopts[] = {{"model", required_argument, 0, 'm'},
     {"out", required_argument, 0, 'o'}, {"style", required_argument, 0, 's'},
-    {"scale", required_argument, 0, 'S'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
-  const char *model = NULL, *outs[MAX_OUTS];
+    {"scale", required_argument, 0, 'S'}, {"help", no_argument, 0, 'h'},
+    {"device", required_argument, 0, 'U'}, {0, 0, 0, 0}};
+  const char *model = NULL, *outs[MAX_OUTS], *device = NULL;
   int nout = 0, c, bad = 0, style = HEATMAP_MATPLOTLIB, unit = 0;
   opterr = 0;
   optind = 1;
@@ -8020,6 +8904,7 @@ case 'S':
   else fprintf(stderr, "attention heatmap: --scale is 'data' or 'unit', not \"%s\"\n", optarg),
     bad = 1;
   break;
+case 'U': bad = device_bad("heatmap", device = optarg); break;
 case 'h': fputs(heatmap_usage, stdout); exit(0);
 case ':': fprintf(stderr, "attention heatmap: %s needs a value\n", argv[optind - 1]);
   bad = 1;
@@ -8034,10 +8919,18 @@ left out, as in the notebook) and the first |T| columns (the words read).
 @<Translate the sentence and draw its attention into every output file@>=
 Model m;
 BModel bm;
-int kind = checkpoint_load_any(model, &m, &bm, &cpu_backend, 1);
+const Backend *be = backend_for("heatmap", device);
+if (!be) return 1;
+int kind = checkpoint_load_any(model, &m, &bm, be, 1);
 if (kind < 0) {
   fprintf(stderr, "attention heatmap: %s\n", kit_error());
   return 1;
+}
+if (kind == KIND_SEED && be != &cpu_backend) {
+  fprintf(stderr, "attention heatmap: %s holds the notebook's seed model, which runs "
+    "on the CPU only; drop --device cuda\n", model);
+  model_free(&m);
+  return 2;
 }
 const Vocab *vi = kind ? &bm.vin : &m.vin, *vo = kind ? &bm.vout : &m.vout;
 int L = kind ? bm.cfg.L : m.cfg.L, *src = xcalloc((size_t) L, sizeof(int));
@@ -8389,6 +9282,31 @@ static double now_seconds(void)
   return (double) ts.tv_sec + 1e-9 * (double) ts.tv_nsec;
 }
 
+@ \.{--device cpu} (the default) or \.{--device cuda} chooses the backend of
+a Part~II model on \.{train}, \.{translate} and \.{heatmap}. The name is
+checked when the options are read; the GPU is looked for when the command
+starts, and a program built without CUDA, or a machine without a GPU, is an
+error (status 1) that says which. The card's name goes to the standard
+error stream, so that \.{translate}'s output stays one line per sentence.
+@^GPU@>
+@<Command-line helpers@>=
+static int device_bad(const char *cmd, const char *device)
+{
+  if (strcmp(device, "cpu") == 0 || strcmp(device, "cuda") == 0) return 0;
+  fprintf(stderr, "attention %s: --device is 'cpu' or 'cuda', not \"%s\"\n", cmd, device);
+  return 1;
+}
+
+static const Backend *backend_for(const char *cmd, const char *device)
+{
+  char msg[512];
+  if (!device || strcmp(device, "cpu") == 0) return &cpu_backend;
+  const Backend *be = cuda_backend_open(msg, sizeof msg);
+  if (be) fprintf(stderr, "attention %s: running on the GPU: %s\n", cmd, msg);
+  else fprintf(stderr, "attention %s: --device cuda: %s\n", cmd, msg);
+  return be;
+}
+
 @ The \.{train} command's options. The defaults are the notebook's: hidden
 size 128, 400 epochs, learning rate 0.01.
 @<The \.{train} command@>=
@@ -8423,6 +9341,7 @@ static const char *train_usage =
   "  --bucket            batch sentences of similar lengths together (less padding)\n"
   "  --valid FILE        validation pairs; --save keeps the best model by their loss\n"
   "  --valid-split F     hold out a share F (0 < F < 1) of the pairs for validation\n"
+  "  --device cpu|cuda   the processor (the default) or the GPU\n"
   "  (for these kinds --epochs defaults to 10, --lr to 0.001, --print-every to 1)\n";
 
 @ @<The \.{train} command@>=
@@ -8556,6 +9475,11 @@ if (o.init) {
 }
 if (kind < 0) kind = o.data ? KIND_BAHDANAU : KIND_SEED;
 if (kind != KIND_SEED) return train_batched(&o, kind);
+if (o.device && strcmp(o.device, "cpu") != 0) {
+  fprintf(stderr, "attention train: the notebook's seed model runs on the CPU only; "
+    "--device cuda is for the Part II kinds\n");
+  return 2;
+}
 if (o.epochs < 0) o.epochs = 400;
 if (o.print_every == 0) o.print_every = 50;
 if (o.lr == 0.0) o.lr = 0.01;
@@ -8690,6 +9614,7 @@ long min_count;
 int shuffle, bucket;
 const char *valid;
 double valid_split;
+const char *device; /* |NULL| for the CPU */
 
 @ The options that only Part II's kinds use.
 @<Part II's long options of \.{train}@>=
@@ -8697,7 +9622,7 @@ double valid_split;
 {"batch", required_argument, 0, 'B'}, {"dropout", required_argument, 0, 'D'},
 {"min-count", required_argument, 0, 'M'}, {"no-shuffle", no_argument, 0, 'X'},
 {"valid", required_argument, 0, 'V'}, {"valid-split", required_argument, 0, 'v'},
-{"bucket", no_argument, 0, 'K'},
+{"bucket", no_argument, 0, 'K'}, {"device", required_argument, 0, 'U'},
 
 @ Each is read and checked as the others are: a kind by its name, numbers strictly.
 @<Part II's cases of the options of \.{train}@>=
@@ -8718,6 +9643,7 @@ case 'M': bad = parse_long("train", "--min-count", optarg, 1, 1000000, &o->min_c
   break;
 case 'X': o->shuffle = 0; break;
 case 'K': o->bucket = 1; break;
+case 'U': bad = device_bad("train", o->device = optarg); break;
 case 'V': o->valid = optarg; break;
 case 'v':
   if (parse_float("train", "--valid-split", optarg, 0.0, 1.0, &o->valid_split) == 0
@@ -8786,6 +9712,8 @@ if (!o->data) {
   return 2;
 }
 memset(&bm, 0, sizeof bm);
+const Backend *be = backend_for("train", o->device);
+if (!be) return 1;
 
 @ A held-out share must be the same every time and must not split the
 translations of one English sentence between training and validation
@@ -8814,7 +9742,7 @@ if (pl.n == 0) {
 the vocabularies of the training pairs.
 @<Make the batched model and the examples, or go to the end@>=
 if (o->init) {
-  if (checkpoint_load_any(o->init, NULL, &bm, &cpu_backend, (int) o->batch) < 0) {
+  if (checkpoint_load_any(o->init, NULL, &bm, be, (int) o->batch) < 0) {
     fprintf(stderr, "attention train: %s\n", kit_error());
     goto end;
   }
@@ -8822,7 +9750,7 @@ if (o->init) {
   Vocab vin, vout;
   pairs_vocabularies_unk(&pl, (int) o->min_count, &vin, &vout);
   Config cfg = {vin.n, vout.n, (int) H, L};
-  bmodel_alloc(&bm, &cpu_backend, kind, (int) heads, &cfg, &vin, &vout, (int) o->batch);
+  bmodel_alloc(&bm, be, kind, (int) heads, &cfg, &vin, &vout, (int) o->batch);
   bmodel_init_random(&bm, (uint64_t) o->seed);
 }
 bm.dropout = (float) o->dropout;
@@ -8991,7 +9919,7 @@ for (int k = 0; k < n; k += (int) o->batch) {
   int b = n - k < o->batch ? n - k : (int) o->batch;
   Batch bt;
   batch_upload(&bm, ex, order + k, b, &bt);
-  bmodel_train_batch(&bm, &bt, o->lr);
+  backend_train_batch(&bm, &bt, o->lr);
   tokens += bt.tokens;
   positions += (long) b * (bt.S + bt.T);
   for (int j = 0; j < b; j++) words += ex[order[k + j]].src_len + ex[order[k + j]].tgt_len;
@@ -9072,6 +10000,8 @@ static const char *translate_usage =
   "  --model CKPT   the model (a safetensors checkpoint from train --save)\n"
   "  --attention    after each translation, a line per output word with its\n"
   "                 attention weights on the source words and on the padding\n"
+  "  --device cpu|cuda  where a Part II model runs: the processor (the default)\n"
+  "                 or the GPU\n"
   BEAM_USAGE;
 
 static int translate_one(Model *m, const char *s, size_t len, const char *where,
@@ -9134,9 +10064,9 @@ for (int t = 0; t < k; t++) {
 static int cmd_translate(int argc, char **argv)
 {
   static const struct option longopts[] = {{"model", required_argument, 0, 'm'},
-    {"attention", no_argument, 0, 'a'}, {"help", no_argument, 0, 'h'}, BEAM_OPTIONS,
-    {0, 0, 0, 0}};
-  const char *model = NULL;
+    {"attention", no_argument, 0, 'a'}, {"help", no_argument, 0, 'h'},
+    {"device", required_argument, 0, 'U'}, BEAM_OPTIONS, {0, 0, 0, 0}};
+  const char *model = NULL, *device = NULL;
   int c, show_attention = 0, r;
   opterr = 0;
   optind = 1;
@@ -9144,6 +10074,9 @@ static int cmd_translate(int argc, char **argv)
   while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
     if (c == 'm') model = optarg;
     else if (c == 'a') show_attention = 1;
+    else if (c == 'U') {
+      if (device_bad("translate", device = optarg)) return 2;
+    }
     else if ((r = beam_option("translate", c, optarg, &translate_beam)) != 0) {
       if (r < 0) return 2;
     }
@@ -9164,10 +10097,18 @@ static int cmd_translate(int argc, char **argv)
   }
   Model m;
   BModel bm;
-  int kind = checkpoint_load_any(model, &m, &bm, &cpu_backend, 64);
+  const Backend *be = backend_for("translate", device);
+  if (!be) return 1;
+  int kind = checkpoint_load_any(model, &m, &bm, be, 64);
   if (kind < 0) {
     fprintf(stderr, "attention translate: %s\n", kit_error());
     return 1;
+  }
+  if (kind == KIND_SEED && be != &cpu_backend) {
+    fprintf(stderr, "attention translate: %s holds the notebook's seed model, which "
+      "runs on the CPU only; drop --device cuda\n", model);
+    model_free(&m);
+    return 2;
   }
   if (kind != KIND_SEED) {
     int status = translate_batched(&bm, argc - optind, argv + optind, show_attention);

@@ -1,12 +1,12 @@
 /*254:*/
-#line 4984 "attention.w"
+#line 5002 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
 #include <string.h> 
 #include <cblas.h> 
 /*255:*/
-#line 4992 "attention.w"
+#line 5010 "attention.w"
 
 static void*cpu_alloc(size_t bytes)
 {
@@ -26,7 +26,7 @@ memset(p,0,bytes);
 }
 
 /*:255*//*256:*/
-#line 5027 "attention.w"
+#line 5045 "attention.w"
 
 #define GEMM_K_BLOCK 256
 static void cpu_gemm(int ta,int tb,int M,int N,int K,float alpha,const float*A,
@@ -39,16 +39,16 @@ const float*a= ta?A+(size_t)k0*lda:A+k0,*b= tb?B+k0:B+(size_t)k0*ldb;
 cblas_dgemm(CblasRowMajor,ta?CblasTrans:CblasNoTrans,tb?CblasTrans:CblasNoTrans,
 M,N,k,alpha,a,lda,b,ldb,k0?1.0:beta,C,ldc);
 #else
-#line 5039 "attention.w"
+#line 5057 "attention.w"
  cblas_sgemm(CblasRowMajor,ta?CblasTrans:CblasNoTrans,tb?CblasTrans:CblasNoTrans,
 M,N,k,alpha,a,lda,b,ldb,k0?1.0f:beta,C,ldc);
 #endif
-#line 5042 "attention.w"
+#line 5060 "attention.w"
 }
 }
 
 /*:256*//*257:*/
-#line 5047 "attention.w"
+#line 5065 "attention.w"
 
 #define FOR(n) for (int i =  0; i < (n); i++)
 #define FOR2(n, m) for (int r =  0; r < (n); r++) for (int j =  0; j < (m); j++)
@@ -76,19 +76,12 @@ FOR2(n,m)kb_scatter_rows(r,j,dst,src,rows,m);
 }
 
 /*:257*//*258:*/
-#line 5077 "attention.w"
+#line 5092 "attention.w"
 
 static void cpu_gru_forward(float*h_new,GruCache*cache,const float*gi,
 const float*gh,const float*h,float*out,const int*len,int s,int B,int H)
 {
-gru_cell_forward(h_new,cache,gi,gh,h,B,H);
-for(int b= 0;b<B;b++){
-size_t at= (size_t)b*H,n= (size_t)H*sizeof(float);
-int ended= len&&s>=len[b];
-if(ended)memcpy(h_new+at,h+at,n);
-if(out&&ended)memset(out+at,0,n);
-else if(out)memcpy(out+at,h_new+at,n);
-}
+FOR2(B,H)kb_gru_forward(r,j,h_new,cache,gi,gh,h,out,len,s,H);
 }
 static void cpu_gru_backward(float*dgi,float*dgh,float*dh_prev,const float*dh_new,
 const float*dout,const float*h,const GruCache*cache,const int*len,int s,
@@ -98,7 +91,7 @@ FOR2(B,H)kb_gru_backward(r,j,dgi,dgh,dh_prev,dh_new,dout,h,cache,len,s,H);
 }
 
 /*:258*//*259:*/
-#line 5098 "attention.w"
+#line 5106 "attention.w"
 
 static void cpu_additive_scores(float*e,float*a,const float*wq,const float*uk,
 const float*va,int B,int S,int H)
@@ -117,7 +110,7 @@ FOR2(S*B,H)kb_additive_duk(r,j,duk,a,B,S,H);
 }
 
 /*:259*//*260:*/
-#line 5116 "attention.w"
+#line 5124 "attention.w"
 
 static void cpu_dot_scores(float*e,const float*q,const float*k,int B,int S,
 int H,int heads,float scale)
@@ -141,7 +134,7 @@ FOR(rows)kb_softmax_backward(i,de,dw,w,S);
 }
 
 /*:260*//*261:*/
-#line 5139 "attention.w"
+#line 5147 "attention.w"
 
 static void cpu_context(float*c,const float*w,const float*v,int B,int S,int H,
 int heads)
@@ -156,7 +149,7 @@ FOR2(S*B,H)kb_context_dv(r,j,dv,dc,w,B,S,H,heads);
 }
 
 /*:261*//*262:*/
-#line 5153 "attention.w"
+#line 5161 "attention.w"
 
 static void cpu_tanh_forward(float*y,const float*x,int n)
 {
@@ -168,7 +161,7 @@ FOR(n)kb_tanh_backward(i,dx,dy,y);
 }
 
 /*:262*//*263:*/
-#line 5164 "attention.w"
+#line 5172 "attention.w"
 
 static void cpu_nll(float*logits,float*row_loss,const int*tgt,int n,int V,
 float scale)
@@ -185,7 +178,7 @@ FOR(n)kb_argmax(i,out,x,V);
 }
 
 /*:263*//*264:*/
-#line 5181 "attention.w"
+#line 5189 "attention.w"
 
 static void cpu_sum(float*acc,const float*x,int n)
 {
@@ -202,7 +195,7 @@ for(size_t i= 0;i<n;i++)kb_adam(i,p,g,m,v,k);
 }
 
 /*:264*//*265:*/
-#line 5200 "attention.w"
+#line 5208 "attention.w"
 
 void cpu_set_threads(int n)
 {
@@ -210,7 +203,7 @@ openblas_set_num_threads(n);
 }
 
 /*:265*//*266:*/
-#line 5207 "attention.w"
+#line 5215 "attention.w"
 
 const Backend cpu_backend= {"cpu",cpu_alloc,cpu_release,cpu_copy,cpu_copy,
 cpu_copy,cpu_zero,cpu_gemm,cpu_embed,cpu_embed_backward,cpu_add_bias,
@@ -220,7 +213,7 @@ cpu_softmax_backward,cpu_context,cpu_context_backward,cpu_tanh_forward,
 cpu_tanh_backward,cpu_nll,cpu_log_softmax,cpu_argmax,cpu_sum,cpu_add,cpu_adam};
 
 /*:266*/
-#line 4989 "attention.w"
+#line 5007 "attention.w"
 
 
 /*:254*/

@@ -1,5 +1,5 @@
-/*312:*/
-#line 6019 "attention.w"
+/*352:*/
+#line 6901 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
@@ -8,8 +8,8 @@
 #include <unistd.h> 
 #include <sys/stat.h> 
 #include <cjson/cJSON.h> 
-/*331:*/
-#line 6334 "attention.w"
+/*371:*/
+#line 7216 "attention.w"
 
 static const char*meta_string(const cJSON*meta,const char*key,const char*path)
 {
@@ -35,8 +35,8 @@ path,key,s,lo,hi);
 return 0;
 }
 
-/*:331*//*332:*/
-#line 6361 "attention.w"
+/*:371*//*372:*/
+#line 7243 "attention.w"
 
 static int meta_vocab(const cJSON*meta,const char*key,const char*path,Vocab*v)
 {
@@ -61,8 +61,8 @@ cJSON_Delete(a);
 return status;
 }
 
-/*:332*//*337:*/
-#line 6439 "attention.w"
+/*:372*//*377:*/
+#line 7321 "attention.w"
 
 static int check_tensor(const cJSON*t,const TensorSpec*s,size_t data_size,
 size_t*begin,const char*path)
@@ -73,8 +73,8 @@ const cJSON*offs= cJSON_GetObjectItemCaseSensitive(t,"data_offsets");
 if(!cJSON_IsString(dtype)||strcmp(dtype->valuestring,"F32")!=0)
 return kit_fail("%s: tensor \"%s\" has dtype %s; the kit reads F32 only",path,
 s->name,cJSON_IsString(dtype)?dtype->valuestring:"(none)");
-/*338:*/
-#line 6455 "attention.w"
+/*378:*/
+#line 7337 "attention.w"
 
 int nd= s->cols?2:1,ok= cJSON_IsArray(shape)&&cJSON_GetArraySize(shape)==nd;
 for(int d= 0;ok&&d<nd;d++){
@@ -91,11 +91,11 @@ free(got);
 return r;
 }
 
-/*:338*/
-#line 6449 "attention.w"
+/*:378*/
+#line 7331 "attention.w"
 
-/*339:*/
-#line 6473 "attention.w"
+/*379:*/
+#line 7355 "attention.w"
 
 const cJSON*b= cJSON_GetArrayItem(offs,0),*e= cJSON_GetArrayItem(offs,1);
 double need= 4.0*(double)spec_numel(s);
@@ -106,14 +106,14 @@ return kit_fail("%s: tensor \"%s\" has data offsets that do not give %.0f bytes 
 "inside the %zu bytes of data",path,s->name,need,data_size);
 *begin= (size_t)b->valuedouble;
 
-/*:339*/
-#line 6450 "attention.w"
+/*:379*/
+#line 7332 "attention.w"
 
 return 0;
 }
 
-/*:337*//*340:*/
-#line 6485 "attention.w"
+/*:377*//*380:*/
+#line 7367 "attention.w"
 
 static int check_tiling(const TensorSpec*s,int n,const size_t*begin,size_t data_size,
 const char*path)
@@ -140,11 +140,11 @@ return kit_fail("%s: %zu bytes after the last tensor belong to none",path,data_s
 return 0;
 }
 
-/*:340*/
-#line 6027 "attention.w"
+/*:380*/
+#line 6909 "attention.w"
 
-/*313:*/
-#line 6032 "attention.w"
+/*353:*/
+#line 6914 "attention.w"
 
 static void put_f32(unsigned char*b,float x)
 {
@@ -162,8 +162,8 @@ memcpy(&x,&u,4);
 return x;
 }
 
-/*:313*//*314:*/
-#line 6050 "attention.w"
+/*:353*//*354:*/
+#line 6932 "attention.w"
 
 static char*vocab_to_json(const Vocab*v)
 {
@@ -174,15 +174,15 @@ cJSON_Delete(a);
 return s;
 }
 
-/*:314*//*316:*/
-#line 6078 "attention.w"
+/*:354*//*356:*/
+#line 6960 "attention.w"
 
 static char*checkpoint_header(const CkptView*m,size_t*len)
 {
 const TensorSpec*s= m->spec;
 cJSON*root= cJSON_CreateObject();
-/*317:*/
-#line 6096 "attention.w"
+/*357:*/
+#line 6978 "attention.w"
 
 cJSON*meta= cJSON_AddObjectToObject(root,"__metadata__");
 char*vin= vocab_to_json(m->vin),*vout= vocab_to_json(m->vout),num[32];
@@ -198,11 +198,11 @@ if(m->kind==KIND_MULTIHEAD)cJSON_AddStringToObject(meta,"heads",num);
 free(vin);
 free(vout);
 
-/*:317*/
-#line 6083 "attention.w"
+/*:357*/
+#line 6965 "attention.w"
 
-/*318:*/
-#line 6112 "attention.w"
+/*358:*/
+#line 6994 "attention.w"
 
 size_t off= 0;
 for(int k= 0;k<m->n;k++){
@@ -217,8 +217,8 @@ off+= 4*spec_numel(&s[k]);
 cJSON_AddItemToArray(offs,cJSON_CreateNumber((double)off));
 }
 
-/*:318*/
-#line 6084 "attention.w"
+/*:358*/
+#line 6966 "attention.w"
 
 char*json= cJSON_PrintUnformatted(root);
 cJSON_Delete(root);
@@ -230,8 +230,8 @@ json[padded]= '\0';
 return json;
 }
 
-/*:316*//*319:*/
-#line 6131 "attention.w"
+/*:356*//*359:*/
+#line 7013 "attention.w"
 
 static int checkpoint_write(const CkptView*m,const char*path)
 {
@@ -247,8 +247,8 @@ free(header);
 return-1;
 }
 FILE*f= fdopen(fd,"wb");
-/*321:*/
-#line 6164 "attention.w"
+/*361:*/
+#line 7046 "attention.w"
 
 unsigned char len8[8],buf[4096];
 for(int k= 0;k<8;k++)len8[k]= (unsigned char)((uint64_t)hlen>>(8*k));
@@ -259,18 +259,18 @@ for(size_t j= 0;j<k;j++)put_f32(buf+4*j,m->data[i+j]);
 ok= fwrite(buf,4,k,f)==k;
 }
 
-/*:321*/
-#line 6146 "attention.w"
+/*:361*/
+#line 7028 "attention.w"
 
-/*320:*/
-#line 6158 "attention.w"
+/*360:*/
+#line 7040 "attention.w"
 
 if(ok)ok= fflush(f)==0&&fsync(fd)==0&&fchmod(fd,0644)==0;
 ok= (fclose(f)==0)&&ok;
 if(ok)ok= rename(tmp,path)==0;
 
-/*:320*/
-#line 6147 "attention.w"
+/*:360*/
+#line 7029 "attention.w"
 
 int status= ok?0:kit_fail("%s: cannot write the checkpoint: %s",path,strerror(errno));
 if(!ok)unlink(tmp);
@@ -279,8 +279,8 @@ free(header);
 return status;
 }
 
-/*:319*//*322:*/
-#line 6176 "attention.w"
+/*:359*//*362:*/
+#line 7058 "attention.w"
 
 int checkpoint_save(const Model*m,const char*path)
 {
@@ -304,16 +304,16 @@ free(host);
 return status;
 }
 
-/*:322*//*324:*/
-#line 6209 "attention.w"
+/*:362*//*364:*/
+#line 7091 "attention.w"
 
 int checkpoint_load(Model*m,const char*path)
 {
 return checkpoint_load_any(path,m,NULL,NULL,0)<0?-1:0;
 }
 
-/*:324*//*325:*/
-#line 6219 "attention.w"
+/*:364*//*365:*/
+#line 7101 "attention.w"
 
 int checkpoint_load_any(const char*path,Model*m,BModel*bm,const Backend*be,int B_cap)
 {
@@ -326,8 +326,8 @@ Vocab vin= {0},vout= {0};
 Config cfg= {0};
 int status= -1,kind= 0,heads= 1;
 size_t data_size= 0;
-/*327:*/
-#line 6254 "attention.w"
+/*367:*/
+#line 7136 "attention.w"
 
 struct stat st;
 if(fstat(fileno(f),&st)!=0){
@@ -349,11 +349,11 @@ goto done;
 }
 data_size= (size_t)((uint64_t)st.st_size-8-hlen);
 
-/*:327*/
-#line 6231 "attention.w"
+/*:367*/
+#line 7113 "attention.w"
 
-/*328:*/
-#line 6277 "attention.w"
+/*368:*/
+#line 7159 "attention.w"
 
 header= xcalloc((size_t)hlen+1,1);
 if(fread(header,1,(size_t)hlen,f)!=hlen){
@@ -375,17 +375,17 @@ kit_fail("%s: the header has bytes other than spaces after its JSON object "
 goto done;
 }
 
-/*:328*/
-#line 6232 "attention.w"
+/*:368*/
+#line 7114 "attention.w"
 
-/*329:*/
-#line 6300 "attention.w"
+/*369:*/
+#line 7182 "attention.w"
 
 cJSON*meta= cJSON_GetObjectItemCaseSensitive(root,"__metadata__");
 const char*att= meta_string(meta,"attention",path);
 if(!att)goto done;
-/*330:*/
-#line 6320 "attention.w"
+/*370:*/
+#line 7202 "attention.w"
 
 kind= kind_from_name(att);
 if(kind<0){
@@ -399,8 +399,8 @@ m?"the notebook's (seed)":"one of Part II's kinds");
 goto done;
 }
 
-/*:330*/
-#line 6304 "attention.w"
+/*:370*/
+#line 7186 "attention.w"
 
 if(meta_int(meta,"hidden_size",path,1,1<<16,&cfg.H)||meta_int(meta,
 "max_length",path,1,DEFAULT_MAX_LENGTH*4,&cfg.L))goto done;
@@ -416,16 +416,16 @@ goto done;
 }
 }
 
-/*:329*/
-#line 6233 "attention.w"
+/*:369*/
+#line 7115 "attention.w"
 
-/*333:*/
-#line 6388 "attention.w"
+/*373:*/
+#line 7270 "attention.w"
 
 TensorSpec spec[NP_TENSORS];
 int n_spec= 0;
-/*334:*/
-#line 6400 "attention.w"
+/*374:*/
+#line 7282 "attention.w"
 
 if(kind==KIND_SEED){
 tensor_specs(&cfg,spec);
@@ -436,13 +436,13 @@ batched_specs(kind,&cfg,all);
 for(int k= 0;k<NP_TENSORS;k++)if(all[k].rows)spec[n_spec++]= all[k];
 }
 
-/*:334*/
-#line 6391 "attention.w"
+/*:374*/
+#line 7273 "attention.w"
 
 size_t begin[NP_TENSORS];
 int seen[NP_TENSORS]= {0};
-/*335:*/
-#line 6411 "attention.w"
+/*375:*/
+#line 7293 "attention.w"
 
 for(const cJSON*t= root->child;t;t= t->next){
 if(strcmp(t->string,"__metadata__")==0)continue;
@@ -460,11 +460,11 @@ goto done;
 if(check_tensor(t,&spec[k],data_size,&begin[k],path))goto done;
 }
 
-/*:335*/
-#line 6394 "attention.w"
+/*:375*/
+#line 7276 "attention.w"
 
-/*336:*/
-#line 6429 "attention.w"
+/*376:*/
+#line 7311 "attention.w"
 
 for(int k= 0;k<n_spec;k++)
 if(!seen[k]){
@@ -473,16 +473,16 @@ spec[k].name,kind_names[kind]);
 goto done;
 }
 
-/*:336*/
-#line 6395 "attention.w"
+/*:376*/
+#line 7277 "attention.w"
 
 if(check_tiling(spec,n_spec,begin,data_size,path))goto done;
 
-/*:333*/
-#line 6234 "attention.w"
+/*:373*/
+#line 7116 "attention.w"
 
-/*341:*/
-#line 6512 "attention.w"
+/*381:*/
+#line 7394 "attention.w"
 
 data= xcalloc(data_size,1);
 if(fread(data,1,data_size,f)!=data_size){
@@ -502,12 +502,12 @@ be->upload(bm->p,host,bm->n_params*sizeof(float));
 free(host);
 status= kind;
 
-/*:341*/
-#line 6235 "attention.w"
+/*:381*/
+#line 7117 "attention.w"
 
 done:
-/*326:*/
-#line 6242 "attention.w"
+/*366:*/
+#line 7124 "attention.w"
 
 if(status<0){
 if(vin.word)vocab_free(&vin);
@@ -518,14 +518,14 @@ free(header);
 free(data);
 fclose(f);
 
-/*:326*/
-#line 6237 "attention.w"
+/*:366*/
+#line 7119 "attention.w"
 
 return status;
 }
 
-/*:325*/
-#line 6028 "attention.w"
+/*:365*/
+#line 6910 "attention.w"
 
 
-/*:312*/
+/*:352*/

@@ -1,5 +1,5 @@
-/*343:*/
-#line 6596 "attention.w"
+/*383:*/
+#line 7478 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
@@ -13,15 +13,15 @@
 #include <strings.h> 
 #include <time.h> 
 #include <utf8proc.h> 
-/*345:*/
-#line 6666 "attention.w"
+/*385:*/
+#line 7548 "attention.w"
 
 const Colormap colormap_bone= {"bone",{3,4,3},
 {{0.0,0.746032,1.0},{0.0,0.365079,0.746032,1.0},{0.0,0.365079,1.0}},
 {{0.0,0.652778,1.0},{0.0,0.319444,0.777778,1.0},{0.0,0.444444,1.0}}};
 
-/*:345*//*346:*/
-#line 6679 "attention.w"
+/*:385*//*386:*/
+#line 7561 "attention.w"
 
 #define B8(b) ((b) / 255.0)
 #define EIGHTHS {0.0, 0.125, 0.25, 0.375, 0.5, 0.625, 0.75, 0.875, 1.0}
@@ -30,11 +30,11 @@ const Colormap colormap_ylorrd= {"ylorrd",{9,9,9},{EIGHTHS,EIGHTHS,EIGHTHS},
 {B8(255),B8(237),B8(217),B8(178),B8(141),B8(78),B8(26),B8(0),B8(0)},
 {B8(204),B8(160),B8(118),B8(76),B8(60),B8(42),B8(28),B8(38),B8(38)}}};
 
-/*:346*/
-#line 6609 "attention.w"
+/*:386*/
+#line 7491 "attention.w"
 
-/*354:*/
-#line 6808 "attention.w"
+/*394:*/
+#line 7690 "attention.w"
 
 typedef struct{
 unsigned char*p;
@@ -52,8 +52,8 @@ b->n+= n;
 b->p[b->n]= 0;
 }
 
-/*:354*//*355:*/
-#line 6827 "attention.w"
+/*:394*//*395:*/
+#line 7709 "attention.w"
 
 typedef struct{
 cairo_t*cr;
@@ -65,8 +65,8 @@ double size;
 int bold;
 }FigFont;
 
-/*:355*//*356:*/
-#line 6843 "attention.w"
+/*:395*//*396:*/
+#line 7725 "attention.w"
 
 static void set_font(cairo_t*cr,FigFont f)
 {
@@ -84,8 +84,8 @@ cairo_set_font_options(cr,fo);
 cairo_font_options_destroy(fo);
 }
 
-/*:356*//*357:*/
-#line 6862 "attention.w"
+/*:396*//*397:*/
+#line 7744 "attention.w"
 
 static cairo_t*measurer(void)
 {
@@ -99,8 +99,8 @@ no_hinting(cr);
 return cr;
 }
 
-/*:357*//*358:*/
-#line 6878 "attention.w"
+/*:397*//*398:*/
+#line 7760 "attention.w"
 
 static double text_width(FigFont f,const char*s)
 {
@@ -119,8 +119,8 @@ cairo_font_extents(measurer(),&fe);
 *descent= fe.descent;
 }
 
-/*:358*//*359:*/
-#line 6902 "attention.w"
+/*:398*//*399:*/
+#line 7784 "attention.w"
 
 #define ELLIPSIS "\xe2\x80\xa6" 
 static char*fit_text(const char*s,FigFont f,double maxw)
@@ -136,8 +136,8 @@ else memcpy(o,s+k,(size_t)m),o+= m,k+= (size_t)m;
 }
 double ew= text_width(f,ELLIPSIS);
 if(text_width(f,t)<=maxw)return t;
-/*360:*/
-#line 6922 "attention.w"
+/*400:*/
+#line 7804 "attention.w"
 
 size_t n= strlen(t);
 char*u= xcalloc(n+sizeof ELLIPSIS,1);
@@ -153,14 +153,14 @@ strcpy(u+cut,ELLIPSIS);
 free(t);
 t= u;
 
-/*:360*/
-#line 6917 "attention.w"
+/*:400*/
+#line 7799 "attention.w"
 
 return t;
 }
 
-/*:359*//*361:*/
-#line 6940 "attention.w"
+/*:399*//*401:*/
+#line 7822 "attention.w"
 
 static void svg_text(Buf*b,FigFont f,double x,double y,double angle,const char*s);
 
@@ -182,8 +182,8 @@ cairo_show_text(cr,s);
 cairo_restore(cr);
 }
 
-/*:361*//*362:*/
-#line 6963 "attention.w"
+/*:401*//*402:*/
+#line 7845 "attention.w"
 
 static void svg_text(Buf*b,FigFont f,double x,double y,double angle,const char*s)
 {
@@ -202,8 +202,8 @@ else buf_add(b,p,1);
 buf_add(b,"</text>\n",8);
 }
 
-/*:362*//*363:*/
-#line 6982 "attention.w"
+/*:402*//*403:*/
+#line 7864 "attention.w"
 
 static void fill_box(cairo_t*cr,double x,double y,double w,double h,
 const double rgb[3])
@@ -223,8 +223,8 @@ cairo_line_to(cr,x1,y1);
 cairo_stroke(cr);
 }
 
-/*:363*//*364:*/
-#line 7009 "attention.w"
+/*:403*//*404:*/
+#line 7891 "attention.w"
 
 static double nice_step(double lo,double hi,int most,int*decimals)
 {
@@ -249,8 +249,8 @@ int*decimals)
 return(int)floor((hi-*first)/ *step+1e-6)+1;
 }
 
-/*:364*//*365:*/
-#line 7044 "attention.w"
+/*:404*//*405:*/
+#line 7926 "attention.w"
 
 #define PAGE_W 720.0
 #define PAGE_H 432.0
@@ -265,8 +265,8 @@ static const FigFont tick_font= {10.0,0};
 static const FigFont axis_font= {12.0,1};
 static const FigFont title_font= {13.0,1};
 
-/*:365*//*366:*/
-#line 7065 "attention.w"
+/*:405*//*406:*/
+#line 7947 "attention.w"
 
 static double turned_depth(FigFont f,const char*s)
 {
@@ -282,8 +282,8 @@ font_metrics(f,&asc,&desc);
 canvas_text(cv,f,x-(a+desc)*M_SQRT1_2,y+(asc+a)*M_SQRT1_2,-45.0,s);
 }
 
-/*:366*//*367:*/
-#line 7083 "attention.w"
+/*:406*//*407:*/
+#line 7965 "attention.w"
 
 typedef struct{
 char**row,**col,*title;
@@ -293,8 +293,8 @@ int nticks,decimals;
 double first,step;
 }HeatmapTexts;
 
-/*:367*//*368:*/
-#line 7093 "attention.w"
+/*:407*//*408:*/
+#line 7975 "attention.w"
 
 static void fit_labels(const Heatmap*h,HeatmapTexts*t)
 {
@@ -308,8 +308,8 @@ t->col[j]= fit_text(h->col_words[j],t->col_font,LABEL_MAX);
 }
 }
 
-/*:368*//*369:*/
-#line 7108 "attention.w"
+/*:408*//*409:*/
+#line 7990 "attention.w"
 
 static void heatmap_texts(const Heatmap*h,HeatmapTexts*t)
 {
@@ -318,8 +318,8 @@ t->col= xcalloc((size_t)h->cols,sizeof(char*));
 t->row_font= t->col_font= tick_font;
 fit_labels(h,t);
 t->title= fit_text(h->title?h->title:"",title_font,PAGE_W-2*MARGIN);
-/*371:*/
-#line 7133 "attention.w"
+/*411:*/
+#line 8015 "attention.w"
 
 double lo= INFINITY,hi= -INFINITY;
 for(int i= 0;i<h->rows;i++)
@@ -336,13 +336,13 @@ lo-= d,hi+= d;
 t->vmin= lo,t->vmax= hi;
 t->nticks= nice_ticks(lo,hi,8,&t->first,&t->step,&t->decimals);
 
-/*:371*/
-#line 7116 "attention.w"
+/*:411*/
+#line 7998 "attention.w"
 
 }
 
-/*:369*//*370:*/
-#line 7120 "attention.w"
+/*:409*//*410:*/
+#line 8002 "attention.w"
 
 static void heatmap_texts_free(const Heatmap*h,HeatmapTexts*t)
 {
@@ -353,8 +353,8 @@ free(t->col);
 free(t->title);
 }
 
-/*:370*//*390:*/
-#line 7478 "attention.w"
+/*:410*//*430:*/
+#line 8360 "attention.w"
 
 static cairo_status_t buf_write(void*closure,const unsigned char*data,unsigned int n)
 {
@@ -362,8 +362,8 @@ buf_add(closure,data,n);
 return CAIRO_STATUS_SUCCESS;
 }
 
-/*:390*//*391:*/
-#line 7496 "attention.w"
+/*:430*//*431:*/
+#line 8378 "attention.w"
 
 static void pdf_fix_date(cairo_surface_t*s)
 {
@@ -382,8 +382,8 @@ cairo_pdf_surface_restrict_to_version(s,CAIRO_PDF_VERSION_1_4);
 cairo_pdf_surface_set_metadata(s,CAIRO_PDF_METADATA_CREATE_DATE,date);
 }
 
-/*:391*//*399:*/
-#line 7663 "attention.w"
+/*:431*//*439:*/
+#line 8545 "attention.w"
 
 #define CURVE_W 576.0
 #define CURVE_H 360.0
@@ -400,8 +400,8 @@ double t= a->log?(log10(v)-log10(a->lo))/(log10(a->hi)-log10(a->lo)):
 return a->from+t*(a->to-a->from);
 }
 
-/*:399*//*400:*/
-#line 7683 "attention.w"
+/*:439*//*440:*/
+#line 8565 "attention.w"
 
 static void axis_range(Axis*a,double lo,double hi,int allow_log)
 {
@@ -421,8 +421,8 @@ a->lo= floor(lo/step+1e-9)*step;
 a->hi= ceil(hi/step-1e-9)*step;
 }
 
-/*:400*//*401:*/
-#line 7704 "attention.w"
+/*:440*//*441:*/
+#line 8586 "attention.w"
 
 static void tick_label(char*s,size_t size,double v,int is_log,int decimals)
 {
@@ -440,8 +440,8 @@ snprintf(s,size,"10%s",k<0?"\xe2\x81\xbb":"");
 for(char*d= digits;*d;d++)strncat(s,sup[*d-'0'],size-strlen(s)-1);
 }
 
-/*:401*//*402:*/
-#line 7724 "attention.w"
+/*:441*//*442:*/
+#line 8606 "attention.w"
 
 #define MAX_TICKS 200
 typedef struct{
@@ -455,8 +455,8 @@ static void axis_ticks(const Axis*a,Ticks*t)
 {
 t->n= 0;
 if(a->log){
-/*403:*/
-#line 7752 "attention.w"
+/*443:*/
+#line 8634 "attention.w"
 
 int d0= (int)lround(log10(a->lo)),d1= (int)lround(log10(a->hi));
 int every= (d1-d0+7)/8;
@@ -471,8 +471,8 @@ else t->label[t->n][0]= 0;
 t->n++;
 }
 
-/*:403*/
-#line 7737 "attention.w"
+/*:443*/
+#line 8619 "attention.w"
 
 return;
 }
@@ -486,16 +486,16 @@ tick_label(t->label[t->n],sizeof t->label[0],t->v[t->n],0,dec);
 }
 }
 
-/*:402*/
-#line 6610 "attention.w"
+/*:442*/
+#line 7492 "attention.w"
 
-/*347:*/
-#line 6703 "attention.w"
+/*387:*/
+#line 7585 "attention.w"
 
 void colormap_color(const Colormap*cm,double w,double rgb[3])
 {
-/*348:*/
-#line 6710 "attention.w"
+/*388:*/
+#line 7592 "attention.w"
 
 if(!(w> 0.0))w= 0.0;
 if(w> 1.0)w= 1.0;
@@ -507,13 +507,13 @@ double t= (w-x[k])/(x[k+1]-x[k]);
 rgb[ch]= v[k]+t*(v[k+1]-v[k]);
 }
 
-/*:348*/
-#line 6706 "attention.w"
+/*:388*/
+#line 7588 "attention.w"
 
 }
 
-/*:347*//*350:*/
-#line 6731 "attention.w"
+/*:387*//*390:*/
+#line 7613 "attention.w"
 
 const Colormap*colormap_find(const char*name)
 {
@@ -522,8 +522,8 @@ if(strcmp(name,"ylorrd")==0||strcmp(name,"YlOrRd")==0)return&colormap_ylorrd;
 return NULL;
 }
 
-/*:350*//*372:*/
-#line 7151 "attention.w"
+/*:390*//*412:*/
+#line 8033 "attention.w"
 
 static int layout_heatmap(const Heatmap*h,const HeatmapTexts*t,HeatmapLayout*lay)
 {
@@ -539,8 +539,8 @@ char s[32];
 snprintf(s,sizeof s,"%.*f",t->decimals,t->first+k*t->step+0.0);
 cbw= fmax(cbw,text_width(tick_font,s));
 }
-/*373:*/
-#line 7175 "attention.w"
+/*413:*/
+#line 8057 "attention.w"
 
 double title_asc,title_desc;
 font_metrics(title_font,&title_asc,&title_desc);
@@ -560,15 +560,15 @@ lay->cells= (FigBox){left,top,PAGE_W-left-right,ch};
 lay->colorbar= (FigBox){PAGE_W-right+CBAR_GAP,top,cw,ch};
 lay->vmin= t->vmin,lay->vmax= t->vmax;
 
-/*:373*/
-#line 7166 "attention.w"
+/*:413*/
+#line 8048 "attention.w"
 
 return lay->cells.w>=10.0&&lay->cells.h>=10.0?0:
 kit_fail("heatmap: the labels leave no room for the cells");
 }
 
-/*:372*//*374:*/
-#line 7203 "attention.w"
+/*:412*//*414:*/
+#line 8085 "attention.w"
 
 static int heatmap_prepare(const Heatmap*h,HeatmapTexts*t,HeatmapLayout*lay)
 {
@@ -587,8 +587,8 @@ fit_labels(h,t);
 return 0;
 }
 
-/*:374*//*375:*/
-#line 7223 "attention.w"
+/*:414*//*415:*/
+#line 8105 "attention.w"
 
 static int heatmap_check(const Heatmap*h)
 {
@@ -606,8 +606,8 @@ heatmap_texts_free(h,&t);
 return 0;
 }
 
-/*:375*//*377:*/
-#line 7247 "attention.w"
+/*:415*//*417:*/
+#line 8129 "attention.w"
 
 static void draw_heatmap(Canvas*cv,const Heatmap*h,const HeatmapTexts*t,
 const HeatmapLayout*lay)
@@ -622,8 +622,8 @@ double rgb[3],v= h->w[(size_t)i*h->stride+j];
 colormap_color(h->cm,(v-lay->vmin)/(lay->vmax-lay->vmin),rgb);
 fill_box(cr,c->x+j*colw,c->y+i*rowh,colw,rowh,rgb);
 }
-/*378:*/
-#line 7271 "attention.w"
+/*418:*/
+#line 8153 "attention.w"
 
 int seaborn= h->style==HEATMAP_SEABORN;
 for(int j= seaborn?0:1;j<=(seaborn?h->cols:h->cols-1);j++)
@@ -642,11 +642,11 @@ c->y+c->h+TICK_LEN,0.8,0.0);
 for(int i= 0;i<h->rows;i++)
 line(cr,c->x,c->y+(i+0.5)*rowh,c->x-TICK_LEN,c->y+(i+0.5)*rowh,0.8,0.0);
 
-/*:378*/
-#line 7261 "attention.w"
+/*:418*/
+#line 8143 "attention.w"
 
-/*379:*/
-#line 7294 "attention.w"
+/*419:*/
+#line 8176 "attention.w"
 
 const FigBox*b= &lay->colorbar;
 cairo_pattern_t*grad= cairo_pattern_create_linear(0.0,b->y+b->h,0.0,b->y);
@@ -660,8 +660,8 @@ cairo_set_source(cr,grad);
 cairo_rectangle(cr,b->x,b->y,b->w,b->h);
 cairo_fill(cr);
 cairo_pattern_destroy(grad);
-/*380:*/
-#line 7312 "attention.w"
+/*420:*/
+#line 8194 "attention.w"
 
 if(!seaborn){
 cairo_set_source_rgb(cr,0.0,0.0,0.0);
@@ -680,15 +680,15 @@ line(cr,b->x+b->w,y,b->x+b->w+TICK_LEN,y,0.8,0.0);
 canvas_text(cv,tick_font,b->x+b->w+TICK_LEN+TICK_PAD,y+(asc-desc)/2,0.0,s);
 }
 
-/*:380*/
-#line 7307 "attention.w"
+/*:420*/
+#line 8189 "attention.w"
 
 
-/*:379*/
-#line 7262 "attention.w"
+/*:419*/
+#line 8144 "attention.w"
 
-/*381:*/
-#line 7333 "attention.w"
+/*421:*/
+#line 8215 "attention.w"
 
 double rasc,rdesc;
 font_metrics(t->row_font,&rasc,&rdesc);
@@ -698,8 +698,8 @@ c->y+(i+0.5)*rowh+(rasc-rdesc)/2,0.0,t->row[i]);
 for(int j= 0;j<h->cols;j++)
 turned_label(cv,t->col_font,c->x+(j+0.5)*colw,c->y+c->h+TICK_LEN+TICK_PAD,
 t->col[j]);
-/*382:*/
-#line 7353 "attention.w"
+/*422:*/
+#line 8235 "attention.w"
 
 static const char*xtitle= "Input Words (English)",*ytitle= "Output Words (French)",
 *ctitle= "Attention Weight";
@@ -712,8 +712,8 @@ if(seaborn)
 canvas_text(cv,tick_font,lay->width-MARGIN-desc,b->y+(b->h+ct)/2,-90.0,ctitle);
 else canvas_text(cv,tick_font,lay->width-MARGIN-asc,b->y+(b->h-ct)/2,90.0,ctitle);
 
-/*:382*/
-#line 7342 "attention.w"
+/*:422*/
+#line 8224 "attention.w"
 
 double tw= text_width(title_font,t->title),tx= c->x+(c->w-tw)/2;
 double tasc,tdesc;
@@ -721,13 +721,13 @@ font_metrics(title_font,&tasc,&tdesc);
 tx= fmax(MARGIN,fmin(tx,lay->width-MARGIN-tw));
 canvas_text(cv,title_font,tx,MARGIN+tasc,0.0,t->title);
 
-/*:381*/
-#line 7263 "attention.w"
+/*:421*/
+#line 8145 "attention.w"
 
 }
 
-/*:377*//*383:*/
-#line 7367 "attention.w"
+/*:417*//*423:*/
+#line 8249 "attention.w"
 
 typedef struct{
 const Heatmap*h;
@@ -747,8 +747,8 @@ j->h= h;
 return heatmap_check(h)||heatmap_prepare(h,&j->t,&j->lay)?-1:0;
 }
 
-/*:383*//*385:*/
-#line 7399 "attention.w"
+/*:423*//*425:*/
+#line 8281 "attention.w"
 
 int figure_format(const char*path)
 {
@@ -761,8 +761,8 @@ if(strcasecmp(dot,".svg")==0)return FIGURE_SVG;
 return kit_fail("%s: unknown figure format (the name must end in .png, .pdf or .svg)",path);
 }
 
-/*:385*//*386:*/
-#line 7417 "attention.w"
+/*:425*//*426:*/
+#line 8299 "attention.w"
 
 int figure_check_path(const char*path)
 {
@@ -780,8 +780,8 @@ free(dir);
 return status;
 }
 
-/*:386*//*387:*/
-#line 7436 "attention.w"
+/*:426*//*427:*/
+#line 8318 "attention.w"
 
 int write_file_atomic(const char*path,const void*data,size_t n)
 {
@@ -796,8 +796,8 @@ return-1;
 mode_t mask= umask(0);
 umask(mask);
 fchmod(fd,0666&~mask);
-/*388:*/
-#line 7456 "attention.w"
+/*428:*/
+#line 8338 "attention.w"
 
 const char*p= data;
 size_t left= n;
@@ -813,15 +813,15 @@ if(close(fd)!=0&&ok)ok= 0,kit_fail("%s: cannot write: %s",path,strerror(errno));
 if(ok&&rename(tmp,path)!=0)ok= 0,kit_fail("%s: cannot write: %s",path,strerror(errno));
 if(!ok)unlink(tmp);
 
-/*:388*/
-#line 7450 "attention.w"
+/*:428*/
+#line 8332 "attention.w"
 
 free(tmp);
 return ok?0:-1;
 }
 
-/*:387*//*392:*/
-#line 7518 "attention.w"
+/*:427*//*432:*/
+#line 8400 "attention.w"
 
 typedef void(*DrawFn)(Canvas*cv,const void*job);
 
@@ -841,8 +841,8 @@ Canvas cv= {cairo_create(s),format==FIGURE_SVG?&text:NULL};
 no_hinting(cv.cr);
 if(format==FIGURE_PNG)cairo_scale(cv.cr,FIGURE_PNG_SCALE,FIGURE_PNG_SCALE);
 draw(&cv,job);
-/*393:*/
-#line 7541 "attention.w"
+/*433:*/
+#line 8423 "attention.w"
 
 cairo_status_t st= cairo_status(cv.cr);
 cairo_destroy(cv.cr);
@@ -868,13 +868,13 @@ free(tail.p);
 free(text.p);
 return st==CAIRO_STATUS_SUCCESS?0:kit_fail("cairo: %s",cairo_status_to_string(st));
 
-/*:393*/
-#line 7537 "attention.w"
+/*:433*/
+#line 8419 "attention.w"
 
 }
 
-/*:392*//*394:*/
-#line 7571 "attention.w"
+/*:432*//*434:*/
+#line 8453 "attention.w"
 
 static int figure_save(const char*path,double w,double h,DrawFn draw,const void*job)
 {
@@ -888,8 +888,8 @@ free(out.p);
 return status;
 }
 
-/*:394*//*395:*/
-#line 7587 "attention.w"
+/*:434*//*435:*/
+#line 8469 "attention.w"
 
 static int figure_image(double w,double h,double scale,DrawFn draw,const void*job,
 FigImage*img)
@@ -913,8 +913,8 @@ cairo_surface_destroy(s);
 return st==CAIRO_STATUS_SUCCESS?0:kit_fail("cairo: %s",cairo_status_to_string(st));
 }
 
-/*:395*//*396:*/
-#line 7611 "attention.w"
+/*:435*//*436:*/
+#line 8493 "attention.w"
 
 int heatmap_save(const Heatmap*h,const char*path)
 {
@@ -935,8 +935,8 @@ heatmap_texts_free(h,&j.t);
 return status;
 }
 
-/*:396*//*404:*/
-#line 7769 "attention.w"
+/*:436*//*444:*/
+#line 8651 "attention.w"
 
 typedef struct{
 const Curve*c;
@@ -949,8 +949,8 @@ static int curve_job_begin(CurveJob*j,const Curve*c)
 {
 if(c->n<1||!c->x||!c->y)return kit_fail("loss curve: no points to draw");
 double x0= INFINITY,x1= -INFINITY,y0= INFINITY,y1= -INFINITY;
-/*405:*/
-#line 7796 "attention.w"
+/*445:*/
+#line 8678 "attention.w"
 
 for(int k= 0;k<c->n;k++){
 if(!isfinite(c->x[k])||!isfinite(c->y[k]))
@@ -959,8 +959,8 @@ x0= fmin(x0,c->x[k]),x1= fmax(x1,c->x[k]);
 y0= fmin(y0,c->y[k]),y1= fmax(y1,c->y[k]);
 }
 
-/*:405*/
-#line 7781 "attention.w"
+/*:445*/
+#line 8663 "attention.w"
 
 j->c= c;
 axis_range(&j->ax,x0>=0.0&&x0<=1.0?0.0:x0,x1,0);
@@ -970,8 +970,8 @@ axis_ticks(&j->ay,&j->ty);
 j->title= fit_text(c->title?c->title:"",title_font,CURVE_W-2*MARGIN);
 j->xlabel= fit_text(c->xlabel?c->xlabel:"",axis_font,CURVE_W-2*MARGIN);
 j->ylabel= fit_text(c->ylabel?c->ylabel:"",axis_font,CURVE_H-2*MARGIN);
-/*406:*/
-#line 7806 "attention.w"
+/*446:*/
+#line 8688 "attention.w"
 
 double asc,desc,lasc,ldesc,tasc,tdesc,yw= 0.0;
 font_metrics(tick_font,&asc,&desc);
@@ -984,14 +984,14 @@ j->ax.to= CURVE_W-MARGIN-last;
 j->ay.from= CURVE_H-(MARGIN+lasc+ldesc+LABEL_PAD+asc+desc+TICK_PAD+TICK_LEN);
 j->ay.to= MARGIN+tasc+tdesc+TITLE_PAD;
 
-/*:406*/
-#line 7790 "attention.w"
+/*:446*/
+#line 8672 "attention.w"
 
 return 0;
 }
 
-/*:404*//*407:*/
-#line 7821 "attention.w"
+/*:444*//*447:*/
+#line 8703 "attention.w"
 
 static void curve_job_draw(Canvas*cv,const void*job)
 {
@@ -1005,8 +1005,8 @@ line(cr,axis_pos(&j->ax,j->tx.v[k]),y0,axis_pos(&j->ax,j->tx.v[k]),y1,0.5,0.9);
 for(int k= 0;k<j->ty.n;k++)
 if(j->ty.major[k])
 line(cr,x0,axis_pos(&j->ay,j->ty.v[k]),x1,axis_pos(&j->ay,j->ty.v[k]),0.5,0.9);
-/*408:*/
-#line 7839 "attention.w"
+/*448:*/
+#line 8721 "attention.w"
 
 cairo_save(cr);
 cairo_rectangle(cr,x0,y1,x1-x0,y0-y1);
@@ -1023,11 +1023,11 @@ cairo_fill(cr);
 }else cairo_stroke(cr);
 cairo_restore(cr);
 
-/*:408*/
-#line 7834 "attention.w"
+/*:448*/
+#line 8716 "attention.w"
 
-/*409:*/
-#line 7856 "attention.w"
+/*449:*/
+#line 8738 "attention.w"
 
 double asc,desc,lasc,ldesc,tasc,tdesc;
 font_metrics(tick_font,&asc,&desc);
@@ -1048,8 +1048,8 @@ line(cr,x0,y,x0-(j->ty.major[k]?TICK_LEN:TICK_LEN/2),y,0.8,0.0);
 canvas_text(cv,tick_font,x0-TICK_LEN-TICK_PAD-w,y+(asc-desc)/2,0.0,
 j->ty.label[k]);
 }
-/*410:*/
-#line 7880 "attention.w"
+/*450:*/
+#line 8762 "attention.w"
 
 double xw= text_width(axis_font,j->xlabel),yw= text_width(axis_font,j->ylabel);
 double tw= text_width(title_font,j->title);
@@ -1058,17 +1058,17 @@ canvas_text(cv,axis_font,MARGIN+lasc,(y0+y1+yw)/2,-90.0,j->ylabel);
 canvas_text(cv,title_font,fmax(MARGIN,fmin((x0+x1-tw)/2,CURVE_W-MARGIN-tw)),
 MARGIN+tasc,0.0,j->title);
 
-/*:410*/
-#line 7876 "attention.w"
+/*:450*/
+#line 8758 "attention.w"
 
 
-/*:409*/
-#line 7835 "attention.w"
+/*:449*/
+#line 8717 "attention.w"
 
 }
 
-/*:407*//*411:*/
-#line 7889 "attention.w"
+/*:447*//*451:*/
+#line 8771 "attention.w"
 
 static void curve_job_end(CurveJob*j)
 {
@@ -1095,8 +1095,8 @@ curve_job_end(&j);
 return status;
 }
 
-/*:411*/
-#line 6611 "attention.w"
+/*:451*/
+#line 7493 "attention.w"
 
 
-/*:343*/
+/*:383*/

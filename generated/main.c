@@ -1,5 +1,5 @@
-/*431:*/
-#line 8296 "attention.w"
+/*471:*/
+#line 9189 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
@@ -8,8 +8,8 @@
 #include <getopt.h> 
 #include <time.h> 
 #include <unistd.h> 
-/*416:*/
-#line 7950 "attention.w"
+/*456:*/
+#line 8833 "attention.w"
 
 #define MAX_OUTS 8
 static int add_out(const char*cmd,const char*path,const char**outs,int*n)
@@ -32,8 +32,8 @@ return-1;
 return 0;
 }
 
-/*:416*//*417:*/
-#line 7973 "attention.w"
+/*:456*//*457:*/
+#line 8856 "attention.w"
 
 static void report_figure(const char*path,const char*what,double seconds)
 {
@@ -44,8 +44,8 @@ if(f)fclose(f);
 printf("Wrote %s (%s, %.1f kB, %.1f ms)\n",path,what,size/1000.0,1e3*seconds);
 }
 
-/*:417*//*424:*/
-#line 8141 "attention.w"
+/*:457*//*464:*/
+#line 9034 "attention.w"
 
 #include <unistd.h> 
 static const char*loss_log_path;
@@ -62,8 +62,8 @@ loss_log= xrealloc(loss_log,(size_t)loss_log_cap*sizeof(double));
 loss_log[loss_log_n++]= loss;
 }
 
-/*:424*//*425:*/
-#line 8157 "attention.w"
+/*:464*//*465:*/
+#line 9050 "attention.w"
 
 static int loss_log_check(void)
 {
@@ -88,8 +88,8 @@ free(loss_log);
 return status;
 }
 
-/*:425*//*435:*/
-#line 8349 "attention.w"
+/*:465*//*475:*/
+#line 9242 "attention.w"
 
 static int parse_long(const char*cmd,const char*opt,const char*s,long lo,
 long hi,long*out)
@@ -106,8 +106,8 @@ return-1;
 return 0;
 }
 
-/*:435*//*436:*/
-#line 8366 "attention.w"
+/*:475*//*476:*/
+#line 9259 "attention.w"
 
 static int parse_float(const char*cmd,const char*opt,const char*s,double lo,
 double hi,double*out)
@@ -124,8 +124,8 @@ return-1;
 return 0;
 }
 
-/*:436*//*437:*/
-#line 8384 "attention.w"
+/*:476*//*477:*/
+#line 9277 "attention.w"
 
 static double now_seconds(void)
 {
@@ -134,8 +134,28 @@ clock_gettime(CLOCK_MONOTONIC,&ts);
 return(double)ts.tv_sec+1e-9*(double)ts.tv_nsec;
 }
 
-/*:437*//*451:*/
-#line 8673 "attention.w"
+/*:477*//*478:*/
+#line 9292 "attention.w"
+
+static int device_bad(const char*cmd,const char*device)
+{
+if(strcmp(device,"cpu")==0||strcmp(device,"cuda")==0)return 0;
+fprintf(stderr,"attention %s: --device is 'cpu' or 'cuda', not \"%s\"\n",cmd,device);
+return 1;
+}
+
+static const Backend*backend_for(const char*cmd,const char*device)
+{
+char msg[512];
+if(!device||strcmp(device,"cpu")==0)return&cpu_backend;
+const Backend*be= cuda_backend_open(msg,sizeof msg);
+if(be)fprintf(stderr,"attention %s: running on the GPU: %s\n",cmd,msg);
+else fprintf(stderr,"attention %s: --device cuda: %s\n",cmd,msg);
+return be;
+}
+
+/*:478*//*492:*/
+#line 9597 "attention.w"
 
 static char*words_join(const Vocab*v,const int*ids,int n)
 {
@@ -146,8 +166,8 @@ for(int k= 0;k<n;k++)p+= sprintf(p,k?" %s":"%s",v->word[ids[k]]);
 return s;
 }
 
-/*:451*//*460:*/
-#line 8852 "attention.w"
+/*:492*//*501:*/
+#line 9780 "attention.w"
 
 static double hold_fraction(const char*s,uint64_t seed)
 {
@@ -166,8 +186,8 @@ vl->origin= xstrdup(pl->origin);
 int kept= 0;
 for(int k= 0;k<pl->n;k++){
 Pair p= pl->pair[k];
-if(hold_fraction(p.src,seed)<share)/*461:*/
-#line 8877 "attention.w"
+if(hold_fraction(p.src,seed)<share)/*502:*/
+#line 9805 "attention.w"
 
 {
 if(vl->n==vl->cap){
@@ -177,16 +197,16 @@ vl->pair= xrealloc(vl->pair,(size_t)vl->cap*sizeof*vl->pair);
 vl->pair[vl->n++]= p;
 }
 
-/*:461*/
-#line 8870 "attention.w"
+/*:502*/
+#line 9798 "attention.w"
 
 else pl->pair[kept++]= p;
 }
 pl->n= kept;
 }
 
-/*:460*//*464:*/
-#line 8924 "attention.w"
+/*:501*//*505:*/
+#line 9852 "attention.w"
 
 static uint64_t mix_seed(uint64_t a,uint64_t b)
 {
@@ -196,8 +216,8 @@ z= (z^(z>>27))*0x94d049bb133111ebULL;
 return z^(z>>31);
 }
 
-/*:464*//*465:*/
-#line 8943 "attention.w"
+/*:505*//*506:*/
+#line 9871 "attention.w"
 
 static const Example*bucket_ex;
 static int by_length(const void*x,const void*y)
@@ -208,8 +228,8 @@ if(!d)d= a->tgt_len-b->tgt_len;
 return d?d:*(const int*)x-*(const int*)y;
 }
 
-/*:465*//*466:*/
-#line 8954 "attention.w"
+/*:506*//*507:*/
+#line 9882 "attention.w"
 
 static void bucket_batches(int*order,int n,const Example*ex,int B,uint64_t seed)
 {
@@ -225,8 +245,8 @@ int j= (int)(erand48(xs)*(k+1)),x= perm[k];
 if(j> k)j= k;
 perm[k]= perm[j],perm[j]= x;
 }
-/*467:*/
-#line 8974 "attention.w"
+/*508:*/
+#line 9902 "attention.w"
 
 int at= 0;
 for(int k= 0;k<nb;k++){
@@ -236,14 +256,14 @@ at+= len;
 }
 memcpy(order,copy,(size_t)n*sizeof(int));
 
-/*:467*/
-#line 8969 "attention.w"
+/*:508*/
+#line 9897 "attention.w"
 
 free(perm),free(copy);
 }
 
-/*:466*//*470:*/
-#line 9031 "attention.w"
+/*:507*//*511:*/
+#line 9959 "attention.w"
 
 static double batched_loss(BModel*bm,const Example*ex,int n)
 {
@@ -258,8 +278,8 @@ tokens+= bt.tokens;
 return bmodel_take_loss(bm)/(double)(tokens?tokens:1);
 }
 
-/*:470*//*473:*/
-#line 9098 "attention.w"
+/*:511*//*514:*/
+#line 10028 "attention.w"
 
 static int blank(const char*s,size_t len)
 {
@@ -267,8 +287,8 @@ for(size_t k= 0;k<len;k++)if(s[k]!=' '&&s[k]!='\t')return 0;
 return 1;
 }
 
-/*:473*//*478:*/
-#line 9214 "attention.w"
+/*:514*//*519:*/
+#line 10155 "attention.w"
 
 static void warn_unknown(const char*cmd,const Vocab*v,Vocab*seen,const char*s,
 const char*where)
@@ -287,8 +307,8 @@ fprintf(stderr,"attention %s: %s: warning: \"%s\" is not in the model's "
 }
 }
 
-/*:478*//*479:*/
-#line 9237 "attention.w"
+/*:519*//*520:*/
+#line 10178 "attention.w"
 
 static int translate_batched(BModel*bm,int nargs,char**args,int show_attention)
 {
@@ -297,8 +317,8 @@ char**norm= xcalloc((size_t)cap,sizeof(char*)),*bad= xcalloc((size_t)cap,1);
 Example*ex= xcalloc((size_t)cap,sizeof(Example));
 Vocab unknown;
 vocab_init(&unknown);
-/*480:*/
-#line 9258 "attention.w"
+/*521:*/
+#line 10199 "attention.w"
 
 char*line= NULL;
 size_t lcap= 0;
@@ -319,8 +339,8 @@ norm= xrealloc(norm,(size_t)cap*sizeof(char*));
 bad= xrealloc(bad,(size_t)cap);
 ex= xrealloc(ex,(size_t)cap*sizeof(Example));
 }
-/*481:*/
-#line 9284 "attention.w"
+/*522:*/
+#line 10225 "attention.w"
 
 size_t badbyte;
 char where[64];
@@ -342,21 +362,21 @@ ex[n].src_len= m+1;
 bad[n]= 0;
 }else ex[n].src[0]= EOS_TOKEN,ex[n].src_len= 1,bad[n]= 1;
 
-/*:481*/
-#line 9278 "attention.w"
+/*:522*/
+#line 10219 "attention.w"
 
 n++;
 }
 free(line);
 
-/*:480*/
-#line 9245 "attention.w"
+/*:521*/
+#line 10186 "attention.w"
 
 int*out= xcalloc((size_t)(n?n:1)*L,sizeof(int)),*len= xcalloc((size_t)(n?n:1),sizeof(int));
 float*attn= show_attention?xcalloc((size_t)(n?n:1)*L*L,sizeof(float)):NULL;
 bmodel_greedy(bm,ex,n,out,len,attn);
-/*482:*/
-#line 9306 "attention.w"
+/*523:*/
+#line 10247 "attention.w"
 
 for(int k= 0;k<n;k++){
 if(!bad[k]){
@@ -372,8 +392,8 @@ printf(" %s %.3f",bm->vin.word[ex[k].src[i]],attn[((size_t)k*L+t2)*L+i]);
 putchar('\n');
 }
 
-/*:482*/
-#line 9249 "attention.w"
+/*:523*/
+#line 10190 "attention.w"
 
 for(int k= 0;k<n;k++)free(norm[k]);
 free(norm),free(bad),free(ex),free(out),free(len),free(attn);
@@ -381,11 +401,11 @@ vocab_free(&unknown);
 return failed?1:0;
 }
 
-/*:479*//*486:*/
-#line 9388 "attention.w"
+/*:520*//*527:*/
+#line 10329 "attention.w"
 
-/*488:*/
-#line 9403 "attention.w"
+/*529:*/
+#line 10344 "attention.w"
 
 #define BEAM_OPTIONS \
   {"beam", required_argument, 0, 'k'}, {"length-penalty", required_argument, 0, 'P'}, \
@@ -403,8 +423,8 @@ BeamOptions o;
 int used,replace_unk;
 }BeamChoice;
 
-/*:488*//*489:*/
-#line 9423 "attention.w"
+/*:529*//*530:*/
+#line 10364 "attention.w"
 
 static int beam_option(const char*cmd,int c,const char*arg,BeamChoice*b)
 {
@@ -421,8 +441,8 @@ break;
 case'A':if(parse_float(cmd,"--alpha",arg,-1e-300,10.0,&x))return-1;b->o.alpha= x;
 break;
 case'U':b->replace_unk= 1;break;
-case'P':/*490:*/
-#line 9445 "attention.w"
+case'P':/*531:*/
+#line 10386 "attention.w"
 
 if(strcmp(arg,"none")==0)b->o.penalty= LP_NONE;
 else if(strcmp(arg,"avg")==0)b->o.penalty= LP_AVG;
@@ -432,15 +452,15 @@ fprintf(stderr,"attention %s: --length-penalty is none, avg or wu, not \"%s\"\n"
 return-1;
 }
 
-/*:490*/
-#line 9439 "attention.w"
+/*:531*/
+#line 10380 "attention.w"
 break;
 }
 return 1;
 }
 
-/*:489*//*491:*/
-#line 9455 "attention.w"
+/*:530*//*532:*/
+#line 10396 "attention.w"
 
 static void beam_defaults(BeamChoice*b)
 {
@@ -466,8 +486,8 @@ fprintf(stderr,"attention %s: warning: the model's vocabulary has no <UNK>; "
 return 0;
 }
 
-/*:491*//*492:*/
-#line 9484 "attention.w"
+/*:532*//*533:*/
+#line 10425 "attention.w"
 
 static BeamChoice translate_beam;
 
@@ -481,8 +501,8 @@ BeamOptions*o= &translate_beam.o;
 Hypothesis*y= xcalloc((size_t)o->n_best,sizeof*y);
 int found= 0;
 beam_search(d,1,init,o,y,&found);
-/*493:*/
-#line 9507 "attention.w"
+/*534:*/
+#line 10448 "attention.w"
 
 char*copy= xstrdup(norm),*words[DEFAULT_MAX_LENGTH*4];
 int nw= 0;
@@ -507,8 +527,8 @@ free(lines[i]);
 free(lines);
 free(copy);
 
-/*:493*/
-#line 9497 "attention.w"
+/*:534*/
+#line 10438 "attention.w"
 
 hypotheses_free(y,found);
 free(y);
@@ -517,18 +537,18 @@ d->release(d);
 return text;
 }
 
-/*:492*/
-#line 9389 "attention.w"
+/*:533*/
+#line 10330 "attention.w"
 
 
-/*:486*/
-#line 8304 "attention.w"
+/*:527*/
+#line 9197 "attention.w"
 
-/*413:*/
-#line 7927 "attention.w"
+/*453:*/
+#line 8809 "attention.w"
 
-/*415:*/
-#line 7939 "attention.w"
+/*455:*/
+#line 8821 "attention.w"
 
 static const char*heatmap_usage= 
 "usage: attention heatmap --model CKPT --out FILE [--out FILE ...] [OPTIONS] SENTENCE\n"
@@ -538,23 +558,25 @@ static const char*heatmap_usage=
 "  --style bone|ylorrd   the notebook's imshow style with the 'bone' colormap\n"
 "                        (the default), or its seaborn style with 'YlOrRd'\n"
 "  --scale data|unit     colours from the weights' own range (the default, as\n"
-"                        the notebook) or from 0 to 1\n";
+"                        the notebook) or from 0 to 1\n"
+"  --device cpu|cuda     where a Part II model runs (default: the processor)\n";
 
-/*:415*//*418:*/
-#line 7983 "attention.w"
+/*:455*//*458:*/
+#line 8866 "attention.w"
 
 static int cmd_heatmap(int argc,char**argv)
 {
 static const struct option longopts[]= {{"model",required_argument,0,'m'},
 {"out",required_argument,0,'o'},{"style",required_argument,0,'s'},
-{"scale",required_argument,0,'S'},{"help",no_argument,0,'h'},{0,0,0,0}};
-const char*model= NULL,*outs[MAX_OUTS];
+{"scale",required_argument,0,'S'},{"help",no_argument,0,'h'},
+{"device",required_argument,0,'U'},{0,0,0,0}};
+const char*model= NULL,*outs[MAX_OUTS],*device= NULL;
 int nout= 0,c,bad= 0,style= HEATMAP_MATPLOTLIB,unit= 0;
 opterr= 0;
 optind= 1;
 while(!bad&&(c= getopt_long(argc,argv,":h",longopts,NULL))!=-1)switch(c){
-/*419:*/
-#line 8009 "attention.w"
+/*459:*/
+#line 8893 "attention.w"
 
 case'm':model= optarg;break;
 case'o':bad= add_out("heatmap",optarg,outs,&nout)!=0;break;
@@ -569,6 +591,7 @@ if(strcmp(optarg,"data")==0||strcmp(optarg,"unit")==0)unit= optarg[0]=='u';
 else fprintf(stderr,"attention heatmap: --scale is 'data' or 'unit', not \"%s\"\n",optarg),
 bad= 1;
 break;
+case'U':bad= device_bad("heatmap",device= optarg);break;
 case'h':fputs(heatmap_usage,stdout);exit(0);
 case':':fprintf(stderr,"attention heatmap: %s needs a value\n",argv[optind-1]);
 bad= 1;
@@ -576,8 +599,8 @@ break;
 default:fprintf(stderr,"attention heatmap: unknown option \"%s\"\n",argv[optind-1]);
 bad= 1;
 
-/*:419*/
-#line 7994 "attention.w"
+/*:459*/
+#line 8878 "attention.w"
 
 }
 if(!bad&&(!model||nout==0||argc-optind!=1)){
@@ -590,15 +613,23 @@ fputs(heatmap_usage,stderr);
 return 2;
 }
 if(check_outs("heatmap",outs,nout))return 1;
-/*420:*/
-#line 8034 "attention.w"
+/*460:*/
+#line 8919 "attention.w"
 
 Model m;
 BModel bm;
-int kind= checkpoint_load_any(model,&m,&bm,&cpu_backend,1);
+const Backend*be= backend_for("heatmap",device);
+if(!be)return 1;
+int kind= checkpoint_load_any(model,&m,&bm,be,1);
 if(kind<0){
 fprintf(stderr,"attention heatmap: %s\n",kit_error());
 return 1;
+}
+if(kind==KIND_SEED&&be!=&cpu_backend){
+fprintf(stderr,"attention heatmap: %s holds the notebook's seed model, which runs "
+"on the CPU only; drop --device cuda\n",model);
+model_free(&m);
+return 2;
 }
 const Vocab*vi= kind?&bm.vin:&m.vin,*vo= kind?&bm.vout:&m.vout;
 int L= kind?bm.cfg.L:m.cfg.L,*src= xcalloc((size_t)L,sizeof(int));
@@ -609,8 +640,8 @@ size_t badbyte;
 char*norm= normalize_sentence(argv[optind],strlen(argv[optind]),&badbyte);
 if(!norm)kit_fail("the sentence: invalid UTF-8 at byte %zu",badbyte+1);
 else if(kind==KIND_SEED)T= tokenize(vi,norm,src,L,"the sentence","English");
-else/*421:*/
-#line 8066 "attention.w"
+else/*461:*/
+#line 8959 "attention.w"
 
 {
 Example e;
@@ -632,16 +663,16 @@ bmodel_greedy(&bm,&e,1,out,&n,attn);
 }
 }
 
-/*:421*/
-#line 8051 "attention.w"
+/*:461*/
+#line 8944 "attention.w"
 
 if(T==0)kit_fail("the sentence has no words");
 else if(T> 0&&kind==KIND_SEED)n= greedy_decode(&m,src,T,out,attn);
 if(T> 0&&n==0)
 kit_fail("the model translates \"%s\" into nothing: there is no attention to draw",norm);
 if(n> 0){
-/*422:*/
-#line 8088 "attention.w"
+/*462:*/
+#line 8981 "attention.w"
 
 const char**rw= xcalloc((size_t)n,sizeof(char*)),**cw= xcalloc((size_t)T,sizeof(char*));
 for(int i= 0;i<n;i++)rw[i]= vo->word[out[i]];
@@ -662,8 +693,8 @@ status= 1;
 }
 free(rw),free(cw),free(fr),free(title);
 
-/*:422*/
-#line 8057 "attention.w"
+/*:462*/
+#line 8950 "attention.w"
 
 }else fprintf(stderr,"attention heatmap: %s\n",kit_error());
 free(norm),free(src),free(out),free(attn);
@@ -671,16 +702,16 @@ if(kind==KIND_SEED)model_free(&m);
 else bmodel_free(&bm);
 return status;
 
-/*:420*/
-#line 8006 "attention.w"
+/*:460*/
+#line 8890 "attention.w"
 
 }
 
-/*:418*/
-#line 7928 "attention.w"
+/*:458*/
+#line 8810 "attention.w"
 
-/*426:*/
-#line 8183 "attention.w"
+/*466:*/
+#line 9076 "attention.w"
 
 static const char*loss_curve_usage= 
 "usage: attention loss-curve --log FILE --out FILE [--out FILE ...] [--title TEXT]\n"
@@ -689,8 +720,8 @@ static const char*loss_curve_usage=
 "  --out FILE     the figure; .png, .pdf or .svg (may be repeated)\n"
 "  --title TEXT   the title (default: 'Training: average loss per epoch')\n";
 
-/*:426*//*427:*/
-#line 8193 "attention.w"
+/*:466*//*467:*/
+#line 9086 "attention.w"
 
 static int read_loss_log(const char*path,double**x,double**y,int*n)
 {
@@ -707,8 +738,8 @@ fclose(f);
 free(*x),free(*y);
 return kit_fail("%s: line %ld: expected an epoch, a tab and a finite loss",path,k);
 }
-/*428:*/
-#line 8215 "attention.w"
+/*468:*/
+#line 9108 "attention.w"
 
 if(*n==cap){
 cap= cap?2*cap:1024;
@@ -717,16 +748,16 @@ cap= cap?2*cap:1024;
 }
 (*x)[*n]= e,(*y)[(*n)++]= v;
 
-/*:428*/
-#line 8209 "attention.w"
+/*:468*/
+#line 9102 "attention.w"
 
 }
 fclose(f);
 return*n> 0?0:kit_fail("%s: no epochs in the file",path);
 }
 
-/*:427*//*429:*/
-#line 8223 "attention.w"
+/*:467*//*469:*/
+#line 9116 "attention.w"
 
 static int cmd_loss_curve(int argc,char**argv)
 {
@@ -759,8 +790,8 @@ if(bad){
 fputs(loss_curve_usage,stderr);
 return 2;
 }
-/*430:*/
-#line 8258 "attention.w"
+/*470:*/
+#line 9151 "attention.w"
 
 double*x= NULL,*y= NULL;
 int n= 0;
@@ -783,20 +814,20 @@ status= 1;
 free(x),free(y);
 return status;
 
-/*:430*/
-#line 8255 "attention.w"
+/*:470*/
+#line 9148 "attention.w"
 
 }
 
-/*:429*/
-#line 7929 "attention.w"
+/*:469*/
+#line 8811 "attention.w"
 
 
-/*:413*//*434:*/
-#line 8342 "attention.w"
+/*:453*//*474:*/
+#line 9235 "attention.w"
 
-/*438:*/
-#line 8394 "attention.w"
+/*479:*/
+#line 9312 "attention.w"
 
 static const char*train_usage= 
 "usage: attention train [--pairs seed | --data FILE] [OPTIONS]\n"
@@ -829,18 +860,19 @@ static const char*train_usage=
 "  --bucket            batch sentences of similar lengths together (less padding)\n"
 "  --valid FILE        validation pairs; --save keeps the best model by their loss\n"
 "  --valid-split F     hold out a share F (0 < F < 1) of the pairs for validation\n"
+"  --device cpu|cuda   the processor (the default) or the GPU\n"
 "  (for these kinds --epochs defaults to 10, --lr to 0.001, --print-every to 1)\n";
 
-/*:438*//*439:*/
-#line 8428 "attention.w"
+/*:479*//*480:*/
+#line 9347 "attention.w"
 
 typedef struct{
 const char*data,*init,*save;
 int filter,append_eos;
 long epochs,hidden,max_length,seed,print_every,show,threads;
 double lr;
-/*452:*/
-#line 8685 "attention.w"
+/*493:*/
+#line 9609 "attention.w"
 
 int kind;
 long heads,batch;
@@ -849,9 +881,10 @@ long min_count;
 int shuffle,bucket;
 const char*valid;
 double valid_split;
+const char*device;
 
-/*:452*/
-#line 8434 "attention.w"
+/*:493*/
+#line 9353 "attention.w"
 
 }TrainOptions;
 static int train_batched(TrainOptions*o,int kind);
@@ -867,17 +900,17 @@ static const struct option longopts[]= {
 {"no-eos",no_argument,0,'n'},{"print-every",required_argument,0,'P'},
 {"show",required_argument,0,'S'},{"help",no_argument,0,'h'},
 {"loss-log",required_argument,0,'g'},{"threads",required_argument,0,'T'},
-/*453:*/
-#line 8695 "attention.w"
+/*494:*/
+#line 9620 "attention.w"
 
 {"attention",required_argument,0,'A'},{"heads",required_argument,0,'N'},
 {"batch",required_argument,0,'B'},{"dropout",required_argument,0,'D'},
 {"min-count",required_argument,0,'M'},{"no-shuffle",no_argument,0,'X'},
 {"valid",required_argument,0,'V'},{"valid-split",required_argument,0,'v'},
-{"bucket",no_argument,0,'K'},
+{"bucket",no_argument,0,'K'},{"device",required_argument,0,'U'},
 
-/*:453*/
-#line 8449 "attention.w"
+/*:494*/
+#line 9368 "attention.w"
 
 {0,0,0,0}};
 *o= (TrainOptions){NULL,NULL,NULL,FILTER_TUTORIAL,1,-1,0,0,1,0,5,0,0.0,
@@ -886,8 +919,8 @@ int c,bad= 0;
 opterr= 0;
 optind= 1;
 while(!bad&&(c= getopt_long(argc,argv,":h",longopts,NULL))!=-1)switch(c){
-/*440:*/
-#line 8467 "attention.w"
+/*481:*/
+#line 9386 "attention.w"
 
 case'p':
 if(strcmp(optarg,"seed")!=0){
@@ -918,8 +951,8 @@ case'P':bad= parse_long("train","--print-every",optarg,1,100000000,&o->print_eve
 break;
 case'S':bad= parse_long("train","--show",optarg,0,100000000,&o->show)!=0;break;
 case'T':bad= parse_long("train","--threads",optarg,1,2,&o->threads)!=0;break;
-/*454:*/
-#line 8703 "attention.w"
+/*495:*/
+#line 9628 "attention.w"
 
 case'A':
 if((o->kind= kind_from_name(optarg))<0){
@@ -938,6 +971,7 @@ case'M':bad= parse_long("train","--min-count",optarg,1,1000000,&o->min_count)!=0
 break;
 case'X':o->shuffle= 0;break;
 case'K':o->bucket= 1;break;
+case'U':bad= device_bad("train",o->device= optarg);break;
 case'V':o->valid= optarg;break;
 case'v':
 if(parse_float("train","--valid-split",optarg,0.0,1.0,&o->valid_split)==0
@@ -947,8 +981,8 @@ fprintf(stderr,"attention train: --valid-split wants a share above 0 and below 1
 bad= !(o->valid_split> 0.0&&o->valid_split<1.0);
 break;
 
-/*:454*/
-#line 8497 "attention.w"
+/*:495*/
+#line 9416 "attention.w"
 
 case'g':loss_log_path= optarg;break;
 case'h':fputs(train_usage,stdout);exit(0);
@@ -960,8 +994,8 @@ default:
 fprintf(stderr,"attention train: unknown option \"%s\"\n",argv[optind-1]);
 bad= 1;
 
-/*:440*/
-#line 8457 "attention.w"
+/*:481*/
+#line 9376 "attention.w"
 
 }
 if(!bad&&optind<argc){
@@ -972,8 +1006,8 @@ if(bad)fputs(train_usage,stderr);
 return bad?-1:0;
 }
 
-/*:439*//*441:*/
-#line 8511 "attention.w"
+/*:480*//*482:*/
+#line 9430 "attention.w"
 
 static int cmd_train(int argc,char**argv)
 {
@@ -982,8 +1016,8 @@ PairList pl;
 Model m;
 Example*ex= NULL;
 int status= 0;
-/*443:*/
-#line 8566 "attention.w"
+/*484:*/
+#line 9490 "attention.w"
 
 if(train_options(argc,argv,&o))return 2;
 if(loss_log_path&&loss_log_check())return 1;
@@ -994,11 +1028,11 @@ return 2;
 }
 int max_length= o.max_length?(int)o.max_length:DEFAULT_MAX_LENGTH;
 
-/*:443*/
-#line 8519 "attention.w"
+/*:484*/
+#line 9438 "attention.w"
 
-/*442:*/
-#line 8538 "attention.w"
+/*483:*/
+#line 9457 "attention.w"
 
 int kind= o.kind;
 if(o.init){
@@ -1020,15 +1054,20 @@ kind= k;
 }
 if(kind<0)kind= o.data?KIND_BAHDANAU:KIND_SEED;
 if(kind!=KIND_SEED)return train_batched(&o,kind);
+if(o.device&&strcmp(o.device,"cpu")!=0){
+fprintf(stderr,"attention train: the notebook's seed model runs on the CPU only; "
+"--device cuda is for the Part II kinds\n");
+return 2;
+}
 if(o.epochs<0)o.epochs= 400;
 if(o.print_every==0)o.print_every= 50;
 if(o.lr==0.0)o.lr= 0.01;
 
-/*:442*/
-#line 8520 "attention.w"
+/*:483*/
+#line 9439 "attention.w"
 
-/*444:*/
-#line 8576 "attention.w"
+/*485:*/
+#line 9500 "attention.w"
 
 if(o.data){
 if(pairs_read(&pl,o.data,o.filter,max_length)){
@@ -1037,11 +1076,11 @@ return 1;
 }
 }else pairs_seed(&pl);
 
-/*:444*/
-#line 8521 "attention.w"
+/*:485*/
+#line 9440 "attention.w"
 
-/*447:*/
-#line 8602 "attention.w"
+/*488:*/
+#line 9526 "attention.w"
 
 if(o.init){
 if(checkpoint_load(&m,o.init)){
@@ -1057,11 +1096,11 @@ model_alloc(&m,&cfg,&vin,&vout);
 model_init_random(&m,(uint64_t)o.seed);
 }
 
-/*:447*/
-#line 8522 "attention.w"
+/*:488*/
+#line 9441 "attention.w"
 
-/*445:*/
-#line 8586 "attention.w"
+/*486:*/
+#line 9510 "attention.w"
 
 if(make_examples(&pl,&m.vin,&m.vout,m.cfg.L,o.append_eos,&ex)){
 fprintf(stderr,"attention train: %s\n",kit_error());
@@ -1070,11 +1109,11 @@ model_free(&m);
 return 1;
 }
 
-/*:445*/
-#line 8523 "attention.w"
+/*:486*/
+#line 9442 "attention.w"
 
-/*448:*/
-#line 8617 "attention.w"
+/*489:*/
+#line 9541 "attention.w"
 
 if(o.data)printf("Read %ld sentence pairs from %s; kept %d (%s filter)\n",
 pl.lines_read,o.data,pl.n,o.filter==FILTER_TUTORIAL?"tutorial":"length");
@@ -1086,11 +1125,11 @@ m.cfg.H,m.cfg.L,m.n_params,o.init?" (from --init)":"");
 printf("Training for %ld epochs, %s<EOS> on the targets\n",o.epochs,
 o.append_eos?"":"no ");
 
-/*:448*/
-#line 8524 "attention.w"
+/*:489*/
+#line 9443 "attention.w"
 
-/*449:*/
-#line 8633 "attention.w"
+/*490:*/
+#line 9557 "attention.w"
 
 int threads= o.threads?(int)o.threads:sysconf(_SC_NPROCESSORS_ONLN)> 1?2:1,used= 1;
 float*loss= xcalloc((size_t)pl.n*(size_t)o.print_every,sizeof(float));
@@ -1115,22 +1154,22 @@ o.epochs*pl.n,seconds> 0?(double)(o.epochs*pl.n)/seconds:0.0,used,
 used> 1?"s":"");
 free(loss);
 
-/*:449*/
-#line 8525 "attention.w"
+/*:490*/
+#line 9444 "attention.w"
 
-/*446:*/
-#line 8596 "attention.w"
+/*487:*/
+#line 9520 "attention.w"
 
 if(o.save&&checkpoint_save(&m,o.save)){
 fprintf(stderr,"attention train: %s\n",kit_error());
 status= 1;
 }
 
-/*:446*/
-#line 8526 "attention.w"
+/*:487*/
+#line 9445 "attention.w"
 
-/*450:*/
-#line 8659 "attention.w"
+/*491:*/
+#line 9583 "attention.w"
 
 int right= 0,*out= xcalloc((size_t)m.cfg.L,sizeof(int));
 for(int k= 0;k<pl.n;k++){
@@ -1145,8 +1184,8 @@ free(pred);
 printf("%d of %d training pairs translated exactly\n",right,pl.n);
 free(out);
 
-/*:450*/
-#line 8527 "attention.w"
+/*:491*/
+#line 9446 "attention.w"
 
 if(loss_log_path&&loss_log_save())status= 1;
 free(ex);
@@ -1155,8 +1194,8 @@ model_free(&m);
 return status;
 }
 
-/*:441*//*455:*/
-#line 8739 "attention.w"
+/*:482*//*496:*/
+#line 9665 "attention.w"
 
 static int train_batched(TrainOptions*o,int kind)
 {
@@ -1167,8 +1206,8 @@ int status= 1,L= o->max_length?(int)o->max_length:DEFAULT_MAX_LENGTH;
 if(o->epochs<0)o->epochs= 10;
 if(o->print_every==0)o->print_every= 1;
 if(o->lr==0.0)o->lr= 0.001;
-/*456:*/
-#line 8766 "attention.w"
+/*497:*/
+#line 9692 "attention.w"
 
 long H= o->hidden?o->hidden:DEFAULT_HIDDEN,heads= o->heads?o->heads:4;
 if(o->heads&&(kind!=KIND_MULTIHEAD||o->init)){
@@ -1192,12 +1231,14 @@ kind_names[kind]);
 return 2;
 }
 memset(&bm,0,sizeof bm);
+const Backend*be= backend_for("train",o->device);
+if(!be)return 1;
 
-/*:456*/
-#line 8749 "attention.w"
+/*:497*/
+#line 9675 "attention.w"
 
-/*457:*/
-#line 8795 "attention.w"
+/*498:*/
+#line 9723 "attention.w"
 
 if(pairs_read(&pl,o->data,o->filter,L)){
 fprintf(stderr,"attention train: %s\n",kit_error());
@@ -1216,14 +1257,14 @@ if(vl.origin)pairs_free(&vl);
 return 1;
 }
 
-/*:457*/
-#line 8750 "attention.w"
+/*:498*/
+#line 9676 "attention.w"
 
-/*458:*/
-#line 8815 "attention.w"
+/*499:*/
+#line 9743 "attention.w"
 
 if(o->init){
-if(checkpoint_load_any(o->init,NULL,&bm,&cpu_backend,(int)o->batch)<0){
+if(checkpoint_load_any(o->init,NULL,&bm,be,(int)o->batch)<0){
 fprintf(stderr,"attention train: %s\n",kit_error());
 goto end;
 }
@@ -1231,7 +1272,7 @@ goto end;
 Vocab vin,vout;
 pairs_vocabularies_unk(&pl,(int)o->min_count,&vin,&vout);
 Config cfg= {vin.n,vout.n,(int)H,L};
-bmodel_alloc(&bm,&cpu_backend,kind,(int)heads,&cfg,&vin,&vout,(int)o->batch);
+bmodel_alloc(&bm,be,kind,(int)heads,&cfg,&vin,&vout,(int)o->batch);
 bmodel_init_random(&bm,(uint64_t)o->seed);
 }
 bm.dropout= (float)o->dropout;
@@ -1242,11 +1283,11 @@ fprintf(stderr,"attention train: %s\n",kit_error());
 goto end;
 }
 
-/*:458*/
-#line 8751 "attention.w"
+/*:499*/
+#line 9677 "attention.w"
 
-/*459:*/
-#line 8837 "attention.w"
+/*500:*/
+#line 9765 "attention.w"
 
 printf("Read %ld sentence pairs from %s; kept %d (%s filter)",pl.lines_read,o->data,
 pl.n+vl.n*(o->valid_split> 0.0),o->filter==FILTER_TUTORIAL?"tutorial":"length");
@@ -1259,18 +1300,18 @@ printf(", %zu parameters%s\n",bm.n_params,o->init?" (from --init)":"");
 printf("Training for %ld epochs, batch %ld, lr %g, dropout %g, %s\n",o->epochs,o->batch,
 o->lr,o->dropout,o->shuffle?"shuffled each epoch":"in file order");
 
-/*:459*/
-#line 8752 "attention.w"
+/*:500*/
+#line 9678 "attention.w"
 
-/*462:*/
-#line 8889 "attention.w"
+/*503:*/
+#line 9817 "attention.w"
 
 int n= pl.n,*order= xcalloc((size_t)n,sizeof(int));
 double best= INFINITY,t_all= now_seconds();
 for(long e= 1;e<=o->epochs;e++){
 for(int k= 0;k<n;k++)order[k]= k;
-if(o->shuffle)/*463:*/
-#line 8910 "attention.w"
+if(o->shuffle)/*504:*/
+#line 9838 "attention.w"
 
 {
 uint64_t z= mix_seed((uint64_t)o->seed,(uint64_t)e);
@@ -1284,15 +1325,15 @@ order[j]= x;
 }
 }
 
-/*:463*/
-#line 8894 "attention.w"
+/*:504*/
+#line 9822 "attention.w"
 
 if(o->bucket)bucket_batches(order,n,ex,(int)o->batch,o->shuffle?
 mix_seed((uint64_t)o->seed,(uint64_t)e+1000003):0);
 double t0= now_seconds(),train_loss,valid_loss= NAN;
 long tokens= 0,positions= 0,words= 0;
-/*468:*/
-#line 8987 "attention.w"
+/*509:*/
+#line 9915 "attention.w"
 
 int tty= isatty(fileno(stdout));
 double last= t0;
@@ -1300,7 +1341,7 @@ for(int k= 0;k<n;k+= (int)o->batch){
 int b= n-k<o->batch?n-k:(int)o->batch;
 Batch bt;
 batch_upload(&bm,ex,order+k,b,&bt);
-bmodel_train_batch(&bm,&bt,o->lr);
+backend_train_batch(&bm,&bt,o->lr);
 tokens+= bt.tokens;
 positions+= (long)b*(bt.S+bt.T);
 for(int j= 0;j<b;j++)words+= ex[order[k+j]].src_len+ex[order[k+j]].tgt_len;
@@ -1315,14 +1356,14 @@ last= now;
 }
 if(tty)printf("\r%78s\r","");
 
-/*:468*/
-#line 8899 "attention.w"
+/*:509*/
+#line 9827 "attention.w"
 
 train_loss= bmodel_take_loss(&bm)/(double)tokens;
 if(vl.n)valid_loss= batched_loss(&bm,vex,vl.n);
 loss_log_add(train_loss);
-/*469:*/
-#line 9010 "attention.w"
+/*510:*/
+#line 9938 "attention.w"
 
 double sec= now_seconds()-t0;
 int print= e%o->print_every==0||e==o->epochs;
@@ -1342,19 +1383,19 @@ if(print&&vl.n)printf(", saved");
 if(print)printf("\n");
 fflush(stdout);
 
-/*:469*/
-#line 8903 "attention.w"
+/*:510*/
+#line 9831 "attention.w"
 
 }
 printf("Trained in %.1f s\n",now_seconds()-t_all);
 free(order);
 status= 0;
 
-/*:462*/
-#line 8753 "attention.w"
+/*:503*/
+#line 9679 "attention.w"
 
-/*471:*/
-#line 9046 "attention.w"
+/*512:*/
+#line 9974 "attention.w"
 
 int show= o->show<pl.n?(int)o->show:pl.n,L2= bm.cfg.L;
 int*outw= xcalloc((size_t)(show?show:1)*L2,sizeof(int));
@@ -1369,8 +1410,8 @@ free(pred);
 free(outw);
 free(outn);
 
-/*:471*/
-#line 8754 "attention.w"
+/*:512*/
+#line 9680 "attention.w"
 
 if(loss_log_path&&loss_log_save())status= 1;
 end:
@@ -1382,11 +1423,11 @@ bmodel_free(&bm);
 return status;
 }
 
-/*:455*/
-#line 8343 "attention.w"
+/*:496*/
+#line 9236 "attention.w"
 
-/*472:*/
-#line 9067 "attention.w"
+/*513:*/
+#line 9995 "attention.w"
 
 static const char*translate_usage= 
 "usage: attention translate --model CKPT [--attention] [SENTENCE ...]\n"
@@ -1395,6 +1436,8 @@ static const char*translate_usage=
 "  --model CKPT   the model (a safetensors checkpoint from train --save)\n"
 "  --attention    after each translation, a line per output word with its\n"
 "                 attention weights on the source words and on the padding\n"
+"  --device cpu|cuda  where a Part II model runs: the processor (the default)\n"
+"                 or the GPU\n"
 BEAM_USAGE;
 
 static int translate_one(Model*m,const char*s,size_t len,const char*where,
@@ -1406,8 +1449,8 @@ int*src= xcalloc((size_t)m->cfg.L,sizeof(int)),*out= xcalloc((size_t)m->cfg.L,si
 float*attn= xcalloc((size_t)m->cfg.L*(size_t)m->cfg.L,sizeof(float));
 int status= 0;
 if(!norm)status= kit_fail("%s: invalid UTF-8 at byte %zu",where,bad+1);
-else if(*norm)/*474:*/
-#line 9107 "attention.w"
+else if(*norm)/*515:*/
+#line 10037 "attention.w"
 
 {
 int n= tokenize(&m->vin,norm,src,m->cfg.L,where,"English");
@@ -1419,8 +1462,8 @@ char*t= translate_beam.used?translate_with_beam(m,src,n,norm,out,&k,attn)
 :(k= greedy_decode(m,src,n,out,attn),words_join(&m->vout,out,k));
 fputs(t,stdout);
 free(t);
-if(show_attention)/*475:*/
-#line 9124 "attention.w"
+if(show_attention)/*516:*/
+#line 10054 "attention.w"
 
 for(int t= 0;t<k;t++){
 double pad= 0.0;
@@ -1430,14 +1473,14 @@ for(int i= n;i<m->cfg.L;i++)pad+= attn[t*m->cfg.L+i];
 printf("  (padding %.3f)",pad);
 }
 
-/*:475*/
-#line 9118 "attention.w"
+/*:516*/
+#line 10048 "attention.w"
 
 }
 }
 
-/*:474*/
-#line 9086 "attention.w"
+/*:515*/
+#line 10016 "attention.w"
 
 else if(!blank(s,len))status= kit_fail("%s: the sentence has no words",where);
 putchar('\n');
@@ -1448,15 +1491,15 @@ free(attn);
 return status;
 }
 
-/*:472*//*476:*/
-#line 9133 "attention.w"
+/*:513*//*517:*/
+#line 10063 "attention.w"
 
 static int cmd_translate(int argc,char**argv)
 {
 static const struct option longopts[]= {{"model",required_argument,0,'m'},
-{"attention",no_argument,0,'a'},{"help",no_argument,0,'h'},BEAM_OPTIONS,
-{0,0,0,0}};
-const char*model= NULL;
+{"attention",no_argument,0,'a'},{"help",no_argument,0,'h'},
+{"device",required_argument,0,'U'},BEAM_OPTIONS,{0,0,0,0}};
+const char*model= NULL,*device= NULL;
 int c,show_attention= 0,r;
 opterr= 0;
 optind= 1;
@@ -1464,6 +1507,9 @@ beam_defaults(&translate_beam);
 while((c= getopt_long(argc,argv,":h",longopts,NULL))!=-1){
 if(c=='m')model= optarg;
 else if(c=='a')show_attention= 1;
+else if(c=='U'){
+if(device_bad("translate",device= optarg))return 2;
+}
 else if((r= beam_option("translate",c,optarg,&translate_beam))!=0){
 if(r<0)return 2;
 }
@@ -1484,10 +1530,18 @@ return 2;
 }
 Model m;
 BModel bm;
-int kind= checkpoint_load_any(model,&m,&bm,&cpu_backend,64);
+const Backend*be= backend_for("translate",device);
+if(!be)return 1;
+int kind= checkpoint_load_any(model,&m,&bm,be,64);
 if(kind<0){
 fprintf(stderr,"attention translate: %s\n",kit_error());
 return 1;
+}
+if(kind==KIND_SEED&&be!=&cpu_backend){
+fprintf(stderr,"attention translate: %s holds the notebook's seed model, which "
+"runs on the CPU only; drop --device cuda\n",model);
+model_free(&m);
+return 2;
 }
 if(kind!=KIND_SEED){
 int status= translate_batched(&bm,argc-optind,argv+optind,show_attention);
@@ -1500,8 +1554,8 @@ return 2;
 }
 int failed= 0;
 char where[64];
-/*477:*/
-#line 9188 "attention.w"
+/*518:*/
+#line 10129 "attention.w"
 
 if(optind<argc)
 for(int k= optind;k<argc;k++){
@@ -1527,18 +1581,18 @@ fflush(stdout);
 free(line);
 }
 
-/*:477*/
-#line 9183 "attention.w"
+/*:518*/
+#line 10124 "attention.w"
 
 model_free(&m);
 return failed?1:0;
 }
 
-/*:476*/
-#line 8344 "attention.w"
+/*:517*/
+#line 9237 "attention.w"
 
-/*483:*/
-#line 9326 "attention.w"
+/*524:*/
+#line 10267 "attention.w"
 
 static const char*pairs_usage= 
 "usage: attention pairs --data FILE [--filter tutorial|length] [--max-length L]\n"
@@ -1549,8 +1603,8 @@ static int cmd_pairs(int argc,char**argv)
 const char*data= NULL;
 int filter= FILTER_TUTORIAL;
 long max_length= DEFAULT_MAX_LENGTH;
-/*484:*/
-#line 9349 "attention.w"
+/*525:*/
+#line 10290 "attention.w"
 
 static const struct option longopts[]= {{"data",required_argument,0,'d'},
 {"filter",required_argument,0,'f'},{"max-length",required_argument,0,'L'},
@@ -1579,8 +1633,8 @@ fputs(pairs_usage,stderr);
 return 2;
 }
 
-/*:484*/
-#line 9336 "attention.w"
+/*:525*/
+#line 10277 "attention.w"
 
 PairList pl;
 if(pairs_read(&pl,data,filter,(int)max_length)){
@@ -1594,15 +1648,15 @@ pairs_free(&pl);
 return 0;
 }
 
-/*:483*/
-#line 8345 "attention.w"
+/*:524*/
+#line 9238 "attention.w"
 
 
-/*:434*//*487:*/
-#line 9392 "attention.w"
+/*:474*//*528:*/
+#line 10333 "attention.w"
 
-/*494:*/
-#line 9536 "attention.w"
+/*535:*/
+#line 10477 "attention.w"
 
 static const char*bleu_usage= 
 "usage: attention bleu [--hyp FILE] [--precise] REFERENCES [REFERENCES ...]\n"
@@ -1632,8 +1686,8 @@ free(line);
 return ferror(f)?kit_fail("%s: read error",path):0;
 }
 
-/*:494*//*495:*/
-#line 9566 "attention.w"
+/*:535*//*536:*/
+#line 10507 "attention.w"
 
 static int bleu_of_lines(char**h,int nh,char***ref,int n_refs,int precise)
 {
@@ -1651,8 +1705,8 @@ else bleu_add(&b,hi,hl,(const int*const*)ids,len,m);
 for(int r= 0;r<m;r++)free(ids[r]);
 free(hi);
 }
-if(status==0)/*496:*/
-#line 9591 "attention.w"
+if(status==0)/*537:*/
+#line 10532 "attention.w"
 
 {
 char line[256];
@@ -1663,8 +1717,8 @@ if(precise)printf("bleu %.17g bp %.17g p %.17g %.17g %.17g %.17g\n",s.bleu,s.bp,
 s.p[0],s.p[1],s.p[2],s.p[3]);
 }
 
-/*:496*/
-#line 9583 "attention.w"
+/*:537*/
+#line 10524 "attention.w"
 
 free(ids);
 free(len);
@@ -1672,8 +1726,8 @@ vocab_free(&v);
 return status;
 }
 
-/*:495*//*497:*/
-#line 9602 "attention.w"
+/*:536*//*538:*/
+#line 10543 "attention.w"
 
 static int cmd_bleu(int argc,char**argv)
 {
@@ -1700,8 +1754,8 @@ fputs(bleu_usage,stderr);
 return 2;
 }
 int n_refs= argc-optind,status= 0;
-/*498:*/
-#line 9633 "attention.w"
+/*539:*/
+#line 10574 "attention.w"
 
 char***ref= xcalloc((size_t)n_refs,sizeof*ref),**h= NULL;
 int*nr= xcalloc((size_t)n_refs,sizeof(int)),nh= 0;
@@ -1733,17 +1787,17 @@ free(ref);
 free(nr);
 status= status?1:0;
 
-/*:498*/
-#line 9628 "attention.w"
+/*:539*/
+#line 10569 "attention.w"
 
 return status;
 }
 
-/*:497*/
-#line 9393 "attention.w"
+/*:538*/
+#line 10334 "attention.w"
 
-/*499:*/
-#line 9674 "attention.w"
+/*540:*/
+#line 10615 "attention.w"
 
 static const char*split_usage= 
 "usage: attention split --data FILE --out-dir DIR [--test F] [--valid F] [--seed S]\n"
@@ -1763,8 +1817,8 @@ const char*data= NULL,*dir= NULL;
 double share[2]= {0.1,0.1};
 long seed= 1;
 int filter= FILTER_TUTORIAL,c;
-/*500:*/
-#line 9709 "attention.w"
+/*541:*/
+#line 10650 "attention.w"
 
 opterr= 0;
 optind= 1;
@@ -1797,8 +1851,8 @@ fputs(split_usage,stderr);
 return 2;
 }
 
-/*:500*/
-#line 9693 "attention.w"
+/*:541*/
+#line 10634 "attention.w"
 
 PairList pl;
 if(pairs_read(&pl,data,filter,DEFAULT_MAX_LENGTH)){
@@ -1807,8 +1861,8 @@ return 1;
 }
 int*part= xcalloc((size_t)pl.n,sizeof(int)),counts[3][2];
 int status= pairs_split(&pl,share[0],share[1],(uint64_t)seed,part,counts);
-if(status==0)/*501:*/
-#line 9742 "attention.w"
+if(status==0)/*542:*/
+#line 10683 "attention.w"
 
 {
 static const char*const name[3]= {"train","valid","test"};
@@ -1828,8 +1882,8 @@ counts[p][1],path);
 }
 }
 
-/*:501*/
-#line 9701 "attention.w"
+/*:542*/
+#line 10642 "attention.w"
 
 if(status)fprintf(stderr,"attention split: %s\n",kit_error());
 free(part);
@@ -1837,11 +1891,11 @@ pairs_free(&pl);
 return status?1:0;
 }
 
-/*:499*/
-#line 9394 "attention.w"
+/*:540*/
+#line 10335 "attention.w"
 
-/*502:*/
-#line 9768 "attention.w"
+/*543:*/
+#line 10709 "attention.w"
 
 static const char*eval_usage= 
 "usage: attention eval --model CKPT --data FILE [OPTIONS]\n"
@@ -1859,8 +1913,8 @@ long show,batch;
 BeamChoice beam;
 }EvalOptions;
 
-/*:502*//*503:*/
-#line 9786 "attention.w"
+/*:543*//*544:*/
+#line 10727 "attention.w"
 
 static int eval_options(int argc,char**argv,EvalOptions*o)
 {
@@ -1896,8 +1950,8 @@ if(bad)fputs(eval_usage,stderr);
 return bad?-1:0;
 }
 
-/*:503*//*504:*/
-#line 9822 "attention.w"
+/*:544*//*545:*/
+#line 10763 "attention.w"
 
 static int cmd_eval(int argc,char**argv)
 {
@@ -1916,8 +1970,8 @@ model_free(&m);
 return 1;
 }
 int n_src,*group= pairs_group_sources(&pl,&n_src),status= 0;
-/*505:*/
-#line 9851 "attention.w"
+/*546:*/
+#line 10792 "attention.w"
 
 int*first= xcalloc((size_t)n_src,sizeof(int)),*n_ref= xcalloc((size_t)n_src,sizeof(int));
 int**ref= xcalloc((size_t)n_src,sizeof*ref),*ref_fill= xcalloc((size_t)n_src,sizeof(int));
@@ -1936,11 +1990,11 @@ fprintf(stderr,"attention eval: warning: %s; such sources count as empty "
 "translations\n",src_len[s]<0?kit_error():"a source has no words");
 }
 
-/*:505*/
-#line 9840 "attention.w"
+/*:546*/
+#line 10781 "attention.w"
 
-/*506:*/
-#line 9871 "attention.w"
+/*547:*/
+#line 10812 "attention.w"
 
 char**hyp= xcalloc((size_t)n_src,sizeof*hyp);
 Decoder*d= model_decoder(&m);
@@ -1950,8 +2004,8 @@ int*idx= xcalloc((size_t)o.batch,sizeof(int)),nb= 0;
 for(int s= s0;s<n_src&&s<s0+o.batch;s++)
 if(src_len[s]> 0)idx[nb++]= s;
 else hyp[s]= xstrdup("");
-if(nb> 0)/*507:*/
-#line 9887 "attention.w"
+if(nb> 0)/*548:*/
+#line 10828 "attention.w"
 
 {
 const int**sp= xcalloc((size_t)nb,sizeof*sp);
@@ -1974,19 +2028,19 @@ free(copy);
 free(y);free(init);free(sp);free(len);free(found);
 }
 
-/*:507*/
-#line 9880 "attention.w"
+/*:548*/
+#line 10821 "attention.w"
 
 free(idx);
 }
 double seconds= now_seconds()-t0;
 d->release(d);
 
-/*:506*/
-#line 9841 "attention.w"
+/*:547*/
+#line 10782 "attention.w"
 
-/*508:*/
-#line 9912 "attention.w"
+/*549:*/
+#line 10853 "attention.w"
 
 BleuStats all= {0},by_len[4];
 memset(by_len,0,sizeof by_len);
@@ -1996,8 +2050,8 @@ const char*en= pl.pair[first[s]].src;
 int nw= 1;
 for(const char*p= en;*p;p++)nw+= *p==' ';
 int bucket= nw<=3?0:nw<=6?1:nw<=9?2:3;
-/*509:*/
-#line 9926 "attention.w"
+/*550:*/
+#line 10867 "attention.w"
 
 {
 Vocab v;
@@ -2017,12 +2071,12 @@ free(r);free(rl);free(h);
 vocab_free(&v);
 }
 
-/*:509*/
-#line 9921 "attention.w"
+/*:550*/
+#line 10862 "attention.w"
 
 }
-/*510:*/
-#line 9946 "attention.w"
+/*551:*/
+#line 10887 "attention.w"
 
 {
 char line[256];
@@ -2045,8 +2099,8 @@ if(failed)printf("Failed: %d sources the model cannot read, counted as empty tra
 failed);
 printf("Speed: %d sources in %.3f s, %.0f sentences/s\n",n_src-failed,seconds,
 seconds> 0?(n_src-failed)/seconds:0.0);
-/*511:*/
-#line 9972 "attention.w"
+/*552:*/
+#line 10913 "attention.w"
 
 for(int s= 0;s<n_src&&s<o.show;s++){
 printf("EN:  %s\n",pl.pair[first[s]].src);
@@ -2054,20 +2108,20 @@ for(int i= 0;i<n_ref[s];i++)printf("REF: %s\n",pl.pair[ref[s][i]].tgt);
 printf("OUT: %s\n",hyp[s]);
 }
 
-/*:511*/
-#line 9968 "attention.w"
+/*:552*/
+#line 10909 "attention.w"
 
 }
 
-/*:510*/
-#line 9923 "attention.w"
+/*:551*/
+#line 10864 "attention.w"
 
 
-/*:508*/
-#line 9842 "attention.w"
+/*:549*/
+#line 10783 "attention.w"
 
-/*512:*/
-#line 9980 "attention.w"
+/*553:*/
+#line 10921 "attention.w"
 
 if(o.output){
 FILE*f= fopen(o.output,"wb");
@@ -2082,11 +2136,11 @@ status= 1;
 }
 }
 
-/*:512*/
-#line 9843 "attention.w"
+/*:553*/
+#line 10784 "attention.w"
 
-/*513:*/
-#line 9995 "attention.w"
+/*554:*/
+#line 10936 "attention.w"
 
 for(int s= 0;s<n_src;s++)free(hyp[s]),free(ref[s]);
 free(hyp);free(ref);free(ref_fill);free(n_ref);free(first);free(src);free(src_len);
@@ -2094,49 +2148,49 @@ free(group);
 pairs_free(&pl);
 model_free(&m);
 
-/*:513*/
-#line 9844 "attention.w"
+/*:554*/
+#line 10785 "attention.w"
 
 return status;
 }
 
-/*:504*/
-#line 9395 "attention.w"
+/*:545*/
+#line 10336 "attention.w"
 
 
-/*:487*/
-#line 8305 "attention.w"
+/*:528*/
+#line 9198 "attention.w"
 
 
 static const struct{
 const char*name,*summary;
 int(*run)(int argc,char**argv);
 }commands[]= {
-/*433:*/
-#line 8336 "attention.w"
+/*473:*/
+#line 9229 "attention.w"
 
 {"train","train a translator (the notebook's five pairs, or a pair file)",cmd_train},
 {"translate","translate sentences with a saved model",cmd_translate},
 {"pairs","print the pairs that training would read from a file",cmd_pairs},
-/*414:*/
-#line 7933 "attention.w"
+/*454:*/
+#line 8815 "attention.w"
 
 {"heatmap","draw the attention weights of a translation (PNG, PDF or SVG)",cmd_heatmap},
 {"loss-curve","draw the average loss per epoch from train --loss-log",cmd_loss_curve},
 
-/*:414*/
-#line 8340 "attention.w"
+/*:454*/
+#line 9233 "attention.w"
 
 
-/*:433*//*485:*/
-#line 9382 "attention.w"
+/*:473*//*526:*/
+#line 10323 "attention.w"
 
 {"bleu","score translations against references (corpus BLEU-4, sacreBLEU's form)",cmd_bleu},
 {"split","split a pair file into train, valid and test files by English sentence",cmd_split},
 {"eval","translate a pair file and report BLEU, exact matches and speed",cmd_eval},
 
-/*:485*/
-#line 8311 "attention.w"
+/*:526*/
+#line 9204 "attention.w"
 
 };
 
@@ -2146,8 +2200,8 @@ size_t n= sizeof commands/sizeof commands[0];
 if(argc>=2)
 for(size_t k= 0;k<n;k++)
 if(strcmp(argv[1],commands[k].name)==0)return commands[k].run(argc-1,argv+1);
-/*432:*/
-#line 8324 "attention.w"
+/*472:*/
+#line 9217 "attention.w"
 
 FILE*out= argc>=2&&(strcmp(argv[1],"--help")==0||strcmp(argv[1],"-h")==0
 ||strcmp(argv[1],"help")==0)?stdout:stderr;
@@ -2157,9 +2211,9 @@ for(size_t k= 0;k<n;k++)fprintf(out,"  %-10s %s\n",commands[k].name,commands[k].
 fputs("Run 'attention COMMAND --help' for a command's options.\n",out);
 return out==stdout?0:2;
 
-/*:432*/
-#line 8321 "attention.w"
+/*:472*/
+#line 9214 "attention.w"
 
 }
 
-/*:431*/
+/*:471*/

@@ -1,12 +1,12 @@
 /*9:*/
-#line 536 "attention.w"
+#line 554 "attention.w"
 
 #include "attention.h"
 #include <stdarg.h> 
 #include <stdlib.h> 
 #include <string.h> 
 /*10:*/
-#line 545 "attention.w"
+#line 563 "attention.w"
 
 static char last_error[2048];
 
@@ -25,7 +25,7 @@ return last_error;
 }
 
 /*:10*//*11:*/
-#line 566 "attention.w"
+#line 584 "attention.w"
 
 void*xcalloc(size_t n,size_t size)
 {
@@ -38,7 +38,7 @@ return p;
 }
 
 /*:11*//*12:*/
-#line 578 "attention.w"
+#line 596 "attention.w"
 
 void*xrealloc(void*p,size_t size)
 {
@@ -59,7 +59,7 @@ return t;
 }
 
 /*:12*/
-#line 541 "attention.w"
+#line 559 "attention.w"
 
 
 /*:9*/

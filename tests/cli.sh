@@ -358,4 +358,40 @@ refused "multihead with 3 heads of hidden 16" "$X" "heads"
 edit_meta "$tmp/luong-dot-1.safetensors" "$X" hidden_size=8
 refused "hidden_size 8 with tensors of hidden 16" "$X" "shape"
 
+# --- --device ------------------------------------------------------------------
+# A wrong name is a usage error on every command that takes --device.
+for cmd in train translate heatmap; do
+  run "$bin" $cmd --device tpu
+  if [ "$rc" -eq 2 ] && has "--device is 'cpu' or 'cuda', not \"tpu\"" "$tmp/err"; then
+    ok "$cmd --device tpu: status 2, names the choices"
+  else
+    bad "$cmd --device tpu: status $rc, $(errtext)"
+  fi
+done
+# --device cuda: without a GPU or without a CUDA build, status 1 and the reason;
+# with a GPU, the same training as on the CPU (make check-cuda compares them).
+run "$bin" train --data "$fixture" --attention luong-dot --hidden 16 --epochs 1 --show 0 \
+  --device cuda
+if [ "$rc" -eq 1 ] && has "attention train: --device cuda: " "$tmp/err" \
+  && grep -qE "no CUDA GPU found|built without CUDA|compute capability|cannot load cuBLAS" "$tmp/err"; then
+  ok "train --device cuda without a usable GPU: status 1, says why ($(errtext))"
+elif [ "$rc" -eq 0 ] && has "running on the GPU" "$tmp/err"; then
+  ok "train --device cuda: trained on the GPU"
+else
+  bad "train --device cuda: status $rc, $(errtext)"
+fi
+run "$bin" train --pairs seed --epochs 1 --show 0 --device cuda
+if [ "$rc" -eq 2 ] && has "seed model runs on the CPU only" "$tmp/err"; then
+  ok "train --pairs seed --device cuda: status 2, the seed model is CPU-only"
+else
+  bad "train --pairs seed --device cuda: status $rc, $(errtext)"
+fi
+run "$bin" train --data "$fixture" --attention luong-dot --hidden 16 --epochs 1 --show 0 \
+  --device cpu --save "$tmp/dev.safetensors"
+if [ "$rc" -eq 0 ] && [ -s "$tmp/dev.safetensors" ]; then
+  ok "train --device cpu: as without the option"
+else
+  bad "train --device cpu: status $rc, $(errtext)"
+fi
+
 exit $fail
