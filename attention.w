@@ -4869,11 +4869,10 @@ With the keys $k_1=(1,0)$, $k_2=(0,1)$, $k_3=(1,1)$ (and anything at the
 pad) the context is $c=0.2312k_1+0.6285k_2+0.1402k_3=(0.3715,\,0.7688)$.
 Backwards, suppose the weights' gradient is $\bar w=(1,0,0,\ast)$: then
 $\sum_pw_p\bar w_p=0.2312$ and
-$$\bar e=(0.2312\cdot0.7688,\;0.6285\cdot(-0.2312),\;0.1402\cdot(-0.2312),\;0)
+$$\bar e=\bigl(0.2312\cdot0.7688,\;0.6285\cdot(-0.2312),\;0.1402\cdot(-0.2312),\;0\bigr)
 =(0.1778,\,-0.1453,\,-0.0324,\,0),$$
-which sums to zero, as the gradient of
-anything through a softmax must: adding a constant to all scores changes
-nothing. The pad's gradient is exactly 0, so nothing flows into whatever the
+which sums to zero, as the gradient of anything through a softmax must:
+adding a constant to all scores changes nothing. The pad's gradient is exactly 0, so nothing flows into whatever the
 encoder put there.
 @^worked example@>
 @^masking@>
@@ -5417,9 +5416,9 @@ void bmodel_free(BModel *bm);
 @ Initialisation follows \PB{PyTorch}'s defaults as in Part I: embeddings
 $N(0,1)$, every other weight and bias uniform on $\pm1/\sqrt C$ with $C$ the
 layer's input width ($H$ for the GRUs, as \PB{PyTorch} has it), except
-\.{MultiheadAttention}'s input projection, which \PB{PyTorch} draws
-uniformly from $\pm\sqrt{6/(H+3H)}$ (Glorot's rule), with zero biases for
-both projections. The numbers are made on the host, in the buffer's order, and
+the input projection of \.{Multi}\-\.{head}\-\.{Attention}, which \PB{PyTorch} draws from
+Glorot's uniform distribution $\pm\sqrt{6/(H+3H)}$, with zero biases for both
+projections. The numbers are made on the host, in the buffer's order, and
 copied to the backend.
 @^initialisation@>
 @<Batched model functions@>=
@@ -8869,7 +8868,7 @@ static int cmd_heatmap(int argc, char **argv)
   static const struct option longopts[] = {{"model", required_argument, 0, 'm'},
     {"out", required_argument, 0, 'o'}, {"style", required_argument, 0, 's'},
     {"scale", required_argument, 0, 'S'}, {"help", no_argument, 0, 'h'},
-    {"device", required_argument, 0, 'U'}, {0, 0, 0, 0}};
+    {"device", required_argument, 0, OPT_DEVICE}, {0, 0, 0, 0}};
   const char *model = NULL, *outs[MAX_OUTS], *device = NULL;
   int nout = 0, c, bad = 0, style = HEATMAP_MATPLOTLIB, unit = 0;
   opterr = 0;
@@ -8904,7 +8903,7 @@ case 'S':
   else fprintf(stderr, "attention heatmap: --scale is 'data' or 'unit', not \"%s\"\n", optarg),
     bad = 1;
   break;
-case 'U': bad = device_bad("heatmap", device = optarg); break;
+case OPT_DEVICE: bad = device_bad("heatmap", device = optarg); break;
 case 'h': fputs(heatmap_usage, stdout); exit(0);
 case ':': fprintf(stderr, "attention heatmap: %s needs a value\n", argv[optind - 1]);
   bad = 1;
@@ -9194,6 +9193,7 @@ program outside the library: its helpers, its commands and the table that
 #include <getopt.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/stat.h>
 @<Command-line helpers@>@;
 @<The commands@>@;
 
@@ -9204,6 +9204,9 @@ static const struct {
   @<Entries of the command table@>@;
 };
 
+@ |main| runs the command that its first argument names, with the arguments
+after the program's name; anything else gets the list of commands.
+@(generated/main.c@>=
 int main(int argc, char **argv)
 {
   size_t n = sizeof commands / sizeof commands[0];
@@ -9289,7 +9292,9 @@ starts, and a program built without CUDA, or a machine without a GPU, is an
 error (status 1) that says which. The card's name goes to the standard
 error stream, so that \.{translate}'s output stays one line per sentence.
 @^GPU@>
+The option has no one-letter name, so its code is above every letter's.
 @<Command-line helpers@>=
+#define OPT_DEVICE 256
 static int device_bad(const char *cmd, const char *device)
 {
   if (strcmp(device, "cpu") == 0 || strcmp(device, "cuda") == 0) return 0;
@@ -9622,7 +9627,7 @@ const char *device; /* |NULL| for the CPU */
 {"batch", required_argument, 0, 'B'}, {"dropout", required_argument, 0, 'D'},
 {"min-count", required_argument, 0, 'M'}, {"no-shuffle", no_argument, 0, 'X'},
 {"valid", required_argument, 0, 'V'}, {"valid-split", required_argument, 0, 'v'},
-{"bucket", no_argument, 0, 'K'}, {"device", required_argument, 0, 'U'},
+{"bucket", no_argument, 0, 'K'}, {"device", required_argument, 0, OPT_DEVICE},
 
 @ Each is read and checked as the others are: a kind by its name, numbers strictly.
 @<Part II's cases of the options of \.{train}@>=
@@ -9643,7 +9648,7 @@ case 'M': bad = parse_long("train", "--min-count", optarg, 1, 1000000, &o->min_c
   break;
 case 'X': o->shuffle = 0; break;
 case 'K': o->bucket = 1; break;
-case 'U': bad = device_bad("train", o->device = optarg); break;
+case OPT_DEVICE: bad = device_bad("train", o->device = optarg); break;
 case 'V': o->valid = optarg; break;
 case 'v':
   if (parse_float("train", "--valid-split", optarg, 0.0, 1.0, &o->valid_split) == 0
@@ -9691,11 +9696,6 @@ end:
 @ Options that contradict each other, or a number of heads that does not divide $H$, are errors of the command line, found before any data is read.
 @<Check the Part II options, or return 2@>=
 long H = o->hidden ? o->hidden : DEFAULT_HIDDEN, heads = o->heads ? o->heads : 4;
-if (o->heads && (kind != KIND_MULTIHEAD || o->init)) {
-  fprintf(stderr, "attention train: --heads is for a new multihead model%s\n",
-    o->init ? "; the checkpoint of --init fixes its heads" : "");
-  return 2;
-}
 cpu_set_threads(o->threads ? (int) o->threads : sysconf(_SC_NPROCESSORS_ONLN) > 1 ? 2 : 1);
 if (kind == KIND_MULTIHEAD && !o->init && H % heads) {
   fprintf(stderr, "attention train: --heads %ld does not divide the hidden size %ld\n",
@@ -9752,6 +9752,12 @@ if (o->init) {
   Config cfg = {vin.n, vout.n, (int) H, L};
   bmodel_alloc(&bm, be, kind, (int) heads, &cfg, &vin, &vout, (int) o->batch);
   bmodel_init_random(&bm, (uint64_t) o->seed);
+}
+if (o->init && o->heads && kind == KIND_MULTIHEAD && o->heads != bm.heads) {
+  fprintf(stderr, "attention train: --heads %ld, but %s has %d heads\n", o->heads, o->init,
+    bm.heads);
+  status = 2;
+  goto end;
 }
 bm.dropout = (float) o->dropout;
 bm.seed = (uint64_t) o->seed;
@@ -10065,7 +10071,7 @@ static int cmd_translate(int argc, char **argv)
 {
   static const struct option longopts[] = {{"model", required_argument, 0, 'm'},
     {"attention", no_argument, 0, 'a'}, {"help", no_argument, 0, 'h'},
-    {"device", required_argument, 0, 'U'}, BEAM_OPTIONS, {0, 0, 0, 0}};
+    {"device", required_argument, 0, OPT_DEVICE}, BEAM_OPTIONS, {0, 0, 0, 0}};
   const char *model = NULL, *device = NULL;
   int c, show_attention = 0, r;
   opterr = 0;
@@ -10074,7 +10080,7 @@ static int cmd_translate(int argc, char **argv)
   while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
     if (c == 'm') model = optarg;
     else if (c == 'a') show_attention = 1;
-    else if (c == 'U') {
+    else if (c == OPT_DEVICE) {
       if (device_bad("translate", device = optarg)) return 2;
     }
     else if ((r = beam_option("translate", c, optarg, &translate_beam)) != 0) {
@@ -10608,7 +10614,7 @@ French) all go to the same file, so no English sentence of the test set was
 seen in training. The sentences are shuffled with a seeded generator (the
 |erand48| of the initialisation), the first \.{--test} share of them goes
 to \.{test.txt}, the next \.{--valid} share to \.{valid.txt} and the rest to
-\.{train.txt} in the folder \.{--out-dir}; each file keeps the order of the
+\.{train.txt} in the folder \.{--out-dir} (made if it is not there); each file keeps the order of the
 input file and holds normalised pairs, which read back unchanged. The same
 command gives the same files.
 @^held-out split@>
@@ -10683,6 +10689,8 @@ if (!data || !dir || optind < argc) {
 @<Write the three files...@>=
 {
   static const char *const name[3] = {"train", "valid", "test"};
+  if (mkdir(dir, 0777) != 0 && errno != EEXIST)
+    status = kit_fail("%s: cannot make the folder: %s", dir, strerror(errno));
   for (int p = 0; p < 3 && status == 0; p++) {
     char path[4096];
     snprintf(path, sizeof path, "%s/%s.txt", dir, name[p]);

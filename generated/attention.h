@@ -268,7 +268,7 @@ void(*adam)(float*p,const float*g,float*m,float*v,size_t n,AdamConstants k);
 };
 
 /*:232*//*268:*/
-#line 5236 "attention.w"
+#line 5235 "attention.w"
 
 enum{P_ENC_EMB,P_ENC_W_IH,P_ENC_W_HH,P_ENC_B_IH,P_ENC_B_HH,P_DEC_EMB,
 P_WA_W,P_WA_B,P_UA_W,P_UA_B,P_VA_W,P_VA_B,P_LIN_IN,P_LIN_OUT,
@@ -277,7 +277,7 @@ P_DEC_W_IH,P_DEC_W_HH,P_DEC_B_IH,P_DEC_B_HH,P_COMBINE,P_OUT_W,P_OUT_B,
 NP_TENSORS};
 
 /*:268*//*271:*/
-#line 5284 "attention.w"
+#line 5283 "attention.w"
 
 typedef struct{
 int*src,*tgt,*dec_in,*src_len,*tgt_len,*ids,*rows;
@@ -290,7 +290,7 @@ float*d_keys,*d_uk,*d_kp,*d_vp,*d_mh,*d_enc_gi,*d_enc_gh,*d_emb;
 }BActs;
 
 /*:271*//*272:*/
-#line 5297 "attention.w"
+#line 5296 "attention.w"
 
 typedef struct{
 int kind,heads;
@@ -308,7 +308,7 @@ BActs a;
 }BModel;
 
 /*:272*//*355:*/
-#line 6945 "attention.w"
+#line 6944 "attention.w"
 
 typedef struct{
 int kind,heads;
@@ -321,7 +321,7 @@ size_t n_params;
 }CkptView;
 
 /*:355*//*384:*/
-#line 7533 "attention.w"
+#line 7532 "attention.w"
 
 #define COLORMAP_MAX_POINTS 9
 typedef struct{
@@ -332,7 +332,7 @@ double v[3][COLORMAP_MAX_POINTS];
 }Colormap;
 
 /*:384*//*392:*/
-#line 7636 "attention.w"
+#line 7635 "attention.w"
 
 enum{HEATMAP_MATPLOTLIB,HEATMAP_SEABORN};
 typedef struct{
@@ -347,7 +347,7 @@ double vmin,vmax;
 }Heatmap;
 
 /*:392*//*393:*/
-#line 7653 "attention.w"
+#line 7652 "attention.w"
 
 typedef struct{
 double x,y,w,h;
@@ -363,13 +363,13 @@ unsigned char*data;
 }FigImage;
 
 /*:393*//*424:*/
-#line 8276 "attention.w"
+#line 8275 "attention.w"
 
 enum{FIGURE_PNG,FIGURE_PDF,FIGURE_SVG};
 #define FIGURE_PNG_SCALE 2.0
 
 /*:424*//*438:*/
-#line 8536 "attention.w"
+#line 8535 "attention.w"
 
 typedef struct{
 int n;
@@ -703,7 +703,7 @@ for(int s= 0;s<S;s++)de[(size_t)r*S+s]= y[s]*(x[s]-avg);
 }
 
 /*:247*//*249:*/
-#line 4885 "attention.w"
+#line 4884 "attention.w"
 
 KIT_HD static inline void kb_context(int b,int col,float*c,const float*w,
 const float*v,int B,int S,int H,int heads)
@@ -732,7 +732,7 @@ dv[(size_t)r*H+c]+= w[((size_t)b*heads+h)*S+s]*dc[(size_t)b*H+c];
 }
 
 /*:249*//*250:*/
-#line 4918 "attention.w"
+#line 4917 "attention.w"
 
 KIT_HD static inline void kb_nll(int r,float*logits,float*row_loss,const int*tgt,
 int V,float scale)
@@ -750,7 +750,7 @@ x[y]-= scale;
 }
 
 /*:250*//*251:*/
-#line 4936 "attention.w"
+#line 4935 "attention.w"
 
 KIT_HD static inline void kb_log_softmax(int r,float*x,int V)
 {
@@ -770,7 +770,7 @@ out[r]= best;
 }
 
 /*:251*//*252:*/
-#line 4957 "attention.w"
+#line 4956 "attention.w"
 
 KIT_HD static inline void kb_tanh(int i,float*y,const float*x)
 {
@@ -783,7 +783,7 @@ dx[i]= dy[i]*(1.0f-y[i]*y[i]);
 }
 
 /*:252*//*253:*/
-#line 4970 "attention.w"
+#line 4969 "attention.w"
 
 KIT_HD static inline void kb_adam(size_t i,float*p,const float*g,float*m,float*v,
 AdamConstants c)
@@ -1034,13 +1034,13 @@ int make_examples_unk(const PairList*pl,const Vocab*vin,const Vocab*vout,
 int max_length,Example**out);
 
 /*:230*//*267:*/
-#line 5223 "attention.w"
+#line 5222 "attention.w"
 
 extern const Backend cpu_backend;
 void cpu_set_threads(int n);
 
 /*:267*//*279:*/
-#line 5411 "attention.w"
+#line 5410 "attention.w"
 
 void batched_specs(int kind,const Config*c,TensorSpec s[NP_TENSORS]);
 void bmodel_alloc(BModel*bm,const Backend*be,int kind,int heads,const Config*c,
@@ -1048,41 +1048,41 @@ Vocab*vin,Vocab*vout,int B_cap);
 void bmodel_free(BModel*bm);
 
 /*:279*//*281:*/
-#line 5448 "attention.w"
+#line 5447 "attention.w"
 
 void bmodel_init_random(BModel*bm,uint64_t seed);
 
 /*:281*//*284:*/
-#line 5496 "attention.w"
+#line 5495 "attention.w"
 
 void batch_upload(BModel*bm,const Example*ex,const int*idx,int n,Batch*bt);
 
 /*:284*//*295:*/
-#line 5682 "attention.w"
+#line 5681 "attention.w"
 
 void bmodel_forward(BModel*bm,const Batch*bt,float p);
 double bmodel_take_loss(BModel*bm);
 
 /*:295*//*306:*/
-#line 5911 "attention.w"
+#line 5910 "attention.w"
 
 void bmodel_backward(BModel*bm,const Batch*bt);
 void bmodel_train_batch(BModel*bm,const Batch*bt,double lr);
 
 /*:306*//*311:*/
-#line 5994 "attention.w"
+#line 5993 "attention.w"
 
 void bmodel_greedy(BModel*bm,const Example*ex,int n,int*out,int*out_len,
 float*attn);
 
 /*:311*//*343:*/
-#line 6701 "attention.w"
+#line 6700 "attention.w"
 
 const Backend*cuda_backend_open(char*msg,size_t n);
 void backend_train_batch(BModel*bm,const Batch*bt,double lr);
 
 /*:343*//*363:*/
-#line 7081 "attention.w"
+#line 7080 "attention.w"
 
 int checkpoint_save(const Model*m,const char*path);
 int bcheckpoint_save(const BModel*bm,const char*path);
@@ -1090,32 +1090,32 @@ int checkpoint_load(Model*m,const char*path);
 int checkpoint_load_any(const char*path,Model*m,BModel*bm,const Backend*be,int B_cap);
 
 /*:363*//*391:*/
-#line 7621 "attention.w"
+#line 7620 "attention.w"
 
 extern const Colormap colormap_bone,colormap_ylorrd;
 void colormap_color(const Colormap*cm,double w,double rgb[3]);
 const Colormap*colormap_find(const char*name);
 
 /*:391*//*416:*/
-#line 8122 "attention.w"
+#line 8121 "attention.w"
 
 int heatmap_layout(const Heatmap*h,HeatmapLayout*lay);
 
 /*:416*//*429:*/
-#line 8353 "attention.w"
+#line 8352 "attention.w"
 
 int figure_format(const char*path);
 int figure_check_path(const char*path);
 int write_file_atomic(const char*path,const void*data,size_t n);
 
 /*:429*//*437:*/
-#line 8513 "attention.w"
+#line 8512 "attention.w"
 
 int heatmap_save(const Heatmap*h,const char*path);
 int heatmap_image(const Heatmap*h,double scale,FigImage*img,HeatmapLayout*lay);
 
 /*:437*//*452:*/
-#line 8797 "attention.w"
+#line 8796 "attention.w"
 
 int curve_save(const Curve*c,const char*path);
 int curve_image(const Curve*c,double scale,FigImage*img);

@@ -1,5 +1,5 @@
 /*313:*/
-#line 6048 "attention.w"
+#line 6047 "attention.w"
 
 extern"C"{
 #include "attention.h"
@@ -11,7 +11,7 @@ extern"C"{
 #include <stdlib.h> 
 #include <string.h> 
 /*316:*/
-#line 6127 "attention.w"
+#line 6126 "attention.w"
 
 static cudaStream_t kit_stream;
 static cublasHandle_t kit_blas;
@@ -29,10 +29,10 @@ static unsigned long long kit_graph_launches,kit_graph_new,kit_graph_updated;
 static double kit_flops;
 
 /*:316*/
-#line 6058 "attention.w"
+#line 6057 "attention.w"
 
 /*314:*/
-#line 6074 "attention.w"
+#line 6073 "attention.w"
 
 static void cuda_fail(cudaError_t e,const char*file,int lineno,const char*call)
 {
@@ -52,10 +52,10 @@ exit(1);
   if (s_ != CUBLAS_STATUS_SUCCESS) cublas_fail(s_, __FILE__, __LINE__, #x); } while (0)
 
 /*:314*/
-#line 6059 "attention.w"
+#line 6058 "attention.w"
 
 /*315:*/
-#line 6102 "attention.w"
+#line 6101 "attention.w"
 
 #define BLAS_FN(p, f) if (!(blas.p =  (decltype(blas.p)) dlsym(h, #f))) \
   return snprintf(msg, n, "%s has no function %s", so, #f), -1
@@ -76,11 +76,11 @@ return 0;
 }
 
 /*:315*/
-#line 6060 "attention.w"
+#line 6059 "attention.w"
 
 #include "cuda_kernels.h"
 /*333:*/
-#line 6538 "attention.w"
+#line 6537 "attention.w"
 
 static void*cu_alloc(size_t bytes)
 {
@@ -100,7 +100,7 @@ cudaCheck(cudaMemcpyAsync(dst,src,bytes,cudaMemcpyHostToDevice,kit_stream));
 }
 
 /*:333*//*334:*/
-#line 6557 "attention.w"
+#line 6556 "attention.w"
 
 static void cu_download(void*dst,const void*src,size_t bytes)
 {
@@ -118,7 +118,7 @@ if(bytes)cudaCheck(cudaMemsetAsync(p,0,bytes,kit_stream));
 }
 
 /*:334*//*342:*/
-#line 6693 "attention.w"
+#line 6692 "attention.w"
 
 static const Backend cuda_backend= {"cuda",cu_alloc,cu_release,cu_upload,
 cu_download,cu_copy,cu_zero,dev_gemm,cu_embed,cu_embed_backward,cu_add_bias,
@@ -128,10 +128,10 @@ cu_context_backward,cu_tanh_forward,cu_tanh_backward,cu_nll,cu_log_softmax,
 cu_argmax,cu_sum,cu_add,cu_adam};
 
 /*:342*/
-#line 6062 "attention.w"
+#line 6061 "attention.w"
 
 /*336:*/
-#line 6599 "attention.w"
+#line 6598 "attention.w"
 
 static void cublas_col_gemm(int ta,int tb,int m,int n,int k,float alpha,
 const float*A,int lda,const float*B,int ldb,float beta,float*C,int ldc)
@@ -148,10 +148,10 @@ kit_flops+= 2.0*M*N*K;
 }
 
 /*:336*/
-#line 6063 "attention.w"
+#line 6062 "attention.w"
 
 /*341:*/
-#line 6684 "attention.w"
+#line 6683 "attention.w"
 
 static void cuda_report(void)
 {
@@ -161,14 +161,14 @@ kit_flops*1e-9,kit_graph_launches,kit_graph_new,kit_graph_updated);
 }
 
 /*:341*//*345:*/
-#line 6746 "attention.w"
+#line 6745 "attention.w"
 
 #define GRAPH_SLOTS 64
 static struct{int B,S,T;cudaGraphExec_t exec;}kit_graph[GRAPH_SLOTS];
 static int kit_graphs;
 
 /*:345*//*346:*/
-#line 6752 "attention.w"
+#line 6751 "attention.w"
 
 void backend_train_batch(BModel*bm,const Batch*bt,double lr)
 {
@@ -186,7 +186,7 @@ cudaCheck(cudaStreamBeginCapture(kit_stream,cudaStreamCaptureModeThreadLocal));
 bmodel_train_batch(bm,bt,lr);
 cudaCheck(cudaStreamEndCapture(kit_stream,&g));
 /*348:*/
-#line 6790 "attention.w"
+#line 6789 "attention.w"
 
 if(k==GRAPH_SLOTS)k= GRAPH_SLOTS-1;
 if(k<kit_graphs){
@@ -205,7 +205,7 @@ kit_graph_new++;
 }
 
 /*:348*/
-#line 6768 "attention.w"
+#line 6767 "attention.w"
 
 cudaCheck(cudaGraphDestroy(g));
 cudaCheck(cudaGraphLaunch(kit_graph[k].exec,kit_stream));
@@ -213,10 +213,10 @@ kit_graph_launches++;
 }
 
 /*:346*/
-#line 6064 "attention.w"
+#line 6063 "attention.w"
 
 /*338:*/
-#line 6632 "attention.w"
+#line 6631 "attention.w"
 
 const Backend*cuda_backend_open(char*msg,size_t n)
 {
@@ -234,7 +234,7 @@ snprintf(msg,n,"no CUDA GPU found (%s)",e!=cudaSuccess?cudaGetErrorString(e):
 return NULL;
 }
 /*339:*/
-#line 6656 "attention.w"
+#line 6655 "attention.w"
 
 cudaDeviceProp prop;
 cudaCheck(cudaGetDeviceProperties(&prop,dev));
@@ -248,10 +248,10 @@ prop.name,prop.major,prop.minor,prop.multiProcessorCount,
 (double)prop.totalGlobalMem/(1024.0*1024.0*1024.0));
 
 /*:339*/
-#line 6648 "attention.w"
+#line 6647 "attention.w"
 
 /*340:*/
-#line 6671 "attention.w"
+#line 6670 "attention.w"
 
 void*work;
 cudaCheck(cudaSetDevice(dev));
@@ -265,7 +265,7 @@ cublasCheck(blas.set_workspace(kit_blas,work,(size_t)32<<20));
 if(getenv("KIT_CUDA_STATS"))atexit(cuda_report);
 
 /*:340*/
-#line 6649 "attention.w"
+#line 6648 "attention.w"
 
 opened= 1;
 snprintf(msg,n,"%s",desc);
@@ -273,7 +273,7 @@ return&cuda_backend;
 }
 
 /*:338*/
-#line 6065 "attention.w"
+#line 6064 "attention.w"
 
 
 /*:313*/

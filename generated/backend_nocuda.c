@@ -1,5 +1,5 @@
 /*344:*/
-#line 6706 "attention.w"
+#line 6705 "attention.w"
 
 #include "attention.h"
 #include <stdio.h> 

@@ -6,7 +6,7 @@
 #include <string.h> 
 #include <math.h> 
 /*273:*/
-#line 5314 "attention.w"
+#line 5313 "attention.w"
 
 #define PT(k) (bm->p + bm->off[k])
 #define GT(k) (bm->g + bm->off[k])
@@ -16,7 +16,7 @@ return bm->be->alloc(n*size);
 }
 
 /*:273*//*274:*/
-#line 5324 "attention.w"
+#line 5323 "attention.w"
 
 static void bias_grad(const BModel*bm,float*db,const float*dy,int n,int m)
 {
@@ -24,7 +24,7 @@ bm->be->gemm(0,0,1,m,n,1.0f,bm->a.ones,n,dy,m,1.0f,db,m);
 }
 
 /*:274*//*285:*/
-#line 5501 "attention.w"
+#line 5500 "attention.w"
 
 static uint64_t mix64(uint64_t z)
 {
@@ -35,7 +35,7 @@ return z^(z>>31);
 }
 
 /*:285*//*286:*/
-#line 5515 "attention.w"
+#line 5514 "attention.w"
 
 static void encoder_forward_b(BModel*bm,const Batch*bt,float p)
 {
@@ -57,7 +57,7 @@ s,B,H);
 }
 
 /*:286*//*287:*/
-#line 5538 "attention.w"
+#line 5537 "attention.w"
 
 static void attention_precompute(BModel*bm,int B,int S)
 {
@@ -77,7 +77,7 @@ be->add_bias(a->vp,b+2*H,S*B,H);
 }
 
 /*:287*//*288:*/
-#line 5562 "attention.w"
+#line 5561 "attention.w"
 
 static void decoder_step_b(BModel*bm,int B,int S,int t)
 {
@@ -89,7 +89,7 @@ float*s_prev= a->dec_h+tb,*s_new= s_prev+bh,*gi= a->dec_gi+(size_t)t*B*G;
 const float*x2= a->ht+tb;
 if(bm->kind==KIND_BAHDANAU){
 /*289:*/
-#line 5583 "attention.w"
+#line 5582 "attention.w"
 
 float*w= a->attw+(size_t)t*B*S;
 be->gemm(0,1,B,H,H,1.0f,s_prev,H,PT(P_WA_W),H,0.0f,a->wq,H);
@@ -100,7 +100,7 @@ be->masked_softmax(w,a->scores,a->src_len,B,1,S);
 be->context(a->ctx+tb,w,a->keys,B,S,H,1);
 
 /*:289*/
-#line 5572 "attention.w"
+#line 5571 "attention.w"
 
 x2= a->ctx+tb;
 }
@@ -109,7 +109,7 @@ be->gemm(0,1,B,G,H,1.0f,s_prev,H,PT(P_DEC_W_HH),H,0.0f,a->gh,G);
 be->add_bias(a->gh,PT(P_DEC_B_HH),B,G);
 be->gru_forward(s_new,a->dec_cache+tb,gi,a->gh,s_prev,NULL,NULL,0,B,H);
 if(bm->kind!=KIND_BAHDANAU)/*290:*/
-#line 5596 "attention.w"
+#line 5595 "attention.w"
 
 {
 int mh= bm->kind==KIND_MULTIHEAD,nh= bm->heads;
@@ -117,7 +117,7 @@ const float*q= s_new,*K= mh?a->kp:a->keys;
 float*w= a->attw+(size_t)t*B*nh*S,*c= a->ctx+tb,*ht= a->ht+tb+bh;
 const float*Wc= PT(mh?P_COMBINE:P_LIN_OUT);
 if(bm->kind!=KIND_LUONG_DOT)/*291:*/
-#line 5616 "attention.w"
+#line 5615 "attention.w"
 
 {
 float*qt= a->q+tb;
@@ -127,7 +127,7 @@ q= qt;
 }
 
 /*:291*/
-#line 5602 "attention.w"
+#line 5601 "attention.w"
 
 be->dot_scores(a->scores,q,K,B,S,H,nh,mh?1.0f/sqrtf((float)(H/nh)):1.0f);
 be->masked_softmax(w,a->scores,a->src_len,B,nh,S);
@@ -142,12 +142,12 @@ be->tanh_forward(ht,ht,B*H);
 }
 
 /*:290*/
-#line 5579 "attention.w"
+#line 5578 "attention.w"
 
 }
 
 /*:288*//*292:*/
-#line 5630 "attention.w"
+#line 5629 "attention.w"
 
 static const float*decoder_output(const BModel*bm)
 {
@@ -169,7 +169,7 @@ for(int t= 0;t<T;t++)decoder_step_b(bm,B,S,t);
 }
 
 /*:292*//*304:*/
-#line 5873 "attention.w"
+#line 5872 "attention.w"
 
 static void encoder_backward_b(BModel*bm,const Batch*bt)
 {
@@ -211,7 +211,7 @@ return-1;
 }
 
 /*:225*//*269:*/
-#line 5244 "attention.w"
+#line 5243 "attention.w"
 
 void batched_specs(int kind,const Config*c,TensorSpec s[NP_TENSORS])
 {
@@ -224,7 +224,7 @@ s[P_ENC_B_IH]= (TensorSpec){"encoder.gru.bias_ih_l0",3*H,0};
 s[P_ENC_B_HH]= (TensorSpec){"encoder.gru.bias_hh_l0",3*H,0};
 s[P_DEC_EMB]= (TensorSpec){"decoder.embedding.weight",c->V_out,H};
 /*270:*/
-#line 5266 "attention.w"
+#line 5265 "attention.w"
 
 s[P_WA_W]= (TensorSpec){"decoder.attention.Wa.weight",bah?H:0,H};
 s[P_WA_B]= (TensorSpec){"decoder.attention.Wa.bias",bah?H:0,0};
@@ -241,7 +241,7 @@ s[P_OUTPROJ_W]= (TensorSpec){"decoder.attention.out_proj.weight",mh?H:0,H};
 s[P_OUTPROJ_B]= (TensorSpec){"decoder.attention.out_proj.bias",mh?H:0,0};
 
 /*:270*/
-#line 5255 "attention.w"
+#line 5254 "attention.w"
 
 s[P_DEC_W_IH]= (TensorSpec){"decoder.gru.weight_ih_l0",3*H,2*H};
 s[P_DEC_W_HH]= (TensorSpec){"decoder.gru.weight_hh_l0",3*H,H};
@@ -253,7 +253,7 @@ s[P_OUT_B]= (TensorSpec){"decoder.out.bias",c->V_out,0};
 }
 
 /*:269*//*275:*/
-#line 5331 "attention.w"
+#line 5330 "attention.w"
 
 void bmodel_alloc(BModel*bm,const Backend*be,int kind,int heads,const Config*c,
 Vocab*vin,Vocab*vout,int B_cap)
@@ -276,7 +276,7 @@ bm->g= dev(bm,bm->n_params,sizeof(float));
 bm->m= dev(bm,bm->n_params,sizeof(float));
 bm->v= dev(bm,bm->n_params,sizeof(float));
 /*276:*/
-#line 5356 "attention.w"
+#line 5355 "attention.w"
 
 BActs*a= &bm->a;
 size_t B= (size_t)B_cap,L= (size_t)c->L,H= (size_t)c->H,N= L*B,V= (size_t)c->V_out;
@@ -297,7 +297,7 @@ a->enc_h= dev(bm,N*H+B*H,sizeof(float));
 a->dec_h= dev(bm,N*H+B*H,sizeof(float));
 a->ht= dev(bm,N*H+B*H,sizeof(float));
 /*277:*/
-#line 5378 "attention.w"
+#line 5377 "attention.w"
 
 float**bh[]= {&a->wq,&a->d_s,&a->d_s2,&a->d_mh};
 for(size_t k= 0;k<sizeof bh/sizeof bh[0];k++)*bh[k]= dev(bm,B*H,sizeof(float));
@@ -317,16 +317,16 @@ be->upload(a->ones,one,N*sizeof(float));
 free(one);
 
 /*:277*/
-#line 5375 "attention.w"
+#line 5374 "attention.w"
 
 
 /*:276*/
-#line 5352 "attention.w"
+#line 5351 "attention.w"
 
 }
 
 /*:275*//*278:*/
-#line 5398 "attention.w"
+#line 5397 "attention.w"
 
 void bmodel_free(BModel*bm)
 {
@@ -341,7 +341,7 @@ memset(bm,0,sizeof*bm);
 }
 
 /*:278*//*280:*/
-#line 5425 "attention.w"
+#line 5424 "attention.w"
 
 void bmodel_init_random(BModel*bm,uint64_t seed)
 {
@@ -366,7 +366,7 @@ bm->seed= seed;
 }
 
 /*:280*//*282:*/
-#line 5455 "attention.w"
+#line 5454 "attention.w"
 
 void batch_upload(BModel*bm,const Example*ex,const int*idx,int n,Batch*bt)
 {
@@ -381,7 +381,7 @@ int*h= xcalloc((size_t)(4*(S> T?S:T)*n+2*n),sizeof(int));
 int*src= h,*tgt= src+S*n,*din= tgt+T*n,*sl= din+T*n,*tl= sl+n;
 int*rows= tl+n,k= 0;
 /*283:*/
-#line 5481 "attention.w"
+#line 5480 "attention.w"
 
 for(int b= 0;b<n;b++){
 const Example*e= &ex[idx?idx[b]:b];
@@ -398,7 +398,7 @@ if(t<e->tgt_len)rows[k]= t*n+b,tgt[k++]= e->tgt[t];
 }
 
 /*:283*/
-#line 5468 "attention.w"
+#line 5467 "attention.w"
 
 const Backend*be= bm->be;
 be->upload(bm->a.src,src,(size_t)(S*n)*sizeof(int));
@@ -412,7 +412,7 @@ free(h);
 }
 
 /*:282*//*293:*/
-#line 5655 "attention.w"
+#line 5654 "attention.w"
 
 void bmodel_forward(BModel*bm,const Batch*bt,float p)
 {
@@ -431,7 +431,7 @@ be->sum(a->loss_acc,a->row_loss,n);
 }
 
 /*:293*//*294:*/
-#line 5673 "attention.w"
+#line 5672 "attention.w"
 
 double bmodel_take_loss(BModel*bm)
 {
@@ -442,7 +442,7 @@ return s;
 }
 
 /*:294*//*296:*/
-#line 5702 "attention.w"
+#line 5701 "attention.w"
 
 void bmodel_backward(BModel*bm,const Batch*bt)
 {
@@ -457,7 +457,7 @@ be->scatter_rows(a->d_out,a->d_emb,a->rows,n,H);
 be->gemm(1,0,V,H,n,1.0f,a->logits,V,a->o_real,H,1.0f,GT(P_OUT_W),H);
 bias_grad(bm,GT(P_OUT_B),a->logits,n,V);
 /*297:*/
-#line 5730 "attention.w"
+#line 5729 "attention.w"
 
 be->zero(a->d_s,bh*sizeof(float));
 be->zero(a->d_keys,(size_t)S*bh*sizeof(float));
@@ -466,11 +466,11 @@ be->zero(a->d_kp,(size_t)S*bh*sizeof(float));
 be->zero(a->d_vp,(size_t)S*bh*sizeof(float));
 
 /*:297*/
-#line 5715 "attention.w"
+#line 5714 "attention.w"
 
 for(int t= T-1;t>=0;t--){
 if(bm->kind==KIND_BAHDANAU)/*298:*/
-#line 5744 "attention.w"
+#line 5743 "attention.w"
 
 {
 size_t tb= (size_t)t*bh,G= 3*(size_t)H;
@@ -488,10 +488,10 @@ be->gemm(0,0,B,H,H,1.0f,dq,H,PT(P_WA_W),H,1.0f,a->d_s2,H);
 }
 
 /*:298*/
-#line 5717 "attention.w"
+#line 5716 "attention.w"
 
 else/*299:*/
-#line 5766 "attention.w"
+#line 5765 "attention.w"
 
 {
 int mh= bm->kind==KIND_MULTIHEAD,nh= bm->heads;
@@ -503,7 +503,7 @@ be->tanh_backward(dpre,a->d_out+tb,a->ht+tb+bh,B*H);
 be->gemm(0,0,B,H,H,1.0f,dpre,H,Wc,2*H,0.0f,dc,H);
 be->gemm(0,0,B,H,H,1.0f,dpre,H,Wc+H,2*H,1.0f,a->d_s,H);
 /*300:*/
-#line 5786 "attention.w"
+#line 5785 "attention.w"
 
 const float*cg= dc,*K= mh?a->kp:a->keys,*Vv= mh?a->vp:a->keys;
 const float*q= bm->kind==KIND_LUONG_DOT?s_new:a->q+tb;
@@ -520,7 +520,7 @@ if(bm->kind==KIND_LUONG_DOT)be->add(a->d_s,dq,B*H);
 else be->gemm(0,0,B,H,H,1.0f,dq,H,PT(mh?P_INPROJ_W:P_LIN_IN),H,1.0f,a->d_s,H);
 
 /*:300*/
-#line 5776 "attention.w"
+#line 5775 "attention.w"
 
 be->gru_backward(dgi,dgh,a->d_s2,a->d_s,NULL,a->dec_h+tb,a->dec_cache+tb,
 NULL,0,B,H);
@@ -531,14 +531,14 @@ a->d_out+tb-bh,H);
 }
 
 /*:299*/
-#line 5718 "attention.w"
+#line 5717 "attention.w"
 
 float*x= a->d_s;
 a->d_s= a->d_s2;
 a->d_s2= x;
 }
 /*301:*/
-#line 5806 "attention.w"
+#line 5805 "attention.w"
 
 {
 int G= 3*H,N= T*B;
@@ -554,10 +554,10 @@ mix64(bm->seed^(2*bm->step+1)));
 }
 
 /*:301*/
-#line 5723 "attention.w"
+#line 5722 "attention.w"
 
 /*302:*/
-#line 5829 "attention.w"
+#line 5828 "attention.w"
 
 {
 int N= T*B,M= S*B;
@@ -575,7 +575,7 @@ be->gemm(1,0,H,H,N,1.0f,a->d_pre,H,a->dec_h+bh,H,1.0f,dWc+H,2*H);
 if(bm->kind==KIND_LUONG_GENERAL)
 be->gemm(1,0,H,H,N,1.0f,a->d_q,H,a->dec_h+bh,H,1.0f,GT(P_LIN_IN),H);
 if(mh)/*303:*/
-#line 5853 "attention.w"
+#line 5852 "attention.w"
 
 {
 float*dW= GT(P_INPROJ_W),*db= GT(P_INPROJ_B);
@@ -593,19 +593,19 @@ be->gemm(0,0,M,H,H,1.0f,a->d_vp,H,W+2*HH,H,1.0f,a->d_keys,H);
 }
 
 /*:303*/
-#line 5845 "attention.w"
+#line 5844 "attention.w"
 
 }
 }
 
 /*:302*/
-#line 5724 "attention.w"
+#line 5723 "attention.w"
 
 encoder_backward_b(bm,bt);
 }
 
 /*:296*//*305:*/
-#line 5900 "attention.w"
+#line 5899 "attention.w"
 
 void bmodel_train_batch(BModel*bm,const Batch*bt,double lr)
 {
@@ -618,7 +618,7 @@ bm->step++;
 }
 
 /*:305*//*307:*/
-#line 5926 "attention.w"
+#line 5925 "attention.w"
 
 void bmodel_greedy(BModel*bm,const Example*ex,int n,int*out,int*out_len,
 float*attn)
@@ -629,7 +629,7 @@ int B= n-at<bm->B_cap?n-at:bm->B_cap;
 Batch bt;
 batch_upload(bm,ex+at,NULL,B,&bt);
 /*308:*/
-#line 5940 "attention.w"
+#line 5939 "attention.w"
 
 const Backend*be= bm->be;
 BActs*a= &bm->a;
@@ -645,7 +645,7 @@ for(int b= 0;b<B;b++)len[b]= 0,tok[b]= SOS_TOKEN;
 if(attn)memset(attn+(size_t)at*L*L,0,(size_t)B*L*L*sizeof(float));
 for(int t= 0;t<L&&left> 0;t++){
 /*309:*/
-#line 5961 "attention.w"
+#line 5960 "attention.w"
 
 size_t tb= (size_t)t*B;
 be->upload(a->dec_in+tb,tok,(size_t)B*sizeof(int));
@@ -662,10 +662,10 @@ be->download(tok,a->ids,(size_t)B*sizeof(int));
 if(w)be->download(w,a->attw+tb*nh*S,(size_t)(B*nh*S)*sizeof(float));
 
 /*:309*/
-#line 5954 "attention.w"
+#line 5953 "attention.w"
 
 /*310:*/
-#line 5977 "attention.w"
+#line 5976 "attention.w"
 
 for(int b= 0;b<B;b++){
 if(len[b]<0)continue;
@@ -684,14 +684,14 @@ if(left==0||t==L-1)
 for(int b= 0;b<B;b++)if(len[b]<0)len[b]= -len[b]-1;
 
 /*:310*/
-#line 5955 "attention.w"
+#line 5954 "attention.w"
 
 }
 free(tok);
 free(w);
 
 /*:308*/
-#line 5935 "attention.w"
+#line 5934 "attention.w"
 
 }
 }

@@ -1,5 +1,5 @@
 /*352:*/
-#line 6901 "attention.w"
+#line 6900 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
@@ -9,7 +9,7 @@
 #include <sys/stat.h> 
 #include <cjson/cJSON.h> 
 /*371:*/
-#line 7216 "attention.w"
+#line 7215 "attention.w"
 
 static const char*meta_string(const cJSON*meta,const char*key,const char*path)
 {
@@ -36,7 +36,7 @@ return 0;
 }
 
 /*:371*//*372:*/
-#line 7243 "attention.w"
+#line 7242 "attention.w"
 
 static int meta_vocab(const cJSON*meta,const char*key,const char*path,Vocab*v)
 {
@@ -62,7 +62,7 @@ return status;
 }
 
 /*:372*//*377:*/
-#line 7321 "attention.w"
+#line 7320 "attention.w"
 
 static int check_tensor(const cJSON*t,const TensorSpec*s,size_t data_size,
 size_t*begin,const char*path)
@@ -74,7 +74,7 @@ if(!cJSON_IsString(dtype)||strcmp(dtype->valuestring,"F32")!=0)
 return kit_fail("%s: tensor \"%s\" has dtype %s; the kit reads F32 only",path,
 s->name,cJSON_IsString(dtype)?dtype->valuestring:"(none)");
 /*378:*/
-#line 7337 "attention.w"
+#line 7336 "attention.w"
 
 int nd= s->cols?2:1,ok= cJSON_IsArray(shape)&&cJSON_GetArraySize(shape)==nd;
 for(int d= 0;ok&&d<nd;d++){
@@ -92,10 +92,10 @@ return r;
 }
 
 /*:378*/
-#line 7331 "attention.w"
+#line 7330 "attention.w"
 
 /*379:*/
-#line 7355 "attention.w"
+#line 7354 "attention.w"
 
 const cJSON*b= cJSON_GetArrayItem(offs,0),*e= cJSON_GetArrayItem(offs,1);
 double need= 4.0*(double)spec_numel(s);
@@ -107,13 +107,13 @@ return kit_fail("%s: tensor \"%s\" has data offsets that do not give %.0f bytes 
 *begin= (size_t)b->valuedouble;
 
 /*:379*/
-#line 7332 "attention.w"
+#line 7331 "attention.w"
 
 return 0;
 }
 
 /*:377*//*380:*/
-#line 7367 "attention.w"
+#line 7366 "attention.w"
 
 static int check_tiling(const TensorSpec*s,int n,const size_t*begin,size_t data_size,
 const char*path)
@@ -141,10 +141,10 @@ return 0;
 }
 
 /*:380*/
-#line 6909 "attention.w"
+#line 6908 "attention.w"
 
 /*353:*/
-#line 6914 "attention.w"
+#line 6913 "attention.w"
 
 static void put_f32(unsigned char*b,float x)
 {
@@ -163,7 +163,7 @@ return x;
 }
 
 /*:353*//*354:*/
-#line 6932 "attention.w"
+#line 6931 "attention.w"
 
 static char*vocab_to_json(const Vocab*v)
 {
@@ -175,14 +175,14 @@ return s;
 }
 
 /*:354*//*356:*/
-#line 6960 "attention.w"
+#line 6959 "attention.w"
 
 static char*checkpoint_header(const CkptView*m,size_t*len)
 {
 const TensorSpec*s= m->spec;
 cJSON*root= cJSON_CreateObject();
 /*357:*/
-#line 6978 "attention.w"
+#line 6977 "attention.w"
 
 cJSON*meta= cJSON_AddObjectToObject(root,"__metadata__");
 char*vin= vocab_to_json(m->vin),*vout= vocab_to_json(m->vout),num[32];
@@ -199,10 +199,10 @@ free(vin);
 free(vout);
 
 /*:357*/
-#line 6965 "attention.w"
+#line 6964 "attention.w"
 
 /*358:*/
-#line 6994 "attention.w"
+#line 6993 "attention.w"
 
 size_t off= 0;
 for(int k= 0;k<m->n;k++){
@@ -218,7 +218,7 @@ cJSON_AddItemToArray(offs,cJSON_CreateNumber((double)off));
 }
 
 /*:358*/
-#line 6966 "attention.w"
+#line 6965 "attention.w"
 
 char*json= cJSON_PrintUnformatted(root);
 cJSON_Delete(root);
@@ -231,7 +231,7 @@ return json;
 }
 
 /*:356*//*359:*/
-#line 7013 "attention.w"
+#line 7012 "attention.w"
 
 static int checkpoint_write(const CkptView*m,const char*path)
 {
@@ -248,7 +248,7 @@ return-1;
 }
 FILE*f= fdopen(fd,"wb");
 /*361:*/
-#line 7046 "attention.w"
+#line 7045 "attention.w"
 
 unsigned char len8[8],buf[4096];
 for(int k= 0;k<8;k++)len8[k]= (unsigned char)((uint64_t)hlen>>(8*k));
@@ -260,17 +260,17 @@ ok= fwrite(buf,4,k,f)==k;
 }
 
 /*:361*/
-#line 7028 "attention.w"
+#line 7027 "attention.w"
 
 /*360:*/
-#line 7040 "attention.w"
+#line 7039 "attention.w"
 
 if(ok)ok= fflush(f)==0&&fsync(fd)==0&&fchmod(fd,0644)==0;
 ok= (fclose(f)==0)&&ok;
 if(ok)ok= rename(tmp,path)==0;
 
 /*:360*/
-#line 7029 "attention.w"
+#line 7028 "attention.w"
 
 int status= ok?0:kit_fail("%s: cannot write the checkpoint: %s",path,strerror(errno));
 if(!ok)unlink(tmp);
@@ -280,7 +280,7 @@ return status;
 }
 
 /*:359*//*362:*/
-#line 7058 "attention.w"
+#line 7057 "attention.w"
 
 int checkpoint_save(const Model*m,const char*path)
 {
@@ -305,7 +305,7 @@ return status;
 }
 
 /*:362*//*364:*/
-#line 7091 "attention.w"
+#line 7090 "attention.w"
 
 int checkpoint_load(Model*m,const char*path)
 {
@@ -313,7 +313,7 @@ return checkpoint_load_any(path,m,NULL,NULL,0)<0?-1:0;
 }
 
 /*:364*//*365:*/
-#line 7101 "attention.w"
+#line 7100 "attention.w"
 
 int checkpoint_load_any(const char*path,Model*m,BModel*bm,const Backend*be,int B_cap)
 {
@@ -327,7 +327,7 @@ Config cfg= {0};
 int status= -1,kind= 0,heads= 1;
 size_t data_size= 0;
 /*367:*/
-#line 7136 "attention.w"
+#line 7135 "attention.w"
 
 struct stat st;
 if(fstat(fileno(f),&st)!=0){
@@ -350,10 +350,10 @@ goto done;
 data_size= (size_t)((uint64_t)st.st_size-8-hlen);
 
 /*:367*/
-#line 7113 "attention.w"
+#line 7112 "attention.w"
 
 /*368:*/
-#line 7159 "attention.w"
+#line 7158 "attention.w"
 
 header= xcalloc((size_t)hlen+1,1);
 if(fread(header,1,(size_t)hlen,f)!=hlen){
@@ -376,16 +376,16 @@ goto done;
 }
 
 /*:368*/
-#line 7114 "attention.w"
+#line 7113 "attention.w"
 
 /*369:*/
-#line 7182 "attention.w"
+#line 7181 "attention.w"
 
 cJSON*meta= cJSON_GetObjectItemCaseSensitive(root,"__metadata__");
 const char*att= meta_string(meta,"attention",path);
 if(!att)goto done;
 /*370:*/
-#line 7202 "attention.w"
+#line 7201 "attention.w"
 
 kind= kind_from_name(att);
 if(kind<0){
@@ -400,7 +400,7 @@ goto done;
 }
 
 /*:370*/
-#line 7186 "attention.w"
+#line 7185 "attention.w"
 
 if(meta_int(meta,"hidden_size",path,1,1<<16,&cfg.H)||meta_int(meta,
 "max_length",path,1,DEFAULT_MAX_LENGTH*4,&cfg.L))goto done;
@@ -417,15 +417,15 @@ goto done;
 }
 
 /*:369*/
-#line 7115 "attention.w"
+#line 7114 "attention.w"
 
 /*373:*/
-#line 7270 "attention.w"
+#line 7269 "attention.w"
 
 TensorSpec spec[NP_TENSORS];
 int n_spec= 0;
 /*374:*/
-#line 7282 "attention.w"
+#line 7281 "attention.w"
 
 if(kind==KIND_SEED){
 tensor_specs(&cfg,spec);
@@ -437,12 +437,12 @@ for(int k= 0;k<NP_TENSORS;k++)if(all[k].rows)spec[n_spec++]= all[k];
 }
 
 /*:374*/
-#line 7273 "attention.w"
+#line 7272 "attention.w"
 
 size_t begin[NP_TENSORS];
 int seen[NP_TENSORS]= {0};
 /*375:*/
-#line 7293 "attention.w"
+#line 7292 "attention.w"
 
 for(const cJSON*t= root->child;t;t= t->next){
 if(strcmp(t->string,"__metadata__")==0)continue;
@@ -461,10 +461,10 @@ if(check_tensor(t,&spec[k],data_size,&begin[k],path))goto done;
 }
 
 /*:375*/
-#line 7276 "attention.w"
+#line 7275 "attention.w"
 
 /*376:*/
-#line 7311 "attention.w"
+#line 7310 "attention.w"
 
 for(int k= 0;k<n_spec;k++)
 if(!seen[k]){
@@ -474,15 +474,15 @@ goto done;
 }
 
 /*:376*/
-#line 7277 "attention.w"
+#line 7276 "attention.w"
 
 if(check_tiling(spec,n_spec,begin,data_size,path))goto done;
 
 /*:373*/
-#line 7116 "attention.w"
+#line 7115 "attention.w"
 
 /*381:*/
-#line 7394 "attention.w"
+#line 7393 "attention.w"
 
 data= xcalloc(data_size,1);
 if(fread(data,1,data_size,f)!=data_size){
@@ -503,11 +503,11 @@ free(host);
 status= kind;
 
 /*:381*/
-#line 7117 "attention.w"
+#line 7116 "attention.w"
 
 done:
 /*366:*/
-#line 7124 "attention.w"
+#line 7123 "attention.w"
 
 if(status<0){
 if(vin.word)vocab_free(&vin);
@@ -519,13 +519,13 @@ free(data);
 fclose(f);
 
 /*:366*/
-#line 7119 "attention.w"
+#line 7118 "attention.w"
 
 return status;
 }
 
 /*:365*/
-#line 6910 "attention.w"
+#line 6909 "attention.w"
 
 
 /*:352*/

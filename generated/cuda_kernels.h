@@ -1,9 +1,9 @@
 /*317:*/
-#line 6157 "attention.w"
+#line 6156 "attention.w"
 
 #define KIT_BLOCK 256
 /*318:*/
-#line 6179 "attention.w"
+#line 6178 "attention.w"
 
 #ifdef __CUDACC__
 #define KIT_GLOBAL __global__
@@ -12,7 +12,7 @@
   kernel<<<kit_blocks(n_), KIT_BLOCK, 0, kit_stream>>> (__VA_ARGS__); \
   cudaCheck(cudaGetLastError()); kit_launches++; } } while (0)
 #else
-#line 6187 "attention.w"
+#line 6186 "attention.w"
 #define KIT_GLOBAL static
 #define KIT_DEV
 static struct{unsigned x;}blockIdx,blockDim,threadIdx,gridDim;
@@ -22,10 +22,10 @@ static struct{unsigned x;}blockIdx,blockDim,threadIdx,gridDim;
     for (threadIdx.x =  0; threadIdx.x < blockDim.x; threadIdx.x++) \
       kernel(__VA_ARGS__); } } while (0)
 #endif
-#line 6196 "attention.w"
+#line 6195 "attention.w"
 
 /*:318*/
-#line 6159 "attention.w"
+#line 6158 "attention.w"
 
 KIT_DEV static inline size_t kit_index(void)
 {
@@ -38,7 +38,7 @@ return(unsigned)((n+KIT_BLOCK-1)/KIT_BLOCK);
 static void dev_gemm(int ta,int tb,int M,int N,int K,float alpha,const float*A,
 int lda,const float*B,int ldb,float beta,float*C,int ldc);
 /*335:*/
-#line 6588 "attention.w"
+#line 6587 "attention.w"
 
 typedef void ColGemm(int ta,int tb,int m,int n,int k,float alpha,const float*A,
 int lda,const float*B,int ldb,float beta,float*C,int ldc);
@@ -50,10 +50,10 @@ if(M> 0&&N> 0)col(tb,ta,N,M,K,alpha,B,ldb,A,lda,beta,C,ldc);
 }
 
 /*:335*/
-#line 6170 "attention.w"
+#line 6169 "attention.w"
 
 /*319:*/
-#line 6204 "attention.w"
+#line 6203 "attention.w"
 
 KIT_GLOBAL void k_embed(float*out,const float*table,const int*ids,int n,int H,
 float p,uint64_t seed)
@@ -84,7 +84,7 @@ if(i<(size_t)n*m)kb_scatter_rows((int)(i/m),(int)(i%m),dst,src,rows,m);
 }
 
 /*:319*//*320:*/
-#line 6234 "attention.w"
+#line 6233 "attention.w"
 
 KIT_GLOBAL void k_gru_forward(float*h_new,GruCache*cache,const float*gi,
 const float*gh,const float*h,float*out,const int*len,int s,int B,int H)
@@ -104,7 +104,7 @@ cache,len,s,H);
 }
 
 /*:320*//*321:*/
-#line 6253 "attention.w"
+#line 6252 "attention.w"
 
 KIT_GLOBAL void k_additive_score(float*e,float*a,const float*wq,const float*uk,
 const float*va,int B,int S,int H)
@@ -130,7 +130,7 @@ kb_additive_duk((int)(i/H),(int)(i%H),duk,dpre,B,S,H);
 }
 
 /*:321*//*322:*/
-#line 6278 "attention.w"
+#line 6277 "attention.w"
 
 KIT_GLOBAL void k_dot_score(float*e,const float*q,const float*k,int B,int S,int H,
 int heads,float scale)
@@ -166,7 +166,7 @@ if(i<(size_t)rows)kb_softmax_backward((int)i,de,dw,w,S);
 }
 
 /*:322*//*323:*/
-#line 6313 "attention.w"
+#line 6312 "attention.w"
 
 KIT_GLOBAL void k_context(float*c,const float*w,const float*v,int B,int S,int H,
 int heads)
@@ -189,7 +189,7 @@ kb_context_dv((int)(i/H),(int)(i%H),dv,dc,w,B,S,H,heads);
 }
 
 /*:323*//*324:*/
-#line 6338 "attention.w"
+#line 6337 "attention.w"
 
 KIT_GLOBAL void k_tanh(float*y,const float*x,int n)
 {
@@ -214,7 +214,7 @@ if(i<(size_t)n)kb_log_softmax((int)i,x,V);
 }
 
 /*:324*//*325:*/
-#line 6362 "attention.w"
+#line 6361 "attention.w"
 
 KIT_GLOBAL void k_argmax(int*out,const float*x,int n,int V)
 {
@@ -238,10 +238,10 @@ if(i<n)kb_adam(i,p,g,m,v,c);
 }
 
 /*:325*/
-#line 6171 "attention.w"
+#line 6170 "attention.w"
 
 /*326:*/
-#line 6389 "attention.w"
+#line 6388 "attention.w"
 
 static void cu_embed(float*out,const float*table,const int*ids,int n,int H,
 float p,uint64_t seed)
@@ -267,7 +267,7 @@ KIT_LAUNCH(k_scatter_rows,(size_t)n*m,dst,src,rows,n,m);
 }
 
 /*:326*//*327:*/
-#line 6414 "attention.w"
+#line 6413 "attention.w"
 
 static void cu_gru_forward(float*h_new,GruCache*cache,const float*gi,
 const float*gh,const float*h,float*out,const int*len,int s,int B,int H)
@@ -283,7 +283,7 @@ len,s,B,H);
 }
 
 /*:327*//*328:*/
-#line 6431 "attention.w"
+#line 6430 "attention.w"
 
 static void cu_additive_scores(float*e,float*a,const float*wq,const float*uk,
 const float*va,int B,int S,int H)
@@ -300,7 +300,7 @@ KIT_LAUNCH(k_additive_duk,(size_t)S*B*H,duk,a,B,S,H);
 }
 
 /*:328*//*329:*/
-#line 6447 "attention.w"
+#line 6446 "attention.w"
 
 static void cu_dot_scores(float*e,const float*q,const float*k,int B,int S,
 int H,int heads,float scale)
@@ -325,7 +325,7 @@ KIT_LAUNCH(k_softmax_backward,(size_t)rows,de,dw,w,rows,S);
 }
 
 /*:329*//*330:*/
-#line 6471 "attention.w"
+#line 6470 "attention.w"
 
 static void cu_context(float*c,const float*w,const float*v,int B,int S,int H,
 int heads)
@@ -340,7 +340,7 @@ KIT_LAUNCH(k_context_dv,(size_t)S*B*H,dv,dc,w,B,S,H,heads);
 }
 
 /*:330*//*331:*/
-#line 6485 "attention.w"
+#line 6484 "attention.w"
 
 static void cu_tanh_forward(float*y,const float*x,int n)
 {
@@ -361,7 +361,7 @@ KIT_LAUNCH(k_log_softmax,(size_t)n,x,n,V);
 }
 
 /*:331*//*332:*/
-#line 6505 "attention.w"
+#line 6504 "attention.w"
 
 static void cu_argmax(int*out,const float*x,int n,int V)
 {
@@ -382,7 +382,7 @@ KIT_LAUNCH(k_adam,n,p,g,m,v,n,k);
 }
 
 /*:332*/
-#line 6172 "attention.w"
+#line 6171 "attention.w"
 
 
 /*:317*/

@@ -1,5 +1,5 @@
 /*383:*/
-#line 7478 "attention.w"
+#line 7477 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
@@ -14,14 +14,14 @@
 #include <time.h> 
 #include <utf8proc.h> 
 /*385:*/
-#line 7548 "attention.w"
+#line 7547 "attention.w"
 
 const Colormap colormap_bone= {"bone",{3,4,3},
 {{0.0,0.746032,1.0},{0.0,0.365079,0.746032,1.0},{0.0,0.365079,1.0}},
 {{0.0,0.652778,1.0},{0.0,0.319444,0.777778,1.0},{0.0,0.444444,1.0}}};
 
 /*:385*//*386:*/
-#line 7561 "attention.w"
+#line 7560 "attention.w"
 
 #define B8(b) ((b) / 255.0)
 #define EIGHTHS {0.0, 0.125, 0.25, 0.375, 0.5, 0.625, 0.75, 0.875, 1.0}
@@ -31,10 +31,10 @@ const Colormap colormap_ylorrd= {"ylorrd",{9,9,9},{EIGHTHS,EIGHTHS,EIGHTHS},
 {B8(204),B8(160),B8(118),B8(76),B8(60),B8(42),B8(28),B8(38),B8(38)}}};
 
 /*:386*/
-#line 7491 "attention.w"
+#line 7490 "attention.w"
 
 /*394:*/
-#line 7690 "attention.w"
+#line 7689 "attention.w"
 
 typedef struct{
 unsigned char*p;
@@ -53,7 +53,7 @@ b->p[b->n]= 0;
 }
 
 /*:394*//*395:*/
-#line 7709 "attention.w"
+#line 7708 "attention.w"
 
 typedef struct{
 cairo_t*cr;
@@ -66,7 +66,7 @@ int bold;
 }FigFont;
 
 /*:395*//*396:*/
-#line 7725 "attention.w"
+#line 7724 "attention.w"
 
 static void set_font(cairo_t*cr,FigFont f)
 {
@@ -85,7 +85,7 @@ cairo_font_options_destroy(fo);
 }
 
 /*:396*//*397:*/
-#line 7744 "attention.w"
+#line 7743 "attention.w"
 
 static cairo_t*measurer(void)
 {
@@ -100,7 +100,7 @@ return cr;
 }
 
 /*:397*//*398:*/
-#line 7760 "attention.w"
+#line 7759 "attention.w"
 
 static double text_width(FigFont f,const char*s)
 {
@@ -120,7 +120,7 @@ cairo_font_extents(measurer(),&fe);
 }
 
 /*:398*//*399:*/
-#line 7784 "attention.w"
+#line 7783 "attention.w"
 
 #define ELLIPSIS "\xe2\x80\xa6" 
 static char*fit_text(const char*s,FigFont f,double maxw)
@@ -137,7 +137,7 @@ else memcpy(o,s+k,(size_t)m),o+= m,k+= (size_t)m;
 double ew= text_width(f,ELLIPSIS);
 if(text_width(f,t)<=maxw)return t;
 /*400:*/
-#line 7804 "attention.w"
+#line 7803 "attention.w"
 
 size_t n= strlen(t);
 char*u= xcalloc(n+sizeof ELLIPSIS,1);
@@ -154,13 +154,13 @@ free(t);
 t= u;
 
 /*:400*/
-#line 7799 "attention.w"
+#line 7798 "attention.w"
 
 return t;
 }
 
 /*:399*//*401:*/
-#line 7822 "attention.w"
+#line 7821 "attention.w"
 
 static void svg_text(Buf*b,FigFont f,double x,double y,double angle,const char*s);
 
@@ -183,7 +183,7 @@ cairo_restore(cr);
 }
 
 /*:401*//*402:*/
-#line 7845 "attention.w"
+#line 7844 "attention.w"
 
 static void svg_text(Buf*b,FigFont f,double x,double y,double angle,const char*s)
 {
@@ -203,7 +203,7 @@ buf_add(b,"</text>\n",8);
 }
 
 /*:402*//*403:*/
-#line 7864 "attention.w"
+#line 7863 "attention.w"
 
 static void fill_box(cairo_t*cr,double x,double y,double w,double h,
 const double rgb[3])
@@ -224,7 +224,7 @@ cairo_stroke(cr);
 }
 
 /*:403*//*404:*/
-#line 7891 "attention.w"
+#line 7890 "attention.w"
 
 static double nice_step(double lo,double hi,int most,int*decimals)
 {
@@ -250,7 +250,7 @@ return(int)floor((hi-*first)/ *step+1e-6)+1;
 }
 
 /*:404*//*405:*/
-#line 7926 "attention.w"
+#line 7925 "attention.w"
 
 #define PAGE_W 720.0
 #define PAGE_H 432.0
@@ -266,7 +266,7 @@ static const FigFont axis_font= {12.0,1};
 static const FigFont title_font= {13.0,1};
 
 /*:405*//*406:*/
-#line 7947 "attention.w"
+#line 7946 "attention.w"
 
 static double turned_depth(FigFont f,const char*s)
 {
@@ -283,7 +283,7 @@ canvas_text(cv,f,x-(a+desc)*M_SQRT1_2,y+(asc+a)*M_SQRT1_2,-45.0,s);
 }
 
 /*:406*//*407:*/
-#line 7965 "attention.w"
+#line 7964 "attention.w"
 
 typedef struct{
 char**row,**col,*title;
@@ -294,7 +294,7 @@ double first,step;
 }HeatmapTexts;
 
 /*:407*//*408:*/
-#line 7975 "attention.w"
+#line 7974 "attention.w"
 
 static void fit_labels(const Heatmap*h,HeatmapTexts*t)
 {
@@ -309,7 +309,7 @@ t->col[j]= fit_text(h->col_words[j],t->col_font,LABEL_MAX);
 }
 
 /*:408*//*409:*/
-#line 7990 "attention.w"
+#line 7989 "attention.w"
 
 static void heatmap_texts(const Heatmap*h,HeatmapTexts*t)
 {
@@ -319,7 +319,7 @@ t->row_font= t->col_font= tick_font;
 fit_labels(h,t);
 t->title= fit_text(h->title?h->title:"",title_font,PAGE_W-2*MARGIN);
 /*411:*/
-#line 8015 "attention.w"
+#line 8014 "attention.w"
 
 double lo= INFINITY,hi= -INFINITY;
 for(int i= 0;i<h->rows;i++)
@@ -337,12 +337,12 @@ t->vmin= lo,t->vmax= hi;
 t->nticks= nice_ticks(lo,hi,8,&t->first,&t->step,&t->decimals);
 
 /*:411*/
-#line 7998 "attention.w"
+#line 7997 "attention.w"
 
 }
 
 /*:409*//*410:*/
-#line 8002 "attention.w"
+#line 8001 "attention.w"
 
 static void heatmap_texts_free(const Heatmap*h,HeatmapTexts*t)
 {
@@ -354,7 +354,7 @@ free(t->title);
 }
 
 /*:410*//*430:*/
-#line 8360 "attention.w"
+#line 8359 "attention.w"
 
 static cairo_status_t buf_write(void*closure,const unsigned char*data,unsigned int n)
 {
@@ -363,7 +363,7 @@ return CAIRO_STATUS_SUCCESS;
 }
 
 /*:430*//*431:*/
-#line 8378 "attention.w"
+#line 8377 "attention.w"
 
 static void pdf_fix_date(cairo_surface_t*s)
 {
@@ -383,7 +383,7 @@ cairo_pdf_surface_set_metadata(s,CAIRO_PDF_METADATA_CREATE_DATE,date);
 }
 
 /*:431*//*439:*/
-#line 8545 "attention.w"
+#line 8544 "attention.w"
 
 #define CURVE_W 576.0
 #define CURVE_H 360.0
@@ -401,7 +401,7 @@ return a->from+t*(a->to-a->from);
 }
 
 /*:439*//*440:*/
-#line 8565 "attention.w"
+#line 8564 "attention.w"
 
 static void axis_range(Axis*a,double lo,double hi,int allow_log)
 {
@@ -422,7 +422,7 @@ a->hi= ceil(hi/step-1e-9)*step;
 }
 
 /*:440*//*441:*/
-#line 8586 "attention.w"
+#line 8585 "attention.w"
 
 static void tick_label(char*s,size_t size,double v,int is_log,int decimals)
 {
@@ -441,7 +441,7 @@ for(char*d= digits;*d;d++)strncat(s,sup[*d-'0'],size-strlen(s)-1);
 }
 
 /*:441*//*442:*/
-#line 8606 "attention.w"
+#line 8605 "attention.w"
 
 #define MAX_TICKS 200
 typedef struct{
@@ -456,7 +456,7 @@ static void axis_ticks(const Axis*a,Ticks*t)
 t->n= 0;
 if(a->log){
 /*443:*/
-#line 8634 "attention.w"
+#line 8633 "attention.w"
 
 int d0= (int)lround(log10(a->lo)),d1= (int)lround(log10(a->hi));
 int every= (d1-d0+7)/8;
@@ -472,7 +472,7 @@ t->n++;
 }
 
 /*:443*/
-#line 8619 "attention.w"
+#line 8618 "attention.w"
 
 return;
 }
@@ -487,15 +487,15 @@ tick_label(t->label[t->n],sizeof t->label[0],t->v[t->n],0,dec);
 }
 
 /*:442*/
-#line 7492 "attention.w"
+#line 7491 "attention.w"
 
 /*387:*/
-#line 7585 "attention.w"
+#line 7584 "attention.w"
 
 void colormap_color(const Colormap*cm,double w,double rgb[3])
 {
 /*388:*/
-#line 7592 "attention.w"
+#line 7591 "attention.w"
 
 if(!(w> 0.0))w= 0.0;
 if(w> 1.0)w= 1.0;
@@ -508,12 +508,12 @@ rgb[ch]= v[k]+t*(v[k+1]-v[k]);
 }
 
 /*:388*/
-#line 7588 "attention.w"
+#line 7587 "attention.w"
 
 }
 
 /*:387*//*390:*/
-#line 7613 "attention.w"
+#line 7612 "attention.w"
 
 const Colormap*colormap_find(const char*name)
 {
@@ -523,7 +523,7 @@ return NULL;
 }
 
 /*:390*//*412:*/
-#line 8033 "attention.w"
+#line 8032 "attention.w"
 
 static int layout_heatmap(const Heatmap*h,const HeatmapTexts*t,HeatmapLayout*lay)
 {
@@ -540,7 +540,7 @@ snprintf(s,sizeof s,"%.*f",t->decimals,t->first+k*t->step+0.0);
 cbw= fmax(cbw,text_width(tick_font,s));
 }
 /*413:*/
-#line 8057 "attention.w"
+#line 8056 "attention.w"
 
 double title_asc,title_desc;
 font_metrics(title_font,&title_asc,&title_desc);
@@ -561,14 +561,14 @@ lay->colorbar= (FigBox){PAGE_W-right+CBAR_GAP,top,cw,ch};
 lay->vmin= t->vmin,lay->vmax= t->vmax;
 
 /*:413*/
-#line 8048 "attention.w"
+#line 8047 "attention.w"
 
 return lay->cells.w>=10.0&&lay->cells.h>=10.0?0:
 kit_fail("heatmap: the labels leave no room for the cells");
 }
 
 /*:412*//*414:*/
-#line 8085 "attention.w"
+#line 8084 "attention.w"
 
 static int heatmap_prepare(const Heatmap*h,HeatmapTexts*t,HeatmapLayout*lay)
 {
@@ -588,7 +588,7 @@ return 0;
 }
 
 /*:414*//*415:*/
-#line 8105 "attention.w"
+#line 8104 "attention.w"
 
 static int heatmap_check(const Heatmap*h)
 {
@@ -607,7 +607,7 @@ return 0;
 }
 
 /*:415*//*417:*/
-#line 8129 "attention.w"
+#line 8128 "attention.w"
 
 static void draw_heatmap(Canvas*cv,const Heatmap*h,const HeatmapTexts*t,
 const HeatmapLayout*lay)
@@ -623,7 +623,7 @@ colormap_color(h->cm,(v-lay->vmin)/(lay->vmax-lay->vmin),rgb);
 fill_box(cr,c->x+j*colw,c->y+i*rowh,colw,rowh,rgb);
 }
 /*418:*/
-#line 8153 "attention.w"
+#line 8152 "attention.w"
 
 int seaborn= h->style==HEATMAP_SEABORN;
 for(int j= seaborn?0:1;j<=(seaborn?h->cols:h->cols-1);j++)
@@ -643,10 +643,10 @@ for(int i= 0;i<h->rows;i++)
 line(cr,c->x,c->y+(i+0.5)*rowh,c->x-TICK_LEN,c->y+(i+0.5)*rowh,0.8,0.0);
 
 /*:418*/
-#line 8143 "attention.w"
+#line 8142 "attention.w"
 
 /*419:*/
-#line 8176 "attention.w"
+#line 8175 "attention.w"
 
 const FigBox*b= &lay->colorbar;
 cairo_pattern_t*grad= cairo_pattern_create_linear(0.0,b->y+b->h,0.0,b->y);
@@ -661,7 +661,7 @@ cairo_rectangle(cr,b->x,b->y,b->w,b->h);
 cairo_fill(cr);
 cairo_pattern_destroy(grad);
 /*420:*/
-#line 8194 "attention.w"
+#line 8193 "attention.w"
 
 if(!seaborn){
 cairo_set_source_rgb(cr,0.0,0.0,0.0);
@@ -681,14 +681,14 @@ canvas_text(cv,tick_font,b->x+b->w+TICK_LEN+TICK_PAD,y+(asc-desc)/2,0.0,s);
 }
 
 /*:420*/
-#line 8189 "attention.w"
+#line 8188 "attention.w"
 
 
 /*:419*/
-#line 8144 "attention.w"
+#line 8143 "attention.w"
 
 /*421:*/
-#line 8215 "attention.w"
+#line 8214 "attention.w"
 
 double rasc,rdesc;
 font_metrics(t->row_font,&rasc,&rdesc);
@@ -699,7 +699,7 @@ for(int j= 0;j<h->cols;j++)
 turned_label(cv,t->col_font,c->x+(j+0.5)*colw,c->y+c->h+TICK_LEN+TICK_PAD,
 t->col[j]);
 /*422:*/
-#line 8235 "attention.w"
+#line 8234 "attention.w"
 
 static const char*xtitle= "Input Words (English)",*ytitle= "Output Words (French)",
 *ctitle= "Attention Weight";
@@ -713,7 +713,7 @@ canvas_text(cv,tick_font,lay->width-MARGIN-desc,b->y+(b->h+ct)/2,-90.0,ctitle);
 else canvas_text(cv,tick_font,lay->width-MARGIN-asc,b->y+(b->h-ct)/2,90.0,ctitle);
 
 /*:422*/
-#line 8224 "attention.w"
+#line 8223 "attention.w"
 
 double tw= text_width(title_font,t->title),tx= c->x+(c->w-tw)/2;
 double tasc,tdesc;
@@ -722,12 +722,12 @@ tx= fmax(MARGIN,fmin(tx,lay->width-MARGIN-tw));
 canvas_text(cv,title_font,tx,MARGIN+tasc,0.0,t->title);
 
 /*:421*/
-#line 8145 "attention.w"
+#line 8144 "attention.w"
 
 }
 
 /*:417*//*423:*/
-#line 8249 "attention.w"
+#line 8248 "attention.w"
 
 typedef struct{
 const Heatmap*h;
@@ -748,7 +748,7 @@ return heatmap_check(h)||heatmap_prepare(h,&j->t,&j->lay)?-1:0;
 }
 
 /*:423*//*425:*/
-#line 8281 "attention.w"
+#line 8280 "attention.w"
 
 int figure_format(const char*path)
 {
@@ -762,7 +762,7 @@ return kit_fail("%s: unknown figure format (the name must end in .png, .pdf or .
 }
 
 /*:425*//*426:*/
-#line 8299 "attention.w"
+#line 8298 "attention.w"
 
 int figure_check_path(const char*path)
 {
@@ -781,7 +781,7 @@ return status;
 }
 
 /*:426*//*427:*/
-#line 8318 "attention.w"
+#line 8317 "attention.w"
 
 int write_file_atomic(const char*path,const void*data,size_t n)
 {
@@ -797,7 +797,7 @@ mode_t mask= umask(0);
 umask(mask);
 fchmod(fd,0666&~mask);
 /*428:*/
-#line 8338 "attention.w"
+#line 8337 "attention.w"
 
 const char*p= data;
 size_t left= n;
@@ -814,14 +814,14 @@ if(ok&&rename(tmp,path)!=0)ok= 0,kit_fail("%s: cannot write: %s",path,strerror(e
 if(!ok)unlink(tmp);
 
 /*:428*/
-#line 8332 "attention.w"
+#line 8331 "attention.w"
 
 free(tmp);
 return ok?0:-1;
 }
 
 /*:427*//*432:*/
-#line 8400 "attention.w"
+#line 8399 "attention.w"
 
 typedef void(*DrawFn)(Canvas*cv,const void*job);
 
@@ -842,7 +842,7 @@ no_hinting(cv.cr);
 if(format==FIGURE_PNG)cairo_scale(cv.cr,FIGURE_PNG_SCALE,FIGURE_PNG_SCALE);
 draw(&cv,job);
 /*433:*/
-#line 8423 "attention.w"
+#line 8422 "attention.w"
 
 cairo_status_t st= cairo_status(cv.cr);
 cairo_destroy(cv.cr);
@@ -869,12 +869,12 @@ free(text.p);
 return st==CAIRO_STATUS_SUCCESS?0:kit_fail("cairo: %s",cairo_status_to_string(st));
 
 /*:433*/
-#line 8419 "attention.w"
+#line 8418 "attention.w"
 
 }
 
 /*:432*//*434:*/
-#line 8453 "attention.w"
+#line 8452 "attention.w"
 
 static int figure_save(const char*path,double w,double h,DrawFn draw,const void*job)
 {
@@ -889,7 +889,7 @@ return status;
 }
 
 /*:434*//*435:*/
-#line 8469 "attention.w"
+#line 8468 "attention.w"
 
 static int figure_image(double w,double h,double scale,DrawFn draw,const void*job,
 FigImage*img)
@@ -914,7 +914,7 @@ return st==CAIRO_STATUS_SUCCESS?0:kit_fail("cairo: %s",cairo_status_to_string(st
 }
 
 /*:435*//*436:*/
-#line 8493 "attention.w"
+#line 8492 "attention.w"
 
 int heatmap_save(const Heatmap*h,const char*path)
 {
@@ -936,7 +936,7 @@ return status;
 }
 
 /*:436*//*444:*/
-#line 8651 "attention.w"
+#line 8650 "attention.w"
 
 typedef struct{
 const Curve*c;
@@ -950,7 +950,7 @@ static int curve_job_begin(CurveJob*j,const Curve*c)
 if(c->n<1||!c->x||!c->y)return kit_fail("loss curve: no points to draw");
 double x0= INFINITY,x1= -INFINITY,y0= INFINITY,y1= -INFINITY;
 /*445:*/
-#line 8678 "attention.w"
+#line 8677 "attention.w"
 
 for(int k= 0;k<c->n;k++){
 if(!isfinite(c->x[k])||!isfinite(c->y[k]))
@@ -960,7 +960,7 @@ y0= fmin(y0,c->y[k]),y1= fmax(y1,c->y[k]);
 }
 
 /*:445*/
-#line 8663 "attention.w"
+#line 8662 "attention.w"
 
 j->c= c;
 axis_range(&j->ax,x0>=0.0&&x0<=1.0?0.0:x0,x1,0);
@@ -971,7 +971,7 @@ j->title= fit_text(c->title?c->title:"",title_font,CURVE_W-2*MARGIN);
 j->xlabel= fit_text(c->xlabel?c->xlabel:"",axis_font,CURVE_W-2*MARGIN);
 j->ylabel= fit_text(c->ylabel?c->ylabel:"",axis_font,CURVE_H-2*MARGIN);
 /*446:*/
-#line 8688 "attention.w"
+#line 8687 "attention.w"
 
 double asc,desc,lasc,ldesc,tasc,tdesc,yw= 0.0;
 font_metrics(tick_font,&asc,&desc);
@@ -985,13 +985,13 @@ j->ay.from= CURVE_H-(MARGIN+lasc+ldesc+LABEL_PAD+asc+desc+TICK_PAD+TICK_LEN);
 j->ay.to= MARGIN+tasc+tdesc+TITLE_PAD;
 
 /*:446*/
-#line 8672 "attention.w"
+#line 8671 "attention.w"
 
 return 0;
 }
 
 /*:444*//*447:*/
-#line 8703 "attention.w"
+#line 8702 "attention.w"
 
 static void curve_job_draw(Canvas*cv,const void*job)
 {
@@ -1006,7 +1006,7 @@ for(int k= 0;k<j->ty.n;k++)
 if(j->ty.major[k])
 line(cr,x0,axis_pos(&j->ay,j->ty.v[k]),x1,axis_pos(&j->ay,j->ty.v[k]),0.5,0.9);
 /*448:*/
-#line 8721 "attention.w"
+#line 8720 "attention.w"
 
 cairo_save(cr);
 cairo_rectangle(cr,x0,y1,x1-x0,y0-y1);
@@ -1024,10 +1024,10 @@ cairo_fill(cr);
 cairo_restore(cr);
 
 /*:448*/
-#line 8716 "attention.w"
+#line 8715 "attention.w"
 
 /*449:*/
-#line 8738 "attention.w"
+#line 8737 "attention.w"
 
 double asc,desc,lasc,ldesc,tasc,tdesc;
 font_metrics(tick_font,&asc,&desc);
@@ -1049,7 +1049,7 @@ canvas_text(cv,tick_font,x0-TICK_LEN-TICK_PAD-w,y+(asc-desc)/2,0.0,
 j->ty.label[k]);
 }
 /*450:*/
-#line 8762 "attention.w"
+#line 8761 "attention.w"
 
 double xw= text_width(axis_font,j->xlabel),yw= text_width(axis_font,j->ylabel);
 double tw= text_width(title_font,j->title);
@@ -1059,16 +1059,16 @@ canvas_text(cv,title_font,fmax(MARGIN,fmin((x0+x1-tw)/2,CURVE_W-MARGIN-tw)),
 MARGIN+tasc,0.0,j->title);
 
 /*:450*/
-#line 8758 "attention.w"
+#line 8757 "attention.w"
 
 
 /*:449*/
-#line 8717 "attention.w"
+#line 8716 "attention.w"
 
 }
 
 /*:447*//*451:*/
-#line 8771 "attention.w"
+#line 8770 "attention.w"
 
 static void curve_job_end(CurveJob*j)
 {
@@ -1096,7 +1096,7 @@ return status;
 }
 
 /*:451*/
-#line 7493 "attention.w"
+#line 7492 "attention.w"
 
 
 /*:383*/

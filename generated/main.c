@@ -1,5 +1,5 @@
 /*471:*/
-#line 9189 "attention.w"
+#line 9188 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
@@ -8,8 +8,9 @@
 #include <getopt.h> 
 #include <time.h> 
 #include <unistd.h> 
+#include <sys/stat.h> 
 /*456:*/
-#line 8833 "attention.w"
+#line 8832 "attention.w"
 
 #define MAX_OUTS 8
 static int add_out(const char*cmd,const char*path,const char**outs,int*n)
@@ -33,7 +34,7 @@ return 0;
 }
 
 /*:456*//*457:*/
-#line 8856 "attention.w"
+#line 8855 "attention.w"
 
 static void report_figure(const char*path,const char*what,double seconds)
 {
@@ -45,7 +46,7 @@ printf("Wrote %s (%s, %.1f kB, %.1f ms)\n",path,what,size/1000.0,1e3*seconds);
 }
 
 /*:457*//*464:*/
-#line 9034 "attention.w"
+#line 9033 "attention.w"
 
 #include <unistd.h> 
 static const char*loss_log_path;
@@ -63,7 +64,7 @@ loss_log[loss_log_n++]= loss;
 }
 
 /*:464*//*465:*/
-#line 9050 "attention.w"
+#line 9049 "attention.w"
 
 static int loss_log_check(void)
 {
@@ -88,8 +89,8 @@ free(loss_log);
 return status;
 }
 
-/*:465*//*475:*/
-#line 9242 "attention.w"
+/*:465*//*476:*/
+#line 9245 "attention.w"
 
 static int parse_long(const char*cmd,const char*opt,const char*s,long lo,
 long hi,long*out)
@@ -106,8 +107,8 @@ return-1;
 return 0;
 }
 
-/*:475*//*476:*/
-#line 9259 "attention.w"
+/*:476*//*477:*/
+#line 9262 "attention.w"
 
 static int parse_float(const char*cmd,const char*opt,const char*s,double lo,
 double hi,double*out)
@@ -124,8 +125,8 @@ return-1;
 return 0;
 }
 
-/*:476*//*477:*/
-#line 9277 "attention.w"
+/*:477*//*478:*/
+#line 9280 "attention.w"
 
 static double now_seconds(void)
 {
@@ -134,9 +135,10 @@ clock_gettime(CLOCK_MONOTONIC,&ts);
 return(double)ts.tv_sec+1e-9*(double)ts.tv_nsec;
 }
 
-/*:477*//*478:*/
-#line 9292 "attention.w"
+/*:478*//*479:*/
+#line 9296 "attention.w"
 
+#define OPT_DEVICE 256
 static int device_bad(const char*cmd,const char*device)
 {
 if(strcmp(device,"cpu")==0||strcmp(device,"cuda")==0)return 0;
@@ -154,8 +156,8 @@ else fprintf(stderr,"attention %s: --device cuda: %s\n",cmd,msg);
 return be;
 }
 
-/*:478*//*492:*/
-#line 9597 "attention.w"
+/*:479*//*493:*/
+#line 9602 "attention.w"
 
 static char*words_join(const Vocab*v,const int*ids,int n)
 {
@@ -166,8 +168,8 @@ for(int k= 0;k<n;k++)p+= sprintf(p,k?" %s":"%s",v->word[ids[k]]);
 return s;
 }
 
-/*:492*//*501:*/
-#line 9780 "attention.w"
+/*:493*//*502:*/
+#line 9786 "attention.w"
 
 static double hold_fraction(const char*s,uint64_t seed)
 {
@@ -186,8 +188,8 @@ vl->origin= xstrdup(pl->origin);
 int kept= 0;
 for(int k= 0;k<pl->n;k++){
 Pair p= pl->pair[k];
-if(hold_fraction(p.src,seed)<share)/*502:*/
-#line 9805 "attention.w"
+if(hold_fraction(p.src,seed)<share)/*503:*/
+#line 9811 "attention.w"
 
 {
 if(vl->n==vl->cap){
@@ -197,16 +199,16 @@ vl->pair= xrealloc(vl->pair,(size_t)vl->cap*sizeof*vl->pair);
 vl->pair[vl->n++]= p;
 }
 
-/*:502*/
-#line 9798 "attention.w"
+/*:503*/
+#line 9804 "attention.w"
 
 else pl->pair[kept++]= p;
 }
 pl->n= kept;
 }
 
-/*:501*//*505:*/
-#line 9852 "attention.w"
+/*:502*//*506:*/
+#line 9858 "attention.w"
 
 static uint64_t mix_seed(uint64_t a,uint64_t b)
 {
@@ -216,8 +218,8 @@ z= (z^(z>>27))*0x94d049bb133111ebULL;
 return z^(z>>31);
 }
 
-/*:505*//*506:*/
-#line 9871 "attention.w"
+/*:506*//*507:*/
+#line 9877 "attention.w"
 
 static const Example*bucket_ex;
 static int by_length(const void*x,const void*y)
@@ -228,8 +230,8 @@ if(!d)d= a->tgt_len-b->tgt_len;
 return d?d:*(const int*)x-*(const int*)y;
 }
 
-/*:506*//*507:*/
-#line 9882 "attention.w"
+/*:507*//*508:*/
+#line 9888 "attention.w"
 
 static void bucket_batches(int*order,int n,const Example*ex,int B,uint64_t seed)
 {
@@ -245,8 +247,8 @@ int j= (int)(erand48(xs)*(k+1)),x= perm[k];
 if(j> k)j= k;
 perm[k]= perm[j],perm[j]= x;
 }
-/*508:*/
-#line 9902 "attention.w"
+/*509:*/
+#line 9908 "attention.w"
 
 int at= 0;
 for(int k= 0;k<nb;k++){
@@ -256,14 +258,14 @@ at+= len;
 }
 memcpy(order,copy,(size_t)n*sizeof(int));
 
-/*:508*/
-#line 9897 "attention.w"
+/*:509*/
+#line 9903 "attention.w"
 
 free(perm),free(copy);
 }
 
-/*:507*//*511:*/
-#line 9959 "attention.w"
+/*:508*//*512:*/
+#line 9965 "attention.w"
 
 static double batched_loss(BModel*bm,const Example*ex,int n)
 {
@@ -278,8 +280,8 @@ tokens+= bt.tokens;
 return bmodel_take_loss(bm)/(double)(tokens?tokens:1);
 }
 
-/*:511*//*514:*/
-#line 10028 "attention.w"
+/*:512*//*515:*/
+#line 10034 "attention.w"
 
 static int blank(const char*s,size_t len)
 {
@@ -287,8 +289,8 @@ for(size_t k= 0;k<len;k++)if(s[k]!=' '&&s[k]!='\t')return 0;
 return 1;
 }
 
-/*:514*//*519:*/
-#line 10155 "attention.w"
+/*:515*//*520:*/
+#line 10161 "attention.w"
 
 static void warn_unknown(const char*cmd,const Vocab*v,Vocab*seen,const char*s,
 const char*where)
@@ -307,8 +309,8 @@ fprintf(stderr,"attention %s: %s: warning: \"%s\" is not in the model's "
 }
 }
 
-/*:519*//*520:*/
-#line 10178 "attention.w"
+/*:520*//*521:*/
+#line 10184 "attention.w"
 
 static int translate_batched(BModel*bm,int nargs,char**args,int show_attention)
 {
@@ -317,8 +319,8 @@ char**norm= xcalloc((size_t)cap,sizeof(char*)),*bad= xcalloc((size_t)cap,1);
 Example*ex= xcalloc((size_t)cap,sizeof(Example));
 Vocab unknown;
 vocab_init(&unknown);
-/*521:*/
-#line 10199 "attention.w"
+/*522:*/
+#line 10205 "attention.w"
 
 char*line= NULL;
 size_t lcap= 0;
@@ -339,8 +341,8 @@ norm= xrealloc(norm,(size_t)cap*sizeof(char*));
 bad= xrealloc(bad,(size_t)cap);
 ex= xrealloc(ex,(size_t)cap*sizeof(Example));
 }
-/*522:*/
-#line 10225 "attention.w"
+/*523:*/
+#line 10231 "attention.w"
 
 size_t badbyte;
 char where[64];
@@ -362,21 +364,21 @@ ex[n].src_len= m+1;
 bad[n]= 0;
 }else ex[n].src[0]= EOS_TOKEN,ex[n].src_len= 1,bad[n]= 1;
 
-/*:522*/
-#line 10219 "attention.w"
+/*:523*/
+#line 10225 "attention.w"
 
 n++;
 }
 free(line);
 
-/*:521*/
-#line 10186 "attention.w"
+/*:522*/
+#line 10192 "attention.w"
 
 int*out= xcalloc((size_t)(n?n:1)*L,sizeof(int)),*len= xcalloc((size_t)(n?n:1),sizeof(int));
 float*attn= show_attention?xcalloc((size_t)(n?n:1)*L*L,sizeof(float)):NULL;
 bmodel_greedy(bm,ex,n,out,len,attn);
-/*523:*/
-#line 10247 "attention.w"
+/*524:*/
+#line 10253 "attention.w"
 
 for(int k= 0;k<n;k++){
 if(!bad[k]){
@@ -392,8 +394,8 @@ printf(" %s %.3f",bm->vin.word[ex[k].src[i]],attn[((size_t)k*L+t2)*L+i]);
 putchar('\n');
 }
 
-/*:523*/
-#line 10190 "attention.w"
+/*:524*/
+#line 10196 "attention.w"
 
 for(int k= 0;k<n;k++)free(norm[k]);
 free(norm),free(bad),free(ex),free(out),free(len),free(attn);
@@ -401,11 +403,11 @@ vocab_free(&unknown);
 return failed?1:0;
 }
 
-/*:520*//*527:*/
-#line 10329 "attention.w"
+/*:521*//*528:*/
+#line 10335 "attention.w"
 
-/*529:*/
-#line 10344 "attention.w"
+/*530:*/
+#line 10350 "attention.w"
 
 #define BEAM_OPTIONS \
   {"beam", required_argument, 0, 'k'}, {"length-penalty", required_argument, 0, 'P'}, \
@@ -423,8 +425,8 @@ BeamOptions o;
 int used,replace_unk;
 }BeamChoice;
 
-/*:529*//*530:*/
-#line 10364 "attention.w"
+/*:530*//*531:*/
+#line 10370 "attention.w"
 
 static int beam_option(const char*cmd,int c,const char*arg,BeamChoice*b)
 {
@@ -441,8 +443,8 @@ break;
 case'A':if(parse_float(cmd,"--alpha",arg,-1e-300,10.0,&x))return-1;b->o.alpha= x;
 break;
 case'U':b->replace_unk= 1;break;
-case'P':/*531:*/
-#line 10386 "attention.w"
+case'P':/*532:*/
+#line 10392 "attention.w"
 
 if(strcmp(arg,"none")==0)b->o.penalty= LP_NONE;
 else if(strcmp(arg,"avg")==0)b->o.penalty= LP_AVG;
@@ -452,15 +454,15 @@ fprintf(stderr,"attention %s: --length-penalty is none, avg or wu, not \"%s\"\n"
 return-1;
 }
 
-/*:531*/
-#line 10380 "attention.w"
+/*:532*/
+#line 10386 "attention.w"
 break;
 }
 return 1;
 }
 
-/*:530*//*532:*/
-#line 10396 "attention.w"
+/*:531*//*533:*/
+#line 10402 "attention.w"
 
 static void beam_defaults(BeamChoice*b)
 {
@@ -486,8 +488,8 @@ fprintf(stderr,"attention %s: warning: the model's vocabulary has no <UNK>; "
 return 0;
 }
 
-/*:532*//*533:*/
-#line 10425 "attention.w"
+/*:533*//*534:*/
+#line 10431 "attention.w"
 
 static BeamChoice translate_beam;
 
@@ -501,8 +503,8 @@ BeamOptions*o= &translate_beam.o;
 Hypothesis*y= xcalloc((size_t)o->n_best,sizeof*y);
 int found= 0;
 beam_search(d,1,init,o,y,&found);
-/*534:*/
-#line 10448 "attention.w"
+/*535:*/
+#line 10454 "attention.w"
 
 char*copy= xstrdup(norm),*words[DEFAULT_MAX_LENGTH*4];
 int nw= 0;
@@ -527,8 +529,8 @@ free(lines[i]);
 free(lines);
 free(copy);
 
-/*:534*/
-#line 10438 "attention.w"
+/*:535*/
+#line 10444 "attention.w"
 
 hypotheses_free(y,found);
 free(y);
@@ -537,18 +539,18 @@ d->release(d);
 return text;
 }
 
-/*:533*/
-#line 10330 "attention.w"
+/*:534*/
+#line 10336 "attention.w"
 
 
-/*:527*/
+/*:528*/
 #line 9197 "attention.w"
 
 /*453:*/
-#line 8809 "attention.w"
+#line 8808 "attention.w"
 
 /*455:*/
-#line 8821 "attention.w"
+#line 8820 "attention.w"
 
 static const char*heatmap_usage= 
 "usage: attention heatmap --model CKPT --out FILE [--out FILE ...] [OPTIONS] SENTENCE\n"
@@ -562,21 +564,21 @@ static const char*heatmap_usage=
 "  --device cpu|cuda     where a Part II model runs (default: the processor)\n";
 
 /*:455*//*458:*/
-#line 8866 "attention.w"
+#line 8865 "attention.w"
 
 static int cmd_heatmap(int argc,char**argv)
 {
 static const struct option longopts[]= {{"model",required_argument,0,'m'},
 {"out",required_argument,0,'o'},{"style",required_argument,0,'s'},
 {"scale",required_argument,0,'S'},{"help",no_argument,0,'h'},
-{"device",required_argument,0,'U'},{0,0,0,0}};
+{"device",required_argument,0,OPT_DEVICE},{0,0,0,0}};
 const char*model= NULL,*outs[MAX_OUTS],*device= NULL;
 int nout= 0,c,bad= 0,style= HEATMAP_MATPLOTLIB,unit= 0;
 opterr= 0;
 optind= 1;
 while(!bad&&(c= getopt_long(argc,argv,":h",longopts,NULL))!=-1)switch(c){
 /*459:*/
-#line 8893 "attention.w"
+#line 8892 "attention.w"
 
 case'm':model= optarg;break;
 case'o':bad= add_out("heatmap",optarg,outs,&nout)!=0;break;
@@ -591,7 +593,7 @@ if(strcmp(optarg,"data")==0||strcmp(optarg,"unit")==0)unit= optarg[0]=='u';
 else fprintf(stderr,"attention heatmap: --scale is 'data' or 'unit', not \"%s\"\n",optarg),
 bad= 1;
 break;
-case'U':bad= device_bad("heatmap",device= optarg);break;
+case OPT_DEVICE:bad= device_bad("heatmap",device= optarg);break;
 case'h':fputs(heatmap_usage,stdout);exit(0);
 case':':fprintf(stderr,"attention heatmap: %s needs a value\n",argv[optind-1]);
 bad= 1;
@@ -600,7 +602,7 @@ default:fprintf(stderr,"attention heatmap: unknown option \"%s\"\n",argv[optind-
 bad= 1;
 
 /*:459*/
-#line 8878 "attention.w"
+#line 8877 "attention.w"
 
 }
 if(!bad&&(!model||nout==0||argc-optind!=1)){
@@ -614,7 +616,7 @@ return 2;
 }
 if(check_outs("heatmap",outs,nout))return 1;
 /*460:*/
-#line 8919 "attention.w"
+#line 8918 "attention.w"
 
 Model m;
 BModel bm;
@@ -641,7 +643,7 @@ char*norm= normalize_sentence(argv[optind],strlen(argv[optind]),&badbyte);
 if(!norm)kit_fail("the sentence: invalid UTF-8 at byte %zu",badbyte+1);
 else if(kind==KIND_SEED)T= tokenize(vi,norm,src,L,"the sentence","English");
 else/*461:*/
-#line 8959 "attention.w"
+#line 8958 "attention.w"
 
 {
 Example e;
@@ -664,7 +666,7 @@ bmodel_greedy(&bm,&e,1,out,&n,attn);
 }
 
 /*:461*/
-#line 8944 "attention.w"
+#line 8943 "attention.w"
 
 if(T==0)kit_fail("the sentence has no words");
 else if(T> 0&&kind==KIND_SEED)n= greedy_decode(&m,src,T,out,attn);
@@ -672,7 +674,7 @@ if(T> 0&&n==0)
 kit_fail("the model translates \"%s\" into nothing: there is no attention to draw",norm);
 if(n> 0){
 /*462:*/
-#line 8981 "attention.w"
+#line 8980 "attention.w"
 
 const char**rw= xcalloc((size_t)n,sizeof(char*)),**cw= xcalloc((size_t)T,sizeof(char*));
 for(int i= 0;i<n;i++)rw[i]= vo->word[out[i]];
@@ -694,7 +696,7 @@ status= 1;
 free(rw),free(cw),free(fr),free(title);
 
 /*:462*/
-#line 8950 "attention.w"
+#line 8949 "attention.w"
 
 }else fprintf(stderr,"attention heatmap: %s\n",kit_error());
 free(norm),free(src),free(out),free(attn);
@@ -703,15 +705,15 @@ else bmodel_free(&bm);
 return status;
 
 /*:460*/
-#line 8890 "attention.w"
+#line 8889 "attention.w"
 
 }
 
 /*:458*/
-#line 8810 "attention.w"
+#line 8809 "attention.w"
 
 /*466:*/
-#line 9076 "attention.w"
+#line 9075 "attention.w"
 
 static const char*loss_curve_usage= 
 "usage: attention loss-curve --log FILE --out FILE [--out FILE ...] [--title TEXT]\n"
@@ -721,7 +723,7 @@ static const char*loss_curve_usage=
 "  --title TEXT   the title (default: 'Training: average loss per epoch')\n";
 
 /*:466*//*467:*/
-#line 9086 "attention.w"
+#line 9085 "attention.w"
 
 static int read_loss_log(const char*path,double**x,double**y,int*n)
 {
@@ -739,7 +741,7 @@ free(*x),free(*y);
 return kit_fail("%s: line %ld: expected an epoch, a tab and a finite loss",path,k);
 }
 /*468:*/
-#line 9108 "attention.w"
+#line 9107 "attention.w"
 
 if(*n==cap){
 cap= cap?2*cap:1024;
@@ -749,7 +751,7 @@ cap= cap?2*cap:1024;
 (*x)[*n]= e,(*y)[(*n)++]= v;
 
 /*:468*/
-#line 9102 "attention.w"
+#line 9101 "attention.w"
 
 }
 fclose(f);
@@ -757,7 +759,7 @@ return*n> 0?0:kit_fail("%s: no epochs in the file",path);
 }
 
 /*:467*//*469:*/
-#line 9116 "attention.w"
+#line 9115 "attention.w"
 
 static int cmd_loss_curve(int argc,char**argv)
 {
@@ -791,7 +793,7 @@ fputs(loss_curve_usage,stderr);
 return 2;
 }
 /*470:*/
-#line 9151 "attention.w"
+#line 9150 "attention.w"
 
 double*x= NULL,*y= NULL;
 int n= 0;
@@ -815,19 +817,19 @@ free(x),free(y);
 return status;
 
 /*:470*/
-#line 9148 "attention.w"
+#line 9147 "attention.w"
 
 }
 
 /*:469*/
-#line 8811 "attention.w"
+#line 8810 "attention.w"
 
 
-/*:453*//*474:*/
-#line 9235 "attention.w"
+/*:453*//*475:*/
+#line 9238 "attention.w"
 
-/*479:*/
-#line 9312 "attention.w"
+/*480:*/
+#line 9317 "attention.w"
 
 static const char*train_usage= 
 "usage: attention train [--pairs seed | --data FILE] [OPTIONS]\n"
@@ -863,16 +865,16 @@ static const char*train_usage=
 "  --device cpu|cuda   the processor (the default) or the GPU\n"
 "  (for these kinds --epochs defaults to 10, --lr to 0.001, --print-every to 1)\n";
 
-/*:479*//*480:*/
-#line 9347 "attention.w"
+/*:480*//*481:*/
+#line 9352 "attention.w"
 
 typedef struct{
 const char*data,*init,*save;
 int filter,append_eos;
 long epochs,hidden,max_length,seed,print_every,show,threads;
 double lr;
-/*493:*/
-#line 9609 "attention.w"
+/*494:*/
+#line 9614 "attention.w"
 
 int kind;
 long heads,batch;
@@ -883,8 +885,8 @@ const char*valid;
 double valid_split;
 const char*device;
 
-/*:493*/
-#line 9353 "attention.w"
+/*:494*/
+#line 9358 "attention.w"
 
 }TrainOptions;
 static int train_batched(TrainOptions*o,int kind);
@@ -900,17 +902,17 @@ static const struct option longopts[]= {
 {"no-eos",no_argument,0,'n'},{"print-every",required_argument,0,'P'},
 {"show",required_argument,0,'S'},{"help",no_argument,0,'h'},
 {"loss-log",required_argument,0,'g'},{"threads",required_argument,0,'T'},
-/*494:*/
-#line 9620 "attention.w"
+/*495:*/
+#line 9625 "attention.w"
 
 {"attention",required_argument,0,'A'},{"heads",required_argument,0,'N'},
 {"batch",required_argument,0,'B'},{"dropout",required_argument,0,'D'},
 {"min-count",required_argument,0,'M'},{"no-shuffle",no_argument,0,'X'},
 {"valid",required_argument,0,'V'},{"valid-split",required_argument,0,'v'},
-{"bucket",no_argument,0,'K'},{"device",required_argument,0,'U'},
+{"bucket",no_argument,0,'K'},{"device",required_argument,0,OPT_DEVICE},
 
-/*:494*/
-#line 9368 "attention.w"
+/*:495*/
+#line 9373 "attention.w"
 
 {0,0,0,0}};
 *o= (TrainOptions){NULL,NULL,NULL,FILTER_TUTORIAL,1,-1,0,0,1,0,5,0,0.0,
@@ -919,8 +921,8 @@ int c,bad= 0;
 opterr= 0;
 optind= 1;
 while(!bad&&(c= getopt_long(argc,argv,":h",longopts,NULL))!=-1)switch(c){
-/*481:*/
-#line 9386 "attention.w"
+/*482:*/
+#line 9391 "attention.w"
 
 case'p':
 if(strcmp(optarg,"seed")!=0){
@@ -951,8 +953,8 @@ case'P':bad= parse_long("train","--print-every",optarg,1,100000000,&o->print_eve
 break;
 case'S':bad= parse_long("train","--show",optarg,0,100000000,&o->show)!=0;break;
 case'T':bad= parse_long("train","--threads",optarg,1,2,&o->threads)!=0;break;
-/*495:*/
-#line 9628 "attention.w"
+/*496:*/
+#line 9633 "attention.w"
 
 case'A':
 if((o->kind= kind_from_name(optarg))<0){
@@ -971,7 +973,7 @@ case'M':bad= parse_long("train","--min-count",optarg,1,1000000,&o->min_count)!=0
 break;
 case'X':o->shuffle= 0;break;
 case'K':o->bucket= 1;break;
-case'U':bad= device_bad("train",o->device= optarg);break;
+case OPT_DEVICE:bad= device_bad("train",o->device= optarg);break;
 case'V':o->valid= optarg;break;
 case'v':
 if(parse_float("train","--valid-split",optarg,0.0,1.0,&o->valid_split)==0
@@ -981,8 +983,8 @@ fprintf(stderr,"attention train: --valid-split wants a share above 0 and below 1
 bad= !(o->valid_split> 0.0&&o->valid_split<1.0);
 break;
 
-/*:495*/
-#line 9416 "attention.w"
+/*:496*/
+#line 9421 "attention.w"
 
 case'g':loss_log_path= optarg;break;
 case'h':fputs(train_usage,stdout);exit(0);
@@ -994,8 +996,8 @@ default:
 fprintf(stderr,"attention train: unknown option \"%s\"\n",argv[optind-1]);
 bad= 1;
 
-/*:481*/
-#line 9376 "attention.w"
+/*:482*/
+#line 9381 "attention.w"
 
 }
 if(!bad&&optind<argc){
@@ -1006,8 +1008,8 @@ if(bad)fputs(train_usage,stderr);
 return bad?-1:0;
 }
 
-/*:480*//*482:*/
-#line 9430 "attention.w"
+/*:481*//*483:*/
+#line 9435 "attention.w"
 
 static int cmd_train(int argc,char**argv)
 {
@@ -1016,8 +1018,8 @@ PairList pl;
 Model m;
 Example*ex= NULL;
 int status= 0;
-/*484:*/
-#line 9490 "attention.w"
+/*485:*/
+#line 9495 "attention.w"
 
 if(train_options(argc,argv,&o))return 2;
 if(loss_log_path&&loss_log_check())return 1;
@@ -1028,11 +1030,11 @@ return 2;
 }
 int max_length= o.max_length?(int)o.max_length:DEFAULT_MAX_LENGTH;
 
-/*:484*/
-#line 9438 "attention.w"
+/*:485*/
+#line 9443 "attention.w"
 
-/*483:*/
-#line 9457 "attention.w"
+/*484:*/
+#line 9462 "attention.w"
 
 int kind= o.kind;
 if(o.init){
@@ -1063,11 +1065,11 @@ if(o.epochs<0)o.epochs= 400;
 if(o.print_every==0)o.print_every= 50;
 if(o.lr==0.0)o.lr= 0.01;
 
-/*:483*/
-#line 9439 "attention.w"
+/*:484*/
+#line 9444 "attention.w"
 
-/*485:*/
-#line 9500 "attention.w"
+/*486:*/
+#line 9505 "attention.w"
 
 if(o.data){
 if(pairs_read(&pl,o.data,o.filter,max_length)){
@@ -1076,11 +1078,11 @@ return 1;
 }
 }else pairs_seed(&pl);
 
-/*:485*/
-#line 9440 "attention.w"
+/*:486*/
+#line 9445 "attention.w"
 
-/*488:*/
-#line 9526 "attention.w"
+/*489:*/
+#line 9531 "attention.w"
 
 if(o.init){
 if(checkpoint_load(&m,o.init)){
@@ -1096,11 +1098,11 @@ model_alloc(&m,&cfg,&vin,&vout);
 model_init_random(&m,(uint64_t)o.seed);
 }
 
-/*:488*/
-#line 9441 "attention.w"
+/*:489*/
+#line 9446 "attention.w"
 
-/*486:*/
-#line 9510 "attention.w"
+/*487:*/
+#line 9515 "attention.w"
 
 if(make_examples(&pl,&m.vin,&m.vout,m.cfg.L,o.append_eos,&ex)){
 fprintf(stderr,"attention train: %s\n",kit_error());
@@ -1109,11 +1111,11 @@ model_free(&m);
 return 1;
 }
 
-/*:486*/
-#line 9442 "attention.w"
+/*:487*/
+#line 9447 "attention.w"
 
-/*489:*/
-#line 9541 "attention.w"
+/*490:*/
+#line 9546 "attention.w"
 
 if(o.data)printf("Read %ld sentence pairs from %s; kept %d (%s filter)\n",
 pl.lines_read,o.data,pl.n,o.filter==FILTER_TUTORIAL?"tutorial":"length");
@@ -1125,11 +1127,11 @@ m.cfg.H,m.cfg.L,m.n_params,o.init?" (from --init)":"");
 printf("Training for %ld epochs, %s<EOS> on the targets\n",o.epochs,
 o.append_eos?"":"no ");
 
-/*:489*/
-#line 9443 "attention.w"
+/*:490*/
+#line 9448 "attention.w"
 
-/*490:*/
-#line 9557 "attention.w"
+/*491:*/
+#line 9562 "attention.w"
 
 int threads= o.threads?(int)o.threads:sysconf(_SC_NPROCESSORS_ONLN)> 1?2:1,used= 1;
 float*loss= xcalloc((size_t)pl.n*(size_t)o.print_every,sizeof(float));
@@ -1154,22 +1156,22 @@ o.epochs*pl.n,seconds> 0?(double)(o.epochs*pl.n)/seconds:0.0,used,
 used> 1?"s":"");
 free(loss);
 
-/*:490*/
-#line 9444 "attention.w"
+/*:491*/
+#line 9449 "attention.w"
 
-/*487:*/
-#line 9520 "attention.w"
+/*488:*/
+#line 9525 "attention.w"
 
 if(o.save&&checkpoint_save(&m,o.save)){
 fprintf(stderr,"attention train: %s\n",kit_error());
 status= 1;
 }
 
-/*:487*/
-#line 9445 "attention.w"
+/*:488*/
+#line 9450 "attention.w"
 
-/*491:*/
-#line 9583 "attention.w"
+/*492:*/
+#line 9588 "attention.w"
 
 int right= 0,*out= xcalloc((size_t)m.cfg.L,sizeof(int));
 for(int k= 0;k<pl.n;k++){
@@ -1184,8 +1186,8 @@ free(pred);
 printf("%d of %d training pairs translated exactly\n",right,pl.n);
 free(out);
 
-/*:491*/
-#line 9446 "attention.w"
+/*:492*/
+#line 9451 "attention.w"
 
 if(loss_log_path&&loss_log_save())status= 1;
 free(ex);
@@ -1194,8 +1196,8 @@ model_free(&m);
 return status;
 }
 
-/*:482*//*496:*/
-#line 9665 "attention.w"
+/*:483*//*497:*/
+#line 9670 "attention.w"
 
 static int train_batched(TrainOptions*o,int kind)
 {
@@ -1206,15 +1208,10 @@ int status= 1,L= o->max_length?(int)o->max_length:DEFAULT_MAX_LENGTH;
 if(o->epochs<0)o->epochs= 10;
 if(o->print_every==0)o->print_every= 1;
 if(o->lr==0.0)o->lr= 0.001;
-/*497:*/
-#line 9692 "attention.w"
+/*498:*/
+#line 9697 "attention.w"
 
 long H= o->hidden?o->hidden:DEFAULT_HIDDEN,heads= o->heads?o->heads:4;
-if(o->heads&&(kind!=KIND_MULTIHEAD||o->init)){
-fprintf(stderr,"attention train: --heads is for a new multihead model%s\n",
-o->init?"; the checkpoint of --init fixes its heads":"");
-return 2;
-}
 cpu_set_threads(o->threads?(int)o->threads:sysconf(_SC_NPROCESSORS_ONLN)> 1?2:1);
 if(kind==KIND_MULTIHEAD&&!o->init&&H%heads){
 fprintf(stderr,"attention train: --heads %ld does not divide the hidden size %ld\n",
@@ -1234,10 +1231,10 @@ memset(&bm,0,sizeof bm);
 const Backend*be= backend_for("train",o->device);
 if(!be)return 1;
 
-/*:497*/
-#line 9675 "attention.w"
+/*:498*/
+#line 9680 "attention.w"
 
-/*498:*/
+/*499:*/
 #line 9723 "attention.w"
 
 if(pairs_read(&pl,o->data,o->filter,L)){
@@ -1257,10 +1254,10 @@ if(vl.origin)pairs_free(&vl);
 return 1;
 }
 
-/*:498*/
-#line 9676 "attention.w"
+/*:499*/
+#line 9681 "attention.w"
 
-/*499:*/
+/*500:*/
 #line 9743 "attention.w"
 
 if(o->init){
@@ -1275,6 +1272,12 @@ Config cfg= {vin.n,vout.n,(int)H,L};
 bmodel_alloc(&bm,be,kind,(int)heads,&cfg,&vin,&vout,(int)o->batch);
 bmodel_init_random(&bm,(uint64_t)o->seed);
 }
+if(o->init&&o->heads&&kind==KIND_MULTIHEAD&&o->heads!=bm.heads){
+fprintf(stderr,"attention train: --heads %ld, but %s has %d heads\n",o->heads,o->init,
+bm.heads);
+status= 2;
+goto end;
+}
 bm.dropout= (float)o->dropout;
 bm.seed= (uint64_t)o->seed;
 if(make_examples_unk(&pl,&bm.vin,&bm.vout,bm.cfg.L,&ex)
@@ -1283,11 +1286,11 @@ fprintf(stderr,"attention train: %s\n",kit_error());
 goto end;
 }
 
-/*:499*/
-#line 9677 "attention.w"
+/*:500*/
+#line 9682 "attention.w"
 
-/*500:*/
-#line 9765 "attention.w"
+/*501:*/
+#line 9771 "attention.w"
 
 printf("Read %ld sentence pairs from %s; kept %d (%s filter)",pl.lines_read,o->data,
 pl.n+vl.n*(o->valid_split> 0.0),o->filter==FILTER_TUTORIAL?"tutorial":"length");
@@ -1300,18 +1303,18 @@ printf(", %zu parameters%s\n",bm.n_params,o->init?" (from --init)":"");
 printf("Training for %ld epochs, batch %ld, lr %g, dropout %g, %s\n",o->epochs,o->batch,
 o->lr,o->dropout,o->shuffle?"shuffled each epoch":"in file order");
 
-/*:500*/
-#line 9678 "attention.w"
+/*:501*/
+#line 9683 "attention.w"
 
-/*503:*/
-#line 9817 "attention.w"
+/*504:*/
+#line 9823 "attention.w"
 
 int n= pl.n,*order= xcalloc((size_t)n,sizeof(int));
 double best= INFINITY,t_all= now_seconds();
 for(long e= 1;e<=o->epochs;e++){
 for(int k= 0;k<n;k++)order[k]= k;
-if(o->shuffle)/*504:*/
-#line 9838 "attention.w"
+if(o->shuffle)/*505:*/
+#line 9844 "attention.w"
 
 {
 uint64_t z= mix_seed((uint64_t)o->seed,(uint64_t)e);
@@ -1325,15 +1328,15 @@ order[j]= x;
 }
 }
 
-/*:504*/
-#line 9822 "attention.w"
+/*:505*/
+#line 9828 "attention.w"
 
 if(o->bucket)bucket_batches(order,n,ex,(int)o->batch,o->shuffle?
 mix_seed((uint64_t)o->seed,(uint64_t)e+1000003):0);
 double t0= now_seconds(),train_loss,valid_loss= NAN;
 long tokens= 0,positions= 0,words= 0;
-/*509:*/
-#line 9915 "attention.w"
+/*510:*/
+#line 9921 "attention.w"
 
 int tty= isatty(fileno(stdout));
 double last= t0;
@@ -1356,14 +1359,14 @@ last= now;
 }
 if(tty)printf("\r%78s\r","");
 
-/*:509*/
-#line 9827 "attention.w"
+/*:510*/
+#line 9833 "attention.w"
 
 train_loss= bmodel_take_loss(&bm)/(double)tokens;
 if(vl.n)valid_loss= batched_loss(&bm,vex,vl.n);
 loss_log_add(train_loss);
-/*510:*/
-#line 9938 "attention.w"
+/*511:*/
+#line 9944 "attention.w"
 
 double sec= now_seconds()-t0;
 int print= e%o->print_every==0||e==o->epochs;
@@ -1383,19 +1386,19 @@ if(print&&vl.n)printf(", saved");
 if(print)printf("\n");
 fflush(stdout);
 
-/*:510*/
-#line 9831 "attention.w"
+/*:511*/
+#line 9837 "attention.w"
 
 }
 printf("Trained in %.1f s\n",now_seconds()-t_all);
 free(order);
 status= 0;
 
-/*:503*/
-#line 9679 "attention.w"
+/*:504*/
+#line 9684 "attention.w"
 
-/*512:*/
-#line 9974 "attention.w"
+/*513:*/
+#line 9980 "attention.w"
 
 int show= o->show<pl.n?(int)o->show:pl.n,L2= bm.cfg.L;
 int*outw= xcalloc((size_t)(show?show:1)*L2,sizeof(int));
@@ -1410,8 +1413,8 @@ free(pred);
 free(outw);
 free(outn);
 
-/*:512*/
-#line 9680 "attention.w"
+/*:513*/
+#line 9685 "attention.w"
 
 if(loss_log_path&&loss_log_save())status= 1;
 end:
@@ -1423,11 +1426,11 @@ bmodel_free(&bm);
 return status;
 }
 
-/*:496*/
-#line 9236 "attention.w"
+/*:497*/
+#line 9239 "attention.w"
 
-/*513:*/
-#line 9995 "attention.w"
+/*514:*/
+#line 10001 "attention.w"
 
 static const char*translate_usage= 
 "usage: attention translate --model CKPT [--attention] [SENTENCE ...]\n"
@@ -1449,8 +1452,8 @@ int*src= xcalloc((size_t)m->cfg.L,sizeof(int)),*out= xcalloc((size_t)m->cfg.L,si
 float*attn= xcalloc((size_t)m->cfg.L*(size_t)m->cfg.L,sizeof(float));
 int status= 0;
 if(!norm)status= kit_fail("%s: invalid UTF-8 at byte %zu",where,bad+1);
-else if(*norm)/*515:*/
-#line 10037 "attention.w"
+else if(*norm)/*516:*/
+#line 10043 "attention.w"
 
 {
 int n= tokenize(&m->vin,norm,src,m->cfg.L,where,"English");
@@ -1462,8 +1465,8 @@ char*t= translate_beam.used?translate_with_beam(m,src,n,norm,out,&k,attn)
 :(k= greedy_decode(m,src,n,out,attn),words_join(&m->vout,out,k));
 fputs(t,stdout);
 free(t);
-if(show_attention)/*516:*/
-#line 10054 "attention.w"
+if(show_attention)/*517:*/
+#line 10060 "attention.w"
 
 for(int t= 0;t<k;t++){
 double pad= 0.0;
@@ -1473,14 +1476,14 @@ for(int i= n;i<m->cfg.L;i++)pad+= attn[t*m->cfg.L+i];
 printf("  (padding %.3f)",pad);
 }
 
+/*:517*/
+#line 10054 "attention.w"
+
+}
+}
+
 /*:516*/
-#line 10048 "attention.w"
-
-}
-}
-
-/*:515*/
-#line 10016 "attention.w"
+#line 10022 "attention.w"
 
 else if(!blank(s,len))status= kit_fail("%s: the sentence has no words",where);
 putchar('\n');
@@ -1491,14 +1494,14 @@ free(attn);
 return status;
 }
 
-/*:513*//*517:*/
-#line 10063 "attention.w"
+/*:514*//*518:*/
+#line 10069 "attention.w"
 
 static int cmd_translate(int argc,char**argv)
 {
 static const struct option longopts[]= {{"model",required_argument,0,'m'},
 {"attention",no_argument,0,'a'},{"help",no_argument,0,'h'},
-{"device",required_argument,0,'U'},BEAM_OPTIONS,{0,0,0,0}};
+{"device",required_argument,0,OPT_DEVICE},BEAM_OPTIONS,{0,0,0,0}};
 const char*model= NULL,*device= NULL;
 int c,show_attention= 0,r;
 opterr= 0;
@@ -1507,7 +1510,7 @@ beam_defaults(&translate_beam);
 while((c= getopt_long(argc,argv,":h",longopts,NULL))!=-1){
 if(c=='m')model= optarg;
 else if(c=='a')show_attention= 1;
-else if(c=='U'){
+else if(c==OPT_DEVICE){
 if(device_bad("translate",device= optarg))return 2;
 }
 else if((r= beam_option("translate",c,optarg,&translate_beam))!=0){
@@ -1554,8 +1557,8 @@ return 2;
 }
 int failed= 0;
 char where[64];
-/*518:*/
-#line 10129 "attention.w"
+/*519:*/
+#line 10135 "attention.w"
 
 if(optind<argc)
 for(int k= optind;k<argc;k++){
@@ -1581,18 +1584,18 @@ fflush(stdout);
 free(line);
 }
 
-/*:518*/
-#line 10124 "attention.w"
+/*:519*/
+#line 10130 "attention.w"
 
 model_free(&m);
 return failed?1:0;
 }
 
-/*:517*/
-#line 9237 "attention.w"
+/*:518*/
+#line 9240 "attention.w"
 
-/*524:*/
-#line 10267 "attention.w"
+/*525:*/
+#line 10273 "attention.w"
 
 static const char*pairs_usage= 
 "usage: attention pairs --data FILE [--filter tutorial|length] [--max-length L]\n"
@@ -1603,8 +1606,8 @@ static int cmd_pairs(int argc,char**argv)
 const char*data= NULL;
 int filter= FILTER_TUTORIAL;
 long max_length= DEFAULT_MAX_LENGTH;
-/*525:*/
-#line 10290 "attention.w"
+/*526:*/
+#line 10296 "attention.w"
 
 static const struct option longopts[]= {{"data",required_argument,0,'d'},
 {"filter",required_argument,0,'f'},{"max-length",required_argument,0,'L'},
@@ -1633,8 +1636,8 @@ fputs(pairs_usage,stderr);
 return 2;
 }
 
-/*:525*/
-#line 10277 "attention.w"
+/*:526*/
+#line 10283 "attention.w"
 
 PairList pl;
 if(pairs_read(&pl,data,filter,(int)max_length)){
@@ -1648,15 +1651,15 @@ pairs_free(&pl);
 return 0;
 }
 
-/*:524*/
-#line 9238 "attention.w"
+/*:525*/
+#line 9241 "attention.w"
 
 
-/*:474*//*528:*/
-#line 10333 "attention.w"
+/*:475*//*529:*/
+#line 10339 "attention.w"
 
-/*535:*/
-#line 10477 "attention.w"
+/*536:*/
+#line 10483 "attention.w"
 
 static const char*bleu_usage= 
 "usage: attention bleu [--hyp FILE] [--precise] REFERENCES [REFERENCES ...]\n"
@@ -1686,8 +1689,8 @@ free(line);
 return ferror(f)?kit_fail("%s: read error",path):0;
 }
 
-/*:535*//*536:*/
-#line 10507 "attention.w"
+/*:536*//*537:*/
+#line 10513 "attention.w"
 
 static int bleu_of_lines(char**h,int nh,char***ref,int n_refs,int precise)
 {
@@ -1705,8 +1708,8 @@ else bleu_add(&b,hi,hl,(const int*const*)ids,len,m);
 for(int r= 0;r<m;r++)free(ids[r]);
 free(hi);
 }
-if(status==0)/*537:*/
-#line 10532 "attention.w"
+if(status==0)/*538:*/
+#line 10538 "attention.w"
 
 {
 char line[256];
@@ -1717,8 +1720,8 @@ if(precise)printf("bleu %.17g bp %.17g p %.17g %.17g %.17g %.17g\n",s.bleu,s.bp,
 s.p[0],s.p[1],s.p[2],s.p[3]);
 }
 
-/*:537*/
-#line 10524 "attention.w"
+/*:538*/
+#line 10530 "attention.w"
 
 free(ids);
 free(len);
@@ -1726,8 +1729,8 @@ vocab_free(&v);
 return status;
 }
 
-/*:536*//*538:*/
-#line 10543 "attention.w"
+/*:537*//*539:*/
+#line 10549 "attention.w"
 
 static int cmd_bleu(int argc,char**argv)
 {
@@ -1754,8 +1757,8 @@ fputs(bleu_usage,stderr);
 return 2;
 }
 int n_refs= argc-optind,status= 0;
-/*539:*/
-#line 10574 "attention.w"
+/*540:*/
+#line 10580 "attention.w"
 
 char***ref= xcalloc((size_t)n_refs,sizeof*ref),**h= NULL;
 int*nr= xcalloc((size_t)n_refs,sizeof(int)),nh= 0;
@@ -1787,17 +1790,17 @@ free(ref);
 free(nr);
 status= status?1:0;
 
-/*:539*/
-#line 10569 "attention.w"
+/*:540*/
+#line 10575 "attention.w"
 
 return status;
 }
 
-/*:538*/
-#line 10334 "attention.w"
+/*:539*/
+#line 10340 "attention.w"
 
-/*540:*/
-#line 10615 "attention.w"
+/*541:*/
+#line 10621 "attention.w"
 
 static const char*split_usage= 
 "usage: attention split --data FILE --out-dir DIR [--test F] [--valid F] [--seed S]\n"
@@ -1817,8 +1820,8 @@ const char*data= NULL,*dir= NULL;
 double share[2]= {0.1,0.1};
 long seed= 1;
 int filter= FILTER_TUTORIAL,c;
-/*541:*/
-#line 10650 "attention.w"
+/*542:*/
+#line 10656 "attention.w"
 
 opterr= 0;
 optind= 1;
@@ -1851,8 +1854,8 @@ fputs(split_usage,stderr);
 return 2;
 }
 
-/*:541*/
-#line 10634 "attention.w"
+/*:542*/
+#line 10640 "attention.w"
 
 PairList pl;
 if(pairs_read(&pl,data,filter,DEFAULT_MAX_LENGTH)){
@@ -1861,11 +1864,13 @@ return 1;
 }
 int*part= xcalloc((size_t)pl.n,sizeof(int)),counts[3][2];
 int status= pairs_split(&pl,share[0],share[1],(uint64_t)seed,part,counts);
-if(status==0)/*542:*/
-#line 10683 "attention.w"
+if(status==0)/*543:*/
+#line 10689 "attention.w"
 
 {
 static const char*const name[3]= {"train","valid","test"};
+if(mkdir(dir,0777)!=0&&errno!=EEXIST)
+status= kit_fail("%s: cannot make the folder: %s",dir,strerror(errno));
 for(int p= 0;p<3&&status==0;p++){
 char path[4096];
 snprintf(path,sizeof path,"%s/%s.txt",dir,name[p]);
@@ -1882,8 +1887,8 @@ counts[p][1],path);
 }
 }
 
-/*:542*/
-#line 10642 "attention.w"
+/*:543*/
+#line 10648 "attention.w"
 
 if(status)fprintf(stderr,"attention split: %s\n",kit_error());
 free(part);
@@ -1891,11 +1896,11 @@ pairs_free(&pl);
 return status?1:0;
 }
 
-/*:540*/
-#line 10335 "attention.w"
+/*:541*/
+#line 10341 "attention.w"
 
-/*543:*/
-#line 10709 "attention.w"
+/*544:*/
+#line 10717 "attention.w"
 
 static const char*eval_usage= 
 "usage: attention eval --model CKPT --data FILE [OPTIONS]\n"
@@ -1913,8 +1918,8 @@ long show,batch;
 BeamChoice beam;
 }EvalOptions;
 
-/*:543*//*544:*/
-#line 10727 "attention.w"
+/*:544*//*545:*/
+#line 10735 "attention.w"
 
 static int eval_options(int argc,char**argv,EvalOptions*o)
 {
@@ -1950,8 +1955,8 @@ if(bad)fputs(eval_usage,stderr);
 return bad?-1:0;
 }
 
-/*:544*//*545:*/
-#line 10763 "attention.w"
+/*:545*//*546:*/
+#line 10771 "attention.w"
 
 static int cmd_eval(int argc,char**argv)
 {
@@ -1970,8 +1975,8 @@ model_free(&m);
 return 1;
 }
 int n_src,*group= pairs_group_sources(&pl,&n_src),status= 0;
-/*546:*/
-#line 10792 "attention.w"
+/*547:*/
+#line 10800 "attention.w"
 
 int*first= xcalloc((size_t)n_src,sizeof(int)),*n_ref= xcalloc((size_t)n_src,sizeof(int));
 int**ref= xcalloc((size_t)n_src,sizeof*ref),*ref_fill= xcalloc((size_t)n_src,sizeof(int));
@@ -1990,11 +1995,11 @@ fprintf(stderr,"attention eval: warning: %s; such sources count as empty "
 "translations\n",src_len[s]<0?kit_error():"a source has no words");
 }
 
-/*:546*/
-#line 10781 "attention.w"
+/*:547*/
+#line 10789 "attention.w"
 
-/*547:*/
-#line 10812 "attention.w"
+/*548:*/
+#line 10820 "attention.w"
 
 char**hyp= xcalloc((size_t)n_src,sizeof*hyp);
 Decoder*d= model_decoder(&m);
@@ -2004,8 +2009,8 @@ int*idx= xcalloc((size_t)o.batch,sizeof(int)),nb= 0;
 for(int s= s0;s<n_src&&s<s0+o.batch;s++)
 if(src_len[s]> 0)idx[nb++]= s;
 else hyp[s]= xstrdup("");
-if(nb> 0)/*548:*/
-#line 10828 "attention.w"
+if(nb> 0)/*549:*/
+#line 10836 "attention.w"
 
 {
 const int**sp= xcalloc((size_t)nb,sizeof*sp);
@@ -2028,19 +2033,19 @@ free(copy);
 free(y);free(init);free(sp);free(len);free(found);
 }
 
-/*:548*/
-#line 10821 "attention.w"
+/*:549*/
+#line 10829 "attention.w"
 
 free(idx);
 }
 double seconds= now_seconds()-t0;
 d->release(d);
 
-/*:547*/
-#line 10782 "attention.w"
+/*:548*/
+#line 10790 "attention.w"
 
-/*549:*/
-#line 10853 "attention.w"
+/*550:*/
+#line 10861 "attention.w"
 
 BleuStats all= {0},by_len[4];
 memset(by_len,0,sizeof by_len);
@@ -2050,8 +2055,8 @@ const char*en= pl.pair[first[s]].src;
 int nw= 1;
 for(const char*p= en;*p;p++)nw+= *p==' ';
 int bucket= nw<=3?0:nw<=6?1:nw<=9?2:3;
-/*550:*/
-#line 10867 "attention.w"
+/*551:*/
+#line 10875 "attention.w"
 
 {
 Vocab v;
@@ -2071,12 +2076,12 @@ free(r);free(rl);free(h);
 vocab_free(&v);
 }
 
-/*:550*/
-#line 10862 "attention.w"
+/*:551*/
+#line 10870 "attention.w"
 
 }
-/*551:*/
-#line 10887 "attention.w"
+/*552:*/
+#line 10895 "attention.w"
 
 {
 char line[256];
@@ -2099,8 +2104,8 @@ if(failed)printf("Failed: %d sources the model cannot read, counted as empty tra
 failed);
 printf("Speed: %d sources in %.3f s, %.0f sentences/s\n",n_src-failed,seconds,
 seconds> 0?(n_src-failed)/seconds:0.0);
-/*552:*/
-#line 10913 "attention.w"
+/*553:*/
+#line 10921 "attention.w"
 
 for(int s= 0;s<n_src&&s<o.show;s++){
 printf("EN:  %s\n",pl.pair[first[s]].src);
@@ -2108,20 +2113,20 @@ for(int i= 0;i<n_ref[s];i++)printf("REF: %s\n",pl.pair[ref[s][i]].tgt);
 printf("OUT: %s\n",hyp[s]);
 }
 
-/*:552*/
-#line 10909 "attention.w"
+/*:553*/
+#line 10917 "attention.w"
 
 }
 
-/*:551*/
-#line 10864 "attention.w"
+/*:552*/
+#line 10872 "attention.w"
 
 
-/*:549*/
-#line 10783 "attention.w"
+/*:550*/
+#line 10791 "attention.w"
 
-/*553:*/
-#line 10921 "attention.w"
+/*554:*/
+#line 10929 "attention.w"
 
 if(o.output){
 FILE*f= fopen(o.output,"wb");
@@ -2136,11 +2141,11 @@ status= 1;
 }
 }
 
-/*:553*/
-#line 10784 "attention.w"
+/*:554*/
+#line 10792 "attention.w"
 
-/*554:*/
-#line 10936 "attention.w"
+/*555:*/
+#line 10944 "attention.w"
 
 for(int s= 0;s<n_src;s++)free(hyp[s]),free(ref[s]);
 free(hyp);free(ref);free(ref_fill);free(n_ref);free(first);free(src);free(src_len);
@@ -2148,17 +2153,17 @@ free(group);
 pairs_free(&pl);
 model_free(&m);
 
-/*:554*/
-#line 10785 "attention.w"
+/*:555*/
+#line 10793 "attention.w"
 
 return status;
 }
 
-/*:545*/
-#line 10336 "attention.w"
+/*:546*/
+#line 10342 "attention.w"
 
 
-/*:528*/
+/*:529*/
 #line 9198 "attention.w"
 
 
@@ -2166,33 +2171,36 @@ static const struct{
 const char*name,*summary;
 int(*run)(int argc,char**argv);
 }commands[]= {
-/*473:*/
-#line 9229 "attention.w"
+/*474:*/
+#line 9232 "attention.w"
 
 {"train","train a translator (the notebook's five pairs, or a pair file)",cmd_train},
 {"translate","translate sentences with a saved model",cmd_translate},
 {"pairs","print the pairs that training would read from a file",cmd_pairs},
 /*454:*/
-#line 8815 "attention.w"
+#line 8814 "attention.w"
 
 {"heatmap","draw the attention weights of a translation (PNG, PDF or SVG)",cmd_heatmap},
 {"loss-curve","draw the average loss per epoch from train --loss-log",cmd_loss_curve},
 
 /*:454*/
-#line 9233 "attention.w"
+#line 9236 "attention.w"
 
 
-/*:473*//*526:*/
-#line 10323 "attention.w"
+/*:474*//*527:*/
+#line 10329 "attention.w"
 
 {"bleu","score translations against references (corpus BLEU-4, sacreBLEU's form)",cmd_bleu},
 {"split","split a pair file into train, valid and test files by English sentence",cmd_split},
 {"eval","translate a pair file and report BLEU, exact matches and speed",cmd_eval},
 
-/*:526*/
+/*:527*/
 #line 9204 "attention.w"
 
 };
+
+/*:471*//*472:*/
+#line 9209 "attention.w"
 
 int main(int argc,char**argv)
 {
@@ -2200,8 +2208,8 @@ size_t n= sizeof commands/sizeof commands[0];
 if(argc>=2)
 for(size_t k= 0;k<n;k++)
 if(strcmp(argv[1],commands[k].name)==0)return commands[k].run(argc-1,argv+1);
-/*472:*/
-#line 9217 "attention.w"
+/*473:*/
+#line 9220 "attention.w"
 
 FILE*out= argc>=2&&(strcmp(argv[1],"--help")==0||strcmp(argv[1],"-h")==0
 ||strcmp(argv[1],"help")==0)?stdout:stderr;
@@ -2211,9 +2219,9 @@ for(size_t k= 0;k<n;k++)fprintf(out,"  %-10s %s\n",commands[k].name,commands[k].
 fputs("Run 'attention COMMAND --help' for a command's options.\n",out);
 return out==stdout?0:2;
 
-/*:472*/
-#line 9214 "attention.w"
+/*:473*/
+#line 9217 "attention.w"
 
 }
 
-/*:471*/
+/*:472*/
