@@ -5,7 +5,11 @@
 # make check    build and run every test
 # make bench    time the kit against the notebook's PyTorch loop
 # make decode-table  greedy against beam search on a held-out split (book/out-decode.txt)
+# make experiments   Part II's kinds trained and scored on the split (book/out-experiments.txt)
+# make bench-translate  translating the test split, kit against PyTorch
 # make book     weave book/attention.pdf
+# make fuzz     run each libFuzzer harness for FUZZ_SECONDS (tests/fuzz/README.md)
+# make check-sanitize  the test programs and cli.sh under ASan and UBSan
 # make handout  the student kit in handout/ (tests/grader/README.md)
 # make grade SUB=DIR [OUT=DIR]               grade one student's change files
 # make grade-class SUBMISSIONS=DIR [OUT=DIR] grade a class (one folder per student)
@@ -120,8 +124,54 @@ build/test_cuda_host_planted-%: tests/test_cuda_host.c tests/testutil.h build/pl
 	$(CC) -Ibuild/planted-$* $(CPPFLAGS) $(CFLAGS) $< -o $@ build/libattention.a $(LDLIBS) $(CHECK_LIBS)
 build/test_cuda_host: generated/cuda_kernels.h
 
+
+# Fuzzing (tests/fuzz/README.md): make fuzz runs each libFuzzer harness for
+# FUZZ_SECONDS; make check replays the committed corpus (tests/fuzz.sh).
+FUZZ_HARNESSES := checkpoint pairs losslog translate
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_FLAGS   := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+REPLAY_BIN   := $(FUZZ_HARNESSES:%=build/replay_%)
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(GENERATED)
+	@mkdir -p build/fuzz
+	$(FUZZ_CC) $(FUZZ_FLAGS) $(CPPFLAGS) -Itests/fuzz $< $(LIBSRC) -o $@ $(LDLIBS)
+build/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h tests/fuzz/replay.c build/libattention.a | build
+	$(CC) $(CPPFLAGS) $(CFLAGS) -Wno-unused-function $< tests/fuzz/replay.c -o $@ build/libattention.a $(LDLIBS)
+.PHONY: fuzz
+fuzz: $(FUZZ_HARNESSES:%=build/fuzz/fuzz_%)
+	@for h in $(FUZZ_HARNESSES); do mkdir -p build/fuzz/corpus-$$h; \
+	  echo "== fuzz_$$h for $(FUZZ_SECONDS) s (new inputs in build/fuzz/corpus-$$h)"; \
+	  LSAN_OPTIONS=suppressions=tests/fuzz/lsan.supp:print_suppressions=0 build/fuzz/fuzz_$$h \
+	    -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -print_final_stats=1 \
+	    -artifact_prefix=build/fuzz/$$h- build/fuzz/corpus-$$h tests/fuzz/corpus/$$h || exit 1; done
+	@echo "== fuzz_changefile.py for $(FUZZ_SECONDS) s"
+	$(PYTHON) tests/fuzz/fuzz_changefile.py --seconds $(FUZZ_SECONDS)
+
+# The test programs and the command line once more, built with AddressSanitizer
+# and UndefinedBehaviorSanitizer (CI runs it; the libraries' own caches are
+# suppressed by name in tests/fuzz/lsan.supp, the kit's own leaks are errors).
+SAN_FLAGS := -std=gnu11 -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+  -fno-omit-frame-pointer
+SAN_BIN   := $(TEST_SRC:tests/%.c=build/san/%)
+build/san/test_double: tests/test_double.c $(GENERATED)
+	@mkdir -p build/san
+	$(CC) $(CPPFLAGS) $(SAN_FLAGS) -Wno-unused-function $< -o $@ $(LDLIBS) $(CHECK_LIBS)
+build/san/test_%: tests/test_%.c tests/testutil.h $(GENERATED)
+	@mkdir -p build/san
+	$(CC) $(CPPFLAGS) $(SAN_FLAGS) $< $(LIBSRC) -o $@ $(LDLIBS) $(CHECK_LIBS)
+build/san/attention: $(GENERATED)
+	@mkdir -p build/san
+	$(CC) $(CPPFLAGS) $(SAN_FLAGS) generated/main.c $(LIBSRC) generated/backend_nocuda.c -o $@ \
+	  $(filter-out -lcudart_static -lstdc++,$(LDLIBS))
+.PHONY: check-sanitize
+check-sanitize: attention $(SAN_BIN) build/san/attention
+	@export LSAN_OPTIONS=suppressions=$(CURDIR)/tests/fuzz/lsan.supp CK_TIMEOUT_MULTIPLIER=10; failed=""; \
+	for t in $(SAN_BIN); do echo "== $$t"; CK_FORK=yes $$t || failed="$$failed $$t"; done; \
+	echo "== tests/cli.sh build/san/attention"; tests/cli.sh build/san/attention || failed="$$failed cli.sh"; \
+	if [ -n "$$failed" ]; then echo "FAILED:$$failed"; exit 1; fi; echo "all sanitized tests passed"
+
 # Every test program and script runs; the target fails if any of them failed.
-check: attention $(TEST_BIN) $(PLANTS:%=build/test_cuda_host_planted-%)
+check: attention $(TEST_BIN) $(REPLAY_BIN) $(PLANTS:%=build/test_cuda_host_planted-%)
 	@failed=""; \
 	for t in $(TEST_BIN); do echo "== $$t"; CK_FORK=yes $$t || failed="$$failed $$t"; done; \
 	for p in $(PLANTS); do echo "== build/test_cuda_host_planted-$$p (a planted $$p error: must fail)"; \
@@ -175,6 +225,59 @@ decode-table: attention
 	      if ($$i == "ratio") r = $$(i + 2)} /^Exact match/ {e = $$3} /^Speed/ {s = $$(NF - 1)} \
 	      END {printf "%-30s %6s %6s %7s %8s\n", name, b, r, e, s}'; done; } > book/out-decode.txt
 	@cat book/out-decode.txt
+
+# The book's table of Part II's kinds (book/out-experiments.txt): the corpus
+# split as for decode-table (seed 1), each kind trained EXP_EPOCHS epochs on the
+# train split with the tutorial's settings on one thread, the model kept by its
+# validation loss (train --valid), then scored on the test split greedily and
+# with a beam of 5 under two length penalties; and the attention of each
+# kind's beam translation of CORPUS_SENTENCE, drawn into EXP_DIR. About 4.5
+# minutes of one core.
+EXP_KINDS  := bahdanau luong-dot luong-general multihead
+EXP_EPOCHS ?= 10
+EXP_DIR    := build/experiments
+EXP_RUNS   := greedy "--beam 5 --length-penalty avg" "--beam 5 --length-penalty wu"
+.PHONY: experiments
+experiments: attention
+	@test -f "$(CORPUS)" || { echo "experiments: no corpus at $(CORPUS) (make CORPUS=FILE)"; exit 1; }
+	@mkdir -p $(EXP_DIR) book
+	./attention split --data $(CORPUS) --test 0.1 --valid 0.1 --seed 1 --out-dir $(EXP_DIR)
+	@for k in $(EXP_KINDS); do echo "training $$k, $(EXP_EPOCHS) epochs"; \
+	  ./attention train --data $(EXP_DIR)/train.txt --valid $(EXP_DIR)/valid.txt --attention $$k \
+	    --epochs $(EXP_EPOCHS) --seed 1 --threads 1 --save $(EXP_DIR)/$$k.safetensors --show 0 \
+	    > $(EXP_DIR)/$$k.log || exit 1; tail -2 $(EXP_DIR)/$$k.log; done
+	@{ echo "$(EXP_EPOCHS) epochs of the train split (hidden 128, batch 32, Adam lr 0.001, dropout 0.1, 1 thread),"; \
+	  echo "the model of the lowest validation loss; test split: $$(./attention eval --model \
+	    $(EXP_DIR)/bahdanau.safetensors --data $(EXP_DIR)/test.txt 2>/dev/null \
+	    | sed -n 's/^Sources: \([0-9]*\) (\([0-9]*\) references).*/\1 sources, \2 references/p')"; \
+	  echo "test BLEU greedy, beam 5 with length penalty avg and wu (alpha 0.6); exact matches greedy, b5 wu"; \
+	  printf '%-14s %9s %7s %6s %7s %7s %7s %7s %7s\n' kind params s/epoch valid greedy b5-avg b5-wu \
+	    exact-g exact-b5; \
+	  for k in $(EXP_KINDS); do log=$(EXP_DIR)/$$k.log; \
+	    p=$$(sed -n 's/.*, \([0-9]*\) parameters$$/\1/p' $$log); \
+	    s=$$(sed -n 's/^Epoch .*, \([0-9.]*\) s (.*/\1/p' $$log | awk '{t += $$1} END {printf "%.1f", t / NR}'); \
+	    v=$$(sed -n 's/.*valid loss \([0-9.]*\),.*/\1/p' $$log | sort -g | head -1); \
+	    row=""; for run in $(EXP_RUNS); do opts=$$run; [ "$$run" = greedy ] && opts=""; \
+	      row="$$row $$(./attention eval --model $(EXP_DIR)/$$k.safetensors --data $(EXP_DIR)/test.txt \
+	        $$opts 2>/dev/null | awk '/^BLEU =/ {b = $$3} /^Exact match/ {e = $$3} END {print b, e}')"; done; \
+	    set -- $$row; printf '%-14s %9s %7s %6s %7s %7s %7s %7s %7s\n' $$k $$p $$s $$v $$1 $$3 $$5 $$2 $$6; \
+	  done; } > book/out-experiments.txt
+	@cat book/out-experiments.txt
+	@for k in $(EXP_KINDS); do ./attention heatmap --model $(EXP_DIR)/$$k.safetensors --beam 5 \
+	  --out $(EXP_DIR)/heatmap-$$k-beam5.pdf --out $(EXP_DIR)/heatmap-$$k-beam5.png $(CORPUS_SENTENCE) \
+	  || exit 1; done
+
+# Translating the test split with the models of make experiments, greedy and
+# beam 5, by the kit (attention eval) and by a batched PyTorch decoder of the
+# same equations (tests/bench_translate.py), alternated in one run at the same
+# number of threads: sentences per second, the ratio, and how many
+# translations the two agree on.
+BENCH_THREADS ?= 1
+.PHONY: bench-translate
+bench-translate: attention
+	@test -f $(EXP_DIR)/bahdanau.safetensors || { echo "bench-translate: no models in $(EXP_DIR); run make experiments first"; exit 1; }
+	$(PYTHON) tests/bench_translate.py ./attention $(EXP_DIR)/test.txt \
+	  $(foreach k,$(EXP_KINDS),$(EXP_DIR)/$(k).safetensors) --threads $(BENCH_THREADS) --beam 5
 
 # A Part II model trained on the corpus (10 epochs of the tutorial's settings,
 # a tenth held out), and the book's heatmap of one of its translations. Takes a

@@ -1,5 +1,5 @@
-/*344:*/
-#line 6705 "attention.w"
+/*366:*/
+#line 7044 "attention.w"
 
 #include "attention.h"
 #include <stdio.h> 
@@ -14,4 +14,4 @@ void backend_train_batch(BModel*bm,const Batch*bt,double lr)
 bmodel_train_batch(bm,bt,lr);
 }
 
-/*:344*/
+/*:366*/

@@ -1,12 +1,12 @@
 /*224:*/
-#line 4390 "attention.w"
+#line 4392 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
 #include <string.h> 
 #include <math.h> 
-/*273:*/
-#line 5313 "attention.w"
+/*281:*/
+#line 5370 "attention.w"
 
 #define PT(k) (bm->p + bm->off[k])
 #define GT(k) (bm->g + bm->off[k])
@@ -15,16 +15,16 @@ static void*dev(const BModel*bm,size_t n,size_t size)
 return bm->be->alloc(n*size);
 }
 
-/*:273*//*274:*/
-#line 5323 "attention.w"
+/*:281*//*282:*/
+#line 5380 "attention.w"
 
 static void bias_grad(const BModel*bm,float*db,const float*dy,int n,int m)
 {
 bm->be->gemm(0,0,1,m,n,1.0f,bm->a.ones,n,dy,m,1.0f,db,m);
 }
 
-/*:274*//*285:*/
-#line 5500 "attention.w"
+/*:282*//*293:*/
+#line 5557 "attention.w"
 
 static uint64_t mix64(uint64_t z)
 {
@@ -34,8 +34,8 @@ z= (z^(z>>27))*0x94d049bb133111ebULL;
 return z^(z>>31);
 }
 
-/*:285*//*286:*/
-#line 5514 "attention.w"
+/*:293*//*294:*/
+#line 5571 "attention.w"
 
 static void encoder_forward_b(BModel*bm,const Batch*bt,float p)
 {
@@ -56,8 +56,8 @@ s,B,H);
 }
 }
 
-/*:286*//*287:*/
-#line 5537 "attention.w"
+/*:294*//*295:*/
+#line 5594 "attention.w"
 
 static void attention_precompute(BModel*bm,int B,int S)
 {
@@ -76,8 +76,8 @@ be->add_bias(a->vp,b+2*H,S*B,H);
 }
 }
 
-/*:287*//*288:*/
-#line 5561 "attention.w"
+/*:295*//*296:*/
+#line 5618 "attention.w"
 
 static void decoder_step_b(BModel*bm,int B,int S,int t)
 {
@@ -88,8 +88,8 @@ size_t bh= (size_t)B*H,tb= (size_t)t*bh;
 float*s_prev= a->dec_h+tb,*s_new= s_prev+bh,*gi= a->dec_gi+(size_t)t*B*G;
 const float*x2= a->ht+tb;
 if(bm->kind==KIND_BAHDANAU){
-/*289:*/
-#line 5582 "attention.w"
+/*297:*/
+#line 5639 "attention.w"
 
 float*w= a->attw+(size_t)t*B*S;
 be->gemm(0,1,B,H,H,1.0f,s_prev,H,PT(P_WA_W),H,0.0f,a->wq,H);
@@ -99,8 +99,8 @@ PT(P_VA_W),B,S,H);
 be->masked_softmax(w,a->scores,a->src_len,B,1,S);
 be->context(a->ctx+tb,w,a->keys,B,S,H,1);
 
-/*:289*/
-#line 5571 "attention.w"
+/*:297*/
+#line 5628 "attention.w"
 
 x2= a->ctx+tb;
 }
@@ -108,16 +108,16 @@ be->gemm(0,1,B,G,H,1.0f,x2,H,PT(P_DEC_W_IH)+H,2*H,1.0f,gi,G);
 be->gemm(0,1,B,G,H,1.0f,s_prev,H,PT(P_DEC_W_HH),H,0.0f,a->gh,G);
 be->add_bias(a->gh,PT(P_DEC_B_HH),B,G);
 be->gru_forward(s_new,a->dec_cache+tb,gi,a->gh,s_prev,NULL,NULL,0,B,H);
-if(bm->kind!=KIND_BAHDANAU)/*290:*/
-#line 5595 "attention.w"
+if(bm->kind!=KIND_BAHDANAU)/*298:*/
+#line 5652 "attention.w"
 
 {
 int mh= bm->kind==KIND_MULTIHEAD,nh= bm->heads;
 const float*q= s_new,*K= mh?a->kp:a->keys;
 float*w= a->attw+(size_t)t*B*nh*S,*c= a->ctx+tb,*ht= a->ht+tb+bh;
 const float*Wc= PT(mh?P_COMBINE:P_LIN_OUT);
-if(bm->kind!=KIND_LUONG_DOT)/*291:*/
-#line 5615 "attention.w"
+if(bm->kind!=KIND_LUONG_DOT)/*299:*/
+#line 5672 "attention.w"
 
 {
 float*qt= a->q+tb;
@@ -126,8 +126,8 @@ if(mh)be->add_bias(qt,PT(P_INPROJ_B),B,H);
 q= qt;
 }
 
-/*:291*/
-#line 5601 "attention.w"
+/*:299*/
+#line 5658 "attention.w"
 
 be->dot_scores(a->scores,q,K,B,S,H,nh,mh?1.0f/sqrtf((float)(H/nh)):1.0f);
 be->masked_softmax(w,a->scores,a->src_len,B,nh,S);
@@ -141,13 +141,13 @@ be->gemm(0,1,B,H,H,1.0f,s_new,H,Wc+H,2*H,1.0f,ht,H);
 be->tanh_forward(ht,ht,B*H);
 }
 
-/*:290*/
-#line 5578 "attention.w"
+/*:298*/
+#line 5635 "attention.w"
 
 }
 
-/*:288*//*292:*/
-#line 5629 "attention.w"
+/*:296*//*300:*/
+#line 5686 "attention.w"
 
 static const float*decoder_output(const BModel*bm)
 {
@@ -168,8 +168,8 @@ attention_precompute(bm,B,S);
 for(int t= 0;t<T;t++)decoder_step_b(bm,B,S,t);
 }
 
-/*:292*//*304:*/
-#line 5872 "attention.w"
+/*:300*//*312:*/
+#line 5929 "attention.w"
 
 static void encoder_backward_b(BModel*bm,const Batch*bt)
 {
@@ -195,11 +195,56 @@ be->embed_backward(GT(P_ENC_EMB),a->d_emb,a->src,M,H,bm->step_p,
 mix64(bm->seed^(2*bm->step)));
 }
 
-/*:304*/
-#line 4395 "attention.w"
+/*:312*//*318:*/
+#line 6029 "attention.w"
+
+static void decoder_logits_b(BModel*bm,int B,int S,int t)
+{
+const Backend*be= bm->be;
+BActs*a= &bm->a;
+int H= bm->cfg.H,V= bm->cfg.V_out,G= 3*H;
+size_t tb= (size_t)t*B;
+be->embed(a->dec_e+tb*H,PT(P_DEC_EMB),a->dec_in+tb,B,H,0.0f,0);
+be->gemm(0,1,B,G,H,1.0f,a->dec_e+tb*H,H,PT(P_DEC_W_IH),2*H,0.0f,
+a->dec_gi+tb*G,G);
+be->add_bias(a->dec_gi+tb*G,PT(P_DEC_B_IH),B,G);
+decoder_step_b(bm,B,S,t);
+be->gemm(0,1,B,V,H,1.0f,decoder_output(bm)+(tb+B)*H,H,PT(P_OUT_W),H,0.0f,
+a->logits,V);
+be->add_bias(a->logits,PT(P_OUT_B),B,V);
+}
+
+/*:318*//*324:*/
+#line 6128 "attention.w"
+
+/*323:*/
+#line 6114 "attention.w"
+
+typedef struct{
+Decoder d;
+BModel*bm;
+int n_sent,*len;
+float*mem[2];
+int*dsent;
+int*h_len;
+float*h_s,*h_x,*h_w;
+}BDecoder;
+
+/*:323*/
+#line 6129 "attention.w"
+
+static void bdecoder_arrays(BModel*bm,float**arr[2])
+{
+BActs*a= &bm->a;
+arr[0]= bm->kind==KIND_MULTIHEAD?&a->kp:&a->keys;
+arr[1]= bm->kind==KIND_BAHDANAU?&a->uk:bm->kind==KIND_MULTIHEAD?&a->vp:NULL;
+}
+
+/*:324*/
+#line 4397 "attention.w"
 
 /*225:*/
-#line 4399 "attention.w"
+#line 4401 "attention.w"
 
 const char*const kind_names[N_KINDS]= {"seed","bahdanau","luong-dot",
 "luong-general","multihead"};
@@ -210,8 +255,8 @@ for(int k= 0;k<N_KINDS;k++)if(strcmp(s,kind_names[k])==0)return k;
 return-1;
 }
 
-/*:225*//*269:*/
-#line 5243 "attention.w"
+/*:225*//*277:*/
+#line 5300 "attention.w"
 
 void batched_specs(int kind,const Config*c,TensorSpec s[NP_TENSORS])
 {
@@ -223,8 +268,8 @@ s[P_ENC_W_HH]= (TensorSpec){"encoder.gru.weight_hh_l0",3*H,H};
 s[P_ENC_B_IH]= (TensorSpec){"encoder.gru.bias_ih_l0",3*H,0};
 s[P_ENC_B_HH]= (TensorSpec){"encoder.gru.bias_hh_l0",3*H,0};
 s[P_DEC_EMB]= (TensorSpec){"decoder.embedding.weight",c->V_out,H};
-/*270:*/
-#line 5265 "attention.w"
+/*278:*/
+#line 5322 "attention.w"
 
 s[P_WA_W]= (TensorSpec){"decoder.attention.Wa.weight",bah?H:0,H};
 s[P_WA_B]= (TensorSpec){"decoder.attention.Wa.bias",bah?H:0,0};
@@ -240,8 +285,8 @@ s[P_INPROJ_B]= (TensorSpec){"decoder.attention.in_proj_bias",mh?3*H:0,0};
 s[P_OUTPROJ_W]= (TensorSpec){"decoder.attention.out_proj.weight",mh?H:0,H};
 s[P_OUTPROJ_B]= (TensorSpec){"decoder.attention.out_proj.bias",mh?H:0,0};
 
-/*:270*/
-#line 5254 "attention.w"
+/*:278*/
+#line 5311 "attention.w"
 
 s[P_DEC_W_IH]= (TensorSpec){"decoder.gru.weight_ih_l0",3*H,2*H};
 s[P_DEC_W_HH]= (TensorSpec){"decoder.gru.weight_hh_l0",3*H,H};
@@ -252,8 +297,8 @@ s[P_OUT_W]= (TensorSpec){"decoder.out.weight",c->V_out,H};
 s[P_OUT_B]= (TensorSpec){"decoder.out.bias",c->V_out,0};
 }
 
-/*:269*//*275:*/
-#line 5330 "attention.w"
+/*:277*//*283:*/
+#line 5387 "attention.w"
 
 void bmodel_alloc(BModel*bm,const Backend*be,int kind,int heads,const Config*c,
 Vocab*vin,Vocab*vout,int B_cap)
@@ -275,8 +320,8 @@ bm->p= dev(bm,bm->n_params,sizeof(float));
 bm->g= dev(bm,bm->n_params,sizeof(float));
 bm->m= dev(bm,bm->n_params,sizeof(float));
 bm->v= dev(bm,bm->n_params,sizeof(float));
-/*276:*/
-#line 5355 "attention.w"
+/*284:*/
+#line 5412 "attention.w"
 
 BActs*a= &bm->a;
 size_t B= (size_t)B_cap,L= (size_t)c->L,H= (size_t)c->H,N= L*B,V= (size_t)c->V_out;
@@ -296,8 +341,8 @@ for(size_t k= 0;k<sizeof n3h/sizeof n3h[0];k++)*n3h[k]= dev(bm,N*3*H,sizeof(floa
 a->enc_h= dev(bm,N*H+B*H,sizeof(float));
 a->dec_h= dev(bm,N*H+B*H,sizeof(float));
 a->ht= dev(bm,N*H+B*H,sizeof(float));
-/*277:*/
-#line 5377 "attention.w"
+/*285:*/
+#line 5434 "attention.w"
 
 float**bh[]= {&a->wq,&a->d_s,&a->d_s2,&a->d_mh};
 for(size_t k= 0;k<sizeof bh/sizeof bh[0];k++)*bh[k]= dev(bm,B*H,sizeof(float));
@@ -316,17 +361,17 @@ for(size_t i= 0;i<N;i++)one[i]= 1.0f;
 be->upload(a->ones,one,N*sizeof(float));
 free(one);
 
-/*:277*/
-#line 5374 "attention.w"
+/*:285*/
+#line 5431 "attention.w"
 
 
-/*:276*/
-#line 5351 "attention.w"
+/*:284*/
+#line 5408 "attention.w"
 
 }
 
-/*:275*//*278:*/
-#line 5397 "attention.w"
+/*:283*//*286:*/
+#line 5454 "attention.w"
 
 void bmodel_free(BModel*bm)
 {
@@ -340,8 +385,8 @@ vocab_free(&bm->vout);
 memset(bm,0,sizeof*bm);
 }
 
-/*:278*//*280:*/
-#line 5424 "attention.w"
+/*:286*//*288:*/
+#line 5481 "attention.w"
 
 void bmodel_init_random(BModel*bm,uint64_t seed)
 {
@@ -365,8 +410,8 @@ bm->adam_t= 0;
 bm->seed= seed;
 }
 
-/*:280*//*282:*/
-#line 5454 "attention.w"
+/*:288*//*290:*/
+#line 5511 "attention.w"
 
 void batch_upload(BModel*bm,const Example*ex,const int*idx,int n,Batch*bt)
 {
@@ -380,8 +425,8 @@ tokens+= e->tgt_len;
 int*h= xcalloc((size_t)(4*(S> T?S:T)*n+2*n),sizeof(int));
 int*src= h,*tgt= src+S*n,*din= tgt+T*n,*sl= din+T*n,*tl= sl+n;
 int*rows= tl+n,k= 0;
-/*283:*/
-#line 5480 "attention.w"
+/*291:*/
+#line 5537 "attention.w"
 
 for(int b= 0;b<n;b++){
 const Example*e= &ex[idx?idx[b]:b];
@@ -397,8 +442,8 @@ const Example*e= &ex[idx?idx[b]:b];
 if(t<e->tgt_len)rows[k]= t*n+b,tgt[k++]= e->tgt[t];
 }
 
-/*:283*/
-#line 5467 "attention.w"
+/*:291*/
+#line 5524 "attention.w"
 
 const Backend*be= bm->be;
 be->upload(bm->a.src,src,(size_t)(S*n)*sizeof(int));
@@ -411,8 +456,8 @@ free(h);
 *bt= (Batch){n,S,T,tokens};
 }
 
-/*:282*//*293:*/
-#line 5654 "attention.w"
+/*:290*//*301:*/
+#line 5711 "attention.w"
 
 void bmodel_forward(BModel*bm,const Batch*bt,float p)
 {
@@ -430,8 +475,8 @@ be->nll(a->logits,a->row_loss,a->tgt,n,V,1.0f/(float)n);
 be->sum(a->loss_acc,a->row_loss,n);
 }
 
-/*:293*//*294:*/
-#line 5672 "attention.w"
+/*:301*//*302:*/
+#line 5729 "attention.w"
 
 double bmodel_take_loss(BModel*bm)
 {
@@ -441,8 +486,8 @@ bm->be->zero(bm->a.loss_acc,sizeof(float));
 return s;
 }
 
-/*:294*//*296:*/
-#line 5701 "attention.w"
+/*:302*//*304:*/
+#line 5758 "attention.w"
 
 void bmodel_backward(BModel*bm,const Batch*bt)
 {
@@ -456,8 +501,8 @@ be->zero(a->d_out,(size_t)T*bh*sizeof(float));
 be->scatter_rows(a->d_out,a->d_emb,a->rows,n,H);
 be->gemm(1,0,V,H,n,1.0f,a->logits,V,a->o_real,H,1.0f,GT(P_OUT_W),H);
 bias_grad(bm,GT(P_OUT_B),a->logits,n,V);
-/*297:*/
-#line 5729 "attention.w"
+/*305:*/
+#line 5786 "attention.w"
 
 be->zero(a->d_s,bh*sizeof(float));
 be->zero(a->d_keys,(size_t)S*bh*sizeof(float));
@@ -465,12 +510,12 @@ be->zero(a->d_uk,(size_t)S*bh*sizeof(float));
 be->zero(a->d_kp,(size_t)S*bh*sizeof(float));
 be->zero(a->d_vp,(size_t)S*bh*sizeof(float));
 
-/*:297*/
-#line 5714 "attention.w"
+/*:305*/
+#line 5771 "attention.w"
 
 for(int t= T-1;t>=0;t--){
-if(bm->kind==KIND_BAHDANAU)/*298:*/
-#line 5743 "attention.w"
+if(bm->kind==KIND_BAHDANAU)/*306:*/
+#line 5800 "attention.w"
 
 {
 size_t tb= (size_t)t*bh,G= 3*(size_t)H;
@@ -487,11 +532,11 @@ PT(P_VA_W),B,S,H);
 be->gemm(0,0,B,H,H,1.0f,dq,H,PT(P_WA_W),H,1.0f,a->d_s2,H);
 }
 
-/*:298*/
-#line 5716 "attention.w"
+/*:306*/
+#line 5773 "attention.w"
 
-else/*299:*/
-#line 5765 "attention.w"
+else/*307:*/
+#line 5822 "attention.w"
 
 {
 int mh= bm->kind==KIND_MULTIHEAD,nh= bm->heads;
@@ -502,8 +547,8 @@ const float*Wc= PT(mh?P_COMBINE:P_LIN_OUT),*s_new= a->dec_h+tb+bh;
 be->tanh_backward(dpre,a->d_out+tb,a->ht+tb+bh,B*H);
 be->gemm(0,0,B,H,H,1.0f,dpre,H,Wc,2*H,0.0f,dc,H);
 be->gemm(0,0,B,H,H,1.0f,dpre,H,Wc+H,2*H,1.0f,a->d_s,H);
-/*300:*/
-#line 5785 "attention.w"
+/*308:*/
+#line 5842 "attention.w"
 
 const float*cg= dc,*K= mh?a->kp:a->keys,*Vv= mh?a->vp:a->keys;
 const float*q= bm->kind==KIND_LUONG_DOT?s_new:a->q+tb;
@@ -519,8 +564,8 @@ be->dot_backward(dq,dK,a->d_e,q,K,B,S,H,nh,scale);
 if(bm->kind==KIND_LUONG_DOT)be->add(a->d_s,dq,B*H);
 else be->gemm(0,0,B,H,H,1.0f,dq,H,PT(mh?P_INPROJ_W:P_LIN_IN),H,1.0f,a->d_s,H);
 
-/*:300*/
-#line 5775 "attention.w"
+/*:308*/
+#line 5832 "attention.w"
 
 be->gru_backward(dgi,dgh,a->d_s2,a->d_s,NULL,a->dec_h+tb,a->dec_cache+tb,
 NULL,0,B,H);
@@ -530,15 +575,15 @@ be->gemm(0,0,B,H,3*H,1.0f,dgi,3*H,PT(P_DEC_W_IH)+H,2*H,1.0f,
 a->d_out+tb-bh,H);
 }
 
-/*:299*/
-#line 5717 "attention.w"
+/*:307*/
+#line 5774 "attention.w"
 
 float*x= a->d_s;
 a->d_s= a->d_s2;
 a->d_s2= x;
 }
-/*301:*/
-#line 5805 "attention.w"
+/*309:*/
+#line 5862 "attention.w"
 
 {
 int G= 3*H,N= T*B;
@@ -553,11 +598,11 @@ be->embed_backward(GT(P_DEC_EMB),a->d_emb,a->dec_in,N,H,bm->step_p,
 mix64(bm->seed^(2*bm->step+1)));
 }
 
-/*:301*/
-#line 5722 "attention.w"
+/*:309*/
+#line 5779 "attention.w"
 
-/*302:*/
-#line 5828 "attention.w"
+/*310:*/
+#line 5885 "attention.w"
 
 {
 int N= T*B,M= S*B;
@@ -574,8 +619,8 @@ be->gemm(1,0,H,H,N,1.0f,a->d_pre,H,a->ctx,H,1.0f,dWc,2*H);
 be->gemm(1,0,H,H,N,1.0f,a->d_pre,H,a->dec_h+bh,H,1.0f,dWc+H,2*H);
 if(bm->kind==KIND_LUONG_GENERAL)
 be->gemm(1,0,H,H,N,1.0f,a->d_q,H,a->dec_h+bh,H,1.0f,GT(P_LIN_IN),H);
-if(mh)/*303:*/
-#line 5852 "attention.w"
+if(mh)/*311:*/
+#line 5909 "attention.w"
 
 {
 float*dW= GT(P_INPROJ_W),*db= GT(P_INPROJ_B);
@@ -592,20 +637,20 @@ be->gemm(0,0,M,H,H,1.0f,a->d_kp,H,W+HH,H,1.0f,a->d_keys,H);
 be->gemm(0,0,M,H,H,1.0f,a->d_vp,H,W+2*HH,H,1.0f,a->d_keys,H);
 }
 
-/*:303*/
-#line 5844 "attention.w"
+/*:311*/
+#line 5901 "attention.w"
 
 }
 }
 
-/*:302*/
-#line 5723 "attention.w"
+/*:310*/
+#line 5780 "attention.w"
 
 encoder_backward_b(bm,bt);
 }
 
-/*:296*//*305:*/
-#line 5899 "attention.w"
+/*:304*//*313:*/
+#line 5956 "attention.w"
 
 void bmodel_train_batch(BModel*bm,const Batch*bt,double lr)
 {
@@ -617,8 +662,8 @@ bm->be->adam(bm->p,bm->g,bm->m,bm->v,bm->n_params,k);
 bm->step++;
 }
 
-/*:305*//*307:*/
-#line 5925 "attention.w"
+/*:313*//*315:*/
+#line 5982 "attention.w"
 
 void bmodel_greedy(BModel*bm,const Example*ex,int n,int*out,int*out_len,
 float*attn)
@@ -628,12 +673,12 @@ for(int at= 0;at<n;at+= bm->B_cap){
 int B= n-at<bm->B_cap?n-at:bm->B_cap;
 Batch bt;
 batch_upload(bm,ex+at,NULL,B,&bt);
-/*308:*/
-#line 5939 "attention.w"
+/*316:*/
+#line 5996 "attention.w"
 
 const Backend*be= bm->be;
 BActs*a= &bm->a;
-int H= bm->cfg.H,V= bm->cfg.V_out,S= bt.S,G= 3*H,nh= bm->heads,left= B;
+int H= bm->cfg.H,V= bm->cfg.V_out,S= bt.S,nh= bm->heads,left= B;
 int*tok= xcalloc((size_t)B,sizeof(int)),*len= out_len+at;
 float*w= attn?xcalloc((size_t)(B*nh*S),sizeof(float)):NULL;
 bm->step_p= 0.0f;
@@ -644,28 +689,21 @@ attention_precompute(bm,B,S);
 for(int b= 0;b<B;b++)len[b]= 0,tok[b]= SOS_TOKEN;
 if(attn)memset(attn+(size_t)at*L*L,0,(size_t)B*L*L*sizeof(float));
 for(int t= 0;t<L&&left> 0;t++){
-/*309:*/
-#line 5960 "attention.w"
+/*317:*/
+#line 6017 "attention.w"
 
 size_t tb= (size_t)t*B;
 be->upload(a->dec_in+tb,tok,(size_t)B*sizeof(int));
-be->embed(a->dec_e+tb*H,PT(P_DEC_EMB),a->dec_in+tb,B,H,0.0f,0);
-be->gemm(0,1,B,G,H,1.0f,a->dec_e+tb*H,H,PT(P_DEC_W_IH),2*H,0.0f,
-a->dec_gi+tb*G,G);
-be->add_bias(a->dec_gi+tb*G,PT(P_DEC_B_IH),B,G);
-decoder_step_b(bm,B,S,t);
-be->gemm(0,1,B,V,H,1.0f,decoder_output(bm)+(tb+B)*H,H,PT(P_OUT_W),H,0.0f,
-a->logits,V);
-be->add_bias(a->logits,PT(P_OUT_B),B,V);
+decoder_logits_b(bm,B,S,t);
 be->argmax(a->ids,a->logits,B,V);
 be->download(tok,a->ids,(size_t)B*sizeof(int));
 if(w)be->download(w,a->attw+tb*nh*S,(size_t)(B*nh*S)*sizeof(float));
 
-/*:309*/
-#line 5953 "attention.w"
+/*:317*/
+#line 6010 "attention.w"
 
-/*310:*/
-#line 5976 "attention.w"
+/*319:*/
+#line 6047 "attention.w"
 
 for(int b= 0;b<B;b++){
 if(len[b]<0)continue;
@@ -683,21 +721,177 @@ if(len[b]==L)len[b]= -L-1,left--;
 if(left==0||t==L-1)
 for(int b= 0;b<B;b++)if(len[b]<0)len[b]= -len[b]-1;
 
-/*:310*/
-#line 5954 "attention.w"
+/*:319*/
+#line 6011 "attention.w"
 
 }
 free(tok);
 free(w);
 
-/*:308*/
-#line 5934 "attention.w"
+/*:316*/
+#line 5991 "attention.w"
 
 }
 }
 
-/*:307*/
-#line 4396 "attention.w"
+/*:315*//*325:*/
+#line 6141 "attention.w"
+
+static void bdec_encode(Decoder*d,const int*const*src,const int*len,int n_sent,
+float*init)
+{
+BDecoder*bd= (BDecoder*)d;
+BModel*bm= bd->bm;
+const Backend*be= bm->be;
+int H= bm->cfg.H,L= bm->cfg.L,F= d->state_floats,N= n_sent;
+float**arr[2];
+bdecoder_arrays(bm,arr);
+for(int k= 0;k<2;k++){
+be->release(bd->mem[k]);
+bd->mem[k]= arr[k]?dev(bm,(size_t)L*N*H,sizeof(float)):NULL;
+}
+bd->len= xrealloc(bd->len,(size_t)(N?N:1)*sizeof(int));
+memcpy(bd->len,len,(size_t)N*sizeof(int));
+bd->n_sent= N;
+memset(init,0,(size_t)N*F*sizeof(float));
+/*326:*/
+#line 6163 "attention.w"
+
+Example*ex= xcalloc((size_t)bm->B_cap,sizeof*ex);
+float*h0= xcalloc((size_t)bm->B_cap*H,sizeof(float));
+for(int at= 0;at<N;at+= bm->B_cap){
+int B= N-at<bm->B_cap?N-at:bm->B_cap;
+for(int b= 0;b<B;b++){
+memcpy(ex[b].src,src[at+b],(size_t)len[at+b]*sizeof(int));
+ex[b].src_len= len[at+b];
+ex[b].tgt[0]= EOS_TOKEN,ex[b].tgt_len= 1;
+}
+Batch bt;
+batch_upload(bm,ex,NULL,B,&bt);
+bm->step_p= 0.0f;
+encoder_forward_b(bm,&bt,0.0f);
+attention_precompute(bm,B,bt.S);
+for(int k= 0;k<2;k++)
+for(int s= 0;arr[k]&&s<bt.S;s++)
+be->copy(bd->mem[k]+((size_t)s*N+at)*H,*arr[k]+(size_t)s*B*H,
+(size_t)B*H*sizeof(float));
+be->download(h0,bm->a.enc_h+(size_t)bt.S*B*H,(size_t)B*H*sizeof(float));
+for(int b= 0;b<B;b++)
+memcpy(init+(size_t)(at+b)*F,h0+(size_t)b*H,(size_t)H*sizeof(float));
+}
+free(ex);
+free(h0);
+
+/*:326*/
+#line 6159 "attention.w"
+
+}
+
+/*:325*//*327:*/
+#line 6191 "attention.w"
+
+static void bdec_rows(BDecoder*bd,int n,const int*sent,const int*prev,
+const float*state,float*logp,float*new_state,float*attn);
+static void bdec_step(Decoder*d,int n,const int*sent,const int*prev,
+const float*state,float*logp,float*new_state,float*attn)
+{
+BDecoder*bd= (BDecoder*)d;
+int C= bd->bm->B_cap,F= d->state_floats,V= d->V,S= d->S;
+for(int at= 0;at<n;at+= C)
+bdec_rows(bd,n-at<C?n-at:C,sent+at,prev+at,state+(size_t)at*F,
+logp+(size_t)at*V,new_state+(size_t)at*F,attn+(size_t)at*S);
+}
+
+/*:327*//*328:*/
+#line 6208 "attention.w"
+
+static void bdec_rows(BDecoder*bd,int n,const int*sent,const int*prev,
+const float*state,float*logp,float*new_state,float*attn)
+{
+BModel*bm= bd->bm;
+const Backend*be= bm->be;
+BActs*a= &bm->a;
+int H= bm->cfg.H,L= bm->cfg.L,V= bm->cfg.V_out,F= bd->d.state_floats;
+float**arr[2];
+bdecoder_arrays(bm,arr);
+/*329:*/
+#line 6228 "attention.w"
+
+for(int j= 0;j<n;j++){
+bd->h_len[j]= bd->len[sent[j]];
+memcpy(bd->h_s+(size_t)j*H,state+(size_t)j*F,(size_t)H*sizeof(float));
+if(F> H)
+memcpy(bd->h_x+(size_t)j*H,state+(size_t)j*F+H,(size_t)H*sizeof(float));
+}
+be->upload(a->src_len,bd->h_len,(size_t)n*sizeof(int));
+be->upload(bd->dsent,sent,(size_t)n*sizeof(int));
+for(int k= 0;k<2;k++)
+if(arr[k])be->gather_keys(*arr[k],bd->mem[k],bd->dsent,n,L,bd->n_sent,H);
+be->upload(a->dec_h,bd->h_s,(size_t)n*H*sizeof(float));
+if(F> H)be->upload(a->ht,bd->h_x,(size_t)n*H*sizeof(float));
+be->upload(a->dec_in,prev,(size_t)n*sizeof(int));
+
+/*:329*/
+#line 6218 "attention.w"
+
+decoder_logits_b(bm,n,L,0);
+be->log_softmax(a->logits,n,V);
+be->download(logp,a->logits,(size_t)n*V*sizeof(float));
+for(int j= 0;j<n;j++)
+logp[(size_t)j*V+PAD_TOKEN]= logp[(size_t)j*V+SOS_TOKEN]= -INFINITY;
+/*330:*/
+#line 6244 "attention.w"
+
+int nh= bm->heads;
+be->download(bd->h_s,a->dec_h+(size_t)n*H,(size_t)n*H*sizeof(float));
+if(F> H)be->download(bd->h_x,a->ht+(size_t)n*H,(size_t)n*H*sizeof(float));
+be->download(bd->h_w,a->attw,(size_t)n*nh*L*sizeof(float));
+for(int j= 0;j<n;j++){
+memcpy(new_state+(size_t)j*F,bd->h_s+(size_t)j*H,(size_t)H*sizeof(float));
+if(F> H)
+memcpy(new_state+(size_t)j*F+H,bd->h_x+(size_t)j*H,(size_t)H*sizeof(float));
+float*row= attn+(size_t)j*L;
+for(int s= 0;s<L;s++)row[s]= 0.0f;
+for(int h= 0;h<nh;h++)
+for(int s= 0;s<L;s++)row[s]+= bd->h_w[((size_t)j*nh+h)*L+s]/(float)nh;
+}
+
+/*:330*/
+#line 6224 "attention.w"
+
+}
+
+/*:328*//*331:*/
+#line 6261 "attention.w"
+
+static void bdec_release(Decoder*d)
+{
+BDecoder*bd= (BDecoder*)d;
+const Backend*be= bd->bm->be;
+be->release(bd->mem[0]);
+be->release(bd->mem[1]);
+be->release(bd->dsent);
+free(bd->len),free(bd->h_len),free(bd->h_s),free(bd->h_x),free(bd->h_w);
+free(bd);
+}
+
+Decoder*bmodel_decoder(BModel*bm)
+{
+BDecoder*bd= xcalloc(1,sizeof*bd);
+size_t C= (size_t)bm->B_cap,H= (size_t)bm->cfg.H,L= (size_t)bm->cfg.L;
+bd->bm= bm;
+bd->d= (Decoder){bm->cfg.V_out,bm->cfg.L,bm->kind==KIND_BAHDANAU?bm->cfg.H:
+2*bm->cfg.H,SOS_TOKEN,EOS_TOKEN,UNK_TOKEN,bdec_encode,bdec_step,bdec_release};
+bd->dsent= dev(bm,C,sizeof(int));
+bd->h_len= xcalloc(C,sizeof(int));
+bd->h_s= xcalloc(C*H,sizeof(float));
+bd->h_x= xcalloc(C*H,sizeof(float));
+bd->h_w= xcalloc(C*(size_t)bm->heads*L,sizeof(float));
+return&bd->d;
+}
+
+/*:331*/
+#line 4398 "attention.w"
 
 
 /*:224*/

@@ -1,5 +1,5 @@
-/*383:*/
-#line 7477 "attention.w"
+/*406:*/
+#line 7844 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
@@ -13,15 +13,15 @@
 #include <strings.h> 
 #include <time.h> 
 #include <utf8proc.h> 
-/*385:*/
-#line 7547 "attention.w"
+/*408:*/
+#line 7914 "attention.w"
 
 const Colormap colormap_bone= {"bone",{3,4,3},
 {{0.0,0.746032,1.0},{0.0,0.365079,0.746032,1.0},{0.0,0.365079,1.0}},
 {{0.0,0.652778,1.0},{0.0,0.319444,0.777778,1.0},{0.0,0.444444,1.0}}};
 
-/*:385*//*386:*/
-#line 7560 "attention.w"
+/*:408*//*409:*/
+#line 7927 "attention.w"
 
 #define B8(b) ((b) / 255.0)
 #define EIGHTHS {0.0, 0.125, 0.25, 0.375, 0.5, 0.625, 0.75, 0.875, 1.0}
@@ -30,11 +30,11 @@ const Colormap colormap_ylorrd= {"ylorrd",{9,9,9},{EIGHTHS,EIGHTHS,EIGHTHS},
 {B8(255),B8(237),B8(217),B8(178),B8(141),B8(78),B8(26),B8(0),B8(0)},
 {B8(204),B8(160),B8(118),B8(76),B8(60),B8(42),B8(28),B8(38),B8(38)}}};
 
-/*:386*/
-#line 7490 "attention.w"
+/*:409*/
+#line 7857 "attention.w"
 
-/*394:*/
-#line 7689 "attention.w"
+/*417:*/
+#line 8056 "attention.w"
 
 typedef struct{
 unsigned char*p;
@@ -52,8 +52,8 @@ b->n+= n;
 b->p[b->n]= 0;
 }
 
-/*:394*//*395:*/
-#line 7708 "attention.w"
+/*:417*//*418:*/
+#line 8075 "attention.w"
 
 typedef struct{
 cairo_t*cr;
@@ -65,8 +65,8 @@ double size;
 int bold;
 }FigFont;
 
-/*:395*//*396:*/
-#line 7724 "attention.w"
+/*:418*//*419:*/
+#line 8091 "attention.w"
 
 static void set_font(cairo_t*cr,FigFont f)
 {
@@ -84,8 +84,8 @@ cairo_set_font_options(cr,fo);
 cairo_font_options_destroy(fo);
 }
 
-/*:396*//*397:*/
-#line 7743 "attention.w"
+/*:419*//*420:*/
+#line 8110 "attention.w"
 
 static cairo_t*measurer(void)
 {
@@ -99,8 +99,8 @@ no_hinting(cr);
 return cr;
 }
 
-/*:397*//*398:*/
-#line 7759 "attention.w"
+/*:420*//*421:*/
+#line 8126 "attention.w"
 
 static double text_width(FigFont f,const char*s)
 {
@@ -119,8 +119,8 @@ cairo_font_extents(measurer(),&fe);
 *descent= fe.descent;
 }
 
-/*:398*//*399:*/
-#line 7783 "attention.w"
+/*:421*//*422:*/
+#line 8150 "attention.w"
 
 #define ELLIPSIS "\xe2\x80\xa6" 
 static char*fit_text(const char*s,FigFont f,double maxw)
@@ -136,8 +136,8 @@ else memcpy(o,s+k,(size_t)m),o+= m,k+= (size_t)m;
 }
 double ew= text_width(f,ELLIPSIS);
 if(text_width(f,t)<=maxw)return t;
-/*400:*/
-#line 7803 "attention.w"
+/*423:*/
+#line 8170 "attention.w"
 
 size_t n= strlen(t);
 char*u= xcalloc(n+sizeof ELLIPSIS,1);
@@ -153,14 +153,14 @@ strcpy(u+cut,ELLIPSIS);
 free(t);
 t= u;
 
-/*:400*/
-#line 7798 "attention.w"
+/*:423*/
+#line 8165 "attention.w"
 
 return t;
 }
 
-/*:399*//*401:*/
-#line 7821 "attention.w"
+/*:422*//*424:*/
+#line 8188 "attention.w"
 
 static void svg_text(Buf*b,FigFont f,double x,double y,double angle,const char*s);
 
@@ -182,8 +182,8 @@ cairo_show_text(cr,s);
 cairo_restore(cr);
 }
 
-/*:401*//*402:*/
-#line 7844 "attention.w"
+/*:424*//*425:*/
+#line 8211 "attention.w"
 
 static void svg_text(Buf*b,FigFont f,double x,double y,double angle,const char*s)
 {
@@ -202,8 +202,8 @@ else buf_add(b,p,1);
 buf_add(b,"</text>\n",8);
 }
 
-/*:402*//*403:*/
-#line 7863 "attention.w"
+/*:425*//*426:*/
+#line 8230 "attention.w"
 
 static void fill_box(cairo_t*cr,double x,double y,double w,double h,
 const double rgb[3])
@@ -223,13 +223,17 @@ cairo_line_to(cr,x1,y1);
 cairo_stroke(cr);
 }
 
-/*:403*//*404:*/
-#line 7890 "attention.w"
+/*:426*//*427:*/
+#line 8262 "attention.w"
 
+#define FIG_TINY 1e-280 
+#define FIG_HUGE 1e300 
 static double nice_step(double lo,double hi,int most,int*decimals)
 {
 static const double mant[]= {1.0,2.0,2.5,5.0,10.0};
-double raw= (hi-lo)/(most-1),mag= pow(10.0,floor(log10(raw))),step= mag;
+double raw= hi/(most-1)-lo/(most-1);
+if(!(raw>=FIG_TINY/16&&raw<=FIG_HUGE))raw= 1.0;
+double mag= pow(10.0,floor(log10(raw))),step= mag;
 for(int k= 0;k<5;k++)
 if(mant[k]*mag>=raw*(1.0-1e-9)){
 step= mant[k]*mag;
@@ -241,16 +245,31 @@ if(fabs(step/pow(10.0,-d)-2.5)<1e-6)d++;
 return step;
 }
 
+/*:427*//*428:*/
+#line 8283 "attention.w"
+
 static int nice_ticks(double lo,double hi,int most,double*first,double*step,
 int*decimals)
 {
 *step= nice_step(lo,hi,most,decimals);
 *first= ceil(lo/ *step-1e-6)**step;
-return(int)floor((hi-*first)/ *step+1e-6)+1;
+double n= floor(hi/ *step-*first/ *step+1e-6)+1;
+return n> 0?(n<1000?(int)n:1000):0;
 }
 
-/*:404*//*405:*/
-#line 7925 "attention.w"
+/*:428*//*429:*/
+#line 8296 "attention.w"
+
+static void widen_range(double*lo,double*hi)
+{
+if(*hi-*lo<=1e-12*fmax(fabs(*lo),fabs(*hi))||*hi-*lo<FIG_TINY){
+double d= fabs(*lo)<1e3*FIG_TINY?0.1:0.1*fabs(*lo);
+*lo-= d,*hi+= d;
+}
+}
+
+/*:429*//*430:*/
+#line 8316 "attention.w"
 
 #define PAGE_W 720.0
 #define PAGE_H 432.0
@@ -265,8 +284,8 @@ static const FigFont tick_font= {10.0,0};
 static const FigFont axis_font= {12.0,1};
 static const FigFont title_font= {13.0,1};
 
-/*:405*//*406:*/
-#line 7946 "attention.w"
+/*:430*//*431:*/
+#line 8337 "attention.w"
 
 static double turned_depth(FigFont f,const char*s)
 {
@@ -282,8 +301,8 @@ font_metrics(f,&asc,&desc);
 canvas_text(cv,f,x-(a+desc)*M_SQRT1_2,y+(asc+a)*M_SQRT1_2,-45.0,s);
 }
 
-/*:406*//*407:*/
-#line 7964 "attention.w"
+/*:431*//*432:*/
+#line 8355 "attention.w"
 
 typedef struct{
 char**row,**col,*title;
@@ -293,8 +312,8 @@ int nticks,decimals;
 double first,step;
 }HeatmapTexts;
 
-/*:407*//*408:*/
-#line 7974 "attention.w"
+/*:432*//*433:*/
+#line 8365 "attention.w"
 
 static void fit_labels(const Heatmap*h,HeatmapTexts*t)
 {
@@ -308,8 +327,8 @@ t->col[j]= fit_text(h->col_words[j],t->col_font,LABEL_MAX);
 }
 }
 
-/*:408*//*409:*/
-#line 7989 "attention.w"
+/*:433*//*434:*/
+#line 8380 "attention.w"
 
 static void heatmap_texts(const Heatmap*h,HeatmapTexts*t)
 {
@@ -318,8 +337,8 @@ t->col= xcalloc((size_t)h->cols,sizeof(char*));
 t->row_font= t->col_font= tick_font;
 fit_labels(h,t);
 t->title= fit_text(h->title?h->title:"",title_font,PAGE_W-2*MARGIN);
-/*411:*/
-#line 8014 "attention.w"
+/*436:*/
+#line 8405 "attention.w"
 
 double lo= INFINITY,hi= -INFINITY;
 for(int i= 0;i<h->rows;i++)
@@ -329,20 +348,19 @@ if(isfinite(v))lo= v<lo?v:lo,hi= v> hi?v:hi;
 }
 if(h->vmin<h->vmax)lo= h->vmin,hi= h->vmax;
 else if(!(lo<=hi))lo= 0.0,hi= 1.0;
-if(hi-lo<=1e-12*fmax(fabs(lo),fabs(hi))){
-double d= lo==0.0?0.1:0.1*fabs(lo);
-lo-= d,hi+= d;
-}
+lo= fmax(lo,-FIG_HUGE),hi= fmin(hi,FIG_HUGE);
+if(lo> hi)lo= hi;
+widen_range(&lo,&hi);
 t->vmin= lo,t->vmax= hi;
 t->nticks= nice_ticks(lo,hi,8,&t->first,&t->step,&t->decimals);
 
-/*:411*/
-#line 7997 "attention.w"
+/*:436*/
+#line 8388 "attention.w"
 
 }
 
-/*:409*//*410:*/
-#line 8001 "attention.w"
+/*:434*//*435:*/
+#line 8392 "attention.w"
 
 static void heatmap_texts_free(const Heatmap*h,HeatmapTexts*t)
 {
@@ -353,8 +371,8 @@ free(t->col);
 free(t->title);
 }
 
-/*:410*//*430:*/
-#line 8359 "attention.w"
+/*:435*//*455:*/
+#line 8753 "attention.w"
 
 static cairo_status_t buf_write(void*closure,const unsigned char*data,unsigned int n)
 {
@@ -362,8 +380,8 @@ buf_add(closure,data,n);
 return CAIRO_STATUS_SUCCESS;
 }
 
-/*:430*//*431:*/
-#line 8377 "attention.w"
+/*:455*//*456:*/
+#line 8771 "attention.w"
 
 static void pdf_fix_date(cairo_surface_t*s)
 {
@@ -382,8 +400,8 @@ cairo_pdf_surface_restrict_to_version(s,CAIRO_PDF_VERSION_1_4);
 cairo_pdf_surface_set_metadata(s,CAIRO_PDF_METADATA_CREATE_DATE,date);
 }
 
-/*:431*//*439:*/
-#line 8544 "attention.w"
+/*:456*//*464:*/
+#line 8938 "attention.w"
 
 #define CURVE_W 576.0
 #define CURVE_H 360.0
@@ -400,29 +418,26 @@ double t= a->log?(log10(v)-log10(a->lo))/(log10(a->hi)-log10(a->lo)):
 return a->from+t*(a->to-a->from);
 }
 
-/*:439*//*440:*/
-#line 8564 "attention.w"
+/*:464*//*465:*/
+#line 8960 "attention.w"
 
 static void axis_range(Axis*a,double lo,double hi,int allow_log)
 {
-a->log= allow_log&&lo> 0.0&&hi/lo> 100.0;
+a->log= allow_log&&lo>=1.0/FIG_HUGE&&hi<=FIG_HUGE&&hi/lo> 100.0;
 if(a->log){
 a->lo= pow(10.0,floor(log10(lo)+1e-9));
 a->hi= pow(10.0,ceil(log10(hi)-1e-9));
 return;
 }
-if(hi-lo<=1e-12*fmax(fabs(lo),fabs(hi))){
-double d= lo==0.0?0.1:0.1*fabs(lo);
-lo-= d,hi+= d;
-}
+widen_range(&lo,&hi);
 int dec;
 double step= nice_step(lo,hi,9,&dec);
 a->lo= floor(lo/step+1e-9)*step;
 a->hi= ceil(hi/step-1e-9)*step;
 }
 
-/*:440*//*441:*/
-#line 8585 "attention.w"
+/*:465*//*466:*/
+#line 8978 "attention.w"
 
 static void tick_label(char*s,size_t size,double v,int is_log,int decimals)
 {
@@ -440,8 +455,8 @@ snprintf(s,size,"10%s",k<0?"\xe2\x81\xbb":"");
 for(char*d= digits;*d;d++)strncat(s,sup[*d-'0'],size-strlen(s)-1);
 }
 
-/*:441*//*442:*/
-#line 8605 "attention.w"
+/*:466*//*467:*/
+#line 8998 "attention.w"
 
 #define MAX_TICKS 200
 typedef struct{
@@ -455,11 +470,11 @@ static void axis_ticks(const Axis*a,Ticks*t)
 {
 t->n= 0;
 if(a->log){
-/*443:*/
-#line 8633 "attention.w"
+/*468:*/
+#line 9026 "attention.w"
 
 int d0= (int)lround(log10(a->lo)),d1= (int)lround(log10(a->hi));
-int every= (d1-d0+7)/8;
+int every= d1-d0> 8?(d1-d0+7)/8:1;
 for(int d= d0;d<=d1;d++)
 for(int m= 1;m<=9&&t->n<MAX_TICKS;m++){
 double v= m*pow(10.0,d);
@@ -471,8 +486,8 @@ else t->label[t->n][0]= 0;
 t->n++;
 }
 
-/*:443*/
-#line 8618 "attention.w"
+/*:468*/
+#line 9011 "attention.w"
 
 return;
 }
@@ -486,16 +501,16 @@ tick_label(t->label[t->n],sizeof t->label[0],t->v[t->n],0,dec);
 }
 }
 
-/*:442*/
-#line 7491 "attention.w"
+/*:467*/
+#line 7858 "attention.w"
 
-/*387:*/
-#line 7584 "attention.w"
+/*410:*/
+#line 7951 "attention.w"
 
 void colormap_color(const Colormap*cm,double w,double rgb[3])
 {
-/*388:*/
-#line 7591 "attention.w"
+/*411:*/
+#line 7958 "attention.w"
 
 if(!(w> 0.0))w= 0.0;
 if(w> 1.0)w= 1.0;
@@ -507,13 +522,13 @@ double t= (w-x[k])/(x[k+1]-x[k]);
 rgb[ch]= v[k]+t*(v[k+1]-v[k]);
 }
 
-/*:388*/
-#line 7587 "attention.w"
+/*:411*/
+#line 7954 "attention.w"
 
 }
 
-/*:387*//*390:*/
-#line 7612 "attention.w"
+/*:410*//*413:*/
+#line 7979 "attention.w"
 
 const Colormap*colormap_find(const char*name)
 {
@@ -522,8 +537,8 @@ if(strcmp(name,"ylorrd")==0||strcmp(name,"YlOrRd")==0)return&colormap_ylorrd;
 return NULL;
 }
 
-/*:390*//*412:*/
-#line 8032 "attention.w"
+/*:413*//*437:*/
+#line 8422 "attention.w"
 
 static int layout_heatmap(const Heatmap*h,const HeatmapTexts*t,HeatmapLayout*lay)
 {
@@ -539,8 +554,8 @@ char s[32];
 snprintf(s,sizeof s,"%.*f",t->decimals,t->first+k*t->step+0.0);
 cbw= fmax(cbw,text_width(tick_font,s));
 }
-/*413:*/
-#line 8056 "attention.w"
+/*438:*/
+#line 8446 "attention.w"
 
 double title_asc,title_desc;
 font_metrics(title_font,&title_asc,&title_desc);
@@ -560,15 +575,15 @@ lay->cells= (FigBox){left,top,PAGE_W-left-right,ch};
 lay->colorbar= (FigBox){PAGE_W-right+CBAR_GAP,top,cw,ch};
 lay->vmin= t->vmin,lay->vmax= t->vmax;
 
-/*:413*/
-#line 8047 "attention.w"
+/*:438*/
+#line 8437 "attention.w"
 
 return lay->cells.w>=10.0&&lay->cells.h>=10.0?0:
 kit_fail("heatmap: the labels leave no room for the cells");
 }
 
-/*:412*//*414:*/
-#line 8084 "attention.w"
+/*:437*//*439:*/
+#line 8474 "attention.w"
 
 static int heatmap_prepare(const Heatmap*h,HeatmapTexts*t,HeatmapLayout*lay)
 {
@@ -587,8 +602,8 @@ fit_labels(h,t);
 return 0;
 }
 
-/*:414*//*415:*/
-#line 8104 "attention.w"
+/*:439*//*440:*/
+#line 8494 "attention.w"
 
 static int heatmap_check(const Heatmap*h)
 {
@@ -606,8 +621,8 @@ heatmap_texts_free(h,&t);
 return 0;
 }
 
-/*:415*//*417:*/
-#line 8128 "attention.w"
+/*:440*//*442:*/
+#line 8518 "attention.w"
 
 static void draw_heatmap(Canvas*cv,const Heatmap*h,const HeatmapTexts*t,
 const HeatmapLayout*lay)
@@ -622,8 +637,8 @@ double rgb[3],v= h->w[(size_t)i*h->stride+j];
 colormap_color(h->cm,(v-lay->vmin)/(lay->vmax-lay->vmin),rgb);
 fill_box(cr,c->x+j*colw,c->y+i*rowh,colw,rowh,rgb);
 }
-/*418:*/
-#line 8152 "attention.w"
+/*443:*/
+#line 8542 "attention.w"
 
 int seaborn= h->style==HEATMAP_SEABORN;
 for(int j= seaborn?0:1;j<=(seaborn?h->cols:h->cols-1);j++)
@@ -642,11 +657,11 @@ c->y+c->h+TICK_LEN,0.8,0.0);
 for(int i= 0;i<h->rows;i++)
 line(cr,c->x,c->y+(i+0.5)*rowh,c->x-TICK_LEN,c->y+(i+0.5)*rowh,0.8,0.0);
 
-/*:418*/
-#line 8142 "attention.w"
+/*:443*/
+#line 8532 "attention.w"
 
-/*419:*/
-#line 8175 "attention.w"
+/*444:*/
+#line 8565 "attention.w"
 
 const FigBox*b= &lay->colorbar;
 cairo_pattern_t*grad= cairo_pattern_create_linear(0.0,b->y+b->h,0.0,b->y);
@@ -660,8 +675,8 @@ cairo_set_source(cr,grad);
 cairo_rectangle(cr,b->x,b->y,b->w,b->h);
 cairo_fill(cr);
 cairo_pattern_destroy(grad);
-/*420:*/
-#line 8193 "attention.w"
+/*445:*/
+#line 8583 "attention.w"
 
 if(!seaborn){
 cairo_set_source_rgb(cr,0.0,0.0,0.0);
@@ -680,15 +695,15 @@ line(cr,b->x+b->w,y,b->x+b->w+TICK_LEN,y,0.8,0.0);
 canvas_text(cv,tick_font,b->x+b->w+TICK_LEN+TICK_PAD,y+(asc-desc)/2,0.0,s);
 }
 
-/*:420*/
-#line 8188 "attention.w"
+/*:445*/
+#line 8578 "attention.w"
 
 
-/*:419*/
-#line 8143 "attention.w"
+/*:444*/
+#line 8533 "attention.w"
 
-/*421:*/
-#line 8214 "attention.w"
+/*446:*/
+#line 8604 "attention.w"
 
 double rasc,rdesc;
 font_metrics(t->row_font,&rasc,&rdesc);
@@ -698,8 +713,8 @@ c->y+(i+0.5)*rowh+(rasc-rdesc)/2,0.0,t->row[i]);
 for(int j= 0;j<h->cols;j++)
 turned_label(cv,t->col_font,c->x+(j+0.5)*colw,c->y+c->h+TICK_LEN+TICK_PAD,
 t->col[j]);
-/*422:*/
-#line 8234 "attention.w"
+/*447:*/
+#line 8624 "attention.w"
 
 static const char*xtitle= "Input Words (English)",*ytitle= "Output Words (French)",
 *ctitle= "Attention Weight";
@@ -712,8 +727,8 @@ if(seaborn)
 canvas_text(cv,tick_font,lay->width-MARGIN-desc,b->y+(b->h+ct)/2,-90.0,ctitle);
 else canvas_text(cv,tick_font,lay->width-MARGIN-asc,b->y+(b->h-ct)/2,90.0,ctitle);
 
-/*:422*/
-#line 8223 "attention.w"
+/*:447*/
+#line 8613 "attention.w"
 
 double tw= text_width(title_font,t->title),tx= c->x+(c->w-tw)/2;
 double tasc,tdesc;
@@ -721,13 +736,13 @@ font_metrics(title_font,&tasc,&tdesc);
 tx= fmax(MARGIN,fmin(tx,lay->width-MARGIN-tw));
 canvas_text(cv,title_font,tx,MARGIN+tasc,0.0,t->title);
 
-/*:421*/
-#line 8144 "attention.w"
+/*:446*/
+#line 8534 "attention.w"
 
 }
 
-/*:417*//*423:*/
-#line 8248 "attention.w"
+/*:442*//*448:*/
+#line 8638 "attention.w"
 
 typedef struct{
 const Heatmap*h;
@@ -747,8 +762,8 @@ j->h= h;
 return heatmap_check(h)||heatmap_prepare(h,&j->t,&j->lay)?-1:0;
 }
 
-/*:423*//*425:*/
-#line 8280 "attention.w"
+/*:448*//*450:*/
+#line 8670 "attention.w"
 
 int figure_format(const char*path)
 {
@@ -761,8 +776,8 @@ if(strcasecmp(dot,".svg")==0)return FIGURE_SVG;
 return kit_fail("%s: unknown figure format (the name must end in .png, .pdf or .svg)",path);
 }
 
-/*:425*//*426:*/
-#line 8298 "attention.w"
+/*:450*//*451:*/
+#line 8688 "attention.w"
 
 int figure_check_path(const char*path)
 {
@@ -776,15 +791,17 @@ if(stat(dir,&st)!=0||!S_ISDIR(st.st_mode))
 status= kit_fail("%s: cannot write: the folder %s does not exist",path,dir);
 else if(access(dir,W_OK)!=0)
 status= kit_fail("%s: cannot write: the folder %s is not writable",path,dir);
+else status= save_target_check(path);
 free(dir);
 return status;
 }
 
-/*:426*//*427:*/
-#line 8317 "attention.w"
+/*:451*//*452:*/
+#line 8709 "attention.w"
 
 int write_file_atomic(const char*path,const void*data,size_t n)
 {
+if(save_target_check(path))return-1;
 char*tmp= xcalloc(strlen(path)+16,1);
 sprintf(tmp,"%s.tmp.XXXXXX",path);
 int fd= mkstemp(tmp);
@@ -796,8 +813,8 @@ return-1;
 mode_t mask= umask(0);
 umask(mask);
 fchmod(fd,0666&~mask);
-/*428:*/
-#line 8337 "attention.w"
+/*453:*/
+#line 8730 "attention.w"
 
 const char*p= data;
 size_t left= n;
@@ -810,18 +827,19 @@ else p+= w,left-= (size_t)w;
 }
 if(!ok)kit_fail("%s: cannot write: %s",path,strerror(errno));
 if(close(fd)!=0&&ok)ok= 0,kit_fail("%s: cannot write: %s",path,strerror(errno));
+if(ok&&save_target_check(path))ok= 0;
 if(ok&&rename(tmp,path)!=0)ok= 0,kit_fail("%s: cannot write: %s",path,strerror(errno));
 if(!ok)unlink(tmp);
 
-/*:428*/
-#line 8331 "attention.w"
+/*:453*/
+#line 8724 "attention.w"
 
 free(tmp);
 return ok?0:-1;
 }
 
-/*:427*//*432:*/
-#line 8399 "attention.w"
+/*:452*//*457:*/
+#line 8793 "attention.w"
 
 typedef void(*DrawFn)(Canvas*cv,const void*job);
 
@@ -841,8 +859,8 @@ Canvas cv= {cairo_create(s),format==FIGURE_SVG?&text:NULL};
 no_hinting(cv.cr);
 if(format==FIGURE_PNG)cairo_scale(cv.cr,FIGURE_PNG_SCALE,FIGURE_PNG_SCALE);
 draw(&cv,job);
-/*433:*/
-#line 8422 "attention.w"
+/*458:*/
+#line 8816 "attention.w"
 
 cairo_status_t st= cairo_status(cv.cr);
 cairo_destroy(cv.cr);
@@ -868,13 +886,13 @@ free(tail.p);
 free(text.p);
 return st==CAIRO_STATUS_SUCCESS?0:kit_fail("cairo: %s",cairo_status_to_string(st));
 
-/*:433*/
-#line 8418 "attention.w"
+/*:458*/
+#line 8812 "attention.w"
 
 }
 
-/*:432*//*434:*/
-#line 8452 "attention.w"
+/*:457*//*459:*/
+#line 8846 "attention.w"
 
 static int figure_save(const char*path,double w,double h,DrawFn draw,const void*job)
 {
@@ -888,8 +906,8 @@ free(out.p);
 return status;
 }
 
-/*:434*//*435:*/
-#line 8468 "attention.w"
+/*:459*//*460:*/
+#line 8862 "attention.w"
 
 static int figure_image(double w,double h,double scale,DrawFn draw,const void*job,
 FigImage*img)
@@ -913,8 +931,8 @@ cairo_surface_destroy(s);
 return st==CAIRO_STATUS_SUCCESS?0:kit_fail("cairo: %s",cairo_status_to_string(st));
 }
 
-/*:435*//*436:*/
-#line 8492 "attention.w"
+/*:460*//*461:*/
+#line 8886 "attention.w"
 
 int heatmap_save(const Heatmap*h,const char*path)
 {
@@ -935,8 +953,8 @@ heatmap_texts_free(h,&j.t);
 return status;
 }
 
-/*:436*//*444:*/
-#line 8650 "attention.w"
+/*:461*//*469:*/
+#line 9043 "attention.w"
 
 typedef struct{
 const Curve*c;
@@ -949,18 +967,21 @@ static int curve_job_begin(CurveJob*j,const Curve*c)
 {
 if(c->n<1||!c->x||!c->y)return kit_fail("loss curve: no points to draw");
 double x0= INFINITY,x1= -INFINITY,y0= INFINITY,y1= -INFINITY;
-/*445:*/
-#line 8677 "attention.w"
+/*470:*/
+#line 9071 "attention.w"
 
 for(int k= 0;k<c->n;k++){
 if(!isfinite(c->x[k])||!isfinite(c->y[k]))
 return kit_fail("loss curve: point %d is not a finite number",k+1);
+if(fabs(c->x[k])> FIG_HUGE||fabs(c->y[k])> FIG_HUGE)
+return kit_fail("loss curve: point %d (%g, %g) is too large to draw (at most %g)",k+1,
+c->x[k],c->y[k],FIG_HUGE);
 x0= fmin(x0,c->x[k]),x1= fmax(x1,c->x[k]);
 y0= fmin(y0,c->y[k]),y1= fmax(y1,c->y[k]);
 }
 
-/*:445*/
-#line 8662 "attention.w"
+/*:470*/
+#line 9055 "attention.w"
 
 j->c= c;
 axis_range(&j->ax,x0>=0.0&&x0<=1.0?0.0:x0,x1,0);
@@ -970,8 +991,8 @@ axis_ticks(&j->ay,&j->ty);
 j->title= fit_text(c->title?c->title:"",title_font,CURVE_W-2*MARGIN);
 j->xlabel= fit_text(c->xlabel?c->xlabel:"",axis_font,CURVE_W-2*MARGIN);
 j->ylabel= fit_text(c->ylabel?c->ylabel:"",axis_font,CURVE_H-2*MARGIN);
-/*446:*/
-#line 8687 "attention.w"
+/*471:*/
+#line 9084 "attention.w"
 
 double asc,desc,lasc,ldesc,tasc,tdesc,yw= 0.0;
 font_metrics(tick_font,&asc,&desc);
@@ -984,14 +1005,14 @@ j->ax.to= CURVE_W-MARGIN-last;
 j->ay.from= CURVE_H-(MARGIN+lasc+ldesc+LABEL_PAD+asc+desc+TICK_PAD+TICK_LEN);
 j->ay.to= MARGIN+tasc+tdesc+TITLE_PAD;
 
-/*:446*/
-#line 8671 "attention.w"
+/*:471*/
+#line 9064 "attention.w"
 
 return 0;
 }
 
-/*:444*//*447:*/
-#line 8702 "attention.w"
+/*:469*//*472:*/
+#line 9099 "attention.w"
 
 static void curve_job_draw(Canvas*cv,const void*job)
 {
@@ -1005,8 +1026,8 @@ line(cr,axis_pos(&j->ax,j->tx.v[k]),y0,axis_pos(&j->ax,j->tx.v[k]),y1,0.5,0.9);
 for(int k= 0;k<j->ty.n;k++)
 if(j->ty.major[k])
 line(cr,x0,axis_pos(&j->ay,j->ty.v[k]),x1,axis_pos(&j->ay,j->ty.v[k]),0.5,0.9);
-/*448:*/
-#line 8720 "attention.w"
+/*473:*/
+#line 9117 "attention.w"
 
 cairo_save(cr);
 cairo_rectangle(cr,x0,y1,x1-x0,y0-y1);
@@ -1023,11 +1044,11 @@ cairo_fill(cr);
 }else cairo_stroke(cr);
 cairo_restore(cr);
 
-/*:448*/
-#line 8715 "attention.w"
+/*:473*/
+#line 9112 "attention.w"
 
-/*449:*/
-#line 8737 "attention.w"
+/*474:*/
+#line 9134 "attention.w"
 
 double asc,desc,lasc,ldesc,tasc,tdesc;
 font_metrics(tick_font,&asc,&desc);
@@ -1048,8 +1069,8 @@ line(cr,x0,y,x0-(j->ty.major[k]?TICK_LEN:TICK_LEN/2),y,0.8,0.0);
 canvas_text(cv,tick_font,x0-TICK_LEN-TICK_PAD-w,y+(asc-desc)/2,0.0,
 j->ty.label[k]);
 }
-/*450:*/
-#line 8761 "attention.w"
+/*475:*/
+#line 9158 "attention.w"
 
 double xw= text_width(axis_font,j->xlabel),yw= text_width(axis_font,j->ylabel);
 double tw= text_width(title_font,j->title);
@@ -1058,17 +1079,17 @@ canvas_text(cv,axis_font,MARGIN+lasc,(y0+y1+yw)/2,-90.0,j->ylabel);
 canvas_text(cv,title_font,fmax(MARGIN,fmin((x0+x1-tw)/2,CURVE_W-MARGIN-tw)),
 MARGIN+tasc,0.0,j->title);
 
-/*:450*/
-#line 8757 "attention.w"
+/*:475*/
+#line 9154 "attention.w"
 
 
-/*:449*/
-#line 8716 "attention.w"
+/*:474*/
+#line 9113 "attention.w"
 
 }
 
-/*:447*//*451:*/
-#line 8770 "attention.w"
+/*:472*//*476:*/
+#line 9167 "attention.w"
 
 static void curve_job_end(CurveJob*j)
 {
@@ -1095,8 +1116,8 @@ curve_job_end(&j);
 return status;
 }
 
-/*:451*/
-#line 7492 "attention.w"
+/*:476*/
+#line 7859 "attention.w"
 
 
-/*:383*/
+/*:406*/

@@ -1,5 +1,5 @@
-/*471:*/
-#line 9188 "attention.w"
+/*496:*/
+#line 9606 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
@@ -9,8 +9,8 @@
 #include <time.h> 
 #include <unistd.h> 
 #include <sys/stat.h> 
-/*456:*/
-#line 8832 "attention.w"
+/*481:*/
+#line 9231 "attention.w"
 
 #define MAX_OUTS 8
 static int add_out(const char*cmd,const char*path,const char**outs,int*n)
@@ -33,8 +33,8 @@ return-1;
 return 0;
 }
 
-/*:456*//*457:*/
-#line 8855 "attention.w"
+/*:481*//*482:*/
+#line 9254 "attention.w"
 
 static void report_figure(const char*path,const char*what,double seconds)
 {
@@ -45,8 +45,8 @@ if(f)fclose(f);
 printf("Wrote %s (%s, %.1f kB, %.1f ms)\n",path,what,size/1000.0,1e3*seconds);
 }
 
-/*:457*//*464:*/
-#line 9033 "attention.w"
+/*:482*//*489:*/
+#line 9449 "attention.w"
 
 #include <unistd.h> 
 static const char*loss_log_path;
@@ -63,8 +63,8 @@ loss_log= xrealloc(loss_log,(size_t)loss_log_cap*sizeof(double));
 loss_log[loss_log_n++]= loss;
 }
 
-/*:464*//*465:*/
-#line 9049 "attention.w"
+/*:489*//*490:*/
+#line 9465 "attention.w"
 
 static int loss_log_check(void)
 {
@@ -74,6 +74,8 @@ if(slash)dir[slash==loss_log_path?1:slash-loss_log_path]= 0;
 int ok= access(dir,W_OK)==0;
 if(!ok)fprintf(stderr,"attention train: %s: cannot write the loss log: %s: %s\n",
 loss_log_path,dir,strerror(errno));
+else if(save_target_check(loss_log_path))
+ok= 0,fprintf(stderr,"attention train: %s\n",kit_error());
 free(dir);
 return ok?0:-1;
 }
@@ -89,8 +91,20 @@ free(loss_log);
 return status;
 }
 
-/*:465*//*476:*/
-#line 9245 "attention.w"
+/*:490*//*498:*/
+#line 9644 "attention.w"
+
+static int check_stdout(const char*cmd,int status)
+{
+int err= fflush(stdout)!=0?errno:0;
+if(!err&&!ferror(stdout))return status;
+fprintf(stderr,"attention%s%s: cannot write the standard output%s%s\n",cmd?" ":"",
+cmd?cmd:"",err?": ":"",err?strerror(err):"");
+return status?status:1;
+}
+
+/*:498*//*502:*/
+#line 9679 "attention.w"
 
 static int parse_long(const char*cmd,const char*opt,const char*s,long lo,
 long hi,long*out)
@@ -107,8 +121,8 @@ return-1;
 return 0;
 }
 
-/*:476*//*477:*/
-#line 9262 "attention.w"
+/*:502*//*503:*/
+#line 9696 "attention.w"
 
 static int parse_float(const char*cmd,const char*opt,const char*s,double lo,
 double hi,double*out)
@@ -125,8 +139,8 @@ return-1;
 return 0;
 }
 
-/*:477*//*478:*/
-#line 9280 "attention.w"
+/*:503*//*504:*/
+#line 9714 "attention.w"
 
 static double now_seconds(void)
 {
@@ -135,8 +149,8 @@ clock_gettime(CLOCK_MONOTONIC,&ts);
 return(double)ts.tv_sec+1e-9*(double)ts.tv_nsec;
 }
 
-/*:478*//*479:*/
-#line 9296 "attention.w"
+/*:504*//*505:*/
+#line 9730 "attention.w"
 
 #define OPT_DEVICE 256
 static int device_bad(const char*cmd,const char*device)
@@ -156,8 +170,8 @@ else fprintf(stderr,"attention %s: --device cuda: %s\n",cmd,msg);
 return be;
 }
 
-/*:479*//*493:*/
-#line 9602 "attention.w"
+/*:505*//*519:*/
+#line 10041 "attention.w"
 
 static char*words_join(const Vocab*v,const int*ids,int n)
 {
@@ -168,8 +182,8 @@ for(int k= 0;k<n;k++)p+= sprintf(p,k?" %s":"%s",v->word[ids[k]]);
 return s;
 }
 
-/*:493*//*502:*/
-#line 9786 "attention.w"
+/*:519*//*528:*/
+#line 10225 "attention.w"
 
 static double hold_fraction(const char*s,uint64_t seed)
 {
@@ -188,8 +202,8 @@ vl->origin= xstrdup(pl->origin);
 int kept= 0;
 for(int k= 0;k<pl->n;k++){
 Pair p= pl->pair[k];
-if(hold_fraction(p.src,seed)<share)/*503:*/
-#line 9811 "attention.w"
+if(hold_fraction(p.src,seed)<share)/*529:*/
+#line 10250 "attention.w"
 
 {
 if(vl->n==vl->cap){
@@ -199,16 +213,16 @@ vl->pair= xrealloc(vl->pair,(size_t)vl->cap*sizeof*vl->pair);
 vl->pair[vl->n++]= p;
 }
 
-/*:503*/
-#line 9804 "attention.w"
+/*:529*/
+#line 10243 "attention.w"
 
 else pl->pair[kept++]= p;
 }
 pl->n= kept;
 }
 
-/*:502*//*506:*/
-#line 9858 "attention.w"
+/*:528*//*532:*/
+#line 10297 "attention.w"
 
 static uint64_t mix_seed(uint64_t a,uint64_t b)
 {
@@ -218,8 +232,8 @@ z= (z^(z>>27))*0x94d049bb133111ebULL;
 return z^(z>>31);
 }
 
-/*:506*//*507:*/
-#line 9877 "attention.w"
+/*:532*//*533:*/
+#line 10316 "attention.w"
 
 static const Example*bucket_ex;
 static int by_length(const void*x,const void*y)
@@ -230,8 +244,8 @@ if(!d)d= a->tgt_len-b->tgt_len;
 return d?d:*(const int*)x-*(const int*)y;
 }
 
-/*:507*//*508:*/
-#line 9888 "attention.w"
+/*:533*//*534:*/
+#line 10327 "attention.w"
 
 static void bucket_batches(int*order,int n,const Example*ex,int B,uint64_t seed)
 {
@@ -247,8 +261,8 @@ int j= (int)(erand48(xs)*(k+1)),x= perm[k];
 if(j> k)j= k;
 perm[k]= perm[j],perm[j]= x;
 }
-/*509:*/
-#line 9908 "attention.w"
+/*535:*/
+#line 10347 "attention.w"
 
 int at= 0;
 for(int k= 0;k<nb;k++){
@@ -258,14 +272,14 @@ at+= len;
 }
 memcpy(order,copy,(size_t)n*sizeof(int));
 
-/*:509*/
-#line 9903 "attention.w"
+/*:535*/
+#line 10342 "attention.w"
 
 free(perm),free(copy);
 }
 
-/*:508*//*512:*/
-#line 9965 "attention.w"
+/*:534*//*538:*/
+#line 10404 "attention.w"
 
 static double batched_loss(BModel*bm,const Example*ex,int n)
 {
@@ -280,8 +294,8 @@ tokens+= bt.tokens;
 return bmodel_take_loss(bm)/(double)(tokens?tokens:1);
 }
 
-/*:512*//*515:*/
-#line 10034 "attention.w"
+/*:538*//*541:*/
+#line 10473 "attention.w"
 
 static int blank(const char*s,size_t len)
 {
@@ -289,125 +303,11 @@ for(size_t k= 0;k<len;k++)if(s[k]!=' '&&s[k]!='\t')return 0;
 return 1;
 }
 
-/*:515*//*520:*/
-#line 10161 "attention.w"
+/*:541*//*546:*/
+#line 10603 "attention.w"
 
-static void warn_unknown(const char*cmd,const Vocab*v,Vocab*seen,const char*s,
-const char*where)
-{
-char w[MAX_WORD_BYTES];
-while(*s){
-size_t k= strcspn(s," ");
-memcpy(w,s,k);
-w[k]= '\0';
-s+= k+(s[k]==' ');
-if(k&&vocab_find(v,w)<0&&vocab_find(seen,w)<0){
-vocab_add(seen,w);
-fprintf(stderr,"attention %s: %s: warning: \"%s\" is not in the model's "
-"English vocabulary; it is read as <UNK>\n",cmd,where,w);
-}
-}
-}
-
-/*:520*//*521:*/
-#line 10184 "attention.w"
-
-static int translate_batched(BModel*bm,int nargs,char**args,int show_attention)
-{
-int n= 0,cap= 16,failed= 0,L= bm->cfg.L;
-char**norm= xcalloc((size_t)cap,sizeof(char*)),*bad= xcalloc((size_t)cap,1);
-Example*ex= xcalloc((size_t)cap,sizeof(Example));
-Vocab unknown;
-vocab_init(&unknown);
-/*522:*/
-#line 10205 "attention.w"
-
-char*line= NULL;
-size_t lcap= 0;
-for(long k= 0;;k++){
-ssize_t got;
-const char*s;
-if(nargs> 0){
-if(k==nargs)break;
-s= args[k],got= (ssize_t)strlen(args[k]);
-}else{
-if((got= getline(&line,&lcap,stdin))<0)break;
-while(got> 0&&(line[got-1]=='\n'||line[got-1]=='\r'))got--;
-s= line;
-}
-if(n==cap){
-cap*= 2;
-norm= xrealloc(norm,(size_t)cap*sizeof(char*));
-bad= xrealloc(bad,(size_t)cap);
-ex= xrealloc(ex,(size_t)cap*sizeof(Example));
-}
-/*523:*/
-#line 10231 "attention.w"
-
-size_t badbyte;
-char where[64];
-snprintf(where,sizeof where,nargs> 0?"sentence %ld":"line %ld",k+1);
-memset(&ex[n],0,sizeof ex[n]);
-norm[n]= normalize_sentence(s,(size_t)got,&badbyte);
-int before= 0,m= -1;
-if(!norm[n])fprintf(stderr,"attention translate: %s: invalid UTF-8 at byte %zu\n",where,
-badbyte+1),failed= 1;
-else if(*norm[n]&&(m= tokenize_unk(&bm->vin,norm[n],ex[n].src,L-1,&before))<0)
-fprintf(stderr,"attention translate: %s: the sentence has more than %d words, the most "
-"this model reads\n",where,L-1),failed= 1;
-else if((*norm[n]&&m==0)||(!*norm[n]&&!blank(s,(size_t)got)))
-fprintf(stderr,"attention translate: %s: the sentence has no words\n",where),failed= 1;
-if(m> 0){
-if(before)warn_unknown("translate",&bm->vin,&unknown,norm[n],where);
-ex[n].src[m]= EOS_TOKEN;
-ex[n].src_len= m+1;
-bad[n]= 0;
-}else ex[n].src[0]= EOS_TOKEN,ex[n].src_len= 1,bad[n]= 1;
-
-/*:523*/
-#line 10225 "attention.w"
-
-n++;
-}
-free(line);
-
-/*:522*/
-#line 10192 "attention.w"
-
-int*out= xcalloc((size_t)(n?n:1)*L,sizeof(int)),*len= xcalloc((size_t)(n?n:1),sizeof(int));
-float*attn= show_attention?xcalloc((size_t)(n?n:1)*L*L,sizeof(float)):NULL;
-bmodel_greedy(bm,ex,n,out,len,attn);
-/*524:*/
-#line 10253 "attention.w"
-
-for(int k= 0;k<n;k++){
-if(!bad[k]){
-char*t= words_join(&bm->vout,out+(size_t)k*L,len[k]);
-fputs(t,stdout);
-free(t);
-if(attn)for(int t2= 0;t2<len[k];t2++){
-printf("\n  %-12s",bm->vout.word[out[(size_t)k*L+t2]]);
-for(int i= 0;i<ex[k].src_len;i++)
-printf(" %s %.3f",bm->vin.word[ex[k].src[i]],attn[((size_t)k*L+t2)*L+i]);
-}
-}
-putchar('\n');
-}
-
-/*:524*/
-#line 10196 "attention.w"
-
-for(int k= 0;k<n;k++)free(norm[k]);
-free(norm),free(bad),free(ex),free(out),free(len),free(attn);
-vocab_free(&unknown);
-return failed?1:0;
-}
-
-/*:521*//*528:*/
-#line 10335 "attention.w"
-
-/*530:*/
-#line 10350 "attention.w"
+/*559:*/
+#line 10856 "attention.w"
 
 #define BEAM_OPTIONS \
   {"beam", required_argument, 0, 'k'}, {"length-penalty", required_argument, 0, 'P'}, \
@@ -425,8 +325,8 @@ BeamOptions o;
 int used,replace_unk;
 }BeamChoice;
 
-/*:530*//*531:*/
-#line 10370 "attention.w"
+/*:559*//*560:*/
+#line 10876 "attention.w"
 
 static int beam_option(const char*cmd,int c,const char*arg,BeamChoice*b)
 {
@@ -443,8 +343,8 @@ break;
 case'A':if(parse_float(cmd,"--alpha",arg,-1e-300,10.0,&x))return-1;b->o.alpha= x;
 break;
 case'U':b->replace_unk= 1;break;
-case'P':/*532:*/
-#line 10392 "attention.w"
+case'P':/*561:*/
+#line 10898 "attention.w"
 
 if(strcmp(arg,"none")==0)b->o.penalty= LP_NONE;
 else if(strcmp(arg,"avg")==0)b->o.penalty= LP_AVG;
@@ -454,27 +354,27 @@ fprintf(stderr,"attention %s: --length-penalty is none, avg or wu, not \"%s\"\n"
 return-1;
 }
 
-/*:532*/
-#line 10386 "attention.w"
+/*:561*/
+#line 10892 "attention.w"
 break;
 }
 return 1;
 }
 
-/*:531*//*533:*/
-#line 10402 "attention.w"
+/*:560*//*562:*/
+#line 10908 "attention.w"
 
 static void beam_defaults(BeamChoice*b)
 {
 *b= (BeamChoice){{1,0,1,LP_WU,0.6},0,0};
 }
 
-static int beam_check(const char*cmd,BeamChoice*b,const Model*m)
+static int beam_check(const char*cmd,BeamChoice*b,int L,const Vocab*vout)
 {
-if(b->o.max_length==0)b->o.max_length= m->cfg.L;
-if(b->o.max_length> m->cfg.L){
+if(b->o.max_length==0)b->o.max_length= L;
+if(b->o.max_length> L){
 fprintf(stderr,"attention %s: --max-length %d is more than the model's %d\n",cmd,
-b->o.max_length,m->cfg.L);
+b->o.max_length,L);
 return-1;
 }
 if(b->o.n_best> b->o.beam){
@@ -482,14 +382,34 @@ fprintf(stderr,"attention %s: --n-best %d is more than the beam's %d\n",cmd,
 b->o.n_best,b->o.beam);
 return-1;
 }
-if(b->replace_unk&&vocab_find(&m->vout,"<UNK>")<0)
+if(b->replace_unk&&vocab_find(vout,"<UNK>")<0)
 fprintf(stderr,"attention %s: warning: the model's vocabulary has no <UNK>; "
 "--replace-unk changes nothing\n",cmd);
 return 0;
 }
 
-/*:533*//*534:*/
-#line 10431 "attention.w"
+/*:562*//*563:*/
+#line 10936 "attention.w"
+
+static int beam_best(Decoder*d,const int*src,int n,const BeamOptions*o,int*out,
+float*attn)
+{
+float*init= xcalloc((size_t)d->state_floats,sizeof(float));
+Hypothesis*y= xcalloc((size_t)o->n_best,sizeof*y);
+int found= 0;
+d->encode(d,&src,&n,1,init);
+beam_search(d,1,init,o,y,&found);
+int k= y[0].len;
+memcpy(out,y[0].word,(size_t)k*sizeof(int));
+memcpy(attn,y[0].attn,(size_t)k*(size_t)d->S*sizeof(float));
+hypotheses_free(y,found);
+free(y),free(init);
+d->release(d);
+return k;
+}
+
+/*:563*//*564:*/
+#line 10958 "attention.w"
 
 static BeamChoice translate_beam;
 
@@ -503,8 +423,8 @@ BeamOptions*o= &translate_beam.o;
 Hypothesis*y= xcalloc((size_t)o->n_best,sizeof*y);
 int found= 0;
 beam_search(d,1,init,o,y,&found);
-/*535:*/
-#line 10454 "attention.w"
+/*565:*/
+#line 10981 "attention.w"
 
 char*copy= xstrdup(norm),*words[DEFAULT_MAX_LENGTH*4];
 int nw= 0;
@@ -529,8 +449,8 @@ free(lines[i]);
 free(lines);
 free(copy);
 
-/*:535*/
-#line 10444 "attention.w"
+/*:565*/
+#line 10971 "attention.w"
 
 hypotheses_free(y,found);
 free(y);
@@ -539,18 +459,200 @@ d->release(d);
 return text;
 }
 
-/*:534*/
-#line 10336 "attention.w"
+/*:564*/
+#line 10604 "attention.w"
 
 
-/*:528*/
-#line 9197 "attention.w"
+/*:546*//*547:*/
+#line 10607 "attention.w"
 
-/*453:*/
-#line 8808 "attention.w"
+static void warn_unknown(const char*cmd,const Vocab*v,Vocab*seen,const char*s,
+const char*where)
+{
+char w[MAX_WORD_BYTES];
+while(*s){
+size_t k= strcspn(s," ");
+memcpy(w,s,k);
+w[k]= '\0';
+s+= k+(s[k]==' ');
+if(k&&vocab_find(v,w)<0&&vocab_find(seen,w)<0){
+vocab_add(seen,w);
+fprintf(stderr,"attention %s: %s: warning: \"%s\" is not in the model's "
+"English vocabulary; it is read as <UNK>\n",cmd,where,w);
+}
+}
+}
 
-/*455:*/
-#line 8820 "attention.w"
+/*:547*//*548:*/
+#line 10630 "attention.w"
+
+static int translate_batched(BModel*bm,int nargs,char**args,int show_attention)
+{
+int n= 0,cap= 16,failed= 0,L= bm->cfg.L;
+char**norm= xcalloc((size_t)cap,sizeof(char*)),*bad= xcalloc((size_t)cap,1);
+Example*ex= xcalloc((size_t)cap,sizeof(Example));
+Vocab unknown;
+vocab_init(&unknown);
+/*549:*/
+#line 10654 "attention.w"
+
+char*line= NULL;
+size_t lcap= 0;
+for(long k= 0;;k++){
+ssize_t got;
+const char*s;
+if(nargs> 0){
+if(k==nargs)break;
+s= args[k],got= (ssize_t)strlen(args[k]);
+}else{
+if((got= getline(&line,&lcap,stdin))<0)break;
+while(got> 0&&(line[got-1]=='\n'||line[got-1]=='\r'))got--;
+s= line;
+}
+if(n==cap){
+cap*= 2;
+norm= xrealloc(norm,(size_t)cap*sizeof(char*));
+bad= xrealloc(bad,(size_t)cap);
+ex= xrealloc(ex,(size_t)cap*sizeof(Example));
+}
+/*550:*/
+#line 10681 "attention.w"
+
+size_t badbyte;
+char where[64];
+snprintf(where,sizeof where,nargs> 0?"sentence %ld":"line %ld",k+1);
+memset(&ex[n],0,sizeof ex[n]);
+norm[n]= normalize_sentence(s,(size_t)got,&badbyte);
+int before= 0,m= -1;
+if(!norm[n])fprintf(stderr,"attention translate: %s: invalid UTF-8 at byte %zu\n",where,
+badbyte+1),failed= 1;
+else if(*norm[n]&&(m= tokenize_unk(&bm->vin,norm[n],ex[n].src,L-1,&before))<0)
+fprintf(stderr,"attention translate: %s: the sentence has more than %d words, the most "
+"this model reads\n",where,L-1),failed= 1;
+else if((*norm[n]&&m==0)||(!*norm[n]&&!blank(s,(size_t)got)))
+fprintf(stderr,"attention translate: %s: the sentence has no words\n",where),failed= 1;
+if(m> 0){
+if(before)warn_unknown("translate",&bm->vin,&unknown,norm[n],where);
+ex[n].src[m]= EOS_TOKEN;
+ex[n].src_len= m+1;
+bad[n]= 0;
+}else ex[n].src[0]= EOS_TOKEN,ex[n].src_len= 1,bad[n]= 1;
+
+/*:550*/
+#line 10674 "attention.w"
+
+n++;
+}
+free(line);
+if(nargs==0)/*554:*/
+#line 10771 "attention.w"
+
+if(ferror(stdin)){
+fprintf(stderr,"attention translate: cannot read the standard input: %s\n",
+strerror(errno));
+failed= 1;
+}
+
+/*:554*/
+#line 10678 "attention.w"
+
+
+/*:549*/
+#line 10638 "attention.w"
+
+int*out= xcalloc((size_t)(n?n:1)*L,sizeof(int)),*len= xcalloc((size_t)(n?n:1),sizeof(int));
+float*attn= show_attention?xcalloc((size_t)(n?n:1)*L*L,sizeof(float)):NULL;
+char**text= NULL;
+if(translate_beam.used)/*551:*/
+#line 10706 "attention.w"
+
+{
+BeamOptions*o= &translate_beam.o;
+Decoder*d= bmodel_decoder(bm);
+const int**sp= xcalloc((size_t)(n?n:1),sizeof*sp);
+int*sl= xcalloc((size_t)(n?n:1),sizeof(int)),*found= xcalloc((size_t)(n?n:1),
+sizeof(int));
+for(int k= 0;k<n;k++)sp[k]= ex[k].src,sl[k]= ex[k].src_len;
+float*init= xcalloc((size_t)(n?n:1)*d->state_floats,sizeof(float));
+Hypothesis*y= xcalloc((size_t)(n?n:1)*o->n_best,sizeof*y);
+d->encode(d,sp,sl,n,init);
+beam_search(d,n,init,o,y,found);
+text= xcalloc((size_t)(n?n:1),sizeof*text);
+for(int k= 0;k<n;k++)/*552:*/
+#line 10725 "attention.w"
+
+{
+Hypothesis*h= y+(size_t)k*o->n_best;
+len[k]= h[0].len;
+memcpy(out+(size_t)k*L,h[0].word,(size_t)h[0].len*sizeof(int));
+if(attn)memcpy(attn+(size_t)k*L*L,h[0].attn,(size_t)h[0].len*L*sizeof(float));
+char*copy= xstrdup(norm[k]?norm[k]:""),*words[DEFAULT_MAX_LENGTH*4];
+int nw= 0;
+for(char*p= strtok(copy," ");p&&nw<DEFAULT_MAX_LENGTH*4;p= strtok(NULL," "))
+words[nw++]= p;
+size_t cap= 1,used= 0;
+char**lines= xcalloc((size_t)found[k]+1,sizeof*lines);
+for(int i= 0;i<found[k];i++){
+lines[i]= hypothesis_words(d,&bm->vout,&h[i],words,nw,translate_beam.replace_unk);
+cap+= strlen(lines[i])+32;
+}
+text[k]= xcalloc(cap,1);
+for(int i= 0;i<found[k];i++){
+if(o->n_best> 1)
+used+= (size_t)snprintf(text[k]+used,cap-used,"%s%.6f\t",i?"\n":"",h[i].score);
+used+= (size_t)snprintf(text[k]+used,cap-used,"%s",lines[i]);
+free(lines[i]);
+}
+free(lines),free(copy);
+hypotheses_free(h,found[k]);
+}
+
+/*:552*/
+#line 10719 "attention.w"
+
+free(y),free(init),free(found),free(sl),free(sp);
+d->release(d);
+}
+
+/*:551*/
+#line 10642 "attention.w"
+
+else bmodel_greedy(bm,ex,n,out,len,attn);
+/*553:*/
+#line 10753 "attention.w"
+
+for(int k= 0;k<n;k++){
+if(!bad[k]){
+char*t= text?xstrdup(text[k]):words_join(&bm->vout,out+(size_t)k*L,len[k]);
+fputs(t,stdout);
+free(t);
+if(attn)for(int t2= 0;t2<len[k];t2++){
+printf("\n  %-12s",bm->vout.word[out[(size_t)k*L+t2]]);
+for(int i= 0;i<ex[k].src_len;i++)
+printf(" %s %.3f",bm->vin.word[ex[k].src[i]],attn[((size_t)k*L+t2)*L+i]);
+}
+}
+putchar('\n');
+}
+
+/*:553*/
+#line 10644 "attention.w"
+
+for(int k= 0;k<n;k++)free(norm[k]),free(text?text[k]:NULL);
+free(text);
+free(norm),free(bad),free(ex),free(out),free(len),free(attn);
+vocab_free(&unknown);
+return failed?1:0;
+}
+
+/*:548*/
+#line 9615 "attention.w"
+
+/*478:*/
+#line 9205 "attention.w"
+
+/*480:*/
+#line 9217 "attention.w"
 
 static const char*heatmap_usage= 
 "usage: attention heatmap --model CKPT --out FILE [--out FILE ...] [OPTIONS] SENTENCE\n"
@@ -561,24 +663,34 @@ static const char*heatmap_usage=
 "                        (the default), or its seaborn style with 'YlOrRd'\n"
 "  --scale data|unit     colours from the weights' own range (the default, as\n"
 "                        the notebook) or from 0 to 1\n"
-"  --device cpu|cuda     where a Part II model runs (default: the processor)\n";
+"  --device cpu|cuda     where a Part II model runs (default: the processor)\n"
+"  --beam K              draw the best translation of a beam of K (default: greedy)\n"
+"  --length-penalty P, --alpha A, --max-length N   as for translate\n";
 
-/*:455*//*458:*/
-#line 8865 "attention.w"
+/*:480*//*483:*/
+#line 9264 "attention.w"
 
 static int cmd_heatmap(int argc,char**argv)
 {
 static const struct option longopts[]= {{"model",required_argument,0,'m'},
 {"out",required_argument,0,'o'},{"style",required_argument,0,'s'},
-{"scale",required_argument,0,'S'},{"help",no_argument,0,'h'},
+{"scale",required_argument,0,'S'},{"help",no_argument,0,'h'},BEAM_OPTIONS,
 {"device",required_argument,0,OPT_DEVICE},{0,0,0,0}};
 const char*model= NULL,*outs[MAX_OUTS],*device= NULL;
-int nout= 0,c,bad= 0,style= HEATMAP_MATPLOTLIB,unit= 0;
+int nout= 0,c,bad= 0,style= HEATMAP_MATPLOTLIB,unit= 0,r;
+BeamChoice beam;
+beam_defaults(&beam);
 opterr= 0;
 optind= 1;
-while(!bad&&(c= getopt_long(argc,argv,":h",longopts,NULL))!=-1)switch(c){
-/*459:*/
-#line 8892 "attention.w"
+while(!bad&&(c= getopt_long(argc,argv,":h",longopts,NULL))!=-1)
+if(c=='N'||c=='U'){
+fprintf(stderr,"attention heatmap: %s is an option of translate and eval only\n",
+c=='N'?"--n-best":"--replace-unk");
+bad= 1;
+}else if((r= beam_option("heatmap",c,optarg,&beam))!=0)bad= r<0;
+else switch(c){
+/*484:*/
+#line 9299 "attention.w"
 
 case'm':model= optarg;break;
 case'o':bad= add_out("heatmap",optarg,outs,&nout)!=0;break;
@@ -594,15 +706,15 @@ else fprintf(stderr,"attention heatmap: --scale is 'data' or 'unit', not \"%s\"\
 bad= 1;
 break;
 case OPT_DEVICE:bad= device_bad("heatmap",device= optarg);break;
-case'h':fputs(heatmap_usage,stdout);exit(0);
+case'h':fputs(heatmap_usage,stdout);exit(check_stdout("heatmap",0));
 case':':fprintf(stderr,"attention heatmap: %s needs a value\n",argv[optind-1]);
 bad= 1;
 break;
 default:fprintf(stderr,"attention heatmap: unknown option \"%s\"\n",argv[optind-1]);
 bad= 1;
 
-/*:459*/
-#line 8877 "attention.w"
+/*:484*/
+#line 9284 "attention.w"
 
 }
 if(!bad&&(!model||nout==0||argc-optind!=1)){
@@ -615,14 +727,14 @@ fputs(heatmap_usage,stderr);
 return 2;
 }
 if(check_outs("heatmap",outs,nout))return 1;
-/*460:*/
-#line 8918 "attention.w"
+/*485:*/
+#line 9327 "attention.w"
 
 Model m;
 BModel bm;
 const Backend*be= backend_for("heatmap",device);
 if(!be)return 1;
-int kind= checkpoint_load_any(model,&m,&bm,be,1);
+int kind= checkpoint_load_any(model,&m,&bm,be,beam.used?64:1);
 if(kind<0){
 fprintf(stderr,"attention heatmap: %s\n",kit_error());
 return 1;
@@ -631,6 +743,11 @@ if(kind==KIND_SEED&&be!=&cpu_backend){
 fprintf(stderr,"attention heatmap: %s holds the notebook's seed model, which runs "
 "on the CPU only; drop --device cuda\n",model);
 model_free(&m);
+return 2;
+}
+if(beam_check("heatmap",&beam,kind?bm.cfg.L:m.cfg.L,kind?&bm.vout:&m.vout)){
+if(kind==KIND_SEED)model_free(&m);
+else bmodel_free(&bm);
 return 2;
 }
 const Vocab*vi= kind?&bm.vin:&m.vin,*vo= kind?&bm.vout:&m.vout;
@@ -642,8 +759,8 @@ size_t badbyte;
 char*norm= normalize_sentence(argv[optind],strlen(argv[optind]),&badbyte);
 if(!norm)kit_fail("the sentence: invalid UTF-8 at byte %zu",badbyte+1);
 else if(kind==KIND_SEED)T= tokenize(vi,norm,src,L,"the sentence","English");
-else/*461:*/
-#line 8958 "attention.w"
+else/*486:*/
+#line 9374 "attention.w"
 
 {
 Example e;
@@ -661,20 +778,22 @@ else if(T> 0){
 e.src[T++]= EOS_TOKEN;
 e.src_len= T;
 memcpy(src,e.src,(size_t)T*sizeof(int));
-bmodel_greedy(&bm,&e,1,out,&n,attn);
+if(!beam.used)bmodel_greedy(&bm,&e,1,out,&n,attn);
 }
 }
 
-/*:461*/
-#line 8943 "attention.w"
+/*:486*/
+#line 9357 "attention.w"
 
 if(T==0)kit_fail("the sentence has no words");
+else if(T> 0&&beam.used)n= beam_best(kind?bmodel_decoder(&bm):model_decoder(&m),
+src,T,&beam.o,out,attn);
 else if(T> 0&&kind==KIND_SEED)n= greedy_decode(&m,src,T,out,attn);
 if(T> 0&&n==0)
 kit_fail("the model translates \"%s\" into nothing: there is no attention to draw",norm);
 if(n> 0){
-/*462:*/
-#line 8980 "attention.w"
+/*487:*/
+#line 9396 "attention.w"
 
 const char**rw= xcalloc((size_t)n,sizeof(char*)),**cw= xcalloc((size_t)T,sizeof(char*));
 for(int i= 0;i<n;i++)rw[i]= vo->word[out[i]];
@@ -695,8 +814,8 @@ status= 1;
 }
 free(rw),free(cw),free(fr),free(title);
 
-/*:462*/
-#line 8949 "attention.w"
+/*:487*/
+#line 9365 "attention.w"
 
 }else fprintf(stderr,"attention heatmap: %s\n",kit_error());
 free(norm),free(src),free(out),free(attn);
@@ -704,16 +823,16 @@ if(kind==KIND_SEED)model_free(&m);
 else bmodel_free(&bm);
 return status;
 
-/*:460*/
-#line 8889 "attention.w"
+/*:485*/
+#line 9296 "attention.w"
 
 }
 
-/*:458*/
-#line 8809 "attention.w"
+/*:483*/
+#line 9206 "attention.w"
 
-/*466:*/
-#line 9075 "attention.w"
+/*491:*/
+#line 9493 "attention.w"
 
 static const char*loss_curve_usage= 
 "usage: attention loss-curve --log FILE --out FILE [--out FILE ...] [--title TEXT]\n"
@@ -722,8 +841,8 @@ static const char*loss_curve_usage=
 "  --out FILE     the figure; .png, .pdf or .svg (may be repeated)\n"
 "  --title TEXT   the title (default: 'Training: average loss per epoch')\n";
 
-/*:466*//*467:*/
-#line 9085 "attention.w"
+/*:491*//*492:*/
+#line 9503 "attention.w"
 
 static int read_loss_log(const char*path,double**x,double**y,int*n)
 {
@@ -740,8 +859,8 @@ fclose(f);
 free(*x),free(*y);
 return kit_fail("%s: line %ld: expected an epoch, a tab and a finite loss",path,k);
 }
-/*468:*/
-#line 9107 "attention.w"
+/*493:*/
+#line 9525 "attention.w"
 
 if(*n==cap){
 cap= cap?2*cap:1024;
@@ -750,16 +869,16 @@ cap= cap?2*cap:1024;
 }
 (*x)[*n]= e,(*y)[(*n)++]= v;
 
-/*:468*/
-#line 9101 "attention.w"
+/*:493*/
+#line 9519 "attention.w"
 
 }
 fclose(f);
 return*n> 0?0:kit_fail("%s: no epochs in the file",path);
 }
 
-/*:467*//*469:*/
-#line 9115 "attention.w"
+/*:492*//*494:*/
+#line 9533 "attention.w"
 
 static int cmd_loss_curve(int argc,char**argv)
 {
@@ -792,8 +911,8 @@ if(bad){
 fputs(loss_curve_usage,stderr);
 return 2;
 }
-/*470:*/
-#line 9150 "attention.w"
+/*495:*/
+#line 9568 "attention.w"
 
 double*x= NULL,*y= NULL;
 int n= 0;
@@ -816,20 +935,20 @@ status= 1;
 free(x),free(y);
 return status;
 
-/*:470*/
-#line 9147 "attention.w"
+/*:495*/
+#line 9565 "attention.w"
 
 }
 
-/*:469*/
-#line 8810 "attention.w"
+/*:494*/
+#line 9207 "attention.w"
 
 
-/*:453*//*475:*/
-#line 9238 "attention.w"
+/*:478*//*501:*/
+#line 9672 "attention.w"
 
-/*480:*/
-#line 9317 "attention.w"
+/*506:*/
+#line 9751 "attention.w"
 
 static const char*train_usage= 
 "usage: attention train [--pairs seed | --data FILE] [OPTIONS]\n"
@@ -865,16 +984,16 @@ static const char*train_usage=
 "  --device cpu|cuda   the processor (the default) or the GPU\n"
 "  (for these kinds --epochs defaults to 10, --lr to 0.001, --print-every to 1)\n";
 
-/*:480*//*481:*/
-#line 9352 "attention.w"
+/*:506*//*507:*/
+#line 9786 "attention.w"
 
 typedef struct{
 const char*data,*init,*save;
 int filter,append_eos;
 long epochs,hidden,max_length,seed,print_every,show,threads;
 double lr;
-/*494:*/
-#line 9614 "attention.w"
+/*520:*/
+#line 10053 "attention.w"
 
 int kind;
 long heads,batch;
@@ -885,8 +1004,8 @@ const char*valid;
 double valid_split;
 const char*device;
 
-/*:494*/
-#line 9358 "attention.w"
+/*:520*/
+#line 9792 "attention.w"
 
 }TrainOptions;
 static int train_batched(TrainOptions*o,int kind);
@@ -902,8 +1021,8 @@ static const struct option longopts[]= {
 {"no-eos",no_argument,0,'n'},{"print-every",required_argument,0,'P'},
 {"show",required_argument,0,'S'},{"help",no_argument,0,'h'},
 {"loss-log",required_argument,0,'g'},{"threads",required_argument,0,'T'},
-/*495:*/
-#line 9625 "attention.w"
+/*521:*/
+#line 10064 "attention.w"
 
 {"attention",required_argument,0,'A'},{"heads",required_argument,0,'N'},
 {"batch",required_argument,0,'B'},{"dropout",required_argument,0,'D'},
@@ -911,8 +1030,8 @@ static const struct option longopts[]= {
 {"valid",required_argument,0,'V'},{"valid-split",required_argument,0,'v'},
 {"bucket",no_argument,0,'K'},{"device",required_argument,0,OPT_DEVICE},
 
-/*:495*/
-#line 9373 "attention.w"
+/*:521*/
+#line 9807 "attention.w"
 
 {0,0,0,0}};
 *o= (TrainOptions){NULL,NULL,NULL,FILTER_TUTORIAL,1,-1,0,0,1,0,5,0,0.0,
@@ -921,8 +1040,8 @@ int c,bad= 0;
 opterr= 0;
 optind= 1;
 while(!bad&&(c= getopt_long(argc,argv,":h",longopts,NULL))!=-1)switch(c){
-/*482:*/
-#line 9391 "attention.w"
+/*508:*/
+#line 9825 "attention.w"
 
 case'p':
 if(strcmp(optarg,"seed")!=0){
@@ -953,8 +1072,8 @@ case'P':bad= parse_long("train","--print-every",optarg,1,100000000,&o->print_eve
 break;
 case'S':bad= parse_long("train","--show",optarg,0,100000000,&o->show)!=0;break;
 case'T':bad= parse_long("train","--threads",optarg,1,2,&o->threads)!=0;break;
-/*496:*/
-#line 9633 "attention.w"
+/*522:*/
+#line 10072 "attention.w"
 
 case'A':
 if((o->kind= kind_from_name(optarg))<0){
@@ -983,11 +1102,11 @@ fprintf(stderr,"attention train: --valid-split wants a share above 0 and below 1
 bad= !(o->valid_split> 0.0&&o->valid_split<1.0);
 break;
 
-/*:496*/
-#line 9421 "attention.w"
+/*:522*/
+#line 9855 "attention.w"
 
 case'g':loss_log_path= optarg;break;
-case'h':fputs(train_usage,stdout);exit(0);
+case'h':fputs(train_usage,stdout);exit(check_stdout("train",0));
 case':':
 fprintf(stderr,"attention train: %s needs a value\n",argv[optind-1]);
 bad= 1;
@@ -996,8 +1115,8 @@ default:
 fprintf(stderr,"attention train: unknown option \"%s\"\n",argv[optind-1]);
 bad= 1;
 
-/*:482*/
-#line 9381 "attention.w"
+/*:508*/
+#line 9815 "attention.w"
 
 }
 if(!bad&&optind<argc){
@@ -1008,8 +1127,8 @@ if(bad)fputs(train_usage,stderr);
 return bad?-1:0;
 }
 
-/*:481*//*483:*/
-#line 9435 "attention.w"
+/*:507*//*509:*/
+#line 9869 "attention.w"
 
 static int cmd_train(int argc,char**argv)
 {
@@ -1018,11 +1137,15 @@ PairList pl;
 Model m;
 Example*ex= NULL;
 int status= 0;
-/*485:*/
-#line 9495 "attention.w"
+/*511:*/
+#line 9930 "attention.w"
 
 if(train_options(argc,argv,&o))return 2;
 if(loss_log_path&&loss_log_check())return 1;
+if(o.save&&save_target_check(o.save)){
+fprintf(stderr,"attention train: %s\n",kit_error());
+return 1;
+}
 if(o.init&&(o.hidden||o.max_length)){
 fprintf(stderr,"attention train: --init takes the sizes from the checkpoint; "
 "drop --hidden and --max-length\n");
@@ -1030,11 +1153,11 @@ return 2;
 }
 int max_length= o.max_length?(int)o.max_length:DEFAULT_MAX_LENGTH;
 
-/*:485*/
-#line 9443 "attention.w"
+/*:511*/
+#line 9877 "attention.w"
 
-/*484:*/
-#line 9462 "attention.w"
+/*510:*/
+#line 9896 "attention.w"
 
 int kind= o.kind;
 if(o.init){
@@ -1065,11 +1188,11 @@ if(o.epochs<0)o.epochs= 400;
 if(o.print_every==0)o.print_every= 50;
 if(o.lr==0.0)o.lr= 0.01;
 
-/*:484*/
-#line 9444 "attention.w"
+/*:510*/
+#line 9878 "attention.w"
 
-/*486:*/
-#line 9505 "attention.w"
+/*512:*/
+#line 9944 "attention.w"
 
 if(o.data){
 if(pairs_read(&pl,o.data,o.filter,max_length)){
@@ -1078,11 +1201,11 @@ return 1;
 }
 }else pairs_seed(&pl);
 
-/*:486*/
-#line 9445 "attention.w"
+/*:512*/
+#line 9879 "attention.w"
 
-/*489:*/
-#line 9531 "attention.w"
+/*515:*/
+#line 9970 "attention.w"
 
 if(o.init){
 if(checkpoint_load(&m,o.init)){
@@ -1098,11 +1221,11 @@ model_alloc(&m,&cfg,&vin,&vout);
 model_init_random(&m,(uint64_t)o.seed);
 }
 
-/*:489*/
-#line 9446 "attention.w"
+/*:515*/
+#line 9880 "attention.w"
 
-/*487:*/
-#line 9515 "attention.w"
+/*513:*/
+#line 9954 "attention.w"
 
 if(make_examples(&pl,&m.vin,&m.vout,m.cfg.L,o.append_eos,&ex)){
 fprintf(stderr,"attention train: %s\n",kit_error());
@@ -1111,11 +1234,11 @@ model_free(&m);
 return 1;
 }
 
-/*:487*/
-#line 9447 "attention.w"
+/*:513*/
+#line 9881 "attention.w"
 
-/*490:*/
-#line 9546 "attention.w"
+/*516:*/
+#line 9985 "attention.w"
 
 if(o.data)printf("Read %ld sentence pairs from %s; kept %d (%s filter)\n",
 pl.lines_read,o.data,pl.n,o.filter==FILTER_TUTORIAL?"tutorial":"length");
@@ -1127,11 +1250,11 @@ m.cfg.H,m.cfg.L,m.n_params,o.init?" (from --init)":"");
 printf("Training for %ld epochs, %s<EOS> on the targets\n",o.epochs,
 o.append_eos?"":"no ");
 
-/*:490*/
-#line 9448 "attention.w"
+/*:516*/
+#line 9882 "attention.w"
 
-/*491:*/
-#line 9562 "attention.w"
+/*517:*/
+#line 10001 "attention.w"
 
 int threads= o.threads?(int)o.threads:sysconf(_SC_NPROCESSORS_ONLN)> 1?2:1,used= 1;
 float*loss= xcalloc((size_t)pl.n*(size_t)o.print_every,sizeof(float));
@@ -1156,22 +1279,22 @@ o.epochs*pl.n,seconds> 0?(double)(o.epochs*pl.n)/seconds:0.0,used,
 used> 1?"s":"");
 free(loss);
 
-/*:491*/
-#line 9449 "attention.w"
+/*:517*/
+#line 9883 "attention.w"
 
-/*488:*/
-#line 9525 "attention.w"
+/*514:*/
+#line 9964 "attention.w"
 
 if(o.save&&checkpoint_save(&m,o.save)){
 fprintf(stderr,"attention train: %s\n",kit_error());
 status= 1;
 }
 
-/*:488*/
-#line 9450 "attention.w"
+/*:514*/
+#line 9884 "attention.w"
 
-/*492:*/
-#line 9588 "attention.w"
+/*518:*/
+#line 10027 "attention.w"
 
 int right= 0,*out= xcalloc((size_t)m.cfg.L,sizeof(int));
 for(int k= 0;k<pl.n;k++){
@@ -1186,8 +1309,8 @@ free(pred);
 printf("%d of %d training pairs translated exactly\n",right,pl.n);
 free(out);
 
-/*:492*/
-#line 9451 "attention.w"
+/*:518*/
+#line 9885 "attention.w"
 
 if(loss_log_path&&loss_log_save())status= 1;
 free(ex);
@@ -1196,8 +1319,8 @@ model_free(&m);
 return status;
 }
 
-/*:483*//*497:*/
-#line 9670 "attention.w"
+/*:509*//*523:*/
+#line 10109 "attention.w"
 
 static int train_batched(TrainOptions*o,int kind)
 {
@@ -1208,8 +1331,8 @@ int status= 1,L= o->max_length?(int)o->max_length:DEFAULT_MAX_LENGTH;
 if(o->epochs<0)o->epochs= 10;
 if(o->print_every==0)o->print_every= 1;
 if(o->lr==0.0)o->lr= 0.001;
-/*498:*/
-#line 9697 "attention.w"
+/*524:*/
+#line 10136 "attention.w"
 
 long H= o->hidden?o->hidden:DEFAULT_HIDDEN,heads= o->heads?o->heads:4;
 cpu_set_threads(o->threads?(int)o->threads:sysconf(_SC_NPROCESSORS_ONLN)> 1?2:1);
@@ -1231,11 +1354,11 @@ memset(&bm,0,sizeof bm);
 const Backend*be= backend_for("train",o->device);
 if(!be)return 1;
 
-/*:498*/
-#line 9680 "attention.w"
+/*:524*/
+#line 10119 "attention.w"
 
-/*499:*/
-#line 9723 "attention.w"
+/*525:*/
+#line 10162 "attention.w"
 
 if(pairs_read(&pl,o->data,o->filter,L)){
 fprintf(stderr,"attention train: %s\n",kit_error());
@@ -1254,11 +1377,11 @@ if(vl.origin)pairs_free(&vl);
 return 1;
 }
 
-/*:499*/
-#line 9681 "attention.w"
+/*:525*/
+#line 10120 "attention.w"
 
-/*500:*/
-#line 9743 "attention.w"
+/*526:*/
+#line 10182 "attention.w"
 
 if(o->init){
 if(checkpoint_load_any(o->init,NULL,&bm,be,(int)o->batch)<0){
@@ -1286,11 +1409,11 @@ fprintf(stderr,"attention train: %s\n",kit_error());
 goto end;
 }
 
-/*:500*/
-#line 9682 "attention.w"
+/*:526*/
+#line 10121 "attention.w"
 
-/*501:*/
-#line 9771 "attention.w"
+/*527:*/
+#line 10210 "attention.w"
 
 printf("Read %ld sentence pairs from %s; kept %d (%s filter)",pl.lines_read,o->data,
 pl.n+vl.n*(o->valid_split> 0.0),o->filter==FILTER_TUTORIAL?"tutorial":"length");
@@ -1303,18 +1426,18 @@ printf(", %zu parameters%s\n",bm.n_params,o->init?" (from --init)":"");
 printf("Training for %ld epochs, batch %ld, lr %g, dropout %g, %s\n",o->epochs,o->batch,
 o->lr,o->dropout,o->shuffle?"shuffled each epoch":"in file order");
 
-/*:501*/
-#line 9683 "attention.w"
+/*:527*/
+#line 10122 "attention.w"
 
-/*504:*/
-#line 9823 "attention.w"
+/*530:*/
+#line 10262 "attention.w"
 
 int n= pl.n,*order= xcalloc((size_t)n,sizeof(int));
 double best= INFINITY,t_all= now_seconds();
 for(long e= 1;e<=o->epochs;e++){
 for(int k= 0;k<n;k++)order[k]= k;
-if(o->shuffle)/*505:*/
-#line 9844 "attention.w"
+if(o->shuffle)/*531:*/
+#line 10283 "attention.w"
 
 {
 uint64_t z= mix_seed((uint64_t)o->seed,(uint64_t)e);
@@ -1328,15 +1451,15 @@ order[j]= x;
 }
 }
 
-/*:505*/
-#line 9828 "attention.w"
+/*:531*/
+#line 10267 "attention.w"
 
 if(o->bucket)bucket_batches(order,n,ex,(int)o->batch,o->shuffle?
 mix_seed((uint64_t)o->seed,(uint64_t)e+1000003):0);
 double t0= now_seconds(),train_loss,valid_loss= NAN;
 long tokens= 0,positions= 0,words= 0;
-/*510:*/
-#line 9921 "attention.w"
+/*536:*/
+#line 10360 "attention.w"
 
 int tty= isatty(fileno(stdout));
 double last= t0;
@@ -1359,14 +1482,14 @@ last= now;
 }
 if(tty)printf("\r%78s\r","");
 
-/*:510*/
-#line 9833 "attention.w"
+/*:536*/
+#line 10272 "attention.w"
 
 train_loss= bmodel_take_loss(&bm)/(double)tokens;
 if(vl.n)valid_loss= batched_loss(&bm,vex,vl.n);
 loss_log_add(train_loss);
-/*511:*/
-#line 9944 "attention.w"
+/*537:*/
+#line 10383 "attention.w"
 
 double sec= now_seconds()-t0;
 int print= e%o->print_every==0||e==o->epochs;
@@ -1386,19 +1509,19 @@ if(print&&vl.n)printf(", saved");
 if(print)printf("\n");
 fflush(stdout);
 
-/*:511*/
-#line 9837 "attention.w"
+/*:537*/
+#line 10276 "attention.w"
 
 }
 printf("Trained in %.1f s\n",now_seconds()-t_all);
 free(order);
 status= 0;
 
-/*:504*/
-#line 9684 "attention.w"
+/*:530*/
+#line 10123 "attention.w"
 
-/*513:*/
-#line 9980 "attention.w"
+/*539:*/
+#line 10419 "attention.w"
 
 int show= o->show<pl.n?(int)o->show:pl.n,L2= bm.cfg.L;
 int*outw= xcalloc((size_t)(show?show:1)*L2,sizeof(int));
@@ -1413,8 +1536,8 @@ free(pred);
 free(outw);
 free(outn);
 
-/*:513*/
-#line 9685 "attention.w"
+/*:539*/
+#line 10124 "attention.w"
 
 if(loss_log_path&&loss_log_save())status= 1;
 end:
@@ -1426,11 +1549,11 @@ bmodel_free(&bm);
 return status;
 }
 
-/*:497*/
-#line 9239 "attention.w"
+/*:523*/
+#line 9673 "attention.w"
 
-/*514:*/
-#line 10001 "attention.w"
+/*540:*/
+#line 10440 "attention.w"
 
 static const char*translate_usage= 
 "usage: attention translate --model CKPT [--attention] [SENTENCE ...]\n"
@@ -1452,8 +1575,8 @@ int*src= xcalloc((size_t)m->cfg.L,sizeof(int)),*out= xcalloc((size_t)m->cfg.L,si
 float*attn= xcalloc((size_t)m->cfg.L*(size_t)m->cfg.L,sizeof(float));
 int status= 0;
 if(!norm)status= kit_fail("%s: invalid UTF-8 at byte %zu",where,bad+1);
-else if(*norm)/*516:*/
-#line 10043 "attention.w"
+else if(*norm)/*542:*/
+#line 10482 "attention.w"
 
 {
 int n= tokenize(&m->vin,norm,src,m->cfg.L,where,"English");
@@ -1465,8 +1588,8 @@ char*t= translate_beam.used?translate_with_beam(m,src,n,norm,out,&k,attn)
 :(k= greedy_decode(m,src,n,out,attn),words_join(&m->vout,out,k));
 fputs(t,stdout);
 free(t);
-if(show_attention)/*517:*/
-#line 10060 "attention.w"
+if(show_attention)/*543:*/
+#line 10499 "attention.w"
 
 for(int t= 0;t<k;t++){
 double pad= 0.0;
@@ -1476,14 +1599,14 @@ for(int i= n;i<m->cfg.L;i++)pad+= attn[t*m->cfg.L+i];
 printf("  (padding %.3f)",pad);
 }
 
-/*:517*/
-#line 10054 "attention.w"
+/*:543*/
+#line 10493 "attention.w"
 
 }
 }
 
-/*:516*/
-#line 10022 "attention.w"
+/*:542*/
+#line 10461 "attention.w"
 
 else if(!blank(s,len))status= kit_fail("%s: the sentence has no words",where);
 putchar('\n');
@@ -1494,8 +1617,8 @@ free(attn);
 return status;
 }
 
-/*:514*//*518:*/
-#line 10069 "attention.w"
+/*:540*//*544:*/
+#line 10508 "attention.w"
 
 static int cmd_translate(int argc,char**argv)
 {
@@ -1547,18 +1670,19 @@ model_free(&m);
 return 2;
 }
 if(kind!=KIND_SEED){
-int status= translate_batched(&bm,argc-optind,argv+optind,show_attention);
+int status= beam_check("translate",&translate_beam,bm.cfg.L,&bm.vout)?2:
+translate_batched(&bm,argc-optind,argv+optind,show_attention);
 bmodel_free(&bm);
 return status;
 }
-if(beam_check("translate",&translate_beam,&m)){
+if(beam_check("translate",&translate_beam,m.cfg.L,&m.vout)){
 model_free(&m);
 return 2;
 }
 int failed= 0;
 char where[64];
-/*519:*/
-#line 10135 "attention.w"
+/*545:*/
+#line 10575 "attention.w"
 
 if(optind<argc)
 for(int k= optind;k<argc;k++){
@@ -1579,23 +1703,35 @@ if(translate_one(&m,line,(size_t)len,where,show_attention)){
 fprintf(stderr,"attention translate: %s\n",kit_error());
 failed= 1;
 }
-fflush(stdout);
+if(fflush(stdout)!=0)break;
 }
+/*554:*/
+#line 10771 "attention.w"
+
+if(ferror(stdin)){
+fprintf(stderr,"attention translate: cannot read the standard input: %s\n",
+strerror(errno));
+failed= 1;
+}
+
+/*:554*/
+#line 10597 "attention.w"
+
 free(line);
 }
 
-/*:519*/
-#line 10130 "attention.w"
+/*:545*/
+#line 10570 "attention.w"
 
 model_free(&m);
 return failed?1:0;
 }
 
-/*:518*/
-#line 9240 "attention.w"
+/*:544*/
+#line 9674 "attention.w"
 
-/*525:*/
-#line 10273 "attention.w"
+/*555:*/
+#line 10783 "attention.w"
 
 static const char*pairs_usage= 
 "usage: attention pairs --data FILE [--filter tutorial|length] [--max-length L]\n"
@@ -1606,8 +1742,8 @@ static int cmd_pairs(int argc,char**argv)
 const char*data= NULL;
 int filter= FILTER_TUTORIAL;
 long max_length= DEFAULT_MAX_LENGTH;
-/*526:*/
-#line 10296 "attention.w"
+/*556:*/
+#line 10806 "attention.w"
 
 static const struct option longopts[]= {{"data",required_argument,0,'d'},
 {"filter",required_argument,0,'f'},{"max-length",required_argument,0,'L'},
@@ -1636,8 +1772,8 @@ fputs(pairs_usage,stderr);
 return 2;
 }
 
-/*:526*/
-#line 10283 "attention.w"
+/*:556*/
+#line 10793 "attention.w"
 
 PairList pl;
 if(pairs_read(&pl,data,filter,(int)max_length)){
@@ -1651,15 +1787,15 @@ pairs_free(&pl);
 return 0;
 }
 
-/*:525*/
-#line 9241 "attention.w"
+/*:555*/
+#line 9675 "attention.w"
 
 
-/*:475*//*529:*/
-#line 10339 "attention.w"
+/*:501*//*558:*/
+#line 10845 "attention.w"
 
-/*536:*/
-#line 10483 "attention.w"
+/*566:*/
+#line 11010 "attention.w"
 
 static const char*bleu_usage= 
 "usage: attention bleu [--hyp FILE] [--precise] REFERENCES [REFERENCES ...]\n"
@@ -1689,8 +1825,8 @@ free(line);
 return ferror(f)?kit_fail("%s: read error",path):0;
 }
 
-/*:536*//*537:*/
-#line 10513 "attention.w"
+/*:566*//*567:*/
+#line 11040 "attention.w"
 
 static int bleu_of_lines(char**h,int nh,char***ref,int n_refs,int precise)
 {
@@ -1708,8 +1844,8 @@ else bleu_add(&b,hi,hl,(const int*const*)ids,len,m);
 for(int r= 0;r<m;r++)free(ids[r]);
 free(hi);
 }
-if(status==0)/*538:*/
-#line 10538 "attention.w"
+if(status==0)/*568:*/
+#line 11065 "attention.w"
 
 {
 char line[256];
@@ -1720,8 +1856,8 @@ if(precise)printf("bleu %.17g bp %.17g p %.17g %.17g %.17g %.17g\n",s.bleu,s.bp,
 s.p[0],s.p[1],s.p[2],s.p[3]);
 }
 
-/*:538*/
-#line 10530 "attention.w"
+/*:568*/
+#line 11057 "attention.w"
 
 free(ids);
 free(len);
@@ -1729,8 +1865,8 @@ vocab_free(&v);
 return status;
 }
 
-/*:537*//*539:*/
-#line 10549 "attention.w"
+/*:567*//*569:*/
+#line 11076 "attention.w"
 
 static int cmd_bleu(int argc,char**argv)
 {
@@ -1757,8 +1893,8 @@ fputs(bleu_usage,stderr);
 return 2;
 }
 int n_refs= argc-optind,status= 0;
-/*540:*/
-#line 10580 "attention.w"
+/*570:*/
+#line 11107 "attention.w"
 
 char***ref= xcalloc((size_t)n_refs,sizeof*ref),**h= NULL;
 int*nr= xcalloc((size_t)n_refs,sizeof(int)),nh= 0;
@@ -1790,17 +1926,17 @@ free(ref);
 free(nr);
 status= status?1:0;
 
-/*:540*/
-#line 10575 "attention.w"
+/*:570*/
+#line 11102 "attention.w"
 
 return status;
 }
 
-/*:539*/
-#line 10340 "attention.w"
+/*:569*/
+#line 10846 "attention.w"
 
-/*541:*/
-#line 10621 "attention.w"
+/*571:*/
+#line 11148 "attention.w"
 
 static const char*split_usage= 
 "usage: attention split --data FILE --out-dir DIR [--test F] [--valid F] [--seed S]\n"
@@ -1820,8 +1956,8 @@ const char*data= NULL,*dir= NULL;
 double share[2]= {0.1,0.1};
 long seed= 1;
 int filter= FILTER_TUTORIAL,c;
-/*542:*/
-#line 10656 "attention.w"
+/*572:*/
+#line 11183 "attention.w"
 
 opterr= 0;
 optind= 1;
@@ -1854,8 +1990,8 @@ fputs(split_usage,stderr);
 return 2;
 }
 
-/*:542*/
-#line 10640 "attention.w"
+/*:572*/
+#line 11167 "attention.w"
 
 PairList pl;
 if(pairs_read(&pl,data,filter,DEFAULT_MAX_LENGTH)){
@@ -1864,8 +2000,8 @@ return 1;
 }
 int*part= xcalloc((size_t)pl.n,sizeof(int)),counts[3][2];
 int status= pairs_split(&pl,share[0],share[1],(uint64_t)seed,part,counts);
-if(status==0)/*543:*/
-#line 10689 "attention.w"
+if(status==0)/*573:*/
+#line 11216 "attention.w"
 
 {
 static const char*const name[3]= {"train","valid","test"};
@@ -1887,8 +2023,8 @@ counts[p][1],path);
 }
 }
 
-/*:543*/
-#line 10648 "attention.w"
+/*:573*/
+#line 11175 "attention.w"
 
 if(status)fprintf(stderr,"attention split: %s\n",kit_error());
 free(part);
@@ -1896,11 +2032,11 @@ pairs_free(&pl);
 return status?1:0;
 }
 
-/*:541*/
-#line 10341 "attention.w"
+/*:571*/
+#line 10847 "attention.w"
 
-/*544:*/
-#line 10717 "attention.w"
+/*574:*/
+#line 11244 "attention.w"
 
 static const char*eval_usage= 
 "usage: attention eval --model CKPT --data FILE [OPTIONS]\n"
@@ -1918,8 +2054,8 @@ long show,batch;
 BeamChoice beam;
 }EvalOptions;
 
-/*:544*//*545:*/
-#line 10735 "attention.w"
+/*:574*//*575:*/
+#line 11262 "attention.w"
 
 static int eval_options(int argc,char**argv,EvalOptions*o)
 {
@@ -1955,67 +2091,124 @@ if(bad)fputs(eval_usage,stderr);
 return bad?-1:0;
 }
 
-/*:545*//*546:*/
-#line 10771 "attention.w"
+/*:575*//*576:*/
+#line 11299 "attention.w"
+
+static int eval_rows(const EvalOptions*o)
+{
+long rows= o->batch*o->beam.o.beam;
+return rows> 1024?1024:(int)rows;
+}
+
+static void eval_free_model(int kind,Model*m,BModel*bm)
+{
+if(kind==KIND_SEED)model_free(m);
+else bmodel_free(bm);
+}
+
+/*:576*//*577:*/
+#line 11313 "attention.w"
 
 static int cmd_eval(int argc,char**argv)
 {
 EvalOptions o;
 if(eval_options(argc,argv,&o))return 2;
 Model m;
+BModel bm;
 PairList pl;
-if(checkpoint_load(&m,o.model)){
+int kind= checkpoint_load_any(o.model,&m,&bm,&cpu_backend,eval_rows(&o));
+if(kind<0){
 fprintf(stderr,"attention eval: %s\n",kit_error());
 return 1;
 }
-if(beam_check("eval",&o.beam,&m)){model_free(&m);return 2;}
+int L= kind?bm.cfg.L:m.cfg.L;
+const Vocab*vin= kind?&bm.vin:&m.vin,*vout= kind?&bm.vout:&m.vout;
+if(beam_check("eval",&o.beam,L,vout)){eval_free_model(kind,&m,&bm);return 2;}
 if(pairs_read(&pl,o.data,FILTER_LENGTH,DEFAULT_MAX_LENGTH*4)){
 fprintf(stderr,"attention eval: %s\n",kit_error());
-model_free(&m);
+eval_free_model(kind,&m,&bm);
 return 1;
 }
 int n_src,*group= pairs_group_sources(&pl,&n_src),status= 0;
-/*547:*/
-#line 10800 "attention.w"
+/*578:*/
+#line 11346 "attention.w"
 
 int*first= xcalloc((size_t)n_src,sizeof(int)),*n_ref= xcalloc((size_t)n_src,sizeof(int));
 int**ref= xcalloc((size_t)n_src,sizeof*ref),*ref_fill= xcalloc((size_t)n_src,sizeof(int));
 for(int k= pl.n-1;k>=0;k--)first[group[k]]= k,n_ref[group[k]]++;
 for(int s= 0;s<n_src;s++)ref[s]= xcalloc((size_t)n_ref[s],sizeof(int));
 for(int k= 0;k<pl.n;k++)ref[group[k]][ref_fill[group[k]]++]= k;
-int*src= xcalloc((size_t)n_src*(size_t)m.cfg.L,sizeof(int)),*src_len= xcalloc((size_t)n_src,
+int*src= xcalloc((size_t)n_src*(size_t)L,sizeof(int)),*src_len= xcalloc((size_t)n_src,
 sizeof(int)),failed= 0;
+Vocab unknown;
+vocab_init(&unknown);
 for(int s= 0;s<n_src;s++){
 char where[600];
 snprintf(where,sizeof where,"%.500s:%d",o.data,pl.pair[first[s]].line);
-src_len[s]= tokenize(&m.vin,pl.pair[first[s]].src,src+(size_t)s*m.cfg.L,m.cfg.L,
-where,"English");
+if(kind==KIND_SEED)
+src_len[s]= tokenize(vin,pl.pair[first[s]].src,src+(size_t)s*L,L,where,"English");
+else/*579:*/
+#line 11371 "attention.w"
+
+{
+int unk= 0,*ids= src+(size_t)s*L;
+int n= tokenize_unk(vin,pl.pair[first[s]].src,ids,L-1,&unk);
+if(n<0)kit_fail("%s: the English sentence has more than %d words, the most this model "
+"reads",where,L-1);
+if(unk)warn_unknown("eval",vin,&unknown,pl.pair[first[s]].src,where);
+if(n> 0)ids[n++]= EOS_TOKEN;
+src_len[s]= n;
+}
+
+/*:579*/
+#line 11361 "attention.w"
+
 if(src_len[s]<=0&&failed++==0)
 fprintf(stderr,"attention eval: warning: %s; such sources count as empty "
 "translations\n",src_len[s]<0?kit_error():"a source has no words");
 }
+vocab_free(&unknown);
 
-/*:547*/
-#line 10789 "attention.w"
+/*:578*/
+#line 11335 "attention.w"
 
-/*548:*/
-#line 10820 "attention.w"
+/*580:*/
+#line 11384 "attention.w"
 
 char**hyp= xcalloc((size_t)n_src,sizeof*hyp);
-Decoder*d= model_decoder(&m);
+Decoder*d= kind==KIND_SEED?model_decoder(&m):bmodel_decoder(&bm);
 double t0= now_seconds();
 for(int s0= 0;s0<n_src;s0+= (int)o.batch){
 int*idx= xcalloc((size_t)o.batch,sizeof(int)),nb= 0;
 for(int s= s0;s<n_src&&s<s0+o.batch;s++)
 if(src_len[s]> 0)idx[nb++]= s;
 else hyp[s]= xstrdup("");
-if(nb> 0)/*549:*/
-#line 10836 "attention.w"
+if(nb> 0&&kind!=KIND_SEED&&!o.beam.used)
+/*582:*/
+#line 11429 "attention.w"
+
+{
+Example*ex= xcalloc((size_t)nb,sizeof*ex);
+int*out= xcalloc((size_t)nb*L,sizeof(int)),*len= xcalloc((size_t)nb,sizeof(int));
+for(int j= 0;j<nb;j++){
+memcpy(ex[j].src,src+(size_t)idx[j]*L,(size_t)src_len[idx[j]]*sizeof(int));
+ex[j].src_len= src_len[idx[j]];
+}
+bmodel_greedy(&bm,ex,nb,out,len,NULL);
+for(int j= 0;j<nb;j++)hyp[idx[j]]= words_join(vout,out+(size_t)j*L,len[j]);
+free(ex),free(out),free(len);
+}
+
+/*:582*/
+#line 11394 "attention.w"
+
+else if(nb> 0)/*581:*/
+#line 11402 "attention.w"
 
 {
 const int**sp= xcalloc((size_t)nb,sizeof*sp);
 int*len= xcalloc((size_t)nb,sizeof(int)),*found= xcalloc((size_t)nb,sizeof(int));
-for(int j= 0;j<nb;j++)sp[j]= src+(size_t)idx[j]*m.cfg.L,len[j]= src_len[idx[j]];
+for(int j= 0;j<nb;j++)sp[j]= src+(size_t)idx[j]*L,len[j]= src_len[idx[j]];
 float*init= xcalloc((size_t)nb*(size_t)d->state_floats,sizeof(float));
 d->encode(d,sp,len,nb,init);
 Hypothesis*y= xcalloc((size_t)nb*(size_t)o.beam.o.n_best,sizeof*y);
@@ -2026,26 +2219,26 @@ int nw= 0;
 for(char*p= strtok(copy," ");p&&nw<DEFAULT_MAX_LENGTH*4;p= strtok(NULL," "))
 words[nw++]= p;
 Hypothesis*best= &y[(size_t)j*o.beam.o.n_best];
-hyp[idx[j]]= hypothesis_words(d,&m.vout,best,words,nw,o.beam.replace_unk);
+hyp[idx[j]]= hypothesis_words(d,vout,best,words,nw,o.beam.replace_unk);
 hypotheses_free(best,found[j]);
 free(copy);
 }
 free(y);free(init);free(sp);free(len);free(found);
 }
 
-/*:549*/
-#line 10829 "attention.w"
+/*:581*/
+#line 11395 "attention.w"
 
 free(idx);
 }
 double seconds= now_seconds()-t0;
 d->release(d);
 
-/*:548*/
-#line 10790 "attention.w"
+/*:580*/
+#line 11336 "attention.w"
 
-/*550:*/
-#line 10861 "attention.w"
+/*583:*/
+#line 11445 "attention.w"
 
 BleuStats all= {0},by_len[4];
 memset(by_len,0,sizeof by_len);
@@ -2055,8 +2248,8 @@ const char*en= pl.pair[first[s]].src;
 int nw= 1;
 for(const char*p= en;*p;p++)nw+= *p==' ';
 int bucket= nw<=3?0:nw<=6?1:nw<=9?2:3;
-/*551:*/
-#line 10875 "attention.w"
+/*584:*/
+#line 11459 "attention.w"
 
 {
 Vocab v;
@@ -2076,12 +2269,12 @@ free(r);free(rl);free(h);
 vocab_free(&v);
 }
 
-/*:551*/
-#line 10870 "attention.w"
+/*:584*/
+#line 11454 "attention.w"
 
 }
-/*552:*/
-#line 10895 "attention.w"
+/*585:*/
+#line 11479 "attention.w"
 
 {
 char line[256];
@@ -2104,8 +2297,8 @@ if(failed)printf("Failed: %d sources the model cannot read, counted as empty tra
 failed);
 printf("Speed: %d sources in %.3f s, %.0f sentences/s\n",n_src-failed,seconds,
 seconds> 0?(n_src-failed)/seconds:0.0);
-/*553:*/
-#line 10921 "attention.w"
+/*586:*/
+#line 11505 "attention.w"
 
 for(int s= 0;s<n_src&&s<o.show;s++){
 printf("EN:  %s\n",pl.pair[first[s]].src);
@@ -2113,20 +2306,20 @@ for(int i= 0;i<n_ref[s];i++)printf("REF: %s\n",pl.pair[ref[s][i]].tgt);
 printf("OUT: %s\n",hyp[s]);
 }
 
-/*:553*/
-#line 10917 "attention.w"
+/*:586*/
+#line 11501 "attention.w"
 
 }
 
-/*:552*/
-#line 10872 "attention.w"
+/*:585*/
+#line 11456 "attention.w"
 
 
-/*:550*/
-#line 10791 "attention.w"
+/*:583*/
+#line 11337 "attention.w"
 
-/*554:*/
-#line 10929 "attention.w"
+/*587:*/
+#line 11513 "attention.w"
 
 if(o.output){
 FILE*f= fopen(o.output,"wb");
@@ -2141,75 +2334,76 @@ status= 1;
 }
 }
 
-/*:554*/
-#line 10792 "attention.w"
+/*:587*/
+#line 11338 "attention.w"
 
-/*555:*/
-#line 10944 "attention.w"
+/*588:*/
+#line 11528 "attention.w"
 
 for(int s= 0;s<n_src;s++)free(hyp[s]),free(ref[s]);
 free(hyp);free(ref);free(ref_fill);free(n_ref);free(first);free(src);free(src_len);
 free(group);
 pairs_free(&pl);
-model_free(&m);
+eval_free_model(kind,&m,&bm);
 
-/*:555*/
-#line 10793 "attention.w"
+/*:588*/
+#line 11339 "attention.w"
 
 return status;
 }
 
-/*:546*/
-#line 10342 "attention.w"
+/*:577*/
+#line 10848 "attention.w"
 
 
-/*:529*/
-#line 9198 "attention.w"
+/*:558*/
+#line 9616 "attention.w"
 
 
 static const struct{
 const char*name,*summary;
 int(*run)(int argc,char**argv);
 }commands[]= {
-/*474:*/
-#line 9232 "attention.w"
+/*500:*/
+#line 9666 "attention.w"
 
 {"train","train a translator (the notebook's five pairs, or a pair file)",cmd_train},
 {"translate","translate sentences with a saved model",cmd_translate},
 {"pairs","print the pairs that training would read from a file",cmd_pairs},
-/*454:*/
-#line 8814 "attention.w"
+/*479:*/
+#line 9211 "attention.w"
 
 {"heatmap","draw the attention weights of a translation (PNG, PDF or SVG)",cmd_heatmap},
 {"loss-curve","draw the average loss per epoch from train --loss-log",cmd_loss_curve},
 
-/*:454*/
-#line 9236 "attention.w"
+/*:479*/
+#line 9670 "attention.w"
 
 
-/*:474*//*527:*/
-#line 10329 "attention.w"
+/*:500*//*557:*/
+#line 10839 "attention.w"
 
 {"bleu","score translations against references (corpus BLEU-4, sacreBLEU's form)",cmd_bleu},
 {"split","split a pair file into train, valid and test files by English sentence",cmd_split},
 {"eval","translate a pair file and report BLEU, exact matches and speed",cmd_eval},
 
-/*:527*/
-#line 9204 "attention.w"
+/*:557*/
+#line 9622 "attention.w"
 
 };
 
-/*:471*//*472:*/
-#line 9209 "attention.w"
+/*:496*//*497:*/
+#line 9627 "attention.w"
 
 int main(int argc,char**argv)
 {
 size_t n= sizeof commands/sizeof commands[0];
 if(argc>=2)
 for(size_t k= 0;k<n;k++)
-if(strcmp(argv[1],commands[k].name)==0)return commands[k].run(argc-1,argv+1);
-/*473:*/
-#line 9220 "attention.w"
+if(strcmp(argv[1],commands[k].name)==0)
+return check_stdout(commands[k].name,commands[k].run(argc-1,argv+1));
+/*499:*/
+#line 9654 "attention.w"
 
 FILE*out= argc>=2&&(strcmp(argv[1],"--help")==0||strcmp(argv[1],"-h")==0
 ||strcmp(argv[1],"help")==0)?stdout:stderr;
@@ -2217,11 +2411,11 @@ if(out==stderr&&argc>=2)fprintf(stderr,"attention: unknown command \"%s\"\n",arg
 fputs("usage: attention COMMAND [OPTIONS]\n",out);
 for(size_t k= 0;k<n;k++)fprintf(out,"  %-10s %s\n",commands[k].name,commands[k].summary);
 fputs("Run 'attention COMMAND --help' for a command's options.\n",out);
-return out==stdout?0:2;
+return out==stdout?check_stdout(NULL,0):2;
 
-/*:473*/
-#line 9217 "attention.w"
+/*:499*/
+#line 9636 "attention.w"
 
 }
 
-/*:472*/
+/*:497*/

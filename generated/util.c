@@ -2,11 +2,13 @@
 #line 554 "attention.w"
 
 #include "attention.h"
+#include <errno.h> 
 #include <stdarg.h> 
 #include <stdlib.h> 
 #include <string.h> 
+#include <sys/stat.h> 
 /*10:*/
-#line 563 "attention.w"
+#line 565 "attention.w"
 
 static char last_error[2048];
 
@@ -25,7 +27,7 @@ return last_error;
 }
 
 /*:10*//*11:*/
-#line 584 "attention.w"
+#line 586 "attention.w"
 
 void*xcalloc(size_t n,size_t size)
 {
@@ -38,7 +40,7 @@ return p;
 }
 
 /*:11*//*12:*/
-#line 596 "attention.w"
+#line 598 "attention.w"
 
 void*xrealloc(void*p,size_t size)
 {
@@ -58,8 +60,23 @@ memcpy(t,s,n);
 return t;
 }
 
-/*:12*/
-#line 559 "attention.w"
+/*:12*//*381:*/
+#line 7355 "attention.w"
+
+int save_target_check(const char*path)
+{
+struct stat st;
+if(lstat(path,&st)!=0)return errno==ENOENT?0:
+kit_fail("%s: cannot write: %s",path,strerror(errno));
+if(S_ISREG(st.st_mode))return 0;
+return kit_fail("%s: will not replace it: it exists and is not a regular file (%s)",path,
+S_ISDIR(st.st_mode)?"a folder":S_ISLNK(st.st_mode)?"a symbolic link":
+S_ISCHR(st.st_mode)||S_ISBLK(st.st_mode)?"a device":S_ISFIFO(st.st_mode)?
+"a named pipe":"a socket");
+}
+
+/*:381*/
+#line 561 "attention.w"
 
 
 /*:9*/

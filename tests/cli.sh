@@ -392,6 +392,86 @@ if [ "$rc" -eq 0 ] && [ -s "$tmp/dev.safetensors" ]; then
   ok "train --device cpu: as without the option"
 else
   bad "train --device cpu: status $rc, $(errtext)"
+
+# --- saves refuse a target that is not a regular file ----------------------
+# A save renames a new file over its target; a fifo, a device, a symbolic link
+# or a folder must be left as it is, with a message and status 1.
+mkfifo "$tmp/fifo"
+ln -s "$tmp/elsewhere" "$tmp/link"
+mkdir "$tmp/folder"
+targets="fifo link folder"
+if [ "$(id -u)" -eq 0 ] && mknod "$tmp/dev" c 1 3 2>/dev/null; then targets="$targets dev"; fi
+kind() { if [ -L "$1" ]; then echo link; elif [ -p "$1" ]; then echo fifo; elif [ -d "$1" ]; then echo folder;
+  elif [ -c "$1" ]; then echo dev; elif [ -f "$1" ]; then echo file; else echo none; fi; }
+printf '1\t2.5\n2\t1.25\n' >"$tmp/small-log.tsv"
+for t in $targets; do
+  for how in "--save" "--loss-log"; do
+    run "$bin" train --epochs 1 --show 0 $how "$tmp/$t"
+    if [ "$rc" -eq 1 ] && has "not a regular file" "$tmp/err" && [ "$(kind "$tmp/$t")" = "$t" ]; then
+      ok "train $how onto a $t: status 1, refused, the $t left as it was"
+    else
+      bad "train $how onto a $t: status $rc, now a $(kind "$tmp/$t"), stderr: $(errtext)"
+    fi
+  done
+  [ "$t" = folder ] && continue
+  case $t in fifo) mkfifo "$tmp/$t.png";; link) ln -s "$tmp/elsewhere.png" "$tmp/$t.png";;
+    dev) mknod "$tmp/$t.png" c 1 3;; esac
+  run "$bin" loss-curve --log "$tmp/small-log.tsv" --out "$tmp/$t.png"
+  if [ "$rc" -eq 1 ] && has "not a regular file" "$tmp/err" && [ "$(kind "$tmp/$t.png")" = "$t" ]; then
+    ok "loss-curve --out onto a $t: status 1, refused"
+  else
+    bad "loss-curve --out onto a $t: status $rc, now a $(kind "$tmp/$t.png"), stderr: $(errtext)"
+  fi
+done
+[ -e "$tmp/elsewhere" ] && bad "a save followed the symbolic link"
+
+# --- loss-curve on extreme values: a figure or a message, never a crash -----
+# 5e-324 (the smallest double) once made a log axis end at 10^-324 = 0 and
+# died of SIGFPE; 1.7e308 an axis end at infinity.
+extreme() { # DESCRIPTION EXPECTED-STATUS LOG-TEXT
+  printf "$3" >"$tmp/x.tsv"
+  rm -f "$tmp/x.png"
+  run "$bin" loss-curve --log "$tmp/x.tsv" --out "$tmp/x.png"
+  if [ "$rc" -eq "$2" ] && { [ "$2" -ne 0 ] || [ -s "$tmp/x.png" ]; } && { [ "$2" -eq 0 ] || [ -s "$tmp/err" ]; }; then
+    ok "loss-curve, $1: status $2"
+  else
+    bad "loss-curve, $1: expected status $2, got $rc, stderr: $(errtext)"
+  fi
+}
+extreme "a loss of 5e-324 after 2.8" 0 '1\t2.8\n2\t5e-324\n'
+extreme "a single loss of 5e-324" 0 '1\t5e-324\n'
+extreme "losses 1e-310 and 2e-310" 0 '1\t1e-310\n2\t2e-310\n'
+extreme "losses 1e-299 and 1e299" 0 '1\t1e-299\n2\t1e299\n'
+extreme "losses -1e300 and 1e300" 0 '1\t-1e300\n2\t1e300\n'
+extreme "a loss of 1.7e308 (too large to draw)" 1 '1\t2.8\n2\t1.7e308\n'
+extreme "losses -1.7e308 and 1.7e308" 1 '1\t-1.7e308\n2\t1.7e308\n'
+extreme "an epoch of 1e308" 1 '1e308\t1\n'
+
+# --- every command checks its output and input streams --------------------
+if [ -s "$A1" ] && [ -w /dev/full ]; then
+  for cmdline in "translate --model $A1 i_am_a_student" "train --epochs 1" \
+      "pairs --data $fixture" "loss-curve --log $tmp/small-log.tsv --out $tmp/full.png" \
+      "heatmap --model $A1 --out $tmp/full.png i_am_a_student" "--help" "train --help" \
+      "translate --help" "pairs --help" "heatmap --help" "loss-curve --help"; do
+    set -- $cmdline
+    args=(); for a in "$@"; do args+=("${a//_/ }"); done
+    "$bin" "${args[@]}" >/dev/full 2>"$tmp/err"; rc=$?
+    if [ "$rc" -eq 1 ] && has "cannot write the standard output" "$tmp/err"; then
+      ok "attention $1 with stdout on /dev/full: status 1, message on stderr"
+    else
+      bad "attention $1 with stdout on /dev/full: status $rc, stderr: $(errtext)"
+    fi
+  done
+  run "$bin" translate --model "$A1" </
+  if [ "$rc" -eq 1 ] && has "cannot read the standard input" "$tmp/err"; then
+    ok "translate with stdin a folder: status 1, message"
+  else bad "translate with stdin a folder: status $rc, stderr: $(errtext)"; fi
+  "$bin" translate --model "$A1" <&- >"$tmp/out" 2>"$tmp/err"; rc=$?
+  if [ "$rc" -eq 1 ] && has "cannot read the standard input" "$tmp/err"; then
+    ok "translate with stdin closed: status 1, message"
+  else bad "translate with stdin closed: status $rc, stderr: $(errtext)"; fi
+else
+  bad "no checkpoint from the seed tests, or no /dev/full: stream checks not run"
 fi
 
 exit $fail

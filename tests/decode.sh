@@ -110,4 +110,42 @@ run "$bin" eval --model "$tmp/seed.st" --data "$tmp/nothing.txt"
   || bad "eval of a missing file: status $rc"
 run "$bin" eval --model "$tmp/seed.st"
 [ $rc -eq 2 ] && ok "eval without --data: status 2" || bad "eval without --data: status $rc"
+# --- Part II's kinds ------------------------------------------------------------
+"$bin" pairs --data "$data" --filter length --max-length 40 2>/dev/null | cut -f1 | awk '!seen[$0]++' > "$tmp/sources"
+for k in bahdanau luong-dot luong-general multihead; do
+  "$bin" train --data "$data" --filter length --attention $k --hidden 24 --epochs 20 --seed 2 \
+    --save "$tmp/$k.st" --show 0 >/dev/null 2>&1 || bad "$k: training"
+  "$bin" translate --model "$tmp/$k.st" < "$tmp/sources" > "$tmp/greedy" 2>/dev/null
+  "$bin" translate --model "$tmp/$k.st" --beam 1 < "$tmp/sources" > "$tmp/beam1" 2>/dev/null
+  cmp -s "$tmp/greedy" "$tmp/beam1" && [ "$(wc -l < "$tmp/greedy")" -eq "$(wc -l < "$tmp/sources")" ] \
+    && ok "$k: translate --beam 1 prints greedy's words for $(wc -l < "$tmp/sources") sentences" \
+    || bad "$k: --beam 1 differs from greedy: $(diff "$tmp/greedy" "$tmp/beam1" | head -4)"
+  run "$bin" eval --model "$tmp/$k.st" --data "$data" --output "$tmp/h1" --batch 9
+  cmp -s "$tmp/h1" "$tmp/greedy" && ok "$k: eval's translations are translate's" \
+    || bad "$k: eval's translations differ from translate's: $(diff "$tmp/h1" "$tmp/greedy" | head -4)"
+  cp "$tmp/err" "$tmp/err-greedy"
+  "$bin" eval --model "$tmp/$k.st" --data "$data" --output "$tmp/h2" --beam 1 --batch 7 >/dev/null 2>&1
+  cmp -s "$tmp/h1" "$tmp/h2" && ok "$k: eval --beam 1 --batch 7 gives greedy's translations" \
+    || bad "$k: eval --beam 1 differs from greedy: $(diff "$tmp/h1" "$tmp/h2" | head -4)"
+  nw=$(grep -c 'warning: ".*" is not in the model' "$tmp/err-greedy")
+  nu=$(grep -o 'warning: "[^"]*"' "$tmp/err-greedy" | sort -u | wc -l)
+  [ $rc -eq 0 ] && [ "$nw" -gt 0 ] && [ "$nw" -eq "$nu" ] && grep -q "^attention eval: " "$tmp/err-greedy" \
+    && ok "$k: eval reads unknown words as <UNK>, one warning per word ($nw)" \
+    || bad "$k: eval's warnings: status $rc, $nw warnings for $nu words"
+  run "$bin" translate --model "$tmp/$k.st" --beam 4 --n-best 3 "i am fine ." "he is here ."
+  [ $rc -eq 0 ] && [ "$(wc -l < "$tmp/out")" -eq 6 ] \
+    && awk -F'\t' 'NR%3!=1 && $1>prev+1e-9 {bad=1} {prev=$1} END {exit bad}' "$tmp/out" \
+    && ! grep -qE '<PAD>|<SOS>' "$tmp/out" && ok "$k: --n-best 3, best first" \
+    || bad "$k: --n-best 3: status $rc, $(head -c 300 "$tmp/out")"
+  run "$bin" heatmap --model "$tmp/$k.st" --beam 3 --length-penalty avg --out "$tmp/$k.png" "i am fine ."
+  [ $rc -eq 0 ] && [ -s "$tmp/$k.png" ] && ok "$k: heatmap --beam 3" || bad "$k: heatmap --beam 3: status $rc, $(cat "$tmp/err")"
+done
+run "$bin" translate --model "$tmp/bahdanau.st" --beam 2 --replace-unk "zorglub is here ."
+[ $rc -eq 0 ] && ! grep -qF "<UNK>" "$tmp/out" && ok "bahdanau: --replace-unk leaves no <UNK>: $(cat "$tmp/out")" \
+  || bad "bahdanau: --replace-unk: status $rc, $(cat "$tmp/out")"
+run "$bin" heatmap --model "$tmp/bahdanau.st" --n-best 2 --out "$tmp/x.png" "i am fine ."
+[ $rc -eq 2 ] && grep -qF -- "--n-best is an option of translate and eval only" "$tmp/err" \
+  && ok "heatmap --n-best: status 2" || bad "heatmap --n-best: status $rc"
+run "$bin" heatmap --model "$tmp/seed.st" --beam 3 --out "$tmp/seed.png" "i am a student"
+[ $rc -eq 0 ] && [ -s "$tmp/seed.png" ] && ok "seed: heatmap --beam 3" || bad "seed: heatmap --beam 3: status $rc"
 exit $fail

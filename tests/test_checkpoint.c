@@ -927,6 +927,36 @@ START_TEST(save_replaces_atomically)
 }
 END_TEST
 
+START_TEST(save_refuses_a_target_that_is_not_a_regular_file)
+{
+  /* A save renames a new file over its target: a fifo or a symbolic link
+     there would be replaced by a regular file (a device too, as root). */
+  char *dir = path_in("save-onto-special");
+  ck_assert_int_eq(mkdir(dir, 0755), 0);
+  char *fifo = xcalloc(strlen(dir) + 64, 1), *lnk = xcalloc(strlen(dir) + 64, 1);
+  sprintf(fifo, "%s/fifo", dir);
+  sprintf(lnk, "%s/link", dir);
+  ck_assert_int_eq(mkfifo(fifo, 0644), 0);
+  ck_assert_int_eq(symlink("elsewhere", lnk), 0);
+  Model m;
+  make_model(&m, 5);
+  const char *targets[] = {fifo, lnk};
+  for (int k = 0; k < 2; k++) {
+    ck_assert_int_eq(checkpoint_save(&m, targets[k]), -1);
+    ck_assert_msg(strstr(kit_error(), targets[k]) && strstr(kit_error(), "not a regular file"),
+      "the message does not say why: \"%s\"", kit_error());
+  }
+  struct stat st;
+  ck_assert(lstat(fifo, &st) == 0 && S_ISFIFO(st.st_mode));
+  ck_assert(lstat(lnk, &st) == 0 && S_ISLNK(st.st_mode));
+  char *ls = listing(dir);
+  ck_assert_msg(strcmp(ls, "fifo link") == 0, "files left behind: %s", ls);
+  free(ls);
+  model_free(&m);
+  free(fifo), free(lnk), free(dir);
+}
+END_TEST
+
 static Suite *checkpoint_suite(void)
 {
   Suite *s = suite_create("checkpoint");
@@ -974,6 +1004,7 @@ static Suite *checkpoint_suite(void)
   tcase_add_test(tc, save_into_missing_folder);
   tcase_add_test(tc, save_onto_a_folder_fails_cleanly);
   tcase_add_test(tc, save_replaces_atomically);
+  tcase_add_test(tc, save_refuses_a_target_that_is_not_a_regular_file);
   suite_add_tcase(s, tc);
   return s;
 }

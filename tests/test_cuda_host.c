@@ -42,6 +42,7 @@ static void make_launched(void)
   launched.add_bias = cu_add_bias;
   launched.gather_rows = cu_gather_rows;
   launched.scatter_rows = cu_scatter_rows;
+  launched.gather_keys = cu_gather_keys;
   launched.gru_forward = cu_gru_forward;
   launched.gru_backward = cu_gru_backward;
   launched.additive_scores = cu_additive_scores;
@@ -72,7 +73,7 @@ START_TEST(every_kernel_entry_is_replaced)
   const fn *a = (const fn *) (const void *) &launched.embed;
   const fn *b = (const fn *) (const void *) &cpu_backend.embed;
   size_t n = (sizeof(Backend) - offsetof(Backend, embed)) / sizeof(fn);
-  ck_assert_uint_eq(n, 23);
+  ck_assert_uint_eq(n, 24);
   for (size_t k = 0; k < n; k++)
     ck_assert_msg(a[k] != b[k], "kernel slot %zu of the interface is not a CUDA entry", k);
 }
@@ -148,6 +149,14 @@ START_TEST(embedding_and_its_scatter)
   cpu_backend.scatter_rows(y1, g1, rows, k, 3 * H);
   launched.scatter_rows(y2, g1, rows, k, 3 * H);
   SAME(y2, y1, (size_t) n * 3 * H);
+  /* keys of N sentences gathered into the order of n hypotheses */
+  int N = 3, nh = 5, S = 4, sent[5] = {2, 0, 2, 1, 0};
+  float *keys = rnd((size_t) S * N * H, -1, 1), *k1 = rnd((size_t) S * nh * H, -1, 1),
+    *k2 = dup(k1, (size_t) S * nh * H);
+  cpu_backend.gather_keys(k1, keys, sent, nh, S, N, H);
+  launched.gather_keys(k2, keys, sent, nh, S, N, H);
+  SAME(k2, k1, (size_t) S * nh * H);
+  free(keys), free(k1), free(k2);
   free(rows), free(g1), free(g2);
   free(table), free(o1), free(o2), free(ids), free(d1), free(d2), free(y1), free(y2), free(bias);
 }

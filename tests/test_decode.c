@@ -464,6 +464,167 @@ START_TEST(beam_scores_are_the_models_log_probabilities)
 }
 END_TEST
 
+/* ---- Part II's kinds: the batched model's decoder ---- */
+
+enum { BV_IN = 12, BV_OUT = 14, BH = 16, BN = 7 };
+static const int bsrc[BN][6] = {{4, 5, 6, EOS_TOKEN}, {7, EOS_TOKEN}, {8, 4, 5, 6, 7, EOS_TOKEN},
+  {5, 5, EOS_TOKEN}, {9, 10, 11, 3, EOS_TOKEN}, {11, EOS_TOKEN}, {6, 9, 4, EOS_TOKEN}};
+static const int bsrc_len[BN] = {4, 2, 6, 3, 5, 2, 4};
+
+/* A random model of a kind, for batches of B_cap; the output biases of <SOS>
+   and <PAD> are set to `special` (very low: greedy never takes them; very
+   high: greedy always does). */
+static void random_bmodel(BModel *bm, int kind, uint64_t seed, int B_cap, float special)
+{
+  Vocab vin, vout;
+  vocab_init(&vin);
+  vocab_init(&vout);
+  vocab_add(&vin, "<PAD>"), vocab_add(&vin, "<UNK>");
+  vocab_add(&vout, "<PAD>"), vocab_add(&vout, "<UNK>");
+  char w[16];
+  for (int k = 4; k < BV_IN; k++) { snprintf(w, sizeof w, "s%d", k); vocab_add(&vin, w); }
+  for (int k = 4; k < BV_OUT; k++) { snprintf(w, sizeof w, "t%d", k); vocab_add(&vout, w); }
+  Config cfg = {BV_IN, BV_OUT, BH, DEFAULT_MAX_LENGTH};
+  bmodel_alloc(bm, &cpu_backend, kind, 4, &cfg, &vin, &vout, B_cap);
+  bmodel_init_random(bm, seed);
+  /* larger attention parameters, so that the weights are far from uniform */
+  for (size_t i = bm->off[P_DEC_EMB + 1]; i < bm->off[P_DEC_W_IH]; i++) bm->p[i] *= 3.0f;
+  bm->p[bm->off[P_OUT_B] + SOS_TOKEN] = bm->p[bm->off[P_OUT_B] + PAD_TOKEN] = special;
+}
+
+static void bexamples(Example *ex)
+{
+  memset(ex, 0, BN * sizeof *ex);
+  for (int k = 0; k < BN; k++) {
+    memcpy(ex[k].src, bsrc[k], (size_t) bsrc_len[k] * sizeof(int));
+    ex[k].src_len = bsrc_len[k];
+  }
+}
+
+/* Beam 1 over all seven sentences (encoded and stepped three at a time) gives
+   greedy decoding's words and attention, for every kind and a few seeds. */
+START_TEST(bmodel_beam_1_is_greedy)
+{
+  for (int kind = KIND_BAHDANAU; kind < N_KINDS; kind++)
+    for (uint64_t seed = 1; seed <= 4; seed++) {
+      BModel bm;
+      random_bmodel(&bm, kind, seed, 3, -40.0f);
+      int L = bm.cfg.L, out[BN * 16], len[BN], found[BN];
+      float *attn = xcalloc((size_t) BN * L * L, sizeof(float));
+      Example ex[BN];
+      bexamples(ex);
+      bmodel_greedy(&bm, ex, BN, out, len, attn);
+      Decoder *d = bmodel_decoder(&bm);
+      const int *sp[BN];
+      for (int k = 0; k < BN; k++) sp[k] = bsrc[k];
+      float *init = xcalloc((size_t) BN * d->state_floats, sizeof(float));
+      BeamOptions o = {1, L, 1, LP_WU, 0.6};
+      Hypothesis y[BN];
+      d->encode(d, sp, bsrc_len, BN, init);
+      beam_search(d, BN, init, &o, y, found);
+      for (int k = 0; k < BN; k++) {
+        ck_assert_int_eq(found[k], 1);
+        ck_assert_msg(y[k].len == len[k], "%s seed %d sentence %d: beam %d words, greedy %d",
+          kind_names[kind], (int) seed, k, y[k].len, len[k]);
+        ck_assert_mem_eq(y[k].word, out + k * L, (size_t) len[k] * sizeof(int));
+        for (int t = 0; t < len[k]; t++)
+          for (int s = 0; s < L; s++)
+            ck_assert_msg(fabsf(y[k].attn[t * L + s] - attn[((size_t) k * L + t) * L + s]) <= 1e-6f,
+              "%s sentence %d word %d position %d: attention %g, greedy %g", kind_names[kind], k,
+              t, s, y[k].attn[t * L + s], attn[((size_t) k * L + t) * L + s]);
+      }
+      hypotheses_free(y, BN);
+      free(init), free(attn);
+      d->release(d);
+      bmodel_free(&bm);
+    }
+}
+END_TEST
+
+/* A model that prefers <SOS> and <PAD> above all: greedy writes them, the
+   beam never does. */
+START_TEST(bmodel_beam_never_writes_pad_or_sos)
+{
+  for (int kind = KIND_BAHDANAU; kind < N_KINDS; kind++) {
+    BModel bm;
+    random_bmodel(&bm, kind, 5, 4, 40.0f);
+    int L = bm.cfg.L, out[BN * 16], len[BN], found[BN];
+    Example ex[BN];
+    bexamples(ex);
+    bmodel_greedy(&bm, ex, BN, out, len, NULL);
+    ck_assert_int_gt(len[0], 0);
+    ck_assert(out[0] == SOS_TOKEN || out[0] == PAD_TOKEN);
+    Decoder *d = bmodel_decoder(&bm);
+    const int *sp[BN];
+    for (int k = 0; k < BN; k++) sp[k] = bsrc[k];
+    float *init = xcalloc((size_t) BN * d->state_floats, sizeof(float));
+    BeamOptions o = {3, L, 3, LP_NONE, 0.6};
+    Hypothesis y[BN * 3];
+    d->encode(d, sp, bsrc_len, BN, init);
+    beam_search(d, BN, init, &o, y, found);
+    for (int k = 0; k < BN; k++) {
+      ck_assert_int_eq(found[k], 3);
+      for (int i = 0; i < 3; i++) {
+        const Hypothesis *h = &y[k * 3 + i];
+        ck_assert(isfinite(h->logprob));
+        for (int t = 0; t < h->len; t++)
+          ck_assert(h->word[t] != SOS_TOKEN && h->word[t] != PAD_TOKEN);
+      }
+      hypotheses_free(y + k * 3, found[k]);
+    }
+    free(init);
+    d->release(d);
+    bmodel_free(&bm);
+  }
+}
+END_TEST
+
+/* The beam's log-probabilities are the model's: each of the 4 best
+   translations of every sentence, fed back as a target through the
+   teacher-forced forward pass (with <EOS> when it ended), has a loss equal to
+   minus its log-probability. The seven sentences share one search, so a
+   hypothesis that read another sentence's keys, or the wrong state, fails. */
+START_TEST(bmodel_beam_scores_are_the_models_log_probabilities)
+{
+  for (int kind = KIND_BAHDANAU; kind < N_KINDS; kind++) {
+    BModel bm;
+    random_bmodel(&bm, kind, 9, 5, -40.0f);
+    int found[BN];
+    Decoder *d = bmodel_decoder(&bm);
+    const int *sp[BN];
+    for (int k = 0; k < BN; k++) sp[k] = bsrc[k];
+    float *init = xcalloc((size_t) BN * d->state_floats, sizeof(float));
+    BeamOptions o = {4, bm.cfg.L, 4, LP_NONE, 0.6};
+    Hypothesis y[BN * 4];
+    d->encode(d, sp, bsrc_len, BN, init);
+    beam_search(d, BN, init, &o, y, found);
+    for (int k = 0; k < BN; k++)
+      for (int i = 0; i < found[k]; i++) {
+        const Hypothesis *h = &y[k * 4 + i];
+        Example ex;
+        memset(&ex, 0, sizeof ex);
+        memcpy(ex.src, bsrc[k], (size_t) bsrc_len[k] * sizeof(int));
+        ex.src_len = bsrc_len[k];
+        memcpy(ex.tgt, h->word, (size_t) h->len * sizeof(int));
+        ex.tgt_len = h->len;
+        if (h->ended) ex.tgt[ex.tgt_len++] = EOS_TOKEN;
+        Batch bt;
+        batch_upload(&bm, &ex, NULL, 1, &bt);
+        bmodel_take_loss(&bm);
+        bmodel_forward(&bm, &bt, 0.0f);
+        double loss = bmodel_take_loss(&bm);
+        ck_assert_msg(fabs(loss + h->logprob) <= 1e-4 * (1.0 + fabs(loss)),
+          "%s sentence %d translation %d: teacher-forced loss %.9g, beam log-probability %.9g",
+          kind_names[kind], k, i, loss, h->logprob);
+      }
+    for (int k = 0; k < BN; k++) hypotheses_free(y + k * 4, found[k]);
+    free(init);
+    d->release(d);
+    bmodel_free(&bm);
+  }
+}
+END_TEST
+
 /* ---- The split ---- */
 
 static void push(PairList *pl, const char *en, const char *fr)
@@ -542,6 +703,9 @@ static Suite *decode_suite(void)
   tcase_add_test(tc, beam_1_is_greedy_bit_for_bit);
   tcase_add_test(tc, beam_batched_over_sentences_is_the_same);
   tcase_add_test(tc, beam_scores_are_the_models_log_probabilities);
+  tcase_add_test(tc, bmodel_beam_1_is_greedy);
+  tcase_add_test(tc, bmodel_beam_never_writes_pad_or_sos);
+  tcase_add_test(tc, bmodel_beam_scores_are_the_models_log_probabilities);
   tcase_set_timeout(tc, 30);
   suite_add_tcase(s, tc);
   tc = tcase_create("split");

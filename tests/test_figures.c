@@ -630,6 +630,30 @@ START_TEST(curve_axes)
 }
 END_TEST
 
+START_TEST(curve_extreme_values)
+{
+  /* 5e-324 once put a logarithmic axis's end at 10^-324 = 0 (SIGFPE in the
+     tick code), 1.7e308 at infinity; ranges of denormal numbers took the
+     logarithm of a zero step. Each draws, or fails with a message. */
+  static const double ok_y[][2] = {{2.8, 5e-324}, {5e-324, 5e-324}, {1e-310, 2e-310},
+    {1e-299, 1e299}, {-1e300, 1e300}, {0.0, 0.0}, {1.0, 1.0 + 1e-15}};
+  double x[2] = {1, 2};
+  for (size_t k = 0; k < sizeof ok_y / sizeof ok_y[0]; k++) {
+    Curve c = {2, x, ok_y[k], "t", "x", "y"};
+    FigImage img;
+    ck_assert_msg(curve_image(&c, 1.0, &img) == 0, "case %zu: %s", k, kit_error());
+    free(img.data);
+  }
+  static const double bad_y[][2] = {{2.8, 1.7e308}, {-1.7e308, 1.7e308}};
+  for (size_t k = 0; k < 2; k++) {
+    Curve c = {2, x, bad_y[k], "t", "x", "y"};
+    ck_assert_int_eq(curve_save(&c, tmp_path("huge.png")), -1);
+    ck_assert_ptr_nonnull(strstr(kit_error(), "too large"));
+  }
+  ck_assert(!file_exists(tmp_path("huge.png")));
+}
+END_TEST
+
 /* ------------------------------------------------------------- command line */
 
 static const char *model(void)
@@ -768,6 +792,7 @@ static Suite *figures_suite(void)
   tcase_add_test(tc, files_are_replaced_whole_and_deterministic);
   tcase_add_test(tc, source_date_epoch_sets_the_pdf_date);
   tcase_add_test(tc, curve_axes);
+  tcase_add_test(tc, curve_extreme_values);
   suite_add_tcase(s, tc);
 
   tc = tcase_create("command line");

@@ -21,15 +21,81 @@ MAX_LINE = 500          # longer lines are rejected (ctangle's buffer is finite)
 MAX_CHANGE_BYTES = 200_000
 
 # What no line of an answer may contain, with the reason shown to the student.
+# Every pattern is linear in the line (no nested or lazy repetition that a
+# student's text could make backtrack); the CWEB control codes are found by
+# control_codes(), which reads a line once, as ctangle does (@@ is an @).
 FORBIDDEN = [
-    (re.compile(r'^@([ \t*]|$)'), "starts a new section (an answer stays inside its section)"),
-    (re.compile(r'@<.+?@>\s*\+?='), "defines a named section (an answer stays inside its section)"),
-    (re.compile(r'@\('), "names an output file"),
-    (re.compile(r'^\s*@[dDfFsScCpPiI]'), "is a CWEB definition, format or include line"),
-    (re.compile(r'^\s*@[xyzXYZ]'), "looks like a stray @x, @y or @z"),
-    (re.compile(r'(#|%:|\?\?=)\s*(include|include_next|import|embed)\b'), "includes a file"),
+    (re.compile(r'(#|%:|\?\?=)[ \t]*(include|include_next|import|embed)\b'), "includes a file"),
     (re.compile(r'\b(asm|__asm__|__asm)\b'), "uses asm"),
 ]
+FORBIDDEN_CODES = {
+    ' ': "starts a new section (an answer stays inside its section)",
+    '\t': "starts a new section (an answer stays inside its section)",
+    '*': "starts a new section (an answer stays inside its section)",
+    '': "starts a new section (an answer stays inside its section)",
+    '(': "names an output file",
+    '=': "writes verbatim text into the code",
+    'x': "looks like a stray @x, @y or @z", 'y': "looks like a stray @x, @y or @z",
+    'z': "looks like a stray @x, @y or @z",
+}
+for _c in 'dfscpi':
+    FORBIDDEN_CODES[_c] = "is a CWEB definition, format or include line"
+TANGLED_FORBIDDEN = FORBIDDEN + [
+    (re.compile(r'\b_Pragma\b|(#|%:|\?\?=)[ \t]*pragma\b'), "uses a pragma"),
+]
+
+
+def control_codes(line):
+    """(position, code) of each CWEB control code in |line|, in one pass:
+    code is the character after the @ ('' at the end of the line), lower case."""
+    out, i, n = [], 0, len(line)
+    while True:
+        i = line.find('@', i)
+        if i < 0:
+            return out
+        c = line[i + 1:i + 2]
+        if c == '@':
+            i += 2
+            continue
+        out.append((i, c.lower()))
+        i += 2
+
+
+def defines_section(line, codes):
+    """Whether a section name in |line| is followed by = or + = (a definition,
+    or an addition to one): @<...@> then blanks, an optional +, blanks, =."""
+    for i, c in codes:
+        if c != '<':
+            continue
+        j = line.find('@>', i + 2)
+        while j >= 0 and line[j - 1:j] == '@' and line[j - 2:j - 1] != '@':
+            j = line.find('@>', j + 1)
+        if j < 0:
+            continue
+        k = j + 2
+        while k < len(line) and line[k] in ' \t':
+            k += 1
+        if line[k:k + 1] == '+':
+            k += 1
+            while k < len(line) and line[k] in ' \t':
+                k += 1
+        if line[k:k + 1] == '=':
+            return True
+    return False
+
+
+def line_problem(line):
+    """Why a new line of an answer is refused, or None."""
+    codes = control_codes(line)
+    for _, c in codes:
+        if c in FORBIDDEN_CODES:
+            return FORBIDDEN_CODES[c]
+    if defines_section(line, codes):
+        return "defines a named section (an answer stays inside its section)"
+    for pat, why in FORBIDDEN:
+        if pat.search(line):
+            return why
+    return None
 
 
 def norm_name(s):
@@ -149,9 +215,9 @@ def parse_change(text, fname='change file'):
 def check_new_lines(blocks, fname):
     for b in blocks:
         for j, line in enumerate(b.new):
-            for pat, why in FORBIDDEN:
-                if pat.search(line):
-                    raise ChangeError(f"{fname}:{b.y_line + 1 + j}: this line {why}: {line.strip()[:80]!r}")
+            why = line_problem(line)
+            if why:
+                raise ChangeError(f"{fname}:{b.y_line + 1 + j}: this line {why}: {line.strip()[:80]!r}")
 
 
 def simulate(lines, blocks, fname='change file'):
@@ -240,3 +306,56 @@ def fix_change_file_names(c_text, web_name, ch_name):
     def repl(m):
         return m.group(0) if m.group(2) == web_name else f'#line {m.group(1)} "{ch_name}"'
     return re.sub(r'^#line (\d+) "((?:[^"\n]*\n){0,3}[^"\n]*)"$', repl, c_text, flags=re.M)
+
+
+# ------------------------------------------- the tangled text, as ctangle wrote it
+MARKER_BODY = re.compile(r'(:?)(\d+)(:?)')
+LINE_DIRECTIVE = re.compile(r'#line (\d+) "([^"\n]*)"')
+
+
+def spliced_lines(text):
+    """The lines of C text after the preprocessor's line splices (a backslash
+    at the end of a line joins the next)."""
+    return text.replace('\\\n', '').split('\n')
+
+
+def trailing_markers(line):
+    """Split off the section markers that end |line| (ctangle writes them at
+    the end of a line of code, or on lines of their own): (code, markers),
+    markers as (opens, number) in order. One pass from the end of the line."""
+    marks = []
+    while line.endswith('*/'):
+        i = line.rfind('/*', 0, len(line) - 2)
+        m = MARKER_BODY.fullmatch(line, i + 2, len(line) - 2) if i >= 0 else None
+        if not m or bool(m.group(1)) == bool(m.group(3)):
+            break
+        marks.append((bool(m.group(3)), int(m.group(2))))
+        line = line[:i]
+    return line, marks[::-1]
+
+
+def tangled_sections(text, source):
+    """Read ctangle's output once: the section markers it writes (/\*N:*/ opens
+    section N's code, /\*:N*/ closes it) and its #line directives. Returns
+    (numbers, pieces, problem): every section number that occurs, and for each
+    line of code that came from |source| (the change file) the innermost
+    section it lies in, as (number, line). (A change file cannot write a
+    marker: ctangle drops comments, and verbatim text, @=, is refused.)"""
+    stack, numbers, pieces, src = [], set(), [], None
+    for line in spliced_lines(text):
+        m = LINE_DIRECTIVE.fullmatch(line)
+        if m:
+            src = m.group(2)
+            continue
+        code, marks = trailing_markers(line)
+        if src == source and code.strip():
+            pieces.append((stack[-1] if stack else None, code))
+        for opens, n in marks:
+            if opens:
+                stack.append(n)
+                numbers.add(n)
+            elif not stack or stack[-1] != n:
+                return numbers, pieces, f"section {n}'s code ends where it did not begin"
+            else:
+                stack.pop()
+    return numbers, pieces, None

@@ -67,7 +67,10 @@ WRAP = ['-Wl,--gc-sections', '-Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc']
 SECTIONS = ['-ffunction-sections', '-fdata-sections']
 
 # Limits of the build steps (ctangle, cc, cweave, pdftex) of one exercise.
-BUILD_LIMITS = dict(wall=120, cpu=90, mem=2048, nproc=32, fsize=64, out_keep=20000)
+BUILD_LIMITS = dict(wall=120, cpu=90, mem=2048, nproc=32, fsize=64, out_keep=20000, tmpfs=64)
+# What one student's steps may write in all (their work folder is a tmpfs of
+# this size when the grader is root): bytes and inodes.
+STUDENT_DISK = dict(bytes=512 << 20, inodes=20000)
 # The judges set the worker's limits (judge.h): a wall-clock and CPU limit per
 # test (its 'seconds' column), 1 GiB of address space, 16 processes, 1 MiB
 # files, 1 MiB of output, 64 MiB of reply.
@@ -188,6 +191,7 @@ class Kit:
         for f in files:
             h.update(str(f.relative_to(ROOT)).encode() + b'\0' + f.read_bytes())
         h.update(' '.join([CC] + CFLAGS).encode())
+        h.update(os.environ.get('ATTENTION_SANDBOX_NO_NAMESPACES', '').encode())
         return h.hexdigest()[:16]
 
     def prepare(self, quiet):
@@ -237,6 +241,14 @@ class Kit:
         for old in BUILD.glob('prep-*'):   # earlier versions of the sources
             if old != self.dir and (old / 'done').exists() and time.time() - old.stat().st_mtime > 3600:
                 shutil.rmtree(old, ignore_errors=True)
+
+    def reference_sections(self):
+        """The section numbers in ctangle's output of the reference web."""
+        if getattr(self, '_ref_sections', None) is None:
+            self._ref_sections = set()
+            for f in (self.dir / 'master' / 'generated').iterdir():
+                self._ref_sections |= cweb.tangled_sections(f.read_text(), None)[0]
+        return self._ref_sections
 
     @property
     def sandbox(self):
@@ -335,11 +347,25 @@ def sweep(kit, uid):
         subprocess.run([kit.sandbox, '--sweep', str(uid)])
 
 
+def jail_root(cwd):
+    """The empty folder on which a build step's new root (a tmpfs) is mounted:
+    one per student's work folder, made by root."""
+    r = Path(cwd).parent / '.root'
+    if not r.exists():
+        root_dir(r, 0o755)
+    return r
+
+
 def sandboxed(kit, uid, cwd, cmd, env=(), **limits):
-    """Run a build step on student input in the sandbox. Returns (status, output)
-    where status is 'exit 0', 'exit 1', 'signal 9', 'timeout', ..."""
+    """Run a build step on student input in the sandbox: as root, in its own
+    namespaces and memory cgroup, in a new root that holds the system's /usr
+    and /etc read-only and |cwd| (the step's folder, all it may write), and
+    nothing of the kit. Returns (status, output) where status is 'exit 0',
+    'exit 1', 'signal 9', 'timeout', ..."""
     lim = dict(BUILD_LIMITS, **limits)
-    args = [kit.sandbox, '--uid', str(uid), '--cwd', str(cwd), '--no-network',
+    jail = ['--root', str(jail_root(cwd)), '--bind', f'{cwd}:rw', '--tmpfs', str(lim['tmpfs'])] \
+        if IS_ROOT else []
+    args = [kit.sandbox, '--uid', str(uid), '--cwd', str(cwd), '--no-network'] + jail + [
             '--wall', str(lim['wall']), '--cpu', str(lim['cpu']), '--mem', str(lim['mem']),
             '--nproc', str(lim['nproc']), '--fsize', str(lim['fsize']),
             '--out-keep', str(lim['out_keep']), '--out-kill', str(1 << 20),
@@ -425,13 +451,39 @@ def strip_lines(text):
     return '\n'.join(l for l in text.split('\n') if not l.startswith('#line '))
 
 
+def function_start(text, fn):
+    """The index after the opening brace of the definition of |fn| in |text|
+    (its name, blanks, '(', then up to the first ';' or '{' a ')' and blanks
+    before a '{'), or None. One pass over the text: a regular expression with
+    a repetition up to that brace was quadratic on text full of 'fn('."""
+    n = len(text)
+    stop = [n] * (n + 1)     # stop[i]: the first ';' or '{' at or after i
+    for i in range(n - 1, -1, -1):
+        stop[i] = i if text[i] in ';{' else stop[i + 1]
+    for m in re.finditer(r'\b' + re.escape(fn) + r'\b', text):
+        i = m.end()
+        while i < n and text[i].isspace():
+            i += 1
+        if i >= n or text[i] != '(':
+            continue
+        j = stop[i]
+        if j >= n or text[j] != '{':
+            continue
+        k = j - 1
+        while k > i and text[k].isspace():
+            k -= 1
+        if text[k] == ')':
+            return j + 1
+    return None
+
+
 def without_body(text, fn):
     """|text| with the body of the function |fn| cut out, or None if it cannot
     be found for sure (braces are counted outside literals and comments)."""
-    m = re.search(r'\b' + re.escape(fn) + r'\s*\([^;{]*\)\s*\{', text)
-    if not m:
+    start = function_start(text, fn)
+    if start is None:
         return None
-    i, depth, n = m.end(), 1, len(text)
+    i, depth, n = start, 1, len(text)
     while i < n and depth:
         c = text[i]
         if c in '"\'':
@@ -453,7 +505,49 @@ def without_body(text, fn):
         elif c == '}':
             depth -= 1
         i += 1
-    return text[:m.end()] + text[i - 1:] if depth == 0 else None
+    return text[:start] + text[i - 1:] if depth == 0 else None
+
+
+MAX_TANGLED_BYTES = 8 << 20   # all of ctangle's output for one exercise
+
+
+def check_tangled(kit, ex, gen, fname, before_fix=False):
+    """The checks of the change file, applied to what ctangle made of it: the
+    section markers ctangle writes say where every line of the change file
+    landed (it must be in the exercise's own sections), no section may appear
+    that the web does not have (a change that starts a section renumbers the
+    rest), and the lines, with comments gone, @& joined and lines spliced, may
+    not include a file or use asm. Returns the problem, or None."""
+    files = sorted(gen.iterdir())
+    size = 0
+    for f in files:
+        st = os.lstat(f)
+        if not stat.S_ISREG(st.st_mode):
+            return f"ctangle's output {f.name} is not a regular file"
+        size += st.st_size
+    if len(files) > 16 or size > MAX_TANGLED_BYTES:
+        return f"the tangled code is too large ({size} bytes in {len(files)} files)"
+    if before_fix:
+        return None
+    allowed = {sec.number for sec, _ in cweb.regions_of(kit.webs[ex.slug], cweb.parse_web(kit.webs[ex.slug]),
+                                                       ex.sections).values()}
+    known = kit.reference_sections()
+    for f in files:
+        numbers, pieces, problem = cweb.tangled_sections(f.read_text(errors='replace'), fname)
+        if problem:
+            return f"{f.name}: {problem}"
+        new = sorted(numbers - known)
+        if new:
+            return (f"ctangle found a section the web does not have (number {new[0]}): does a line "
+                    f"of the change file start a section (an '@ ' or '@*' anywhere in a line)?")
+        for sec, line in pieces:
+            if sec not in allowed:
+                return (f"a line of {fname} lands in section {sec}, which is not part of exercise "
+                        f"{ex.id}: {line.strip()[:80]!r}")
+            for pat, why in cweb.TANGLED_FORBIDDEN:
+                if pat.search(line):
+                    return f"after ctangle, a line of {fname} {why}: {line.strip()[:80]!r}"
+    return None
 
 
 def needs_rebuild(ex, gen, master_gen):
@@ -467,10 +561,46 @@ def needs_rebuild(ex, gen, master_gen):
     changed = {tu for tu in LIB_TUS if texts[tu] != strip_lines((master_gen / f'{tu}.c').read_text())}
     if h == mh:
         return changed, False
-    fn = ex.header_function
-    if fn and without_body(h, fn) is not None and without_body(h, fn) == without_body(mh, fn):
-        return changed | {tu for tu in LIB_TUS if re.search(r'\b' + re.escape(fn) + r'\b', texts[tu])}, True
+    fns = ex.header_function or []
+    fns = [fns] if isinstance(fns, str) else fns
+    cut, mcut = h, mh
+    for fn in fns:
+        cut, mcut = (without_body(cut, fn) if cut is not None else None,
+                     without_body(mcut, fn) if mcut is not None else None)
+    if fns and cut is not None and cut == mcut:
+        return changed | {tu for tu in LIB_TUS for fn in fns
+                          if re.search(r'\b' + re.escape(fn) + r'\b', texts[tu])}, True
     return set(LIB_TUS), True
+
+
+TEXT_SECONDS = 20   # the grader's own work on one change file's text, at most
+
+
+class time_limit:
+    """Stop the grader's own checks of a student's text after |seconds|
+    (ChangeError), as a guard: they are linear in the text, which is capped."""
+
+    def __init__(self, seconds, what):
+        self.seconds, self.what = seconds, what
+
+    def _alarm(self, *_):
+        raise cweb.ChangeError(f"the grader's {self.what} took more than {self.seconds} s "
+                               f"(the change file is too large or too convoluted)")
+
+    def __enter__(self):
+        import signal
+        import threading
+        self.on = threading.current_thread() is threading.main_thread()
+        if self.on:
+            self.old = signal.signal(signal.SIGALRM, self._alarm)
+            signal.setitimer(signal.ITIMER_REAL, self.seconds)
+
+    def __exit__(self, *exc):
+        if self.on:
+            import signal
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, self.old)
+        return False
 
 
 def zero(ex, message, status='failed'):
@@ -484,6 +614,7 @@ def grade_exercise(kit, ex, path, work, uid, cache=None):
         res['tests'] = zero(ex, f"not submitted: no file {ex.chname}")
         return res
     try:
+      with time_limit(TEXT_SECONDS, "checks of the change file"):
         text = read_submission_file(path)
         res['text'] = text
         fname = ex.chname
@@ -534,14 +665,35 @@ def grade_exercise(kit, ex, path, work, uid, cache=None):
         res['log'] = '\n'.join(logs)
         return finish(res, cache, key)
     gen = d / 'generated'
-    for f in sorted(gen.iterdir()):
-        rewrite_untrusted(f, lambda t: cweb.fix_change_file_names(t, 'web.w', fname))
     master = kit.dir / 'master'
-    rebuild, header_changed = needs_rebuild(ex, gen, master / 'generated')
+    os.unlink(d / 'web.w')   # the other exercises' answers: the compiler needs only the tangled code
+    try:
+        with time_limit(TEXT_SECONDS, "checks of the tangled code"):
+            problem = check_tangled(kit, ex, gen, fname, before_fix=True)
+            if not problem:
+                for f in sorted(gen.iterdir()):
+                    rewrite_untrusted(f, lambda t: cweb.fix_change_file_names(t, 'web.w', fname))
+                problem = check_tangled(kit, ex, gen, fname)
+            if not problem:
+                rebuild, header_changed = needs_rebuild(ex, gen, master / 'generated')
+    except cweb.ChangeError as e:
+        problem = str(e)
+    if problem:
+        res['tests'] = zero(ex, f"change file rejected: {problem}")
+        res['log'] = '\n'.join(logs + [problem])
+        return finish(res, cache, key)
     objs = []
+    # the build steps see only their own folder: what they need of the kit
+    # (reference objects, the worker's sources) is copied into it
+    ref = d / 'ref'
+    root_dir(ref, 0o755)
+    for f in [f'{tu}.o' for tu in LIB_TUS] + ['worker.o']:
+        shutil.copyfile(master / f, ref / f)
+    for f in ('worker.c', 'proto.h'):
+        shutil.copyfile(HERE / f, ref / f)
     for tu in LIB_TUS:
         if tu not in rebuild:
-            objs.append(str(master / f'{tu}.o'))
+            objs.append(f'ref/{tu}.o')
             continue
         status, out = step(f'cc -c generated/{tu}.c', [CC] + CFLAGS + WARN + SECTIONS + PKG_CFLAGS + [
             '-Igenerated', '-c', f'generated/{tu}.c', '-o', f'{tu}.o'])
@@ -551,10 +703,10 @@ def grade_exercise(kit, ex, path, work, uid, cache=None):
             return finish(res, cache, key)
         objs.append(f'{tu}.o')
     if not header_changed:
-        worker_o = str(master / 'worker.o')
+        worker_o = 'ref/worker.o'
     else:
         status, out = step('cc -c worker.c', [CC] + CFLAGS + WARN + SECTIONS + PKG_CFLAGS + [
-            '-Igenerated', f'-I{HERE}', '-c', HERE / 'worker.c', '-o', 'worker.o'])
+            '-Igenerated', '-Iref', '-c', 'ref/worker.c', '-o', 'worker.o'])
         if status != 'exit 0':
             res['tests'] = zero(ex, f"does not compile: {compile_failure(status, out)}")
             res['log'] = '\n'.join(logs)
@@ -569,6 +721,7 @@ def grade_exercise(kit, ex, path, work, uid, cache=None):
     sweep(kit, uid)   # nothing of the build may still run when we take the worker
     jail = work / f'jail-{ex.slug}'
     root_dir(jail, 0o755)
+    root_dir(jail / 'tmp', 0o755)   # the sandbox mounts a small private tmpfs on it
     wpath = d / 'worker'
     st = os.lstat(wpath)
     if not stat.S_ISREG(st.st_mode):
@@ -587,7 +740,8 @@ def grade_exercise(kit, ex, path, work, uid, cache=None):
     t0 = time.time()
     try:
         p = subprocess.run([str(c) for c in cmd], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                           timeout=limit, env={'PATH': '/usr/bin:/bin'}, cwd=private)
+                           timeout=limit, env=dict({'PATH': '/usr/bin:/bin'}, **{k: v for k, v in os.environ.items()
+                                                   if k == 'ATTENTION_SANDBOX_NO_NAMESPACES'}), cwd=private)
         jout = p.stdout.decode(errors='replace')
     except subprocess.TimeoutExpired:
         jout = f"the judge did not finish in {limit} s"
@@ -643,12 +797,50 @@ def read_xml(ex, xml):
 
 
 # ----------------------------------------------------- grading one student
+_LIBC = None
+_PRIVATE_MOUNTS = None
+
+
+def libc():
+    global _LIBC
+    if _LIBC is None:
+        import ctypes
+        _LIBC = ctypes.CDLL(None, use_errno=True)
+    return _LIBC
+
+
+def private_mounts():
+    """As root, the grader moves into a mount namespace of its own (once), so
+    that the tmpfs it mounts for a student's work vanishes with it, whatever
+    happens. True if it did."""
+    global _PRIVATE_MOUNTS
+    if _PRIVATE_MOUNTS is None:
+        import threading
+        _PRIVATE_MOUNTS = False
+        if IS_ROOT and threading.active_count() == 1:
+            c = libc()
+            MS_REC, MS_PRIVATE = 16384, 1 << 18
+            if c.unshare(0x00020000) == 0 and c.mount(b'none', b'/', None, MS_REC | MS_PRIVATE, None) == 0:
+                _PRIVATE_MOUNTS = True
+    return _PRIVATE_MOUNTS
+
+
+def mount_work(work):
+    """A size- and inode-limited tmpfs on the student's work folder: all that
+    the student's steps can write. False where that cannot be done."""
+    if not private_mounts() or os.environ.get('GRADER_KEEP'):
+        return False
+    opts = f"size={STUDENT_DISK['bytes']},nr_inodes={STUDENT_DISK['inodes']},mode=0711".encode()
+    return libc().mount(b'attention-grade', str(work).encode(), b'tmpfs', 2 | 4, opts) == 0
+
+
 def grade_student(kit, sub, out, name=None, cache=None, quiet=False):
     sub, out = Path(sub), Path(out)
     name = name or sub.name
     t0 = time.time()
     root_dir(out, 0o755)
     work = Path(tempfile.mkdtemp(prefix='attention-grade-'))
+    mounted = mount_work(work)
     os.chmod(work, 0o711)   # the sandbox user may enter its own folders, nothing else
     lease = UidLease()
     results = []
@@ -674,6 +866,8 @@ def grade_student(kit, sub, out, name=None, cache=None, quiet=False):
         if os.environ.get('GRADER_KEEP'):
             log(f"grader: kept {work}")
         else:
+            if mounted:
+                libc().umount2(str(work).encode(), 2)   # MNT_DETACH
             shutil.rmtree(work, ignore_errors=True)
     total = sum(t['score'] for _, r in results for t in r['tests'])
     maxp = sum(ex.points for ex in kit.exercises)
@@ -1069,6 +1263,14 @@ def selfcheck(kit):
     shutil.copy(SOLUTIONS / kit.exercises[2].chname, d)
     _, res, total, _ = grade_student(kit, d, base / 'grades' / 'only-one', 'only-one', cache, quiet=True)
     expect(total == kit.exercises[2].points, f"a submission of one file gets that exercise's points ({fmt(total)})")
+    # the grader's own steps on a student's text are linear: 10,000 decoys
+    # before a definition (a regular expression took seconds on 4,000)
+    text = 'gru_unit_forward(0) + ' * 10000 + ';\nstatic float gru_unit_forward(float a)\n{ return a; }\n'
+    t1 = time.time()
+    at = function_start(text, 'gru_unit_forward')
+    dt = time.time() - t1
+    expect(at == text.index('{ return') + 1 and dt < 2,
+           f"the function's body is found in one pass over 10,000 decoys ({dt:.2f} s)")
     log(f"selfcheck: solutions, handout and isolation checked in {time.time() - t0:.0f} s")
     # hostile submissions, graded as a class next to two honest ones
     hostile_check(kit, base, expect)
@@ -1087,6 +1289,10 @@ def hostile_check(kit, base, expect):
         if e.get('root_only') and not IS_ROOT:
             log(f"selfcheck: skip {d.name}: {e.get('why', '')} (needs root to be safe)")
             continue
+        if e.get('namespaces') and not kit_has_namespaces(kit):
+            log(f"selfcheck: skip {d.name}: {e.get('why', '')} (needs the sandbox's namespaces, "
+                f"which this machine does not allow: {kit.env['sandbox']})")
+            continue
         shutil.copytree(d, cls / d.name, symlinks=True)
         for f in (cls / d.name).glob('*.ch'):
             if not f.is_symlink():   # the attacks name the kit's real files
@@ -1096,6 +1302,7 @@ def hostile_check(kit, base, expect):
         shutil.copytree(SOLUTIONS, cls / f'honest-{k}')
     canaries = [ROOT / 'attention.w', ROOT / 'Makefile', SOLUTIONS / kit.exercises[0].chname]
     before = {c: sha256(c.read_bytes()) for c in canaries}
+    keys_before = sandbox_keys()
     out = base / 'class-grades'
     rows, elapsed = grade_class(kit, cls, out, os.cpu_count() or 2)
     maxp = sum(ex.points for ex in kit.exercises)
@@ -1107,18 +1314,135 @@ def hostile_check(kit, base, expect):
         per, score, note = byname[name]
         fb = (out / name / 'feedback.txt').read_text() if (out / name / 'feedback.txt').exists() else ''
         got = per.get(e['exercise'], 0.0)
-        msg_ok = re.search(e['message'], fb) is not None
-        expect(got == e.get('score', 0) and score == e.get('total', e.get('score', 0)) and msg_ok and not note,
+        msg_ok = re.search(e['message'], fb) is not None and not ('absent' in e and re.search(e['absent'], fb))
+        secs = None
+        if 'max_seconds' in e and (out / name / 'results.json').exists():
+            secs = json.loads((out / name / 'results.json').read_text()).get('execution_time')
+        fast = 'max_seconds' not in e or (secs is not None and secs <= e['max_seconds'])
+        expect(got == e.get('score', 0) and score == e.get('total', e.get('score', 0)) and msg_ok and not note
+               and fast,
                f"hostile '{name}' ({e['why']}): {fmt(got)} points on {e['exercise']}"
-               + ('' if msg_ok else f"; feedback lacks /{e['message']}/"))
+               + ('' if msg_ok else f"; feedback lacks /{e['message']}/ or has /{e.get('absent')}/")
+               + (f"; graded in {secs} s" if 'max_seconds' in e else ''))
+    leaks = hidden_leaks(out)
+    expect(not leaks, "no student's feedback, build log or changes.pdf holds a line of a hidden test"
+           + (f": {leaks[0]}" if leaks else ''))
     for c in canaries:
         expect(c.exists() and sha256(c.read_bytes()) == before[c], f"{c.relative_to(ROOT)} is intact")
     gb = list(csv.reader(open(out / 'gradebook.csv')))
     expect(len(gb) == 1 + len(byname) and gb[0][-2:] == ['total', 'note'], "gradebook.csv has a row per student")
     expect((out / 'environment.txt').exists(), "environment.txt records the compiler, flags and libraries")
+    busy_uids(refresh=True)   # other graders at work on this machine are not our leftovers
     leftovers = subprocess.run(['ps', '-eo', 'uid='], stdout=subprocess.PIPE, text=True).stdout.split()
-    expect(not [u for u in leftovers if UID_BASE <= int(u) < UID_BASE + UID_SLOTS],
-           "no process of a sandbox user is left")
+    expect(not [u for u in leftovers if is_sandbox_uid(u)],
+           "no process of a sandbox user is left"
+           + (f" (other graders hold uids {sorted(busy_uids())})" if busy_uids() else ''))
+    if kit_has_namespaces(kit):
+        left = sandbox_leftovers(keys_before)
+        expect(not left, "no IPC object, POSIX message queue, key or file of a sandbox user is left"
+               + (f": {'; '.join(left[:4])}" if left else ''))
+
+
+def kit_has_namespaces(kit):
+    return IS_ROOT and kit.env['sandbox'].startswith('root: per run fresh')
+
+
+def is_sandbox_uid(uid):
+    return UID_BASE <= int(uid) < UID_BASE + UID_SLOTS and int(uid) not in busy_uids()
+
+
+_BUSY = None
+
+
+def busy_uids(refresh=False):
+    """The sandbox user ids that another grader on this machine holds now (its
+    lock is taken): what they own is theirs, not a leftover of ours."""
+    global _BUSY
+    if _BUSY is None or refresh:
+        _BUSY = set()
+        for i in range(UID_SLOTS):
+            try:
+                fd = os.open(UID_LOCKS / f'{UID_BASE + i}', os.O_RDWR)
+            except OSError:
+                continue
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                fcntl.flock(fd, fcntl.LOCK_UN)
+            except OSError:
+                _BUSY.add(UID_BASE + i)
+            finally:
+                os.close(fd)
+    return _BUSY
+
+
+def sandbox_keys():
+    """{uid: number of keys} of the sandbox users, from /proc/key-users."""
+    keys = {}
+    try:
+        for line in Path('/proc/key-users').read_text().splitlines():
+            uid, rest = line.split(':', 1)
+            if is_sandbox_uid(uid.strip()):
+                keys[int(uid)] = int(rest.split()[1].split('/')[0])
+    except (OSError, ValueError, IndexError):
+        pass
+    return keys
+
+
+def sandbox_leftovers(keys_before):
+    """What the sandbox users own after a class: SysV shared memory, message
+    queues and semaphores, POSIX message queues, keys, files in the shared
+    temporary folders."""
+    left = []
+    for kind in ('shm', 'msg', 'sem'):
+        try:
+            rows = Path(f'/proc/sysvipc/{kind}').read_text().split('\n')
+        except OSError:
+            continue
+        head = rows[0].split()
+        for r in rows[1:]:
+            f = r.split()
+            if len(f) == len(head) and is_sandbox_uid(f[head.index('uid')]):
+                left.append(f"SysV {kind} key {f[0]} of uid {f[head.index('uid')]}")
+    for uid, n in sandbox_keys().items():
+        if n > keys_before.get(uid, 0):
+            left.append(f"{n - keys_before.get(uid, 0)} new keys of uid {uid}")
+    if private_mounts():   # POSIX message queues: the mqueue file system lists them
+        d = Path(tempfile.mkdtemp(prefix='attention-mq-'))
+        if libc().mount(b'mqueue', str(d).encode(), b'mqueue', 0, None) == 0:
+            left += [f"POSIX message queue /{q.name} of uid {q.stat().st_uid}" for q in d.iterdir()
+                     if is_sandbox_uid(q.stat().st_uid)]
+            libc().umount2(str(d).encode(), 2)
+        d.rmdir()
+    p = subprocess.run(['find', '/tmp', '/var/tmp', '/dev/shm', '-xdev', '-uid', f'+{UID_BASE - 1}', '-uid',
+                        f'-{UID_BASE + UID_SLOTS}', '-printf', '%U %p\\n'], stdout=subprocess.PIPE,
+                       stderr=subprocess.DEVNULL, text=True, timeout=120)
+    left += [f"file {f.split(' ', 1)[1]}" for f in p.stdout.split('\n') if f and is_sandbox_uid(f.split(' ', 1)[0])][:5]
+    return left
+
+
+def hidden_leaks(out):
+    """Lines of the hidden tests (those not in the public ones) found in what
+    the students get back: any such line as a line of theirs, and the first
+    ten of each hidden.c (where a leak of its beginning would show) anywhere."""
+    lines, first = set(), []
+    for ex_dir in sorted(JUDGES.iterdir()):
+        if not (ex_dir / 'hidden.c').exists():
+            continue
+        public = {l.strip() for l in (ex_dir / 'public.c').read_text().split('\n')} \
+            if (ex_dir / 'public.c').exists() else set()
+        mine = [l.strip().encode() for l in (ex_dir / 'hidden.c').read_text().split('\n')
+                if len(l.strip()) >= 30 and l.strip() not in public]
+        lines |= set(mine)
+        first += mine[:10]
+    leaks = []
+    for f in sorted(out.glob('*/*')):
+        if f.is_file() and f.name in ('feedback.txt', 'build.log', 'changes.pdf', 'results.json'):
+            data = f.read_bytes()
+            hit = next((l for l in first if l in data), None) \
+                or next((l.strip() for l in data.split(b'\n') if l.strip() in lines), None)
+            if hit:
+                leaks.append(f"{f.relative_to(out)}: {hit[:60].decode(errors='replace')}")
+    return leaks
 
 
 # --------------------------------------------------------------------- main
@@ -1147,6 +1471,11 @@ def main():
         print("grader: WARNING: not root, so student code runs as this user, can read what this "
               "user reads and reach the network; rlimits, timeouts and output caps still hold. "
               "Grade as root (or in a container) for the full sandbox.", file=sys.stderr)
+    if IS_ROOT and a.cmd in ('grade', 'grade-class', 'selfcheck') and 'WITHOUT namespaces' in kit.env['sandbox']:
+        print(f"grader: WARNING: {kit.env['sandbox']}", file=sys.stderr)
+    if IS_ROOT and a.cmd in ('grade', 'grade-class', 'selfcheck') and 'NO memory cgroup' in kit.env['sandbox']:
+        print("grader: WARNING: no memory cgroup on this machine: shared memory and tmpfs pages "
+              "are not counted against the sandbox's memory limit (see environment.txt)", file=sys.stderr)
     if a.cmd == 'handout':
         build_handout(kit, a.out)
     elif a.cmd == 'grade':

@@ -83,7 +83,7 @@ __attribute__((unused)) static Reply call(PBuf *q)
   Reply rp;
   memset(&rp, 0, sizeof rp);
   SandboxLimits L = {J.uid, J.jail, NULL, 1, J.seconds, J.seconds, 1LL << 30, 16,
-    1LL << 20, 4096, 1 << 20, 64u << 20};
+    1LL << 20, 4096, 1 << 20, 64u << 20, NULL, 16LL << 20, 1LL << 30};
   char *argv[] = {(char *) J.worker, NULL};
   sandbox_run(&L, argv, env_none, q->b, q->n, 1, &rp.res);
   pb_free(q);

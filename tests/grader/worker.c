@@ -443,6 +443,60 @@ static void op_ngram_matches(void)
   pb_int(&out, (int) total);
 }
 
+/* ---------------------------------------------------------- exercise 13 */
+/* B sentences of |heads| rows of S scores, and the sentences' lengths;
+   reply: the weights of every row. */
+static void op_masked_softmax(void)
+{
+  int B = dim(1, 4096), heads = dim(1, 64), S = dim(1, 4096);
+  if ((size_t) B * heads * S > (1u << 24)) bad_request("too many scores");
+  int *len = get_ints((size_t) B);
+  for (int b = 0; b < B; b++) if (len[b] < 1 || len[b] > S) bad_request("sentence length");
+  size_t n = (size_t) B * heads * S;
+  float *e = get_floats(n), *w = nans(n);
+  for (int r = 0; r < B * heads; r++) kb_masked_softmax(r, w, e, len, heads, S);
+  pb_floats(&out, w, n);
+}
+
+/* ---------------------------------------------------------- exercise 14 */
+static void additive_dims(int *B, int *S, int *H)
+{
+  *B = dim(1, 1024), *S = dim(1, 1024), *H = dim(1, 1024);
+  if ((size_t) *B * *S * *H > (1u << 24)) bad_request("too many numbers");
+}
+
+/* W_a q for B sentences, U_a k for S positions of them (time-major), v_a;
+   reply: the B*S scores and their tanh values. */
+static void op_additive_score(void)
+{
+  int B, S, H;
+  additive_dims(&B, &S, &H);
+  size_t bs = (size_t) B * S;
+  float *wq = get_floats((size_t) B * H), *uk = get_floats(bs * H), *va = get_floats((size_t) H);
+  float *e = nans(bs), *a = nans(bs * H);
+  for (int i = 0; i < B * S; i++) kb_additive_score(i, e, a, wq, uk, va, B, S, H);
+  pb_floats(&out, e, bs);
+  pb_floats(&out, a, bs * H);
+}
+
+/* The scores' gradient, the tanh values, v_a and the keys' gradient so far;
+   the CPU backend's order: the pre-activation's gradient in place, the
+   query's, the keys' (added). Reply: all three. */
+static void op_additive_backward(void)
+{
+  int B, S, H;
+  additive_dims(&B, &S, &H);
+  size_t bs = (size_t) B * S;
+  float *de = get_floats(bs), *a = get_floats(bs * H), *va = get_floats((size_t) H);
+  float *duk = get_floats(bs * H), *dwq = nans((size_t) B * H);
+  for (int r = 0; r < B * S; r++) for (int j = 0; j < H; j++) kb_additive_pre(r, j, a, de, va, H);
+  for (int b = 0; b < B; b++) for (int j = 0; j < H; j++) kb_additive_dwq(b, j, dwq, a, S, H);
+  for (int r = 0; r < S * B; r++) for (int j = 0; j < H; j++) kb_additive_duk(r, j, duk, a, B, S, H);
+  pb_floats(&out, a, bs * H);
+  pb_floats(&out, dwq, (size_t) B * H);
+  pb_floats(&out, duk, bs * H);
+}
+
 /* ---------------------------------------------------------------- main */
 static const struct { const char *name; void (*run)(void); } ops[] = {
   {"vocab", op_vocab}, {"normalize", op_normalize},
@@ -455,7 +509,9 @@ static const struct { const char *name; void (*run)(void); } ops[] = {
   {"adam_constants", op_adam_constants}, {"adam_apply", op_adam_apply},
   {"adam_update", op_adam_update},
   {"greedy_decode", op_greedy_decode}, {"pair", op_pair}, {"colormap", op_colormap},
-  {"train_seed", op_train_seed}, {"ngram_matches", op_ngram_matches}};
+  {"train_seed", op_train_seed}, {"ngram_matches", op_ngram_matches},
+  {"masked_softmax", op_masked_softmax}, {"additive_score", op_additive_score},
+  {"additive_backward", op_additive_backward}};
 
 /* Allocation failures are reported, so that "allocated 20 GB" does not look
    like a mysterious crash. (Linked with -Wl,--wrap=malloc,...) */

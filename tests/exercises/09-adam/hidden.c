@@ -81,10 +81,10 @@ JTEST(the_five_pairs_train)
 }
 
 static const Graded hidden_tests[] = {
-  GRADED(apply_with_given_constants, 2, 3, "adam_apply on 1000 parameters with the judge's constants"),
-  GRADED(a_hundred_steps, 1, 3, "100 steps against a double-precision simulation"),
-  GRADED(zero_gradients_move_nothing, 1, 3, "zero gradients: no NaN and no move, the others move by lr"),
-  GRADED(the_five_pairs_train, 2, 10, "the notebook's five pairs, trained with your Adam, translate"),
+  GRADED(apply_with_given_constants, 1, 3, "adam_apply on 1000 parameters with the judge's constants"),
+  GRADED(a_hundred_steps, 0.5, 3, "100 steps against a double-precision simulation"),
+  GRADED(zero_gradients_move_nothing, 0.5, 3, "zero gradients: no NaN and no move, the others move by lr"),
+  GRADED(the_five_pairs_train, 1, 10, "the notebook's five pairs, trained with your Adam, translate"),
 };
 
 JUDGE_MAIN(public_tests, hidden_tests)

@@ -101,7 +101,7 @@ JTEST(two_steps_worked_by_hand)
 static const Graded public_tests[] = {
   GRADED(constants_of_the_first_step, 1, 3, "adam_constants at t = 1, computed in double"),
   GRADED(constants_of_later_steps, 1, 3, "adam_constants at t = 2, 10 and 1000"),
-  GRADED(two_steps_worked_by_hand, 2, 3, "two Adam steps on three parameters, worked by hand"),
+  GRADED(two_steps_worked_by_hand, 1, 3, "two Adam steps on three parameters, worked by hand"),
 };
 
 #ifndef WITH_HIDDEN

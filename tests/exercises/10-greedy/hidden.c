@@ -45,10 +45,10 @@ JTEST(the_longest_sentences)
 }
 
 static const Graded hidden_tests[] = {
-  GRADED(stops_after_one_word_and_after_five, 2, 3, "decodings of one and of five words"),
-  GRADED(a_dozen_random_models, 2, 6, "twelve random models of many sizes"),
-  GRADED(attention_rows_of_every_word, 1, 3, "eight words and their attention rows"),
-  GRADED(the_longest_sentences, 1, 3, "L = 40: forty words"),
+  GRADED(stops_after_one_word_and_after_five, 1, 3, "decodings of one and of five words"),
+  GRADED(a_dozen_random_models, 1, 6, "twelve random models of many sizes"),
+  GRADED(attention_rows_of_every_word, 0.5, 3, "eight words and their attention rows"),
+  GRADED(the_longest_sentences, 0.5, 3, "L = 40: forty words"),
 };
 
 JUDGE_MAIN(public_tests, hidden_tests)

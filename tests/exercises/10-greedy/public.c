@@ -121,8 +121,8 @@ JTEST(decodes_a_random_model)
 }
 
 static const Graded public_tests[] = {
-  GRADED(stops_at_eos_or_after_L_words, 2, 3, "no word when <EOS> is certain; L words when it is impossible"),
-  GRADED(decodes_a_random_model, 2, 3, "the words and attention rows of a random model"),
+  GRADED(stops_at_eos_or_after_L_words, 1.5, 3, "no word when <EOS> is certain; L words when it is impossible"),
+  GRADED(decodes_a_random_model, 1.5, 3, "the words and attention rows of a random model"),
 };
 
 #ifndef WITH_HIDDEN

@@ -1,0 +1,17 @@
+Exercise 13: the reference answer, as a student submits it (written by
+tests/grader/grader.py solutions from attention.w; make check grades it).
+
+@x
+/* Exercise 13: your code here. Row |r| of |w| gets the softmax of row |r| of
+   |e| over the first |len[r / heads]| positions, and 0 at the others. This
+   stub writes zeros. */
+(void) e, (void) len, (void) heads;
+for (int s = 0; s < S; s++) w[(size_t) r * S + s] = 0.0f;
+@y
+int n = len[r / heads];
+const float *x = e + (size_t) r * S;
+float *y = w + (size_t) r * S, mx = x[0], sum = 0.0f;
+for (int s = 1; s < n; s++) if (x[s] > mx) mx = x[s];
+for (int s = 0; s < n; s++) sum += (y[s] = expf(x[s] - mx));
+for (int s = 0; s < S; s++) y[s] = s < n ? y[s] / sum : 0.0f;
+@z
