@@ -279,18 +279,18 @@ bench-translate: attention
 	$(PYTHON) tests/bench_translate.py ./attention $(EXP_DIR)/test.txt \
 	  $(foreach k,$(EXP_KINDS),$(EXP_DIR)/$(k).safetensors) --threads $(BENCH_THREADS) --beam 5
 
-# A Part II model trained on the corpus (10 epochs of the tutorial's settings,
-# a tenth held out), and the book's heatmap of one of its translations. Takes a
-# few minutes; the result depends on the machine's BLAS kernels, so the figure
-# is committed rather than redrawn by make check.
+# The book's heatmap of a content-based model trained on the corpus: the
+# bahdanau model of make experiments (10 epochs of the train split), beam 5,
+# on a sentence whose French word order differs from the English. The figure
+# depends on the machine's BLAS kernels, so it is committed, not redrawn by
+# make check.
 CORPUS_SENTENCE := "you are a very kind person ."
+FIGURE_SENTENCE := "i am a free man ."
 .PHONY: corpus-figures
-corpus-figures: attention
-	./attention train --data $(CORPUS) --attention bahdanau --epochs 10 --valid-split 0.1 \
-	  --seed 1 --threads 2 --save build/bahdanau-10.safetensors --show 0 | tee build/bahdanau-10.log
-	./attention heatmap --model build/bahdanau-10.safetensors \
-	  --out figures/heatmap-bahdanau-kind-person.pdf --out figures/heatmap-bahdanau-kind-person.png \
-	  $(CORPUS_SENTENCE)
+corpus-figures: experiments
+	./attention heatmap --model $(EXP_DIR)/bahdanau.safetensors --beam 5 \
+	  --out figures/heatmap-bahdanau-free-man.pdf --out figures/heatmap-bahdanau-free-man.png \
+	  $(FIGURE_SENTENCE)
 
 # On a machine with a GPU (the chapter "The GPU"): the CUDA trainer against the
 # CPU trainer, and its speed against PyTorch. Neither has run on a GPU yet.

@@ -10603,7 +10603,8 @@ commands) are helpers, since \.{translate} uses them too, for both parts.
 @<Command-line helpers@>=
 @<The beam options of \.{translate} and \.{eval}@>@;
 
-@ Each unknown word is reported once, the first time it is seen.
+@ Each unknown word is reported once, the first time it is seen, and kept in
+|seen| (with no command name, only kept).
 @<Command-line helpers@>=
 static void warn_unknown(const char *cmd, const Vocab *v, Vocab *seen, const char *s,
   const char *where)
@@ -10616,7 +10617,7 @@ static void warn_unknown(const char *cmd, const Vocab *v, Vocab *seen, const cha
     s += k + (s[k] == ' ');
     if (k && vocab_find(v, w) < 0 && vocab_find(seen, w) < 0) {
       vocab_add(seen, w);
-      fprintf(stderr, "attention %s: %s: warning: \"%s\" is not in the model's "
+      if (cmd) fprintf(stderr, "attention %s: %s: warning: \"%s\" is not in the model's "
         "English vocabulary; it is read as <UNK>\n", cmd, where, w);
     }
   }
@@ -10878,7 +10879,7 @@ static int beam_option(const char *cmd, int c, const char *arg, BeamChoice *b)
 {
   long v;
   double x;
-  if (!strchr("kPAMNU", c) || c == 0) return 0;
+  if (c <= 0 || c > 127 || !strchr("kPAMNU", c)) return 0;
   b->used = 1;
   switch (c) {
   case 'k': if (parse_long(cmd, "--beam", arg, 1, 1000, &v)) return -1; b->o.beam = (int) v; break;
@@ -11352,6 +11353,7 @@ for (int k = 0; k < pl.n; k++) ref[group[k]][ref_fill[group[k]]++] = k;
 int *src = xcalloc((size_t) n_src * (size_t) L, sizeof(int)), *src_len = xcalloc((size_t) n_src,
   sizeof(int)), failed = 0;
 Vocab unknown;
+int unk_sources = 0;
 vocab_init(&unknown);
 for (int s = 0; s < n_src; s++) {
   char where[600];
@@ -11363,18 +11365,31 @@ for (int s = 0; s < n_src; s++) {
     fprintf(stderr, "attention eval: warning: %s; such sources count as empty "
       "translations\n", src_len[s] < 0 ? kit_error() : "a source has no words");
 }
+if (unk_sources) @<Say how many words of the file the model does not know@>@;
 vocab_free(&unknown);
 
-@ A Part II model reads an unknown word as \.{<UNK>}, with one warning per
-word, as \.{translate} does; only a sentence longer than the model reads
-fails.
+@ A Part II model reads an unknown word as \.{<UNK>}, as \.{translate} does;
+only a sentence longer than the model reads fails. A test file has many such
+words, so |eval| collects them and says how many there are, with the first
+few, in one warning.
+@<Say how many words of the file the model does not know@>=
+{
+  fprintf(stderr, "attention eval: warning: %d words of %s are not in the model's English "
+    "vocabulary and are read as <UNK> (in %d of %d sources):", unknown.n - 2, o.data,
+    unk_sources, n_src);
+  for (int k = 2; k < unknown.n && k < 7; k++) fprintf(stderr, " %s", unknown.word[k]);
+  fprintf(stderr, "%s\n", unknown.n > 7 ? " ..." : "");
+}
+
+@ For a Part II model an unknown word is \.{<UNK>}, and the sentences that
+have one are counted and their words collected for the one warning above.
 @<Number source |s| for a Part II model...@>=
 {
   int unk = 0, *ids = src + (size_t) s * L;
   int n = tokenize_unk(vin, pl.pair[first[s]].src, ids, L - 1, &unk);
   if (n < 0) kit_fail("%s: the English sentence has more than %d words, the most this model "
     "reads", where, L - 1);
-  if (unk) warn_unknown("eval", vin, &unknown, pl.pair[first[s]].src, where);
+  if (unk && n > 0) unk_sources++, warn_unknown(NULL, vin, &unknown, pl.pair[first[s]].src, where);
   if (n > 0) ids[n++] = EOS_TOKEN;
   src_len[s] = n;
 }
@@ -11490,10 +11505,10 @@ for (int s = 0; s < n_src; s++) {
   printf("Exact match: %.1f%% (%d of %d sources equal one of their references)\n",
     n_src ? 100.0 * exact / n_src : 0.0, exact, n_src);
   for (int b = 0; b < 4; b++)
-    if (by_len[b].sentences > 0 || b < 3) {
+    if (by_len[b].sentences > 0) {
       bleu_format(&by_len[b], line, sizeof line);
       printf("  %-3s words: %5ld sources, %s\n", bucket_name[b], by_len[b].sentences, line);
-    }
+    } else if (b < 3) printf("  %-3s words:    no sources\n", bucket_name[b]);
   if (failed) printf("Failed: %d sources the model cannot read, counted as empty translations\n",
     failed);
   printf("Speed: %d sources in %.3f s, %.0f sentences/s\n", n_src - failed, seconds,

@@ -307,7 +307,7 @@ return 1;
 #line 10603 "attention.w"
 
 /*559:*/
-#line 10856 "attention.w"
+#line 10857 "attention.w"
 
 #define BEAM_OPTIONS \
   {"beam", required_argument, 0, 'k'}, {"length-penalty", required_argument, 0, 'P'}, \
@@ -326,13 +326,13 @@ int used,replace_unk;
 }BeamChoice;
 
 /*:559*//*560:*/
-#line 10876 "attention.w"
+#line 10877 "attention.w"
 
 static int beam_option(const char*cmd,int c,const char*arg,BeamChoice*b)
 {
 long v;
 double x;
-if(!strchr("kPAMNU",c)||c==0)return 0;
+if(c<=0||c> 127||!strchr("kPAMNU",c))return 0;
 b->used= 1;
 switch(c){
 case'k':if(parse_long(cmd,"--beam",arg,1,1000,&v))return-1;b->o.beam= (int)v;break;
@@ -344,7 +344,7 @@ case'A':if(parse_float(cmd,"--alpha",arg,-1e-300,10.0,&x))return-1;b->o.alpha= x
 break;
 case'U':b->replace_unk= 1;break;
 case'P':/*561:*/
-#line 10898 "attention.w"
+#line 10899 "attention.w"
 
 if(strcmp(arg,"none")==0)b->o.penalty= LP_NONE;
 else if(strcmp(arg,"avg")==0)b->o.penalty= LP_AVG;
@@ -355,14 +355,14 @@ return-1;
 }
 
 /*:561*/
-#line 10892 "attention.w"
+#line 10893 "attention.w"
 break;
 }
 return 1;
 }
 
 /*:560*//*562:*/
-#line 10908 "attention.w"
+#line 10909 "attention.w"
 
 static void beam_defaults(BeamChoice*b)
 {
@@ -389,7 +389,7 @@ return 0;
 }
 
 /*:562*//*563:*/
-#line 10936 "attention.w"
+#line 10937 "attention.w"
 
 static int beam_best(Decoder*d,const int*src,int n,const BeamOptions*o,int*out,
 float*attn)
@@ -409,7 +409,7 @@ return k;
 }
 
 /*:563*//*564:*/
-#line 10958 "attention.w"
+#line 10959 "attention.w"
 
 static BeamChoice translate_beam;
 
@@ -424,7 +424,7 @@ Hypothesis*y= xcalloc((size_t)o->n_best,sizeof*y);
 int found= 0;
 beam_search(d,1,init,o,y,&found);
 /*565:*/
-#line 10981 "attention.w"
+#line 10982 "attention.w"
 
 char*copy= xstrdup(norm),*words[DEFAULT_MAX_LENGTH*4];
 int nw= 0;
@@ -450,7 +450,7 @@ free(lines);
 free(copy);
 
 /*:565*/
-#line 10971 "attention.w"
+#line 10972 "attention.w"
 
 hypotheses_free(y,found);
 free(y);
@@ -464,7 +464,7 @@ return text;
 
 
 /*:546*//*547:*/
-#line 10607 "attention.w"
+#line 10608 "attention.w"
 
 static void warn_unknown(const char*cmd,const Vocab*v,Vocab*seen,const char*s,
 const char*where)
@@ -477,14 +477,14 @@ w[k]= '\0';
 s+= k+(s[k]==' ');
 if(k&&vocab_find(v,w)<0&&vocab_find(seen,w)<0){
 vocab_add(seen,w);
-fprintf(stderr,"attention %s: %s: warning: \"%s\" is not in the model's "
+if(cmd)fprintf(stderr,"attention %s: %s: warning: \"%s\" is not in the model's "
 "English vocabulary; it is read as <UNK>\n",cmd,where,w);
 }
 }
 }
 
 /*:547*//*548:*/
-#line 10630 "attention.w"
+#line 10631 "attention.w"
 
 static int translate_batched(BModel*bm,int nargs,char**args,int show_attention)
 {
@@ -494,7 +494,7 @@ Example*ex= xcalloc((size_t)cap,sizeof(Example));
 Vocab unknown;
 vocab_init(&unknown);
 /*549:*/
-#line 10654 "attention.w"
+#line 10655 "attention.w"
 
 char*line= NULL;
 size_t lcap= 0;
@@ -516,7 +516,7 @@ bad= xrealloc(bad,(size_t)cap);
 ex= xrealloc(ex,(size_t)cap*sizeof(Example));
 }
 /*550:*/
-#line 10681 "attention.w"
+#line 10682 "attention.w"
 
 size_t badbyte;
 char where[64];
@@ -539,13 +539,13 @@ bad[n]= 0;
 }else ex[n].src[0]= EOS_TOKEN,ex[n].src_len= 1,bad[n]= 1;
 
 /*:550*/
-#line 10674 "attention.w"
+#line 10675 "attention.w"
 
 n++;
 }
 free(line);
 if(nargs==0)/*554:*/
-#line 10771 "attention.w"
+#line 10772 "attention.w"
 
 if(ferror(stdin)){
 fprintf(stderr,"attention translate: cannot read the standard input: %s\n",
@@ -554,17 +554,17 @@ failed= 1;
 }
 
 /*:554*/
-#line 10678 "attention.w"
+#line 10679 "attention.w"
 
 
 /*:549*/
-#line 10638 "attention.w"
+#line 10639 "attention.w"
 
 int*out= xcalloc((size_t)(n?n:1)*L,sizeof(int)),*len= xcalloc((size_t)(n?n:1),sizeof(int));
 float*attn= show_attention?xcalloc((size_t)(n?n:1)*L*L,sizeof(float)):NULL;
 char**text= NULL;
 if(translate_beam.used)/*551:*/
-#line 10706 "attention.w"
+#line 10707 "attention.w"
 
 {
 BeamOptions*o= &translate_beam.o;
@@ -579,7 +579,7 @@ d->encode(d,sp,sl,n,init);
 beam_search(d,n,init,o,y,found);
 text= xcalloc((size_t)(n?n:1),sizeof*text);
 for(int k= 0;k<n;k++)/*552:*/
-#line 10725 "attention.w"
+#line 10726 "attention.w"
 
 {
 Hypothesis*h= y+(size_t)k*o->n_best;
@@ -608,18 +608,18 @@ hypotheses_free(h,found[k]);
 }
 
 /*:552*/
-#line 10719 "attention.w"
+#line 10720 "attention.w"
 
 free(y),free(init),free(found),free(sl),free(sp);
 d->release(d);
 }
 
 /*:551*/
-#line 10642 "attention.w"
+#line 10643 "attention.w"
 
 else bmodel_greedy(bm,ex,n,out,len,attn);
 /*553:*/
-#line 10753 "attention.w"
+#line 10754 "attention.w"
 
 for(int k= 0;k<n;k++){
 if(!bad[k]){
@@ -636,7 +636,7 @@ putchar('\n');
 }
 
 /*:553*/
-#line 10644 "attention.w"
+#line 10645 "attention.w"
 
 for(int k= 0;k<n;k++)free(norm[k]),free(text?text[k]:NULL);
 free(text);
@@ -1706,7 +1706,7 @@ failed= 1;
 if(fflush(stdout)!=0)break;
 }
 /*554:*/
-#line 10771 "attention.w"
+#line 10772 "attention.w"
 
 if(ferror(stdin)){
 fprintf(stderr,"attention translate: cannot read the standard input: %s\n",
@@ -1731,7 +1731,7 @@ return failed?1:0;
 #line 9674 "attention.w"
 
 /*555:*/
-#line 10783 "attention.w"
+#line 10784 "attention.w"
 
 static const char*pairs_usage= 
 "usage: attention pairs --data FILE [--filter tutorial|length] [--max-length L]\n"
@@ -1743,7 +1743,7 @@ const char*data= NULL;
 int filter= FILTER_TUTORIAL;
 long max_length= DEFAULT_MAX_LENGTH;
 /*556:*/
-#line 10806 "attention.w"
+#line 10807 "attention.w"
 
 static const struct option longopts[]= {{"data",required_argument,0,'d'},
 {"filter",required_argument,0,'f'},{"max-length",required_argument,0,'L'},
@@ -1773,7 +1773,7 @@ return 2;
 }
 
 /*:556*/
-#line 10793 "attention.w"
+#line 10794 "attention.w"
 
 PairList pl;
 if(pairs_read(&pl,data,filter,(int)max_length)){
@@ -1792,10 +1792,10 @@ return 0;
 
 
 /*:501*//*558:*/
-#line 10845 "attention.w"
+#line 10846 "attention.w"
 
 /*566:*/
-#line 11010 "attention.w"
+#line 11011 "attention.w"
 
 static const char*bleu_usage= 
 "usage: attention bleu [--hyp FILE] [--precise] REFERENCES [REFERENCES ...]\n"
@@ -1826,7 +1826,7 @@ return ferror(f)?kit_fail("%s: read error",path):0;
 }
 
 /*:566*//*567:*/
-#line 11040 "attention.w"
+#line 11041 "attention.w"
 
 static int bleu_of_lines(char**h,int nh,char***ref,int n_refs,int precise)
 {
@@ -1845,7 +1845,7 @@ for(int r= 0;r<m;r++)free(ids[r]);
 free(hi);
 }
 if(status==0)/*568:*/
-#line 11065 "attention.w"
+#line 11066 "attention.w"
 
 {
 char line[256];
@@ -1857,7 +1857,7 @@ s.p[0],s.p[1],s.p[2],s.p[3]);
 }
 
 /*:568*/
-#line 11057 "attention.w"
+#line 11058 "attention.w"
 
 free(ids);
 free(len);
@@ -1866,7 +1866,7 @@ return status;
 }
 
 /*:567*//*569:*/
-#line 11076 "attention.w"
+#line 11077 "attention.w"
 
 static int cmd_bleu(int argc,char**argv)
 {
@@ -1894,7 +1894,7 @@ return 2;
 }
 int n_refs= argc-optind,status= 0;
 /*570:*/
-#line 11107 "attention.w"
+#line 11108 "attention.w"
 
 char***ref= xcalloc((size_t)n_refs,sizeof*ref),**h= NULL;
 int*nr= xcalloc((size_t)n_refs,sizeof(int)),nh= 0;
@@ -1927,16 +1927,16 @@ free(nr);
 status= status?1:0;
 
 /*:570*/
-#line 11102 "attention.w"
+#line 11103 "attention.w"
 
 return status;
 }
 
 /*:569*/
-#line 10846 "attention.w"
+#line 10847 "attention.w"
 
 /*571:*/
-#line 11148 "attention.w"
+#line 11149 "attention.w"
 
 static const char*split_usage= 
 "usage: attention split --data FILE --out-dir DIR [--test F] [--valid F] [--seed S]\n"
@@ -1957,7 +1957,7 @@ double share[2]= {0.1,0.1};
 long seed= 1;
 int filter= FILTER_TUTORIAL,c;
 /*572:*/
-#line 11183 "attention.w"
+#line 11184 "attention.w"
 
 opterr= 0;
 optind= 1;
@@ -1991,7 +1991,7 @@ return 2;
 }
 
 /*:572*/
-#line 11167 "attention.w"
+#line 11168 "attention.w"
 
 PairList pl;
 if(pairs_read(&pl,data,filter,DEFAULT_MAX_LENGTH)){
@@ -2001,7 +2001,7 @@ return 1;
 int*part= xcalloc((size_t)pl.n,sizeof(int)),counts[3][2];
 int status= pairs_split(&pl,share[0],share[1],(uint64_t)seed,part,counts);
 if(status==0)/*573:*/
-#line 11216 "attention.w"
+#line 11217 "attention.w"
 
 {
 static const char*const name[3]= {"train","valid","test"};
@@ -2024,7 +2024,7 @@ counts[p][1],path);
 }
 
 /*:573*/
-#line 11175 "attention.w"
+#line 11176 "attention.w"
 
 if(status)fprintf(stderr,"attention split: %s\n",kit_error());
 free(part);
@@ -2033,10 +2033,10 @@ return status?1:0;
 }
 
 /*:571*/
-#line 10847 "attention.w"
+#line 10848 "attention.w"
 
 /*574:*/
-#line 11244 "attention.w"
+#line 11245 "attention.w"
 
 static const char*eval_usage= 
 "usage: attention eval --model CKPT --data FILE [OPTIONS]\n"
@@ -2055,7 +2055,7 @@ BeamChoice beam;
 }EvalOptions;
 
 /*:574*//*575:*/
-#line 11262 "attention.w"
+#line 11263 "attention.w"
 
 static int eval_options(int argc,char**argv,EvalOptions*o)
 {
@@ -2092,7 +2092,7 @@ return bad?-1:0;
 }
 
 /*:575*//*576:*/
-#line 11299 "attention.w"
+#line 11300 "attention.w"
 
 static int eval_rows(const EvalOptions*o)
 {
@@ -2107,7 +2107,7 @@ else bmodel_free(bm);
 }
 
 /*:576*//*577:*/
-#line 11313 "attention.w"
+#line 11314 "attention.w"
 
 static int cmd_eval(int argc,char**argv)
 {
@@ -2131,7 +2131,7 @@ return 1;
 }
 int n_src,*group= pairs_group_sources(&pl,&n_src),status= 0;
 /*578:*/
-#line 11346 "attention.w"
+#line 11347 "attention.w"
 
 int*first= xcalloc((size_t)n_src,sizeof(int)),*n_ref= xcalloc((size_t)n_src,sizeof(int));
 int**ref= xcalloc((size_t)n_src,sizeof*ref),*ref_fill= xcalloc((size_t)n_src,sizeof(int));
@@ -2141,39 +2141,54 @@ for(int k= 0;k<pl.n;k++)ref[group[k]][ref_fill[group[k]]++]= k;
 int*src= xcalloc((size_t)n_src*(size_t)L,sizeof(int)),*src_len= xcalloc((size_t)n_src,
 sizeof(int)),failed= 0;
 Vocab unknown;
+int unk_sources= 0;
 vocab_init(&unknown);
 for(int s= 0;s<n_src;s++){
 char where[600];
 snprintf(where,sizeof where,"%.500s:%d",o.data,pl.pair[first[s]].line);
 if(kind==KIND_SEED)
 src_len[s]= tokenize(vin,pl.pair[first[s]].src,src+(size_t)s*L,L,where,"English");
-else/*579:*/
-#line 11371 "attention.w"
+else/*580:*/
+#line 11386 "attention.w"
 
 {
 int unk= 0,*ids= src+(size_t)s*L;
 int n= tokenize_unk(vin,pl.pair[first[s]].src,ids,L-1,&unk);
 if(n<0)kit_fail("%s: the English sentence has more than %d words, the most this model "
 "reads",where,L-1);
-if(unk)warn_unknown("eval",vin,&unknown,pl.pair[first[s]].src,where);
+if(unk&&n> 0)unk_sources++,warn_unknown(NULL,vin,&unknown,pl.pair[first[s]].src,where);
 if(n> 0)ids[n++]= EOS_TOKEN;
 src_len[s]= n;
 }
 
-/*:579*/
-#line 11361 "attention.w"
+/*:580*/
+#line 11363 "attention.w"
 
 if(src_len[s]<=0&&failed++==0)
 fprintf(stderr,"attention eval: warning: %s; such sources count as empty "
 "translations\n",src_len[s]<0?kit_error():"a source has no words");
 }
+if(unk_sources)/*579:*/
+#line 11375 "attention.w"
+
+{
+fprintf(stderr,"attention eval: warning: %d words of %s are not in the model's English "
+"vocabulary and are read as <UNK> (in %d of %d sources):",unknown.n-2,o.data,
+unk_sources,n_src);
+for(int k= 2;k<unknown.n&&k<7;k++)fprintf(stderr," %s",unknown.word[k]);
+fprintf(stderr,"%s\n",unknown.n> 7?" ...":"");
+}
+
+/*:579*/
+#line 11368 "attention.w"
+
 vocab_free(&unknown);
 
 /*:578*/
-#line 11335 "attention.w"
+#line 11336 "attention.w"
 
-/*580:*/
-#line 11384 "attention.w"
+/*581:*/
+#line 11399 "attention.w"
 
 char**hyp= xcalloc((size_t)n_src,sizeof*hyp);
 Decoder*d= kind==KIND_SEED?model_decoder(&m):bmodel_decoder(&bm);
@@ -2184,8 +2199,8 @@ for(int s= s0;s<n_src&&s<s0+o.batch;s++)
 if(src_len[s]> 0)idx[nb++]= s;
 else hyp[s]= xstrdup("");
 if(nb> 0&&kind!=KIND_SEED&&!o.beam.used)
-/*582:*/
-#line 11429 "attention.w"
+/*583:*/
+#line 11444 "attention.w"
 
 {
 Example*ex= xcalloc((size_t)nb,sizeof*ex);
@@ -2199,11 +2214,11 @@ for(int j= 0;j<nb;j++)hyp[idx[j]]= words_join(vout,out+(size_t)j*L,len[j]);
 free(ex),free(out),free(len);
 }
 
-/*:582*/
-#line 11394 "attention.w"
+/*:583*/
+#line 11409 "attention.w"
 
-else if(nb> 0)/*581:*/
-#line 11402 "attention.w"
+else if(nb> 0)/*582:*/
+#line 11417 "attention.w"
 
 {
 const int**sp= xcalloc((size_t)nb,sizeof*sp);
@@ -2226,19 +2241,19 @@ free(copy);
 free(y);free(init);free(sp);free(len);free(found);
 }
 
-/*:581*/
-#line 11395 "attention.w"
+/*:582*/
+#line 11410 "attention.w"
 
 free(idx);
 }
 double seconds= now_seconds()-t0;
 d->release(d);
 
-/*:580*/
-#line 11336 "attention.w"
+/*:581*/
+#line 11337 "attention.w"
 
-/*583:*/
-#line 11445 "attention.w"
+/*584:*/
+#line 11460 "attention.w"
 
 BleuStats all= {0},by_len[4];
 memset(by_len,0,sizeof by_len);
@@ -2248,8 +2263,8 @@ const char*en= pl.pair[first[s]].src;
 int nw= 1;
 for(const char*p= en;*p;p++)nw+= *p==' ';
 int bucket= nw<=3?0:nw<=6?1:nw<=9?2:3;
-/*584:*/
-#line 11459 "attention.w"
+/*585:*/
+#line 11474 "attention.w"
 
 {
 Vocab v;
@@ -2269,12 +2284,12 @@ free(r);free(rl);free(h);
 vocab_free(&v);
 }
 
-/*:584*/
-#line 11454 "attention.w"
+/*:585*/
+#line 11469 "attention.w"
 
 }
-/*585:*/
-#line 11479 "attention.w"
+/*586:*/
+#line 11494 "attention.w"
 
 {
 char line[256];
@@ -2289,16 +2304,16 @@ printf("%s\n",line);
 printf("Exact match: %.1f%% (%d of %d sources equal one of their references)\n",
 n_src?100.0*exact/n_src:0.0,exact,n_src);
 for(int b= 0;b<4;b++)
-if(by_len[b].sentences> 0||b<3){
+if(by_len[b].sentences> 0){
 bleu_format(&by_len[b],line,sizeof line);
 printf("  %-3s words: %5ld sources, %s\n",bucket_name[b],by_len[b].sentences,line);
-}
+}else if(b<3)printf("  %-3s words:    no sources\n",bucket_name[b]);
 if(failed)printf("Failed: %d sources the model cannot read, counted as empty translations\n",
 failed);
 printf("Speed: %d sources in %.3f s, %.0f sentences/s\n",n_src-failed,seconds,
 seconds> 0?(n_src-failed)/seconds:0.0);
-/*586:*/
-#line 11505 "attention.w"
+/*587:*/
+#line 11520 "attention.w"
 
 for(int s= 0;s<n_src&&s<o.show;s++){
 printf("EN:  %s\n",pl.pair[first[s]].src);
@@ -2306,20 +2321,20 @@ for(int i= 0;i<n_ref[s];i++)printf("REF: %s\n",pl.pair[ref[s][i]].tgt);
 printf("OUT: %s\n",hyp[s]);
 }
 
-/*:586*/
-#line 11501 "attention.w"
+/*:587*/
+#line 11516 "attention.w"
 
 }
 
-/*:585*/
-#line 11456 "attention.w"
+/*:586*/
+#line 11471 "attention.w"
 
 
-/*:583*/
-#line 11337 "attention.w"
+/*:584*/
+#line 11338 "attention.w"
 
-/*587:*/
-#line 11513 "attention.w"
+/*588:*/
+#line 11528 "attention.w"
 
 if(o.output){
 FILE*f= fopen(o.output,"wb");
@@ -2334,11 +2349,11 @@ status= 1;
 }
 }
 
-/*:587*/
-#line 11338 "attention.w"
+/*:588*/
+#line 11339 "attention.w"
 
-/*588:*/
-#line 11528 "attention.w"
+/*589:*/
+#line 11543 "attention.w"
 
 for(int s= 0;s<n_src;s++)free(hyp[s]),free(ref[s]);
 free(hyp);free(ref);free(ref_fill);free(n_ref);free(first);free(src);free(src_len);
@@ -2346,14 +2361,14 @@ free(group);
 pairs_free(&pl);
 eval_free_model(kind,&m,&bm);
 
-/*:588*/
-#line 11339 "attention.w"
+/*:589*/
+#line 11340 "attention.w"
 
 return status;
 }
 
 /*:577*/
-#line 10848 "attention.w"
+#line 10849 "attention.w"
 
 
 /*:558*/
@@ -2381,7 +2396,7 @@ int(*run)(int argc,char**argv);
 
 
 /*:500*//*557:*/
-#line 10839 "attention.w"
+#line 10840 "attention.w"
 
 {"bleu","score translations against references (corpus BLEU-4, sacreBLEU's form)",cmd_bleu},
 {"split","split a pair file into train, valid and test files by English sentence",cmd_split},

@@ -79,8 +79,12 @@ run "$bin" split --data "$data" --test 0.6 --valid 0.5 --out-dir "$tmp/a"
 [ $rc -eq 1 ] && grep -qF "take all" "$tmp/err" && ok "split: shares that leave no training: status 1" \
   || bad "split --test 0.6 --valid 0.5: status $rc"
 run "$bin" split --data "$data" --out-dir "$tmp/missing/folder"
-[ $rc -eq 1 ] && grep -qF "cannot write" "$tmp/err" && ok "split into a missing folder: status 1" \
-  || bad "split into a missing folder: status $rc"
+[ $rc -eq 1 ] && grep -qF "cannot make the folder" "$tmp/err" && grep -qF "$tmp/missing/folder" "$tmp/err" \
+  && ok "split into a folder whose parent is missing: status 1, names the folder" \
+  || bad "split into a folder whose parent is missing: status $rc, $(head -c 200 "$tmp/err")"
+run "$bin" split --data "$data" --out-dir "$tmp/new"
+[ $rc -eq 0 ] && [ -s "$tmp/new/train.txt" ] && ok "split makes its --out-dir folder" \
+  || bad "split into a new folder: status $rc, $(head -c 200 "$tmp/err")"
 
 # --- eval -----------------------------------------------------------------------
 printf 'i am a student\tje suis etudiant\nhe is a teacher\til est professeur\nshe is a doctor\telle est medecin\nwe are engineers\tnous sommes ingenieurs\nthey are artists\tils sont artistes\nI am  a Student\tje suis un etudiant\ni am a pilot\tje suis pilote\n' > "$tmp/five.txt"
@@ -127,11 +131,14 @@ for k in bahdanau luong-dot luong-general multihead; do
   "$bin" eval --model "$tmp/$k.st" --data "$data" --output "$tmp/h2" --beam 1 --batch 7 >/dev/null 2>&1
   cmp -s "$tmp/h1" "$tmp/h2" && ok "$k: eval --beam 1 --batch 7 gives greedy's translations" \
     || bad "$k: eval --beam 1 differs from greedy: $(diff "$tmp/h1" "$tmp/h2" | head -4)"
-  nw=$(grep -c 'warning: ".*" is not in the model' "$tmp/err-greedy")
-  nu=$(grep -o 'warning: "[^"]*"' "$tmp/err-greedy" | sort -u | wc -l)
-  [ $rc -eq 0 ] && [ "$nw" -gt 0 ] && [ "$nw" -eq "$nu" ] && grep -q "^attention eval: " "$tmp/err-greedy" \
-    && ok "$k: eval reads unknown words as <UNK>, one warning per word ($nw)" \
-    || bad "$k: eval's warnings: status $rc, $nw warnings for $nu words"
+  # eval sums the unknown words up in one warning; translate names each once
+  nt=$("$bin" translate --model "$tmp/$k.st" < "$tmp/sources" 2>&1 >/dev/null \
+    | grep -c 'warning: ".*" is not in the model')
+  ne=$(sed -n 's/.*warning: \([0-9]*\) words of .* are read as <UNK>.*/\1/p' "$tmp/err-greedy")
+  [ $rc -eq 0 ] && [ -n "$ne" ] && [ "$ne" -gt 0 ] && [ "$ne" -eq "$nt" ] \
+    && [ "$(grep -c "read as <UNK>" "$tmp/err-greedy")" -eq 1 ] \
+    && ok "$k: eval reads unknown words as <UNK>, and counts them in one warning ($ne words)" \
+    || bad "$k: eval's warnings: status $rc, eval counts ${ne:-no} words, translate names $nt"
   run "$bin" translate --model "$tmp/$k.st" --beam 4 --n-best 3 "i am fine ." "he is here ."
   [ $rc -eq 0 ] && [ "$(wc -l < "$tmp/out")" -eq 6 ] \
     && awk -F'\t' 'NR%3!=1 && $1>prev+1e-9 {bad=1} {prev=$1} END {exit bad}' "$tmp/out" \
