@@ -324,10 +324,11 @@ book/outputs.stamp: attention build/seed.safetensors build/noeos.safetensors
 # The book: cweave (exit 5 means warnings, which the web must not have), then
 # pdftex twice (the table of contents comes from the first run).
 book: book/attention.pdf
-book/attention.pdf: attention.w book/outputs.stamp build/figures.stamp
+book/attention.pdf: attention.w tests/index-filter.awk book/outputs.stamp build/figures.stamp
 	@mkdir -p book
 	cd book && cweave ../attention.w - attention.tex
-	sed -i -E '/^\\I\\[\\.&]?\{(cairo|CAIRO|cJSON|utf8proc|UTF8PROC)/d' book/attention.idx
+	awk -f tests/index-filter.awk book/attention.idx > book/attention.idx.new && \
+	  mv book/attention.idx.new book/attention.idx
 	cd book && for run in 1 2; do pdftex -interaction=nonstopmode -halt-on-error attention.tex \
 	  >/dev/null || { grep -a -A4 '^!' attention.log; exit 1; }; done
 	@echo "book/attention.pdf: $$(pdfinfo book/attention.pdf | awk '/^Pages/{print $$2}') pages"

@@ -9,18 +9,26 @@
 \def\frontmatter{\openin\tocin=\jobname.toc
   \ifeof\tocin \else \closein\tocin
   \begingroup \titletrue \pageno=-1 \startpdf
-    \null\vskip 1in
+    \def\lheader{\hfil}\def\rheader{\hfil}% no running heads in the front matter
+    \null\vskip 0.4in
     \centerline{\titlefont Attention in Sequence-to-Sequence Translation}
     \vskip 14pt
     \centerline{\tenrm A literate program in C that trains a translator,}
     \centerline{\tenrm from a five-sentence notebook to a tested trainer}
-    \vskip 0.7in
+    \vskip 0.35in
     \line{\hfil Section\hbox to3em{\hss Page}}
     \let\ZZ=\contentsline \rightskip 0pt \hyphenpenalty 50 \tolerance 200
     \input \jobname.toc
+    \openin\tocin=\jobname.lof
+    \ifeof\tocin \else \closein\tocin
+      \bigskip\vbox{\line{\bf List of figures\hfil Page}\smallskip \input \jobname.lof\relax}\fi
     \vfill\eject
   \endgroup \global\titletrue \pageno=1 \fi}
+% a line of the list of figures, from the previous run's \jobname.lof
+\def\lofline#1#2#3{\line{\hbox to 4.5em{\rm Figure #1\hss}#2
+  \rm\leaders\hbox to .5em{.\hfil}\hfil\hbox to3em{\hss#3}}}
 \frontmatter
+\newwrite\lofout \immediate\openout\lofout=\jobname.lof
 \def\con{\par\vfill\eject\end} % the contents are at the front
 \def\reals{{\bf R}}
 \def\softmax{\mathop{\rm softmax}}
@@ -47,6 +55,70 @@
 \def\lll{<\mkern-4mu<\mkern-4mu<}\def\ggg{>\mkern-4mu>\mkern-4mu>}
 \def\eqtable#1{\null\,\vcenter{\openup1\jot\halign{\strut\hfil$\displaystyle{##}$&%
   $\displaystyle{{}##}$\hfil&\qquad\rm##\hfil\crcr#1\crcr}}\,}
+% Pictures drawn in plain TeX: \kitpicture{w}{h}{...} is a box of w by h big points
+% whose contents are PDF drawing operators (\pdfliteral, with the origin at the
+% box's lower left corner) and texts put at a point: \kitput{x}{y}{text} centred
+% on x with its baseline at y, \kitputl{x}{y}{text} starting at x.
+% \kitcaption{width}{text} sets a caption under a figure.
+\def\kitpicture#1#2#3{\vbox to #2bp{\vfil\setbox0=\hbox to #1bp{#3\hfil}\ht0=0pt \dp0=0pt \box0}}
+\def\kitput#1#2#3{\rlap{\kern#1bp\raise#2bp\hbox to 0pt{\hss#3\hss}}}
+\def\kitputl#1#2#3{\rlap{\kern#1bp\raise#2bp\hbox{#3}}}
+% The caption's first sentence, ``Figure~N. Title.'', goes into the list of figures.
+\def\kitsmall{\eightrm \textfont0=\eightrm \scriptfont0=\sixrm \textfont1=\eighti
+  \scriptfont1=\sixi \textfont2=\eightsy \scriptfont2=\sixsy}% 8-point text and math
+\def\kitcaption#1#2{\smallskip\centerline{\vbox{\hsize=#1\font\tentex=cmtex8
+  \let\it=\eightit \kitsmall \noindent #2}}\kitlof#2. \kitend\medskip}
+\def\kitlof Figure~#1. #2. #3\kitend{%
+  \write\lofout{\string\lofline{#1}{\unexpanded{#2}}{\the\pageno}}}
+\font\eightrm=cmr8 \font\eightit=cmti8 \font\sixrm=cmr6
+\font\eighti=cmmi8 \font\sixi=cmmi6 \font\eightsy=cmsy8 \font\sixsy=cmsy6
+% References: \cite{key} or \cite{key1,key2} prints [n]; \bibitem{key}{text} in the
+% chapter References numbers the entries. The numbers come from the file that the
+% previous pdftex run wrote (\jobname.ref), as the contents do; a key without an
+% entry prints [?] and writes "Citation `key' undefined" to the log (book-check).
+\newcount\refcount
+\def\refdef#1#2{\expandafter\gdef\csname kitref:#1\endcsname{#2}}
+\def\cite#1{[\citelist#1,\end]}
+\def\citelist#1,#2\end{\citeone{#1}\ifx\relax#2\relax\else,\thinspace\citelist#2\end\fi}
+\def\citeone#1{\expandafter\ifx\csname kitref:#1\endcsname\relax
+  {\bf?}\message{Citation `#1' undefined}\else\csname kitref:#1\endcsname\fi}
+\def\bibitem#1#2{\global\advance\refcount by 1
+  \immediate\write\refout{\string\refdef{#1}{\the\refcount}}%
+  \par{\hangindent=2.5em\rightskip=0pt plus 4em\noindent\hbox to 2.5em{[\the\refcount]\hss}#2\par}\smallskip}
+\newread\refin \openin\refin=\jobname.ref
+\ifeof\refin \else \closein\refin \input \jobname.ref \fi
+\newwrite\refout \immediate\openout\refout=\jobname.ref
+
+% Chapters (@@*) start a new page only when less than a third of the page is
+% left, and subchapters (@@*1) never, so that the end of a short chapter does not
+% leave a page nearly empty. (cwebmac's \N, with \chapterbreak for its \vfil\eject.)
+\secpagedepth=2
+\def\chapterbreak{%
+  \vskip 0pt plus .33\vsize\penalty-300\vskip 0pt plus -.33\vsize
+  \vskip\intersecskip\medskip}
+% A section starts a new page only when less than a fifth of the page is left
+% (cwebmac's \M, with \sectionbreak for its \vfil\penalty-100\vfilneg): a page
+% then ends in the middle of a long section rather than half empty before it.
+\raggedbottom
+\def\sectionbreak{\vskip 0pt plus .2\vsize\penalty-100\vskip 0pt plus -.2\vsize}
+\outer\def\M#1{\MN{#1}\ifon\sectionbreak
+  \vskip\intersecskip\startsection\ignorespaces}
+\outer\def\N#1#2#3.{%
+  \ifpdf{\toksF={}\makeoutlinetoks#3\outlinedone\outlinedone}\fi
+  \gdepth=#1\gtitle={#3}\MN{#2}%
+  \ifon\ifnum#1<\secpagedepth \chapterbreak
+    \else\sectionbreak\vskip\intersecskip\fi\fi
+  \message{*\secno}%
+  \def\stripprefix##1>{}\def\gtitletoks{#3}%
+  \edef\gtitletoks{\expandafter\stripprefix\meaning\gtitletoks}%
+  \edef\next{\write\cont{\ZZ{\gtitletoks}{#1}{\secno}%
+   {\noexpand\the\pageno}{\the\toksE}}}\next
+  \ifpdf \ifpdftex\expandafter\xdef\csname curr#1\endcsname{\secno}
+    \ifnum#1>0\countB=#1 \advance\countB by-1
+      \advancenumber{chunk\the\countB.\expnumber{curr\the\countB}}\fi
+  \else \special{pdf: outline #1 << /Title (\the\toksE) /Dest
+    [ @@thispage /FitH @@ypos ] >>}\fi \fi
+  \ifon\startsection{\bf#3.\quad}\ignorespaces}
 
 @s GruCache int
 @s Config int
@@ -94,9 +166,14 @@
 @s pthread_t int
 @s pthread_mutex_t int
 @s pthread_cond_t int
+@s line normal
+@s restrict const
 
 @* What attention is for.
 @^attention@>
+@^encoder--decoder@>
+@^notebook, the@>
+@^Transformer@>
 A translator reads a sentence in one language and writes it in another. The
 simplest neural translator, the {\it encoder--decoder}, does it in two halves.
 The encoder reads the English words one at a time and folds them into a single
@@ -105,6 +182,96 @@ writes French words one at a time, each time feeding back the word it has just
 written. Everything the decoder knows about the English sentence must pass
 through that one vector. For a long sentence that is a bottleneck: by the time
 the decoder writes the last word, the first English word is a faint memory.
+Figure~1 shows the two halves unrolled over a sentence: the encoder reads
+\.{we}, \.{are}, \.{engineers} into the states $h_1$, $h_2$, $h_3$; the decoder
+starts from the last of them and writes \.{nous}, \.{sommes}, \.{ingenieurs}
+and the end-of-sentence word \EOS, each step reading the word before it. Each
+box is one step of a recurrent cell, the GRU of the chapter on layers.
+
+\medskip
+\centerline{\kitpicture{420}{146}{%
+\pdfliteral{q
+0.94 g 2 26 164 38 re f 0.4 w 0.6 G 2 26 164 38 re S
+0.6 w 0 G 28 18 m 28.00 30.00 l S
+0 g 28.00 34.00 m 25.80 28.50 l 30.20 28.50 l f 1 g 10 34 36 22 re f
+0.6 w 0 G 10 34 36 22 re S 0.6 w 0 G 84 18 m 84.00 30.00 l S
+0 g 84.00 34.00 m 81.80 28.50 l 86.20 28.50 l f 1 g 66 34 36 22 re f
+0.6 w 0 G 66 34 36 22 re S 0.6 w 0 G 140 18 m 140.00 30.00 l S
+0 g 140.00 34.00 m 137.80 28.50 l 142.20 28.50 l f
+1 g 122 34 36 22 re f 0.6 w 0 G 122 34 36 22 re S
+0.6 w 0 G 226 18 m 226.00 30.00 l S
+0 g 226.00 34.00 m 223.80 28.50 l 228.20 28.50 l f
+0.92 g 208 34 36 22 re f 0.6 w 0 G 208 34 36 22 re S
+0.6 w 0 G 226 56 m 226.00 99.00 l S
+0 g 226.00 103.00 m 223.80 97.50 l 228.20 97.50 l f
+0.6 w 0 G 282 18 m 282.00 30.00 l S
+0 g 282.00 34.00 m 279.80 28.50 l 284.20 28.50 l f
+0.92 g 264 34 36 22 re f 0.6 w 0 G 264 34 36 22 re S
+0.6 w 0 G 282 56 m 282.00 99.00 l S
+0 g 282.00 103.00 m 279.80 97.50 l 284.20 97.50 l f
+0.6 w 0 G 338 18 m 338.00 30.00 l S
+0 g 338.00 34.00 m 335.80 28.50 l 340.20 28.50 l f
+0.92 g 320 34 36 22 re f 0.6 w 0 G 320 34 36 22 re S
+0.6 w 0 G 338 56 m 338.00 99.00 l S
+0 g 338.00 103.00 m 335.80 97.50 l 340.20 97.50 l f
+0.6 w 0 G 394 18 m 394.00 30.00 l S
+0 g 394.00 34.00 m 391.80 28.50 l 396.20 28.50 l f
+0.92 g 376 34 36 22 re f 0.6 w 0 G 376 34 36 22 re S
+0.6 w 0 G 394 56 m 394.00 99.00 l S
+0 g 394.00 103.00 m 391.80 97.50 l 396.20 97.50 l f
+0.6 w 0 G 46 45 m 62.00 45.00 l S
+0 g 66.00 45.00 m 60.50 47.20 l 60.50 42.80 l f
+0.6 w 0 G 102 45 m 118.00 45.00 l S
+0 g 122.00 45.00 m 116.50 47.20 l 116.50 42.80 l f
+0.6 w 0 G 244 45 m 260.00 45.00 l S
+0 g 264.00 45.00 m 258.50 47.20 l 258.50 42.80 l f
+0.6 w 0 G 300 45 m 316.00 45.00 l S
+0 g 320.00 45.00 m 314.50 47.20 l 314.50 42.80 l f
+0.6 w 0 G 356 45 m 372.00 45.00 l S
+0 g 376.00 45.00 m 370.50 47.20 l 370.50 42.80 l f
+0.6 w 0 G 158 45 m 204.00 45.00 l S
+0 g 208.00 45.00 m 202.50 47.20 l 202.50 42.80 l f
+0.6 w 0.35 G [2 2] 0 d 84 64 m 84.00 84.00 l S [] 0 d
+0.6 w 0.35 G [2 2] 0 d 84 84 m 384.00 84.00 l S [] 0 d
+0.6 w 0.35 G [2 2] 0 d 216 84 m 216.00 61.00 l S [] 0 d
+0.35 g 216.00 57.00 m 218.20 62.50 l 213.80 62.50 l f
+0.6 w 0.35 G [2 2] 0 d 272 84 m 272.00 61.00 l S [] 0 d
+0.35 g 272.00 57.00 m 274.20 62.50 l 269.80 62.50 l f
+0.6 w 0.35 G [2 2] 0 d 328 84 m 328.00 61.00 l S [] 0 d
+0.35 g 328.00 57.00 m 330.20 62.50 l 325.80 62.50 l f
+0.6 w 0.35 G [2 2] 0 d 384 84 m 384.00 61.00 l S [] 0 d
+0.35 g 384.00 57.00 m 386.20 62.50 l 381.80 62.50 l f
+Q}%
+\kitput{28}{8}{\.{we}}%
+\kitput{28}{42}{$h_1$}%
+\kitput{84}{8}{\.{are}}%
+\kitput{84}{42}{$h_2$}%
+\kitput{140}{8}{\.{engineers}}%
+\kitput{140}{42}{$h_3$}%
+\kitput{226}{8}{\.{<SOS>}}%
+\kitput{226}{42}{$d_1$}%
+\kitput{226}{112}{\.{nous}}%
+\kitput{282}{8}{\.{nous}}%
+\kitput{282}{42}{$d_2$}%
+\kitput{282}{112}{\.{sommes}}%
+\kitput{338}{8}{\.{sommes}}%
+\kitput{338}{42}{$d_3$}%
+\kitput{338}{112}{\.{ingenieurs}}%
+\kitput{394}{8}{\.{ingenieurs}}%
+\kitput{394}{42}{$d_4$}%
+\kitput{394}{112}{\.{<EOS>}}%
+\kitput{187}{53}{\eightrm $d_0=h_3$}%
+\kitput{84}{89}{\eightrm attention: $O=(o_1,o_2,o_3)$, with $o_i=h_i$}%
+\kitput{84}{104}{encoder}%
+\kitput{310}{132}{decoder}%
+}}
+\kitcaption{.95\hsize}{Figure~1. The encoder--decoder, unrolled over a
+sentence. Each box is one step of a GRU, the same cell at every step of its
+half. The encoder's states are kept as the outputs $o_i$ that every step of
+the decoder attends to (dashed). In training, the decoder's inputs are the
+right words, as here ({\it teacher forcing\/}); in translating, each step
+reads the word that the step before it wrote.}
+
 
 {\it Attention\/} removes the bottleneck. The encoder keeps the state it had
 after every word, one vector per English word, and at every step the decoder
@@ -112,17 +279,126 @@ computes a set of weights, one per English word, that say how much it wants to
 look at each of them now. The weighted average of the encoder's vectors, the
 {\it context}, goes into the decoder's step together with the previous word.
 The weights are numbers we can print and draw: a picture of what the
-translator looks at while it writes each word.
+translator looks at while it writes each word. The same idea, without the
+recurrent network around it, is the whole of the Transformer~\cite{vaswani}.
+
+Figure~2 draws one step of it, for a sentence of three words. Each of the
+encoder's states $o_1$, $o_2$, $o_3$ gets a {\it score\/} $s_i$, a number
+that compares it with the decoder's state $d_{t-1}$; the softmax turns the
+scores into weights that are positive and add up to one; and the context
+$c$, the sum of the states weighted by them, goes into the decoder's step $t$
+together with $d_{t-1}$. The decoder's new state $d_t$ chooses the word
+$y_t$, and the next step starts from it. (The numbers are those of the worked
+examples in the chapter on layers: the scores $(1,2,3)$ and states of two
+numbers, $o_1=(1,0)$, $o_2=(0,1)$, $o_3=(1,1)$.)
+
+\medskip
+\centerline{\kitpicture{400}{236}{%
+\pdfliteral{q
+0.6 w 0 G 140 24 m 140.0 30.0 l S
+0 g 140.00 34.00 m 137.80 28.50 l 142.20 28.50 l f
+0.92 g 118 34 44 22 re f 0.6 w 0 G 118 34 44 22 re S
+0.6 w 0 G 140 56 m 140.0 73.0 l S
+0 g 140.00 77.00 m 137.80 71.50 l 142.20 71.50 l f
+1 g 151 88 m 151 94.0753 146.0753 99 140 99 c 133.9247 99 129 94.0753 129 88 c 129 81.9247 133.9247 77 140 77 c 146.0753 77 151 81.9247 151 88 c f
+0.6 w 0 G 151 88 m 151 94.0753 146.0753 99 140 99 c 133.9247 99 129 94.0753 129 88 c 129 81.9247 133.9247 77 140 77 c 146.0753 77 151 81.9247 151 88 c S
+0.35 g 131 134 18 5.04 re f 0.6 w 0 G 140 99 m 140.0 129.0 l S
+0 g 140.00 133.00 m 137.80 127.50 l 142.20 127.50 l f
+0.6 w 0 G 210 24 m 210.0 30.0 l S
+0 g 210.00 34.00 m 207.80 28.50 l 212.20 28.50 l f
+0.92 g 188 34 44 22 re f 0.6 w 0 G 188 34 44 22 re S
+0.6 w 0 G 210 56 m 210.0 73.0 l S
+0 g 210.00 77.00 m 207.80 71.50 l 212.20 71.50 l f
+1 g 221 88 m 221 94.0753 216.0753 99 210 99 c 203.9247 99 199 94.0753 199 88 c 199 81.9247 203.9247 77 210 77 c 216.0753 77 221 81.9247 221 88 c f
+0.6 w 0 G 221 88 m 221 94.0753 216.0753 99 210 99 c 203.9247 99 199 94.0753 199 88 c 199 81.9247 203.9247 77 210 77 c 216.0753 77 221 81.9247 221 88 c S
+0.35 g 201 134 18 13.70 re f 0.6 w 0 G 210 99 m 210.0 129.0 l S
+0 g 210.00 133.00 m 207.80 127.50 l 212.20 127.50 l f
+0.6 w 0 G 280 24 m 280.0 30.0 l S
+0 g 280.00 34.00 m 277.80 28.50 l 282.20 28.50 l f
+0.92 g 258 34 44 22 re f 0.6 w 0 G 258 34 44 22 re S
+0.6 w 0 G 280 56 m 280.0 73.0 l S
+0 g 280.00 77.00 m 277.80 71.50 l 282.20 71.50 l f
+1 g 291 88 m 291 94.0753 286.0753 99 280 99 c 273.9247 99 269 94.0753 269 88 c 269 81.9247 273.9247 77 280 77 c 286.0753 77 291 81.9247 291 88 c f
+0.6 w 0 G 291 88 m 291 94.0753 286.0753 99 280 99 c 273.9247 99 269 94.0753 269 88 c 269 81.9247 273.9247 77 280 77 c 286.0753 77 291 81.9247 291 88 c S
+0.35 g 271 134 18 37.25 re f 0.6 w 0 G 280 99 m 280.0 129.0 l S
+0 g 280.00 133.00 m 277.80 127.50 l 282.20 127.50 l f
+0.6 w 0 G 162 45.0 m 184.0 45.0 l S
+0 g 188.00 45.00 m 182.50 47.20 l 182.50 42.80 l f
+0.6 w 0 G 232 45.0 m 254.0 45.0 l S
+0 g 258.00 45.00 m 252.50 47.20 l 252.50 42.80 l f
+0.4 w 0.5 G 120 134 m 300 134 l S 0.92 g 132 200 156 20 re f
+0.6 w 0 G 132 200 156 20 re S
+0.6 w 0 G 140 142.04 m 166.26003062536643 196.39826339450852 l S
+0 g 168.00 200.00 m 163.63 196.00 l 167.59 194.09 l f
+0.6 w 0 G 210 150.7032 m 210.0 196.0 l S
+0 g 210.00 200.00 m 207.80 194.50 l 212.20 194.50 l f
+0.6 w 0 G 280 174.25119999999998 m 254.94431079898558 197.29241178925287 l S
+0 g 252.00 200.00 m 254.56 194.66 l 257.54 197.90 l f
+0.92 g 335 77 50 22 re f 0.6 w 0 G 335 77 50 22 re S
+0.92 g 335 200 50 20 re f 0.6 w 0 G 335 200 50 20 re S
+0.6 w 0 G 288 210.0 m 331.0 210.0 l S
+0 g 335.00 210.00 m 329.50 212.20 l 329.50 207.80 l f
+0.6 w 0 G 360.0 99 m 360.0 196.0 l S
+0 g 360.00 200.00 m 357.80 194.50 l 362.20 194.50 l f
+0.6 w 0.35 G [2 2] 0 d 335 92 m 315 135 170 127 148.25 95.26 c S [] 0 d
+0.35 g 148.25 95.26 m 153.17 98.55 l 149.54 101.04 l f
+0.6 w 0.35 G [2 2] 0 d 335 92 m 315 128 240 120 218.25 95.26 c S [] 0 d
+0.35 g 218.25 95.26 m 223.53 97.94 l 220.23 100.84 l f
+0.6 w 0.35 G [2 2] 0 d 335 92 m 315 121 310 113 288.25 95.26 c S [] 0 d
+0.35 g 288.25 95.26 m 293.90 97.03 l 291.12 100.44 l f
+Q}%
+\kitputl{0}{14}{English words $x_i$}%
+\kitputl{0}{42}{encoder states $o_i$}%
+\kitputl{0}{85}{scores $s_i$}%
+\kitputl{0}{148}{weights $w=\softmax(s)$}%
+\kitputl{0}{207}{context $c$}%
+\kitput{140}{14}{\.{we}}%
+\kitput{140}{42}{$o_1$}%
+\kitput{140}{85}{$1$}%
+\kitputl{152}{135}{$0.090$}%
+\kitput{210}{14}{\.{are}}%
+\kitput{210}{42}{$o_2$}%
+\kitput{210}{85}{$2$}%
+\kitputl{222}{137.852}{$0.245$}%
+\kitput{280}{14}{\.{engineers}}%
+\kitput{280}{42}{$o_3$}%
+\kitput{280}{85}{$3$}%
+\kitputl{292}{149.626}{$0.665$}%
+\kitput{210}{207}{$c=\sum_iw_io_i=(0.755,0.910)$}%
+\kitput{360}{85}{$d_{t-1}$}%
+\kitput{360}{65}{\eightrm decoder}%
+\kitput{360}{207}{step $t$}%
+\kitput{360}{225}{\eightrm $d_t$, the word $y_t$}%
+}}
+\kitcaption{.95\hsize}{Figure~2. One step of attention. The scores compare
+the decoder's state $d_{t-1}$ (dashed) with each encoder state $o_i$; the
+weights are their softmax, drawn as bars; the context is the weighted sum of
+the $o_i$. In the notebook's model the scores come from $d_{t-1}$ and the
+input word alone, without the arrows from the $o_i$ up to the $s_i$: the
+chapter on the decoder shows what that costs.}
 
 This book is a complete program that trains such a translator and explains
-every line of it. It starts where a well-known \PB{PyTorch} notebook starts:
-five English sentences and their French translations, a GRU encoder, a
-decoder with attention, teacher forcing, greedy decoding and heatmaps of the
-attention weights. It does the same work in C, without an automatic
+every line of it, in the manner of Knuth's literate programs~\cite{cweb}: one
+document is both the book and the program. It starts where a \PB{PyTorch}
+notebook, {\it Attention Mechanism in Sequence-to-Sequence (Seq2Seq)
+Models\/}~\cite{notebook} ({\it the notebook\/} from now on), starts:
+@^literate programming@>
+@^PyTorch parity@>
+five English sentences and their French translations, a GRU encoder~\cite{cho},
+a decoder with attention~\cite{bahdanau}, teacher forcing, greedy decoding and
+heatmaps of the attention weights. Its model is the one of \PB{PyTorch}'s
+translation tutorial~\cite{tutorial}, cut down to five pairs. It does the same work in C, without an automatic
 differentiation library, so the gradient of every layer is derived here by
 hand and checked against finite differences and against \PB{PyTorch}. Along
 the way it fixes the notebook's bugs, and it trains about forty times faster
 than the notebook on the same machine.
+
+The program, its tests and its graded exercises are {\it the kit}. Eleven
+sections of the program are exercises: such a section says so (``This is
+exercise~1's code''), and the statement of the exercise follows it. In the
+student's copy of the kit those sections are stubs; each exercise is graded
+by {\it public tests}, which the student has, and {\it hidden tests}, kept
+for grading. The chapter on the exercises, at the end, lists them all.
 
 @ A reader who knows the notebook will find its parts here:
 \medskip
@@ -140,10 +416,49 @@ Parts 10 to 12: the heatmaps&Figures drawn with Cairo\cr}
 \medskip
 \noindent Beyond the notebook, the book shows what is wrong with it and how
 the kit fixes it, saves models that \PB{PyTorch} can read, and ends with the
-graded exercises.
+graded exercises. The chapter ``Attention that looks at the words'' adds
+batches, masks and the content-based attention of Bahdanau, of Luong and of
+the Transformer's many heads; the chapter ``Decoding as search, and how to
+score a translation'' adds beam search~\cite{wu} and the BLEU
+score~\cite{papineni}, which measures a translation by the sequences of words
+it shares with a reference.
+@^BLEU@>
 
-@ The program at a glance. One web, this document, tangles into a few C files,
-each a part of the story:
+@ {\it Notation.} One letter has one meaning throughout the book.
+The English sentence is $x_1,\dots,x_T$ ($T$ words) and its French
+translation $y_1,\dots,y_{T'}$ ($T'$ words, \EOS\ included); the two
+vocabularies have $V_s$ and $V_t$ words (|V_in| and |V_out| in the code, and
+|V| in a layer that sees only one of them). $H$ is the hidden size, $L$ the
+longest sentence and the number of attention slots, $B$ the number of rows of
+a batch and $C$ the number of inputs of a layer. The encoder's states are
+$h_t$, stacked into the matrix $O$ of its outputs $o_i$; the decoder's states
+are $d_t$. A GRU cell computes a new state $h'$ from an old state $h$ (a
+prime on a state means nothing else), with the gates $r$, $z$ and the candidate $n$.
+$E$ and $F$ are the English and French embedding tables, $W$ a weight matrix
+and $b$ a bias, $s$ the attention scores, $w$ the weights and $c$ the
+context; $\bar q$ is the gradient of the loss with respect to $q$. The
+chapter on the backward pass has a table from these names to the code's.
+(The chapter on attention that looks at the words follows the papers
+instead: there the decoder's states are $s_t$, the scores $e_i$ and the
+encoder's outputs the keys $k_i$.)
+@^notation@>
+
+@ The program at a glance. The model, for one pair of sentences, is this.
+The encoder runs a GRU over the embeddings of the English words
+$x_1,\dots,x_T$ and keeps its states as the rows of $O$:
+$$h_0=0,\qquad h_t={\rm GRU}(E_{x_t},h_{t-1}),\qquad o_t=h_t.$$
+The decoder starts from $d_0=h_T$ and the word $y_0=\SOS$. At step $t$ it
+scores the rows of $O$, takes the softmax $w$ of the scores and the context
+$c=O^{\top}w$, runs its GRU on the input word and the context,
+$d_t={\rm GRU}(u_t,d_{t-1})$, and turns the new state into the
+log-probabilities $\ell_t$ of the next word. Training lowers the loss
+$-\sum_t\ell_t[y_t]$ with Adam, the decoder's inputs being the right words;
+translating feeds each step the most probable word of the step before, until
+\EOS. The chapters that follow build these pieces in that order.
+@^model, at a glance@>
+
+One web, this document, tangles into a few C files, each a part of the
+story:
 
 \item{$\bullet$} \.{generated/attention.h}: the sizes, types and small
 per-element functions that every part shares;
@@ -279,7 +594,8 @@ void *xcalloc(size_t n, size_t size)
   return p;
 }
 
-@ @<Utility functions@>=
+@ Growing an array keeps its contents, so the vocabulary and the pair lists can double in place; a string copy is the one other allocation the program needs often.
+@<Utility functions@>=
 void *xrealloc(void *p, size_t size)
 {
   void *q = realloc(p, size ? size : 1);
@@ -330,7 +646,8 @@ typedef struct {
   int nslot; /* number of slots, a power of two, at least $2n$ */
 } Vocab;
 
-@ @(generated/vocab.c@>=
+@ The vocabularies, the normaliser and the reader of pair files share one file: all three turn text into words, and only they need \.{utf8proc}.
+@(generated/vocab.c@>=
 #include "attention.h"
 #include <stdlib.h>
 #include <string.h>
@@ -343,7 +660,11 @@ typedef struct {
 @ The hash function is FNV-1a, 32 bits: for each byte, exclusive-or it into
 the hash and multiply by the FNV prime $2^{24}+2^8+\.{0x93}$. It is short,
 it mixes the bytes of short strings well, and it is the same on every machine.
+For example, \.{<SOS>} hashes to 2509806948 and \.{i} to 3960223172. Their
+low five bits are both 4, so in a table of 32 slots they share the home slot
+4: \.{i}, added after \.{<SOS>}, finds slot 4 taken and walks on to slot 5.
 @^FNV-1a hash@>
+@^worked numbers@>
 @<Vocabulary functions@>=
 static uint32_t word_hash(const char *w)
 {
@@ -412,7 +733,8 @@ int vocab_add(Vocab *v, const char *w)
   return v->n - 1;
 }
 
-@ @<Double the hash table and rehash every word@>=
+@ A word's slot depends on the size of the table, so every word must be probed into the new table afresh; copying the old slots would put them in the wrong places.
+@<Double the hash table and rehash every word@>=
 {
   free(v->slot);
   v->nslot *= 2;
@@ -495,7 +817,8 @@ int tokenize(const Vocab *v, const char *s, int *ids, int max,
   return n;
 }
 
-@ @<Look |word| up and append its number to |ids|, or fail@>=
+@ The unknown word is named in the message, since that is what a user must fix; the length is checked only for known words, so the first problem reported is the first one in the sentence.
+@<Look |word| up and append its number to |ids|, or fail@>=
 {
   int id = vocab_find(v, word);
   if (id < 0)
@@ -536,7 +859,8 @@ typedef struct {
   long lines_read, dropped; /* for the report of the filter */
 } PairList;
 
-@ @<Pair functions@>=
+@ A pair list grows by doubling, like the vocabulary, so that reading $n$ pairs costs $O(n)$ copies in all.
+@<Pair functions@>=
 static void pairs_push(PairList *pl, char *src, char *tgt, int line)
 {
   if (pl->n == pl->cap) {
@@ -546,6 +870,9 @@ static void pairs_push(PairList *pl, char *src, char *tgt, int line)
   pl->pair[pl->n++] = (Pair) {src, tgt, line};
 }
 
+@ The built-in pairs are copied, so that |pairs_free| frees every pair list
+alike, read from a file or not.
+@<Pair functions@>=
 void pairs_seed(PairList *pl)
 {
   *pl = (PairList) {0};
@@ -589,12 +916,12 @@ void pairs_vocabularies(const PairList *pl, Vocab *vin, Vocab *vout);
 @^normalisation@>
 Real data is messier than five hand-typed pairs: \.{"J'ai froid."} has
 capitals, an apostrophe, an accent and a full stop. The \PB{PyTorch}
-translation tutorial reduces every sentence to lower-case ASCII letters and
+translation tutorial~\cite{tutorial} reduces every sentence to lower-case ASCII letters and
 three punctuation marks, and we do exactly the same, so that the kit reads
 its corpus into the same pairs:
 
 \item{1.} lower-case every character;
-\item{2.} decompose it canonically (Unicode NFD), so that \.{\'e} becomes
+\item{2.} decompose it canonically (Unicode NFD), so that {\tt\'e} becomes
 \.{e} followed by a combining acute accent, and drop the combining marks
 (Unicode category Mn);
 \item{3.} put a space before each \.{.}, \.{!} and \.{?};
@@ -603,7 +930,7 @@ of the three marks) into one space;
 \item{5.} strip spaces at both ends.
 
 \noindent So \.{"J'ai froid."} becomes \.{"j ai froid ."}: four words. A
-letter with no decomposition, like \.{\oe} in \.{c\oe ur}, is not an ASCII
+letter with no decomposition, like {\tt\oe} in {\tt c\oe ur}, is not an ASCII
 letter and becomes a space (\.{"c ur"}); that is the tutorial's rule, and the
 kit keeps it so that the two read the same corpus into the same pairs.
 
@@ -709,7 +1036,8 @@ keeps every pair short enough for the model.
 #define FILTER_TUTORIAL 0
 #define FILTER_LENGTH 1
 
-@ @<Pair functions@>=
+@ Normalised sentences have single spaces between words and none at the ends, so counting words is counting spaces. The filter compares the counts with $L$ and, for the tutorial's filter, the English side with the twelve prefixes.
+@<Pair functions@>=
 static int count_words(const char *s)
 {
   int n = *s ? 1 : 0;
@@ -763,7 +1091,8 @@ if (status == 0 && pl->n == 0)
   status = kit_fail("%s: no pair of its %d lines passes the %s filter",
     path, lineno, filter == FILTER_TUTORIAL ? "tutorial" : "length");
 
-@ @<Check the line and split it into |en| and |fr|, or fail@>=
+@ A line is checked before it is split: a NUL byte would cut a C string short silently, and a missing tab or an empty side would make a pair that does not mean what the file says.
+@<Check the line and split it into |en| and |fr|, or fail@>=
 while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r')) len--;
 line[len] = '\0';
 if (len == 0) continue;
@@ -787,7 +1116,8 @@ if (!*en || !*fr) {
   break;
 }
 
-@ @<Normalise |en| and |fr| and keep the pair if it passes the filter@>=
+@ The byte offset of bad UTF-8 is counted from the start of the line, so that the French side's offset points into the file as an editor shows it.
+@<Normalise |en| and |fr| and keep the pair if it passes the filter@>=
 pl->lines_read++;
 size_t bad = 0;
 char *nen = normalize_sentence(en, strlen(en), &bad);
@@ -883,8 +1213,10 @@ typedef struct {
   int L; /* maximum sentence length, the number of attention slots */
 } Config;
 
-@ Following llm.c, all parameters live in {\it one\/} contiguous array of
-floats, and so do their gradients and the two moment estimates of Adam. The
+@ Following llm.c~\cite{llmc}, all parameters live in {\it one\/} contiguous
+array of floats, and so do their gradients and the two {\it moments\/} of
+Adam, the optimizer (running averages of each parameter's gradient and of its
+square, explained in the chapter on Adam). The
 optimizer is a loop over four parallel arrays, zeroing the gradients is a
 |memset|, and a checkpoint is a copy. A struct of pointers
 gives each tensor a name; the union lets the same pointers be walked as an
@@ -911,7 +1243,8 @@ typedef struct {
   int rows, cols;
 } TensorSpec;
 
-@ @(generated/model.c@>=
+@ The model's file holds everything that knows the shapes of the model: the parameters, the forward and backward passes, Adam and decoding. It includes the headers of threads and memory mapping for the trainer's second core and its huge pages.
+@(generated/model.c@>=
 #include "attention.h"
 #include <stdlib.h>
 #include <string.h>
@@ -974,7 +1307,7 @@ size_t tensors_point(Tensors *t, float *mem, const Config *c);
 
 @ The model is the configuration, the two vocabularies, the four buffers with
 their views, Adam's step counter and the activations of the last forward pass
-(the chapter on training lists them).
+(the chapters on the encoder and the decoder list them).
 @<Type of the model@>=
 @<Type of the activations@>@;
 typedef struct {
@@ -1023,7 +1356,7 @@ every load of |param_mem[i]| as possibly depending on the store to
 |m_mem[i]|, and waits ({\it 4K aliasing\/}). Carving the four out of one
 block, each shifted by a further 64 floats, avoids it; it made Adam about a
 third faster on the machine this was written on.
-@^4K aliasing@>
+@:aliasing, 4K}{4K aliasing@>
 @^memory layout@>
 @<Carve the four buffers out of one allocation@>=
 size_t stride = (m->n_params + 64 + 15) / 16 * 16 + 64;
@@ -1064,10 +1397,11 @@ void model_free(Model *m);
 @ Initialisation follows \PB{PyTorch}'s defaults, so that the kit trains from
 the same distribution as the notebook (not from the same numbers: the random
 generators differ). An embedding row is drawn from the standard normal
-distribution $N(0,1)$. Every weight and bias of a linear layer with $n$ inputs
-is uniform on $[-1/\sqrt n,1/\sqrt n]$, and so is every GRU parameter, with
-$n=H$.
+distribution $N(0,1)$. Every weight and bias of a linear layer with $C$ inputs
+is uniform on $[-1/\sqrt C,1/\sqrt C]$, and so is every GRU parameter, with
+$C=H$.
 @^initialisation@>
+@^PyTorch parity@>
 
 The random numbers come from |erand48|, the 48-bit linear congruential
 generator that POSIX specifies exactly, so a seed gives the same model on
@@ -1151,10 +1485,10 @@ void embedding_forward(float *out, const float *table, const int *ids, int B, in
     memcpy(out + (size_t) b * H, table + (size_t) ids[b] * H, (size_t) H * sizeof(float));
 }
 
-@ A {\it linear\/} layer with weight $W\in\reals^{m\times n}$ and bias
-$\beta\in\reals^m$ maps $x\in\reals^n$ to $y=Wx+\beta$: output $i$ is the dot product
-of row $i$ of $W$ with $x$, plus $\beta_i$. For a batch of $B$ inputs it does
-$Bmn$ multiply-adds, and it is where most of the time of the forward and
+@ A {\it linear\/} layer with weight $W\in\reals^{m\times C}$ and bias
+$b\in\reals^m$ maps $x\in\reals^C$ to $y=Wx+b$: output $i$ is the dot product
+of row $i$ of $W$ with $x$, plus $b_i$. For a batch of $B$ inputs it does
+$BmC$ multiply-adds, and it is where most of the time of the forward and
 backward passes goes.
 @^linear layer@>
 
@@ -1163,7 +1497,14 @@ additions, and a compiler may not reorder them on its own; so we choose an
 order that vector hardware likes: sixteen running sums, one per lane of a
 vector register, that take every sixteenth product, added together pairwise at
 the end. The order is fixed in the source, so the result is the same on every
-machine and with every vector width.
+machine and with every vector width, on one condition: that the compiler does
+not {\it contract\/} a multiplication and the addition after it into one
+fused multiply-add, which rounds once instead of twice and so gives other
+sums. Compilers may do that by default where the processor has the
+instruction; the Makefile forbids it with \.{-ffp-contract=off}. (The vector
+|expf| and |tanhf| of the gates may still differ from the scalar ones in the
+last place: see the header's includes.)
+@^fused multiply-add@>
 @^dot product@>
 @^vectorisation@>
 @<Layer functions@>=
@@ -1305,13 +1646,19 @@ Computed as written it overflows as soon as a score passes about 88
 ($e^{89}$ is beyond the largest float). Subtracting the largest score $m$ from
 every score changes nothing in exact arithmetic (the factor $e^{-m}$ cancels)
 and makes every exponent at most zero, so nothing overflows and at least one
-term of the sum is 1, so nothing divides by zero.
+term of the sum is 1, so nothing divides by zero. For example, the scores
+$(1,2,3)$ become $(-2,-1,0)$, the exponentials $0.1353+0.3679+1=1.5032$, and
+the weights $(0.0900,0.2447,0.6652)$; the scores $(1001,1002,1003)$ give the
+same weights, where $e^{1003}$ itself would overflow even a double.
 @^softmax@>
+@^worked numbers@>
 @^numerical stability@>
 
 The {\it log-softmax\/} is the logarithm of the softmax, and the same trick
 gives it without ever taking the logarithm of a tiny number:
 $$\log\softmax(s)_i=s_i-m-\log\sum_j e^{s_j-m}.$$
+For the scores $(1,2,3)$ the log-softmax is $(-2.4076,-1.4076,-0.4076)$,
+since $m+\log\sum_je^{s_j-m}=3+\log1.5032=3.4076$.
 Both functions work on $B$ rows of $n$ numbers. They are exercise~3.
 @^log-softmax@>
 @<Layer functions@>=
@@ -1333,13 +1680,15 @@ void log_softmax_forward(float *out, const float *inp, int B, int n)
   }
 }
 
-@ @<Set |p| to the softmax of the |n| scores |s|@>=
+@ The softmax of one row, with the largest score subtracted first so that no exponential overflows.
+@<Set |p| to the softmax of the |n| scores |s|@>=
 float mx = s[0], sum = 0.0f;
 for (int i = 1; i < n; i++) if (s[i] > mx) mx = s[i];
 for (int i = 0; i < n; i++) sum += p[i] = expf(s[i] - mx);
 for (int i = 0; i < n; i++) p[i] /= sum;
 
-@ @<Set |p| to the log-softmax of the |n| scores |s|@>=
+@ The log-softmax of one row, with the logarithm of the sum taken once, never of a single small probability.
+@<Set |p| to the log-softmax of the |n| scores |s|@>=
 float mx = s[0], sum = 0.0f;
 for (int i = 1; i < n; i++) if (s[i] > mx) mx = s[i];
 for (int i = 0; i < n; i++) sum += expf(s[i] - mx);
@@ -1368,7 +1717,8 @@ float nll_forward(const float *logp, const int *target, int B, int V)
   return loss;
 }
 
-@ @<Add to |loss| the negative log-probability of each row's target@>=
+@ One row's loss is the negative log-probability of its target, read from the log-softmax.
+@<Add to |loss| the negative log-probability of each row's target@>=
 for (int b = 0; b < B; b++) loss -= logp[(size_t) b * V + target[b]];
 
 @ @<Prototypes@>=
@@ -1384,7 +1734,7 @@ float nll_forward(const float *logp, const int *target, int B, int V);
 @^GRU@>
 A recurrent network reads a sequence one element at a time and keeps a state
 vector $h\in\reals^H$ that summarises what it has read. The {\it gated recurrent
-unit\/} (GRU) computes the new state $h'$ from the input $x$ and the old state
+unit\/} (GRU)~\cite{cho} computes the new state $h'$ from the input $x$ and the old state
 $h$ in a way that can keep information unchanged over many steps:
 $$\eqalign{
 r&=\sigmoid(W_{ir}x+b_{ir}+W_{hr}h+b_{hr})\cr
@@ -1395,13 +1745,90 @@ Here $\sigmoid(a)=1/(1+e^{-a})$ is the logistic function, which squashes any
 number into $(0,1)$, and $\odot$ multiplies element by element. The {\it
 update gate\/} $z$ chooses, unit by unit, between keeping the old state
 ($z=1$) and taking the candidate $n$ ($z=0$); the {\it reset gate\/} $r$
-decides how much of the old state goes into the candidate.
+decides how much of the old state goes into the candidate. Figure~3 draws
+the cell: the two matrix products below, which do almost all the work, and
+the gates above them, which work unit by unit.
+
+\medskip
+\centerline{\kitpicture{380}{200}{%
+\pdfliteral{q
+0.6 w 0 G 90 13 m 90.00 26.00 l S
+0 g 90.00 30.00 m 87.80 24.50 l 92.20 24.50 l f
+0.6 w 0 G 270 13 m 270.00 26.00 l S
+0 g 270.00 30.00 m 267.80 24.50 l 272.20 24.50 l f
+0.92 g 20 30 140 22 re f 0.6 w 0 G 20 30 140 22 re S
+0.92 g 200 30 140 22 re f 0.6 w 0 G 200 30 140 22 re S
+1 g 48 96 64 22 re f 0.6 w 0 G 48 96 64 22 re S 1 g 158 96 64 22 re f
+0.6 w 0 G 158 96 64 22 re S 1 g 268 96 64 22 re f
+0.6 w 0 G 268 96 64 22 re S 0.5 w 0 G 45 64 m 65.67 92.75 l S
+0 g 68.00 96.00 m 63.00 92.82 l 66.58 90.25 l f
+0.5 w 0.45 G 225 64 m 95.89 95.06 l S
+0.45 g 92.00 96.00 m 96.83 92.57 l 97.86 96.85 l f
+0.5 w 0 G 90 64 m 174.24 94.63 l S
+0 g 178.00 96.00 m 172.08 96.19 l 173.58 92.05 l f
+0.5 w 0.45 G 270 64 m 205.62 94.30 l S
+0.45 g 202.00 96.00 m 206.04 91.67 l 207.91 95.65 l f
+0.5 w 0 G 135 64 m 276.09 95.14 l S
+0 g 280.00 96.00 m 274.16 96.96 l 275.10 92.67 l f
+1 g 321 78 m 321 81.3138 318.3138 84 315 84 c 311.6862 84 309 81.3138 309 78 c 309 74.6862 311.6862 72 315 72 c 318.3138 72 321 74.6862 321 78 c f
+0.6 w 0 G 321 78 m 321 81.3138 318.3138 84 315 84 c 311.6862 84 309 81.3138 309 78 c 309 74.6862 311.6862 72 315 72 c 318.3138 72 321 74.6862 321 78 c S
+0.5 w 0.45 G 315 64 m 315.00 68.00 l S
+0.45 g 315.00 72.00 m 312.80 66.50 l 317.20 66.50 l f
+0.5 w 0 G 222 100 m 305.11 79.94 l S
+0 g 309.00 79.00 m 304.17 82.43 l 303.14 78.15 l f
+0.5 w 0 G 315 84 m 308.40 92.80 l S
+0 g 306.00 96.00 m 307.54 90.28 l 311.06 92.92 l f
+0.92 g 110 150 160 22 re f 0.6 w 0 G 110 150 160 22 re S
+0.6 w 0 G 80 118 m 146.36 148.34 l S
+0 g 150.00 150.00 m 144.08 149.71 l 145.91 145.71 l f
+0.6 w 0 G 300 118 m 233.64 148.34 l S
+0 g 230.00 150.00 m 234.09 145.71 l 235.92 149.71 l f
+0.6 w 0 G 270 20 m 360.00 20.00 l S
+0.6 w 0 G 360 20 m 360.00 161.00 l S
+0.6 w 0 G 360 161 m 274.00 161.00 l S
+0 g 270.00 161.00 m 275.50 158.80 l 275.50 163.20 l f
+0.6 w 0 G 190 172 m 190.00 188.00 l S
+0 g 190.00 192.00 m 187.80 186.50 l 192.20 186.50 l f
+Q}%
+\kitput{90}{4}{$x$}%
+\kitput{270}{4}{$h$}%
+\kitput{90}{38}{$g_i=W_ix+b_i$}%
+\kitput{270}{38}{$g_h=W_hh+b_h$}%
+\kitput{90}{55}{\eightrm $r$}%
+\kitput{270}{55}{\eightrm $r$}%
+\kitput{45}{55}{\eightrm $z$}%
+\kitput{225}{55}{\eightrm $z$}%
+\kitput{135}{55}{\eightrm $n$}%
+\kitput{315}{55}{\eightrm $n$}%
+\kitput{80}{104}{$z=\sigma(\cdot)$}%
+\kitput{190}{104}{$r=\sigma(\cdot)$}%
+\kitput{300}{104}{$n=\tanh(\cdot)$}%
+\kitput{315}{75}{\eightrm$\odot$}%
+\kitput{190}{158}{$h'=(1-z)\odot n+z\odot h$}%
+\kitputl{198}{188}{$h'$}%
+}}
+\kitcaption{.95\hsize}{Figure~3. The GRU cell. The two products are linear
+layers of $3H$ outputs each, in three thirds; each gate adds the thirds of the
+two products that belong to it (grey lines come from $g_h$); the reset gate
+$r$ scales the $n$ third of $g_h$ before it enters the candidate $n$; the new
+state mixes the candidate and the old state $h$, unit by unit, by the update
+gate $z$.}
+
+One unit by hand: let its six products be $g_{i,r}=0.5$, $g_{h,r}=-0.3$,
+$g_{i,z}=0.1$, $g_{h,z}=0.4$, $g_{i,n}=0.3$, $g_{h,n}=-0.6$ (the six linear
+terms of the equations, biases included) and its old state $h=0.8$. Then
+$r=\sigmoid(0.2)=0.5498$, $z=\sigmoid(0.5)=0.6225$,
+$n=\tanh(0.3+0.5498\cdot(-0.6))=\tanh(-0.0299)=-0.0299$, and
+$h'=0.3775\cdot(-0.0299)+0.6225\cdot0.8=0.4867$: the update gate keeps most of
+the old state.
+@^worked numbers@>
 @^reset gate@>
 @^update gate@>
 
+@^PyTorch parity@>
 These are exactly the equations of \PB{PyTorch}'s \.{nn.GRU}, and the details
 matter if the kit is to match it: the gates come in the order $r,z,n$ in the
-stacked matrices $W_i\in\reals^{3H\times n}$ and $W_h\in\reals^{3H\times H}$; there
+stacked matrices $W_i\in\reals^{3H\times C}$ and $W_h\in\reals^{3H\times H}$; there
 are two biases $b_i$ and $b_h$; and $r$ multiplies the {\it result\/} of the
 product $W_{hn}h+b_{hn}$, bias included. Other GRUs put $r$ before the
 product; they compute a different function.
@@ -1430,7 +1857,8 @@ KIT_HD static inline float gru_unit_forward(float gir, float giz, float gin,
   @<Compute the gates |r|, |z|, |n| of one unit and return its new state@>@;
 }
 
-@ @<Compute the gates |r|, |z|, |n| of one unit and return its new state@>=
+@ The gates of one unit in \PB{PyTorch}'s order, with the values that the backward pass needs stored in the cache.
+@<Compute the gates |r|, |z|, |n| of one unit and return its new state@>=
 c->r = sigmoidf_(gir + ghr);
 c->z = sigmoidf_(giz + ghz);
 c->ghn = ghn;
@@ -1459,7 +1887,8 @@ static void gru_row_forward(float *restrict h_new, GruCache *restrict cache,
       gh[j], gh[H + j], gh[2 * H + j], h[j], &cache[j]);
 }
 
-@ @<Layer functions@>=
+@ The cell hands one row of the batch at a time to the vectorised row function, so the compiler sees one loop over $H$ independent units.
+@<Layer functions@>=
 void gru_cell_forward(float *h_new, GruCache *cache, const float *gi,
   const float *gh, const float *h, int B, int H)
 {
@@ -1475,6 +1904,7 @@ void gru_cell_forward(float *h_new, GruCache *cache, const float *gi,
 @*1 The attention weights and the context.
 @^attention weights@>
 @^context vector@>
+@^attention@>
 Attention has two halves. The first computes one {\it score\/} $s_i$ for each
 of the $L$ places $i$ that the decoder may look at; the ways to do that differ
 from model to model (the next chapters show the notebook's, and what is wrong
@@ -1484,6 +1914,11 @@ $$w=\softmax(s),\qquad w_i\ge0,\quad \sum_i w_i=1,$$
 and the {\it context\/} is the weighted average of the encoder's outputs
 $o_1,\dots,o_L$ (the rows of a matrix $O\in\reals^{L\times H}$):
 $$c=\sum_{i=1}^L w_i\,o_i=O^{\top}w.$$
+For a sentence of three words with $H=2$ and the outputs $o_1=(1,0)$,
+$o_2=(0,1)$, $o_3=(1,1)$, the scores $(1,2,3)$ give the weights
+$(0.0900,0.2447,0.6652)$ of the softmax's example, and the context is
+$c=0.0900\,o_1+0.2447\,o_2+0.6652\,o_3=(0.7553,0.9100)$: mostly the third word.
+@^worked numbers@>
 This is exercise~5. For each of $B$ rows it does $LH$ multiply-adds; the
 encoder outputs of row $b$ start at |enc_out+b*L*H|.
 @<Layer functions@>=
@@ -1497,7 +1932,8 @@ void attention_forward(float *w, float *ctx, const float *scores,
   }
 }
 
-@ @<Set |wb| to the softmax of |s| and |c| to the weighted sum of the rows of |O|@>=
+@ The context is built row by row of $O$, so the inner loop runs along memory.
+@<Set |wb| to the softmax of |s| and |c| to the weighted sum of the rows of |O|@>=
 softmax_forward(wb, s, 1, L);
 for (int j = 0; j < H; j++) c[j] = 0.0f;
 for (int i = 0; i < L; i++)
@@ -1561,7 +1997,8 @@ static void *calloc_lines(size_t n, size_t size)
   return p;
 }
 
-@ @<Model functions@>=
+@ Every activation array is sized for the longest sentence, $L$ steps, once, when the model is made: training then allocates nothing.
+@<Model functions@>=
 void activations_alloc(Activations *a, const Config *c)
 {
   size_t L = (size_t) c->L, H = (size_t) c->H, V = (size_t) c->V_out;
@@ -1623,16 +2060,16 @@ void encoder_forward(Model *m, const int *src, int T);
 @^attention decoder@>
 @^location-based attention@>
 The decoder writes the French sentence one word at a time. Its state starts as
-the encoder's last state, $h'_0=h_T$, and its first input word is
-$y_0=\SOS$. At step $t$, with input word $y_{t-1}$ and state $h'_{t-1}$, the
+the encoder's last state, $d_0=h_T$, and its first input word is
+$y_0=\SOS$. At step $t$, with input word $y_{t-1}$ and state $d_{t-1}$, the
 notebook's decoder computes
 $$\eqtable{
-e&=E'_{y_{t-1}}&\hbox{(embedding of the input word)}\cr
-s&=W_a[e;h'_{t-1}]+b_a\in\reals^L&\hbox{(attention scores)}\cr
+e&=F_{y_{t-1}}&\hbox{(embedding of the input word)}\cr
+s&=W_a[e;d_{t-1}]+b_a\in\reals^L&\hbox{(attention scores)}\cr
 w&=\softmax(s),\quad c=O^{\top}w&\hbox{(weights and context)}\cr
 u&=\relu\bigl(W_c[e;c]+b_c\bigr)\in\reals^H&\hbox{(the GRU's input)}\cr
-h'_t&={\rm GRU}(u,h'_{t-1})\cr
-\ell_t&=\log\softmax(W_oh'_t+b_o)\in\reals^{V_t}&\hbox{(log-probabilities of the next word)}\cr}$$
+d_t&={\rm GRU}(u,d_{t-1})\cr
+\ell_t&=\log\softmax(W_od_t+b_o)\in\reals^{V_t}&\hbox{(log-probabilities of the next word)}\cr}$$
 where $[a;b]$ stacks two vectors into one. $W_a\in\reals^{L\times2H}$ is the
 notebook's \.{attn} layer and $W_c\in\reals^{H\times2H}$ its \.{attn\_combine}.
 
@@ -1642,23 +2079,45 @@ linear function that says ``look at position $i$'', whatever word is there.
 This is {\it location-based\/} attention. It can learn ``the second French
 word usually comes from the second English word'', but it cannot look for a
 word by its meaning, and since the softmax runs over all $L$ slots, some weight
-always goes to the zero rows of $O$ beyond the sentence's end. Bahdanau and
-Luong attention compute each score from the decoder's state {\it and\/} the
-encoder output $o_i$, and mask the padding. The kit calls the notebook's kind
-\.{--attention seed}, and reproduces it exactly before it improves on it.
+always goes to the zero rows of $O$ beyond the sentence's end.
 
-@ One decoder step keeps these vectors: $[e;h'_{t-1}]$ (|eh|), $s$
+{\it Content-based\/} attention computes each score from the decoder's state
+{\it and\/} the encoder output $o_i$, and the two classic kinds differ in
+which state. Bahdanau et al.~\cite{bahdanau} score with the {\it previous\/}
+state $d_{t-1}$, before the GRU step, by a small network,
+$s_i=v^{\top}\tanh(W_qd_{t-1}+W_ko_i)$ ({\it additive\/} attention), and
+feed the context into the step. Luong et al.~\cite{luong} score with the {\it
+new\/} state $d_t$, after the step, by a product, $s_i=d_t\cdot o_i$ or
+$d_t^{\top}W_ko_i$, and use the context to choose the word. Either way the
+softmax should run over the sentence's own $T$ words only; once sentences of
+different lengths share a batch, that becomes a {\it mask\/} over the
+padding. The kit calls the notebook's kind \.{--attention seed} and
+reproduces it: the same weights give the same numbers as the notebook's
+\PB{PyTorch} code, to rounding (the notebook uses no dropout, so its forward
+pass is a fixed function of its weights). A checkpoint records the kind. The
+chapter ``Attention that looks at the words'' adds the content-based kinds,
+\.{bahdanau}, \.{luong-dot}, \.{luong-general} and \.{multihead}, trained on
+batches of the corpus.
+@^Bahdanau attention@>
+@^Luong attention@>
+@^content-based attention@>
+@^additive attention@>
+@^masking@>
+@^dropout@>
+
+@ One decoder step keeps these vectors: $[e;d_{t-1}]$ (|eh|), $s$
 (|scores|), $w$, $[e;c]$ (|ec|), $W_c[e;c]+b_c$ (|pre|), $u$ (|o|), the two GRU
-products, the GRU cache and the new state $h'_t$ (|h|). The vectors of all
+products, the GRU cache and the new state $d_t$ (|h|). The vectors of all
 steps are stored one after the other, and |decoder_step| points a
 |DecoderStep| at those of step |t|.
 @<Decoder activations@>=
 float *dec_eh, *dec_scores, *dec_w, *dec_ec, *dec_pre, *dec_o, *dec_gi, *dec_gh;
 GruCache *dec_cache;
-float *dec_h; /* $(L+1)\times H$: $h'_0=h_T$, then $h'_1,\dots$ */
+float *dec_h; /* $(L+1)\times H$: $d_0=h_T$, then $d_1,\dots$ */
 float *logits, *logp; /* $L\times V_t$ */
 
-@ @<Allocate the decoder activations@>=
+@ Each decoder array has a row for each of the $L$ steps, and |dec_h| one more for the starting state $d_0$.
+@<Allocate the decoder activations@>=
 a->dec_eh = calloc_lines(L * 2 * H, sizeof(float));
 a->dec_scores = calloc_lines(L * L, sizeof(float));
 a->dec_w = calloc_lines(L * L, sizeof(float));
@@ -1672,11 +2131,13 @@ a->dec_h = calloc_lines((L + 1) * H, sizeof(float));
 a->logits = calloc_lines(L * V, sizeof(float));
 a->logp = calloc_lines(L * V, sizeof(float));
 
-@ @<The decoder activations, as a list@>=
+@ The same fields again, for |activations_free|: a field added to the structure must be added here too.
+@<The decoder activations, as a list@>=
 a->dec_eh, a->dec_scores, a->dec_w, a->dec_ec, a->dec_pre, a->dec_o,
 a->dec_gi, a->dec_gh, a->dec_cache, a->dec_h, a->logits, a->logp
 
-@ @<Model functions@>=
+@ Step $t$'s vectors are row $t$ of each array; its new state is row $t+1$ of |dec_h|, since row 0 holds $d_0$.
+@<Model functions@>=
 DecoderStep decoder_step(const Activations *a, const Config *c, int t)
 {
   size_t H = (size_t) c->H, L = (size_t) c->L, k = (size_t) t;
@@ -1781,6 +2242,7 @@ functions {\it add\/} to the gradients of parameters and shared inputs
 (\.{+=}); the gradient buffer is all zeros when a pair's backward pass
 starts (the optimizer zeroes each tensor's gradients after using them). Each function is checked
 against finite differences in the test suite.
+@^finite differences@>
 
 @ The names in the code follow the mathematics. A quantity $q$ of the
 forward pass lives in a field of |Activations| with a name like |dec_h|, and
@@ -1790,20 +2252,27 @@ its gradient $\bar q$ in a field named with a |d_| in front:
 \halign{\indent$#$\hfil\quad&#\hfil\quad&#\hfil\cr
 \hbox{\it math}&{\it forward}&{\it backward}\cr
 \noalign{\smallskip}
-z_t=W_oh'_t+b_o&|logits|&|d_logits|\cr
+z_t=W_od_t+b_o\hbox{ (logits)}&|logits|&|d_logits|\cr
 \ell_t=\log\softmax(z_t)&|logp|&\cr
-h'_t\hbox{ (decoder state)}&|dec_h|&|d_hout| (output part), |d_h| (all)\cr
+d_t\hbox{ (decoder state)}&|dec_h|&|d_hout| (output part), |d_h| (all)\cr
+d_{t-1}\hbox{ (its old state)}&|dec_h|&|d_hprev|\cr
 g_i,\ g_h\hbox{ (GRU products)}&|dec_gi|, |dec_gh|&|d_dec_gi|, |d_dec_gh|\cr
 u=\relu({\rm pre})&|dec_o|, |dec_pre|&|d_o|, |d_pre|\cr
 [e;c]&|dec_ec|&|d_ec|\cr
+e=F_{y_{t-1}}\hbox{ (embedding)}&in |dec_ec|, |dec_eh|&|d_dec_e|\cr
 s\hbox{ (scores)},\ w&|dec_scores|, |dec_w|&|d_scores|\cr
-[e;h'_{t-1}]&|dec_eh|&|d_eh|\cr
+[e;d_{t-1}]&|dec_eh|&|d_eh|\cr
 O\hbox{ (encoder outputs)}&|enc_out|&|d_enc_out|\cr
-h_t\hbox{ (encoder state)}&|enc_h|&|d_h|, |d_hprev|\cr
+h_t\hbox{ (encoder state)}&|enc_h|&|d_enc_h|, |d_enc_hprev|\cr
 \theta\hbox{ (any parameter)}&|params|&|grads|\cr}
 \medskip
 \noindent A gradient with respect to a parameter tensor is in |grads|, the
-view of the gradient buffer with the same field names as |params|.
+view of the gradient buffer with the same field names as |params|. Two of the
+code's names are the notebook's rather than the mathematics': |dec_o| holds
+$u$, the input of the decoder's GRU (the notebook's \.{output}), not an
+encoder output $o_i$; and a local |T| is the length of the sentence a
+function works on, the source's ($T$) in the encoder and the target's ($T'$)
+in the decoder.
 @^notation@>
 
 @ {\it Log-softmax and the loss.} With $\ell=\log\softmax(z)$ and loss
@@ -1815,7 +2284,11 @@ The gradient with respect to the logits is the predicted distribution minus
 the one-hot distribution of the right word: it pushes the right word's logit
 up and every other logit down, each in proportion to its probability. The
 function writes (not adds) the gradient of the summed loss of $B$ rows.
-This is the second half of exercise~6.
+This is the second half of exercise~6. With the logits $(1,2,3)$ of the
+softmax's example and the second word right, the loss is $-\ell_2=1.4076$ and
+its gradient $p-{\rm onehot}(y)=(0.0900,-0.7553,0.6652)$; its entries add up
+to zero, as they always do.
+@^worked numbers@>
 @^log-softmax, gradient of@>
 @<Layer functions@>=
 void nll_backward(float *dlogits, const float *logp, const int *target, int B, int V)
@@ -1823,7 +2296,8 @@ void nll_backward(float *dlogits, const float *logp, const int *target, int B, i
   @<Set |dlogits| to $p-{\rm onehot}(y)$ for every row@>@;
 }
 
-@ @<Set |dlogits| to $p-{\rm onehot}(y)$ for every row@>=
+@ The gradient of the logits is the probability of each word, $e^{\ell_j}$, minus one for the right word.
+@<Set |dlogits| to $p-{\rm onehot}(y)$ for every row@>=
 for (int b = 0; b < B; b++)
   for (int j = 0; j < V; j++)
     dlogits[(size_t) b * V + j] = expf(logp[(size_t) b * V + j]) - (j == target[b] ? 1.0f : 0.0f);
@@ -1834,9 +2308,9 @@ the section above, which writes $p-{\rm onehot}(y)$ into |dlogits|. The tests
 compare your gradient with finite differences of the loss.
 @^exercises@>
 
-@ {\it The linear layer.} From $y_i=\sum_jW_{ij}x_j+\beta_i$:
+@ {\it The linear layer.} From $y_i=\sum_jW_{ij}x_j+b_i$:
 $$\bar x_j=\sum_iW_{ij}\bar y_i\quad(\bar x=W^{\top}\bar y),\qquad
-\bar W_{ij}=\bar y_i\,x_j\quad(\bar W=\bar y\,x^{\top}),\qquad \bar\beta=\bar y.$$
+\bar W_{ij}=\bar y_i\,x_j\quad(\bar W=\bar y\,x^{\top}),\qquad \bar b=\bar y.$$
 For a batch, the parameter gradients are summed over the rows. Any of the
 three outputs may be |NULL| when it is not wanted. Each wanted gradient costs
 $BCm$ multiply-adds, for $C$ inputs and $m$ outputs.
@@ -1894,13 +2368,19 @@ static inline __attribute__((always_inline)) void transposed_block(float *dx,
       for (int k = 0; k < BLOCK / 16; k++)
         *(vec16 *) (dx + (size_t) b * C + j + 16 * k) = acc[b][k];
   }
-  for (; j < C; j++)
-    for (int b = 0; b < NB; b++) {
-      float s = dx[(size_t) b * C + j];
-      for (int i = 0; i < OC; i++) s += dy[(size_t) b * OC + i] * W[(size_t) i * C + j];
-      dx[(size_t) b * C + j] = s;
-    }
+  @<Add the products of the columns past the last block of 128@>@;
 }
+
+@ Columns past the last whole block (there are none when $C$ is a multiple of
+128, as in the notebook's model) take one sum at a time, in the same order of
+rows.
+@<Add the products of the columns past the last block of 128@>=
+for (; j < C; j++)
+  for (int b = 0; b < NB; b++) {
+    float s = dx[(size_t) b * C + j];
+    for (int i = 0; i < OC; i++) s += dy[(size_t) b * OC + i] * W[(size_t) i * C + j];
+    dx[(size_t) b * C + j] = s;
+  }
 
 @ Two rows of the batch at a time fill sixteen vector registers with sums.
 @<Layer helpers@>=
@@ -1943,13 +2423,18 @@ static inline __attribute__((always_inline)) void outer_block(float *dw,
     for (int r = 0; r < R; r++)
       for (int h = 0; h < 2; h++) *(vec16 *) (dw + (size_t) r * C + j + 16 * h) = a[r][h];
   }
-  for (; j < C; j++)
-    for (int r = 0; r < R; r++) {
-      float g = add ? dw[(size_t) r * C + j] : 0.0f;
-      for (int b = 0; b < B; b++) g += dy[(size_t) b * stride + r] * x[(size_t) b * C + j];
-      dw[(size_t) r * C + j] = g;
-    }
+  @<Add the products of the columns past the last block of 32@>@;
 }
+
+@ Here too the columns left over, past the last multiple of 32, get their
+products one at a time, in batch order.
+@<Add the products of the columns past the last block of 32@>=
+for (; j < C; j++)
+  for (int r = 0; r < R; r++) {
+    float g = add ? dw[(size_t) r * C + j] : 0.0f;
+    for (int b = 0; b < B; b++) g += dy[(size_t) b * stride + r] * x[(size_t) b * C + j];
+    dw[(size_t) r * C + j] = g;
+  }
 
 @ Eight rows at a time fill sixteen vector registers with sums, which is as
 many as leaves room for $x$ and the broadcast $\bar y$. The function either
@@ -2019,6 +2504,14 @@ That is all the per-unit work, exercise~7. The products
 $g_i=W_ix+b_i$ and $g_h=W_hh+b_h$ are linear layers, and their backward
 pass, $\bar x=W_i^{\top}\bar g_i$ and $\bar h\mathrel{+}=W_h^{\top}\bar g_h$
 with the weight gradients, is the linear layer's.
+
+For the unit of the example in the chapter on layers, with $\bar h'=1$:
+$\bar n=1-z=0.3775$, $\bar a_n=0.3775\,(1-n^2)=0.3772$, $\bar z=h-n=0.8299$,
+so $\bar g_{i,z}=\bar g_{h,z}=0.8299\cdot z(1-z)=0.1950$; then
+$\bar r=\bar a_ng_{h,n}=-0.2263$ and $\bar g_{i,r}=\bar g_{h,r}=\bar
+r\,r(1-r)=-0.0560$; $\bar g_{i,n}=0.3772$, $\bar g_{h,n}=\bar a_nr=0.2074$, and
+the direct part of $\bar h$ is $z=0.6225$.
+@^worked numbers@>
 @<Per-element math shared by CPU and GPU@>=
 KIT_HD static inline void gru_unit_backward(float dh_new, float h, const GruCache *c,
   float *dgir, float *dgiz, float *dgin, float *dghn, float *dh)
@@ -2026,7 +2519,8 @@ KIT_HD static inline void gru_unit_backward(float dh_new, float h, const GruCach
   @<Compute the gradients of one GRU unit's gates from $\bar h'$@>@;
 }
 
-@ @<Compute the gradients of one GRU unit's gates from $\bar h'$@>=
+@ The backward pass of one unit, from the new state back to the four pre-activations, in the order of the equations above.
+@<Compute the gradients of one GRU unit's gates from $\bar h'$@>=
 float dn = dh_new * (1.0f - c->z);
 float dz = dh_new * (h - c->n);
 float dan = dn * (1.0f - c->n * c->n);
@@ -2078,6 +2572,15 @@ $$\bar s_k=\sum_i\bar w_i\,w_i([i=k]-w_k)=w_k\Bigl(\bar w_k-\sum_iw_i\bar w_i\Bi
 In words: a score's gradient is its weight times how much its $\bar w$ exceeds
 the weighted average of all the $\bar w$'s. The function writes $\bar s$ and
 adds to $\bar O$. This is exercise~8. It costs $2LH$ multiply-adds a row.
+
+For the three-word example of the forward pass, with $\bar c=(1,-1)$: $\bar
+w=(\bar c\cdot o_i)_i=(1,-1,0)$, their weighted average is
+$0.0900-0.2447=-0.1547$, and $\bar s_k=w_k(\bar w_k+0.1547)$ gives $\bar
+s=(0.1040,-0.2069,0.1029)$ (to four places, from the unrounded weights). It
+adds up to zero: adding the same number to every score would change nothing.
+Each $\bar o_i$ gets $w_i\bar c$, from $(0.0900,-0.0900)$ to
+$(0.6652,-0.6652)$.
+@^worked numbers@>
 @<Layer functions@>=
 void attention_backward(float *dscores, float *denc_out, const float *dctx,
   const float *w, const float *enc_out, int B, int L, int H)
@@ -2090,7 +2593,8 @@ void attention_backward(float *dscores, float *denc_out, const float *dctx,
   }
 }
 
-@ @<Set |ds| to the gradient of the scores and add $w_i\bar c$ to the rows of |dO|@>=
+@ One pass over the rows of $O$ forms the $\bar w_i$, their weighted average and $\bar O$; a second, short one turns the $\bar w_i$ into $\bar s$.
+@<Set |ds| to the gradient of the scores and add $w_i\bar c$ to the rows of |dO|@>=
 float avg = 0.0f;
 for (int i = 0; i < L; i++) {
   ds[i] = dot(dc, O + (size_t) i * H, H);
@@ -2111,14 +2615,100 @@ void attention_backward(float *dscores, float *denc_out, const float *dctx,
 @*1 Backpropagation through the whole pair.
 @^backpropagation through time@>
 Now the layers' gradients are chained, in reverse order of the forward pass.
-The gradients of the decoder's states are the crux. State $h'_t$ is used
+The gradients of the decoder's states are the crux. State $d_t$ is used
 three times: by the output layer at step $t$, and by step $t+1$ twice (in the
-attention scores, through $[e;h'_t]$, and as the GRU's old state). So
-$\bar h'_t$ is the sum of the output layer's contribution and what step $t+1$
+attention scores, through $[e;d_t]$, and as the GRU's old state). So
+$\bar d_t$ is the sum of the output layer's contribution and what step $t+1$
 sends back, which is why the steps must be visited from the last to the
 first ({\it backpropagation through time}). The decoder's first state is the
 encoder's last, so what comes out of step 1 flows on into the encoder, as do
 the gradients $\bar O$ that the attention sent to the encoder's outputs.
+Figure~4 draws these dependences for a target of three words.
+
+\medskip
+\centerline{\kitpicture{420}{150}{%
+\pdfliteral{q
+0.92 g 42 62 m 42 68.6276 36.6276 74 30 74 c 23.3724 74 18 68.6276 18 62 c 18 55.3724 23.3724 50 30 50 c 36.6276 50 42 55.3724 42 62 c f
+0.6 w 0 G 42 62 m 42 68.6276 36.6276 74 30 74 c 23.3724 74 18 68.6276 18 62 c 18 55.3724 23.3724 50 30 50 c 36.6276 50 42 55.3724 42 62 c S
+1 g 162 62 m 162 68.6276 156.6276 74 150 74 c 143.3724 74 138 68.6276 138 62 c 138 55.3724 143.3724 50 150 50 c 156.6276 50 162 55.3724 162 62 c f
+0.6 w 0 G 162 62 m 162 68.6276 156.6276 74 150 74 c 143.3724 74 138 68.6276 138 62 c 138 55.3724 143.3724 50 150 50 c 156.6276 50 162 55.3724 162 62 c S
+1 g 282 62 m 282 68.6276 276.6276 74 270 74 c 263.3724 74 258 68.6276 258 62 c 258 55.3724 263.3724 50 270 50 c 276.6276 50 282 55.3724 282 62 c f
+0.6 w 0 G 282 62 m 282 68.6276 276.6276 74 270 74 c 263.3724 74 258 68.6276 258 62 c 258 55.3724 263.3724 50 270 50 c 276.6276 50 282 55.3724 282 62 c S
+1 g 402 62 m 402 68.6276 396.6276 74 390 74 c 383.3724 74 378 68.6276 378 62 c 378 55.3724 383.3724 50 390 50 c 396.6276 50 402 55.3724 402 62 c f
+0.6 w 0 G 402 62 m 402 68.6276 396.6276 74 390 74 c 383.3724 74 378 68.6276 378 62 c 378 55.3724 383.3724 50 390 50 c 396.6276 50 402 55.3724 402 62 c S
+0.92 g 68 48 44 28 re f 0.6 w 0 G 68 48 44 28 re S
+0.5 w 0 G 38.4 70.4 m 64.00 70.92 l S
+0 g 68.00 71.00 m 62.46 73.09 l 62.55 68.69 l f
+0.5 w 0 G 38.4 53.6 m 64.00 53.08 l S
+0 g 68.00 53.00 m 62.55 55.31 l 62.46 50.91 l f
+0.6 w 0 G 112 62 m 134.00 62.00 l S
+0 g 138.00 62.00 m 132.50 64.20 l 132.50 59.80 l f
+0.6 w 0 G 90 14 m 90.00 44.00 l S
+0 g 90.00 48.00 m 87.80 42.50 l 92.20 42.50 l f 1 g 134 112 32 18 re f
+0.6 w 0 G 134 112 32 18 re S 0.6 w 0 G 150 74 m 150.00 108.00 l S
+0 g 150.00 112.00 m 147.80 106.50 l 152.20 106.50 l f
+0.92 g 188 48 44 28 re f 0.6 w 0 G 188 48 44 28 re S
+0.5 w 0 G 158.4 70.4 m 184.00 70.92 l S
+0 g 188.00 71.00 m 182.46 73.09 l 182.55 68.69 l f
+0.5 w 0 G 158.4 53.6 m 184.00 53.08 l S
+0 g 188.00 53.00 m 182.55 55.31 l 182.46 50.91 l f
+0.6 w 0 G 232 62 m 254.00 62.00 l S
+0 g 258.00 62.00 m 252.50 64.20 l 252.50 59.80 l f
+0.6 w 0 G 210 14 m 210.00 44.00 l S
+0 g 210.00 48.00 m 207.80 42.50 l 212.20 42.50 l f
+1 g 254 112 32 18 re f 0.6 w 0 G 254 112 32 18 re S
+0.6 w 0 G 270 74 m 270.00 108.00 l S
+0 g 270.00 112.00 m 267.80 106.50 l 272.20 106.50 l f
+0.92 g 308 48 44 28 re f 0.6 w 0 G 308 48 44 28 re S
+0.5 w 0 G 278.4 70.4 m 304.00 70.92 l S
+0 g 308.00 71.00 m 302.46 73.09 l 302.55 68.69 l f
+0.5 w 0 G 278.4 53.6 m 304.00 53.08 l S
+0 g 308.00 53.00 m 302.55 55.31 l 302.46 50.91 l f
+0.6 w 0 G 352 62 m 374.00 62.00 l S
+0 g 378.00 62.00 m 372.50 64.20 l 372.50 59.80 l f
+0.6 w 0 G 330 14 m 330.00 44.00 l S
+0 g 330.00 48.00 m 327.80 42.50 l 332.20 42.50 l f
+1 g 374 112 32 18 re f 0.6 w 0 G 374 112 32 18 re S
+0.6 w 0 G 390 74 m 390.00 108.00 l S
+0 g 390.00 112.00 m 387.80 106.50 l 392.20 106.50 l f
+0.6 w 0.4 G [2 2] 0 d 60 96 m 330.00 96.00 l S [] 0 d
+0.6 w 0.4 G [2 2] 0 d 90 96 m 90.00 80.00 l S [] 0 d
+0.4 g 90.00 76.00 m 92.20 81.50 l 87.80 81.50 l f
+0.6 w 0.4 G [2 2] 0 d 210 96 m 210.00 80.00 l S [] 0 d
+0.4 g 210.00 76.00 m 212.20 81.50 l 207.80 81.50 l f
+0.6 w 0.4 G [2 2] 0 d 330 96 m 330.00 80.00 l S [] 0 d
+0.4 g 330.00 76.00 m 332.20 81.50 l 327.80 81.50 l f
+Q}%
+\kitput{30}{59}{$d_0$}%
+\kitput{150}{59}{$d_1$}%
+\kitput{270}{59}{$d_2$}%
+\kitput{390}{59}{$d_3$}%
+\kitput{26}{28}{\kitsmall $d_0=h_T$}%
+\kitput{90}{58}{\kitsmall step 1}%
+\kitput{53}{77}{\kitsmall scores}%
+\kitput{53}{38}{\kitsmall GRU}%
+\kitput{90}{4}{\.{<SOS>}}%
+\kitput{150}{117}{$\ell_1$}%
+\kitput{210}{58}{\kitsmall step 2}%
+\kitput{173}{77}{\kitsmall scores}%
+\kitput{173}{38}{\kitsmall GRU}%
+\kitput{210}{4}{\.{nous}}%
+\kitput{270}{117}{$\ell_2$}%
+\kitput{330}{58}{\kitsmall step 3}%
+\kitput{293}{77}{\kitsmall scores}%
+\kitput{293}{38}{\kitsmall GRU}%
+\kitput{330}{4}{\.{sommes}}%
+\kitput{390}{117}{$\ell_3$}%
+\kitputl{48}{93}{$O$}%
+}}
+\kitcaption{.95\hsize}{Figure~4. What the backward pass follows. Each
+decoder state $d_t$ is used three times: by the output layer, for the loss
+term $\ell_t$, and twice by step $t+1$, in its scores and as its GRU's old
+state; so $\bar d_t$ is the sum of three gradients, and the steps are visited
+from the last to the first. Every step also reads the encoder's outputs $O$
+(dashed), so $\bar O$ collects a gradient from every step. The input words
+are the right ones (teacher forcing), so no step depends on another's
+output word.}
 
 The weight gradients are different: they need the gradient at each step but
 nothing from other steps. So the backward loop only stores the per-step
@@ -2129,7 +2719,7 @@ each weight matrix instead of one per step.
 The scratch space holds those per-step gradients and a few vectors.
 @<Gradient scratch@>=
 float *d_logits; /* $L\times V_t$ */
-float *d_hout; /* $L\times H$: the output layer's part of $\bar h'_t$ */
+float *d_hout; /* $L\times H$: the output layer's part of $\bar d_t$ */
 float *d_dec_gi, *d_dec_gh; /* $L\times 3H$ */
 float *d_pre; /* $L\times H$ */
 float *d_scores; /* $L\times L$ */
@@ -2141,7 +2731,8 @@ float *d_h, *d_hprev, *d_o, *d_ec, *d_eh; /* one step's vectors */
 float *d_enc_h, *d_enc_hprev; /* the encoder's own */
 float *d_rows, *d_enc_rows; /* a block of rows of a weight gradient; the encoder's */
 
-@ @<Allocate the gradient scratch@>=
+@ Like the activations, the scratch is allocated once, at the size of the longest sentence.
+@<Allocate the gradient scratch@>=
 a->d_logits = calloc_lines(L * V, sizeof(float));
 a->d_hout = calloc_lines(L * H, sizeof(float));
 a->d_dec_gi = calloc_lines(L * 3 * H, sizeof(float));
@@ -2163,7 +2754,8 @@ a->d_enc_hprev = calloc_lines(H, sizeof(float));
 a->d_rows = calloc_lines(ROW_BLOCK > 2 * H ? ROW_BLOCK : 2 * H, sizeof(float));
 a->d_enc_rows = calloc_lines(ROW_BLOCK > 2 * H ? ROW_BLOCK : 2 * H, sizeof(float));
 
-@ @<The gradient scratch, as a list@>=
+@ The scratch fields, for |activations_free|, in the order of their declaration.
+@<The gradient scratch, as a list@>=
 a->d_logits, a->d_hout, a->d_dec_gi, a->d_dec_gh, a->d_pre, a->d_scores,
 a->d_dec_e, a->d_enc_out, a->d_enc_gi, a->d_enc_gh, a->d_enc_x, a->d_h,
 a->d_hprev, a->d_o, a->d_ec, a->d_eh, a->d_enc_h, a->d_enc_hprev, a->d_rows,
@@ -2220,6 +2812,9 @@ void decoder_backward(Model *m, const Example *ex, Deferred d[N_DEC_DEFERRED])
   memcpy(a->d_enc_hprev, a->d_hprev, h * sizeof(float));
 }
 
+@ The encoder's half starts from what the decoder's half left it: $\bar O$
+in |d_enc_out| and the gradient of $h_T$ in |d_enc_hprev|.
+@<Model functions@>=
 void encoder_backward(Model *m, const Example *ex, Deferred d[N_ENC_DEFERRED])
 {
   Activations *a = &m->act;
@@ -2248,7 +2843,7 @@ void decoder_backward(Model *m, const Example *ex, Deferred d[N_DEC_DEFERRED]);
 void encoder_backward(Model *m, const Example *ex, Deferred d[N_ENC_DEFERRED]);
 void seq2seq_backward(Model *m, const Example *ex);
 
-@ The output layer read the states $h'_1,\dots,h'_{T'}$, rows 1 to $T'$ of
+@ The output layer read the states $d_1,\dots,d_{T'}$, rows 1 to $T'$ of
 |dec_h|.
 @<Backward through the output layer for all steps at once@>=
 nll_backward(a->d_logits, a->logp, ex->tgt, T, V);
@@ -2259,11 +2854,11 @@ memset(a->d_enc_out, 0, (size_t) L * h * sizeof(float));
 memset(a->d_hprev, 0, h * sizeof(float));
 
 @ At the top of step $t$, |d_hprev| holds what step $t+1$ sent back to
-$h'_t$; adding the output layer's part gives $\bar h'_t$ in full. The step
+$d_t$; adding the output layer's part gives $\bar d_t$ in full. The step
 then runs its forward equations backwards: GRU, its input products, ReLU and
 the combine layer (which splits into $\bar e$ and $\bar c$), the attention,
-the score layer (which splits into $\bar e$ and $\bar h'_{t-1}$). What it
-sends back to $h'_{t-1}$ comes from the GRU twice (directly and through $W_h$)
+the score layer (which splits into $\bar e$ and $\bar d_{t-1}$). What it
+sends back to $d_{t-1}$ comes from the GRU twice (directly and through $W_h$)
 and from the scores.
 @<Backward through the decoder steps, last to first@>=
 for (int t = T - 1; t >= 0; t--) {
@@ -2332,15 +2927,24 @@ embedding_backward(G->enc_emb, a->d_enc_x, ex->src, S, H);
 @* Adam.
 @^Adam@>
 Plain gradient descent moves each parameter by the learning rate times its
-gradient. Adam adapts the step to each parameter. It keeps two running
+gradient. Adam~\cite{kingma} adapts the step to each parameter. It keeps two running
 averages, of the gradient $g$ and of its square,
 $$m\leftarrow\beta_1m+(1-\beta_1)g,\qquad v\leftarrow\beta_2v+(1-\beta_2)g^2,$$
-corrects them for starting at zero (after $t$ steps, the average has only
-weight $1-\beta^t$ in total), and moves the parameter by
-$$\theta\leftarrow\theta-\alpha\,{m/(1-\beta_1^t)\over
-\sqrt{v/(1-\beta_2^t)}+\epsilon}.$$
-Far from a minimum, $m/\sqrt v\approx\pm1$: every parameter moves by about the
-learning rate $\alpha$, whatever the scale of its gradient. The notebook uses
+corrects them for starting at zero (after $t$ steps, the weights of an
+average add up to only $1-\beta^t$), and moves the parameter by
+$$\hat m={m\over1-\beta_1^t},\qquad\hat v={v\over1-\beta_2^t},\qquad
+\theta\leftarrow\theta-\alpha\,{\hat m\over\sqrt{\hat v}+\epsilon}.$$
+Where a parameter's gradient keeps its sign from step to step, $\hat m$ is
+about $g$ and $\sqrt{\hat v}$ about $|g|$, so $\hat m/\sqrt{\hat v}\approx\pm1$:
+the parameter moves by about the learning rate $\alpha$, whatever the scale of
+its gradient. Where the sign keeps changing, $\hat m$ averages towards zero
+and the steps shrink. At the first step the corrections are exact:
+@^bias correction@>
+$m=(1-\beta_1)g$ and $v=(1-\beta_2)g^2$, so $\hat m=g$, $\hat v=g^2$, and the
+step is $\alpha g/(|g|+\epsilon)$, that is $\alpha\,{\rm sign}(g)$ unless $|g|$
+is as small as $\epsilon$. With $\alpha=0.01$, the gradients $0.5$ and
+$-0.002$ give the steps $0.0100$ and $-0.0100$ alike, and a gradient of
+$10^{-8}$ gives $0.0050$. The notebook uses
 $\alpha=0.01$, $\beta_1=0.9$, $\beta_2=0.999$, $\epsilon=10^{-8}$, with two
 optimizers, one for the encoder and one for the decoder; they take the same
 steps with the same settings, so one Adam over the whole buffer is the same
@@ -2350,8 +2954,9 @@ The code groups the arithmetic as \PB{PyTorch} does ($\alpha/(1-\beta_1^t)$
 times $m$, divided by $\sqrt v/\sqrt{1-\beta_2^t}+\epsilon$). The settings
 come in double precision, and the constants derived from them ($1-\beta_2$, the
 bias corrections) are computed in double before they are rounded to float,
-as \PB{PyTorch} computes them in Python: in float, $1-0.999$ would come out
-$1.3\times10^{-5}$ too small. Dividing by $\sqrt{1-\beta_2^t}$ is
+as \PB{PyTorch} computes them in Python: in float, 0.999 is
+$0.99900001287$, and $1-0.999$ would come out $0.00099998713$, too small by
+$1.29\times10^{-8}$, a relative error of $1.3\times10^{-5}$. Dividing by $\sqrt{1-\beta_2^t}$ is
 replaced by multiplying with its reciprocal; a division per parameter is
 among the slowest instructions a processor has. The constants of step $t$
 are computed once per step, by |adam_constants|, and |adam_apply| updates any
@@ -2364,7 +2969,8 @@ typedef struct {
   float eps;
 } AdamConstants;
 
-@ @<Model functions@>=
+@ The constants of a step are computed once and then serve every parameter, so the loop over the parameters does only float arithmetic.
+@<Model functions@>=
 AdamConstants adam_constants(double lr, double beta1, double beta2, double eps, long t)
 {
   AdamConstants k;
@@ -2378,7 +2984,8 @@ void adam_apply(float *p, const float *g, float *m, float *v, size_t n,
   @<Take one Adam step on the |n| parameters@>@;
 }
 
-@ @<Set the constants |k| of Adam's step |t|@>=
+@ The constants of step $t$, computed in double precision and rounded to float once.
+@<Set the constants |k| of Adam's step |t|@>=
 k.b1 = (float) beta1;
 k.a1 = (float) (1.0 - beta1);
 k.b2 = (float) beta2;
@@ -2430,7 +3037,8 @@ void optimizer_step(Model *m, double lr)
   for (int k = 0; k < N_TENSORS; k++) adam_tensor(m, k, spec_numel(&s[k]), &c);
 }
 
-@ @<Model helpers@>=
+@ A tensor's parameters, gradients and moments are at the same offset in the four buffers, so one offset finds all four.
+@<Model helpers@>=
 static void adam_tensor(Model *m, int k, size_t n, const AdamConstants *c)
 {
   size_t at = (size_t) (m->params.t[k] - m->param_mem);
@@ -2558,10 +3166,67 @@ pass of the next pair with the decoder's update:
 $$\hbox{one step}\approx\hbox{decoder forward and backward}
 +\max(\hbox{decoder update},\;\hbox{encoder backward, update and forward}).$$
 
-On the machine this was written on, the decoder's forward and backward
-passes take about 50 microseconds a pair, its update about 46, and the
-encoder's backward pass, update and next forward pass about 64, so that a
-step comes down from about 140 microseconds on one core to about 105.
+On the machine this was written on, each part timed on its own, the
+decoder's forward and backward passes took about 50 microseconds a pair, its
+update about 46, and the encoder's backward pass, update and next forward
+pass about 64. The formula then gives $50+\max(46,64)=114$ microseconds a step
+on two cores, against $50+46+64=160$ on one. A whole step, timed as one,
+took less than its parts timed apart: about 140 microseconds on one core and
+about 105 on two. So the formula is an upper bound rather than a prediction;
+what it does predict is the gain, $160/114=1.40$, against $140/105=1.33$
+measured. Figure~5 draws two steps with these times.
+
+\medskip
+\centerline{\kitpicture{458}{100}{%
+\pdfliteral{q
+0.85 g 96 64 75 18 re f 0.5 w 0 G 96 64 75 18 re S
+0.95 g 171 64 69 18 re f 0.5 w 0 G 171 64 69 18 re S
+0.5 w 0.5 G [1.5 1.5] 0 d 240 73 m 267.00 73.00 l S [] 0 d
+0.5 w 0.5 G [1.5 1.5] 0 d 96 39 m 171.00 39.00 l S [] 0 d
+0.7 g 171 30 96 18 re f 0.5 w 0 G 171 30 96 18 re S
+0.5 w 0 G 171 64 m 171.00 52.00 l S
+0 g 171.00 48.00 m 173.20 53.50 l 168.80 53.50 l f
+0.5 w 0 G 267 48 m 267.00 60.00 l S
+0 g 267.00 64.00 m 264.80 58.50 l 269.20 58.50 l f
+0.85 g 267 64 75 18 re f 0.5 w 0 G 267 64 75 18 re S
+0.95 g 342 64 69 18 re f 0.5 w 0 G 342 64 69 18 re S
+0.5 w 0.5 G [1.5 1.5] 0 d 411 73 m 438.00 73.00 l S [] 0 d
+0.5 w 0.5 G [1.5 1.5] 0 d 267 39 m 342.00 39.00 l S [] 0 d
+0.7 g 342 30 96 18 re f 0.5 w 0 G 342 30 96 18 re S
+0.5 w 0 G 342 64 m 342.00 52.00 l S
+0 g 342.00 48.00 m 344.20 53.50 l 339.80 53.50 l f
+0.5 w 0 G 96 20 m 438.00 20.00 l S 0.5 w 0 G 96 17 m 96.00 20.00 l S
+0.5 w 0 G 171 17 m 171.00 20.00 l S
+0.5 w 0 G 240 17 m 240.00 20.00 l S
+0.5 w 0 G 267 17 m 267.00 20.00 l S
+0.5 w 0 G 342 17 m 342.00 20.00 l S
+0.5 w 0 G 411 17 m 411.00 20.00 l S
+0.5 w 0 G 438 17 m 438.00 20.00 l S
+Q}%
+\kitputl{0}{69}{\kitsmall decoder's core}%
+\kitputl{0}{35}{\kitsmall encoder's core}%
+\kitput{133.5}{70}{\kitsmall fwd + bwd $k$}%
+\kitput{205.5}{70}{\kitsmall update}%
+\kitput{219}{36}{\kitsmall bwd, update, fwd}%
+\kitput{304.5}{70}{\kitsmall fwd + bwd $k+1$}%
+\kitput{376.5}{70}{\kitsmall update}%
+\kitput{390}{36}{\kitsmall bwd, update, fwd}%
+\kitput{96}{7}{\kitsmall 0}%
+\kitput{171}{7}{\kitsmall 50}%
+\kitput{240}{7}{\kitsmall 96}%
+\kitput{267}{7}{\kitsmall 114}%
+\kitput{342}{7}{\kitsmall 164}%
+\kitput{411}{7}{\kitsmall 210}%
+\kitputl{442}{17}{\kitsmall $\mu$s}%
+\kitputl{174}{55}{\kitsmall $\bar O,\bar h_T$}%
+\kitputl{270}{55}{\kitsmall $O,h_T$}%
+}}
+\kitcaption{.95\hsize}{Figure~5. Two cores, two steps. The decoder's core runs
+the decoder forward and backward (50~$\mu$s) and hands $\bar O$ and $\bar h_T$
+over; while it updates the decoder's tensors (46~$\mu$s), the encoder's core
+runs the encoder backward, updates its tensors and runs the next pair forward
+(64~$\mu$s), and hands $O$ and $h_T$ back. Dotted lines are waits; a step
+takes $50+\max(46,64)=114$~$\mu$s.}
 
 Why not split the update of every tensor between the cores instead? That was
 tried first, and it made training slower. Whenever a core writes data that
@@ -2678,6 +3343,11 @@ static struct Pipeline *pipeline_start(void)
   return p;
 }
 
+@ A job is posted under the lock, so that the thread, if it has gone to
+sleep, cannot miss the signal between its test of the counter and its wait.
+|pipeline_stop| posts one last job, with |quit| set, and waits for the thread
+to end.
+@<Model helpers@>=
 static void post_job(struct Pipeline *p)
 {
   pthread_mutex_lock(&p->lock);
@@ -2722,7 +3392,8 @@ int train_pairs(Model *m, const Example *ex, int n, long epochs, double lr, int 
   return 2;
 }
 
-@ @<Post the batch to the encoder's thread@>=
+@ The batch is described in the shared structure before the job counter is raised, so the encoder's thread sees it complete.
+@<Post the batch to the encoder's thread@>=
 p->m = m;
 p->ex = ex;
 p->n = n;
@@ -2767,8 +3438,9 @@ float train_step(Model *m, const Example *ex, double lr);
 To translate, the decoder feeds itself: it starts from \SOS, and at each step
 takes the most probable word as its output and as its next input. It stops
 when that word is \EOS\ or after $L$ words. This is {\it greedy\/} decoding:
-it never reconsiders a choice (beam search, which keeps several candidates,
-is a later chapter). |greedy_decode| writes the word numbers into |out| and
+it never reconsiders a choice. (Beam search, which keeps several candidates
+and is what translation systems use~\cite{wu}, is the next chapter's.)
+@^beam search@> |greedy_decode| writes the word numbers into |out| and
 returns how many there are; when |attn| is not |NULL| it also keeps the
 attention weights of each output word, one row of $L$ per word, for the
 heatmaps. Ties go to the lowest word number, as \PB{PyTorch}'s \.{argmax}
@@ -2792,7 +3464,8 @@ int greedy_decode(Model *m, const int *src, int T, int *out, float *attn)
   return n;
 }
 
-@ @<Decode greedily into |out| until \EOS\ or $L$ words@>=
+@ Greedy decoding feeds each step's most probable word back as the next input; the attention weights of each step are copied out before the next step overwrites them.
+@<Decode greedily into |out| until \EOS\ or $L$ words@>=
 int token = SOS_TOKEN;
 for (int t = 0; t < L; t++) {
   DecoderStep s = decoder_step(a, c, t);
@@ -2974,7 +3647,8 @@ static void seed_step(Decoder *d, int n, const int *sent, const int *prev,
   @<Run the combine layer, the GRU and the output layer on the |n| rows@>@;
 }
 
-@ @<Run the combine layer, the GRU and the output layer on the |n| rows@>=
+@ The rest of the step is Part I's decoder step for $n$ rows at once, then the output layer and its log-softmax, which a search needs at every step.
+@<Run the combine layer, the GRU and the output layer on the |n| rows@>=
 linear_forward(sd->pre, sd->ec, P->comb_w, P->comb_b, n, 2 * H, H);
 relu_forward(sd->o, sd->pre, n * H);
 linear_forward(sd->gi, sd->o, P->dec_w_ih, P->dec_b_ih, n, H, 3 * H);
@@ -3028,7 +3702,7 @@ enum { LP_NONE, LP_AVG, LP_WU };
 Every word multiplies the probability by a number below one, so the plain
 log-probability ({\it none\/}) prefers short translations. Dividing it by
 the length $|Y|$ ({\it avg}, the mean log-probability of a word) removes that
-bias, and Wu et al.\ (2016) divide by
+bias, and Wu et al.~\cite{wu} divide by
 $${\rm lp}(Y)=\left({5+|Y|\over6}\right)^\alpha,$$
 which is 1 for one word and grows like $|Y|^\alpha$: $\alpha=0$ is {\it
 none}, $\alpha=1$ is close to {\it avg}. Here $|Y|$ counts the \EOS, when
@@ -3065,7 +3739,7 @@ them 8 per cent too short; dividing by the length (\.{avg}) brings the
 ratio back to 0.964, Wu's penalty with $\alpha=0.6$ to 0.932. Here the three
 scores agree within 0.03: what the short translations lose in brevity
 penalty they win back in precision. The kit's default is Wu's penalty with
-$\alpha=0.6$, the value of Wu et al.\ (2016); the content-based kinds of
+$\alpha=0.6$, the value of Wu et al.~\cite{wu}; the content-based kinds of
 Part~II are where it should be tuned.
 @^length penalty@>
 
@@ -3083,7 +3757,8 @@ typedef struct {
   float *attn, *state; /* $|max_length|\times S$ and |state_floats| per hypothesis */
 } Beam;
 
-@ @<Decoding functions@>=
+@ A beam's arrays are allocated once, at their largest (|cap| hypotheses of at most |M| words, each with its attention weights), so that a step of the search allocates nothing.
+@<Decoding functions@>=
 static void beam_alloc(Beam *b, const Decoder *d, int cap, int M)
 {
   size_t c = (size_t) cap;
@@ -3176,7 +3851,8 @@ void beam_search(Decoder *d, int n_sent, const float *init, const BeamOptions *o
   free(logp); free(state); free(attn); free(best); free(done); free(n_done);
 }
 
-@ @<Start one hypothesis per sentence...@>=
+@ The search starts from one empty hypothesis per sentence: log-probability 0, the previous word \SOS, and the encoder's final state.
+@<Start one hypothesis per sentence...@>=
 for (int s = 0; s < n_sent; s++) {
   cur.sent[s] = s;
   cur.prev[s] = d->sos;
@@ -3215,7 +3891,8 @@ itself is not among its words.
   memcpy(y->attn, cur.attn + (size_t) p * M * S, (size_t) L * S * sizeof(float));
 }
 
-@ @<Append candidate |c| to the new beam@>=
+@ A candidate becomes a hypothesis of the new beam: its parent's words and attention rows are copied, and its own word is added.
+@<Append candidate |c| to the new beam@>=
 {
   int p = c->hyp, q = next.n++, L = cur.len[p];
   next.sent[q] = s;
@@ -3230,7 +3907,8 @@ itself is not among its words.
   memcpy(next.state + (size_t) q * F, state + (size_t) p * F, (size_t) F * sizeof(float));
 }
 
-@ @<Finish the hypotheses left at the longest length@>=
+@ Hypotheses still open at the longest length are finished as they are, marked as not ended, so that every sentence gets a translation.
+@<Finish the hypotheses left at the longest length@>=
 for (int h = 0; h < cur.n; h++) {
   int s = cur.sent[h], L = cur.len[h];
   Hypothesis *y = &done[(size_t) s * K + n_done[s]++];
@@ -3261,7 +3939,8 @@ for (int s = 0; s < n_sent; s++) {
     else free(y[i].word), free(y[i].attn);
 }
 
-@ @<Decoding functions@>=
+@ Each finished hypothesis owns its words and its weights.
+@<Decoding functions@>=
 void hypotheses_free(Hypothesis *h, int n)
 {
   for (int k = 0; k < n; k++) {
@@ -3310,7 +3989,7 @@ char *hypothesis_words(const Decoder *d, const Vocab *vout, const Hypothesis *y,
 @*1 BLEU.
 @^BLEU@>
 A translation is judged against one or more human {\it references}. BLEU
-(Papineni et al.\ 2002) measures how many of the translation's word
+(Papineni et al.~\cite{papineni}) measures how many of the translation's word
 sequences, its $n$-grams for $n=1\dots4$, occur in a reference, over a whole
 test set (a {\it corpus\/}) at once. Take the candidate ``the the the cat''
 and the reference ``the cat sat''. Four unigrams; ``the'' occurs three times
@@ -3427,7 +4106,8 @@ void bleu_add(BleuStats *b, const int *hyp, int h, const int *const *refs,
   b->sentences++;
 }
 
-@ @<Decoding functions@>=
+@ The score is made from the counts alone, so the counts of many sentences, added up, give the corpus's score.
+@<Decoding functions@>=
 BleuScore bleu_score(const BleuStats *b)
 {
   BleuScore s = {0};
@@ -3561,7 +4241,8 @@ int pairs_split(const PairList *pl, double test, double valid, uint64_t seed, in
   return 0;
 }
 
-@ @<Give each pair the part of its sentence...@>=
+@ All the pairs of one English sentence go to the same part, so that no test sentence is seen in training.
+@<Give each pair the part of its sentence...@>=
 int *gpart = xcalloc((size_t) G, sizeof(int));
 for (int k = 0; k < G; k++) gpart[perm[k]] = k < n_test ? 2 : k < n_test + n_valid ? 1 : 0;
 memset(counts, 0, 3 * sizeof counts[0]);
@@ -3597,7 +4278,7 @@ stops where it should, and all five translations come out exactly right
 (\.{make run} prints them).
 
 @ {\it The attention does not look at the sentence.} The notebook's scores are
-$s=W_a[e;h'_{t-1}]+b_a$: they depend on the decoder's input word and state,
+$s=W_a[e;d_{t-1}]+b_a$: they depend on the decoder's input word and state,
 never on the encoder's outputs $o_i$. Slot $i$ is chosen for its position, not
 for what is there. And the softmax runs over all $L=10$ slots, so weight can
 go to the slots beyond the end of the sentence, where $o_i=0$ and there is
@@ -3614,8 +4295,9 @@ pairs the model can translate perfectly without looking at the right word at
 all: the encoder's final state alone tells the five sentences apart. The
 heatmaps show the same thing. The cure is attention whose scores compare the
 decoder's state with each encoder output (Bahdanau's additive scores, Luong's
-products) and a mask that gives the padding no weight; the kit keeps the
-notebook's kind as \.{--attention seed}, so that it can be compared.
+products: see the chapter on the decoder), with a softmax over the
+sentence's own words. The next chapter builds those kinds; \.{--attention
+seed} keeps the notebook's.
 
 @ {\it An unknown word crashes it.} The notebook looks words up in a
 Python dictionary, and a word it has never seen raises \.{KeyError} and ends
@@ -3629,8 +4311,9 @@ wrong: the model has memorised five sentences, not learned that \.{we} is
 
 @ {\it It is slow.} The notebook runs one word at a time through \PB{PyTorch}, and
 each small operation pays Python's and \PB{PyTorch}'s overhead, which is far
-larger than the arithmetic: a step of training does about 2.8 million
-multiply-adds, a few hundred microseconds of work, and takes milliseconds.
+larger than the arithmetic: a step of training does about 2.7 million
+multiply-adds, about 75 microseconds of work for one core (the chapter on
+Adam counts them), and takes milliseconds (about 4.5 in \.{make bench}).
 The kit does the same arithmetic in C, with the data laid out for the cache;
 \.{make bench} measures both on the same machine, from the same initial
 weights, to the same final loss.
@@ -3660,16 +4343,16 @@ $c=\sum_iw_ik_i$.
 \.{multihead}&(W_Qs_t)_h\cdot(W_Kk_i)_h/\sqrt{d}\ \hbox{per head }h&$s_t$, after the GRU step\cr}
 \medskip
 
-\noindent Bahdanau et al.\ (2015) score with the decoder's {\it previous\/}
+\noindent Bahdanau et al.~\cite{bahdanau} score with the decoder's {\it previous\/}
 state and feed the context into the GRU: $s_t={\rm GRU}([e_t;c_t],s_{t-1})$,
 where $e_t$ is the embedding of the previous word; the output layer reads
-$s_t$. Luong et al.\ (2015) take the GRU step first and score with the
+$s_t$. Luong et al.~\cite{luong} take the GRU step first and score with the
 {\it new\/} state $s_t$; the context and the state then make an
 {\it attentional state\/} $\tilde h_t=\tanh(W_c[c_t;s_t])$, which the output
 layer reads. Since the context of step $t$ arrives after the GRU step, the GRU
 would never see what was attended to; Luong's {\it input feeding\/} gives it
 the previous attentional state instead: $s_t={\rm GRU}([e_t;\tilde h_{t-1}],
-s_{t-1})$ with $\tilde h_0=0$. Multi-head attention (Vaswani et al.\ 2017)
+s_{t-1})$ with $\tilde h_0=0$. Multi-head attention~\cite{vaswani}
 projects the query, keys and values with learned matrices, splits them into
 $N$ heads of $d=H/N$ numbers, scores each head by a scaled dot product, and
 projects the joined contexts once more; it is the step from here to the
@@ -3705,7 +4388,8 @@ enum { KIND_SEED, KIND_BAHDANAU, KIND_LUONG_DOT, KIND_LUONG_GENERAL,
 extern const char *const kind_names[N_KINDS];
 int kind_from_name(const char *s);
 
-@ @(generated/batch.c@>=
+@ Part II's batched model has a file of its own; it reaches the arithmetic only through the backend interface below.
+@(generated/batch.c@>=
 #include "attention.h"
 #include <stdlib.h>
 #include <string.h>
@@ -3713,7 +4397,8 @@ int kind_from_name(const char *s);
 @<Batched model helpers@>@;
 @<Batched model functions@>@;
 
-@ @<Batched model functions@>=
+@ The kinds have names, for the command line and for checkpoints; |kind_from_name| returns $-1$ for a name it does not know.
+@<Batched model functions@>=
 const char *const kind_names[N_KINDS] = {"seed", "bahdanau", "luong-dot",
   "luong-general", "multihead"};
 
@@ -3807,7 +4492,8 @@ int tokenize_unk(const Vocab *v, const char *s, int *ids, int max, int *unknown)
   return n;
 }
 
-@ @<Pair functions@>=
+@ With the vocabulary of Part II a word that is not in it becomes \.{<UNK>} rather than an error, so only a sentence with no words, or with too many, is refused.
+@<Pair functions@>=
 int make_examples_unk(const PairList *pl, const Vocab *vin, const Vocab *vout,
   int max_length, Example **out)
 {
@@ -3923,7 +4609,8 @@ void (*gru_backward)(float *dgi, float *dgh, float *dh_prev, const float *dh_new
   const float *dout, const float *h, const GruCache *cache, const int *len, int s,
   int B, int H);
 
-@ @<Kernels of the backend interface@>=
+@ The attention's kernels: the scores of each kind, the masked softmax, the context, and the backward pass of each.
+@<Kernels of the backend interface@>=
 void (*additive_scores)(float *e, float *a, const float *wq, const float *uk,
   const float *va, int B, int S, int H);
 void (*additive_backward)(float *dwq, float *duk, float *dva, const float *de,
@@ -3938,7 +4625,8 @@ void (*context)(float *c, const float *w, const float *v, int B, int S, int H, i
 void (*context_backward)(float *dw, float *dv, const float *dc, const float *w,
   const float *v, int B, int S, int H, int heads);
 
-@ @<Kernels of the backend interface@>=
+@ The rest are small and general: tanh, the loss and its gradient, the log-softmax, the argmax of decoding, sums, and Adam's step.
+@<Kernels of the backend interface@>=
 void (*tanh_forward)(float *y, const float *x, int n);
 void (*tanh_backward)(float *dx, const float *dy, const float *y, int n);
 void (*nll)(float *logits, float *row_loss, const int *tgt, int n, int V, float scale);
@@ -4112,16 +4800,19 @@ KIT_HD static inline void kb_additive_duk(int r, int j, float *duk, const float 
   @<Add the pre-activation's gradient of key row |r| to $\overline{uk}_{r,j}$@>@;
 }
 
-@ @<Replace $a_{r,j}$ by the gradient of its pre-activation@>=
+@ The tanh's derivative is $1-a^2$, read from the value that the forward pass kept.
+@<Replace $a_{r,j}$ by the gradient of its pre-activation@>=
 float x = a[(size_t) r * H + j];
 a[(size_t) r * H + j] = de[r] * va[j] * (1.0f - x * x);
 
-@ @<Set $\bar q_{b,j}$ to the sum of the pre-activation's gradients over the positions@>=
+@ The query's product is shared by all the positions of its sentence, so its gradient is their sum.
+@<Set $\bar q_{b,j}$ to the sum of the pre-activation's gradients over the positions@>=
 float s = 0.0f;
 for (int p = 0; p < S; p++) s += dpre[((size_t) b * S + p) * H + j];
 dwq[(size_t) b * H + j] = s;
 
-@ @<Add the pre-activation's gradient of key row |r| to $\overline{uk}_{r,j}$@>=
+@ Each key's product belongs to one position of one sentence; key row $r$ is position $r/B$ of sentence $r\bmod B$.
+@<Add the pre-activation's gradient of key row |r| to $\overline{uk}_{r,j}$@>=
 int s = r / B, b = r % B;
 duk[(size_t) r * H + j] += dpre[((size_t) b * S + s) * H + j];
 
@@ -4321,6 +5012,9 @@ KIT_HD static inline void kb_tanh_backward(int i, float *dx, const float *dy, co
   dx[i] = dy[i] * (1.0f - y[i] * y[i]);
 }
 
+@ Adam's step for one parameter is Part I's loop body for one index, so the
+two give the same floats.
+@<Per-element math shared by CPU and GPU@>=
 KIT_HD static inline void kb_adam(size_t i, float *p, const float *g, float *m, float *v,
   AdamConstants c)
 {
@@ -4359,7 +5053,8 @@ the plain loop over its body. The double-precision build of the tests
 #include <cblas.h>
 @<CPU backend functions@>@;
 
-@ @<CPU backend functions@>=
+@ On the CPU the backend's memory is the host's: allocating is |xcalloc|, and a copy is a |memmove|.
+@<CPU backend functions@>=
 static void *cpu_alloc(size_t bytes)
 {
   return xcalloc(1, bytes);
@@ -4440,7 +5135,8 @@ static void cpu_scatter_rows(float *dst, const float *src, const int *rows, int 
   FOR2(n, m) kb_scatter_rows(r, j, dst, src, rows, m);
 }
 
-@ @<CPU backend functions@>=
+@ The GRU of a batch, on the CPU, is a loop over the rows and units of the shared per-element bodies, the same bodies that a GPU kernel runs.
+@<CPU backend functions@>=
 static void cpu_gru_forward(float *h_new, GruCache *cache, const float *gi,
   const float *gh, const float *h, float *out, const int *len, int s, int B, int H)
 {
@@ -4453,7 +5149,8 @@ static void cpu_gru_backward(float *dgi, float *dgh, float *dh_prev, const float
   FOR2(B, H) kb_gru_backward(r, j, dgi, dgh, dh_prev, dh_new, dout, h, cache, len, s, H);
 }
 
-@ @<CPU backend functions@>=
+@ Each CPU kernel is a loop over the indices of its per-element function (|FOR| and |FOR2|); where a gradient is a sum over rows, a matrix product does it.
+@<CPU backend functions@>=
 static void cpu_additive_scores(float *e, float *a, const float *wq, const float *uk,
   const float *va, int B, int S, int H)
 {
@@ -4470,7 +5167,8 @@ static void cpu_additive_backward(float *dwq, float *duk, float *dva, const floa
   FOR2(S * B, H) kb_additive_duk(r, j, duk, a, B, S, H);
 }
 
-@ @<CPU backend functions@>=
+@ The dot-product scores and their gradients, one loop per output: the query's gradient row by row of the batch, the keys' row by row of the source positions.
+@<CPU backend functions@>=
 static void cpu_dot_scores(float *e, const float *q, const float *k, int B, int S,
   int H, int heads, float scale)
 {
@@ -4492,7 +5190,8 @@ static void cpu_softmax_backward(float *de, const float *dw, const float *w, int
   FOR(rows) kb_softmax_backward(i, de, dw, w, S);
 }
 
-@ @<CPU backend functions@>=
+@ The context and its backward pass follow the same pattern: the weights' gradient per score, the values' per source position.
+@<CPU backend functions@>=
 static void cpu_context(float *c, const float *w, const float *v, int B, int S, int H,
   int heads)
 {
@@ -4505,7 +5204,8 @@ static void cpu_context_backward(float *dw, float *dv, const float *dc, const fl
   FOR2(S * B, H) kb_context_dv(r, j, dv, dc, w, B, S, H, heads);
 }
 
-@ @<CPU backend functions@>=
+@ The element-wise kernels, each a loop over its function.
+@<CPU backend functions@>=
 static void cpu_tanh_forward(float *y, const float *x, int n)
 {
   FOR(n) kb_tanh(i, y, x);
@@ -4514,6 +5214,9 @@ static void cpu_tanh_backward(float *dx, const float *dy, const float *y, int n)
 {
   FOR(n) kb_tanh_backward(i, dx, dy, y);
 }
+
+@ The loss, the log-softmax and the argmax work one row of logits at a time.
+@<CPU backend functions@>=
 static void cpu_nll(float *logits, float *row_loss, const int *tgt, int n, int V,
   float scale)
 {
@@ -4527,6 +5230,10 @@ static void cpu_argmax(int *out, const float *x, int n, int V)
 {
   FOR(n) kb_argmax(i, out, x, V);
 }
+
+@ The sum is one running total, so that its order is fixed; the addition and
+Adam's step take one number at a time.
+@<CPU backend functions@>=
 static void cpu_sum(float *acc, const float *x, int n)
 {
   kb_sum(acc, x, n);
@@ -4589,7 +5296,8 @@ enum { P_ENC_EMB, P_ENC_W_IH, P_ENC_W_HH, P_ENC_B_IH, P_ENC_B_HH, P_DEC_EMB,
   P_DEC_W_IH, P_DEC_W_HH, P_DEC_B_IH, P_DEC_B_HH, P_COMBINE, P_OUT_W, P_OUT_B,
   NP_TENSORS };
 
-@ @<Batched model functions@>=
+@ The tensors of a Part II model, with \PB{PyTorch}'s names. The encoder is Part I's; the decoder's GRU reads $2H$ numbers, the word's embedding and the context (or $\tilde h_{t-1}$).
+@<Batched model functions@>=
 void batched_specs(int kind, const Config *c, TensorSpec s[NP_TENSORS])
 {
   int H = c->H, bah = kind == KIND_BAHDANAU, mh = kind == KIND_MULTIHEAD;
@@ -4610,7 +5318,8 @@ void batched_specs(int kind, const Config *c, TensorSpec s[NP_TENSORS])
   s[P_OUT_B] = (TensorSpec) {"decoder.out.bias", c->V_out, 0};
 }
 
-@ @<Set the specs of the attention's own tensors@>=
+@ A kind's own tensors; those of the other kinds have no rows, so that one list of tensors serves every kind.
+@<Set the specs of the attention's own tensors@>=
 s[P_WA_W] = (TensorSpec) {"decoder.attention.Wa.weight", bah ? H : 0, H};
 s[P_WA_B] = (TensorSpec) {"decoder.attention.Wa.bias", bah ? H : 0, 0};
 s[P_UA_W] = (TensorSpec) {"decoder.attention.Ua.weight", bah ? H : 0, H};
@@ -4657,7 +5366,8 @@ typedef struct {
   BActs a;
 } BModel;
 
-@ @<Batched model helpers@>=
+@ |PT| and |GT| name a tensor's parameters and gradients in the model's buffers; |dev| allocates through the backend, wherever the backend keeps its memory.
+@<Batched model helpers@>=
 #define PT(k) (bm->p + bm->off[k])
 #define GT(k) (bm->g + bm->off[k])
 static void *dev(const BModel *bm, size_t n, size_t size)
@@ -4698,7 +5408,8 @@ void bmodel_alloc(BModel *bm, const Backend *be, int kind, int heads, const Conf
   @<Allocate the activations of a batch@>@;
 }
 
-@ @<Allocate the activations of a batch@>=
+@ Every activation is allocated once, for the largest batch: $L$ steps of |B_cap| rows, through the backend.
+@<Allocate the activations of a batch@>=
 BActs *a = &bm->a;
 size_t B = (size_t) B_cap, L = (size_t) c->L, H = (size_t) c->H, N = L * B, V = (size_t) c->V_out;
 int **ints[] = {&a->src, &a->tgt, &a->dec_in, &a->rows};
@@ -4719,7 +5430,8 @@ a->dec_h = dev(bm, N * H + B * H, sizeof(float));
 a->ht = dev(bm, N * H + B * H, sizeof(float));
 @<Allocate the small and the attention-sized activations@>@;
 
-@ @<Allocate the small and the attention-sized activations@>=
+@ The rest are one block of $B\times H$, or sized by the attention: a number for each head and source position of each row.
+@<Allocate the small and the attention-sized activations@>=
 float **bh[] = {&a->wq, &a->d_s, &a->d_s2, &a->d_mh};
 for (size_t k = 0; k < sizeof bh / sizeof bh[0]; k++) *bh[k] = dev(bm, B * H, sizeof(float));
 a->gh = dev(bm, B * 3 * H, sizeof(float));
@@ -4759,7 +5471,7 @@ void bmodel_alloc(BModel *bm, const Backend *be, int kind, int heads, const Conf
 void bmodel_free(BModel *bm);
 
 @ Initialisation follows \PB{PyTorch}'s defaults as in Part I: embeddings
-$N(0,1)$, every other weight and bias uniform on $\pm1/\sqrt n$ with $n$ the
+$N(0,1)$, every other weight and bias uniform on $\pm1/\sqrt C$ with $C$ the
 layer's input width ($H$ for the GRUs, as \PB{PyTorch} has it), except
 the input projection of \.{Multi}\-\.{head}\-\.{Attention}, which \PB{PyTorch} draws from
 Glorot's uniform distribution $\pm\sqrt{6/(H+3H)}$, with zero biases for both
@@ -4821,7 +5533,8 @@ void batch_upload(BModel *bm, const Example *ex, const int *idx, int n, Batch *b
   *bt = (Batch) {n, S, T, tokens};
 }
 
-@ @<Fill the host arrays of the batch, time-major, padded with \.{<PAD>}@>=
+@ Row $s$ of the batch's source holds word $s$ of every sentence (time-major), \.{<PAD>} past a sentence's end, and the decoder's inputs start with \SOS. The real target words are listed apart, with their rows, so that the output layer runs on them alone.
+@<Fill the host arrays of the batch, time-major, padded with \.{<PAD>}@>=
 for (int b = 0; b < n; b++) {
   const Example *e = &ex[idx ? idx[b] : b];
   for (int s = 0; s < S; s++) src[s * n + b] = s < e->src_len ? e->src[s] : PAD_TOKEN;
@@ -4922,7 +5635,8 @@ static void decoder_step_b(BModel *bm, int B, int S, int t)
   if (bm->kind != KIND_BAHDANAU) @<Attend from $s_t$ and make $\tilde h_t$@>@;
 }
 
-@ @<Attend additively from $s_{t-1}$, making $c_t$@>=
+@ Bahdanau's step: the query's product $W_as_{t-1}+b$, the scores against the keys' products $U_ak_i$ (made once for the batch), the softmax over each sentence's own words, and the context.
+@<Attend additively from $s_{t-1}$, making $c_t$@>=
 float *w = a->attw + (size_t) t * B * S;
 be->gemm(0, 1, B, H, H, 1.0f, s_prev, H, PT(P_WA_W), H, 0.0f, a->wq, H);
 be->add_bias(a->wq, PT(P_WA_B), B, H);
@@ -4954,7 +5668,8 @@ $\tilde h_t=\tanh(W_c[c_t;s_t])$, as two products with the halves of $W_c$.
   be->tanh_forward(ht, ht, B * H);
 }
 
-@ @<Project the query into |a->q|, row block $t$@>=
+@ For \.{luong-general} the query is $W_as_t$; for \.{multihead}, $W_Qs_t+b_Q$.
+@<Project the query into |a->q|, row block $t$@>=
 {
   float *qt = a->q + tb;
   be->gemm(0, 1, B, H, H, 1.0f, s_new, H, PT(mh ? P_INPROJ_W : P_LIN_IN), H, 0.0f, qt, H);
@@ -5053,11 +5768,7 @@ void bmodel_backward(BModel *bm, const Batch *bt)
   be->scatter_rows(a->d_out, a->d_emb, a->rows, n, H);
   be->gemm(1, 0, V, H, n, 1.0f, a->logits, V, a->o_real, H, 1.0f, GT(P_OUT_W), H);
   bias_grad(bm, GT(P_OUT_B), a->logits, n, V);
-  be->zero(a->d_s, bh * sizeof(float));
-  be->zero(a->d_keys, (size_t) S * bh * sizeof(float));
-  be->zero(a->d_uk, (size_t) S * bh * sizeof(float));
-  be->zero(a->d_kp, (size_t) S * bh * sizeof(float));
-  be->zero(a->d_vp, (size_t) S * bh * sizeof(float));
+  @<Zero the gradients that the steps add to@>@;
   for (int t = T - 1; t >= 0; t--) {
     if (bm->kind == KIND_BAHDANAU) @<Go back through Bahdanau's step $t$@>@;
     else @<Go back through a Luong or multi-head step $t$@>@;
@@ -5069,6 +5780,15 @@ void bmodel_backward(BModel *bm, const Batch *bt)
   @<Add the weight gradients of the attention@>@;
   encoder_backward_b(bm, bt);
 }
+
+@ Every step adds to the gradient of the decoder's state and to those of the
+keys (and of their projections), so they start at zero.
+@<Zero the gradients that the steps add to@>=
+be->zero(a->d_s, bh * sizeof(float));
+be->zero(a->d_keys, (size_t) S * bh * sizeof(float));
+be->zero(a->d_uk, (size_t) S * bh * sizeof(float));
+be->zero(a->d_kp, (size_t) S * bh * sizeof(float));
+be->zero(a->d_vp, (size_t) S * bh * sizeof(float));
 
 @ At the start of step $t$, |d_s| holds the gradient of $s_t$ that later
 steps sent back (through their GRU and their query). The GRU's backward
@@ -5118,7 +5838,8 @@ input feeding's gradient into the output gradient of step $t-1$.
       a->d_out + tb - bh, H);
 }
 
-@ @<Go back through the attention of step $t$ to its query, adding to |d_s|@>=
+@ Backwards through the attention of a dot-product kind: through the output projection (multi-head), the context, the softmax and the scores, to the query and the keys. For \.{luong-dot} the query is $s_t$ itself, so its gradient goes to $\bar s_t$ at once.
+@<Go back through the attention of step $t$ to its query, adding to |d_s|@>=
 const float *cg = dc, *K = mh ? a->kp : a->keys, *Vv = mh ? a->vp : a->keys;
 const float *q = bm->kind == KIND_LUONG_DOT ? s_new : a->q + tb;
 float *dK = mh ? a->d_kp : a->d_keys, *dV = mh ? a->d_vp : a->d_keys, *dq = a->d_q + tb;
@@ -5271,7 +5992,8 @@ void bmodel_greedy(BModel *bm, const Example *ex, int n, int *out, int *out_len,
   }
 }
 
-@ @<Decode the |B| sentences from |at| on greedily@>=
+@ Greedy decoding of a batch: the encoder once, then step after step on each sentence's own previous word, until every sentence has written \EOS\ or $L$ words.
+@<Decode the |B| sentences from |at| on greedily@>=
 const Backend *be = bm->be;
 BActs *a = &bm->a;
 int H = bm->cfg.H, V = bm->cfg.V_out, S = bt.S, nh = bm->heads, left = B;
@@ -5291,7 +6013,8 @@ for (int t = 0; t < L && left > 0; t++) {
 free(tok);
 free(w);
 
-@ @<Take decoding step $t$ for the batch, from the words in |tok|@>=
+@ One step for the whole batch: the embeddings of its words, the GRU's input product, the decoder's step, the output layer and the argmax of each row.
+@<Take decoding step $t$ for the batch, from the words in |tok|@>=
 size_t tb = (size_t) t * B;
 be->upload(a->dec_in + tb, tok, (size_t) B * sizeof(int));
 decoder_logits_b(bm, B, S, t);
@@ -5320,7 +6043,8 @@ static void decoder_logits_b(BModel *bm, int B, int S, int t)
   be->add_bias(a->logits, PT(P_OUT_B), B, V);
 }
 
-@ @<Keep each unfinished sentence's word and attention@>=
+@ A sentence that has finished is marked by a negative length; the weights of the heads are averaged into one row of the heatmap.
+@<Keep each unfinished sentence's word and attention@>=
 for (int b = 0; b < B; b++) {
   if (len[b] < 0) continue;
   if (w) {
@@ -5376,7 +6100,8 @@ KIT_HD static inline void kb_gather_keys(int r, int j, float *dst, const float *
   dst[(size_t) r * H + j] = src[((size_t) s * N + sent[h]) * H + j];
 }
 
-@ @<Kernels of the backend interface@>=
+@ The beam's one kernel of its own gathers, for each hypothesis, the keys of its sentence.
+@<Kernels of the backend interface@>=
 void (*gather_keys)(float *dst, const float *src, const int *sent, int n, int S, int N,
   int H);
 
@@ -5434,7 +6159,8 @@ static void bdec_encode(Decoder *d, const int *const *src, const int *len, int n
   @<Encode the sentences |B_cap| at a time, keeping their arrays and first states@>@;
 }
 
-@ @<Encode the sentences |B_cap| at a time...@>=
+@ The sentences are encoded in batches of the model's largest size, and each one's keys and final state are kept for the search.
+@<Encode the sentences |B_cap| at a time...@>=
 Example *ex = xcalloc((size_t) bm->B_cap, sizeof *ex);
 float *h0 = xcalloc((size_t) bm->B_cap * H, sizeof(float));
 for (int at = 0; at < N; at += bm->B_cap) {
@@ -5498,7 +6224,8 @@ static void bdec_rows(BDecoder *bd, int n, const int *sent, const int *prev,
   @<Bring back the rows' new states and attention weights@>@;
 }
 
-@ @<Send the rows' lengths, arrays, states and words...@>=
+@ Each hypothesis row carries its sentence's length and its own state (and, for the kinds with input feeding, its attentional state) to the backend.
+@<Send the rows' lengths, arrays, states and words...@>=
 for (int j = 0; j < n; j++) {
   bd->h_len[j] = bd->len[sent[j]];
   memcpy(bd->h_s + (size_t) j * H, state + (size_t) j * F, (size_t) H * sizeof(float));
@@ -5513,7 +6240,8 @@ be->upload(a->dec_h, bd->h_s, (size_t) n * H * sizeof(float));
 if (F > H) be->upload(a->ht, bd->h_x, (size_t) n * H * sizeof(float));
 be->upload(a->dec_in, prev, (size_t) n * sizeof(int));
 
-@ @<Bring back the rows' new states and attention weights@>=
+@ The new states and the weights come back to the host, where the beam keeps its hypotheses.
+@<Bring back the rows' new states and attention weights@>=
 int nh = bm->heads;
 be->download(bd->h_s, a->dec_h + (size_t) n * H, (size_t) n * H * sizeof(float));
 if (F > H) be->download(bd->h_x, a->ht + (size_t) n * H, (size_t) n * H * sizeof(float));
@@ -5963,7 +6691,8 @@ KIT_GLOBAL void k_log_softmax(float *x, int n, int V)
   if (i < (size_t) n) kb_log_softmax((int) i, x, V);
 }
 
-@ @<The kernels, one \.{\_\_global\_\_} wrapper per body@>=
+@ Each wrapper checks that its thread has an element and calls the body; the sum, whose order must not change, runs on a single thread.
+@<The kernels, one \.{\_\_global\_\_} wrapper per body@>=
 KIT_GLOBAL void k_argmax(int *out, const float *x, int n, int V)
 {
   size_t i = kit_index();
@@ -6019,7 +6748,8 @@ static void cu_gather_keys(float *dst, const float *src, const int *sent, int n,
   KIT_LAUNCH(k_gather_keys, (size_t) S * n * H, dst, src, sent, n, S, N, H);
 }
 
-@ @<The kernel entries of the CUDA backend@>=
+@ Each entry of the CUDA backend launches its kernel with one thread per element of the output (|KIT_LAUNCH|), with the arguments of the CPU's entry.
+@<The kernel entries of the CUDA backend@>=
 static void cu_gru_forward(float *h_new, GruCache *cache, const float *gi,
   const float *gh, const float *h, float *out, const int *len, int s, int B, int H)
 {
@@ -6051,7 +6781,8 @@ static void cu_additive_backward(float *dwq, float *duk, float *dva, const float
   KIT_LAUNCH(k_additive_duk, (size_t) S * B * H, duk, a, B, S, H);
 }
 
-@ @<The kernel entries of the CUDA backend@>=
+@ The dot-product scores and their gradients, one kernel per output, as on the CPU.
+@<The kernel entries of the CUDA backend@>=
 static void cu_dot_scores(float *e, const float *q, const float *k, int B, int S,
   int H, int heads, float scale)
 {
@@ -6074,7 +6805,8 @@ static void cu_softmax_backward(float *de, const float *dw, const float *w, int 
   KIT_LAUNCH(k_softmax_backward, (size_t) rows, de, dw, w, rows, S);
 }
 
-@ @<The kernel entries of the CUDA backend@>=
+@ The context and its gradients, in the same way.
+@<The kernel entries of the CUDA backend@>=
 static void cu_context(float *c, const float *w, const float *v, int B, int S, int H,
   int heads)
 {
@@ -6087,7 +6819,8 @@ static void cu_context_backward(float *dw, float *dv, const float *dc, const flo
   KIT_LAUNCH(k_context_dv, (size_t) S * B * H, dv, dc, w, B, S, H, heads);
 }
 
-@ @<The kernel entries of the CUDA backend@>=
+@ The element-wise entries, one thread per number.
+@<The kernel entries of the CUDA backend@>=
 static void cu_tanh_forward(float *y, const float *x, int n)
 {
   KIT_LAUNCH(k_tanh, (size_t) n, y, x, n);
@@ -6106,7 +6839,8 @@ static void cu_log_softmax(float *x, int n, int V)
   KIT_LAUNCH(k_log_softmax, (size_t) n, x, n, V);
 }
 
-@ @<The kernel entries of the CUDA backend@>=
+@ The argmax takes one thread per row of logits, the sum one thread in all.
+@<The kernel entries of the CUDA backend@>=
 static void cu_argmax(int *out, const float *x, int n, int V)
 {
   KIT_LAUNCH(k_argmax, (size_t) n, out, x, n, V);
@@ -6157,7 +6891,8 @@ static void cu_upload(void *dst, const void *src, size_t bytes)
   cudaCheck(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyHostToDevice, kit_stream));
 }
 
-@ @<CUDA memory and copies@>=
+@ A download waits for the stream, since the host reads what it gets at once; a copy or a zeroing on the card only joins the stream's queue.
+@<CUDA memory and copies@>=
 static void cu_download(void *dst, const void *src, size_t bytes)
 {
   if (!bytes) return;
@@ -6255,7 +6990,8 @@ const Backend *cuda_backend_open(char *msg, size_t n)
   return &cuda_backend;
 }
 
-@ @<Check the card's compute capability, and describe it in |desc|, or return |NULL|@>=
+@ The program is compiled for compute capability 9.0, so an older card is refused by a message that names it.
+@<Check the card's compute capability, and describe it in |desc|, or return |NULL|@>=
 cudaDeviceProp prop;
 cudaCheck(cudaGetDeviceProperties(&prop, dev));
 if (prop.major < 9) {
@@ -6350,7 +7086,8 @@ and \.{make bench-cuda} measures what they buy.
 static struct { int B, S, T; cudaGraphExec_t exec; } kit_graph[GRAPH_SLOTS];
 static int kit_graphs;
 
-@ @<CUDA graphs of a training step@>=
+@ Graphs are used only when \.{KIT\_CUDA\_GRAPHS=1} asks for them and the model is on a card; otherwise a training step is the plain one.
+@<CUDA graphs of a training step@>=
 void backend_train_batch(BModel *bm, const Batch *bt, double lr)
 {
   static int use = -1;
@@ -6473,6 +7210,7 @@ there only for their syntax. Their numbers go here when measured.
 @* Checkpoints in the safetensors format.
 @^safetensors@>
 @^checkpoint@>
+@^PyTorch parity@>
 A trained model is a file. The kit uses {\it safetensors}, the format that
 \PB{PyTorch} users share models in, so that a model trained by the notebook
 can be translated with here and a model trained here can be loaded into
@@ -6669,7 +7407,8 @@ ok = (fclose(f) == 0) && ok;
 int refused = ok && save_target_check(path) != 0;
 if (ok) ok = !refused && rename(tmp, path) == 0;
 
-@ @<Write the length, the header and the data to |f|@>=
+@ The data are written in blocks of 1024 floats, converted to little-endian bytes, so that a big-endian machine writes the same file.
+@<Write the length, the header and the data to |f|@>=
 unsigned char len8[8], buf[4096];
 for (int k = 0; k < 8; k++) len8[k] = (unsigned char) ((uint64_t) hlen >> (8 * k));
 ok = ok && fwrite(len8, 1, 8, f) == 8 && fwrite(header, 1, hlen, f) == hlen;
@@ -6747,7 +7486,8 @@ done:
   return status;
 }
 
-@ @<Free what the load made, and the vocabularies unless the model took them@>=
+@ After a successful load the model owns the vocabularies; after a failure nobody does, and they are freed here.
+@<Free what the load made, and the vocabularies unless the model took them@>=
 if (status < 0) {
   if (vin.word) vocab_free(&vin);
   if (vout.word) vocab_free(&vout);
@@ -6824,7 +7564,8 @@ if (kind == KIND_MULTIHEAD) {
   }
 }
 
-@ @<Find the kind of attention |att|, and check that the caller can take it@>=
+@ A checkpoint of the notebook's kind loads into a Part I model, and one of the other kinds into a batched model; a caller with room for only one of the two gets a message that names both.
+@<Find the kind of attention |att|, and check that the caller can take it@>=
 kind = kind_from_name(att);
 if (kind < 0) {
   kit_fail("%s: attention \"%s\" is not a kind this kit knows (seed, bahdanau, "
@@ -6837,7 +7578,8 @@ if ((kind == KIND_SEED && !m) || (kind != KIND_SEED && !bm)) {
   goto done;
 }
 
-@ @<Checkpoint helpers@>=
+@ Metadata values are all strings, by the format's rule; these helpers read one and check it, naming the key in every message.
+@<Checkpoint helpers@>=
 static const char *meta_string(const cJSON *meta, const char *key, const char *path)
 {
   const cJSON *v = cJSON_GetObjectItemCaseSensitive(meta, key);
@@ -6931,7 +7673,8 @@ for (const cJSON *t = root->child; t; t = t->next) {
   if (check_tensor(t, &spec[k], data_size, &begin[k], path)) goto done;
 }
 
-@ @<Make sure that no tensor of the model is missing@>=
+@ A tensor missing from the file would leave its parameters unset, so it is an error, named.
+@<Make sure that no tensor of the model is missing@>=
 for (int k = 0; k < n_spec; k++)
   if (!seen[k]) {
     kit_fail("%s: tensor \"%s\" is missing (a model with %s attention has it)", path,
@@ -6956,7 +7699,8 @@ static int check_tensor(const cJSON *t, const TensorSpec *s, size_t data_size,
   return 0;
 }
 
-@ @<Check the shape of the tensor, or fail showing the shape found@>=
+@ The message shows the shape in the file next to the one the model needs, since a mismatch usually means a model of another size.
+@<Check the shape of the tensor, or fail showing the shape found@>=
 int nd = s->cols ? 2 : 1, ok = cJSON_IsArray(shape) && cJSON_GetArraySize(shape) == nd;
 for (int d = 0; ok && d < nd; d++) {
   const cJSON *x = cJSON_GetArrayItem(shape, d);
@@ -7012,7 +7756,8 @@ static int check_tiling(const TensorSpec *s, int n, const size_t *begin, size_t 
   return 0;
 }
 
-@ @<Read the data and build the model@>=
+@ Only now, with every check passed, is the model made; the bytes are converted from little-endian floats one at a time.
+@<Read the data and build the model@>=
 data = xcalloc(data_size, 1);
 if (fread(data, 1, data_size, f) != data_size) {
   kit_fail("%s: cannot read the %zu bytes of data", path, data_size);
@@ -7047,7 +7792,7 @@ notebook's two styles (\PB{matplotlib}'s \.{imshow} with the colormap
 cell) and the curve of the average loss per epoch.
 
 The figures in this book are the very files that \.{make run} draws, embedded
-as they are: Figure~1 is the attention of the trained model on the first of
+as they are: Figure~6 is the attention of the trained model on the first of
 the notebook's sentences, drawn by \.{attention heatmap}.
 @^make run@>
 
@@ -7059,11 +7804,10 @@ the notebook's sentences, drawn by \.{attention heatmap}.
   \else
     \centerline{\pdfximage width #2 {#1}\pdfrefximage\pdflastximage}%
   \fi
-  \smallskip\centerline{\vbox{\hsize=#2\noindent\eightrm #3}}\medskip}
-\global\font\eightrm=cmr8
-\kitfigure{../figures/heatmap-bone-i-am-a-student.pdf}{.95\hsize}{Figure~1.
-The attention of the model that \.{make run} trains, on ``i am a student'',
-in the notebook's first style. Rows are the words the decoder wrote, columns
+  \kitcaption{#2}{#3}}
+\kitfigure{../figures/heatmap-bone-i-am-a-student.pdf}{.95\hsize}{Figure~6.
+The attention of the trained model on ``i am a student''. It is the model
+that \.{make run} trains, in the notebook's first style. Rows are the words the decoder wrote, columns
 the words it read; a light cell is a large weight.}
 
 @ The figures are written by one more file of the library. Its functions are
@@ -7140,7 +7884,7 @@ middle reads as a peak that is not in the data. Both maps here pass it.
 grey ramp plus $1/8$ of the `hot' map with its red and blue channels
 swapped; it runs from black to white,
 so in the notebook's figure a large weight is a light cell. `YlOrRd' is one
-of Cynthia Brewer's ColorBrewer schemes, designed for maps: light yellow
+of Cynthia Brewer's ColorBrewer schemes~\cite{brewer}, designed for maps: light yellow
 through orange to dark red, so a large weight is a dark cell.
 @^ColorBrewer@>
 @^bone colormap@>
@@ -7191,7 +7935,11 @@ const Colormap colormap_ylorrd = {"ylorrd", {9, 9, 9}, {EIGHTHS, EIGHTHS, EIGHTH
 @ The colour of $t$ is found channel by channel: find the segment
 $x_k\le t\le x_{k+1}$ of the channel's control points and interpolate
 linearly between the values at its ends. A $t$ outside $[0,1]$ (and a NaN,
-which can come from a broken model) is first clamped to the nearest end.
+which can come from a broken model) is first clamped to the nearest end. For
+example, `bone' at $t=0.5$: red is on its first segment,
+$0.5/0.746032\cdot0.652778=0.4375$; green on its second,
+$0.319444+{0.5-0.365079\over0.746032-0.365079}\,(0.777778-0.319444)=0.4818$;
+blue on its second too, $0.5625$.
 This is exercise~11: the colour of a heatmap cell from the colormap.
 
 \PB{matplotlib} does one thing more: it samples the colormap at 256 points
@@ -7206,7 +7954,8 @@ void colormap_color(const Colormap *cm, double w, double rgb[3])
   @<Interpolate the colour of weight |w| between the control points@>@;
 }
 
-@ @<Interpolate the colour of weight |w| between the control points@>=
+@ Each channel has its own control points, so the segment is found for each channel separately.
+@<Interpolate the colour of weight |w| between the control points@>=
 if (!(w > 0.0)) w = 0.0; /* NaN too */
 if (w > 1.0) w = 1.0;
 for (int ch = 0; ch < 3; ch++) {
@@ -7321,6 +8070,9 @@ static void buf_add(Buf *b, const void *s, size_t n)
   b->p[b->n] = 0;
 }
 
+@ A canvas is what every drawing function is given: the Cairo context and,
+for SVG only, the buffer of text elements. A font is a size and a weight.
+@<Figure helpers@>=
 typedef struct {
   cairo_t *cr;
   Buf *svg_text; /* |NULL| except for SVG */
@@ -7353,6 +8105,9 @@ static void no_hinting(cairo_t *cr)
   cairo_font_options_destroy(fo);
 }
 
+@ The measuring context is made on first use and kept for the life of the
+program: text is measured thousands of times while a heatmap is laid out.
+@<Figure helpers@>=
 static cairo_t *measurer(void)
 {
   static cairo_t *cr;
@@ -7524,6 +8279,8 @@ static double nice_step(double lo, double hi, int most, int *decimals)
   return step;
 }
 
+@ The ticks are the multiples of the step inside the range.
+@<Figure helpers@>=
 static int nice_ticks(double lo, double hi, int most, double *first, double *step,
   int *decimals)
 {
@@ -7631,7 +8388,8 @@ static void heatmap_texts(const Heatmap *h, HeatmapTexts *t)
   @<Find the colour scale |t->vmin..t->vmax| and its ticks@>@;
 }
 
-@ @<Figure helpers@>=
+@ The texts are copies made by |fit_text|, so they are freed when the figure is done.
+@<Figure helpers@>=
 static void heatmap_texts_free(const Heatmap *h, HeatmapTexts *t)
 {
   for (int i = 0; i < h->rows; i++) free(t->row[i]);
@@ -7704,9 +8462,10 @@ lay->cells = (FigBox) {left, top, PAGE_W - left - right, ch};
 lay->colorbar = (FigBox) {PAGE_W - right + CBAR_GAP, top, cw, ch};
 lay->vmin = t->vmin, lay->vmax = t->vmax;
 
-@ With many words the labels would run into each other: a row of a
-40-word sentence is about 12 points high, and a 10-point label needs 11.6
-(DejaVu's line is 1.16 of its size). So the row labels shrink to at most
+@ With many words the labels would run into each other: the cells get
+about 320 of the page's 432 points of height, so a row of a 40-word sentence
+is about 8 points high, and a 10-point label needs 11.6 (DejaVu's line is
+1.16 of its size). So the row labels shrink to at most
 0.72 of a row's height, and the column labels to at most 0.6 of a column's
 width (turned $45^\circ$, neighbouring labels are $1/\sqrt2$ of a column
 width apart), but never below 4 points. Smaller labels leave more room for
@@ -7778,14 +8537,8 @@ static void draw_heatmap(Canvas *cv, const Heatmap *h, const HeatmapTexts *t,
 @ In the first style the grid lines run between the cells and a black frame
 of 0.8 points (\PB{matplotlib}'s default) surrounds them; in the second every
 cell has a grey border of half a point, the outer edges included, and there
-is no frame (Figure~2, where the second style draws the attention of the
-model of Figure~1 on another sentence). Tick marks point outwards from the
-middle of every row and column.
-
-\kitfigure{../figures/heatmap-ylorrd-we-are-engineers.pdf}{.95\hsize}{Figure~2.
-The same model on ``we are engineers'', in the notebook's second style
-(\PB{seaborn}'s \.{heatmap} with `YlOrRd'): here a dark cell is a large
-weight.}
+is no frame (Figure~8, at the end of the chapter, shows the second style).
+Tick marks point outwards from the middle of every row and column.
 @<Draw the grid lines or cell borders, the frame and the ticks@>=
 int seaborn = h->style == HEATMAP_SEABORN;
 for (int j = seaborn ? 0 : 1; j <= (seaborn ? h->cols : h->cols - 1); j++)
@@ -7913,7 +8666,8 @@ $720\times432$ point page is $1440\times864$ pixels.
 enum { FIGURE_PNG, FIGURE_PDF, FIGURE_SVG };
 #define FIGURE_PNG_SCALE 2.0
 
-@ @<Figure functions@>=
+@ The format is found from the name alone, before anything is drawn, so that a wrong name fails at once.
+@<Figure functions@>=
 int figure_format(const char *path)
 {
   const char *dot = strrchr(path, '.'), *slash = strrchr(path, '/');
@@ -7972,7 +8726,8 @@ int write_file_atomic(const char *path, const void *data, size_t n)
   return ok ? 0 : -1;
 }
 
-@ @<Write the |n| bytes to |fd|, close it and rename it to |path|@>=
+@ |write| may write fewer bytes than asked, or be interrupted by a signal; the loop goes on until all are written or a real error occurs.
+@<Write the |n| bytes to |fd|, close it and rename it to |path|@>=
 const char *p = data;
 size_t left = n;
 int ok = 1;
@@ -8161,14 +8916,15 @@ everything after the first twenty epochs is a flat line on zero. So when all
 the values are positive and the largest is more than a hundred times the
 smallest, the $y$ axis is logarithmic, with a tick at every power of ten
 (labelled $10^k$) and small ticks at its multiples 2 to 9; otherwise it is
-linear. Figure~3 is the curve of \.{make run}'s training: a fall from 2.8 to
+linear. Figure~7 is the curve of \.{make run}'s training: a fall from 2.8 to
 0.008 in the first ten epochs, while the model learns which words go
 together, then a slide that keeps slowing down, from $9\cdot10^{-4}$ at epoch
 50 to $3.5\cdot10^{-5}$ at epoch 400, while it grows ever more certain of
 translations it already gets right.
 
-\kitfigure{../figures/loss.pdf}{.8\hsize}{Figure~3. The average loss per
-epoch of the 400 epochs of \.{make run}, on a logarithmic axis.}
+\kitfigure{../figures/loss.pdf}{.8\hsize}{Figure~7. The loss curve of
+\.{make run}. The average loss of each of its 400 epochs, on a logarithmic
+axis.}
 
 @<Types@>=
 typedef struct {
@@ -8296,15 +9052,7 @@ static int curve_job_begin(CurveJob *j, const Curve *c)
 {
   if (c->n < 1 || !c->x || !c->y) return kit_fail("loss curve: no points to draw");
   double x0 = INFINITY, x1 = -INFINITY, y0 = INFINITY, y1 = -INFINITY;
-  for (int k = 0; k < c->n; k++) {
-    if (!isfinite(c->x[k]) || !isfinite(c->y[k]))
-      return kit_fail("loss curve: point %d is not a finite number", k + 1);
-    if (fabs(c->x[k]) > FIG_HUGE || fabs(c->y[k]) > FIG_HUGE)
-      return kit_fail("loss curve: point %d (%g, %g) is too large to draw (at most %g)", k + 1,
-        c->x[k], c->y[k], FIG_HUGE);
-    x0 = fmin(x0, c->x[k]), x1 = fmax(x1, c->x[k]);
-    y0 = fmin(y0, c->y[k]), y1 = fmax(y1, c->y[k]);
-  }
+  @<Find the range of the points, or fail at one that is not finite@>@;
   j->c = c;
   axis_range(&j->ax, x0 >= 0.0 && x0 <= 1.0 ? 0.0 : x0, x1, 0);
   axis_range(&j->ay, y0, y1, 1);
@@ -8315,6 +9063,20 @@ static int curve_job_begin(CurveJob *j, const Curve *c)
   j->ylabel = fit_text(c->ylabel ? c->ylabel : "", axis_font, CURVE_H - 2 * MARGIN);
   @<Place the plot area of the curve@>@;
   return 0;
+}
+
+@ A loss log written by hand (or a diverged training) may hold a NaN or an
+infinity, which has no place on an axis, or a number too large to draw: each
+is an error that names the point.
+@<Find the range of the points, or fail at one that is not finite@>=
+for (int k = 0; k < c->n; k++) {
+  if (!isfinite(c->x[k]) || !isfinite(c->y[k]))
+    return kit_fail("loss curve: point %d is not a finite number", k + 1);
+  if (fabs(c->x[k]) > FIG_HUGE || fabs(c->y[k]) > FIG_HUGE)
+    return kit_fail("loss curve: point %d (%g, %g) is too large to draw (at most %g)", k + 1,
+      c->x[k], c->y[k], FIG_HUGE);
+  x0 = fmin(x0, c->x[k]), x1 = fmax(x1, c->x[k]);
+  y0 = fmin(y0, c->y[k]), y1 = fmax(y1, c->y[k]);
 }
 
 @ An $x$ axis that starts at epoch 1 is drawn from 0, so the ticks fall on
@@ -8351,7 +9113,8 @@ static void curve_job_draw(Canvas *cv, const void *job)
   @<Draw the frame, ticks and labels of the curve@>@;
 }
 
-@ @<Draw the polyline of the curve@>=
+@ The curve is clipped to the plot area, so that a point outside the axes' range cannot draw over the labels.
+@<Draw the polyline of the curve@>=
 cairo_save(cr);
 cairo_rectangle(cr, x0, y1, x1 - x0, y0 - y1);
 cairo_clip(cr);
@@ -8388,6 +9151,11 @@ for (int k = 0; k < j->ty.n; k++) {
   canvas_text(cv, tick_font, x0 - TICK_LEN - TICK_PAD - w, y + (asc - desc) / 2, 0.0,
     j->ty.label[k]);
 }
+@<Draw the axis titles and the title of the curve@>@;
+
+@ The axis titles are centred on the plot, the $y$ title read upwards; the
+title is centred too, but kept on the page.
+@<Draw the axis titles and the title of the curve@>=
 double xw = text_width(axis_font, j->xlabel), yw = text_width(axis_font, j->ylabel);
 double tw = text_width(title_font, j->title);
 canvas_text(cv, axis_font, (x0 + x1 - xw) / 2, CURVE_H - MARGIN - ldesc, 0.0, j->xlabel);
@@ -8395,7 +9163,8 @@ canvas_text(cv, axis_font, MARGIN + lasc, (y0 + y1 + yw) / 2, -90.0, j->ylabel);
 canvas_text(cv, title_font, fmax(MARGIN, fmin((x0 + x1 - tw) / 2, CURVE_W - MARGIN - tw)),
   MARGIN + tasc, 0.0, j->title);
 
-@ @<Figure functions@>=
+@ The two ways to draw a curve, into a file and into memory, share the job's preparation and its end.
+@<Figure functions@>=
 static void curve_job_end(CurveJob *j)
 {
   free(j->title);
@@ -8437,8 +9206,8 @@ write; every output file is checked before any work is done.
 @<The \.{heatmap} command@>@;
 @<The \.{loss-curve} command@>@;
 
-@ This chapter comes before the chapter on the command line, so its entries
-come first in the table, and each ends with a comma.
+@ The figure commands' entries go last in the command table (the chapter
+on the command line puts them there), and each ends with a comma.
 @<Entries of the figure commands@>=
 {"heatmap", "draw the attention weights of a translation (PNG, PDF or SVG)", cmd_heatmap},
 {"loss-curve", "draw the average loss per epoch from train --loss-log", cmd_loss_curve},
@@ -8644,8 +9413,16 @@ for (int k = 0; k < nout && status == 0; k++) {
 }
 free(rw), free(cw), free(fr), free(title);
 
-@ What do the pictures show? Figure~2 is the notebook's second style, on
-``we are engineers''. While it writes ``sommes'' the decoder looks at
+@ What do the pictures show? Figure~8 is the notebook's second style, on
+``we are engineers''.
+
+\kitfigure{../figures/heatmap-ylorrd-we-are-engineers.pdf}{.95\hsize}{Figure~8.
+The same model on ``we are engineers''. The model of Figure~6, in the
+notebook's second style
+(\PB{seaborn}'s \.{heatmap} with `YlOrRd'): here a dark cell is a large
+weight.}
+
+\noindent While it writes ``sommes'' the decoder looks at
 ``engineers'' (weight 0.89); while it writes ``nous'' and ``ingenieurs'' it
 looks at almost nothing in the sentence. The weights of a row need not add
 up to one: the notebook's attention is spread over all $L=10$ slots, the
@@ -8823,7 +9600,10 @@ program's name first; the exit status is 2 for a wrong command line and 1
 for bad data, a bad model file or an unknown word.
 @^exit status@>
 
-@c
+The command line is the file \.{generated/main.c}, the only part of the
+program outside the library: its helpers, its commands and the table that
+|main| looks a command up in.
+@(generated/main.c@>=
 #include "attention.h"
 #include <stdlib.h>
 #include <string.h>
@@ -8842,6 +9622,9 @@ static const struct {
   @<Entries of the command table@>@;
 };
 
+@ |main| runs the command that its first argument names, with the arguments
+after the program's name; anything else gets the list of commands.
+@(generated/main.c@>=
 int main(int argc, char **argv)
 {
   size_t n = sizeof commands / sizeof commands[0];
@@ -9277,14 +10060,16 @@ const char *valid;
 double valid_split;
 const char *device; /* |NULL| for the CPU */
 
-@ @<Part II's long options of \.{train}@>=
+@ The options that only Part II's kinds use.
+@<Part II's long options of \.{train}@>=
 {"attention", required_argument, 0, 'A'}, {"heads", required_argument, 0, 'N'},
 {"batch", required_argument, 0, 'B'}, {"dropout", required_argument, 0, 'D'},
 {"min-count", required_argument, 0, 'M'}, {"no-shuffle", no_argument, 0, 'X'},
 {"valid", required_argument, 0, 'V'}, {"valid-split", required_argument, 0, 'v'},
 {"bucket", no_argument, 0, 'K'}, {"device", required_argument, 0, OPT_DEVICE},
 
-@ @<Part II's cases of the options of \.{train}@>=
+@ Each is read and checked as the others are: a kind by its name, numbers strictly.
+@<Part II's cases of the options of \.{train}@>=
 case 'A':
   if ((o->kind = kind_from_name(optarg)) < 0) {
     fprintf(stderr, "attention train: --attention is seed, bahdanau, luong-dot, "
@@ -9347,7 +10132,8 @@ end:
   return status;
 }
 
-@ @<Check the Part II options, or return 2@>=
+@ Options that contradict each other, or a number of heads that does not divide $H$, are errors of the command line, found before any data is read.
+@<Check the Part II options, or return 2@>=
 long H = o->hidden ? o->hidden : DEFAULT_HIDDEN, heads = o->heads ? o->heads : 4;
 cpu_set_threads(o->threads ? (int) o->threads : sysconf(_SC_NPROCESSORS_ONLN) > 1 ? 2 : 1);
 if (kind == KIND_MULTIHEAD && !o->init && H % heads) {
@@ -9420,7 +10206,8 @@ if (make_examples_unk(&pl, &bm.vin, &bm.vout, bm.cfg.L, &ex)
   goto end;
 }
 
-@ @<Report the data and the batched model@>=
+@ The report says what training will see: the pairs kept and those held out for validation, the vocabularies with their special words, the model and the settings.
+@<Report the data and the batched model@>=
 printf("Read %ld sentence pairs from %s; kept %d (%s filter)", pl.lines_read, o->data,
   pl.n + vl.n * (o->valid_split > 0.0), o->filter == FILTER_TUTORIAL ? "tutorial" : "length");
 if (vl.n) printf("; %d for validation%s", vl.n, o->valid ? " from --valid" : "");
@@ -9459,7 +10246,8 @@ static void pairs_hold_out(PairList *pl, PairList *vl, double share, uint64_t se
   pl->n = kept;
 }
 
-@ @<Move pair |p| to the validation list@>=
+@ The validation list grows as any pair list does, by doubling.
+@<Move pair |p| to the validation list@>=
 {
   if (vl->n == vl->cap) {
     vl->cap = vl->cap ? 2 * vl->cap : 64;
@@ -9491,7 +10279,8 @@ printf("Trained in %.1f s\n", now_seconds() - t_all);
 free(order);
 status = 0;
 
-@ @<Shuffle |order| for epoch |e|@>=
+@ Each epoch's generator starts from the seed and the epoch's number, so that a run, and any one epoch of it, can be repeated.
+@<Shuffle |order| for epoch |e|@>=
 {
   uint64_t z = mix_seed((uint64_t) o->seed, (uint64_t) e);
   unsigned short xs[3] = {(unsigned short) z, (unsigned short) (z >> 16),
@@ -9504,7 +10293,8 @@ status = 0;
   }
 }
 
-@ @<Command-line helpers@>=
+@ |mix_seed| mixes two numbers into 64 well-spread bits (the finaliser of SplitMix64), so that neighbouring seeds and epochs give unrelated shuffles.
+@<Command-line helpers@>=
 static uint64_t mix_seed(uint64_t a, uint64_t b)
 {
   uint64_t z = a * 0x9e3779b97f4a7c15ULL + b;
@@ -9533,7 +10323,8 @@ static int by_length(const void *x, const void *y)
   return d ? d : *(const int *) x - *(const int *) y;
 }
 
-@ @<Command-line helpers@>=
+@ Bucketing sorts each run of $64B$ pairs by length, so that a batch holds sentences of similar lengths, and then, given a seed, shuffles the order of the batches.
+@<Command-line helpers@>=
 static void bucket_batches(int *order, int n, const Example *ex, int B, uint64_t seed)
 {
   bucket_ex = ex;
@@ -9588,7 +10379,8 @@ for (int k = 0; k < n; k += (int) o->batch) {
 }
 if (tty) printf("\r%78s\r", "");
 
-@ @<Print the epoch's losses, and save the model if it is the best so far@>=
+@ With a validation set the model saved is the one with the lowest validation loss so far; without one, the last.
+@<Print the epoch's losses, and save the model if it is the best so far@>=
 double sec = now_seconds() - t0;
 int print = e % o->print_every == 0 || e == o->epochs;
 if (print) printf("Epoch %ld/%ld, train loss %.4f", e, o->epochs, train_loss);
@@ -9685,7 +10477,9 @@ static int blank(const char *s, size_t len)
   return 1;
 }
 
-@ @<Tokenise |norm|, translate it and print the translation@>=
+@ The sentence is translated greedily, or with the beam when one of the beam's
+options was given; either way the words come back joined by spaces.
+@<Tokenise |norm|, translate it and print the translation@>=
 {
   int n = tokenize(&m->vin, norm, src, m->cfg.L, where, "English");
   if (n < 0) status = -1;
@@ -9884,7 +10678,8 @@ for (long k = 0;; k++) {
 free(line);
 if (nargs == 0) @<Fail when the standard input could not be read@>@;
 
-@ @<Normalise and number sentence |s| into |ex[n]|, or report it@>=
+@ Each sentence is normalised and numbered as in Part I, except that an unknown word becomes \.{<UNK>}, with a warning, rather than an error.
+@<Normalise and number sentence |s| into |ex[n]|, or report it@>=
 size_t badbyte;
 char where[64];
 snprintf(where, sizeof where, nargs > 0 ? "sentence %ld" : "line %ld", k + 1);
@@ -9927,7 +10722,8 @@ translation's words and attention go where greedy decoding puts them.
   d->release(d);
 }
 
-@ @<Make sentence |k|'s lines from its hypotheses...@>=
+@ The best hypothesis of each sentence is its translation; with \.{--n-best} the others follow it.
+@<Make sentence |k|'s lines from its hypotheses...@>=
 {
   Hypothesis *h = y + (size_t) k * o->n_best;
   len[k] = h[0].len;
@@ -10046,7 +10842,8 @@ scores it.
 {"split", "split a pair file into train, valid and test files by English sentence", cmd_split},
 {"eval", "translate a pair file and report BLEU, exact matches and speed", cmd_eval},
 
-@ @<The commands@>=
+@ The three commands of decoding and scoring: \.{bleu}, \.{split} and \.{eval}.
+@<The commands@>=
 @<The \.{bleu} command@>@;
 @<The \.{split} command@>@;
 @<The \.{eval} command@>@;
@@ -10098,7 +10895,8 @@ static int beam_option(const char *cmd, int c, const char *arg, BeamChoice *b)
   return 1;
 }
 
-@ @<Read the length penalty's name...@>=
+@ A penalty is named on the command line; an unknown name is an error that lists the three.
+@<Read the length penalty's name...@>=
 if (strcmp(arg, "none") == 0) b->o.penalty = LP_NONE;
 else if (strcmp(arg, "avg") == 0) b->o.penalty = LP_AVG;
 else if (strcmp(arg, "wu") == 0) b->o.penalty = LP_WU;
@@ -10239,7 +11037,8 @@ static int read_lines(const char *path, FILE *f, char ***lines, int *n)
   return ferror(f) ? kit_fail("%s: read error", path) : 0;
 }
 
-@ @<The \.{bleu} command@>=
+@ The sentences become numbers in a vocabulary of their own words, so that $n$-grams are compared as numbers; each translation is scored against every reference of its line.
+@<The \.{bleu} command@>=
 static int bleu_of_lines(char **h, int nh, char ***ref, int n_refs, int precise)
 {
   Vocab v;
@@ -10263,7 +11062,8 @@ static int bleu_of_lines(char **h, int nh, char ***ref, int n_refs, int precise)
   return status;
 }
 
-@ @<Print the score of |b|...@>=
+@ The score line gives BLEU, the four precisions and the brevity penalty; \.{--precise} adds every number to 17 digits, so that a test can compare them exactly.
+@<Print the score of |b|...@>=
 {
   char line[256];
   bleu_format(&b, line, sizeof line);
@@ -10273,7 +11073,8 @@ static int bleu_of_lines(char **h, int nh, char ***ref, int n_refs, int precise)
     s.p[0], s.p[1], s.p[2], s.p[3]);
 }
 
-@ @<The \.{bleu} command@>=
+@ The translations come from \.{--hyp} or the standard input, the references from the files named after the options.
+@<The \.{bleu} command@>=
 static int cmd_bleu(int argc, char **argv)
 {
   static const struct option longopts[] = {{"hyp", required_argument, 0, 'y'},
@@ -10303,7 +11104,8 @@ static int cmd_bleu(int argc, char **argv)
   return status;
 }
 
-@ @<Read the translations and the references, score them...@>=
+@ Every reference file must have as many lines as the translations: a missing line would pair every later translation with the wrong reference.
+@<Read the translations and the references, score them...@>=
 char ***ref = xcalloc((size_t) n_refs, sizeof *ref), **h = NULL;
 int *nr = xcalloc((size_t) n_refs, sizeof(int)), nh = 0;
 FILE *f = hyp ? fopen(hyp, "rb") : stdin;
@@ -10378,7 +11180,8 @@ static int cmd_split(int argc, char **argv)
   return status ? 1 : 0;
 }
 
-@ @<Read the options of \.{split}...@>=
+@ The options are read as \.{train}'s are, the fractions strictly.
+@<Read the options of \.{split}...@>=
 opterr = 0;
 optind = 1;
 while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
@@ -10410,7 +11213,8 @@ if (!data || !dir || optind < argc) {
   return 2;
 }
 
-@ @<Write the three files...@>=
+@ The three parts are written as pair files, so that \.{train --data} and \.{eval --data} read them.
+@<Write the three files...@>=
 {
   static const char *const name[3] = {"train", "valid", "test"};
   if (mkdir(dir, 0777) != 0 && errno != EEXIST)
@@ -10455,7 +11259,8 @@ typedef struct {
   BeamChoice beam;
 } EvalOptions;
 
-@ @<The \.{eval} command@>=
+@ \.{eval} takes the beam's options, as \.{translate} does, and its own: the model, the data, how many translations to show and where to write them.
+@<The \.{eval} command@>=
 static int eval_options(int argc, char **argv, EvalOptions *o)
 {
   static const struct option longopts[] = {{"model", required_argument, 0, 'm'},
@@ -10576,7 +11381,9 @@ few, in one warning.
   fprintf(stderr, "%s\n", unknown.n > 7 ? " ..." : "");
 }
 
-@ @<Number source |s| for a Part II model...@>=
+@ For a Part II model an unknown word is \.{<UNK>}, and the sentences that
+have one are counted and their words collected for the one warning above.
+@<Number source |s| for a Part II model...@>=
 {
   int unk = 0, *ids = src + (size_t) s * L;
   int n = tokenize_unk(vin, pl.pair[first[s]].src, ids, L - 1, &unk);
@@ -10606,7 +11413,8 @@ for (int s0 = 0; s0 < n_src; s0 += (int) o.batch) {
 double seconds = now_seconds() - t0;
 d->release(d);
 
-@ @<Decode the |nb| sources |idx| and keep their best translations@>=
+@ A block of sources is encoded together and searched together, through the decoder's interface.
+@<Decode the |nb| sources |idx| and keep their best translations@>=
 {
   const int **sp = xcalloc((size_t) nb, sizeof *sp);
   int *len = xcalloc((size_t) nb, sizeof(int)), *found = xcalloc((size_t) nb, sizeof(int));
@@ -10662,7 +11470,8 @@ for (int s = 0; s < n_src; s++) {
 }
 @<Print the report of \.{eval}@>@;
 
-@ @<Add source |s| to |all|...@>=
+@ A source's counts go into the corpus's and into those of its length's bucket, against all its references; it counts as exact when the translation is one of them.
+@<Add source |s| to |all|...@>=
 {
   Vocab v;
   vocab_init(&v);
@@ -10681,7 +11490,8 @@ for (int s = 0; s < n_src; s++) {
   vocab_free(&v);
 }
 
-@ @<Print the report of \.{eval}@>=
+@ The report names the data and the decoding settings before the scores, so that a score is never read without them.
+@<Print the report of \.{eval}@>=
 {
   char line[256];
   static const char *const bucket_name[4] = {"1-3", "4-6", "7-9", "10+"};
@@ -10706,14 +11516,16 @@ for (int s = 0; s < n_src; s++) {
   @<Show the first \.{--show} sources with their references@>@;
 }
 
-@ @<Show the first \.{--show} sources...@>=
+@ A few translations beside their references show what the score means.
+@<Show the first \.{--show} sources...@>=
 for (int s = 0; s < n_src && s < o.show; s++) {
   printf("EN:  %s\n", pl.pair[first[s]].src);
   for (int i = 0; i < n_ref[s]; i++) printf("REF: %s\n", pl.pair[ref[s][i]].tgt);
   printf("OUT: %s\n", hyp[s]);
 }
 
-@ @<Write the translations to \.{--output}...@>=
+@ The translations, one a line, can be scored again with \.{bleu} or compared between runs.
+@<Write the translations to \.{--output}...@>=
 if (o.output) {
   FILE *f = fopen(o.output, "wb");
   if (!f) status = kit_fail("%s: cannot write: %s", o.output, strerror(errno));
@@ -10727,7 +11539,8 @@ if (o.output) {
   }
 }
 
-@ @<Free what \.{eval} used@>=
+@ Everything that \.{eval} made is freed before it returns.
+@<Free what \.{eval} used@>=
 for (int s = 0; s < n_src; s++) free(hyp[s]), free(ref[s]);
 free(hyp); free(ref); free(ref_fill); free(n_ref); free(first); free(src); free(src_len);
 free(group);
@@ -10746,7 +11559,8 @@ from the start, \.{make run} trains a translator that cannot translate, and
 each exercise done brings it a step closer to the one that can.
 
 A student answers in a {\it change file}, the way CWEB programs have long
-been adapted without editing them: between \.{@@x} and \.{@@y} the lines of the
+been adapted without editing them~\cite{cweb}:
+@^change files@> between \.{@@x} and \.{@@y} the lines of the
 stub, as they are, and between \.{@@y} and \.{@@z} the student's code. The
 student's code is then code in this literate document: the compiler's
 messages point at the line of the change file, \.{make run} trains the
@@ -10786,6 +11600,59 @@ code cannot reach. \.{make grade SUB=DIR} grades one student and
 kit's own tests grade the reference answers (full marks), the untouched
 stubs (zero), and a gallery of hostile submissions (zero, and nothing else
 harmed).
+
+@* References.
+@^references@>
+The papers, programs and books that this one builds on, in the order of
+the story: the encoder--decoder and its attention, Adam, the measures and
+methods that later chapters use, the notebook and the tutorial it follows,
+and the programs whose style this one borrows.
+\medskip
+\bibitem{cho}{Kyunghyun Cho, Bart van Merri\"enboer, Caglar Gulcehre, Dzmitry
+  Bahdanau, Fethi Bougares, Holger Schwenk and Yoshua Bengio, ``Learning phrase
+  representations using RNN encoder--decoder for statistical machine
+  translation,'' {\it Proceedings of EMNLP 2014}, 1724--1734. The GRU and the
+  encoder--decoder; \.{arXiv:1406.1078}.}
+\bibitem{bahdanau}{Dzmitry Bahdanau, Kyunghyun Cho and Yoshua Bengio, ``Neural
+  machine translation by jointly learning to align and translate,'' {\it ICLR
+  2015}; \.{arXiv:1409.0473}. Attention, with additive scores from the
+  previous decoder state.}
+\bibitem{luong}{Minh-Thang Luong, Hieu Pham and Christopher D. Manning,
+  ``Effective approaches to attention-based neural machine translation,'' {\it
+  Proceedings of EMNLP 2015}, 1412--1421; \.{arXiv:1508.04025}. Dot-product and
+  bilinear scores from the new decoder state.}
+\bibitem{kingma}{Diederik P. Kingma and Jimmy Ba, ``Adam: a method for
+  stochastic optimization,'' {\it ICLR 2015}; \.{arXiv:1412.6980}.}
+\bibitem{papineni}{Kishore Papineni, Salim Roukos, Todd Ward and Wei-Jing Zhu,
+  ``BLEU: a method for automatic evaluation of machine translation,'' {\it
+  Proceedings of ACL 2002}, 311--318.}
+\bibitem{wu}{Yonghui Wu, Mike Schuster, Zhifeng Chen, Quoc V. Le, Mohammad
+  Norouzi and others, ``Google's neural machine translation system: bridging
+  the gap between human and machine translation,'' 2016;
+  \.{arXiv:1609.08144}. Beam search with length and coverage penalties.}
+\bibitem{vaswani}{Ashish Vaswani, Noam Shazeer, Niki Parmar, Jakob Uszkoreit,
+  Llion Jones, Aidan N. Gomez, \L ukasz Kaiser and Illia Polosukhin,
+  ``Attention is all you need,'' {\it Advances in Neural Information
+  Processing Systems 30\/} (2017), 5998--6008; \.{arXiv:1706.03762}.}
+\bibitem{notebook}{{\it Attention Mechanism in Sequence-to-Sequence (Seq2Seq)
+  Models}, a Jupyter notebook in \PB{PyTorch}: five English--French pairs, a
+  GRU encoder, a decoder with location-based attention, heatmaps. The kit's
+  copy, as text, is \.{shared/seed/notebook.txt}; it names no author.}
+\bibitem{tutorial}{Sean Robertson, ``NLP from scratch: translation with a
+  sequence to sequence network and attention,'' \PB{PyTorch} Tutorials, 2017,
+  rewritten in 2023 with Bahdanau attention and batches;
+  \.{pytorch.org/tutorials/}\allowbreak\.{intermediate/}\allowbreak\.{seq2seq\_translation\_tutorial.html}.}
+\bibitem{llmc}{Andrej Karpathy, {\it llm.c: LLM training in simple, raw
+  C/CUDA}, 2024; \.{github.com/karpathy/llm.c}. One buffer for all parameters,
+  a CPU reference for every kernel.}
+\bibitem{brewer}{Mark Harrower and Cynthia A. Brewer, ``ColorBrewer.org: an
+  online tool for selecting colour schemes for maps,'' {\it The Cartographic
+  Journal\/} 40 (2003), 27--37.}
+\bibitem{cweb}{Donald E. Knuth and Silvio Levy, {\it The CWEB System of
+  Structured Documentation}, version 3.0 (Reading, Massachusetts:
+  Addison-Wesley, 1994); and Donald E. Knuth, ``Literate programming,'' {\it
+  The Computer Journal\/} 27 (1984), 97--111.}
+\def\chapterbreak{\vfil\eject}% the index starts on a page of its own
 
 @* Index.
 Every identifier of the program is listed with the sections where it is used,

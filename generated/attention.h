@@ -1,30 +1,30 @@
-/*3:*/
-#line 165 "attention.w"
+/*4:*/
+#line 480 "attention.w"
 
 #pragma once
-/*4:*/
-#line 175 "attention.w"
+/*5:*/
+#line 490 "attention.w"
 
 #include <stddef.h> 
 #include <stdint.h> 
 #include <stdio.h> 
 #include <math.h> 
 
-/*:4*//*5:*/
-#line 194 "attention.w"
+/*:5*//*6:*/
+#line 509 "attention.w"
 
 #if defined(KIT_MVEC) && defined(__GNUC__) && !defined(__clang__) && !defined(__CUDACC__)
 #define KIT_VECTOR_MATH __attribute__((__simd__("notinbranch")))
 KIT_VECTOR_MATH float expf(float);
 KIT_VECTOR_MATH float tanhf(float);
 #endif
-#line 200 "attention.w"
+#line 515 "attention.w"
 
-/*:5*/
-#line 167 "attention.w"
+/*:6*/
+#line 482 "attention.w"
 
-/*6:*/
-#line 208 "attention.w"
+/*7:*/
+#line 523 "attention.w"
 
 #define SOS_TOKEN 0
 #define EOS_TOKEN 1
@@ -33,38 +33,38 @@ KIT_VECTOR_MATH float tanhf(float);
 #define MAX_WORD_BYTES 1024
 #define ROW_BLOCK 4096 
 
-/*:6*//*7:*/
-#line 222 "attention.w"
+/*:7*//*8:*/
+#line 537 "attention.w"
 
 #ifdef __CUDACC__
 #define KIT_HD __host__ __device__
 #define KIT_RESTRICT __restrict__
 #else
-#line 227 "attention.w"
+#line 542 "attention.w"
 #define KIT_HD
 #define KIT_RESTRICT restrict
 #endif
-#line 230 "attention.w"
+#line 545 "attention.w"
 
-/*:7*//*39:*/
-#line 708 "attention.w"
+/*:8*//*41:*/
+#line 1035 "attention.w"
 
 #define FILTER_TUTORIAL 0
 #define FILTER_LENGTH 1
 
-/*:39*//*216:*/
-#line 3698 "attention.w"
+/*:41*//*222:*/
+#line 4381 "attention.w"
 
 enum{KIND_SEED,KIND_BAHDANAU,KIND_LUONG_DOT,KIND_LUONG_GENERAL,
 KIND_MULTIHEAD,N_KINDS};
 #define PAD_TOKEN 2
 #define UNK_TOKEN 3
 
-/*:216*/
-#line 168 "attention.w"
+/*:222*/
+#line 483 "attention.w"
 
-/*13:*/
-#line 324 "attention.w"
+/*14:*/
+#line 640 "attention.w"
 
 typedef struct{
 char**word;
@@ -74,8 +74,8 @@ int*slot;
 int nslot;
 }Vocab;
 
-/*:13*//*29:*/
-#line 527 "attention.w"
+/*:14*//*30:*/
+#line 850 "attention.w"
 
 typedef struct{
 char*src,*tgt;
@@ -88,16 +88,16 @@ char*origin;
 long lines_read,dropped;
 }PairList;
 
-/*:29*//*46:*/
-#line 823 "attention.w"
+/*:30*//*48:*/
+#line 1153 "attention.w"
 
 typedef struct{
 int src[DEFAULT_MAX_LENGTH*4],tgt[DEFAULT_MAX_LENGTH*4];
 int src_len,tgt_len;
 }Example;
 
-/*:46*//*50:*/
-#line 879 "attention.w"
+/*:48*//*52:*/
+#line 1209 "attention.w"
 
 typedef struct{
 int V_in,V_out;
@@ -105,8 +105,8 @@ int H;
 int L;
 }Config;
 
-/*:50*//*51:*/
-#line 897 "attention.w"
+/*:52*//*53:*/
+#line 1229 "attention.w"
 
 enum{ENC_EMB,ENC_W_IH,ENC_W_HH,ENC_B_IH,ENC_B_HH,DEC_EMB,ATTN_W,ATTN_B,
 COMB_W,COMB_B,DEC_W_IH,DEC_W_HH,DEC_B_IH,DEC_B_HH,OUT_W,OUT_B,
@@ -124,15 +124,15 @@ const char*name;
 int rows,cols;
 }TensorSpec;
 
-/*:51*//*81:*/
-#line 1414 "attention.w"
+/*:53*//*83:*/
+#line 1841 "attention.w"
 
 typedef struct{
 float r,z,n,ghn;
 }GruCache;
 
-/*:81*//*133:*/
-#line 2183 "attention.w"
+/*:83*//*137:*/
+#line 2775 "attention.w"
 
 typedef struct{
 int weight;
@@ -143,8 +143,8 @@ int B,C,OC;
 #define N_DEC_DEFERRED 5 
 #define N_ENC_DEFERRED (N_DEFERRED - N_DEC_DEFERRED) 
 
-/*:133*//*141:*/
-#line 2359 "attention.w"
+/*:137*//*146:*/
+#line 2964 "attention.w"
 
 typedef struct{
 float b1,a1,b2,a2;
@@ -153,8 +153,8 @@ float inv_bc2;
 float eps;
 }AdamConstants;
 
-/*:141*//*168:*/
-#line 2867 "attention.w"
+/*:146*//*174:*/
+#line 3540 "attention.w"
 
 typedef struct Decoder{
 int V,S,state_floats;
@@ -166,8 +166,8 @@ const float*state,float*logp,float*new_state,float*attn);
 void(*release)(struct Decoder*d);
 }Decoder;
 
-/*:168*//*176:*/
-#line 3012 "attention.w"
+/*:174*//*182:*/
+#line 3686 "attention.w"
 
 typedef struct{
 int len;
@@ -183,8 +183,8 @@ double alpha;
 }BeamOptions;
 enum{LP_NONE,LP_AVG,LP_WU};
 
-/*:176*//*196:*/
-#line 3359 "attention.w"
+/*:182*//*202:*/
+#line 4038 "attention.w"
 
 typedef struct{
 long match[4],total[4];
@@ -195,16 +195,16 @@ typedef struct{
 double bleu,p[4],bp,ratio;
 }BleuScore;
 
-/*:196*//*225:*/
-#line 3860 "attention.w"
+/*:202*//*231:*/
+#line 4546 "attention.w"
 
 typedef struct{
 int B,S,T;
 int tokens;
 }Batch;
 
-/*:225*//*226:*/
-#line 3885 "attention.w"
+/*:231*//*232:*/
+#line 4571 "attention.w"
 
 typedef struct Backend Backend;
 struct Backend{
@@ -217,8 +217,8 @@ void(*copy)(void*dst,const void*src,size_t bytes);
 void(*zero)(void*p,size_t bytes);
 void(*gemm)(int ta,int tb,int M,int N,int K,float alpha,const float*A,
 int lda,const float*B,int ldb,float beta,float*C,int ldc);
-/*227:*/
-#line 3912 "attention.w"
+/*233:*/
+#line 4598 "attention.w"
 
 void(*embed)(float*out,const float*table,const int*ids,int n,int H,
 float p,uint64_t seed);
@@ -233,8 +233,8 @@ void(*gru_backward)(float*dgi,float*dgh,float*dh_prev,const float*dh_new,
 const float*dout,const float*h,const GruCache*cache,const int*len,int s,
 int B,int H);
 
-/*:227*//*228:*/
-#line 3926 "attention.w"
+/*:233*//*234:*/
+#line 4613 "attention.w"
 
 void(*additive_scores)(float*e,float*a,const float*wq,const float*uk,
 const float*va,int B,int S,int H);
@@ -250,8 +250,8 @@ void(*context)(float*c,const float*w,const float*v,int B,int S,int H,int heads);
 void(*context_backward)(float*dw,float*dv,const float*dc,const float*w,
 const float*v,int B,int S,int H,int heads);
 
-/*:228*//*229:*/
-#line 3941 "attention.w"
+/*:234*//*235:*/
+#line 4629 "attention.w"
 
 void(*tanh_forward)(float*y,const float*x,int n);
 void(*tanh_backward)(float*dx,const float*dy,const float*y,int n);
@@ -262,19 +262,19 @@ void(*sum)(float*acc,const float*x,int n);
 void(*add)(float*y,const float*x,int n);
 void(*adam)(float*p,const float*g,float*m,float*v,size_t n,AdamConstants k);
 
-/*:229*//*312:*/
-#line 5379 "attention.w"
+/*:235*//*322:*/
+#line 6104 "attention.w"
 
 void(*gather_keys)(float*dst,const float*src,const int*sent,int n,int S,int N,
 int H);
 
-/*:312*/
-#line 3897 "attention.w"
+/*:322*/
+#line 4583 "attention.w"
 
 };
 
-/*:226*//*267:*/
-#line 4585 "attention.w"
+/*:232*//*276:*/
+#line 5292 "attention.w"
 
 enum{P_ENC_EMB,P_ENC_W_IH,P_ENC_W_HH,P_ENC_B_IH,P_ENC_B_HH,P_DEC_EMB,
 P_WA_W,P_WA_B,P_UA_W,P_UA_B,P_VA_W,P_VA_B,P_LIN_IN,P_LIN_OUT,
@@ -282,8 +282,8 @@ P_INPROJ_W,P_INPROJ_B,P_OUTPROJ_W,P_OUTPROJ_B,
 P_DEC_W_IH,P_DEC_W_HH,P_DEC_B_IH,P_DEC_B_HH,P_COMBINE,P_OUT_W,P_OUT_B,
 NP_TENSORS};
 
-/*:267*//*270:*/
-#line 4631 "attention.w"
+/*:276*//*279:*/
+#line 5340 "attention.w"
 
 typedef struct{
 int*src,*tgt,*dec_in,*src_len,*tgt_len,*ids,*rows;
@@ -295,8 +295,8 @@ float*d_out,*d_dec_gi,*d_dec_gh,*d_s,*d_s2,*d_pre,*d_ctx,*d_w,*d_e,*d_q;
 float*d_keys,*d_uk,*d_kp,*d_vp,*d_mh,*d_enc_gi,*d_enc_gh,*d_emb;
 }BActs;
 
-/*:270*//*271:*/
-#line 4644 "attention.w"
+/*:279*//*280:*/
+#line 5353 "attention.w"
 
 typedef struct{
 int kind,heads;
@@ -313,8 +313,8 @@ int B_cap;
 BActs a;
 }BModel;
 
-/*:271*//*367:*/
-#line 6545 "attention.w"
+/*:280*//*377:*/
+#line 7283 "attention.w"
 
 typedef struct{
 int kind,heads;
@@ -326,8 +326,8 @@ const float*data;
 size_t n_params;
 }CkptView;
 
-/*:367*//*397:*/
-#line 7155 "attention.w"
+/*:377*//*407:*/
+#line 7899 "attention.w"
 
 #define COLORMAP_MAX_POINTS 9
 typedef struct{
@@ -337,8 +337,8 @@ double x[3][COLORMAP_MAX_POINTS];
 double v[3][COLORMAP_MAX_POINTS];
 }Colormap;
 
-/*:397*//*405:*/
-#line 7253 "attention.w"
+/*:407*//*415:*/
+#line 8002 "attention.w"
 
 enum{HEATMAP_MATPLOTLIB,HEATMAP_SEABORN};
 typedef struct{
@@ -352,8 +352,8 @@ int style;
 double vmin,vmax;
 }Heatmap;
 
-/*:405*//*406:*/
-#line 7270 "attention.w"
+/*:415*//*416:*/
+#line 8019 "attention.w"
 
 typedef struct{
 double x,y,w,h;
@@ -368,14 +368,14 @@ int width,height,stride;
 unsigned char*data;
 }FigImage;
 
-/*:406*//*436:*/
-#line 7912 "attention.w"
+/*:416*//*449:*/
+#line 8665 "attention.w"
 
 enum{FIGURE_PNG,FIGURE_PDF,FIGURE_SVG};
 #define FIGURE_PNG_SCALE 2.0
 
-/*:436*//*450:*/
-#line 8173 "attention.w"
+/*:449*//*463:*/
+#line 8929 "attention.w"
 
 typedef struct{
 int n;
@@ -383,14 +383,14 @@ const double*x,*y;
 const char*title,*xlabel,*ylabel;
 }Curve;
 
-/*:450*/
-#line 169 "attention.w"
+/*:463*/
+#line 484 "attention.w"
 
-/*56:*/
-#line 978 "attention.w"
+/*58:*/
+#line 1311 "attention.w"
 
-/*92:*/
-#line 1530 "attention.w"
+/*94:*/
+#line 1966 "attention.w"
 
 typedef struct{
 float*eh,*scores,*w,*ec,*pre,*o,*gi,*gh,*h;
@@ -404,19 +404,19 @@ float*enc_gi,*enc_gh;
 GruCache*enc_cache;
 float*enc_h;
 float*enc_out;
-/*100:*/
-#line 1655 "attention.w"
+/*102:*/
+#line 2113 "attention.w"
 
 float*dec_eh,*dec_scores,*dec_w,*dec_ec,*dec_pre,*dec_o,*dec_gi,*dec_gh;
 GruCache*dec_cache;
 float*dec_h;
 float*logits,*logp;
 
-/*:100*/
-#line 1543 "attention.w"
+/*:102*/
+#line 1979 "attention.w"
 
-/*130:*/
-#line 2130 "attention.w"
+/*134:*/
+#line 2720 "attention.w"
 
 float*d_logits;
 float*d_hout;
@@ -431,13 +431,13 @@ float*d_h,*d_hprev,*d_o,*d_ec,*d_eh;
 float*d_enc_h,*d_enc_hprev;
 float*d_rows,*d_enc_rows;
 
-/*:130*/
-#line 1544 "attention.w"
+/*:134*/
+#line 1980 "attention.w"
 
 }Activations;
 
-/*:92*/
-#line 979 "attention.w"
+/*:94*/
+#line 1312 "attention.w"
 
 typedef struct{
 Config cfg;
@@ -450,8 +450,8 @@ Activations act;
 struct Pipeline*pipeline;
 }Model;
 
-/*:56*//*169:*/
-#line 2885 "attention.w"
+/*:58*//*175:*/
+#line 3558 "attention.w"
 
 typedef struct{
 Decoder d;
@@ -462,11 +462,11 @@ float*eh,*scores,*ec,*pre,*o,*gi,*gh,*logits;
 GruCache*cache;
 }SeedDecoder;
 
-/*:169*/
-#line 170 "attention.w"
+/*:175*/
+#line 485 "attention.w"
 
-/*82:*/
-#line 1421 "attention.w"
+/*84:*/
+#line 1848 "attention.w"
 
 KIT_HD static inline float sigmoidf_(float a)
 {
@@ -476,8 +476,8 @@ return 1.0f/(1.0f+expf(-a));
 KIT_HD static inline float gru_unit_forward(float gir,float giz,float gin,
 float ghr,float ghz,float ghn,float h,GruCache*c)
 {
-/*83:*/
-#line 1433 "attention.w"
+/*85:*/
+#line 1861 "attention.w"
 
 c->r= sigmoidf_(gir+ghr);
 c->z= sigmoidf_(giz+ghz);
@@ -485,19 +485,19 @@ c->ghn= ghn;
 c->n= tanhf(gin+c->r*ghn);
 return(1.0f-c->z)*c->n+c->z*h;
 
-/*:83*/
-#line 1430 "attention.w"
+/*:85*/
+#line 1857 "attention.w"
 
 }
 
-/*:82*//*121:*/
-#line 2022 "attention.w"
+/*:84*//*125:*/
+#line 2515 "attention.w"
 
 KIT_HD static inline void gru_unit_backward(float dh_new,float h,const GruCache*c,
 float*dgir,float*dgiz,float*dgin,float*dghn,float*dh)
 {
-/*122:*/
-#line 2029 "attention.w"
+/*126:*/
+#line 2523 "attention.w"
 
 float dn= dh_new*(1.0f-c->z);
 float dz= dh_new*(h-c->n);
@@ -509,13 +509,13 @@ float dr= dan*c->ghn;
 *dghn= dan*c->r;
 *dh+= dh_new*c->z;
 
-/*:122*/
-#line 2026 "attention.w"
+/*:126*/
+#line 2519 "attention.w"
 
 }
 
-/*:121*//*230:*/
-#line 3964 "attention.w"
+/*:125*//*236:*/
+#line 4652 "attention.w"
 
 KIT_HD static inline float dropout_scale(uint64_t seed,uint64_t i,float p)
 {
@@ -535,8 +535,8 @@ size_t i= (size_t)r*H+j;
 out[i]= table[(size_t)ids[r]*H+j]*dropout_scale(seed,(uint64_t)i,p);
 }
 
-/*:230*//*231:*/
-#line 3987 "attention.w"
+/*:236*//*237:*/
+#line 4675 "attention.w"
 
 KIT_HD static inline void kb_embed_backward(int j,float*dtable,const float*dout,
 const int*ids,int n,int H,float p,uint64_t seed)
@@ -547,16 +547,16 @@ dtable[(size_t)ids[r]*H+j]+= dout[i]*dropout_scale(seed,i,p);
 }
 }
 
-/*:231*//*232:*/
-#line 4000 "attention.w"
+/*:237*//*238:*/
+#line 4688 "attention.w"
 
 KIT_HD static inline void kb_add_bias(int r,int j,float*y,const float*b,int m)
 {
 y[(size_t)r*m+j]+= b[j];
 }
 
-/*:232*//*233:*/
-#line 4008 "attention.w"
+/*:238*//*239:*/
+#line 4696 "attention.w"
 
 KIT_HD static inline void kb_gather_rows(int r,int j,float*dst,const float*src,
 const int*rows,int m)
@@ -570,8 +570,8 @@ const int*rows,int m)
 dst[(size_t)rows[r]*m+j]= src[(size_t)r*m+j];
 }
 
-/*:233*//*234:*/
-#line 4026 "attention.w"
+/*:239*//*240:*/
+#line 4714 "attention.w"
 
 KIT_HD static inline void kb_gru_forward(int b,int j,float*h_new,GruCache*cache,
 const float*gi,const float*gh,const float*h,float*out,const int*len,
@@ -589,8 +589,8 @@ y[2*H+j],h[i],&cache[i]);
 if(out)out[i]= h_new[i];
 }
 
-/*:234*//*235:*/
-#line 4047 "attention.w"
+/*:240*//*241:*/
+#line 4735 "attention.w"
 
 KIT_HD static inline void kb_gru_backward(int b,int j,float*dgi,float*dgh,
 float*dh_prev,const float*dh_new,const float*dout,const float*h,
@@ -610,15 +610,15 @@ y[H+j]= x[H+j];
 dh_prev[i]= dh;
 }
 
-/*:235*//*236:*/
-#line 4073 "attention.w"
+/*:241*//*242:*/
+#line 4761 "attention.w"
 
 KIT_HD static inline void kb_additive_score(int i,float*e,float*KIT_RESTRICT a,
 const float*KIT_RESTRICT wq,const float*KIT_RESTRICT uk,const float*va,int B,int S,
 int H)
 {
-/*237:*/
-#line 4083 "attention.w"
+/*243:*/
+#line 4771 "attention.w"
 
 int b= i/S,s= i%S;
 const float*q= wq+(size_t)b*H,*k= uk+((size_t)s*B+b)*H;
@@ -627,59 +627,59 @@ for(int j= 0;j<H;j++)ai[j]= tanhf(q[j]+k[j]);
 for(int j= 0;j<H;j++)sum+= va[j]*ai[j];
 e[i]= sum;
 
-/*:237*/
-#line 4078 "attention.w"
+/*:243*/
+#line 4766 "attention.w"
 
 }
 
-/*:236*//*238:*/
-#line 4096 "attention.w"
+/*:242*//*244:*/
+#line 4784 "attention.w"
 
 KIT_HD static inline void kb_additive_pre(int r,int j,float*a,const float*de,
 const float*va,int H)
 {
-/*239:*/
-#line 4115 "attention.w"
+/*245:*/
+#line 4804 "attention.w"
 
 float x= a[(size_t)r*H+j];
 a[(size_t)r*H+j]= de[r]*va[j]*(1.0f-x*x);
 
-/*:239*/
-#line 4100 "attention.w"
+/*:245*/
+#line 4788 "attention.w"
 
 }
 
 KIT_HD static inline void kb_additive_dwq(int b,int j,float*dwq,const float*dpre,
 int S,int H)
 {
-/*240:*/
-#line 4119 "attention.w"
+/*246:*/
+#line 4809 "attention.w"
 
 float s= 0.0f;
 for(int p= 0;p<S;p++)s+= dpre[((size_t)b*S+p)*H+j];
 dwq[(size_t)b*H+j]= s;
 
-/*:240*/
-#line 4106 "attention.w"
+/*:246*/
+#line 4794 "attention.w"
 
 }
 
 KIT_HD static inline void kb_additive_duk(int r,int j,float*duk,const float*dpre,
 int B,int S,int H)
 {
-/*241:*/
-#line 4124 "attention.w"
+/*247:*/
+#line 4815 "attention.w"
 
 int s= r/B,b= r%B;
 duk[(size_t)r*H+j]+= dpre[((size_t)b*S+s)*H+j];
 
-/*:241*/
-#line 4112 "attention.w"
+/*:247*/
+#line 4800 "attention.w"
 
 }
 
-/*:238*//*243:*/
-#line 4145 "attention.w"
+/*:244*//*249:*/
+#line 4836 "attention.w"
 
 KIT_HD static inline void kb_dot_score(int i,float*e,const float*q,const float*k,
 int B,int S,int H,int heads,float scale)
@@ -691,8 +691,8 @@ for(int j= 0;j<d;j++)sum+= x[j]*y[j];
 e[i]= scale*sum;
 }
 
-/*:243*//*244:*/
-#line 4158 "attention.w"
+/*:249*//*250:*/
+#line 4849 "attention.w"
 
 KIT_HD static inline void kb_dot_dq(int b,int c,float*dq,const float*de,
 const float*k,int B,int S,int H,int heads,float scale)
@@ -710,14 +710,14 @@ int s= r/B,b= r%B,h= c/(H/heads);
 dk[(size_t)r*H+c]+= scale*de[((size_t)b*heads+h)*S+s]*q[(size_t)b*H+c];
 }
 
-/*:244*//*245:*/
-#line 4178 "attention.w"
+/*:250*//*251:*/
+#line 4869 "attention.w"
 
 KIT_HD static inline void kb_masked_softmax(int r,float*w,const float*e,
 const int*len,int heads,int S)
 {
-/*246:*/
-#line 4187 "attention.w"
+/*252:*/
+#line 4878 "attention.w"
 
 int n= len[r/heads];
 const float*x= e+(size_t)r*S;
@@ -726,13 +726,13 @@ for(int s= 1;s<n;s++)if(x[s]> mx)mx= x[s];
 for(int s= 0;s<n;s++)sum+= (y[s]= expf(x[s]-mx));
 for(int s= 0;s<S;s++)y[s]= s<n?y[s]/sum:0.0f;
 
-/*:246*/
-#line 4182 "attention.w"
+/*:252*/
+#line 4873 "attention.w"
 
 }
 
-/*:245*//*248:*/
-#line 4209 "attention.w"
+/*:251*//*254:*/
+#line 4900 "attention.w"
 
 KIT_HD static inline void kb_softmax_backward(int r,float*de,const float*dw,
 const float*w,int S)
@@ -743,8 +743,8 @@ for(int s= 0;s<S;s++)avg+= y[s]*x[s];
 for(int s= 0;s<S;s++)de[(size_t)r*S+s]= y[s]*(x[s]-avg);
 }
 
-/*:248*//*250:*/
-#line 4241 "attention.w"
+/*:254*//*256:*/
+#line 4932 "attention.w"
 
 KIT_HD static inline void kb_context(int b,int col,float*c,const float*w,
 const float*v,int B,int S,int H,int heads)
@@ -772,8 +772,8 @@ int s= r/B,b= r%B,h= c/(H/heads);
 dv[(size_t)r*H+c]+= w[((size_t)b*heads+h)*S+s]*dc[(size_t)b*H+c];
 }
 
-/*:250*//*251:*/
-#line 4274 "attention.w"
+/*:256*//*257:*/
+#line 4965 "attention.w"
 
 KIT_HD static inline void kb_nll(int r,float*logits,float*row_loss,const int*tgt,
 int V,float scale)
@@ -790,8 +790,8 @@ for(int j= 0;j<V;j++)x[j]*= k;
 x[y]-= scale;
 }
 
-/*:251*//*252:*/
-#line 4292 "attention.w"
+/*:257*//*258:*/
+#line 4983 "attention.w"
 
 KIT_HD static inline void kb_log_softmax(int r,float*x,int V)
 {
@@ -810,8 +810,8 @@ for(int j= 1;j<V;j++)if(y[j]> y[best])best= j;
 out[r]= best;
 }
 
-/*:252*//*253:*/
-#line 4313 "attention.w"
+/*:258*//*259:*/
+#line 5004 "attention.w"
 
 KIT_HD static inline void kb_tanh(int i,float*y,const float*x)
 {
@@ -822,6 +822,9 @@ KIT_HD static inline void kb_tanh_backward(int i,float*dx,const float*dy,const f
 {
 dx[i]= dy[i]*(1.0f-y[i]*y[i]);
 }
+
+/*:259*//*260:*/
+#line 5017 "attention.w"
 
 KIT_HD static inline void kb_adam(size_t i,float*p,const float*g,float*m,float*v,
 AdamConstants c)
@@ -844,8 +847,8 @@ for(int i= 0;i<n;i++)s+= x[i];
 acc[0]+= s;
 }
 
-/*:253*//*311:*/
-#line 5371 "attention.w"
+/*:260*//*321:*/
+#line 6095 "attention.w"
 
 KIT_HD static inline void kb_gather_keys(int r,int j,float*dst,const float*src,
 const int*sent,int n,int N,int H)
@@ -854,11 +857,11 @@ int s= r/n,h= r%n;
 dst[(size_t)r*H+j]= src[((size_t)s*N+sent[h])*H+j];
 }
 
-/*:311*/
-#line 171 "attention.w"
+/*:321*/
+#line 486 "attention.w"
 
-/*12:*/
-#line 301 "attention.w"
+/*13:*/
+#line 617 "attention.w"
 
 int kit_fail(const char*fmt,...)__attribute__((format(printf,1,2)));
 const char*kit_error(void);
@@ -866,8 +869,8 @@ void*xcalloc(size_t n,size_t size);
 void*xrealloc(void*p,size_t size);
 char*xstrdup(const char*s);
 
-/*:12*//*24:*/
-#line 463 "attention.w"
+/*:13*//*25:*/
+#line 785 "attention.w"
 
 void vocab_init(Vocab*v);
 void vocab_free(Vocab*v);
@@ -875,56 +878,56 @@ int vocab_find(const Vocab*v,const char*w);
 int vocab_add(Vocab*v,const char*w);
 void vocab_add_sentence(Vocab*v,const char*s);
 
-/*:24*//*27:*/
-#line 510 "attention.w"
+/*:25*//*28:*/
+#line 833 "attention.w"
 
 int tokenize(const Vocab*v,const char*s,int*ids,int max,
 const char*where,const char*language);
 
-/*:27*//*32:*/
-#line 583 "attention.w"
+/*:28*//*34:*/
+#line 910 "attention.w"
 
 void pairs_seed(PairList*pl);
 void pairs_free(PairList*pl);
 void pairs_vocabularies(const PairList*pl,Vocab*vin,Vocab*vout);
 
-/*:32*//*38:*/
-#line 684 "attention.w"
+/*:34*//*40:*/
+#line 1011 "attention.w"
 
 char*normalize_sentence(const char*s,size_t len,size_t*bad);
 
-/*:38*//*45:*/
-#line 813 "attention.w"
+/*:40*//*47:*/
+#line 1143 "attention.w"
 
 int pairs_read(PairList*pl,const char*path,int filter,int max_length);
 
-/*:45*//*49:*/
-#line 869 "attention.w"
+/*:47*//*51:*/
+#line 1199 "attention.w"
 
 int make_examples(const PairList*pl,const Vocab*vin,const Vocab*vout,
 int max_length,int append_eos,Example**out);
 
-/*:49*//*55:*/
-#line 970 "attention.w"
+/*:51*//*57:*/
+#line 1303 "attention.w"
 
 void tensor_specs(const Config*c,TensorSpec s[N_TENSORS]);
 size_t spec_numel(const TensorSpec*s);
 size_t tensors_point(Tensors*t,float*mem,const Config*c);
 
-/*:55*//*60:*/
-#line 1060 "attention.w"
+/*:57*//*62:*/
+#line 1393 "attention.w"
 
 void model_alloc(Model*m,const Config*c,Vocab*vin,Vocab*vout);
 void model_free(Model*m);
 
-/*:60*//*64:*/
-#line 1116 "attention.w"
+/*:62*//*66:*/
+#line 1450 "attention.w"
 
 void model_init_random(Model*m,uint64_t seed);
 double random_normal(unsigned short xs[3]);
 
-/*:64*//*79:*/
-#line 1374 "attention.w"
+/*:66*//*81:*/
+#line 1724 "attention.w"
 
 void embedding_forward(float*out,const float*table,const int*ids,int B,int H);
 void linear_forward(float*out,const float*inp,const float*weight,
@@ -934,44 +937,44 @@ void softmax_forward(float*out,const float*inp,int B,int n);
 void log_softmax_forward(float*out,const float*inp,int B,int n);
 float nll_forward(const float*logp,const int*target,int B,int V);
 
-/*:79*//*87:*/
-#line 1471 "attention.w"
+/*:81*//*89:*/
+#line 1900 "attention.w"
 
 void gru_cell_forward(float*h_new,GruCache*cache,const float*gi,
 const float*gh,const float*h,int B,int H);
 
-/*:87*//*91:*/
-#line 1511 "attention.w"
+/*:89*//*93:*/
+#line 1947 "attention.w"
 
 void attention_forward(float*w,float*ctx,const float*scores,
 const float*enc_out,int B,int L,int H);
 
-/*:91*//*96:*/
-#line 1590 "attention.w"
+/*:93*//*98:*/
+#line 2027 "attention.w"
 
 void activations_alloc(Activations*a,const Config*c);
 void activations_free(Activations*a);
 
-/*:96*//*98:*/
-#line 1619 "attention.w"
+/*:98*//*100:*/
+#line 2056 "attention.w"
 
 void encoder_forward(Model*m,const int*src,int T);
 
-/*:98*//*105:*/
-#line 1710 "attention.w"
+/*:100*//*107:*/
+#line 2171 "attention.w"
 
 DecoderStep decoder_step(const Activations*a,const Config*c,int t);
 void decoder_step_forward(const Model*m,int token,const float*h_prev,
 const float*enc_out,const DecoderStep*s);
 
-/*:105*//*107:*/
-#line 1759 "attention.w"
+/*:107*//*109:*/
+#line 2220 "attention.w"
 
 float seq2seq_forward(Model*m,const Example*ex);
 float decoder_forward(Model*m,const Example*ex);
 
-/*:107*//*120:*/
-#line 1993 "attention.w"
+/*:109*//*124:*/
+#line 2478 "attention.w"
 
 void nll_backward(float*dlogits,const float*logp,const int*target,int B,int V);
 void linear_backward(float*dinp,float*dweight,float*dbias,
@@ -981,35 +984,35 @@ void outer_products(float*dw,const float*dy,int stride,
 const float*x,int B,int C,int rows,int add);
 void embedding_backward(float*dtable,const float*dout,const int*ids,int B,int H);
 
-/*:120*//*125:*/
-#line 2064 "attention.w"
+/*:124*//*129:*/
+#line 2558 "attention.w"
 
 void gru_cell_backward(float*dgi,float*dgh,float*dh,const float*dh_new,
 const float*h,const GruCache*cache,int B,int H);
 
-/*:125*//*129:*/
-#line 2107 "attention.w"
+/*:129*//*133:*/
+#line 2611 "attention.w"
 
 void attention_backward(float*dscores,float*denc_out,const float*dctx,
 const float*w,const float*enc_out,int B,int L,int H);
 
-/*:129*//*136:*/
-#line 2245 "attention.w"
+/*:133*//*141:*/
+#line 2840 "attention.w"
 
 void seq2seq_backward_deferred(Model*m,const Example*ex,Deferred d[N_DEFERRED]);
 void decoder_backward(Model*m,const Example*ex,Deferred d[N_DEC_DEFERRED]);
 void encoder_backward(Model*m,const Example*ex,Deferred d[N_ENC_DEFERRED]);
 void seq2seq_backward(Model*m,const Example*ex);
 
-/*:136*//*161:*/
-#line 2750 "attention.w"
+/*:141*//*167:*/
+#line 3421 "attention.w"
 
 int train_pairs(Model*m,const Example*ex,int n,long epochs,double lr,int threads,
 float*loss);
 void pipeline_stop(struct Pipeline*p);
 
-/*:161*//*162:*/
-#line 2755 "attention.w"
+/*:167*//*168:*/
+#line 3426 "attention.w"
 
 AdamConstants adam_constants(double lr,double beta1,double beta2,double eps,long t);
 void adam_apply(float*p,const float*g,float*m,float*v,size_t n,
@@ -1019,37 +1022,37 @@ double lr,double beta1,double beta2,double eps,long t);
 void optimizer_step(Model*m,double lr);
 float train_step(Model*m,const Example*ex,double lr);
 
-/*:162*//*166:*/
-#line 2814 "attention.w"
+/*:168*//*172:*/
+#line 3487 "attention.w"
 
 int argmax(const float*x,int n);
 int greedy_decode(Model*m,const int*src,int T,int*out,float*attn);
 
-/*:166*//*175:*/
-#line 2986 "attention.w"
+/*:172*//*181:*/
+#line 3660 "attention.w"
 
 Decoder*model_decoder(Model*m);
 
-/*:175*//*178:*/
-#line 3047 "attention.w"
+/*:181*//*184:*/
+#line 3721 "attention.w"
 
 double length_penalty(const BeamOptions*o,int steps);
 
-/*:178*//*192:*/
-#line 3275 "attention.w"
+/*:184*//*198:*/
+#line 3954 "attention.w"
 
 void beam_search(Decoder*d,int n_sent,const float*init,const BeamOptions*o,
 Hypothesis*out,int*found);
 void hypotheses_free(Hypothesis*h,int n);
 
-/*:192*//*194:*/
-#line 3306 "attention.w"
+/*:198*//*200:*/
+#line 3985 "attention.w"
 
 char*hypothesis_words(const Decoder*d,const Vocab*vout,const Hypothesis*y,
 char*const*src_words,int src_len,int replace_unk);
 
-/*:194*//*204:*/
-#line 3487 "attention.w"
+/*:200*//*210:*/
+#line 4167 "attention.w"
 
 int ngram_count(const int*s,int len,const int*g,int n);
 void ngram_matches(const int*hyp,int h,const int*const*refs,const int*ref_len,
@@ -1060,82 +1063,82 @@ BleuScore bleu_score(const BleuStats*b);
 void bleu_format(const BleuStats*b,char*buf,size_t size);
 int words_intern(Vocab*v,const char*s,int**ids);
 
-/*:204*//*208:*/
-#line 3572 "attention.w"
+/*:210*//*214:*/
+#line 4253 "attention.w"
 
 int*pairs_group_sources(const PairList*pl,int*n_groups);
 int pairs_split(const PairList*pl,double test,double valid,uint64_t seed,int*part,
 int counts[3][2]);
 
-/*:208*//*217:*/
-#line 3704 "attention.w"
+/*:214*//*223:*/
+#line 4387 "attention.w"
 
 extern const char*const kind_names[N_KINDS];
 int kind_from_name(const char*s);
 
-/*:217*//*224:*/
-#line 3833 "attention.w"
+/*:223*//*230:*/
+#line 4519 "attention.w"
 
 void pairs_vocabularies_unk(const PairList*pl,int min_count,Vocab*vin,Vocab*vout);
 int tokenize_unk(const Vocab*v,const char*s,int*ids,int max,int*unknown);
 int make_examples_unk(const PairList*pl,const Vocab*vin,const Vocab*vout,
 int max_length,Example**out);
 
-/*:224*//*266:*/
-#line 4572 "attention.w"
+/*:230*//*275:*/
+#line 5279 "attention.w"
 
 extern const Backend cpu_backend;
 void cpu_set_threads(int n);
 
-/*:266*//*278:*/
-#line 4755 "attention.w"
+/*:275*//*287:*/
+#line 5467 "attention.w"
 
 void batched_specs(int kind,const Config*c,TensorSpec s[NP_TENSORS]);
 void bmodel_alloc(BModel*bm,const Backend*be,int kind,int heads,const Config*c,
 Vocab*vin,Vocab*vout,int B_cap);
 void bmodel_free(BModel*bm);
 
-/*:278*//*280:*/
-#line 4792 "attention.w"
+/*:287*//*289:*/
+#line 5504 "attention.w"
 
 void bmodel_init_random(BModel*bm,uint64_t seed);
 
-/*:280*//*283:*/
-#line 4839 "attention.w"
+/*:289*//*292:*/
+#line 5552 "attention.w"
 
 void batch_upload(BModel*bm,const Example*ex,const int*idx,int n,Batch*bt);
 
-/*:283*//*294:*/
-#line 5023 "attention.w"
+/*:292*//*303:*/
+#line 5738 "attention.w"
 
 void bmodel_forward(BModel*bm,const Batch*bt,float p);
 double bmodel_take_loss(BModel*bm);
 
-/*:294*//*304:*/
-#line 5246 "attention.w"
+/*:303*//*314:*/
+#line 5967 "attention.w"
 
 void bmodel_backward(BModel*bm,const Batch*bt);
 void bmodel_train_batch(BModel*bm,const Batch*bt,double lr);
 
-/*:304*//*310:*/
-#line 5340 "attention.w"
+/*:314*//*320:*/
+#line 6064 "attention.w"
 
 void bmodel_greedy(BModel*bm,const Example*ex,int n,int*out,int*out_len,
 float*attn);
 
-/*:310*//*322:*/
-#line 5560 "attention.w"
+/*:320*//*332:*/
+#line 6288 "attention.w"
 
 Decoder*bmodel_decoder(BModel*bm);
 
-/*:322*//*355:*/
-#line 6303 "attention.w"
+/*:332*//*365:*/
+#line 7039 "attention.w"
 
 const Backend*cuda_backend_open(char*msg,size_t n);
 void backend_train_batch(BModel*bm,const Batch*bt,double lr);
 
-/*:355*//*376:*/
-#line 6707 "attention.w"
+/*:365*//*386:*/
+#line 7446 "attention.w"
 
 int save_target_check(const char*path);
 int checkpoint_save(const Model*m,const char*path);
@@ -1143,39 +1146,39 @@ int bcheckpoint_save(const BModel*bm,const char*path);
 int checkpoint_load(Model*m,const char*path);
 int checkpoint_load_any(const char*path,Model*m,BModel*bm,const Backend*be,int B_cap);
 
-/*:376*//*404:*/
-#line 7238 "attention.w"
+/*:386*//*414:*/
+#line 7987 "attention.w"
 
 extern const Colormap colormap_bone,colormap_ylorrd;
 void colormap_color(const Colormap*cm,double w,double rgb[3]);
 const Colormap*colormap_find(const char*name);
 
-/*:404*//*428:*/
-#line 7752 "attention.w"
+/*:414*//*441:*/
+#line 8511 "attention.w"
 
 int heatmap_layout(const Heatmap*h,HeatmapLayout*lay);
 
-/*:428*//*441:*/
-#line 7991 "attention.w"
+/*:441*//*454:*/
+#line 8746 "attention.w"
 
 int figure_format(const char*path);
 int figure_check_path(const char*path);
 int write_file_atomic(const char*path,const void*data,size_t n);
 
-/*:441*//*449:*/
-#line 8151 "attention.w"
+/*:454*//*462:*/
+#line 8906 "attention.w"
 
 int heatmap_save(const Heatmap*h,const char*path);
 int heatmap_image(const Heatmap*h,double scale,FigImage*img,HeatmapLayout*lay);
 
-/*:449*//*462:*/
-#line 8424 "attention.w"
+/*:462*//*477:*/
+#line 9193 "attention.w"
 
 int curve_save(const Curve*c,const char*path);
 int curve_image(const Curve*c,double scale,FigImage*img);
 
-/*:462*/
-#line 172 "attention.w"
+/*:477*/
+#line 487 "attention.w"
 
 
-/*:3*/
+/*:4*/

@@ -1,12 +1,12 @@
-/*254:*/
-#line 4355 "attention.w"
+/*261:*/
+#line 5049 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
 #include <string.h> 
 #include <cblas.h> 
-/*255:*/
-#line 4362 "attention.w"
+/*262:*/
+#line 5057 "attention.w"
 
 static void*cpu_alloc(size_t bytes)
 {
@@ -25,8 +25,8 @@ static void cpu_zero(void*p,size_t bytes)
 memset(p,0,bytes);
 }
 
-/*:255*//*256:*/
-#line 4397 "attention.w"
+/*:262*//*263:*/
+#line 5092 "attention.w"
 
 #define GEMM_K_BLOCK 256
 static void cpu_gemm(int ta,int tb,int M,int N,int K,float alpha,const float*A,
@@ -39,16 +39,16 @@ const float*a= ta?A+(size_t)k0*lda:A+k0,*b= tb?B+k0:B+(size_t)k0*ldb;
 cblas_dgemm(CblasRowMajor,ta?CblasTrans:CblasNoTrans,tb?CblasTrans:CblasNoTrans,
 M,N,k,alpha,a,lda,b,ldb,k0?1.0:beta,C,ldc);
 #else
-#line 4409 "attention.w"
+#line 5104 "attention.w"
  cblas_sgemm(CblasRowMajor,ta?CblasTrans:CblasNoTrans,tb?CblasTrans:CblasNoTrans,
 M,N,k,alpha,a,lda,b,ldb,k0?1.0f:beta,C,ldc);
 #endif
-#line 4412 "attention.w"
+#line 5107 "attention.w"
 }
 }
 
-/*:256*//*257:*/
-#line 4417 "attention.w"
+/*:263*//*264:*/
+#line 5112 "attention.w"
 
 #define FOR(n) for (int i =  0; i < (n); i++)
 #define FOR2(n, m) for (int r =  0; r < (n); r++) for (int j =  0; j < (m); j++)
@@ -75,8 +75,8 @@ static void cpu_scatter_rows(float*dst,const float*src,const int*rows,int n,int 
 FOR2(n,m)kb_scatter_rows(r,j,dst,src,rows,m);
 }
 
-/*:257*//*258:*/
-#line 4443 "attention.w"
+/*:264*//*265:*/
+#line 5139 "attention.w"
 
 static void cpu_gru_forward(float*h_new,GruCache*cache,const float*gi,
 const float*gh,const float*h,float*out,const int*len,int s,int B,int H)
@@ -90,8 +90,8 @@ int B,int H)
 FOR2(B,H)kb_gru_backward(r,j,dgi,dgh,dh_prev,dh_new,dout,h,cache,len,s,H);
 }
 
-/*:258*//*259:*/
-#line 4456 "attention.w"
+/*:265*//*266:*/
+#line 5153 "attention.w"
 
 static void cpu_additive_scores(float*e,float*a,const float*wq,const float*uk,
 const float*va,int B,int S,int H)
@@ -109,8 +109,8 @@ FOR2(B,H)kb_additive_dwq(r,j,dwq,a,S,H);
 FOR2(S*B,H)kb_additive_duk(r,j,duk,a,B,S,H);
 }
 
-/*:259*//*260:*/
-#line 4473 "attention.w"
+/*:266*//*267:*/
+#line 5171 "attention.w"
 
 static void cpu_dot_scores(float*e,const float*q,const float*k,int B,int S,
 int H,int heads,float scale)
@@ -133,8 +133,8 @@ static void cpu_softmax_backward(float*de,const float*dw,const float*w,int rows,
 FOR(rows)kb_softmax_backward(i,de,dw,w,S);
 }
 
-/*:260*//*261:*/
-#line 4495 "attention.w"
+/*:267*//*268:*/
+#line 5194 "attention.w"
 
 static void cpu_context(float*c,const float*w,const float*v,int B,int S,int H,
 int heads)
@@ -148,8 +148,8 @@ FOR(B*heads*S)kb_context_dw(i,dw,dc,v,B,S,H,heads);
 FOR2(S*B,H)kb_context_dv(r,j,dv,dc,w,B,S,H,heads);
 }
 
-/*:261*//*262:*/
-#line 4508 "attention.w"
+/*:268*//*269:*/
+#line 5208 "attention.w"
 
 static void cpu_tanh_forward(float*y,const float*x,int n)
 {
@@ -159,6 +159,10 @@ static void cpu_tanh_backward(float*dx,const float*dy,const float*y,int n)
 {
 FOR(n)kb_tanh_backward(i,dx,dy,y);
 }
+
+/*:269*//*270:*/
+#line 5219 "attention.w"
+
 static void cpu_nll(float*logits,float*row_loss,const int*tgt,int n,int V,
 float scale)
 {
@@ -172,6 +176,10 @@ static void cpu_argmax(int*out,const float*x,int n,int V)
 {
 FOR(n)kb_argmax(i,out,x,V);
 }
+
+/*:270*//*271:*/
+#line 5236 "attention.w"
+
 static void cpu_sum(float*acc,const float*x,int n)
 {
 kb_sum(acc,x,n);
@@ -186,16 +194,16 @@ AdamConstants k)
 for(size_t i= 0;i<n;i++)kb_adam(i,p,g,m,v,k);
 }
 
-/*:262*//*263:*/
-#line 4548 "attention.w"
+/*:271*//*272:*/
+#line 5255 "attention.w"
 
 void cpu_set_threads(int n)
 {
 openblas_set_num_threads(n);
 }
 
-/*:263*//*264:*/
-#line 4555 "attention.w"
+/*:272*//*273:*/
+#line 5262 "attention.w"
 
 static void cpu_gather_keys(float*dst,const float*src,const int*sent,int n,int S,
 int N,int H)
@@ -203,8 +211,8 @@ int N,int H)
 FOR2(S*n,H)kb_gather_keys(r,j,dst,src,sent,n,N,H);
 }
 
-/*:264*//*265:*/
-#line 4563 "attention.w"
+/*:273*//*274:*/
+#line 5270 "attention.w"
 
 const Backend cpu_backend= {"cpu",cpu_alloc,cpu_release,cpu_copy,cpu_copy,
 cpu_copy,cpu_zero,cpu_gemm,cpu_embed,cpu_embed_backward,cpu_add_bias,
@@ -214,8 +222,8 @@ cpu_softmax_backward,cpu_context,cpu_context_backward,cpu_tanh_forward,
 cpu_tanh_backward,cpu_nll,cpu_log_softmax,cpu_argmax,cpu_sum,cpu_add,cpu_adam,
 cpu_gather_keys};
 
-/*:265*/
-#line 4360 "attention.w"
+/*:274*/
+#line 5054 "attention.w"
 
 
-/*:254*/
+/*:261*/

@@ -1,5 +1,5 @@
-/*356:*/
-#line 6308 "attention.w"
+/*366:*/
+#line 7044 "attention.w"
 
 #include "attention.h"
 #include <stdio.h> 
@@ -14,4 +14,4 @@ void backend_train_batch(BModel*bm,const Batch*bt,double lr)
 bmodel_train_batch(bm,bt,lr);
 }
 
-/*:356*/
+/*:366*/

@@ -1,12 +1,12 @@
-/*218:*/
-#line 3708 "attention.w"
+/*224:*/
+#line 4392 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
 #include <string.h> 
 #include <math.h> 
-/*272:*/
-#line 4660 "attention.w"
+/*281:*/
+#line 5370 "attention.w"
 
 #define PT(k) (bm->p + bm->off[k])
 #define GT(k) (bm->g + bm->off[k])
@@ -15,16 +15,16 @@ static void*dev(const BModel*bm,size_t n,size_t size)
 return bm->be->alloc(n*size);
 }
 
-/*:272*//*273:*/
-#line 4670 "attention.w"
+/*:281*//*282:*/
+#line 5380 "attention.w"
 
 static void bias_grad(const BModel*bm,float*db,const float*dy,int n,int m)
 {
 bm->be->gemm(0,0,1,m,n,1.0f,bm->a.ones,n,dy,m,1.0f,db,m);
 }
 
-/*:273*//*284:*/
-#line 4844 "attention.w"
+/*:282*//*293:*/
+#line 5557 "attention.w"
 
 static uint64_t mix64(uint64_t z)
 {
@@ -34,8 +34,8 @@ z= (z^(z>>27))*0x94d049bb133111ebULL;
 return z^(z>>31);
 }
 
-/*:284*//*285:*/
-#line 4858 "attention.w"
+/*:293*//*294:*/
+#line 5571 "attention.w"
 
 static void encoder_forward_b(BModel*bm,const Batch*bt,float p)
 {
@@ -56,8 +56,8 @@ s,B,H);
 }
 }
 
-/*:285*//*286:*/
-#line 4881 "attention.w"
+/*:294*//*295:*/
+#line 5594 "attention.w"
 
 static void attention_precompute(BModel*bm,int B,int S)
 {
@@ -76,8 +76,8 @@ be->add_bias(a->vp,b+2*H,S*B,H);
 }
 }
 
-/*:286*//*287:*/
-#line 4905 "attention.w"
+/*:295*//*296:*/
+#line 5618 "attention.w"
 
 static void decoder_step_b(BModel*bm,int B,int S,int t)
 {
@@ -88,8 +88,8 @@ size_t bh= (size_t)B*H,tb= (size_t)t*bh;
 float*s_prev= a->dec_h+tb,*s_new= s_prev+bh,*gi= a->dec_gi+(size_t)t*B*G;
 const float*x2= a->ht+tb;
 if(bm->kind==KIND_BAHDANAU){
-/*288:*/
-#line 4925 "attention.w"
+/*297:*/
+#line 5639 "attention.w"
 
 float*w= a->attw+(size_t)t*B*S;
 be->gemm(0,1,B,H,H,1.0f,s_prev,H,PT(P_WA_W),H,0.0f,a->wq,H);
@@ -99,8 +99,8 @@ PT(P_VA_W),B,S,H);
 be->masked_softmax(w,a->scores,a->src_len,B,1,S);
 be->context(a->ctx+tb,w,a->keys,B,S,H,1);
 
-/*:288*/
-#line 4915 "attention.w"
+/*:297*/
+#line 5628 "attention.w"
 
 x2= a->ctx+tb;
 }
@@ -108,16 +108,16 @@ be->gemm(0,1,B,G,H,1.0f,x2,H,PT(P_DEC_W_IH)+H,2*H,1.0f,gi,G);
 be->gemm(0,1,B,G,H,1.0f,s_prev,H,PT(P_DEC_W_HH),H,0.0f,a->gh,G);
 be->add_bias(a->gh,PT(P_DEC_B_HH),B,G);
 be->gru_forward(s_new,a->dec_cache+tb,gi,a->gh,s_prev,NULL,NULL,0,B,H);
-if(bm->kind!=KIND_BAHDANAU)/*289:*/
-#line 4938 "attention.w"
+if(bm->kind!=KIND_BAHDANAU)/*298:*/
+#line 5652 "attention.w"
 
 {
 int mh= bm->kind==KIND_MULTIHEAD,nh= bm->heads;
 const float*q= s_new,*K= mh?a->kp:a->keys;
 float*w= a->attw+(size_t)t*B*nh*S,*c= a->ctx+tb,*ht= a->ht+tb+bh;
 const float*Wc= PT(mh?P_COMBINE:P_LIN_OUT);
-if(bm->kind!=KIND_LUONG_DOT)/*290:*/
-#line 4957 "attention.w"
+if(bm->kind!=KIND_LUONG_DOT)/*299:*/
+#line 5672 "attention.w"
 
 {
 float*qt= a->q+tb;
@@ -126,8 +126,8 @@ if(mh)be->add_bias(qt,PT(P_INPROJ_B),B,H);
 q= qt;
 }
 
-/*:290*/
-#line 4944 "attention.w"
+/*:299*/
+#line 5658 "attention.w"
 
 be->dot_scores(a->scores,q,K,B,S,H,nh,mh?1.0f/sqrtf((float)(H/nh)):1.0f);
 be->masked_softmax(w,a->scores,a->src_len,B,nh,S);
@@ -141,13 +141,13 @@ be->gemm(0,1,B,H,H,1.0f,s_new,H,Wc+H,2*H,1.0f,ht,H);
 be->tanh_forward(ht,ht,B*H);
 }
 
-/*:289*/
-#line 4922 "attention.w"
+/*:298*/
+#line 5635 "attention.w"
 
 }
 
-/*:287*//*291:*/
-#line 4971 "attention.w"
+/*:296*//*300:*/
+#line 5686 "attention.w"
 
 static const float*decoder_output(const BModel*bm)
 {
@@ -168,8 +168,8 @@ attention_precompute(bm,B,S);
 for(int t= 0;t<T;t++)decoder_step_b(bm,B,S,t);
 }
 
-/*:291*//*302:*/
-#line 5208 "attention.w"
+/*:300*//*312:*/
+#line 5929 "attention.w"
 
 static void encoder_backward_b(BModel*bm,const Batch*bt)
 {
@@ -195,8 +195,8 @@ be->embed_backward(GT(P_ENC_EMB),a->d_emb,a->src,M,H,bm->step_p,
 mix64(bm->seed^(2*bm->step)));
 }
 
-/*:302*//*308:*/
-#line 5306 "attention.w"
+/*:312*//*318:*/
+#line 6029 "attention.w"
 
 static void decoder_logits_b(BModel*bm,int B,int S,int t)
 {
@@ -214,11 +214,11 @@ a->logits,V);
 be->add_bias(a->logits,PT(P_OUT_B),B,V);
 }
 
-/*:308*//*314:*/
-#line 5403 "attention.w"
+/*:318*//*324:*/
+#line 6128 "attention.w"
 
-/*313:*/
-#line 5389 "attention.w"
+/*323:*/
+#line 6114 "attention.w"
 
 typedef struct{
 Decoder d;
@@ -230,8 +230,8 @@ int*h_len;
 float*h_s,*h_x,*h_w;
 }BDecoder;
 
-/*:313*/
-#line 5404 "attention.w"
+/*:323*/
+#line 6129 "attention.w"
 
 static void bdecoder_arrays(BModel*bm,float**arr[2])
 {
@@ -240,11 +240,11 @@ arr[0]= bm->kind==KIND_MULTIHEAD?&a->kp:&a->keys;
 arr[1]= bm->kind==KIND_BAHDANAU?&a->uk:bm->kind==KIND_MULTIHEAD?&a->vp:NULL;
 }
 
-/*:314*/
-#line 3713 "attention.w"
+/*:324*/
+#line 4397 "attention.w"
 
-/*219:*/
-#line 3716 "attention.w"
+/*225:*/
+#line 4401 "attention.w"
 
 const char*const kind_names[N_KINDS]= {"seed","bahdanau","luong-dot",
 "luong-general","multihead"};
@@ -255,8 +255,8 @@ for(int k= 0;k<N_KINDS;k++)if(strcmp(s,kind_names[k])==0)return k;
 return-1;
 }
 
-/*:219*//*268:*/
-#line 4592 "attention.w"
+/*:225*//*277:*/
+#line 5300 "attention.w"
 
 void batched_specs(int kind,const Config*c,TensorSpec s[NP_TENSORS])
 {
@@ -268,8 +268,8 @@ s[P_ENC_W_HH]= (TensorSpec){"encoder.gru.weight_hh_l0",3*H,H};
 s[P_ENC_B_IH]= (TensorSpec){"encoder.gru.bias_ih_l0",3*H,0};
 s[P_ENC_B_HH]= (TensorSpec){"encoder.gru.bias_hh_l0",3*H,0};
 s[P_DEC_EMB]= (TensorSpec){"decoder.embedding.weight",c->V_out,H};
-/*269:*/
-#line 4613 "attention.w"
+/*278:*/
+#line 5322 "attention.w"
 
 s[P_WA_W]= (TensorSpec){"decoder.attention.Wa.weight",bah?H:0,H};
 s[P_WA_B]= (TensorSpec){"decoder.attention.Wa.bias",bah?H:0,0};
@@ -285,8 +285,8 @@ s[P_INPROJ_B]= (TensorSpec){"decoder.attention.in_proj_bias",mh?3*H:0,0};
 s[P_OUTPROJ_W]= (TensorSpec){"decoder.attention.out_proj.weight",mh?H:0,H};
 s[P_OUTPROJ_B]= (TensorSpec){"decoder.attention.out_proj.bias",mh?H:0,0};
 
-/*:269*/
-#line 4603 "attention.w"
+/*:278*/
+#line 5311 "attention.w"
 
 s[P_DEC_W_IH]= (TensorSpec){"decoder.gru.weight_ih_l0",3*H,2*H};
 s[P_DEC_W_HH]= (TensorSpec){"decoder.gru.weight_hh_l0",3*H,H};
@@ -297,8 +297,8 @@ s[P_OUT_W]= (TensorSpec){"decoder.out.weight",c->V_out,H};
 s[P_OUT_B]= (TensorSpec){"decoder.out.bias",c->V_out,0};
 }
 
-/*:268*//*274:*/
-#line 4677 "attention.w"
+/*:277*//*283:*/
+#line 5387 "attention.w"
 
 void bmodel_alloc(BModel*bm,const Backend*be,int kind,int heads,const Config*c,
 Vocab*vin,Vocab*vout,int B_cap)
@@ -320,8 +320,8 @@ bm->p= dev(bm,bm->n_params,sizeof(float));
 bm->g= dev(bm,bm->n_params,sizeof(float));
 bm->m= dev(bm,bm->n_params,sizeof(float));
 bm->v= dev(bm,bm->n_params,sizeof(float));
-/*275:*/
-#line 4701 "attention.w"
+/*284:*/
+#line 5412 "attention.w"
 
 BActs*a= &bm->a;
 size_t B= (size_t)B_cap,L= (size_t)c->L,H= (size_t)c->H,N= L*B,V= (size_t)c->V_out;
@@ -341,8 +341,8 @@ for(size_t k= 0;k<sizeof n3h/sizeof n3h[0];k++)*n3h[k]= dev(bm,N*3*H,sizeof(floa
 a->enc_h= dev(bm,N*H+B*H,sizeof(float));
 a->dec_h= dev(bm,N*H+B*H,sizeof(float));
 a->ht= dev(bm,N*H+B*H,sizeof(float));
-/*276:*/
-#line 4722 "attention.w"
+/*285:*/
+#line 5434 "attention.w"
 
 float**bh[]= {&a->wq,&a->d_s,&a->d_s2,&a->d_mh};
 for(size_t k= 0;k<sizeof bh/sizeof bh[0];k++)*bh[k]= dev(bm,B*H,sizeof(float));
@@ -361,17 +361,17 @@ for(size_t i= 0;i<N;i++)one[i]= 1.0f;
 be->upload(a->ones,one,N*sizeof(float));
 free(one);
 
-/*:276*/
-#line 4720 "attention.w"
+/*:285*/
+#line 5431 "attention.w"
 
 
-/*:275*/
-#line 4698 "attention.w"
+/*:284*/
+#line 5408 "attention.w"
 
 }
 
-/*:274*//*277:*/
-#line 4742 "attention.w"
+/*:283*//*286:*/
+#line 5454 "attention.w"
 
 void bmodel_free(BModel*bm)
 {
@@ -385,8 +385,8 @@ vocab_free(&bm->vout);
 memset(bm,0,sizeof*bm);
 }
 
-/*:277*//*279:*/
-#line 4769 "attention.w"
+/*:286*//*288:*/
+#line 5481 "attention.w"
 
 void bmodel_init_random(BModel*bm,uint64_t seed)
 {
@@ -410,8 +410,8 @@ bm->adam_t= 0;
 bm->seed= seed;
 }
 
-/*:279*//*281:*/
-#line 4799 "attention.w"
+/*:288*//*290:*/
+#line 5511 "attention.w"
 
 void batch_upload(BModel*bm,const Example*ex,const int*idx,int n,Batch*bt)
 {
@@ -425,8 +425,8 @@ tokens+= e->tgt_len;
 int*h= xcalloc((size_t)(4*(S> T?S:T)*n+2*n),sizeof(int));
 int*src= h,*tgt= src+S*n,*din= tgt+T*n,*sl= din+T*n,*tl= sl+n;
 int*rows= tl+n,k= 0;
-/*282:*/
-#line 4824 "attention.w"
+/*291:*/
+#line 5537 "attention.w"
 
 for(int b= 0;b<n;b++){
 const Example*e= &ex[idx?idx[b]:b];
@@ -442,8 +442,8 @@ const Example*e= &ex[idx?idx[b]:b];
 if(t<e->tgt_len)rows[k]= t*n+b,tgt[k++]= e->tgt[t];
 }
 
-/*:282*/
-#line 4812 "attention.w"
+/*:291*/
+#line 5524 "attention.w"
 
 const Backend*be= bm->be;
 be->upload(bm->a.src,src,(size_t)(S*n)*sizeof(int));
@@ -456,8 +456,8 @@ free(h);
 *bt= (Batch){n,S,T,tokens};
 }
 
-/*:281*//*292:*/
-#line 4996 "attention.w"
+/*:290*//*301:*/
+#line 5711 "attention.w"
 
 void bmodel_forward(BModel*bm,const Batch*bt,float p)
 {
@@ -475,8 +475,8 @@ be->nll(a->logits,a->row_loss,a->tgt,n,V,1.0f/(float)n);
 be->sum(a->loss_acc,a->row_loss,n);
 }
 
-/*:292*//*293:*/
-#line 5014 "attention.w"
+/*:301*//*302:*/
+#line 5729 "attention.w"
 
 double bmodel_take_loss(BModel*bm)
 {
@@ -486,8 +486,8 @@ bm->be->zero(bm->a.loss_acc,sizeof(float));
 return s;
 }
 
-/*:293*//*295:*/
-#line 5043 "attention.w"
+/*:302*//*304:*/
+#line 5758 "attention.w"
 
 void bmodel_backward(BModel*bm,const Batch*bt)
 {
@@ -501,14 +501,21 @@ be->zero(a->d_out,(size_t)T*bh*sizeof(float));
 be->scatter_rows(a->d_out,a->d_emb,a->rows,n,H);
 be->gemm(1,0,V,H,n,1.0f,a->logits,V,a->o_real,H,1.0f,GT(P_OUT_W),H);
 bias_grad(bm,GT(P_OUT_B),a->logits,n,V);
+/*305:*/
+#line 5786 "attention.w"
+
 be->zero(a->d_s,bh*sizeof(float));
 be->zero(a->d_keys,(size_t)S*bh*sizeof(float));
 be->zero(a->d_uk,(size_t)S*bh*sizeof(float));
 be->zero(a->d_kp,(size_t)S*bh*sizeof(float));
 be->zero(a->d_vp,(size_t)S*bh*sizeof(float));
+
+/*:305*/
+#line 5771 "attention.w"
+
 for(int t= T-1;t>=0;t--){
-if(bm->kind==KIND_BAHDANAU)/*296:*/
-#line 5080 "attention.w"
+if(bm->kind==KIND_BAHDANAU)/*306:*/
+#line 5800 "attention.w"
 
 {
 size_t tb= (size_t)t*bh,G= 3*(size_t)H;
@@ -525,11 +532,11 @@ PT(P_VA_W),B,S,H);
 be->gemm(0,0,B,H,H,1.0f,dq,H,PT(P_WA_W),H,1.0f,a->d_s2,H);
 }
 
-/*:296*/
-#line 5062 "attention.w"
+/*:306*/
+#line 5773 "attention.w"
 
-else/*297:*/
-#line 5102 "attention.w"
+else/*307:*/
+#line 5822 "attention.w"
 
 {
 int mh= bm->kind==KIND_MULTIHEAD,nh= bm->heads;
@@ -540,8 +547,8 @@ const float*Wc= PT(mh?P_COMBINE:P_LIN_OUT),*s_new= a->dec_h+tb+bh;
 be->tanh_backward(dpre,a->d_out+tb,a->ht+tb+bh,B*H);
 be->gemm(0,0,B,H,H,1.0f,dpre,H,Wc,2*H,0.0f,dc,H);
 be->gemm(0,0,B,H,H,1.0f,dpre,H,Wc+H,2*H,1.0f,a->d_s,H);
-/*298:*/
-#line 5121 "attention.w"
+/*308:*/
+#line 5842 "attention.w"
 
 const float*cg= dc,*K= mh?a->kp:a->keys,*Vv= mh?a->vp:a->keys;
 const float*q= bm->kind==KIND_LUONG_DOT?s_new:a->q+tb;
@@ -557,8 +564,8 @@ be->dot_backward(dq,dK,a->d_e,q,K,B,S,H,nh,scale);
 if(bm->kind==KIND_LUONG_DOT)be->add(a->d_s,dq,B*H);
 else be->gemm(0,0,B,H,H,1.0f,dq,H,PT(mh?P_INPROJ_W:P_LIN_IN),H,1.0f,a->d_s,H);
 
-/*:298*/
-#line 5112 "attention.w"
+/*:308*/
+#line 5832 "attention.w"
 
 be->gru_backward(dgi,dgh,a->d_s2,a->d_s,NULL,a->dec_h+tb,a->dec_cache+tb,
 NULL,0,B,H);
@@ -568,15 +575,15 @@ be->gemm(0,0,B,H,3*H,1.0f,dgi,3*H,PT(P_DEC_W_IH)+H,2*H,1.0f,
 a->d_out+tb-bh,H);
 }
 
-/*:297*/
-#line 5063 "attention.w"
+/*:307*/
+#line 5774 "attention.w"
 
 float*x= a->d_s;
 a->d_s= a->d_s2;
 a->d_s2= x;
 }
-/*299:*/
-#line 5141 "attention.w"
+/*309:*/
+#line 5862 "attention.w"
 
 {
 int G= 3*H,N= T*B;
@@ -591,11 +598,11 @@ be->embed_backward(GT(P_DEC_EMB),a->d_emb,a->dec_in,N,H,bm->step_p,
 mix64(bm->seed^(2*bm->step+1)));
 }
 
-/*:299*/
-#line 5068 "attention.w"
+/*:309*/
+#line 5779 "attention.w"
 
-/*300:*/
-#line 5164 "attention.w"
+/*310:*/
+#line 5885 "attention.w"
 
 {
 int N= T*B,M= S*B;
@@ -612,8 +619,8 @@ be->gemm(1,0,H,H,N,1.0f,a->d_pre,H,a->ctx,H,1.0f,dWc,2*H);
 be->gemm(1,0,H,H,N,1.0f,a->d_pre,H,a->dec_h+bh,H,1.0f,dWc+H,2*H);
 if(bm->kind==KIND_LUONG_GENERAL)
 be->gemm(1,0,H,H,N,1.0f,a->d_q,H,a->dec_h+bh,H,1.0f,GT(P_LIN_IN),H);
-if(mh)/*301:*/
-#line 5188 "attention.w"
+if(mh)/*311:*/
+#line 5909 "attention.w"
 
 {
 float*dW= GT(P_INPROJ_W),*db= GT(P_INPROJ_B);
@@ -630,20 +637,20 @@ be->gemm(0,0,M,H,H,1.0f,a->d_kp,H,W+HH,H,1.0f,a->d_keys,H);
 be->gemm(0,0,M,H,H,1.0f,a->d_vp,H,W+2*HH,H,1.0f,a->d_keys,H);
 }
 
-/*:301*/
-#line 5180 "attention.w"
+/*:311*/
+#line 5901 "attention.w"
 
 }
 }
 
-/*:300*/
-#line 5069 "attention.w"
+/*:310*/
+#line 5780 "attention.w"
 
 encoder_backward_b(bm,bt);
 }
 
-/*:295*//*303:*/
-#line 5235 "attention.w"
+/*:304*//*313:*/
+#line 5956 "attention.w"
 
 void bmodel_train_batch(BModel*bm,const Batch*bt,double lr)
 {
@@ -655,8 +662,8 @@ bm->be->adam(bm->p,bm->g,bm->m,bm->v,bm->n_params,k);
 bm->step++;
 }
 
-/*:303*//*305:*/
-#line 5261 "attention.w"
+/*:313*//*315:*/
+#line 5982 "attention.w"
 
 void bmodel_greedy(BModel*bm,const Example*ex,int n,int*out,int*out_len,
 float*attn)
@@ -666,8 +673,8 @@ for(int at= 0;at<n;at+= bm->B_cap){
 int B= n-at<bm->B_cap?n-at:bm->B_cap;
 Batch bt;
 batch_upload(bm,ex+at,NULL,B,&bt);
-/*306:*/
-#line 5274 "attention.w"
+/*316:*/
+#line 5996 "attention.w"
 
 const Backend*be= bm->be;
 BActs*a= &bm->a;
@@ -682,8 +689,8 @@ attention_precompute(bm,B,S);
 for(int b= 0;b<B;b++)len[b]= 0,tok[b]= SOS_TOKEN;
 if(attn)memset(attn+(size_t)at*L*L,0,(size_t)B*L*L*sizeof(float));
 for(int t= 0;t<L&&left> 0;t++){
-/*307:*/
-#line 5294 "attention.w"
+/*317:*/
+#line 6017 "attention.w"
 
 size_t tb= (size_t)t*B;
 be->upload(a->dec_in+tb,tok,(size_t)B*sizeof(int));
@@ -692,11 +699,11 @@ be->argmax(a->ids,a->logits,B,V);
 be->download(tok,a->ids,(size_t)B*sizeof(int));
 if(w)be->download(w,a->attw+tb*nh*S,(size_t)(B*nh*S)*sizeof(float));
 
-/*:307*/
-#line 5288 "attention.w"
+/*:317*/
+#line 6010 "attention.w"
 
-/*309:*/
-#line 5323 "attention.w"
+/*319:*/
+#line 6047 "attention.w"
 
 for(int b= 0;b<B;b++){
 if(len[b]<0)continue;
@@ -714,21 +721,21 @@ if(len[b]==L)len[b]= -L-1,left--;
 if(left==0||t==L-1)
 for(int b= 0;b<B;b++)if(len[b]<0)len[b]= -len[b]-1;
 
-/*:309*/
-#line 5289 "attention.w"
+/*:319*/
+#line 6011 "attention.w"
 
 }
 free(tok);
 free(w);
 
-/*:306*/
-#line 5270 "attention.w"
+/*:316*/
+#line 5991 "attention.w"
 
 }
 }
 
-/*:305*//*315:*/
-#line 5416 "attention.w"
+/*:315*//*325:*/
+#line 6141 "attention.w"
 
 static void bdec_encode(Decoder*d,const int*const*src,const int*len,int n_sent,
 float*init)
@@ -747,8 +754,8 @@ bd->len= xrealloc(bd->len,(size_t)(N?N:1)*sizeof(int));
 memcpy(bd->len,len,(size_t)N*sizeof(int));
 bd->n_sent= N;
 memset(init,0,(size_t)N*F*sizeof(float));
-/*316:*/
-#line 5437 "attention.w"
+/*326:*/
+#line 6163 "attention.w"
 
 Example*ex= xcalloc((size_t)bm->B_cap,sizeof*ex);
 float*h0= xcalloc((size_t)bm->B_cap*H,sizeof(float));
@@ -775,13 +782,13 @@ memcpy(init+(size_t)(at+b)*F,h0+(size_t)b*H,(size_t)H*sizeof(float));
 free(ex);
 free(h0);
 
-/*:316*/
-#line 5434 "attention.w"
+/*:326*/
+#line 6159 "attention.w"
 
 }
 
-/*:315*//*317:*/
-#line 5465 "attention.w"
+/*:325*//*327:*/
+#line 6191 "attention.w"
 
 static void bdec_rows(BDecoder*bd,int n,const int*sent,const int*prev,
 const float*state,float*logp,float*new_state,float*attn);
@@ -795,8 +802,8 @@ bdec_rows(bd,n-at<C?n-at:C,sent+at,prev+at,state+(size_t)at*F,
 logp+(size_t)at*V,new_state+(size_t)at*F,attn+(size_t)at*S);
 }
 
-/*:317*//*318:*/
-#line 5482 "attention.w"
+/*:327*//*328:*/
+#line 6208 "attention.w"
 
 static void bdec_rows(BDecoder*bd,int n,const int*sent,const int*prev,
 const float*state,float*logp,float*new_state,float*attn)
@@ -807,8 +814,8 @@ BActs*a= &bm->a;
 int H= bm->cfg.H,L= bm->cfg.L,V= bm->cfg.V_out,F= bd->d.state_floats;
 float**arr[2];
 bdecoder_arrays(bm,arr);
-/*319:*/
-#line 5501 "attention.w"
+/*329:*/
+#line 6228 "attention.w"
 
 for(int j= 0;j<n;j++){
 bd->h_len[j]= bd->len[sent[j]];
@@ -824,16 +831,16 @@ be->upload(a->dec_h,bd->h_s,(size_t)n*H*sizeof(float));
 if(F> H)be->upload(a->ht,bd->h_x,(size_t)n*H*sizeof(float));
 be->upload(a->dec_in,prev,(size_t)n*sizeof(int));
 
-/*:319*/
-#line 5492 "attention.w"
+/*:329*/
+#line 6218 "attention.w"
 
 decoder_logits_b(bm,n,L,0);
 be->log_softmax(a->logits,n,V);
 be->download(logp,a->logits,(size_t)n*V*sizeof(float));
 for(int j= 0;j<n;j++)
 logp[(size_t)j*V+PAD_TOKEN]= logp[(size_t)j*V+SOS_TOKEN]= -INFINITY;
-/*320:*/
-#line 5516 "attention.w"
+/*330:*/
+#line 6244 "attention.w"
 
 int nh= bm->heads;
 be->download(bd->h_s,a->dec_h+(size_t)n*H,(size_t)n*H*sizeof(float));
@@ -849,13 +856,13 @@ for(int h= 0;h<nh;h++)
 for(int s= 0;s<L;s++)row[s]+= bd->h_w[((size_t)j*nh+h)*L+s]/(float)nh;
 }
 
-/*:320*/
-#line 5498 "attention.w"
+/*:330*/
+#line 6224 "attention.w"
 
 }
 
-/*:318*//*321:*/
-#line 5533 "attention.w"
+/*:328*//*331:*/
+#line 6261 "attention.w"
 
 static void bdec_release(Decoder*d)
 {
@@ -883,8 +890,8 @@ bd->h_w= xcalloc(C*(size_t)bm->heads*L,sizeof(float));
 return&bd->d;
 }
 
-/*:321*/
-#line 3714 "attention.w"
+/*:331*/
+#line 4398 "attention.w"
 
 
-/*:218*/
+/*:224*/

@@ -1,11 +1,11 @@
-/*167:*/
-#line 2849 "attention.w"
+/*173:*/
+#line 3522 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
 #include <string.h> 
-/*170:*/
-#line 2898 "attention.w"
+/*176:*/
+#line 3571 "attention.w"
 
 static void seed_encode(Decoder*d,const int*const*src,const int*len,int n_sent,
 float*init_state);
@@ -30,8 +30,8 @@ sd->gh,sd->logits,sd->cache,sd};
 for(size_t k= 0;k<sizeof all/sizeof all[0];k++)free(all[k]);
 }
 
-/*:170*//*171:*/
-#line 2923 "attention.w"
+/*:176*//*177:*/
+#line 3596 "attention.w"
 
 static void seed_encode(Decoder*d,const int*const*src,const int*len,int n_sent,
 float*init_state)
@@ -48,8 +48,8 @@ memcpy(init_state+(size_t)k*H,m->act.enc_h+(size_t)len[k]*H,H*sizeof(float));
 }
 }
 
-/*:171*//*172:*/
-#line 2940 "attention.w"
+/*:177*//*178:*/
+#line 3613 "attention.w"
 
 static void seed_scratch(SeedDecoder*sd,int n)
 {
@@ -64,8 +64,8 @@ sd->cache= xrealloc(sd->cache,k*H*sizeof(GruCache));
 sd->cap= n;
 }
 
-/*:172*//*173:*/
-#line 2956 "attention.w"
+/*:178*//*179:*/
+#line 3629 "attention.w"
 
 static void seed_step(Decoder*d,int n,const int*sent,const int*prev,
 const float*state,float*logp,float*new_state,float*attn)
@@ -84,8 +84,8 @@ linear_forward(sd->scores,sd->eh,P->attn_w,P->attn_b,n,2*H,L);
 for(int j= 0;j<n;j++)
 attention_forward(attn+(size_t)j*L,sd->ec+(size_t)j*2*H+H,
 sd->scores+(size_t)j*L,sd->enc_out+(size_t)sent[j]*L*H,1,L,H);
-/*174:*/
-#line 2977 "attention.w"
+/*180:*/
+#line 3651 "attention.w"
 
 linear_forward(sd->pre,sd->ec,P->comb_w,P->comb_b,n,2*H,H);
 relu_forward(sd->o,sd->pre,n*H);
@@ -95,13 +95,13 @@ gru_cell_forward(new_state,sd->cache,sd->gi,sd->gh,state,n,H);
 linear_forward(sd->logits,new_state,P->out_w,P->out_b,n,H,V);
 log_softmax_forward(logp,sd->logits,n,V);
 
-/*:174*/
-#line 2974 "attention.w"
+/*:180*/
+#line 3647 "attention.w"
 
 }
 
-/*:173*//*177:*/
-#line 3039 "attention.w"
+/*:179*//*183:*/
+#line 3713 "attention.w"
 
 double length_penalty(const BeamOptions*o,int steps)
 {
@@ -110,8 +110,8 @@ if(o->penalty==LP_WU)return pow((5.0+steps)/6.0,o->alpha);
 return 1.0;
 }
 
-/*:177*//*180:*/
-#line 3077 "attention.w"
+/*:183*//*186:*/
+#line 3751 "attention.w"
 
 typedef struct{
 int n;
@@ -121,8 +121,8 @@ int*word;
 float*attn,*state;
 }Beam;
 
-/*:180*//*181:*/
-#line 3086 "attention.w"
+/*:186*//*187:*/
+#line 3761 "attention.w"
 
 static void beam_alloc(Beam*b,const Decoder*d,int cap,int M)
 {
@@ -143,8 +143,8 @@ free(b->sent);free(b->prev);free(b->len);free(b->logprob);
 free(b->word);free(b->attn);free(b->state);
 }
 
-/*:181*//*182:*/
-#line 3108 "attention.w"
+/*:187*//*188:*/
+#line 3783 "attention.w"
 
 typedef struct{
 double logprob;
@@ -160,8 +160,8 @@ if(a->hyp!=b->hyp)return a->hyp<b->hyp;
 return a->word<b->word;
 }
 
-/*:182*//*183:*/
-#line 3128 "attention.w"
+/*:188*//*189:*/
+#line 3803 "attention.w"
 
 static int best_candidates(const Beam*b,int first,int count,const float*logp,int V,
 int k,Candidate*best)
@@ -179,8 +179,8 @@ best[i]= c;
 return n;
 }
 
-/*:183*//*184:*/
-#line 3150 "attention.w"
+/*:189*//*190:*/
+#line 3825 "attention.w"
 
 void beam_search(Decoder*d,int n_sent,const float*init,const BeamOptions*o,
 Hypothesis*out,int*found)
@@ -196,8 +196,8 @@ float*attn= xcalloc((size_t)cap*(size_t)S,sizeof(float));
 Candidate*best= xcalloc((size_t)K,sizeof(Candidate));
 Hypothesis*done= xcalloc((size_t)cap,sizeof(Hypothesis));
 int*n_done= xcalloc((size_t)n_sent,sizeof(int));
-/*185:*/
-#line 3179 "attention.w"
+/*191:*/
+#line 3855 "attention.w"
 
 for(int s= 0;s<n_sent;s++){
 cur.sent[s]= s;
@@ -208,14 +208,14 @@ memcpy(cur.state+(size_t)s*F,init+(size_t)s*F,(size_t)F*sizeof(float));
 }
 cur.n= n_sent;
 
-/*:185*/
-#line 3165 "attention.w"
+/*:191*/
+#line 3840 "attention.w"
 
 for(int t= 0;t<M&&cur.n> 0;t++){
 d->step(d,cur.n,cur.sent,cur.prev,cur.state,logp,state,attn);
 next.n= 0;
-for(int h= 0;h<cur.n;)/*186:*/
-#line 3191 "attention.w"
+for(int h= 0;h<cur.n;)/*192:*/
+#line 3867 "attention.w"
 
 {
 int s= cur.sent[h],first= h;
@@ -223,8 +223,8 @@ while(h<cur.n&&cur.sent[h]==s)h++;
 int nb= best_candidates(&cur,first,h-first,logp,V,K-n_done[s],best);
 for(int r= 0;r<nb;r++){
 const Candidate*c= &best[r];
-if(c->word==d->eos)/*187:*/
-#line 3205 "attention.w"
+if(c->word==d->eos)/*193:*/
+#line 3881 "attention.w"
 
 {
 int p= c->hyp,L= cur.len[p];
@@ -238,11 +238,11 @@ memcpy(y->word,cur.word+(size_t)p*M,(size_t)L*sizeof(int));
 memcpy(y->attn,cur.attn+(size_t)p*M*S,(size_t)L*S*sizeof(float));
 }
 
-/*:187*/
-#line 3198 "attention.w"
+/*:193*/
+#line 3874 "attention.w"
 
-else/*188:*/
-#line 3218 "attention.w"
+else/*194:*/
+#line 3895 "attention.w"
 
 {
 int p= c->hyp,q= next.n++,L= cur.len[p];
@@ -258,19 +258,19 @@ memcpy(next.attn+((size_t)q*M+L)*S,attn+(size_t)p*S,(size_t)S*sizeof(float));
 memcpy(next.state+(size_t)q*F,state+(size_t)p*F,(size_t)F*sizeof(float));
 }
 
-/*:188*/
-#line 3199 "attention.w"
+/*:194*/
+#line 3875 "attention.w"
 
 }
 }
 
-/*:186*/
-#line 3170 "attention.w"
+/*:192*/
+#line 3845 "attention.w"
 
 Beam swap= cur;cur= next;next= swap;
 }
-/*189:*/
-#line 3233 "attention.w"
+/*195:*/
+#line 3911 "attention.w"
 
 for(int h= 0;h<cur.n;h++){
 int s= cur.sent[h],L= cur.len[h];
@@ -284,11 +284,11 @@ memcpy(y->word,cur.word+(size_t)h*M,(size_t)L*sizeof(int));
 memcpy(y->attn,cur.attn+(size_t)h*M*S,(size_t)L*S*sizeof(float));
 }
 
-/*:189*/
-#line 3173 "attention.w"
+/*:195*/
+#line 3848 "attention.w"
 
-/*190:*/
-#line 3248 "attention.w"
+/*196:*/
+#line 3926 "attention.w"
 
 for(int s= 0;s<n_sent;s++){
 Hypothesis*y= done+(size_t)s*K;
@@ -305,15 +305,15 @@ if(i<found[s])out[(size_t)s*o->n_best+i]= y[i];
 else free(y[i].word),free(y[i].attn);
 }
 
-/*:190*/
-#line 3174 "attention.w"
+/*:196*/
+#line 3849 "attention.w"
 
 beam_free(&cur);beam_free(&next);
 free(logp);free(state);free(attn);free(best);free(done);free(n_done);
 }
 
-/*:184*//*191:*/
-#line 3264 "attention.w"
+/*:190*//*197:*/
+#line 3943 "attention.w"
 
 void hypotheses_free(Hypothesis*h,int n)
 {
@@ -325,8 +325,8 @@ h[k].attn= NULL;
 }
 }
 
-/*:191*//*193:*/
-#line 3286 "attention.w"
+/*:197*//*199:*/
+#line 3965 "attention.w"
 
 char*hypothesis_words(const Decoder*d,const Vocab*vout,const Hypothesis*y,
 char*const*src_words,int src_len,int replace_unk)
@@ -347,8 +347,8 @@ free(w);
 return s;
 }
 
-/*:193*//*197:*/
-#line 3372 "attention.w"
+/*:199*//*203:*/
+#line 4051 "attention.w"
 
 int ngram_count(const int*s,int len,const int*g,int n)
 {
@@ -361,8 +361,8 @@ void ngram_matches(const int*hyp,int h,const int*const*refs,const int*ref_len,
 int n_refs,int n,long*match,long*total)
 {
 if(h>=n)*total+= h-n+1;
-/*198:*/
-#line 3391 "attention.w"
+/*204:*/
+#line 4070 "attention.w"
 
 for(int i= 0;i+n<=h;i++){
 if(ngram_count(hyp,i+n-1,hyp+i,n)> 0)continue;
@@ -374,13 +374,13 @@ if(cr> most)most= cr;
 *match+= c<most?c:most;
 }
 
-/*:198*/
-#line 3384 "attention.w"
+/*:204*/
+#line 4063 "attention.w"
 
 }
 
-/*:197*//*200:*/
-#line 3414 "attention.w"
+/*:203*//*206:*/
+#line 4093 "attention.w"
 
 void bleu_add(BleuStats*b,const int*hyp,int h,const int*const*refs,
 const int*ref_len,int n_refs)
@@ -397,8 +397,8 @@ b->ref_len+= closest;
 b->sentences++;
 }
 
-/*:200*//*201:*/
-#line 3430 "attention.w"
+/*:206*//*207:*/
+#line 4110 "attention.w"
 
 BleuScore bleu_score(const BleuStats*b)
 {
@@ -417,8 +417,8 @@ s.bleu= zero?0.0:100.0*s.bp*exp(log_sum/4.0);
 return s;
 }
 
-/*:201*//*202:*/
-#line 3452 "attention.w"
+/*:207*//*208:*/
+#line 4132 "attention.w"
 
 void bleu_format(const BleuStats*b,char*buf,size_t size)
 {
@@ -428,8 +428,8 @@ snprintf(buf,size,"BLEU = %.2f %.1f/%.1f/%.1f/%.1f (BP = %.3f ratio = %.3f "
 b->hyp_len,b->ref_len);
 }
 
-/*:202*//*203:*/
-#line 3466 "attention.w"
+/*:208*//*209:*/
+#line 4146 "attention.w"
 
 int words_intern(Vocab*v,const char*s,int**ids)
 {
@@ -451,8 +451,8 @@ if(*s==' ')s++;
 return n;
 }
 
-/*:203*//*205:*/
-#line 3509 "attention.w"
+/*:209*//*211:*/
+#line 4189 "attention.w"
 
 static const PairList*sorted_pairs;
 static int by_source(const void*a,const void*b)
@@ -479,8 +479,8 @@ free(rep);
 return group;
 }
 
-/*:205*//*206:*/
-#line 3540 "attention.w"
+/*:211*//*212:*/
+#line 4220 "attention.w"
 
 int pairs_split(const PairList*pl,double test,double valid,uint64_t seed,int*part,
 int counts[3][2])
@@ -499,8 +499,8 @@ for(int k= G-1;k> 0;k--){
 int j= (int)(erand48(xs)*(k+1)),t= perm[k];
 perm[k]= perm[j],perm[j]= t;
 }
-/*207:*/
-#line 3564 "attention.w"
+/*213:*/
+#line 4245 "attention.w"
 
 int*gpart= xcalloc((size_t)G,sizeof(int));
 for(int k= 0;k<G;k++)gpart[perm[k]]= k<n_test?2:k<n_test+n_valid?1:0;
@@ -509,16 +509,16 @@ for(int g= 0;g<G;g++)counts[gpart[g]][0]++;
 for(int k= 0;k<pl->n;k++)part[k]= gpart[group[k]],counts[part[k]][1]++;
 free(gpart);
 
-/*:207*/
-#line 3558 "attention.w"
+/*:213*/
+#line 4238 "attention.w"
 
 free(group);
 free(perm);
 return 0;
 }
 
-/*:206*/
-#line 2853 "attention.w"
+/*:212*/
+#line 3526 "attention.w"
 
 
-/*:167*/
+/*:173*/

@@ -1,5 +1,5 @@
-/*396:*/
-#line 7100 "attention.w"
+/*406:*/
+#line 7844 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
@@ -13,15 +13,15 @@
 #include <strings.h> 
 #include <time.h> 
 #include <utf8proc.h> 
-/*398:*/
-#line 7170 "attention.w"
+/*408:*/
+#line 7914 "attention.w"
 
 const Colormap colormap_bone= {"bone",{3,4,3},
 {{0.0,0.746032,1.0},{0.0,0.365079,0.746032,1.0},{0.0,0.365079,1.0}},
 {{0.0,0.652778,1.0},{0.0,0.319444,0.777778,1.0},{0.0,0.444444,1.0}}};
 
-/*:398*//*399:*/
-#line 7183 "attention.w"
+/*:408*//*409:*/
+#line 7927 "attention.w"
 
 #define B8(b) ((b) / 255.0)
 #define EIGHTHS {0.0, 0.125, 0.25, 0.375, 0.5, 0.625, 0.75, 0.875, 1.0}
@@ -30,11 +30,11 @@ const Colormap colormap_ylorrd= {"ylorrd",{9,9,9},{EIGHTHS,EIGHTHS,EIGHTHS},
 {B8(255),B8(237),B8(217),B8(178),B8(141),B8(78),B8(26),B8(0),B8(0)},
 {B8(204),B8(160),B8(118),B8(76),B8(60),B8(42),B8(28),B8(38),B8(38)}}};
 
-/*:399*/
-#line 7113 "attention.w"
+/*:409*/
+#line 7857 "attention.w"
 
-/*407:*/
-#line 7307 "attention.w"
+/*417:*/
+#line 8056 "attention.w"
 
 typedef struct{
 unsigned char*p;
@@ -52,6 +52,9 @@ b->n+= n;
 b->p[b->n]= 0;
 }
 
+/*:417*//*418:*/
+#line 8075 "attention.w"
+
 typedef struct{
 cairo_t*cr;
 Buf*svg_text;
@@ -62,8 +65,8 @@ double size;
 int bold;
 }FigFont;
 
-/*:407*//*408:*/
-#line 7339 "attention.w"
+/*:418*//*419:*/
+#line 8091 "attention.w"
 
 static void set_font(cairo_t*cr,FigFont f)
 {
@@ -81,6 +84,9 @@ cairo_set_font_options(cr,fo);
 cairo_font_options_destroy(fo);
 }
 
+/*:419*//*420:*/
+#line 8110 "attention.w"
+
 static cairo_t*measurer(void)
 {
 static cairo_t*cr;
@@ -93,8 +99,8 @@ no_hinting(cr);
 return cr;
 }
 
-/*:408*//*409:*/
-#line 7371 "attention.w"
+/*:420*//*421:*/
+#line 8126 "attention.w"
 
 static double text_width(FigFont f,const char*s)
 {
@@ -113,8 +119,8 @@ cairo_font_extents(measurer(),&fe);
 *descent= fe.descent;
 }
 
-/*:409*//*410:*/
-#line 7395 "attention.w"
+/*:421*//*422:*/
+#line 8150 "attention.w"
 
 #define ELLIPSIS "\xe2\x80\xa6" 
 static char*fit_text(const char*s,FigFont f,double maxw)
@@ -130,8 +136,8 @@ else memcpy(o,s+k,(size_t)m),o+= m,k+= (size_t)m;
 }
 double ew= text_width(f,ELLIPSIS);
 if(text_width(f,t)<=maxw)return t;
-/*411:*/
-#line 7415 "attention.w"
+/*423:*/
+#line 8170 "attention.w"
 
 size_t n= strlen(t);
 char*u= xcalloc(n+sizeof ELLIPSIS,1);
@@ -147,14 +153,14 @@ strcpy(u+cut,ELLIPSIS);
 free(t);
 t= u;
 
-/*:411*/
-#line 7410 "attention.w"
+/*:423*/
+#line 8165 "attention.w"
 
 return t;
 }
 
-/*:410*//*412:*/
-#line 7433 "attention.w"
+/*:422*//*424:*/
+#line 8188 "attention.w"
 
 static void svg_text(Buf*b,FigFont f,double x,double y,double angle,const char*s);
 
@@ -176,8 +182,8 @@ cairo_show_text(cr,s);
 cairo_restore(cr);
 }
 
-/*:412*//*413:*/
-#line 7456 "attention.w"
+/*:424*//*425:*/
+#line 8211 "attention.w"
 
 static void svg_text(Buf*b,FigFont f,double x,double y,double angle,const char*s)
 {
@@ -196,8 +202,8 @@ else buf_add(b,p,1);
 buf_add(b,"</text>\n",8);
 }
 
-/*:413*//*414:*/
-#line 7475 "attention.w"
+/*:425*//*426:*/
+#line 8230 "attention.w"
 
 static void fill_box(cairo_t*cr,double x,double y,double w,double h,
 const double rgb[3])
@@ -217,8 +223,8 @@ cairo_line_to(cr,x1,y1);
 cairo_stroke(cr);
 }
 
-/*:414*//*415:*/
-#line 7507 "attention.w"
+/*:426*//*427:*/
+#line 8262 "attention.w"
 
 #define FIG_TINY 1e-280 
 #define FIG_HUGE 1e300 
@@ -239,6 +245,9 @@ if(fabs(step/pow(10.0,-d)-2.5)<1e-6)d++;
 return step;
 }
 
+/*:427*//*428:*/
+#line 8283 "attention.w"
+
 static int nice_ticks(double lo,double hi,int most,double*first,double*step,
 int*decimals)
 {
@@ -248,8 +257,8 @@ double n= floor(hi/ *step-*first/ *step+1e-6)+1;
 return n> 0?(n<1000?(int)n:1000):0;
 }
 
-/*:415*//*416:*/
-#line 7539 "attention.w"
+/*:428*//*429:*/
+#line 8296 "attention.w"
 
 static void widen_range(double*lo,double*hi)
 {
@@ -259,8 +268,8 @@ double d= fabs(*lo)<1e3*FIG_TINY?0.1:0.1*fabs(*lo);
 }
 }
 
-/*:416*//*417:*/
-#line 7559 "attention.w"
+/*:429*//*430:*/
+#line 8316 "attention.w"
 
 #define PAGE_W 720.0
 #define PAGE_H 432.0
@@ -275,8 +284,8 @@ static const FigFont tick_font= {10.0,0};
 static const FigFont axis_font= {12.0,1};
 static const FigFont title_font= {13.0,1};
 
-/*:417*//*418:*/
-#line 7580 "attention.w"
+/*:430*//*431:*/
+#line 8337 "attention.w"
 
 static double turned_depth(FigFont f,const char*s)
 {
@@ -292,8 +301,8 @@ font_metrics(f,&asc,&desc);
 canvas_text(cv,f,x-(a+desc)*M_SQRT1_2,y+(asc+a)*M_SQRT1_2,-45.0,s);
 }
 
-/*:418*//*419:*/
-#line 7598 "attention.w"
+/*:431*//*432:*/
+#line 8355 "attention.w"
 
 typedef struct{
 char**row,**col,*title;
@@ -303,8 +312,8 @@ int nticks,decimals;
 double first,step;
 }HeatmapTexts;
 
-/*:419*//*420:*/
-#line 7608 "attention.w"
+/*:432*//*433:*/
+#line 8365 "attention.w"
 
 static void fit_labels(const Heatmap*h,HeatmapTexts*t)
 {
@@ -318,8 +327,8 @@ t->col[j]= fit_text(h->col_words[j],t->col_font,LABEL_MAX);
 }
 }
 
-/*:420*//*421:*/
-#line 7623 "attention.w"
+/*:433*//*434:*/
+#line 8380 "attention.w"
 
 static void heatmap_texts(const Heatmap*h,HeatmapTexts*t)
 {
@@ -328,8 +337,8 @@ t->col= xcalloc((size_t)h->cols,sizeof(char*));
 t->row_font= t->col_font= tick_font;
 fit_labels(h,t);
 t->title= fit_text(h->title?h->title:"",title_font,PAGE_W-2*MARGIN);
-/*423:*/
-#line 7647 "attention.w"
+/*436:*/
+#line 8405 "attention.w"
 
 double lo= INFINITY,hi= -INFINITY;
 for(int i= 0;i<h->rows;i++)
@@ -345,13 +354,13 @@ widen_range(&lo,&hi);
 t->vmin= lo,t->vmax= hi;
 t->nticks= nice_ticks(lo,hi,8,&t->first,&t->step,&t->decimals);
 
-/*:423*/
-#line 7631 "attention.w"
+/*:436*/
+#line 8388 "attention.w"
 
 }
 
-/*:421*//*422:*/
-#line 7634 "attention.w"
+/*:434*//*435:*/
+#line 8392 "attention.w"
 
 static void heatmap_texts_free(const Heatmap*h,HeatmapTexts*t)
 {
@@ -362,8 +371,8 @@ free(t->col);
 free(t->title);
 }
 
-/*:422*//*442:*/
-#line 7998 "attention.w"
+/*:435*//*455:*/
+#line 8753 "attention.w"
 
 static cairo_status_t buf_write(void*closure,const unsigned char*data,unsigned int n)
 {
@@ -371,8 +380,8 @@ buf_add(closure,data,n);
 return CAIRO_STATUS_SUCCESS;
 }
 
-/*:442*//*443:*/
-#line 8016 "attention.w"
+/*:455*//*456:*/
+#line 8771 "attention.w"
 
 static void pdf_fix_date(cairo_surface_t*s)
 {
@@ -391,8 +400,8 @@ cairo_pdf_surface_restrict_to_version(s,CAIRO_PDF_VERSION_1_4);
 cairo_pdf_surface_set_metadata(s,CAIRO_PDF_METADATA_CREATE_DATE,date);
 }
 
-/*:443*//*451:*/
-#line 8182 "attention.w"
+/*:456*//*464:*/
+#line 8938 "attention.w"
 
 #define CURVE_W 576.0
 #define CURVE_H 360.0
@@ -409,8 +418,8 @@ double t= a->log?(log10(v)-log10(a->lo))/(log10(a->hi)-log10(a->lo)):
 return a->from+t*(a->to-a->from);
 }
 
-/*:451*//*452:*/
-#line 8204 "attention.w"
+/*:464*//*465:*/
+#line 8960 "attention.w"
 
 static void axis_range(Axis*a,double lo,double hi,int allow_log)
 {
@@ -427,8 +436,8 @@ a->lo= floor(lo/step+1e-9)*step;
 a->hi= ceil(hi/step-1e-9)*step;
 }
 
-/*:452*//*453:*/
-#line 8222 "attention.w"
+/*:465*//*466:*/
+#line 8978 "attention.w"
 
 static void tick_label(char*s,size_t size,double v,int is_log,int decimals)
 {
@@ -446,8 +455,8 @@ snprintf(s,size,"10%s",k<0?"\xe2\x81\xbb":"");
 for(char*d= digits;*d;d++)strncat(s,sup[*d-'0'],size-strlen(s)-1);
 }
 
-/*:453*//*454:*/
-#line 8242 "attention.w"
+/*:466*//*467:*/
+#line 8998 "attention.w"
 
 #define MAX_TICKS 200
 typedef struct{
@@ -461,8 +470,8 @@ static void axis_ticks(const Axis*a,Ticks*t)
 {
 t->n= 0;
 if(a->log){
-/*455:*/
-#line 8270 "attention.w"
+/*468:*/
+#line 9026 "attention.w"
 
 int d0= (int)lround(log10(a->lo)),d1= (int)lround(log10(a->hi));
 int every= d1-d0> 8?(d1-d0+7)/8:1;
@@ -477,8 +486,8 @@ else t->label[t->n][0]= 0;
 t->n++;
 }
 
-/*:455*/
-#line 8255 "attention.w"
+/*:468*/
+#line 9011 "attention.w"
 
 return;
 }
@@ -492,16 +501,16 @@ tick_label(t->label[t->n],sizeof t->label[0],t->v[t->n],0,dec);
 }
 }
 
-/*:454*/
-#line 7114 "attention.w"
+/*:467*/
+#line 7858 "attention.w"
 
-/*400:*/
-#line 7203 "attention.w"
+/*410:*/
+#line 7951 "attention.w"
 
 void colormap_color(const Colormap*cm,double w,double rgb[3])
 {
-/*401:*/
-#line 7209 "attention.w"
+/*411:*/
+#line 7958 "attention.w"
 
 if(!(w> 0.0))w= 0.0;
 if(w> 1.0)w= 1.0;
@@ -513,13 +522,13 @@ double t= (w-x[k])/(x[k+1]-x[k]);
 rgb[ch]= v[k]+t*(v[k+1]-v[k]);
 }
 
-/*:401*/
-#line 7206 "attention.w"
+/*:411*/
+#line 7954 "attention.w"
 
 }
 
-/*:400*//*403:*/
-#line 7230 "attention.w"
+/*:410*//*413:*/
+#line 7979 "attention.w"
 
 const Colormap*colormap_find(const char*name)
 {
@@ -528,8 +537,8 @@ if(strcmp(name,"ylorrd")==0||strcmp(name,"YlOrRd")==0)return&colormap_ylorrd;
 return NULL;
 }
 
-/*:403*//*424:*/
-#line 7664 "attention.w"
+/*:413*//*437:*/
+#line 8422 "attention.w"
 
 static int layout_heatmap(const Heatmap*h,const HeatmapTexts*t,HeatmapLayout*lay)
 {
@@ -545,8 +554,8 @@ char s[32];
 snprintf(s,sizeof s,"%.*f",t->decimals,t->first+k*t->step+0.0);
 cbw= fmax(cbw,text_width(tick_font,s));
 }
-/*425:*/
-#line 7688 "attention.w"
+/*438:*/
+#line 8446 "attention.w"
 
 double title_asc,title_desc;
 font_metrics(title_font,&title_asc,&title_desc);
@@ -566,15 +575,15 @@ lay->cells= (FigBox){left,top,PAGE_W-left-right,ch};
 lay->colorbar= (FigBox){PAGE_W-right+CBAR_GAP,top,cw,ch};
 lay->vmin= t->vmin,lay->vmax= t->vmax;
 
-/*:425*/
-#line 7679 "attention.w"
+/*:438*/
+#line 8437 "attention.w"
 
 return lay->cells.w>=10.0&&lay->cells.h>=10.0?0:
 kit_fail("heatmap: the labels leave no room for the cells");
 }
 
-/*:424*//*426:*/
-#line 7715 "attention.w"
+/*:437*//*439:*/
+#line 8474 "attention.w"
 
 static int heatmap_prepare(const Heatmap*h,HeatmapTexts*t,HeatmapLayout*lay)
 {
@@ -593,8 +602,8 @@ fit_labels(h,t);
 return 0;
 }
 
-/*:426*//*427:*/
-#line 7735 "attention.w"
+/*:439*//*440:*/
+#line 8494 "attention.w"
 
 static int heatmap_check(const Heatmap*h)
 {
@@ -612,8 +621,8 @@ heatmap_texts_free(h,&t);
 return 0;
 }
 
-/*:427*//*429:*/
-#line 7759 "attention.w"
+/*:440*//*442:*/
+#line 8518 "attention.w"
 
 static void draw_heatmap(Canvas*cv,const Heatmap*h,const HeatmapTexts*t,
 const HeatmapLayout*lay)
@@ -628,8 +637,8 @@ double rgb[3],v= h->w[(size_t)i*h->stride+j];
 colormap_color(h->cm,(v-lay->vmin)/(lay->vmax-lay->vmin),rgb);
 fill_box(cr,c->x+j*colw,c->y+i*rowh,colw,rowh,rgb);
 }
-/*430:*/
-#line 7789 "attention.w"
+/*443:*/
+#line 8542 "attention.w"
 
 int seaborn= h->style==HEATMAP_SEABORN;
 for(int j= seaborn?0:1;j<=(seaborn?h->cols:h->cols-1);j++)
@@ -648,11 +657,11 @@ c->y+c->h+TICK_LEN,0.8,0.0);
 for(int i= 0;i<h->rows;i++)
 line(cr,c->x,c->y+(i+0.5)*rowh,c->x-TICK_LEN,c->y+(i+0.5)*rowh,0.8,0.0);
 
-/*:430*/
-#line 7773 "attention.w"
+/*:443*/
+#line 8532 "attention.w"
 
-/*431:*/
-#line 7812 "attention.w"
+/*444:*/
+#line 8565 "attention.w"
 
 const FigBox*b= &lay->colorbar;
 cairo_pattern_t*grad= cairo_pattern_create_linear(0.0,b->y+b->h,0.0,b->y);
@@ -666,8 +675,8 @@ cairo_set_source(cr,grad);
 cairo_rectangle(cr,b->x,b->y,b->w,b->h);
 cairo_fill(cr);
 cairo_pattern_destroy(grad);
-/*432:*/
-#line 7830 "attention.w"
+/*445:*/
+#line 8583 "attention.w"
 
 if(!seaborn){
 cairo_set_source_rgb(cr,0.0,0.0,0.0);
@@ -686,15 +695,15 @@ line(cr,b->x+b->w,y,b->x+b->w+TICK_LEN,y,0.8,0.0);
 canvas_text(cv,tick_font,b->x+b->w+TICK_LEN+TICK_PAD,y+(asc-desc)/2,0.0,s);
 }
 
-/*:432*/
-#line 7825 "attention.w"
+/*:445*/
+#line 8578 "attention.w"
 
 
-/*:431*/
-#line 7774 "attention.w"
+/*:444*/
+#line 8533 "attention.w"
 
-/*433:*/
-#line 7851 "attention.w"
+/*446:*/
+#line 8604 "attention.w"
 
 double rasc,rdesc;
 font_metrics(t->row_font,&rasc,&rdesc);
@@ -704,8 +713,8 @@ c->y+(i+0.5)*rowh+(rasc-rdesc)/2,0.0,t->row[i]);
 for(int j= 0;j<h->cols;j++)
 turned_label(cv,t->col_font,c->x+(j+0.5)*colw,c->y+c->h+TICK_LEN+TICK_PAD,
 t->col[j]);
-/*434:*/
-#line 7871 "attention.w"
+/*447:*/
+#line 8624 "attention.w"
 
 static const char*xtitle= "Input Words (English)",*ytitle= "Output Words (French)",
 *ctitle= "Attention Weight";
@@ -718,8 +727,8 @@ if(seaborn)
 canvas_text(cv,tick_font,lay->width-MARGIN-desc,b->y+(b->h+ct)/2,-90.0,ctitle);
 else canvas_text(cv,tick_font,lay->width-MARGIN-asc,b->y+(b->h-ct)/2,90.0,ctitle);
 
-/*:434*/
-#line 7860 "attention.w"
+/*:447*/
+#line 8613 "attention.w"
 
 double tw= text_width(title_font,t->title),tx= c->x+(c->w-tw)/2;
 double tasc,tdesc;
@@ -727,13 +736,13 @@ font_metrics(title_font,&tasc,&tdesc);
 tx= fmax(MARGIN,fmin(tx,lay->width-MARGIN-tw));
 canvas_text(cv,title_font,tx,MARGIN+tasc,0.0,t->title);
 
-/*:433*/
-#line 7775 "attention.w"
+/*:446*/
+#line 8534 "attention.w"
 
 }
 
-/*:429*//*435:*/
-#line 7885 "attention.w"
+/*:442*//*448:*/
+#line 8638 "attention.w"
 
 typedef struct{
 const Heatmap*h;
@@ -753,8 +762,8 @@ j->h= h;
 return heatmap_check(h)||heatmap_prepare(h,&j->t,&j->lay)?-1:0;
 }
 
-/*:435*//*437:*/
-#line 7916 "attention.w"
+/*:448*//*450:*/
+#line 8670 "attention.w"
 
 int figure_format(const char*path)
 {
@@ -767,8 +776,8 @@ if(strcasecmp(dot,".svg")==0)return FIGURE_SVG;
 return kit_fail("%s: unknown figure format (the name must end in .png, .pdf or .svg)",path);
 }
 
-/*:437*//*438:*/
-#line 7934 "attention.w"
+/*:450*//*451:*/
+#line 8688 "attention.w"
 
 int figure_check_path(const char*path)
 {
@@ -787,8 +796,8 @@ free(dir);
 return status;
 }
 
-/*:438*//*439:*/
-#line 7955 "attention.w"
+/*:451*//*452:*/
+#line 8709 "attention.w"
 
 int write_file_atomic(const char*path,const void*data,size_t n)
 {
@@ -804,8 +813,8 @@ return-1;
 mode_t mask= umask(0);
 umask(mask);
 fchmod(fd,0666&~mask);
-/*440:*/
-#line 7975 "attention.w"
+/*453:*/
+#line 8730 "attention.w"
 
 const char*p= data;
 size_t left= n;
@@ -822,15 +831,15 @@ if(ok&&save_target_check(path))ok= 0;
 if(ok&&rename(tmp,path)!=0)ok= 0,kit_fail("%s: cannot write: %s",path,strerror(errno));
 if(!ok)unlink(tmp);
 
-/*:440*/
-#line 7970 "attention.w"
+/*:453*/
+#line 8724 "attention.w"
 
 free(tmp);
 return ok?0:-1;
 }
 
-/*:439*//*444:*/
-#line 8038 "attention.w"
+/*:452*//*457:*/
+#line 8793 "attention.w"
 
 typedef void(*DrawFn)(Canvas*cv,const void*job);
 
@@ -850,8 +859,8 @@ Canvas cv= {cairo_create(s),format==FIGURE_SVG?&text:NULL};
 no_hinting(cv.cr);
 if(format==FIGURE_PNG)cairo_scale(cv.cr,FIGURE_PNG_SCALE,FIGURE_PNG_SCALE);
 draw(&cv,job);
-/*445:*/
-#line 8061 "attention.w"
+/*458:*/
+#line 8816 "attention.w"
 
 cairo_status_t st= cairo_status(cv.cr);
 cairo_destroy(cv.cr);
@@ -877,13 +886,13 @@ free(tail.p);
 free(text.p);
 return st==CAIRO_STATUS_SUCCESS?0:kit_fail("cairo: %s",cairo_status_to_string(st));
 
-/*:445*/
-#line 8057 "attention.w"
+/*:458*/
+#line 8812 "attention.w"
 
 }
 
-/*:444*//*446:*/
-#line 8091 "attention.w"
+/*:457*//*459:*/
+#line 8846 "attention.w"
 
 static int figure_save(const char*path,double w,double h,DrawFn draw,const void*job)
 {
@@ -897,8 +906,8 @@ free(out.p);
 return status;
 }
 
-/*:446*//*447:*/
-#line 8107 "attention.w"
+/*:459*//*460:*/
+#line 8862 "attention.w"
 
 static int figure_image(double w,double h,double scale,DrawFn draw,const void*job,
 FigImage*img)
@@ -922,8 +931,8 @@ cairo_surface_destroy(s);
 return st==CAIRO_STATUS_SUCCESS?0:kit_fail("cairo: %s",cairo_status_to_string(st));
 }
 
-/*:447*//*448:*/
-#line 8131 "attention.w"
+/*:460*//*461:*/
+#line 8886 "attention.w"
 
 int heatmap_save(const Heatmap*h,const char*path)
 {
@@ -944,8 +953,8 @@ heatmap_texts_free(h,&j.t);
 return status;
 }
 
-/*:448*//*456:*/
-#line 8287 "attention.w"
+/*:461*//*469:*/
+#line 9043 "attention.w"
 
 typedef struct{
 const Curve*c;
@@ -958,6 +967,9 @@ static int curve_job_begin(CurveJob*j,const Curve*c)
 {
 if(c->n<1||!c->x||!c->y)return kit_fail("loss curve: no points to draw");
 double x0= INFINITY,x1= -INFINITY,y0= INFINITY,y1= -INFINITY;
+/*470:*/
+#line 9071 "attention.w"
+
 for(int k= 0;k<c->n;k++){
 if(!isfinite(c->x[k])||!isfinite(c->y[k]))
 return kit_fail("loss curve: point %d is not a finite number",k+1);
@@ -967,6 +979,10 @@ c->x[k],c->y[k],FIG_HUGE);
 x0= fmin(x0,c->x[k]),x1= fmax(x1,c->x[k]);
 y0= fmin(y0,c->y[k]),y1= fmax(y1,c->y[k]);
 }
+
+/*:470*/
+#line 9055 "attention.w"
+
 j->c= c;
 axis_range(&j->ax,x0>=0.0&&x0<=1.0?0.0:x0,x1,0);
 axis_range(&j->ay,y0,y1,1);
@@ -975,8 +991,8 @@ axis_ticks(&j->ay,&j->ty);
 j->title= fit_text(c->title?c->title:"",title_font,CURVE_W-2*MARGIN);
 j->xlabel= fit_text(c->xlabel?c->xlabel:"",axis_font,CURVE_W-2*MARGIN);
 j->ylabel= fit_text(c->ylabel?c->ylabel:"",axis_font,CURVE_H-2*MARGIN);
-/*457:*/
-#line 8322 "attention.w"
+/*471:*/
+#line 9084 "attention.w"
 
 double asc,desc,lasc,ldesc,tasc,tdesc,yw= 0.0;
 font_metrics(tick_font,&asc,&desc);
@@ -989,14 +1005,14 @@ j->ax.to= CURVE_W-MARGIN-last;
 j->ay.from= CURVE_H-(MARGIN+lasc+ldesc+LABEL_PAD+asc+desc+TICK_PAD+TICK_LEN);
 j->ay.to= MARGIN+tasc+tdesc+TITLE_PAD;
 
-/*:457*/
-#line 8316 "attention.w"
+/*:471*/
+#line 9064 "attention.w"
 
 return 0;
 }
 
-/*:456*//*458:*/
-#line 8337 "attention.w"
+/*:469*//*472:*/
+#line 9099 "attention.w"
 
 static void curve_job_draw(Canvas*cv,const void*job)
 {
@@ -1010,8 +1026,8 @@ line(cr,axis_pos(&j->ax,j->tx.v[k]),y0,axis_pos(&j->ax,j->tx.v[k]),y1,0.5,0.9);
 for(int k= 0;k<j->ty.n;k++)
 if(j->ty.major[k])
 line(cr,x0,axis_pos(&j->ay,j->ty.v[k]),x1,axis_pos(&j->ay,j->ty.v[k]),0.5,0.9);
-/*459:*/
-#line 8354 "attention.w"
+/*473:*/
+#line 9117 "attention.w"
 
 cairo_save(cr);
 cairo_rectangle(cr,x0,y1,x1-x0,y0-y1);
@@ -1028,11 +1044,11 @@ cairo_fill(cr);
 }else cairo_stroke(cr);
 cairo_restore(cr);
 
-/*:459*/
-#line 8350 "attention.w"
+/*:473*/
+#line 9112 "attention.w"
 
-/*460:*/
-#line 8371 "attention.w"
+/*474:*/
+#line 9134 "attention.w"
 
 double asc,desc,lasc,ldesc,tasc,tdesc;
 font_metrics(tick_font,&asc,&desc);
@@ -1053,6 +1069,9 @@ line(cr,x0,y,x0-(j->ty.major[k]?TICK_LEN:TICK_LEN/2),y,0.8,0.0);
 canvas_text(cv,tick_font,x0-TICK_LEN-TICK_PAD-w,y+(asc-desc)/2,0.0,
 j->ty.label[k]);
 }
+/*475:*/
+#line 9158 "attention.w"
+
 double xw= text_width(axis_font,j->xlabel),yw= text_width(axis_font,j->ylabel);
 double tw= text_width(title_font,j->title);
 canvas_text(cv,axis_font,(x0+x1-xw)/2,CURVE_H-MARGIN-ldesc,0.0,j->xlabel);
@@ -1060,13 +1079,17 @@ canvas_text(cv,axis_font,MARGIN+lasc,(y0+y1+yw)/2,-90.0,j->ylabel);
 canvas_text(cv,title_font,fmax(MARGIN,fmin((x0+x1-tw)/2,CURVE_W-MARGIN-tw)),
 MARGIN+tasc,0.0,j->title);
 
-/*:460*/
-#line 8351 "attention.w"
+/*:475*/
+#line 9154 "attention.w"
+
+
+/*:474*/
+#line 9113 "attention.w"
 
 }
 
-/*:458*//*461:*/
-#line 8398 "attention.w"
+/*:472*//*476:*/
+#line 9167 "attention.w"
 
 static void curve_job_end(CurveJob*j)
 {
@@ -1093,8 +1116,8 @@ curve_job_end(&j);
 return status;
 }
 
-/*:461*/
-#line 7115 "attention.w"
+/*:476*/
+#line 7859 "attention.w"
 
 
-/*:396*/
+/*:406*/

@@ -1,15 +1,15 @@
-/*65:*/
-#line 1137 "attention.w"
+/*67:*/
+#line 1471 "attention.w"
 
 #include "attention.h"
 #include <string.h> 
-/*68:*/
-#line 1200 "attention.w"
+/*70:*/
+#line 1541 "attention.w"
 
 typedef float vec16 __attribute__((vector_size(16*sizeof(float)),aligned(sizeof(float))));
 
-/*:68*//*69:*/
-#line 1209 "attention.w"
+/*:70*//*71:*/
+#line 1550 "attention.w"
 
 static inline void fold(vec16*s,const vec16*a,const vec16*b,int d)
 {
@@ -36,8 +36,8 @@ default:*s= __builtin_shufflevector(*a,*b,0,2,4,6,8,10,12,14,
 }
 }
 
-/*:69*//*70:*/
-#line 1240 "attention.w"
+/*:71*//*72:*/
+#line 1581 "attention.w"
 
 static inline __attribute__((always_inline))void dot16(vec16*s,const float*W,int C,
 const float*x)
@@ -57,8 +57,8 @@ for(;i<C;i++)
 for(int r= 0;r<16;r++)(*s)[r]+= W[(size_t)r*C+i]*x[i];
 }
 
-/*:70*//*85:*/
-#line 1453 "attention.w"
+/*:72*//*87:*/
+#line 1881 "attention.w"
 
 static void gru_row_forward(float*restrict h_new,GruCache*restrict cache,
 const float*restrict gi,const float*restrict gh,const float*restrict h,int H)
@@ -68,8 +68,8 @@ h_new[j]= gru_unit_forward(gi[j],gi[H+j],gi[2*H+j],
 gh[j],gh[H+j],gh[2*H+j],h[j],&cache[j]);
 }
 
-/*:85*//*114:*/
-#line 1874 "attention.w"
+/*:87*//*116:*/
+#line 2348 "attention.w"
 
 #define BLOCK 128
 static inline __attribute__((always_inline))void transposed_block(float*dx,
@@ -93,16 +93,23 @@ for(int b= 0;b<NB;b++)
 for(int k= 0;k<BLOCK/16;k++)
 *(vec16*)(dx+(size_t)b*C+j+16*k)= acc[b][k];
 }
+/*117:*/
+#line 2377 "attention.w"
+
 for(;j<C;j++)
 for(int b= 0;b<NB;b++){
 float s= dx[(size_t)b*C+j];
 for(int i= 0;i<OC;i++)s+= dy[(size_t)b*OC+i]*W[(size_t)i*C+j];
 dx[(size_t)b*C+j]= s;
 }
+
+/*:117*/
+#line 2371 "attention.w"
+
 }
 
-/*:114*//*115:*/
-#line 1906 "attention.w"
+/*:116*//*118:*/
+#line 2386 "attention.w"
 
 static void add_transposed_products(float*dx,const float*W,const float*dy,
 int B,int C,int OC)
@@ -113,8 +120,8 @@ transposed_block(dx+(size_t)b*C,W,dy+(size_t)b*OC,C,OC,2);
 for(;b<B;b++)transposed_block(dx+(size_t)b*C,W,dy+(size_t)b*OC,C,OC,1);
 }
 
-/*:115*//*116:*/
-#line 1924 "attention.w"
+/*:118*//*119:*/
+#line 2404 "attention.w"
 
 static inline __attribute__((always_inline))void outer_block(float*dw,
 const float*dy,int stride,const float*x,int B,int C,const int R,const int add)
@@ -137,16 +144,23 @@ a[r][1]+= d*x1;
 for(int r= 0;r<R;r++)
 for(int h= 0;h<2;h++)*(vec16*)(dw+(size_t)r*C+j+16*h)= a[r][h];
 }
+/*120:*/
+#line 2431 "attention.w"
+
 for(;j<C;j++)
 for(int r= 0;r<R;r++){
 float g= add?dw[(size_t)r*C+j]:0.0f;
 for(int b= 0;b<B;b++)g+= dy[(size_t)b*stride+r]*x[(size_t)b*C+j];
 dw[(size_t)r*C+j]= g;
 }
+
+/*:120*/
+#line 2426 "attention.w"
+
 }
 
-/*:116*//*117:*/
-#line 1958 "attention.w"
+/*:119*//*121:*/
+#line 2443 "attention.w"
 
 void outer_products(float*dw,const float*dy,int stride,
 const float*x,int B,int C,int rows,int add)
@@ -161,11 +175,11 @@ for(;r<rows;r++)outer_block(dw+(size_t)r*C,dy+r,stride,x,B,C,1,0);
 }
 }
 
-/*:117*/
-#line 1140 "attention.w"
+/*:121*/
+#line 1474 "attention.w"
 
-/*66:*/
-#line 1147 "attention.w"
+/*68:*/
+#line 1481 "attention.w"
 
 void embedding_forward(float*out,const float*table,const int*ids,int B,int H)
 {
@@ -173,8 +187,8 @@ for(int b= 0;b<B;b++)
 memcpy(out+(size_t)b*H,table+(size_t)ids[b]*H,(size_t)H*sizeof(float));
 }
 
-/*:66*//*67:*/
-#line 1169 "attention.w"
+/*:68*//*69:*/
+#line 1510 "attention.w"
 
 static inline float dot(const float*a,const float*b,int n)
 {
@@ -190,8 +204,8 @@ for(;i<n;i++)s+= a[i]*b[i];
 return s;
 }
 
-/*:67*//*71:*/
-#line 1268 "attention.w"
+/*:69*//*73:*/
+#line 1609 "attention.w"
 
 void linear_forward(float*out,const float*inp,const float*weight,
 const float*bias,int B,int C,int OC)
@@ -216,32 +230,32 @@ out[(size_t)b*OC+o]= dot(w,inp+(size_t)b*C,C)+beta;
 }
 }
 
-/*:71*//*72:*/
-#line 1295 "attention.w"
+/*:73*//*74:*/
+#line 1636 "attention.w"
 
 void relu_forward(float*out,const float*inp,int n)
 {
 for(int i= 0;i<n;i++)out[i]= inp[i]> 0.0f?inp[i]:0.0f;
 }
 
-/*:72*//*73:*/
-#line 1317 "attention.w"
+/*:74*//*75:*/
+#line 1664 "attention.w"
 
 void softmax_forward(float*out,const float*inp,int B,int n)
 {
 for(int b= 0;b<B;b++){
 const float*s= inp+(size_t)b*n;
 float*p= out+(size_t)b*n;
-/*74:*/
-#line 1336 "attention.w"
+/*76:*/
+#line 1684 "attention.w"
 
 float mx= s[0],sum= 0.0f;
 for(int i= 1;i<n;i++)if(s[i]> mx)mx= s[i];
 for(int i= 0;i<n;i++)sum+= p[i]= expf(s[i]-mx);
 for(int i= 0;i<n;i++)p[i]/= sum;
 
-/*:74*/
-#line 1323 "attention.w"
+/*:76*/
+#line 1670 "attention.w"
 
 }
 }
@@ -251,8 +265,8 @@ void log_softmax_forward(float*out,const float*inp,int B,int n)
 for(int b= 0;b<B;b++){
 const float*s= inp+(size_t)b*n;
 float*p= out+(size_t)b*n;
-/*75:*/
-#line 1342 "attention.w"
+/*77:*/
+#line 1691 "attention.w"
 
 float mx= s[0],sum= 0.0f;
 for(int i= 1;i<n;i++)if(s[i]> mx)mx= s[i];
@@ -260,31 +274,31 @@ for(int i= 0;i<n;i++)sum+= expf(s[i]-mx);
 float lse= mx+logf(sum);
 for(int i= 0;i<n;i++)p[i]= s[i]-lse;
 
-/*:75*/
-#line 1332 "attention.w"
+/*:77*/
+#line 1679 "attention.w"
 
 }
 }
 
-/*:73*//*77:*/
-#line 1363 "attention.w"
+/*:75*//*79:*/
+#line 1712 "attention.w"
 
 float nll_forward(const float*logp,const int*target,int B,int V)
 {
 float loss= 0.0f;
-/*78:*/
-#line 1371 "attention.w"
+/*80:*/
+#line 1721 "attention.w"
 
 for(int b= 0;b<B;b++)loss-= logp[(size_t)b*V+target[b]];
 
-/*:78*/
-#line 1367 "attention.w"
+/*:80*/
+#line 1716 "attention.w"
 
 return loss;
 }
 
-/*:77*//*86:*/
-#line 1462 "attention.w"
+/*:79*//*88:*/
+#line 1891 "attention.w"
 
 void gru_cell_forward(float*h_new,GruCache*cache,const float*gi,
 const float*gh,const float*h,int B,int H)
@@ -294,8 +308,8 @@ gru_row_forward(h_new+(size_t)b*H,cache+(size_t)b*H,
 gi+(size_t)b*3*H,gh+(size_t)b*3*H,h+(size_t)b*H,H);
 }
 
-/*:86*//*88:*/
-#line 1489 "attention.w"
+/*:88*//*90:*/
+#line 1924 "attention.w"
 
 void attention_forward(float*w,float*ctx,const float*scores,
 const float*enc_out,int B,int L,int H)
@@ -303,39 +317,39 @@ const float*enc_out,int B,int L,int H)
 for(int b= 0;b<B;b++){
 const float*s= scores+(size_t)b*L,*O= enc_out+(size_t)b*L*H;
 float*wb= w+(size_t)b*L,*c= ctx+(size_t)b*H;
-/*89:*/
-#line 1500 "attention.w"
+/*91:*/
+#line 1936 "attention.w"
 
 softmax_forward(wb,s,1,L);
 for(int j= 0;j<H;j++)c[j]= 0.0f;
 for(int i= 0;i<L;i++)
 for(int j= 0;j<H;j++)c[j]+= wb[i]*O[(size_t)i*H+j];
 
-/*:89*/
-#line 1496 "attention.w"
+/*:91*/
+#line 1931 "attention.w"
 
 }
 }
 
-/*:88*//*110:*/
-#line 1820 "attention.w"
+/*:90*//*112:*/
+#line 2293 "attention.w"
 
 void nll_backward(float*dlogits,const float*logp,const int*target,int B,int V)
 {
-/*111:*/
-#line 1826 "attention.w"
+/*113:*/
+#line 2300 "attention.w"
 
 for(int b= 0;b<B;b++)
 for(int j= 0;j<V;j++)
 dlogits[(size_t)b*V+j]= expf(logp[(size_t)b*V+j])-(j==target[b]?1.0f:0.0f);
 
-/*:111*/
-#line 1823 "attention.w"
+/*:113*/
+#line 2296 "attention.w"
 
 }
 
-/*:110*//*113:*/
-#line 1844 "attention.w"
+/*:112*//*115:*/
+#line 2318 "attention.w"
 
 void linear_backward(float*dinp,float*dweight,float*dbias,
 const float*dout,const float*inp,const float*weight,int B,int C,int OC)
@@ -347,16 +361,16 @@ for(int o= 0;o<OC;o++)
 for(int b= 0;b<B;b++)dbias[o]+= dout[(size_t)b*OC+o];
 }
 
-/*:113*//*118:*/
-#line 1974 "attention.w"
+/*:115*//*122:*/
+#line 2459 "attention.w"
 
 void relu_backward(float*dinp,const float*dout,const float*inp,int n)
 {
 for(int i= 0;i<n;i++)dinp[i]= inp[i]> 0.0f?dout[i]:0.0f;
 }
 
-/*:118*//*119:*/
-#line 1984 "attention.w"
+/*:122*//*123:*/
+#line 2469 "attention.w"
 
 void embedding_backward(float*dtable,const float*dout,const int*ids,int B,int H)
 {
@@ -366,8 +380,8 @@ for(int j= 0;j<H;j++)row[j]+= dout[(size_t)b*H+j];
 }
 }
 
-/*:119*//*124:*/
-#line 2048 "attention.w"
+/*:123*//*128:*/
+#line 2542 "attention.w"
 
 void gru_cell_backward(float*dgi,float*dgh,float*dh,const float*dh_new,
 const float*h,const GruCache*cache,int B,int H)
@@ -384,8 +398,8 @@ h3[H+j]= i3[H+j];
 }
 }
 
-/*:124*//*126:*/
-#line 2081 "attention.w"
+/*:128*//*130:*/
+#line 2584 "attention.w"
 
 void attention_backward(float*dscores,float*denc_out,const float*dctx,
 const float*w,const float*enc_out,int B,int L,int H)
@@ -394,8 +408,8 @@ for(int b= 0;b<B;b++){
 const float*wb= w+(size_t)b*L,*O= enc_out+(size_t)b*L*H;
 const float*dc= dctx+(size_t)b*H;
 float*ds= dscores+(size_t)b*L,*dO= denc_out+(size_t)b*L*H;
-/*127:*/
-#line 2093 "attention.w"
+/*131:*/
+#line 2597 "attention.w"
 
 float avg= 0.0f;
 for(int i= 0;i<L;i++){
@@ -405,14 +419,14 @@ for(int j= 0;j<H;j++)dO[(size_t)i*H+j]+= wb[i]*dc[j];
 }
 for(int i= 0;i<L;i++)ds[i]= wb[i]*(ds[i]-avg);
 
-/*:127*/
-#line 2089 "attention.w"
+/*:131*/
+#line 2592 "attention.w"
 
 }
 }
 
-/*:126*/
-#line 1141 "attention.w"
+/*:130*/
+#line 1475 "attention.w"
 
 
-/*:65*/
+/*:67*/

@@ -1,5 +1,5 @@
-/*52:*/
-#line 914 "attention.w"
+/*54:*/
+#line 1247 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
@@ -8,8 +8,8 @@
 #include <pthread.h> 
 #include <sched.h> 
 #include <stdatomic.h> 
-/*59:*/
-#line 1045 "attention.w"
+/*61:*/
+#line 1378 "attention.w"
 
 static float*alloc_on_huge_pages(size_t n)
 {
@@ -21,13 +21,13 @@ if(posix_memalign(&p,page,bytes)!=0)return xcalloc(n,sizeof(float));
 #ifdef MADV_HUGEPAGE
 madvise(p,bytes,MADV_HUGEPAGE);
 #endif
-#line 1056 "attention.w"
+#line 1389 "attention.w"
  memset(p,0,bytes);
 return p;
 }
 
-/*:59*//*61:*/
-#line 1076 "attention.w"
+/*:61*//*63:*/
+#line 1410 "attention.w"
 
 static double uniform(unsigned short xs[3],double a)
 {
@@ -40,8 +40,8 @@ double u= 1.0-erand48(xs),v= erand48(xs);
 return sqrt(-2.0*log(u))*cos(2.0*M_PI*v);
 }
 
-/*:61*//*93:*/
-#line 1554 "attention.w"
+/*:63*//*95:*/
+#line 1990 "attention.w"
 
 static void*calloc_lines(size_t n,size_t size)
 {
@@ -52,8 +52,8 @@ memset(p,0,bytes);
 return p;
 }
 
-/*:93*//*148:*/
-#line 2433 "attention.w"
+/*:95*//*153:*/
+#line 3041 "attention.w"
 
 static void adam_tensor(Model*m,int k,size_t n,const AdamConstants*c)
 {
@@ -62,8 +62,8 @@ adam_apply(m->param_mem+at,m->grad_mem+at,m->m_mem+at,m->v_mem+at,n,c);
 memset(m->grad_mem+at,0,n*sizeof(float));
 }
 
-/*:148*//*151:*/
-#line 2511 "attention.w"
+/*:153*//*156:*/
+#line 3119 "attention.w"
 
 static void update_rows(Model*m,const Deferred*d,const AdamConstants*c,float*g)
 {
@@ -78,8 +78,8 @@ at+= n;
 }
 }
 
-/*:151*//*152:*/
-#line 2530 "attention.w"
+/*:156*//*157:*/
+#line 3138 "attention.w"
 
 static void update_half(Model*m,const Deferred*d,int nd,int first,int last,
 const AdamConstants*c,float*rows)
@@ -95,8 +95,8 @@ for(int k= first;k<=last;k++)
 if(!deferred[k])adam_tensor(m,k,spec_numel(&s[k]),c);
 }
 
-/*:152*//*153:*/
-#line 2582 "attention.w"
+/*:157*//*158:*/
+#line 3247 "attention.w"
 
 struct Pipeline{
 _Atomic long job __attribute__((aligned(64)));
@@ -115,15 +115,15 @@ pthread_mutex_t lock;
 pthread_cond_t wake;
 };
 
-/*:153*//*154:*/
-#line 2606 "attention.w"
+/*:158*//*159:*/
+#line 3271 "attention.w"
 
 static inline void spin_pause(int*spins)
 {
 #if defined(__x86_64__) || defined(__i386__)
 __builtin_ia32_pause();
 #endif
-#line 2612 "attention.w"
+#line 3277 "attention.w"
  if(++*spins> 4096)sched_yield();
 }
 
@@ -133,8 +133,8 @@ int spins= 0;
 while(atomic_load_explicit(counter,memory_order_acquire)<value)spin_pause(&spins);
 }
 
-/*:154*//*155:*/
-#line 2625 "attention.w"
+/*:159*//*160:*/
+#line 3290 "attention.w"
 
 static void encoder_pairs(struct Pipeline*p)
 {
@@ -151,8 +151,8 @@ update_half(m,d,N_ENC_DEFERRED,ENC_EMB,ENC_B_HH,&c,m->act.d_enc_rows);
 }
 }
 
-/*:155*//*156:*/
-#line 2643 "attention.w"
+/*:160*//*161:*/
+#line 3308 "attention.w"
 
 static void*encoder_thread(void*arg)
 {
@@ -171,8 +171,8 @@ atomic_store_explicit(&p->finished,seen,memory_order_release);
 }
 }
 
-/*:156*//*157:*/
-#line 2664 "attention.w"
+/*:161*//*162:*/
+#line 3329 "attention.w"
 
 static struct Pipeline*pipeline_start(void)
 {
@@ -189,6 +189,9 @@ return NULL;
 }
 return p;
 }
+
+/*:162*//*163:*/
+#line 3350 "attention.w"
 
 static void post_job(struct Pipeline*p)
 {
@@ -209,11 +212,11 @@ pthread_cond_destroy(&p->wake);
 free(p);
 }
 
-/*:157*/
-#line 922 "attention.w"
+/*:163*/
+#line 1255 "attention.w"
 
-/*53:*/
-#line 927 "attention.w"
+/*55:*/
+#line 1260 "attention.w"
 
 void tensor_specs(const Config*c,TensorSpec s[N_TENSORS])
 {
@@ -241,8 +244,8 @@ size_t spec_numel(const TensorSpec*s)
 return(size_t)s->rows*(size_t)(s->cols?s->cols:1);
 }
 
-/*:53*//*54:*/
-#line 957 "attention.w"
+/*:55*//*56:*/
+#line 1290 "attention.w"
 
 size_t tensors_point(Tensors*t,float*mem,const Config*c)
 {
@@ -256,8 +259,8 @@ off+= spec_numel(&s[k]);
 return off;
 }
 
-/*:54*//*57:*/
-#line 993 "attention.w"
+/*:56*//*59:*/
+#line 1326 "attention.w"
 
 void model_alloc(Model*m,const Config*c,Vocab*vin,Vocab*vout)
 {
@@ -266,8 +269,8 @@ m->cfg= *c;
 m->vin= *vin;
 m->vout= *vout;
 m->n_params= tensors_point(NULL,NULL,c);
-/*58:*/
-#line 1028 "attention.w"
+/*60:*/
+#line 1361 "attention.w"
 
 size_t stride= (m->n_params+64+15)/16*16+64;
 m->param_mem= alloc_on_huge_pages(4*stride);
@@ -275,8 +278,8 @@ m->grad_mem= m->param_mem+stride;
 m->m_mem= m->grad_mem+stride;
 m->v_mem= m->m_mem+stride;
 
-/*:58*/
-#line 1001 "attention.w"
+/*:60*/
+#line 1334 "attention.w"
 
 tensors_point(&m->params,m->param_mem,c);
 tensors_point(&m->grads,m->grad_mem,c);
@@ -293,19 +296,19 @@ vocab_free(&m->vout);
 memset(m,0,sizeof*m);
 }
 
-/*:57*//*62:*/
-#line 1091 "attention.w"
+/*:59*//*64:*/
+#line 1425 "attention.w"
 
 void model_init_random(Model*m,uint64_t seed)
 {
-/*63:*/
-#line 1112 "attention.w"
+/*65:*/
+#line 1446 "attention.w"
 
 unsigned short xs[3]= {(unsigned short)(0x330e^(seed>>32)),(unsigned short)seed,
 (unsigned short)(seed>>16)};
 
-/*:63*/
-#line 1094 "attention.w"
+/*:65*/
+#line 1428 "attention.w"
 
 TensorSpec s[N_TENSORS];
 tensor_specs(&m->cfg,s);
@@ -321,8 +324,8 @@ p[i]= (float)(k==ENC_EMB||k==DEC_EMB?random_normal(xs)
 m->adam_t= 0;
 }
 
-/*:62*//*94:*/
-#line 1564 "attention.w"
+/*:64*//*96:*/
+#line 2001 "attention.w"
 
 void activations_alloc(Activations*a,const Config*c)
 {
@@ -334,8 +337,8 @@ a->enc_gh= calloc_lines(L*3*H,sizeof(float));
 a->enc_cache= calloc_lines(L*H,sizeof(GruCache));
 a->enc_h= calloc_lines((L+1)*H,sizeof(float));
 a->enc_out= calloc_lines(L*H,sizeof(float));
-/*101:*/
-#line 1661 "attention.w"
+/*103:*/
+#line 2120 "attention.w"
 
 a->dec_eh= calloc_lines(L*2*H,sizeof(float));
 a->dec_scores= calloc_lines(L*L,sizeof(float));
@@ -350,11 +353,11 @@ a->dec_h= calloc_lines((L+1)*H,sizeof(float));
 a->logits= calloc_lines(L*V,sizeof(float));
 a->logp= calloc_lines(L*V,sizeof(float));
 
-/*:101*/
-#line 1575 "attention.w"
+/*:103*/
+#line 2012 "attention.w"
 
-/*131:*/
-#line 2144 "attention.w"
+/*135:*/
+#line 2735 "attention.w"
 
 a->d_logits= calloc_lines(L*V,sizeof(float));
 a->d_hout= calloc_lines(L*H,sizeof(float));
@@ -377,43 +380,43 @@ a->d_enc_hprev= calloc_lines(H,sizeof(float));
 a->d_rows= calloc_lines(ROW_BLOCK> 2*H?ROW_BLOCK:2*H,sizeof(float));
 a->d_enc_rows= calloc_lines(ROW_BLOCK> 2*H?ROW_BLOCK:2*H,sizeof(float));
 
-/*:131*/
-#line 1576 "attention.w"
+/*:135*/
+#line 2013 "attention.w"
 
 }
 
-/*:94*//*95:*/
-#line 1580 "attention.w"
+/*:96*//*97:*/
+#line 2017 "attention.w"
 
 void activations_free(Activations*a)
 {
 void*all[]= {a->enc_x,a->enc_gi,a->enc_gh,a->enc_cache,a->enc_h,
-a->enc_out,/*102:*/
-#line 1675 "attention.w"
+a->enc_out,/*104:*/
+#line 2135 "attention.w"
 
 a->dec_eh,a->dec_scores,a->dec_w,a->dec_ec,a->dec_pre,a->dec_o,
 a->dec_gi,a->dec_gh,a->dec_cache,a->dec_h,a->logits,a->logp
 
-/*:102*/
-#line 1584 "attention.w"
+/*:104*/
+#line 2021 "attention.w"
 ,
-/*132:*/
-#line 2166 "attention.w"
+/*136:*/
+#line 2758 "attention.w"
 
 a->d_logits,a->d_hout,a->d_dec_gi,a->d_dec_gh,a->d_pre,a->d_scores,
 a->d_dec_e,a->d_enc_out,a->d_enc_gi,a->d_enc_gh,a->d_enc_x,a->d_h,
 a->d_hprev,a->d_o,a->d_ec,a->d_eh,a->d_enc_h,a->d_enc_hprev,a->d_rows,
 a->d_enc_rows
 
-/*:132*/
-#line 1585 "attention.w"
+/*:136*/
+#line 2022 "attention.w"
 };
 for(size_t k= 0;k<sizeof all/sizeof all[0];k++)free(all[k]);
 memset(a,0,sizeof*a);
 }
 
-/*:95*//*97:*/
-#line 1599 "attention.w"
+/*:97*//*99:*/
+#line 2036 "attention.w"
 
 void encoder_forward(Model*m,const int*src,int T)
 {
@@ -434,8 +437,8 @@ memset(a->enc_out,0,(size_t)m->cfg.L*H*sizeof(float));
 memcpy(a->enc_out,a->enc_h+H,(size_t)T*H*sizeof(float));
 }
 
-/*:97*//*103:*/
-#line 1679 "attention.w"
+/*:99*//*105:*/
+#line 2140 "attention.w"
 
 DecoderStep decoder_step(const Activations*a,const Config*c,int t)
 {
@@ -446,8 +449,8 @@ a->dec_o+k*H,a->dec_gi+k*3*H,a->dec_gh+k*3*H,
 a->dec_h+(k+1)*H,a->dec_cache+k*H};
 }
 
-/*:103*//*104:*/
-#line 1692 "attention.w"
+/*:105*//*106:*/
+#line 2153 "attention.w"
 
 void decoder_step_forward(const Model*m,int token,const float*h_prev,
 const float*enc_out,const DecoderStep*s)
@@ -466,8 +469,8 @@ linear_forward(s->gh,h_prev,P->dec_w_hh,P->dec_b_hh,1,H,3*H);
 gru_cell_forward(s->h,s->cache,s->gi,s->gh,h_prev,1,H);
 }
 
-/*:104*//*106:*/
-#line 1735 "attention.w"
+/*:106*//*108:*/
+#line 2196 "attention.w"
 
 float seq2seq_forward(Model*m,const Example*ex)
 {
@@ -492,8 +495,8 @@ log_softmax_forward(a->logp,a->logits,T,c->V_out);
 return nll_forward(a->logp,ex->tgt,T,c->V_out);
 }
 
-/*:106*//*134:*/
-#line 2202 "attention.w"
+/*:108*//*138:*/
+#line 2794 "attention.w"
 
 void seq2seq_backward_deferred(Model*m,const Example*ex,Deferred d[N_DEFERRED])
 {
@@ -509,8 +512,8 @@ const Tensors*P= &m->params;
 const Tensors*G= &m->grads;
 int H= c->H,L= c->L,V= c->V_out,T= a->T_tgt;
 size_t h= (size_t)H;
-/*137:*/
-#line 2253 "attention.w"
+/*142:*/
+#line 2848 "attention.w"
 
 nll_backward(a->d_logits,a->logp,ex->tgt,T,V);
 memset(a->d_hout,0,(size_t)T*h*sizeof(float));
@@ -519,11 +522,11 @@ d[0]= (Deferred){OUT_W,a->d_logits,a->dec_h+h,T,H,V};
 memset(a->d_enc_out,0,(size_t)L*h*sizeof(float));
 memset(a->d_hprev,0,h*sizeof(float));
 
-/*:137*/
-#line 2217 "attention.w"
+/*:142*/
+#line 2809 "attention.w"
 
-/*138:*/
-#line 2268 "attention.w"
+/*143:*/
+#line 2863 "attention.w"
 
 for(int t= T-1;t>=0;t--){
 DecoderStep s= decoder_step(a,c,t);
@@ -548,11 +551,11 @@ a->d_hprev[j]+= a->d_eh[H+j];
 }
 }
 
-/*:138*/
-#line 2218 "attention.w"
+/*:143*/
+#line 2810 "attention.w"
 
-/*139:*/
-#line 2296 "attention.w"
+/*144:*/
+#line 2891 "attention.w"
 
 d[1]= (Deferred){DEC_W_HH,a->d_dec_gh,a->dec_h,T,H,3*H};
 d[2]= (Deferred){DEC_W_IH,a->d_dec_gi,a->dec_o,T,H,3*H};
@@ -564,11 +567,14 @@ linear_backward(NULL,NULL,G->comb_b,a->d_pre,NULL,NULL,T,2*H,H);
 linear_backward(NULL,NULL,G->attn_b,a->d_scores,NULL,NULL,T,2*H,L);
 embedding_backward(G->dec_emb,a->d_dec_e,a->dec_in,T,H);
 
-/*:139*/
-#line 2219 "attention.w"
+/*:144*/
+#line 2811 "attention.w"
 
 memcpy(a->d_enc_hprev,a->d_hprev,h*sizeof(float));
 }
+
+/*:138*//*139:*/
+#line 2817 "attention.w"
 
 void encoder_backward(Model*m,const Example*ex,Deferred d[N_ENC_DEFERRED])
 {
@@ -577,8 +583,8 @@ const Tensors*P= &m->params;
 const Tensors*G= &m->grads;
 int H= m->cfg.H,S= ex->src_len;
 size_t h= (size_t)H;
-/*140:*/
-#line 2315 "attention.w"
+/*145:*/
+#line 2910 "attention.w"
 
 for(int t= S-1;t>=0;t--){
 const float*h_prev= a->enc_h+(size_t)t*h;
@@ -596,13 +602,13 @@ d[0]= (Deferred){ENC_W_IH,a->d_enc_gi,a->enc_x,S,H,3*H};
 d[1]= (Deferred){ENC_W_HH,a->d_enc_gh+3*h,a->enc_h+h,S-1,H,3*H};
 embedding_backward(G->enc_emb,a->d_enc_x,ex->src,S,H);
 
-/*:140*/
-#line 2230 "attention.w"
+/*:145*/
+#line 2825 "attention.w"
 
 }
 
-/*:134*//*135:*/
-#line 2235 "attention.w"
+/*:139*//*140:*/
+#line 2830 "attention.w"
 
 void seq2seq_backward(Model*m,const Example*ex)
 {
@@ -613,14 +619,14 @@ linear_backward(NULL,m->grads.t[d[k].weight],NULL,d[k].dout,d[k].inp,NULL,
 d[k].B,d[k].C,d[k].OC);
 }
 
-/*:135*//*142:*/
-#line 2367 "attention.w"
+/*:140*//*147:*/
+#line 2973 "attention.w"
 
 AdamConstants adam_constants(double lr,double beta1,double beta2,double eps,long t)
 {
 AdamConstants k;
-/*143:*/
-#line 2381 "attention.w"
+/*148:*/
+#line 2988 "attention.w"
 
 k.b1= (float)beta1;
 k.a1= (float)(1.0-beta1);
@@ -630,8 +636,8 @@ k.step= (float)(lr/(1.0-pow(beta1,(double)t)));
 k.inv_bc2= (float)(1.0/sqrt(1.0-pow(beta2,(double)t)));
 k.eps= (float)eps;
 
-/*:143*/
-#line 2371 "attention.w"
+/*:148*/
+#line 2977 "attention.w"
 
 return k;
 }
@@ -639,8 +645,8 @@ return k;
 void adam_apply(float*p,const float*g,float*m,float*v,size_t n,
 const AdamConstants*k)
 {
-/*144:*/
-#line 2394 "attention.w"
+/*149:*/
+#line 3001 "attention.w"
 
 const AdamConstants c= *k;
 for(size_t i= 0;i<n;i++){
@@ -652,13 +658,13 @@ v[i]= vi;
 p[i]-= c.step*mi/(sqrtf(vi)*c.inv_bc2+c.eps);
 }
 
-/*:144*/
-#line 2378 "attention.w"
+/*:149*/
+#line 2984 "attention.w"
 
 }
 
-/*:142*//*146:*/
-#line 2412 "attention.w"
+/*:147*//*151:*/
+#line 3019 "attention.w"
 
 void adam_update(float*p,const float*g,float*m,float*v,size_t n,
 double lr,double beta1,double beta2,double eps,long t)
@@ -667,8 +673,8 @@ AdamConstants k= adam_constants(lr,beta1,beta2,eps,t);
 adam_apply(p,g,m,v,n,&k);
 }
 
-/*:146*//*147:*/
-#line 2424 "attention.w"
+/*:151*//*152:*/
+#line 3031 "attention.w"
 
 void optimizer_step(Model*m,double lr)
 {
@@ -678,8 +684,8 @@ AdamConstants c= adam_constants(lr,0.9,0.999,1e-8,++m->adam_t);
 for(int k= 0;k<N_TENSORS;k++)adam_tensor(m,k,spec_numel(&s[k]),&c);
 }
 
-/*:147*//*150:*/
-#line 2490 "attention.w"
+/*:152*//*155:*/
+#line 3098 "attention.w"
 
 float train_step(Model*m,const Example*ex,double lr)
 {
@@ -693,8 +699,8 @@ m->act.d_enc_rows);
 return loss;
 }
 
-/*:150*//*158:*/
-#line 2707 "attention.w"
+/*:155*//*164:*/
+#line 3377 "attention.w"
 
 int train_pairs(Model*m,const Example*ex,int n,long epochs,double lr,int threads,
 float*loss)
@@ -706,8 +712,8 @@ if(threads<2||!p||steps<1){
 for(long k= 0;k<steps;k++)loss[k]= train_step(m,&ex[k%n],lr);
 return 1;
 }
-/*159:*/
-#line 2725 "attention.w"
+/*165:*/
+#line 3396 "attention.w"
 
 p->m= m;
 p->ex= ex;
@@ -719,11 +725,11 @@ atomic_store(&p->encoded,0);
 atomic_store(&p->decoded,0);
 post_job(p);
 
-/*:159*/
-#line 2718 "attention.w"
+/*:165*/
+#line 3388 "attention.w"
 
-/*160:*/
-#line 2739 "attention.w"
+/*166:*/
+#line 3410 "attention.w"
 
 for(long k= 0;k<steps;k++){
 Deferred d[N_DEC_DEFERRED];
@@ -735,16 +741,16 @@ AdamConstants c= adam_constants(lr,0.9,0.999,1e-8,p->t0+k+1);
 update_half(m,d,N_DEC_DEFERRED,DEC_EMB,N_TENSORS-1,&c,m->act.d_rows);
 }
 
-/*:160*/
-#line 2719 "attention.w"
+/*:166*/
+#line 3389 "attention.w"
 
 wait_until(&p->finished,atomic_load(&p->job));
 m->adam_t+= steps;
 return 2;
 }
 
-/*:158*//*163:*/
-#line 2776 "attention.w"
+/*:164*//*169:*/
+#line 3448 "attention.w"
 
 int argmax(const float*x,int n)
 {
@@ -760,8 +766,8 @@ const Config*c= &m->cfg;
 int H= c->H,L= c->L,V= c->V_out,n= 0;
 encoder_forward(m,src,T);
 memcpy(a->dec_h,a->enc_h+(size_t)T*H,(size_t)H*sizeof(float));
-/*164:*/
-#line 2795 "attention.w"
+/*170:*/
+#line 3468 "attention.w"
 
 int token= SOS_TOKEN;
 for(int t= 0;t<L;t++){
@@ -775,14 +781,14 @@ if(token==EOS_TOKEN)break;
 out[n++]= token;
 }
 
-/*:164*/
-#line 2791 "attention.w"
+/*:170*/
+#line 3463 "attention.w"
 
 return n;
 }
 
-/*:163*/
-#line 923 "attention.w"
+/*:169*/
+#line 1256 "attention.w"
 
 
-/*:52*/
+/*:54*/

@@ -1,5 +1,5 @@
-/*8:*/
-#line 239 "attention.w"
+/*9:*/
+#line 554 "attention.w"
 
 #include "attention.h"
 #include <errno.h> 
@@ -7,8 +7,8 @@
 #include <stdlib.h> 
 #include <string.h> 
 #include <sys/stat.h> 
-/*9:*/
-#line 250 "attention.w"
+/*10:*/
+#line 565 "attention.w"
 
 static char last_error[2048];
 
@@ -26,8 +26,8 @@ const char*kit_error(void)
 return last_error;
 }
 
-/*:9*//*10:*/
-#line 271 "attention.w"
+/*:10*//*11:*/
+#line 586 "attention.w"
 
 void*xcalloc(size_t n,size_t size)
 {
@@ -39,8 +39,8 @@ exit(1);
 return p;
 }
 
-/*:10*//*11:*/
-#line 282 "attention.w"
+/*:11*//*12:*/
+#line 598 "attention.w"
 
 void*xrealloc(void*p,size_t size)
 {
@@ -60,8 +60,8 @@ memcpy(t,s,n);
 return t;
 }
 
-/*:11*//*371:*/
-#line 6617 "attention.w"
+/*:12*//*381:*/
+#line 7355 "attention.w"
 
 int save_target_check(const char*path)
 {
@@ -75,8 +75,8 @@ S_ISCHR(st.st_mode)||S_ISBLK(st.st_mode)?"a device":S_ISFIFO(st.st_mode)?
 "a named pipe":"a socket");
 }
 
-/*:371*/
-#line 246 "attention.w"
+/*:381*/
+#line 561 "attention.w"
 
 
-/*:8*/
+/*:9*/

@@ -1,13 +1,13 @@
-/*14:*/
-#line 333 "attention.w"
+/*15:*/
+#line 650 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
 #include <string.h> 
 #include <errno.h> 
 #include <utf8proc.h> 
-/*15:*/
-#line 347 "attention.w"
+/*16:*/
+#line 668 "attention.w"
 
 static uint32_t word_hash(const char*w)
 {
@@ -19,13 +19,13 @@ h*= 16777619u;
 return h;
 }
 
-/*:15*//*16:*/
-#line 364 "attention.w"
+/*:16*//*17:*/
+#line 685 "attention.w"
 
 static int*vocab_probe(const Vocab*v,const char*w)
 {
-/*17:*/
-#line 372 "attention.w"
+/*18:*/
+#line 693 "attention.w"
 
 uint32_t mask= (uint32_t)v->nslot-1;
 uint32_t i= word_hash(w)&mask;
@@ -33,13 +33,13 @@ while(v->slot[i]!=0&&strcmp(v->word[v->slot[i]-1],w)!=0)
 i= (i+1)&mask;
 return&v->slot[i];
 
-/*:17*/
-#line 367 "attention.w"
+/*:18*/
+#line 688 "attention.w"
 
 }
 
-/*:16*//*19:*/
-#line 390 "attention.w"
+/*:17*//*20:*/
+#line 711 "attention.w"
 
 int vocab_find(const Vocab*v,const char*w)
 {
@@ -47,8 +47,8 @@ int*s= vocab_probe(v,w);
 return*s?*s-1:-1;
 }
 
-/*:19*//*20:*/
-#line 400 "attention.w"
+/*:20*//*21:*/
+#line 721 "attention.w"
 
 int vocab_add(Vocab*v,const char*w)
 {
@@ -60,8 +60,8 @@ v->word= xrealloc(v->word,(size_t)v->cap*sizeof*v->word);
 }
 v->word[v->n]= xstrdup(w);
 *s= ++v->n;
-if(2*v->n> v->nslot)/*21:*/
-#line 415 "attention.w"
+if(2*v->n> v->nslot)/*22:*/
+#line 737 "attention.w"
 
 {
 free(v->slot);
@@ -70,14 +70,14 @@ v->slot= xcalloc((size_t)v->nslot,sizeof*v->slot);
 for(int k= 0;k<v->n;k++)*vocab_probe(v,v->word[k])= k+1;
 }
 
-/*:21*/
-#line 411 "attention.w"
+/*:22*/
+#line 732 "attention.w"
 
 return v->n-1;
 }
 
-/*:20*//*22:*/
-#line 424 "attention.w"
+/*:21*//*23:*/
+#line 746 "attention.w"
 
 void vocab_init(Vocab*v)
 {
@@ -100,8 +100,8 @@ v->slot= NULL;
 v->n= v->cap= v->nslot= 0;
 }
 
-/*:22*//*23:*/
-#line 448 "attention.w"
+/*:23*//*24:*/
+#line 770 "attention.w"
 
 void vocab_add_sentence(Vocab*v,const char*s)
 {
@@ -117,8 +117,8 @@ if(*s==' ')s++;
 }
 }
 
-/*:23*//*25:*/
-#line 478 "attention.w"
+/*:24*//*26:*/
+#line 800 "attention.w"
 
 int tokenize(const Vocab*v,const char*s,int*ids,int max,
 const char*where,const char*language)
@@ -134,8 +134,8 @@ memcpy(word,s,k);
 word[k]= '\0';
 s+= k;
 if(*s==' ')s++;
-if(k> 0)/*26:*/
-#line 498 "attention.w"
+if(k> 0)/*27:*/
+#line 821 "attention.w"
 
 {
 int id= vocab_find(v,word);
@@ -148,18 +148,18 @@ where,max);
 ids[n++]= id;
 }
 
-/*:26*/
-#line 493 "attention.w"
+/*:27*/
+#line 815 "attention.w"
 
 }
 return n;
 }
 
-/*:25*/
-#line 339 "attention.w"
+/*:26*/
+#line 656 "attention.w"
 
-/*34:*/
-#line 619 "attention.w"
+/*36:*/
+#line 946 "attention.w"
 
 typedef struct{char*s;size_t n,cap;int pending;}Out;
 
@@ -174,8 +174,8 @@ o->pending= 0;
 o->s[o->n++]= c;
 }
 
-/*:34*//*35:*/
-#line 636 "attention.w"
+/*:36*//*37:*/
+#line 963 "attention.w"
 
 char*normalize_sentence(const char*s,size_t len,size_t*bad)
 {
@@ -191,8 +191,8 @@ if(bad)*bad= i;
 return NULL;
 }
 i+= (size_t)k;
-/*36:*/
-#line 661 "attention.w"
+/*38:*/
+#line 988 "attention.w"
 
 utf8proc_int32_t piece[16];
 int boundclass= 0;
@@ -208,19 +208,19 @@ out_put(&o,(char)d);
 }else o.pending= 1;
 }
 
-/*:36*/
-#line 651 "attention.w"
+/*:38*/
+#line 978 "attention.w"
 
 }
 o.s[o.n]= '\0';
 return o.s;
 }
 
-/*:35*/
-#line 340 "attention.w"
+/*:37*/
+#line 657 "attention.w"
 
-/*28:*/
-#line 517 "attention.w"
+/*29:*/
+#line 840 "attention.w"
 
 static const char*const seed_pairs[][2]= {
 {"i am a student","je suis etudiant"},
@@ -229,8 +229,8 @@ static const char*const seed_pairs[][2]= {
 {"we are engineers","nous sommes ingenieurs"},
 {"they are artists","ils sont artistes"}};
 
-/*:28*//*30:*/
-#line 539 "attention.w"
+/*:29*//*31:*/
+#line 863 "attention.w"
 
 static void pairs_push(PairList*pl,char*src,char*tgt,int line)
 {
@@ -240,6 +240,9 @@ pl->pair= xrealloc(pl->pair,(size_t)pl->cap*sizeof*pl->pair);
 }
 pl->pair[pl->n++]= (Pair){src,tgt,line};
 }
+
+/*:31*//*32:*/
+#line 875 "attention.w"
 
 void pairs_seed(PairList*pl)
 {
@@ -261,8 +264,8 @@ free(pl->origin);
 *pl= (PairList){0};
 }
 
-/*:30*//*31:*/
-#line 572 "attention.w"
+/*:32*//*33:*/
+#line 899 "attention.w"
 
 void pairs_vocabularies(const PairList*pl,Vocab*vin,Vocab*vout)
 {
@@ -274,8 +277,8 @@ vocab_add_sentence(vout,pl->pair[k].tgt);
 }
 }
 
-/*:31*//*40:*/
-#line 712 "attention.w"
+/*:33*//*42:*/
+#line 1040 "attention.w"
 
 static int count_words(const char*s)
 {
@@ -297,8 +300,8 @@ if(strncmp(en,prefixes[k],strlen(prefixes[k]))==0)return 1;
 return 0;
 }
 
-/*:40*//*41:*/
-#line 734 "attention.w"
+/*:42*//*43:*/
+#line 1062 "attention.w"
 
 int pairs_read(PairList*pl,const char*path,int filter,int max_length)
 {
@@ -312,8 +315,8 @@ ssize_t len;
 int lineno= 0,status= 0;
 while((len= getline(&line,&cap,f))>=0){
 lineno++;
-/*43:*/
-#line 766 "attention.w"
+/*45:*/
+#line 1095 "attention.w"
 
 while(len> 0&&(line[len-1]=='\n'||line[len-1]=='\r'))len--;
 line[len]= '\0';
@@ -338,11 +341,11 @@ status= kit_fail("%s:%d: the %s sentence is empty",path,lineno,
 break;
 }
 
-/*:43*/
-#line 747 "attention.w"
+/*:45*/
+#line 1075 "attention.w"
 
-/*44:*/
-#line 790 "attention.w"
+/*46:*/
+#line 1120 "attention.w"
 
 pl->lines_read++;
 size_t bad= 0;
@@ -366,12 +369,12 @@ free(nfr);
 pl->dropped++;
 }
 
-/*:44*/
-#line 748 "attention.w"
+/*:46*/
+#line 1076 "attention.w"
 
 }
-/*42:*/
-#line 759 "attention.w"
+/*44:*/
+#line 1087 "attention.w"
 
 if(status==0&&ferror(f))
 status= kit_fail("%s: read error after line %d",path,lineno);
@@ -379,8 +382,8 @@ if(status==0&&pl->n==0)
 status= kit_fail("%s: no pair of its %d lines passes the %s filter",
 path,lineno,filter==FILTER_TUTORIAL?"tutorial":"length");
 
-/*:42*/
-#line 750 "attention.w"
+/*:44*/
+#line 1078 "attention.w"
 
 free(line);
 fclose(f);
@@ -388,8 +391,8 @@ if(status)pairs_free(pl);
 return status;
 }
 
-/*:41*//*47:*/
-#line 832 "attention.w"
+/*:43*//*49:*/
+#line 1162 "attention.w"
 
 int make_examples(const PairList*pl,const Vocab*vin,const Vocab*vout,
 int max_length,int append_eos,Example**out)
@@ -402,8 +405,8 @@ char where[600];
 for(int k= 0;k<pl->n;k++){
 if(pl->pair[k].line)snprintf(where,sizeof where,"%.500s:%d",pl->origin,pl->pair[k].line);
 else snprintf(where,sizeof where,"%.500s pair %d",pl->origin,k+1);
-/*48:*/
-#line 853 "attention.w"
+/*50:*/
+#line 1183 "attention.w"
 
 int n= tokenize(vin,pl->pair[k].src,ex[k].src,max_length,where,"English");
 int m= n<0?-1:tokenize(vout,pl->pair[k].tgt,ex[k].tgt,
@@ -420,16 +423,16 @@ if(append_eos)ex[k].tgt[m++]= EOS_TOKEN;
 ex[k].src_len= n;
 ex[k].tgt_len= m;
 
-/*:48*/
-#line 844 "attention.w"
+/*:50*/
+#line 1174 "attention.w"
 
 }
 *out= ex;
 return 0;
 }
 
-/*:47*//*220:*/
-#line 3736 "attention.w"
+/*:49*//*226:*/
+#line 4421 "attention.w"
 
 static void tally_words(Vocab*v,int**count,const char*s)
 {
@@ -451,8 +454,8 @@ s+= k+(s[k]==' ');
 }
 }
 
-/*:220*//*221:*/
-#line 3759 "attention.w"
+/*:226*//*227:*/
+#line 4444 "attention.w"
 
 static void vocab_with_count(Vocab*out,const PairList*pl,int side,int min_count)
 {
@@ -477,8 +480,8 @@ vocab_with_count(vin,pl,0,min_count);
 vocab_with_count(vout,pl,1,min_count);
 }
 
-/*:221*//*222:*/
-#line 3787 "attention.w"
+/*:227*//*228:*/
+#line 4472 "attention.w"
 
 int tokenize_unk(const Vocab*v,const char*s,int*ids,int max,int*unknown)
 {
@@ -502,8 +505,8 @@ ids[n++]= id;
 return n;
 }
 
-/*:222*//*223:*/
-#line 3810 "attention.w"
+/*:228*//*229:*/
+#line 4496 "attention.w"
 
 int make_examples_unk(const PairList*pl,const Vocab*vin,const Vocab*vout,
 int max_length,Example**out)
@@ -527,8 +530,8 @@ ex[k].tgt_len= m;
 return 0;
 }
 
-/*:223*/
-#line 341 "attention.w"
+/*:229*/
+#line 658 "attention.w"
 
 
-/*:14*/
+/*:15*/
