@@ -70,6 +70,17 @@
   \let\it=\eightit \kitsmall \noindent #2}}\kitlof#2. \kitend\medskip}
 \def\kitlof Figure~#1. #2. #3\kitend{%
   \write\lofout{\string\lofline{#1}{\unexpanded{#2}}{\the\pageno}}}
+% \kitfigure, with a file, a width and a caption: an image file with its caption;
+% a missing file shows as a visible box rather than stopping the book.
+\def\kitfigure#1#2#3{\par\medskip
+  \edef\kitfigsize{\pdffilesize{#1}}%
+  \ifx\kitfigsize\empty
+    \centerline{\vbox{\hrule\hbox{\vrule\vbox to 1in{\vss
+      \hbox to #2{\hss\tt missing figure #1\hss}\vss}\vrule}\hrule}}%
+  \else
+    \centerline{\pdfximage width #2 {#1}\pdfrefximage\pdflastximage}%
+  \fi
+  \kitcaption{#2}{#3}}
 \font\eightrm=cmr8 \font\eightit=cmti8 \font\sixrm=cmr6
 \font\eighti=cmmi8 \font\sixi=cmmi6 \font\eightsy=cmsy8 \font\sixsy=cmsy6
 % References: \cite{key} or \cite{key1,key2} prints [n]; \bibitem{key}{text} in the
@@ -6321,6 +6332,30 @@ changes.)
 @^experiments@>
 @^length penalty@>
 
+@ What a content-based model looks at. Figure~6 is the attention of the
+\.{bahdanau} model of the table (drawn by \.{make} \.{corpus-figures}) while
+it translates a sentence it never saw, ``i am a free man .'', with a beam of
+5, into ``je suis un homme libre .''. Unlike the notebook's (Figure~7, in the
+chapter on figures), its weights sit on the sentence's words: the first row
+looks at ``i'', the middle rows move along the sentence, and the last row at
+the full stop. The adjective comes after its noun in French, and the weights
+show the reordering: while it writes ``homme'' the decoder looks past
+``free'' at ``man'' (weight 0.77), and it writes ``libre'' still looking
+there (0.72). The encoder reads from left to right, so its state at ``man''
+has read ``free man'': the key of ``man'' carries both words, and one place
+serves the noun and its adjective. (A bidirectional encoder, which also
+reads from the right, gives each word a key of its own neighbourhood on
+both sides; the tutorial's, and this one, do not.)
+@^heatmap@>
+@^alignment@>
+
+\kitfigure{../figures/heatmap-bahdanau-free-man.pdf}{.95\hsize}{Figure~6.
+A content-based model on a sentence it never saw. It is the \.{bahdanau}
+model of \.{make} \.{experiments}, 10 epochs of the corpus's training split,
+translating with a beam of 5. Rows
+are the French words written, columns the English words read (with
+\.{<EOS>}); a light cell is a large weight.}
+
 @* The GPU.
 @^GPU@>
 @^CUDA@>
@@ -7792,20 +7827,11 @@ notebook's two styles (\PB{matplotlib}'s \.{imshow} with the colormap
 cell) and the curve of the average loss per epoch.
 
 The figures in this book are the very files that \.{make run} draws, embedded
-as they are: Figure~6 is the attention of the trained model on the first of
+as they are: Figure~7 is the attention of the trained model on the first of
 the notebook's sentences, drawn by \.{attention heatmap}.
 @^make run@>
 
-\gdef\kitfigure#1#2#3{\par\medskip
-  \edef\kitfigsize{\pdffilesize{#1}}%
-  \ifx\kitfigsize\empty
-    \centerline{\vbox{\hrule\hbox{\vrule\vbox to 1in{\vss
-      \hbox to #2{\hss\tt missing figure #1\hss}\vss}\vrule}\hrule}}%
-  \else
-    \centerline{\pdfximage width #2 {#1}\pdfrefximage\pdflastximage}%
-  \fi
-  \kitcaption{#2}{#3}}
-\kitfigure{../figures/heatmap-bone-i-am-a-student.pdf}{.95\hsize}{Figure~6.
+\kitfigure{../figures/heatmap-bone-i-am-a-student.pdf}{.95\hsize}{Figure~7.
 The attention of the trained model on ``i am a student''. It is the model
 that \.{make run} trains, in the notebook's first style. Rows are the words the decoder wrote, columns
 the words it read; a light cell is a large weight.}
@@ -8537,7 +8563,7 @@ static void draw_heatmap(Canvas *cv, const Heatmap *h, const HeatmapTexts *t,
 @ In the first style the grid lines run between the cells and a black frame
 of 0.8 points (\PB{matplotlib}'s default) surrounds them; in the second every
 cell has a grey border of half a point, the outer edges included, and there
-is no frame (Figure~8, at the end of the chapter, shows the second style).
+is no frame (Figure~9, at the end of the chapter, shows the second style).
 Tick marks point outwards from the middle of every row and column.
 @<Draw the grid lines or cell borders, the frame and the ticks@>=
 int seaborn = h->style == HEATMAP_SEABORN;
@@ -8916,13 +8942,13 @@ everything after the first twenty epochs is a flat line on zero. So when all
 the values are positive and the largest is more than a hundred times the
 smallest, the $y$ axis is logarithmic, with a tick at every power of ten
 (labelled $10^k$) and small ticks at its multiples 2 to 9; otherwise it is
-linear. Figure~7 is the curve of \.{make run}'s training: a fall from 2.8 to
+linear. Figure~8 is the curve of \.{make run}'s training: a fall from 2.8 to
 0.008 in the first ten epochs, while the model learns which words go
 together, then a slide that keeps slowing down, from $9\cdot10^{-4}$ at epoch
 50 to $3.5\cdot10^{-5}$ at epoch 400, while it grows ever more certain of
 translations it already gets right.
 
-\kitfigure{../figures/loss.pdf}{.8\hsize}{Figure~7. The loss curve of
+\kitfigure{../figures/loss.pdf}{.8\hsize}{Figure~8. The loss curve of
 \.{make run}. The average loss of each of its 400 epochs, on a logarithmic
 axis.}
 
@@ -9413,11 +9439,11 @@ for (int k = 0; k < nout && status == 0; k++) {
 }
 free(rw), free(cw), free(fr), free(title);
 
-@ What do the pictures show? Figure~8 is the notebook's second style, on
+@ What do the pictures show? Figure~9 is the notebook's second style, on
 ``we are engineers''.
 
-\kitfigure{../figures/heatmap-ylorrd-we-are-engineers.pdf}{.95\hsize}{Figure~8.
-The same model on ``we are engineers''. The model of Figure~6, in the
+\kitfigure{../figures/heatmap-ylorrd-we-are-engineers.pdf}{.95\hsize}{Figure~9.
+The same model on ``we are engineers''. The model of Figure~7, in the
 notebook's second style
 (\PB{seaborn}'s \.{heatmap} with `YlOrRd'): here a dark cell is a large
 weight.}

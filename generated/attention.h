@@ -1,9 +1,9 @@
 /*4:*/
-#line 480 "attention.w"
+#line 491 "attention.w"
 
 #pragma once
 /*5:*/
-#line 490 "attention.w"
+#line 501 "attention.w"
 
 #include <stddef.h> 
 #include <stdint.h> 
@@ -11,20 +11,20 @@
 #include <math.h> 
 
 /*:5*//*6:*/
-#line 509 "attention.w"
+#line 520 "attention.w"
 
 #if defined(KIT_MVEC) && defined(__GNUC__) && !defined(__clang__) && !defined(__CUDACC__)
 #define KIT_VECTOR_MATH __attribute__((__simd__("notinbranch")))
 KIT_VECTOR_MATH float expf(float);
 KIT_VECTOR_MATH float tanhf(float);
 #endif
-#line 515 "attention.w"
+#line 526 "attention.w"
 
 /*:6*/
-#line 482 "attention.w"
+#line 493 "attention.w"
 
 /*7:*/
-#line 523 "attention.w"
+#line 534 "attention.w"
 
 #define SOS_TOKEN 0
 #define EOS_TOKEN 1
@@ -34,26 +34,26 @@ KIT_VECTOR_MATH float tanhf(float);
 #define ROW_BLOCK 4096 
 
 /*:7*//*8:*/
-#line 537 "attention.w"
+#line 548 "attention.w"
 
 #ifdef __CUDACC__
 #define KIT_HD __host__ __device__
 #define KIT_RESTRICT __restrict__
 #else
-#line 542 "attention.w"
+#line 553 "attention.w"
 #define KIT_HD
 #define KIT_RESTRICT restrict
 #endif
-#line 545 "attention.w"
+#line 556 "attention.w"
 
 /*:8*//*41:*/
-#line 1035 "attention.w"
+#line 1046 "attention.w"
 
 #define FILTER_TUTORIAL 0
 #define FILTER_LENGTH 1
 
 /*:41*//*222:*/
-#line 4381 "attention.w"
+#line 4392 "attention.w"
 
 enum{KIND_SEED,KIND_BAHDANAU,KIND_LUONG_DOT,KIND_LUONG_GENERAL,
 KIND_MULTIHEAD,N_KINDS};
@@ -61,10 +61,10 @@ KIND_MULTIHEAD,N_KINDS};
 #define UNK_TOKEN 3
 
 /*:222*/
-#line 483 "attention.w"
+#line 494 "attention.w"
 
 /*14:*/
-#line 640 "attention.w"
+#line 651 "attention.w"
 
 typedef struct{
 char**word;
@@ -75,7 +75,7 @@ int nslot;
 }Vocab;
 
 /*:14*//*30:*/
-#line 850 "attention.w"
+#line 861 "attention.w"
 
 typedef struct{
 char*src,*tgt;
@@ -89,7 +89,7 @@ long lines_read,dropped;
 }PairList;
 
 /*:30*//*48:*/
-#line 1153 "attention.w"
+#line 1164 "attention.w"
 
 typedef struct{
 int src[DEFAULT_MAX_LENGTH*4],tgt[DEFAULT_MAX_LENGTH*4];
@@ -97,7 +97,7 @@ int src_len,tgt_len;
 }Example;
 
 /*:48*//*52:*/
-#line 1209 "attention.w"
+#line 1220 "attention.w"
 
 typedef struct{
 int V_in,V_out;
@@ -106,7 +106,7 @@ int L;
 }Config;
 
 /*:52*//*53:*/
-#line 1229 "attention.w"
+#line 1240 "attention.w"
 
 enum{ENC_EMB,ENC_W_IH,ENC_W_HH,ENC_B_IH,ENC_B_HH,DEC_EMB,ATTN_W,ATTN_B,
 COMB_W,COMB_B,DEC_W_IH,DEC_W_HH,DEC_B_IH,DEC_B_HH,OUT_W,OUT_B,
@@ -125,14 +125,14 @@ int rows,cols;
 }TensorSpec;
 
 /*:53*//*83:*/
-#line 1841 "attention.w"
+#line 1852 "attention.w"
 
 typedef struct{
 float r,z,n,ghn;
 }GruCache;
 
 /*:83*//*137:*/
-#line 2775 "attention.w"
+#line 2786 "attention.w"
 
 typedef struct{
 int weight;
@@ -144,7 +144,7 @@ int B,C,OC;
 #define N_ENC_DEFERRED (N_DEFERRED - N_DEC_DEFERRED) 
 
 /*:137*//*146:*/
-#line 2964 "attention.w"
+#line 2975 "attention.w"
 
 typedef struct{
 float b1,a1,b2,a2;
@@ -154,7 +154,7 @@ float eps;
 }AdamConstants;
 
 /*:146*//*174:*/
-#line 3540 "attention.w"
+#line 3551 "attention.w"
 
 typedef struct Decoder{
 int V,S,state_floats;
@@ -167,7 +167,7 @@ void(*release)(struct Decoder*d);
 }Decoder;
 
 /*:174*//*182:*/
-#line 3686 "attention.w"
+#line 3697 "attention.w"
 
 typedef struct{
 int len;
@@ -184,7 +184,7 @@ double alpha;
 enum{LP_NONE,LP_AVG,LP_WU};
 
 /*:182*//*202:*/
-#line 4038 "attention.w"
+#line 4049 "attention.w"
 
 typedef struct{
 long match[4],total[4];
@@ -196,7 +196,7 @@ double bleu,p[4],bp,ratio;
 }BleuScore;
 
 /*:202*//*231:*/
-#line 4546 "attention.w"
+#line 4557 "attention.w"
 
 typedef struct{
 int B,S,T;
@@ -204,7 +204,7 @@ int tokens;
 }Batch;
 
 /*:231*//*232:*/
-#line 4571 "attention.w"
+#line 4582 "attention.w"
 
 typedef struct Backend Backend;
 struct Backend{
@@ -218,7 +218,7 @@ void(*zero)(void*p,size_t bytes);
 void(*gemm)(int ta,int tb,int M,int N,int K,float alpha,const float*A,
 int lda,const float*B,int ldb,float beta,float*C,int ldc);
 /*233:*/
-#line 4598 "attention.w"
+#line 4609 "attention.w"
 
 void(*embed)(float*out,const float*table,const int*ids,int n,int H,
 float p,uint64_t seed);
@@ -234,7 +234,7 @@ const float*dout,const float*h,const GruCache*cache,const int*len,int s,
 int B,int H);
 
 /*:233*//*234:*/
-#line 4613 "attention.w"
+#line 4624 "attention.w"
 
 void(*additive_scores)(float*e,float*a,const float*wq,const float*uk,
 const float*va,int B,int S,int H);
@@ -251,7 +251,7 @@ void(*context_backward)(float*dw,float*dv,const float*dc,const float*w,
 const float*v,int B,int S,int H,int heads);
 
 /*:234*//*235:*/
-#line 4629 "attention.w"
+#line 4640 "attention.w"
 
 void(*tanh_forward)(float*y,const float*x,int n);
 void(*tanh_backward)(float*dx,const float*dy,const float*y,int n);
@@ -263,18 +263,18 @@ void(*add)(float*y,const float*x,int n);
 void(*adam)(float*p,const float*g,float*m,float*v,size_t n,AdamConstants k);
 
 /*:235*//*322:*/
-#line 6104 "attention.w"
+#line 6115 "attention.w"
 
 void(*gather_keys)(float*dst,const float*src,const int*sent,int n,int S,int N,
 int H);
 
 /*:322*/
-#line 4583 "attention.w"
+#line 4594 "attention.w"
 
 };
 
 /*:232*//*276:*/
-#line 5292 "attention.w"
+#line 5303 "attention.w"
 
 enum{P_ENC_EMB,P_ENC_W_IH,P_ENC_W_HH,P_ENC_B_IH,P_ENC_B_HH,P_DEC_EMB,
 P_WA_W,P_WA_B,P_UA_W,P_UA_B,P_VA_W,P_VA_B,P_LIN_IN,P_LIN_OUT,
@@ -283,7 +283,7 @@ P_DEC_W_IH,P_DEC_W_HH,P_DEC_B_IH,P_DEC_B_HH,P_COMBINE,P_OUT_W,P_OUT_B,
 NP_TENSORS};
 
 /*:276*//*279:*/
-#line 5340 "attention.w"
+#line 5351 "attention.w"
 
 typedef struct{
 int*src,*tgt,*dec_in,*src_len,*tgt_len,*ids,*rows;
@@ -296,7 +296,7 @@ float*d_keys,*d_uk,*d_kp,*d_vp,*d_mh,*d_enc_gi,*d_enc_gh,*d_emb;
 }BActs;
 
 /*:279*//*280:*/
-#line 5353 "attention.w"
+#line 5364 "attention.w"
 
 typedef struct{
 int kind,heads;
@@ -313,8 +313,8 @@ int B_cap;
 BActs a;
 }BModel;
 
-/*:280*//*377:*/
-#line 7283 "attention.w"
+/*:280*//*378:*/
+#line 7318 "attention.w"
 
 typedef struct{
 int kind,heads;
@@ -326,8 +326,8 @@ const float*data;
 size_t n_params;
 }CkptView;
 
-/*:377*//*407:*/
-#line 7899 "attention.w"
+/*:378*//*408:*/
+#line 7925 "attention.w"
 
 #define COLORMAP_MAX_POINTS 9
 typedef struct{
@@ -337,8 +337,8 @@ double x[3][COLORMAP_MAX_POINTS];
 double v[3][COLORMAP_MAX_POINTS];
 }Colormap;
 
-/*:407*//*415:*/
-#line 8002 "attention.w"
+/*:408*//*416:*/
+#line 8028 "attention.w"
 
 enum{HEATMAP_MATPLOTLIB,HEATMAP_SEABORN};
 typedef struct{
@@ -352,8 +352,8 @@ int style;
 double vmin,vmax;
 }Heatmap;
 
-/*:415*//*416:*/
-#line 8019 "attention.w"
+/*:416*//*417:*/
+#line 8045 "attention.w"
 
 typedef struct{
 double x,y,w,h;
@@ -368,14 +368,14 @@ int width,height,stride;
 unsigned char*data;
 }FigImage;
 
-/*:416*//*449:*/
-#line 8665 "attention.w"
+/*:417*//*450:*/
+#line 8691 "attention.w"
 
 enum{FIGURE_PNG,FIGURE_PDF,FIGURE_SVG};
 #define FIGURE_PNG_SCALE 2.0
 
-/*:449*//*463:*/
-#line 8929 "attention.w"
+/*:450*//*464:*/
+#line 8955 "attention.w"
 
 typedef struct{
 int n;
@@ -383,14 +383,14 @@ const double*x,*y;
 const char*title,*xlabel,*ylabel;
 }Curve;
 
-/*:463*/
-#line 484 "attention.w"
+/*:464*/
+#line 495 "attention.w"
 
 /*58:*/
-#line 1311 "attention.w"
+#line 1322 "attention.w"
 
 /*94:*/
-#line 1966 "attention.w"
+#line 1977 "attention.w"
 
 typedef struct{
 float*eh,*scores,*w,*ec,*pre,*o,*gi,*gh,*h;
@@ -405,7 +405,7 @@ GruCache*enc_cache;
 float*enc_h;
 float*enc_out;
 /*102:*/
-#line 2113 "attention.w"
+#line 2124 "attention.w"
 
 float*dec_eh,*dec_scores,*dec_w,*dec_ec,*dec_pre,*dec_o,*dec_gi,*dec_gh;
 GruCache*dec_cache;
@@ -413,10 +413,10 @@ float*dec_h;
 float*logits,*logp;
 
 /*:102*/
-#line 1979 "attention.w"
+#line 1990 "attention.w"
 
 /*134:*/
-#line 2720 "attention.w"
+#line 2731 "attention.w"
 
 float*d_logits;
 float*d_hout;
@@ -432,12 +432,12 @@ float*d_enc_h,*d_enc_hprev;
 float*d_rows,*d_enc_rows;
 
 /*:134*/
-#line 1980 "attention.w"
+#line 1991 "attention.w"
 
 }Activations;
 
 /*:94*/
-#line 1312 "attention.w"
+#line 1323 "attention.w"
 
 typedef struct{
 Config cfg;
@@ -451,7 +451,7 @@ struct Pipeline*pipeline;
 }Model;
 
 /*:58*//*175:*/
-#line 3558 "attention.w"
+#line 3569 "attention.w"
 
 typedef struct{
 Decoder d;
@@ -463,10 +463,10 @@ GruCache*cache;
 }SeedDecoder;
 
 /*:175*/
-#line 485 "attention.w"
+#line 496 "attention.w"
 
 /*84:*/
-#line 1848 "attention.w"
+#line 1859 "attention.w"
 
 KIT_HD static inline float sigmoidf_(float a)
 {
@@ -477,7 +477,7 @@ KIT_HD static inline float gru_unit_forward(float gir,float giz,float gin,
 float ghr,float ghz,float ghn,float h,GruCache*c)
 {
 /*85:*/
-#line 1861 "attention.w"
+#line 1872 "attention.w"
 
 c->r= sigmoidf_(gir+ghr);
 c->z= sigmoidf_(giz+ghz);
@@ -486,18 +486,18 @@ c->n= tanhf(gin+c->r*ghn);
 return(1.0f-c->z)*c->n+c->z*h;
 
 /*:85*/
-#line 1857 "attention.w"
+#line 1868 "attention.w"
 
 }
 
 /*:84*//*125:*/
-#line 2515 "attention.w"
+#line 2526 "attention.w"
 
 KIT_HD static inline void gru_unit_backward(float dh_new,float h,const GruCache*c,
 float*dgir,float*dgiz,float*dgin,float*dghn,float*dh)
 {
 /*126:*/
-#line 2523 "attention.w"
+#line 2534 "attention.w"
 
 float dn= dh_new*(1.0f-c->z);
 float dz= dh_new*(h-c->n);
@@ -510,12 +510,12 @@ float dr= dan*c->ghn;
 *dh+= dh_new*c->z;
 
 /*:126*/
-#line 2519 "attention.w"
+#line 2530 "attention.w"
 
 }
 
 /*:125*//*236:*/
-#line 4652 "attention.w"
+#line 4663 "attention.w"
 
 KIT_HD static inline float dropout_scale(uint64_t seed,uint64_t i,float p)
 {
@@ -536,7 +536,7 @@ out[i]= table[(size_t)ids[r]*H+j]*dropout_scale(seed,(uint64_t)i,p);
 }
 
 /*:236*//*237:*/
-#line 4675 "attention.w"
+#line 4686 "attention.w"
 
 KIT_HD static inline void kb_embed_backward(int j,float*dtable,const float*dout,
 const int*ids,int n,int H,float p,uint64_t seed)
@@ -548,7 +548,7 @@ dtable[(size_t)ids[r]*H+j]+= dout[i]*dropout_scale(seed,i,p);
 }
 
 /*:237*//*238:*/
-#line 4688 "attention.w"
+#line 4699 "attention.w"
 
 KIT_HD static inline void kb_add_bias(int r,int j,float*y,const float*b,int m)
 {
@@ -556,7 +556,7 @@ y[(size_t)r*m+j]+= b[j];
 }
 
 /*:238*//*239:*/
-#line 4696 "attention.w"
+#line 4707 "attention.w"
 
 KIT_HD static inline void kb_gather_rows(int r,int j,float*dst,const float*src,
 const int*rows,int m)
@@ -571,7 +571,7 @@ dst[(size_t)rows[r]*m+j]= src[(size_t)r*m+j];
 }
 
 /*:239*//*240:*/
-#line 4714 "attention.w"
+#line 4725 "attention.w"
 
 KIT_HD static inline void kb_gru_forward(int b,int j,float*h_new,GruCache*cache,
 const float*gi,const float*gh,const float*h,float*out,const int*len,
@@ -590,7 +590,7 @@ if(out)out[i]= h_new[i];
 }
 
 /*:240*//*241:*/
-#line 4735 "attention.w"
+#line 4746 "attention.w"
 
 KIT_HD static inline void kb_gru_backward(int b,int j,float*dgi,float*dgh,
 float*dh_prev,const float*dh_new,const float*dout,const float*h,
@@ -611,14 +611,14 @@ dh_prev[i]= dh;
 }
 
 /*:241*//*242:*/
-#line 4761 "attention.w"
+#line 4772 "attention.w"
 
 KIT_HD static inline void kb_additive_score(int i,float*e,float*KIT_RESTRICT a,
 const float*KIT_RESTRICT wq,const float*KIT_RESTRICT uk,const float*va,int B,int S,
 int H)
 {
 /*243:*/
-#line 4771 "attention.w"
+#line 4782 "attention.w"
 
 int b= i/S,s= i%S;
 const float*q= wq+(size_t)b*H,*k= uk+((size_t)s*B+b)*H;
@@ -628,24 +628,24 @@ for(int j= 0;j<H;j++)sum+= va[j]*ai[j];
 e[i]= sum;
 
 /*:243*/
-#line 4766 "attention.w"
+#line 4777 "attention.w"
 
 }
 
 /*:242*//*244:*/
-#line 4784 "attention.w"
+#line 4795 "attention.w"
 
 KIT_HD static inline void kb_additive_pre(int r,int j,float*a,const float*de,
 const float*va,int H)
 {
 /*245:*/
-#line 4804 "attention.w"
+#line 4815 "attention.w"
 
 float x= a[(size_t)r*H+j];
 a[(size_t)r*H+j]= de[r]*va[j]*(1.0f-x*x);
 
 /*:245*/
-#line 4788 "attention.w"
+#line 4799 "attention.w"
 
 }
 
@@ -653,14 +653,14 @@ KIT_HD static inline void kb_additive_dwq(int b,int j,float*dwq,const float*dpre
 int S,int H)
 {
 /*246:*/
-#line 4809 "attention.w"
+#line 4820 "attention.w"
 
 float s= 0.0f;
 for(int p= 0;p<S;p++)s+= dpre[((size_t)b*S+p)*H+j];
 dwq[(size_t)b*H+j]= s;
 
 /*:246*/
-#line 4794 "attention.w"
+#line 4805 "attention.w"
 
 }
 
@@ -668,18 +668,18 @@ KIT_HD static inline void kb_additive_duk(int r,int j,float*duk,const float*dpre
 int B,int S,int H)
 {
 /*247:*/
-#line 4815 "attention.w"
+#line 4826 "attention.w"
 
 int s= r/B,b= r%B;
 duk[(size_t)r*H+j]+= dpre[((size_t)b*S+s)*H+j];
 
 /*:247*/
-#line 4800 "attention.w"
+#line 4811 "attention.w"
 
 }
 
 /*:244*//*249:*/
-#line 4836 "attention.w"
+#line 4847 "attention.w"
 
 KIT_HD static inline void kb_dot_score(int i,float*e,const float*q,const float*k,
 int B,int S,int H,int heads,float scale)
@@ -692,7 +692,7 @@ e[i]= scale*sum;
 }
 
 /*:249*//*250:*/
-#line 4849 "attention.w"
+#line 4860 "attention.w"
 
 KIT_HD static inline void kb_dot_dq(int b,int c,float*dq,const float*de,
 const float*k,int B,int S,int H,int heads,float scale)
@@ -711,13 +711,13 @@ dk[(size_t)r*H+c]+= scale*de[((size_t)b*heads+h)*S+s]*q[(size_t)b*H+c];
 }
 
 /*:250*//*251:*/
-#line 4869 "attention.w"
+#line 4880 "attention.w"
 
 KIT_HD static inline void kb_masked_softmax(int r,float*w,const float*e,
 const int*len,int heads,int S)
 {
 /*252:*/
-#line 4878 "attention.w"
+#line 4889 "attention.w"
 
 int n= len[r/heads];
 const float*x= e+(size_t)r*S;
@@ -727,12 +727,12 @@ for(int s= 0;s<n;s++)sum+= (y[s]= expf(x[s]-mx));
 for(int s= 0;s<S;s++)y[s]= s<n?y[s]/sum:0.0f;
 
 /*:252*/
-#line 4873 "attention.w"
+#line 4884 "attention.w"
 
 }
 
 /*:251*//*254:*/
-#line 4900 "attention.w"
+#line 4911 "attention.w"
 
 KIT_HD static inline void kb_softmax_backward(int r,float*de,const float*dw,
 const float*w,int S)
@@ -744,7 +744,7 @@ for(int s= 0;s<S;s++)de[(size_t)r*S+s]= y[s]*(x[s]-avg);
 }
 
 /*:254*//*256:*/
-#line 4932 "attention.w"
+#line 4943 "attention.w"
 
 KIT_HD static inline void kb_context(int b,int col,float*c,const float*w,
 const float*v,int B,int S,int H,int heads)
@@ -773,7 +773,7 @@ dv[(size_t)r*H+c]+= w[((size_t)b*heads+h)*S+s]*dc[(size_t)b*H+c];
 }
 
 /*:256*//*257:*/
-#line 4965 "attention.w"
+#line 4976 "attention.w"
 
 KIT_HD static inline void kb_nll(int r,float*logits,float*row_loss,const int*tgt,
 int V,float scale)
@@ -791,7 +791,7 @@ x[y]-= scale;
 }
 
 /*:257*//*258:*/
-#line 4983 "attention.w"
+#line 4994 "attention.w"
 
 KIT_HD static inline void kb_log_softmax(int r,float*x,int V)
 {
@@ -811,7 +811,7 @@ out[r]= best;
 }
 
 /*:258*//*259:*/
-#line 5004 "attention.w"
+#line 5015 "attention.w"
 
 KIT_HD static inline void kb_tanh(int i,float*y,const float*x)
 {
@@ -824,7 +824,7 @@ dx[i]= dy[i]*(1.0f-y[i]*y[i]);
 }
 
 /*:259*//*260:*/
-#line 5017 "attention.w"
+#line 5028 "attention.w"
 
 KIT_HD static inline void kb_adam(size_t i,float*p,const float*g,float*m,float*v,
 AdamConstants c)
@@ -848,7 +848,7 @@ acc[0]+= s;
 }
 
 /*:260*//*321:*/
-#line 6095 "attention.w"
+#line 6106 "attention.w"
 
 KIT_HD static inline void kb_gather_keys(int r,int j,float*dst,const float*src,
 const int*sent,int n,int N,int H)
@@ -858,10 +858,10 @@ dst[(size_t)r*H+j]= src[((size_t)s*N+sent[h])*H+j];
 }
 
 /*:321*/
-#line 486 "attention.w"
+#line 497 "attention.w"
 
 /*13:*/
-#line 617 "attention.w"
+#line 628 "attention.w"
 
 int kit_fail(const char*fmt,...)__attribute__((format(printf,1,2)));
 const char*kit_error(void);
@@ -870,7 +870,7 @@ void*xrealloc(void*p,size_t size);
 char*xstrdup(const char*s);
 
 /*:13*//*25:*/
-#line 785 "attention.w"
+#line 796 "attention.w"
 
 void vocab_init(Vocab*v);
 void vocab_free(Vocab*v);
@@ -879,55 +879,55 @@ int vocab_add(Vocab*v,const char*w);
 void vocab_add_sentence(Vocab*v,const char*s);
 
 /*:25*//*28:*/
-#line 833 "attention.w"
+#line 844 "attention.w"
 
 int tokenize(const Vocab*v,const char*s,int*ids,int max,
 const char*where,const char*language);
 
 /*:28*//*34:*/
-#line 910 "attention.w"
+#line 921 "attention.w"
 
 void pairs_seed(PairList*pl);
 void pairs_free(PairList*pl);
 void pairs_vocabularies(const PairList*pl,Vocab*vin,Vocab*vout);
 
 /*:34*//*40:*/
-#line 1011 "attention.w"
+#line 1022 "attention.w"
 
 char*normalize_sentence(const char*s,size_t len,size_t*bad);
 
 /*:40*//*47:*/
-#line 1143 "attention.w"
+#line 1154 "attention.w"
 
 int pairs_read(PairList*pl,const char*path,int filter,int max_length);
 
 /*:47*//*51:*/
-#line 1199 "attention.w"
+#line 1210 "attention.w"
 
 int make_examples(const PairList*pl,const Vocab*vin,const Vocab*vout,
 int max_length,int append_eos,Example**out);
 
 /*:51*//*57:*/
-#line 1303 "attention.w"
+#line 1314 "attention.w"
 
 void tensor_specs(const Config*c,TensorSpec s[N_TENSORS]);
 size_t spec_numel(const TensorSpec*s);
 size_t tensors_point(Tensors*t,float*mem,const Config*c);
 
 /*:57*//*62:*/
-#line 1393 "attention.w"
+#line 1404 "attention.w"
 
 void model_alloc(Model*m,const Config*c,Vocab*vin,Vocab*vout);
 void model_free(Model*m);
 
 /*:62*//*66:*/
-#line 1450 "attention.w"
+#line 1461 "attention.w"
 
 void model_init_random(Model*m,uint64_t seed);
 double random_normal(unsigned short xs[3]);
 
 /*:66*//*81:*/
-#line 1724 "attention.w"
+#line 1735 "attention.w"
 
 void embedding_forward(float*out,const float*table,const int*ids,int B,int H);
 void linear_forward(float*out,const float*inp,const float*weight,
@@ -938,43 +938,43 @@ void log_softmax_forward(float*out,const float*inp,int B,int n);
 float nll_forward(const float*logp,const int*target,int B,int V);
 
 /*:81*//*89:*/
-#line 1900 "attention.w"
+#line 1911 "attention.w"
 
 void gru_cell_forward(float*h_new,GruCache*cache,const float*gi,
 const float*gh,const float*h,int B,int H);
 
 /*:89*//*93:*/
-#line 1947 "attention.w"
+#line 1958 "attention.w"
 
 void attention_forward(float*w,float*ctx,const float*scores,
 const float*enc_out,int B,int L,int H);
 
 /*:93*//*98:*/
-#line 2027 "attention.w"
+#line 2038 "attention.w"
 
 void activations_alloc(Activations*a,const Config*c);
 void activations_free(Activations*a);
 
 /*:98*//*100:*/
-#line 2056 "attention.w"
+#line 2067 "attention.w"
 
 void encoder_forward(Model*m,const int*src,int T);
 
 /*:100*//*107:*/
-#line 2171 "attention.w"
+#line 2182 "attention.w"
 
 DecoderStep decoder_step(const Activations*a,const Config*c,int t);
 void decoder_step_forward(const Model*m,int token,const float*h_prev,
 const float*enc_out,const DecoderStep*s);
 
 /*:107*//*109:*/
-#line 2220 "attention.w"
+#line 2231 "attention.w"
 
 float seq2seq_forward(Model*m,const Example*ex);
 float decoder_forward(Model*m,const Example*ex);
 
 /*:109*//*124:*/
-#line 2478 "attention.w"
+#line 2489 "attention.w"
 
 void nll_backward(float*dlogits,const float*logp,const int*target,int B,int V);
 void linear_backward(float*dinp,float*dweight,float*dbias,
@@ -985,19 +985,19 @@ const float*x,int B,int C,int rows,int add);
 void embedding_backward(float*dtable,const float*dout,const int*ids,int B,int H);
 
 /*:124*//*129:*/
-#line 2558 "attention.w"
+#line 2569 "attention.w"
 
 void gru_cell_backward(float*dgi,float*dgh,float*dh,const float*dh_new,
 const float*h,const GruCache*cache,int B,int H);
 
 /*:129*//*133:*/
-#line 2611 "attention.w"
+#line 2622 "attention.w"
 
 void attention_backward(float*dscores,float*denc_out,const float*dctx,
 const float*w,const float*enc_out,int B,int L,int H);
 
 /*:133*//*141:*/
-#line 2840 "attention.w"
+#line 2851 "attention.w"
 
 void seq2seq_backward_deferred(Model*m,const Example*ex,Deferred d[N_DEFERRED]);
 void decoder_backward(Model*m,const Example*ex,Deferred d[N_DEC_DEFERRED]);
@@ -1005,14 +1005,14 @@ void encoder_backward(Model*m,const Example*ex,Deferred d[N_ENC_DEFERRED]);
 void seq2seq_backward(Model*m,const Example*ex);
 
 /*:141*//*167:*/
-#line 3421 "attention.w"
+#line 3432 "attention.w"
 
 int train_pairs(Model*m,const Example*ex,int n,long epochs,double lr,int threads,
 float*loss);
 void pipeline_stop(struct Pipeline*p);
 
 /*:167*//*168:*/
-#line 3426 "attention.w"
+#line 3437 "attention.w"
 
 AdamConstants adam_constants(double lr,double beta1,double beta2,double eps,long t);
 void adam_apply(float*p,const float*g,float*m,float*v,size_t n,
@@ -1023,36 +1023,36 @@ void optimizer_step(Model*m,double lr);
 float train_step(Model*m,const Example*ex,double lr);
 
 /*:168*//*172:*/
-#line 3487 "attention.w"
+#line 3498 "attention.w"
 
 int argmax(const float*x,int n);
 int greedy_decode(Model*m,const int*src,int T,int*out,float*attn);
 
 /*:172*//*181:*/
-#line 3660 "attention.w"
+#line 3671 "attention.w"
 
 Decoder*model_decoder(Model*m);
 
 /*:181*//*184:*/
-#line 3721 "attention.w"
+#line 3732 "attention.w"
 
 double length_penalty(const BeamOptions*o,int steps);
 
 /*:184*//*198:*/
-#line 3954 "attention.w"
+#line 3965 "attention.w"
 
 void beam_search(Decoder*d,int n_sent,const float*init,const BeamOptions*o,
 Hypothesis*out,int*found);
 void hypotheses_free(Hypothesis*h,int n);
 
 /*:198*//*200:*/
-#line 3985 "attention.w"
+#line 3996 "attention.w"
 
 char*hypothesis_words(const Decoder*d,const Vocab*vout,const Hypothesis*y,
 char*const*src_words,int src_len,int replace_unk);
 
 /*:200*//*210:*/
-#line 4167 "attention.w"
+#line 4178 "attention.w"
 
 int ngram_count(const int*s,int len,const int*g,int n);
 void ngram_matches(const int*hyp,int h,const int*const*refs,const int*ref_len,
@@ -1064,20 +1064,20 @@ void bleu_format(const BleuStats*b,char*buf,size_t size);
 int words_intern(Vocab*v,const char*s,int**ids);
 
 /*:210*//*214:*/
-#line 4253 "attention.w"
+#line 4264 "attention.w"
 
 int*pairs_group_sources(const PairList*pl,int*n_groups);
 int pairs_split(const PairList*pl,double test,double valid,uint64_t seed,int*part,
 int counts[3][2]);
 
 /*:214*//*223:*/
-#line 4387 "attention.w"
+#line 4398 "attention.w"
 
 extern const char*const kind_names[N_KINDS];
 int kind_from_name(const char*s);
 
 /*:223*//*230:*/
-#line 4519 "attention.w"
+#line 4530 "attention.w"
 
 void pairs_vocabularies_unk(const PairList*pl,int min_count,Vocab*vin,Vocab*vout);
 int tokenize_unk(const Vocab*v,const char*s,int*ids,int max,int*unknown);
@@ -1085,13 +1085,13 @@ int make_examples_unk(const PairList*pl,const Vocab*vin,const Vocab*vout,
 int max_length,Example**out);
 
 /*:230*//*275:*/
-#line 5279 "attention.w"
+#line 5290 "attention.w"
 
 extern const Backend cpu_backend;
 void cpu_set_threads(int n);
 
 /*:275*//*287:*/
-#line 5467 "attention.w"
+#line 5478 "attention.w"
 
 void batched_specs(int kind,const Config*c,TensorSpec s[NP_TENSORS]);
 void bmodel_alloc(BModel*bm,const Backend*be,int kind,int heads,const Config*c,
@@ -1099,46 +1099,46 @@ Vocab*vin,Vocab*vout,int B_cap);
 void bmodel_free(BModel*bm);
 
 /*:287*//*289:*/
-#line 5504 "attention.w"
+#line 5515 "attention.w"
 
 void bmodel_init_random(BModel*bm,uint64_t seed);
 
 /*:289*//*292:*/
-#line 5552 "attention.w"
+#line 5563 "attention.w"
 
 void batch_upload(BModel*bm,const Example*ex,const int*idx,int n,Batch*bt);
 
 /*:292*//*303:*/
-#line 5738 "attention.w"
+#line 5749 "attention.w"
 
 void bmodel_forward(BModel*bm,const Batch*bt,float p);
 double bmodel_take_loss(BModel*bm);
 
 /*:303*//*314:*/
-#line 5967 "attention.w"
+#line 5978 "attention.w"
 
 void bmodel_backward(BModel*bm,const Batch*bt);
 void bmodel_train_batch(BModel*bm,const Batch*bt,double lr);
 
 /*:314*//*320:*/
-#line 6064 "attention.w"
+#line 6075 "attention.w"
 
 void bmodel_greedy(BModel*bm,const Example*ex,int n,int*out,int*out_len,
 float*attn);
 
 /*:320*//*332:*/
-#line 6288 "attention.w"
+#line 6299 "attention.w"
 
 Decoder*bmodel_decoder(BModel*bm);
 
-/*:332*//*365:*/
-#line 7039 "attention.w"
+/*:332*//*366:*/
+#line 7074 "attention.w"
 
 const Backend*cuda_backend_open(char*msg,size_t n);
 void backend_train_batch(BModel*bm,const Batch*bt,double lr);
 
-/*:365*//*386:*/
-#line 7446 "attention.w"
+/*:366*//*387:*/
+#line 7481 "attention.w"
 
 int save_target_check(const char*path);
 int checkpoint_save(const Model*m,const char*path);
@@ -1146,39 +1146,39 @@ int bcheckpoint_save(const BModel*bm,const char*path);
 int checkpoint_load(Model*m,const char*path);
 int checkpoint_load_any(const char*path,Model*m,BModel*bm,const Backend*be,int B_cap);
 
-/*:386*//*414:*/
-#line 7987 "attention.w"
+/*:387*//*415:*/
+#line 8013 "attention.w"
 
 extern const Colormap colormap_bone,colormap_ylorrd;
 void colormap_color(const Colormap*cm,double w,double rgb[3]);
 const Colormap*colormap_find(const char*name);
 
-/*:414*//*441:*/
-#line 8511 "attention.w"
+/*:415*//*442:*/
+#line 8537 "attention.w"
 
 int heatmap_layout(const Heatmap*h,HeatmapLayout*lay);
 
-/*:441*//*454:*/
-#line 8746 "attention.w"
+/*:442*//*455:*/
+#line 8772 "attention.w"
 
 int figure_format(const char*path);
 int figure_check_path(const char*path);
 int write_file_atomic(const char*path,const void*data,size_t n);
 
-/*:454*//*462:*/
-#line 8906 "attention.w"
+/*:455*//*463:*/
+#line 8932 "attention.w"
 
 int heatmap_save(const Heatmap*h,const char*path);
 int heatmap_image(const Heatmap*h,double scale,FigImage*img,HeatmapLayout*lay);
 
-/*:462*//*477:*/
-#line 9193 "attention.w"
+/*:463*//*478:*/
+#line 9219 "attention.w"
 
 int curve_save(const Curve*c,const char*path);
 int curve_image(const Curve*c,double scale,FigImage*img);
 
-/*:477*/
-#line 487 "attention.w"
+/*:478*/
+#line 498 "attention.w"
 
 
 /*:4*/

@@ -1,12 +1,12 @@
 /*261:*/
-#line 5049 "attention.w"
+#line 5060 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
 #include <string.h> 
 #include <cblas.h> 
 /*262:*/
-#line 5057 "attention.w"
+#line 5068 "attention.w"
 
 static void*cpu_alloc(size_t bytes)
 {
@@ -26,7 +26,7 @@ memset(p,0,bytes);
 }
 
 /*:262*//*263:*/
-#line 5092 "attention.w"
+#line 5103 "attention.w"
 
 #define GEMM_K_BLOCK 256
 static void cpu_gemm(int ta,int tb,int M,int N,int K,float alpha,const float*A,
@@ -39,16 +39,16 @@ const float*a= ta?A+(size_t)k0*lda:A+k0,*b= tb?B+k0:B+(size_t)k0*ldb;
 cblas_dgemm(CblasRowMajor,ta?CblasTrans:CblasNoTrans,tb?CblasTrans:CblasNoTrans,
 M,N,k,alpha,a,lda,b,ldb,k0?1.0:beta,C,ldc);
 #else
-#line 5104 "attention.w"
+#line 5115 "attention.w"
  cblas_sgemm(CblasRowMajor,ta?CblasTrans:CblasNoTrans,tb?CblasTrans:CblasNoTrans,
 M,N,k,alpha,a,lda,b,ldb,k0?1.0f:beta,C,ldc);
 #endif
-#line 5107 "attention.w"
+#line 5118 "attention.w"
 }
 }
 
 /*:263*//*264:*/
-#line 5112 "attention.w"
+#line 5123 "attention.w"
 
 #define FOR(n) for (int i =  0; i < (n); i++)
 #define FOR2(n, m) for (int r =  0; r < (n); r++) for (int j =  0; j < (m); j++)
@@ -76,7 +76,7 @@ FOR2(n,m)kb_scatter_rows(r,j,dst,src,rows,m);
 }
 
 /*:264*//*265:*/
-#line 5139 "attention.w"
+#line 5150 "attention.w"
 
 static void cpu_gru_forward(float*h_new,GruCache*cache,const float*gi,
 const float*gh,const float*h,float*out,const int*len,int s,int B,int H)
@@ -91,7 +91,7 @@ FOR2(B,H)kb_gru_backward(r,j,dgi,dgh,dh_prev,dh_new,dout,h,cache,len,s,H);
 }
 
 /*:265*//*266:*/
-#line 5153 "attention.w"
+#line 5164 "attention.w"
 
 static void cpu_additive_scores(float*e,float*a,const float*wq,const float*uk,
 const float*va,int B,int S,int H)
@@ -110,7 +110,7 @@ FOR2(S*B,H)kb_additive_duk(r,j,duk,a,B,S,H);
 }
 
 /*:266*//*267:*/
-#line 5171 "attention.w"
+#line 5182 "attention.w"
 
 static void cpu_dot_scores(float*e,const float*q,const float*k,int B,int S,
 int H,int heads,float scale)
@@ -134,7 +134,7 @@ FOR(rows)kb_softmax_backward(i,de,dw,w,S);
 }
 
 /*:267*//*268:*/
-#line 5194 "attention.w"
+#line 5205 "attention.w"
 
 static void cpu_context(float*c,const float*w,const float*v,int B,int S,int H,
 int heads)
@@ -149,7 +149,7 @@ FOR2(S*B,H)kb_context_dv(r,j,dv,dc,w,B,S,H,heads);
 }
 
 /*:268*//*269:*/
-#line 5208 "attention.w"
+#line 5219 "attention.w"
 
 static void cpu_tanh_forward(float*y,const float*x,int n)
 {
@@ -161,7 +161,7 @@ FOR(n)kb_tanh_backward(i,dx,dy,y);
 }
 
 /*:269*//*270:*/
-#line 5219 "attention.w"
+#line 5230 "attention.w"
 
 static void cpu_nll(float*logits,float*row_loss,const int*tgt,int n,int V,
 float scale)
@@ -178,7 +178,7 @@ FOR(n)kb_argmax(i,out,x,V);
 }
 
 /*:270*//*271:*/
-#line 5236 "attention.w"
+#line 5247 "attention.w"
 
 static void cpu_sum(float*acc,const float*x,int n)
 {
@@ -195,7 +195,7 @@ for(size_t i= 0;i<n;i++)kb_adam(i,p,g,m,v,k);
 }
 
 /*:271*//*272:*/
-#line 5255 "attention.w"
+#line 5266 "attention.w"
 
 void cpu_set_threads(int n)
 {
@@ -203,7 +203,7 @@ openblas_set_num_threads(n);
 }
 
 /*:272*//*273:*/
-#line 5262 "attention.w"
+#line 5273 "attention.w"
 
 static void cpu_gather_keys(float*dst,const float*src,const int*sent,int n,int S,
 int N,int H)
@@ -212,7 +212,7 @@ FOR2(S*n,H)kb_gather_keys(r,j,dst,src,sent,n,N,H);
 }
 
 /*:273*//*274:*/
-#line 5270 "attention.w"
+#line 5281 "attention.w"
 
 const Backend cpu_backend= {"cpu",cpu_alloc,cpu_release,cpu_copy,cpu_copy,
 cpu_copy,cpu_zero,cpu_gemm,cpu_embed,cpu_embed_backward,cpu_add_bias,
@@ -223,7 +223,7 @@ cpu_tanh_backward,cpu_nll,cpu_log_softmax,cpu_argmax,cpu_sum,cpu_add,cpu_adam,
 cpu_gather_keys};
 
 /*:274*/
-#line 5054 "attention.w"
+#line 5065 "attention.w"
 
 
 /*:261*/

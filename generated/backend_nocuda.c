@@ -1,5 +1,5 @@
-/*366:*/
-#line 7044 "attention.w"
+/*367:*/
+#line 7079 "attention.w"
 
 #include "attention.h"
 #include <stdio.h> 
@@ -14,4 +14,4 @@ void backend_train_batch(BModel*bm,const Batch*bt,double lr)
 bmodel_train_batch(bm,bt,lr);
 }
 
-/*:366*/
+/*:367*/

@@ -1,11 +1,11 @@
 /*173:*/
-#line 3522 "attention.w"
+#line 3533 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
 #include <string.h> 
 /*176:*/
-#line 3571 "attention.w"
+#line 3582 "attention.w"
 
 static void seed_encode(Decoder*d,const int*const*src,const int*len,int n_sent,
 float*init_state);
@@ -31,7 +31,7 @@ for(size_t k= 0;k<sizeof all/sizeof all[0];k++)free(all[k]);
 }
 
 /*:176*//*177:*/
-#line 3596 "attention.w"
+#line 3607 "attention.w"
 
 static void seed_encode(Decoder*d,const int*const*src,const int*len,int n_sent,
 float*init_state)
@@ -49,7 +49,7 @@ memcpy(init_state+(size_t)k*H,m->act.enc_h+(size_t)len[k]*H,H*sizeof(float));
 }
 
 /*:177*//*178:*/
-#line 3613 "attention.w"
+#line 3624 "attention.w"
 
 static void seed_scratch(SeedDecoder*sd,int n)
 {
@@ -65,7 +65,7 @@ sd->cap= n;
 }
 
 /*:178*//*179:*/
-#line 3629 "attention.w"
+#line 3640 "attention.w"
 
 static void seed_step(Decoder*d,int n,const int*sent,const int*prev,
 const float*state,float*logp,float*new_state,float*attn)
@@ -85,7 +85,7 @@ for(int j= 0;j<n;j++)
 attention_forward(attn+(size_t)j*L,sd->ec+(size_t)j*2*H+H,
 sd->scores+(size_t)j*L,sd->enc_out+(size_t)sent[j]*L*H,1,L,H);
 /*180:*/
-#line 3651 "attention.w"
+#line 3662 "attention.w"
 
 linear_forward(sd->pre,sd->ec,P->comb_w,P->comb_b,n,2*H,H);
 relu_forward(sd->o,sd->pre,n*H);
@@ -96,12 +96,12 @@ linear_forward(sd->logits,new_state,P->out_w,P->out_b,n,H,V);
 log_softmax_forward(logp,sd->logits,n,V);
 
 /*:180*/
-#line 3647 "attention.w"
+#line 3658 "attention.w"
 
 }
 
 /*:179*//*183:*/
-#line 3713 "attention.w"
+#line 3724 "attention.w"
 
 double length_penalty(const BeamOptions*o,int steps)
 {
@@ -111,7 +111,7 @@ return 1.0;
 }
 
 /*:183*//*186:*/
-#line 3751 "attention.w"
+#line 3762 "attention.w"
 
 typedef struct{
 int n;
@@ -122,7 +122,7 @@ float*attn,*state;
 }Beam;
 
 /*:186*//*187:*/
-#line 3761 "attention.w"
+#line 3772 "attention.w"
 
 static void beam_alloc(Beam*b,const Decoder*d,int cap,int M)
 {
@@ -144,7 +144,7 @@ free(b->word);free(b->attn);free(b->state);
 }
 
 /*:187*//*188:*/
-#line 3783 "attention.w"
+#line 3794 "attention.w"
 
 typedef struct{
 double logprob;
@@ -161,7 +161,7 @@ return a->word<b->word;
 }
 
 /*:188*//*189:*/
-#line 3803 "attention.w"
+#line 3814 "attention.w"
 
 static int best_candidates(const Beam*b,int first,int count,const float*logp,int V,
 int k,Candidate*best)
@@ -180,7 +180,7 @@ return n;
 }
 
 /*:189*//*190:*/
-#line 3825 "attention.w"
+#line 3836 "attention.w"
 
 void beam_search(Decoder*d,int n_sent,const float*init,const BeamOptions*o,
 Hypothesis*out,int*found)
@@ -197,7 +197,7 @@ Candidate*best= xcalloc((size_t)K,sizeof(Candidate));
 Hypothesis*done= xcalloc((size_t)cap,sizeof(Hypothesis));
 int*n_done= xcalloc((size_t)n_sent,sizeof(int));
 /*191:*/
-#line 3855 "attention.w"
+#line 3866 "attention.w"
 
 for(int s= 0;s<n_sent;s++){
 cur.sent[s]= s;
@@ -209,13 +209,13 @@ memcpy(cur.state+(size_t)s*F,init+(size_t)s*F,(size_t)F*sizeof(float));
 cur.n= n_sent;
 
 /*:191*/
-#line 3840 "attention.w"
+#line 3851 "attention.w"
 
 for(int t= 0;t<M&&cur.n> 0;t++){
 d->step(d,cur.n,cur.sent,cur.prev,cur.state,logp,state,attn);
 next.n= 0;
 for(int h= 0;h<cur.n;)/*192:*/
-#line 3867 "attention.w"
+#line 3878 "attention.w"
 
 {
 int s= cur.sent[h],first= h;
@@ -224,7 +224,7 @@ int nb= best_candidates(&cur,first,h-first,logp,V,K-n_done[s],best);
 for(int r= 0;r<nb;r++){
 const Candidate*c= &best[r];
 if(c->word==d->eos)/*193:*/
-#line 3881 "attention.w"
+#line 3892 "attention.w"
 
 {
 int p= c->hyp,L= cur.len[p];
@@ -239,10 +239,10 @@ memcpy(y->attn,cur.attn+(size_t)p*M*S,(size_t)L*S*sizeof(float));
 }
 
 /*:193*/
-#line 3874 "attention.w"
+#line 3885 "attention.w"
 
 else/*194:*/
-#line 3895 "attention.w"
+#line 3906 "attention.w"
 
 {
 int p= c->hyp,q= next.n++,L= cur.len[p];
@@ -259,18 +259,18 @@ memcpy(next.state+(size_t)q*F,state+(size_t)p*F,(size_t)F*sizeof(float));
 }
 
 /*:194*/
-#line 3875 "attention.w"
+#line 3886 "attention.w"
 
 }
 }
 
 /*:192*/
-#line 3845 "attention.w"
+#line 3856 "attention.w"
 
 Beam swap= cur;cur= next;next= swap;
 }
 /*195:*/
-#line 3911 "attention.w"
+#line 3922 "attention.w"
 
 for(int h= 0;h<cur.n;h++){
 int s= cur.sent[h],L= cur.len[h];
@@ -285,10 +285,10 @@ memcpy(y->attn,cur.attn+(size_t)h*M*S,(size_t)L*S*sizeof(float));
 }
 
 /*:195*/
-#line 3848 "attention.w"
+#line 3859 "attention.w"
 
 /*196:*/
-#line 3926 "attention.w"
+#line 3937 "attention.w"
 
 for(int s= 0;s<n_sent;s++){
 Hypothesis*y= done+(size_t)s*K;
@@ -306,14 +306,14 @@ else free(y[i].word),free(y[i].attn);
 }
 
 /*:196*/
-#line 3849 "attention.w"
+#line 3860 "attention.w"
 
 beam_free(&cur);beam_free(&next);
 free(logp);free(state);free(attn);free(best);free(done);free(n_done);
 }
 
 /*:190*//*197:*/
-#line 3943 "attention.w"
+#line 3954 "attention.w"
 
 void hypotheses_free(Hypothesis*h,int n)
 {
@@ -326,7 +326,7 @@ h[k].attn= NULL;
 }
 
 /*:197*//*199:*/
-#line 3965 "attention.w"
+#line 3976 "attention.w"
 
 char*hypothesis_words(const Decoder*d,const Vocab*vout,const Hypothesis*y,
 char*const*src_words,int src_len,int replace_unk)
@@ -348,7 +348,7 @@ return s;
 }
 
 /*:199*//*203:*/
-#line 4051 "attention.w"
+#line 4062 "attention.w"
 
 int ngram_count(const int*s,int len,const int*g,int n)
 {
@@ -362,7 +362,7 @@ int n_refs,int n,long*match,long*total)
 {
 if(h>=n)*total+= h-n+1;
 /*204:*/
-#line 4070 "attention.w"
+#line 4081 "attention.w"
 
 for(int i= 0;i+n<=h;i++){
 if(ngram_count(hyp,i+n-1,hyp+i,n)> 0)continue;
@@ -375,12 +375,12 @@ if(cr> most)most= cr;
 }
 
 /*:204*/
-#line 4063 "attention.w"
+#line 4074 "attention.w"
 
 }
 
 /*:203*//*206:*/
-#line 4093 "attention.w"
+#line 4104 "attention.w"
 
 void bleu_add(BleuStats*b,const int*hyp,int h,const int*const*refs,
 const int*ref_len,int n_refs)
@@ -398,7 +398,7 @@ b->sentences++;
 }
 
 /*:206*//*207:*/
-#line 4110 "attention.w"
+#line 4121 "attention.w"
 
 BleuScore bleu_score(const BleuStats*b)
 {
@@ -418,7 +418,7 @@ return s;
 }
 
 /*:207*//*208:*/
-#line 4132 "attention.w"
+#line 4143 "attention.w"
 
 void bleu_format(const BleuStats*b,char*buf,size_t size)
 {
@@ -429,7 +429,7 @@ b->hyp_len,b->ref_len);
 }
 
 /*:208*//*209:*/
-#line 4146 "attention.w"
+#line 4157 "attention.w"
 
 int words_intern(Vocab*v,const char*s,int**ids)
 {
@@ -452,7 +452,7 @@ return n;
 }
 
 /*:209*//*211:*/
-#line 4189 "attention.w"
+#line 4200 "attention.w"
 
 static const PairList*sorted_pairs;
 static int by_source(const void*a,const void*b)
@@ -480,7 +480,7 @@ return group;
 }
 
 /*:211*//*212:*/
-#line 4220 "attention.w"
+#line 4231 "attention.w"
 
 int pairs_split(const PairList*pl,double test,double valid,uint64_t seed,int*part,
 int counts[3][2])
@@ -500,7 +500,7 @@ int j= (int)(erand48(xs)*(k+1)),t= perm[k];
 perm[k]= perm[j],perm[j]= t;
 }
 /*213:*/
-#line 4245 "attention.w"
+#line 4256 "attention.w"
 
 int*gpart= xcalloc((size_t)G,sizeof(int));
 for(int k= 0;k<G;k++)gpart[perm[k]]= k<n_test?2:k<n_test+n_valid?1:0;
@@ -510,7 +510,7 @@ for(int k= 0;k<pl->n;k++)part[k]= gpart[group[k]],counts[part[k]][1]++;
 free(gpart);
 
 /*:213*/
-#line 4238 "attention.w"
+#line 4249 "attention.w"
 
 free(group);
 free(perm);
@@ -518,7 +518,7 @@ return 0;
 }
 
 /*:212*/
-#line 3526 "attention.w"
+#line 3537 "attention.w"
 
 
 /*:173*/

@@ -1,15 +1,15 @@
 /*67:*/
-#line 1471 "attention.w"
+#line 1482 "attention.w"
 
 #include "attention.h"
 #include <string.h> 
 /*70:*/
-#line 1541 "attention.w"
+#line 1552 "attention.w"
 
 typedef float vec16 __attribute__((vector_size(16*sizeof(float)),aligned(sizeof(float))));
 
 /*:70*//*71:*/
-#line 1550 "attention.w"
+#line 1561 "attention.w"
 
 static inline void fold(vec16*s,const vec16*a,const vec16*b,int d)
 {
@@ -37,7 +37,7 @@ default:*s= __builtin_shufflevector(*a,*b,0,2,4,6,8,10,12,14,
 }
 
 /*:71*//*72:*/
-#line 1581 "attention.w"
+#line 1592 "attention.w"
 
 static inline __attribute__((always_inline))void dot16(vec16*s,const float*W,int C,
 const float*x)
@@ -58,7 +58,7 @@ for(int r= 0;r<16;r++)(*s)[r]+= W[(size_t)r*C+i]*x[i];
 }
 
 /*:72*//*87:*/
-#line 1881 "attention.w"
+#line 1892 "attention.w"
 
 static void gru_row_forward(float*restrict h_new,GruCache*restrict cache,
 const float*restrict gi,const float*restrict gh,const float*restrict h,int H)
@@ -69,7 +69,7 @@ gh[j],gh[H+j],gh[2*H+j],h[j],&cache[j]);
 }
 
 /*:87*//*116:*/
-#line 2348 "attention.w"
+#line 2359 "attention.w"
 
 #define BLOCK 128
 static inline __attribute__((always_inline))void transposed_block(float*dx,
@@ -94,7 +94,7 @@ for(int k= 0;k<BLOCK/16;k++)
 *(vec16*)(dx+(size_t)b*C+j+16*k)= acc[b][k];
 }
 /*117:*/
-#line 2377 "attention.w"
+#line 2388 "attention.w"
 
 for(;j<C;j++)
 for(int b= 0;b<NB;b++){
@@ -104,12 +104,12 @@ dx[(size_t)b*C+j]= s;
 }
 
 /*:117*/
-#line 2371 "attention.w"
+#line 2382 "attention.w"
 
 }
 
 /*:116*//*118:*/
-#line 2386 "attention.w"
+#line 2397 "attention.w"
 
 static void add_transposed_products(float*dx,const float*W,const float*dy,
 int B,int C,int OC)
@@ -121,7 +121,7 @@ for(;b<B;b++)transposed_block(dx+(size_t)b*C,W,dy+(size_t)b*OC,C,OC,1);
 }
 
 /*:118*//*119:*/
-#line 2404 "attention.w"
+#line 2415 "attention.w"
 
 static inline __attribute__((always_inline))void outer_block(float*dw,
 const float*dy,int stride,const float*x,int B,int C,const int R,const int add)
@@ -145,7 +145,7 @@ for(int r= 0;r<R;r++)
 for(int h= 0;h<2;h++)*(vec16*)(dw+(size_t)r*C+j+16*h)= a[r][h];
 }
 /*120:*/
-#line 2431 "attention.w"
+#line 2442 "attention.w"
 
 for(;j<C;j++)
 for(int r= 0;r<R;r++){
@@ -155,12 +155,12 @@ dw[(size_t)r*C+j]= g;
 }
 
 /*:120*/
-#line 2426 "attention.w"
+#line 2437 "attention.w"
 
 }
 
 /*:119*//*121:*/
-#line 2443 "attention.w"
+#line 2454 "attention.w"
 
 void outer_products(float*dw,const float*dy,int stride,
 const float*x,int B,int C,int rows,int add)
@@ -176,10 +176,10 @@ for(;r<rows;r++)outer_block(dw+(size_t)r*C,dy+r,stride,x,B,C,1,0);
 }
 
 /*:121*/
-#line 1474 "attention.w"
+#line 1485 "attention.w"
 
 /*68:*/
-#line 1481 "attention.w"
+#line 1492 "attention.w"
 
 void embedding_forward(float*out,const float*table,const int*ids,int B,int H)
 {
@@ -188,7 +188,7 @@ memcpy(out+(size_t)b*H,table+(size_t)ids[b]*H,(size_t)H*sizeof(float));
 }
 
 /*:68*//*69:*/
-#line 1510 "attention.w"
+#line 1521 "attention.w"
 
 static inline float dot(const float*a,const float*b,int n)
 {
@@ -205,7 +205,7 @@ return s;
 }
 
 /*:69*//*73:*/
-#line 1609 "attention.w"
+#line 1620 "attention.w"
 
 void linear_forward(float*out,const float*inp,const float*weight,
 const float*bias,int B,int C,int OC)
@@ -231,7 +231,7 @@ out[(size_t)b*OC+o]= dot(w,inp+(size_t)b*C,C)+beta;
 }
 
 /*:73*//*74:*/
-#line 1636 "attention.w"
+#line 1647 "attention.w"
 
 void relu_forward(float*out,const float*inp,int n)
 {
@@ -239,7 +239,7 @@ for(int i= 0;i<n;i++)out[i]= inp[i]> 0.0f?inp[i]:0.0f;
 }
 
 /*:74*//*75:*/
-#line 1664 "attention.w"
+#line 1675 "attention.w"
 
 void softmax_forward(float*out,const float*inp,int B,int n)
 {
@@ -247,7 +247,7 @@ for(int b= 0;b<B;b++){
 const float*s= inp+(size_t)b*n;
 float*p= out+(size_t)b*n;
 /*76:*/
-#line 1684 "attention.w"
+#line 1695 "attention.w"
 
 float mx= s[0],sum= 0.0f;
 for(int i= 1;i<n;i++)if(s[i]> mx)mx= s[i];
@@ -255,7 +255,7 @@ for(int i= 0;i<n;i++)sum+= p[i]= expf(s[i]-mx);
 for(int i= 0;i<n;i++)p[i]/= sum;
 
 /*:76*/
-#line 1670 "attention.w"
+#line 1681 "attention.w"
 
 }
 }
@@ -266,7 +266,7 @@ for(int b= 0;b<B;b++){
 const float*s= inp+(size_t)b*n;
 float*p= out+(size_t)b*n;
 /*77:*/
-#line 1691 "attention.w"
+#line 1702 "attention.w"
 
 float mx= s[0],sum= 0.0f;
 for(int i= 1;i<n;i++)if(s[i]> mx)mx= s[i];
@@ -275,30 +275,30 @@ float lse= mx+logf(sum);
 for(int i= 0;i<n;i++)p[i]= s[i]-lse;
 
 /*:77*/
-#line 1679 "attention.w"
+#line 1690 "attention.w"
 
 }
 }
 
 /*:75*//*79:*/
-#line 1712 "attention.w"
+#line 1723 "attention.w"
 
 float nll_forward(const float*logp,const int*target,int B,int V)
 {
 float loss= 0.0f;
 /*80:*/
-#line 1721 "attention.w"
+#line 1732 "attention.w"
 
 for(int b= 0;b<B;b++)loss-= logp[(size_t)b*V+target[b]];
 
 /*:80*/
-#line 1716 "attention.w"
+#line 1727 "attention.w"
 
 return loss;
 }
 
 /*:79*//*88:*/
-#line 1891 "attention.w"
+#line 1902 "attention.w"
 
 void gru_cell_forward(float*h_new,GruCache*cache,const float*gi,
 const float*gh,const float*h,int B,int H)
@@ -309,7 +309,7 @@ gi+(size_t)b*3*H,gh+(size_t)b*3*H,h+(size_t)b*H,H);
 }
 
 /*:88*//*90:*/
-#line 1924 "attention.w"
+#line 1935 "attention.w"
 
 void attention_forward(float*w,float*ctx,const float*scores,
 const float*enc_out,int B,int L,int H)
@@ -318,7 +318,7 @@ for(int b= 0;b<B;b++){
 const float*s= scores+(size_t)b*L,*O= enc_out+(size_t)b*L*H;
 float*wb= w+(size_t)b*L,*c= ctx+(size_t)b*H;
 /*91:*/
-#line 1936 "attention.w"
+#line 1947 "attention.w"
 
 softmax_forward(wb,s,1,L);
 for(int j= 0;j<H;j++)c[j]= 0.0f;
@@ -326,30 +326,30 @@ for(int i= 0;i<L;i++)
 for(int j= 0;j<H;j++)c[j]+= wb[i]*O[(size_t)i*H+j];
 
 /*:91*/
-#line 1931 "attention.w"
+#line 1942 "attention.w"
 
 }
 }
 
 /*:90*//*112:*/
-#line 2293 "attention.w"
+#line 2304 "attention.w"
 
 void nll_backward(float*dlogits,const float*logp,const int*target,int B,int V)
 {
 /*113:*/
-#line 2300 "attention.w"
+#line 2311 "attention.w"
 
 for(int b= 0;b<B;b++)
 for(int j= 0;j<V;j++)
 dlogits[(size_t)b*V+j]= expf(logp[(size_t)b*V+j])-(j==target[b]?1.0f:0.0f);
 
 /*:113*/
-#line 2296 "attention.w"
+#line 2307 "attention.w"
 
 }
 
 /*:112*//*115:*/
-#line 2318 "attention.w"
+#line 2329 "attention.w"
 
 void linear_backward(float*dinp,float*dweight,float*dbias,
 const float*dout,const float*inp,const float*weight,int B,int C,int OC)
@@ -362,7 +362,7 @@ for(int b= 0;b<B;b++)dbias[o]+= dout[(size_t)b*OC+o];
 }
 
 /*:115*//*122:*/
-#line 2459 "attention.w"
+#line 2470 "attention.w"
 
 void relu_backward(float*dinp,const float*dout,const float*inp,int n)
 {
@@ -370,7 +370,7 @@ for(int i= 0;i<n;i++)dinp[i]= inp[i]> 0.0f?dout[i]:0.0f;
 }
 
 /*:122*//*123:*/
-#line 2469 "attention.w"
+#line 2480 "attention.w"
 
 void embedding_backward(float*dtable,const float*dout,const int*ids,int B,int H)
 {
@@ -381,7 +381,7 @@ for(int j= 0;j<H;j++)row[j]+= dout[(size_t)b*H+j];
 }
 
 /*:123*//*128:*/
-#line 2542 "attention.w"
+#line 2553 "attention.w"
 
 void gru_cell_backward(float*dgi,float*dgh,float*dh,const float*dh_new,
 const float*h,const GruCache*cache,int B,int H)
@@ -399,7 +399,7 @@ h3[H+j]= i3[H+j];
 }
 
 /*:128*//*130:*/
-#line 2584 "attention.w"
+#line 2595 "attention.w"
 
 void attention_backward(float*dscores,float*denc_out,const float*dctx,
 const float*w,const float*enc_out,int B,int L,int H)
@@ -409,7 +409,7 @@ const float*wb= w+(size_t)b*L,*O= enc_out+(size_t)b*L*H;
 const float*dc= dctx+(size_t)b*H;
 float*ds= dscores+(size_t)b*L,*dO= denc_out+(size_t)b*L*H;
 /*131:*/
-#line 2597 "attention.w"
+#line 2608 "attention.w"
 
 float avg= 0.0f;
 for(int i= 0;i<L;i++){
@@ -420,13 +420,13 @@ for(int j= 0;j<H;j++)dO[(size_t)i*H+j]+= wb[i]*dc[j];
 for(int i= 0;i<L;i++)ds[i]= wb[i]*(ds[i]-avg);
 
 /*:131*/
-#line 2592 "attention.w"
+#line 2603 "attention.w"
 
 }
 }
 
 /*:130*/
-#line 1475 "attention.w"
+#line 1486 "attention.w"
 
 
 /*:67*/

@@ -1,5 +1,5 @@
 /*9:*/
-#line 554 "attention.w"
+#line 565 "attention.w"
 
 #include "attention.h"
 #include <errno.h> 
@@ -8,7 +8,7 @@
 #include <string.h> 
 #include <sys/stat.h> 
 /*10:*/
-#line 565 "attention.w"
+#line 576 "attention.w"
 
 static char last_error[2048];
 
@@ -27,7 +27,7 @@ return last_error;
 }
 
 /*:10*//*11:*/
-#line 586 "attention.w"
+#line 597 "attention.w"
 
 void*xcalloc(size_t n,size_t size)
 {
@@ -40,7 +40,7 @@ return p;
 }
 
 /*:11*//*12:*/
-#line 598 "attention.w"
+#line 609 "attention.w"
 
 void*xrealloc(void*p,size_t size)
 {
@@ -60,8 +60,8 @@ memcpy(t,s,n);
 return t;
 }
 
-/*:12*//*381:*/
-#line 7355 "attention.w"
+/*:12*//*382:*/
+#line 7390 "attention.w"
 
 int save_target_check(const char*path)
 {
@@ -75,8 +75,8 @@ S_ISCHR(st.st_mode)||S_ISBLK(st.st_mode)?"a device":S_ISFIFO(st.st_mode)?
 "a named pipe":"a socket");
 }
 
-/*:381*/
-#line 561 "attention.w"
+/*:382*/
+#line 572 "attention.w"
 
 
 /*:9*/

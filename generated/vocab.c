@@ -1,5 +1,5 @@
 /*15:*/
-#line 650 "attention.w"
+#line 661 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
@@ -7,7 +7,7 @@
 #include <errno.h> 
 #include <utf8proc.h> 
 /*16:*/
-#line 668 "attention.w"
+#line 679 "attention.w"
 
 static uint32_t word_hash(const char*w)
 {
@@ -20,12 +20,12 @@ return h;
 }
 
 /*:16*//*17:*/
-#line 685 "attention.w"
+#line 696 "attention.w"
 
 static int*vocab_probe(const Vocab*v,const char*w)
 {
 /*18:*/
-#line 693 "attention.w"
+#line 704 "attention.w"
 
 uint32_t mask= (uint32_t)v->nslot-1;
 uint32_t i= word_hash(w)&mask;
@@ -34,12 +34,12 @@ i= (i+1)&mask;
 return&v->slot[i];
 
 /*:18*/
-#line 688 "attention.w"
+#line 699 "attention.w"
 
 }
 
 /*:17*//*20:*/
-#line 711 "attention.w"
+#line 722 "attention.w"
 
 int vocab_find(const Vocab*v,const char*w)
 {
@@ -48,7 +48,7 @@ return*s?*s-1:-1;
 }
 
 /*:20*//*21:*/
-#line 721 "attention.w"
+#line 732 "attention.w"
 
 int vocab_add(Vocab*v,const char*w)
 {
@@ -61,7 +61,7 @@ v->word= xrealloc(v->word,(size_t)v->cap*sizeof*v->word);
 v->word[v->n]= xstrdup(w);
 *s= ++v->n;
 if(2*v->n> v->nslot)/*22:*/
-#line 737 "attention.w"
+#line 748 "attention.w"
 
 {
 free(v->slot);
@@ -71,13 +71,13 @@ for(int k= 0;k<v->n;k++)*vocab_probe(v,v->word[k])= k+1;
 }
 
 /*:22*/
-#line 732 "attention.w"
+#line 743 "attention.w"
 
 return v->n-1;
 }
 
 /*:21*//*23:*/
-#line 746 "attention.w"
+#line 757 "attention.w"
 
 void vocab_init(Vocab*v)
 {
@@ -101,7 +101,7 @@ v->n= v->cap= v->nslot= 0;
 }
 
 /*:23*//*24:*/
-#line 770 "attention.w"
+#line 781 "attention.w"
 
 void vocab_add_sentence(Vocab*v,const char*s)
 {
@@ -118,7 +118,7 @@ if(*s==' ')s++;
 }
 
 /*:24*//*26:*/
-#line 800 "attention.w"
+#line 811 "attention.w"
 
 int tokenize(const Vocab*v,const char*s,int*ids,int max,
 const char*where,const char*language)
@@ -135,7 +135,7 @@ word[k]= '\0';
 s+= k;
 if(*s==' ')s++;
 if(k> 0)/*27:*/
-#line 821 "attention.w"
+#line 832 "attention.w"
 
 {
 int id= vocab_find(v,word);
@@ -149,17 +149,17 @@ ids[n++]= id;
 }
 
 /*:27*/
-#line 815 "attention.w"
+#line 826 "attention.w"
 
 }
 return n;
 }
 
 /*:26*/
-#line 656 "attention.w"
+#line 667 "attention.w"
 
 /*36:*/
-#line 946 "attention.w"
+#line 957 "attention.w"
 
 typedef struct{char*s;size_t n,cap;int pending;}Out;
 
@@ -175,7 +175,7 @@ o->s[o->n++]= c;
 }
 
 /*:36*//*37:*/
-#line 963 "attention.w"
+#line 974 "attention.w"
 
 char*normalize_sentence(const char*s,size_t len,size_t*bad)
 {
@@ -192,7 +192,7 @@ return NULL;
 }
 i+= (size_t)k;
 /*38:*/
-#line 988 "attention.w"
+#line 999 "attention.w"
 
 utf8proc_int32_t piece[16];
 int boundclass= 0;
@@ -209,7 +209,7 @@ out_put(&o,(char)d);
 }
 
 /*:38*/
-#line 978 "attention.w"
+#line 989 "attention.w"
 
 }
 o.s[o.n]= '\0';
@@ -217,10 +217,10 @@ return o.s;
 }
 
 /*:37*/
-#line 657 "attention.w"
+#line 668 "attention.w"
 
 /*29:*/
-#line 840 "attention.w"
+#line 851 "attention.w"
 
 static const char*const seed_pairs[][2]= {
 {"i am a student","je suis etudiant"},
@@ -230,7 +230,7 @@ static const char*const seed_pairs[][2]= {
 {"they are artists","ils sont artistes"}};
 
 /*:29*//*31:*/
-#line 863 "attention.w"
+#line 874 "attention.w"
 
 static void pairs_push(PairList*pl,char*src,char*tgt,int line)
 {
@@ -242,7 +242,7 @@ pl->pair[pl->n++]= (Pair){src,tgt,line};
 }
 
 /*:31*//*32:*/
-#line 875 "attention.w"
+#line 886 "attention.w"
 
 void pairs_seed(PairList*pl)
 {
@@ -265,7 +265,7 @@ free(pl->origin);
 }
 
 /*:32*//*33:*/
-#line 899 "attention.w"
+#line 910 "attention.w"
 
 void pairs_vocabularies(const PairList*pl,Vocab*vin,Vocab*vout)
 {
@@ -278,7 +278,7 @@ vocab_add_sentence(vout,pl->pair[k].tgt);
 }
 
 /*:33*//*42:*/
-#line 1040 "attention.w"
+#line 1051 "attention.w"
 
 static int count_words(const char*s)
 {
@@ -301,7 +301,7 @@ return 0;
 }
 
 /*:42*//*43:*/
-#line 1062 "attention.w"
+#line 1073 "attention.w"
 
 int pairs_read(PairList*pl,const char*path,int filter,int max_length)
 {
@@ -316,7 +316,7 @@ int lineno= 0,status= 0;
 while((len= getline(&line,&cap,f))>=0){
 lineno++;
 /*45:*/
-#line 1095 "attention.w"
+#line 1106 "attention.w"
 
 while(len> 0&&(line[len-1]=='\n'||line[len-1]=='\r'))len--;
 line[len]= '\0';
@@ -342,10 +342,10 @@ break;
 }
 
 /*:45*/
-#line 1075 "attention.w"
+#line 1086 "attention.w"
 
 /*46:*/
-#line 1120 "attention.w"
+#line 1131 "attention.w"
 
 pl->lines_read++;
 size_t bad= 0;
@@ -370,11 +370,11 @@ pl->dropped++;
 }
 
 /*:46*/
-#line 1076 "attention.w"
+#line 1087 "attention.w"
 
 }
 /*44:*/
-#line 1087 "attention.w"
+#line 1098 "attention.w"
 
 if(status==0&&ferror(f))
 status= kit_fail("%s: read error after line %d",path,lineno);
@@ -383,7 +383,7 @@ status= kit_fail("%s: no pair of its %d lines passes the %s filter",
 path,lineno,filter==FILTER_TUTORIAL?"tutorial":"length");
 
 /*:44*/
-#line 1078 "attention.w"
+#line 1089 "attention.w"
 
 free(line);
 fclose(f);
@@ -392,7 +392,7 @@ return status;
 }
 
 /*:43*//*49:*/
-#line 1162 "attention.w"
+#line 1173 "attention.w"
 
 int make_examples(const PairList*pl,const Vocab*vin,const Vocab*vout,
 int max_length,int append_eos,Example**out)
@@ -406,7 +406,7 @@ for(int k= 0;k<pl->n;k++){
 if(pl->pair[k].line)snprintf(where,sizeof where,"%.500s:%d",pl->origin,pl->pair[k].line);
 else snprintf(where,sizeof where,"%.500s pair %d",pl->origin,k+1);
 /*50:*/
-#line 1183 "attention.w"
+#line 1194 "attention.w"
 
 int n= tokenize(vin,pl->pair[k].src,ex[k].src,max_length,where,"English");
 int m= n<0?-1:tokenize(vout,pl->pair[k].tgt,ex[k].tgt,
@@ -424,7 +424,7 @@ ex[k].src_len= n;
 ex[k].tgt_len= m;
 
 /*:50*/
-#line 1174 "attention.w"
+#line 1185 "attention.w"
 
 }
 *out= ex;
@@ -432,7 +432,7 @@ return 0;
 }
 
 /*:49*//*226:*/
-#line 4421 "attention.w"
+#line 4432 "attention.w"
 
 static void tally_words(Vocab*v,int**count,const char*s)
 {
@@ -455,7 +455,7 @@ s+= k+(s[k]==' ');
 }
 
 /*:226*//*227:*/
-#line 4444 "attention.w"
+#line 4455 "attention.w"
 
 static void vocab_with_count(Vocab*out,const PairList*pl,int side,int min_count)
 {
@@ -481,7 +481,7 @@ vocab_with_count(vout,pl,1,min_count);
 }
 
 /*:227*//*228:*/
-#line 4472 "attention.w"
+#line 4483 "attention.w"
 
 int tokenize_unk(const Vocab*v,const char*s,int*ids,int max,int*unknown)
 {
@@ -506,7 +506,7 @@ return n;
 }
 
 /*:228*//*229:*/
-#line 4496 "attention.w"
+#line 4507 "attention.w"
 
 int make_examples_unk(const PairList*pl,const Vocab*vin,const Vocab*vout,
 int max_length,Example**out)
@@ -531,7 +531,7 @@ return 0;
 }
 
 /*:229*/
-#line 658 "attention.w"
+#line 669 "attention.w"
 
 
 /*:15*/
