@@ -153,7 +153,7 @@ fuzz: $(FUZZ_HARNESSES:%=build/fuzz/fuzz_%)
 SAN_FLAGS := -std=gnu11 -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=undefined \
   -fno-omit-frame-pointer
 SAN_BIN   := $(TEST_SRC:tests/%.c=build/san/%)
-build/san/test_double: tests/test_double.c $(GENERATED)
+build/san/test_double build/san/test_batched_double: build/san/%: tests/%.c $(GENERATED)
 	@mkdir -p build/san
 	$(CC) $(CPPFLAGS) $(SAN_FLAGS) -Wno-unused-function $< -o $@ $(LDLIBS) $(CHECK_LIBS)
 build/san/test_%: tests/test_%.c tests/testutil.h $(GENERATED)
