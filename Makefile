@@ -106,7 +106,7 @@ TEST_BIN := $(TEST_SRC:tests/%.c=build/%)
 # test_double compiles the model's own sources in double precision (no library).
 build/test_double build/test_batched_double: build/%: tests/%.c $(GENERATED) | build
 	$(CC) $(CPPFLAGS) $(CFLAGS) -Wno-unused-function $< -o $@ $(LDLIBS) $(CHECK_LIBS)
-build/test_%: tests/test_%.c tests/testutil.h build/libattention.a generated/attention.h | build
+build/test_%: tests/test_%.c tests/testutil.h tests/gradcheck.h build/libattention.a generated/attention.h | build
 	$(CC) $(CPPFLAGS) $(CFLAGS) $< -o $@ build/libattention.a $(LDLIBS) $(CHECK_LIBS)
 
 # The host test of the CUDA kernels, built from copies of their header with a
