@@ -263,7 +263,7 @@ void(*add)(float*y,const float*x,int n);
 void(*adam)(float*p,const float*g,float*m,float*v,size_t n,AdamConstants k);
 
 /*:235*//*322:*/
-#line 6115 "attention.w"
+#line 6112 "attention.w"
 
 void(*gather_keys)(float*dst,const float*src,const int*sent,int n,int S,int N,
 int H);
@@ -286,7 +286,7 @@ NP_TENSORS};
 #line 5351 "attention.w"
 
 typedef struct{
-int*src,*tgt,*dec_in,*src_len,*tgt_len,*ids,*rows;
+int*src,*tgt,*dec_in,*src_len,*ids,*rows;
 float*enc_x,*enc_gi,*gh,*enc_h,*keys,*uk,*kp,*vp;
 GruCache*enc_cache,*dec_cache;
 float*dec_e,*dec_gi,*dec_h,*wq,*add_a,*q,*scores,*attw,*ctx,*mh,*ht;
@@ -314,7 +314,7 @@ BActs a;
 }BModel;
 
 /*:280*//*378:*/
-#line 7318 "attention.w"
+#line 7315 "attention.w"
 
 typedef struct{
 int kind,heads;
@@ -327,7 +327,7 @@ size_t n_params;
 }CkptView;
 
 /*:378*//*408:*/
-#line 7925 "attention.w"
+#line 7922 "attention.w"
 
 #define COLORMAP_MAX_POINTS 9
 typedef struct{
@@ -338,7 +338,7 @@ double v[3][COLORMAP_MAX_POINTS];
 }Colormap;
 
 /*:408*//*416:*/
-#line 8028 "attention.w"
+#line 8025 "attention.w"
 
 enum{HEATMAP_MATPLOTLIB,HEATMAP_SEABORN};
 typedef struct{
@@ -353,7 +353,7 @@ double vmin,vmax;
 }Heatmap;
 
 /*:416*//*417:*/
-#line 8045 "attention.w"
+#line 8042 "attention.w"
 
 typedef struct{
 double x,y,w,h;
@@ -369,13 +369,13 @@ unsigned char*data;
 }FigImage;
 
 /*:417*//*450:*/
-#line 8691 "attention.w"
+#line 8688 "attention.w"
 
 enum{FIGURE_PNG,FIGURE_PDF,FIGURE_SVG};
 #define FIGURE_PNG_SCALE 2.0
 
 /*:450*//*464:*/
-#line 8955 "attention.w"
+#line 8952 "attention.w"
 
 typedef struct{
 int n;
@@ -848,7 +848,7 @@ acc[0]+= s;
 }
 
 /*:260*//*321:*/
-#line 6106 "attention.w"
+#line 6103 "attention.w"
 
 KIT_HD static inline void kb_gather_keys(int r,int j,float*dst,const float*src,
 const int*sent,int n,int N,int H)
@@ -1091,7 +1091,7 @@ extern const Backend cpu_backend;
 void cpu_set_threads(int n);
 
 /*:275*//*287:*/
-#line 5478 "attention.w"
+#line 5477 "attention.w"
 
 void batched_specs(int kind,const Config*c,TensorSpec s[NP_TENSORS]);
 void bmodel_alloc(BModel*bm,const Backend*be,int kind,int heads,const Config*c,
@@ -1099,46 +1099,46 @@ Vocab*vin,Vocab*vout,int B_cap);
 void bmodel_free(BModel*bm);
 
 /*:287*//*289:*/
-#line 5515 "attention.w"
+#line 5514 "attention.w"
 
 void bmodel_init_random(BModel*bm,uint64_t seed);
 
 /*:289*//*292:*/
-#line 5563 "attention.w"
+#line 5560 "attention.w"
 
 void batch_upload(BModel*bm,const Example*ex,const int*idx,int n,Batch*bt);
 
 /*:292*//*303:*/
-#line 5749 "attention.w"
+#line 5746 "attention.w"
 
 void bmodel_forward(BModel*bm,const Batch*bt,float p);
 double bmodel_take_loss(BModel*bm);
 
 /*:303*//*314:*/
-#line 5978 "attention.w"
+#line 5975 "attention.w"
 
 void bmodel_backward(BModel*bm,const Batch*bt);
 void bmodel_train_batch(BModel*bm,const Batch*bt,double lr);
 
 /*:314*//*320:*/
-#line 6075 "attention.w"
+#line 6072 "attention.w"
 
 void bmodel_greedy(BModel*bm,const Example*ex,int n,int*out,int*out_len,
 float*attn);
 
 /*:320*//*332:*/
-#line 6299 "attention.w"
+#line 6296 "attention.w"
 
 Decoder*bmodel_decoder(BModel*bm);
 
 /*:332*//*366:*/
-#line 7074 "attention.w"
+#line 7071 "attention.w"
 
 const Backend*cuda_backend_open(char*msg,size_t n);
 void backend_train_batch(BModel*bm,const Batch*bt,double lr);
 
 /*:366*//*387:*/
-#line 7481 "attention.w"
+#line 7478 "attention.w"
 
 int save_target_check(const char*path);
 int checkpoint_save(const Model*m,const char*path);
@@ -1147,32 +1147,32 @@ int checkpoint_load(Model*m,const char*path);
 int checkpoint_load_any(const char*path,Model*m,BModel*bm,const Backend*be,int B_cap);
 
 /*:387*//*415:*/
-#line 8013 "attention.w"
+#line 8010 "attention.w"
 
 extern const Colormap colormap_bone,colormap_ylorrd;
 void colormap_color(const Colormap*cm,double w,double rgb[3]);
 const Colormap*colormap_find(const char*name);
 
 /*:415*//*442:*/
-#line 8537 "attention.w"
+#line 8534 "attention.w"
 
 int heatmap_layout(const Heatmap*h,HeatmapLayout*lay);
 
 /*:442*//*455:*/
-#line 8772 "attention.w"
+#line 8769 "attention.w"
 
 int figure_format(const char*path);
 int figure_check_path(const char*path);
 int write_file_atomic(const char*path,const void*data,size_t n);
 
 /*:455*//*463:*/
-#line 8932 "attention.w"
+#line 8929 "attention.w"
 
 int heatmap_save(const Heatmap*h,const char*path);
 int heatmap_image(const Heatmap*h,double scale,FigImage*img,HeatmapLayout*lay);
 
 /*:463*//*478:*/
-#line 9219 "attention.w"
+#line 9216 "attention.w"
 
 int curve_save(const Curve*c,const char*path);
 int curve_image(const Curve*c,double scale,FigImage*img);

@@ -1,5 +1,5 @@
 /*336:*/
-#line 6409 "attention.w"
+#line 6406 "attention.w"
 
 extern"C"{
 #include "attention.h"
@@ -11,7 +11,7 @@ extern"C"{
 #include <stdlib.h> 
 #include <string.h> 
 /*339:*/
-#line 6488 "attention.w"
+#line 6485 "attention.w"
 
 static cudaStream_t kit_stream;
 static cublasHandle_t kit_blas;
@@ -29,10 +29,10 @@ static unsigned long long kit_graph_launches,kit_graph_new,kit_graph_updated;
 static double kit_flops;
 
 /*:339*/
-#line 6419 "attention.w"
+#line 6416 "attention.w"
 
 /*337:*/
-#line 6435 "attention.w"
+#line 6432 "attention.w"
 
 static void cuda_fail(cudaError_t e,const char*file,int lineno,const char*call)
 {
@@ -52,10 +52,10 @@ exit(1);
   if (s_ != CUBLAS_STATUS_SUCCESS) cublas_fail(s_, __FILE__, __LINE__, #x); } while (0)
 
 /*:337*/
-#line 6420 "attention.w"
+#line 6417 "attention.w"
 
 /*338:*/
-#line 6463 "attention.w"
+#line 6460 "attention.w"
 
 #define BLAS_FN(p, f) if (!(blas.p =  (decltype(blas.p)) dlsym(h, #f))) \
   return snprintf(msg, n, "%s has no function %s", so, #f), -1
@@ -76,11 +76,11 @@ return 0;
 }
 
 /*:338*/
-#line 6421 "attention.w"
+#line 6418 "attention.w"
 
 #include "cuda_kernels.h"
 /*356:*/
-#line 6911 "attention.w"
+#line 6908 "attention.w"
 
 static void*cu_alloc(size_t bytes)
 {
@@ -100,7 +100,7 @@ cudaCheck(cudaMemcpyAsync(dst,src,bytes,cudaMemcpyHostToDevice,kit_stream));
 }
 
 /*:356*//*357:*/
-#line 6930 "attention.w"
+#line 6927 "attention.w"
 
 static void cu_download(void*dst,const void*src,size_t bytes)
 {
@@ -118,7 +118,7 @@ if(bytes)cudaCheck(cudaMemsetAsync(p,0,bytes,kit_stream));
 }
 
 /*:357*//*365:*/
-#line 7066 "attention.w"
+#line 7063 "attention.w"
 
 static const Backend cuda_backend= {"cuda",cu_alloc,cu_release,cu_upload,
 cu_download,cu_copy,cu_zero,dev_gemm,cu_embed,cu_embed_backward,cu_add_bias,
@@ -128,10 +128,10 @@ cu_context_backward,cu_tanh_forward,cu_tanh_backward,cu_nll,cu_log_softmax,
 cu_argmax,cu_sum,cu_add,cu_adam,cu_gather_keys};
 
 /*:365*/
-#line 6423 "attention.w"
+#line 6420 "attention.w"
 
 /*359:*/
-#line 6972 "attention.w"
+#line 6969 "attention.w"
 
 static void cublas_col_gemm(int ta,int tb,int m,int n,int k,float alpha,
 const float*A,int lda,const float*B,int ldb,float beta,float*C,int ldc)
@@ -148,10 +148,10 @@ kit_flops+= 2.0*M*N*K;
 }
 
 /*:359*/
-#line 6424 "attention.w"
+#line 6421 "attention.w"
 
 /*364:*/
-#line 7057 "attention.w"
+#line 7054 "attention.w"
 
 static void cuda_report(void)
 {
@@ -161,14 +161,14 @@ kit_flops*1e-9,kit_graph_launches,kit_graph_new,kit_graph_updated);
 }
 
 /*:364*//*368:*/
-#line 7119 "attention.w"
+#line 7116 "attention.w"
 
 #define GRAPH_SLOTS 64
 static struct{int B,S,T;cudaGraphExec_t exec;}kit_graph[GRAPH_SLOTS];
 static int kit_graphs;
 
 /*:368*//*369:*/
-#line 7125 "attention.w"
+#line 7122 "attention.w"
 
 void backend_train_batch(BModel*bm,const Batch*bt,double lr)
 {
@@ -186,7 +186,7 @@ cudaCheck(cudaStreamBeginCapture(kit_stream,cudaStreamCaptureModeThreadLocal));
 bmodel_train_batch(bm,bt,lr);
 cudaCheck(cudaStreamEndCapture(kit_stream,&g));
 /*371:*/
-#line 7163 "attention.w"
+#line 7160 "attention.w"
 
 if(k==GRAPH_SLOTS)k= GRAPH_SLOTS-1;
 if(k<kit_graphs){
@@ -205,7 +205,7 @@ kit_graph_new++;
 }
 
 /*:371*/
-#line 7141 "attention.w"
+#line 7138 "attention.w"
 
 cudaCheck(cudaGraphDestroy(g));
 cudaCheck(cudaGraphLaunch(kit_graph[k].exec,kit_stream));
@@ -213,10 +213,10 @@ kit_graph_launches++;
 }
 
 /*:369*/
-#line 6425 "attention.w"
+#line 6422 "attention.w"
 
 /*361:*/
-#line 7005 "attention.w"
+#line 7002 "attention.w"
 
 const Backend*cuda_backend_open(char*msg,size_t n)
 {
@@ -234,7 +234,7 @@ snprintf(msg,n,"no CUDA GPU found (%s)",e!=cudaSuccess?cudaGetErrorString(e):
 return NULL;
 }
 /*362:*/
-#line 7029 "attention.w"
+#line 7026 "attention.w"
 
 cudaDeviceProp prop;
 cudaCheck(cudaGetDeviceProperties(&prop,dev));
@@ -248,10 +248,10 @@ prop.name,prop.major,prop.minor,prop.multiProcessorCount,
 (double)prop.totalGlobalMem/(1024.0*1024.0*1024.0));
 
 /*:362*/
-#line 7021 "attention.w"
+#line 7018 "attention.w"
 
 /*363:*/
-#line 7044 "attention.w"
+#line 7041 "attention.w"
 
 void*work;
 cudaCheck(cudaSetDevice(dev));
@@ -265,7 +265,7 @@ cublasCheck(blas.set_workspace(kit_blas,work,(size_t)32<<20));
 if(getenv("KIT_CUDA_STATS"))atexit(cuda_report);
 
 /*:363*/
-#line 7022 "attention.w"
+#line 7019 "attention.w"
 
 opened= 1;
 snprintf(msg,n,"%s",desc);
@@ -273,7 +273,7 @@ return&cuda_backend;
 }
 
 /*:361*/
-#line 6426 "attention.w"
+#line 6423 "attention.w"
 
 
 /*:336*/

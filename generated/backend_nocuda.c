@@ -1,5 +1,5 @@
 /*367:*/
-#line 7079 "attention.w"
+#line 7076 "attention.w"
 
 #include "attention.h"
 #include <stdio.h> 

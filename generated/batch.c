@@ -24,7 +24,7 @@ bm->be->gemm(0,0,1,m,n,1.0f,bm->a.ones,n,dy,m,1.0f,db,m);
 }
 
 /*:282*//*293:*/
-#line 5568 "attention.w"
+#line 5565 "attention.w"
 
 static uint64_t mix64(uint64_t z)
 {
@@ -35,7 +35,7 @@ return z^(z>>31);
 }
 
 /*:293*//*294:*/
-#line 5582 "attention.w"
+#line 5579 "attention.w"
 
 static void encoder_forward_b(BModel*bm,const Batch*bt,float p)
 {
@@ -57,7 +57,7 @@ s,B,H);
 }
 
 /*:294*//*295:*/
-#line 5605 "attention.w"
+#line 5602 "attention.w"
 
 static void attention_precompute(BModel*bm,int B,int S)
 {
@@ -77,7 +77,7 @@ be->add_bias(a->vp,b+2*H,S*B,H);
 }
 
 /*:295*//*296:*/
-#line 5629 "attention.w"
+#line 5626 "attention.w"
 
 static void decoder_step_b(BModel*bm,int B,int S,int t)
 {
@@ -89,7 +89,7 @@ float*s_prev= a->dec_h+tb,*s_new= s_prev+bh,*gi= a->dec_gi+(size_t)t*B*G;
 const float*x2= a->ht+tb;
 if(bm->kind==KIND_BAHDANAU){
 /*297:*/
-#line 5650 "attention.w"
+#line 5647 "attention.w"
 
 float*w= a->attw+(size_t)t*B*S;
 be->gemm(0,1,B,H,H,1.0f,s_prev,H,PT(P_WA_W),H,0.0f,a->wq,H);
@@ -100,7 +100,7 @@ be->masked_softmax(w,a->scores,a->src_len,B,1,S);
 be->context(a->ctx+tb,w,a->keys,B,S,H,1);
 
 /*:297*/
-#line 5639 "attention.w"
+#line 5636 "attention.w"
 
 x2= a->ctx+tb;
 }
@@ -109,7 +109,7 @@ be->gemm(0,1,B,G,H,1.0f,s_prev,H,PT(P_DEC_W_HH),H,0.0f,a->gh,G);
 be->add_bias(a->gh,PT(P_DEC_B_HH),B,G);
 be->gru_forward(s_new,a->dec_cache+tb,gi,a->gh,s_prev,NULL,NULL,0,B,H);
 if(bm->kind!=KIND_BAHDANAU)/*298:*/
-#line 5663 "attention.w"
+#line 5660 "attention.w"
 
 {
 int mh= bm->kind==KIND_MULTIHEAD,nh= bm->heads;
@@ -117,7 +117,7 @@ const float*q= s_new,*K= mh?a->kp:a->keys;
 float*w= a->attw+(size_t)t*B*nh*S,*c= a->ctx+tb,*ht= a->ht+tb+bh;
 const float*Wc= PT(mh?P_COMBINE:P_LIN_OUT);
 if(bm->kind!=KIND_LUONG_DOT)/*299:*/
-#line 5683 "attention.w"
+#line 5680 "attention.w"
 
 {
 float*qt= a->q+tb;
@@ -127,7 +127,7 @@ q= qt;
 }
 
 /*:299*/
-#line 5669 "attention.w"
+#line 5666 "attention.w"
 
 be->dot_scores(a->scores,q,K,B,S,H,nh,mh?1.0f/sqrtf((float)(H/nh)):1.0f);
 be->masked_softmax(w,a->scores,a->src_len,B,nh,S);
@@ -142,12 +142,12 @@ be->tanh_forward(ht,ht,B*H);
 }
 
 /*:298*/
-#line 5646 "attention.w"
+#line 5643 "attention.w"
 
 }
 
 /*:296*//*300:*/
-#line 5697 "attention.w"
+#line 5694 "attention.w"
 
 static const float*decoder_output(const BModel*bm)
 {
@@ -169,7 +169,7 @@ for(int t= 0;t<T;t++)decoder_step_b(bm,B,S,t);
 }
 
 /*:300*//*312:*/
-#line 5940 "attention.w"
+#line 5937 "attention.w"
 
 static void encoder_backward_b(BModel*bm,const Batch*bt)
 {
@@ -196,7 +196,7 @@ mix64(bm->seed^(2*bm->step)));
 }
 
 /*:312*//*318:*/
-#line 6040 "attention.w"
+#line 6037 "attention.w"
 
 static void decoder_logits_b(BModel*bm,int B,int S,int t)
 {
@@ -215,10 +215,10 @@ be->add_bias(a->logits,PT(P_OUT_B),B,V);
 }
 
 /*:318*//*324:*/
-#line 6139 "attention.w"
+#line 6136 "attention.w"
 
 /*323:*/
-#line 6125 "attention.w"
+#line 6122 "attention.w"
 
 typedef struct{
 Decoder d;
@@ -231,7 +231,7 @@ float*h_s,*h_x,*h_w;
 }BDecoder;
 
 /*:323*/
-#line 6140 "attention.w"
+#line 6137 "attention.w"
 
 static void bdecoder_arrays(BModel*bm,float**arr[2])
 {
@@ -328,7 +328,6 @@ size_t B= (size_t)B_cap,L= (size_t)c->L,H= (size_t)c->H,N= L*B,V= (size_t)c->V_o
 int**ints[]= {&a->src,&a->tgt,&a->dec_in,&a->rows};
 for(int k= 0;k<4;k++)*ints[k]= dev(bm,N,sizeof(int));
 a->src_len= dev(bm,B,sizeof(int));
-a->tgt_len= dev(bm,B,sizeof(int));
 a->ids= dev(bm,B,sizeof(int));
 a->enc_cache= dev(bm,N*H,sizeof(GruCache));
 a->dec_cache= dev(bm,N*H,sizeof(GruCache));
@@ -342,7 +341,7 @@ a->enc_h= dev(bm,N*H+B*H,sizeof(float));
 a->dec_h= dev(bm,N*H+B*H,sizeof(float));
 a->ht= dev(bm,N*H+B*H,sizeof(float));
 /*285:*/
-#line 5445 "attention.w"
+#line 5444 "attention.w"
 
 float**bh[]= {&a->wq,&a->d_s,&a->d_s2,&a->d_mh};
 for(size_t k= 0;k<sizeof bh/sizeof bh[0];k++)*bh[k]= dev(bm,B*H,sizeof(float));
@@ -362,7 +361,7 @@ be->upload(a->ones,one,N*sizeof(float));
 free(one);
 
 /*:285*/
-#line 5442 "attention.w"
+#line 5441 "attention.w"
 
 
 /*:284*/
@@ -371,7 +370,7 @@ free(one);
 }
 
 /*:283*//*286:*/
-#line 5465 "attention.w"
+#line 5464 "attention.w"
 
 void bmodel_free(BModel*bm)
 {
@@ -386,7 +385,7 @@ memset(bm,0,sizeof*bm);
 }
 
 /*:286*//*288:*/
-#line 5492 "attention.w"
+#line 5491 "attention.w"
 
 void bmodel_init_random(BModel*bm,uint64_t seed)
 {
@@ -411,7 +410,7 @@ bm->seed= seed;
 }
 
 /*:288*//*290:*/
-#line 5522 "attention.w"
+#line 5521 "attention.w"
 
 void batch_upload(BModel*bm,const Example*ex,const int*idx,int n,Batch*bt)
 {
@@ -423,10 +422,10 @@ if(e->tgt_len> T)T= e->tgt_len;
 tokens+= e->tgt_len;
 }
 int*h= xcalloc((size_t)(4*(S> T?S:T)*n+2*n),sizeof(int));
-int*src= h,*tgt= src+S*n,*din= tgt+T*n,*sl= din+T*n,*tl= sl+n;
-int*rows= tl+n,k= 0;
+int*src= h,*tgt= src+S*n,*din= tgt+T*n,*sl= din+T*n;
+int*rows= sl+n,k= 0;
 /*291:*/
-#line 5548 "attention.w"
+#line 5546 "attention.w"
 
 for(int b= 0;b<n;b++){
 const Example*e= &ex[idx?idx[b]:b];
@@ -434,7 +433,6 @@ for(int s= 0;s<S;s++)src[s*n+b]= s<e->src_len?e->src[s]:PAD_TOKEN;
 for(int t= 0;t<T;t++)
 din[t*n+b]= t==0?SOS_TOKEN:t<=e->tgt_len?e->tgt[t-1]:PAD_TOKEN;
 sl[b]= e->src_len;
-tl[b]= e->tgt_len;
 }
 for(int t= 0;t<T;t++)
 for(int b= 0;b<n;b++){
@@ -443,7 +441,7 @@ if(t<e->tgt_len)rows[k]= t*n+b,tgt[k++]= e->tgt[t];
 }
 
 /*:291*/
-#line 5535 "attention.w"
+#line 5534 "attention.w"
 
 const Backend*be= bm->be;
 be->upload(bm->a.src,src,(size_t)(S*n)*sizeof(int));
@@ -451,13 +449,12 @@ be->upload(bm->a.tgt,tgt,(size_t)tokens*sizeof(int));
 be->upload(bm->a.rows,rows,(size_t)tokens*sizeof(int));
 be->upload(bm->a.dec_in,din,(size_t)(T*n)*sizeof(int));
 be->upload(bm->a.src_len,sl,(size_t)n*sizeof(int));
-be->upload(bm->a.tgt_len,tl,(size_t)n*sizeof(int));
 free(h);
 *bt= (Batch){n,S,T,tokens};
 }
 
 /*:290*//*301:*/
-#line 5722 "attention.w"
+#line 5719 "attention.w"
 
 void bmodel_forward(BModel*bm,const Batch*bt,float p)
 {
@@ -476,7 +473,7 @@ be->sum(a->loss_acc,a->row_loss,n);
 }
 
 /*:301*//*302:*/
-#line 5740 "attention.w"
+#line 5737 "attention.w"
 
 double bmodel_take_loss(BModel*bm)
 {
@@ -487,7 +484,7 @@ return s;
 }
 
 /*:302*//*304:*/
-#line 5769 "attention.w"
+#line 5766 "attention.w"
 
 void bmodel_backward(BModel*bm,const Batch*bt)
 {
@@ -502,7 +499,7 @@ be->scatter_rows(a->d_out,a->d_emb,a->rows,n,H);
 be->gemm(1,0,V,H,n,1.0f,a->logits,V,a->o_real,H,1.0f,GT(P_OUT_W),H);
 bias_grad(bm,GT(P_OUT_B),a->logits,n,V);
 /*305:*/
-#line 5797 "attention.w"
+#line 5794 "attention.w"
 
 be->zero(a->d_s,bh*sizeof(float));
 be->zero(a->d_keys,(size_t)S*bh*sizeof(float));
@@ -511,11 +508,11 @@ be->zero(a->d_kp,(size_t)S*bh*sizeof(float));
 be->zero(a->d_vp,(size_t)S*bh*sizeof(float));
 
 /*:305*/
-#line 5782 "attention.w"
+#line 5779 "attention.w"
 
 for(int t= T-1;t>=0;t--){
 if(bm->kind==KIND_BAHDANAU)/*306:*/
-#line 5811 "attention.w"
+#line 5808 "attention.w"
 
 {
 size_t tb= (size_t)t*bh,G= 3*(size_t)H;
@@ -533,10 +530,10 @@ be->gemm(0,0,B,H,H,1.0f,dq,H,PT(P_WA_W),H,1.0f,a->d_s2,H);
 }
 
 /*:306*/
-#line 5784 "attention.w"
+#line 5781 "attention.w"
 
 else/*307:*/
-#line 5833 "attention.w"
+#line 5830 "attention.w"
 
 {
 int mh= bm->kind==KIND_MULTIHEAD,nh= bm->heads;
@@ -548,7 +545,7 @@ be->tanh_backward(dpre,a->d_out+tb,a->ht+tb+bh,B*H);
 be->gemm(0,0,B,H,H,1.0f,dpre,H,Wc,2*H,0.0f,dc,H);
 be->gemm(0,0,B,H,H,1.0f,dpre,H,Wc+H,2*H,1.0f,a->d_s,H);
 /*308:*/
-#line 5853 "attention.w"
+#line 5850 "attention.w"
 
 const float*cg= dc,*K= mh?a->kp:a->keys,*Vv= mh?a->vp:a->keys;
 const float*q= bm->kind==KIND_LUONG_DOT?s_new:a->q+tb;
@@ -565,7 +562,7 @@ if(bm->kind==KIND_LUONG_DOT)be->add(a->d_s,dq,B*H);
 else be->gemm(0,0,B,H,H,1.0f,dq,H,PT(mh?P_INPROJ_W:P_LIN_IN),H,1.0f,a->d_s,H);
 
 /*:308*/
-#line 5843 "attention.w"
+#line 5840 "attention.w"
 
 be->gru_backward(dgi,dgh,a->d_s2,a->d_s,NULL,a->dec_h+tb,a->dec_cache+tb,
 NULL,0,B,H);
@@ -576,14 +573,14 @@ a->d_out+tb-bh,H);
 }
 
 /*:307*/
-#line 5785 "attention.w"
+#line 5782 "attention.w"
 
 float*x= a->d_s;
 a->d_s= a->d_s2;
 a->d_s2= x;
 }
 /*309:*/
-#line 5873 "attention.w"
+#line 5870 "attention.w"
 
 {
 int G= 3*H,N= T*B;
@@ -599,10 +596,10 @@ mix64(bm->seed^(2*bm->step+1)));
 }
 
 /*:309*/
-#line 5790 "attention.w"
+#line 5787 "attention.w"
 
 /*310:*/
-#line 5896 "attention.w"
+#line 5893 "attention.w"
 
 {
 int N= T*B,M= S*B;
@@ -620,7 +617,7 @@ be->gemm(1,0,H,H,N,1.0f,a->d_pre,H,a->dec_h+bh,H,1.0f,dWc+H,2*H);
 if(bm->kind==KIND_LUONG_GENERAL)
 be->gemm(1,0,H,H,N,1.0f,a->d_q,H,a->dec_h+bh,H,1.0f,GT(P_LIN_IN),H);
 if(mh)/*311:*/
-#line 5920 "attention.w"
+#line 5917 "attention.w"
 
 {
 float*dW= GT(P_INPROJ_W),*db= GT(P_INPROJ_B);
@@ -638,19 +635,19 @@ be->gemm(0,0,M,H,H,1.0f,a->d_vp,H,W+2*HH,H,1.0f,a->d_keys,H);
 }
 
 /*:311*/
-#line 5912 "attention.w"
+#line 5909 "attention.w"
 
 }
 }
 
 /*:310*/
-#line 5791 "attention.w"
+#line 5788 "attention.w"
 
 encoder_backward_b(bm,bt);
 }
 
 /*:304*//*313:*/
-#line 5967 "attention.w"
+#line 5964 "attention.w"
 
 void bmodel_train_batch(BModel*bm,const Batch*bt,double lr)
 {
@@ -663,7 +660,7 @@ bm->step++;
 }
 
 /*:313*//*315:*/
-#line 5993 "attention.w"
+#line 5990 "attention.w"
 
 void bmodel_greedy(BModel*bm,const Example*ex,int n,int*out,int*out_len,
 float*attn)
@@ -674,7 +671,7 @@ int B= n-at<bm->B_cap?n-at:bm->B_cap;
 Batch bt;
 batch_upload(bm,ex+at,NULL,B,&bt);
 /*316:*/
-#line 6007 "attention.w"
+#line 6004 "attention.w"
 
 const Backend*be= bm->be;
 BActs*a= &bm->a;
@@ -690,7 +687,7 @@ for(int b= 0;b<B;b++)len[b]= 0,tok[b]= SOS_TOKEN;
 if(attn)memset(attn+(size_t)at*L*L,0,(size_t)B*L*L*sizeof(float));
 for(int t= 0;t<L&&left> 0;t++){
 /*317:*/
-#line 6028 "attention.w"
+#line 6025 "attention.w"
 
 size_t tb= (size_t)t*B;
 be->upload(a->dec_in+tb,tok,(size_t)B*sizeof(int));
@@ -700,10 +697,10 @@ be->download(tok,a->ids,(size_t)B*sizeof(int));
 if(w)be->download(w,a->attw+tb*nh*S,(size_t)(B*nh*S)*sizeof(float));
 
 /*:317*/
-#line 6021 "attention.w"
+#line 6018 "attention.w"
 
 /*319:*/
-#line 6058 "attention.w"
+#line 6055 "attention.w"
 
 for(int b= 0;b<B;b++){
 if(len[b]<0)continue;
@@ -722,20 +719,20 @@ if(left==0||t==L-1)
 for(int b= 0;b<B;b++)if(len[b]<0)len[b]= -len[b]-1;
 
 /*:319*/
-#line 6022 "attention.w"
+#line 6019 "attention.w"
 
 }
 free(tok);
 free(w);
 
 /*:316*/
-#line 6002 "attention.w"
+#line 5999 "attention.w"
 
 }
 }
 
 /*:315*//*325:*/
-#line 6152 "attention.w"
+#line 6149 "attention.w"
 
 static void bdec_encode(Decoder*d,const int*const*src,const int*len,int n_sent,
 float*init)
@@ -755,7 +752,7 @@ memcpy(bd->len,len,(size_t)N*sizeof(int));
 bd->n_sent= N;
 memset(init,0,(size_t)N*F*sizeof(float));
 /*326:*/
-#line 6174 "attention.w"
+#line 6171 "attention.w"
 
 Example*ex= xcalloc((size_t)bm->B_cap,sizeof*ex);
 float*h0= xcalloc((size_t)bm->B_cap*H,sizeof(float));
@@ -783,12 +780,12 @@ free(ex);
 free(h0);
 
 /*:326*/
-#line 6170 "attention.w"
+#line 6167 "attention.w"
 
 }
 
 /*:325*//*327:*/
-#line 6202 "attention.w"
+#line 6199 "attention.w"
 
 static void bdec_rows(BDecoder*bd,int n,const int*sent,const int*prev,
 const float*state,float*logp,float*new_state,float*attn);
@@ -803,7 +800,7 @@ logp+(size_t)at*V,new_state+(size_t)at*F,attn+(size_t)at*S);
 }
 
 /*:327*//*328:*/
-#line 6219 "attention.w"
+#line 6216 "attention.w"
 
 static void bdec_rows(BDecoder*bd,int n,const int*sent,const int*prev,
 const float*state,float*logp,float*new_state,float*attn)
@@ -815,7 +812,7 @@ int H= bm->cfg.H,L= bm->cfg.L,V= bm->cfg.V_out,F= bd->d.state_floats;
 float**arr[2];
 bdecoder_arrays(bm,arr);
 /*329:*/
-#line 6239 "attention.w"
+#line 6236 "attention.w"
 
 for(int j= 0;j<n;j++){
 bd->h_len[j]= bd->len[sent[j]];
@@ -832,7 +829,7 @@ if(F> H)be->upload(a->ht,bd->h_x,(size_t)n*H*sizeof(float));
 be->upload(a->dec_in,prev,(size_t)n*sizeof(int));
 
 /*:329*/
-#line 6229 "attention.w"
+#line 6226 "attention.w"
 
 decoder_logits_b(bm,n,L,0);
 be->log_softmax(a->logits,n,V);
@@ -840,7 +837,7 @@ be->download(logp,a->logits,(size_t)n*V*sizeof(float));
 for(int j= 0;j<n;j++)
 logp[(size_t)j*V+PAD_TOKEN]= logp[(size_t)j*V+SOS_TOKEN]= -INFINITY;
 /*330:*/
-#line 6255 "attention.w"
+#line 6252 "attention.w"
 
 int nh= bm->heads;
 be->download(bd->h_s,a->dec_h+(size_t)n*H,(size_t)n*H*sizeof(float));
@@ -857,12 +854,12 @@ for(int s= 0;s<L;s++)row[s]+= bd->h_w[((size_t)j*nh+h)*L+s]/(float)nh;
 }
 
 /*:330*/
-#line 6235 "attention.w"
+#line 6232 "attention.w"
 
 }
 
 /*:328*//*331:*/
-#line 6272 "attention.w"
+#line 6269 "attention.w"
 
 static void bdec_release(Decoder*d)
 {

@@ -61,7 +61,7 @@ return t;
 }
 
 /*:12*//*382:*/
-#line 7390 "attention.w"
+#line 7387 "attention.w"
 
 int save_target_check(const char*path)
 {
