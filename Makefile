@@ -50,14 +50,25 @@ $(info CUDA: $(NVCC) is CUDA $(NVCC_VERSION); the CUDA backend needs 12 or newer
 override NVCC :=
 endif
 endif
+# nvcc on PATH may be a wrapper script (/usr/local/bin/nvcc on some machines):
+# the toolkit is where nvcc itself says it is (TOP in its dry run), and the
+# CUDA runtime is linked from the folder of that toolkit that holds it.
 ifneq ($(NVCC),)
-CUDA_HOME := $(patsubst %/bin/nvcc,%,$(NVCC))
+CUDA_HOME := $(realpath $(shell $(NVCC) -dryrun -c kit.cu -o kit.o 2>&1 | sed -n 's/^\#\$$ TOP=//p'))
+CUDA_LIB  := $(firstword $(foreach d,lib64 targets/x86_64-linux/lib targets/sbsa-linux/lib,\
+  $(if $(wildcard $(CUDA_HOME)/$(d)/libcudart_static.a),$(CUDA_HOME)/$(d))))
+ifeq ($(CUDA_LIB),)
+$(info CUDA: $(NVCC) (CUDA $(NVCC_VERSION)) but no libcudart_static.a under '$(CUDA_HOME)': building the CPU program only)
+override NVCC :=
+endif
+endif
+ifneq ($(NVCC),)
 CUDA_ARCH := '-gencode=arch=compute_90,code=[sm_90,compute_90]'
 NVCCFLAGS ?= -O3 -std=c++17 $(CUDA_ARCH) -fmad=false -Werror all-warnings \
   -Xcompiler -Wall,-Wextra,-Wno-unused-parameter,-Wno-missing-field-initializers,-Werror
 LIBOBJ  += build/backend_cuda.o
-LDLIBS  += -L$(CUDA_HOME)/lib64 -Wl,-rpath,$(CUDA_HOME)/lib64 -lcudart_static -ldl -lrt -lpthread -lstdc++
-$(info CUDA: $(NVCC) (CUDA $(NVCC_VERSION)): building the CUDA backend for sm_90)
+LDLIBS  += -L$(CUDA_LIB) -Wl,-rpath,$(CUDA_LIB) -lcudart_static -ldl -lrt -lpthread -lstdc++
+$(info CUDA: $(NVCC) (CUDA $(NVCC_VERSION), toolkit $(CUDA_HOME)): building the CUDA backend for sm_90)
 else
 LIBOBJ  += build/backend_nocuda.o
 $(if $(NVCC_VERSION),,$(info CUDA: no nvcc on PATH or in /usr/local/cuda/bin: building the CPU program only))
