@@ -20,7 +20,7 @@ PYTHON  ?= /usr/bin/python3
 PKGS    := cairo libcjson libutf8proc openblas
 NATIVE  := $(shell $(CC) -march=native -E -x c /dev/null >/dev/null 2>&1 && echo -march=native)
 CFLAGS  ?= -O3 $(NATIVE) -ffp-contract=off -fno-math-errno
-CFLAGS  += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -g
+CFLAGS  += -fopenmp -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -g
 CPPFLAGS += -Igenerated $(shell pkg-config --cflags $(PKGS))
 LDLIBS  += $(shell pkg-config --libs $(PKGS)) -lm
 # glibc's vector expf and tanhf (libmvec), when the compiler can link them.

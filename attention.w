@@ -5061,6 +5061,7 @@ the plain loop over its body. The double-precision build of the tests
 #include "attention.h"
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cblas.h>
 @<CPU backend functions@>@;
 
@@ -5084,37 +5085,57 @@ static void cpu_zero(void *p, size_t bytes)
 }
 
 @ The product, and the one place where the precision of the build shows.
-OpenBLAS cuts the inner dimension $K$ of a product into blocks of its own
-size (a few hundred numbers) and adds the blocks' partial
-sums into $C$; its single-threaded and its threaded drivers cut a long $K$
-at different places, and the last bits of the result then depend on the
-number of threads (\.{tests/test\_batched.c} shows it for $K=2000$, the
-vocabulary of the output layer's gradient). So the kit cuts $K$ itself, into
-blocks of |GEMM_K_BLOCK| that fit in one of OpenBLAS's (its block is 256 on
-Sandy Bridge, 320 on the Cooperlake cores the tests were measured on; a
-processor with a smaller one would need a smaller |GEMM_K_BLOCK|, and
-\.{tests/test\_batched.c} would say so), and adds them in order ($\beta=1$
-after the first): every call has a single block, and one thread or two give
-the same bits. The blocks cost nothing measurable
-(OpenBLAS packs and adds block by block anyway): the output layer's gradient
-on the corpus, $320\times4400$ by $4400\times128$, runs as fast in blocks as
-in one call.
+A product's last bits depend on how it is cut into pieces: OpenBLAS's
+kernels add a block of $C$ at the edge of a matrix in another order than one
+inside it, so $C$'s first 160 rows computed alone do not give the same bits
+as the same rows computed inside a product of 320 (\.{tests/test\_batched.c}
+shows it). Its threaded driver cuts the product by the number of threads, so
+one thread and two would train different models. The kit therefore cuts each
+large product itself, always at the same place whatever the number of
+threads, and has OpenBLAS run each piece on one thread: a product of at
+least |GEMM_SPLIT| multiply-adds is cut in two halves of $C$'s rows (or of
+its columns when it has few rows), at a multiple of 16. With two threads
+the halves run side by side; with one, one after the other; the bits are
+the same.
 @^determinism@>
 @<CPU backend functions@>=
-#define GEMM_K_BLOCK 256
+#define GEMM_SPLIT (1 << 20)
+static int cpu_threads; /* 0 until |cpu_set_threads|: then two if the machine has two cores */
+static void gemm_piece(int ta, int tb, int M, int N, int K, float alpha, const float *A,
+  int lda, const float *B, int ldb, float beta, float *C, int ldc)
+{
+#ifdef KIT_DOUBLE
+  cblas_dgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
+    M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+#else
+  cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
+    M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+#endif
+}
+
+@ The cut: |m| rows of $C$ go to the first piece (or |n| columns), the rest to
+the second. A piece of rows starts |m| rows down $A$ (|m| columns along, when
+$A$ is transposed) and of $C$; a piece of columns starts |n| columns along
+$B$ (|n| rows down, transposed) and of $C$. OpenMP runs the two pieces on
+|cpu_threads| threads.
+@<CPU backend functions@>=
 static void cpu_gemm(int ta, int tb, int M, int N, int K, float alpha, const float *A,
   int lda, const float *B, int ldb, float beta, float *C, int ldc)
 {
-  for (int k0 = 0; k0 == 0 || k0 < K; k0 += GEMM_K_BLOCK) {
-    int k = K - k0 < GEMM_K_BLOCK ? K - k0 : GEMM_K_BLOCK;
-    const float *a = ta ? A + (size_t) k0 * lda : A + k0, *b = tb ? B + k0 : B + (size_t) k0 * ldb;
-#ifdef KIT_DOUBLE
-    cblas_dgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
-      M, N, k, alpha, a, lda, b, ldb, k0 ? 1.0 : beta, C, ldc);
-#else
-    cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
-      M, N, k, alpha, a, lda, b, ldb, k0 ? 1.0f : beta, C, ldc);
-#endif
+  if (!cpu_threads) cpu_set_threads(sysconf(_SC_NPROCESSORS_ONLN) > 1 ? 2 : 1);
+  int big = (double) M * N * K >= GEMM_SPLIT;
+  int m = big && M >= 64 ? (M / 2 + 15) / 16 * 16 : 0;
+  int n = big && !m && N >= 64 ? (N / 2 + 15) / 16 * 16 : 0;
+  if (!m && !n) {
+    gemm_piece(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+    return;
+  }
+#pragma omp parallel for num_threads(cpu_threads) schedule(static, 1)
+  for (int p = 0; p < 2; p++) {
+    int r0 = p ? m : 0, c0 = p ? n : 0;
+    int rows = m ? (p ? M - m : m) : M, cols = n ? (p ? N - n : n) : N;
+    gemm_piece(ta, tb, rows, cols, K, alpha, ta ? A + r0 : A + (size_t) r0 * lda, lda,
+      tb ? B + (size_t) c0 * ldb : B + c0, ldb, beta, C + (size_t) r0 * ldc + c0, ldc);
   }
 }
 
@@ -5259,14 +5280,13 @@ static void cpu_adam(float *p, const float *g, float *m, float *v, size_t n,
   for (size_t i = 0; i < n; i++) kb_adam(i, p, g, m, v, k);
 }
 
-@ The products may use more than one core: OpenBLAS splits a product's
-output among its threads, and each thread's sums keep their order within a
-block of $K$ (the blocks are the kit's, above), so the result does not depend
-on the number of threads.
+@ The number of threads is the kit's, and OpenBLAS always runs on one: the
+two halves of a large product (above) are the only work shared between cores.
 @<CPU backend functions@>=
 void cpu_set_threads(int n)
 {
-  openblas_set_num_threads(n);
+  openblas_set_num_threads(1);
+  cpu_threads = n;
 }
 
 @ The beam's gather of each hypothesis's keys (chapter on the batched beam).

@@ -262,19 +262,19 @@ void(*sum)(float*acc,const float*x,int n);
 void(*add)(float*y,const float*x,int n);
 void(*adam)(float*p,const float*g,float*m,float*v,size_t n,AdamConstants k);
 
-/*:235*//*322:*/
-#line 6112 "attention.w"
+/*:235*//*323:*/
+#line 6132 "attention.w"
 
 void(*gather_keys)(float*dst,const float*src,const int*sent,int n,int S,int N,
 int H);
 
-/*:322*/
+/*:323*/
 #line 4594 "attention.w"
 
 };
 
-/*:232*//*276:*/
-#line 5303 "attention.w"
+/*:232*//*277:*/
+#line 5323 "attention.w"
 
 enum{P_ENC_EMB,P_ENC_W_IH,P_ENC_W_HH,P_ENC_B_IH,P_ENC_B_HH,P_DEC_EMB,
 P_WA_W,P_WA_B,P_UA_W,P_UA_B,P_VA_W,P_VA_B,P_LIN_IN,P_LIN_OUT,
@@ -282,8 +282,8 @@ P_INPROJ_W,P_INPROJ_B,P_OUTPROJ_W,P_OUTPROJ_B,
 P_DEC_W_IH,P_DEC_W_HH,P_DEC_B_IH,P_DEC_B_HH,P_COMBINE,P_OUT_W,P_OUT_B,
 NP_TENSORS};
 
-/*:276*//*279:*/
-#line 5351 "attention.w"
+/*:277*//*280:*/
+#line 5371 "attention.w"
 
 typedef struct{
 int*src,*tgt,*dec_in,*src_len,*ids,*rows;
@@ -295,8 +295,8 @@ float*d_out,*d_dec_gi,*d_dec_gh,*d_s,*d_s2,*d_pre,*d_ctx,*d_w,*d_e,*d_q;
 float*d_keys,*d_uk,*d_kp,*d_vp,*d_mh,*d_enc_gi,*d_enc_gh,*d_emb;
 }BActs;
 
-/*:279*//*280:*/
-#line 5364 "attention.w"
+/*:280*//*281:*/
+#line 5384 "attention.w"
 
 typedef struct{
 int kind,heads;
@@ -313,8 +313,8 @@ int B_cap;
 BActs a;
 }BModel;
 
-/*:280*//*378:*/
-#line 7315 "attention.w"
+/*:281*//*379:*/
+#line 7335 "attention.w"
 
 typedef struct{
 int kind,heads;
@@ -326,8 +326,8 @@ const float*data;
 size_t n_params;
 }CkptView;
 
-/*:378*//*408:*/
-#line 7922 "attention.w"
+/*:379*//*409:*/
+#line 7942 "attention.w"
 
 #define COLORMAP_MAX_POINTS 9
 typedef struct{
@@ -337,8 +337,8 @@ double x[3][COLORMAP_MAX_POINTS];
 double v[3][COLORMAP_MAX_POINTS];
 }Colormap;
 
-/*:408*//*416:*/
-#line 8025 "attention.w"
+/*:409*//*417:*/
+#line 8045 "attention.w"
 
 enum{HEATMAP_MATPLOTLIB,HEATMAP_SEABORN};
 typedef struct{
@@ -352,8 +352,8 @@ int style;
 double vmin,vmax;
 }Heatmap;
 
-/*:416*//*417:*/
-#line 8042 "attention.w"
+/*:417*//*418:*/
+#line 8062 "attention.w"
 
 typedef struct{
 double x,y,w,h;
@@ -368,14 +368,14 @@ int width,height,stride;
 unsigned char*data;
 }FigImage;
 
-/*:417*//*450:*/
-#line 8688 "attention.w"
+/*:418*//*451:*/
+#line 8708 "attention.w"
 
 enum{FIGURE_PNG,FIGURE_PDF,FIGURE_SVG};
 #define FIGURE_PNG_SCALE 2.0
 
-/*:450*//*464:*/
-#line 8952 "attention.w"
+/*:451*//*465:*/
+#line 8972 "attention.w"
 
 typedef struct{
 int n;
@@ -383,7 +383,7 @@ const double*x,*y;
 const char*title,*xlabel,*ylabel;
 }Curve;
 
-/*:464*/
+/*:465*/
 #line 495 "attention.w"
 
 /*58:*/
@@ -847,8 +847,8 @@ for(int i= 0;i<n;i++)s+= x[i];
 acc[0]+= s;
 }
 
-/*:260*//*321:*/
-#line 6103 "attention.w"
+/*:260*//*322:*/
+#line 6123 "attention.w"
 
 KIT_HD static inline void kb_gather_keys(int r,int j,float*dst,const float*src,
 const int*sent,int n,int N,int H)
@@ -857,7 +857,7 @@ int s= r/n,h= r%n;
 dst[(size_t)r*H+j]= src[((size_t)s*N+sent[h])*H+j];
 }
 
-/*:321*/
+/*:322*/
 #line 497 "attention.w"
 
 /*13:*/
@@ -1084,61 +1084,61 @@ int tokenize_unk(const Vocab*v,const char*s,int*ids,int max,int*unknown);
 int make_examples_unk(const PairList*pl,const Vocab*vin,const Vocab*vout,
 int max_length,Example**out);
 
-/*:230*//*275:*/
-#line 5290 "attention.w"
+/*:230*//*276:*/
+#line 5310 "attention.w"
 
 extern const Backend cpu_backend;
 void cpu_set_threads(int n);
 
-/*:275*//*287:*/
-#line 5477 "attention.w"
+/*:276*//*288:*/
+#line 5497 "attention.w"
 
 void batched_specs(int kind,const Config*c,TensorSpec s[NP_TENSORS]);
 void bmodel_alloc(BModel*bm,const Backend*be,int kind,int heads,const Config*c,
 Vocab*vin,Vocab*vout,int B_cap);
 void bmodel_free(BModel*bm);
 
-/*:287*//*289:*/
-#line 5514 "attention.w"
+/*:288*//*290:*/
+#line 5534 "attention.w"
 
 void bmodel_init_random(BModel*bm,uint64_t seed);
 
-/*:289*//*292:*/
-#line 5560 "attention.w"
+/*:290*//*293:*/
+#line 5580 "attention.w"
 
 void batch_upload(BModel*bm,const Example*ex,const int*idx,int n,Batch*bt);
 
-/*:292*//*303:*/
-#line 5746 "attention.w"
+/*:293*//*304:*/
+#line 5766 "attention.w"
 
 void bmodel_forward(BModel*bm,const Batch*bt,float p);
 double bmodel_take_loss(BModel*bm);
 
-/*:303*//*314:*/
-#line 5975 "attention.w"
+/*:304*//*315:*/
+#line 5995 "attention.w"
 
 void bmodel_backward(BModel*bm,const Batch*bt);
 void bmodel_train_batch(BModel*bm,const Batch*bt,double lr);
 
-/*:314*//*320:*/
-#line 6072 "attention.w"
+/*:315*//*321:*/
+#line 6092 "attention.w"
 
 void bmodel_greedy(BModel*bm,const Example*ex,int n,int*out,int*out_len,
 float*attn);
 
-/*:320*//*332:*/
-#line 6296 "attention.w"
+/*:321*//*333:*/
+#line 6316 "attention.w"
 
 Decoder*bmodel_decoder(BModel*bm);
 
-/*:332*//*366:*/
-#line 7071 "attention.w"
+/*:333*//*367:*/
+#line 7091 "attention.w"
 
 const Backend*cuda_backend_open(char*msg,size_t n);
 void backend_train_batch(BModel*bm,const Batch*bt,double lr);
 
-/*:366*//*387:*/
-#line 7478 "attention.w"
+/*:367*//*388:*/
+#line 7498 "attention.w"
 
 int save_target_check(const char*path);
 int checkpoint_save(const Model*m,const char*path);
@@ -1146,38 +1146,38 @@ int bcheckpoint_save(const BModel*bm,const char*path);
 int checkpoint_load(Model*m,const char*path);
 int checkpoint_load_any(const char*path,Model*m,BModel*bm,const Backend*be,int B_cap);
 
-/*:387*//*415:*/
-#line 8010 "attention.w"
+/*:388*//*416:*/
+#line 8030 "attention.w"
 
 extern const Colormap colormap_bone,colormap_ylorrd;
 void colormap_color(const Colormap*cm,double w,double rgb[3]);
 const Colormap*colormap_find(const char*name);
 
-/*:415*//*442:*/
-#line 8534 "attention.w"
+/*:416*//*443:*/
+#line 8554 "attention.w"
 
 int heatmap_layout(const Heatmap*h,HeatmapLayout*lay);
 
-/*:442*//*455:*/
-#line 8769 "attention.w"
+/*:443*//*456:*/
+#line 8789 "attention.w"
 
 int figure_format(const char*path);
 int figure_check_path(const char*path);
 int write_file_atomic(const char*path,const void*data,size_t n);
 
-/*:455*//*463:*/
-#line 8929 "attention.w"
+/*:456*//*464:*/
+#line 8949 "attention.w"
 
 int heatmap_save(const Heatmap*h,const char*path);
 int heatmap_image(const Heatmap*h,double scale,FigImage*img,HeatmapLayout*lay);
 
-/*:463*//*478:*/
-#line 9216 "attention.w"
+/*:464*//*479:*/
+#line 9236 "attention.w"
 
 int curve_save(const Curve*c,const char*path);
 int curve_image(const Curve*c,double scale,FigImage*img);
 
-/*:478*/
+/*:479*/
 #line 498 "attention.w"
 
 

@@ -4,9 +4,10 @@
 #include "attention.h"
 #include <stdlib.h> 
 #include <string.h> 
+#include <unistd.h> 
 #include <cblas.h> 
 /*262:*/
-#line 5068 "attention.w"
+#line 5069 "attention.w"
 
 static void*cpu_alloc(size_t bytes)
 {
@@ -26,29 +27,49 @@ memset(p,0,bytes);
 }
 
 /*:262*//*263:*/
-#line 5103 "attention.w"
+#line 5101 "attention.w"
 
-#define GEMM_K_BLOCK 256
-static void cpu_gemm(int ta,int tb,int M,int N,int K,float alpha,const float*A,
+#define GEMM_SPLIT (1 << 20)
+static int cpu_threads;
+static void gemm_piece(int ta,int tb,int M,int N,int K,float alpha,const float*A,
 int lda,const float*B,int ldb,float beta,float*C,int ldc)
 {
-for(int k0= 0;k0==0||k0<K;k0+= GEMM_K_BLOCK){
-int k= K-k0<GEMM_K_BLOCK?K-k0:GEMM_K_BLOCK;
-const float*a= ta?A+(size_t)k0*lda:A+k0,*b= tb?B+k0:B+(size_t)k0*ldb;
 #ifdef KIT_DOUBLE
 cblas_dgemm(CblasRowMajor,ta?CblasTrans:CblasNoTrans,tb?CblasTrans:CblasNoTrans,
-M,N,k,alpha,a,lda,b,ldb,k0?1.0:beta,C,ldc);
+M,N,K,alpha,A,lda,B,ldb,beta,C,ldc);
 #else
-#line 5115 "attention.w"
+#line 5111 "attention.w"
  cblas_sgemm(CblasRowMajor,ta?CblasTrans:CblasNoTrans,tb?CblasTrans:CblasNoTrans,
-M,N,k,alpha,a,lda,b,ldb,k0?1.0f:beta,C,ldc);
+M,N,K,alpha,A,lda,B,ldb,beta,C,ldc);
 #endif
-#line 5118 "attention.w"
-}
+#line 5114 "attention.w"
 }
 
 /*:263*//*264:*/
-#line 5123 "attention.w"
+#line 5121 "attention.w"
+
+static void cpu_gemm(int ta,int tb,int M,int N,int K,float alpha,const float*A,
+int lda,const float*B,int ldb,float beta,float*C,int ldc)
+{
+if(!cpu_threads)cpu_set_threads(sysconf(_SC_NPROCESSORS_ONLN)> 1?2:1);
+int big= (double)M*N*K>=GEMM_SPLIT;
+int m= big&&M>=64?(M/2+15)/16*16:0;
+int n= big&&!m&&N>=64?(N/2+15)/16*16:0;
+if(!m&&!n){
+gemm_piece(ta,tb,M,N,K,alpha,A,lda,B,ldb,beta,C,ldc);
+return;
+}
+#pragma omp parallel for num_threads(cpu_threads) schedule(static, 1)
+for(int p= 0;p<2;p++){
+int r0= p?m:0,c0= p?n:0;
+int rows= m?(p?M-m:m):M,cols= n?(p?N-n:n):N;
+gemm_piece(ta,tb,rows,cols,K,alpha,ta?A+r0:A+(size_t)r0*lda,lda,
+tb?B+(size_t)c0*ldb:B+c0,ldb,beta,C+(size_t)r0*ldc+c0,ldc);
+}
+}
+
+/*:264*//*265:*/
+#line 5144 "attention.w"
 
 #define FOR(n) for (int i =  0; i < (n); i++)
 #define FOR2(n, m) for (int r =  0; r < (n); r++) for (int j =  0; j < (m); j++)
@@ -75,8 +96,8 @@ static void cpu_scatter_rows(float*dst,const float*src,const int*rows,int n,int 
 FOR2(n,m)kb_scatter_rows(r,j,dst,src,rows,m);
 }
 
-/*:264*//*265:*/
-#line 5150 "attention.w"
+/*:265*//*266:*/
+#line 5171 "attention.w"
 
 static void cpu_gru_forward(float*h_new,GruCache*cache,const float*gi,
 const float*gh,const float*h,float*out,const int*len,int s,int B,int H)
@@ -90,8 +111,8 @@ int B,int H)
 FOR2(B,H)kb_gru_backward(r,j,dgi,dgh,dh_prev,dh_new,dout,h,cache,len,s,H);
 }
 
-/*:265*//*266:*/
-#line 5164 "attention.w"
+/*:266*//*267:*/
+#line 5185 "attention.w"
 
 static void cpu_additive_scores(float*e,float*a,const float*wq,const float*uk,
 const float*va,int B,int S,int H)
@@ -109,8 +130,8 @@ FOR2(B,H)kb_additive_dwq(r,j,dwq,a,S,H);
 FOR2(S*B,H)kb_additive_duk(r,j,duk,a,B,S,H);
 }
 
-/*:266*//*267:*/
-#line 5182 "attention.w"
+/*:267*//*268:*/
+#line 5203 "attention.w"
 
 static void cpu_dot_scores(float*e,const float*q,const float*k,int B,int S,
 int H,int heads,float scale)
@@ -133,8 +154,8 @@ static void cpu_softmax_backward(float*de,const float*dw,const float*w,int rows,
 FOR(rows)kb_softmax_backward(i,de,dw,w,S);
 }
 
-/*:267*//*268:*/
-#line 5205 "attention.w"
+/*:268*//*269:*/
+#line 5226 "attention.w"
 
 static void cpu_context(float*c,const float*w,const float*v,int B,int S,int H,
 int heads)
@@ -148,8 +169,8 @@ FOR(B*heads*S)kb_context_dw(i,dw,dc,v,B,S,H,heads);
 FOR2(S*B,H)kb_context_dv(r,j,dv,dc,w,B,S,H,heads);
 }
 
-/*:268*//*269:*/
-#line 5219 "attention.w"
+/*:269*//*270:*/
+#line 5240 "attention.w"
 
 static void cpu_tanh_forward(float*y,const float*x,int n)
 {
@@ -160,8 +181,8 @@ static void cpu_tanh_backward(float*dx,const float*dy,const float*y,int n)
 FOR(n)kb_tanh_backward(i,dx,dy,y);
 }
 
-/*:269*//*270:*/
-#line 5230 "attention.w"
+/*:270*//*271:*/
+#line 5251 "attention.w"
 
 static void cpu_nll(float*logits,float*row_loss,const int*tgt,int n,int V,
 float scale)
@@ -177,8 +198,8 @@ static void cpu_argmax(int*out,const float*x,int n,int V)
 FOR(n)kb_argmax(i,out,x,V);
 }
 
-/*:270*//*271:*/
-#line 5247 "attention.w"
+/*:271*//*272:*/
+#line 5268 "attention.w"
 
 static void cpu_sum(float*acc,const float*x,int n)
 {
@@ -194,16 +215,17 @@ AdamConstants k)
 for(size_t i= 0;i<n;i++)kb_adam(i,p,g,m,v,k);
 }
 
-/*:271*//*272:*/
-#line 5266 "attention.w"
+/*:272*//*273:*/
+#line 5285 "attention.w"
 
 void cpu_set_threads(int n)
 {
-openblas_set_num_threads(n);
+openblas_set_num_threads(1);
+cpu_threads= n;
 }
 
-/*:272*//*273:*/
-#line 5273 "attention.w"
+/*:273*//*274:*/
+#line 5293 "attention.w"
 
 static void cpu_gather_keys(float*dst,const float*src,const int*sent,int n,int S,
 int N,int H)
@@ -211,8 +233,8 @@ int N,int H)
 FOR2(S*n,H)kb_gather_keys(r,j,dst,src,sent,n,N,H);
 }
 
-/*:273*//*274:*/
-#line 5281 "attention.w"
+/*:274*//*275:*/
+#line 5301 "attention.w"
 
 const Backend cpu_backend= {"cpu",cpu_alloc,cpu_release,cpu_copy,cpu_copy,
 cpu_copy,cpu_zero,cpu_gemm,cpu_embed,cpu_embed_backward,cpu_add_bias,
@@ -222,8 +244,8 @@ cpu_softmax_backward,cpu_context,cpu_context_backward,cpu_tanh_forward,
 cpu_tanh_backward,cpu_nll,cpu_log_softmax,cpu_argmax,cpu_sum,cpu_add,cpu_adam,
 cpu_gather_keys};
 
-/*:274*/
-#line 5065 "attention.w"
+/*:275*/
+#line 5066 "attention.w"
 
 
 /*:261*/

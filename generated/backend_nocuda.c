@@ -1,5 +1,5 @@
-/*367:*/
-#line 7076 "attention.w"
+/*368:*/
+#line 7096 "attention.w"
 
 #include "attention.h"
 #include <stdio.h> 
@@ -14,4 +14,4 @@ void backend_train_batch(BModel*bm,const Batch*bt,double lr)
 bmodel_train_batch(bm,bt,lr);
 }
 
-/*:367*/
+/*:368*/

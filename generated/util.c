@@ -60,8 +60,8 @@ memcpy(t,s,n);
 return t;
 }
 
-/*:12*//*382:*/
-#line 7387 "attention.w"
+/*:12*//*383:*/
+#line 7407 "attention.w"
 
 int save_target_check(const char*path)
 {
@@ -75,7 +75,7 @@ S_ISCHR(st.st_mode)||S_ISBLK(st.st_mode)?"a device":S_ISFIFO(st.st_mode)?
 "a named pipe":"a socket");
 }
 
-/*:382*/
+/*:383*/
 #line 572 "attention.w"
 
 
