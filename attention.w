@@ -5117,7 +5117,8 @@ static void gemm_piece(int ta, int tb, int M, int N, int K, float alpha, const f
 the second. A piece of rows starts |m| rows down $A$ (|m| columns along, when
 $A$ is transposed) and of $C$; a piece of columns starts |n| columns along
 $B$ (|n| rows down, transposed) and of $C$. OpenMP runs the two pieces on
-|cpu_threads| threads.
+|cpu_threads| threads; a build without \.{-fopenmp} runs them one after the
+other, with the same bits.
 @<CPU backend functions@>=
 static void cpu_gemm(int ta, int tb, int M, int N, int K, float alpha, const float *A,
   int lda, const float *B, int ldb, float beta, float *C, int ldc)
@@ -5130,7 +5131,9 @@ static void cpu_gemm(int ta, int tb, int M, int N, int K, float alpha, const flo
     gemm_piece(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
     return;
   }
+#ifdef _OPENMP
 #pragma omp parallel for num_threads(cpu_threads) schedule(static, 1)
+#endif
   for (int p = 0; p < 2; p++) {
     int r0 = p ? m : 0, c0 = p ? n : 0;
     int rows = m ? (p ? M - m : m) : M, cols = n ? (p ? N - n : n) : N;

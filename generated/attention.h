@@ -263,7 +263,7 @@ void(*add)(float*y,const float*x,int n);
 void(*adam)(float*p,const float*g,float*m,float*v,size_t n,AdamConstants k);
 
 /*:235*//*323:*/
-#line 6132 "attention.w"
+#line 6135 "attention.w"
 
 void(*gather_keys)(float*dst,const float*src,const int*sent,int n,int S,int N,
 int H);
@@ -274,7 +274,7 @@ int H);
 };
 
 /*:232*//*277:*/
-#line 5323 "attention.w"
+#line 5326 "attention.w"
 
 enum{P_ENC_EMB,P_ENC_W_IH,P_ENC_W_HH,P_ENC_B_IH,P_ENC_B_HH,P_DEC_EMB,
 P_WA_W,P_WA_B,P_UA_W,P_UA_B,P_VA_W,P_VA_B,P_LIN_IN,P_LIN_OUT,
@@ -283,7 +283,7 @@ P_DEC_W_IH,P_DEC_W_HH,P_DEC_B_IH,P_DEC_B_HH,P_COMBINE,P_OUT_W,P_OUT_B,
 NP_TENSORS};
 
 /*:277*//*280:*/
-#line 5371 "attention.w"
+#line 5374 "attention.w"
 
 typedef struct{
 int*src,*tgt,*dec_in,*src_len,*ids,*rows;
@@ -296,7 +296,7 @@ float*d_keys,*d_uk,*d_kp,*d_vp,*d_mh,*d_enc_gi,*d_enc_gh,*d_emb;
 }BActs;
 
 /*:280*//*281:*/
-#line 5384 "attention.w"
+#line 5387 "attention.w"
 
 typedef struct{
 int kind,heads;
@@ -314,7 +314,7 @@ BActs a;
 }BModel;
 
 /*:281*//*379:*/
-#line 7335 "attention.w"
+#line 7338 "attention.w"
 
 typedef struct{
 int kind,heads;
@@ -327,7 +327,7 @@ size_t n_params;
 }CkptView;
 
 /*:379*//*409:*/
-#line 7942 "attention.w"
+#line 7945 "attention.w"
 
 #define COLORMAP_MAX_POINTS 9
 typedef struct{
@@ -338,7 +338,7 @@ double v[3][COLORMAP_MAX_POINTS];
 }Colormap;
 
 /*:409*//*417:*/
-#line 8045 "attention.w"
+#line 8048 "attention.w"
 
 enum{HEATMAP_MATPLOTLIB,HEATMAP_SEABORN};
 typedef struct{
@@ -353,7 +353,7 @@ double vmin,vmax;
 }Heatmap;
 
 /*:417*//*418:*/
-#line 8062 "attention.w"
+#line 8065 "attention.w"
 
 typedef struct{
 double x,y,w,h;
@@ -369,13 +369,13 @@ unsigned char*data;
 }FigImage;
 
 /*:418*//*451:*/
-#line 8708 "attention.w"
+#line 8711 "attention.w"
 
 enum{FIGURE_PNG,FIGURE_PDF,FIGURE_SVG};
 #define FIGURE_PNG_SCALE 2.0
 
 /*:451*//*465:*/
-#line 8972 "attention.w"
+#line 8975 "attention.w"
 
 typedef struct{
 int n;
@@ -848,7 +848,7 @@ acc[0]+= s;
 }
 
 /*:260*//*322:*/
-#line 6123 "attention.w"
+#line 6126 "attention.w"
 
 KIT_HD static inline void kb_gather_keys(int r,int j,float*dst,const float*src,
 const int*sent,int n,int N,int H)
@@ -1085,13 +1085,13 @@ int make_examples_unk(const PairList*pl,const Vocab*vin,const Vocab*vout,
 int max_length,Example**out);
 
 /*:230*//*276:*/
-#line 5310 "attention.w"
+#line 5313 "attention.w"
 
 extern const Backend cpu_backend;
 void cpu_set_threads(int n);
 
 /*:276*//*288:*/
-#line 5497 "attention.w"
+#line 5500 "attention.w"
 
 void batched_specs(int kind,const Config*c,TensorSpec s[NP_TENSORS]);
 void bmodel_alloc(BModel*bm,const Backend*be,int kind,int heads,const Config*c,
@@ -1099,46 +1099,46 @@ Vocab*vin,Vocab*vout,int B_cap);
 void bmodel_free(BModel*bm);
 
 /*:288*//*290:*/
-#line 5534 "attention.w"
+#line 5537 "attention.w"
 
 void bmodel_init_random(BModel*bm,uint64_t seed);
 
 /*:290*//*293:*/
-#line 5580 "attention.w"
+#line 5583 "attention.w"
 
 void batch_upload(BModel*bm,const Example*ex,const int*idx,int n,Batch*bt);
 
 /*:293*//*304:*/
-#line 5766 "attention.w"
+#line 5769 "attention.w"
 
 void bmodel_forward(BModel*bm,const Batch*bt,float p);
 double bmodel_take_loss(BModel*bm);
 
 /*:304*//*315:*/
-#line 5995 "attention.w"
+#line 5998 "attention.w"
 
 void bmodel_backward(BModel*bm,const Batch*bt);
 void bmodel_train_batch(BModel*bm,const Batch*bt,double lr);
 
 /*:315*//*321:*/
-#line 6092 "attention.w"
+#line 6095 "attention.w"
 
 void bmodel_greedy(BModel*bm,const Example*ex,int n,int*out,int*out_len,
 float*attn);
 
 /*:321*//*333:*/
-#line 6316 "attention.w"
+#line 6319 "attention.w"
 
 Decoder*bmodel_decoder(BModel*bm);
 
 /*:333*//*367:*/
-#line 7091 "attention.w"
+#line 7094 "attention.w"
 
 const Backend*cuda_backend_open(char*msg,size_t n);
 void backend_train_batch(BModel*bm,const Batch*bt,double lr);
 
 /*:367*//*388:*/
-#line 7498 "attention.w"
+#line 7501 "attention.w"
 
 int save_target_check(const char*path);
 int checkpoint_save(const Model*m,const char*path);
@@ -1147,32 +1147,32 @@ int checkpoint_load(Model*m,const char*path);
 int checkpoint_load_any(const char*path,Model*m,BModel*bm,const Backend*be,int B_cap);
 
 /*:388*//*416:*/
-#line 8030 "attention.w"
+#line 8033 "attention.w"
 
 extern const Colormap colormap_bone,colormap_ylorrd;
 void colormap_color(const Colormap*cm,double w,double rgb[3]);
 const Colormap*colormap_find(const char*name);
 
 /*:416*//*443:*/
-#line 8554 "attention.w"
+#line 8557 "attention.w"
 
 int heatmap_layout(const Heatmap*h,HeatmapLayout*lay);
 
 /*:443*//*456:*/
-#line 8789 "attention.w"
+#line 8792 "attention.w"
 
 int figure_format(const char*path);
 int figure_check_path(const char*path);
 int write_file_atomic(const char*path,const void*data,size_t n);
 
 /*:456*//*464:*/
-#line 8949 "attention.w"
+#line 8952 "attention.w"
 
 int heatmap_save(const Heatmap*h,const char*path);
 int heatmap_image(const Heatmap*h,double scale,FigImage*img,HeatmapLayout*lay);
 
 /*:464*//*479:*/
-#line 9236 "attention.w"
+#line 9239 "attention.w"
 
 int curve_save(const Curve*c,const char*path);
 int curve_image(const Curve*c,double scale,FigImage*img);

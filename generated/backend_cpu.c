@@ -46,7 +46,7 @@ M,N,K,alpha,A,lda,B,ldb,beta,C,ldc);
 }
 
 /*:263*//*264:*/
-#line 5121 "attention.w"
+#line 5122 "attention.w"
 
 static void cpu_gemm(int ta,int tb,int M,int N,int K,float alpha,const float*A,
 int lda,const float*B,int ldb,float beta,float*C,int ldc)
@@ -59,8 +59,11 @@ if(!m&&!n){
 gemm_piece(ta,tb,M,N,K,alpha,A,lda,B,ldb,beta,C,ldc);
 return;
 }
+#ifdef _OPENMP
 #pragma omp parallel for num_threads(cpu_threads) schedule(static, 1)
-for(int p= 0;p<2;p++){
+#endif
+#line 5137 "attention.w"
+ for(int p= 0;p<2;p++){
 int r0= p?m:0,c0= p?n:0;
 int rows= m?(p?M-m:m):M,cols= n?(p?N-n:n):N;
 gemm_piece(ta,tb,rows,cols,K,alpha,ta?A+r0:A+(size_t)r0*lda,lda,
@@ -69,7 +72,7 @@ tb?B+(size_t)c0*ldb:B+c0,ldb,beta,C+(size_t)r0*ldc+c0,ldc);
 }
 
 /*:264*//*265:*/
-#line 5144 "attention.w"
+#line 5147 "attention.w"
 
 #define FOR(n) for (int i =  0; i < (n); i++)
 #define FOR2(n, m) for (int r =  0; r < (n); r++) for (int j =  0; j < (m); j++)
@@ -97,7 +100,7 @@ FOR2(n,m)kb_scatter_rows(r,j,dst,src,rows,m);
 }
 
 /*:265*//*266:*/
-#line 5171 "attention.w"
+#line 5174 "attention.w"
 
 static void cpu_gru_forward(float*h_new,GruCache*cache,const float*gi,
 const float*gh,const float*h,float*out,const int*len,int s,int B,int H)
@@ -112,7 +115,7 @@ FOR2(B,H)kb_gru_backward(r,j,dgi,dgh,dh_prev,dh_new,dout,h,cache,len,s,H);
 }
 
 /*:266*//*267:*/
-#line 5185 "attention.w"
+#line 5188 "attention.w"
 
 static void cpu_additive_scores(float*e,float*a,const float*wq,const float*uk,
 const float*va,int B,int S,int H)
@@ -131,7 +134,7 @@ FOR2(S*B,H)kb_additive_duk(r,j,duk,a,B,S,H);
 }
 
 /*:267*//*268:*/
-#line 5203 "attention.w"
+#line 5206 "attention.w"
 
 static void cpu_dot_scores(float*e,const float*q,const float*k,int B,int S,
 int H,int heads,float scale)
@@ -155,7 +158,7 @@ FOR(rows)kb_softmax_backward(i,de,dw,w,S);
 }
 
 /*:268*//*269:*/
-#line 5226 "attention.w"
+#line 5229 "attention.w"
 
 static void cpu_context(float*c,const float*w,const float*v,int B,int S,int H,
 int heads)
@@ -170,7 +173,7 @@ FOR2(S*B,H)kb_context_dv(r,j,dv,dc,w,B,S,H,heads);
 }
 
 /*:269*//*270:*/
-#line 5240 "attention.w"
+#line 5243 "attention.w"
 
 static void cpu_tanh_forward(float*y,const float*x,int n)
 {
@@ -182,7 +185,7 @@ FOR(n)kb_tanh_backward(i,dx,dy,y);
 }
 
 /*:270*//*271:*/
-#line 5251 "attention.w"
+#line 5254 "attention.w"
 
 static void cpu_nll(float*logits,float*row_loss,const int*tgt,int n,int V,
 float scale)
@@ -199,7 +202,7 @@ FOR(n)kb_argmax(i,out,x,V);
 }
 
 /*:271*//*272:*/
-#line 5268 "attention.w"
+#line 5271 "attention.w"
 
 static void cpu_sum(float*acc,const float*x,int n)
 {
@@ -216,7 +219,7 @@ for(size_t i= 0;i<n;i++)kb_adam(i,p,g,m,v,k);
 }
 
 /*:272*//*273:*/
-#line 5285 "attention.w"
+#line 5288 "attention.w"
 
 void cpu_set_threads(int n)
 {
@@ -225,7 +228,7 @@ cpu_threads= n;
 }
 
 /*:273*//*274:*/
-#line 5293 "attention.w"
+#line 5296 "attention.w"
 
 static void cpu_gather_keys(float*dst,const float*src,const int*sent,int n,int S,
 int N,int H)
@@ -234,7 +237,7 @@ FOR2(S*n,H)kb_gather_keys(r,j,dst,src,sent,n,N,H);
 }
 
 /*:274*//*275:*/
-#line 5301 "attention.w"
+#line 5304 "attention.w"
 
 const Backend cpu_backend= {"cpu",cpu_alloc,cpu_release,cpu_copy,cpu_copy,
 cpu_copy,cpu_zero,cpu_gemm,cpu_embed,cpu_embed_backward,cpu_add_bias,

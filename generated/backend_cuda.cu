@@ -1,5 +1,5 @@
 /*337:*/
-#line 6426 "attention.w"
+#line 6429 "attention.w"
 
 extern"C"{
 #include "attention.h"
@@ -11,7 +11,7 @@ extern"C"{
 #include <stdlib.h> 
 #include <string.h> 
 /*340:*/
-#line 6505 "attention.w"
+#line 6508 "attention.w"
 
 static cudaStream_t kit_stream;
 static cublasHandle_t kit_blas;
@@ -29,10 +29,10 @@ static unsigned long long kit_graph_launches,kit_graph_new,kit_graph_updated;
 static double kit_flops;
 
 /*:340*/
-#line 6436 "attention.w"
+#line 6439 "attention.w"
 
 /*338:*/
-#line 6452 "attention.w"
+#line 6455 "attention.w"
 
 static void cuda_fail(cudaError_t e,const char*file,int lineno,const char*call)
 {
@@ -52,10 +52,10 @@ exit(1);
   if (s_ != CUBLAS_STATUS_SUCCESS) cublas_fail(s_, __FILE__, __LINE__, #x); } while (0)
 
 /*:338*/
-#line 6437 "attention.w"
+#line 6440 "attention.w"
 
 /*339:*/
-#line 6480 "attention.w"
+#line 6483 "attention.w"
 
 #define BLAS_FN(p, f) if (!(blas.p =  (decltype(blas.p)) dlsym(h, #f))) \
   return snprintf(msg, n, "%s has no function %s", so, #f), -1
@@ -76,11 +76,11 @@ return 0;
 }
 
 /*:339*/
-#line 6438 "attention.w"
+#line 6441 "attention.w"
 
 #include "cuda_kernels.h"
 /*357:*/
-#line 6928 "attention.w"
+#line 6931 "attention.w"
 
 static void*cu_alloc(size_t bytes)
 {
@@ -100,7 +100,7 @@ cudaCheck(cudaMemcpyAsync(dst,src,bytes,cudaMemcpyHostToDevice,kit_stream));
 }
 
 /*:357*//*358:*/
-#line 6947 "attention.w"
+#line 6950 "attention.w"
 
 static void cu_download(void*dst,const void*src,size_t bytes)
 {
@@ -118,7 +118,7 @@ if(bytes)cudaCheck(cudaMemsetAsync(p,0,bytes,kit_stream));
 }
 
 /*:358*//*366:*/
-#line 7083 "attention.w"
+#line 7086 "attention.w"
 
 static const Backend cuda_backend= {"cuda",cu_alloc,cu_release,cu_upload,
 cu_download,cu_copy,cu_zero,dev_gemm,cu_embed,cu_embed_backward,cu_add_bias,
@@ -128,10 +128,10 @@ cu_context_backward,cu_tanh_forward,cu_tanh_backward,cu_nll,cu_log_softmax,
 cu_argmax,cu_sum,cu_add,cu_adam,cu_gather_keys};
 
 /*:366*/
-#line 6440 "attention.w"
+#line 6443 "attention.w"
 
 /*360:*/
-#line 6989 "attention.w"
+#line 6992 "attention.w"
 
 static void cublas_col_gemm(int ta,int tb,int m,int n,int k,float alpha,
 const float*A,int lda,const float*B,int ldb,float beta,float*C,int ldc)
@@ -148,10 +148,10 @@ kit_flops+= 2.0*M*N*K;
 }
 
 /*:360*/
-#line 6441 "attention.w"
+#line 6444 "attention.w"
 
 /*365:*/
-#line 7074 "attention.w"
+#line 7077 "attention.w"
 
 static void cuda_report(void)
 {
@@ -161,14 +161,14 @@ kit_flops*1e-9,kit_graph_launches,kit_graph_new,kit_graph_updated);
 }
 
 /*:365*//*369:*/
-#line 7136 "attention.w"
+#line 7139 "attention.w"
 
 #define GRAPH_SLOTS 64
 static struct{int B,S,T;cudaGraphExec_t exec;}kit_graph[GRAPH_SLOTS];
 static int kit_graphs;
 
 /*:369*//*370:*/
-#line 7142 "attention.w"
+#line 7145 "attention.w"
 
 void backend_train_batch(BModel*bm,const Batch*bt,double lr)
 {
@@ -186,7 +186,7 @@ cudaCheck(cudaStreamBeginCapture(kit_stream,cudaStreamCaptureModeThreadLocal));
 bmodel_train_batch(bm,bt,lr);
 cudaCheck(cudaStreamEndCapture(kit_stream,&g));
 /*372:*/
-#line 7180 "attention.w"
+#line 7183 "attention.w"
 
 if(k==GRAPH_SLOTS)k= GRAPH_SLOTS-1;
 if(k<kit_graphs){
@@ -205,7 +205,7 @@ kit_graph_new++;
 }
 
 /*:372*/
-#line 7158 "attention.w"
+#line 7161 "attention.w"
 
 cudaCheck(cudaGraphDestroy(g));
 cudaCheck(cudaGraphLaunch(kit_graph[k].exec,kit_stream));
@@ -213,10 +213,10 @@ kit_graph_launches++;
 }
 
 /*:370*/
-#line 6442 "attention.w"
+#line 6445 "attention.w"
 
 /*362:*/
-#line 7022 "attention.w"
+#line 7025 "attention.w"
 
 const Backend*cuda_backend_open(char*msg,size_t n)
 {
@@ -234,7 +234,7 @@ snprintf(msg,n,"no CUDA GPU found (%s)",e!=cudaSuccess?cudaGetErrorString(e):
 return NULL;
 }
 /*363:*/
-#line 7046 "attention.w"
+#line 7049 "attention.w"
 
 cudaDeviceProp prop;
 cudaCheck(cudaGetDeviceProperties(&prop,dev));
@@ -248,10 +248,10 @@ prop.name,prop.major,prop.minor,prop.multiProcessorCount,
 (double)prop.totalGlobalMem/(1024.0*1024.0*1024.0));
 
 /*:363*/
-#line 7038 "attention.w"
+#line 7041 "attention.w"
 
 /*364:*/
-#line 7061 "attention.w"
+#line 7064 "attention.w"
 
 void*work;
 cudaCheck(cudaSetDevice(dev));
@@ -265,7 +265,7 @@ cublasCheck(blas.set_workspace(kit_blas,work,(size_t)32<<20));
 if(getenv("KIT_CUDA_STATS"))atexit(cuda_report);
 
 /*:364*/
-#line 7039 "attention.w"
+#line 7042 "attention.w"
 
 opened= 1;
 snprintf(msg,n,"%s",desc);
@@ -273,7 +273,7 @@ return&cuda_backend;
 }
 
 /*:362*/
-#line 6443 "attention.w"
+#line 6446 "attention.w"
 
 
 /*:337*/

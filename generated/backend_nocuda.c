@@ -1,5 +1,5 @@
 /*368:*/
-#line 7096 "attention.w"
+#line 7099 "attention.w"
 
 #include "attention.h"
 #include <stdio.h> 

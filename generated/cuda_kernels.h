@@ -1,9 +1,9 @@
 /*341:*/
-#line 6535 "attention.w"
+#line 6538 "attention.w"
 
 #define KIT_BLOCK 256
 /*342:*/
-#line 6557 "attention.w"
+#line 6560 "attention.w"
 
 #ifdef __CUDACC__
 #define KIT_GLOBAL __global__
@@ -12,7 +12,7 @@
   kernel<<<kit_blocks(n_), KIT_BLOCK, 0, kit_stream>>> (__VA_ARGS__); \
   cudaCheck(cudaGetLastError()); kit_launches++; } } while (0)
 #else
-#line 6565 "attention.w"
+#line 6568 "attention.w"
 #define KIT_GLOBAL static
 #define KIT_DEV
 static struct{unsigned x;}blockIdx,blockDim,threadIdx,gridDim;
@@ -22,10 +22,10 @@ static struct{unsigned x;}blockIdx,blockDim,threadIdx,gridDim;
     for (threadIdx.x =  0; threadIdx.x < blockDim.x; threadIdx.x++) \
       kernel(__VA_ARGS__); } } while (0)
 #endif
-#line 6574 "attention.w"
+#line 6577 "attention.w"
 
 /*:342*/
-#line 6537 "attention.w"
+#line 6540 "attention.w"
 
 KIT_DEV static inline size_t kit_index(void)
 {
@@ -38,7 +38,7 @@ return(unsigned)((n+KIT_BLOCK-1)/KIT_BLOCK);
 static void dev_gemm(int ta,int tb,int M,int N,int K,float alpha,const float*A,
 int lda,const float*B,int ldb,float beta,float*C,int ldc);
 /*359:*/
-#line 6978 "attention.w"
+#line 6981 "attention.w"
 
 typedef void ColGemm(int ta,int tb,int m,int n,int k,float alpha,const float*A,
 int lda,const float*B,int ldb,float beta,float*C,int ldc);
@@ -50,10 +50,10 @@ if(M> 0&&N> 0)col(tb,ta,N,M,K,alpha,B,ldb,A,lda,beta,C,ldc);
 }
 
 /*:359*/
-#line 6548 "attention.w"
+#line 6551 "attention.w"
 
 /*343:*/
-#line 6582 "attention.w"
+#line 6585 "attention.w"
 
 KIT_GLOBAL void k_embed(float*out,const float*table,const int*ids,int n,int H,
 float p,uint64_t seed)
@@ -91,7 +91,7 @@ kb_gather_keys((int)(i/H),(int)(i%H),dst,src,sent,n,N,H);
 }
 
 /*:343*//*344:*/
-#line 6619 "attention.w"
+#line 6622 "attention.w"
 
 KIT_GLOBAL void k_gru_forward(float*h_new,GruCache*cache,const float*gi,
 const float*gh,const float*h,float*out,const int*len,int s,int B,int H)
@@ -111,7 +111,7 @@ cache,len,s,H);
 }
 
 /*:344*//*345:*/
-#line 6638 "attention.w"
+#line 6641 "attention.w"
 
 KIT_GLOBAL void k_additive_score(float*e,float*a,const float*wq,const float*uk,
 const float*va,int B,int S,int H)
@@ -137,7 +137,7 @@ kb_additive_duk((int)(i/H),(int)(i%H),duk,dpre,B,S,H);
 }
 
 /*:345*//*346:*/
-#line 6663 "attention.w"
+#line 6666 "attention.w"
 
 KIT_GLOBAL void k_dot_score(float*e,const float*q,const float*k,int B,int S,int H,
 int heads,float scale)
@@ -173,7 +173,7 @@ if(i<(size_t)rows)kb_softmax_backward((int)i,de,dw,w,S);
 }
 
 /*:346*//*347:*/
-#line 6698 "attention.w"
+#line 6701 "attention.w"
 
 KIT_GLOBAL void k_context(float*c,const float*w,const float*v,int B,int S,int H,
 int heads)
@@ -196,7 +196,7 @@ kb_context_dv((int)(i/H),(int)(i%H),dv,dc,w,B,S,H,heads);
 }
 
 /*:347*//*348:*/
-#line 6723 "attention.w"
+#line 6726 "attention.w"
 
 KIT_GLOBAL void k_tanh(float*y,const float*x,int n)
 {
@@ -221,7 +221,7 @@ if(i<(size_t)n)kb_log_softmax((int)i,x,V);
 }
 
 /*:348*//*349:*/
-#line 6747 "attention.w"
+#line 6750 "attention.w"
 
 KIT_GLOBAL void k_argmax(int*out,const float*x,int n,int V)
 {
@@ -245,10 +245,10 @@ if(i<n)kb_adam(i,p,g,m,v,c);
 }
 
 /*:349*/
-#line 6549 "attention.w"
+#line 6552 "attention.w"
 
 /*350:*/
-#line 6774 "attention.w"
+#line 6777 "attention.w"
 
 static void cu_embed(float*out,const float*table,const int*ids,int n,int H,
 float p,uint64_t seed)
@@ -279,7 +279,7 @@ KIT_LAUNCH(k_gather_keys,(size_t)S*n*H,dst,src,sent,n,S,N,H);
 }
 
 /*:350*//*351:*/
-#line 6804 "attention.w"
+#line 6807 "attention.w"
 
 static void cu_gru_forward(float*h_new,GruCache*cache,const float*gi,
 const float*gh,const float*h,float*out,const int*len,int s,int B,int H)
@@ -295,7 +295,7 @@ len,s,B,H);
 }
 
 /*:351*//*352:*/
-#line 6821 "attention.w"
+#line 6824 "attention.w"
 
 static void cu_additive_scores(float*e,float*a,const float*wq,const float*uk,
 const float*va,int B,int S,int H)
@@ -312,7 +312,7 @@ KIT_LAUNCH(k_additive_duk,(size_t)S*B*H,duk,a,B,S,H);
 }
 
 /*:352*//*353:*/
-#line 6837 "attention.w"
+#line 6840 "attention.w"
 
 static void cu_dot_scores(float*e,const float*q,const float*k,int B,int S,
 int H,int heads,float scale)
@@ -337,7 +337,7 @@ KIT_LAUNCH(k_softmax_backward,(size_t)rows,de,dw,w,rows,S);
 }
 
 /*:353*//*354:*/
-#line 6861 "attention.w"
+#line 6864 "attention.w"
 
 static void cu_context(float*c,const float*w,const float*v,int B,int S,int H,
 int heads)
@@ -352,7 +352,7 @@ KIT_LAUNCH(k_context_dv,(size_t)S*B*H,dv,dc,w,B,S,H,heads);
 }
 
 /*:354*//*355:*/
-#line 6875 "attention.w"
+#line 6878 "attention.w"
 
 static void cu_tanh_forward(float*y,const float*x,int n)
 {
@@ -373,7 +373,7 @@ KIT_LAUNCH(k_log_softmax,(size_t)n,x,n,V);
 }
 
 /*:355*//*356:*/
-#line 6895 "attention.w"
+#line 6898 "attention.w"
 
 static void cu_argmax(int*out,const float*x,int n,int V)
 {
@@ -394,7 +394,7 @@ KIT_LAUNCH(k_adam,n,p,g,m,v,n,k);
 }
 
 /*:356*/
-#line 6550 "attention.w"
+#line 6553 "attention.w"
 
 
 /*:341*/

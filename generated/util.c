@@ -61,7 +61,7 @@ return t;
 }
 
 /*:12*//*383:*/
-#line 7407 "attention.w"
+#line 7410 "attention.w"
 
 int save_target_check(const char*path)
 {
