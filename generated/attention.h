@@ -1,30 +1,30 @@
-/*4:*/
-#line 491 "attention.w"
+/*5:*/
+#line 529 "attention.w"
 
 #pragma once
-/*5:*/
-#line 501 "attention.w"
+/*6:*/
+#line 539 "attention.w"
 
 #include <stddef.h> 
 #include <stdint.h> 
 #include <stdio.h> 
 #include <math.h> 
 
-/*:5*//*6:*/
-#line 520 "attention.w"
+/*:6*//*7:*/
+#line 558 "attention.w"
 
 #if defined(KIT_MVEC) && defined(__GNUC__) && !defined(__clang__) && !defined(__CUDACC__)
 #define KIT_VECTOR_MATH __attribute__((__simd__("notinbranch")))
 KIT_VECTOR_MATH float expf(float);
 KIT_VECTOR_MATH float tanhf(float);
 #endif
-#line 526 "attention.w"
+#line 564 "attention.w"
 
-/*:6*/
-#line 493 "attention.w"
+/*:7*/
+#line 531 "attention.w"
 
-/*7:*/
-#line 534 "attention.w"
+/*8:*/
+#line 572 "attention.w"
 
 #define SOS_TOKEN 0
 #define EOS_TOKEN 1
@@ -33,38 +33,38 @@ KIT_VECTOR_MATH float tanhf(float);
 #define MAX_WORD_BYTES 1024
 #define ROW_BLOCK 4096 
 
-/*:7*//*8:*/
-#line 548 "attention.w"
+/*:8*//*9:*/
+#line 586 "attention.w"
 
 #ifdef __CUDACC__
 #define KIT_HD __host__ __device__
 #define KIT_RESTRICT __restrict__
 #else
-#line 553 "attention.w"
+#line 591 "attention.w"
 #define KIT_HD
 #define KIT_RESTRICT restrict
 #endif
-#line 556 "attention.w"
+#line 594 "attention.w"
 
-/*:8*//*41:*/
-#line 1046 "attention.w"
+/*:9*//*37:*/
+#line 1006 "attention.w"
 
 #define FILTER_TUTORIAL 0
 #define FILTER_LENGTH 1
 
-/*:41*//*222:*/
-#line 4392 "attention.w"
+/*:37*//*166:*/
+#line 3309 "attention.w"
 
 enum{KIND_SEED,KIND_BAHDANAU,KIND_LUONG_DOT,KIND_LUONG_GENERAL,
 KIND_MULTIHEAD,N_KINDS};
 #define PAD_TOKEN 2
 #define UNK_TOKEN 3
 
-/*:222*/
-#line 494 "attention.w"
+/*:166*/
+#line 532 "attention.w"
 
-/*14:*/
-#line 651 "attention.w"
+/*10:*/
+#line 611 "attention.w"
 
 typedef struct{
 char**word;
@@ -74,8 +74,8 @@ int*slot;
 int nslot;
 }Vocab;
 
-/*:14*//*30:*/
-#line 861 "attention.w"
+/*:10*//*26:*/
+#line 821 "attention.w"
 
 typedef struct{
 char*src,*tgt;
@@ -88,16 +88,16 @@ char*origin;
 long lines_read,dropped;
 }PairList;
 
-/*:30*//*48:*/
-#line 1164 "attention.w"
+/*:26*//*44:*/
+#line 1124 "attention.w"
 
 typedef struct{
 int src[DEFAULT_MAX_LENGTH*4],tgt[DEFAULT_MAX_LENGTH*4];
 int src_len,tgt_len;
 }Example;
 
-/*:48*//*52:*/
-#line 1220 "attention.w"
+/*:44*//*48:*/
+#line 1180 "attention.w"
 
 typedef struct{
 int V_in,V_out;
@@ -105,8 +105,8 @@ int H;
 int L;
 }Config;
 
-/*:52*//*53:*/
-#line 1240 "attention.w"
+/*:48*//*49:*/
+#line 1200 "attention.w"
 
 enum{ENC_EMB,ENC_W_IH,ENC_W_HH,ENC_B_IH,ENC_B_HH,DEC_EMB,ATTN_W,ATTN_B,
 COMB_W,COMB_B,DEC_W_IH,DEC_W_HH,DEC_B_IH,DEC_B_HH,OUT_W,OUT_B,
@@ -124,15 +124,15 @@ const char*name;
 int rows,cols;
 }TensorSpec;
 
-/*:53*//*83:*/
-#line 1852 "attention.w"
+/*:49*//*79:*/
+#line 1812 "attention.w"
 
 typedef struct{
 float r,z,n,ghn;
 }GruCache;
 
-/*:83*//*137:*/
-#line 2786 "attention.w"
+/*:79*//*133:*/
+#line 2746 "attention.w"
 
 typedef struct{
 int weight;
@@ -143,8 +143,8 @@ int B,C,OC;
 #define N_DEC_DEFERRED 5 
 #define N_ENC_DEFERRED (N_DEFERRED - N_DEC_DEFERRED) 
 
-/*:137*//*146:*/
-#line 2975 "attention.w"
+/*:133*//*142:*/
+#line 2935 "attention.w"
 
 typedef struct{
 float b1,a1,b2,a2;
@@ -153,58 +153,16 @@ float inv_bc2;
 float eps;
 }AdamConstants;
 
-/*:146*//*174:*/
-#line 3551 "attention.w"
-
-typedef struct Decoder{
-int V,S,state_floats;
-int sos,eos,unk;
-void(*encode)(struct Decoder*d,const int*const*src,const int*len,int n_sent,
-float*init_state);
-void(*step)(struct Decoder*d,int n,const int*sent,const int*prev,
-const float*state,float*logp,float*new_state,float*attn);
-void(*release)(struct Decoder*d);
-}Decoder;
-
-/*:174*//*182:*/
-#line 3697 "attention.w"
-
-typedef struct{
-int len;
-int ended;
-double logprob,score;
-int*word;
-float*attn;
-}Hypothesis;
-typedef struct{
-int beam,max_length,n_best;
-int penalty;
-double alpha;
-}BeamOptions;
-enum{LP_NONE,LP_AVG,LP_WU};
-
-/*:182*//*202:*/
-#line 4049 "attention.w"
-
-typedef struct{
-long match[4],total[4];
-long hyp_len,ref_len;
-long sentences;
-}BleuStats;
-typedef struct{
-double bleu,p[4],bp,ratio;
-}BleuScore;
-
-/*:202*//*231:*/
-#line 4557 "attention.w"
+/*:142*//*175:*/
+#line 3474 "attention.w"
 
 typedef struct{
 int B,S,T;
 int tokens;
 }Batch;
 
-/*:231*//*232:*/
-#line 4582 "attention.w"
+/*:175*//*176:*/
+#line 3499 "attention.w"
 
 typedef struct Backend Backend;
 struct Backend{
@@ -217,8 +175,8 @@ void(*copy)(void*dst,const void*src,size_t bytes);
 void(*zero)(void*p,size_t bytes);
 void(*gemm)(int ta,int tb,int M,int N,int K,float alpha,const float*A,
 int lda,const float*B,int ldb,float beta,float*C,int ldc);
-/*233:*/
-#line 4609 "attention.w"
+/*177:*/
+#line 3526 "attention.w"
 
 void(*embed)(float*out,const float*table,const int*ids,int n,int H,
 float p,uint64_t seed);
@@ -233,8 +191,8 @@ void(*gru_backward)(float*dgi,float*dgh,float*dh_prev,const float*dh_new,
 const float*dout,const float*h,const GruCache*cache,const int*len,int s,
 int B,int H);
 
-/*:233*//*234:*/
-#line 4624 "attention.w"
+/*:177*//*178:*/
+#line 3541 "attention.w"
 
 void(*additive_scores)(float*e,float*a,const float*wq,const float*uk,
 const float*va,int B,int S,int H);
@@ -250,8 +208,8 @@ void(*context)(float*c,const float*w,const float*v,int B,int S,int H,int heads);
 void(*context_backward)(float*dw,float*dv,const float*dc,const float*w,
 const float*v,int B,int S,int H,int heads);
 
-/*:234*//*235:*/
-#line 4640 "attention.w"
+/*:178*//*179:*/
+#line 3557 "attention.w"
 
 void(*tanh_forward)(float*y,const float*x,int n);
 void(*tanh_backward)(float*dx,const float*dy,const float*y,int n);
@@ -262,19 +220,19 @@ void(*sum)(float*acc,const float*x,int n);
 void(*add)(float*y,const float*x,int n);
 void(*adam)(float*p,const float*g,float*m,float*v,size_t n,AdamConstants k);
 
-/*:235*//*323:*/
-#line 6135 "attention.w"
+/*:179*//*310:*/
+#line 5823 "attention.w"
 
 void(*gather_keys)(float*dst,const float*src,const int*sent,int n,int S,int N,
 int H);
 
-/*:323*/
-#line 4594 "attention.w"
+/*:310*/
+#line 3511 "attention.w"
 
 };
 
-/*:232*//*277:*/
-#line 5326 "attention.w"
+/*:176*//*221:*/
+#line 4243 "attention.w"
 
 enum{P_ENC_EMB,P_ENC_W_IH,P_ENC_W_HH,P_ENC_B_IH,P_ENC_B_HH,P_DEC_EMB,
 P_WA_W,P_WA_B,P_UA_W,P_UA_B,P_VA_W,P_VA_B,P_LIN_IN,P_LIN_OUT,
@@ -282,8 +240,8 @@ P_INPROJ_W,P_INPROJ_B,P_OUTPROJ_W,P_OUTPROJ_B,
 P_DEC_W_IH,P_DEC_W_HH,P_DEC_B_IH,P_DEC_B_HH,P_COMBINE,P_OUT_W,P_OUT_B,
 NP_TENSORS};
 
-/*:277*//*280:*/
-#line 5374 "attention.w"
+/*:221*//*224:*/
+#line 4291 "attention.w"
 
 typedef struct{
 int*src,*tgt,*dec_in,*src_len,*ids,*rows;
@@ -295,8 +253,8 @@ float*d_out,*d_dec_gi,*d_dec_gh,*d_s,*d_s2,*d_pre,*d_ctx,*d_w,*d_e,*d_q;
 float*d_keys,*d_uk,*d_kp,*d_vp,*d_mh,*d_enc_gi,*d_enc_gh,*d_emb;
 }BActs;
 
-/*:280*//*281:*/
-#line 5387 "attention.w"
+/*:224*//*225:*/
+#line 4304 "attention.w"
 
 typedef struct{
 int kind,heads;
@@ -313,8 +271,50 @@ int B_cap;
 BActs a;
 }BModel;
 
-/*:281*//*379:*/
-#line 7338 "attention.w"
+/*:225*//*268:*/
+#line 5069 "attention.w"
+
+typedef struct Decoder{
+int V,S,state_floats;
+int sos,eos,unk;
+void(*encode)(struct Decoder*d,const int*const*src,const int*len,int n_sent,
+float*init_state);
+void(*step)(struct Decoder*d,int n,const int*sent,const int*prev,
+const float*state,float*logp,float*new_state,float*attn);
+void(*release)(struct Decoder*d);
+}Decoder;
+
+/*:268*//*276:*/
+#line 5215 "attention.w"
+
+typedef struct{
+int len;
+int ended;
+double logprob,score;
+int*word;
+float*attn;
+}Hypothesis;
+typedef struct{
+int beam,max_length,n_best;
+int penalty;
+double alpha;
+}BeamOptions;
+enum{LP_NONE,LP_AVG,LP_WU};
+
+/*:276*//*296:*/
+#line 5567 "attention.w"
+
+typedef struct{
+long match[4],total[4];
+long hyp_len,ref_len;
+long sentences;
+}BleuStats;
+typedef struct{
+double bleu,p[4],bp,ratio;
+}BleuScore;
+
+/*:296*//*384:*/
+#line 7395 "attention.w"
 
 typedef struct{
 int kind,heads;
@@ -326,8 +326,8 @@ const float*data;
 size_t n_params;
 }CkptView;
 
-/*:379*//*409:*/
-#line 7945 "attention.w"
+/*:384*//*414:*/
+#line 8002 "attention.w"
 
 #define COLORMAP_MAX_POINTS 9
 typedef struct{
@@ -337,8 +337,8 @@ double x[3][COLORMAP_MAX_POINTS];
 double v[3][COLORMAP_MAX_POINTS];
 }Colormap;
 
-/*:409*//*417:*/
-#line 8048 "attention.w"
+/*:414*//*422:*/
+#line 8105 "attention.w"
 
 enum{HEATMAP_MATPLOTLIB,HEATMAP_SEABORN};
 typedef struct{
@@ -352,8 +352,8 @@ int style;
 double vmin,vmax;
 }Heatmap;
 
-/*:417*//*418:*/
-#line 8065 "attention.w"
+/*:422*//*423:*/
+#line 8122 "attention.w"
 
 typedef struct{
 double x,y,w,h;
@@ -368,14 +368,14 @@ int width,height,stride;
 unsigned char*data;
 }FigImage;
 
-/*:418*//*451:*/
-#line 8711 "attention.w"
+/*:423*//*456:*/
+#line 8768 "attention.w"
 
 enum{FIGURE_PNG,FIGURE_PDF,FIGURE_SVG};
 #define FIGURE_PNG_SCALE 2.0
 
-/*:451*//*465:*/
-#line 8975 "attention.w"
+/*:456*//*470:*/
+#line 9032 "attention.w"
 
 typedef struct{
 int n;
@@ -383,14 +383,14 @@ const double*x,*y;
 const char*title,*xlabel,*ylabel;
 }Curve;
 
-/*:465*/
-#line 495 "attention.w"
+/*:470*/
+#line 533 "attention.w"
 
-/*58:*/
-#line 1322 "attention.w"
+/*54:*/
+#line 1282 "attention.w"
 
-/*94:*/
-#line 1977 "attention.w"
+/*90:*/
+#line 1937 "attention.w"
 
 typedef struct{
 float*eh,*scores,*w,*ec,*pre,*o,*gi,*gh,*h;
@@ -404,19 +404,19 @@ float*enc_gi,*enc_gh;
 GruCache*enc_cache;
 float*enc_h;
 float*enc_out;
-/*102:*/
-#line 2124 "attention.w"
+/*98:*/
+#line 2084 "attention.w"
 
 float*dec_eh,*dec_scores,*dec_w,*dec_ec,*dec_pre,*dec_o,*dec_gi,*dec_gh;
 GruCache*dec_cache;
 float*dec_h;
 float*logits,*logp;
 
-/*:102*/
-#line 1990 "attention.w"
+/*:98*/
+#line 1950 "attention.w"
 
-/*134:*/
-#line 2731 "attention.w"
+/*130:*/
+#line 2691 "attention.w"
 
 float*d_logits;
 float*d_hout;
@@ -431,13 +431,13 @@ float*d_h,*d_hprev,*d_o,*d_ec,*d_eh;
 float*d_enc_h,*d_enc_hprev;
 float*d_rows,*d_enc_rows;
 
-/*:134*/
-#line 1991 "attention.w"
+/*:130*/
+#line 1951 "attention.w"
 
 }Activations;
 
-/*:94*/
-#line 1323 "attention.w"
+/*:90*/
+#line 1283 "attention.w"
 
 typedef struct{
 Config cfg;
@@ -450,8 +450,8 @@ Activations act;
 struct Pipeline*pipeline;
 }Model;
 
-/*:58*//*175:*/
-#line 3569 "attention.w"
+/*:54*//*269:*/
+#line 5087 "attention.w"
 
 typedef struct{
 Decoder d;
@@ -462,11 +462,11 @@ float*eh,*scores,*ec,*pre,*o,*gi,*gh,*logits;
 GruCache*cache;
 }SeedDecoder;
 
-/*:175*/
-#line 496 "attention.w"
+/*:269*/
+#line 534 "attention.w"
 
-/*84:*/
-#line 1859 "attention.w"
+/*80:*/
+#line 1819 "attention.w"
 
 KIT_HD static inline float sigmoidf_(float a)
 {
@@ -476,8 +476,8 @@ return 1.0f/(1.0f+expf(-a));
 KIT_HD static inline float gru_unit_forward(float gir,float giz,float gin,
 float ghr,float ghz,float ghn,float h,GruCache*c)
 {
-/*85:*/
-#line 1872 "attention.w"
+/*81:*/
+#line 1832 "attention.w"
 
 c->r= sigmoidf_(gir+ghr);
 c->z= sigmoidf_(giz+ghz);
@@ -485,19 +485,19 @@ c->ghn= ghn;
 c->n= tanhf(gin+c->r*ghn);
 return(1.0f-c->z)*c->n+c->z*h;
 
-/*:85*/
-#line 1868 "attention.w"
+/*:81*/
+#line 1828 "attention.w"
 
 }
 
-/*:84*//*125:*/
-#line 2526 "attention.w"
+/*:80*//*121:*/
+#line 2486 "attention.w"
 
 KIT_HD static inline void gru_unit_backward(float dh_new,float h,const GruCache*c,
 float*dgir,float*dgiz,float*dgin,float*dghn,float*dh)
 {
-/*126:*/
-#line 2534 "attention.w"
+/*122:*/
+#line 2494 "attention.w"
 
 float dn= dh_new*(1.0f-c->z);
 float dz= dh_new*(h-c->n);
@@ -509,13 +509,13 @@ float dr= dan*c->ghn;
 *dghn= dan*c->r;
 *dh+= dh_new*c->z;
 
-/*:126*/
-#line 2530 "attention.w"
+/*:122*/
+#line 2490 "attention.w"
 
 }
 
-/*:125*//*236:*/
-#line 4663 "attention.w"
+/*:121*//*180:*/
+#line 3580 "attention.w"
 
 KIT_HD static inline float dropout_scale(uint64_t seed,uint64_t i,float p)
 {
@@ -535,8 +535,8 @@ size_t i= (size_t)r*H+j;
 out[i]= table[(size_t)ids[r]*H+j]*dropout_scale(seed,(uint64_t)i,p);
 }
 
-/*:236*//*237:*/
-#line 4686 "attention.w"
+/*:180*//*181:*/
+#line 3603 "attention.w"
 
 KIT_HD static inline void kb_embed_backward(int j,float*dtable,const float*dout,
 const int*ids,int n,int H,float p,uint64_t seed)
@@ -547,16 +547,16 @@ dtable[(size_t)ids[r]*H+j]+= dout[i]*dropout_scale(seed,i,p);
 }
 }
 
-/*:237*//*238:*/
-#line 4699 "attention.w"
+/*:181*//*182:*/
+#line 3616 "attention.w"
 
 KIT_HD static inline void kb_add_bias(int r,int j,float*y,const float*b,int m)
 {
 y[(size_t)r*m+j]+= b[j];
 }
 
-/*:238*//*239:*/
-#line 4707 "attention.w"
+/*:182*//*183:*/
+#line 3624 "attention.w"
 
 KIT_HD static inline void kb_gather_rows(int r,int j,float*dst,const float*src,
 const int*rows,int m)
@@ -570,8 +570,8 @@ const int*rows,int m)
 dst[(size_t)rows[r]*m+j]= src[(size_t)r*m+j];
 }
 
-/*:239*//*240:*/
-#line 4725 "attention.w"
+/*:183*//*184:*/
+#line 3642 "attention.w"
 
 KIT_HD static inline void kb_gru_forward(int b,int j,float*h_new,GruCache*cache,
 const float*gi,const float*gh,const float*h,float*out,const int*len,
@@ -589,8 +589,8 @@ y[2*H+j],h[i],&cache[i]);
 if(out)out[i]= h_new[i];
 }
 
-/*:240*//*241:*/
-#line 4746 "attention.w"
+/*:184*//*185:*/
+#line 3663 "attention.w"
 
 KIT_HD static inline void kb_gru_backward(int b,int j,float*dgi,float*dgh,
 float*dh_prev,const float*dh_new,const float*dout,const float*h,
@@ -610,15 +610,15 @@ y[H+j]= x[H+j];
 dh_prev[i]= dh;
 }
 
-/*:241*//*242:*/
-#line 4772 "attention.w"
+/*:185*//*186:*/
+#line 3689 "attention.w"
 
 KIT_HD static inline void kb_additive_score(int i,float*e,float*KIT_RESTRICT a,
 const float*KIT_RESTRICT wq,const float*KIT_RESTRICT uk,const float*va,int B,int S,
 int H)
 {
-/*243:*/
-#line 4782 "attention.w"
+/*187:*/
+#line 3699 "attention.w"
 
 int b= i/S,s= i%S;
 const float*q= wq+(size_t)b*H,*k= uk+((size_t)s*B+b)*H;
@@ -627,59 +627,59 @@ for(int j= 0;j<H;j++)ai[j]= tanhf(q[j]+k[j]);
 for(int j= 0;j<H;j++)sum+= va[j]*ai[j];
 e[i]= sum;
 
-/*:243*/
-#line 4777 "attention.w"
+/*:187*/
+#line 3694 "attention.w"
 
 }
 
-/*:242*//*244:*/
-#line 4795 "attention.w"
+/*:186*//*188:*/
+#line 3712 "attention.w"
 
 KIT_HD static inline void kb_additive_pre(int r,int j,float*a,const float*de,
 const float*va,int H)
 {
-/*245:*/
-#line 4815 "attention.w"
+/*189:*/
+#line 3732 "attention.w"
 
 float x= a[(size_t)r*H+j];
 a[(size_t)r*H+j]= de[r]*va[j]*(1.0f-x*x);
 
-/*:245*/
-#line 4799 "attention.w"
+/*:189*/
+#line 3716 "attention.w"
 
 }
 
 KIT_HD static inline void kb_additive_dwq(int b,int j,float*dwq,const float*dpre,
 int S,int H)
 {
-/*246:*/
-#line 4820 "attention.w"
+/*190:*/
+#line 3737 "attention.w"
 
 float s= 0.0f;
 for(int p= 0;p<S;p++)s+= dpre[((size_t)b*S+p)*H+j];
 dwq[(size_t)b*H+j]= s;
 
-/*:246*/
-#line 4805 "attention.w"
+/*:190*/
+#line 3722 "attention.w"
 
 }
 
 KIT_HD static inline void kb_additive_duk(int r,int j,float*duk,const float*dpre,
 int B,int S,int H)
 {
-/*247:*/
-#line 4826 "attention.w"
+/*191:*/
+#line 3743 "attention.w"
 
 int s= r/B,b= r%B;
 duk[(size_t)r*H+j]+= dpre[((size_t)b*S+s)*H+j];
 
-/*:247*/
-#line 4811 "attention.w"
+/*:191*/
+#line 3728 "attention.w"
 
 }
 
-/*:244*//*249:*/
-#line 4847 "attention.w"
+/*:188*//*193:*/
+#line 3764 "attention.w"
 
 KIT_HD static inline void kb_dot_score(int i,float*e,const float*q,const float*k,
 int B,int S,int H,int heads,float scale)
@@ -691,8 +691,8 @@ for(int j= 0;j<d;j++)sum+= x[j]*y[j];
 e[i]= scale*sum;
 }
 
-/*:249*//*250:*/
-#line 4860 "attention.w"
+/*:193*//*194:*/
+#line 3777 "attention.w"
 
 KIT_HD static inline void kb_dot_dq(int b,int c,float*dq,const float*de,
 const float*k,int B,int S,int H,int heads,float scale)
@@ -710,14 +710,14 @@ int s= r/B,b= r%B,h= c/(H/heads);
 dk[(size_t)r*H+c]+= scale*de[((size_t)b*heads+h)*S+s]*q[(size_t)b*H+c];
 }
 
-/*:250*//*251:*/
-#line 4880 "attention.w"
+/*:194*//*195:*/
+#line 3797 "attention.w"
 
 KIT_HD static inline void kb_masked_softmax(int r,float*w,const float*e,
 const int*len,int heads,int S)
 {
-/*252:*/
-#line 4889 "attention.w"
+/*196:*/
+#line 3806 "attention.w"
 
 int n= len[r/heads];
 const float*x= e+(size_t)r*S;
@@ -726,13 +726,13 @@ for(int s= 1;s<n;s++)if(x[s]> mx)mx= x[s];
 for(int s= 0;s<n;s++)sum+= (y[s]= expf(x[s]-mx));
 for(int s= 0;s<S;s++)y[s]= s<n?y[s]/sum:0.0f;
 
-/*:252*/
-#line 4884 "attention.w"
+/*:196*/
+#line 3801 "attention.w"
 
 }
 
-/*:251*//*254:*/
-#line 4911 "attention.w"
+/*:195*//*198:*/
+#line 3828 "attention.w"
 
 KIT_HD static inline void kb_softmax_backward(int r,float*de,const float*dw,
 const float*w,int S)
@@ -743,8 +743,8 @@ for(int s= 0;s<S;s++)avg+= y[s]*x[s];
 for(int s= 0;s<S;s++)de[(size_t)r*S+s]= y[s]*(x[s]-avg);
 }
 
-/*:254*//*256:*/
-#line 4943 "attention.w"
+/*:198*//*200:*/
+#line 3860 "attention.w"
 
 KIT_HD static inline void kb_context(int b,int col,float*c,const float*w,
 const float*v,int B,int S,int H,int heads)
@@ -772,8 +772,8 @@ int s= r/B,b= r%B,h= c/(H/heads);
 dv[(size_t)r*H+c]+= w[((size_t)b*heads+h)*S+s]*dc[(size_t)b*H+c];
 }
 
-/*:256*//*257:*/
-#line 4976 "attention.w"
+/*:200*//*201:*/
+#line 3893 "attention.w"
 
 KIT_HD static inline void kb_nll(int r,float*logits,float*row_loss,const int*tgt,
 int V,float scale)
@@ -790,8 +790,8 @@ for(int j= 0;j<V;j++)x[j]*= k;
 x[y]-= scale;
 }
 
-/*:257*//*258:*/
-#line 4994 "attention.w"
+/*:201*//*202:*/
+#line 3911 "attention.w"
 
 KIT_HD static inline void kb_log_softmax(int r,float*x,int V)
 {
@@ -810,8 +810,8 @@ for(int j= 1;j<V;j++)if(y[j]> y[best])best= j;
 out[r]= best;
 }
 
-/*:258*//*259:*/
-#line 5015 "attention.w"
+/*:202*//*203:*/
+#line 3932 "attention.w"
 
 KIT_HD static inline void kb_tanh(int i,float*y,const float*x)
 {
@@ -823,8 +823,8 @@ KIT_HD static inline void kb_tanh_backward(int i,float*dx,const float*dy,const f
 dx[i]= dy[i]*(1.0f-y[i]*y[i]);
 }
 
-/*:259*//*260:*/
-#line 5028 "attention.w"
+/*:203*//*204:*/
+#line 3945 "attention.w"
 
 KIT_HD static inline void kb_adam(size_t i,float*p,const float*g,float*m,float*v,
 AdamConstants c)
@@ -847,8 +847,8 @@ for(int i= 0;i<n;i++)s+= x[i];
 acc[0]+= s;
 }
 
-/*:260*//*322:*/
-#line 6126 "attention.w"
+/*:204*//*309:*/
+#line 5814 "attention.w"
 
 KIT_HD static inline void kb_gather_keys(int r,int j,float*dst,const float*src,
 const int*sent,int n,int N,int H)
@@ -857,20 +857,11 @@ int s= r/n,h= r%n;
 dst[(size_t)r*H+j]= src[((size_t)s*N+sent[h])*H+j];
 }
 
-/*:322*/
-#line 497 "attention.w"
+/*:309*/
+#line 535 "attention.w"
 
-/*13:*/
-#line 628 "attention.w"
-
-int kit_fail(const char*fmt,...)__attribute__((format(printf,1,2)));
-const char*kit_error(void);
-void*xcalloc(size_t n,size_t size);
-void*xrealloc(void*p,size_t size);
-char*xstrdup(const char*s);
-
-/*:13*//*25:*/
-#line 796 "attention.w"
+/*21:*/
+#line 756 "attention.w"
 
 void vocab_init(Vocab*v);
 void vocab_free(Vocab*v);
@@ -878,56 +869,56 @@ int vocab_find(const Vocab*v,const char*w);
 int vocab_add(Vocab*v,const char*w);
 void vocab_add_sentence(Vocab*v,const char*s);
 
-/*:25*//*28:*/
-#line 844 "attention.w"
+/*:21*//*24:*/
+#line 804 "attention.w"
 
 int tokenize(const Vocab*v,const char*s,int*ids,int max,
 const char*where,const char*language);
 
-/*:28*//*34:*/
-#line 921 "attention.w"
+/*:24*//*30:*/
+#line 881 "attention.w"
 
 void pairs_seed(PairList*pl);
 void pairs_free(PairList*pl);
 void pairs_vocabularies(const PairList*pl,Vocab*vin,Vocab*vout);
 
-/*:34*//*40:*/
-#line 1022 "attention.w"
+/*:30*//*36:*/
+#line 982 "attention.w"
 
 char*normalize_sentence(const char*s,size_t len,size_t*bad);
 
-/*:40*//*47:*/
-#line 1154 "attention.w"
+/*:36*//*43:*/
+#line 1114 "attention.w"
 
 int pairs_read(PairList*pl,const char*path,int filter,int max_length);
 
-/*:47*//*51:*/
-#line 1210 "attention.w"
+/*:43*//*47:*/
+#line 1170 "attention.w"
 
 int make_examples(const PairList*pl,const Vocab*vin,const Vocab*vout,
 int max_length,int append_eos,Example**out);
 
-/*:51*//*57:*/
-#line 1314 "attention.w"
+/*:47*//*53:*/
+#line 1274 "attention.w"
 
 void tensor_specs(const Config*c,TensorSpec s[N_TENSORS]);
 size_t spec_numel(const TensorSpec*s);
 size_t tensors_point(Tensors*t,float*mem,const Config*c);
 
-/*:57*//*62:*/
-#line 1404 "attention.w"
+/*:53*//*58:*/
+#line 1364 "attention.w"
 
 void model_alloc(Model*m,const Config*c,Vocab*vin,Vocab*vout);
 void model_free(Model*m);
 
-/*:62*//*66:*/
-#line 1461 "attention.w"
+/*:58*//*62:*/
+#line 1421 "attention.w"
 
 void model_init_random(Model*m,uint64_t seed);
 double random_normal(unsigned short xs[3]);
 
-/*:66*//*81:*/
-#line 1735 "attention.w"
+/*:62*//*77:*/
+#line 1695 "attention.w"
 
 void embedding_forward(float*out,const float*table,const int*ids,int B,int H);
 void linear_forward(float*out,const float*inp,const float*weight,
@@ -937,44 +928,44 @@ void softmax_forward(float*out,const float*inp,int B,int n);
 void log_softmax_forward(float*out,const float*inp,int B,int n);
 float nll_forward(const float*logp,const int*target,int B,int V);
 
-/*:81*//*89:*/
-#line 1911 "attention.w"
+/*:77*//*85:*/
+#line 1871 "attention.w"
 
 void gru_cell_forward(float*h_new,GruCache*cache,const float*gi,
 const float*gh,const float*h,int B,int H);
 
-/*:89*//*93:*/
-#line 1958 "attention.w"
+/*:85*//*89:*/
+#line 1918 "attention.w"
 
 void attention_forward(float*w,float*ctx,const float*scores,
 const float*enc_out,int B,int L,int H);
 
-/*:93*//*98:*/
-#line 2038 "attention.w"
+/*:89*//*94:*/
+#line 1998 "attention.w"
 
 void activations_alloc(Activations*a,const Config*c);
 void activations_free(Activations*a);
 
-/*:98*//*100:*/
-#line 2067 "attention.w"
+/*:94*//*96:*/
+#line 2027 "attention.w"
 
 void encoder_forward(Model*m,const int*src,int T);
 
-/*:100*//*107:*/
-#line 2182 "attention.w"
+/*:96*//*103:*/
+#line 2142 "attention.w"
 
 DecoderStep decoder_step(const Activations*a,const Config*c,int t);
 void decoder_step_forward(const Model*m,int token,const float*h_prev,
 const float*enc_out,const DecoderStep*s);
 
-/*:107*//*109:*/
-#line 2231 "attention.w"
+/*:103*//*105:*/
+#line 2191 "attention.w"
 
 float seq2seq_forward(Model*m,const Example*ex);
 float decoder_forward(Model*m,const Example*ex);
 
-/*:109*//*124:*/
-#line 2489 "attention.w"
+/*:105*//*120:*/
+#line 2449 "attention.w"
 
 void nll_backward(float*dlogits,const float*logp,const int*target,int B,int V);
 void linear_backward(float*dinp,float*dweight,float*dbias,
@@ -984,75 +975,113 @@ void outer_products(float*dw,const float*dy,int stride,
 const float*x,int B,int C,int rows,int add);
 void embedding_backward(float*dtable,const float*dout,const int*ids,int B,int H);
 
-/*:124*//*129:*/
-#line 2569 "attention.w"
+/*:120*//*125:*/
+#line 2529 "attention.w"
 
 void gru_cell_backward(float*dgi,float*dgh,float*dh,const float*dh_new,
 const float*h,const GruCache*cache,int B,int H);
 
-/*:129*//*133:*/
-#line 2622 "attention.w"
+/*:125*//*129:*/
+#line 2582 "attention.w"
 
 void attention_backward(float*dscores,float*denc_out,const float*dctx,
 const float*w,const float*enc_out,int B,int L,int H);
 
-/*:133*//*141:*/
-#line 2851 "attention.w"
+/*:129*//*137:*/
+#line 2811 "attention.w"
 
 void seq2seq_backward_deferred(Model*m,const Example*ex,Deferred d[N_DEFERRED]);
 void decoder_backward(Model*m,const Example*ex,Deferred d[N_DEC_DEFERRED]);
 void encoder_backward(Model*m,const Example*ex,Deferred d[N_ENC_DEFERRED]);
 void seq2seq_backward(Model*m,const Example*ex);
 
-/*:141*//*167:*/
-#line 3432 "attention.w"
-
-int train_pairs(Model*m,const Example*ex,int n,long epochs,double lr,int threads,
-float*loss);
-void pipeline_stop(struct Pipeline*p);
-
-/*:167*//*168:*/
-#line 3437 "attention.w"
-
-AdamConstants adam_constants(double lr,double beta1,double beta2,double eps,long t);
-void adam_apply(float*p,const float*g,float*m,float*v,size_t n,
-const AdamConstants*k);
-void adam_update(float*p,const float*g,float*m,float*v,size_t n,
-double lr,double beta1,double beta2,double eps,long t);
-void optimizer_step(Model*m,double lr);
-float train_step(Model*m,const Example*ex,double lr);
-
-/*:168*//*172:*/
-#line 3498 "attention.w"
+/*:137*//*157:*/
+#line 3176 "attention.w"
 
 int argmax(const float*x,int n);
 int greedy_decode(Model*m,const int*src,int T,int*out,float*attn);
 
-/*:172*//*181:*/
-#line 3671 "attention.w"
+/*:157*//*167:*/
+#line 3315 "attention.w"
+
+extern const char*const kind_names[N_KINDS];
+int kind_from_name(const char*s);
+
+/*:167*//*174:*/
+#line 3447 "attention.w"
+
+void pairs_vocabularies_unk(const PairList*pl,int min_count,Vocab*vin,Vocab*vout);
+int tokenize_unk(const Vocab*v,const char*s,int*ids,int max,int*unknown);
+int make_examples_unk(const PairList*pl,const Vocab*vin,const Vocab*vout,
+int max_length,Example**out);
+
+/*:174*//*220:*/
+#line 4230 "attention.w"
+
+extern const Backend cpu_backend;
+void cpu_set_threads(int n);
+
+/*:220*//*232:*/
+#line 4417 "attention.w"
+
+void batched_specs(int kind,const Config*c,TensorSpec s[NP_TENSORS]);
+void bmodel_alloc(BModel*bm,const Backend*be,int kind,int heads,const Config*c,
+Vocab*vin,Vocab*vout,int B_cap);
+void bmodel_free(BModel*bm);
+
+/*:232*//*234:*/
+#line 4454 "attention.w"
+
+void bmodel_init_random(BModel*bm,uint64_t seed);
+
+/*:234*//*237:*/
+#line 4500 "attention.w"
+
+void batch_upload(BModel*bm,const Example*ex,const int*idx,int n,Batch*bt);
+
+/*:237*//*248:*/
+#line 4686 "attention.w"
+
+void bmodel_forward(BModel*bm,const Batch*bt,float p);
+double bmodel_take_loss(BModel*bm);
+
+/*:248*//*259:*/
+#line 4915 "attention.w"
+
+void bmodel_backward(BModel*bm,const Batch*bt);
+void bmodel_train_batch(BModel*bm,const Batch*bt,double lr);
+
+/*:259*//*265:*/
+#line 5012 "attention.w"
+
+void bmodel_greedy(BModel*bm,const Example*ex,int n,int*out,int*out_len,
+float*attn);
+
+/*:265*//*275:*/
+#line 5189 "attention.w"
 
 Decoder*model_decoder(Model*m);
 
-/*:181*//*184:*/
-#line 3732 "attention.w"
+/*:275*//*278:*/
+#line 5250 "attention.w"
 
 double length_penalty(const BeamOptions*o,int steps);
 
-/*:184*//*198:*/
-#line 3965 "attention.w"
+/*:278*//*292:*/
+#line 5483 "attention.w"
 
 void beam_search(Decoder*d,int n_sent,const float*init,const BeamOptions*o,
 Hypothesis*out,int*found);
 void hypotheses_free(Hypothesis*h,int n);
 
-/*:198*//*200:*/
-#line 3996 "attention.w"
+/*:292*//*294:*/
+#line 5514 "attention.w"
 
 char*hypothesis_words(const Decoder*d,const Vocab*vout,const Hypothesis*y,
 char*const*src_words,int src_len,int replace_unk);
 
-/*:200*//*210:*/
-#line 4178 "attention.w"
+/*:294*//*304:*/
+#line 5696 "attention.w"
 
 int ngram_count(const int*s,int len,const int*g,int n);
 void ngram_matches(const int*hyp,int h,const int*const*refs,const int*ref_len,
@@ -1063,82 +1092,53 @@ BleuScore bleu_score(const BleuStats*b);
 void bleu_format(const BleuStats*b,char*buf,size_t size);
 int words_intern(Vocab*v,const char*s,int**ids);
 
-/*:210*//*214:*/
-#line 4264 "attention.w"
+/*:304*//*308:*/
+#line 5782 "attention.w"
 
 int*pairs_group_sources(const PairList*pl,int*n_groups);
 int pairs_split(const PairList*pl,double test,double valid,uint64_t seed,int*part,
 int counts[3][2]);
 
-/*:214*//*223:*/
-#line 4398 "attention.w"
-
-extern const char*const kind_names[N_KINDS];
-int kind_from_name(const char*s);
-
-/*:223*//*230:*/
-#line 4530 "attention.w"
-
-void pairs_vocabularies_unk(const PairList*pl,int min_count,Vocab*vin,Vocab*vout);
-int tokenize_unk(const Vocab*v,const char*s,int*ids,int max,int*unknown);
-int make_examples_unk(const PairList*pl,const Vocab*vin,const Vocab*vout,
-int max_length,Example**out);
-
-/*:230*//*276:*/
-#line 5313 "attention.w"
-
-extern const Backend cpu_backend;
-void cpu_set_threads(int n);
-
-/*:276*//*288:*/
-#line 5500 "attention.w"
-
-void batched_specs(int kind,const Config*c,TensorSpec s[NP_TENSORS]);
-void bmodel_alloc(BModel*bm,const Backend*be,int kind,int heads,const Config*c,
-Vocab*vin,Vocab*vout,int B_cap);
-void bmodel_free(BModel*bm);
-
-/*:288*//*290:*/
-#line 5537 "attention.w"
-
-void bmodel_init_random(BModel*bm,uint64_t seed);
-
-/*:290*//*293:*/
-#line 5583 "attention.w"
-
-void batch_upload(BModel*bm,const Example*ex,const int*idx,int n,Batch*bt);
-
-/*:293*//*304:*/
-#line 5769 "attention.w"
-
-void bmodel_forward(BModel*bm,const Batch*bt,float p);
-double bmodel_take_loss(BModel*bm);
-
-/*:304*//*315:*/
-#line 5998 "attention.w"
-
-void bmodel_backward(BModel*bm,const Batch*bt);
-void bmodel_train_batch(BModel*bm,const Batch*bt,double lr);
-
-/*:315*//*321:*/
-#line 6095 "attention.w"
-
-void bmodel_greedy(BModel*bm,const Example*ex,int n,int*out,int*out_len,
-float*attn);
-
-/*:321*//*333:*/
-#line 6319 "attention.w"
+/*:308*//*320:*/
+#line 6007 "attention.w"
 
 Decoder*bmodel_decoder(BModel*bm);
 
-/*:333*//*367:*/
-#line 7094 "attention.w"
+/*:320*//*355:*/
+#line 6786 "attention.w"
 
 const Backend*cuda_backend_open(char*msg,size_t n);
 void backend_train_batch(BModel*bm,const Batch*bt,double lr);
 
-/*:367*//*388:*/
-#line 7501 "attention.w"
+/*:355*//*369:*/
+#line 7033 "attention.w"
+
+int kit_fail(const char*fmt,...)__attribute__((format(printf,1,2)));
+const char*kit_error(void);
+void*xcalloc(size_t n,size_t size);
+void*xrealloc(void*p,size_t size);
+char*xstrdup(const char*s);
+
+/*:369*//*379:*/
+#line 7308 "attention.w"
+
+int train_pairs(Model*m,const Example*ex,int n,long epochs,double lr,int threads,
+float*loss);
+void pipeline_stop(struct Pipeline*p);
+
+/*:379*//*380:*/
+#line 7313 "attention.w"
+
+AdamConstants adam_constants(double lr,double beta1,double beta2,double eps,long t);
+void adam_apply(float*p,const float*g,float*m,float*v,size_t n,
+const AdamConstants*k);
+void adam_update(float*p,const float*g,float*m,float*v,size_t n,
+double lr,double beta1,double beta2,double eps,long t);
+void optimizer_step(Model*m,double lr);
+float train_step(Model*m,const Example*ex,double lr);
+
+/*:380*//*393:*/
+#line 7558 "attention.w"
 
 int save_target_check(const char*path);
 int checkpoint_save(const Model*m,const char*path);
@@ -1146,39 +1146,39 @@ int bcheckpoint_save(const BModel*bm,const char*path);
 int checkpoint_load(Model*m,const char*path);
 int checkpoint_load_any(const char*path,Model*m,BModel*bm,const Backend*be,int B_cap);
 
-/*:388*//*416:*/
-#line 8033 "attention.w"
+/*:393*//*421:*/
+#line 8090 "attention.w"
 
 extern const Colormap colormap_bone,colormap_ylorrd;
 void colormap_color(const Colormap*cm,double w,double rgb[3]);
 const Colormap*colormap_find(const char*name);
 
-/*:416*//*443:*/
-#line 8557 "attention.w"
+/*:421*//*448:*/
+#line 8614 "attention.w"
 
 int heatmap_layout(const Heatmap*h,HeatmapLayout*lay);
 
-/*:443*//*456:*/
-#line 8792 "attention.w"
+/*:448*//*461:*/
+#line 8849 "attention.w"
 
 int figure_format(const char*path);
 int figure_check_path(const char*path);
 int write_file_atomic(const char*path,const void*data,size_t n);
 
-/*:456*//*464:*/
-#line 8952 "attention.w"
+/*:461*//*469:*/
+#line 9009 "attention.w"
 
 int heatmap_save(const Heatmap*h,const char*path);
 int heatmap_image(const Heatmap*h,double scale,FigImage*img,HeatmapLayout*lay);
 
-/*:464*//*479:*/
-#line 9239 "attention.w"
+/*:469*//*484:*/
+#line 9296 "attention.w"
 
 int curve_save(const Curve*c,const char*path);
 int curve_image(const Curve*c,double scale,FigImage*img);
 
-/*:479*/
-#line 498 "attention.w"
+/*:484*/
+#line 536 "attention.w"
 
 
-/*:4*/
+/*:5*/

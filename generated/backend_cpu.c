@@ -1,13 +1,13 @@
-/*261:*/
-#line 5060 "attention.w"
+/*205:*/
+#line 3977 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
 #include <string.h> 
 #include <unistd.h> 
 #include <cblas.h> 
-/*262:*/
-#line 5069 "attention.w"
+/*206:*/
+#line 3986 "attention.w"
 
 static void*cpu_alloc(size_t bytes)
 {
@@ -26,8 +26,8 @@ static void cpu_zero(void*p,size_t bytes)
 memset(p,0,bytes);
 }
 
-/*:262*//*263:*/
-#line 5101 "attention.w"
+/*:206*//*207:*/
+#line 4018 "attention.w"
 
 #define GEMM_SPLIT (1 << 20)
 static int cpu_threads;
@@ -38,15 +38,15 @@ int lda,const float*B,int ldb,float beta,float*C,int ldc)
 cblas_dgemm(CblasRowMajor,ta?CblasTrans:CblasNoTrans,tb?CblasTrans:CblasNoTrans,
 M,N,K,alpha,A,lda,B,ldb,beta,C,ldc);
 #else
-#line 5111 "attention.w"
+#line 4028 "attention.w"
  cblas_sgemm(CblasRowMajor,ta?CblasTrans:CblasNoTrans,tb?CblasTrans:CblasNoTrans,
 M,N,K,alpha,A,lda,B,ldb,beta,C,ldc);
 #endif
-#line 5114 "attention.w"
+#line 4031 "attention.w"
 }
 
-/*:263*//*264:*/
-#line 5122 "attention.w"
+/*:207*//*208:*/
+#line 4039 "attention.w"
 
 static void cpu_gemm(int ta,int tb,int M,int N,int K,float alpha,const float*A,
 int lda,const float*B,int ldb,float beta,float*C,int ldc)
@@ -62,7 +62,7 @@ return;
 #ifdef _OPENMP
 #pragma omp parallel for num_threads(cpu_threads) schedule(static, 1)
 #endif
-#line 5137 "attention.w"
+#line 4054 "attention.w"
  for(int p= 0;p<2;p++){
 int r0= p?m:0,c0= p?n:0;
 int rows= m?(p?M-m:m):M,cols= n?(p?N-n:n):N;
@@ -71,8 +71,8 @@ tb?B+(size_t)c0*ldb:B+c0,ldb,beta,C+(size_t)r0*ldc+c0,ldc);
 }
 }
 
-/*:264*//*265:*/
-#line 5147 "attention.w"
+/*:208*//*209:*/
+#line 4064 "attention.w"
 
 #define FOR(n) for (int i =  0; i < (n); i++)
 #define FOR2(n, m) for (int r =  0; r < (n); r++) for (int j =  0; j < (m); j++)
@@ -99,8 +99,8 @@ static void cpu_scatter_rows(float*dst,const float*src,const int*rows,int n,int 
 FOR2(n,m)kb_scatter_rows(r,j,dst,src,rows,m);
 }
 
-/*:265*//*266:*/
-#line 5174 "attention.w"
+/*:209*//*210:*/
+#line 4091 "attention.w"
 
 static void cpu_gru_forward(float*h_new,GruCache*cache,const float*gi,
 const float*gh,const float*h,float*out,const int*len,int s,int B,int H)
@@ -114,8 +114,8 @@ int B,int H)
 FOR2(B,H)kb_gru_backward(r,j,dgi,dgh,dh_prev,dh_new,dout,h,cache,len,s,H);
 }
 
-/*:266*//*267:*/
-#line 5188 "attention.w"
+/*:210*//*211:*/
+#line 4105 "attention.w"
 
 static void cpu_additive_scores(float*e,float*a,const float*wq,const float*uk,
 const float*va,int B,int S,int H)
@@ -133,8 +133,8 @@ FOR2(B,H)kb_additive_dwq(r,j,dwq,a,S,H);
 FOR2(S*B,H)kb_additive_duk(r,j,duk,a,B,S,H);
 }
 
-/*:267*//*268:*/
-#line 5206 "attention.w"
+/*:211*//*212:*/
+#line 4123 "attention.w"
 
 static void cpu_dot_scores(float*e,const float*q,const float*k,int B,int S,
 int H,int heads,float scale)
@@ -157,8 +157,8 @@ static void cpu_softmax_backward(float*de,const float*dw,const float*w,int rows,
 FOR(rows)kb_softmax_backward(i,de,dw,w,S);
 }
 
-/*:268*//*269:*/
-#line 5229 "attention.w"
+/*:212*//*213:*/
+#line 4146 "attention.w"
 
 static void cpu_context(float*c,const float*w,const float*v,int B,int S,int H,
 int heads)
@@ -172,8 +172,8 @@ FOR(B*heads*S)kb_context_dw(i,dw,dc,v,B,S,H,heads);
 FOR2(S*B,H)kb_context_dv(r,j,dv,dc,w,B,S,H,heads);
 }
 
-/*:269*//*270:*/
-#line 5243 "attention.w"
+/*:213*//*214:*/
+#line 4160 "attention.w"
 
 static void cpu_tanh_forward(float*y,const float*x,int n)
 {
@@ -184,8 +184,8 @@ static void cpu_tanh_backward(float*dx,const float*dy,const float*y,int n)
 FOR(n)kb_tanh_backward(i,dx,dy,y);
 }
 
-/*:270*//*271:*/
-#line 5254 "attention.w"
+/*:214*//*215:*/
+#line 4171 "attention.w"
 
 static void cpu_nll(float*logits,float*row_loss,const int*tgt,int n,int V,
 float scale)
@@ -201,8 +201,8 @@ static void cpu_argmax(int*out,const float*x,int n,int V)
 FOR(n)kb_argmax(i,out,x,V);
 }
 
-/*:271*//*272:*/
-#line 5271 "attention.w"
+/*:215*//*216:*/
+#line 4188 "attention.w"
 
 static void cpu_sum(float*acc,const float*x,int n)
 {
@@ -218,8 +218,8 @@ AdamConstants k)
 for(size_t i= 0;i<n;i++)kb_adam(i,p,g,m,v,k);
 }
 
-/*:272*//*273:*/
-#line 5288 "attention.w"
+/*:216*//*217:*/
+#line 4205 "attention.w"
 
 void cpu_set_threads(int n)
 {
@@ -227,8 +227,8 @@ openblas_set_num_threads(1);
 cpu_threads= n;
 }
 
-/*:273*//*274:*/
-#line 5296 "attention.w"
+/*:217*//*218:*/
+#line 4213 "attention.w"
 
 static void cpu_gather_keys(float*dst,const float*src,const int*sent,int n,int S,
 int N,int H)
@@ -236,8 +236,8 @@ int N,int H)
 FOR2(S*n,H)kb_gather_keys(r,j,dst,src,sent,n,N,H);
 }
 
-/*:274*//*275:*/
-#line 5304 "attention.w"
+/*:218*//*219:*/
+#line 4221 "attention.w"
 
 const Backend cpu_backend= {"cpu",cpu_alloc,cpu_release,cpu_copy,cpu_copy,
 cpu_copy,cpu_zero,cpu_gemm,cpu_embed,cpu_embed_backward,cpu_add_bias,
@@ -247,8 +247,8 @@ cpu_softmax_backward,cpu_context,cpu_context_backward,cpu_tanh_forward,
 cpu_tanh_backward,cpu_nll,cpu_log_softmax,cpu_argmax,cpu_sum,cpu_add,cpu_adam,
 cpu_gather_keys};
 
-/*:275*/
-#line 5066 "attention.w"
+/*:219*/
+#line 3983 "attention.w"
 
 
-/*:261*/
+/*:205*/

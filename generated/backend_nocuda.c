@@ -1,5 +1,5 @@
-/*368:*/
-#line 7099 "attention.w"
+/*356:*/
+#line 6791 "attention.w"
 
 #include "attention.h"
 #include <stdio.h> 
@@ -14,4 +14,4 @@ void backend_train_batch(BModel*bm,const Batch*bt,double lr)
 bmodel_train_batch(bm,bt,lr);
 }
 
-/*:368*/
+/*:356*/

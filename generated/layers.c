@@ -1,15 +1,15 @@
-/*67:*/
-#line 1482 "attention.w"
+/*63:*/
+#line 1442 "attention.w"
 
 #include "attention.h"
 #include <string.h> 
-/*70:*/
-#line 1552 "attention.w"
+/*66:*/
+#line 1512 "attention.w"
 
 typedef float vec16 __attribute__((vector_size(16*sizeof(float)),aligned(sizeof(float))));
 
-/*:70*//*71:*/
-#line 1561 "attention.w"
+/*:66*//*67:*/
+#line 1521 "attention.w"
 
 static inline void fold(vec16*s,const vec16*a,const vec16*b,int d)
 {
@@ -36,8 +36,8 @@ default:*s= __builtin_shufflevector(*a,*b,0,2,4,6,8,10,12,14,
 }
 }
 
-/*:71*//*72:*/
-#line 1592 "attention.w"
+/*:67*//*68:*/
+#line 1552 "attention.w"
 
 static inline __attribute__((always_inline))void dot16(vec16*s,const float*W,int C,
 const float*x)
@@ -57,8 +57,8 @@ for(;i<C;i++)
 for(int r= 0;r<16;r++)(*s)[r]+= W[(size_t)r*C+i]*x[i];
 }
 
-/*:72*//*87:*/
-#line 1892 "attention.w"
+/*:68*//*83:*/
+#line 1852 "attention.w"
 
 static void gru_row_forward(float*restrict h_new,GruCache*restrict cache,
 const float*restrict gi,const float*restrict gh,const float*restrict h,int H)
@@ -68,8 +68,8 @@ h_new[j]= gru_unit_forward(gi[j],gi[H+j],gi[2*H+j],
 gh[j],gh[H+j],gh[2*H+j],h[j],&cache[j]);
 }
 
-/*:87*//*116:*/
-#line 2359 "attention.w"
+/*:83*//*112:*/
+#line 2319 "attention.w"
 
 #define BLOCK 128
 static inline __attribute__((always_inline))void transposed_block(float*dx,
@@ -93,8 +93,8 @@ for(int b= 0;b<NB;b++)
 for(int k= 0;k<BLOCK/16;k++)
 *(vec16*)(dx+(size_t)b*C+j+16*k)= acc[b][k];
 }
-/*117:*/
-#line 2388 "attention.w"
+/*113:*/
+#line 2348 "attention.w"
 
 for(;j<C;j++)
 for(int b= 0;b<NB;b++){
@@ -103,13 +103,13 @@ for(int i= 0;i<OC;i++)s+= dy[(size_t)b*OC+i]*W[(size_t)i*C+j];
 dx[(size_t)b*C+j]= s;
 }
 
-/*:117*/
-#line 2382 "attention.w"
+/*:113*/
+#line 2342 "attention.w"
 
 }
 
-/*:116*//*118:*/
-#line 2397 "attention.w"
+/*:112*//*114:*/
+#line 2357 "attention.w"
 
 static void add_transposed_products(float*dx,const float*W,const float*dy,
 int B,int C,int OC)
@@ -120,8 +120,8 @@ transposed_block(dx+(size_t)b*C,W,dy+(size_t)b*OC,C,OC,2);
 for(;b<B;b++)transposed_block(dx+(size_t)b*C,W,dy+(size_t)b*OC,C,OC,1);
 }
 
-/*:118*//*119:*/
-#line 2415 "attention.w"
+/*:114*//*115:*/
+#line 2375 "attention.w"
 
 static inline __attribute__((always_inline))void outer_block(float*dw,
 const float*dy,int stride,const float*x,int B,int C,const int R,const int add)
@@ -144,8 +144,8 @@ a[r][1]+= d*x1;
 for(int r= 0;r<R;r++)
 for(int h= 0;h<2;h++)*(vec16*)(dw+(size_t)r*C+j+16*h)= a[r][h];
 }
-/*120:*/
-#line 2442 "attention.w"
+/*116:*/
+#line 2402 "attention.w"
 
 for(;j<C;j++)
 for(int r= 0;r<R;r++){
@@ -154,13 +154,13 @@ for(int b= 0;b<B;b++)g+= dy[(size_t)b*stride+r]*x[(size_t)b*C+j];
 dw[(size_t)r*C+j]= g;
 }
 
-/*:120*/
-#line 2437 "attention.w"
+/*:116*/
+#line 2397 "attention.w"
 
 }
 
-/*:119*//*121:*/
-#line 2454 "attention.w"
+/*:115*//*117:*/
+#line 2414 "attention.w"
 
 void outer_products(float*dw,const float*dy,int stride,
 const float*x,int B,int C,int rows,int add)
@@ -175,11 +175,11 @@ for(;r<rows;r++)outer_block(dw+(size_t)r*C,dy+r,stride,x,B,C,1,0);
 }
 }
 
-/*:121*/
-#line 1485 "attention.w"
+/*:117*/
+#line 1445 "attention.w"
 
-/*68:*/
-#line 1492 "attention.w"
+/*64:*/
+#line 1452 "attention.w"
 
 void embedding_forward(float*out,const float*table,const int*ids,int B,int H)
 {
@@ -187,8 +187,8 @@ for(int b= 0;b<B;b++)
 memcpy(out+(size_t)b*H,table+(size_t)ids[b]*H,(size_t)H*sizeof(float));
 }
 
-/*:68*//*69:*/
-#line 1521 "attention.w"
+/*:64*//*65:*/
+#line 1481 "attention.w"
 
 static inline float dot(const float*a,const float*b,int n)
 {
@@ -204,8 +204,8 @@ for(;i<n;i++)s+= a[i]*b[i];
 return s;
 }
 
-/*:69*//*73:*/
-#line 1620 "attention.w"
+/*:65*//*69:*/
+#line 1580 "attention.w"
 
 void linear_forward(float*out,const float*inp,const float*weight,
 const float*bias,int B,int C,int OC)
@@ -230,32 +230,32 @@ out[(size_t)b*OC+o]= dot(w,inp+(size_t)b*C,C)+beta;
 }
 }
 
-/*:73*//*74:*/
-#line 1647 "attention.w"
+/*:69*//*70:*/
+#line 1607 "attention.w"
 
 void relu_forward(float*out,const float*inp,int n)
 {
 for(int i= 0;i<n;i++)out[i]= inp[i]> 0.0f?inp[i]:0.0f;
 }
 
-/*:74*//*75:*/
-#line 1675 "attention.w"
+/*:70*//*71:*/
+#line 1635 "attention.w"
 
 void softmax_forward(float*out,const float*inp,int B,int n)
 {
 for(int b= 0;b<B;b++){
 const float*s= inp+(size_t)b*n;
 float*p= out+(size_t)b*n;
-/*76:*/
-#line 1695 "attention.w"
+/*72:*/
+#line 1655 "attention.w"
 
 float mx= s[0],sum= 0.0f;
 for(int i= 1;i<n;i++)if(s[i]> mx)mx= s[i];
 for(int i= 0;i<n;i++)sum+= p[i]= expf(s[i]-mx);
 for(int i= 0;i<n;i++)p[i]/= sum;
 
-/*:76*/
-#line 1681 "attention.w"
+/*:72*/
+#line 1641 "attention.w"
 
 }
 }
@@ -265,8 +265,8 @@ void log_softmax_forward(float*out,const float*inp,int B,int n)
 for(int b= 0;b<B;b++){
 const float*s= inp+(size_t)b*n;
 float*p= out+(size_t)b*n;
-/*77:*/
-#line 1702 "attention.w"
+/*73:*/
+#line 1662 "attention.w"
 
 float mx= s[0],sum= 0.0f;
 for(int i= 1;i<n;i++)if(s[i]> mx)mx= s[i];
@@ -274,31 +274,31 @@ for(int i= 0;i<n;i++)sum+= expf(s[i]-mx);
 float lse= mx+logf(sum);
 for(int i= 0;i<n;i++)p[i]= s[i]-lse;
 
-/*:77*/
-#line 1690 "attention.w"
+/*:73*/
+#line 1650 "attention.w"
 
 }
 }
 
-/*:75*//*79:*/
-#line 1723 "attention.w"
+/*:71*//*75:*/
+#line 1683 "attention.w"
 
 float nll_forward(const float*logp,const int*target,int B,int V)
 {
 float loss= 0.0f;
-/*80:*/
-#line 1732 "attention.w"
+/*76:*/
+#line 1692 "attention.w"
 
 for(int b= 0;b<B;b++)loss-= logp[(size_t)b*V+target[b]];
 
-/*:80*/
-#line 1727 "attention.w"
+/*:76*/
+#line 1687 "attention.w"
 
 return loss;
 }
 
-/*:79*//*88:*/
-#line 1902 "attention.w"
+/*:75*//*84:*/
+#line 1862 "attention.w"
 
 void gru_cell_forward(float*h_new,GruCache*cache,const float*gi,
 const float*gh,const float*h,int B,int H)
@@ -308,8 +308,8 @@ gru_row_forward(h_new+(size_t)b*H,cache+(size_t)b*H,
 gi+(size_t)b*3*H,gh+(size_t)b*3*H,h+(size_t)b*H,H);
 }
 
-/*:88*//*90:*/
-#line 1935 "attention.w"
+/*:84*//*86:*/
+#line 1895 "attention.w"
 
 void attention_forward(float*w,float*ctx,const float*scores,
 const float*enc_out,int B,int L,int H)
@@ -317,39 +317,39 @@ const float*enc_out,int B,int L,int H)
 for(int b= 0;b<B;b++){
 const float*s= scores+(size_t)b*L,*O= enc_out+(size_t)b*L*H;
 float*wb= w+(size_t)b*L,*c= ctx+(size_t)b*H;
-/*91:*/
-#line 1947 "attention.w"
+/*87:*/
+#line 1907 "attention.w"
 
 softmax_forward(wb,s,1,L);
 for(int j= 0;j<H;j++)c[j]= 0.0f;
 for(int i= 0;i<L;i++)
 for(int j= 0;j<H;j++)c[j]+= wb[i]*O[(size_t)i*H+j];
 
-/*:91*/
-#line 1942 "attention.w"
+/*:87*/
+#line 1902 "attention.w"
 
 }
 }
 
-/*:90*//*112:*/
-#line 2304 "attention.w"
+/*:86*//*108:*/
+#line 2264 "attention.w"
 
 void nll_backward(float*dlogits,const float*logp,const int*target,int B,int V)
 {
-/*113:*/
-#line 2311 "attention.w"
+/*109:*/
+#line 2271 "attention.w"
 
 for(int b= 0;b<B;b++)
 for(int j= 0;j<V;j++)
 dlogits[(size_t)b*V+j]= expf(logp[(size_t)b*V+j])-(j==target[b]?1.0f:0.0f);
 
-/*:113*/
-#line 2307 "attention.w"
+/*:109*/
+#line 2267 "attention.w"
 
 }
 
-/*:112*//*115:*/
-#line 2329 "attention.w"
+/*:108*//*111:*/
+#line 2289 "attention.w"
 
 void linear_backward(float*dinp,float*dweight,float*dbias,
 const float*dout,const float*inp,const float*weight,int B,int C,int OC)
@@ -361,16 +361,16 @@ for(int o= 0;o<OC;o++)
 for(int b= 0;b<B;b++)dbias[o]+= dout[(size_t)b*OC+o];
 }
 
-/*:115*//*122:*/
-#line 2470 "attention.w"
+/*:111*//*118:*/
+#line 2430 "attention.w"
 
 void relu_backward(float*dinp,const float*dout,const float*inp,int n)
 {
 for(int i= 0;i<n;i++)dinp[i]= inp[i]> 0.0f?dout[i]:0.0f;
 }
 
-/*:122*//*123:*/
-#line 2480 "attention.w"
+/*:118*//*119:*/
+#line 2440 "attention.w"
 
 void embedding_backward(float*dtable,const float*dout,const int*ids,int B,int H)
 {
@@ -380,8 +380,8 @@ for(int j= 0;j<H;j++)row[j]+= dout[(size_t)b*H+j];
 }
 }
 
-/*:123*//*128:*/
-#line 2553 "attention.w"
+/*:119*//*124:*/
+#line 2513 "attention.w"
 
 void gru_cell_backward(float*dgi,float*dgh,float*dh,const float*dh_new,
 const float*h,const GruCache*cache,int B,int H)
@@ -398,8 +398,8 @@ h3[H+j]= i3[H+j];
 }
 }
 
-/*:128*//*130:*/
-#line 2595 "attention.w"
+/*:124*//*126:*/
+#line 2555 "attention.w"
 
 void attention_backward(float*dscores,float*denc_out,const float*dctx,
 const float*w,const float*enc_out,int B,int L,int H)
@@ -408,8 +408,8 @@ for(int b= 0;b<B;b++){
 const float*wb= w+(size_t)b*L,*O= enc_out+(size_t)b*L*H;
 const float*dc= dctx+(size_t)b*H;
 float*ds= dscores+(size_t)b*L,*dO= denc_out+(size_t)b*L*H;
-/*131:*/
-#line 2608 "attention.w"
+/*127:*/
+#line 2568 "attention.w"
 
 float avg= 0.0f;
 for(int i= 0;i<L;i++){
@@ -419,14 +419,14 @@ for(int j= 0;j<H;j++)dO[(size_t)i*H+j]+= wb[i]*dc[j];
 }
 for(int i= 0;i<L;i++)ds[i]= wb[i]*(ds[i]-avg);
 
-/*:131*/
-#line 2603 "attention.w"
+/*:127*/
+#line 2563 "attention.w"
 
 }
 }
 
-/*:130*/
-#line 1486 "attention.w"
+/*:126*/
+#line 1446 "attention.w"
 
 
-/*:67*/
+/*:63*/

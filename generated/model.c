@@ -1,5 +1,5 @@
-/*54:*/
-#line 1258 "attention.w"
+/*50:*/
+#line 1218 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
@@ -8,8 +8,8 @@
 #include <pthread.h> 
 #include <sched.h> 
 #include <stdatomic.h> 
-/*61:*/
-#line 1389 "attention.w"
+/*57:*/
+#line 1349 "attention.w"
 
 static float*alloc_on_huge_pages(size_t n)
 {
@@ -21,13 +21,13 @@ if(posix_memalign(&p,page,bytes)!=0)return xcalloc(n,sizeof(float));
 #ifdef MADV_HUGEPAGE
 madvise(p,bytes,MADV_HUGEPAGE);
 #endif
-#line 1400 "attention.w"
+#line 1360 "attention.w"
  memset(p,0,bytes);
 return p;
 }
 
-/*:61*//*63:*/
-#line 1421 "attention.w"
+/*:57*//*59:*/
+#line 1381 "attention.w"
 
 static double uniform(unsigned short xs[3],double a)
 {
@@ -40,8 +40,8 @@ double u= 1.0-erand48(xs),v= erand48(xs);
 return sqrt(-2.0*log(u))*cos(2.0*M_PI*v);
 }
 
-/*:63*//*95:*/
-#line 2001 "attention.w"
+/*:59*//*91:*/
+#line 1961 "attention.w"
 
 static void*calloc_lines(size_t n,size_t size)
 {
@@ -52,8 +52,8 @@ memset(p,0,bytes);
 return p;
 }
 
-/*:95*//*153:*/
-#line 3052 "attention.w"
+/*:91*//*149:*/
+#line 3012 "attention.w"
 
 static void adam_tensor(Model*m,int k,size_t n,const AdamConstants*c)
 {
@@ -62,8 +62,8 @@ adam_apply(m->param_mem+at,m->grad_mem+at,m->m_mem+at,m->v_mem+at,n,c);
 memset(m->grad_mem+at,0,n*sizeof(float));
 }
 
-/*:153*//*156:*/
-#line 3130 "attention.w"
+/*:149*//*152:*/
+#line 3090 "attention.w"
 
 static void update_rows(Model*m,const Deferred*d,const AdamConstants*c,float*g)
 {
@@ -78,8 +78,8 @@ at+= n;
 }
 }
 
-/*:156*//*157:*/
-#line 3149 "attention.w"
+/*:152*//*153:*/
+#line 3109 "attention.w"
 
 static void update_half(Model*m,const Deferred*d,int nd,int first,int last,
 const AdamConstants*c,float*rows)
@@ -95,8 +95,8 @@ for(int k= first;k<=last;k++)
 if(!deferred[k])adam_tensor(m,k,spec_numel(&s[k]),c);
 }
 
-/*:157*//*158:*/
-#line 3258 "attention.w"
+/*:153*//*370:*/
+#line 7134 "attention.w"
 
 struct Pipeline{
 _Atomic long job __attribute__((aligned(64)));
@@ -115,15 +115,15 @@ pthread_mutex_t lock;
 pthread_cond_t wake;
 };
 
-/*:158*//*159:*/
-#line 3282 "attention.w"
+/*:370*//*371:*/
+#line 7158 "attention.w"
 
 static inline void spin_pause(int*spins)
 {
 #if defined(__x86_64__) || defined(__i386__)
 __builtin_ia32_pause();
 #endif
-#line 3288 "attention.w"
+#line 7164 "attention.w"
  if(++*spins> 4096)sched_yield();
 }
 
@@ -133,8 +133,8 @@ int spins= 0;
 while(atomic_load_explicit(counter,memory_order_acquire)<value)spin_pause(&spins);
 }
 
-/*:159*//*160:*/
-#line 3301 "attention.w"
+/*:371*//*372:*/
+#line 7177 "attention.w"
 
 static void encoder_pairs(struct Pipeline*p)
 {
@@ -151,8 +151,8 @@ update_half(m,d,N_ENC_DEFERRED,ENC_EMB,ENC_B_HH,&c,m->act.d_enc_rows);
 }
 }
 
-/*:160*//*161:*/
-#line 3319 "attention.w"
+/*:372*//*373:*/
+#line 7195 "attention.w"
 
 static void*encoder_thread(void*arg)
 {
@@ -171,8 +171,8 @@ atomic_store_explicit(&p->finished,seen,memory_order_release);
 }
 }
 
-/*:161*//*162:*/
-#line 3340 "attention.w"
+/*:373*//*374:*/
+#line 7216 "attention.w"
 
 static struct Pipeline*pipeline_start(void)
 {
@@ -190,8 +190,8 @@ return NULL;
 return p;
 }
 
-/*:162*//*163:*/
-#line 3361 "attention.w"
+/*:374*//*375:*/
+#line 7237 "attention.w"
 
 static void post_job(struct Pipeline*p)
 {
@@ -212,11 +212,11 @@ pthread_cond_destroy(&p->wake);
 free(p);
 }
 
-/*:163*/
-#line 1266 "attention.w"
+/*:375*/
+#line 1226 "attention.w"
 
-/*55:*/
-#line 1271 "attention.w"
+/*51:*/
+#line 1231 "attention.w"
 
 void tensor_specs(const Config*c,TensorSpec s[N_TENSORS])
 {
@@ -244,8 +244,8 @@ size_t spec_numel(const TensorSpec*s)
 return(size_t)s->rows*(size_t)(s->cols?s->cols:1);
 }
 
-/*:55*//*56:*/
-#line 1301 "attention.w"
+/*:51*//*52:*/
+#line 1261 "attention.w"
 
 size_t tensors_point(Tensors*t,float*mem,const Config*c)
 {
@@ -259,8 +259,8 @@ off+= spec_numel(&s[k]);
 return off;
 }
 
-/*:56*//*59:*/
-#line 1337 "attention.w"
+/*:52*//*55:*/
+#line 1297 "attention.w"
 
 void model_alloc(Model*m,const Config*c,Vocab*vin,Vocab*vout)
 {
@@ -269,8 +269,8 @@ m->cfg= *c;
 m->vin= *vin;
 m->vout= *vout;
 m->n_params= tensors_point(NULL,NULL,c);
-/*60:*/
-#line 1372 "attention.w"
+/*56:*/
+#line 1332 "attention.w"
 
 size_t stride= (m->n_params+64+15)/16*16+64;
 m->param_mem= alloc_on_huge_pages(4*stride);
@@ -278,8 +278,8 @@ m->grad_mem= m->param_mem+stride;
 m->m_mem= m->grad_mem+stride;
 m->v_mem= m->m_mem+stride;
 
-/*:60*/
-#line 1345 "attention.w"
+/*:56*/
+#line 1305 "attention.w"
 
 tensors_point(&m->params,m->param_mem,c);
 tensors_point(&m->grads,m->grad_mem,c);
@@ -296,19 +296,19 @@ vocab_free(&m->vout);
 memset(m,0,sizeof*m);
 }
 
-/*:59*//*64:*/
-#line 1436 "attention.w"
+/*:55*//*60:*/
+#line 1396 "attention.w"
 
 void model_init_random(Model*m,uint64_t seed)
 {
-/*65:*/
-#line 1457 "attention.w"
+/*61:*/
+#line 1417 "attention.w"
 
 unsigned short xs[3]= {(unsigned short)(0x330e^(seed>>32)),(unsigned short)seed,
 (unsigned short)(seed>>16)};
 
-/*:65*/
-#line 1439 "attention.w"
+/*:61*/
+#line 1399 "attention.w"
 
 TensorSpec s[N_TENSORS];
 tensor_specs(&m->cfg,s);
@@ -324,8 +324,8 @@ p[i]= (float)(k==ENC_EMB||k==DEC_EMB?random_normal(xs)
 m->adam_t= 0;
 }
 
-/*:64*//*96:*/
-#line 2012 "attention.w"
+/*:60*//*92:*/
+#line 1972 "attention.w"
 
 void activations_alloc(Activations*a,const Config*c)
 {
@@ -337,8 +337,8 @@ a->enc_gh= calloc_lines(L*3*H,sizeof(float));
 a->enc_cache= calloc_lines(L*H,sizeof(GruCache));
 a->enc_h= calloc_lines((L+1)*H,sizeof(float));
 a->enc_out= calloc_lines(L*H,sizeof(float));
-/*103:*/
-#line 2131 "attention.w"
+/*99:*/
+#line 2091 "attention.w"
 
 a->dec_eh= calloc_lines(L*2*H,sizeof(float));
 a->dec_scores= calloc_lines(L*L,sizeof(float));
@@ -353,11 +353,11 @@ a->dec_h= calloc_lines((L+1)*H,sizeof(float));
 a->logits= calloc_lines(L*V,sizeof(float));
 a->logp= calloc_lines(L*V,sizeof(float));
 
-/*:103*/
-#line 2023 "attention.w"
+/*:99*/
+#line 1983 "attention.w"
 
-/*135:*/
-#line 2746 "attention.w"
+/*131:*/
+#line 2706 "attention.w"
 
 a->d_logits= calloc_lines(L*V,sizeof(float));
 a->d_hout= calloc_lines(L*H,sizeof(float));
@@ -380,43 +380,43 @@ a->d_enc_hprev= calloc_lines(H,sizeof(float));
 a->d_rows= calloc_lines(ROW_BLOCK> 2*H?ROW_BLOCK:2*H,sizeof(float));
 a->d_enc_rows= calloc_lines(ROW_BLOCK> 2*H?ROW_BLOCK:2*H,sizeof(float));
 
-/*:135*/
-#line 2024 "attention.w"
+/*:131*/
+#line 1984 "attention.w"
 
 }
 
-/*:96*//*97:*/
-#line 2028 "attention.w"
+/*:92*//*93:*/
+#line 1988 "attention.w"
 
 void activations_free(Activations*a)
 {
 void*all[]= {a->enc_x,a->enc_gi,a->enc_gh,a->enc_cache,a->enc_h,
-a->enc_out,/*104:*/
-#line 2146 "attention.w"
+a->enc_out,/*100:*/
+#line 2106 "attention.w"
 
 a->dec_eh,a->dec_scores,a->dec_w,a->dec_ec,a->dec_pre,a->dec_o,
 a->dec_gi,a->dec_gh,a->dec_cache,a->dec_h,a->logits,a->logp
 
-/*:104*/
-#line 2032 "attention.w"
+/*:100*/
+#line 1992 "attention.w"
 ,
-/*136:*/
-#line 2769 "attention.w"
+/*132:*/
+#line 2729 "attention.w"
 
 a->d_logits,a->d_hout,a->d_dec_gi,a->d_dec_gh,a->d_pre,a->d_scores,
 a->d_dec_e,a->d_enc_out,a->d_enc_gi,a->d_enc_gh,a->d_enc_x,a->d_h,
 a->d_hprev,a->d_o,a->d_ec,a->d_eh,a->d_enc_h,a->d_enc_hprev,a->d_rows,
 a->d_enc_rows
 
-/*:136*/
-#line 2033 "attention.w"
+/*:132*/
+#line 1993 "attention.w"
 };
 for(size_t k= 0;k<sizeof all/sizeof all[0];k++)free(all[k]);
 memset(a,0,sizeof*a);
 }
 
-/*:97*//*99:*/
-#line 2047 "attention.w"
+/*:93*//*95:*/
+#line 2007 "attention.w"
 
 void encoder_forward(Model*m,const int*src,int T)
 {
@@ -437,8 +437,8 @@ memset(a->enc_out,0,(size_t)m->cfg.L*H*sizeof(float));
 memcpy(a->enc_out,a->enc_h+H,(size_t)T*H*sizeof(float));
 }
 
-/*:99*//*105:*/
-#line 2151 "attention.w"
+/*:95*//*101:*/
+#line 2111 "attention.w"
 
 DecoderStep decoder_step(const Activations*a,const Config*c,int t)
 {
@@ -449,8 +449,8 @@ a->dec_o+k*H,a->dec_gi+k*3*H,a->dec_gh+k*3*H,
 a->dec_h+(k+1)*H,a->dec_cache+k*H};
 }
 
-/*:105*//*106:*/
-#line 2164 "attention.w"
+/*:101*//*102:*/
+#line 2124 "attention.w"
 
 void decoder_step_forward(const Model*m,int token,const float*h_prev,
 const float*enc_out,const DecoderStep*s)
@@ -469,8 +469,8 @@ linear_forward(s->gh,h_prev,P->dec_w_hh,P->dec_b_hh,1,H,3*H);
 gru_cell_forward(s->h,s->cache,s->gi,s->gh,h_prev,1,H);
 }
 
-/*:106*//*108:*/
-#line 2207 "attention.w"
+/*:102*//*104:*/
+#line 2167 "attention.w"
 
 float seq2seq_forward(Model*m,const Example*ex)
 {
@@ -495,8 +495,8 @@ log_softmax_forward(a->logp,a->logits,T,c->V_out);
 return nll_forward(a->logp,ex->tgt,T,c->V_out);
 }
 
-/*:108*//*138:*/
-#line 2805 "attention.w"
+/*:104*//*134:*/
+#line 2765 "attention.w"
 
 void seq2seq_backward_deferred(Model*m,const Example*ex,Deferred d[N_DEFERRED])
 {
@@ -512,8 +512,8 @@ const Tensors*P= &m->params;
 const Tensors*G= &m->grads;
 int H= c->H,L= c->L,V= c->V_out,T= a->T_tgt;
 size_t h= (size_t)H;
-/*142:*/
-#line 2859 "attention.w"
+/*138:*/
+#line 2819 "attention.w"
 
 nll_backward(a->d_logits,a->logp,ex->tgt,T,V);
 memset(a->d_hout,0,(size_t)T*h*sizeof(float));
@@ -522,11 +522,11 @@ d[0]= (Deferred){OUT_W,a->d_logits,a->dec_h+h,T,H,V};
 memset(a->d_enc_out,0,(size_t)L*h*sizeof(float));
 memset(a->d_hprev,0,h*sizeof(float));
 
-/*:142*/
-#line 2820 "attention.w"
+/*:138*/
+#line 2780 "attention.w"
 
-/*143:*/
-#line 2874 "attention.w"
+/*139:*/
+#line 2834 "attention.w"
 
 for(int t= T-1;t>=0;t--){
 DecoderStep s= decoder_step(a,c,t);
@@ -551,11 +551,11 @@ a->d_hprev[j]+= a->d_eh[H+j];
 }
 }
 
-/*:143*/
-#line 2821 "attention.w"
+/*:139*/
+#line 2781 "attention.w"
 
-/*144:*/
-#line 2902 "attention.w"
+/*140:*/
+#line 2862 "attention.w"
 
 d[1]= (Deferred){DEC_W_HH,a->d_dec_gh,a->dec_h,T,H,3*H};
 d[2]= (Deferred){DEC_W_IH,a->d_dec_gi,a->dec_o,T,H,3*H};
@@ -567,14 +567,14 @@ linear_backward(NULL,NULL,G->comb_b,a->d_pre,NULL,NULL,T,2*H,H);
 linear_backward(NULL,NULL,G->attn_b,a->d_scores,NULL,NULL,T,2*H,L);
 embedding_backward(G->dec_emb,a->d_dec_e,a->dec_in,T,H);
 
-/*:144*/
-#line 2822 "attention.w"
+/*:140*/
+#line 2782 "attention.w"
 
 memcpy(a->d_enc_hprev,a->d_hprev,h*sizeof(float));
 }
 
-/*:138*//*139:*/
-#line 2828 "attention.w"
+/*:134*//*135:*/
+#line 2788 "attention.w"
 
 void encoder_backward(Model*m,const Example*ex,Deferred d[N_ENC_DEFERRED])
 {
@@ -583,8 +583,8 @@ const Tensors*P= &m->params;
 const Tensors*G= &m->grads;
 int H= m->cfg.H,S= ex->src_len;
 size_t h= (size_t)H;
-/*145:*/
-#line 2921 "attention.w"
+/*141:*/
+#line 2881 "attention.w"
 
 for(int t= S-1;t>=0;t--){
 const float*h_prev= a->enc_h+(size_t)t*h;
@@ -602,13 +602,13 @@ d[0]= (Deferred){ENC_W_IH,a->d_enc_gi,a->enc_x,S,H,3*H};
 d[1]= (Deferred){ENC_W_HH,a->d_enc_gh+3*h,a->enc_h+h,S-1,H,3*H};
 embedding_backward(G->enc_emb,a->d_enc_x,ex->src,S,H);
 
-/*:145*/
-#line 2836 "attention.w"
+/*:141*/
+#line 2796 "attention.w"
 
 }
 
-/*:139*//*140:*/
-#line 2841 "attention.w"
+/*:135*//*136:*/
+#line 2801 "attention.w"
 
 void seq2seq_backward(Model*m,const Example*ex)
 {
@@ -619,14 +619,14 @@ linear_backward(NULL,m->grads.t[d[k].weight],NULL,d[k].dout,d[k].inp,NULL,
 d[k].B,d[k].C,d[k].OC);
 }
 
-/*:140*//*147:*/
-#line 2984 "attention.w"
+/*:136*//*143:*/
+#line 2944 "attention.w"
 
 AdamConstants adam_constants(double lr,double beta1,double beta2,double eps,long t)
 {
 AdamConstants k;
-/*148:*/
-#line 2999 "attention.w"
+/*144:*/
+#line 2959 "attention.w"
 
 k.b1= (float)beta1;
 k.a1= (float)(1.0-beta1);
@@ -636,8 +636,8 @@ k.step= (float)(lr/(1.0-pow(beta1,(double)t)));
 k.inv_bc2= (float)(1.0/sqrt(1.0-pow(beta2,(double)t)));
 k.eps= (float)eps;
 
-/*:148*/
-#line 2988 "attention.w"
+/*:144*/
+#line 2948 "attention.w"
 
 return k;
 }
@@ -645,8 +645,8 @@ return k;
 void adam_apply(float*p,const float*g,float*m,float*v,size_t n,
 const AdamConstants*k)
 {
-/*149:*/
-#line 3012 "attention.w"
+/*145:*/
+#line 2972 "attention.w"
 
 const AdamConstants c= *k;
 for(size_t i= 0;i<n;i++){
@@ -658,13 +658,13 @@ v[i]= vi;
 p[i]-= c.step*mi/(sqrtf(vi)*c.inv_bc2+c.eps);
 }
 
-/*:149*/
-#line 2995 "attention.w"
+/*:145*/
+#line 2955 "attention.w"
 
 }
 
-/*:147*//*151:*/
-#line 3030 "attention.w"
+/*:143*//*147:*/
+#line 2990 "attention.w"
 
 void adam_update(float*p,const float*g,float*m,float*v,size_t n,
 double lr,double beta1,double beta2,double eps,long t)
@@ -673,8 +673,8 @@ AdamConstants k= adam_constants(lr,beta1,beta2,eps,t);
 adam_apply(p,g,m,v,n,&k);
 }
 
-/*:151*//*152:*/
-#line 3042 "attention.w"
+/*:147*//*148:*/
+#line 3002 "attention.w"
 
 void optimizer_step(Model*m,double lr)
 {
@@ -684,8 +684,8 @@ AdamConstants c= adam_constants(lr,0.9,0.999,1e-8,++m->adam_t);
 for(int k= 0;k<N_TENSORS;k++)adam_tensor(m,k,spec_numel(&s[k]),&c);
 }
 
-/*:152*//*155:*/
-#line 3109 "attention.w"
+/*:148*//*151:*/
+#line 3069 "attention.w"
 
 float train_step(Model*m,const Example*ex,double lr)
 {
@@ -699,58 +699,8 @@ m->act.d_enc_rows);
 return loss;
 }
 
-/*:155*//*164:*/
-#line 3388 "attention.w"
-
-int train_pairs(Model*m,const Example*ex,int n,long epochs,double lr,int threads,
-float*loss)
-{
-long steps= (long)n*epochs;
-if(threads> 1&&!m->pipeline)m->pipeline= pipeline_start();
-struct Pipeline*p= m->pipeline;
-if(threads<2||!p||steps<1){
-for(long k= 0;k<steps;k++)loss[k]= train_step(m,&ex[k%n],lr);
-return 1;
-}
-/*165:*/
-#line 3407 "attention.w"
-
-p->m= m;
-p->ex= ex;
-p->n= n;
-p->steps= steps;
-p->lr= lr;
-p->t0= m->adam_t;
-atomic_store(&p->encoded,0);
-atomic_store(&p->decoded,0);
-post_job(p);
-
-/*:165*/
-#line 3399 "attention.w"
-
-/*166:*/
-#line 3421 "attention.w"
-
-for(long k= 0;k<steps;k++){
-Deferred d[N_DEC_DEFERRED];
-wait_until(&p->encoded,k+1);
-loss[k]= decoder_forward(m,&ex[k%n]);
-decoder_backward(m,&ex[k%n],d);
-atomic_store_explicit(&p->decoded,k+1,memory_order_release);
-AdamConstants c= adam_constants(lr,0.9,0.999,1e-8,p->t0+k+1);
-update_half(m,d,N_DEC_DEFERRED,DEC_EMB,N_TENSORS-1,&c,m->act.d_rows);
-}
-
-/*:166*/
-#line 3400 "attention.w"
-
-wait_until(&p->finished,atomic_load(&p->job));
-m->adam_t+= steps;
-return 2;
-}
-
-/*:164*//*169:*/
-#line 3459 "attention.w"
+/*:151*//*154:*/
+#line 3137 "attention.w"
 
 int argmax(const float*x,int n)
 {
@@ -766,8 +716,8 @@ const Config*c= &m->cfg;
 int H= c->H,L= c->L,V= c->V_out,n= 0;
 encoder_forward(m,src,T);
 memcpy(a->dec_h,a->enc_h+(size_t)T*H,(size_t)H*sizeof(float));
-/*170:*/
-#line 3479 "attention.w"
+/*155:*/
+#line 3157 "attention.w"
 
 int token= SOS_TOKEN;
 for(int t= 0;t<L;t++){
@@ -781,14 +731,64 @@ if(token==EOS_TOKEN)break;
 out[n++]= token;
 }
 
-/*:170*/
-#line 3474 "attention.w"
+/*:155*/
+#line 3152 "attention.w"
 
 return n;
 }
 
-/*:169*/
-#line 1267 "attention.w"
+/*:154*//*376:*/
+#line 7264 "attention.w"
+
+int train_pairs(Model*m,const Example*ex,int n,long epochs,double lr,int threads,
+float*loss)
+{
+long steps= (long)n*epochs;
+if(threads> 1&&!m->pipeline)m->pipeline= pipeline_start();
+struct Pipeline*p= m->pipeline;
+if(threads<2||!p||steps<1){
+for(long k= 0;k<steps;k++)loss[k]= train_step(m,&ex[k%n],lr);
+return 1;
+}
+/*377:*/
+#line 7283 "attention.w"
+
+p->m= m;
+p->ex= ex;
+p->n= n;
+p->steps= steps;
+p->lr= lr;
+p->t0= m->adam_t;
+atomic_store(&p->encoded,0);
+atomic_store(&p->decoded,0);
+post_job(p);
+
+/*:377*/
+#line 7275 "attention.w"
+
+/*378:*/
+#line 7297 "attention.w"
+
+for(long k= 0;k<steps;k++){
+Deferred d[N_DEC_DEFERRED];
+wait_until(&p->encoded,k+1);
+loss[k]= decoder_forward(m,&ex[k%n]);
+decoder_backward(m,&ex[k%n],d);
+atomic_store_explicit(&p->decoded,k+1,memory_order_release);
+AdamConstants c= adam_constants(lr,0.9,0.999,1e-8,p->t0+k+1);
+update_half(m,d,N_DEC_DEFERRED,DEC_EMB,N_TENSORS-1,&c,m->act.d_rows);
+}
+
+/*:378*/
+#line 7276 "attention.w"
+
+wait_until(&p->finished,atomic_load(&p->job));
+m->adam_t+= steps;
+return 2;
+}
+
+/*:376*/
+#line 1227 "attention.w"
 
 
-/*:54*/
+/*:50*/

@@ -1,5 +1,5 @@
-/*9:*/
-#line 565 "attention.w"
+/*365:*/
+#line 6970 "attention.w"
 
 #include "attention.h"
 #include <errno.h> 
@@ -7,8 +7,8 @@
 #include <stdlib.h> 
 #include <string.h> 
 #include <sys/stat.h> 
-/*10:*/
-#line 576 "attention.w"
+/*366:*/
+#line 6981 "attention.w"
 
 static char last_error[2048];
 
@@ -26,8 +26,8 @@ const char*kit_error(void)
 return last_error;
 }
 
-/*:10*//*11:*/
-#line 597 "attention.w"
+/*:366*//*367:*/
+#line 7002 "attention.w"
 
 void*xcalloc(size_t n,size_t size)
 {
@@ -39,8 +39,8 @@ exit(1);
 return p;
 }
 
-/*:11*//*12:*/
-#line 609 "attention.w"
+/*:367*//*368:*/
+#line 7014 "attention.w"
 
 void*xrealloc(void*p,size_t size)
 {
@@ -60,8 +60,8 @@ memcpy(t,s,n);
 return t;
 }
 
-/*:12*//*383:*/
-#line 7410 "attention.w"
+/*:368*//*388:*/
+#line 7467 "attention.w"
 
 int save_target_check(const char*path)
 {
@@ -75,8 +75,8 @@ S_ISCHR(st.st_mode)||S_ISBLK(st.st_mode)?"a device":S_ISFIFO(st.st_mode)?
 "a named pipe":"a socket");
 }
 
-/*:383*/
-#line 572 "attention.w"
+/*:388*/
+#line 6977 "attention.w"
 
 
-/*:9*/
+/*:365*/
