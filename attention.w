@@ -3461,6 +3461,113 @@ one product of $SB$ rows, done once per batch. The same holds for the
 output layer: the decoder's states of all $T$ steps are $TB$ contiguous rows,
 and the logits of the whole batch are one product with $W_o^{\top}$.
 
+Figure~5 shows a batch of three pairs of different lengths. The shorter
+sentences are padded with \.{<PAD>} to the longest source, $S=5$ words, and
+the targets to the longest target, $T=5$. Three things keep the padding out
+of the result, and the chapters that follow build each: the encoder's final
+state of a row is its state after its own \EOS, not after the padding; the
+attention weights of a padded source place are exactly 0, because the
+softmax is taken over each row's own words only (a {\it mask}); and the loss
+is the mean over the real target words (12 here), so a padded place has no
+loss and sends back no gradient.
+@^mask@>
+@^padding@>
+
+\medskip
+\centerline{\kitpicture{420}{150}{%
+\pdfliteral{q
+0.4 w 0.45 G 24 120 36 16 re S 0.4 w 0.45 G 60 120 36 16 re S 0.4 w 0.45 G 96 120 36 16 re S
+0.4 w 0.45 G 132 120 36 16 re S 0.4 w 0.45 G 168 120 36 16 re S 0.4 w 0.45 G 24 104 36 16 re S
+0.4 w 0.45 G 60 104 36 16 re S 0.4 w 0.45 G 96 104 36 16 re S 0.82 g 132 104 36 16 re f
+0.4 w 0.45 G 132 104 36 16 re S 0.82 g 168 104 36 16 re f 0.4 w 0.45 G 168 104 36 16 re S
+0.4 w 0.45 G 24 88 36 16 re S 0.4 w 0.45 G 60 88 36 16 re S 0.4 w 0.45 G 96 88 36 16 re S
+0.4 w 0.45 G 132 88 36 16 re S 0.82 g 168 88 36 16 re f 0.4 w 0.45 G 168 88 36 16 re S
+0.97 g 240 120 36 16 re f 0.4 w 0.45 G 240 120 36 16 re S 0.94 g 276 120 36 16 re f
+0.4 w 0.45 G 276 120 36 16 re S 0.58 g 312 120 36 16 re f 0.4 w 0.45 G 312 120 36 16 re S
+0.94 g 348 120 36 16 re f 0.4 w 0.45 G 348 120 36 16 re S 0.97 g 384 120 36 16 re f
+0.4 w 0.45 G 384 120 36 16 re S 0.52 g 240 104 36 16 re f 0.4 w 0.45 G 240 104 36 16 re S
+0.91 g 276 104 36 16 re f 0.4 w 0.45 G 276 104 36 16 re S 0.97 g 312 104 36 16 re f
+0.4 w 0.45 G 312 104 36 16 re S 0.82 g 348 104 36 16 re f 0.4 w 0.45 G 348 104 36 16 re S
+0.82 g 384 104 36 16 re f 0.4 w 0.45 G 384 104 36 16 re S 0.94 g 240 88 36 16 re f
+0.4 w 0.45 G 240 88 36 16 re S 0.61 g 276 88 36 16 re f 0.4 w 0.45 G 276 88 36 16 re S
+0.91 g 312 88 36 16 re f 0.4 w 0.45 G 312 88 36 16 re S 0.94 g 348 88 36 16 re f
+0.4 w 0.45 G 348 88 36 16 re S 0.82 g 384 88 36 16 re f 0.4 w 0.45 G 384 88 36 16 re S
+0.4 w 0.45 G 24 48 36 16 re S 0.4 w 0.45 G 60 48 36 16 re S 0.4 w 0.45 G 96 48 36 16 re S
+0.4 w 0.45 G 132 48 36 16 re S 0.4 w 0.45 G 168 48 36 16 re S 0.4 w 0.45 G 24 32 36 16 re S
+0.4 w 0.45 G 60 32 36 16 re S 0.4 w 0.45 G 96 32 36 16 re S 0.82 g 132 32 36 16 re f
+0.4 w 0.45 G 132 32 36 16 re S 0.82 g 168 32 36 16 re f 0.4 w 0.45 G 168 32 36 16 re S
+0.4 w 0.45 G 24 16 36 16 re S 0.4 w 0.45 G 60 16 36 16 re S 0.4 w 0.45 G 96 16 36 16 re S
+0.4 w 0.45 G 132 16 36 16 re S 0.82 g 168 16 36 16 re f 0.4 w 0.45 G 168 16 36 16 re S
+Q}%
+\kitput{42}{125}{\.{he}}%
+\kitput{78}{125}{\.{is}}%
+\kitput{114}{125}{\.{tall}}%
+\kitput{150}{125}{\.{.}}%
+\kitput{186}{125}{\.{<EOS>}}%
+\kitput{42}{109}{\.{go}}%
+\kitput{78}{109}{\.{.}}%
+\kitput{114}{109}{\.{<EOS>}}%
+\kitput{150}{109}{\.{<PAD>}}%
+\kitput{186}{109}{\.{<PAD>}}%
+\kitput{42}{93}{\.{i}}%
+\kitput{78}{93}{\.{see}}%
+\kitput{114}{93}{\.{.}}%
+\kitput{150}{93}{\.{<EOS>}}%
+\kitput{186}{93}{\.{<PAD>}}%
+\kitput{14}{125}{$\scriptstyle 0$}%
+\kitput{14}{109}{$\scriptstyle 1$}%
+\kitput{14}{93}{$\scriptstyle 2$}%
+\kitput{258}{125}{$.05$}%
+\kitput{294}{125}{$.10$}%
+\kitput{330}{125}{$.70$}%
+\kitput{366}{125}{$.10$}%
+\kitput{402}{125}{$.05$}%
+\kitput{258}{109}{$.80$}%
+\kitput{294}{109}{$.15$}%
+\kitput{330}{109}{$.05$}%
+\kitput{366}{109}{$0$}%
+\kitput{402}{109}{$0$}%
+\kitput{258}{93}{$.10$}%
+\kitput{294}{93}{$.65$}%
+\kitput{330}{93}{$.15$}%
+\kitput{366}{93}{$.10$}%
+\kitput{402}{93}{$0$}%
+\kitput{230}{125}{$\scriptstyle 0$}%
+\kitput{230}{109}{$\scriptstyle 1$}%
+\kitput{230}{93}{$\scriptstyle 2$}%
+\kitput{42}{53}{\.{il}}%
+\kitput{78}{53}{\.{est}}%
+\kitput{114}{53}{\.{grand}}%
+\kitput{150}{53}{\.{.}}%
+\kitput{186}{53}{\.{<EOS>}}%
+\kitput{42}{37}{\.{va}}%
+\kitput{78}{37}{\.{!}}%
+\kitput{114}{37}{\.{<EOS>}}%
+\kitput{150}{37}{\.{<PAD>}}%
+\kitput{186}{37}{\.{<PAD>}}%
+\kitput{42}{21}{\.{je}}%
+\kitput{78}{21}{\.{vois}}%
+\kitput{114}{21}{\.{.}}%
+\kitput{150}{21}{\.{<EOS>}}%
+\kitput{186}{21}{\.{<PAD>}}%
+\kitput{14}{53}{$\scriptstyle 0$}%
+\kitput{14}{37}{$\scriptstyle 1$}%
+\kitput{14}{21}{$\scriptstyle 2$}%
+\kitput{114}{142}{\kitsmall the sources, $B=3$ rows, $S=5$ steps}%
+\kitput{330}{142}{\kitsmall the weights $w_{b,i}$ of one decoder step}%
+\kitput{114}{70}{\kitsmall the targets, $T=5$ steps}%
+\kitputl{240}{58}{\kitsmall the loss: the mean of $-\ell_t[y_t]$}%
+\kitputl{240}{48}{\kitsmall over the 12 real words;}%
+\kitputl{240}{38}{\kitsmall the 3 padded target places (grey)}%
+\kitputl{240}{28}{\kitsmall have no loss and no gradient.}%
+\kitputl{240}{18}{\kitsmall The encoder's final state of each row}%
+\kitputl{240}{8}{\kitsmall is its state after its own \EOS.}%
+}}
+\kitcaption{.95\hsize}{Figure~5. A masked batch. Three sentences, padded with
+\.{<PAD>} (grey) to $S=5$ source and $T=5$ target places. Middle: the
+weights of one decoder step, darker where larger; each row adds up to 1 over
+its own words and is 0 on its padding.}
+
 Word numbers and lengths travel as |int| arrays in the same order, on the
 backend: |src[s*B+b]| (\.{<PAD>} beyond a sentence), |dec_in[t*B+b]| (\SOS,
 then the target shifted by one: teacher forcing) and the sources' lengths
@@ -6040,10 +6147,10 @@ changes.)
 @^experiments@>
 @^length penalty@>
 
-@ What a content-based model looks at. Figure~5 is the attention of the
+@ What a content-based model looks at. Figure~6 is the attention of the
 \.{bahdanau} model of the table (drawn by \.{make} \.{corpus-figures}) while
 it translates a sentence it never saw, ``i am a free man .'', with a beam of
-5, into ``je suis un homme libre .''. Unlike the notebook's (Figure~7, in the
+5, into ``je suis un homme libre .''. Unlike the notebook's (Figure~8, in the
 chapter on figures), its weights sit on the sentence's words: the first row
 looks at ``i'', the middle rows move along the sentence, and the last row at
 the full stop. The adjective comes after its noun in French, and the weights
@@ -6057,7 +6164,7 @@ both sides; the tutorial's, and this one, do not.)
 @^heatmap@>
 @^alignment@>
 
-\kitfigure{../figures/heatmap-bahdanau-free-man.pdf}{.95\hsize}{Figure~5.
+\kitfigure{../figures/heatmap-bahdanau-free-man.pdf}{.95\hsize}{Figure~6.
 A content-based model on a sentence it never saw. It is the \.{bahdanau}
 model of \.{make} \.{experiments}, 10 epochs of the corpus's training split,
 translating with a beam of 5. Rows
@@ -7061,7 +7168,7 @@ on two cores, against $50+46+64=160$ on one. A whole step, timed as one,
 took less than its parts timed apart: about 140 microseconds on one core and
 about 105 on two. So the formula is an upper bound rather than a prediction;
 what it does predict is the gain, $160/114=1.40$, against $140/105=1.33$
-measured. Figure~6 draws two steps with these times.
+measured. Figure~7 draws two steps with these times.
 
 \medskip
 \centerline{\kitpicture{458}{100}{%
@@ -7108,7 +7215,7 @@ Q}%
 \kitputl{174}{55}{\kitsmall $\bar O,\bar h_T$}%
 \kitputl{270}{55}{\kitsmall $O,h_T$}%
 }}
-\kitcaption{.95\hsize}{Figure~6. Two cores, two steps. The decoder's core runs
+\kitcaption{.95\hsize}{Figure~7. Two cores, two steps. The decoder's core runs
 the decoder forward and backward (50~$\mu$s) and hands $\bar O$ and $\bar h_T$
 over; while it updates the decoder's tensors (46~$\mu$s), the encoder's core
 runs the encoder backward, updates its tensors and runs the next pair forward
@@ -7904,11 +8011,11 @@ notebook's two styles (\PB{matplotlib}'s \.{imshow} with the colormap
 cell) and the curve of the average loss per epoch.
 
 The figures in this book are the very files that \.{make run} draws, embedded
-as they are: Figure~7 is the attention of the trained model on the first of
+as they are: Figure~8 is the attention of the trained model on the first of
 the notebook's sentences, drawn by \.{attention heatmap}.
 @^make run@>
 
-\kitfigure{../figures/heatmap-bone-i-am-a-student.pdf}{.95\hsize}{Figure~7.
+\kitfigure{../figures/heatmap-bone-i-am-a-student.pdf}{.95\hsize}{Figure~8.
 The attention of the trained model on ``i am a student''. It is the model
 that \.{make run} trains, in the notebook's first style. Rows are the words the decoder wrote, columns
 the words it read; a light cell is a large weight.}
@@ -8640,7 +8747,7 @@ static void draw_heatmap(Canvas *cv, const Heatmap *h, const HeatmapTexts *t,
 @ In the first style the grid lines run between the cells and a black frame
 of 0.8 points (\PB{matplotlib}'s default) surrounds them; in the second every
 cell has a grey border of half a point, the outer edges included, and there
-is no frame (Figure~9, at the end of the chapter, shows the second style).
+is no frame (Figure~10, at the end of the chapter, shows the second style).
 Tick marks point outwards from the middle of every row and column.
 @<Draw the grid lines or cell borders, the frame and the ticks@>=
 int seaborn = h->style == HEATMAP_SEABORN;
@@ -9019,13 +9126,13 @@ everything after the first twenty epochs is a flat line on zero. So when all
 the values are positive and the largest is more than a hundred times the
 smallest, the $y$ axis is logarithmic, with a tick at every power of ten
 (labelled $10^k$) and small ticks at its multiples 2 to 9; otherwise it is
-linear. Figure~8 is the curve of \.{make run}'s training: a fall from 2.8 to
+linear. Figure~9 is the curve of \.{make run}'s training: a fall from 2.8 to
 0.008 in the first ten epochs, while the model learns which words go
 together, then a slide that keeps slowing down, from $9\cdot10^{-4}$ at epoch
 50 to $3.5\cdot10^{-5}$ at epoch 400, while it grows ever more certain of
 translations it already gets right.
 
-\kitfigure{../figures/loss.pdf}{.8\hsize}{Figure~8. The loss curve of
+\kitfigure{../figures/loss.pdf}{.8\hsize}{Figure~9. The loss curve of
 \.{make run}. The average loss of each of its 400 epochs, on a logarithmic
 axis.}
 
@@ -9516,11 +9623,11 @@ for (int k = 0; k < nout && status == 0; k++) {
 }
 free(rw), free(cw), free(fr), free(title);
 
-@ What do the pictures show? Figure~9 is the notebook's second style, on
+@ What do the pictures show? Figure~10 is the notebook's second style, on
 ``we are engineers''.
 
-\kitfigure{../figures/heatmap-ylorrd-we-are-engineers.pdf}{.95\hsize}{Figure~9.
-The same model on ``we are engineers''. The model of Figure~7, in the
+\kitfigure{../figures/heatmap-ylorrd-we-are-engineers.pdf}{.95\hsize}{Figure~10.
+The same model on ``we are engineers''. The model of Figure~8, in the
 notebook's second style
 (\PB{seaborn}'s \.{heatmap} with `YlOrRd'): here a dark cell is a large
 weight.}

@@ -154,7 +154,7 @@ float eps;
 }AdamConstants;
 
 /*:142*//*175:*/
-#line 3474 "attention.w"
+#line 3581 "attention.w"
 
 typedef struct{
 int B,S,T;
@@ -162,7 +162,7 @@ int tokens;
 }Batch;
 
 /*:175*//*176:*/
-#line 3499 "attention.w"
+#line 3606 "attention.w"
 
 typedef struct Backend Backend;
 struct Backend{
@@ -176,7 +176,7 @@ void(*zero)(void*p,size_t bytes);
 void(*gemm)(int ta,int tb,int M,int N,int K,float alpha,const float*A,
 int lda,const float*B,int ldb,float beta,float*C,int ldc);
 /*177:*/
-#line 3526 "attention.w"
+#line 3633 "attention.w"
 
 void(*embed)(float*out,const float*table,const int*ids,int n,int H,
 float p,uint64_t seed);
@@ -192,7 +192,7 @@ const float*dout,const float*h,const GruCache*cache,const int*len,int s,
 int B,int H);
 
 /*:177*//*178:*/
-#line 3541 "attention.w"
+#line 3648 "attention.w"
 
 void(*additive_scores)(float*e,float*a,const float*wq,const float*uk,
 const float*va,int B,int S,int H);
@@ -209,7 +209,7 @@ void(*context_backward)(float*dw,float*dv,const float*dc,const float*w,
 const float*v,int B,int S,int H,int heads);
 
 /*:178*//*179:*/
-#line 3557 "attention.w"
+#line 3664 "attention.w"
 
 void(*tanh_forward)(float*y,const float*x,int n);
 void(*tanh_backward)(float*dx,const float*dy,const float*y,int n);
@@ -221,18 +221,18 @@ void(*add)(float*y,const float*x,int n);
 void(*adam)(float*p,const float*g,float*m,float*v,size_t n,AdamConstants k);
 
 /*:179*//*310:*/
-#line 5823 "attention.w"
+#line 5930 "attention.w"
 
 void(*gather_keys)(float*dst,const float*src,const int*sent,int n,int S,int N,
 int H);
 
 /*:310*/
-#line 3511 "attention.w"
+#line 3618 "attention.w"
 
 };
 
 /*:176*//*221:*/
-#line 4243 "attention.w"
+#line 4350 "attention.w"
 
 enum{P_ENC_EMB,P_ENC_W_IH,P_ENC_W_HH,P_ENC_B_IH,P_ENC_B_HH,P_DEC_EMB,
 P_WA_W,P_WA_B,P_UA_W,P_UA_B,P_VA_W,P_VA_B,P_LIN_IN,P_LIN_OUT,
@@ -241,7 +241,7 @@ P_DEC_W_IH,P_DEC_W_HH,P_DEC_B_IH,P_DEC_B_HH,P_COMBINE,P_OUT_W,P_OUT_B,
 NP_TENSORS};
 
 /*:221*//*224:*/
-#line 4291 "attention.w"
+#line 4398 "attention.w"
 
 typedef struct{
 int*src,*tgt,*dec_in,*src_len,*ids,*rows;
@@ -254,7 +254,7 @@ float*d_keys,*d_uk,*d_kp,*d_vp,*d_mh,*d_enc_gi,*d_enc_gh,*d_emb;
 }BActs;
 
 /*:224*//*225:*/
-#line 4304 "attention.w"
+#line 4411 "attention.w"
 
 typedef struct{
 int kind,heads;
@@ -272,7 +272,7 @@ BActs a;
 }BModel;
 
 /*:225*//*268:*/
-#line 5069 "attention.w"
+#line 5176 "attention.w"
 
 typedef struct Decoder{
 int V,S,state_floats;
@@ -285,7 +285,7 @@ void(*release)(struct Decoder*d);
 }Decoder;
 
 /*:268*//*276:*/
-#line 5215 "attention.w"
+#line 5322 "attention.w"
 
 typedef struct{
 int len;
@@ -302,7 +302,7 @@ double alpha;
 enum{LP_NONE,LP_AVG,LP_WU};
 
 /*:276*//*296:*/
-#line 5567 "attention.w"
+#line 5674 "attention.w"
 
 typedef struct{
 long match[4],total[4];
@@ -314,7 +314,7 @@ double bleu,p[4],bp,ratio;
 }BleuScore;
 
 /*:296*//*384:*/
-#line 7395 "attention.w"
+#line 7502 "attention.w"
 
 typedef struct{
 int kind,heads;
@@ -327,7 +327,7 @@ size_t n_params;
 }CkptView;
 
 /*:384*//*414:*/
-#line 8002 "attention.w"
+#line 8109 "attention.w"
 
 #define COLORMAP_MAX_POINTS 9
 typedef struct{
@@ -338,7 +338,7 @@ double v[3][COLORMAP_MAX_POINTS];
 }Colormap;
 
 /*:414*//*422:*/
-#line 8105 "attention.w"
+#line 8212 "attention.w"
 
 enum{HEATMAP_MATPLOTLIB,HEATMAP_SEABORN};
 typedef struct{
@@ -353,7 +353,7 @@ double vmin,vmax;
 }Heatmap;
 
 /*:422*//*423:*/
-#line 8122 "attention.w"
+#line 8229 "attention.w"
 
 typedef struct{
 double x,y,w,h;
@@ -369,13 +369,13 @@ unsigned char*data;
 }FigImage;
 
 /*:423*//*456:*/
-#line 8768 "attention.w"
+#line 8875 "attention.w"
 
 enum{FIGURE_PNG,FIGURE_PDF,FIGURE_SVG};
 #define FIGURE_PNG_SCALE 2.0
 
 /*:456*//*470:*/
-#line 9032 "attention.w"
+#line 9139 "attention.w"
 
 typedef struct{
 int n;
@@ -451,7 +451,7 @@ struct Pipeline*pipeline;
 }Model;
 
 /*:54*//*269:*/
-#line 5087 "attention.w"
+#line 5194 "attention.w"
 
 typedef struct{
 Decoder d;
@@ -515,7 +515,7 @@ float dr= dan*c->ghn;
 }
 
 /*:121*//*180:*/
-#line 3580 "attention.w"
+#line 3687 "attention.w"
 
 KIT_HD static inline float dropout_scale(uint64_t seed,uint64_t i,float p)
 {
@@ -536,7 +536,7 @@ out[i]= table[(size_t)ids[r]*H+j]*dropout_scale(seed,(uint64_t)i,p);
 }
 
 /*:180*//*181:*/
-#line 3603 "attention.w"
+#line 3710 "attention.w"
 
 KIT_HD static inline void kb_embed_backward(int j,float*dtable,const float*dout,
 const int*ids,int n,int H,float p,uint64_t seed)
@@ -548,7 +548,7 @@ dtable[(size_t)ids[r]*H+j]+= dout[i]*dropout_scale(seed,i,p);
 }
 
 /*:181*//*182:*/
-#line 3616 "attention.w"
+#line 3723 "attention.w"
 
 KIT_HD static inline void kb_add_bias(int r,int j,float*y,const float*b,int m)
 {
@@ -556,7 +556,7 @@ y[(size_t)r*m+j]+= b[j];
 }
 
 /*:182*//*183:*/
-#line 3624 "attention.w"
+#line 3731 "attention.w"
 
 KIT_HD static inline void kb_gather_rows(int r,int j,float*dst,const float*src,
 const int*rows,int m)
@@ -571,7 +571,7 @@ dst[(size_t)rows[r]*m+j]= src[(size_t)r*m+j];
 }
 
 /*:183*//*184:*/
-#line 3642 "attention.w"
+#line 3749 "attention.w"
 
 KIT_HD static inline void kb_gru_forward(int b,int j,float*h_new,GruCache*cache,
 const float*gi,const float*gh,const float*h,float*out,const int*len,
@@ -590,7 +590,7 @@ if(out)out[i]= h_new[i];
 }
 
 /*:184*//*185:*/
-#line 3663 "attention.w"
+#line 3770 "attention.w"
 
 KIT_HD static inline void kb_gru_backward(int b,int j,float*dgi,float*dgh,
 float*dh_prev,const float*dh_new,const float*dout,const float*h,
@@ -611,14 +611,14 @@ dh_prev[i]= dh;
 }
 
 /*:185*//*186:*/
-#line 3689 "attention.w"
+#line 3796 "attention.w"
 
 KIT_HD static inline void kb_additive_score(int i,float*e,float*KIT_RESTRICT a,
 const float*KIT_RESTRICT wq,const float*KIT_RESTRICT uk,const float*va,int B,int S,
 int H)
 {
 /*187:*/
-#line 3699 "attention.w"
+#line 3806 "attention.w"
 
 int b= i/S,s= i%S;
 const float*q= wq+(size_t)b*H,*k= uk+((size_t)s*B+b)*H;
@@ -628,24 +628,24 @@ for(int j= 0;j<H;j++)sum+= va[j]*ai[j];
 e[i]= sum;
 
 /*:187*/
-#line 3694 "attention.w"
+#line 3801 "attention.w"
 
 }
 
 /*:186*//*188:*/
-#line 3712 "attention.w"
+#line 3819 "attention.w"
 
 KIT_HD static inline void kb_additive_pre(int r,int j,float*a,const float*de,
 const float*va,int H)
 {
 /*189:*/
-#line 3732 "attention.w"
+#line 3839 "attention.w"
 
 float x= a[(size_t)r*H+j];
 a[(size_t)r*H+j]= de[r]*va[j]*(1.0f-x*x);
 
 /*:189*/
-#line 3716 "attention.w"
+#line 3823 "attention.w"
 
 }
 
@@ -653,14 +653,14 @@ KIT_HD static inline void kb_additive_dwq(int b,int j,float*dwq,const float*dpre
 int S,int H)
 {
 /*190:*/
-#line 3737 "attention.w"
+#line 3844 "attention.w"
 
 float s= 0.0f;
 for(int p= 0;p<S;p++)s+= dpre[((size_t)b*S+p)*H+j];
 dwq[(size_t)b*H+j]= s;
 
 /*:190*/
-#line 3722 "attention.w"
+#line 3829 "attention.w"
 
 }
 
@@ -668,18 +668,18 @@ KIT_HD static inline void kb_additive_duk(int r,int j,float*duk,const float*dpre
 int B,int S,int H)
 {
 /*191:*/
-#line 3743 "attention.w"
+#line 3850 "attention.w"
 
 int s= r/B,b= r%B;
 duk[(size_t)r*H+j]+= dpre[((size_t)b*S+s)*H+j];
 
 /*:191*/
-#line 3728 "attention.w"
+#line 3835 "attention.w"
 
 }
 
 /*:188*//*193:*/
-#line 3764 "attention.w"
+#line 3871 "attention.w"
 
 KIT_HD static inline void kb_dot_score(int i,float*e,const float*q,const float*k,
 int B,int S,int H,int heads,float scale)
@@ -692,7 +692,7 @@ e[i]= scale*sum;
 }
 
 /*:193*//*194:*/
-#line 3777 "attention.w"
+#line 3884 "attention.w"
 
 KIT_HD static inline void kb_dot_dq(int b,int c,float*dq,const float*de,
 const float*k,int B,int S,int H,int heads,float scale)
@@ -711,13 +711,13 @@ dk[(size_t)r*H+c]+= scale*de[((size_t)b*heads+h)*S+s]*q[(size_t)b*H+c];
 }
 
 /*:194*//*195:*/
-#line 3797 "attention.w"
+#line 3904 "attention.w"
 
 KIT_HD static inline void kb_masked_softmax(int r,float*w,const float*e,
 const int*len,int heads,int S)
 {
 /*196:*/
-#line 3806 "attention.w"
+#line 3913 "attention.w"
 
 int n= len[r/heads];
 const float*x= e+(size_t)r*S;
@@ -727,12 +727,12 @@ for(int s= 0;s<n;s++)sum+= (y[s]= expf(x[s]-mx));
 for(int s= 0;s<S;s++)y[s]= s<n?y[s]/sum:0.0f;
 
 /*:196*/
-#line 3801 "attention.w"
+#line 3908 "attention.w"
 
 }
 
 /*:195*//*198:*/
-#line 3828 "attention.w"
+#line 3935 "attention.w"
 
 KIT_HD static inline void kb_softmax_backward(int r,float*de,const float*dw,
 const float*w,int S)
@@ -744,7 +744,7 @@ for(int s= 0;s<S;s++)de[(size_t)r*S+s]= y[s]*(x[s]-avg);
 }
 
 /*:198*//*200:*/
-#line 3860 "attention.w"
+#line 3967 "attention.w"
 
 KIT_HD static inline void kb_context(int b,int col,float*c,const float*w,
 const float*v,int B,int S,int H,int heads)
@@ -773,7 +773,7 @@ dv[(size_t)r*H+c]+= w[((size_t)b*heads+h)*S+s]*dc[(size_t)b*H+c];
 }
 
 /*:200*//*201:*/
-#line 3893 "attention.w"
+#line 4000 "attention.w"
 
 KIT_HD static inline void kb_nll(int r,float*logits,float*row_loss,const int*tgt,
 int V,float scale)
@@ -791,7 +791,7 @@ x[y]-= scale;
 }
 
 /*:201*//*202:*/
-#line 3911 "attention.w"
+#line 4018 "attention.w"
 
 KIT_HD static inline void kb_log_softmax(int r,float*x,int V)
 {
@@ -811,7 +811,7 @@ out[r]= best;
 }
 
 /*:202*//*203:*/
-#line 3932 "attention.w"
+#line 4039 "attention.w"
 
 KIT_HD static inline void kb_tanh(int i,float*y,const float*x)
 {
@@ -824,7 +824,7 @@ dx[i]= dy[i]*(1.0f-y[i]*y[i]);
 }
 
 /*:203*//*204:*/
-#line 3945 "attention.w"
+#line 4052 "attention.w"
 
 KIT_HD static inline void kb_adam(size_t i,float*p,const float*g,float*m,float*v,
 AdamConstants c)
@@ -848,7 +848,7 @@ acc[0]+= s;
 }
 
 /*:204*//*309:*/
-#line 5814 "attention.w"
+#line 5921 "attention.w"
 
 KIT_HD static inline void kb_gather_keys(int r,int j,float*dst,const float*src,
 const int*sent,int n,int N,int H)
@@ -1016,13 +1016,13 @@ int make_examples_unk(const PairList*pl,const Vocab*vin,const Vocab*vout,
 int max_length,Example**out);
 
 /*:174*//*220:*/
-#line 4230 "attention.w"
+#line 4337 "attention.w"
 
 extern const Backend cpu_backend;
 void cpu_set_threads(int n);
 
 /*:220*//*232:*/
-#line 4417 "attention.w"
+#line 4524 "attention.w"
 
 void batched_specs(int kind,const Config*c,TensorSpec s[NP_TENSORS]);
 void bmodel_alloc(BModel*bm,const Backend*be,int kind,int heads,const Config*c,
@@ -1030,58 +1030,58 @@ Vocab*vin,Vocab*vout,int B_cap);
 void bmodel_free(BModel*bm);
 
 /*:232*//*234:*/
-#line 4454 "attention.w"
+#line 4561 "attention.w"
 
 void bmodel_init_random(BModel*bm,uint64_t seed);
 
 /*:234*//*237:*/
-#line 4500 "attention.w"
+#line 4607 "attention.w"
 
 void batch_upload(BModel*bm,const Example*ex,const int*idx,int n,Batch*bt);
 
 /*:237*//*248:*/
-#line 4686 "attention.w"
+#line 4793 "attention.w"
 
 void bmodel_forward(BModel*bm,const Batch*bt,float p);
 double bmodel_take_loss(BModel*bm);
 
 /*:248*//*259:*/
-#line 4915 "attention.w"
+#line 5022 "attention.w"
 
 void bmodel_backward(BModel*bm,const Batch*bt);
 void bmodel_train_batch(BModel*bm,const Batch*bt,double lr);
 
 /*:259*//*265:*/
-#line 5012 "attention.w"
+#line 5119 "attention.w"
 
 void bmodel_greedy(BModel*bm,const Example*ex,int n,int*out,int*out_len,
 float*attn);
 
 /*:265*//*275:*/
-#line 5189 "attention.w"
+#line 5296 "attention.w"
 
 Decoder*model_decoder(Model*m);
 
 /*:275*//*278:*/
-#line 5250 "attention.w"
+#line 5357 "attention.w"
 
 double length_penalty(const BeamOptions*o,int steps);
 
 /*:278*//*292:*/
-#line 5483 "attention.w"
+#line 5590 "attention.w"
 
 void beam_search(Decoder*d,int n_sent,const float*init,const BeamOptions*o,
 Hypothesis*out,int*found);
 void hypotheses_free(Hypothesis*h,int n);
 
 /*:292*//*294:*/
-#line 5514 "attention.w"
+#line 5621 "attention.w"
 
 char*hypothesis_words(const Decoder*d,const Vocab*vout,const Hypothesis*y,
 char*const*src_words,int src_len,int replace_unk);
 
 /*:294*//*304:*/
-#line 5696 "attention.w"
+#line 5803 "attention.w"
 
 int ngram_count(const int*s,int len,const int*g,int n);
 void ngram_matches(const int*hyp,int h,const int*const*refs,const int*ref_len,
@@ -1093,25 +1093,25 @@ void bleu_format(const BleuStats*b,char*buf,size_t size);
 int words_intern(Vocab*v,const char*s,int**ids);
 
 /*:304*//*308:*/
-#line 5782 "attention.w"
+#line 5889 "attention.w"
 
 int*pairs_group_sources(const PairList*pl,int*n_groups);
 int pairs_split(const PairList*pl,double test,double valid,uint64_t seed,int*part,
 int counts[3][2]);
 
 /*:308*//*320:*/
-#line 6007 "attention.w"
+#line 6114 "attention.w"
 
 Decoder*bmodel_decoder(BModel*bm);
 
 /*:320*//*355:*/
-#line 6786 "attention.w"
+#line 6893 "attention.w"
 
 const Backend*cuda_backend_open(char*msg,size_t n);
 void backend_train_batch(BModel*bm,const Batch*bt,double lr);
 
 /*:355*//*369:*/
-#line 7033 "attention.w"
+#line 7140 "attention.w"
 
 int kit_fail(const char*fmt,...)__attribute__((format(printf,1,2)));
 const char*kit_error(void);
@@ -1120,14 +1120,14 @@ void*xrealloc(void*p,size_t size);
 char*xstrdup(const char*s);
 
 /*:369*//*379:*/
-#line 7308 "attention.w"
+#line 7415 "attention.w"
 
 int train_pairs(Model*m,const Example*ex,int n,long epochs,double lr,int threads,
 float*loss);
 void pipeline_stop(struct Pipeline*p);
 
 /*:379*//*380:*/
-#line 7313 "attention.w"
+#line 7420 "attention.w"
 
 AdamConstants adam_constants(double lr,double beta1,double beta2,double eps,long t);
 void adam_apply(float*p,const float*g,float*m,float*v,size_t n,
@@ -1138,7 +1138,7 @@ void optimizer_step(Model*m,double lr);
 float train_step(Model*m,const Example*ex,double lr);
 
 /*:380*//*393:*/
-#line 7558 "attention.w"
+#line 7665 "attention.w"
 
 int save_target_check(const char*path);
 int checkpoint_save(const Model*m,const char*path);
@@ -1147,32 +1147,32 @@ int checkpoint_load(Model*m,const char*path);
 int checkpoint_load_any(const char*path,Model*m,BModel*bm,const Backend*be,int B_cap);
 
 /*:393*//*421:*/
-#line 8090 "attention.w"
+#line 8197 "attention.w"
 
 extern const Colormap colormap_bone,colormap_ylorrd;
 void colormap_color(const Colormap*cm,double w,double rgb[3]);
 const Colormap*colormap_find(const char*name);
 
 /*:421*//*448:*/
-#line 8614 "attention.w"
+#line 8721 "attention.w"
 
 int heatmap_layout(const Heatmap*h,HeatmapLayout*lay);
 
 /*:448*//*461:*/
-#line 8849 "attention.w"
+#line 8956 "attention.w"
 
 int figure_format(const char*path);
 int figure_check_path(const char*path);
 int write_file_atomic(const char*path,const void*data,size_t n);
 
 /*:461*//*469:*/
-#line 9009 "attention.w"
+#line 9116 "attention.w"
 
 int heatmap_save(const Heatmap*h,const char*path);
 int heatmap_image(const Heatmap*h,double scale,FigImage*img,HeatmapLayout*lay);
 
 /*:469*//*484:*/
-#line 9296 "attention.w"
+#line 9403 "attention.w"
 
 int curve_save(const Curve*c,const char*path);
 int curve_image(const Curve*c,double scale,FigImage*img);

@@ -96,7 +96,7 @@ if(!deferred[k])adam_tensor(m,k,spec_numel(&s[k]),c);
 }
 
 /*:153*//*370:*/
-#line 7134 "attention.w"
+#line 7241 "attention.w"
 
 struct Pipeline{
 _Atomic long job __attribute__((aligned(64)));
@@ -116,14 +116,14 @@ pthread_cond_t wake;
 };
 
 /*:370*//*371:*/
-#line 7158 "attention.w"
+#line 7265 "attention.w"
 
 static inline void spin_pause(int*spins)
 {
 #if defined(__x86_64__) || defined(__i386__)
 __builtin_ia32_pause();
 #endif
-#line 7164 "attention.w"
+#line 7271 "attention.w"
  if(++*spins> 4096)sched_yield();
 }
 
@@ -134,7 +134,7 @@ while(atomic_load_explicit(counter,memory_order_acquire)<value)spin_pause(&spins
 }
 
 /*:371*//*372:*/
-#line 7177 "attention.w"
+#line 7284 "attention.w"
 
 static void encoder_pairs(struct Pipeline*p)
 {
@@ -152,7 +152,7 @@ update_half(m,d,N_ENC_DEFERRED,ENC_EMB,ENC_B_HH,&c,m->act.d_enc_rows);
 }
 
 /*:372*//*373:*/
-#line 7195 "attention.w"
+#line 7302 "attention.w"
 
 static void*encoder_thread(void*arg)
 {
@@ -172,7 +172,7 @@ atomic_store_explicit(&p->finished,seen,memory_order_release);
 }
 
 /*:373*//*374:*/
-#line 7216 "attention.w"
+#line 7323 "attention.w"
 
 static struct Pipeline*pipeline_start(void)
 {
@@ -191,7 +191,7 @@ return p;
 }
 
 /*:374*//*375:*/
-#line 7237 "attention.w"
+#line 7344 "attention.w"
 
 static void post_job(struct Pipeline*p)
 {
@@ -738,7 +738,7 @@ return n;
 }
 
 /*:154*//*376:*/
-#line 7264 "attention.w"
+#line 7371 "attention.w"
 
 int train_pairs(Model*m,const Example*ex,int n,long epochs,double lr,int threads,
 float*loss)
@@ -751,7 +751,7 @@ for(long k= 0;k<steps;k++)loss[k]= train_step(m,&ex[k%n],lr);
 return 1;
 }
 /*377:*/
-#line 7283 "attention.w"
+#line 7390 "attention.w"
 
 p->m= m;
 p->ex= ex;
@@ -764,10 +764,10 @@ atomic_store(&p->decoded,0);
 post_job(p);
 
 /*:377*/
-#line 7275 "attention.w"
+#line 7382 "attention.w"
 
 /*378:*/
-#line 7297 "attention.w"
+#line 7404 "attention.w"
 
 for(long k= 0;k<steps;k++){
 Deferred d[N_DEC_DEFERRED];
@@ -780,7 +780,7 @@ update_half(m,d,N_DEC_DEFERRED,DEC_EMB,N_TENSORS-1,&c,m->act.d_rows);
 }
 
 /*:378*/
-#line 7276 "attention.w"
+#line 7383 "attention.w"
 
 wait_until(&p->finished,atomic_load(&p->job));
 m->adam_t+= steps;
