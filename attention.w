@@ -452,7 +452,7 @@ score~\cite{papineni}, which measures a translation by the sequences of words
 it shares with a reference.
 @^BLEU@>
 
-@ {\it Notation.} One letter has one meaning throughout the book.
+@ {\it Notation.} A letter keeps one meaning throughout the book.
 The English sentence is $x_1,\dots,x_T$ ($T$ words) and its French
 translation $y_1,\dots,y_{T'}$ ($T'$ words, \EOS\ included); the two
 vocabularies have $V_s$ and $V_t$ words (|V_in| and |V_out| in the code, and
@@ -466,9 +466,13 @@ $E$ and $F$ are the English and French embedding tables, $W$ a weight matrix
 and $b$ a bias, $s$ the attention scores, $w$ the weights and $c$ the
 context; $\bar q$ is the gradient of the loss with respect to $q$. The
 chapter on the backward pass has a table from these names to the code's.
-(Part II, attention that looks at the words, follows the papers
-instead: there the decoder's states are $s_t$, the scores $e_i$ and the
-encoder's outputs the keys $k_i$.)
+Part II keeps these letters and adds those that a batch and the papers
+need: the sentence $b$ of a batch as a first subscript ($q_b$, $w_{b,i}$; a
+bias always stands beside its weight, as in $W_aq+b$, so the two do not
+meet); the source length $S$ and a source position $s$; the {\it keys\/}
+$k_i$, which are the encoder's outputs $o_i$ under the papers' name; the
+scores $e_i$, as the papers write them, because there $s$ counts positions;
+and the $d_k=H/N$ numbers of each head of multi-head attention.
 @^notation@>
 
 @ The program at a glance. The model, for one pair of sentences, is this.
@@ -3265,24 +3269,24 @@ $c=\sum_iw_ik_i$.
 \halign{\indent#\hfil\quad&$#$\hfil\quad&#\hfil\cr
 {\it kind}&\hbox{\it score } e_i&{\it query}\cr
 \noalign{\smallskip}
-\.{bahdanau}&v_a\cdot\tanh(W_aq+U_ak_i)&$s_{t-1}$, before the GRU step\cr
-\.{luong-dot}&s_t\cdot k_i&$s_t$, after the GRU step\cr
-\.{luong-general}&(W_as_t)\cdot k_i&$s_t$, after the GRU step\cr
-\.{multihead}&(W_Qs_t)_h\cdot(W_Kk_i)_h/\sqrt{d}\ \hbox{per head }h&$s_t$, after the GRU step\cr}
+\.{bahdanau}&v_a\cdot\tanh(W_aq+U_ak_i)&$d_{t-1}$, before the GRU step\cr
+\.{luong-dot}&d_t\cdot k_i&$d_t$, after the GRU step\cr
+\.{luong-general}&(W_ad_t)\cdot k_i&$d_t$, after the GRU step\cr
+\.{multihead}&(W_Qd_t)_h\cdot(W_Kk_i)_h/\sqrt{d_k}\ \hbox{per head }h&$d_t$, after the GRU step\cr}
 \medskip
 
 \noindent Bahdanau et al.~\cite{bahdanau} score with the decoder's {\it previous\/}
-state and feed the context into the GRU: $s_t={\rm GRU}([e_t;c_t],s_{t-1})$,
-where $e_t$ is the embedding of the previous word; the output layer reads
-$s_t$. Luong et al.~\cite{luong} take the GRU step first and score with the
-{\it new\/} state $s_t$; the context and the state then make an
-{\it attentional state\/} $\tilde h_t=\tanh(W_c[c_t;s_t])$, which the output
+state and feed the context into the GRU: $d_t={\rm GRU}([F_{y_{t-1}};c_t],d_{t-1})$,
+where $F_{y_{t-1}}$ is the embedding of the previous word; the output layer reads
+$d_t$. Luong et al.~\cite{luong} take the GRU step first and score with the
+{\it new\/} state $d_t$; the context and the state then make an
+{\it attentional state\/} $\tilde h_t=\tanh(W_c[c_t;d_t])$, which the output
 layer reads. Since the context of step $t$ arrives after the GRU step, the GRU
 would never see what was attended to; Luong's {\it input feeding\/} gives it
-the previous attentional state instead: $s_t={\rm GRU}([e_t;\tilde h_{t-1}],
-s_{t-1})$ with $\tilde h_0=0$. Multi-head attention~\cite{vaswani}
+the previous attentional state instead: $d_t={\rm GRU}([F_{y_{t-1}};\tilde h_{t-1}],
+d_{t-1})$ with $\tilde h_0=0$. Multi-head attention~\cite{vaswani}
 projects the query, keys and values with learned matrices, splits them into
-$N$ heads of $d=H/N$ numbers, scores each head by a scaled dot product, and
+$N$ heads of $d_k=H/N$ numbers, scores each head by a scaled dot product, and
 projects the joined contexts once more; it is the step from here to the
 Transformer, which drops the GRU and keeps only attention.
 @^input feeding@>
@@ -3865,8 +3869,8 @@ what is there.
 @^exercises@>
 
 @ Dot-product scores, for one head or several. Index $i=(bN+h)S+s$ is head
-$h$ of sentence $b$ at position $s$; the head's numbers are the $d=H/N$
-columns from $hd$ on. |scale| is 1 for Luong and $1/\sqrt d$ for multi-head
+$h$ of sentence $b$ at position $s$; the head's numbers are the $d_k=H/N$
+columns from $hd_k$ on. |scale| is 1 for Luong and $1/\sqrt{d_k}$ for multi-head
 attention.
 @<Per-element math shared by CPU and GPU@>=
 KIT_HD static inline void kb_dot_score(int i, float *e, const float *q, const float *k,
@@ -4341,7 +4345,7 @@ void cpu_set_threads(int n);
 @* The parameters of each kind.
 @^parameters@>
 Every kind has Part I's encoder, a decoder embedding, a decoder GRU that reads
-$2H$ numbers ($[e_t;c_t]$ or $[e_t;\tilde h_{t-1}]$) and an output layer; they
+$2H$ numbers ($[F_{y_{t-1}};c_t]$ or $[F_{y_{t-1}};\tilde h_{t-1}]$) and an output layer; they
 differ in the attention's own tensors. One list names them all, with the
 names of the \PB{PyTorch} modules the reference script builds
 (\.{tests/torch\_batched.py}); a kind leaves out what it does not use (its
@@ -4680,18 +4684,18 @@ static void decoder_step_b(BModel *bm, int B, int S, int t)
   float *s_prev = a->dec_h + tb, *s_new = s_prev + bh, *gi = a->dec_gi + (size_t) t * B * G;
   const float *x2 = a->ht + tb;
   if (bm->kind == KIND_BAHDANAU) {
-    @<Attend additively from $s_{t-1}$, making $c_t$@>@;
+    @<Attend additively from $d_{t-1}$, making $c_t$@>@;
     x2 = a->ctx + tb;
   }
   be->gemm(0, 1, B, G, H, 1.0f, x2, H, PT(P_DEC_W_IH) + H, 2 * H, 1.0f, gi, G);
   be->gemm(0, 1, B, G, H, 1.0f, s_prev, H, PT(P_DEC_W_HH), H, 0.0f, a->gh, G);
   be->add_bias(a->gh, PT(P_DEC_B_HH), B, G);
   be->gru_forward(s_new, a->dec_cache + tb, gi, a->gh, s_prev, NULL, NULL, 0, B, H);
-  if (bm->kind != KIND_BAHDANAU) @<Attend from $s_t$ and make $\tilde h_t$@>@;
+  if (bm->kind != KIND_BAHDANAU) @<Attend from $d_t$ and make $\tilde h_t$@>@;
 }
 
-@ Bahdanau's step: the query's product $W_as_{t-1}+b$, the scores against the keys' products $U_ak_i$ (made once for the batch), the softmax over each sentence's own words, and the context.
-@<Attend additively from $s_{t-1}$, making $c_t$@>=
+@ Bahdanau's step: the query's product $W_ad_{t-1}+b$, the scores against the keys' products $U_ak_i$ (made once for the batch), the softmax over each sentence's own words, and the context.
+@<Attend additively from $d_{t-1}$, making $c_t$@>=
 float *w = a->attw + (size_t) t * B * S;
 be->gemm(0, 1, B, H, H, 1.0f, s_prev, H, PT(P_WA_W), H, 0.0f, a->wq, H);
 be->add_bias(a->wq, PT(P_WA_B), B, H);
@@ -4700,11 +4704,11 @@ be->additive_scores(a->scores, a->add_a + (size_t) t * B * S * H, a->wq, a->uk,
 be->masked_softmax(w, a->scores, a->src_len, B, 1, S);
 be->context(a->ctx + tb, w, a->keys, B, S, H, 1);
 
-@ Luong's query is $s_t$ itself (dot) or $W_as_t$ (general); multi-head
-attention's is $W_Qs_t+b_Q$, and its keys and values are the projected ones.
+@ Luong's query is $d_t$ itself (dot) or $W_ad_t$ (general); multi-head
+attention's is $W_Qd_t+b_Q$, and its keys and values are the projected ones.
 The context of the heads goes through the output projection. Then
-$\tilde h_t=\tanh(W_c[c_t;s_t])$, as two products with the halves of $W_c$.
-@<Attend from $s_t$ and make $\tilde h_t$@>=
+$\tilde h_t=\tanh(W_c[c_t;d_t])$, as two products with the halves of $W_c$.
+@<Attend from $d_t$ and make $\tilde h_t$@>=
 {
   int mh = bm->kind == KIND_MULTIHEAD, nh = bm->heads;
   const float *q = s_new, *K = mh ? a->kp : a->keys;
@@ -4723,7 +4727,7 @@ $\tilde h_t=\tanh(W_c[c_t;s_t])$, as two products with the halves of $W_c$.
   be->tanh_forward(ht, ht, B * H);
 }
 
-@ For \.{luong-general} the query is $W_as_t$; for \.{multihead}, $W_Qs_t+b_Q$.
+@ For \.{luong-general} the query is $W_ad_t$; for \.{multihead}, $W_Qd_t+b_Q$.
 @<Project the query into |a->q|, row block $t$@>=
 {
   float *qt = a->q + tb;
@@ -4735,7 +4739,7 @@ $\tilde h_t=\tanh(W_c[c_t;s_t])$, as two products with the halves of $W_c$.
 @ The decoder with teacher forcing: the embeddings of all $T$ inputs and
 their share of the GRU's input product at once, the starting state (the
 encoder's last, row block $S$ of |enc_h|), $\tilde h_0=0$, and the steps.
-The output layer reads $s_t$ (Bahdanau) or $\tilde h_t$ (the others): the
+The output layer reads $d_t$ (Bahdanau) or $\tilde h_t$ (the others): the
 $TB$ rows from row block 1 of |dec_h| or |ht|, contiguous, so the logits of
 the whole batch are one product.
 @<Batched model helpers@>=
@@ -4845,12 +4849,12 @@ be->zero(a->d_uk, (size_t) S * bh * sizeof(float));
 be->zero(a->d_kp, (size_t) S * bh * sizeof(float));
 be->zero(a->d_vp, (size_t) S * bh * sizeof(float));
 
-@ At the start of step $t$, |d_s| holds the gradient of $s_t$ that later
+@ At the start of step $t$, |d_s| holds the gradient of $d_t$ that later
 steps sent back (through their GRU and their query). The GRU's backward
 kernel adds the output layer's share, |d_out|, and writes the gradient of
-$s_{t-1}$ into |d_s2|; the product with $W_h$ adds the rest. The context's
+$d_{t-1}$ into |d_s2|; the product with $W_h$ adds the rest. The context's
 gradient is the second half of $\bar g_iW_i$; through the attention it
-reaches the keys, the key products and, by $W_a$, the state $s_{t-1}$ once
+reaches the keys, the key products and, by $W_a$, the state $d_{t-1}$ once
 more.
 @<Go back through Bahdanau's step $t$@>=
 {
@@ -4870,8 +4874,8 @@ more.
 
 @ A Luong or multi-head step backwards: $\tilde h_t=\tanh(a_t)$ gives
 $\bar a_t$ (kept for $\bar W_c$), whose products with the halves of $W_c$ are
-$\bar c_t$ and a share of $\bar s_t$. Through the attention, to the values
-and keys and to the query, whose gradient reaches $s_t$ directly (dot),
+$\bar c_t$ and a share of $\bar d_t$. Through the attention, to the values
+and keys and to the query, whose gradient reaches $d_t$ directly (dot),
 through $W_a$ (general) or through $W_Q$ (multi-head). Then the GRU, and the
 input feeding's gradient into the output gradient of step $t-1$.
 @<Go back through a Luong or multi-head step $t$@>=
@@ -4893,7 +4897,7 @@ input feeding's gradient into the output gradient of step $t-1$.
       a->d_out + tb - bh, H);
 }
 
-@ Backwards through the attention of a dot-product kind: through the output projection (multi-head), the context, the softmax and the scores, to the query and the keys. For \.{luong-dot} the query is $s_t$ itself, so its gradient goes to $\bar s_t$ at once.
+@ Backwards through the attention of a dot-product kind: through the output projection (multi-head), the context, the softmax and the scores, to the query and the keys. For \.{luong-dot} the query is $d_t$ itself, so its gradient goes to $\bar d_t$ at once.
 @<Go back through the attention of step $t$ to its query, adding to |d_s|@>=
 const float *cg = dc, *K = mh ? a->kp : a->keys, *Vv = mh ? a->vp : a->keys;
 const float *q = bm->kind == KIND_LUONG_DOT ? s_new : a->q + tb;

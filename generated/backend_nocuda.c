@@ -1,5 +1,5 @@
 /*356:*/
-#line 6898 "attention.w"
+#line 6902 "attention.w"
 
 #include "attention.h"
 #include <stdio.h> 

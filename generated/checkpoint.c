@@ -1,5 +1,5 @@
 /*381:*/
-#line 7458 "attention.w"
+#line 7462 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
@@ -9,7 +9,7 @@
 #include <sys/stat.h> 
 #include <cjson/cJSON.h> 
 /*401:*/
-#line 7801 "attention.w"
+#line 7805 "attention.w"
 
 static const char*meta_string(const cJSON*meta,const char*key,const char*path)
 {
@@ -36,7 +36,7 @@ return 0;
 }
 
 /*:401*//*402:*/
-#line 7828 "attention.w"
+#line 7832 "attention.w"
 
 static int meta_vocab(const cJSON*meta,const char*key,const char*path,Vocab*v)
 {
@@ -62,7 +62,7 @@ return status;
 }
 
 /*:402*//*407:*/
-#line 7906 "attention.w"
+#line 7910 "attention.w"
 
 static int check_tensor(const cJSON*t,const TensorSpec*s,size_t data_size,
 size_t*begin,const char*path)
@@ -74,7 +74,7 @@ if(!cJSON_IsString(dtype)||strcmp(dtype->valuestring,"F32")!=0)
 return kit_fail("%s: tensor \"%s\" has dtype %s; the kit reads F32 only",path,
 s->name,cJSON_IsString(dtype)?dtype->valuestring:"(none)");
 /*408:*/
-#line 7922 "attention.w"
+#line 7926 "attention.w"
 
 int nd= s->cols?2:1,ok= cJSON_IsArray(shape)&&cJSON_GetArraySize(shape)==nd;
 for(int d= 0;ok&&d<nd;d++){
@@ -92,10 +92,10 @@ return r;
 }
 
 /*:408*/
-#line 7916 "attention.w"
+#line 7920 "attention.w"
 
 /*409:*/
-#line 7940 "attention.w"
+#line 7944 "attention.w"
 
 const cJSON*b= cJSON_GetArrayItem(offs,0),*e= cJSON_GetArrayItem(offs,1);
 double need= 4.0*(double)spec_numel(s);
@@ -107,13 +107,13 @@ return kit_fail("%s: tensor \"%s\" has data offsets that do not give %.0f bytes 
 *begin= (size_t)b->valuedouble;
 
 /*:409*/
-#line 7917 "attention.w"
+#line 7921 "attention.w"
 
 return 0;
 }
 
 /*:407*//*410:*/
-#line 7952 "attention.w"
+#line 7956 "attention.w"
 
 static int check_tiling(const TensorSpec*s,int n,const size_t*begin,size_t data_size,
 const char*path)
@@ -141,10 +141,10 @@ return 0;
 }
 
 /*:410*/
-#line 7466 "attention.w"
+#line 7470 "attention.w"
 
 /*382:*/
-#line 7471 "attention.w"
+#line 7475 "attention.w"
 
 static void put_f32(unsigned char*b,float x)
 {
@@ -163,7 +163,7 @@ return x;
 }
 
 /*:382*//*383:*/
-#line 7489 "attention.w"
+#line 7493 "attention.w"
 
 static char*vocab_to_json(const Vocab*v)
 {
@@ -175,14 +175,14 @@ return s;
 }
 
 /*:383*//*385:*/
-#line 7517 "attention.w"
+#line 7521 "attention.w"
 
 static char*checkpoint_header(const CkptView*m,size_t*len)
 {
 const TensorSpec*s= m->spec;
 cJSON*root= cJSON_CreateObject();
 /*386:*/
-#line 7535 "attention.w"
+#line 7539 "attention.w"
 
 cJSON*meta= cJSON_AddObjectToObject(root,"__metadata__");
 char*vin= vocab_to_json(m->vin),*vout= vocab_to_json(m->vout),num[32];
@@ -199,10 +199,10 @@ free(vin);
 free(vout);
 
 /*:386*/
-#line 7522 "attention.w"
+#line 7526 "attention.w"
 
 /*387:*/
-#line 7551 "attention.w"
+#line 7555 "attention.w"
 
 size_t off= 0;
 for(int k= 0;k<m->n;k++){
@@ -218,7 +218,7 @@ cJSON_AddItemToArray(offs,cJSON_CreateNumber((double)off));
 }
 
 /*:387*/
-#line 7523 "attention.w"
+#line 7527 "attention.w"
 
 char*json= cJSON_PrintUnformatted(root);
 cJSON_Delete(root);
@@ -231,7 +231,7 @@ return json;
 }
 
 /*:385*//*389:*/
-#line 7592 "attention.w"
+#line 7596 "attention.w"
 
 static int checkpoint_write(const CkptView*m,const char*path)
 {
@@ -249,7 +249,7 @@ return-1;
 }
 FILE*f= fdopen(fd,"wb");
 /*391:*/
-#line 7630 "attention.w"
+#line 7634 "attention.w"
 
 unsigned char len8[8],buf[4096];
 for(int k= 0;k<8;k++)len8[k]= (unsigned char)((uint64_t)hlen>>(8*k));
@@ -261,10 +261,10 @@ ok= fwrite(buf,4,k,f)==k;
 }
 
 /*:391*/
-#line 7608 "attention.w"
+#line 7612 "attention.w"
 
 /*390:*/
-#line 7623 "attention.w"
+#line 7627 "attention.w"
 
 if(ok)ok= fflush(f)==0&&fsync(fd)==0&&fchmod(fd,0644)==0;
 ok= (fclose(f)==0)&&ok;
@@ -272,7 +272,7 @@ int refused= ok&&save_target_check(path)!=0;
 if(ok)ok= !refused&&rename(tmp,path)==0;
 
 /*:390*/
-#line 7609 "attention.w"
+#line 7613 "attention.w"
 
 int status= ok?0:refused?-1:
 kit_fail("%s: cannot write the checkpoint: %s",path,strerror(errno));
@@ -283,7 +283,7 @@ return status;
 }
 
 /*:389*//*392:*/
-#line 7642 "attention.w"
+#line 7646 "attention.w"
 
 int checkpoint_save(const Model*m,const char*path)
 {
@@ -308,7 +308,7 @@ return status;
 }
 
 /*:392*//*394:*/
-#line 7676 "attention.w"
+#line 7680 "attention.w"
 
 int checkpoint_load(Model*m,const char*path)
 {
@@ -316,7 +316,7 @@ return checkpoint_load_any(path,m,NULL,NULL,0)<0?-1:0;
 }
 
 /*:394*//*395:*/
-#line 7686 "attention.w"
+#line 7690 "attention.w"
 
 int checkpoint_load_any(const char*path,Model*m,BModel*bm,const Backend*be,int B_cap)
 {
@@ -330,7 +330,7 @@ Config cfg= {0};
 int status= -1,kind= 0,heads= 1;
 size_t data_size= 0;
 /*397:*/
-#line 7721 "attention.w"
+#line 7725 "attention.w"
 
 struct stat st;
 if(fstat(fileno(f),&st)!=0){
@@ -353,10 +353,10 @@ goto done;
 data_size= (size_t)((uint64_t)st.st_size-8-hlen);
 
 /*:397*/
-#line 7698 "attention.w"
+#line 7702 "attention.w"
 
 /*398:*/
-#line 7744 "attention.w"
+#line 7748 "attention.w"
 
 header= xcalloc((size_t)hlen+1,1);
 if(fread(header,1,(size_t)hlen,f)!=hlen){
@@ -379,16 +379,16 @@ goto done;
 }
 
 /*:398*/
-#line 7699 "attention.w"
+#line 7703 "attention.w"
 
 /*399:*/
-#line 7767 "attention.w"
+#line 7771 "attention.w"
 
 cJSON*meta= cJSON_GetObjectItemCaseSensitive(root,"__metadata__");
 const char*att= meta_string(meta,"attention",path);
 if(!att)goto done;
 /*400:*/
-#line 7787 "attention.w"
+#line 7791 "attention.w"
 
 kind= kind_from_name(att);
 if(kind<0){
@@ -403,7 +403,7 @@ goto done;
 }
 
 /*:400*/
-#line 7771 "attention.w"
+#line 7775 "attention.w"
 
 if(meta_int(meta,"hidden_size",path,1,1<<16,&cfg.H)||meta_int(meta,
 "max_length",path,1,DEFAULT_MAX_LENGTH*4,&cfg.L))goto done;
@@ -420,15 +420,15 @@ goto done;
 }
 
 /*:399*/
-#line 7700 "attention.w"
+#line 7704 "attention.w"
 
 /*403:*/
-#line 7855 "attention.w"
+#line 7859 "attention.w"
 
 TensorSpec spec[NP_TENSORS];
 int n_spec= 0;
 /*404:*/
-#line 7867 "attention.w"
+#line 7871 "attention.w"
 
 if(kind==KIND_SEED){
 tensor_specs(&cfg,spec);
@@ -440,12 +440,12 @@ for(int k= 0;k<NP_TENSORS;k++)if(all[k].rows)spec[n_spec++]= all[k];
 }
 
 /*:404*/
-#line 7858 "attention.w"
+#line 7862 "attention.w"
 
 size_t begin[NP_TENSORS];
 int seen[NP_TENSORS]= {0};
 /*405:*/
-#line 7878 "attention.w"
+#line 7882 "attention.w"
 
 for(const cJSON*t= root->child;t;t= t->next){
 if(strcmp(t->string,"__metadata__")==0)continue;
@@ -464,10 +464,10 @@ if(check_tensor(t,&spec[k],data_size,&begin[k],path))goto done;
 }
 
 /*:405*/
-#line 7861 "attention.w"
+#line 7865 "attention.w"
 
 /*406:*/
-#line 7896 "attention.w"
+#line 7900 "attention.w"
 
 for(int k= 0;k<n_spec;k++)
 if(!seen[k]){
@@ -477,15 +477,15 @@ goto done;
 }
 
 /*:406*/
-#line 7862 "attention.w"
+#line 7866 "attention.w"
 
 if(check_tiling(spec,n_spec,begin,data_size,path))goto done;
 
 /*:403*/
-#line 7701 "attention.w"
+#line 7705 "attention.w"
 
 /*411:*/
-#line 7979 "attention.w"
+#line 7983 "attention.w"
 
 data= xcalloc(data_size,1);
 if(fread(data,1,data_size,f)!=data_size){
@@ -506,11 +506,11 @@ free(host);
 status= kind;
 
 /*:411*/
-#line 7702 "attention.w"
+#line 7706 "attention.w"
 
 done:
 /*396:*/
-#line 7709 "attention.w"
+#line 7713 "attention.w"
 
 if(status<0){
 if(vin.word)vocab_free(&vin);
@@ -522,13 +522,13 @@ free(data);
 fclose(f);
 
 /*:396*/
-#line 7704 "attention.w"
+#line 7708 "attention.w"
 
 return status;
 }
 
 /*:395*/
-#line 7467 "attention.w"
+#line 7471 "attention.w"
 
 
 /*:381*/

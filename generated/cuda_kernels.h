@@ -1,9 +1,9 @@
 /*329:*/
-#line 6337 "attention.w"
+#line 6341 "attention.w"
 
 #define KIT_BLOCK 256
 /*330:*/
-#line 6359 "attention.w"
+#line 6363 "attention.w"
 
 #ifdef __CUDACC__
 #define KIT_GLOBAL __global__
@@ -12,7 +12,7 @@
   kernel<<<kit_blocks(n_), KIT_BLOCK, 0, kit_stream>>> (__VA_ARGS__); \
   cudaCheck(cudaGetLastError()); kit_launches++; } } while (0)
 #else
-#line 6367 "attention.w"
+#line 6371 "attention.w"
 #define KIT_GLOBAL static
 #define KIT_DEV
 static struct{unsigned x;}blockIdx,blockDim,threadIdx,gridDim;
@@ -22,10 +22,10 @@ static struct{unsigned x;}blockIdx,blockDim,threadIdx,gridDim;
     for (threadIdx.x =  0; threadIdx.x < blockDim.x; threadIdx.x++) \
       kernel(__VA_ARGS__); } } while (0)
 #endif
-#line 6376 "attention.w"
+#line 6380 "attention.w"
 
 /*:330*/
-#line 6339 "attention.w"
+#line 6343 "attention.w"
 
 KIT_DEV static inline size_t kit_index(void)
 {
@@ -38,7 +38,7 @@ return(unsigned)((n+KIT_BLOCK-1)/KIT_BLOCK);
 static void dev_gemm(int ta,int tb,int M,int N,int K,float alpha,const float*A,
 int lda,const float*B,int ldb,float beta,float*C,int ldc);
 /*347:*/
-#line 6780 "attention.w"
+#line 6784 "attention.w"
 
 typedef void ColGemm(int ta,int tb,int m,int n,int k,float alpha,const float*A,
 int lda,const float*B,int ldb,float beta,float*C,int ldc);
@@ -50,10 +50,10 @@ if(M> 0&&N> 0)col(tb,ta,N,M,K,alpha,B,ldb,A,lda,beta,C,ldc);
 }
 
 /*:347*/
-#line 6350 "attention.w"
+#line 6354 "attention.w"
 
 /*331:*/
-#line 6384 "attention.w"
+#line 6388 "attention.w"
 
 KIT_GLOBAL void k_embed(float*out,const float*table,const int*ids,int n,int H,
 float p,uint64_t seed)
@@ -91,7 +91,7 @@ kb_gather_keys((int)(i/H),(int)(i%H),dst,src,sent,n,N,H);
 }
 
 /*:331*//*332:*/
-#line 6421 "attention.w"
+#line 6425 "attention.w"
 
 KIT_GLOBAL void k_gru_forward(float*h_new,GruCache*cache,const float*gi,
 const float*gh,const float*h,float*out,const int*len,int s,int B,int H)
@@ -111,7 +111,7 @@ cache,len,s,H);
 }
 
 /*:332*//*333:*/
-#line 6440 "attention.w"
+#line 6444 "attention.w"
 
 KIT_GLOBAL void k_additive_score(float*e,float*a,const float*wq,const float*uk,
 const float*va,int B,int S,int H)
@@ -137,7 +137,7 @@ kb_additive_duk((int)(i/H),(int)(i%H),duk,dpre,B,S,H);
 }
 
 /*:333*//*334:*/
-#line 6465 "attention.w"
+#line 6469 "attention.w"
 
 KIT_GLOBAL void k_dot_score(float*e,const float*q,const float*k,int B,int S,int H,
 int heads,float scale)
@@ -173,7 +173,7 @@ if(i<(size_t)rows)kb_softmax_backward((int)i,de,dw,w,S);
 }
 
 /*:334*//*335:*/
-#line 6500 "attention.w"
+#line 6504 "attention.w"
 
 KIT_GLOBAL void k_context(float*c,const float*w,const float*v,int B,int S,int H,
 int heads)
@@ -196,7 +196,7 @@ kb_context_dv((int)(i/H),(int)(i%H),dv,dc,w,B,S,H,heads);
 }
 
 /*:335*//*336:*/
-#line 6525 "attention.w"
+#line 6529 "attention.w"
 
 KIT_GLOBAL void k_tanh(float*y,const float*x,int n)
 {
@@ -221,7 +221,7 @@ if(i<(size_t)n)kb_log_softmax((int)i,x,V);
 }
 
 /*:336*//*337:*/
-#line 6549 "attention.w"
+#line 6553 "attention.w"
 
 KIT_GLOBAL void k_argmax(int*out,const float*x,int n,int V)
 {
@@ -245,10 +245,10 @@ if(i<n)kb_adam(i,p,g,m,v,c);
 }
 
 /*:337*/
-#line 6351 "attention.w"
+#line 6355 "attention.w"
 
 /*338:*/
-#line 6576 "attention.w"
+#line 6580 "attention.w"
 
 static void cu_embed(float*out,const float*table,const int*ids,int n,int H,
 float p,uint64_t seed)
@@ -279,7 +279,7 @@ KIT_LAUNCH(k_gather_keys,(size_t)S*n*H,dst,src,sent,n,S,N,H);
 }
 
 /*:338*//*339:*/
-#line 6606 "attention.w"
+#line 6610 "attention.w"
 
 static void cu_gru_forward(float*h_new,GruCache*cache,const float*gi,
 const float*gh,const float*h,float*out,const int*len,int s,int B,int H)
@@ -295,7 +295,7 @@ len,s,B,H);
 }
 
 /*:339*//*340:*/
-#line 6623 "attention.w"
+#line 6627 "attention.w"
 
 static void cu_additive_scores(float*e,float*a,const float*wq,const float*uk,
 const float*va,int B,int S,int H)
@@ -312,7 +312,7 @@ KIT_LAUNCH(k_additive_duk,(size_t)S*B*H,duk,a,B,S,H);
 }
 
 /*:340*//*341:*/
-#line 6639 "attention.w"
+#line 6643 "attention.w"
 
 static void cu_dot_scores(float*e,const float*q,const float*k,int B,int S,
 int H,int heads,float scale)
@@ -337,7 +337,7 @@ KIT_LAUNCH(k_softmax_backward,(size_t)rows,de,dw,w,rows,S);
 }
 
 /*:341*//*342:*/
-#line 6663 "attention.w"
+#line 6667 "attention.w"
 
 static void cu_context(float*c,const float*w,const float*v,int B,int S,int H,
 int heads)
@@ -352,7 +352,7 @@ KIT_LAUNCH(k_context_dv,(size_t)S*B*H,dv,dc,w,B,S,H,heads);
 }
 
 /*:342*//*343:*/
-#line 6677 "attention.w"
+#line 6681 "attention.w"
 
 static void cu_tanh_forward(float*y,const float*x,int n)
 {
@@ -373,7 +373,7 @@ KIT_LAUNCH(k_log_softmax,(size_t)n,x,n,V);
 }
 
 /*:343*//*344:*/
-#line 6697 "attention.w"
+#line 6701 "attention.w"
 
 static void cu_argmax(int*out,const float*x,int n,int V)
 {
@@ -394,7 +394,7 @@ KIT_LAUNCH(k_adam,n,p,g,m,v,n,k);
 }
 
 /*:344*/
-#line 6352 "attention.w"
+#line 6356 "attention.w"
 
 
 /*:329*/

@@ -1,11 +1,11 @@
 /*267:*/
-#line 5158 "attention.w"
+#line 5162 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
 #include <string.h> 
 /*270:*/
-#line 5207 "attention.w"
+#line 5211 "attention.w"
 
 static void seed_encode(Decoder*d,const int*const*src,const int*len,int n_sent,
 float*init_state);
@@ -31,7 +31,7 @@ for(size_t k= 0;k<sizeof all/sizeof all[0];k++)free(all[k]);
 }
 
 /*:270*//*271:*/
-#line 5232 "attention.w"
+#line 5236 "attention.w"
 
 static void seed_encode(Decoder*d,const int*const*src,const int*len,int n_sent,
 float*init_state)
@@ -49,7 +49,7 @@ memcpy(init_state+(size_t)k*H,m->act.enc_h+(size_t)len[k]*H,H*sizeof(float));
 }
 
 /*:271*//*272:*/
-#line 5249 "attention.w"
+#line 5253 "attention.w"
 
 static void seed_scratch(SeedDecoder*sd,int n)
 {
@@ -65,7 +65,7 @@ sd->cap= n;
 }
 
 /*:272*//*273:*/
-#line 5265 "attention.w"
+#line 5269 "attention.w"
 
 static void seed_step(Decoder*d,int n,const int*sent,const int*prev,
 const float*state,float*logp,float*new_state,float*attn)
@@ -85,7 +85,7 @@ for(int j= 0;j<n;j++)
 attention_forward(attn+(size_t)j*L,sd->ec+(size_t)j*2*H+H,
 sd->scores+(size_t)j*L,sd->enc_out+(size_t)sent[j]*L*H,1,L,H);
 /*274:*/
-#line 5287 "attention.w"
+#line 5291 "attention.w"
 
 linear_forward(sd->pre,sd->ec,P->comb_w,P->comb_b,n,2*H,H);
 relu_forward(sd->o,sd->pre,n*H);
@@ -96,12 +96,12 @@ linear_forward(sd->logits,new_state,P->out_w,P->out_b,n,H,V);
 log_softmax_forward(logp,sd->logits,n,V);
 
 /*:274*/
-#line 5283 "attention.w"
+#line 5287 "attention.w"
 
 }
 
 /*:273*//*277:*/
-#line 5349 "attention.w"
+#line 5353 "attention.w"
 
 double length_penalty(const BeamOptions*o,int steps)
 {
@@ -111,7 +111,7 @@ return 1.0;
 }
 
 /*:277*//*280:*/
-#line 5387 "attention.w"
+#line 5391 "attention.w"
 
 typedef struct{
 int n;
@@ -122,7 +122,7 @@ float*attn,*state;
 }Beam;
 
 /*:280*//*281:*/
-#line 5397 "attention.w"
+#line 5401 "attention.w"
 
 static void beam_alloc(Beam*b,const Decoder*d,int cap,int M)
 {
@@ -144,7 +144,7 @@ free(b->word);free(b->attn);free(b->state);
 }
 
 /*:281*//*282:*/
-#line 5419 "attention.w"
+#line 5423 "attention.w"
 
 typedef struct{
 double logprob;
@@ -161,7 +161,7 @@ return a->word<b->word;
 }
 
 /*:282*//*283:*/
-#line 5439 "attention.w"
+#line 5443 "attention.w"
 
 static int best_candidates(const Beam*b,int first,int count,const float*logp,int V,
 int k,Candidate*best)
@@ -180,7 +180,7 @@ return n;
 }
 
 /*:283*//*284:*/
-#line 5461 "attention.w"
+#line 5465 "attention.w"
 
 void beam_search(Decoder*d,int n_sent,const float*init,const BeamOptions*o,
 Hypothesis*out,int*found)
@@ -197,7 +197,7 @@ Candidate*best= xcalloc((size_t)K,sizeof(Candidate));
 Hypothesis*done= xcalloc((size_t)cap,sizeof(Hypothesis));
 int*n_done= xcalloc((size_t)n_sent,sizeof(int));
 /*285:*/
-#line 5491 "attention.w"
+#line 5495 "attention.w"
 
 for(int s= 0;s<n_sent;s++){
 cur.sent[s]= s;
@@ -209,13 +209,13 @@ memcpy(cur.state+(size_t)s*F,init+(size_t)s*F,(size_t)F*sizeof(float));
 cur.n= n_sent;
 
 /*:285*/
-#line 5476 "attention.w"
+#line 5480 "attention.w"
 
 for(int t= 0;t<M&&cur.n> 0;t++){
 d->step(d,cur.n,cur.sent,cur.prev,cur.state,logp,state,attn);
 next.n= 0;
 for(int h= 0;h<cur.n;)/*286:*/
-#line 5503 "attention.w"
+#line 5507 "attention.w"
 
 {
 int s= cur.sent[h],first= h;
@@ -224,7 +224,7 @@ int nb= best_candidates(&cur,first,h-first,logp,V,K-n_done[s],best);
 for(int r= 0;r<nb;r++){
 const Candidate*c= &best[r];
 if(c->word==d->eos)/*287:*/
-#line 5517 "attention.w"
+#line 5521 "attention.w"
 
 {
 int p= c->hyp,L= cur.len[p];
@@ -239,10 +239,10 @@ memcpy(y->attn,cur.attn+(size_t)p*M*S,(size_t)L*S*sizeof(float));
 }
 
 /*:287*/
-#line 5510 "attention.w"
+#line 5514 "attention.w"
 
 else/*288:*/
-#line 5531 "attention.w"
+#line 5535 "attention.w"
 
 {
 int p= c->hyp,q= next.n++,L= cur.len[p];
@@ -259,18 +259,18 @@ memcpy(next.state+(size_t)q*F,state+(size_t)p*F,(size_t)F*sizeof(float));
 }
 
 /*:288*/
-#line 5511 "attention.w"
+#line 5515 "attention.w"
 
 }
 }
 
 /*:286*/
-#line 5481 "attention.w"
+#line 5485 "attention.w"
 
 Beam swap= cur;cur= next;next= swap;
 }
 /*289:*/
-#line 5547 "attention.w"
+#line 5551 "attention.w"
 
 for(int h= 0;h<cur.n;h++){
 int s= cur.sent[h],L= cur.len[h];
@@ -285,10 +285,10 @@ memcpy(y->attn,cur.attn+(size_t)h*M*S,(size_t)L*S*sizeof(float));
 }
 
 /*:289*/
-#line 5484 "attention.w"
+#line 5488 "attention.w"
 
 /*290:*/
-#line 5562 "attention.w"
+#line 5566 "attention.w"
 
 for(int s= 0;s<n_sent;s++){
 Hypothesis*y= done+(size_t)s*K;
@@ -306,14 +306,14 @@ else free(y[i].word),free(y[i].attn);
 }
 
 /*:290*/
-#line 5485 "attention.w"
+#line 5489 "attention.w"
 
 beam_free(&cur);beam_free(&next);
 free(logp);free(state);free(attn);free(best);free(done);free(n_done);
 }
 
 /*:284*//*291:*/
-#line 5579 "attention.w"
+#line 5583 "attention.w"
 
 void hypotheses_free(Hypothesis*h,int n)
 {
@@ -326,7 +326,7 @@ h[k].attn= NULL;
 }
 
 /*:291*//*293:*/
-#line 5601 "attention.w"
+#line 5605 "attention.w"
 
 char*hypothesis_words(const Decoder*d,const Vocab*vout,const Hypothesis*y,
 char*const*src_words,int src_len,int replace_unk)
@@ -348,7 +348,7 @@ return s;
 }
 
 /*:293*//*297:*/
-#line 5687 "attention.w"
+#line 5691 "attention.w"
 
 int ngram_count(const int*s,int len,const int*g,int n)
 {
@@ -362,7 +362,7 @@ int n_refs,int n,long*match,long*total)
 {
 if(h>=n)*total+= h-n+1;
 /*298:*/
-#line 5706 "attention.w"
+#line 5710 "attention.w"
 
 for(int i= 0;i+n<=h;i++){
 if(ngram_count(hyp,i+n-1,hyp+i,n)> 0)continue;
@@ -375,12 +375,12 @@ if(cr> most)most= cr;
 }
 
 /*:298*/
-#line 5699 "attention.w"
+#line 5703 "attention.w"
 
 }
 
 /*:297*//*300:*/
-#line 5729 "attention.w"
+#line 5733 "attention.w"
 
 void bleu_add(BleuStats*b,const int*hyp,int h,const int*const*refs,
 const int*ref_len,int n_refs)
@@ -398,7 +398,7 @@ b->sentences++;
 }
 
 /*:300*//*301:*/
-#line 5746 "attention.w"
+#line 5750 "attention.w"
 
 BleuScore bleu_score(const BleuStats*b)
 {
@@ -418,7 +418,7 @@ return s;
 }
 
 /*:301*//*302:*/
-#line 5768 "attention.w"
+#line 5772 "attention.w"
 
 void bleu_format(const BleuStats*b,char*buf,size_t size)
 {
@@ -429,7 +429,7 @@ b->hyp_len,b->ref_len);
 }
 
 /*:302*//*303:*/
-#line 5782 "attention.w"
+#line 5786 "attention.w"
 
 int words_intern(Vocab*v,const char*s,int**ids)
 {
@@ -452,7 +452,7 @@ return n;
 }
 
 /*:303*//*305:*/
-#line 5825 "attention.w"
+#line 5829 "attention.w"
 
 static const PairList*sorted_pairs;
 static int by_source(const void*a,const void*b)
@@ -480,7 +480,7 @@ return group;
 }
 
 /*:305*//*306:*/
-#line 5856 "attention.w"
+#line 5860 "attention.w"
 
 int pairs_split(const PairList*pl,double test,double valid,uint64_t seed,int*part,
 int counts[3][2])
@@ -500,7 +500,7 @@ int j= (int)(erand48(xs)*(k+1)),t= perm[k];
 perm[k]= perm[j],perm[j]= t;
 }
 /*307:*/
-#line 5881 "attention.w"
+#line 5885 "attention.w"
 
 int*gpart= xcalloc((size_t)G,sizeof(int));
 for(int k= 0;k<G;k++)gpart[perm[k]]= k<n_test?2:k<n_test+n_valid?1:0;
@@ -510,7 +510,7 @@ for(int k= 0;k<pl->n;k++)part[k]= gpart[group[k]],counts[part[k]][1]++;
 free(gpart);
 
 /*:307*/
-#line 5874 "attention.w"
+#line 5878 "attention.w"
 
 free(group);
 free(perm);
@@ -518,7 +518,7 @@ return 0;
 }
 
 /*:306*/
-#line 5162 "attention.w"
+#line 5166 "attention.w"
 
 
 /*:267*/

@@ -1,5 +1,5 @@
 /*503:*/
-#line 9816 "attention.w"
+#line 9820 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
@@ -10,7 +10,7 @@
 #include <unistd.h> 
 #include <sys/stat.h> 
 /*488:*/
-#line 9441 "attention.w"
+#line 9445 "attention.w"
 
 #define MAX_OUTS 8
 static int add_out(const char*cmd,const char*path,const char**outs,int*n)
@@ -34,7 +34,7 @@ return 0;
 }
 
 /*:488*//*489:*/
-#line 9464 "attention.w"
+#line 9468 "attention.w"
 
 static void report_figure(const char*path,const char*what,double seconds)
 {
@@ -46,7 +46,7 @@ printf("Wrote %s (%s, %.1f kB, %.1f ms)\n",path,what,size/1000.0,1e3*seconds);
 }
 
 /*:489*//*496:*/
-#line 9659 "attention.w"
+#line 9663 "attention.w"
 
 #include <unistd.h> 
 static const char*loss_log_path;
@@ -64,7 +64,7 @@ loss_log[loss_log_n++]= loss;
 }
 
 /*:496*//*497:*/
-#line 9675 "attention.w"
+#line 9679 "attention.w"
 
 static int loss_log_check(void)
 {
@@ -92,7 +92,7 @@ return status;
 }
 
 /*:497*//*505:*/
-#line 9854 "attention.w"
+#line 9858 "attention.w"
 
 static int check_stdout(const char*cmd,int status)
 {
@@ -104,7 +104,7 @@ return status?status:1;
 }
 
 /*:505*//*509:*/
-#line 9889 "attention.w"
+#line 9893 "attention.w"
 
 static int parse_long(const char*cmd,const char*opt,const char*s,long lo,
 long hi,long*out)
@@ -122,7 +122,7 @@ return 0;
 }
 
 /*:509*//*510:*/
-#line 9906 "attention.w"
+#line 9910 "attention.w"
 
 static int parse_float(const char*cmd,const char*opt,const char*s,double lo,
 double hi,double*out)
@@ -140,7 +140,7 @@ return 0;
 }
 
 /*:510*//*511:*/
-#line 9924 "attention.w"
+#line 9928 "attention.w"
 
 static double now_seconds(void)
 {
@@ -150,7 +150,7 @@ return(double)ts.tv_sec+1e-9*(double)ts.tv_nsec;
 }
 
 /*:511*//*512:*/
-#line 9940 "attention.w"
+#line 9944 "attention.w"
 
 #define OPT_DEVICE 256
 static int device_bad(const char*cmd,const char*device)
@@ -171,7 +171,7 @@ return be;
 }
 
 /*:512*//*526:*/
-#line 10251 "attention.w"
+#line 10255 "attention.w"
 
 static char*words_join(const Vocab*v,const int*ids,int n)
 {
@@ -183,7 +183,7 @@ return s;
 }
 
 /*:526*//*535:*/
-#line 10435 "attention.w"
+#line 10439 "attention.w"
 
 static double hold_fraction(const char*s,uint64_t seed)
 {
@@ -203,7 +203,7 @@ int kept= 0;
 for(int k= 0;k<pl->n;k++){
 Pair p= pl->pair[k];
 if(hold_fraction(p.src,seed)<share)/*536:*/
-#line 10460 "attention.w"
+#line 10464 "attention.w"
 
 {
 if(vl->n==vl->cap){
@@ -214,7 +214,7 @@ vl->pair[vl->n++]= p;
 }
 
 /*:536*/
-#line 10453 "attention.w"
+#line 10457 "attention.w"
 
 else pl->pair[kept++]= p;
 }
@@ -222,7 +222,7 @@ pl->n= kept;
 }
 
 /*:535*//*539:*/
-#line 10507 "attention.w"
+#line 10511 "attention.w"
 
 static uint64_t mix_seed(uint64_t a,uint64_t b)
 {
@@ -233,7 +233,7 @@ return z^(z>>31);
 }
 
 /*:539*//*540:*/
-#line 10526 "attention.w"
+#line 10530 "attention.w"
 
 static const Example*bucket_ex;
 static int by_length(const void*x,const void*y)
@@ -245,7 +245,7 @@ return d?d:*(const int*)x-*(const int*)y;
 }
 
 /*:540*//*541:*/
-#line 10537 "attention.w"
+#line 10541 "attention.w"
 
 static void bucket_batches(int*order,int n,const Example*ex,int B,uint64_t seed)
 {
@@ -262,7 +262,7 @@ if(j> k)j= k;
 perm[k]= perm[j],perm[j]= x;
 }
 /*542:*/
-#line 10557 "attention.w"
+#line 10561 "attention.w"
 
 int at= 0;
 for(int k= 0;k<nb;k++){
@@ -273,13 +273,13 @@ at+= len;
 memcpy(order,copy,(size_t)n*sizeof(int));
 
 /*:542*/
-#line 10552 "attention.w"
+#line 10556 "attention.w"
 
 free(perm),free(copy);
 }
 
 /*:541*//*545:*/
-#line 10614 "attention.w"
+#line 10618 "attention.w"
 
 static double batched_loss(BModel*bm,const Example*ex,int n)
 {
@@ -295,7 +295,7 @@ return bmodel_take_loss(bm)/(double)(tokens?tokens:1);
 }
 
 /*:545*//*548:*/
-#line 10683 "attention.w"
+#line 10687 "attention.w"
 
 static int blank(const char*s,size_t len)
 {
@@ -304,10 +304,10 @@ return 1;
 }
 
 /*:548*//*553:*/
-#line 10813 "attention.w"
+#line 10817 "attention.w"
 
 /*566:*/
-#line 11067 "attention.w"
+#line 11071 "attention.w"
 
 #define BEAM_OPTIONS \
   {"beam", required_argument, 0, 'k'}, {"length-penalty", required_argument, 0, 'P'}, \
@@ -326,7 +326,7 @@ int used,replace_unk;
 }BeamChoice;
 
 /*:566*//*567:*/
-#line 11087 "attention.w"
+#line 11091 "attention.w"
 
 static int beam_option(const char*cmd,int c,const char*arg,BeamChoice*b)
 {
@@ -344,7 +344,7 @@ case'A':if(parse_float(cmd,"--alpha",arg,-1e-300,10.0,&x))return-1;b->o.alpha= x
 break;
 case'U':b->replace_unk= 1;break;
 case'P':/*568:*/
-#line 11109 "attention.w"
+#line 11113 "attention.w"
 
 if(strcmp(arg,"none")==0)b->o.penalty= LP_NONE;
 else if(strcmp(arg,"avg")==0)b->o.penalty= LP_AVG;
@@ -355,14 +355,14 @@ return-1;
 }
 
 /*:568*/
-#line 11103 "attention.w"
+#line 11107 "attention.w"
 break;
 }
 return 1;
 }
 
 /*:567*//*569:*/
-#line 11119 "attention.w"
+#line 11123 "attention.w"
 
 static void beam_defaults(BeamChoice*b)
 {
@@ -389,7 +389,7 @@ return 0;
 }
 
 /*:569*//*570:*/
-#line 11147 "attention.w"
+#line 11151 "attention.w"
 
 static int beam_best(Decoder*d,const int*src,int n,const BeamOptions*o,int*out,
 float*attn)
@@ -409,7 +409,7 @@ return k;
 }
 
 /*:570*//*571:*/
-#line 11169 "attention.w"
+#line 11173 "attention.w"
 
 static BeamChoice translate_beam;
 
@@ -424,7 +424,7 @@ Hypothesis*y= xcalloc((size_t)o->n_best,sizeof*y);
 int found= 0;
 beam_search(d,1,init,o,y,&found);
 /*572:*/
-#line 11192 "attention.w"
+#line 11196 "attention.w"
 
 char*copy= xstrdup(norm),*words[DEFAULT_MAX_LENGTH*4];
 int nw= 0;
@@ -450,7 +450,7 @@ free(lines);
 free(copy);
 
 /*:572*/
-#line 11182 "attention.w"
+#line 11186 "attention.w"
 
 hypotheses_free(y,found);
 free(y);
@@ -460,11 +460,11 @@ return text;
 }
 
 /*:571*/
-#line 10814 "attention.w"
+#line 10818 "attention.w"
 
 
 /*:553*//*554:*/
-#line 10818 "attention.w"
+#line 10822 "attention.w"
 
 static void warn_unknown(const char*cmd,const Vocab*v,Vocab*seen,const char*s,
 const char*where)
@@ -484,7 +484,7 @@ if(cmd)fprintf(stderr,"attention %s: %s: warning: \"%s\" is not in the model's "
 }
 
 /*:554*//*555:*/
-#line 10841 "attention.w"
+#line 10845 "attention.w"
 
 static int translate_batched(BModel*bm,int nargs,char**args,int show_attention)
 {
@@ -494,7 +494,7 @@ Example*ex= xcalloc((size_t)cap,sizeof(Example));
 Vocab unknown;
 vocab_init(&unknown);
 /*556:*/
-#line 10865 "attention.w"
+#line 10869 "attention.w"
 
 char*line= NULL;
 size_t lcap= 0;
@@ -516,7 +516,7 @@ bad= xrealloc(bad,(size_t)cap);
 ex= xrealloc(ex,(size_t)cap*sizeof(Example));
 }
 /*557:*/
-#line 10892 "attention.w"
+#line 10896 "attention.w"
 
 size_t badbyte;
 char where[64];
@@ -539,13 +539,13 @@ bad[n]= 0;
 }else ex[n].src[0]= EOS_TOKEN,ex[n].src_len= 1,bad[n]= 1;
 
 /*:557*/
-#line 10885 "attention.w"
+#line 10889 "attention.w"
 
 n++;
 }
 free(line);
 if(nargs==0)/*561:*/
-#line 10982 "attention.w"
+#line 10986 "attention.w"
 
 if(ferror(stdin)){
 fprintf(stderr,"attention translate: cannot read the standard input: %s\n",
@@ -554,17 +554,17 @@ failed= 1;
 }
 
 /*:561*/
-#line 10889 "attention.w"
+#line 10893 "attention.w"
 
 
 /*:556*/
-#line 10849 "attention.w"
+#line 10853 "attention.w"
 
 int*out= xcalloc((size_t)(n?n:1)*L,sizeof(int)),*len= xcalloc((size_t)(n?n:1),sizeof(int));
 float*attn= show_attention?xcalloc((size_t)(n?n:1)*L*L,sizeof(float)):NULL;
 char**text= NULL;
 if(translate_beam.used)/*558:*/
-#line 10917 "attention.w"
+#line 10921 "attention.w"
 
 {
 BeamOptions*o= &translate_beam.o;
@@ -579,7 +579,7 @@ d->encode(d,sp,sl,n,init);
 beam_search(d,n,init,o,y,found);
 text= xcalloc((size_t)(n?n:1),sizeof*text);
 for(int k= 0;k<n;k++)/*559:*/
-#line 10936 "attention.w"
+#line 10940 "attention.w"
 
 {
 Hypothesis*h= y+(size_t)k*o->n_best;
@@ -608,18 +608,18 @@ hypotheses_free(h,found[k]);
 }
 
 /*:559*/
-#line 10930 "attention.w"
+#line 10934 "attention.w"
 
 free(y),free(init),free(found),free(sl),free(sp);
 d->release(d);
 }
 
 /*:558*/
-#line 10853 "attention.w"
+#line 10857 "attention.w"
 
 else bmodel_greedy(bm,ex,n,out,len,attn);
 /*560:*/
-#line 10964 "attention.w"
+#line 10968 "attention.w"
 
 for(int k= 0;k<n;k++){
 if(!bad[k]){
@@ -636,7 +636,7 @@ putchar('\n');
 }
 
 /*:560*/
-#line 10855 "attention.w"
+#line 10859 "attention.w"
 
 for(int k= 0;k<n;k++)free(norm[k]),free(text?text[k]:NULL);
 free(text);
@@ -646,13 +646,13 @@ return failed?1:0;
 }
 
 /*:555*/
-#line 9825 "attention.w"
+#line 9829 "attention.w"
 
 /*485:*/
-#line 9415 "attention.w"
+#line 9419 "attention.w"
 
 /*487:*/
-#line 9427 "attention.w"
+#line 9431 "attention.w"
 
 static const char*heatmap_usage= 
 "usage: attention heatmap --model CKPT --out FILE [--out FILE ...] [OPTIONS] SENTENCE\n"
@@ -668,7 +668,7 @@ static const char*heatmap_usage=
 "  --length-penalty P, --alpha A, --max-length N   as for translate\n";
 
 /*:487*//*490:*/
-#line 9474 "attention.w"
+#line 9478 "attention.w"
 
 static int cmd_heatmap(int argc,char**argv)
 {
@@ -690,7 +690,7 @@ bad= 1;
 }else if((r= beam_option("heatmap",c,optarg,&beam))!=0)bad= r<0;
 else switch(c){
 /*491:*/
-#line 9509 "attention.w"
+#line 9513 "attention.w"
 
 case'm':model= optarg;break;
 case'o':bad= add_out("heatmap",optarg,outs,&nout)!=0;break;
@@ -714,7 +714,7 @@ default:fprintf(stderr,"attention heatmap: unknown option \"%s\"\n",argv[optind-
 bad= 1;
 
 /*:491*/
-#line 9494 "attention.w"
+#line 9498 "attention.w"
 
 }
 if(!bad&&(!model||nout==0||argc-optind!=1)){
@@ -728,7 +728,7 @@ return 2;
 }
 if(check_outs("heatmap",outs,nout))return 1;
 /*492:*/
-#line 9537 "attention.w"
+#line 9541 "attention.w"
 
 Model m;
 BModel bm;
@@ -760,7 +760,7 @@ char*norm= normalize_sentence(argv[optind],strlen(argv[optind]),&badbyte);
 if(!norm)kit_fail("the sentence: invalid UTF-8 at byte %zu",badbyte+1);
 else if(kind==KIND_SEED)T= tokenize(vi,norm,src,L,"the sentence","English");
 else/*493:*/
-#line 9584 "attention.w"
+#line 9588 "attention.w"
 
 {
 Example e;
@@ -783,7 +783,7 @@ if(!beam.used)bmodel_greedy(&bm,&e,1,out,&n,attn);
 }
 
 /*:493*/
-#line 9567 "attention.w"
+#line 9571 "attention.w"
 
 if(T==0)kit_fail("the sentence has no words");
 else if(T> 0&&beam.used)n= beam_best(kind?bmodel_decoder(&bm):model_decoder(&m),
@@ -793,7 +793,7 @@ if(T> 0&&n==0)
 kit_fail("the model translates \"%s\" into nothing: there is no attention to draw",norm);
 if(n> 0){
 /*494:*/
-#line 9606 "attention.w"
+#line 9610 "attention.w"
 
 const char**rw= xcalloc((size_t)n,sizeof(char*)),**cw= xcalloc((size_t)T,sizeof(char*));
 for(int i= 0;i<n;i++)rw[i]= vo->word[out[i]];
@@ -815,7 +815,7 @@ status= 1;
 free(rw),free(cw),free(fr),free(title);
 
 /*:494*/
-#line 9575 "attention.w"
+#line 9579 "attention.w"
 
 }else fprintf(stderr,"attention heatmap: %s\n",kit_error());
 free(norm),free(src),free(out),free(attn);
@@ -824,15 +824,15 @@ else bmodel_free(&bm);
 return status;
 
 /*:492*/
-#line 9506 "attention.w"
+#line 9510 "attention.w"
 
 }
 
 /*:490*/
-#line 9416 "attention.w"
+#line 9420 "attention.w"
 
 /*498:*/
-#line 9703 "attention.w"
+#line 9707 "attention.w"
 
 static const char*loss_curve_usage= 
 "usage: attention loss-curve --log FILE --out FILE [--out FILE ...] [--title TEXT]\n"
@@ -842,7 +842,7 @@ static const char*loss_curve_usage=
 "  --title TEXT   the title (default: 'Training: average loss per epoch')\n";
 
 /*:498*//*499:*/
-#line 9713 "attention.w"
+#line 9717 "attention.w"
 
 static int read_loss_log(const char*path,double**x,double**y,int*n)
 {
@@ -860,7 +860,7 @@ free(*x),free(*y);
 return kit_fail("%s: line %ld: expected an epoch, a tab and a finite loss",path,k);
 }
 /*500:*/
-#line 9735 "attention.w"
+#line 9739 "attention.w"
 
 if(*n==cap){
 cap= cap?2*cap:1024;
@@ -870,7 +870,7 @@ cap= cap?2*cap:1024;
 (*x)[*n]= e,(*y)[(*n)++]= v;
 
 /*:500*/
-#line 9729 "attention.w"
+#line 9733 "attention.w"
 
 }
 fclose(f);
@@ -878,7 +878,7 @@ return*n> 0?0:kit_fail("%s: no epochs in the file",path);
 }
 
 /*:499*//*501:*/
-#line 9743 "attention.w"
+#line 9747 "attention.w"
 
 static int cmd_loss_curve(int argc,char**argv)
 {
@@ -912,7 +912,7 @@ fputs(loss_curve_usage,stderr);
 return 2;
 }
 /*502:*/
-#line 9778 "attention.w"
+#line 9782 "attention.w"
 
 double*x= NULL,*y= NULL;
 int n= 0;
@@ -936,19 +936,19 @@ free(x),free(y);
 return status;
 
 /*:502*/
-#line 9775 "attention.w"
+#line 9779 "attention.w"
 
 }
 
 /*:501*/
-#line 9417 "attention.w"
+#line 9421 "attention.w"
 
 
 /*:485*//*508:*/
-#line 9882 "attention.w"
+#line 9886 "attention.w"
 
 /*513:*/
-#line 9961 "attention.w"
+#line 9965 "attention.w"
 
 static const char*train_usage= 
 "usage: attention train [--pairs seed | --data FILE] [OPTIONS]\n"
@@ -985,7 +985,7 @@ static const char*train_usage=
 "  (for these kinds --epochs defaults to 10, --lr to 0.001, --print-every to 1)\n";
 
 /*:513*//*514:*/
-#line 9996 "attention.w"
+#line 10000 "attention.w"
 
 typedef struct{
 const char*data,*init,*save;
@@ -993,7 +993,7 @@ int filter,append_eos;
 long epochs,hidden,max_length,seed,print_every,show,threads;
 double lr;
 /*527:*/
-#line 10263 "attention.w"
+#line 10267 "attention.w"
 
 int kind;
 long heads,batch;
@@ -1005,7 +1005,7 @@ double valid_split;
 const char*device;
 
 /*:527*/
-#line 10002 "attention.w"
+#line 10006 "attention.w"
 
 }TrainOptions;
 static int train_batched(TrainOptions*o,int kind);
@@ -1022,7 +1022,7 @@ static const struct option longopts[]= {
 {"show",required_argument,0,'S'},{"help",no_argument,0,'h'},
 {"loss-log",required_argument,0,'g'},{"threads",required_argument,0,'T'},
 /*528:*/
-#line 10274 "attention.w"
+#line 10278 "attention.w"
 
 {"attention",required_argument,0,'A'},{"heads",required_argument,0,'N'},
 {"batch",required_argument,0,'B'},{"dropout",required_argument,0,'D'},
@@ -1031,7 +1031,7 @@ static const struct option longopts[]= {
 {"bucket",no_argument,0,'K'},{"device",required_argument,0,OPT_DEVICE},
 
 /*:528*/
-#line 10017 "attention.w"
+#line 10021 "attention.w"
 
 {0,0,0,0}};
 *o= (TrainOptions){NULL,NULL,NULL,FILTER_TUTORIAL,1,-1,0,0,1,0,5,0,0.0,
@@ -1041,7 +1041,7 @@ opterr= 0;
 optind= 1;
 while(!bad&&(c= getopt_long(argc,argv,":h",longopts,NULL))!=-1)switch(c){
 /*515:*/
-#line 10035 "attention.w"
+#line 10039 "attention.w"
 
 case'p':
 if(strcmp(optarg,"seed")!=0){
@@ -1073,7 +1073,7 @@ break;
 case'S':bad= parse_long("train","--show",optarg,0,100000000,&o->show)!=0;break;
 case'T':bad= parse_long("train","--threads",optarg,1,2,&o->threads)!=0;break;
 /*529:*/
-#line 10282 "attention.w"
+#line 10286 "attention.w"
 
 case'A':
 if((o->kind= kind_from_name(optarg))<0){
@@ -1103,7 +1103,7 @@ bad= !(o->valid_split> 0.0&&o->valid_split<1.0);
 break;
 
 /*:529*/
-#line 10065 "attention.w"
+#line 10069 "attention.w"
 
 case'g':loss_log_path= optarg;break;
 case'h':fputs(train_usage,stdout);exit(check_stdout("train",0));
@@ -1116,7 +1116,7 @@ fprintf(stderr,"attention train: unknown option \"%s\"\n",argv[optind-1]);
 bad= 1;
 
 /*:515*/
-#line 10025 "attention.w"
+#line 10029 "attention.w"
 
 }
 if(!bad&&optind<argc){
@@ -1128,7 +1128,7 @@ return bad?-1:0;
 }
 
 /*:514*//*516:*/
-#line 10079 "attention.w"
+#line 10083 "attention.w"
 
 static int cmd_train(int argc,char**argv)
 {
@@ -1138,7 +1138,7 @@ Model m;
 Example*ex= NULL;
 int status= 0;
 /*518:*/
-#line 10140 "attention.w"
+#line 10144 "attention.w"
 
 if(train_options(argc,argv,&o))return 2;
 if(loss_log_path&&loss_log_check())return 1;
@@ -1154,10 +1154,10 @@ return 2;
 int max_length= o.max_length?(int)o.max_length:DEFAULT_MAX_LENGTH;
 
 /*:518*/
-#line 10087 "attention.w"
+#line 10091 "attention.w"
 
 /*517:*/
-#line 10106 "attention.w"
+#line 10110 "attention.w"
 
 int kind= o.kind;
 if(o.init){
@@ -1189,10 +1189,10 @@ if(o.print_every==0)o.print_every= 50;
 if(o.lr==0.0)o.lr= 0.01;
 
 /*:517*/
-#line 10088 "attention.w"
+#line 10092 "attention.w"
 
 /*519:*/
-#line 10154 "attention.w"
+#line 10158 "attention.w"
 
 if(o.data){
 if(pairs_read(&pl,o.data,o.filter,max_length)){
@@ -1202,10 +1202,10 @@ return 1;
 }else pairs_seed(&pl);
 
 /*:519*/
-#line 10089 "attention.w"
+#line 10093 "attention.w"
 
 /*522:*/
-#line 10180 "attention.w"
+#line 10184 "attention.w"
 
 if(o.init){
 if(checkpoint_load(&m,o.init)){
@@ -1222,10 +1222,10 @@ model_init_random(&m,(uint64_t)o.seed);
 }
 
 /*:522*/
-#line 10090 "attention.w"
+#line 10094 "attention.w"
 
 /*520:*/
-#line 10164 "attention.w"
+#line 10168 "attention.w"
 
 if(make_examples(&pl,&m.vin,&m.vout,m.cfg.L,o.append_eos,&ex)){
 fprintf(stderr,"attention train: %s\n",kit_error());
@@ -1235,10 +1235,10 @@ return 1;
 }
 
 /*:520*/
-#line 10091 "attention.w"
+#line 10095 "attention.w"
 
 /*523:*/
-#line 10195 "attention.w"
+#line 10199 "attention.w"
 
 if(o.data)printf("Read %ld sentence pairs from %s; kept %d (%s filter)\n",
 pl.lines_read,o.data,pl.n,o.filter==FILTER_TUTORIAL?"tutorial":"length");
@@ -1251,10 +1251,10 @@ printf("Training for %ld epochs, %s<EOS> on the targets\n",o.epochs,
 o.append_eos?"":"no ");
 
 /*:523*/
-#line 10092 "attention.w"
+#line 10096 "attention.w"
 
 /*524:*/
-#line 10211 "attention.w"
+#line 10215 "attention.w"
 
 int threads= o.threads?(int)o.threads:sysconf(_SC_NPROCESSORS_ONLN)> 1?2:1,used= 1;
 float*loss= xcalloc((size_t)pl.n*(size_t)o.print_every,sizeof(float));
@@ -1280,10 +1280,10 @@ used> 1?"s":"");
 free(loss);
 
 /*:524*/
-#line 10093 "attention.w"
+#line 10097 "attention.w"
 
 /*521:*/
-#line 10174 "attention.w"
+#line 10178 "attention.w"
 
 if(o.save&&checkpoint_save(&m,o.save)){
 fprintf(stderr,"attention train: %s\n",kit_error());
@@ -1291,10 +1291,10 @@ status= 1;
 }
 
 /*:521*/
-#line 10094 "attention.w"
+#line 10098 "attention.w"
 
 /*525:*/
-#line 10237 "attention.w"
+#line 10241 "attention.w"
 
 int right= 0,*out= xcalloc((size_t)m.cfg.L,sizeof(int));
 for(int k= 0;k<pl.n;k++){
@@ -1310,7 +1310,7 @@ printf("%d of %d training pairs translated exactly\n",right,pl.n);
 free(out);
 
 /*:525*/
-#line 10095 "attention.w"
+#line 10099 "attention.w"
 
 if(loss_log_path&&loss_log_save())status= 1;
 free(ex);
@@ -1320,7 +1320,7 @@ return status;
 }
 
 /*:516*//*530:*/
-#line 10319 "attention.w"
+#line 10323 "attention.w"
 
 static int train_batched(TrainOptions*o,int kind)
 {
@@ -1332,7 +1332,7 @@ if(o->epochs<0)o->epochs= 10;
 if(o->print_every==0)o->print_every= 1;
 if(o->lr==0.0)o->lr= 0.001;
 /*531:*/
-#line 10346 "attention.w"
+#line 10350 "attention.w"
 
 long H= o->hidden?o->hidden:DEFAULT_HIDDEN,heads= o->heads?o->heads:4;
 cpu_set_threads(o->threads?(int)o->threads:sysconf(_SC_NPROCESSORS_ONLN)> 1?2:1);
@@ -1355,10 +1355,10 @@ const Backend*be= backend_for("train",o->device);
 if(!be)return 1;
 
 /*:531*/
-#line 10329 "attention.w"
+#line 10333 "attention.w"
 
 /*532:*/
-#line 10372 "attention.w"
+#line 10376 "attention.w"
 
 if(pairs_read(&pl,o->data,o->filter,L)){
 fprintf(stderr,"attention train: %s\n",kit_error());
@@ -1378,10 +1378,10 @@ return 1;
 }
 
 /*:532*/
-#line 10330 "attention.w"
+#line 10334 "attention.w"
 
 /*533:*/
-#line 10392 "attention.w"
+#line 10396 "attention.w"
 
 if(o->init){
 if(checkpoint_load_any(o->init,NULL,&bm,be,(int)o->batch)<0){
@@ -1410,10 +1410,10 @@ goto end;
 }
 
 /*:533*/
-#line 10331 "attention.w"
+#line 10335 "attention.w"
 
 /*534:*/
-#line 10420 "attention.w"
+#line 10424 "attention.w"
 
 printf("Read %ld sentence pairs from %s; kept %d (%s filter)",pl.lines_read,o->data,
 pl.n+vl.n*(o->valid_split> 0.0),o->filter==FILTER_TUTORIAL?"tutorial":"length");
@@ -1427,17 +1427,17 @@ printf("Training for %ld epochs, batch %ld, lr %g, dropout %g, %s\n",o->epochs,o
 o->lr,o->dropout,o->shuffle?"shuffled each epoch":"in file order");
 
 /*:534*/
-#line 10332 "attention.w"
+#line 10336 "attention.w"
 
 /*537:*/
-#line 10472 "attention.w"
+#line 10476 "attention.w"
 
 int n= pl.n,*order= xcalloc((size_t)n,sizeof(int));
 double best= INFINITY,t_all= now_seconds();
 for(long e= 1;e<=o->epochs;e++){
 for(int k= 0;k<n;k++)order[k]= k;
 if(o->shuffle)/*538:*/
-#line 10493 "attention.w"
+#line 10497 "attention.w"
 
 {
 uint64_t z= mix_seed((uint64_t)o->seed,(uint64_t)e);
@@ -1452,14 +1452,14 @@ order[j]= x;
 }
 
 /*:538*/
-#line 10477 "attention.w"
+#line 10481 "attention.w"
 
 if(o->bucket)bucket_batches(order,n,ex,(int)o->batch,o->shuffle?
 mix_seed((uint64_t)o->seed,(uint64_t)e+1000003):0);
 double t0= now_seconds(),train_loss,valid_loss= NAN;
 long tokens= 0,positions= 0,words= 0;
 /*543:*/
-#line 10570 "attention.w"
+#line 10574 "attention.w"
 
 int tty= isatty(fileno(stdout));
 double last= t0;
@@ -1483,13 +1483,13 @@ last= now;
 if(tty)printf("\r%78s\r","");
 
 /*:543*/
-#line 10482 "attention.w"
+#line 10486 "attention.w"
 
 train_loss= bmodel_take_loss(&bm)/(double)tokens;
 if(vl.n)valid_loss= batched_loss(&bm,vex,vl.n);
 loss_log_add(train_loss);
 /*544:*/
-#line 10593 "attention.w"
+#line 10597 "attention.w"
 
 double sec= now_seconds()-t0;
 int print= e%o->print_every==0||e==o->epochs;
@@ -1510,7 +1510,7 @@ if(print)printf("\n");
 fflush(stdout);
 
 /*:544*/
-#line 10486 "attention.w"
+#line 10490 "attention.w"
 
 }
 printf("Trained in %.1f s\n",now_seconds()-t_all);
@@ -1518,10 +1518,10 @@ free(order);
 status= 0;
 
 /*:537*/
-#line 10333 "attention.w"
+#line 10337 "attention.w"
 
 /*546:*/
-#line 10629 "attention.w"
+#line 10633 "attention.w"
 
 int show= o->show<pl.n?(int)o->show:pl.n,L2= bm.cfg.L;
 int*outw= xcalloc((size_t)(show?show:1)*L2,sizeof(int));
@@ -1537,7 +1537,7 @@ free(outw);
 free(outn);
 
 /*:546*/
-#line 10334 "attention.w"
+#line 10338 "attention.w"
 
 if(loss_log_path&&loss_log_save())status= 1;
 end:
@@ -1550,10 +1550,10 @@ return status;
 }
 
 /*:530*/
-#line 9883 "attention.w"
+#line 9887 "attention.w"
 
 /*547:*/
-#line 10650 "attention.w"
+#line 10654 "attention.w"
 
 static const char*translate_usage= 
 "usage: attention translate --model CKPT [--attention] [SENTENCE ...]\n"
@@ -1576,7 +1576,7 @@ float*attn= xcalloc((size_t)m->cfg.L*(size_t)m->cfg.L,sizeof(float));
 int status= 0;
 if(!norm)status= kit_fail("%s: invalid UTF-8 at byte %zu",where,bad+1);
 else if(*norm)/*549:*/
-#line 10692 "attention.w"
+#line 10696 "attention.w"
 
 {
 int n= tokenize(&m->vin,norm,src,m->cfg.L,where,"English");
@@ -1589,7 +1589,7 @@ char*t= translate_beam.used?translate_with_beam(m,src,n,norm,out,&k,attn)
 fputs(t,stdout);
 free(t);
 if(show_attention)/*550:*/
-#line 10709 "attention.w"
+#line 10713 "attention.w"
 
 for(int t= 0;t<k;t++){
 double pad= 0.0;
@@ -1600,13 +1600,13 @@ printf("  (padding %.3f)",pad);
 }
 
 /*:550*/
-#line 10703 "attention.w"
+#line 10707 "attention.w"
 
 }
 }
 
 /*:549*/
-#line 10671 "attention.w"
+#line 10675 "attention.w"
 
 else if(!blank(s,len))status= kit_fail("%s: the sentence has no words",where);
 putchar('\n');
@@ -1618,7 +1618,7 @@ return status;
 }
 
 /*:547*//*551:*/
-#line 10718 "attention.w"
+#line 10722 "attention.w"
 
 static int cmd_translate(int argc,char**argv)
 {
@@ -1682,7 +1682,7 @@ return 2;
 int failed= 0;
 char where[64];
 /*552:*/
-#line 10785 "attention.w"
+#line 10789 "attention.w"
 
 if(optind<argc)
 for(int k= optind;k<argc;k++){
@@ -1706,7 +1706,7 @@ failed= 1;
 if(fflush(stdout)!=0)break;
 }
 /*561:*/
-#line 10982 "attention.w"
+#line 10986 "attention.w"
 
 if(ferror(stdin)){
 fprintf(stderr,"attention translate: cannot read the standard input: %s\n",
@@ -1715,23 +1715,23 @@ failed= 1;
 }
 
 /*:561*/
-#line 10807 "attention.w"
+#line 10811 "attention.w"
 
 free(line);
 }
 
 /*:552*/
-#line 10780 "attention.w"
+#line 10784 "attention.w"
 
 model_free(&m);
 return failed?1:0;
 }
 
 /*:551*/
-#line 9884 "attention.w"
+#line 9888 "attention.w"
 
 /*562:*/
-#line 10994 "attention.w"
+#line 10998 "attention.w"
 
 static const char*pairs_usage= 
 "usage: attention pairs --data FILE [--filter tutorial|length] [--max-length L]\n"
@@ -1743,7 +1743,7 @@ const char*data= NULL;
 int filter= FILTER_TUTORIAL;
 long max_length= DEFAULT_MAX_LENGTH;
 /*563:*/
-#line 11017 "attention.w"
+#line 11021 "attention.w"
 
 static const struct option longopts[]= {{"data",required_argument,0,'d'},
 {"filter",required_argument,0,'f'},{"max-length",required_argument,0,'L'},
@@ -1773,7 +1773,7 @@ return 2;
 }
 
 /*:563*/
-#line 11004 "attention.w"
+#line 11008 "attention.w"
 
 PairList pl;
 if(pairs_read(&pl,data,filter,(int)max_length)){
@@ -1788,14 +1788,14 @@ return 0;
 }
 
 /*:562*/
-#line 9885 "attention.w"
+#line 9889 "attention.w"
 
 
 /*:508*//*565:*/
-#line 11056 "attention.w"
+#line 11060 "attention.w"
 
 /*573:*/
-#line 11221 "attention.w"
+#line 11225 "attention.w"
 
 static const char*bleu_usage= 
 "usage: attention bleu [--hyp FILE] [--precise] REFERENCES [REFERENCES ...]\n"
@@ -1826,7 +1826,7 @@ return ferror(f)?kit_fail("%s: read error",path):0;
 }
 
 /*:573*//*574:*/
-#line 11251 "attention.w"
+#line 11255 "attention.w"
 
 static int bleu_of_lines(char**h,int nh,char***ref,int n_refs,int precise)
 {
@@ -1845,7 +1845,7 @@ for(int r= 0;r<m;r++)free(ids[r]);
 free(hi);
 }
 if(status==0)/*575:*/
-#line 11276 "attention.w"
+#line 11280 "attention.w"
 
 {
 char line[256];
@@ -1857,7 +1857,7 @@ s.p[0],s.p[1],s.p[2],s.p[3]);
 }
 
 /*:575*/
-#line 11268 "attention.w"
+#line 11272 "attention.w"
 
 free(ids);
 free(len);
@@ -1866,7 +1866,7 @@ return status;
 }
 
 /*:574*//*576:*/
-#line 11287 "attention.w"
+#line 11291 "attention.w"
 
 static int cmd_bleu(int argc,char**argv)
 {
@@ -1894,7 +1894,7 @@ return 2;
 }
 int n_refs= argc-optind,status= 0;
 /*577:*/
-#line 11318 "attention.w"
+#line 11322 "attention.w"
 
 char***ref= xcalloc((size_t)n_refs,sizeof*ref),**h= NULL;
 int*nr= xcalloc((size_t)n_refs,sizeof(int)),nh= 0;
@@ -1927,16 +1927,16 @@ free(nr);
 status= status?1:0;
 
 /*:577*/
-#line 11313 "attention.w"
+#line 11317 "attention.w"
 
 return status;
 }
 
 /*:576*/
-#line 11057 "attention.w"
+#line 11061 "attention.w"
 
 /*578:*/
-#line 11359 "attention.w"
+#line 11363 "attention.w"
 
 static const char*split_usage= 
 "usage: attention split --data FILE --out-dir DIR [--test F] [--valid F] [--seed S]\n"
@@ -1957,7 +1957,7 @@ double share[2]= {0.1,0.1};
 long seed= 1;
 int filter= FILTER_TUTORIAL,c;
 /*579:*/
-#line 11394 "attention.w"
+#line 11398 "attention.w"
 
 opterr= 0;
 optind= 1;
@@ -1991,7 +1991,7 @@ return 2;
 }
 
 /*:579*/
-#line 11378 "attention.w"
+#line 11382 "attention.w"
 
 PairList pl;
 if(pairs_read(&pl,data,filter,DEFAULT_MAX_LENGTH)){
@@ -2001,7 +2001,7 @@ return 1;
 int*part= xcalloc((size_t)pl.n,sizeof(int)),counts[3][2];
 int status= pairs_split(&pl,share[0],share[1],(uint64_t)seed,part,counts);
 if(status==0)/*580:*/
-#line 11427 "attention.w"
+#line 11431 "attention.w"
 
 {
 static const char*const name[3]= {"train","valid","test"};
@@ -2024,7 +2024,7 @@ counts[p][1],path);
 }
 
 /*:580*/
-#line 11386 "attention.w"
+#line 11390 "attention.w"
 
 if(status)fprintf(stderr,"attention split: %s\n",kit_error());
 free(part);
@@ -2033,10 +2033,10 @@ return status?1:0;
 }
 
 /*:578*/
-#line 11058 "attention.w"
+#line 11062 "attention.w"
 
 /*581:*/
-#line 11455 "attention.w"
+#line 11459 "attention.w"
 
 static const char*eval_usage= 
 "usage: attention eval --model CKPT --data FILE [OPTIONS]\n"
@@ -2055,7 +2055,7 @@ BeamChoice beam;
 }EvalOptions;
 
 /*:581*//*582:*/
-#line 11473 "attention.w"
+#line 11477 "attention.w"
 
 static int eval_options(int argc,char**argv,EvalOptions*o)
 {
@@ -2092,7 +2092,7 @@ return bad?-1:0;
 }
 
 /*:582*//*583:*/
-#line 11510 "attention.w"
+#line 11514 "attention.w"
 
 static int eval_rows(const EvalOptions*o)
 {
@@ -2107,7 +2107,7 @@ else bmodel_free(bm);
 }
 
 /*:583*//*584:*/
-#line 11524 "attention.w"
+#line 11528 "attention.w"
 
 static int cmd_eval(int argc,char**argv)
 {
@@ -2131,7 +2131,7 @@ return 1;
 }
 int n_src,*group= pairs_group_sources(&pl,&n_src),status= 0;
 /*585:*/
-#line 11557 "attention.w"
+#line 11561 "attention.w"
 
 int*first= xcalloc((size_t)n_src,sizeof(int)),*n_ref= xcalloc((size_t)n_src,sizeof(int));
 int**ref= xcalloc((size_t)n_src,sizeof*ref),*ref_fill= xcalloc((size_t)n_src,sizeof(int));
@@ -2149,7 +2149,7 @@ snprintf(where,sizeof where,"%.500s:%d",o.data,pl.pair[first[s]].line);
 if(kind==KIND_SEED)
 src_len[s]= tokenize(vin,pl.pair[first[s]].src,src+(size_t)s*L,L,where,"English");
 else/*587:*/
-#line 11596 "attention.w"
+#line 11600 "attention.w"
 
 {
 int unk= 0,*ids= src+(size_t)s*L;
@@ -2162,14 +2162,14 @@ src_len[s]= n;
 }
 
 /*:587*/
-#line 11573 "attention.w"
+#line 11577 "attention.w"
 
 if(src_len[s]<=0&&failed++==0)
 fprintf(stderr,"attention eval: warning: %s; such sources count as empty "
 "translations\n",src_len[s]<0?kit_error():"a source has no words");
 }
 if(unk_sources)/*586:*/
-#line 11585 "attention.w"
+#line 11589 "attention.w"
 
 {
 fprintf(stderr,"attention eval: warning: %d words of %s are not in the model's English "
@@ -2180,15 +2180,15 @@ fprintf(stderr,"%s\n",unknown.n> 7?" ...":"");
 }
 
 /*:586*/
-#line 11578 "attention.w"
+#line 11582 "attention.w"
 
 vocab_free(&unknown);
 
 /*:585*/
-#line 11546 "attention.w"
+#line 11550 "attention.w"
 
 /*588:*/
-#line 11609 "attention.w"
+#line 11613 "attention.w"
 
 char**hyp= xcalloc((size_t)n_src,sizeof*hyp);
 Decoder*d= kind==KIND_SEED?model_decoder(&m):bmodel_decoder(&bm);
@@ -2200,7 +2200,7 @@ if(src_len[s]> 0)idx[nb++]= s;
 else hyp[s]= xstrdup("");
 if(nb> 0&&kind!=KIND_SEED&&!o.beam.used)
 /*590:*/
-#line 11654 "attention.w"
+#line 11658 "attention.w"
 
 {
 Example*ex= xcalloc((size_t)nb,sizeof*ex);
@@ -2215,10 +2215,10 @@ free(ex),free(out),free(len);
 }
 
 /*:590*/
-#line 11619 "attention.w"
+#line 11623 "attention.w"
 
 else if(nb> 0)/*589:*/
-#line 11627 "attention.w"
+#line 11631 "attention.w"
 
 {
 const int**sp= xcalloc((size_t)nb,sizeof*sp);
@@ -2242,7 +2242,7 @@ free(y);free(init);free(sp);free(len);free(found);
 }
 
 /*:589*/
-#line 11620 "attention.w"
+#line 11624 "attention.w"
 
 free(idx);
 }
@@ -2250,10 +2250,10 @@ double seconds= now_seconds()-t0;
 d->release(d);
 
 /*:588*/
-#line 11547 "attention.w"
+#line 11551 "attention.w"
 
 /*591:*/
-#line 11670 "attention.w"
+#line 11674 "attention.w"
 
 BleuStats all= {0},by_len[4];
 memset(by_len,0,sizeof by_len);
@@ -2264,7 +2264,7 @@ int nw= 1;
 for(const char*p= en;*p;p++)nw+= *p==' ';
 int bucket= nw<=3?0:nw<=6?1:nw<=9?2:3;
 /*592:*/
-#line 11684 "attention.w"
+#line 11688 "attention.w"
 
 {
 Vocab v;
@@ -2285,11 +2285,11 @@ vocab_free(&v);
 }
 
 /*:592*/
-#line 11679 "attention.w"
+#line 11683 "attention.w"
 
 }
 /*593:*/
-#line 11704 "attention.w"
+#line 11708 "attention.w"
 
 {
 char line[256];
@@ -2313,7 +2313,7 @@ failed);
 printf("Speed: %d sources in %.3f s, %.0f sentences/s\n",n_src-failed,seconds,
 seconds> 0?(n_src-failed)/seconds:0.0);
 /*594:*/
-#line 11730 "attention.w"
+#line 11734 "attention.w"
 
 for(int s= 0;s<n_src&&s<o.show;s++){
 printf("EN:  %s\n",pl.pair[first[s]].src);
@@ -2322,19 +2322,19 @@ printf("OUT: %s\n",hyp[s]);
 }
 
 /*:594*/
-#line 11726 "attention.w"
+#line 11730 "attention.w"
 
 }
 
 /*:593*/
-#line 11681 "attention.w"
+#line 11685 "attention.w"
 
 
 /*:591*/
-#line 11548 "attention.w"
+#line 11552 "attention.w"
 
 /*595:*/
-#line 11738 "attention.w"
+#line 11742 "attention.w"
 
 if(o.output){
 FILE*f= fopen(o.output,"wb");
@@ -2350,10 +2350,10 @@ status= 1;
 }
 
 /*:595*/
-#line 11549 "attention.w"
+#line 11553 "attention.w"
 
 /*596:*/
-#line 11753 "attention.w"
+#line 11757 "attention.w"
 
 for(int s= 0;s<n_src;s++)free(hyp[s]),free(ref[s]);
 free(hyp);free(ref);free(ref_fill);free(n_ref);free(first);free(src);free(src_len);
@@ -2362,17 +2362,17 @@ pairs_free(&pl);
 eval_free_model(kind,&m,&bm);
 
 /*:596*/
-#line 11550 "attention.w"
+#line 11554 "attention.w"
 
 return status;
 }
 
 /*:584*/
-#line 11059 "attention.w"
+#line 11063 "attention.w"
 
 
 /*:565*/
-#line 9826 "attention.w"
+#line 9830 "attention.w"
 
 
 static const struct{
@@ -2380,35 +2380,35 @@ const char*name,*summary;
 int(*run)(int argc,char**argv);
 }commands[]= {
 /*507:*/
-#line 9876 "attention.w"
+#line 9880 "attention.w"
 
 {"train","train a translator (the notebook's five pairs, or a pair file)",cmd_train},
 {"translate","translate sentences with a saved model",cmd_translate},
 {"pairs","print the pairs that training would read from a file",cmd_pairs},
 /*486:*/
-#line 9421 "attention.w"
+#line 9425 "attention.w"
 
 {"heatmap","draw the attention weights of a translation (PNG, PDF or SVG)",cmd_heatmap},
 {"loss-curve","draw the average loss per epoch from train --loss-log",cmd_loss_curve},
 
 /*:486*/
-#line 9880 "attention.w"
+#line 9884 "attention.w"
 
 
 /*:507*//*564:*/
-#line 11050 "attention.w"
+#line 11054 "attention.w"
 
 {"bleu","score translations against references (corpus BLEU-4, sacreBLEU's form)",cmd_bleu},
 {"split","split a pair file into train, valid and test files by English sentence",cmd_split},
 {"eval","translate a pair file and report BLEU, exact matches and speed",cmd_eval},
 
 /*:564*/
-#line 9832 "attention.w"
+#line 9836 "attention.w"
 
 };
 
 /*:503*//*504:*/
-#line 9837 "attention.w"
+#line 9841 "attention.w"
 
 int main(int argc,char**argv)
 {
@@ -2418,7 +2418,7 @@ for(size_t k= 0;k<n;k++)
 if(strcmp(argv[1],commands[k].name)==0)
 return check_stdout(commands[k].name,commands[k].run(argc-1,argv+1));
 /*506:*/
-#line 9864 "attention.w"
+#line 9868 "attention.w"
 
 FILE*out= argc>=2&&(strcmp(argv[1],"--help")==0||strcmp(argv[1],"-h")==0
 ||strcmp(argv[1],"help")==0)?stdout:stderr;
@@ -2429,7 +2429,7 @@ fputs("Run 'attention COMMAND --help' for a command's options.\n",out);
 return out==stdout?check_stdout(NULL,0):2;
 
 /*:506*/
-#line 9846 "attention.w"
+#line 9850 "attention.w"
 
 }
 

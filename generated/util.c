@@ -1,5 +1,5 @@
 /*365:*/
-#line 7077 "attention.w"
+#line 7081 "attention.w"
 
 #include "attention.h"
 #include <errno.h> 
@@ -8,7 +8,7 @@
 #include <string.h> 
 #include <sys/stat.h> 
 /*366:*/
-#line 7088 "attention.w"
+#line 7092 "attention.w"
 
 static char last_error[2048];
 
@@ -27,7 +27,7 @@ return last_error;
 }
 
 /*:366*//*367:*/
-#line 7109 "attention.w"
+#line 7113 "attention.w"
 
 void*xcalloc(size_t n,size_t size)
 {
@@ -40,7 +40,7 @@ return p;
 }
 
 /*:367*//*368:*/
-#line 7121 "attention.w"
+#line 7125 "attention.w"
 
 void*xrealloc(void*p,size_t size)
 {
@@ -61,7 +61,7 @@ return t;
 }
 
 /*:368*//*388:*/
-#line 7574 "attention.w"
+#line 7578 "attention.w"
 
 int save_target_check(const char*path)
 {
@@ -76,7 +76,7 @@ S_ISCHR(st.st_mode)||S_ISBLK(st.st_mode)?"a device":S_ISFIFO(st.st_mode)?
 }
 
 /*:388*/
-#line 7084 "attention.w"
+#line 7088 "attention.w"
 
 
 /*:365*/
