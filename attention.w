@@ -4141,6 +4141,17 @@ static void gemm_piece(int ta, int tb, int M, int N, int K, float alpha, const f
 #endif
 }
 
+@ A command that does not say how many threads to use (\.{translate},
+\.{eval}) gets two on a machine with two cores, or what
+\.{OMP\_NUM\_THREADS} says, OpenMP's usual way to ask for fewer.
+@<CPU backend functions@>=
+static int cpu_default_threads(void)
+{
+  const char *e = getenv("OMP_NUM_THREADS");
+  if (e && atoi(e) >= 1) return atoi(e) > 1 ? 2 : 1;
+  return sysconf(_SC_NPROCESSORS_ONLN) > 1 ? 2 : 1;
+}
+
 @ The cut: |m| rows of $C$ go to the first piece (or |n| columns), the rest to
 the second. A piece of rows starts |m| rows down $A$ (|m| columns along, when
 $A$ is transposed) and of $C$; a piece of columns starts |n| columns along
@@ -4151,7 +4162,7 @@ other, with the same bits.
 static void cpu_gemm(int ta, int tb, int M, int N, int K, float alpha, const float *A,
   int lda, const float *B, int ldb, float beta, float *C, int ldc)
 {
-  if (!cpu_threads) cpu_set_threads(sysconf(_SC_NPROCESSORS_ONLN) > 1 ? 2 : 1);
+  if (!cpu_threads) cpu_set_threads(cpu_default_threads());
   int big = (double) M * N * K >= GEMM_SPLIT;
   int m = big && M >= 64 ? (M / 2 + 15) / 16 * 16 : 0;
   int n = big && !m && N >= 64 ? (N / 2 + 15) / 16 * 16 : 0;

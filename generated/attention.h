@@ -220,19 +220,19 @@ void(*sum)(float*acc,const float*x,int n);
 void(*add)(float*y,const float*x,int n);
 void(*adam)(float*p,const float*g,float*m,float*v,size_t n,AdamConstants k);
 
-/*:179*//*310:*/
-#line 5934 "attention.w"
+/*:179*//*311:*/
+#line 5945 "attention.w"
 
 void(*gather_keys)(float*dst,const float*src,const int*sent,int n,int S,int N,
 int H);
 
-/*:310*/
+/*:311*/
 #line 3622 "attention.w"
 
 };
 
-/*:176*//*221:*/
-#line 4354 "attention.w"
+/*:176*//*222:*/
+#line 4365 "attention.w"
 
 enum{P_ENC_EMB,P_ENC_W_IH,P_ENC_W_HH,P_ENC_B_IH,P_ENC_B_HH,P_DEC_EMB,
 P_WA_W,P_WA_B,P_UA_W,P_UA_B,P_VA_W,P_VA_B,P_LIN_IN,P_LIN_OUT,
@@ -240,8 +240,8 @@ P_INPROJ_W,P_INPROJ_B,P_OUTPROJ_W,P_OUTPROJ_B,
 P_DEC_W_IH,P_DEC_W_HH,P_DEC_B_IH,P_DEC_B_HH,P_COMBINE,P_OUT_W,P_OUT_B,
 NP_TENSORS};
 
-/*:221*//*224:*/
-#line 4402 "attention.w"
+/*:222*//*225:*/
+#line 4413 "attention.w"
 
 typedef struct{
 int*src,*tgt,*dec_in,*src_len,*ids,*rows;
@@ -253,8 +253,8 @@ float*d_out,*d_dec_gi,*d_dec_gh,*d_s,*d_s2,*d_pre,*d_ctx,*d_w,*d_e,*d_q;
 float*d_keys,*d_uk,*d_kp,*d_vp,*d_mh,*d_enc_gi,*d_enc_gh,*d_emb;
 }BActs;
 
-/*:224*//*225:*/
-#line 4415 "attention.w"
+/*:225*//*226:*/
+#line 4426 "attention.w"
 
 typedef struct{
 int kind,heads;
@@ -271,8 +271,8 @@ int B_cap;
 BActs a;
 }BModel;
 
-/*:225*//*268:*/
-#line 5180 "attention.w"
+/*:226*//*269:*/
+#line 5191 "attention.w"
 
 typedef struct Decoder{
 int V,S,state_floats;
@@ -284,8 +284,8 @@ const float*state,float*logp,float*new_state,float*attn);
 void(*release)(struct Decoder*d);
 }Decoder;
 
-/*:268*//*276:*/
-#line 5326 "attention.w"
+/*:269*//*277:*/
+#line 5337 "attention.w"
 
 typedef struct{
 int len;
@@ -301,8 +301,8 @@ double alpha;
 }BeamOptions;
 enum{LP_NONE,LP_AVG,LP_WU};
 
-/*:276*//*296:*/
-#line 5678 "attention.w"
+/*:277*//*297:*/
+#line 5689 "attention.w"
 
 typedef struct{
 long match[4],total[4];
@@ -313,8 +313,8 @@ typedef struct{
 double bleu,p[4],bp,ratio;
 }BleuScore;
 
-/*:296*//*384:*/
-#line 7506 "attention.w"
+/*:297*//*385:*/
+#line 7517 "attention.w"
 
 typedef struct{
 int kind,heads;
@@ -326,8 +326,8 @@ const float*data;
 size_t n_params;
 }CkptView;
 
-/*:384*//*414:*/
-#line 8113 "attention.w"
+/*:385*//*415:*/
+#line 8124 "attention.w"
 
 #define COLORMAP_MAX_POINTS 9
 typedef struct{
@@ -337,8 +337,8 @@ double x[3][COLORMAP_MAX_POINTS];
 double v[3][COLORMAP_MAX_POINTS];
 }Colormap;
 
-/*:414*//*422:*/
-#line 8216 "attention.w"
+/*:415*//*423:*/
+#line 8227 "attention.w"
 
 enum{HEATMAP_MATPLOTLIB,HEATMAP_SEABORN};
 typedef struct{
@@ -352,8 +352,8 @@ int style;
 double vmin,vmax;
 }Heatmap;
 
-/*:422*//*423:*/
-#line 8233 "attention.w"
+/*:423*//*424:*/
+#line 8244 "attention.w"
 
 typedef struct{
 double x,y,w,h;
@@ -368,14 +368,14 @@ int width,height,stride;
 unsigned char*data;
 }FigImage;
 
-/*:423*//*456:*/
-#line 8879 "attention.w"
+/*:424*//*457:*/
+#line 8890 "attention.w"
 
 enum{FIGURE_PNG,FIGURE_PDF,FIGURE_SVG};
 #define FIGURE_PNG_SCALE 2.0
 
-/*:456*//*470:*/
-#line 9143 "attention.w"
+/*:457*//*471:*/
+#line 9154 "attention.w"
 
 typedef struct{
 int n;
@@ -383,7 +383,7 @@ const double*x,*y;
 const char*title,*xlabel,*ylabel;
 }Curve;
 
-/*:470*/
+/*:471*/
 #line 537 "attention.w"
 
 /*54:*/
@@ -450,8 +450,8 @@ Activations act;
 struct Pipeline*pipeline;
 }Model;
 
-/*:54*//*269:*/
-#line 5198 "attention.w"
+/*:54*//*270:*/
+#line 5209 "attention.w"
 
 typedef struct{
 Decoder d;
@@ -462,7 +462,7 @@ float*eh,*scores,*ec,*pre,*o,*gi,*gh,*logits;
 GruCache*cache;
 }SeedDecoder;
 
-/*:269*/
+/*:270*/
 #line 538 "attention.w"
 
 /*80:*/
@@ -847,8 +847,8 @@ for(int i= 0;i<n;i++)s+= x[i];
 acc[0]+= s;
 }
 
-/*:204*//*309:*/
-#line 5925 "attention.w"
+/*:204*//*310:*/
+#line 5936 "attention.w"
 
 KIT_HD static inline void kb_gather_keys(int r,int j,float*dst,const float*src,
 const int*sent,int n,int N,int H)
@@ -857,7 +857,7 @@ int s= r/n,h= r%n;
 dst[(size_t)r*H+j]= src[((size_t)s*N+sent[h])*H+j];
 }
 
-/*:309*/
+/*:310*/
 #line 539 "attention.w"
 
 /*21:*/
@@ -1015,73 +1015,73 @@ int tokenize_unk(const Vocab*v,const char*s,int*ids,int max,int*unknown);
 int make_examples_unk(const PairList*pl,const Vocab*vin,const Vocab*vout,
 int max_length,Example**out);
 
-/*:174*//*220:*/
-#line 4341 "attention.w"
+/*:174*//*221:*/
+#line 4352 "attention.w"
 
 extern const Backend cpu_backend;
 void cpu_set_threads(int n);
 
-/*:220*//*232:*/
-#line 4528 "attention.w"
+/*:221*//*233:*/
+#line 4539 "attention.w"
 
 void batched_specs(int kind,const Config*c,TensorSpec s[NP_TENSORS]);
 void bmodel_alloc(BModel*bm,const Backend*be,int kind,int heads,const Config*c,
 Vocab*vin,Vocab*vout,int B_cap);
 void bmodel_free(BModel*bm);
 
-/*:232*//*234:*/
-#line 4565 "attention.w"
+/*:233*//*235:*/
+#line 4576 "attention.w"
 
 void bmodel_init_random(BModel*bm,uint64_t seed);
 
-/*:234*//*237:*/
-#line 4611 "attention.w"
+/*:235*//*238:*/
+#line 4622 "attention.w"
 
 void batch_upload(BModel*bm,const Example*ex,const int*idx,int n,Batch*bt);
 
-/*:237*//*248:*/
-#line 4797 "attention.w"
+/*:238*//*249:*/
+#line 4808 "attention.w"
 
 void bmodel_forward(BModel*bm,const Batch*bt,float p);
 double bmodel_take_loss(BModel*bm);
 
-/*:248*//*259:*/
-#line 5026 "attention.w"
+/*:249*//*260:*/
+#line 5037 "attention.w"
 
 void bmodel_backward(BModel*bm,const Batch*bt);
 void bmodel_train_batch(BModel*bm,const Batch*bt,double lr);
 
-/*:259*//*265:*/
-#line 5123 "attention.w"
+/*:260*//*266:*/
+#line 5134 "attention.w"
 
 void bmodel_greedy(BModel*bm,const Example*ex,int n,int*out,int*out_len,
 float*attn);
 
-/*:265*//*275:*/
-#line 5300 "attention.w"
+/*:266*//*276:*/
+#line 5311 "attention.w"
 
 Decoder*model_decoder(Model*m);
 
-/*:275*//*278:*/
-#line 5361 "attention.w"
+/*:276*//*279:*/
+#line 5372 "attention.w"
 
 double length_penalty(const BeamOptions*o,int steps);
 
-/*:278*//*292:*/
-#line 5594 "attention.w"
+/*:279*//*293:*/
+#line 5605 "attention.w"
 
 void beam_search(Decoder*d,int n_sent,const float*init,const BeamOptions*o,
 Hypothesis*out,int*found);
 void hypotheses_free(Hypothesis*h,int n);
 
-/*:292*//*294:*/
-#line 5625 "attention.w"
+/*:293*//*295:*/
+#line 5636 "attention.w"
 
 char*hypothesis_words(const Decoder*d,const Vocab*vout,const Hypothesis*y,
 char*const*src_words,int src_len,int replace_unk);
 
-/*:294*//*304:*/
-#line 5807 "attention.w"
+/*:295*//*305:*/
+#line 5818 "attention.w"
 
 int ngram_count(const int*s,int len,const int*g,int n);
 void ngram_matches(const int*hyp,int h,const int*const*refs,const int*ref_len,
@@ -1092,26 +1092,26 @@ BleuScore bleu_score(const BleuStats*b);
 void bleu_format(const BleuStats*b,char*buf,size_t size);
 int words_intern(Vocab*v,const char*s,int**ids);
 
-/*:304*//*308:*/
-#line 5893 "attention.w"
+/*:305*//*309:*/
+#line 5904 "attention.w"
 
 int*pairs_group_sources(const PairList*pl,int*n_groups);
 int pairs_split(const PairList*pl,double test,double valid,uint64_t seed,int*part,
 int counts[3][2]);
 
-/*:308*//*320:*/
-#line 6118 "attention.w"
+/*:309*//*321:*/
+#line 6129 "attention.w"
 
 Decoder*bmodel_decoder(BModel*bm);
 
-/*:320*//*355:*/
-#line 6897 "attention.w"
+/*:321*//*356:*/
+#line 6908 "attention.w"
 
 const Backend*cuda_backend_open(char*msg,size_t n);
 void backend_train_batch(BModel*bm,const Batch*bt,double lr);
 
-/*:355*//*369:*/
-#line 7144 "attention.w"
+/*:356*//*370:*/
+#line 7155 "attention.w"
 
 int kit_fail(const char*fmt,...)__attribute__((format(printf,1,2)));
 const char*kit_error(void);
@@ -1119,15 +1119,15 @@ void*xcalloc(size_t n,size_t size);
 void*xrealloc(void*p,size_t size);
 char*xstrdup(const char*s);
 
-/*:369*//*379:*/
-#line 7419 "attention.w"
+/*:370*//*380:*/
+#line 7430 "attention.w"
 
 int train_pairs(Model*m,const Example*ex,int n,long epochs,double lr,int threads,
 float*loss);
 void pipeline_stop(struct Pipeline*p);
 
-/*:379*//*380:*/
-#line 7424 "attention.w"
+/*:380*//*381:*/
+#line 7435 "attention.w"
 
 AdamConstants adam_constants(double lr,double beta1,double beta2,double eps,long t);
 void adam_apply(float*p,const float*g,float*m,float*v,size_t n,
@@ -1137,8 +1137,8 @@ double lr,double beta1,double beta2,double eps,long t);
 void optimizer_step(Model*m,double lr);
 float train_step(Model*m,const Example*ex,double lr);
 
-/*:380*//*393:*/
-#line 7669 "attention.w"
+/*:381*//*394:*/
+#line 7680 "attention.w"
 
 int save_target_check(const char*path);
 int checkpoint_save(const Model*m,const char*path);
@@ -1146,38 +1146,38 @@ int bcheckpoint_save(const BModel*bm,const char*path);
 int checkpoint_load(Model*m,const char*path);
 int checkpoint_load_any(const char*path,Model*m,BModel*bm,const Backend*be,int B_cap);
 
-/*:393*//*421:*/
-#line 8201 "attention.w"
+/*:394*//*422:*/
+#line 8212 "attention.w"
 
 extern const Colormap colormap_bone,colormap_ylorrd;
 void colormap_color(const Colormap*cm,double w,double rgb[3]);
 const Colormap*colormap_find(const char*name);
 
-/*:421*//*448:*/
-#line 8725 "attention.w"
+/*:422*//*449:*/
+#line 8736 "attention.w"
 
 int heatmap_layout(const Heatmap*h,HeatmapLayout*lay);
 
-/*:448*//*461:*/
-#line 8960 "attention.w"
+/*:449*//*462:*/
+#line 8971 "attention.w"
 
 int figure_format(const char*path);
 int figure_check_path(const char*path);
 int write_file_atomic(const char*path,const void*data,size_t n);
 
-/*:461*//*469:*/
-#line 9120 "attention.w"
+/*:462*//*470:*/
+#line 9131 "attention.w"
 
 int heatmap_save(const Heatmap*h,const char*path);
 int heatmap_image(const Heatmap*h,double scale,FigImage*img,HeatmapLayout*lay);
 
-/*:469*//*484:*/
-#line 9407 "attention.w"
+/*:470*//*485:*/
+#line 9418 "attention.w"
 
 int curve_save(const Curve*c,const char*path);
 int curve_image(const Curve*c,double scale,FigImage*img);
 
-/*:484*/
+/*:485*/
 #line 540 "attention.w"
 
 

@@ -1,5 +1,5 @@
-/*365:*/
-#line 7081 "attention.w"
+/*366:*/
+#line 7092 "attention.w"
 
 #include "attention.h"
 #include <errno.h> 
@@ -7,8 +7,8 @@
 #include <stdlib.h> 
 #include <string.h> 
 #include <sys/stat.h> 
-/*366:*/
-#line 7092 "attention.w"
+/*367:*/
+#line 7103 "attention.w"
 
 static char last_error[2048];
 
@@ -26,8 +26,8 @@ const char*kit_error(void)
 return last_error;
 }
 
-/*:366*//*367:*/
-#line 7113 "attention.w"
+/*:367*//*368:*/
+#line 7124 "attention.w"
 
 void*xcalloc(size_t n,size_t size)
 {
@@ -39,8 +39,8 @@ exit(1);
 return p;
 }
 
-/*:367*//*368:*/
-#line 7125 "attention.w"
+/*:368*//*369:*/
+#line 7136 "attention.w"
 
 void*xrealloc(void*p,size_t size)
 {
@@ -60,8 +60,8 @@ memcpy(t,s,n);
 return t;
 }
 
-/*:368*//*388:*/
-#line 7578 "attention.w"
+/*:369*//*389:*/
+#line 7589 "attention.w"
 
 int save_target_check(const char*path)
 {
@@ -75,8 +75,8 @@ S_ISCHR(st.st_mode)||S_ISBLK(st.st_mode)?"a device":S_ISFIFO(st.st_mode)?
 "a named pipe":"a socket");
 }
 
-/*:388*/
-#line 7088 "attention.w"
+/*:389*/
+#line 7099 "attention.w"
 
 
-/*:365*/
+/*:366*/

@@ -236,7 +236,7 @@ def torch_translate(model, srcs, K, batch):
 def kit_translate(kit, ckpt, test, K, batch, threads, outfile):
     cmd = [kit, "eval", "--model", ckpt, "--data", test, "--batch", str(batch),
            "--output", outfile] + (["--beam", str(K)] if K > 1 else [])
-    env = dict(os.environ, OPENBLAS_NUM_THREADS=str(threads))
+    env = dict(os.environ, OPENBLAS_NUM_THREADS=str(threads), OMP_NUM_THREADS=str(threads))
     r = subprocess.run(cmd, capture_output=True, text=True, env=env)
     if r.returncode:
         die(r.stderr.strip())
