@@ -10483,8 +10483,14 @@ static void pairs_hold_out(PairList *pl, PairList *vl, double share, uint64_t se
 
 @ An epoch. The order is a Fisher--Yates shuffle drawn from the seed and the
 epoch's number, so a run can be repeated exactly; with \.{--no-shuffle} batch
-$k$ holds pairs $kB$ to $kB+B-1$.
+$k$ holds pairs $kB$ to $kB+B-1$. With \.{--epochs 0} the model saved is the
+initial one, so that another trainer (\PB{PyTorch}, say) can start from the
+very same weights.
 @<Train the batched model for |o->epochs| epochs@>=
+if (o->epochs == 0 && o->save && bcheckpoint_save(&bm, o->save)) {
+  fprintf(stderr, "attention train: %s\n", kit_error());
+  goto end;
+}
 int n = pl.n, *order = xcalloc((size_t) n, sizeof(int));
 double best = INFINITY, t_all = now_seconds();
 for (long e = 1; e <= o->epochs; e++) {

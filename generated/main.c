@@ -222,7 +222,7 @@ pl->n= kept;
 }
 
 /*:536*//*540:*/
-#line 10522 "attention.w"
+#line 10528 "attention.w"
 
 static uint64_t mix_seed(uint64_t a,uint64_t b)
 {
@@ -233,7 +233,7 @@ return z^(z>>31);
 }
 
 /*:540*//*541:*/
-#line 10541 "attention.w"
+#line 10547 "attention.w"
 
 static const Example*bucket_ex;
 static int by_length(const void*x,const void*y)
@@ -245,7 +245,7 @@ return d?d:*(const int*)x-*(const int*)y;
 }
 
 /*:541*//*542:*/
-#line 10552 "attention.w"
+#line 10558 "attention.w"
 
 static void bucket_batches(int*order,int n,const Example*ex,int B,uint64_t seed)
 {
@@ -262,7 +262,7 @@ if(j> k)j= k;
 perm[k]= perm[j],perm[j]= x;
 }
 /*543:*/
-#line 10572 "attention.w"
+#line 10578 "attention.w"
 
 int at= 0;
 for(int k= 0;k<nb;k++){
@@ -273,13 +273,13 @@ at+= len;
 memcpy(order,copy,(size_t)n*sizeof(int));
 
 /*:543*/
-#line 10567 "attention.w"
+#line 10573 "attention.w"
 
 free(perm),free(copy);
 }
 
 /*:542*//*546:*/
-#line 10629 "attention.w"
+#line 10635 "attention.w"
 
 static double batched_loss(BModel*bm,const Example*ex,int n)
 {
@@ -295,7 +295,7 @@ return bmodel_take_loss(bm)/(double)(tokens?tokens:1);
 }
 
 /*:546*//*549:*/
-#line 10698 "attention.w"
+#line 10704 "attention.w"
 
 static int blank(const char*s,size_t len)
 {
@@ -304,10 +304,10 @@ return 1;
 }
 
 /*:549*//*554:*/
-#line 10828 "attention.w"
+#line 10834 "attention.w"
 
 /*567:*/
-#line 11082 "attention.w"
+#line 11088 "attention.w"
 
 #define BEAM_OPTIONS \
   {"beam", required_argument, 0, 'k'}, {"length-penalty", required_argument, 0, 'P'}, \
@@ -326,7 +326,7 @@ int used,replace_unk;
 }BeamChoice;
 
 /*:567*//*568:*/
-#line 11102 "attention.w"
+#line 11108 "attention.w"
 
 static int beam_option(const char*cmd,int c,const char*arg,BeamChoice*b)
 {
@@ -344,7 +344,7 @@ case'A':if(parse_float(cmd,"--alpha",arg,-1e-300,10.0,&x))return-1;b->o.alpha= x
 break;
 case'U':b->replace_unk= 1;break;
 case'P':/*569:*/
-#line 11124 "attention.w"
+#line 11130 "attention.w"
 
 if(strcmp(arg,"none")==0)b->o.penalty= LP_NONE;
 else if(strcmp(arg,"avg")==0)b->o.penalty= LP_AVG;
@@ -355,14 +355,14 @@ return-1;
 }
 
 /*:569*/
-#line 11118 "attention.w"
+#line 11124 "attention.w"
 break;
 }
 return 1;
 }
 
 /*:568*//*570:*/
-#line 11134 "attention.w"
+#line 11140 "attention.w"
 
 static void beam_defaults(BeamChoice*b)
 {
@@ -389,7 +389,7 @@ return 0;
 }
 
 /*:570*//*571:*/
-#line 11162 "attention.w"
+#line 11168 "attention.w"
 
 static int beam_best(Decoder*d,const int*src,int n,const BeamOptions*o,int*out,
 float*attn)
@@ -409,7 +409,7 @@ return k;
 }
 
 /*:571*//*572:*/
-#line 11184 "attention.w"
+#line 11190 "attention.w"
 
 static BeamChoice translate_beam;
 
@@ -424,7 +424,7 @@ Hypothesis*y= xcalloc((size_t)o->n_best,sizeof*y);
 int found= 0;
 beam_search(d,1,init,o,y,&found);
 /*573:*/
-#line 11207 "attention.w"
+#line 11213 "attention.w"
 
 char*copy= xstrdup(norm),*words[DEFAULT_MAX_LENGTH*4];
 int nw= 0;
@@ -450,7 +450,7 @@ free(lines);
 free(copy);
 
 /*:573*/
-#line 11197 "attention.w"
+#line 11203 "attention.w"
 
 hypotheses_free(y,found);
 free(y);
@@ -460,11 +460,11 @@ return text;
 }
 
 /*:572*/
-#line 10829 "attention.w"
+#line 10835 "attention.w"
 
 
 /*:554*//*555:*/
-#line 10833 "attention.w"
+#line 10839 "attention.w"
 
 static void warn_unknown(const char*cmd,const Vocab*v,Vocab*seen,const char*s,
 const char*where)
@@ -484,7 +484,7 @@ if(cmd)fprintf(stderr,"attention %s: %s: warning: \"%s\" is not in the model's "
 }
 
 /*:555*//*556:*/
-#line 10856 "attention.w"
+#line 10862 "attention.w"
 
 static int translate_batched(BModel*bm,int nargs,char**args,int show_attention)
 {
@@ -494,7 +494,7 @@ Example*ex= xcalloc((size_t)cap,sizeof(Example));
 Vocab unknown;
 vocab_init(&unknown);
 /*557:*/
-#line 10880 "attention.w"
+#line 10886 "attention.w"
 
 char*line= NULL;
 size_t lcap= 0;
@@ -516,7 +516,7 @@ bad= xrealloc(bad,(size_t)cap);
 ex= xrealloc(ex,(size_t)cap*sizeof(Example));
 }
 /*558:*/
-#line 10907 "attention.w"
+#line 10913 "attention.w"
 
 size_t badbyte;
 char where[64];
@@ -539,13 +539,13 @@ bad[n]= 0;
 }else ex[n].src[0]= EOS_TOKEN,ex[n].src_len= 1,bad[n]= 1;
 
 /*:558*/
-#line 10900 "attention.w"
+#line 10906 "attention.w"
 
 n++;
 }
 free(line);
 if(nargs==0)/*562:*/
-#line 10997 "attention.w"
+#line 11003 "attention.w"
 
 if(ferror(stdin)){
 fprintf(stderr,"attention translate: cannot read the standard input: %s\n",
@@ -554,17 +554,17 @@ failed= 1;
 }
 
 /*:562*/
-#line 10904 "attention.w"
+#line 10910 "attention.w"
 
 
 /*:557*/
-#line 10864 "attention.w"
+#line 10870 "attention.w"
 
 int*out= xcalloc((size_t)(n?n:1)*L,sizeof(int)),*len= xcalloc((size_t)(n?n:1),sizeof(int));
 float*attn= show_attention?xcalloc((size_t)(n?n:1)*L*L,sizeof(float)):NULL;
 char**text= NULL;
 if(translate_beam.used)/*559:*/
-#line 10932 "attention.w"
+#line 10938 "attention.w"
 
 {
 BeamOptions*o= &translate_beam.o;
@@ -579,7 +579,7 @@ d->encode(d,sp,sl,n,init);
 beam_search(d,n,init,o,y,found);
 text= xcalloc((size_t)(n?n:1),sizeof*text);
 for(int k= 0;k<n;k++)/*560:*/
-#line 10951 "attention.w"
+#line 10957 "attention.w"
 
 {
 Hypothesis*h= y+(size_t)k*o->n_best;
@@ -608,18 +608,18 @@ hypotheses_free(h,found[k]);
 }
 
 /*:560*/
-#line 10945 "attention.w"
+#line 10951 "attention.w"
 
 free(y),free(init),free(found),free(sl),free(sp);
 d->release(d);
 }
 
 /*:559*/
-#line 10868 "attention.w"
+#line 10874 "attention.w"
 
 else bmodel_greedy(bm,ex,n,out,len,attn);
 /*561:*/
-#line 10979 "attention.w"
+#line 10985 "attention.w"
 
 for(int k= 0;k<n;k++){
 if(!bad[k]){
@@ -636,7 +636,7 @@ putchar('\n');
 }
 
 /*:561*/
-#line 10870 "attention.w"
+#line 10876 "attention.w"
 
 for(int k= 0;k<n;k++)free(norm[k]),free(text?text[k]:NULL);
 free(text);
@@ -1430,14 +1430,18 @@ o->lr,o->dropout,o->shuffle?"shuffled each epoch":"in file order");
 #line 10347 "attention.w"
 
 /*538:*/
-#line 10487 "attention.w"
+#line 10489 "attention.w"
 
+if(o->epochs==0&&o->save&&bcheckpoint_save(&bm,o->save)){
+fprintf(stderr,"attention train: %s\n",kit_error());
+goto end;
+}
 int n= pl.n,*order= xcalloc((size_t)n,sizeof(int));
 double best= INFINITY,t_all= now_seconds();
 for(long e= 1;e<=o->epochs;e++){
 for(int k= 0;k<n;k++)order[k]= k;
 if(o->shuffle)/*539:*/
-#line 10508 "attention.w"
+#line 10514 "attention.w"
 
 {
 uint64_t z= mix_seed((uint64_t)o->seed,(uint64_t)e);
@@ -1452,14 +1456,14 @@ order[j]= x;
 }
 
 /*:539*/
-#line 10492 "attention.w"
+#line 10498 "attention.w"
 
 if(o->bucket)bucket_batches(order,n,ex,(int)o->batch,o->shuffle?
 mix_seed((uint64_t)o->seed,(uint64_t)e+1000003):0);
 double t0= now_seconds(),train_loss,valid_loss= NAN;
 long tokens= 0,positions= 0,words= 0;
 /*544:*/
-#line 10585 "attention.w"
+#line 10591 "attention.w"
 
 int tty= isatty(fileno(stdout));
 double last= t0;
@@ -1483,13 +1487,13 @@ last= now;
 if(tty)printf("\r%78s\r","");
 
 /*:544*/
-#line 10497 "attention.w"
+#line 10503 "attention.w"
 
 train_loss= bmodel_take_loss(&bm)/(double)tokens;
 if(vl.n)valid_loss= batched_loss(&bm,vex,vl.n);
 loss_log_add(train_loss);
 /*545:*/
-#line 10608 "attention.w"
+#line 10614 "attention.w"
 
 double sec= now_seconds()-t0;
 int print= e%o->print_every==0||e==o->epochs;
@@ -1510,7 +1514,7 @@ if(print)printf("\n");
 fflush(stdout);
 
 /*:545*/
-#line 10501 "attention.w"
+#line 10507 "attention.w"
 
 }
 printf("Trained in %.1f s\n",now_seconds()-t_all);
@@ -1521,7 +1525,7 @@ status= 0;
 #line 10348 "attention.w"
 
 /*547:*/
-#line 10644 "attention.w"
+#line 10650 "attention.w"
 
 int show= o->show<pl.n?(int)o->show:pl.n,L2= bm.cfg.L;
 int*outw= xcalloc((size_t)(show?show:1)*L2,sizeof(int));
@@ -1553,7 +1557,7 @@ return status;
 #line 9898 "attention.w"
 
 /*548:*/
-#line 10665 "attention.w"
+#line 10671 "attention.w"
 
 static const char*translate_usage= 
 "usage: attention translate --model CKPT [--attention] [SENTENCE ...]\n"
@@ -1576,7 +1580,7 @@ float*attn= xcalloc((size_t)m->cfg.L*(size_t)m->cfg.L,sizeof(float));
 int status= 0;
 if(!norm)status= kit_fail("%s: invalid UTF-8 at byte %zu",where,bad+1);
 else if(*norm)/*550:*/
-#line 10707 "attention.w"
+#line 10713 "attention.w"
 
 {
 int n= tokenize(&m->vin,norm,src,m->cfg.L,where,"English");
@@ -1589,7 +1593,7 @@ char*t= translate_beam.used?translate_with_beam(m,src,n,norm,out,&k,attn)
 fputs(t,stdout);
 free(t);
 if(show_attention)/*551:*/
-#line 10724 "attention.w"
+#line 10730 "attention.w"
 
 for(int t= 0;t<k;t++){
 double pad= 0.0;
@@ -1600,13 +1604,13 @@ printf("  (padding %.3f)",pad);
 }
 
 /*:551*/
-#line 10718 "attention.w"
+#line 10724 "attention.w"
 
 }
 }
 
 /*:550*/
-#line 10686 "attention.w"
+#line 10692 "attention.w"
 
 else if(!blank(s,len))status= kit_fail("%s: the sentence has no words",where);
 putchar('\n');
@@ -1618,7 +1622,7 @@ return status;
 }
 
 /*:548*//*552:*/
-#line 10733 "attention.w"
+#line 10739 "attention.w"
 
 static int cmd_translate(int argc,char**argv)
 {
@@ -1682,7 +1686,7 @@ return 2;
 int failed= 0;
 char where[64];
 /*553:*/
-#line 10800 "attention.w"
+#line 10806 "attention.w"
 
 if(optind<argc)
 for(int k= optind;k<argc;k++){
@@ -1706,7 +1710,7 @@ failed= 1;
 if(fflush(stdout)!=0)break;
 }
 /*562:*/
-#line 10997 "attention.w"
+#line 11003 "attention.w"
 
 if(ferror(stdin)){
 fprintf(stderr,"attention translate: cannot read the standard input: %s\n",
@@ -1715,13 +1719,13 @@ failed= 1;
 }
 
 /*:562*/
-#line 10822 "attention.w"
+#line 10828 "attention.w"
 
 free(line);
 }
 
 /*:553*/
-#line 10795 "attention.w"
+#line 10801 "attention.w"
 
 model_free(&m);
 return failed?1:0;
@@ -1731,7 +1735,7 @@ return failed?1:0;
 #line 9899 "attention.w"
 
 /*563:*/
-#line 11009 "attention.w"
+#line 11015 "attention.w"
 
 static const char*pairs_usage= 
 "usage: attention pairs --data FILE [--filter tutorial|length] [--max-length L]\n"
@@ -1743,7 +1747,7 @@ const char*data= NULL;
 int filter= FILTER_TUTORIAL;
 long max_length= DEFAULT_MAX_LENGTH;
 /*564:*/
-#line 11032 "attention.w"
+#line 11038 "attention.w"
 
 static const struct option longopts[]= {{"data",required_argument,0,'d'},
 {"filter",required_argument,0,'f'},{"max-length",required_argument,0,'L'},
@@ -1773,7 +1777,7 @@ return 2;
 }
 
 /*:564*/
-#line 11019 "attention.w"
+#line 11025 "attention.w"
 
 PairList pl;
 if(pairs_read(&pl,data,filter,(int)max_length)){
@@ -1792,10 +1796,10 @@ return 0;
 
 
 /*:509*//*566:*/
-#line 11071 "attention.w"
+#line 11077 "attention.w"
 
 /*574:*/
-#line 11236 "attention.w"
+#line 11242 "attention.w"
 
 static const char*bleu_usage= 
 "usage: attention bleu [--hyp FILE] [--precise] REFERENCES [REFERENCES ...]\n"
@@ -1826,7 +1830,7 @@ return ferror(f)?kit_fail("%s: read error",path):0;
 }
 
 /*:574*//*575:*/
-#line 11266 "attention.w"
+#line 11272 "attention.w"
 
 static int bleu_of_lines(char**h,int nh,char***ref,int n_refs,int precise)
 {
@@ -1845,7 +1849,7 @@ for(int r= 0;r<m;r++)free(ids[r]);
 free(hi);
 }
 if(status==0)/*576:*/
-#line 11291 "attention.w"
+#line 11297 "attention.w"
 
 {
 char line[256];
@@ -1857,7 +1861,7 @@ s.p[0],s.p[1],s.p[2],s.p[3]);
 }
 
 /*:576*/
-#line 11283 "attention.w"
+#line 11289 "attention.w"
 
 free(ids);
 free(len);
@@ -1866,7 +1870,7 @@ return status;
 }
 
 /*:575*//*577:*/
-#line 11302 "attention.w"
+#line 11308 "attention.w"
 
 static int cmd_bleu(int argc,char**argv)
 {
@@ -1894,7 +1898,7 @@ return 2;
 }
 int n_refs= argc-optind,status= 0;
 /*578:*/
-#line 11333 "attention.w"
+#line 11339 "attention.w"
 
 char***ref= xcalloc((size_t)n_refs,sizeof*ref),**h= NULL;
 int*nr= xcalloc((size_t)n_refs,sizeof(int)),nh= 0;
@@ -1927,16 +1931,16 @@ free(nr);
 status= status?1:0;
 
 /*:578*/
-#line 11328 "attention.w"
+#line 11334 "attention.w"
 
 return status;
 }
 
 /*:577*/
-#line 11072 "attention.w"
+#line 11078 "attention.w"
 
 /*579:*/
-#line 11374 "attention.w"
+#line 11380 "attention.w"
 
 static const char*split_usage= 
 "usage: attention split --data FILE --out-dir DIR [--test F] [--valid F] [--seed S]\n"
@@ -1957,7 +1961,7 @@ double share[2]= {0.1,0.1};
 long seed= 1;
 int filter= FILTER_TUTORIAL,c;
 /*580:*/
-#line 11409 "attention.w"
+#line 11415 "attention.w"
 
 opterr= 0;
 optind= 1;
@@ -1991,7 +1995,7 @@ return 2;
 }
 
 /*:580*/
-#line 11393 "attention.w"
+#line 11399 "attention.w"
 
 PairList pl;
 if(pairs_read(&pl,data,filter,DEFAULT_MAX_LENGTH)){
@@ -2001,7 +2005,7 @@ return 1;
 int*part= xcalloc((size_t)pl.n,sizeof(int)),counts[3][2];
 int status= pairs_split(&pl,share[0],share[1],(uint64_t)seed,part,counts);
 if(status==0)/*581:*/
-#line 11442 "attention.w"
+#line 11448 "attention.w"
 
 {
 static const char*const name[3]= {"train","valid","test"};
@@ -2024,7 +2028,7 @@ counts[p][1],path);
 }
 
 /*:581*/
-#line 11401 "attention.w"
+#line 11407 "attention.w"
 
 if(status)fprintf(stderr,"attention split: %s\n",kit_error());
 free(part);
@@ -2033,10 +2037,10 @@ return status?1:0;
 }
 
 /*:579*/
-#line 11073 "attention.w"
+#line 11079 "attention.w"
 
 /*582:*/
-#line 11470 "attention.w"
+#line 11476 "attention.w"
 
 static const char*eval_usage= 
 "usage: attention eval --model CKPT --data FILE [OPTIONS]\n"
@@ -2055,7 +2059,7 @@ BeamChoice beam;
 }EvalOptions;
 
 /*:582*//*583:*/
-#line 11488 "attention.w"
+#line 11494 "attention.w"
 
 static int eval_options(int argc,char**argv,EvalOptions*o)
 {
@@ -2092,7 +2096,7 @@ return bad?-1:0;
 }
 
 /*:583*//*584:*/
-#line 11525 "attention.w"
+#line 11531 "attention.w"
 
 static int eval_rows(const EvalOptions*o)
 {
@@ -2107,7 +2111,7 @@ else bmodel_free(bm);
 }
 
 /*:584*//*585:*/
-#line 11539 "attention.w"
+#line 11545 "attention.w"
 
 static int cmd_eval(int argc,char**argv)
 {
@@ -2131,7 +2135,7 @@ return 1;
 }
 int n_src,*group= pairs_group_sources(&pl,&n_src),status= 0;
 /*586:*/
-#line 11572 "attention.w"
+#line 11578 "attention.w"
 
 int*first= xcalloc((size_t)n_src,sizeof(int)),*n_ref= xcalloc((size_t)n_src,sizeof(int));
 int**ref= xcalloc((size_t)n_src,sizeof*ref),*ref_fill= xcalloc((size_t)n_src,sizeof(int));
@@ -2149,7 +2153,7 @@ snprintf(where,sizeof where,"%.500s:%d",o.data,pl.pair[first[s]].line);
 if(kind==KIND_SEED)
 src_len[s]= tokenize(vin,pl.pair[first[s]].src,src+(size_t)s*L,L,where,"English");
 else/*588:*/
-#line 11611 "attention.w"
+#line 11617 "attention.w"
 
 {
 int unk= 0,*ids= src+(size_t)s*L;
@@ -2162,14 +2166,14 @@ src_len[s]= n;
 }
 
 /*:588*/
-#line 11588 "attention.w"
+#line 11594 "attention.w"
 
 if(src_len[s]<=0&&failed++==0)
 fprintf(stderr,"attention eval: warning: %s; such sources count as empty "
 "translations\n",src_len[s]<0?kit_error():"a source has no words");
 }
 if(unk_sources)/*587:*/
-#line 11600 "attention.w"
+#line 11606 "attention.w"
 
 {
 fprintf(stderr,"attention eval: warning: %d words of %s are not in the model's English "
@@ -2180,15 +2184,15 @@ fprintf(stderr,"%s\n",unknown.n> 7?" ...":"");
 }
 
 /*:587*/
-#line 11593 "attention.w"
+#line 11599 "attention.w"
 
 vocab_free(&unknown);
 
 /*:586*/
-#line 11561 "attention.w"
+#line 11567 "attention.w"
 
 /*589:*/
-#line 11624 "attention.w"
+#line 11630 "attention.w"
 
 char**hyp= xcalloc((size_t)n_src,sizeof*hyp);
 Decoder*d= kind==KIND_SEED?model_decoder(&m):bmodel_decoder(&bm);
@@ -2200,7 +2204,7 @@ if(src_len[s]> 0)idx[nb++]= s;
 else hyp[s]= xstrdup("");
 if(nb> 0&&kind!=KIND_SEED&&!o.beam.used)
 /*591:*/
-#line 11669 "attention.w"
+#line 11675 "attention.w"
 
 {
 Example*ex= xcalloc((size_t)nb,sizeof*ex);
@@ -2215,10 +2219,10 @@ free(ex),free(out),free(len);
 }
 
 /*:591*/
-#line 11634 "attention.w"
+#line 11640 "attention.w"
 
 else if(nb> 0)/*590:*/
-#line 11642 "attention.w"
+#line 11648 "attention.w"
 
 {
 const int**sp= xcalloc((size_t)nb,sizeof*sp);
@@ -2242,7 +2246,7 @@ free(y);free(init);free(sp);free(len);free(found);
 }
 
 /*:590*/
-#line 11635 "attention.w"
+#line 11641 "attention.w"
 
 free(idx);
 }
@@ -2250,10 +2254,10 @@ double seconds= now_seconds()-t0;
 d->release(d);
 
 /*:589*/
-#line 11562 "attention.w"
+#line 11568 "attention.w"
 
 /*592:*/
-#line 11685 "attention.w"
+#line 11691 "attention.w"
 
 BleuStats all= {0},by_len[4];
 memset(by_len,0,sizeof by_len);
@@ -2264,7 +2268,7 @@ int nw= 1;
 for(const char*p= en;*p;p++)nw+= *p==' ';
 int bucket= nw<=3?0:nw<=6?1:nw<=9?2:3;
 /*593:*/
-#line 11699 "attention.w"
+#line 11705 "attention.w"
 
 {
 Vocab v;
@@ -2285,11 +2289,11 @@ vocab_free(&v);
 }
 
 /*:593*/
-#line 11694 "attention.w"
+#line 11700 "attention.w"
 
 }
 /*594:*/
-#line 11719 "attention.w"
+#line 11725 "attention.w"
 
 {
 char line[256];
@@ -2313,7 +2317,7 @@ failed);
 printf("Speed: %d sources in %.3f s, %.0f sentences/s\n",n_src-failed,seconds,
 seconds> 0?(n_src-failed)/seconds:0.0);
 /*595:*/
-#line 11745 "attention.w"
+#line 11751 "attention.w"
 
 for(int s= 0;s<n_src&&s<o.show;s++){
 printf("EN:  %s\n",pl.pair[first[s]].src);
@@ -2322,19 +2326,19 @@ printf("OUT: %s\n",hyp[s]);
 }
 
 /*:595*/
-#line 11741 "attention.w"
+#line 11747 "attention.w"
 
 }
 
 /*:594*/
-#line 11696 "attention.w"
+#line 11702 "attention.w"
 
 
 /*:592*/
-#line 11563 "attention.w"
+#line 11569 "attention.w"
 
 /*596:*/
-#line 11753 "attention.w"
+#line 11759 "attention.w"
 
 if(o.output){
 FILE*f= fopen(o.output,"wb");
@@ -2350,10 +2354,10 @@ status= 1;
 }
 
 /*:596*/
-#line 11564 "attention.w"
+#line 11570 "attention.w"
 
 /*597:*/
-#line 11768 "attention.w"
+#line 11774 "attention.w"
 
 for(int s= 0;s<n_src;s++)free(hyp[s]),free(ref[s]);
 free(hyp);free(ref);free(ref_fill);free(n_ref);free(first);free(src);free(src_len);
@@ -2362,13 +2366,13 @@ pairs_free(&pl);
 eval_free_model(kind,&m,&bm);
 
 /*:597*/
-#line 11565 "attention.w"
+#line 11571 "attention.w"
 
 return status;
 }
 
 /*:585*/
-#line 11074 "attention.w"
+#line 11080 "attention.w"
 
 
 /*:566*/
@@ -2396,7 +2400,7 @@ int(*run)(int argc,char**argv);
 
 
 /*:508*//*565:*/
-#line 11065 "attention.w"
+#line 11071 "attention.w"
 
 {"bleu","score translations against references (corpus BLEU-4, sacreBLEU's form)",cmd_bleu},
 {"split","split a pair file into train, valid and test files by English sentence",cmd_split},

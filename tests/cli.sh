@@ -282,6 +282,17 @@ for kind in bahdanau luong-dot luong-general multihead; do
     bad "$kind: train --threads 1 and 2: statuses $rc1 $rc2, $(cmp "$P1" "$P2" 2>&1)"
   fi
 done
+# --epochs 0 saves the initial model, and training on from it with --init is
+# training from the start: the same checkpoint, bit for bit.
+D1="$tmp/d1.safetensors" D0="$tmp/d0.safetensors" D2="$tmp/d2.safetensors"
+run "$bin" train "${small[@]}" --attention bahdanau --save "$D1"; rc1=$rc
+run "$bin" train "${small[@]}" --attention bahdanau --epochs 0 --save "$D0"; rc2=$rc
+run "$bin" train --data "$fixture" --seed 3 --show 0 --init "$D0" --epochs 1 --save "$D2"; rc3=$rc
+if [ "$rc1$rc2$rc3" = 000 ] && [ -s "$D0" ] && ! cmp -s "$D0" "$D1" && cmp -s "$D1" "$D2"; then
+  ok "train --epochs 0 saves the initial model; --init from it trains to the same checkpoint"
+else
+  bad "train --epochs 0 / --init: statuses $rc1 $rc2 $rc3, $(cmp "$D1" "$D2" 2>&1)"
+fi
 # A validation share: printed each epoch, the same pairs every time (by --seed).
 V1="$tmp/v1.safetensors" V2="$tmp/v2.safetensors"
 run "$bin" train "${small[@]}" --attention luong-dot --epochs 2 --valid-split 0.3 --save "$V1"
