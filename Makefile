@@ -7,6 +7,7 @@
 # make decode-table  greedy against beam search on a held-out split (book/out-decode.txt)
 # make experiments   Part II's kinds trained and scored on the split (book/out-experiments.txt)
 # make bench-translate  translating the test split, kit against PyTorch
+# make compare-torch    test BLEU of the kit's and PyTorch's training, same initial weights
 # make book     weave book/attention.pdf
 # make fuzz     run each libFuzzer harness for FUZZ_SECONDS (tests/fuzz/README.md)
 # make check-sanitize  the test programs and cli.sh under ASan and UBSan
@@ -289,6 +290,17 @@ bench-translate: attention
 	@test -f $(EXP_DIR)/bahdanau.safetensors || { echo "bench-translate: no models in $(EXP_DIR); run make experiments first"; exit 1; }
 	$(PYTHON) tests/bench_translate.py ./attention $(EXP_DIR)/test.txt \
 	  $(foreach k,$(EXP_KINDS),$(EXP_DIR)/$(k).safetensors) --threads $(BENCH_THREADS) --beam 5
+
+# The kit against PyTorch on the test split: for each seed, the kit's initial
+# bahdanau model trained 10 epochs by the kit and by PyTorch
+# (tests/torch_batched.py) from the same weights, both scored by the kit's
+# eval, greedy and beam 5 (tests/compare_torch.sh; about 3 minutes a seed on
+# two cores).
+COMPARE_SEEDS ?= 1 2 3 4 5
+.PHONY: compare-torch
+compare-torch: attention
+	@test -f "$(CORPUS)" || { echo "compare-torch: no corpus at $(CORPUS) (make CORPUS=FILE)"; exit 1; }
+	tests/compare_torch.sh ./attention $(CORPUS) build/compare "$(COMPARE_SEEDS)" 10
 
 # The book's heatmap of a content-based model trained on the corpus: the
 # bahdanau model of make experiments (10 epochs of the train split), beam 5,
