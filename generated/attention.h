@@ -10,21 +10,21 @@
 #include <stdio.h> 
 #include <math.h> 
 
-/*:6*//*7:*/
-#line 562 "attention.w"
+/*:6*//*371:*/
+#line 7173 "attention.w"
 
 #if defined(KIT_MVEC) && defined(__GNUC__) && !defined(__clang__) && !defined(__CUDACC__)
 #define KIT_VECTOR_MATH __attribute__((__simd__("notinbranch")))
 KIT_VECTOR_MATH float expf(float);
 KIT_VECTOR_MATH float tanhf(float);
 #endif
-#line 568 "attention.w"
+#line 7179 "attention.w"
 
-/*:7*/
+/*:371*/
 #line 535 "attention.w"
 
-/*8:*/
-#line 576 "attention.w"
+/*7:*/
+#line 556 "attention.w"
 
 #define SOS_TOKEN 0
 #define EOS_TOKEN 1
@@ -33,38 +33,38 @@ KIT_VECTOR_MATH float tanhf(float);
 #define MAX_WORD_BYTES 1024
 #define ROW_BLOCK 4096 
 
-/*:8*//*9:*/
-#line 590 "attention.w"
+/*:7*//*8:*/
+#line 570 "attention.w"
 
 #ifdef __CUDACC__
 #define KIT_HD __host__ __device__
 #define KIT_RESTRICT __restrict__
 #else
-#line 595 "attention.w"
+#line 575 "attention.w"
 #define KIT_HD
 #define KIT_RESTRICT restrict
 #endif
-#line 598 "attention.w"
+#line 578 "attention.w"
 
-/*:9*//*37:*/
-#line 1010 "attention.w"
+/*:8*//*36:*/
+#line 990 "attention.w"
 
 #define FILTER_TUTORIAL 0
 #define FILTER_LENGTH 1
 
-/*:37*//*166:*/
-#line 3313 "attention.w"
+/*:36*//*154:*/
+#line 3020 "attention.w"
 
 enum{KIND_SEED,KIND_BAHDANAU,KIND_LUONG_DOT,KIND_LUONG_GENERAL,
 KIND_MULTIHEAD,N_KINDS};
 #define PAD_TOKEN 2
 #define UNK_TOKEN 3
 
-/*:166*/
+/*:154*/
 #line 536 "attention.w"
 
-/*10:*/
-#line 615 "attention.w"
+/*9:*/
+#line 595 "attention.w"
 
 typedef struct{
 char**word;
@@ -74,8 +74,8 @@ int*slot;
 int nslot;
 }Vocab;
 
-/*:10*//*26:*/
-#line 825 "attention.w"
+/*:9*//*25:*/
+#line 805 "attention.w"
 
 typedef struct{
 char*src,*tgt;
@@ -88,16 +88,16 @@ char*origin;
 long lines_read,dropped;
 }PairList;
 
-/*:26*//*44:*/
-#line 1128 "attention.w"
+/*:25*//*43:*/
+#line 1108 "attention.w"
 
 typedef struct{
 int src[DEFAULT_MAX_LENGTH*4],tgt[DEFAULT_MAX_LENGTH*4];
 int src_len,tgt_len;
 }Example;
 
-/*:44*//*48:*/
-#line 1184 "attention.w"
+/*:43*//*47:*/
+#line 1164 "attention.w"
 
 typedef struct{
 int V_in,V_out;
@@ -105,8 +105,8 @@ int H;
 int L;
 }Config;
 
-/*:48*//*49:*/
-#line 1204 "attention.w"
+/*:47*//*48:*/
+#line 1184 "attention.w"
 
 enum{ENC_EMB,ENC_W_IH,ENC_W_HH,ENC_B_IH,ENC_B_HH,DEC_EMB,ATTN_W,ATTN_B,
 COMB_W,COMB_B,DEC_W_IH,DEC_W_HH,DEC_B_IH,DEC_B_HH,OUT_W,OUT_B,
@@ -124,15 +124,15 @@ const char*name;
 int rows,cols;
 }TensorSpec;
 
-/*:49*//*79:*/
-#line 1816 "attention.w"
+/*:48*//*73:*/
+#line 1651 "attention.w"
 
 typedef struct{
 float r,z,n,ghn;
 }GruCache;
 
-/*:79*//*133:*/
-#line 2750 "attention.w"
+/*:73*//*121:*/
+#line 2457 "attention.w"
 
 typedef struct{
 int weight;
@@ -143,8 +143,8 @@ int B,C,OC;
 #define N_DEC_DEFERRED 5 
 #define N_ENC_DEFERRED (N_DEFERRED - N_DEC_DEFERRED) 
 
-/*:133*//*142:*/
-#line 2939 "attention.w"
+/*:121*//*130:*/
+#line 2646 "attention.w"
 
 typedef struct{
 float b1,a1,b2,a2;
@@ -153,16 +153,16 @@ float inv_bc2;
 float eps;
 }AdamConstants;
 
-/*:142*//*175:*/
-#line 3585 "attention.w"
+/*:130*//*163:*/
+#line 3292 "attention.w"
 
 typedef struct{
 int B,S,T;
 int tokens;
 }Batch;
 
-/*:175*//*176:*/
-#line 3610 "attention.w"
+/*:163*//*164:*/
+#line 3317 "attention.w"
 
 typedef struct Backend Backend;
 struct Backend{
@@ -175,8 +175,8 @@ void(*copy)(void*dst,const void*src,size_t bytes);
 void(*zero)(void*p,size_t bytes);
 void(*gemm)(int ta,int tb,int M,int N,int K,float alpha,const float*A,
 int lda,const float*B,int ldb,float beta,float*C,int ldc);
-/*177:*/
-#line 3637 "attention.w"
+/*165:*/
+#line 3344 "attention.w"
 
 void(*embed)(float*out,const float*table,const int*ids,int n,int H,
 float p,uint64_t seed);
@@ -191,8 +191,8 @@ void(*gru_backward)(float*dgi,float*dgh,float*dh_prev,const float*dh_new,
 const float*dout,const float*h,const GruCache*cache,const int*len,int s,
 int B,int H);
 
-/*:177*//*178:*/
-#line 3652 "attention.w"
+/*:165*//*166:*/
+#line 3359 "attention.w"
 
 void(*additive_scores)(float*e,float*a,const float*wq,const float*uk,
 const float*va,int B,int S,int H);
@@ -208,8 +208,8 @@ void(*context)(float*c,const float*w,const float*v,int B,int S,int H,int heads);
 void(*context_backward)(float*dw,float*dv,const float*dc,const float*w,
 const float*v,int B,int S,int H,int heads);
 
-/*:178*//*179:*/
-#line 3668 "attention.w"
+/*:166*//*167:*/
+#line 3375 "attention.w"
 
 void(*tanh_forward)(float*y,const float*x,int n);
 void(*tanh_backward)(float*dx,const float*dy,const float*y,int n);
@@ -220,19 +220,19 @@ void(*sum)(float*acc,const float*x,int n);
 void(*add)(float*y,const float*x,int n);
 void(*adam)(float*p,const float*g,float*m,float*v,size_t n,AdamConstants k);
 
-/*:179*//*311:*/
-#line 5945 "attention.w"
+/*:167*//*299:*/
+#line 5652 "attention.w"
 
 void(*gather_keys)(float*dst,const float*src,const int*sent,int n,int S,int N,
 int H);
 
-/*:311*/
-#line 3622 "attention.w"
+/*:299*/
+#line 3329 "attention.w"
 
 };
 
-/*:176*//*222:*/
-#line 4365 "attention.w"
+/*:164*//*210:*/
+#line 4072 "attention.w"
 
 enum{P_ENC_EMB,P_ENC_W_IH,P_ENC_W_HH,P_ENC_B_IH,P_ENC_B_HH,P_DEC_EMB,
 P_WA_W,P_WA_B,P_UA_W,P_UA_B,P_VA_W,P_VA_B,P_LIN_IN,P_LIN_OUT,
@@ -240,8 +240,8 @@ P_INPROJ_W,P_INPROJ_B,P_OUTPROJ_W,P_OUTPROJ_B,
 P_DEC_W_IH,P_DEC_W_HH,P_DEC_B_IH,P_DEC_B_HH,P_COMBINE,P_OUT_W,P_OUT_B,
 NP_TENSORS};
 
-/*:222*//*225:*/
-#line 4413 "attention.w"
+/*:210*//*213:*/
+#line 4120 "attention.w"
 
 typedef struct{
 int*src,*tgt,*dec_in,*src_len,*ids,*rows;
@@ -253,8 +253,8 @@ float*d_out,*d_dec_gi,*d_dec_gh,*d_s,*d_s2,*d_pre,*d_ctx,*d_w,*d_e,*d_q;
 float*d_keys,*d_uk,*d_kp,*d_vp,*d_mh,*d_enc_gi,*d_enc_gh,*d_emb;
 }BActs;
 
-/*:225*//*226:*/
-#line 4426 "attention.w"
+/*:213*//*214:*/
+#line 4133 "attention.w"
 
 typedef struct{
 int kind,heads;
@@ -271,8 +271,8 @@ int B_cap;
 BActs a;
 }BModel;
 
-/*:226*//*269:*/
-#line 5191 "attention.w"
+/*:214*//*257:*/
+#line 4898 "attention.w"
 
 typedef struct Decoder{
 int V,S,state_floats;
@@ -284,8 +284,8 @@ const float*state,float*logp,float*new_state,float*attn);
 void(*release)(struct Decoder*d);
 }Decoder;
 
-/*:269*//*277:*/
-#line 5337 "attention.w"
+/*:257*//*265:*/
+#line 5044 "attention.w"
 
 typedef struct{
 int len;
@@ -301,8 +301,8 @@ double alpha;
 }BeamOptions;
 enum{LP_NONE,LP_AVG,LP_WU};
 
-/*:277*//*297:*/
-#line 5689 "attention.w"
+/*:265*//*285:*/
+#line 5396 "attention.w"
 
 typedef struct{
 long match[4],total[4];
@@ -313,8 +313,8 @@ typedef struct{
 double bleu,p[4],bp,ratio;
 }BleuScore;
 
-/*:297*//*385:*/
-#line 7517 "attention.w"
+/*:285*//*387:*/
+#line 7532 "attention.w"
 
 typedef struct{
 int kind,heads;
@@ -326,8 +326,8 @@ const float*data;
 size_t n_params;
 }CkptView;
 
-/*:385*//*415:*/
-#line 8124 "attention.w"
+/*:387*//*417:*/
+#line 8139 "attention.w"
 
 #define COLORMAP_MAX_POINTS 9
 typedef struct{
@@ -337,8 +337,8 @@ double x[3][COLORMAP_MAX_POINTS];
 double v[3][COLORMAP_MAX_POINTS];
 }Colormap;
 
-/*:415*//*423:*/
-#line 8227 "attention.w"
+/*:417*//*425:*/
+#line 8242 "attention.w"
 
 enum{HEATMAP_MATPLOTLIB,HEATMAP_SEABORN};
 typedef struct{
@@ -352,8 +352,8 @@ int style;
 double vmin,vmax;
 }Heatmap;
 
-/*:423*//*424:*/
-#line 8244 "attention.w"
+/*:425*//*426:*/
+#line 8259 "attention.w"
 
 typedef struct{
 double x,y,w,h;
@@ -368,14 +368,14 @@ int width,height,stride;
 unsigned char*data;
 }FigImage;
 
-/*:424*//*457:*/
-#line 8890 "attention.w"
+/*:426*//*459:*/
+#line 8905 "attention.w"
 
 enum{FIGURE_PNG,FIGURE_PDF,FIGURE_SVG};
 #define FIGURE_PNG_SCALE 2.0
 
-/*:457*//*471:*/
-#line 9154 "attention.w"
+/*:459*//*473:*/
+#line 9169 "attention.w"
 
 typedef struct{
 int n;
@@ -383,14 +383,14 @@ const double*x,*y;
 const char*title,*xlabel,*ylabel;
 }Curve;
 
-/*:471*/
+/*:473*/
 #line 537 "attention.w"
 
-/*54:*/
-#line 1286 "attention.w"
+/*53:*/
+#line 1266 "attention.w"
 
-/*90:*/
-#line 1941 "attention.w"
+/*84:*/
+#line 1776 "attention.w"
 
 typedef struct{
 float*eh,*scores,*w,*ec,*pre,*o,*gi,*gh,*h;
@@ -404,19 +404,19 @@ float*enc_gi,*enc_gh;
 GruCache*enc_cache;
 float*enc_h;
 float*enc_out;
-/*98:*/
-#line 2088 "attention.w"
+/*92:*/
+#line 1923 "attention.w"
 
 float*dec_eh,*dec_scores,*dec_w,*dec_ec,*dec_pre,*dec_o,*dec_gi,*dec_gh;
 GruCache*dec_cache;
 float*dec_h;
 float*logits,*logp;
 
-/*:98*/
-#line 1954 "attention.w"
+/*:92*/
+#line 1789 "attention.w"
 
-/*130:*/
-#line 2695 "attention.w"
+/*118:*/
+#line 2402 "attention.w"
 
 float*d_logits;
 float*d_hout;
@@ -431,13 +431,13 @@ float*d_h,*d_hprev,*d_o,*d_ec,*d_eh;
 float*d_enc_h,*d_enc_hprev;
 float*d_rows,*d_enc_rows;
 
-/*:130*/
-#line 1955 "attention.w"
+/*:118*/
+#line 1790 "attention.w"
 
 }Activations;
 
-/*:90*/
-#line 1287 "attention.w"
+/*:84*/
+#line 1267 "attention.w"
 
 typedef struct{
 Config cfg;
@@ -450,8 +450,8 @@ Activations act;
 struct Pipeline*pipeline;
 }Model;
 
-/*:54*//*270:*/
-#line 5209 "attention.w"
+/*:53*//*258:*/
+#line 4916 "attention.w"
 
 typedef struct{
 Decoder d;
@@ -462,11 +462,11 @@ float*eh,*scores,*ec,*pre,*o,*gi,*gh,*logits;
 GruCache*cache;
 }SeedDecoder;
 
-/*:270*/
+/*:258*/
 #line 538 "attention.w"
 
-/*80:*/
-#line 1823 "attention.w"
+/*74:*/
+#line 1658 "attention.w"
 
 KIT_HD static inline float sigmoidf_(float a)
 {
@@ -476,8 +476,8 @@ return 1.0f/(1.0f+expf(-a));
 KIT_HD static inline float gru_unit_forward(float gir,float giz,float gin,
 float ghr,float ghz,float ghn,float h,GruCache*c)
 {
-/*81:*/
-#line 1836 "attention.w"
+/*75:*/
+#line 1671 "attention.w"
 
 c->r= sigmoidf_(gir+ghr);
 c->z= sigmoidf_(giz+ghz);
@@ -485,19 +485,19 @@ c->ghn= ghn;
 c->n= tanhf(gin+c->r*ghn);
 return(1.0f-c->z)*c->n+c->z*h;
 
-/*:81*/
-#line 1832 "attention.w"
+/*:75*/
+#line 1667 "attention.w"
 
 }
 
-/*:80*//*121:*/
-#line 2490 "attention.w"
+/*:74*//*109:*/
+#line 2197 "attention.w"
 
 KIT_HD static inline void gru_unit_backward(float dh_new,float h,const GruCache*c,
 float*dgir,float*dgiz,float*dgin,float*dghn,float*dh)
 {
-/*122:*/
-#line 2498 "attention.w"
+/*110:*/
+#line 2205 "attention.w"
 
 float dn= dh_new*(1.0f-c->z);
 float dz= dh_new*(h-c->n);
@@ -509,13 +509,13 @@ float dr= dan*c->ghn;
 *dghn= dan*c->r;
 *dh+= dh_new*c->z;
 
-/*:122*/
-#line 2494 "attention.w"
+/*:110*/
+#line 2201 "attention.w"
 
 }
 
-/*:121*//*180:*/
-#line 3691 "attention.w"
+/*:109*//*168:*/
+#line 3398 "attention.w"
 
 KIT_HD static inline float dropout_scale(uint64_t seed,uint64_t i,float p)
 {
@@ -535,8 +535,8 @@ size_t i= (size_t)r*H+j;
 out[i]= table[(size_t)ids[r]*H+j]*dropout_scale(seed,(uint64_t)i,p);
 }
 
-/*:180*//*181:*/
-#line 3714 "attention.w"
+/*:168*//*169:*/
+#line 3421 "attention.w"
 
 KIT_HD static inline void kb_embed_backward(int j,float*dtable,const float*dout,
 const int*ids,int n,int H,float p,uint64_t seed)
@@ -547,16 +547,16 @@ dtable[(size_t)ids[r]*H+j]+= dout[i]*dropout_scale(seed,i,p);
 }
 }
 
-/*:181*//*182:*/
-#line 3727 "attention.w"
+/*:169*//*170:*/
+#line 3434 "attention.w"
 
 KIT_HD static inline void kb_add_bias(int r,int j,float*y,const float*b,int m)
 {
 y[(size_t)r*m+j]+= b[j];
 }
 
-/*:182*//*183:*/
-#line 3735 "attention.w"
+/*:170*//*171:*/
+#line 3442 "attention.w"
 
 KIT_HD static inline void kb_gather_rows(int r,int j,float*dst,const float*src,
 const int*rows,int m)
@@ -570,8 +570,8 @@ const int*rows,int m)
 dst[(size_t)rows[r]*m+j]= src[(size_t)r*m+j];
 }
 
-/*:183*//*184:*/
-#line 3753 "attention.w"
+/*:171*//*172:*/
+#line 3460 "attention.w"
 
 KIT_HD static inline void kb_gru_forward(int b,int j,float*h_new,GruCache*cache,
 const float*gi,const float*gh,const float*h,float*out,const int*len,
@@ -589,8 +589,8 @@ y[2*H+j],h[i],&cache[i]);
 if(out)out[i]= h_new[i];
 }
 
-/*:184*//*185:*/
-#line 3774 "attention.w"
+/*:172*//*173:*/
+#line 3481 "attention.w"
 
 KIT_HD static inline void kb_gru_backward(int b,int j,float*dgi,float*dgh,
 float*dh_prev,const float*dh_new,const float*dout,const float*h,
@@ -610,15 +610,15 @@ y[H+j]= x[H+j];
 dh_prev[i]= dh;
 }
 
-/*:185*//*186:*/
-#line 3800 "attention.w"
+/*:173*//*174:*/
+#line 3507 "attention.w"
 
 KIT_HD static inline void kb_additive_score(int i,float*e,float*KIT_RESTRICT a,
 const float*KIT_RESTRICT wq,const float*KIT_RESTRICT uk,const float*va,int B,int S,
 int H)
 {
-/*187:*/
-#line 3810 "attention.w"
+/*175:*/
+#line 3517 "attention.w"
 
 int b= i/S,s= i%S;
 const float*q= wq+(size_t)b*H,*k= uk+((size_t)s*B+b)*H;
@@ -627,59 +627,59 @@ for(int j= 0;j<H;j++)ai[j]= tanhf(q[j]+k[j]);
 for(int j= 0;j<H;j++)sum+= va[j]*ai[j];
 e[i]= sum;
 
-/*:187*/
-#line 3805 "attention.w"
+/*:175*/
+#line 3512 "attention.w"
 
 }
 
-/*:186*//*188:*/
-#line 3823 "attention.w"
+/*:174*//*176:*/
+#line 3530 "attention.w"
 
 KIT_HD static inline void kb_additive_pre(int r,int j,float*a,const float*de,
 const float*va,int H)
 {
-/*189:*/
-#line 3843 "attention.w"
+/*177:*/
+#line 3550 "attention.w"
 
 float x= a[(size_t)r*H+j];
 a[(size_t)r*H+j]= de[r]*va[j]*(1.0f-x*x);
 
-/*:189*/
-#line 3827 "attention.w"
+/*:177*/
+#line 3534 "attention.w"
 
 }
 
 KIT_HD static inline void kb_additive_dwq(int b,int j,float*dwq,const float*dpre,
 int S,int H)
 {
-/*190:*/
-#line 3848 "attention.w"
+/*178:*/
+#line 3555 "attention.w"
 
 float s= 0.0f;
 for(int p= 0;p<S;p++)s+= dpre[((size_t)b*S+p)*H+j];
 dwq[(size_t)b*H+j]= s;
 
-/*:190*/
-#line 3833 "attention.w"
+/*:178*/
+#line 3540 "attention.w"
 
 }
 
 KIT_HD static inline void kb_additive_duk(int r,int j,float*duk,const float*dpre,
 int B,int S,int H)
 {
-/*191:*/
-#line 3854 "attention.w"
+/*179:*/
+#line 3561 "attention.w"
 
 int s= r/B,b= r%B;
 duk[(size_t)r*H+j]+= dpre[((size_t)b*S+s)*H+j];
 
-/*:191*/
-#line 3839 "attention.w"
+/*:179*/
+#line 3546 "attention.w"
 
 }
 
-/*:188*//*193:*/
-#line 3875 "attention.w"
+/*:176*//*181:*/
+#line 3582 "attention.w"
 
 KIT_HD static inline void kb_dot_score(int i,float*e,const float*q,const float*k,
 int B,int S,int H,int heads,float scale)
@@ -691,8 +691,8 @@ for(int j= 0;j<d;j++)sum+= x[j]*y[j];
 e[i]= scale*sum;
 }
 
-/*:193*//*194:*/
-#line 3888 "attention.w"
+/*:181*//*182:*/
+#line 3595 "attention.w"
 
 KIT_HD static inline void kb_dot_dq(int b,int c,float*dq,const float*de,
 const float*k,int B,int S,int H,int heads,float scale)
@@ -710,14 +710,14 @@ int s= r/B,b= r%B,h= c/(H/heads);
 dk[(size_t)r*H+c]+= scale*de[((size_t)b*heads+h)*S+s]*q[(size_t)b*H+c];
 }
 
-/*:194*//*195:*/
-#line 3908 "attention.w"
+/*:182*//*183:*/
+#line 3615 "attention.w"
 
 KIT_HD static inline void kb_masked_softmax(int r,float*w,const float*e,
 const int*len,int heads,int S)
 {
-/*196:*/
-#line 3917 "attention.w"
+/*184:*/
+#line 3624 "attention.w"
 
 int n= len[r/heads];
 const float*x= e+(size_t)r*S;
@@ -726,13 +726,13 @@ for(int s= 1;s<n;s++)if(x[s]> mx)mx= x[s];
 for(int s= 0;s<n;s++)sum+= (y[s]= expf(x[s]-mx));
 for(int s= 0;s<S;s++)y[s]= s<n?y[s]/sum:0.0f;
 
-/*:196*/
-#line 3912 "attention.w"
+/*:184*/
+#line 3619 "attention.w"
 
 }
 
-/*:195*//*198:*/
-#line 3939 "attention.w"
+/*:183*//*186:*/
+#line 3646 "attention.w"
 
 KIT_HD static inline void kb_softmax_backward(int r,float*de,const float*dw,
 const float*w,int S)
@@ -743,8 +743,8 @@ for(int s= 0;s<S;s++)avg+= y[s]*x[s];
 for(int s= 0;s<S;s++)de[(size_t)r*S+s]= y[s]*(x[s]-avg);
 }
 
-/*:198*//*200:*/
-#line 3971 "attention.w"
+/*:186*//*188:*/
+#line 3678 "attention.w"
 
 KIT_HD static inline void kb_context(int b,int col,float*c,const float*w,
 const float*v,int B,int S,int H,int heads)
@@ -772,8 +772,8 @@ int s= r/B,b= r%B,h= c/(H/heads);
 dv[(size_t)r*H+c]+= w[((size_t)b*heads+h)*S+s]*dc[(size_t)b*H+c];
 }
 
-/*:200*//*201:*/
-#line 4004 "attention.w"
+/*:188*//*189:*/
+#line 3711 "attention.w"
 
 KIT_HD static inline void kb_nll(int r,float*logits,float*row_loss,const int*tgt,
 int V,float scale)
@@ -790,8 +790,8 @@ for(int j= 0;j<V;j++)x[j]*= k;
 x[y]-= scale;
 }
 
-/*:201*//*202:*/
-#line 4022 "attention.w"
+/*:189*//*190:*/
+#line 3729 "attention.w"
 
 KIT_HD static inline void kb_log_softmax(int r,float*x,int V)
 {
@@ -810,8 +810,8 @@ for(int j= 1;j<V;j++)if(y[j]> y[best])best= j;
 out[r]= best;
 }
 
-/*:202*//*203:*/
-#line 4043 "attention.w"
+/*:190*//*191:*/
+#line 3750 "attention.w"
 
 KIT_HD static inline void kb_tanh(int i,float*y,const float*x)
 {
@@ -823,8 +823,8 @@ KIT_HD static inline void kb_tanh_backward(int i,float*dx,const float*dy,const f
 dx[i]= dy[i]*(1.0f-y[i]*y[i]);
 }
 
-/*:203*//*204:*/
-#line 4056 "attention.w"
+/*:191*//*192:*/
+#line 3763 "attention.w"
 
 KIT_HD static inline void kb_adam(size_t i,float*p,const float*g,float*m,float*v,
 AdamConstants c)
@@ -847,8 +847,8 @@ for(int i= 0;i<n;i++)s+= x[i];
 acc[0]+= s;
 }
 
-/*:204*//*310:*/
-#line 5936 "attention.w"
+/*:192*//*298:*/
+#line 5643 "attention.w"
 
 KIT_HD static inline void kb_gather_keys(int r,int j,float*dst,const float*src,
 const int*sent,int n,int N,int H)
@@ -857,11 +857,11 @@ int s= r/n,h= r%n;
 dst[(size_t)r*H+j]= src[((size_t)s*N+sent[h])*H+j];
 }
 
-/*:310*/
+/*:298*/
 #line 539 "attention.w"
 
-/*21:*/
-#line 760 "attention.w"
+/*20:*/
+#line 740 "attention.w"
 
 void vocab_init(Vocab*v);
 void vocab_free(Vocab*v);
@@ -869,56 +869,56 @@ int vocab_find(const Vocab*v,const char*w);
 int vocab_add(Vocab*v,const char*w);
 void vocab_add_sentence(Vocab*v,const char*s);
 
-/*:21*//*24:*/
-#line 808 "attention.w"
+/*:20*//*23:*/
+#line 788 "attention.w"
 
 int tokenize(const Vocab*v,const char*s,int*ids,int max,
 const char*where,const char*language);
 
-/*:24*//*30:*/
-#line 885 "attention.w"
+/*:23*//*29:*/
+#line 865 "attention.w"
 
 void pairs_seed(PairList*pl);
 void pairs_free(PairList*pl);
 void pairs_vocabularies(const PairList*pl,Vocab*vin,Vocab*vout);
 
-/*:30*//*36:*/
-#line 986 "attention.w"
+/*:29*//*35:*/
+#line 966 "attention.w"
 
 char*normalize_sentence(const char*s,size_t len,size_t*bad);
 
-/*:36*//*43:*/
-#line 1118 "attention.w"
+/*:35*//*42:*/
+#line 1098 "attention.w"
 
 int pairs_read(PairList*pl,const char*path,int filter,int max_length);
 
-/*:43*//*47:*/
-#line 1174 "attention.w"
+/*:42*//*46:*/
+#line 1154 "attention.w"
 
 int make_examples(const PairList*pl,const Vocab*vin,const Vocab*vout,
 int max_length,int append_eos,Example**out);
 
-/*:47*//*53:*/
-#line 1278 "attention.w"
+/*:46*//*52:*/
+#line 1258 "attention.w"
 
 void tensor_specs(const Config*c,TensorSpec s[N_TENSORS]);
 size_t spec_numel(const TensorSpec*s);
 size_t tensors_point(Tensors*t,float*mem,const Config*c);
 
-/*:53*//*58:*/
-#line 1368 "attention.w"
+/*:52*//*55:*/
+#line 1305 "attention.w"
 
 void model_alloc(Model*m,const Config*c,Vocab*vin,Vocab*vout);
 void model_free(Model*m);
 
-/*:58*//*62:*/
-#line 1425 "attention.w"
+/*:55*//*59:*/
+#line 1362 "attention.w"
 
 void model_init_random(Model*m,uint64_t seed);
 double random_normal(unsigned short xs[3]);
 
-/*:62*//*77:*/
-#line 1699 "attention.w"
+/*:59*//*71:*/
+#line 1534 "attention.w"
 
 void embedding_forward(float*out,const float*table,const int*ids,int B,int H);
 void linear_forward(float*out,const float*inp,const float*weight,
@@ -928,44 +928,44 @@ void softmax_forward(float*out,const float*inp,int B,int n);
 void log_softmax_forward(float*out,const float*inp,int B,int n);
 float nll_forward(const float*logp,const int*target,int B,int V);
 
-/*:77*//*85:*/
-#line 1875 "attention.w"
+/*:71*//*79:*/
+#line 1710 "attention.w"
 
 void gru_cell_forward(float*h_new,GruCache*cache,const float*gi,
 const float*gh,const float*h,int B,int H);
 
-/*:85*//*89:*/
-#line 1922 "attention.w"
+/*:79*//*83:*/
+#line 1757 "attention.w"
 
 void attention_forward(float*w,float*ctx,const float*scores,
 const float*enc_out,int B,int L,int H);
 
-/*:89*//*94:*/
-#line 2002 "attention.w"
+/*:83*//*88:*/
+#line 1837 "attention.w"
 
 void activations_alloc(Activations*a,const Config*c);
 void activations_free(Activations*a);
 
-/*:94*//*96:*/
-#line 2031 "attention.w"
+/*:88*//*90:*/
+#line 1866 "attention.w"
 
 void encoder_forward(Model*m,const int*src,int T);
 
-/*:96*//*103:*/
-#line 2146 "attention.w"
+/*:90*//*97:*/
+#line 1981 "attention.w"
 
 DecoderStep decoder_step(const Activations*a,const Config*c,int t);
 void decoder_step_forward(const Model*m,int token,const float*h_prev,
 const float*enc_out,const DecoderStep*s);
 
-/*:103*//*105:*/
-#line 2195 "attention.w"
+/*:97*//*99:*/
+#line 2030 "attention.w"
 
 float seq2seq_forward(Model*m,const Example*ex);
 float decoder_forward(Model*m,const Example*ex);
 
-/*:105*//*120:*/
-#line 2453 "attention.w"
+/*:99*//*108:*/
+#line 2160 "attention.w"
 
 void nll_backward(float*dlogits,const float*logp,const int*target,int B,int V);
 void linear_backward(float*dinp,float*dweight,float*dbias,
@@ -975,113 +975,113 @@ void outer_products(float*dw,const float*dy,int stride,
 const float*x,int B,int C,int rows,int add);
 void embedding_backward(float*dtable,const float*dout,const int*ids,int B,int H);
 
-/*:120*//*125:*/
-#line 2533 "attention.w"
+/*:108*//*113:*/
+#line 2240 "attention.w"
 
 void gru_cell_backward(float*dgi,float*dgh,float*dh,const float*dh_new,
 const float*h,const GruCache*cache,int B,int H);
 
-/*:125*//*129:*/
-#line 2586 "attention.w"
+/*:113*//*117:*/
+#line 2293 "attention.w"
 
 void attention_backward(float*dscores,float*denc_out,const float*dctx,
 const float*w,const float*enc_out,int B,int L,int H);
 
-/*:129*//*137:*/
-#line 2815 "attention.w"
+/*:117*//*125:*/
+#line 2522 "attention.w"
 
 void seq2seq_backward_deferred(Model*m,const Example*ex,Deferred d[N_DEFERRED]);
 void decoder_backward(Model*m,const Example*ex,Deferred d[N_DEC_DEFERRED]);
 void encoder_backward(Model*m,const Example*ex,Deferred d[N_ENC_DEFERRED]);
 void seq2seq_backward(Model*m,const Example*ex);
 
-/*:137*//*157:*/
-#line 3180 "attention.w"
+/*:125*//*145:*/
+#line 2887 "attention.w"
 
 int argmax(const float*x,int n);
 int greedy_decode(Model*m,const int*src,int T,int*out,float*attn);
 
-/*:157*//*167:*/
-#line 3319 "attention.w"
+/*:145*//*155:*/
+#line 3026 "attention.w"
 
 extern const char*const kind_names[N_KINDS];
 int kind_from_name(const char*s);
 
-/*:167*//*174:*/
-#line 3451 "attention.w"
+/*:155*//*162:*/
+#line 3158 "attention.w"
 
 void pairs_vocabularies_unk(const PairList*pl,int min_count,Vocab*vin,Vocab*vout);
 int tokenize_unk(const Vocab*v,const char*s,int*ids,int max,int*unknown);
 int make_examples_unk(const PairList*pl,const Vocab*vin,const Vocab*vout,
 int max_length,Example**out);
 
-/*:174*//*221:*/
-#line 4352 "attention.w"
+/*:162*//*209:*/
+#line 4059 "attention.w"
 
 extern const Backend cpu_backend;
 void cpu_set_threads(int n);
 
-/*:221*//*233:*/
-#line 4539 "attention.w"
+/*:209*//*221:*/
+#line 4246 "attention.w"
 
 void batched_specs(int kind,const Config*c,TensorSpec s[NP_TENSORS]);
 void bmodel_alloc(BModel*bm,const Backend*be,int kind,int heads,const Config*c,
 Vocab*vin,Vocab*vout,int B_cap);
 void bmodel_free(BModel*bm);
 
-/*:233*//*235:*/
-#line 4576 "attention.w"
+/*:221*//*223:*/
+#line 4283 "attention.w"
 
 void bmodel_init_random(BModel*bm,uint64_t seed);
 
-/*:235*//*238:*/
-#line 4622 "attention.w"
+/*:223*//*226:*/
+#line 4329 "attention.w"
 
 void batch_upload(BModel*bm,const Example*ex,const int*idx,int n,Batch*bt);
 
-/*:238*//*249:*/
-#line 4808 "attention.w"
+/*:226*//*237:*/
+#line 4515 "attention.w"
 
 void bmodel_forward(BModel*bm,const Batch*bt,float p);
 double bmodel_take_loss(BModel*bm);
 
-/*:249*//*260:*/
-#line 5037 "attention.w"
+/*:237*//*248:*/
+#line 4744 "attention.w"
 
 void bmodel_backward(BModel*bm,const Batch*bt);
 void bmodel_train_batch(BModel*bm,const Batch*bt,double lr);
 
-/*:260*//*266:*/
-#line 5134 "attention.w"
+/*:248*//*254:*/
+#line 4841 "attention.w"
 
 void bmodel_greedy(BModel*bm,const Example*ex,int n,int*out,int*out_len,
 float*attn);
 
-/*:266*//*276:*/
-#line 5311 "attention.w"
+/*:254*//*264:*/
+#line 5018 "attention.w"
 
 Decoder*model_decoder(Model*m);
 
-/*:276*//*279:*/
-#line 5372 "attention.w"
+/*:264*//*267:*/
+#line 5079 "attention.w"
 
 double length_penalty(const BeamOptions*o,int steps);
 
-/*:279*//*293:*/
-#line 5605 "attention.w"
+/*:267*//*281:*/
+#line 5312 "attention.w"
 
 void beam_search(Decoder*d,int n_sent,const float*init,const BeamOptions*o,
 Hypothesis*out,int*found);
 void hypotheses_free(Hypothesis*h,int n);
 
-/*:293*//*295:*/
-#line 5636 "attention.w"
+/*:281*//*283:*/
+#line 5343 "attention.w"
 
 char*hypothesis_words(const Decoder*d,const Vocab*vout,const Hypothesis*y,
 char*const*src_words,int src_len,int replace_unk);
 
-/*:295*//*305:*/
-#line 5818 "attention.w"
+/*:283*//*293:*/
+#line 5525 "attention.w"
 
 int ngram_count(const int*s,int len,const int*g,int n);
 void ngram_matches(const int*hyp,int h,const int*const*refs,const int*ref_len,
@@ -1092,26 +1092,26 @@ BleuScore bleu_score(const BleuStats*b);
 void bleu_format(const BleuStats*b,char*buf,size_t size);
 int words_intern(Vocab*v,const char*s,int**ids);
 
-/*:305*//*309:*/
-#line 5904 "attention.w"
+/*:293*//*297:*/
+#line 5611 "attention.w"
 
 int*pairs_group_sources(const PairList*pl,int*n_groups);
 int pairs_split(const PairList*pl,double test,double valid,uint64_t seed,int*part,
 int counts[3][2]);
 
-/*:309*//*321:*/
-#line 6129 "attention.w"
+/*:297*//*309:*/
+#line 5836 "attention.w"
 
 Decoder*bmodel_decoder(BModel*bm);
 
-/*:321*//*356:*/
-#line 6908 "attention.w"
+/*:309*//*344:*/
+#line 6615 "attention.w"
 
 const Backend*cuda_backend_open(char*msg,size_t n);
 void backend_train_batch(BModel*bm,const Batch*bt,double lr);
 
-/*:356*//*370:*/
-#line 7155 "attention.w"
+/*:344*//*358:*/
+#line 6862 "attention.w"
 
 int kit_fail(const char*fmt,...)__attribute__((format(printf,1,2)));
 const char*kit_error(void);
@@ -1119,15 +1119,15 @@ void*xcalloc(size_t n,size_t size);
 void*xrealloc(void*p,size_t size);
 char*xstrdup(const char*s);
 
-/*:370*//*380:*/
-#line 7430 "attention.w"
+/*:358*//*368:*/
+#line 7137 "attention.w"
 
 int train_pairs(Model*m,const Example*ex,int n,long epochs,double lr,int threads,
 float*loss);
 void pipeline_stop(struct Pipeline*p);
 
-/*:380*//*381:*/
-#line 7435 "attention.w"
+/*:368*//*369:*/
+#line 7142 "attention.w"
 
 AdamConstants adam_constants(double lr,double beta1,double beta2,double eps,long t);
 void adam_apply(float*p,const float*g,float*m,float*v,size_t n,
@@ -1137,8 +1137,8 @@ double lr,double beta1,double beta2,double eps,long t);
 void optimizer_step(Model*m,double lr);
 float train_step(Model*m,const Example*ex,double lr);
 
-/*:381*//*394:*/
-#line 7680 "attention.w"
+/*:369*//*396:*/
+#line 7695 "attention.w"
 
 int save_target_check(const char*path);
 int checkpoint_save(const Model*m,const char*path);
@@ -1146,38 +1146,38 @@ int bcheckpoint_save(const BModel*bm,const char*path);
 int checkpoint_load(Model*m,const char*path);
 int checkpoint_load_any(const char*path,Model*m,BModel*bm,const Backend*be,int B_cap);
 
-/*:394*//*422:*/
-#line 8212 "attention.w"
+/*:396*//*424:*/
+#line 8227 "attention.w"
 
 extern const Colormap colormap_bone,colormap_ylorrd;
 void colormap_color(const Colormap*cm,double w,double rgb[3]);
 const Colormap*colormap_find(const char*name);
 
-/*:422*//*449:*/
-#line 8736 "attention.w"
+/*:424*//*451:*/
+#line 8751 "attention.w"
 
 int heatmap_layout(const Heatmap*h,HeatmapLayout*lay);
 
-/*:449*//*462:*/
-#line 8971 "attention.w"
+/*:451*//*464:*/
+#line 8986 "attention.w"
 
 int figure_format(const char*path);
 int figure_check_path(const char*path);
 int write_file_atomic(const char*path,const void*data,size_t n);
 
-/*:462*//*470:*/
-#line 9131 "attention.w"
+/*:464*//*472:*/
+#line 9146 "attention.w"
 
 int heatmap_save(const Heatmap*h,const char*path);
 int heatmap_image(const Heatmap*h,double scale,FigImage*img,HeatmapLayout*lay);
 
-/*:470*//*485:*/
-#line 9418 "attention.w"
+/*:472*//*487:*/
+#line 9433 "attention.w"
 
 int curve_save(const Curve*c,const char*path);
 int curve_image(const Curve*c,double scale,FigImage*img);
 
-/*:485*/
+/*:487*/
 #line 540 "attention.w"
 
 

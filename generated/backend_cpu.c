@@ -1,13 +1,13 @@
-/*205:*/
-#line 4088 "attention.w"
+/*193:*/
+#line 3795 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
 #include <string.h> 
 #include <unistd.h> 
 #include <cblas.h> 
-/*206:*/
-#line 4097 "attention.w"
+/*194:*/
+#line 3804 "attention.w"
 
 static void*cpu_alloc(size_t bytes)
 {
@@ -26,8 +26,8 @@ static void cpu_zero(void*p,size_t bytes)
 memset(p,0,bytes);
 }
 
-/*:206*//*207:*/
-#line 4129 "attention.w"
+/*:194*//*195:*/
+#line 3836 "attention.w"
 
 #define GEMM_SPLIT (1 << 20)
 static int cpu_threads;
@@ -38,15 +38,15 @@ int lda,const float*B,int ldb,float beta,float*C,int ldc)
 cblas_dgemm(CblasRowMajor,ta?CblasTrans:CblasNoTrans,tb?CblasTrans:CblasNoTrans,
 M,N,K,alpha,A,lda,B,ldb,beta,C,ldc);
 #else
-#line 4139 "attention.w"
+#line 3846 "attention.w"
  cblas_sgemm(CblasRowMajor,ta?CblasTrans:CblasNoTrans,tb?CblasTrans:CblasNoTrans,
 M,N,K,alpha,A,lda,B,ldb,beta,C,ldc);
 #endif
-#line 4142 "attention.w"
+#line 3849 "attention.w"
 }
 
-/*:207*//*208:*/
-#line 4147 "attention.w"
+/*:195*//*196:*/
+#line 3854 "attention.w"
 
 static int cpu_default_threads(void)
 {
@@ -55,8 +55,8 @@ if(e&&atoi(e)>=1)return atoi(e)> 1?2:1;
 return sysconf(_SC_NPROCESSORS_ONLN)> 1?2:1;
 }
 
-/*:208*//*209:*/
-#line 4161 "attention.w"
+/*:196*//*197:*/
+#line 3868 "attention.w"
 
 static void cpu_gemm(int ta,int tb,int M,int N,int K,float alpha,const float*A,
 int lda,const float*B,int ldb,float beta,float*C,int ldc)
@@ -72,7 +72,7 @@ return;
 #ifdef _OPENMP
 #pragma omp parallel for num_threads(cpu_threads) schedule(static, 1)
 #endif
-#line 4176 "attention.w"
+#line 3883 "attention.w"
  for(int p= 0;p<2;p++){
 int r0= p?m:0,c0= p?n:0;
 int rows= m?(p?M-m:m):M,cols= n?(p?N-n:n):N;
@@ -81,8 +81,8 @@ tb?B+(size_t)c0*ldb:B+c0,ldb,beta,C+(size_t)r0*ldc+c0,ldc);
 }
 }
 
-/*:209*//*210:*/
-#line 4186 "attention.w"
+/*:197*//*198:*/
+#line 3893 "attention.w"
 
 #define FOR(n) for (int i =  0; i < (n); i++)
 #define FOR2(n, m) for (int r =  0; r < (n); r++) for (int j =  0; j < (m); j++)
@@ -109,8 +109,8 @@ static void cpu_scatter_rows(float*dst,const float*src,const int*rows,int n,int 
 FOR2(n,m)kb_scatter_rows(r,j,dst,src,rows,m);
 }
 
-/*:210*//*211:*/
-#line 4213 "attention.w"
+/*:198*//*199:*/
+#line 3920 "attention.w"
 
 static void cpu_gru_forward(float*h_new,GruCache*cache,const float*gi,
 const float*gh,const float*h,float*out,const int*len,int s,int B,int H)
@@ -124,8 +124,8 @@ int B,int H)
 FOR2(B,H)kb_gru_backward(r,j,dgi,dgh,dh_prev,dh_new,dout,h,cache,len,s,H);
 }
 
-/*:211*//*212:*/
-#line 4227 "attention.w"
+/*:199*//*200:*/
+#line 3934 "attention.w"
 
 static void cpu_additive_scores(float*e,float*a,const float*wq,const float*uk,
 const float*va,int B,int S,int H)
@@ -143,8 +143,8 @@ FOR2(B,H)kb_additive_dwq(r,j,dwq,a,S,H);
 FOR2(S*B,H)kb_additive_duk(r,j,duk,a,B,S,H);
 }
 
-/*:212*//*213:*/
-#line 4245 "attention.w"
+/*:200*//*201:*/
+#line 3952 "attention.w"
 
 static void cpu_dot_scores(float*e,const float*q,const float*k,int B,int S,
 int H,int heads,float scale)
@@ -167,8 +167,8 @@ static void cpu_softmax_backward(float*de,const float*dw,const float*w,int rows,
 FOR(rows)kb_softmax_backward(i,de,dw,w,S);
 }
 
-/*:213*//*214:*/
-#line 4268 "attention.w"
+/*:201*//*202:*/
+#line 3975 "attention.w"
 
 static void cpu_context(float*c,const float*w,const float*v,int B,int S,int H,
 int heads)
@@ -182,8 +182,8 @@ FOR(B*heads*S)kb_context_dw(i,dw,dc,v,B,S,H,heads);
 FOR2(S*B,H)kb_context_dv(r,j,dv,dc,w,B,S,H,heads);
 }
 
-/*:214*//*215:*/
-#line 4282 "attention.w"
+/*:202*//*203:*/
+#line 3989 "attention.w"
 
 static void cpu_tanh_forward(float*y,const float*x,int n)
 {
@@ -194,8 +194,8 @@ static void cpu_tanh_backward(float*dx,const float*dy,const float*y,int n)
 FOR(n)kb_tanh_backward(i,dx,dy,y);
 }
 
-/*:215*//*216:*/
-#line 4293 "attention.w"
+/*:203*//*204:*/
+#line 4000 "attention.w"
 
 static void cpu_nll(float*logits,float*row_loss,const int*tgt,int n,int V,
 float scale)
@@ -211,8 +211,8 @@ static void cpu_argmax(int*out,const float*x,int n,int V)
 FOR(n)kb_argmax(i,out,x,V);
 }
 
-/*:216*//*217:*/
-#line 4310 "attention.w"
+/*:204*//*205:*/
+#line 4017 "attention.w"
 
 static void cpu_sum(float*acc,const float*x,int n)
 {
@@ -228,8 +228,8 @@ AdamConstants k)
 for(size_t i= 0;i<n;i++)kb_adam(i,p,g,m,v,k);
 }
 
-/*:217*//*218:*/
-#line 4327 "attention.w"
+/*:205*//*206:*/
+#line 4034 "attention.w"
 
 void cpu_set_threads(int n)
 {
@@ -237,8 +237,8 @@ openblas_set_num_threads(1);
 cpu_threads= n;
 }
 
-/*:218*//*219:*/
-#line 4335 "attention.w"
+/*:206*//*207:*/
+#line 4042 "attention.w"
 
 static void cpu_gather_keys(float*dst,const float*src,const int*sent,int n,int S,
 int N,int H)
@@ -246,8 +246,8 @@ int N,int H)
 FOR2(S*n,H)kb_gather_keys(r,j,dst,src,sent,n,N,H);
 }
 
-/*:219*//*220:*/
-#line 4343 "attention.w"
+/*:207*//*208:*/
+#line 4050 "attention.w"
 
 const Backend cpu_backend= {"cpu",cpu_alloc,cpu_release,cpu_copy,cpu_copy,
 cpu_copy,cpu_zero,cpu_gemm,cpu_embed,cpu_embed_backward,cpu_add_bias,
@@ -257,8 +257,8 @@ cpu_softmax_backward,cpu_context,cpu_context_backward,cpu_tanh_forward,
 cpu_tanh_backward,cpu_nll,cpu_log_softmax,cpu_argmax,cpu_sum,cpu_add,cpu_adam,
 cpu_gather_keys};
 
-/*:220*/
-#line 4094 "attention.w"
+/*:208*/
+#line 3801 "attention.w"
 
 
-/*:205*/
+/*:193*/

@@ -1,9 +1,9 @@
-/*330:*/
-#line 6352 "attention.w"
+/*318:*/
+#line 6059 "attention.w"
 
 #define KIT_BLOCK 256
-/*331:*/
-#line 6374 "attention.w"
+/*319:*/
+#line 6081 "attention.w"
 
 #ifdef __CUDACC__
 #define KIT_GLOBAL __global__
@@ -12,7 +12,7 @@
   kernel<<<kit_blocks(n_), KIT_BLOCK, 0, kit_stream>>> (__VA_ARGS__); \
   cudaCheck(cudaGetLastError()); kit_launches++; } } while (0)
 #else
-#line 6382 "attention.w"
+#line 6089 "attention.w"
 #define KIT_GLOBAL static
 #define KIT_DEV
 static struct{unsigned x;}blockIdx,blockDim,threadIdx,gridDim;
@@ -22,10 +22,10 @@ static struct{unsigned x;}blockIdx,blockDim,threadIdx,gridDim;
     for (threadIdx.x =  0; threadIdx.x < blockDim.x; threadIdx.x++) \
       kernel(__VA_ARGS__); } } while (0)
 #endif
-#line 6391 "attention.w"
+#line 6098 "attention.w"
 
-/*:331*/
-#line 6354 "attention.w"
+/*:319*/
+#line 6061 "attention.w"
 
 KIT_DEV static inline size_t kit_index(void)
 {
@@ -37,8 +37,8 @@ return(unsigned)((n+KIT_BLOCK-1)/KIT_BLOCK);
 }
 static void dev_gemm(int ta,int tb,int M,int N,int K,float alpha,const float*A,
 int lda,const float*B,int ldb,float beta,float*C,int ldc);
-/*348:*/
-#line 6795 "attention.w"
+/*336:*/
+#line 6502 "attention.w"
 
 typedef void ColGemm(int ta,int tb,int m,int n,int k,float alpha,const float*A,
 int lda,const float*B,int ldb,float beta,float*C,int ldc);
@@ -49,11 +49,11 @@ int ldc)
 if(M> 0&&N> 0)col(tb,ta,N,M,K,alpha,B,ldb,A,lda,beta,C,ldc);
 }
 
-/*:348*/
-#line 6365 "attention.w"
+/*:336*/
+#line 6072 "attention.w"
 
-/*332:*/
-#line 6399 "attention.w"
+/*320:*/
+#line 6106 "attention.w"
 
 KIT_GLOBAL void k_embed(float*out,const float*table,const int*ids,int n,int H,
 float p,uint64_t seed)
@@ -90,8 +90,8 @@ if(i<(size_t)S*n*H)
 kb_gather_keys((int)(i/H),(int)(i%H),dst,src,sent,n,N,H);
 }
 
-/*:332*//*333:*/
-#line 6436 "attention.w"
+/*:320*//*321:*/
+#line 6143 "attention.w"
 
 KIT_GLOBAL void k_gru_forward(float*h_new,GruCache*cache,const float*gi,
 const float*gh,const float*h,float*out,const int*len,int s,int B,int H)
@@ -110,8 +110,8 @@ kb_gru_backward((int)(i/H),(int)(i%H),dgi,dgh,dh_prev,dh_new,dout,h,
 cache,len,s,H);
 }
 
-/*:333*//*334:*/
-#line 6455 "attention.w"
+/*:321*//*322:*/
+#line 6162 "attention.w"
 
 KIT_GLOBAL void k_additive_score(float*e,float*a,const float*wq,const float*uk,
 const float*va,int B,int S,int H)
@@ -136,8 +136,8 @@ if(i<(size_t)S*B*H)
 kb_additive_duk((int)(i/H),(int)(i%H),duk,dpre,B,S,H);
 }
 
-/*:334*//*335:*/
-#line 6480 "attention.w"
+/*:322*//*323:*/
+#line 6187 "attention.w"
 
 KIT_GLOBAL void k_dot_score(float*e,const float*q,const float*k,int B,int S,int H,
 int heads,float scale)
@@ -172,8 +172,8 @@ size_t i= kit_index();
 if(i<(size_t)rows)kb_softmax_backward((int)i,de,dw,w,S);
 }
 
-/*:335*//*336:*/
-#line 6515 "attention.w"
+/*:323*//*324:*/
+#line 6222 "attention.w"
 
 KIT_GLOBAL void k_context(float*c,const float*w,const float*v,int B,int S,int H,
 int heads)
@@ -195,8 +195,8 @@ if(i<(size_t)S*B*H)
 kb_context_dv((int)(i/H),(int)(i%H),dv,dc,w,B,S,H,heads);
 }
 
-/*:336*//*337:*/
-#line 6540 "attention.w"
+/*:324*//*325:*/
+#line 6247 "attention.w"
 
 KIT_GLOBAL void k_tanh(float*y,const float*x,int n)
 {
@@ -220,8 +220,8 @@ size_t i= kit_index();
 if(i<(size_t)n)kb_log_softmax((int)i,x,V);
 }
 
-/*:337*//*338:*/
-#line 6564 "attention.w"
+/*:325*//*326:*/
+#line 6271 "attention.w"
 
 KIT_GLOBAL void k_argmax(int*out,const float*x,int n,int V)
 {
@@ -244,11 +244,11 @@ size_t i= kit_index();
 if(i<n)kb_adam(i,p,g,m,v,c);
 }
 
-/*:338*/
-#line 6366 "attention.w"
+/*:326*/
+#line 6073 "attention.w"
 
-/*339:*/
-#line 6591 "attention.w"
+/*327:*/
+#line 6298 "attention.w"
 
 static void cu_embed(float*out,const float*table,const int*ids,int n,int H,
 float p,uint64_t seed)
@@ -278,8 +278,8 @@ int N,int H)
 KIT_LAUNCH(k_gather_keys,(size_t)S*n*H,dst,src,sent,n,S,N,H);
 }
 
-/*:339*//*340:*/
-#line 6621 "attention.w"
+/*:327*//*328:*/
+#line 6328 "attention.w"
 
 static void cu_gru_forward(float*h_new,GruCache*cache,const float*gi,
 const float*gh,const float*h,float*out,const int*len,int s,int B,int H)
@@ -294,8 +294,8 @@ KIT_LAUNCH(k_gru_backward,(size_t)B*H,dgi,dgh,dh_prev,dh_new,dout,h,cache,
 len,s,B,H);
 }
 
-/*:340*//*341:*/
-#line 6638 "attention.w"
+/*:328*//*329:*/
+#line 6345 "attention.w"
 
 static void cu_additive_scores(float*e,float*a,const float*wq,const float*uk,
 const float*va,int B,int S,int H)
@@ -311,8 +311,8 @@ KIT_LAUNCH(k_additive_dwq,(size_t)B*H,dwq,a,B,S,H);
 KIT_LAUNCH(k_additive_duk,(size_t)S*B*H,duk,a,B,S,H);
 }
 
-/*:341*//*342:*/
-#line 6654 "attention.w"
+/*:329*//*330:*/
+#line 6361 "attention.w"
 
 static void cu_dot_scores(float*e,const float*q,const float*k,int B,int S,
 int H,int heads,float scale)
@@ -336,8 +336,8 @@ int S)
 KIT_LAUNCH(k_softmax_backward,(size_t)rows,de,dw,w,rows,S);
 }
 
-/*:342*//*343:*/
-#line 6678 "attention.w"
+/*:330*//*331:*/
+#line 6385 "attention.w"
 
 static void cu_context(float*c,const float*w,const float*v,int B,int S,int H,
 int heads)
@@ -351,8 +351,8 @@ KIT_LAUNCH(k_context_dw,(size_t)B*heads*S,dw,dc,v,B,S,H,heads);
 KIT_LAUNCH(k_context_dv,(size_t)S*B*H,dv,dc,w,B,S,H,heads);
 }
 
-/*:343*//*344:*/
-#line 6692 "attention.w"
+/*:331*//*332:*/
+#line 6399 "attention.w"
 
 static void cu_tanh_forward(float*y,const float*x,int n)
 {
@@ -372,8 +372,8 @@ static void cu_log_softmax(float*x,int n,int V)
 KIT_LAUNCH(k_log_softmax,(size_t)n,x,n,V);
 }
 
-/*:344*//*345:*/
-#line 6712 "attention.w"
+/*:332*//*333:*/
+#line 6419 "attention.w"
 
 static void cu_argmax(int*out,const float*x,int n,int V)
 {
@@ -393,8 +393,8 @@ AdamConstants k)
 KIT_LAUNCH(k_adam,n,p,g,m,v,n,k);
 }
 
-/*:345*/
-#line 6367 "attention.w"
+/*:333*/
+#line 6074 "attention.w"
 
 
-/*:330*/
+/*:318*/

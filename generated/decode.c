@@ -1,11 +1,11 @@
-/*268:*/
-#line 5173 "attention.w"
+/*256:*/
+#line 4880 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
 #include <string.h> 
-/*271:*/
-#line 5222 "attention.w"
+/*259:*/
+#line 4929 "attention.w"
 
 static void seed_encode(Decoder*d,const int*const*src,const int*len,int n_sent,
 float*init_state);
@@ -30,8 +30,8 @@ sd->gh,sd->logits,sd->cache,sd};
 for(size_t k= 0;k<sizeof all/sizeof all[0];k++)free(all[k]);
 }
 
-/*:271*//*272:*/
-#line 5247 "attention.w"
+/*:259*//*260:*/
+#line 4954 "attention.w"
 
 static void seed_encode(Decoder*d,const int*const*src,const int*len,int n_sent,
 float*init_state)
@@ -48,8 +48,8 @@ memcpy(init_state+(size_t)k*H,m->act.enc_h+(size_t)len[k]*H,H*sizeof(float));
 }
 }
 
-/*:272*//*273:*/
-#line 5264 "attention.w"
+/*:260*//*261:*/
+#line 4971 "attention.w"
 
 static void seed_scratch(SeedDecoder*sd,int n)
 {
@@ -64,8 +64,8 @@ sd->cache= xrealloc(sd->cache,k*H*sizeof(GruCache));
 sd->cap= n;
 }
 
-/*:273*//*274:*/
-#line 5280 "attention.w"
+/*:261*//*262:*/
+#line 4987 "attention.w"
 
 static void seed_step(Decoder*d,int n,const int*sent,const int*prev,
 const float*state,float*logp,float*new_state,float*attn)
@@ -84,8 +84,8 @@ linear_forward(sd->scores,sd->eh,P->attn_w,P->attn_b,n,2*H,L);
 for(int j= 0;j<n;j++)
 attention_forward(attn+(size_t)j*L,sd->ec+(size_t)j*2*H+H,
 sd->scores+(size_t)j*L,sd->enc_out+(size_t)sent[j]*L*H,1,L,H);
-/*275:*/
-#line 5302 "attention.w"
+/*263:*/
+#line 5009 "attention.w"
 
 linear_forward(sd->pre,sd->ec,P->comb_w,P->comb_b,n,2*H,H);
 relu_forward(sd->o,sd->pre,n*H);
@@ -95,13 +95,13 @@ gru_cell_forward(new_state,sd->cache,sd->gi,sd->gh,state,n,H);
 linear_forward(sd->logits,new_state,P->out_w,P->out_b,n,H,V);
 log_softmax_forward(logp,sd->logits,n,V);
 
-/*:275*/
-#line 5298 "attention.w"
+/*:263*/
+#line 5005 "attention.w"
 
 }
 
-/*:274*//*278:*/
-#line 5364 "attention.w"
+/*:262*//*266:*/
+#line 5071 "attention.w"
 
 double length_penalty(const BeamOptions*o,int steps)
 {
@@ -110,8 +110,8 @@ if(o->penalty==LP_WU)return pow((5.0+steps)/6.0,o->alpha);
 return 1.0;
 }
 
-/*:278*//*281:*/
-#line 5402 "attention.w"
+/*:266*//*269:*/
+#line 5109 "attention.w"
 
 typedef struct{
 int n;
@@ -121,8 +121,8 @@ int*word;
 float*attn,*state;
 }Beam;
 
-/*:281*//*282:*/
-#line 5412 "attention.w"
+/*:269*//*270:*/
+#line 5119 "attention.w"
 
 static void beam_alloc(Beam*b,const Decoder*d,int cap,int M)
 {
@@ -143,8 +143,8 @@ free(b->sent);free(b->prev);free(b->len);free(b->logprob);
 free(b->word);free(b->attn);free(b->state);
 }
 
-/*:282*//*283:*/
-#line 5434 "attention.w"
+/*:270*//*271:*/
+#line 5141 "attention.w"
 
 typedef struct{
 double logprob;
@@ -160,8 +160,8 @@ if(a->hyp!=b->hyp)return a->hyp<b->hyp;
 return a->word<b->word;
 }
 
-/*:283*//*284:*/
-#line 5454 "attention.w"
+/*:271*//*272:*/
+#line 5161 "attention.w"
 
 static int best_candidates(const Beam*b,int first,int count,const float*logp,int V,
 int k,Candidate*best)
@@ -179,8 +179,8 @@ best[i]= c;
 return n;
 }
 
-/*:284*//*285:*/
-#line 5476 "attention.w"
+/*:272*//*273:*/
+#line 5183 "attention.w"
 
 void beam_search(Decoder*d,int n_sent,const float*init,const BeamOptions*o,
 Hypothesis*out,int*found)
@@ -196,8 +196,8 @@ float*attn= xcalloc((size_t)cap*(size_t)S,sizeof(float));
 Candidate*best= xcalloc((size_t)K,sizeof(Candidate));
 Hypothesis*done= xcalloc((size_t)cap,sizeof(Hypothesis));
 int*n_done= xcalloc((size_t)n_sent,sizeof(int));
-/*286:*/
-#line 5506 "attention.w"
+/*274:*/
+#line 5213 "attention.w"
 
 for(int s= 0;s<n_sent;s++){
 cur.sent[s]= s;
@@ -208,14 +208,14 @@ memcpy(cur.state+(size_t)s*F,init+(size_t)s*F,(size_t)F*sizeof(float));
 }
 cur.n= n_sent;
 
-/*:286*/
-#line 5491 "attention.w"
+/*:274*/
+#line 5198 "attention.w"
 
 for(int t= 0;t<M&&cur.n> 0;t++){
 d->step(d,cur.n,cur.sent,cur.prev,cur.state,logp,state,attn);
 next.n= 0;
-for(int h= 0;h<cur.n;)/*287:*/
-#line 5518 "attention.w"
+for(int h= 0;h<cur.n;)/*275:*/
+#line 5225 "attention.w"
 
 {
 int s= cur.sent[h],first= h;
@@ -223,8 +223,8 @@ while(h<cur.n&&cur.sent[h]==s)h++;
 int nb= best_candidates(&cur,first,h-first,logp,V,K-n_done[s],best);
 for(int r= 0;r<nb;r++){
 const Candidate*c= &best[r];
-if(c->word==d->eos)/*288:*/
-#line 5532 "attention.w"
+if(c->word==d->eos)/*276:*/
+#line 5239 "attention.w"
 
 {
 int p= c->hyp,L= cur.len[p];
@@ -238,11 +238,11 @@ memcpy(y->word,cur.word+(size_t)p*M,(size_t)L*sizeof(int));
 memcpy(y->attn,cur.attn+(size_t)p*M*S,(size_t)L*S*sizeof(float));
 }
 
-/*:288*/
-#line 5525 "attention.w"
+/*:276*/
+#line 5232 "attention.w"
 
-else/*289:*/
-#line 5546 "attention.w"
+else/*277:*/
+#line 5253 "attention.w"
 
 {
 int p= c->hyp,q= next.n++,L= cur.len[p];
@@ -258,19 +258,19 @@ memcpy(next.attn+((size_t)q*M+L)*S,attn+(size_t)p*S,(size_t)S*sizeof(float));
 memcpy(next.state+(size_t)q*F,state+(size_t)p*F,(size_t)F*sizeof(float));
 }
 
-/*:289*/
-#line 5526 "attention.w"
+/*:277*/
+#line 5233 "attention.w"
 
 }
 }
 
-/*:287*/
-#line 5496 "attention.w"
+/*:275*/
+#line 5203 "attention.w"
 
 Beam swap= cur;cur= next;next= swap;
 }
-/*290:*/
-#line 5562 "attention.w"
+/*278:*/
+#line 5269 "attention.w"
 
 for(int h= 0;h<cur.n;h++){
 int s= cur.sent[h],L= cur.len[h];
@@ -284,11 +284,11 @@ memcpy(y->word,cur.word+(size_t)h*M,(size_t)L*sizeof(int));
 memcpy(y->attn,cur.attn+(size_t)h*M*S,(size_t)L*S*sizeof(float));
 }
 
-/*:290*/
-#line 5499 "attention.w"
+/*:278*/
+#line 5206 "attention.w"
 
-/*291:*/
-#line 5577 "attention.w"
+/*279:*/
+#line 5284 "attention.w"
 
 for(int s= 0;s<n_sent;s++){
 Hypothesis*y= done+(size_t)s*K;
@@ -305,15 +305,15 @@ if(i<found[s])out[(size_t)s*o->n_best+i]= y[i];
 else free(y[i].word),free(y[i].attn);
 }
 
-/*:291*/
-#line 5500 "attention.w"
+/*:279*/
+#line 5207 "attention.w"
 
 beam_free(&cur);beam_free(&next);
 free(logp);free(state);free(attn);free(best);free(done);free(n_done);
 }
 
-/*:285*//*292:*/
-#line 5594 "attention.w"
+/*:273*//*280:*/
+#line 5301 "attention.w"
 
 void hypotheses_free(Hypothesis*h,int n)
 {
@@ -325,8 +325,8 @@ h[k].attn= NULL;
 }
 }
 
-/*:292*//*294:*/
-#line 5616 "attention.w"
+/*:280*//*282:*/
+#line 5323 "attention.w"
 
 char*hypothesis_words(const Decoder*d,const Vocab*vout,const Hypothesis*y,
 char*const*src_words,int src_len,int replace_unk)
@@ -347,8 +347,8 @@ free(w);
 return s;
 }
 
-/*:294*//*298:*/
-#line 5702 "attention.w"
+/*:282*//*286:*/
+#line 5409 "attention.w"
 
 int ngram_count(const int*s,int len,const int*g,int n)
 {
@@ -361,8 +361,8 @@ void ngram_matches(const int*hyp,int h,const int*const*refs,const int*ref_len,
 int n_refs,int n,long*match,long*total)
 {
 if(h>=n)*total+= h-n+1;
-/*299:*/
-#line 5721 "attention.w"
+/*287:*/
+#line 5428 "attention.w"
 
 for(int i= 0;i+n<=h;i++){
 if(ngram_count(hyp,i+n-1,hyp+i,n)> 0)continue;
@@ -374,13 +374,13 @@ if(cr> most)most= cr;
 *match+= c<most?c:most;
 }
 
-/*:299*/
-#line 5714 "attention.w"
+/*:287*/
+#line 5421 "attention.w"
 
 }
 
-/*:298*//*301:*/
-#line 5744 "attention.w"
+/*:286*//*289:*/
+#line 5451 "attention.w"
 
 void bleu_add(BleuStats*b,const int*hyp,int h,const int*const*refs,
 const int*ref_len,int n_refs)
@@ -397,8 +397,8 @@ b->ref_len+= closest;
 b->sentences++;
 }
 
-/*:301*//*302:*/
-#line 5761 "attention.w"
+/*:289*//*290:*/
+#line 5468 "attention.w"
 
 BleuScore bleu_score(const BleuStats*b)
 {
@@ -417,8 +417,8 @@ s.bleu= zero?0.0:100.0*s.bp*exp(log_sum/4.0);
 return s;
 }
 
-/*:302*//*303:*/
-#line 5783 "attention.w"
+/*:290*//*291:*/
+#line 5490 "attention.w"
 
 void bleu_format(const BleuStats*b,char*buf,size_t size)
 {
@@ -428,8 +428,8 @@ snprintf(buf,size,"BLEU = %.2f %.1f/%.1f/%.1f/%.1f (BP = %.3f ratio = %.3f "
 b->hyp_len,b->ref_len);
 }
 
-/*:303*//*304:*/
-#line 5797 "attention.w"
+/*:291*//*292:*/
+#line 5504 "attention.w"
 
 int words_intern(Vocab*v,const char*s,int**ids)
 {
@@ -451,8 +451,8 @@ if(*s==' ')s++;
 return n;
 }
 
-/*:304*//*306:*/
-#line 5840 "attention.w"
+/*:292*//*294:*/
+#line 5547 "attention.w"
 
 static const PairList*sorted_pairs;
 static int by_source(const void*a,const void*b)
@@ -479,8 +479,8 @@ free(rep);
 return group;
 }
 
-/*:306*//*307:*/
-#line 5871 "attention.w"
+/*:294*//*295:*/
+#line 5578 "attention.w"
 
 int pairs_split(const PairList*pl,double test,double valid,uint64_t seed,int*part,
 int counts[3][2])
@@ -499,8 +499,8 @@ for(int k= G-1;k> 0;k--){
 int j= (int)(erand48(xs)*(k+1)),t= perm[k];
 perm[k]= perm[j],perm[j]= t;
 }
-/*308:*/
-#line 5896 "attention.w"
+/*296:*/
+#line 5603 "attention.w"
 
 int*gpart= xcalloc((size_t)G,sizeof(int));
 for(int k= 0;k<G;k++)gpart[perm[k]]= k<n_test?2:k<n_test+n_valid?1:0;
@@ -509,16 +509,16 @@ for(int g= 0;g<G;g++)counts[gpart[g]][0]++;
 for(int k= 0;k<pl->n;k++)part[k]= gpart[group[k]],counts[part[k]][1]++;
 free(gpart);
 
-/*:308*/
-#line 5889 "attention.w"
+/*:296*/
+#line 5596 "attention.w"
 
 free(group);
 free(perm);
 return 0;
 }
 
-/*:307*/
-#line 5177 "attention.w"
+/*:295*/
+#line 4884 "attention.w"
 
 
-/*:268*/
+/*:256*/

@@ -1,5 +1,5 @@
-/*50:*/
-#line 1222 "attention.w"
+/*49:*/
+#line 1202 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
@@ -8,26 +8,8 @@
 #include <pthread.h> 
 #include <sched.h> 
 #include <stdatomic.h> 
-/*57:*/
-#line 1353 "attention.w"
-
-static float*alloc_on_huge_pages(size_t n)
-{
-size_t bytes= n*sizeof(float),page= (size_t)2<<20;
-void*p= NULL;
-if(bytes<page)return xcalloc(n,sizeof(float));
-bytes= (bytes+page-1)/page*page;
-if(posix_memalign(&p,page,bytes)!=0)return xcalloc(n,sizeof(float));
-#ifdef MADV_HUGEPAGE
-madvise(p,bytes,MADV_HUGEPAGE);
-#endif
-#line 1364 "attention.w"
- memset(p,0,bytes);
-return p;
-}
-
-/*:57*//*59:*/
-#line 1385 "attention.w"
+/*56:*/
+#line 1322 "attention.w"
 
 static double uniform(unsigned short xs[3],double a)
 {
@@ -40,8 +22,8 @@ double u= 1.0-erand48(xs),v= erand48(xs);
 return sqrt(-2.0*log(u))*cos(2.0*M_PI*v);
 }
 
-/*:59*//*91:*/
-#line 1965 "attention.w"
+/*:56*//*85:*/
+#line 1800 "attention.w"
 
 static void*calloc_lines(size_t n,size_t size)
 {
@@ -52,8 +34,8 @@ memset(p,0,bytes);
 return p;
 }
 
-/*:91*//*149:*/
-#line 3016 "attention.w"
+/*:85*//*137:*/
+#line 2723 "attention.w"
 
 static void adam_tensor(Model*m,int k,size_t n,const AdamConstants*c)
 {
@@ -62,8 +44,8 @@ adam_apply(m->param_mem+at,m->grad_mem+at,m->m_mem+at,m->v_mem+at,n,c);
 memset(m->grad_mem+at,0,n*sizeof(float));
 }
 
-/*:149*//*152:*/
-#line 3094 "attention.w"
+/*:137*//*140:*/
+#line 2801 "attention.w"
 
 static void update_rows(Model*m,const Deferred*d,const AdamConstants*c,float*g)
 {
@@ -78,8 +60,8 @@ at+= n;
 }
 }
 
-/*:152*//*153:*/
-#line 3113 "attention.w"
+/*:140*//*141:*/
+#line 2820 "attention.w"
 
 static void update_half(Model*m,const Deferred*d,int nd,int first,int last,
 const AdamConstants*c,float*rows)
@@ -95,8 +77,8 @@ for(int k= first;k<=last;k++)
 if(!deferred[k])adam_tensor(m,k,spec_numel(&s[k]),c);
 }
 
-/*:153*//*371:*/
-#line 7256 "attention.w"
+/*:141*//*359:*/
+#line 6963 "attention.w"
 
 struct Pipeline{
 _Atomic long job __attribute__((aligned(64)));
@@ -115,15 +97,15 @@ pthread_mutex_t lock;
 pthread_cond_t wake;
 };
 
-/*:371*//*372:*/
-#line 7280 "attention.w"
+/*:359*//*360:*/
+#line 6987 "attention.w"
 
 static inline void spin_pause(int*spins)
 {
 #if defined(__x86_64__) || defined(__i386__)
 __builtin_ia32_pause();
 #endif
-#line 7286 "attention.w"
+#line 6993 "attention.w"
  if(++*spins> 4096)sched_yield();
 }
 
@@ -133,8 +115,8 @@ int spins= 0;
 while(atomic_load_explicit(counter,memory_order_acquire)<value)spin_pause(&spins);
 }
 
-/*:372*//*373:*/
-#line 7299 "attention.w"
+/*:360*//*361:*/
+#line 7006 "attention.w"
 
 static void encoder_pairs(struct Pipeline*p)
 {
@@ -151,8 +133,8 @@ update_half(m,d,N_ENC_DEFERRED,ENC_EMB,ENC_B_HH,&c,m->act.d_enc_rows);
 }
 }
 
-/*:373*//*374:*/
-#line 7317 "attention.w"
+/*:361*//*362:*/
+#line 7024 "attention.w"
 
 static void*encoder_thread(void*arg)
 {
@@ -171,8 +153,8 @@ atomic_store_explicit(&p->finished,seen,memory_order_release);
 }
 }
 
-/*:374*//*375:*/
-#line 7338 "attention.w"
+/*:362*//*363:*/
+#line 7045 "attention.w"
 
 static struct Pipeline*pipeline_start(void)
 {
@@ -190,8 +172,8 @@ return NULL;
 return p;
 }
 
-/*:375*//*376:*/
-#line 7359 "attention.w"
+/*:363*//*364:*/
+#line 7066 "attention.w"
 
 static void post_job(struct Pipeline*p)
 {
@@ -212,11 +194,29 @@ pthread_cond_destroy(&p->wake);
 free(p);
 }
 
-/*:376*/
-#line 1230 "attention.w"
+/*:364*//*373:*/
+#line 7208 "attention.w"
 
-/*51:*/
-#line 1235 "attention.w"
+static float*alloc_on_huge_pages(size_t n)
+{
+size_t bytes= n*sizeof(float),page= (size_t)2<<20;
+void*p= NULL;
+if(bytes<page)return xcalloc(n,sizeof(float));
+bytes= (bytes+page-1)/page*page;
+if(posix_memalign(&p,page,bytes)!=0)return xcalloc(n,sizeof(float));
+#ifdef MADV_HUGEPAGE
+madvise(p,bytes,MADV_HUGEPAGE);
+#endif
+#line 7219 "attention.w"
+ memset(p,0,bytes);
+return p;
+}
+
+/*:373*/
+#line 1210 "attention.w"
+
+/*50:*/
+#line 1215 "attention.w"
 
 void tensor_specs(const Config*c,TensorSpec s[N_TENSORS])
 {
@@ -244,8 +244,8 @@ size_t spec_numel(const TensorSpec*s)
 return(size_t)s->rows*(size_t)(s->cols?s->cols:1);
 }
 
-/*:51*//*52:*/
-#line 1265 "attention.w"
+/*:50*//*51:*/
+#line 1245 "attention.w"
 
 size_t tensors_point(Tensors*t,float*mem,const Config*c)
 {
@@ -259,8 +259,8 @@ off+= spec_numel(&s[k]);
 return off;
 }
 
-/*:52*//*55:*/
-#line 1301 "attention.w"
+/*:51*//*54:*/
+#line 1281 "attention.w"
 
 void model_alloc(Model*m,const Config*c,Vocab*vin,Vocab*vout)
 {
@@ -269,8 +269,8 @@ m->cfg= *c;
 m->vin= *vin;
 m->vout= *vout;
 m->n_params= tensors_point(NULL,NULL,c);
-/*56:*/
-#line 1336 "attention.w"
+/*372:*/
+#line 7191 "attention.w"
 
 size_t stride= (m->n_params+64+15)/16*16+64;
 m->param_mem= alloc_on_huge_pages(4*stride);
@@ -278,8 +278,8 @@ m->grad_mem= m->param_mem+stride;
 m->m_mem= m->grad_mem+stride;
 m->v_mem= m->m_mem+stride;
 
-/*:56*/
-#line 1309 "attention.w"
+/*:372*/
+#line 1289 "attention.w"
 
 tensors_point(&m->params,m->param_mem,c);
 tensors_point(&m->grads,m->grad_mem,c);
@@ -296,19 +296,19 @@ vocab_free(&m->vout);
 memset(m,0,sizeof*m);
 }
 
-/*:55*//*60:*/
-#line 1400 "attention.w"
+/*:54*//*57:*/
+#line 1337 "attention.w"
 
 void model_init_random(Model*m,uint64_t seed)
 {
-/*61:*/
-#line 1421 "attention.w"
+/*58:*/
+#line 1358 "attention.w"
 
 unsigned short xs[3]= {(unsigned short)(0x330e^(seed>>32)),(unsigned short)seed,
 (unsigned short)(seed>>16)};
 
-/*:61*/
-#line 1403 "attention.w"
+/*:58*/
+#line 1340 "attention.w"
 
 TensorSpec s[N_TENSORS];
 tensor_specs(&m->cfg,s);
@@ -324,8 +324,8 @@ p[i]= (float)(k==ENC_EMB||k==DEC_EMB?random_normal(xs)
 m->adam_t= 0;
 }
 
-/*:60*//*92:*/
-#line 1976 "attention.w"
+/*:57*//*86:*/
+#line 1811 "attention.w"
 
 void activations_alloc(Activations*a,const Config*c)
 {
@@ -337,8 +337,8 @@ a->enc_gh= calloc_lines(L*3*H,sizeof(float));
 a->enc_cache= calloc_lines(L*H,sizeof(GruCache));
 a->enc_h= calloc_lines((L+1)*H,sizeof(float));
 a->enc_out= calloc_lines(L*H,sizeof(float));
-/*99:*/
-#line 2095 "attention.w"
+/*93:*/
+#line 1930 "attention.w"
 
 a->dec_eh= calloc_lines(L*2*H,sizeof(float));
 a->dec_scores= calloc_lines(L*L,sizeof(float));
@@ -353,11 +353,11 @@ a->dec_h= calloc_lines((L+1)*H,sizeof(float));
 a->logits= calloc_lines(L*V,sizeof(float));
 a->logp= calloc_lines(L*V,sizeof(float));
 
-/*:99*/
-#line 1987 "attention.w"
+/*:93*/
+#line 1822 "attention.w"
 
-/*131:*/
-#line 2710 "attention.w"
+/*119:*/
+#line 2417 "attention.w"
 
 a->d_logits= calloc_lines(L*V,sizeof(float));
 a->d_hout= calloc_lines(L*H,sizeof(float));
@@ -380,43 +380,43 @@ a->d_enc_hprev= calloc_lines(H,sizeof(float));
 a->d_rows= calloc_lines(ROW_BLOCK> 2*H?ROW_BLOCK:2*H,sizeof(float));
 a->d_enc_rows= calloc_lines(ROW_BLOCK> 2*H?ROW_BLOCK:2*H,sizeof(float));
 
-/*:131*/
-#line 1988 "attention.w"
+/*:119*/
+#line 1823 "attention.w"
 
 }
 
-/*:92*//*93:*/
-#line 1992 "attention.w"
+/*:86*//*87:*/
+#line 1827 "attention.w"
 
 void activations_free(Activations*a)
 {
 void*all[]= {a->enc_x,a->enc_gi,a->enc_gh,a->enc_cache,a->enc_h,
-a->enc_out,/*100:*/
-#line 2110 "attention.w"
+a->enc_out,/*94:*/
+#line 1945 "attention.w"
 
 a->dec_eh,a->dec_scores,a->dec_w,a->dec_ec,a->dec_pre,a->dec_o,
 a->dec_gi,a->dec_gh,a->dec_cache,a->dec_h,a->logits,a->logp
 
-/*:100*/
-#line 1996 "attention.w"
+/*:94*/
+#line 1831 "attention.w"
 ,
-/*132:*/
-#line 2733 "attention.w"
+/*120:*/
+#line 2440 "attention.w"
 
 a->d_logits,a->d_hout,a->d_dec_gi,a->d_dec_gh,a->d_pre,a->d_scores,
 a->d_dec_e,a->d_enc_out,a->d_enc_gi,a->d_enc_gh,a->d_enc_x,a->d_h,
 a->d_hprev,a->d_o,a->d_ec,a->d_eh,a->d_enc_h,a->d_enc_hprev,a->d_rows,
 a->d_enc_rows
 
-/*:132*/
-#line 1997 "attention.w"
+/*:120*/
+#line 1832 "attention.w"
 };
 for(size_t k= 0;k<sizeof all/sizeof all[0];k++)free(all[k]);
 memset(a,0,sizeof*a);
 }
 
-/*:93*//*95:*/
-#line 2011 "attention.w"
+/*:87*//*89:*/
+#line 1846 "attention.w"
 
 void encoder_forward(Model*m,const int*src,int T)
 {
@@ -437,8 +437,8 @@ memset(a->enc_out,0,(size_t)m->cfg.L*H*sizeof(float));
 memcpy(a->enc_out,a->enc_h+H,(size_t)T*H*sizeof(float));
 }
 
-/*:95*//*101:*/
-#line 2115 "attention.w"
+/*:89*//*95:*/
+#line 1950 "attention.w"
 
 DecoderStep decoder_step(const Activations*a,const Config*c,int t)
 {
@@ -449,8 +449,8 @@ a->dec_o+k*H,a->dec_gi+k*3*H,a->dec_gh+k*3*H,
 a->dec_h+(k+1)*H,a->dec_cache+k*H};
 }
 
-/*:101*//*102:*/
-#line 2128 "attention.w"
+/*:95*//*96:*/
+#line 1963 "attention.w"
 
 void decoder_step_forward(const Model*m,int token,const float*h_prev,
 const float*enc_out,const DecoderStep*s)
@@ -469,8 +469,8 @@ linear_forward(s->gh,h_prev,P->dec_w_hh,P->dec_b_hh,1,H,3*H);
 gru_cell_forward(s->h,s->cache,s->gi,s->gh,h_prev,1,H);
 }
 
-/*:102*//*104:*/
-#line 2171 "attention.w"
+/*:96*//*98:*/
+#line 2006 "attention.w"
 
 float seq2seq_forward(Model*m,const Example*ex)
 {
@@ -495,8 +495,8 @@ log_softmax_forward(a->logp,a->logits,T,c->V_out);
 return nll_forward(a->logp,ex->tgt,T,c->V_out);
 }
 
-/*:104*//*134:*/
-#line 2769 "attention.w"
+/*:98*//*122:*/
+#line 2476 "attention.w"
 
 void seq2seq_backward_deferred(Model*m,const Example*ex,Deferred d[N_DEFERRED])
 {
@@ -512,8 +512,8 @@ const Tensors*P= &m->params;
 const Tensors*G= &m->grads;
 int H= c->H,L= c->L,V= c->V_out,T= a->T_tgt;
 size_t h= (size_t)H;
-/*138:*/
-#line 2823 "attention.w"
+/*126:*/
+#line 2530 "attention.w"
 
 nll_backward(a->d_logits,a->logp,ex->tgt,T,V);
 memset(a->d_hout,0,(size_t)T*h*sizeof(float));
@@ -522,11 +522,11 @@ d[0]= (Deferred){OUT_W,a->d_logits,a->dec_h+h,T,H,V};
 memset(a->d_enc_out,0,(size_t)L*h*sizeof(float));
 memset(a->d_hprev,0,h*sizeof(float));
 
-/*:138*/
-#line 2784 "attention.w"
+/*:126*/
+#line 2491 "attention.w"
 
-/*139:*/
-#line 2838 "attention.w"
+/*127:*/
+#line 2545 "attention.w"
 
 for(int t= T-1;t>=0;t--){
 DecoderStep s= decoder_step(a,c,t);
@@ -551,11 +551,11 @@ a->d_hprev[j]+= a->d_eh[H+j];
 }
 }
 
-/*:139*/
-#line 2785 "attention.w"
+/*:127*/
+#line 2492 "attention.w"
 
-/*140:*/
-#line 2866 "attention.w"
+/*128:*/
+#line 2573 "attention.w"
 
 d[1]= (Deferred){DEC_W_HH,a->d_dec_gh,a->dec_h,T,H,3*H};
 d[2]= (Deferred){DEC_W_IH,a->d_dec_gi,a->dec_o,T,H,3*H};
@@ -567,14 +567,14 @@ linear_backward(NULL,NULL,G->comb_b,a->d_pre,NULL,NULL,T,2*H,H);
 linear_backward(NULL,NULL,G->attn_b,a->d_scores,NULL,NULL,T,2*H,L);
 embedding_backward(G->dec_emb,a->d_dec_e,a->dec_in,T,H);
 
-/*:140*/
-#line 2786 "attention.w"
+/*:128*/
+#line 2493 "attention.w"
 
 memcpy(a->d_enc_hprev,a->d_hprev,h*sizeof(float));
 }
 
-/*:134*//*135:*/
-#line 2792 "attention.w"
+/*:122*//*123:*/
+#line 2499 "attention.w"
 
 void encoder_backward(Model*m,const Example*ex,Deferred d[N_ENC_DEFERRED])
 {
@@ -583,8 +583,8 @@ const Tensors*P= &m->params;
 const Tensors*G= &m->grads;
 int H= m->cfg.H,S= ex->src_len;
 size_t h= (size_t)H;
-/*141:*/
-#line 2885 "attention.w"
+/*129:*/
+#line 2592 "attention.w"
 
 for(int t= S-1;t>=0;t--){
 const float*h_prev= a->enc_h+(size_t)t*h;
@@ -602,13 +602,13 @@ d[0]= (Deferred){ENC_W_IH,a->d_enc_gi,a->enc_x,S,H,3*H};
 d[1]= (Deferred){ENC_W_HH,a->d_enc_gh+3*h,a->enc_h+h,S-1,H,3*H};
 embedding_backward(G->enc_emb,a->d_enc_x,ex->src,S,H);
 
-/*:141*/
-#line 2800 "attention.w"
+/*:129*/
+#line 2507 "attention.w"
 
 }
 
-/*:135*//*136:*/
-#line 2805 "attention.w"
+/*:123*//*124:*/
+#line 2512 "attention.w"
 
 void seq2seq_backward(Model*m,const Example*ex)
 {
@@ -619,14 +619,14 @@ linear_backward(NULL,m->grads.t[d[k].weight],NULL,d[k].dout,d[k].inp,NULL,
 d[k].B,d[k].C,d[k].OC);
 }
 
-/*:136*//*143:*/
-#line 2948 "attention.w"
+/*:124*//*131:*/
+#line 2655 "attention.w"
 
 AdamConstants adam_constants(double lr,double beta1,double beta2,double eps,long t)
 {
 AdamConstants k;
-/*144:*/
-#line 2963 "attention.w"
+/*132:*/
+#line 2670 "attention.w"
 
 k.b1= (float)beta1;
 k.a1= (float)(1.0-beta1);
@@ -636,8 +636,8 @@ k.step= (float)(lr/(1.0-pow(beta1,(double)t)));
 k.inv_bc2= (float)(1.0/sqrt(1.0-pow(beta2,(double)t)));
 k.eps= (float)eps;
 
-/*:144*/
-#line 2952 "attention.w"
+/*:132*/
+#line 2659 "attention.w"
 
 return k;
 }
@@ -645,8 +645,8 @@ return k;
 void adam_apply(float*p,const float*g,float*m,float*v,size_t n,
 const AdamConstants*k)
 {
-/*145:*/
-#line 2976 "attention.w"
+/*133:*/
+#line 2683 "attention.w"
 
 const AdamConstants c= *k;
 for(size_t i= 0;i<n;i++){
@@ -658,13 +658,13 @@ v[i]= vi;
 p[i]-= c.step*mi/(sqrtf(vi)*c.inv_bc2+c.eps);
 }
 
-/*:145*/
-#line 2959 "attention.w"
+/*:133*/
+#line 2666 "attention.w"
 
 }
 
-/*:143*//*147:*/
-#line 2994 "attention.w"
+/*:131*//*135:*/
+#line 2701 "attention.w"
 
 void adam_update(float*p,const float*g,float*m,float*v,size_t n,
 double lr,double beta1,double beta2,double eps,long t)
@@ -673,8 +673,8 @@ AdamConstants k= adam_constants(lr,beta1,beta2,eps,t);
 adam_apply(p,g,m,v,n,&k);
 }
 
-/*:147*//*148:*/
-#line 3006 "attention.w"
+/*:135*//*136:*/
+#line 2713 "attention.w"
 
 void optimizer_step(Model*m,double lr)
 {
@@ -684,8 +684,8 @@ AdamConstants c= adam_constants(lr,0.9,0.999,1e-8,++m->adam_t);
 for(int k= 0;k<N_TENSORS;k++)adam_tensor(m,k,spec_numel(&s[k]),&c);
 }
 
-/*:148*//*151:*/
-#line 3073 "attention.w"
+/*:136*//*139:*/
+#line 2780 "attention.w"
 
 float train_step(Model*m,const Example*ex,double lr)
 {
@@ -699,8 +699,8 @@ m->act.d_enc_rows);
 return loss;
 }
 
-/*:151*//*154:*/
-#line 3141 "attention.w"
+/*:139*//*142:*/
+#line 2848 "attention.w"
 
 int argmax(const float*x,int n)
 {
@@ -716,8 +716,8 @@ const Config*c= &m->cfg;
 int H= c->H,L= c->L,V= c->V_out,n= 0;
 encoder_forward(m,src,T);
 memcpy(a->dec_h,a->enc_h+(size_t)T*H,(size_t)H*sizeof(float));
-/*155:*/
-#line 3161 "attention.w"
+/*143:*/
+#line 2868 "attention.w"
 
 int token= SOS_TOKEN;
 for(int t= 0;t<L;t++){
@@ -731,14 +731,14 @@ if(token==EOS_TOKEN)break;
 out[n++]= token;
 }
 
-/*:155*/
-#line 3156 "attention.w"
+/*:143*/
+#line 2863 "attention.w"
 
 return n;
 }
 
-/*:154*//*377:*/
-#line 7386 "attention.w"
+/*:142*//*365:*/
+#line 7093 "attention.w"
 
 int train_pairs(Model*m,const Example*ex,int n,long epochs,double lr,int threads,
 float*loss)
@@ -750,8 +750,8 @@ if(threads<2||!p||steps<1){
 for(long k= 0;k<steps;k++)loss[k]= train_step(m,&ex[k%n],lr);
 return 1;
 }
-/*378:*/
-#line 7405 "attention.w"
+/*366:*/
+#line 7112 "attention.w"
 
 p->m= m;
 p->ex= ex;
@@ -763,11 +763,11 @@ atomic_store(&p->encoded,0);
 atomic_store(&p->decoded,0);
 post_job(p);
 
-/*:378*/
-#line 7397 "attention.w"
+/*:366*/
+#line 7104 "attention.w"
 
-/*379:*/
-#line 7419 "attention.w"
+/*367:*/
+#line 7126 "attention.w"
 
 for(long k= 0;k<steps;k++){
 Deferred d[N_DEC_DEFERRED];
@@ -779,16 +779,16 @@ AdamConstants c= adam_constants(lr,0.9,0.999,1e-8,p->t0+k+1);
 update_half(m,d,N_DEC_DEFERRED,DEC_EMB,N_TENSORS-1,&c,m->act.d_rows);
 }
 
-/*:379*/
-#line 7398 "attention.w"
+/*:367*/
+#line 7105 "attention.w"
 
 wait_until(&p->finished,atomic_load(&p->job));
 m->adam_t+= steps;
 return 2;
 }
 
-/*:377*/
-#line 1231 "attention.w"
+/*:365*/
+#line 1211 "attention.w"
 
 
-/*:50*/
+/*:49*/

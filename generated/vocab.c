@@ -1,13 +1,13 @@
-/*11:*/
-#line 625 "attention.w"
+/*10:*/
+#line 605 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
 #include <string.h> 
 #include <errno.h> 
 #include <utf8proc.h> 
-/*12:*/
-#line 643 "attention.w"
+/*11:*/
+#line 623 "attention.w"
 
 static uint32_t word_hash(const char*w)
 {
@@ -19,13 +19,13 @@ h*= 16777619u;
 return h;
 }
 
-/*:12*//*13:*/
-#line 660 "attention.w"
+/*:11*//*12:*/
+#line 640 "attention.w"
 
 static int*vocab_probe(const Vocab*v,const char*w)
 {
-/*14:*/
-#line 668 "attention.w"
+/*13:*/
+#line 648 "attention.w"
 
 uint32_t mask= (uint32_t)v->nslot-1;
 uint32_t i= word_hash(w)&mask;
@@ -33,13 +33,13 @@ while(v->slot[i]!=0&&strcmp(v->word[v->slot[i]-1],w)!=0)
 i= (i+1)&mask;
 return&v->slot[i];
 
-/*:14*/
-#line 663 "attention.w"
+/*:13*/
+#line 643 "attention.w"
 
 }
 
-/*:13*//*16:*/
-#line 686 "attention.w"
+/*:12*//*15:*/
+#line 666 "attention.w"
 
 int vocab_find(const Vocab*v,const char*w)
 {
@@ -47,8 +47,8 @@ int*s= vocab_probe(v,w);
 return*s?*s-1:-1;
 }
 
-/*:16*//*17:*/
-#line 696 "attention.w"
+/*:15*//*16:*/
+#line 676 "attention.w"
 
 int vocab_add(Vocab*v,const char*w)
 {
@@ -60,8 +60,8 @@ v->word= xrealloc(v->word,(size_t)v->cap*sizeof*v->word);
 }
 v->word[v->n]= xstrdup(w);
 *s= ++v->n;
-if(2*v->n> v->nslot)/*18:*/
-#line 712 "attention.w"
+if(2*v->n> v->nslot)/*17:*/
+#line 692 "attention.w"
 
 {
 free(v->slot);
@@ -70,14 +70,14 @@ v->slot= xcalloc((size_t)v->nslot,sizeof*v->slot);
 for(int k= 0;k<v->n;k++)*vocab_probe(v,v->word[k])= k+1;
 }
 
-/*:18*/
-#line 707 "attention.w"
+/*:17*/
+#line 687 "attention.w"
 
 return v->n-1;
 }
 
-/*:17*//*19:*/
-#line 721 "attention.w"
+/*:16*//*18:*/
+#line 701 "attention.w"
 
 void vocab_init(Vocab*v)
 {
@@ -100,8 +100,8 @@ v->slot= NULL;
 v->n= v->cap= v->nslot= 0;
 }
 
-/*:19*//*20:*/
-#line 745 "attention.w"
+/*:18*//*19:*/
+#line 725 "attention.w"
 
 void vocab_add_sentence(Vocab*v,const char*s)
 {
@@ -117,8 +117,8 @@ if(*s==' ')s++;
 }
 }
 
-/*:20*//*22:*/
-#line 775 "attention.w"
+/*:19*//*21:*/
+#line 755 "attention.w"
 
 int tokenize(const Vocab*v,const char*s,int*ids,int max,
 const char*where,const char*language)
@@ -134,8 +134,8 @@ memcpy(word,s,k);
 word[k]= '\0';
 s+= k;
 if(*s==' ')s++;
-if(k> 0)/*23:*/
-#line 796 "attention.w"
+if(k> 0)/*22:*/
+#line 776 "attention.w"
 
 {
 int id= vocab_find(v,word);
@@ -148,18 +148,18 @@ where,max);
 ids[n++]= id;
 }
 
-/*:23*/
-#line 790 "attention.w"
+/*:22*/
+#line 770 "attention.w"
 
 }
 return n;
 }
 
-/*:22*/
-#line 631 "attention.w"
+/*:21*/
+#line 611 "attention.w"
 
-/*32:*/
-#line 921 "attention.w"
+/*31:*/
+#line 901 "attention.w"
 
 typedef struct{char*s;size_t n,cap;int pending;}Out;
 
@@ -174,8 +174,8 @@ o->pending= 0;
 o->s[o->n++]= c;
 }
 
-/*:32*//*33:*/
-#line 938 "attention.w"
+/*:31*//*32:*/
+#line 918 "attention.w"
 
 char*normalize_sentence(const char*s,size_t len,size_t*bad)
 {
@@ -191,8 +191,8 @@ if(bad)*bad= i;
 return NULL;
 }
 i+= (size_t)k;
-/*34:*/
-#line 963 "attention.w"
+/*33:*/
+#line 943 "attention.w"
 
 utf8proc_int32_t piece[16];
 int boundclass= 0;
@@ -208,19 +208,19 @@ out_put(&o,(char)d);
 }else o.pending= 1;
 }
 
-/*:34*/
-#line 953 "attention.w"
+/*:33*/
+#line 933 "attention.w"
 
 }
 o.s[o.n]= '\0';
 return o.s;
 }
 
-/*:33*/
-#line 632 "attention.w"
+/*:32*/
+#line 612 "attention.w"
 
-/*25:*/
-#line 815 "attention.w"
+/*24:*/
+#line 795 "attention.w"
 
 static const char*const seed_pairs[][2]= {
 {"i am a student","je suis etudiant"},
@@ -229,8 +229,8 @@ static const char*const seed_pairs[][2]= {
 {"we are engineers","nous sommes ingenieurs"},
 {"they are artists","ils sont artistes"}};
 
-/*:25*//*27:*/
-#line 838 "attention.w"
+/*:24*//*26:*/
+#line 818 "attention.w"
 
 static void pairs_push(PairList*pl,char*src,char*tgt,int line)
 {
@@ -241,8 +241,8 @@ pl->pair= xrealloc(pl->pair,(size_t)pl->cap*sizeof*pl->pair);
 pl->pair[pl->n++]= (Pair){src,tgt,line};
 }
 
-/*:27*//*28:*/
-#line 850 "attention.w"
+/*:26*//*27:*/
+#line 830 "attention.w"
 
 void pairs_seed(PairList*pl)
 {
@@ -264,8 +264,8 @@ free(pl->origin);
 *pl= (PairList){0};
 }
 
-/*:28*//*29:*/
-#line 874 "attention.w"
+/*:27*//*28:*/
+#line 854 "attention.w"
 
 void pairs_vocabularies(const PairList*pl,Vocab*vin,Vocab*vout)
 {
@@ -277,8 +277,8 @@ vocab_add_sentence(vout,pl->pair[k].tgt);
 }
 }
 
-/*:29*//*38:*/
-#line 1015 "attention.w"
+/*:28*//*37:*/
+#line 995 "attention.w"
 
 static int count_words(const char*s)
 {
@@ -300,8 +300,8 @@ if(strncmp(en,prefixes[k],strlen(prefixes[k]))==0)return 1;
 return 0;
 }
 
-/*:38*//*39:*/
-#line 1037 "attention.w"
+/*:37*//*38:*/
+#line 1017 "attention.w"
 
 int pairs_read(PairList*pl,const char*path,int filter,int max_length)
 {
@@ -315,8 +315,8 @@ ssize_t len;
 int lineno= 0,status= 0;
 while((len= getline(&line,&cap,f))>=0){
 lineno++;
-/*41:*/
-#line 1070 "attention.w"
+/*40:*/
+#line 1050 "attention.w"
 
 while(len> 0&&(line[len-1]=='\n'||line[len-1]=='\r'))len--;
 line[len]= '\0';
@@ -341,11 +341,11 @@ status= kit_fail("%s:%d: the %s sentence is empty",path,lineno,
 break;
 }
 
-/*:41*/
-#line 1050 "attention.w"
+/*:40*/
+#line 1030 "attention.w"
 
-/*42:*/
-#line 1095 "attention.w"
+/*41:*/
+#line 1075 "attention.w"
 
 pl->lines_read++;
 size_t bad= 0;
@@ -369,12 +369,12 @@ free(nfr);
 pl->dropped++;
 }
 
-/*:42*/
-#line 1051 "attention.w"
+/*:41*/
+#line 1031 "attention.w"
 
 }
-/*40:*/
-#line 1062 "attention.w"
+/*39:*/
+#line 1042 "attention.w"
 
 if(status==0&&ferror(f))
 status= kit_fail("%s: read error after line %d",path,lineno);
@@ -382,8 +382,8 @@ if(status==0&&pl->n==0)
 status= kit_fail("%s: no pair of its %d lines passes the %s filter",
 path,lineno,filter==FILTER_TUTORIAL?"tutorial":"length");
 
-/*:40*/
-#line 1053 "attention.w"
+/*:39*/
+#line 1033 "attention.w"
 
 free(line);
 fclose(f);
@@ -391,8 +391,8 @@ if(status)pairs_free(pl);
 return status;
 }
 
-/*:39*//*45:*/
-#line 1137 "attention.w"
+/*:38*//*44:*/
+#line 1117 "attention.w"
 
 int make_examples(const PairList*pl,const Vocab*vin,const Vocab*vout,
 int max_length,int append_eos,Example**out)
@@ -405,8 +405,8 @@ char where[600];
 for(int k= 0;k<pl->n;k++){
 if(pl->pair[k].line)snprintf(where,sizeof where,"%.500s:%d",pl->origin,pl->pair[k].line);
 else snprintf(where,sizeof where,"%.500s pair %d",pl->origin,k+1);
-/*46:*/
-#line 1158 "attention.w"
+/*45:*/
+#line 1138 "attention.w"
 
 int n= tokenize(vin,pl->pair[k].src,ex[k].src,max_length,where,"English");
 int m= n<0?-1:tokenize(vout,pl->pair[k].tgt,ex[k].tgt,
@@ -423,16 +423,16 @@ if(append_eos)ex[k].tgt[m++]= EOS_TOKEN;
 ex[k].src_len= n;
 ex[k].tgt_len= m;
 
-/*:46*/
-#line 1149 "attention.w"
+/*:45*/
+#line 1129 "attention.w"
 
 }
 *out= ex;
 return 0;
 }
 
-/*:45*//*170:*/
-#line 3353 "attention.w"
+/*:44*//*158:*/
+#line 3060 "attention.w"
 
 static void tally_words(Vocab*v,int**count,const char*s)
 {
@@ -454,8 +454,8 @@ s+= k+(s[k]==' ');
 }
 }
 
-/*:170*//*171:*/
-#line 3376 "attention.w"
+/*:158*//*159:*/
+#line 3083 "attention.w"
 
 static void vocab_with_count(Vocab*out,const PairList*pl,int side,int min_count)
 {
@@ -480,8 +480,8 @@ vocab_with_count(vin,pl,0,min_count);
 vocab_with_count(vout,pl,1,min_count);
 }
 
-/*:171*//*172:*/
-#line 3404 "attention.w"
+/*:159*//*160:*/
+#line 3111 "attention.w"
 
 int tokenize_unk(const Vocab*v,const char*s,int*ids,int max,int*unknown)
 {
@@ -505,8 +505,8 @@ ids[n++]= id;
 return n;
 }
 
-/*:172*//*173:*/
-#line 3428 "attention.w"
+/*:160*//*161:*/
+#line 3135 "attention.w"
 
 int make_examples_unk(const PairList*pl,const Vocab*vin,const Vocab*vout,
 int max_length,Example**out)
@@ -530,8 +530,8 @@ ex[k].tgt_len= m;
 return 0;
 }
 
-/*:173*/
-#line 633 "attention.w"
+/*:161*/
+#line 613 "attention.w"
 
 
-/*:11*/
+/*:10*/
