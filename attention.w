@@ -5357,15 +5357,7 @@ void beam_search(Decoder *d, int n_sent, const float *init, const BeamOptions *o
 {
   int K = o->beam, M = o->max_length, V = d->V, S = d->S, F = d->state_floats;
   int cap = n_sent * K;
-  Beam cur, next;
-  beam_alloc(&cur, d, cap, M);
-  beam_alloc(&next, d, cap, M);
-  float *logp = xcalloc((size_t) cap * (size_t) V, sizeof(float));
-  float *state = xcalloc((size_t) cap * (size_t) F, sizeof(float));
-  float *attn = xcalloc((size_t) cap * (size_t) S, sizeof(float));
-  Candidate *best = xcalloc((size_t) K, sizeof(Candidate));
-  Hypothesis *done = xcalloc((size_t) cap, sizeof(Hypothesis));
-  int *n_done = xcalloc((size_t) n_sent, sizeof(int));
+  @<Allocate the two beams and the work arrays of |beam_search|@>@;
   @<Start one hypothesis per sentence, at \SOS\ with its first state@>@;
   for (int t = 0; t < M && cur.n > 0; t++) {
     d->step(d, cur.n, cur.sent, cur.prev, cur.state, logp, state, attn);
@@ -5379,6 +5371,22 @@ void beam_search(Decoder *d, int n_sent, const float *init, const BeamOptions *o
   beam_free(&cur); beam_free(&next);
   free(logp); free(state); free(attn); free(best); free(done); free(n_done);
 }
+
+@ A step reads the beam |cur| and fills the beam |next|, and then the two
+trade places. Each holds at most $K$ hypotheses a sentence, |cap| in all. A
+step's arrays have a row for each of them: $V$ log-probabilities, the new
+state of |F| numbers and $S$ attention weights. The finished translations
+wait in |done|, |n_done[s]| of them for sentence |s|.
+@<Allocate the two beams and the work arrays of |beam_search|@>=
+Beam cur, next;
+beam_alloc(&cur, d, cap, M);
+beam_alloc(&next, d, cap, M);
+float *logp = xcalloc((size_t) cap * (size_t) V, sizeof(float));
+float *state = xcalloc((size_t) cap * (size_t) F, sizeof(float));
+float *attn = xcalloc((size_t) cap * (size_t) S, sizeof(float));
+Candidate *best = xcalloc((size_t) K, sizeof(Candidate));
+Hypothesis *done = xcalloc((size_t) cap, sizeof(Hypothesis));
+int *n_done = xcalloc((size_t) n_sent, sizeof(int));
 
 @ The search starts from one empty hypothesis per sentence: log-probability 0, the previous word \SOS, and the encoder's final state.
 @<Start one hypothesis per sentence...@>=
@@ -6292,6 +6300,11 @@ KIT_GLOBAL void k_add_bias(float *y, const float *b, int n, int m)
   size_t i = kit_index();
   if (i < (size_t) n * m) kb_add_bias((int) (i / m), (int) (i % m), y, b, m);
 }
+
+@ Rows are moved by a list of row numbers, and the beam gathers the keys of
+each hypothesis's sentence; each of these wrappers takes one thread per
+number moved.
+@<The kernels, one \.{\_\_global\_\_} wrapper per body@>=
 KIT_GLOBAL void k_gather_rows(float *dst, const float *src, const int *rows, int n, int m)
 {
   size_t i = kit_index();
@@ -6376,6 +6389,11 @@ KIT_GLOBAL void k_dot_dk(float *dk, const float *de, const float *q, int B, int 
   if (i < (size_t) S * B * H)
     kb_dot_dk((int) (i / H), (int) (i % H), dk, de, q, B, S, H, heads, scale);
 }
+
+@ The softmax and its gradient take one thread per row of scores, one
+query's scores over the positions of its sentence for one head; the thread
+adds up its row alone.
+@<The kernels, one \.{\_\_global\_\_} wrapper per body@>=
 KIT_GLOBAL void k_masked_softmax(float *w, const float *e, const int *len, int rows,
   int heads, int S)
 {
@@ -6481,6 +6499,9 @@ static void cu_add_bias(float *y, const float *b, int n, int m)
 {
   KIT_LAUNCH(k_add_bias, (size_t) n * m, y, b, n, m);
 }
+
+@ The moves of rows launch one thread per number moved, as their wrappers expect.
+@<The kernel entries of the CUDA backend@>=
 static void cu_gather_rows(float *dst, const float *src, const int *rows, int n, int m)
 {
   KIT_LAUNCH(k_gather_rows, (size_t) n * m, dst, src, rows, n, m);

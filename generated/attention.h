@@ -220,13 +220,13 @@ void(*sum)(float*acc,const float*x,int n);
 void(*add)(float*y,const float*x,int n);
 void(*adam)(float*p,const float*g,float*m,float*v,size_t n,AdamConstants k);
 
-/*:179*//*310:*/
-#line 5823 "attention.w"
+/*:179*//*311:*/
+#line 5831 "attention.w"
 
 void(*gather_keys)(float*dst,const float*src,const int*sent,int n,int S,int N,
 int H);
 
-/*:310*/
+/*:311*/
 #line 3511 "attention.w"
 
 };
@@ -301,8 +301,8 @@ double alpha;
 }BeamOptions;
 enum{LP_NONE,LP_AVG,LP_WU};
 
-/*:276*//*296:*/
-#line 5567 "attention.w"
+/*:276*//*297:*/
+#line 5575 "attention.w"
 
 typedef struct{
 long match[4],total[4];
@@ -313,8 +313,8 @@ typedef struct{
 double bleu,p[4],bp,ratio;
 }BleuScore;
 
-/*:296*//*384:*/
-#line 7395 "attention.w"
+/*:297*//*388:*/
+#line 7416 "attention.w"
 
 typedef struct{
 int kind,heads;
@@ -326,8 +326,8 @@ const float*data;
 size_t n_params;
 }CkptView;
 
-/*:384*//*414:*/
-#line 8002 "attention.w"
+/*:388*//*418:*/
+#line 8023 "attention.w"
 
 #define COLORMAP_MAX_POINTS 9
 typedef struct{
@@ -337,8 +337,8 @@ double x[3][COLORMAP_MAX_POINTS];
 double v[3][COLORMAP_MAX_POINTS];
 }Colormap;
 
-/*:414*//*422:*/
-#line 8105 "attention.w"
+/*:418*//*426:*/
+#line 8126 "attention.w"
 
 enum{HEATMAP_MATPLOTLIB,HEATMAP_SEABORN};
 typedef struct{
@@ -352,8 +352,8 @@ int style;
 double vmin,vmax;
 }Heatmap;
 
-/*:422*//*423:*/
-#line 8122 "attention.w"
+/*:426*//*427:*/
+#line 8143 "attention.w"
 
 typedef struct{
 double x,y,w,h;
@@ -368,14 +368,14 @@ int width,height,stride;
 unsigned char*data;
 }FigImage;
 
-/*:423*//*456:*/
-#line 8768 "attention.w"
+/*:427*//*460:*/
+#line 8789 "attention.w"
 
 enum{FIGURE_PNG,FIGURE_PDF,FIGURE_SVG};
 #define FIGURE_PNG_SCALE 2.0
 
-/*:456*//*470:*/
-#line 9032 "attention.w"
+/*:460*//*474:*/
+#line 9053 "attention.w"
 
 typedef struct{
 int n;
@@ -383,7 +383,7 @@ const double*x,*y;
 const char*title,*xlabel,*ylabel;
 }Curve;
 
-/*:470*/
+/*:474*/
 #line 533 "attention.w"
 
 /*54:*/
@@ -847,8 +847,8 @@ for(int i= 0;i<n;i++)s+= x[i];
 acc[0]+= s;
 }
 
-/*:204*//*309:*/
-#line 5814 "attention.w"
+/*:204*//*310:*/
+#line 5822 "attention.w"
 
 KIT_HD static inline void kb_gather_keys(int r,int j,float*dst,const float*src,
 const int*sent,int n,int N,int H)
@@ -857,7 +857,7 @@ int s= r/n,h= r%n;
 dst[(size_t)r*H+j]= src[((size_t)s*N+sent[h])*H+j];
 }
 
-/*:309*/
+/*:310*/
 #line 535 "attention.w"
 
 /*21:*/
@@ -1067,21 +1067,21 @@ Decoder*model_decoder(Model*m);
 
 double length_penalty(const BeamOptions*o,int steps);
 
-/*:278*//*292:*/
-#line 5483 "attention.w"
+/*:278*//*293:*/
+#line 5491 "attention.w"
 
 void beam_search(Decoder*d,int n_sent,const float*init,const BeamOptions*o,
 Hypothesis*out,int*found);
 void hypotheses_free(Hypothesis*h,int n);
 
-/*:292*//*294:*/
-#line 5514 "attention.w"
+/*:293*//*295:*/
+#line 5522 "attention.w"
 
 char*hypothesis_words(const Decoder*d,const Vocab*vout,const Hypothesis*y,
 char*const*src_words,int src_len,int replace_unk);
 
-/*:294*//*304:*/
-#line 5696 "attention.w"
+/*:295*//*305:*/
+#line 5704 "attention.w"
 
 int ngram_count(const int*s,int len,const int*g,int n);
 void ngram_matches(const int*hyp,int h,const int*const*refs,const int*ref_len,
@@ -1092,26 +1092,26 @@ BleuScore bleu_score(const BleuStats*b);
 void bleu_format(const BleuStats*b,char*buf,size_t size);
 int words_intern(Vocab*v,const char*s,int**ids);
 
-/*:304*//*308:*/
-#line 5782 "attention.w"
+/*:305*//*309:*/
+#line 5790 "attention.w"
 
 int*pairs_group_sources(const PairList*pl,int*n_groups);
 int pairs_split(const PairList*pl,double test,double valid,uint64_t seed,int*part,
 int counts[3][2]);
 
-/*:308*//*320:*/
-#line 6007 "attention.w"
+/*:309*//*321:*/
+#line 6015 "attention.w"
 
 Decoder*bmodel_decoder(BModel*bm);
 
-/*:320*//*355:*/
-#line 6786 "attention.w"
+/*:321*//*359:*/
+#line 6807 "attention.w"
 
 const Backend*cuda_backend_open(char*msg,size_t n);
 void backend_train_batch(BModel*bm,const Batch*bt,double lr);
 
-/*:355*//*369:*/
-#line 7033 "attention.w"
+/*:359*//*373:*/
+#line 7054 "attention.w"
 
 int kit_fail(const char*fmt,...)__attribute__((format(printf,1,2)));
 const char*kit_error(void);
@@ -1119,15 +1119,15 @@ void*xcalloc(size_t n,size_t size);
 void*xrealloc(void*p,size_t size);
 char*xstrdup(const char*s);
 
-/*:369*//*379:*/
-#line 7308 "attention.w"
+/*:373*//*383:*/
+#line 7329 "attention.w"
 
 int train_pairs(Model*m,const Example*ex,int n,long epochs,double lr,int threads,
 float*loss);
 void pipeline_stop(struct Pipeline*p);
 
-/*:379*//*380:*/
-#line 7313 "attention.w"
+/*:383*//*384:*/
+#line 7334 "attention.w"
 
 AdamConstants adam_constants(double lr,double beta1,double beta2,double eps,long t);
 void adam_apply(float*p,const float*g,float*m,float*v,size_t n,
@@ -1137,8 +1137,8 @@ double lr,double beta1,double beta2,double eps,long t);
 void optimizer_step(Model*m,double lr);
 float train_step(Model*m,const Example*ex,double lr);
 
-/*:380*//*393:*/
-#line 7558 "attention.w"
+/*:384*//*397:*/
+#line 7579 "attention.w"
 
 int save_target_check(const char*path);
 int checkpoint_save(const Model*m,const char*path);
@@ -1146,38 +1146,38 @@ int bcheckpoint_save(const BModel*bm,const char*path);
 int checkpoint_load(Model*m,const char*path);
 int checkpoint_load_any(const char*path,Model*m,BModel*bm,const Backend*be,int B_cap);
 
-/*:393*//*421:*/
-#line 8090 "attention.w"
+/*:397*//*425:*/
+#line 8111 "attention.w"
 
 extern const Colormap colormap_bone,colormap_ylorrd;
 void colormap_color(const Colormap*cm,double w,double rgb[3]);
 const Colormap*colormap_find(const char*name);
 
-/*:421*//*448:*/
-#line 8614 "attention.w"
+/*:425*//*452:*/
+#line 8635 "attention.w"
 
 int heatmap_layout(const Heatmap*h,HeatmapLayout*lay);
 
-/*:448*//*461:*/
-#line 8849 "attention.w"
+/*:452*//*465:*/
+#line 8870 "attention.w"
 
 int figure_format(const char*path);
 int figure_check_path(const char*path);
 int write_file_atomic(const char*path,const void*data,size_t n);
 
-/*:461*//*469:*/
-#line 9009 "attention.w"
+/*:465*//*473:*/
+#line 9030 "attention.w"
 
 int heatmap_save(const Heatmap*h,const char*path);
 int heatmap_image(const Heatmap*h,double scale,FigImage*img,HeatmapLayout*lay);
 
-/*:469*//*484:*/
-#line 9296 "attention.w"
+/*:473*//*488:*/
+#line 9317 "attention.w"
 
 int curve_save(const Curve*c,const char*path);
 int curve_image(const Curve*c,double scale,FigImage*img);
 
-/*:484*/
+/*:488*/
 #line 536 "attention.w"
 
 

@@ -1,5 +1,5 @@
-/*325:*/
-#line 6121 "attention.w"
+/*326:*/
+#line 6129 "attention.w"
 
 extern"C"{
 #include "attention.h"
@@ -10,8 +10,8 @@ extern"C"{
 #include <stdio.h> 
 #include <stdlib.h> 
 #include <string.h> 
-/*328:*/
-#line 6200 "attention.w"
+/*329:*/
+#line 6208 "attention.w"
 
 static cudaStream_t kit_stream;
 static cublasHandle_t kit_blas;
@@ -28,11 +28,11 @@ static unsigned long long kit_launches,kit_products;
 static unsigned long long kit_graph_launches,kit_graph_new,kit_graph_updated;
 static double kit_flops;
 
-/*:328*/
-#line 6131 "attention.w"
+/*:329*/
+#line 6139 "attention.w"
 
-/*326:*/
-#line 6147 "attention.w"
+/*327:*/
+#line 6155 "attention.w"
 
 static void cuda_fail(cudaError_t e,const char*file,int lineno,const char*call)
 {
@@ -51,11 +51,11 @@ exit(1);
 #define cublasCheck(x) do { cublasStatus_t s_ =  (x); \
   if (s_ != CUBLAS_STATUS_SUCCESS) cublas_fail(s_, __FILE__, __LINE__, #x); } while (0)
 
-/*:326*/
-#line 6132 "attention.w"
+/*:327*/
+#line 6140 "attention.w"
 
-/*327:*/
-#line 6175 "attention.w"
+/*328:*/
+#line 6183 "attention.w"
 
 #define BLAS_FN(p, f) if (!(blas.p =  (decltype(blas.p)) dlsym(h, #f))) \
   return snprintf(msg, n, "%s has no function %s", so, #f), -1
@@ -75,12 +75,12 @@ BLAS_FN(status_string,cublasGetStatusString);
 return 0;
 }
 
-/*:327*/
-#line 6133 "attention.w"
+/*:328*/
+#line 6141 "attention.w"
 
 #include "cuda_kernels.h"
-/*345:*/
-#line 6623 "attention.w"
+/*349:*/
+#line 6644 "attention.w"
 
 static void*cu_alloc(size_t bytes)
 {
@@ -99,8 +99,8 @@ if(!bytes)return;
 cudaCheck(cudaMemcpyAsync(dst,src,bytes,cudaMemcpyHostToDevice,kit_stream));
 }
 
-/*:345*//*346:*/
-#line 6642 "attention.w"
+/*:349*//*350:*/
+#line 6663 "attention.w"
 
 static void cu_download(void*dst,const void*src,size_t bytes)
 {
@@ -117,8 +117,8 @@ static void cu_zero(void*p,size_t bytes)
 if(bytes)cudaCheck(cudaMemsetAsync(p,0,bytes,kit_stream));
 }
 
-/*:346*//*354:*/
-#line 6778 "attention.w"
+/*:350*//*358:*/
+#line 6799 "attention.w"
 
 static const Backend cuda_backend= {"cuda",cu_alloc,cu_release,cu_upload,
 cu_download,cu_copy,cu_zero,dev_gemm,cu_embed,cu_embed_backward,cu_add_bias,
@@ -127,11 +127,11 @@ cu_dot_scores,cu_dot_backward,cu_masked_softmax,cu_softmax_backward,cu_context,
 cu_context_backward,cu_tanh_forward,cu_tanh_backward,cu_nll,cu_log_softmax,
 cu_argmax,cu_sum,cu_add,cu_adam,cu_gather_keys};
 
-/*:354*/
-#line 6135 "attention.w"
+/*:358*/
+#line 6143 "attention.w"
 
-/*348:*/
-#line 6684 "attention.w"
+/*352:*/
+#line 6705 "attention.w"
 
 static void cublas_col_gemm(int ta,int tb,int m,int n,int k,float alpha,
 const float*A,int lda,const float*B,int ldb,float beta,float*C,int ldc)
@@ -147,11 +147,11 @@ kit_products++;
 kit_flops+= 2.0*M*N*K;
 }
 
-/*:348*/
-#line 6136 "attention.w"
+/*:352*/
+#line 6144 "attention.w"
 
-/*353:*/
-#line 6769 "attention.w"
+/*357:*/
+#line 6790 "attention.w"
 
 static void cuda_report(void)
 {
@@ -160,15 +160,15 @@ fprintf(stderr,"cuda: %llu kernel launches, %llu products (%.3f Gflop), %llu gra
 kit_flops*1e-9,kit_graph_launches,kit_graph_new,kit_graph_updated);
 }
 
-/*:353*//*357:*/
-#line 6831 "attention.w"
+/*:357*//*361:*/
+#line 6852 "attention.w"
 
 #define GRAPH_SLOTS 64
 static struct{int B,S,T;cudaGraphExec_t exec;}kit_graph[GRAPH_SLOTS];
 static int kit_graphs;
 
-/*:357*//*358:*/
-#line 6837 "attention.w"
+/*:361*//*362:*/
+#line 6858 "attention.w"
 
 void backend_train_batch(BModel*bm,const Batch*bt,double lr)
 {
@@ -185,8 +185,8 @@ cudaGraph_t g;
 cudaCheck(cudaStreamBeginCapture(kit_stream,cudaStreamCaptureModeThreadLocal));
 bmodel_train_batch(bm,bt,lr);
 cudaCheck(cudaStreamEndCapture(kit_stream,&g));
-/*360:*/
-#line 6875 "attention.w"
+/*364:*/
+#line 6896 "attention.w"
 
 if(k==GRAPH_SLOTS)k= GRAPH_SLOTS-1;
 if(k<kit_graphs){
@@ -204,19 +204,19 @@ cudaCheck(cudaGraphInstantiate(&kit_graph[k].exec,g,0));
 kit_graph_new++;
 }
 
-/*:360*/
-#line 6853 "attention.w"
+/*:364*/
+#line 6874 "attention.w"
 
 cudaCheck(cudaGraphDestroy(g));
 cudaCheck(cudaGraphLaunch(kit_graph[k].exec,kit_stream));
 kit_graph_launches++;
 }
 
-/*:358*/
-#line 6137 "attention.w"
+/*:362*/
+#line 6145 "attention.w"
 
-/*350:*/
-#line 6717 "attention.w"
+/*354:*/
+#line 6738 "attention.w"
 
 const Backend*cuda_backend_open(char*msg,size_t n)
 {
@@ -233,8 +233,8 @@ snprintf(msg,n,"no CUDA GPU found (%s)",e!=cudaSuccess?cudaGetErrorString(e):
 "no device");
 return NULL;
 }
-/*351:*/
-#line 6741 "attention.w"
+/*355:*/
+#line 6762 "attention.w"
 
 cudaDeviceProp prop;
 cudaCheck(cudaGetDeviceProperties(&prop,dev));
@@ -247,11 +247,11 @@ snprintf(desc,sizeof desc,"%.200s (compute capability %d.%d, %d multiprocessors,
 prop.name,prop.major,prop.minor,prop.multiProcessorCount,
 (double)prop.totalGlobalMem/(1024.0*1024.0*1024.0));
 
-/*:351*/
-#line 6733 "attention.w"
+/*:355*/
+#line 6754 "attention.w"
 
-/*352:*/
-#line 6756 "attention.w"
+/*356:*/
+#line 6777 "attention.w"
 
 void*work;
 cudaCheck(cudaSetDevice(dev));
@@ -264,16 +264,16 @@ cudaCheck(cudaMalloc(&work,(size_t)32<<20));
 cublasCheck(blas.set_workspace(kit_blas,work,(size_t)32<<20));
 if(getenv("KIT_CUDA_STATS"))atexit(cuda_report);
 
-/*:352*/
-#line 6734 "attention.w"
+/*:356*/
+#line 6755 "attention.w"
 
 opened= 1;
 snprintf(msg,n,"%s",desc);
 return&cuda_backend;
 }
 
-/*:350*/
-#line 6138 "attention.w"
+/*:354*/
+#line 6146 "attention.w"
 
 
-/*:325*/
+/*:326*/

@@ -1,5 +1,5 @@
-/*356:*/
-#line 6791 "attention.w"
+/*360:*/
+#line 6812 "attention.w"
 
 #include "attention.h"
 #include <stdio.h> 
@@ -14,4 +14,4 @@ void backend_train_batch(BModel*bm,const Batch*bt,double lr)
 bmodel_train_batch(bm,bt,lr);
 }
 
-/*:356*/
+/*:360*/

@@ -214,11 +214,11 @@ a->logits,V);
 be->add_bias(a->logits,PT(P_OUT_B),B,V);
 }
 
-/*:263*//*312:*/
-#line 5847 "attention.w"
+/*:263*//*313:*/
+#line 5855 "attention.w"
 
-/*311:*/
-#line 5833 "attention.w"
+/*312:*/
+#line 5841 "attention.w"
 
 typedef struct{
 Decoder d;
@@ -230,8 +230,8 @@ int*h_len;
 float*h_s,*h_x,*h_w;
 }BDecoder;
 
-/*:311*/
-#line 5848 "attention.w"
+/*:312*/
+#line 5856 "attention.w"
 
 static void bdecoder_arrays(BModel*bm,float**arr[2])
 {
@@ -240,7 +240,7 @@ arr[0]= bm->kind==KIND_MULTIHEAD?&a->kp:&a->keys;
 arr[1]= bm->kind==KIND_BAHDANAU?&a->uk:bm->kind==KIND_MULTIHEAD?&a->vp:NULL;
 }
 
-/*:312*/
+/*:313*/
 #line 3325 "attention.w"
 
 /*169:*/
@@ -731,8 +731,8 @@ free(w);
 }
 }
 
-/*:260*//*313:*/
-#line 5860 "attention.w"
+/*:260*//*314:*/
+#line 5868 "attention.w"
 
 static void bdec_encode(Decoder*d,const int*const*src,const int*len,int n_sent,
 float*init)
@@ -751,8 +751,8 @@ bd->len= xrealloc(bd->len,(size_t)(N?N:1)*sizeof(int));
 memcpy(bd->len,len,(size_t)N*sizeof(int));
 bd->n_sent= N;
 memset(init,0,(size_t)N*F*sizeof(float));
-/*314:*/
-#line 5882 "attention.w"
+/*315:*/
+#line 5890 "attention.w"
 
 Example*ex= xcalloc((size_t)bm->B_cap,sizeof*ex);
 float*h0= xcalloc((size_t)bm->B_cap*H,sizeof(float));
@@ -779,13 +779,13 @@ memcpy(init+(size_t)(at+b)*F,h0+(size_t)b*H,(size_t)H*sizeof(float));
 free(ex);
 free(h0);
 
-/*:314*/
-#line 5878 "attention.w"
+/*:315*/
+#line 5886 "attention.w"
 
 }
 
-/*:313*//*315:*/
-#line 5910 "attention.w"
+/*:314*//*316:*/
+#line 5918 "attention.w"
 
 static void bdec_rows(BDecoder*bd,int n,const int*sent,const int*prev,
 const float*state,float*logp,float*new_state,float*attn);
@@ -799,8 +799,8 @@ bdec_rows(bd,n-at<C?n-at:C,sent+at,prev+at,state+(size_t)at*F,
 logp+(size_t)at*V,new_state+(size_t)at*F,attn+(size_t)at*S);
 }
 
-/*:315*//*316:*/
-#line 5927 "attention.w"
+/*:316*//*317:*/
+#line 5935 "attention.w"
 
 static void bdec_rows(BDecoder*bd,int n,const int*sent,const int*prev,
 const float*state,float*logp,float*new_state,float*attn)
@@ -811,8 +811,8 @@ BActs*a= &bm->a;
 int H= bm->cfg.H,L= bm->cfg.L,V= bm->cfg.V_out,F= bd->d.state_floats;
 float**arr[2];
 bdecoder_arrays(bm,arr);
-/*317:*/
-#line 5947 "attention.w"
+/*318:*/
+#line 5955 "attention.w"
 
 for(int j= 0;j<n;j++){
 bd->h_len[j]= bd->len[sent[j]];
@@ -828,16 +828,16 @@ be->upload(a->dec_h,bd->h_s,(size_t)n*H*sizeof(float));
 if(F> H)be->upload(a->ht,bd->h_x,(size_t)n*H*sizeof(float));
 be->upload(a->dec_in,prev,(size_t)n*sizeof(int));
 
-/*:317*/
-#line 5937 "attention.w"
+/*:318*/
+#line 5945 "attention.w"
 
 decoder_logits_b(bm,n,L,0);
 be->log_softmax(a->logits,n,V);
 be->download(logp,a->logits,(size_t)n*V*sizeof(float));
 for(int j= 0;j<n;j++)
 logp[(size_t)j*V+PAD_TOKEN]= logp[(size_t)j*V+SOS_TOKEN]= -INFINITY;
-/*318:*/
-#line 5963 "attention.w"
+/*319:*/
+#line 5971 "attention.w"
 
 int nh= bm->heads;
 be->download(bd->h_s,a->dec_h+(size_t)n*H,(size_t)n*H*sizeof(float));
@@ -853,13 +853,13 @@ for(int h= 0;h<nh;h++)
 for(int s= 0;s<L;s++)row[s]+= bd->h_w[((size_t)j*nh+h)*L+s]/(float)nh;
 }
 
-/*:318*/
-#line 5943 "attention.w"
+/*:319*/
+#line 5951 "attention.w"
 
 }
 
-/*:316*//*319:*/
-#line 5980 "attention.w"
+/*:317*//*320:*/
+#line 5988 "attention.w"
 
 static void bdec_release(Decoder*d)
 {
@@ -887,7 +887,7 @@ bd->h_w= xcalloc(C*(size_t)bm->heads*L,sizeof(float));
 return&bd->d;
 }
 
-/*:319*/
+/*:320*/
 #line 3326 "attention.w"
 
 

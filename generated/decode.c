@@ -187,6 +187,9 @@ Hypothesis*out,int*found)
 {
 int K= o->beam,M= o->max_length,V= d->V,S= d->S,F= d->state_floats;
 int cap= n_sent*K;
+/*285:*/
+#line 5380 "attention.w"
+
 Beam cur,next;
 beam_alloc(&cur,d,cap,M);
 beam_alloc(&next,d,cap,M);
@@ -196,8 +199,12 @@ float*attn= xcalloc((size_t)cap*(size_t)S,sizeof(float));
 Candidate*best= xcalloc((size_t)K,sizeof(Candidate));
 Hypothesis*done= xcalloc((size_t)cap,sizeof(Hypothesis));
 int*n_done= xcalloc((size_t)n_sent,sizeof(int));
-/*285:*/
-#line 5384 "attention.w"
+
+/*:285*/
+#line 5360 "attention.w"
+
+/*286:*/
+#line 5392 "attention.w"
 
 for(int s= 0;s<n_sent;s++){
 cur.sent[s]= s;
@@ -208,14 +215,14 @@ memcpy(cur.state+(size_t)s*F,init+(size_t)s*F,(size_t)F*sizeof(float));
 }
 cur.n= n_sent;
 
-/*:285*/
-#line 5369 "attention.w"
+/*:286*/
+#line 5361 "attention.w"
 
 for(int t= 0;t<M&&cur.n> 0;t++){
 d->step(d,cur.n,cur.sent,cur.prev,cur.state,logp,state,attn);
 next.n= 0;
-for(int h= 0;h<cur.n;)/*286:*/
-#line 5396 "attention.w"
+for(int h= 0;h<cur.n;)/*287:*/
+#line 5404 "attention.w"
 
 {
 int s= cur.sent[h],first= h;
@@ -223,8 +230,8 @@ while(h<cur.n&&cur.sent[h]==s)h++;
 int nb= best_candidates(&cur,first,h-first,logp,V,K-n_done[s],best);
 for(int r= 0;r<nb;r++){
 const Candidate*c= &best[r];
-if(c->word==d->eos)/*287:*/
-#line 5410 "attention.w"
+if(c->word==d->eos)/*288:*/
+#line 5418 "attention.w"
 
 {
 int p= c->hyp,L= cur.len[p];
@@ -238,11 +245,11 @@ memcpy(y->word,cur.word+(size_t)p*M,(size_t)L*sizeof(int));
 memcpy(y->attn,cur.attn+(size_t)p*M*S,(size_t)L*S*sizeof(float));
 }
 
-/*:287*/
-#line 5403 "attention.w"
+/*:288*/
+#line 5411 "attention.w"
 
-else/*288:*/
-#line 5424 "attention.w"
+else/*289:*/
+#line 5432 "attention.w"
 
 {
 int p= c->hyp,q= next.n++,L= cur.len[p];
@@ -258,19 +265,19 @@ memcpy(next.attn+((size_t)q*M+L)*S,attn+(size_t)p*S,(size_t)S*sizeof(float));
 memcpy(next.state+(size_t)q*F,state+(size_t)p*F,(size_t)F*sizeof(float));
 }
 
-/*:288*/
-#line 5404 "attention.w"
+/*:289*/
+#line 5412 "attention.w"
 
 }
 }
 
-/*:286*/
-#line 5374 "attention.w"
+/*:287*/
+#line 5366 "attention.w"
 
 Beam swap= cur;cur= next;next= swap;
 }
-/*289:*/
-#line 5440 "attention.w"
+/*290:*/
+#line 5448 "attention.w"
 
 for(int h= 0;h<cur.n;h++){
 int s= cur.sent[h],L= cur.len[h];
@@ -284,11 +291,11 @@ memcpy(y->word,cur.word+(size_t)h*M,(size_t)L*sizeof(int));
 memcpy(y->attn,cur.attn+(size_t)h*M*S,(size_t)L*S*sizeof(float));
 }
 
-/*:289*/
-#line 5377 "attention.w"
+/*:290*/
+#line 5369 "attention.w"
 
-/*290:*/
-#line 5455 "attention.w"
+/*291:*/
+#line 5463 "attention.w"
 
 for(int s= 0;s<n_sent;s++){
 Hypothesis*y= done+(size_t)s*K;
@@ -305,15 +312,15 @@ if(i<found[s])out[(size_t)s*o->n_best+i]= y[i];
 else free(y[i].word),free(y[i].attn);
 }
 
-/*:290*/
-#line 5378 "attention.w"
+/*:291*/
+#line 5370 "attention.w"
 
 beam_free(&cur);beam_free(&next);
 free(logp);free(state);free(attn);free(best);free(done);free(n_done);
 }
 
-/*:284*//*291:*/
-#line 5472 "attention.w"
+/*:284*//*292:*/
+#line 5480 "attention.w"
 
 void hypotheses_free(Hypothesis*h,int n)
 {
@@ -325,8 +332,8 @@ h[k].attn= NULL;
 }
 }
 
-/*:291*//*293:*/
-#line 5494 "attention.w"
+/*:292*//*294:*/
+#line 5502 "attention.w"
 
 char*hypothesis_words(const Decoder*d,const Vocab*vout,const Hypothesis*y,
 char*const*src_words,int src_len,int replace_unk)
@@ -347,8 +354,8 @@ free(w);
 return s;
 }
 
-/*:293*//*297:*/
-#line 5580 "attention.w"
+/*:294*//*298:*/
+#line 5588 "attention.w"
 
 int ngram_count(const int*s,int len,const int*g,int n)
 {
@@ -361,8 +368,8 @@ void ngram_matches(const int*hyp,int h,const int*const*refs,const int*ref_len,
 int n_refs,int n,long*match,long*total)
 {
 if(h>=n)*total+= h-n+1;
-/*298:*/
-#line 5599 "attention.w"
+/*299:*/
+#line 5607 "attention.w"
 
 for(int i= 0;i+n<=h;i++){
 if(ngram_count(hyp,i+n-1,hyp+i,n)> 0)continue;
@@ -374,13 +381,13 @@ if(cr> most)most= cr;
 *match+= c<most?c:most;
 }
 
-/*:298*/
-#line 5592 "attention.w"
+/*:299*/
+#line 5600 "attention.w"
 
 }
 
-/*:297*//*300:*/
-#line 5622 "attention.w"
+/*:298*//*301:*/
+#line 5630 "attention.w"
 
 void bleu_add(BleuStats*b,const int*hyp,int h,const int*const*refs,
 const int*ref_len,int n_refs)
@@ -397,8 +404,8 @@ b->ref_len+= closest;
 b->sentences++;
 }
 
-/*:300*//*301:*/
-#line 5639 "attention.w"
+/*:301*//*302:*/
+#line 5647 "attention.w"
 
 BleuScore bleu_score(const BleuStats*b)
 {
@@ -417,8 +424,8 @@ s.bleu= zero?0.0:100.0*s.bp*exp(log_sum/4.0);
 return s;
 }
 
-/*:301*//*302:*/
-#line 5661 "attention.w"
+/*:302*//*303:*/
+#line 5669 "attention.w"
 
 void bleu_format(const BleuStats*b,char*buf,size_t size)
 {
@@ -428,8 +435,8 @@ snprintf(buf,size,"BLEU = %.2f %.1f/%.1f/%.1f/%.1f (BP = %.3f ratio = %.3f "
 b->hyp_len,b->ref_len);
 }
 
-/*:302*//*303:*/
-#line 5675 "attention.w"
+/*:303*//*304:*/
+#line 5683 "attention.w"
 
 int words_intern(Vocab*v,const char*s,int**ids)
 {
@@ -451,8 +458,8 @@ if(*s==' ')s++;
 return n;
 }
 
-/*:303*//*305:*/
-#line 5718 "attention.w"
+/*:304*//*306:*/
+#line 5726 "attention.w"
 
 static const PairList*sorted_pairs;
 static int by_source(const void*a,const void*b)
@@ -479,8 +486,8 @@ free(rep);
 return group;
 }
 
-/*:305*//*306:*/
-#line 5749 "attention.w"
+/*:306*//*307:*/
+#line 5757 "attention.w"
 
 int pairs_split(const PairList*pl,double test,double valid,uint64_t seed,int*part,
 int counts[3][2])
@@ -499,8 +506,8 @@ for(int k= G-1;k> 0;k--){
 int j= (int)(erand48(xs)*(k+1)),t= perm[k];
 perm[k]= perm[j],perm[j]= t;
 }
-/*307:*/
-#line 5774 "attention.w"
+/*308:*/
+#line 5782 "attention.w"
 
 int*gpart= xcalloc((size_t)G,sizeof(int));
 for(int k= 0;k<G;k++)gpart[perm[k]]= k<n_test?2:k<n_test+n_valid?1:0;
@@ -509,15 +516,15 @@ for(int g= 0;g<G;g++)counts[gpart[g]][0]++;
 for(int k= 0;k<pl->n;k++)part[k]= gpart[group[k]],counts[part[k]][1]++;
 free(gpart);
 
-/*:307*/
-#line 5767 "attention.w"
+/*:308*/
+#line 5775 "attention.w"
 
 free(group);
 free(perm);
 return 0;
 }
 
-/*:306*/
+/*:307*/
 #line 5055 "attention.w"
 
 

@@ -1,5 +1,5 @@
-/*413:*/
-#line 7947 "attention.w"
+/*417:*/
+#line 7968 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
@@ -13,15 +13,15 @@
 #include <strings.h> 
 #include <time.h> 
 #include <utf8proc.h> 
-/*415:*/
-#line 8017 "attention.w"
+/*419:*/
+#line 8038 "attention.w"
 
 const Colormap colormap_bone= {"bone",{3,4,3},
 {{0.0,0.746032,1.0},{0.0,0.365079,0.746032,1.0},{0.0,0.365079,1.0}},
 {{0.0,0.652778,1.0},{0.0,0.319444,0.777778,1.0},{0.0,0.444444,1.0}}};
 
-/*:415*//*416:*/
-#line 8030 "attention.w"
+/*:419*//*420:*/
+#line 8051 "attention.w"
 
 #define B8(b) ((b) / 255.0)
 #define EIGHTHS {0.0, 0.125, 0.25, 0.375, 0.5, 0.625, 0.75, 0.875, 1.0}
@@ -30,11 +30,11 @@ const Colormap colormap_ylorrd= {"ylorrd",{9,9,9},{EIGHTHS,EIGHTHS,EIGHTHS},
 {B8(255),B8(237),B8(217),B8(178),B8(141),B8(78),B8(26),B8(0),B8(0)},
 {B8(204),B8(160),B8(118),B8(76),B8(60),B8(42),B8(28),B8(38),B8(38)}}};
 
-/*:416*/
-#line 7960 "attention.w"
+/*:420*/
+#line 7981 "attention.w"
 
-/*424:*/
-#line 8159 "attention.w"
+/*428:*/
+#line 8180 "attention.w"
 
 typedef struct{
 unsigned char*p;
@@ -52,8 +52,8 @@ b->n+= n;
 b->p[b->n]= 0;
 }
 
-/*:424*//*425:*/
-#line 8178 "attention.w"
+/*:428*//*429:*/
+#line 8199 "attention.w"
 
 typedef struct{
 cairo_t*cr;
@@ -65,8 +65,8 @@ double size;
 int bold;
 }FigFont;
 
-/*:425*//*426:*/
-#line 8194 "attention.w"
+/*:429*//*430:*/
+#line 8215 "attention.w"
 
 static void set_font(cairo_t*cr,FigFont f)
 {
@@ -84,8 +84,8 @@ cairo_set_font_options(cr,fo);
 cairo_font_options_destroy(fo);
 }
 
-/*:426*//*427:*/
-#line 8213 "attention.w"
+/*:430*//*431:*/
+#line 8234 "attention.w"
 
 static cairo_t*measurer(void)
 {
@@ -99,8 +99,8 @@ no_hinting(cr);
 return cr;
 }
 
-/*:427*//*428:*/
-#line 8229 "attention.w"
+/*:431*//*432:*/
+#line 8250 "attention.w"
 
 static double text_width(FigFont f,const char*s)
 {
@@ -119,8 +119,8 @@ cairo_font_extents(measurer(),&fe);
 *descent= fe.descent;
 }
 
-/*:428*//*429:*/
-#line 8253 "attention.w"
+/*:432*//*433:*/
+#line 8274 "attention.w"
 
 #define ELLIPSIS "\xe2\x80\xa6" 
 static char*fit_text(const char*s,FigFont f,double maxw)
@@ -136,8 +136,8 @@ else memcpy(o,s+k,(size_t)m),o+= m,k+= (size_t)m;
 }
 double ew= text_width(f,ELLIPSIS);
 if(text_width(f,t)<=maxw)return t;
-/*430:*/
-#line 8273 "attention.w"
+/*434:*/
+#line 8294 "attention.w"
 
 size_t n= strlen(t);
 char*u= xcalloc(n+sizeof ELLIPSIS,1);
@@ -153,14 +153,14 @@ strcpy(u+cut,ELLIPSIS);
 free(t);
 t= u;
 
-/*:430*/
-#line 8268 "attention.w"
+/*:434*/
+#line 8289 "attention.w"
 
 return t;
 }
 
-/*:429*//*431:*/
-#line 8291 "attention.w"
+/*:433*//*435:*/
+#line 8312 "attention.w"
 
 static void svg_text(Buf*b,FigFont f,double x,double y,double angle,const char*s);
 
@@ -182,8 +182,8 @@ cairo_show_text(cr,s);
 cairo_restore(cr);
 }
 
-/*:431*//*432:*/
-#line 8314 "attention.w"
+/*:435*//*436:*/
+#line 8335 "attention.w"
 
 static void svg_text(Buf*b,FigFont f,double x,double y,double angle,const char*s)
 {
@@ -202,8 +202,8 @@ else buf_add(b,p,1);
 buf_add(b,"</text>\n",8);
 }
 
-/*:432*//*433:*/
-#line 8333 "attention.w"
+/*:436*//*437:*/
+#line 8354 "attention.w"
 
 static void fill_box(cairo_t*cr,double x,double y,double w,double h,
 const double rgb[3])
@@ -223,8 +223,8 @@ cairo_line_to(cr,x1,y1);
 cairo_stroke(cr);
 }
 
-/*:433*//*434:*/
-#line 8365 "attention.w"
+/*:437*//*438:*/
+#line 8386 "attention.w"
 
 #define FIG_TINY 1e-280 
 #define FIG_HUGE 1e300 
@@ -245,8 +245,8 @@ if(fabs(step/pow(10.0,-d)-2.5)<1e-6)d++;
 return step;
 }
 
-/*:434*//*435:*/
-#line 8386 "attention.w"
+/*:438*//*439:*/
+#line 8407 "attention.w"
 
 static int nice_ticks(double lo,double hi,int most,double*first,double*step,
 int*decimals)
@@ -257,8 +257,8 @@ double n= floor(hi/ *step-*first/ *step+1e-6)+1;
 return n> 0?(n<1000?(int)n:1000):0;
 }
 
-/*:435*//*436:*/
-#line 8399 "attention.w"
+/*:439*//*440:*/
+#line 8420 "attention.w"
 
 static void widen_range(double*lo,double*hi)
 {
@@ -268,8 +268,8 @@ double d= fabs(*lo)<1e3*FIG_TINY?0.1:0.1*fabs(*lo);
 }
 }
 
-/*:436*//*437:*/
-#line 8419 "attention.w"
+/*:440*//*441:*/
+#line 8440 "attention.w"
 
 #define PAGE_W 720.0
 #define PAGE_H 432.0
@@ -284,8 +284,8 @@ static const FigFont tick_font= {10.0,0};
 static const FigFont axis_font= {12.0,1};
 static const FigFont title_font= {13.0,1};
 
-/*:437*//*438:*/
-#line 8440 "attention.w"
+/*:441*//*442:*/
+#line 8461 "attention.w"
 
 static double turned_depth(FigFont f,const char*s)
 {
@@ -301,8 +301,8 @@ font_metrics(f,&asc,&desc);
 canvas_text(cv,f,x-(a+desc)*M_SQRT1_2,y+(asc+a)*M_SQRT1_2,-45.0,s);
 }
 
-/*:438*//*439:*/
-#line 8458 "attention.w"
+/*:442*//*443:*/
+#line 8479 "attention.w"
 
 typedef struct{
 char**row,**col,*title;
@@ -312,8 +312,8 @@ int nticks,decimals;
 double first,step;
 }HeatmapTexts;
 
-/*:439*//*440:*/
-#line 8468 "attention.w"
+/*:443*//*444:*/
+#line 8489 "attention.w"
 
 static void fit_labels(const Heatmap*h,HeatmapTexts*t)
 {
@@ -327,8 +327,8 @@ t->col[j]= fit_text(h->col_words[j],t->col_font,LABEL_MAX);
 }
 }
 
-/*:440*//*441:*/
-#line 8483 "attention.w"
+/*:444*//*445:*/
+#line 8504 "attention.w"
 
 static void heatmap_texts(const Heatmap*h,HeatmapTexts*t)
 {
@@ -337,8 +337,8 @@ t->col= xcalloc((size_t)h->cols,sizeof(char*));
 t->row_font= t->col_font= tick_font;
 fit_labels(h,t);
 t->title= fit_text(h->title?h->title:"",title_font,PAGE_W-2*MARGIN);
-/*443:*/
-#line 8508 "attention.w"
+/*447:*/
+#line 8529 "attention.w"
 
 double lo= INFINITY,hi= -INFINITY;
 for(int i= 0;i<h->rows;i++)
@@ -354,13 +354,13 @@ widen_range(&lo,&hi);
 t->vmin= lo,t->vmax= hi;
 t->nticks= nice_ticks(lo,hi,8,&t->first,&t->step,&t->decimals);
 
-/*:443*/
-#line 8491 "attention.w"
+/*:447*/
+#line 8512 "attention.w"
 
 }
 
-/*:441*//*442:*/
-#line 8495 "attention.w"
+/*:445*//*446:*/
+#line 8516 "attention.w"
 
 static void heatmap_texts_free(const Heatmap*h,HeatmapTexts*t)
 {
@@ -371,8 +371,8 @@ free(t->col);
 free(t->title);
 }
 
-/*:442*//*462:*/
-#line 8856 "attention.w"
+/*:446*//*466:*/
+#line 8877 "attention.w"
 
 static cairo_status_t buf_write(void*closure,const unsigned char*data,unsigned int n)
 {
@@ -380,8 +380,8 @@ buf_add(closure,data,n);
 return CAIRO_STATUS_SUCCESS;
 }
 
-/*:462*//*463:*/
-#line 8874 "attention.w"
+/*:466*//*467:*/
+#line 8895 "attention.w"
 
 static void pdf_fix_date(cairo_surface_t*s)
 {
@@ -400,8 +400,8 @@ cairo_pdf_surface_restrict_to_version(s,CAIRO_PDF_VERSION_1_4);
 cairo_pdf_surface_set_metadata(s,CAIRO_PDF_METADATA_CREATE_DATE,date);
 }
 
-/*:463*//*471:*/
-#line 9041 "attention.w"
+/*:467*//*475:*/
+#line 9062 "attention.w"
 
 #define CURVE_W 576.0
 #define CURVE_H 360.0
@@ -418,8 +418,8 @@ double t= a->log?(log10(v)-log10(a->lo))/(log10(a->hi)-log10(a->lo)):
 return a->from+t*(a->to-a->from);
 }
 
-/*:471*//*472:*/
-#line 9063 "attention.w"
+/*:475*//*476:*/
+#line 9084 "attention.w"
 
 static void axis_range(Axis*a,double lo,double hi,int allow_log)
 {
@@ -436,8 +436,8 @@ a->lo= floor(lo/step+1e-9)*step;
 a->hi= ceil(hi/step-1e-9)*step;
 }
 
-/*:472*//*473:*/
-#line 9081 "attention.w"
+/*:476*//*477:*/
+#line 9102 "attention.w"
 
 static void tick_label(char*s,size_t size,double v,int is_log,int decimals)
 {
@@ -455,8 +455,8 @@ snprintf(s,size,"10%s",k<0?"\xe2\x81\xbb":"");
 for(char*d= digits;*d;d++)strncat(s,sup[*d-'0'],size-strlen(s)-1);
 }
 
-/*:473*//*474:*/
-#line 9101 "attention.w"
+/*:477*//*478:*/
+#line 9122 "attention.w"
 
 #define MAX_TICKS 200
 typedef struct{
@@ -470,8 +470,8 @@ static void axis_ticks(const Axis*a,Ticks*t)
 {
 t->n= 0;
 if(a->log){
-/*475:*/
-#line 9129 "attention.w"
+/*479:*/
+#line 9150 "attention.w"
 
 int d0= (int)lround(log10(a->lo)),d1= (int)lround(log10(a->hi));
 int every= d1-d0> 8?(d1-d0+7)/8:1;
@@ -486,8 +486,8 @@ else t->label[t->n][0]= 0;
 t->n++;
 }
 
-/*:475*/
-#line 9114 "attention.w"
+/*:479*/
+#line 9135 "attention.w"
 
 return;
 }
@@ -501,16 +501,16 @@ tick_label(t->label[t->n],sizeof t->label[0],t->v[t->n],0,dec);
 }
 }
 
-/*:474*/
-#line 7961 "attention.w"
+/*:478*/
+#line 7982 "attention.w"
 
-/*417:*/
-#line 8054 "attention.w"
+/*421:*/
+#line 8075 "attention.w"
 
 void colormap_color(const Colormap*cm,double w,double rgb[3])
 {
-/*418:*/
-#line 8061 "attention.w"
+/*422:*/
+#line 8082 "attention.w"
 
 if(!(w> 0.0))w= 0.0;
 if(w> 1.0)w= 1.0;
@@ -522,13 +522,13 @@ double t= (w-x[k])/(x[k+1]-x[k]);
 rgb[ch]= v[k]+t*(v[k+1]-v[k]);
 }
 
-/*:418*/
-#line 8057 "attention.w"
+/*:422*/
+#line 8078 "attention.w"
 
 }
 
-/*:417*//*420:*/
-#line 8082 "attention.w"
+/*:421*//*424:*/
+#line 8103 "attention.w"
 
 const Colormap*colormap_find(const char*name)
 {
@@ -537,8 +537,8 @@ if(strcmp(name,"ylorrd")==0||strcmp(name,"YlOrRd")==0)return&colormap_ylorrd;
 return NULL;
 }
 
-/*:420*//*444:*/
-#line 8525 "attention.w"
+/*:424*//*448:*/
+#line 8546 "attention.w"
 
 static int layout_heatmap(const Heatmap*h,const HeatmapTexts*t,HeatmapLayout*lay)
 {
@@ -554,8 +554,8 @@ char s[32];
 snprintf(s,sizeof s,"%.*f",t->decimals,t->first+k*t->step+0.0);
 cbw= fmax(cbw,text_width(tick_font,s));
 }
-/*445:*/
-#line 8549 "attention.w"
+/*449:*/
+#line 8570 "attention.w"
 
 double title_asc,title_desc;
 font_metrics(title_font,&title_asc,&title_desc);
@@ -575,15 +575,15 @@ lay->cells= (FigBox){left,top,PAGE_W-left-right,ch};
 lay->colorbar= (FigBox){PAGE_W-right+CBAR_GAP,top,cw,ch};
 lay->vmin= t->vmin,lay->vmax= t->vmax;
 
-/*:445*/
-#line 8540 "attention.w"
+/*:449*/
+#line 8561 "attention.w"
 
 return lay->cells.w>=10.0&&lay->cells.h>=10.0?0:
 kit_fail("heatmap: the labels leave no room for the cells");
 }
 
-/*:444*//*446:*/
-#line 8577 "attention.w"
+/*:448*//*450:*/
+#line 8598 "attention.w"
 
 static int heatmap_prepare(const Heatmap*h,HeatmapTexts*t,HeatmapLayout*lay)
 {
@@ -602,8 +602,8 @@ fit_labels(h,t);
 return 0;
 }
 
-/*:446*//*447:*/
-#line 8597 "attention.w"
+/*:450*//*451:*/
+#line 8618 "attention.w"
 
 static int heatmap_check(const Heatmap*h)
 {
@@ -621,8 +621,8 @@ heatmap_texts_free(h,&t);
 return 0;
 }
 
-/*:447*//*449:*/
-#line 8621 "attention.w"
+/*:451*//*453:*/
+#line 8642 "attention.w"
 
 static void draw_heatmap(Canvas*cv,const Heatmap*h,const HeatmapTexts*t,
 const HeatmapLayout*lay)
@@ -637,8 +637,8 @@ double rgb[3],v= h->w[(size_t)i*h->stride+j];
 colormap_color(h->cm,(v-lay->vmin)/(lay->vmax-lay->vmin),rgb);
 fill_box(cr,c->x+j*colw,c->y+i*rowh,colw,rowh,rgb);
 }
-/*450:*/
-#line 8645 "attention.w"
+/*454:*/
+#line 8666 "attention.w"
 
 int seaborn= h->style==HEATMAP_SEABORN;
 for(int j= seaborn?0:1;j<=(seaborn?h->cols:h->cols-1);j++)
@@ -657,11 +657,11 @@ c->y+c->h+TICK_LEN,0.8,0.0);
 for(int i= 0;i<h->rows;i++)
 line(cr,c->x,c->y+(i+0.5)*rowh,c->x-TICK_LEN,c->y+(i+0.5)*rowh,0.8,0.0);
 
-/*:450*/
-#line 8635 "attention.w"
+/*:454*/
+#line 8656 "attention.w"
 
-/*451:*/
-#line 8668 "attention.w"
+/*455:*/
+#line 8689 "attention.w"
 
 const FigBox*b= &lay->colorbar;
 cairo_pattern_t*grad= cairo_pattern_create_linear(0.0,b->y+b->h,0.0,b->y);
@@ -675,8 +675,8 @@ cairo_set_source(cr,grad);
 cairo_rectangle(cr,b->x,b->y,b->w,b->h);
 cairo_fill(cr);
 cairo_pattern_destroy(grad);
-/*452:*/
-#line 8686 "attention.w"
+/*456:*/
+#line 8707 "attention.w"
 
 if(!seaborn){
 cairo_set_source_rgb(cr,0.0,0.0,0.0);
@@ -695,15 +695,15 @@ line(cr,b->x+b->w,y,b->x+b->w+TICK_LEN,y,0.8,0.0);
 canvas_text(cv,tick_font,b->x+b->w+TICK_LEN+TICK_PAD,y+(asc-desc)/2,0.0,s);
 }
 
-/*:452*/
-#line 8681 "attention.w"
+/*:456*/
+#line 8702 "attention.w"
 
 
-/*:451*/
-#line 8636 "attention.w"
+/*:455*/
+#line 8657 "attention.w"
 
-/*453:*/
-#line 8707 "attention.w"
+/*457:*/
+#line 8728 "attention.w"
 
 double rasc,rdesc;
 font_metrics(t->row_font,&rasc,&rdesc);
@@ -713,8 +713,8 @@ c->y+(i+0.5)*rowh+(rasc-rdesc)/2,0.0,t->row[i]);
 for(int j= 0;j<h->cols;j++)
 turned_label(cv,t->col_font,c->x+(j+0.5)*colw,c->y+c->h+TICK_LEN+TICK_PAD,
 t->col[j]);
-/*454:*/
-#line 8727 "attention.w"
+/*458:*/
+#line 8748 "attention.w"
 
 static const char*xtitle= "Input Words (English)",*ytitle= "Output Words (French)",
 *ctitle= "Attention Weight";
@@ -727,8 +727,8 @@ if(seaborn)
 canvas_text(cv,tick_font,lay->width-MARGIN-desc,b->y+(b->h+ct)/2,-90.0,ctitle);
 else canvas_text(cv,tick_font,lay->width-MARGIN-asc,b->y+(b->h-ct)/2,90.0,ctitle);
 
-/*:454*/
-#line 8716 "attention.w"
+/*:458*/
+#line 8737 "attention.w"
 
 double tw= text_width(title_font,t->title),tx= c->x+(c->w-tw)/2;
 double tasc,tdesc;
@@ -736,13 +736,13 @@ font_metrics(title_font,&tasc,&tdesc);
 tx= fmax(MARGIN,fmin(tx,lay->width-MARGIN-tw));
 canvas_text(cv,title_font,tx,MARGIN+tasc,0.0,t->title);
 
-/*:453*/
-#line 8637 "attention.w"
+/*:457*/
+#line 8658 "attention.w"
 
 }
 
-/*:449*//*455:*/
-#line 8741 "attention.w"
+/*:453*//*459:*/
+#line 8762 "attention.w"
 
 typedef struct{
 const Heatmap*h;
@@ -762,8 +762,8 @@ j->h= h;
 return heatmap_check(h)||heatmap_prepare(h,&j->t,&j->lay)?-1:0;
 }
 
-/*:455*//*457:*/
-#line 8773 "attention.w"
+/*:459*//*461:*/
+#line 8794 "attention.w"
 
 int figure_format(const char*path)
 {
@@ -776,8 +776,8 @@ if(strcasecmp(dot,".svg")==0)return FIGURE_SVG;
 return kit_fail("%s: unknown figure format (the name must end in .png, .pdf or .svg)",path);
 }
 
-/*:457*//*458:*/
-#line 8791 "attention.w"
+/*:461*//*462:*/
+#line 8812 "attention.w"
 
 int figure_check_path(const char*path)
 {
@@ -796,8 +796,8 @@ free(dir);
 return status;
 }
 
-/*:458*//*459:*/
-#line 8812 "attention.w"
+/*:462*//*463:*/
+#line 8833 "attention.w"
 
 int write_file_atomic(const char*path,const void*data,size_t n)
 {
@@ -813,8 +813,8 @@ return-1;
 mode_t mask= umask(0);
 umask(mask);
 fchmod(fd,0666&~mask);
-/*460:*/
-#line 8833 "attention.w"
+/*464:*/
+#line 8854 "attention.w"
 
 const char*p= data;
 size_t left= n;
@@ -831,15 +831,15 @@ if(ok&&save_target_check(path))ok= 0;
 if(ok&&rename(tmp,path)!=0)ok= 0,kit_fail("%s: cannot write: %s",path,strerror(errno));
 if(!ok)unlink(tmp);
 
-/*:460*/
-#line 8827 "attention.w"
+/*:464*/
+#line 8848 "attention.w"
 
 free(tmp);
 return ok?0:-1;
 }
 
-/*:459*//*464:*/
-#line 8896 "attention.w"
+/*:463*//*468:*/
+#line 8917 "attention.w"
 
 typedef void(*DrawFn)(Canvas*cv,const void*job);
 
@@ -859,8 +859,8 @@ Canvas cv= {cairo_create(s),format==FIGURE_SVG?&text:NULL};
 no_hinting(cv.cr);
 if(format==FIGURE_PNG)cairo_scale(cv.cr,FIGURE_PNG_SCALE,FIGURE_PNG_SCALE);
 draw(&cv,job);
-/*465:*/
-#line 8919 "attention.w"
+/*469:*/
+#line 8940 "attention.w"
 
 cairo_status_t st= cairo_status(cv.cr);
 cairo_destroy(cv.cr);
@@ -886,13 +886,13 @@ free(tail.p);
 free(text.p);
 return st==CAIRO_STATUS_SUCCESS?0:kit_fail("cairo: %s",cairo_status_to_string(st));
 
-/*:465*/
-#line 8915 "attention.w"
+/*:469*/
+#line 8936 "attention.w"
 
 }
 
-/*:464*//*466:*/
-#line 8949 "attention.w"
+/*:468*//*470:*/
+#line 8970 "attention.w"
 
 static int figure_save(const char*path,double w,double h,DrawFn draw,const void*job)
 {
@@ -906,8 +906,8 @@ free(out.p);
 return status;
 }
 
-/*:466*//*467:*/
-#line 8965 "attention.w"
+/*:470*//*471:*/
+#line 8986 "attention.w"
 
 static int figure_image(double w,double h,double scale,DrawFn draw,const void*job,
 FigImage*img)
@@ -931,8 +931,8 @@ cairo_surface_destroy(s);
 return st==CAIRO_STATUS_SUCCESS?0:kit_fail("cairo: %s",cairo_status_to_string(st));
 }
 
-/*:467*//*468:*/
-#line 8989 "attention.w"
+/*:471*//*472:*/
+#line 9010 "attention.w"
 
 int heatmap_save(const Heatmap*h,const char*path)
 {
@@ -953,8 +953,8 @@ heatmap_texts_free(h,&j.t);
 return status;
 }
 
-/*:468*//*476:*/
-#line 9146 "attention.w"
+/*:472*//*480:*/
+#line 9167 "attention.w"
 
 typedef struct{
 const Curve*c;
@@ -967,8 +967,8 @@ static int curve_job_begin(CurveJob*j,const Curve*c)
 {
 if(c->n<1||!c->x||!c->y)return kit_fail("loss curve: no points to draw");
 double x0= INFINITY,x1= -INFINITY,y0= INFINITY,y1= -INFINITY;
-/*477:*/
-#line 9174 "attention.w"
+/*481:*/
+#line 9195 "attention.w"
 
 for(int k= 0;k<c->n;k++){
 if(!isfinite(c->x[k])||!isfinite(c->y[k]))
@@ -980,8 +980,8 @@ x0= fmin(x0,c->x[k]),x1= fmax(x1,c->x[k]);
 y0= fmin(y0,c->y[k]),y1= fmax(y1,c->y[k]);
 }
 
-/*:477*/
-#line 9158 "attention.w"
+/*:481*/
+#line 9179 "attention.w"
 
 j->c= c;
 axis_range(&j->ax,x0>=0.0&&x0<=1.0?0.0:x0,x1,0);
@@ -991,8 +991,8 @@ axis_ticks(&j->ay,&j->ty);
 j->title= fit_text(c->title?c->title:"",title_font,CURVE_W-2*MARGIN);
 j->xlabel= fit_text(c->xlabel?c->xlabel:"",axis_font,CURVE_W-2*MARGIN);
 j->ylabel= fit_text(c->ylabel?c->ylabel:"",axis_font,CURVE_H-2*MARGIN);
-/*478:*/
-#line 9187 "attention.w"
+/*482:*/
+#line 9208 "attention.w"
 
 double asc,desc,lasc,ldesc,tasc,tdesc,yw= 0.0;
 font_metrics(tick_font,&asc,&desc);
@@ -1005,14 +1005,14 @@ j->ax.to= CURVE_W-MARGIN-last;
 j->ay.from= CURVE_H-(MARGIN+lasc+ldesc+LABEL_PAD+asc+desc+TICK_PAD+TICK_LEN);
 j->ay.to= MARGIN+tasc+tdesc+TITLE_PAD;
 
-/*:478*/
-#line 9167 "attention.w"
+/*:482*/
+#line 9188 "attention.w"
 
 return 0;
 }
 
-/*:476*//*479:*/
-#line 9202 "attention.w"
+/*:480*//*483:*/
+#line 9223 "attention.w"
 
 static void curve_job_draw(Canvas*cv,const void*job)
 {
@@ -1026,8 +1026,8 @@ line(cr,axis_pos(&j->ax,j->tx.v[k]),y0,axis_pos(&j->ax,j->tx.v[k]),y1,0.5,0.9);
 for(int k= 0;k<j->ty.n;k++)
 if(j->ty.major[k])
 line(cr,x0,axis_pos(&j->ay,j->ty.v[k]),x1,axis_pos(&j->ay,j->ty.v[k]),0.5,0.9);
-/*480:*/
-#line 9220 "attention.w"
+/*484:*/
+#line 9241 "attention.w"
 
 cairo_save(cr);
 cairo_rectangle(cr,x0,y1,x1-x0,y0-y1);
@@ -1044,11 +1044,11 @@ cairo_fill(cr);
 }else cairo_stroke(cr);
 cairo_restore(cr);
 
-/*:480*/
-#line 9215 "attention.w"
+/*:484*/
+#line 9236 "attention.w"
 
-/*481:*/
-#line 9237 "attention.w"
+/*485:*/
+#line 9258 "attention.w"
 
 double asc,desc,lasc,ldesc,tasc,tdesc;
 font_metrics(tick_font,&asc,&desc);
@@ -1069,8 +1069,8 @@ line(cr,x0,y,x0-(j->ty.major[k]?TICK_LEN:TICK_LEN/2),y,0.8,0.0);
 canvas_text(cv,tick_font,x0-TICK_LEN-TICK_PAD-w,y+(asc-desc)/2,0.0,
 j->ty.label[k]);
 }
-/*482:*/
-#line 9261 "attention.w"
+/*486:*/
+#line 9282 "attention.w"
 
 double xw= text_width(axis_font,j->xlabel),yw= text_width(axis_font,j->ylabel);
 double tw= text_width(title_font,j->title);
@@ -1079,17 +1079,17 @@ canvas_text(cv,axis_font,MARGIN+lasc,(y0+y1+yw)/2,-90.0,j->ylabel);
 canvas_text(cv,title_font,fmax(MARGIN,fmin((x0+x1-tw)/2,CURVE_W-MARGIN-tw)),
 MARGIN+tasc,0.0,j->title);
 
-/*:482*/
-#line 9257 "attention.w"
+/*:486*/
+#line 9278 "attention.w"
 
 
-/*:481*/
-#line 9216 "attention.w"
+/*:485*/
+#line 9237 "attention.w"
 
 }
 
-/*:479*//*483:*/
-#line 9270 "attention.w"
+/*:483*//*487:*/
+#line 9291 "attention.w"
 
 static void curve_job_end(CurveJob*j)
 {
@@ -1116,8 +1116,8 @@ curve_job_end(&j);
 return status;
 }
 
-/*:483*/
-#line 7962 "attention.w"
+/*:487*/
+#line 7983 "attention.w"
 
 
-/*:413*/
+/*:417*/

@@ -95,8 +95,8 @@ for(int k= first;k<=last;k++)
 if(!deferred[k])adam_tensor(m,k,spec_numel(&s[k]),c);
 }
 
-/*:153*//*370:*/
-#line 7134 "attention.w"
+/*:153*//*374:*/
+#line 7155 "attention.w"
 
 struct Pipeline{
 _Atomic long job __attribute__((aligned(64)));
@@ -115,15 +115,15 @@ pthread_mutex_t lock;
 pthread_cond_t wake;
 };
 
-/*:370*//*371:*/
-#line 7158 "attention.w"
+/*:374*//*375:*/
+#line 7179 "attention.w"
 
 static inline void spin_pause(int*spins)
 {
 #if defined(__x86_64__) || defined(__i386__)
 __builtin_ia32_pause();
 #endif
-#line 7164 "attention.w"
+#line 7185 "attention.w"
  if(++*spins> 4096)sched_yield();
 }
 
@@ -133,8 +133,8 @@ int spins= 0;
 while(atomic_load_explicit(counter,memory_order_acquire)<value)spin_pause(&spins);
 }
 
-/*:371*//*372:*/
-#line 7177 "attention.w"
+/*:375*//*376:*/
+#line 7198 "attention.w"
 
 static void encoder_pairs(struct Pipeline*p)
 {
@@ -151,8 +151,8 @@ update_half(m,d,N_ENC_DEFERRED,ENC_EMB,ENC_B_HH,&c,m->act.d_enc_rows);
 }
 }
 
-/*:372*//*373:*/
-#line 7195 "attention.w"
+/*:376*//*377:*/
+#line 7216 "attention.w"
 
 static void*encoder_thread(void*arg)
 {
@@ -171,8 +171,8 @@ atomic_store_explicit(&p->finished,seen,memory_order_release);
 }
 }
 
-/*:373*//*374:*/
-#line 7216 "attention.w"
+/*:377*//*378:*/
+#line 7237 "attention.w"
 
 static struct Pipeline*pipeline_start(void)
 {
@@ -190,8 +190,8 @@ return NULL;
 return p;
 }
 
-/*:374*//*375:*/
-#line 7237 "attention.w"
+/*:378*//*379:*/
+#line 7258 "attention.w"
 
 static void post_job(struct Pipeline*p)
 {
@@ -212,7 +212,7 @@ pthread_cond_destroy(&p->wake);
 free(p);
 }
 
-/*:375*/
+/*:379*/
 #line 1226 "attention.w"
 
 /*51:*/
@@ -737,8 +737,8 @@ out[n++]= token;
 return n;
 }
 
-/*:154*//*376:*/
-#line 7264 "attention.w"
+/*:154*//*380:*/
+#line 7285 "attention.w"
 
 int train_pairs(Model*m,const Example*ex,int n,long epochs,double lr,int threads,
 float*loss)
@@ -750,8 +750,8 @@ if(threads<2||!p||steps<1){
 for(long k= 0;k<steps;k++)loss[k]= train_step(m,&ex[k%n],lr);
 return 1;
 }
-/*377:*/
-#line 7283 "attention.w"
+/*381:*/
+#line 7304 "attention.w"
 
 p->m= m;
 p->ex= ex;
@@ -763,11 +763,11 @@ atomic_store(&p->encoded,0);
 atomic_store(&p->decoded,0);
 post_job(p);
 
-/*:377*/
-#line 7275 "attention.w"
+/*:381*/
+#line 7296 "attention.w"
 
-/*378:*/
-#line 7297 "attention.w"
+/*382:*/
+#line 7318 "attention.w"
 
 for(long k= 0;k<steps;k++){
 Deferred d[N_DEC_DEFERRED];
@@ -779,15 +779,15 @@ AdamConstants c= adam_constants(lr,0.9,0.999,1e-8,p->t0+k+1);
 update_half(m,d,N_DEC_DEFERRED,DEC_EMB,N_TENSORS-1,&c,m->act.d_rows);
 }
 
-/*:378*/
-#line 7276 "attention.w"
+/*:382*/
+#line 7297 "attention.w"
 
 wait_until(&p->finished,atomic_load(&p->job));
 m->adam_t+= steps;
 return 2;
 }
 
-/*:376*/
+/*:380*/
 #line 1227 "attention.w"
 
 

@@ -1,5 +1,5 @@
-/*365:*/
-#line 6970 "attention.w"
+/*369:*/
+#line 6991 "attention.w"
 
 #include "attention.h"
 #include <errno.h> 
@@ -7,8 +7,8 @@
 #include <stdlib.h> 
 #include <string.h> 
 #include <sys/stat.h> 
-/*366:*/
-#line 6981 "attention.w"
+/*370:*/
+#line 7002 "attention.w"
 
 static char last_error[2048];
 
@@ -26,8 +26,8 @@ const char*kit_error(void)
 return last_error;
 }
 
-/*:366*//*367:*/
-#line 7002 "attention.w"
+/*:370*//*371:*/
+#line 7023 "attention.w"
 
 void*xcalloc(size_t n,size_t size)
 {
@@ -39,8 +39,8 @@ exit(1);
 return p;
 }
 
-/*:367*//*368:*/
-#line 7014 "attention.w"
+/*:371*//*372:*/
+#line 7035 "attention.w"
 
 void*xrealloc(void*p,size_t size)
 {
@@ -60,8 +60,8 @@ memcpy(t,s,n);
 return t;
 }
 
-/*:368*//*388:*/
-#line 7467 "attention.w"
+/*:372*//*392:*/
+#line 7488 "attention.w"
 
 int save_target_check(const char*path)
 {
@@ -75,8 +75,8 @@ S_ISCHR(st.st_mode)||S_ISBLK(st.st_mode)?"a device":S_ISFIFO(st.st_mode)?
 "a named pipe":"a socket");
 }
 
-/*:388*/
-#line 6977 "attention.w"
+/*:392*/
+#line 6998 "attention.w"
 
 
-/*:365*/
+/*:369*/
