@@ -61,6 +61,10 @@
 \def\MRL#1{\def\kitarg{#1}\ifx\kitarg\kitLLL\mathrel{\lll}\else
   \ifx\kitarg\kitGGG\mathrel{\ggg}\else\kitMRL{#1}\fi\fi}
 \def\lll{<\mkern-4mu<\mkern-4mu<}\def\ggg{>\mkern-4mu>\mkern-4mu>}
+% a command's options as its --help lists them: \options{\.{--model CKPT}&the model\cr ...};
+% \orbar is the bar between two choices (cweave reads a bar in the text as code)
+\def\options#1{\par\medskip\halign{\indent##\hfil\quad&##\hfil\cr#1}\medskip}
+\def\orbar{\char'174 }
 \def\eqtable#1{\null\,\vcenter{\openup1\jot\halign{\strut\hfil$\displaystyle{##}$&%
   $\displaystyle{{}##}$\hfil&\qquad\rm##\hfil\crcr#1\crcr}}\,}
 % Pictures drawn in plain TeX: \kitpicture{w}{h}{...} is a box of w by h big points
@@ -9336,23 +9340,34 @@ on the command line puts them there), and each ends with a comma.
 {"heatmap", "draw the attention weights of a translation (PNG, PDF or SVG)", cmd_heatmap},
 {"loss-curve", "draw the average loss per epoch from train --loss-log", cmd_loss_curve},
 
-@ The options, and a helper that both commands use to collect and check their
-output files.
+@ \.{attention heatmap --help} lists the options:
+\options{\.{--model CKPT}&the model (a safetensors checkpoint from \.{train --save})\cr
+\.{--out FILE}&the figure: \.{.png}, \.{.pdf} or \.{.svg} (may be repeated)\cr
+\.{--style bone\orbar ylorrd}&the notebook's \.{imshow} style with `bone' (the default),\cr
+&or its \.{seaborn} style with `YlOrRd'\cr
+\.{--scale data\orbar unit}&colours from the weights' own range (the default) or from 0 to 1\cr
+\.{--device cpu\orbar cuda}&where a Part~II model runs (default: the processor)\cr
+\.{--beam K}&draw the best translation of a beam of $K$ (default: greedy)\cr
+\.{--length-penalty P}&as for \.{translate}, and so are \.{--alpha A} and \.{--max-length N}\cr}
+\noindent The usage text says the same, a line for each option.
 @<The \.{heatmap} command@>=
-static const char *heatmap_usage =
-  "usage: attention heatmap --model CKPT --out FILE [--out FILE ...] [OPTIONS] SENTENCE\n"
-  "  Translates SENTENCE and draws the attention weights of every output word.\n"
-  "  --model CKPT          the model (a safetensors checkpoint from train --save)\n"
-  "  --out FILE            the figure; .png, .pdf or .svg (may be repeated)\n"
-  "  --style bone|ylorrd   the notebook's imshow style with the 'bone' colormap\n"
-  "                        (the default), or its seaborn style with 'YlOrRd'\n"
-  "  --scale data|unit     colours from the weights' own range (the default, as\n"
-  "                        the notebook) or from 0 to 1\n"
-  "  --device cpu|cuda     where a Part II model runs (default: the processor)\n"
-  "  --beam K              draw the best translation of a beam of K (default: greedy)\n"
+static const char *heatmap_usage =@/
+  "usage: attention heatmap --model CKPT --out FILE [--out FILE ...] [OPTIONS] SENTENCE\n"@/
+  "  Translates SENTENCE and draws the attention weights of every output word.\n"@/
+  "  --model CKPT          the model (a safetensors checkpoint from train --save)\n"@/
+  "  --out FILE            the figure; .png, .pdf or .svg (may be repeated)\n"@/
+  "  --style bone|ylorrd   the notebook's imshow style with the 'bone' colormap\n"@/
+  "                        (the default), or its seaborn style with 'YlOrRd'\n"@/
+  "  --scale data|unit     colours from the weights' own range (the default, as\n"@/
+  "                        the notebook) or from 0 to 1\n"@/
+  "  --device cpu|cuda     where a Part II model runs (default: the processor)\n"@/
+  "  --beam K              draw the best translation of a beam of K (default: greedy)\n"@/
   "  --length-penalty P, --alpha A, --max-length N   as for translate\n";
 
-@ @<Command-line helpers@>+=
+@ Both figure commands take \.{--out} up to |MAX_OUTS| times. |add_out|
+collects the files, and |check_outs| checks every one of them before any
+work is done, so that a bad name does not waste a translation or a drawing.
+@<Command-line helpers@>+=
 #define MAX_OUTS 8
 static int add_out(const char *cmd, const char *path, const char **outs, int *n)
 {
@@ -9385,7 +9400,10 @@ static void report_figure(const char *path, const char *what, double seconds)
   printf("Wrote %s (%s, %.1f kB, %.1f ms)\n", path, what, size / 1000.0, 1e3 * seconds);
 }
 
-@ @<The \.{heatmap} command@>=
+@ The command reads its options, checks its output files, and then
+translates and draws. The beam's options are read as \.{translate} reads
+them, except the two that make no sense for one picture.
+@<The \.{heatmap} command@>=
 static int cmd_heatmap(int argc, char **argv)
 {
   static const struct option longopts[] = {{"model", required_argument, 0, 'm'},
@@ -9396,31 +9414,41 @@ static int cmd_heatmap(int argc, char **argv)
   int nout = 0, c, bad = 0, style = HEATMAP_MATPLOTLIB, unit = 0, r;
   BeamChoice beam;
   beam_defaults(&beam);
-  opterr = 0;
-  optind = 1;
-  while (!bad && (c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1)
-    if (c == 'N' || c == 'U') {
-      fprintf(stderr, "attention heatmap: %s is an option of translate and eval only\n",
-        c == 'N' ? "--n-best" : "--replace-unk");
-      bad = 1;
-    } else if ((r = beam_option("heatmap", c, optarg, &beam)) != 0) bad = r < 0;
-    else switch (c) {
-    @<Cases for the options of \.{heatmap}@>@;
-  }
-  if (!bad && (!model || nout == 0 || argc - optind != 1)) {
-    fprintf(stderr, "attention heatmap: %s\n", !model ? "--model CKPT is required" :
-      nout == 0 ? "--out FILE is required" : "give exactly one SENTENCE");
-    bad = 1;
-  }
-  if (bad) {
-    fputs(heatmap_usage, stderr);
-    return 2;
-  }
+  @<Read the options of \.{heatmap}, or return 2@>@;
   if (check_outs("heatmap", outs, nout)) return 1;
   @<Translate the sentence and draw its attention into every output file@>@;
 }
 
-@ @<Cases for the options of \.{heatmap}@>=
+@ \.{--n-best} and \.{--replace-unk} are refused by name; the other beam
+options go to |beam_option|, and the rest to the cases below. The command
+needs a model, an output file and exactly one sentence; without them it
+prints its usage and exits with status 2.
+@<Read the options of \.{heatmap}, or return 2@>=
+opterr = 0;
+optind = 1;
+while (!bad && (c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1)
+  if (c == 'N' || c == 'U') {
+    fprintf(stderr, "attention heatmap: %s is an option of translate and eval only\n",
+      c == 'N' ? "--n-best" : "--replace-unk");
+    bad = 1;
+  } else if ((r = beam_option("heatmap", c, optarg, &beam)) != 0) bad = r < 0;
+  else switch (c) {
+  @<Cases for the options of \.{heatmap}@>@;
+}
+if (!bad && (!model || nout == 0 || argc - optind != 1)) {
+  fprintf(stderr, "attention heatmap: %s\n", !model ? "--model CKPT is required" :
+    nout == 0 ? "--out FILE is required" : "give exactly one SENTENCE");
+  bad = 1;
+}
+if (bad) {
+  fputs(heatmap_usage, stderr);
+  return 2;
+}
+
+@ A style or a scale is one of two names, and \.{ylorrd} may be written
+as the colormap's own name, \.{YlOrRd}. \.{--help} prints the usage on
+the standard output and exits.
+@<Cases for the options of \.{heatmap}@>=
 case 'm': model = optarg; break;
 case 'o': bad = add_out("heatmap", optarg, outs, &nout) != 0; break;
 case 's':
@@ -9451,6 +9479,28 @@ left out, as in the notebook) and the first |T| columns (the words read).
 @<Translate the sentence and draw its attention into every output file@>=
 Model m;
 BModel bm;
+@<Load the model of \.{heatmap} and check the beam's options against it, or return@>@;
+const Vocab *vi = kind ? &bm.vin : &m.vin, *vo = kind ? &bm.vout : &m.vout;
+int L = kind ? bm.cfg.L : m.cfg.L, *src = xcalloc((size_t) L, sizeof(int));
+int *out = xcalloc((size_t) L, sizeof(int));
+float *attn = xcalloc((size_t) L * L, sizeof(float));
+int status = 1, T = -1, n = 0;
+size_t badbyte;
+char *norm = normalize_sentence(argv[optind], strlen(argv[optind]), &badbyte);
+@<Number |norm| into |src| and translate it into |out| and |attn|, or say why not@>@;
+if (n > 0) {
+  @<Draw the heatmap of |attn| into each of |outs|@>@;
+} else fprintf(stderr, "attention heatmap: %s\n", kit_error());
+free(norm), free(src), free(out), free(attn);
+if (kind == KIND_SEED) model_free(&m);
+else bmodel_free(&bm);
+return status;
+
+@ A model of either part is loaded onto the backend that \.{--device}
+names (the notebook's seed model only onto the CPU), with room for a beam's
+rows when a beam is asked for. The beam's choices are then checked against
+the model's length and vocabulary.
+@<Load the model of \.{heatmap} and check the beam's options against it, or return@>=
 const Backend *be = backend_for("heatmap", device);
 if (!be) return 1;
 int kind = checkpoint_load_any(model, &m, &bm, be, beam.used ? 64 : 1);
@@ -9469,13 +9519,12 @@ if (beam_check("heatmap", &beam, kind ? bm.cfg.L : m.cfg.L, kind ? &bm.vout : &m
   else bmodel_free(&bm);
   return 2;
 }
-const Vocab *vi = kind ? &bm.vin : &m.vin, *vo = kind ? &bm.vout : &m.vout;
-int L = kind ? bm.cfg.L : m.cfg.L, *src = xcalloc((size_t) L, sizeof(int));
-int *out = xcalloc((size_t) L, sizeof(int));
-float *attn = xcalloc((size_t) L * L, sizeof(float));
-int status = 1, T = -1, n = 0;
-size_t badbyte;
-char *norm = normalize_sentence(argv[optind], strlen(argv[optind]), &badbyte);
+
+@ |T| is the number of words read, $-1$ until the sentence is read and
+when it cannot be, and |n| the number of words written. A sentence without
+words, or a translation without words, has no attention to draw: each is
+an error.
+@<Number |norm| into |src| and translate it into |out| and |attn|...@>=
 if (!norm) kit_fail("the sentence: invalid UTF-8 at byte %zu", badbyte + 1);
 else if (kind == KIND_SEED) T = tokenize(vi, norm, src, L, "the sentence", "English");
 else @<Number the sentence for a Part II model, and translate it@>@;
@@ -9485,13 +9534,6 @@ else if (T > 0 && beam.used) n = beam_best(kind ? bmodel_decoder(&bm) : model_de
 else if (T > 0 && kind == KIND_SEED) n = greedy_decode(&m, src, T, out, attn);
 if (T > 0 && n == 0)
   kit_fail("the model translates \"%s\" into nothing: there is no attention to draw", norm);
-if (n > 0) {
-  @<Draw the heatmap of |attn| into each of |outs|@>@;
-} else fprintf(stderr, "attention heatmap: %s\n", kit_error());
-free(norm), free(src), free(out), free(attn);
-if (kind == KIND_SEED) model_free(&m);
-else bmodel_free(&bm);
-return status;
 
 @ A Part II model reads the sentence with its \EOS, and the figure shows the
 \EOS\ column too: the model may look there.
@@ -9586,7 +9628,10 @@ static void loss_log_add(double loss)
   loss_log[loss_log_n++] = loss;
 }
 
-@ @<Command-line helpers@>+=
+@ |loss_log_check| runs before training: the folder of the log must be
+writable, and the log itself a target that a save accepts. |loss_log_save|
+runs after it and writes all the lines at once.
+@<Command-line helpers@>+=
 static int loss_log_check(void)
 {
   const char *slash = strrchr(loss_log_path, '/');
@@ -9614,6 +9659,10 @@ static int loss_log_save(void)
 
 @ \.{attention loss-curve} reads such a log and draws it. A line that is not
 an epoch, a tab and a number is an error that names the file and the line.
+Its options:
+\options{\.{--log FILE}&lines of an epoch, a tab and the average loss\cr
+\.{--out FILE}&the figure: \.{.png}, \.{.pdf} or \.{.svg} (may be repeated)\cr
+\.{--title TEXT}&the title (default: `Training: average loss per epoch')\cr}
 @<The \.{loss-curve} command@>=
 static const char *loss_curve_usage =
   "usage: attention loss-curve --log FILE --out FILE [--out FILE ...] [--title TEXT]\n"
@@ -9646,7 +9695,9 @@ static int read_loss_log(const char *path, double **x, double **y, int *n)
   return *n > 0 ? 0 : kit_fail("%s: no epochs in the file", path);
 }
 
-@ @<Append |e| and |v| to the arrays, doubling them when full@>=
+@ The arrays start with room for 1024 epochs and double when they are full,
+so a log of $n$ epochs costs $O(n)$ copying in all.
+@<Append |e| and |v| to the arrays, doubling them when full@>=
 if (*n == cap) {
   cap = cap ? 2 * cap : 1024;
   *x = xrealloc(*x, (size_t) cap * sizeof(double));
@@ -9654,7 +9705,8 @@ if (*n == cap) {
 }
 (*x)[*n] = e, (*y)[(*n)++] = v;
 
-@ @<The \.{loss-curve} command@>=
+@ The command reads its options, then the log, and draws.
+@<The \.{loss-curve} command@>=
 static int cmd_loss_curve(int argc, char **argv)
 {
   static const struct option longopts[] = {{"log", required_argument, 0, 'l'},
@@ -9662,34 +9714,42 @@ static int cmd_loss_curve(int argc, char **argv)
     {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
   const char *logfile = NULL, *outs[MAX_OUTS], *title = "Training: average loss per epoch";
   int nout = 0, c, bad = 0;
-  opterr = 0;
-  optind = 1;
-  while (!bad && (c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
-    if (c == 'l') logfile = optarg;
-    else if (c == 'o') bad = add_out("loss-curve", optarg, outs, &nout) != 0;
-    else if (c == 't') title = optarg;
-    else if (c == 'h') {
-      fputs(loss_curve_usage, stdout);
-      return 0;
-    } else {
-      fprintf(stderr, "attention loss-curve: %s \"%s\"\n", c == ':' ? "missing value for" :
-        "unknown option", argv[optind - 1]);
-      bad = 1;
-    }
-  }
-  if (!bad && (!logfile || nout == 0 || optind < argc)) {
-    fprintf(stderr, "attention loss-curve: %s\n", !logfile ? "--log FILE is required" :
-      nout == 0 ? "--out FILE is required" : "unexpected argument");
-    bad = 1;
-  }
-  if (bad) {
-    fputs(loss_curve_usage, stderr);
-    return 2;
-  }
+  @<Read the options of \.{loss-curve}, or return@>@;
   @<Read the log and draw the curve into every output file@>@;
 }
 
-@ @<Read the log and draw the curve into every output file@>=
+@ The log and at least one output file are required, and nothing else may
+follow the options. A wrong command line gets the usage and status 2;
+\.{--help} gets the usage on the standard output and status 0.
+@<Read the options of \.{loss-curve}, or return@>=
+opterr = 0;
+optind = 1;
+while (!bad && (c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+  if (c == 'l') logfile = optarg;
+  else if (c == 'o') bad = add_out("loss-curve", optarg, outs, &nout) != 0;
+  else if (c == 't') title = optarg;
+  else if (c == 'h') {
+    fputs(loss_curve_usage, stdout);
+    return 0;
+  } else {
+    fprintf(stderr, "attention loss-curve: %s \"%s\"\n", c == ':' ? "missing value for" :
+      "unknown option", argv[optind - 1]);
+    bad = 1;
+  }
+}
+if (!bad && (!logfile || nout == 0 || optind < argc)) {
+  fprintf(stderr, "attention loss-curve: %s\n", !logfile ? "--log FILE is required" :
+    nout == 0 ? "--out FILE is required" : "unexpected argument");
+  bad = 1;
+}
+if (bad) {
+  fputs(loss_curve_usage, stderr);
+  return 2;
+}
+
+@ The output files are checked before the log is read. Each file is drawn
+and reported in turn; the first that fails stops the command with status 1.
+@<Read the log and draw the curve into every output file@>=
 double *x = NULL, *y = NULL;
 int n = 0;
 if (check_outs("loss-curve", outs, nout)) return 1;

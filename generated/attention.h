@@ -1,9 +1,9 @@
 /*5:*/
-#line 529 "attention.w"
+#line 533 "attention.w"
 
 #pragma once
 /*6:*/
-#line 539 "attention.w"
+#line 543 "attention.w"
 
 #include <stddef.h> 
 #include <stdint.h> 
@@ -11,20 +11,20 @@
 #include <math.h> 
 
 /*:6*//*7:*/
-#line 558 "attention.w"
+#line 562 "attention.w"
 
 #if defined(KIT_MVEC) && defined(__GNUC__) && !defined(__clang__) && !defined(__CUDACC__)
 #define KIT_VECTOR_MATH __attribute__((__simd__("notinbranch")))
 KIT_VECTOR_MATH float expf(float);
 KIT_VECTOR_MATH float tanhf(float);
 #endif
-#line 564 "attention.w"
+#line 568 "attention.w"
 
 /*:7*/
-#line 531 "attention.w"
+#line 535 "attention.w"
 
 /*8:*/
-#line 572 "attention.w"
+#line 576 "attention.w"
 
 #define SOS_TOKEN 0
 #define EOS_TOKEN 1
@@ -34,26 +34,26 @@ KIT_VECTOR_MATH float tanhf(float);
 #define ROW_BLOCK 4096 
 
 /*:8*//*9:*/
-#line 586 "attention.w"
+#line 590 "attention.w"
 
 #ifdef __CUDACC__
 #define KIT_HD __host__ __device__
 #define KIT_RESTRICT __restrict__
 #else
-#line 591 "attention.w"
+#line 595 "attention.w"
 #define KIT_HD
 #define KIT_RESTRICT restrict
 #endif
-#line 594 "attention.w"
+#line 598 "attention.w"
 
 /*:9*//*37:*/
-#line 1006 "attention.w"
+#line 1010 "attention.w"
 
 #define FILTER_TUTORIAL 0
 #define FILTER_LENGTH 1
 
 /*:37*//*166:*/
-#line 3309 "attention.w"
+#line 3313 "attention.w"
 
 enum{KIND_SEED,KIND_BAHDANAU,KIND_LUONG_DOT,KIND_LUONG_GENERAL,
 KIND_MULTIHEAD,N_KINDS};
@@ -61,10 +61,10 @@ KIND_MULTIHEAD,N_KINDS};
 #define UNK_TOKEN 3
 
 /*:166*/
-#line 532 "attention.w"
+#line 536 "attention.w"
 
 /*10:*/
-#line 611 "attention.w"
+#line 615 "attention.w"
 
 typedef struct{
 char**word;
@@ -75,7 +75,7 @@ int nslot;
 }Vocab;
 
 /*:10*//*26:*/
-#line 821 "attention.w"
+#line 825 "attention.w"
 
 typedef struct{
 char*src,*tgt;
@@ -89,7 +89,7 @@ long lines_read,dropped;
 }PairList;
 
 /*:26*//*44:*/
-#line 1124 "attention.w"
+#line 1128 "attention.w"
 
 typedef struct{
 int src[DEFAULT_MAX_LENGTH*4],tgt[DEFAULT_MAX_LENGTH*4];
@@ -97,7 +97,7 @@ int src_len,tgt_len;
 }Example;
 
 /*:44*//*48:*/
-#line 1180 "attention.w"
+#line 1184 "attention.w"
 
 typedef struct{
 int V_in,V_out;
@@ -106,7 +106,7 @@ int L;
 }Config;
 
 /*:48*//*49:*/
-#line 1200 "attention.w"
+#line 1204 "attention.w"
 
 enum{ENC_EMB,ENC_W_IH,ENC_W_HH,ENC_B_IH,ENC_B_HH,DEC_EMB,ATTN_W,ATTN_B,
 COMB_W,COMB_B,DEC_W_IH,DEC_W_HH,DEC_B_IH,DEC_B_HH,OUT_W,OUT_B,
@@ -125,14 +125,14 @@ int rows,cols;
 }TensorSpec;
 
 /*:49*//*79:*/
-#line 1812 "attention.w"
+#line 1816 "attention.w"
 
 typedef struct{
 float r,z,n,ghn;
 }GruCache;
 
 /*:79*//*133:*/
-#line 2746 "attention.w"
+#line 2750 "attention.w"
 
 typedef struct{
 int weight;
@@ -144,7 +144,7 @@ int B,C,OC;
 #define N_ENC_DEFERRED (N_DEFERRED - N_DEC_DEFERRED) 
 
 /*:133*//*142:*/
-#line 2935 "attention.w"
+#line 2939 "attention.w"
 
 typedef struct{
 float b1,a1,b2,a2;
@@ -154,7 +154,7 @@ float eps;
 }AdamConstants;
 
 /*:142*//*175:*/
-#line 3474 "attention.w"
+#line 3478 "attention.w"
 
 typedef struct{
 int B,S,T;
@@ -162,7 +162,7 @@ int tokens;
 }Batch;
 
 /*:175*//*176:*/
-#line 3499 "attention.w"
+#line 3503 "attention.w"
 
 typedef struct Backend Backend;
 struct Backend{
@@ -176,7 +176,7 @@ void(*zero)(void*p,size_t bytes);
 void(*gemm)(int ta,int tb,int M,int N,int K,float alpha,const float*A,
 int lda,const float*B,int ldb,float beta,float*C,int ldc);
 /*177:*/
-#line 3526 "attention.w"
+#line 3530 "attention.w"
 
 void(*embed)(float*out,const float*table,const int*ids,int n,int H,
 float p,uint64_t seed);
@@ -192,7 +192,7 @@ const float*dout,const float*h,const GruCache*cache,const int*len,int s,
 int B,int H);
 
 /*:177*//*178:*/
-#line 3541 "attention.w"
+#line 3545 "attention.w"
 
 void(*additive_scores)(float*e,float*a,const float*wq,const float*uk,
 const float*va,int B,int S,int H);
@@ -209,7 +209,7 @@ void(*context_backward)(float*dw,float*dv,const float*dc,const float*w,
 const float*v,int B,int S,int H,int heads);
 
 /*:178*//*179:*/
-#line 3557 "attention.w"
+#line 3561 "attention.w"
 
 void(*tanh_forward)(float*y,const float*x,int n);
 void(*tanh_backward)(float*dx,const float*dy,const float*y,int n);
@@ -221,18 +221,18 @@ void(*add)(float*y,const float*x,int n);
 void(*adam)(float*p,const float*g,float*m,float*v,size_t n,AdamConstants k);
 
 /*:179*//*311:*/
-#line 5831 "attention.w"
+#line 5835 "attention.w"
 
 void(*gather_keys)(float*dst,const float*src,const int*sent,int n,int S,int N,
 int H);
 
 /*:311*/
-#line 3511 "attention.w"
+#line 3515 "attention.w"
 
 };
 
 /*:176*//*221:*/
-#line 4243 "attention.w"
+#line 4247 "attention.w"
 
 enum{P_ENC_EMB,P_ENC_W_IH,P_ENC_W_HH,P_ENC_B_IH,P_ENC_B_HH,P_DEC_EMB,
 P_WA_W,P_WA_B,P_UA_W,P_UA_B,P_VA_W,P_VA_B,P_LIN_IN,P_LIN_OUT,
@@ -241,7 +241,7 @@ P_DEC_W_IH,P_DEC_W_HH,P_DEC_B_IH,P_DEC_B_HH,P_COMBINE,P_OUT_W,P_OUT_B,
 NP_TENSORS};
 
 /*:221*//*224:*/
-#line 4291 "attention.w"
+#line 4295 "attention.w"
 
 typedef struct{
 int*src,*tgt,*dec_in,*src_len,*ids,*rows;
@@ -254,7 +254,7 @@ float*d_keys,*d_uk,*d_kp,*d_vp,*d_mh,*d_enc_gi,*d_enc_gh,*d_emb;
 }BActs;
 
 /*:224*//*225:*/
-#line 4304 "attention.w"
+#line 4308 "attention.w"
 
 typedef struct{
 int kind,heads;
@@ -272,7 +272,7 @@ BActs a;
 }BModel;
 
 /*:225*//*268:*/
-#line 5069 "attention.w"
+#line 5073 "attention.w"
 
 typedef struct Decoder{
 int V,S,state_floats;
@@ -285,7 +285,7 @@ void(*release)(struct Decoder*d);
 }Decoder;
 
 /*:268*//*276:*/
-#line 5215 "attention.w"
+#line 5219 "attention.w"
 
 typedef struct{
 int len;
@@ -302,7 +302,7 @@ double alpha;
 enum{LP_NONE,LP_AVG,LP_WU};
 
 /*:276*//*297:*/
-#line 5575 "attention.w"
+#line 5579 "attention.w"
 
 typedef struct{
 long match[4],total[4];
@@ -314,7 +314,7 @@ double bleu,p[4],bp,ratio;
 }BleuScore;
 
 /*:297*//*388:*/
-#line 7416 "attention.w"
+#line 7420 "attention.w"
 
 typedef struct{
 int kind,heads;
@@ -327,7 +327,7 @@ size_t n_params;
 }CkptView;
 
 /*:388*//*418:*/
-#line 8023 "attention.w"
+#line 8027 "attention.w"
 
 #define COLORMAP_MAX_POINTS 9
 typedef struct{
@@ -338,7 +338,7 @@ double v[3][COLORMAP_MAX_POINTS];
 }Colormap;
 
 /*:418*//*426:*/
-#line 8126 "attention.w"
+#line 8130 "attention.w"
 
 enum{HEATMAP_MATPLOTLIB,HEATMAP_SEABORN};
 typedef struct{
@@ -353,7 +353,7 @@ double vmin,vmax;
 }Heatmap;
 
 /*:426*//*427:*/
-#line 8143 "attention.w"
+#line 8147 "attention.w"
 
 typedef struct{
 double x,y,w,h;
@@ -369,13 +369,13 @@ unsigned char*data;
 }FigImage;
 
 /*:427*//*460:*/
-#line 8789 "attention.w"
+#line 8793 "attention.w"
 
 enum{FIGURE_PNG,FIGURE_PDF,FIGURE_SVG};
 #define FIGURE_PNG_SCALE 2.0
 
 /*:460*//*474:*/
-#line 9053 "attention.w"
+#line 9057 "attention.w"
 
 typedef struct{
 int n;
@@ -384,13 +384,13 @@ const char*title,*xlabel,*ylabel;
 }Curve;
 
 /*:474*/
-#line 533 "attention.w"
+#line 537 "attention.w"
 
 /*54:*/
-#line 1282 "attention.w"
+#line 1286 "attention.w"
 
 /*90:*/
-#line 1937 "attention.w"
+#line 1941 "attention.w"
 
 typedef struct{
 float*eh,*scores,*w,*ec,*pre,*o,*gi,*gh,*h;
@@ -405,7 +405,7 @@ GruCache*enc_cache;
 float*enc_h;
 float*enc_out;
 /*98:*/
-#line 2084 "attention.w"
+#line 2088 "attention.w"
 
 float*dec_eh,*dec_scores,*dec_w,*dec_ec,*dec_pre,*dec_o,*dec_gi,*dec_gh;
 GruCache*dec_cache;
@@ -413,10 +413,10 @@ float*dec_h;
 float*logits,*logp;
 
 /*:98*/
-#line 1950 "attention.w"
+#line 1954 "attention.w"
 
 /*130:*/
-#line 2691 "attention.w"
+#line 2695 "attention.w"
 
 float*d_logits;
 float*d_hout;
@@ -432,12 +432,12 @@ float*d_enc_h,*d_enc_hprev;
 float*d_rows,*d_enc_rows;
 
 /*:130*/
-#line 1951 "attention.w"
+#line 1955 "attention.w"
 
 }Activations;
 
 /*:90*/
-#line 1283 "attention.w"
+#line 1287 "attention.w"
 
 typedef struct{
 Config cfg;
@@ -451,7 +451,7 @@ struct Pipeline*pipeline;
 }Model;
 
 /*:54*//*269:*/
-#line 5087 "attention.w"
+#line 5091 "attention.w"
 
 typedef struct{
 Decoder d;
@@ -463,10 +463,10 @@ GruCache*cache;
 }SeedDecoder;
 
 /*:269*/
-#line 534 "attention.w"
+#line 538 "attention.w"
 
 /*80:*/
-#line 1819 "attention.w"
+#line 1823 "attention.w"
 
 KIT_HD static inline float sigmoidf_(float a)
 {
@@ -477,7 +477,7 @@ KIT_HD static inline float gru_unit_forward(float gir,float giz,float gin,
 float ghr,float ghz,float ghn,float h,GruCache*c)
 {
 /*81:*/
-#line 1832 "attention.w"
+#line 1836 "attention.w"
 
 c->r= sigmoidf_(gir+ghr);
 c->z= sigmoidf_(giz+ghz);
@@ -486,18 +486,18 @@ c->n= tanhf(gin+c->r*ghn);
 return(1.0f-c->z)*c->n+c->z*h;
 
 /*:81*/
-#line 1828 "attention.w"
+#line 1832 "attention.w"
 
 }
 
 /*:80*//*121:*/
-#line 2486 "attention.w"
+#line 2490 "attention.w"
 
 KIT_HD static inline void gru_unit_backward(float dh_new,float h,const GruCache*c,
 float*dgir,float*dgiz,float*dgin,float*dghn,float*dh)
 {
 /*122:*/
-#line 2494 "attention.w"
+#line 2498 "attention.w"
 
 float dn= dh_new*(1.0f-c->z);
 float dz= dh_new*(h-c->n);
@@ -510,12 +510,12 @@ float dr= dan*c->ghn;
 *dh+= dh_new*c->z;
 
 /*:122*/
-#line 2490 "attention.w"
+#line 2494 "attention.w"
 
 }
 
 /*:121*//*180:*/
-#line 3580 "attention.w"
+#line 3584 "attention.w"
 
 KIT_HD static inline float dropout_scale(uint64_t seed,uint64_t i,float p)
 {
@@ -536,7 +536,7 @@ out[i]= table[(size_t)ids[r]*H+j]*dropout_scale(seed,(uint64_t)i,p);
 }
 
 /*:180*//*181:*/
-#line 3603 "attention.w"
+#line 3607 "attention.w"
 
 KIT_HD static inline void kb_embed_backward(int j,float*dtable,const float*dout,
 const int*ids,int n,int H,float p,uint64_t seed)
@@ -548,7 +548,7 @@ dtable[(size_t)ids[r]*H+j]+= dout[i]*dropout_scale(seed,i,p);
 }
 
 /*:181*//*182:*/
-#line 3616 "attention.w"
+#line 3620 "attention.w"
 
 KIT_HD static inline void kb_add_bias(int r,int j,float*y,const float*b,int m)
 {
@@ -556,7 +556,7 @@ y[(size_t)r*m+j]+= b[j];
 }
 
 /*:182*//*183:*/
-#line 3624 "attention.w"
+#line 3628 "attention.w"
 
 KIT_HD static inline void kb_gather_rows(int r,int j,float*dst,const float*src,
 const int*rows,int m)
@@ -571,7 +571,7 @@ dst[(size_t)rows[r]*m+j]= src[(size_t)r*m+j];
 }
 
 /*:183*//*184:*/
-#line 3642 "attention.w"
+#line 3646 "attention.w"
 
 KIT_HD static inline void kb_gru_forward(int b,int j,float*h_new,GruCache*cache,
 const float*gi,const float*gh,const float*h,float*out,const int*len,
@@ -590,7 +590,7 @@ if(out)out[i]= h_new[i];
 }
 
 /*:184*//*185:*/
-#line 3663 "attention.w"
+#line 3667 "attention.w"
 
 KIT_HD static inline void kb_gru_backward(int b,int j,float*dgi,float*dgh,
 float*dh_prev,const float*dh_new,const float*dout,const float*h,
@@ -611,14 +611,14 @@ dh_prev[i]= dh;
 }
 
 /*:185*//*186:*/
-#line 3689 "attention.w"
+#line 3693 "attention.w"
 
 KIT_HD static inline void kb_additive_score(int i,float*e,float*KIT_RESTRICT a,
 const float*KIT_RESTRICT wq,const float*KIT_RESTRICT uk,const float*va,int B,int S,
 int H)
 {
 /*187:*/
-#line 3699 "attention.w"
+#line 3703 "attention.w"
 
 int b= i/S,s= i%S;
 const float*q= wq+(size_t)b*H,*k= uk+((size_t)s*B+b)*H;
@@ -628,24 +628,24 @@ for(int j= 0;j<H;j++)sum+= va[j]*ai[j];
 e[i]= sum;
 
 /*:187*/
-#line 3694 "attention.w"
+#line 3698 "attention.w"
 
 }
 
 /*:186*//*188:*/
-#line 3712 "attention.w"
+#line 3716 "attention.w"
 
 KIT_HD static inline void kb_additive_pre(int r,int j,float*a,const float*de,
 const float*va,int H)
 {
 /*189:*/
-#line 3732 "attention.w"
+#line 3736 "attention.w"
 
 float x= a[(size_t)r*H+j];
 a[(size_t)r*H+j]= de[r]*va[j]*(1.0f-x*x);
 
 /*:189*/
-#line 3716 "attention.w"
+#line 3720 "attention.w"
 
 }
 
@@ -653,14 +653,14 @@ KIT_HD static inline void kb_additive_dwq(int b,int j,float*dwq,const float*dpre
 int S,int H)
 {
 /*190:*/
-#line 3737 "attention.w"
+#line 3741 "attention.w"
 
 float s= 0.0f;
 for(int p= 0;p<S;p++)s+= dpre[((size_t)b*S+p)*H+j];
 dwq[(size_t)b*H+j]= s;
 
 /*:190*/
-#line 3722 "attention.w"
+#line 3726 "attention.w"
 
 }
 
@@ -668,18 +668,18 @@ KIT_HD static inline void kb_additive_duk(int r,int j,float*duk,const float*dpre
 int B,int S,int H)
 {
 /*191:*/
-#line 3743 "attention.w"
+#line 3747 "attention.w"
 
 int s= r/B,b= r%B;
 duk[(size_t)r*H+j]+= dpre[((size_t)b*S+s)*H+j];
 
 /*:191*/
-#line 3728 "attention.w"
+#line 3732 "attention.w"
 
 }
 
 /*:188*//*193:*/
-#line 3764 "attention.w"
+#line 3768 "attention.w"
 
 KIT_HD static inline void kb_dot_score(int i,float*e,const float*q,const float*k,
 int B,int S,int H,int heads,float scale)
@@ -692,7 +692,7 @@ e[i]= scale*sum;
 }
 
 /*:193*//*194:*/
-#line 3777 "attention.w"
+#line 3781 "attention.w"
 
 KIT_HD static inline void kb_dot_dq(int b,int c,float*dq,const float*de,
 const float*k,int B,int S,int H,int heads,float scale)
@@ -711,13 +711,13 @@ dk[(size_t)r*H+c]+= scale*de[((size_t)b*heads+h)*S+s]*q[(size_t)b*H+c];
 }
 
 /*:194*//*195:*/
-#line 3797 "attention.w"
+#line 3801 "attention.w"
 
 KIT_HD static inline void kb_masked_softmax(int r,float*w,const float*e,
 const int*len,int heads,int S)
 {
 /*196:*/
-#line 3806 "attention.w"
+#line 3810 "attention.w"
 
 int n= len[r/heads];
 const float*x= e+(size_t)r*S;
@@ -727,12 +727,12 @@ for(int s= 0;s<n;s++)sum+= (y[s]= expf(x[s]-mx));
 for(int s= 0;s<S;s++)y[s]= s<n?y[s]/sum:0.0f;
 
 /*:196*/
-#line 3801 "attention.w"
+#line 3805 "attention.w"
 
 }
 
 /*:195*//*198:*/
-#line 3828 "attention.w"
+#line 3832 "attention.w"
 
 KIT_HD static inline void kb_softmax_backward(int r,float*de,const float*dw,
 const float*w,int S)
@@ -744,7 +744,7 @@ for(int s= 0;s<S;s++)de[(size_t)r*S+s]= y[s]*(x[s]-avg);
 }
 
 /*:198*//*200:*/
-#line 3860 "attention.w"
+#line 3864 "attention.w"
 
 KIT_HD static inline void kb_context(int b,int col,float*c,const float*w,
 const float*v,int B,int S,int H,int heads)
@@ -773,7 +773,7 @@ dv[(size_t)r*H+c]+= w[((size_t)b*heads+h)*S+s]*dc[(size_t)b*H+c];
 }
 
 /*:200*//*201:*/
-#line 3893 "attention.w"
+#line 3897 "attention.w"
 
 KIT_HD static inline void kb_nll(int r,float*logits,float*row_loss,const int*tgt,
 int V,float scale)
@@ -791,7 +791,7 @@ x[y]-= scale;
 }
 
 /*:201*//*202:*/
-#line 3911 "attention.w"
+#line 3915 "attention.w"
 
 KIT_HD static inline void kb_log_softmax(int r,float*x,int V)
 {
@@ -811,7 +811,7 @@ out[r]= best;
 }
 
 /*:202*//*203:*/
-#line 3932 "attention.w"
+#line 3936 "attention.w"
 
 KIT_HD static inline void kb_tanh(int i,float*y,const float*x)
 {
@@ -824,7 +824,7 @@ dx[i]= dy[i]*(1.0f-y[i]*y[i]);
 }
 
 /*:203*//*204:*/
-#line 3945 "attention.w"
+#line 3949 "attention.w"
 
 KIT_HD static inline void kb_adam(size_t i,float*p,const float*g,float*m,float*v,
 AdamConstants c)
@@ -848,7 +848,7 @@ acc[0]+= s;
 }
 
 /*:204*//*310:*/
-#line 5822 "attention.w"
+#line 5826 "attention.w"
 
 KIT_HD static inline void kb_gather_keys(int r,int j,float*dst,const float*src,
 const int*sent,int n,int N,int H)
@@ -858,10 +858,10 @@ dst[(size_t)r*H+j]= src[((size_t)s*N+sent[h])*H+j];
 }
 
 /*:310*/
-#line 535 "attention.w"
+#line 539 "attention.w"
 
 /*21:*/
-#line 756 "attention.w"
+#line 760 "attention.w"
 
 void vocab_init(Vocab*v);
 void vocab_free(Vocab*v);
@@ -870,55 +870,55 @@ int vocab_add(Vocab*v,const char*w);
 void vocab_add_sentence(Vocab*v,const char*s);
 
 /*:21*//*24:*/
-#line 804 "attention.w"
+#line 808 "attention.w"
 
 int tokenize(const Vocab*v,const char*s,int*ids,int max,
 const char*where,const char*language);
 
 /*:24*//*30:*/
-#line 881 "attention.w"
+#line 885 "attention.w"
 
 void pairs_seed(PairList*pl);
 void pairs_free(PairList*pl);
 void pairs_vocabularies(const PairList*pl,Vocab*vin,Vocab*vout);
 
 /*:30*//*36:*/
-#line 982 "attention.w"
+#line 986 "attention.w"
 
 char*normalize_sentence(const char*s,size_t len,size_t*bad);
 
 /*:36*//*43:*/
-#line 1114 "attention.w"
+#line 1118 "attention.w"
 
 int pairs_read(PairList*pl,const char*path,int filter,int max_length);
 
 /*:43*//*47:*/
-#line 1170 "attention.w"
+#line 1174 "attention.w"
 
 int make_examples(const PairList*pl,const Vocab*vin,const Vocab*vout,
 int max_length,int append_eos,Example**out);
 
 /*:47*//*53:*/
-#line 1274 "attention.w"
+#line 1278 "attention.w"
 
 void tensor_specs(const Config*c,TensorSpec s[N_TENSORS]);
 size_t spec_numel(const TensorSpec*s);
 size_t tensors_point(Tensors*t,float*mem,const Config*c);
 
 /*:53*//*58:*/
-#line 1364 "attention.w"
+#line 1368 "attention.w"
 
 void model_alloc(Model*m,const Config*c,Vocab*vin,Vocab*vout);
 void model_free(Model*m);
 
 /*:58*//*62:*/
-#line 1421 "attention.w"
+#line 1425 "attention.w"
 
 void model_init_random(Model*m,uint64_t seed);
 double random_normal(unsigned short xs[3]);
 
 /*:62*//*77:*/
-#line 1695 "attention.w"
+#line 1699 "attention.w"
 
 void embedding_forward(float*out,const float*table,const int*ids,int B,int H);
 void linear_forward(float*out,const float*inp,const float*weight,
@@ -929,43 +929,43 @@ void log_softmax_forward(float*out,const float*inp,int B,int n);
 float nll_forward(const float*logp,const int*target,int B,int V);
 
 /*:77*//*85:*/
-#line 1871 "attention.w"
+#line 1875 "attention.w"
 
 void gru_cell_forward(float*h_new,GruCache*cache,const float*gi,
 const float*gh,const float*h,int B,int H);
 
 /*:85*//*89:*/
-#line 1918 "attention.w"
+#line 1922 "attention.w"
 
 void attention_forward(float*w,float*ctx,const float*scores,
 const float*enc_out,int B,int L,int H);
 
 /*:89*//*94:*/
-#line 1998 "attention.w"
+#line 2002 "attention.w"
 
 void activations_alloc(Activations*a,const Config*c);
 void activations_free(Activations*a);
 
 /*:94*//*96:*/
-#line 2027 "attention.w"
+#line 2031 "attention.w"
 
 void encoder_forward(Model*m,const int*src,int T);
 
 /*:96*//*103:*/
-#line 2142 "attention.w"
+#line 2146 "attention.w"
 
 DecoderStep decoder_step(const Activations*a,const Config*c,int t);
 void decoder_step_forward(const Model*m,int token,const float*h_prev,
 const float*enc_out,const DecoderStep*s);
 
 /*:103*//*105:*/
-#line 2191 "attention.w"
+#line 2195 "attention.w"
 
 float seq2seq_forward(Model*m,const Example*ex);
 float decoder_forward(Model*m,const Example*ex);
 
 /*:105*//*120:*/
-#line 2449 "attention.w"
+#line 2453 "attention.w"
 
 void nll_backward(float*dlogits,const float*logp,const int*target,int B,int V);
 void linear_backward(float*dinp,float*dweight,float*dbias,
@@ -976,19 +976,19 @@ const float*x,int B,int C,int rows,int add);
 void embedding_backward(float*dtable,const float*dout,const int*ids,int B,int H);
 
 /*:120*//*125:*/
-#line 2529 "attention.w"
+#line 2533 "attention.w"
 
 void gru_cell_backward(float*dgi,float*dgh,float*dh,const float*dh_new,
 const float*h,const GruCache*cache,int B,int H);
 
 /*:125*//*129:*/
-#line 2582 "attention.w"
+#line 2586 "attention.w"
 
 void attention_backward(float*dscores,float*denc_out,const float*dctx,
 const float*w,const float*enc_out,int B,int L,int H);
 
 /*:129*//*137:*/
-#line 2811 "attention.w"
+#line 2815 "attention.w"
 
 void seq2seq_backward_deferred(Model*m,const Example*ex,Deferred d[N_DEFERRED]);
 void decoder_backward(Model*m,const Example*ex,Deferred d[N_DEC_DEFERRED]);
@@ -996,19 +996,19 @@ void encoder_backward(Model*m,const Example*ex,Deferred d[N_ENC_DEFERRED]);
 void seq2seq_backward(Model*m,const Example*ex);
 
 /*:137*//*157:*/
-#line 3176 "attention.w"
+#line 3180 "attention.w"
 
 int argmax(const float*x,int n);
 int greedy_decode(Model*m,const int*src,int T,int*out,float*attn);
 
 /*:157*//*167:*/
-#line 3315 "attention.w"
+#line 3319 "attention.w"
 
 extern const char*const kind_names[N_KINDS];
 int kind_from_name(const char*s);
 
 /*:167*//*174:*/
-#line 3447 "attention.w"
+#line 3451 "attention.w"
 
 void pairs_vocabularies_unk(const PairList*pl,int min_count,Vocab*vin,Vocab*vout);
 int tokenize_unk(const Vocab*v,const char*s,int*ids,int max,int*unknown);
@@ -1016,13 +1016,13 @@ int make_examples_unk(const PairList*pl,const Vocab*vin,const Vocab*vout,
 int max_length,Example**out);
 
 /*:174*//*220:*/
-#line 4230 "attention.w"
+#line 4234 "attention.w"
 
 extern const Backend cpu_backend;
 void cpu_set_threads(int n);
 
 /*:220*//*232:*/
-#line 4417 "attention.w"
+#line 4421 "attention.w"
 
 void batched_specs(int kind,const Config*c,TensorSpec s[NP_TENSORS]);
 void bmodel_alloc(BModel*bm,const Backend*be,int kind,int heads,const Config*c,
@@ -1030,58 +1030,58 @@ Vocab*vin,Vocab*vout,int B_cap);
 void bmodel_free(BModel*bm);
 
 /*:232*//*234:*/
-#line 4454 "attention.w"
+#line 4458 "attention.w"
 
 void bmodel_init_random(BModel*bm,uint64_t seed);
 
 /*:234*//*237:*/
-#line 4500 "attention.w"
+#line 4504 "attention.w"
 
 void batch_upload(BModel*bm,const Example*ex,const int*idx,int n,Batch*bt);
 
 /*:237*//*248:*/
-#line 4686 "attention.w"
+#line 4690 "attention.w"
 
 void bmodel_forward(BModel*bm,const Batch*bt,float p);
 double bmodel_take_loss(BModel*bm);
 
 /*:248*//*259:*/
-#line 4915 "attention.w"
+#line 4919 "attention.w"
 
 void bmodel_backward(BModel*bm,const Batch*bt);
 void bmodel_train_batch(BModel*bm,const Batch*bt,double lr);
 
 /*:259*//*265:*/
-#line 5012 "attention.w"
+#line 5016 "attention.w"
 
 void bmodel_greedy(BModel*bm,const Example*ex,int n,int*out,int*out_len,
 float*attn);
 
 /*:265*//*275:*/
-#line 5189 "attention.w"
+#line 5193 "attention.w"
 
 Decoder*model_decoder(Model*m);
 
 /*:275*//*278:*/
-#line 5250 "attention.w"
+#line 5254 "attention.w"
 
 double length_penalty(const BeamOptions*o,int steps);
 
 /*:278*//*293:*/
-#line 5491 "attention.w"
+#line 5495 "attention.w"
 
 void beam_search(Decoder*d,int n_sent,const float*init,const BeamOptions*o,
 Hypothesis*out,int*found);
 void hypotheses_free(Hypothesis*h,int n);
 
 /*:293*//*295:*/
-#line 5522 "attention.w"
+#line 5526 "attention.w"
 
 char*hypothesis_words(const Decoder*d,const Vocab*vout,const Hypothesis*y,
 char*const*src_words,int src_len,int replace_unk);
 
 /*:295*//*305:*/
-#line 5704 "attention.w"
+#line 5708 "attention.w"
 
 int ngram_count(const int*s,int len,const int*g,int n);
 void ngram_matches(const int*hyp,int h,const int*const*refs,const int*ref_len,
@@ -1093,25 +1093,25 @@ void bleu_format(const BleuStats*b,char*buf,size_t size);
 int words_intern(Vocab*v,const char*s,int**ids);
 
 /*:305*//*309:*/
-#line 5790 "attention.w"
+#line 5794 "attention.w"
 
 int*pairs_group_sources(const PairList*pl,int*n_groups);
 int pairs_split(const PairList*pl,double test,double valid,uint64_t seed,int*part,
 int counts[3][2]);
 
 /*:309*//*321:*/
-#line 6015 "attention.w"
+#line 6019 "attention.w"
 
 Decoder*bmodel_decoder(BModel*bm);
 
 /*:321*//*359:*/
-#line 6807 "attention.w"
+#line 6811 "attention.w"
 
 const Backend*cuda_backend_open(char*msg,size_t n);
 void backend_train_batch(BModel*bm,const Batch*bt,double lr);
 
 /*:359*//*373:*/
-#line 7054 "attention.w"
+#line 7058 "attention.w"
 
 int kit_fail(const char*fmt,...)__attribute__((format(printf,1,2)));
 const char*kit_error(void);
@@ -1120,14 +1120,14 @@ void*xrealloc(void*p,size_t size);
 char*xstrdup(const char*s);
 
 /*:373*//*383:*/
-#line 7329 "attention.w"
+#line 7333 "attention.w"
 
 int train_pairs(Model*m,const Example*ex,int n,long epochs,double lr,int threads,
 float*loss);
 void pipeline_stop(struct Pipeline*p);
 
 /*:383*//*384:*/
-#line 7334 "attention.w"
+#line 7338 "attention.w"
 
 AdamConstants adam_constants(double lr,double beta1,double beta2,double eps,long t);
 void adam_apply(float*p,const float*g,float*m,float*v,size_t n,
@@ -1138,7 +1138,7 @@ void optimizer_step(Model*m,double lr);
 float train_step(Model*m,const Example*ex,double lr);
 
 /*:384*//*397:*/
-#line 7579 "attention.w"
+#line 7583 "attention.w"
 
 int save_target_check(const char*path);
 int checkpoint_save(const Model*m,const char*path);
@@ -1147,38 +1147,38 @@ int checkpoint_load(Model*m,const char*path);
 int checkpoint_load_any(const char*path,Model*m,BModel*bm,const Backend*be,int B_cap);
 
 /*:397*//*425:*/
-#line 8111 "attention.w"
+#line 8115 "attention.w"
 
 extern const Colormap colormap_bone,colormap_ylorrd;
 void colormap_color(const Colormap*cm,double w,double rgb[3]);
 const Colormap*colormap_find(const char*name);
 
 /*:425*//*452:*/
-#line 8635 "attention.w"
+#line 8639 "attention.w"
 
 int heatmap_layout(const Heatmap*h,HeatmapLayout*lay);
 
 /*:452*//*465:*/
-#line 8870 "attention.w"
+#line 8874 "attention.w"
 
 int figure_format(const char*path);
 int figure_check_path(const char*path);
 int write_file_atomic(const char*path,const void*data,size_t n);
 
 /*:465*//*473:*/
-#line 9030 "attention.w"
+#line 9034 "attention.w"
 
 int heatmap_save(const Heatmap*h,const char*path);
 int heatmap_image(const Heatmap*h,double scale,FigImage*img,HeatmapLayout*lay);
 
 /*:473*//*488:*/
-#line 9317 "attention.w"
+#line 9321 "attention.w"
 
 int curve_save(const Curve*c,const char*path);
 int curve_image(const Curve*c,double scale,FigImage*img);
 
 /*:488*/
-#line 536 "attention.w"
+#line 540 "attention.w"
 
 
 /*:5*/

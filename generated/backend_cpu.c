@@ -1,5 +1,5 @@
 /*205:*/
-#line 3977 "attention.w"
+#line 3981 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
@@ -7,7 +7,7 @@
 #include <unistd.h> 
 #include <cblas.h> 
 /*206:*/
-#line 3986 "attention.w"
+#line 3990 "attention.w"
 
 static void*cpu_alloc(size_t bytes)
 {
@@ -27,7 +27,7 @@ memset(p,0,bytes);
 }
 
 /*:206*//*207:*/
-#line 4018 "attention.w"
+#line 4022 "attention.w"
 
 #define GEMM_SPLIT (1 << 20)
 static int cpu_threads;
@@ -38,15 +38,15 @@ int lda,const float*B,int ldb,float beta,float*C,int ldc)
 cblas_dgemm(CblasRowMajor,ta?CblasTrans:CblasNoTrans,tb?CblasTrans:CblasNoTrans,
 M,N,K,alpha,A,lda,B,ldb,beta,C,ldc);
 #else
-#line 4028 "attention.w"
+#line 4032 "attention.w"
  cblas_sgemm(CblasRowMajor,ta?CblasTrans:CblasNoTrans,tb?CblasTrans:CblasNoTrans,
 M,N,K,alpha,A,lda,B,ldb,beta,C,ldc);
 #endif
-#line 4031 "attention.w"
+#line 4035 "attention.w"
 }
 
 /*:207*//*208:*/
-#line 4039 "attention.w"
+#line 4043 "attention.w"
 
 static void cpu_gemm(int ta,int tb,int M,int N,int K,float alpha,const float*A,
 int lda,const float*B,int ldb,float beta,float*C,int ldc)
@@ -62,7 +62,7 @@ return;
 #ifdef _OPENMP
 #pragma omp parallel for num_threads(cpu_threads) schedule(static, 1)
 #endif
-#line 4054 "attention.w"
+#line 4058 "attention.w"
  for(int p= 0;p<2;p++){
 int r0= p?m:0,c0= p?n:0;
 int rows= m?(p?M-m:m):M,cols= n?(p?N-n:n):N;
@@ -72,7 +72,7 @@ tb?B+(size_t)c0*ldb:B+c0,ldb,beta,C+(size_t)r0*ldc+c0,ldc);
 }
 
 /*:208*//*209:*/
-#line 4064 "attention.w"
+#line 4068 "attention.w"
 
 #define FOR(n) for (int i =  0; i < (n); i++)
 #define FOR2(n, m) for (int r =  0; r < (n); r++) for (int j =  0; j < (m); j++)
@@ -100,7 +100,7 @@ FOR2(n,m)kb_scatter_rows(r,j,dst,src,rows,m);
 }
 
 /*:209*//*210:*/
-#line 4091 "attention.w"
+#line 4095 "attention.w"
 
 static void cpu_gru_forward(float*h_new,GruCache*cache,const float*gi,
 const float*gh,const float*h,float*out,const int*len,int s,int B,int H)
@@ -115,7 +115,7 @@ FOR2(B,H)kb_gru_backward(r,j,dgi,dgh,dh_prev,dh_new,dout,h,cache,len,s,H);
 }
 
 /*:210*//*211:*/
-#line 4105 "attention.w"
+#line 4109 "attention.w"
 
 static void cpu_additive_scores(float*e,float*a,const float*wq,const float*uk,
 const float*va,int B,int S,int H)
@@ -134,7 +134,7 @@ FOR2(S*B,H)kb_additive_duk(r,j,duk,a,B,S,H);
 }
 
 /*:211*//*212:*/
-#line 4123 "attention.w"
+#line 4127 "attention.w"
 
 static void cpu_dot_scores(float*e,const float*q,const float*k,int B,int S,
 int H,int heads,float scale)
@@ -158,7 +158,7 @@ FOR(rows)kb_softmax_backward(i,de,dw,w,S);
 }
 
 /*:212*//*213:*/
-#line 4146 "attention.w"
+#line 4150 "attention.w"
 
 static void cpu_context(float*c,const float*w,const float*v,int B,int S,int H,
 int heads)
@@ -173,7 +173,7 @@ FOR2(S*B,H)kb_context_dv(r,j,dv,dc,w,B,S,H,heads);
 }
 
 /*:213*//*214:*/
-#line 4160 "attention.w"
+#line 4164 "attention.w"
 
 static void cpu_tanh_forward(float*y,const float*x,int n)
 {
@@ -185,7 +185,7 @@ FOR(n)kb_tanh_backward(i,dx,dy,y);
 }
 
 /*:214*//*215:*/
-#line 4171 "attention.w"
+#line 4175 "attention.w"
 
 static void cpu_nll(float*logits,float*row_loss,const int*tgt,int n,int V,
 float scale)
@@ -202,7 +202,7 @@ FOR(n)kb_argmax(i,out,x,V);
 }
 
 /*:215*//*216:*/
-#line 4188 "attention.w"
+#line 4192 "attention.w"
 
 static void cpu_sum(float*acc,const float*x,int n)
 {
@@ -219,7 +219,7 @@ for(size_t i= 0;i<n;i++)kb_adam(i,p,g,m,v,k);
 }
 
 /*:216*//*217:*/
-#line 4205 "attention.w"
+#line 4209 "attention.w"
 
 void cpu_set_threads(int n)
 {
@@ -228,7 +228,7 @@ cpu_threads= n;
 }
 
 /*:217*//*218:*/
-#line 4213 "attention.w"
+#line 4217 "attention.w"
 
 static void cpu_gather_keys(float*dst,const float*src,const int*sent,int n,int S,
 int N,int H)
@@ -237,7 +237,7 @@ FOR2(S*n,H)kb_gather_keys(r,j,dst,src,sent,n,N,H);
 }
 
 /*:218*//*219:*/
-#line 4221 "attention.w"
+#line 4225 "attention.w"
 
 const Backend cpu_backend= {"cpu",cpu_alloc,cpu_release,cpu_copy,cpu_copy,
 cpu_copy,cpu_zero,cpu_gemm,cpu_embed,cpu_embed_backward,cpu_add_bias,
@@ -248,7 +248,7 @@ cpu_tanh_backward,cpu_nll,cpu_log_softmax,cpu_argmax,cpu_sum,cpu_add,cpu_adam,
 cpu_gather_keys};
 
 /*:219*/
-#line 3983 "attention.w"
+#line 3987 "attention.w"
 
 
 /*:205*/

@@ -1,5 +1,5 @@
 /*326:*/
-#line 6129 "attention.w"
+#line 6133 "attention.w"
 
 extern"C"{
 #include "attention.h"
@@ -11,7 +11,7 @@ extern"C"{
 #include <stdlib.h> 
 #include <string.h> 
 /*329:*/
-#line 6208 "attention.w"
+#line 6212 "attention.w"
 
 static cudaStream_t kit_stream;
 static cublasHandle_t kit_blas;
@@ -29,10 +29,10 @@ static unsigned long long kit_graph_launches,kit_graph_new,kit_graph_updated;
 static double kit_flops;
 
 /*:329*/
-#line 6139 "attention.w"
+#line 6143 "attention.w"
 
 /*327:*/
-#line 6155 "attention.w"
+#line 6159 "attention.w"
 
 static void cuda_fail(cudaError_t e,const char*file,int lineno,const char*call)
 {
@@ -52,10 +52,10 @@ exit(1);
   if (s_ != CUBLAS_STATUS_SUCCESS) cublas_fail(s_, __FILE__, __LINE__, #x); } while (0)
 
 /*:327*/
-#line 6140 "attention.w"
+#line 6144 "attention.w"
 
 /*328:*/
-#line 6183 "attention.w"
+#line 6187 "attention.w"
 
 #define BLAS_FN(p, f) if (!(blas.p =  (decltype(blas.p)) dlsym(h, #f))) \
   return snprintf(msg, n, "%s has no function %s", so, #f), -1
@@ -76,11 +76,11 @@ return 0;
 }
 
 /*:328*/
-#line 6141 "attention.w"
+#line 6145 "attention.w"
 
 #include "cuda_kernels.h"
 /*349:*/
-#line 6644 "attention.w"
+#line 6648 "attention.w"
 
 static void*cu_alloc(size_t bytes)
 {
@@ -100,7 +100,7 @@ cudaCheck(cudaMemcpyAsync(dst,src,bytes,cudaMemcpyHostToDevice,kit_stream));
 }
 
 /*:349*//*350:*/
-#line 6663 "attention.w"
+#line 6667 "attention.w"
 
 static void cu_download(void*dst,const void*src,size_t bytes)
 {
@@ -118,7 +118,7 @@ if(bytes)cudaCheck(cudaMemsetAsync(p,0,bytes,kit_stream));
 }
 
 /*:350*//*358:*/
-#line 6799 "attention.w"
+#line 6803 "attention.w"
 
 static const Backend cuda_backend= {"cuda",cu_alloc,cu_release,cu_upload,
 cu_download,cu_copy,cu_zero,dev_gemm,cu_embed,cu_embed_backward,cu_add_bias,
@@ -128,10 +128,10 @@ cu_context_backward,cu_tanh_forward,cu_tanh_backward,cu_nll,cu_log_softmax,
 cu_argmax,cu_sum,cu_add,cu_adam,cu_gather_keys};
 
 /*:358*/
-#line 6143 "attention.w"
+#line 6147 "attention.w"
 
 /*352:*/
-#line 6705 "attention.w"
+#line 6709 "attention.w"
 
 static void cublas_col_gemm(int ta,int tb,int m,int n,int k,float alpha,
 const float*A,int lda,const float*B,int ldb,float beta,float*C,int ldc)
@@ -148,10 +148,10 @@ kit_flops+= 2.0*M*N*K;
 }
 
 /*:352*/
-#line 6144 "attention.w"
+#line 6148 "attention.w"
 
 /*357:*/
-#line 6790 "attention.w"
+#line 6794 "attention.w"
 
 static void cuda_report(void)
 {
@@ -161,14 +161,14 @@ kit_flops*1e-9,kit_graph_launches,kit_graph_new,kit_graph_updated);
 }
 
 /*:357*//*361:*/
-#line 6852 "attention.w"
+#line 6856 "attention.w"
 
 #define GRAPH_SLOTS 64
 static struct{int B,S,T;cudaGraphExec_t exec;}kit_graph[GRAPH_SLOTS];
 static int kit_graphs;
 
 /*:361*//*362:*/
-#line 6858 "attention.w"
+#line 6862 "attention.w"
 
 void backend_train_batch(BModel*bm,const Batch*bt,double lr)
 {
@@ -186,7 +186,7 @@ cudaCheck(cudaStreamBeginCapture(kit_stream,cudaStreamCaptureModeThreadLocal));
 bmodel_train_batch(bm,bt,lr);
 cudaCheck(cudaStreamEndCapture(kit_stream,&g));
 /*364:*/
-#line 6896 "attention.w"
+#line 6900 "attention.w"
 
 if(k==GRAPH_SLOTS)k= GRAPH_SLOTS-1;
 if(k<kit_graphs){
@@ -205,7 +205,7 @@ kit_graph_new++;
 }
 
 /*:364*/
-#line 6874 "attention.w"
+#line 6878 "attention.w"
 
 cudaCheck(cudaGraphDestroy(g));
 cudaCheck(cudaGraphLaunch(kit_graph[k].exec,kit_stream));
@@ -213,10 +213,10 @@ kit_graph_launches++;
 }
 
 /*:362*/
-#line 6145 "attention.w"
+#line 6149 "attention.w"
 
 /*354:*/
-#line 6738 "attention.w"
+#line 6742 "attention.w"
 
 const Backend*cuda_backend_open(char*msg,size_t n)
 {
@@ -234,7 +234,7 @@ snprintf(msg,n,"no CUDA GPU found (%s)",e!=cudaSuccess?cudaGetErrorString(e):
 return NULL;
 }
 /*355:*/
-#line 6762 "attention.w"
+#line 6766 "attention.w"
 
 cudaDeviceProp prop;
 cudaCheck(cudaGetDeviceProperties(&prop,dev));
@@ -248,10 +248,10 @@ prop.name,prop.major,prop.minor,prop.multiProcessorCount,
 (double)prop.totalGlobalMem/(1024.0*1024.0*1024.0));
 
 /*:355*/
-#line 6754 "attention.w"
+#line 6758 "attention.w"
 
 /*356:*/
-#line 6777 "attention.w"
+#line 6781 "attention.w"
 
 void*work;
 cudaCheck(cudaSetDevice(dev));
@@ -265,7 +265,7 @@ cublasCheck(blas.set_workspace(kit_blas,work,(size_t)32<<20));
 if(getenv("KIT_CUDA_STATS"))atexit(cuda_report);
 
 /*:356*/
-#line 6755 "attention.w"
+#line 6759 "attention.w"
 
 opened= 1;
 snprintf(msg,n,"%s",desc);
@@ -273,7 +273,7 @@ return&cuda_backend;
 }
 
 /*:354*/
-#line 6146 "attention.w"
+#line 6150 "attention.w"
 
 
 /*:326*/

@@ -1,5 +1,5 @@
 /*360:*/
-#line 6812 "attention.w"
+#line 6816 "attention.w"
 
 #include "attention.h"
 #include <stdio.h> 

@@ -1,9 +1,9 @@
 /*330:*/
-#line 6238 "attention.w"
+#line 6242 "attention.w"
 
 #define KIT_BLOCK 256
 /*331:*/
-#line 6260 "attention.w"
+#line 6264 "attention.w"
 
 #ifdef __CUDACC__
 #define KIT_GLOBAL __global__
@@ -12,7 +12,7 @@
   kernel<<<kit_blocks(n_), KIT_BLOCK, 0, kit_stream>>> (__VA_ARGS__); \
   cudaCheck(cudaGetLastError()); kit_launches++; } } while (0)
 #else
-#line 6268 "attention.w"
+#line 6272 "attention.w"
 #define KIT_GLOBAL static
 #define KIT_DEV
 static struct{unsigned x;}blockIdx,blockDim,threadIdx,gridDim;
@@ -22,10 +22,10 @@ static struct{unsigned x;}blockIdx,blockDim,threadIdx,gridDim;
     for (threadIdx.x =  0; threadIdx.x < blockDim.x; threadIdx.x++) \
       kernel(__VA_ARGS__); } } while (0)
 #endif
-#line 6277 "attention.w"
+#line 6281 "attention.w"
 
 /*:331*/
-#line 6240 "attention.w"
+#line 6244 "attention.w"
 
 KIT_DEV static inline size_t kit_index(void)
 {
@@ -38,7 +38,7 @@ return(unsigned)((n+KIT_BLOCK-1)/KIT_BLOCK);
 static void dev_gemm(int ta,int tb,int M,int N,int K,float alpha,const float*A,
 int lda,const float*B,int ldb,float beta,float*C,int ldc);
 /*351:*/
-#line 6694 "attention.w"
+#line 6698 "attention.w"
 
 typedef void ColGemm(int ta,int tb,int m,int n,int k,float alpha,const float*A,
 int lda,const float*B,int ldb,float beta,float*C,int ldc);
@@ -50,10 +50,10 @@ if(M> 0&&N> 0)col(tb,ta,N,M,K,alpha,B,ldb,A,lda,beta,C,ldc);
 }
 
 /*:351*/
-#line 6251 "attention.w"
+#line 6255 "attention.w"
 
 /*332:*/
-#line 6285 "attention.w"
+#line 6289 "attention.w"
 
 KIT_GLOBAL void k_embed(float*out,const float*table,const int*ids,int n,int H,
 float p,uint64_t seed)
@@ -74,7 +74,7 @@ if(i<(size_t)n*m)kb_add_bias((int)(i/m),(int)(i%m),y,b,m);
 }
 
 /*:332*//*333:*/
-#line 6307 "attention.w"
+#line 6311 "attention.w"
 
 KIT_GLOBAL void k_gather_rows(float*dst,const float*src,const int*rows,int n,int m)
 {
@@ -95,7 +95,7 @@ kb_gather_keys((int)(i/H),(int)(i%H),dst,src,sent,n,N,H);
 }
 
 /*:333*//*334:*/
-#line 6327 "attention.w"
+#line 6331 "attention.w"
 
 KIT_GLOBAL void k_gru_forward(float*h_new,GruCache*cache,const float*gi,
 const float*gh,const float*h,float*out,const int*len,int s,int B,int H)
@@ -115,7 +115,7 @@ cache,len,s,H);
 }
 
 /*:334*//*335:*/
-#line 6346 "attention.w"
+#line 6350 "attention.w"
 
 KIT_GLOBAL void k_additive_score(float*e,float*a,const float*wq,const float*uk,
 const float*va,int B,int S,int H)
@@ -141,7 +141,7 @@ kb_additive_duk((int)(i/H),(int)(i%H),duk,dpre,B,S,H);
 }
 
 /*:335*//*336:*/
-#line 6371 "attention.w"
+#line 6375 "attention.w"
 
 KIT_GLOBAL void k_dot_score(float*e,const float*q,const float*k,int B,int S,int H,
 int heads,float scale)
@@ -165,7 +165,7 @@ kb_dot_dk((int)(i/H),(int)(i%H),dk,de,q,B,S,H,heads,scale);
 }
 
 /*:336*//*337:*/
-#line 6396 "attention.w"
+#line 6400 "attention.w"
 
 KIT_GLOBAL void k_masked_softmax(float*w,const float*e,const int*len,int rows,
 int heads,int S)
@@ -181,7 +181,7 @@ if(i<(size_t)rows)kb_softmax_backward((int)i,de,dw,w,S);
 }
 
 /*:337*//*338:*/
-#line 6411 "attention.w"
+#line 6415 "attention.w"
 
 KIT_GLOBAL void k_context(float*c,const float*w,const float*v,int B,int S,int H,
 int heads)
@@ -204,7 +204,7 @@ kb_context_dv((int)(i/H),(int)(i%H),dv,dc,w,B,S,H,heads);
 }
 
 /*:338*//*339:*/
-#line 6436 "attention.w"
+#line 6440 "attention.w"
 
 KIT_GLOBAL void k_tanh(float*y,const float*x,int n)
 {
@@ -229,7 +229,7 @@ if(i<(size_t)n)kb_log_softmax((int)i,x,V);
 }
 
 /*:339*//*340:*/
-#line 6460 "attention.w"
+#line 6464 "attention.w"
 
 KIT_GLOBAL void k_argmax(int*out,const float*x,int n,int V)
 {
@@ -253,10 +253,10 @@ if(i<n)kb_adam(i,p,g,m,v,c);
 }
 
 /*:340*/
-#line 6252 "attention.w"
+#line 6256 "attention.w"
 
 /*341:*/
-#line 6487 "attention.w"
+#line 6491 "attention.w"
 
 static void cu_embed(float*out,const float*table,const int*ids,int n,int H,
 float p,uint64_t seed)
@@ -274,7 +274,7 @@ KIT_LAUNCH(k_add_bias,(size_t)n*m,y,b,n,m);
 }
 
 /*:341*//*342:*/
-#line 6504 "attention.w"
+#line 6508 "attention.w"
 
 static void cu_gather_rows(float*dst,const float*src,const int*rows,int n,int m)
 {
@@ -291,7 +291,7 @@ KIT_LAUNCH(k_gather_keys,(size_t)S*n*H,dst,src,sent,n,S,N,H);
 }
 
 /*:342*//*343:*/
-#line 6520 "attention.w"
+#line 6524 "attention.w"
 
 static void cu_gru_forward(float*h_new,GruCache*cache,const float*gi,
 const float*gh,const float*h,float*out,const int*len,int s,int B,int H)
@@ -307,7 +307,7 @@ len,s,B,H);
 }
 
 /*:343*//*344:*/
-#line 6537 "attention.w"
+#line 6541 "attention.w"
 
 static void cu_additive_scores(float*e,float*a,const float*wq,const float*uk,
 const float*va,int B,int S,int H)
@@ -324,7 +324,7 @@ KIT_LAUNCH(k_additive_duk,(size_t)S*B*H,duk,a,B,S,H);
 }
 
 /*:344*//*345:*/
-#line 6553 "attention.w"
+#line 6557 "attention.w"
 
 static void cu_dot_scores(float*e,const float*q,const float*k,int B,int S,
 int H,int heads,float scale)
@@ -349,7 +349,7 @@ KIT_LAUNCH(k_softmax_backward,(size_t)rows,de,dw,w,rows,S);
 }
 
 /*:345*//*346:*/
-#line 6577 "attention.w"
+#line 6581 "attention.w"
 
 static void cu_context(float*c,const float*w,const float*v,int B,int S,int H,
 int heads)
@@ -364,7 +364,7 @@ KIT_LAUNCH(k_context_dv,(size_t)S*B*H,dv,dc,w,B,S,H,heads);
 }
 
 /*:346*//*347:*/
-#line 6591 "attention.w"
+#line 6595 "attention.w"
 
 static void cu_tanh_forward(float*y,const float*x,int n)
 {
@@ -385,7 +385,7 @@ KIT_LAUNCH(k_log_softmax,(size_t)n,x,n,V);
 }
 
 /*:347*//*348:*/
-#line 6611 "attention.w"
+#line 6615 "attention.w"
 
 static void cu_argmax(int*out,const float*x,int n,int V)
 {
@@ -406,7 +406,7 @@ KIT_LAUNCH(k_adam,n,p,g,m,v,n,k);
 }
 
 /*:348*/
-#line 6253 "attention.w"
+#line 6257 "attention.w"
 
 
 /*:330*/

@@ -1,11 +1,11 @@
 /*267:*/
-#line 5051 "attention.w"
+#line 5055 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
 #include <string.h> 
 /*270:*/
-#line 5100 "attention.w"
+#line 5104 "attention.w"
 
 static void seed_encode(Decoder*d,const int*const*src,const int*len,int n_sent,
 float*init_state);
@@ -31,7 +31,7 @@ for(size_t k= 0;k<sizeof all/sizeof all[0];k++)free(all[k]);
 }
 
 /*:270*//*271:*/
-#line 5125 "attention.w"
+#line 5129 "attention.w"
 
 static void seed_encode(Decoder*d,const int*const*src,const int*len,int n_sent,
 float*init_state)
@@ -49,7 +49,7 @@ memcpy(init_state+(size_t)k*H,m->act.enc_h+(size_t)len[k]*H,H*sizeof(float));
 }
 
 /*:271*//*272:*/
-#line 5142 "attention.w"
+#line 5146 "attention.w"
 
 static void seed_scratch(SeedDecoder*sd,int n)
 {
@@ -65,7 +65,7 @@ sd->cap= n;
 }
 
 /*:272*//*273:*/
-#line 5158 "attention.w"
+#line 5162 "attention.w"
 
 static void seed_step(Decoder*d,int n,const int*sent,const int*prev,
 const float*state,float*logp,float*new_state,float*attn)
@@ -85,7 +85,7 @@ for(int j= 0;j<n;j++)
 attention_forward(attn+(size_t)j*L,sd->ec+(size_t)j*2*H+H,
 sd->scores+(size_t)j*L,sd->enc_out+(size_t)sent[j]*L*H,1,L,H);
 /*274:*/
-#line 5180 "attention.w"
+#line 5184 "attention.w"
 
 linear_forward(sd->pre,sd->ec,P->comb_w,P->comb_b,n,2*H,H);
 relu_forward(sd->o,sd->pre,n*H);
@@ -96,12 +96,12 @@ linear_forward(sd->logits,new_state,P->out_w,P->out_b,n,H,V);
 log_softmax_forward(logp,sd->logits,n,V);
 
 /*:274*/
-#line 5176 "attention.w"
+#line 5180 "attention.w"
 
 }
 
 /*:273*//*277:*/
-#line 5242 "attention.w"
+#line 5246 "attention.w"
 
 double length_penalty(const BeamOptions*o,int steps)
 {
@@ -111,7 +111,7 @@ return 1.0;
 }
 
 /*:277*//*280:*/
-#line 5280 "attention.w"
+#line 5284 "attention.w"
 
 typedef struct{
 int n;
@@ -122,7 +122,7 @@ float*attn,*state;
 }Beam;
 
 /*:280*//*281:*/
-#line 5290 "attention.w"
+#line 5294 "attention.w"
 
 static void beam_alloc(Beam*b,const Decoder*d,int cap,int M)
 {
@@ -144,7 +144,7 @@ free(b->word);free(b->attn);free(b->state);
 }
 
 /*:281*//*282:*/
-#line 5312 "attention.w"
+#line 5316 "attention.w"
 
 typedef struct{
 double logprob;
@@ -161,7 +161,7 @@ return a->word<b->word;
 }
 
 /*:282*//*283:*/
-#line 5332 "attention.w"
+#line 5336 "attention.w"
 
 static int best_candidates(const Beam*b,int first,int count,const float*logp,int V,
 int k,Candidate*best)
@@ -180,7 +180,7 @@ return n;
 }
 
 /*:283*//*284:*/
-#line 5354 "attention.w"
+#line 5358 "attention.w"
 
 void beam_search(Decoder*d,int n_sent,const float*init,const BeamOptions*o,
 Hypothesis*out,int*found)
@@ -188,7 +188,7 @@ Hypothesis*out,int*found)
 int K= o->beam,M= o->max_length,V= d->V,S= d->S,F= d->state_floats;
 int cap= n_sent*K;
 /*285:*/
-#line 5380 "attention.w"
+#line 5384 "attention.w"
 
 Beam cur,next;
 beam_alloc(&cur,d,cap,M);
@@ -201,10 +201,10 @@ Hypothesis*done= xcalloc((size_t)cap,sizeof(Hypothesis));
 int*n_done= xcalloc((size_t)n_sent,sizeof(int));
 
 /*:285*/
-#line 5360 "attention.w"
+#line 5364 "attention.w"
 
 /*286:*/
-#line 5392 "attention.w"
+#line 5396 "attention.w"
 
 for(int s= 0;s<n_sent;s++){
 cur.sent[s]= s;
@@ -216,13 +216,13 @@ memcpy(cur.state+(size_t)s*F,init+(size_t)s*F,(size_t)F*sizeof(float));
 cur.n= n_sent;
 
 /*:286*/
-#line 5361 "attention.w"
+#line 5365 "attention.w"
 
 for(int t= 0;t<M&&cur.n> 0;t++){
 d->step(d,cur.n,cur.sent,cur.prev,cur.state,logp,state,attn);
 next.n= 0;
 for(int h= 0;h<cur.n;)/*287:*/
-#line 5404 "attention.w"
+#line 5408 "attention.w"
 
 {
 int s= cur.sent[h],first= h;
@@ -231,7 +231,7 @@ int nb= best_candidates(&cur,first,h-first,logp,V,K-n_done[s],best);
 for(int r= 0;r<nb;r++){
 const Candidate*c= &best[r];
 if(c->word==d->eos)/*288:*/
-#line 5418 "attention.w"
+#line 5422 "attention.w"
 
 {
 int p= c->hyp,L= cur.len[p];
@@ -246,10 +246,10 @@ memcpy(y->attn,cur.attn+(size_t)p*M*S,(size_t)L*S*sizeof(float));
 }
 
 /*:288*/
-#line 5411 "attention.w"
+#line 5415 "attention.w"
 
 else/*289:*/
-#line 5432 "attention.w"
+#line 5436 "attention.w"
 
 {
 int p= c->hyp,q= next.n++,L= cur.len[p];
@@ -266,18 +266,18 @@ memcpy(next.state+(size_t)q*F,state+(size_t)p*F,(size_t)F*sizeof(float));
 }
 
 /*:289*/
-#line 5412 "attention.w"
+#line 5416 "attention.w"
 
 }
 }
 
 /*:287*/
-#line 5366 "attention.w"
+#line 5370 "attention.w"
 
 Beam swap= cur;cur= next;next= swap;
 }
 /*290:*/
-#line 5448 "attention.w"
+#line 5452 "attention.w"
 
 for(int h= 0;h<cur.n;h++){
 int s= cur.sent[h],L= cur.len[h];
@@ -292,10 +292,10 @@ memcpy(y->attn,cur.attn+(size_t)h*M*S,(size_t)L*S*sizeof(float));
 }
 
 /*:290*/
-#line 5369 "attention.w"
+#line 5373 "attention.w"
 
 /*291:*/
-#line 5463 "attention.w"
+#line 5467 "attention.w"
 
 for(int s= 0;s<n_sent;s++){
 Hypothesis*y= done+(size_t)s*K;
@@ -313,14 +313,14 @@ else free(y[i].word),free(y[i].attn);
 }
 
 /*:291*/
-#line 5370 "attention.w"
+#line 5374 "attention.w"
 
 beam_free(&cur);beam_free(&next);
 free(logp);free(state);free(attn);free(best);free(done);free(n_done);
 }
 
 /*:284*//*292:*/
-#line 5480 "attention.w"
+#line 5484 "attention.w"
 
 void hypotheses_free(Hypothesis*h,int n)
 {
@@ -333,7 +333,7 @@ h[k].attn= NULL;
 }
 
 /*:292*//*294:*/
-#line 5502 "attention.w"
+#line 5506 "attention.w"
 
 char*hypothesis_words(const Decoder*d,const Vocab*vout,const Hypothesis*y,
 char*const*src_words,int src_len,int replace_unk)
@@ -355,7 +355,7 @@ return s;
 }
 
 /*:294*//*298:*/
-#line 5588 "attention.w"
+#line 5592 "attention.w"
 
 int ngram_count(const int*s,int len,const int*g,int n)
 {
@@ -369,7 +369,7 @@ int n_refs,int n,long*match,long*total)
 {
 if(h>=n)*total+= h-n+1;
 /*299:*/
-#line 5607 "attention.w"
+#line 5611 "attention.w"
 
 for(int i= 0;i+n<=h;i++){
 if(ngram_count(hyp,i+n-1,hyp+i,n)> 0)continue;
@@ -382,12 +382,12 @@ if(cr> most)most= cr;
 }
 
 /*:299*/
-#line 5600 "attention.w"
+#line 5604 "attention.w"
 
 }
 
 /*:298*//*301:*/
-#line 5630 "attention.w"
+#line 5634 "attention.w"
 
 void bleu_add(BleuStats*b,const int*hyp,int h,const int*const*refs,
 const int*ref_len,int n_refs)
@@ -405,7 +405,7 @@ b->sentences++;
 }
 
 /*:301*//*302:*/
-#line 5647 "attention.w"
+#line 5651 "attention.w"
 
 BleuScore bleu_score(const BleuStats*b)
 {
@@ -425,7 +425,7 @@ return s;
 }
 
 /*:302*//*303:*/
-#line 5669 "attention.w"
+#line 5673 "attention.w"
 
 void bleu_format(const BleuStats*b,char*buf,size_t size)
 {
@@ -436,7 +436,7 @@ b->hyp_len,b->ref_len);
 }
 
 /*:303*//*304:*/
-#line 5683 "attention.w"
+#line 5687 "attention.w"
 
 int words_intern(Vocab*v,const char*s,int**ids)
 {
@@ -459,7 +459,7 @@ return n;
 }
 
 /*:304*//*306:*/
-#line 5726 "attention.w"
+#line 5730 "attention.w"
 
 static const PairList*sorted_pairs;
 static int by_source(const void*a,const void*b)
@@ -487,7 +487,7 @@ return group;
 }
 
 /*:306*//*307:*/
-#line 5757 "attention.w"
+#line 5761 "attention.w"
 
 int pairs_split(const PairList*pl,double test,double valid,uint64_t seed,int*part,
 int counts[3][2])
@@ -507,7 +507,7 @@ int j= (int)(erand48(xs)*(k+1)),t= perm[k];
 perm[k]= perm[j],perm[j]= t;
 }
 /*308:*/
-#line 5782 "attention.w"
+#line 5786 "attention.w"
 
 int*gpart= xcalloc((size_t)G,sizeof(int));
 for(int k= 0;k<G;k++)gpart[perm[k]]= k<n_test?2:k<n_test+n_valid?1:0;
@@ -517,7 +517,7 @@ for(int k= 0;k<pl->n;k++)part[k]= gpart[group[k]],counts[part[k]][1]++;
 free(gpart);
 
 /*:308*/
-#line 5775 "attention.w"
+#line 5779 "attention.w"
 
 free(group);
 free(perm);
@@ -525,7 +525,7 @@ return 0;
 }
 
 /*:307*/
-#line 5055 "attention.w"
+#line 5059 "attention.w"
 
 
 /*:267*/

@@ -1,15 +1,15 @@
 /*63:*/
-#line 1442 "attention.w"
+#line 1446 "attention.w"
 
 #include "attention.h"
 #include <string.h> 
 /*66:*/
-#line 1512 "attention.w"
+#line 1516 "attention.w"
 
 typedef float vec16 __attribute__((vector_size(16*sizeof(float)),aligned(sizeof(float))));
 
 /*:66*//*67:*/
-#line 1521 "attention.w"
+#line 1525 "attention.w"
 
 static inline void fold(vec16*s,const vec16*a,const vec16*b,int d)
 {
@@ -37,7 +37,7 @@ default:*s= __builtin_shufflevector(*a,*b,0,2,4,6,8,10,12,14,
 }
 
 /*:67*//*68:*/
-#line 1552 "attention.w"
+#line 1556 "attention.w"
 
 static inline __attribute__((always_inline))void dot16(vec16*s,const float*W,int C,
 const float*x)
@@ -58,7 +58,7 @@ for(int r= 0;r<16;r++)(*s)[r]+= W[(size_t)r*C+i]*x[i];
 }
 
 /*:68*//*83:*/
-#line 1852 "attention.w"
+#line 1856 "attention.w"
 
 static void gru_row_forward(float*restrict h_new,GruCache*restrict cache,
 const float*restrict gi,const float*restrict gh,const float*restrict h,int H)
@@ -69,7 +69,7 @@ gh[j],gh[H+j],gh[2*H+j],h[j],&cache[j]);
 }
 
 /*:83*//*112:*/
-#line 2319 "attention.w"
+#line 2323 "attention.w"
 
 #define BLOCK 128
 static inline __attribute__((always_inline))void transposed_block(float*dx,
@@ -94,7 +94,7 @@ for(int k= 0;k<BLOCK/16;k++)
 *(vec16*)(dx+(size_t)b*C+j+16*k)= acc[b][k];
 }
 /*113:*/
-#line 2348 "attention.w"
+#line 2352 "attention.w"
 
 for(;j<C;j++)
 for(int b= 0;b<NB;b++){
@@ -104,12 +104,12 @@ dx[(size_t)b*C+j]= s;
 }
 
 /*:113*/
-#line 2342 "attention.w"
+#line 2346 "attention.w"
 
 }
 
 /*:112*//*114:*/
-#line 2357 "attention.w"
+#line 2361 "attention.w"
 
 static void add_transposed_products(float*dx,const float*W,const float*dy,
 int B,int C,int OC)
@@ -121,7 +121,7 @@ for(;b<B;b++)transposed_block(dx+(size_t)b*C,W,dy+(size_t)b*OC,C,OC,1);
 }
 
 /*:114*//*115:*/
-#line 2375 "attention.w"
+#line 2379 "attention.w"
 
 static inline __attribute__((always_inline))void outer_block(float*dw,
 const float*dy,int stride,const float*x,int B,int C,const int R,const int add)
@@ -145,7 +145,7 @@ for(int r= 0;r<R;r++)
 for(int h= 0;h<2;h++)*(vec16*)(dw+(size_t)r*C+j+16*h)= a[r][h];
 }
 /*116:*/
-#line 2402 "attention.w"
+#line 2406 "attention.w"
 
 for(;j<C;j++)
 for(int r= 0;r<R;r++){
@@ -155,12 +155,12 @@ dw[(size_t)r*C+j]= g;
 }
 
 /*:116*/
-#line 2397 "attention.w"
+#line 2401 "attention.w"
 
 }
 
 /*:115*//*117:*/
-#line 2414 "attention.w"
+#line 2418 "attention.w"
 
 void outer_products(float*dw,const float*dy,int stride,
 const float*x,int B,int C,int rows,int add)
@@ -176,10 +176,10 @@ for(;r<rows;r++)outer_block(dw+(size_t)r*C,dy+r,stride,x,B,C,1,0);
 }
 
 /*:117*/
-#line 1445 "attention.w"
+#line 1449 "attention.w"
 
 /*64:*/
-#line 1452 "attention.w"
+#line 1456 "attention.w"
 
 void embedding_forward(float*out,const float*table,const int*ids,int B,int H)
 {
@@ -188,7 +188,7 @@ memcpy(out+(size_t)b*H,table+(size_t)ids[b]*H,(size_t)H*sizeof(float));
 }
 
 /*:64*//*65:*/
-#line 1481 "attention.w"
+#line 1485 "attention.w"
 
 static inline float dot(const float*a,const float*b,int n)
 {
@@ -205,7 +205,7 @@ return s;
 }
 
 /*:65*//*69:*/
-#line 1580 "attention.w"
+#line 1584 "attention.w"
 
 void linear_forward(float*out,const float*inp,const float*weight,
 const float*bias,int B,int C,int OC)
@@ -231,7 +231,7 @@ out[(size_t)b*OC+o]= dot(w,inp+(size_t)b*C,C)+beta;
 }
 
 /*:69*//*70:*/
-#line 1607 "attention.w"
+#line 1611 "attention.w"
 
 void relu_forward(float*out,const float*inp,int n)
 {
@@ -239,7 +239,7 @@ for(int i= 0;i<n;i++)out[i]= inp[i]> 0.0f?inp[i]:0.0f;
 }
 
 /*:70*//*71:*/
-#line 1635 "attention.w"
+#line 1639 "attention.w"
 
 void softmax_forward(float*out,const float*inp,int B,int n)
 {
@@ -247,7 +247,7 @@ for(int b= 0;b<B;b++){
 const float*s= inp+(size_t)b*n;
 float*p= out+(size_t)b*n;
 /*72:*/
-#line 1655 "attention.w"
+#line 1659 "attention.w"
 
 float mx= s[0],sum= 0.0f;
 for(int i= 1;i<n;i++)if(s[i]> mx)mx= s[i];
@@ -255,7 +255,7 @@ for(int i= 0;i<n;i++)sum+= p[i]= expf(s[i]-mx);
 for(int i= 0;i<n;i++)p[i]/= sum;
 
 /*:72*/
-#line 1641 "attention.w"
+#line 1645 "attention.w"
 
 }
 }
@@ -266,7 +266,7 @@ for(int b= 0;b<B;b++){
 const float*s= inp+(size_t)b*n;
 float*p= out+(size_t)b*n;
 /*73:*/
-#line 1662 "attention.w"
+#line 1666 "attention.w"
 
 float mx= s[0],sum= 0.0f;
 for(int i= 1;i<n;i++)if(s[i]> mx)mx= s[i];
@@ -275,30 +275,30 @@ float lse= mx+logf(sum);
 for(int i= 0;i<n;i++)p[i]= s[i]-lse;
 
 /*:73*/
-#line 1650 "attention.w"
+#line 1654 "attention.w"
 
 }
 }
 
 /*:71*//*75:*/
-#line 1683 "attention.w"
+#line 1687 "attention.w"
 
 float nll_forward(const float*logp,const int*target,int B,int V)
 {
 float loss= 0.0f;
 /*76:*/
-#line 1692 "attention.w"
+#line 1696 "attention.w"
 
 for(int b= 0;b<B;b++)loss-= logp[(size_t)b*V+target[b]];
 
 /*:76*/
-#line 1687 "attention.w"
+#line 1691 "attention.w"
 
 return loss;
 }
 
 /*:75*//*84:*/
-#line 1862 "attention.w"
+#line 1866 "attention.w"
 
 void gru_cell_forward(float*h_new,GruCache*cache,const float*gi,
 const float*gh,const float*h,int B,int H)
@@ -309,7 +309,7 @@ gi+(size_t)b*3*H,gh+(size_t)b*3*H,h+(size_t)b*H,H);
 }
 
 /*:84*//*86:*/
-#line 1895 "attention.w"
+#line 1899 "attention.w"
 
 void attention_forward(float*w,float*ctx,const float*scores,
 const float*enc_out,int B,int L,int H)
@@ -318,7 +318,7 @@ for(int b= 0;b<B;b++){
 const float*s= scores+(size_t)b*L,*O= enc_out+(size_t)b*L*H;
 float*wb= w+(size_t)b*L,*c= ctx+(size_t)b*H;
 /*87:*/
-#line 1907 "attention.w"
+#line 1911 "attention.w"
 
 softmax_forward(wb,s,1,L);
 for(int j= 0;j<H;j++)c[j]= 0.0f;
@@ -326,30 +326,30 @@ for(int i= 0;i<L;i++)
 for(int j= 0;j<H;j++)c[j]+= wb[i]*O[(size_t)i*H+j];
 
 /*:87*/
-#line 1902 "attention.w"
+#line 1906 "attention.w"
 
 }
 }
 
 /*:86*//*108:*/
-#line 2264 "attention.w"
+#line 2268 "attention.w"
 
 void nll_backward(float*dlogits,const float*logp,const int*target,int B,int V)
 {
 /*109:*/
-#line 2271 "attention.w"
+#line 2275 "attention.w"
 
 for(int b= 0;b<B;b++)
 for(int j= 0;j<V;j++)
 dlogits[(size_t)b*V+j]= expf(logp[(size_t)b*V+j])-(j==target[b]?1.0f:0.0f);
 
 /*:109*/
-#line 2267 "attention.w"
+#line 2271 "attention.w"
 
 }
 
 /*:108*//*111:*/
-#line 2289 "attention.w"
+#line 2293 "attention.w"
 
 void linear_backward(float*dinp,float*dweight,float*dbias,
 const float*dout,const float*inp,const float*weight,int B,int C,int OC)
@@ -362,7 +362,7 @@ for(int b= 0;b<B;b++)dbias[o]+= dout[(size_t)b*OC+o];
 }
 
 /*:111*//*118:*/
-#line 2430 "attention.w"
+#line 2434 "attention.w"
 
 void relu_backward(float*dinp,const float*dout,const float*inp,int n)
 {
@@ -370,7 +370,7 @@ for(int i= 0;i<n;i++)dinp[i]= inp[i]> 0.0f?dout[i]:0.0f;
 }
 
 /*:118*//*119:*/
-#line 2440 "attention.w"
+#line 2444 "attention.w"
 
 void embedding_backward(float*dtable,const float*dout,const int*ids,int B,int H)
 {
@@ -381,7 +381,7 @@ for(int j= 0;j<H;j++)row[j]+= dout[(size_t)b*H+j];
 }
 
 /*:119*//*124:*/
-#line 2513 "attention.w"
+#line 2517 "attention.w"
 
 void gru_cell_backward(float*dgi,float*dgh,float*dh,const float*dh_new,
 const float*h,const GruCache*cache,int B,int H)
@@ -399,7 +399,7 @@ h3[H+j]= i3[H+j];
 }
 
 /*:124*//*126:*/
-#line 2555 "attention.w"
+#line 2559 "attention.w"
 
 void attention_backward(float*dscores,float*denc_out,const float*dctx,
 const float*w,const float*enc_out,int B,int L,int H)
@@ -409,7 +409,7 @@ const float*wb= w+(size_t)b*L,*O= enc_out+(size_t)b*L*H;
 const float*dc= dctx+(size_t)b*H;
 float*ds= dscores+(size_t)b*L,*dO= denc_out+(size_t)b*L*H;
 /*127:*/
-#line 2568 "attention.w"
+#line 2572 "attention.w"
 
 float avg= 0.0f;
 for(int i= 0;i<L;i++){
@@ -420,13 +420,13 @@ for(int j= 0;j<H;j++)dO[(size_t)i*H+j]+= wb[i]*dc[j];
 for(int i= 0;i<L;i++)ds[i]= wb[i]*(ds[i]-avg);
 
 /*:127*/
-#line 2563 "attention.w"
+#line 2567 "attention.w"
 
 }
 }
 
 /*:126*/
-#line 1446 "attention.w"
+#line 1450 "attention.w"
 
 
 /*:63*/

@@ -1,5 +1,5 @@
-/*507:*/
-#line 9730 "attention.w"
+/*511:*/
+#line 9790 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
@@ -10,7 +10,7 @@
 #include <unistd.h> 
 #include <sys/stat.h> 
 /*492:*/
-#line 9355 "attention.w"
+#line 9370 "attention.w"
 
 #define MAX_OUTS 8
 static int add_out(const char*cmd,const char*path,const char**outs,int*n)
@@ -34,7 +34,7 @@ return 0;
 }
 
 /*:492*//*493:*/
-#line 9378 "attention.w"
+#line 9393 "attention.w"
 
 static void report_figure(const char*path,const char*what,double seconds)
 {
@@ -45,8 +45,8 @@ if(f)fclose(f);
 printf("Wrote %s (%s, %.1f kB, %.1f ms)\n",path,what,size/1000.0,1e3*seconds);
 }
 
-/*:493*//*500:*/
-#line 9573 "attention.w"
+/*:493*//*503:*/
+#line 9615 "attention.w"
 
 #include <unistd.h> 
 static const char*loss_log_path;
@@ -63,8 +63,8 @@ loss_log= xrealloc(loss_log,(size_t)loss_log_cap*sizeof(double));
 loss_log[loss_log_n++]= loss;
 }
 
-/*:500*//*501:*/
-#line 9589 "attention.w"
+/*:503*//*504:*/
+#line 9634 "attention.w"
 
 static int loss_log_check(void)
 {
@@ -91,8 +91,8 @@ free(loss_log);
 return status;
 }
 
-/*:501*//*509:*/
-#line 9768 "attention.w"
+/*:504*//*513:*/
+#line 9828 "attention.w"
 
 static int check_stdout(const char*cmd,int status)
 {
@@ -103,8 +103,8 @@ cmd?cmd:"",err?": ":"",err?strerror(err):"");
 return status?status:1;
 }
 
-/*:509*//*513:*/
-#line 9803 "attention.w"
+/*:513*//*517:*/
+#line 9863 "attention.w"
 
 static int parse_long(const char*cmd,const char*opt,const char*s,long lo,
 long hi,long*out)
@@ -121,8 +121,8 @@ return-1;
 return 0;
 }
 
-/*:513*//*514:*/
-#line 9820 "attention.w"
+/*:517*//*518:*/
+#line 9880 "attention.w"
 
 static int parse_float(const char*cmd,const char*opt,const char*s,double lo,
 double hi,double*out)
@@ -139,8 +139,8 @@ return-1;
 return 0;
 }
 
-/*:514*//*515:*/
-#line 9838 "attention.w"
+/*:518*//*519:*/
+#line 9898 "attention.w"
 
 static double now_seconds(void)
 {
@@ -149,8 +149,8 @@ clock_gettime(CLOCK_MONOTONIC,&ts);
 return(double)ts.tv_sec+1e-9*(double)ts.tv_nsec;
 }
 
-/*:515*//*516:*/
-#line 9854 "attention.w"
+/*:519*//*520:*/
+#line 9914 "attention.w"
 
 #define OPT_DEVICE 256
 static int device_bad(const char*cmd,const char*device)
@@ -170,8 +170,8 @@ else fprintf(stderr,"attention %s: --device cuda: %s\n",cmd,msg);
 return be;
 }
 
-/*:516*//*530:*/
-#line 10165 "attention.w"
+/*:520*//*534:*/
+#line 10225 "attention.w"
 
 static char*words_join(const Vocab*v,const int*ids,int n)
 {
@@ -182,8 +182,8 @@ for(int k= 0;k<n;k++)p+= sprintf(p,k?" %s":"%s",v->word[ids[k]]);
 return s;
 }
 
-/*:530*//*539:*/
-#line 10349 "attention.w"
+/*:534*//*543:*/
+#line 10409 "attention.w"
 
 static double hold_fraction(const char*s,uint64_t seed)
 {
@@ -202,8 +202,8 @@ vl->origin= xstrdup(pl->origin);
 int kept= 0;
 for(int k= 0;k<pl->n;k++){
 Pair p= pl->pair[k];
-if(hold_fraction(p.src,seed)<share)/*540:*/
-#line 10374 "attention.w"
+if(hold_fraction(p.src,seed)<share)/*544:*/
+#line 10434 "attention.w"
 
 {
 if(vl->n==vl->cap){
@@ -213,16 +213,16 @@ vl->pair= xrealloc(vl->pair,(size_t)vl->cap*sizeof*vl->pair);
 vl->pair[vl->n++]= p;
 }
 
-/*:540*/
-#line 10367 "attention.w"
+/*:544*/
+#line 10427 "attention.w"
 
 else pl->pair[kept++]= p;
 }
 pl->n= kept;
 }
 
-/*:539*//*543:*/
-#line 10421 "attention.w"
+/*:543*//*547:*/
+#line 10481 "attention.w"
 
 static uint64_t mix_seed(uint64_t a,uint64_t b)
 {
@@ -232,8 +232,8 @@ z= (z^(z>>27))*0x94d049bb133111ebULL;
 return z^(z>>31);
 }
 
-/*:543*//*544:*/
-#line 10440 "attention.w"
+/*:547*//*548:*/
+#line 10500 "attention.w"
 
 static const Example*bucket_ex;
 static int by_length(const void*x,const void*y)
@@ -244,8 +244,8 @@ if(!d)d= a->tgt_len-b->tgt_len;
 return d?d:*(const int*)x-*(const int*)y;
 }
 
-/*:544*//*545:*/
-#line 10451 "attention.w"
+/*:548*//*549:*/
+#line 10511 "attention.w"
 
 static void bucket_batches(int*order,int n,const Example*ex,int B,uint64_t seed)
 {
@@ -261,8 +261,8 @@ int j= (int)(erand48(xs)*(k+1)),x= perm[k];
 if(j> k)j= k;
 perm[k]= perm[j],perm[j]= x;
 }
-/*546:*/
-#line 10471 "attention.w"
+/*550:*/
+#line 10531 "attention.w"
 
 int at= 0;
 for(int k= 0;k<nb;k++){
@@ -272,14 +272,14 @@ at+= len;
 }
 memcpy(order,copy,(size_t)n*sizeof(int));
 
-/*:546*/
-#line 10466 "attention.w"
+/*:550*/
+#line 10526 "attention.w"
 
 free(perm),free(copy);
 }
 
-/*:545*//*549:*/
-#line 10528 "attention.w"
+/*:549*//*553:*/
+#line 10588 "attention.w"
 
 static double batched_loss(BModel*bm,const Example*ex,int n)
 {
@@ -294,8 +294,8 @@ tokens+= bt.tokens;
 return bmodel_take_loss(bm)/(double)(tokens?tokens:1);
 }
 
-/*:549*//*552:*/
-#line 10597 "attention.w"
+/*:553*//*556:*/
+#line 10657 "attention.w"
 
 static int blank(const char*s,size_t len)
 {
@@ -303,11 +303,11 @@ for(size_t k= 0;k<len;k++)if(s[k]!=' '&&s[k]!='\t')return 0;
 return 1;
 }
 
-/*:552*//*557:*/
-#line 10727 "attention.w"
+/*:556*//*561:*/
+#line 10787 "attention.w"
 
-/*570:*/
-#line 10981 "attention.w"
+/*574:*/
+#line 11041 "attention.w"
 
 #define BEAM_OPTIONS \
   {"beam", required_argument, 0, 'k'}, {"length-penalty", required_argument, 0, 'P'}, \
@@ -325,8 +325,8 @@ BeamOptions o;
 int used,replace_unk;
 }BeamChoice;
 
-/*:570*//*571:*/
-#line 11001 "attention.w"
+/*:574*//*575:*/
+#line 11061 "attention.w"
 
 static int beam_option(const char*cmd,int c,const char*arg,BeamChoice*b)
 {
@@ -343,8 +343,8 @@ break;
 case'A':if(parse_float(cmd,"--alpha",arg,-1e-300,10.0,&x))return-1;b->o.alpha= x;
 break;
 case'U':b->replace_unk= 1;break;
-case'P':/*572:*/
-#line 11023 "attention.w"
+case'P':/*576:*/
+#line 11083 "attention.w"
 
 if(strcmp(arg,"none")==0)b->o.penalty= LP_NONE;
 else if(strcmp(arg,"avg")==0)b->o.penalty= LP_AVG;
@@ -354,15 +354,15 @@ fprintf(stderr,"attention %s: --length-penalty is none, avg or wu, not \"%s\"\n"
 return-1;
 }
 
-/*:572*/
-#line 11017 "attention.w"
+/*:576*/
+#line 11077 "attention.w"
 break;
 }
 return 1;
 }
 
-/*:571*//*573:*/
-#line 11033 "attention.w"
+/*:575*//*577:*/
+#line 11093 "attention.w"
 
 static void beam_defaults(BeamChoice*b)
 {
@@ -388,8 +388,8 @@ fprintf(stderr,"attention %s: warning: the model's vocabulary has no <UNK>; "
 return 0;
 }
 
-/*:573*//*574:*/
-#line 11061 "attention.w"
+/*:577*//*578:*/
+#line 11121 "attention.w"
 
 static int beam_best(Decoder*d,const int*src,int n,const BeamOptions*o,int*out,
 float*attn)
@@ -408,8 +408,8 @@ d->release(d);
 return k;
 }
 
-/*:574*//*575:*/
-#line 11083 "attention.w"
+/*:578*//*579:*/
+#line 11143 "attention.w"
 
 static BeamChoice translate_beam;
 
@@ -423,8 +423,8 @@ BeamOptions*o= &translate_beam.o;
 Hypothesis*y= xcalloc((size_t)o->n_best,sizeof*y);
 int found= 0;
 beam_search(d,1,init,o,y,&found);
-/*576:*/
-#line 11106 "attention.w"
+/*580:*/
+#line 11166 "attention.w"
 
 char*copy= xstrdup(norm),*words[DEFAULT_MAX_LENGTH*4];
 int nw= 0;
@@ -449,8 +449,8 @@ free(lines[i]);
 free(lines);
 free(copy);
 
-/*:576*/
-#line 11096 "attention.w"
+/*:580*/
+#line 11156 "attention.w"
 
 hypotheses_free(y,found);
 free(y);
@@ -459,12 +459,12 @@ d->release(d);
 return text;
 }
 
-/*:575*/
-#line 10728 "attention.w"
+/*:579*/
+#line 10788 "attention.w"
 
 
-/*:557*//*558:*/
-#line 10732 "attention.w"
+/*:561*//*562:*/
+#line 10792 "attention.w"
 
 static void warn_unknown(const char*cmd,const Vocab*v,Vocab*seen,const char*s,
 const char*where)
@@ -483,8 +483,8 @@ if(cmd)fprintf(stderr,"attention %s: %s: warning: \"%s\" is not in the model's "
 }
 }
 
-/*:558*//*559:*/
-#line 10755 "attention.w"
+/*:562*//*563:*/
+#line 10815 "attention.w"
 
 static int translate_batched(BModel*bm,int nargs,char**args,int show_attention)
 {
@@ -493,8 +493,8 @@ char**norm= xcalloc((size_t)cap,sizeof(char*)),*bad= xcalloc((size_t)cap,1);
 Example*ex= xcalloc((size_t)cap,sizeof(Example));
 Vocab unknown;
 vocab_init(&unknown);
-/*560:*/
-#line 10779 "attention.w"
+/*564:*/
+#line 10839 "attention.w"
 
 char*line= NULL;
 size_t lcap= 0;
@@ -515,8 +515,8 @@ norm= xrealloc(norm,(size_t)cap*sizeof(char*));
 bad= xrealloc(bad,(size_t)cap);
 ex= xrealloc(ex,(size_t)cap*sizeof(Example));
 }
-/*561:*/
-#line 10806 "attention.w"
+/*565:*/
+#line 10866 "attention.w"
 
 size_t badbyte;
 char where[64];
@@ -538,14 +538,14 @@ ex[n].src_len= m+1;
 bad[n]= 0;
 }else ex[n].src[0]= EOS_TOKEN,ex[n].src_len= 1,bad[n]= 1;
 
-/*:561*/
-#line 10799 "attention.w"
+/*:565*/
+#line 10859 "attention.w"
 
 n++;
 }
 free(line);
-if(nargs==0)/*565:*/
-#line 10896 "attention.w"
+if(nargs==0)/*569:*/
+#line 10956 "attention.w"
 
 if(ferror(stdin)){
 fprintf(stderr,"attention translate: cannot read the standard input: %s\n",
@@ -553,18 +553,18 @@ strerror(errno));
 failed= 1;
 }
 
-/*:565*/
-#line 10803 "attention.w"
+/*:569*/
+#line 10863 "attention.w"
 
 
-/*:560*/
-#line 10763 "attention.w"
+/*:564*/
+#line 10823 "attention.w"
 
 int*out= xcalloc((size_t)(n?n:1)*L,sizeof(int)),*len= xcalloc((size_t)(n?n:1),sizeof(int));
 float*attn= show_attention?xcalloc((size_t)(n?n:1)*L*L,sizeof(float)):NULL;
 char**text= NULL;
-if(translate_beam.used)/*562:*/
-#line 10831 "attention.w"
+if(translate_beam.used)/*566:*/
+#line 10891 "attention.w"
 
 {
 BeamOptions*o= &translate_beam.o;
@@ -578,8 +578,8 @@ Hypothesis*y= xcalloc((size_t)(n?n:1)*o->n_best,sizeof*y);
 d->encode(d,sp,sl,n,init);
 beam_search(d,n,init,o,y,found);
 text= xcalloc((size_t)(n?n:1),sizeof*text);
-for(int k= 0;k<n;k++)/*563:*/
-#line 10850 "attention.w"
+for(int k= 0;k<n;k++)/*567:*/
+#line 10910 "attention.w"
 
 {
 Hypothesis*h= y+(size_t)k*o->n_best;
@@ -607,19 +607,19 @@ free(lines),free(copy);
 hypotheses_free(h,found[k]);
 }
 
-/*:563*/
-#line 10844 "attention.w"
+/*:567*/
+#line 10904 "attention.w"
 
 free(y),free(init),free(found),free(sl),free(sp);
 d->release(d);
 }
 
-/*:562*/
-#line 10767 "attention.w"
+/*:566*/
+#line 10827 "attention.w"
 
 else bmodel_greedy(bm,ex,n,out,len,attn);
-/*564:*/
-#line 10878 "attention.w"
+/*568:*/
+#line 10938 "attention.w"
 
 for(int k= 0;k<n;k++){
 if(!bad[k]){
@@ -635,8 +635,8 @@ printf(" %s %.3f",bm->vin.word[ex[k].src[i]],attn[((size_t)k*L+t2)*L+i]);
 putchar('\n');
 }
 
-/*:564*/
-#line 10769 "attention.w"
+/*:568*/
+#line 10829 "attention.w"
 
 for(int k= 0;k<n;k++)free(norm[k]),free(text?text[k]:NULL);
 free(text);
@@ -645,14 +645,14 @@ vocab_free(&unknown);
 return failed?1:0;
 }
 
-/*:559*/
-#line 9739 "attention.w"
+/*:563*/
+#line 9799 "attention.w"
 
 /*489:*/
-#line 9329 "attention.w"
+#line 9333 "attention.w"
 
 /*491:*/
-#line 9341 "attention.w"
+#line 9353 "attention.w"
 
 static const char*heatmap_usage= 
 "usage: attention heatmap --model CKPT --out FILE [--out FILE ...] [OPTIONS] SENTENCE\n"
@@ -668,7 +668,7 @@ static const char*heatmap_usage=
 "  --length-penalty P, --alpha A, --max-length N   as for translate\n";
 
 /*:491*//*494:*/
-#line 9388 "attention.w"
+#line 9406 "attention.w"
 
 static int cmd_heatmap(int argc,char**argv)
 {
@@ -680,6 +680,9 @@ const char*model= NULL,*outs[MAX_OUTS],*device= NULL;
 int nout= 0,c,bad= 0,style= HEATMAP_MATPLOTLIB,unit= 0,r;
 BeamChoice beam;
 beam_defaults(&beam);
+/*495:*/
+#line 9426 "attention.w"
+
 opterr= 0;
 optind= 1;
 while(!bad&&(c= getopt_long(argc,argv,":h",longopts,NULL))!=-1)
@@ -689,8 +692,8 @@ c=='N'?"--n-best":"--replace-unk");
 bad= 1;
 }else if((r= beam_option("heatmap",c,optarg,&beam))!=0)bad= r<0;
 else switch(c){
-/*495:*/
-#line 9423 "attention.w"
+/*496:*/
+#line 9451 "attention.w"
 
 case'm':model= optarg;break;
 case'o':bad= add_out("heatmap",optarg,outs,&nout)!=0;break;
@@ -713,8 +716,8 @@ break;
 default:fprintf(stderr,"attention heatmap: unknown option \"%s\"\n",argv[optind-1]);
 bad= 1;
 
-/*:495*/
-#line 9408 "attention.w"
+/*:496*/
+#line 9436 "attention.w"
 
 }
 if(!bad&&(!model||nout==0||argc-optind!=1)){
@@ -726,12 +729,19 @@ if(bad){
 fputs(heatmap_usage,stderr);
 return 2;
 }
+
+/*:495*/
+#line 9417 "attention.w"
+
 if(check_outs("heatmap",outs,nout))return 1;
-/*496:*/
-#line 9451 "attention.w"
+/*497:*/
+#line 9479 "attention.w"
 
 Model m;
 BModel bm;
+/*498:*/
+#line 9503 "attention.w"
+
 const Backend*be= backend_for("heatmap",device);
 if(!be)return 1;
 int kind= checkpoint_load_any(model,&m,&bm,be,beam.used?64:1);
@@ -750,6 +760,10 @@ if(kind==KIND_SEED)model_free(&m);
 else bmodel_free(&bm);
 return 2;
 }
+
+/*:498*/
+#line 9482 "attention.w"
+
 const Vocab*vi= kind?&bm.vin:&m.vin,*vo= kind?&bm.vout:&m.vout;
 int L= kind?bm.cfg.L:m.cfg.L,*src= xcalloc((size_t)L,sizeof(int));
 int*out= xcalloc((size_t)L,sizeof(int));
@@ -757,10 +771,13 @@ float*attn= xcalloc((size_t)L*L,sizeof(float));
 int status= 1,T= -1,n= 0;
 size_t badbyte;
 char*norm= normalize_sentence(argv[optind],strlen(argv[optind]),&badbyte);
+/*499:*/
+#line 9527 "attention.w"
+
 if(!norm)kit_fail("the sentence: invalid UTF-8 at byte %zu",badbyte+1);
 else if(kind==KIND_SEED)T= tokenize(vi,norm,src,L,"the sentence","English");
-else/*497:*/
-#line 9498 "attention.w"
+else/*500:*/
+#line 9540 "attention.w"
 
 {
 Example e;
@@ -782,8 +799,8 @@ if(!beam.used)bmodel_greedy(&bm,&e,1,out,&n,attn);
 }
 }
 
-/*:497*/
-#line 9481 "attention.w"
+/*:500*/
+#line 9530 "attention.w"
 
 if(T==0)kit_fail("the sentence has no words");
 else if(T> 0&&beam.used)n= beam_best(kind?bmodel_decoder(&bm):model_decoder(&m),
@@ -791,9 +808,13 @@ src,T,&beam.o,out,attn);
 else if(T> 0&&kind==KIND_SEED)n= greedy_decode(&m,src,T,out,attn);
 if(T> 0&&n==0)
 kit_fail("the model translates \"%s\" into nothing: there is no attention to draw",norm);
+
+/*:499*/
+#line 9490 "attention.w"
+
 if(n> 0){
-/*498:*/
-#line 9520 "attention.w"
+/*501:*/
+#line 9562 "attention.w"
 
 const char**rw= xcalloc((size_t)n,sizeof(char*)),**cw= xcalloc((size_t)T,sizeof(char*));
 for(int i= 0;i<n;i++)rw[i]= vo->word[out[i]];
@@ -814,8 +835,8 @@ status= 1;
 }
 free(rw),free(cw),free(fr),free(title);
 
-/*:498*/
-#line 9489 "attention.w"
+/*:501*/
+#line 9492 "attention.w"
 
 }else fprintf(stderr,"attention heatmap: %s\n",kit_error());
 free(norm),free(src),free(out),free(attn);
@@ -823,16 +844,16 @@ if(kind==KIND_SEED)model_free(&m);
 else bmodel_free(&bm);
 return status;
 
-/*:496*/
-#line 9420 "attention.w"
+/*:497*/
+#line 9419 "attention.w"
 
 }
 
 /*:494*/
-#line 9330 "attention.w"
+#line 9334 "attention.w"
 
-/*502:*/
-#line 9617 "attention.w"
+/*505:*/
+#line 9666 "attention.w"
 
 static const char*loss_curve_usage= 
 "usage: attention loss-curve --log FILE --out FILE [--out FILE ...] [--title TEXT]\n"
@@ -841,8 +862,8 @@ static const char*loss_curve_usage=
 "  --out FILE     the figure; .png, .pdf or .svg (may be repeated)\n"
 "  --title TEXT   the title (default: 'Training: average loss per epoch')\n";
 
-/*:502*//*503:*/
-#line 9627 "attention.w"
+/*:505*//*506:*/
+#line 9676 "attention.w"
 
 static int read_loss_log(const char*path,double**x,double**y,int*n)
 {
@@ -859,8 +880,8 @@ fclose(f);
 free(*x),free(*y);
 return kit_fail("%s: line %ld: expected an epoch, a tab and a finite loss",path,k);
 }
-/*504:*/
-#line 9649 "attention.w"
+/*507:*/
+#line 9700 "attention.w"
 
 if(*n==cap){
 cap= cap?2*cap:1024;
@@ -869,16 +890,16 @@ cap= cap?2*cap:1024;
 }
 (*x)[*n]= e,(*y)[(*n)++]= v;
 
-/*:504*/
-#line 9643 "attention.w"
+/*:507*/
+#line 9692 "attention.w"
 
 }
 fclose(f);
 return*n> 0?0:kit_fail("%s: no epochs in the file",path);
 }
 
-/*:503*//*505:*/
-#line 9657 "attention.w"
+/*:506*//*508:*/
+#line 9709 "attention.w"
 
 static int cmd_loss_curve(int argc,char**argv)
 {
@@ -887,6 +908,9 @@ static const struct option longopts[]= {{"log",required_argument,0,'l'},
 {"help",no_argument,0,'h'},{0,0,0,0}};
 const char*logfile= NULL,*outs[MAX_OUTS],*title= "Training: average loss per epoch";
 int nout= 0,c,bad= 0;
+/*509:*/
+#line 9724 "attention.w"
+
 opterr= 0;
 optind= 1;
 while(!bad&&(c= getopt_long(argc,argv,":h",longopts,NULL))!=-1){
@@ -911,8 +935,12 @@ if(bad){
 fputs(loss_curve_usage,stderr);
 return 2;
 }
-/*506:*/
-#line 9692 "attention.w"
+
+/*:509*/
+#line 9717 "attention.w"
+
+/*510:*/
+#line 9752 "attention.w"
 
 double*x= NULL,*y= NULL;
 int n= 0;
@@ -935,20 +963,20 @@ status= 1;
 free(x),free(y);
 return status;
 
-/*:506*/
-#line 9689 "attention.w"
+/*:510*/
+#line 9718 "attention.w"
 
 }
 
-/*:505*/
-#line 9331 "attention.w"
+/*:508*/
+#line 9335 "attention.w"
 
 
-/*:489*//*512:*/
-#line 9796 "attention.w"
+/*:489*//*516:*/
+#line 9856 "attention.w"
 
-/*517:*/
-#line 9875 "attention.w"
+/*521:*/
+#line 9935 "attention.w"
 
 static const char*train_usage= 
 "usage: attention train [--pairs seed | --data FILE] [OPTIONS]\n"
@@ -984,16 +1012,16 @@ static const char*train_usage=
 "  --device cpu|cuda   the processor (the default) or the GPU\n"
 "  (for these kinds --epochs defaults to 10, --lr to 0.001, --print-every to 1)\n";
 
-/*:517*//*518:*/
-#line 9910 "attention.w"
+/*:521*//*522:*/
+#line 9970 "attention.w"
 
 typedef struct{
 const char*data,*init,*save;
 int filter,append_eos;
 long epochs,hidden,max_length,seed,print_every,show,threads;
 double lr;
-/*531:*/
-#line 10177 "attention.w"
+/*535:*/
+#line 10237 "attention.w"
 
 int kind;
 long heads,batch;
@@ -1004,8 +1032,8 @@ const char*valid;
 double valid_split;
 const char*device;
 
-/*:531*/
-#line 9916 "attention.w"
+/*:535*/
+#line 9976 "attention.w"
 
 }TrainOptions;
 static int train_batched(TrainOptions*o,int kind);
@@ -1021,8 +1049,8 @@ static const struct option longopts[]= {
 {"no-eos",no_argument,0,'n'},{"print-every",required_argument,0,'P'},
 {"show",required_argument,0,'S'},{"help",no_argument,0,'h'},
 {"loss-log",required_argument,0,'g'},{"threads",required_argument,0,'T'},
-/*532:*/
-#line 10188 "attention.w"
+/*536:*/
+#line 10248 "attention.w"
 
 {"attention",required_argument,0,'A'},{"heads",required_argument,0,'N'},
 {"batch",required_argument,0,'B'},{"dropout",required_argument,0,'D'},
@@ -1030,8 +1058,8 @@ static const struct option longopts[]= {
 {"valid",required_argument,0,'V'},{"valid-split",required_argument,0,'v'},
 {"bucket",no_argument,0,'K'},{"device",required_argument,0,OPT_DEVICE},
 
-/*:532*/
-#line 9931 "attention.w"
+/*:536*/
+#line 9991 "attention.w"
 
 {0,0,0,0}};
 *o= (TrainOptions){NULL,NULL,NULL,FILTER_TUTORIAL,1,-1,0,0,1,0,5,0,0.0,
@@ -1040,8 +1068,8 @@ int c,bad= 0;
 opterr= 0;
 optind= 1;
 while(!bad&&(c= getopt_long(argc,argv,":h",longopts,NULL))!=-1)switch(c){
-/*519:*/
-#line 9949 "attention.w"
+/*523:*/
+#line 10009 "attention.w"
 
 case'p':
 if(strcmp(optarg,"seed")!=0){
@@ -1072,8 +1100,8 @@ case'P':bad= parse_long("train","--print-every",optarg,1,100000000,&o->print_eve
 break;
 case'S':bad= parse_long("train","--show",optarg,0,100000000,&o->show)!=0;break;
 case'T':bad= parse_long("train","--threads",optarg,1,2,&o->threads)!=0;break;
-/*533:*/
-#line 10196 "attention.w"
+/*537:*/
+#line 10256 "attention.w"
 
 case'A':
 if((o->kind= kind_from_name(optarg))<0){
@@ -1102,8 +1130,8 @@ fprintf(stderr,"attention train: --valid-split wants a share above 0 and below 1
 bad= !(o->valid_split> 0.0&&o->valid_split<1.0);
 break;
 
-/*:533*/
-#line 9979 "attention.w"
+/*:537*/
+#line 10039 "attention.w"
 
 case'g':loss_log_path= optarg;break;
 case'h':fputs(train_usage,stdout);exit(check_stdout("train",0));
@@ -1115,8 +1143,8 @@ default:
 fprintf(stderr,"attention train: unknown option \"%s\"\n",argv[optind-1]);
 bad= 1;
 
-/*:519*/
-#line 9939 "attention.w"
+/*:523*/
+#line 9999 "attention.w"
 
 }
 if(!bad&&optind<argc){
@@ -1127,8 +1155,8 @@ if(bad)fputs(train_usage,stderr);
 return bad?-1:0;
 }
 
-/*:518*//*520:*/
-#line 9993 "attention.w"
+/*:522*//*524:*/
+#line 10053 "attention.w"
 
 static int cmd_train(int argc,char**argv)
 {
@@ -1137,8 +1165,8 @@ PairList pl;
 Model m;
 Example*ex= NULL;
 int status= 0;
-/*522:*/
-#line 10054 "attention.w"
+/*526:*/
+#line 10114 "attention.w"
 
 if(train_options(argc,argv,&o))return 2;
 if(loss_log_path&&loss_log_check())return 1;
@@ -1153,11 +1181,11 @@ return 2;
 }
 int max_length= o.max_length?(int)o.max_length:DEFAULT_MAX_LENGTH;
 
-/*:522*/
-#line 10001 "attention.w"
+/*:526*/
+#line 10061 "attention.w"
 
-/*521:*/
-#line 10020 "attention.w"
+/*525:*/
+#line 10080 "attention.w"
 
 int kind= o.kind;
 if(o.init){
@@ -1188,11 +1216,11 @@ if(o.epochs<0)o.epochs= 400;
 if(o.print_every==0)o.print_every= 50;
 if(o.lr==0.0)o.lr= 0.01;
 
-/*:521*/
-#line 10002 "attention.w"
+/*:525*/
+#line 10062 "attention.w"
 
-/*523:*/
-#line 10068 "attention.w"
+/*527:*/
+#line 10128 "attention.w"
 
 if(o.data){
 if(pairs_read(&pl,o.data,o.filter,max_length)){
@@ -1201,11 +1229,11 @@ return 1;
 }
 }else pairs_seed(&pl);
 
-/*:523*/
-#line 10003 "attention.w"
+/*:527*/
+#line 10063 "attention.w"
 
-/*526:*/
-#line 10094 "attention.w"
+/*530:*/
+#line 10154 "attention.w"
 
 if(o.init){
 if(checkpoint_load(&m,o.init)){
@@ -1221,11 +1249,11 @@ model_alloc(&m,&cfg,&vin,&vout);
 model_init_random(&m,(uint64_t)o.seed);
 }
 
-/*:526*/
-#line 10004 "attention.w"
+/*:530*/
+#line 10064 "attention.w"
 
-/*524:*/
-#line 10078 "attention.w"
+/*528:*/
+#line 10138 "attention.w"
 
 if(make_examples(&pl,&m.vin,&m.vout,m.cfg.L,o.append_eos,&ex)){
 fprintf(stderr,"attention train: %s\n",kit_error());
@@ -1234,11 +1262,11 @@ model_free(&m);
 return 1;
 }
 
-/*:524*/
-#line 10005 "attention.w"
+/*:528*/
+#line 10065 "attention.w"
 
-/*527:*/
-#line 10109 "attention.w"
+/*531:*/
+#line 10169 "attention.w"
 
 if(o.data)printf("Read %ld sentence pairs from %s; kept %d (%s filter)\n",
 pl.lines_read,o.data,pl.n,o.filter==FILTER_TUTORIAL?"tutorial":"length");
@@ -1250,11 +1278,11 @@ m.cfg.H,m.cfg.L,m.n_params,o.init?" (from --init)":"");
 printf("Training for %ld epochs, %s<EOS> on the targets\n",o.epochs,
 o.append_eos?"":"no ");
 
-/*:527*/
-#line 10006 "attention.w"
+/*:531*/
+#line 10066 "attention.w"
 
-/*528:*/
-#line 10125 "attention.w"
+/*532:*/
+#line 10185 "attention.w"
 
 int threads= o.threads?(int)o.threads:sysconf(_SC_NPROCESSORS_ONLN)> 1?2:1,used= 1;
 float*loss= xcalloc((size_t)pl.n*(size_t)o.print_every,sizeof(float));
@@ -1279,22 +1307,22 @@ o.epochs*pl.n,seconds> 0?(double)(o.epochs*pl.n)/seconds:0.0,used,
 used> 1?"s":"");
 free(loss);
 
-/*:528*/
-#line 10007 "attention.w"
+/*:532*/
+#line 10067 "attention.w"
 
-/*525:*/
-#line 10088 "attention.w"
+/*529:*/
+#line 10148 "attention.w"
 
 if(o.save&&checkpoint_save(&m,o.save)){
 fprintf(stderr,"attention train: %s\n",kit_error());
 status= 1;
 }
 
-/*:525*/
-#line 10008 "attention.w"
+/*:529*/
+#line 10068 "attention.w"
 
-/*529:*/
-#line 10151 "attention.w"
+/*533:*/
+#line 10211 "attention.w"
 
 int right= 0,*out= xcalloc((size_t)m.cfg.L,sizeof(int));
 for(int k= 0;k<pl.n;k++){
@@ -1309,8 +1337,8 @@ free(pred);
 printf("%d of %d training pairs translated exactly\n",right,pl.n);
 free(out);
 
-/*:529*/
-#line 10009 "attention.w"
+/*:533*/
+#line 10069 "attention.w"
 
 if(loss_log_path&&loss_log_save())status= 1;
 free(ex);
@@ -1319,8 +1347,8 @@ model_free(&m);
 return status;
 }
 
-/*:520*//*534:*/
-#line 10233 "attention.w"
+/*:524*//*538:*/
+#line 10293 "attention.w"
 
 static int train_batched(TrainOptions*o,int kind)
 {
@@ -1331,8 +1359,8 @@ int status= 1,L= o->max_length?(int)o->max_length:DEFAULT_MAX_LENGTH;
 if(o->epochs<0)o->epochs= 10;
 if(o->print_every==0)o->print_every= 1;
 if(o->lr==0.0)o->lr= 0.001;
-/*535:*/
-#line 10260 "attention.w"
+/*539:*/
+#line 10320 "attention.w"
 
 long H= o->hidden?o->hidden:DEFAULT_HIDDEN,heads= o->heads?o->heads:4;
 cpu_set_threads(o->threads?(int)o->threads:sysconf(_SC_NPROCESSORS_ONLN)> 1?2:1);
@@ -1354,11 +1382,11 @@ memset(&bm,0,sizeof bm);
 const Backend*be= backend_for("train",o->device);
 if(!be)return 1;
 
-/*:535*/
-#line 10243 "attention.w"
+/*:539*/
+#line 10303 "attention.w"
 
-/*536:*/
-#line 10286 "attention.w"
+/*540:*/
+#line 10346 "attention.w"
 
 if(pairs_read(&pl,o->data,o->filter,L)){
 fprintf(stderr,"attention train: %s\n",kit_error());
@@ -1377,11 +1405,11 @@ if(vl.origin)pairs_free(&vl);
 return 1;
 }
 
-/*:536*/
-#line 10244 "attention.w"
+/*:540*/
+#line 10304 "attention.w"
 
-/*537:*/
-#line 10306 "attention.w"
+/*541:*/
+#line 10366 "attention.w"
 
 if(o->init){
 if(checkpoint_load_any(o->init,NULL,&bm,be,(int)o->batch)<0){
@@ -1409,11 +1437,11 @@ fprintf(stderr,"attention train: %s\n",kit_error());
 goto end;
 }
 
-/*:537*/
-#line 10245 "attention.w"
+/*:541*/
+#line 10305 "attention.w"
 
-/*538:*/
-#line 10334 "attention.w"
+/*542:*/
+#line 10394 "attention.w"
 
 printf("Read %ld sentence pairs from %s; kept %d (%s filter)",pl.lines_read,o->data,
 pl.n+vl.n*(o->valid_split> 0.0),o->filter==FILTER_TUTORIAL?"tutorial":"length");
@@ -1426,18 +1454,18 @@ printf(", %zu parameters%s\n",bm.n_params,o->init?" (from --init)":"");
 printf("Training for %ld epochs, batch %ld, lr %g, dropout %g, %s\n",o->epochs,o->batch,
 o->lr,o->dropout,o->shuffle?"shuffled each epoch":"in file order");
 
-/*:538*/
-#line 10246 "attention.w"
+/*:542*/
+#line 10306 "attention.w"
 
-/*541:*/
-#line 10386 "attention.w"
+/*545:*/
+#line 10446 "attention.w"
 
 int n= pl.n,*order= xcalloc((size_t)n,sizeof(int));
 double best= INFINITY,t_all= now_seconds();
 for(long e= 1;e<=o->epochs;e++){
 for(int k= 0;k<n;k++)order[k]= k;
-if(o->shuffle)/*542:*/
-#line 10407 "attention.w"
+if(o->shuffle)/*546:*/
+#line 10467 "attention.w"
 
 {
 uint64_t z= mix_seed((uint64_t)o->seed,(uint64_t)e);
@@ -1451,15 +1479,15 @@ order[j]= x;
 }
 }
 
-/*:542*/
-#line 10391 "attention.w"
+/*:546*/
+#line 10451 "attention.w"
 
 if(o->bucket)bucket_batches(order,n,ex,(int)o->batch,o->shuffle?
 mix_seed((uint64_t)o->seed,(uint64_t)e+1000003):0);
 double t0= now_seconds(),train_loss,valid_loss= NAN;
 long tokens= 0,positions= 0,words= 0;
-/*547:*/
-#line 10484 "attention.w"
+/*551:*/
+#line 10544 "attention.w"
 
 int tty= isatty(fileno(stdout));
 double last= t0;
@@ -1482,14 +1510,14 @@ last= now;
 }
 if(tty)printf("\r%78s\r","");
 
-/*:547*/
-#line 10396 "attention.w"
+/*:551*/
+#line 10456 "attention.w"
 
 train_loss= bmodel_take_loss(&bm)/(double)tokens;
 if(vl.n)valid_loss= batched_loss(&bm,vex,vl.n);
 loss_log_add(train_loss);
-/*548:*/
-#line 10507 "attention.w"
+/*552:*/
+#line 10567 "attention.w"
 
 double sec= now_seconds()-t0;
 int print= e%o->print_every==0||e==o->epochs;
@@ -1509,19 +1537,19 @@ if(print&&vl.n)printf(", saved");
 if(print)printf("\n");
 fflush(stdout);
 
-/*:548*/
-#line 10400 "attention.w"
+/*:552*/
+#line 10460 "attention.w"
 
 }
 printf("Trained in %.1f s\n",now_seconds()-t_all);
 free(order);
 status= 0;
 
-/*:541*/
-#line 10247 "attention.w"
+/*:545*/
+#line 10307 "attention.w"
 
-/*550:*/
-#line 10543 "attention.w"
+/*554:*/
+#line 10603 "attention.w"
 
 int show= o->show<pl.n?(int)o->show:pl.n,L2= bm.cfg.L;
 int*outw= xcalloc((size_t)(show?show:1)*L2,sizeof(int));
@@ -1536,8 +1564,8 @@ free(pred);
 free(outw);
 free(outn);
 
-/*:550*/
-#line 10248 "attention.w"
+/*:554*/
+#line 10308 "attention.w"
 
 if(loss_log_path&&loss_log_save())status= 1;
 end:
@@ -1549,11 +1577,11 @@ bmodel_free(&bm);
 return status;
 }
 
-/*:534*/
-#line 9797 "attention.w"
+/*:538*/
+#line 9857 "attention.w"
 
-/*551:*/
-#line 10564 "attention.w"
+/*555:*/
+#line 10624 "attention.w"
 
 static const char*translate_usage= 
 "usage: attention translate --model CKPT [--attention] [SENTENCE ...]\n"
@@ -1575,8 +1603,8 @@ int*src= xcalloc((size_t)m->cfg.L,sizeof(int)),*out= xcalloc((size_t)m->cfg.L,si
 float*attn= xcalloc((size_t)m->cfg.L*(size_t)m->cfg.L,sizeof(float));
 int status= 0;
 if(!norm)status= kit_fail("%s: invalid UTF-8 at byte %zu",where,bad+1);
-else if(*norm)/*553:*/
-#line 10606 "attention.w"
+else if(*norm)/*557:*/
+#line 10666 "attention.w"
 
 {
 int n= tokenize(&m->vin,norm,src,m->cfg.L,where,"English");
@@ -1588,8 +1616,8 @@ char*t= translate_beam.used?translate_with_beam(m,src,n,norm,out,&k,attn)
 :(k= greedy_decode(m,src,n,out,attn),words_join(&m->vout,out,k));
 fputs(t,stdout);
 free(t);
-if(show_attention)/*554:*/
-#line 10623 "attention.w"
+if(show_attention)/*558:*/
+#line 10683 "attention.w"
 
 for(int t= 0;t<k;t++){
 double pad= 0.0;
@@ -1599,14 +1627,14 @@ for(int i= n;i<m->cfg.L;i++)pad+= attn[t*m->cfg.L+i];
 printf("  (padding %.3f)",pad);
 }
 
-/*:554*/
-#line 10617 "attention.w"
+/*:558*/
+#line 10677 "attention.w"
 
 }
 }
 
-/*:553*/
-#line 10585 "attention.w"
+/*:557*/
+#line 10645 "attention.w"
 
 else if(!blank(s,len))status= kit_fail("%s: the sentence has no words",where);
 putchar('\n');
@@ -1617,8 +1645,8 @@ free(attn);
 return status;
 }
 
-/*:551*//*555:*/
-#line 10632 "attention.w"
+/*:555*//*559:*/
+#line 10692 "attention.w"
 
 static int cmd_translate(int argc,char**argv)
 {
@@ -1681,8 +1709,8 @@ return 2;
 }
 int failed= 0;
 char where[64];
-/*556:*/
-#line 10699 "attention.w"
+/*560:*/
+#line 10759 "attention.w"
 
 if(optind<argc)
 for(int k= optind;k<argc;k++){
@@ -1705,8 +1733,8 @@ failed= 1;
 }
 if(fflush(stdout)!=0)break;
 }
-/*565:*/
-#line 10896 "attention.w"
+/*569:*/
+#line 10956 "attention.w"
 
 if(ferror(stdin)){
 fprintf(stderr,"attention translate: cannot read the standard input: %s\n",
@@ -1714,24 +1742,24 @@ strerror(errno));
 failed= 1;
 }
 
-/*:565*/
-#line 10721 "attention.w"
+/*:569*/
+#line 10781 "attention.w"
 
 free(line);
 }
 
-/*:556*/
-#line 10694 "attention.w"
+/*:560*/
+#line 10754 "attention.w"
 
 model_free(&m);
 return failed?1:0;
 }
 
-/*:555*/
-#line 9798 "attention.w"
+/*:559*/
+#line 9858 "attention.w"
 
-/*566:*/
-#line 10908 "attention.w"
+/*570:*/
+#line 10968 "attention.w"
 
 static const char*pairs_usage= 
 "usage: attention pairs --data FILE [--filter tutorial|length] [--max-length L]\n"
@@ -1742,8 +1770,8 @@ static int cmd_pairs(int argc,char**argv)
 const char*data= NULL;
 int filter= FILTER_TUTORIAL;
 long max_length= DEFAULT_MAX_LENGTH;
-/*567:*/
-#line 10931 "attention.w"
+/*571:*/
+#line 10991 "attention.w"
 
 static const struct option longopts[]= {{"data",required_argument,0,'d'},
 {"filter",required_argument,0,'f'},{"max-length",required_argument,0,'L'},
@@ -1772,8 +1800,8 @@ fputs(pairs_usage,stderr);
 return 2;
 }
 
-/*:567*/
-#line 10918 "attention.w"
+/*:571*/
+#line 10978 "attention.w"
 
 PairList pl;
 if(pairs_read(&pl,data,filter,(int)max_length)){
@@ -1787,15 +1815,15 @@ pairs_free(&pl);
 return 0;
 }
 
-/*:566*/
-#line 9799 "attention.w"
+/*:570*/
+#line 9859 "attention.w"
 
 
-/*:512*//*569:*/
-#line 10970 "attention.w"
+/*:516*//*573:*/
+#line 11030 "attention.w"
 
-/*577:*/
-#line 11135 "attention.w"
+/*581:*/
+#line 11195 "attention.w"
 
 static const char*bleu_usage= 
 "usage: attention bleu [--hyp FILE] [--precise] REFERENCES [REFERENCES ...]\n"
@@ -1825,8 +1853,8 @@ free(line);
 return ferror(f)?kit_fail("%s: read error",path):0;
 }
 
-/*:577*//*578:*/
-#line 11165 "attention.w"
+/*:581*//*582:*/
+#line 11225 "attention.w"
 
 static int bleu_of_lines(char**h,int nh,char***ref,int n_refs,int precise)
 {
@@ -1844,8 +1872,8 @@ else bleu_add(&b,hi,hl,(const int*const*)ids,len,m);
 for(int r= 0;r<m;r++)free(ids[r]);
 free(hi);
 }
-if(status==0)/*579:*/
-#line 11190 "attention.w"
+if(status==0)/*583:*/
+#line 11250 "attention.w"
 
 {
 char line[256];
@@ -1856,8 +1884,8 @@ if(precise)printf("bleu %.17g bp %.17g p %.17g %.17g %.17g %.17g\n",s.bleu,s.bp,
 s.p[0],s.p[1],s.p[2],s.p[3]);
 }
 
-/*:579*/
-#line 11182 "attention.w"
+/*:583*/
+#line 11242 "attention.w"
 
 free(ids);
 free(len);
@@ -1865,8 +1893,8 @@ vocab_free(&v);
 return status;
 }
 
-/*:578*//*580:*/
-#line 11201 "attention.w"
+/*:582*//*584:*/
+#line 11261 "attention.w"
 
 static int cmd_bleu(int argc,char**argv)
 {
@@ -1893,8 +1921,8 @@ fputs(bleu_usage,stderr);
 return 2;
 }
 int n_refs= argc-optind,status= 0;
-/*581:*/
-#line 11232 "attention.w"
+/*585:*/
+#line 11292 "attention.w"
 
 char***ref= xcalloc((size_t)n_refs,sizeof*ref),**h= NULL;
 int*nr= xcalloc((size_t)n_refs,sizeof(int)),nh= 0;
@@ -1926,17 +1954,17 @@ free(ref);
 free(nr);
 status= status?1:0;
 
-/*:581*/
-#line 11227 "attention.w"
+/*:585*/
+#line 11287 "attention.w"
 
 return status;
 }
 
-/*:580*/
-#line 10971 "attention.w"
+/*:584*/
+#line 11031 "attention.w"
 
-/*582:*/
-#line 11273 "attention.w"
+/*586:*/
+#line 11333 "attention.w"
 
 static const char*split_usage= 
 "usage: attention split --data FILE --out-dir DIR [--test F] [--valid F] [--seed S]\n"
@@ -1956,8 +1984,8 @@ const char*data= NULL,*dir= NULL;
 double share[2]= {0.1,0.1};
 long seed= 1;
 int filter= FILTER_TUTORIAL,c;
-/*583:*/
-#line 11308 "attention.w"
+/*587:*/
+#line 11368 "attention.w"
 
 opterr= 0;
 optind= 1;
@@ -1990,8 +2018,8 @@ fputs(split_usage,stderr);
 return 2;
 }
 
-/*:583*/
-#line 11292 "attention.w"
+/*:587*/
+#line 11352 "attention.w"
 
 PairList pl;
 if(pairs_read(&pl,data,filter,DEFAULT_MAX_LENGTH)){
@@ -2000,8 +2028,8 @@ return 1;
 }
 int*part= xcalloc((size_t)pl.n,sizeof(int)),counts[3][2];
 int status= pairs_split(&pl,share[0],share[1],(uint64_t)seed,part,counts);
-if(status==0)/*584:*/
-#line 11341 "attention.w"
+if(status==0)/*588:*/
+#line 11401 "attention.w"
 
 {
 static const char*const name[3]= {"train","valid","test"};
@@ -2023,8 +2051,8 @@ counts[p][1],path);
 }
 }
 
-/*:584*/
-#line 11300 "attention.w"
+/*:588*/
+#line 11360 "attention.w"
 
 if(status)fprintf(stderr,"attention split: %s\n",kit_error());
 free(part);
@@ -2032,11 +2060,11 @@ pairs_free(&pl);
 return status?1:0;
 }
 
-/*:582*/
-#line 10972 "attention.w"
+/*:586*/
+#line 11032 "attention.w"
 
-/*585:*/
-#line 11369 "attention.w"
+/*589:*/
+#line 11429 "attention.w"
 
 static const char*eval_usage= 
 "usage: attention eval --model CKPT --data FILE [OPTIONS]\n"
@@ -2054,8 +2082,8 @@ long show,batch;
 BeamChoice beam;
 }EvalOptions;
 
-/*:585*//*586:*/
-#line 11387 "attention.w"
+/*:589*//*590:*/
+#line 11447 "attention.w"
 
 static int eval_options(int argc,char**argv,EvalOptions*o)
 {
@@ -2091,8 +2119,8 @@ if(bad)fputs(eval_usage,stderr);
 return bad?-1:0;
 }
 
-/*:586*//*587:*/
-#line 11424 "attention.w"
+/*:590*//*591:*/
+#line 11484 "attention.w"
 
 static int eval_rows(const EvalOptions*o)
 {
@@ -2106,8 +2134,8 @@ if(kind==KIND_SEED)model_free(m);
 else bmodel_free(bm);
 }
 
-/*:587*//*588:*/
-#line 11438 "attention.w"
+/*:591*//*592:*/
+#line 11498 "attention.w"
 
 static int cmd_eval(int argc,char**argv)
 {
@@ -2130,8 +2158,8 @@ eval_free_model(kind,&m,&bm);
 return 1;
 }
 int n_src,*group= pairs_group_sources(&pl,&n_src),status= 0;
-/*589:*/
-#line 11471 "attention.w"
+/*593:*/
+#line 11531 "attention.w"
 
 int*first= xcalloc((size_t)n_src,sizeof(int)),*n_ref= xcalloc((size_t)n_src,sizeof(int));
 int**ref= xcalloc((size_t)n_src,sizeof*ref),*ref_fill= xcalloc((size_t)n_src,sizeof(int));
@@ -2148,8 +2176,8 @@ char where[600];
 snprintf(where,sizeof where,"%.500s:%d",o.data,pl.pair[first[s]].line);
 if(kind==KIND_SEED)
 src_len[s]= tokenize(vin,pl.pair[first[s]].src,src+(size_t)s*L,L,where,"English");
-else/*591:*/
-#line 11510 "attention.w"
+else/*595:*/
+#line 11570 "attention.w"
 
 {
 int unk= 0,*ids= src+(size_t)s*L;
@@ -2161,15 +2189,15 @@ if(n> 0)ids[n++]= EOS_TOKEN;
 src_len[s]= n;
 }
 
-/*:591*/
-#line 11487 "attention.w"
+/*:595*/
+#line 11547 "attention.w"
 
 if(src_len[s]<=0&&failed++==0)
 fprintf(stderr,"attention eval: warning: %s; such sources count as empty "
 "translations\n",src_len[s]<0?kit_error():"a source has no words");
 }
-if(unk_sources)/*590:*/
-#line 11499 "attention.w"
+if(unk_sources)/*594:*/
+#line 11559 "attention.w"
 
 {
 fprintf(stderr,"attention eval: warning: %d words of %s are not in the model's English "
@@ -2179,16 +2207,16 @@ for(int k= 2;k<unknown.n&&k<7;k++)fprintf(stderr," %s",unknown.word[k]);
 fprintf(stderr,"%s\n",unknown.n> 7?" ...":"");
 }
 
-/*:590*/
-#line 11492 "attention.w"
+/*:594*/
+#line 11552 "attention.w"
 
 vocab_free(&unknown);
 
-/*:589*/
-#line 11460 "attention.w"
+/*:593*/
+#line 11520 "attention.w"
 
-/*592:*/
-#line 11523 "attention.w"
+/*596:*/
+#line 11583 "attention.w"
 
 char**hyp= xcalloc((size_t)n_src,sizeof*hyp);
 Decoder*d= kind==KIND_SEED?model_decoder(&m):bmodel_decoder(&bm);
@@ -2199,8 +2227,8 @@ for(int s= s0;s<n_src&&s<s0+o.batch;s++)
 if(src_len[s]> 0)idx[nb++]= s;
 else hyp[s]= xstrdup("");
 if(nb> 0&&kind!=KIND_SEED&&!o.beam.used)
-/*594:*/
-#line 11568 "attention.w"
+/*598:*/
+#line 11628 "attention.w"
 
 {
 Example*ex= xcalloc((size_t)nb,sizeof*ex);
@@ -2214,11 +2242,11 @@ for(int j= 0;j<nb;j++)hyp[idx[j]]= words_join(vout,out+(size_t)j*L,len[j]);
 free(ex),free(out),free(len);
 }
 
-/*:594*/
-#line 11533 "attention.w"
+/*:598*/
+#line 11593 "attention.w"
 
-else if(nb> 0)/*593:*/
-#line 11541 "attention.w"
+else if(nb> 0)/*597:*/
+#line 11601 "attention.w"
 
 {
 const int**sp= xcalloc((size_t)nb,sizeof*sp);
@@ -2241,19 +2269,19 @@ free(copy);
 free(y);free(init);free(sp);free(len);free(found);
 }
 
-/*:593*/
-#line 11534 "attention.w"
+/*:597*/
+#line 11594 "attention.w"
 
 free(idx);
 }
 double seconds= now_seconds()-t0;
 d->release(d);
 
-/*:592*/
-#line 11461 "attention.w"
+/*:596*/
+#line 11521 "attention.w"
 
-/*595:*/
-#line 11584 "attention.w"
+/*599:*/
+#line 11644 "attention.w"
 
 BleuStats all= {0},by_len[4];
 memset(by_len,0,sizeof by_len);
@@ -2263,8 +2291,8 @@ const char*en= pl.pair[first[s]].src;
 int nw= 1;
 for(const char*p= en;*p;p++)nw+= *p==' ';
 int bucket= nw<=3?0:nw<=6?1:nw<=9?2:3;
-/*596:*/
-#line 11598 "attention.w"
+/*600:*/
+#line 11658 "attention.w"
 
 {
 Vocab v;
@@ -2284,12 +2312,12 @@ free(r);free(rl);free(h);
 vocab_free(&v);
 }
 
-/*:596*/
-#line 11593 "attention.w"
+/*:600*/
+#line 11653 "attention.w"
 
 }
-/*597:*/
-#line 11618 "attention.w"
+/*601:*/
+#line 11678 "attention.w"
 
 {
 char line[256];
@@ -2312,8 +2340,8 @@ if(failed)printf("Failed: %d sources the model cannot read, counted as empty tra
 failed);
 printf("Speed: %d sources in %.3f s, %.0f sentences/s\n",n_src-failed,seconds,
 seconds> 0?(n_src-failed)/seconds:0.0);
-/*598:*/
-#line 11644 "attention.w"
+/*602:*/
+#line 11704 "attention.w"
 
 for(int s= 0;s<n_src&&s<o.show;s++){
 printf("EN:  %s\n",pl.pair[first[s]].src);
@@ -2321,20 +2349,20 @@ for(int i= 0;i<n_ref[s];i++)printf("REF: %s\n",pl.pair[ref[s][i]].tgt);
 printf("OUT: %s\n",hyp[s]);
 }
 
-/*:598*/
-#line 11640 "attention.w"
+/*:602*/
+#line 11700 "attention.w"
 
 }
 
-/*:597*/
-#line 11595 "attention.w"
+/*:601*/
+#line 11655 "attention.w"
 
 
-/*:595*/
-#line 11462 "attention.w"
+/*:599*/
+#line 11522 "attention.w"
 
-/*599:*/
-#line 11652 "attention.w"
+/*603:*/
+#line 11712 "attention.w"
 
 if(o.output){
 FILE*f= fopen(o.output,"wb");
@@ -2349,11 +2377,11 @@ status= 1;
 }
 }
 
-/*:599*/
-#line 11463 "attention.w"
+/*:603*/
+#line 11523 "attention.w"
 
-/*600:*/
-#line 11667 "attention.w"
+/*604:*/
+#line 11727 "attention.w"
 
 for(int s= 0;s<n_src;s++)free(hyp[s]),free(ref[s]);
 free(hyp);free(ref);free(ref_fill);free(n_ref);free(first);free(src);free(src_len);
@@ -2361,54 +2389,54 @@ free(group);
 pairs_free(&pl);
 eval_free_model(kind,&m,&bm);
 
-/*:600*/
-#line 11464 "attention.w"
+/*:604*/
+#line 11524 "attention.w"
 
 return status;
 }
 
-/*:588*/
-#line 10973 "attention.w"
+/*:592*/
+#line 11033 "attention.w"
 
 
-/*:569*/
-#line 9740 "attention.w"
+/*:573*/
+#line 9800 "attention.w"
 
 
 static const struct{
 const char*name,*summary;
 int(*run)(int argc,char**argv);
 }commands[]= {
-/*511:*/
-#line 9790 "attention.w"
+/*515:*/
+#line 9850 "attention.w"
 
 {"train","train a translator (the notebook's five pairs, or a pair file)",cmd_train},
 {"translate","translate sentences with a saved model",cmd_translate},
 {"pairs","print the pairs that training would read from a file",cmd_pairs},
 /*490:*/
-#line 9335 "attention.w"
+#line 9339 "attention.w"
 
 {"heatmap","draw the attention weights of a translation (PNG, PDF or SVG)",cmd_heatmap},
 {"loss-curve","draw the average loss per epoch from train --loss-log",cmd_loss_curve},
 
 /*:490*/
-#line 9794 "attention.w"
+#line 9854 "attention.w"
 
 
-/*:511*//*568:*/
-#line 10964 "attention.w"
+/*:515*//*572:*/
+#line 11024 "attention.w"
 
 {"bleu","score translations against references (corpus BLEU-4, sacreBLEU's form)",cmd_bleu},
 {"split","split a pair file into train, valid and test files by English sentence",cmd_split},
 {"eval","translate a pair file and report BLEU, exact matches and speed",cmd_eval},
 
-/*:568*/
-#line 9746 "attention.w"
+/*:572*/
+#line 9806 "attention.w"
 
 };
 
-/*:507*//*508:*/
-#line 9751 "attention.w"
+/*:511*//*512:*/
+#line 9811 "attention.w"
 
 int main(int argc,char**argv)
 {
@@ -2417,8 +2445,8 @@ if(argc>=2)
 for(size_t k= 0;k<n;k++)
 if(strcmp(argv[1],commands[k].name)==0)
 return check_stdout(commands[k].name,commands[k].run(argc-1,argv+1));
-/*510:*/
-#line 9778 "attention.w"
+/*514:*/
+#line 9838 "attention.w"
 
 FILE*out= argc>=2&&(strcmp(argv[1],"--help")==0||strcmp(argv[1],"-h")==0
 ||strcmp(argv[1],"help")==0)?stdout:stderr;
@@ -2428,9 +2456,9 @@ for(size_t k= 0;k<n;k++)fprintf(out,"  %-10s %s\n",commands[k].name,commands[k].
 fputs("Run 'attention COMMAND --help' for a command's options.\n",out);
 return out==stdout?check_stdout(NULL,0):2;
 
-/*:510*/
-#line 9760 "attention.w"
+/*:514*/
+#line 9820 "attention.w"
 
 }
 
-/*:508*/
+/*:512*/

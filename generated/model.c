@@ -1,5 +1,5 @@
 /*50:*/
-#line 1218 "attention.w"
+#line 1222 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
@@ -9,7 +9,7 @@
 #include <sched.h> 
 #include <stdatomic.h> 
 /*57:*/
-#line 1349 "attention.w"
+#line 1353 "attention.w"
 
 static float*alloc_on_huge_pages(size_t n)
 {
@@ -21,13 +21,13 @@ if(posix_memalign(&p,page,bytes)!=0)return xcalloc(n,sizeof(float));
 #ifdef MADV_HUGEPAGE
 madvise(p,bytes,MADV_HUGEPAGE);
 #endif
-#line 1360 "attention.w"
+#line 1364 "attention.w"
  memset(p,0,bytes);
 return p;
 }
 
 /*:57*//*59:*/
-#line 1381 "attention.w"
+#line 1385 "attention.w"
 
 static double uniform(unsigned short xs[3],double a)
 {
@@ -41,7 +41,7 @@ return sqrt(-2.0*log(u))*cos(2.0*M_PI*v);
 }
 
 /*:59*//*91:*/
-#line 1961 "attention.w"
+#line 1965 "attention.w"
 
 static void*calloc_lines(size_t n,size_t size)
 {
@@ -53,7 +53,7 @@ return p;
 }
 
 /*:91*//*149:*/
-#line 3012 "attention.w"
+#line 3016 "attention.w"
 
 static void adam_tensor(Model*m,int k,size_t n,const AdamConstants*c)
 {
@@ -63,7 +63,7 @@ memset(m->grad_mem+at,0,n*sizeof(float));
 }
 
 /*:149*//*152:*/
-#line 3090 "attention.w"
+#line 3094 "attention.w"
 
 static void update_rows(Model*m,const Deferred*d,const AdamConstants*c,float*g)
 {
@@ -79,7 +79,7 @@ at+= n;
 }
 
 /*:152*//*153:*/
-#line 3109 "attention.w"
+#line 3113 "attention.w"
 
 static void update_half(Model*m,const Deferred*d,int nd,int first,int last,
 const AdamConstants*c,float*rows)
@@ -96,7 +96,7 @@ if(!deferred[k])adam_tensor(m,k,spec_numel(&s[k]),c);
 }
 
 /*:153*//*374:*/
-#line 7155 "attention.w"
+#line 7159 "attention.w"
 
 struct Pipeline{
 _Atomic long job __attribute__((aligned(64)));
@@ -116,14 +116,14 @@ pthread_cond_t wake;
 };
 
 /*:374*//*375:*/
-#line 7179 "attention.w"
+#line 7183 "attention.w"
 
 static inline void spin_pause(int*spins)
 {
 #if defined(__x86_64__) || defined(__i386__)
 __builtin_ia32_pause();
 #endif
-#line 7185 "attention.w"
+#line 7189 "attention.w"
  if(++*spins> 4096)sched_yield();
 }
 
@@ -134,7 +134,7 @@ while(atomic_load_explicit(counter,memory_order_acquire)<value)spin_pause(&spins
 }
 
 /*:375*//*376:*/
-#line 7198 "attention.w"
+#line 7202 "attention.w"
 
 static void encoder_pairs(struct Pipeline*p)
 {
@@ -152,7 +152,7 @@ update_half(m,d,N_ENC_DEFERRED,ENC_EMB,ENC_B_HH,&c,m->act.d_enc_rows);
 }
 
 /*:376*//*377:*/
-#line 7216 "attention.w"
+#line 7220 "attention.w"
 
 static void*encoder_thread(void*arg)
 {
@@ -172,7 +172,7 @@ atomic_store_explicit(&p->finished,seen,memory_order_release);
 }
 
 /*:377*//*378:*/
-#line 7237 "attention.w"
+#line 7241 "attention.w"
 
 static struct Pipeline*pipeline_start(void)
 {
@@ -191,7 +191,7 @@ return p;
 }
 
 /*:378*//*379:*/
-#line 7258 "attention.w"
+#line 7262 "attention.w"
 
 static void post_job(struct Pipeline*p)
 {
@@ -213,10 +213,10 @@ free(p);
 }
 
 /*:379*/
-#line 1226 "attention.w"
+#line 1230 "attention.w"
 
 /*51:*/
-#line 1231 "attention.w"
+#line 1235 "attention.w"
 
 void tensor_specs(const Config*c,TensorSpec s[N_TENSORS])
 {
@@ -245,7 +245,7 @@ return(size_t)s->rows*(size_t)(s->cols?s->cols:1);
 }
 
 /*:51*//*52:*/
-#line 1261 "attention.w"
+#line 1265 "attention.w"
 
 size_t tensors_point(Tensors*t,float*mem,const Config*c)
 {
@@ -260,7 +260,7 @@ return off;
 }
 
 /*:52*//*55:*/
-#line 1297 "attention.w"
+#line 1301 "attention.w"
 
 void model_alloc(Model*m,const Config*c,Vocab*vin,Vocab*vout)
 {
@@ -270,7 +270,7 @@ m->vin= *vin;
 m->vout= *vout;
 m->n_params= tensors_point(NULL,NULL,c);
 /*56:*/
-#line 1332 "attention.w"
+#line 1336 "attention.w"
 
 size_t stride= (m->n_params+64+15)/16*16+64;
 m->param_mem= alloc_on_huge_pages(4*stride);
@@ -279,7 +279,7 @@ m->m_mem= m->grad_mem+stride;
 m->v_mem= m->m_mem+stride;
 
 /*:56*/
-#line 1305 "attention.w"
+#line 1309 "attention.w"
 
 tensors_point(&m->params,m->param_mem,c);
 tensors_point(&m->grads,m->grad_mem,c);
@@ -297,18 +297,18 @@ memset(m,0,sizeof*m);
 }
 
 /*:55*//*60:*/
-#line 1396 "attention.w"
+#line 1400 "attention.w"
 
 void model_init_random(Model*m,uint64_t seed)
 {
 /*61:*/
-#line 1417 "attention.w"
+#line 1421 "attention.w"
 
 unsigned short xs[3]= {(unsigned short)(0x330e^(seed>>32)),(unsigned short)seed,
 (unsigned short)(seed>>16)};
 
 /*:61*/
-#line 1399 "attention.w"
+#line 1403 "attention.w"
 
 TensorSpec s[N_TENSORS];
 tensor_specs(&m->cfg,s);
@@ -325,7 +325,7 @@ m->adam_t= 0;
 }
 
 /*:60*//*92:*/
-#line 1972 "attention.w"
+#line 1976 "attention.w"
 
 void activations_alloc(Activations*a,const Config*c)
 {
@@ -338,7 +338,7 @@ a->enc_cache= calloc_lines(L*H,sizeof(GruCache));
 a->enc_h= calloc_lines((L+1)*H,sizeof(float));
 a->enc_out= calloc_lines(L*H,sizeof(float));
 /*99:*/
-#line 2091 "attention.w"
+#line 2095 "attention.w"
 
 a->dec_eh= calloc_lines(L*2*H,sizeof(float));
 a->dec_scores= calloc_lines(L*L,sizeof(float));
@@ -354,10 +354,10 @@ a->logits= calloc_lines(L*V,sizeof(float));
 a->logp= calloc_lines(L*V,sizeof(float));
 
 /*:99*/
-#line 1983 "attention.w"
+#line 1987 "attention.w"
 
 /*131:*/
-#line 2706 "attention.w"
+#line 2710 "attention.w"
 
 a->d_logits= calloc_lines(L*V,sizeof(float));
 a->d_hout= calloc_lines(L*H,sizeof(float));
@@ -381,27 +381,27 @@ a->d_rows= calloc_lines(ROW_BLOCK> 2*H?ROW_BLOCK:2*H,sizeof(float));
 a->d_enc_rows= calloc_lines(ROW_BLOCK> 2*H?ROW_BLOCK:2*H,sizeof(float));
 
 /*:131*/
-#line 1984 "attention.w"
+#line 1988 "attention.w"
 
 }
 
 /*:92*//*93:*/
-#line 1988 "attention.w"
+#line 1992 "attention.w"
 
 void activations_free(Activations*a)
 {
 void*all[]= {a->enc_x,a->enc_gi,a->enc_gh,a->enc_cache,a->enc_h,
 a->enc_out,/*100:*/
-#line 2106 "attention.w"
+#line 2110 "attention.w"
 
 a->dec_eh,a->dec_scores,a->dec_w,a->dec_ec,a->dec_pre,a->dec_o,
 a->dec_gi,a->dec_gh,a->dec_cache,a->dec_h,a->logits,a->logp
 
 /*:100*/
-#line 1992 "attention.w"
+#line 1996 "attention.w"
 ,
 /*132:*/
-#line 2729 "attention.w"
+#line 2733 "attention.w"
 
 a->d_logits,a->d_hout,a->d_dec_gi,a->d_dec_gh,a->d_pre,a->d_scores,
 a->d_dec_e,a->d_enc_out,a->d_enc_gi,a->d_enc_gh,a->d_enc_x,a->d_h,
@@ -409,14 +409,14 @@ a->d_hprev,a->d_o,a->d_ec,a->d_eh,a->d_enc_h,a->d_enc_hprev,a->d_rows,
 a->d_enc_rows
 
 /*:132*/
-#line 1993 "attention.w"
+#line 1997 "attention.w"
 };
 for(size_t k= 0;k<sizeof all/sizeof all[0];k++)free(all[k]);
 memset(a,0,sizeof*a);
 }
 
 /*:93*//*95:*/
-#line 2007 "attention.w"
+#line 2011 "attention.w"
 
 void encoder_forward(Model*m,const int*src,int T)
 {
@@ -438,7 +438,7 @@ memcpy(a->enc_out,a->enc_h+H,(size_t)T*H*sizeof(float));
 }
 
 /*:95*//*101:*/
-#line 2111 "attention.w"
+#line 2115 "attention.w"
 
 DecoderStep decoder_step(const Activations*a,const Config*c,int t)
 {
@@ -450,7 +450,7 @@ a->dec_h+(k+1)*H,a->dec_cache+k*H};
 }
 
 /*:101*//*102:*/
-#line 2124 "attention.w"
+#line 2128 "attention.w"
 
 void decoder_step_forward(const Model*m,int token,const float*h_prev,
 const float*enc_out,const DecoderStep*s)
@@ -470,7 +470,7 @@ gru_cell_forward(s->h,s->cache,s->gi,s->gh,h_prev,1,H);
 }
 
 /*:102*//*104:*/
-#line 2167 "attention.w"
+#line 2171 "attention.w"
 
 float seq2seq_forward(Model*m,const Example*ex)
 {
@@ -496,7 +496,7 @@ return nll_forward(a->logp,ex->tgt,T,c->V_out);
 }
 
 /*:104*//*134:*/
-#line 2765 "attention.w"
+#line 2769 "attention.w"
 
 void seq2seq_backward_deferred(Model*m,const Example*ex,Deferred d[N_DEFERRED])
 {
@@ -513,7 +513,7 @@ const Tensors*G= &m->grads;
 int H= c->H,L= c->L,V= c->V_out,T= a->T_tgt;
 size_t h= (size_t)H;
 /*138:*/
-#line 2819 "attention.w"
+#line 2823 "attention.w"
 
 nll_backward(a->d_logits,a->logp,ex->tgt,T,V);
 memset(a->d_hout,0,(size_t)T*h*sizeof(float));
@@ -523,10 +523,10 @@ memset(a->d_enc_out,0,(size_t)L*h*sizeof(float));
 memset(a->d_hprev,0,h*sizeof(float));
 
 /*:138*/
-#line 2780 "attention.w"
+#line 2784 "attention.w"
 
 /*139:*/
-#line 2834 "attention.w"
+#line 2838 "attention.w"
 
 for(int t= T-1;t>=0;t--){
 DecoderStep s= decoder_step(a,c,t);
@@ -552,10 +552,10 @@ a->d_hprev[j]+= a->d_eh[H+j];
 }
 
 /*:139*/
-#line 2781 "attention.w"
+#line 2785 "attention.w"
 
 /*140:*/
-#line 2862 "attention.w"
+#line 2866 "attention.w"
 
 d[1]= (Deferred){DEC_W_HH,a->d_dec_gh,a->dec_h,T,H,3*H};
 d[2]= (Deferred){DEC_W_IH,a->d_dec_gi,a->dec_o,T,H,3*H};
@@ -568,13 +568,13 @@ linear_backward(NULL,NULL,G->attn_b,a->d_scores,NULL,NULL,T,2*H,L);
 embedding_backward(G->dec_emb,a->d_dec_e,a->dec_in,T,H);
 
 /*:140*/
-#line 2782 "attention.w"
+#line 2786 "attention.w"
 
 memcpy(a->d_enc_hprev,a->d_hprev,h*sizeof(float));
 }
 
 /*:134*//*135:*/
-#line 2788 "attention.w"
+#line 2792 "attention.w"
 
 void encoder_backward(Model*m,const Example*ex,Deferred d[N_ENC_DEFERRED])
 {
@@ -584,7 +584,7 @@ const Tensors*G= &m->grads;
 int H= m->cfg.H,S= ex->src_len;
 size_t h= (size_t)H;
 /*141:*/
-#line 2881 "attention.w"
+#line 2885 "attention.w"
 
 for(int t= S-1;t>=0;t--){
 const float*h_prev= a->enc_h+(size_t)t*h;
@@ -603,12 +603,12 @@ d[1]= (Deferred){ENC_W_HH,a->d_enc_gh+3*h,a->enc_h+h,S-1,H,3*H};
 embedding_backward(G->enc_emb,a->d_enc_x,ex->src,S,H);
 
 /*:141*/
-#line 2796 "attention.w"
+#line 2800 "attention.w"
 
 }
 
 /*:135*//*136:*/
-#line 2801 "attention.w"
+#line 2805 "attention.w"
 
 void seq2seq_backward(Model*m,const Example*ex)
 {
@@ -620,13 +620,13 @@ d[k].B,d[k].C,d[k].OC);
 }
 
 /*:136*//*143:*/
-#line 2944 "attention.w"
+#line 2948 "attention.w"
 
 AdamConstants adam_constants(double lr,double beta1,double beta2,double eps,long t)
 {
 AdamConstants k;
 /*144:*/
-#line 2959 "attention.w"
+#line 2963 "attention.w"
 
 k.b1= (float)beta1;
 k.a1= (float)(1.0-beta1);
@@ -637,7 +637,7 @@ k.inv_bc2= (float)(1.0/sqrt(1.0-pow(beta2,(double)t)));
 k.eps= (float)eps;
 
 /*:144*/
-#line 2948 "attention.w"
+#line 2952 "attention.w"
 
 return k;
 }
@@ -646,7 +646,7 @@ void adam_apply(float*p,const float*g,float*m,float*v,size_t n,
 const AdamConstants*k)
 {
 /*145:*/
-#line 2972 "attention.w"
+#line 2976 "attention.w"
 
 const AdamConstants c= *k;
 for(size_t i= 0;i<n;i++){
@@ -659,12 +659,12 @@ p[i]-= c.step*mi/(sqrtf(vi)*c.inv_bc2+c.eps);
 }
 
 /*:145*/
-#line 2955 "attention.w"
+#line 2959 "attention.w"
 
 }
 
 /*:143*//*147:*/
-#line 2990 "attention.w"
+#line 2994 "attention.w"
 
 void adam_update(float*p,const float*g,float*m,float*v,size_t n,
 double lr,double beta1,double beta2,double eps,long t)
@@ -674,7 +674,7 @@ adam_apply(p,g,m,v,n,&k);
 }
 
 /*:147*//*148:*/
-#line 3002 "attention.w"
+#line 3006 "attention.w"
 
 void optimizer_step(Model*m,double lr)
 {
@@ -685,7 +685,7 @@ for(int k= 0;k<N_TENSORS;k++)adam_tensor(m,k,spec_numel(&s[k]),&c);
 }
 
 /*:148*//*151:*/
-#line 3069 "attention.w"
+#line 3073 "attention.w"
 
 float train_step(Model*m,const Example*ex,double lr)
 {
@@ -700,7 +700,7 @@ return loss;
 }
 
 /*:151*//*154:*/
-#line 3137 "attention.w"
+#line 3141 "attention.w"
 
 int argmax(const float*x,int n)
 {
@@ -717,7 +717,7 @@ int H= c->H,L= c->L,V= c->V_out,n= 0;
 encoder_forward(m,src,T);
 memcpy(a->dec_h,a->enc_h+(size_t)T*H,(size_t)H*sizeof(float));
 /*155:*/
-#line 3157 "attention.w"
+#line 3161 "attention.w"
 
 int token= SOS_TOKEN;
 for(int t= 0;t<L;t++){
@@ -732,13 +732,13 @@ out[n++]= token;
 }
 
 /*:155*/
-#line 3152 "attention.w"
+#line 3156 "attention.w"
 
 return n;
 }
 
 /*:154*//*380:*/
-#line 7285 "attention.w"
+#line 7289 "attention.w"
 
 int train_pairs(Model*m,const Example*ex,int n,long epochs,double lr,int threads,
 float*loss)
@@ -751,7 +751,7 @@ for(long k= 0;k<steps;k++)loss[k]= train_step(m,&ex[k%n],lr);
 return 1;
 }
 /*381:*/
-#line 7304 "attention.w"
+#line 7308 "attention.w"
 
 p->m= m;
 p->ex= ex;
@@ -764,10 +764,10 @@ atomic_store(&p->decoded,0);
 post_job(p);
 
 /*:381*/
-#line 7296 "attention.w"
+#line 7300 "attention.w"
 
 /*382:*/
-#line 7318 "attention.w"
+#line 7322 "attention.w"
 
 for(long k= 0;k<steps;k++){
 Deferred d[N_DEC_DEFERRED];
@@ -780,7 +780,7 @@ update_half(m,d,N_DEC_DEFERRED,DEC_EMB,N_TENSORS-1,&c,m->act.d_rows);
 }
 
 /*:382*/
-#line 7297 "attention.w"
+#line 7301 "attention.w"
 
 wait_until(&p->finished,atomic_load(&p->job));
 m->adam_t+= steps;
@@ -788,7 +788,7 @@ return 2;
 }
 
 /*:380*/
-#line 1227 "attention.w"
+#line 1231 "attention.w"
 
 
 /*:50*/

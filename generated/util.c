@@ -1,5 +1,5 @@
 /*369:*/
-#line 6991 "attention.w"
+#line 6995 "attention.w"
 
 #include "attention.h"
 #include <errno.h> 
@@ -8,7 +8,7 @@
 #include <string.h> 
 #include <sys/stat.h> 
 /*370:*/
-#line 7002 "attention.w"
+#line 7006 "attention.w"
 
 static char last_error[2048];
 
@@ -27,7 +27,7 @@ return last_error;
 }
 
 /*:370*//*371:*/
-#line 7023 "attention.w"
+#line 7027 "attention.w"
 
 void*xcalloc(size_t n,size_t size)
 {
@@ -40,7 +40,7 @@ return p;
 }
 
 /*:371*//*372:*/
-#line 7035 "attention.w"
+#line 7039 "attention.w"
 
 void*xrealloc(void*p,size_t size)
 {
@@ -61,7 +61,7 @@ return t;
 }
 
 /*:372*//*392:*/
-#line 7488 "attention.w"
+#line 7492 "attention.w"
 
 int save_target_check(const char*path)
 {
@@ -76,7 +76,7 @@ S_ISCHR(st.st_mode)||S_ISBLK(st.st_mode)?"a device":S_ISFIFO(st.st_mode)?
 }
 
 /*:392*/
-#line 6998 "attention.w"
+#line 7002 "attention.w"
 
 
 /*:369*/

@@ -1,5 +1,5 @@
 /*11:*/
-#line 621 "attention.w"
+#line 625 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
@@ -7,7 +7,7 @@
 #include <errno.h> 
 #include <utf8proc.h> 
 /*12:*/
-#line 639 "attention.w"
+#line 643 "attention.w"
 
 static uint32_t word_hash(const char*w)
 {
@@ -20,12 +20,12 @@ return h;
 }
 
 /*:12*//*13:*/
-#line 656 "attention.w"
+#line 660 "attention.w"
 
 static int*vocab_probe(const Vocab*v,const char*w)
 {
 /*14:*/
-#line 664 "attention.w"
+#line 668 "attention.w"
 
 uint32_t mask= (uint32_t)v->nslot-1;
 uint32_t i= word_hash(w)&mask;
@@ -34,12 +34,12 @@ i= (i+1)&mask;
 return&v->slot[i];
 
 /*:14*/
-#line 659 "attention.w"
+#line 663 "attention.w"
 
 }
 
 /*:13*//*16:*/
-#line 682 "attention.w"
+#line 686 "attention.w"
 
 int vocab_find(const Vocab*v,const char*w)
 {
@@ -48,7 +48,7 @@ return*s?*s-1:-1;
 }
 
 /*:16*//*17:*/
-#line 692 "attention.w"
+#line 696 "attention.w"
 
 int vocab_add(Vocab*v,const char*w)
 {
@@ -61,7 +61,7 @@ v->word= xrealloc(v->word,(size_t)v->cap*sizeof*v->word);
 v->word[v->n]= xstrdup(w);
 *s= ++v->n;
 if(2*v->n> v->nslot)/*18:*/
-#line 708 "attention.w"
+#line 712 "attention.w"
 
 {
 free(v->slot);
@@ -71,13 +71,13 @@ for(int k= 0;k<v->n;k++)*vocab_probe(v,v->word[k])= k+1;
 }
 
 /*:18*/
-#line 703 "attention.w"
+#line 707 "attention.w"
 
 return v->n-1;
 }
 
 /*:17*//*19:*/
-#line 717 "attention.w"
+#line 721 "attention.w"
 
 void vocab_init(Vocab*v)
 {
@@ -101,7 +101,7 @@ v->n= v->cap= v->nslot= 0;
 }
 
 /*:19*//*20:*/
-#line 741 "attention.w"
+#line 745 "attention.w"
 
 void vocab_add_sentence(Vocab*v,const char*s)
 {
@@ -118,7 +118,7 @@ if(*s==' ')s++;
 }
 
 /*:20*//*22:*/
-#line 771 "attention.w"
+#line 775 "attention.w"
 
 int tokenize(const Vocab*v,const char*s,int*ids,int max,
 const char*where,const char*language)
@@ -135,7 +135,7 @@ word[k]= '\0';
 s+= k;
 if(*s==' ')s++;
 if(k> 0)/*23:*/
-#line 792 "attention.w"
+#line 796 "attention.w"
 
 {
 int id= vocab_find(v,word);
@@ -149,17 +149,17 @@ ids[n++]= id;
 }
 
 /*:23*/
-#line 786 "attention.w"
+#line 790 "attention.w"
 
 }
 return n;
 }
 
 /*:22*/
-#line 627 "attention.w"
+#line 631 "attention.w"
 
 /*32:*/
-#line 917 "attention.w"
+#line 921 "attention.w"
 
 typedef struct{char*s;size_t n,cap;int pending;}Out;
 
@@ -175,7 +175,7 @@ o->s[o->n++]= c;
 }
 
 /*:32*//*33:*/
-#line 934 "attention.w"
+#line 938 "attention.w"
 
 char*normalize_sentence(const char*s,size_t len,size_t*bad)
 {
@@ -192,7 +192,7 @@ return NULL;
 }
 i+= (size_t)k;
 /*34:*/
-#line 959 "attention.w"
+#line 963 "attention.w"
 
 utf8proc_int32_t piece[16];
 int boundclass= 0;
@@ -209,7 +209,7 @@ out_put(&o,(char)d);
 }
 
 /*:34*/
-#line 949 "attention.w"
+#line 953 "attention.w"
 
 }
 o.s[o.n]= '\0';
@@ -217,10 +217,10 @@ return o.s;
 }
 
 /*:33*/
-#line 628 "attention.w"
+#line 632 "attention.w"
 
 /*25:*/
-#line 811 "attention.w"
+#line 815 "attention.w"
 
 static const char*const seed_pairs[][2]= {
 {"i am a student","je suis etudiant"},
@@ -230,7 +230,7 @@ static const char*const seed_pairs[][2]= {
 {"they are artists","ils sont artistes"}};
 
 /*:25*//*27:*/
-#line 834 "attention.w"
+#line 838 "attention.w"
 
 static void pairs_push(PairList*pl,char*src,char*tgt,int line)
 {
@@ -242,7 +242,7 @@ pl->pair[pl->n++]= (Pair){src,tgt,line};
 }
 
 /*:27*//*28:*/
-#line 846 "attention.w"
+#line 850 "attention.w"
 
 void pairs_seed(PairList*pl)
 {
@@ -265,7 +265,7 @@ free(pl->origin);
 }
 
 /*:28*//*29:*/
-#line 870 "attention.w"
+#line 874 "attention.w"
 
 void pairs_vocabularies(const PairList*pl,Vocab*vin,Vocab*vout)
 {
@@ -278,7 +278,7 @@ vocab_add_sentence(vout,pl->pair[k].tgt);
 }
 
 /*:29*//*38:*/
-#line 1011 "attention.w"
+#line 1015 "attention.w"
 
 static int count_words(const char*s)
 {
@@ -301,7 +301,7 @@ return 0;
 }
 
 /*:38*//*39:*/
-#line 1033 "attention.w"
+#line 1037 "attention.w"
 
 int pairs_read(PairList*pl,const char*path,int filter,int max_length)
 {
@@ -316,7 +316,7 @@ int lineno= 0,status= 0;
 while((len= getline(&line,&cap,f))>=0){
 lineno++;
 /*41:*/
-#line 1066 "attention.w"
+#line 1070 "attention.w"
 
 while(len> 0&&(line[len-1]=='\n'||line[len-1]=='\r'))len--;
 line[len]= '\0';
@@ -342,10 +342,10 @@ break;
 }
 
 /*:41*/
-#line 1046 "attention.w"
+#line 1050 "attention.w"
 
 /*42:*/
-#line 1091 "attention.w"
+#line 1095 "attention.w"
 
 pl->lines_read++;
 size_t bad= 0;
@@ -370,11 +370,11 @@ pl->dropped++;
 }
 
 /*:42*/
-#line 1047 "attention.w"
+#line 1051 "attention.w"
 
 }
 /*40:*/
-#line 1058 "attention.w"
+#line 1062 "attention.w"
 
 if(status==0&&ferror(f))
 status= kit_fail("%s: read error after line %d",path,lineno);
@@ -383,7 +383,7 @@ status= kit_fail("%s: no pair of its %d lines passes the %s filter",
 path,lineno,filter==FILTER_TUTORIAL?"tutorial":"length");
 
 /*:40*/
-#line 1049 "attention.w"
+#line 1053 "attention.w"
 
 free(line);
 fclose(f);
@@ -392,7 +392,7 @@ return status;
 }
 
 /*:39*//*45:*/
-#line 1133 "attention.w"
+#line 1137 "attention.w"
 
 int make_examples(const PairList*pl,const Vocab*vin,const Vocab*vout,
 int max_length,int append_eos,Example**out)
@@ -406,7 +406,7 @@ for(int k= 0;k<pl->n;k++){
 if(pl->pair[k].line)snprintf(where,sizeof where,"%.500s:%d",pl->origin,pl->pair[k].line);
 else snprintf(where,sizeof where,"%.500s pair %d",pl->origin,k+1);
 /*46:*/
-#line 1154 "attention.w"
+#line 1158 "attention.w"
 
 int n= tokenize(vin,pl->pair[k].src,ex[k].src,max_length,where,"English");
 int m= n<0?-1:tokenize(vout,pl->pair[k].tgt,ex[k].tgt,
@@ -424,7 +424,7 @@ ex[k].src_len= n;
 ex[k].tgt_len= m;
 
 /*:46*/
-#line 1145 "attention.w"
+#line 1149 "attention.w"
 
 }
 *out= ex;
@@ -432,7 +432,7 @@ return 0;
 }
 
 /*:45*//*170:*/
-#line 3349 "attention.w"
+#line 3353 "attention.w"
 
 static void tally_words(Vocab*v,int**count,const char*s)
 {
@@ -455,7 +455,7 @@ s+= k+(s[k]==' ');
 }
 
 /*:170*//*171:*/
-#line 3372 "attention.w"
+#line 3376 "attention.w"
 
 static void vocab_with_count(Vocab*out,const PairList*pl,int side,int min_count)
 {
@@ -481,7 +481,7 @@ vocab_with_count(vout,pl,1,min_count);
 }
 
 /*:171*//*172:*/
-#line 3400 "attention.w"
+#line 3404 "attention.w"
 
 int tokenize_unk(const Vocab*v,const char*s,int*ids,int max,int*unknown)
 {
@@ -506,7 +506,7 @@ return n;
 }
 
 /*:172*//*173:*/
-#line 3424 "attention.w"
+#line 3428 "attention.w"
 
 int make_examples_unk(const PairList*pl,const Vocab*vin,const Vocab*vout,
 int max_length,Example**out)
@@ -531,7 +531,7 @@ return 0;
 }
 
 /*:173*/
-#line 629 "attention.w"
+#line 633 "attention.w"
 
 
 /*:11*/
