@@ -9835,7 +9835,21 @@ static int check_stdout(const char *cmd, int status)
   return status ? status : 1;
 }
 
-@ @<Print the list of commands...@>=
+@ Without a command, or with a command it does not know, the program prints
+its usage: a line for each entry of the command table, the name and its
+summary. The list is
+\options{\.{train}&train a translator (the notebook's five pairs, or a pair file)\cr
+\.{translate}&translate sentences with a saved model\cr
+\.{pairs}&print the pairs that training would read from a file\cr
+\.{heatmap}&draw the attention weights of a translation (PNG, PDF or SVG)\cr
+\.{loss-curve}&draw the average loss per epoch from \.{train --loss-log}\cr
+\.{bleu}&score translations against references (corpus BLEU-4, \.{sacreBLEU}'s form)\cr
+\.{split}&split a pair file into train, valid and test files by English sentence\cr
+\.{eval}&translate a pair file and report BLEU, exact matches and speed\cr}
+\noindent Asked for (\.{--help}, \.{-h} or \.{help}), it goes to the standard
+output with status 0; after a wrong command, to the standard error stream
+with status 2.
+@<Print the list of commands...@>=
 FILE *out = argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0
   || strcmp(argv[1], "help") == 0) ? stdout : stderr;
 if (out == stderr && argc >= 2) fprintf(stderr, "attention: unknown command \"%s\"\n", argv[1]);
@@ -9853,7 +9867,9 @@ Every entry ends with a comma, so that entries can be added in any order.
 {"pairs", "print the pairs that training would read from a file", cmd_pairs},
 @<Entries of the figure commands@>@;
 
-@ @<The commands@>=
+@ Part~I's three commands come first; the chapters that add commands add
+them to this list.
+@<The commands@>=
 @<The \.{train} command@>@;
 @<The \.{translate} command@>@;
 @<The \.{pairs} command@>@;
@@ -9931,43 +9947,87 @@ static const Backend *backend_for(const char *cmd, const char *device)
 }
 
 @ The \.{train} command's options. The defaults are the notebook's: hidden
-size 128, 400 epochs, learning rate 0.01.
+size 128, 400 epochs, learning rate 0.01. The usage text has two parts:
+Part~I's options, and those that only Part~II's kinds use.
 @<The \.{train} command@>=
-static const char *train_usage =
-  "usage: attention train [--pairs seed | --data FILE] [OPTIONS]\n"
-  "  --pairs seed        the notebook's five English-French pairs (the default)\n"
-  "  --data FILE         pairs from FILE: English<TAB>French[<TAB>anything], UTF-8\n"
-  "  --filter KIND       for --data: 'tutorial' (length and English prefixes,\n"
-  "                      the default) or 'length' (only fewer than max-length words)\n"
-  "  --epochs N          passes over the pairs (default 400)\n"
-  "  --hidden H          hidden size (default 128)\n"
-  "  --max-length L      attention slots and longest sentence (default 10)\n"
-  "  --lr X              Adam's learning rate (default 0.01)\n"
-  "  --seed S            seed of the random initial weights (default 1)\n"
-  "  --init CKPT         start from a checkpoint's weights and vocabularies\n"
-  "  --save CKPT         save the trained model (safetensors)\n"
-  "  --no-eos            do not end targets with <EOS> (the notebook's bug)\n"
-  "  --print-every K     print the loss every K epochs (default 50)\n"
-  "  --show N            print N translations after training (default 5)\n"
-  "  --loss-log FILE     write 'epoch<TAB>average loss' lines to FILE\n"
-  "  --threads N         1, or 2 to run the encoder on a second core (default:\n"
-  "                      2 when the machine has two cores); same result either way\n"
-  "Part II (content-based attention, minibatches):\n"
-  "  --attention KIND    seed (the notebook's; the default for --pairs seed),\n"
-  "                      bahdanau (the default for --data), luong-dot,\n"
-  "                      luong-general or multihead\n"
-  "  --heads N           heads of multihead attention, dividing --hidden (default 4)\n"
-  "  --batch B           sentence pairs per step (default 32)\n"
-  "  --dropout P         dropout on the embeddings in training (default 0.1)\n"
-  "  --min-count N       words seen fewer than N times become <UNK> (default 1)\n"
-  "  --no-shuffle        keep the file's order (default: shuffled each epoch by --seed)\n"
-  "  --bucket            batch sentences of similar lengths together (less padding)\n"
-  "  --valid FILE        validation pairs; --save keeps the best model by their loss\n"
-  "  --valid-split F     hold out a share F (0 < F < 1) of the pairs for validation\n"
-  "  --device cpu|cuda   the processor (the default) or the GPU\n"
-  "  (for these kinds --epochs defaults to 10, --lr to 0.001, --print-every to 1)\n";
+static const char *train_usage =@/
+  @<The options of \.{train}, for its usage@>@/
+  @<Part II's options of \.{train}, for its usage@>;
 
-@ @<The \.{train} command@>=
+@ The first part of the usage names the options of Part~I's model:
+\options{\.{--pairs seed}&the notebook's five English--French pairs (the default)\cr
+\.{--data FILE}&pairs from a file: English, a tab, French (a tab and anything more), UTF-8\cr
+\.{--filter KIND}&for \.{--data}: \.{tutorial} (length and English prefixes, the default)\cr
+&or \.{length} (only sentences of fewer than \.{--max-length} words)\cr
+\.{--epochs N}&passes over the pairs (default 400)\cr
+\.{--hidden H}&the hidden size (default 128)\cr
+\.{--max-length L}&attention slots and the longest sentence (default 10)\cr
+\.{--lr X}&Adam's learning rate (default 0.01)\cr
+\.{--seed S}&the seed of the random initial weights (default 1)\cr
+\.{--init CKPT}&start from a checkpoint's weights and vocabularies\cr
+\.{--save CKPT}&save the trained model (safetensors)\cr
+\.{--no-eos}&do not end the targets with \EOS\ (the notebook's bug)\cr
+\.{--print-every K}&print the loss every $K$ epochs (default 50)\cr
+\.{--show N}&print $N$ translations after training (default 5)\cr
+\.{--loss-log FILE}&write lines of an epoch, a tab and the average loss to the file\cr
+\.{--threads N}&1, or 2 to run the encoder on a second core (default: 2 when the\cr
+&machine has two cores); the result is the same either way\cr}
+@<The options of \.{train}, for its usage@>=
+"usage: attention train [--pairs seed | --data FILE] [OPTIONS]\n"@/
+"  --pairs seed        the notebook's five English-French pairs (the default)\n"@/
+"  --data FILE         pairs from FILE: English<TAB>French[<TAB>anything], UTF-8\n"@/
+"  --filter KIND       for --data: 'tutorial' (length and English prefixes,\n"@/
+"                      the default) or 'length' (only fewer than max-length words)\n"@/
+"  --epochs N          passes over the pairs (default 400)\n"@/
+"  --hidden H          hidden size (default 128)\n"@/
+"  --max-length L      attention slots and longest sentence (default 10)\n"@/
+"  --lr X              Adam's learning rate (default 0.01)\n"@/
+"  --seed S            seed of the random initial weights (default 1)\n"@/
+"  --init CKPT         start from a checkpoint's weights and vocabularies\n"@/
+"  --save CKPT         save the trained model (safetensors)\n"@/
+"  --no-eos            do not end targets with <EOS> (the notebook's bug)\n"@/
+"  --print-every K     print the loss every K epochs (default 50)\n"@/
+"  --show N            print N translations after training (default 5)\n"@/
+"  --loss-log FILE     write 'epoch<TAB>average loss' lines to FILE\n"@/
+"  --threads N         1, or 2 to run the encoder on a second core (default:\n"@/
+"                      2 when the machine has two cores); same result either way\n"
+
+@ The second part names the options of Part~II's kinds (content-based
+attention, minibatches). For these kinds \.{--epochs} defaults to 10,
+\.{--lr} to 0.001 and \.{--print-every} to 1.
+\options{\.{--attention KIND}&\.{seed} (the notebook's; the default for \.{--pairs seed}),\cr
+&\.{bahdanau} (the default for \.{--data}), \.{luong-dot}, \.{luong-general} or \.{multihead}\cr
+\.{--heads N}&heads of \.{multihead} attention, dividing \.{--hidden} (default 4)\cr
+\.{--batch B}&sentence pairs per step (default 32)\cr
+\.{--dropout P}&dropout on the embeddings in training (default 0.1)\cr
+\.{--min-count N}&words seen fewer than $N$ times become \.{<UNK>} (default 1)\cr
+\.{--no-shuffle}&keep the file's order (default: shuffled each epoch by \.{--seed})\cr
+\.{--bucket}&batch sentences of similar lengths together (less padding)\cr
+\.{--valid FILE}&validation pairs; \.{--save} keeps the best model by their loss\cr
+\.{--valid-split F}&hold out a share $F$ ($0<F<1$) of the pairs for validation\cr
+\.{--device cpu\orbar cuda}&the processor (the default) or the GPU\cr}
+@<Part II's options of \.{train}, for its usage@>=
+"Part II (content-based attention, minibatches):\n"@/
+"  --attention KIND    seed (the notebook's; the default for --pairs seed),\n"@/
+"                      bahdanau (the default for --data), luong-dot,\n"@/
+"                      luong-general or multihead\n"@/
+"  --heads N           heads of multihead attention, dividing --hidden (default 4)\n"@/
+"  --batch B           sentence pairs per step (default 32)\n"@/
+"  --dropout P         dropout on the embeddings in training (default 0.1)\n"@/
+"  --min-count N       words seen fewer than N times become <UNK> (default 1)\n"@/
+"  --no-shuffle        keep the file's order (default: shuffled each epoch by --seed)\n"@/
+"  --bucket            batch sentences of similar lengths together (less padding)\n"@/
+"  --valid FILE        validation pairs; --save keeps the best model by their loss\n"@/
+"  --valid-split F     hold out a share F (0 < F < 1) of the pairs for validation\n"@/
+"  --device cpu|cuda   the processor (the default) or the GPU\n"@/
+"  (for these kinds --epochs defaults to 10, --lr to 0.001, --print-every to 1)\n"
+
+@ The options are read into a |TrainOptions|. |hidden|, |max_length|,
+|print_every|, |threads| and |lr| start at 0, and |epochs| at $-1$, meaning
+that the command line did not give them: their defaults depend on the kind
+of attention, the checkpoint or the machine, and are filled in when those
+are known.
+@<The \.{train} command@>=
 typedef struct {
   const char *data, *init, *save;
   int filter, append_eos;
@@ -9977,17 +10037,14 @@ typedef struct {
 } TrainOptions;
 static int train_batched(TrainOptions *o, int kind);
 
+@ |train_options| reads the command line into |*o|. A wrong option, a bad
+value or a word after the options prints the usage on the standard error
+stream, and the function returns $-1$.
+@<The \.{train} command@>=
 static int train_options(int argc, char **argv, TrainOptions *o)
 {
   static const struct option longopts[] = {
-    {"pairs", required_argument, 0, 'p'}, {"data", required_argument, 0, 'd'},
-    {"filter", required_argument, 0, 'f'}, {"epochs", required_argument, 0, 'e'},
-    {"hidden", required_argument, 0, 'H'}, {"max-length", required_argument, 0, 'L'},
-    {"lr", required_argument, 0, 'l'}, {"seed", required_argument, 0, 's'},
-    {"init", required_argument, 0, 'i'}, {"save", required_argument, 0, 'o'},
-    {"no-eos", no_argument, 0, 'n'}, {"print-every", required_argument, 0, 'P'},
-    {"show", required_argument, 0, 'S'}, {"help", no_argument, 0, 'h'},
-    {"loss-log", required_argument, 0, 'g'}, {"threads", required_argument, 0, 'T'},
+    @<The long options of \.{train}@>@;
     @<Part II's long options of \.{train}@>@;
     {0, 0, 0, 0}};
   *o = (TrainOptions) {NULL, NULL, NULL, FILTER_TUTORIAL, 1, -1, 0, 0, 1, 0, 5, 0, 0.0,
@@ -10006,7 +10063,21 @@ static int train_options(int argc, char **argv, TrainOptions *o)
   return bad ? -1 : 0;
 }
 
-@ @<Cases for the options of \.{train}@>=
+@ Each long option has a letter, the case that reads it. Only \.{-h} is also
+a short option; the other letters are codes, not options.
+@<The long options of \.{train}@>=
+{"pairs", required_argument, 0, 'p'}, {"data", required_argument, 0, 'd'},
+{"filter", required_argument, 0, 'f'}, {"epochs", required_argument, 0, 'e'},
+{"hidden", required_argument, 0, 'H'}, {"max-length", required_argument, 0, 'L'},
+{"lr", required_argument, 0, 'l'}, {"seed", required_argument, 0, 's'},
+{"init", required_argument, 0, 'i'}, {"save", required_argument, 0, 'o'},
+{"no-eos", no_argument, 0, 'n'}, {"print-every", required_argument, 0, 'P'},
+{"show", required_argument, 0, 'S'}, {"help", no_argument, 0, 'h'},
+{"loss-log", required_argument, 0, 'g'}, {"threads", required_argument, 0, 'T'},
+
+@ The data: the notebook's pairs (the only pairs that \.{--pairs} knows),
+or a file, and the filter that the file's pairs pass.
+@<Cases for the options of \.{train}@>=
 case 'p':
   if (strcmp(optarg, "seed") != 0) {
     fprintf(stderr, "attention train: --pairs knows only 'seed'; use --data FILE for a file\n");
@@ -10023,6 +10094,10 @@ case 'f':
     bad = 1;
   }
   break;
+
+@ Numbers are read strictly, each within its range; the others are names
+and switches.
+@<Cases for the options of \.{train}@>=
 case 'e': bad = parse_long("train", "--epochs", optarg, 0, 100000000, &o->epochs) != 0; break;
 case 'H': bad = parse_long("train", "--hidden", optarg, 1, 65536, &o->hidden) != 0; break;
 case 'L': bad = parse_long("train", "--max-length", optarg, 1, DEFAULT_MAX_LENGTH * 4,
@@ -10079,7 +10154,23 @@ default \.{seed} for the notebook's pairs and \.{bahdanau} for a file. The
 notebook's kind keeps the notebook's defaults.
 @<Choose the kind of attention; train a Part II kind elsewhere@>=
 int kind = o.kind;
-if (o.init) {
+if (o.init) @<Take the kind of the checkpoint of \.{--init}, or return@>@;
+if (kind < 0) kind = o.data ? KIND_BAHDANAU : KIND_SEED;
+if (kind != KIND_SEED) return train_batched(&o, kind);
+if (o.device && strcmp(o.device, "cpu") != 0) {
+  fprintf(stderr, "attention train: the notebook's seed model runs on the CPU only; "
+    "--device cuda is for the Part II kinds\n");
+  return 2;
+}
+if (o.epochs < 0) o.epochs = 400;
+if (o.print_every == 0) o.print_every = 50;
+if (o.lr == 0.0) o.lr = 0.01;
+
+@ The checkpoint is loaded only to learn its kind, and freed at once; the
+kind's own code loads it again. An \.{--attention} that names another kind
+is an error of the command line.
+@<Take the kind of the checkpoint of \.{--init}, or return@>=
+{
   Model pm;
   BModel pb;
   int k = checkpoint_load_any(o.init, &pm, &pb, &cpu_backend, 1);
@@ -10096,16 +10187,6 @@ if (o.init) {
   }
   kind = k;
 }
-if (kind < 0) kind = o.data ? KIND_BAHDANAU : KIND_SEED;
-if (kind != KIND_SEED) return train_batched(&o, kind);
-if (o.device && strcmp(o.device, "cpu") != 0) {
-  fprintf(stderr, "attention train: the notebook's seed model runs on the CPU only; "
-    "--device cuda is for the Part II kinds\n");
-  return 2;
-}
-if (o.epochs < 0) o.epochs = 400;
-if (o.print_every == 0) o.print_every = 50;
-if (o.lr == 0.0) o.lr = 0.01;
 
 @ A checkpoint fixes the model's sizes, so \.{--init} cannot be combined with
 options that set them. A loss log that could not be written at the end, or
@@ -10125,7 +10206,9 @@ if (o.init && (o.hidden || o.max_length)) {
 }
 int max_length = o.max_length ? (int) o.max_length : DEFAULT_MAX_LENGTH;
 
-@ @<Read the pairs, from the file or built in, or return@>=
+@ A file is read with the filter and the longest sentence of the options;
+a file that cannot be read stops the command with status 1.
+@<Read the pairs, from the file or built in, or return@>=
 if (o.data) {
   if (pairs_read(&pl, o.data, o.filter, max_length)) {
     fprintf(stderr, "attention train: %s\n", kit_error());
@@ -10151,7 +10234,9 @@ if (o.save && checkpoint_save(&m, o.save)) {
   status = 1;
 }
 
-@ @<Make the model, from the checkpoint or from the pairs@>=
+@ A new model takes its vocabularies from the pairs and its weights from
+the seed; a checkpoint brings both, and its sizes.
+@<Make the model, from the checkpoint or from the pairs@>=
 if (o.init) {
   if (checkpoint_load(&m, o.init)) {
     fprintf(stderr, "attention train: %s\n", kit_error());
@@ -10166,7 +10251,10 @@ if (o.init) {
   model_init_random(&m, (uint64_t) o.seed);
 }
 
-@ @<Report the data and the model@>=
+@ Before the first epoch the command says what it will train on and what
+it will train: the pairs kept, the vocabularies, the model's size and the
+number of epochs.
+@<Report the data and the model@>=
 if (o.data) printf("Read %ld sentence pairs from %s; kept %d (%s filter)\n",
   pl.lines_read, o.data, pl.n, o.filter == FILTER_TUTORIAL ? "tutorial" : "length");
 else printf("Data: the notebook's %d sentence pairs\n", pl.n);
@@ -10222,7 +10310,9 @@ for (int k = 0; k < pl.n; k++) {
 printf("%d of %d training pairs translated exactly\n", right, pl.n);
 free(out);
 
-@ @<Command-line helpers@>=
+@ |words_join| turns a list of word numbers into one string, the words
+separated by single spaces; the caller frees it.
+@<Command-line helpers@>=
 static char *words_join(const Vocab *v, const int *ids, int n)
 {
   size_t len = 1;
@@ -10269,6 +10359,10 @@ case 'D':
   break;
 case 'M': bad = parse_long("train", "--min-count", optarg, 1, 1000000, &o->min_count) != 0;
   break;
+
+@ The switches, the device and the validation data. A share of the pairs for
+validation must lie strictly between 0 and 1.
+@<Part II's cases of the options of \.{train}@>=
 case 'X': o->shuffle = 0; break;
 case 'K': o->bucket = 1; break;
 case OPT_DEVICE: bad = device_bad("train", o->device = optarg); break;
@@ -10382,6 +10476,13 @@ if (o->init && o->heads && kind == KIND_MULTIHEAD && o->heads != bm.heads) {
   status = 2;
   goto end;
 }
+@<Set the model's dropout and seed, and make the examples, or go to the end@>@;
+
+@ Dropout draws its masks from the model's seed and the step's number; the
+seed is \.{--seed}'s.
+The pairs become examples with the model's vocabularies, \.{<UNK>} for a
+word they do not have.
+@<Set the model's dropout and seed, and make the examples...@>=
 bm.dropout = (float) o->dropout;
 bm.seed = (uint64_t) o->seed;
 if (make_examples_unk(&pl, &bm.vin, &bm.vout, bm.cfg.L, &ex)
@@ -10621,18 +10722,29 @@ normalised like the training data. A sentence that cannot be translated (an
 unknown word, too many words, bad UTF-8) gets an error message on the
 standard error stream and an empty line on the standard output, so the lines
 still correspond; the others are translated, and the exit status is 1.
+Its options are
+\options{\.{--model CKPT}&the model (a safetensors checkpoint from \.{train --save})\cr
+\.{--attention}&after each translation, a line per output word with its attention\cr
+&weights on the source words and on the padding\cr
+\.{--device cpu\orbar cuda}&where a Part~II model runs: the processor (the default) or the GPU\cr}
+\noindent and the beam's options, which \.{eval} shares (|BEAM_USAGE|, in
+the chapter on decoding's commands).
 @<The \.{translate} command@>=
-static const char *translate_usage =
-  "usage: attention translate --model CKPT [--attention] [SENTENCE ...]\n"
-  "  Translates each SENTENCE, or each line of standard input when there is none,\n"
-  "  and prints one translation per line in the same order.\n"
-  "  --model CKPT   the model (a safetensors checkpoint from train --save)\n"
-  "  --attention    after each translation, a line per output word with its\n"
-  "                 attention weights on the source words and on the padding\n"
-  "  --device cpu|cuda  where a Part II model runs: the processor (the default)\n"
-  "                 or the GPU\n"
+static const char *translate_usage =@/
+  "usage: attention translate --model CKPT [--attention] [SENTENCE ...]\n"@/
+  "  Translates each SENTENCE, or each line of standard input when there is none,\n"@/
+  "  and prints one translation per line in the same order.\n"@/
+  "  --model CKPT   the model (a safetensors checkpoint from train --save)\n"@/
+  "  --attention    after each translation, a line per output word with its\n"@/
+  "                 attention weights on the source words and on the padding\n"@/
+  "  --device cpu|cuda  where a Part II model runs: the processor (the default)\n"@/
+  "                 or the GPU\n"@/
   BEAM_USAGE;
 
+@ A sentence of the notebook's kind is translated on its own. |translate_one|
+prints its translation and a newline, or only the newline when it fails, and
+returns $-1$ with the reason kept for |kit_error|.
+@<The \.{translate} command@>=
 static int translate_one(Model *m, const char *s, size_t len, const char *where,
   int show_attention)
 {
@@ -10689,7 +10801,10 @@ for (int t = 0; t < k; t++) {
   printf("  (padding %.3f)", pad);
 }
 
-@ @<The \.{translate} command@>=
+@ The command reads its options, loads the model, and hands a Part~II model
+to |translate_batched|; the notebook's kind translates one sentence at a time,
+here.
+@<The \.{translate} command@>=
 static int cmd_translate(int argc, char **argv)
 {
   static const struct option longopts[] = {{"model", required_argument, 0, 'm'},
@@ -10697,28 +10812,7 @@ static int cmd_translate(int argc, char **argv)
     {"device", required_argument, 0, OPT_DEVICE}, BEAM_OPTIONS, {0, 0, 0, 0}};
   const char *model = NULL, *device = NULL;
   int c, show_attention = 0, r;
-  opterr = 0;
-  optind = 1;
-  beam_defaults(&translate_beam);
-  while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
-    if (c == 'm') model = optarg;
-    else if (c == 'a') show_attention = 1;
-    else if (c == OPT_DEVICE) {
-      if (device_bad("translate", device = optarg)) return 2;
-    }
-    else if ((r = beam_option("translate", c, optarg, &translate_beam)) != 0) {
-      if (r < 0) return 2;
-    }
-    else if (c == 'h') {
-      fputs(translate_usage, stdout);
-      return 0;
-    } else {
-      fprintf(stderr, "attention translate: %s \"%s\"\n", c == ':' ? "missing value for" :
-        "unknown option", argv[optind - 1]);
-      fputs(translate_usage, stderr);
-      return 2;
-    }
-  }
+  @<Read the options of \.{translate}, or return 2@>@;
   if (!model) {
     fprintf(stderr, "attention translate: --model CKPT is required\n");
     fputs(translate_usage, stderr);
@@ -10726,25 +10820,7 @@ static int cmd_translate(int argc, char **argv)
   }
   Model m;
   BModel bm;
-  const Backend *be = backend_for("translate", device);
-  if (!be) return 1;
-  int kind = checkpoint_load_any(model, &m, &bm, be, 64);
-  if (kind < 0) {
-    fprintf(stderr, "attention translate: %s\n", kit_error());
-    return 1;
-  }
-  if (kind == KIND_SEED && be != &cpu_backend) {
-    fprintf(stderr, "attention translate: %s holds the notebook's seed model, which "
-      "runs on the CPU only; drop --device cuda\n", model);
-    model_free(&m);
-    return 2;
-  }
-  if (kind != KIND_SEED) {
-    int status = beam_check("translate", &translate_beam, bm.cfg.L, &bm.vout) ? 2 :
-      translate_batched(&bm, argc - optind, argv + optind, show_attention);
-    bmodel_free(&bm);
-    return status;
-  }
+  @<Load the model of \.{translate}, and translate with it if it is of Part~II, or return@>@;
   if (beam_check("translate", &translate_beam, m.cfg.L, &m.vout)) {
     model_free(&m);
     return 2;
@@ -10756,7 +10832,60 @@ static int cmd_translate(int argc, char **argv)
   return failed ? 1 : 0;
 }
 
-@ @<Translate the arguments, or the lines of the standard input@>=
+@ Any of the beam's options makes \.{translate} use the beam. A wrong option
+or a bad value is an error of the command line, status 2, with the usage.
+@<Read the options of \.{translate}, or return 2@>=
+opterr = 0;
+optind = 1;
+beam_defaults(&translate_beam);
+while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+  if (c == 'm') model = optarg;
+  else if (c == 'a') show_attention = 1;
+  else if (c == OPT_DEVICE) {
+    if (device_bad("translate", device = optarg)) return 2;
+  }
+  else if ((r = beam_option("translate", c, optarg, &translate_beam)) != 0) {
+    if (r < 0) return 2;
+  }
+  else if (c == 'h') {
+    fputs(translate_usage, stdout);
+    return 0;
+  } else {
+    fprintf(stderr, "attention translate: %s \"%s\"\n", c == ':' ? "missing value for" :
+      "unknown option", argv[optind - 1]);
+    fputs(translate_usage, stderr);
+    return 2;
+  }
+}
+
+@ The backend is opened first, so that \.{--device cuda} on a machine
+without a GPU fails before the model is read. The notebook's seed model runs
+on the CPU only. A Part~II model is checked against the beam's options and
+translated here, and the command returns.
+@<Load the model of \.{translate}, and translate with it if it is of Part~II...@>=
+const Backend *be = backend_for("translate", device);
+if (!be) return 1;
+int kind = checkpoint_load_any(model, &m, &bm, be, 64);
+if (kind < 0) {
+  fprintf(stderr, "attention translate: %s\n", kit_error());
+  return 1;
+}
+if (kind == KIND_SEED && be != &cpu_backend) {
+  fprintf(stderr, "attention translate: %s holds the notebook's seed model, which "
+    "runs on the CPU only; drop --device cuda\n", model);
+  model_free(&m);
+  return 2;
+}
+if (kind != KIND_SEED) {
+  int status = beam_check("translate", &translate_beam, bm.cfg.L, &bm.vout) ? 2 :
+    translate_batched(&bm, argc - optind, argv + optind, show_attention);
+  bmodel_free(&bm);
+  return status;
+}
+
+@ Each sentence is named in its messages by its place: \.{sentence 2} for an
+argument, \.{line 7} for a line of the standard input.
+@<Translate the arguments, or the lines of the standard input@>=
 if (optind < argc)
   for (int k = optind; k < argc; k++) {
     snprintf(where, sizeof where, "sentence %d", k - optind + 1);
@@ -10765,7 +10894,13 @@ if (optind < argc)
       failed = 1;
     }
   }
-else {
+else @<Translate the lines of the standard input@>@;
+
+@ A line loses its line end, \.{\\r} included, before it is translated.
+The output is flushed after every line, so that \.{translate} can answer
+line by line in a pipe; a write that fails ends the loop.
+@<Translate the lines of the standard input@>=
+{
   char *line = NULL;
   size_t cap = 0;
   ssize_t len;
@@ -10923,15 +11058,21 @@ translation's words and attention go where greedy decoding puts them.
     lines[i] = hypothesis_words(d, &bm->vout, &h[i], words, nw, translate_beam.replace_unk);
     cap += strlen(lines[i]) + 32;
   }
-  text[k] = xcalloc(cap, 1);
-  for (int i = 0; i < found[k]; i++) {
-    if (o->n_best > 1)
-      used += (size_t) snprintf(text[k] + used, cap - used, "%s%.6f\t", i ? "\n" : "", h[i].score);
-    used += (size_t) snprintf(text[k] + used, cap - used, "%s", lines[i]);
-    free(lines[i]);
-  }
+  @<Join sentence |k|'s lines into |text[k]|, each with its score for \.{--n-best}@>@;
   free(lines), free(copy);
   hypotheses_free(h, found[k]);
+}
+
+@ The lines are joined by newlines, with no newline after the last: the
+printing adds it, as it does for a greedy translation. |cap| has room for
+each line and its score.
+@<Join sentence |k|'s lines into |text[k]|...@>=
+text[k] = xcalloc(cap, 1);
+for (int i = 0; i < found[k]; i++) {
+  if (o->n_best > 1)
+    used += (size_t) snprintf(text[k] + used, cap - used, "%s%.6f\t", i ? "\n" : "", h[i].score);
+  used += (size_t) snprintf(text[k] + used, cap - used, "%s", lines[i]);
+  free(lines[i]);
 }
 
 @ A failed sentence was marked in |bad| (and decoded as a lone \EOS).
@@ -10964,10 +11105,13 @@ if (ferror(stdin)) {
 normalised, one per line with a tab between English and French, and a count
 on the standard error stream. It is how one checks what the filter keeps
 before spending time on training, and how the tests compare the normaliser
-with the tutorial's \PB{Python}.
+with the tutorial's \PB{Python}. Its options are \.{train}'s:
+\options{\.{--data FILE}&the pair file (required)\cr
+\.{--filter tutorial\orbar length}&the filter (default: \.{tutorial})\cr
+\.{--max-length L}&the filter's longest sentence (default 10)\cr}
 @<The \.{pairs} command@>=
-static const char *pairs_usage =
-  "usage: attention pairs --data FILE [--filter tutorial|length] [--max-length L]\n"
+static const char *pairs_usage =@/
+  "usage: attention pairs --data FILE [--filter tutorial|length] [--max-length L]\n"@/
   "  Prints the normalised pairs that 'train --data FILE' would keep, tab-separated.\n";
 
 static int cmd_pairs(int argc, char **argv)
@@ -10976,6 +11120,10 @@ static int cmd_pairs(int argc, char **argv)
   int filter = FILTER_TUTORIAL;
   long max_length = DEFAULT_MAX_LENGTH;
   @<Read the options of \.{pairs}, or return@>@;
+  if (!data || optind < argc) {
+    fputs(pairs_usage, stderr);
+    return 2;
+  }
   PairList pl;
   if (pairs_read(&pl, data, filter, (int) max_length)) {
     fprintf(stderr, "attention pairs: %s\n", kit_error());
@@ -10988,7 +11136,10 @@ static int cmd_pairs(int argc, char **argv)
   return 0;
 }
 
-@ @<Read the options of \.{pairs}, or return@>=
+@ A filter other than the two, a bad number or an unknown option is an
+error of the command line, status 2, with the usage. |cmd_pairs| then
+checks that \.{--data} was given and that no word follows the options.
+@<Read the options of \.{pairs}, or return@>=
 static const struct option longopts[] = {{"data", required_argument, 0, 'd'},
   {"filter", required_argument, 0, 'f'}, {"max-length", required_argument, 0, 'L'},
   {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
@@ -11010,10 +11161,6 @@ while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
     fputs(pairs_usage, stderr);
     return 2;
   }
-}
-if (!data || optind < argc) {
-fputs(pairs_usage, stderr);
-return 2;
 }
 
 @*1 The commands that decode and score.

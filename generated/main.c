@@ -104,7 +104,7 @@ return status?status:1;
 }
 
 /*:513*//*517:*/
-#line 9863 "attention.w"
+#line 9879 "attention.w"
 
 static int parse_long(const char*cmd,const char*opt,const char*s,long lo,
 long hi,long*out)
@@ -122,7 +122,7 @@ return 0;
 }
 
 /*:517*//*518:*/
-#line 9880 "attention.w"
+#line 9896 "attention.w"
 
 static int parse_float(const char*cmd,const char*opt,const char*s,double lo,
 double hi,double*out)
@@ -140,7 +140,7 @@ return 0;
 }
 
 /*:518*//*519:*/
-#line 9898 "attention.w"
+#line 9914 "attention.w"
 
 static double now_seconds(void)
 {
@@ -150,7 +150,7 @@ return(double)ts.tv_sec+1e-9*(double)ts.tv_nsec;
 }
 
 /*:519*//*520:*/
-#line 9914 "attention.w"
+#line 9930 "attention.w"
 
 #define OPT_DEVICE 256
 static int device_bad(const char*cmd,const char*device)
@@ -170,8 +170,8 @@ else fprintf(stderr,"attention %s: --device cuda: %s\n",cmd,msg);
 return be;
 }
 
-/*:520*//*534:*/
-#line 10225 "attention.w"
+/*:520*//*540:*/
+#line 10315 "attention.w"
 
 static char*words_join(const Vocab*v,const int*ids,int n)
 {
@@ -182,8 +182,8 @@ for(int k= 0;k<n;k++)p+= sprintf(p,k?" %s":"%s",v->word[ids[k]]);
 return s;
 }
 
-/*:534*//*543:*/
-#line 10409 "attention.w"
+/*:540*//*551:*/
+#line 10510 "attention.w"
 
 static double hold_fraction(const char*s,uint64_t seed)
 {
@@ -202,8 +202,8 @@ vl->origin= xstrdup(pl->origin);
 int kept= 0;
 for(int k= 0;k<pl->n;k++){
 Pair p= pl->pair[k];
-if(hold_fraction(p.src,seed)<share)/*544:*/
-#line 10434 "attention.w"
+if(hold_fraction(p.src,seed)<share)/*552:*/
+#line 10535 "attention.w"
 
 {
 if(vl->n==vl->cap){
@@ -213,16 +213,16 @@ vl->pair= xrealloc(vl->pair,(size_t)vl->cap*sizeof*vl->pair);
 vl->pair[vl->n++]= p;
 }
 
-/*:544*/
-#line 10427 "attention.w"
+/*:552*/
+#line 10528 "attention.w"
 
 else pl->pair[kept++]= p;
 }
 pl->n= kept;
 }
 
-/*:543*//*547:*/
-#line 10481 "attention.w"
+/*:551*//*555:*/
+#line 10582 "attention.w"
 
 static uint64_t mix_seed(uint64_t a,uint64_t b)
 {
@@ -232,8 +232,8 @@ z= (z^(z>>27))*0x94d049bb133111ebULL;
 return z^(z>>31);
 }
 
-/*:547*//*548:*/
-#line 10500 "attention.w"
+/*:555*//*556:*/
+#line 10601 "attention.w"
 
 static const Example*bucket_ex;
 static int by_length(const void*x,const void*y)
@@ -244,8 +244,8 @@ if(!d)d= a->tgt_len-b->tgt_len;
 return d?d:*(const int*)x-*(const int*)y;
 }
 
-/*:548*//*549:*/
-#line 10511 "attention.w"
+/*:556*//*557:*/
+#line 10612 "attention.w"
 
 static void bucket_batches(int*order,int n,const Example*ex,int B,uint64_t seed)
 {
@@ -261,8 +261,8 @@ int j= (int)(erand48(xs)*(k+1)),x= perm[k];
 if(j> k)j= k;
 perm[k]= perm[j],perm[j]= x;
 }
-/*550:*/
-#line 10531 "attention.w"
+/*558:*/
+#line 10632 "attention.w"
 
 int at= 0;
 for(int k= 0;k<nb;k++){
@@ -272,14 +272,14 @@ at+= len;
 }
 memcpy(order,copy,(size_t)n*sizeof(int));
 
-/*:550*/
-#line 10526 "attention.w"
+/*:558*/
+#line 10627 "attention.w"
 
 free(perm),free(copy);
 }
 
-/*:549*//*553:*/
-#line 10588 "attention.w"
+/*:557*//*561:*/
+#line 10689 "attention.w"
 
 static double batched_loss(BModel*bm,const Example*ex,int n)
 {
@@ -294,8 +294,8 @@ tokens+= bt.tokens;
 return bmodel_take_loss(bm)/(double)(tokens?tokens:1);
 }
 
-/*:553*//*556:*/
-#line 10657 "attention.w"
+/*:561*//*565:*/
+#line 10769 "attention.w"
 
 static int blank(const char*s,size_t len)
 {
@@ -303,11 +303,11 @@ for(size_t k= 0;k<len;k++)if(s[k]!=' '&&s[k]!='\t')return 0;
 return 1;
 }
 
-/*:556*//*561:*/
-#line 10787 "attention.w"
+/*:565*//*573:*/
+#line 10922 "attention.w"
 
-/*574:*/
-#line 11041 "attention.w"
+/*587:*/
+#line 11188 "attention.w"
 
 #define BEAM_OPTIONS \
   {"beam", required_argument, 0, 'k'}, {"length-penalty", required_argument, 0, 'P'}, \
@@ -325,8 +325,8 @@ BeamOptions o;
 int used,replace_unk;
 }BeamChoice;
 
-/*:574*//*575:*/
-#line 11061 "attention.w"
+/*:587*//*588:*/
+#line 11208 "attention.w"
 
 static int beam_option(const char*cmd,int c,const char*arg,BeamChoice*b)
 {
@@ -343,8 +343,8 @@ break;
 case'A':if(parse_float(cmd,"--alpha",arg,-1e-300,10.0,&x))return-1;b->o.alpha= x;
 break;
 case'U':b->replace_unk= 1;break;
-case'P':/*576:*/
-#line 11083 "attention.w"
+case'P':/*589:*/
+#line 11230 "attention.w"
 
 if(strcmp(arg,"none")==0)b->o.penalty= LP_NONE;
 else if(strcmp(arg,"avg")==0)b->o.penalty= LP_AVG;
@@ -354,15 +354,15 @@ fprintf(stderr,"attention %s: --length-penalty is none, avg or wu, not \"%s\"\n"
 return-1;
 }
 
-/*:576*/
-#line 11077 "attention.w"
+/*:589*/
+#line 11224 "attention.w"
 break;
 }
 return 1;
 }
 
-/*:575*//*577:*/
-#line 11093 "attention.w"
+/*:588*//*590:*/
+#line 11240 "attention.w"
 
 static void beam_defaults(BeamChoice*b)
 {
@@ -388,8 +388,8 @@ fprintf(stderr,"attention %s: warning: the model's vocabulary has no <UNK>; "
 return 0;
 }
 
-/*:577*//*578:*/
-#line 11121 "attention.w"
+/*:590*//*591:*/
+#line 11268 "attention.w"
 
 static int beam_best(Decoder*d,const int*src,int n,const BeamOptions*o,int*out,
 float*attn)
@@ -408,8 +408,8 @@ d->release(d);
 return k;
 }
 
-/*:578*//*579:*/
-#line 11143 "attention.w"
+/*:591*//*592:*/
+#line 11290 "attention.w"
 
 static BeamChoice translate_beam;
 
@@ -423,8 +423,8 @@ BeamOptions*o= &translate_beam.o;
 Hypothesis*y= xcalloc((size_t)o->n_best,sizeof*y);
 int found= 0;
 beam_search(d,1,init,o,y,&found);
-/*580:*/
-#line 11166 "attention.w"
+/*593:*/
+#line 11313 "attention.w"
 
 char*copy= xstrdup(norm),*words[DEFAULT_MAX_LENGTH*4];
 int nw= 0;
@@ -449,8 +449,8 @@ free(lines[i]);
 free(lines);
 free(copy);
 
-/*:580*/
-#line 11156 "attention.w"
+/*:593*/
+#line 11303 "attention.w"
 
 hypotheses_free(y,found);
 free(y);
@@ -459,12 +459,12 @@ d->release(d);
 return text;
 }
 
-/*:579*/
-#line 10788 "attention.w"
+/*:592*/
+#line 10923 "attention.w"
 
 
-/*:561*//*562:*/
-#line 10792 "attention.w"
+/*:573*//*574:*/
+#line 10927 "attention.w"
 
 static void warn_unknown(const char*cmd,const Vocab*v,Vocab*seen,const char*s,
 const char*where)
@@ -483,8 +483,8 @@ if(cmd)fprintf(stderr,"attention %s: %s: warning: \"%s\" is not in the model's "
 }
 }
 
-/*:562*//*563:*/
-#line 10815 "attention.w"
+/*:574*//*575:*/
+#line 10950 "attention.w"
 
 static int translate_batched(BModel*bm,int nargs,char**args,int show_attention)
 {
@@ -493,8 +493,8 @@ char**norm= xcalloc((size_t)cap,sizeof(char*)),*bad= xcalloc((size_t)cap,1);
 Example*ex= xcalloc((size_t)cap,sizeof(Example));
 Vocab unknown;
 vocab_init(&unknown);
-/*564:*/
-#line 10839 "attention.w"
+/*576:*/
+#line 10974 "attention.w"
 
 char*line= NULL;
 size_t lcap= 0;
@@ -515,8 +515,8 @@ norm= xrealloc(norm,(size_t)cap*sizeof(char*));
 bad= xrealloc(bad,(size_t)cap);
 ex= xrealloc(ex,(size_t)cap*sizeof(Example));
 }
-/*565:*/
-#line 10866 "attention.w"
+/*577:*/
+#line 11001 "attention.w"
 
 size_t badbyte;
 char where[64];
@@ -538,14 +538,14 @@ ex[n].src_len= m+1;
 bad[n]= 0;
 }else ex[n].src[0]= EOS_TOKEN,ex[n].src_len= 1,bad[n]= 1;
 
-/*:565*/
-#line 10859 "attention.w"
+/*:577*/
+#line 10994 "attention.w"
 
 n++;
 }
 free(line);
-if(nargs==0)/*569:*/
-#line 10956 "attention.w"
+if(nargs==0)/*582:*/
+#line 11097 "attention.w"
 
 if(ferror(stdin)){
 fprintf(stderr,"attention translate: cannot read the standard input: %s\n",
@@ -553,18 +553,18 @@ strerror(errno));
 failed= 1;
 }
 
-/*:569*/
-#line 10863 "attention.w"
+/*:582*/
+#line 10998 "attention.w"
 
 
-/*:564*/
-#line 10823 "attention.w"
+/*:576*/
+#line 10958 "attention.w"
 
 int*out= xcalloc((size_t)(n?n:1)*L,sizeof(int)),*len= xcalloc((size_t)(n?n:1),sizeof(int));
 float*attn= show_attention?xcalloc((size_t)(n?n:1)*L*L,sizeof(float)):NULL;
 char**text= NULL;
-if(translate_beam.used)/*566:*/
-#line 10891 "attention.w"
+if(translate_beam.used)/*578:*/
+#line 11026 "attention.w"
 
 {
 BeamOptions*o= &translate_beam.o;
@@ -578,8 +578,8 @@ Hypothesis*y= xcalloc((size_t)(n?n:1)*o->n_best,sizeof*y);
 d->encode(d,sp,sl,n,init);
 beam_search(d,n,init,o,y,found);
 text= xcalloc((size_t)(n?n:1),sizeof*text);
-for(int k= 0;k<n;k++)/*567:*/
-#line 10910 "attention.w"
+for(int k= 0;k<n;k++)/*579:*/
+#line 11045 "attention.w"
 
 {
 Hypothesis*h= y+(size_t)k*o->n_best;
@@ -596,6 +596,9 @@ for(int i= 0;i<found[k];i++){
 lines[i]= hypothesis_words(d,&bm->vout,&h[i],words,nw,translate_beam.replace_unk);
 cap+= strlen(lines[i])+32;
 }
+/*580:*/
+#line 11069 "attention.w"
+
 text[k]= xcalloc(cap,1);
 for(int i= 0;i<found[k];i++){
 if(o->n_best> 1)
@@ -603,23 +606,27 @@ used+= (size_t)snprintf(text[k]+used,cap-used,"%s%.6f\t",i?"\n":"",h[i].score);
 used+= (size_t)snprintf(text[k]+used,cap-used,"%s",lines[i]);
 free(lines[i]);
 }
+
+/*:580*/
+#line 11061 "attention.w"
+
 free(lines),free(copy);
 hypotheses_free(h,found[k]);
 }
 
-/*:567*/
-#line 10904 "attention.w"
+/*:579*/
+#line 11039 "attention.w"
 
 free(y),free(init),free(found),free(sl),free(sp);
 d->release(d);
 }
 
-/*:566*/
-#line 10827 "attention.w"
+/*:578*/
+#line 10962 "attention.w"
 
 else bmodel_greedy(bm,ex,n,out,len,attn);
-/*568:*/
-#line 10938 "attention.w"
+/*581:*/
+#line 11079 "attention.w"
 
 for(int k= 0;k<n;k++){
 if(!bad[k]){
@@ -635,8 +642,8 @@ printf(" %s %.3f",bm->vin.word[ex[k].src[i]],attn[((size_t)k*L+t2)*L+i]);
 putchar('\n');
 }
 
-/*:568*/
-#line 10829 "attention.w"
+/*:581*/
+#line 10964 "attention.w"
 
 for(int k= 0;k<n;k++)free(norm[k]),free(text?text[k]:NULL);
 free(text);
@@ -645,7 +652,7 @@ vocab_free(&unknown);
 return failed?1:0;
 }
 
-/*:563*/
+/*:575*/
 #line 9799 "attention.w"
 
 /*489:*/
@@ -973,12 +980,15 @@ return status;
 
 
 /*:489*//*516:*/
-#line 9856 "attention.w"
+#line 9872 "attention.w"
 
 /*521:*/
-#line 9935 "attention.w"
+#line 9952 "attention.w"
 
 static const char*train_usage= 
+/*522:*/
+#line 9975 "attention.w"
+
 "usage: attention train [--pairs seed | --data FILE] [OPTIONS]\n"
 "  --pairs seed        the notebook's five English-French pairs (the default)\n"
 "  --data FILE         pairs from FILE: English<TAB>French[<TAB>anything], UTF-8\n"
@@ -997,6 +1007,13 @@ static const char*train_usage=
 "  --loss-log FILE     write 'epoch<TAB>average loss' lines to FILE\n"
 "  --threads N         1, or 2 to run the encoder on a second core (default:\n"
 "                      2 when the machine has two cores); same result either way\n"
+
+/*:522*/
+#line 9954 "attention.w"
+
+/*523:*/
+#line 10009 "attention.w"
+
 "Part II (content-based attention, minibatches):\n"
 "  --attention KIND    seed (the notebook's; the default for --pairs seed),\n"
 "                      bahdanau (the default for --data), luong-dot,\n"
@@ -1010,18 +1027,22 @@ static const char*train_usage=
 "  --valid FILE        validation pairs; --save keeps the best model by their loss\n"
 "  --valid-split F     hold out a share F (0 < F < 1) of the pairs for validation\n"
 "  --device cpu|cuda   the processor (the default) or the GPU\n"
-"  (for these kinds --epochs defaults to 10, --lr to 0.001, --print-every to 1)\n";
+"  (for these kinds --epochs defaults to 10, --lr to 0.001, --print-every to 1)\n"
 
-/*:521*//*522:*/
-#line 9970 "attention.w"
+/*:523*/
+#line 9955 "attention.w"
+;
+
+/*:521*//*524:*/
+#line 10030 "attention.w"
 
 typedef struct{
 const char*data,*init,*save;
 int filter,append_eos;
 long epochs,hidden,max_length,seed,print_every,show,threads;
 double lr;
-/*535:*/
-#line 10237 "attention.w"
+/*541:*/
+#line 10327 "attention.w"
 
 int kind;
 long heads,batch;
@@ -1032,15 +1053,21 @@ const char*valid;
 double valid_split;
 const char*device;
 
-/*:535*/
-#line 9976 "attention.w"
+/*:541*/
+#line 10036 "attention.w"
 
 }TrainOptions;
 static int train_batched(TrainOptions*o,int kind);
 
+/*:524*//*525:*/
+#line 10043 "attention.w"
+
 static int train_options(int argc,char**argv,TrainOptions*o)
 {
 static const struct option longopts[]= {
+/*526:*/
+#line 10068 "attention.w"
+
 {"pairs",required_argument,0,'p'},{"data",required_argument,0,'d'},
 {"filter",required_argument,0,'f'},{"epochs",required_argument,0,'e'},
 {"hidden",required_argument,0,'H'},{"max-length",required_argument,0,'L'},
@@ -1049,8 +1076,12 @@ static const struct option longopts[]= {
 {"no-eos",no_argument,0,'n'},{"print-every",required_argument,0,'P'},
 {"show",required_argument,0,'S'},{"help",no_argument,0,'h'},
 {"loss-log",required_argument,0,'g'},{"threads",required_argument,0,'T'},
-/*536:*/
-#line 10248 "attention.w"
+
+/*:526*/
+#line 10047 "attention.w"
+
+/*542:*/
+#line 10338 "attention.w"
 
 {"attention",required_argument,0,'A'},{"heads",required_argument,0,'N'},
 {"batch",required_argument,0,'B'},{"dropout",required_argument,0,'D'},
@@ -1058,8 +1089,8 @@ static const struct option longopts[]= {
 {"valid",required_argument,0,'V'},{"valid-split",required_argument,0,'v'},
 {"bucket",no_argument,0,'K'},{"device",required_argument,0,OPT_DEVICE},
 
-/*:536*/
-#line 9991 "attention.w"
+/*:542*/
+#line 10048 "attention.w"
 
 {0,0,0,0}};
 *o= (TrainOptions){NULL,NULL,NULL,FILTER_TUTORIAL,1,-1,0,0,1,0,5,0,0.0,
@@ -1068,8 +1099,8 @@ int c,bad= 0;
 opterr= 0;
 optind= 1;
 while(!bad&&(c= getopt_long(argc,argv,":h",longopts,NULL))!=-1)switch(c){
-/*523:*/
-#line 10009 "attention.w"
+/*527:*/
+#line 10080 "attention.w"
 
 case'p':
 if(strcmp(optarg,"seed")!=0){
@@ -1087,6 +1118,10 @@ fprintf(stderr,"attention train: --filter is 'tutorial' or 'length', not \"%s\"\
 bad= 1;
 }
 break;
+
+/*:527*//*528:*/
+#line 10100 "attention.w"
+
 case'e':bad= parse_long("train","--epochs",optarg,0,100000000,&o->epochs)!=0;break;
 case'H':bad= parse_long("train","--hidden",optarg,1,65536,&o->hidden)!=0;break;
 case'L':bad= parse_long("train","--max-length",optarg,1,DEFAULT_MAX_LENGTH*4,
@@ -1100,8 +1135,8 @@ case'P':bad= parse_long("train","--print-every",optarg,1,100000000,&o->print_eve
 break;
 case'S':bad= parse_long("train","--show",optarg,0,100000000,&o->show)!=0;break;
 case'T':bad= parse_long("train","--threads",optarg,1,2,&o->threads)!=0;break;
-/*537:*/
-#line 10256 "attention.w"
+/*543:*/
+#line 10346 "attention.w"
 
 case'A':
 if((o->kind= kind_from_name(optarg))<0){
@@ -1118,6 +1153,10 @@ else bad= parse_float("train","--dropout",optarg,0.0,0.95,&o->dropout)!=0;
 break;
 case'M':bad= parse_long("train","--min-count",optarg,1,1000000,&o->min_count)!=0;
 break;
+
+/*:543*//*544:*/
+#line 10365 "attention.w"
+
 case'X':o->shuffle= 0;break;
 case'K':o->bucket= 1;break;
 case OPT_DEVICE:bad= device_bad("train",o->device= optarg);break;
@@ -1130,8 +1169,8 @@ fprintf(stderr,"attention train: --valid-split wants a share above 0 and below 1
 bad= !(o->valid_split> 0.0&&o->valid_split<1.0);
 break;
 
-/*:537*/
-#line 10039 "attention.w"
+/*:544*/
+#line 10114 "attention.w"
 
 case'g':loss_log_path= optarg;break;
 case'h':fputs(train_usage,stdout);exit(check_stdout("train",0));
@@ -1143,8 +1182,8 @@ default:
 fprintf(stderr,"attention train: unknown option \"%s\"\n",argv[optind-1]);
 bad= 1;
 
-/*:523*/
-#line 9999 "attention.w"
+/*:528*/
+#line 10056 "attention.w"
 
 }
 if(!bad&&optind<argc){
@@ -1155,8 +1194,8 @@ if(bad)fputs(train_usage,stderr);
 return bad?-1:0;
 }
 
-/*:522*//*524:*/
-#line 10053 "attention.w"
+/*:525*//*529:*/
+#line 10128 "attention.w"
 
 static int cmd_train(int argc,char**argv)
 {
@@ -1165,8 +1204,8 @@ PairList pl;
 Model m;
 Example*ex= NULL;
 int status= 0;
-/*526:*/
-#line 10114 "attention.w"
+/*532:*/
+#line 10195 "attention.w"
 
 if(train_options(argc,argv,&o))return 2;
 if(loss_log_path&&loss_log_check())return 1;
@@ -1181,14 +1220,17 @@ return 2;
 }
 int max_length= o.max_length?(int)o.max_length:DEFAULT_MAX_LENGTH;
 
-/*:526*/
-#line 10061 "attention.w"
+/*:532*/
+#line 10136 "attention.w"
 
-/*525:*/
-#line 10080 "attention.w"
+/*530:*/
+#line 10155 "attention.w"
 
 int kind= o.kind;
-if(o.init){
+if(o.init)/*531:*/
+#line 10172 "attention.w"
+
+{
 Model pm;
 BModel pb;
 int k= checkpoint_load_any(o.init,&pm,&pb,&cpu_backend,1);
@@ -1205,6 +1247,10 @@ return 2;
 }
 kind= k;
 }
+
+/*:531*/
+#line 10157 "attention.w"
+
 if(kind<0)kind= o.data?KIND_BAHDANAU:KIND_SEED;
 if(kind!=KIND_SEED)return train_batched(&o,kind);
 if(o.device&&strcmp(o.device,"cpu")!=0){
@@ -1216,11 +1262,11 @@ if(o.epochs<0)o.epochs= 400;
 if(o.print_every==0)o.print_every= 50;
 if(o.lr==0.0)o.lr= 0.01;
 
-/*:525*/
-#line 10062 "attention.w"
+/*:530*/
+#line 10137 "attention.w"
 
-/*527:*/
-#line 10128 "attention.w"
+/*533:*/
+#line 10211 "attention.w"
 
 if(o.data){
 if(pairs_read(&pl,o.data,o.filter,max_length)){
@@ -1229,11 +1275,11 @@ return 1;
 }
 }else pairs_seed(&pl);
 
-/*:527*/
-#line 10063 "attention.w"
+/*:533*/
+#line 10138 "attention.w"
 
-/*530:*/
-#line 10154 "attention.w"
+/*536:*/
+#line 10239 "attention.w"
 
 if(o.init){
 if(checkpoint_load(&m,o.init)){
@@ -1249,11 +1295,11 @@ model_alloc(&m,&cfg,&vin,&vout);
 model_init_random(&m,(uint64_t)o.seed);
 }
 
-/*:530*/
-#line 10064 "attention.w"
+/*:536*/
+#line 10139 "attention.w"
 
-/*528:*/
-#line 10138 "attention.w"
+/*534:*/
+#line 10221 "attention.w"
 
 if(make_examples(&pl,&m.vin,&m.vout,m.cfg.L,o.append_eos,&ex)){
 fprintf(stderr,"attention train: %s\n",kit_error());
@@ -1262,11 +1308,11 @@ model_free(&m);
 return 1;
 }
 
-/*:528*/
-#line 10065 "attention.w"
+/*:534*/
+#line 10140 "attention.w"
 
-/*531:*/
-#line 10169 "attention.w"
+/*537:*/
+#line 10257 "attention.w"
 
 if(o.data)printf("Read %ld sentence pairs from %s; kept %d (%s filter)\n",
 pl.lines_read,o.data,pl.n,o.filter==FILTER_TUTORIAL?"tutorial":"length");
@@ -1278,11 +1324,11 @@ m.cfg.H,m.cfg.L,m.n_params,o.init?" (from --init)":"");
 printf("Training for %ld epochs, %s<EOS> on the targets\n",o.epochs,
 o.append_eos?"":"no ");
 
-/*:531*/
-#line 10066 "attention.w"
+/*:537*/
+#line 10141 "attention.w"
 
-/*532:*/
-#line 10185 "attention.w"
+/*538:*/
+#line 10273 "attention.w"
 
 int threads= o.threads?(int)o.threads:sysconf(_SC_NPROCESSORS_ONLN)> 1?2:1,used= 1;
 float*loss= xcalloc((size_t)pl.n*(size_t)o.print_every,sizeof(float));
@@ -1307,22 +1353,22 @@ o.epochs*pl.n,seconds> 0?(double)(o.epochs*pl.n)/seconds:0.0,used,
 used> 1?"s":"");
 free(loss);
 
-/*:532*/
-#line 10067 "attention.w"
+/*:538*/
+#line 10142 "attention.w"
 
-/*529:*/
-#line 10148 "attention.w"
+/*535:*/
+#line 10231 "attention.w"
 
 if(o.save&&checkpoint_save(&m,o.save)){
 fprintf(stderr,"attention train: %s\n",kit_error());
 status= 1;
 }
 
-/*:529*/
-#line 10068 "attention.w"
+/*:535*/
+#line 10143 "attention.w"
 
-/*533:*/
-#line 10211 "attention.w"
+/*539:*/
+#line 10299 "attention.w"
 
 int right= 0,*out= xcalloc((size_t)m.cfg.L,sizeof(int));
 for(int k= 0;k<pl.n;k++){
@@ -1337,8 +1383,8 @@ free(pred);
 printf("%d of %d training pairs translated exactly\n",right,pl.n);
 free(out);
 
-/*:533*/
-#line 10069 "attention.w"
+/*:539*/
+#line 10144 "attention.w"
 
 if(loss_log_path&&loss_log_save())status= 1;
 free(ex);
@@ -1347,8 +1393,8 @@ model_free(&m);
 return status;
 }
 
-/*:524*//*538:*/
-#line 10293 "attention.w"
+/*:529*//*545:*/
+#line 10387 "attention.w"
 
 static int train_batched(TrainOptions*o,int kind)
 {
@@ -1359,8 +1405,8 @@ int status= 1,L= o->max_length?(int)o->max_length:DEFAULT_MAX_LENGTH;
 if(o->epochs<0)o->epochs= 10;
 if(o->print_every==0)o->print_every= 1;
 if(o->lr==0.0)o->lr= 0.001;
-/*539:*/
-#line 10320 "attention.w"
+/*546:*/
+#line 10414 "attention.w"
 
 long H= o->hidden?o->hidden:DEFAULT_HIDDEN,heads= o->heads?o->heads:4;
 cpu_set_threads(o->threads?(int)o->threads:sysconf(_SC_NPROCESSORS_ONLN)> 1?2:1);
@@ -1382,11 +1428,11 @@ memset(&bm,0,sizeof bm);
 const Backend*be= backend_for("train",o->device);
 if(!be)return 1;
 
-/*:539*/
-#line 10303 "attention.w"
+/*:546*/
+#line 10397 "attention.w"
 
-/*540:*/
-#line 10346 "attention.w"
+/*547:*/
+#line 10440 "attention.w"
 
 if(pairs_read(&pl,o->data,o->filter,L)){
 fprintf(stderr,"attention train: %s\n",kit_error());
@@ -1405,11 +1451,11 @@ if(vl.origin)pairs_free(&vl);
 return 1;
 }
 
-/*:540*/
-#line 10304 "attention.w"
+/*:547*/
+#line 10398 "attention.w"
 
-/*541:*/
-#line 10366 "attention.w"
+/*548:*/
+#line 10460 "attention.w"
 
 if(o->init){
 if(checkpoint_load_any(o->init,NULL,&bm,be,(int)o->batch)<0){
@@ -1429,6 +1475,9 @@ bm.heads);
 status= 2;
 goto end;
 }
+/*549:*/
+#line 10485 "attention.w"
+
 bm.dropout= (float)o->dropout;
 bm.seed= (uint64_t)o->seed;
 if(make_examples_unk(&pl,&bm.vin,&bm.vout,bm.cfg.L,&ex)
@@ -1437,11 +1486,15 @@ fprintf(stderr,"attention train: %s\n",kit_error());
 goto end;
 }
 
-/*:541*/
-#line 10305 "attention.w"
+/*:549*/
+#line 10479 "attention.w"
 
-/*542:*/
-#line 10394 "attention.w"
+
+/*:548*/
+#line 10399 "attention.w"
+
+/*550:*/
+#line 10495 "attention.w"
 
 printf("Read %ld sentence pairs from %s; kept %d (%s filter)",pl.lines_read,o->data,
 pl.n+vl.n*(o->valid_split> 0.0),o->filter==FILTER_TUTORIAL?"tutorial":"length");
@@ -1454,18 +1507,18 @@ printf(", %zu parameters%s\n",bm.n_params,o->init?" (from --init)":"");
 printf("Training for %ld epochs, batch %ld, lr %g, dropout %g, %s\n",o->epochs,o->batch,
 o->lr,o->dropout,o->shuffle?"shuffled each epoch":"in file order");
 
-/*:542*/
-#line 10306 "attention.w"
+/*:550*/
+#line 10400 "attention.w"
 
-/*545:*/
-#line 10446 "attention.w"
+/*553:*/
+#line 10547 "attention.w"
 
 int n= pl.n,*order= xcalloc((size_t)n,sizeof(int));
 double best= INFINITY,t_all= now_seconds();
 for(long e= 1;e<=o->epochs;e++){
 for(int k= 0;k<n;k++)order[k]= k;
-if(o->shuffle)/*546:*/
-#line 10467 "attention.w"
+if(o->shuffle)/*554:*/
+#line 10568 "attention.w"
 
 {
 uint64_t z= mix_seed((uint64_t)o->seed,(uint64_t)e);
@@ -1479,15 +1532,15 @@ order[j]= x;
 }
 }
 
-/*:546*/
-#line 10451 "attention.w"
+/*:554*/
+#line 10552 "attention.w"
 
 if(o->bucket)bucket_batches(order,n,ex,(int)o->batch,o->shuffle?
 mix_seed((uint64_t)o->seed,(uint64_t)e+1000003):0);
 double t0= now_seconds(),train_loss,valid_loss= NAN;
 long tokens= 0,positions= 0,words= 0;
-/*551:*/
-#line 10544 "attention.w"
+/*559:*/
+#line 10645 "attention.w"
 
 int tty= isatty(fileno(stdout));
 double last= t0;
@@ -1510,14 +1563,14 @@ last= now;
 }
 if(tty)printf("\r%78s\r","");
 
-/*:551*/
-#line 10456 "attention.w"
+/*:559*/
+#line 10557 "attention.w"
 
 train_loss= bmodel_take_loss(&bm)/(double)tokens;
 if(vl.n)valid_loss= batched_loss(&bm,vex,vl.n);
 loss_log_add(train_loss);
-/*552:*/
-#line 10567 "attention.w"
+/*560:*/
+#line 10668 "attention.w"
 
 double sec= now_seconds()-t0;
 int print= e%o->print_every==0||e==o->epochs;
@@ -1537,19 +1590,19 @@ if(print&&vl.n)printf(", saved");
 if(print)printf("\n");
 fflush(stdout);
 
-/*:552*/
-#line 10460 "attention.w"
+/*:560*/
+#line 10561 "attention.w"
 
 }
 printf("Trained in %.1f s\n",now_seconds()-t_all);
 free(order);
 status= 0;
 
-/*:545*/
-#line 10307 "attention.w"
+/*:553*/
+#line 10401 "attention.w"
 
-/*554:*/
-#line 10603 "attention.w"
+/*562:*/
+#line 10704 "attention.w"
 
 int show= o->show<pl.n?(int)o->show:pl.n,L2= bm.cfg.L;
 int*outw= xcalloc((size_t)(show?show:1)*L2,sizeof(int));
@@ -1564,8 +1617,8 @@ free(pred);
 free(outw);
 free(outn);
 
-/*:554*/
-#line 10308 "attention.w"
+/*:562*/
+#line 10402 "attention.w"
 
 if(loss_log_path&&loss_log_save())status= 1;
 end:
@@ -1577,11 +1630,11 @@ bmodel_free(&bm);
 return status;
 }
 
-/*:538*/
-#line 9857 "attention.w"
+/*:545*/
+#line 9873 "attention.w"
 
-/*555:*/
-#line 10624 "attention.w"
+/*563:*/
+#line 10732 "attention.w"
 
 static const char*translate_usage= 
 "usage: attention translate --model CKPT [--attention] [SENTENCE ...]\n"
@@ -1594,6 +1647,9 @@ static const char*translate_usage=
 "                 or the GPU\n"
 BEAM_USAGE;
 
+/*:563*//*564:*/
+#line 10747 "attention.w"
+
 static int translate_one(Model*m,const char*s,size_t len,const char*where,
 int show_attention)
 {
@@ -1603,8 +1659,8 @@ int*src= xcalloc((size_t)m->cfg.L,sizeof(int)),*out= xcalloc((size_t)m->cfg.L,si
 float*attn= xcalloc((size_t)m->cfg.L*(size_t)m->cfg.L,sizeof(float));
 int status= 0;
 if(!norm)status= kit_fail("%s: invalid UTF-8 at byte %zu",where,bad+1);
-else if(*norm)/*557:*/
-#line 10666 "attention.w"
+else if(*norm)/*566:*/
+#line 10778 "attention.w"
 
 {
 int n= tokenize(&m->vin,norm,src,m->cfg.L,where,"English");
@@ -1616,8 +1672,8 @@ char*t= translate_beam.used?translate_with_beam(m,src,n,norm,out,&k,attn)
 :(k= greedy_decode(m,src,n,out,attn),words_join(&m->vout,out,k));
 fputs(t,stdout);
 free(t);
-if(show_attention)/*558:*/
-#line 10683 "attention.w"
+if(show_attention)/*567:*/
+#line 10795 "attention.w"
 
 for(int t= 0;t<k;t++){
 double pad= 0.0;
@@ -1627,14 +1683,14 @@ for(int i= n;i<m->cfg.L;i++)pad+= attn[t*m->cfg.L+i];
 printf("  (padding %.3f)",pad);
 }
 
-/*:558*/
-#line 10677 "attention.w"
+/*:567*/
+#line 10789 "attention.w"
 
 }
 }
 
-/*:557*/
-#line 10645 "attention.w"
+/*:566*/
+#line 10757 "attention.w"
 
 else if(!blank(s,len))status= kit_fail("%s: the sentence has no words",where);
 putchar('\n');
@@ -1645,8 +1701,8 @@ free(attn);
 return status;
 }
 
-/*:555*//*559:*/
-#line 10692 "attention.w"
+/*:564*//*568:*/
+#line 10807 "attention.w"
 
 static int cmd_translate(int argc,char**argv)
 {
@@ -1655,6 +1711,9 @@ static const struct option longopts[]= {{"model",required_argument,0,'m'},
 {"device",required_argument,0,OPT_DEVICE},BEAM_OPTIONS,{0,0,0,0}};
 const char*model= NULL,*device= NULL;
 int c,show_attention= 0,r;
+/*569:*/
+#line 10837 "attention.w"
+
 opterr= 0;
 optind= 1;
 beam_defaults(&translate_beam);
@@ -1677,6 +1736,10 @@ fputs(translate_usage,stderr);
 return 2;
 }
 }
+
+/*:569*/
+#line 10815 "attention.w"
+
 if(!model){
 fprintf(stderr,"attention translate: --model CKPT is required\n");
 fputs(translate_usage,stderr);
@@ -1684,6 +1747,9 @@ return 2;
 }
 Model m;
 BModel bm;
+/*570:*/
+#line 10865 "attention.w"
+
 const Backend*be= backend_for("translate",device);
 if(!be)return 1;
 int kind= checkpoint_load_any(model,&m,&bm,be,64);
@@ -1703,14 +1769,18 @@ translate_batched(&bm,argc-optind,argv+optind,show_attention);
 bmodel_free(&bm);
 return status;
 }
+
+/*:570*/
+#line 10823 "attention.w"
+
 if(beam_check("translate",&translate_beam,m.cfg.L,&m.vout)){
 model_free(&m);
 return 2;
 }
 int failed= 0;
 char where[64];
-/*560:*/
-#line 10759 "attention.w"
+/*571:*/
+#line 10888 "attention.w"
 
 if(optind<argc)
 for(int k= optind;k<argc;k++){
@@ -1720,7 +1790,10 @@ fprintf(stderr,"attention translate: %s\n",kit_error());
 failed= 1;
 }
 }
-else{
+else/*572:*/
+#line 10902 "attention.w"
+
+{
 char*line= NULL;
 size_t cap= 0;
 ssize_t len;
@@ -1733,8 +1806,8 @@ failed= 1;
 }
 if(fflush(stdout)!=0)break;
 }
-/*569:*/
-#line 10956 "attention.w"
+/*582:*/
+#line 11097 "attention.w"
 
 if(ferror(stdin)){
 fprintf(stderr,"attention translate: cannot read the standard input: %s\n",
@@ -1742,24 +1815,28 @@ strerror(errno));
 failed= 1;
 }
 
-/*:569*/
-#line 10781 "attention.w"
+/*:582*/
+#line 10916 "attention.w"
 
 free(line);
 }
 
-/*:560*/
-#line 10754 "attention.w"
+/*:572*/
+#line 10897 "attention.w"
+
+
+/*:571*/
+#line 10830 "attention.w"
 
 model_free(&m);
 return failed?1:0;
 }
 
-/*:559*/
-#line 9858 "attention.w"
+/*:568*/
+#line 9874 "attention.w"
 
-/*570:*/
-#line 10968 "attention.w"
+/*583:*/
+#line 11112 "attention.w"
 
 static const char*pairs_usage= 
 "usage: attention pairs --data FILE [--filter tutorial|length] [--max-length L]\n"
@@ -1770,8 +1847,8 @@ static int cmd_pairs(int argc,char**argv)
 const char*data= NULL;
 int filter= FILTER_TUTORIAL;
 long max_length= DEFAULT_MAX_LENGTH;
-/*571:*/
-#line 10991 "attention.w"
+/*584:*/
+#line 11142 "attention.w"
 
 static const struct option longopts[]= {{"data",required_argument,0,'d'},
 {"filter",required_argument,0,'f'},{"max-length",required_argument,0,'L'},
@@ -1795,14 +1872,14 @@ fputs(pairs_usage,stderr);
 return 2;
 }
 }
+
+/*:584*/
+#line 11122 "attention.w"
+
 if(!data||optind<argc){
 fputs(pairs_usage,stderr);
 return 2;
 }
-
-/*:571*/
-#line 10978 "attention.w"
-
 PairList pl;
 if(pairs_read(&pl,data,filter,(int)max_length)){
 fprintf(stderr,"attention pairs: %s\n",kit_error());
@@ -1815,15 +1892,15 @@ pairs_free(&pl);
 return 0;
 }
 
-/*:570*/
-#line 9859 "attention.w"
+/*:583*/
+#line 9875 "attention.w"
 
 
-/*:516*//*573:*/
-#line 11030 "attention.w"
+/*:516*//*586:*/
+#line 11177 "attention.w"
 
-/*581:*/
-#line 11195 "attention.w"
+/*594:*/
+#line 11342 "attention.w"
 
 static const char*bleu_usage= 
 "usage: attention bleu [--hyp FILE] [--precise] REFERENCES [REFERENCES ...]\n"
@@ -1853,8 +1930,8 @@ free(line);
 return ferror(f)?kit_fail("%s: read error",path):0;
 }
 
-/*:581*//*582:*/
-#line 11225 "attention.w"
+/*:594*//*595:*/
+#line 11372 "attention.w"
 
 static int bleu_of_lines(char**h,int nh,char***ref,int n_refs,int precise)
 {
@@ -1872,8 +1949,8 @@ else bleu_add(&b,hi,hl,(const int*const*)ids,len,m);
 for(int r= 0;r<m;r++)free(ids[r]);
 free(hi);
 }
-if(status==0)/*583:*/
-#line 11250 "attention.w"
+if(status==0)/*596:*/
+#line 11397 "attention.w"
 
 {
 char line[256];
@@ -1884,8 +1961,8 @@ if(precise)printf("bleu %.17g bp %.17g p %.17g %.17g %.17g %.17g\n",s.bleu,s.bp,
 s.p[0],s.p[1],s.p[2],s.p[3]);
 }
 
-/*:583*/
-#line 11242 "attention.w"
+/*:596*/
+#line 11389 "attention.w"
 
 free(ids);
 free(len);
@@ -1893,8 +1970,8 @@ vocab_free(&v);
 return status;
 }
 
-/*:582*//*584:*/
-#line 11261 "attention.w"
+/*:595*//*597:*/
+#line 11408 "attention.w"
 
 static int cmd_bleu(int argc,char**argv)
 {
@@ -1921,8 +1998,8 @@ fputs(bleu_usage,stderr);
 return 2;
 }
 int n_refs= argc-optind,status= 0;
-/*585:*/
-#line 11292 "attention.w"
+/*598:*/
+#line 11439 "attention.w"
 
 char***ref= xcalloc((size_t)n_refs,sizeof*ref),**h= NULL;
 int*nr= xcalloc((size_t)n_refs,sizeof(int)),nh= 0;
@@ -1954,17 +2031,17 @@ free(ref);
 free(nr);
 status= status?1:0;
 
-/*:585*/
-#line 11287 "attention.w"
+/*:598*/
+#line 11434 "attention.w"
 
 return status;
 }
 
-/*:584*/
-#line 11031 "attention.w"
+/*:597*/
+#line 11178 "attention.w"
 
-/*586:*/
-#line 11333 "attention.w"
+/*599:*/
+#line 11480 "attention.w"
 
 static const char*split_usage= 
 "usage: attention split --data FILE --out-dir DIR [--test F] [--valid F] [--seed S]\n"
@@ -1984,8 +2061,8 @@ const char*data= NULL,*dir= NULL;
 double share[2]= {0.1,0.1};
 long seed= 1;
 int filter= FILTER_TUTORIAL,c;
-/*587:*/
-#line 11368 "attention.w"
+/*600:*/
+#line 11515 "attention.w"
 
 opterr= 0;
 optind= 1;
@@ -2018,8 +2095,8 @@ fputs(split_usage,stderr);
 return 2;
 }
 
-/*:587*/
-#line 11352 "attention.w"
+/*:600*/
+#line 11499 "attention.w"
 
 PairList pl;
 if(pairs_read(&pl,data,filter,DEFAULT_MAX_LENGTH)){
@@ -2028,8 +2105,8 @@ return 1;
 }
 int*part= xcalloc((size_t)pl.n,sizeof(int)),counts[3][2];
 int status= pairs_split(&pl,share[0],share[1],(uint64_t)seed,part,counts);
-if(status==0)/*588:*/
-#line 11401 "attention.w"
+if(status==0)/*601:*/
+#line 11548 "attention.w"
 
 {
 static const char*const name[3]= {"train","valid","test"};
@@ -2051,8 +2128,8 @@ counts[p][1],path);
 }
 }
 
-/*:588*/
-#line 11360 "attention.w"
+/*:601*/
+#line 11507 "attention.w"
 
 if(status)fprintf(stderr,"attention split: %s\n",kit_error());
 free(part);
@@ -2060,11 +2137,11 @@ pairs_free(&pl);
 return status?1:0;
 }
 
-/*:586*/
-#line 11032 "attention.w"
+/*:599*/
+#line 11179 "attention.w"
 
-/*589:*/
-#line 11429 "attention.w"
+/*602:*/
+#line 11576 "attention.w"
 
 static const char*eval_usage= 
 "usage: attention eval --model CKPT --data FILE [OPTIONS]\n"
@@ -2082,8 +2159,8 @@ long show,batch;
 BeamChoice beam;
 }EvalOptions;
 
-/*:589*//*590:*/
-#line 11447 "attention.w"
+/*:602*//*603:*/
+#line 11594 "attention.w"
 
 static int eval_options(int argc,char**argv,EvalOptions*o)
 {
@@ -2119,8 +2196,8 @@ if(bad)fputs(eval_usage,stderr);
 return bad?-1:0;
 }
 
-/*:590*//*591:*/
-#line 11484 "attention.w"
+/*:603*//*604:*/
+#line 11631 "attention.w"
 
 static int eval_rows(const EvalOptions*o)
 {
@@ -2134,8 +2211,8 @@ if(kind==KIND_SEED)model_free(m);
 else bmodel_free(bm);
 }
 
-/*:591*//*592:*/
-#line 11498 "attention.w"
+/*:604*//*605:*/
+#line 11645 "attention.w"
 
 static int cmd_eval(int argc,char**argv)
 {
@@ -2158,8 +2235,8 @@ eval_free_model(kind,&m,&bm);
 return 1;
 }
 int n_src,*group= pairs_group_sources(&pl,&n_src),status= 0;
-/*593:*/
-#line 11531 "attention.w"
+/*606:*/
+#line 11678 "attention.w"
 
 int*first= xcalloc((size_t)n_src,sizeof(int)),*n_ref= xcalloc((size_t)n_src,sizeof(int));
 int**ref= xcalloc((size_t)n_src,sizeof*ref),*ref_fill= xcalloc((size_t)n_src,sizeof(int));
@@ -2176,8 +2253,8 @@ char where[600];
 snprintf(where,sizeof where,"%.500s:%d",o.data,pl.pair[first[s]].line);
 if(kind==KIND_SEED)
 src_len[s]= tokenize(vin,pl.pair[first[s]].src,src+(size_t)s*L,L,where,"English");
-else/*595:*/
-#line 11570 "attention.w"
+else/*608:*/
+#line 11717 "attention.w"
 
 {
 int unk= 0,*ids= src+(size_t)s*L;
@@ -2189,15 +2266,15 @@ if(n> 0)ids[n++]= EOS_TOKEN;
 src_len[s]= n;
 }
 
-/*:595*/
-#line 11547 "attention.w"
+/*:608*/
+#line 11694 "attention.w"
 
 if(src_len[s]<=0&&failed++==0)
 fprintf(stderr,"attention eval: warning: %s; such sources count as empty "
 "translations\n",src_len[s]<0?kit_error():"a source has no words");
 }
-if(unk_sources)/*594:*/
-#line 11559 "attention.w"
+if(unk_sources)/*607:*/
+#line 11706 "attention.w"
 
 {
 fprintf(stderr,"attention eval: warning: %d words of %s are not in the model's English "
@@ -2207,16 +2284,16 @@ for(int k= 2;k<unknown.n&&k<7;k++)fprintf(stderr," %s",unknown.word[k]);
 fprintf(stderr,"%s\n",unknown.n> 7?" ...":"");
 }
 
-/*:594*/
-#line 11552 "attention.w"
+/*:607*/
+#line 11699 "attention.w"
 
 vocab_free(&unknown);
 
-/*:593*/
-#line 11520 "attention.w"
+/*:606*/
+#line 11667 "attention.w"
 
-/*596:*/
-#line 11583 "attention.w"
+/*609:*/
+#line 11730 "attention.w"
 
 char**hyp= xcalloc((size_t)n_src,sizeof*hyp);
 Decoder*d= kind==KIND_SEED?model_decoder(&m):bmodel_decoder(&bm);
@@ -2227,8 +2304,8 @@ for(int s= s0;s<n_src&&s<s0+o.batch;s++)
 if(src_len[s]> 0)idx[nb++]= s;
 else hyp[s]= xstrdup("");
 if(nb> 0&&kind!=KIND_SEED&&!o.beam.used)
-/*598:*/
-#line 11628 "attention.w"
+/*611:*/
+#line 11775 "attention.w"
 
 {
 Example*ex= xcalloc((size_t)nb,sizeof*ex);
@@ -2242,11 +2319,11 @@ for(int j= 0;j<nb;j++)hyp[idx[j]]= words_join(vout,out+(size_t)j*L,len[j]);
 free(ex),free(out),free(len);
 }
 
-/*:598*/
-#line 11593 "attention.w"
+/*:611*/
+#line 11740 "attention.w"
 
-else if(nb> 0)/*597:*/
-#line 11601 "attention.w"
+else if(nb> 0)/*610:*/
+#line 11748 "attention.w"
 
 {
 const int**sp= xcalloc((size_t)nb,sizeof*sp);
@@ -2269,19 +2346,19 @@ free(copy);
 free(y);free(init);free(sp);free(len);free(found);
 }
 
-/*:597*/
-#line 11594 "attention.w"
+/*:610*/
+#line 11741 "attention.w"
 
 free(idx);
 }
 double seconds= now_seconds()-t0;
 d->release(d);
 
-/*:596*/
-#line 11521 "attention.w"
+/*:609*/
+#line 11668 "attention.w"
 
-/*599:*/
-#line 11644 "attention.w"
+/*612:*/
+#line 11791 "attention.w"
 
 BleuStats all= {0},by_len[4];
 memset(by_len,0,sizeof by_len);
@@ -2291,8 +2368,8 @@ const char*en= pl.pair[first[s]].src;
 int nw= 1;
 for(const char*p= en;*p;p++)nw+= *p==' ';
 int bucket= nw<=3?0:nw<=6?1:nw<=9?2:3;
-/*600:*/
-#line 11658 "attention.w"
+/*613:*/
+#line 11805 "attention.w"
 
 {
 Vocab v;
@@ -2312,12 +2389,12 @@ free(r);free(rl);free(h);
 vocab_free(&v);
 }
 
-/*:600*/
-#line 11653 "attention.w"
+/*:613*/
+#line 11800 "attention.w"
 
 }
-/*601:*/
-#line 11678 "attention.w"
+/*614:*/
+#line 11825 "attention.w"
 
 {
 char line[256];
@@ -2340,8 +2417,8 @@ if(failed)printf("Failed: %d sources the model cannot read, counted as empty tra
 failed);
 printf("Speed: %d sources in %.3f s, %.0f sentences/s\n",n_src-failed,seconds,
 seconds> 0?(n_src-failed)/seconds:0.0);
-/*602:*/
-#line 11704 "attention.w"
+/*615:*/
+#line 11851 "attention.w"
 
 for(int s= 0;s<n_src&&s<o.show;s++){
 printf("EN:  %s\n",pl.pair[first[s]].src);
@@ -2349,20 +2426,20 @@ for(int i= 0;i<n_ref[s];i++)printf("REF: %s\n",pl.pair[ref[s][i]].tgt);
 printf("OUT: %s\n",hyp[s]);
 }
 
-/*:602*/
-#line 11700 "attention.w"
+/*:615*/
+#line 11847 "attention.w"
 
 }
 
-/*:601*/
-#line 11655 "attention.w"
+/*:614*/
+#line 11802 "attention.w"
 
 
-/*:599*/
-#line 11522 "attention.w"
+/*:612*/
+#line 11669 "attention.w"
 
-/*603:*/
-#line 11712 "attention.w"
+/*616:*/
+#line 11859 "attention.w"
 
 if(o.output){
 FILE*f= fopen(o.output,"wb");
@@ -2377,11 +2454,11 @@ status= 1;
 }
 }
 
-/*:603*/
-#line 11523 "attention.w"
+/*:616*/
+#line 11670 "attention.w"
 
-/*604:*/
-#line 11727 "attention.w"
+/*617:*/
+#line 11874 "attention.w"
 
 for(int s= 0;s<n_src;s++)free(hyp[s]),free(ref[s]);
 free(hyp);free(ref);free(ref_fill);free(n_ref);free(first);free(src);free(src_len);
@@ -2389,17 +2466,17 @@ free(group);
 pairs_free(&pl);
 eval_free_model(kind,&m,&bm);
 
-/*:604*/
-#line 11524 "attention.w"
+/*:617*/
+#line 11671 "attention.w"
 
 return status;
 }
 
-/*:592*/
-#line 11033 "attention.w"
+/*:605*/
+#line 11180 "attention.w"
 
 
-/*:573*/
+/*:586*/
 #line 9800 "attention.w"
 
 
@@ -2408,7 +2485,7 @@ const char*name,*summary;
 int(*run)(int argc,char**argv);
 }commands[]= {
 /*515:*/
-#line 9850 "attention.w"
+#line 9864 "attention.w"
 
 {"train","train a translator (the notebook's five pairs, or a pair file)",cmd_train},
 {"translate","translate sentences with a saved model",cmd_translate},
@@ -2420,17 +2497,17 @@ int(*run)(int argc,char**argv);
 {"loss-curve","draw the average loss per epoch from train --loss-log",cmd_loss_curve},
 
 /*:490*/
-#line 9854 "attention.w"
+#line 9868 "attention.w"
 
 
-/*:515*//*572:*/
-#line 11024 "attention.w"
+/*:515*//*585:*/
+#line 11171 "attention.w"
 
 {"bleu","score translations against references (corpus BLEU-4, sacreBLEU's form)",cmd_bleu},
 {"split","split a pair file into train, valid and test files by English sentence",cmd_split},
 {"eval","translate a pair file and report BLEU, exact matches and speed",cmd_eval},
 
-/*:572*/
+/*:585*/
 #line 9806 "attention.w"
 
 };
@@ -2446,7 +2523,7 @@ for(size_t k= 0;k<n;k++)
 if(strcmp(argv[1],commands[k].name)==0)
 return check_stdout(commands[k].name,commands[k].run(argc-1,argv+1));
 /*514:*/
-#line 9838 "attention.w"
+#line 9852 "attention.w"
 
 FILE*out= argc>=2&&(strcmp(argv[1],"--help")==0||strcmp(argv[1],"-h")==0
 ||strcmp(argv[1],"help")==0)?stdout:stderr;
