@@ -9664,11 +9664,11 @@ Its options:
 \.{--out FILE}&the figure: \.{.png}, \.{.pdf} or \.{.svg} (may be repeated)\cr
 \.{--title TEXT}&the title (default: `Training: average loss per epoch')\cr}
 @<The \.{loss-curve} command@>=
-static const char *loss_curve_usage =
-  "usage: attention loss-curve --log FILE --out FILE [--out FILE ...] [--title TEXT]\n"
-  "  Draws the average loss per epoch written by 'attention train --loss-log FILE'.\n"
-  "  --log FILE     lines of 'epoch<TAB>average loss'\n"
-  "  --out FILE     the figure; .png, .pdf or .svg (may be repeated)\n"
+static const char *loss_curve_usage =@/
+  "usage: attention loss-curve --log FILE --out FILE [--out FILE ...] [--title TEXT]\n"@/
+  "  Draws the average loss per epoch written by 'attention train --loss-log FILE'.\n"@/
+  "  --log FILE     lines of 'epoch<TAB>average loss'\n"@/
+  "  --out FILE     the figure; .png, .pdf or .svg (may be repeated)\n"@/
   "  --title TEXT   the title (default: 'Training: average loss per epoch')\n";
 
 @ The log is read into two growing arrays, epochs and losses. A long line
@@ -10818,8 +10818,6 @@ static int cmd_translate(int argc, char **argv)
     fputs(translate_usage, stderr);
     return 2;
   }
-  Model m;
-  BModel bm;
   @<Load the model of \.{translate}, and translate with it if it is of Part~II, or return@>@;
   if (beam_check("translate", &translate_beam, m.cfg.L, &m.vout)) {
     model_free(&m);
@@ -10861,8 +10859,10 @@ while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
 @ The backend is opened first, so that \.{--device cuda} on a machine
 without a GPU fails before the model is read. The notebook's seed model runs
 on the CPU only. A Part~II model is checked against the beam's options and
-translated here, and the command returns.
+translated here, and the command returns; the notebook's kind is left in |m|.
 @<Load the model of \.{translate}, and translate with it if it is of Part~II...@>=
+Model m;
+BModel bm;
 const Backend *be = backend_for("translate", device);
 if (!be) return 1;
 int kind = checkpoint_load_any(model, &m, &bm, be, 64);
@@ -11184,7 +11184,14 @@ any of them \.{translate} decodes greedily; with any of them it searches
 with a beam of \.{--beam} $K$ (default 1, which gives greedy's words). The
 length penalty of the chapter on decoding is Wu's, with $\alpha=0.6$, the
 middle of the range Wu et al.\ found best; \.{--max-length} is at most the
-model's $L$, its default.
+model's $L$, its default. |BEAM_USAGE| is their part of the two commands'
+usage texts:
+\options{\.{--beam K}&beam search with $K$ hypotheses (1 gives greedy's words)\cr
+\.{--length-penalty P}&\.{none}, \.{avg} (divide by the length) or \.{wu} (the default)\cr
+\.{--alpha A}&Wu's $\alpha$ (default 0.6)\cr
+\.{--max-length N}&the longest translation (default and most: the model's)\cr
+\.{--n-best N}&\.{translate}: $N$ lines a sentence, \.{SCORE<TAB>WORDS}, best first\cr
+\.{--replace-unk}&replace each \.{<UNK>} by the source word attended to most\cr}
 @<The beam options...@>=
 #define BEAM_OPTIONS \
   {"beam", required_argument, 0, 'k'}, {"length-penalty", required_argument, 0, 'P'}, \
@@ -11339,12 +11346,19 @@ or more files of references, line by line, as \.{sacreBLEU} does; all lines
 are normalised as the training data are. An empty reference line means
 ``no reference here'', so sources with different numbers of references fit
 in parallel files. \.{--precise} adds the numbers in full, for the tests.
+\options{\.{--hyp FILE}&the translations, one a line (default: the standard input)\cr
+\.{--precise}&a second line with every number to 17 digits\cr
+\.{REFERENCES}&one or more files of references, a line for each translation\cr}
 @<The \.{bleu} command@>=
-static const char *bleu_usage =
-  "usage: attention bleu [--hyp FILE] [--precise] REFERENCES [REFERENCES ...]\n"
-  "  Corpus BLEU-4 of the translations in FILE (default: standard input), one a line,\n"
+static const char *bleu_usage =@/
+  "usage: attention bleu [--hyp FILE] [--precise] REFERENCES [REFERENCES ...]\n"@/
+  "  Corpus BLEU-4 of the translations in FILE (default: standard input), one a line,\n"@/
   "  against the reference files, line by line (an empty reference line is none).\n";
 
+@ |read_lines| reads a file's lines, normalised, into a growing array (64
+lines first, then twice as many each time it is full). A line that is not
+UTF-8 is an error that names the file and the line.
+@<The \.{bleu} command@>=
 static int read_lines(const char *path, FILE *f, char ***lines, int *n)
 {
   char *line = NULL;
@@ -11412,19 +11426,7 @@ static int cmd_bleu(int argc, char **argv)
     {"precise", no_argument, 0, 'p'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
   const char *hyp = NULL;
   int c, precise = 0;
-  opterr = 0;
-  optind = 1;
-  while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
-    if (c == 'y') hyp = optarg;
-    else if (c == 'p') precise = 1;
-    else if (c == 'h') { fputs(bleu_usage, stdout); return 0; }
-    else {
-      fprintf(stderr, "attention bleu: %s \"%s\"\n", c == ':' ? "missing value for" :
-        "unknown option", argv[optind - 1]);
-      fputs(bleu_usage, stderr);
-      return 2;
-    }
-  }
+  @<Read the options of \.{bleu}, or return@>@;
   if (optind >= argc) {
     fprintf(stderr, "attention bleu: no reference file\n");
     fputs(bleu_usage, stderr);
@@ -11433,6 +11435,22 @@ static int cmd_bleu(int argc, char **argv)
   int n_refs = argc - optind, status = 0;
   @<Read the translations and the references, score them, or return 1@>@;
   return status;
+}
+
+@ A wrong option is an error of the command line, with the usage and status 2.
+@<Read the options of \.{bleu}, or return@>=
+opterr = 0;
+optind = 1;
+while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+  if (c == 'y') hyp = optarg;
+  else if (c == 'p') precise = 1;
+  else if (c == 'h') { fputs(bleu_usage, stdout); return 0; }
+  else {
+    fprintf(stderr, "attention bleu: %s \"%s\"\n", c == ':' ? "missing value for" :
+      "unknown option", argv[optind - 1]);
+    fputs(bleu_usage, stderr);
+    return 2;
+  }
 }
 
 @ Every reference file must have as many lines as the translations: a missing line would pair every later translation with the wrong reference.
@@ -11457,6 +11475,12 @@ for (int r = 0; r < n_refs && status == 0; r++) {
 }
 if (status == 0) status = bleu_of_lines(h, nh, ref, n_refs, precise);
 if (status) fprintf(stderr, "attention bleu: %s\n", kit_error());
+@<Free the translations and the references@>@;
+status = status ? 1 : 0;
+
+@ A reference file that failed has no lines yet, so everything read so far is
+freed the same way.
+@<Free the translations and the references@>=
 for (int k = 0; k < nh; k++) free(h[k]);
 free(h);
 for (int r = 0; r < n_refs; r++) {
@@ -11465,7 +11489,6 @@ for (int r = 0; r < n_refs; r++) {
 }
 free(ref);
 free(nr);
-status = status ? 1 : 0;
 
 @ \.{attention split} makes a held-out test set that can be trusted: the
 pairs that share an English sentence (Tatoeba has many, with different
@@ -11477,15 +11500,23 @@ to \.{test.txt}, the next \.{--valid} share to \.{valid.txt} and the rest to
 input file and holds normalised pairs, which read back unchanged. The same
 command gives the same files.
 @^held-out split@>
+\options{\.{--data FILE}&the pair file (required)\cr
+\.{--out-dir DIR}&the folder of the three files (required)\cr
+\.{--test F}, \.{--valid F}&the shares of the English sentences (default 0.1 each)\cr
+\.{--seed S}&the seed of the shuffle (default 1)\cr
+\.{--filter tutorial\orbar length}&the filter, as \.{train}'s (default: \.{tutorial})\cr}
 @<The \.{split} command@>=
-static const char *split_usage =
-  "usage: attention split --data FILE --out-dir DIR [--test F] [--valid F] [--seed S]\n"
-  "       [--filter tutorial|length]\n"
-  "  Writes DIR/train.txt, DIR/valid.txt and DIR/test.txt: the pairs of FILE that the\n"
-  "  filter keeps (default: tutorial, as train), split by English sentence, so that no\n"
-  "  English sentence is in two of them; shares F of the sentences (default 0.1 each),\n"
+static const char *split_usage =@/
+  "usage: attention split --data FILE --out-dir DIR [--test F] [--valid F] [--seed S]\n"@/
+  "       [--filter tutorial|length]\n"@/
+  "  Writes DIR/train.txt, DIR/valid.txt and DIR/test.txt: the pairs of FILE that the\n"@/
+  "  filter keeps (default: tutorial, as train), split by English sentence, so that no\n"@/
+  "  English sentence is in two of them; shares F of the sentences (default 0.1 each),\n"@/
   "  shuffled with seed S (default 1).\n";
 
+@ The command reads the pairs, gives each pair its part (0 for training, 1
+for validation, 2 for the test) with |pairs_split|, and writes the files.
+@<The \.{split} command@>=
 static int cmd_split(int argc, char **argv)
 {
   static const struct option longopts[] = {{"data", required_argument, 0, 'd'},
@@ -11519,15 +11550,8 @@ while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
   int bad = 0;
   if (c == 'd') data = optarg;
   else if (c == 'o') dir = optarg;
-  else if (c == 't' || c == 'v') {
-    char *end;
-    double x = strtod(optarg, &end);
-    if (end == optarg || *end || !(x >= 0.0 && x < 1.0)) {
-      fprintf(stderr, "attention split: %s wants a share from 0 to below 1, not \"%s\"\n",
-        argv[optind - 1], optarg);
-      bad = 1;
-    } else share[c == 'v'] = x;
-  } else if (c == 's') bad = parse_long("split", "--seed", optarg, 0, 0x7fffffffffffL, &seed) != 0;
+  else if (c == 't' || c == 'v') @<Read the share of \.{--test} or \.{--valid}, or set |bad|@>@;
+  else if (c == 's') bad = parse_long("split", "--seed", optarg, 0, 0x7fffffffffffL, &seed) != 0;
   else if (c == 'f' && (strcmp(optarg, "tutorial") == 0 || strcmp(optarg, "length") == 0))
     filter = strcmp(optarg, "tutorial") == 0 ? FILTER_TUTORIAL : FILTER_LENGTH;
   else if (c == 'h') { fputs(split_usage, stdout); return 0; }
@@ -11542,6 +11566,19 @@ if (!data || !dir || optind < argc) {
     "--data FILE and --out-dir DIR are required");
   fputs(split_usage, stderr);
   return 2;
+}
+
+@ A share may be 0 (no such file's sentences) but not 1: the training file
+would be empty.
+@<Read the share of \.{--test} or \.{--valid}, or set |bad|@>=
+{
+  char *end;
+  double x = strtod(optarg, &end);
+  if (end == optarg || *end || !(x >= 0.0 && x < 1.0)) {
+    fprintf(stderr, "attention split: %s wants a share from 0 to below 1, not \"%s\"\n",
+      argv[optind - 1], optarg);
+    bad = 1;
+  } else share[c == 'v'] = x;
 }
 
 @ The three parts are written as pair files, so that \.{train --data} and \.{eval --data} read them.
@@ -11573,15 +11610,20 @@ the longest sentence the kit reads, so that the test set is the file, not
 the part of it that the tutorial's filter likes. A source the model cannot
 read (an unknown word, for the notebook's kind, or too many words) is
 translated as nothing, counted, and named once on the standard error stream.
+Besides \.{--model CKPT} and \.{--data FILE}, which it needs, and the beam's
+options, it takes
+\options{\.{--show N}&print $N$ sources with their references and translations\cr
+\.{--output FILE}&write the translations to the file, one a line, in order\cr
+\.{--batch B}&sentences decoded together (default 64)\cr}
 @<The \.{eval} command@>=
-static const char *eval_usage =
-  "usage: attention eval --model CKPT --data FILE [OPTIONS]\n"
-  "  Translates every English sentence of FILE (pairs with the same English are one\n"
-  "  source with several references) and prints corpus BLEU-4 in sacreBLEU's form,\n"
-  "  the exact-match rate, BLEU by source length and the speed.\n"
-  "  --show N            print N sources with their references and translations\n"
-  "  --output FILE       write the translations to FILE, one a line, in order\n"
-  "  --batch B           sentences decoded together (default 64)\n"
+static const char *eval_usage =@/
+  "usage: attention eval --model CKPT --data FILE [OPTIONS]\n"@/
+  "  Translates every English sentence of FILE (pairs with the same English are one\n"@/
+  "  source with several references) and prints corpus BLEU-4 in sacreBLEU's form,\n"@/
+  "  the exact-match rate, BLEU by source length and the speed.\n"@/
+  "  --show N            print N sources with their references and translations\n"@/
+  "  --output FILE       write the translations to FILE, one a line, in order\n"@/
+  "  --batch B           sentences decoded together (default 64)\n"@/
   BEAM_USAGE;
 
 typedef struct {
@@ -11603,20 +11645,8 @@ static int eval_options(int argc, char **argv, EvalOptions *o)
   beam_defaults(&o->beam);
   opterr = 0;
   optind = 1;
-  while (!bad && (c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
-    if (c == 'm') o->model = optarg;
-    else if (c == 'd') o->data = optarg;
-    else if (c == 'o') o->output = optarg;
-    else if (c == 'S') bad = parse_long("eval", "--show", optarg, 0, 100000000, &o->show) != 0;
-    else if (c == 'b') bad = parse_long("eval", "--batch", optarg, 1, 100000, &o->batch) != 0;
-    else if (c == 'h') { fputs(eval_usage, stdout); exit(0); }
-    else if ((r = beam_option("eval", c, optarg, &o->beam)) != 0) bad = r < 0;
-    else {
-      fprintf(stderr, "attention eval: %s \"%s\"\n", c == ':' ? "missing value for" :
-        "unknown option", argv[optind - 1]);
-      bad = 1;
-    }
-  }
+  while (!bad && (c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1)
+    @<Read option |c| of \.{eval} into |*o|, or set |bad|@>@;
   if (!bad && (!o->model || !o->data || optind < argc)) {
     fprintf(stderr, "attention eval: %s\n", optind < argc ? "unexpected argument" :
       "--model CKPT and --data FILE are required");
@@ -11624,6 +11654,24 @@ static int eval_options(int argc, char **argv, EvalOptions *o)
   }
   if (bad) fputs(eval_usage, stderr);
   return bad ? -1 : 0;
+}
+
+@ \.{--help} prints the usage and exits at once; any other option that is
+not \.{eval}'s own is tried as one of the beam's.
+@<Read option |c| of \.{eval} into |*o|, or set |bad|@>=
+{
+  if (c == 'm') o->model = optarg;
+  else if (c == 'd') o->data = optarg;
+  else if (c == 'o') o->output = optarg;
+  else if (c == 'S') bad = parse_long("eval", "--show", optarg, 0, 100000000, &o->show) != 0;
+  else if (c == 'b') bad = parse_long("eval", "--batch", optarg, 1, 100000, &o->batch) != 0;
+  else if (c == 'h') { fputs(eval_usage, stdout); exit(0); }
+  else if ((r = beam_option("eval", c, optarg, &o->beam)) != 0) bad = r < 0;
+  else {
+    fprintf(stderr, "attention eval: %s \"%s\"\n", c == ':' ? "missing value for" :
+      "unknown option", argv[optind - 1]);
+    bad = 1;
+  }
 }
 
 @ A Part II model is loaded for batches of all the hypotheses of a batch of
@@ -11647,22 +11695,7 @@ static int cmd_eval(int argc, char **argv)
 {
   EvalOptions o;
   if (eval_options(argc, argv, &o)) return 2;
-  Model m;
-  BModel bm;
-  PairList pl;
-  int kind = checkpoint_load_any(o.model, &m, &bm, &cpu_backend, eval_rows(&o));
-  if (kind < 0) {
-    fprintf(stderr, "attention eval: %s\n", kit_error());
-    return 1;
-  }
-  int L = kind ? bm.cfg.L : m.cfg.L;
-  const Vocab *vin = kind ? &bm.vin : &m.vin, *vout = kind ? &bm.vout : &m.vout;
-  if (beam_check("eval", &o.beam, L, vout)) { eval_free_model(kind, &m, &bm); return 2; }
-  if (pairs_read(&pl, o.data, FILTER_LENGTH, DEFAULT_MAX_LENGTH * 4)) {
-    fprintf(stderr, "attention eval: %s\n", kit_error());
-    eval_free_model(kind, &m, &bm);
-    return 1;
-  }
+  @<Load the model and read the pairs of \.{eval}, or return@>@;
   int n_src, *group = pairs_group_sources(&pl, &n_src), status = 0;
   @<Gather each source's first pair, its words and its references@>@;
   @<Translate the sources in batches, timing it@>@;
@@ -11670,6 +11703,27 @@ static int cmd_eval(int argc, char **argv)
   @<Write the translations to \.{--output}, if asked to@>@;
   @<Free what \.{eval} used@>@;
   return status;
+}
+
+@ The model runs on the CPU. The beam's options are checked against it
+before the file is read, which may take a while; the file is read with the
+length filter at four times the notebook's longest sentence.
+@<Load the model and read the pairs of \.{eval}, or return@>=
+Model m;
+BModel bm;
+PairList pl;
+int kind = checkpoint_load_any(o.model, &m, &bm, &cpu_backend, eval_rows(&o));
+if (kind < 0) {
+  fprintf(stderr, "attention eval: %s\n", kit_error());
+  return 1;
+}
+int L = kind ? bm.cfg.L : m.cfg.L;
+const Vocab *vin = kind ? &bm.vin : &m.vin, *vout = kind ? &bm.vout : &m.vout;
+if (beam_check("eval", &o.beam, L, vout)) { eval_free_model(kind, &m, &bm); return 2; }
+if (pairs_read(&pl, o.data, FILTER_LENGTH, DEFAULT_MAX_LENGTH * 4)) {
+  fprintf(stderr, "attention eval: %s\n", kit_error());
+  eval_free_model(kind, &m, &bm);
+  return 1;
 }
 
 @ Sources are numbered by their first pair, and their references are the

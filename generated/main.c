@@ -307,7 +307,7 @@ return 1;
 #line 10922 "attention.w"
 
 /*587:*/
-#line 11188 "attention.w"
+#line 11195 "attention.w"
 
 #define BEAM_OPTIONS \
   {"beam", required_argument, 0, 'k'}, {"length-penalty", required_argument, 0, 'P'}, \
@@ -326,7 +326,7 @@ int used,replace_unk;
 }BeamChoice;
 
 /*:587*//*588:*/
-#line 11208 "attention.w"
+#line 11215 "attention.w"
 
 static int beam_option(const char*cmd,int c,const char*arg,BeamChoice*b)
 {
@@ -344,7 +344,7 @@ case'A':if(parse_float(cmd,"--alpha",arg,-1e-300,10.0,&x))return-1;b->o.alpha= x
 break;
 case'U':b->replace_unk= 1;break;
 case'P':/*589:*/
-#line 11230 "attention.w"
+#line 11237 "attention.w"
 
 if(strcmp(arg,"none")==0)b->o.penalty= LP_NONE;
 else if(strcmp(arg,"avg")==0)b->o.penalty= LP_AVG;
@@ -355,14 +355,14 @@ return-1;
 }
 
 /*:589*/
-#line 11224 "attention.w"
+#line 11231 "attention.w"
 break;
 }
 return 1;
 }
 
 /*:588*//*590:*/
-#line 11240 "attention.w"
+#line 11247 "attention.w"
 
 static void beam_defaults(BeamChoice*b)
 {
@@ -389,7 +389,7 @@ return 0;
 }
 
 /*:590*//*591:*/
-#line 11268 "attention.w"
+#line 11275 "attention.w"
 
 static int beam_best(Decoder*d,const int*src,int n,const BeamOptions*o,int*out,
 float*attn)
@@ -409,7 +409,7 @@ return k;
 }
 
 /*:591*//*592:*/
-#line 11290 "attention.w"
+#line 11297 "attention.w"
 
 static BeamChoice translate_beam;
 
@@ -424,7 +424,7 @@ Hypothesis*y= xcalloc((size_t)o->n_best,sizeof*y);
 int found= 0;
 beam_search(d,1,init,o,y,&found);
 /*593:*/
-#line 11313 "attention.w"
+#line 11320 "attention.w"
 
 char*copy= xstrdup(norm),*words[DEFAULT_MAX_LENGTH*4];
 int nw= 0;
@@ -450,7 +450,7 @@ free(lines);
 free(copy);
 
 /*:593*/
-#line 11303 "attention.w"
+#line 11310 "attention.w"
 
 hypotheses_free(y,found);
 free(y);
@@ -1712,7 +1712,7 @@ static const struct option longopts[]= {{"model",required_argument,0,'m'},
 const char*model= NULL,*device= NULL;
 int c,show_attention= 0,r;
 /*569:*/
-#line 10837 "attention.w"
+#line 10835 "attention.w"
 
 opterr= 0;
 optind= 1;
@@ -1745,11 +1745,11 @@ fprintf(stderr,"attention translate: --model CKPT is required\n");
 fputs(translate_usage,stderr);
 return 2;
 }
+/*570:*/
+#line 10863 "attention.w"
+
 Model m;
 BModel bm;
-/*570:*/
-#line 10865 "attention.w"
-
 const Backend*be= backend_for("translate",device);
 if(!be)return 1;
 int kind= checkpoint_load_any(model,&m,&bm,be,64);
@@ -1771,7 +1771,7 @@ return status;
 }
 
 /*:570*/
-#line 10823 "attention.w"
+#line 10821 "attention.w"
 
 if(beam_check("translate",&translate_beam,m.cfg.L,&m.vout)){
 model_free(&m);
@@ -1826,7 +1826,7 @@ free(line);
 
 
 /*:571*/
-#line 10830 "attention.w"
+#line 10828 "attention.w"
 
 model_free(&m);
 return failed?1:0;
@@ -1900,12 +1900,15 @@ return 0;
 #line 11177 "attention.w"
 
 /*594:*/
-#line 11342 "attention.w"
+#line 11352 "attention.w"
 
 static const char*bleu_usage= 
 "usage: attention bleu [--hyp FILE] [--precise] REFERENCES [REFERENCES ...]\n"
 "  Corpus BLEU-4 of the translations in FILE (default: standard input), one a line,\n"
 "  against the reference files, line by line (an empty reference line is none).\n";
+
+/*:594*//*595:*/
+#line 11361 "attention.w"
 
 static int read_lines(const char*path,FILE*f,char***lines,int*n)
 {
@@ -1930,8 +1933,8 @@ free(line);
 return ferror(f)?kit_fail("%s: read error",path):0;
 }
 
-/*:594*//*595:*/
-#line 11372 "attention.w"
+/*:595*//*596:*/
+#line 11386 "attention.w"
 
 static int bleu_of_lines(char**h,int nh,char***ref,int n_refs,int precise)
 {
@@ -1949,8 +1952,8 @@ else bleu_add(&b,hi,hl,(const int*const*)ids,len,m);
 for(int r= 0;r<m;r++)free(ids[r]);
 free(hi);
 }
-if(status==0)/*596:*/
-#line 11397 "attention.w"
+if(status==0)/*597:*/
+#line 11411 "attention.w"
 
 {
 char line[256];
@@ -1961,8 +1964,8 @@ if(precise)printf("bleu %.17g bp %.17g p %.17g %.17g %.17g %.17g\n",s.bleu,s.bp,
 s.p[0],s.p[1],s.p[2],s.p[3]);
 }
 
-/*:596*/
-#line 11389 "attention.w"
+/*:597*/
+#line 11403 "attention.w"
 
 free(ids);
 free(len);
@@ -1970,8 +1973,8 @@ vocab_free(&v);
 return status;
 }
 
-/*:595*//*597:*/
-#line 11408 "attention.w"
+/*:596*//*598:*/
+#line 11422 "attention.w"
 
 static int cmd_bleu(int argc,char**argv)
 {
@@ -1979,6 +1982,9 @@ static const struct option longopts[]= {{"hyp",required_argument,0,'y'},
 {"precise",no_argument,0,'p'},{"help",no_argument,0,'h'},{0,0,0,0}};
 const char*hyp= NULL;
 int c,precise= 0;
+/*599:*/
+#line 11441 "attention.w"
+
 opterr= 0;
 optind= 1;
 while((c= getopt_long(argc,argv,":h",longopts,NULL))!=-1){
@@ -1992,14 +1998,18 @@ fputs(bleu_usage,stderr);
 return 2;
 }
 }
+
+/*:599*/
+#line 11429 "attention.w"
+
 if(optind>=argc){
 fprintf(stderr,"attention bleu: no reference file\n");
 fputs(bleu_usage,stderr);
 return 2;
 }
 int n_refs= argc-optind,status= 0;
-/*598:*/
-#line 11439 "attention.w"
+/*600:*/
+#line 11457 "attention.w"
 
 char***ref= xcalloc((size_t)n_refs,sizeof*ref),**h= NULL;
 int*nr= xcalloc((size_t)n_refs,sizeof(int)),nh= 0;
@@ -2021,6 +2031,9 @@ status= kit_fail("%s has %d lines, the translations %d",argv[optind+r],nr[r],nh)
 }
 if(status==0)status= bleu_of_lines(h,nh,ref,n_refs,precise);
 if(status)fprintf(stderr,"attention bleu: %s\n",kit_error());
+/*601:*/
+#line 11483 "attention.w"
+
 for(int k= 0;k<nh;k++)free(h[k]);
 free(h);
 for(int r= 0;r<n_refs;r++){
@@ -2029,19 +2042,23 @@ free(ref[r]);
 }
 free(ref);
 free(nr);
+
+/*:601*/
+#line 11478 "attention.w"
+
 status= status?1:0;
 
-/*:598*/
-#line 11434 "attention.w"
+/*:600*/
+#line 11436 "attention.w"
 
 return status;
 }
 
-/*:597*/
+/*:598*/
 #line 11178 "attention.w"
 
-/*599:*/
-#line 11480 "attention.w"
+/*602:*/
+#line 11508 "attention.w"
 
 static const char*split_usage= 
 "usage: attention split --data FILE --out-dir DIR [--test F] [--valid F] [--seed S]\n"
@@ -2050,6 +2067,9 @@ static const char*split_usage=
 "  filter keeps (default: tutorial, as train), split by English sentence, so that no\n"
 "  English sentence is in two of them; shares F of the sentences (default 0.1 each),\n"
 "  shuffled with seed S (default 1).\n";
+
+/*:602*//*603:*/
+#line 11519 "attention.w"
 
 static int cmd_split(int argc,char**argv)
 {
@@ -2061,8 +2081,8 @@ const char*data= NULL,*dir= NULL;
 double share[2]= {0.1,0.1};
 long seed= 1;
 int filter= FILTER_TUTORIAL,c;
-/*600:*/
-#line 11515 "attention.w"
+/*604:*/
+#line 11546 "attention.w"
 
 opterr= 0;
 optind= 1;
@@ -2070,7 +2090,10 @@ while((c= getopt_long(argc,argv,":h",longopts,NULL))!=-1){
 int bad= 0;
 if(c=='d')data= optarg;
 else if(c=='o')dir= optarg;
-else if(c=='t'||c=='v'){
+else if(c=='t'||c=='v')/*605:*/
+#line 11573 "attention.w"
+
+{
 char*end;
 double x= strtod(optarg,&end);
 if(end==optarg||*end||!(x>=0.0&&x<1.0)){
@@ -2078,7 +2101,12 @@ fprintf(stderr,"attention split: %s wants a share from 0 to below 1, not \"%s\"\
 argv[optind-1],optarg);
 bad= 1;
 }else share[c=='v']= x;
-}else if(c=='s')bad= parse_long("split","--seed",optarg,0,0x7fffffffffffL,&seed)!=0;
+}
+
+/*:605*/
+#line 11553 "attention.w"
+
+else if(c=='s')bad= parse_long("split","--seed",optarg,0,0x7fffffffffffL,&seed)!=0;
 else if(c=='f'&&(strcmp(optarg,"tutorial")==0||strcmp(optarg,"length")==0))
 filter= strcmp(optarg,"tutorial")==0?FILTER_TUTORIAL:FILTER_LENGTH;
 else if(c=='h'){fputs(split_usage,stdout);return 0;}
@@ -2095,8 +2123,8 @@ fputs(split_usage,stderr);
 return 2;
 }
 
-/*:600*/
-#line 11499 "attention.w"
+/*:604*/
+#line 11530 "attention.w"
 
 PairList pl;
 if(pairs_read(&pl,data,filter,DEFAULT_MAX_LENGTH)){
@@ -2105,8 +2133,8 @@ return 1;
 }
 int*part= xcalloc((size_t)pl.n,sizeof(int)),counts[3][2];
 int status= pairs_split(&pl,share[0],share[1],(uint64_t)seed,part,counts);
-if(status==0)/*601:*/
-#line 11548 "attention.w"
+if(status==0)/*606:*/
+#line 11585 "attention.w"
 
 {
 static const char*const name[3]= {"train","valid","test"};
@@ -2128,8 +2156,8 @@ counts[p][1],path);
 }
 }
 
-/*:601*/
-#line 11507 "attention.w"
+/*:606*/
+#line 11538 "attention.w"
 
 if(status)fprintf(stderr,"attention split: %s\n",kit_error());
 free(part);
@@ -2137,11 +2165,11 @@ pairs_free(&pl);
 return status?1:0;
 }
 
-/*:599*/
+/*:603*/
 #line 11179 "attention.w"
 
-/*602:*/
-#line 11576 "attention.w"
+/*607:*/
+#line 11618 "attention.w"
 
 static const char*eval_usage= 
 "usage: attention eval --model CKPT --data FILE [OPTIONS]\n"
@@ -2159,8 +2187,8 @@ long show,batch;
 BeamChoice beam;
 }EvalOptions;
 
-/*:602*//*603:*/
-#line 11594 "attention.w"
+/*:607*//*608:*/
+#line 11636 "attention.w"
 
 static int eval_options(int argc,char**argv,EvalOptions*o)
 {
@@ -2173,7 +2201,11 @@ int c,bad= 0,r;
 beam_defaults(&o->beam);
 opterr= 0;
 optind= 1;
-while(!bad&&(c= getopt_long(argc,argv,":h",longopts,NULL))!=-1){
+while(!bad&&(c= getopt_long(argc,argv,":h",longopts,NULL))!=-1)
+/*609:*/
+#line 11661 "attention.w"
+
+{
 if(c=='m')o->model= optarg;
 else if(c=='d')o->data= optarg;
 else if(c=='o')o->output= optarg;
@@ -2187,6 +2219,10 @@ fprintf(stderr,"attention eval: %s \"%s\"\n",c==':'?"missing value for":
 bad= 1;
 }
 }
+
+/*:609*/
+#line 11649 "attention.w"
+
 if(!bad&&(!o->model||!o->data||optind<argc)){
 fprintf(stderr,"attention eval: %s\n",optind<argc?"unexpected argument":
 "--model CKPT and --data FILE are required");
@@ -2196,8 +2232,8 @@ if(bad)fputs(eval_usage,stderr);
 return bad?-1:0;
 }
 
-/*:603*//*604:*/
-#line 11631 "attention.w"
+/*:608*//*610:*/
+#line 11679 "attention.w"
 
 static int eval_rows(const EvalOptions*o)
 {
@@ -2211,13 +2247,16 @@ if(kind==KIND_SEED)model_free(m);
 else bmodel_free(bm);
 }
 
-/*:604*//*605:*/
-#line 11645 "attention.w"
+/*:610*//*611:*/
+#line 11693 "attention.w"
 
 static int cmd_eval(int argc,char**argv)
 {
 EvalOptions o;
 if(eval_options(argc,argv,&o))return 2;
+/*612:*/
+#line 11711 "attention.w"
+
 Model m;
 BModel bm;
 PairList pl;
@@ -2234,9 +2273,13 @@ fprintf(stderr,"attention eval: %s\n",kit_error());
 eval_free_model(kind,&m,&bm);
 return 1;
 }
+
+/*:612*/
+#line 11698 "attention.w"
+
 int n_src,*group= pairs_group_sources(&pl,&n_src),status= 0;
-/*606:*/
-#line 11678 "attention.w"
+/*613:*/
+#line 11732 "attention.w"
 
 int*first= xcalloc((size_t)n_src,sizeof(int)),*n_ref= xcalloc((size_t)n_src,sizeof(int));
 int**ref= xcalloc((size_t)n_src,sizeof*ref),*ref_fill= xcalloc((size_t)n_src,sizeof(int));
@@ -2253,8 +2296,8 @@ char where[600];
 snprintf(where,sizeof where,"%.500s:%d",o.data,pl.pair[first[s]].line);
 if(kind==KIND_SEED)
 src_len[s]= tokenize(vin,pl.pair[first[s]].src,src+(size_t)s*L,L,where,"English");
-else/*608:*/
-#line 11717 "attention.w"
+else/*615:*/
+#line 11771 "attention.w"
 
 {
 int unk= 0,*ids= src+(size_t)s*L;
@@ -2266,15 +2309,15 @@ if(n> 0)ids[n++]= EOS_TOKEN;
 src_len[s]= n;
 }
 
-/*:608*/
-#line 11694 "attention.w"
+/*:615*/
+#line 11748 "attention.w"
 
 if(src_len[s]<=0&&failed++==0)
 fprintf(stderr,"attention eval: warning: %s; such sources count as empty "
 "translations\n",src_len[s]<0?kit_error():"a source has no words");
 }
-if(unk_sources)/*607:*/
-#line 11706 "attention.w"
+if(unk_sources)/*614:*/
+#line 11760 "attention.w"
 
 {
 fprintf(stderr,"attention eval: warning: %d words of %s are not in the model's English "
@@ -2284,16 +2327,16 @@ for(int k= 2;k<unknown.n&&k<7;k++)fprintf(stderr," %s",unknown.word[k]);
 fprintf(stderr,"%s\n",unknown.n> 7?" ...":"");
 }
 
-/*:607*/
-#line 11699 "attention.w"
+/*:614*/
+#line 11753 "attention.w"
 
 vocab_free(&unknown);
 
-/*:606*/
-#line 11667 "attention.w"
+/*:613*/
+#line 11700 "attention.w"
 
-/*609:*/
-#line 11730 "attention.w"
+/*616:*/
+#line 11784 "attention.w"
 
 char**hyp= xcalloc((size_t)n_src,sizeof*hyp);
 Decoder*d= kind==KIND_SEED?model_decoder(&m):bmodel_decoder(&bm);
@@ -2304,8 +2347,8 @@ for(int s= s0;s<n_src&&s<s0+o.batch;s++)
 if(src_len[s]> 0)idx[nb++]= s;
 else hyp[s]= xstrdup("");
 if(nb> 0&&kind!=KIND_SEED&&!o.beam.used)
-/*611:*/
-#line 11775 "attention.w"
+/*618:*/
+#line 11829 "attention.w"
 
 {
 Example*ex= xcalloc((size_t)nb,sizeof*ex);
@@ -2319,11 +2362,11 @@ for(int j= 0;j<nb;j++)hyp[idx[j]]= words_join(vout,out+(size_t)j*L,len[j]);
 free(ex),free(out),free(len);
 }
 
-/*:611*/
-#line 11740 "attention.w"
+/*:618*/
+#line 11794 "attention.w"
 
-else if(nb> 0)/*610:*/
-#line 11748 "attention.w"
+else if(nb> 0)/*617:*/
+#line 11802 "attention.w"
 
 {
 const int**sp= xcalloc((size_t)nb,sizeof*sp);
@@ -2346,19 +2389,19 @@ free(copy);
 free(y);free(init);free(sp);free(len);free(found);
 }
 
-/*:610*/
-#line 11741 "attention.w"
+/*:617*/
+#line 11795 "attention.w"
 
 free(idx);
 }
 double seconds= now_seconds()-t0;
 d->release(d);
 
-/*:609*/
-#line 11668 "attention.w"
+/*:616*/
+#line 11701 "attention.w"
 
-/*612:*/
-#line 11791 "attention.w"
+/*619:*/
+#line 11845 "attention.w"
 
 BleuStats all= {0},by_len[4];
 memset(by_len,0,sizeof by_len);
@@ -2368,8 +2411,8 @@ const char*en= pl.pair[first[s]].src;
 int nw= 1;
 for(const char*p= en;*p;p++)nw+= *p==' ';
 int bucket= nw<=3?0:nw<=6?1:nw<=9?2:3;
-/*613:*/
-#line 11805 "attention.w"
+/*620:*/
+#line 11859 "attention.w"
 
 {
 Vocab v;
@@ -2389,12 +2432,12 @@ free(r);free(rl);free(h);
 vocab_free(&v);
 }
 
-/*:613*/
-#line 11800 "attention.w"
+/*:620*/
+#line 11854 "attention.w"
 
 }
-/*614:*/
-#line 11825 "attention.w"
+/*621:*/
+#line 11879 "attention.w"
 
 {
 char line[256];
@@ -2417,8 +2460,8 @@ if(failed)printf("Failed: %d sources the model cannot read, counted as empty tra
 failed);
 printf("Speed: %d sources in %.3f s, %.0f sentences/s\n",n_src-failed,seconds,
 seconds> 0?(n_src-failed)/seconds:0.0);
-/*615:*/
-#line 11851 "attention.w"
+/*622:*/
+#line 11905 "attention.w"
 
 for(int s= 0;s<n_src&&s<o.show;s++){
 printf("EN:  %s\n",pl.pair[first[s]].src);
@@ -2426,20 +2469,20 @@ for(int i= 0;i<n_ref[s];i++)printf("REF: %s\n",pl.pair[ref[s][i]].tgt);
 printf("OUT: %s\n",hyp[s]);
 }
 
-/*:615*/
-#line 11847 "attention.w"
+/*:622*/
+#line 11901 "attention.w"
 
 }
 
-/*:614*/
-#line 11802 "attention.w"
+/*:621*/
+#line 11856 "attention.w"
 
 
-/*:612*/
-#line 11669 "attention.w"
+/*:619*/
+#line 11702 "attention.w"
 
-/*616:*/
-#line 11859 "attention.w"
+/*623:*/
+#line 11913 "attention.w"
 
 if(o.output){
 FILE*f= fopen(o.output,"wb");
@@ -2454,11 +2497,11 @@ status= 1;
 }
 }
 
-/*:616*/
-#line 11670 "attention.w"
+/*:623*/
+#line 11703 "attention.w"
 
-/*617:*/
-#line 11874 "attention.w"
+/*624:*/
+#line 11928 "attention.w"
 
 for(int s= 0;s<n_src;s++)free(hyp[s]),free(ref[s]);
 free(hyp);free(ref);free(ref_fill);free(n_ref);free(first);free(src);free(src_len);
@@ -2466,13 +2509,13 @@ free(group);
 pairs_free(&pl);
 eval_free_model(kind,&m,&bm);
 
-/*:617*/
-#line 11671 "attention.w"
+/*:624*/
+#line 11704 "attention.w"
 
 return status;
 }
 
-/*:605*/
+/*:611*/
 #line 11180 "attention.w"
 
 
