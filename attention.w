@@ -11197,12 +11197,12 @@ usage texts:
   {"beam", required_argument, 0, 'k'}, {"length-penalty", required_argument, 0, 'P'}, \
   {"alpha", required_argument, 0, 'A'}, {"max-length", required_argument, 0, 'M'}, \
   {"n-best", required_argument, 0, 'N'}, {"replace-unk", no_argument, 0, 'U'}
-#define BEAM_USAGE \
-  "  --beam K            beam search with K hypotheses (1 gives greedy's words)\n" \
-  "  --length-penalty P  none, avg (divide by the length) or wu (the default)\n" \
-  "  --alpha A           Wu's alpha (default 0.6)\n" \
-  "  --max-length N      the longest translation (default and most: the model's)\n" \
-  "  --n-best N          translate: N lines a sentence, SCORE<TAB>WORDS, best first\n" \
+#define BEAM_USAGE @/\
+  "  --beam K            beam search with K hypotheses (1 gives greedy's words)\n"@/ \
+  "  --length-penalty P  none, avg (divide by the length) or wu (the default)\n"@/ \
+  "  --alpha A           Wu's alpha (default 0.6)\n"@/ \
+  "  --max-length N      the longest translation (default and most: the model's)\n"@/ \
+  "  --n-best N          translate: N lines a sentence, SCORE<TAB>WORDS, best first\n"@/ \
   "  --replace-unk       replace each <UNK> by the source word attended to most\n"
 typedef struct {
   BeamOptions o;
