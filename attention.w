@@ -9867,8 +9867,8 @@ Every entry ends with a comma, so that entries can be added in any order.
 {"pairs", "print the pairs that training would read from a file", cmd_pairs},
 @<Entries of the figure commands@>@;
 
-@ Part~I's three commands come first; the chapters that add commands add
-them to this list.
+@ This list holds the functions of the commands: Part~I's three here, and
+the others where their chapters add them.
 @<The commands@>=
 @<The \.{train} command@>@;
 @<The \.{translate} command@>@;
@@ -10742,8 +10742,9 @@ static const char *translate_usage =@/
   BEAM_USAGE;
 
 @ A sentence of the notebook's kind is translated on its own. |translate_one|
-prints its translation and a newline, or only the newline when it fails, and
-returns $-1$ with the reason kept for |kit_error|.
+prints its translation (with \.{--attention}, its weights too) and a newline,
+or only the newline when it fails, and then returns $-1$ with the reason kept
+for |kit_error|.
 @<The \.{translate} command@>=
 static int translate_one(Model *m, const char *s, size_t len, const char *where,
   int show_attention)
@@ -11478,8 +11479,8 @@ if (status) fprintf(stderr, "attention bleu: %s\n", kit_error());
 @<Free the translations and the references@>@;
 status = status ? 1 : 0;
 
-@ A reference file that failed has no lines yet, so everything read so far is
-freed the same way.
+@ The lines are freed one by one, then their arrays; |nr[r]| is still 0 for
+a reference file that was not read.
 @<Free the translations and the references@>=
 for (int k = 0; k < nh; k++) free(h[k]);
 free(h);

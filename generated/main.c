@@ -295,7 +295,7 @@ return bmodel_take_loss(bm)/(double)(tokens?tokens:1);
 }
 
 /*:561*//*565:*/
-#line 10769 "attention.w"
+#line 10770 "attention.w"
 
 static int blank(const char*s,size_t len)
 {
@@ -304,10 +304,10 @@ return 1;
 }
 
 /*:565*//*573:*/
-#line 10922 "attention.w"
+#line 10923 "attention.w"
 
 /*587:*/
-#line 11195 "attention.w"
+#line 11196 "attention.w"
 
 #define BEAM_OPTIONS \
   {"beam", required_argument, 0, 'k'}, {"length-penalty", required_argument, 0, 'P'}, \
@@ -326,7 +326,7 @@ int used,replace_unk;
 }BeamChoice;
 
 /*:587*//*588:*/
-#line 11215 "attention.w"
+#line 11216 "attention.w"
 
 static int beam_option(const char*cmd,int c,const char*arg,BeamChoice*b)
 {
@@ -344,7 +344,7 @@ case'A':if(parse_float(cmd,"--alpha",arg,-1e-300,10.0,&x))return-1;b->o.alpha= x
 break;
 case'U':b->replace_unk= 1;break;
 case'P':/*589:*/
-#line 11237 "attention.w"
+#line 11238 "attention.w"
 
 if(strcmp(arg,"none")==0)b->o.penalty= LP_NONE;
 else if(strcmp(arg,"avg")==0)b->o.penalty= LP_AVG;
@@ -355,14 +355,14 @@ return-1;
 }
 
 /*:589*/
-#line 11231 "attention.w"
+#line 11232 "attention.w"
 break;
 }
 return 1;
 }
 
 /*:588*//*590:*/
-#line 11247 "attention.w"
+#line 11248 "attention.w"
 
 static void beam_defaults(BeamChoice*b)
 {
@@ -389,7 +389,7 @@ return 0;
 }
 
 /*:590*//*591:*/
-#line 11275 "attention.w"
+#line 11276 "attention.w"
 
 static int beam_best(Decoder*d,const int*src,int n,const BeamOptions*o,int*out,
 float*attn)
@@ -409,7 +409,7 @@ return k;
 }
 
 /*:591*//*592:*/
-#line 11297 "attention.w"
+#line 11298 "attention.w"
 
 static BeamChoice translate_beam;
 
@@ -424,7 +424,7 @@ Hypothesis*y= xcalloc((size_t)o->n_best,sizeof*y);
 int found= 0;
 beam_search(d,1,init,o,y,&found);
 /*593:*/
-#line 11320 "attention.w"
+#line 11321 "attention.w"
 
 char*copy= xstrdup(norm),*words[DEFAULT_MAX_LENGTH*4];
 int nw= 0;
@@ -450,7 +450,7 @@ free(lines);
 free(copy);
 
 /*:593*/
-#line 11310 "attention.w"
+#line 11311 "attention.w"
 
 hypotheses_free(y,found);
 free(y);
@@ -460,11 +460,11 @@ return text;
 }
 
 /*:592*/
-#line 10923 "attention.w"
+#line 10924 "attention.w"
 
 
 /*:573*//*574:*/
-#line 10927 "attention.w"
+#line 10928 "attention.w"
 
 static void warn_unknown(const char*cmd,const Vocab*v,Vocab*seen,const char*s,
 const char*where)
@@ -484,7 +484,7 @@ if(cmd)fprintf(stderr,"attention %s: %s: warning: \"%s\" is not in the model's "
 }
 
 /*:574*//*575:*/
-#line 10950 "attention.w"
+#line 10951 "attention.w"
 
 static int translate_batched(BModel*bm,int nargs,char**args,int show_attention)
 {
@@ -494,7 +494,7 @@ Example*ex= xcalloc((size_t)cap,sizeof(Example));
 Vocab unknown;
 vocab_init(&unknown);
 /*576:*/
-#line 10974 "attention.w"
+#line 10975 "attention.w"
 
 char*line= NULL;
 size_t lcap= 0;
@@ -516,7 +516,7 @@ bad= xrealloc(bad,(size_t)cap);
 ex= xrealloc(ex,(size_t)cap*sizeof(Example));
 }
 /*577:*/
-#line 11001 "attention.w"
+#line 11002 "attention.w"
 
 size_t badbyte;
 char where[64];
@@ -539,13 +539,13 @@ bad[n]= 0;
 }else ex[n].src[0]= EOS_TOKEN,ex[n].src_len= 1,bad[n]= 1;
 
 /*:577*/
-#line 10994 "attention.w"
+#line 10995 "attention.w"
 
 n++;
 }
 free(line);
 if(nargs==0)/*582:*/
-#line 11097 "attention.w"
+#line 11098 "attention.w"
 
 if(ferror(stdin)){
 fprintf(stderr,"attention translate: cannot read the standard input: %s\n",
@@ -554,17 +554,17 @@ failed= 1;
 }
 
 /*:582*/
-#line 10998 "attention.w"
+#line 10999 "attention.w"
 
 
 /*:576*/
-#line 10958 "attention.w"
+#line 10959 "attention.w"
 
 int*out= xcalloc((size_t)(n?n:1)*L,sizeof(int)),*len= xcalloc((size_t)(n?n:1),sizeof(int));
 float*attn= show_attention?xcalloc((size_t)(n?n:1)*L*L,sizeof(float)):NULL;
 char**text= NULL;
 if(translate_beam.used)/*578:*/
-#line 11026 "attention.w"
+#line 11027 "attention.w"
 
 {
 BeamOptions*o= &translate_beam.o;
@@ -579,7 +579,7 @@ d->encode(d,sp,sl,n,init);
 beam_search(d,n,init,o,y,found);
 text= xcalloc((size_t)(n?n:1),sizeof*text);
 for(int k= 0;k<n;k++)/*579:*/
-#line 11045 "attention.w"
+#line 11046 "attention.w"
 
 {
 Hypothesis*h= y+(size_t)k*o->n_best;
@@ -597,7 +597,7 @@ lines[i]= hypothesis_words(d,&bm->vout,&h[i],words,nw,translate_beam.replace_unk
 cap+= strlen(lines[i])+32;
 }
 /*580:*/
-#line 11069 "attention.w"
+#line 11070 "attention.w"
 
 text[k]= xcalloc(cap,1);
 for(int i= 0;i<found[k];i++){
@@ -608,25 +608,25 @@ free(lines[i]);
 }
 
 /*:580*/
-#line 11061 "attention.w"
+#line 11062 "attention.w"
 
 free(lines),free(copy);
 hypotheses_free(h,found[k]);
 }
 
 /*:579*/
-#line 11039 "attention.w"
+#line 11040 "attention.w"
 
 free(y),free(init),free(found),free(sl),free(sp);
 d->release(d);
 }
 
 /*:578*/
-#line 10962 "attention.w"
+#line 10963 "attention.w"
 
 else bmodel_greedy(bm,ex,n,out,len,attn);
 /*581:*/
-#line 11079 "attention.w"
+#line 11080 "attention.w"
 
 for(int k= 0;k<n;k++){
 if(!bad[k]){
@@ -643,7 +643,7 @@ putchar('\n');
 }
 
 /*:581*/
-#line 10964 "attention.w"
+#line 10965 "attention.w"
 
 for(int k= 0;k<n;k++)free(norm[k]),free(text?text[k]:NULL);
 free(text);
@@ -1648,7 +1648,7 @@ static const char*translate_usage=
 BEAM_USAGE;
 
 /*:563*//*564:*/
-#line 10747 "attention.w"
+#line 10748 "attention.w"
 
 static int translate_one(Model*m,const char*s,size_t len,const char*where,
 int show_attention)
@@ -1660,7 +1660,7 @@ float*attn= xcalloc((size_t)m->cfg.L*(size_t)m->cfg.L,sizeof(float));
 int status= 0;
 if(!norm)status= kit_fail("%s: invalid UTF-8 at byte %zu",where,bad+1);
 else if(*norm)/*566:*/
-#line 10778 "attention.w"
+#line 10779 "attention.w"
 
 {
 int n= tokenize(&m->vin,norm,src,m->cfg.L,where,"English");
@@ -1673,7 +1673,7 @@ char*t= translate_beam.used?translate_with_beam(m,src,n,norm,out,&k,attn)
 fputs(t,stdout);
 free(t);
 if(show_attention)/*567:*/
-#line 10795 "attention.w"
+#line 10796 "attention.w"
 
 for(int t= 0;t<k;t++){
 double pad= 0.0;
@@ -1684,13 +1684,13 @@ printf("  (padding %.3f)",pad);
 }
 
 /*:567*/
-#line 10789 "attention.w"
+#line 10790 "attention.w"
 
 }
 }
 
 /*:566*/
-#line 10757 "attention.w"
+#line 10758 "attention.w"
 
 else if(!blank(s,len))status= kit_fail("%s: the sentence has no words",where);
 putchar('\n');
@@ -1702,7 +1702,7 @@ return status;
 }
 
 /*:564*//*568:*/
-#line 10807 "attention.w"
+#line 10808 "attention.w"
 
 static int cmd_translate(int argc,char**argv)
 {
@@ -1712,7 +1712,7 @@ static const struct option longopts[]= {{"model",required_argument,0,'m'},
 const char*model= NULL,*device= NULL;
 int c,show_attention= 0,r;
 /*569:*/
-#line 10835 "attention.w"
+#line 10836 "attention.w"
 
 opterr= 0;
 optind= 1;
@@ -1738,7 +1738,7 @@ return 2;
 }
 
 /*:569*/
-#line 10815 "attention.w"
+#line 10816 "attention.w"
 
 if(!model){
 fprintf(stderr,"attention translate: --model CKPT is required\n");
@@ -1746,7 +1746,7 @@ fputs(translate_usage,stderr);
 return 2;
 }
 /*570:*/
-#line 10863 "attention.w"
+#line 10864 "attention.w"
 
 Model m;
 BModel bm;
@@ -1771,7 +1771,7 @@ return status;
 }
 
 /*:570*/
-#line 10821 "attention.w"
+#line 10822 "attention.w"
 
 if(beam_check("translate",&translate_beam,m.cfg.L,&m.vout)){
 model_free(&m);
@@ -1780,7 +1780,7 @@ return 2;
 int failed= 0;
 char where[64];
 /*571:*/
-#line 10888 "attention.w"
+#line 10889 "attention.w"
 
 if(optind<argc)
 for(int k= optind;k<argc;k++){
@@ -1791,7 +1791,7 @@ failed= 1;
 }
 }
 else/*572:*/
-#line 10902 "attention.w"
+#line 10903 "attention.w"
 
 {
 char*line= NULL;
@@ -1807,7 +1807,7 @@ failed= 1;
 if(fflush(stdout)!=0)break;
 }
 /*582:*/
-#line 11097 "attention.w"
+#line 11098 "attention.w"
 
 if(ferror(stdin)){
 fprintf(stderr,"attention translate: cannot read the standard input: %s\n",
@@ -1816,17 +1816,17 @@ failed= 1;
 }
 
 /*:582*/
-#line 10916 "attention.w"
+#line 10917 "attention.w"
 
 free(line);
 }
 
 /*:572*/
-#line 10897 "attention.w"
+#line 10898 "attention.w"
 
 
 /*:571*/
-#line 10828 "attention.w"
+#line 10829 "attention.w"
 
 model_free(&m);
 return failed?1:0;
@@ -1836,7 +1836,7 @@ return failed?1:0;
 #line 9874 "attention.w"
 
 /*583:*/
-#line 11112 "attention.w"
+#line 11113 "attention.w"
 
 static const char*pairs_usage= 
 "usage: attention pairs --data FILE [--filter tutorial|length] [--max-length L]\n"
@@ -1848,7 +1848,7 @@ const char*data= NULL;
 int filter= FILTER_TUTORIAL;
 long max_length= DEFAULT_MAX_LENGTH;
 /*584:*/
-#line 11142 "attention.w"
+#line 11143 "attention.w"
 
 static const struct option longopts[]= {{"data",required_argument,0,'d'},
 {"filter",required_argument,0,'f'},{"max-length",required_argument,0,'L'},
@@ -1874,7 +1874,7 @@ return 2;
 }
 
 /*:584*/
-#line 11122 "attention.w"
+#line 11123 "attention.w"
 
 if(!data||optind<argc){
 fputs(pairs_usage,stderr);
@@ -1897,10 +1897,10 @@ return 0;
 
 
 /*:516*//*586:*/
-#line 11177 "attention.w"
+#line 11178 "attention.w"
 
 /*594:*/
-#line 11352 "attention.w"
+#line 11353 "attention.w"
 
 static const char*bleu_usage= 
 "usage: attention bleu [--hyp FILE] [--precise] REFERENCES [REFERENCES ...]\n"
@@ -1908,7 +1908,7 @@ static const char*bleu_usage=
 "  against the reference files, line by line (an empty reference line is none).\n";
 
 /*:594*//*595:*/
-#line 11361 "attention.w"
+#line 11362 "attention.w"
 
 static int read_lines(const char*path,FILE*f,char***lines,int*n)
 {
@@ -1934,7 +1934,7 @@ return ferror(f)?kit_fail("%s: read error",path):0;
 }
 
 /*:595*//*596:*/
-#line 11386 "attention.w"
+#line 11387 "attention.w"
 
 static int bleu_of_lines(char**h,int nh,char***ref,int n_refs,int precise)
 {
@@ -1953,7 +1953,7 @@ for(int r= 0;r<m;r++)free(ids[r]);
 free(hi);
 }
 if(status==0)/*597:*/
-#line 11411 "attention.w"
+#line 11412 "attention.w"
 
 {
 char line[256];
@@ -1965,7 +1965,7 @@ s.p[0],s.p[1],s.p[2],s.p[3]);
 }
 
 /*:597*/
-#line 11403 "attention.w"
+#line 11404 "attention.w"
 
 free(ids);
 free(len);
@@ -1974,7 +1974,7 @@ return status;
 }
 
 /*:596*//*598:*/
-#line 11422 "attention.w"
+#line 11423 "attention.w"
 
 static int cmd_bleu(int argc,char**argv)
 {
@@ -1983,7 +1983,7 @@ static const struct option longopts[]= {{"hyp",required_argument,0,'y'},
 const char*hyp= NULL;
 int c,precise= 0;
 /*599:*/
-#line 11441 "attention.w"
+#line 11442 "attention.w"
 
 opterr= 0;
 optind= 1;
@@ -2000,7 +2000,7 @@ return 2;
 }
 
 /*:599*/
-#line 11429 "attention.w"
+#line 11430 "attention.w"
 
 if(optind>=argc){
 fprintf(stderr,"attention bleu: no reference file\n");
@@ -2009,7 +2009,7 @@ return 2;
 }
 int n_refs= argc-optind,status= 0;
 /*600:*/
-#line 11457 "attention.w"
+#line 11458 "attention.w"
 
 char***ref= xcalloc((size_t)n_refs,sizeof*ref),**h= NULL;
 int*nr= xcalloc((size_t)n_refs,sizeof(int)),nh= 0;
@@ -2032,7 +2032,7 @@ status= kit_fail("%s has %d lines, the translations %d",argv[optind+r],nr[r],nh)
 if(status==0)status= bleu_of_lines(h,nh,ref,n_refs,precise);
 if(status)fprintf(stderr,"attention bleu: %s\n",kit_error());
 /*601:*/
-#line 11483 "attention.w"
+#line 11484 "attention.w"
 
 for(int k= 0;k<nh;k++)free(h[k]);
 free(h);
@@ -2044,21 +2044,21 @@ free(ref);
 free(nr);
 
 /*:601*/
-#line 11478 "attention.w"
+#line 11479 "attention.w"
 
 status= status?1:0;
 
 /*:600*/
-#line 11436 "attention.w"
+#line 11437 "attention.w"
 
 return status;
 }
 
 /*:598*/
-#line 11178 "attention.w"
+#line 11179 "attention.w"
 
 /*602:*/
-#line 11508 "attention.w"
+#line 11509 "attention.w"
 
 static const char*split_usage= 
 "usage: attention split --data FILE --out-dir DIR [--test F] [--valid F] [--seed S]\n"
@@ -2069,7 +2069,7 @@ static const char*split_usage=
 "  shuffled with seed S (default 1).\n";
 
 /*:602*//*603:*/
-#line 11519 "attention.w"
+#line 11520 "attention.w"
 
 static int cmd_split(int argc,char**argv)
 {
@@ -2082,7 +2082,7 @@ double share[2]= {0.1,0.1};
 long seed= 1;
 int filter= FILTER_TUTORIAL,c;
 /*604:*/
-#line 11546 "attention.w"
+#line 11547 "attention.w"
 
 opterr= 0;
 optind= 1;
@@ -2091,7 +2091,7 @@ int bad= 0;
 if(c=='d')data= optarg;
 else if(c=='o')dir= optarg;
 else if(c=='t'||c=='v')/*605:*/
-#line 11573 "attention.w"
+#line 11574 "attention.w"
 
 {
 char*end;
@@ -2104,7 +2104,7 @@ bad= 1;
 }
 
 /*:605*/
-#line 11553 "attention.w"
+#line 11554 "attention.w"
 
 else if(c=='s')bad= parse_long("split","--seed",optarg,0,0x7fffffffffffL,&seed)!=0;
 else if(c=='f'&&(strcmp(optarg,"tutorial")==0||strcmp(optarg,"length")==0))
@@ -2124,7 +2124,7 @@ return 2;
 }
 
 /*:604*/
-#line 11530 "attention.w"
+#line 11531 "attention.w"
 
 PairList pl;
 if(pairs_read(&pl,data,filter,DEFAULT_MAX_LENGTH)){
@@ -2134,7 +2134,7 @@ return 1;
 int*part= xcalloc((size_t)pl.n,sizeof(int)),counts[3][2];
 int status= pairs_split(&pl,share[0],share[1],(uint64_t)seed,part,counts);
 if(status==0)/*606:*/
-#line 11585 "attention.w"
+#line 11586 "attention.w"
 
 {
 static const char*const name[3]= {"train","valid","test"};
@@ -2157,7 +2157,7 @@ counts[p][1],path);
 }
 
 /*:606*/
-#line 11538 "attention.w"
+#line 11539 "attention.w"
 
 if(status)fprintf(stderr,"attention split: %s\n",kit_error());
 free(part);
@@ -2166,10 +2166,10 @@ return status?1:0;
 }
 
 /*:603*/
-#line 11179 "attention.w"
+#line 11180 "attention.w"
 
 /*607:*/
-#line 11618 "attention.w"
+#line 11619 "attention.w"
 
 static const char*eval_usage= 
 "usage: attention eval --model CKPT --data FILE [OPTIONS]\n"
@@ -2188,7 +2188,7 @@ BeamChoice beam;
 }EvalOptions;
 
 /*:607*//*608:*/
-#line 11636 "attention.w"
+#line 11637 "attention.w"
 
 static int eval_options(int argc,char**argv,EvalOptions*o)
 {
@@ -2203,7 +2203,7 @@ opterr= 0;
 optind= 1;
 while(!bad&&(c= getopt_long(argc,argv,":h",longopts,NULL))!=-1)
 /*609:*/
-#line 11661 "attention.w"
+#line 11662 "attention.w"
 
 {
 if(c=='m')o->model= optarg;
@@ -2221,7 +2221,7 @@ bad= 1;
 }
 
 /*:609*/
-#line 11649 "attention.w"
+#line 11650 "attention.w"
 
 if(!bad&&(!o->model||!o->data||optind<argc)){
 fprintf(stderr,"attention eval: %s\n",optind<argc?"unexpected argument":
@@ -2233,7 +2233,7 @@ return bad?-1:0;
 }
 
 /*:608*//*610:*/
-#line 11679 "attention.w"
+#line 11680 "attention.w"
 
 static int eval_rows(const EvalOptions*o)
 {
@@ -2248,14 +2248,14 @@ else bmodel_free(bm);
 }
 
 /*:610*//*611:*/
-#line 11693 "attention.w"
+#line 11694 "attention.w"
 
 static int cmd_eval(int argc,char**argv)
 {
 EvalOptions o;
 if(eval_options(argc,argv,&o))return 2;
 /*612:*/
-#line 11711 "attention.w"
+#line 11712 "attention.w"
 
 Model m;
 BModel bm;
@@ -2275,11 +2275,11 @@ return 1;
 }
 
 /*:612*/
-#line 11698 "attention.w"
+#line 11699 "attention.w"
 
 int n_src,*group= pairs_group_sources(&pl,&n_src),status= 0;
 /*613:*/
-#line 11732 "attention.w"
+#line 11733 "attention.w"
 
 int*first= xcalloc((size_t)n_src,sizeof(int)),*n_ref= xcalloc((size_t)n_src,sizeof(int));
 int**ref= xcalloc((size_t)n_src,sizeof*ref),*ref_fill= xcalloc((size_t)n_src,sizeof(int));
@@ -2297,7 +2297,7 @@ snprintf(where,sizeof where,"%.500s:%d",o.data,pl.pair[first[s]].line);
 if(kind==KIND_SEED)
 src_len[s]= tokenize(vin,pl.pair[first[s]].src,src+(size_t)s*L,L,where,"English");
 else/*615:*/
-#line 11771 "attention.w"
+#line 11772 "attention.w"
 
 {
 int unk= 0,*ids= src+(size_t)s*L;
@@ -2310,14 +2310,14 @@ src_len[s]= n;
 }
 
 /*:615*/
-#line 11748 "attention.w"
+#line 11749 "attention.w"
 
 if(src_len[s]<=0&&failed++==0)
 fprintf(stderr,"attention eval: warning: %s; such sources count as empty "
 "translations\n",src_len[s]<0?kit_error():"a source has no words");
 }
 if(unk_sources)/*614:*/
-#line 11760 "attention.w"
+#line 11761 "attention.w"
 
 {
 fprintf(stderr,"attention eval: warning: %d words of %s are not in the model's English "
@@ -2328,15 +2328,15 @@ fprintf(stderr,"%s\n",unknown.n> 7?" ...":"");
 }
 
 /*:614*/
-#line 11753 "attention.w"
+#line 11754 "attention.w"
 
 vocab_free(&unknown);
 
 /*:613*/
-#line 11700 "attention.w"
+#line 11701 "attention.w"
 
 /*616:*/
-#line 11784 "attention.w"
+#line 11785 "attention.w"
 
 char**hyp= xcalloc((size_t)n_src,sizeof*hyp);
 Decoder*d= kind==KIND_SEED?model_decoder(&m):bmodel_decoder(&bm);
@@ -2348,7 +2348,7 @@ if(src_len[s]> 0)idx[nb++]= s;
 else hyp[s]= xstrdup("");
 if(nb> 0&&kind!=KIND_SEED&&!o.beam.used)
 /*618:*/
-#line 11829 "attention.w"
+#line 11830 "attention.w"
 
 {
 Example*ex= xcalloc((size_t)nb,sizeof*ex);
@@ -2363,10 +2363,10 @@ free(ex),free(out),free(len);
 }
 
 /*:618*/
-#line 11794 "attention.w"
+#line 11795 "attention.w"
 
 else if(nb> 0)/*617:*/
-#line 11802 "attention.w"
+#line 11803 "attention.w"
 
 {
 const int**sp= xcalloc((size_t)nb,sizeof*sp);
@@ -2390,7 +2390,7 @@ free(y);free(init);free(sp);free(len);free(found);
 }
 
 /*:617*/
-#line 11795 "attention.w"
+#line 11796 "attention.w"
 
 free(idx);
 }
@@ -2398,10 +2398,10 @@ double seconds= now_seconds()-t0;
 d->release(d);
 
 /*:616*/
-#line 11701 "attention.w"
+#line 11702 "attention.w"
 
 /*619:*/
-#line 11845 "attention.w"
+#line 11846 "attention.w"
 
 BleuStats all= {0},by_len[4];
 memset(by_len,0,sizeof by_len);
@@ -2412,7 +2412,7 @@ int nw= 1;
 for(const char*p= en;*p;p++)nw+= *p==' ';
 int bucket= nw<=3?0:nw<=6?1:nw<=9?2:3;
 /*620:*/
-#line 11859 "attention.w"
+#line 11860 "attention.w"
 
 {
 Vocab v;
@@ -2433,11 +2433,11 @@ vocab_free(&v);
 }
 
 /*:620*/
-#line 11854 "attention.w"
+#line 11855 "attention.w"
 
 }
 /*621:*/
-#line 11879 "attention.w"
+#line 11880 "attention.w"
 
 {
 char line[256];
@@ -2461,7 +2461,7 @@ failed);
 printf("Speed: %d sources in %.3f s, %.0f sentences/s\n",n_src-failed,seconds,
 seconds> 0?(n_src-failed)/seconds:0.0);
 /*622:*/
-#line 11905 "attention.w"
+#line 11906 "attention.w"
 
 for(int s= 0;s<n_src&&s<o.show;s++){
 printf("EN:  %s\n",pl.pair[first[s]].src);
@@ -2470,19 +2470,19 @@ printf("OUT: %s\n",hyp[s]);
 }
 
 /*:622*/
-#line 11901 "attention.w"
+#line 11902 "attention.w"
 
 }
 
 /*:621*/
-#line 11856 "attention.w"
+#line 11857 "attention.w"
 
 
 /*:619*/
-#line 11702 "attention.w"
+#line 11703 "attention.w"
 
 /*623:*/
-#line 11913 "attention.w"
+#line 11914 "attention.w"
 
 if(o.output){
 FILE*f= fopen(o.output,"wb");
@@ -2498,10 +2498,10 @@ status= 1;
 }
 
 /*:623*/
-#line 11703 "attention.w"
+#line 11704 "attention.w"
 
 /*624:*/
-#line 11928 "attention.w"
+#line 11929 "attention.w"
 
 for(int s= 0;s<n_src;s++)free(hyp[s]),free(ref[s]);
 free(hyp);free(ref);free(ref_fill);free(n_ref);free(first);free(src);free(src_len);
@@ -2510,13 +2510,13 @@ pairs_free(&pl);
 eval_free_model(kind,&m,&bm);
 
 /*:624*/
-#line 11704 "attention.w"
+#line 11705 "attention.w"
 
 return status;
 }
 
 /*:611*/
-#line 11180 "attention.w"
+#line 11181 "attention.w"
 
 
 /*:586*/
@@ -2544,7 +2544,7 @@ int(*run)(int argc,char**argv);
 
 
 /*:515*//*585:*/
-#line 11171 "attention.w"
+#line 11172 "attention.w"
 
 {"bleu","score translations against references (corpus BLEU-4, sacreBLEU's form)",cmd_bleu},
 {"split","split a pair file into train, valid and test files by English sentence",cmd_split},
