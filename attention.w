@@ -61,6 +61,10 @@
 \def\MRL#1{\def\kitarg{#1}\ifx\kitarg\kitLLL\mathrel{\lll}\else
   \ifx\kitarg\kitGGG\mathrel{\ggg}\else\kitMRL{#1}\fi\fi}
 \def\lll{<\mkern-4mu<\mkern-4mu<}\def\ggg{>\mkern-4mu>\mkern-4mu>}
+% a command's options as its --help lists them: \options{\.{--model CKPT}&the model\cr ...};
+% \orbar is the bar between two choices (cweave reads a bar in the text as code)
+\def\options#1{\par\medskip\halign{\indent##\hfil\quad&##\hfil\cr#1}\medskip}
+\def\orbar{\char'174 }
 \def\eqtable#1{\null\,\vcenter{\openup1\jot\halign{\strut\hfil$\displaystyle{##}$&%
   $\displaystyle{{}##}$\hfil&\qquad\rm##\hfil\crcr#1\crcr}}\,}
 % Pictures drawn in plain TeX: \kitpicture{w}{h}{...} is a box of w by h big points
@@ -5186,15 +5190,7 @@ void beam_search(Decoder *d, int n_sent, const float *init, const BeamOptions *o
 {
   int K = o->beam, M = o->max_length, V = d->V, S = d->S, F = d->state_floats;
   int cap = n_sent * K;
-  Beam cur, next;
-  beam_alloc(&cur, d, cap, M);
-  beam_alloc(&next, d, cap, M);
-  float *logp = xcalloc((size_t) cap * (size_t) V, sizeof(float));
-  float *state = xcalloc((size_t) cap * (size_t) F, sizeof(float));
-  float *attn = xcalloc((size_t) cap * (size_t) S, sizeof(float));
-  Candidate *best = xcalloc((size_t) K, sizeof(Candidate));
-  Hypothesis *done = xcalloc((size_t) cap, sizeof(Hypothesis));
-  int *n_done = xcalloc((size_t) n_sent, sizeof(int));
+  @<Allocate the two beams and the work arrays of |beam_search|@>@;
   @<Start one hypothesis per sentence, at \SOS\ with its first state@>@;
   for (int t = 0; t < M && cur.n > 0; t++) {
     d->step(d, cur.n, cur.sent, cur.prev, cur.state, logp, state, attn);
@@ -5208,6 +5204,22 @@ void beam_search(Decoder *d, int n_sent, const float *init, const BeamOptions *o
   beam_free(&cur); beam_free(&next);
   free(logp); free(state); free(attn); free(best); free(done); free(n_done);
 }
+
+@ A step reads the beam |cur| and fills the beam |next|, and then the two
+trade places. Each holds at most $K$ hypotheses a sentence, |cap| in all. A
+step's arrays have a row for each of them: $V$ log-probabilities, the new
+state of |F| numbers and $S$ attention weights. The finished translations
+wait in |done|, |n_done[s]| of them for sentence |s|.
+@<Allocate the two beams and the work arrays of |beam_search|@>=
+Beam cur, next;
+beam_alloc(&cur, d, cap, M);
+beam_alloc(&next, d, cap, M);
+float *logp = xcalloc((size_t) cap * (size_t) V, sizeof(float));
+float *state = xcalloc((size_t) cap * (size_t) F, sizeof(float));
+float *attn = xcalloc((size_t) cap * (size_t) S, sizeof(float));
+Candidate *best = xcalloc((size_t) K, sizeof(Candidate));
+Hypothesis *done = xcalloc((size_t) cap, sizeof(Hypothesis));
+int *n_done = xcalloc((size_t) n_sent, sizeof(int));
 
 @ The search starts from one empty hypothesis per sentence: log-probability 0, the previous word \SOS, and the encoder's final state.
 @<Start one hypothesis per sentence...@>=
@@ -6121,6 +6133,11 @@ KIT_GLOBAL void k_add_bias(float *y, const float *b, int n, int m)
   size_t i = kit_index();
   if (i < (size_t) n * m) kb_add_bias((int) (i / m), (int) (i % m), y, b, m);
 }
+
+@ Rows are moved by a list of row numbers, and the beam gathers the keys of
+each hypothesis's sentence; each of these wrappers takes one thread per
+number moved.
+@<The kernels, one \.{\_\_global\_\_} wrapper per body@>=
 KIT_GLOBAL void k_gather_rows(float *dst, const float *src, const int *rows, int n, int m)
 {
   size_t i = kit_index();
@@ -6205,6 +6222,11 @@ KIT_GLOBAL void k_dot_dk(float *dk, const float *de, const float *q, int B, int 
   if (i < (size_t) S * B * H)
     kb_dot_dk((int) (i / H), (int) (i % H), dk, de, q, B, S, H, heads, scale);
 }
+
+@ The softmax and its gradient take one thread per row of scores, one
+query's scores over the positions of its sentence for one head; the thread
+adds up its row alone.
+@<The kernels, one \.{\_\_global\_\_} wrapper per body@>=
 KIT_GLOBAL void k_masked_softmax(float *w, const float *e, const int *len, int rows,
   int heads, int S)
 {
@@ -6310,6 +6332,9 @@ static void cu_add_bias(float *y, const float *b, int n, int m)
 {
   KIT_LAUNCH(k_add_bias, (size_t) n * m, y, b, n, m);
 }
+
+@ The moves of rows launch one thread per number moved, as their wrappers expect.
+@<The kernel entries of the CUDA backend@>=
 static void cu_gather_rows(float *dst, const float *src, const int *rows, int n, int m)
 {
   KIT_LAUNCH(k_gather_rows, (size_t) n * m, dst, src, rows, n, m);
@@ -9452,23 +9477,34 @@ on the command line puts them there), and each ends with a comma.
 {"heatmap", "draw the attention weights of a translation (PNG, PDF or SVG)", cmd_heatmap},
 {"loss-curve", "draw the average loss per epoch from train --loss-log", cmd_loss_curve},
 
-@ The options, and a helper that both commands use to collect and check their
-output files.
+@ \.{attention heatmap --help} lists the options:
+\options{\.{--model CKPT}&the model (a safetensors checkpoint from \.{train --save})\cr
+\.{--out FILE}&the figure: \.{.png}, \.{.pdf} or \.{.svg} (may be repeated)\cr
+\.{--style bone\orbar ylorrd}&the notebook's \.{imshow} style with `bone' (the default),\cr
+&or its \.{seaborn} style with `YlOrRd'\cr
+\.{--scale data\orbar unit}&colours from the weights' own range (the default) or from 0 to 1\cr
+\.{--device cpu\orbar cuda}&where a Part~II model runs (default: the processor)\cr
+\.{--beam K}&draw the best translation of a beam of $K$ (default: greedy)\cr
+\.{--length-penalty P}&as for \.{translate}, and so are \.{--alpha A} and \.{--max-length N}\cr}
+\noindent The usage text says the same, a line for each option.
 @<The \.{heatmap} command@>=
-static const char *heatmap_usage =
-  "usage: attention heatmap --model CKPT --out FILE [--out FILE ...] [OPTIONS] SENTENCE\n"
-  "  Translates SENTENCE and draws the attention weights of every output word.\n"
-  "  --model CKPT          the model (a safetensors checkpoint from train --save)\n"
-  "  --out FILE            the figure; .png, .pdf or .svg (may be repeated)\n"
-  "  --style bone|ylorrd   the notebook's imshow style with the 'bone' colormap\n"
-  "                        (the default), or its seaborn style with 'YlOrRd'\n"
-  "  --scale data|unit     colours from the weights' own range (the default, as\n"
-  "                        the notebook) or from 0 to 1\n"
-  "  --device cpu|cuda     where a Part II model runs (default: the processor)\n"
-  "  --beam K              draw the best translation of a beam of K (default: greedy)\n"
+static const char *heatmap_usage =@/
+  "usage: attention heatmap --model CKPT --out FILE [--out FILE ...] [OPTIONS] SENTENCE\n"@/
+  "  Translates SENTENCE and draws the attention weights of every output word.\n"@/
+  "  --model CKPT          the model (a safetensors checkpoint from train --save)\n"@/
+  "  --out FILE            the figure; .png, .pdf or .svg (may be repeated)\n"@/
+  "  --style bone|ylorrd   the notebook's imshow style with the 'bone' colormap\n"@/
+  "                        (the default), or its seaborn style with 'YlOrRd'\n"@/
+  "  --scale data|unit     colours from the weights' own range (the default, as\n"@/
+  "                        the notebook) or from 0 to 1\n"@/
+  "  --device cpu|cuda     where a Part II model runs (default: the processor)\n"@/
+  "  --beam K              draw the best translation of a beam of K (default: greedy)\n"@/
   "  --length-penalty P, --alpha A, --max-length N   as for translate\n";
 
-@ @<Command-line helpers@>+=
+@ Both figure commands take \.{--out} up to |MAX_OUTS| times. |add_out|
+collects the files, and |check_outs| checks every one of them before any
+work is done, so that a bad name does not waste a translation or a drawing.
+@<Command-line helpers@>+=
 #define MAX_OUTS 8
 static int add_out(const char *cmd, const char *path, const char **outs, int *n)
 {
@@ -9501,7 +9537,10 @@ static void report_figure(const char *path, const char *what, double seconds)
   printf("Wrote %s (%s, %.1f kB, %.1f ms)\n", path, what, size / 1000.0, 1e3 * seconds);
 }
 
-@ @<The \.{heatmap} command@>=
+@ The command reads its options, checks its output files, and then
+translates and draws. The beam's options are read as \.{translate} reads
+them, except the two that make no sense for one picture.
+@<The \.{heatmap} command@>=
 static int cmd_heatmap(int argc, char **argv)
 {
   static const struct option longopts[] = {{"model", required_argument, 0, 'm'},
@@ -9512,31 +9551,41 @@ static int cmd_heatmap(int argc, char **argv)
   int nout = 0, c, bad = 0, style = HEATMAP_MATPLOTLIB, unit = 0, r;
   BeamChoice beam;
   beam_defaults(&beam);
-  opterr = 0;
-  optind = 1;
-  while (!bad && (c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1)
-    if (c == 'N' || c == 'U') {
-      fprintf(stderr, "attention heatmap: %s is an option of translate and eval only\n",
-        c == 'N' ? "--n-best" : "--replace-unk");
-      bad = 1;
-    } else if ((r = beam_option("heatmap", c, optarg, &beam)) != 0) bad = r < 0;
-    else switch (c) {
-    @<Cases for the options of \.{heatmap}@>@;
-  }
-  if (!bad && (!model || nout == 0 || argc - optind != 1)) {
-    fprintf(stderr, "attention heatmap: %s\n", !model ? "--model CKPT is required" :
-      nout == 0 ? "--out FILE is required" : "give exactly one SENTENCE");
-    bad = 1;
-  }
-  if (bad) {
-    fputs(heatmap_usage, stderr);
-    return 2;
-  }
+  @<Read the options of \.{heatmap}, or return 2@>@;
   if (check_outs("heatmap", outs, nout)) return 1;
   @<Translate the sentence and draw its attention into every output file@>@;
 }
 
-@ @<Cases for the options of \.{heatmap}@>=
+@ \.{--n-best} and \.{--replace-unk} are refused by name; the other beam
+options go to |beam_option|, and the rest to the cases below. The command
+needs a model, an output file and exactly one sentence; without them it
+prints its usage and exits with status 2.
+@<Read the options of \.{heatmap}, or return 2@>=
+opterr = 0;
+optind = 1;
+while (!bad && (c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1)
+  if (c == 'N' || c == 'U') {
+    fprintf(stderr, "attention heatmap: %s is an option of translate and eval only\n",
+      c == 'N' ? "--n-best" : "--replace-unk");
+    bad = 1;
+  } else if ((r = beam_option("heatmap", c, optarg, &beam)) != 0) bad = r < 0;
+  else switch (c) {
+  @<Cases for the options of \.{heatmap}@>@;
+}
+if (!bad && (!model || nout == 0 || argc - optind != 1)) {
+  fprintf(stderr, "attention heatmap: %s\n", !model ? "--model CKPT is required" :
+    nout == 0 ? "--out FILE is required" : "give exactly one SENTENCE");
+  bad = 1;
+}
+if (bad) {
+  fputs(heatmap_usage, stderr);
+  return 2;
+}
+
+@ A style or a scale is one of two names, and \.{ylorrd} may be written
+as the colormap's own name, \.{YlOrRd}. \.{--help} prints the usage on
+the standard output and exits.
+@<Cases for the options of \.{heatmap}@>=
 case 'm': model = optarg; break;
 case 'o': bad = add_out("heatmap", optarg, outs, &nout) != 0; break;
 case 's':
@@ -9567,6 +9616,28 @@ left out, as in the notebook) and the first |T| columns (the words read).
 @<Translate the sentence and draw its attention into every output file@>=
 Model m;
 BModel bm;
+@<Load the model of \.{heatmap} and check the beam's options against it, or return@>@;
+const Vocab *vi = kind ? &bm.vin : &m.vin, *vo = kind ? &bm.vout : &m.vout;
+int L = kind ? bm.cfg.L : m.cfg.L, *src = xcalloc((size_t) L, sizeof(int));
+int *out = xcalloc((size_t) L, sizeof(int));
+float *attn = xcalloc((size_t) L * L, sizeof(float));
+int status = 1, T = -1, n = 0;
+size_t badbyte;
+char *norm = normalize_sentence(argv[optind], strlen(argv[optind]), &badbyte);
+@<Number |norm| into |src| and translate it into |out| and |attn|, or say why not@>@;
+if (n > 0) {
+  @<Draw the heatmap of |attn| into each of |outs|@>@;
+} else fprintf(stderr, "attention heatmap: %s\n", kit_error());
+free(norm), free(src), free(out), free(attn);
+if (kind == KIND_SEED) model_free(&m);
+else bmodel_free(&bm);
+return status;
+
+@ A model of either part is loaded onto the backend that \.{--device}
+names (the notebook's seed model only onto the CPU), with room for a beam's
+rows when a beam is asked for. The beam's choices are then checked against
+the model's length and vocabulary.
+@<Load the model of \.{heatmap} and check the beam's options against it, or return@>=
 const Backend *be = backend_for("heatmap", device);
 if (!be) return 1;
 int kind = checkpoint_load_any(model, &m, &bm, be, beam.used ? 64 : 1);
@@ -9585,13 +9656,12 @@ if (beam_check("heatmap", &beam, kind ? bm.cfg.L : m.cfg.L, kind ? &bm.vout : &m
   else bmodel_free(&bm);
   return 2;
 }
-const Vocab *vi = kind ? &bm.vin : &m.vin, *vo = kind ? &bm.vout : &m.vout;
-int L = kind ? bm.cfg.L : m.cfg.L, *src = xcalloc((size_t) L, sizeof(int));
-int *out = xcalloc((size_t) L, sizeof(int));
-float *attn = xcalloc((size_t) L * L, sizeof(float));
-int status = 1, T = -1, n = 0;
-size_t badbyte;
-char *norm = normalize_sentence(argv[optind], strlen(argv[optind]), &badbyte);
+
+@ |T| is the number of words read, $-1$ until the sentence is read and
+when it cannot be, and |n| the number of words written. A sentence without
+words, or a translation without words, has no attention to draw: each is
+an error.
+@<Number |norm| into |src| and translate it into |out| and |attn|...@>=
 if (!norm) kit_fail("the sentence: invalid UTF-8 at byte %zu", badbyte + 1);
 else if (kind == KIND_SEED) T = tokenize(vi, norm, src, L, "the sentence", "English");
 else @<Number the sentence for a Part II model, and translate it@>@;
@@ -9601,13 +9671,6 @@ else if (T > 0 && beam.used) n = beam_best(kind ? bmodel_decoder(&bm) : model_de
 else if (T > 0 && kind == KIND_SEED) n = greedy_decode(&m, src, T, out, attn);
 if (T > 0 && n == 0)
   kit_fail("the model translates \"%s\" into nothing: there is no attention to draw", norm);
-if (n > 0) {
-  @<Draw the heatmap of |attn| into each of |outs|@>@;
-} else fprintf(stderr, "attention heatmap: %s\n", kit_error());
-free(norm), free(src), free(out), free(attn);
-if (kind == KIND_SEED) model_free(&m);
-else bmodel_free(&bm);
-return status;
 
 @ A Part II model reads the sentence with its \EOS, and the figure shows the
 \EOS\ column too: the model may look there.
@@ -9702,7 +9765,10 @@ static void loss_log_add(double loss)
   loss_log[loss_log_n++] = loss;
 }
 
-@ @<Command-line helpers@>+=
+@ |loss_log_check| runs before training: the folder of the log must be
+writable, and the log itself a target that a save accepts. |loss_log_save|
+runs after it and writes all the lines at once.
+@<Command-line helpers@>+=
 static int loss_log_check(void)
 {
   const char *slash = strrchr(loss_log_path, '/');
@@ -9730,12 +9796,16 @@ static int loss_log_save(void)
 
 @ \.{attention loss-curve} reads such a log and draws it. A line that is not
 an epoch, a tab and a number is an error that names the file and the line.
+Its options:
+\options{\.{--log FILE}&lines of an epoch, a tab and the average loss\cr
+\.{--out FILE}&the figure: \.{.png}, \.{.pdf} or \.{.svg} (may be repeated)\cr
+\.{--title TEXT}&the title (default: `Training: average loss per epoch')\cr}
 @<The \.{loss-curve} command@>=
-static const char *loss_curve_usage =
-  "usage: attention loss-curve --log FILE --out FILE [--out FILE ...] [--title TEXT]\n"
-  "  Draws the average loss per epoch written by 'attention train --loss-log FILE'.\n"
-  "  --log FILE     lines of 'epoch<TAB>average loss'\n"
-  "  --out FILE     the figure; .png, .pdf or .svg (may be repeated)\n"
+static const char *loss_curve_usage =@/
+  "usage: attention loss-curve --log FILE --out FILE [--out FILE ...] [--title TEXT]\n"@/
+  "  Draws the average loss per epoch written by 'attention train --loss-log FILE'.\n"@/
+  "  --log FILE     lines of 'epoch<TAB>average loss'\n"@/
+  "  --out FILE     the figure; .png, .pdf or .svg (may be repeated)\n"@/
   "  --title TEXT   the title (default: 'Training: average loss per epoch')\n";
 
 @ The log is read into two growing arrays, epochs and losses. A long line
@@ -9762,7 +9832,9 @@ static int read_loss_log(const char *path, double **x, double **y, int *n)
   return *n > 0 ? 0 : kit_fail("%s: no epochs in the file", path);
 }
 
-@ @<Append |e| and |v| to the arrays, doubling them when full@>=
+@ The arrays start with room for 1024 epochs and double when they are full,
+so a log of $n$ epochs costs $O(n)$ copying in all.
+@<Append |e| and |v| to the arrays, doubling them when full@>=
 if (*n == cap) {
   cap = cap ? 2 * cap : 1024;
   *x = xrealloc(*x, (size_t) cap * sizeof(double));
@@ -9770,7 +9842,8 @@ if (*n == cap) {
 }
 (*x)[*n] = e, (*y)[(*n)++] = v;
 
-@ @<The \.{loss-curve} command@>=
+@ The command reads its options, then the log, and draws.
+@<The \.{loss-curve} command@>=
 static int cmd_loss_curve(int argc, char **argv)
 {
   static const struct option longopts[] = {{"log", required_argument, 0, 'l'},
@@ -9778,34 +9851,42 @@ static int cmd_loss_curve(int argc, char **argv)
     {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
   const char *logfile = NULL, *outs[MAX_OUTS], *title = "Training: average loss per epoch";
   int nout = 0, c, bad = 0;
-  opterr = 0;
-  optind = 1;
-  while (!bad && (c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
-    if (c == 'l') logfile = optarg;
-    else if (c == 'o') bad = add_out("loss-curve", optarg, outs, &nout) != 0;
-    else if (c == 't') title = optarg;
-    else if (c == 'h') {
-      fputs(loss_curve_usage, stdout);
-      return 0;
-    } else {
-      fprintf(stderr, "attention loss-curve: %s \"%s\"\n", c == ':' ? "missing value for" :
-        "unknown option", argv[optind - 1]);
-      bad = 1;
-    }
-  }
-  if (!bad && (!logfile || nout == 0 || optind < argc)) {
-    fprintf(stderr, "attention loss-curve: %s\n", !logfile ? "--log FILE is required" :
-      nout == 0 ? "--out FILE is required" : "unexpected argument");
-    bad = 1;
-  }
-  if (bad) {
-    fputs(loss_curve_usage, stderr);
-    return 2;
-  }
+  @<Read the options of \.{loss-curve}, or return@>@;
   @<Read the log and draw the curve into every output file@>@;
 }
 
-@ @<Read the log and draw the curve into every output file@>=
+@ The log and at least one output file are required, and nothing else may
+follow the options. A wrong command line gets the usage and status 2;
+\.{--help} gets the usage on the standard output and status 0.
+@<Read the options of \.{loss-curve}, or return@>=
+opterr = 0;
+optind = 1;
+while (!bad && (c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+  if (c == 'l') logfile = optarg;
+  else if (c == 'o') bad = add_out("loss-curve", optarg, outs, &nout) != 0;
+  else if (c == 't') title = optarg;
+  else if (c == 'h') {
+    fputs(loss_curve_usage, stdout);
+    return 0;
+  } else {
+    fprintf(stderr, "attention loss-curve: %s \"%s\"\n", c == ':' ? "missing value for" :
+      "unknown option", argv[optind - 1]);
+    bad = 1;
+  }
+}
+if (!bad && (!logfile || nout == 0 || optind < argc)) {
+  fprintf(stderr, "attention loss-curve: %s\n", !logfile ? "--log FILE is required" :
+    nout == 0 ? "--out FILE is required" : "unexpected argument");
+  bad = 1;
+}
+if (bad) {
+  fputs(loss_curve_usage, stderr);
+  return 2;
+}
+
+@ The output files are checked before the log is read. Each file is drawn
+and reported in turn; the first that fails stops the command with status 1.
+@<Read the log and draw the curve into every output file@>=
 double *x = NULL, *y = NULL;
 int n = 0;
 if (check_outs("loss-curve", outs, nout)) return 1;
@@ -9891,7 +9972,21 @@ static int check_stdout(const char *cmd, int status)
   return status ? status : 1;
 }
 
-@ @<Print the list of commands...@>=
+@ Without a command, or with a command it does not know, the program prints
+its usage: a line for each entry of the command table, the name and its
+summary. The list is
+\options{\.{train}&train a translator (the notebook's five pairs, or a pair file)\cr
+\.{translate}&translate sentences with a saved model\cr
+\.{pairs}&print the pairs that training would read from a file\cr
+\.{heatmap}&draw the attention weights of a translation (PNG, PDF or SVG)\cr
+\.{loss-curve}&draw the average loss per epoch from \.{train --loss-log}\cr
+\.{bleu}&score translations against references (corpus BLEU-4, \.{sacreBLEU}'s form)\cr
+\.{split}&split a pair file into train, valid and test files by English sentence\cr
+\.{eval}&translate a pair file and report BLEU, exact matches and speed\cr}
+\noindent Asked for (\.{--help}, \.{-h} or \.{help}), it goes to the standard
+output with status 0; after a wrong command, to the standard error stream
+with status 2.
+@<Print the list of commands...@>=
 FILE *out = argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0
   || strcmp(argv[1], "help") == 0) ? stdout : stderr;
 if (out == stderr && argc >= 2) fprintf(stderr, "attention: unknown command \"%s\"\n", argv[1]);
@@ -9909,7 +10004,9 @@ Every entry ends with a comma, so that entries can be added in any order.
 {"pairs", "print the pairs that training would read from a file", cmd_pairs},
 @<Entries of the figure commands@>@;
 
-@ @<The commands@>=
+@ This list holds the functions of the commands: Part~I's three here, and
+the others where their chapters add them.
+@<The commands@>=
 @<The \.{train} command@>@;
 @<The \.{translate} command@>@;
 @<The \.{pairs} command@>@;
@@ -9987,43 +10084,87 @@ static const Backend *backend_for(const char *cmd, const char *device)
 }
 
 @ The \.{train} command's options. The defaults are the notebook's: hidden
-size 128, 400 epochs, learning rate 0.01.
+size 128, 400 epochs, learning rate 0.01. The usage text has two parts:
+Part~I's options, and those that only Part~II's kinds use.
 @<The \.{train} command@>=
-static const char *train_usage =
-  "usage: attention train [--pairs seed | --data FILE] [OPTIONS]\n"
-  "  --pairs seed        the notebook's five English-French pairs (the default)\n"
-  "  --data FILE         pairs from FILE: English<TAB>French[<TAB>anything], UTF-8\n"
-  "  --filter KIND       for --data: 'tutorial' (length and English prefixes,\n"
-  "                      the default) or 'length' (only fewer than max-length words)\n"
-  "  --epochs N          passes over the pairs (default 400)\n"
-  "  --hidden H          hidden size (default 128)\n"
-  "  --max-length L      attention slots and longest sentence (default 10)\n"
-  "  --lr X              Adam's learning rate (default 0.01)\n"
-  "  --seed S            seed of the random initial weights (default 1)\n"
-  "  --init CKPT         start from a checkpoint's weights and vocabularies\n"
-  "  --save CKPT         save the trained model (safetensors)\n"
-  "  --no-eos            do not end targets with <EOS> (the notebook's bug)\n"
-  "  --print-every K     print the loss every K epochs (default 50)\n"
-  "  --show N            print N translations after training (default 5)\n"
-  "  --loss-log FILE     write 'epoch<TAB>average loss' lines to FILE\n"
-  "  --threads N         1, or 2 to run the encoder on a second core (default:\n"
-  "                      2 when the machine has two cores); same result either way\n"
-  "Part II (content-based attention, minibatches):\n"
-  "  --attention KIND    seed (the notebook's; the default for --pairs seed),\n"
-  "                      bahdanau (the default for --data), luong-dot,\n"
-  "                      luong-general or multihead\n"
-  "  --heads N           heads of multihead attention, dividing --hidden (default 4)\n"
-  "  --batch B           sentence pairs per step (default 32)\n"
-  "  --dropout P         dropout on the embeddings in training (default 0.1)\n"
-  "  --min-count N       words seen fewer than N times become <UNK> (default 1)\n"
-  "  --no-shuffle        keep the file's order (default: shuffled each epoch by --seed)\n"
-  "  --bucket            batch sentences of similar lengths together (less padding)\n"
-  "  --valid FILE        validation pairs; --save keeps the best model by their loss\n"
-  "  --valid-split F     hold out a share F (0 < F < 1) of the pairs for validation\n"
-  "  --device cpu|cuda   the processor (the default) or the GPU\n"
-  "  (for these kinds --epochs defaults to 10, --lr to 0.001, --print-every to 1)\n";
+static const char *train_usage =@/
+  @<The options of \.{train}, for its usage@>@/
+  @<Part II's options of \.{train}, for its usage@>;
 
-@ @<The \.{train} command@>=
+@ The first part of the usage names the options of Part~I's model:
+\options{\.{--pairs seed}&the notebook's five English--French pairs (the default)\cr
+\.{--data FILE}&pairs from a file: English, a tab, French (a tab and anything more), UTF-8\cr
+\.{--filter KIND}&for \.{--data}: \.{tutorial} (length and English prefixes, the default)\cr
+&or \.{length} (only sentences of fewer than \.{--max-length} words)\cr
+\.{--epochs N}&passes over the pairs (default 400)\cr
+\.{--hidden H}&the hidden size (default 128)\cr
+\.{--max-length L}&attention slots and the longest sentence (default 10)\cr
+\.{--lr X}&Adam's learning rate (default 0.01)\cr
+\.{--seed S}&the seed of the random initial weights (default 1)\cr
+\.{--init CKPT}&start from a checkpoint's weights and vocabularies\cr
+\.{--save CKPT}&save the trained model (safetensors)\cr
+\.{--no-eos}&do not end the targets with \EOS\ (the notebook's bug)\cr
+\.{--print-every K}&print the loss every $K$ epochs (default 50)\cr
+\.{--show N}&print $N$ translations after training (default 5)\cr
+\.{--loss-log FILE}&write lines of an epoch, a tab and the average loss to the file\cr
+\.{--threads N}&1, or 2 to run the encoder on a second core (default: 2 when the\cr
+&machine has two cores); the result is the same either way\cr}
+@<The options of \.{train}, for its usage@>=
+"usage: attention train [--pairs seed | --data FILE] [OPTIONS]\n"@/
+"  --pairs seed        the notebook's five English-French pairs (the default)\n"@/
+"  --data FILE         pairs from FILE: English<TAB>French[<TAB>anything], UTF-8\n"@/
+"  --filter KIND       for --data: 'tutorial' (length and English prefixes,\n"@/
+"                      the default) or 'length' (only fewer than max-length words)\n"@/
+"  --epochs N          passes over the pairs (default 400)\n"@/
+"  --hidden H          hidden size (default 128)\n"@/
+"  --max-length L      attention slots and longest sentence (default 10)\n"@/
+"  --lr X              Adam's learning rate (default 0.01)\n"@/
+"  --seed S            seed of the random initial weights (default 1)\n"@/
+"  --init CKPT         start from a checkpoint's weights and vocabularies\n"@/
+"  --save CKPT         save the trained model (safetensors)\n"@/
+"  --no-eos            do not end targets with <EOS> (the notebook's bug)\n"@/
+"  --print-every K     print the loss every K epochs (default 50)\n"@/
+"  --show N            print N translations after training (default 5)\n"@/
+"  --loss-log FILE     write 'epoch<TAB>average loss' lines to FILE\n"@/
+"  --threads N         1, or 2 to run the encoder on a second core (default:\n"@/
+"                      2 when the machine has two cores); same result either way\n"
+
+@ The second part names the options of Part~II's kinds (content-based
+attention, minibatches). For these kinds \.{--epochs} defaults to 10,
+\.{--lr} to 0.001 and \.{--print-every} to 1.
+\options{\.{--attention KIND}&\.{seed} (the notebook's; the default for \.{--pairs seed}),\cr
+&\.{bahdanau} (the default for \.{--data}), \.{luong-dot}, \.{luong-general} or \.{multihead}\cr
+\.{--heads N}&heads of \.{multihead} attention, dividing \.{--hidden} (default 4)\cr
+\.{--batch B}&sentence pairs per step (default 32)\cr
+\.{--dropout P}&dropout on the embeddings in training (default 0.1)\cr
+\.{--min-count N}&words seen fewer than $N$ times become \.{<UNK>} (default 1)\cr
+\.{--no-shuffle}&keep the file's order (default: shuffled each epoch by \.{--seed})\cr
+\.{--bucket}&batch sentences of similar lengths together (less padding)\cr
+\.{--valid FILE}&validation pairs; \.{--save} keeps the best model by their loss\cr
+\.{--valid-split F}&hold out a share $F$ ($0<F<1$) of the pairs for validation\cr
+\.{--device cpu\orbar cuda}&the processor (the default) or the GPU\cr}
+@<Part II's options of \.{train}, for its usage@>=
+"Part II (content-based attention, minibatches):\n"@/
+"  --attention KIND    seed (the notebook's; the default for --pairs seed),\n"@/
+"                      bahdanau (the default for --data), luong-dot,\n"@/
+"                      luong-general or multihead\n"@/
+"  --heads N           heads of multihead attention, dividing --hidden (default 4)\n"@/
+"  --batch B           sentence pairs per step (default 32)\n"@/
+"  --dropout P         dropout on the embeddings in training (default 0.1)\n"@/
+"  --min-count N       words seen fewer than N times become <UNK> (default 1)\n"@/
+"  --no-shuffle        keep the file's order (default: shuffled each epoch by --seed)\n"@/
+"  --bucket            batch sentences of similar lengths together (less padding)\n"@/
+"  --valid FILE        validation pairs; --save keeps the best model by their loss\n"@/
+"  --valid-split F     hold out a share F (0 < F < 1) of the pairs for validation\n"@/
+"  --device cpu|cuda   the processor (the default) or the GPU\n"@/
+"  (for these kinds --epochs defaults to 10, --lr to 0.001, --print-every to 1)\n"
+
+@ The options are read into a |TrainOptions|. |hidden|, |max_length|,
+|print_every|, |threads| and |lr| start at 0, and |epochs| at $-1$, meaning
+that the command line did not give them: their defaults depend on the kind
+of attention, the checkpoint or the machine, and are filled in when those
+are known.
+@<The \.{train} command@>=
 typedef struct {
   const char *data, *init, *save;
   int filter, append_eos;
@@ -10033,17 +10174,14 @@ typedef struct {
 } TrainOptions;
 static int train_batched(TrainOptions *o, int kind);
 
+@ |train_options| reads the command line into |*o|. A wrong option, a bad
+value or a word after the options prints the usage on the standard error
+stream, and the function returns $-1$.
+@<The \.{train} command@>=
 static int train_options(int argc, char **argv, TrainOptions *o)
 {
   static const struct option longopts[] = {
-    {"pairs", required_argument, 0, 'p'}, {"data", required_argument, 0, 'd'},
-    {"filter", required_argument, 0, 'f'}, {"epochs", required_argument, 0, 'e'},
-    {"hidden", required_argument, 0, 'H'}, {"max-length", required_argument, 0, 'L'},
-    {"lr", required_argument, 0, 'l'}, {"seed", required_argument, 0, 's'},
-    {"init", required_argument, 0, 'i'}, {"save", required_argument, 0, 'o'},
-    {"no-eos", no_argument, 0, 'n'}, {"print-every", required_argument, 0, 'P'},
-    {"show", required_argument, 0, 'S'}, {"help", no_argument, 0, 'h'},
-    {"loss-log", required_argument, 0, 'g'}, {"threads", required_argument, 0, 'T'},
+    @<The long options of \.{train}@>@;
     @<Part II's long options of \.{train}@>@;
     {0, 0, 0, 0}};
   *o = (TrainOptions) {NULL, NULL, NULL, FILTER_TUTORIAL, 1, -1, 0, 0, 1, 0, 5, 0, 0.0,
@@ -10062,7 +10200,21 @@ static int train_options(int argc, char **argv, TrainOptions *o)
   return bad ? -1 : 0;
 }
 
-@ @<Cases for the options of \.{train}@>=
+@ Each long option has a letter, the case that reads it. Only \.{-h} is also
+a short option; the other letters are codes, not options.
+@<The long options of \.{train}@>=
+{"pairs", required_argument, 0, 'p'}, {"data", required_argument, 0, 'd'},
+{"filter", required_argument, 0, 'f'}, {"epochs", required_argument, 0, 'e'},
+{"hidden", required_argument, 0, 'H'}, {"max-length", required_argument, 0, 'L'},
+{"lr", required_argument, 0, 'l'}, {"seed", required_argument, 0, 's'},
+{"init", required_argument, 0, 'i'}, {"save", required_argument, 0, 'o'},
+{"no-eos", no_argument, 0, 'n'}, {"print-every", required_argument, 0, 'P'},
+{"show", required_argument, 0, 'S'}, {"help", no_argument, 0, 'h'},
+{"loss-log", required_argument, 0, 'g'}, {"threads", required_argument, 0, 'T'},
+
+@ The data: the notebook's pairs (the only pairs that \.{--pairs} knows),
+or a file, and the filter that the file's pairs pass.
+@<Cases for the options of \.{train}@>=
 case 'p':
   if (strcmp(optarg, "seed") != 0) {
     fprintf(stderr, "attention train: --pairs knows only 'seed'; use --data FILE for a file\n");
@@ -10079,6 +10231,10 @@ case 'f':
     bad = 1;
   }
   break;
+
+@ Numbers are read strictly, each within its range; the others are names
+and switches.
+@<Cases for the options of \.{train}@>=
 case 'e': bad = parse_long("train", "--epochs", optarg, 0, 100000000, &o->epochs) != 0; break;
 case 'H': bad = parse_long("train", "--hidden", optarg, 1, 65536, &o->hidden) != 0; break;
 case 'L': bad = parse_long("train", "--max-length", optarg, 1, DEFAULT_MAX_LENGTH * 4,
@@ -10135,7 +10291,23 @@ default \.{seed} for the notebook's pairs and \.{bahdanau} for a file. The
 notebook's kind keeps the notebook's defaults.
 @<Choose the kind of attention; train a Part II kind elsewhere@>=
 int kind = o.kind;
-if (o.init) {
+if (o.init) @<Take the kind of the checkpoint of \.{--init}, or return@>@;
+if (kind < 0) kind = o.data ? KIND_BAHDANAU : KIND_SEED;
+if (kind != KIND_SEED) return train_batched(&o, kind);
+if (o.device && strcmp(o.device, "cpu") != 0) {
+  fprintf(stderr, "attention train: the notebook's seed model runs on the CPU only; "
+    "--device cuda is for the Part II kinds\n");
+  return 2;
+}
+if (o.epochs < 0) o.epochs = 400;
+if (o.print_every == 0) o.print_every = 50;
+if (o.lr == 0.0) o.lr = 0.01;
+
+@ The checkpoint is loaded only to learn its kind, and freed at once; the
+kind's own code loads it again. An \.{--attention} that names another kind
+is an error of the command line.
+@<Take the kind of the checkpoint of \.{--init}, or return@>=
+{
   Model pm;
   BModel pb;
   int k = checkpoint_load_any(o.init, &pm, &pb, &cpu_backend, 1);
@@ -10152,16 +10324,6 @@ if (o.init) {
   }
   kind = k;
 }
-if (kind < 0) kind = o.data ? KIND_BAHDANAU : KIND_SEED;
-if (kind != KIND_SEED) return train_batched(&o, kind);
-if (o.device && strcmp(o.device, "cpu") != 0) {
-  fprintf(stderr, "attention train: the notebook's seed model runs on the CPU only; "
-    "--device cuda is for the Part II kinds\n");
-  return 2;
-}
-if (o.epochs < 0) o.epochs = 400;
-if (o.print_every == 0) o.print_every = 50;
-if (o.lr == 0.0) o.lr = 0.01;
 
 @ A checkpoint fixes the model's sizes, so \.{--init} cannot be combined with
 options that set them. A loss log that could not be written at the end, or
@@ -10181,7 +10343,9 @@ if (o.init && (o.hidden || o.max_length)) {
 }
 int max_length = o.max_length ? (int) o.max_length : DEFAULT_MAX_LENGTH;
 
-@ @<Read the pairs, from the file or built in, or return@>=
+@ A file is read with the filter and the longest sentence of the options;
+a file that cannot be read stops the command with status 1.
+@<Read the pairs, from the file or built in, or return@>=
 if (o.data) {
   if (pairs_read(&pl, o.data, o.filter, max_length)) {
     fprintf(stderr, "attention train: %s\n", kit_error());
@@ -10207,7 +10371,9 @@ if (o.save && checkpoint_save(&m, o.save)) {
   status = 1;
 }
 
-@ @<Make the model, from the checkpoint or from the pairs@>=
+@ A new model takes its vocabularies from the pairs and its weights from
+the seed; a checkpoint brings both, and its sizes.
+@<Make the model, from the checkpoint or from the pairs@>=
 if (o.init) {
   if (checkpoint_load(&m, o.init)) {
     fprintf(stderr, "attention train: %s\n", kit_error());
@@ -10222,7 +10388,10 @@ if (o.init) {
   model_init_random(&m, (uint64_t) o.seed);
 }
 
-@ @<Report the data and the model@>=
+@ Before the first epoch the command says what it will train on and what
+it will train: the pairs kept, the vocabularies, the model's size and the
+number of epochs.
+@<Report the data and the model@>=
 if (o.data) printf("Read %ld sentence pairs from %s; kept %d (%s filter)\n",
   pl.lines_read, o.data, pl.n, o.filter == FILTER_TUTORIAL ? "tutorial" : "length");
 else printf("Data: the notebook's %d sentence pairs\n", pl.n);
@@ -10278,7 +10447,9 @@ for (int k = 0; k < pl.n; k++) {
 printf("%d of %d training pairs translated exactly\n", right, pl.n);
 free(out);
 
-@ @<Command-line helpers@>=
+@ |words_join| turns a list of word numbers into one string, the words
+separated by single spaces; the caller frees it.
+@<Command-line helpers@>=
 static char *words_join(const Vocab *v, const int *ids, int n)
 {
   size_t len = 1;
@@ -10325,6 +10496,10 @@ case 'D':
   break;
 case 'M': bad = parse_long("train", "--min-count", optarg, 1, 1000000, &o->min_count) != 0;
   break;
+
+@ The switches, the device and the validation data. A share of the pairs for
+validation must lie strictly between 0 and 1.
+@<Part II's cases of the options of \.{train}@>=
 case 'X': o->shuffle = 0; break;
 case 'K': o->bucket = 1; break;
 case OPT_DEVICE: bad = device_bad("train", o->device = optarg); break;
@@ -10438,6 +10613,13 @@ if (o->init && o->heads && kind == KIND_MULTIHEAD && o->heads != bm.heads) {
   status = 2;
   goto end;
 }
+@<Set the model's dropout and seed, and make the examples, or go to the end@>@;
+
+@ Dropout draws its masks from the model's seed and the step's number; the
+seed is \.{--seed}'s.
+The pairs become examples with the model's vocabularies, \.{<UNK>} for a
+word they do not have.
+@<Set the model's dropout and seed, and make the examples...@>=
 bm.dropout = (float) o->dropout;
 bm.seed = (uint64_t) o->seed;
 if (make_examples_unk(&pl, &bm.vin, &bm.vout, bm.cfg.L, &ex)
@@ -10683,18 +10865,30 @@ normalised like the training data. A sentence that cannot be translated (an
 unknown word, too many words, bad UTF-8) gets an error message on the
 standard error stream and an empty line on the standard output, so the lines
 still correspond; the others are translated, and the exit status is 1.
+Its options are
+\options{\.{--model CKPT}&the model (a safetensors checkpoint from \.{train --save})\cr
+\.{--attention}&after each translation, a line per output word with its attention\cr
+&weights on the source words and on the padding\cr
+\.{--device cpu\orbar cuda}&where a Part~II model runs: the processor (the default) or the GPU\cr}
+\noindent and the beam's options, which \.{eval} shares (|BEAM_USAGE|, in
+the chapter on decoding's commands).
 @<The \.{translate} command@>=
-static const char *translate_usage =
-  "usage: attention translate --model CKPT [--attention] [SENTENCE ...]\n"
-  "  Translates each SENTENCE, or each line of standard input when there is none,\n"
-  "  and prints one translation per line in the same order.\n"
-  "  --model CKPT   the model (a safetensors checkpoint from train --save)\n"
-  "  --attention    after each translation, a line per output word with its\n"
-  "                 attention weights on the source words and on the padding\n"
-  "  --device cpu|cuda  where a Part II model runs: the processor (the default)\n"
-  "                 or the GPU\n"
+static const char *translate_usage =@/
+  "usage: attention translate --model CKPT [--attention] [SENTENCE ...]\n"@/
+  "  Translates each SENTENCE, or each line of standard input when there is none,\n"@/
+  "  and prints one translation per line in the same order.\n"@/
+  "  --model CKPT   the model (a safetensors checkpoint from train --save)\n"@/
+  "  --attention    after each translation, a line per output word with its\n"@/
+  "                 attention weights on the source words and on the padding\n"@/
+  "  --device cpu|cuda  where a Part II model runs: the processor (the default)\n"@/
+  "                 or the GPU\n"@/
   BEAM_USAGE;
 
+@ A sentence of the notebook's kind is translated on its own. |translate_one|
+prints its translation (with \.{--attention}, its weights too) and a newline,
+or only the newline when it fails, and then returns $-1$ with the reason kept
+for |kit_error|.
+@<The \.{translate} command@>=
 static int translate_one(Model *m, const char *s, size_t len, const char *where,
   int show_attention)
 {
@@ -10751,7 +10945,10 @@ for (int t = 0; t < k; t++) {
   printf("  (padding %.3f)", pad);
 }
 
-@ @<The \.{translate} command@>=
+@ The command reads its options, loads the model, and hands a Part~II model
+to |translate_batched|; the notebook's kind translates one sentence at a time,
+here.
+@<The \.{translate} command@>=
 static int cmd_translate(int argc, char **argv)
 {
   static const struct option longopts[] = {{"model", required_argument, 0, 'm'},
@@ -10759,54 +10956,13 @@ static int cmd_translate(int argc, char **argv)
     {"device", required_argument, 0, OPT_DEVICE}, BEAM_OPTIONS, {0, 0, 0, 0}};
   const char *model = NULL, *device = NULL;
   int c, show_attention = 0, r;
-  opterr = 0;
-  optind = 1;
-  beam_defaults(&translate_beam);
-  while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
-    if (c == 'm') model = optarg;
-    else if (c == 'a') show_attention = 1;
-    else if (c == OPT_DEVICE) {
-      if (device_bad("translate", device = optarg)) return 2;
-    }
-    else if ((r = beam_option("translate", c, optarg, &translate_beam)) != 0) {
-      if (r < 0) return 2;
-    }
-    else if (c == 'h') {
-      fputs(translate_usage, stdout);
-      return 0;
-    } else {
-      fprintf(stderr, "attention translate: %s \"%s\"\n", c == ':' ? "missing value for" :
-        "unknown option", argv[optind - 1]);
-      fputs(translate_usage, stderr);
-      return 2;
-    }
-  }
+  @<Read the options of \.{translate}, or return 2@>@;
   if (!model) {
     fprintf(stderr, "attention translate: --model CKPT is required\n");
     fputs(translate_usage, stderr);
     return 2;
   }
-  Model m;
-  BModel bm;
-  const Backend *be = backend_for("translate", device);
-  if (!be) return 1;
-  int kind = checkpoint_load_any(model, &m, &bm, be, 64);
-  if (kind < 0) {
-    fprintf(stderr, "attention translate: %s\n", kit_error());
-    return 1;
-  }
-  if (kind == KIND_SEED && be != &cpu_backend) {
-    fprintf(stderr, "attention translate: %s holds the notebook's seed model, which "
-      "runs on the CPU only; drop --device cuda\n", model);
-    model_free(&m);
-    return 2;
-  }
-  if (kind != KIND_SEED) {
-    int status = beam_check("translate", &translate_beam, bm.cfg.L, &bm.vout) ? 2 :
-      translate_batched(&bm, argc - optind, argv + optind, show_attention);
-    bmodel_free(&bm);
-    return status;
-  }
+  @<Load the model of \.{translate}, and translate with it if it is of Part~II, or return@>@;
   if (beam_check("translate", &translate_beam, m.cfg.L, &m.vout)) {
     model_free(&m);
     return 2;
@@ -10818,7 +10974,62 @@ static int cmd_translate(int argc, char **argv)
   return failed ? 1 : 0;
 }
 
-@ @<Translate the arguments, or the lines of the standard input@>=
+@ Any of the beam's options makes \.{translate} use the beam. A wrong option
+or a bad value is an error of the command line, status 2, with the usage.
+@<Read the options of \.{translate}, or return 2@>=
+opterr = 0;
+optind = 1;
+beam_defaults(&translate_beam);
+while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+  if (c == 'm') model = optarg;
+  else if (c == 'a') show_attention = 1;
+  else if (c == OPT_DEVICE) {
+    if (device_bad("translate", device = optarg)) return 2;
+  }
+  else if ((r = beam_option("translate", c, optarg, &translate_beam)) != 0) {
+    if (r < 0) return 2;
+  }
+  else if (c == 'h') {
+    fputs(translate_usage, stdout);
+    return 0;
+  } else {
+    fprintf(stderr, "attention translate: %s \"%s\"\n", c == ':' ? "missing value for" :
+      "unknown option", argv[optind - 1]);
+    fputs(translate_usage, stderr);
+    return 2;
+  }
+}
+
+@ The backend is opened first, so that \.{--device cuda} on a machine
+without a GPU fails before the model is read. The notebook's seed model runs
+on the CPU only. A Part~II model is checked against the beam's options and
+translated here, and the command returns; the notebook's kind is left in |m|.
+@<Load the model of \.{translate}, and translate with it if it is of Part~II...@>=
+Model m;
+BModel bm;
+const Backend *be = backend_for("translate", device);
+if (!be) return 1;
+int kind = checkpoint_load_any(model, &m, &bm, be, 64);
+if (kind < 0) {
+  fprintf(stderr, "attention translate: %s\n", kit_error());
+  return 1;
+}
+if (kind == KIND_SEED && be != &cpu_backend) {
+  fprintf(stderr, "attention translate: %s holds the notebook's seed model, which "
+    "runs on the CPU only; drop --device cuda\n", model);
+  model_free(&m);
+  return 2;
+}
+if (kind != KIND_SEED) {
+  int status = beam_check("translate", &translate_beam, bm.cfg.L, &bm.vout) ? 2 :
+    translate_batched(&bm, argc - optind, argv + optind, show_attention);
+  bmodel_free(&bm);
+  return status;
+}
+
+@ Each sentence is named in its messages by its place: \.{sentence 2} for an
+argument, \.{line 7} for a line of the standard input.
+@<Translate the arguments, or the lines of the standard input@>=
 if (optind < argc)
   for (int k = optind; k < argc; k++) {
     snprintf(where, sizeof where, "sentence %d", k - optind + 1);
@@ -10827,7 +11038,13 @@ if (optind < argc)
       failed = 1;
     }
   }
-else {
+else @<Translate the lines of the standard input@>@;
+
+@ A line loses its line end, \.{\\r} included, before it is translated.
+The output is flushed after every line, so that \.{translate} can answer
+line by line in a pipe; a write that fails ends the loop.
+@<Translate the lines of the standard input@>=
+{
   char *line = NULL;
   size_t cap = 0;
   ssize_t len;
@@ -10985,15 +11202,21 @@ translation's words and attention go where greedy decoding puts them.
     lines[i] = hypothesis_words(d, &bm->vout, &h[i], words, nw, translate_beam.replace_unk);
     cap += strlen(lines[i]) + 32;
   }
-  text[k] = xcalloc(cap, 1);
-  for (int i = 0; i < found[k]; i++) {
-    if (o->n_best > 1)
-      used += (size_t) snprintf(text[k] + used, cap - used, "%s%.6f\t", i ? "\n" : "", h[i].score);
-    used += (size_t) snprintf(text[k] + used, cap - used, "%s", lines[i]);
-    free(lines[i]);
-  }
+  @<Join sentence |k|'s lines into |text[k]|, each with its score for \.{--n-best}@>@;
   free(lines), free(copy);
   hypotheses_free(h, found[k]);
+}
+
+@ The lines are joined by newlines, with no newline after the last: the
+printing adds it, as it does for a greedy translation. |cap| has room for
+each line and its score.
+@<Join sentence |k|'s lines into |text[k]|...@>=
+text[k] = xcalloc(cap, 1);
+for (int i = 0; i < found[k]; i++) {
+  if (o->n_best > 1)
+    used += (size_t) snprintf(text[k] + used, cap - used, "%s%.6f\t", i ? "\n" : "", h[i].score);
+  used += (size_t) snprintf(text[k] + used, cap - used, "%s", lines[i]);
+  free(lines[i]);
 }
 
 @ A failed sentence was marked in |bad| (and decoded as a lone \EOS).
@@ -11026,10 +11249,13 @@ if (ferror(stdin)) {
 normalised, one per line with a tab between English and French, and a count
 on the standard error stream. It is how one checks what the filter keeps
 before spending time on training, and how the tests compare the normaliser
-with the tutorial's \PB{Python}.
+with the tutorial's \PB{Python}. Its options are \.{train}'s:
+\options{\.{--data FILE}&the pair file (required)\cr
+\.{--filter tutorial\orbar length}&the filter (default: \.{tutorial})\cr
+\.{--max-length L}&the filter's longest sentence (default 10)\cr}
 @<The \.{pairs} command@>=
-static const char *pairs_usage =
-  "usage: attention pairs --data FILE [--filter tutorial|length] [--max-length L]\n"
+static const char *pairs_usage =@/
+  "usage: attention pairs --data FILE [--filter tutorial|length] [--max-length L]\n"@/
   "  Prints the normalised pairs that 'train --data FILE' would keep, tab-separated.\n";
 
 static int cmd_pairs(int argc, char **argv)
@@ -11038,6 +11264,10 @@ static int cmd_pairs(int argc, char **argv)
   int filter = FILTER_TUTORIAL;
   long max_length = DEFAULT_MAX_LENGTH;
   @<Read the options of \.{pairs}, or return@>@;
+  if (!data || optind < argc) {
+    fputs(pairs_usage, stderr);
+    return 2;
+  }
   PairList pl;
   if (pairs_read(&pl, data, filter, (int) max_length)) {
     fprintf(stderr, "attention pairs: %s\n", kit_error());
@@ -11050,7 +11280,10 @@ static int cmd_pairs(int argc, char **argv)
   return 0;
 }
 
-@ @<Read the options of \.{pairs}, or return@>=
+@ A filter other than the two, a bad number or an unknown option is an
+error of the command line, status 2, with the usage. |cmd_pairs| then
+checks that \.{--data} was given and that no word follows the options.
+@<Read the options of \.{pairs}, or return@>=
 static const struct option longopts[] = {{"data", required_argument, 0, 'd'},
   {"filter", required_argument, 0, 'f'}, {"max-length", required_argument, 0, 'L'},
   {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
@@ -11072,10 +11305,6 @@ while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
     fputs(pairs_usage, stderr);
     return 2;
   }
-}
-if (!data || optind < argc) {
-fputs(pairs_usage, stderr);
-return 2;
 }
 
 @*1 The commands that decode and score.
@@ -11099,18 +11328,25 @@ any of them \.{translate} decodes greedily; with any of them it searches
 with a beam of \.{--beam} $K$ (default 1, which gives greedy's words). The
 length penalty of the chapter on decoding is Wu's, with $\alpha=0.6$, the
 middle of the range Wu et al.\ found best; \.{--max-length} is at most the
-model's $L$, its default.
+model's $L$, its default. |BEAM_USAGE| is their part of the two commands'
+usage texts:
+\options{\.{--beam K}&beam search with $K$ hypotheses (1 gives greedy's words)\cr
+\.{--length-penalty P}&\.{none}, \.{avg} (divide by the length) or \.{wu} (the default)\cr
+\.{--alpha A}&Wu's $\alpha$ (default 0.6)\cr
+\.{--max-length N}&the longest translation (default and most: the model's)\cr
+\.{--n-best N}&\.{translate}: $N$ lines a sentence, \.{SCORE<TAB>WORDS}, best first\cr
+\.{--replace-unk}&replace each \.{<UNK>} by the source word attended to most\cr}
 @<The beam options...@>=
 #define BEAM_OPTIONS \
   {"beam", required_argument, 0, 'k'}, {"length-penalty", required_argument, 0, 'P'}, \
   {"alpha", required_argument, 0, 'A'}, {"max-length", required_argument, 0, 'M'}, \
   {"n-best", required_argument, 0, 'N'}, {"replace-unk", no_argument, 0, 'U'}
-#define BEAM_USAGE \
-  "  --beam K            beam search with K hypotheses (1 gives greedy's words)\n" \
-  "  --length-penalty P  none, avg (divide by the length) or wu (the default)\n" \
-  "  --alpha A           Wu's alpha (default 0.6)\n" \
-  "  --max-length N      the longest translation (default and most: the model's)\n" \
-  "  --n-best N          translate: N lines a sentence, SCORE<TAB>WORDS, best first\n" \
+#define BEAM_USAGE @/\
+  "  --beam K            beam search with K hypotheses (1 gives greedy's words)\n"@/ \
+  "  --length-penalty P  none, avg (divide by the length) or wu (the default)\n"@/ \
+  "  --alpha A           Wu's alpha (default 0.6)\n"@/ \
+  "  --max-length N      the longest translation (default and most: the model's)\n"@/ \
+  "  --n-best N          translate: N lines a sentence, SCORE<TAB>WORDS, best first\n"@/ \
   "  --replace-unk       replace each <UNK> by the source word attended to most\n"
 typedef struct {
   BeamOptions o;
@@ -11254,12 +11490,19 @@ or more files of references, line by line, as \.{sacreBLEU} does; all lines
 are normalised as the training data are. An empty reference line means
 ``no reference here'', so sources with different numbers of references fit
 in parallel files. \.{--precise} adds the numbers in full, for the tests.
+\options{\.{--hyp FILE}&the translations, one a line (default: the standard input)\cr
+\.{--precise}&a second line with every number to 17 digits\cr
+\.{REFERENCES}&one or more files of references, a line for each translation\cr}
 @<The \.{bleu} command@>=
-static const char *bleu_usage =
-  "usage: attention bleu [--hyp FILE] [--precise] REFERENCES [REFERENCES ...]\n"
-  "  Corpus BLEU-4 of the translations in FILE (default: standard input), one a line,\n"
+static const char *bleu_usage =@/
+  "usage: attention bleu [--hyp FILE] [--precise] REFERENCES [REFERENCES ...]\n"@/
+  "  Corpus BLEU-4 of the translations in FILE (default: standard input), one a line,\n"@/
   "  against the reference files, line by line (an empty reference line is none).\n";
 
+@ |read_lines| reads a file's lines, normalised, into a growing array (64
+lines first, then twice as many each time it is full). A line that is not
+UTF-8 is an error that names the file and the line.
+@<The \.{bleu} command@>=
 static int read_lines(const char *path, FILE *f, char ***lines, int *n)
 {
   char *line = NULL;
@@ -11327,19 +11570,7 @@ static int cmd_bleu(int argc, char **argv)
     {"precise", no_argument, 0, 'p'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
   const char *hyp = NULL;
   int c, precise = 0;
-  opterr = 0;
-  optind = 1;
-  while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
-    if (c == 'y') hyp = optarg;
-    else if (c == 'p') precise = 1;
-    else if (c == 'h') { fputs(bleu_usage, stdout); return 0; }
-    else {
-      fprintf(stderr, "attention bleu: %s \"%s\"\n", c == ':' ? "missing value for" :
-        "unknown option", argv[optind - 1]);
-      fputs(bleu_usage, stderr);
-      return 2;
-    }
-  }
+  @<Read the options of \.{bleu}, or return@>@;
   if (optind >= argc) {
     fprintf(stderr, "attention bleu: no reference file\n");
     fputs(bleu_usage, stderr);
@@ -11348,6 +11579,22 @@ static int cmd_bleu(int argc, char **argv)
   int n_refs = argc - optind, status = 0;
   @<Read the translations and the references, score them, or return 1@>@;
   return status;
+}
+
+@ A wrong option is an error of the command line, with the usage and status 2.
+@<Read the options of \.{bleu}, or return@>=
+opterr = 0;
+optind = 1;
+while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+  if (c == 'y') hyp = optarg;
+  else if (c == 'p') precise = 1;
+  else if (c == 'h') { fputs(bleu_usage, stdout); return 0; }
+  else {
+    fprintf(stderr, "attention bleu: %s \"%s\"\n", c == ':' ? "missing value for" :
+      "unknown option", argv[optind - 1]);
+    fputs(bleu_usage, stderr);
+    return 2;
+  }
 }
 
 @ Every reference file must have as many lines as the translations: a missing line would pair every later translation with the wrong reference.
@@ -11372,6 +11619,12 @@ for (int r = 0; r < n_refs && status == 0; r++) {
 }
 if (status == 0) status = bleu_of_lines(h, nh, ref, n_refs, precise);
 if (status) fprintf(stderr, "attention bleu: %s\n", kit_error());
+@<Free the translations and the references@>@;
+status = status ? 1 : 0;
+
+@ The lines are freed one by one, then their arrays; |nr[r]| is still 0 for
+a reference file that was not read.
+@<Free the translations and the references@>=
 for (int k = 0; k < nh; k++) free(h[k]);
 free(h);
 for (int r = 0; r < n_refs; r++) {
@@ -11380,7 +11633,6 @@ for (int r = 0; r < n_refs; r++) {
 }
 free(ref);
 free(nr);
-status = status ? 1 : 0;
 
 @ \.{attention split} makes a held-out test set that can be trusted: the
 pairs that share an English sentence (Tatoeba has many, with different
@@ -11392,15 +11644,23 @@ to \.{test.txt}, the next \.{--valid} share to \.{valid.txt} and the rest to
 input file and holds normalised pairs, which read back unchanged. The same
 command gives the same files.
 @^held-out split@>
+\options{\.{--data FILE}&the pair file (required)\cr
+\.{--out-dir DIR}&the folder of the three files (required)\cr
+\.{--test F}, \.{--valid F}&the shares of the English sentences (default 0.1 each)\cr
+\.{--seed S}&the seed of the shuffle (default 1)\cr
+\.{--filter tutorial\orbar length}&the filter, as \.{train}'s (default: \.{tutorial})\cr}
 @<The \.{split} command@>=
-static const char *split_usage =
-  "usage: attention split --data FILE --out-dir DIR [--test F] [--valid F] [--seed S]\n"
-  "       [--filter tutorial|length]\n"
-  "  Writes DIR/train.txt, DIR/valid.txt and DIR/test.txt: the pairs of FILE that the\n"
-  "  filter keeps (default: tutorial, as train), split by English sentence, so that no\n"
-  "  English sentence is in two of them; shares F of the sentences (default 0.1 each),\n"
+static const char *split_usage =@/
+  "usage: attention split --data FILE --out-dir DIR [--test F] [--valid F] [--seed S]\n"@/
+  "       [--filter tutorial|length]\n"@/
+  "  Writes DIR/train.txt, DIR/valid.txt and DIR/test.txt: the pairs of FILE that the\n"@/
+  "  filter keeps (default: tutorial, as train), split by English sentence, so that no\n"@/
+  "  English sentence is in two of them; shares F of the sentences (default 0.1 each),\n"@/
   "  shuffled with seed S (default 1).\n";
 
+@ The command reads the pairs, gives each pair its part (0 for training, 1
+for validation, 2 for the test) with |pairs_split|, and writes the files.
+@<The \.{split} command@>=
 static int cmd_split(int argc, char **argv)
 {
   static const struct option longopts[] = {{"data", required_argument, 0, 'd'},
@@ -11434,15 +11694,8 @@ while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
   int bad = 0;
   if (c == 'd') data = optarg;
   else if (c == 'o') dir = optarg;
-  else if (c == 't' || c == 'v') {
-    char *end;
-    double x = strtod(optarg, &end);
-    if (end == optarg || *end || !(x >= 0.0 && x < 1.0)) {
-      fprintf(stderr, "attention split: %s wants a share from 0 to below 1, not \"%s\"\n",
-        argv[optind - 1], optarg);
-      bad = 1;
-    } else share[c == 'v'] = x;
-  } else if (c == 's') bad = parse_long("split", "--seed", optarg, 0, 0x7fffffffffffL, &seed) != 0;
+  else if (c == 't' || c == 'v') @<Read the share of \.{--test} or \.{--valid}, or set |bad|@>@;
+  else if (c == 's') bad = parse_long("split", "--seed", optarg, 0, 0x7fffffffffffL, &seed) != 0;
   else if (c == 'f' && (strcmp(optarg, "tutorial") == 0 || strcmp(optarg, "length") == 0))
     filter = strcmp(optarg, "tutorial") == 0 ? FILTER_TUTORIAL : FILTER_LENGTH;
   else if (c == 'h') { fputs(split_usage, stdout); return 0; }
@@ -11457,6 +11710,19 @@ if (!data || !dir || optind < argc) {
     "--data FILE and --out-dir DIR are required");
   fputs(split_usage, stderr);
   return 2;
+}
+
+@ A share may be 0 (no such file's sentences) but not 1: the training file
+would be empty.
+@<Read the share of \.{--test} or \.{--valid}, or set |bad|@>=
+{
+  char *end;
+  double x = strtod(optarg, &end);
+  if (end == optarg || *end || !(x >= 0.0 && x < 1.0)) {
+    fprintf(stderr, "attention split: %s wants a share from 0 to below 1, not \"%s\"\n",
+      argv[optind - 1], optarg);
+    bad = 1;
+  } else share[c == 'v'] = x;
 }
 
 @ The three parts are written as pair files, so that \.{train --data} and \.{eval --data} read them.
@@ -11488,15 +11754,20 @@ the longest sentence the kit reads, so that the test set is the file, not
 the part of it that the tutorial's filter likes. A source the model cannot
 read (an unknown word, for the notebook's kind, or too many words) is
 translated as nothing, counted, and named once on the standard error stream.
+Besides \.{--model CKPT} and \.{--data FILE}, which it needs, and the beam's
+options, it takes
+\options{\.{--show N}&print $N$ sources with their references and translations\cr
+\.{--output FILE}&write the translations to the file, one a line, in order\cr
+\.{--batch B}&sentences decoded together (default 64)\cr}
 @<The \.{eval} command@>=
-static const char *eval_usage =
-  "usage: attention eval --model CKPT --data FILE [OPTIONS]\n"
-  "  Translates every English sentence of FILE (pairs with the same English are one\n"
-  "  source with several references) and prints corpus BLEU-4 in sacreBLEU's form,\n"
-  "  the exact-match rate, BLEU by source length and the speed.\n"
-  "  --show N            print N sources with their references and translations\n"
-  "  --output FILE       write the translations to FILE, one a line, in order\n"
-  "  --batch B           sentences decoded together (default 64)\n"
+static const char *eval_usage =@/
+  "usage: attention eval --model CKPT --data FILE [OPTIONS]\n"@/
+  "  Translates every English sentence of FILE (pairs with the same English are one\n"@/
+  "  source with several references) and prints corpus BLEU-4 in sacreBLEU's form,\n"@/
+  "  the exact-match rate, BLEU by source length and the speed.\n"@/
+  "  --show N            print N sources with their references and translations\n"@/
+  "  --output FILE       write the translations to FILE, one a line, in order\n"@/
+  "  --batch B           sentences decoded together (default 64)\n"@/
   BEAM_USAGE;
 
 typedef struct {
@@ -11518,20 +11789,8 @@ static int eval_options(int argc, char **argv, EvalOptions *o)
   beam_defaults(&o->beam);
   opterr = 0;
   optind = 1;
-  while (!bad && (c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
-    if (c == 'm') o->model = optarg;
-    else if (c == 'd') o->data = optarg;
-    else if (c == 'o') o->output = optarg;
-    else if (c == 'S') bad = parse_long("eval", "--show", optarg, 0, 100000000, &o->show) != 0;
-    else if (c == 'b') bad = parse_long("eval", "--batch", optarg, 1, 100000, &o->batch) != 0;
-    else if (c == 'h') { fputs(eval_usage, stdout); exit(0); }
-    else if ((r = beam_option("eval", c, optarg, &o->beam)) != 0) bad = r < 0;
-    else {
-      fprintf(stderr, "attention eval: %s \"%s\"\n", c == ':' ? "missing value for" :
-        "unknown option", argv[optind - 1]);
-      bad = 1;
-    }
-  }
+  while (!bad && (c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1)
+    @<Read option |c| of \.{eval} into |*o|, or set |bad|@>@;
   if (!bad && (!o->model || !o->data || optind < argc)) {
     fprintf(stderr, "attention eval: %s\n", optind < argc ? "unexpected argument" :
       "--model CKPT and --data FILE are required");
@@ -11539,6 +11798,24 @@ static int eval_options(int argc, char **argv, EvalOptions *o)
   }
   if (bad) fputs(eval_usage, stderr);
   return bad ? -1 : 0;
+}
+
+@ \.{--help} prints the usage and exits at once; any other option that is
+not \.{eval}'s own is tried as one of the beam's.
+@<Read option |c| of \.{eval} into |*o|, or set |bad|@>=
+{
+  if (c == 'm') o->model = optarg;
+  else if (c == 'd') o->data = optarg;
+  else if (c == 'o') o->output = optarg;
+  else if (c == 'S') bad = parse_long("eval", "--show", optarg, 0, 100000000, &o->show) != 0;
+  else if (c == 'b') bad = parse_long("eval", "--batch", optarg, 1, 100000, &o->batch) != 0;
+  else if (c == 'h') { fputs(eval_usage, stdout); exit(0); }
+  else if ((r = beam_option("eval", c, optarg, &o->beam)) != 0) bad = r < 0;
+  else {
+    fprintf(stderr, "attention eval: %s \"%s\"\n", c == ':' ? "missing value for" :
+      "unknown option", argv[optind - 1]);
+    bad = 1;
+  }
 }
 
 @ A Part II model is loaded for batches of all the hypotheses of a batch of
@@ -11562,22 +11839,7 @@ static int cmd_eval(int argc, char **argv)
 {
   EvalOptions o;
   if (eval_options(argc, argv, &o)) return 2;
-  Model m;
-  BModel bm;
-  PairList pl;
-  int kind = checkpoint_load_any(o.model, &m, &bm, &cpu_backend, eval_rows(&o));
-  if (kind < 0) {
-    fprintf(stderr, "attention eval: %s\n", kit_error());
-    return 1;
-  }
-  int L = kind ? bm.cfg.L : m.cfg.L;
-  const Vocab *vin = kind ? &bm.vin : &m.vin, *vout = kind ? &bm.vout : &m.vout;
-  if (beam_check("eval", &o.beam, L, vout)) { eval_free_model(kind, &m, &bm); return 2; }
-  if (pairs_read(&pl, o.data, FILTER_LENGTH, DEFAULT_MAX_LENGTH * 4)) {
-    fprintf(stderr, "attention eval: %s\n", kit_error());
-    eval_free_model(kind, &m, &bm);
-    return 1;
-  }
+  @<Load the model and read the pairs of \.{eval}, or return@>@;
   int n_src, *group = pairs_group_sources(&pl, &n_src), status = 0;
   @<Gather each source's first pair, its words and its references@>@;
   @<Translate the sources in batches, timing it@>@;
@@ -11585,6 +11847,27 @@ static int cmd_eval(int argc, char **argv)
   @<Write the translations to \.{--output}, if asked to@>@;
   @<Free what \.{eval} used@>@;
   return status;
+}
+
+@ The model runs on the CPU. The beam's options are checked against it
+before the file is read, which may take a while; the file is read with the
+length filter at four times the notebook's longest sentence.
+@<Load the model and read the pairs of \.{eval}, or return@>=
+Model m;
+BModel bm;
+PairList pl;
+int kind = checkpoint_load_any(o.model, &m, &bm, &cpu_backend, eval_rows(&o));
+if (kind < 0) {
+  fprintf(stderr, "attention eval: %s\n", kit_error());
+  return 1;
+}
+int L = kind ? bm.cfg.L : m.cfg.L;
+const Vocab *vin = kind ? &bm.vin : &m.vin, *vout = kind ? &bm.vout : &m.vout;
+if (beam_check("eval", &o.beam, L, vout)) { eval_free_model(kind, &m, &bm); return 2; }
+if (pairs_read(&pl, o.data, FILTER_LENGTH, DEFAULT_MAX_LENGTH * 4)) {
+  fprintf(stderr, "attention eval: %s\n", kit_error());
+  eval_free_model(kind, &m, &bm);
+  return 1;
 }
 
 @ Sources are numbered by their first pair, and their references are the

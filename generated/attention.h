@@ -1,30 +1,30 @@
 /*5:*/
-#line 533 "attention.w"
+#line 537 "attention.w"
 
 #pragma once
 /*6:*/
-#line 543 "attention.w"
+#line 547 "attention.w"
 
 #include <stddef.h> 
 #include <stdint.h> 
 #include <stdio.h> 
 #include <math.h> 
 
-/*:6*//*371:*/
-#line 7173 "attention.w"
+/*:6*//*375:*/
+#line 7198 "attention.w"
 
 #if defined(KIT_MVEC) && defined(__GNUC__) && !defined(__clang__) && !defined(__CUDACC__)
 #define KIT_VECTOR_MATH __attribute__((__simd__("notinbranch")))
 KIT_VECTOR_MATH float expf(float);
 KIT_VECTOR_MATH float tanhf(float);
 #endif
-#line 7179 "attention.w"
+#line 7204 "attention.w"
 
-/*:371*/
-#line 535 "attention.w"
+/*:375*/
+#line 539 "attention.w"
 
 /*7:*/
-#line 556 "attention.w"
+#line 560 "attention.w"
 
 #define SOS_TOKEN 0
 #define EOS_TOKEN 1
@@ -34,26 +34,26 @@ KIT_VECTOR_MATH float tanhf(float);
 #define ROW_BLOCK 4096 
 
 /*:7*//*8:*/
-#line 570 "attention.w"
+#line 574 "attention.w"
 
 #ifdef __CUDACC__
 #define KIT_HD __host__ __device__
 #define KIT_RESTRICT __restrict__
 #else
-#line 575 "attention.w"
+#line 579 "attention.w"
 #define KIT_HD
 #define KIT_RESTRICT restrict
 #endif
-#line 578 "attention.w"
+#line 582 "attention.w"
 
 /*:8*//*36:*/
-#line 990 "attention.w"
+#line 994 "attention.w"
 
 #define FILTER_TUTORIAL 0
 #define FILTER_LENGTH 1
 
 /*:36*//*154:*/
-#line 3020 "attention.w"
+#line 3024 "attention.w"
 
 enum{KIND_SEED,KIND_BAHDANAU,KIND_LUONG_DOT,KIND_LUONG_GENERAL,
 KIND_MULTIHEAD,N_KINDS};
@@ -61,10 +61,10 @@ KIND_MULTIHEAD,N_KINDS};
 #define UNK_TOKEN 3
 
 /*:154*/
-#line 536 "attention.w"
+#line 540 "attention.w"
 
 /*9:*/
-#line 595 "attention.w"
+#line 599 "attention.w"
 
 typedef struct{
 char**word;
@@ -75,7 +75,7 @@ int nslot;
 }Vocab;
 
 /*:9*//*25:*/
-#line 805 "attention.w"
+#line 809 "attention.w"
 
 typedef struct{
 char*src,*tgt;
@@ -89,7 +89,7 @@ long lines_read,dropped;
 }PairList;
 
 /*:25*//*43:*/
-#line 1108 "attention.w"
+#line 1112 "attention.w"
 
 typedef struct{
 int src[DEFAULT_MAX_LENGTH*4],tgt[DEFAULT_MAX_LENGTH*4];
@@ -97,7 +97,7 @@ int src_len,tgt_len;
 }Example;
 
 /*:43*//*47:*/
-#line 1164 "attention.w"
+#line 1168 "attention.w"
 
 typedef struct{
 int V_in,V_out;
@@ -106,7 +106,7 @@ int L;
 }Config;
 
 /*:47*//*48:*/
-#line 1184 "attention.w"
+#line 1188 "attention.w"
 
 enum{ENC_EMB,ENC_W_IH,ENC_W_HH,ENC_B_IH,ENC_B_HH,DEC_EMB,ATTN_W,ATTN_B,
 COMB_W,COMB_B,DEC_W_IH,DEC_W_HH,DEC_B_IH,DEC_B_HH,OUT_W,OUT_B,
@@ -125,14 +125,14 @@ int rows,cols;
 }TensorSpec;
 
 /*:48*//*73:*/
-#line 1651 "attention.w"
+#line 1655 "attention.w"
 
 typedef struct{
 float r,z,n,ghn;
 }GruCache;
 
 /*:73*//*121:*/
-#line 2457 "attention.w"
+#line 2461 "attention.w"
 
 typedef struct{
 int weight;
@@ -144,7 +144,7 @@ int B,C,OC;
 #define N_ENC_DEFERRED (N_DEFERRED - N_DEC_DEFERRED) 
 
 /*:121*//*130:*/
-#line 2646 "attention.w"
+#line 2650 "attention.w"
 
 typedef struct{
 float b1,a1,b2,a2;
@@ -154,7 +154,7 @@ float eps;
 }AdamConstants;
 
 /*:130*//*163:*/
-#line 3292 "attention.w"
+#line 3296 "attention.w"
 
 typedef struct{
 int B,S,T;
@@ -162,7 +162,7 @@ int tokens;
 }Batch;
 
 /*:163*//*164:*/
-#line 3317 "attention.w"
+#line 3321 "attention.w"
 
 typedef struct Backend Backend;
 struct Backend{
@@ -176,7 +176,7 @@ void(*zero)(void*p,size_t bytes);
 void(*gemm)(int ta,int tb,int M,int N,int K,float alpha,const float*A,
 int lda,const float*B,int ldb,float beta,float*C,int ldc);
 /*165:*/
-#line 3344 "attention.w"
+#line 3348 "attention.w"
 
 void(*embed)(float*out,const float*table,const int*ids,int n,int H,
 float p,uint64_t seed);
@@ -192,7 +192,7 @@ const float*dout,const float*h,const GruCache*cache,const int*len,int s,
 int B,int H);
 
 /*:165*//*166:*/
-#line 3359 "attention.w"
+#line 3363 "attention.w"
 
 void(*additive_scores)(float*e,float*a,const float*wq,const float*uk,
 const float*va,int B,int S,int H);
@@ -209,7 +209,7 @@ void(*context_backward)(float*dw,float*dv,const float*dc,const float*w,
 const float*v,int B,int S,int H,int heads);
 
 /*:166*//*167:*/
-#line 3375 "attention.w"
+#line 3379 "attention.w"
 
 void(*tanh_forward)(float*y,const float*x,int n);
 void(*tanh_backward)(float*dx,const float*dy,const float*y,int n);
@@ -220,19 +220,19 @@ void(*sum)(float*acc,const float*x,int n);
 void(*add)(float*y,const float*x,int n);
 void(*adam)(float*p,const float*g,float*m,float*v,size_t n,AdamConstants k);
 
-/*:167*//*299:*/
-#line 5652 "attention.w"
+/*:167*//*300:*/
+#line 5664 "attention.w"
 
 void(*gather_keys)(float*dst,const float*src,const int*sent,int n,int S,int N,
 int H);
 
-/*:299*/
-#line 3329 "attention.w"
+/*:300*/
+#line 3333 "attention.w"
 
 };
 
 /*:164*//*210:*/
-#line 4072 "attention.w"
+#line 4076 "attention.w"
 
 enum{P_ENC_EMB,P_ENC_W_IH,P_ENC_W_HH,P_ENC_B_IH,P_ENC_B_HH,P_DEC_EMB,
 P_WA_W,P_WA_B,P_UA_W,P_UA_B,P_VA_W,P_VA_B,P_LIN_IN,P_LIN_OUT,
@@ -241,7 +241,7 @@ P_DEC_W_IH,P_DEC_W_HH,P_DEC_B_IH,P_DEC_B_HH,P_COMBINE,P_OUT_W,P_OUT_B,
 NP_TENSORS};
 
 /*:210*//*213:*/
-#line 4120 "attention.w"
+#line 4124 "attention.w"
 
 typedef struct{
 int*src,*tgt,*dec_in,*src_len,*ids,*rows;
@@ -254,7 +254,7 @@ float*d_keys,*d_uk,*d_kp,*d_vp,*d_mh,*d_enc_gi,*d_enc_gh,*d_emb;
 }BActs;
 
 /*:213*//*214:*/
-#line 4133 "attention.w"
+#line 4137 "attention.w"
 
 typedef struct{
 int kind,heads;
@@ -272,7 +272,7 @@ BActs a;
 }BModel;
 
 /*:214*//*257:*/
-#line 4898 "attention.w"
+#line 4902 "attention.w"
 
 typedef struct Decoder{
 int V,S,state_floats;
@@ -285,7 +285,7 @@ void(*release)(struct Decoder*d);
 }Decoder;
 
 /*:257*//*265:*/
-#line 5044 "attention.w"
+#line 5048 "attention.w"
 
 typedef struct{
 int len;
@@ -301,8 +301,8 @@ double alpha;
 }BeamOptions;
 enum{LP_NONE,LP_AVG,LP_WU};
 
-/*:265*//*285:*/
-#line 5396 "attention.w"
+/*:265*//*286:*/
+#line 5408 "attention.w"
 
 typedef struct{
 long match[4],total[4];
@@ -313,8 +313,8 @@ typedef struct{
 double bleu,p[4],bp,ratio;
 }BleuScore;
 
-/*:285*//*387:*/
-#line 7532 "attention.w"
+/*:286*//*391:*/
+#line 7557 "attention.w"
 
 typedef struct{
 int kind,heads;
@@ -326,8 +326,8 @@ const float*data;
 size_t n_params;
 }CkptView;
 
-/*:387*//*417:*/
-#line 8139 "attention.w"
+/*:391*//*421:*/
+#line 8164 "attention.w"
 
 #define COLORMAP_MAX_POINTS 9
 typedef struct{
@@ -337,8 +337,8 @@ double x[3][COLORMAP_MAX_POINTS];
 double v[3][COLORMAP_MAX_POINTS];
 }Colormap;
 
-/*:417*//*425:*/
-#line 8242 "attention.w"
+/*:421*//*429:*/
+#line 8267 "attention.w"
 
 enum{HEATMAP_MATPLOTLIB,HEATMAP_SEABORN};
 typedef struct{
@@ -352,8 +352,8 @@ int style;
 double vmin,vmax;
 }Heatmap;
 
-/*:425*//*426:*/
-#line 8259 "attention.w"
+/*:429*//*430:*/
+#line 8284 "attention.w"
 
 typedef struct{
 double x,y,w,h;
@@ -368,14 +368,14 @@ int width,height,stride;
 unsigned char*data;
 }FigImage;
 
-/*:426*//*459:*/
-#line 8905 "attention.w"
+/*:430*//*463:*/
+#line 8930 "attention.w"
 
 enum{FIGURE_PNG,FIGURE_PDF,FIGURE_SVG};
 #define FIGURE_PNG_SCALE 2.0
 
-/*:459*//*473:*/
-#line 9169 "attention.w"
+/*:463*//*477:*/
+#line 9194 "attention.w"
 
 typedef struct{
 int n;
@@ -383,14 +383,14 @@ const double*x,*y;
 const char*title,*xlabel,*ylabel;
 }Curve;
 
-/*:473*/
-#line 537 "attention.w"
+/*:477*/
+#line 541 "attention.w"
 
 /*53:*/
-#line 1266 "attention.w"
+#line 1270 "attention.w"
 
 /*84:*/
-#line 1776 "attention.w"
+#line 1780 "attention.w"
 
 typedef struct{
 float*eh,*scores,*w,*ec,*pre,*o,*gi,*gh,*h;
@@ -405,7 +405,7 @@ GruCache*enc_cache;
 float*enc_h;
 float*enc_out;
 /*92:*/
-#line 1923 "attention.w"
+#line 1927 "attention.w"
 
 float*dec_eh,*dec_scores,*dec_w,*dec_ec,*dec_pre,*dec_o,*dec_gi,*dec_gh;
 GruCache*dec_cache;
@@ -413,10 +413,10 @@ float*dec_h;
 float*logits,*logp;
 
 /*:92*/
-#line 1789 "attention.w"
+#line 1793 "attention.w"
 
 /*118:*/
-#line 2402 "attention.w"
+#line 2406 "attention.w"
 
 float*d_logits;
 float*d_hout;
@@ -432,12 +432,12 @@ float*d_enc_h,*d_enc_hprev;
 float*d_rows,*d_enc_rows;
 
 /*:118*/
-#line 1790 "attention.w"
+#line 1794 "attention.w"
 
 }Activations;
 
 /*:84*/
-#line 1267 "attention.w"
+#line 1271 "attention.w"
 
 typedef struct{
 Config cfg;
@@ -451,7 +451,7 @@ struct Pipeline*pipeline;
 }Model;
 
 /*:53*//*258:*/
-#line 4916 "attention.w"
+#line 4920 "attention.w"
 
 typedef struct{
 Decoder d;
@@ -463,10 +463,10 @@ GruCache*cache;
 }SeedDecoder;
 
 /*:258*/
-#line 538 "attention.w"
+#line 542 "attention.w"
 
 /*74:*/
-#line 1658 "attention.w"
+#line 1662 "attention.w"
 
 KIT_HD static inline float sigmoidf_(float a)
 {
@@ -477,7 +477,7 @@ KIT_HD static inline float gru_unit_forward(float gir,float giz,float gin,
 float ghr,float ghz,float ghn,float h,GruCache*c)
 {
 /*75:*/
-#line 1671 "attention.w"
+#line 1675 "attention.w"
 
 c->r= sigmoidf_(gir+ghr);
 c->z= sigmoidf_(giz+ghz);
@@ -486,18 +486,18 @@ c->n= tanhf(gin+c->r*ghn);
 return(1.0f-c->z)*c->n+c->z*h;
 
 /*:75*/
-#line 1667 "attention.w"
+#line 1671 "attention.w"
 
 }
 
 /*:74*//*109:*/
-#line 2197 "attention.w"
+#line 2201 "attention.w"
 
 KIT_HD static inline void gru_unit_backward(float dh_new,float h,const GruCache*c,
 float*dgir,float*dgiz,float*dgin,float*dghn,float*dh)
 {
 /*110:*/
-#line 2205 "attention.w"
+#line 2209 "attention.w"
 
 float dn= dh_new*(1.0f-c->z);
 float dz= dh_new*(h-c->n);
@@ -510,12 +510,12 @@ float dr= dan*c->ghn;
 *dh+= dh_new*c->z;
 
 /*:110*/
-#line 2201 "attention.w"
+#line 2205 "attention.w"
 
 }
 
 /*:109*//*168:*/
-#line 3398 "attention.w"
+#line 3402 "attention.w"
 
 KIT_HD static inline float dropout_scale(uint64_t seed,uint64_t i,float p)
 {
@@ -536,7 +536,7 @@ out[i]= table[(size_t)ids[r]*H+j]*dropout_scale(seed,(uint64_t)i,p);
 }
 
 /*:168*//*169:*/
-#line 3421 "attention.w"
+#line 3425 "attention.w"
 
 KIT_HD static inline void kb_embed_backward(int j,float*dtable,const float*dout,
 const int*ids,int n,int H,float p,uint64_t seed)
@@ -548,7 +548,7 @@ dtable[(size_t)ids[r]*H+j]+= dout[i]*dropout_scale(seed,i,p);
 }
 
 /*:169*//*170:*/
-#line 3434 "attention.w"
+#line 3438 "attention.w"
 
 KIT_HD static inline void kb_add_bias(int r,int j,float*y,const float*b,int m)
 {
@@ -556,7 +556,7 @@ y[(size_t)r*m+j]+= b[j];
 }
 
 /*:170*//*171:*/
-#line 3442 "attention.w"
+#line 3446 "attention.w"
 
 KIT_HD static inline void kb_gather_rows(int r,int j,float*dst,const float*src,
 const int*rows,int m)
@@ -571,7 +571,7 @@ dst[(size_t)rows[r]*m+j]= src[(size_t)r*m+j];
 }
 
 /*:171*//*172:*/
-#line 3460 "attention.w"
+#line 3464 "attention.w"
 
 KIT_HD static inline void kb_gru_forward(int b,int j,float*h_new,GruCache*cache,
 const float*gi,const float*gh,const float*h,float*out,const int*len,
@@ -590,7 +590,7 @@ if(out)out[i]= h_new[i];
 }
 
 /*:172*//*173:*/
-#line 3481 "attention.w"
+#line 3485 "attention.w"
 
 KIT_HD static inline void kb_gru_backward(int b,int j,float*dgi,float*dgh,
 float*dh_prev,const float*dh_new,const float*dout,const float*h,
@@ -611,14 +611,14 @@ dh_prev[i]= dh;
 }
 
 /*:173*//*174:*/
-#line 3507 "attention.w"
+#line 3511 "attention.w"
 
 KIT_HD static inline void kb_additive_score(int i,float*e,float*KIT_RESTRICT a,
 const float*KIT_RESTRICT wq,const float*KIT_RESTRICT uk,const float*va,int B,int S,
 int H)
 {
 /*175:*/
-#line 3517 "attention.w"
+#line 3521 "attention.w"
 
 int b= i/S,s= i%S;
 const float*q= wq+(size_t)b*H,*k= uk+((size_t)s*B+b)*H;
@@ -628,24 +628,24 @@ for(int j= 0;j<H;j++)sum+= va[j]*ai[j];
 e[i]= sum;
 
 /*:175*/
-#line 3512 "attention.w"
+#line 3516 "attention.w"
 
 }
 
 /*:174*//*176:*/
-#line 3530 "attention.w"
+#line 3534 "attention.w"
 
 KIT_HD static inline void kb_additive_pre(int r,int j,float*a,const float*de,
 const float*va,int H)
 {
 /*177:*/
-#line 3550 "attention.w"
+#line 3554 "attention.w"
 
 float x= a[(size_t)r*H+j];
 a[(size_t)r*H+j]= de[r]*va[j]*(1.0f-x*x);
 
 /*:177*/
-#line 3534 "attention.w"
+#line 3538 "attention.w"
 
 }
 
@@ -653,14 +653,14 @@ KIT_HD static inline void kb_additive_dwq(int b,int j,float*dwq,const float*dpre
 int S,int H)
 {
 /*178:*/
-#line 3555 "attention.w"
+#line 3559 "attention.w"
 
 float s= 0.0f;
 for(int p= 0;p<S;p++)s+= dpre[((size_t)b*S+p)*H+j];
 dwq[(size_t)b*H+j]= s;
 
 /*:178*/
-#line 3540 "attention.w"
+#line 3544 "attention.w"
 
 }
 
@@ -668,18 +668,18 @@ KIT_HD static inline void kb_additive_duk(int r,int j,float*duk,const float*dpre
 int B,int S,int H)
 {
 /*179:*/
-#line 3561 "attention.w"
+#line 3565 "attention.w"
 
 int s= r/B,b= r%B;
 duk[(size_t)r*H+j]+= dpre[((size_t)b*S+s)*H+j];
 
 /*:179*/
-#line 3546 "attention.w"
+#line 3550 "attention.w"
 
 }
 
 /*:176*//*181:*/
-#line 3582 "attention.w"
+#line 3586 "attention.w"
 
 KIT_HD static inline void kb_dot_score(int i,float*e,const float*q,const float*k,
 int B,int S,int H,int heads,float scale)
@@ -692,7 +692,7 @@ e[i]= scale*sum;
 }
 
 /*:181*//*182:*/
-#line 3595 "attention.w"
+#line 3599 "attention.w"
 
 KIT_HD static inline void kb_dot_dq(int b,int c,float*dq,const float*de,
 const float*k,int B,int S,int H,int heads,float scale)
@@ -711,13 +711,13 @@ dk[(size_t)r*H+c]+= scale*de[((size_t)b*heads+h)*S+s]*q[(size_t)b*H+c];
 }
 
 /*:182*//*183:*/
-#line 3615 "attention.w"
+#line 3619 "attention.w"
 
 KIT_HD static inline void kb_masked_softmax(int r,float*w,const float*e,
 const int*len,int heads,int S)
 {
 /*184:*/
-#line 3624 "attention.w"
+#line 3628 "attention.w"
 
 int n= len[r/heads];
 const float*x= e+(size_t)r*S;
@@ -727,12 +727,12 @@ for(int s= 0;s<n;s++)sum+= (y[s]= expf(x[s]-mx));
 for(int s= 0;s<S;s++)y[s]= s<n?y[s]/sum:0.0f;
 
 /*:184*/
-#line 3619 "attention.w"
+#line 3623 "attention.w"
 
 }
 
 /*:183*//*186:*/
-#line 3646 "attention.w"
+#line 3650 "attention.w"
 
 KIT_HD static inline void kb_softmax_backward(int r,float*de,const float*dw,
 const float*w,int S)
@@ -744,7 +744,7 @@ for(int s= 0;s<S;s++)de[(size_t)r*S+s]= y[s]*(x[s]-avg);
 }
 
 /*:186*//*188:*/
-#line 3678 "attention.w"
+#line 3682 "attention.w"
 
 KIT_HD static inline void kb_context(int b,int col,float*c,const float*w,
 const float*v,int B,int S,int H,int heads)
@@ -773,7 +773,7 @@ dv[(size_t)r*H+c]+= w[((size_t)b*heads+h)*S+s]*dc[(size_t)b*H+c];
 }
 
 /*:188*//*189:*/
-#line 3711 "attention.w"
+#line 3715 "attention.w"
 
 KIT_HD static inline void kb_nll(int r,float*logits,float*row_loss,const int*tgt,
 int V,float scale)
@@ -791,7 +791,7 @@ x[y]-= scale;
 }
 
 /*:189*//*190:*/
-#line 3729 "attention.w"
+#line 3733 "attention.w"
 
 KIT_HD static inline void kb_log_softmax(int r,float*x,int V)
 {
@@ -811,7 +811,7 @@ out[r]= best;
 }
 
 /*:190*//*191:*/
-#line 3750 "attention.w"
+#line 3754 "attention.w"
 
 KIT_HD static inline void kb_tanh(int i,float*y,const float*x)
 {
@@ -824,7 +824,7 @@ dx[i]= dy[i]*(1.0f-y[i]*y[i]);
 }
 
 /*:191*//*192:*/
-#line 3763 "attention.w"
+#line 3767 "attention.w"
 
 KIT_HD static inline void kb_adam(size_t i,float*p,const float*g,float*m,float*v,
 AdamConstants c)
@@ -847,8 +847,8 @@ for(int i= 0;i<n;i++)s+= x[i];
 acc[0]+= s;
 }
 
-/*:192*//*298:*/
-#line 5643 "attention.w"
+/*:192*//*299:*/
+#line 5655 "attention.w"
 
 KIT_HD static inline void kb_gather_keys(int r,int j,float*dst,const float*src,
 const int*sent,int n,int N,int H)
@@ -857,11 +857,11 @@ int s= r/n,h= r%n;
 dst[(size_t)r*H+j]= src[((size_t)s*N+sent[h])*H+j];
 }
 
-/*:298*/
-#line 539 "attention.w"
+/*:299*/
+#line 543 "attention.w"
 
 /*20:*/
-#line 740 "attention.w"
+#line 744 "attention.w"
 
 void vocab_init(Vocab*v);
 void vocab_free(Vocab*v);
@@ -870,55 +870,55 @@ int vocab_add(Vocab*v,const char*w);
 void vocab_add_sentence(Vocab*v,const char*s);
 
 /*:20*//*23:*/
-#line 788 "attention.w"
+#line 792 "attention.w"
 
 int tokenize(const Vocab*v,const char*s,int*ids,int max,
 const char*where,const char*language);
 
 /*:23*//*29:*/
-#line 865 "attention.w"
+#line 869 "attention.w"
 
 void pairs_seed(PairList*pl);
 void pairs_free(PairList*pl);
 void pairs_vocabularies(const PairList*pl,Vocab*vin,Vocab*vout);
 
 /*:29*//*35:*/
-#line 966 "attention.w"
+#line 970 "attention.w"
 
 char*normalize_sentence(const char*s,size_t len,size_t*bad);
 
 /*:35*//*42:*/
-#line 1098 "attention.w"
+#line 1102 "attention.w"
 
 int pairs_read(PairList*pl,const char*path,int filter,int max_length);
 
 /*:42*//*46:*/
-#line 1154 "attention.w"
+#line 1158 "attention.w"
 
 int make_examples(const PairList*pl,const Vocab*vin,const Vocab*vout,
 int max_length,int append_eos,Example**out);
 
 /*:46*//*52:*/
-#line 1258 "attention.w"
+#line 1262 "attention.w"
 
 void tensor_specs(const Config*c,TensorSpec s[N_TENSORS]);
 size_t spec_numel(const TensorSpec*s);
 size_t tensors_point(Tensors*t,float*mem,const Config*c);
 
 /*:52*//*55:*/
-#line 1305 "attention.w"
+#line 1309 "attention.w"
 
 void model_alloc(Model*m,const Config*c,Vocab*vin,Vocab*vout);
 void model_free(Model*m);
 
 /*:55*//*59:*/
-#line 1362 "attention.w"
+#line 1366 "attention.w"
 
 void model_init_random(Model*m,uint64_t seed);
 double random_normal(unsigned short xs[3]);
 
 /*:59*//*71:*/
-#line 1534 "attention.w"
+#line 1538 "attention.w"
 
 void embedding_forward(float*out,const float*table,const int*ids,int B,int H);
 void linear_forward(float*out,const float*inp,const float*weight,
@@ -929,43 +929,43 @@ void log_softmax_forward(float*out,const float*inp,int B,int n);
 float nll_forward(const float*logp,const int*target,int B,int V);
 
 /*:71*//*79:*/
-#line 1710 "attention.w"
+#line 1714 "attention.w"
 
 void gru_cell_forward(float*h_new,GruCache*cache,const float*gi,
 const float*gh,const float*h,int B,int H);
 
 /*:79*//*83:*/
-#line 1757 "attention.w"
+#line 1761 "attention.w"
 
 void attention_forward(float*w,float*ctx,const float*scores,
 const float*enc_out,int B,int L,int H);
 
 /*:83*//*88:*/
-#line 1837 "attention.w"
+#line 1841 "attention.w"
 
 void activations_alloc(Activations*a,const Config*c);
 void activations_free(Activations*a);
 
 /*:88*//*90:*/
-#line 1866 "attention.w"
+#line 1870 "attention.w"
 
 void encoder_forward(Model*m,const int*src,int T);
 
 /*:90*//*97:*/
-#line 1981 "attention.w"
+#line 1985 "attention.w"
 
 DecoderStep decoder_step(const Activations*a,const Config*c,int t);
 void decoder_step_forward(const Model*m,int token,const float*h_prev,
 const float*enc_out,const DecoderStep*s);
 
 /*:97*//*99:*/
-#line 2030 "attention.w"
+#line 2034 "attention.w"
 
 float seq2seq_forward(Model*m,const Example*ex);
 float decoder_forward(Model*m,const Example*ex);
 
 /*:99*//*108:*/
-#line 2160 "attention.w"
+#line 2164 "attention.w"
 
 void nll_backward(float*dlogits,const float*logp,const int*target,int B,int V);
 void linear_backward(float*dinp,float*dweight,float*dbias,
@@ -976,19 +976,19 @@ const float*x,int B,int C,int rows,int add);
 void embedding_backward(float*dtable,const float*dout,const int*ids,int B,int H);
 
 /*:108*//*113:*/
-#line 2240 "attention.w"
+#line 2244 "attention.w"
 
 void gru_cell_backward(float*dgi,float*dgh,float*dh,const float*dh_new,
 const float*h,const GruCache*cache,int B,int H);
 
 /*:113*//*117:*/
-#line 2293 "attention.w"
+#line 2297 "attention.w"
 
 void attention_backward(float*dscores,float*denc_out,const float*dctx,
 const float*w,const float*enc_out,int B,int L,int H);
 
 /*:117*//*125:*/
-#line 2522 "attention.w"
+#line 2526 "attention.w"
 
 void seq2seq_backward_deferred(Model*m,const Example*ex,Deferred d[N_DEFERRED]);
 void decoder_backward(Model*m,const Example*ex,Deferred d[N_DEC_DEFERRED]);
@@ -996,19 +996,19 @@ void encoder_backward(Model*m,const Example*ex,Deferred d[N_ENC_DEFERRED]);
 void seq2seq_backward(Model*m,const Example*ex);
 
 /*:125*//*145:*/
-#line 2887 "attention.w"
+#line 2891 "attention.w"
 
 int argmax(const float*x,int n);
 int greedy_decode(Model*m,const int*src,int T,int*out,float*attn);
 
 /*:145*//*155:*/
-#line 3026 "attention.w"
+#line 3030 "attention.w"
 
 extern const char*const kind_names[N_KINDS];
 int kind_from_name(const char*s);
 
 /*:155*//*162:*/
-#line 3158 "attention.w"
+#line 3162 "attention.w"
 
 void pairs_vocabularies_unk(const PairList*pl,int min_count,Vocab*vin,Vocab*vout);
 int tokenize_unk(const Vocab*v,const char*s,int*ids,int max,int*unknown);
@@ -1016,13 +1016,13 @@ int make_examples_unk(const PairList*pl,const Vocab*vin,const Vocab*vout,
 int max_length,Example**out);
 
 /*:162*//*209:*/
-#line 4059 "attention.w"
+#line 4063 "attention.w"
 
 extern const Backend cpu_backend;
 void cpu_set_threads(int n);
 
 /*:209*//*221:*/
-#line 4246 "attention.w"
+#line 4250 "attention.w"
 
 void batched_specs(int kind,const Config*c,TensorSpec s[NP_TENSORS]);
 void bmodel_alloc(BModel*bm,const Backend*be,int kind,int heads,const Config*c,
@@ -1030,58 +1030,58 @@ Vocab*vin,Vocab*vout,int B_cap);
 void bmodel_free(BModel*bm);
 
 /*:221*//*223:*/
-#line 4283 "attention.w"
+#line 4287 "attention.w"
 
 void bmodel_init_random(BModel*bm,uint64_t seed);
 
 /*:223*//*226:*/
-#line 4329 "attention.w"
+#line 4333 "attention.w"
 
 void batch_upload(BModel*bm,const Example*ex,const int*idx,int n,Batch*bt);
 
 /*:226*//*237:*/
-#line 4515 "attention.w"
+#line 4519 "attention.w"
 
 void bmodel_forward(BModel*bm,const Batch*bt,float p);
 double bmodel_take_loss(BModel*bm);
 
 /*:237*//*248:*/
-#line 4744 "attention.w"
+#line 4748 "attention.w"
 
 void bmodel_backward(BModel*bm,const Batch*bt);
 void bmodel_train_batch(BModel*bm,const Batch*bt,double lr);
 
 /*:248*//*254:*/
-#line 4841 "attention.w"
+#line 4845 "attention.w"
 
 void bmodel_greedy(BModel*bm,const Example*ex,int n,int*out,int*out_len,
 float*attn);
 
 /*:254*//*264:*/
-#line 5018 "attention.w"
+#line 5022 "attention.w"
 
 Decoder*model_decoder(Model*m);
 
 /*:264*//*267:*/
-#line 5079 "attention.w"
+#line 5083 "attention.w"
 
 double length_penalty(const BeamOptions*o,int steps);
 
-/*:267*//*281:*/
-#line 5312 "attention.w"
+/*:267*//*282:*/
+#line 5324 "attention.w"
 
 void beam_search(Decoder*d,int n_sent,const float*init,const BeamOptions*o,
 Hypothesis*out,int*found);
 void hypotheses_free(Hypothesis*h,int n);
 
-/*:281*//*283:*/
-#line 5343 "attention.w"
+/*:282*//*284:*/
+#line 5355 "attention.w"
 
 char*hypothesis_words(const Decoder*d,const Vocab*vout,const Hypothesis*y,
 char*const*src_words,int src_len,int replace_unk);
 
-/*:283*//*293:*/
-#line 5525 "attention.w"
+/*:284*//*294:*/
+#line 5537 "attention.w"
 
 int ngram_count(const int*s,int len,const int*g,int n);
 void ngram_matches(const int*hyp,int h,const int*const*refs,const int*ref_len,
@@ -1092,26 +1092,26 @@ BleuScore bleu_score(const BleuStats*b);
 void bleu_format(const BleuStats*b,char*buf,size_t size);
 int words_intern(Vocab*v,const char*s,int**ids);
 
-/*:293*//*297:*/
-#line 5611 "attention.w"
+/*:294*//*298:*/
+#line 5623 "attention.w"
 
 int*pairs_group_sources(const PairList*pl,int*n_groups);
 int pairs_split(const PairList*pl,double test,double valid,uint64_t seed,int*part,
 int counts[3][2]);
 
-/*:297*//*309:*/
-#line 5836 "attention.w"
+/*:298*//*310:*/
+#line 5848 "attention.w"
 
 Decoder*bmodel_decoder(BModel*bm);
 
-/*:309*//*344:*/
-#line 6615 "attention.w"
+/*:310*//*348:*/
+#line 6640 "attention.w"
 
 const Backend*cuda_backend_open(char*msg,size_t n);
 void backend_train_batch(BModel*bm,const Batch*bt,double lr);
 
-/*:344*//*358:*/
-#line 6862 "attention.w"
+/*:348*//*362:*/
+#line 6887 "attention.w"
 
 int kit_fail(const char*fmt,...)__attribute__((format(printf,1,2)));
 const char*kit_error(void);
@@ -1119,15 +1119,15 @@ void*xcalloc(size_t n,size_t size);
 void*xrealloc(void*p,size_t size);
 char*xstrdup(const char*s);
 
-/*:358*//*368:*/
-#line 7137 "attention.w"
+/*:362*//*372:*/
+#line 7162 "attention.w"
 
 int train_pairs(Model*m,const Example*ex,int n,long epochs,double lr,int threads,
 float*loss);
 void pipeline_stop(struct Pipeline*p);
 
-/*:368*//*369:*/
-#line 7142 "attention.w"
+/*:372*//*373:*/
+#line 7167 "attention.w"
 
 AdamConstants adam_constants(double lr,double beta1,double beta2,double eps,long t);
 void adam_apply(float*p,const float*g,float*m,float*v,size_t n,
@@ -1137,8 +1137,8 @@ double lr,double beta1,double beta2,double eps,long t);
 void optimizer_step(Model*m,double lr);
 float train_step(Model*m,const Example*ex,double lr);
 
-/*:369*//*396:*/
-#line 7695 "attention.w"
+/*:373*//*400:*/
+#line 7720 "attention.w"
 
 int save_target_check(const char*path);
 int checkpoint_save(const Model*m,const char*path);
@@ -1146,39 +1146,39 @@ int bcheckpoint_save(const BModel*bm,const char*path);
 int checkpoint_load(Model*m,const char*path);
 int checkpoint_load_any(const char*path,Model*m,BModel*bm,const Backend*be,int B_cap);
 
-/*:396*//*424:*/
-#line 8227 "attention.w"
+/*:400*//*428:*/
+#line 8252 "attention.w"
 
 extern const Colormap colormap_bone,colormap_ylorrd;
 void colormap_color(const Colormap*cm,double w,double rgb[3]);
 const Colormap*colormap_find(const char*name);
 
-/*:424*//*451:*/
-#line 8751 "attention.w"
+/*:428*//*455:*/
+#line 8776 "attention.w"
 
 int heatmap_layout(const Heatmap*h,HeatmapLayout*lay);
 
-/*:451*//*464:*/
-#line 8986 "attention.w"
+/*:455*//*468:*/
+#line 9011 "attention.w"
 
 int figure_format(const char*path);
 int figure_check_path(const char*path);
 int write_file_atomic(const char*path,const void*data,size_t n);
 
-/*:464*//*472:*/
-#line 9146 "attention.w"
+/*:468*//*476:*/
+#line 9171 "attention.w"
 
 int heatmap_save(const Heatmap*h,const char*path);
 int heatmap_image(const Heatmap*h,double scale,FigImage*img,HeatmapLayout*lay);
 
-/*:472*//*487:*/
-#line 9433 "attention.w"
+/*:476*//*491:*/
+#line 9458 "attention.w"
 
 int curve_save(const Curve*c,const char*path);
 int curve_image(const Curve*c,double scale,FigImage*img);
 
-/*:487*/
-#line 540 "attention.w"
+/*:491*/
+#line 544 "attention.w"
 
 
 /*:5*/

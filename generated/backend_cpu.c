@@ -1,5 +1,5 @@
 /*193:*/
-#line 3795 "attention.w"
+#line 3799 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
@@ -7,7 +7,7 @@
 #include <unistd.h> 
 #include <cblas.h> 
 /*194:*/
-#line 3804 "attention.w"
+#line 3808 "attention.w"
 
 static void*cpu_alloc(size_t bytes)
 {
@@ -27,7 +27,7 @@ memset(p,0,bytes);
 }
 
 /*:194*//*195:*/
-#line 3836 "attention.w"
+#line 3840 "attention.w"
 
 #define GEMM_SPLIT (1 << 20)
 static int cpu_threads;
@@ -38,15 +38,15 @@ int lda,const float*B,int ldb,float beta,float*C,int ldc)
 cblas_dgemm(CblasRowMajor,ta?CblasTrans:CblasNoTrans,tb?CblasTrans:CblasNoTrans,
 M,N,K,alpha,A,lda,B,ldb,beta,C,ldc);
 #else
-#line 3846 "attention.w"
+#line 3850 "attention.w"
  cblas_sgemm(CblasRowMajor,ta?CblasTrans:CblasNoTrans,tb?CblasTrans:CblasNoTrans,
 M,N,K,alpha,A,lda,B,ldb,beta,C,ldc);
 #endif
-#line 3849 "attention.w"
+#line 3853 "attention.w"
 }
 
 /*:195*//*196:*/
-#line 3854 "attention.w"
+#line 3858 "attention.w"
 
 static int cpu_default_threads(void)
 {
@@ -56,7 +56,7 @@ return sysconf(_SC_NPROCESSORS_ONLN)> 1?2:1;
 }
 
 /*:196*//*197:*/
-#line 3868 "attention.w"
+#line 3872 "attention.w"
 
 static void cpu_gemm(int ta,int tb,int M,int N,int K,float alpha,const float*A,
 int lda,const float*B,int ldb,float beta,float*C,int ldc)
@@ -72,7 +72,7 @@ return;
 #ifdef _OPENMP
 #pragma omp parallel for num_threads(cpu_threads) schedule(static, 1)
 #endif
-#line 3883 "attention.w"
+#line 3887 "attention.w"
  for(int p= 0;p<2;p++){
 int r0= p?m:0,c0= p?n:0;
 int rows= m?(p?M-m:m):M,cols= n?(p?N-n:n):N;
@@ -82,7 +82,7 @@ tb?B+(size_t)c0*ldb:B+c0,ldb,beta,C+(size_t)r0*ldc+c0,ldc);
 }
 
 /*:197*//*198:*/
-#line 3893 "attention.w"
+#line 3897 "attention.w"
 
 #define FOR(n) for (int i =  0; i < (n); i++)
 #define FOR2(n, m) for (int r =  0; r < (n); r++) for (int j =  0; j < (m); j++)
@@ -110,7 +110,7 @@ FOR2(n,m)kb_scatter_rows(r,j,dst,src,rows,m);
 }
 
 /*:198*//*199:*/
-#line 3920 "attention.w"
+#line 3924 "attention.w"
 
 static void cpu_gru_forward(float*h_new,GruCache*cache,const float*gi,
 const float*gh,const float*h,float*out,const int*len,int s,int B,int H)
@@ -125,7 +125,7 @@ FOR2(B,H)kb_gru_backward(r,j,dgi,dgh,dh_prev,dh_new,dout,h,cache,len,s,H);
 }
 
 /*:199*//*200:*/
-#line 3934 "attention.w"
+#line 3938 "attention.w"
 
 static void cpu_additive_scores(float*e,float*a,const float*wq,const float*uk,
 const float*va,int B,int S,int H)
@@ -144,7 +144,7 @@ FOR2(S*B,H)kb_additive_duk(r,j,duk,a,B,S,H);
 }
 
 /*:200*//*201:*/
-#line 3952 "attention.w"
+#line 3956 "attention.w"
 
 static void cpu_dot_scores(float*e,const float*q,const float*k,int B,int S,
 int H,int heads,float scale)
@@ -168,7 +168,7 @@ FOR(rows)kb_softmax_backward(i,de,dw,w,S);
 }
 
 /*:201*//*202:*/
-#line 3975 "attention.w"
+#line 3979 "attention.w"
 
 static void cpu_context(float*c,const float*w,const float*v,int B,int S,int H,
 int heads)
@@ -183,7 +183,7 @@ FOR2(S*B,H)kb_context_dv(r,j,dv,dc,w,B,S,H,heads);
 }
 
 /*:202*//*203:*/
-#line 3989 "attention.w"
+#line 3993 "attention.w"
 
 static void cpu_tanh_forward(float*y,const float*x,int n)
 {
@@ -195,7 +195,7 @@ FOR(n)kb_tanh_backward(i,dx,dy,y);
 }
 
 /*:203*//*204:*/
-#line 4000 "attention.w"
+#line 4004 "attention.w"
 
 static void cpu_nll(float*logits,float*row_loss,const int*tgt,int n,int V,
 float scale)
@@ -212,7 +212,7 @@ FOR(n)kb_argmax(i,out,x,V);
 }
 
 /*:204*//*205:*/
-#line 4017 "attention.w"
+#line 4021 "attention.w"
 
 static void cpu_sum(float*acc,const float*x,int n)
 {
@@ -229,7 +229,7 @@ for(size_t i= 0;i<n;i++)kb_adam(i,p,g,m,v,k);
 }
 
 /*:205*//*206:*/
-#line 4034 "attention.w"
+#line 4038 "attention.w"
 
 void cpu_set_threads(int n)
 {
@@ -238,7 +238,7 @@ cpu_threads= n;
 }
 
 /*:206*//*207:*/
-#line 4042 "attention.w"
+#line 4046 "attention.w"
 
 static void cpu_gather_keys(float*dst,const float*src,const int*sent,int n,int S,
 int N,int H)
@@ -247,7 +247,7 @@ FOR2(S*n,H)kb_gather_keys(r,j,dst,src,sent,n,N,H);
 }
 
 /*:207*//*208:*/
-#line 4050 "attention.w"
+#line 4054 "attention.w"
 
 const Backend cpu_backend= {"cpu",cpu_alloc,cpu_release,cpu_copy,cpu_copy,
 cpu_copy,cpu_zero,cpu_gemm,cpu_embed,cpu_embed_backward,cpu_add_bias,
@@ -258,7 +258,7 @@ cpu_tanh_backward,cpu_nll,cpu_log_softmax,cpu_argmax,cpu_sum,cpu_add,cpu_adam,
 cpu_gather_keys};
 
 /*:208*/
-#line 3801 "attention.w"
+#line 3805 "attention.w"
 
 
 /*:193*/

@@ -1,5 +1,5 @@
-/*345:*/
-#line 6620 "attention.w"
+/*349:*/
+#line 6645 "attention.w"
 
 #include "attention.h"
 #include <stdio.h> 
@@ -14,4 +14,4 @@ void backend_train_batch(BModel*bm,const Batch*bt,double lr)
 bmodel_train_batch(bm,bt,lr);
 }
 
-/*:345*/
+/*:349*/

@@ -1,5 +1,5 @@
-/*384:*/
-#line 7488 "attention.w"
+/*388:*/
+#line 7513 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
@@ -8,8 +8,8 @@
 #include <unistd.h> 
 #include <sys/stat.h> 
 #include <cjson/cJSON.h> 
-/*404:*/
-#line 7831 "attention.w"
+/*408:*/
+#line 7856 "attention.w"
 
 static const char*meta_string(const cJSON*meta,const char*key,const char*path)
 {
@@ -35,8 +35,8 @@ path,key,s,lo,hi);
 return 0;
 }
 
-/*:404*//*405:*/
-#line 7858 "attention.w"
+/*:408*//*409:*/
+#line 7883 "attention.w"
 
 static int meta_vocab(const cJSON*meta,const char*key,const char*path,Vocab*v)
 {
@@ -61,8 +61,8 @@ cJSON_Delete(a);
 return status;
 }
 
-/*:405*//*410:*/
-#line 7936 "attention.w"
+/*:409*//*414:*/
+#line 7961 "attention.w"
 
 static int check_tensor(const cJSON*t,const TensorSpec*s,size_t data_size,
 size_t*begin,const char*path)
@@ -73,8 +73,8 @@ const cJSON*offs= cJSON_GetObjectItemCaseSensitive(t,"data_offsets");
 if(!cJSON_IsString(dtype)||strcmp(dtype->valuestring,"F32")!=0)
 return kit_fail("%s: tensor \"%s\" has dtype %s; the kit reads F32 only",path,
 s->name,cJSON_IsString(dtype)?dtype->valuestring:"(none)");
-/*411:*/
-#line 7952 "attention.w"
+/*415:*/
+#line 7977 "attention.w"
 
 int nd= s->cols?2:1,ok= cJSON_IsArray(shape)&&cJSON_GetArraySize(shape)==nd;
 for(int d= 0;ok&&d<nd;d++){
@@ -91,11 +91,11 @@ free(got);
 return r;
 }
 
-/*:411*/
-#line 7946 "attention.w"
+/*:415*/
+#line 7971 "attention.w"
 
-/*412:*/
-#line 7970 "attention.w"
+/*416:*/
+#line 7995 "attention.w"
 
 const cJSON*b= cJSON_GetArrayItem(offs,0),*e= cJSON_GetArrayItem(offs,1);
 double need= 4.0*(double)spec_numel(s);
@@ -106,14 +106,14 @@ return kit_fail("%s: tensor \"%s\" has data offsets that do not give %.0f bytes 
 "inside the %zu bytes of data",path,s->name,need,data_size);
 *begin= (size_t)b->valuedouble;
 
-/*:412*/
-#line 7947 "attention.w"
+/*:416*/
+#line 7972 "attention.w"
 
 return 0;
 }
 
-/*:410*//*413:*/
-#line 7982 "attention.w"
+/*:414*//*417:*/
+#line 8007 "attention.w"
 
 static int check_tiling(const TensorSpec*s,int n,const size_t*begin,size_t data_size,
 const char*path)
@@ -140,11 +140,11 @@ return kit_fail("%s: %zu bytes after the last tensor belong to none",path,data_s
 return 0;
 }
 
-/*:413*/
-#line 7496 "attention.w"
+/*:417*/
+#line 7521 "attention.w"
 
-/*385:*/
-#line 7501 "attention.w"
+/*389:*/
+#line 7526 "attention.w"
 
 static void put_f32(unsigned char*b,float x)
 {
@@ -162,8 +162,8 @@ memcpy(&x,&u,4);
 return x;
 }
 
-/*:385*//*386:*/
-#line 7519 "attention.w"
+/*:389*//*390:*/
+#line 7544 "attention.w"
 
 static char*vocab_to_json(const Vocab*v)
 {
@@ -174,15 +174,15 @@ cJSON_Delete(a);
 return s;
 }
 
-/*:386*//*388:*/
-#line 7547 "attention.w"
+/*:390*//*392:*/
+#line 7572 "attention.w"
 
 static char*checkpoint_header(const CkptView*m,size_t*len)
 {
 const TensorSpec*s= m->spec;
 cJSON*root= cJSON_CreateObject();
-/*389:*/
-#line 7565 "attention.w"
+/*393:*/
+#line 7590 "attention.w"
 
 cJSON*meta= cJSON_AddObjectToObject(root,"__metadata__");
 char*vin= vocab_to_json(m->vin),*vout= vocab_to_json(m->vout),num[32];
@@ -198,11 +198,11 @@ if(m->kind==KIND_MULTIHEAD)cJSON_AddStringToObject(meta,"heads",num);
 free(vin);
 free(vout);
 
-/*:389*/
-#line 7552 "attention.w"
+/*:393*/
+#line 7577 "attention.w"
 
-/*390:*/
-#line 7581 "attention.w"
+/*394:*/
+#line 7606 "attention.w"
 
 size_t off= 0;
 for(int k= 0;k<m->n;k++){
@@ -217,8 +217,8 @@ off+= 4*spec_numel(&s[k]);
 cJSON_AddItemToArray(offs,cJSON_CreateNumber((double)off));
 }
 
-/*:390*/
-#line 7553 "attention.w"
+/*:394*/
+#line 7578 "attention.w"
 
 char*json= cJSON_PrintUnformatted(root);
 cJSON_Delete(root);
@@ -230,8 +230,8 @@ json[padded]= '\0';
 return json;
 }
 
-/*:388*//*392:*/
-#line 7622 "attention.w"
+/*:392*//*396:*/
+#line 7647 "attention.w"
 
 static int checkpoint_write(const CkptView*m,const char*path)
 {
@@ -248,8 +248,8 @@ free(header);
 return-1;
 }
 FILE*f= fdopen(fd,"wb");
-/*394:*/
-#line 7660 "attention.w"
+/*398:*/
+#line 7685 "attention.w"
 
 unsigned char len8[8],buf[4096];
 for(int k= 0;k<8;k++)len8[k]= (unsigned char)((uint64_t)hlen>>(8*k));
@@ -260,19 +260,19 @@ for(size_t j= 0;j<k;j++)put_f32(buf+4*j,m->data[i+j]);
 ok= fwrite(buf,4,k,f)==k;
 }
 
-/*:394*/
-#line 7638 "attention.w"
+/*:398*/
+#line 7663 "attention.w"
 
-/*393:*/
-#line 7653 "attention.w"
+/*397:*/
+#line 7678 "attention.w"
 
 if(ok)ok= fflush(f)==0&&fsync(fd)==0&&fchmod(fd,0644)==0;
 ok= (fclose(f)==0)&&ok;
 int refused= ok&&save_target_check(path)!=0;
 if(ok)ok= !refused&&rename(tmp,path)==0;
 
-/*:393*/
-#line 7639 "attention.w"
+/*:397*/
+#line 7664 "attention.w"
 
 int status= ok?0:refused?-1:
 kit_fail("%s: cannot write the checkpoint: %s",path,strerror(errno));
@@ -282,8 +282,8 @@ free(header);
 return status;
 }
 
-/*:392*//*395:*/
-#line 7672 "attention.w"
+/*:396*//*399:*/
+#line 7697 "attention.w"
 
 int checkpoint_save(const Model*m,const char*path)
 {
@@ -307,16 +307,16 @@ free(host);
 return status;
 }
 
-/*:395*//*397:*/
-#line 7706 "attention.w"
+/*:399*//*401:*/
+#line 7731 "attention.w"
 
 int checkpoint_load(Model*m,const char*path)
 {
 return checkpoint_load_any(path,m,NULL,NULL,0)<0?-1:0;
 }
 
-/*:397*//*398:*/
-#line 7716 "attention.w"
+/*:401*//*402:*/
+#line 7741 "attention.w"
 
 int checkpoint_load_any(const char*path,Model*m,BModel*bm,const Backend*be,int B_cap)
 {
@@ -329,8 +329,8 @@ Vocab vin= {0},vout= {0};
 Config cfg= {0};
 int status= -1,kind= 0,heads= 1;
 size_t data_size= 0;
-/*400:*/
-#line 7751 "attention.w"
+/*404:*/
+#line 7776 "attention.w"
 
 struct stat st;
 if(fstat(fileno(f),&st)!=0){
@@ -352,11 +352,11 @@ goto done;
 }
 data_size= (size_t)((uint64_t)st.st_size-8-hlen);
 
-/*:400*/
-#line 7728 "attention.w"
+/*:404*/
+#line 7753 "attention.w"
 
-/*401:*/
-#line 7774 "attention.w"
+/*405:*/
+#line 7799 "attention.w"
 
 header= xcalloc((size_t)hlen+1,1);
 if(fread(header,1,(size_t)hlen,f)!=hlen){
@@ -378,17 +378,17 @@ kit_fail("%s: the header has bytes other than spaces after its JSON object "
 goto done;
 }
 
-/*:401*/
-#line 7729 "attention.w"
+/*:405*/
+#line 7754 "attention.w"
 
-/*402:*/
-#line 7797 "attention.w"
+/*406:*/
+#line 7822 "attention.w"
 
 cJSON*meta= cJSON_GetObjectItemCaseSensitive(root,"__metadata__");
 const char*att= meta_string(meta,"attention",path);
 if(!att)goto done;
-/*403:*/
-#line 7817 "attention.w"
+/*407:*/
+#line 7842 "attention.w"
 
 kind= kind_from_name(att);
 if(kind<0){
@@ -402,8 +402,8 @@ m?"the notebook's (seed)":"one of Part II's kinds");
 goto done;
 }
 
-/*:403*/
-#line 7801 "attention.w"
+/*:407*/
+#line 7826 "attention.w"
 
 if(meta_int(meta,"hidden_size",path,1,1<<16,&cfg.H)||meta_int(meta,
 "max_length",path,1,DEFAULT_MAX_LENGTH*4,&cfg.L))goto done;
@@ -419,16 +419,16 @@ goto done;
 }
 }
 
-/*:402*/
-#line 7730 "attention.w"
+/*:406*/
+#line 7755 "attention.w"
 
-/*406:*/
-#line 7885 "attention.w"
+/*410:*/
+#line 7910 "attention.w"
 
 TensorSpec spec[NP_TENSORS];
 int n_spec= 0;
-/*407:*/
-#line 7897 "attention.w"
+/*411:*/
+#line 7922 "attention.w"
 
 if(kind==KIND_SEED){
 tensor_specs(&cfg,spec);
@@ -439,13 +439,13 @@ batched_specs(kind,&cfg,all);
 for(int k= 0;k<NP_TENSORS;k++)if(all[k].rows)spec[n_spec++]= all[k];
 }
 
-/*:407*/
-#line 7888 "attention.w"
+/*:411*/
+#line 7913 "attention.w"
 
 size_t begin[NP_TENSORS];
 int seen[NP_TENSORS]= {0};
-/*408:*/
-#line 7908 "attention.w"
+/*412:*/
+#line 7933 "attention.w"
 
 for(const cJSON*t= root->child;t;t= t->next){
 if(strcmp(t->string,"__metadata__")==0)continue;
@@ -463,11 +463,11 @@ goto done;
 if(check_tensor(t,&spec[k],data_size,&begin[k],path))goto done;
 }
 
-/*:408*/
-#line 7891 "attention.w"
+/*:412*/
+#line 7916 "attention.w"
 
-/*409:*/
-#line 7926 "attention.w"
+/*413:*/
+#line 7951 "attention.w"
 
 for(int k= 0;k<n_spec;k++)
 if(!seen[k]){
@@ -476,16 +476,16 @@ spec[k].name,kind_names[kind]);
 goto done;
 }
 
-/*:409*/
-#line 7892 "attention.w"
+/*:413*/
+#line 7917 "attention.w"
 
 if(check_tiling(spec,n_spec,begin,data_size,path))goto done;
 
-/*:406*/
-#line 7731 "attention.w"
+/*:410*/
+#line 7756 "attention.w"
 
-/*414:*/
-#line 8009 "attention.w"
+/*418:*/
+#line 8034 "attention.w"
 
 data= xcalloc(data_size,1);
 if(fread(data,1,data_size,f)!=data_size){
@@ -505,12 +505,12 @@ be->upload(bm->p,host,bm->n_params*sizeof(float));
 free(host);
 status= kind;
 
-/*:414*/
-#line 7732 "attention.w"
+/*:418*/
+#line 7757 "attention.w"
 
 done:
-/*399:*/
-#line 7739 "attention.w"
+/*403:*/
+#line 7764 "attention.w"
 
 if(status<0){
 if(vin.word)vocab_free(&vin);
@@ -521,14 +521,14 @@ free(header);
 free(data);
 fclose(f);
 
-/*:399*/
-#line 7734 "attention.w"
+/*:403*/
+#line 7759 "attention.w"
 
 return status;
 }
 
-/*:398*/
-#line 7497 "attention.w"
+/*:402*/
+#line 7522 "attention.w"
 
 
-/*:384*/
+/*:388*/

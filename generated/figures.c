@@ -1,5 +1,5 @@
-/*416:*/
-#line 8084 "attention.w"
+/*420:*/
+#line 8109 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
@@ -13,15 +13,15 @@
 #include <strings.h> 
 #include <time.h> 
 #include <utf8proc.h> 
-/*418:*/
-#line 8154 "attention.w"
+/*422:*/
+#line 8179 "attention.w"
 
 const Colormap colormap_bone= {"bone",{3,4,3},
 {{0.0,0.746032,1.0},{0.0,0.365079,0.746032,1.0},{0.0,0.365079,1.0}},
 {{0.0,0.652778,1.0},{0.0,0.319444,0.777778,1.0},{0.0,0.444444,1.0}}};
 
-/*:418*//*419:*/
-#line 8167 "attention.w"
+/*:422*//*423:*/
+#line 8192 "attention.w"
 
 #define B8(b) ((b) / 255.0)
 #define EIGHTHS {0.0, 0.125, 0.25, 0.375, 0.5, 0.625, 0.75, 0.875, 1.0}
@@ -30,11 +30,11 @@ const Colormap colormap_ylorrd= {"ylorrd",{9,9,9},{EIGHTHS,EIGHTHS,EIGHTHS},
 {B8(255),B8(237),B8(217),B8(178),B8(141),B8(78),B8(26),B8(0),B8(0)},
 {B8(204),B8(160),B8(118),B8(76),B8(60),B8(42),B8(28),B8(38),B8(38)}}};
 
-/*:419*/
-#line 8097 "attention.w"
+/*:423*/
+#line 8122 "attention.w"
 
-/*427:*/
-#line 8296 "attention.w"
+/*431:*/
+#line 8321 "attention.w"
 
 typedef struct{
 unsigned char*p;
@@ -52,8 +52,8 @@ b->n+= n;
 b->p[b->n]= 0;
 }
 
-/*:427*//*428:*/
-#line 8315 "attention.w"
+/*:431*//*432:*/
+#line 8340 "attention.w"
 
 typedef struct{
 cairo_t*cr;
@@ -65,8 +65,8 @@ double size;
 int bold;
 }FigFont;
 
-/*:428*//*429:*/
-#line 8331 "attention.w"
+/*:432*//*433:*/
+#line 8356 "attention.w"
 
 static void set_font(cairo_t*cr,FigFont f)
 {
@@ -84,8 +84,8 @@ cairo_set_font_options(cr,fo);
 cairo_font_options_destroy(fo);
 }
 
-/*:429*//*430:*/
-#line 8350 "attention.w"
+/*:433*//*434:*/
+#line 8375 "attention.w"
 
 static cairo_t*measurer(void)
 {
@@ -99,8 +99,8 @@ no_hinting(cr);
 return cr;
 }
 
-/*:430*//*431:*/
-#line 8366 "attention.w"
+/*:434*//*435:*/
+#line 8391 "attention.w"
 
 static double text_width(FigFont f,const char*s)
 {
@@ -119,8 +119,8 @@ cairo_font_extents(measurer(),&fe);
 *descent= fe.descent;
 }
 
-/*:431*//*432:*/
-#line 8390 "attention.w"
+/*:435*//*436:*/
+#line 8415 "attention.w"
 
 #define ELLIPSIS "\xe2\x80\xa6" 
 static char*fit_text(const char*s,FigFont f,double maxw)
@@ -136,8 +136,8 @@ else memcpy(o,s+k,(size_t)m),o+= m,k+= (size_t)m;
 }
 double ew= text_width(f,ELLIPSIS);
 if(text_width(f,t)<=maxw)return t;
-/*433:*/
-#line 8410 "attention.w"
+/*437:*/
+#line 8435 "attention.w"
 
 size_t n= strlen(t);
 char*u= xcalloc(n+sizeof ELLIPSIS,1);
@@ -153,14 +153,14 @@ strcpy(u+cut,ELLIPSIS);
 free(t);
 t= u;
 
-/*:433*/
-#line 8405 "attention.w"
+/*:437*/
+#line 8430 "attention.w"
 
 return t;
 }
 
-/*:432*//*434:*/
-#line 8428 "attention.w"
+/*:436*//*438:*/
+#line 8453 "attention.w"
 
 static void svg_text(Buf*b,FigFont f,double x,double y,double angle,const char*s);
 
@@ -182,8 +182,8 @@ cairo_show_text(cr,s);
 cairo_restore(cr);
 }
 
-/*:434*//*435:*/
-#line 8451 "attention.w"
+/*:438*//*439:*/
+#line 8476 "attention.w"
 
 static void svg_text(Buf*b,FigFont f,double x,double y,double angle,const char*s)
 {
@@ -202,8 +202,8 @@ else buf_add(b,p,1);
 buf_add(b,"</text>\n",8);
 }
 
-/*:435*//*436:*/
-#line 8470 "attention.w"
+/*:439*//*440:*/
+#line 8495 "attention.w"
 
 static void fill_box(cairo_t*cr,double x,double y,double w,double h,
 const double rgb[3])
@@ -223,8 +223,8 @@ cairo_line_to(cr,x1,y1);
 cairo_stroke(cr);
 }
 
-/*:436*//*437:*/
-#line 8502 "attention.w"
+/*:440*//*441:*/
+#line 8527 "attention.w"
 
 #define FIG_TINY 1e-280 
 #define FIG_HUGE 1e300 
@@ -245,8 +245,8 @@ if(fabs(step/pow(10.0,-d)-2.5)<1e-6)d++;
 return step;
 }
 
-/*:437*//*438:*/
-#line 8523 "attention.w"
+/*:441*//*442:*/
+#line 8548 "attention.w"
 
 static int nice_ticks(double lo,double hi,int most,double*first,double*step,
 int*decimals)
@@ -257,8 +257,8 @@ double n= floor(hi/ *step-*first/ *step+1e-6)+1;
 return n> 0?(n<1000?(int)n:1000):0;
 }
 
-/*:438*//*439:*/
-#line 8536 "attention.w"
+/*:442*//*443:*/
+#line 8561 "attention.w"
 
 static void widen_range(double*lo,double*hi)
 {
@@ -268,8 +268,8 @@ double d= fabs(*lo)<1e3*FIG_TINY?0.1:0.1*fabs(*lo);
 }
 }
 
-/*:439*//*440:*/
-#line 8556 "attention.w"
+/*:443*//*444:*/
+#line 8581 "attention.w"
 
 #define PAGE_W 720.0
 #define PAGE_H 432.0
@@ -284,8 +284,8 @@ static const FigFont tick_font= {10.0,0};
 static const FigFont axis_font= {12.0,1};
 static const FigFont title_font= {13.0,1};
 
-/*:440*//*441:*/
-#line 8577 "attention.w"
+/*:444*//*445:*/
+#line 8602 "attention.w"
 
 static double turned_depth(FigFont f,const char*s)
 {
@@ -301,8 +301,8 @@ font_metrics(f,&asc,&desc);
 canvas_text(cv,f,x-(a+desc)*M_SQRT1_2,y+(asc+a)*M_SQRT1_2,-45.0,s);
 }
 
-/*:441*//*442:*/
-#line 8595 "attention.w"
+/*:445*//*446:*/
+#line 8620 "attention.w"
 
 typedef struct{
 char**row,**col,*title;
@@ -312,8 +312,8 @@ int nticks,decimals;
 double first,step;
 }HeatmapTexts;
 
-/*:442*//*443:*/
-#line 8605 "attention.w"
+/*:446*//*447:*/
+#line 8630 "attention.w"
 
 static void fit_labels(const Heatmap*h,HeatmapTexts*t)
 {
@@ -327,8 +327,8 @@ t->col[j]= fit_text(h->col_words[j],t->col_font,LABEL_MAX);
 }
 }
 
-/*:443*//*444:*/
-#line 8620 "attention.w"
+/*:447*//*448:*/
+#line 8645 "attention.w"
 
 static void heatmap_texts(const Heatmap*h,HeatmapTexts*t)
 {
@@ -337,8 +337,8 @@ t->col= xcalloc((size_t)h->cols,sizeof(char*));
 t->row_font= t->col_font= tick_font;
 fit_labels(h,t);
 t->title= fit_text(h->title?h->title:"",title_font,PAGE_W-2*MARGIN);
-/*446:*/
-#line 8645 "attention.w"
+/*450:*/
+#line 8670 "attention.w"
 
 double lo= INFINITY,hi= -INFINITY;
 for(int i= 0;i<h->rows;i++)
@@ -354,13 +354,13 @@ widen_range(&lo,&hi);
 t->vmin= lo,t->vmax= hi;
 t->nticks= nice_ticks(lo,hi,8,&t->first,&t->step,&t->decimals);
 
-/*:446*/
-#line 8628 "attention.w"
+/*:450*/
+#line 8653 "attention.w"
 
 }
 
-/*:444*//*445:*/
-#line 8632 "attention.w"
+/*:448*//*449:*/
+#line 8657 "attention.w"
 
 static void heatmap_texts_free(const Heatmap*h,HeatmapTexts*t)
 {
@@ -371,8 +371,8 @@ free(t->col);
 free(t->title);
 }
 
-/*:445*//*465:*/
-#line 8993 "attention.w"
+/*:449*//*469:*/
+#line 9018 "attention.w"
 
 static cairo_status_t buf_write(void*closure,const unsigned char*data,unsigned int n)
 {
@@ -380,8 +380,8 @@ buf_add(closure,data,n);
 return CAIRO_STATUS_SUCCESS;
 }
 
-/*:465*//*466:*/
-#line 9011 "attention.w"
+/*:469*//*470:*/
+#line 9036 "attention.w"
 
 static void pdf_fix_date(cairo_surface_t*s)
 {
@@ -400,8 +400,8 @@ cairo_pdf_surface_restrict_to_version(s,CAIRO_PDF_VERSION_1_4);
 cairo_pdf_surface_set_metadata(s,CAIRO_PDF_METADATA_CREATE_DATE,date);
 }
 
-/*:466*//*474:*/
-#line 9178 "attention.w"
+/*:470*//*478:*/
+#line 9203 "attention.w"
 
 #define CURVE_W 576.0
 #define CURVE_H 360.0
@@ -418,8 +418,8 @@ double t= a->log?(log10(v)-log10(a->lo))/(log10(a->hi)-log10(a->lo)):
 return a->from+t*(a->to-a->from);
 }
 
-/*:474*//*475:*/
-#line 9200 "attention.w"
+/*:478*//*479:*/
+#line 9225 "attention.w"
 
 static void axis_range(Axis*a,double lo,double hi,int allow_log)
 {
@@ -436,8 +436,8 @@ a->lo= floor(lo/step+1e-9)*step;
 a->hi= ceil(hi/step-1e-9)*step;
 }
 
-/*:475*//*476:*/
-#line 9218 "attention.w"
+/*:479*//*480:*/
+#line 9243 "attention.w"
 
 static void tick_label(char*s,size_t size,double v,int is_log,int decimals)
 {
@@ -455,8 +455,8 @@ snprintf(s,size,"10%s",k<0?"\xe2\x81\xbb":"");
 for(char*d= digits;*d;d++)strncat(s,sup[*d-'0'],size-strlen(s)-1);
 }
 
-/*:476*//*477:*/
-#line 9238 "attention.w"
+/*:480*//*481:*/
+#line 9263 "attention.w"
 
 #define MAX_TICKS 200
 typedef struct{
@@ -470,8 +470,8 @@ static void axis_ticks(const Axis*a,Ticks*t)
 {
 t->n= 0;
 if(a->log){
-/*478:*/
-#line 9266 "attention.w"
+/*482:*/
+#line 9291 "attention.w"
 
 int d0= (int)lround(log10(a->lo)),d1= (int)lround(log10(a->hi));
 int every= d1-d0> 8?(d1-d0+7)/8:1;
@@ -486,8 +486,8 @@ else t->label[t->n][0]= 0;
 t->n++;
 }
 
-/*:478*/
-#line 9251 "attention.w"
+/*:482*/
+#line 9276 "attention.w"
 
 return;
 }
@@ -501,16 +501,16 @@ tick_label(t->label[t->n],sizeof t->label[0],t->v[t->n],0,dec);
 }
 }
 
-/*:477*/
-#line 8098 "attention.w"
+/*:481*/
+#line 8123 "attention.w"
 
-/*420:*/
-#line 8191 "attention.w"
+/*424:*/
+#line 8216 "attention.w"
 
 void colormap_color(const Colormap*cm,double w,double rgb[3])
 {
-/*421:*/
-#line 8198 "attention.w"
+/*425:*/
+#line 8223 "attention.w"
 
 if(!(w> 0.0))w= 0.0;
 if(w> 1.0)w= 1.0;
@@ -522,13 +522,13 @@ double t= (w-x[k])/(x[k+1]-x[k]);
 rgb[ch]= v[k]+t*(v[k+1]-v[k]);
 }
 
-/*:421*/
-#line 8194 "attention.w"
+/*:425*/
+#line 8219 "attention.w"
 
 }
 
-/*:420*//*423:*/
-#line 8219 "attention.w"
+/*:424*//*427:*/
+#line 8244 "attention.w"
 
 const Colormap*colormap_find(const char*name)
 {
@@ -537,8 +537,8 @@ if(strcmp(name,"ylorrd")==0||strcmp(name,"YlOrRd")==0)return&colormap_ylorrd;
 return NULL;
 }
 
-/*:423*//*447:*/
-#line 8662 "attention.w"
+/*:427*//*451:*/
+#line 8687 "attention.w"
 
 static int layout_heatmap(const Heatmap*h,const HeatmapTexts*t,HeatmapLayout*lay)
 {
@@ -554,8 +554,8 @@ char s[32];
 snprintf(s,sizeof s,"%.*f",t->decimals,t->first+k*t->step+0.0);
 cbw= fmax(cbw,text_width(tick_font,s));
 }
-/*448:*/
-#line 8686 "attention.w"
+/*452:*/
+#line 8711 "attention.w"
 
 double title_asc,title_desc;
 font_metrics(title_font,&title_asc,&title_desc);
@@ -575,15 +575,15 @@ lay->cells= (FigBox){left,top,PAGE_W-left-right,ch};
 lay->colorbar= (FigBox){PAGE_W-right+CBAR_GAP,top,cw,ch};
 lay->vmin= t->vmin,lay->vmax= t->vmax;
 
-/*:448*/
-#line 8677 "attention.w"
+/*:452*/
+#line 8702 "attention.w"
 
 return lay->cells.w>=10.0&&lay->cells.h>=10.0?0:
 kit_fail("heatmap: the labels leave no room for the cells");
 }
 
-/*:447*//*449:*/
-#line 8714 "attention.w"
+/*:451*//*453:*/
+#line 8739 "attention.w"
 
 static int heatmap_prepare(const Heatmap*h,HeatmapTexts*t,HeatmapLayout*lay)
 {
@@ -602,8 +602,8 @@ fit_labels(h,t);
 return 0;
 }
 
-/*:449*//*450:*/
-#line 8734 "attention.w"
+/*:453*//*454:*/
+#line 8759 "attention.w"
 
 static int heatmap_check(const Heatmap*h)
 {
@@ -621,8 +621,8 @@ heatmap_texts_free(h,&t);
 return 0;
 }
 
-/*:450*//*452:*/
-#line 8758 "attention.w"
+/*:454*//*456:*/
+#line 8783 "attention.w"
 
 static void draw_heatmap(Canvas*cv,const Heatmap*h,const HeatmapTexts*t,
 const HeatmapLayout*lay)
@@ -637,8 +637,8 @@ double rgb[3],v= h->w[(size_t)i*h->stride+j];
 colormap_color(h->cm,(v-lay->vmin)/(lay->vmax-lay->vmin),rgb);
 fill_box(cr,c->x+j*colw,c->y+i*rowh,colw,rowh,rgb);
 }
-/*453:*/
-#line 8782 "attention.w"
+/*457:*/
+#line 8807 "attention.w"
 
 int seaborn= h->style==HEATMAP_SEABORN;
 for(int j= seaborn?0:1;j<=(seaborn?h->cols:h->cols-1);j++)
@@ -657,11 +657,11 @@ c->y+c->h+TICK_LEN,0.8,0.0);
 for(int i= 0;i<h->rows;i++)
 line(cr,c->x,c->y+(i+0.5)*rowh,c->x-TICK_LEN,c->y+(i+0.5)*rowh,0.8,0.0);
 
-/*:453*/
-#line 8772 "attention.w"
+/*:457*/
+#line 8797 "attention.w"
 
-/*454:*/
-#line 8805 "attention.w"
+/*458:*/
+#line 8830 "attention.w"
 
 const FigBox*b= &lay->colorbar;
 cairo_pattern_t*grad= cairo_pattern_create_linear(0.0,b->y+b->h,0.0,b->y);
@@ -675,8 +675,8 @@ cairo_set_source(cr,grad);
 cairo_rectangle(cr,b->x,b->y,b->w,b->h);
 cairo_fill(cr);
 cairo_pattern_destroy(grad);
-/*455:*/
-#line 8823 "attention.w"
+/*459:*/
+#line 8848 "attention.w"
 
 if(!seaborn){
 cairo_set_source_rgb(cr,0.0,0.0,0.0);
@@ -695,15 +695,15 @@ line(cr,b->x+b->w,y,b->x+b->w+TICK_LEN,y,0.8,0.0);
 canvas_text(cv,tick_font,b->x+b->w+TICK_LEN+TICK_PAD,y+(asc-desc)/2,0.0,s);
 }
 
-/*:455*/
-#line 8818 "attention.w"
+/*:459*/
+#line 8843 "attention.w"
 
 
-/*:454*/
-#line 8773 "attention.w"
+/*:458*/
+#line 8798 "attention.w"
 
-/*456:*/
-#line 8844 "attention.w"
+/*460:*/
+#line 8869 "attention.w"
 
 double rasc,rdesc;
 font_metrics(t->row_font,&rasc,&rdesc);
@@ -713,8 +713,8 @@ c->y+(i+0.5)*rowh+(rasc-rdesc)/2,0.0,t->row[i]);
 for(int j= 0;j<h->cols;j++)
 turned_label(cv,t->col_font,c->x+(j+0.5)*colw,c->y+c->h+TICK_LEN+TICK_PAD,
 t->col[j]);
-/*457:*/
-#line 8864 "attention.w"
+/*461:*/
+#line 8889 "attention.w"
 
 static const char*xtitle= "Input Words (English)",*ytitle= "Output Words (French)",
 *ctitle= "Attention Weight";
@@ -727,8 +727,8 @@ if(seaborn)
 canvas_text(cv,tick_font,lay->width-MARGIN-desc,b->y+(b->h+ct)/2,-90.0,ctitle);
 else canvas_text(cv,tick_font,lay->width-MARGIN-asc,b->y+(b->h-ct)/2,90.0,ctitle);
 
-/*:457*/
-#line 8853 "attention.w"
+/*:461*/
+#line 8878 "attention.w"
 
 double tw= text_width(title_font,t->title),tx= c->x+(c->w-tw)/2;
 double tasc,tdesc;
@@ -736,13 +736,13 @@ font_metrics(title_font,&tasc,&tdesc);
 tx= fmax(MARGIN,fmin(tx,lay->width-MARGIN-tw));
 canvas_text(cv,title_font,tx,MARGIN+tasc,0.0,t->title);
 
-/*:456*/
-#line 8774 "attention.w"
+/*:460*/
+#line 8799 "attention.w"
 
 }
 
-/*:452*//*458:*/
-#line 8878 "attention.w"
+/*:456*//*462:*/
+#line 8903 "attention.w"
 
 typedef struct{
 const Heatmap*h;
@@ -762,8 +762,8 @@ j->h= h;
 return heatmap_check(h)||heatmap_prepare(h,&j->t,&j->lay)?-1:0;
 }
 
-/*:458*//*460:*/
-#line 8910 "attention.w"
+/*:462*//*464:*/
+#line 8935 "attention.w"
 
 int figure_format(const char*path)
 {
@@ -776,8 +776,8 @@ if(strcasecmp(dot,".svg")==0)return FIGURE_SVG;
 return kit_fail("%s: unknown figure format (the name must end in .png, .pdf or .svg)",path);
 }
 
-/*:460*//*461:*/
-#line 8928 "attention.w"
+/*:464*//*465:*/
+#line 8953 "attention.w"
 
 int figure_check_path(const char*path)
 {
@@ -796,8 +796,8 @@ free(dir);
 return status;
 }
 
-/*:461*//*462:*/
-#line 8949 "attention.w"
+/*:465*//*466:*/
+#line 8974 "attention.w"
 
 int write_file_atomic(const char*path,const void*data,size_t n)
 {
@@ -813,8 +813,8 @@ return-1;
 mode_t mask= umask(0);
 umask(mask);
 fchmod(fd,0666&~mask);
-/*463:*/
-#line 8970 "attention.w"
+/*467:*/
+#line 8995 "attention.w"
 
 const char*p= data;
 size_t left= n;
@@ -831,15 +831,15 @@ if(ok&&save_target_check(path))ok= 0;
 if(ok&&rename(tmp,path)!=0)ok= 0,kit_fail("%s: cannot write: %s",path,strerror(errno));
 if(!ok)unlink(tmp);
 
-/*:463*/
-#line 8964 "attention.w"
+/*:467*/
+#line 8989 "attention.w"
 
 free(tmp);
 return ok?0:-1;
 }
 
-/*:462*//*467:*/
-#line 9033 "attention.w"
+/*:466*//*471:*/
+#line 9058 "attention.w"
 
 typedef void(*DrawFn)(Canvas*cv,const void*job);
 
@@ -859,8 +859,8 @@ Canvas cv= {cairo_create(s),format==FIGURE_SVG?&text:NULL};
 no_hinting(cv.cr);
 if(format==FIGURE_PNG)cairo_scale(cv.cr,FIGURE_PNG_SCALE,FIGURE_PNG_SCALE);
 draw(&cv,job);
-/*468:*/
-#line 9056 "attention.w"
+/*472:*/
+#line 9081 "attention.w"
 
 cairo_status_t st= cairo_status(cv.cr);
 cairo_destroy(cv.cr);
@@ -886,13 +886,13 @@ free(tail.p);
 free(text.p);
 return st==CAIRO_STATUS_SUCCESS?0:kit_fail("cairo: %s",cairo_status_to_string(st));
 
-/*:468*/
-#line 9052 "attention.w"
+/*:472*/
+#line 9077 "attention.w"
 
 }
 
-/*:467*//*469:*/
-#line 9086 "attention.w"
+/*:471*//*473:*/
+#line 9111 "attention.w"
 
 static int figure_save(const char*path,double w,double h,DrawFn draw,const void*job)
 {
@@ -906,8 +906,8 @@ free(out.p);
 return status;
 }
 
-/*:469*//*470:*/
-#line 9102 "attention.w"
+/*:473*//*474:*/
+#line 9127 "attention.w"
 
 static int figure_image(double w,double h,double scale,DrawFn draw,const void*job,
 FigImage*img)
@@ -931,8 +931,8 @@ cairo_surface_destroy(s);
 return st==CAIRO_STATUS_SUCCESS?0:kit_fail("cairo: %s",cairo_status_to_string(st));
 }
 
-/*:470*//*471:*/
-#line 9126 "attention.w"
+/*:474*//*475:*/
+#line 9151 "attention.w"
 
 int heatmap_save(const Heatmap*h,const char*path)
 {
@@ -953,8 +953,8 @@ heatmap_texts_free(h,&j.t);
 return status;
 }
 
-/*:471*//*479:*/
-#line 9283 "attention.w"
+/*:475*//*483:*/
+#line 9308 "attention.w"
 
 typedef struct{
 const Curve*c;
@@ -967,8 +967,8 @@ static int curve_job_begin(CurveJob*j,const Curve*c)
 {
 if(c->n<1||!c->x||!c->y)return kit_fail("loss curve: no points to draw");
 double x0= INFINITY,x1= -INFINITY,y0= INFINITY,y1= -INFINITY;
-/*480:*/
-#line 9311 "attention.w"
+/*484:*/
+#line 9336 "attention.w"
 
 for(int k= 0;k<c->n;k++){
 if(!isfinite(c->x[k])||!isfinite(c->y[k]))
@@ -980,8 +980,8 @@ x0= fmin(x0,c->x[k]),x1= fmax(x1,c->x[k]);
 y0= fmin(y0,c->y[k]),y1= fmax(y1,c->y[k]);
 }
 
-/*:480*/
-#line 9295 "attention.w"
+/*:484*/
+#line 9320 "attention.w"
 
 j->c= c;
 axis_range(&j->ax,x0>=0.0&&x0<=1.0?0.0:x0,x1,0);
@@ -991,8 +991,8 @@ axis_ticks(&j->ay,&j->ty);
 j->title= fit_text(c->title?c->title:"",title_font,CURVE_W-2*MARGIN);
 j->xlabel= fit_text(c->xlabel?c->xlabel:"",axis_font,CURVE_W-2*MARGIN);
 j->ylabel= fit_text(c->ylabel?c->ylabel:"",axis_font,CURVE_H-2*MARGIN);
-/*481:*/
-#line 9324 "attention.w"
+/*485:*/
+#line 9349 "attention.w"
 
 double asc,desc,lasc,ldesc,tasc,tdesc,yw= 0.0;
 font_metrics(tick_font,&asc,&desc);
@@ -1005,14 +1005,14 @@ j->ax.to= CURVE_W-MARGIN-last;
 j->ay.from= CURVE_H-(MARGIN+lasc+ldesc+LABEL_PAD+asc+desc+TICK_PAD+TICK_LEN);
 j->ay.to= MARGIN+tasc+tdesc+TITLE_PAD;
 
-/*:481*/
-#line 9304 "attention.w"
+/*:485*/
+#line 9329 "attention.w"
 
 return 0;
 }
 
-/*:479*//*482:*/
-#line 9339 "attention.w"
+/*:483*//*486:*/
+#line 9364 "attention.w"
 
 static void curve_job_draw(Canvas*cv,const void*job)
 {
@@ -1026,8 +1026,8 @@ line(cr,axis_pos(&j->ax,j->tx.v[k]),y0,axis_pos(&j->ax,j->tx.v[k]),y1,0.5,0.9);
 for(int k= 0;k<j->ty.n;k++)
 if(j->ty.major[k])
 line(cr,x0,axis_pos(&j->ay,j->ty.v[k]),x1,axis_pos(&j->ay,j->ty.v[k]),0.5,0.9);
-/*483:*/
-#line 9357 "attention.w"
+/*487:*/
+#line 9382 "attention.w"
 
 cairo_save(cr);
 cairo_rectangle(cr,x0,y1,x1-x0,y0-y1);
@@ -1044,11 +1044,11 @@ cairo_fill(cr);
 }else cairo_stroke(cr);
 cairo_restore(cr);
 
-/*:483*/
-#line 9352 "attention.w"
+/*:487*/
+#line 9377 "attention.w"
 
-/*484:*/
-#line 9374 "attention.w"
+/*488:*/
+#line 9399 "attention.w"
 
 double asc,desc,lasc,ldesc,tasc,tdesc;
 font_metrics(tick_font,&asc,&desc);
@@ -1069,8 +1069,8 @@ line(cr,x0,y,x0-(j->ty.major[k]?TICK_LEN:TICK_LEN/2),y,0.8,0.0);
 canvas_text(cv,tick_font,x0-TICK_LEN-TICK_PAD-w,y+(asc-desc)/2,0.0,
 j->ty.label[k]);
 }
-/*485:*/
-#line 9398 "attention.w"
+/*489:*/
+#line 9423 "attention.w"
 
 double xw= text_width(axis_font,j->xlabel),yw= text_width(axis_font,j->ylabel);
 double tw= text_width(title_font,j->title);
@@ -1079,17 +1079,17 @@ canvas_text(cv,axis_font,MARGIN+lasc,(y0+y1+yw)/2,-90.0,j->ylabel);
 canvas_text(cv,title_font,fmax(MARGIN,fmin((x0+x1-tw)/2,CURVE_W-MARGIN-tw)),
 MARGIN+tasc,0.0,j->title);
 
-/*:485*/
-#line 9394 "attention.w"
+/*:489*/
+#line 9419 "attention.w"
 
 
-/*:484*/
-#line 9353 "attention.w"
+/*:488*/
+#line 9378 "attention.w"
 
 }
 
-/*:482*//*486:*/
-#line 9407 "attention.w"
+/*:486*//*490:*/
+#line 9432 "attention.w"
 
 static void curve_job_end(CurveJob*j)
 {
@@ -1116,8 +1116,8 @@ curve_job_end(&j);
 return status;
 }
 
-/*:486*/
-#line 8099 "attention.w"
+/*:490*/
+#line 8124 "attention.w"
 
 
-/*:416*/
+/*:420*/

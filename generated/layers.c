@@ -1,10 +1,10 @@
 /*60:*/
-#line 1383 "attention.w"
+#line 1387 "attention.w"
 
 #include "attention.h"
 #include <string.h> 
 /*77:*/
-#line 1691 "attention.w"
+#line 1695 "attention.w"
 
 static void gru_row_forward(float*restrict h_new,GruCache*restrict cache,
 const float*restrict gi,const float*restrict gh,const float*restrict h,int H)
@@ -14,13 +14,13 @@ h_new[j]= gru_unit_forward(gi[j],gi[H+j],gi[2*H+j],
 gh[j],gh[H+j],gh[2*H+j],h[j],&cache[j]);
 }
 
-/*:77*//*374:*/
-#line 7239 "attention.w"
+/*:77*//*378:*/
+#line 7264 "attention.w"
 
 typedef float vec16 __attribute__((vector_size(16*sizeof(float)),aligned(sizeof(float))));
 
-/*:374*//*375:*/
-#line 7248 "attention.w"
+/*:378*//*379:*/
+#line 7273 "attention.w"
 
 static inline void fold(vec16*s,const vec16*a,const vec16*b,int d)
 {
@@ -47,8 +47,8 @@ default:*s= __builtin_shufflevector(*a,*b,0,2,4,6,8,10,12,14,
 }
 }
 
-/*:375*//*376:*/
-#line 7279 "attention.w"
+/*:379*//*380:*/
+#line 7304 "attention.w"
 
 static inline __attribute__((always_inline))void dot16(vec16*s,const float*W,int C,
 const float*x)
@@ -68,8 +68,8 @@ for(;i<C;i++)
 for(int r= 0;r<16;r++)(*s)[r]+= W[(size_t)r*C+i]*x[i];
 }
 
-/*:376*//*378:*/
-#line 7350 "attention.w"
+/*:380*//*382:*/
+#line 7375 "attention.w"
 
 #define BLOCK 128
 static inline __attribute__((always_inline))void transposed_block(float*dx,
@@ -93,8 +93,8 @@ for(int b= 0;b<NB;b++)
 for(int k= 0;k<BLOCK/16;k++)
 *(vec16*)(dx+(size_t)b*C+j+16*k)= acc[b][k];
 }
-/*379:*/
-#line 7379 "attention.w"
+/*383:*/
+#line 7404 "attention.w"
 
 for(;j<C;j++)
 for(int b= 0;b<NB;b++){
@@ -103,13 +103,13 @@ for(int i= 0;i<OC;i++)s+= dy[(size_t)b*OC+i]*W[(size_t)i*C+j];
 dx[(size_t)b*C+j]= s;
 }
 
-/*:379*/
-#line 7373 "attention.w"
+/*:383*/
+#line 7398 "attention.w"
 
 }
 
-/*:378*//*380:*/
-#line 7388 "attention.w"
+/*:382*//*384:*/
+#line 7413 "attention.w"
 
 static void add_transposed_products(float*dx,const float*W,const float*dy,
 int B,int C,int OC)
@@ -120,8 +120,8 @@ transposed_block(dx+(size_t)b*C,W,dy+(size_t)b*OC,C,OC,2);
 for(;b<B;b++)transposed_block(dx+(size_t)b*C,W,dy+(size_t)b*OC,C,OC,1);
 }
 
-/*:380*//*381:*/
-#line 7406 "attention.w"
+/*:384*//*385:*/
+#line 7431 "attention.w"
 
 static inline __attribute__((always_inline))void outer_block(float*dw,
 const float*dy,int stride,const float*x,int B,int C,const int R,const int add)
@@ -144,8 +144,8 @@ a[r][1]+= d*x1;
 for(int r= 0;r<R;r++)
 for(int h= 0;h<2;h++)*(vec16*)(dw+(size_t)r*C+j+16*h)= a[r][h];
 }
-/*382:*/
-#line 7433 "attention.w"
+/*386:*/
+#line 7458 "attention.w"
 
 for(;j<C;j++)
 for(int r= 0;r<R;r++){
@@ -154,13 +154,13 @@ for(int b= 0;b<B;b++)g+= dy[(size_t)b*stride+r]*x[(size_t)b*C+j];
 dw[(size_t)r*C+j]= g;
 }
 
-/*:382*/
-#line 7428 "attention.w"
+/*:386*/
+#line 7453 "attention.w"
 
 }
 
-/*:381*//*383:*/
-#line 7445 "attention.w"
+/*:385*//*387:*/
+#line 7470 "attention.w"
 
 void outer_products(float*dw,const float*dy,int stride,
 const float*x,int B,int C,int rows,int add)
@@ -175,11 +175,11 @@ for(;r<rows;r++)outer_block(dw+(size_t)r*C,dy+r,stride,x,B,C,1,0);
 }
 }
 
-/*:383*/
-#line 1386 "attention.w"
+/*:387*/
+#line 1390 "attention.w"
 
 /*61:*/
-#line 1393 "attention.w"
+#line 1397 "attention.w"
 
 void embedding_forward(float*out,const float*table,const int*ids,int B,int H)
 {
@@ -188,7 +188,7 @@ memcpy(out+(size_t)b*H,table+(size_t)ids[b]*H,(size_t)H*sizeof(float));
 }
 
 /*:61*//*62:*/
-#line 1422 "attention.w"
+#line 1426 "attention.w"
 
 static inline float dot(const float*a,const float*b,int n)
 {
@@ -205,7 +205,7 @@ return s;
 }
 
 /*:62*//*64:*/
-#line 1446 "attention.w"
+#line 1450 "attention.w"
 
 void relu_forward(float*out,const float*inp,int n)
 {
@@ -213,7 +213,7 @@ for(int i= 0;i<n;i++)out[i]= inp[i]> 0.0f?inp[i]:0.0f;
 }
 
 /*:64*//*65:*/
-#line 1474 "attention.w"
+#line 1478 "attention.w"
 
 void softmax_forward(float*out,const float*inp,int B,int n)
 {
@@ -221,7 +221,7 @@ for(int b= 0;b<B;b++){
 const float*s= inp+(size_t)b*n;
 float*p= out+(size_t)b*n;
 /*66:*/
-#line 1494 "attention.w"
+#line 1498 "attention.w"
 
 float mx= s[0],sum= 0.0f;
 for(int i= 1;i<n;i++)if(s[i]> mx)mx= s[i];
@@ -229,7 +229,7 @@ for(int i= 0;i<n;i++)sum+= p[i]= expf(s[i]-mx);
 for(int i= 0;i<n;i++)p[i]/= sum;
 
 /*:66*/
-#line 1480 "attention.w"
+#line 1484 "attention.w"
 
 }
 }
@@ -240,7 +240,7 @@ for(int b= 0;b<B;b++){
 const float*s= inp+(size_t)b*n;
 float*p= out+(size_t)b*n;
 /*67:*/
-#line 1501 "attention.w"
+#line 1505 "attention.w"
 
 float mx= s[0],sum= 0.0f;
 for(int i= 1;i<n;i++)if(s[i]> mx)mx= s[i];
@@ -249,30 +249,30 @@ float lse= mx+logf(sum);
 for(int i= 0;i<n;i++)p[i]= s[i]-lse;
 
 /*:67*/
-#line 1489 "attention.w"
+#line 1493 "attention.w"
 
 }
 }
 
 /*:65*//*69:*/
-#line 1522 "attention.w"
+#line 1526 "attention.w"
 
 float nll_forward(const float*logp,const int*target,int B,int V)
 {
 float loss= 0.0f;
 /*70:*/
-#line 1531 "attention.w"
+#line 1535 "attention.w"
 
 for(int b= 0;b<B;b++)loss-= logp[(size_t)b*V+target[b]];
 
 /*:70*/
-#line 1526 "attention.w"
+#line 1530 "attention.w"
 
 return loss;
 }
 
 /*:69*//*78:*/
-#line 1701 "attention.w"
+#line 1705 "attention.w"
 
 void gru_cell_forward(float*h_new,GruCache*cache,const float*gi,
 const float*gh,const float*h,int B,int H)
@@ -283,7 +283,7 @@ gi+(size_t)b*3*H,gh+(size_t)b*3*H,h+(size_t)b*H,H);
 }
 
 /*:78*//*80:*/
-#line 1734 "attention.w"
+#line 1738 "attention.w"
 
 void attention_forward(float*w,float*ctx,const float*scores,
 const float*enc_out,int B,int L,int H)
@@ -292,7 +292,7 @@ for(int b= 0;b<B;b++){
 const float*s= scores+(size_t)b*L,*O= enc_out+(size_t)b*L*H;
 float*wb= w+(size_t)b*L,*c= ctx+(size_t)b*H;
 /*81:*/
-#line 1746 "attention.w"
+#line 1750 "attention.w"
 
 softmax_forward(wb,s,1,L);
 for(int j= 0;j<H;j++)c[j]= 0.0f;
@@ -300,30 +300,30 @@ for(int i= 0;i<L;i++)
 for(int j= 0;j<H;j++)c[j]+= wb[i]*O[(size_t)i*H+j];
 
 /*:81*/
-#line 1741 "attention.w"
+#line 1745 "attention.w"
 
 }
 }
 
 /*:80*//*102:*/
-#line 2103 "attention.w"
+#line 2107 "attention.w"
 
 void nll_backward(float*dlogits,const float*logp,const int*target,int B,int V)
 {
 /*103:*/
-#line 2110 "attention.w"
+#line 2114 "attention.w"
 
 for(int b= 0;b<B;b++)
 for(int j= 0;j<V;j++)
 dlogits[(size_t)b*V+j]= expf(logp[(size_t)b*V+j])-(j==target[b]?1.0f:0.0f);
 
 /*:103*/
-#line 2106 "attention.w"
+#line 2110 "attention.w"
 
 }
 
 /*:102*//*105:*/
-#line 2128 "attention.w"
+#line 2132 "attention.w"
 
 void linear_backward(float*dinp,float*dweight,float*dbias,
 const float*dout,const float*inp,const float*weight,int B,int C,int OC)
@@ -336,7 +336,7 @@ for(int b= 0;b<B;b++)dbias[o]+= dout[(size_t)b*OC+o];
 }
 
 /*:105*//*106:*/
-#line 2141 "attention.w"
+#line 2145 "attention.w"
 
 void relu_backward(float*dinp,const float*dout,const float*inp,int n)
 {
@@ -344,7 +344,7 @@ for(int i= 0;i<n;i++)dinp[i]= inp[i]> 0.0f?dout[i]:0.0f;
 }
 
 /*:106*//*107:*/
-#line 2151 "attention.w"
+#line 2155 "attention.w"
 
 void embedding_backward(float*dtable,const float*dout,const int*ids,int B,int H)
 {
@@ -355,7 +355,7 @@ for(int j= 0;j<H;j++)row[j]+= dout[(size_t)b*H+j];
 }
 
 /*:107*//*112:*/
-#line 2224 "attention.w"
+#line 2228 "attention.w"
 
 void gru_cell_backward(float*dgi,float*dgh,float*dh,const float*dh_new,
 const float*h,const GruCache*cache,int B,int H)
@@ -373,7 +373,7 @@ h3[H+j]= i3[H+j];
 }
 
 /*:112*//*114:*/
-#line 2266 "attention.w"
+#line 2270 "attention.w"
 
 void attention_backward(float*dscores,float*denc_out,const float*dctx,
 const float*w,const float*enc_out,int B,int L,int H)
@@ -383,7 +383,7 @@ const float*wb= w+(size_t)b*L,*O= enc_out+(size_t)b*L*H;
 const float*dc= dctx+(size_t)b*H;
 float*ds= dscores+(size_t)b*L,*dO= denc_out+(size_t)b*L*H;
 /*115:*/
-#line 2279 "attention.w"
+#line 2283 "attention.w"
 
 float avg= 0.0f;
 for(int i= 0;i<L;i++){
@@ -394,13 +394,13 @@ for(int j= 0;j<H;j++)dO[(size_t)i*H+j]+= wb[i]*dc[j];
 for(int i= 0;i<L;i++)ds[i]= wb[i]*(ds[i]-avg);
 
 /*:115*/
-#line 2274 "attention.w"
+#line 2278 "attention.w"
 
 }
 }
 
-/*:114*//*377:*/
-#line 7307 "attention.w"
+/*:114*//*381:*/
+#line 7332 "attention.w"
 
 void linear_forward(float*out,const float*inp,const float*weight,
 const float*bias,int B,int C,int OC)
@@ -425,8 +425,8 @@ out[(size_t)b*OC+o]= dot(w,inp+(size_t)b*C,C)+beta;
 }
 }
 
-/*:377*/
-#line 1387 "attention.w"
+/*:381*/
+#line 1391 "attention.w"
 
 
 /*:60*/

@@ -1,5 +1,5 @@
-/*506:*/
-#line 9846 "attention.w"
+/*514:*/
+#line 9927 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
@@ -9,8 +9,8 @@
 #include <time.h> 
 #include <unistd.h> 
 #include <sys/stat.h> 
-/*491:*/
-#line 9471 "attention.w"
+/*495:*/
+#line 9507 "attention.w"
 
 #define MAX_OUTS 8
 static int add_out(const char*cmd,const char*path,const char**outs,int*n)
@@ -33,8 +33,8 @@ return-1;
 return 0;
 }
 
-/*:491*//*492:*/
-#line 9494 "attention.w"
+/*:495*//*496:*/
+#line 9530 "attention.w"
 
 static void report_figure(const char*path,const char*what,double seconds)
 {
@@ -45,8 +45,8 @@ if(f)fclose(f);
 printf("Wrote %s (%s, %.1f kB, %.1f ms)\n",path,what,size/1000.0,1e3*seconds);
 }
 
-/*:492*//*499:*/
-#line 9689 "attention.w"
+/*:496*//*506:*/
+#line 9752 "attention.w"
 
 #include <unistd.h> 
 static const char*loss_log_path;
@@ -63,8 +63,8 @@ loss_log= xrealloc(loss_log,(size_t)loss_log_cap*sizeof(double));
 loss_log[loss_log_n++]= loss;
 }
 
-/*:499*//*500:*/
-#line 9705 "attention.w"
+/*:506*//*507:*/
+#line 9771 "attention.w"
 
 static int loss_log_check(void)
 {
@@ -91,8 +91,8 @@ free(loss_log);
 return status;
 }
 
-/*:500*//*508:*/
-#line 9884 "attention.w"
+/*:507*//*516:*/
+#line 9965 "attention.w"
 
 static int check_stdout(const char*cmd,int status)
 {
@@ -103,8 +103,8 @@ cmd?cmd:"",err?": ":"",err?strerror(err):"");
 return status?status:1;
 }
 
-/*:508*//*512:*/
-#line 9919 "attention.w"
+/*:516*//*520:*/
+#line 10016 "attention.w"
 
 static int parse_long(const char*cmd,const char*opt,const char*s,long lo,
 long hi,long*out)
@@ -121,8 +121,8 @@ return-1;
 return 0;
 }
 
-/*:512*//*513:*/
-#line 9936 "attention.w"
+/*:520*//*521:*/
+#line 10033 "attention.w"
 
 static int parse_float(const char*cmd,const char*opt,const char*s,double lo,
 double hi,double*out)
@@ -139,8 +139,8 @@ return-1;
 return 0;
 }
 
-/*:513*//*514:*/
-#line 9954 "attention.w"
+/*:521*//*522:*/
+#line 10051 "attention.w"
 
 static double now_seconds(void)
 {
@@ -149,8 +149,8 @@ clock_gettime(CLOCK_MONOTONIC,&ts);
 return(double)ts.tv_sec+1e-9*(double)ts.tv_nsec;
 }
 
-/*:514*//*515:*/
-#line 9970 "attention.w"
+/*:522*//*523:*/
+#line 10067 "attention.w"
 
 #define OPT_DEVICE 256
 static int device_bad(const char*cmd,const char*device)
@@ -170,8 +170,8 @@ else fprintf(stderr,"attention %s: --device cuda: %s\n",cmd,msg);
 return be;
 }
 
-/*:515*//*529:*/
-#line 10281 "attention.w"
+/*:523*//*543:*/
+#line 10452 "attention.w"
 
 static char*words_join(const Vocab*v,const int*ids,int n)
 {
@@ -182,8 +182,8 @@ for(int k= 0;k<n;k++)p+= sprintf(p,k?" %s":"%s",v->word[ids[k]]);
 return s;
 }
 
-/*:529*//*538:*/
-#line 10465 "attention.w"
+/*:543*//*554:*/
+#line 10647 "attention.w"
 
 static double hold_fraction(const char*s,uint64_t seed)
 {
@@ -202,8 +202,8 @@ vl->origin= xstrdup(pl->origin);
 int kept= 0;
 for(int k= 0;k<pl->n;k++){
 Pair p= pl->pair[k];
-if(hold_fraction(p.src,seed)<share)/*539:*/
-#line 10490 "attention.w"
+if(hold_fraction(p.src,seed)<share)/*555:*/
+#line 10672 "attention.w"
 
 {
 if(vl->n==vl->cap){
@@ -213,16 +213,16 @@ vl->pair= xrealloc(vl->pair,(size_t)vl->cap*sizeof*vl->pair);
 vl->pair[vl->n++]= p;
 }
 
-/*:539*/
-#line 10483 "attention.w"
+/*:555*/
+#line 10665 "attention.w"
 
 else pl->pair[kept++]= p;
 }
 pl->n= kept;
 }
 
-/*:538*//*542:*/
-#line 10543 "attention.w"
+/*:554*//*558:*/
+#line 10725 "attention.w"
 
 static uint64_t mix_seed(uint64_t a,uint64_t b)
 {
@@ -232,8 +232,8 @@ z= (z^(z>>27))*0x94d049bb133111ebULL;
 return z^(z>>31);
 }
 
-/*:542*//*543:*/
-#line 10562 "attention.w"
+/*:558*//*559:*/
+#line 10744 "attention.w"
 
 static const Example*bucket_ex;
 static int by_length(const void*x,const void*y)
@@ -244,8 +244,8 @@ if(!d)d= a->tgt_len-b->tgt_len;
 return d?d:*(const int*)x-*(const int*)y;
 }
 
-/*:543*//*544:*/
-#line 10573 "attention.w"
+/*:559*//*560:*/
+#line 10755 "attention.w"
 
 static void bucket_batches(int*order,int n,const Example*ex,int B,uint64_t seed)
 {
@@ -261,8 +261,8 @@ int j= (int)(erand48(xs)*(k+1)),x= perm[k];
 if(j> k)j= k;
 perm[k]= perm[j],perm[j]= x;
 }
-/*545:*/
-#line 10593 "attention.w"
+/*561:*/
+#line 10775 "attention.w"
 
 int at= 0;
 for(int k= 0;k<nb;k++){
@@ -272,14 +272,14 @@ at+= len;
 }
 memcpy(order,copy,(size_t)n*sizeof(int));
 
-/*:545*/
-#line 10588 "attention.w"
+/*:561*/
+#line 10770 "attention.w"
 
 free(perm),free(copy);
 }
 
-/*:544*//*548:*/
-#line 10650 "attention.w"
+/*:560*//*564:*/
+#line 10832 "attention.w"
 
 static double batched_loss(BModel*bm,const Example*ex,int n)
 {
@@ -294,8 +294,8 @@ tokens+= bt.tokens;
 return bmodel_take_loss(bm)/(double)(tokens?tokens:1);
 }
 
-/*:548*//*551:*/
-#line 10719 "attention.w"
+/*:564*//*568:*/
+#line 10913 "attention.w"
 
 static int blank(const char*s,size_t len)
 {
@@ -303,11 +303,11 @@ for(size_t k= 0;k<len;k++)if(s[k]!=' '&&s[k]!='\t')return 0;
 return 1;
 }
 
-/*:551*//*556:*/
-#line 10849 "attention.w"
+/*:568*//*576:*/
+#line 11066 "attention.w"
 
-/*569:*/
-#line 11103 "attention.w"
+/*590:*/
+#line 11339 "attention.w"
 
 #define BEAM_OPTIONS \
   {"beam", required_argument, 0, 'k'}, {"length-penalty", required_argument, 0, 'P'}, \
@@ -325,8 +325,8 @@ BeamOptions o;
 int used,replace_unk;
 }BeamChoice;
 
-/*:569*//*570:*/
-#line 11123 "attention.w"
+/*:590*//*591:*/
+#line 11359 "attention.w"
 
 static int beam_option(const char*cmd,int c,const char*arg,BeamChoice*b)
 {
@@ -343,8 +343,8 @@ break;
 case'A':if(parse_float(cmd,"--alpha",arg,-1e-300,10.0,&x))return-1;b->o.alpha= x;
 break;
 case'U':b->replace_unk= 1;break;
-case'P':/*571:*/
-#line 11145 "attention.w"
+case'P':/*592:*/
+#line 11381 "attention.w"
 
 if(strcmp(arg,"none")==0)b->o.penalty= LP_NONE;
 else if(strcmp(arg,"avg")==0)b->o.penalty= LP_AVG;
@@ -354,15 +354,15 @@ fprintf(stderr,"attention %s: --length-penalty is none, avg or wu, not \"%s\"\n"
 return-1;
 }
 
-/*:571*/
-#line 11139 "attention.w"
+/*:592*/
+#line 11375 "attention.w"
 break;
 }
 return 1;
 }
 
-/*:570*//*572:*/
-#line 11155 "attention.w"
+/*:591*//*593:*/
+#line 11391 "attention.w"
 
 static void beam_defaults(BeamChoice*b)
 {
@@ -388,8 +388,8 @@ fprintf(stderr,"attention %s: warning: the model's vocabulary has no <UNK>; "
 return 0;
 }
 
-/*:572*//*573:*/
-#line 11183 "attention.w"
+/*:593*//*594:*/
+#line 11419 "attention.w"
 
 static int beam_best(Decoder*d,const int*src,int n,const BeamOptions*o,int*out,
 float*attn)
@@ -408,8 +408,8 @@ d->release(d);
 return k;
 }
 
-/*:573*//*574:*/
-#line 11205 "attention.w"
+/*:594*//*595:*/
+#line 11441 "attention.w"
 
 static BeamChoice translate_beam;
 
@@ -423,8 +423,8 @@ BeamOptions*o= &translate_beam.o;
 Hypothesis*y= xcalloc((size_t)o->n_best,sizeof*y);
 int found= 0;
 beam_search(d,1,init,o,y,&found);
-/*575:*/
-#line 11228 "attention.w"
+/*596:*/
+#line 11464 "attention.w"
 
 char*copy= xstrdup(norm),*words[DEFAULT_MAX_LENGTH*4];
 int nw= 0;
@@ -449,8 +449,8 @@ free(lines[i]);
 free(lines);
 free(copy);
 
-/*:575*/
-#line 11218 "attention.w"
+/*:596*/
+#line 11454 "attention.w"
 
 hypotheses_free(y,found);
 free(y);
@@ -459,12 +459,12 @@ d->release(d);
 return text;
 }
 
-/*:574*/
-#line 10850 "attention.w"
+/*:595*/
+#line 11067 "attention.w"
 
 
-/*:556*//*557:*/
-#line 10854 "attention.w"
+/*:576*//*577:*/
+#line 11071 "attention.w"
 
 static void warn_unknown(const char*cmd,const Vocab*v,Vocab*seen,const char*s,
 const char*where)
@@ -483,8 +483,8 @@ if(cmd)fprintf(stderr,"attention %s: %s: warning: \"%s\" is not in the model's "
 }
 }
 
-/*:557*//*558:*/
-#line 10877 "attention.w"
+/*:577*//*578:*/
+#line 11094 "attention.w"
 
 static int translate_batched(BModel*bm,int nargs,char**args,int show_attention)
 {
@@ -493,8 +493,8 @@ char**norm= xcalloc((size_t)cap,sizeof(char*)),*bad= xcalloc((size_t)cap,1);
 Example*ex= xcalloc((size_t)cap,sizeof(Example));
 Vocab unknown;
 vocab_init(&unknown);
-/*559:*/
-#line 10901 "attention.w"
+/*579:*/
+#line 11118 "attention.w"
 
 char*line= NULL;
 size_t lcap= 0;
@@ -515,8 +515,8 @@ norm= xrealloc(norm,(size_t)cap*sizeof(char*));
 bad= xrealloc(bad,(size_t)cap);
 ex= xrealloc(ex,(size_t)cap*sizeof(Example));
 }
-/*560:*/
-#line 10928 "attention.w"
+/*580:*/
+#line 11145 "attention.w"
 
 size_t badbyte;
 char where[64];
@@ -538,14 +538,14 @@ ex[n].src_len= m+1;
 bad[n]= 0;
 }else ex[n].src[0]= EOS_TOKEN,ex[n].src_len= 1,bad[n]= 1;
 
-/*:560*/
-#line 10921 "attention.w"
+/*:580*/
+#line 11138 "attention.w"
 
 n++;
 }
 free(line);
-if(nargs==0)/*564:*/
-#line 11018 "attention.w"
+if(nargs==0)/*585:*/
+#line 11241 "attention.w"
 
 if(ferror(stdin)){
 fprintf(stderr,"attention translate: cannot read the standard input: %s\n",
@@ -553,18 +553,18 @@ strerror(errno));
 failed= 1;
 }
 
-/*:564*/
-#line 10925 "attention.w"
+/*:585*/
+#line 11142 "attention.w"
 
 
-/*:559*/
-#line 10885 "attention.w"
+/*:579*/
+#line 11102 "attention.w"
 
 int*out= xcalloc((size_t)(n?n:1)*L,sizeof(int)),*len= xcalloc((size_t)(n?n:1),sizeof(int));
 float*attn= show_attention?xcalloc((size_t)(n?n:1)*L*L,sizeof(float)):NULL;
 char**text= NULL;
-if(translate_beam.used)/*561:*/
-#line 10953 "attention.w"
+if(translate_beam.used)/*581:*/
+#line 11170 "attention.w"
 
 {
 BeamOptions*o= &translate_beam.o;
@@ -578,8 +578,8 @@ Hypothesis*y= xcalloc((size_t)(n?n:1)*o->n_best,sizeof*y);
 d->encode(d,sp,sl,n,init);
 beam_search(d,n,init,o,y,found);
 text= xcalloc((size_t)(n?n:1),sizeof*text);
-for(int k= 0;k<n;k++)/*562:*/
-#line 10972 "attention.w"
+for(int k= 0;k<n;k++)/*582:*/
+#line 11189 "attention.w"
 
 {
 Hypothesis*h= y+(size_t)k*o->n_best;
@@ -596,6 +596,9 @@ for(int i= 0;i<found[k];i++){
 lines[i]= hypothesis_words(d,&bm->vout,&h[i],words,nw,translate_beam.replace_unk);
 cap+= strlen(lines[i])+32;
 }
+/*583:*/
+#line 11213 "attention.w"
+
 text[k]= xcalloc(cap,1);
 for(int i= 0;i<found[k];i++){
 if(o->n_best> 1)
@@ -603,23 +606,27 @@ used+= (size_t)snprintf(text[k]+used,cap-used,"%s%.6f\t",i?"\n":"",h[i].score);
 used+= (size_t)snprintf(text[k]+used,cap-used,"%s",lines[i]);
 free(lines[i]);
 }
+
+/*:583*/
+#line 11205 "attention.w"
+
 free(lines),free(copy);
 hypotheses_free(h,found[k]);
 }
 
-/*:562*/
-#line 10966 "attention.w"
+/*:582*/
+#line 11183 "attention.w"
 
 free(y),free(init),free(found),free(sl),free(sp);
 d->release(d);
 }
 
-/*:561*/
-#line 10889 "attention.w"
+/*:581*/
+#line 11106 "attention.w"
 
 else bmodel_greedy(bm,ex,n,out,len,attn);
-/*563:*/
-#line 11000 "attention.w"
+/*584:*/
+#line 11223 "attention.w"
 
 for(int k= 0;k<n;k++){
 if(!bad[k]){
@@ -635,8 +642,8 @@ printf(" %s %.3f",bm->vin.word[ex[k].src[i]],attn[((size_t)k*L+t2)*L+i]);
 putchar('\n');
 }
 
-/*:563*/
-#line 10891 "attention.w"
+/*:584*/
+#line 11108 "attention.w"
 
 for(int k= 0;k<n;k++)free(norm[k]),free(text?text[k]:NULL);
 free(text);
@@ -645,14 +652,14 @@ vocab_free(&unknown);
 return failed?1:0;
 }
 
-/*:558*/
-#line 9855 "attention.w"
+/*:578*/
+#line 9936 "attention.w"
 
-/*488:*/
-#line 9445 "attention.w"
+/*492:*/
+#line 9470 "attention.w"
 
-/*490:*/
-#line 9457 "attention.w"
+/*494:*/
+#line 9490 "attention.w"
 
 static const char*heatmap_usage= 
 "usage: attention heatmap --model CKPT --out FILE [--out FILE ...] [OPTIONS] SENTENCE\n"
@@ -667,8 +674,8 @@ static const char*heatmap_usage=
 "  --beam K              draw the best translation of a beam of K (default: greedy)\n"
 "  --length-penalty P, --alpha A, --max-length N   as for translate\n";
 
-/*:490*//*493:*/
-#line 9504 "attention.w"
+/*:494*//*497:*/
+#line 9543 "attention.w"
 
 static int cmd_heatmap(int argc,char**argv)
 {
@@ -680,6 +687,9 @@ const char*model= NULL,*outs[MAX_OUTS],*device= NULL;
 int nout= 0,c,bad= 0,style= HEATMAP_MATPLOTLIB,unit= 0,r;
 BeamChoice beam;
 beam_defaults(&beam);
+/*498:*/
+#line 9563 "attention.w"
+
 opterr= 0;
 optind= 1;
 while(!bad&&(c= getopt_long(argc,argv,":h",longopts,NULL))!=-1)
@@ -689,8 +699,8 @@ c=='N'?"--n-best":"--replace-unk");
 bad= 1;
 }else if((r= beam_option("heatmap",c,optarg,&beam))!=0)bad= r<0;
 else switch(c){
-/*494:*/
-#line 9539 "attention.w"
+/*499:*/
+#line 9588 "attention.w"
 
 case'm':model= optarg;break;
 case'o':bad= add_out("heatmap",optarg,outs,&nout)!=0;break;
@@ -713,8 +723,8 @@ break;
 default:fprintf(stderr,"attention heatmap: unknown option \"%s\"\n",argv[optind-1]);
 bad= 1;
 
-/*:494*/
-#line 9524 "attention.w"
+/*:499*/
+#line 9573 "attention.w"
 
 }
 if(!bad&&(!model||nout==0||argc-optind!=1)){
@@ -726,12 +736,19 @@ if(bad){
 fputs(heatmap_usage,stderr);
 return 2;
 }
+
+/*:498*/
+#line 9554 "attention.w"
+
 if(check_outs("heatmap",outs,nout))return 1;
-/*495:*/
-#line 9567 "attention.w"
+/*500:*/
+#line 9616 "attention.w"
 
 Model m;
 BModel bm;
+/*501:*/
+#line 9640 "attention.w"
+
 const Backend*be= backend_for("heatmap",device);
 if(!be)return 1;
 int kind= checkpoint_load_any(model,&m,&bm,be,beam.used?64:1);
@@ -750,6 +767,10 @@ if(kind==KIND_SEED)model_free(&m);
 else bmodel_free(&bm);
 return 2;
 }
+
+/*:501*/
+#line 9619 "attention.w"
+
 const Vocab*vi= kind?&bm.vin:&m.vin,*vo= kind?&bm.vout:&m.vout;
 int L= kind?bm.cfg.L:m.cfg.L,*src= xcalloc((size_t)L,sizeof(int));
 int*out= xcalloc((size_t)L,sizeof(int));
@@ -757,10 +778,13 @@ float*attn= xcalloc((size_t)L*L,sizeof(float));
 int status= 1,T= -1,n= 0;
 size_t badbyte;
 char*norm= normalize_sentence(argv[optind],strlen(argv[optind]),&badbyte);
+/*502:*/
+#line 9664 "attention.w"
+
 if(!norm)kit_fail("the sentence: invalid UTF-8 at byte %zu",badbyte+1);
 else if(kind==KIND_SEED)T= tokenize(vi,norm,src,L,"the sentence","English");
-else/*496:*/
-#line 9614 "attention.w"
+else/*503:*/
+#line 9677 "attention.w"
 
 {
 Example e;
@@ -782,8 +806,8 @@ if(!beam.used)bmodel_greedy(&bm,&e,1,out,&n,attn);
 }
 }
 
-/*:496*/
-#line 9597 "attention.w"
+/*:503*/
+#line 9667 "attention.w"
 
 if(T==0)kit_fail("the sentence has no words");
 else if(T> 0&&beam.used)n= beam_best(kind?bmodel_decoder(&bm):model_decoder(&m),
@@ -791,9 +815,13 @@ src,T,&beam.o,out,attn);
 else if(T> 0&&kind==KIND_SEED)n= greedy_decode(&m,src,T,out,attn);
 if(T> 0&&n==0)
 kit_fail("the model translates \"%s\" into nothing: there is no attention to draw",norm);
+
+/*:502*/
+#line 9627 "attention.w"
+
 if(n> 0){
-/*497:*/
-#line 9636 "attention.w"
+/*504:*/
+#line 9699 "attention.w"
 
 const char**rw= xcalloc((size_t)n,sizeof(char*)),**cw= xcalloc((size_t)T,sizeof(char*));
 for(int i= 0;i<n;i++)rw[i]= vo->word[out[i]];
@@ -814,8 +842,8 @@ status= 1;
 }
 free(rw),free(cw),free(fr),free(title);
 
-/*:497*/
-#line 9605 "attention.w"
+/*:504*/
+#line 9629 "attention.w"
 
 }else fprintf(stderr,"attention heatmap: %s\n",kit_error());
 free(norm),free(src),free(out),free(attn);
@@ -823,16 +851,16 @@ if(kind==KIND_SEED)model_free(&m);
 else bmodel_free(&bm);
 return status;
 
-/*:495*/
-#line 9536 "attention.w"
+/*:500*/
+#line 9556 "attention.w"
 
 }
 
-/*:493*/
-#line 9446 "attention.w"
+/*:497*/
+#line 9471 "attention.w"
 
-/*501:*/
-#line 9733 "attention.w"
+/*508:*/
+#line 9803 "attention.w"
 
 static const char*loss_curve_usage= 
 "usage: attention loss-curve --log FILE --out FILE [--out FILE ...] [--title TEXT]\n"
@@ -841,8 +869,8 @@ static const char*loss_curve_usage=
 "  --out FILE     the figure; .png, .pdf or .svg (may be repeated)\n"
 "  --title TEXT   the title (default: 'Training: average loss per epoch')\n";
 
-/*:501*//*502:*/
-#line 9743 "attention.w"
+/*:508*//*509:*/
+#line 9813 "attention.w"
 
 static int read_loss_log(const char*path,double**x,double**y,int*n)
 {
@@ -859,8 +887,8 @@ fclose(f);
 free(*x),free(*y);
 return kit_fail("%s: line %ld: expected an epoch, a tab and a finite loss",path,k);
 }
-/*503:*/
-#line 9765 "attention.w"
+/*510:*/
+#line 9837 "attention.w"
 
 if(*n==cap){
 cap= cap?2*cap:1024;
@@ -869,16 +897,16 @@ cap= cap?2*cap:1024;
 }
 (*x)[*n]= e,(*y)[(*n)++]= v;
 
-/*:503*/
-#line 9759 "attention.w"
+/*:510*/
+#line 9829 "attention.w"
 
 }
 fclose(f);
 return*n> 0?0:kit_fail("%s: no epochs in the file",path);
 }
 
-/*:502*//*504:*/
-#line 9773 "attention.w"
+/*:509*//*511:*/
+#line 9846 "attention.w"
 
 static int cmd_loss_curve(int argc,char**argv)
 {
@@ -887,6 +915,9 @@ static const struct option longopts[]= {{"log",required_argument,0,'l'},
 {"help",no_argument,0,'h'},{0,0,0,0}};
 const char*logfile= NULL,*outs[MAX_OUTS],*title= "Training: average loss per epoch";
 int nout= 0,c,bad= 0;
+/*512:*/
+#line 9861 "attention.w"
+
 opterr= 0;
 optind= 1;
 while(!bad&&(c= getopt_long(argc,argv,":h",longopts,NULL))!=-1){
@@ -911,8 +942,12 @@ if(bad){
 fputs(loss_curve_usage,stderr);
 return 2;
 }
-/*505:*/
-#line 9808 "attention.w"
+
+/*:512*/
+#line 9854 "attention.w"
+
+/*513:*/
+#line 9889 "attention.w"
 
 double*x= NULL,*y= NULL;
 int n= 0;
@@ -935,22 +970,25 @@ status= 1;
 free(x),free(y);
 return status;
 
-/*:505*/
-#line 9805 "attention.w"
+/*:513*/
+#line 9855 "attention.w"
 
 }
 
-/*:504*/
-#line 9447 "attention.w"
+/*:511*/
+#line 9472 "attention.w"
 
 
-/*:488*//*511:*/
-#line 9912 "attention.w"
+/*:492*//*519:*/
+#line 10009 "attention.w"
 
-/*516:*/
-#line 9991 "attention.w"
+/*524:*/
+#line 10089 "attention.w"
 
 static const char*train_usage= 
+/*525:*/
+#line 10112 "attention.w"
+
 "usage: attention train [--pairs seed | --data FILE] [OPTIONS]\n"
 "  --pairs seed        the notebook's five English-French pairs (the default)\n"
 "  --data FILE         pairs from FILE: English<TAB>French[<TAB>anything], UTF-8\n"
@@ -969,6 +1007,13 @@ static const char*train_usage=
 "  --loss-log FILE     write 'epoch<TAB>average loss' lines to FILE\n"
 "  --threads N         1, or 2 to run the encoder on a second core (default:\n"
 "                      2 when the machine has two cores); same result either way\n"
+
+/*:525*/
+#line 10091 "attention.w"
+
+/*526:*/
+#line 10146 "attention.w"
+
 "Part II (content-based attention, minibatches):\n"
 "  --attention KIND    seed (the notebook's; the default for --pairs seed),\n"
 "                      bahdanau (the default for --data), luong-dot,\n"
@@ -982,18 +1027,22 @@ static const char*train_usage=
 "  --valid FILE        validation pairs; --save keeps the best model by their loss\n"
 "  --valid-split F     hold out a share F (0 < F < 1) of the pairs for validation\n"
 "  --device cpu|cuda   the processor (the default) or the GPU\n"
-"  (for these kinds --epochs defaults to 10, --lr to 0.001, --print-every to 1)\n";
+"  (for these kinds --epochs defaults to 10, --lr to 0.001, --print-every to 1)\n"
 
-/*:516*//*517:*/
-#line 10026 "attention.w"
+/*:526*/
+#line 10092 "attention.w"
+;
+
+/*:524*//*527:*/
+#line 10167 "attention.w"
 
 typedef struct{
 const char*data,*init,*save;
 int filter,append_eos;
 long epochs,hidden,max_length,seed,print_every,show,threads;
 double lr;
-/*530:*/
-#line 10293 "attention.w"
+/*544:*/
+#line 10464 "attention.w"
 
 int kind;
 long heads,batch;
@@ -1004,15 +1053,21 @@ const char*valid;
 double valid_split;
 const char*device;
 
-/*:530*/
-#line 10032 "attention.w"
+/*:544*/
+#line 10173 "attention.w"
 
 }TrainOptions;
 static int train_batched(TrainOptions*o,int kind);
 
+/*:527*//*528:*/
+#line 10180 "attention.w"
+
 static int train_options(int argc,char**argv,TrainOptions*o)
 {
 static const struct option longopts[]= {
+/*529:*/
+#line 10205 "attention.w"
+
 {"pairs",required_argument,0,'p'},{"data",required_argument,0,'d'},
 {"filter",required_argument,0,'f'},{"epochs",required_argument,0,'e'},
 {"hidden",required_argument,0,'H'},{"max-length",required_argument,0,'L'},
@@ -1021,8 +1076,12 @@ static const struct option longopts[]= {
 {"no-eos",no_argument,0,'n'},{"print-every",required_argument,0,'P'},
 {"show",required_argument,0,'S'},{"help",no_argument,0,'h'},
 {"loss-log",required_argument,0,'g'},{"threads",required_argument,0,'T'},
-/*531:*/
-#line 10304 "attention.w"
+
+/*:529*/
+#line 10184 "attention.w"
+
+/*545:*/
+#line 10475 "attention.w"
 
 {"attention",required_argument,0,'A'},{"heads",required_argument,0,'N'},
 {"batch",required_argument,0,'B'},{"dropout",required_argument,0,'D'},
@@ -1030,8 +1089,8 @@ static const struct option longopts[]= {
 {"valid",required_argument,0,'V'},{"valid-split",required_argument,0,'v'},
 {"bucket",no_argument,0,'K'},{"device",required_argument,0,OPT_DEVICE},
 
-/*:531*/
-#line 10047 "attention.w"
+/*:545*/
+#line 10185 "attention.w"
 
 {0,0,0,0}};
 *o= (TrainOptions){NULL,NULL,NULL,FILTER_TUTORIAL,1,-1,0,0,1,0,5,0,0.0,
@@ -1040,8 +1099,8 @@ int c,bad= 0;
 opterr= 0;
 optind= 1;
 while(!bad&&(c= getopt_long(argc,argv,":h",longopts,NULL))!=-1)switch(c){
-/*518:*/
-#line 10065 "attention.w"
+/*530:*/
+#line 10217 "attention.w"
 
 case'p':
 if(strcmp(optarg,"seed")!=0){
@@ -1059,6 +1118,10 @@ fprintf(stderr,"attention train: --filter is 'tutorial' or 'length', not \"%s\"\
 bad= 1;
 }
 break;
+
+/*:530*//*531:*/
+#line 10237 "attention.w"
+
 case'e':bad= parse_long("train","--epochs",optarg,0,100000000,&o->epochs)!=0;break;
 case'H':bad= parse_long("train","--hidden",optarg,1,65536,&o->hidden)!=0;break;
 case'L':bad= parse_long("train","--max-length",optarg,1,DEFAULT_MAX_LENGTH*4,
@@ -1072,8 +1135,8 @@ case'P':bad= parse_long("train","--print-every",optarg,1,100000000,&o->print_eve
 break;
 case'S':bad= parse_long("train","--show",optarg,0,100000000,&o->show)!=0;break;
 case'T':bad= parse_long("train","--threads",optarg,1,2,&o->threads)!=0;break;
-/*532:*/
-#line 10312 "attention.w"
+/*546:*/
+#line 10483 "attention.w"
 
 case'A':
 if((o->kind= kind_from_name(optarg))<0){
@@ -1090,6 +1153,10 @@ else bad= parse_float("train","--dropout",optarg,0.0,0.95,&o->dropout)!=0;
 break;
 case'M':bad= parse_long("train","--min-count",optarg,1,1000000,&o->min_count)!=0;
 break;
+
+/*:546*//*547:*/
+#line 10502 "attention.w"
+
 case'X':o->shuffle= 0;break;
 case'K':o->bucket= 1;break;
 case OPT_DEVICE:bad= device_bad("train",o->device= optarg);break;
@@ -1102,8 +1169,8 @@ fprintf(stderr,"attention train: --valid-split wants a share above 0 and below 1
 bad= !(o->valid_split> 0.0&&o->valid_split<1.0);
 break;
 
-/*:532*/
-#line 10095 "attention.w"
+/*:547*/
+#line 10251 "attention.w"
 
 case'g':loss_log_path= optarg;break;
 case'h':fputs(train_usage,stdout);exit(check_stdout("train",0));
@@ -1115,8 +1182,8 @@ default:
 fprintf(stderr,"attention train: unknown option \"%s\"\n",argv[optind-1]);
 bad= 1;
 
-/*:518*/
-#line 10055 "attention.w"
+/*:531*/
+#line 10193 "attention.w"
 
 }
 if(!bad&&optind<argc){
@@ -1127,8 +1194,8 @@ if(bad)fputs(train_usage,stderr);
 return bad?-1:0;
 }
 
-/*:517*//*519:*/
-#line 10109 "attention.w"
+/*:528*//*532:*/
+#line 10265 "attention.w"
 
 static int cmd_train(int argc,char**argv)
 {
@@ -1137,8 +1204,8 @@ PairList pl;
 Model m;
 Example*ex= NULL;
 int status= 0;
-/*521:*/
-#line 10170 "attention.w"
+/*535:*/
+#line 10332 "attention.w"
 
 if(train_options(argc,argv,&o))return 2;
 if(loss_log_path&&loss_log_check())return 1;
@@ -1153,14 +1220,17 @@ return 2;
 }
 int max_length= o.max_length?(int)o.max_length:DEFAULT_MAX_LENGTH;
 
-/*:521*/
-#line 10117 "attention.w"
+/*:535*/
+#line 10273 "attention.w"
 
-/*520:*/
-#line 10136 "attention.w"
+/*533:*/
+#line 10292 "attention.w"
 
 int kind= o.kind;
-if(o.init){
+if(o.init)/*534:*/
+#line 10309 "attention.w"
+
+{
 Model pm;
 BModel pb;
 int k= checkpoint_load_any(o.init,&pm,&pb,&cpu_backend,1);
@@ -1177,6 +1247,10 @@ return 2;
 }
 kind= k;
 }
+
+/*:534*/
+#line 10294 "attention.w"
+
 if(kind<0)kind= o.data?KIND_BAHDANAU:KIND_SEED;
 if(kind!=KIND_SEED)return train_batched(&o,kind);
 if(o.device&&strcmp(o.device,"cpu")!=0){
@@ -1188,11 +1262,11 @@ if(o.epochs<0)o.epochs= 400;
 if(o.print_every==0)o.print_every= 50;
 if(o.lr==0.0)o.lr= 0.01;
 
-/*:520*/
-#line 10118 "attention.w"
+/*:533*/
+#line 10274 "attention.w"
 
-/*522:*/
-#line 10184 "attention.w"
+/*536:*/
+#line 10348 "attention.w"
 
 if(o.data){
 if(pairs_read(&pl,o.data,o.filter,max_length)){
@@ -1201,11 +1275,11 @@ return 1;
 }
 }else pairs_seed(&pl);
 
-/*:522*/
-#line 10119 "attention.w"
+/*:536*/
+#line 10275 "attention.w"
 
-/*525:*/
-#line 10210 "attention.w"
+/*539:*/
+#line 10376 "attention.w"
 
 if(o.init){
 if(checkpoint_load(&m,o.init)){
@@ -1221,11 +1295,11 @@ model_alloc(&m,&cfg,&vin,&vout);
 model_init_random(&m,(uint64_t)o.seed);
 }
 
-/*:525*/
-#line 10120 "attention.w"
+/*:539*/
+#line 10276 "attention.w"
 
-/*523:*/
-#line 10194 "attention.w"
+/*537:*/
+#line 10358 "attention.w"
 
 if(make_examples(&pl,&m.vin,&m.vout,m.cfg.L,o.append_eos,&ex)){
 fprintf(stderr,"attention train: %s\n",kit_error());
@@ -1234,11 +1308,11 @@ model_free(&m);
 return 1;
 }
 
-/*:523*/
-#line 10121 "attention.w"
+/*:537*/
+#line 10277 "attention.w"
 
-/*526:*/
-#line 10225 "attention.w"
+/*540:*/
+#line 10394 "attention.w"
 
 if(o.data)printf("Read %ld sentence pairs from %s; kept %d (%s filter)\n",
 pl.lines_read,o.data,pl.n,o.filter==FILTER_TUTORIAL?"tutorial":"length");
@@ -1250,11 +1324,11 @@ m.cfg.H,m.cfg.L,m.n_params,o.init?" (from --init)":"");
 printf("Training for %ld epochs, %s<EOS> on the targets\n",o.epochs,
 o.append_eos?"":"no ");
 
-/*:526*/
-#line 10122 "attention.w"
+/*:540*/
+#line 10278 "attention.w"
 
-/*527:*/
-#line 10241 "attention.w"
+/*541:*/
+#line 10410 "attention.w"
 
 int threads= o.threads?(int)o.threads:sysconf(_SC_NPROCESSORS_ONLN)> 1?2:1,used= 1;
 float*loss= xcalloc((size_t)pl.n*(size_t)o.print_every,sizeof(float));
@@ -1279,22 +1353,22 @@ o.epochs*pl.n,seconds> 0?(double)(o.epochs*pl.n)/seconds:0.0,used,
 used> 1?"s":"");
 free(loss);
 
-/*:527*/
-#line 10123 "attention.w"
+/*:541*/
+#line 10279 "attention.w"
 
-/*524:*/
-#line 10204 "attention.w"
+/*538:*/
+#line 10368 "attention.w"
 
 if(o.save&&checkpoint_save(&m,o.save)){
 fprintf(stderr,"attention train: %s\n",kit_error());
 status= 1;
 }
 
-/*:524*/
-#line 10124 "attention.w"
+/*:538*/
+#line 10280 "attention.w"
 
-/*528:*/
-#line 10267 "attention.w"
+/*542:*/
+#line 10436 "attention.w"
 
 int right= 0,*out= xcalloc((size_t)m.cfg.L,sizeof(int));
 for(int k= 0;k<pl.n;k++){
@@ -1309,8 +1383,8 @@ free(pred);
 printf("%d of %d training pairs translated exactly\n",right,pl.n);
 free(out);
 
-/*:528*/
-#line 10125 "attention.w"
+/*:542*/
+#line 10281 "attention.w"
 
 if(loss_log_path&&loss_log_save())status= 1;
 free(ex);
@@ -1319,8 +1393,8 @@ model_free(&m);
 return status;
 }
 
-/*:519*//*533:*/
-#line 10349 "attention.w"
+/*:532*//*548:*/
+#line 10524 "attention.w"
 
 static int train_batched(TrainOptions*o,int kind)
 {
@@ -1331,8 +1405,8 @@ int status= 1,L= o->max_length?(int)o->max_length:DEFAULT_MAX_LENGTH;
 if(o->epochs<0)o->epochs= 10;
 if(o->print_every==0)o->print_every= 1;
 if(o->lr==0.0)o->lr= 0.001;
-/*534:*/
-#line 10376 "attention.w"
+/*549:*/
+#line 10551 "attention.w"
 
 long H= o->hidden?o->hidden:DEFAULT_HIDDEN,heads= o->heads?o->heads:4;
 cpu_set_threads(o->threads?(int)o->threads:sysconf(_SC_NPROCESSORS_ONLN)> 1?2:1);
@@ -1354,11 +1428,11 @@ memset(&bm,0,sizeof bm);
 const Backend*be= backend_for("train",o->device);
 if(!be)return 1;
 
-/*:534*/
-#line 10359 "attention.w"
+/*:549*/
+#line 10534 "attention.w"
 
-/*535:*/
-#line 10402 "attention.w"
+/*550:*/
+#line 10577 "attention.w"
 
 if(pairs_read(&pl,o->data,o->filter,L)){
 fprintf(stderr,"attention train: %s\n",kit_error());
@@ -1377,11 +1451,11 @@ if(vl.origin)pairs_free(&vl);
 return 1;
 }
 
-/*:535*/
-#line 10360 "attention.w"
+/*:550*/
+#line 10535 "attention.w"
 
-/*536:*/
-#line 10422 "attention.w"
+/*551:*/
+#line 10597 "attention.w"
 
 if(o->init){
 if(checkpoint_load_any(o->init,NULL,&bm,be,(int)o->batch)<0){
@@ -1401,6 +1475,9 @@ bm.heads);
 status= 2;
 goto end;
 }
+/*552:*/
+#line 10622 "attention.w"
+
 bm.dropout= (float)o->dropout;
 bm.seed= (uint64_t)o->seed;
 if(make_examples_unk(&pl,&bm.vin,&bm.vout,bm.cfg.L,&ex)
@@ -1409,11 +1486,15 @@ fprintf(stderr,"attention train: %s\n",kit_error());
 goto end;
 }
 
-/*:536*/
-#line 10361 "attention.w"
+/*:552*/
+#line 10616 "attention.w"
 
-/*537:*/
-#line 10450 "attention.w"
+
+/*:551*/
+#line 10536 "attention.w"
+
+/*553:*/
+#line 10632 "attention.w"
 
 printf("Read %ld sentence pairs from %s; kept %d (%s filter)",pl.lines_read,o->data,
 pl.n+vl.n*(o->valid_split> 0.0),o->filter==FILTER_TUTORIAL?"tutorial":"length");
@@ -1426,11 +1507,11 @@ printf(", %zu parameters%s\n",bm.n_params,o->init?" (from --init)":"");
 printf("Training for %ld epochs, batch %ld, lr %g, dropout %g, %s\n",o->epochs,o->batch,
 o->lr,o->dropout,o->shuffle?"shuffled each epoch":"in file order");
 
-/*:537*/
-#line 10362 "attention.w"
+/*:553*/
+#line 10537 "attention.w"
 
-/*540:*/
-#line 10504 "attention.w"
+/*556:*/
+#line 10686 "attention.w"
 
 if(o->epochs==0&&o->save&&bcheckpoint_save(&bm,o->save)){
 fprintf(stderr,"attention train: %s\n",kit_error());
@@ -1440,8 +1521,8 @@ int n= pl.n,*order= xcalloc((size_t)n,sizeof(int));
 double best= INFINITY,t_all= now_seconds();
 for(long e= 1;e<=o->epochs;e++){
 for(int k= 0;k<n;k++)order[k]= k;
-if(o->shuffle)/*541:*/
-#line 10529 "attention.w"
+if(o->shuffle)/*557:*/
+#line 10711 "attention.w"
 
 {
 uint64_t z= mix_seed((uint64_t)o->seed,(uint64_t)e);
@@ -1455,15 +1536,15 @@ order[j]= x;
 }
 }
 
-/*:541*/
-#line 10513 "attention.w"
+/*:557*/
+#line 10695 "attention.w"
 
 if(o->bucket)bucket_batches(order,n,ex,(int)o->batch,o->shuffle?
 mix_seed((uint64_t)o->seed,(uint64_t)e+1000003):0);
 double t0= now_seconds(),train_loss,valid_loss= NAN;
 long tokens= 0,positions= 0,words= 0;
-/*546:*/
-#line 10606 "attention.w"
+/*562:*/
+#line 10788 "attention.w"
 
 int tty= isatty(fileno(stdout));
 double last= t0;
@@ -1486,14 +1567,14 @@ last= now;
 }
 if(tty)printf("\r%78s\r","");
 
-/*:546*/
-#line 10518 "attention.w"
+/*:562*/
+#line 10700 "attention.w"
 
 train_loss= bmodel_take_loss(&bm)/(double)tokens;
 if(vl.n)valid_loss= batched_loss(&bm,vex,vl.n);
 loss_log_add(train_loss);
-/*547:*/
-#line 10629 "attention.w"
+/*563:*/
+#line 10811 "attention.w"
 
 double sec= now_seconds()-t0;
 int print= e%o->print_every==0||e==o->epochs;
@@ -1513,19 +1594,19 @@ if(print&&vl.n)printf(", saved");
 if(print)printf("\n");
 fflush(stdout);
 
-/*:547*/
-#line 10522 "attention.w"
+/*:563*/
+#line 10704 "attention.w"
 
 }
 printf("Trained in %.1f s\n",now_seconds()-t_all);
 free(order);
 status= 0;
 
-/*:540*/
-#line 10363 "attention.w"
+/*:556*/
+#line 10538 "attention.w"
 
-/*549:*/
-#line 10665 "attention.w"
+/*565:*/
+#line 10847 "attention.w"
 
 int show= o->show<pl.n?(int)o->show:pl.n,L2= bm.cfg.L;
 int*outw= xcalloc((size_t)(show?show:1)*L2,sizeof(int));
@@ -1540,8 +1621,8 @@ free(pred);
 free(outw);
 free(outn);
 
-/*:549*/
-#line 10364 "attention.w"
+/*:565*/
+#line 10539 "attention.w"
 
 if(loss_log_path&&loss_log_save())status= 1;
 end:
@@ -1553,11 +1634,11 @@ bmodel_free(&bm);
 return status;
 }
 
-/*:533*/
-#line 9913 "attention.w"
+/*:548*/
+#line 10010 "attention.w"
 
-/*550:*/
-#line 10686 "attention.w"
+/*566:*/
+#line 10875 "attention.w"
 
 static const char*translate_usage= 
 "usage: attention translate --model CKPT [--attention] [SENTENCE ...]\n"
@@ -1570,6 +1651,9 @@ static const char*translate_usage=
 "                 or the GPU\n"
 BEAM_USAGE;
 
+/*:566*//*567:*/
+#line 10891 "attention.w"
+
 static int translate_one(Model*m,const char*s,size_t len,const char*where,
 int show_attention)
 {
@@ -1579,8 +1663,8 @@ int*src= xcalloc((size_t)m->cfg.L,sizeof(int)),*out= xcalloc((size_t)m->cfg.L,si
 float*attn= xcalloc((size_t)m->cfg.L*(size_t)m->cfg.L,sizeof(float));
 int status= 0;
 if(!norm)status= kit_fail("%s: invalid UTF-8 at byte %zu",where,bad+1);
-else if(*norm)/*552:*/
-#line 10728 "attention.w"
+else if(*norm)/*569:*/
+#line 10922 "attention.w"
 
 {
 int n= tokenize(&m->vin,norm,src,m->cfg.L,where,"English");
@@ -1592,8 +1676,8 @@ char*t= translate_beam.used?translate_with_beam(m,src,n,norm,out,&k,attn)
 :(k= greedy_decode(m,src,n,out,attn),words_join(&m->vout,out,k));
 fputs(t,stdout);
 free(t);
-if(show_attention)/*553:*/
-#line 10745 "attention.w"
+if(show_attention)/*570:*/
+#line 10939 "attention.w"
 
 for(int t= 0;t<k;t++){
 double pad= 0.0;
@@ -1603,14 +1687,14 @@ for(int i= n;i<m->cfg.L;i++)pad+= attn[t*m->cfg.L+i];
 printf("  (padding %.3f)",pad);
 }
 
-/*:553*/
-#line 10739 "attention.w"
+/*:570*/
+#line 10933 "attention.w"
 
 }
 }
 
-/*:552*/
-#line 10707 "attention.w"
+/*:569*/
+#line 10901 "attention.w"
 
 else if(!blank(s,len))status= kit_fail("%s: the sentence has no words",where);
 putchar('\n');
@@ -1621,8 +1705,8 @@ free(attn);
 return status;
 }
 
-/*:550*//*554:*/
-#line 10754 "attention.w"
+/*:567*//*571:*/
+#line 10951 "attention.w"
 
 static int cmd_translate(int argc,char**argv)
 {
@@ -1631,6 +1715,9 @@ static const struct option longopts[]= {{"model",required_argument,0,'m'},
 {"device",required_argument,0,OPT_DEVICE},BEAM_OPTIONS,{0,0,0,0}};
 const char*model= NULL,*device= NULL;
 int c,show_attention= 0,r;
+/*572:*/
+#line 10979 "attention.w"
+
 opterr= 0;
 optind= 1;
 beam_defaults(&translate_beam);
@@ -1653,11 +1740,18 @@ fputs(translate_usage,stderr);
 return 2;
 }
 }
+
+/*:572*/
+#line 10959 "attention.w"
+
 if(!model){
 fprintf(stderr,"attention translate: --model CKPT is required\n");
 fputs(translate_usage,stderr);
 return 2;
 }
+/*573:*/
+#line 11007 "attention.w"
+
 Model m;
 BModel bm;
 const Backend*be= backend_for("translate",device);
@@ -1679,14 +1773,18 @@ translate_batched(&bm,argc-optind,argv+optind,show_attention);
 bmodel_free(&bm);
 return status;
 }
+
+/*:573*/
+#line 10965 "attention.w"
+
 if(beam_check("translate",&translate_beam,m.cfg.L,&m.vout)){
 model_free(&m);
 return 2;
 }
 int failed= 0;
 char where[64];
-/*555:*/
-#line 10821 "attention.w"
+/*574:*/
+#line 11032 "attention.w"
 
 if(optind<argc)
 for(int k= optind;k<argc;k++){
@@ -1696,7 +1794,10 @@ fprintf(stderr,"attention translate: %s\n",kit_error());
 failed= 1;
 }
 }
-else{
+else/*575:*/
+#line 11046 "attention.w"
+
+{
 char*line= NULL;
 size_t cap= 0;
 ssize_t len;
@@ -1709,8 +1810,8 @@ failed= 1;
 }
 if(fflush(stdout)!=0)break;
 }
-/*564:*/
-#line 11018 "attention.w"
+/*585:*/
+#line 11241 "attention.w"
 
 if(ferror(stdin)){
 fprintf(stderr,"attention translate: cannot read the standard input: %s\n",
@@ -1718,24 +1819,28 @@ strerror(errno));
 failed= 1;
 }
 
-/*:564*/
-#line 10843 "attention.w"
+/*:585*/
+#line 11060 "attention.w"
 
 free(line);
 }
 
-/*:555*/
-#line 10816 "attention.w"
+/*:575*/
+#line 11041 "attention.w"
+
+
+/*:574*/
+#line 10972 "attention.w"
 
 model_free(&m);
 return failed?1:0;
 }
 
-/*:554*/
-#line 9914 "attention.w"
+/*:571*/
+#line 10011 "attention.w"
 
-/*565:*/
-#line 11030 "attention.w"
+/*586:*/
+#line 11256 "attention.w"
 
 static const char*pairs_usage= 
 "usage: attention pairs --data FILE [--filter tutorial|length] [--max-length L]\n"
@@ -1746,8 +1851,8 @@ static int cmd_pairs(int argc,char**argv)
 const char*data= NULL;
 int filter= FILTER_TUTORIAL;
 long max_length= DEFAULT_MAX_LENGTH;
-/*566:*/
-#line 11053 "attention.w"
+/*587:*/
+#line 11286 "attention.w"
 
 static const struct option longopts[]= {{"data",required_argument,0,'d'},
 {"filter",required_argument,0,'f'},{"max-length",required_argument,0,'L'},
@@ -1771,14 +1876,14 @@ fputs(pairs_usage,stderr);
 return 2;
 }
 }
+
+/*:587*/
+#line 11266 "attention.w"
+
 if(!data||optind<argc){
 fputs(pairs_usage,stderr);
 return 2;
 }
-
-/*:566*/
-#line 11040 "attention.w"
-
 PairList pl;
 if(pairs_read(&pl,data,filter,(int)max_length)){
 fprintf(stderr,"attention pairs: %s\n",kit_error());
@@ -1791,20 +1896,23 @@ pairs_free(&pl);
 return 0;
 }
 
-/*:565*/
-#line 9915 "attention.w"
+/*:586*/
+#line 10012 "attention.w"
 
 
-/*:511*//*568:*/
-#line 11092 "attention.w"
+/*:519*//*589:*/
+#line 11321 "attention.w"
 
-/*576:*/
-#line 11257 "attention.w"
+/*597:*/
+#line 11496 "attention.w"
 
 static const char*bleu_usage= 
 "usage: attention bleu [--hyp FILE] [--precise] REFERENCES [REFERENCES ...]\n"
 "  Corpus BLEU-4 of the translations in FILE (default: standard input), one a line,\n"
 "  against the reference files, line by line (an empty reference line is none).\n";
+
+/*:597*//*598:*/
+#line 11505 "attention.w"
 
 static int read_lines(const char*path,FILE*f,char***lines,int*n)
 {
@@ -1829,8 +1937,8 @@ free(line);
 return ferror(f)?kit_fail("%s: read error",path):0;
 }
 
-/*:576*//*577:*/
-#line 11287 "attention.w"
+/*:598*//*599:*/
+#line 11530 "attention.w"
 
 static int bleu_of_lines(char**h,int nh,char***ref,int n_refs,int precise)
 {
@@ -1848,8 +1956,8 @@ else bleu_add(&b,hi,hl,(const int*const*)ids,len,m);
 for(int r= 0;r<m;r++)free(ids[r]);
 free(hi);
 }
-if(status==0)/*578:*/
-#line 11312 "attention.w"
+if(status==0)/*600:*/
+#line 11555 "attention.w"
 
 {
 char line[256];
@@ -1860,8 +1968,8 @@ if(precise)printf("bleu %.17g bp %.17g p %.17g %.17g %.17g %.17g\n",s.bleu,s.bp,
 s.p[0],s.p[1],s.p[2],s.p[3]);
 }
 
-/*:578*/
-#line 11304 "attention.w"
+/*:600*/
+#line 11547 "attention.w"
 
 free(ids);
 free(len);
@@ -1869,8 +1977,8 @@ vocab_free(&v);
 return status;
 }
 
-/*:577*//*579:*/
-#line 11323 "attention.w"
+/*:599*//*601:*/
+#line 11566 "attention.w"
 
 static int cmd_bleu(int argc,char**argv)
 {
@@ -1878,6 +1986,9 @@ static const struct option longopts[]= {{"hyp",required_argument,0,'y'},
 {"precise",no_argument,0,'p'},{"help",no_argument,0,'h'},{0,0,0,0}};
 const char*hyp= NULL;
 int c,precise= 0;
+/*602:*/
+#line 11585 "attention.w"
+
 opterr= 0;
 optind= 1;
 while((c= getopt_long(argc,argv,":h",longopts,NULL))!=-1){
@@ -1891,14 +2002,18 @@ fputs(bleu_usage,stderr);
 return 2;
 }
 }
+
+/*:602*/
+#line 11573 "attention.w"
+
 if(optind>=argc){
 fprintf(stderr,"attention bleu: no reference file\n");
 fputs(bleu_usage,stderr);
 return 2;
 }
 int n_refs= argc-optind,status= 0;
-/*580:*/
-#line 11354 "attention.w"
+/*603:*/
+#line 11601 "attention.w"
 
 char***ref= xcalloc((size_t)n_refs,sizeof*ref),**h= NULL;
 int*nr= xcalloc((size_t)n_refs,sizeof(int)),nh= 0;
@@ -1920,6 +2035,9 @@ status= kit_fail("%s has %d lines, the translations %d",argv[optind+r],nr[r],nh)
 }
 if(status==0)status= bleu_of_lines(h,nh,ref,n_refs,precise);
 if(status)fprintf(stderr,"attention bleu: %s\n",kit_error());
+/*604:*/
+#line 11627 "attention.w"
+
 for(int k= 0;k<nh;k++)free(h[k]);
 free(h);
 for(int r= 0;r<n_refs;r++){
@@ -1928,19 +2046,23 @@ free(ref[r]);
 }
 free(ref);
 free(nr);
+
+/*:604*/
+#line 11622 "attention.w"
+
 status= status?1:0;
 
-/*:580*/
-#line 11349 "attention.w"
+/*:603*/
+#line 11580 "attention.w"
 
 return status;
 }
 
-/*:579*/
-#line 11093 "attention.w"
+/*:601*/
+#line 11322 "attention.w"
 
-/*581:*/
-#line 11395 "attention.w"
+/*605:*/
+#line 11652 "attention.w"
 
 static const char*split_usage= 
 "usage: attention split --data FILE --out-dir DIR [--test F] [--valid F] [--seed S]\n"
@@ -1949,6 +2071,9 @@ static const char*split_usage=
 "  filter keeps (default: tutorial, as train), split by English sentence, so that no\n"
 "  English sentence is in two of them; shares F of the sentences (default 0.1 each),\n"
 "  shuffled with seed S (default 1).\n";
+
+/*:605*//*606:*/
+#line 11663 "attention.w"
 
 static int cmd_split(int argc,char**argv)
 {
@@ -1960,8 +2085,8 @@ const char*data= NULL,*dir= NULL;
 double share[2]= {0.1,0.1};
 long seed= 1;
 int filter= FILTER_TUTORIAL,c;
-/*582:*/
-#line 11430 "attention.w"
+/*607:*/
+#line 11690 "attention.w"
 
 opterr= 0;
 optind= 1;
@@ -1969,7 +2094,10 @@ while((c= getopt_long(argc,argv,":h",longopts,NULL))!=-1){
 int bad= 0;
 if(c=='d')data= optarg;
 else if(c=='o')dir= optarg;
-else if(c=='t'||c=='v'){
+else if(c=='t'||c=='v')/*608:*/
+#line 11717 "attention.w"
+
+{
 char*end;
 double x= strtod(optarg,&end);
 if(end==optarg||*end||!(x>=0.0&&x<1.0)){
@@ -1977,7 +2105,12 @@ fprintf(stderr,"attention split: %s wants a share from 0 to below 1, not \"%s\"\
 argv[optind-1],optarg);
 bad= 1;
 }else share[c=='v']= x;
-}else if(c=='s')bad= parse_long("split","--seed",optarg,0,0x7fffffffffffL,&seed)!=0;
+}
+
+/*:608*/
+#line 11697 "attention.w"
+
+else if(c=='s')bad= parse_long("split","--seed",optarg,0,0x7fffffffffffL,&seed)!=0;
 else if(c=='f'&&(strcmp(optarg,"tutorial")==0||strcmp(optarg,"length")==0))
 filter= strcmp(optarg,"tutorial")==0?FILTER_TUTORIAL:FILTER_LENGTH;
 else if(c=='h'){fputs(split_usage,stdout);return 0;}
@@ -1994,8 +2127,8 @@ fputs(split_usage,stderr);
 return 2;
 }
 
-/*:582*/
-#line 11414 "attention.w"
+/*:607*/
+#line 11674 "attention.w"
 
 PairList pl;
 if(pairs_read(&pl,data,filter,DEFAULT_MAX_LENGTH)){
@@ -2004,8 +2137,8 @@ return 1;
 }
 int*part= xcalloc((size_t)pl.n,sizeof(int)),counts[3][2];
 int status= pairs_split(&pl,share[0],share[1],(uint64_t)seed,part,counts);
-if(status==0)/*583:*/
-#line 11463 "attention.w"
+if(status==0)/*609:*/
+#line 11729 "attention.w"
 
 {
 static const char*const name[3]= {"train","valid","test"};
@@ -2027,8 +2160,8 @@ counts[p][1],path);
 }
 }
 
-/*:583*/
-#line 11422 "attention.w"
+/*:609*/
+#line 11682 "attention.w"
 
 if(status)fprintf(stderr,"attention split: %s\n",kit_error());
 free(part);
@@ -2036,11 +2169,11 @@ pairs_free(&pl);
 return status?1:0;
 }
 
-/*:581*/
-#line 11094 "attention.w"
+/*:606*/
+#line 11323 "attention.w"
 
-/*584:*/
-#line 11491 "attention.w"
+/*610:*/
+#line 11762 "attention.w"
 
 static const char*eval_usage= 
 "usage: attention eval --model CKPT --data FILE [OPTIONS]\n"
@@ -2058,8 +2191,8 @@ long show,batch;
 BeamChoice beam;
 }EvalOptions;
 
-/*:584*//*585:*/
-#line 11509 "attention.w"
+/*:610*//*611:*/
+#line 11780 "attention.w"
 
 static int eval_options(int argc,char**argv,EvalOptions*o)
 {
@@ -2072,7 +2205,11 @@ int c,bad= 0,r;
 beam_defaults(&o->beam);
 opterr= 0;
 optind= 1;
-while(!bad&&(c= getopt_long(argc,argv,":h",longopts,NULL))!=-1){
+while(!bad&&(c= getopt_long(argc,argv,":h",longopts,NULL))!=-1)
+/*612:*/
+#line 11805 "attention.w"
+
+{
 if(c=='m')o->model= optarg;
 else if(c=='d')o->data= optarg;
 else if(c=='o')o->output= optarg;
@@ -2086,6 +2223,10 @@ fprintf(stderr,"attention eval: %s \"%s\"\n",c==':'?"missing value for":
 bad= 1;
 }
 }
+
+/*:612*/
+#line 11793 "attention.w"
+
 if(!bad&&(!o->model||!o->data||optind<argc)){
 fprintf(stderr,"attention eval: %s\n",optind<argc?"unexpected argument":
 "--model CKPT and --data FILE are required");
@@ -2095,8 +2236,8 @@ if(bad)fputs(eval_usage,stderr);
 return bad?-1:0;
 }
 
-/*:585*//*586:*/
-#line 11546 "attention.w"
+/*:611*//*613:*/
+#line 11823 "attention.w"
 
 static int eval_rows(const EvalOptions*o)
 {
@@ -2110,13 +2251,16 @@ if(kind==KIND_SEED)model_free(m);
 else bmodel_free(bm);
 }
 
-/*:586*//*587:*/
-#line 11560 "attention.w"
+/*:613*//*614:*/
+#line 11837 "attention.w"
 
 static int cmd_eval(int argc,char**argv)
 {
 EvalOptions o;
 if(eval_options(argc,argv,&o))return 2;
+/*615:*/
+#line 11855 "attention.w"
+
 Model m;
 BModel bm;
 PairList pl;
@@ -2133,9 +2277,13 @@ fprintf(stderr,"attention eval: %s\n",kit_error());
 eval_free_model(kind,&m,&bm);
 return 1;
 }
+
+/*:615*/
+#line 11842 "attention.w"
+
 int n_src,*group= pairs_group_sources(&pl,&n_src),status= 0;
-/*588:*/
-#line 11593 "attention.w"
+/*616:*/
+#line 11876 "attention.w"
 
 int*first= xcalloc((size_t)n_src,sizeof(int)),*n_ref= xcalloc((size_t)n_src,sizeof(int));
 int**ref= xcalloc((size_t)n_src,sizeof*ref),*ref_fill= xcalloc((size_t)n_src,sizeof(int));
@@ -2152,8 +2300,8 @@ char where[600];
 snprintf(where,sizeof where,"%.500s:%d",o.data,pl.pair[first[s]].line);
 if(kind==KIND_SEED)
 src_len[s]= tokenize(vin,pl.pair[first[s]].src,src+(size_t)s*L,L,where,"English");
-else/*590:*/
-#line 11632 "attention.w"
+else/*618:*/
+#line 11915 "attention.w"
 
 {
 int unk= 0,*ids= src+(size_t)s*L;
@@ -2165,15 +2313,15 @@ if(n> 0)ids[n++]= EOS_TOKEN;
 src_len[s]= n;
 }
 
-/*:590*/
-#line 11609 "attention.w"
+/*:618*/
+#line 11892 "attention.w"
 
 if(src_len[s]<=0&&failed++==0)
 fprintf(stderr,"attention eval: warning: %s; such sources count as empty "
 "translations\n",src_len[s]<0?kit_error():"a source has no words");
 }
-if(unk_sources)/*589:*/
-#line 11621 "attention.w"
+if(unk_sources)/*617:*/
+#line 11904 "attention.w"
 
 {
 fprintf(stderr,"attention eval: warning: %d words of %s are not in the model's English "
@@ -2183,16 +2331,16 @@ for(int k= 2;k<unknown.n&&k<7;k++)fprintf(stderr," %s",unknown.word[k]);
 fprintf(stderr,"%s\n",unknown.n> 7?" ...":"");
 }
 
-/*:589*/
-#line 11614 "attention.w"
+/*:617*/
+#line 11897 "attention.w"
 
 vocab_free(&unknown);
 
-/*:588*/
-#line 11582 "attention.w"
+/*:616*/
+#line 11844 "attention.w"
 
-/*591:*/
-#line 11645 "attention.w"
+/*619:*/
+#line 11928 "attention.w"
 
 char**hyp= xcalloc((size_t)n_src,sizeof*hyp);
 Decoder*d= kind==KIND_SEED?model_decoder(&m):bmodel_decoder(&bm);
@@ -2203,8 +2351,8 @@ for(int s= s0;s<n_src&&s<s0+o.batch;s++)
 if(src_len[s]> 0)idx[nb++]= s;
 else hyp[s]= xstrdup("");
 if(nb> 0&&kind!=KIND_SEED&&!o.beam.used)
-/*593:*/
-#line 11690 "attention.w"
+/*621:*/
+#line 11973 "attention.w"
 
 {
 Example*ex= xcalloc((size_t)nb,sizeof*ex);
@@ -2218,11 +2366,11 @@ for(int j= 0;j<nb;j++)hyp[idx[j]]= words_join(vout,out+(size_t)j*L,len[j]);
 free(ex),free(out),free(len);
 }
 
-/*:593*/
-#line 11655 "attention.w"
+/*:621*/
+#line 11938 "attention.w"
 
-else if(nb> 0)/*592:*/
-#line 11663 "attention.w"
+else if(nb> 0)/*620:*/
+#line 11946 "attention.w"
 
 {
 const int**sp= xcalloc((size_t)nb,sizeof*sp);
@@ -2245,19 +2393,19 @@ free(copy);
 free(y);free(init);free(sp);free(len);free(found);
 }
 
-/*:592*/
-#line 11656 "attention.w"
+/*:620*/
+#line 11939 "attention.w"
 
 free(idx);
 }
 double seconds= now_seconds()-t0;
 d->release(d);
 
-/*:591*/
-#line 11583 "attention.w"
+/*:619*/
+#line 11845 "attention.w"
 
-/*594:*/
-#line 11706 "attention.w"
+/*622:*/
+#line 11989 "attention.w"
 
 BleuStats all= {0},by_len[4];
 memset(by_len,0,sizeof by_len);
@@ -2267,8 +2415,8 @@ const char*en= pl.pair[first[s]].src;
 int nw= 1;
 for(const char*p= en;*p;p++)nw+= *p==' ';
 int bucket= nw<=3?0:nw<=6?1:nw<=9?2:3;
-/*595:*/
-#line 11720 "attention.w"
+/*623:*/
+#line 12003 "attention.w"
 
 {
 Vocab v;
@@ -2288,12 +2436,12 @@ free(r);free(rl);free(h);
 vocab_free(&v);
 }
 
-/*:595*/
-#line 11715 "attention.w"
+/*:623*/
+#line 11998 "attention.w"
 
 }
-/*596:*/
-#line 11740 "attention.w"
+/*624:*/
+#line 12023 "attention.w"
 
 {
 char line[256];
@@ -2316,8 +2464,8 @@ if(failed)printf("Failed: %d sources the model cannot read, counted as empty tra
 failed);
 printf("Speed: %d sources in %.3f s, %.0f sentences/s\n",n_src-failed,seconds,
 seconds> 0?(n_src-failed)/seconds:0.0);
-/*597:*/
-#line 11766 "attention.w"
+/*625:*/
+#line 12049 "attention.w"
 
 for(int s= 0;s<n_src&&s<o.show;s++){
 printf("EN:  %s\n",pl.pair[first[s]].src);
@@ -2325,20 +2473,20 @@ for(int i= 0;i<n_ref[s];i++)printf("REF: %s\n",pl.pair[ref[s][i]].tgt);
 printf("OUT: %s\n",hyp[s]);
 }
 
-/*:597*/
-#line 11762 "attention.w"
+/*:625*/
+#line 12045 "attention.w"
 
 }
 
-/*:596*/
-#line 11717 "attention.w"
+/*:624*/
+#line 12000 "attention.w"
 
 
-/*:594*/
-#line 11584 "attention.w"
+/*:622*/
+#line 11846 "attention.w"
 
-/*598:*/
-#line 11774 "attention.w"
+/*626:*/
+#line 12057 "attention.w"
 
 if(o.output){
 FILE*f= fopen(o.output,"wb");
@@ -2353,11 +2501,11 @@ status= 1;
 }
 }
 
-/*:598*/
-#line 11585 "attention.w"
+/*:626*/
+#line 11847 "attention.w"
 
-/*599:*/
-#line 11789 "attention.w"
+/*627:*/
+#line 12072 "attention.w"
 
 for(int s= 0;s<n_src;s++)free(hyp[s]),free(ref[s]);
 free(hyp);free(ref);free(ref_fill);free(n_ref);free(first);free(src);free(src_len);
@@ -2365,54 +2513,54 @@ free(group);
 pairs_free(&pl);
 eval_free_model(kind,&m,&bm);
 
-/*:599*/
-#line 11586 "attention.w"
+/*:627*/
+#line 11848 "attention.w"
 
 return status;
 }
 
-/*:587*/
-#line 11095 "attention.w"
+/*:614*/
+#line 11324 "attention.w"
 
 
-/*:568*/
-#line 9856 "attention.w"
+/*:589*/
+#line 9937 "attention.w"
 
 
 static const struct{
 const char*name,*summary;
 int(*run)(int argc,char**argv);
 }commands[]= {
-/*510:*/
-#line 9906 "attention.w"
+/*518:*/
+#line 10001 "attention.w"
 
 {"train","train a translator (the notebook's five pairs, or a pair file)",cmd_train},
 {"translate","translate sentences with a saved model",cmd_translate},
 {"pairs","print the pairs that training would read from a file",cmd_pairs},
-/*489:*/
-#line 9451 "attention.w"
+/*493:*/
+#line 9476 "attention.w"
 
 {"heatmap","draw the attention weights of a translation (PNG, PDF or SVG)",cmd_heatmap},
 {"loss-curve","draw the average loss per epoch from train --loss-log",cmd_loss_curve},
 
-/*:489*/
-#line 9910 "attention.w"
+/*:493*/
+#line 10005 "attention.w"
 
 
-/*:510*//*567:*/
-#line 11086 "attention.w"
+/*:518*//*588:*/
+#line 11315 "attention.w"
 
 {"bleu","score translations against references (corpus BLEU-4, sacreBLEU's form)",cmd_bleu},
 {"split","split a pair file into train, valid and test files by English sentence",cmd_split},
 {"eval","translate a pair file and report BLEU, exact matches and speed",cmd_eval},
 
-/*:567*/
-#line 9862 "attention.w"
+/*:588*/
+#line 9943 "attention.w"
 
 };
 
-/*:506*//*507:*/
-#line 9867 "attention.w"
+/*:514*//*515:*/
+#line 9948 "attention.w"
 
 int main(int argc,char**argv)
 {
@@ -2421,8 +2569,8 @@ if(argc>=2)
 for(size_t k= 0;k<n;k++)
 if(strcmp(argv[1],commands[k].name)==0)
 return check_stdout(commands[k].name,commands[k].run(argc-1,argv+1));
-/*509:*/
-#line 9894 "attention.w"
+/*517:*/
+#line 9989 "attention.w"
 
 FILE*out= argc>=2&&(strcmp(argv[1],"--help")==0||strcmp(argv[1],"-h")==0
 ||strcmp(argv[1],"help")==0)?stdout:stderr;
@@ -2432,9 +2580,9 @@ for(size_t k= 0;k<n;k++)fprintf(out,"  %-10s %s\n",commands[k].name,commands[k].
 fputs("Run 'attention COMMAND --help' for a command's options.\n",out);
 return out==stdout?check_stdout(NULL,0):2;
 
-/*:509*/
-#line 9876 "attention.w"
+/*:517*/
+#line 9957 "attention.w"
 
 }
 
-/*:507*/
+/*:515*/

@@ -1,5 +1,5 @@
 /*49:*/
-#line 1202 "attention.w"
+#line 1206 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
@@ -9,7 +9,7 @@
 #include <sched.h> 
 #include <stdatomic.h> 
 /*56:*/
-#line 1322 "attention.w"
+#line 1326 "attention.w"
 
 static double uniform(unsigned short xs[3],double a)
 {
@@ -23,7 +23,7 @@ return sqrt(-2.0*log(u))*cos(2.0*M_PI*v);
 }
 
 /*:56*//*85:*/
-#line 1800 "attention.w"
+#line 1804 "attention.w"
 
 static void*calloc_lines(size_t n,size_t size)
 {
@@ -35,7 +35,7 @@ return p;
 }
 
 /*:85*//*137:*/
-#line 2723 "attention.w"
+#line 2727 "attention.w"
 
 static void adam_tensor(Model*m,int k,size_t n,const AdamConstants*c)
 {
@@ -45,7 +45,7 @@ memset(m->grad_mem+at,0,n*sizeof(float));
 }
 
 /*:137*//*140:*/
-#line 2801 "attention.w"
+#line 2805 "attention.w"
 
 static void update_rows(Model*m,const Deferred*d,const AdamConstants*c,float*g)
 {
@@ -61,7 +61,7 @@ at+= n;
 }
 
 /*:140*//*141:*/
-#line 2820 "attention.w"
+#line 2824 "attention.w"
 
 static void update_half(Model*m,const Deferred*d,int nd,int first,int last,
 const AdamConstants*c,float*rows)
@@ -77,8 +77,8 @@ for(int k= first;k<=last;k++)
 if(!deferred[k])adam_tensor(m,k,spec_numel(&s[k]),c);
 }
 
-/*:141*//*359:*/
-#line 6963 "attention.w"
+/*:141*//*363:*/
+#line 6988 "attention.w"
 
 struct Pipeline{
 _Atomic long job __attribute__((aligned(64)));
@@ -97,15 +97,15 @@ pthread_mutex_t lock;
 pthread_cond_t wake;
 };
 
-/*:359*//*360:*/
-#line 6987 "attention.w"
+/*:363*//*364:*/
+#line 7012 "attention.w"
 
 static inline void spin_pause(int*spins)
 {
 #if defined(__x86_64__) || defined(__i386__)
 __builtin_ia32_pause();
 #endif
-#line 6993 "attention.w"
+#line 7018 "attention.w"
  if(++*spins> 4096)sched_yield();
 }
 
@@ -115,8 +115,8 @@ int spins= 0;
 while(atomic_load_explicit(counter,memory_order_acquire)<value)spin_pause(&spins);
 }
 
-/*:360*//*361:*/
-#line 7006 "attention.w"
+/*:364*//*365:*/
+#line 7031 "attention.w"
 
 static void encoder_pairs(struct Pipeline*p)
 {
@@ -133,8 +133,8 @@ update_half(m,d,N_ENC_DEFERRED,ENC_EMB,ENC_B_HH,&c,m->act.d_enc_rows);
 }
 }
 
-/*:361*//*362:*/
-#line 7024 "attention.w"
+/*:365*//*366:*/
+#line 7049 "attention.w"
 
 static void*encoder_thread(void*arg)
 {
@@ -153,8 +153,8 @@ atomic_store_explicit(&p->finished,seen,memory_order_release);
 }
 }
 
-/*:362*//*363:*/
-#line 7045 "attention.w"
+/*:366*//*367:*/
+#line 7070 "attention.w"
 
 static struct Pipeline*pipeline_start(void)
 {
@@ -172,8 +172,8 @@ return NULL;
 return p;
 }
 
-/*:363*//*364:*/
-#line 7066 "attention.w"
+/*:367*//*368:*/
+#line 7091 "attention.w"
 
 static void post_job(struct Pipeline*p)
 {
@@ -194,8 +194,8 @@ pthread_cond_destroy(&p->wake);
 free(p);
 }
 
-/*:364*//*373:*/
-#line 7208 "attention.w"
+/*:368*//*377:*/
+#line 7233 "attention.w"
 
 static float*alloc_on_huge_pages(size_t n)
 {
@@ -207,16 +207,16 @@ if(posix_memalign(&p,page,bytes)!=0)return xcalloc(n,sizeof(float));
 #ifdef MADV_HUGEPAGE
 madvise(p,bytes,MADV_HUGEPAGE);
 #endif
-#line 7219 "attention.w"
+#line 7244 "attention.w"
  memset(p,0,bytes);
 return p;
 }
 
-/*:373*/
-#line 1210 "attention.w"
+/*:377*/
+#line 1214 "attention.w"
 
 /*50:*/
-#line 1215 "attention.w"
+#line 1219 "attention.w"
 
 void tensor_specs(const Config*c,TensorSpec s[N_TENSORS])
 {
@@ -245,7 +245,7 @@ return(size_t)s->rows*(size_t)(s->cols?s->cols:1);
 }
 
 /*:50*//*51:*/
-#line 1245 "attention.w"
+#line 1249 "attention.w"
 
 size_t tensors_point(Tensors*t,float*mem,const Config*c)
 {
@@ -260,7 +260,7 @@ return off;
 }
 
 /*:51*//*54:*/
-#line 1281 "attention.w"
+#line 1285 "attention.w"
 
 void model_alloc(Model*m,const Config*c,Vocab*vin,Vocab*vout)
 {
@@ -269,8 +269,8 @@ m->cfg= *c;
 m->vin= *vin;
 m->vout= *vout;
 m->n_params= tensors_point(NULL,NULL,c);
-/*372:*/
-#line 7191 "attention.w"
+/*376:*/
+#line 7216 "attention.w"
 
 size_t stride= (m->n_params+64+15)/16*16+64;
 m->param_mem= alloc_on_huge_pages(4*stride);
@@ -278,8 +278,8 @@ m->grad_mem= m->param_mem+stride;
 m->m_mem= m->grad_mem+stride;
 m->v_mem= m->m_mem+stride;
 
-/*:372*/
-#line 1289 "attention.w"
+/*:376*/
+#line 1293 "attention.w"
 
 tensors_point(&m->params,m->param_mem,c);
 tensors_point(&m->grads,m->grad_mem,c);
@@ -297,18 +297,18 @@ memset(m,0,sizeof*m);
 }
 
 /*:54*//*57:*/
-#line 1337 "attention.w"
+#line 1341 "attention.w"
 
 void model_init_random(Model*m,uint64_t seed)
 {
 /*58:*/
-#line 1358 "attention.w"
+#line 1362 "attention.w"
 
 unsigned short xs[3]= {(unsigned short)(0x330e^(seed>>32)),(unsigned short)seed,
 (unsigned short)(seed>>16)};
 
 /*:58*/
-#line 1340 "attention.w"
+#line 1344 "attention.w"
 
 TensorSpec s[N_TENSORS];
 tensor_specs(&m->cfg,s);
@@ -325,7 +325,7 @@ m->adam_t= 0;
 }
 
 /*:57*//*86:*/
-#line 1811 "attention.w"
+#line 1815 "attention.w"
 
 void activations_alloc(Activations*a,const Config*c)
 {
@@ -338,7 +338,7 @@ a->enc_cache= calloc_lines(L*H,sizeof(GruCache));
 a->enc_h= calloc_lines((L+1)*H,sizeof(float));
 a->enc_out= calloc_lines(L*H,sizeof(float));
 /*93:*/
-#line 1930 "attention.w"
+#line 1934 "attention.w"
 
 a->dec_eh= calloc_lines(L*2*H,sizeof(float));
 a->dec_scores= calloc_lines(L*L,sizeof(float));
@@ -354,10 +354,10 @@ a->logits= calloc_lines(L*V,sizeof(float));
 a->logp= calloc_lines(L*V,sizeof(float));
 
 /*:93*/
-#line 1822 "attention.w"
+#line 1826 "attention.w"
 
 /*119:*/
-#line 2417 "attention.w"
+#line 2421 "attention.w"
 
 a->d_logits= calloc_lines(L*V,sizeof(float));
 a->d_hout= calloc_lines(L*H,sizeof(float));
@@ -381,27 +381,27 @@ a->d_rows= calloc_lines(ROW_BLOCK> 2*H?ROW_BLOCK:2*H,sizeof(float));
 a->d_enc_rows= calloc_lines(ROW_BLOCK> 2*H?ROW_BLOCK:2*H,sizeof(float));
 
 /*:119*/
-#line 1823 "attention.w"
+#line 1827 "attention.w"
 
 }
 
 /*:86*//*87:*/
-#line 1827 "attention.w"
+#line 1831 "attention.w"
 
 void activations_free(Activations*a)
 {
 void*all[]= {a->enc_x,a->enc_gi,a->enc_gh,a->enc_cache,a->enc_h,
 a->enc_out,/*94:*/
-#line 1945 "attention.w"
+#line 1949 "attention.w"
 
 a->dec_eh,a->dec_scores,a->dec_w,a->dec_ec,a->dec_pre,a->dec_o,
 a->dec_gi,a->dec_gh,a->dec_cache,a->dec_h,a->logits,a->logp
 
 /*:94*/
-#line 1831 "attention.w"
+#line 1835 "attention.w"
 ,
 /*120:*/
-#line 2440 "attention.w"
+#line 2444 "attention.w"
 
 a->d_logits,a->d_hout,a->d_dec_gi,a->d_dec_gh,a->d_pre,a->d_scores,
 a->d_dec_e,a->d_enc_out,a->d_enc_gi,a->d_enc_gh,a->d_enc_x,a->d_h,
@@ -409,14 +409,14 @@ a->d_hprev,a->d_o,a->d_ec,a->d_eh,a->d_enc_h,a->d_enc_hprev,a->d_rows,
 a->d_enc_rows
 
 /*:120*/
-#line 1832 "attention.w"
+#line 1836 "attention.w"
 };
 for(size_t k= 0;k<sizeof all/sizeof all[0];k++)free(all[k]);
 memset(a,0,sizeof*a);
 }
 
 /*:87*//*89:*/
-#line 1846 "attention.w"
+#line 1850 "attention.w"
 
 void encoder_forward(Model*m,const int*src,int T)
 {
@@ -438,7 +438,7 @@ memcpy(a->enc_out,a->enc_h+H,(size_t)T*H*sizeof(float));
 }
 
 /*:89*//*95:*/
-#line 1950 "attention.w"
+#line 1954 "attention.w"
 
 DecoderStep decoder_step(const Activations*a,const Config*c,int t)
 {
@@ -450,7 +450,7 @@ a->dec_h+(k+1)*H,a->dec_cache+k*H};
 }
 
 /*:95*//*96:*/
-#line 1963 "attention.w"
+#line 1967 "attention.w"
 
 void decoder_step_forward(const Model*m,int token,const float*h_prev,
 const float*enc_out,const DecoderStep*s)
@@ -470,7 +470,7 @@ gru_cell_forward(s->h,s->cache,s->gi,s->gh,h_prev,1,H);
 }
 
 /*:96*//*98:*/
-#line 2006 "attention.w"
+#line 2010 "attention.w"
 
 float seq2seq_forward(Model*m,const Example*ex)
 {
@@ -496,7 +496,7 @@ return nll_forward(a->logp,ex->tgt,T,c->V_out);
 }
 
 /*:98*//*122:*/
-#line 2476 "attention.w"
+#line 2480 "attention.w"
 
 void seq2seq_backward_deferred(Model*m,const Example*ex,Deferred d[N_DEFERRED])
 {
@@ -513,7 +513,7 @@ const Tensors*G= &m->grads;
 int H= c->H,L= c->L,V= c->V_out,T= a->T_tgt;
 size_t h= (size_t)H;
 /*126:*/
-#line 2530 "attention.w"
+#line 2534 "attention.w"
 
 nll_backward(a->d_logits,a->logp,ex->tgt,T,V);
 memset(a->d_hout,0,(size_t)T*h*sizeof(float));
@@ -523,10 +523,10 @@ memset(a->d_enc_out,0,(size_t)L*h*sizeof(float));
 memset(a->d_hprev,0,h*sizeof(float));
 
 /*:126*/
-#line 2491 "attention.w"
+#line 2495 "attention.w"
 
 /*127:*/
-#line 2545 "attention.w"
+#line 2549 "attention.w"
 
 for(int t= T-1;t>=0;t--){
 DecoderStep s= decoder_step(a,c,t);
@@ -552,10 +552,10 @@ a->d_hprev[j]+= a->d_eh[H+j];
 }
 
 /*:127*/
-#line 2492 "attention.w"
+#line 2496 "attention.w"
 
 /*128:*/
-#line 2573 "attention.w"
+#line 2577 "attention.w"
 
 d[1]= (Deferred){DEC_W_HH,a->d_dec_gh,a->dec_h,T,H,3*H};
 d[2]= (Deferred){DEC_W_IH,a->d_dec_gi,a->dec_o,T,H,3*H};
@@ -568,13 +568,13 @@ linear_backward(NULL,NULL,G->attn_b,a->d_scores,NULL,NULL,T,2*H,L);
 embedding_backward(G->dec_emb,a->d_dec_e,a->dec_in,T,H);
 
 /*:128*/
-#line 2493 "attention.w"
+#line 2497 "attention.w"
 
 memcpy(a->d_enc_hprev,a->d_hprev,h*sizeof(float));
 }
 
 /*:122*//*123:*/
-#line 2499 "attention.w"
+#line 2503 "attention.w"
 
 void encoder_backward(Model*m,const Example*ex,Deferred d[N_ENC_DEFERRED])
 {
@@ -584,7 +584,7 @@ const Tensors*G= &m->grads;
 int H= m->cfg.H,S= ex->src_len;
 size_t h= (size_t)H;
 /*129:*/
-#line 2592 "attention.w"
+#line 2596 "attention.w"
 
 for(int t= S-1;t>=0;t--){
 const float*h_prev= a->enc_h+(size_t)t*h;
@@ -603,12 +603,12 @@ d[1]= (Deferred){ENC_W_HH,a->d_enc_gh+3*h,a->enc_h+h,S-1,H,3*H};
 embedding_backward(G->enc_emb,a->d_enc_x,ex->src,S,H);
 
 /*:129*/
-#line 2507 "attention.w"
+#line 2511 "attention.w"
 
 }
 
 /*:123*//*124:*/
-#line 2512 "attention.w"
+#line 2516 "attention.w"
 
 void seq2seq_backward(Model*m,const Example*ex)
 {
@@ -620,13 +620,13 @@ d[k].B,d[k].C,d[k].OC);
 }
 
 /*:124*//*131:*/
-#line 2655 "attention.w"
+#line 2659 "attention.w"
 
 AdamConstants adam_constants(double lr,double beta1,double beta2,double eps,long t)
 {
 AdamConstants k;
 /*132:*/
-#line 2670 "attention.w"
+#line 2674 "attention.w"
 
 k.b1= (float)beta1;
 k.a1= (float)(1.0-beta1);
@@ -637,7 +637,7 @@ k.inv_bc2= (float)(1.0/sqrt(1.0-pow(beta2,(double)t)));
 k.eps= (float)eps;
 
 /*:132*/
-#line 2659 "attention.w"
+#line 2663 "attention.w"
 
 return k;
 }
@@ -646,7 +646,7 @@ void adam_apply(float*p,const float*g,float*m,float*v,size_t n,
 const AdamConstants*k)
 {
 /*133:*/
-#line 2683 "attention.w"
+#line 2687 "attention.w"
 
 const AdamConstants c= *k;
 for(size_t i= 0;i<n;i++){
@@ -659,12 +659,12 @@ p[i]-= c.step*mi/(sqrtf(vi)*c.inv_bc2+c.eps);
 }
 
 /*:133*/
-#line 2666 "attention.w"
+#line 2670 "attention.w"
 
 }
 
 /*:131*//*135:*/
-#line 2701 "attention.w"
+#line 2705 "attention.w"
 
 void adam_update(float*p,const float*g,float*m,float*v,size_t n,
 double lr,double beta1,double beta2,double eps,long t)
@@ -674,7 +674,7 @@ adam_apply(p,g,m,v,n,&k);
 }
 
 /*:135*//*136:*/
-#line 2713 "attention.w"
+#line 2717 "attention.w"
 
 void optimizer_step(Model*m,double lr)
 {
@@ -685,7 +685,7 @@ for(int k= 0;k<N_TENSORS;k++)adam_tensor(m,k,spec_numel(&s[k]),&c);
 }
 
 /*:136*//*139:*/
-#line 2780 "attention.w"
+#line 2784 "attention.w"
 
 float train_step(Model*m,const Example*ex,double lr)
 {
@@ -700,7 +700,7 @@ return loss;
 }
 
 /*:139*//*142:*/
-#line 2848 "attention.w"
+#line 2852 "attention.w"
 
 int argmax(const float*x,int n)
 {
@@ -717,7 +717,7 @@ int H= c->H,L= c->L,V= c->V_out,n= 0;
 encoder_forward(m,src,T);
 memcpy(a->dec_h,a->enc_h+(size_t)T*H,(size_t)H*sizeof(float));
 /*143:*/
-#line 2868 "attention.w"
+#line 2872 "attention.w"
 
 int token= SOS_TOKEN;
 for(int t= 0;t<L;t++){
@@ -732,13 +732,13 @@ out[n++]= token;
 }
 
 /*:143*/
-#line 2863 "attention.w"
+#line 2867 "attention.w"
 
 return n;
 }
 
-/*:142*//*365:*/
-#line 7093 "attention.w"
+/*:142*//*369:*/
+#line 7118 "attention.w"
 
 int train_pairs(Model*m,const Example*ex,int n,long epochs,double lr,int threads,
 float*loss)
@@ -750,8 +750,8 @@ if(threads<2||!p||steps<1){
 for(long k= 0;k<steps;k++)loss[k]= train_step(m,&ex[k%n],lr);
 return 1;
 }
-/*366:*/
-#line 7112 "attention.w"
+/*370:*/
+#line 7137 "attention.w"
 
 p->m= m;
 p->ex= ex;
@@ -763,11 +763,11 @@ atomic_store(&p->encoded,0);
 atomic_store(&p->decoded,0);
 post_job(p);
 
-/*:366*/
-#line 7104 "attention.w"
+/*:370*/
+#line 7129 "attention.w"
 
-/*367:*/
-#line 7126 "attention.w"
+/*371:*/
+#line 7151 "attention.w"
 
 for(long k= 0;k<steps;k++){
 Deferred d[N_DEC_DEFERRED];
@@ -779,16 +779,16 @@ AdamConstants c= adam_constants(lr,0.9,0.999,1e-8,p->t0+k+1);
 update_half(m,d,N_DEC_DEFERRED,DEC_EMB,N_TENSORS-1,&c,m->act.d_rows);
 }
 
-/*:367*/
-#line 7105 "attention.w"
+/*:371*/
+#line 7130 "attention.w"
 
 wait_until(&p->finished,atomic_load(&p->job));
 m->adam_t+= steps;
 return 2;
 }
 
-/*:365*/
-#line 1211 "attention.w"
+/*:369*/
+#line 1215 "attention.w"
 
 
 /*:49*/

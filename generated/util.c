@@ -1,5 +1,5 @@
-/*354:*/
-#line 6799 "attention.w"
+/*358:*/
+#line 6824 "attention.w"
 
 #include "attention.h"
 #include <errno.h> 
@@ -7,8 +7,8 @@
 #include <stdlib.h> 
 #include <string.h> 
 #include <sys/stat.h> 
-/*355:*/
-#line 6810 "attention.w"
+/*359:*/
+#line 6835 "attention.w"
 
 static char last_error[2048];
 
@@ -26,8 +26,8 @@ const char*kit_error(void)
 return last_error;
 }
 
-/*:355*//*356:*/
-#line 6831 "attention.w"
+/*:359*//*360:*/
+#line 6856 "attention.w"
 
 void*xcalloc(size_t n,size_t size)
 {
@@ -39,8 +39,8 @@ exit(1);
 return p;
 }
 
-/*:356*//*357:*/
-#line 6843 "attention.w"
+/*:360*//*361:*/
+#line 6868 "attention.w"
 
 void*xrealloc(void*p,size_t size)
 {
@@ -60,8 +60,8 @@ memcpy(t,s,n);
 return t;
 }
 
-/*:357*//*391:*/
-#line 7604 "attention.w"
+/*:361*//*395:*/
+#line 7629 "attention.w"
 
 int save_target_check(const char*path)
 {
@@ -75,8 +75,8 @@ S_ISCHR(st.st_mode)||S_ISBLK(st.st_mode)?"a device":S_ISFIFO(st.st_mode)?
 "a named pipe":"a socket");
 }
 
-/*:391*/
-#line 6806 "attention.w"
+/*:395*/
+#line 6831 "attention.w"
 
 
-/*:354*/
+/*:358*/

@@ -1,5 +1,5 @@
 /*10:*/
-#line 605 "attention.w"
+#line 609 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
@@ -7,7 +7,7 @@
 #include <errno.h> 
 #include <utf8proc.h> 
 /*11:*/
-#line 623 "attention.w"
+#line 627 "attention.w"
 
 static uint32_t word_hash(const char*w)
 {
@@ -20,12 +20,12 @@ return h;
 }
 
 /*:11*//*12:*/
-#line 640 "attention.w"
+#line 644 "attention.w"
 
 static int*vocab_probe(const Vocab*v,const char*w)
 {
 /*13:*/
-#line 648 "attention.w"
+#line 652 "attention.w"
 
 uint32_t mask= (uint32_t)v->nslot-1;
 uint32_t i= word_hash(w)&mask;
@@ -34,12 +34,12 @@ i= (i+1)&mask;
 return&v->slot[i];
 
 /*:13*/
-#line 643 "attention.w"
+#line 647 "attention.w"
 
 }
 
 /*:12*//*15:*/
-#line 666 "attention.w"
+#line 670 "attention.w"
 
 int vocab_find(const Vocab*v,const char*w)
 {
@@ -48,7 +48,7 @@ return*s?*s-1:-1;
 }
 
 /*:15*//*16:*/
-#line 676 "attention.w"
+#line 680 "attention.w"
 
 int vocab_add(Vocab*v,const char*w)
 {
@@ -61,7 +61,7 @@ v->word= xrealloc(v->word,(size_t)v->cap*sizeof*v->word);
 v->word[v->n]= xstrdup(w);
 *s= ++v->n;
 if(2*v->n> v->nslot)/*17:*/
-#line 692 "attention.w"
+#line 696 "attention.w"
 
 {
 free(v->slot);
@@ -71,13 +71,13 @@ for(int k= 0;k<v->n;k++)*vocab_probe(v,v->word[k])= k+1;
 }
 
 /*:17*/
-#line 687 "attention.w"
+#line 691 "attention.w"
 
 return v->n-1;
 }
 
 /*:16*//*18:*/
-#line 701 "attention.w"
+#line 705 "attention.w"
 
 void vocab_init(Vocab*v)
 {
@@ -101,7 +101,7 @@ v->n= v->cap= v->nslot= 0;
 }
 
 /*:18*//*19:*/
-#line 725 "attention.w"
+#line 729 "attention.w"
 
 void vocab_add_sentence(Vocab*v,const char*s)
 {
@@ -118,7 +118,7 @@ if(*s==' ')s++;
 }
 
 /*:19*//*21:*/
-#line 755 "attention.w"
+#line 759 "attention.w"
 
 int tokenize(const Vocab*v,const char*s,int*ids,int max,
 const char*where,const char*language)
@@ -135,7 +135,7 @@ word[k]= '\0';
 s+= k;
 if(*s==' ')s++;
 if(k> 0)/*22:*/
-#line 776 "attention.w"
+#line 780 "attention.w"
 
 {
 int id= vocab_find(v,word);
@@ -149,17 +149,17 @@ ids[n++]= id;
 }
 
 /*:22*/
-#line 770 "attention.w"
+#line 774 "attention.w"
 
 }
 return n;
 }
 
 /*:21*/
-#line 611 "attention.w"
+#line 615 "attention.w"
 
 /*31:*/
-#line 901 "attention.w"
+#line 905 "attention.w"
 
 typedef struct{char*s;size_t n,cap;int pending;}Out;
 
@@ -175,7 +175,7 @@ o->s[o->n++]= c;
 }
 
 /*:31*//*32:*/
-#line 918 "attention.w"
+#line 922 "attention.w"
 
 char*normalize_sentence(const char*s,size_t len,size_t*bad)
 {
@@ -192,7 +192,7 @@ return NULL;
 }
 i+= (size_t)k;
 /*33:*/
-#line 943 "attention.w"
+#line 947 "attention.w"
 
 utf8proc_int32_t piece[16];
 int boundclass= 0;
@@ -209,7 +209,7 @@ out_put(&o,(char)d);
 }
 
 /*:33*/
-#line 933 "attention.w"
+#line 937 "attention.w"
 
 }
 o.s[o.n]= '\0';
@@ -217,10 +217,10 @@ return o.s;
 }
 
 /*:32*/
-#line 612 "attention.w"
+#line 616 "attention.w"
 
 /*24:*/
-#line 795 "attention.w"
+#line 799 "attention.w"
 
 static const char*const seed_pairs[][2]= {
 {"i am a student","je suis etudiant"},
@@ -230,7 +230,7 @@ static const char*const seed_pairs[][2]= {
 {"they are artists","ils sont artistes"}};
 
 /*:24*//*26:*/
-#line 818 "attention.w"
+#line 822 "attention.w"
 
 static void pairs_push(PairList*pl,char*src,char*tgt,int line)
 {
@@ -242,7 +242,7 @@ pl->pair[pl->n++]= (Pair){src,tgt,line};
 }
 
 /*:26*//*27:*/
-#line 830 "attention.w"
+#line 834 "attention.w"
 
 void pairs_seed(PairList*pl)
 {
@@ -265,7 +265,7 @@ free(pl->origin);
 }
 
 /*:27*//*28:*/
-#line 854 "attention.w"
+#line 858 "attention.w"
 
 void pairs_vocabularies(const PairList*pl,Vocab*vin,Vocab*vout)
 {
@@ -278,7 +278,7 @@ vocab_add_sentence(vout,pl->pair[k].tgt);
 }
 
 /*:28*//*37:*/
-#line 995 "attention.w"
+#line 999 "attention.w"
 
 static int count_words(const char*s)
 {
@@ -301,7 +301,7 @@ return 0;
 }
 
 /*:37*//*38:*/
-#line 1017 "attention.w"
+#line 1021 "attention.w"
 
 int pairs_read(PairList*pl,const char*path,int filter,int max_length)
 {
@@ -316,7 +316,7 @@ int lineno= 0,status= 0;
 while((len= getline(&line,&cap,f))>=0){
 lineno++;
 /*40:*/
-#line 1050 "attention.w"
+#line 1054 "attention.w"
 
 while(len> 0&&(line[len-1]=='\n'||line[len-1]=='\r'))len--;
 line[len]= '\0';
@@ -342,10 +342,10 @@ break;
 }
 
 /*:40*/
-#line 1030 "attention.w"
+#line 1034 "attention.w"
 
 /*41:*/
-#line 1075 "attention.w"
+#line 1079 "attention.w"
 
 pl->lines_read++;
 size_t bad= 0;
@@ -370,11 +370,11 @@ pl->dropped++;
 }
 
 /*:41*/
-#line 1031 "attention.w"
+#line 1035 "attention.w"
 
 }
 /*39:*/
-#line 1042 "attention.w"
+#line 1046 "attention.w"
 
 if(status==0&&ferror(f))
 status= kit_fail("%s: read error after line %d",path,lineno);
@@ -383,7 +383,7 @@ status= kit_fail("%s: no pair of its %d lines passes the %s filter",
 path,lineno,filter==FILTER_TUTORIAL?"tutorial":"length");
 
 /*:39*/
-#line 1033 "attention.w"
+#line 1037 "attention.w"
 
 free(line);
 fclose(f);
@@ -392,7 +392,7 @@ return status;
 }
 
 /*:38*//*44:*/
-#line 1117 "attention.w"
+#line 1121 "attention.w"
 
 int make_examples(const PairList*pl,const Vocab*vin,const Vocab*vout,
 int max_length,int append_eos,Example**out)
@@ -406,7 +406,7 @@ for(int k= 0;k<pl->n;k++){
 if(pl->pair[k].line)snprintf(where,sizeof where,"%.500s:%d",pl->origin,pl->pair[k].line);
 else snprintf(where,sizeof where,"%.500s pair %d",pl->origin,k+1);
 /*45:*/
-#line 1138 "attention.w"
+#line 1142 "attention.w"
 
 int n= tokenize(vin,pl->pair[k].src,ex[k].src,max_length,where,"English");
 int m= n<0?-1:tokenize(vout,pl->pair[k].tgt,ex[k].tgt,
@@ -424,7 +424,7 @@ ex[k].src_len= n;
 ex[k].tgt_len= m;
 
 /*:45*/
-#line 1129 "attention.w"
+#line 1133 "attention.w"
 
 }
 *out= ex;
@@ -432,7 +432,7 @@ return 0;
 }
 
 /*:44*//*158:*/
-#line 3060 "attention.w"
+#line 3064 "attention.w"
 
 static void tally_words(Vocab*v,int**count,const char*s)
 {
@@ -455,7 +455,7 @@ s+= k+(s[k]==' ');
 }
 
 /*:158*//*159:*/
-#line 3083 "attention.w"
+#line 3087 "attention.w"
 
 static void vocab_with_count(Vocab*out,const PairList*pl,int side,int min_count)
 {
@@ -481,7 +481,7 @@ vocab_with_count(vout,pl,1,min_count);
 }
 
 /*:159*//*160:*/
-#line 3111 "attention.w"
+#line 3115 "attention.w"
 
 int tokenize_unk(const Vocab*v,const char*s,int*ids,int max,int*unknown)
 {
@@ -506,7 +506,7 @@ return n;
 }
 
 /*:160*//*161:*/
-#line 3135 "attention.w"
+#line 3139 "attention.w"
 
 int make_examples_unk(const PairList*pl,const Vocab*vin,const Vocab*vout,
 int max_length,Example**out)
@@ -531,7 +531,7 @@ return 0;
 }
 
 /*:161*/
-#line 613 "attention.w"
+#line 617 "attention.w"
 
 
 /*:10*/
