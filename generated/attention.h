@@ -11,14 +11,14 @@
 #include <math.h> 
 
 /*:6*//*375:*/
-#line 7198 "attention.w"
+#line 7214 "attention.w"
 
 #if defined(KIT_MVEC) && defined(__GNUC__) && !defined(__clang__) && !defined(__CUDACC__)
 #define KIT_VECTOR_MATH __attribute__((__simd__("notinbranch")))
 KIT_VECTOR_MATH float expf(float);
 KIT_VECTOR_MATH float tanhf(float);
 #endif
-#line 7204 "attention.w"
+#line 7220 "attention.w"
 
 /*:375*/
 #line 539 "attention.w"
@@ -221,7 +221,7 @@ void(*add)(float*y,const float*x,int n);
 void(*adam)(float*p,const float*g,float*m,float*v,size_t n,AdamConstants k);
 
 /*:167*//*300:*/
-#line 5664 "attention.w"
+#line 5680 "attention.w"
 
 void(*gather_keys)(float*dst,const float*src,const int*sent,int n,int S,int N,
 int H);
@@ -232,7 +232,7 @@ int H);
 };
 
 /*:164*//*210:*/
-#line 4076 "attention.w"
+#line 4092 "attention.w"
 
 enum{P_ENC_EMB,P_ENC_W_IH,P_ENC_W_HH,P_ENC_B_IH,P_ENC_B_HH,P_DEC_EMB,
 P_WA_W,P_WA_B,P_UA_W,P_UA_B,P_VA_W,P_VA_B,P_LIN_IN,P_LIN_OUT,
@@ -241,7 +241,7 @@ P_DEC_W_IH,P_DEC_W_HH,P_DEC_B_IH,P_DEC_B_HH,P_COMBINE,P_OUT_W,P_OUT_B,
 NP_TENSORS};
 
 /*:210*//*213:*/
-#line 4124 "attention.w"
+#line 4140 "attention.w"
 
 typedef struct{
 int*src,*tgt,*dec_in,*src_len,*ids,*rows;
@@ -254,7 +254,7 @@ float*d_keys,*d_uk,*d_kp,*d_vp,*d_mh,*d_enc_gi,*d_enc_gh,*d_emb;
 }BActs;
 
 /*:213*//*214:*/
-#line 4137 "attention.w"
+#line 4153 "attention.w"
 
 typedef struct{
 int kind,heads;
@@ -272,7 +272,7 @@ BActs a;
 }BModel;
 
 /*:214*//*257:*/
-#line 4902 "attention.w"
+#line 4918 "attention.w"
 
 typedef struct Decoder{
 int V,S,state_floats;
@@ -285,7 +285,7 @@ void(*release)(struct Decoder*d);
 }Decoder;
 
 /*:257*//*265:*/
-#line 5048 "attention.w"
+#line 5064 "attention.w"
 
 typedef struct{
 int len;
@@ -302,7 +302,7 @@ double alpha;
 enum{LP_NONE,LP_AVG,LP_WU};
 
 /*:265*//*286:*/
-#line 5408 "attention.w"
+#line 5424 "attention.w"
 
 typedef struct{
 long match[4],total[4];
@@ -314,7 +314,7 @@ double bleu,p[4],bp,ratio;
 }BleuScore;
 
 /*:286*//*391:*/
-#line 7557 "attention.w"
+#line 7573 "attention.w"
 
 typedef struct{
 int kind,heads;
@@ -327,7 +327,7 @@ size_t n_params;
 }CkptView;
 
 /*:391*//*421:*/
-#line 8164 "attention.w"
+#line 8180 "attention.w"
 
 #define COLORMAP_MAX_POINTS 9
 typedef struct{
@@ -338,7 +338,7 @@ double v[3][COLORMAP_MAX_POINTS];
 }Colormap;
 
 /*:421*//*429:*/
-#line 8267 "attention.w"
+#line 8283 "attention.w"
 
 enum{HEATMAP_MATPLOTLIB,HEATMAP_SEABORN};
 typedef struct{
@@ -353,7 +353,7 @@ double vmin,vmax;
 }Heatmap;
 
 /*:429*//*430:*/
-#line 8284 "attention.w"
+#line 8300 "attention.w"
 
 typedef struct{
 double x,y,w,h;
@@ -369,13 +369,13 @@ unsigned char*data;
 }FigImage;
 
 /*:430*//*463:*/
-#line 8930 "attention.w"
+#line 8946 "attention.w"
 
 enum{FIGURE_PNG,FIGURE_PDF,FIGURE_SVG};
 #define FIGURE_PNG_SCALE 2.0
 
 /*:463*//*477:*/
-#line 9194 "attention.w"
+#line 9210 "attention.w"
 
 typedef struct{
 int n;
@@ -451,7 +451,7 @@ struct Pipeline*pipeline;
 }Model;
 
 /*:53*//*258:*/
-#line 4920 "attention.w"
+#line 4936 "attention.w"
 
 typedef struct{
 Decoder d;
@@ -848,7 +848,7 @@ acc[0]+= s;
 }
 
 /*:192*//*299:*/
-#line 5655 "attention.w"
+#line 5671 "attention.w"
 
 KIT_HD static inline void kb_gather_keys(int r,int j,float*dst,const float*src,
 const int*sent,int n,int N,int H)
@@ -1016,13 +1016,13 @@ int make_examples_unk(const PairList*pl,const Vocab*vin,const Vocab*vout,
 int max_length,Example**out);
 
 /*:162*//*209:*/
-#line 4063 "attention.w"
+#line 4079 "attention.w"
 
 extern const Backend cpu_backend;
 void cpu_set_threads(int n);
 
 /*:209*//*221:*/
-#line 4250 "attention.w"
+#line 4266 "attention.w"
 
 void batched_specs(int kind,const Config*c,TensorSpec s[NP_TENSORS]);
 void bmodel_alloc(BModel*bm,const Backend*be,int kind,int heads,const Config*c,
@@ -1030,58 +1030,58 @@ Vocab*vin,Vocab*vout,int B_cap);
 void bmodel_free(BModel*bm);
 
 /*:221*//*223:*/
-#line 4287 "attention.w"
+#line 4303 "attention.w"
 
 void bmodel_init_random(BModel*bm,uint64_t seed);
 
 /*:223*//*226:*/
-#line 4333 "attention.w"
+#line 4349 "attention.w"
 
 void batch_upload(BModel*bm,const Example*ex,const int*idx,int n,Batch*bt);
 
 /*:226*//*237:*/
-#line 4519 "attention.w"
+#line 4535 "attention.w"
 
 void bmodel_forward(BModel*bm,const Batch*bt,float p);
 double bmodel_take_loss(BModel*bm);
 
 /*:237*//*248:*/
-#line 4748 "attention.w"
+#line 4764 "attention.w"
 
 void bmodel_backward(BModel*bm,const Batch*bt);
 void bmodel_train_batch(BModel*bm,const Batch*bt,double lr);
 
 /*:248*//*254:*/
-#line 4845 "attention.w"
+#line 4861 "attention.w"
 
 void bmodel_greedy(BModel*bm,const Example*ex,int n,int*out,int*out_len,
 float*attn);
 
 /*:254*//*264:*/
-#line 5022 "attention.w"
+#line 5038 "attention.w"
 
 Decoder*model_decoder(Model*m);
 
 /*:264*//*267:*/
-#line 5083 "attention.w"
+#line 5099 "attention.w"
 
 double length_penalty(const BeamOptions*o,int steps);
 
 /*:267*//*282:*/
-#line 5324 "attention.w"
+#line 5340 "attention.w"
 
 void beam_search(Decoder*d,int n_sent,const float*init,const BeamOptions*o,
 Hypothesis*out,int*found);
 void hypotheses_free(Hypothesis*h,int n);
 
 /*:282*//*284:*/
-#line 5355 "attention.w"
+#line 5371 "attention.w"
 
 char*hypothesis_words(const Decoder*d,const Vocab*vout,const Hypothesis*y,
 char*const*src_words,int src_len,int replace_unk);
 
 /*:284*//*294:*/
-#line 5537 "attention.w"
+#line 5553 "attention.w"
 
 int ngram_count(const int*s,int len,const int*g,int n);
 void ngram_matches(const int*hyp,int h,const int*const*refs,const int*ref_len,
@@ -1093,25 +1093,25 @@ void bleu_format(const BleuStats*b,char*buf,size_t size);
 int words_intern(Vocab*v,const char*s,int**ids);
 
 /*:294*//*298:*/
-#line 5623 "attention.w"
+#line 5639 "attention.w"
 
 int*pairs_group_sources(const PairList*pl,int*n_groups);
 int pairs_split(const PairList*pl,double test,double valid,uint64_t seed,int*part,
 int counts[3][2]);
 
 /*:298*//*310:*/
-#line 5848 "attention.w"
+#line 5864 "attention.w"
 
 Decoder*bmodel_decoder(BModel*bm);
 
 /*:310*//*348:*/
-#line 6640 "attention.w"
+#line 6656 "attention.w"
 
 const Backend*cuda_backend_open(char*msg,size_t n);
 void backend_train_batch(BModel*bm,const Batch*bt,double lr);
 
 /*:348*//*362:*/
-#line 6887 "attention.w"
+#line 6903 "attention.w"
 
 int kit_fail(const char*fmt,...)__attribute__((format(printf,1,2)));
 const char*kit_error(void);
@@ -1120,14 +1120,14 @@ void*xrealloc(void*p,size_t size);
 char*xstrdup(const char*s);
 
 /*:362*//*372:*/
-#line 7162 "attention.w"
+#line 7178 "attention.w"
 
 int train_pairs(Model*m,const Example*ex,int n,long epochs,double lr,int threads,
 float*loss);
 void pipeline_stop(struct Pipeline*p);
 
 /*:372*//*373:*/
-#line 7167 "attention.w"
+#line 7183 "attention.w"
 
 AdamConstants adam_constants(double lr,double beta1,double beta2,double eps,long t);
 void adam_apply(float*p,const float*g,float*m,float*v,size_t n,
@@ -1138,7 +1138,7 @@ void optimizer_step(Model*m,double lr);
 float train_step(Model*m,const Example*ex,double lr);
 
 /*:373*//*400:*/
-#line 7720 "attention.w"
+#line 7736 "attention.w"
 
 int save_target_check(const char*path);
 int checkpoint_save(const Model*m,const char*path);
@@ -1147,32 +1147,32 @@ int checkpoint_load(Model*m,const char*path);
 int checkpoint_load_any(const char*path,Model*m,BModel*bm,const Backend*be,int B_cap);
 
 /*:400*//*428:*/
-#line 8252 "attention.w"
+#line 8268 "attention.w"
 
 extern const Colormap colormap_bone,colormap_ylorrd;
 void colormap_color(const Colormap*cm,double w,double rgb[3]);
 const Colormap*colormap_find(const char*name);
 
 /*:428*//*455:*/
-#line 8776 "attention.w"
+#line 8792 "attention.w"
 
 int heatmap_layout(const Heatmap*h,HeatmapLayout*lay);
 
 /*:455*//*468:*/
-#line 9011 "attention.w"
+#line 9027 "attention.w"
 
 int figure_format(const char*path);
 int figure_check_path(const char*path);
 int write_file_atomic(const char*path,const void*data,size_t n);
 
 /*:468*//*476:*/
-#line 9171 "attention.w"
+#line 9187 "attention.w"
 
 int heatmap_save(const Heatmap*h,const char*path);
 int heatmap_image(const Heatmap*h,double scale,FigImage*img,HeatmapLayout*lay);
 
 /*:476*//*491:*/
-#line 9458 "attention.w"
+#line 9474 "attention.w"
 
 int curve_save(const Curve*c,const char*path);
 int curve_image(const Curve*c,double scale,FigImage*img);

@@ -110,12 +110,20 @@ FOR2(n,m)kb_scatter_rows(r,j,dst,src,rows,m);
 }
 
 /*:198*//*199:*/
-#line 3924 "attention.w"
+#line 3932 "attention.w"
 
 static void cpu_gru_forward(float*h_new,GruCache*cache,const float*gi,
 const float*gh,const float*h,float*out,const int*len,int s,int B,int H)
 {
-FOR2(B,H)kb_gru_forward(r,j,h_new,cache,gi,gh,h,out,len,s,H);
+for(int r= 0;r<B;r++){
+size_t o= (size_t)r*H;
+if(len&&s>=len[r])
+for(int j= 0;j<H;j++)kb_gru_forward(r,j,h_new,cache,gi,gh,h,out,len,s,H);
+else{
+gru_cell_forward(h_new+o,cache+o,gi+3*o,gh+3*o,h+o,1,H);
+if(out)memcpy(out+o,h_new+o,(size_t)H*sizeof(float));
+}
+}
 }
 static void cpu_gru_backward(float*dgi,float*dgh,float*dh_prev,const float*dh_new,
 const float*dout,const float*h,const GruCache*cache,const int*len,int s,
@@ -125,7 +133,7 @@ FOR2(B,H)kb_gru_backward(r,j,dgi,dgh,dh_prev,dh_new,dout,h,cache,len,s,H);
 }
 
 /*:199*//*200:*/
-#line 3938 "attention.w"
+#line 3954 "attention.w"
 
 static void cpu_additive_scores(float*e,float*a,const float*wq,const float*uk,
 const float*va,int B,int S,int H)
@@ -144,7 +152,7 @@ FOR2(S*B,H)kb_additive_duk(r,j,duk,a,B,S,H);
 }
 
 /*:200*//*201:*/
-#line 3956 "attention.w"
+#line 3972 "attention.w"
 
 static void cpu_dot_scores(float*e,const float*q,const float*k,int B,int S,
 int H,int heads,float scale)
@@ -168,7 +176,7 @@ FOR(rows)kb_softmax_backward(i,de,dw,w,S);
 }
 
 /*:201*//*202:*/
-#line 3979 "attention.w"
+#line 3995 "attention.w"
 
 static void cpu_context(float*c,const float*w,const float*v,int B,int S,int H,
 int heads)
@@ -183,7 +191,7 @@ FOR2(S*B,H)kb_context_dv(r,j,dv,dc,w,B,S,H,heads);
 }
 
 /*:202*//*203:*/
-#line 3993 "attention.w"
+#line 4009 "attention.w"
 
 static void cpu_tanh_forward(float*y,const float*x,int n)
 {
@@ -195,7 +203,7 @@ FOR(n)kb_tanh_backward(i,dx,dy,y);
 }
 
 /*:203*//*204:*/
-#line 4004 "attention.w"
+#line 4020 "attention.w"
 
 static void cpu_nll(float*logits,float*row_loss,const int*tgt,int n,int V,
 float scale)
@@ -212,7 +220,7 @@ FOR(n)kb_argmax(i,out,x,V);
 }
 
 /*:204*//*205:*/
-#line 4021 "attention.w"
+#line 4037 "attention.w"
 
 static void cpu_sum(float*acc,const float*x,int n)
 {
@@ -229,7 +237,7 @@ for(size_t i= 0;i<n;i++)kb_adam(i,p,g,m,v,k);
 }
 
 /*:205*//*206:*/
-#line 4038 "attention.w"
+#line 4054 "attention.w"
 
 void cpu_set_threads(int n)
 {
@@ -238,7 +246,7 @@ cpu_threads= n;
 }
 
 /*:206*//*207:*/
-#line 4046 "attention.w"
+#line 4062 "attention.w"
 
 static void cpu_gather_keys(float*dst,const float*src,const int*sent,int n,int S,
 int N,int H)
@@ -247,7 +255,7 @@ FOR2(S*n,H)kb_gather_keys(r,j,dst,src,sent,n,N,H);
 }
 
 /*:207*//*208:*/
-#line 4054 "attention.w"
+#line 4070 "attention.w"
 
 const Backend cpu_backend= {"cpu",cpu_alloc,cpu_release,cpu_copy,cpu_copy,
 cpu_copy,cpu_zero,cpu_gemm,cpu_embed,cpu_embed_backward,cpu_add_bias,

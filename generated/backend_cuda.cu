@@ -1,5 +1,5 @@
 /*315:*/
-#line 5962 "attention.w"
+#line 5978 "attention.w"
 
 extern"C"{
 #include "attention.h"
@@ -11,7 +11,7 @@ extern"C"{
 #include <stdlib.h> 
 #include <string.h> 
 /*318:*/
-#line 6041 "attention.w"
+#line 6057 "attention.w"
 
 static cudaStream_t kit_stream;
 static cublasHandle_t kit_blas;
@@ -29,10 +29,10 @@ static unsigned long long kit_graph_launches,kit_graph_new,kit_graph_updated;
 static double kit_flops;
 
 /*:318*/
-#line 5972 "attention.w"
+#line 5988 "attention.w"
 
 /*316:*/
-#line 5988 "attention.w"
+#line 6004 "attention.w"
 
 static void cuda_fail(cudaError_t e,const char*file,int lineno,const char*call)
 {
@@ -52,10 +52,10 @@ exit(1);
   if (s_ != CUBLAS_STATUS_SUCCESS) cublas_fail(s_, __FILE__, __LINE__, #x); } while (0)
 
 /*:316*/
-#line 5973 "attention.w"
+#line 5989 "attention.w"
 
 /*317:*/
-#line 6016 "attention.w"
+#line 6032 "attention.w"
 
 #define BLAS_FN(p, f) if (!(blas.p =  (decltype(blas.p)) dlsym(h, #f))) \
   return snprintf(msg, n, "%s has no function %s", so, #f), -1
@@ -76,11 +76,11 @@ return 0;
 }
 
 /*:317*/
-#line 5974 "attention.w"
+#line 5990 "attention.w"
 
 #include "cuda_kernels.h"
 /*338:*/
-#line 6477 "attention.w"
+#line 6493 "attention.w"
 
 static void*cu_alloc(size_t bytes)
 {
@@ -100,7 +100,7 @@ cudaCheck(cudaMemcpyAsync(dst,src,bytes,cudaMemcpyHostToDevice,kit_stream));
 }
 
 /*:338*//*339:*/
-#line 6496 "attention.w"
+#line 6512 "attention.w"
 
 static void cu_download(void*dst,const void*src,size_t bytes)
 {
@@ -118,7 +118,7 @@ if(bytes)cudaCheck(cudaMemsetAsync(p,0,bytes,kit_stream));
 }
 
 /*:339*//*347:*/
-#line 6632 "attention.w"
+#line 6648 "attention.w"
 
 static const Backend cuda_backend= {"cuda",cu_alloc,cu_release,cu_upload,
 cu_download,cu_copy,cu_zero,dev_gemm,cu_embed,cu_embed_backward,cu_add_bias,
@@ -128,10 +128,10 @@ cu_context_backward,cu_tanh_forward,cu_tanh_backward,cu_nll,cu_log_softmax,
 cu_argmax,cu_sum,cu_add,cu_adam,cu_gather_keys};
 
 /*:347*/
-#line 5976 "attention.w"
+#line 5992 "attention.w"
 
 /*341:*/
-#line 6538 "attention.w"
+#line 6554 "attention.w"
 
 static void cublas_col_gemm(int ta,int tb,int m,int n,int k,float alpha,
 const float*A,int lda,const float*B,int ldb,float beta,float*C,int ldc)
@@ -148,10 +148,10 @@ kit_flops+= 2.0*M*N*K;
 }
 
 /*:341*/
-#line 5977 "attention.w"
+#line 5993 "attention.w"
 
 /*346:*/
-#line 6623 "attention.w"
+#line 6639 "attention.w"
 
 static void cuda_report(void)
 {
@@ -161,14 +161,14 @@ kit_flops*1e-9,kit_graph_launches,kit_graph_new,kit_graph_updated);
 }
 
 /*:346*//*350:*/
-#line 6685 "attention.w"
+#line 6701 "attention.w"
 
 #define GRAPH_SLOTS 64
 static struct{int B,S,T;cudaGraphExec_t exec;}kit_graph[GRAPH_SLOTS];
 static int kit_graphs;
 
 /*:350*//*351:*/
-#line 6691 "attention.w"
+#line 6707 "attention.w"
 
 void backend_train_batch(BModel*bm,const Batch*bt,double lr)
 {
@@ -186,7 +186,7 @@ cudaCheck(cudaStreamBeginCapture(kit_stream,cudaStreamCaptureModeThreadLocal));
 bmodel_train_batch(bm,bt,lr);
 cudaCheck(cudaStreamEndCapture(kit_stream,&g));
 /*353:*/
-#line 6729 "attention.w"
+#line 6745 "attention.w"
 
 if(k==GRAPH_SLOTS)k= GRAPH_SLOTS-1;
 if(k<kit_graphs){
@@ -205,7 +205,7 @@ kit_graph_new++;
 }
 
 /*:353*/
-#line 6707 "attention.w"
+#line 6723 "attention.w"
 
 cudaCheck(cudaGraphDestroy(g));
 cudaCheck(cudaGraphLaunch(kit_graph[k].exec,kit_stream));
@@ -213,10 +213,10 @@ kit_graph_launches++;
 }
 
 /*:351*/
-#line 5978 "attention.w"
+#line 5994 "attention.w"
 
 /*343:*/
-#line 6571 "attention.w"
+#line 6587 "attention.w"
 
 const Backend*cuda_backend_open(char*msg,size_t n)
 {
@@ -234,7 +234,7 @@ snprintf(msg,n,"no CUDA GPU found (%s)",e!=cudaSuccess?cudaGetErrorString(e):
 return NULL;
 }
 /*344:*/
-#line 6595 "attention.w"
+#line 6611 "attention.w"
 
 cudaDeviceProp prop;
 cudaCheck(cudaGetDeviceProperties(&prop,dev));
@@ -248,10 +248,10 @@ prop.name,prop.major,prop.minor,prop.multiProcessorCount,
 (double)prop.totalGlobalMem/(1024.0*1024.0*1024.0));
 
 /*:344*/
-#line 6587 "attention.w"
+#line 6603 "attention.w"
 
 /*345:*/
-#line 6610 "attention.w"
+#line 6626 "attention.w"
 
 void*work;
 cudaCheck(cudaSetDevice(dev));
@@ -265,7 +265,7 @@ cublasCheck(blas.set_workspace(kit_blas,work,(size_t)32<<20));
 if(getenv("KIT_CUDA_STATS"))atexit(cuda_report);
 
 /*:345*/
-#line 6588 "attention.w"
+#line 6604 "attention.w"
 
 opened= 1;
 snprintf(msg,n,"%s",desc);
@@ -273,7 +273,7 @@ return&cuda_backend;
 }
 
 /*:343*/
-#line 5979 "attention.w"
+#line 5995 "attention.w"
 
 
 /*:315*/

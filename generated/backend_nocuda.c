@@ -1,5 +1,5 @@
 /*349:*/
-#line 6645 "attention.w"
+#line 6661 "attention.w"
 
 #include "attention.h"
 #include <stdio.h> 

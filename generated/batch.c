@@ -6,7 +6,7 @@
 #include <string.h> 
 #include <math.h> 
 /*215:*/
-#line 4154 "attention.w"
+#line 4170 "attention.w"
 
 #define PT(k) (bm->p + bm->off[k])
 #define GT(k) (bm->g + bm->off[k])
@@ -16,7 +16,7 @@ return bm->be->alloc(n*size);
 }
 
 /*:215*//*216:*/
-#line 4164 "attention.w"
+#line 4180 "attention.w"
 
 static void bias_grad(const BModel*bm,float*db,const float*dy,int n,int m)
 {
@@ -24,7 +24,7 @@ bm->be->gemm(0,0,1,m,n,1.0f,bm->a.ones,n,dy,m,1.0f,db,m);
 }
 
 /*:216*//*227:*/
-#line 4338 "attention.w"
+#line 4354 "attention.w"
 
 static uint64_t mix64(uint64_t z)
 {
@@ -35,7 +35,7 @@ return z^(z>>31);
 }
 
 /*:227*//*228:*/
-#line 4352 "attention.w"
+#line 4368 "attention.w"
 
 static void encoder_forward_b(BModel*bm,const Batch*bt,float p)
 {
@@ -57,7 +57,7 @@ s,B,H);
 }
 
 /*:228*//*229:*/
-#line 4375 "attention.w"
+#line 4391 "attention.w"
 
 static void attention_precompute(BModel*bm,int B,int S)
 {
@@ -77,7 +77,7 @@ be->add_bias(a->vp,b+2*H,S*B,H);
 }
 
 /*:229*//*230:*/
-#line 4399 "attention.w"
+#line 4415 "attention.w"
 
 static void decoder_step_b(BModel*bm,int B,int S,int t)
 {
@@ -89,7 +89,7 @@ float*s_prev= a->dec_h+tb,*s_new= s_prev+bh,*gi= a->dec_gi+(size_t)t*B*G;
 const float*x2= a->ht+tb;
 if(bm->kind==KIND_BAHDANAU){
 /*231:*/
-#line 4420 "attention.w"
+#line 4436 "attention.w"
 
 float*w= a->attw+(size_t)t*B*S;
 be->gemm(0,1,B,H,H,1.0f,s_prev,H,PT(P_WA_W),H,0.0f,a->wq,H);
@@ -100,7 +100,7 @@ be->masked_softmax(w,a->scores,a->src_len,B,1,S);
 be->context(a->ctx+tb,w,a->keys,B,S,H,1);
 
 /*:231*/
-#line 4409 "attention.w"
+#line 4425 "attention.w"
 
 x2= a->ctx+tb;
 }
@@ -109,7 +109,7 @@ be->gemm(0,1,B,G,H,1.0f,s_prev,H,PT(P_DEC_W_HH),H,0.0f,a->gh,G);
 be->add_bias(a->gh,PT(P_DEC_B_HH),B,G);
 be->gru_forward(s_new,a->dec_cache+tb,gi,a->gh,s_prev,NULL,NULL,0,B,H);
 if(bm->kind!=KIND_BAHDANAU)/*232:*/
-#line 4433 "attention.w"
+#line 4449 "attention.w"
 
 {
 int mh= bm->kind==KIND_MULTIHEAD,nh= bm->heads;
@@ -117,7 +117,7 @@ const float*q= s_new,*K= mh?a->kp:a->keys;
 float*w= a->attw+(size_t)t*B*nh*S,*c= a->ctx+tb,*ht= a->ht+tb+bh;
 const float*Wc= PT(mh?P_COMBINE:P_LIN_OUT);
 if(bm->kind!=KIND_LUONG_DOT)/*233:*/
-#line 4453 "attention.w"
+#line 4469 "attention.w"
 
 {
 float*qt= a->q+tb;
@@ -127,7 +127,7 @@ q= qt;
 }
 
 /*:233*/
-#line 4439 "attention.w"
+#line 4455 "attention.w"
 
 be->dot_scores(a->scores,q,K,B,S,H,nh,mh?1.0f/sqrtf((float)(H/nh)):1.0f);
 be->masked_softmax(w,a->scores,a->src_len,B,nh,S);
@@ -142,12 +142,12 @@ be->tanh_forward(ht,ht,B*H);
 }
 
 /*:232*/
-#line 4416 "attention.w"
+#line 4432 "attention.w"
 
 }
 
 /*:230*//*234:*/
-#line 4467 "attention.w"
+#line 4483 "attention.w"
 
 static const float*decoder_output(const BModel*bm)
 {
@@ -169,7 +169,7 @@ for(int t= 0;t<T;t++)decoder_step_b(bm,B,S,t);
 }
 
 /*:234*//*246:*/
-#line 4710 "attention.w"
+#line 4726 "attention.w"
 
 static void encoder_backward_b(BModel*bm,const Batch*bt)
 {
@@ -196,7 +196,7 @@ mix64(bm->seed^(2*bm->step)));
 }
 
 /*:246*//*252:*/
-#line 4810 "attention.w"
+#line 4826 "attention.w"
 
 static void decoder_logits_b(BModel*bm,int B,int S,int t)
 {
@@ -215,10 +215,10 @@ be->add_bias(a->logits,PT(P_OUT_B),B,V);
 }
 
 /*:252*//*302:*/
-#line 5688 "attention.w"
+#line 5704 "attention.w"
 
 /*301:*/
-#line 5674 "attention.w"
+#line 5690 "attention.w"
 
 typedef struct{
 Decoder d;
@@ -231,7 +231,7 @@ float*h_s,*h_x,*h_w;
 }BDecoder;
 
 /*:301*/
-#line 5689 "attention.w"
+#line 5705 "attention.w"
 
 static void bdecoder_arrays(BModel*bm,float**arr[2])
 {
@@ -256,7 +256,7 @@ return-1;
 }
 
 /*:157*//*211:*/
-#line 4084 "attention.w"
+#line 4100 "attention.w"
 
 void batched_specs(int kind,const Config*c,TensorSpec s[NP_TENSORS])
 {
@@ -269,7 +269,7 @@ s[P_ENC_B_IH]= (TensorSpec){"encoder.gru.bias_ih_l0",3*H,0};
 s[P_ENC_B_HH]= (TensorSpec){"encoder.gru.bias_hh_l0",3*H,0};
 s[P_DEC_EMB]= (TensorSpec){"decoder.embedding.weight",c->V_out,H};
 /*212:*/
-#line 4106 "attention.w"
+#line 4122 "attention.w"
 
 s[P_WA_W]= (TensorSpec){"decoder.attention.Wa.weight",bah?H:0,H};
 s[P_WA_B]= (TensorSpec){"decoder.attention.Wa.bias",bah?H:0,0};
@@ -286,7 +286,7 @@ s[P_OUTPROJ_W]= (TensorSpec){"decoder.attention.out_proj.weight",mh?H:0,H};
 s[P_OUTPROJ_B]= (TensorSpec){"decoder.attention.out_proj.bias",mh?H:0,0};
 
 /*:212*/
-#line 4095 "attention.w"
+#line 4111 "attention.w"
 
 s[P_DEC_W_IH]= (TensorSpec){"decoder.gru.weight_ih_l0",3*H,2*H};
 s[P_DEC_W_HH]= (TensorSpec){"decoder.gru.weight_hh_l0",3*H,H};
@@ -298,7 +298,7 @@ s[P_OUT_B]= (TensorSpec){"decoder.out.bias",c->V_out,0};
 }
 
 /*:211*//*217:*/
-#line 4171 "attention.w"
+#line 4187 "attention.w"
 
 void bmodel_alloc(BModel*bm,const Backend*be,int kind,int heads,const Config*c,
 Vocab*vin,Vocab*vout,int B_cap)
@@ -321,7 +321,7 @@ bm->g= dev(bm,bm->n_params,sizeof(float));
 bm->m= dev(bm,bm->n_params,sizeof(float));
 bm->v= dev(bm,bm->n_params,sizeof(float));
 /*218:*/
-#line 4196 "attention.w"
+#line 4212 "attention.w"
 
 BActs*a= &bm->a;
 size_t B= (size_t)B_cap,L= (size_t)c->L,H= (size_t)c->H,N= L*B,V= (size_t)c->V_out;
@@ -341,7 +341,7 @@ a->enc_h= dev(bm,N*H+B*H,sizeof(float));
 a->dec_h= dev(bm,N*H+B*H,sizeof(float));
 a->ht= dev(bm,N*H+B*H,sizeof(float));
 /*219:*/
-#line 4217 "attention.w"
+#line 4233 "attention.w"
 
 float**bh[]= {&a->wq,&a->d_s,&a->d_s2,&a->d_mh};
 for(size_t k= 0;k<sizeof bh/sizeof bh[0];k++)*bh[k]= dev(bm,B*H,sizeof(float));
@@ -361,16 +361,16 @@ be->upload(a->ones,one,N*sizeof(float));
 free(one);
 
 /*:219*/
-#line 4214 "attention.w"
+#line 4230 "attention.w"
 
 
 /*:218*/
-#line 4192 "attention.w"
+#line 4208 "attention.w"
 
 }
 
 /*:217*//*220:*/
-#line 4237 "attention.w"
+#line 4253 "attention.w"
 
 void bmodel_free(BModel*bm)
 {
@@ -385,7 +385,7 @@ memset(bm,0,sizeof*bm);
 }
 
 /*:220*//*222:*/
-#line 4264 "attention.w"
+#line 4280 "attention.w"
 
 void bmodel_init_random(BModel*bm,uint64_t seed)
 {
@@ -410,7 +410,7 @@ bm->seed= seed;
 }
 
 /*:222*//*224:*/
-#line 4294 "attention.w"
+#line 4310 "attention.w"
 
 void batch_upload(BModel*bm,const Example*ex,const int*idx,int n,Batch*bt)
 {
@@ -425,7 +425,7 @@ int*h= xcalloc((size_t)(4*(S> T?S:T)*n+2*n),sizeof(int));
 int*src= h,*tgt= src+S*n,*din= tgt+T*n,*sl= din+T*n;
 int*rows= sl+n,k= 0;
 /*225:*/
-#line 4319 "attention.w"
+#line 4335 "attention.w"
 
 for(int b= 0;b<n;b++){
 const Example*e= &ex[idx?idx[b]:b];
@@ -441,7 +441,7 @@ if(t<e->tgt_len)rows[k]= t*n+b,tgt[k++]= e->tgt[t];
 }
 
 /*:225*/
-#line 4307 "attention.w"
+#line 4323 "attention.w"
 
 const Backend*be= bm->be;
 be->upload(bm->a.src,src,(size_t)(S*n)*sizeof(int));
@@ -454,7 +454,7 @@ free(h);
 }
 
 /*:224*//*235:*/
-#line 4492 "attention.w"
+#line 4508 "attention.w"
 
 void bmodel_forward(BModel*bm,const Batch*bt,float p)
 {
@@ -473,7 +473,7 @@ be->sum(a->loss_acc,a->row_loss,n);
 }
 
 /*:235*//*236:*/
-#line 4510 "attention.w"
+#line 4526 "attention.w"
 
 double bmodel_take_loss(BModel*bm)
 {
@@ -484,7 +484,7 @@ return s;
 }
 
 /*:236*//*238:*/
-#line 4539 "attention.w"
+#line 4555 "attention.w"
 
 void bmodel_backward(BModel*bm,const Batch*bt)
 {
@@ -499,7 +499,7 @@ be->scatter_rows(a->d_out,a->d_emb,a->rows,n,H);
 be->gemm(1,0,V,H,n,1.0f,a->logits,V,a->o_real,H,1.0f,GT(P_OUT_W),H);
 bias_grad(bm,GT(P_OUT_B),a->logits,n,V);
 /*239:*/
-#line 4567 "attention.w"
+#line 4583 "attention.w"
 
 be->zero(a->d_s,bh*sizeof(float));
 be->zero(a->d_keys,(size_t)S*bh*sizeof(float));
@@ -508,11 +508,11 @@ be->zero(a->d_kp,(size_t)S*bh*sizeof(float));
 be->zero(a->d_vp,(size_t)S*bh*sizeof(float));
 
 /*:239*/
-#line 4552 "attention.w"
+#line 4568 "attention.w"
 
 for(int t= T-1;t>=0;t--){
 if(bm->kind==KIND_BAHDANAU)/*240:*/
-#line 4581 "attention.w"
+#line 4597 "attention.w"
 
 {
 size_t tb= (size_t)t*bh,G= 3*(size_t)H;
@@ -530,10 +530,10 @@ be->gemm(0,0,B,H,H,1.0f,dq,H,PT(P_WA_W),H,1.0f,a->d_s2,H);
 }
 
 /*:240*/
-#line 4554 "attention.w"
+#line 4570 "attention.w"
 
 else/*241:*/
-#line 4603 "attention.w"
+#line 4619 "attention.w"
 
 {
 int mh= bm->kind==KIND_MULTIHEAD,nh= bm->heads;
@@ -545,7 +545,7 @@ be->tanh_backward(dpre,a->d_out+tb,a->ht+tb+bh,B*H);
 be->gemm(0,0,B,H,H,1.0f,dpre,H,Wc,2*H,0.0f,dc,H);
 be->gemm(0,0,B,H,H,1.0f,dpre,H,Wc+H,2*H,1.0f,a->d_s,H);
 /*242:*/
-#line 4623 "attention.w"
+#line 4639 "attention.w"
 
 const float*cg= dc,*K= mh?a->kp:a->keys,*Vv= mh?a->vp:a->keys;
 const float*q= bm->kind==KIND_LUONG_DOT?s_new:a->q+tb;
@@ -562,7 +562,7 @@ if(bm->kind==KIND_LUONG_DOT)be->add(a->d_s,dq,B*H);
 else be->gemm(0,0,B,H,H,1.0f,dq,H,PT(mh?P_INPROJ_W:P_LIN_IN),H,1.0f,a->d_s,H);
 
 /*:242*/
-#line 4613 "attention.w"
+#line 4629 "attention.w"
 
 be->gru_backward(dgi,dgh,a->d_s2,a->d_s,NULL,a->dec_h+tb,a->dec_cache+tb,
 NULL,0,B,H);
@@ -573,14 +573,14 @@ a->d_out+tb-bh,H);
 }
 
 /*:241*/
-#line 4555 "attention.w"
+#line 4571 "attention.w"
 
 float*x= a->d_s;
 a->d_s= a->d_s2;
 a->d_s2= x;
 }
 /*243:*/
-#line 4643 "attention.w"
+#line 4659 "attention.w"
 
 {
 int G= 3*H,N= T*B;
@@ -596,10 +596,10 @@ mix64(bm->seed^(2*bm->step+1)));
 }
 
 /*:243*/
-#line 4560 "attention.w"
+#line 4576 "attention.w"
 
 /*244:*/
-#line 4666 "attention.w"
+#line 4682 "attention.w"
 
 {
 int N= T*B,M= S*B;
@@ -617,7 +617,7 @@ be->gemm(1,0,H,H,N,1.0f,a->d_pre,H,a->dec_h+bh,H,1.0f,dWc+H,2*H);
 if(bm->kind==KIND_LUONG_GENERAL)
 be->gemm(1,0,H,H,N,1.0f,a->d_q,H,a->dec_h+bh,H,1.0f,GT(P_LIN_IN),H);
 if(mh)/*245:*/
-#line 4690 "attention.w"
+#line 4706 "attention.w"
 
 {
 float*dW= GT(P_INPROJ_W),*db= GT(P_INPROJ_B);
@@ -635,19 +635,19 @@ be->gemm(0,0,M,H,H,1.0f,a->d_vp,H,W+2*HH,H,1.0f,a->d_keys,H);
 }
 
 /*:245*/
-#line 4682 "attention.w"
+#line 4698 "attention.w"
 
 }
 }
 
 /*:244*/
-#line 4561 "attention.w"
+#line 4577 "attention.w"
 
 encoder_backward_b(bm,bt);
 }
 
 /*:238*//*247:*/
-#line 4737 "attention.w"
+#line 4753 "attention.w"
 
 void bmodel_train_batch(BModel*bm,const Batch*bt,double lr)
 {
@@ -660,7 +660,7 @@ bm->step++;
 }
 
 /*:247*//*249:*/
-#line 4763 "attention.w"
+#line 4779 "attention.w"
 
 void bmodel_greedy(BModel*bm,const Example*ex,int n,int*out,int*out_len,
 float*attn)
@@ -671,7 +671,7 @@ int B= n-at<bm->B_cap?n-at:bm->B_cap;
 Batch bt;
 batch_upload(bm,ex+at,NULL,B,&bt);
 /*250:*/
-#line 4777 "attention.w"
+#line 4793 "attention.w"
 
 const Backend*be= bm->be;
 BActs*a= &bm->a;
@@ -687,7 +687,7 @@ for(int b= 0;b<B;b++)len[b]= 0,tok[b]= SOS_TOKEN;
 if(attn)memset(attn+(size_t)at*L*L,0,(size_t)B*L*L*sizeof(float));
 for(int t= 0;t<L&&left> 0;t++){
 /*251:*/
-#line 4798 "attention.w"
+#line 4814 "attention.w"
 
 size_t tb= (size_t)t*B;
 be->upload(a->dec_in+tb,tok,(size_t)B*sizeof(int));
@@ -697,10 +697,10 @@ be->download(tok,a->ids,(size_t)B*sizeof(int));
 if(w)be->download(w,a->attw+tb*nh*S,(size_t)(B*nh*S)*sizeof(float));
 
 /*:251*/
-#line 4791 "attention.w"
+#line 4807 "attention.w"
 
 /*253:*/
-#line 4828 "attention.w"
+#line 4844 "attention.w"
 
 for(int b= 0;b<B;b++){
 if(len[b]<0)continue;
@@ -719,20 +719,20 @@ if(left==0||t==L-1)
 for(int b= 0;b<B;b++)if(len[b]<0)len[b]= -len[b]-1;
 
 /*:253*/
-#line 4792 "attention.w"
+#line 4808 "attention.w"
 
 }
 free(tok);
 free(w);
 
 /*:250*/
-#line 4772 "attention.w"
+#line 4788 "attention.w"
 
 }
 }
 
 /*:249*//*303:*/
-#line 5701 "attention.w"
+#line 5717 "attention.w"
 
 static void bdec_encode(Decoder*d,const int*const*src,const int*len,int n_sent,
 float*init)
@@ -752,7 +752,7 @@ memcpy(bd->len,len,(size_t)N*sizeof(int));
 bd->n_sent= N;
 memset(init,0,(size_t)N*F*sizeof(float));
 /*304:*/
-#line 5723 "attention.w"
+#line 5739 "attention.w"
 
 Example*ex= xcalloc((size_t)bm->B_cap,sizeof*ex);
 float*h0= xcalloc((size_t)bm->B_cap*H,sizeof(float));
@@ -780,12 +780,12 @@ free(ex);
 free(h0);
 
 /*:304*/
-#line 5719 "attention.w"
+#line 5735 "attention.w"
 
 }
 
 /*:303*//*305:*/
-#line 5751 "attention.w"
+#line 5767 "attention.w"
 
 static void bdec_rows(BDecoder*bd,int n,const int*sent,const int*prev,
 const float*state,float*logp,float*new_state,float*attn);
@@ -800,7 +800,7 @@ logp+(size_t)at*V,new_state+(size_t)at*F,attn+(size_t)at*S);
 }
 
 /*:305*//*306:*/
-#line 5768 "attention.w"
+#line 5784 "attention.w"
 
 static void bdec_rows(BDecoder*bd,int n,const int*sent,const int*prev,
 const float*state,float*logp,float*new_state,float*attn)
@@ -812,7 +812,7 @@ int H= bm->cfg.H,L= bm->cfg.L,V= bm->cfg.V_out,F= bd->d.state_floats;
 float**arr[2];
 bdecoder_arrays(bm,arr);
 /*307:*/
-#line 5788 "attention.w"
+#line 5804 "attention.w"
 
 for(int j= 0;j<n;j++){
 bd->h_len[j]= bd->len[sent[j]];
@@ -829,7 +829,7 @@ if(F> H)be->upload(a->ht,bd->h_x,(size_t)n*H*sizeof(float));
 be->upload(a->dec_in,prev,(size_t)n*sizeof(int));
 
 /*:307*/
-#line 5778 "attention.w"
+#line 5794 "attention.w"
 
 decoder_logits_b(bm,n,L,0);
 be->log_softmax(a->logits,n,V);
@@ -837,7 +837,7 @@ be->download(logp,a->logits,(size_t)n*V*sizeof(float));
 for(int j= 0;j<n;j++)
 logp[(size_t)j*V+PAD_TOKEN]= logp[(size_t)j*V+SOS_TOKEN]= -INFINITY;
 /*308:*/
-#line 5804 "attention.w"
+#line 5820 "attention.w"
 
 int nh= bm->heads;
 be->download(bd->h_s,a->dec_h+(size_t)n*H,(size_t)n*H*sizeof(float));
@@ -854,12 +854,12 @@ for(int s= 0;s<L;s++)row[s]+= bd->h_w[((size_t)j*nh+h)*L+s]/(float)nh;
 }
 
 /*:308*/
-#line 5784 "attention.w"
+#line 5800 "attention.w"
 
 }
 
 /*:306*//*309:*/
-#line 5821 "attention.w"
+#line 5837 "attention.w"
 
 static void bdec_release(Decoder*d)
 {

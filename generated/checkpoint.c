@@ -1,5 +1,5 @@
 /*388:*/
-#line 7513 "attention.w"
+#line 7529 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
@@ -9,7 +9,7 @@
 #include <sys/stat.h> 
 #include <cjson/cJSON.h> 
 /*408:*/
-#line 7856 "attention.w"
+#line 7872 "attention.w"
 
 static const char*meta_string(const cJSON*meta,const char*key,const char*path)
 {
@@ -36,7 +36,7 @@ return 0;
 }
 
 /*:408*//*409:*/
-#line 7883 "attention.w"
+#line 7899 "attention.w"
 
 static int meta_vocab(const cJSON*meta,const char*key,const char*path,Vocab*v)
 {
@@ -62,7 +62,7 @@ return status;
 }
 
 /*:409*//*414:*/
-#line 7961 "attention.w"
+#line 7977 "attention.w"
 
 static int check_tensor(const cJSON*t,const TensorSpec*s,size_t data_size,
 size_t*begin,const char*path)
@@ -74,7 +74,7 @@ if(!cJSON_IsString(dtype)||strcmp(dtype->valuestring,"F32")!=0)
 return kit_fail("%s: tensor \"%s\" has dtype %s; the kit reads F32 only",path,
 s->name,cJSON_IsString(dtype)?dtype->valuestring:"(none)");
 /*415:*/
-#line 7977 "attention.w"
+#line 7993 "attention.w"
 
 int nd= s->cols?2:1,ok= cJSON_IsArray(shape)&&cJSON_GetArraySize(shape)==nd;
 for(int d= 0;ok&&d<nd;d++){
@@ -92,10 +92,10 @@ return r;
 }
 
 /*:415*/
-#line 7971 "attention.w"
+#line 7987 "attention.w"
 
 /*416:*/
-#line 7995 "attention.w"
+#line 8011 "attention.w"
 
 const cJSON*b= cJSON_GetArrayItem(offs,0),*e= cJSON_GetArrayItem(offs,1);
 double need= 4.0*(double)spec_numel(s);
@@ -107,13 +107,13 @@ return kit_fail("%s: tensor \"%s\" has data offsets that do not give %.0f bytes 
 *begin= (size_t)b->valuedouble;
 
 /*:416*/
-#line 7972 "attention.w"
+#line 7988 "attention.w"
 
 return 0;
 }
 
 /*:414*//*417:*/
-#line 8007 "attention.w"
+#line 8023 "attention.w"
 
 static int check_tiling(const TensorSpec*s,int n,const size_t*begin,size_t data_size,
 const char*path)
@@ -141,10 +141,10 @@ return 0;
 }
 
 /*:417*/
-#line 7521 "attention.w"
+#line 7537 "attention.w"
 
 /*389:*/
-#line 7526 "attention.w"
+#line 7542 "attention.w"
 
 static void put_f32(unsigned char*b,float x)
 {
@@ -163,7 +163,7 @@ return x;
 }
 
 /*:389*//*390:*/
-#line 7544 "attention.w"
+#line 7560 "attention.w"
 
 static char*vocab_to_json(const Vocab*v)
 {
@@ -175,14 +175,14 @@ return s;
 }
 
 /*:390*//*392:*/
-#line 7572 "attention.w"
+#line 7588 "attention.w"
 
 static char*checkpoint_header(const CkptView*m,size_t*len)
 {
 const TensorSpec*s= m->spec;
 cJSON*root= cJSON_CreateObject();
 /*393:*/
-#line 7590 "attention.w"
+#line 7606 "attention.w"
 
 cJSON*meta= cJSON_AddObjectToObject(root,"__metadata__");
 char*vin= vocab_to_json(m->vin),*vout= vocab_to_json(m->vout),num[32];
@@ -199,10 +199,10 @@ free(vin);
 free(vout);
 
 /*:393*/
-#line 7577 "attention.w"
+#line 7593 "attention.w"
 
 /*394:*/
-#line 7606 "attention.w"
+#line 7622 "attention.w"
 
 size_t off= 0;
 for(int k= 0;k<m->n;k++){
@@ -218,7 +218,7 @@ cJSON_AddItemToArray(offs,cJSON_CreateNumber((double)off));
 }
 
 /*:394*/
-#line 7578 "attention.w"
+#line 7594 "attention.w"
 
 char*json= cJSON_PrintUnformatted(root);
 cJSON_Delete(root);
@@ -231,7 +231,7 @@ return json;
 }
 
 /*:392*//*396:*/
-#line 7647 "attention.w"
+#line 7663 "attention.w"
 
 static int checkpoint_write(const CkptView*m,const char*path)
 {
@@ -249,7 +249,7 @@ return-1;
 }
 FILE*f= fdopen(fd,"wb");
 /*398:*/
-#line 7685 "attention.w"
+#line 7701 "attention.w"
 
 unsigned char len8[8],buf[4096];
 for(int k= 0;k<8;k++)len8[k]= (unsigned char)((uint64_t)hlen>>(8*k));
@@ -261,10 +261,10 @@ ok= fwrite(buf,4,k,f)==k;
 }
 
 /*:398*/
-#line 7663 "attention.w"
+#line 7679 "attention.w"
 
 /*397:*/
-#line 7678 "attention.w"
+#line 7694 "attention.w"
 
 if(ok)ok= fflush(f)==0&&fsync(fd)==0&&fchmod(fd,0644)==0;
 ok= (fclose(f)==0)&&ok;
@@ -272,7 +272,7 @@ int refused= ok&&save_target_check(path)!=0;
 if(ok)ok= !refused&&rename(tmp,path)==0;
 
 /*:397*/
-#line 7664 "attention.w"
+#line 7680 "attention.w"
 
 int status= ok?0:refused?-1:
 kit_fail("%s: cannot write the checkpoint: %s",path,strerror(errno));
@@ -283,7 +283,7 @@ return status;
 }
 
 /*:396*//*399:*/
-#line 7697 "attention.w"
+#line 7713 "attention.w"
 
 int checkpoint_save(const Model*m,const char*path)
 {
@@ -308,7 +308,7 @@ return status;
 }
 
 /*:399*//*401:*/
-#line 7731 "attention.w"
+#line 7747 "attention.w"
 
 int checkpoint_load(Model*m,const char*path)
 {
@@ -316,7 +316,7 @@ return checkpoint_load_any(path,m,NULL,NULL,0)<0?-1:0;
 }
 
 /*:401*//*402:*/
-#line 7741 "attention.w"
+#line 7757 "attention.w"
 
 int checkpoint_load_any(const char*path,Model*m,BModel*bm,const Backend*be,int B_cap)
 {
@@ -330,7 +330,7 @@ Config cfg= {0};
 int status= -1,kind= 0,heads= 1;
 size_t data_size= 0;
 /*404:*/
-#line 7776 "attention.w"
+#line 7792 "attention.w"
 
 struct stat st;
 if(fstat(fileno(f),&st)!=0){
@@ -353,10 +353,10 @@ goto done;
 data_size= (size_t)((uint64_t)st.st_size-8-hlen);
 
 /*:404*/
-#line 7753 "attention.w"
+#line 7769 "attention.w"
 
 /*405:*/
-#line 7799 "attention.w"
+#line 7815 "attention.w"
 
 header= xcalloc((size_t)hlen+1,1);
 if(fread(header,1,(size_t)hlen,f)!=hlen){
@@ -379,16 +379,16 @@ goto done;
 }
 
 /*:405*/
-#line 7754 "attention.w"
+#line 7770 "attention.w"
 
 /*406:*/
-#line 7822 "attention.w"
+#line 7838 "attention.w"
 
 cJSON*meta= cJSON_GetObjectItemCaseSensitive(root,"__metadata__");
 const char*att= meta_string(meta,"attention",path);
 if(!att)goto done;
 /*407:*/
-#line 7842 "attention.w"
+#line 7858 "attention.w"
 
 kind= kind_from_name(att);
 if(kind<0){
@@ -403,7 +403,7 @@ goto done;
 }
 
 /*:407*/
-#line 7826 "attention.w"
+#line 7842 "attention.w"
 
 if(meta_int(meta,"hidden_size",path,1,1<<16,&cfg.H)||meta_int(meta,
 "max_length",path,1,DEFAULT_MAX_LENGTH*4,&cfg.L))goto done;
@@ -420,15 +420,15 @@ goto done;
 }
 
 /*:406*/
-#line 7755 "attention.w"
+#line 7771 "attention.w"
 
 /*410:*/
-#line 7910 "attention.w"
+#line 7926 "attention.w"
 
 TensorSpec spec[NP_TENSORS];
 int n_spec= 0;
 /*411:*/
-#line 7922 "attention.w"
+#line 7938 "attention.w"
 
 if(kind==KIND_SEED){
 tensor_specs(&cfg,spec);
@@ -440,12 +440,12 @@ for(int k= 0;k<NP_TENSORS;k++)if(all[k].rows)spec[n_spec++]= all[k];
 }
 
 /*:411*/
-#line 7913 "attention.w"
+#line 7929 "attention.w"
 
 size_t begin[NP_TENSORS];
 int seen[NP_TENSORS]= {0};
 /*412:*/
-#line 7933 "attention.w"
+#line 7949 "attention.w"
 
 for(const cJSON*t= root->child;t;t= t->next){
 if(strcmp(t->string,"__metadata__")==0)continue;
@@ -464,10 +464,10 @@ if(check_tensor(t,&spec[k],data_size,&begin[k],path))goto done;
 }
 
 /*:412*/
-#line 7916 "attention.w"
+#line 7932 "attention.w"
 
 /*413:*/
-#line 7951 "attention.w"
+#line 7967 "attention.w"
 
 for(int k= 0;k<n_spec;k++)
 if(!seen[k]){
@@ -477,15 +477,15 @@ goto done;
 }
 
 /*:413*/
-#line 7917 "attention.w"
+#line 7933 "attention.w"
 
 if(check_tiling(spec,n_spec,begin,data_size,path))goto done;
 
 /*:410*/
-#line 7756 "attention.w"
+#line 7772 "attention.w"
 
 /*418:*/
-#line 8034 "attention.w"
+#line 8050 "attention.w"
 
 data= xcalloc(data_size,1);
 if(fread(data,1,data_size,f)!=data_size){
@@ -506,11 +506,11 @@ free(host);
 status= kind;
 
 /*:418*/
-#line 7757 "attention.w"
+#line 7773 "attention.w"
 
 done:
 /*403:*/
-#line 7764 "attention.w"
+#line 7780 "attention.w"
 
 if(status<0){
 if(vin.word)vocab_free(&vin);
@@ -522,13 +522,13 @@ free(data);
 fclose(f);
 
 /*:403*/
-#line 7759 "attention.w"
+#line 7775 "attention.w"
 
 return status;
 }
 
 /*:402*/
-#line 7522 "attention.w"
+#line 7538 "attention.w"
 
 
 /*:388*/

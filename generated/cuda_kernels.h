@@ -1,9 +1,9 @@
 /*319:*/
-#line 6071 "attention.w"
+#line 6087 "attention.w"
 
 #define KIT_BLOCK 256
 /*320:*/
-#line 6093 "attention.w"
+#line 6109 "attention.w"
 
 #ifdef __CUDACC__
 #define KIT_GLOBAL __global__
@@ -12,7 +12,7 @@
   kernel<<<kit_blocks(n_), KIT_BLOCK, 0, kit_stream>>> (__VA_ARGS__); \
   cudaCheck(cudaGetLastError()); kit_launches++; } } while (0)
 #else
-#line 6101 "attention.w"
+#line 6117 "attention.w"
 #define KIT_GLOBAL static
 #define KIT_DEV
 static struct{unsigned x;}blockIdx,blockDim,threadIdx,gridDim;
@@ -22,10 +22,10 @@ static struct{unsigned x;}blockIdx,blockDim,threadIdx,gridDim;
     for (threadIdx.x =  0; threadIdx.x < blockDim.x; threadIdx.x++) \
       kernel(__VA_ARGS__); } } while (0)
 #endif
-#line 6110 "attention.w"
+#line 6126 "attention.w"
 
 /*:320*/
-#line 6073 "attention.w"
+#line 6089 "attention.w"
 
 KIT_DEV static inline size_t kit_index(void)
 {
@@ -38,7 +38,7 @@ return(unsigned)((n+KIT_BLOCK-1)/KIT_BLOCK);
 static void dev_gemm(int ta,int tb,int M,int N,int K,float alpha,const float*A,
 int lda,const float*B,int ldb,float beta,float*C,int ldc);
 /*340:*/
-#line 6527 "attention.w"
+#line 6543 "attention.w"
 
 typedef void ColGemm(int ta,int tb,int m,int n,int k,float alpha,const float*A,
 int lda,const float*B,int ldb,float beta,float*C,int ldc);
@@ -50,10 +50,10 @@ if(M> 0&&N> 0)col(tb,ta,N,M,K,alpha,B,ldb,A,lda,beta,C,ldc);
 }
 
 /*:340*/
-#line 6084 "attention.w"
+#line 6100 "attention.w"
 
 /*321:*/
-#line 6118 "attention.w"
+#line 6134 "attention.w"
 
 KIT_GLOBAL void k_embed(float*out,const float*table,const int*ids,int n,int H,
 float p,uint64_t seed)
@@ -74,7 +74,7 @@ if(i<(size_t)n*m)kb_add_bias((int)(i/m),(int)(i%m),y,b,m);
 }
 
 /*:321*//*322:*/
-#line 6140 "attention.w"
+#line 6156 "attention.w"
 
 KIT_GLOBAL void k_gather_rows(float*dst,const float*src,const int*rows,int n,int m)
 {
@@ -95,7 +95,7 @@ kb_gather_keys((int)(i/H),(int)(i%H),dst,src,sent,n,N,H);
 }
 
 /*:322*//*323:*/
-#line 6160 "attention.w"
+#line 6176 "attention.w"
 
 KIT_GLOBAL void k_gru_forward(float*h_new,GruCache*cache,const float*gi,
 const float*gh,const float*h,float*out,const int*len,int s,int B,int H)
@@ -115,7 +115,7 @@ cache,len,s,H);
 }
 
 /*:323*//*324:*/
-#line 6179 "attention.w"
+#line 6195 "attention.w"
 
 KIT_GLOBAL void k_additive_score(float*e,float*a,const float*wq,const float*uk,
 const float*va,int B,int S,int H)
@@ -141,7 +141,7 @@ kb_additive_duk((int)(i/H),(int)(i%H),duk,dpre,B,S,H);
 }
 
 /*:324*//*325:*/
-#line 6204 "attention.w"
+#line 6220 "attention.w"
 
 KIT_GLOBAL void k_dot_score(float*e,const float*q,const float*k,int B,int S,int H,
 int heads,float scale)
@@ -165,7 +165,7 @@ kb_dot_dk((int)(i/H),(int)(i%H),dk,de,q,B,S,H,heads,scale);
 }
 
 /*:325*//*326:*/
-#line 6229 "attention.w"
+#line 6245 "attention.w"
 
 KIT_GLOBAL void k_masked_softmax(float*w,const float*e,const int*len,int rows,
 int heads,int S)
@@ -181,7 +181,7 @@ if(i<(size_t)rows)kb_softmax_backward((int)i,de,dw,w,S);
 }
 
 /*:326*//*327:*/
-#line 6244 "attention.w"
+#line 6260 "attention.w"
 
 KIT_GLOBAL void k_context(float*c,const float*w,const float*v,int B,int S,int H,
 int heads)
@@ -204,7 +204,7 @@ kb_context_dv((int)(i/H),(int)(i%H),dv,dc,w,B,S,H,heads);
 }
 
 /*:327*//*328:*/
-#line 6269 "attention.w"
+#line 6285 "attention.w"
 
 KIT_GLOBAL void k_tanh(float*y,const float*x,int n)
 {
@@ -229,7 +229,7 @@ if(i<(size_t)n)kb_log_softmax((int)i,x,V);
 }
 
 /*:328*//*329:*/
-#line 6293 "attention.w"
+#line 6309 "attention.w"
 
 KIT_GLOBAL void k_argmax(int*out,const float*x,int n,int V)
 {
@@ -253,10 +253,10 @@ if(i<n)kb_adam(i,p,g,m,v,c);
 }
 
 /*:329*/
-#line 6085 "attention.w"
+#line 6101 "attention.w"
 
 /*330:*/
-#line 6320 "attention.w"
+#line 6336 "attention.w"
 
 static void cu_embed(float*out,const float*table,const int*ids,int n,int H,
 float p,uint64_t seed)
@@ -274,7 +274,7 @@ KIT_LAUNCH(k_add_bias,(size_t)n*m,y,b,n,m);
 }
 
 /*:330*//*331:*/
-#line 6337 "attention.w"
+#line 6353 "attention.w"
 
 static void cu_gather_rows(float*dst,const float*src,const int*rows,int n,int m)
 {
@@ -291,7 +291,7 @@ KIT_LAUNCH(k_gather_keys,(size_t)S*n*H,dst,src,sent,n,S,N,H);
 }
 
 /*:331*//*332:*/
-#line 6353 "attention.w"
+#line 6369 "attention.w"
 
 static void cu_gru_forward(float*h_new,GruCache*cache,const float*gi,
 const float*gh,const float*h,float*out,const int*len,int s,int B,int H)
@@ -307,7 +307,7 @@ len,s,B,H);
 }
 
 /*:332*//*333:*/
-#line 6370 "attention.w"
+#line 6386 "attention.w"
 
 static void cu_additive_scores(float*e,float*a,const float*wq,const float*uk,
 const float*va,int B,int S,int H)
@@ -324,7 +324,7 @@ KIT_LAUNCH(k_additive_duk,(size_t)S*B*H,duk,a,B,S,H);
 }
 
 /*:333*//*334:*/
-#line 6386 "attention.w"
+#line 6402 "attention.w"
 
 static void cu_dot_scores(float*e,const float*q,const float*k,int B,int S,
 int H,int heads,float scale)
@@ -349,7 +349,7 @@ KIT_LAUNCH(k_softmax_backward,(size_t)rows,de,dw,w,rows,S);
 }
 
 /*:334*//*335:*/
-#line 6410 "attention.w"
+#line 6426 "attention.w"
 
 static void cu_context(float*c,const float*w,const float*v,int B,int S,int H,
 int heads)
@@ -364,7 +364,7 @@ KIT_LAUNCH(k_context_dv,(size_t)S*B*H,dv,dc,w,B,S,H,heads);
 }
 
 /*:335*//*336:*/
-#line 6424 "attention.w"
+#line 6440 "attention.w"
 
 static void cu_tanh_forward(float*y,const float*x,int n)
 {
@@ -385,7 +385,7 @@ KIT_LAUNCH(k_log_softmax,(size_t)n,x,n,V);
 }
 
 /*:336*//*337:*/
-#line 6444 "attention.w"
+#line 6460 "attention.w"
 
 static void cu_argmax(int*out,const float*x,int n,int V)
 {
@@ -406,7 +406,7 @@ KIT_LAUNCH(k_adam,n,p,g,m,v,n,k);
 }
 
 /*:337*/
-#line 6086 "attention.w"
+#line 6102 "attention.w"
 
 
 /*:319*/

@@ -1,11 +1,11 @@
 /*256:*/
-#line 4884 "attention.w"
+#line 4900 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
 #include <string.h> 
 /*259:*/
-#line 4933 "attention.w"
+#line 4949 "attention.w"
 
 static void seed_encode(Decoder*d,const int*const*src,const int*len,int n_sent,
 float*init_state);
@@ -31,7 +31,7 @@ for(size_t k= 0;k<sizeof all/sizeof all[0];k++)free(all[k]);
 }
 
 /*:259*//*260:*/
-#line 4958 "attention.w"
+#line 4974 "attention.w"
 
 static void seed_encode(Decoder*d,const int*const*src,const int*len,int n_sent,
 float*init_state)
@@ -49,7 +49,7 @@ memcpy(init_state+(size_t)k*H,m->act.enc_h+(size_t)len[k]*H,H*sizeof(float));
 }
 
 /*:260*//*261:*/
-#line 4975 "attention.w"
+#line 4991 "attention.w"
 
 static void seed_scratch(SeedDecoder*sd,int n)
 {
@@ -65,7 +65,7 @@ sd->cap= n;
 }
 
 /*:261*//*262:*/
-#line 4991 "attention.w"
+#line 5007 "attention.w"
 
 static void seed_step(Decoder*d,int n,const int*sent,const int*prev,
 const float*state,float*logp,float*new_state,float*attn)
@@ -85,7 +85,7 @@ for(int j= 0;j<n;j++)
 attention_forward(attn+(size_t)j*L,sd->ec+(size_t)j*2*H+H,
 sd->scores+(size_t)j*L,sd->enc_out+(size_t)sent[j]*L*H,1,L,H);
 /*263:*/
-#line 5013 "attention.w"
+#line 5029 "attention.w"
 
 linear_forward(sd->pre,sd->ec,P->comb_w,P->comb_b,n,2*H,H);
 relu_forward(sd->o,sd->pre,n*H);
@@ -96,12 +96,12 @@ linear_forward(sd->logits,new_state,P->out_w,P->out_b,n,H,V);
 log_softmax_forward(logp,sd->logits,n,V);
 
 /*:263*/
-#line 5009 "attention.w"
+#line 5025 "attention.w"
 
 }
 
 /*:262*//*266:*/
-#line 5075 "attention.w"
+#line 5091 "attention.w"
 
 double length_penalty(const BeamOptions*o,int steps)
 {
@@ -111,7 +111,7 @@ return 1.0;
 }
 
 /*:266*//*269:*/
-#line 5113 "attention.w"
+#line 5129 "attention.w"
 
 typedef struct{
 int n;
@@ -122,7 +122,7 @@ float*attn,*state;
 }Beam;
 
 /*:269*//*270:*/
-#line 5123 "attention.w"
+#line 5139 "attention.w"
 
 static void beam_alloc(Beam*b,const Decoder*d,int cap,int M)
 {
@@ -144,7 +144,7 @@ free(b->word);free(b->attn);free(b->state);
 }
 
 /*:270*//*271:*/
-#line 5145 "attention.w"
+#line 5161 "attention.w"
 
 typedef struct{
 double logprob;
@@ -161,7 +161,7 @@ return a->word<b->word;
 }
 
 /*:271*//*272:*/
-#line 5165 "attention.w"
+#line 5181 "attention.w"
 
 static int best_candidates(const Beam*b,int first,int count,const float*logp,int V,
 int k,Candidate*best)
@@ -180,7 +180,7 @@ return n;
 }
 
 /*:272*//*273:*/
-#line 5187 "attention.w"
+#line 5203 "attention.w"
 
 void beam_search(Decoder*d,int n_sent,const float*init,const BeamOptions*o,
 Hypothesis*out,int*found)
@@ -188,7 +188,7 @@ Hypothesis*out,int*found)
 int K= o->beam,M= o->max_length,V= d->V,S= d->S,F= d->state_floats;
 int cap= n_sent*K;
 /*274:*/
-#line 5213 "attention.w"
+#line 5229 "attention.w"
 
 Beam cur,next;
 beam_alloc(&cur,d,cap,M);
@@ -201,10 +201,10 @@ Hypothesis*done= xcalloc((size_t)cap,sizeof(Hypothesis));
 int*n_done= xcalloc((size_t)n_sent,sizeof(int));
 
 /*:274*/
-#line 5193 "attention.w"
+#line 5209 "attention.w"
 
 /*275:*/
-#line 5225 "attention.w"
+#line 5241 "attention.w"
 
 for(int s= 0;s<n_sent;s++){
 cur.sent[s]= s;
@@ -216,13 +216,13 @@ memcpy(cur.state+(size_t)s*F,init+(size_t)s*F,(size_t)F*sizeof(float));
 cur.n= n_sent;
 
 /*:275*/
-#line 5194 "attention.w"
+#line 5210 "attention.w"
 
 for(int t= 0;t<M&&cur.n> 0;t++){
 d->step(d,cur.n,cur.sent,cur.prev,cur.state,logp,state,attn);
 next.n= 0;
 for(int h= 0;h<cur.n;)/*276:*/
-#line 5237 "attention.w"
+#line 5253 "attention.w"
 
 {
 int s= cur.sent[h],first= h;
@@ -231,7 +231,7 @@ int nb= best_candidates(&cur,first,h-first,logp,V,K-n_done[s],best);
 for(int r= 0;r<nb;r++){
 const Candidate*c= &best[r];
 if(c->word==d->eos)/*277:*/
-#line 5251 "attention.w"
+#line 5267 "attention.w"
 
 {
 int p= c->hyp,L= cur.len[p];
@@ -246,10 +246,10 @@ memcpy(y->attn,cur.attn+(size_t)p*M*S,(size_t)L*S*sizeof(float));
 }
 
 /*:277*/
-#line 5244 "attention.w"
+#line 5260 "attention.w"
 
 else/*278:*/
-#line 5265 "attention.w"
+#line 5281 "attention.w"
 
 {
 int p= c->hyp,q= next.n++,L= cur.len[p];
@@ -266,18 +266,18 @@ memcpy(next.state+(size_t)q*F,state+(size_t)p*F,(size_t)F*sizeof(float));
 }
 
 /*:278*/
-#line 5245 "attention.w"
+#line 5261 "attention.w"
 
 }
 }
 
 /*:276*/
-#line 5199 "attention.w"
+#line 5215 "attention.w"
 
 Beam swap= cur;cur= next;next= swap;
 }
 /*279:*/
-#line 5281 "attention.w"
+#line 5297 "attention.w"
 
 for(int h= 0;h<cur.n;h++){
 int s= cur.sent[h],L= cur.len[h];
@@ -292,10 +292,10 @@ memcpy(y->attn,cur.attn+(size_t)h*M*S,(size_t)L*S*sizeof(float));
 }
 
 /*:279*/
-#line 5202 "attention.w"
+#line 5218 "attention.w"
 
 /*280:*/
-#line 5296 "attention.w"
+#line 5312 "attention.w"
 
 for(int s= 0;s<n_sent;s++){
 Hypothesis*y= done+(size_t)s*K;
@@ -313,14 +313,14 @@ else free(y[i].word),free(y[i].attn);
 }
 
 /*:280*/
-#line 5203 "attention.w"
+#line 5219 "attention.w"
 
 beam_free(&cur);beam_free(&next);
 free(logp);free(state);free(attn);free(best);free(done);free(n_done);
 }
 
 /*:273*//*281:*/
-#line 5313 "attention.w"
+#line 5329 "attention.w"
 
 void hypotheses_free(Hypothesis*h,int n)
 {
@@ -333,7 +333,7 @@ h[k].attn= NULL;
 }
 
 /*:281*//*283:*/
-#line 5335 "attention.w"
+#line 5351 "attention.w"
 
 char*hypothesis_words(const Decoder*d,const Vocab*vout,const Hypothesis*y,
 char*const*src_words,int src_len,int replace_unk)
@@ -355,7 +355,7 @@ return s;
 }
 
 /*:283*//*287:*/
-#line 5421 "attention.w"
+#line 5437 "attention.w"
 
 int ngram_count(const int*s,int len,const int*g,int n)
 {
@@ -369,7 +369,7 @@ int n_refs,int n,long*match,long*total)
 {
 if(h>=n)*total+= h-n+1;
 /*288:*/
-#line 5440 "attention.w"
+#line 5456 "attention.w"
 
 for(int i= 0;i+n<=h;i++){
 if(ngram_count(hyp,i+n-1,hyp+i,n)> 0)continue;
@@ -382,12 +382,12 @@ if(cr> most)most= cr;
 }
 
 /*:288*/
-#line 5433 "attention.w"
+#line 5449 "attention.w"
 
 }
 
 /*:287*//*290:*/
-#line 5463 "attention.w"
+#line 5479 "attention.w"
 
 void bleu_add(BleuStats*b,const int*hyp,int h,const int*const*refs,
 const int*ref_len,int n_refs)
@@ -405,7 +405,7 @@ b->sentences++;
 }
 
 /*:290*//*291:*/
-#line 5480 "attention.w"
+#line 5496 "attention.w"
 
 BleuScore bleu_score(const BleuStats*b)
 {
@@ -425,7 +425,7 @@ return s;
 }
 
 /*:291*//*292:*/
-#line 5502 "attention.w"
+#line 5518 "attention.w"
 
 void bleu_format(const BleuStats*b,char*buf,size_t size)
 {
@@ -436,7 +436,7 @@ b->hyp_len,b->ref_len);
 }
 
 /*:292*//*293:*/
-#line 5516 "attention.w"
+#line 5532 "attention.w"
 
 int words_intern(Vocab*v,const char*s,int**ids)
 {
@@ -459,7 +459,7 @@ return n;
 }
 
 /*:293*//*295:*/
-#line 5559 "attention.w"
+#line 5575 "attention.w"
 
 static const PairList*sorted_pairs;
 static int by_source(const void*a,const void*b)
@@ -487,7 +487,7 @@ return group;
 }
 
 /*:295*//*296:*/
-#line 5590 "attention.w"
+#line 5606 "attention.w"
 
 int pairs_split(const PairList*pl,double test,double valid,uint64_t seed,int*part,
 int counts[3][2])
@@ -507,7 +507,7 @@ int j= (int)(erand48(xs)*(k+1)),t= perm[k];
 perm[k]= perm[j],perm[j]= t;
 }
 /*297:*/
-#line 5615 "attention.w"
+#line 5631 "attention.w"
 
 int*gpart= xcalloc((size_t)G,sizeof(int));
 for(int k= 0;k<G;k++)gpart[perm[k]]= k<n_test?2:k<n_test+n_valid?1:0;
@@ -517,7 +517,7 @@ for(int k= 0;k<pl->n;k++)part[k]= gpart[group[k]],counts[part[k]][1]++;
 free(gpart);
 
 /*:297*/
-#line 5608 "attention.w"
+#line 5624 "attention.w"
 
 free(group);
 free(perm);
@@ -525,7 +525,7 @@ return 0;
 }
 
 /*:296*/
-#line 4888 "attention.w"
+#line 4904 "attention.w"
 
 
 /*:256*/

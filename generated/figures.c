@@ -1,5 +1,5 @@
 /*420:*/
-#line 8109 "attention.w"
+#line 8125 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
@@ -14,14 +14,14 @@
 #include <time.h> 
 #include <utf8proc.h> 
 /*422:*/
-#line 8179 "attention.w"
+#line 8195 "attention.w"
 
 const Colormap colormap_bone= {"bone",{3,4,3},
 {{0.0,0.746032,1.0},{0.0,0.365079,0.746032,1.0},{0.0,0.365079,1.0}},
 {{0.0,0.652778,1.0},{0.0,0.319444,0.777778,1.0},{0.0,0.444444,1.0}}};
 
 /*:422*//*423:*/
-#line 8192 "attention.w"
+#line 8208 "attention.w"
 
 #define B8(b) ((b) / 255.0)
 #define EIGHTHS {0.0, 0.125, 0.25, 0.375, 0.5, 0.625, 0.75, 0.875, 1.0}
@@ -31,10 +31,10 @@ const Colormap colormap_ylorrd= {"ylorrd",{9,9,9},{EIGHTHS,EIGHTHS,EIGHTHS},
 {B8(204),B8(160),B8(118),B8(76),B8(60),B8(42),B8(28),B8(38),B8(38)}}};
 
 /*:423*/
-#line 8122 "attention.w"
+#line 8138 "attention.w"
 
 /*431:*/
-#line 8321 "attention.w"
+#line 8337 "attention.w"
 
 typedef struct{
 unsigned char*p;
@@ -53,7 +53,7 @@ b->p[b->n]= 0;
 }
 
 /*:431*//*432:*/
-#line 8340 "attention.w"
+#line 8356 "attention.w"
 
 typedef struct{
 cairo_t*cr;
@@ -66,7 +66,7 @@ int bold;
 }FigFont;
 
 /*:432*//*433:*/
-#line 8356 "attention.w"
+#line 8372 "attention.w"
 
 static void set_font(cairo_t*cr,FigFont f)
 {
@@ -85,7 +85,7 @@ cairo_font_options_destroy(fo);
 }
 
 /*:433*//*434:*/
-#line 8375 "attention.w"
+#line 8391 "attention.w"
 
 static cairo_t*measurer(void)
 {
@@ -100,7 +100,7 @@ return cr;
 }
 
 /*:434*//*435:*/
-#line 8391 "attention.w"
+#line 8407 "attention.w"
 
 static double text_width(FigFont f,const char*s)
 {
@@ -120,7 +120,7 @@ cairo_font_extents(measurer(),&fe);
 }
 
 /*:435*//*436:*/
-#line 8415 "attention.w"
+#line 8431 "attention.w"
 
 #define ELLIPSIS "\xe2\x80\xa6" 
 static char*fit_text(const char*s,FigFont f,double maxw)
@@ -137,7 +137,7 @@ else memcpy(o,s+k,(size_t)m),o+= m,k+= (size_t)m;
 double ew= text_width(f,ELLIPSIS);
 if(text_width(f,t)<=maxw)return t;
 /*437:*/
-#line 8435 "attention.w"
+#line 8451 "attention.w"
 
 size_t n= strlen(t);
 char*u= xcalloc(n+sizeof ELLIPSIS,1);
@@ -154,13 +154,13 @@ free(t);
 t= u;
 
 /*:437*/
-#line 8430 "attention.w"
+#line 8446 "attention.w"
 
 return t;
 }
 
 /*:436*//*438:*/
-#line 8453 "attention.w"
+#line 8469 "attention.w"
 
 static void svg_text(Buf*b,FigFont f,double x,double y,double angle,const char*s);
 
@@ -183,7 +183,7 @@ cairo_restore(cr);
 }
 
 /*:438*//*439:*/
-#line 8476 "attention.w"
+#line 8492 "attention.w"
 
 static void svg_text(Buf*b,FigFont f,double x,double y,double angle,const char*s)
 {
@@ -203,7 +203,7 @@ buf_add(b,"</text>\n",8);
 }
 
 /*:439*//*440:*/
-#line 8495 "attention.w"
+#line 8511 "attention.w"
 
 static void fill_box(cairo_t*cr,double x,double y,double w,double h,
 const double rgb[3])
@@ -224,7 +224,7 @@ cairo_stroke(cr);
 }
 
 /*:440*//*441:*/
-#line 8527 "attention.w"
+#line 8543 "attention.w"
 
 #define FIG_TINY 1e-280 
 #define FIG_HUGE 1e300 
@@ -246,7 +246,7 @@ return step;
 }
 
 /*:441*//*442:*/
-#line 8548 "attention.w"
+#line 8564 "attention.w"
 
 static int nice_ticks(double lo,double hi,int most,double*first,double*step,
 int*decimals)
@@ -258,7 +258,7 @@ return n> 0?(n<1000?(int)n:1000):0;
 }
 
 /*:442*//*443:*/
-#line 8561 "attention.w"
+#line 8577 "attention.w"
 
 static void widen_range(double*lo,double*hi)
 {
@@ -269,7 +269,7 @@ double d= fabs(*lo)<1e3*FIG_TINY?0.1:0.1*fabs(*lo);
 }
 
 /*:443*//*444:*/
-#line 8581 "attention.w"
+#line 8597 "attention.w"
 
 #define PAGE_W 720.0
 #define PAGE_H 432.0
@@ -285,7 +285,7 @@ static const FigFont axis_font= {12.0,1};
 static const FigFont title_font= {13.0,1};
 
 /*:444*//*445:*/
-#line 8602 "attention.w"
+#line 8618 "attention.w"
 
 static double turned_depth(FigFont f,const char*s)
 {
@@ -302,7 +302,7 @@ canvas_text(cv,f,x-(a+desc)*M_SQRT1_2,y+(asc+a)*M_SQRT1_2,-45.0,s);
 }
 
 /*:445*//*446:*/
-#line 8620 "attention.w"
+#line 8636 "attention.w"
 
 typedef struct{
 char**row,**col,*title;
@@ -313,7 +313,7 @@ double first,step;
 }HeatmapTexts;
 
 /*:446*//*447:*/
-#line 8630 "attention.w"
+#line 8646 "attention.w"
 
 static void fit_labels(const Heatmap*h,HeatmapTexts*t)
 {
@@ -328,7 +328,7 @@ t->col[j]= fit_text(h->col_words[j],t->col_font,LABEL_MAX);
 }
 
 /*:447*//*448:*/
-#line 8645 "attention.w"
+#line 8661 "attention.w"
 
 static void heatmap_texts(const Heatmap*h,HeatmapTexts*t)
 {
@@ -338,7 +338,7 @@ t->row_font= t->col_font= tick_font;
 fit_labels(h,t);
 t->title= fit_text(h->title?h->title:"",title_font,PAGE_W-2*MARGIN);
 /*450:*/
-#line 8670 "attention.w"
+#line 8686 "attention.w"
 
 double lo= INFINITY,hi= -INFINITY;
 for(int i= 0;i<h->rows;i++)
@@ -355,12 +355,12 @@ t->vmin= lo,t->vmax= hi;
 t->nticks= nice_ticks(lo,hi,8,&t->first,&t->step,&t->decimals);
 
 /*:450*/
-#line 8653 "attention.w"
+#line 8669 "attention.w"
 
 }
 
 /*:448*//*449:*/
-#line 8657 "attention.w"
+#line 8673 "attention.w"
 
 static void heatmap_texts_free(const Heatmap*h,HeatmapTexts*t)
 {
@@ -372,7 +372,7 @@ free(t->title);
 }
 
 /*:449*//*469:*/
-#line 9018 "attention.w"
+#line 9034 "attention.w"
 
 static cairo_status_t buf_write(void*closure,const unsigned char*data,unsigned int n)
 {
@@ -381,7 +381,7 @@ return CAIRO_STATUS_SUCCESS;
 }
 
 /*:469*//*470:*/
-#line 9036 "attention.w"
+#line 9052 "attention.w"
 
 static void pdf_fix_date(cairo_surface_t*s)
 {
@@ -401,7 +401,7 @@ cairo_pdf_surface_set_metadata(s,CAIRO_PDF_METADATA_CREATE_DATE,date);
 }
 
 /*:470*//*478:*/
-#line 9203 "attention.w"
+#line 9219 "attention.w"
 
 #define CURVE_W 576.0
 #define CURVE_H 360.0
@@ -419,7 +419,7 @@ return a->from+t*(a->to-a->from);
 }
 
 /*:478*//*479:*/
-#line 9225 "attention.w"
+#line 9241 "attention.w"
 
 static void axis_range(Axis*a,double lo,double hi,int allow_log)
 {
@@ -437,7 +437,7 @@ a->hi= ceil(hi/step-1e-9)*step;
 }
 
 /*:479*//*480:*/
-#line 9243 "attention.w"
+#line 9259 "attention.w"
 
 static void tick_label(char*s,size_t size,double v,int is_log,int decimals)
 {
@@ -456,7 +456,7 @@ for(char*d= digits;*d;d++)strncat(s,sup[*d-'0'],size-strlen(s)-1);
 }
 
 /*:480*//*481:*/
-#line 9263 "attention.w"
+#line 9279 "attention.w"
 
 #define MAX_TICKS 200
 typedef struct{
@@ -471,7 +471,7 @@ static void axis_ticks(const Axis*a,Ticks*t)
 t->n= 0;
 if(a->log){
 /*482:*/
-#line 9291 "attention.w"
+#line 9307 "attention.w"
 
 int d0= (int)lround(log10(a->lo)),d1= (int)lround(log10(a->hi));
 int every= d1-d0> 8?(d1-d0+7)/8:1;
@@ -487,7 +487,7 @@ t->n++;
 }
 
 /*:482*/
-#line 9276 "attention.w"
+#line 9292 "attention.w"
 
 return;
 }
@@ -502,15 +502,15 @@ tick_label(t->label[t->n],sizeof t->label[0],t->v[t->n],0,dec);
 }
 
 /*:481*/
-#line 8123 "attention.w"
+#line 8139 "attention.w"
 
 /*424:*/
-#line 8216 "attention.w"
+#line 8232 "attention.w"
 
 void colormap_color(const Colormap*cm,double w,double rgb[3])
 {
 /*425:*/
-#line 8223 "attention.w"
+#line 8239 "attention.w"
 
 if(!(w> 0.0))w= 0.0;
 if(w> 1.0)w= 1.0;
@@ -523,12 +523,12 @@ rgb[ch]= v[k]+t*(v[k+1]-v[k]);
 }
 
 /*:425*/
-#line 8219 "attention.w"
+#line 8235 "attention.w"
 
 }
 
 /*:424*//*427:*/
-#line 8244 "attention.w"
+#line 8260 "attention.w"
 
 const Colormap*colormap_find(const char*name)
 {
@@ -538,7 +538,7 @@ return NULL;
 }
 
 /*:427*//*451:*/
-#line 8687 "attention.w"
+#line 8703 "attention.w"
 
 static int layout_heatmap(const Heatmap*h,const HeatmapTexts*t,HeatmapLayout*lay)
 {
@@ -555,7 +555,7 @@ snprintf(s,sizeof s,"%.*f",t->decimals,t->first+k*t->step+0.0);
 cbw= fmax(cbw,text_width(tick_font,s));
 }
 /*452:*/
-#line 8711 "attention.w"
+#line 8727 "attention.w"
 
 double title_asc,title_desc;
 font_metrics(title_font,&title_asc,&title_desc);
@@ -576,14 +576,14 @@ lay->colorbar= (FigBox){PAGE_W-right+CBAR_GAP,top,cw,ch};
 lay->vmin= t->vmin,lay->vmax= t->vmax;
 
 /*:452*/
-#line 8702 "attention.w"
+#line 8718 "attention.w"
 
 return lay->cells.w>=10.0&&lay->cells.h>=10.0?0:
 kit_fail("heatmap: the labels leave no room for the cells");
 }
 
 /*:451*//*453:*/
-#line 8739 "attention.w"
+#line 8755 "attention.w"
 
 static int heatmap_prepare(const Heatmap*h,HeatmapTexts*t,HeatmapLayout*lay)
 {
@@ -603,7 +603,7 @@ return 0;
 }
 
 /*:453*//*454:*/
-#line 8759 "attention.w"
+#line 8775 "attention.w"
 
 static int heatmap_check(const Heatmap*h)
 {
@@ -622,7 +622,7 @@ return 0;
 }
 
 /*:454*//*456:*/
-#line 8783 "attention.w"
+#line 8799 "attention.w"
 
 static void draw_heatmap(Canvas*cv,const Heatmap*h,const HeatmapTexts*t,
 const HeatmapLayout*lay)
@@ -638,7 +638,7 @@ colormap_color(h->cm,(v-lay->vmin)/(lay->vmax-lay->vmin),rgb);
 fill_box(cr,c->x+j*colw,c->y+i*rowh,colw,rowh,rgb);
 }
 /*457:*/
-#line 8807 "attention.w"
+#line 8823 "attention.w"
 
 int seaborn= h->style==HEATMAP_SEABORN;
 for(int j= seaborn?0:1;j<=(seaborn?h->cols:h->cols-1);j++)
@@ -658,10 +658,10 @@ for(int i= 0;i<h->rows;i++)
 line(cr,c->x,c->y+(i+0.5)*rowh,c->x-TICK_LEN,c->y+(i+0.5)*rowh,0.8,0.0);
 
 /*:457*/
-#line 8797 "attention.w"
+#line 8813 "attention.w"
 
 /*458:*/
-#line 8830 "attention.w"
+#line 8846 "attention.w"
 
 const FigBox*b= &lay->colorbar;
 cairo_pattern_t*grad= cairo_pattern_create_linear(0.0,b->y+b->h,0.0,b->y);
@@ -676,7 +676,7 @@ cairo_rectangle(cr,b->x,b->y,b->w,b->h);
 cairo_fill(cr);
 cairo_pattern_destroy(grad);
 /*459:*/
-#line 8848 "attention.w"
+#line 8864 "attention.w"
 
 if(!seaborn){
 cairo_set_source_rgb(cr,0.0,0.0,0.0);
@@ -696,14 +696,14 @@ canvas_text(cv,tick_font,b->x+b->w+TICK_LEN+TICK_PAD,y+(asc-desc)/2,0.0,s);
 }
 
 /*:459*/
-#line 8843 "attention.w"
+#line 8859 "attention.w"
 
 
 /*:458*/
-#line 8798 "attention.w"
+#line 8814 "attention.w"
 
 /*460:*/
-#line 8869 "attention.w"
+#line 8885 "attention.w"
 
 double rasc,rdesc;
 font_metrics(t->row_font,&rasc,&rdesc);
@@ -714,7 +714,7 @@ for(int j= 0;j<h->cols;j++)
 turned_label(cv,t->col_font,c->x+(j+0.5)*colw,c->y+c->h+TICK_LEN+TICK_PAD,
 t->col[j]);
 /*461:*/
-#line 8889 "attention.w"
+#line 8905 "attention.w"
 
 static const char*xtitle= "Input Words (English)",*ytitle= "Output Words (French)",
 *ctitle= "Attention Weight";
@@ -728,7 +728,7 @@ canvas_text(cv,tick_font,lay->width-MARGIN-desc,b->y+(b->h+ct)/2,-90.0,ctitle);
 else canvas_text(cv,tick_font,lay->width-MARGIN-asc,b->y+(b->h-ct)/2,90.0,ctitle);
 
 /*:461*/
-#line 8878 "attention.w"
+#line 8894 "attention.w"
 
 double tw= text_width(title_font,t->title),tx= c->x+(c->w-tw)/2;
 double tasc,tdesc;
@@ -737,12 +737,12 @@ tx= fmax(MARGIN,fmin(tx,lay->width-MARGIN-tw));
 canvas_text(cv,title_font,tx,MARGIN+tasc,0.0,t->title);
 
 /*:460*/
-#line 8799 "attention.w"
+#line 8815 "attention.w"
 
 }
 
 /*:456*//*462:*/
-#line 8903 "attention.w"
+#line 8919 "attention.w"
 
 typedef struct{
 const Heatmap*h;
@@ -763,7 +763,7 @@ return heatmap_check(h)||heatmap_prepare(h,&j->t,&j->lay)?-1:0;
 }
 
 /*:462*//*464:*/
-#line 8935 "attention.w"
+#line 8951 "attention.w"
 
 int figure_format(const char*path)
 {
@@ -777,7 +777,7 @@ return kit_fail("%s: unknown figure format (the name must end in .png, .pdf or .
 }
 
 /*:464*//*465:*/
-#line 8953 "attention.w"
+#line 8969 "attention.w"
 
 int figure_check_path(const char*path)
 {
@@ -797,7 +797,7 @@ return status;
 }
 
 /*:465*//*466:*/
-#line 8974 "attention.w"
+#line 8990 "attention.w"
 
 int write_file_atomic(const char*path,const void*data,size_t n)
 {
@@ -814,7 +814,7 @@ mode_t mask= umask(0);
 umask(mask);
 fchmod(fd,0666&~mask);
 /*467:*/
-#line 8995 "attention.w"
+#line 9011 "attention.w"
 
 const char*p= data;
 size_t left= n;
@@ -832,14 +832,14 @@ if(ok&&rename(tmp,path)!=0)ok= 0,kit_fail("%s: cannot write: %s",path,strerror(e
 if(!ok)unlink(tmp);
 
 /*:467*/
-#line 8989 "attention.w"
+#line 9005 "attention.w"
 
 free(tmp);
 return ok?0:-1;
 }
 
 /*:466*//*471:*/
-#line 9058 "attention.w"
+#line 9074 "attention.w"
 
 typedef void(*DrawFn)(Canvas*cv,const void*job);
 
@@ -860,7 +860,7 @@ no_hinting(cv.cr);
 if(format==FIGURE_PNG)cairo_scale(cv.cr,FIGURE_PNG_SCALE,FIGURE_PNG_SCALE);
 draw(&cv,job);
 /*472:*/
-#line 9081 "attention.w"
+#line 9097 "attention.w"
 
 cairo_status_t st= cairo_status(cv.cr);
 cairo_destroy(cv.cr);
@@ -887,12 +887,12 @@ free(text.p);
 return st==CAIRO_STATUS_SUCCESS?0:kit_fail("cairo: %s",cairo_status_to_string(st));
 
 /*:472*/
-#line 9077 "attention.w"
+#line 9093 "attention.w"
 
 }
 
 /*:471*//*473:*/
-#line 9111 "attention.w"
+#line 9127 "attention.w"
 
 static int figure_save(const char*path,double w,double h,DrawFn draw,const void*job)
 {
@@ -907,7 +907,7 @@ return status;
 }
 
 /*:473*//*474:*/
-#line 9127 "attention.w"
+#line 9143 "attention.w"
 
 static int figure_image(double w,double h,double scale,DrawFn draw,const void*job,
 FigImage*img)
@@ -932,7 +932,7 @@ return st==CAIRO_STATUS_SUCCESS?0:kit_fail("cairo: %s",cairo_status_to_string(st
 }
 
 /*:474*//*475:*/
-#line 9151 "attention.w"
+#line 9167 "attention.w"
 
 int heatmap_save(const Heatmap*h,const char*path)
 {
@@ -954,7 +954,7 @@ return status;
 }
 
 /*:475*//*483:*/
-#line 9308 "attention.w"
+#line 9324 "attention.w"
 
 typedef struct{
 const Curve*c;
@@ -968,7 +968,7 @@ static int curve_job_begin(CurveJob*j,const Curve*c)
 if(c->n<1||!c->x||!c->y)return kit_fail("loss curve: no points to draw");
 double x0= INFINITY,x1= -INFINITY,y0= INFINITY,y1= -INFINITY;
 /*484:*/
-#line 9336 "attention.w"
+#line 9352 "attention.w"
 
 for(int k= 0;k<c->n;k++){
 if(!isfinite(c->x[k])||!isfinite(c->y[k]))
@@ -981,7 +981,7 @@ y0= fmin(y0,c->y[k]),y1= fmax(y1,c->y[k]);
 }
 
 /*:484*/
-#line 9320 "attention.w"
+#line 9336 "attention.w"
 
 j->c= c;
 axis_range(&j->ax,x0>=0.0&&x0<=1.0?0.0:x0,x1,0);
@@ -992,7 +992,7 @@ j->title= fit_text(c->title?c->title:"",title_font,CURVE_W-2*MARGIN);
 j->xlabel= fit_text(c->xlabel?c->xlabel:"",axis_font,CURVE_W-2*MARGIN);
 j->ylabel= fit_text(c->ylabel?c->ylabel:"",axis_font,CURVE_H-2*MARGIN);
 /*485:*/
-#line 9349 "attention.w"
+#line 9365 "attention.w"
 
 double asc,desc,lasc,ldesc,tasc,tdesc,yw= 0.0;
 font_metrics(tick_font,&asc,&desc);
@@ -1006,13 +1006,13 @@ j->ay.from= CURVE_H-(MARGIN+lasc+ldesc+LABEL_PAD+asc+desc+TICK_PAD+TICK_LEN);
 j->ay.to= MARGIN+tasc+tdesc+TITLE_PAD;
 
 /*:485*/
-#line 9329 "attention.w"
+#line 9345 "attention.w"
 
 return 0;
 }
 
 /*:483*//*486:*/
-#line 9364 "attention.w"
+#line 9380 "attention.w"
 
 static void curve_job_draw(Canvas*cv,const void*job)
 {
@@ -1027,7 +1027,7 @@ for(int k= 0;k<j->ty.n;k++)
 if(j->ty.major[k])
 line(cr,x0,axis_pos(&j->ay,j->ty.v[k]),x1,axis_pos(&j->ay,j->ty.v[k]),0.5,0.9);
 /*487:*/
-#line 9382 "attention.w"
+#line 9398 "attention.w"
 
 cairo_save(cr);
 cairo_rectangle(cr,x0,y1,x1-x0,y0-y1);
@@ -1045,10 +1045,10 @@ cairo_fill(cr);
 cairo_restore(cr);
 
 /*:487*/
-#line 9377 "attention.w"
+#line 9393 "attention.w"
 
 /*488:*/
-#line 9399 "attention.w"
+#line 9415 "attention.w"
 
 double asc,desc,lasc,ldesc,tasc,tdesc;
 font_metrics(tick_font,&asc,&desc);
@@ -1070,7 +1070,7 @@ canvas_text(cv,tick_font,x0-TICK_LEN-TICK_PAD-w,y+(asc-desc)/2,0.0,
 j->ty.label[k]);
 }
 /*489:*/
-#line 9423 "attention.w"
+#line 9439 "attention.w"
 
 double xw= text_width(axis_font,j->xlabel),yw= text_width(axis_font,j->ylabel);
 double tw= text_width(title_font,j->title);
@@ -1080,16 +1080,16 @@ canvas_text(cv,title_font,fmax(MARGIN,fmin((x0+x1-tw)/2,CURVE_W-MARGIN-tw)),
 MARGIN+tasc,0.0,j->title);
 
 /*:489*/
-#line 9419 "attention.w"
+#line 9435 "attention.w"
 
 
 /*:488*/
-#line 9378 "attention.w"
+#line 9394 "attention.w"
 
 }
 
 /*:486*//*490:*/
-#line 9432 "attention.w"
+#line 9448 "attention.w"
 
 static void curve_job_end(CurveJob*j)
 {
@@ -1117,7 +1117,7 @@ return status;
 }
 
 /*:490*/
-#line 8124 "attention.w"
+#line 8140 "attention.w"
 
 
 /*:420*/

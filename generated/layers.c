@@ -15,12 +15,12 @@ gh[j],gh[H+j],gh[2*H+j],h[j],&cache[j]);
 }
 
 /*:77*//*378:*/
-#line 7264 "attention.w"
+#line 7280 "attention.w"
 
 typedef float vec16 __attribute__((vector_size(16*sizeof(float)),aligned(sizeof(float))));
 
 /*:378*//*379:*/
-#line 7273 "attention.w"
+#line 7289 "attention.w"
 
 static inline void fold(vec16*s,const vec16*a,const vec16*b,int d)
 {
@@ -48,7 +48,7 @@ default:*s= __builtin_shufflevector(*a,*b,0,2,4,6,8,10,12,14,
 }
 
 /*:379*//*380:*/
-#line 7304 "attention.w"
+#line 7320 "attention.w"
 
 static inline __attribute__((always_inline))void dot16(vec16*s,const float*W,int C,
 const float*x)
@@ -69,7 +69,7 @@ for(int r= 0;r<16;r++)(*s)[r]+= W[(size_t)r*C+i]*x[i];
 }
 
 /*:380*//*382:*/
-#line 7375 "attention.w"
+#line 7391 "attention.w"
 
 #define BLOCK 128
 static inline __attribute__((always_inline))void transposed_block(float*dx,
@@ -94,7 +94,7 @@ for(int k= 0;k<BLOCK/16;k++)
 *(vec16*)(dx+(size_t)b*C+j+16*k)= acc[b][k];
 }
 /*383:*/
-#line 7404 "attention.w"
+#line 7420 "attention.w"
 
 for(;j<C;j++)
 for(int b= 0;b<NB;b++){
@@ -104,12 +104,12 @@ dx[(size_t)b*C+j]= s;
 }
 
 /*:383*/
-#line 7398 "attention.w"
+#line 7414 "attention.w"
 
 }
 
 /*:382*//*384:*/
-#line 7413 "attention.w"
+#line 7429 "attention.w"
 
 static void add_transposed_products(float*dx,const float*W,const float*dy,
 int B,int C,int OC)
@@ -121,7 +121,7 @@ for(;b<B;b++)transposed_block(dx+(size_t)b*C,W,dy+(size_t)b*OC,C,OC,1);
 }
 
 /*:384*//*385:*/
-#line 7431 "attention.w"
+#line 7447 "attention.w"
 
 static inline __attribute__((always_inline))void outer_block(float*dw,
 const float*dy,int stride,const float*x,int B,int C,const int R,const int add)
@@ -145,7 +145,7 @@ for(int r= 0;r<R;r++)
 for(int h= 0;h<2;h++)*(vec16*)(dw+(size_t)r*C+j+16*h)= a[r][h];
 }
 /*386:*/
-#line 7458 "attention.w"
+#line 7474 "attention.w"
 
 for(;j<C;j++)
 for(int r= 0;r<R;r++){
@@ -155,12 +155,12 @@ dw[(size_t)r*C+j]= g;
 }
 
 /*:386*/
-#line 7453 "attention.w"
+#line 7469 "attention.w"
 
 }
 
 /*:385*//*387:*/
-#line 7470 "attention.w"
+#line 7486 "attention.w"
 
 void outer_products(float*dw,const float*dy,int stride,
 const float*x,int B,int C,int rows,int add)
@@ -400,7 +400,7 @@ for(int i= 0;i<L;i++)ds[i]= wb[i]*(ds[i]-avg);
 }
 
 /*:114*//*381:*/
-#line 7332 "attention.w"
+#line 7348 "attention.w"
 
 void linear_forward(float*out,const float*inp,const float*weight,
 const float*bias,int B,int C,int OC)

@@ -1,5 +1,5 @@
 /*514:*/
-#line 9927 "attention.w"
+#line 9943 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
@@ -10,7 +10,7 @@
 #include <unistd.h> 
 #include <sys/stat.h> 
 /*495:*/
-#line 9507 "attention.w"
+#line 9523 "attention.w"
 
 #define MAX_OUTS 8
 static int add_out(const char*cmd,const char*path,const char**outs,int*n)
@@ -34,7 +34,7 @@ return 0;
 }
 
 /*:495*//*496:*/
-#line 9530 "attention.w"
+#line 9546 "attention.w"
 
 static void report_figure(const char*path,const char*what,double seconds)
 {
@@ -46,7 +46,7 @@ printf("Wrote %s (%s, %.1f kB, %.1f ms)\n",path,what,size/1000.0,1e3*seconds);
 }
 
 /*:496*//*506:*/
-#line 9752 "attention.w"
+#line 9768 "attention.w"
 
 #include <unistd.h> 
 static const char*loss_log_path;
@@ -64,7 +64,7 @@ loss_log[loss_log_n++]= loss;
 }
 
 /*:506*//*507:*/
-#line 9771 "attention.w"
+#line 9787 "attention.w"
 
 static int loss_log_check(void)
 {
@@ -92,7 +92,7 @@ return status;
 }
 
 /*:507*//*516:*/
-#line 9965 "attention.w"
+#line 9981 "attention.w"
 
 static int check_stdout(const char*cmd,int status)
 {
@@ -104,7 +104,7 @@ return status?status:1;
 }
 
 /*:516*//*520:*/
-#line 10016 "attention.w"
+#line 10032 "attention.w"
 
 static int parse_long(const char*cmd,const char*opt,const char*s,long lo,
 long hi,long*out)
@@ -122,7 +122,7 @@ return 0;
 }
 
 /*:520*//*521:*/
-#line 10033 "attention.w"
+#line 10049 "attention.w"
 
 static int parse_float(const char*cmd,const char*opt,const char*s,double lo,
 double hi,double*out)
@@ -140,7 +140,7 @@ return 0;
 }
 
 /*:521*//*522:*/
-#line 10051 "attention.w"
+#line 10067 "attention.w"
 
 static double now_seconds(void)
 {
@@ -150,7 +150,7 @@ return(double)ts.tv_sec+1e-9*(double)ts.tv_nsec;
 }
 
 /*:522*//*523:*/
-#line 10067 "attention.w"
+#line 10083 "attention.w"
 
 #define OPT_DEVICE 256
 static int device_bad(const char*cmd,const char*device)
@@ -171,7 +171,7 @@ return be;
 }
 
 /*:523*//*543:*/
-#line 10452 "attention.w"
+#line 10468 "attention.w"
 
 static char*words_join(const Vocab*v,const int*ids,int n)
 {
@@ -183,7 +183,7 @@ return s;
 }
 
 /*:543*//*554:*/
-#line 10647 "attention.w"
+#line 10663 "attention.w"
 
 static double hold_fraction(const char*s,uint64_t seed)
 {
@@ -203,7 +203,7 @@ int kept= 0;
 for(int k= 0;k<pl->n;k++){
 Pair p= pl->pair[k];
 if(hold_fraction(p.src,seed)<share)/*555:*/
-#line 10672 "attention.w"
+#line 10688 "attention.w"
 
 {
 if(vl->n==vl->cap){
@@ -214,7 +214,7 @@ vl->pair[vl->n++]= p;
 }
 
 /*:555*/
-#line 10665 "attention.w"
+#line 10681 "attention.w"
 
 else pl->pair[kept++]= p;
 }
@@ -222,7 +222,7 @@ pl->n= kept;
 }
 
 /*:554*//*558:*/
-#line 10725 "attention.w"
+#line 10741 "attention.w"
 
 static uint64_t mix_seed(uint64_t a,uint64_t b)
 {
@@ -233,7 +233,7 @@ return z^(z>>31);
 }
 
 /*:558*//*559:*/
-#line 10744 "attention.w"
+#line 10760 "attention.w"
 
 static const Example*bucket_ex;
 static int by_length(const void*x,const void*y)
@@ -245,7 +245,7 @@ return d?d:*(const int*)x-*(const int*)y;
 }
 
 /*:559*//*560:*/
-#line 10755 "attention.w"
+#line 10771 "attention.w"
 
 static void bucket_batches(int*order,int n,const Example*ex,int B,uint64_t seed)
 {
@@ -262,7 +262,7 @@ if(j> k)j= k;
 perm[k]= perm[j],perm[j]= x;
 }
 /*561:*/
-#line 10775 "attention.w"
+#line 10791 "attention.w"
 
 int at= 0;
 for(int k= 0;k<nb;k++){
@@ -273,13 +273,13 @@ at+= len;
 memcpy(order,copy,(size_t)n*sizeof(int));
 
 /*:561*/
-#line 10770 "attention.w"
+#line 10786 "attention.w"
 
 free(perm),free(copy);
 }
 
 /*:560*//*564:*/
-#line 10832 "attention.w"
+#line 10848 "attention.w"
 
 static double batched_loss(BModel*bm,const Example*ex,int n)
 {
@@ -295,7 +295,7 @@ return bmodel_take_loss(bm)/(double)(tokens?tokens:1);
 }
 
 /*:564*//*568:*/
-#line 10913 "attention.w"
+#line 10929 "attention.w"
 
 static int blank(const char*s,size_t len)
 {
@@ -304,10 +304,10 @@ return 1;
 }
 
 /*:568*//*576:*/
-#line 11066 "attention.w"
+#line 11082 "attention.w"
 
 /*590:*/
-#line 11339 "attention.w"
+#line 11355 "attention.w"
 
 #define BEAM_OPTIONS \
   {"beam", required_argument, 0, 'k'}, {"length-penalty", required_argument, 0, 'P'}, \
@@ -326,7 +326,7 @@ int used,replace_unk;
 }BeamChoice;
 
 /*:590*//*591:*/
-#line 11359 "attention.w"
+#line 11375 "attention.w"
 
 static int beam_option(const char*cmd,int c,const char*arg,BeamChoice*b)
 {
@@ -344,7 +344,7 @@ case'A':if(parse_float(cmd,"--alpha",arg,-1e-300,10.0,&x))return-1;b->o.alpha= x
 break;
 case'U':b->replace_unk= 1;break;
 case'P':/*592:*/
-#line 11381 "attention.w"
+#line 11397 "attention.w"
 
 if(strcmp(arg,"none")==0)b->o.penalty= LP_NONE;
 else if(strcmp(arg,"avg")==0)b->o.penalty= LP_AVG;
@@ -355,14 +355,14 @@ return-1;
 }
 
 /*:592*/
-#line 11375 "attention.w"
+#line 11391 "attention.w"
 break;
 }
 return 1;
 }
 
 /*:591*//*593:*/
-#line 11391 "attention.w"
+#line 11407 "attention.w"
 
 static void beam_defaults(BeamChoice*b)
 {
@@ -389,7 +389,7 @@ return 0;
 }
 
 /*:593*//*594:*/
-#line 11419 "attention.w"
+#line 11435 "attention.w"
 
 static int beam_best(Decoder*d,const int*src,int n,const BeamOptions*o,int*out,
 float*attn)
@@ -409,7 +409,7 @@ return k;
 }
 
 /*:594*//*595:*/
-#line 11441 "attention.w"
+#line 11457 "attention.w"
 
 static BeamChoice translate_beam;
 
@@ -424,7 +424,7 @@ Hypothesis*y= xcalloc((size_t)o->n_best,sizeof*y);
 int found= 0;
 beam_search(d,1,init,o,y,&found);
 /*596:*/
-#line 11464 "attention.w"
+#line 11480 "attention.w"
 
 char*copy= xstrdup(norm),*words[DEFAULT_MAX_LENGTH*4];
 int nw= 0;
@@ -450,7 +450,7 @@ free(lines);
 free(copy);
 
 /*:596*/
-#line 11454 "attention.w"
+#line 11470 "attention.w"
 
 hypotheses_free(y,found);
 free(y);
@@ -460,11 +460,11 @@ return text;
 }
 
 /*:595*/
-#line 11067 "attention.w"
+#line 11083 "attention.w"
 
 
 /*:576*//*577:*/
-#line 11071 "attention.w"
+#line 11087 "attention.w"
 
 static void warn_unknown(const char*cmd,const Vocab*v,Vocab*seen,const char*s,
 const char*where)
@@ -484,7 +484,7 @@ if(cmd)fprintf(stderr,"attention %s: %s: warning: \"%s\" is not in the model's "
 }
 
 /*:577*//*578:*/
-#line 11094 "attention.w"
+#line 11110 "attention.w"
 
 static int translate_batched(BModel*bm,int nargs,char**args,int show_attention)
 {
@@ -494,7 +494,7 @@ Example*ex= xcalloc((size_t)cap,sizeof(Example));
 Vocab unknown;
 vocab_init(&unknown);
 /*579:*/
-#line 11118 "attention.w"
+#line 11134 "attention.w"
 
 char*line= NULL;
 size_t lcap= 0;
@@ -516,7 +516,7 @@ bad= xrealloc(bad,(size_t)cap);
 ex= xrealloc(ex,(size_t)cap*sizeof(Example));
 }
 /*580:*/
-#line 11145 "attention.w"
+#line 11161 "attention.w"
 
 size_t badbyte;
 char where[64];
@@ -539,13 +539,13 @@ bad[n]= 0;
 }else ex[n].src[0]= EOS_TOKEN,ex[n].src_len= 1,bad[n]= 1;
 
 /*:580*/
-#line 11138 "attention.w"
+#line 11154 "attention.w"
 
 n++;
 }
 free(line);
 if(nargs==0)/*585:*/
-#line 11241 "attention.w"
+#line 11257 "attention.w"
 
 if(ferror(stdin)){
 fprintf(stderr,"attention translate: cannot read the standard input: %s\n",
@@ -554,17 +554,17 @@ failed= 1;
 }
 
 /*:585*/
-#line 11142 "attention.w"
+#line 11158 "attention.w"
 
 
 /*:579*/
-#line 11102 "attention.w"
+#line 11118 "attention.w"
 
 int*out= xcalloc((size_t)(n?n:1)*L,sizeof(int)),*len= xcalloc((size_t)(n?n:1),sizeof(int));
 float*attn= show_attention?xcalloc((size_t)(n?n:1)*L*L,sizeof(float)):NULL;
 char**text= NULL;
 if(translate_beam.used)/*581:*/
-#line 11170 "attention.w"
+#line 11186 "attention.w"
 
 {
 BeamOptions*o= &translate_beam.o;
@@ -579,7 +579,7 @@ d->encode(d,sp,sl,n,init);
 beam_search(d,n,init,o,y,found);
 text= xcalloc((size_t)(n?n:1),sizeof*text);
 for(int k= 0;k<n;k++)/*582:*/
-#line 11189 "attention.w"
+#line 11205 "attention.w"
 
 {
 Hypothesis*h= y+(size_t)k*o->n_best;
@@ -597,7 +597,7 @@ lines[i]= hypothesis_words(d,&bm->vout,&h[i],words,nw,translate_beam.replace_unk
 cap+= strlen(lines[i])+32;
 }
 /*583:*/
-#line 11213 "attention.w"
+#line 11229 "attention.w"
 
 text[k]= xcalloc(cap,1);
 for(int i= 0;i<found[k];i++){
@@ -608,25 +608,25 @@ free(lines[i]);
 }
 
 /*:583*/
-#line 11205 "attention.w"
+#line 11221 "attention.w"
 
 free(lines),free(copy);
 hypotheses_free(h,found[k]);
 }
 
 /*:582*/
-#line 11183 "attention.w"
+#line 11199 "attention.w"
 
 free(y),free(init),free(found),free(sl),free(sp);
 d->release(d);
 }
 
 /*:581*/
-#line 11106 "attention.w"
+#line 11122 "attention.w"
 
 else bmodel_greedy(bm,ex,n,out,len,attn);
 /*584:*/
-#line 11223 "attention.w"
+#line 11239 "attention.w"
 
 for(int k= 0;k<n;k++){
 if(!bad[k]){
@@ -643,7 +643,7 @@ putchar('\n');
 }
 
 /*:584*/
-#line 11108 "attention.w"
+#line 11124 "attention.w"
 
 for(int k= 0;k<n;k++)free(norm[k]),free(text?text[k]:NULL);
 free(text);
@@ -653,13 +653,13 @@ return failed?1:0;
 }
 
 /*:578*/
-#line 9936 "attention.w"
+#line 9952 "attention.w"
 
 /*492:*/
-#line 9470 "attention.w"
+#line 9486 "attention.w"
 
 /*494:*/
-#line 9490 "attention.w"
+#line 9506 "attention.w"
 
 static const char*heatmap_usage= 
 "usage: attention heatmap --model CKPT --out FILE [--out FILE ...] [OPTIONS] SENTENCE\n"
@@ -675,7 +675,7 @@ static const char*heatmap_usage=
 "  --length-penalty P, --alpha A, --max-length N   as for translate\n";
 
 /*:494*//*497:*/
-#line 9543 "attention.w"
+#line 9559 "attention.w"
 
 static int cmd_heatmap(int argc,char**argv)
 {
@@ -688,7 +688,7 @@ int nout= 0,c,bad= 0,style= HEATMAP_MATPLOTLIB,unit= 0,r;
 BeamChoice beam;
 beam_defaults(&beam);
 /*498:*/
-#line 9563 "attention.w"
+#line 9579 "attention.w"
 
 opterr= 0;
 optind= 1;
@@ -700,7 +700,7 @@ bad= 1;
 }else if((r= beam_option("heatmap",c,optarg,&beam))!=0)bad= r<0;
 else switch(c){
 /*499:*/
-#line 9588 "attention.w"
+#line 9604 "attention.w"
 
 case'm':model= optarg;break;
 case'o':bad= add_out("heatmap",optarg,outs,&nout)!=0;break;
@@ -724,7 +724,7 @@ default:fprintf(stderr,"attention heatmap: unknown option \"%s\"\n",argv[optind-
 bad= 1;
 
 /*:499*/
-#line 9573 "attention.w"
+#line 9589 "attention.w"
 
 }
 if(!bad&&(!model||nout==0||argc-optind!=1)){
@@ -738,16 +738,16 @@ return 2;
 }
 
 /*:498*/
-#line 9554 "attention.w"
+#line 9570 "attention.w"
 
 if(check_outs("heatmap",outs,nout))return 1;
 /*500:*/
-#line 9616 "attention.w"
+#line 9632 "attention.w"
 
 Model m;
 BModel bm;
 /*501:*/
-#line 9640 "attention.w"
+#line 9656 "attention.w"
 
 const Backend*be= backend_for("heatmap",device);
 if(!be)return 1;
@@ -769,7 +769,7 @@ return 2;
 }
 
 /*:501*/
-#line 9619 "attention.w"
+#line 9635 "attention.w"
 
 const Vocab*vi= kind?&bm.vin:&m.vin,*vo= kind?&bm.vout:&m.vout;
 int L= kind?bm.cfg.L:m.cfg.L,*src= xcalloc((size_t)L,sizeof(int));
@@ -779,12 +779,12 @@ int status= 1,T= -1,n= 0;
 size_t badbyte;
 char*norm= normalize_sentence(argv[optind],strlen(argv[optind]),&badbyte);
 /*502:*/
-#line 9664 "attention.w"
+#line 9680 "attention.w"
 
 if(!norm)kit_fail("the sentence: invalid UTF-8 at byte %zu",badbyte+1);
 else if(kind==KIND_SEED)T= tokenize(vi,norm,src,L,"the sentence","English");
 else/*503:*/
-#line 9677 "attention.w"
+#line 9693 "attention.w"
 
 {
 Example e;
@@ -807,7 +807,7 @@ if(!beam.used)bmodel_greedy(&bm,&e,1,out,&n,attn);
 }
 
 /*:503*/
-#line 9667 "attention.w"
+#line 9683 "attention.w"
 
 if(T==0)kit_fail("the sentence has no words");
 else if(T> 0&&beam.used)n= beam_best(kind?bmodel_decoder(&bm):model_decoder(&m),
@@ -817,11 +817,11 @@ if(T> 0&&n==0)
 kit_fail("the model translates \"%s\" into nothing: there is no attention to draw",norm);
 
 /*:502*/
-#line 9627 "attention.w"
+#line 9643 "attention.w"
 
 if(n> 0){
 /*504:*/
-#line 9699 "attention.w"
+#line 9715 "attention.w"
 
 const char**rw= xcalloc((size_t)n,sizeof(char*)),**cw= xcalloc((size_t)T,sizeof(char*));
 for(int i= 0;i<n;i++)rw[i]= vo->word[out[i]];
@@ -843,7 +843,7 @@ status= 1;
 free(rw),free(cw),free(fr),free(title);
 
 /*:504*/
-#line 9629 "attention.w"
+#line 9645 "attention.w"
 
 }else fprintf(stderr,"attention heatmap: %s\n",kit_error());
 free(norm),free(src),free(out),free(attn);
@@ -852,15 +852,15 @@ else bmodel_free(&bm);
 return status;
 
 /*:500*/
-#line 9556 "attention.w"
+#line 9572 "attention.w"
 
 }
 
 /*:497*/
-#line 9471 "attention.w"
+#line 9487 "attention.w"
 
 /*508:*/
-#line 9803 "attention.w"
+#line 9819 "attention.w"
 
 static const char*loss_curve_usage= 
 "usage: attention loss-curve --log FILE --out FILE [--out FILE ...] [--title TEXT]\n"
@@ -870,7 +870,7 @@ static const char*loss_curve_usage=
 "  --title TEXT   the title (default: 'Training: average loss per epoch')\n";
 
 /*:508*//*509:*/
-#line 9813 "attention.w"
+#line 9829 "attention.w"
 
 static int read_loss_log(const char*path,double**x,double**y,int*n)
 {
@@ -888,7 +888,7 @@ free(*x),free(*y);
 return kit_fail("%s: line %ld: expected an epoch, a tab and a finite loss",path,k);
 }
 /*510:*/
-#line 9837 "attention.w"
+#line 9853 "attention.w"
 
 if(*n==cap){
 cap= cap?2*cap:1024;
@@ -898,7 +898,7 @@ cap= cap?2*cap:1024;
 (*x)[*n]= e,(*y)[(*n)++]= v;
 
 /*:510*/
-#line 9829 "attention.w"
+#line 9845 "attention.w"
 
 }
 fclose(f);
@@ -906,7 +906,7 @@ return*n> 0?0:kit_fail("%s: no epochs in the file",path);
 }
 
 /*:509*//*511:*/
-#line 9846 "attention.w"
+#line 9862 "attention.w"
 
 static int cmd_loss_curve(int argc,char**argv)
 {
@@ -916,7 +916,7 @@ static const struct option longopts[]= {{"log",required_argument,0,'l'},
 const char*logfile= NULL,*outs[MAX_OUTS],*title= "Training: average loss per epoch";
 int nout= 0,c,bad= 0;
 /*512:*/
-#line 9861 "attention.w"
+#line 9877 "attention.w"
 
 opterr= 0;
 optind= 1;
@@ -944,10 +944,10 @@ return 2;
 }
 
 /*:512*/
-#line 9854 "attention.w"
+#line 9870 "attention.w"
 
 /*513:*/
-#line 9889 "attention.w"
+#line 9905 "attention.w"
 
 double*x= NULL,*y= NULL;
 int n= 0;
@@ -971,23 +971,23 @@ free(x),free(y);
 return status;
 
 /*:513*/
-#line 9855 "attention.w"
+#line 9871 "attention.w"
 
 }
 
 /*:511*/
-#line 9472 "attention.w"
+#line 9488 "attention.w"
 
 
 /*:492*//*519:*/
-#line 10009 "attention.w"
+#line 10025 "attention.w"
 
 /*524:*/
-#line 10089 "attention.w"
+#line 10105 "attention.w"
 
 static const char*train_usage= 
 /*525:*/
-#line 10112 "attention.w"
+#line 10128 "attention.w"
 
 "usage: attention train [--pairs seed | --data FILE] [OPTIONS]\n"
 "  --pairs seed        the notebook's five English-French pairs (the default)\n"
@@ -1009,10 +1009,10 @@ static const char*train_usage=
 "                      2 when the machine has two cores); same result either way\n"
 
 /*:525*/
-#line 10091 "attention.w"
+#line 10107 "attention.w"
 
 /*526:*/
-#line 10146 "attention.w"
+#line 10162 "attention.w"
 
 "Part II (content-based attention, minibatches):\n"
 "  --attention KIND    seed (the notebook's; the default for --pairs seed),\n"
@@ -1030,11 +1030,11 @@ static const char*train_usage=
 "  (for these kinds --epochs defaults to 10, --lr to 0.001, --print-every to 1)\n"
 
 /*:526*/
-#line 10092 "attention.w"
+#line 10108 "attention.w"
 ;
 
 /*:524*//*527:*/
-#line 10167 "attention.w"
+#line 10183 "attention.w"
 
 typedef struct{
 const char*data,*init,*save;
@@ -1042,7 +1042,7 @@ int filter,append_eos;
 long epochs,hidden,max_length,seed,print_every,show,threads;
 double lr;
 /*544:*/
-#line 10464 "attention.w"
+#line 10480 "attention.w"
 
 int kind;
 long heads,batch;
@@ -1054,19 +1054,19 @@ double valid_split;
 const char*device;
 
 /*:544*/
-#line 10173 "attention.w"
+#line 10189 "attention.w"
 
 }TrainOptions;
 static int train_batched(TrainOptions*o,int kind);
 
 /*:527*//*528:*/
-#line 10180 "attention.w"
+#line 10196 "attention.w"
 
 static int train_options(int argc,char**argv,TrainOptions*o)
 {
 static const struct option longopts[]= {
 /*529:*/
-#line 10205 "attention.w"
+#line 10221 "attention.w"
 
 {"pairs",required_argument,0,'p'},{"data",required_argument,0,'d'},
 {"filter",required_argument,0,'f'},{"epochs",required_argument,0,'e'},
@@ -1078,10 +1078,10 @@ static const struct option longopts[]= {
 {"loss-log",required_argument,0,'g'},{"threads",required_argument,0,'T'},
 
 /*:529*/
-#line 10184 "attention.w"
+#line 10200 "attention.w"
 
 /*545:*/
-#line 10475 "attention.w"
+#line 10491 "attention.w"
 
 {"attention",required_argument,0,'A'},{"heads",required_argument,0,'N'},
 {"batch",required_argument,0,'B'},{"dropout",required_argument,0,'D'},
@@ -1090,7 +1090,7 @@ static const struct option longopts[]= {
 {"bucket",no_argument,0,'K'},{"device",required_argument,0,OPT_DEVICE},
 
 /*:545*/
-#line 10185 "attention.w"
+#line 10201 "attention.w"
 
 {0,0,0,0}};
 *o= (TrainOptions){NULL,NULL,NULL,FILTER_TUTORIAL,1,-1,0,0,1,0,5,0,0.0,
@@ -1100,7 +1100,7 @@ opterr= 0;
 optind= 1;
 while(!bad&&(c= getopt_long(argc,argv,":h",longopts,NULL))!=-1)switch(c){
 /*530:*/
-#line 10217 "attention.w"
+#line 10233 "attention.w"
 
 case'p':
 if(strcmp(optarg,"seed")!=0){
@@ -1120,7 +1120,7 @@ bad= 1;
 break;
 
 /*:530*//*531:*/
-#line 10237 "attention.w"
+#line 10253 "attention.w"
 
 case'e':bad= parse_long("train","--epochs",optarg,0,100000000,&o->epochs)!=0;break;
 case'H':bad= parse_long("train","--hidden",optarg,1,65536,&o->hidden)!=0;break;
@@ -1136,7 +1136,7 @@ break;
 case'S':bad= parse_long("train","--show",optarg,0,100000000,&o->show)!=0;break;
 case'T':bad= parse_long("train","--threads",optarg,1,2,&o->threads)!=0;break;
 /*546:*/
-#line 10483 "attention.w"
+#line 10499 "attention.w"
 
 case'A':
 if((o->kind= kind_from_name(optarg))<0){
@@ -1155,7 +1155,7 @@ case'M':bad= parse_long("train","--min-count",optarg,1,1000000,&o->min_count)!=0
 break;
 
 /*:546*//*547:*/
-#line 10502 "attention.w"
+#line 10518 "attention.w"
 
 case'X':o->shuffle= 0;break;
 case'K':o->bucket= 1;break;
@@ -1170,7 +1170,7 @@ bad= !(o->valid_split> 0.0&&o->valid_split<1.0);
 break;
 
 /*:547*/
-#line 10251 "attention.w"
+#line 10267 "attention.w"
 
 case'g':loss_log_path= optarg;break;
 case'h':fputs(train_usage,stdout);exit(check_stdout("train",0));
@@ -1183,7 +1183,7 @@ fprintf(stderr,"attention train: unknown option \"%s\"\n",argv[optind-1]);
 bad= 1;
 
 /*:531*/
-#line 10193 "attention.w"
+#line 10209 "attention.w"
 
 }
 if(!bad&&optind<argc){
@@ -1195,7 +1195,7 @@ return bad?-1:0;
 }
 
 /*:528*//*532:*/
-#line 10265 "attention.w"
+#line 10281 "attention.w"
 
 static int cmd_train(int argc,char**argv)
 {
@@ -1205,7 +1205,7 @@ Model m;
 Example*ex= NULL;
 int status= 0;
 /*535:*/
-#line 10332 "attention.w"
+#line 10348 "attention.w"
 
 if(train_options(argc,argv,&o))return 2;
 if(loss_log_path&&loss_log_check())return 1;
@@ -1221,14 +1221,14 @@ return 2;
 int max_length= o.max_length?(int)o.max_length:DEFAULT_MAX_LENGTH;
 
 /*:535*/
-#line 10273 "attention.w"
+#line 10289 "attention.w"
 
 /*533:*/
-#line 10292 "attention.w"
+#line 10308 "attention.w"
 
 int kind= o.kind;
 if(o.init)/*534:*/
-#line 10309 "attention.w"
+#line 10325 "attention.w"
 
 {
 Model pm;
@@ -1249,7 +1249,7 @@ kind= k;
 }
 
 /*:534*/
-#line 10294 "attention.w"
+#line 10310 "attention.w"
 
 if(kind<0)kind= o.data?KIND_BAHDANAU:KIND_SEED;
 if(kind!=KIND_SEED)return train_batched(&o,kind);
@@ -1263,10 +1263,10 @@ if(o.print_every==0)o.print_every= 50;
 if(o.lr==0.0)o.lr= 0.01;
 
 /*:533*/
-#line 10274 "attention.w"
+#line 10290 "attention.w"
 
 /*536:*/
-#line 10348 "attention.w"
+#line 10364 "attention.w"
 
 if(o.data){
 if(pairs_read(&pl,o.data,o.filter,max_length)){
@@ -1276,10 +1276,10 @@ return 1;
 }else pairs_seed(&pl);
 
 /*:536*/
-#line 10275 "attention.w"
+#line 10291 "attention.w"
 
 /*539:*/
-#line 10376 "attention.w"
+#line 10392 "attention.w"
 
 if(o.init){
 if(checkpoint_load(&m,o.init)){
@@ -1296,10 +1296,10 @@ model_init_random(&m,(uint64_t)o.seed);
 }
 
 /*:539*/
-#line 10276 "attention.w"
+#line 10292 "attention.w"
 
 /*537:*/
-#line 10358 "attention.w"
+#line 10374 "attention.w"
 
 if(make_examples(&pl,&m.vin,&m.vout,m.cfg.L,o.append_eos,&ex)){
 fprintf(stderr,"attention train: %s\n",kit_error());
@@ -1309,10 +1309,10 @@ return 1;
 }
 
 /*:537*/
-#line 10277 "attention.w"
+#line 10293 "attention.w"
 
 /*540:*/
-#line 10394 "attention.w"
+#line 10410 "attention.w"
 
 if(o.data)printf("Read %ld sentence pairs from %s; kept %d (%s filter)\n",
 pl.lines_read,o.data,pl.n,o.filter==FILTER_TUTORIAL?"tutorial":"length");
@@ -1325,10 +1325,10 @@ printf("Training for %ld epochs, %s<EOS> on the targets\n",o.epochs,
 o.append_eos?"":"no ");
 
 /*:540*/
-#line 10278 "attention.w"
+#line 10294 "attention.w"
 
 /*541:*/
-#line 10410 "attention.w"
+#line 10426 "attention.w"
 
 int threads= o.threads?(int)o.threads:sysconf(_SC_NPROCESSORS_ONLN)> 1?2:1,used= 1;
 float*loss= xcalloc((size_t)pl.n*(size_t)o.print_every,sizeof(float));
@@ -1354,10 +1354,10 @@ used> 1?"s":"");
 free(loss);
 
 /*:541*/
-#line 10279 "attention.w"
+#line 10295 "attention.w"
 
 /*538:*/
-#line 10368 "attention.w"
+#line 10384 "attention.w"
 
 if(o.save&&checkpoint_save(&m,o.save)){
 fprintf(stderr,"attention train: %s\n",kit_error());
@@ -1365,10 +1365,10 @@ status= 1;
 }
 
 /*:538*/
-#line 10280 "attention.w"
+#line 10296 "attention.w"
 
 /*542:*/
-#line 10436 "attention.w"
+#line 10452 "attention.w"
 
 int right= 0,*out= xcalloc((size_t)m.cfg.L,sizeof(int));
 for(int k= 0;k<pl.n;k++){
@@ -1384,7 +1384,7 @@ printf("%d of %d training pairs translated exactly\n",right,pl.n);
 free(out);
 
 /*:542*/
-#line 10281 "attention.w"
+#line 10297 "attention.w"
 
 if(loss_log_path&&loss_log_save())status= 1;
 free(ex);
@@ -1394,7 +1394,7 @@ return status;
 }
 
 /*:532*//*548:*/
-#line 10524 "attention.w"
+#line 10540 "attention.w"
 
 static int train_batched(TrainOptions*o,int kind)
 {
@@ -1406,7 +1406,7 @@ if(o->epochs<0)o->epochs= 10;
 if(o->print_every==0)o->print_every= 1;
 if(o->lr==0.0)o->lr= 0.001;
 /*549:*/
-#line 10551 "attention.w"
+#line 10567 "attention.w"
 
 long H= o->hidden?o->hidden:DEFAULT_HIDDEN,heads= o->heads?o->heads:4;
 cpu_set_threads(o->threads?(int)o->threads:sysconf(_SC_NPROCESSORS_ONLN)> 1?2:1);
@@ -1429,10 +1429,10 @@ const Backend*be= backend_for("train",o->device);
 if(!be)return 1;
 
 /*:549*/
-#line 10534 "attention.w"
+#line 10550 "attention.w"
 
 /*550:*/
-#line 10577 "attention.w"
+#line 10593 "attention.w"
 
 if(pairs_read(&pl,o->data,o->filter,L)){
 fprintf(stderr,"attention train: %s\n",kit_error());
@@ -1452,10 +1452,10 @@ return 1;
 }
 
 /*:550*/
-#line 10535 "attention.w"
+#line 10551 "attention.w"
 
 /*551:*/
-#line 10597 "attention.w"
+#line 10613 "attention.w"
 
 if(o->init){
 if(checkpoint_load_any(o->init,NULL,&bm,be,(int)o->batch)<0){
@@ -1476,7 +1476,7 @@ status= 2;
 goto end;
 }
 /*552:*/
-#line 10622 "attention.w"
+#line 10638 "attention.w"
 
 bm.dropout= (float)o->dropout;
 bm.seed= (uint64_t)o->seed;
@@ -1487,14 +1487,14 @@ goto end;
 }
 
 /*:552*/
-#line 10616 "attention.w"
+#line 10632 "attention.w"
 
 
 /*:551*/
-#line 10536 "attention.w"
+#line 10552 "attention.w"
 
 /*553:*/
-#line 10632 "attention.w"
+#line 10648 "attention.w"
 
 printf("Read %ld sentence pairs from %s; kept %d (%s filter)",pl.lines_read,o->data,
 pl.n+vl.n*(o->valid_split> 0.0),o->filter==FILTER_TUTORIAL?"tutorial":"length");
@@ -1508,10 +1508,10 @@ printf("Training for %ld epochs, batch %ld, lr %g, dropout %g, %s\n",o->epochs,o
 o->lr,o->dropout,o->shuffle?"shuffled each epoch":"in file order");
 
 /*:553*/
-#line 10537 "attention.w"
+#line 10553 "attention.w"
 
 /*556:*/
-#line 10686 "attention.w"
+#line 10702 "attention.w"
 
 if(o->epochs==0&&o->save&&bcheckpoint_save(&bm,o->save)){
 fprintf(stderr,"attention train: %s\n",kit_error());
@@ -1522,7 +1522,7 @@ double best= INFINITY,t_all= now_seconds();
 for(long e= 1;e<=o->epochs;e++){
 for(int k= 0;k<n;k++)order[k]= k;
 if(o->shuffle)/*557:*/
-#line 10711 "attention.w"
+#line 10727 "attention.w"
 
 {
 uint64_t z= mix_seed((uint64_t)o->seed,(uint64_t)e);
@@ -1537,14 +1537,14 @@ order[j]= x;
 }
 
 /*:557*/
-#line 10695 "attention.w"
+#line 10711 "attention.w"
 
 if(o->bucket)bucket_batches(order,n,ex,(int)o->batch,o->shuffle?
 mix_seed((uint64_t)o->seed,(uint64_t)e+1000003):0);
 double t0= now_seconds(),train_loss,valid_loss= NAN;
 long tokens= 0,positions= 0,words= 0;
 /*562:*/
-#line 10788 "attention.w"
+#line 10804 "attention.w"
 
 int tty= isatty(fileno(stdout));
 double last= t0;
@@ -1568,13 +1568,13 @@ last= now;
 if(tty)printf("\r%78s\r","");
 
 /*:562*/
-#line 10700 "attention.w"
+#line 10716 "attention.w"
 
 train_loss= bmodel_take_loss(&bm)/(double)tokens;
 if(vl.n)valid_loss= batched_loss(&bm,vex,vl.n);
 loss_log_add(train_loss);
 /*563:*/
-#line 10811 "attention.w"
+#line 10827 "attention.w"
 
 double sec= now_seconds()-t0;
 int print= e%o->print_every==0||e==o->epochs;
@@ -1595,7 +1595,7 @@ if(print)printf("\n");
 fflush(stdout);
 
 /*:563*/
-#line 10704 "attention.w"
+#line 10720 "attention.w"
 
 }
 printf("Trained in %.1f s\n",now_seconds()-t_all);
@@ -1603,10 +1603,10 @@ free(order);
 status= 0;
 
 /*:556*/
-#line 10538 "attention.w"
+#line 10554 "attention.w"
 
 /*565:*/
-#line 10847 "attention.w"
+#line 10863 "attention.w"
 
 int show= o->show<pl.n?(int)o->show:pl.n,L2= bm.cfg.L;
 int*outw= xcalloc((size_t)(show?show:1)*L2,sizeof(int));
@@ -1622,7 +1622,7 @@ free(outw);
 free(outn);
 
 /*:565*/
-#line 10539 "attention.w"
+#line 10555 "attention.w"
 
 if(loss_log_path&&loss_log_save())status= 1;
 end:
@@ -1635,10 +1635,10 @@ return status;
 }
 
 /*:548*/
-#line 10010 "attention.w"
+#line 10026 "attention.w"
 
 /*566:*/
-#line 10875 "attention.w"
+#line 10891 "attention.w"
 
 static const char*translate_usage= 
 "usage: attention translate --model CKPT [--attention] [SENTENCE ...]\n"
@@ -1652,7 +1652,7 @@ static const char*translate_usage=
 BEAM_USAGE;
 
 /*:566*//*567:*/
-#line 10891 "attention.w"
+#line 10907 "attention.w"
 
 static int translate_one(Model*m,const char*s,size_t len,const char*where,
 int show_attention)
@@ -1664,7 +1664,7 @@ float*attn= xcalloc((size_t)m->cfg.L*(size_t)m->cfg.L,sizeof(float));
 int status= 0;
 if(!norm)status= kit_fail("%s: invalid UTF-8 at byte %zu",where,bad+1);
 else if(*norm)/*569:*/
-#line 10922 "attention.w"
+#line 10938 "attention.w"
 
 {
 int n= tokenize(&m->vin,norm,src,m->cfg.L,where,"English");
@@ -1677,7 +1677,7 @@ char*t= translate_beam.used?translate_with_beam(m,src,n,norm,out,&k,attn)
 fputs(t,stdout);
 free(t);
 if(show_attention)/*570:*/
-#line 10939 "attention.w"
+#line 10955 "attention.w"
 
 for(int t= 0;t<k;t++){
 double pad= 0.0;
@@ -1688,13 +1688,13 @@ printf("  (padding %.3f)",pad);
 }
 
 /*:570*/
-#line 10933 "attention.w"
+#line 10949 "attention.w"
 
 }
 }
 
 /*:569*/
-#line 10901 "attention.w"
+#line 10917 "attention.w"
 
 else if(!blank(s,len))status= kit_fail("%s: the sentence has no words",where);
 putchar('\n');
@@ -1706,7 +1706,7 @@ return status;
 }
 
 /*:567*//*571:*/
-#line 10951 "attention.w"
+#line 10967 "attention.w"
 
 static int cmd_translate(int argc,char**argv)
 {
@@ -1716,7 +1716,7 @@ static const struct option longopts[]= {{"model",required_argument,0,'m'},
 const char*model= NULL,*device= NULL;
 int c,show_attention= 0,r;
 /*572:*/
-#line 10979 "attention.w"
+#line 10995 "attention.w"
 
 opterr= 0;
 optind= 1;
@@ -1742,7 +1742,7 @@ return 2;
 }
 
 /*:572*/
-#line 10959 "attention.w"
+#line 10975 "attention.w"
 
 if(!model){
 fprintf(stderr,"attention translate: --model CKPT is required\n");
@@ -1750,7 +1750,7 @@ fputs(translate_usage,stderr);
 return 2;
 }
 /*573:*/
-#line 11007 "attention.w"
+#line 11023 "attention.w"
 
 Model m;
 BModel bm;
@@ -1775,7 +1775,7 @@ return status;
 }
 
 /*:573*/
-#line 10965 "attention.w"
+#line 10981 "attention.w"
 
 if(beam_check("translate",&translate_beam,m.cfg.L,&m.vout)){
 model_free(&m);
@@ -1784,7 +1784,7 @@ return 2;
 int failed= 0;
 char where[64];
 /*574:*/
-#line 11032 "attention.w"
+#line 11048 "attention.w"
 
 if(optind<argc)
 for(int k= optind;k<argc;k++){
@@ -1795,7 +1795,7 @@ failed= 1;
 }
 }
 else/*575:*/
-#line 11046 "attention.w"
+#line 11062 "attention.w"
 
 {
 char*line= NULL;
@@ -1811,7 +1811,7 @@ failed= 1;
 if(fflush(stdout)!=0)break;
 }
 /*585:*/
-#line 11241 "attention.w"
+#line 11257 "attention.w"
 
 if(ferror(stdin)){
 fprintf(stderr,"attention translate: cannot read the standard input: %s\n",
@@ -1820,27 +1820,27 @@ failed= 1;
 }
 
 /*:585*/
-#line 11060 "attention.w"
+#line 11076 "attention.w"
 
 free(line);
 }
 
 /*:575*/
-#line 11041 "attention.w"
+#line 11057 "attention.w"
 
 
 /*:574*/
-#line 10972 "attention.w"
+#line 10988 "attention.w"
 
 model_free(&m);
 return failed?1:0;
 }
 
 /*:571*/
-#line 10011 "attention.w"
+#line 10027 "attention.w"
 
 /*586:*/
-#line 11256 "attention.w"
+#line 11272 "attention.w"
 
 static const char*pairs_usage= 
 "usage: attention pairs --data FILE [--filter tutorial|length] [--max-length L]\n"
@@ -1852,7 +1852,7 @@ const char*data= NULL;
 int filter= FILTER_TUTORIAL;
 long max_length= DEFAULT_MAX_LENGTH;
 /*587:*/
-#line 11286 "attention.w"
+#line 11302 "attention.w"
 
 static const struct option longopts[]= {{"data",required_argument,0,'d'},
 {"filter",required_argument,0,'f'},{"max-length",required_argument,0,'L'},
@@ -1878,7 +1878,7 @@ return 2;
 }
 
 /*:587*/
-#line 11266 "attention.w"
+#line 11282 "attention.w"
 
 if(!data||optind<argc){
 fputs(pairs_usage,stderr);
@@ -1897,14 +1897,14 @@ return 0;
 }
 
 /*:586*/
-#line 10012 "attention.w"
+#line 10028 "attention.w"
 
 
 /*:519*//*589:*/
-#line 11321 "attention.w"
+#line 11337 "attention.w"
 
 /*597:*/
-#line 11496 "attention.w"
+#line 11512 "attention.w"
 
 static const char*bleu_usage= 
 "usage: attention bleu [--hyp FILE] [--precise] REFERENCES [REFERENCES ...]\n"
@@ -1912,7 +1912,7 @@ static const char*bleu_usage=
 "  against the reference files, line by line (an empty reference line is none).\n";
 
 /*:597*//*598:*/
-#line 11505 "attention.w"
+#line 11521 "attention.w"
 
 static int read_lines(const char*path,FILE*f,char***lines,int*n)
 {
@@ -1938,7 +1938,7 @@ return ferror(f)?kit_fail("%s: read error",path):0;
 }
 
 /*:598*//*599:*/
-#line 11530 "attention.w"
+#line 11546 "attention.w"
 
 static int bleu_of_lines(char**h,int nh,char***ref,int n_refs,int precise)
 {
@@ -1957,7 +1957,7 @@ for(int r= 0;r<m;r++)free(ids[r]);
 free(hi);
 }
 if(status==0)/*600:*/
-#line 11555 "attention.w"
+#line 11571 "attention.w"
 
 {
 char line[256];
@@ -1969,7 +1969,7 @@ s.p[0],s.p[1],s.p[2],s.p[3]);
 }
 
 /*:600*/
-#line 11547 "attention.w"
+#line 11563 "attention.w"
 
 free(ids);
 free(len);
@@ -1978,7 +1978,7 @@ return status;
 }
 
 /*:599*//*601:*/
-#line 11566 "attention.w"
+#line 11582 "attention.w"
 
 static int cmd_bleu(int argc,char**argv)
 {
@@ -1987,7 +1987,7 @@ static const struct option longopts[]= {{"hyp",required_argument,0,'y'},
 const char*hyp= NULL;
 int c,precise= 0;
 /*602:*/
-#line 11585 "attention.w"
+#line 11601 "attention.w"
 
 opterr= 0;
 optind= 1;
@@ -2004,7 +2004,7 @@ return 2;
 }
 
 /*:602*/
-#line 11573 "attention.w"
+#line 11589 "attention.w"
 
 if(optind>=argc){
 fprintf(stderr,"attention bleu: no reference file\n");
@@ -2013,7 +2013,7 @@ return 2;
 }
 int n_refs= argc-optind,status= 0;
 /*603:*/
-#line 11601 "attention.w"
+#line 11617 "attention.w"
 
 char***ref= xcalloc((size_t)n_refs,sizeof*ref),**h= NULL;
 int*nr= xcalloc((size_t)n_refs,sizeof(int)),nh= 0;
@@ -2036,7 +2036,7 @@ status= kit_fail("%s has %d lines, the translations %d",argv[optind+r],nr[r],nh)
 if(status==0)status= bleu_of_lines(h,nh,ref,n_refs,precise);
 if(status)fprintf(stderr,"attention bleu: %s\n",kit_error());
 /*604:*/
-#line 11627 "attention.w"
+#line 11643 "attention.w"
 
 for(int k= 0;k<nh;k++)free(h[k]);
 free(h);
@@ -2048,21 +2048,21 @@ free(ref);
 free(nr);
 
 /*:604*/
-#line 11622 "attention.w"
+#line 11638 "attention.w"
 
 status= status?1:0;
 
 /*:603*/
-#line 11580 "attention.w"
+#line 11596 "attention.w"
 
 return status;
 }
 
 /*:601*/
-#line 11322 "attention.w"
+#line 11338 "attention.w"
 
 /*605:*/
-#line 11652 "attention.w"
+#line 11668 "attention.w"
 
 static const char*split_usage= 
 "usage: attention split --data FILE --out-dir DIR [--test F] [--valid F] [--seed S]\n"
@@ -2073,7 +2073,7 @@ static const char*split_usage=
 "  shuffled with seed S (default 1).\n";
 
 /*:605*//*606:*/
-#line 11663 "attention.w"
+#line 11679 "attention.w"
 
 static int cmd_split(int argc,char**argv)
 {
@@ -2086,7 +2086,7 @@ double share[2]= {0.1,0.1};
 long seed= 1;
 int filter= FILTER_TUTORIAL,c;
 /*607:*/
-#line 11690 "attention.w"
+#line 11706 "attention.w"
 
 opterr= 0;
 optind= 1;
@@ -2095,7 +2095,7 @@ int bad= 0;
 if(c=='d')data= optarg;
 else if(c=='o')dir= optarg;
 else if(c=='t'||c=='v')/*608:*/
-#line 11717 "attention.w"
+#line 11733 "attention.w"
 
 {
 char*end;
@@ -2108,7 +2108,7 @@ bad= 1;
 }
 
 /*:608*/
-#line 11697 "attention.w"
+#line 11713 "attention.w"
 
 else if(c=='s')bad= parse_long("split","--seed",optarg,0,0x7fffffffffffL,&seed)!=0;
 else if(c=='f'&&(strcmp(optarg,"tutorial")==0||strcmp(optarg,"length")==0))
@@ -2128,7 +2128,7 @@ return 2;
 }
 
 /*:607*/
-#line 11674 "attention.w"
+#line 11690 "attention.w"
 
 PairList pl;
 if(pairs_read(&pl,data,filter,DEFAULT_MAX_LENGTH)){
@@ -2138,7 +2138,7 @@ return 1;
 int*part= xcalloc((size_t)pl.n,sizeof(int)),counts[3][2];
 int status= pairs_split(&pl,share[0],share[1],(uint64_t)seed,part,counts);
 if(status==0)/*609:*/
-#line 11729 "attention.w"
+#line 11745 "attention.w"
 
 {
 static const char*const name[3]= {"train","valid","test"};
@@ -2161,7 +2161,7 @@ counts[p][1],path);
 }
 
 /*:609*/
-#line 11682 "attention.w"
+#line 11698 "attention.w"
 
 if(status)fprintf(stderr,"attention split: %s\n",kit_error());
 free(part);
@@ -2170,10 +2170,10 @@ return status?1:0;
 }
 
 /*:606*/
-#line 11323 "attention.w"
+#line 11339 "attention.w"
 
 /*610:*/
-#line 11762 "attention.w"
+#line 11778 "attention.w"
 
 static const char*eval_usage= 
 "usage: attention eval --model CKPT --data FILE [OPTIONS]\n"
@@ -2192,7 +2192,7 @@ BeamChoice beam;
 }EvalOptions;
 
 /*:610*//*611:*/
-#line 11780 "attention.w"
+#line 11796 "attention.w"
 
 static int eval_options(int argc,char**argv,EvalOptions*o)
 {
@@ -2207,7 +2207,7 @@ opterr= 0;
 optind= 1;
 while(!bad&&(c= getopt_long(argc,argv,":h",longopts,NULL))!=-1)
 /*612:*/
-#line 11805 "attention.w"
+#line 11821 "attention.w"
 
 {
 if(c=='m')o->model= optarg;
@@ -2225,7 +2225,7 @@ bad= 1;
 }
 
 /*:612*/
-#line 11793 "attention.w"
+#line 11809 "attention.w"
 
 if(!bad&&(!o->model||!o->data||optind<argc)){
 fprintf(stderr,"attention eval: %s\n",optind<argc?"unexpected argument":
@@ -2237,7 +2237,7 @@ return bad?-1:0;
 }
 
 /*:611*//*613:*/
-#line 11823 "attention.w"
+#line 11839 "attention.w"
 
 static int eval_rows(const EvalOptions*o)
 {
@@ -2252,14 +2252,14 @@ else bmodel_free(bm);
 }
 
 /*:613*//*614:*/
-#line 11837 "attention.w"
+#line 11853 "attention.w"
 
 static int cmd_eval(int argc,char**argv)
 {
 EvalOptions o;
 if(eval_options(argc,argv,&o))return 2;
 /*615:*/
-#line 11855 "attention.w"
+#line 11871 "attention.w"
 
 Model m;
 BModel bm;
@@ -2279,11 +2279,11 @@ return 1;
 }
 
 /*:615*/
-#line 11842 "attention.w"
+#line 11858 "attention.w"
 
 int n_src,*group= pairs_group_sources(&pl,&n_src),status= 0;
 /*616:*/
-#line 11876 "attention.w"
+#line 11892 "attention.w"
 
 int*first= xcalloc((size_t)n_src,sizeof(int)),*n_ref= xcalloc((size_t)n_src,sizeof(int));
 int**ref= xcalloc((size_t)n_src,sizeof*ref),*ref_fill= xcalloc((size_t)n_src,sizeof(int));
@@ -2301,7 +2301,7 @@ snprintf(where,sizeof where,"%.500s:%d",o.data,pl.pair[first[s]].line);
 if(kind==KIND_SEED)
 src_len[s]= tokenize(vin,pl.pair[first[s]].src,src+(size_t)s*L,L,where,"English");
 else/*618:*/
-#line 11915 "attention.w"
+#line 11931 "attention.w"
 
 {
 int unk= 0,*ids= src+(size_t)s*L;
@@ -2314,14 +2314,14 @@ src_len[s]= n;
 }
 
 /*:618*/
-#line 11892 "attention.w"
+#line 11908 "attention.w"
 
 if(src_len[s]<=0&&failed++==0)
 fprintf(stderr,"attention eval: warning: %s; such sources count as empty "
 "translations\n",src_len[s]<0?kit_error():"a source has no words");
 }
 if(unk_sources)/*617:*/
-#line 11904 "attention.w"
+#line 11920 "attention.w"
 
 {
 fprintf(stderr,"attention eval: warning: %d words of %s are not in the model's English "
@@ -2332,15 +2332,15 @@ fprintf(stderr,"%s\n",unknown.n> 7?" ...":"");
 }
 
 /*:617*/
-#line 11897 "attention.w"
+#line 11913 "attention.w"
 
 vocab_free(&unknown);
 
 /*:616*/
-#line 11844 "attention.w"
+#line 11860 "attention.w"
 
 /*619:*/
-#line 11928 "attention.w"
+#line 11944 "attention.w"
 
 char**hyp= xcalloc((size_t)n_src,sizeof*hyp);
 Decoder*d= kind==KIND_SEED?model_decoder(&m):bmodel_decoder(&bm);
@@ -2352,7 +2352,7 @@ if(src_len[s]> 0)idx[nb++]= s;
 else hyp[s]= xstrdup("");
 if(nb> 0&&kind!=KIND_SEED&&!o.beam.used)
 /*621:*/
-#line 11973 "attention.w"
+#line 11989 "attention.w"
 
 {
 Example*ex= xcalloc((size_t)nb,sizeof*ex);
@@ -2367,10 +2367,10 @@ free(ex),free(out),free(len);
 }
 
 /*:621*/
-#line 11938 "attention.w"
+#line 11954 "attention.w"
 
 else if(nb> 0)/*620:*/
-#line 11946 "attention.w"
+#line 11962 "attention.w"
 
 {
 const int**sp= xcalloc((size_t)nb,sizeof*sp);
@@ -2394,7 +2394,7 @@ free(y);free(init);free(sp);free(len);free(found);
 }
 
 /*:620*/
-#line 11939 "attention.w"
+#line 11955 "attention.w"
 
 free(idx);
 }
@@ -2402,10 +2402,10 @@ double seconds= now_seconds()-t0;
 d->release(d);
 
 /*:619*/
-#line 11845 "attention.w"
+#line 11861 "attention.w"
 
 /*622:*/
-#line 11989 "attention.w"
+#line 12005 "attention.w"
 
 BleuStats all= {0},by_len[4];
 memset(by_len,0,sizeof by_len);
@@ -2416,7 +2416,7 @@ int nw= 1;
 for(const char*p= en;*p;p++)nw+= *p==' ';
 int bucket= nw<=3?0:nw<=6?1:nw<=9?2:3;
 /*623:*/
-#line 12003 "attention.w"
+#line 12019 "attention.w"
 
 {
 Vocab v;
@@ -2437,11 +2437,11 @@ vocab_free(&v);
 }
 
 /*:623*/
-#line 11998 "attention.w"
+#line 12014 "attention.w"
 
 }
 /*624:*/
-#line 12023 "attention.w"
+#line 12039 "attention.w"
 
 {
 char line[256];
@@ -2465,7 +2465,7 @@ failed);
 printf("Speed: %d sources in %.3f s, %.0f sentences/s\n",n_src-failed,seconds,
 seconds> 0?(n_src-failed)/seconds:0.0);
 /*625:*/
-#line 12049 "attention.w"
+#line 12065 "attention.w"
 
 for(int s= 0;s<n_src&&s<o.show;s++){
 printf("EN:  %s\n",pl.pair[first[s]].src);
@@ -2474,19 +2474,19 @@ printf("OUT: %s\n",hyp[s]);
 }
 
 /*:625*/
-#line 12045 "attention.w"
+#line 12061 "attention.w"
 
 }
 
 /*:624*/
-#line 12000 "attention.w"
+#line 12016 "attention.w"
 
 
 /*:622*/
-#line 11846 "attention.w"
+#line 11862 "attention.w"
 
 /*626:*/
-#line 12057 "attention.w"
+#line 12073 "attention.w"
 
 if(o.output){
 FILE*f= fopen(o.output,"wb");
@@ -2502,10 +2502,10 @@ status= 1;
 }
 
 /*:626*/
-#line 11847 "attention.w"
+#line 11863 "attention.w"
 
 /*627:*/
-#line 12072 "attention.w"
+#line 12088 "attention.w"
 
 for(int s= 0;s<n_src;s++)free(hyp[s]),free(ref[s]);
 free(hyp);free(ref);free(ref_fill);free(n_ref);free(first);free(src);free(src_len);
@@ -2514,17 +2514,17 @@ pairs_free(&pl);
 eval_free_model(kind,&m,&bm);
 
 /*:627*/
-#line 11848 "attention.w"
+#line 11864 "attention.w"
 
 return status;
 }
 
 /*:614*/
-#line 11324 "attention.w"
+#line 11340 "attention.w"
 
 
 /*:589*/
-#line 9937 "attention.w"
+#line 9953 "attention.w"
 
 
 static const struct{
@@ -2532,35 +2532,35 @@ const char*name,*summary;
 int(*run)(int argc,char**argv);
 }commands[]= {
 /*518:*/
-#line 10001 "attention.w"
+#line 10017 "attention.w"
 
 {"train","train a translator (the notebook's five pairs, or a pair file)",cmd_train},
 {"translate","translate sentences with a saved model",cmd_translate},
 {"pairs","print the pairs that training would read from a file",cmd_pairs},
 /*493:*/
-#line 9476 "attention.w"
+#line 9492 "attention.w"
 
 {"heatmap","draw the attention weights of a translation (PNG, PDF or SVG)",cmd_heatmap},
 {"loss-curve","draw the average loss per epoch from train --loss-log",cmd_loss_curve},
 
 /*:493*/
-#line 10005 "attention.w"
+#line 10021 "attention.w"
 
 
 /*:518*//*588:*/
-#line 11315 "attention.w"
+#line 11331 "attention.w"
 
 {"bleu","score translations against references (corpus BLEU-4, sacreBLEU's form)",cmd_bleu},
 {"split","split a pair file into train, valid and test files by English sentence",cmd_split},
 {"eval","translate a pair file and report BLEU, exact matches and speed",cmd_eval},
 
 /*:588*/
-#line 9943 "attention.w"
+#line 9959 "attention.w"
 
 };
 
 /*:514*//*515:*/
-#line 9948 "attention.w"
+#line 9964 "attention.w"
 
 int main(int argc,char**argv)
 {
@@ -2570,7 +2570,7 @@ for(size_t k= 0;k<n;k++)
 if(strcmp(argv[1],commands[k].name)==0)
 return check_stdout(commands[k].name,commands[k].run(argc-1,argv+1));
 /*517:*/
-#line 9989 "attention.w"
+#line 10005 "attention.w"
 
 FILE*out= argc>=2&&(strcmp(argv[1],"--help")==0||strcmp(argv[1],"-h")==0
 ||strcmp(argv[1],"help")==0)?stdout:stderr;
@@ -2581,7 +2581,7 @@ fputs("Run 'attention COMMAND --help' for a command's options.\n",out);
 return out==stdout?check_stdout(NULL,0):2;
 
 /*:517*/
-#line 9957 "attention.w"
+#line 9973 "attention.w"
 
 }
 

@@ -78,7 +78,7 @@ if(!deferred[k])adam_tensor(m,k,spec_numel(&s[k]),c);
 }
 
 /*:141*//*363:*/
-#line 6988 "attention.w"
+#line 7004 "attention.w"
 
 struct Pipeline{
 _Atomic long job __attribute__((aligned(64)));
@@ -98,14 +98,14 @@ pthread_cond_t wake;
 };
 
 /*:363*//*364:*/
-#line 7012 "attention.w"
+#line 7028 "attention.w"
 
 static inline void spin_pause(int*spins)
 {
 #if defined(__x86_64__) || defined(__i386__)
 __builtin_ia32_pause();
 #endif
-#line 7018 "attention.w"
+#line 7034 "attention.w"
  if(++*spins> 4096)sched_yield();
 }
 
@@ -116,7 +116,7 @@ while(atomic_load_explicit(counter,memory_order_acquire)<value)spin_pause(&spins
 }
 
 /*:364*//*365:*/
-#line 7031 "attention.w"
+#line 7047 "attention.w"
 
 static void encoder_pairs(struct Pipeline*p)
 {
@@ -134,7 +134,7 @@ update_half(m,d,N_ENC_DEFERRED,ENC_EMB,ENC_B_HH,&c,m->act.d_enc_rows);
 }
 
 /*:365*//*366:*/
-#line 7049 "attention.w"
+#line 7065 "attention.w"
 
 static void*encoder_thread(void*arg)
 {
@@ -154,7 +154,7 @@ atomic_store_explicit(&p->finished,seen,memory_order_release);
 }
 
 /*:366*//*367:*/
-#line 7070 "attention.w"
+#line 7086 "attention.w"
 
 static struct Pipeline*pipeline_start(void)
 {
@@ -173,7 +173,7 @@ return p;
 }
 
 /*:367*//*368:*/
-#line 7091 "attention.w"
+#line 7107 "attention.w"
 
 static void post_job(struct Pipeline*p)
 {
@@ -195,7 +195,7 @@ free(p);
 }
 
 /*:368*//*377:*/
-#line 7233 "attention.w"
+#line 7249 "attention.w"
 
 static float*alloc_on_huge_pages(size_t n)
 {
@@ -207,7 +207,7 @@ if(posix_memalign(&p,page,bytes)!=0)return xcalloc(n,sizeof(float));
 #ifdef MADV_HUGEPAGE
 madvise(p,bytes,MADV_HUGEPAGE);
 #endif
-#line 7244 "attention.w"
+#line 7260 "attention.w"
  memset(p,0,bytes);
 return p;
 }
@@ -270,7 +270,7 @@ m->vin= *vin;
 m->vout= *vout;
 m->n_params= tensors_point(NULL,NULL,c);
 /*376:*/
-#line 7216 "attention.w"
+#line 7232 "attention.w"
 
 size_t stride= (m->n_params+64+15)/16*16+64;
 m->param_mem= alloc_on_huge_pages(4*stride);
@@ -738,7 +738,7 @@ return n;
 }
 
 /*:142*//*369:*/
-#line 7118 "attention.w"
+#line 7134 "attention.w"
 
 int train_pairs(Model*m,const Example*ex,int n,long epochs,double lr,int threads,
 float*loss)
@@ -751,7 +751,7 @@ for(long k= 0;k<steps;k++)loss[k]= train_step(m,&ex[k%n],lr);
 return 1;
 }
 /*370:*/
-#line 7137 "attention.w"
+#line 7153 "attention.w"
 
 p->m= m;
 p->ex= ex;
@@ -764,10 +764,10 @@ atomic_store(&p->decoded,0);
 post_job(p);
 
 /*:370*/
-#line 7129 "attention.w"
+#line 7145 "attention.w"
 
 /*371:*/
-#line 7151 "attention.w"
+#line 7167 "attention.w"
 
 for(long k= 0;k<steps;k++){
 Deferred d[N_DEC_DEFERRED];
@@ -780,7 +780,7 @@ update_half(m,d,N_DEC_DEFERRED,DEC_EMB,N_TENSORS-1,&c,m->act.d_rows);
 }
 
 /*:371*/
-#line 7130 "attention.w"
+#line 7146 "attention.w"
 
 wait_until(&p->finished,atomic_load(&p->job));
 m->adam_t+= steps;

@@ -1,5 +1,5 @@
 /*358:*/
-#line 6824 "attention.w"
+#line 6840 "attention.w"
 
 #include "attention.h"
 #include <errno.h> 
@@ -8,7 +8,7 @@
 #include <string.h> 
 #include <sys/stat.h> 
 /*359:*/
-#line 6835 "attention.w"
+#line 6851 "attention.w"
 
 static char last_error[2048];
 
@@ -27,7 +27,7 @@ return last_error;
 }
 
 /*:359*//*360:*/
-#line 6856 "attention.w"
+#line 6872 "attention.w"
 
 void*xcalloc(size_t n,size_t size)
 {
@@ -40,7 +40,7 @@ return p;
 }
 
 /*:360*//*361:*/
-#line 6868 "attention.w"
+#line 6884 "attention.w"
 
 void*xrealloc(void*p,size_t size)
 {
@@ -61,7 +61,7 @@ return t;
 }
 
 /*:361*//*395:*/
-#line 7629 "attention.w"
+#line 7645 "attention.w"
 
 int save_target_check(const char*path)
 {
@@ -76,7 +76,7 @@ S_ISCHR(st.st_mode)||S_ISBLK(st.st_mode)?"a device":S_ISFIFO(st.st_mode)?
 }
 
 /*:395*/
-#line 6831 "attention.w"
+#line 6847 "attention.w"
 
 
 /*:358*/
