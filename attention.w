@@ -4016,7 +4016,7 @@ static void cpu_tanh_backward(float *dx, const float *dy, const float *y, int n)
   FOR(n) kb_tanh_backward(i, dx, dy, y);
 }
 
-@ The loss, the log-softmax and the argmax work one row of logits at a time.
+@ The loss and the log-softmax work one row of logits at a time.
 @<CPU backend functions@>=
 static void cpu_nll(float *logits, float *row_loss, const int *tgt, int n, int V,
   float scale)
@@ -4027,9 +4027,38 @@ static void cpu_log_softmax(float *x, int n, int V)
 {
   FOR(n) kb_log_softmax(i, x, V);
 }
+
+@ The argmax of a row, which greedy decoding takes of every row at every
+step, is on the CPU the one kernel that does not run the shared body. The
+body's loop carries its best index from word to word, and the compiler
+leaves it scalar: about a tenth of greedy decoding's time, for rows of 3,876
+words. |row_argmax| finds the largest number first, in 16 lanes that vector
+code fills side by side, then the first word that has it. A lane starts at
+$-\infty$ and never takes a NaN (a comparison with NaN is false, as in the
+body); the second pass finds the first of equal words, as the body keeps
+the first; $-0$ equals $+0$ in both. A row of NaNs, or one that starts with
+a NaN, goes through the body, which answers 0. So the answer is the body's,
+for every row: \.{tests/test\_cuda\_host.c} tries ties, NaNs, infinities
+and both zeros.
+@<CPU backend functions@>=
+static int row_argmax(const float *restrict y, int V)
+{
+  float lane[16], m;
+  int j = 0;
+  for (int k = 0; k < 16; k++) lane[k] = -INFINITY;
+  for (; j + 16 <= V; j += 16)
+    for (int k = 0; k < 16; k++) lane[k] = y[j + k] > lane[k] ? y[j + k] : lane[k];
+  m = lane[0];
+  for (int k = 1; k < 16; k++) m = lane[k] > m ? lane[k] : m;
+  for (; j < V; j++) m = y[j] > m ? y[j] : m;
+  if (!isnan(y[0])) for (j = 0; j < V; j++) if (y[j] == m) return j;
+  int best[1];
+  kb_argmax(0, best, y, V);
+  return best[0];
+}
 static void cpu_argmax(int *out, const float *x, int n, int V)
 {
-  FOR(n) kb_argmax(i, out, x, V);
+  FOR(n) out[i] = row_argmax(x + (size_t) i * V, V);
 }
 
 @ The sum is one running total, so that its order is fixed; the addition and

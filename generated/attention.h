@@ -10,17 +10,17 @@
 #include <stdio.h> 
 #include <math.h> 
 
-/*:6*//*375:*/
-#line 7214 "attention.w"
+/*:6*//*376:*/
+#line 7243 "attention.w"
 
 #if defined(KIT_MVEC) && defined(__GNUC__) && !defined(__clang__) && !defined(__CUDACC__)
 #define KIT_VECTOR_MATH __attribute__((__simd__("notinbranch")))
 KIT_VECTOR_MATH float expf(float);
 KIT_VECTOR_MATH float tanhf(float);
 #endif
-#line 7220 "attention.w"
+#line 7249 "attention.w"
 
-/*:375*/
+/*:376*/
 #line 539 "attention.w"
 
 /*7:*/
@@ -220,19 +220,19 @@ void(*sum)(float*acc,const float*x,int n);
 void(*add)(float*y,const float*x,int n);
 void(*adam)(float*p,const float*g,float*m,float*v,size_t n,AdamConstants k);
 
-/*:167*//*300:*/
-#line 5680 "attention.w"
+/*:167*//*301:*/
+#line 5709 "attention.w"
 
 void(*gather_keys)(float*dst,const float*src,const int*sent,int n,int S,int N,
 int H);
 
-/*:300*/
+/*:301*/
 #line 3333 "attention.w"
 
 };
 
-/*:164*//*210:*/
-#line 4092 "attention.w"
+/*:164*//*211:*/
+#line 4121 "attention.w"
 
 enum{P_ENC_EMB,P_ENC_W_IH,P_ENC_W_HH,P_ENC_B_IH,P_ENC_B_HH,P_DEC_EMB,
 P_WA_W,P_WA_B,P_UA_W,P_UA_B,P_VA_W,P_VA_B,P_LIN_IN,P_LIN_OUT,
@@ -240,8 +240,8 @@ P_INPROJ_W,P_INPROJ_B,P_OUTPROJ_W,P_OUTPROJ_B,
 P_DEC_W_IH,P_DEC_W_HH,P_DEC_B_IH,P_DEC_B_HH,P_COMBINE,P_OUT_W,P_OUT_B,
 NP_TENSORS};
 
-/*:210*//*213:*/
-#line 4140 "attention.w"
+/*:211*//*214:*/
+#line 4169 "attention.w"
 
 typedef struct{
 int*src,*tgt,*dec_in,*src_len,*ids,*rows;
@@ -253,8 +253,8 @@ float*d_out,*d_dec_gi,*d_dec_gh,*d_s,*d_s2,*d_pre,*d_ctx,*d_w,*d_e,*d_q;
 float*d_keys,*d_uk,*d_kp,*d_vp,*d_mh,*d_enc_gi,*d_enc_gh,*d_emb;
 }BActs;
 
-/*:213*//*214:*/
-#line 4153 "attention.w"
+/*:214*//*215:*/
+#line 4182 "attention.w"
 
 typedef struct{
 int kind,heads;
@@ -271,8 +271,8 @@ int B_cap;
 BActs a;
 }BModel;
 
-/*:214*//*257:*/
-#line 4918 "attention.w"
+/*:215*//*258:*/
+#line 4947 "attention.w"
 
 typedef struct Decoder{
 int V,S,state_floats;
@@ -284,8 +284,8 @@ const float*state,float*logp,float*new_state,float*attn);
 void(*release)(struct Decoder*d);
 }Decoder;
 
-/*:257*//*265:*/
-#line 5064 "attention.w"
+/*:258*//*266:*/
+#line 5093 "attention.w"
 
 typedef struct{
 int len;
@@ -301,8 +301,8 @@ double alpha;
 }BeamOptions;
 enum{LP_NONE,LP_AVG,LP_WU};
 
-/*:265*//*286:*/
-#line 5424 "attention.w"
+/*:266*//*287:*/
+#line 5453 "attention.w"
 
 typedef struct{
 long match[4],total[4];
@@ -313,8 +313,8 @@ typedef struct{
 double bleu,p[4],bp,ratio;
 }BleuScore;
 
-/*:286*//*391:*/
-#line 7573 "attention.w"
+/*:287*//*392:*/
+#line 7602 "attention.w"
 
 typedef struct{
 int kind,heads;
@@ -326,8 +326,8 @@ const float*data;
 size_t n_params;
 }CkptView;
 
-/*:391*//*421:*/
-#line 8180 "attention.w"
+/*:392*//*422:*/
+#line 8209 "attention.w"
 
 #define COLORMAP_MAX_POINTS 9
 typedef struct{
@@ -337,8 +337,8 @@ double x[3][COLORMAP_MAX_POINTS];
 double v[3][COLORMAP_MAX_POINTS];
 }Colormap;
 
-/*:421*//*429:*/
-#line 8283 "attention.w"
+/*:422*//*430:*/
+#line 8312 "attention.w"
 
 enum{HEATMAP_MATPLOTLIB,HEATMAP_SEABORN};
 typedef struct{
@@ -352,8 +352,8 @@ int style;
 double vmin,vmax;
 }Heatmap;
 
-/*:429*//*430:*/
-#line 8300 "attention.w"
+/*:430*//*431:*/
+#line 8329 "attention.w"
 
 typedef struct{
 double x,y,w,h;
@@ -368,14 +368,14 @@ int width,height,stride;
 unsigned char*data;
 }FigImage;
 
-/*:430*//*463:*/
-#line 8946 "attention.w"
+/*:431*//*464:*/
+#line 8975 "attention.w"
 
 enum{FIGURE_PNG,FIGURE_PDF,FIGURE_SVG};
 #define FIGURE_PNG_SCALE 2.0
 
-/*:463*//*477:*/
-#line 9210 "attention.w"
+/*:464*//*478:*/
+#line 9239 "attention.w"
 
 typedef struct{
 int n;
@@ -383,7 +383,7 @@ const double*x,*y;
 const char*title,*xlabel,*ylabel;
 }Curve;
 
-/*:477*/
+/*:478*/
 #line 541 "attention.w"
 
 /*53:*/
@@ -450,8 +450,8 @@ Activations act;
 struct Pipeline*pipeline;
 }Model;
 
-/*:53*//*258:*/
-#line 4936 "attention.w"
+/*:53*//*259:*/
+#line 4965 "attention.w"
 
 typedef struct{
 Decoder d;
@@ -462,7 +462,7 @@ float*eh,*scores,*ec,*pre,*o,*gi,*gh,*logits;
 GruCache*cache;
 }SeedDecoder;
 
-/*:258*/
+/*:259*/
 #line 542 "attention.w"
 
 /*74:*/
@@ -847,8 +847,8 @@ for(int i= 0;i<n;i++)s+= x[i];
 acc[0]+= s;
 }
 
-/*:192*//*299:*/
-#line 5671 "attention.w"
+/*:192*//*300:*/
+#line 5700 "attention.w"
 
 KIT_HD static inline void kb_gather_keys(int r,int j,float*dst,const float*src,
 const int*sent,int n,int N,int H)
@@ -857,7 +857,7 @@ int s= r/n,h= r%n;
 dst[(size_t)r*H+j]= src[((size_t)s*N+sent[h])*H+j];
 }
 
-/*:299*/
+/*:300*/
 #line 543 "attention.w"
 
 /*20:*/
@@ -1015,73 +1015,73 @@ int tokenize_unk(const Vocab*v,const char*s,int*ids,int max,int*unknown);
 int make_examples_unk(const PairList*pl,const Vocab*vin,const Vocab*vout,
 int max_length,Example**out);
 
-/*:162*//*209:*/
-#line 4079 "attention.w"
+/*:162*//*210:*/
+#line 4108 "attention.w"
 
 extern const Backend cpu_backend;
 void cpu_set_threads(int n);
 
-/*:209*//*221:*/
-#line 4266 "attention.w"
+/*:210*//*222:*/
+#line 4295 "attention.w"
 
 void batched_specs(int kind,const Config*c,TensorSpec s[NP_TENSORS]);
 void bmodel_alloc(BModel*bm,const Backend*be,int kind,int heads,const Config*c,
 Vocab*vin,Vocab*vout,int B_cap);
 void bmodel_free(BModel*bm);
 
-/*:221*//*223:*/
-#line 4303 "attention.w"
+/*:222*//*224:*/
+#line 4332 "attention.w"
 
 void bmodel_init_random(BModel*bm,uint64_t seed);
 
-/*:223*//*226:*/
-#line 4349 "attention.w"
+/*:224*//*227:*/
+#line 4378 "attention.w"
 
 void batch_upload(BModel*bm,const Example*ex,const int*idx,int n,Batch*bt);
 
-/*:226*//*237:*/
-#line 4535 "attention.w"
+/*:227*//*238:*/
+#line 4564 "attention.w"
 
 void bmodel_forward(BModel*bm,const Batch*bt,float p);
 double bmodel_take_loss(BModel*bm);
 
-/*:237*//*248:*/
-#line 4764 "attention.w"
+/*:238*//*249:*/
+#line 4793 "attention.w"
 
 void bmodel_backward(BModel*bm,const Batch*bt);
 void bmodel_train_batch(BModel*bm,const Batch*bt,double lr);
 
-/*:248*//*254:*/
-#line 4861 "attention.w"
+/*:249*//*255:*/
+#line 4890 "attention.w"
 
 void bmodel_greedy(BModel*bm,const Example*ex,int n,int*out,int*out_len,
 float*attn);
 
-/*:254*//*264:*/
-#line 5038 "attention.w"
+/*:255*//*265:*/
+#line 5067 "attention.w"
 
 Decoder*model_decoder(Model*m);
 
-/*:264*//*267:*/
-#line 5099 "attention.w"
+/*:265*//*268:*/
+#line 5128 "attention.w"
 
 double length_penalty(const BeamOptions*o,int steps);
 
-/*:267*//*282:*/
-#line 5340 "attention.w"
+/*:268*//*283:*/
+#line 5369 "attention.w"
 
 void beam_search(Decoder*d,int n_sent,const float*init,const BeamOptions*o,
 Hypothesis*out,int*found);
 void hypotheses_free(Hypothesis*h,int n);
 
-/*:282*//*284:*/
-#line 5371 "attention.w"
+/*:283*//*285:*/
+#line 5400 "attention.w"
 
 char*hypothesis_words(const Decoder*d,const Vocab*vout,const Hypothesis*y,
 char*const*src_words,int src_len,int replace_unk);
 
-/*:284*//*294:*/
-#line 5553 "attention.w"
+/*:285*//*295:*/
+#line 5582 "attention.w"
 
 int ngram_count(const int*s,int len,const int*g,int n);
 void ngram_matches(const int*hyp,int h,const int*const*refs,const int*ref_len,
@@ -1092,26 +1092,26 @@ BleuScore bleu_score(const BleuStats*b);
 void bleu_format(const BleuStats*b,char*buf,size_t size);
 int words_intern(Vocab*v,const char*s,int**ids);
 
-/*:294*//*298:*/
-#line 5639 "attention.w"
+/*:295*//*299:*/
+#line 5668 "attention.w"
 
 int*pairs_group_sources(const PairList*pl,int*n_groups);
 int pairs_split(const PairList*pl,double test,double valid,uint64_t seed,int*part,
 int counts[3][2]);
 
-/*:298*//*310:*/
-#line 5864 "attention.w"
+/*:299*//*311:*/
+#line 5893 "attention.w"
 
 Decoder*bmodel_decoder(BModel*bm);
 
-/*:310*//*348:*/
-#line 6656 "attention.w"
+/*:311*//*349:*/
+#line 6685 "attention.w"
 
 const Backend*cuda_backend_open(char*msg,size_t n);
 void backend_train_batch(BModel*bm,const Batch*bt,double lr);
 
-/*:348*//*362:*/
-#line 6903 "attention.w"
+/*:349*//*363:*/
+#line 6932 "attention.w"
 
 int kit_fail(const char*fmt,...)__attribute__((format(printf,1,2)));
 const char*kit_error(void);
@@ -1119,15 +1119,15 @@ void*xcalloc(size_t n,size_t size);
 void*xrealloc(void*p,size_t size);
 char*xstrdup(const char*s);
 
-/*:362*//*372:*/
-#line 7178 "attention.w"
+/*:363*//*373:*/
+#line 7207 "attention.w"
 
 int train_pairs(Model*m,const Example*ex,int n,long epochs,double lr,int threads,
 float*loss);
 void pipeline_stop(struct Pipeline*p);
 
-/*:372*//*373:*/
-#line 7183 "attention.w"
+/*:373*//*374:*/
+#line 7212 "attention.w"
 
 AdamConstants adam_constants(double lr,double beta1,double beta2,double eps,long t);
 void adam_apply(float*p,const float*g,float*m,float*v,size_t n,
@@ -1137,8 +1137,8 @@ double lr,double beta1,double beta2,double eps,long t);
 void optimizer_step(Model*m,double lr);
 float train_step(Model*m,const Example*ex,double lr);
 
-/*:373*//*400:*/
-#line 7736 "attention.w"
+/*:374*//*401:*/
+#line 7765 "attention.w"
 
 int save_target_check(const char*path);
 int checkpoint_save(const Model*m,const char*path);
@@ -1146,38 +1146,38 @@ int bcheckpoint_save(const BModel*bm,const char*path);
 int checkpoint_load(Model*m,const char*path);
 int checkpoint_load_any(const char*path,Model*m,BModel*bm,const Backend*be,int B_cap);
 
-/*:400*//*428:*/
-#line 8268 "attention.w"
+/*:401*//*429:*/
+#line 8297 "attention.w"
 
 extern const Colormap colormap_bone,colormap_ylorrd;
 void colormap_color(const Colormap*cm,double w,double rgb[3]);
 const Colormap*colormap_find(const char*name);
 
-/*:428*//*455:*/
-#line 8792 "attention.w"
+/*:429*//*456:*/
+#line 8821 "attention.w"
 
 int heatmap_layout(const Heatmap*h,HeatmapLayout*lay);
 
-/*:455*//*468:*/
-#line 9027 "attention.w"
+/*:456*//*469:*/
+#line 9056 "attention.w"
 
 int figure_format(const char*path);
 int figure_check_path(const char*path);
 int write_file_atomic(const char*path,const void*data,size_t n);
 
-/*:468*//*476:*/
-#line 9187 "attention.w"
+/*:469*//*477:*/
+#line 9216 "attention.w"
 
 int heatmap_save(const Heatmap*h,const char*path);
 int heatmap_image(const Heatmap*h,double scale,FigImage*img,HeatmapLayout*lay);
 
-/*:476*//*491:*/
-#line 9474 "attention.w"
+/*:477*//*492:*/
+#line 9503 "attention.w"
 
 int curve_save(const Curve*c,const char*path);
 int curve_image(const Curve*c,double scale,FigImage*img);
 
-/*:491*/
+/*:492*/
 #line 544 "attention.w"
 
 

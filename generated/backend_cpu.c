@@ -214,13 +214,32 @@ static void cpu_log_softmax(float*x,int n,int V)
 {
 FOR(n)kb_log_softmax(i,x,V);
 }
-static void cpu_argmax(int*out,const float*x,int n,int V)
-{
-FOR(n)kb_argmax(i,out,x,V);
-}
 
 /*:204*//*205:*/
-#line 4037 "attention.w"
+#line 4043 "attention.w"
+
+static int row_argmax(const float*restrict y,int V)
+{
+float lane[16],m;
+int j= 0;
+for(int k= 0;k<16;k++)lane[k]= -INFINITY;
+for(;j+16<=V;j+= 16)
+for(int k= 0;k<16;k++)lane[k]= y[j+k]> lane[k]?y[j+k]:lane[k];
+m= lane[0];
+for(int k= 1;k<16;k++)m= lane[k]> m?lane[k]:m;
+for(;j<V;j++)m= y[j]> m?y[j]:m;
+if(!isnan(y[0]))for(j= 0;j<V;j++)if(y[j]==m)return j;
+int best[1];
+kb_argmax(0,best,y,V);
+return best[0];
+}
+static void cpu_argmax(int*out,const float*x,int n,int V)
+{
+FOR(n)out[i]= row_argmax(x+(size_t)i*V,V);
+}
+
+/*:205*//*206:*/
+#line 4066 "attention.w"
 
 static void cpu_sum(float*acc,const float*x,int n)
 {
@@ -236,8 +255,8 @@ AdamConstants k)
 for(size_t i= 0;i<n;i++)kb_adam(i,p,g,m,v,k);
 }
 
-/*:205*//*206:*/
-#line 4054 "attention.w"
+/*:206*//*207:*/
+#line 4083 "attention.w"
 
 void cpu_set_threads(int n)
 {
@@ -245,8 +264,8 @@ openblas_set_num_threads(1);
 cpu_threads= n;
 }
 
-/*:206*//*207:*/
-#line 4062 "attention.w"
+/*:207*//*208:*/
+#line 4091 "attention.w"
 
 static void cpu_gather_keys(float*dst,const float*src,const int*sent,int n,int S,
 int N,int H)
@@ -254,8 +273,8 @@ int N,int H)
 FOR2(S*n,H)kb_gather_keys(r,j,dst,src,sent,n,N,H);
 }
 
-/*:207*//*208:*/
-#line 4070 "attention.w"
+/*:208*//*209:*/
+#line 4099 "attention.w"
 
 const Backend cpu_backend= {"cpu",cpu_alloc,cpu_release,cpu_copy,cpu_copy,
 cpu_copy,cpu_zero,cpu_gemm,cpu_embed,cpu_embed_backward,cpu_add_bias,
@@ -265,7 +284,7 @@ cpu_softmax_backward,cpu_context,cpu_context_backward,cpu_tanh_forward,
 cpu_tanh_backward,cpu_nll,cpu_log_softmax,cpu_argmax,cpu_sum,cpu_add,cpu_adam,
 cpu_gather_keys};
 
-/*:208*/
+/*:209*/
 #line 3805 "attention.w"
 
 

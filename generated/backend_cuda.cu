@@ -1,5 +1,5 @@
-/*315:*/
-#line 5978 "attention.w"
+/*316:*/
+#line 6007 "attention.w"
 
 extern"C"{
 #include "attention.h"
@@ -10,8 +10,8 @@ extern"C"{
 #include <stdio.h> 
 #include <stdlib.h> 
 #include <string.h> 
-/*318:*/
-#line 6057 "attention.w"
+/*319:*/
+#line 6086 "attention.w"
 
 static cudaStream_t kit_stream;
 static cublasHandle_t kit_blas;
@@ -28,11 +28,11 @@ static unsigned long long kit_launches,kit_products;
 static unsigned long long kit_graph_launches,kit_graph_new,kit_graph_updated;
 static double kit_flops;
 
-/*:318*/
-#line 5988 "attention.w"
+/*:319*/
+#line 6017 "attention.w"
 
-/*316:*/
-#line 6004 "attention.w"
+/*317:*/
+#line 6033 "attention.w"
 
 static void cuda_fail(cudaError_t e,const char*file,int lineno,const char*call)
 {
@@ -51,11 +51,11 @@ exit(1);
 #define cublasCheck(x) do { cublasStatus_t s_ =  (x); \
   if (s_ != CUBLAS_STATUS_SUCCESS) cublas_fail(s_, __FILE__, __LINE__, #x); } while (0)
 
-/*:316*/
-#line 5989 "attention.w"
+/*:317*/
+#line 6018 "attention.w"
 
-/*317:*/
-#line 6032 "attention.w"
+/*318:*/
+#line 6061 "attention.w"
 
 #define BLAS_FN(p, f) if (!(blas.p =  (decltype(blas.p)) dlsym(h, #f))) \
   return snprintf(msg, n, "%s has no function %s", so, #f), -1
@@ -75,12 +75,12 @@ BLAS_FN(status_string,cublasGetStatusString);
 return 0;
 }
 
-/*:317*/
-#line 5990 "attention.w"
+/*:318*/
+#line 6019 "attention.w"
 
 #include "cuda_kernels.h"
-/*338:*/
-#line 6493 "attention.w"
+/*339:*/
+#line 6522 "attention.w"
 
 static void*cu_alloc(size_t bytes)
 {
@@ -99,8 +99,8 @@ if(!bytes)return;
 cudaCheck(cudaMemcpyAsync(dst,src,bytes,cudaMemcpyHostToDevice,kit_stream));
 }
 
-/*:338*//*339:*/
-#line 6512 "attention.w"
+/*:339*//*340:*/
+#line 6541 "attention.w"
 
 static void cu_download(void*dst,const void*src,size_t bytes)
 {
@@ -117,8 +117,8 @@ static void cu_zero(void*p,size_t bytes)
 if(bytes)cudaCheck(cudaMemsetAsync(p,0,bytes,kit_stream));
 }
 
-/*:339*//*347:*/
-#line 6648 "attention.w"
+/*:340*//*348:*/
+#line 6677 "attention.w"
 
 static const Backend cuda_backend= {"cuda",cu_alloc,cu_release,cu_upload,
 cu_download,cu_copy,cu_zero,dev_gemm,cu_embed,cu_embed_backward,cu_add_bias,
@@ -127,11 +127,11 @@ cu_dot_scores,cu_dot_backward,cu_masked_softmax,cu_softmax_backward,cu_context,
 cu_context_backward,cu_tanh_forward,cu_tanh_backward,cu_nll,cu_log_softmax,
 cu_argmax,cu_sum,cu_add,cu_adam,cu_gather_keys};
 
-/*:347*/
-#line 5992 "attention.w"
+/*:348*/
+#line 6021 "attention.w"
 
-/*341:*/
-#line 6554 "attention.w"
+/*342:*/
+#line 6583 "attention.w"
 
 static void cublas_col_gemm(int ta,int tb,int m,int n,int k,float alpha,
 const float*A,int lda,const float*B,int ldb,float beta,float*C,int ldc)
@@ -147,11 +147,11 @@ kit_products++;
 kit_flops+= 2.0*M*N*K;
 }
 
-/*:341*/
-#line 5993 "attention.w"
+/*:342*/
+#line 6022 "attention.w"
 
-/*346:*/
-#line 6639 "attention.w"
+/*347:*/
+#line 6668 "attention.w"
 
 static void cuda_report(void)
 {
@@ -160,15 +160,15 @@ fprintf(stderr,"cuda: %llu kernel launches, %llu products (%.3f Gflop), %llu gra
 kit_flops*1e-9,kit_graph_launches,kit_graph_new,kit_graph_updated);
 }
 
-/*:346*//*350:*/
-#line 6701 "attention.w"
+/*:347*//*351:*/
+#line 6730 "attention.w"
 
 #define GRAPH_SLOTS 64
 static struct{int B,S,T;cudaGraphExec_t exec;}kit_graph[GRAPH_SLOTS];
 static int kit_graphs;
 
-/*:350*//*351:*/
-#line 6707 "attention.w"
+/*:351*//*352:*/
+#line 6736 "attention.w"
 
 void backend_train_batch(BModel*bm,const Batch*bt,double lr)
 {
@@ -185,8 +185,8 @@ cudaGraph_t g;
 cudaCheck(cudaStreamBeginCapture(kit_stream,cudaStreamCaptureModeThreadLocal));
 bmodel_train_batch(bm,bt,lr);
 cudaCheck(cudaStreamEndCapture(kit_stream,&g));
-/*353:*/
-#line 6745 "attention.w"
+/*354:*/
+#line 6774 "attention.w"
 
 if(k==GRAPH_SLOTS)k= GRAPH_SLOTS-1;
 if(k<kit_graphs){
@@ -204,19 +204,19 @@ cudaCheck(cudaGraphInstantiate(&kit_graph[k].exec,g,0));
 kit_graph_new++;
 }
 
-/*:353*/
-#line 6723 "attention.w"
+/*:354*/
+#line 6752 "attention.w"
 
 cudaCheck(cudaGraphDestroy(g));
 cudaCheck(cudaGraphLaunch(kit_graph[k].exec,kit_stream));
 kit_graph_launches++;
 }
 
-/*:351*/
-#line 5994 "attention.w"
+/*:352*/
+#line 6023 "attention.w"
 
-/*343:*/
-#line 6587 "attention.w"
+/*344:*/
+#line 6616 "attention.w"
 
 const Backend*cuda_backend_open(char*msg,size_t n)
 {
@@ -233,8 +233,8 @@ snprintf(msg,n,"no CUDA GPU found (%s)",e!=cudaSuccess?cudaGetErrorString(e):
 "no device");
 return NULL;
 }
-/*344:*/
-#line 6611 "attention.w"
+/*345:*/
+#line 6640 "attention.w"
 
 cudaDeviceProp prop;
 cudaCheck(cudaGetDeviceProperties(&prop,dev));
@@ -247,11 +247,11 @@ snprintf(desc,sizeof desc,"%.200s (compute capability %d.%d, %d multiprocessors,
 prop.name,prop.major,prop.minor,prop.multiProcessorCount,
 (double)prop.totalGlobalMem/(1024.0*1024.0*1024.0));
 
-/*:344*/
-#line 6603 "attention.w"
+/*:345*/
+#line 6632 "attention.w"
 
-/*345:*/
-#line 6626 "attention.w"
+/*346:*/
+#line 6655 "attention.w"
 
 void*work;
 cudaCheck(cudaSetDevice(dev));
@@ -264,16 +264,16 @@ cudaCheck(cudaMalloc(&work,(size_t)32<<20));
 cublasCheck(blas.set_workspace(kit_blas,work,(size_t)32<<20));
 if(getenv("KIT_CUDA_STATS"))atexit(cuda_report);
 
-/*:345*/
-#line 6604 "attention.w"
+/*:346*/
+#line 6633 "attention.w"
 
 opened= 1;
 snprintf(msg,n,"%s",desc);
 return&cuda_backend;
 }
 
-/*:343*/
-#line 5995 "attention.w"
+/*:344*/
+#line 6024 "attention.w"
 
 
-/*:315*/
+/*:316*/

@@ -1,5 +1,5 @@
-/*349:*/
-#line 6661 "attention.w"
+/*350:*/
+#line 6690 "attention.w"
 
 #include "attention.h"
 #include <stdio.h> 
@@ -14,4 +14,4 @@ void backend_train_batch(BModel*bm,const Batch*bt,double lr)
 bmodel_train_batch(bm,bt,lr);
 }
 
-/*:349*/
+/*:350*/

@@ -5,8 +5,8 @@
 #include <stdlib.h> 
 #include <string.h> 
 #include <math.h> 
-/*215:*/
-#line 4170 "attention.w"
+/*216:*/
+#line 4199 "attention.w"
 
 #define PT(k) (bm->p + bm->off[k])
 #define GT(k) (bm->g + bm->off[k])
@@ -15,16 +15,16 @@ static void*dev(const BModel*bm,size_t n,size_t size)
 return bm->be->alloc(n*size);
 }
 
-/*:215*//*216:*/
-#line 4180 "attention.w"
+/*:216*//*217:*/
+#line 4209 "attention.w"
 
 static void bias_grad(const BModel*bm,float*db,const float*dy,int n,int m)
 {
 bm->be->gemm(0,0,1,m,n,1.0f,bm->a.ones,n,dy,m,1.0f,db,m);
 }
 
-/*:216*//*227:*/
-#line 4354 "attention.w"
+/*:217*//*228:*/
+#line 4383 "attention.w"
 
 static uint64_t mix64(uint64_t z)
 {
@@ -34,8 +34,8 @@ z= (z^(z>>27))*0x94d049bb133111ebULL;
 return z^(z>>31);
 }
 
-/*:227*//*228:*/
-#line 4368 "attention.w"
+/*:228*//*229:*/
+#line 4397 "attention.w"
 
 static void encoder_forward_b(BModel*bm,const Batch*bt,float p)
 {
@@ -56,8 +56,8 @@ s,B,H);
 }
 }
 
-/*:228*//*229:*/
-#line 4391 "attention.w"
+/*:229*//*230:*/
+#line 4420 "attention.w"
 
 static void attention_precompute(BModel*bm,int B,int S)
 {
@@ -76,8 +76,8 @@ be->add_bias(a->vp,b+2*H,S*B,H);
 }
 }
 
-/*:229*//*230:*/
-#line 4415 "attention.w"
+/*:230*//*231:*/
+#line 4444 "attention.w"
 
 static void decoder_step_b(BModel*bm,int B,int S,int t)
 {
@@ -88,8 +88,8 @@ size_t bh= (size_t)B*H,tb= (size_t)t*bh;
 float*s_prev= a->dec_h+tb,*s_new= s_prev+bh,*gi= a->dec_gi+(size_t)t*B*G;
 const float*x2= a->ht+tb;
 if(bm->kind==KIND_BAHDANAU){
-/*231:*/
-#line 4436 "attention.w"
+/*232:*/
+#line 4465 "attention.w"
 
 float*w= a->attw+(size_t)t*B*S;
 be->gemm(0,1,B,H,H,1.0f,s_prev,H,PT(P_WA_W),H,0.0f,a->wq,H);
@@ -99,8 +99,8 @@ PT(P_VA_W),B,S,H);
 be->masked_softmax(w,a->scores,a->src_len,B,1,S);
 be->context(a->ctx+tb,w,a->keys,B,S,H,1);
 
-/*:231*/
-#line 4425 "attention.w"
+/*:232*/
+#line 4454 "attention.w"
 
 x2= a->ctx+tb;
 }
@@ -108,16 +108,16 @@ be->gemm(0,1,B,G,H,1.0f,x2,H,PT(P_DEC_W_IH)+H,2*H,1.0f,gi,G);
 be->gemm(0,1,B,G,H,1.0f,s_prev,H,PT(P_DEC_W_HH),H,0.0f,a->gh,G);
 be->add_bias(a->gh,PT(P_DEC_B_HH),B,G);
 be->gru_forward(s_new,a->dec_cache+tb,gi,a->gh,s_prev,NULL,NULL,0,B,H);
-if(bm->kind!=KIND_BAHDANAU)/*232:*/
-#line 4449 "attention.w"
+if(bm->kind!=KIND_BAHDANAU)/*233:*/
+#line 4478 "attention.w"
 
 {
 int mh= bm->kind==KIND_MULTIHEAD,nh= bm->heads;
 const float*q= s_new,*K= mh?a->kp:a->keys;
 float*w= a->attw+(size_t)t*B*nh*S,*c= a->ctx+tb,*ht= a->ht+tb+bh;
 const float*Wc= PT(mh?P_COMBINE:P_LIN_OUT);
-if(bm->kind!=KIND_LUONG_DOT)/*233:*/
-#line 4469 "attention.w"
+if(bm->kind!=KIND_LUONG_DOT)/*234:*/
+#line 4498 "attention.w"
 
 {
 float*qt= a->q+tb;
@@ -126,8 +126,8 @@ if(mh)be->add_bias(qt,PT(P_INPROJ_B),B,H);
 q= qt;
 }
 
-/*:233*/
-#line 4455 "attention.w"
+/*:234*/
+#line 4484 "attention.w"
 
 be->dot_scores(a->scores,q,K,B,S,H,nh,mh?1.0f/sqrtf((float)(H/nh)):1.0f);
 be->masked_softmax(w,a->scores,a->src_len,B,nh,S);
@@ -141,13 +141,13 @@ be->gemm(0,1,B,H,H,1.0f,s_new,H,Wc+H,2*H,1.0f,ht,H);
 be->tanh_forward(ht,ht,B*H);
 }
 
-/*:232*/
-#line 4432 "attention.w"
+/*:233*/
+#line 4461 "attention.w"
 
 }
 
-/*:230*//*234:*/
-#line 4483 "attention.w"
+/*:231*//*235:*/
+#line 4512 "attention.w"
 
 static const float*decoder_output(const BModel*bm)
 {
@@ -168,8 +168,8 @@ attention_precompute(bm,B,S);
 for(int t= 0;t<T;t++)decoder_step_b(bm,B,S,t);
 }
 
-/*:234*//*246:*/
-#line 4726 "attention.w"
+/*:235*//*247:*/
+#line 4755 "attention.w"
 
 static void encoder_backward_b(BModel*bm,const Batch*bt)
 {
@@ -195,8 +195,8 @@ be->embed_backward(GT(P_ENC_EMB),a->d_emb,a->src,M,H,bm->step_p,
 mix64(bm->seed^(2*bm->step)));
 }
 
-/*:246*//*252:*/
-#line 4826 "attention.w"
+/*:247*//*253:*/
+#line 4855 "attention.w"
 
 static void decoder_logits_b(BModel*bm,int B,int S,int t)
 {
@@ -214,11 +214,11 @@ a->logits,V);
 be->add_bias(a->logits,PT(P_OUT_B),B,V);
 }
 
-/*:252*//*302:*/
-#line 5704 "attention.w"
+/*:253*//*303:*/
+#line 5733 "attention.w"
 
-/*301:*/
-#line 5690 "attention.w"
+/*302:*/
+#line 5719 "attention.w"
 
 typedef struct{
 Decoder d;
@@ -230,8 +230,8 @@ int*h_len;
 float*h_s,*h_x,*h_w;
 }BDecoder;
 
-/*:301*/
-#line 5705 "attention.w"
+/*:302*/
+#line 5734 "attention.w"
 
 static void bdecoder_arrays(BModel*bm,float**arr[2])
 {
@@ -240,7 +240,7 @@ arr[0]= bm->kind==KIND_MULTIHEAD?&a->kp:&a->keys;
 arr[1]= bm->kind==KIND_BAHDANAU?&a->uk:bm->kind==KIND_MULTIHEAD?&a->vp:NULL;
 }
 
-/*:302*/
+/*:303*/
 #line 3040 "attention.w"
 
 /*157:*/
@@ -255,8 +255,8 @@ for(int k= 0;k<N_KINDS;k++)if(strcmp(s,kind_names[k])==0)return k;
 return-1;
 }
 
-/*:157*//*211:*/
-#line 4100 "attention.w"
+/*:157*//*212:*/
+#line 4129 "attention.w"
 
 void batched_specs(int kind,const Config*c,TensorSpec s[NP_TENSORS])
 {
@@ -268,8 +268,8 @@ s[P_ENC_W_HH]= (TensorSpec){"encoder.gru.weight_hh_l0",3*H,H};
 s[P_ENC_B_IH]= (TensorSpec){"encoder.gru.bias_ih_l0",3*H,0};
 s[P_ENC_B_HH]= (TensorSpec){"encoder.gru.bias_hh_l0",3*H,0};
 s[P_DEC_EMB]= (TensorSpec){"decoder.embedding.weight",c->V_out,H};
-/*212:*/
-#line 4122 "attention.w"
+/*213:*/
+#line 4151 "attention.w"
 
 s[P_WA_W]= (TensorSpec){"decoder.attention.Wa.weight",bah?H:0,H};
 s[P_WA_B]= (TensorSpec){"decoder.attention.Wa.bias",bah?H:0,0};
@@ -285,8 +285,8 @@ s[P_INPROJ_B]= (TensorSpec){"decoder.attention.in_proj_bias",mh?3*H:0,0};
 s[P_OUTPROJ_W]= (TensorSpec){"decoder.attention.out_proj.weight",mh?H:0,H};
 s[P_OUTPROJ_B]= (TensorSpec){"decoder.attention.out_proj.bias",mh?H:0,0};
 
-/*:212*/
-#line 4111 "attention.w"
+/*:213*/
+#line 4140 "attention.w"
 
 s[P_DEC_W_IH]= (TensorSpec){"decoder.gru.weight_ih_l0",3*H,2*H};
 s[P_DEC_W_HH]= (TensorSpec){"decoder.gru.weight_hh_l0",3*H,H};
@@ -297,8 +297,8 @@ s[P_OUT_W]= (TensorSpec){"decoder.out.weight",c->V_out,H};
 s[P_OUT_B]= (TensorSpec){"decoder.out.bias",c->V_out,0};
 }
 
-/*:211*//*217:*/
-#line 4187 "attention.w"
+/*:212*//*218:*/
+#line 4216 "attention.w"
 
 void bmodel_alloc(BModel*bm,const Backend*be,int kind,int heads,const Config*c,
 Vocab*vin,Vocab*vout,int B_cap)
@@ -320,8 +320,8 @@ bm->p= dev(bm,bm->n_params,sizeof(float));
 bm->g= dev(bm,bm->n_params,sizeof(float));
 bm->m= dev(bm,bm->n_params,sizeof(float));
 bm->v= dev(bm,bm->n_params,sizeof(float));
-/*218:*/
-#line 4212 "attention.w"
+/*219:*/
+#line 4241 "attention.w"
 
 BActs*a= &bm->a;
 size_t B= (size_t)B_cap,L= (size_t)c->L,H= (size_t)c->H,N= L*B,V= (size_t)c->V_out;
@@ -340,8 +340,8 @@ for(size_t k= 0;k<sizeof n3h/sizeof n3h[0];k++)*n3h[k]= dev(bm,N*3*H,sizeof(floa
 a->enc_h= dev(bm,N*H+B*H,sizeof(float));
 a->dec_h= dev(bm,N*H+B*H,sizeof(float));
 a->ht= dev(bm,N*H+B*H,sizeof(float));
-/*219:*/
-#line 4233 "attention.w"
+/*220:*/
+#line 4262 "attention.w"
 
 float**bh[]= {&a->wq,&a->d_s,&a->d_s2,&a->d_mh};
 for(size_t k= 0;k<sizeof bh/sizeof bh[0];k++)*bh[k]= dev(bm,B*H,sizeof(float));
@@ -360,17 +360,17 @@ for(size_t i= 0;i<N;i++)one[i]= 1.0f;
 be->upload(a->ones,one,N*sizeof(float));
 free(one);
 
+/*:220*/
+#line 4259 "attention.w"
+
+
 /*:219*/
-#line 4230 "attention.w"
-
-
-/*:218*/
-#line 4208 "attention.w"
+#line 4237 "attention.w"
 
 }
 
-/*:217*//*220:*/
-#line 4253 "attention.w"
+/*:218*//*221:*/
+#line 4282 "attention.w"
 
 void bmodel_free(BModel*bm)
 {
@@ -384,8 +384,8 @@ vocab_free(&bm->vout);
 memset(bm,0,sizeof*bm);
 }
 
-/*:220*//*222:*/
-#line 4280 "attention.w"
+/*:221*//*223:*/
+#line 4309 "attention.w"
 
 void bmodel_init_random(BModel*bm,uint64_t seed)
 {
@@ -409,8 +409,8 @@ bm->adam_t= 0;
 bm->seed= seed;
 }
 
-/*:222*//*224:*/
-#line 4310 "attention.w"
+/*:223*//*225:*/
+#line 4339 "attention.w"
 
 void batch_upload(BModel*bm,const Example*ex,const int*idx,int n,Batch*bt)
 {
@@ -424,8 +424,8 @@ tokens+= e->tgt_len;
 int*h= xcalloc((size_t)(4*(S> T?S:T)*n+2*n),sizeof(int));
 int*src= h,*tgt= src+S*n,*din= tgt+T*n,*sl= din+T*n;
 int*rows= sl+n,k= 0;
-/*225:*/
-#line 4335 "attention.w"
+/*226:*/
+#line 4364 "attention.w"
 
 for(int b= 0;b<n;b++){
 const Example*e= &ex[idx?idx[b]:b];
@@ -440,8 +440,8 @@ const Example*e= &ex[idx?idx[b]:b];
 if(t<e->tgt_len)rows[k]= t*n+b,tgt[k++]= e->tgt[t];
 }
 
-/*:225*/
-#line 4323 "attention.w"
+/*:226*/
+#line 4352 "attention.w"
 
 const Backend*be= bm->be;
 be->upload(bm->a.src,src,(size_t)(S*n)*sizeof(int));
@@ -453,8 +453,8 @@ free(h);
 *bt= (Batch){n,S,T,tokens};
 }
 
-/*:224*//*235:*/
-#line 4508 "attention.w"
+/*:225*//*236:*/
+#line 4537 "attention.w"
 
 void bmodel_forward(BModel*bm,const Batch*bt,float p)
 {
@@ -472,8 +472,8 @@ be->nll(a->logits,a->row_loss,a->tgt,n,V,1.0f/(float)n);
 be->sum(a->loss_acc,a->row_loss,n);
 }
 
-/*:235*//*236:*/
-#line 4526 "attention.w"
+/*:236*//*237:*/
+#line 4555 "attention.w"
 
 double bmodel_take_loss(BModel*bm)
 {
@@ -483,8 +483,8 @@ bm->be->zero(bm->a.loss_acc,sizeof(float));
 return s;
 }
 
-/*:236*//*238:*/
-#line 4555 "attention.w"
+/*:237*//*239:*/
+#line 4584 "attention.w"
 
 void bmodel_backward(BModel*bm,const Batch*bt)
 {
@@ -498,8 +498,8 @@ be->zero(a->d_out,(size_t)T*bh*sizeof(float));
 be->scatter_rows(a->d_out,a->d_emb,a->rows,n,H);
 be->gemm(1,0,V,H,n,1.0f,a->logits,V,a->o_real,H,1.0f,GT(P_OUT_W),H);
 bias_grad(bm,GT(P_OUT_B),a->logits,n,V);
-/*239:*/
-#line 4583 "attention.w"
+/*240:*/
+#line 4612 "attention.w"
 
 be->zero(a->d_s,bh*sizeof(float));
 be->zero(a->d_keys,(size_t)S*bh*sizeof(float));
@@ -507,12 +507,12 @@ be->zero(a->d_uk,(size_t)S*bh*sizeof(float));
 be->zero(a->d_kp,(size_t)S*bh*sizeof(float));
 be->zero(a->d_vp,(size_t)S*bh*sizeof(float));
 
-/*:239*/
-#line 4568 "attention.w"
+/*:240*/
+#line 4597 "attention.w"
 
 for(int t= T-1;t>=0;t--){
-if(bm->kind==KIND_BAHDANAU)/*240:*/
-#line 4597 "attention.w"
+if(bm->kind==KIND_BAHDANAU)/*241:*/
+#line 4626 "attention.w"
 
 {
 size_t tb= (size_t)t*bh,G= 3*(size_t)H;
@@ -529,11 +529,11 @@ PT(P_VA_W),B,S,H);
 be->gemm(0,0,B,H,H,1.0f,dq,H,PT(P_WA_W),H,1.0f,a->d_s2,H);
 }
 
-/*:240*/
-#line 4570 "attention.w"
+/*:241*/
+#line 4599 "attention.w"
 
-else/*241:*/
-#line 4619 "attention.w"
+else/*242:*/
+#line 4648 "attention.w"
 
 {
 int mh= bm->kind==KIND_MULTIHEAD,nh= bm->heads;
@@ -544,8 +544,8 @@ const float*Wc= PT(mh?P_COMBINE:P_LIN_OUT),*s_new= a->dec_h+tb+bh;
 be->tanh_backward(dpre,a->d_out+tb,a->ht+tb+bh,B*H);
 be->gemm(0,0,B,H,H,1.0f,dpre,H,Wc,2*H,0.0f,dc,H);
 be->gemm(0,0,B,H,H,1.0f,dpre,H,Wc+H,2*H,1.0f,a->d_s,H);
-/*242:*/
-#line 4639 "attention.w"
+/*243:*/
+#line 4668 "attention.w"
 
 const float*cg= dc,*K= mh?a->kp:a->keys,*Vv= mh?a->vp:a->keys;
 const float*q= bm->kind==KIND_LUONG_DOT?s_new:a->q+tb;
@@ -561,8 +561,8 @@ be->dot_backward(dq,dK,a->d_e,q,K,B,S,H,nh,scale);
 if(bm->kind==KIND_LUONG_DOT)be->add(a->d_s,dq,B*H);
 else be->gemm(0,0,B,H,H,1.0f,dq,H,PT(mh?P_INPROJ_W:P_LIN_IN),H,1.0f,a->d_s,H);
 
-/*:242*/
-#line 4629 "attention.w"
+/*:243*/
+#line 4658 "attention.w"
 
 be->gru_backward(dgi,dgh,a->d_s2,a->d_s,NULL,a->dec_h+tb,a->dec_cache+tb,
 NULL,0,B,H);
@@ -572,15 +572,15 @@ be->gemm(0,0,B,H,3*H,1.0f,dgi,3*H,PT(P_DEC_W_IH)+H,2*H,1.0f,
 a->d_out+tb-bh,H);
 }
 
-/*:241*/
-#line 4571 "attention.w"
+/*:242*/
+#line 4600 "attention.w"
 
 float*x= a->d_s;
 a->d_s= a->d_s2;
 a->d_s2= x;
 }
-/*243:*/
-#line 4659 "attention.w"
+/*244:*/
+#line 4688 "attention.w"
 
 {
 int G= 3*H,N= T*B;
@@ -595,11 +595,11 @@ be->embed_backward(GT(P_DEC_EMB),a->d_emb,a->dec_in,N,H,bm->step_p,
 mix64(bm->seed^(2*bm->step+1)));
 }
 
-/*:243*/
-#line 4576 "attention.w"
+/*:244*/
+#line 4605 "attention.w"
 
-/*244:*/
-#line 4682 "attention.w"
+/*245:*/
+#line 4711 "attention.w"
 
 {
 int N= T*B,M= S*B;
@@ -616,8 +616,8 @@ be->gemm(1,0,H,H,N,1.0f,a->d_pre,H,a->ctx,H,1.0f,dWc,2*H);
 be->gemm(1,0,H,H,N,1.0f,a->d_pre,H,a->dec_h+bh,H,1.0f,dWc+H,2*H);
 if(bm->kind==KIND_LUONG_GENERAL)
 be->gemm(1,0,H,H,N,1.0f,a->d_q,H,a->dec_h+bh,H,1.0f,GT(P_LIN_IN),H);
-if(mh)/*245:*/
-#line 4706 "attention.w"
+if(mh)/*246:*/
+#line 4735 "attention.w"
 
 {
 float*dW= GT(P_INPROJ_W),*db= GT(P_INPROJ_B);
@@ -634,20 +634,20 @@ be->gemm(0,0,M,H,H,1.0f,a->d_kp,H,W+HH,H,1.0f,a->d_keys,H);
 be->gemm(0,0,M,H,H,1.0f,a->d_vp,H,W+2*HH,H,1.0f,a->d_keys,H);
 }
 
+/*:246*/
+#line 4727 "attention.w"
+
+}
+}
+
 /*:245*/
-#line 4698 "attention.w"
-
-}
-}
-
-/*:244*/
-#line 4577 "attention.w"
+#line 4606 "attention.w"
 
 encoder_backward_b(bm,bt);
 }
 
-/*:238*//*247:*/
-#line 4753 "attention.w"
+/*:239*//*248:*/
+#line 4782 "attention.w"
 
 void bmodel_train_batch(BModel*bm,const Batch*bt,double lr)
 {
@@ -659,8 +659,8 @@ bm->be->adam(bm->p,bm->g,bm->m,bm->v,bm->n_params,k);
 bm->step++;
 }
 
-/*:247*//*249:*/
-#line 4779 "attention.w"
+/*:248*//*250:*/
+#line 4808 "attention.w"
 
 void bmodel_greedy(BModel*bm,const Example*ex,int n,int*out,int*out_len,
 float*attn)
@@ -670,8 +670,8 @@ for(int at= 0;at<n;at+= bm->B_cap){
 int B= n-at<bm->B_cap?n-at:bm->B_cap;
 Batch bt;
 batch_upload(bm,ex+at,NULL,B,&bt);
-/*250:*/
-#line 4793 "attention.w"
+/*251:*/
+#line 4822 "attention.w"
 
 const Backend*be= bm->be;
 BActs*a= &bm->a;
@@ -686,8 +686,8 @@ attention_precompute(bm,B,S);
 for(int b= 0;b<B;b++)len[b]= 0,tok[b]= SOS_TOKEN;
 if(attn)memset(attn+(size_t)at*L*L,0,(size_t)B*L*L*sizeof(float));
 for(int t= 0;t<L&&left> 0;t++){
-/*251:*/
-#line 4814 "attention.w"
+/*252:*/
+#line 4843 "attention.w"
 
 size_t tb= (size_t)t*B;
 be->upload(a->dec_in+tb,tok,(size_t)B*sizeof(int));
@@ -696,11 +696,11 @@ be->argmax(a->ids,a->logits,B,V);
 be->download(tok,a->ids,(size_t)B*sizeof(int));
 if(w)be->download(w,a->attw+tb*nh*S,(size_t)(B*nh*S)*sizeof(float));
 
-/*:251*/
-#line 4807 "attention.w"
+/*:252*/
+#line 4836 "attention.w"
 
-/*253:*/
-#line 4844 "attention.w"
+/*254:*/
+#line 4873 "attention.w"
 
 for(int b= 0;b<B;b++){
 if(len[b]<0)continue;
@@ -718,21 +718,21 @@ if(len[b]==L)len[b]= -L-1,left--;
 if(left==0||t==L-1)
 for(int b= 0;b<B;b++)if(len[b]<0)len[b]= -len[b]-1;
 
-/*:253*/
-#line 4808 "attention.w"
+/*:254*/
+#line 4837 "attention.w"
 
 }
 free(tok);
 free(w);
 
-/*:250*/
-#line 4788 "attention.w"
+/*:251*/
+#line 4817 "attention.w"
 
 }
 }
 
-/*:249*//*303:*/
-#line 5717 "attention.w"
+/*:250*//*304:*/
+#line 5746 "attention.w"
 
 static void bdec_encode(Decoder*d,const int*const*src,const int*len,int n_sent,
 float*init)
@@ -751,8 +751,8 @@ bd->len= xrealloc(bd->len,(size_t)(N?N:1)*sizeof(int));
 memcpy(bd->len,len,(size_t)N*sizeof(int));
 bd->n_sent= N;
 memset(init,0,(size_t)N*F*sizeof(float));
-/*304:*/
-#line 5739 "attention.w"
+/*305:*/
+#line 5768 "attention.w"
 
 Example*ex= xcalloc((size_t)bm->B_cap,sizeof*ex);
 float*h0= xcalloc((size_t)bm->B_cap*H,sizeof(float));
@@ -779,13 +779,13 @@ memcpy(init+(size_t)(at+b)*F,h0+(size_t)b*H,(size_t)H*sizeof(float));
 free(ex);
 free(h0);
 
-/*:304*/
-#line 5735 "attention.w"
+/*:305*/
+#line 5764 "attention.w"
 
 }
 
-/*:303*//*305:*/
-#line 5767 "attention.w"
+/*:304*//*306:*/
+#line 5796 "attention.w"
 
 static void bdec_rows(BDecoder*bd,int n,const int*sent,const int*prev,
 const float*state,float*logp,float*new_state,float*attn);
@@ -799,8 +799,8 @@ bdec_rows(bd,n-at<C?n-at:C,sent+at,prev+at,state+(size_t)at*F,
 logp+(size_t)at*V,new_state+(size_t)at*F,attn+(size_t)at*S);
 }
 
-/*:305*//*306:*/
-#line 5784 "attention.w"
+/*:306*//*307:*/
+#line 5813 "attention.w"
 
 static void bdec_rows(BDecoder*bd,int n,const int*sent,const int*prev,
 const float*state,float*logp,float*new_state,float*attn)
@@ -811,8 +811,8 @@ BActs*a= &bm->a;
 int H= bm->cfg.H,L= bm->cfg.L,V= bm->cfg.V_out,F= bd->d.state_floats;
 float**arr[2];
 bdecoder_arrays(bm,arr);
-/*307:*/
-#line 5804 "attention.w"
+/*308:*/
+#line 5833 "attention.w"
 
 for(int j= 0;j<n;j++){
 bd->h_len[j]= bd->len[sent[j]];
@@ -828,16 +828,16 @@ be->upload(a->dec_h,bd->h_s,(size_t)n*H*sizeof(float));
 if(F> H)be->upload(a->ht,bd->h_x,(size_t)n*H*sizeof(float));
 be->upload(a->dec_in,prev,(size_t)n*sizeof(int));
 
-/*:307*/
-#line 5794 "attention.w"
+/*:308*/
+#line 5823 "attention.w"
 
 decoder_logits_b(bm,n,L,0);
 be->log_softmax(a->logits,n,V);
 be->download(logp,a->logits,(size_t)n*V*sizeof(float));
 for(int j= 0;j<n;j++)
 logp[(size_t)j*V+PAD_TOKEN]= logp[(size_t)j*V+SOS_TOKEN]= -INFINITY;
-/*308:*/
-#line 5820 "attention.w"
+/*309:*/
+#line 5849 "attention.w"
 
 int nh= bm->heads;
 be->download(bd->h_s,a->dec_h+(size_t)n*H,(size_t)n*H*sizeof(float));
@@ -853,13 +853,13 @@ for(int h= 0;h<nh;h++)
 for(int s= 0;s<L;s++)row[s]+= bd->h_w[((size_t)j*nh+h)*L+s]/(float)nh;
 }
 
-/*:308*/
-#line 5800 "attention.w"
+/*:309*/
+#line 5829 "attention.w"
 
 }
 
-/*:306*//*309:*/
-#line 5837 "attention.w"
+/*:307*//*310:*/
+#line 5866 "attention.w"
 
 static void bdec_release(Decoder*d)
 {
@@ -887,7 +887,7 @@ bd->h_w= xcalloc(C*(size_t)bm->heads*L,sizeof(float));
 return&bd->d;
 }
 
-/*:309*/
+/*:310*/
 #line 3041 "attention.w"
 
 

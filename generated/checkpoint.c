@@ -1,5 +1,5 @@
-/*388:*/
-#line 7529 "attention.w"
+/*389:*/
+#line 7558 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
@@ -8,8 +8,8 @@
 #include <unistd.h> 
 #include <sys/stat.h> 
 #include <cjson/cJSON.h> 
-/*408:*/
-#line 7872 "attention.w"
+/*409:*/
+#line 7901 "attention.w"
 
 static const char*meta_string(const cJSON*meta,const char*key,const char*path)
 {
@@ -35,8 +35,8 @@ path,key,s,lo,hi);
 return 0;
 }
 
-/*:408*//*409:*/
-#line 7899 "attention.w"
+/*:409*//*410:*/
+#line 7928 "attention.w"
 
 static int meta_vocab(const cJSON*meta,const char*key,const char*path,Vocab*v)
 {
@@ -61,8 +61,8 @@ cJSON_Delete(a);
 return status;
 }
 
-/*:409*//*414:*/
-#line 7977 "attention.w"
+/*:410*//*415:*/
+#line 8006 "attention.w"
 
 static int check_tensor(const cJSON*t,const TensorSpec*s,size_t data_size,
 size_t*begin,const char*path)
@@ -73,8 +73,8 @@ const cJSON*offs= cJSON_GetObjectItemCaseSensitive(t,"data_offsets");
 if(!cJSON_IsString(dtype)||strcmp(dtype->valuestring,"F32")!=0)
 return kit_fail("%s: tensor \"%s\" has dtype %s; the kit reads F32 only",path,
 s->name,cJSON_IsString(dtype)?dtype->valuestring:"(none)");
-/*415:*/
-#line 7993 "attention.w"
+/*416:*/
+#line 8022 "attention.w"
 
 int nd= s->cols?2:1,ok= cJSON_IsArray(shape)&&cJSON_GetArraySize(shape)==nd;
 for(int d= 0;ok&&d<nd;d++){
@@ -91,11 +91,11 @@ free(got);
 return r;
 }
 
-/*:415*/
-#line 7987 "attention.w"
+/*:416*/
+#line 8016 "attention.w"
 
-/*416:*/
-#line 8011 "attention.w"
+/*417:*/
+#line 8040 "attention.w"
 
 const cJSON*b= cJSON_GetArrayItem(offs,0),*e= cJSON_GetArrayItem(offs,1);
 double need= 4.0*(double)spec_numel(s);
@@ -106,14 +106,14 @@ return kit_fail("%s: tensor \"%s\" has data offsets that do not give %.0f bytes 
 "inside the %zu bytes of data",path,s->name,need,data_size);
 *begin= (size_t)b->valuedouble;
 
-/*:416*/
-#line 7988 "attention.w"
+/*:417*/
+#line 8017 "attention.w"
 
 return 0;
 }
 
-/*:414*//*417:*/
-#line 8023 "attention.w"
+/*:415*//*418:*/
+#line 8052 "attention.w"
 
 static int check_tiling(const TensorSpec*s,int n,const size_t*begin,size_t data_size,
 const char*path)
@@ -140,11 +140,11 @@ return kit_fail("%s: %zu bytes after the last tensor belong to none",path,data_s
 return 0;
 }
 
-/*:417*/
-#line 7537 "attention.w"
+/*:418*/
+#line 7566 "attention.w"
 
-/*389:*/
-#line 7542 "attention.w"
+/*390:*/
+#line 7571 "attention.w"
 
 static void put_f32(unsigned char*b,float x)
 {
@@ -162,8 +162,8 @@ memcpy(&x,&u,4);
 return x;
 }
 
-/*:389*//*390:*/
-#line 7560 "attention.w"
+/*:390*//*391:*/
+#line 7589 "attention.w"
 
 static char*vocab_to_json(const Vocab*v)
 {
@@ -174,15 +174,15 @@ cJSON_Delete(a);
 return s;
 }
 
-/*:390*//*392:*/
-#line 7588 "attention.w"
+/*:391*//*393:*/
+#line 7617 "attention.w"
 
 static char*checkpoint_header(const CkptView*m,size_t*len)
 {
 const TensorSpec*s= m->spec;
 cJSON*root= cJSON_CreateObject();
-/*393:*/
-#line 7606 "attention.w"
+/*394:*/
+#line 7635 "attention.w"
 
 cJSON*meta= cJSON_AddObjectToObject(root,"__metadata__");
 char*vin= vocab_to_json(m->vin),*vout= vocab_to_json(m->vout),num[32];
@@ -198,11 +198,11 @@ if(m->kind==KIND_MULTIHEAD)cJSON_AddStringToObject(meta,"heads",num);
 free(vin);
 free(vout);
 
-/*:393*/
-#line 7593 "attention.w"
-
-/*394:*/
+/*:394*/
 #line 7622 "attention.w"
+
+/*395:*/
+#line 7651 "attention.w"
 
 size_t off= 0;
 for(int k= 0;k<m->n;k++){
@@ -217,8 +217,8 @@ off+= 4*spec_numel(&s[k]);
 cJSON_AddItemToArray(offs,cJSON_CreateNumber((double)off));
 }
 
-/*:394*/
-#line 7594 "attention.w"
+/*:395*/
+#line 7623 "attention.w"
 
 char*json= cJSON_PrintUnformatted(root);
 cJSON_Delete(root);
@@ -230,8 +230,8 @@ json[padded]= '\0';
 return json;
 }
 
-/*:392*//*396:*/
-#line 7663 "attention.w"
+/*:393*//*397:*/
+#line 7692 "attention.w"
 
 static int checkpoint_write(const CkptView*m,const char*path)
 {
@@ -248,8 +248,8 @@ free(header);
 return-1;
 }
 FILE*f= fdopen(fd,"wb");
-/*398:*/
-#line 7701 "attention.w"
+/*399:*/
+#line 7730 "attention.w"
 
 unsigned char len8[8],buf[4096];
 for(int k= 0;k<8;k++)len8[k]= (unsigned char)((uint64_t)hlen>>(8*k));
@@ -260,19 +260,19 @@ for(size_t j= 0;j<k;j++)put_f32(buf+4*j,m->data[i+j]);
 ok= fwrite(buf,4,k,f)==k;
 }
 
-/*:398*/
-#line 7679 "attention.w"
+/*:399*/
+#line 7708 "attention.w"
 
-/*397:*/
-#line 7694 "attention.w"
+/*398:*/
+#line 7723 "attention.w"
 
 if(ok)ok= fflush(f)==0&&fsync(fd)==0&&fchmod(fd,0644)==0;
 ok= (fclose(f)==0)&&ok;
 int refused= ok&&save_target_check(path)!=0;
 if(ok)ok= !refused&&rename(tmp,path)==0;
 
-/*:397*/
-#line 7680 "attention.w"
+/*:398*/
+#line 7709 "attention.w"
 
 int status= ok?0:refused?-1:
 kit_fail("%s: cannot write the checkpoint: %s",path,strerror(errno));
@@ -282,8 +282,8 @@ free(header);
 return status;
 }
 
-/*:396*//*399:*/
-#line 7713 "attention.w"
+/*:397*//*400:*/
+#line 7742 "attention.w"
 
 int checkpoint_save(const Model*m,const char*path)
 {
@@ -307,16 +307,16 @@ free(host);
 return status;
 }
 
-/*:399*//*401:*/
-#line 7747 "attention.w"
+/*:400*//*402:*/
+#line 7776 "attention.w"
 
 int checkpoint_load(Model*m,const char*path)
 {
 return checkpoint_load_any(path,m,NULL,NULL,0)<0?-1:0;
 }
 
-/*:401*//*402:*/
-#line 7757 "attention.w"
+/*:402*//*403:*/
+#line 7786 "attention.w"
 
 int checkpoint_load_any(const char*path,Model*m,BModel*bm,const Backend*be,int B_cap)
 {
@@ -329,8 +329,8 @@ Vocab vin= {0},vout= {0};
 Config cfg= {0};
 int status= -1,kind= 0,heads= 1;
 size_t data_size= 0;
-/*404:*/
-#line 7792 "attention.w"
+/*405:*/
+#line 7821 "attention.w"
 
 struct stat st;
 if(fstat(fileno(f),&st)!=0){
@@ -352,11 +352,11 @@ goto done;
 }
 data_size= (size_t)((uint64_t)st.st_size-8-hlen);
 
-/*:404*/
-#line 7769 "attention.w"
+/*:405*/
+#line 7798 "attention.w"
 
-/*405:*/
-#line 7815 "attention.w"
+/*406:*/
+#line 7844 "attention.w"
 
 header= xcalloc((size_t)hlen+1,1);
 if(fread(header,1,(size_t)hlen,f)!=hlen){
@@ -378,17 +378,17 @@ kit_fail("%s: the header has bytes other than spaces after its JSON object "
 goto done;
 }
 
-/*:405*/
-#line 7770 "attention.w"
+/*:406*/
+#line 7799 "attention.w"
 
-/*406:*/
-#line 7838 "attention.w"
+/*407:*/
+#line 7867 "attention.w"
 
 cJSON*meta= cJSON_GetObjectItemCaseSensitive(root,"__metadata__");
 const char*att= meta_string(meta,"attention",path);
 if(!att)goto done;
-/*407:*/
-#line 7858 "attention.w"
+/*408:*/
+#line 7887 "attention.w"
 
 kind= kind_from_name(att);
 if(kind<0){
@@ -402,8 +402,8 @@ m?"the notebook's (seed)":"one of Part II's kinds");
 goto done;
 }
 
-/*:407*/
-#line 7842 "attention.w"
+/*:408*/
+#line 7871 "attention.w"
 
 if(meta_int(meta,"hidden_size",path,1,1<<16,&cfg.H)||meta_int(meta,
 "max_length",path,1,DEFAULT_MAX_LENGTH*4,&cfg.L))goto done;
@@ -419,16 +419,16 @@ goto done;
 }
 }
 
-/*:406*/
-#line 7771 "attention.w"
+/*:407*/
+#line 7800 "attention.w"
 
-/*410:*/
-#line 7926 "attention.w"
+/*411:*/
+#line 7955 "attention.w"
 
 TensorSpec spec[NP_TENSORS];
 int n_spec= 0;
-/*411:*/
-#line 7938 "attention.w"
+/*412:*/
+#line 7967 "attention.w"
 
 if(kind==KIND_SEED){
 tensor_specs(&cfg,spec);
@@ -439,13 +439,13 @@ batched_specs(kind,&cfg,all);
 for(int k= 0;k<NP_TENSORS;k++)if(all[k].rows)spec[n_spec++]= all[k];
 }
 
-/*:411*/
-#line 7929 "attention.w"
+/*:412*/
+#line 7958 "attention.w"
 
 size_t begin[NP_TENSORS];
 int seen[NP_TENSORS]= {0};
-/*412:*/
-#line 7949 "attention.w"
+/*413:*/
+#line 7978 "attention.w"
 
 for(const cJSON*t= root->child;t;t= t->next){
 if(strcmp(t->string,"__metadata__")==0)continue;
@@ -463,11 +463,11 @@ goto done;
 if(check_tensor(t,&spec[k],data_size,&begin[k],path))goto done;
 }
 
-/*:412*/
-#line 7932 "attention.w"
+/*:413*/
+#line 7961 "attention.w"
 
-/*413:*/
-#line 7967 "attention.w"
+/*414:*/
+#line 7996 "attention.w"
 
 for(int k= 0;k<n_spec;k++)
 if(!seen[k]){
@@ -476,16 +476,16 @@ spec[k].name,kind_names[kind]);
 goto done;
 }
 
-/*:413*/
-#line 7933 "attention.w"
+/*:414*/
+#line 7962 "attention.w"
 
 if(check_tiling(spec,n_spec,begin,data_size,path))goto done;
 
-/*:410*/
-#line 7772 "attention.w"
+/*:411*/
+#line 7801 "attention.w"
 
-/*418:*/
-#line 8050 "attention.w"
+/*419:*/
+#line 8079 "attention.w"
 
 data= xcalloc(data_size,1);
 if(fread(data,1,data_size,f)!=data_size){
@@ -505,12 +505,12 @@ be->upload(bm->p,host,bm->n_params*sizeof(float));
 free(host);
 status= kind;
 
-/*:418*/
-#line 7773 "attention.w"
+/*:419*/
+#line 7802 "attention.w"
 
 done:
-/*403:*/
-#line 7780 "attention.w"
+/*404:*/
+#line 7809 "attention.w"
 
 if(status<0){
 if(vin.word)vocab_free(&vin);
@@ -521,14 +521,14 @@ free(header);
 free(data);
 fclose(f);
 
-/*:403*/
-#line 7775 "attention.w"
+/*:404*/
+#line 7804 "attention.w"
 
 return status;
 }
 
-/*:402*/
-#line 7538 "attention.w"
+/*:403*/
+#line 7567 "attention.w"
 
 
-/*:388*/
+/*:389*/

@@ -1,9 +1,9 @@
-/*319:*/
-#line 6087 "attention.w"
+/*320:*/
+#line 6116 "attention.w"
 
 #define KIT_BLOCK 256
-/*320:*/
-#line 6109 "attention.w"
+/*321:*/
+#line 6138 "attention.w"
 
 #ifdef __CUDACC__
 #define KIT_GLOBAL __global__
@@ -12,7 +12,7 @@
   kernel<<<kit_blocks(n_), KIT_BLOCK, 0, kit_stream>>> (__VA_ARGS__); \
   cudaCheck(cudaGetLastError()); kit_launches++; } } while (0)
 #else
-#line 6117 "attention.w"
+#line 6146 "attention.w"
 #define KIT_GLOBAL static
 #define KIT_DEV
 static struct{unsigned x;}blockIdx,blockDim,threadIdx,gridDim;
@@ -22,10 +22,10 @@ static struct{unsigned x;}blockIdx,blockDim,threadIdx,gridDim;
     for (threadIdx.x =  0; threadIdx.x < blockDim.x; threadIdx.x++) \
       kernel(__VA_ARGS__); } } while (0)
 #endif
-#line 6126 "attention.w"
+#line 6155 "attention.w"
 
-/*:320*/
-#line 6089 "attention.w"
+/*:321*/
+#line 6118 "attention.w"
 
 KIT_DEV static inline size_t kit_index(void)
 {
@@ -37,8 +37,8 @@ return(unsigned)((n+KIT_BLOCK-1)/KIT_BLOCK);
 }
 static void dev_gemm(int ta,int tb,int M,int N,int K,float alpha,const float*A,
 int lda,const float*B,int ldb,float beta,float*C,int ldc);
-/*340:*/
-#line 6543 "attention.w"
+/*341:*/
+#line 6572 "attention.w"
 
 typedef void ColGemm(int ta,int tb,int m,int n,int k,float alpha,const float*A,
 int lda,const float*B,int ldb,float beta,float*C,int ldc);
@@ -49,11 +49,11 @@ int ldc)
 if(M> 0&&N> 0)col(tb,ta,N,M,K,alpha,B,ldb,A,lda,beta,C,ldc);
 }
 
-/*:340*/
-#line 6100 "attention.w"
+/*:341*/
+#line 6129 "attention.w"
 
-/*321:*/
-#line 6134 "attention.w"
+/*322:*/
+#line 6163 "attention.w"
 
 KIT_GLOBAL void k_embed(float*out,const float*table,const int*ids,int n,int H,
 float p,uint64_t seed)
@@ -73,8 +73,8 @@ size_t i= kit_index();
 if(i<(size_t)n*m)kb_add_bias((int)(i/m),(int)(i%m),y,b,m);
 }
 
-/*:321*//*322:*/
-#line 6156 "attention.w"
+/*:322*//*323:*/
+#line 6185 "attention.w"
 
 KIT_GLOBAL void k_gather_rows(float*dst,const float*src,const int*rows,int n,int m)
 {
@@ -94,8 +94,8 @@ if(i<(size_t)S*n*H)
 kb_gather_keys((int)(i/H),(int)(i%H),dst,src,sent,n,N,H);
 }
 
-/*:322*//*323:*/
-#line 6176 "attention.w"
+/*:323*//*324:*/
+#line 6205 "attention.w"
 
 KIT_GLOBAL void k_gru_forward(float*h_new,GruCache*cache,const float*gi,
 const float*gh,const float*h,float*out,const int*len,int s,int B,int H)
@@ -114,8 +114,8 @@ kb_gru_backward((int)(i/H),(int)(i%H),dgi,dgh,dh_prev,dh_new,dout,h,
 cache,len,s,H);
 }
 
-/*:323*//*324:*/
-#line 6195 "attention.w"
+/*:324*//*325:*/
+#line 6224 "attention.w"
 
 KIT_GLOBAL void k_additive_score(float*e,float*a,const float*wq,const float*uk,
 const float*va,int B,int S,int H)
@@ -140,8 +140,8 @@ if(i<(size_t)S*B*H)
 kb_additive_duk((int)(i/H),(int)(i%H),duk,dpre,B,S,H);
 }
 
-/*:324*//*325:*/
-#line 6220 "attention.w"
+/*:325*//*326:*/
+#line 6249 "attention.w"
 
 KIT_GLOBAL void k_dot_score(float*e,const float*q,const float*k,int B,int S,int H,
 int heads,float scale)
@@ -164,8 +164,8 @@ if(i<(size_t)S*B*H)
 kb_dot_dk((int)(i/H),(int)(i%H),dk,de,q,B,S,H,heads,scale);
 }
 
-/*:325*//*326:*/
-#line 6245 "attention.w"
+/*:326*//*327:*/
+#line 6274 "attention.w"
 
 KIT_GLOBAL void k_masked_softmax(float*w,const float*e,const int*len,int rows,
 int heads,int S)
@@ -180,8 +180,8 @@ size_t i= kit_index();
 if(i<(size_t)rows)kb_softmax_backward((int)i,de,dw,w,S);
 }
 
-/*:326*//*327:*/
-#line 6260 "attention.w"
+/*:327*//*328:*/
+#line 6289 "attention.w"
 
 KIT_GLOBAL void k_context(float*c,const float*w,const float*v,int B,int S,int H,
 int heads)
@@ -203,8 +203,8 @@ if(i<(size_t)S*B*H)
 kb_context_dv((int)(i/H),(int)(i%H),dv,dc,w,B,S,H,heads);
 }
 
-/*:327*//*328:*/
-#line 6285 "attention.w"
+/*:328*//*329:*/
+#line 6314 "attention.w"
 
 KIT_GLOBAL void k_tanh(float*y,const float*x,int n)
 {
@@ -228,8 +228,8 @@ size_t i= kit_index();
 if(i<(size_t)n)kb_log_softmax((int)i,x,V);
 }
 
-/*:328*//*329:*/
-#line 6309 "attention.w"
+/*:329*//*330:*/
+#line 6338 "attention.w"
 
 KIT_GLOBAL void k_argmax(int*out,const float*x,int n,int V)
 {
@@ -252,11 +252,11 @@ size_t i= kit_index();
 if(i<n)kb_adam(i,p,g,m,v,c);
 }
 
-/*:329*/
-#line 6101 "attention.w"
+/*:330*/
+#line 6130 "attention.w"
 
-/*330:*/
-#line 6336 "attention.w"
+/*331:*/
+#line 6365 "attention.w"
 
 static void cu_embed(float*out,const float*table,const int*ids,int n,int H,
 float p,uint64_t seed)
@@ -273,8 +273,8 @@ static void cu_add_bias(float*y,const float*b,int n,int m)
 KIT_LAUNCH(k_add_bias,(size_t)n*m,y,b,n,m);
 }
 
-/*:330*//*331:*/
-#line 6353 "attention.w"
+/*:331*//*332:*/
+#line 6382 "attention.w"
 
 static void cu_gather_rows(float*dst,const float*src,const int*rows,int n,int m)
 {
@@ -290,8 +290,8 @@ int N,int H)
 KIT_LAUNCH(k_gather_keys,(size_t)S*n*H,dst,src,sent,n,S,N,H);
 }
 
-/*:331*//*332:*/
-#line 6369 "attention.w"
+/*:332*//*333:*/
+#line 6398 "attention.w"
 
 static void cu_gru_forward(float*h_new,GruCache*cache,const float*gi,
 const float*gh,const float*h,float*out,const int*len,int s,int B,int H)
@@ -306,8 +306,8 @@ KIT_LAUNCH(k_gru_backward,(size_t)B*H,dgi,dgh,dh_prev,dh_new,dout,h,cache,
 len,s,B,H);
 }
 
-/*:332*//*333:*/
-#line 6386 "attention.w"
+/*:333*//*334:*/
+#line 6415 "attention.w"
 
 static void cu_additive_scores(float*e,float*a,const float*wq,const float*uk,
 const float*va,int B,int S,int H)
@@ -323,8 +323,8 @@ KIT_LAUNCH(k_additive_dwq,(size_t)B*H,dwq,a,B,S,H);
 KIT_LAUNCH(k_additive_duk,(size_t)S*B*H,duk,a,B,S,H);
 }
 
-/*:333*//*334:*/
-#line 6402 "attention.w"
+/*:334*//*335:*/
+#line 6431 "attention.w"
 
 static void cu_dot_scores(float*e,const float*q,const float*k,int B,int S,
 int H,int heads,float scale)
@@ -348,8 +348,8 @@ int S)
 KIT_LAUNCH(k_softmax_backward,(size_t)rows,de,dw,w,rows,S);
 }
 
-/*:334*//*335:*/
-#line 6426 "attention.w"
+/*:335*//*336:*/
+#line 6455 "attention.w"
 
 static void cu_context(float*c,const float*w,const float*v,int B,int S,int H,
 int heads)
@@ -363,8 +363,8 @@ KIT_LAUNCH(k_context_dw,(size_t)B*heads*S,dw,dc,v,B,S,H,heads);
 KIT_LAUNCH(k_context_dv,(size_t)S*B*H,dv,dc,w,B,S,H,heads);
 }
 
-/*:335*//*336:*/
-#line 6440 "attention.w"
+/*:336*//*337:*/
+#line 6469 "attention.w"
 
 static void cu_tanh_forward(float*y,const float*x,int n)
 {
@@ -384,8 +384,8 @@ static void cu_log_softmax(float*x,int n,int V)
 KIT_LAUNCH(k_log_softmax,(size_t)n,x,n,V);
 }
 
-/*:336*//*337:*/
-#line 6460 "attention.w"
+/*:337*//*338:*/
+#line 6489 "attention.w"
 
 static void cu_argmax(int*out,const float*x,int n,int V)
 {
@@ -405,8 +405,8 @@ AdamConstants k)
 KIT_LAUNCH(k_adam,n,p,g,m,v,n,k);
 }
 
-/*:337*/
-#line 6102 "attention.w"
+/*:338*/
+#line 6131 "attention.w"
 
 
-/*:319*/
+/*:320*/

@@ -1,11 +1,11 @@
-/*256:*/
-#line 4900 "attention.w"
+/*257:*/
+#line 4929 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
 #include <string.h> 
-/*259:*/
-#line 4949 "attention.w"
+/*260:*/
+#line 4978 "attention.w"
 
 static void seed_encode(Decoder*d,const int*const*src,const int*len,int n_sent,
 float*init_state);
@@ -30,8 +30,8 @@ sd->gh,sd->logits,sd->cache,sd};
 for(size_t k= 0;k<sizeof all/sizeof all[0];k++)free(all[k]);
 }
 
-/*:259*//*260:*/
-#line 4974 "attention.w"
+/*:260*//*261:*/
+#line 5003 "attention.w"
 
 static void seed_encode(Decoder*d,const int*const*src,const int*len,int n_sent,
 float*init_state)
@@ -48,8 +48,8 @@ memcpy(init_state+(size_t)k*H,m->act.enc_h+(size_t)len[k]*H,H*sizeof(float));
 }
 }
 
-/*:260*//*261:*/
-#line 4991 "attention.w"
+/*:261*//*262:*/
+#line 5020 "attention.w"
 
 static void seed_scratch(SeedDecoder*sd,int n)
 {
@@ -64,8 +64,8 @@ sd->cache= xrealloc(sd->cache,k*H*sizeof(GruCache));
 sd->cap= n;
 }
 
-/*:261*//*262:*/
-#line 5007 "attention.w"
+/*:262*//*263:*/
+#line 5036 "attention.w"
 
 static void seed_step(Decoder*d,int n,const int*sent,const int*prev,
 const float*state,float*logp,float*new_state,float*attn)
@@ -84,8 +84,8 @@ linear_forward(sd->scores,sd->eh,P->attn_w,P->attn_b,n,2*H,L);
 for(int j= 0;j<n;j++)
 attention_forward(attn+(size_t)j*L,sd->ec+(size_t)j*2*H+H,
 sd->scores+(size_t)j*L,sd->enc_out+(size_t)sent[j]*L*H,1,L,H);
-/*263:*/
-#line 5029 "attention.w"
+/*264:*/
+#line 5058 "attention.w"
 
 linear_forward(sd->pre,sd->ec,P->comb_w,P->comb_b,n,2*H,H);
 relu_forward(sd->o,sd->pre,n*H);
@@ -95,13 +95,13 @@ gru_cell_forward(new_state,sd->cache,sd->gi,sd->gh,state,n,H);
 linear_forward(sd->logits,new_state,P->out_w,P->out_b,n,H,V);
 log_softmax_forward(logp,sd->logits,n,V);
 
-/*:263*/
-#line 5025 "attention.w"
+/*:264*/
+#line 5054 "attention.w"
 
 }
 
-/*:262*//*266:*/
-#line 5091 "attention.w"
+/*:263*//*267:*/
+#line 5120 "attention.w"
 
 double length_penalty(const BeamOptions*o,int steps)
 {
@@ -110,8 +110,8 @@ if(o->penalty==LP_WU)return pow((5.0+steps)/6.0,o->alpha);
 return 1.0;
 }
 
-/*:266*//*269:*/
-#line 5129 "attention.w"
+/*:267*//*270:*/
+#line 5158 "attention.w"
 
 typedef struct{
 int n;
@@ -121,8 +121,8 @@ int*word;
 float*attn,*state;
 }Beam;
 
-/*:269*//*270:*/
-#line 5139 "attention.w"
+/*:270*//*271:*/
+#line 5168 "attention.w"
 
 static void beam_alloc(Beam*b,const Decoder*d,int cap,int M)
 {
@@ -143,8 +143,8 @@ free(b->sent);free(b->prev);free(b->len);free(b->logprob);
 free(b->word);free(b->attn);free(b->state);
 }
 
-/*:270*//*271:*/
-#line 5161 "attention.w"
+/*:271*//*272:*/
+#line 5190 "attention.w"
 
 typedef struct{
 double logprob;
@@ -160,8 +160,8 @@ if(a->hyp!=b->hyp)return a->hyp<b->hyp;
 return a->word<b->word;
 }
 
-/*:271*//*272:*/
-#line 5181 "attention.w"
+/*:272*//*273:*/
+#line 5210 "attention.w"
 
 static int best_candidates(const Beam*b,int first,int count,const float*logp,int V,
 int k,Candidate*best)
@@ -179,16 +179,16 @@ best[i]= c;
 return n;
 }
 
-/*:272*//*273:*/
-#line 5203 "attention.w"
+/*:273*//*274:*/
+#line 5232 "attention.w"
 
 void beam_search(Decoder*d,int n_sent,const float*init,const BeamOptions*o,
 Hypothesis*out,int*found)
 {
 int K= o->beam,M= o->max_length,V= d->V,S= d->S,F= d->state_floats;
 int cap= n_sent*K;
-/*274:*/
-#line 5229 "attention.w"
+/*275:*/
+#line 5258 "attention.w"
 
 Beam cur,next;
 beam_alloc(&cur,d,cap,M);
@@ -200,11 +200,11 @@ Candidate*best= xcalloc((size_t)K,sizeof(Candidate));
 Hypothesis*done= xcalloc((size_t)cap,sizeof(Hypothesis));
 int*n_done= xcalloc((size_t)n_sent,sizeof(int));
 
-/*:274*/
-#line 5209 "attention.w"
+/*:275*/
+#line 5238 "attention.w"
 
-/*275:*/
-#line 5241 "attention.w"
+/*276:*/
+#line 5270 "attention.w"
 
 for(int s= 0;s<n_sent;s++){
 cur.sent[s]= s;
@@ -215,14 +215,14 @@ memcpy(cur.state+(size_t)s*F,init+(size_t)s*F,(size_t)F*sizeof(float));
 }
 cur.n= n_sent;
 
-/*:275*/
-#line 5210 "attention.w"
+/*:276*/
+#line 5239 "attention.w"
 
 for(int t= 0;t<M&&cur.n> 0;t++){
 d->step(d,cur.n,cur.sent,cur.prev,cur.state,logp,state,attn);
 next.n= 0;
-for(int h= 0;h<cur.n;)/*276:*/
-#line 5253 "attention.w"
+for(int h= 0;h<cur.n;)/*277:*/
+#line 5282 "attention.w"
 
 {
 int s= cur.sent[h],first= h;
@@ -230,8 +230,8 @@ while(h<cur.n&&cur.sent[h]==s)h++;
 int nb= best_candidates(&cur,first,h-first,logp,V,K-n_done[s],best);
 for(int r= 0;r<nb;r++){
 const Candidate*c= &best[r];
-if(c->word==d->eos)/*277:*/
-#line 5267 "attention.w"
+if(c->word==d->eos)/*278:*/
+#line 5296 "attention.w"
 
 {
 int p= c->hyp,L= cur.len[p];
@@ -245,11 +245,11 @@ memcpy(y->word,cur.word+(size_t)p*M,(size_t)L*sizeof(int));
 memcpy(y->attn,cur.attn+(size_t)p*M*S,(size_t)L*S*sizeof(float));
 }
 
-/*:277*/
-#line 5260 "attention.w"
+/*:278*/
+#line 5289 "attention.w"
 
-else/*278:*/
-#line 5281 "attention.w"
+else/*279:*/
+#line 5310 "attention.w"
 
 {
 int p= c->hyp,q= next.n++,L= cur.len[p];
@@ -265,19 +265,19 @@ memcpy(next.attn+((size_t)q*M+L)*S,attn+(size_t)p*S,(size_t)S*sizeof(float));
 memcpy(next.state+(size_t)q*F,state+(size_t)p*F,(size_t)F*sizeof(float));
 }
 
-/*:278*/
-#line 5261 "attention.w"
+/*:279*/
+#line 5290 "attention.w"
 
 }
 }
 
-/*:276*/
-#line 5215 "attention.w"
+/*:277*/
+#line 5244 "attention.w"
 
 Beam swap= cur;cur= next;next= swap;
 }
-/*279:*/
-#line 5297 "attention.w"
+/*280:*/
+#line 5326 "attention.w"
 
 for(int h= 0;h<cur.n;h++){
 int s= cur.sent[h],L= cur.len[h];
@@ -291,11 +291,11 @@ memcpy(y->word,cur.word+(size_t)h*M,(size_t)L*sizeof(int));
 memcpy(y->attn,cur.attn+(size_t)h*M*S,(size_t)L*S*sizeof(float));
 }
 
-/*:279*/
-#line 5218 "attention.w"
+/*:280*/
+#line 5247 "attention.w"
 
-/*280:*/
-#line 5312 "attention.w"
+/*281:*/
+#line 5341 "attention.w"
 
 for(int s= 0;s<n_sent;s++){
 Hypothesis*y= done+(size_t)s*K;
@@ -312,15 +312,15 @@ if(i<found[s])out[(size_t)s*o->n_best+i]= y[i];
 else free(y[i].word),free(y[i].attn);
 }
 
-/*:280*/
-#line 5219 "attention.w"
+/*:281*/
+#line 5248 "attention.w"
 
 beam_free(&cur);beam_free(&next);
 free(logp);free(state);free(attn);free(best);free(done);free(n_done);
 }
 
-/*:273*//*281:*/
-#line 5329 "attention.w"
+/*:274*//*282:*/
+#line 5358 "attention.w"
 
 void hypotheses_free(Hypothesis*h,int n)
 {
@@ -332,8 +332,8 @@ h[k].attn= NULL;
 }
 }
 
-/*:281*//*283:*/
-#line 5351 "attention.w"
+/*:282*//*284:*/
+#line 5380 "attention.w"
 
 char*hypothesis_words(const Decoder*d,const Vocab*vout,const Hypothesis*y,
 char*const*src_words,int src_len,int replace_unk)
@@ -354,8 +354,8 @@ free(w);
 return s;
 }
 
-/*:283*//*287:*/
-#line 5437 "attention.w"
+/*:284*//*288:*/
+#line 5466 "attention.w"
 
 int ngram_count(const int*s,int len,const int*g,int n)
 {
@@ -368,8 +368,8 @@ void ngram_matches(const int*hyp,int h,const int*const*refs,const int*ref_len,
 int n_refs,int n,long*match,long*total)
 {
 if(h>=n)*total+= h-n+1;
-/*288:*/
-#line 5456 "attention.w"
+/*289:*/
+#line 5485 "attention.w"
 
 for(int i= 0;i+n<=h;i++){
 if(ngram_count(hyp,i+n-1,hyp+i,n)> 0)continue;
@@ -381,13 +381,13 @@ if(cr> most)most= cr;
 *match+= c<most?c:most;
 }
 
-/*:288*/
-#line 5449 "attention.w"
+/*:289*/
+#line 5478 "attention.w"
 
 }
 
-/*:287*//*290:*/
-#line 5479 "attention.w"
+/*:288*//*291:*/
+#line 5508 "attention.w"
 
 void bleu_add(BleuStats*b,const int*hyp,int h,const int*const*refs,
 const int*ref_len,int n_refs)
@@ -404,8 +404,8 @@ b->ref_len+= closest;
 b->sentences++;
 }
 
-/*:290*//*291:*/
-#line 5496 "attention.w"
+/*:291*//*292:*/
+#line 5525 "attention.w"
 
 BleuScore bleu_score(const BleuStats*b)
 {
@@ -424,8 +424,8 @@ s.bleu= zero?0.0:100.0*s.bp*exp(log_sum/4.0);
 return s;
 }
 
-/*:291*//*292:*/
-#line 5518 "attention.w"
+/*:292*//*293:*/
+#line 5547 "attention.w"
 
 void bleu_format(const BleuStats*b,char*buf,size_t size)
 {
@@ -435,8 +435,8 @@ snprintf(buf,size,"BLEU = %.2f %.1f/%.1f/%.1f/%.1f (BP = %.3f ratio = %.3f "
 b->hyp_len,b->ref_len);
 }
 
-/*:292*//*293:*/
-#line 5532 "attention.w"
+/*:293*//*294:*/
+#line 5561 "attention.w"
 
 int words_intern(Vocab*v,const char*s,int**ids)
 {
@@ -458,8 +458,8 @@ if(*s==' ')s++;
 return n;
 }
 
-/*:293*//*295:*/
-#line 5575 "attention.w"
+/*:294*//*296:*/
+#line 5604 "attention.w"
 
 static const PairList*sorted_pairs;
 static int by_source(const void*a,const void*b)
@@ -486,8 +486,8 @@ free(rep);
 return group;
 }
 
-/*:295*//*296:*/
-#line 5606 "attention.w"
+/*:296*//*297:*/
+#line 5635 "attention.w"
 
 int pairs_split(const PairList*pl,double test,double valid,uint64_t seed,int*part,
 int counts[3][2])
@@ -506,8 +506,8 @@ for(int k= G-1;k> 0;k--){
 int j= (int)(erand48(xs)*(k+1)),t= perm[k];
 perm[k]= perm[j],perm[j]= t;
 }
-/*297:*/
-#line 5631 "attention.w"
+/*298:*/
+#line 5660 "attention.w"
 
 int*gpart= xcalloc((size_t)G,sizeof(int));
 for(int k= 0;k<G;k++)gpart[perm[k]]= k<n_test?2:k<n_test+n_valid?1:0;
@@ -516,16 +516,16 @@ for(int g= 0;g<G;g++)counts[gpart[g]][0]++;
 for(int k= 0;k<pl->n;k++)part[k]= gpart[group[k]],counts[part[k]][1]++;
 free(gpart);
 
-/*:297*/
-#line 5624 "attention.w"
+/*:298*/
+#line 5653 "attention.w"
 
 free(group);
 free(perm);
 return 0;
 }
 
-/*:296*/
-#line 4904 "attention.w"
+/*:297*/
+#line 4933 "attention.w"
 
 
-/*:256*/
+/*:257*/

@@ -1,5 +1,5 @@
-/*420:*/
-#line 8125 "attention.w"
+/*421:*/
+#line 8154 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
@@ -13,15 +13,15 @@
 #include <strings.h> 
 #include <time.h> 
 #include <utf8proc.h> 
-/*422:*/
-#line 8195 "attention.w"
+/*423:*/
+#line 8224 "attention.w"
 
 const Colormap colormap_bone= {"bone",{3,4,3},
 {{0.0,0.746032,1.0},{0.0,0.365079,0.746032,1.0},{0.0,0.365079,1.0}},
 {{0.0,0.652778,1.0},{0.0,0.319444,0.777778,1.0},{0.0,0.444444,1.0}}};
 
-/*:422*//*423:*/
-#line 8208 "attention.w"
+/*:423*//*424:*/
+#line 8237 "attention.w"
 
 #define B8(b) ((b) / 255.0)
 #define EIGHTHS {0.0, 0.125, 0.25, 0.375, 0.5, 0.625, 0.75, 0.875, 1.0}
@@ -30,11 +30,11 @@ const Colormap colormap_ylorrd= {"ylorrd",{9,9,9},{EIGHTHS,EIGHTHS,EIGHTHS},
 {B8(255),B8(237),B8(217),B8(178),B8(141),B8(78),B8(26),B8(0),B8(0)},
 {B8(204),B8(160),B8(118),B8(76),B8(60),B8(42),B8(28),B8(38),B8(38)}}};
 
-/*:423*/
-#line 8138 "attention.w"
+/*:424*/
+#line 8167 "attention.w"
 
-/*431:*/
-#line 8337 "attention.w"
+/*432:*/
+#line 8366 "attention.w"
 
 typedef struct{
 unsigned char*p;
@@ -52,8 +52,8 @@ b->n+= n;
 b->p[b->n]= 0;
 }
 
-/*:431*//*432:*/
-#line 8356 "attention.w"
+/*:432*//*433:*/
+#line 8385 "attention.w"
 
 typedef struct{
 cairo_t*cr;
@@ -65,8 +65,8 @@ double size;
 int bold;
 }FigFont;
 
-/*:432*//*433:*/
-#line 8372 "attention.w"
+/*:433*//*434:*/
+#line 8401 "attention.w"
 
 static void set_font(cairo_t*cr,FigFont f)
 {
@@ -84,8 +84,8 @@ cairo_set_font_options(cr,fo);
 cairo_font_options_destroy(fo);
 }
 
-/*:433*//*434:*/
-#line 8391 "attention.w"
+/*:434*//*435:*/
+#line 8420 "attention.w"
 
 static cairo_t*measurer(void)
 {
@@ -99,8 +99,8 @@ no_hinting(cr);
 return cr;
 }
 
-/*:434*//*435:*/
-#line 8407 "attention.w"
+/*:435*//*436:*/
+#line 8436 "attention.w"
 
 static double text_width(FigFont f,const char*s)
 {
@@ -119,8 +119,8 @@ cairo_font_extents(measurer(),&fe);
 *descent= fe.descent;
 }
 
-/*:435*//*436:*/
-#line 8431 "attention.w"
+/*:436*//*437:*/
+#line 8460 "attention.w"
 
 #define ELLIPSIS "\xe2\x80\xa6" 
 static char*fit_text(const char*s,FigFont f,double maxw)
@@ -136,8 +136,8 @@ else memcpy(o,s+k,(size_t)m),o+= m,k+= (size_t)m;
 }
 double ew= text_width(f,ELLIPSIS);
 if(text_width(f,t)<=maxw)return t;
-/*437:*/
-#line 8451 "attention.w"
+/*438:*/
+#line 8480 "attention.w"
 
 size_t n= strlen(t);
 char*u= xcalloc(n+sizeof ELLIPSIS,1);
@@ -153,14 +153,14 @@ strcpy(u+cut,ELLIPSIS);
 free(t);
 t= u;
 
-/*:437*/
-#line 8446 "attention.w"
+/*:438*/
+#line 8475 "attention.w"
 
 return t;
 }
 
-/*:436*//*438:*/
-#line 8469 "attention.w"
+/*:437*//*439:*/
+#line 8498 "attention.w"
 
 static void svg_text(Buf*b,FigFont f,double x,double y,double angle,const char*s);
 
@@ -182,8 +182,8 @@ cairo_show_text(cr,s);
 cairo_restore(cr);
 }
 
-/*:438*//*439:*/
-#line 8492 "attention.w"
+/*:439*//*440:*/
+#line 8521 "attention.w"
 
 static void svg_text(Buf*b,FigFont f,double x,double y,double angle,const char*s)
 {
@@ -202,8 +202,8 @@ else buf_add(b,p,1);
 buf_add(b,"</text>\n",8);
 }
 
-/*:439*//*440:*/
-#line 8511 "attention.w"
+/*:440*//*441:*/
+#line 8540 "attention.w"
 
 static void fill_box(cairo_t*cr,double x,double y,double w,double h,
 const double rgb[3])
@@ -223,8 +223,8 @@ cairo_line_to(cr,x1,y1);
 cairo_stroke(cr);
 }
 
-/*:440*//*441:*/
-#line 8543 "attention.w"
+/*:441*//*442:*/
+#line 8572 "attention.w"
 
 #define FIG_TINY 1e-280 
 #define FIG_HUGE 1e300 
@@ -245,8 +245,8 @@ if(fabs(step/pow(10.0,-d)-2.5)<1e-6)d++;
 return step;
 }
 
-/*:441*//*442:*/
-#line 8564 "attention.w"
+/*:442*//*443:*/
+#line 8593 "attention.w"
 
 static int nice_ticks(double lo,double hi,int most,double*first,double*step,
 int*decimals)
@@ -257,8 +257,8 @@ double n= floor(hi/ *step-*first/ *step+1e-6)+1;
 return n> 0?(n<1000?(int)n:1000):0;
 }
 
-/*:442*//*443:*/
-#line 8577 "attention.w"
+/*:443*//*444:*/
+#line 8606 "attention.w"
 
 static void widen_range(double*lo,double*hi)
 {
@@ -268,8 +268,8 @@ double d= fabs(*lo)<1e3*FIG_TINY?0.1:0.1*fabs(*lo);
 }
 }
 
-/*:443*//*444:*/
-#line 8597 "attention.w"
+/*:444*//*445:*/
+#line 8626 "attention.w"
 
 #define PAGE_W 720.0
 #define PAGE_H 432.0
@@ -284,8 +284,8 @@ static const FigFont tick_font= {10.0,0};
 static const FigFont axis_font= {12.0,1};
 static const FigFont title_font= {13.0,1};
 
-/*:444*//*445:*/
-#line 8618 "attention.w"
+/*:445*//*446:*/
+#line 8647 "attention.w"
 
 static double turned_depth(FigFont f,const char*s)
 {
@@ -301,8 +301,8 @@ font_metrics(f,&asc,&desc);
 canvas_text(cv,f,x-(a+desc)*M_SQRT1_2,y+(asc+a)*M_SQRT1_2,-45.0,s);
 }
 
-/*:445*//*446:*/
-#line 8636 "attention.w"
+/*:446*//*447:*/
+#line 8665 "attention.w"
 
 typedef struct{
 char**row,**col,*title;
@@ -312,8 +312,8 @@ int nticks,decimals;
 double first,step;
 }HeatmapTexts;
 
-/*:446*//*447:*/
-#line 8646 "attention.w"
+/*:447*//*448:*/
+#line 8675 "attention.w"
 
 static void fit_labels(const Heatmap*h,HeatmapTexts*t)
 {
@@ -327,8 +327,8 @@ t->col[j]= fit_text(h->col_words[j],t->col_font,LABEL_MAX);
 }
 }
 
-/*:447*//*448:*/
-#line 8661 "attention.w"
+/*:448*//*449:*/
+#line 8690 "attention.w"
 
 static void heatmap_texts(const Heatmap*h,HeatmapTexts*t)
 {
@@ -337,8 +337,8 @@ t->col= xcalloc((size_t)h->cols,sizeof(char*));
 t->row_font= t->col_font= tick_font;
 fit_labels(h,t);
 t->title= fit_text(h->title?h->title:"",title_font,PAGE_W-2*MARGIN);
-/*450:*/
-#line 8686 "attention.w"
+/*451:*/
+#line 8715 "attention.w"
 
 double lo= INFINITY,hi= -INFINITY;
 for(int i= 0;i<h->rows;i++)
@@ -354,13 +354,13 @@ widen_range(&lo,&hi);
 t->vmin= lo,t->vmax= hi;
 t->nticks= nice_ticks(lo,hi,8,&t->first,&t->step,&t->decimals);
 
-/*:450*/
-#line 8669 "attention.w"
+/*:451*/
+#line 8698 "attention.w"
 
 }
 
-/*:448*//*449:*/
-#line 8673 "attention.w"
+/*:449*//*450:*/
+#line 8702 "attention.w"
 
 static void heatmap_texts_free(const Heatmap*h,HeatmapTexts*t)
 {
@@ -371,8 +371,8 @@ free(t->col);
 free(t->title);
 }
 
-/*:449*//*469:*/
-#line 9034 "attention.w"
+/*:450*//*470:*/
+#line 9063 "attention.w"
 
 static cairo_status_t buf_write(void*closure,const unsigned char*data,unsigned int n)
 {
@@ -380,8 +380,8 @@ buf_add(closure,data,n);
 return CAIRO_STATUS_SUCCESS;
 }
 
-/*:469*//*470:*/
-#line 9052 "attention.w"
+/*:470*//*471:*/
+#line 9081 "attention.w"
 
 static void pdf_fix_date(cairo_surface_t*s)
 {
@@ -400,8 +400,8 @@ cairo_pdf_surface_restrict_to_version(s,CAIRO_PDF_VERSION_1_4);
 cairo_pdf_surface_set_metadata(s,CAIRO_PDF_METADATA_CREATE_DATE,date);
 }
 
-/*:470*//*478:*/
-#line 9219 "attention.w"
+/*:471*//*479:*/
+#line 9248 "attention.w"
 
 #define CURVE_W 576.0
 #define CURVE_H 360.0
@@ -418,8 +418,8 @@ double t= a->log?(log10(v)-log10(a->lo))/(log10(a->hi)-log10(a->lo)):
 return a->from+t*(a->to-a->from);
 }
 
-/*:478*//*479:*/
-#line 9241 "attention.w"
+/*:479*//*480:*/
+#line 9270 "attention.w"
 
 static void axis_range(Axis*a,double lo,double hi,int allow_log)
 {
@@ -436,8 +436,8 @@ a->lo= floor(lo/step+1e-9)*step;
 a->hi= ceil(hi/step-1e-9)*step;
 }
 
-/*:479*//*480:*/
-#line 9259 "attention.w"
+/*:480*//*481:*/
+#line 9288 "attention.w"
 
 static void tick_label(char*s,size_t size,double v,int is_log,int decimals)
 {
@@ -455,8 +455,8 @@ snprintf(s,size,"10%s",k<0?"\xe2\x81\xbb":"");
 for(char*d= digits;*d;d++)strncat(s,sup[*d-'0'],size-strlen(s)-1);
 }
 
-/*:480*//*481:*/
-#line 9279 "attention.w"
+/*:481*//*482:*/
+#line 9308 "attention.w"
 
 #define MAX_TICKS 200
 typedef struct{
@@ -470,8 +470,8 @@ static void axis_ticks(const Axis*a,Ticks*t)
 {
 t->n= 0;
 if(a->log){
-/*482:*/
-#line 9307 "attention.w"
+/*483:*/
+#line 9336 "attention.w"
 
 int d0= (int)lround(log10(a->lo)),d1= (int)lround(log10(a->hi));
 int every= d1-d0> 8?(d1-d0+7)/8:1;
@@ -486,8 +486,8 @@ else t->label[t->n][0]= 0;
 t->n++;
 }
 
-/*:482*/
-#line 9292 "attention.w"
+/*:483*/
+#line 9321 "attention.w"
 
 return;
 }
@@ -501,16 +501,16 @@ tick_label(t->label[t->n],sizeof t->label[0],t->v[t->n],0,dec);
 }
 }
 
-/*:481*/
-#line 8139 "attention.w"
+/*:482*/
+#line 8168 "attention.w"
 
-/*424:*/
-#line 8232 "attention.w"
+/*425:*/
+#line 8261 "attention.w"
 
 void colormap_color(const Colormap*cm,double w,double rgb[3])
 {
-/*425:*/
-#line 8239 "attention.w"
+/*426:*/
+#line 8268 "attention.w"
 
 if(!(w> 0.0))w= 0.0;
 if(w> 1.0)w= 1.0;
@@ -522,13 +522,13 @@ double t= (w-x[k])/(x[k+1]-x[k]);
 rgb[ch]= v[k]+t*(v[k+1]-v[k]);
 }
 
-/*:425*/
-#line 8235 "attention.w"
+/*:426*/
+#line 8264 "attention.w"
 
 }
 
-/*:424*//*427:*/
-#line 8260 "attention.w"
+/*:425*//*428:*/
+#line 8289 "attention.w"
 
 const Colormap*colormap_find(const char*name)
 {
@@ -537,8 +537,8 @@ if(strcmp(name,"ylorrd")==0||strcmp(name,"YlOrRd")==0)return&colormap_ylorrd;
 return NULL;
 }
 
-/*:427*//*451:*/
-#line 8703 "attention.w"
+/*:428*//*452:*/
+#line 8732 "attention.w"
 
 static int layout_heatmap(const Heatmap*h,const HeatmapTexts*t,HeatmapLayout*lay)
 {
@@ -554,8 +554,8 @@ char s[32];
 snprintf(s,sizeof s,"%.*f",t->decimals,t->first+k*t->step+0.0);
 cbw= fmax(cbw,text_width(tick_font,s));
 }
-/*452:*/
-#line 8727 "attention.w"
+/*453:*/
+#line 8756 "attention.w"
 
 double title_asc,title_desc;
 font_metrics(title_font,&title_asc,&title_desc);
@@ -575,15 +575,15 @@ lay->cells= (FigBox){left,top,PAGE_W-left-right,ch};
 lay->colorbar= (FigBox){PAGE_W-right+CBAR_GAP,top,cw,ch};
 lay->vmin= t->vmin,lay->vmax= t->vmax;
 
-/*:452*/
-#line 8718 "attention.w"
+/*:453*/
+#line 8747 "attention.w"
 
 return lay->cells.w>=10.0&&lay->cells.h>=10.0?0:
 kit_fail("heatmap: the labels leave no room for the cells");
 }
 
-/*:451*//*453:*/
-#line 8755 "attention.w"
+/*:452*//*454:*/
+#line 8784 "attention.w"
 
 static int heatmap_prepare(const Heatmap*h,HeatmapTexts*t,HeatmapLayout*lay)
 {
@@ -602,8 +602,8 @@ fit_labels(h,t);
 return 0;
 }
 
-/*:453*//*454:*/
-#line 8775 "attention.w"
+/*:454*//*455:*/
+#line 8804 "attention.w"
 
 static int heatmap_check(const Heatmap*h)
 {
@@ -621,8 +621,8 @@ heatmap_texts_free(h,&t);
 return 0;
 }
 
-/*:454*//*456:*/
-#line 8799 "attention.w"
+/*:455*//*457:*/
+#line 8828 "attention.w"
 
 static void draw_heatmap(Canvas*cv,const Heatmap*h,const HeatmapTexts*t,
 const HeatmapLayout*lay)
@@ -637,8 +637,8 @@ double rgb[3],v= h->w[(size_t)i*h->stride+j];
 colormap_color(h->cm,(v-lay->vmin)/(lay->vmax-lay->vmin),rgb);
 fill_box(cr,c->x+j*colw,c->y+i*rowh,colw,rowh,rgb);
 }
-/*457:*/
-#line 8823 "attention.w"
+/*458:*/
+#line 8852 "attention.w"
 
 int seaborn= h->style==HEATMAP_SEABORN;
 for(int j= seaborn?0:1;j<=(seaborn?h->cols:h->cols-1);j++)
@@ -657,11 +657,11 @@ c->y+c->h+TICK_LEN,0.8,0.0);
 for(int i= 0;i<h->rows;i++)
 line(cr,c->x,c->y+(i+0.5)*rowh,c->x-TICK_LEN,c->y+(i+0.5)*rowh,0.8,0.0);
 
-/*:457*/
-#line 8813 "attention.w"
+/*:458*/
+#line 8842 "attention.w"
 
-/*458:*/
-#line 8846 "attention.w"
+/*459:*/
+#line 8875 "attention.w"
 
 const FigBox*b= &lay->colorbar;
 cairo_pattern_t*grad= cairo_pattern_create_linear(0.0,b->y+b->h,0.0,b->y);
@@ -675,8 +675,8 @@ cairo_set_source(cr,grad);
 cairo_rectangle(cr,b->x,b->y,b->w,b->h);
 cairo_fill(cr);
 cairo_pattern_destroy(grad);
-/*459:*/
-#line 8864 "attention.w"
+/*460:*/
+#line 8893 "attention.w"
 
 if(!seaborn){
 cairo_set_source_rgb(cr,0.0,0.0,0.0);
@@ -695,15 +695,15 @@ line(cr,b->x+b->w,y,b->x+b->w+TICK_LEN,y,0.8,0.0);
 canvas_text(cv,tick_font,b->x+b->w+TICK_LEN+TICK_PAD,y+(asc-desc)/2,0.0,s);
 }
 
+/*:460*/
+#line 8888 "attention.w"
+
+
 /*:459*/
-#line 8859 "attention.w"
+#line 8843 "attention.w"
 
-
-/*:458*/
-#line 8814 "attention.w"
-
-/*460:*/
-#line 8885 "attention.w"
+/*461:*/
+#line 8914 "attention.w"
 
 double rasc,rdesc;
 font_metrics(t->row_font,&rasc,&rdesc);
@@ -713,8 +713,8 @@ c->y+(i+0.5)*rowh+(rasc-rdesc)/2,0.0,t->row[i]);
 for(int j= 0;j<h->cols;j++)
 turned_label(cv,t->col_font,c->x+(j+0.5)*colw,c->y+c->h+TICK_LEN+TICK_PAD,
 t->col[j]);
-/*461:*/
-#line 8905 "attention.w"
+/*462:*/
+#line 8934 "attention.w"
 
 static const char*xtitle= "Input Words (English)",*ytitle= "Output Words (French)",
 *ctitle= "Attention Weight";
@@ -727,8 +727,8 @@ if(seaborn)
 canvas_text(cv,tick_font,lay->width-MARGIN-desc,b->y+(b->h+ct)/2,-90.0,ctitle);
 else canvas_text(cv,tick_font,lay->width-MARGIN-asc,b->y+(b->h-ct)/2,90.0,ctitle);
 
-/*:461*/
-#line 8894 "attention.w"
+/*:462*/
+#line 8923 "attention.w"
 
 double tw= text_width(title_font,t->title),tx= c->x+(c->w-tw)/2;
 double tasc,tdesc;
@@ -736,13 +736,13 @@ font_metrics(title_font,&tasc,&tdesc);
 tx= fmax(MARGIN,fmin(tx,lay->width-MARGIN-tw));
 canvas_text(cv,title_font,tx,MARGIN+tasc,0.0,t->title);
 
-/*:460*/
-#line 8815 "attention.w"
+/*:461*/
+#line 8844 "attention.w"
 
 }
 
-/*:456*//*462:*/
-#line 8919 "attention.w"
+/*:457*//*463:*/
+#line 8948 "attention.w"
 
 typedef struct{
 const Heatmap*h;
@@ -762,8 +762,8 @@ j->h= h;
 return heatmap_check(h)||heatmap_prepare(h,&j->t,&j->lay)?-1:0;
 }
 
-/*:462*//*464:*/
-#line 8951 "attention.w"
+/*:463*//*465:*/
+#line 8980 "attention.w"
 
 int figure_format(const char*path)
 {
@@ -776,8 +776,8 @@ if(strcasecmp(dot,".svg")==0)return FIGURE_SVG;
 return kit_fail("%s: unknown figure format (the name must end in .png, .pdf or .svg)",path);
 }
 
-/*:464*//*465:*/
-#line 8969 "attention.w"
+/*:465*//*466:*/
+#line 8998 "attention.w"
 
 int figure_check_path(const char*path)
 {
@@ -796,8 +796,8 @@ free(dir);
 return status;
 }
 
-/*:465*//*466:*/
-#line 8990 "attention.w"
+/*:466*//*467:*/
+#line 9019 "attention.w"
 
 int write_file_atomic(const char*path,const void*data,size_t n)
 {
@@ -813,8 +813,8 @@ return-1;
 mode_t mask= umask(0);
 umask(mask);
 fchmod(fd,0666&~mask);
-/*467:*/
-#line 9011 "attention.w"
+/*468:*/
+#line 9040 "attention.w"
 
 const char*p= data;
 size_t left= n;
@@ -831,15 +831,15 @@ if(ok&&save_target_check(path))ok= 0;
 if(ok&&rename(tmp,path)!=0)ok= 0,kit_fail("%s: cannot write: %s",path,strerror(errno));
 if(!ok)unlink(tmp);
 
-/*:467*/
-#line 9005 "attention.w"
+/*:468*/
+#line 9034 "attention.w"
 
 free(tmp);
 return ok?0:-1;
 }
 
-/*:466*//*471:*/
-#line 9074 "attention.w"
+/*:467*//*472:*/
+#line 9103 "attention.w"
 
 typedef void(*DrawFn)(Canvas*cv,const void*job);
 
@@ -859,8 +859,8 @@ Canvas cv= {cairo_create(s),format==FIGURE_SVG?&text:NULL};
 no_hinting(cv.cr);
 if(format==FIGURE_PNG)cairo_scale(cv.cr,FIGURE_PNG_SCALE,FIGURE_PNG_SCALE);
 draw(&cv,job);
-/*472:*/
-#line 9097 "attention.w"
+/*473:*/
+#line 9126 "attention.w"
 
 cairo_status_t st= cairo_status(cv.cr);
 cairo_destroy(cv.cr);
@@ -886,13 +886,13 @@ free(tail.p);
 free(text.p);
 return st==CAIRO_STATUS_SUCCESS?0:kit_fail("cairo: %s",cairo_status_to_string(st));
 
-/*:472*/
-#line 9093 "attention.w"
+/*:473*/
+#line 9122 "attention.w"
 
 }
 
-/*:471*//*473:*/
-#line 9127 "attention.w"
+/*:472*//*474:*/
+#line 9156 "attention.w"
 
 static int figure_save(const char*path,double w,double h,DrawFn draw,const void*job)
 {
@@ -906,8 +906,8 @@ free(out.p);
 return status;
 }
 
-/*:473*//*474:*/
-#line 9143 "attention.w"
+/*:474*//*475:*/
+#line 9172 "attention.w"
 
 static int figure_image(double w,double h,double scale,DrawFn draw,const void*job,
 FigImage*img)
@@ -931,8 +931,8 @@ cairo_surface_destroy(s);
 return st==CAIRO_STATUS_SUCCESS?0:kit_fail("cairo: %s",cairo_status_to_string(st));
 }
 
-/*:474*//*475:*/
-#line 9167 "attention.w"
+/*:475*//*476:*/
+#line 9196 "attention.w"
 
 int heatmap_save(const Heatmap*h,const char*path)
 {
@@ -953,8 +953,8 @@ heatmap_texts_free(h,&j.t);
 return status;
 }
 
-/*:475*//*483:*/
-#line 9324 "attention.w"
+/*:476*//*484:*/
+#line 9353 "attention.w"
 
 typedef struct{
 const Curve*c;
@@ -967,8 +967,8 @@ static int curve_job_begin(CurveJob*j,const Curve*c)
 {
 if(c->n<1||!c->x||!c->y)return kit_fail("loss curve: no points to draw");
 double x0= INFINITY,x1= -INFINITY,y0= INFINITY,y1= -INFINITY;
-/*484:*/
-#line 9352 "attention.w"
+/*485:*/
+#line 9381 "attention.w"
 
 for(int k= 0;k<c->n;k++){
 if(!isfinite(c->x[k])||!isfinite(c->y[k]))
@@ -980,8 +980,8 @@ x0= fmin(x0,c->x[k]),x1= fmax(x1,c->x[k]);
 y0= fmin(y0,c->y[k]),y1= fmax(y1,c->y[k]);
 }
 
-/*:484*/
-#line 9336 "attention.w"
+/*:485*/
+#line 9365 "attention.w"
 
 j->c= c;
 axis_range(&j->ax,x0>=0.0&&x0<=1.0?0.0:x0,x1,0);
@@ -991,8 +991,8 @@ axis_ticks(&j->ay,&j->ty);
 j->title= fit_text(c->title?c->title:"",title_font,CURVE_W-2*MARGIN);
 j->xlabel= fit_text(c->xlabel?c->xlabel:"",axis_font,CURVE_W-2*MARGIN);
 j->ylabel= fit_text(c->ylabel?c->ylabel:"",axis_font,CURVE_H-2*MARGIN);
-/*485:*/
-#line 9365 "attention.w"
+/*486:*/
+#line 9394 "attention.w"
 
 double asc,desc,lasc,ldesc,tasc,tdesc,yw= 0.0;
 font_metrics(tick_font,&asc,&desc);
@@ -1005,14 +1005,14 @@ j->ax.to= CURVE_W-MARGIN-last;
 j->ay.from= CURVE_H-(MARGIN+lasc+ldesc+LABEL_PAD+asc+desc+TICK_PAD+TICK_LEN);
 j->ay.to= MARGIN+tasc+tdesc+TITLE_PAD;
 
-/*:485*/
-#line 9345 "attention.w"
+/*:486*/
+#line 9374 "attention.w"
 
 return 0;
 }
 
-/*:483*//*486:*/
-#line 9380 "attention.w"
+/*:484*//*487:*/
+#line 9409 "attention.w"
 
 static void curve_job_draw(Canvas*cv,const void*job)
 {
@@ -1026,8 +1026,8 @@ line(cr,axis_pos(&j->ax,j->tx.v[k]),y0,axis_pos(&j->ax,j->tx.v[k]),y1,0.5,0.9);
 for(int k= 0;k<j->ty.n;k++)
 if(j->ty.major[k])
 line(cr,x0,axis_pos(&j->ay,j->ty.v[k]),x1,axis_pos(&j->ay,j->ty.v[k]),0.5,0.9);
-/*487:*/
-#line 9398 "attention.w"
+/*488:*/
+#line 9427 "attention.w"
 
 cairo_save(cr);
 cairo_rectangle(cr,x0,y1,x1-x0,y0-y1);
@@ -1044,11 +1044,11 @@ cairo_fill(cr);
 }else cairo_stroke(cr);
 cairo_restore(cr);
 
-/*:487*/
-#line 9393 "attention.w"
+/*:488*/
+#line 9422 "attention.w"
 
-/*488:*/
-#line 9415 "attention.w"
+/*489:*/
+#line 9444 "attention.w"
 
 double asc,desc,lasc,ldesc,tasc,tdesc;
 font_metrics(tick_font,&asc,&desc);
@@ -1069,8 +1069,8 @@ line(cr,x0,y,x0-(j->ty.major[k]?TICK_LEN:TICK_LEN/2),y,0.8,0.0);
 canvas_text(cv,tick_font,x0-TICK_LEN-TICK_PAD-w,y+(asc-desc)/2,0.0,
 j->ty.label[k]);
 }
-/*489:*/
-#line 9439 "attention.w"
+/*490:*/
+#line 9468 "attention.w"
 
 double xw= text_width(axis_font,j->xlabel),yw= text_width(axis_font,j->ylabel);
 double tw= text_width(title_font,j->title);
@@ -1079,17 +1079,17 @@ canvas_text(cv,axis_font,MARGIN+lasc,(y0+y1+yw)/2,-90.0,j->ylabel);
 canvas_text(cv,title_font,fmax(MARGIN,fmin((x0+x1-tw)/2,CURVE_W-MARGIN-tw)),
 MARGIN+tasc,0.0,j->title);
 
+/*:490*/
+#line 9464 "attention.w"
+
+
 /*:489*/
-#line 9435 "attention.w"
-
-
-/*:488*/
-#line 9394 "attention.w"
+#line 9423 "attention.w"
 
 }
 
-/*:486*//*490:*/
-#line 9448 "attention.w"
+/*:487*//*491:*/
+#line 9477 "attention.w"
 
 static void curve_job_end(CurveJob*j)
 {
@@ -1116,8 +1116,8 @@ curve_job_end(&j);
 return status;
 }
 
-/*:490*/
-#line 8140 "attention.w"
+/*:491*/
+#line 8169 "attention.w"
 
 
-/*:420*/
+/*:421*/

@@ -14,13 +14,13 @@ h_new[j]= gru_unit_forward(gi[j],gi[H+j],gi[2*H+j],
 gh[j],gh[H+j],gh[2*H+j],h[j],&cache[j]);
 }
 
-/*:77*//*378:*/
-#line 7280 "attention.w"
+/*:77*//*379:*/
+#line 7309 "attention.w"
 
 typedef float vec16 __attribute__((vector_size(16*sizeof(float)),aligned(sizeof(float))));
 
-/*:378*//*379:*/
-#line 7289 "attention.w"
+/*:379*//*380:*/
+#line 7318 "attention.w"
 
 static inline void fold(vec16*s,const vec16*a,const vec16*b,int d)
 {
@@ -47,8 +47,8 @@ default:*s= __builtin_shufflevector(*a,*b,0,2,4,6,8,10,12,14,
 }
 }
 
-/*:379*//*380:*/
-#line 7320 "attention.w"
+/*:380*//*381:*/
+#line 7349 "attention.w"
 
 static inline __attribute__((always_inline))void dot16(vec16*s,const float*W,int C,
 const float*x)
@@ -68,8 +68,8 @@ for(;i<C;i++)
 for(int r= 0;r<16;r++)(*s)[r]+= W[(size_t)r*C+i]*x[i];
 }
 
-/*:380*//*382:*/
-#line 7391 "attention.w"
+/*:381*//*383:*/
+#line 7420 "attention.w"
 
 #define BLOCK 128
 static inline __attribute__((always_inline))void transposed_block(float*dx,
@@ -93,8 +93,8 @@ for(int b= 0;b<NB;b++)
 for(int k= 0;k<BLOCK/16;k++)
 *(vec16*)(dx+(size_t)b*C+j+16*k)= acc[b][k];
 }
-/*383:*/
-#line 7420 "attention.w"
+/*384:*/
+#line 7449 "attention.w"
 
 for(;j<C;j++)
 for(int b= 0;b<NB;b++){
@@ -103,13 +103,13 @@ for(int i= 0;i<OC;i++)s+= dy[(size_t)b*OC+i]*W[(size_t)i*C+j];
 dx[(size_t)b*C+j]= s;
 }
 
-/*:383*/
-#line 7414 "attention.w"
+/*:384*/
+#line 7443 "attention.w"
 
 }
 
-/*:382*//*384:*/
-#line 7429 "attention.w"
+/*:383*//*385:*/
+#line 7458 "attention.w"
 
 static void add_transposed_products(float*dx,const float*W,const float*dy,
 int B,int C,int OC)
@@ -120,8 +120,8 @@ transposed_block(dx+(size_t)b*C,W,dy+(size_t)b*OC,C,OC,2);
 for(;b<B;b++)transposed_block(dx+(size_t)b*C,W,dy+(size_t)b*OC,C,OC,1);
 }
 
-/*:384*//*385:*/
-#line 7447 "attention.w"
+/*:385*//*386:*/
+#line 7476 "attention.w"
 
 static inline __attribute__((always_inline))void outer_block(float*dw,
 const float*dy,int stride,const float*x,int B,int C,const int R,const int add)
@@ -144,8 +144,8 @@ a[r][1]+= d*x1;
 for(int r= 0;r<R;r++)
 for(int h= 0;h<2;h++)*(vec16*)(dw+(size_t)r*C+j+16*h)= a[r][h];
 }
-/*386:*/
-#line 7474 "attention.w"
+/*387:*/
+#line 7503 "attention.w"
 
 for(;j<C;j++)
 for(int r= 0;r<R;r++){
@@ -154,13 +154,13 @@ for(int b= 0;b<B;b++)g+= dy[(size_t)b*stride+r]*x[(size_t)b*C+j];
 dw[(size_t)r*C+j]= g;
 }
 
-/*:386*/
-#line 7469 "attention.w"
+/*:387*/
+#line 7498 "attention.w"
 
 }
 
-/*:385*//*387:*/
-#line 7486 "attention.w"
+/*:386*//*388:*/
+#line 7515 "attention.w"
 
 void outer_products(float*dw,const float*dy,int stride,
 const float*x,int B,int C,int rows,int add)
@@ -175,7 +175,7 @@ for(;r<rows;r++)outer_block(dw+(size_t)r*C,dy+r,stride,x,B,C,1,0);
 }
 }
 
-/*:387*/
+/*:388*/
 #line 1390 "attention.w"
 
 /*61:*/
@@ -399,8 +399,8 @@ for(int i= 0;i<L;i++)ds[i]= wb[i]*(ds[i]-avg);
 }
 }
 
-/*:114*//*381:*/
-#line 7348 "attention.w"
+/*:114*//*382:*/
+#line 7377 "attention.w"
 
 void linear_forward(float*out,const float*inp,const float*weight,
 const float*bias,int B,int C,int OC)
@@ -425,7 +425,7 @@ out[(size_t)b*OC+o]= dot(w,inp+(size_t)b*C,C)+beta;
 }
 }
 
-/*:381*/
+/*:382*/
 #line 1391 "attention.w"
 
 

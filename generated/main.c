@@ -1,5 +1,5 @@
-/*514:*/
-#line 9943 "attention.w"
+/*515:*/
+#line 9972 "attention.w"
 
 #include "attention.h"
 #include <stdlib.h> 
@@ -9,8 +9,8 @@
 #include <time.h> 
 #include <unistd.h> 
 #include <sys/stat.h> 
-/*495:*/
-#line 9523 "attention.w"
+/*496:*/
+#line 9552 "attention.w"
 
 #define MAX_OUTS 8
 static int add_out(const char*cmd,const char*path,const char**outs,int*n)
@@ -33,8 +33,8 @@ return-1;
 return 0;
 }
 
-/*:495*//*496:*/
-#line 9546 "attention.w"
+/*:496*//*497:*/
+#line 9575 "attention.w"
 
 static void report_figure(const char*path,const char*what,double seconds)
 {
@@ -45,8 +45,8 @@ if(f)fclose(f);
 printf("Wrote %s (%s, %.1f kB, %.1f ms)\n",path,what,size/1000.0,1e3*seconds);
 }
 
-/*:496*//*506:*/
-#line 9768 "attention.w"
+/*:497*//*507:*/
+#line 9797 "attention.w"
 
 #include <unistd.h> 
 static const char*loss_log_path;
@@ -63,8 +63,8 @@ loss_log= xrealloc(loss_log,(size_t)loss_log_cap*sizeof(double));
 loss_log[loss_log_n++]= loss;
 }
 
-/*:506*//*507:*/
-#line 9787 "attention.w"
+/*:507*//*508:*/
+#line 9816 "attention.w"
 
 static int loss_log_check(void)
 {
@@ -91,8 +91,8 @@ free(loss_log);
 return status;
 }
 
-/*:507*//*516:*/
-#line 9981 "attention.w"
+/*:508*//*517:*/
+#line 10010 "attention.w"
 
 static int check_stdout(const char*cmd,int status)
 {
@@ -103,8 +103,8 @@ cmd?cmd:"",err?": ":"",err?strerror(err):"");
 return status?status:1;
 }
 
-/*:516*//*520:*/
-#line 10032 "attention.w"
+/*:517*//*521:*/
+#line 10061 "attention.w"
 
 static int parse_long(const char*cmd,const char*opt,const char*s,long lo,
 long hi,long*out)
@@ -121,8 +121,8 @@ return-1;
 return 0;
 }
 
-/*:520*//*521:*/
-#line 10049 "attention.w"
+/*:521*//*522:*/
+#line 10078 "attention.w"
 
 static int parse_float(const char*cmd,const char*opt,const char*s,double lo,
 double hi,double*out)
@@ -139,8 +139,8 @@ return-1;
 return 0;
 }
 
-/*:521*//*522:*/
-#line 10067 "attention.w"
+/*:522*//*523:*/
+#line 10096 "attention.w"
 
 static double now_seconds(void)
 {
@@ -149,8 +149,8 @@ clock_gettime(CLOCK_MONOTONIC,&ts);
 return(double)ts.tv_sec+1e-9*(double)ts.tv_nsec;
 }
 
-/*:522*//*523:*/
-#line 10083 "attention.w"
+/*:523*//*524:*/
+#line 10112 "attention.w"
 
 #define OPT_DEVICE 256
 static int device_bad(const char*cmd,const char*device)
@@ -170,8 +170,8 @@ else fprintf(stderr,"attention %s: --device cuda: %s\n",cmd,msg);
 return be;
 }
 
-/*:523*//*543:*/
-#line 10468 "attention.w"
+/*:524*//*544:*/
+#line 10497 "attention.w"
 
 static char*words_join(const Vocab*v,const int*ids,int n)
 {
@@ -182,8 +182,8 @@ for(int k= 0;k<n;k++)p+= sprintf(p,k?" %s":"%s",v->word[ids[k]]);
 return s;
 }
 
-/*:543*//*554:*/
-#line 10663 "attention.w"
+/*:544*//*555:*/
+#line 10692 "attention.w"
 
 static double hold_fraction(const char*s,uint64_t seed)
 {
@@ -202,8 +202,8 @@ vl->origin= xstrdup(pl->origin);
 int kept= 0;
 for(int k= 0;k<pl->n;k++){
 Pair p= pl->pair[k];
-if(hold_fraction(p.src,seed)<share)/*555:*/
-#line 10688 "attention.w"
+if(hold_fraction(p.src,seed)<share)/*556:*/
+#line 10717 "attention.w"
 
 {
 if(vl->n==vl->cap){
@@ -213,16 +213,16 @@ vl->pair= xrealloc(vl->pair,(size_t)vl->cap*sizeof*vl->pair);
 vl->pair[vl->n++]= p;
 }
 
-/*:555*/
-#line 10681 "attention.w"
+/*:556*/
+#line 10710 "attention.w"
 
 else pl->pair[kept++]= p;
 }
 pl->n= kept;
 }
 
-/*:554*//*558:*/
-#line 10741 "attention.w"
+/*:555*//*559:*/
+#line 10770 "attention.w"
 
 static uint64_t mix_seed(uint64_t a,uint64_t b)
 {
@@ -232,8 +232,8 @@ z= (z^(z>>27))*0x94d049bb133111ebULL;
 return z^(z>>31);
 }
 
-/*:558*//*559:*/
-#line 10760 "attention.w"
+/*:559*//*560:*/
+#line 10789 "attention.w"
 
 static const Example*bucket_ex;
 static int by_length(const void*x,const void*y)
@@ -244,8 +244,8 @@ if(!d)d= a->tgt_len-b->tgt_len;
 return d?d:*(const int*)x-*(const int*)y;
 }
 
-/*:559*//*560:*/
-#line 10771 "attention.w"
+/*:560*//*561:*/
+#line 10800 "attention.w"
 
 static void bucket_batches(int*order,int n,const Example*ex,int B,uint64_t seed)
 {
@@ -261,8 +261,8 @@ int j= (int)(erand48(xs)*(k+1)),x= perm[k];
 if(j> k)j= k;
 perm[k]= perm[j],perm[j]= x;
 }
-/*561:*/
-#line 10791 "attention.w"
+/*562:*/
+#line 10820 "attention.w"
 
 int at= 0;
 for(int k= 0;k<nb;k++){
@@ -272,14 +272,14 @@ at+= len;
 }
 memcpy(order,copy,(size_t)n*sizeof(int));
 
-/*:561*/
-#line 10786 "attention.w"
+/*:562*/
+#line 10815 "attention.w"
 
 free(perm),free(copy);
 }
 
-/*:560*//*564:*/
-#line 10848 "attention.w"
+/*:561*//*565:*/
+#line 10877 "attention.w"
 
 static double batched_loss(BModel*bm,const Example*ex,int n)
 {
@@ -294,8 +294,8 @@ tokens+= bt.tokens;
 return bmodel_take_loss(bm)/(double)(tokens?tokens:1);
 }
 
-/*:564*//*568:*/
-#line 10929 "attention.w"
+/*:565*//*569:*/
+#line 10958 "attention.w"
 
 static int blank(const char*s,size_t len)
 {
@@ -303,11 +303,11 @@ for(size_t k= 0;k<len;k++)if(s[k]!=' '&&s[k]!='\t')return 0;
 return 1;
 }
 
-/*:568*//*576:*/
-#line 11082 "attention.w"
+/*:569*//*577:*/
+#line 11111 "attention.w"
 
-/*590:*/
-#line 11355 "attention.w"
+/*591:*/
+#line 11384 "attention.w"
 
 #define BEAM_OPTIONS \
   {"beam", required_argument, 0, 'k'}, {"length-penalty", required_argument, 0, 'P'}, \
@@ -325,8 +325,8 @@ BeamOptions o;
 int used,replace_unk;
 }BeamChoice;
 
-/*:590*//*591:*/
-#line 11375 "attention.w"
+/*:591*//*592:*/
+#line 11404 "attention.w"
 
 static int beam_option(const char*cmd,int c,const char*arg,BeamChoice*b)
 {
@@ -343,8 +343,8 @@ break;
 case'A':if(parse_float(cmd,"--alpha",arg,-1e-300,10.0,&x))return-1;b->o.alpha= x;
 break;
 case'U':b->replace_unk= 1;break;
-case'P':/*592:*/
-#line 11397 "attention.w"
+case'P':/*593:*/
+#line 11426 "attention.w"
 
 if(strcmp(arg,"none")==0)b->o.penalty= LP_NONE;
 else if(strcmp(arg,"avg")==0)b->o.penalty= LP_AVG;
@@ -354,15 +354,15 @@ fprintf(stderr,"attention %s: --length-penalty is none, avg or wu, not \"%s\"\n"
 return-1;
 }
 
-/*:592*/
-#line 11391 "attention.w"
+/*:593*/
+#line 11420 "attention.w"
 break;
 }
 return 1;
 }
 
-/*:591*//*593:*/
-#line 11407 "attention.w"
+/*:592*//*594:*/
+#line 11436 "attention.w"
 
 static void beam_defaults(BeamChoice*b)
 {
@@ -388,8 +388,8 @@ fprintf(stderr,"attention %s: warning: the model's vocabulary has no <UNK>; "
 return 0;
 }
 
-/*:593*//*594:*/
-#line 11435 "attention.w"
+/*:594*//*595:*/
+#line 11464 "attention.w"
 
 static int beam_best(Decoder*d,const int*src,int n,const BeamOptions*o,int*out,
 float*attn)
@@ -408,8 +408,8 @@ d->release(d);
 return k;
 }
 
-/*:594*//*595:*/
-#line 11457 "attention.w"
+/*:595*//*596:*/
+#line 11486 "attention.w"
 
 static BeamChoice translate_beam;
 
@@ -423,8 +423,8 @@ BeamOptions*o= &translate_beam.o;
 Hypothesis*y= xcalloc((size_t)o->n_best,sizeof*y);
 int found= 0;
 beam_search(d,1,init,o,y,&found);
-/*596:*/
-#line 11480 "attention.w"
+/*597:*/
+#line 11509 "attention.w"
 
 char*copy= xstrdup(norm),*words[DEFAULT_MAX_LENGTH*4];
 int nw= 0;
@@ -449,8 +449,8 @@ free(lines[i]);
 free(lines);
 free(copy);
 
-/*:596*/
-#line 11470 "attention.w"
+/*:597*/
+#line 11499 "attention.w"
 
 hypotheses_free(y,found);
 free(y);
@@ -459,12 +459,12 @@ d->release(d);
 return text;
 }
 
-/*:595*/
-#line 11083 "attention.w"
+/*:596*/
+#line 11112 "attention.w"
 
 
-/*:576*//*577:*/
-#line 11087 "attention.w"
+/*:577*//*578:*/
+#line 11116 "attention.w"
 
 static void warn_unknown(const char*cmd,const Vocab*v,Vocab*seen,const char*s,
 const char*where)
@@ -483,8 +483,8 @@ if(cmd)fprintf(stderr,"attention %s: %s: warning: \"%s\" is not in the model's "
 }
 }
 
-/*:577*//*578:*/
-#line 11110 "attention.w"
+/*:578*//*579:*/
+#line 11139 "attention.w"
 
 static int translate_batched(BModel*bm,int nargs,char**args,int show_attention)
 {
@@ -493,8 +493,8 @@ char**norm= xcalloc((size_t)cap,sizeof(char*)),*bad= xcalloc((size_t)cap,1);
 Example*ex= xcalloc((size_t)cap,sizeof(Example));
 Vocab unknown;
 vocab_init(&unknown);
-/*579:*/
-#line 11134 "attention.w"
+/*580:*/
+#line 11163 "attention.w"
 
 char*line= NULL;
 size_t lcap= 0;
@@ -515,8 +515,8 @@ norm= xrealloc(norm,(size_t)cap*sizeof(char*));
 bad= xrealloc(bad,(size_t)cap);
 ex= xrealloc(ex,(size_t)cap*sizeof(Example));
 }
-/*580:*/
-#line 11161 "attention.w"
+/*581:*/
+#line 11190 "attention.w"
 
 size_t badbyte;
 char where[64];
@@ -538,14 +538,14 @@ ex[n].src_len= m+1;
 bad[n]= 0;
 }else ex[n].src[0]= EOS_TOKEN,ex[n].src_len= 1,bad[n]= 1;
 
-/*:580*/
-#line 11154 "attention.w"
+/*:581*/
+#line 11183 "attention.w"
 
 n++;
 }
 free(line);
-if(nargs==0)/*585:*/
-#line 11257 "attention.w"
+if(nargs==0)/*586:*/
+#line 11286 "attention.w"
 
 if(ferror(stdin)){
 fprintf(stderr,"attention translate: cannot read the standard input: %s\n",
@@ -553,18 +553,18 @@ strerror(errno));
 failed= 1;
 }
 
-/*:585*/
-#line 11158 "attention.w"
+/*:586*/
+#line 11187 "attention.w"
 
 
-/*:579*/
-#line 11118 "attention.w"
+/*:580*/
+#line 11147 "attention.w"
 
 int*out= xcalloc((size_t)(n?n:1)*L,sizeof(int)),*len= xcalloc((size_t)(n?n:1),sizeof(int));
 float*attn= show_attention?xcalloc((size_t)(n?n:1)*L*L,sizeof(float)):NULL;
 char**text= NULL;
-if(translate_beam.used)/*581:*/
-#line 11186 "attention.w"
+if(translate_beam.used)/*582:*/
+#line 11215 "attention.w"
 
 {
 BeamOptions*o= &translate_beam.o;
@@ -578,8 +578,8 @@ Hypothesis*y= xcalloc((size_t)(n?n:1)*o->n_best,sizeof*y);
 d->encode(d,sp,sl,n,init);
 beam_search(d,n,init,o,y,found);
 text= xcalloc((size_t)(n?n:1),sizeof*text);
-for(int k= 0;k<n;k++)/*582:*/
-#line 11205 "attention.w"
+for(int k= 0;k<n;k++)/*583:*/
+#line 11234 "attention.w"
 
 {
 Hypothesis*h= y+(size_t)k*o->n_best;
@@ -596,8 +596,8 @@ for(int i= 0;i<found[k];i++){
 lines[i]= hypothesis_words(d,&bm->vout,&h[i],words,nw,translate_beam.replace_unk);
 cap+= strlen(lines[i])+32;
 }
-/*583:*/
-#line 11229 "attention.w"
+/*584:*/
+#line 11258 "attention.w"
 
 text[k]= xcalloc(cap,1);
 for(int i= 0;i<found[k];i++){
@@ -607,26 +607,26 @@ used+= (size_t)snprintf(text[k]+used,cap-used,"%s",lines[i]);
 free(lines[i]);
 }
 
-/*:583*/
-#line 11221 "attention.w"
+/*:584*/
+#line 11250 "attention.w"
 
 free(lines),free(copy);
 hypotheses_free(h,found[k]);
 }
 
-/*:582*/
-#line 11199 "attention.w"
+/*:583*/
+#line 11228 "attention.w"
 
 free(y),free(init),free(found),free(sl),free(sp);
 d->release(d);
 }
 
-/*:581*/
-#line 11122 "attention.w"
+/*:582*/
+#line 11151 "attention.w"
 
 else bmodel_greedy(bm,ex,n,out,len,attn);
-/*584:*/
-#line 11239 "attention.w"
+/*585:*/
+#line 11268 "attention.w"
 
 for(int k= 0;k<n;k++){
 if(!bad[k]){
@@ -642,8 +642,8 @@ printf(" %s %.3f",bm->vin.word[ex[k].src[i]],attn[((size_t)k*L+t2)*L+i]);
 putchar('\n');
 }
 
-/*:584*/
-#line 11124 "attention.w"
+/*:585*/
+#line 11153 "attention.w"
 
 for(int k= 0;k<n;k++)free(norm[k]),free(text?text[k]:NULL);
 free(text);
@@ -652,14 +652,14 @@ vocab_free(&unknown);
 return failed?1:0;
 }
 
-/*:578*/
-#line 9952 "attention.w"
+/*:579*/
+#line 9981 "attention.w"
 
-/*492:*/
-#line 9486 "attention.w"
+/*493:*/
+#line 9515 "attention.w"
 
-/*494:*/
-#line 9506 "attention.w"
+/*495:*/
+#line 9535 "attention.w"
 
 static const char*heatmap_usage= 
 "usage: attention heatmap --model CKPT --out FILE [--out FILE ...] [OPTIONS] SENTENCE\n"
@@ -674,8 +674,8 @@ static const char*heatmap_usage=
 "  --beam K              draw the best translation of a beam of K (default: greedy)\n"
 "  --length-penalty P, --alpha A, --max-length N   as for translate\n";
 
-/*:494*//*497:*/
-#line 9559 "attention.w"
+/*:495*//*498:*/
+#line 9588 "attention.w"
 
 static int cmd_heatmap(int argc,char**argv)
 {
@@ -687,8 +687,8 @@ const char*model= NULL,*outs[MAX_OUTS],*device= NULL;
 int nout= 0,c,bad= 0,style= HEATMAP_MATPLOTLIB,unit= 0,r;
 BeamChoice beam;
 beam_defaults(&beam);
-/*498:*/
-#line 9579 "attention.w"
+/*499:*/
+#line 9608 "attention.w"
 
 opterr= 0;
 optind= 1;
@@ -699,8 +699,8 @@ c=='N'?"--n-best":"--replace-unk");
 bad= 1;
 }else if((r= beam_option("heatmap",c,optarg,&beam))!=0)bad= r<0;
 else switch(c){
-/*499:*/
-#line 9604 "attention.w"
+/*500:*/
+#line 9633 "attention.w"
 
 case'm':model= optarg;break;
 case'o':bad= add_out("heatmap",optarg,outs,&nout)!=0;break;
@@ -723,8 +723,8 @@ break;
 default:fprintf(stderr,"attention heatmap: unknown option \"%s\"\n",argv[optind-1]);
 bad= 1;
 
-/*:499*/
-#line 9589 "attention.w"
+/*:500*/
+#line 9618 "attention.w"
 
 }
 if(!bad&&(!model||nout==0||argc-optind!=1)){
@@ -737,17 +737,17 @@ fputs(heatmap_usage,stderr);
 return 2;
 }
 
-/*:498*/
-#line 9570 "attention.w"
+/*:499*/
+#line 9599 "attention.w"
 
 if(check_outs("heatmap",outs,nout))return 1;
-/*500:*/
-#line 9632 "attention.w"
+/*501:*/
+#line 9661 "attention.w"
 
 Model m;
 BModel bm;
-/*501:*/
-#line 9656 "attention.w"
+/*502:*/
+#line 9685 "attention.w"
 
 const Backend*be= backend_for("heatmap",device);
 if(!be)return 1;
@@ -768,8 +768,8 @@ else bmodel_free(&bm);
 return 2;
 }
 
-/*:501*/
-#line 9635 "attention.w"
+/*:502*/
+#line 9664 "attention.w"
 
 const Vocab*vi= kind?&bm.vin:&m.vin,*vo= kind?&bm.vout:&m.vout;
 int L= kind?bm.cfg.L:m.cfg.L,*src= xcalloc((size_t)L,sizeof(int));
@@ -778,13 +778,13 @@ float*attn= xcalloc((size_t)L*L,sizeof(float));
 int status= 1,T= -1,n= 0;
 size_t badbyte;
 char*norm= normalize_sentence(argv[optind],strlen(argv[optind]),&badbyte);
-/*502:*/
-#line 9680 "attention.w"
+/*503:*/
+#line 9709 "attention.w"
 
 if(!norm)kit_fail("the sentence: invalid UTF-8 at byte %zu",badbyte+1);
 else if(kind==KIND_SEED)T= tokenize(vi,norm,src,L,"the sentence","English");
-else/*503:*/
-#line 9693 "attention.w"
+else/*504:*/
+#line 9722 "attention.w"
 
 {
 Example e;
@@ -806,8 +806,8 @@ if(!beam.used)bmodel_greedy(&bm,&e,1,out,&n,attn);
 }
 }
 
-/*:503*/
-#line 9683 "attention.w"
+/*:504*/
+#line 9712 "attention.w"
 
 if(T==0)kit_fail("the sentence has no words");
 else if(T> 0&&beam.used)n= beam_best(kind?bmodel_decoder(&bm):model_decoder(&m),
@@ -816,12 +816,12 @@ else if(T> 0&&kind==KIND_SEED)n= greedy_decode(&m,src,T,out,attn);
 if(T> 0&&n==0)
 kit_fail("the model translates \"%s\" into nothing: there is no attention to draw",norm);
 
-/*:502*/
-#line 9643 "attention.w"
+/*:503*/
+#line 9672 "attention.w"
 
 if(n> 0){
-/*504:*/
-#line 9715 "attention.w"
+/*505:*/
+#line 9744 "attention.w"
 
 const char**rw= xcalloc((size_t)n,sizeof(char*)),**cw= xcalloc((size_t)T,sizeof(char*));
 for(int i= 0;i<n;i++)rw[i]= vo->word[out[i]];
@@ -842,8 +842,8 @@ status= 1;
 }
 free(rw),free(cw),free(fr),free(title);
 
-/*:504*/
-#line 9645 "attention.w"
+/*:505*/
+#line 9674 "attention.w"
 
 }else fprintf(stderr,"attention heatmap: %s\n",kit_error());
 free(norm),free(src),free(out),free(attn);
@@ -851,16 +851,16 @@ if(kind==KIND_SEED)model_free(&m);
 else bmodel_free(&bm);
 return status;
 
-/*:500*/
-#line 9572 "attention.w"
+/*:501*/
+#line 9601 "attention.w"
 
 }
 
-/*:497*/
-#line 9487 "attention.w"
+/*:498*/
+#line 9516 "attention.w"
 
-/*508:*/
-#line 9819 "attention.w"
+/*509:*/
+#line 9848 "attention.w"
 
 static const char*loss_curve_usage= 
 "usage: attention loss-curve --log FILE --out FILE [--out FILE ...] [--title TEXT]\n"
@@ -869,8 +869,8 @@ static const char*loss_curve_usage=
 "  --out FILE     the figure; .png, .pdf or .svg (may be repeated)\n"
 "  --title TEXT   the title (default: 'Training: average loss per epoch')\n";
 
-/*:508*//*509:*/
-#line 9829 "attention.w"
+/*:509*//*510:*/
+#line 9858 "attention.w"
 
 static int read_loss_log(const char*path,double**x,double**y,int*n)
 {
@@ -887,8 +887,8 @@ fclose(f);
 free(*x),free(*y);
 return kit_fail("%s: line %ld: expected an epoch, a tab and a finite loss",path,k);
 }
-/*510:*/
-#line 9853 "attention.w"
+/*511:*/
+#line 9882 "attention.w"
 
 if(*n==cap){
 cap= cap?2*cap:1024;
@@ -897,16 +897,16 @@ cap= cap?2*cap:1024;
 }
 (*x)[*n]= e,(*y)[(*n)++]= v;
 
-/*:510*/
-#line 9845 "attention.w"
+/*:511*/
+#line 9874 "attention.w"
 
 }
 fclose(f);
 return*n> 0?0:kit_fail("%s: no epochs in the file",path);
 }
 
-/*:509*//*511:*/
-#line 9862 "attention.w"
+/*:510*//*512:*/
+#line 9891 "attention.w"
 
 static int cmd_loss_curve(int argc,char**argv)
 {
@@ -915,8 +915,8 @@ static const struct option longopts[]= {{"log",required_argument,0,'l'},
 {"help",no_argument,0,'h'},{0,0,0,0}};
 const char*logfile= NULL,*outs[MAX_OUTS],*title= "Training: average loss per epoch";
 int nout= 0,c,bad= 0;
-/*512:*/
-#line 9877 "attention.w"
+/*513:*/
+#line 9906 "attention.w"
 
 opterr= 0;
 optind= 1;
@@ -943,11 +943,11 @@ fputs(loss_curve_usage,stderr);
 return 2;
 }
 
-/*:512*/
-#line 9870 "attention.w"
+/*:513*/
+#line 9899 "attention.w"
 
-/*513:*/
-#line 9905 "attention.w"
+/*514:*/
+#line 9934 "attention.w"
 
 double*x= NULL,*y= NULL;
 int n= 0;
@@ -970,24 +970,24 @@ status= 1;
 free(x),free(y);
 return status;
 
-/*:513*/
-#line 9871 "attention.w"
+/*:514*/
+#line 9900 "attention.w"
 
 }
 
-/*:511*/
-#line 9488 "attention.w"
+/*:512*/
+#line 9517 "attention.w"
 
 
-/*:492*//*519:*/
-#line 10025 "attention.w"
+/*:493*//*520:*/
+#line 10054 "attention.w"
 
-/*524:*/
-#line 10105 "attention.w"
+/*525:*/
+#line 10134 "attention.w"
 
 static const char*train_usage= 
-/*525:*/
-#line 10128 "attention.w"
+/*526:*/
+#line 10157 "attention.w"
 
 "usage: attention train [--pairs seed | --data FILE] [OPTIONS]\n"
 "  --pairs seed        the notebook's five English-French pairs (the default)\n"
@@ -1008,11 +1008,11 @@ static const char*train_usage=
 "  --threads N         1, or 2 to run the encoder on a second core (default:\n"
 "                      2 when the machine has two cores); same result either way\n"
 
-/*:525*/
-#line 10107 "attention.w"
+/*:526*/
+#line 10136 "attention.w"
 
-/*526:*/
-#line 10162 "attention.w"
+/*527:*/
+#line 10191 "attention.w"
 
 "Part II (content-based attention, minibatches):\n"
 "  --attention KIND    seed (the notebook's; the default for --pairs seed),\n"
@@ -1029,20 +1029,20 @@ static const char*train_usage=
 "  --device cpu|cuda   the processor (the default) or the GPU\n"
 "  (for these kinds --epochs defaults to 10, --lr to 0.001, --print-every to 1)\n"
 
-/*:526*/
-#line 10108 "attention.w"
+/*:527*/
+#line 10137 "attention.w"
 ;
 
-/*:524*//*527:*/
-#line 10183 "attention.w"
+/*:525*//*528:*/
+#line 10212 "attention.w"
 
 typedef struct{
 const char*data,*init,*save;
 int filter,append_eos;
 long epochs,hidden,max_length,seed,print_every,show,threads;
 double lr;
-/*544:*/
-#line 10480 "attention.w"
+/*545:*/
+#line 10509 "attention.w"
 
 int kind;
 long heads,batch;
@@ -1053,20 +1053,20 @@ const char*valid;
 double valid_split;
 const char*device;
 
-/*:544*/
-#line 10189 "attention.w"
+/*:545*/
+#line 10218 "attention.w"
 
 }TrainOptions;
 static int train_batched(TrainOptions*o,int kind);
 
-/*:527*//*528:*/
-#line 10196 "attention.w"
+/*:528*//*529:*/
+#line 10225 "attention.w"
 
 static int train_options(int argc,char**argv,TrainOptions*o)
 {
 static const struct option longopts[]= {
-/*529:*/
-#line 10221 "attention.w"
+/*530:*/
+#line 10250 "attention.w"
 
 {"pairs",required_argument,0,'p'},{"data",required_argument,0,'d'},
 {"filter",required_argument,0,'f'},{"epochs",required_argument,0,'e'},
@@ -1077,11 +1077,11 @@ static const struct option longopts[]= {
 {"show",required_argument,0,'S'},{"help",no_argument,0,'h'},
 {"loss-log",required_argument,0,'g'},{"threads",required_argument,0,'T'},
 
-/*:529*/
-#line 10200 "attention.w"
+/*:530*/
+#line 10229 "attention.w"
 
-/*545:*/
-#line 10491 "attention.w"
+/*546:*/
+#line 10520 "attention.w"
 
 {"attention",required_argument,0,'A'},{"heads",required_argument,0,'N'},
 {"batch",required_argument,0,'B'},{"dropout",required_argument,0,'D'},
@@ -1089,8 +1089,8 @@ static const struct option longopts[]= {
 {"valid",required_argument,0,'V'},{"valid-split",required_argument,0,'v'},
 {"bucket",no_argument,0,'K'},{"device",required_argument,0,OPT_DEVICE},
 
-/*:545*/
-#line 10201 "attention.w"
+/*:546*/
+#line 10230 "attention.w"
 
 {0,0,0,0}};
 *o= (TrainOptions){NULL,NULL,NULL,FILTER_TUTORIAL,1,-1,0,0,1,0,5,0,0.0,
@@ -1099,8 +1099,8 @@ int c,bad= 0;
 opterr= 0;
 optind= 1;
 while(!bad&&(c= getopt_long(argc,argv,":h",longopts,NULL))!=-1)switch(c){
-/*530:*/
-#line 10233 "attention.w"
+/*531:*/
+#line 10262 "attention.w"
 
 case'p':
 if(strcmp(optarg,"seed")!=0){
@@ -1119,8 +1119,8 @@ bad= 1;
 }
 break;
 
-/*:530*//*531:*/
-#line 10253 "attention.w"
+/*:531*//*532:*/
+#line 10282 "attention.w"
 
 case'e':bad= parse_long("train","--epochs",optarg,0,100000000,&o->epochs)!=0;break;
 case'H':bad= parse_long("train","--hidden",optarg,1,65536,&o->hidden)!=0;break;
@@ -1135,8 +1135,8 @@ case'P':bad= parse_long("train","--print-every",optarg,1,100000000,&o->print_eve
 break;
 case'S':bad= parse_long("train","--show",optarg,0,100000000,&o->show)!=0;break;
 case'T':bad= parse_long("train","--threads",optarg,1,2,&o->threads)!=0;break;
-/*546:*/
-#line 10499 "attention.w"
+/*547:*/
+#line 10528 "attention.w"
 
 case'A':
 if((o->kind= kind_from_name(optarg))<0){
@@ -1154,8 +1154,8 @@ break;
 case'M':bad= parse_long("train","--min-count",optarg,1,1000000,&o->min_count)!=0;
 break;
 
-/*:546*//*547:*/
-#line 10518 "attention.w"
+/*:547*//*548:*/
+#line 10547 "attention.w"
 
 case'X':o->shuffle= 0;break;
 case'K':o->bucket= 1;break;
@@ -1169,8 +1169,8 @@ fprintf(stderr,"attention train: --valid-split wants a share above 0 and below 1
 bad= !(o->valid_split> 0.0&&o->valid_split<1.0);
 break;
 
-/*:547*/
-#line 10267 "attention.w"
+/*:548*/
+#line 10296 "attention.w"
 
 case'g':loss_log_path= optarg;break;
 case'h':fputs(train_usage,stdout);exit(check_stdout("train",0));
@@ -1182,8 +1182,8 @@ default:
 fprintf(stderr,"attention train: unknown option \"%s\"\n",argv[optind-1]);
 bad= 1;
 
-/*:531*/
-#line 10209 "attention.w"
+/*:532*/
+#line 10238 "attention.w"
 
 }
 if(!bad&&optind<argc){
@@ -1194,8 +1194,8 @@ if(bad)fputs(train_usage,stderr);
 return bad?-1:0;
 }
 
-/*:528*//*532:*/
-#line 10281 "attention.w"
+/*:529*//*533:*/
+#line 10310 "attention.w"
 
 static int cmd_train(int argc,char**argv)
 {
@@ -1204,8 +1204,8 @@ PairList pl;
 Model m;
 Example*ex= NULL;
 int status= 0;
-/*535:*/
-#line 10348 "attention.w"
+/*536:*/
+#line 10377 "attention.w"
 
 if(train_options(argc,argv,&o))return 2;
 if(loss_log_path&&loss_log_check())return 1;
@@ -1220,15 +1220,15 @@ return 2;
 }
 int max_length= o.max_length?(int)o.max_length:DEFAULT_MAX_LENGTH;
 
-/*:535*/
-#line 10289 "attention.w"
+/*:536*/
+#line 10318 "attention.w"
 
-/*533:*/
-#line 10308 "attention.w"
+/*534:*/
+#line 10337 "attention.w"
 
 int kind= o.kind;
-if(o.init)/*534:*/
-#line 10325 "attention.w"
+if(o.init)/*535:*/
+#line 10354 "attention.w"
 
 {
 Model pm;
@@ -1248,8 +1248,8 @@ return 2;
 kind= k;
 }
 
-/*:534*/
-#line 10310 "attention.w"
+/*:535*/
+#line 10339 "attention.w"
 
 if(kind<0)kind= o.data?KIND_BAHDANAU:KIND_SEED;
 if(kind!=KIND_SEED)return train_batched(&o,kind);
@@ -1262,11 +1262,11 @@ if(o.epochs<0)o.epochs= 400;
 if(o.print_every==0)o.print_every= 50;
 if(o.lr==0.0)o.lr= 0.01;
 
-/*:533*/
-#line 10290 "attention.w"
+/*:534*/
+#line 10319 "attention.w"
 
-/*536:*/
-#line 10364 "attention.w"
+/*537:*/
+#line 10393 "attention.w"
 
 if(o.data){
 if(pairs_read(&pl,o.data,o.filter,max_length)){
@@ -1275,11 +1275,11 @@ return 1;
 }
 }else pairs_seed(&pl);
 
-/*:536*/
-#line 10291 "attention.w"
+/*:537*/
+#line 10320 "attention.w"
 
-/*539:*/
-#line 10392 "attention.w"
+/*540:*/
+#line 10421 "attention.w"
 
 if(o.init){
 if(checkpoint_load(&m,o.init)){
@@ -1295,11 +1295,11 @@ model_alloc(&m,&cfg,&vin,&vout);
 model_init_random(&m,(uint64_t)o.seed);
 }
 
-/*:539*/
-#line 10292 "attention.w"
+/*:540*/
+#line 10321 "attention.w"
 
-/*537:*/
-#line 10374 "attention.w"
+/*538:*/
+#line 10403 "attention.w"
 
 if(make_examples(&pl,&m.vin,&m.vout,m.cfg.L,o.append_eos,&ex)){
 fprintf(stderr,"attention train: %s\n",kit_error());
@@ -1308,11 +1308,11 @@ model_free(&m);
 return 1;
 }
 
-/*:537*/
-#line 10293 "attention.w"
+/*:538*/
+#line 10322 "attention.w"
 
-/*540:*/
-#line 10410 "attention.w"
+/*541:*/
+#line 10439 "attention.w"
 
 if(o.data)printf("Read %ld sentence pairs from %s; kept %d (%s filter)\n",
 pl.lines_read,o.data,pl.n,o.filter==FILTER_TUTORIAL?"tutorial":"length");
@@ -1324,11 +1324,11 @@ m.cfg.H,m.cfg.L,m.n_params,o.init?" (from --init)":"");
 printf("Training for %ld epochs, %s<EOS> on the targets\n",o.epochs,
 o.append_eos?"":"no ");
 
-/*:540*/
-#line 10294 "attention.w"
+/*:541*/
+#line 10323 "attention.w"
 
-/*541:*/
-#line 10426 "attention.w"
+/*542:*/
+#line 10455 "attention.w"
 
 int threads= o.threads?(int)o.threads:sysconf(_SC_NPROCESSORS_ONLN)> 1?2:1,used= 1;
 float*loss= xcalloc((size_t)pl.n*(size_t)o.print_every,sizeof(float));
@@ -1353,22 +1353,22 @@ o.epochs*pl.n,seconds> 0?(double)(o.epochs*pl.n)/seconds:0.0,used,
 used> 1?"s":"");
 free(loss);
 
-/*:541*/
-#line 10295 "attention.w"
+/*:542*/
+#line 10324 "attention.w"
 
-/*538:*/
-#line 10384 "attention.w"
+/*539:*/
+#line 10413 "attention.w"
 
 if(o.save&&checkpoint_save(&m,o.save)){
 fprintf(stderr,"attention train: %s\n",kit_error());
 status= 1;
 }
 
-/*:538*/
-#line 10296 "attention.w"
+/*:539*/
+#line 10325 "attention.w"
 
-/*542:*/
-#line 10452 "attention.w"
+/*543:*/
+#line 10481 "attention.w"
 
 int right= 0,*out= xcalloc((size_t)m.cfg.L,sizeof(int));
 for(int k= 0;k<pl.n;k++){
@@ -1383,8 +1383,8 @@ free(pred);
 printf("%d of %d training pairs translated exactly\n",right,pl.n);
 free(out);
 
-/*:542*/
-#line 10297 "attention.w"
+/*:543*/
+#line 10326 "attention.w"
 
 if(loss_log_path&&loss_log_save())status= 1;
 free(ex);
@@ -1393,8 +1393,8 @@ model_free(&m);
 return status;
 }
 
-/*:532*//*548:*/
-#line 10540 "attention.w"
+/*:533*//*549:*/
+#line 10569 "attention.w"
 
 static int train_batched(TrainOptions*o,int kind)
 {
@@ -1405,8 +1405,8 @@ int status= 1,L= o->max_length?(int)o->max_length:DEFAULT_MAX_LENGTH;
 if(o->epochs<0)o->epochs= 10;
 if(o->print_every==0)o->print_every= 1;
 if(o->lr==0.0)o->lr= 0.001;
-/*549:*/
-#line 10567 "attention.w"
+/*550:*/
+#line 10596 "attention.w"
 
 long H= o->hidden?o->hidden:DEFAULT_HIDDEN,heads= o->heads?o->heads:4;
 cpu_set_threads(o->threads?(int)o->threads:sysconf(_SC_NPROCESSORS_ONLN)> 1?2:1);
@@ -1428,11 +1428,11 @@ memset(&bm,0,sizeof bm);
 const Backend*be= backend_for("train",o->device);
 if(!be)return 1;
 
-/*:549*/
-#line 10550 "attention.w"
+/*:550*/
+#line 10579 "attention.w"
 
-/*550:*/
-#line 10593 "attention.w"
+/*551:*/
+#line 10622 "attention.w"
 
 if(pairs_read(&pl,o->data,o->filter,L)){
 fprintf(stderr,"attention train: %s\n",kit_error());
@@ -1451,11 +1451,11 @@ if(vl.origin)pairs_free(&vl);
 return 1;
 }
 
-/*:550*/
-#line 10551 "attention.w"
+/*:551*/
+#line 10580 "attention.w"
 
-/*551:*/
-#line 10613 "attention.w"
+/*552:*/
+#line 10642 "attention.w"
 
 if(o->init){
 if(checkpoint_load_any(o->init,NULL,&bm,be,(int)o->batch)<0){
@@ -1475,8 +1475,8 @@ bm.heads);
 status= 2;
 goto end;
 }
-/*552:*/
-#line 10638 "attention.w"
+/*553:*/
+#line 10667 "attention.w"
 
 bm.dropout= (float)o->dropout;
 bm.seed= (uint64_t)o->seed;
@@ -1486,15 +1486,15 @@ fprintf(stderr,"attention train: %s\n",kit_error());
 goto end;
 }
 
+/*:553*/
+#line 10661 "attention.w"
+
+
 /*:552*/
-#line 10632 "attention.w"
+#line 10581 "attention.w"
 
-
-/*:551*/
-#line 10552 "attention.w"
-
-/*553:*/
-#line 10648 "attention.w"
+/*554:*/
+#line 10677 "attention.w"
 
 printf("Read %ld sentence pairs from %s; kept %d (%s filter)",pl.lines_read,o->data,
 pl.n+vl.n*(o->valid_split> 0.0),o->filter==FILTER_TUTORIAL?"tutorial":"length");
@@ -1507,11 +1507,11 @@ printf(", %zu parameters%s\n",bm.n_params,o->init?" (from --init)":"");
 printf("Training for %ld epochs, batch %ld, lr %g, dropout %g, %s\n",o->epochs,o->batch,
 o->lr,o->dropout,o->shuffle?"shuffled each epoch":"in file order");
 
-/*:553*/
-#line 10553 "attention.w"
+/*:554*/
+#line 10582 "attention.w"
 
-/*556:*/
-#line 10702 "attention.w"
+/*557:*/
+#line 10731 "attention.w"
 
 if(o->epochs==0&&o->save&&bcheckpoint_save(&bm,o->save)){
 fprintf(stderr,"attention train: %s\n",kit_error());
@@ -1521,8 +1521,8 @@ int n= pl.n,*order= xcalloc((size_t)n,sizeof(int));
 double best= INFINITY,t_all= now_seconds();
 for(long e= 1;e<=o->epochs;e++){
 for(int k= 0;k<n;k++)order[k]= k;
-if(o->shuffle)/*557:*/
-#line 10727 "attention.w"
+if(o->shuffle)/*558:*/
+#line 10756 "attention.w"
 
 {
 uint64_t z= mix_seed((uint64_t)o->seed,(uint64_t)e);
@@ -1536,15 +1536,15 @@ order[j]= x;
 }
 }
 
-/*:557*/
-#line 10711 "attention.w"
+/*:558*/
+#line 10740 "attention.w"
 
 if(o->bucket)bucket_batches(order,n,ex,(int)o->batch,o->shuffle?
 mix_seed((uint64_t)o->seed,(uint64_t)e+1000003):0);
 double t0= now_seconds(),train_loss,valid_loss= NAN;
 long tokens= 0,positions= 0,words= 0;
-/*562:*/
-#line 10804 "attention.w"
+/*563:*/
+#line 10833 "attention.w"
 
 int tty= isatty(fileno(stdout));
 double last= t0;
@@ -1567,14 +1567,14 @@ last= now;
 }
 if(tty)printf("\r%78s\r","");
 
-/*:562*/
-#line 10716 "attention.w"
+/*:563*/
+#line 10745 "attention.w"
 
 train_loss= bmodel_take_loss(&bm)/(double)tokens;
 if(vl.n)valid_loss= batched_loss(&bm,vex,vl.n);
 loss_log_add(train_loss);
-/*563:*/
-#line 10827 "attention.w"
+/*564:*/
+#line 10856 "attention.w"
 
 double sec= now_seconds()-t0;
 int print= e%o->print_every==0||e==o->epochs;
@@ -1594,19 +1594,19 @@ if(print&&vl.n)printf(", saved");
 if(print)printf("\n");
 fflush(stdout);
 
-/*:563*/
-#line 10720 "attention.w"
+/*:564*/
+#line 10749 "attention.w"
 
 }
 printf("Trained in %.1f s\n",now_seconds()-t_all);
 free(order);
 status= 0;
 
-/*:556*/
-#line 10554 "attention.w"
+/*:557*/
+#line 10583 "attention.w"
 
-/*565:*/
-#line 10863 "attention.w"
+/*566:*/
+#line 10892 "attention.w"
 
 int show= o->show<pl.n?(int)o->show:pl.n,L2= bm.cfg.L;
 int*outw= xcalloc((size_t)(show?show:1)*L2,sizeof(int));
@@ -1621,8 +1621,8 @@ free(pred);
 free(outw);
 free(outn);
 
-/*:565*/
-#line 10555 "attention.w"
+/*:566*/
+#line 10584 "attention.w"
 
 if(loss_log_path&&loss_log_save())status= 1;
 end:
@@ -1634,11 +1634,11 @@ bmodel_free(&bm);
 return status;
 }
 
-/*:548*/
-#line 10026 "attention.w"
+/*:549*/
+#line 10055 "attention.w"
 
-/*566:*/
-#line 10891 "attention.w"
+/*567:*/
+#line 10920 "attention.w"
 
 static const char*translate_usage= 
 "usage: attention translate --model CKPT [--attention] [SENTENCE ...]\n"
@@ -1651,8 +1651,8 @@ static const char*translate_usage=
 "                 or the GPU\n"
 BEAM_USAGE;
 
-/*:566*//*567:*/
-#line 10907 "attention.w"
+/*:567*//*568:*/
+#line 10936 "attention.w"
 
 static int translate_one(Model*m,const char*s,size_t len,const char*where,
 int show_attention)
@@ -1663,8 +1663,8 @@ int*src= xcalloc((size_t)m->cfg.L,sizeof(int)),*out= xcalloc((size_t)m->cfg.L,si
 float*attn= xcalloc((size_t)m->cfg.L*(size_t)m->cfg.L,sizeof(float));
 int status= 0;
 if(!norm)status= kit_fail("%s: invalid UTF-8 at byte %zu",where,bad+1);
-else if(*norm)/*569:*/
-#line 10938 "attention.w"
+else if(*norm)/*570:*/
+#line 10967 "attention.w"
 
 {
 int n= tokenize(&m->vin,norm,src,m->cfg.L,where,"English");
@@ -1676,8 +1676,8 @@ char*t= translate_beam.used?translate_with_beam(m,src,n,norm,out,&k,attn)
 :(k= greedy_decode(m,src,n,out,attn),words_join(&m->vout,out,k));
 fputs(t,stdout);
 free(t);
-if(show_attention)/*570:*/
-#line 10955 "attention.w"
+if(show_attention)/*571:*/
+#line 10984 "attention.w"
 
 for(int t= 0;t<k;t++){
 double pad= 0.0;
@@ -1687,14 +1687,14 @@ for(int i= n;i<m->cfg.L;i++)pad+= attn[t*m->cfg.L+i];
 printf("  (padding %.3f)",pad);
 }
 
+/*:571*/
+#line 10978 "attention.w"
+
+}
+}
+
 /*:570*/
-#line 10949 "attention.w"
-
-}
-}
-
-/*:569*/
-#line 10917 "attention.w"
+#line 10946 "attention.w"
 
 else if(!blank(s,len))status= kit_fail("%s: the sentence has no words",where);
 putchar('\n');
@@ -1705,8 +1705,8 @@ free(attn);
 return status;
 }
 
-/*:567*//*571:*/
-#line 10967 "attention.w"
+/*:568*//*572:*/
+#line 10996 "attention.w"
 
 static int cmd_translate(int argc,char**argv)
 {
@@ -1715,8 +1715,8 @@ static const struct option longopts[]= {{"model",required_argument,0,'m'},
 {"device",required_argument,0,OPT_DEVICE},BEAM_OPTIONS,{0,0,0,0}};
 const char*model= NULL,*device= NULL;
 int c,show_attention= 0,r;
-/*572:*/
-#line 10995 "attention.w"
+/*573:*/
+#line 11024 "attention.w"
 
 opterr= 0;
 optind= 1;
@@ -1741,16 +1741,16 @@ return 2;
 }
 }
 
-/*:572*/
-#line 10975 "attention.w"
+/*:573*/
+#line 11004 "attention.w"
 
 if(!model){
 fprintf(stderr,"attention translate: --model CKPT is required\n");
 fputs(translate_usage,stderr);
 return 2;
 }
-/*573:*/
-#line 11023 "attention.w"
+/*574:*/
+#line 11052 "attention.w"
 
 Model m;
 BModel bm;
@@ -1774,8 +1774,8 @@ bmodel_free(&bm);
 return status;
 }
 
-/*:573*/
-#line 10981 "attention.w"
+/*:574*/
+#line 11010 "attention.w"
 
 if(beam_check("translate",&translate_beam,m.cfg.L,&m.vout)){
 model_free(&m);
@@ -1783,8 +1783,8 @@ return 2;
 }
 int failed= 0;
 char where[64];
-/*574:*/
-#line 11048 "attention.w"
+/*575:*/
+#line 11077 "attention.w"
 
 if(optind<argc)
 for(int k= optind;k<argc;k++){
@@ -1794,8 +1794,8 @@ fprintf(stderr,"attention translate: %s\n",kit_error());
 failed= 1;
 }
 }
-else/*575:*/
-#line 11062 "attention.w"
+else/*576:*/
+#line 11091 "attention.w"
 
 {
 char*line= NULL;
@@ -1810,8 +1810,8 @@ failed= 1;
 }
 if(fflush(stdout)!=0)break;
 }
-/*585:*/
-#line 11257 "attention.w"
+/*586:*/
+#line 11286 "attention.w"
 
 if(ferror(stdin)){
 fprintf(stderr,"attention translate: cannot read the standard input: %s\n",
@@ -1819,28 +1819,28 @@ strerror(errno));
 failed= 1;
 }
 
-/*:585*/
-#line 11076 "attention.w"
+/*:586*/
+#line 11105 "attention.w"
 
 free(line);
 }
 
+/*:576*/
+#line 11086 "attention.w"
+
+
 /*:575*/
-#line 11057 "attention.w"
-
-
-/*:574*/
-#line 10988 "attention.w"
+#line 11017 "attention.w"
 
 model_free(&m);
 return failed?1:0;
 }
 
-/*:571*/
-#line 10027 "attention.w"
+/*:572*/
+#line 10056 "attention.w"
 
-/*586:*/
-#line 11272 "attention.w"
+/*587:*/
+#line 11301 "attention.w"
 
 static const char*pairs_usage= 
 "usage: attention pairs --data FILE [--filter tutorial|length] [--max-length L]\n"
@@ -1851,8 +1851,8 @@ static int cmd_pairs(int argc,char**argv)
 const char*data= NULL;
 int filter= FILTER_TUTORIAL;
 long max_length= DEFAULT_MAX_LENGTH;
-/*587:*/
-#line 11302 "attention.w"
+/*588:*/
+#line 11331 "attention.w"
 
 static const struct option longopts[]= {{"data",required_argument,0,'d'},
 {"filter",required_argument,0,'f'},{"max-length",required_argument,0,'L'},
@@ -1877,8 +1877,8 @@ return 2;
 }
 }
 
-/*:587*/
-#line 11282 "attention.w"
+/*:588*/
+#line 11311 "attention.w"
 
 if(!data||optind<argc){
 fputs(pairs_usage,stderr);
@@ -1896,23 +1896,23 @@ pairs_free(&pl);
 return 0;
 }
 
-/*:586*/
-#line 10028 "attention.w"
+/*:587*/
+#line 10057 "attention.w"
 
 
-/*:519*//*589:*/
-#line 11337 "attention.w"
+/*:520*//*590:*/
+#line 11366 "attention.w"
 
-/*597:*/
-#line 11512 "attention.w"
+/*598:*/
+#line 11541 "attention.w"
 
 static const char*bleu_usage= 
 "usage: attention bleu [--hyp FILE] [--precise] REFERENCES [REFERENCES ...]\n"
 "  Corpus BLEU-4 of the translations in FILE (default: standard input), one a line,\n"
 "  against the reference files, line by line (an empty reference line is none).\n";
 
-/*:597*//*598:*/
-#line 11521 "attention.w"
+/*:598*//*599:*/
+#line 11550 "attention.w"
 
 static int read_lines(const char*path,FILE*f,char***lines,int*n)
 {
@@ -1937,8 +1937,8 @@ free(line);
 return ferror(f)?kit_fail("%s: read error",path):0;
 }
 
-/*:598*//*599:*/
-#line 11546 "attention.w"
+/*:599*//*600:*/
+#line 11575 "attention.w"
 
 static int bleu_of_lines(char**h,int nh,char***ref,int n_refs,int precise)
 {
@@ -1956,8 +1956,8 @@ else bleu_add(&b,hi,hl,(const int*const*)ids,len,m);
 for(int r= 0;r<m;r++)free(ids[r]);
 free(hi);
 }
-if(status==0)/*600:*/
-#line 11571 "attention.w"
+if(status==0)/*601:*/
+#line 11600 "attention.w"
 
 {
 char line[256];
@@ -1968,8 +1968,8 @@ if(precise)printf("bleu %.17g bp %.17g p %.17g %.17g %.17g %.17g\n",s.bleu,s.bp,
 s.p[0],s.p[1],s.p[2],s.p[3]);
 }
 
-/*:600*/
-#line 11563 "attention.w"
+/*:601*/
+#line 11592 "attention.w"
 
 free(ids);
 free(len);
@@ -1977,8 +1977,8 @@ vocab_free(&v);
 return status;
 }
 
-/*:599*//*601:*/
-#line 11582 "attention.w"
+/*:600*//*602:*/
+#line 11611 "attention.w"
 
 static int cmd_bleu(int argc,char**argv)
 {
@@ -1986,8 +1986,8 @@ static const struct option longopts[]= {{"hyp",required_argument,0,'y'},
 {"precise",no_argument,0,'p'},{"help",no_argument,0,'h'},{0,0,0,0}};
 const char*hyp= NULL;
 int c,precise= 0;
-/*602:*/
-#line 11601 "attention.w"
+/*603:*/
+#line 11630 "attention.w"
 
 opterr= 0;
 optind= 1;
@@ -2003,8 +2003,8 @@ return 2;
 }
 }
 
-/*:602*/
-#line 11589 "attention.w"
+/*:603*/
+#line 11618 "attention.w"
 
 if(optind>=argc){
 fprintf(stderr,"attention bleu: no reference file\n");
@@ -2012,8 +2012,8 @@ fputs(bleu_usage,stderr);
 return 2;
 }
 int n_refs= argc-optind,status= 0;
-/*603:*/
-#line 11617 "attention.w"
+/*604:*/
+#line 11646 "attention.w"
 
 char***ref= xcalloc((size_t)n_refs,sizeof*ref),**h= NULL;
 int*nr= xcalloc((size_t)n_refs,sizeof(int)),nh= 0;
@@ -2035,8 +2035,8 @@ status= kit_fail("%s has %d lines, the translations %d",argv[optind+r],nr[r],nh)
 }
 if(status==0)status= bleu_of_lines(h,nh,ref,n_refs,precise);
 if(status)fprintf(stderr,"attention bleu: %s\n",kit_error());
-/*604:*/
-#line 11643 "attention.w"
+/*605:*/
+#line 11672 "attention.w"
 
 for(int k= 0;k<nh;k++)free(h[k]);
 free(h);
@@ -2047,22 +2047,22 @@ free(ref[r]);
 free(ref);
 free(nr);
 
-/*:604*/
-#line 11638 "attention.w"
+/*:605*/
+#line 11667 "attention.w"
 
 status= status?1:0;
 
-/*:603*/
-#line 11596 "attention.w"
+/*:604*/
+#line 11625 "attention.w"
 
 return status;
 }
 
-/*:601*/
-#line 11338 "attention.w"
+/*:602*/
+#line 11367 "attention.w"
 
-/*605:*/
-#line 11668 "attention.w"
+/*606:*/
+#line 11697 "attention.w"
 
 static const char*split_usage= 
 "usage: attention split --data FILE --out-dir DIR [--test F] [--valid F] [--seed S]\n"
@@ -2072,8 +2072,8 @@ static const char*split_usage=
 "  English sentence is in two of them; shares F of the sentences (default 0.1 each),\n"
 "  shuffled with seed S (default 1).\n";
 
-/*:605*//*606:*/
-#line 11679 "attention.w"
+/*:606*//*607:*/
+#line 11708 "attention.w"
 
 static int cmd_split(int argc,char**argv)
 {
@@ -2085,8 +2085,8 @@ const char*data= NULL,*dir= NULL;
 double share[2]= {0.1,0.1};
 long seed= 1;
 int filter= FILTER_TUTORIAL,c;
-/*607:*/
-#line 11706 "attention.w"
+/*608:*/
+#line 11735 "attention.w"
 
 opterr= 0;
 optind= 1;
@@ -2094,8 +2094,8 @@ while((c= getopt_long(argc,argv,":h",longopts,NULL))!=-1){
 int bad= 0;
 if(c=='d')data= optarg;
 else if(c=='o')dir= optarg;
-else if(c=='t'||c=='v')/*608:*/
-#line 11733 "attention.w"
+else if(c=='t'||c=='v')/*609:*/
+#line 11762 "attention.w"
 
 {
 char*end;
@@ -2107,8 +2107,8 @@ bad= 1;
 }else share[c=='v']= x;
 }
 
-/*:608*/
-#line 11713 "attention.w"
+/*:609*/
+#line 11742 "attention.w"
 
 else if(c=='s')bad= parse_long("split","--seed",optarg,0,0x7fffffffffffL,&seed)!=0;
 else if(c=='f'&&(strcmp(optarg,"tutorial")==0||strcmp(optarg,"length")==0))
@@ -2127,8 +2127,8 @@ fputs(split_usage,stderr);
 return 2;
 }
 
-/*:607*/
-#line 11690 "attention.w"
+/*:608*/
+#line 11719 "attention.w"
 
 PairList pl;
 if(pairs_read(&pl,data,filter,DEFAULT_MAX_LENGTH)){
@@ -2137,8 +2137,8 @@ return 1;
 }
 int*part= xcalloc((size_t)pl.n,sizeof(int)),counts[3][2];
 int status= pairs_split(&pl,share[0],share[1],(uint64_t)seed,part,counts);
-if(status==0)/*609:*/
-#line 11745 "attention.w"
+if(status==0)/*610:*/
+#line 11774 "attention.w"
 
 {
 static const char*const name[3]= {"train","valid","test"};
@@ -2160,8 +2160,8 @@ counts[p][1],path);
 }
 }
 
-/*:609*/
-#line 11698 "attention.w"
+/*:610*/
+#line 11727 "attention.w"
 
 if(status)fprintf(stderr,"attention split: %s\n",kit_error());
 free(part);
@@ -2169,11 +2169,11 @@ pairs_free(&pl);
 return status?1:0;
 }
 
-/*:606*/
-#line 11339 "attention.w"
+/*:607*/
+#line 11368 "attention.w"
 
-/*610:*/
-#line 11778 "attention.w"
+/*611:*/
+#line 11807 "attention.w"
 
 static const char*eval_usage= 
 "usage: attention eval --model CKPT --data FILE [OPTIONS]\n"
@@ -2191,8 +2191,8 @@ long show,batch;
 BeamChoice beam;
 }EvalOptions;
 
-/*:610*//*611:*/
-#line 11796 "attention.w"
+/*:611*//*612:*/
+#line 11825 "attention.w"
 
 static int eval_options(int argc,char**argv,EvalOptions*o)
 {
@@ -2206,8 +2206,8 @@ beam_defaults(&o->beam);
 opterr= 0;
 optind= 1;
 while(!bad&&(c= getopt_long(argc,argv,":h",longopts,NULL))!=-1)
-/*612:*/
-#line 11821 "attention.w"
+/*613:*/
+#line 11850 "attention.w"
 
 {
 if(c=='m')o->model= optarg;
@@ -2224,8 +2224,8 @@ bad= 1;
 }
 }
 
-/*:612*/
-#line 11809 "attention.w"
+/*:613*/
+#line 11838 "attention.w"
 
 if(!bad&&(!o->model||!o->data||optind<argc)){
 fprintf(stderr,"attention eval: %s\n",optind<argc?"unexpected argument":
@@ -2236,8 +2236,8 @@ if(bad)fputs(eval_usage,stderr);
 return bad?-1:0;
 }
 
-/*:611*//*613:*/
-#line 11839 "attention.w"
+/*:612*//*614:*/
+#line 11868 "attention.w"
 
 static int eval_rows(const EvalOptions*o)
 {
@@ -2251,15 +2251,15 @@ if(kind==KIND_SEED)model_free(m);
 else bmodel_free(bm);
 }
 
-/*:613*//*614:*/
-#line 11853 "attention.w"
+/*:614*//*615:*/
+#line 11882 "attention.w"
 
 static int cmd_eval(int argc,char**argv)
 {
 EvalOptions o;
 if(eval_options(argc,argv,&o))return 2;
-/*615:*/
-#line 11871 "attention.w"
+/*616:*/
+#line 11900 "attention.w"
 
 Model m;
 BModel bm;
@@ -2278,12 +2278,12 @@ eval_free_model(kind,&m,&bm);
 return 1;
 }
 
-/*:615*/
-#line 11858 "attention.w"
+/*:616*/
+#line 11887 "attention.w"
 
 int n_src,*group= pairs_group_sources(&pl,&n_src),status= 0;
-/*616:*/
-#line 11892 "attention.w"
+/*617:*/
+#line 11921 "attention.w"
 
 int*first= xcalloc((size_t)n_src,sizeof(int)),*n_ref= xcalloc((size_t)n_src,sizeof(int));
 int**ref= xcalloc((size_t)n_src,sizeof*ref),*ref_fill= xcalloc((size_t)n_src,sizeof(int));
@@ -2300,8 +2300,8 @@ char where[600];
 snprintf(where,sizeof where,"%.500s:%d",o.data,pl.pair[first[s]].line);
 if(kind==KIND_SEED)
 src_len[s]= tokenize(vin,pl.pair[first[s]].src,src+(size_t)s*L,L,where,"English");
-else/*618:*/
-#line 11931 "attention.w"
+else/*619:*/
+#line 11960 "attention.w"
 
 {
 int unk= 0,*ids= src+(size_t)s*L;
@@ -2313,15 +2313,15 @@ if(n> 0)ids[n++]= EOS_TOKEN;
 src_len[s]= n;
 }
 
-/*:618*/
-#line 11908 "attention.w"
+/*:619*/
+#line 11937 "attention.w"
 
 if(src_len[s]<=0&&failed++==0)
 fprintf(stderr,"attention eval: warning: %s; such sources count as empty "
 "translations\n",src_len[s]<0?kit_error():"a source has no words");
 }
-if(unk_sources)/*617:*/
-#line 11920 "attention.w"
+if(unk_sources)/*618:*/
+#line 11949 "attention.w"
 
 {
 fprintf(stderr,"attention eval: warning: %d words of %s are not in the model's English "
@@ -2331,16 +2331,16 @@ for(int k= 2;k<unknown.n&&k<7;k++)fprintf(stderr," %s",unknown.word[k]);
 fprintf(stderr,"%s\n",unknown.n> 7?" ...":"");
 }
 
-/*:617*/
-#line 11913 "attention.w"
+/*:618*/
+#line 11942 "attention.w"
 
 vocab_free(&unknown);
 
-/*:616*/
-#line 11860 "attention.w"
+/*:617*/
+#line 11889 "attention.w"
 
-/*619:*/
-#line 11944 "attention.w"
+/*620:*/
+#line 11973 "attention.w"
 
 char**hyp= xcalloc((size_t)n_src,sizeof*hyp);
 Decoder*d= kind==KIND_SEED?model_decoder(&m):bmodel_decoder(&bm);
@@ -2351,8 +2351,8 @@ for(int s= s0;s<n_src&&s<s0+o.batch;s++)
 if(src_len[s]> 0)idx[nb++]= s;
 else hyp[s]= xstrdup("");
 if(nb> 0&&kind!=KIND_SEED&&!o.beam.used)
-/*621:*/
-#line 11989 "attention.w"
+/*622:*/
+#line 12018 "attention.w"
 
 {
 Example*ex= xcalloc((size_t)nb,sizeof*ex);
@@ -2366,11 +2366,11 @@ for(int j= 0;j<nb;j++)hyp[idx[j]]= words_join(vout,out+(size_t)j*L,len[j]);
 free(ex),free(out),free(len);
 }
 
-/*:621*/
-#line 11954 "attention.w"
+/*:622*/
+#line 11983 "attention.w"
 
-else if(nb> 0)/*620:*/
-#line 11962 "attention.w"
+else if(nb> 0)/*621:*/
+#line 11991 "attention.w"
 
 {
 const int**sp= xcalloc((size_t)nb,sizeof*sp);
@@ -2393,19 +2393,19 @@ free(copy);
 free(y);free(init);free(sp);free(len);free(found);
 }
 
-/*:620*/
-#line 11955 "attention.w"
+/*:621*/
+#line 11984 "attention.w"
 
 free(idx);
 }
 double seconds= now_seconds()-t0;
 d->release(d);
 
-/*:619*/
-#line 11861 "attention.w"
+/*:620*/
+#line 11890 "attention.w"
 
-/*622:*/
-#line 12005 "attention.w"
+/*623:*/
+#line 12034 "attention.w"
 
 BleuStats all= {0},by_len[4];
 memset(by_len,0,sizeof by_len);
@@ -2415,8 +2415,8 @@ const char*en= pl.pair[first[s]].src;
 int nw= 1;
 for(const char*p= en;*p;p++)nw+= *p==' ';
 int bucket= nw<=3?0:nw<=6?1:nw<=9?2:3;
-/*623:*/
-#line 12019 "attention.w"
+/*624:*/
+#line 12048 "attention.w"
 
 {
 Vocab v;
@@ -2436,12 +2436,12 @@ free(r);free(rl);free(h);
 vocab_free(&v);
 }
 
-/*:623*/
-#line 12014 "attention.w"
+/*:624*/
+#line 12043 "attention.w"
 
 }
-/*624:*/
-#line 12039 "attention.w"
+/*625:*/
+#line 12068 "attention.w"
 
 {
 char line[256];
@@ -2464,8 +2464,8 @@ if(failed)printf("Failed: %d sources the model cannot read, counted as empty tra
 failed);
 printf("Speed: %d sources in %.3f s, %.0f sentences/s\n",n_src-failed,seconds,
 seconds> 0?(n_src-failed)/seconds:0.0);
-/*625:*/
-#line 12065 "attention.w"
+/*626:*/
+#line 12094 "attention.w"
 
 for(int s= 0;s<n_src&&s<o.show;s++){
 printf("EN:  %s\n",pl.pair[first[s]].src);
@@ -2473,20 +2473,20 @@ for(int i= 0;i<n_ref[s];i++)printf("REF: %s\n",pl.pair[ref[s][i]].tgt);
 printf("OUT: %s\n",hyp[s]);
 }
 
-/*:625*/
-#line 12061 "attention.w"
+/*:626*/
+#line 12090 "attention.w"
 
 }
 
-/*:624*/
-#line 12016 "attention.w"
+/*:625*/
+#line 12045 "attention.w"
 
 
-/*:622*/
-#line 11862 "attention.w"
+/*:623*/
+#line 11891 "attention.w"
 
-/*626:*/
-#line 12073 "attention.w"
+/*627:*/
+#line 12102 "attention.w"
 
 if(o.output){
 FILE*f= fopen(o.output,"wb");
@@ -2501,11 +2501,11 @@ status= 1;
 }
 }
 
-/*:626*/
-#line 11863 "attention.w"
+/*:627*/
+#line 11892 "attention.w"
 
-/*627:*/
-#line 12088 "attention.w"
+/*628:*/
+#line 12117 "attention.w"
 
 for(int s= 0;s<n_src;s++)free(hyp[s]),free(ref[s]);
 free(hyp);free(ref);free(ref_fill);free(n_ref);free(first);free(src);free(src_len);
@@ -2513,54 +2513,54 @@ free(group);
 pairs_free(&pl);
 eval_free_model(kind,&m,&bm);
 
-/*:627*/
-#line 11864 "attention.w"
+/*:628*/
+#line 11893 "attention.w"
 
 return status;
 }
 
-/*:614*/
-#line 11340 "attention.w"
+/*:615*/
+#line 11369 "attention.w"
 
 
-/*:589*/
-#line 9953 "attention.w"
+/*:590*/
+#line 9982 "attention.w"
 
 
 static const struct{
 const char*name,*summary;
 int(*run)(int argc,char**argv);
 }commands[]= {
-/*518:*/
-#line 10017 "attention.w"
+/*519:*/
+#line 10046 "attention.w"
 
 {"train","train a translator (the notebook's five pairs, or a pair file)",cmd_train},
 {"translate","translate sentences with a saved model",cmd_translate},
 {"pairs","print the pairs that training would read from a file",cmd_pairs},
-/*493:*/
-#line 9492 "attention.w"
+/*494:*/
+#line 9521 "attention.w"
 
 {"heatmap","draw the attention weights of a translation (PNG, PDF or SVG)",cmd_heatmap},
 {"loss-curve","draw the average loss per epoch from train --loss-log",cmd_loss_curve},
 
-/*:493*/
-#line 10021 "attention.w"
+/*:494*/
+#line 10050 "attention.w"
 
 
-/*:518*//*588:*/
-#line 11331 "attention.w"
+/*:519*//*589:*/
+#line 11360 "attention.w"
 
 {"bleu","score translations against references (corpus BLEU-4, sacreBLEU's form)",cmd_bleu},
 {"split","split a pair file into train, valid and test files by English sentence",cmd_split},
 {"eval","translate a pair file and report BLEU, exact matches and speed",cmd_eval},
 
-/*:588*/
-#line 9959 "attention.w"
+/*:589*/
+#line 9988 "attention.w"
 
 };
 
-/*:514*//*515:*/
-#line 9964 "attention.w"
+/*:515*//*516:*/
+#line 9993 "attention.w"
 
 int main(int argc,char**argv)
 {
@@ -2569,8 +2569,8 @@ if(argc>=2)
 for(size_t k= 0;k<n;k++)
 if(strcmp(argv[1],commands[k].name)==0)
 return check_stdout(commands[k].name,commands[k].run(argc-1,argv+1));
-/*517:*/
-#line 10005 "attention.w"
+/*518:*/
+#line 10034 "attention.w"
 
 FILE*out= argc>=2&&(strcmp(argv[1],"--help")==0||strcmp(argv[1],"-h")==0
 ||strcmp(argv[1],"help")==0)?stdout:stderr;
@@ -2580,9 +2580,9 @@ for(size_t k= 0;k<n;k++)fprintf(out,"  %-10s %s\n",commands[k].name,commands[k].
 fputs("Run 'attention COMMAND --help' for a command's options.\n",out);
 return out==stdout?check_stdout(NULL,0):2;
 
-/*:517*/
-#line 9973 "attention.w"
+/*:518*/
+#line 10002 "attention.w"
 
 }
 
-/*:515*/
+/*:516*/

@@ -77,8 +77,8 @@ for(int k= first;k<=last;k++)
 if(!deferred[k])adam_tensor(m,k,spec_numel(&s[k]),c);
 }
 
-/*:141*//*363:*/
-#line 7004 "attention.w"
+/*:141*//*364:*/
+#line 7033 "attention.w"
 
 struct Pipeline{
 _Atomic long job __attribute__((aligned(64)));
@@ -97,15 +97,15 @@ pthread_mutex_t lock;
 pthread_cond_t wake;
 };
 
-/*:363*//*364:*/
-#line 7028 "attention.w"
+/*:364*//*365:*/
+#line 7057 "attention.w"
 
 static inline void spin_pause(int*spins)
 {
 #if defined(__x86_64__) || defined(__i386__)
 __builtin_ia32_pause();
 #endif
-#line 7034 "attention.w"
+#line 7063 "attention.w"
  if(++*spins> 4096)sched_yield();
 }
 
@@ -115,8 +115,8 @@ int spins= 0;
 while(atomic_load_explicit(counter,memory_order_acquire)<value)spin_pause(&spins);
 }
 
-/*:364*//*365:*/
-#line 7047 "attention.w"
+/*:365*//*366:*/
+#line 7076 "attention.w"
 
 static void encoder_pairs(struct Pipeline*p)
 {
@@ -133,8 +133,8 @@ update_half(m,d,N_ENC_DEFERRED,ENC_EMB,ENC_B_HH,&c,m->act.d_enc_rows);
 }
 }
 
-/*:365*//*366:*/
-#line 7065 "attention.w"
+/*:366*//*367:*/
+#line 7094 "attention.w"
 
 static void*encoder_thread(void*arg)
 {
@@ -153,8 +153,8 @@ atomic_store_explicit(&p->finished,seen,memory_order_release);
 }
 }
 
-/*:366*//*367:*/
-#line 7086 "attention.w"
+/*:367*//*368:*/
+#line 7115 "attention.w"
 
 static struct Pipeline*pipeline_start(void)
 {
@@ -172,8 +172,8 @@ return NULL;
 return p;
 }
 
-/*:367*//*368:*/
-#line 7107 "attention.w"
+/*:368*//*369:*/
+#line 7136 "attention.w"
 
 static void post_job(struct Pipeline*p)
 {
@@ -194,8 +194,8 @@ pthread_cond_destroy(&p->wake);
 free(p);
 }
 
-/*:368*//*377:*/
-#line 7249 "attention.w"
+/*:369*//*378:*/
+#line 7278 "attention.w"
 
 static float*alloc_on_huge_pages(size_t n)
 {
@@ -207,12 +207,12 @@ if(posix_memalign(&p,page,bytes)!=0)return xcalloc(n,sizeof(float));
 #ifdef MADV_HUGEPAGE
 madvise(p,bytes,MADV_HUGEPAGE);
 #endif
-#line 7260 "attention.w"
+#line 7289 "attention.w"
  memset(p,0,bytes);
 return p;
 }
 
-/*:377*/
+/*:378*/
 #line 1214 "attention.w"
 
 /*50:*/
@@ -269,8 +269,8 @@ m->cfg= *c;
 m->vin= *vin;
 m->vout= *vout;
 m->n_params= tensors_point(NULL,NULL,c);
-/*376:*/
-#line 7232 "attention.w"
+/*377:*/
+#line 7261 "attention.w"
 
 size_t stride= (m->n_params+64+15)/16*16+64;
 m->param_mem= alloc_on_huge_pages(4*stride);
@@ -278,7 +278,7 @@ m->grad_mem= m->param_mem+stride;
 m->m_mem= m->grad_mem+stride;
 m->v_mem= m->m_mem+stride;
 
-/*:376*/
+/*:377*/
 #line 1293 "attention.w"
 
 tensors_point(&m->params,m->param_mem,c);
@@ -737,8 +737,8 @@ out[n++]= token;
 return n;
 }
 
-/*:142*//*369:*/
-#line 7134 "attention.w"
+/*:142*//*370:*/
+#line 7163 "attention.w"
 
 int train_pairs(Model*m,const Example*ex,int n,long epochs,double lr,int threads,
 float*loss)
@@ -750,8 +750,8 @@ if(threads<2||!p||steps<1){
 for(long k= 0;k<steps;k++)loss[k]= train_step(m,&ex[k%n],lr);
 return 1;
 }
-/*370:*/
-#line 7153 "attention.w"
+/*371:*/
+#line 7182 "attention.w"
 
 p->m= m;
 p->ex= ex;
@@ -763,11 +763,11 @@ atomic_store(&p->encoded,0);
 atomic_store(&p->decoded,0);
 post_job(p);
 
-/*:370*/
-#line 7145 "attention.w"
+/*:371*/
+#line 7174 "attention.w"
 
-/*371:*/
-#line 7167 "attention.w"
+/*372:*/
+#line 7196 "attention.w"
 
 for(long k= 0;k<steps;k++){
 Deferred d[N_DEC_DEFERRED];
@@ -779,15 +779,15 @@ AdamConstants c= adam_constants(lr,0.9,0.999,1e-8,p->t0+k+1);
 update_half(m,d,N_DEC_DEFERRED,DEC_EMB,N_TENSORS-1,&c,m->act.d_rows);
 }
 
-/*:371*/
-#line 7146 "attention.w"
+/*:372*/
+#line 7175 "attention.w"
 
 wait_until(&p->finished,atomic_load(&p->job));
 m->adam_t+= steps;
 return 2;
 }
 
-/*:369*/
+/*:370*/
 #line 1215 "attention.w"
 
 

@@ -1,5 +1,5 @@
-/*358:*/
-#line 6840 "attention.w"
+/*359:*/
+#line 6869 "attention.w"
 
 #include "attention.h"
 #include <errno.h> 
@@ -7,8 +7,8 @@
 #include <stdlib.h> 
 #include <string.h> 
 #include <sys/stat.h> 
-/*359:*/
-#line 6851 "attention.w"
+/*360:*/
+#line 6880 "attention.w"
 
 static char last_error[2048];
 
@@ -26,8 +26,8 @@ const char*kit_error(void)
 return last_error;
 }
 
-/*:359*//*360:*/
-#line 6872 "attention.w"
+/*:360*//*361:*/
+#line 6901 "attention.w"
 
 void*xcalloc(size_t n,size_t size)
 {
@@ -39,8 +39,8 @@ exit(1);
 return p;
 }
 
-/*:360*//*361:*/
-#line 6884 "attention.w"
+/*:361*//*362:*/
+#line 6913 "attention.w"
 
 void*xrealloc(void*p,size_t size)
 {
@@ -60,8 +60,8 @@ memcpy(t,s,n);
 return t;
 }
 
-/*:361*//*395:*/
-#line 7645 "attention.w"
+/*:362*//*396:*/
+#line 7674 "attention.w"
 
 int save_target_check(const char*path)
 {
@@ -75,8 +75,8 @@ S_ISCHR(st.st_mode)||S_ISBLK(st.st_mode)?"a device":S_ISFIFO(st.st_mode)?
 "a named pipe":"a socket");
 }
 
-/*:395*/
-#line 6847 "attention.w"
+/*:396*/
+#line 6876 "attention.w"
 
 
-/*:358*/
+/*:359*/

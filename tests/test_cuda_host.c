@@ -288,6 +288,41 @@ START_TEST(loss_decoding_and_the_rest)
 }
 END_TEST
 
+/* The CPU's argmax is not the shared body (it runs in vector lanes); on
+   rows with ties, NaNs, infinities and both zeros, long and short, it gives
+   the body's answer. */
+START_TEST(argmax_of_awkward_rows)
+{
+  enum { NR = 12, W = 301 };
+  float *x = rnd((size_t) NR * W, -2, 2);
+  for (int r = 0; r < NR; r++) {
+    float *y = x + (size_t) r * W;
+    if (r % 2) y[5 + r] = y[200 + r] = 9.0f;                  /* a tie */
+    if (r % 3 == 0) y[r] = NAN, y[W - 1 - r] = NAN;           /* NaNs */
+    if (r == 4) y[0] = NAN;                                   /* a NaN first */
+    if (r == 5) y[17] = INFINITY, y[250] = INFINITY;          /* a tie at infinity */
+    if (r == 6) for (int j = 0; j < W; j++) y[j] = (j % 2) ? 0.0f : -0.0f;
+    if (r == 7) for (int j = 0; j < W; j++) y[j] = NAN;
+    if (r == 8) for (int j = 0; j < W; j++) y[j] = -INFINITY;
+    if (r == 9) y[W - 1] = 50.0f;                             /* the last word */
+    if (r == 10) y[290] = 50.0f;                              /* in the tail after the lanes */
+  }
+  for (int v = 1; v <= W; v += (v < 40 ? 1 : 60)) {
+    int got[NR], want[NR];
+    float *c = xcalloc((size_t) NR * v, sizeof(float));
+    for (int r = 0; r < NR; r++) memcpy(c + (size_t) r * v, x + (size_t) r * W, (size_t) v * sizeof(float));
+    cpu_backend.argmax(got, c, NR, v);
+    for (int r = 0; r < NR; r++) {
+      kb_argmax(r, want, c, v);
+      ck_assert_msg(got[r] == want[r], "row %d of %d words: argmax %d, the body says %d", r, v,
+        got[r], want[r]);
+    }
+    free(c);
+  }
+  free(x);
+}
+END_TEST
+
 START_TEST(tanh_add_and_adam)
 {
   make_launched();
@@ -318,7 +353,11 @@ END_TEST
 
 /* Three training steps of a small model of every kind, once on the CPU
    backend and once on the launched kernels, from the same initial weights:
-   the parameters agree to rounding. */
+   the first step's gradients agree to rounding, and so do the loss and the
+   greedy translations after three. (Not the parameters: the CPU's GRU runs
+   the vector tanh and exp, the launched body the scalar ones, and Adam moves
+   a parameter whose gradient is about 0 by about the learning rate, whichever
+   way its last bits point.) */
 enum { NEX = 6, TV_IN = 13, TV_OUT = 15, TH = 20, TL = 8 };
 static Example ex[NEX];
 
@@ -356,8 +395,8 @@ START_TEST(training_steps_of_every_kind)
     batch_upload(&b, ex, NULL, NEX, &bb);
     bmodel_train_batch(&a, &ba, 0.01);
     bmodel_train_batch(&b, &bb, 0.01);
+    if (step == 0) ck_assert_floats_close(b.g, a.g, a.n_params, 1e-6, 1e-4);
   }
-  ck_assert_floats_close(b.p, a.p, a.n_params, 1e-5, 1e-4);
   ck_assert_floats_close(b.a.loss_acc, a.a.loss_acc, 1, 1e-5, 1e-5);
   int out1[NEX * TL], out2[NEX * TL], n1[NEX], n2[NEX];
   bmodel_greedy(&a, ex, NEX, out1, n1, NULL);
@@ -382,6 +421,7 @@ int main(void)
   tcase_add_test(tc, additive_scores_and_backward);
   tcase_add_loop_test(tc, dot_softmax_context_and_backward, 0, 2);
   tcase_add_test(tc, loss_decoding_and_the_rest);
+  tcase_add_test(tc, argmax_of_awkward_rows);
   tcase_add_test(tc, tanh_add_and_adam);
   tcase_add_loop_test(tc, training_steps_of_every_kind, 0, N_KINDS - KIND_BAHDANAU);
   suite_add_tcase(s, tc);
