@@ -11,7 +11,10 @@ translated greedily and with a beam of K (Wu's length penalty, alpha 0.6, as the
 kit's default), by `attention eval` and by the batched PyTorch decoder below, in
 the same run, alternated, at the same number of threads. Each time is the
 decoding alone (encoder and decoder, no loading), the best of R runs. Prints
-sentences per second, the ratio, and how many translations the two agree on.
+sentences per second, the ratio, and how many translations the two agree on;
+for greedy decoding also the floor: the sentences per second of a program
+that did nothing but the output layer's products of the same steps (timed in
+PyTorch), and its ratio to PyTorch, the most any program can gain on it.
 
 The PyTorch decoder is written from the equations of Part II (spec-part2.md):
 torch.nn.GRU with packed sequences for the encoder, GRUCell for the decoder, the
@@ -155,6 +158,7 @@ class Model:
         words = []
         for _ in range(self.L):
             logits, s, ht = self.step(y, s, ht, mem)
+            self.step_rows.append(B)
             y = logits.argmax(1)
             words.append(y)
             done = done | (y == EOS)
@@ -220,6 +224,26 @@ class Model:
         return res
 
 
+def product_floor(model, rows, repeat=20):
+    """Seconds that the output layer's products alone take, for the decoding
+    steps of a greedy run (each step one product of its rows by H by V, in
+    PyTorch, on this machine): no program that computes the logits with this
+    BLAS decodes faster."""
+    import torch
+    t = model.t
+    W, b = t["decoder.out.weight"], t["decoder.out.bias"]
+    total = 0.0
+    for B in sorted(set(rows)):
+        h = torch.randn(B, model.H)
+        best = math.inf
+        for _ in range(repeat):
+            t0 = time.perf_counter()
+            h @ W.T + b
+            best = min(best, time.perf_counter() - t0)
+        total += best * rows.count(B)
+    return total
+
+
 def torch_translate(model, srcs, K, batch):
     todo = [(i, ids) for i, ids in enumerate(model.tokens(x) for x in srcs) if ids]
     out = [""] * len(srcs)
@@ -276,6 +300,7 @@ def main():
         with torch.no_grad():
             for K in (1, opts["--beam"]):
                 kt = tt = math.inf
+                model.step_rows = []
                 for _ in range(opts["--repeat"]):
                     t, n_kit, kit_out, bleu = kit_translate(kit, ck, test, K, opts["--batch"],
                                                             opts["--threads"], tmp)
@@ -287,6 +312,12 @@ def main():
                 print(f"{model.kind:<14} {name:<8} {n_kit / kt:10.0f} {n_torch / tt:12.0f} "
                       f"{(n_kit / kt) / (n_torch / tt):6.2f} {100.0 * agree / len(srcs):5.1f}% "
                       f"{bleu:>8}", flush=True)
+                if K == 1:
+                    rows = model.step_rows[:len(model.step_rows) // opts["--repeat"]]
+                    fl = product_floor(model, rows)
+                    print(f"{'':<14} {'floor':<8} {n_torch / fl:10.0f} {'':>12} "
+                          f"{(n_torch / fl) / (n_torch / tt):6.2f}  (the output layer's "
+                          f"{len(rows)} products alone, {fl:.3f} s)", flush=True)
     if os.path.exists(tmp):
         os.remove(tmp)
 
