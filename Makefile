@@ -183,9 +183,6 @@ check-sanitize: attention $(SAN_BIN) build/san/attention
 	if [ -n "$$failed" ]; then echo "FAILED:$$failed"; exit 1; fi; echo "all sanitized tests passed"
 
 # Every test program and script runs; the target fails if any of them failed.
-# tests/compare_torch.sh is no test (it trains for minutes and prints scores):
-# make compare-torch runs it.
-TEST_SCRIPTS := $(filter-out tests/compare_torch.sh,$(wildcard tests/*.sh))
 check: attention $(TEST_BIN) $(REPLAY_BIN) $(PLANTS:%=build/test_cuda_host_planted-%)
 	@failed=""; \
 	for t in $(TEST_BIN); do echo "== $$t"; CK_FORK=yes $$t || failed="$$failed $$t"; done; \
@@ -193,7 +190,7 @@ check: attention $(TEST_BIN) $(REPLAY_BIN) $(PLANTS:%=build/test_cuda_host_plant
 	  if CK_FORK=yes build/test_cuda_host_planted-$$p >build/planted-$$p.log 2>&1; then \
 	    echo "the planted $$p error was not caught"; failed="$$failed planted-$$p"; \
 	  else grep -a '^[0-9]*%' build/planted-$$p.log; fi; done; \
-	for t in $(TEST_SCRIPTS); do echo "== $$t"; $$t ./attention || failed="$$failed $$t"; done; \
+	for t in tests/*.sh; do echo "== $$t"; $$t ./attention || failed="$$failed $$t"; done; \
 	if [ -n "$$failed" ]; then echo "FAILED:$$failed"; exit 1; fi; echo "all tests passed"
 
 # The notebook's five sentences, for make run, the figures and the book.
@@ -297,13 +294,13 @@ bench-translate: attention
 # The kit against PyTorch on the test split: for each seed, the kit's initial
 # bahdanau model trained 10 epochs by the kit and by PyTorch
 # (tests/torch_batched.py) from the same weights, both scored by the kit's
-# eval, greedy and beam 5 (tests/compare_torch.sh; about 3 minutes a seed on
+# eval, greedy and beam 5 (tests/compare_torch.py; about 3 minutes a seed on
 # two cores).
 COMPARE_SEEDS ?= 1 2 3 4 5
 .PHONY: compare-torch
 compare-torch: attention
 	@test -f "$(CORPUS)" || { echo "compare-torch: no corpus at $(CORPUS) (make CORPUS=FILE)"; exit 1; }
-	tests/compare_torch.sh ./attention $(CORPUS) build/compare "$(COMPARE_SEEDS)" 10
+	$(PYTHON) tests/compare_torch.py ./attention $(CORPUS) build/compare --seeds "$(COMPARE_SEEDS)" --epochs 10
 
 # The book's heatmap of a content-based model trained on the corpus: the
 # bahdanau model of make experiments (10 epochs of the train split), beam 5,

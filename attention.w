@@ -4036,25 +4036,25 @@ words. |row_argmax| finds the largest number first, in 16 lanes that vector
 code fills side by side, then the first word that has it. A lane starts at
 $-\infty$ and never takes a NaN (a comparison with NaN is false, as in the
 body); the second pass finds the first of equal words, as the body keeps
-the first; $-0$ equals $+0$ in both. A row of NaNs, or one that starts with
-a NaN, goes through the body, which answers 0. So the answer is the body's,
-for every row: \.{tests/test\_cuda\_host.c} tries ties, NaNs, infinities
-and both zeros.
+the first; $-0$ equals $+0$ in both. A row that starts with a NaN gets 0, as
+from the body, where every comparison with that first word fails; in any
+other row the largest number is found at or after word~0. So the answer is
+the body's, for every row: \.{tests/test\_cuda\_host.c} tries ties, NaNs,
+infinities and both zeros.
 @<CPU backend functions@>=
 static int row_argmax(const float *restrict y, int V)
 {
   float lane[16], m;
   int j = 0;
+  if (isnan(y[0])) return 0;
   for (int k = 0; k < 16; k++) lane[k] = -INFINITY;
   for (; j + 16 <= V; j += 16)
     for (int k = 0; k < 16; k++) lane[k] = y[j + k] > lane[k] ? y[j + k] : lane[k];
   m = lane[0];
   for (int k = 1; k < 16; k++) m = lane[k] > m ? lane[k] : m;
   for (; j < V; j++) m = y[j] > m ? y[j] : m;
-  if (!isnan(y[0])) for (j = 0; j < V; j++) if (y[j] == m) return j;
-  int best[1];
-  kb_argmax(0, best, y, V);
-  return best[0];
+  for (j = 0; j < V; j++) if (y[j] == m) return j;
+  return 0;
 }
 static void cpu_argmax(int *out, const float *x, int n, int V)
 {

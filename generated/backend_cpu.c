@@ -216,22 +216,21 @@ FOR(n)kb_log_softmax(i,x,V);
 }
 
 /*:204*//*205:*/
-#line 4043 "attention.w"
+#line 4044 "attention.w"
 
 static int row_argmax(const float*restrict y,int V)
 {
 float lane[16],m;
 int j= 0;
+if(isnan(y[0]))return 0;
 for(int k= 0;k<16;k++)lane[k]= -INFINITY;
 for(;j+16<=V;j+= 16)
 for(int k= 0;k<16;k++)lane[k]= y[j+k]> lane[k]?y[j+k]:lane[k];
 m= lane[0];
 for(int k= 1;k<16;k++)m= lane[k]> m?lane[k]:m;
 for(;j<V;j++)m= y[j]> m?y[j]:m;
-if(!isnan(y[0]))for(j= 0;j<V;j++)if(y[j]==m)return j;
-int best[1];
-kb_argmax(0,best,y,V);
-return best[0];
+for(j= 0;j<V;j++)if(y[j]==m)return j;
+return 0;
 }
 static void cpu_argmax(int*out,const float*x,int n,int V)
 {

@@ -67,6 +67,7 @@ class Model:
         self.vout = json.loads(meta["output_vocab"])
         self.H = int(meta["hidden_size"])
         self.L = int(meta["max_length"])
+        self.step_rows = []  # the rows of each greedy decoding step, for the floor
         self.heads = int(meta.get("heads", "1"))
         self.t = {k: torch.from_numpy(v.copy()) for k, v in t.items()}
         H = self.H
